@@ -1,0 +1,113 @@
+"""Settings, declared once with their defaults, environment names and help.
+
+Every setting can be given as an environment variable (``MEMVAULT_<NAME>``);
+the CLI's ``--vault`` overrides ``home``. ``README.md`` documents each one,
+and a test checks that it does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from app.domain.errors import InvalidInput
+
+APP_NAME = "memvault"
+
+
+def _default_home() -> str:
+    return str(Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "vault")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of Memvault's settings. Construct with :func:`load_settings`."""
+
+    home: str = field(
+        default_factory=_default_home,
+        metadata={"help": "Folder of the vault (database and key header)."},
+    )
+    kdf_memory_kib: int = field(
+        default=65536,
+        metadata={"help": "Argon2id memory cost in KiB for new vaults and passphrase changes."},
+    )
+    kdf_iterations: int = field(
+        default=3, metadata={"help": "Argon2id iterations for new vaults and passphrase changes."}
+    )
+    embed_threads: int = field(
+        default=0,
+        metadata={"help": "ONNX Runtime intra-op threads; 0 means one per physical core."},
+    )
+    embed_batch_size: int = field(
+        default=32, metadata={"help": "Texts per ONNX batch after sorting by token length."}
+    )
+    worker_batch_size: int = field(
+        default=64, metadata={"help": "Embedding jobs the background worker takes at once."}
+    )
+    worker: bool = field(
+        default=True,
+        metadata={"help": "Run the background embedding worker (off only for tests and tools)."},
+    )
+    purge_interval_seconds: int = field(
+        default=3600, metadata={"help": "How often expired memories are purged."}
+    )
+    reader_connections: int = field(
+        default=2, metadata={"help": "Read-only database connections kept open."}
+    )
+    reader_cache_mib: int = field(
+        default=256,
+        metadata={
+            "help": "Page cache per reader connection in MiB; keeps decrypted vector pages "
+            "in memory so that searches do not decrypt the index again."
+        },
+    )
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser()
+
+
+def setting_fields() -> list[dataclasses.Field]:
+    """The declared settings, in order."""
+    return list(dataclasses.fields(Settings))
+
+
+def env_name(name: str) -> str:
+    """The environment variable that sets ``name``."""
+    return f"MEMVAULT_{name.upper()}"
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> object:
+    kind = f.type if isinstance(f.type, str) else f.type.__name__
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise InvalidInput(f"{env_name(f.name)}={raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from defaults, then the environment, then explicit overrides."""
+    environ = dict(os.environ) if environ is None else environ
+    values: dict[str, object] = {}
+    for f in setting_fields():
+        raw = environ.get(env_name(f.name))
+        if raw is not None and raw != "":
+            values[f.name] = _coerce(f, raw)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

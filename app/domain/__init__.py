@@ -1,0 +1,1 @@
+"""Domain types shared by every layer: dataclasses, enums, limits and errors."""

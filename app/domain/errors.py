@@ -1,0 +1,107 @@
+"""The one exception hierarchy of Memvault.
+
+Every layer raises these; each surface (CLI, HTTP, GUI) maps them once.
+Anything that is not a :class:`MemvaultError` is a bug and is left to crash.
+"""
+
+from __future__ import annotations
+
+
+class MemvaultError(Exception):
+    """An expected error with a plain message for the user.
+
+    Attributes:
+        code: a stable machine-readable code, used by the HTTP envelopes.
+        exit_code: the CLI exit status for this kind of error.
+    """
+
+    code = "error"
+    exit_code = 1
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(MemvaultError):
+    """The caller sent something that breaks a documented rule."""
+
+    code = "invalid_input"
+    exit_code = 2
+
+
+class NotFound(MemvaultError):
+    """The named object does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+
+
+class Conflict(MemvaultError):
+    """The request clashes with the current state (e.g. a name already taken)."""
+
+    code = "conflict"
+
+
+class VaultError(MemvaultError):
+    """Base for problems opening or using the vault itself."""
+
+    code = "vault_error"
+
+
+class VaultMissing(VaultError):
+    """No vault exists at the given location."""
+
+    code = "vault_missing"
+
+
+class VaultExists(VaultError):
+    """A vault already exists where a new one was to be created."""
+
+    code = "vault_exists"
+
+
+class VaultLocked(VaultError):
+    """The vault is locked; unlock it first."""
+
+    code = "vault_locked"
+
+
+class WrongPassphrase(VaultError):
+    """The passphrase does not unwrap the vault's data key."""
+
+    code = "wrong_passphrase"
+
+
+class VaultCorrupt(VaultError):
+    """The header or database file is damaged or not a Memvault file."""
+
+    code = "vault_corrupt"
+
+
+class ModelError(MemvaultError):
+    """The bundled embedding model is missing, altered or unusable."""
+
+    code = "model_error"
+
+
+class RateLimited(MemvaultError):
+    """Too many requests; retry after ``retry_after_seconds``."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_seconds: float) -> None:
+        super().__init__(message, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class Unauthorized(MemvaultError):
+    """No credentials, or credentials that match nothing."""
+
+    code = "unauthorized"
+
+
+class Forbidden(MemvaultError):
+    """Valid credentials without the scope or namespace for this request."""
+
+    code = "forbidden"

@@ -1,0 +1,264 @@
+"""Frozen dataclasses that every layer passes around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.enums import EmbeddingStatus, MemoryType, SearchMode, TagMatch, Tier, Visibility
+from app.domain.limits import DEDUP_THRESHOLD_DEFAULT, DEFAULT_NAMESPACE
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One stored memory as read back from the vault."""
+
+    id: str
+    rowid: int
+    namespace: str
+    content: str
+    memory_type: MemoryType
+    tags: tuple[str, ...]
+    metadata: dict[str, Any]
+    importance: float
+    tier: Tier
+    visibility: Visibility
+    agent_id: str | None
+    user_id: str | None
+    session_id: str | None
+    project: str | None
+    client_id: str | None
+    created_at: float
+    updated_at: float
+    expires_at: float | None
+    deleted_at: float | None
+    archived_at: float | None
+    version: int
+    embedding_status: EmbeddingStatus
+    model_id: str | None
+
+    @property
+    def is_expired(self) -> bool:
+        """Whether the memory's TTL has run out (it may not be purged yet)."""
+        import time
+
+        return self.expires_at is not None and self.expires_at <= time.time()
+
+
+@dataclass(frozen=True)
+class MemoryCreate:
+    """What a caller may give when storing a memory. Validated by the service."""
+
+    content: str
+    namespace: str = DEFAULT_NAMESPACE
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    memory_type: MemoryType | str = MemoryType.GENERAL
+    tags: tuple[str, ...] | list[str] = ()
+    metadata: dict[str, Any] | None = None
+    importance: float | None = None
+    tier: Tier | str | None = None
+    visibility: Visibility | str = Visibility.PRIVATE
+    client_id: str | None = None
+    deduplicate: bool = False
+    dedup_threshold: float = DEDUP_THRESHOLD_DEFAULT
+    expires_in_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class MemoryUpdate:
+    """A partial change. ``None`` leaves a field as it is.
+
+    Metadata merges into the existing object (a key set to ``None`` is
+    removed); tags replace the existing list.
+    """
+
+    content: str | None = None
+    memory_type: MemoryType | str | None = None
+    tags: tuple[str, ...] | list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    importance: float | None = None
+    tier: Tier | str | None = None
+    visibility: Visibility | str | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    expires_in_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class MemoryFilter:
+    """Filters shared by listing and every search mode."""
+
+    namespace: str | None = DEFAULT_NAMESPACE
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    memory_types: tuple[MemoryType, ...] = ()
+    tags: tuple[str, ...] = ()
+    tag_match: TagMatch = TagMatch.ANY
+    tier: Tier | None = None
+    min_importance: float | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    include_expired: bool = False
+    include_deleted: bool = False
+    only_deleted: bool = False
+    include_archived: bool = False
+    include_confidential: bool = True
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """The outcome of storing one memory.
+
+    ``created`` is false when an idempotency key or the dedup check matched an
+    existing memory, which is then returned as ``memory``.
+    """
+
+    memory: Memory
+    created: bool
+    is_duplicate: bool = False
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """One item of a batch create."""
+
+    index: int
+    status: str  # "success" | "duplicate" | "error"
+    memory_id: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    content_preview: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch create with a result per item and timings in milliseconds."""
+
+    items: tuple[BatchItemResult, ...]
+    total_ms: float
+    embedding_ms: float
+    database_ms: float
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for i in self.items if i.status == "success")
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for i in self.items if i.status == "error")
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for i in self.items if i.status == "duplicate")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a listing with the total that matched and a cursor for the next."""
+
+    items: tuple[Memory, ...]
+    total: int
+    next_cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A snapshot of a memory as it was after one change."""
+
+    memory_id: str
+    version: int
+    change: str
+    changed_at: float
+    content: str
+    memory_type: MemoryType
+    tags: tuple[str, ...]
+    metadata: dict[str, Any]
+    importance: float
+    tier: Tier
+    visibility: Visibility
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A search request."""
+
+    query: str
+    mode: SearchMode = SearchMode.SEMANTIC
+    limit: int = 10
+    min_score: float = 0.0
+    filter: MemoryFilter = field(default_factory=lambda: MemoryFilter(include_confidential=False))
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """How a hit's score came about (returned when ``debug`` is asked)."""
+
+    semantic: float | None = None
+    semantic_rank: int | None = None
+    keyword_bm25: float | None = None
+    keyword_rank: int | None = None
+    rrf: float | None = None
+    best_chunk: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: the memory, a 0..1 score and a snippet."""
+
+    memory: Memory
+    score: float
+    snippet: str
+    breakdown: ScoreBreakdown | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits plus how many candidates were considered."""
+
+    hits: tuple[SearchHit, ...]
+    mode: SearchMode
+    total_evaluated: int
+    took_ms: float
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A namespace and how many live memories it holds."""
+
+    name: str
+    memory_count: int
+    created_at: float | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Vault-wide or namespace-wide statistics."""
+
+    total: int
+    by_namespace: dict[str, int]
+    by_type: dict[str, int]
+    by_tier: dict[str, int]
+    permanent: int
+    with_ttl: int
+    expired: int
+    deleted: int
+    archived: int
+    oldest_at: float | None
+    newest_at: float | None
+    storage_bytes: int
+    queue_depth: int
+    failed_embeddings: int
+    created_per_day: dict[str, int]

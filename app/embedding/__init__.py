@@ -1,0 +1,1 @@
+"""On-device embedding: the model manifest, the ONNX session and the job worker."""

@@ -1,0 +1,150 @@
+"""The ONNX embedder: tokenization, chunking, length-bucketed batches, pooling.
+
+One :class:`Embedder` (and so one ONNX Runtime session) is created per process
+and shared by every thread; ``InferenceSession.run`` is thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+import psutil
+from tokenizers import Tokenizer
+
+from app.domain.errors import ModelError
+from app.embedding.manifest import Manifest, verify
+
+#: Tokens shared by consecutive chunks of a long text, so a sentence cut at a
+#: chunk edge is whole in one of them.
+CHUNK_OVERLAP = 32
+
+
+@dataclass(frozen=True)
+class Chunked:
+    """The vectors of one text: one per chunk, with each chunk's character span."""
+
+    spans: list[tuple[int, int]]
+    vectors: np.ndarray
+
+
+def _threads(requested: int) -> int:
+    if requested > 0:
+        return requested
+    # Physical cores: hyper-threads share the FPUs that GEMM saturates.
+    return max(1, psutil.cpu_count(logical=False) or os.cpu_count() or 1)
+
+
+class Embedder:
+    """Turns texts into L2-normalised sentence vectors on the CPU.
+
+    Args:
+        manifest: the model to load; its files are verified first.
+        threads: intra-op threads (0 = one per physical core).
+        batch_size: sequences per ONNX call after sorting by length.
+    """
+
+    def __init__(self, manifest: Manifest, *, threads: int = 0, batch_size: int = 32) -> None:
+        verify(manifest)
+        self.manifest = manifest
+        self.model_id = manifest.model_id
+        self.dimension = manifest.dimension
+        self.max_tokens = manifest.max_tokens
+        self.batch_size = max(1, batch_size)
+        self._tokenizer = Tokenizer.from_file(str(manifest.tokenizer_path))
+        # The shipped tokenizer pads and truncates at 128; we pad per batch and
+        # cut windows ourselves at the model's real limit.
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._cls = self._tokenizer.token_to_id("[CLS]")
+        self._sep = self._tokenizer.token_to_id("[SEP]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = _threads(threads)
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(manifest.weights_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"the ONNX model {manifest.weights_path} cannot be loaded: {exc}") from None
+        self._input_names = {i.name for i in self._session.get_inputs()}
+
+    # -- tokenization -------------------------------------------------------
+
+    def _windows(self, text: str) -> tuple[list[list[int]], list[tuple[int, int]]]:
+        enc = self._tokenizer.encode(text, add_special_tokens=False)
+        ids, offsets = enc.ids, enc.offsets
+        width = self.max_tokens - 2
+        if len(ids) <= width:
+            return [[self._cls, *ids, self._sep]], [(0, len(text))]
+        seqs, spans = [], []
+        step = width - CHUNK_OVERLAP
+        start = 0
+        while True:
+            end = min(start + width, len(ids))
+            seqs.append([self._cls, *ids[start:end], self._sep])
+            spans.append((offsets[start][0], offsets[end - 1][1]))
+            if end == len(ids):
+                break
+            start += step
+        return seqs, spans
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    # -- inference ----------------------------------------------------------
+
+    def _run(self, seqs: list[list[int]]) -> np.ndarray:
+        length = max(len(s) for s in seqs)
+        ids = np.zeros((len(seqs), length), dtype=np.int64)
+        mask = np.zeros((len(seqs), length), dtype=np.int64)
+        for i, s in enumerate(seqs):
+            ids[i, : len(s)] = s
+            mask[i, : len(s)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        if self.manifest.normalize:
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled.astype(np.float32)
+
+    def embed_sequences(self, seqs: list[list[int]], *, sort: bool = True) -> np.ndarray:
+        """Vectors for token sequences, batched; ``sort`` buckets by length first."""
+        out = np.zeros((len(seqs), self.dimension), dtype=np.float32)
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i])) if sort else list(range(len(seqs)))
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b : b + self.batch_size]
+            out[idx] = self._run([seqs[i] for i in idx])
+        return out
+
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        """One truncated sequence per text (the first window), with special tokens."""
+        return [self._windows(t)[0][0] for t in texts]
+
+    def embed_texts(self, texts: list[str], *, sort: bool = True) -> np.ndarray:
+        """One vector per text, truncated at the model's limit."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.embed_sequences(self.tokenize(texts), sort=sort)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_texts([text])[0]
+
+    def embed_documents(self, texts: list[str]) -> list[Chunked]:
+        """Vectors for whole documents: long ones are split into overlapping chunks."""
+        all_seqs: list[list[int]] = []
+        owners: list[tuple[int, list[tuple[int, int]]]] = []
+        for text in texts:
+            seqs, spans = self._windows(text)
+            owners.append((len(all_seqs), spans))
+            all_seqs.extend(seqs)
+        vecs = self.embed_sequences(all_seqs) if all_seqs else np.zeros((0, self.dimension), np.float32)
+        return [Chunked(spans, vecs[start : start + len(spans)]) for start, spans in owners]

@@ -1,0 +1,1 @@
+"""Use cases over the vault and the embedder. No Qt, no HTTP, no SQL text."""

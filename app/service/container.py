@@ -1,0 +1,94 @@
+"""The :class:`Services` container, built once at start-up and passed to every surface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.embedding.manifest import load_manifest
+from app.embedding.model import Embedder
+from app.embedding.queue import EmbeddingWorker
+from app.service.clock import HybridClock
+from app.service.events import ChangeEvent, EventHub
+from app.service.lifecycle import LifecycleService, PurgeTimer
+from app.service.memories import MemoryService
+from app.service.search import SearchService
+from app.service.stats import StatsService
+from app.vault.jobs import EmbeddingJobStore
+from app.vault.vault import Vault
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The process's one embedder; verifies the model files first."""
+    return Embedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size)
+
+
+@dataclass
+class Services:
+    """Everything a surface needs, over one unlocked vault."""
+
+    settings: Settings
+    vault: Vault
+    embedder: Embedder
+    events: EventHub
+    memories: MemoryService
+    lifecycle: LifecycleService
+    search: SearchService
+    stats: StatsService
+    jobs: EmbeddingJobStore
+    worker: EmbeddingWorker
+    purge_timer: PurgeTimer | None
+
+    def close(self) -> None:
+        """Stop background work and lock the vault."""
+        if self.purge_timer is not None:
+            self.purge_timer.stop()
+        self.worker.stop()
+        self.vault.lock()
+
+
+def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool) -> Services:
+    db = vault.db
+    events = EventHub()
+    clock = HybridClock(vault.device_id)
+    jobs = EmbeddingJobStore(db, embedder.model_id)
+
+    def on_ready(rowids: list[int]) -> None:
+        events.emit(ChangeEvent("embedded", tuple(str(r) for r in rowids)))
+
+    worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
+    lifecycle = LifecycleService(db, clock, events)
+    services = Services(
+        settings=settings,
+        vault=vault,
+        embedder=embedder,
+        events=events,
+        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake),
+        lifecycle=lifecycle,
+        search=SearchService(db, embedder),
+        stats=StatsService(db),
+        jobs=jobs,
+        worker=worker,
+        purge_timer=PurgeTimer(lifecycle, settings.purge_interval_seconds) if background else None,
+    )
+    if background and settings.worker:
+        worker.start()
+    if services.purge_timer is not None:
+        services.purge_timer.start()
+    return services
+
+
+def create_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True) -> Services:
+    """Create a new vault at ``settings.home`` and return its services."""
+    vault = Vault.create(settings.home_path, passphrase, settings, dim=embedder.dimension, model_id=embedder.model_id)
+    return _assemble(settings, vault, embedder, background=background)
+
+
+def open_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True) -> Services:
+    """Unlock the vault at ``settings.home`` and return its services.
+
+    With ``background`` the embedding worker and the TTL purge run on daemon
+    threads; without it, callers drain the queue themselves (the CLI does).
+    """
+    vault = Vault.unlock(settings.home_path, passphrase, settings, dim=embedder.dimension)
+    return _assemble(settings, vault, embedder, background=background)

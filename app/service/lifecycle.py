@@ -1,0 +1,146 @@
+"""Soft delete, restore, archive, hard delete, namespace wipe and TTL purge."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.models import Memory, MemoryFilter
+from app.service import validation as v
+from app.service.clock import HybridClock
+from app.service.events import ChangeEvent, EventHub
+from app.vault import filters
+from app.vault import memories as repo
+from app.vault.engine import Database
+
+log = logging.getLogger(__name__)
+
+
+class LifecycleService:
+    """Moves memories between live, archived, trash and gone."""
+
+    def __init__(self, db: Database, clock: HybridClock, events: EventHub) -> None:
+        self._db = db
+        self._clock = clock
+        self._events = events
+
+    def _change(self, memory_id: str, namespace: str | None, change: str, values: dict, check) -> Memory:
+        now = time.time()
+        with self._db.write() as conn:
+            current = repo.get_by_uuid(conn, memory_id)
+            if current is None or (namespace is not None and current.namespace != namespace):
+                raise NotFound(f"no memory with id {memory_id}")
+            check(current)
+            hlc = self._clock.now()
+            repo.update_memory(conn, current, dict(values, hlc=hlc), change, now)
+            repo.append_oplog(conn, change, current.id, hlc, self._clock.device_id, now)
+            after = repo.get_by_rowid(conn, current.rowid)
+        assert after is not None
+        self._events.emit(ChangeEvent(change, (after.id,), after.namespace))
+        return after
+
+    def delete(self, memory_id: str, namespace: str | None = None) -> Memory:
+        """Move a memory to the trash: kept, but out of lists and search."""
+        def check(m: Memory) -> None:
+            if m.deleted_at is not None:
+                raise Conflict(f"memory {memory_id} is already deleted")
+        return self._change(memory_id, namespace, "deleted", {"deleted_at": time.time()}, check)
+
+    def restore(self, memory_id: str, namespace: str | None = None) -> Memory:
+        """Bring a memory back from the trash."""
+        def check(m: Memory) -> None:
+            if m.deleted_at is None:
+                raise Conflict(f"memory {memory_id} is not deleted")
+        return self._change(memory_id, namespace, "restored", {"deleted_at": None}, check)
+
+    def archive(self, memory_id: str, namespace: str | None = None) -> Memory:
+        """Keep a memory but leave it out of lists and search unless asked for."""
+        def check(m: Memory) -> None:
+            if m.archived_at is not None:
+                raise Conflict(f"memory {memory_id} is already archived")
+        return self._change(memory_id, namespace, "archived", {"archived_at": time.time()}, check)
+
+    def unarchive(self, memory_id: str, namespace: str | None = None) -> Memory:
+        def check(m: Memory) -> None:
+            if m.archived_at is None:
+                raise Conflict(f"memory {memory_id} is not archived")
+        return self._change(memory_id, namespace, "unarchived", {"archived_at": None}, check)
+
+    def _remove(self, conn, pairs: list[tuple[int, str]], now: float) -> None:
+        repo.hard_delete(conn, [rowid for rowid, _ in pairs])
+        for _, uuid in pairs:
+            repo.append_oplog(conn, "tombstone", uuid, self._clock.now(), self._clock.device_id, now)
+
+    def hard_delete(self, memory_id: str, namespace: str | None = None) -> None:
+        """Remove a memory and its history for good."""
+        now = time.time()
+        with self._db.write() as conn:
+            current = repo.get_by_uuid(conn, memory_id)
+            if current is None or (namespace is not None and current.namespace != namespace):
+                raise NotFound(f"no memory with id {memory_id}")
+            self._remove(conn, [(current.rowid, current.id)], now)
+        self._events.emit(ChangeEvent("purged", (memory_id,), current.namespace))
+
+    def wipe_namespace(self, namespace: str, *, confirm: str) -> int:
+        """Hard-delete every memory of ``namespace``; ``confirm`` must repeat its name."""
+        v.namespace(namespace)
+        if confirm != namespace:
+            raise InvalidInput("to wipe a namespace, confirm with its exact name", field="confirm")
+        return self._purge_where(filters.full(MemoryFilter(namespace=namespace, include_deleted=True,
+                                                           include_archived=True, include_expired=True), 0),
+                                 namespace)
+
+    def purge_expired(self, namespace: str | None = None) -> int:
+        """Hard-delete memories whose TTL has run out; returns how many."""
+        now = time.time()
+        with self._db.write() as conn:
+            pairs = repo.expired_rowids(conn, now, namespace)
+            if pairs:
+                self._remove(conn, pairs, now)
+        if pairs:
+            self._events.emit(ChangeEvent("purged", tuple(u for _, u in pairs), namespace))
+        return len(pairs)
+
+    def empty_trash(self, namespace: str | None = None, older_than_seconds: float = 0) -> int:
+        """Hard-delete soft-deleted memories (deleted at least ``older_than_seconds`` ago)."""
+        where = filters.Where()
+        where.add("m.deleted_at IS NOT NULL AND m.deleted_at <= :cut", cut=time.time() - older_than_seconds)
+        if namespace is not None:
+            where.add("m.namespace = :ns", ns=v.namespace(namespace))
+        return self._purge_where(where, namespace)
+
+    def _purge_where(self, where: filters.Where, namespace: str | None) -> int:
+        now = time.time()
+        with self._db.write() as conn:
+            pairs = repo.rowids_where(conn, where)
+            if pairs:
+                self._remove(conn, pairs, now)
+        if pairs:
+            self._events.emit(ChangeEvent("purged", tuple(u for _, u in pairs), namespace))
+        return len(pairs)
+
+
+class PurgeTimer:
+    """Purges expired memories every ``interval`` seconds on a daemon thread."""
+
+    def __init__(self, lifecycle: LifecycleService, interval: float) -> None:
+        self._lifecycle = lifecycle
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="ttl-purge", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            removed = self._lifecycle.purge_expired()
+            if removed:
+                log.info("purged %d expired memories", removed)

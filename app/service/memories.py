@@ -1,0 +1,328 @@
+"""Storing, reading, listing and editing memories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from app.domain import limits
+from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from app.domain.errors import InvalidInput, MemvaultError, NotFound
+from app.domain.ids import uuid7
+from app.domain.models import (
+    BatchItemResult, BatchResult, CreateResult, HistoryEntry, Memory, MemoryCreate, MemoryFilter,
+    MemoryUpdate, Page,
+)
+from app.embedding.model import Chunked, Embedder
+from app.service import validation as v
+from app.service.clock import HybridClock
+from app.service.events import ChangeEvent, EventHub
+from app.vault import memories as repo
+from app.vault import search as vsearch
+from app.vault import vectors
+from app.vault.engine import Database
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    values: dict[str, Any]
+    tags: tuple[str, ...]
+    deduplicate: bool
+    dedup_threshold: float
+
+
+class MemoryService:
+    """Create, read, list, update and version memories.
+
+    Args:
+        db: the open database.
+        embedder: the shared embedder (used synchronously only for dedup).
+        clock: the device's hybrid logical clock.
+        events: where change events go.
+        wake_worker: called after new embedding jobs are committed.
+    """
+
+    def __init__(self, db: Database, embedder: Embedder, clock: HybridClock, events: EventHub,
+                 wake_worker: Any = None) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._clock = clock
+        self._events = events
+        self._wake = wake_worker or (lambda: None)
+
+    # -- create -------------------------------------------------------------
+
+    def _prepare(self, data: MemoryCreate, now: float) -> _Prepared:
+        text = v.content(data.content)
+        importance = limits.DEFAULT_IMPORTANCE if data.importance is None else v.unit_float(data.importance, "importance")
+        tier = Tier.from_importance(importance) if data.tier is None else v.choice(Tier, data.tier, "tier")
+        ttl = v.ttl(data.expires_in_seconds)
+        threshold = v.unit_float(data.dedup_threshold, "dedup_threshold", low=limits.DEDUP_THRESHOLD_MIN)
+        values = {
+            "uuid": uuid7(),
+            "namespace": v.namespace(data.namespace),
+            "agent_id": v.optional_id(data.agent_id, "agent_id"),
+            "user_id": v.optional_id(data.user_id, "user_id"),
+            "session_id": v.optional_id(data.session_id, "session_id"),
+            "project": v.optional_id(data.project, "project"),
+            "content": text,
+            "content_hash": content_hash(text),
+            "memory_type": v.choice(MemoryType, data.memory_type, "memory_type").value,
+            "metadata": v.metadata(data.metadata),
+            "importance": importance,
+            "tier": tier.value,
+            "visibility": v.choice(Visibility, data.visibility, "visibility").value,
+            "client_id": v.optional_id(data.client_id, "client_id"),
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": None if ttl is None else now + ttl,
+            "version": 1,
+            "embedding_status": EmbeddingStatus.PROCESSING.value,
+            "origin_device": self._clock.device_id,
+        }
+        return _Prepared(values, v.tags(data.tags), bool(data.deduplicate), threshold)
+
+    def _find_duplicate(self, p: _Prepared, chunked: Chunked, now: float) -> tuple[Memory, float] | None:
+        f = MemoryFilter(namespace=p.values["namespace"], include_confidential=True)
+        with self._db.read() as conn:
+            hits = vsearch.knn(conn, chunked.vectors[0], f, 1, now)
+            if not hits:
+                return None
+            similarity = max(0.0, 1.0 - hits[0].distance)
+            if similarity < p.dedup_threshold:
+                return None
+            found = repo.get_by_rowid(conn, hits[0].memory_id)
+        return (found, similarity) if found else None
+
+    def _existing(self, p: _Prepared) -> Memory | None:
+        if p.values["client_id"] is None:
+            return None
+        with self._db.read() as conn:
+            return repo.find_by_client_id(conn, p.values["namespace"], p.values["client_id"])
+
+    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float) -> int:
+        values = dict(p.values, hlc=self._clock.now())
+        if chunked is not None:
+            values.update(embedding_status=EmbeddingStatus.READY.value, model_id=self._embedder.model_id)
+        repo.ensure_namespace(conn, values["namespace"], now)
+        values["metadata"] = json.dumps(values["metadata"], ensure_ascii=False)
+        rowid = repo.insert_memory(conn, values, p.tags)
+        if chunked is None:
+            repo.enqueue_embedding(conn, rowid, values["content_hash"], now)
+        else:
+            vectors.replace_vectors(
+                conn, memory_id=rowid, namespace=values["namespace"], spans=chunked.spans,
+                vectors=chunked.vectors, state=vectors.vec_state(None, None),
+                confidential=values["visibility"] == Visibility.CONFIDENTIAL.value,
+                expires_at=values["expires_at"],
+            )
+        repo.append_oplog(conn, "upsert", values["uuid"], values["hlc"], self._clock.device_id, now)
+        return rowid
+
+    def create(self, data: MemoryCreate) -> CreateResult:
+        """Store one memory; returns at once with embedding status ``processing``.
+
+        With ``client_id`` the same key in a namespace returns the existing
+        memory. With ``deduplicate`` the content is embedded now and compared
+        through the vector index; a near-duplicate is returned instead.
+        """
+        now = time.time()
+        p = self._prepare(data, now)
+        existing = self._existing(p)
+        if existing is not None:
+            return CreateResult(existing, created=False)
+        chunked = None
+        if p.deduplicate:
+            chunked = self._embedder.embed_documents([p.values["content"]])[0]
+            dup = self._find_duplicate(p, chunked, now)
+            if dup is not None:
+                return CreateResult(dup[0], created=False, is_duplicate=True, duplicate_of=dup[0].id,
+                                    similarity=dup[1])
+        try:
+            with self._db.write() as conn:
+                rowid = self._insert(conn, p, chunked, now)
+                memory = repo.get_by_rowid(conn, rowid)
+        except IntegrityError:
+            # Another writer stored the same client_id between our check and insert.
+            existing = self._existing(p)
+            if existing is None:
+                raise
+            return CreateResult(existing, created=False)
+        assert memory is not None
+        self._after_create([memory])
+        return CreateResult(memory, created=True)
+
+    def _after_create(self, created: list[Memory]) -> None:
+        if any(m.embedding_status is EmbeddingStatus.PROCESSING for m in created):
+            self._wake()
+        by_ns: dict[str, list[str]] = {}
+        for m in created:
+            by_ns.setdefault(m.namespace, []).append(m.id)
+        for ns, ids in by_ns.items():
+            self._events.emit(ChangeEvent("created", tuple(ids), ns))
+
+    def create_batch(self, items: list[MemoryCreate]) -> BatchResult:
+        """Store 1-100 memories with a result per item; one bad item sinks nothing else."""
+        started = time.perf_counter()
+        if not 1 <= len(items) <= limits.BATCH_MAX:
+            raise InvalidInput(f"a batch holds 1 to {limits.BATCH_MAX} memories (got {len(items)})", field="memories")
+        now = time.time()
+        results: dict[int, BatchItemResult] = {}
+        prepared: dict[int, _Prepared] = {}
+        for i, item in enumerate(items):
+            try:
+                prepared[i] = self._prepare(item, now)
+            except MemvaultError as exc:
+                results[i] = BatchItemResult(i, "error", error=exc.message, error_code=exc.code)
+        embed_started = time.perf_counter()
+        dedup_idx = [i for i, p in prepared.items() if p.deduplicate]
+        chunked = dict(zip(dedup_idx, self._embedder.embed_documents([prepared[i].values["content"] for i in dedup_idx])))
+        embedding_ms = (time.perf_counter() - embed_started) * 1000
+        db_started = time.perf_counter()
+        to_insert: list[int] = []
+        for i, p in prepared.items():
+            existing = self._existing(p)
+            dup = (existing, None) if existing else (self._find_duplicate(p, chunked[i], now) if i in chunked else None)
+            if dup is not None:
+                results[i] = BatchItemResult(i, "duplicate", memory_id=dup[0].id, content_preview=_preview(dup[0].content))
+            else:
+                to_insert.append(i)
+        created: list[Memory] = []
+        with self._db.write() as conn:
+            for i in to_insert:
+                p = prepared[i]
+                try:
+                    with conn.begin_nested():
+                        rowid = self._insert(conn, p, chunked.get(i), now)
+                except IntegrityError:
+                    # The same client_id appeared earlier in this batch: idempotent, not an error.
+                    same = repo.find_by_client_id(conn, p.values["namespace"], p.values["client_id"] or "")
+                    if same is None:
+                        raise
+                    results[i] = BatchItemResult(i, "duplicate", memory_id=same.id, content_preview=_preview(same.content))
+                    continue
+                memory = repo.get_by_rowid(conn, rowid)
+                assert memory is not None
+                created.append(memory)
+                results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
+        database_ms = (time.perf_counter() - db_started) * 1000
+        if created:
+            self._after_create(created)
+        total_ms = (time.perf_counter() - started) * 1000
+        return BatchResult(tuple(results[i] for i in range(len(items))), total_ms, embedding_ms, database_ms)
+
+    # -- read ---------------------------------------------------------------
+
+    def get(self, memory_id: str, namespace: str | None = None) -> Memory:
+        """One memory by id; ``namespace`` restricts which memories are visible."""
+        with self._db.read() as conn:
+            memory = repo.get_by_uuid(conn, memory_id) if isinstance(memory_id, str) else None
+        if memory is None or (namespace is not None and memory.namespace != namespace):
+            raise NotFound(f"no memory with id {memory_id}")
+        return memory
+
+    def get_by_rowid(self, rowid: int, namespace: str | None = None) -> Memory:
+        """One memory by its local integer id (for profiles with integer ids)."""
+        with self._db.read() as conn:
+            memory = repo.get_by_rowid(conn, rowid)
+        if memory is None or (namespace is not None and memory.namespace != namespace):
+            raise NotFound(f"no memory with id {rowid}")
+        return memory
+
+    def list(self, f: MemoryFilter, *, limit: int = 20, offset: int = 0, cursor: str | None = None) -> Page:
+        """Memories matching ``f``, newest first, with the total count."""
+        v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
+        v.int_range(offset, "offset", 0, 10**9)
+        if f.namespace is not None:
+            v.namespace(f.namespace)
+        with self._db.read() as conn:
+            items, total = repo.list_page(conn, f, time.time(), limit=limit + 1, offset=offset, cursor=cursor)
+        has_more = len(items) > limit
+        items = items[:limit]
+        next_cursor = repo.encode_cursor(items[-1]) if has_more and items else None
+        return Page(tuple(items), total, next_cursor, has_more)
+
+    def history(self, memory_id: str, namespace: str | None = None) -> list[HistoryEntry]:
+        memory = self.get(memory_id, namespace)
+        with self._db.read() as conn:
+            return repo.history(conn, memory)
+
+    # -- update -------------------------------------------------------------
+
+    def update(self, memory_id: str, changes: MemoryUpdate, namespace: str | None = None) -> Memory:
+        """Apply a partial change: content re-embeds, metadata merges, tags replace."""
+        now = time.time()
+        values: dict[str, Any] = {}
+        if changes.content is not None:
+            values["content"] = v.content(changes.content)
+        if changes.memory_type is not None:
+            values["memory_type"] = v.choice(MemoryType, changes.memory_type, "memory_type").value
+        if changes.tags is not None:
+            values["tags"] = v.tags(changes.tags)
+        if changes.importance is not None:
+            values["importance"] = v.unit_float(changes.importance, "importance")
+        if changes.tier is not None:
+            values["tier"] = v.choice(Tier, changes.tier, "tier").value
+        if changes.visibility is not None:
+            values["visibility"] = v.choice(Visibility, changes.visibility, "visibility").value
+        for name in ("agent_id", "user_id", "session_id", "project"):
+            if getattr(changes, name) is not None:
+                values[name] = v.optional_id(getattr(changes, name), name)
+        if changes.expires_in_seconds is not None:
+            values["expires_at"] = now + v.ttl(changes.expires_in_seconds)
+        patch = v.metadata(changes.metadata) if changes.metadata is not None else None
+        with self._db.write() as conn:
+            current = repo.get_by_uuid(conn, memory_id)
+            if current is None or (namespace is not None and current.namespace != namespace):
+                raise NotFound(f"no memory with id {memory_id}")
+            if patch is not None:
+                merged = dict(current.metadata)
+                for key, value in patch.items():
+                    if value is None:
+                        merged.pop(key, None)
+                    else:
+                        merged[key] = value
+                values["metadata"] = v.metadata(merged)
+            if "content" in values and values["content"] != current.content:
+                values["content_hash"] = content_hash(values["content"])
+                values["embedding_status"] = EmbeddingStatus.PROCESSING.value
+                repo.enqueue_embedding(conn, current.rowid, values["content_hash"], now)
+            else:
+                values.pop("content", None)
+            if not values:
+                return current
+            values["hlc"] = self._clock.now()
+            repo.update_memory(conn, current, values, "update", now)
+            repo.append_oplog(conn, "upsert", current.id, values["hlc"], self._clock.device_id, now)
+            updated = repo.get_by_rowid(conn, current.rowid)
+        assert updated is not None
+        if "content_hash" in values:
+            self._wake()
+        self._events.emit(ChangeEvent("updated", (updated.id,), updated.namespace))
+        return updated
+
+    def restore_version(self, memory_id: str, version: int, namespace: str | None = None) -> Memory:
+        """Make an earlier version current again (as a new version)."""
+        entries = {e.version: e for e in self.history(memory_id, namespace)}
+        if version not in entries:
+            raise NotFound(f"memory {memory_id} has no version {version}")
+        e = entries[version]
+        current = self.get(memory_id, namespace)
+        patch = {k: None for k in current.metadata if k not in e.metadata} | e.metadata
+        return self.update(memory_id, MemoryUpdate(
+            content=e.content, memory_type=e.memory_type, tags=list(e.tags), metadata=patch,
+            importance=e.importance, tier=e.tier, visibility=e.visibility), namespace)
+
+
+def _preview(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+

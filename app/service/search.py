@@ -1,0 +1,111 @@
+"""Search by meaning, by keyword, or both fused with reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from app.domain import limits
+from app.domain.enums import SearchMode
+from app.domain.models import Memory, ScoreBreakdown, SearchHit, SearchQuery, SearchResult
+from app.embedding.model import Embedder
+from app.service import validation as v
+from app.vault import memories as repo
+from app.vault import search as vsearch
+from app.vault.engine import Database
+
+SNIPPET_CHARS = 240
+
+
+def _crop(text: str, start: int = 0, end: int | None = None) -> str:
+    piece = text[start:end].strip()
+    if len(piece) <= SNIPPET_CHARS:
+        return ("…" if start > 0 else "") + piece + ("…" if end is not None and end < len(text) else "")
+    cut = piece[:SNIPPET_CHARS].rsplit(" ", 1)[0]
+    return ("…" if start > 0 else "") + cut + "…"
+
+
+def keyword_score(bm25: float) -> float:
+    """Map FTS5's BM25 (lower is better, usually negative) onto 0..1."""
+    s = abs(bm25)
+    return s / (1.0 + s)
+
+
+class SearchService:
+    """Runs :class:`SearchQuery` against the vault."""
+
+    def __init__(self, db: Database, embedder: Embedder) -> None:
+        self._db = db
+        self._embedder = embedder
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        started = time.perf_counter()
+        v.content(q.query, field="query", max_chars=limits.QUERY_MAX_CHARS)
+        v.int_range(q.limit, "limit", 1, limits.SEARCH_LIMIT_MAX)
+        v.unit_float(q.min_score, "min_score")
+        mode = v.choice(SearchMode, q.mode, "mode")
+        if q.filter.namespace is not None:
+            v.namespace(q.filter.namespace)
+        # Search never shows deleted or expired memories, whatever the filter says.
+        f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
+        now = time.time()
+        qvec = self._embedder.embed_query(q.query) if mode is not SearchMode.KEYWORD else None
+        depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, 50)
+        with self._db.read() as conn:
+            semantic = self._semantic(conn, qvec, f, depth, now) if qvec is not None else []
+            keyword = vsearch.keyword(conn, q.query, f, depth, now) if mode is not SearchMode.SEMANTIC else []
+            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword]))
+            found = repo.get_many(conn, ids)
+            spans = vsearch.chunk_spans(conn, [s[1] for s in semantic])
+        hits = self._rank(mode, q, semantic, keyword, found, spans)
+        return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000)
+
+    def _semantic(self, conn, qvec, f, want: int, now: float) -> list[tuple[int, int, float]]:
+        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``."""
+        k = want * 2 + 8
+        while True:
+            rows = vsearch.knn(conn, qvec, f, k, now)
+            best: dict[int, tuple[int, int, float]] = {}
+            for r in rows:
+                if r.memory_id not in best:
+                    best[r.memory_id] = (r.memory_id, r.chunk_id, max(0.0, 1.0 - r.distance))
+            # Long memories have several chunks; widen until enough distinct memories.
+            if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
+                return list(best.values())[:want]
+            k = min(k * 4, vsearch.MAX_K)
+
+    def _rank(self, mode, q, semantic, keyword, found: dict[int, Memory], spans) -> list[SearchHit]:
+        sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
+        kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
+        scored: list[tuple[float, int, ScoreBreakdown]] = []
+        if mode is SearchMode.SEMANTIC:
+            for mid, (rank, cid, sim) in sem_rank.items():
+                scored.append((sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid)))
+        elif mode is SearchMode.KEYWORD:
+            for mid, (rank, k) in kw_rank.items():
+                scored.append((keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank)))
+        else:
+            top = 2.0 / (limits.RRF_K + 1)
+            for mid in dict.fromkeys(list(sem_rank) + list(kw_rank)):
+                s, kw = sem_rank.get(mid), kw_rank.get(mid)
+                rrf = (1.0 / (limits.RRF_K + s[0]) if s else 0.0) + (1.0 / (limits.RRF_K + kw[0]) if kw else 0.0)
+                scored.append((rrf / top, mid, ScoreBreakdown(
+                    semantic=s[2] if s else None, semantic_rank=s[0] if s else None,
+                    keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
+                    rrf=rrf, best_chunk=s[1] if s else None)))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        hits: list[SearchHit] = []
+        for score, mid, breakdown in scored:
+            memory = found.get(mid)
+            if memory is None or score < q.min_score:
+                continue
+            if breakdown.keyword_rank is not None:
+                snippet = kw_rank[mid][1].snippet
+            elif breakdown.best_chunk in spans:
+                snippet = _crop(memory.content, *spans[breakdown.best_chunk])
+            else:
+                snippet = _crop(memory.content)
+            hits.append(SearchHit(memory, round(score, 6), snippet, breakdown if q.debug else None))
+            if len(hits) == q.limit:
+                break
+        return hits

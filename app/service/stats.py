@@ -1,0 +1,29 @@
+"""Statistics and namespace listings."""
+
+from __future__ import annotations
+
+import time
+
+from app.domain.models import Namespace, Stats
+from app.service import validation as v
+from app.vault import memories as repo
+from app.vault import stats as vstats
+from app.vault.engine import Database
+
+
+class StatsService:
+    """Counts for the stats view, the CLI and ``/v1/stats``."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def stats(self, namespace: str | None = None) -> Stats:
+        if namespace is not None:
+            v.namespace(namespace)
+        with self._db.read() as conn:
+            return vstats.collect(conn, self._db.path, time.time(), namespace)
+
+    def namespaces(self) -> list[Namespace]:
+        with self._db.read() as conn:
+            counts = repo.namespace_counts(conn, time.time())
+        return [Namespace(name, n) for name, n in sorted(counts.items())]

@@ -1,0 +1,4 @@
+"""The encrypted store: keys, connections, schema, migrations and repositories.
+
+This is the only package that speaks SQL.
+"""

@@ -1,0 +1,98 @@
+"""SQL conditions for :class:`MemoryFilter`, shared by listing and search.
+
+Conditions are written against ``memories`` aliased as ``m`` so that the
+same filter narrows a list, the FTS5 match and the vec0 KNN candidate set.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.enums import TagMatch, Visibility
+from app.domain.models import MemoryFilter
+
+
+@dataclass
+class Where:
+    """A conjunction of SQL conditions with their bound parameters."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "1"
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def narrowing(f: MemoryFilter) -> Where:
+    """Conditions beyond namespace and lifecycle state (what vec0 cannot hold)."""
+    w = Where()
+    for name in ("agent_id", "user_id", "session_id", "project"):
+        value = getattr(f, name)
+        if value is not None:
+            w.add(f"m.{name} = :f_{name}", **{f"f_{name}": value})
+    if f.memory_types:
+        names = {f"f_type{i}": t.value for i, t in enumerate(f.memory_types)}
+        w.add(f"m.memory_type IN ({', '.join(':' + n for n in names)})", **names)
+    if f.tier is not None:
+        w.add("m.tier = :f_tier", f_tier=f.tier.value)
+    if f.min_importance is not None:
+        w.add("m.importance >= :f_min_imp", f_min_imp=f.min_importance)
+    if f.created_after is not None:
+        w.add("m.created_at >= :f_after", f_after=f.created_after)
+    if f.created_before is not None:
+        w.add("m.created_at < :f_before", f_before=f.created_before)
+    if f.tags:
+        names = {f"f_tag{i}": t for i, t in enumerate(f.tags)}
+        in_list = ", ".join(":" + n for n in names)
+        if f.tag_match is TagMatch.ALL:
+            w.add(
+                f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN ({in_list}) "
+                f"GROUP BY memory_id HAVING count(*) = {len(set(f.tags))})",
+                **names,
+            )
+        else:
+            w.add(f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN ({in_list}))", **names)
+    for i, (key, value) in enumerate(sorted(f.metadata.items())):
+        pname = f"f_meta{i}"
+        path = _json_path(key)
+        if isinstance(value, bool):
+            w.add(f"json_type(m.metadata, '{_sql_str(path)}') = :{pname}", **{pname: "true" if value else "false"})
+        elif value is None:
+            w.add(f"json_type(m.metadata, '{_sql_str(path)}') = 'null'")
+        elif isinstance(value, (int, float, str)):
+            w.add(f"json_extract(m.metadata, '{_sql_str(path)}') = :{pname}", **{pname: value})
+        else:
+            w.add(f"json_extract(m.metadata, '{_sql_str(path)}') = json(:{pname})", **{pname: json.dumps(value)})
+    return w
+
+
+def _sql_str(s: str) -> str:
+    return s.replace("'", "''")
+
+
+def full(f: MemoryFilter, now: float) -> Where:
+    """Every condition of ``f``, including namespace and lifecycle state."""
+    w = narrowing(f)
+    if f.namespace is not None:
+        w.add("m.namespace = :f_ns", f_ns=f.namespace)
+    if f.only_deleted:
+        w.add("m.deleted_at IS NOT NULL")
+    elif not f.include_deleted:
+        w.add("m.deleted_at IS NULL")
+    if not f.include_archived:
+        w.add("m.archived_at IS NULL")
+    if not f.include_expired:
+        w.add("(m.expires_at IS NULL OR m.expires_at > :f_now)", f_now=now)
+    if not f.include_confidential:
+        w.add("m.visibility != :f_conf", f_conf=Visibility.CONFIDENTIAL.value)
+    return w

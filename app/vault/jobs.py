@@ -1,0 +1,128 @@
+"""The durable embedding queue's storage side.
+
+A job row is written in the same transaction as the memory it belongs to, so
+a crash can never leave a memory without either a vector or a pending job.
+Workers lease jobs for a while; a lease that runs out (a killed process) makes
+the job due again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import text
+
+from app.domain.enums import EmbeddingStatus
+from app.vault import vectors
+from app.vault.engine import Database
+
+LEASE_SECONDS = 120
+MAX_BACKOFF_SECONDS = 3600
+FAILED_AFTER_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Job:
+    memory_id: int
+    content_hash: str
+    content: str
+    attempts: int
+
+
+class EmbeddingJobStore:
+    """Claim, complete and fail embedding jobs, each in its own transaction."""
+
+    def __init__(self, db: Database, model_id: str) -> None:
+        self._db = db
+        self._model_id = model_id
+
+    def claim(self, limit: int, now: float | None = None) -> list[Job]:
+        now = time.time() if now is None else now
+        with self._db.write() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT j.memory_id, j.content_hash, j.attempts, m.content FROM embedding_jobs j "
+                    "JOIN memories m ON m.id = j.memory_id "
+                    "WHERE j.next_attempt_at <= :now AND (j.leased_until IS NULL OR j.leased_until < :now) "
+                    "ORDER BY j.next_attempt_at, j.memory_id LIMIT :n"
+                ),
+                {"now": now, "n": limit},
+            ).all()
+            for r in rows:
+                conn.execute(
+                    text("UPDATE embedding_jobs SET leased_until = :u WHERE memory_id = :m"),
+                    {"u": now + LEASE_SECONDS, "m": r.memory_id},
+                )
+        return [Job(r.memory_id, r.content_hash, r.content, r.attempts) for r in rows]
+
+    def complete(self, results: list[tuple[Job, list[tuple[int, int]], np.ndarray]]) -> list[int]:
+        """Store vectors for finished jobs; returns the memory ids that became ready."""
+        done: list[int] = []
+        with self._db.write() as conn:
+            for job, spans, vecs in results:
+                row = conn.execute(
+                    text(
+                        "SELECT m.namespace, m.content_hash, m.visibility, m.deleted_at, m.archived_at, "
+                        "m.expires_at, j.content_hash AS job_hash FROM memories m "
+                        "LEFT JOIN embedding_jobs j ON j.memory_id = m.id WHERE m.id = :m"
+                    ),
+                    {"m": job.memory_id},
+                ).first()
+                # The memory was deleted, or edited while we embedded: a newer job exists.
+                if row is None or row.content_hash != job.content_hash:
+                    continue
+                vectors.replace_vectors(
+                    conn,
+                    memory_id=job.memory_id,
+                    namespace=row.namespace,
+                    spans=spans,
+                    vectors=vecs,
+                    state=vectors.vec_state(row.deleted_at, row.archived_at),
+                    confidential=row.visibility == "confidential",
+                    expires_at=row.expires_at,
+                )
+                conn.execute(
+                    text("UPDATE memories SET embedding_status = :s, model_id = :mid WHERE id = :m"),
+                    {"s": EmbeddingStatus.READY.value, "mid": self._model_id, "m": job.memory_id},
+                )
+                conn.execute(
+                    text("DELETE FROM embedding_jobs WHERE memory_id = :m AND content_hash = :h"),
+                    {"m": job.memory_id, "h": job.content_hash},
+                )
+                done.append(job.memory_id)
+        return done
+
+    def fail(self, jobs: list[Job], error: str, now: float | None = None) -> None:
+        """Record a failure and schedule a retry with exponential backoff."""
+        now = time.time() if now is None else now
+        with self._db.write() as conn:
+            for job in jobs:
+                attempts = job.attempts + 1
+                delay = min(MAX_BACKOFF_SECONDS, 2 ** attempts)
+                conn.execute(
+                    text(
+                        "UPDATE embedding_jobs SET attempts = :a, next_attempt_at = :n, leased_until = NULL, "
+                        "last_error = :e WHERE memory_id = :m AND content_hash = :h"
+                    ),
+                    {"a": attempts, "n": now + delay, "e": error[:500], "m": job.memory_id, "h": job.content_hash},
+                )
+                if attempts >= FAILED_AFTER_ATTEMPTS:
+                    conn.execute(
+                        text("UPDATE memories SET embedding_status = :s WHERE id = :m"),
+                        {"s": EmbeddingStatus.FAILED.value, "m": job.memory_id},
+                    )
+
+    def depth(self) -> int:
+        with self._db.read() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one())
+
+    def next_due_in(self, now: float | None = None) -> float | None:
+        """Seconds until the next job is due (0 if one is due now), or ``None`` if none wait."""
+        now = time.time() if now is None else now
+        with self._db.read() as conn:
+            due = conn.execute(
+                text("SELECT min(max(next_attempt_at, coalesce(leased_until, 0))) FROM embedding_jobs")
+            ).scalar_one()
+        return None if due is None else max(0.0, float(due) - now)

@@ -1,0 +1,97 @@
+"""The two retrieval primitives: vec0 KNN and FTS5 BM25, each filtered inside the query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from app.domain.models import MemoryFilter
+from app.vault import filters
+from app.vault.schema import STATE_DELETED, STATE_LIVE
+
+#: sqlite-vec's largest k.
+MAX_K = 4096
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    memory_id: int
+    chunk_id: int
+    distance: float
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    memory_id: int
+    bm25: float
+    snippet: str
+
+
+def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[VectorHit]:
+    """The ``k`` nearest chunks that pass ``f``; expired and deleted ones never do."""
+    where = filters.narrowing(f)
+    params: dict = {"q": np.ascontiguousarray(query, dtype=np.float32).tobytes(), "k": min(k, MAX_K), "now": int(now)}
+    conds = ["v.embedding MATCH :q", "k = :k", "v.expires_at > :now"]
+    if f.namespace is not None:
+        conds.append("v.namespace = :ns")
+        params["ns"] = f.namespace
+    if f.include_archived:
+        conds.append(f"v.state != {STATE_DELETED}")
+    else:
+        conds.append(f"v.state = {STATE_LIVE}")
+    if not f.include_confidential:
+        conds.append("v.confidential = 0")
+    if where.clauses:
+        # sqlite-vec consumes a rowid IN (...) constraint during the KNN scan,
+        # so the other filters narrow the candidates instead of the results.
+        conds.append(f"v.rowid IN (SELECT c.id FROM chunks c JOIN memories m ON m.id = c.memory_id WHERE {where.sql()})")
+        params.update(where.params)
+    rows = conn.execute(
+        text(
+            f"SELECT v.rowid AS chunk_id, v.memory_id, v.distance FROM memory_vectors v "
+            f"WHERE {' AND '.join(conds)} ORDER BY v.distance"
+        ),
+        params,
+    ).all()
+    return [VectorHit(r.memory_id, r.chunk_id, float(r.distance)) for r in rows]
+
+
+def fts_query(query: str) -> str | None:
+    """An FTS5 expression matching any word of ``query`` (``None`` when it has none)."""
+    tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
+    if not tokens:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+
+
+def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float) -> list[KeywordHit]:
+    """BM25 matches of ``query`` that pass ``f``, best first."""
+    expr = fts_query(query)
+    if expr is None:
+        return []
+    search_filter = filters.full(f, now)
+    rows = conn.execute(
+        text(
+            "SELECT m.id AS memory_id, bm25(memory_fts) AS rank, "
+            "snippet(memory_fts, 0, '**', '**', '…', 24) AS snip "
+            "FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid "
+            f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank LIMIT :k"
+        ),
+        dict(search_filter.params, expr=expr, k=k),
+    ).all()
+    return [KeywordHit(r.memory_id, float(r.rank), r.snip) for r in rows]
+
+
+def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not chunk_ids:
+        return {}
+    params = {f"c{i}": c for i, c in enumerate(chunk_ids)}
+    rows = conn.execute(
+        text(f"SELECT id, start_char, end_char FROM chunks WHERE id IN ({', '.join(':' + k for k in params)})"),
+        params,
+    ).all()
+    return {r.id: (r.start_char, r.end_char) for r in rows}

@@ -1,0 +1,123 @@
+"""A vault's lifecycle: create, unlock, lock and change passphrase.
+
+A vault is a folder holding ``vault.db`` (SQLCipher) and ``vault.header``
+(the wrapped data key). Opening never creates anything: a missing vault is
+:class:`VaultMissing`, never a silently new empty one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+
+from app.config import Settings
+from app.domain.errors import VaultCorrupt, VaultExists, VaultLocked, VaultMissing
+from app.vault import keys, migrations
+from app.vault.engine import Database
+
+DB_NAME = "vault.db"
+HEADER_NAME = "vault.header"
+
+
+def db_path(home: Path) -> Path:
+    return home / DB_NAME
+
+
+def header_path(home: Path) -> Path:
+    return home / HEADER_NAME
+
+
+def vault_exists(home: Path) -> bool:
+    return header_path(home).exists() or db_path(home).exists()
+
+
+class Vault:
+    """An unlocked vault. Use :meth:`create` or :meth:`unlock` to get one."""
+
+    def __init__(self, home: Path, db: Database, device_id: str) -> None:
+        self.home = home
+        self._db: Database | None = db
+        self.device_id = device_id
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise VaultLocked("the vault is locked")
+        return self._db
+
+    @property
+    def is_locked(self) -> bool:
+        return self._db is None
+
+    @classmethod
+    def create(cls, home: Path, passphrase: str, settings: Settings, *, dim: int, model_id: str) -> "Vault":
+        """Create a new vault in ``home``; refuses to overwrite an existing one."""
+        keys.check_passphrase(passphrase)
+        if vault_exists(home):
+            raise VaultExists(f"a vault already exists in {home}")
+        created_dir = not home.exists()
+        home.mkdir(parents=True, exist_ok=True)
+        os.chmod(home, 0o700)
+        data_key = os.urandom(32)
+        try:
+            db = Database(db_path(home), data_key, readers=settings.reader_connections,
+                          reader_cache_mib=settings.reader_cache_mib)
+            device_id = str(uuid.uuid4())
+            with db.write() as conn:
+                migrations.migrate(conn, dim)
+                for k, v in (("device_id", device_id), ("model_id", model_id), ("embedding_dim", str(dim))):
+                    conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v)"), {"k": k, "v": v})
+            params = keys.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
+            keys.write_header(header_path(home), keys.wrap(data_key, passphrase, params))
+        except BaseException:
+            for p in (db_path(home), Path(f"{db_path(home)}-wal"), Path(f"{db_path(home)}-shm"), header_path(home)):
+                p.unlink(missing_ok=True)
+            if created_dir:
+                shutil.rmtree(home, ignore_errors=True)
+            raise
+        return cls(home, db, device_id)
+
+    @classmethod
+    def unlock(cls, home: Path, passphrase: str, settings: Settings, *, dim: int) -> "Vault":
+        """Open an existing vault with its passphrase."""
+        hp, dp = header_path(home), db_path(home)
+        if not hp.exists() and not dp.exists():
+            raise VaultMissing(f"no vault in {home}; create one with `memvault init`")
+        if not hp.exists():
+            raise VaultCorrupt(f"the key header {hp} is missing; the database cannot be opened without it")
+        if not dp.exists():
+            raise VaultCorrupt(f"the database {dp} is missing")
+        doc = keys.read_header(hp)
+        data_key = keys.unwrap(doc, passphrase, hp)
+        db = Database(dp, data_key, readers=settings.reader_connections, reader_cache_mib=settings.reader_cache_mib)
+        try:
+            with db.write() as conn:
+                migrations.migrate(conn, dim)
+                stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
+        except BaseException:
+            db.dispose()
+            raise
+        if int(stored.get("embedding_dim", dim)) != dim:
+            db.dispose()
+            raise VaultCorrupt(
+                f"this vault holds {stored['embedding_dim']}-dimensional vectors but the model makes {dim}"
+            )
+        return cls(home, db, stored["device_id"])
+
+    def change_passphrase(self, old: str, new: str, settings: Settings) -> None:
+        """Re-wrap the data key under ``new``; the database is not rewritten."""
+        keys.check_passphrase(new)
+        hp = header_path(self.home)
+        data_key = keys.unwrap(keys.read_header(hp), old, hp)
+        params = keys.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
+        keys.write_header(hp, keys.wrap(data_key, new, params))
+
+    def lock(self) -> None:
+        """Close every connection; the key leaves memory with them."""
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None

@@ -1,0 +1,126 @@
+"""Chunks and their vectors in the vec0 table.
+
+One vector per chunk; the chunk id is the vec0 rowid. The namespace is the
+vec0 partition key, and lifecycle state, visibility and expiry are vec0
+metadata columns so that the KNN step itself leaves out what must not show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from app.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
+
+
+def vec_state(deleted_at: float | None, archived_at: float | None) -> int:
+    if deleted_at is not None:
+        return STATE_DELETED
+    if archived_at is not None:
+        return STATE_ARCHIVED
+    return STATE_LIVE
+
+
+def vec_expiry(expires_at: float | None) -> int:
+    return NEVER if expires_at is None else int(expires_at)
+
+
+def delete_vectors(conn: Connection, memory_ids: Sequence[int]) -> None:
+    """Remove the chunks and vectors of these memories."""
+    for mid in memory_ids:
+        conn.execute(
+            text("DELETE FROM memory_vectors WHERE rowid IN (SELECT id FROM chunks WHERE memory_id = :m)"),
+            {"m": mid},
+        )
+        conn.execute(text("DELETE FROM chunks WHERE memory_id = :m"), {"m": mid})
+
+
+def replace_vectors(
+    conn: Connection,
+    *,
+    memory_id: int,
+    namespace: str,
+    spans: Sequence[tuple[int, int]],
+    vectors: np.ndarray,
+    state: int,
+    confidential: bool,
+    expires_at: float | None,
+) -> None:
+    """Store ``vectors`` (one per span) as the memory's chunks, replacing old ones."""
+    delete_vectors(conn, [memory_id])
+    for seq, ((start, end), vec) in enumerate(zip(spans, vectors, strict=True)):
+        chunk_id = conn.execute(
+            text(
+                "INSERT INTO chunks(memory_id, seq, start_char, end_char) "
+                "VALUES (:m, :s, :a, :b) RETURNING id"
+            ),
+            {"m": memory_id, "s": seq, "a": start, "b": end},
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, "
+                "expires_at, memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)"
+            ),
+            {
+                "r": chunk_id,
+                "ns": namespace,
+                "e": np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+                "st": state,
+                "c": 1 if confidential else 0,
+                "x": vec_expiry(expires_at),
+                "m": memory_id,
+            },
+        )
+
+
+def update_vector_flags(
+    conn: Connection, memory_id: int, *, state: int, confidential: bool, expires_at: float | None
+) -> None:
+    """Keep the vec0 metadata columns in step with the memory row."""
+    chunk_ids = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": memory_id}).scalars().all()
+    # One row at a time: with ``rowid IN (subquery)`` SQLite hands vec0 every
+    # column as changed, and vec0 refuses to "change" the partition key.
+    for chunk_id in chunk_ids:
+        conn.execute(
+            text("UPDATE memory_vectors SET state = :st, confidential = :c, expires_at = :x WHERE rowid = :r"),
+            {"st": state, "c": 1 if confidential else 0, "x": vec_expiry(expires_at), "r": chunk_id},
+        )
+
+
+def move_vectors(conn: Connection, memory_id: int, namespace: str) -> None:
+    """Partition keys cannot be updated in place; re-insert under the new namespace."""
+    rows = conn.execute(
+        text(
+            "SELECT v.rowid, v.embedding, v.state, v.confidential, v.expires_at FROM memory_vectors v "
+            "WHERE v.rowid IN (SELECT id FROM chunks WHERE memory_id = :m)"
+        ),
+        {"m": memory_id},
+    ).all()
+    for r in rows:
+        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": r.rowid})
+        conn.execute(
+            text(
+                "INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, "
+                "expires_at, memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)"
+            ),
+            {"r": r.rowid, "ns": namespace, "e": r.embedding, "st": r.state, "c": r.confidential,
+             "x": r.expires_at, "m": memory_id},
+        )
+
+
+def vectors_for(conn: Connection, memory_ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """The first-chunk vector of each memory that has one (for dedup and benchmarks)."""
+    out: dict[int, np.ndarray] = {}
+    for mid in memory_ids:
+        row = conn.execute(
+            text(
+                "SELECT v.embedding FROM memory_vectors v JOIN chunks c ON c.id = v.rowid "
+                "WHERE c.memory_id = :m ORDER BY c.seq LIMIT 1"
+            ),
+            {"m": mid},
+        ).first()
+        if row is not None:
+            out[mid] = np.frombuffer(row.embedding, dtype=np.float32)
+    return out
