@@ -56,6 +56,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     def on_ready(rowids: list[int]) -> None:
         events.emit(ChangeEvent("embedded", tuple(str(r) for r in rowids)))
 
+    # Jobs a killed process had leased are due again now, not when the lease runs out.
+    jobs.release_orphaned()
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     lifecycle = LifecycleService(db, clock, events)
     services = Services(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import replace
 
@@ -17,12 +18,36 @@ from app.vault.engine import Database
 SNIPPET_CHARS = 240
 
 
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
 def _crop(text: str, start: int = 0, end: int | None = None) -> str:
     piece = text[start:end].strip()
+    lead = "…" if start > 0 else ""
     if len(piece) <= SNIPPET_CHARS:
-        return ("…" if start > 0 else "") + piece + ("…" if end is not None and end < len(text) else "")
-    cut = piece[:SNIPPET_CHARS].rsplit(" ", 1)[0]
-    return ("…" if start > 0 else "") + cut + "…"
+        return lead + piece + ("…" if end is not None and end < len(text) else "")
+    return lead + piece[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _stems(text: str) -> set[str]:
+    # A crude prefix stem is enough to match "kept"/"keeps", "generator"/"generators".
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2}
+
+
+def snippet_for(content: str, span: tuple[int, int], query: str) -> str:
+    """The part of a chunk worth showing: the sentence sharing most words with the query."""
+    start, end = span
+    if end - start <= SNIPPET_CHARS:
+        return _crop(content, start, end)
+    wanted = _stems(query)
+    best_at, best_score, offset = start, 0, start
+    for sentence in _SENTENCE_END.split(content[start:end]):
+        score = len(wanted & _stems(sentence))
+        if score > best_score:
+            best_at, best_score = offset, score
+        offset += len(sentence) + 1
+    return _crop(content, best_at, min(end, best_at + SNIPPET_CHARS + 40))
 
 
 def keyword_score(bm25: float) -> float:
@@ -102,7 +127,7 @@ class SearchService:
             if breakdown.keyword_rank is not None:
                 snippet = kw_rank[mid][1].snippet
             elif breakdown.best_chunk in spans:
-                snippet = _crop(memory.content, *spans[breakdown.best_chunk])
+                snippet = snippet_for(memory.content, spans[breakdown.best_chunk], q.query)
             else:
                 snippet = _crop(memory.content)
             hits.append(SearchHit(memory, round(score, 6), snippet, breakdown if q.debug else None))

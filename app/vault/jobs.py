@@ -8,10 +8,12 @@ the job due again.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
+import psutil
 from sqlalchemy import text
 
 from app.domain.enums import EmbeddingStatus
@@ -31,12 +33,37 @@ class Job:
     attempts: int
 
 
+def _process_token(pid: int) -> str | None:
+    try:
+        return f"{pid}:{int(psutil.Process(pid).create_time())}"
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
 class EmbeddingJobStore:
     """Claim, complete and fail embedding jobs, each in its own transaction."""
 
     def __init__(self, db: Database, model_id: str) -> None:
         self._db = db
         self._model_id = model_id
+        self._owner = _process_token(os.getpid()) or str(os.getpid())
+
+    def release_orphaned(self) -> int:
+        """Make jobs leased by processes that no longer run due again (e.g. after SIGKILL)."""
+        with self._db.write() as conn:
+            owners = conn.execute(
+                text("SELECT DISTINCT leased_by FROM embedding_jobs WHERE leased_by IS NOT NULL")
+            ).scalars().all()
+            released = 0
+            for owner in owners:
+                pid = owner.split(":", 1)[0]
+                if owner != self._owner and pid.isdigit() and _process_token(int(pid)) == owner:
+                    continue  # another live process is working on these
+                released += conn.execute(
+                    text("UPDATE embedding_jobs SET leased_until = NULL, leased_by = NULL WHERE leased_by = :o"),
+                    {"o": owner},
+                ).rowcount
+        return released
 
     def claim(self, limit: int, now: float | None = None) -> list[Job]:
         now = time.time() if now is None else now
@@ -52,8 +79,8 @@ class EmbeddingJobStore:
             ).all()
             for r in rows:
                 conn.execute(
-                    text("UPDATE embedding_jobs SET leased_until = :u WHERE memory_id = :m"),
-                    {"u": now + LEASE_SECONDS, "m": r.memory_id},
+                    text("UPDATE embedding_jobs SET leased_until = :u, leased_by = :o WHERE memory_id = :m"),
+                    {"u": now + LEASE_SECONDS, "o": self._owner, "m": r.memory_id},
                 )
         return [Job(r.memory_id, r.content_hash, r.content, r.attempts) for r in rows]
 
@@ -104,7 +131,7 @@ class EmbeddingJobStore:
                 conn.execute(
                     text(
                         "UPDATE embedding_jobs SET attempts = :a, next_attempt_at = :n, leased_until = NULL, "
-                        "last_error = :e WHERE memory_id = :m AND content_hash = :h"
+                        "leased_by = NULL, last_error = :e WHERE memory_id = :m AND content_hash = :h"
                     ),
                     {"a": attempts, "n": now + delay, "e": error[:500], "m": job.memory_id, "h": job.content_hash},
                 )

@@ -50,7 +50,7 @@ def enqueue_embedding(conn: Connection, rowid: int, content_hash: str, now: floa
             "INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
             "VALUES (:m, :h, 0, :now, :now) ON CONFLICT(memory_id) DO UPDATE SET "
             "content_hash = excluded.content_hash, attempts = 0, next_attempt_at = excluded.next_attempt_at, "
-            "leased_until = NULL, last_error = NULL"
+            "leased_until = NULL, leased_by = NULL, last_error = NULL"
         ),
         {"m": rowid, "h": content_hash, "now": now},
     )

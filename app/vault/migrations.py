@@ -119,6 +119,7 @@ CREATE TABLE embedding_jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     leased_until REAL,
+    leased_by TEXT,
     last_error TEXT,
     created_at REAL NOT NULL
 );

@@ -129,6 +129,7 @@ embedding_jobs = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", Float, nullable=False),
     Column("leased_until", Float),
+    Column("leased_by", Text),
     Column("last_error", Text),
     Column("created_at", Float, nullable=False),
 )

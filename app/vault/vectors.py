@@ -124,3 +124,15 @@ def vectors_for(conn: Connection, memory_ids: Sequence[int]) -> dict[int, np.nda
         if row is not None:
             out[mid] = np.frombuffer(row.embedding, dtype=np.float32)
     return out
+
+
+def all_vectors(conn: Connection, namespace: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every live vector of a namespace as (memory ids, matrix): ground truth for recall."""
+    rows = conn.execute(
+        text("SELECT memory_id, embedding FROM memory_vectors WHERE namespace = :ns AND state = :st"),
+        {"ns": namespace, "st": STATE_LIVE},
+    ).all()
+    ids = np.array([r.memory_id for r in rows], dtype=np.int64)
+    if not rows:
+        return ids, np.zeros((0, 0), dtype=np.float32)
+    return ids, np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in rows])

@@ -1,0 +1,80 @@
+"""Realistic generated memories and queries for benchmarks.
+
+Sentences are assembled from templates of the kinds of things agents store
+(preferences, meetings, decisions, facts about code and people), so that
+lengths, vocabulary and near-duplicates look like a real vault.
+"""
+
+from __future__ import annotations
+
+import random
+
+from app.domain.enums import MemoryType
+
+_PEOPLE = ["Dana", "Ravi", "Mei", "Jonas", "Amara", "Luis", "Sofia", "Kenji", "Olu", "Priya", "Tomás", "Ines"]
+_TOOLS = ["PostgreSQL", "Redis", "Kubernetes", "React", "Rust", "FastAPI", "Terraform", "Grafana", "Kafka",
+          "SQLite", "Django", "Vue", "Go", "Airflow", "Snowflake", "Figma", "Jira", "Notion"]
+_TOPICS = ["the billing service", "the onboarding flow", "quarterly planning", "the mobile release",
+           "the data pipeline", "search relevance", "the pricing page", "customer churn", "the design system",
+           "incident response", "the API gateway", "hiring for the platform team", "the security audit"]
+_PREFS = ["dark mode", "short answers", "metric units", "British spelling", "tabs over spaces",
+          "morning meetings", "bullet-point summaries", "vim keybindings", "weekly reports on Fridays",
+          "email over chat", "type hints everywhere", "a 24-hour clock"]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "September", "October"]
+_FILLER = [
+    "This came up again in the retro and nobody objected.",
+    "The user repeated this twice, so it is probably important.",
+    "Keep this in mind when drafting the next status update.",
+    "It was decided after a long discussion about trade-offs in cost and latency.",
+    "Several customers reported the same thing during the last support rotation, and the team agreed "
+    "to look into it before the next release rather than patching it in a hurry.",
+]
+
+_TEMPLATES: list[tuple[MemoryType, str]] = [
+    (MemoryType.PREFERENCE, "The user prefers {pref} in {tool} work."),
+    (MemoryType.PREFERENCE, "{person} asked me to always use {pref} when writing about {topic}."),
+    (MemoryType.EVENT, "Meeting with {person} on {day} {month} {n} at {h}pm about {topic}."),
+    (MemoryType.EVENT, "{person} presented the results on {topic} at the {month} all-hands."),
+    (MemoryType.FACT, "{person} owns {topic} and is the main contact for anything touching {tool}."),
+    (MemoryType.FACT, "We run {tool} version {n}.{h} in production for {topic}."),
+    (MemoryType.TASK, "Follow up with {person} about {topic} before {day}."),
+    (MemoryType.TASK, "Migrate {topic} from {tool} to {tool2} by the end of {month}."),
+    (MemoryType.INSIGHT, "Latency in {topic} doubled after the {tool} upgrade; rolling back fixed it."),
+    (MemoryType.INSIGHT, "Users who finish {topic} in the first week are {n}% more likely to stay."),
+    (MemoryType.POLICY, "Never share details of {topic} outside the team without {person}'s approval."),
+    (MemoryType.OBSERVATION, "{person} seemed frustrated with {tool} during the {topic} review."),
+]
+
+
+def memory_text(rng: random.Random) -> tuple[MemoryType, str]:
+    kind, template = rng.choice(_TEMPLATES)
+    text = template.format(
+        pref=rng.choice(_PREFS), tool=rng.choice(_TOOLS), tool2=rng.choice(_TOOLS), person=rng.choice(_PEOPLE),
+        topic=rng.choice(_TOPICS), day=rng.choice(_DAYS), month=rng.choice(_MONTHS), n=rng.randint(1, 28),
+        h=rng.randint(1, 9))
+    extra = rng.choices([0, 1, 2, 4], weights=[5, 3, 1, 1])[0]
+    if extra:
+        text += " " + " ".join(rng.choice(_FILLER) for _ in range(extra))
+    return kind, text
+
+
+def query_text(rng: random.Random) -> str:
+    return rng.choice([
+        f"what does the user prefer about {rng.choice(_PREFS)}",
+        f"who is responsible for {rng.choice(_TOPICS)}",
+        f"meetings with {rng.choice(_PEOPLE)}",
+        f"problems after upgrading {rng.choice(_TOOLS)}",
+        f"deadlines in {rng.choice(_MONTHS)}",
+        f"rules about sharing {rng.choice(_TOPICS)}",
+    ])
+
+
+def mixed_lengths(rng: random.Random, n: int) -> list[str]:
+    """Texts from a few words to a few hundred tokens, for embedding throughput."""
+    out = []
+    for _ in range(n):
+        _, text = memory_text(rng)
+        reps = rng.choices([1, 2, 4, 8], weights=[5, 2, 2, 1])[0]
+        out.append(" ".join([text] * reps) if reps > 1 else text)
+    return out

@@ -1,0 +1,89 @@
+"""The real ONNX model: pooling, normalisation, batching and chunking."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from app.domain.errors import ModelError
+from app.embedding.manifest import load_manifest, verify
+from app.embedding.model import CHUNK_OVERLAP, Embedder
+
+
+def test_vectors_are_unit_length_and_384_wide(embedder):
+    vecs = embedder.embed_texts(["hello world", "a much longer sentence about encrypted local memory"])
+    assert vecs.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+
+
+def test_similar_meaning_scores_higher_than_unrelated(embedder):
+    cat, feline, revenue = embedder.embed_texts(
+        ["The cat sits on the mat", "A feline is resting on a rug", "Quarterly revenue grew by eight percent"])
+    assert cat @ feline > 0.4
+    assert cat @ feline > cat @ revenue + 0.3
+
+
+def test_batching_and_sorting_do_not_change_vectors(embedder):
+    texts = ["short", "a medium length sentence with several words in it", "x " * 200, "another one"]
+    one_by_one = np.vstack([embedder.embed_texts([t]) for t in texts])
+    assert np.allclose(embedder.embed_texts(texts, sort=True), one_by_one, atol=1e-4)
+    assert np.allclose(embedder.embed_texts(texts, sort=False), one_by_one, atol=1e-4)
+
+
+def test_long_texts_are_split_into_overlapping_chunks(embedder):
+    text = " ".join(f"word{i}" for i in range(900))
+    [chunked] = embedder.embed_documents([text])
+    assert len(chunked.spans) > 1
+    assert chunked.vectors.shape == (len(chunked.spans), 384)
+    assert chunked.spans[0][0] == 0 and chunked.spans[-1][1] == len(text)
+    for (a0, a1), (b0, b1) in zip(chunked.spans, chunked.spans[1:]):
+        assert b0 < a1, "consecutive chunks must overlap"
+    for start, end in chunked.spans:
+        assert embedder.count_tokens(text[start:end]) <= embedder.max_tokens - 2
+    assert CHUNK_OVERLAP > 0
+
+
+def test_short_text_is_one_chunk_covering_everything(embedder):
+    [chunked] = embedder.embed_documents(["just one sentence"])
+    assert chunked.spans == [(0, len("just one sentence"))]
+
+
+def test_queries_are_truncated_at_the_model_limit(embedder):
+    seq = embedder.tokenize(["token " * 1000])[0]
+    assert len(seq) == embedder.max_tokens
+
+
+@pytest.fixture
+def model_copy(tmp_path):
+    manifest = load_manifest()
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    shutil.copy(manifest.weights_path, weights / manifest.weights_path.name)
+    return weights
+
+
+def test_altered_weights_are_a_clear_error(model_copy):
+    path = model_copy / "model.onnx"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="altered"):
+        Embedder(load_manifest(weights_dir=model_copy))
+
+
+def test_missing_weights_are_a_clear_error(model_copy):
+    (model_copy / "model.onnx").unlink()
+    with pytest.raises(ModelError, match="missing"):
+        verify(load_manifest(weights_dir=model_copy))
+
+
+def test_missing_manifest_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="manifest"):
+        load_manifest(root=tmp_path)
+
+
+def test_tokenizer_shipped_in_models_matches_the_manifest():
+    manifest = load_manifest()
+    verify(manifest)
+    assert manifest.tokenizer_path.parent.name == "all-MiniLM-L6-v2"
+    assert (manifest.tokenizer_path.parent / "LICENSE").is_file()

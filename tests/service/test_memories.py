@@ -1,0 +1,256 @@
+"""Creating, reading, listing and editing memories through the service."""
+
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from app.domain import limits
+from app.domain.enums import EmbeddingStatus, MemoryType, TagMatch, Tier, Visibility
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+
+
+def test_create_applies_documented_defaults(services):
+    result = services.memories.create(MemoryCreate(content="The user prefers dark mode"))
+    m = result.memory
+    assert result.created and not result.is_duplicate
+    assert m.namespace == "default" and m.memory_type is MemoryType.GENERAL
+    assert m.importance == 0.5 and m.tier is Tier.WARM and m.visibility is Visibility.PRIVATE
+    assert m.version == 1 and m.embedding_status is EmbeddingStatus.PROCESSING
+    assert m.tags == () and m.metadata == {} and m.expires_at is None
+
+
+@pytest.mark.parametrize("importance,tier", [(0.8, Tier.HOT), (0.95, Tier.HOT), (0.79, Tier.WARM), (0.1, Tier.COLD)])
+def test_tier_follows_importance_unless_given(services, importance, tier):
+    assert services.memories.create(MemoryCreate(content="x", importance=importance)).memory.tier is tier
+    given_tier = services.memories.create(MemoryCreate(content="y", importance=importance, tier="cold")).memory
+    assert given_tier.tier is Tier.COLD
+
+
+def test_all_fields_round_trip(services):
+    m = services.memories.create(MemoryCreate(
+        content="Deploy on Fridays is forbidden", namespace="work", agent_id="agent-1", user_id="u-9",
+        session_id="s-3", project="infra", memory_type="policy", tags=["ops", "rules", "ops"],
+        metadata={"source": "chat", "n": 3, "nested": {"a": [1, 2]}}, importance=0.9,
+        visibility="confidential", client_id="c-1", expires_in_seconds=3600)).memory
+    got = services.memories.get(m.id)
+    assert got == m
+    assert got.tags == ("ops", "rules") and got.metadata["nested"] == {"a": [1, 2]}
+    assert got.memory_type is MemoryType.POLICY and got.visibility is Visibility.CONFIDENTIAL
+    assert 3590 < got.expires_at - got.created_at <= 3600
+
+
+@pytest.mark.parametrize("data,field", [
+    (MemoryCreate(content=""), "content"),
+    (MemoryCreate(content="   "), "content"),
+    (MemoryCreate(content="x" * (limits.CONTENT_MAX_CHARS + 1)), "content"),
+    (MemoryCreate(content="ok", memory_type="opinion"), "memory_type"),
+    (MemoryCreate(content="ok", importance=1.5), "importance"),
+    (MemoryCreate(content="ok", importance=float("nan")), "importance"),
+    (MemoryCreate(content="ok", tier="lukewarm"), "tier"),
+    (MemoryCreate(content="ok", visibility="public"), "visibility"),
+    (MemoryCreate(content="ok", namespace="bad name!"), "namespace"),
+    (MemoryCreate(content="ok", metadata={"k": "v" * 11_000}), "metadata"),
+    (MemoryCreate(content="ok", metadata={f"k{i}": i for i in range(51)}), "metadata"),
+    (MemoryCreate(content="ok", metadata=["not", "an", "object"]), "metadata"),
+    (MemoryCreate(content="ok", tags=["ok", ""]), "tags"),
+    (MemoryCreate(content="ok", tags="not-a-list"), "tags"),
+    (MemoryCreate(content="ok", expires_in_seconds=0), "expires_in_seconds"),
+    (MemoryCreate(content="ok", deduplicate=True, dedup_threshold=0.2), "dedup_threshold"),
+    (MemoryCreate(content="ok", agent_id="a" * 300), "agent_id"),
+])
+def test_bad_input_is_rejected_and_nothing_is_written(services, data, field):
+    with pytest.raises(InvalidInput) as err:
+        services.memories.create(data)
+    assert err.value.details.get("field") == field
+    assert services.memories.list(MemoryFilter(namespace=None)).total == 0
+
+
+def test_content_at_the_limit_is_accepted(services):
+    m = services.memories.create(MemoryCreate(content="y" * limits.CONTENT_MAX_CHARS)).memory
+    assert len(services.memories.get(m.id).content) == limits.CONTENT_MAX_CHARS
+
+
+def test_client_id_is_idempotent_within_a_namespace(services):
+    first = services.memories.create(MemoryCreate(content="once", client_id="req-1"))
+    again = services.memories.create(MemoryCreate(content="twice", client_id="req-1"))
+    other_ns = services.memories.create(MemoryCreate(content="elsewhere", client_id="req-1", namespace="other"))
+    assert first.created and not again.created and other_ns.created
+    assert again.memory.id == first.memory.id and again.memory.content == "once"
+
+
+def test_dedup_finds_near_duplicates_through_the_vector_index(services):
+    original = services.memories.create(MemoryCreate(content="The user prefers dark mode in every app")).memory
+    services.worker.drain()
+    dup = services.memories.create(MemoryCreate(content="The user prefers dark mode in every application",
+                                                deduplicate=True, dedup_threshold=0.9))
+    assert dup.is_duplicate and not dup.created and dup.duplicate_of == original.id and dup.similarity >= 0.9
+    fresh = services.memories.create(MemoryCreate(content="Quarterly revenue grew by eight percent",
+                                                  deduplicate=True, dedup_threshold=0.9))
+    assert fresh.created and not fresh.is_duplicate
+    # Embedded during the dedup check already: no job needed.
+    assert fresh.memory.embedding_status is EmbeddingStatus.READY
+
+
+def test_batch_reports_each_item_and_one_bad_item_sinks_nothing(services):
+    result = services.memories.create_batch([
+        MemoryCreate(content="first"), MemoryCreate(content=""), MemoryCreate(content="third", client_id="k"),
+        MemoryCreate(content="fourth", client_id="k"), MemoryCreate(content="fifth", memory_type="nope"),
+    ])
+    assert [i.status for i in result.items] == ["success", "error", "success", "duplicate", "error"]
+    assert [i.index for i in result.items] == [0, 1, 2, 3, 4]
+    assert result.items[3].memory_id == result.items[2].memory_id
+    assert result.items[1].error_code == "invalid_input" and "content" in result.items[1].error
+    assert (result.succeeded, result.failed, result.skipped) == (2, 2, 1)
+    assert result.total_ms >= result.database_ms >= 0
+    assert services.memories.list(MemoryFilter()).total == 2
+
+
+@pytest.mark.parametrize("count", [0, limits.BATCH_MAX + 1])
+def test_batch_size_is_limited(services, count):
+    with pytest.raises(InvalidInput):
+        services.memories.create_batch([MemoryCreate(content="x")] * count)
+
+
+def test_get_respects_namespace_and_reports_missing(services):
+    m = services.memories.create(MemoryCreate(content="private to ns a", namespace="a")).memory
+    assert services.memories.get(m.id, namespace="a").id == m.id
+    with pytest.raises(NotFound):
+        services.memories.get(m.id, namespace="b")
+    with pytest.raises(NotFound):
+        services.memories.get("01900000-0000-7000-8000-000000000000")
+    assert services.memories.get_by_rowid(m.rowid).id == m.id
+
+
+@pytest.fixture
+def varied(services):
+    rows = [
+        dict(content="alpha", agent_id="a1", user_id="u1", session_id="s1", project="p1", memory_type="fact",
+             tags=["x", "y"], importance=0.9),
+        dict(content="beta", agent_id="a2", user_id="u1", session_id="s2", project="p1", memory_type="task",
+             tags=["x"], importance=0.5),
+        dict(content="gamma", agent_id="a1", user_id="u2", session_id="s1", project="p2", memory_type="event",
+             tags=["y"], importance=0.1, metadata={"source": "chat", "ok": True}),
+        dict(content="delta", namespace="other", tags=["x"]),
+    ]
+    made = {}
+    for r in rows:
+        made[r["content"]] = services.memories.create(MemoryCreate(**r)).memory
+        time.sleep(0.002)
+    return made
+
+
+def _contents(services, **kw):
+    return sorted(m.content for m in services.memories.list(MemoryFilter(**kw), limit=100).items)
+
+
+@pytest.mark.parametrize("kw,expected", [
+    ({}, ["alpha", "beta", "gamma"]),
+    ({"namespace": "other"}, ["delta"]),
+    ({"namespace": None}, ["alpha", "beta", "delta", "gamma"]),
+    ({"agent_id": "a1"}, ["alpha", "gamma"]),
+    ({"user_id": "u1"}, ["alpha", "beta"]),
+    ({"session_id": "s2"}, ["beta"]),
+    ({"project": "p2"}, ["gamma"]),
+    ({"memory_types": (MemoryType.FACT, MemoryType.TASK)}, ["alpha", "beta"]),
+    ({"tags": ("x", "y")}, ["alpha", "beta", "gamma"]),
+    ({"tags": ("x", "y"), "tag_match": TagMatch.ALL}, ["alpha"]),
+    ({"tier": Tier.HOT}, ["alpha"]),
+    ({"min_importance": 0.5}, ["alpha", "beta"]),
+    ({"metadata": {"source": "chat"}}, ["gamma"]),
+    ({"metadata": {"ok": True}}, ["gamma"]),
+    ({"metadata": {"source": "email"}}, []),
+])
+def test_list_filters(services, varied, kw, expected):
+    assert _contents(services, **kw) == expected
+
+
+def test_list_created_range_and_order(services, varied):
+    beta = varied["beta"]
+    assert _contents(services, created_after=beta.created_at) == ["beta", "gamma"]
+    assert _contents(services, created_before=beta.created_at) == ["alpha"]
+    page = services.memories.list(MemoryFilter(), limit=10)
+    assert [m.content for m in page.items] == ["gamma", "beta", "alpha"]
+
+
+def test_lifecycle_flags_in_listing(services, varied):
+    services.lifecycle.delete(varied["alpha"].id)
+    services.lifecycle.archive(varied["beta"].id)
+    assert _contents(services) == ["gamma"]
+    assert _contents(services, include_deleted=True) == ["alpha", "gamma"]
+    assert _contents(services, only_deleted=True) == ["alpha"]
+    assert _contents(services, include_archived=True) == ["beta", "gamma"]
+
+
+def test_expired_memories_are_listed_only_when_asked(services):
+    m = services.memories.create(MemoryCreate(content="short-lived", expires_in_seconds=1)).memory
+    with services.vault.db.write() as conn:
+        from sqlalchemy import text
+        conn.execute(text("UPDATE memories SET expires_at = :t WHERE id = :r"), {"t": time.time() - 1, "r": m.rowid})
+    assert _contents(services) == []
+    assert _contents(services, include_expired=True) == ["short-lived"]
+
+
+@hsettings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(limit=st.integers(min_value=1, max_value=7))
+def test_cursor_pages_cover_everything_once(services, limit):
+    if services.memories.list(MemoryFilter()).total == 0:
+        services.memories.create_batch([MemoryCreate(content=f"item {i}") for i in range(23)])
+    seen, cursor = [], None
+    while True:
+        page = services.memories.list(MemoryFilter(), limit=limit, cursor=cursor)
+        assert page.total == 23
+        seen.extend(m.id for m in page.items)
+        if not page.has_more:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == 23 == len(set(seen))
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_offset_pagination_and_bad_cursor(services):
+    services.memories.create_batch([MemoryCreate(content=f"item {i}") for i in range(5)])
+    assert len(services.memories.list(MemoryFilter(), limit=2, offset=4).items) == 1
+    with pytest.raises(InvalidInput, match="cursor"):
+        services.memories.list(MemoryFilter(), cursor="not-a-cursor!")
+    with pytest.raises(InvalidInput):
+        services.memories.list(MemoryFilter(), limit=0)
+
+
+def test_update_reembeds_bumps_version_merges_metadata_replaces_tags(services):
+    m = services.memories.create(MemoryCreate(content="v1 text", tags=["a", "b"], metadata={"keep": 1, "drop": 2}))
+    services.worker.drain()
+    u = services.memories.update(m.memory.id, MemoryUpdate(
+        content="v2 text", tags=["c"], metadata={"drop": None, "new": "yes"}, importance=0.85))
+    assert u.version == 2 and u.content == "v2 text" and u.tags == ("c",)
+    assert u.metadata == {"keep": 1, "new": "yes"}
+    assert u.tier is Tier.WARM, "an explicit tier is kept; importance alone does not move it"
+    assert u.embedding_status is EmbeddingStatus.PROCESSING and services.jobs.depth() == 1
+    history = services.memories.history(m.memory.id)
+    assert [(h.version, h.change, h.content) for h in history] == [(1, "create", "v1 text"), (2, "update", "v2 text")]
+
+
+def test_update_without_changes_keeps_the_version(services):
+    m = services.memories.create(MemoryCreate(content="same")).memory
+    assert services.memories.update(m.id, MemoryUpdate(content="same")).version == 1
+
+
+def test_update_rejects_bad_input_and_changes_nothing(services):
+    m = services.memories.create(MemoryCreate(content="stable", metadata={"a": 1})).memory
+    for bad in (MemoryUpdate(content=""), MemoryUpdate(importance=7), MemoryUpdate(metadata={"x": "y" * 20_000})):
+        with pytest.raises(InvalidInput):
+            services.memories.update(m.id, bad)
+    assert services.memories.get(m.id) == m
+    with pytest.raises(NotFound):
+        services.memories.update(m.id, MemoryUpdate(content="x"), namespace="elsewhere")
+
+
+def test_restore_version_brings_back_an_old_state_as_a_new_version(services):
+    m = services.memories.create(MemoryCreate(content="original", tags=["t1"], metadata={"a": 1})).memory
+    services.memories.update(m.id, MemoryUpdate(content="changed", tags=["t2"], metadata={"b": 2}))
+    restored = services.memories.restore_version(m.id, 1)
+    assert restored.version == 3 and restored.content == "original"
+    assert restored.tags == ("t1",) and restored.metadata == {"a": 1}
+    with pytest.raises(NotFound):
+        services.memories.restore_version(m.id, 99)

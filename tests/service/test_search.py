@@ -1,0 +1,123 @@
+"""Search by meaning, keyword and hybrid, with the real model and filters inside the KNN."""
+
+import pytest
+
+from app.domain.enums import MemoryType, SearchMode
+from app.domain.errors import InvalidInput
+from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+
+FACTS = [
+    ("The user prefers dark mode in all applications", "preference"),
+    ("Meeting with Dana on Thursday at 2pm about the budget", "event"),
+    ("The production database runs PostgreSQL 16", "fact"),
+    ("Never deploy to production on Fridays", "policy"),
+    ("The cat's name is Miso and she hates the vacuum cleaner", "fact"),
+]
+
+
+@pytest.fixture
+def corpus(services):
+    ids = {}
+    for content, kind in FACTS:
+        ids[content] = services.memories.create(MemoryCreate(content=content, memory_type=kind)).memory.id
+    services.worker.drain()
+    return ids
+
+
+def _search(services, query, **kw):
+    return services.search.search(SearchQuery(query, **kw))
+
+
+def test_semantic_search_finds_by_meaning_without_shared_words(services, corpus):
+    result = _search(services, "what colour scheme does the user like for the screen")
+    assert result.hits[0].memory.id == corpus[FACTS[0][0]]
+    assert 0.0 <= result.hits[-1].score <= result.hits[0].score <= 1.0
+    pet = _search(services, "which animal lives with the user")
+    assert pet.hits[0].memory.id == corpus[FACTS[4][0]]
+
+
+def test_keyword_search_ranks_by_bm25_and_highlights(services, corpus):
+    result = _search(services, "PostgreSQL", mode=SearchMode.KEYWORD)
+    assert [h.memory.id for h in result.hits] == [corpus[FACTS[2][0]]]
+    assert "**PostgreSQL**" in result.hits[0].snippet
+    assert _search(services, "zebra", mode=SearchMode.KEYWORD).hits == ()
+    assert _search(services, "?!", mode=SearchMode.KEYWORD).hits == ()
+
+
+def test_hybrid_fuses_both_lists_with_rrf(services, corpus):
+    result = _search(services, "Dana budget meeting", mode=SearchMode.HYBRID, debug=True)
+    top = result.hits[0]
+    assert top.memory.id == corpus[FACTS[1][0]]
+    b = top.breakdown
+    assert b.semantic_rank == 1 and b.keyword_rank == 1
+    assert b.rrf == pytest.approx(2 / 61) and top.score == pytest.approx(1.0)
+
+
+def test_debug_breakdown_only_when_asked(services, corpus):
+    assert all(h.breakdown is None for h in _search(services, "deploy").hits)
+    assert all(h.breakdown.semantic is not None for h in _search(services, "deploy", debug=True).hits)
+
+
+def test_min_score_and_limit(services, corpus):
+    result = _search(services, "dark mode preference", min_score=0.5)
+    assert result.hits and all(h.score >= 0.5 for h in result.hits)
+    assert len(_search(services, "anything", limit=2).hits) == 2
+    for bad in (dict(limit=0), dict(limit=101), dict(min_score=1.5)):
+        with pytest.raises(InvalidInput):
+            _search(services, "x", **bad)
+    with pytest.raises(InvalidInput):
+        _search(services, "")
+
+
+def test_memory_waiting_for_its_vector_is_found_by_keyword_and_hybrid(services):
+    pending = services.memories.create(MemoryCreate(content="The spare key is under the blue flowerpot")).memory
+    assert services.jobs.depth() == 1
+    assert _search(services, "flowerpot", mode=SearchMode.KEYWORD).hits[0].memory.id == pending.id
+    assert _search(services, "flowerpot", mode=SearchMode.HYBRID).hits[0].memory.id == pending.id
+    assert _search(services, "flowerpot", mode=SearchMode.SEMANTIC).hits == ()
+
+
+def test_filters_apply_inside_the_knn_not_after_it(services):
+    """Many close neighbours that fail the filter must not crowd out the one that passes."""
+    services.memories.create_batch([
+        MemoryCreate(content=f"Note {i}: the user prefers dark mode in editor {i}", agent_id="noisy")
+        for i in range(60)])
+    target = services.memories.create(MemoryCreate(
+        content="Gardening log: tomatoes need watering twice a week", agent_id="quiet")).memory
+    services.worker.drain()
+    f = MemoryFilter(agent_id="quiet", include_confidential=False)
+    result = _search(services, "dark mode preference", limit=1, filter=f)
+    assert [h.memory.id for h in result.hits] == [target.id]
+
+
+def test_namespace_partition_and_type_filter(services):
+    a = services.memories.create(MemoryCreate(content="Rust borrow checker tips", namespace="a",
+                                              memory_type="insight")).memory
+    services.memories.create(MemoryCreate(content="Rust borrow checker tips", namespace="b"))
+    services.worker.drain()
+    hits = _search(services, "rust ownership", filter=MemoryFilter(namespace="a", include_confidential=False)).hits
+    assert [h.memory.id for h in hits] == [a.id]
+    typed = MemoryFilter(namespace=None, memory_types=(MemoryType.INSIGHT,), include_confidential=False)
+    assert [h.memory.id for h in _search(services, "rust", filter=typed).hits] == [a.id]
+
+
+def test_confidential_memories_are_excluded_unless_asked(services):
+    secret = services.memories.create(MemoryCreate(content="My bank PIN hint is my first cat",
+                                                   visibility="confidential")).memory
+    services.worker.drain()
+    for mode in SearchMode:
+        assert _search(services, "bank PIN hint", mode=mode).hits == ()
+        asked = _search(services, "bank PIN hint", mode=mode, filter=MemoryFilter(include_confidential=True))
+        assert asked.hits[0].memory.id == secret.id
+
+
+def test_long_memory_is_scored_by_its_best_chunk_with_that_chunk_as_snippet(services):
+    filler = " ".join(f"Section {i} discusses quarterly logistics spreadsheets and invoices." for i in range(80))
+    needle = "The emergency generator fuel is stored in the north shed."
+    long = services.memories.create(MemoryCreate(content=filler + " " + needle + " " + filler)).memory
+    services.memories.create(MemoryCreate(content="Invoices are due at the end of the month"))
+    services.worker.drain()
+    result = _search(services, "where is the generator fuel kept", debug=True)
+    assert result.hits[0].memory.id == long.id
+    assert "generator" in result.hits[0].snippet
+    assert len(result.hits[0].snippet) < 400
