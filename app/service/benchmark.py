@@ -72,9 +72,9 @@ class BenchReport:
         return "\n".join(lines)
 
 
-def _embedding_rates(services: Services, rng: random.Random) -> dict[str, float]:
+def _embedding_rates(services: Services, rng: random.Random, count: int) -> dict[str, float]:
     embedder = services.embedder
-    texts = workload.mixed_lengths(rng, 512)
+    texts = workload.mixed_lengths(rng, count)
     embedder.embed_texts(texts[:32])  # warm-up: first runs allocate
     seqs = sorted(embedder.tokenize(texts), key=len)
     started = time.perf_counter()
@@ -143,7 +143,7 @@ def _recall(services: Services, rng: random.Random) -> float:
     return total / QUERIES
 
 
-def run_benchmark(settings: Settings, *, n: int = 100_000,
+def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 512,
                   progress: Callable[[str], None] | None = None) -> BenchReport:
     """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``."""
     say = progress or (lambda _msg: None)
@@ -155,7 +155,7 @@ def run_benchmark(settings: Settings, *, n: int = 100_000,
         try:
             report = BenchReport(machine(), n)
             say("measuring embedding throughput…")
-            report.embedding = _embedding_rates(services, rng)
+            report.embedding = _embedding_rates(services, rng, embed_sample)
             stored = 0
             for size in checkpoints:
                 say(f"ingesting up to {size} memories…")

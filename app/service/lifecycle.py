@@ -26,15 +26,18 @@ class LifecycleService:
         self._clock = clock
         self._events = events
 
-    def _change(self, memory_id: str, namespace: str | None, change: str, values: dict, check) -> Memory:
+    def _transition(self, memory_id: str, namespace: str | None, change: str, column: str, set_it: bool) -> Memory:
+        """Set or clear ``column`` (a timestamp), refusing a no-op with :class:`Conflict`."""
         now = time.time()
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
-            check(current)
+            if (getattr(current, column) is not None) == set_it:
+                state = column.removesuffix("_at")
+                raise Conflict(f"memory {memory_id} is {'already' if set_it else 'not'} {state}")
             hlc = self._clock.now()
-            repo.update_memory(conn, current, dict(values, hlc=hlc), change, now)
+            repo.update_memory(conn, current, {column: now if set_it else None, "hlc": hlc}, change, now)
             repo.append_oplog(conn, change, current.id, hlc, self._clock.device_id, now)
             after = repo.get_by_rowid(conn, current.rowid)
         assert after is not None
@@ -43,30 +46,18 @@ class LifecycleService:
 
     def delete(self, memory_id: str, namespace: str | None = None) -> Memory:
         """Move a memory to the trash: kept, but out of lists and search."""
-        def check(m: Memory) -> None:
-            if m.deleted_at is not None:
-                raise Conflict(f"memory {memory_id} is already deleted")
-        return self._change(memory_id, namespace, "deleted", {"deleted_at": time.time()}, check)
+        return self._transition(memory_id, namespace, "deleted", "deleted_at", True)
 
     def restore(self, memory_id: str, namespace: str | None = None) -> Memory:
         """Bring a memory back from the trash."""
-        def check(m: Memory) -> None:
-            if m.deleted_at is None:
-                raise Conflict(f"memory {memory_id} is not deleted")
-        return self._change(memory_id, namespace, "restored", {"deleted_at": None}, check)
+        return self._transition(memory_id, namespace, "restored", "deleted_at", False)
 
     def archive(self, memory_id: str, namespace: str | None = None) -> Memory:
         """Keep a memory but leave it out of lists and search unless asked for."""
-        def check(m: Memory) -> None:
-            if m.archived_at is not None:
-                raise Conflict(f"memory {memory_id} is already archived")
-        return self._change(memory_id, namespace, "archived", {"archived_at": time.time()}, check)
+        return self._transition(memory_id, namespace, "archived", "archived_at", True)
 
     def unarchive(self, memory_id: str, namespace: str | None = None) -> Memory:
-        def check(m: Memory) -> None:
-            if m.archived_at is None:
-                raise Conflict(f"memory {memory_id} is not archived")
-        return self._change(memory_id, namespace, "unarchived", {"archived_at": None}, check)
+        return self._transition(memory_id, namespace, "unarchived", "archived_at", False)
 
     def _remove(self, conn, pairs: list[tuple[int, str]], now: float) -> None:
         repo.hard_delete(conn, [rowid for rowid, _ in pairs])

@@ -36,6 +36,9 @@ def _engine(path: Path, raw_key: bytes, *, pool_size: int, cache_kib: int, write
         max_overflow=0,
         pool_timeout=60,
         pool_pre_ping=False,
+        # LIFO hands out the most recently used connection, whose page cache
+        # already holds the decrypted vector pages.
+        pool_use_lifo=True,
         connect_args={"check_same_thread": False},
     )
 

@@ -29,6 +29,12 @@ class Where:
         return " AND ".join(self.clauses) if self.clauses else "1"
 
 
+def in_list(prefix: str, values) -> tuple[str, dict[str, Any]]:
+    """``(:p0, :p1, ...)`` and its parameters, for an SQL ``IN`` over ``values``."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(":" + k for k in params) + ")", params
+
+
 def _json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -41,8 +47,8 @@ def narrowing(f: MemoryFilter) -> Where:
         if value is not None:
             w.add(f"m.{name} = :f_{name}", **{f"f_{name}": value})
     if f.memory_types:
-        names = {f"f_type{i}": t.value for i, t in enumerate(f.memory_types)}
-        w.add(f"m.memory_type IN ({', '.join(':' + n for n in names)})", **names)
+        sql, names = in_list("f_type", [t.value for t in f.memory_types])
+        w.add(f"m.memory_type IN {sql}", **names)
     if f.tier is not None:
         w.add("m.tier = :f_tier", f_tier=f.tier.value)
     if f.min_importance is not None:
@@ -52,16 +58,15 @@ def narrowing(f: MemoryFilter) -> Where:
     if f.created_before is not None:
         w.add("m.created_at < :f_before", f_before=f.created_before)
     if f.tags:
-        names = {f"f_tag{i}": t for i, t in enumerate(f.tags)}
-        in_list = ", ".join(":" + n for n in names)
+        sql, names = in_list("f_tag", f.tags)
         if f.tag_match is TagMatch.ALL:
             w.add(
-                f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN ({in_list}) "
+                f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN {sql} "
                 f"GROUP BY memory_id HAVING count(*) = {len(set(f.tags))})",
                 **names,
             )
         else:
-            w.add(f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN ({in_list}))", **names)
+            w.add(f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN {sql})", **names)
     for i, (key, value) in enumerate(sorted(f.metadata.items())):
         pname = f"f_meta{i}"
         path = _json_path(key)

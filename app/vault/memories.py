@@ -77,11 +77,8 @@ def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
     """Memories by rowid; missing ones are simply absent."""
     if not rowids:
         return {}
-    params = {f"r{i}": r for i, r in enumerate(rowids)}
-    rows = conn.execute(
-        text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN ({', '.join(':' + k for k in params)})"),
-        params,
-    ).all()
+    sql, params = filters.in_list("r", rowids)
+    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN {sql}"), params).all()
     return {r.id: memory_from_row(r) for r in rows}
 
 

@@ -89,9 +89,6 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float) -
 def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
     if not chunk_ids:
         return {}
-    params = {f"c{i}": c for i, c in enumerate(chunk_ids)}
-    rows = conn.execute(
-        text(f"SELECT id, start_char, end_char FROM chunks WHERE id IN ({', '.join(':' + k for k in params)})"),
-        params,
-    ).all()
+    sql, params = filters.in_list("c", chunk_ids)
+    rows = conn.execute(text(f"SELECT id, start_char, end_char FROM chunks WHERE id IN {sql}"), params).all()
     return {r.id: (r.start_char, r.end_char) for r in rows}

@@ -126,10 +126,15 @@ def vectors_for(conn: Connection, memory_ids: Sequence[int]) -> dict[int, np.nda
     return out
 
 
-def all_vectors(conn: Connection, namespace: str) -> tuple[np.ndarray, np.ndarray]:
-    """Every live vector of a namespace as (memory ids, matrix): ground truth for recall."""
+def all_vectors(conn: Connection, namespace: str, *, first_chunk_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Every live vector of a namespace as (memory ids, matrix): ground truth for recall.
+
+    With ``first_chunk_only`` each memory contributes the vector of its first
+    256 tokens, which is what a truncating embedder would have produced.
+    """
+    first = " AND v.rowid IN (SELECT id FROM chunks WHERE seq = 0)" if first_chunk_only else ""
     rows = conn.execute(
-        text("SELECT memory_id, embedding FROM memory_vectors WHERE namespace = :ns AND state = :st"),
+        text(f"SELECT v.memory_id, v.embedding FROM memory_vectors v WHERE v.namespace = :ns AND v.state = :st{first}"),
         {"ns": namespace, "st": STATE_LIVE},
     ).all()
     ids = np.array([r.memory_id for r in rows], dtype=np.int64)

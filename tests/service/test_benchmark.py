@@ -6,7 +6,7 @@ from tests.conftest import fast_settings
 
 def test_benchmark_measures_every_figure(tmp_path):
     lines: list[str] = []
-    report = run_benchmark(fast_settings(tmp_path / "unused"), n=400, progress=lines.append)
+    report = run_benchmark(fast_settings(tmp_path / "unused"), n=400, embed_sample=48, progress=lines.append)
     e = report.embedding
     assert e["raw_session_tps"] > 0 and e["sorted_tps"] > 0 and e["unsorted_tps"] > 0
     assert report.ingest["memories"] == 400 and report.ingest["per_second"] > 0

@@ -51,4 +51,5 @@ def test_a_small_scifact_slice_retrieves_its_relevant_documents(tmp_path):
     for mode, m in report.metrics.items():
         assert 0.5 < m["ndcg@10"] <= 1.0, (mode, m)
         assert m["recall@100"] >= m["recall@10"]
-    assert "nDCG@10" in report.as_text()
+    assert 0.5 < report.truncated["ndcg@10"] <= 1.0
+    assert "nDCG@10" in report.as_text() and "published setup" in report.as_text()
