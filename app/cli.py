@@ -237,6 +237,59 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.api.server import ApiServer
+    from app.service.container import load_embedder, open_vault
+
+    settings = settings_for(args)
+    services = open_vault(settings, read_passphrase(args), load_embedder(settings))
+    try:
+        server = ApiServer(services, host=args.host, port=args.port, allow_remote=args.allow_remote)
+        if args.allow_remote:
+            print(f"memvault: WARNING: listening on {args.host}; anyone who can reach it and holds a key "
+                  "can read your memories", file=sys.stderr)
+        print(f"Memvault API on {server.url}  (MCP: {server.url}/mcp, OpenAPI: {server.url}/openapi.json)",
+              flush=True)
+        server.serve_forever()
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        if args.keys_action == "create":
+            key, secret = svc.keys.create(args.namespace, args.scopes, args.name,
+                                          per_minute=args.per_minute, per_hour=args.per_hour)
+            _out(args, {"key": secret, **fmt.plain(key)},
+                 f"{secret}\n\nKey {key.id} for namespace {key.namespace!r} ({', '.join(sorted(s.value for s in key.scopes))}). "
+                 "This is the only time the key is shown: store it now.")
+        elif args.keys_action == "revoke":
+            key = svc.keys.revoke(args.id)
+            _out(args, key, f"Revoked key {key.id} ({key.prefix}…)")
+        else:
+            keys = svc.keys.list()
+            _out(args, keys, "\n".join(
+                f"{k.id:>4}  {k.prefix}…  {k.namespace:16} {','.join(sorted(s.value for s in k.scopes)):18} "
+                f"{k.name}{'  (revoked)' if k.revoked_at else ''}" for k in keys) or "No keys yet.")
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from app.api.mcp import build_server, stdio_principal
+    from app.service.container import load_embedder, open_vault
+    from app.service import validation
+
+    settings = settings_for(args)
+    validation.namespace(args.namespace)
+    services = open_vault(settings, read_passphrase(args), load_embedder(settings))
+    try:
+        build_server(services, stdio_principal(args.namespace)).run("stdio")
+    finally:
+        services.close()
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     raise MemvaultError(
         "the desktop window is not part of this build yet; use the subcommands "

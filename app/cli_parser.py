@@ -116,6 +116,30 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
     p = command("stats", "counts, storage and queue depth")
     p.add_argument("--namespace", "-n")
 
+    p = command("serve", "run the local HTTP API (REST, compatibility profiles, MCP)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7411, help="0 picks a free port (default 7411)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+
+    p = command("mcp", "serve MCP over stdio for one namespace (for Claude Desktop, Cursor...)")
+    p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE)
+
+    p = command("keys", "manage API keys")
+    keys = p.add_subparsers(dest="keys_action", metavar="ACTION")
+    k = keys.add_parser("create", help="create a key (shown once)")
+    _common(k, top=False)
+    k.add_argument("--namespace", "-n", required=True)
+    k.add_argument("--scopes", default="read,write", help="comma-separated: read, write, admin")
+    k.add_argument("--name")
+    k.add_argument("--per-minute", type=int, help=f"rate limit (default {limits.DEFAULT_PER_MINUTE})")
+    k.add_argument("--per-hour", type=int, help=f"rate limit (default {limits.DEFAULT_PER_HOUR})")
+    k = keys.add_parser("list", help="list keys")
+    _common(k, top=False)
+    k = keys.add_parser("revoke", help="revoke a key")
+    _common(k, top=False)
+    k.add_argument("id", type=int)
+    p.set_defaults(keys_action="list")
+
     p = command("bench", "measure embedding, ingest and search speed on a temporary vault")
     p.add_argument("--n", type=int, default=100_000, help="memories in the large vault (default 100000)")
 

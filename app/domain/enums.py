@@ -65,3 +65,11 @@ class TagMatch(str, enum.Enum):
 
     ANY = "any"
     ALL = "all"
+
+
+class Scope(str, enum.Enum):
+    """What an API key may do in its namespace."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.enums import EmbeddingStatus, MemoryType, SearchMode, TagMatch, Tier, Visibility
+from app.domain.enums import EmbeddingStatus, MemoryType, Scope, SearchMode, TagMatch, Tier, Visibility
 from app.domain.limits import DEDUP_THRESHOLD_DEFAULT, DEFAULT_NAMESPACE
 
 
@@ -262,3 +262,36 @@ class Stats:
     queue_depth: int
     failed_embeddings: int
     created_per_day: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as stored (the secret itself is never kept, only its hash)."""
+
+    id: int
+    name: str
+    namespace: str
+    scopes: frozenset[Scope]
+    prefix: str
+    per_minute: int
+    per_hour: int
+    created_at: float
+    last_used_at: float | None
+    revoked_at: float | None
+
+    def allows(self, scope: Scope) -> bool:
+        return scope in self.scopes or Scope.ADMIN in self.scopes
+
+
+@dataclass(frozen=True)
+class UsageDay:
+    """One key's counters for one UTC day."""
+
+    key_id: int
+    key_name: str
+    namespace: str
+    day: str
+    calls: int
+    errors: int
+    memories_created: int
+    searches: int

@@ -10,10 +10,12 @@ from app.embedding.model import Embedder
 from app.embedding.queue import EmbeddingWorker
 from app.service.clock import HybridClock
 from app.service.events import ChangeEvent, EventHub
+from app.service.keys import KeyService
 from app.service.lifecycle import LifecycleService, PurgeTimer
 from app.service.memories import MemoryService
 from app.service.search import SearchService
 from app.service.stats import StatsService
+from app.service.usage import RateLimiter, UsageService
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
 
@@ -35,15 +37,19 @@ class Services:
     lifecycle: LifecycleService
     search: SearchService
     stats: StatsService
+    keys: KeyService
+    usage: UsageService
+    rate_limiter: RateLimiter
     jobs: EmbeddingJobStore
     worker: EmbeddingWorker
     purge_timer: PurgeTimer | None
 
     def close(self) -> None:
-        """Stop background work and lock the vault."""
+        """Stop background work, save usage counters and lock the vault."""
         if self.purge_timer is not None:
             self.purge_timer.stop()
         self.worker.stop()
+        self.usage.stop()
         self.vault.lock()
 
 
@@ -69,6 +75,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         lifecycle=lifecycle,
         search=SearchService(db, embedder),
         stats=StatsService(db),
+        keys=KeyService(db),
+        usage=UsageService(db),
+        rate_limiter=RateLimiter(),
         jobs=jobs,
         worker=worker,
         purge_timer=PurgeTimer(lifecycle, settings.purge_interval_seconds) if background else None,
@@ -77,6 +86,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         worker.start()
     if services.purge_timer is not None:
         services.purge_timer.start()
+    if background:
+        services.usage.start()
     return services
 
 

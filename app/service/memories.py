@@ -251,6 +251,10 @@ class MemoryService:
         next_cursor = repo.encode_cursor(items[-1]) if has_more and items else None
         return Page(tuple(items), total, next_cursor, has_more)
 
+    def cursor_after(self, memory_id: str, namespace: str | None = None) -> str:
+        """A list cursor that continues right after ``memory_id`` (for ``starting_after`` pagination)."""
+        return repo.encode_cursor(self.get(memory_id, namespace))
+
     def history(self, memory_id: str, namespace: str | None = None) -> list[HistoryEntry]:
         memory = self.get(memory_id, namespace)
         with self._db.read() as conn:

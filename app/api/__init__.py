@@ -1,0 +1,1 @@
+"""The local HTTP port: native REST under /v1, compatibility profiles, MCP."""

@@ -1,0 +1,100 @@
+"""The FastAPI application: routers, guards, error handlers and the MCP endpoint."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import __version__
+from app.api import admin, errors, native
+from app.api.compat import azen, memsync, sendryx, statebase
+from app.api.deps import api_key_from
+from app.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard
+from app.api.mcp import build_server, http_principal
+from app.domain.errors import MemvaultError
+from app.service.container import Services
+
+
+class CountErrors:
+    """Count 4xx/5xx answers against the key that made the request."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def watch(message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                key = scope.get("state", {}).get("api_key")
+                if key is not None:
+                    self.services.usage.record(key.id, errors=1)
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+class McpAuth:
+    """Authenticate MCP requests with the same keys, limits and usage as REST."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.requests import Request
+
+        request = Request(scope)
+        try:
+            key = self.services.keys.authenticate(api_key_from(request))
+            self.services.rate_limiter.check(key)
+        except MemvaultError as exc:
+            extra = {"retry_after_seconds": exc.retry_after_seconds} if hasattr(exc, "retry_after_seconds") else {}
+            await errors.render(scope["path"], errors.status_of(exc), exc.code, exc.message, **extra)(
+                scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = key
+        self.services.usage.record(key.id, calls=1)
+        await self.app(scope, receive, send)
+
+
+def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NAMES) -> FastAPI:
+    """The whole HTTP surface over ``services``."""
+    mcp_server = build_server(services, http_principal)
+    # Our HostGuard already refuses foreign Host headers for every route.
+    mcp_server.streamable_http_app(
+        streamable_http_path="/mcp", stateless_http=True, json_response=True,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        async with mcp_server.session_manager.run():
+            yield
+
+    # The interactive docs pages load their assets from a CDN; a local,
+    # offline tool serves only the OpenAPI document.
+    app = FastAPI(title="Memvault", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
+                  description="Local, encrypted, on-device memory for AI agents.")
+    app.state.services = services
+    errors.install(app)
+    app.include_router(admin.router)
+    app.include_router(native.router)
+    app.include_router(native.router, prefix="/compat/memoryrelay", include_in_schema=False)
+    for module in (azen, sendryx, memsync, statebase):
+        app.include_router(module.router)
+    app.router.routes.append(
+        Route("/mcp", endpoint=McpAuth(StreamableHTTPASGIApp(mcp_server.session_manager), services),
+              methods=["GET", "POST", "DELETE"]))
+    app.add_middleware(CountErrors, services=services)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(HostGuard, allowed=allowed_hosts)
+    return app

@@ -1,0 +1,1 @@
+"""Compatibility profiles: each follows one hosted API's paths, fields and envelopes."""

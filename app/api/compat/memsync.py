@@ -1,0 +1,70 @@
+"""MemSync under ``/compat/memsync``: store a conversation, search what was stored.
+
+MemSync extracts and classifies facts with a language model. Memvault runs no
+language model yet, so it stores each user message as one memory and says so
+in the answer (``extraction``) instead of inventing categories.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.domain.errors import InvalidInput
+from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+
+router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"])
+EXTRACTION_NOTE = "none: each user message was stored as one memory (no fact extraction or categories)"
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class StoreIn(BaseModel):
+    messages: list[Message]
+    agent_id: str
+    thread_id: str
+    source: str = "chat"
+    metadata: dict[str, Any] = {}
+
+
+class SearchIn(BaseModel):
+    query: str
+    limit: int = 10
+    agent_id: str | None = None
+
+
+@router.post("/memories")
+def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
+    started = time.perf_counter()
+    user_messages = [m for m in body.messages if m.role == "user" and m.content.strip()]
+    if not user_messages:
+        raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
+    items = [MemoryCreate(content=m.content, namespace=key.namespace, agent_id=body.agent_id,
+                          session_id=body.thread_id, tags=[body.source],
+                          metadata={**body.metadata, "source": body.source, "thread_id": body.thread_id})
+             for m in user_messages]
+    result = services.memories.create_batch(items)
+    errors = [i for i in result.items if i.status == "error"]
+    if errors:
+        raise InvalidInput(f"message {errors[0].index}: {errors[0].error}", field="messages")
+    services.usage.record(key.id, memories_created=result.succeeded)
+    return {"success": True, "memories_extracted": result.succeeded,
+            "processing_time": f"{time.perf_counter() - started:.2f}s", "categories": [],
+            "memory_ids": [i.memory_id for i in result.items], "extraction": EXTRACTION_NOTE}
+
+
+@router.post("/memories/search")
+def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
+    f = MemoryFilter(namespace=key.namespace, agent_id=body.agent_id, include_confidential=False)
+    result = services.search.search(SearchQuery(body.query, limit=body.limit, filter=f))
+    services.usage.record(key.id, searches=1)
+    return {"success": True, "memories": [
+        {"id": h.memory.id, "memory": h.memory.content, "score": h.score, "agent_id": h.memory.agent_id,
+         "thread_id": h.memory.session_id, "created_at": int(h.memory.created_at)} for h in result.hits]}

@@ -1,0 +1,137 @@
+"""StateBase (``/v1/memory``) under ``/compat/statebase``: ``mem_<12>`` ids, threshold 0.7, ``starting_after``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.errors import PayloadTooLarge
+from app.domain.enums import EmbeddingStatus, MemoryType
+from app.domain.errors import NotFound
+from app.domain.models import Memory, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.service import validation as v
+
+router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"])
+MAX_CHARS = 10_000
+_ID = re.compile(r"^mem_([0-9a-f]{12})$")
+
+
+def public_id(m: Memory) -> str:
+    return f"mem_{m.rowid:012x}"
+
+
+def _get(services, memory_id: str, namespace: str) -> Memory:
+    match = _ID.match(memory_id)
+    if match is None:
+        raise NotFound(f"memory {memory_id} not found")
+    try:
+        return services.memories.get_by_rowid(int(match.group(1), 16), namespace)
+    except NotFound:
+        raise NotFound(f"memory {memory_id} not found") from None
+
+
+def iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _out(m: Memory, **extra: Any) -> dict[str, Any]:
+    ready = m.embedding_status is EmbeddingStatus.READY
+    return {"id": public_id(m), "session_id": m.session_id, "user_id": m.user_id, "content": m.content,
+            "type": m.memory_type.value, "tags": list(m.tags), "metadata": m.metadata,
+            "created_at": iso(m.created_at), "updated_at": iso(m.updated_at),
+            "embedding_id": f"vec_{m.rowid:012x}" if ready else None, "vector_available": ready, **extra}
+
+
+def _content(text: str) -> str:
+    if len(text) > MAX_CHARS:
+        raise PayloadTooLarge(f"content has {len(text)} characters; the limit is {MAX_CHARS}", field="content")
+    return text
+
+
+class CreateIn(BaseModel):
+    session_id: str
+    content: str
+    type: str = "general"
+    tags: list[str] = []
+    metadata: dict[str, Any] = {}
+    user_id: str | None = None
+    embed: bool = True
+
+
+class UpdateIn(BaseModel):
+    content: str | None = None
+    type: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class SearchIn(BaseModel):
+    query: str
+    session_id: str | None = None
+    user_id: str | None = None
+    type: str | None = None
+    tags: list[str] = []
+    limit: int = 10
+    threshold: float = 0.7
+
+
+@router.post("", status_code=201)
+def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
+    # Memvault embeds every memory on the device (it costs no API call), so embed=false changes nothing.
+    result = services.memories.create(MemoryCreate(
+        content=_content(body.content), namespace=key.namespace, session_id=v.optional_id(body.session_id,
+                                                                                         "session_id"),
+        user_id=body.user_id, memory_type=body.type, tags=body.tags, metadata=body.metadata))
+    services.usage.record(key.id, memories_created=1)
+    return _out(result.memory)
+
+
+@router.post("/search")
+def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
+    v.int_range(body.limit, "limit", 1, 50)
+    f = MemoryFilter(namespace=key.namespace, session_id=body.session_id, user_id=body.user_id,
+                     memory_types=(v.choice(MemoryType, body.type, "type"),) if body.type else (),
+                     tags=tuple(body.tags), include_confidential=False)
+    result = services.search.search(SearchQuery(body.query, limit=body.limit, min_score=body.threshold, filter=f))
+    services.usage.record(key.id, searches=1)
+    return {"query": body.query, "data": [_out(h.memory, score=h.score) for h in result.hits]}
+
+
+@router.get("/{memory_id}")
+def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
+    return _out(_get(services, memory_id, key.namespace))
+
+
+@router.patch("/{memory_id}")
+def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep) -> dict:
+    memory = _get(services, memory_id, key.namespace)
+    change = MemoryUpdate(content=None if body.content is None else _content(body.content),
+                          memory_type=body.type, tags=body.tags, metadata=body.metadata)
+    return _out(services.memories.update(memory.id, change, key.namespace))
+
+
+@router.delete("/{memory_id}")
+def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
+    memory = _get(services, memory_id, key.namespace)
+    services.lifecycle.hard_delete(memory.id, key.namespace)
+    return {"id": memory_id, "deleted": True}
+
+
+@router.get("")
+def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = None, user_id: str | None = None,
+                  type: str | None = None, tags: str | None = None, limit: int = 20,
+                  starting_after: str | None = None) -> dict:
+    v.int_range(limit, "limit", 1, 100)
+    f = MemoryFilter(namespace=key.namespace, session_id=session_id, user_id=user_id,
+                     memory_types=(v.choice(MemoryType, type, "type"),) if type else (),
+                     tags=tuple(t for t in (tags or "").split(",") if t))
+    cursor = None
+    if starting_after:
+        cursor = services.memories.cursor_after(_get(services, starting_after, key.namespace).id, key.namespace)
+    page = services.memories.list(f, limit=limit, cursor=cursor)
+    return {"object": "list", "data": [_out(m) for m in page.items], "has_more": page.has_more}

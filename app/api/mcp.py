@@ -1,0 +1,146 @@
+"""MCP tools over the service layer, for Streamable HTTP (``/mcp``) and stdio.
+
+Over HTTP the caller's API key decides the namespace and scopes, exactly as
+for REST; over stdio the process was started by the user for one namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import ToolAnnotations
+
+from app.domain import errors as e
+from app.domain.enums import MemoryType, Scope, SearchMode
+from app.domain.models import ApiKey, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.service.container import Services
+
+INSTRUCTIONS = (
+    "Memvault is the user's private, encrypted, on-device memory. Use `remember` to store durable facts, "
+    "preferences, decisions and events worth recalling in later conversations; use `recall` before answering "
+    "questions that may depend on what was said before."
+)
+
+Principal = Callable[[Context], ApiKey]
+
+
+def _hit(h) -> dict[str, Any]:
+    return {"id": h.memory.id, "score": round(h.score, 4), "content": h.memory.content,
+            "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
+            "created_at": int(h.memory.created_at)}
+
+
+def _memory(m) -> dict[str, Any]:
+    return {"id": m.id, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
+            "metadata": m.metadata, "importance": m.importance, "namespace": m.namespace,
+            "version": m.version, "embedding_status": m.embedding_status.value,
+            "created_at": int(m.created_at), "updated_at": int(m.updated_at)}
+
+
+def build_server(services: Services, principal: Principal) -> MCPServer:
+    """An MCP server whose tools act as the key ``principal`` resolves for each call."""
+    server = MCPServer("memvault", instructions=INSTRUCTIONS)
+
+    async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
+        key = principal(ctx)
+        if not key.allows(scope):
+            raise e.Forbidden(f"this API key lacks the {scope.value!r} scope")
+        try:
+            return await anyio.to_thread.run_sync(lambda: work(key))
+        except e.MemvaultError as exc:
+            # The SDK turns a raised error into an isError tool result with this text.
+            raise ValueError(f"{exc.code}: {exc.message}") from None
+
+    @server.tool(description="Store a memory (a fact, preference, event, decision...) for later recall. "
+                 "Returns its id. It is searchable by keyword at once and by meaning within seconds.",
+                 annotations=ToolAnnotations(title="Remember", readOnlyHint=False, destructiveHint=False,
+                                             idempotentHint=False, openWorldHint=False))
+    async def remember(ctx: Context, content: str, memory_type: str = "general", tags: list[str] | None = None,
+                       metadata: dict[str, Any] | None = None, importance: float | None = None,
+                       agent_id: str | None = None, session_id: str | None = None,
+                       expires_in_seconds: int | None = None) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            result = services.memories.create(MemoryCreate(
+                content=content, namespace=key.namespace, memory_type=memory_type, tags=tags or [],
+                metadata=metadata, importance=importance, agent_id=agent_id, session_id=session_id,
+                expires_in_seconds=expires_in_seconds))
+            return {"id": result.memory.id, "created": result.created,
+                    "embedding_status": result.memory.embedding_status.value}
+        return await run(ctx, Scope.WRITE, work)
+
+    @server.tool(description="Search memories by meaning and keywords. Returns the best matches with a "
+                 "0-1 relevance score. mode: hybrid (default), semantic or keyword.",
+                 annotations=ToolAnnotations(title="Recall", readOnlyHint=True, openWorldHint=False))
+    async def recall(ctx: Context, query: str, limit: int = 5, mode: str = "hybrid",
+                     memory_type: str | None = None, tags: list[str] | None = None,
+                     min_score: float = 0.0) -> list[dict[str, Any]]:
+        def work(key: ApiKey) -> list[dict[str, Any]]:
+            f = MemoryFilter(namespace=key.namespace, include_confidential=False, tags=tuple(tags or ()),
+                             memory_types=(MemoryType(memory_type),) if memory_type else ())
+            result = services.search.search(SearchQuery(query, mode=SearchMode(mode), limit=limit,
+                                                        min_score=min_score, filter=f))
+            return [_hit(h) for h in result.hits]
+        return await run(ctx, Scope.READ, work)
+
+    @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",
+                 annotations=ToolAnnotations(title="List memories", readOnlyHint=True, openWorldHint=False))
+    async def list_memories(ctx: Context, limit: int = 20, cursor: str | None = None,
+                            memory_type: str | None = None, tags: list[str] | None = None) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            f = MemoryFilter(namespace=key.namespace, tags=tuple(tags or ()),
+                             memory_types=(MemoryType(memory_type),) if memory_type else ())
+            page = services.memories.list(f, limit=limit, cursor=cursor)
+            return {"memories": [_memory(m) for m in page.items], "total": page.total,
+                    "next_cursor": page.next_cursor}
+        return await run(ctx, Scope.READ, work)
+
+    @server.tool(description="Get one memory by id, with its metadata and version.",
+                 annotations=ToolAnnotations(title="Get memory", readOnlyHint=True, openWorldHint=False))
+    async def get_memory(ctx: Context, id: str) -> dict[str, Any]:
+        return await run(ctx, Scope.READ, lambda key: _memory(services.memories.get(id, key.namespace)))
+
+    @server.tool(description="Correct a memory. Content changes are re-embedded; metadata merges; tags "
+                 "replace. Earlier versions stay in the history.",
+                 annotations=ToolAnnotations(title="Update memory", readOnlyHint=False, destructiveHint=False,
+                                             idempotentHint=True, openWorldHint=False))
+    async def update_memory(ctx: Context, id: str, content: str | None = None, memory_type: str | None = None,
+                            tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
+                            importance: float | None = None) -> dict[str, Any]:
+        change = MemoryUpdate(content=content, memory_type=memory_type, tags=tags, metadata=metadata,
+                              importance=importance)
+        return await run(ctx, Scope.WRITE, lambda key: _memory(services.memories.update(id, change, key.namespace)))
+
+    @server.tool(description="Forget a memory. By default it moves to the trash, where the user can restore "
+                 "it; hard=true deletes it for good.",
+                 annotations=ToolAnnotations(title="Forget", readOnlyHint=False, destructiveHint=True,
+                                             idempotentHint=True, openWorldHint=False))
+    async def forget(ctx: Context, id: str, hard: bool = False) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            if hard:
+                services.lifecycle.hard_delete(id, key.namespace)
+            else:
+                services.lifecycle.delete(id, key.namespace)
+            return {"id": id, "forgotten": True, "hard": hard}
+        return await run(ctx, Scope.WRITE, work)
+
+    return server
+
+
+def http_principal(ctx: Context) -> ApiKey:
+    """The key the HTTP guard authenticated for this request."""
+    request = ctx.request_context.request
+    key = getattr(getattr(request, "state", None), "api_key", None)
+    if key is None:
+        raise e.Unauthorized("an API key is required")
+    return key
+
+
+def stdio_principal(namespace: str) -> Principal:
+    """Local stdio clients act in one namespace with read and write scopes."""
+    key = ApiKey(id=0, name="stdio", namespace=namespace, scopes=frozenset({Scope.READ, Scope.WRITE}),
+                 prefix="stdio", per_minute=0, per_hour=0, created_at=0, last_used_at=None, revoked_at=None)
+    return lambda _ctx: key
+

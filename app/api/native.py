@@ -1,0 +1,166 @@
+"""Native memory routes under ``/v1`` (MemoryRelay-shaped)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for
+from app.api.schemas import (
+    BatchIn, BatchOut, HistoryOut, ListOut, MemoryCreated, MemoryCreateIn, MemoryPublic, MemoryUpdateIn, SearchIn,
+    SearchHitOut, SearchOut,
+)
+from app.domain.enums import MemoryType, Scope, TagMatch, Tier
+from app.domain.errors import InvalidInput
+from app.domain.models import ApiKey, MemoryFilter, SearchQuery
+from app.service import validation as v
+
+router = APIRouter(prefix="/v1/memories", tags=["memories"])
+
+
+def _types(single: str | None, many: list[str] | None) -> tuple[MemoryType, ...]:
+    names = [t for t in (many or []) for t in t.split(",") if t] + ([single] if single else [])
+    return tuple(v.choice(MemoryType, t, "memory_type") for t in names)
+
+
+def _metadata_param(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InvalidInput("metadata_filter must be a JSON object", field="metadata_filter") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("metadata_filter must be a JSON object", field="metadata_filter")
+    return value
+
+
+@router.post("", status_code=201, response_model=MemoryCreated)
+def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep, response: Response) -> MemoryCreated:
+    """Store a memory; it is searchable by keyword at once and by meaning once embedded."""
+    result = services.memories.create(body.to_domain(namespace_for(key, body.namespace)))
+    if result.created:
+        services.usage.record(key.id, memories_created=1)
+    else:
+        response.status_code = 200
+    return MemoryCreated(**MemoryPublic.of(result.memory).model_dump(), created=result.created,
+                         is_duplicate=result.is_duplicate, duplicate_of=result.duplicate_of,
+                         similarity=result.similarity)
+
+
+@router.post("/batch", response_model=BatchOut)
+def create_batch(body: BatchIn, key: WriteKey, services: ServicesDep) -> BatchOut:
+    """Store 1-100 memories with a result per item and timings."""
+    namespace = namespace_for(key, body.namespace)
+    items = []
+    for item in body.memories:
+        if item.agent_id is None and body.agent_id is not None:
+            item = item.model_copy(update={"agent_id": body.agent_id})
+        items.append(item.to_domain(namespace_for(key, item.namespace or namespace)))
+    result = services.memories.create_batch(items)
+    services.usage.record(key.id, memories_created=result.succeeded)
+    return BatchOut.of(result)
+
+
+def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:
+    return MemoryFilter(
+        namespace=namespace, agent_id=body.agent_id, user_id=body.user_id, session_id=body.session_id,
+        project=body.project, memory_types=_types(body.memory_type, body.memory_types), tags=tuple(body.tags),
+        tag_match=body.tag_match, tier=v.choice(Tier, body.tier, "tier") if body.tier else None,
+        min_importance=body.min_importance, created_after=body.created_after, created_before=body.created_before,
+        metadata=v.metadata(body.metadata_filter), include_archived=body.include_archived,
+        include_confidential=body.include_confidential,
+    )
+
+
+@router.post("/search", response_model=SearchOut)
+def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
+    """Search by meaning (semantic), by words (keyword) or both (hybrid, RRF)."""
+    f = search_filter(body, namespace_for(key, body.namespace))
+    mode = body.mode or body.search_mode
+    result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,
+                                                filter=f, debug=body.debug))
+    services.usage.record(key.id, searches=1)
+    return SearchOut(query=body.query, data=[SearchHitOut.of(h) for h in result.hits], meta={
+        "recalled_count": len(result.hits), "total_evaluated": result.total_evaluated, "threshold": body.min_score,
+        "top_scores": [h.score for h in result.hits[:5]], "mode": result.mode.value,
+        "took_ms": round(result.took_ms, 2)})
+
+
+@router.get("", response_model=ListOut)
+def list_memories(
+    key: ReadKey, services: ServicesDep,
+    namespace: str | None = None, agent_id: str | None = None, user_id: str | None = None,
+    session_id: str | None = None, project: str | None = None, memory_type: Annotated[list[str] | None, Query()] = None,
+    tags: str | None = None, tag_match: TagMatch = TagMatch.ANY, tier: str | None = None,
+    min_importance: float | None = None, created_after: float | None = None, created_before: float | None = None,
+    metadata_filter: str | None = None, include_expired: bool = False, include_deleted: bool = False,
+    only_deleted: bool = False, include_archived: bool = False, limit: int = 20, offset: int = 0,
+    cursor: str | None = None,
+) -> ListOut:
+    """Memories newest first, with every filter; page with offset or the opaque cursor."""
+    f = MemoryFilter(
+        namespace=namespace_for(key, namespace), agent_id=agent_id, user_id=user_id, session_id=session_id,
+        project=project, memory_types=_types(None, memory_type),
+        tags=tuple(t for t in (tags or "").split(",") if t), tag_match=tag_match,
+        tier=v.choice(Tier, tier, "tier") if tier else None, min_importance=min_importance,
+        created_after=created_after, created_before=created_before, metadata=_metadata_param(metadata_filter),
+        include_expired=include_expired, include_deleted=include_deleted, only_deleted=only_deleted,
+        include_archived=include_archived)
+    page = services.memories.list(f, limit=min(limit, 100) if limit > 0 else limit, offset=offset, cursor=cursor)
+    return ListOut(data=[MemoryPublic.of(m) for m in page.items], has_more=page.has_more,
+                   next_cursor=page.next_cursor, total_count=page.total)
+
+
+@router.get("/{memory_id}", response_model=MemoryPublic)
+def get_memory(memory_id: str, key: ReadKey, services: ServicesDep) -> MemoryPublic:
+    return MemoryPublic.of(services.memories.get(memory_id, _scope(key)))
+
+
+@router.patch("/{memory_id}", response_model=MemoryPublic)
+def update_memory(memory_id: str, body: MemoryUpdateIn, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+    """Change fields: content re-embeds, metadata merges (null removes a key), tags replace."""
+    return MemoryPublic.of(services.memories.update(memory_id, body.to_domain(), _scope(key)))
+
+
+@router.delete("/{memory_id}", status_code=204)
+def delete_memory(memory_id: str, key: WriteKey, services: ServicesDep, hard: bool = False) -> Response:
+    """Soft delete (restorable); ``?hard=true`` deletes for good."""
+    if hard:
+        services.lifecycle.hard_delete(memory_id, _scope(key))
+    else:
+        services.lifecycle.delete(memory_id, _scope(key))
+    return Response(status_code=204)
+
+
+@router.post("/{memory_id}/restore", response_model=MemoryPublic)
+def restore_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+    return MemoryPublic.of(services.lifecycle.restore(memory_id, _scope(key)))
+
+
+@router.post("/{memory_id}/archive", response_model=MemoryPublic)
+def archive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+    return MemoryPublic.of(services.lifecycle.archive(memory_id, _scope(key)))
+
+
+@router.post("/{memory_id}/unarchive", response_model=MemoryPublic)
+def unarchive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+    return MemoryPublic.of(services.lifecycle.unarchive(memory_id, _scope(key)))
+
+
+@router.get("/{memory_id}/history", response_model=HistoryOut)
+def history(memory_id: str, key: ReadKey, services: ServicesDep) -> HistoryOut:
+    return HistoryOut.of(services.memories.history(memory_id, _scope(key)))
+
+
+@router.post("/{memory_id}/history/{version}/restore", response_model=MemoryPublic)
+def restore_version(memory_id: str, version: int, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+    """Make an earlier version current again (recorded as a new version)."""
+    return MemoryPublic.of(services.memories.restore_version(memory_id, version, _scope(key)))
+
+
+def _scope(key: ApiKey) -> str | None:
+    """Admin keys reach every namespace; other keys only their own."""
+    return None if Scope.ADMIN in key.scopes else key.namespace

@@ -1,0 +1,247 @@
+"""Native request and response schemas (MemoryRelay-shaped objects)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.domain import limits
+from app.domain.enums import SearchMode, TagMatch
+from app.domain.models import (
+    ApiKey, BatchResult, HistoryEntry, Memory, MemoryCreate, MemoryUpdate, SearchHit, Stats, UsageDay,
+)
+
+
+def ts(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+class MemoryPublic(BaseModel):
+    id: str
+    object: Literal["memory"] = "memory"
+    content: str
+    namespace: str
+    agent_id: str | None
+    user_id: str | None
+    session_id: str | None
+    project: str | None
+    memory_type: str
+    tags: list[str]
+    metadata: dict[str, Any]
+    importance: float
+    tier: str
+    visibility: str
+    client_id: str | None
+    embedding_status: str
+    version: int
+    created_at: int
+    updated_at: int
+    expires_at: int | None
+    deleted_at: int | None
+    archived_at: int | None
+
+    @classmethod
+    def of(cls, m: Memory) -> "MemoryPublic":
+        return cls(
+            id=m.id, content=m.content, namespace=m.namespace, agent_id=m.agent_id, user_id=m.user_id,
+            session_id=m.session_id, project=m.project, memory_type=m.memory_type.value, tags=list(m.tags),
+            metadata=m.metadata, importance=m.importance, tier=m.tier.value, visibility=m.visibility.value,
+            client_id=m.client_id, embedding_status=m.embedding_status.value, version=m.version,
+            created_at=int(m.created_at), updated_at=int(m.updated_at), expires_at=ts(m.expires_at),
+            deleted_at=ts(m.deleted_at), archived_at=ts(m.archived_at),
+        )
+
+
+class MemoryCreated(MemoryPublic):
+    created: bool
+    is_duplicate: bool
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
+class MemoryCreateIn(BaseModel):
+    content: str
+    namespace: str | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    project_id: str | None = Field(None, description="Alias of project (takes precedence)")
+    memory_type: str | None = None
+    tags: list[str] = []
+    metadata: dict[str, Any] | None = None
+    importance: float | None = None
+    tier: str | None = None
+    visibility: str | None = None
+    client_id: str | None = None
+    deduplicate: bool = False
+    dedup_threshold: float = limits.DEDUP_THRESHOLD_DEFAULT
+    expires_in_seconds: int | None = None
+
+    def to_domain(self, namespace: str) -> MemoryCreate:
+        return MemoryCreate(
+            content=self.content, namespace=namespace, agent_id=self.agent_id, user_id=self.user_id,
+            session_id=self.session_id, project=self.project_id or self.project,
+            memory_type=self.memory_type or "general", tags=self.tags, metadata=self.metadata,
+            importance=self.importance, tier=self.tier, visibility=self.visibility or "private",
+            client_id=self.client_id, deduplicate=self.deduplicate, dedup_threshold=self.dedup_threshold,
+            expires_in_seconds=self.expires_in_seconds,
+        )
+
+
+class BatchIn(BaseModel):
+    memories: list[MemoryCreateIn]
+    agent_id: str | None = Field(None, description="Default agent_id for items that give none")
+    namespace: str | None = None
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    status: str
+    memory_id: str | None = None
+    content_preview: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+
+
+class BatchOut(BaseModel):
+    success: bool
+    total: int
+    succeeded: int
+    failed: int
+    skipped: int
+    results: list[BatchItemOut]
+    timing: dict[str, float]
+
+    @classmethod
+    def of(cls, r: BatchResult) -> "BatchOut":
+        n = max(1, len(r.items))
+        return cls(
+            success=r.failed == 0, total=len(r.items), succeeded=r.succeeded, failed=r.failed, skipped=r.skipped,
+            results=[BatchItemOut(**i.__dict__) for i in r.items],
+            timing={"total_ms": round(r.total_ms, 2), "embedding_ms": round(r.embedding_ms, 2),
+                    "database_ms": round(r.database_ms, 2), "per_memory_avg_ms": round(r.total_ms / n, 2)},
+        )
+
+
+class MemoryUpdateIn(BaseModel):
+    content: str | None = None
+    memory_type: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+    importance: float | None = None
+    tier: str | None = None
+    visibility: str | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    expires_in_seconds: int | None = None
+
+    def to_domain(self) -> MemoryUpdate:
+        return MemoryUpdate(**self.model_dump())
+
+
+class SearchIn(BaseModel):
+    query: str
+    search_mode: SearchMode = SearchMode.SEMANTIC
+    mode: SearchMode | None = Field(None, description="Alias of search_mode")
+    limit: int = 10
+    min_score: float = 0.0
+    namespace: str | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    memory_type: str | None = None
+    memory_types: list[str] = []
+    tags: list[str] = []
+    tag_match: TagMatch = TagMatch.ANY
+    tier: str | None = None
+    min_importance: float | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    metadata_filter: dict[str, Any] = {}
+    include_confidential: bool = False
+    include_archived: bool = False
+    debug: bool = False
+
+
+class SearchHitOut(BaseModel):
+    memory: MemoryPublic
+    score: float
+    snippet: str
+    score_breakdown: dict[str, Any] | None = None
+
+    @classmethod
+    def of(cls, h: SearchHit) -> "SearchHitOut":
+        return cls(memory=MemoryPublic.of(h.memory), score=h.score, snippet=h.snippet,
+                   score_breakdown=None if h.breakdown is None else h.breakdown.__dict__)
+
+
+class SearchOut(BaseModel):
+    object: Literal["search_results"] = "search_results"
+    query: str
+    data: list[SearchHitOut]
+    meta: dict[str, Any]
+
+
+class ListOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[MemoryPublic]
+    has_more: bool
+    next_cursor: str | None
+    total_count: int
+
+
+class HistoryOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, entries: list[HistoryEntry]) -> "HistoryOut":
+        return cls(data=[{
+            "version": h.version, "change": h.change, "changed_at": int(h.changed_at), "content": h.content,
+            "memory_type": h.memory_type.value, "tags": list(h.tags), "metadata": h.metadata,
+            "importance": h.importance, "tier": h.tier.value, "visibility": h.visibility.value,
+        } for h in entries])
+
+
+class KeyCreateIn(BaseModel):
+    namespace: str
+    scopes: list[str] = ["read", "write"]
+    name: str | None = None
+    per_minute: int | None = None
+    per_hour: int | None = None
+
+
+class KeyPublic(BaseModel):
+    id: int
+    name: str
+    namespace: str
+    scopes: list[str]
+    prefix: str
+    per_minute: int
+    per_hour: int
+    created_at: int
+    last_used_at: int | None
+    revoked_at: int | None
+
+    @classmethod
+    def of(cls, k: ApiKey) -> "KeyPublic":
+        return cls(id=k.id, name=k.name, namespace=k.namespace, scopes=sorted(s.value for s in k.scopes),
+                   prefix=k.prefix, per_minute=k.per_minute, per_hour=k.per_hour, created_at=int(k.created_at),
+                   last_used_at=ts(k.last_used_at), revoked_at=ts(k.revoked_at))
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="The secret. Shown once; store it now.")
+
+
+def stats_out(s: Stats) -> dict[str, Any]:
+    return {"object": "stats", **s.__dict__}
+
+
+def usage_out(rows: list[UsageDay]) -> dict[str, Any]:
+    return {"object": "list", "data": [r.__dict__ for r in rows]}

@@ -1,0 +1,71 @@
+"""Running the HTTP app with uvicorn, in the foreground or on a background thread."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+import uvicorn
+
+from app.api.app import create_app
+from app.api.guards import LOOPBACK_NAMES
+from app.domain.errors import InvalidInput
+from app.service.container import Services
+
+log = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+
+
+class ApiServer:
+    """A uvicorn server for ``services``; ``port=0`` picks a free port.
+
+    Attributes:
+        url: the base URL once started.
+    """
+
+    def __init__(self, services: Services, *, host: str = "127.0.0.1", port: int = 7411,
+                 allow_remote: bool = False) -> None:
+        if not is_loopback(host) and not allow_remote:
+            raise InvalidInput(f"binding to {host} exposes your memories to the network; "
+                               "pass --allow-remote if you really mean it")
+        allowed = set(LOOPBACK_NAMES) | ({host} if not is_loopback(host) else set())
+        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._sock.bind((host, port))
+        except OSError as exc:
+            self._sock.close()
+            raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        self.port = self._sock.getsockname()[1]
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{self.port}"
+        config = uvicorn.Config(create_app(services, allowed_hosts=allowed), log_level="warning",
+                                access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    def serve_forever(self) -> None:
+        """Run in the calling thread until interrupted."""
+        self._server.run(sockets=[self._sock])
+
+    def start(self) -> None:
+        """Run on a daemon thread and return once the server accepts connections."""
+        self._thread = threading.Thread(target=self.serve_forever, name="api-server", daemon=True)
+        self._thread.start()
+        for _ in range(400):
+            if self._server.started or not self._thread.is_alive():
+                break
+            threading.Event().wait(0.025)
+        if not self._server.started:
+            raise RuntimeError("the API server did not start")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        self._sock.close()
