@@ -99,8 +99,8 @@ async def forget(request: Request, key: WriteKey, services: ServicesDep) -> dict
     return {"success": True, "deleted": 1, "id": rowid}
 
 
-router.add_api_route("", forget, methods=["DELETE"])
-router.add_api_route("/forget", forget, methods=["POST", "DELETE"])
+router.add_api_route("", forget, methods=["DELETE"], operation_id="sendryx_forget")
+router.add_api_route("/forget", forget, methods=["POST"], operation_id="sendryx_forget_post")
 
 
 @router.get("/stats")

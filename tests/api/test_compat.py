@@ -1,0 +1,158 @@
+"""Every example request of the five seed documents, replayed against the running server."""
+
+import pytest
+
+
+def test_azen(api):
+    with api.client(**{"azen-api-key": api.alpha}) as c:
+        r = c.post("/compat/azen/api/v1/memory", json={"text": "I love hiking in the mountains on weekends"})
+        assert r.status_code == 201
+        body = r.json()
+        assert body["status"] == "success" and body["embedding"] == "processing"
+        assert body["createdAt"].endswith("Z") and len(body["memoryId"]) == 36
+        got = c.get(f"/compat/azen/api/v1/memory/{body['memoryId']}").json()
+        assert got["status"] == "success" and got["memory"]["embedded"] is False
+        api.drain()
+        got = c.get(f"/compat/azen/api/v1/memory/{body['memoryId']}").json()
+        assert got["memory"]["embedded"] is True and got["memory"]["content"].startswith("I love hiking")
+        for bad in ({}, {"text": ""}):
+            err = c.post("/compat/azen/api/v1/memory", json=bad)
+            assert err.status_code == 400 and err.json()["status"] == "invalid_request" and err.json()["code"] == 400
+        hits = c.post("/compat/azen/api/v1/memory/search", json={"query": "outdoor activities"}).json()
+        assert hits["results"][0]["id"] == body["memoryId"]
+        listed = c.get("/compat/azen/api/v1/memory", params={"limit": 5}).json()
+        assert listed["status"] == "success" and listed["pagination"]["total"] >= 1
+        usage = c.get("/compat/azen/api/v1/usage").json()["usage"]
+        assert usage[-1]["memoryCount"] >= 1 and usage[-1]["errorCount"] >= 2
+    assert c  # closed client
+    unauth = api.client().post("/compat/azen/api/v1/memory", json={"text": "x"})
+    assert unauth.status_code == 401 and unauth.json()["status"] == "unauthorized" and unauth.json()["code"] == 401
+
+
+def test_memoryrelay(api):
+    with api.client(api.alpha) as c:
+        base = "/compat/memoryrelay/v1/memories"
+        r = c.post(base, json={"content": "The user prefers dark mode in all applications", "agent_id": "my-assistant",
+                               "metadata": {"source": "chat", "confidence": "high"}, "memory_type": "preference"})
+        assert r.status_code == 201
+        m = r.json()
+        assert m["object"] == "memory" and m["is_duplicate"] is False and m["tier"] == "warm"
+        batch = c.post(f"{base}/batch", json={"memories": [
+            {"content": "The user prefers dark mode", "agent_id": "my-assistant", "metadata": {"category": "preference"}},
+            {"content": "Meeting scheduled for March 20 at 2pm", "agent_id": "my-assistant",
+             "metadata": {"category": "event"}}]}).json()
+        assert batch["success"] and batch["succeeded"] == 2 and "per_memory_avg_ms" in batch["timing"]
+        api.drain()
+        # The seed's own example; MiniLM scores this pair lower than the hosted model did.
+        strict = c.post(f"{base}/search", json={"query": "What are the user's UI preferences?",
+                                                "agent_id": "my-assistant", "limit": 10, "min_score": 0.5})
+        assert strict.status_code == 200 and all(h["score"] >= 0.5 for h in strict.json()["data"])
+        found = c.post(f"{base}/search", json={"query": "What are the user's UI preferences?",
+                                               "agent_id": "my-assistant", "limit": 10, "min_score": 0.3}).json()
+        assert found["meta"]["threshold"] == 0.3 and all(h["score"] >= 0.3 for h in found["data"])
+        assert "dark mode" in found["data"][0]["memory"]["content"]
+        page = c.get(base, params={"agent_id": "my-assistant", "limit": 20, "offset": 0}).json()
+        assert page["object"] == "list" and page["total_count"] == 3
+        assert c.get(f"{base}/{m['id']}").json()["content"] == m["content"]
+        updated = c.patch(f"{base}/{m['id']}", json={
+            "content": "User strongly prefers dark mode in all applications and IDEs",
+            "metadata": {"last_confirmed": "2026-03-17"}}).json()
+        assert updated["metadata"] == {"source": "chat", "confidence": "high", "last_confirmed": "2026-03-17"}
+        assert c.delete(f"{base}/{m['id']}").status_code == 204
+        assert c.get(f"{base}/{m['id']}").json()["deleted_at"] is not None
+
+
+def test_sendryx(api):
+    _, secret = api.services.keys.create("sendryx-ns", "read,write")
+    with api.client(**{"X-API-Key": secret}) as c:
+        base = "/compat/sendryx/v1/memory"
+        stored = c.post(base, json={"content": "  User's favourite editor is Helix  ", "metadata": {"src": "t"}})
+        assert stored.status_code == 201
+        mem = stored.json()["memory"]
+        assert isinstance(mem["id"], int) and mem["content"] == "User's favourite editor is Helix"
+        short = c.post(base, json={"content": "temporary reminder", "expires_in_seconds": 3600}).json()["memory"]
+        assert short["expires_at"] - short["created_at"] == 3600
+        api.drain()
+        hits = c.get(f"{base}/search", params={"query": "which text editor does the user like"}).json()
+        assert hits["success"] and hits["results"][0]["id"] == mem["id"] and hits["results"][0]["similarity"] >= 0.3
+        strict = c.get(f"{base}/search", params={"query": "which text editor", "threshold": 0.99}).json()
+        assert strict["results"] == []
+        listed = c.get(base, params={"limit": 50, "offset": 0, "include_expired": "true"}).json()
+        assert listed["total"] == 2
+        stats = c.get(f"{base}/stats").json()["stats"]
+        assert (stats["permanent"], stats["active_ttl"], stats["expired"]) == (1, 1, 0)
+        assert c.get(f"{base}/usage").json()["storage"]["memories"] == 2
+        assert c.delete(base).status_code == 400
+        assert c.delete(base, params={"id": -3}).status_code == 400
+        missing = c.request("DELETE", base, json={"id": 424242})
+        assert missing.status_code == 404 and missing.json() == {"success": False,
+                                                                 "message": "Memory 424242 not found in this namespace"}
+        assert c.request("DELETE", base, json={"id": mem["id"]}).json()["deleted"] == 1
+        assert c.post(f"{base}/forget", params={"wipe": "true"}).json()["deleted"] == 1
+        assert c.get(base).json()["total"] == 0
+        assert c.post(base, json={"content": "x" * 8192}).status_code == 400
+        assert c.post(base, json={}).json()["success"] is False
+    unauth = api.client().get("/compat/sendryx/v1/memory")
+    assert unauth.status_code == 401 and unauth.json()["success"] is False
+
+
+def test_memsync(api):
+    _, secret = api.services.keys.create("memsync-ns", "read,write")
+    with api.client(secret) as c:
+        r = c.post("/compat/memsync/v1/memories", json={
+            "messages": [{"role": "user", "content": "I just started a new job at Acme as a data engineer"},
+                         {"role": "assistant", "content": "Congratulations! How is it going?"},
+                         {"role": "user", "content": "Great, and I am training for a marathon in May"}],
+            "agent_id": "companion", "thread_id": "t-42", "source": "chat", "metadata": {"app": "test"}})
+        assert r.status_code == 200
+        out = r.json()
+        assert out["success"] and out["memories_extracted"] == 2 and out["categories"] == []
+        assert out["processing_time"].endswith("s") and "no fact extraction" in out["extraction"]
+        api.drain()
+        hits = c.post("/compat/memsync/v1/memories/search", json={"query": "where does the user work",
+                                                                          "agent_id": "companion"}).json()
+        assert "Acme" in hits["memories"][0]["memory"] and hits["memories"][0]["thread_id"] == "t-42"
+        bad = c.post("/compat/memsync/v1/memories", json={"messages": [], "agent_id": "a", "thread_id": "t"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
+    unauth = api.client().post("/compat/memsync/v1/memories", json={})
+    assert unauth.status_code == 401 and unauth.json()["error"]["code"] == "AUTHENTICATION_ERROR"
+
+
+def test_statebase(api):
+    _, secret = api.services.keys.create("statebase-ns", "read,write")
+    with api.client(secret) as c:
+        base = "/compat/statebase/v1/memory"
+        made = []
+        for content, kind, tags in [("User's company is Acme Corp", "fact", ["work"]),
+                                    ("User prefers dark mode", "preference", ["ui", "preferences"]),
+                                    ("User completed onboarding on 2026-01-15", "event", ["history"])]:
+            r = c.post(base, json={"session_id": "sess-1", "content": content, "type": kind, "tags": tags,
+                                   "metadata": {"confidence": 0.9}})
+            assert r.status_code == 201
+            made.append(r.json())
+        assert all(len(m["id"]) == 16 and m["id"].startswith("mem_") for m in made)
+        api.drain()
+        found = c.post(f"{base}/search", json={"query": "What does the user like for the screen theme?",
+                                               "threshold": 0.3}).json()
+        assert found["query"].startswith("What") and found["data"][0]["id"] == made[1]["id"]
+        assert all(d["score"] >= 0.3 for d in found["data"])
+        default = c.post(f"{base}/search", json={"query": "favourite colour of the moon"}).json()
+        assert all(d["score"] >= 0.7 for d in default["data"])
+        assert c.post(f"{base}/search", json={"query": "x", "limit": 51}).status_code == 400
+        got = c.get(f"{base}/{made[0]['id']}").json()
+        assert got["vector_available"] is True and got["embedding_id"]
+        patched = c.patch(f"{base}/{made[0]['id']}", json={"tags": ["employer"], "metadata": {"source": "hr"}}).json()
+        assert patched["tags"] == ["employer"] and patched["metadata"] == {"confidence": 0.9, "source": "hr"}
+        first = c.get(base, params={"limit": 2}).json()
+        assert len(first["data"]) == 2 and first["has_more"] is True
+        rest = c.get(base, params={"limit": 2, "starting_after": first["data"][-1]["id"]}).json()
+        assert len(rest["data"]) == 1 and rest["has_more"] is False
+        assert {m["id"] for m in first["data"] + rest["data"]} == {m["id"] for m in made}
+        assert c.get(base, params={"tags": "ui,history"}).json()["data"].__len__() == 2
+        too_big = c.post(base, json={"session_id": "s", "content": "x" * 10_001})
+        assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "content_too_large"
+        assert c.delete(f"{base}/{made[2]['id']}").json()["deleted"] is True
+        gone = c.get(f"{base}/{made[2]['id']}")
+        assert gone.status_code == 404 and gone.json()["error"]["code"] == "memory_not_found"
+        assert c.get(f"{base}/not-an-id").status_code == 404
+        assert c.post(base, json={"content": "no session"}).json()["error"]["code"] == "invalid_request"

@@ -1,0 +1,136 @@
+"""The native /v1 API: every service feature is reachable over HTTP."""
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def c(api):
+    with api.client(api.alpha) as client:
+        yield client
+
+
+def test_create_with_every_field_get_and_idempotency(c, api):
+    body = {"content": "Deploys happen on Tuesdays", "agent_id": "ops-bot", "user_id": "u1", "session_id": "s1",
+            "project": "infra", "memory_type": "policy", "tags": ["ops", "deploy"], "metadata": {"source": "chat"},
+            "importance": 0.9, "visibility": "private", "client_id": "native-1", "expires_in_seconds": 3600}
+    r = c.post("/v1/memories", json=body)
+    assert r.status_code == 201
+    m = r.json()
+    assert m["object"] == "memory" and m["tier"] == "hot" and m["embedding_status"] == "processing"
+    assert {k: m[k] for k in ("agent_id", "user_id", "session_id", "project", "memory_type", "tags")} == {
+        "agent_id": "ops-bot", "user_id": "u1", "session_id": "s1", "project": "infra", "memory_type": "policy",
+        "tags": ["ops", "deploy"]}
+    assert m["expires_at"] - m["created_at"] in (3599, 3600)
+    again = c.post("/v1/memories", json=body)
+    assert again.status_code == 200 and again.json()["id"] == m["id"] and again.json()["created"] is False
+    assert c.get(f"/v1/memories/{m['id']}").json()["content"] == "Deploys happen on Tuesdays"
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"content": ""}, 400), ({"content": "x" * 50_001}, 400), ({"content": "x", "importance": 2}, 400),
+    ({"content": "x", "memory_type": "gossip"}, 400), ({"content": "x", "metadata": {"k": "v" * 11_000}}, 400),
+    ({"content": 5}, 422), ({}, 422), ({"content": "x", "tags": "notalist"}, 422),
+])
+def test_bad_input_gets_the_error_envelope(c, body, status):
+    r = c.post("/v1/memories", json=body)
+    assert r.status_code == status
+    err = r.json()["error"]
+    assert err["status"] == status and err["code"] in ("invalid_input",) and err["message"]
+
+
+def test_malformed_requests_never_500(c):
+    for raw, ctype in ((b"{not json", "application/json"), (b"\xff\xfe", "application/json"),
+                       (b"[1,2,3]", "application/json"), (b"content=x", "application/x-www-form-urlencoded")):
+        assert c.post("/v1/memories", content=raw, headers={"content-type": ctype}).status_code in (400, 422)
+    assert c.get("/v1/memories", params={"limit": "many"}).status_code == 422
+    assert c.get("/v1/memories", params={"cursor": "%%%"}).status_code == 400
+    r = c.get("/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert c.put("/v1/memories").status_code == 405
+
+
+def test_batch_reports_per_item_with_timing(c):
+    r = c.post("/v1/memories/batch", json={"agent_id": "batcher", "memories": [
+        {"content": "The user prefers dark mode"}, {"content": ""},
+        {"content": "Meeting scheduled for March 20 at 2pm", "client_id": "b1"}]})
+    assert r.status_code == 200
+    out = r.json()
+    assert (out["total"], out["succeeded"], out["failed"]) == (3, 2, 1) and out["success"] is False
+    assert [i["status"] for i in out["results"]] == ["success", "error", "success"]
+    assert set(out["timing"]) == {"total_ms", "embedding_ms", "database_ms", "per_memory_avg_ms"}
+    assert c.post("/v1/memories/batch", json={"memories": []}).status_code == 400
+
+
+def test_search_modes_filters_debug_and_pending_memories(c, api):
+    c.post("/v1/memories", json={"content": "The office plant is a fiddle-leaf fig", "tags": ["office"],
+                                 "agent_id": "plants"})
+    pending = c.post("/v1/memories", json={"content": "Pending note about the zeppelin", "tags": ["office"]}).json()
+    kw = c.post("/v1/memories/search", json={"query": "zeppelin", "search_mode": "keyword"}).json()
+    assert kw["data"][0]["memory"]["id"] == pending["id"] and "**zeppelin**" in kw["data"][0]["snippet"]
+    api.drain()
+    sem = c.post("/v1/memories/search", json={"query": "what kind of houseplant is at work", "limit": 3,
+                                              "debug": True}).json()
+    assert sem["object"] == "search_results" and sem["meta"]["mode"] == "semantic"
+    assert "fiddle-leaf" in sem["data"][0]["memory"]["content"]
+    assert sem["data"][0]["score_breakdown"]["semantic_rank"] == 1
+    hybrid = c.post("/v1/memories/search", json={"query": "fig plant", "mode": "hybrid", "agent_id": "plants",
+                                                 "tags": ["office"], "min_score": 0.1}).json()
+    assert [h["memory"]["agent_id"] for h in hybrid["data"]] == ["plants"]
+    assert c.post("/v1/memories/search", json={"query": "x", "limit": 500}).status_code == 400
+    assert c.post("/v1/memories/search", json={"query": "x", "search_mode": "psychic"}).status_code == 422
+
+
+def test_list_filters_and_cursor_pagination(c):
+    for i in range(7):
+        c.post("/v1/memories", json={"content": f"page item {i}", "agent_id": "pager", "memory_type": "event",
+                                     "metadata": {"i": i}})
+    seen, cursor = [], None
+    while True:
+        params = {"agent_id": "pager", "limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = c.get("/v1/memories", params=params).json()
+        assert page["total_count"] == 7
+        seen += [m["id"] for m in page["data"]]
+        if not page["has_more"]:
+            break
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)) == 7
+    assert c.get("/v1/memories", params={"agent_id": "pager", "metadata_filter": '{"i": 3}'}).json()["total_count"] == 1
+    assert c.get("/v1/memories", params={"agent_id": "pager", "memory_type": "fact"}).json()["total_count"] == 0
+    assert c.get("/v1/memories", params={"metadata_filter": "[1]"}).status_code == 400
+
+
+def test_update_history_restore_delete_archive(c):
+    m = c.post("/v1/memories", json={"content": "v1", "tags": ["a"], "metadata": {"keep": 1}}).json()
+    u = c.patch(f"/v1/memories/{m['id']}", json={"content": "v2", "tags": ["b"], "metadata": {"new": 2}}).json()
+    assert u["version"] == 2 and u["tags"] == ["b"] and u["metadata"] == {"keep": 1, "new": 2}
+    history = c.get(f"/v1/memories/{m['id']}/history").json()["data"]
+    assert [h["version"] for h in history] == [1, 2]
+    back = c.post(f"/v1/memories/{m['id']}/history/1/restore").json()
+    assert back["content"] == "v1" and back["version"] == 3
+    assert c.post(f"/v1/memories/{m['id']}/archive").json()["archived_at"] is not None
+    assert c.post(f"/v1/memories/{m['id']}/archive").status_code == 409
+    assert c.post(f"/v1/memories/{m['id']}/unarchive").status_code == 200
+    assert c.delete(f"/v1/memories/{m['id']}").status_code == 204
+    assert c.get("/v1/memories", params={"only_deleted": True}).json()["total_count"] >= 1
+    assert c.post(f"/v1/memories/{m['id']}/restore").json()["deleted_at"] is None
+    assert c.delete(f"/v1/memories/{m['id']}", params={"hard": True}).status_code == 204
+    assert c.get(f"/v1/memories/{m['id']}").status_code == 404
+
+
+def test_stats_namespaces_and_wipe(api):
+    with api.client(api.admin) as admin, api.client(api.beta) as beta:
+        beta.post("/v1/memories/batch", json={"memories": [{"content": f"beta {i}"} for i in range(3)]})
+        stats = beta.get("/v1/stats").json()
+        assert stats["by_namespace"] == {"beta": stats["total"]} and stats["total"] >= 3
+        assert {"name": "beta", "memory_count": stats["total"]} in admin.get("/v1/namespaces").json()["data"]
+        assert admin.delete("/v1/namespaces/beta", params={"confirm": "nope"}).status_code == 400
+        assert beta.delete("/v1/namespaces/beta", params={"confirm": "beta"}).status_code == 403
+        wiped = admin.delete("/v1/namespaces/beta", params={"confirm": "beta"}).json()
+        assert wiped["deleted"] >= 3 and beta.get("/v1/stats").json()["total"] == 0
+
+
+def test_openapi_is_served_and_there_is_no_cdn_docs_page(api):
+    spec = httpx.get(f"{api.url}/openapi.json").json()
+    assert "/v1/memories" in spec["paths"] and "/v1/memories/search" in spec["paths"]
+    assert httpx.get(f"{api.url}/docs").status_code == 404
