@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from app import __version__
 from app.api.deps import AdminKey, KeyDep, ReadKey, ServicesDep, namespace_for
-from app.api.schemas import KeyCreated, KeyCreateIn, KeyPublic, stats_out, usage_out
+from app.api.schemas import IntId, KeyCreated, KeyCreateIn, KeyPublic, stats_out, usage_out
 from app.domain.enums import Scope
 from app.domain.errors import Forbidden
 
@@ -69,7 +69,7 @@ def list_keys(key: AdminKey, services: ServicesDep) -> dict:
 
 
 @router.delete("/v1/keys/{key_id}", status_code=204)
-def revoke_key(key_id: int, key: AdminKey, services: ServicesDep) -> Response:
+def revoke_key(key_id: IntId, key: AdminKey, services: ServicesDep) -> Response:
     if key_id == key.id:
         raise Forbidden("a key cannot revoke itself; use another admin key or the desktop app")
     services.keys.revoke(key_id)

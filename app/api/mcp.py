@@ -11,11 +11,13 @@ from typing import Any
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 from app.domain import errors as e
 from app.domain.enums import MemoryType, Scope, SearchMode
 from app.domain.models import ApiKey, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.service import validation as v
 from app.service.container import Services
 
 INSTRUCTIONS = (
@@ -25,6 +27,10 @@ INSTRUCTIONS = (
 )
 
 Principal = Callable[[Context], ApiKey]
+
+
+def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
+    return (v.choice(MemoryType, memory_type, "memory_type"),) if memory_type else ()
 
 
 def _hit(h) -> dict[str, Any]:
@@ -45,19 +51,19 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
     server = MCPServer("memvault", instructions=INSTRUCTIONS)
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
-        key = principal(ctx)
-        if not key.allows(scope):
-            raise e.Forbidden(f"this API key lacks the {scope.value!r} scope")
         try:
+            key = principal(ctx)
+            if not key.allows(scope):
+                raise e.Forbidden(f"this API key lacks the {scope.value!r} scope")
             return await anyio.to_thread.run_sync(lambda: work(key))
         except e.MemvaultError as exc:
-            # The SDK turns a raised error into an isError tool result with this text.
-            raise ValueError(f"{exc.code}: {exc.message}") from None
+            # ToolError is the SDK's "anticipated failure": the model reads the message.
+            raise ToolError(f"{exc.code}: {exc.message}") from None
 
     @server.tool(description="Store a memory (a fact, preference, event, decision...) for later recall. "
                  "Returns its id. It is searchable by keyword at once and by meaning within seconds.",
-                 annotations=ToolAnnotations(title="Remember", readOnlyHint=False, destructiveHint=False,
-                                             idempotentHint=False, openWorldHint=False))
+                 annotations=ToolAnnotations(title="Remember", read_only_hint=False, destructive_hint=False,
+                                             idempotent_hint=False, open_world_hint=False))
     async def remember(ctx: Context, content: str, memory_type: str = "general", tags: list[str] | None = None,
                        metadata: dict[str, Any] | None = None, importance: float | None = None,
                        agent_id: str | None = None, session_id: str | None = None,
@@ -73,39 +79,38 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches with a "
                  "0-1 relevance score. mode: hybrid (default), semantic or keyword.",
-                 annotations=ToolAnnotations(title="Recall", readOnlyHint=True, openWorldHint=False))
+                 annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
     async def recall(ctx: Context, query: str, limit: int = 5, mode: str = "hybrid",
                      memory_type: str | None = None, tags: list[str] | None = None,
                      min_score: float = 0.0) -> list[dict[str, Any]]:
         def work(key: ApiKey) -> list[dict[str, Any]]:
             f = MemoryFilter(namespace=key.namespace, include_confidential=False, tags=tuple(tags or ()),
-                             memory_types=(MemoryType(memory_type),) if memory_type else ())
-            result = services.search.search(SearchQuery(query, mode=SearchMode(mode), limit=limit,
+                             memory_types=_types(memory_type))
+            result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
                                                         min_score=min_score, filter=f))
             return [_hit(h) for h in result.hits]
         return await run(ctx, Scope.READ, work)
 
     @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",
-                 annotations=ToolAnnotations(title="List memories", readOnlyHint=True, openWorldHint=False))
+                 annotations=ToolAnnotations(title="List memories", read_only_hint=True, open_world_hint=False))
     async def list_memories(ctx: Context, limit: int = 20, cursor: str | None = None,
                             memory_type: str | None = None, tags: list[str] | None = None) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
-            f = MemoryFilter(namespace=key.namespace, tags=tuple(tags or ()),
-                             memory_types=(MemoryType(memory_type),) if memory_type else ())
+            f = MemoryFilter(namespace=key.namespace, tags=tuple(tags or ()), memory_types=_types(memory_type))
             page = services.memories.list(f, limit=limit, cursor=cursor)
             return {"memories": [_memory(m) for m in page.items], "total": page.total,
                     "next_cursor": page.next_cursor}
         return await run(ctx, Scope.READ, work)
 
     @server.tool(description="Get one memory by id, with its metadata and version.",
-                 annotations=ToolAnnotations(title="Get memory", readOnlyHint=True, openWorldHint=False))
+                 annotations=ToolAnnotations(title="Get memory", read_only_hint=True, open_world_hint=False))
     async def get_memory(ctx: Context, id: str) -> dict[str, Any]:
         return await run(ctx, Scope.READ, lambda key: _memory(services.memories.get(id, key.namespace)))
 
     @server.tool(description="Correct a memory. Content changes are re-embedded; metadata merges; tags "
                  "replace. Earlier versions stay in the history.",
-                 annotations=ToolAnnotations(title="Update memory", readOnlyHint=False, destructiveHint=False,
-                                             idempotentHint=True, openWorldHint=False))
+                 annotations=ToolAnnotations(title="Update memory", read_only_hint=False, destructive_hint=False,
+                                             idempotent_hint=True, open_world_hint=False))
     async def update_memory(ctx: Context, id: str, content: str | None = None, memory_type: str | None = None,
                             tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
                             importance: float | None = None) -> dict[str, Any]:
@@ -115,8 +120,8 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
 
     @server.tool(description="Forget a memory. By default it moves to the trash, where the user can restore "
                  "it; hard=true deletes it for good.",
-                 annotations=ToolAnnotations(title="Forget", readOnlyHint=False, destructiveHint=True,
-                                             idempotentHint=True, openWorldHint=False))
+                 annotations=ToolAnnotations(title="Forget", read_only_hint=False, destructive_hint=True,
+                                             idempotent_hint=True, open_world_hint=False))
     async def forget(ctx: Context, id: str, hard: bool = False) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
             if hard:

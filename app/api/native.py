@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for
 from app.api.schemas import (
-    BatchIn, BatchOut, HistoryOut, ListOut, MemoryCreated, MemoryCreateIn, MemoryPublic, MemoryUpdateIn, SearchIn,
+    BatchIn, BatchOut, HistoryOut, IntId, ListOut, MemoryCreated, MemoryCreateIn, MemoryPublic, MemoryUpdateIn, SearchIn,
     SearchHitOut, SearchOut,
 )
 from app.domain.enums import MemoryType, Scope, TagMatch, Tier
@@ -156,7 +156,7 @@ def history(memory_id: str, key: ReadKey, services: ServicesDep) -> HistoryOut:
 
 
 @router.post("/{memory_id}/history/{version}/restore", response_model=MemoryPublic)
-def restore_version(memory_id: str, version: int, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+def restore_version(memory_id: str, version: IntId, key: WriteKey, services: ServicesDep) -> MemoryPublic:
     """Make an earlier version current again (recorded as a new version)."""
     return MemoryPublic.of(services.memories.restore_version(memory_id, version, _scope(key)))
 

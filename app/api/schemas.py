@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from app.domain import limits
@@ -11,6 +12,10 @@ from app.domain.enums import SearchMode, TagMatch
 from app.domain.models import (
     ApiKey, BatchResult, HistoryEntry, Memory, MemoryCreate, MemoryUpdate, SearchHit, Stats, UsageDay,
 )
+
+
+#: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
+IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def ts(value: float | None) -> int | None:

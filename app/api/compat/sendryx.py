@@ -89,7 +89,7 @@ async def forget(request: Request, key: WriteKey, services: ServicesDep) -> dict
         rowid = int(memory_id)
     except (TypeError, ValueError):
         rowid = 0
-    if isinstance(memory_id, bool) or rowid <= 0:
+    if isinstance(memory_id, bool) or not 0 < rowid < 2**63:
         raise InvalidInput("id must be a positive integer")
     try:
         memory = services.memories.get_by_rowid(rowid, key.namespace)
