@@ -27,13 +27,18 @@ def vec_expiry(expires_at: float | None) -> int:
     return NEVER if expires_at is None else int(expires_at)
 
 
+def _chunk_ids(conn: Connection, memory_id: int) -> list[int]:
+    return list(conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": memory_id}).scalars())
+
+
+# vec0 is reached by rowid only: any other WHERE on it (a subquery, a join)
+# makes SQLite scan the whole virtual table, which costs ~10 ms per call at 50k.
+
 def delete_vectors(conn: Connection, memory_ids: Sequence[int]) -> None:
     """Remove the chunks and vectors of these memories."""
     for mid in memory_ids:
-        conn.execute(
-            text("DELETE FROM memory_vectors WHERE rowid IN (SELECT id FROM chunks WHERE memory_id = :m)"),
-            {"m": mid},
-        )
+        for chunk_id in _chunk_ids(conn, mid):
+            conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id})
         conn.execute(text("DELETE FROM chunks WHERE memory_id = :m"), {"m": mid})
 
 
@@ -79,10 +84,9 @@ def update_vector_flags(
     conn: Connection, memory_id: int, *, state: int, confidential: bool, expires_at: float | None
 ) -> None:
     """Keep the vec0 metadata columns in step with the memory row."""
-    chunk_ids = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": memory_id}).scalars().all()
     # One row at a time: with ``rowid IN (subquery)`` SQLite hands vec0 every
     # column as changed, and vec0 refuses to "change" the partition key.
-    for chunk_id in chunk_ids:
+    for chunk_id in _chunk_ids(conn, memory_id):
         conn.execute(
             text("UPDATE memory_vectors SET state = :st, confidential = :c, expires_at = :x WHERE rowid = :r"),
             {"st": state, "c": 1 if confidential else 0, "x": vec_expiry(expires_at), "r": chunk_id},
@@ -91,13 +95,10 @@ def update_vector_flags(
 
 def move_vectors(conn: Connection, memory_id: int, namespace: str) -> None:
     """Partition keys cannot be updated in place; re-insert under the new namespace."""
-    rows = conn.execute(
-        text(
-            "SELECT v.rowid, v.embedding, v.state, v.confidential, v.expires_at FROM memory_vectors v "
-            "WHERE v.rowid IN (SELECT id FROM chunks WHERE memory_id = :m)"
-        ),
-        {"m": memory_id},
-    ).all()
+    rows = [conn.execute(
+        text("SELECT rowid, embedding, state, confidential, expires_at FROM memory_vectors WHERE rowid = :r"),
+        {"r": chunk_id},
+    ).one() for chunk_id in _chunk_ids(conn, memory_id)]
     for r in rows:
         conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": r.rowid})
         conn.execute(
@@ -108,22 +109,6 @@ def move_vectors(conn: Connection, memory_id: int, namespace: str) -> None:
             {"r": r.rowid, "ns": namespace, "e": r.embedding, "st": r.state, "c": r.confidential,
              "x": r.expires_at, "m": memory_id},
         )
-
-
-def vectors_for(conn: Connection, memory_ids: Sequence[int]) -> dict[int, np.ndarray]:
-    """The first-chunk vector of each memory that has one (for dedup and benchmarks)."""
-    out: dict[int, np.ndarray] = {}
-    for mid in memory_ids:
-        row = conn.execute(
-            text(
-                "SELECT v.embedding FROM memory_vectors v JOIN chunks c ON c.id = v.rowid "
-                "WHERE c.memory_id = :m ORDER BY c.seq LIMIT 1"
-            ),
-            {"m": mid},
-        ).first()
-        if row is not None:
-            out[mid] = np.frombuffer(row.embedding, dtype=np.float32)
-    return out
 
 
 def all_vectors(conn: Connection, namespace: str, *, first_chunk_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
