@@ -11,7 +11,9 @@ import contextlib
 import getpass
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,10 +223,16 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from app.api.bench import run_http_benchmark
     from app.service.benchmark import run_benchmark
 
-    report = run_benchmark(settings_for(args), n=args.n, progress=None if args.json else print)
-    _out(args, report, report.as_text())
+    progress = None if args.json else print
+    report = run_benchmark(settings_for(args), n=args.n, progress=progress)
+    http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
+                                                        progress=progress)
+    text = report.as_text() + ("" if http is None else "\n" + http.as_text())
+    _out(args, {"service": report, "http": http and {**fmt.plain(http), "http_vs_service": http.http_vs_service}},
+         text)
     return 0
 
 
@@ -299,9 +307,17 @@ def cmd_gui(args: argparse.Namespace) -> int:
 from app.cli_parser import build_parser  # noqa: E402  (the parser names the functions above)
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    # Turn SIGTERM into SystemExit so that finally blocks close the vault,
+    # flush usage counters and remove temporary benchmark vaults.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser(sys.modules[__name__])
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         return args.func(args)
     except MemvaultError as exc:

@@ -142,6 +142,8 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
 
     p = command("bench", "measure embedding, ingest and search speed on a temporary vault")
     p.add_argument("--n", type=int, default=100_000, help="memories in the large vault (default 100000)")
+    p.add_argument("--http-n", type=int, default=2000, help="memories per HTTP ingest run (default 2000)")
+    p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
 
     p = command("eval", "measure retrieval quality on a BEIR-format data set")
     p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")

@@ -43,7 +43,11 @@ class Settings:
         metadata={"help": "ONNX Runtime intra-op threads; 0 means one per physical core."},
     )
     embed_batch_size: int = field(
-        default=32, metadata={"help": "Texts per ONNX batch after sorting by token length."}
+        default=64, metadata={"help": "Most texts in one ONNX batch (batches are formed after sorting by length)."}
+    )
+    embed_batch_tokens: int = field(
+        default=1024,
+        metadata={"help": "Most padded tokens in one ONNX batch; bounds the inference memory."},
     )
     worker_batch_size: int = field(
         default=64, metadata={"help": "Embedding jobs the background worker takes at once."}

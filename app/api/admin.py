@@ -50,9 +50,11 @@ def wipe_namespace(namespace: str, confirm: str, key: AdminKey, services: Servic
 
 
 @router.post("/v1/purge")
-def purge(key: AdminKey, services: ServicesDep) -> dict:
-    """Delete expired memories now (this also runs on a schedule)."""
-    return {"purged": services.lifecycle.purge_expired()}
+def purge(key: AdminKey, services: ServicesDep, trash: bool = False, namespace: str | None = None) -> dict:
+    """Delete expired memories now (this also runs on a schedule); ``trash=true`` also empties the trash."""
+    expired = services.lifecycle.purge_expired(namespace)
+    emptied = services.lifecycle.empty_trash(namespace) if trash else 0
+    return {"purged": expired, "trash_emptied": emptied}
 
 
 @router.post("/v1/keys", status_code=201, response_model=KeyCreated)

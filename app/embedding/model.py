@@ -43,16 +43,22 @@ class Embedder:
     Args:
         manifest: the model to load; its files are verified first.
         threads: intra-op threads (0 = one per physical core).
-        batch_size: sequences per ONNX call after sorting by length.
+        batch_size: most sequences in one ONNX call.
+        batch_tokens: most padded tokens in one ONNX call. Attention memory
+            grows with batch x length^2 and ONNX Runtime's arena keeps its
+            peak, so a token budget bounds memory; 1024 was also the fastest
+            budget measured on 2 cores (157 texts/s against 149 for 32 x 256).
     """
 
-    def __init__(self, manifest: Manifest, *, threads: int = 0, batch_size: int = 32) -> None:
+    def __init__(self, manifest: Manifest, *, threads: int = 0, batch_size: int = 64,
+                 batch_tokens: int = 1024) -> None:
         verify(manifest)
         self.manifest = manifest
         self.model_id = manifest.model_id
         self.dimension = manifest.dimension
         self.max_tokens = manifest.max_tokens
         self.batch_size = max(1, batch_size)
+        self.batch_tokens = max(manifest.max_tokens, batch_tokens)
         self._tokenizer = Tokenizer.from_file(str(manifest.tokenizer_path))
         # The shipped tokenizer pads and truncates at 128; we pad per batch and
         # cut windows ourselves at the model's real limit.
@@ -99,7 +105,8 @@ class Embedder:
 
     # -- inference ----------------------------------------------------------
 
-    def _run(self, seqs: list[list[int]]) -> np.ndarray:
+    def feeds(self, seqs: list[list[int]]) -> dict[str, np.ndarray]:
+        """The padded ONNX inputs for one batch."""
         length = max(len(s) for s in seqs)
         ids = np.zeros((len(seqs), length), dtype=np.int64)
         mask = np.zeros((len(seqs), length), dtype=np.int64)
@@ -109,19 +116,46 @@ class Embedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
-        weights = mask[:, :, None].astype(np.float32)
+        return feeds
+
+    def run_session(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        """The model's last hidden state for prepared inputs."""
+        return self._session.run(None, feeds)[0]
+
+    def _run(self, seqs: list[list[int]]) -> np.ndarray:
+        feeds = self.feeds(seqs)
+        hidden = self.run_session(feeds)
+        weights = feeds["attention_mask"][:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         if self.manifest.normalize:
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return pooled.astype(np.float32)
 
+    def batches(self, seqs: list[list[int]], *, sort: bool = True) -> list[list[int]]:
+        """Indices of ``seqs`` grouped into batches of at most ``batch_tokens`` padded tokens.
+
+        Sorting by length first makes each batch's sequences nearly equal in
+        length, so little of the computation is spent on padding.
+        """
+        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i])) if sort else list(range(len(seqs)))
+        out: list[list[int]] = []
+        current: list[int] = []
+        longest = 0
+        for i in order:
+            grown = max(longest, len(seqs[i]))
+            if current and (len(current) >= self.batch_size or grown * (len(current) + 1) > self.batch_tokens):
+                out.append(current)
+                current, grown = [], len(seqs[i])
+            current.append(i)
+            longest = grown
+        if current:
+            out.append(current)
+        return out
+
     def embed_sequences(self, seqs: list[list[int]], *, sort: bool = True) -> np.ndarray:
         """Vectors for token sequences, batched; ``sort`` buckets by length first."""
         out = np.zeros((len(seqs), self.dimension), dtype=np.float32)
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i])) if sort else list(range(len(seqs)))
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b : b + self.batch_size]
+        for idx in self.batches(seqs, sort=sort):
             out[idx] = self._run([seqs[i] for i in idx])
         return out
 

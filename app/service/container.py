@@ -22,7 +22,8 @@ from app.vault.vault import Vault
 
 def load_embedder(settings: Settings) -> Embedder:
     """The process's one embedder; verifies the model files first."""
-    return Embedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size)
+    return Embedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
+                    batch_tokens=settings.embed_batch_tokens)
 
 
 @dataclass

@@ -64,6 +64,8 @@ class Vault:
         os.chmod(home, 0o700)
         data_key = os.urandom(32)
         try:
+            # Owner-only from the start; SQLite gives the WAL and shm files the same mode.
+            db_path(home).touch(mode=0o600, exist_ok=False)
             db = Database(db_path(home), data_key, readers=settings.reader_connections,
                           reader_cache_mib=settings.reader_cache_mib)
             device_id = str(uuid.uuid4())

@@ -134,3 +134,13 @@ def test_openapi_is_served_and_there_is_no_cdn_docs_page(api):
     spec = httpx.get(f"{api.url}/openapi.json").json()
     assert "/v1/memories" in spec["paths"] and "/v1/memories/search" in spec["paths"]
     assert httpx.get(f"{api.url}/docs").status_code == 404
+
+
+def test_admin_purge_empties_the_trash(api):
+    with api.client(api.admin) as admin:
+        m = admin.post("/v1/memories", json={"content": "to the trash and beyond"}).json()
+        admin.delete(f"/v1/memories/{m['id']}")
+        out = admin.post("/v1/purge", params={"trash": True}).json()
+        assert out["trash_emptied"] >= 1 and admin.get(f"/v1/memories/{m['id']}").status_code == 404
+    with api.client(api.alpha) as alpha:
+        assert alpha.post("/v1/purge").status_code == 403

@@ -87,3 +87,19 @@ def test_tokenizer_shipped_in_models_matches_the_manifest():
     verify(manifest)
     assert manifest.tokenizer_path.parent.name == "all-MiniLM-L6-v2"
     assert (manifest.tokenizer_path.parent / "LICENSE").is_file()
+
+
+def test_batches_respect_the_token_budget_and_cover_every_sequence(embedder):
+    import random
+
+    rng = random.Random(3)
+    seqs = [[101] + [7] * rng.randint(1, 254) + [102] for _ in range(300)]
+    for sort in (True, False):
+        batches = embedder.batches(seqs, sort=sort)
+        assert sorted(i for b in batches for i in b) == list(range(300))
+        for b in batches:
+            assert len(b) <= embedder.batch_size
+            assert len(b) == 1 or max(len(seqs[i]) for i in b) * len(b) <= embedder.batch_tokens
+    sorted_pad = sum(max(len(seqs[i]) for i in b) * len(b) for b in embedder.batches(seqs, sort=True))
+    unsorted_pad = sum(max(len(seqs[i]) for i in b) * len(b) for b in embedder.batches(seqs, sort=False))
+    assert sorted_pad < unsorted_pad * 0.8, "sorting must cut padding"

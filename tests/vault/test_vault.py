@@ -193,3 +193,11 @@ def test_concurrent_writers_and_readers_never_see_locked_errors(services):
     assert len(ids) == 100
     for memory_id in ids:
         services.memories.get(memory_id)
+
+
+def test_vault_files_are_owner_only(services):
+    services.memories.create(MemoryCreate(content="make the WAL exist"))
+    home = services.vault.home
+    assert home.stat().st_mode & 0o777 == 0o700
+    for path in home.iterdir():
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
