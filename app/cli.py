@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import getpass
 import json
+import logging
 import os
 import signal
 import sys
@@ -314,6 +315,9 @@ def _exit_on_sigterm(signum: int, _frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Configure logging before any library does: warnings only, to stderr, and
+    # no library's INFO lines (which may name request URLs) on the console.
+    logging.basicConfig(level=logging.WARNING, format="memvault: %(name)s: %(message)s")
     parser = build_parser(sys.modules[__name__])
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():

@@ -48,7 +48,9 @@ def _memory(m) -> dict[str, Any]:
 
 def build_server(services: Services, principal: Principal) -> MCPServer:
     """An MCP server whose tools act as the key ``principal`` resolves for each call."""
-    server = MCPServer("memvault", instructions=INSTRUCTIONS)
+    # log_level: MCPServer calls logging.basicConfig, which would otherwise set
+    # the root logger to INFO and let libraries log request URLs.
+    server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
         try:

@@ -14,6 +14,8 @@ from app.domain.errors import InvalidInput
 from app.service.container import Services
 
 log = logging.getLogger(__name__)
+# The MCP SDK announces its session manager at INFO on every start; keep the console quiet.
+logging.getLogger("mcp").setLevel(logging.WARNING)
 
 
 def is_loopback(host: str) -> bool:

@@ -122,6 +122,10 @@ class Embedder:
         """The model's last hidden state for prepared inputs."""
         return self._session.run(None, feeds)[0]
 
+    def embed_batch(self, seqs: list[list[int]]) -> np.ndarray:
+        """Vectors for exactly these sequences in one ONNX call (no re-batching)."""
+        return self._run(seqs)
+
     def _run(self, seqs: list[list[int]]) -> np.ndarray:
         feeds = self.feeds(seqs)
         hidden = self.run_session(feeds)

@@ -60,11 +60,26 @@ def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float
     return [VectorHit(r.memory_id, r.chunk_id, float(r.distance)) for r in rows]
 
 
+#: Words that match nearly every memory: in an OR query they add cost and no ranking signal.
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+off on once only or other our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours yourself yourselves
+""".split())
+
+
 def fts_query(query: str) -> str | None:
-    """An FTS5 expression matching any word of ``query`` (``None`` when it has none)."""
+    """An FTS5 expression matching any word of ``query`` (``None`` when it has none).
+
+    Stopwords are left out unless the query has nothing else.
+    """
     tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
     if not tokens:
         return None
+    tokens = [t for t in tokens if t not in STOPWORDS] or tokens
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
 
 

@@ -1,0 +1,177 @@
+"""The Agents page: the local API, its keys, MCP configs and recent agent activity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QListWidget, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget,
+    QVBoxLayout, QWidget,
+)
+
+from app.domain.errors import MemvaultError
+from app.domain.models import ApiKey
+from app.gui.tasks import TaskRunner
+from app.service.container import Services
+
+MAX_ACTIVITY = 200
+
+
+def mcp_configs(url: str | None, namespace: str) -> dict[str, str]:
+    """Copy-paste MCP configurations for the common clients."""
+    base = url or "http://127.0.0.1:7411"
+    desktop = {"mcpServers": {"memvault": {"command": "memvault", "args": [
+        "mcp", "--namespace", namespace, "--passphrase-file", "/path/to/passphrase-file"]}}}
+    cursor = {"mcpServers": {"memvault": {"url": f"{base}/mcp", "headers": {"Authorization": "Bearer mv_…"}}}}
+    return {
+        "Claude Desktop": json.dumps(desktop, indent=2),
+        "Claude Code": f'claude mcp add --transport http memvault {base}/mcp --header "Authorization: Bearer mv_…"',
+        "Cursor": json.dumps(cursor, indent=2),
+    }
+
+
+class NewKeyDialog(QDialog):
+    """Namespace, name and scopes for a new key."""
+
+    def __init__(self, namespaces: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New API key")
+        self.namespace = QComboBox()
+        self.namespace.setEditable(True)
+        self.namespace.addItems(namespaces or ["default"])
+        self.namespace.setAccessibleName("Key namespace")
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Key name")
+        self.scopes = QComboBox()
+        self.scopes.addItems(["read,write", "read", "read,write,admin"])
+        self.scopes.setAccessibleName("Key scopes")
+        form = QFormLayout(self)
+        form.addRow("Namespace", self.namespace)
+        form.addRow("Name", self.name)
+        form.addRow("Scopes", self.scopes)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class AgentsView(QWidget):
+    """API status and URL, keys, MCP configs and recent activity."""
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._url: str | None = None
+        self.status = QLabel("API server: stopped")
+        self.status.setAccessibleName("API server status")
+        self.copy_url = QPushButton("Copy URL")
+        self.copy_url.setAccessibleName("Copy API URL")
+        self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
+        self.keys = QTableWidget(0, 5)
+        self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
+        self.keys.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.keys.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.keys.horizontalHeader().setStretchLastSection(True)
+        self.keys.setAccessibleName("API keys")
+        create = QPushButton("New key…")
+        create.setAccessibleName("Create API key")
+        create.clicked.connect(self._on_create_clicked)
+        revoke = QPushButton("Revoke")
+        revoke.setAccessibleName("Revoke API key")
+        revoke.clicked.connect(self._on_revoke_clicked)
+        self.configs = QTabWidget()
+        self.configs.setAccessibleName("MCP configurations")
+        self.activity = QListWidget()
+        self.activity.setAccessibleName("Recent agent activity")
+        head = QHBoxLayout()
+        head.addWidget(self.status, 1)
+        head.addWidget(self.copy_url)
+        key_buttons = QHBoxLayout()
+        key_buttons.addStretch(1)
+        key_buttons.addWidget(create)
+        key_buttons.addWidget(revoke)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(QLabel("<b>API keys</b> (each bound to one namespace; shown once when created)"))
+        layout.addWidget(self.keys, 2)
+        layout.addLayout(key_buttons)
+        layout.addWidget(QLabel("<b>Connect an MCP client</b>"))
+        layout.addWidget(self.configs, 2)
+        layout.addWidget(QLabel("<b>Recent activity</b>"))
+        layout.addWidget(self.activity, 1)
+        self._key_rows: list[ApiKey] = []
+        self._show_configs()
+
+    def set_server(self, url: str | None, error: str | None = None) -> None:
+        self._url = url
+        if url:
+            self.status.setText(f"API server: running at <b>{url}</b> (MCP at {url}/mcp)")
+        else:
+            self.status.setText(f"API server: stopped{' — ' + error if error else ''}")
+        self.copy_url.setEnabled(bool(url))
+        self._show_configs()
+
+    def _show_configs(self) -> None:
+        self.configs.clear()
+        for name, text in mcp_configs(self._url, "default").items():
+            box = QPlainTextEdit(text)
+            box.setReadOnly(True)
+            box.setAccessibleName(f"{name} configuration")
+            self.configs.addTab(box, name)
+
+    def add_activity(self, kind: str, count: int, namespace: str) -> None:
+        when = dt.datetime.now().strftime("%H:%M:%S")
+        self.activity.insertItem(0, f"{when}  {kind} {count} memor{'y' if count == 1 else 'ies'}"
+                                    + (f" in {namespace}" if namespace else ""))
+        while self.activity.count() > MAX_ACTIVITY:
+            self.activity.takeItem(self.activity.count() - 1)
+
+    def refresh(self) -> None:
+        self._runner.run(self._services.keys.list, self._on_keys_loaded)
+
+    def _on_keys_loaded(self, keys: list[ApiKey]) -> None:
+        self._key_rows = [k for k in keys if k.revoked_at is None]
+        self.keys.setRowCount(len(self._key_rows))
+        for row, k in enumerate(self._key_rows):
+            used = dt.datetime.fromtimestamp(k.last_used_at).strftime("%Y-%m-%d %H:%M") if k.last_used_at else "never"
+            for col, value in enumerate((k.name, k.namespace, ", ".join(sorted(s.value for s in k.scopes)),
+                                         f"{k.prefix}…", used)):
+                self.keys.setItem(row, col, QTableWidgetItem(value))
+
+    def _error(self, exc: MemvaultError) -> None:
+        QMessageBox.warning(self, "Memvault", exc.message)
+
+    def _on_create_clicked(self) -> None:
+        namespaces = sorted({k.namespace for k in self._key_rows} | {"default"})
+        dialog = NewKeyDialog(namespaces, self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        namespace, name, scopes = dialog.namespace.currentText().strip(), dialog.name.text(), dialog.scopes.currentText()
+        self._runner.run(lambda: self._services.keys.create(namespace, scopes, name or None),
+                         self._on_key_created, self._error)
+
+    def _on_key_created(self, created: tuple[ApiKey, str]) -> None:
+        key, secret = created
+        self.refresh()
+        box = QMessageBox(self)
+        box.setWindowTitle("New API key")
+        box.setText(f"Key for <b>{key.namespace}</b>. Copy it now: it is not shown again.")
+        box.setInformativeText(secret)
+        box.setTextInteractionFlags(box.textInteractionFlags())
+        copy = box.addButton("Copy and close", QMessageBox.AcceptRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(secret))
+        box.open()
+        self.revealed = box
+
+    def _on_revoke_clicked(self) -> None:
+        rows = self.keys.selectionModel().selectedRows()
+        if not rows:
+            return
+        key = self._key_rows[rows[0].row()]
+        if QMessageBox.question(self, "Revoke key", f"Revoke {key.name} ({key.prefix}…)? Agents using it will "
+                                "be refused at once.") == QMessageBox.Yes:
+            self._runner.run(lambda: self._services.keys.revoke(key.id), lambda _k: self.refresh(), self._error)

@@ -1,0 +1,139 @@
+"""A table model over the memory list that pages lazily from the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+
+from app.domain.models import Memory, MemoryFilter, Page
+from app.gui.tasks import TaskRunner
+from app.service.container import Services
+
+PAGE_SIZE = 200
+COLUMNS = ("Memory", "Type", "Tags", "Tier", "Importance", "Agent", "Created")
+
+
+def preview(text: str, width: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class MemoryTableModel(QAbstractTableModel):
+    """Rows of :class:`Memory`, fetched a page at a time as the view scrolls.
+
+    Signals:
+        loaded(int): the total number of memories that match the filter.
+        load_failed(str): a message when a page could not be read.
+    """
+
+    loaded = Signal(int)
+    load_failed = Signal(str)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._filter = MemoryFilter()
+        self._rows: list[Memory] = []
+        self._cursor: str | None = None
+        self._has_more = False
+        self._loading = False
+        self._generation = 0
+        self.total = 0
+
+    # -- loading -------------------------------------------------------------
+
+    @property
+    def filter(self) -> MemoryFilter:
+        return self._filter
+
+    def set_filter(self, f: MemoryFilter) -> None:
+        """Show memories matching ``f`` (replaces the rows once the first page arrives)."""
+        self._filter = f
+        self.reload()
+
+    def reload(self) -> None:
+        self._generation += 1
+        generation, f = self._generation, self._filter
+        self._loading = True
+        self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE),
+                         lambda page: self._on_first_page(generation, page),
+                         lambda exc: self._on_failed(generation, exc.message))
+
+    def _on_first_page(self, generation: int, page: Page) -> None:
+        if generation != self._generation:
+            return  # a newer filter was set meanwhile
+        self.beginResetModel()
+        self._rows = list(page.items)
+        self._cursor, self._has_more, self.total = page.next_cursor, page.has_more, page.total
+        self._loading = False
+        self.endResetModel()
+        self.loaded.emit(self.total)
+
+    def _on_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._loading = False
+            self.load_failed.emit(message)
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: N802 (Qt API)
+        return not parent.isValid() and self._has_more and not self._loading
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: N802
+        if not self.canFetchMore(parent):
+            return
+        self._loading = True
+        generation, f, cursor = self._generation, self._filter, self._cursor
+        self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE, cursor=cursor),
+                         lambda page: self._on_next_page(generation, page),
+                         lambda exc: self._on_failed(generation, exc.message))
+
+    def _on_next_page(self, generation: int, page: Page) -> None:
+        if generation != self._generation:
+            return
+        start = len(self._rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(page.items) - 1)
+        self._rows.extend(page.items)
+        self.endInsertRows()
+        self._cursor, self._has_more, self._loading = page.next_cursor, page.has_more, False
+
+    def replace_memory(self, memory: Memory) -> None:
+        """Show an edited memory in place without reloading."""
+        for row, m in enumerate(self._rows):
+            if m.id == memory.id:
+                self._rows[row] = memory
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                return
+
+    # -- Qt model API --------------------------------------------------------
+
+    def memory_at(self, row: int) -> Memory | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, memory_id: str) -> int:
+        return next((i for i, m in enumerate(self._rows) if m.id == memory_id), -1)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):  # noqa: N802
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        m = self.memory_at(index.row())
+        if m is None:
+            return None
+        if role == Qt.DisplayRole:
+            return (preview(m.content), m.memory_type.value, ", ".join(m.tags), m.tier.value,
+                    f"{m.importance:.2f}", m.agent_id or "",
+                    dt.datetime.fromtimestamp(m.created_at).strftime("%Y-%m-%d %H:%M"))[index.column()]
+        if role == Qt.ToolTipRole and index.column() == 0:
+            return preview(m.content, 600)
+        if role == Qt.TextAlignmentRole and index.column() == 4:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+

@@ -1,0 +1,151 @@
+"""Search as you type: mode, filters, score bars and highlighted snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from app.domain.enums import MemoryType, SearchMode
+from app.domain.errors import MemvaultError
+from app.domain.models import MemoryFilter, SearchQuery, SearchResult
+from app.gui.tasks import TaskRunner
+from app.service.container import Services
+
+ALL = "(any type)"
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def snippet_html(snippet: str) -> str:
+    """Escape a snippet and turn the search's ``**match**`` marks into bold."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(snippet))
+
+
+class HitWidget(QWidget):
+    """One result row: a score bar, the snippet and where the memory lives."""
+
+    def __init__(self, score: float, snippet: str, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        bar = QProgressBar()
+        bar.setRange(0, 100)
+        bar.setValue(round(score * 100))
+        bar.setFormat(f"{score:.2f}")
+        bar.setFixedWidth(90)
+        bar.setAccessibleName("Score")
+        text = QLabel(f"{snippet_html(snippet)}<br><small style='color:gray'>{html.escape(caption)}</small>")
+        text.setWordWrap(True)
+        text.setAccessibleName("Snippet")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(bar)
+        layout.addWidget(text, 1)
+
+
+class SearchView(QWidget):
+    """The search page.
+
+    Signals:
+        open_requested(str): the id of a hit the user wants to see in the browser.
+    """
+
+    open_requested = Signal(str)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._namespace: str | None = "default"
+        self._generation = 0
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Search by meaning or keywords…")
+        self.query.setAccessibleName("Search query")
+        self.mode = QComboBox()
+        self.mode.addItems([m.value for m in (SearchMode.HYBRID, SearchMode.SEMANTIC, SearchMode.KEYWORD)])
+        self.mode.setAccessibleName("Search mode")
+        self.type_filter = QComboBox()
+        self.type_filter.addItems([ALL] + [t.value for t in MemoryType])
+        self.type_filter.setAccessibleName("Filter by type")
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("tags")
+        self.tags.setAccessibleName("Filter by tags")
+        self.results = QListWidget()
+        self.results.setAccessibleName("Search results")
+        self.results.itemDoubleClicked.connect(self._on_results_item_double_clicked)
+        self.open_button = QPushButton("Open in browser")
+        self.open_button.setAccessibleName("Open in browser")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.status = QLabel()
+        self.status.setAccessibleName("Search status")
+        top = QHBoxLayout()
+        top.addWidget(self.query, 3)
+        top.addWidget(self.mode)
+        top.addWidget(self.type_filter)
+        top.addWidget(self.tags, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.results)
+        layout.addLayout(bottom)
+        self._debounce = QTimer(self, singleShot=True, interval=300)
+        self._debounce.timeout.connect(self.run_search)
+        self.query.textChanged.connect(lambda _t: self._debounce.start())
+        self.tags.textChanged.connect(lambda _t: self._debounce.start())
+        self.mode.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.type_filter.currentIndexChanged.connect(lambda _i: self.run_search())
+
+    def set_namespace(self, namespace: str | None) -> None:
+        self._namespace = namespace
+        self.run_search()
+
+    def run_search(self) -> None:
+        text = self.query.text().strip()
+        self._generation += 1
+        if not text:
+            self.results.clear()
+            self.status.setText("")
+            return
+        kind = self.type_filter.currentText()
+        f = MemoryFilter(namespace=self._namespace, include_confidential=False,
+                         memory_types=() if kind == ALL else (MemoryType(kind),),
+                         tags=tuple(t.strip() for t in self.tags.text().split(",") if t.strip()))
+        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f)
+        generation = self._generation
+        self.status.setText("Searching…")
+        self._runner.run(lambda: self._services.search.search(query),
+                         lambda result: self._on_search_done(generation, result),
+                         lambda exc: self._on_search_failed(generation, exc))
+
+    def _on_search_done(self, generation: int, result: SearchResult) -> None:
+        if generation != self._generation:
+            return  # the user typed on; a newer search is coming
+        self.results.clear()
+        for hit in result.hits:
+            m = hit.memory
+            caption = f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
+            item = QListWidgetItem()
+            item.setData(256, m.id)
+            widget = HitWidget(hit.score, hit.snippet, caption)
+            item.setSizeHint(widget.sizeHint())
+            self.results.addItem(item)
+            self.results.setItemWidget(item, widget)
+        self.status.setText(f"{len(result.hits)} results · {result.mode.value} · {result.took_ms:.0f} ms")
+
+    def _on_search_failed(self, generation: int, exc: MemvaultError) -> None:
+        if generation == self._generation:
+            self.results.clear()
+            self.status.setText(exc.message)
+
+    def _on_results_item_double_clicked(self, item: QListWidgetItem) -> None:
+        self.open_requested.emit(item.data(256))
+
+    def _on_open_clicked(self) -> None:
+        item = self.results.currentItem()
+        if item is not None:
+            self.open_requested.emit(item.data(256))

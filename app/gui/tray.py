@@ -1,0 +1,131 @@
+"""The tray icon and the quick-capture window (usable with the main window closed)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QPushButton, QSystemTrayIcon,
+    QVBoxLayout, QWidget,
+)
+
+from app.domain.enums import MemoryType
+from app.domain.errors import MemvaultError
+from app.domain.models import MemoryCreate
+from app.gui.tasks import TaskRunner
+
+
+class QuickCapture(QWidget):
+    """A small window: text, namespace, type, tags. Ctrl+Enter saves, Esc cancels.
+
+    Signals:
+        memory_captured(str): the id of the stored memory.
+    """
+
+    memory_captured = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.Window | Qt.WindowStaysOnTopHint)
+        self.setWindowTitle("Quick capture — Memvault")
+        self.resize(460, 260)
+        self._runner = runner
+        self._services = None
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("What should your agents remember?")
+        self.text.setAccessibleName("Memory text")
+        self.namespace = QComboBox()
+        self.namespace.setEditable(True)
+        self.namespace.setAccessibleName("Namespace")
+        self.memory_type = QComboBox()
+        self.memory_type.addItems([t.value for t in MemoryType])
+        self.memory_type.setAccessibleName("Memory type")
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("comma-separated")
+        self.tags.setAccessibleName("Tags")
+        self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
+        self.message.setAccessibleName("Quick capture status")
+        save = QPushButton("Save")
+        save.setAccessibleName("Save memory")
+        save.clicked.connect(self.save)
+        form = QFormLayout()
+        form.addRow("Namespace", self.namespace)
+        form.addRow("Type", self.memory_type)
+        form.addRow("Tags", self.tags)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(form)
+        layout.addLayout(bottom)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
+        QShortcut(QKeySequence(Qt.Key_Escape), self, activated=self.close)
+
+    def open_for(self, services, namespaces: list[str]) -> None:
+        """Show the window for an unlocked vault."""
+        self._services = services
+        current = self.namespace.currentText() or "default"
+        self.namespace.clear()
+        self.namespace.addItems(namespaces or ["default"])
+        self.namespace.setCurrentText(current)
+        self.text.clear()
+        self.message.setText("Ctrl+Enter to save · Esc to cancel")
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.text.setFocus()
+
+    def save(self) -> None:
+        if self._services is None or not self.text.toPlainText().strip():
+            return
+        data = MemoryCreate(content=self.text.toPlainText(), namespace=self.namespace.currentText().strip() or "default",
+                            memory_type=self.memory_type.currentText(),
+                            tags=[t.strip() for t in self.tags.text().split(",") if t.strip()])
+        services = self._services
+        self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed)
+
+    def _on_saved(self, result) -> None:
+        self.memory_captured.emit(result.memory.id)
+        self.text.clear()
+        self.close()
+
+    def _on_failed(self, exc: MemvaultError) -> None:
+        self.message.setText(f"<span style='color:#c0392b'>{exc.message}</span>")
+
+    def forget_vault(self) -> None:
+        """Called on lock: nothing of the vault stays on screen."""
+        self._services = None
+        self.text.clear()
+        self.namespace.clear()
+        self.close()
+
+
+class Tray(QSystemTrayIcon):
+    """The tray icon with Quick capture, Open, Lock and Quit.
+
+    Signals:
+        capture_requested(), open_requested(), lock_requested(), quit_requested()
+    """
+
+    capture_requested = Signal()
+    open_requested = Signal()
+    lock_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, icon: QIcon, parent=None) -> None:
+        super().__init__(icon, parent)
+        self.setToolTip("Memvault")
+        menu = QMenu()
+        for text, signal in (("Quick capture", self.capture_requested), ("Open Memvault", self.open_requested),
+                             ("Lock", self.lock_requested), ("Quit", self.quit_requested)):
+            action = QAction(text, menu)
+            action.triggered.connect(signal.emit)
+            menu.addAction(action)
+        self._menu = menu
+        self.setContextMenu(menu)
+        self.activated.connect(self._on_activated)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.Trigger:
+            self.open_requested.emit()

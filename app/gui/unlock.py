@@ -1,0 +1,128 @@
+"""Creating and unlocking the vault: dialogs whose work runs off the GUI thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget,
+)
+
+from app.vault.keys import MIN_PASSPHRASE_CHARS
+
+
+def strength(passphrase: str) -> tuple[int, str]:
+    """A rough 0-4 score and a hint; length matters most for passphrases."""
+    classes = sum(any(f(c) for c in passphrase) for f in (str.islower, str.isupper, str.isdigit,
+                                                          lambda c: not c.isalnum()))
+    n = len(passphrase)
+    if n < MIN_PASSPHRASE_CHARS:
+        return 0, f"Too short: use at least {MIN_PASSPHRASE_CHARS} characters"
+    score = 1 + (n >= 12) + (n >= 16 or (n >= 12 and classes >= 3)) + (n >= 20 and classes >= 2)
+    hints = {1: "Weak: a few more words would help", 2: "Fair", 3: "Good", 4: "Strong"}
+    return min(score, 4), hints[min(score, 4)]
+
+
+class _PassphraseDialog(QDialog):
+    """Shared layout: a message line, the form, a busy bar and OK/Cancel.
+
+    Signals:
+        submitted(str): the passphrase the user entered.
+    """
+
+    submitted = Signal(str)
+
+    def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(420)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Status message")
+        self.form = QFormLayout()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setVisible(False)
+        self.busy.setAccessibleName("Working")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText(ok_text)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addLayout(self.form)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.buttons.setEnabled(not busy)
+
+    def show_error(self, text: str) -> None:
+        self.set_busy(False)
+        self.message.setText(f"<b style='color:#c0392b'>{text}</b>")
+
+
+class UnlockDialog(_PassphraseDialog):
+    """Asks for the passphrase; a wrong one says so and lets the user retry."""
+
+    def __init__(self, vault_path: str, parent: QWidget | None = None) -> None:
+        super().__init__("Unlock Memvault", "Unlock", parent)
+        self.message.setText(f"Enter the passphrase of the vault in<br><code>{vault_path}</code>")
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.form.addRow("Passphrase", self.passphrase)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+
+    def _on_buttons_accepted(self) -> None:
+        if self.passphrase.text():
+            self.set_busy(True)
+            self.submitted.emit(self.passphrase.text())
+
+    def show_error(self, text: str) -> None:
+        super().show_error(text)
+        self.passphrase.clear()
+        self.passphrase.setFocus()
+
+
+class CreateVaultDialog(_PassphraseDialog):
+    """First run: passphrase twice, a strength hint, optional keychain unlock."""
+
+    def __init__(self, vault_path: str, keychain_available: bool, parent: QWidget | None = None) -> None:
+        super().__init__("Create your Memvault", "Create vault", parent)
+        self.message.setText("Memvault keeps your agents' memories encrypted on this computer. Choose a "
+                             f"passphrase to protect them (vault folder: <code>{vault_path}</code>). "
+                             "There is no way to recover the memories without it.")
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.Password)
+        self.passphrase.setAccessibleName("New passphrase")
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.Password)
+        self.confirm.setAccessibleName("Repeat passphrase")
+        self.hint = QLabel()
+        self.hint.setAccessibleName("Passphrase strength")
+        self.auto_unlock = QCheckBox("Unlock automatically on this device (OS keychain)")
+        self.auto_unlock.setEnabled(keychain_available)
+        if not keychain_available:
+            self.auto_unlock.setToolTip("No OS keychain is available on this system")
+        self.form.addRow("Passphrase", self.passphrase)
+        self.form.addRow("Repeat", self.confirm)
+        self.form.addRow("", self.hint)
+        self.form.addRow("", self.auto_unlock)
+        self.passphrase.textChanged.connect(self._on_passphrase_text_changed)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self._on_passphrase_text_changed("")
+
+    def _on_passphrase_text_changed(self, text: str) -> None:
+        score, hint = strength(text)
+        colour = ["#c0392b", "#d35400", "#b7950b", "#27ae60", "#1e8449"][score]
+        self.hint.setText(f"<span style='color:{colour}'>{'●' * score}{'○' * (4 - score)}  {hint}</span>")
+
+    def _on_buttons_accepted(self) -> None:
+        if strength(self.passphrase.text())[0] == 0:
+            self.show_error(f"Use at least {MIN_PASSPHRASE_CHARS} characters.")
+        elif self.passphrase.text() != self.confirm.text():
+            self.show_error("The two passphrases differ.")
+        else:
+            self.set_busy(True)
+            self.submitted.emit(self.passphrase.text())
