@@ -300,9 +300,9 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    raise MemvaultError(
-        "the desktop window is not part of this build yet; use the subcommands "
-        "(memvault --help), e.g. `memvault add` and `memvault search`")
+    from app.gui.launch import run_gui
+
+    return run_gui(settings_for(args))
 
 
 from app.cli_parser import build_parser  # noqa: E402  (the parser names the functions above)

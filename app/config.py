@@ -70,6 +70,16 @@ class Settings:
         },
     )
 
+    api_port: int = field(
+        default=7411, metadata={"help": "Port of the agent API that the desktop app starts (0 picks a free one)."}
+    )
+    api_in_gui: bool = field(
+        default=True, metadata={"help": "Start the agent API when the desktop app unlocks the vault."}
+    )
+    idle_lock_minutes: int = field(
+        default=15, metadata={"help": "Lock the desktop app after this many idle minutes (0 never locks)."}
+    )
+
     def with_overrides(self, **changes: object) -> "Settings":
         """A copy with some fields changed (``None`` values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

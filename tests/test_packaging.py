@@ -12,6 +12,8 @@ def test_every_package_is_listed_in_pyproject():
     found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "app").rglob("__init__.py")}
     assert found <= listed, f"missing from pyproject packages: {sorted(found - listed)}"
     assert config["package-dir"]["app._models"] == "models"
+    assert config["package-dir"]["app._resources"] == "resources"
+    assert (ROOT / "resources" / "icons" / "memvault.svg").is_file()
 
 
 def test_model_folder_has_manifest_tokenizer_and_licence():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QPushButton, QSystemTrayIcon,
@@ -58,9 +58,21 @@ class QuickCapture(QWidget):
         layout.addWidget(self.text, 1)
         layout.addLayout(form)
         layout.addLayout(bottom)
+        # The text field sees the keys first (it would insert a newline), so it is
+        # filtered there as well as on the window.
+        self.text.installEventFilter(self)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, activated=self.save)
         QShortcut(QKeySequence(Qt.Key_Escape), self, activated=self.close)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if watched is self.text and event.type() == QEvent.KeyPress:
+            if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
+                self.save()
+                return True
+            if event.key() == Qt.Key_Escape:
+                self.close()
+                return True
+        return False
 
     def open_for(self, services, namespaces: list[str]) -> None:
         """Show the window for an unlocked vault."""

@@ -18,6 +18,12 @@ from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
+from app.vault.vault import vault_exists as vault_files_exist
+
+
+def vault_exists(settings: Settings) -> bool:
+    """Whether ``settings.home`` holds a vault (or what is left of one)."""
+    return vault_files_exist(settings.home_path)
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -95,6 +101,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
 def create_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True) -> Services:
     """Create a new vault at ``settings.home`` and return its services."""
     vault = Vault.create(settings.home_path, passphrase, settings, dim=embedder.dimension, model_id=embedder.model_id)
+    return _assemble(settings, vault, embedder, background=background)
+
+
+def open_vault_with_key(settings: Settings, data_key: bytes, embedder: Embedder, *,
+                        background: bool = True) -> Services:
+    """Unlock with a raw data key kept in the OS keychain (automatic unlock)."""
+    vault = Vault.unlock_with_key(settings.home_path, data_key, settings, dim=embedder.dimension)
     return _assemble(settings, vault, embedder, background=background)
 
 

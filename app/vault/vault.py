@@ -38,16 +38,24 @@ def vault_exists(home: Path) -> bool:
 class Vault:
     """An unlocked vault. Use :meth:`create` or :meth:`unlock` to get one."""
 
-    def __init__(self, home: Path, db: Database, device_id: str) -> None:
+    def __init__(self, home: Path, db: Database, device_id: str, data_key: bytes) -> None:
         self.home = home
         self._db: Database | None = db
         self.device_id = device_id
+        self._data_key: bytes | None = data_key
 
     @property
     def db(self) -> Database:
         if self._db is None:
             raise VaultLocked("the vault is locked")
         return self._db
+
+    @property
+    def data_key(self) -> bytes:
+        """The raw database key (for the OS keychain's automatic unlock)."""
+        if self._data_key is None:
+            raise VaultLocked("the vault is locked")
+        return self._data_key
 
     @property
     def is_locked(self) -> bool:
@@ -81,11 +89,10 @@ class Vault:
             if created_dir:
                 shutil.rmtree(home, ignore_errors=True)
             raise
-        return cls(home, db, device_id)
+        return cls(home, db, device_id, data_key)
 
-    @classmethod
-    def unlock(cls, home: Path, passphrase: str, settings: Settings, *, dim: int) -> "Vault":
-        """Open an existing vault with its passphrase."""
+    @staticmethod
+    def _check_files(home: Path) -> None:
         hp, dp = header_path(home), db_path(home)
         if not hp.exists() and not dp.exists():
             raise VaultMissing(f"no vault in {home}; create one with `memvault init`")
@@ -93,8 +100,20 @@ class Vault:
             raise VaultCorrupt(f"the key header {hp} is missing; the database cannot be opened without it")
         if not dp.exists():
             raise VaultCorrupt(f"the database {dp} is missing")
-        doc = keys.read_header(hp)
-        data_key = keys.unwrap(doc, passphrase, hp)
+
+    @classmethod
+    def unlock(cls, home: Path, passphrase: str, settings: Settings, *, dim: int) -> "Vault":
+        """Open an existing vault with its passphrase."""
+        cls._check_files(home)
+        hp = header_path(home)
+        data_key = keys.unwrap(keys.read_header(hp), passphrase, hp)
+        return cls.unlock_with_key(home, data_key, settings, dim=dim)
+
+    @classmethod
+    def unlock_with_key(cls, home: Path, data_key: bytes, settings: Settings, *, dim: int) -> "Vault":
+        """Open an existing vault with its raw data key (from the OS keychain)."""
+        cls._check_files(home)
+        dp = db_path(home)
         db = Database(dp, data_key, readers=settings.reader_connections, reader_cache_mib=settings.reader_cache_mib)
         try:
             with db.write() as conn:
@@ -108,7 +127,7 @@ class Vault:
             raise VaultCorrupt(
                 f"this vault holds {stored['embedding_dim']}-dimensional vectors but the model makes {dim}"
             )
-        return cls(home, db, stored["device_id"])
+        return cls(home, db, stored["device_id"], data_key)
 
     def change_passphrase(self, old: str, new: str, settings: Settings) -> None:
         """Re-wrap the data key under ``new``; the database is not rewritten."""
@@ -123,3 +142,4 @@ class Vault:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+        self._data_key = None

@@ -1,0 +1,272 @@
+"""The desktop application: vault gate, main window, tray, agent API, idle lock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from app.config import Settings
+from app.domain.errors import MemvaultError, WrongPassphrase
+from app.embedding.model import Embedder
+from app.gui.bridge import ServiceBridge
+from app.gui.main_window import MainWindow
+from app.gui.tasks import TaskRunner
+from app.gui.tray import QuickCapture, Tray
+from app.gui.unlock import CreateVaultDialog, UnlockDialog
+from app.service import keychain
+from app.service.container import (
+    Services, create_vault, load_embedder, open_vault, open_vault_with_key, vault_exists,
+)
+
+log = logging.getLogger(__name__)
+
+
+def resources_root() -> Path:
+    """``resources/``, in a checkout or inside an installed wheel."""
+    installed = Path(__file__).resolve().parent.parent / "_resources"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent.parent / "resources"
+
+
+class RunningServer(Protocol):
+    url: str
+
+    def stop(self) -> None: ...
+
+
+ServerFactory = Callable[[Services, int], RunningServer]
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resources_root() / "icons" / "memvault.svg"))
+
+
+class DesktopApp(QObject):
+    """Owns the unlocked :class:`Services` and everything that shows them.
+
+    Signals:
+        unlocked(): the vault was opened and the main window shown.
+        locked(): the vault was closed and nothing of it is on screen.
+    """
+
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(self, qapp: QApplication, settings: Settings, *, server_factory: ServerFactory | None = None,
+                 use_tray: bool = True) -> None:
+        super().__init__()
+        self.qapp = qapp
+        self.settings = settings
+        self.runner = TaskRunner(self)
+        self.services: Services | None = None
+        self.window: MainWindow | None = None
+        self.dialog: UnlockDialog | CreateVaultDialog | None = None
+        self.server: RunningServer | None = None
+        self._server_factory = server_factory
+        self._embedder: Embedder | None = None
+        self._bridge: ServiceBridge | None = None
+        self._told_about_tray = False
+        self.quick_capture = QuickCapture(self.runner)
+        self.tray: Tray | None = None
+        if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = Tray(app_icon(), self)
+            self.tray.capture_requested.connect(self._on_tray_capture_requested)
+            self.tray.open_requested.connect(self._on_tray_open_requested)
+            self.tray.lock_requested.connect(self.lock)
+            self.tray.quit_requested.connect(self.quit)
+            self.tray.show()
+        self._idle = QTimer(self, singleShot=True)
+        self._idle.timeout.connect(self._on_idle_timeout)
+        qapp.installEventFilter(self)
+
+    # -- the vault gate ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Probe the vault folder and the keychain off the GUI thread, then ask the user."""
+        home = self.settings.home_path
+
+        def probe() -> tuple[bool, bool, bytes | None]:
+            exists = vault_exists(self.settings)
+            return exists, keychain.available(), keychain.load(home) if exists else None
+
+        self.runner.run(probe, self._on_probed)
+
+    def _embedder_once(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings)
+        return self._embedder
+
+    def _on_probed(self, probed: tuple[bool, bool, bytes | None]) -> None:
+        exists, has_keychain, stored_key = probed
+        if exists and stored_key:
+            self.runner.run(lambda: open_vault_with_key(self.settings, stored_key, self._embedder_once()),
+                            self._on_services_ready, self._on_auto_unlock_failed)
+        elif exists:
+            self._ask_passphrase()
+        else:
+            self.dialog = CreateVaultDialog(str(self.settings.home_path), has_keychain)
+            self.dialog.submitted.connect(self._on_create_submitted)
+            self.dialog.rejected.connect(self._on_dialog_rejected)
+            self.dialog.show()
+
+    def _ask_passphrase(self, message: str | None = None) -> None:
+        self.dialog = UnlockDialog(str(self.settings.home_path))
+        self.dialog.submitted.connect(self._on_unlock_submitted)
+        self.dialog.rejected.connect(self._on_dialog_rejected)
+        if message:
+            self.dialog.show_error(message)
+        self.dialog.show()
+
+    def _on_auto_unlock_failed(self, exc: MemvaultError) -> None:
+        keychain.forget(self.settings.home_path)
+        self._ask_passphrase("Automatic unlock failed; enter the passphrase.")
+
+    def _on_unlock_submitted(self, passphrase: str) -> None:
+        self.runner.run(lambda: open_vault(self.settings, passphrase, self._embedder_once()),
+                        self._on_services_ready, self._on_unlock_failed)
+
+    def _on_unlock_failed(self, exc: MemvaultError) -> None:
+        if self.dialog is not None:
+            text = "Wrong passphrase. Try again." if isinstance(exc, WrongPassphrase) else exc.message
+            self.dialog.show_error(text)
+
+    def _on_create_submitted(self, passphrase: str) -> None:
+        dialog = self.dialog
+        remember = isinstance(dialog, CreateVaultDialog) and dialog.auto_unlock.isChecked()
+
+        def create() -> Services:
+            services = create_vault(self.settings, passphrase, self._embedder_once())
+            if remember:
+                keychain.store(self.settings.home_path, services.vault.data_key)
+            return services
+
+        self.runner.run(create, self._on_services_ready, self._on_unlock_failed)
+
+    def _on_dialog_rejected(self) -> None:
+        if self.services is None:
+            self.quit()
+
+    # -- unlocked ------------------------------------------------------------------
+
+    def _on_services_ready(self, services: Services) -> None:
+        if self.dialog is not None:
+            self.dialog.hide()
+            self.dialog.deleteLater()
+            self.dialog = None
+        self.services = services
+        self._bridge = ServiceBridge(services.events, self)
+        self.window = MainWindow(services, self.runner, self._bridge)
+        self.window.setWindowIcon(app_icon())
+        self.window.lock_requested.connect(self.lock)
+        self.window.quit_requested.connect(self.quit)
+        self.window.close_requested.connect(self._on_window_close_requested)
+        self.window.show()
+        self._start_server(services)
+        self._restart_idle_timer()
+        self.unlocked.emit()
+
+    def _start_server(self, services: Services) -> None:
+        if self._server_factory is None or not self.settings.api_in_gui:
+            return
+        factory, port = self._server_factory, self.settings.api_port
+        self.runner.run(lambda: factory(services, port), self._on_server_started, self._on_server_failed)
+
+    def _on_server_started(self, server: RunningServer) -> None:
+        if self.services is None:  # locked while starting
+            self.runner.run(server.stop)
+            return
+        self.server = server
+        if self.window is not None:
+            self.window.agents.set_server(server.url)
+
+    def _on_server_failed(self, exc: MemvaultError) -> None:
+        if self.window is not None:
+            self.window.agents.set_server(None, exc.message)
+
+    def _on_window_close_requested(self) -> None:
+        if self.tray is None:
+            self.quit()
+            return
+        if self.window is not None:
+            self.window.hide()
+        if not self._told_about_tray:
+            self._told_about_tray = True
+            self.tray.showMessage("Memvault", "Memvault keeps running in the tray; agents can still reach it.",
+                                  app_icon(), 5000)
+
+    def _on_tray_open_requested(self) -> None:
+        if self.window is not None:
+            self.window.show()
+            self.window.raise_()
+            self.window.activateWindow()
+        elif self.dialog is not None:
+            self.dialog.show()
+            self.dialog.raise_()
+
+    def _on_tray_capture_requested(self) -> None:
+        if self.services is None:
+            self._on_tray_open_requested()
+            return
+        self.runner.run(self.services.stats.namespaces,
+                        lambda ns: self.quick_capture.open_for(self.services, [n.name for n in ns]))
+
+    # -- locking ---------------------------------------------------------------------
+
+    def lock(self, then: Callable[[], Any] | None = None) -> None:
+        """Close the vault; nothing of it stays on screen. ``then`` runs afterwards."""
+        services, server = self.services, self.server
+        self.services, self.server = None, None
+        self._idle.stop()
+        self.quick_capture.forget_vault()
+        if self.window is not None:
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+        if self._bridge is not None:
+            self._bridge.close()
+            self._bridge = None
+
+        def close() -> None:
+            if server is not None:
+                server.stop()
+            if services is not None:
+                services.close()
+
+        self.runner.run(close, lambda _r: self._on_locked(then))
+
+    def _on_locked(self, then: Callable[[], Any] | None) -> None:
+        self.locked.emit()
+        if then is not None:
+            then()
+        else:
+            self._ask_passphrase()
+
+    def quit(self) -> None:
+        if self.services is not None:
+            self.lock(then=self.qapp.quit)
+        else:
+            self.runner.wait()
+            self.qapp.quit()
+
+    def _restart_idle_timer(self) -> None:
+        minutes = self.settings.idle_lock_minutes
+        if minutes > 0 and self.services is not None:
+            self._idle.start(minutes * 60_000)
+
+    def _on_idle_timeout(self) -> None:
+        if self.services is not None:
+            self.lock()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
+            self._idle.start()
+        return False
+
+
+def show_fatal(message: str) -> None:
+    QMessageBox.critical(None, "Memvault", message)
