@@ -7,7 +7,8 @@ import json
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit,
     QListWidget, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget,
     QVBoxLayout, QWidget,
 )
@@ -75,7 +76,9 @@ class AgentsView(QWidget):
         self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
         self.keys.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.keys.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.keys.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.keys.horizontalHeader().setStretchLastSection(True)
+        self.keys.verticalHeader().setVisible(False)
         self.keys.setAccessibleName("API keys")
         create = QPushButton("New key…")
         create.setAccessibleName("Create API key")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QLineSeries, QPieSeries, QValueAxis,
-)
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QPieSeries, QValueAxis
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -16,11 +14,10 @@ from app.service.container import Services
 
 def _view(chart: QChart, name: str) -> QChartView:
     chart.setAnimationOptions(QChart.NoAnimation)
-    chart.legend().setAlignment(Qt.AlignBottom)
     view = QChartView(chart)
     view.setRenderHint(QPainter.Antialiasing)
     view.setAccessibleName(name)
-    view.setMinimumHeight(220)
+    view.setMinimumSize(260, 240)
     return view
 
 
@@ -52,29 +49,14 @@ def pie_chart(title: str, counts: dict[str, int]) -> QChart:
     for name, value in counts.items():
         series.append(f"{name} ({value})", value)
     chart.addSeries(series)
+    chart.legend().setAlignment(Qt.AlignRight)
     return chart
 
 
 def timeline_chart(title: str, per_day: dict[str, int]) -> QChart:
-    chart = QChart()
-    chart.setTitle(title)
-    series = QLineSeries()
-    series.setName("memories per day")
-    total = 0
-    days = list(per_day)
-    for i, day in enumerate(days):
-        total += per_day[day]
-        series.append(QPointF(i, total))
-    chart.addSeries(series)
-    x = QBarCategoryAxis()
-    x.append(days or ["—"])
-    y = QValueAxis()
-    y.setLabelFormat("%d")
-    y.setRange(0, max(1, total))
-    chart.addAxis(x, Qt.AlignBottom)
-    chart.addAxis(y, Qt.AlignLeft)
-    series.attachAxis(y)
-    chart.legend().setVisible(False)
+    """New memories per day (bars work for a single day too, unlike a line)."""
+    chart = bar_chart(title, per_day)
+    chart.series()[0].barSets()[0].setLabel("new memories")
     return chart
 
 
@@ -145,11 +127,15 @@ class StatsView(QWidget):
             self.grid.removeWidget(view)
             view.deleteLater()
         self.charts = [
-            _view(timeline_chart("Memories over time", s.created_per_day), "Memories over time"),
+            _view(timeline_chart("New memories per day", s.created_per_day), "Memories over time"),
             _view(pie_chart("By type", s.by_type), "Memories by type"),
             _view(bar_chart("By namespace", s.by_namespace), "Memories by namespace"),
             _view(pie_chart("By tier", s.by_tier), "Memories by tier"),
             _view(usage_chart(usage), "API calls per key per day"),
         ]
-        for i, view in enumerate(self.charts):
-            self.grid.addWidget(view, i // 3, i % 3)
+        # Timeline across two columns; the rest in a 3-column grid with even stretch.
+        places = [(0, 0, 1, 2), (0, 2, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1), (1, 2, 1, 1)]
+        for view, place in zip(self.charts, places):
+            self.grid.addWidget(view, *place)
+        for column in range(3):
+            self.grid.setColumnStretch(column, 1)

@@ -1,0 +1,118 @@
+"""Render a screenshot of each view with realistic sample data into resources/screenshots/.
+
+Run under Xvfb so the real windowing path draws (see packaging/README.md):
+
+    xvfb-run -s "-screen 0 1440x900x24" python packaging/screenshots.py
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.config import load_settings  # noqa: E402
+from app.domain.models import MemoryCreate  # noqa: E402
+from app.gui.app import DesktopApp  # noqa: E402
+from app.gui.launch import api_server_factory  # noqa: E402
+from app.service import workload  # noqa: E402
+
+OUT = ROOT / "resources" / "screenshots"
+PASSPHRASE = "screenshot sample passphrase"
+SAMPLES = [
+    ("The user prefers dark mode in every editor and terminal", "preference", ["ui"], "assistant"),
+    ("Dana owns the billing service and approves schema changes", "fact", ["people", "billing"], "assistant"),
+    ("Never deploy on Fridays without a rollback plan", "policy", ["ops"], "ops-bot"),
+    ("Meeting with Ravi on Thursday at 2pm about the Q3 roadmap", "event", ["meetings"], "calendar"),
+    ("Latency doubled after the Redis upgrade; rolling back fixed it", "insight", ["ops", "redis"], "ops-bot"),
+    ("Follow up with Mei about the security audit before Monday", "task", ["todo"], "assistant"),
+]
+
+
+def fill(services) -> None:
+    rng = random.Random(5)
+    for content, kind, tags, agent in SAMPLES:
+        services.memories.create(MemoryCreate(content=content, memory_type=kind, tags=tags, agent_id=agent,
+                                              importance=0.85 if kind == "policy" else 0.6))
+    for namespace in ("default", "work", "research"):
+        items = []
+        for _ in range(40):
+            kind, text = workload.memory_text(rng)
+            items.append(MemoryCreate(content=text, memory_type=kind, namespace=namespace,
+                                      agent_id=rng.choice(["assistant", "ops-bot", "calendar"]),
+                                      importance=round(rng.random(), 2), tags=rng.sample(["work", "todo", "team"], 1)))
+        services.memories.create_batch(items)
+    key, _ = services.keys.create("default", "read,write", "Claude Desktop")
+    services.keys.create("work", "read", "Cursor")
+    for _ in range(30):
+        services.usage.record(key.id, calls=1, searches=1)
+    services.worker.drain()
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    qapp = QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(environ={}, home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1,
+                                 api_port=0, idle_lock_minutes=0)
+        desktop = DesktopApp(qapp, settings, server_factory=api_server_factory, use_tray=False)
+        steps: list = []
+
+        def shoot(widget, name: str) -> None:
+            widget.grab().save(str(OUT / f"{name}.png"))
+            print("wrote", OUT / f"{name}.png")
+
+        def later(ms: int, fn) -> None:
+            steps.append((ms, fn))
+
+        def run_steps() -> None:
+            if not steps:
+                desktop.quit()
+                return
+            ms, fn = steps.pop(0)
+            QTimer.singleShot(ms, lambda: (fn(), run_steps()))
+
+        def on_create_dialog() -> None:
+            if desktop.dialog is None:
+                QTimer.singleShot(100, on_create_dialog)
+                return
+            desktop.dialog.passphrase.setText(PASSPHRASE)
+            desktop.dialog.confirm.setText(PASSPHRASE)
+            shoot(desktop.dialog, "create-vault")
+            desktop.dialog.buttons.accepted.emit()
+
+        def on_unlocked() -> None:
+            fill(desktop.services)
+            w = desktop.window
+            w.resize(1400, 860)
+            w.refresh_namespaces()
+            later(1200, lambda: (w.browser.refresh(), None))
+            later(1200, lambda: w.browser.table.selectRow(0))
+            later(900, lambda: shoot(w, "memories"))
+            later(200, lambda: (w.pages.setCurrentWidget(w.search), w.search.query.setText("who should approve database changes")))
+            later(2000, lambda: shoot(w, "search"))
+            later(200, lambda: (w.sidebar.setCurrentRow(0), w.pages.setCurrentWidget(w.stats)))
+            later(2000, lambda: shoot(w, "stats"))
+            later(200, lambda: w.pages.setCurrentWidget(w.agents))
+            later(1500, lambda: shoot(w, "agents"))
+            later(200, lambda: desktop.quick_capture.open_for(desktop.services, ["default", "work", "research"]))
+            later(200, lambda: desktop.quick_capture.text.setPlainText("Ravi prefers async updates over meetings"))
+            later(500, lambda: shoot(desktop.quick_capture, "quick-capture"))
+            run_steps()
+
+        desktop.unlocked.connect(on_unlocked)
+        desktop.start()
+        QTimer.singleShot(300, on_create_dialog)
+        qapp.exec()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
