@@ -91,6 +91,7 @@ class StatsView(QWidget):
         self._services = services
         self._runner = runner
         self._namespace: str | None = None
+        self._generation = 0
         self.summary = QLabel()
         self.summary.setAccessibleName("Summary")
         refresh = QPushButton("Refresh")
@@ -111,13 +112,17 @@ class StatsView(QWidget):
 
     def refresh(self) -> None:
         namespace = self._namespace
+        self._generation += 1
+        generation = self._generation
 
         def load() -> tuple[Stats, list[UsageDay]]:
             return self._services.stats.stats(namespace), self._services.usage.usage(days=14)
 
-        self._runner.run(load, self._on_loaded)
+        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded))
 
-    def _on_loaded(self, loaded: tuple[Stats, list[UsageDay]]) -> None:
+    def _on_loaded(self, generation: int, loaded: tuple[Stats, list[UsageDay]]) -> None:
+        if generation != self._generation:
+            return  # an older refresh finished after a newer one started
         s, usage = loaded
         self.summary.setText(
             f"<b>{s.total:,}</b> memories · {s.permanent:,} permanent · {s.with_ttl:,} with TTL · "

@@ -149,8 +149,10 @@ def test_stats_render_with_data(qtbot, desktop):
     window = desktop.window
     window.pages.setCurrentWidget(window.stats)
     window.sidebar.setCurrentRow(0)  # all namespaces
-    qtbot.waitUntil(lambda: len(window.stats.charts) == 5, timeout=20_000)
-    assert "<b>4</b> memories" in window.stats.summary.text()
+    qtbot.waitUntil(lambda: "<b>4</b> memories" in window.stats.summary.text(), timeout=20_000)
+    desktop.runner.wait()
+    assert "<b>4</b> memories" in window.stats.summary.text(), "a stale refresh overwrote the newer one"
+    assert len(window.stats.charts) == 5
     by_type = window.stats.charts[1].chart().series()[0]
     assert sorted(s.value() for s in by_type.slices()) == [1, 3]
 
