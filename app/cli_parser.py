@@ -144,6 +144,8 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=100_000, help="memories in the large vault (default 100000)")
     p.add_argument("--http-n", type=int, default=2000, help="memories per HTTP ingest run (default 2000)")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
+    p.add_argument("--gui", action="store_true",
+                   help="measure the desktop app instead: launch to interactive window, RSS, filter time")
 
     p = command("eval", "measure retrieval quality on a BEIR-format data set")
     p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")

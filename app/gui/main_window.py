@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._services = services
         self._runner = runner
+        self._scope_key: str | None = None
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Namespaces")
         self.sidebar.setMaximumWidth(220)
@@ -114,9 +115,13 @@ class MainWindow(QMainWindow):
             self.sidebar.addItem(item)
             if key == current:
                 self.sidebar.setCurrentItem(item)
-        self.sidebar.blockSignals(False)
         if self.sidebar.currentItem() is None:
             self.sidebar.setCurrentRow(1)
+        self.sidebar.blockSignals(False)
+        # The rebuild above happens with signals blocked; apply a changed scope here
+        # (the first time, this is what loads the browser's first page).
+        if self.sidebar.currentItem().data(256) != self._scope_key:
+            self._on_sidebar_current_item_changed(self.sidebar.currentItem(), None)
 
     def scope(self) -> tuple[str | None, bool]:
         item = self.sidebar.currentItem()
@@ -125,7 +130,8 @@ class MainWindow(QMainWindow):
             return None, True
         return (None if key == ALL_NAMESPACES else key), False
 
-    def _on_sidebar_current_item_changed(self, _current: QListWidgetItem, _previous: QListWidgetItem) -> None:
+    def _on_sidebar_current_item_changed(self, current: QListWidgetItem, _previous: QListWidgetItem | None) -> None:
+        self._scope_key = current.data(256) if current is not None else None
         namespace, trash = self.scope()
         self.browser.show_scope(namespace, trash)
         self.search.set_namespace(namespace)

@@ -14,6 +14,19 @@ def _wait_total(qtbot, desktop, n):
     qtbot.waitUntil(lambda: desktop.window.browser.model.total == n, timeout=20_000)
 
 
+def test_browser_shows_the_first_page_after_unlock_without_help(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="already here before the window"))
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    desktop.dialog.passphrase.setText(PASSPHRASE)
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
+    _wait_total(qtbot, desktop, 1)
+    assert desktop.window.browser.model.memory_at(0).content == "already here before the window"
+    assert "1 memories in default" in desktop.window.browser.count.text()
+
+
 def test_create_lock_wrong_then_right_passphrase(qtbot, desktop):
     assert desktop.window.isVisible()
     with qtbot.waitSignal(desktop.locked, timeout=30_000):
