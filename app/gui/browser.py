@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QProgressDialog, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 from app.domain.enums import MemoryType, TagMatch, Tier
@@ -14,10 +17,24 @@ from app.domain.errors import MemvaultError
 from app.domain.models import Memory, MemoryCreate, MemoryFilter
 from app.gui.detail import DetailPane
 from app.gui.memory_model import MemoryTableModel
-from app.gui.tasks import TaskRunner
+from app.gui.tasks import CancelToken, TaskRunner
 from app.service.container import Services
 
 ALL = "(any)"
+PERIODS: dict[str, float | None] = {"any time": None, "last 24 hours": 86400, "last 7 days": 7 * 86400,
+                                    "last 30 days": 30 * 86400, "last year": 365 * 86400}
+
+
+def metadata_filter(text: str) -> dict:
+    """``key=value`` (value read as JSON when it is JSON, else as text); empty or malformed: no filter."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw.strip()
+    return {key.strip(): value} if isinstance(value, (str, int, float, bool)) else {}
 
 
 class BrowserView(QWidget):
@@ -113,10 +130,32 @@ class BrowserView(QWidget):
                  (self.tags_filter, "Filter by tags"), (self.tag_match, "Tags match any or all"),
                  (self.agent_filter, "Filter by agent"), (self.min_importance, "Minimum importance"),
                  (self.include_archived, "Include archived"), (self.include_expired, "Include expired"))
-        self.filters = QHBoxLayout()
+        self.user_filter = QLineEdit()
+        self.user_filter.setPlaceholderText("user")
+        self.session_filter = QLineEdit()
+        self.session_filter.setPlaceholderText("session")
+        self.project_filter = QLineEdit()
+        self.project_filter.setPlaceholderText("project")
+        self.period_filter = QComboBox()
+        self.period_filter.addItems(list(PERIODS))
+        self.metadata_filter = QLineEdit()
+        self.metadata_filter.setPlaceholderText("metadata key=value")
+        more = ((self.user_filter, "Filter by user"), (self.session_filter, "Filter by session"),
+                (self.project_filter, "Filter by project"), (self.period_filter, "Created within"),
+                (self.metadata_filter, "Filter by metadata key=value"))
+        first, second = QHBoxLayout(), QHBoxLayout()
         for widget, name in named:
             widget.setAccessibleName(name)
-            self.filters.addWidget(widget)
+            first.addWidget(widget)
+        for widget, name in more:
+            widget.setAccessibleName(name)
+            second.addWidget(widget)
+        self.filters = QVBoxLayout()
+        self.filters.addLayout(first)
+        self.filters.addLayout(second)
+        for edit in (self.user_filter, self.session_filter, self.project_filter, self.metadata_filter):
+            edit.textChanged.connect(lambda _t: self._debounce.start())
+        self.period_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for combo in (self.type_filter, self.tier_filter, self.tag_match):
             combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
         for edit in (self.tags_filter, self.agent_filter):
@@ -129,8 +168,13 @@ class BrowserView(QWidget):
 
     def current_filter(self) -> MemoryFilter:
         kind, tier = self.type_filter.currentText(), self.tier_filter.currentText()
+        seconds = PERIODS[self.period_filter.currentText()]
         return MemoryFilter(
             namespace=self._namespace, agent_id=self.agent_filter.text().strip() or None,
+            user_id=self.user_filter.text().strip() or None, session_id=self.session_filter.text().strip() or None,
+            project=self.project_filter.text().strip() or None,
+            created_after=None if seconds is None else time.time() - seconds,
+            metadata=metadata_filter(self.metadata_filter.text()),
             memory_types=() if kind == ALL else (MemoryType(kind),),
             tags=tuple(t.strip() for t in self.tags_filter.text().split(",") if t.strip()),
             tag_match=TagMatch(self.tag_match.currentText()), tier=None if tier == ALL else Tier(tier),
@@ -212,8 +256,26 @@ class BrowserView(QWidget):
 
     def _on_purge_clicked(self) -> None:
         answer = QMessageBox.question(self, "Empty trash", "Delete every memory in the trash for good?")
-        if answer == QMessageBox.Yes:
-            namespace = self._namespace
-            self._runner.run(lambda: self._services.lifecycle.empty_trash(namespace), self._after_change,
-                             self._error)
+        if answer != QMessageBox.Yes:
+            return
+        namespace, token = self._namespace, CancelToken()
+        dialog = QProgressDialog("Emptying the trash…", "Cancel", 0, 0, self)
+        dialog.setWindowTitle("Memvault")
+        dialog.setMinimumDuration(300)
+        dialog.setAccessibleName("Emptying the trash")
+        dialog.canceled.connect(token.cancel)
+        self.purge_progress = dialog
+
+        def on_progress(done: int, total: int) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+
+        def finished(result: object) -> None:
+            dialog.reset()
+            self._after_change(result)
+
+        self._runner.run(
+            lambda report: self._services.lifecycle.empty_trash(namespace, progress=report,
+                                                                cancelled=lambda: token.cancelled),
+            finished, self._error, on_progress)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.models import Memory, MemoryFilter
@@ -16,6 +17,8 @@ from app.vault import memories as repo
 from app.vault.engine import Database
 
 log = logging.getLogger(__name__)
+#: Memories removed per transaction when emptying the trash.
+PURGE_BATCH = 200
 
 
 class LifecycleService:
@@ -94,13 +97,34 @@ class LifecycleService:
             self._events.emit(ChangeEvent("purged", tuple(u for _, u in pairs), namespace))
         return len(pairs)
 
-    def empty_trash(self, namespace: str | None = None, older_than_seconds: float = 0) -> int:
-        """Hard-delete soft-deleted memories (deleted at least ``older_than_seconds`` ago)."""
+    def empty_trash(self, namespace: str | None = None, older_than_seconds: float = 0, *,
+                    progress: Callable[[int, int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> int:
+        """Hard-delete soft-deleted memories (deleted at least ``older_than_seconds`` ago).
+
+        Works in batches, each its own transaction: ``progress(done, total)`` is
+        called after each, and ``cancelled()`` is checked before the next, so a
+        cancelled purge keeps whatever it had not reached yet.
+        """
         where = filters.Where()
         where.add("m.deleted_at IS NOT NULL AND m.deleted_at <= :cut", cut=time.time() - older_than_seconds)
         if namespace is not None:
             where.add("m.namespace = :ns", ns=v.namespace(namespace))
-        return self._purge_where(where, namespace)
+        with self._db.read() as conn:
+            pairs = repo.rowids_where(conn, where)
+        done = 0
+        for start in range(0, len(pairs), PURGE_BATCH):
+            if cancelled is not None and cancelled():
+                break
+            batch = pairs[start : start + PURGE_BATCH]
+            now = time.time()
+            with self._db.write() as conn:
+                self._remove(conn, batch, now)
+            done += len(batch)
+            self._events.emit(ChangeEvent("purged", tuple(u for _, u in batch), namespace))
+            if progress is not None:
+                progress(done, len(pairs))
+        return done
 
     def _purge_where(self, where: filters.Where, namespace: str | None) -> int:
         now = time.time()

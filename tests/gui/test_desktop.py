@@ -194,3 +194,49 @@ def test_quick_capture_escape_cancels_without_saving(qtbot, desktop):
     assert not capture.isVisible()
     desktop.runner.wait()
     assert desktop.services.stats.stats().total == 0
+
+
+def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"junk {i}") for i in range(5)])
+    for item in made.items:
+        desktop.services.lifecycle.delete(item.memory_id)
+    sidebar = desktop.window.sidebar
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text() == "Trash"))
+    browser = desktop.window.browser
+    _wait_total(qtbot, desktop, 5)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
+    qtbot.mouseClick(browser.purge_button, Qt.LeftButton)
+    _wait_total(qtbot, desktop, 0)
+    assert browser.purge_progress.maximum() == 5 or browser.purge_progress.value() in (-1, 5)
+    assert desktop.services.stats.stats().deleted == 0
+
+
+def test_idle_lock(qtbot, desktop):
+    desktop._idle.start(100)
+    with qtbot.waitSignal(desktop.locked, timeout=10_000):
+        pass
+    assert desktop.window is None
+
+
+def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desktop):
+    from app.gui.browser import metadata_filter
+
+    s = desktop.services.memories
+    s.create(MemoryCreate(content="a", user_id="u1", session_id="s1", project="p1", metadata={"src": "chat", "n": 3}))
+    s.create(MemoryCreate(content="b", user_id="u2", session_id="s2", project="p2", metadata={"src": "mail"}))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 2)
+    for widget, value in ((browser.user_filter, "u1"), (browser.session_filter, "s1"),
+                          (browser.project_filter, "p1"), (browser.metadata_filter, "n=3")):
+        widget.setText(value)
+        _wait_total(qtbot, desktop, 1)
+        assert browser.model.memory_at(0).content == "a"
+        widget.setText("")
+        _wait_total(qtbot, desktop, 2)
+    browser.period_filter.setCurrentText("last 24 hours")
+    _wait_total(qtbot, desktop, 2)
+    assert metadata_filter("src=chat") == {"src": "chat"} and metadata_filter("ok=true") == {"ok": True}
+    assert metadata_filter("nonsense") == {}

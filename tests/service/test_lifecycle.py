@@ -109,3 +109,21 @@ def test_changes_are_announced_after_commit(services):
     services.lifecycle.hard_delete(m.id)
     assert [(e.kind, e.memory_ids) for e in seen] == [
         ("created", (m.id,)), ("deleted", (m.id,)), ("restored", (m.id,)), ("purged", (m.id,))]
+
+
+def test_empty_trash_reports_progress_and_stops_when_cancelled(services):
+    from app.service import lifecycle
+
+    made = services.memories.create_batch([MemoryCreate(content=f"trash {i}") for i in range(30)])
+    for item in made.items:
+        services.lifecycle.delete(item.memory_id)
+    seen: list[tuple[int, int]] = []
+    original = lifecycle.PURGE_BATCH
+    lifecycle.PURGE_BATCH = 10
+    try:
+        removed = services.lifecycle.empty_trash(progress=lambda d, t: seen.append((d, t)),
+                                                 cancelled=lambda: len(seen) >= 2)
+    finally:
+        lifecycle.PURGE_BATCH = original
+    assert removed == 20 and seen == [(10, 30), (20, 30)]
+    assert services.stats.stats().deleted == 10, "what the purge did not reach stays in the trash"
