@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool
 
-from app.domain.errors import VaultCorrupt
+from app.domain.errors import VaultCorrupt, VaultError
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -47,7 +47,11 @@ def _engine(path: Path, raw_key: bytes, *, pool_size: int, cache_kib: int, write
         # The dialect has set the key already (its on_connect runs first).
         dbapi_conn.isolation_level = None
         dbapi_conn.enable_load_extension(True)
-        sqlite_vec.load(dbapi_conn)
+        try:
+            sqlite_vec.load(dbapi_conn)
+        except sqlcipher3.OperationalError as exc:
+            # Not the database's fault: say so instead of "damaged database".
+            raise VaultError(f"the sqlite-vec extension could not be loaded ({exc}); reinstall Memvault") from None
         dbapi_conn.enable_load_extension(False)
         dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         dbapi_conn.execute("PRAGMA temp_store = MEMORY")
