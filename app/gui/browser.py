@@ -18,6 +18,7 @@ from app.domain.models import Memory, MemoryCreate, MemoryFilter
 from app.gui.detail import DetailPane
 from app.gui.memory_model import MemoryTableModel
 from app.gui.tasks import CancelToken, TaskRunner
+from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
 
 ALL = "(any)"
@@ -110,12 +111,10 @@ class BrowserView(QWidget):
         self._update_buttons()
 
     def _build_filters(self) -> None:
-        self.type_filter = QComboBox()
-        self.type_filter.addItems([ALL] + [t.value for t in MemoryType])
+        self.type_filter = type_combo(ALL)
         self.tier_filter = QComboBox()
         self.tier_filter.addItems([ALL] + [t.value for t in Tier])
-        self.tags_filter = QLineEdit()
-        self.tags_filter.setPlaceholderText("tags, comma-separated")
+        self.tags_filter = tags_edit("tags, comma-separated")
         self.tag_match = QComboBox()
         self.tag_match.addItems([m.value for m in TagMatch])
         self.agent_filter = QLineEdit()
@@ -176,7 +175,7 @@ class BrowserView(QWidget):
             created_after=None if seconds is None else time.time() - seconds,
             metadata=metadata_filter(self.metadata_filter.text()),
             memory_types=() if kind == ALL else (MemoryType(kind),),
-            tags=tuple(t.strip() for t in self.tags_filter.text().split(",") if t.strip()),
+            tags=tuple(parse_tags(self.tags_filter.text())),
             tag_match=TagMatch(self.tag_match.currentText()), tier=None if tier == ALL else Tier(tier),
             min_importance=self.min_importance.value() or None, include_archived=self.include_archived.isChecked(),
             include_expired=self.include_expired.isChecked(), only_deleted=self._trash)

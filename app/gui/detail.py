@@ -7,14 +7,14 @@ import json
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
     QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
-from app.domain.enums import MemoryType
 from app.domain.errors import MemvaultError
 from app.domain.models import HistoryEntry, Memory, MemoryUpdate
 from app.gui.tasks import TaskRunner
+from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
 
 
@@ -35,12 +35,8 @@ class DetailPane(QWidget):
         self.title = QLabel("Select a memory")
         self.content = QPlainTextEdit()
         self.content.setAccessibleName("Memory content")
-        self.memory_type = QComboBox()
-        self.memory_type.addItems([t.value for t in MemoryType])
-        self.memory_type.setAccessibleName("Memory type")
-        self.tags = QLineEdit()
-        self.tags.setPlaceholderText("comma-separated")
-        self.tags.setAccessibleName("Tags")
+        self.memory_type = type_combo()
+        self.tags = tags_edit()
         self.importance = QDoubleSpinBox()
         self.importance.setRange(0.0, 1.0)
         self.importance.setSingleStep(0.05)
@@ -125,7 +121,7 @@ class DetailPane(QWidget):
         # Keys removed in the editor are removed from the memory (metadata otherwise merges).
         patch = {k: None for k in self._memory.metadata if k not in metadata} | metadata
         change = MemoryUpdate(content=self.content.toPlainText(), memory_type=self.memory_type.currentText(),
-                              tags=[t.strip() for t in self.tags.text().split(",") if t.strip()],
+                              tags=parse_tags(self.tags.text()),
                               importance=round(self.importance.value(), 2), metadata=patch)
         memory_id = self._memory.id
         self._runner.run(lambda: self._services.memories.update(memory_id, change), self._on_saved, self._error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QTabWidget, QWidget,
+    QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QTabWidget, QWidget,
 )
 
 from app.domain.models import Namespace

@@ -15,6 +15,7 @@ from app.domain.enums import MemoryType, SearchMode
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryFilter, SearchQuery, SearchResult
 from app.gui.tasks import TaskRunner
+from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
 
 ALL = "(any type)"
@@ -67,11 +68,8 @@ class SearchView(QWidget):
         self.mode = QComboBox()
         self.mode.addItems([m.value for m in (SearchMode.HYBRID, SearchMode.SEMANTIC, SearchMode.KEYWORD)])
         self.mode.setAccessibleName("Search mode")
-        self.type_filter = QComboBox()
-        self.type_filter.addItems([ALL] + [t.value for t in MemoryType])
-        self.type_filter.setAccessibleName("Filter by type")
-        self.tags = QLineEdit()
-        self.tags.setPlaceholderText("tags")
+        self.type_filter = type_combo(ALL)
+        self.tags = tags_edit("tags")
         self.tags.setAccessibleName("Filter by tags")
         self.results = QListWidget()
         self.results.setAccessibleName("Search results")
@@ -114,7 +112,7 @@ class SearchView(QWidget):
         kind = self.type_filter.currentText()
         f = MemoryFilter(namespace=self._namespace, include_confidential=False,
                          memory_types=() if kind == ALL else (MemoryType(kind),),
-                         tags=tuple(t.strip() for t in self.tags.text().split(",") if t.strip()))
+                         tags=tuple(parse_tags(self.tags.text())))
         query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f)
         generation = self._generation
         self.status.setText("Searching…")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMenu, QPlainTextEdit, QPushButton, QSystemTrayIcon,
+    QComboBox, QFormLayout, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QSystemTrayIcon,
     QVBoxLayout, QWidget,
 )
 
-from app.domain.enums import MemoryType
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryCreate
 from app.gui.tasks import TaskRunner
+from app.gui.widgets import parse_tags, tags_edit, type_combo
 
 
 class QuickCapture(QWidget):
@@ -36,12 +36,8 @@ class QuickCapture(QWidget):
         self.namespace = QComboBox()
         self.namespace.setEditable(True)
         self.namespace.setAccessibleName("Namespace")
-        self.memory_type = QComboBox()
-        self.memory_type.addItems([t.value for t in MemoryType])
-        self.memory_type.setAccessibleName("Memory type")
-        self.tags = QLineEdit()
-        self.tags.setPlaceholderText("comma-separated")
-        self.tags.setAccessibleName("Tags")
+        self.memory_type = type_combo()
+        self.tags = tags_edit()
         self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
         self.message.setAccessibleName("Quick capture status")
         save = QPushButton("Save")
@@ -93,7 +89,7 @@ class QuickCapture(QWidget):
             return
         data = MemoryCreate(content=self.text.toPlainText(), namespace=self.namespace.currentText().strip() or "default",
                             memory_type=self.memory_type.currentText(),
-                            tags=[t.strip() for t in self.tags.text().split(",") if t.strip()])
+                            tags=parse_tags(self.tags.text()))
         services = self._services
         self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed)
 

@@ -1,6 +1,5 @@
 """Every example request of the five seed documents, replayed against the running server."""
 
-import pytest
 
 
 def test_azen(api):

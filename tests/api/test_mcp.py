@@ -6,7 +6,6 @@ from pathlib import Path
 
 import anyio
 import httpx2
-import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 

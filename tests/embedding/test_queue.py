@@ -1,6 +1,5 @@
 """The durable embedding queue: batching, retries with backoff, crash recovery."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -8,7 +7,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from app.domain.enums import EmbeddingStatus

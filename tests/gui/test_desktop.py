@@ -1,7 +1,6 @@
 """The desktop app driven through its real widgets."""
 
 import httpx
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 

@@ -5,7 +5,6 @@ import os
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
