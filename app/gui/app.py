@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -69,6 +70,7 @@ class DesktopApp(QObject):
         self.server: RunningServer | None = None
         self._server_factory = server_factory
         self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
         self._bridge: ServiceBridge | None = None
         self._told_about_tray = False
         self.quick_capture = QuickCapture(self.runner)
@@ -95,11 +97,15 @@ class DesktopApp(QObject):
             return exists, keychain.available(), keychain.load(home) if exists else None
 
         self.runner.run(probe, self._on_probed)
+        # The model (ONNX session, tokenizer, sha256 check) loads while the user types.
+        self.runner.run(self._embedder_once, lambda _e: None, lambda _exc: None)
 
     def _embedder_once(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings)
-        return self._embedder
+        # Loaded ahead while the dialog is on screen; the unlock task may get here first.
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings)
+            return self._embedder
 
     def _on_probed(self, probed: tuple[bool, bool, bytes | None]) -> None:
         exists, has_keychain, stored_key = probed
@@ -166,7 +172,15 @@ class DesktopApp(QObject):
         self.window.quit_requested.connect(self.quit)
         self.window.close_requested.connect(self._on_window_close_requested)
         self.window.show()
-        self._start_server(services)
+        # Start the API once the first page is on screen: importing and starting the
+        # web stack on another thread would compete for the GIL on the critical path.
+        model = self.window.browser.model
+
+        def on_first_page(_total: int) -> None:
+            model.loaded.disconnect(on_first_page)
+            self._start_server(services)
+
+        model.loaded.connect(on_first_page)
         self._restart_idle_timer()
         self.unlocked.emit()
 
