@@ -164,15 +164,7 @@ def _v1(conn: Connection, dim: int) -> None:
     )
 
 
-def _v2(conn: Connection, dim: int) -> None:
-    # Counts of live memories (the sidebar, list totals, stats) filter on these
-    # columns; covering them keeps those counts off the content pages, which
-    # would otherwise all be read and decrypted.
-    conn.execute(text(
-        "CREATE INDEX ix_memories_live ON memories(namespace, deleted_at, archived_at, expires_at, created_at)"))
-
-
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1]
 LATEST = len(MIGRATIONS)
 
 
