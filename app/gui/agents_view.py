@@ -134,7 +134,7 @@ class AgentsView(QWidget):
             self.activity.takeItem(self.activity.count() - 1)
 
     def refresh(self) -> None:
-        self._runner.run(self._services.keys.list, self._on_keys_loaded)
+        self._runner.run(self._services.keys.list, self._on_keys_loaded, owner=self)
 
     def _on_keys_loaded(self, keys: list[ApiKey]) -> None:
         self._key_rows = [k for k in keys if k.revoked_at is None]
@@ -155,7 +155,7 @@ class AgentsView(QWidget):
             return
         namespace, name, scopes = dialog.namespace.currentText().strip(), dialog.name.text(), dialog.scopes.currentText()
         self._runner.run(lambda: self._services.keys.create(namespace, scopes, name or None),
-                         self._on_key_created, self._error)
+                         self._on_key_created, self._error, owner=self)
 
     def _on_key_created(self, created: tuple[ApiKey, str]) -> None:
         key, secret = created
@@ -177,4 +177,4 @@ class AgentsView(QWidget):
         key = self._key_rows[rows[0].row()]
         if QMessageBox.question(self, "Revoke key", f"Revoke {key.name} ({key.prefix}…)? Agents using it will "
                                 "be refused at once.") == QMessageBox.Yes:
-            self._runner.run(lambda: self._services.keys.revoke(key.id), lambda _k: self.refresh(), self._error)
+            self._runner.run(lambda: self._services.keys.revoke(key.id), lambda _k: self.refresh(), self._error, owner=self)

@@ -196,7 +196,7 @@ class BrowserView(QWidget):
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
             return
-        self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory)
+        self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
 
     def refresh(self) -> None:
         self.model.reload()
@@ -241,17 +241,17 @@ class BrowserView(QWidget):
         text, ok = QInputDialog.getMultiLineText(self, "New memory", "What should be remembered?")
         if ok and text.strip():
             data = MemoryCreate(content=text, namespace=self._namespace or "default")
-            self._runner.run(lambda: self._services.memories.create(data), self._after_change, self._error)
+            self._runner.run(lambda: self._services.memories.create(data), self._after_change, self._error, owner=self)
 
     def delete_selected(self) -> None:
         memory = self.selected()
         if memory is not None and not self._trash:
-            self._runner.run(lambda: self._services.lifecycle.delete(memory.id), self._after_change, self._error)
+            self._runner.run(lambda: self._services.lifecycle.delete(memory.id), self._after_change, self._error, owner=self)
 
     def restore_selected(self) -> None:
         memory = self.selected()
         if memory is not None and self._trash:
-            self._runner.run(lambda: self._services.lifecycle.restore(memory.id), self._after_change, self._error)
+            self._runner.run(lambda: self._services.lifecycle.restore(memory.id), self._after_change, self._error, owner=self)
 
     def _on_purge_clicked(self) -> None:
         answer = QMessageBox.question(self, "Empty trash", "Delete every memory in the trash for good?")
@@ -276,5 +276,5 @@ class BrowserView(QWidget):
         self._runner.run(
             lambda report: self._services.lifecycle.empty_trash(namespace, progress=report,
                                                                 cancelled=lambda: token.cancelled),
-            finished, self._error, on_progress)
+            finished, self._error, on_progress, owner=self)
 

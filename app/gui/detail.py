@@ -92,7 +92,7 @@ class DetailPane(QWidget):
         self.metadata.setPlainText(json.dumps(memory.metadata, indent=2, ensure_ascii=False))
         memory_id = memory.id
         self._runner.run(lambda: self._services.memories.history(memory_id),
-                         lambda entries: self._on_history_loaded(memory_id, entries))
+                         lambda entries: self._on_history_loaded(memory_id, entries), owner=self)
 
     def _on_history_loaded(self, memory_id: str, entries: list[HistoryEntry]) -> None:
         if self._memory is None or self._memory.id != memory_id:
@@ -124,7 +124,7 @@ class DetailPane(QWidget):
                               tags=parse_tags(self.tags.text()),
                               importance=round(self.importance.value(), 2), metadata=patch)
         memory_id = self._memory.id
-        self._runner.run(lambda: self._services.memories.update(memory_id, change), self._on_saved, self._error)
+        self._runner.run(lambda: self._services.memories.update(memory_id, change), self._on_saved, self._error, owner=self)
 
     def _on_restore_clicked(self) -> None:
         item = self.history.currentItem()
@@ -132,7 +132,7 @@ class DetailPane(QWidget):
             return
         memory_id, version = self._memory.id, int(item.data(256))
         self._runner.run(lambda: self._services.memories.restore_version(memory_id, version), self._on_saved,
-                         self._error)
+                         self._error, owner=self)
 
     def _on_saved(self, memory: Memory) -> None:
         self.show_memory(memory)

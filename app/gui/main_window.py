@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
     # -- namespaces ----------------------------------------------------------
 
     def refresh_namespaces(self) -> None:
-        self._runner.run(self._services.stats.namespaces, self._on_namespaces_loaded)
+        self._runner.run(self._services.stats.namespaces, self._on_namespaces_loaded, owner=self)
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
         current = self.sidebar.currentItem().data(256) if self.sidebar.currentItem() else "default"

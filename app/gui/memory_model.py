@@ -58,7 +58,7 @@ class MemoryTableModel(QAbstractTableModel):
         self._loading = True
         self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE),
                          lambda page: self._on_first_page(generation, page),
-                         lambda exc: self._on_failed(generation, exc.message))
+                         lambda exc: self._on_failed(generation, exc.message), owner=self)
 
     def _on_first_page(self, generation: int, page: Page) -> None:
         if generation != self._generation:
@@ -85,7 +85,7 @@ class MemoryTableModel(QAbstractTableModel):
         generation, f, cursor = self._generation, self._filter, self._cursor
         self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE, cursor=cursor),
                          lambda page: self._on_next_page(generation, page),
-                         lambda exc: self._on_failed(generation, exc.message))
+                         lambda exc: self._on_failed(generation, exc.message), owner=self)
 
     def _on_next_page(self, generation: int, page: Page) -> None:
         if generation != self._generation:

@@ -118,7 +118,7 @@ class SearchView(QWidget):
         self.status.setText("Searching…")
         self._runner.run(lambda: self._services.search.search(query),
                          lambda result: self._on_search_done(generation, result),
-                         lambda exc: self._on_search_failed(generation, exc))
+                         lambda exc: self._on_search_failed(generation, exc), owner=self)
 
     def _on_search_done(self, generation: int, result: SearchResult) -> None:
         if generation != self._generation:

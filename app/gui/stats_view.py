@@ -118,7 +118,7 @@ class StatsView(QWidget):
         def load() -> tuple[Stats, list[UsageDay]]:
             return self._services.stats.stats(namespace), self._services.usage.usage(days=14)
 
-        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded))
+        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded), owner=self)
 
     def _on_loaded(self, generation: int, loaded: tuple[Stats, list[UsageDay]]) -> None:
         if generation != self._generation:

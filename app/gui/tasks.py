@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from app.domain.errors import MemvaultError
@@ -79,20 +80,28 @@ class TaskRunner(QObject):
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[MemvaultError], None] | None = None,
-            on_progress: Callable[[int, int], None] | None = None) -> _Signals:
+            on_progress: Callable[[int, int], None] | None = None, *, owner: QObject | None = None) -> _Signals:
         """Run ``fn`` off the GUI thread; callbacks run on the GUI thread.
 
         With ``on_progress``, ``fn`` receives a ``report(done, total)`` function.
+        With ``owner``, callbacks are skipped once that widget has been destroyed
+        (a result may arrive after the window closed or the vault locked).
         Errors that are not :class:`MemvaultError` are bugs and propagate.
         """
         signals = _Signals()
         self._running.add(signals)
+
+        def guarded(callback: Callable[..., None]) -> Callable[..., None]:
+            if owner is None:
+                return callback
+            return lambda *args: callback(*args) if shiboken6.isValid(owner) else None
+
         if on_done is not None:
-            signals.succeeded.connect(on_done)
+            signals.succeeded.connect(guarded(on_done))
         if on_error is not None:
-            signals.failed.connect(on_error)
+            signals.failed.connect(guarded(on_error))
         if on_progress is not None:
-            signals.progressed.connect(on_progress)
+            signals.progressed.connect(guarded(on_progress))
         signals.succeeded.connect(lambda _r, s=signals: self._finished(s))
         signals.failed.connect(lambda _e, s=signals: self._finished(s))
         if len(self._running) == 1:

@@ -91,7 +91,7 @@ class QuickCapture(QWidget):
                             memory_type=self.memory_type.currentText(),
                             tags=parse_tags(self.tags.text()))
         services = self._services
-        self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed)
+        self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed, owner=self)
 
     def _on_saved(self, result) -> None:
         self.memory_captured.emit(result.memory.id)
