@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget,
 )
 
-from app.vault.keys import MIN_PASSPHRASE_CHARS
+from app.domain.limits import MIN_PASSPHRASE_CHARS
 
 
 def strength(passphrase: str) -> tuple[int, str]:

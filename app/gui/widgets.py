@@ -15,9 +15,9 @@ def type_combo(first: str | None = None) -> QComboBox:
     return combo
 
 
-def tags_edit(placeholder: str = "comma-separated") -> QLineEdit:
+def tags_edit(hint: str = "comma-separated") -> QLineEdit:
     edit = QLineEdit()
-    edit.setPlaceholderText(placeholder)
+    edit.setPlaceholderText(hint)
     edit.setAccessibleName("Tags")
     return edit
 

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from app.domain.errors import InvalidInput, VaultCorrupt, WrongPassphrase
+from app.domain.limits import MIN_PASSPHRASE_CHARS
 
 HEADER_FORMAT = "memvault-key-header"
 HEADER_VERSION = 1
 _AAD = b"memvault data key v1"
-MIN_PASSPHRASE_CHARS = 8
 
 
 @dataclass(frozen=True)
