@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -51,8 +52,6 @@ class McpAuth:
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.requests import Request
-
         request = Request(scope)
         try:
             key = self.services.keys.authenticate(api_key_from(request))
