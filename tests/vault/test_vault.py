@@ -200,3 +200,22 @@ def test_vault_files_are_owner_only(services):
     assert home.stat().st_mode & 0o777 == 0o700
     for path in home.iterdir():
         assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+
+
+def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
+    """Open a vault whose schema stopped at v1: the migration runs and nothing is lost."""
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    kept = svc.memories.create(MemoryCreate(content="written under schema v1")).memory
+    with svc.vault.db.write() as conn:
+        conn.execute(text("DROP INDEX ix_memories_live"))
+        conn.execute(text("PRAGMA user_version = 1"))
+    svc.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        with again.vault.db.read() as conn:
+            assert migrations.current_version(conn) == migrations.LATEST >= 2
+            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
+        assert "ix_memories_live" in names
+        assert again.memories.get(kept.id).content == "written under schema v1"
+    finally:
+        again.close()
