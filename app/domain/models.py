@@ -164,10 +164,10 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of a listing with the total that matched and a cursor for the next."""
+    """A page of a listing with the total that matched (``None`` when not counted) and a cursor for the next."""
 
     items: tuple[Memory, ...]
-    total: int
+    total: int | None
     next_cursor: str | None
     has_more: bool
 

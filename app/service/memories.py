@@ -238,18 +238,36 @@ class MemoryService:
             raise NotFound(f"no memory with id {rowid}")
         return memory
 
-    def list(self, f: MemoryFilter, *, limit: int = 20, offset: int = 0, cursor: str | None = None) -> Page:
-        """Memories matching ``f``, newest first, with the total count."""
+    def list(self, f: MemoryFilter, *, limit: int = 20, offset: int = 0, cursor: str | None = None,
+             count_total: bool = True) -> Page:
+        """Memories matching ``f``, newest first.
+
+        Args:
+            f: the filter.
+            limit: most memories on the page.
+            offset: memories to skip (offset pagination).
+            cursor: continue after the page that returned it (cursor pagination).
+            count_total: count every match (``Page.total``); without it the total
+                is ``None`` and the page comes back sooner (see :meth:`count`).
+        """
         v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
         v.int_range(offset, "offset", 0, 10**9)
         if f.namespace is not None:
             v.namespace(f.namespace)
         with self._db.read() as conn:
-            items, total = repo.list_page(conn, f, time.time(), limit=limit + 1, offset=offset, cursor=cursor)
+            items, total = repo.list_page(conn, f, time.time(), limit=limit + 1, offset=offset, cursor=cursor,
+                                          count=count_total)
         has_more = len(items) > limit
         items = items[:limit]
         next_cursor = repo.encode_cursor(items[-1]) if has_more and items else None
         return Page(tuple(items), total, next_cursor, has_more)
+
+    def count(self, f: MemoryFilter) -> int:
+        """How many memories match ``f``."""
+        if f.namespace is not None:
+            v.namespace(f.namespace)
+        with self._db.read() as conn:
+            return repo.count_matching(conn, f, time.time())
 
     def cursor_after(self, memory_id: str, namespace: str | None = None) -> str:
         """A list cursor that continues right after ``memory_id`` (for ``starting_after`` pagination)."""

@@ -104,12 +104,23 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
         raise InvalidInput("the cursor is not one this server issued") from None
 
 
-def list_page(
-    conn: Connection, f: MemoryFilter, now: float, *, limit: int, offset: int, cursor: str | None
-) -> tuple[list[Memory], int]:
-    """A page of memories (newest first) and the total that match ``f``."""
+def count_matching(conn: Connection, f: MemoryFilter, now: float) -> int:
+    """How many memories match ``f``."""
     where = filters.full(f, now)
-    total = conn.execute(text(f"SELECT count(*) FROM memories m WHERE {where.sql()}"), where.params).scalar_one()
+    return int(conn.execute(text(f"SELECT count(*) FROM memories m WHERE {where.sql()}"), where.params).scalar_one())
+
+
+def list_page(
+    conn: Connection, f: MemoryFilter, now: float, *, limit: int, offset: int, cursor: str | None, count: bool = True
+) -> tuple[list[Memory], int | None]:
+    """A page of memories (newest first) and, with ``count``, the total that match ``f``.
+
+    Counting visits every matching row; the page alone stops after ``limit``
+    rows of the creation-time index, so callers that can show the total later
+    skip it here.
+    """
+    where = filters.full(f, now)
+    total = count_matching(conn, f, now) if count else None
     page_where = filters.Where(list(where.clauses), dict(where.params))
     if cursor:
         c_at, c_id = decode_cursor(cursor)
@@ -121,7 +132,7 @@ def list_page(
         ),
         dict(page_where.params, lim=limit, off=offset),
     ).all()
-    return [memory_from_row(r) for r in rows], int(total)
+    return [memory_from_row(r) for r in rows], total
 
 
 def update_memory(conn: Connection, current: Memory, changes: dict[str, Any], change: str, now: float) -> None:

@@ -254,3 +254,15 @@ def test_restore_version_brings_back_an_old_state_as_a_new_version(services):
     assert restored.tags == ("t1",) and restored.metadata == {"a": 1}
     with pytest.raises(NotFound):
         services.memories.restore_version(m.id, 99)
+
+
+def test_a_page_without_its_total_and_the_count_on_its_own(services):
+    from app.domain.enums import MemoryType
+
+    services.memories.create_batch([MemoryCreate(content=f"task {i}", memory_type="task") for i in range(3)]
+                                   + [MemoryCreate(content="a fact", memory_type="fact")])
+    page = services.memories.list(MemoryFilter(memory_types=(MemoryType.TASK,)), limit=2, count_total=False)
+    assert page.total is None and len(page.items) == 2 and page.has_more
+    assert services.memories.count(MemoryFilter(memory_types=(MemoryType.TASK,))) == 3
+    assert services.memories.count(MemoryFilter()) == 4
+    assert services.memories.list(MemoryFilter(), limit=2).total == 4
