@@ -113,6 +113,11 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
     p.add_argument("--namespace", "-n")
     p.add_argument("--trash", action="store_true", help="also empty the trash")
 
+    p = command("reembed", "embed memories again with the bundled model (after a model change or failures)")
+    p.add_argument("--namespace", "-n")
+    p.add_argument("--all", action="store_true", dest="everything",
+                   help="rebuild every memory's vectors, not only stale or failed ones")
+
     p = command("stats", "counts, storage and queue depth")
     p.add_argument("--namespace", "-n")
 
@@ -146,6 +151,8 @@ def build_parser(cli: ModuleType) -> argparse.ArgumentParser:
     p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
     p.add_argument("--gui", action="store_true",
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
+    p.add_argument("--keep", metavar="DIR",
+                   help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 
     p = command("eval", "measure retrieval quality on a BEIR-format data set")
     p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")

@@ -56,6 +56,17 @@ def test_full_session(env, capsys):
     assert run(capsys, "get", memory_id)[0] == 1
 
 
+def test_reembed_reports_what_it_did(env, capsys):
+    run(capsys, "init")
+    run(capsys, "add", "The user prefers dark mode in all applications")
+    code, out, _ = run(capsys, "reembed")
+    assert code == 0 and "nothing to do" in out
+    code, out, _ = run(capsys, "--json", "reembed", "--all")
+    assert code == 0 and json.loads(out) == {"done": 1, "total": 1, "cancelled": False}
+    code, _, err = run(capsys, "reembed", "--namespace", "bad name!")
+    assert code == 2 and err.startswith("memvault: ") and "\n" == err[-1] and err.count("\n") == 1
+
+
 def test_stdin_content(env, capsys, monkeypatch):
     import io
 

@@ -13,6 +13,7 @@ from app.service.events import ChangeEvent, EventHub
 from app.service.keys import KeyService
 from app.service.lifecycle import LifecycleService, PurgeTimer
 from app.service.memories import MemoryService
+from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
@@ -43,6 +44,7 @@ class Services:
     memories: MemoryService
     lifecycle: LifecycleService
     search: SearchService
+    reembed: ReembedService
     stats: StatsService
     keys: KeyService
     usage: UsageService
@@ -81,6 +83,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake),
         lifecycle=lifecycle,
         search=SearchService(db, embedder),
+        reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db),
         keys=KeyService(db),
         usage=UsageService(db),

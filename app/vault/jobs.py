@@ -141,6 +141,33 @@ class EmbeddingJobStore:
                         {"s": EmbeddingStatus.FAILED.value, "m": job.memory_id},
                     )
 
+    def stale_memory_ids(self, namespace: str | None = None, *, everything: bool = False) -> list[int]:
+        """Memories whose vectors another model made, or that failed to embed (``everything``: all).
+
+        Trashed and archived memories count: they can come back, and their
+        vectors must then be comparable with the rest.
+        """
+        where, params = ("1", {}) if everything else (
+            "(model_id IS NULL OR model_id != :mid OR embedding_status = :failed)",
+            {"mid": self._model_id, "failed": EmbeddingStatus.FAILED.value})
+        if namespace is not None:
+            where += " AND namespace = :ns"
+            params["ns"] = namespace
+        with self._db.read() as conn:
+            return list(conn.execute(text(f"SELECT id FROM memories WHERE {where} ORDER BY id"), params).scalars())
+
+    def load(self, memory_ids: list[int]) -> list[Job]:
+        """Jobs for embedding these memories again now (outside the queue); gone ones are skipped."""
+        if not memory_ids:
+            return []
+        marks = ", ".join(f":m{i}" for i in range(len(memory_ids)))
+        with self._db.read() as conn:
+            rows = conn.execute(
+                text(f"SELECT id, content_hash, content FROM memories WHERE id IN ({marks}) ORDER BY id"),
+                {f"m{i}": m for i, m in enumerate(memory_ids)},
+            ).all()
+        return [Job(r.id, r.content_hash, r.content, 0) for r in rows]
+
     def depth(self) -> int:
         with self._db.read() as conn:
             return int(conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one())
