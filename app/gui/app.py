@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from app.config import Settings
 from app.domain.errors import MemvaultError, WrongPassphrase
@@ -45,6 +45,37 @@ ServerFactory = Callable[[Services, int], RunningServer]
 
 def app_icon() -> QIcon:
     return QIcon(str(resources_root() / "icons" / "memvault.svg"))
+
+
+class PaintWatch(QObject):
+    """Calls ``callback`` once, right after ``widget`` next paints; never if it is destroyed first."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], Any], parent: QObject) -> None:
+        super().__init__(parent)
+        self._widget = widget
+        self._callback: Callable[[], Any] | None = callback
+        widget.installEventFilter(self)
+        widget.destroyed.connect(self._on_widget_destroyed)
+        # Hidden windows do not paint (started to the tray); do not wait for ever.
+        self._fallback = QTimer(self, singleShot=True, interval=1000)
+        self._fallback.timeout.connect(self._fire)
+        self._fallback.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Paint:
+            self._fallback.start(0)  # after this paint has been flushed
+        return False
+
+    def _on_widget_destroyed(self) -> None:
+        self._callback = None
+        self.deleteLater()
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self._widget.removeEventFilter(self)
+            self.deleteLater()
+            callback()
 
 
 class DesktopApp(QObject):
@@ -172,17 +203,24 @@ class DesktopApp(QObject):
         self.window.quit_requested.connect(self.quit)
         self.window.close_requested.connect(self._on_window_close_requested)
         self.window.show()
-        # Start the API once the first page is on screen: importing and starting the
-        # web stack on another thread would compete for the GIL on the critical path.
-        model = self.window.browser.model
+        # Start the API once the first page has been painted: importing and starting
+        # the web stack on another thread holds the GIL for ~0.5 s, which would
+        # otherwise land between the first page arriving and reaching the screen.
+        browser = self.window.browser
 
-        def on_first_page(_total: int) -> None:
-            model.loaded.disconnect(on_first_page)
-            self._start_server(services)
+        def on_first_page() -> None:
+            browser.model.loaded.disconnect(on_first_page)
+            PaintWatch(browser.table.viewport(), lambda: self._on_first_page_painted(services), self)
 
-        model.loaded.connect(on_first_page)
+        browser.model.loaded.connect(on_first_page)
         self._restart_idle_timer()
         self.unlocked.emit()
+
+    def _on_first_page_painted(self, services: Services) -> None:
+        if self.services is not services or self.window is None:
+            return  # locked meanwhile
+        self._start_server(services)
+        self.window.check_stale_vectors()
 
     def _start_server(self, services: Services) -> None:
         if self._server_factory is None or not self.settings.api_in_gui:
@@ -262,10 +300,11 @@ class DesktopApp(QObject):
 
     def quit(self) -> None:
         if self.services is not None:
-            self.lock(then=self.qapp.quit)
-        else:
-            self.runner.wait()
-            self.qapp.quit()
+            self.lock(then=self.quit)
+            return
+        # Tasks still running (an API server stopping after a lock) finish before the process ends.
+        self.runner.wait()
+        self.qapp.quit()
 
     def _restart_idle_timer(self) -> None:
         minutes = self.settings.idle_lock_minutes

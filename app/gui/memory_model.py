@@ -13,20 +13,37 @@ PAGE_SIZE = 200
 COLUMNS = ("Memory", "Type", "Tags", "Tier", "Importance", "Agent", "Created")
 
 
+DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+RIGHT_ALIGNED = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+
+
 def preview(text: str, width: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def display_cells(m: Memory) -> tuple[str, ...]:
+    """The text of each column for ``m``."""
+    return (preview(m.content), m.memory_type.value, ", ".join(m.tags), m.tier.value, f"{m.importance:.2f}",
+            m.agent_id or "", dt.datetime.fromtimestamp(m.created_at).strftime("%Y-%m-%d %H:%M"))
+
+
 class MemoryTableModel(QAbstractTableModel):
     """Rows of :class:`Memory`, fetched a page at a time as the view scrolls.
 
+    The first page is shown as soon as it is read; counting every match can
+    take a while at 100k memories, so the total follows in a second task.
+
     Signals:
-        loaded(int): the total number of memories that match the filter.
+        loaded(): the first page for the current filter is in the model.
+        counted(int): the number of memories that match the current filter.
         load_failed(str): a message when a page could not be read.
     """
 
-    loaded = Signal(int)
+    loaded = Signal()
+    counted = Signal(int)
     load_failed = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QObject | None = None) -> None:
@@ -35,11 +52,13 @@ class MemoryTableModel(QAbstractTableModel):
         self._runner = runner
         self._filter = MemoryFilter()
         self._rows: list[Memory] = []
+        self._cells: dict[int, tuple[str, ...]] = {}
         self._cursor: str | None = None
         self._has_more = False
         self._loading = False
         self._generation = 0
-        self.total = 0
+        #: Memories matching the filter; ``None`` until counted.
+        self.total: int | None = None
 
     # -- loading -------------------------------------------------------------
 
@@ -54,10 +73,14 @@ class MemoryTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self._generation += 1
+        self.total = None
         generation, f = self._generation, self._filter
         self._loading = True
-        self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE),
+        memories = self._services.memories
+        self._runner.run(lambda: memories.list(f, limit=PAGE_SIZE, count_total=False),
                          lambda page: self._on_first_page(generation, page),
+                         lambda exc: self._on_failed(generation, exc.message), owner=self)
+        self._runner.run(lambda: memories.count(f), lambda total: self._on_counted(generation, total),
                          lambda exc: self._on_failed(generation, exc.message), owner=self)
 
     def _on_first_page(self, generation: int, page: Page) -> None:
@@ -65,10 +88,16 @@ class MemoryTableModel(QAbstractTableModel):
             return  # a newer filter was set meanwhile
         self.beginResetModel()
         self._rows = list(page.items)
-        self._cursor, self._has_more, self.total = page.next_cursor, page.has_more, page.total
+        self._cells.clear()
+        self._cursor, self._has_more = page.next_cursor, page.has_more
         self._loading = False
         self.endResetModel()
-        self.loaded.emit(self.total)
+        self.loaded.emit()
+
+    def _on_counted(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self.total = total
+            self.counted.emit(total)
 
     def _on_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
@@ -101,10 +130,14 @@ class MemoryTableModel(QAbstractTableModel):
         for row, m in enumerate(self._rows):
             if m.id == memory.id:
                 self._rows[row] = memory
+                self._cells.pop(row, None)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 return
 
     # -- Qt model API --------------------------------------------------------
+
+    def has_more(self) -> bool:
+        return self._has_more
 
     def memory_at(self, row: int) -> Memory | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -118,22 +151,27 @@ class MemoryTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):  # noqa: N802
+        if int(role) == DISPLAY and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
-        m = self.memory_at(index.row())
-        if m is None:
-            return None
-        if role == Qt.DisplayRole:
-            return (preview(m.content), m.memory_type.value, ", ".join(m.tags), m.tier.value,
-                    f"{m.importance:.2f}", m.agent_id or "",
-                    dt.datetime.fromtimestamp(m.created_at).strftime("%Y-%m-%d %H:%M"))[index.column()]
-        if role == Qt.ToolTipRole and index.column() == 0:
-            return preview(m.content, 600)
-        if role == Qt.TextAlignmentRole and index.column() == 4:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+    def data(self, index: QModelIndex, role: int = DISPLAY):
+        # Views call this thousands of times per repaint; roles compare as ints
+        # (PySide's enum comparisons cost microseconds each) and rows render once.
+        role = int(role)
+        if role == DISPLAY:
+            row = index.row()
+            cells = self._cells.get(row)
+            if cells is None:
+                m = self.memory_at(row)
+                if m is None:
+                    return None
+                cells = self._cells[row] = display_cells(m)
+            return cells[index.column()]
+        if role == TOOLTIP and index.column() == 0:
+            m = self.memory_at(index.row())
+            return None if m is None else preview(m.content, 600)
+        if role == ALIGNMENT and index.column() == 4:
+            return RIGHT_ALIGNED
         return None
-

@@ -109,6 +109,10 @@ class TaskRunner(QObject):
         self._pool.start(_Task(fn, signals, on_progress is not None))
         return signals
 
+    def is_busy(self) -> bool:
+        """Whether a task is running or its result has not been delivered yet."""
+        return bool(self._running)
+
     def _finished(self, signals: _Signals) -> None:
         self._running.discard(signals)
         if not self._running:

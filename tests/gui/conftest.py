@@ -31,4 +31,5 @@ def desktop(qtbot, qapp, tmp_path, embedder):
     if app.services is not None:
         with qtbot.waitSignal(app.locked, timeout=30_000):
             app.lock(then=lambda: None)
-    app.runner.wait()
+    # Results still on their way may start more work (a server that started during the lock is stopped).
+    qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
