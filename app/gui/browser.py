@@ -9,7 +9,7 @@ from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-    QLineEdit, QMessageBox, QProgressDialog, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QLineEdit, QMessageBox, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 from app.domain.enums import MemoryType, TagMatch, Tier
@@ -17,8 +17,8 @@ from app.domain.errors import MemvaultError
 from app.domain.models import Memory, MemoryCreate, MemoryFilter
 from app.gui.detail import DetailPane
 from app.gui.memory_model import MemoryTableModel
-from app.gui.tasks import CancelToken, TaskRunner
-from app.gui.widgets import parse_tags, tags_edit, type_combo
+from app.gui.tasks import TaskRunner
+from app.gui.widgets import parse_tags, run_cancellable, tags_edit, type_combo
 from app.service.container import Services
 
 ALL = "(any)"
@@ -55,6 +55,7 @@ class BrowserView(QWidget):
         self._trash = False
         self.model = MemoryTableModel(services, runner, self)
         self.model.loaded.connect(self._on_model_loaded)
+        self.model.counted.connect(self._on_model_counted)
         self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", message))
         self._build_filters()
         self.table = QTableView()
@@ -69,6 +70,8 @@ class BrowserView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
+        # Size columns by the rows on screen, not by the first thousand of every page.
+        header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
@@ -203,10 +206,17 @@ class BrowserView(QWidget):
 
     # -- slots ---------------------------------------------------------------------
 
-    def _on_model_loaded(self, total: int) -> None:
-        where = "in the trash" if self._trash else (f"in {self._namespace}" if self._namespace else "in all namespaces")
-        self.count.setText(f"{total:,} memories {where}")
+    def _where(self) -> str:
+        return "in the trash" if self._trash else (f"in {self._namespace}" if self._namespace else "in all namespaces")
+
+    def _on_model_loaded(self) -> None:
+        if self.model.total is None:
+            shown = self.model.rowCount()
+            self.count.setText(f"{shown:,}{'+' if self.model.has_more() else ''} memories {self._where()} (counting…)")
         self.detail.show_memory(self.selected())
+
+    def _on_model_counted(self, total: int) -> None:
+        self.count.setText(f"{total:,} memories {self._where()}")
 
     def selected(self) -> Memory | None:
         rows = self.table.selectionModel().selectedRows()
@@ -257,24 +267,9 @@ class BrowserView(QWidget):
         answer = QMessageBox.question(self, "Empty trash", "Delete every memory in the trash for good?")
         if answer != QMessageBox.Yes:
             return
-        namespace, token = self._namespace, CancelToken()
-        dialog = QProgressDialog("Emptying the trash…", "Cancel", 0, 0, self)
-        dialog.setWindowTitle("Memvault")
-        dialog.setMinimumDuration(300)
-        dialog.setAccessibleName("Emptying the trash")
-        dialog.canceled.connect(token.cancel)
-        self.purge_progress = dialog
-
-        def on_progress(done: int, total: int) -> None:
-            dialog.setMaximum(total)
-            dialog.setValue(done)
-
-        def finished(result: object) -> None:
-            dialog.reset()
-            self._after_change(result)
-
-        self._runner.run(
-            lambda report: self._services.lifecycle.empty_trash(namespace, progress=report,
-                                                                cancelled=lambda: token.cancelled),
-            finished, self._error, on_progress, owner=self)
-
+        namespace = self._namespace
+        self.purge_progress = run_cancellable(
+            self, self._runner, "Emptying the trash…",
+            lambda report, cancelled: self._services.lifecycle.empty_trash(namespace, progress=report,
+                                                                           cancelled=cancelled),
+            self._after_change)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QProgressBar, QTabWidget, QWidget,
+    QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget,
 )
 
 from app.domain.models import Namespace
@@ -15,7 +15,9 @@ from app.gui.browser import BrowserView
 from app.gui.search_view import SearchView
 from app.gui.stats_view import StatsView
 from app.gui.tasks import TaskRunner
+from app.gui.widgets import run_cancellable
 from app.service.container import Services
+from app.service.reembed import ReembedReport
 
 ALL_NAMESPACES = "\x00all"
 TRASH = "\x00trash"
@@ -28,11 +30,13 @@ class MainWindow(QMainWindow):
         lock_requested(): the user chose Lock.
         quit_requested(): the user chose Quit.
         close_requested(): the window was closed (the app decides: hide to tray or quit).
+        reembed_finished(object): a re-embedding run ended (its :class:`ReembedReport`).
     """
 
     lock_requested = Signal()
     quit_requested = Signal()
     close_requested = Signal()
+    reembed_finished = Signal(object)
 
     def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge,
                  parent: QWidget | None = None) -> None:
@@ -75,6 +79,8 @@ class MainWindow(QMainWindow):
         self._refresh_soon = QTimer(self, singleShot=True, interval=500)
         self._refresh_soon.timeout.connect(self._on_refresh_soon_timeout)
         bridge.memories_changed.connect(self._on_bridge_memories_changed)
+        # The first page need not wait for the sidebar's counts: both run at once.
+        self._on_sidebar_current_item_changed(None, None)
         self.refresh_namespaces()
 
     def _build_menus(self) -> None:
@@ -90,6 +96,9 @@ class MainWindow(QMainWindow):
             action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
             action.triggered.connect(lambda _c=False, i=i: self.pages.setCurrentIndex(i))
             view.addAction(action)
+        reembed = QAction("Re-embed memories…", self)
+        reembed.triggered.connect(self._on_reembed_triggered)
+        vault.insertAction(vault.actions()[1], reembed)
         find = QAction("Find", self, shortcut=QKeySequence.Find)
         find.triggered.connect(self._on_find_triggered)
         view.addAction(find)
@@ -130,8 +139,9 @@ class MainWindow(QMainWindow):
             return None, True
         return (None if key == ALL_NAMESPACES else key), False
 
-    def _on_sidebar_current_item_changed(self, current: QListWidgetItem, _previous: QListWidgetItem | None) -> None:
-        self._scope_key = current.data(256) if current is not None else None
+    def _on_sidebar_current_item_changed(self, current: QListWidgetItem | None,
+                                         _previous: QListWidgetItem | None) -> None:
+        self._scope_key = current.data(256) if current is not None else "default"
         namespace, trash = self.scope()
         self.browser.show_scope(namespace, trash)
         self.search.set_namespace(namespace)
@@ -151,6 +161,46 @@ class MainWindow(QMainWindow):
     def _on_find_triggered(self) -> None:
         self.pages.setCurrentWidget(self.search)
         self.search.query.setFocus()
+
+    # -- re-embedding -------------------------------------------------------------
+
+    def check_stale_vectors(self) -> None:
+        """Offer to re-embed when memories carry vectors of another model (or failed to embed)."""
+        self._runner.run(self._services.reembed.stale_count, self._on_stale_counted, owner=self)
+
+    def _on_stale_counted(self, stale: int) -> None:
+        if stale == 0:
+            return
+        answer = QMessageBox.question(
+            self, "Re-embed memories",
+            f"{stale:,} memories have vectors from another model, or could not be embedded. Search by meaning "
+            f"ranks them poorly until they are embedded again with {self._services.reembed.model_id}.\n\n"
+            "Re-embed them now? You can cancel at any time and continue later from the Vault menu.")
+        if answer == QMessageBox.Yes:
+            self.reembed(everything=False)
+
+    def _on_reembed_triggered(self) -> None:
+        box = QMessageBox(QMessageBox.Question, "Re-embed memories",
+                          "Embed memories again with the bundled model?", parent=self)
+        stale = box.addButton("Stale and failed only", QMessageBox.AcceptRole)
+        every = box.addButton("Every memory", QMessageBox.AcceptRole)
+        box.addButton(QMessageBox.Cancel)
+        box.exec()
+        if box.clickedButton() in (stale, every):
+            self.reembed(everything=box.clickedButton() is every)
+
+    def reembed(self, *, everything: bool) -> None:
+        """Re-embed in the background behind a progress dialog that can cancel."""
+        reembed = self._services.reembed
+        self.reembed_progress = run_cancellable(
+            self, self._runner, "Re-embedding memories…",
+            lambda report, cancelled: reembed.reembed(everything=everything, progress=report, cancelled=cancelled),
+            self._on_reembed_finished)
+
+    def _on_reembed_finished(self, report: ReembedReport) -> None:
+        verb = "Stopped after re-embedding" if report.cancelled else "Re-embedded"
+        self.statusBar().showMessage(f"{verb} {report.done:,} of {report.total:,} memories", 10_000)
+        self.reembed_finished.emit(report)
 
     # -- live updates ----------------------------------------------------------
 

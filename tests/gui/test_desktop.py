@@ -2,7 +2,7 @@
 
 import httpx
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton, QWidget
 
 from app.domain.models import MemoryCreate
 from app.gui.unlock import CreateVaultDialog, UnlockDialog, strength
@@ -22,7 +22,11 @@ def test_browser_shows_the_first_page_after_unlock_without_help(qtbot, desktop):
     desktop.dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
     _wait_total(qtbot, desktop, 1)
-    assert desktop.window.browser.model.memory_at(0).content == "already here before the window"
+    model = desktop.window.browser.model
+    assert model.memory_at(0).content == "already here before the window"
+    assert model.data(model.index(0, 0)) == "already here before the window"
+    assert model.data(model.index(0, 1)) == "general" and model.data(model.index(0, 4)) == "0.50"
+    assert model.headerData(2, Qt.Horizontal) == "Tags"
     assert "1 memories in default" in desktop.window.browser.count.text()
 
 
@@ -239,3 +243,53 @@ def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desk
     _wait_total(qtbot, desktop, 2)
     assert metadata_filter("src=chat") == {"src": "chat"} and metadata_filter("ok=true") == {"ok": True}
     assert metadata_filter("nonsense") == {}
+
+
+def _mark_stale(services, memory_ids):
+    from sqlalchemy import text
+
+    with services.vault.db.write() as conn:
+        for memory_id in memory_ids:
+            conn.execute(text("UPDATE memories SET model_id = 'old-model-v0' WHERE uuid = :u"), {"u": memory_id})
+
+
+def test_stale_vectors_are_offered_for_re_embedding_after_unlock(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(3)])
+    desktop.services.worker.wait_idle(20)
+    _mark_stale(desktop.services, [i.memory_id for i in made.items])
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes))
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    desktop.dialog.passphrase.setText(PASSPHRASE)
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
+    with qtbot.waitSignal(desktop.window.reembed_finished, timeout=30_000) as finished:
+        pass
+    assert asked and asked[0].startswith("3 memories have vectors from another model")
+    assert (finished.args[0].done, finished.args[0].cancelled) == (3, False)
+    assert desktop.services.reembed.stale_count() == 0
+    assert "Re-embedded 3 of 3" in desktop.window.statusBar().currentMessage()
+
+
+def test_re_embedding_from_the_menu_can_be_cancelled(qtbot, desktop, monkeypatch):
+    from app.service import reembed
+
+    monkeypatch.setattr(reembed, "BATCH", 2)
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(40)])
+    desktop.services.worker.wait_idle(30)
+    _mark_stale(desktop.services, [i.memory_id for i in made.items])
+    window = desktop.window
+    window.reembed(everything=False)
+    dialog = window.reembed_progress
+    dialog.show()  # it would appear by itself after 300 ms
+    qtbot.mouseClick(dialog.findChild(QPushButton), Qt.LeftButton)
+    with qtbot.waitSignal(window.reembed_finished, timeout=30_000) as finished:
+        pass
+    report = finished.args[0]
+    assert report.cancelled and report.done < report.total == 40
+    assert desktop.services.reembed.stale_count() == 40 - report.done
+    assert "Stopped after re-embedding" in window.statusBar().currentMessage()
