@@ -2,7 +2,10 @@
 
 Run under Xvfb so the real windowing path draws (see packaging/README.md):
 
-    xvfb-run -s "-screen 0 1440x900x24" python packaging/screenshots.py
+    xvfb-run -s "-screen 0 1440x900x24" python packaging/screenshots.py [--dark]
+
+``--dark`` draws with a dark system palette (as a dark desktop theme would hand
+the app) and writes ``<view>-dark.png``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.config import load_settings  # noqa: E402
@@ -56,9 +60,27 @@ def fill(services) -> None:
     services.worker.drain()
 
 
+def dark_palette() -> QPalette:
+    """The palette a dark desktop theme gives applications (Fusion's dark colours)."""
+    p = QPalette()
+    for role, colour in ((QPalette.Window, "#2b2b2b"), (QPalette.WindowText, "#e6e6e6"), (QPalette.Base, "#1e1e1e"),
+                         (QPalette.AlternateBase, "#262626"), (QPalette.Text, "#e6e6e6"), (QPalette.Button, "#353535"),
+                         (QPalette.ButtonText, "#e6e6e6"), (QPalette.Highlight, "#2f65ca"),
+                         (QPalette.HighlightedText, "#ffffff"), (QPalette.ToolTipBase, "#353535"),
+                         (QPalette.ToolTipText, "#e6e6e6"), (QPalette.PlaceholderText, "#8a8a8a"),
+                         (QPalette.Link, "#6ea8fe"), (QPalette.Mid, "#404040"), (QPalette.Dark, "#1a1a1a")):
+        p.setColor(role, QColor(colour))
+    return p
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
+    dark = "--dark" in sys.argv
+    suffix = "-dark" if dark else ""
     qapp = QApplication(sys.argv[:1])
+    if dark:
+        qapp.setStyle("Fusion")
+        qapp.setPalette(dark_palette())
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(environ={}, home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1,
                                  api_port=0, idle_lock_minutes=0)
@@ -66,8 +88,8 @@ def main() -> int:
         steps: list = []
 
         def shoot(widget, name: str) -> None:
-            widget.grab().save(str(OUT / f"{name}.png"))
-            print("wrote", OUT / f"{name}.png")
+            widget.grab().save(str(OUT / f"{name}{suffix}.png"))
+            print("wrote", OUT / f"{name}{suffix}.png")
 
         def later(ms: int, fn) -> None:
             steps.append((ms, fn))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
     QVBoxLayout, QWidget,
@@ -52,9 +53,11 @@ class SearchView(QWidget):
 
     Signals:
         open_requested(str): the id of a hit the user wants to see in the browser.
+        results_shown(int): the hits of the latest search are on screen (their number).
     """
 
     open_requested = Signal(str)
+    results_shown = Signal(int)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +76,7 @@ class SearchView(QWidget):
         self.tags.setAccessibleName("Filter by tags")
         self.results = QListWidget()
         self.results.setAccessibleName("Search results")
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.results.itemDoubleClicked.connect(self._on_results_item_double_clicked)
         self.open_button = QPushButton("Open in browser")
         self.open_button.setAccessibleName("Open in browser")
@@ -129,11 +133,25 @@ class SearchView(QWidget):
             caption = f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
             item = QListWidgetItem()
             item.setData(256, m.id)
-            widget = HitWidget(hit.score, hit.snippet, caption)
-            item.setSizeHint(widget.sizeHint())
             self.results.addItem(item)
-            self.results.setItemWidget(item, widget)
+            self.results.setItemWidget(item, HitWidget(hit.score, hit.snippet, caption))
+        self._fit_rows()
         self.status.setText(f"{len(result.hits)} results · {result.mode.value} · {result.took_ms:.0f} ms")
+        self.results_shown.emit(len(result.hits))
+
+    def _fit_rows(self) -> None:
+        # A wrapped label's own size hint assumes a narrow column: size each row to the list's width.
+        # Leave room for the scroll bar even before it appears (rows are sized before layout).
+        results = self.results
+        width = results.width() - 2 * results.frameWidth() - results.verticalScrollBar().sizeHint().width() - 2
+        for row in range(self.results.count()):
+            item = self.results.item(row)
+            widget = self.results.itemWidget(item)
+            item.setSizeHint(QSize(width, widget.layout().totalHeightForWidth(width)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._fit_rows()
 
     def _on_search_failed(self, generation: int, exc: MemvaultError) -> None:
         if generation == self._generation:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QPieSeries, QValueAxis
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.models import Stats, UsageDay
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
+
+
+def _new_chart(title: str) -> QChart:
+    """A chart drawn in the light or dark theme that matches the application palette."""
+    chart = QChart()
+    dark = QGuiApplication.palette().color(QPalette.Window).lightness() < 128
+    # A theme resets colours and fonts, so it comes first.
+    chart.setTheme(QChart.ChartThemeDark if dark else QChart.ChartThemeLight)
+    chart.setBackgroundBrush(QGuiApplication.palette().window())
+    chart.setTitle(title)
+    return chart
 
 
 def _view(chart: QChart, name: str) -> QChartView:
@@ -22,8 +33,7 @@ def _view(chart: QChart, name: str) -> QChartView:
 
 
 def bar_chart(title: str, counts: dict[str, int]) -> QChart:
-    chart = QChart()
-    chart.setTitle(title)
+    chart = _new_chart(title)
     bars = QBarSet("memories")
     bars.append([float(v) for v in counts.values()])
     series = QBarSeries()
@@ -43,8 +53,7 @@ def bar_chart(title: str, counts: dict[str, int]) -> QChart:
 
 
 def pie_chart(title: str, counts: dict[str, int]) -> QChart:
-    chart = QChart()
-    chart.setTitle(title)
+    chart = _new_chart(title)
     series = QPieSeries()
     for name, value in counts.items():
         series.append(f"{name} ({value})", value)
@@ -61,8 +70,7 @@ def timeline_chart(title: str, per_day: dict[str, int]) -> QChart:
 
 
 def usage_chart(rows: list[UsageDay]) -> QChart:
-    chart = QChart()
-    chart.setTitle("API calls per key per day")
+    chart = _new_chart("API calls per key per day")
     days = sorted({r.day for r in rows})
     series = QBarSeries()
     for key in sorted({r.key_name for r in rows}):
