@@ -47,7 +47,7 @@ class ReembedService:
         """Memories whose vectors another model made, or whose embedding failed."""
         if namespace is not None:
             v.namespace(namespace)
-        return len(self._jobs.stale_memory_ids(namespace))
+        return self._jobs.count_stale(namespace)
 
     def reembed(self, namespace: str | None = None, *, everything: bool = False,
                 progress: Callable[[int, int], None] | None = None,

@@ -147,14 +147,25 @@ class EmbeddingJobStore:
         Trashed and archived memories count: they can come back, and their
         vectors must then be comparable with the rest.
         """
+        where, params = self._stale_where(namespace, everything)
+        with self._db.read() as conn:
+            return list(conn.execute(text(f"SELECT id FROM memories WHERE {where} ORDER BY id"), params).scalars())
+
+    def count_stale(self, namespace: str | None = None) -> int:
+        """How many memories :meth:`stale_memory_ids` would return."""
+        where, params = self._stale_where(namespace, everything=False)
+        with self._db.read() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM memories WHERE {where}"), params).scalar_one())
+
+    def _stale_where(self, namespace: str | None, everything: bool) -> tuple[str, dict]:
+        # Only columns of ix_memories_model, so this reads that index, not the table.
         where, params = ("1", {}) if everything else (
             "(model_id IS NULL OR model_id != :mid OR embedding_status = :failed)",
             {"mid": self._model_id, "failed": EmbeddingStatus.FAILED.value})
         if namespace is not None:
             where += " AND namespace = :ns"
             params["ns"] = namespace
-        with self._db.read() as conn:
-            return list(conn.execute(text(f"SELECT id FROM memories WHERE {where} ORDER BY id"), params).scalars())
+        return where, params
 
     def load(self, memory_ids: list[int]) -> list[Job]:
         """Jobs for embedding these memories again now (outside the queue); gone ones are skipped."""

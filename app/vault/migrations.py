@@ -171,6 +171,8 @@ def _v2(conn: Connection, dim: int) -> None:
     # ~65 MB per reader connection at 100k memories).
     conn.execute(text(
         "CREATE INDEX ix_memories_live ON memories(namespace, deleted_at, archived_at, memory_type, expires_at)"))
+    # Finding vectors another model made (checked after every unlock) reads this instead of the table.
+    conn.execute(text("CREATE INDEX ix_memories_model ON memories(model_id, embedding_status, namespace)"))
 
 
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2]

@@ -208,6 +208,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
     kept = svc.memories.create(MemoryCreate(content="written under schema v1")).memory
     with svc.vault.db.write() as conn:
         conn.execute(text("DROP INDEX ix_memories_live"))
+        conn.execute(text("DROP INDEX ix_memories_model"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -215,7 +216,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         with again.vault.db.read() as conn:
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
-        assert "ix_memories_live" in names
+        assert {"ix_memories_live", "ix_memories_model"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
     finally:
         again.close()
