@@ -136,6 +136,10 @@ class MemoryTableModel(QAbstractTableModel):
 
     # -- Qt model API --------------------------------------------------------
 
+    def is_loading(self) -> bool:
+        """Whether a page for the current filter is still being read."""
+        return self._loading
+
     def has_more(self) -> bool:
         return self._has_more
 

@@ -5,12 +5,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton, QWidget
 
 from app.domain.models import MemoryCreate
+from app.gui.memory_model import PAGE_SIZE
 from app.gui.unlock import CreateVaultDialog, UnlockDialog, strength
 from tests.conftest import PASSPHRASE
 
 
 def _wait_total(qtbot, desktop, n):
-    qtbot.waitUntil(lambda: desktop.window.browser.model.total == n, timeout=20_000)
+    """Until the browser shows the first page for its filter and has counted ``n`` matches.
+
+    The page and the count are separate tasks and either may arrive first.
+    """
+    model = desktop.window.browser.model
+    qtbot.waitUntil(lambda: model.total == n and not model.is_loading() and model.rowCount() == min(n, PAGE_SIZE),
+                    timeout=20_000)
 
 
 def _lock_and_unlock(qtbot, desktop):
