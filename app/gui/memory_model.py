@@ -80,8 +80,10 @@ class MemoryTableModel(QAbstractTableModel):
         self._runner.run(lambda: memories.list(f, limit=PAGE_SIZE, count_total=False),
                          lambda page: self._on_first_page(generation, page),
                          lambda exc: self._on_failed(generation, exc.message), owner=self)
+        # The page and the count fail for the same reasons (the filter, a closed vault): report it once,
+        # from the page, and never let a count failure touch the paging state.
         self._runner.run(lambda: memories.count(f), lambda total: self._on_counted(generation, total),
-                         lambda exc: self._on_failed(generation, exc.message), owner=self)
+                         lambda _exc: None, owner=self)
 
     def _on_first_page(self, generation: int, page: Page) -> None:
         if generation != self._generation:
