@@ -1,0 +1,92 @@
+"""What every command shares: the passphrase, settings, an unlocked vault for one command, filters."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.cli import format as fmt
+from app.config import Settings, load_settings
+from app.domain.enums import MemoryType, TagMatch, Tier
+from app.domain.errors import InvalidInput
+from app.domain.models import MemoryFilter
+
+PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
+
+
+def out(args: argparse.Namespace, obj: object, text: str) -> None:
+    print(fmt.to_json(obj) if args.json else text)
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
+    """From ``--passphrase-file``, then ``MEMVAULT_PASSPHRASE``, then a prompt."""
+    if getattr(args, "passphrase_file", None):
+        try:
+            return Path(args.passphrase_file).read_text("utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read the passphrase file: {exc.strerror}") from None
+    if os.environ.get(PASSPHRASE_ENV):
+        return os.environ[PASSPHRASE_ENV]
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal")
+    first = getpass.getpass("Vault passphrase: ")
+    if confirm and getpass.getpass("Repeat passphrase: ") != first:
+        raise InvalidInput("the two passphrases differ")
+    return first
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    return load_settings(home=getattr(args, "vault", None))
+
+
+@contextlib.contextmanager
+def opened(args: argparse.Namespace) -> Iterator:
+    """Unlock the vault for one command; the queue is drained by the caller."""
+    from app.service.container import load_embedder, open_vault
+
+    settings = settings_for(args)
+    passphrase = read_passphrase(args)
+    services = open_vault(settings, passphrase, load_embedder(settings), background=False)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def csv_list(value: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in value.split(",") if t.strip()) if value else ()
+
+
+def json_object(value: str | None, name: str) -> dict | None:
+    if value is None:
+        return None
+    try:
+        obj = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name} is not valid JSON: {exc.msg}") from None
+    if not isinstance(obj, dict):
+        raise InvalidInput(f"{name} must be a JSON object")
+    return obj
+
+
+def memory_filter(args: argparse.Namespace, *, search: bool = False) -> MemoryFilter:
+    return MemoryFilter(
+        namespace=None if args.all_namespaces else args.namespace,
+        agent_id=args.agent, user_id=args.user, session_id=args.session, project=args.project,
+        memory_types=tuple(MemoryType(t) for t in args.type or ()),
+        tags=csv_list(args.tags), tag_match=TagMatch(args.tag_match),
+        tier=Tier(args.tier) if args.tier else None, min_importance=args.min_importance,
+        created_after=args.created_after, created_before=args.created_before,
+        metadata=json_object(args.metadata, "--metadata") or {},
+        include_expired=getattr(args, "include_expired", False),
+        include_deleted=getattr(args, "include_deleted", False),
+        only_deleted=getattr(args, "trash", False),
+        include_archived=args.include_archived,
+        include_confidential=args.include_confidential if search else True,
+    )

@@ -1,0 +1,56 @@
+"""Commands that create, open or re-key a vault, and the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from app.cli.common import out, read_passphrase, settings_for
+from app.domain.errors import InvalidInput
+from app.cli.parser import Command
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui.launch import run_gui
+
+    return run_gui(settings_for(args))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.service.container import create_vault, load_embedder
+
+    settings = settings_for(args)
+    embedder = load_embedder(settings)
+    services = create_vault(settings, read_passphrase(args, confirm=True), embedder, background=False)
+    services.close()
+    out(args, {"vault": str(settings.home_path)}, f"Created a new vault in {settings.home_path}")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from app.service.container import load_embedder, open_vault
+
+    settings = settings_for(args)
+    old = read_passphrase(args)
+    if not sys.stdin.isatty():
+        raise InvalidInput("changing the passphrase needs a terminal for the new one")
+    new = getpass.getpass("New passphrase: ")
+    if getpass.getpass("Repeat new passphrase: ") != new:
+        raise InvalidInput("the two passphrases differ")
+    services = open_vault(settings, old, load_embedder(settings), background=False)
+    try:
+        services.vault.change_passphrase(old, new, settings)
+    finally:
+        services.close()
+    print("Passphrase changed")
+    return 0
+
+
+def register(command: Command) -> None:
+    """Add this module's subcommands to the parser."""
+    command("gui", "open the desktop app (the default)", cmd_gui)
+
+    command("init", "create a new vault", cmd_init)
+
+    command("passwd", "change the vault passphrase (re-wraps the key; the data is not rewritten)", cmd_passwd)
