@@ -25,8 +25,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.config import load_settings  # noqa: E402
 from app.domain.models import MemoryCreate  # noqa: E402
 from app.gui.app import DesktopApp  # noqa: E402
-from app.gui.launch import api_server_factory  # noqa: E402
-from app.service import workload  # noqa: E402
+from app.api.server import start_api_server  # noqa: E402
+from app.bench import workload  # noqa: E402
 
 OUT = ROOT / "resources" / "screenshots"
 PASSPHRASE = "screenshot sample passphrase"
@@ -84,7 +84,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(environ={}, home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1,
                                  api_port=0, idle_lock_minutes=0)
-        desktop = DesktopApp(qapp, settings, server_factory=api_server_factory, use_tray=False)
+        desktop = DesktopApp(qapp, settings, server_factory=start_api_server, use_tray=False)
         steps: list = []
 
         def shoot(widget, name: str) -> None:

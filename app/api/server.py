@@ -71,3 +71,10 @@ class ApiServer:
             self._thread.join(10)
             self._thread = None
         self._sock.close()
+
+
+def start_api_server(services, port: int) -> ApiServer:
+    """Start the agent API for ``services`` on a background thread (the desktop app's server factory)."""
+    server = ApiServer(services, port=port)
+    server.start()
+    return server

@@ -11,12 +11,12 @@ from app.cli.parser import Command
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from app.api.bench import run_http_benchmark
-    from app.service.benchmark import run_benchmark
+    from app.bench.http import run_http_benchmark
+    from app.bench.service import run_benchmark
 
     progress = None if args.json else print
     if args.gui:
-        from app.gui.measure import run_gui_benchmark
+        from app.bench.gui import run_gui_benchmark
 
         figures = run_gui_benchmark(args.n, progress or (lambda _m: None),
                                     keep=Path(args.keep) if args.keep else None)
@@ -40,7 +40,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from app.service.evaluation import run_beir
+    from app.bench.beir import run_beir
 
     report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
                       progress=None if args.json else print)

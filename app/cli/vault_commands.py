@@ -12,9 +12,10 @@ from app.cli.parser import Command
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from app.api.server import start_api_server
     from app.gui.launch import run_gui
 
-    return run_gui(settings_for(args))
+    return run_gui(settings_for(args), start_api_server)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

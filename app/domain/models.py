@@ -37,13 +37,6 @@ class Memory:
     embedding_status: EmbeddingStatus
     model_id: str | None
 
-    @property
-    def is_expired(self) -> bool:
-        """Whether the memory's TTL has run out (it may not be purged yet)."""
-        import time
-
-        return self.expires_at is not None and self.expires_at <= time.time()
-
 
 @dataclass(frozen=True)
 class MemoryCreate:

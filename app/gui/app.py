@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from app.config import Settings
 from app.domain.errors import MemvaultError, WrongPassphrase
@@ -320,6 +320,3 @@ class DesktopApp(QObject):
             self._idle.start()
         return False
 
-
-def show_fatal(message: str) -> None:
-    QMessageBox.critical(None, "Memvault", message)

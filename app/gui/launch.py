@@ -7,26 +7,21 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from app.config import Settings
-from app.gui.app import DesktopApp, app_icon
+from app.gui.app import DesktopApp, ServerFactory, app_icon
 
 
-def api_server_factory(services, port: int):
-    """Start the agent API for ``services`` on a background thread (runs off the GUI thread)."""
-    from app.api.server import ApiServer
+def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list[str] | None = None) -> int:
+    """Run the desktop app until the user quits; returns the exit status.
 
-    server = ApiServer(services, port=port)
-    server.start()
-    return server
-
-
-def run_gui(settings: Settings, argv: list[str] | None = None) -> int:
-    """Run the desktop app until the user quits; returns the exit status."""
+    ``server_factory`` starts the agent API for an unlocked vault; the composition
+    root (the CLI) passes it, so the GUI never imports the HTTP layer.
+    """
     qapp = QApplication.instance() or QApplication(argv or sys.argv[:1])
     qapp.setApplicationName("Memvault")
     qapp.setDesktopFileName("memvault")
     qapp.setWindowIcon(app_icon())
     # Closing the window keeps the app in the tray; quitting is explicit.
     qapp.setQuitOnLastWindowClosed(False)
-    desktop = DesktopApp(qapp, settings, server_factory=api_server_factory)
+    desktop = DesktopApp(qapp, settings, server_factory=server_factory)
     desktop.start()
     return qapp.exec()

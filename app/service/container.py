@@ -10,7 +10,8 @@ from app.embedding.model import Embedder
 from app.embedding.queue import EmbeddingWorker
 from app.service.clock import HybridClock
 from app.service.events import ChangeEvent, EventHub
-from app.service.keys import KeyService
+from app.service.ground_truth import GroundTruthService
+from app.service.api_keys import KeyService
 from app.service.lifecycle import LifecycleService, PurgeTimer
 from app.service.memories import MemoryService
 from app.service.reembed import ReembedService
@@ -46,6 +47,7 @@ class Services:
     search: SearchService
     reembed: ReembedService
     stats: StatsService
+    ground_truth: GroundTruthService
     keys: KeyService
     usage: UsageService
     rate_limiter: RateLimiter
@@ -85,6 +87,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         search=SearchService(db, embedder),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db),
+        ground_truth=GroundTruthService(db),
         keys=KeyService(db),
         usage=UsageService(db),
         rate_limiter=RateLimiter(),

@@ -13,7 +13,7 @@ import time
 
 from app.domain.errors import RateLimited
 from app.domain.models import ApiKey, UsageDay
-from app.vault import keys_repo
+from app.vault import api_keys as api_key_rows
 from app.vault.engine import Database
 
 COUNTERS = ("calls", "errors", "memories_created", "searches")
@@ -88,15 +88,15 @@ class UsageService:
         if not pending and not last_used:
             return
         with self._db.write() as conn:
-            keys_repo.add_usage(conn, [(k, d, c) for (k, d), c in pending.items()])
-            keys_repo.touch(conn, last_used)
+            api_key_rows.add_usage(conn, [(k, d, c) for (k, d), c in pending.items()])
+            api_key_rows.touch(conn, last_used)
 
     def usage(self, key_ids: list[int] | None = None, days: int = 30) -> list[UsageDay]:
         """Counters for the last ``days`` days, newest pending counts included."""
         self.flush()
         since = utc_day(time.time() - (days - 1) * 86400)
         with self._db.read() as conn:
-            rows = keys_repo.usage(conn, key_ids, since)
+            rows = api_key_rows.usage(conn, key_ids, since)
         return [UsageDay(r.key_id, r.name, r.namespace, r.day, r.calls, r.errors, r.memories_created, r.searches)
                 for r in rows]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import Connection, text
@@ -69,6 +68,3 @@ def collect(conn: Connection, db_path: Path, now: float, namespace: str | None) 
         created_per_day={str(r.d): int(r.n) for r in per_day},
     )
 
-
-def today() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")

@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.domain.errors import VaultCorrupt, VaultExists, VaultLocked, VaultMissing
-from app.vault import keys, migrations
+from app.vault import header as key_header
+from app.vault import migrations
 from app.vault.engine import Database
 
 DB_NAME = "vault.db"
@@ -57,14 +58,10 @@ class Vault:
             raise VaultLocked("the vault is locked")
         return self._data_key
 
-    @property
-    def is_locked(self) -> bool:
-        return self._db is None
-
     @classmethod
     def create(cls, home: Path, passphrase: str, settings: Settings, *, dim: int, model_id: str) -> "Vault":
         """Create a new vault in ``home``; refuses to overwrite an existing one."""
-        keys.check_passphrase(passphrase)
+        key_header.check_passphrase(passphrase)
         if vault_exists(home):
             raise VaultExists(f"a vault already exists in {home}")
         created_dir = not home.exists()
@@ -81,8 +78,8 @@ class Vault:
                 migrations.migrate(conn, dim)
                 for k, v in (("device_id", device_id), ("model_id", model_id), ("embedding_dim", str(dim))):
                     conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v)"), {"k": k, "v": v})
-            params = keys.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
-            keys.write_header(header_path(home), keys.wrap(data_key, passphrase, params))
+            params = key_header.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
+            key_header.write_header(header_path(home), key_header.wrap(data_key, passphrase, params))
         except BaseException:
             for p in (db_path(home), Path(f"{db_path(home)}-wal"), Path(f"{db_path(home)}-shm"), header_path(home)):
                 p.unlink(missing_ok=True)
@@ -106,7 +103,7 @@ class Vault:
         """Open an existing vault with its passphrase."""
         cls._check_files(home)
         hp = header_path(home)
-        data_key = keys.unwrap(keys.read_header(hp), passphrase, hp)
+        data_key = key_header.unwrap(key_header.read_header(hp), passphrase, hp)
         return cls.unlock_with_key(home, data_key, settings, dim=dim)
 
     @classmethod
@@ -131,11 +128,11 @@ class Vault:
 
     def change_passphrase(self, old: str, new: str, settings: Settings) -> None:
         """Re-wrap the data key under ``new``; the database is not rewritten."""
-        keys.check_passphrase(new)
+        key_header.check_passphrase(new)
         hp = header_path(self.home)
-        data_key = keys.unwrap(keys.read_header(hp), old, hp)
-        params = keys.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
-        keys.write_header(hp, keys.wrap(data_key, new, params))
+        data_key = key_header.unwrap(key_header.read_header(hp), old, hp)
+        params = key_header.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
+        key_header.write_header(hp, key_header.wrap(data_key, new, params))
 
     def lock(self) -> None:
         """Close every connection; the key leaves memory with them."""

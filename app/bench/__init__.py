@@ -1,0 +1,1 @@
+"""Measurement surfaces: ``memvault bench`` (speed of the service, HTTP API and desktop app) and ``memvault eval`` (retrieval quality)."""

@@ -1,0 +1,179 @@
+"""``memvault bench``: embedding, ingest and search speed on a temporary vault."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from app.config import Settings
+from app.domain.enums import MemoryType, SearchMode
+from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from app.bench import workload
+from app.service.container import Services, create_vault, load_embedder
+
+NAMESPACE = "bench"
+PASSPHRASE = "memvault-bench-temporary"
+QUERIES = 50
+_TAGS = ["work", "personal", "urgent", "later", "team"]
+
+
+def machine() -> str:
+    model = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = psutil.virtual_memory().total / 2**30
+    return f"{model}, {os.cpu_count()} cores, {ram:.0f} GiB RAM, {platform.system()} {platform.machine()}"
+
+
+@dataclass
+class BenchReport:
+    """Everything ``memvault bench`` measured."""
+
+    machine: str
+    n: int
+    embedding: dict[str, float] = field(default_factory=dict)
+    ingest: dict[str, float] = field(default_factory=dict)
+    search: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    recall_at_10: dict[str, float] = field(default_factory=dict)
+    rss_mb: float = 0.0
+
+    def as_text(self) -> str:
+        e, i = self.embedding, self.ingest
+        lines = [
+            f"machine: {self.machine}",
+            f"embedding ({int(e['texts'])} mixed-length texts): raw ONNX session {e['raw_session_tps']:.0f} texts/s; "
+            f"length-sorted, token-budget batches {e['sorted_tps']:.0f} texts/s; arrival order with the budget "
+            f"{e['unsorted_budget_tps']:.0f} texts/s; naive 32-text batches in arrival order "
+            f"{e['unsorted_tps']:.0f} texts/s (sorted/naive {e['speedup']:.2f}x)",
+            f"ingest through the service: {i['memories']:.0f} memories in {i['seconds']:.1f} s = "
+            f"{i['per_second']:.0f} memories/s until searchable",
+        ]
+        for size, modes in self.search.items():
+            lines.append(f"search at {size} memories ({QUERIES} queries each, median of end-to-end times):")
+            for mode, t in modes.items():
+                lines.append(f"  {mode:18} p50 {t['p50_ms']:7.1f} ms   p95 {t['p95_ms']:7.1f} ms")
+            lines.append(f"  semantic recall@10 vs exact brute force: {self.recall_at_10[size]:.4f}")
+        lines.append(f"resident memory (RSS) with {self.n} memories searched: {self.rss_mb:.0f} MB")
+        return "\n".join(lines)
+
+
+def _embedding_rates(services: Services, rng: random.Random, count: int) -> dict[str, float]:
+    embedder = services.embedder
+    texts = workload.mixed_lengths(rng, count)
+    embedder.embed_texts(texts[:32])  # warm-up: first runs allocate
+    seqs = embedder.tokenize(texts)
+
+    def timed(work) -> float:
+        started = time.perf_counter()
+        work()
+        return len(texts) / (time.perf_counter() - started)
+
+    # The raw session rate: batched and padded beforehand, so only session.run is timed.
+    feeds = [embedder.feeds([seqs[i] for i in idx]) for idx in embedder.batches(seqs)]
+    raw = timed(lambda: [embedder.run_session(f) for f in feeds])
+    bucketed = timed(lambda: embedder.embed_texts(texts, sort=True))
+    budget_only = timed(lambda: embedder.embed_texts(texts, sort=False))
+    # The usual approach: 32 texts per batch in arrival order, padded to the longest.
+    naive = timed(lambda: [embedder.embed_batch(embedder.tokenize(texts[b : b + 32]))
+                           for b in range(0, len(texts), 32)])
+    return {"texts": float(len(texts)), "raw_session_tps": raw, "sorted_tps": bucketed,
+            "unsorted_budget_tps": budget_only, "unsorted_tps": naive, "speedup": bucketed / naive}
+
+
+def _ingest(services: Services, rng: random.Random, count: int) -> None:
+    for b in range(0, count, 100):
+        items = []
+        for _ in range(min(100, count - b)):
+            kind, text = workload.memory_text(rng)
+            items.append(MemoryCreate(content=text, namespace=NAMESPACE, memory_type=kind,
+                                      tags=rng.sample(_TAGS, rng.randint(0, 2)),
+                                      importance=round(rng.random(), 2)))
+        services.memories.create_batch(items)
+    services.worker.drain()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _search_times(services: Services, rng: random.Random) -> dict[str, dict[str, float]]:
+    plain = MemoryFilter(namespace=NAMESPACE)
+    filtered = MemoryFilter(namespace=NAMESPACE, memory_types=(MemoryType.FACT, MemoryType.TASK), tags=("work",))
+    cases = {"semantic": (SearchMode.SEMANTIC, plain), "keyword": (SearchMode.KEYWORD, plain),
+             "hybrid": (SearchMode.HYBRID, plain), "filtered semantic": (SearchMode.SEMANTIC, filtered)}
+    out = {}
+    for label, (mode, f) in cases.items():
+        for _ in range(3):
+            services.search.search(SearchQuery(workload.query_text(rng), mode=mode, filter=f))
+        times = []
+        for _ in range(QUERIES):
+            query = SearchQuery(workload.query_text(rng), mode=mode, limit=10, filter=f)
+            started = time.perf_counter()
+            services.search.search(query)
+            times.append((time.perf_counter() - started) * 1000)
+        out[label] = {"p50_ms": statistics.median(times), "p95_ms": _percentile(times, 0.95)}
+    return out
+
+
+def _recall(services: Services, rng: random.Random) -> float:
+    ids, matrix = services.ground_truth.vectors(NAMESPACE)
+    total = 0.0
+    for _ in range(QUERIES):
+        text = workload.query_text(rng)
+        sims = matrix @ services.embedder.embed_query(text)
+        best: dict[int, float] = {}
+        for mid, s in zip(ids.tolist(), sims.tolist()):
+            best[mid] = max(best.get(mid, -2.0), s)
+        exact = {mid for mid, _ in sorted(best.items(), key=lambda kv: -kv[1])[:10]}
+        got = services.search.search(SearchQuery(text, mode=SearchMode.SEMANTIC, limit=10,
+                                                 filter=MemoryFilter(namespace=NAMESPACE)))
+        total += len(exact & {h.memory.rowid for h in got.hits}) / max(1, min(10, len(exact)))
+    return total / QUERIES
+
+
+def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 512,
+                  progress: Callable[[str], None] | None = None) -> BenchReport:
+    """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``."""
+    say = progress or (lambda _msg: None)
+    rng = random.Random(7)
+    checkpoints = sorted({min(10_000, n), n})
+    with tempfile.TemporaryDirectory(prefix="memvault-bench-") as tmp:
+        cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
+        services = create_vault(cfg, PASSPHRASE, load_embedder(cfg), background=False)
+        try:
+            report = BenchReport(machine(), n)
+            stored = 0
+            for size in checkpoints:
+                say(f"ingesting up to {size} memories…")
+                started = time.perf_counter()
+                _ingest(services, rng, size - stored)
+                if stored == 0:
+                    seconds = time.perf_counter() - started
+                    report.ingest = {"memories": float(size), "seconds": seconds, "per_second": size / seconds}
+                stored = size
+                say(f"searching at {size} memories…")
+                report.search[str(size)] = _search_times(services, rng)
+                # Before the recall check, which loads every vector into numpy for ground truth.
+                report.rss_mb = psutil.Process().memory_info().rss / 2**20
+                report.recall_at_10[str(size)] = _recall(services, rng)
+            # Last: the naive batches grow ONNX Runtime's arena, which would inflate the RSS figure.
+            say("measuring embedding throughput…")
+            report.embedding = _embedding_rates(services, rng, embed_sample)
+        finally:
+            services.close()
+    return report

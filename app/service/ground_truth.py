@@ -1,0 +1,30 @@
+"""Stored vectors read back whole: the exact answers that benchmarks and evaluations compare search with."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.vault import memories as repo
+from app.vault import vectors
+from app.vault.engine import Database
+
+
+class GroundTruthService:
+    """Exact, brute-force views of the vector index (never used to answer a search)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def vectors(self, namespace: str, *, first_chunk_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Every live vector of ``namespace`` as (memory rowids, matrix).
+
+        With ``first_chunk_only`` each memory contributes the vector of its first
+        256 tokens, which is what a truncating embedder would have produced.
+        """
+        with self._db.read() as conn:
+            return vectors.all_vectors(conn, namespace, first_chunk_only=first_chunk_only)
+
+    def client_ids(self, rowids: list[int]) -> dict[int, str]:
+        """Each memory's ``client_id`` ('' when it has none), by rowid."""
+        with self._db.read() as conn:
+            return {m.rowid: m.client_id or "" for m in repo.get_many(conn, rowids).values()}

@@ -1,0 +1,109 @@
+"""MCP over Streamable HTTP and stdio, driven by the official SDK's client."""
+
+import os
+import sys
+
+import anyio
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from app.service.container import create_vault
+from tests.helpers import PASSPHRASE, ROOT, fast_settings
+
+TOOLS = {"remember", "recall", "list_memories", "get_memory", "update_memory", "forget"}
+
+
+def _http(api, key):
+    return Client(streamable_http_client(f"{api.url}/mcp",
+                                         http_client=httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"})))
+
+
+def _data(result):
+    assert not result.is_error, result.content
+    if result.structured_content is not None:
+        return result.structured_content.get("result", result.structured_content)
+    import json
+    return json.loads(result.content[0].text)
+
+
+async def _exercise(client, drain):
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == TOOLS
+    assert tools["recall"].annotations.read_only_hint is True
+    assert tools["forget"].annotations.destructive_hint is True
+    assert tools["remember"].annotations.read_only_hint is False
+    assert all(t.description for t in tools.values())
+    stored = _data(await client.call_tool("remember", {"content": "The user's dog is called Biscuit",
+                                                       "tags": ["pets"], "memory_type": "fact"}))
+    memory_id = stored["id"]
+    await drain()
+    hits = _data(await client.call_tool("recall", {"query": "what is the name of the user's pet"}))
+    assert hits[0]["id"] == memory_id and hits[0]["score"] > 0
+    got = _data(await client.call_tool("get_memory", {"id": memory_id}))
+    assert got["content"] == "The user's dog is called Biscuit" and got["tags"] == ["pets"]
+    listed = _data(await client.call_tool("list_memories", {"limit": 5}))
+    assert listed["total"] >= 1
+    updated = _data(await client.call_tool("update_memory", {"id": memory_id,
+                                                             "content": "The user's dog is called Biscuit Jr."}))
+    assert updated["version"] == 2
+    assert _data(await client.call_tool("forget", {"id": memory_id}))["forgotten"] is True
+    missing = await client.call_tool("get_memory", {"id": memory_id + "x"})
+    assert missing.is_error and "not_found" in missing.content[0].text
+    return memory_id
+
+
+def test_streamable_http_with_the_sdk_client(api):
+    _, secret = api.services.keys.create("mcp-http", "read,write")
+
+    async def drain():
+        await anyio.to_thread.run_sync(api.drain)
+
+    async def main():
+        async with _http(api, secret) as client:
+            memory_id = await _exercise(client, drain)
+        return memory_id
+
+    memory_id = anyio.run(main)
+    # The MCP call acted in the key's namespace, like REST would.
+    assert api.services.memories.get(memory_id, "mcp-http").deleted_at is not None
+
+
+def test_http_mcp_needs_a_valid_key_and_scope(api):
+    r = httpx2.post(f"{api.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                    headers={"accept": "application/json, text/event-stream"})
+    assert r.status_code == 401
+    _, read_only = api.services.keys.create("mcp-ro", "read")
+
+    async def main():
+        async with _http(api, read_only) as client:
+            denied = await client.call_tool("remember", {"content": "read-only keys cannot write"})
+            assert denied.is_error and "scope" in denied.content[0].text
+            assert _data(await client.call_tool("recall", {"query": "anything"})) == []
+
+    anyio.run(main)
+
+
+def test_stdio_with_the_sdk_client(tmp_path, embedder):
+    settings = fast_settings(tmp_path / "vault")
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    env = {**os.environ, "MEMVAULT_HOME": str(settings.home_path), "MEMVAULT_PASSPHRASE": PASSPHRASE}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "app", "mcp", "--namespace", "stdio-ns"],
+                                   env=env, cwd=str(ROOT))
+
+    async def drain():
+        await anyio.sleep(0)  # the server's own worker embeds; recall retries below
+
+    async def main():
+        async with Client(params) as client:
+            stored = _data(await client.call_tool("remember", {"content": "Stdio memories live in stdio-ns"}))
+            for _ in range(100):
+                hits = _data(await client.call_tool("recall", {"query": "where do stdio memories live",
+                                                               "mode": "semantic"}))
+                if hits:
+                    break
+                await anyio.sleep(0.1)
+            assert hits[0]["id"] == stored["id"]
+            assert set(t.name for t in (await client.list_tools()).tools) == TOOLS
+
+    anyio.run(main)

@@ -1,0 +1,12 @@
+"""The HTTP benchmark's machinery on a small run (speed is not asserted)."""
+
+from app.bench.http import run_http_benchmark
+from tests.helpers import fast_settings
+
+
+def test_http_benchmark_measures_ingest_and_concurrent_search(tmp_path):
+    report = run_http_benchmark(fast_settings(tmp_path / "unused"), memories=200, clients=4, searches_per_client=5)
+    assert report.service_ingest_per_second > 0 and report.http_ingest_per_second > 0
+    assert report.search["requests"] == 20
+    assert report.search["p99_ms"] >= report.search["p50_ms"] > 0
+    assert "p99" in report.as_text() and "of the service rate" in report.as_text()

@@ -1,0 +1,139 @@
+"""The ``memvault`` command: exit codes, messages and JSON output."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import main
+from tests.helpers import PASSPHRASE, ROOT
+
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("MEMVAULT_KDF_MEMORY_KIB", "1024")
+    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_full_session(env, capsys):
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "--json", "add", "The user prefers dark mode in all applications",
+                       "--type", "preference", "--tags", "ui,prefs", "--metadata", '{"source": "cli"}')
+    assert code == 0
+    added = json.loads(out)
+    memory_id = added["memory"]["id"]
+    assert added["created"] and added["memory"]["embedding_status"] == "ready"
+    run(capsys, "add", "Lunch with Ravi on Friday at noon", "--type", "event")
+    code, out, _ = run(capsys, "--json", "search", "which colour theme does the user like", "--mode", "semantic")
+    assert code == 0 and json.loads(out)["hits"][0]["memory"]["id"] == memory_id
+    code, out, _ = run(capsys, "list", "--type", "event")
+    assert code == 0 and "Lunch with Ravi" in out and "dark mode" not in out
+    code, out, _ = run(capsys, "get", memory_id, "--history")
+    assert code == 0 and "v1 create" in out and "source" in out
+    assert run(capsys, "delete", memory_id)[0] == 0
+    code, out, _ = run(capsys, "--json", "list", "--trash")
+    assert [m["id"] for m in json.loads(out)["items"]] == [memory_id]
+    assert run(capsys, "restore", memory_id)[0] == 0
+    code, out, _ = run(capsys, "--json", "stats")
+    assert code == 0 and json.loads(out)["total"] == 2
+    code, out, _ = run(capsys, "purge", "--trash")
+    assert code == 0 and "Purged 0 expired" in out
+    assert run(capsys, "delete", memory_id, "--hard")[0] == 0
+    assert run(capsys, "get", memory_id)[0] == 1
+
+
+def test_reembed_reports_what_it_did(env, capsys):
+    run(capsys, "init")
+    run(capsys, "add", "The user prefers dark mode in all applications")
+    code, out, _ = run(capsys, "reembed")
+    assert code == 0 and "nothing to do" in out
+    code, out, _ = run(capsys, "--json", "reembed", "--all")
+    assert code == 0 and json.loads(out) == {"done": 1, "total": 1, "cancelled": False}
+    code, _, err = run(capsys, "reembed", "--namespace", "bad name!")
+    assert code == 2 and err.startswith("memvault: ") and "\n" == err[-1] and err.count("\n") == 1
+
+
+def test_stdin_content(env, capsys, monkeypatch):
+    import io
+
+    run(capsys, "init")
+    monkeypatch.setattr("sys.stdin", io.StringIO("piped memory text\n"))
+    code, out, _ = run(capsys, "--json", "add", "-", "--no-wait")
+    assert code == 0 and json.loads(out)["memory"]["content"] == "piped memory text\n"
+
+
+@pytest.mark.parametrize("argv,code,message", [
+    (["add", ""], 2, "content must not be empty"),
+    (["add", "x", "--metadata", "{bad json"], 2, "not valid JSON"),
+    (["add", "x", "--metadata", "[1]"], 2, "JSON object"),
+    (["add", "x", "--importance", "3"], 2, "importance"),
+    (["list", "--cursor", "garbage"], 2, "cursor"),
+    (["get", "no-such-id"], 1, "no memory with id"),
+    (["restore", "no-such-id"], 1, "no memory with id"),
+    (["eval", "--beir", "/nonexistent"], 2, "not a BEIR folder"),
+])
+def test_errors_are_one_line_with_the_right_exit_code(env, capsys, argv, code, message):
+    run(capsys, "init")
+    got, out, err = run(capsys, *argv)
+    assert got == code
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_wrong_passphrase_and_missing_vault(env, capsys, monkeypatch):
+    code, _, err = run(capsys, "list")
+    assert code == 1 and "memvault init" in err
+    run(capsys, "init")
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", "definitely wrong")
+    code, _, err = run(capsys, "list")
+    assert code == 1 and "wrong passphrase" in err
+
+
+def test_passphrase_file_and_no_passphrase(env, capsys, monkeypatch, tmp_path):
+    run(capsys, "init")
+    monkeypatch.delenv("MEMVAULT_PASSPHRASE")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = run(capsys, "list")
+    assert code == 2 and "MEMVAULT_PASSPHRASE" in err
+    secret = tmp_path / "pass.txt"
+    secret.write_text(PASSPHRASE + "\n")
+    assert run(capsys, "list", "--passphrase-file", str(secret))[0] == 0
+    code, _, err = run(capsys, "list", "--passphrase-file", str(tmp_path / "missing"))
+    assert code == 2 and "passphrase file" in err
+
+
+def test_init_twice_is_refused(env, capsys):
+    assert run(capsys, "init")[0] == 0
+    code, _, err = run(capsys, "init")
+    assert code == 1 and "already exists" in err
+
+
+def test_vault_option_before_or_after_the_command(env, capsys, tmp_path):
+    other = tmp_path / "elsewhere"
+    assert run(capsys, "--vault", str(other), "init")[0] == 0
+    assert run(capsys, "list", "--vault", str(other))[0] == 0
+    assert run(capsys, "--vault", str(tmp_path / "nowhere"), "list")[0] == 1
+
+
+def test_bad_choice_is_exit_2_from_argparse(env, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["search", "x", "--mode", "psychic"])
+    assert exc.value.code == 2
+
+
+def test_module_entry_point_runs(env):
+    proc = subprocess.run([sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("memvault ")
+    proc = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0 and "serve" in proc.stdout and "bench" in proc.stdout

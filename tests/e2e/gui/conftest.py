@@ -1,0 +1,35 @@
+"""Real Qt widgets (offscreen) over a real vault and the real model."""
+
+from __future__ import annotations
+
+import os
+
+# Before any QApplication exists: no display, and no OS keychain probing over D-Bus.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+import pytest  # noqa: E402
+
+from app.gui.app import DesktopApp  # noqa: E402
+from app.api.server import start_api_server  # noqa: E402
+from tests.helpers import PASSPHRASE, fast_settings  # noqa: E402
+
+
+@pytest.fixture
+def desktop(qtbot, qapp, tmp_path, embedder):
+    """A DesktopApp on a new vault, unlocked through the create dialog."""
+    settings = fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0)
+    app = DesktopApp(qapp, settings, server_factory=start_api_server, use_tray=False)
+    app._embedder = embedder
+    app.start()
+    qtbot.waitUntil(lambda: app.dialog is not None, timeout=10_000)
+    app.dialog.passphrase.setText(PASSPHRASE)
+    app.dialog.confirm.setText(PASSPHRASE)
+    app.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: app.window is not None and app.server is not None, timeout=30_000)
+    yield app
+    if app.services is not None:
+        with qtbot.waitSignal(app.locked, timeout=30_000):
+            app.lock(then=lambda: None)
+    # Results still on their way may start more work (a server that started during the lock is stopped).
+    qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)

@@ -1,0 +1,300 @@
+"""The desktop app driven through its real widgets."""
+
+import httpx
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton, QWidget
+
+from app.domain.models import MemoryCreate
+from app.gui.memory_model import PAGE_SIZE
+from app.gui.unlock import CreateVaultDialog, UnlockDialog, strength
+from tests.helpers import PASSPHRASE
+
+
+def _wait_total(qtbot, desktop, n):
+    """Until the browser shows the first page for its filter and has counted ``n`` matches.
+
+    The page and the count are separate tasks and either may arrive first.
+    """
+    model = desktop.window.browser.model
+    qtbot.waitUntil(lambda: model.total == n and not model.is_loading() and model.rowCount() == min(n, PAGE_SIZE),
+                    timeout=20_000)
+
+
+def _lock_and_unlock(qtbot, desktop):
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    desktop.dialog.passphrase.setText(PASSPHRASE)
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
+
+
+def test_browser_shows_the_first_page_after_unlock_without_help(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="already here before the window"))
+    _lock_and_unlock(qtbot, desktop)
+    _wait_total(qtbot, desktop, 1)
+    model = desktop.window.browser.model
+    assert model.memory_at(0).content == "already here before the window"
+    assert model.data(model.index(0, 0)) == "already here before the window"
+    assert model.data(model.index(0, 1)) == "general" and model.data(model.index(0, 4)) == "0.50"
+    assert model.headerData(2, Qt.Horizontal) == "Tags"
+    assert "1 memories in default" in desktop.window.browser.count.text()
+
+
+def test_create_lock_wrong_then_right_passphrase(qtbot, desktop):
+    assert desktop.window.isVisible()
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    assert desktop.window is None and desktop.services is None
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    desktop.dialog.passphrase.setText("not the passphrase")
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "Wrong passphrase" in desktop.dialog.message.text(), timeout=20_000)
+    assert desktop.dialog.passphrase.text() == "" and desktop.window is None
+    desktop.dialog.passphrase.setText(PASSPHRASE)
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
+
+
+def test_create_dialog_checks_strength_and_confirmation(qtbot, tmp_path):
+    dialog = CreateVaultDialog(str(tmp_path), keychain_available=False)
+    qtbot.addWidget(dialog)
+    assert not dialog.auto_unlock.isEnabled()
+    dialog.passphrase.setText("short")
+    assert "Too short" in dialog.hint.text()
+    dialog.buttons.accepted.emit()
+    assert "at least" in dialog.message.text()
+    dialog.passphrase.setText("a long enough passphrase")
+    dialog.confirm.setText("something else entirely")
+    dialog.buttons.accepted.emit()
+    assert "differ" in dialog.message.text()
+    assert strength("correct horse battery staple")[0] >= 3
+
+
+def test_add_edit_and_history(qtbot, desktop, monkeypatch):
+    browser = desktop.window.browser
+    monkeypatch.setattr(QInputDialog, "getMultiLineText",
+                        staticmethod(lambda *a, **k: ("The user prefers dark mode", True)))
+    browser.new_memory()
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    detail = browser.detail
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == "The user prefers dark mode")
+    detail.content.setPlainText("The user prefers dark mode everywhere")
+    detail.tags.setText("ui, prefs")
+    detail.metadata.setPlainText('{"source": "gui"}')
+    qtbot.mouseClick(detail.save, Qt.LeftButton)
+    qtbot.waitUntil(lambda: detail.history.count() == 2, timeout=20_000)
+    memory = browser.model.memory_at(0)
+    assert memory.version == 2 and memory.tags == ("ui", "prefs") and memory.metadata == {"source": "gui"}
+    detail.history.setCurrentRow(1)  # the original version
+    qtbot.mouseClick(detail.restore, Qt.LeftButton)
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == "The user prefers dark mode", timeout=20_000)
+
+
+def test_invalid_metadata_shows_a_dialog_and_saves_nothing(qtbot, desktop, monkeypatch):
+    shown = []
+    monkeypatch.setattr("app.gui.detail.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    desktop.services.memories.create(MemoryCreate(content="stable"))
+    desktop.window.browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    desktop.window.browser.table.selectRow(0)
+    detail = desktop.window.browser.detail
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == "stable")
+    detail.metadata.setPlainText("{not json")
+    qtbot.mouseClick(detail.save, Qt.LeftButton)
+    assert shown and "not valid JSON" in shown[0]
+    assert desktop.services.memories.list(desktop.window.browser.current_filter()).items[0].version == 1
+
+
+def test_search_finds_by_meaning_and_opens_in_browser(qtbot, desktop):
+    for text in ("The cat's name is Miso", "Quarterly revenue grew by eight percent", "Deploys happen on Tuesdays"):
+        desktop.services.memories.create(MemoryCreate(content=text))
+    desktop.services.worker.wait_idle(20)
+    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    window = desktop.window
+    window.pages.setCurrentWidget(window.search)
+    window.search.mode.setCurrentText("semantic")
+    qtbot.keyClicks(window.search.query, "which pet does the user have")
+    qtbot.waitUntil(lambda: window.search.results.count() > 0, timeout=20_000)
+    top = window.search.results.item(0)
+    assert desktop.services.memories.get(top.data(256)).content == "The cat's name is Miso"
+    window.search.results.setCurrentRow(0)
+    qtbot.mouseClick(window.search.open_button, Qt.LeftButton)
+    assert window.pages.currentWidget() is window.browser
+    qtbot.waitUntil(lambda: window.browser.detail.content.toPlainText() == "The cat's name is Miso", timeout=10_000)
+
+
+def test_delete_to_trash_and_restore(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="Temporary thought"))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    browser.table.setFocus()
+    qtbot.keyClick(browser.table, Qt.Key_Delete)
+    _wait_total(qtbot, desktop, 0)
+    sidebar = desktop.window.sidebar
+    trash = next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text() == "Trash")
+    sidebar.setCurrentItem(trash)
+    _wait_total(qtbot, desktop, 1)
+    assert browser.restore_button.isVisible() and not browser.delete_button.isVisible()
+    browser.table.selectRow(0)
+    qtbot.mouseClick(browser.restore_button, Qt.LeftButton)
+    _wait_total(qtbot, desktop, 0)
+    assert desktop.services.memories.list(browser.current_filter().__class__()).total == 1
+
+
+def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
+    capture = desktop.quick_capture
+    capture.open_for(desktop.services, ["default", "work"])
+    capture.namespace.setCurrentText("work")
+    capture.memory_type.setCurrentText("task")
+    capture.tags.setText("todo")
+    qtbot.keyClicks(capture.text, "Call the dentist on Monday")
+    with qtbot.waitSignal(capture.memory_captured, timeout=10_000) as blocker:
+        qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+    memory = desktop.services.memories.get(blocker.args[0])
+    assert (memory.namespace, memory.memory_type.value, memory.tags) == ("work", "task", ("todo",))
+    assert not capture.isVisible()
+
+
+def test_memory_posted_over_http_appears_in_the_open_browser(qtbot, desktop):
+    _, secret = desktop.services.keys.create("default", "read,write")
+    browser = desktop.window.browser
+    r = httpx.post(f"{desktop.server.url}/v1/memories", json={"content": "Stored by an agent over HTTP"},
+                   headers={"Authorization": f"Bearer {secret}"})
+    assert r.status_code == 201
+    _wait_total(qtbot, desktop, 1)
+    assert browser.model.memory_at(0).content == "Stored by an agent over HTTP"
+    assert desktop.window.agents.activity.count() >= 1
+
+
+def test_stats_render_with_data(qtbot, desktop):
+    desktop.services.memories.create_batch([MemoryCreate(content=f"fact {i}", memory_type="fact") for i in range(3)]
+                                           + [MemoryCreate(content="an event", memory_type="event", namespace="w")])
+    window = desktop.window
+    window.pages.setCurrentWidget(window.stats)
+    window.sidebar.setCurrentRow(0)  # all namespaces
+    qtbot.waitUntil(lambda: "<b>4</b> memories" in window.stats.summary.text(), timeout=20_000)
+    desktop.runner.wait()
+    assert "<b>4</b> memories" in window.stats.summary.text(), "a stale refresh overwrote the newer one"
+    assert len(window.stats.charts) == 5
+    by_type = window.stats.charts[1].chart().series()[0]
+    assert sorted(s.value() for s in by_type.slices()) == [1, 3]
+
+
+def test_lock_hides_everything_of_the_vault(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="SECRET-PLAN-42"))
+    desktop.window.browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    desktop.quick_capture.open_for(desktop.services, ["default"])
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    QApplication.processEvents()
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            texts = [w.text() for w in widget.findChildren(QWidget) if hasattr(w, "text") and callable(w.text)]
+            plain = [w.toPlainText() for w in widget.findChildren(QWidget) if hasattr(w, "toPlainText")]
+            assert not any("SECRET-PLAN-42" in str(t) for t in texts + plain), widget
+    assert desktop.window is None and not desktop.quick_capture.isVisible()
+
+
+def test_quick_capture_escape_cancels_without_saving(qtbot, desktop):
+    capture = desktop.quick_capture
+    capture.open_for(desktop.services, ["default"])
+    qtbot.keyClicks(capture.text, "never mind")
+    qtbot.keyClick(capture.text, Qt.Key_Escape)
+    assert not capture.isVisible()
+    desktop.runner.wait()
+    assert desktop.services.stats.stats().total == 0
+
+
+def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"junk {i}") for i in range(5)])
+    for item in made.items:
+        desktop.services.lifecycle.delete(item.memory_id)
+    sidebar = desktop.window.sidebar
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text() == "Trash"))
+    browser = desktop.window.browser
+    _wait_total(qtbot, desktop, 5)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
+    qtbot.mouseClick(browser.purge_button, Qt.LeftButton)
+    _wait_total(qtbot, desktop, 0)
+    assert browser.purge_progress.maximum() == 5 or browser.purge_progress.value() in (-1, 5)
+    assert desktop.services.stats.stats().deleted == 0
+
+
+def test_idle_lock(qtbot, desktop):
+    desktop._idle.start(100)
+    with qtbot.waitSignal(desktop.locked, timeout=10_000):
+        pass
+    assert desktop.window is None
+
+
+def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desktop):
+    from app.gui.browser import metadata_filter
+
+    s = desktop.services.memories
+    s.create(MemoryCreate(content="a", user_id="u1", session_id="s1", project="p1", metadata={"src": "chat", "n": 3}))
+    s.create(MemoryCreate(content="b", user_id="u2", session_id="s2", project="p2", metadata={"src": "mail"}))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 2)
+    for widget, value in ((browser.user_filter, "u1"), (browser.session_filter, "s1"),
+                          (browser.project_filter, "p1"), (browser.metadata_filter, "n=3")):
+        widget.setText(value)
+        _wait_total(qtbot, desktop, 1)
+        assert browser.model.memory_at(0).content == "a"
+        widget.setText("")
+        _wait_total(qtbot, desktop, 2)
+    browser.period_filter.setCurrentText("last 24 hours")
+    _wait_total(qtbot, desktop, 2)
+    assert metadata_filter("src=chat") == {"src": "chat"} and metadata_filter("ok=true") == {"ok": True}
+    assert metadata_filter("nonsense") == {}
+
+
+def _mark_stale(services, memory_ids):
+    from sqlalchemy import text
+
+    with services.vault.db.write() as conn:
+        for memory_id in memory_ids:
+            conn.execute(text("UPDATE memories SET model_id = 'old-model-v0' WHERE uuid = :u"), {"u": memory_id})
+
+
+def test_stale_vectors_are_offered_for_re_embedding_after_unlock(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(3)])
+    desktop.services.worker.wait_idle(20)
+    _mark_stale(desktop.services, [i.memory_id for i in made.items])
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes))
+    _lock_and_unlock(qtbot, desktop)
+    # The offer comes after the first page is painted; the run ends with a status message.
+    qtbot.waitUntil(lambda: "Re-embedded 3 of 3" in desktop.window.statusBar().currentMessage(), timeout=30_000)
+    assert asked and asked[0].startswith("3 memories have vectors from another model")
+    assert desktop.services.reembed.stale_count() == 0
+
+
+def test_re_embedding_from_the_menu_can_be_cancelled(qtbot, desktop, monkeypatch):
+    from app.service import reembed
+
+    monkeypatch.setattr(reembed, "BATCH", 2)
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(40)])
+    desktop.services.worker.wait_idle(30)
+    _mark_stale(desktop.services, [i.memory_id for i in made.items])
+    window = desktop.window
+    reports = []
+    window.reembed_finished.connect(reports.append)
+    window.reembed(everything=False)
+    dialog = window.reembed_progress
+    dialog.show()  # it would appear by itself after 300 ms
+    qtbot.mouseClick(dialog.findChild(QPushButton), Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(reports) == 1, timeout=30_000)
+    report = reports[0]
+    assert report.cancelled and report.done < report.total == 40
+    assert desktop.services.reembed.stale_count() == 40 - report.done
+    assert "Stopped after re-embedding" in window.statusBar().currentMessage()

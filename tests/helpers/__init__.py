@@ -1,0 +1,28 @@
+"""What many tests share: the test passphrase, cheap vault settings, polling, the repository root."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from app.config import Settings, load_settings
+
+PASSPHRASE = "correct horse battery staple"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+
+
+def fast_settings(home: Path, **overrides: object) -> Settings:
+    """Settings for tests: cheap Argon2id (the KDF is not under test everywhere)."""
+    values = dict(home=str(home), kdf_memory_kib=1024, kdf_iterations=1, reader_cache_mib=32)
+    values.update(overrides)
+    return load_settings(environ={}, **values)
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)

@@ -1,0 +1,222 @@
+"""The vault lifecycle on real SQLCipher files."""
+
+import json
+import os
+import tempfile
+import threading
+import time
+
+import pytest
+from sqlalchemy import inspect, text
+
+from app.domain.errors import InvalidInput, VaultCorrupt, VaultExists, VaultMissing, WrongPassphrase
+from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.service.container import create_vault, open_vault
+from app.vault import migrations, schema
+from app.vault.vault import Vault, db_path, header_path
+from tests.helpers import PASSPHRASE, fast_settings
+
+
+def test_create_then_unlock_with_the_same_passphrase(settings, embedder):
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    stored = svc.memories.create(MemoryCreate(content="kept across unlocks")).memory
+    svc.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        assert again.memories.get(stored.id).content == "kept across unlocks"
+    finally:
+        again.close()
+
+
+def test_wrong_passphrase_is_refused_and_nothing_changes(settings, embedder):
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    before = header_path(settings.home_path).read_bytes()
+    with pytest.raises(WrongPassphrase, match="wrong passphrase"):
+        open_vault(settings, "not the passphrase", embedder, background=False)
+    assert header_path(settings.home_path).read_bytes() == before
+
+
+def test_missing_vault_is_reported_not_created(tmp_path, embedder):
+    settings = fast_settings(tmp_path / "nothing-here")
+    with pytest.raises(VaultMissing, match="memvault init"):
+        open_vault(settings, PASSPHRASE, embedder)
+    assert not (tmp_path / "nothing-here").exists()
+
+
+def test_create_refuses_to_overwrite(settings, embedder):
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    with pytest.raises(VaultExists):
+        create_vault(settings, PASSPHRASE, embedder, background=False)
+
+
+def test_short_passphrase_is_invalid_and_leaves_no_files(settings, embedder):
+    with pytest.raises(InvalidInput):
+        create_vault(settings, "short", embedder)
+    assert not settings.home_path.exists()
+
+
+def test_damaged_database_names_the_file(settings, embedder):
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    path = db_path(settings.home_path)
+    data = bytearray(path.read_bytes())
+    data[:4096] = os.urandom(4096)
+    path.write_bytes(bytes(data))
+    with pytest.raises(VaultCorrupt, match=str(path)):
+        open_vault(settings, PASSPHRASE, embedder, background=False)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong-format", "missing"])
+def test_damaged_header_names_the_file(settings, embedder, damage):
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    hp = header_path(settings.home_path)
+    if damage == "garbage":
+        hp.write_bytes(os.urandom(200))
+    elif damage == "truncated":
+        hp.write_text(hp.read_text()[:40])
+    elif damage == "wrong-format":
+        doc = json.loads(hp.read_text())
+        doc["format"] = "something-else"
+        hp.write_text(json.dumps(doc))
+    else:
+        hp.unlink()
+    with pytest.raises(VaultCorrupt, match=str(hp)):
+        open_vault(settings, PASSPHRASE, embedder, background=False)
+
+
+def test_change_passphrase_rewraps_without_touching_the_database(settings, embedder):
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    svc.memories.create(MemoryCreate(content="still readable"))
+    svc.close()
+    db_before = db_path(settings.home_path).read_bytes()
+    vault = Vault.unlock(settings.home_path, PASSPHRASE, settings, dim=embedder.dimension)
+    vault.change_passphrase(PASSPHRASE, "a brand new passphrase", settings)
+    vault.lock()
+    assert db_path(settings.home_path).read_bytes() == db_before
+    with pytest.raises(WrongPassphrase):
+        open_vault(settings, PASSPHRASE, embedder, background=False)
+    svc = open_vault(settings, "a brand new passphrase", embedder, background=False)
+    try:
+        assert svc.memories.list(MemoryFilter()).total == 1
+    finally:
+        svc.close()
+
+
+def test_locked_vault_refuses_work(services):
+    from app.domain.errors import VaultLocked
+
+    services.vault.lock()
+    with pytest.raises(VaultLocked):
+        services.vault.db
+
+
+def test_plaintext_never_reaches_disk(tmp_path, embedder, caplog, monkeypatch):
+    """A unique marker written as memories appears in no file the app wrote."""
+    temp_root = tmp_path / "tmp"
+    temp_root.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp_root))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
+    caplog.set_level("DEBUG")
+    marker = "ZQX-MARKER-7f3a9c"
+    settings = fast_settings(tmp_path / "vault")
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    for i in range(30):
+        svc.memories.create(MemoryCreate(content=f"{marker} secret number {i} " + "padding " * 200,
+                                         tags=[marker], metadata={"k": marker}))
+    svc.worker.drain()
+    first = svc.memories.list(MemoryFilter()).items[0]
+    svc.memories.update(first.id, MemoryUpdate(content=f"{marker} edited"))
+    svc.search.search(SearchQuery(marker))
+    svc.close()
+    needles = [marker.encode(), marker.encode("utf-16-le"), marker.lower().encode()]
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name == "vault.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for needle in needles:
+            assert needle not in data, f"plaintext found in {path}"
+    assert marker not in caplog.text
+
+
+def test_schema_matches_table_definitions_and_is_versioned(services):
+    with services.vault.db.read() as conn:
+        assert migrations.current_version(conn) == migrations.LATEST
+        insp = inspect(conn)
+        for table in schema.metadata.sorted_tables:
+            columns = {c["name"] for c in insp.get_columns(table.name)}
+            assert columns == {c.name for c in table.columns}, table.name
+        virtual = conn.execute(text("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")).scalars()
+        assert {"memory_vectors", "memory_fts"} <= set(virtual)
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def test_newer_schema_is_refused(settings, embedder):
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    with svc.vault.db.write() as conn:
+        conn.execute(text(f"PRAGMA user_version = {migrations.LATEST + 1}"))
+    svc.close()
+    with pytest.raises(VaultCorrupt, match="newer"):
+        open_vault(settings, PASSPHRASE, embedder, background=False)
+
+
+def test_concurrent_writers_and_readers_never_see_locked_errors(services):
+    errors: list[BaseException] = []
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(25):
+                m = services.memories.create(MemoryCreate(content=f"writer {n} item {i}")).memory
+                with lock:
+                    ids.append(m.id)
+        except BaseException as exc:  # collected and re-raised below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            deadline = time.monotonic() + 2
+            while time.monotonic() < deadline:
+                services.memories.list(MemoryFilter(), limit=5)
+                services.search.search(SearchQuery("writer item", mode="keyword"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    services.worker.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(ids) == 100
+    for memory_id in ids:
+        services.memories.get(memory_id)
+
+
+def test_vault_files_are_owner_only(services):
+    services.memories.create(MemoryCreate(content="make the WAL exist"))
+    home = services.vault.home
+    assert home.stat().st_mode & 0o777 == 0o700
+    for path in home.iterdir():
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+
+
+def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
+    """Open a vault whose schema stopped at v1: the migration runs and nothing is lost."""
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    kept = svc.memories.create(MemoryCreate(content="written under schema v1")).memory
+    with svc.vault.db.write() as conn:
+        conn.execute(text("DROP INDEX ix_memories_live"))
+        conn.execute(text("DROP INDEX ix_memories_model"))
+        conn.execute(text("PRAGMA user_version = 1"))
+    svc.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        with again.vault.db.read() as conn:
+            assert migrations.current_version(conn) == migrations.LATEST >= 2
+            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
+        assert {"ix_memories_live", "ix_memories_model"} <= set(names)
+        assert again.memories.get(kept.id).content == "written under schema v1"
+    finally:
+        again.close()
