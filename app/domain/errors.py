@@ -79,6 +79,34 @@ class VaultCorrupt(VaultError):
     code = "vault_corrupt"
 
 
+class VaultBusy(VaultError):
+    """Another process holds the database's write lock for too long; retry shortly."""
+
+    code = "vault_busy"
+
+    def __init__(self, message: str, retry_after_seconds: float = 2.0) -> None:
+        super().__init__(message, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class StorageFull(VaultError):
+    """The disk holding the vault is full: nothing was written; reads keep working."""
+
+    code = "storage_full"
+
+
+class VaultReadOnly(VaultError):
+    """The vault's folder or files cannot be written: it can be read, not changed."""
+
+    code = "vault_read_only"
+
+
+class StorageError(VaultError):
+    """The operating system failed to read or write the vault's files (I/O error)."""
+
+    code = "storage_error"
+
+
 class ModelError(MemvaultError):
     """The bundled embedding model is missing, altered or unusable."""
 
