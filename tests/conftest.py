@@ -9,7 +9,7 @@ import pytest
 from app.config import Settings, load_settings
 from app.embedding.model import Embedder
 from app.service.container import Services, create_vault, load_embedder
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,13 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings, embedder: Embedder) -> Services:
-    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+def clock() -> ManualClock:
+    """The wall clock of the ``services`` fixture; ``clock.advance(s)`` moves time (TTLs, trash age)."""
+    return ManualClock()
+
+
+@pytest.fixture
+def services(settings: Settings, embedder: Embedder, clock: ManualClock) -> Services:
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False, wall=clock)
     yield svc
     svc.close()

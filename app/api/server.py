@@ -42,6 +42,9 @@ class ApiServer:
         except OSError as exc:
             self._sock.close()
             raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        # Listen now: a client told the URL may connect before uvicorn's loop runs,
+        # and its connection should wait in the backlog rather than be refused.
+        self._sock.listen(2048)
         self.port = self._sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"

@@ -39,6 +39,57 @@ class Memory:
 
 
 @dataclass(frozen=True)
+class NewMemory:
+    """A validated memory about to be written: every field decided, nothing left to default.
+
+    The service builds it from a :class:`MemoryCreate`; an import or a remote
+    device supplies one with its own id, times and origin.
+    """
+
+    id: str
+    namespace: str
+    content: str
+    memory_type: MemoryType
+    tags: tuple[str, ...]
+    metadata: dict[str, Any]
+    importance: float
+    tier: Tier
+    visibility: Visibility
+    agent_id: str | None
+    user_id: str | None
+    session_id: str | None
+    project: str | None
+    client_id: str | None
+    created_at: float
+    expires_at: float | None
+    origin_device: str
+
+
+@dataclass(frozen=True)
+class FieldChanges:
+    """Validated changes to a memory's fields; ``None`` (or empty) leaves a field as it is.
+
+    Metadata changes are per key (``metadata_set`` and ``metadata_unset``) and
+    tags are a new set, so that the change can be recorded (and later merged)
+    field by field.
+    """
+
+    content: str | None = None
+    memory_type: MemoryType | None = None
+    tags: tuple[str, ...] | None = None
+    metadata_set: dict[str, Any] = field(default_factory=dict)
+    metadata_unset: tuple[str, ...] = ()
+    importance: float | None = None
+    tier: Tier | None = None
+    visibility: Visibility | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True)
 class MemoryCreate:
     """What a caller may give when storing a memory. Validated by the service."""
 

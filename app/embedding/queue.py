@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 class JobStore(Protocol):
     def claim(self, limit: int) -> list[Any]: ...
-    def complete(self, results: list[tuple[Any, list[tuple[int, int]], np.ndarray]]) -> list[int]: ...
+    def complete(self, results: list[tuple[Any, list[tuple[int, int]], np.ndarray]]) -> list[Any]: ...
     def fail(self, jobs: list[Any], error: str) -> None: ...
     def next_due_in(self) -> float | None: ...
     def depth(self) -> int: ...
@@ -35,7 +35,7 @@ class EmbeddingWorker:
         store: where jobs come from and vectors go.
         embedder: the shared embedder.
         batch_size: jobs claimed at once.
-        on_ready: called (on the worker thread) with memory rowids that got vectors.
+        on_ready: called (on the worker thread) with the memories that got vectors.
     """
 
     IDLE_POLL_SECONDS = 1.0
@@ -46,7 +46,7 @@ class EmbeddingWorker:
         embedder: Embedder,
         *,
         batch_size: int = 64,
-        on_ready: Callable[[list[int]], None] | None = None,
+        on_ready: Callable[[list[Any]], None] | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from app.service.events import ChangeEvent, EventHub
+from app.domain.changes import ChangeEvent
+from app.service.events import EventHub
 
 
 class ServiceBridge(QObject):
@@ -26,7 +27,8 @@ class ServiceBridge(QObject):
         self._unsubscribe = events.subscribe(self._on_event)
 
     def _on_event(self, event: ChangeEvent) -> None:
-        self.memories_changed.emit(event.kind, list(event.memory_ids), event.namespace or "")
+        namespace = event.namespaces[0] if len(event.namespaces) == 1 else ""
+        self.memories_changed.emit(event.kind.value, list(event.memory_ids), namespace)
 
     def close(self) -> None:
         self._unsubscribe()

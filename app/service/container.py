@@ -8,8 +8,11 @@ from app.config import Settings
 from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
 from app.embedding.queue import EmbeddingWorker
-from app.service.clock import HybridClock
-from app.service.events import ChangeEvent, EventHub
+from app.domain.changes import SYSTEM, ChangeKind
+from app.domain.clock import Clock, system_clock
+from app.domain.hlc import HybridClock
+from app.domain.models import Memory
+from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
 from app.service.lifecycle import LifecycleService, PurgeTimer
@@ -64,29 +67,30 @@ class Services:
         self.vault.lock()
 
 
-def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool) -> Services:
+def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool,
+              wall: Clock = system_clock) -> Services:
     db = vault.db
     events = EventHub()
     clock = HybridClock(vault.device_id)
-    jobs = EmbeddingJobStore(db, embedder.model_id)
+    jobs = EmbeddingJobStore(db, embedder.model_id, clock, wall)
 
-    def on_ready(rowids: list[int]) -> None:
-        events.emit(ChangeEvent("embedded", tuple(str(r) for r in rowids)))
+    def on_ready(ready: list[Memory]) -> None:
+        events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))
 
     # Jobs a killed process had leased are due again now, not when the lease runs out.
     jobs.release_orphaned()
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
-    lifecycle = LifecycleService(db, clock, events)
+    lifecycle = LifecycleService(db, clock, events, wall)
     services = Services(
         settings=settings,
         vault=vault,
         embedder=embedder,
         events=events,
-        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake),
+        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall),
         lifecycle=lifecycle,
-        search=SearchService(db, embedder),
+        search=SearchService(db, embedder, wall),
         reembed=ReembedService(jobs, embedder, events),
-        stats=StatsService(db),
+        stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
         keys=KeyService(db),
         usage=UsageService(db),
@@ -104,10 +108,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     return services
 
 
-def create_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True) -> Services:
-    """Create a new vault at ``settings.home`` and return its services."""
+def create_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True,
+                 wall: Clock = system_clock) -> Services:
+    """Create a new vault at ``settings.home`` and return its services (``wall``: the clock they use)."""
     vault = Vault.create(settings.home_path, passphrase, settings, dim=embedder.dimension, model_id=embedder.model_id)
-    return _assemble(settings, vault, embedder, background=background)
+    return _assemble(settings, vault, embedder, background=background, wall=wall)
 
 
 def open_vault_with_key(settings: Settings, data_key: bytes, embedder: Embedder, *,
@@ -117,11 +122,12 @@ def open_vault_with_key(settings: Settings, data_key: bytes, embedder: Embedder,
     return _assemble(settings, vault, embedder, background=background)
 
 
-def open_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True) -> Services:
+def open_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True,
+               wall: Clock = system_clock) -> Services:
     """Unlock the vault at ``settings.home`` and return its services.
 
     With ``background`` the embedding worker and the TTL purge run on daemon
     threads; without it, callers drain the queue themselves (the CLI does).
     """
     vault = Vault.unlock(settings.home_path, passphrase, settings, dim=embedder.dimension)
-    return _assemble(settings, vault, embedder, background=background)
+    return _assemble(settings, vault, embedder, background=background, wall=wall)

@@ -6,21 +6,17 @@ a GUI listener must hop to its own thread (e.g. by emitting a Qt signal).
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
-log = logging.getLogger(__name__)
+from app.domain.changes import ChangeEvent, ChangeKind, ChangeOrigin
+from app.domain.models import Memory
 
 
-@dataclass(frozen=True)
-class ChangeEvent:
-    """What changed: ``kind`` is created, updated, deleted, restored, purged or embedded."""
-
-    kind: str
-    memory_ids: tuple[str, ...]
-    namespace: str | None = None
+def event_for(kind: ChangeKind, memories: Iterable[Memory], origin: ChangeOrigin) -> ChangeEvent:
+    """One event naming ``memories`` by UUID, with the namespaces they live in."""
+    items = list(memories)
+    return ChangeEvent(kind, tuple(m.id for m in items), tuple(sorted({m.namespace for m in items})), origin)
 
 
 class EventHub:
@@ -43,6 +39,9 @@ class EventHub:
         return unsubscribe
 
     def emit(self, event: ChangeEvent) -> None:
+        """Tell every listener, on this thread; an empty event (no memories, no namespace) is dropped."""
+        if not event.memory_ids and not event.namespaces:
+            return
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:

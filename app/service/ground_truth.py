@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.vault import memories as repo
+from app.vault import memory_queries as repo
 from app.vault import vectors
 from app.vault.engine import Database
 

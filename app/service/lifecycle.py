@@ -4,102 +4,108 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
+from app.domain.clock import Clock, system_clock
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.hlc import HybridClock
 from app.domain.models import Memory, MemoryFilter
 from app.service import validation as v
-from app.service.clock import HybridClock
-from app.service.events import ChangeEvent, EventHub
+from app.service.events import EventHub, event_for
 from app.vault import filters
-from app.vault import memories as repo
+from app.vault import memories as writes
+from app.vault import memory_queries as repo
 from app.vault.engine import Database
+from app.vault.memories import Transition
+from app.vault.oplog import Stamp
 
 log = logging.getLogger(__name__)
 #: Memories removed per transaction when emptying the trash.
 PURGE_BATCH = 200
 
 
+def _purged(targets: list[tuple[int, str, str]], origin: ChangeOrigin) -> ChangeEvent:
+    return ChangeEvent(ChangeKind.PURGED, tuple(u for _, u, _ in targets),
+                       tuple(sorted({ns for _, _, ns in targets})), origin)
+
+
 class LifecycleService:
     """Moves memories between live, archived, trash and gone."""
 
-    def __init__(self, db: Database, clock: HybridClock, events: EventHub) -> None:
+    def __init__(self, db: Database, clock: HybridClock, events: EventHub, wall: Clock = system_clock) -> None:
         self._db = db
         self._clock = clock
         self._events = events
+        self._wall = wall
 
-    def _transition(self, memory_id: str, namespace: str | None, change: str, column: str, set_it: bool) -> Memory:
-        """Set or clear ``column`` (a timestamp), refusing a no-op with :class:`Conflict`."""
-        now = time.time()
+    def _stamp(self) -> Stamp:
+        return Stamp(self._clock.now(), self._clock.device_id, self._wall())
+
+    def _move(self, memory_id: str, namespace: str | None, move: Transition, kind: ChangeKind,
+              origin: ChangeOrigin) -> Memory:
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
-            if (getattr(current, column) is not None) == set_it:
-                state = column.removesuffix("_at")
-                raise Conflict(f"memory {memory_id} is {'already' if set_it else 'not'} {state}")
-            hlc = self._clock.now()
-            repo.update_memory(conn, current, {column: now if set_it else None, "hlc": hlc}, change, now)
-            repo.append_oplog(conn, change, current.id, hlc, self._clock.device_id, now)
-            after = repo.get_by_rowid(conn, current.rowid)
-        assert after is not None
-        self._events.emit(ChangeEvent(change, (after.id,), after.namespace))
+            after = writes.transition(conn, current, move, self._stamp())
+        self._events.emit(event_for(kind, [after], origin))
         return after
 
-    def delete(self, memory_id: str, namespace: str | None = None) -> Memory:
+    def delete(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> Memory:
         """Move a memory to the trash: kept, but out of lists and search."""
-        return self._transition(memory_id, namespace, "deleted", "deleted_at", True)
+        return self._move(memory_id, namespace, Transition.DELETE, ChangeKind.DELETED, origin)
 
-    def restore(self, memory_id: str, namespace: str | None = None) -> Memory:
+    def restore(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> Memory:
         """Bring a memory back from the trash."""
-        return self._transition(memory_id, namespace, "restored", "deleted_at", False)
+        return self._move(memory_id, namespace, Transition.RESTORE, ChangeKind.RESTORED, origin)
 
-    def archive(self, memory_id: str, namespace: str | None = None) -> Memory:
+    def archive(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> Memory:
         """Keep a memory but leave it out of lists and search unless asked for."""
-        return self._transition(memory_id, namespace, "archived", "archived_at", True)
+        return self._move(memory_id, namespace, Transition.ARCHIVE, ChangeKind.ARCHIVED, origin)
 
-    def unarchive(self, memory_id: str, namespace: str | None = None) -> Memory:
-        return self._transition(memory_id, namespace, "unarchived", "archived_at", False)
+    def unarchive(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> Memory:
+        return self._move(memory_id, namespace, Transition.UNARCHIVE, ChangeKind.UNARCHIVED, origin)
 
-    def _remove(self, conn, pairs: list[tuple[int, str]], now: float) -> None:
-        repo.hard_delete(conn, [rowid for rowid, _ in pairs])
-        for _, uuid in pairs:
-            repo.append_oplog(conn, "tombstone", uuid, self._clock.now(), self._clock.device_id, now)
-
-    def hard_delete(self, memory_id: str, namespace: str | None = None) -> None:
+    def hard_delete(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> None:
         """Remove a memory and its history for good."""
-        now = time.time()
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
-            self._remove(conn, [(current.rowid, current.id)], now)
-        self._events.emit(ChangeEvent("purged", (memory_id,), current.namespace))
+            targets = [(current.rowid, current.id, current.namespace)]
+            writes.hard_delete(conn, targets, self._stamp(), reason="deleted")
+        self._events.emit(_purged(targets, origin))
 
-    def wipe_namespace(self, namespace: str, *, confirm: str) -> int:
+    def wipe_namespace(self, namespace: str, *, confirm: str, origin: ChangeOrigin = USER) -> int:
         """Hard-delete every memory of ``namespace``; ``confirm`` must repeat its name."""
         v.namespace(namespace)
         if confirm != namespace:
             raise InvalidInput("to wipe a namespace, confirm with its exact name", field="confirm")
-        return self._purge_where(filters.full(MemoryFilter(namespace=namespace, include_deleted=True,
-                                                           include_archived=True, include_expired=True), 0),
-                                 namespace)
+        where = filters.full(MemoryFilter(namespace=namespace, include_deleted=True, include_archived=True,
+                                          include_expired=True), 0)
+        with self._db.write() as conn:
+            targets = repo.rowids_where(conn, where)
+            if targets:
+                writes.wipe_namespace(conn, namespace, targets, self._stamp())
+        if targets:
+            self._events.emit(ChangeEvent(ChangeKind.WIPED, tuple(u for _, u, _ in targets), (namespace,), origin))
+        return len(targets)
 
     def purge_expired(self, namespace: str | None = None) -> int:
         """Hard-delete memories whose TTL has run out; returns how many."""
-        now = time.time()
         with self._db.write() as conn:
-            pairs = repo.expired_rowids(conn, now, namespace)
-            if pairs:
-                self._remove(conn, pairs, now)
-        if pairs:
-            self._events.emit(ChangeEvent("purged", tuple(u for _, u in pairs), namespace))
-        return len(pairs)
+            stamp = self._stamp()
+            targets = repo.expired_rowids(conn, stamp.at, namespace)
+            if targets:
+                writes.hard_delete(conn, targets, stamp, reason="expired")
+        if targets:
+            self._events.emit(_purged(targets, SYSTEM))
+        return len(targets)
 
     def empty_trash(self, namespace: str | None = None, older_than_seconds: float = 0, *,
                     progress: Callable[[int, int], None] | None = None,
-                    cancelled: Callable[[], bool] | None = None) -> int:
+                    cancelled: Callable[[], bool] | None = None, origin: ChangeOrigin = USER) -> int:
         """Hard-delete soft-deleted memories (deleted at least ``older_than_seconds`` ago).
 
         Works in batches, each its own transaction: ``progress(done, total)`` is
@@ -107,34 +113,23 @@ class LifecycleService:
         cancelled purge keeps whatever it had not reached yet.
         """
         where = filters.Where()
-        where.add("m.deleted_at IS NOT NULL AND m.deleted_at <= :cut", cut=time.time() - older_than_seconds)
+        where.add("m.deleted_at IS NOT NULL AND m.deleted_at <= :cut", cut=self._wall() - older_than_seconds)
         if namespace is not None:
             where.add("m.namespace = :ns", ns=v.namespace(namespace))
         with self._db.read() as conn:
-            pairs = repo.rowids_where(conn, where)
+            targets = repo.rowids_where(conn, where)
         done = 0
-        for start in range(0, len(pairs), PURGE_BATCH):
+        for start in range(0, len(targets), PURGE_BATCH):
             if cancelled is not None and cancelled():
                 break
-            batch = pairs[start : start + PURGE_BATCH]
-            now = time.time()
+            batch = targets[start : start + PURGE_BATCH]
             with self._db.write() as conn:
-                self._remove(conn, batch, now)
+                writes.hard_delete(conn, batch, self._stamp(), reason="trash")
             done += len(batch)
-            self._events.emit(ChangeEvent("purged", tuple(u for _, u in batch), namespace))
+            self._events.emit(_purged(batch, origin))
             if progress is not None:
-                progress(done, len(pairs))
+                progress(done, len(targets))
         return done
-
-    def _purge_where(self, where: filters.Where, namespace: str | None) -> int:
-        now = time.time()
-        with self._db.write() as conn:
-            pairs = repo.rowids_where(conn, where)
-            if pairs:
-                self._remove(conn, pairs, now)
-        if pairs:
-            self._events.emit(ChangeEvent("purged", tuple(u for _, u in pairs), namespace))
-        return len(pairs)
 
 
 class PurgeTimer:

@@ -1,9 +1,12 @@
-"""Storing, reading, listing and editing memories."""
+"""Storing, reading, listing and editing memories.
+
+Validation and decisions (defaults, dedup, idempotency) happen here; every
+write is one call into :mod:`app.vault.memories`, which records the change in
+the oplog with the same transaction.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,31 +14,30 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import limits
+from app.domain.changes import USER, ChangeKind, ChangeOrigin
+from app.domain.clock import Clock, system_clock
 from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from app.domain.errors import InvalidInput, MemvaultError, NotFound
+from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
 from app.domain.models import (
-    BatchItemResult, BatchResult, CreateResult, HistoryEntry, Memory, MemoryCreate, MemoryFilter,
-    MemoryUpdate, Page,
+    BatchItemResult, BatchResult, CreateResult, FieldChanges, HistoryEntry, Memory, MemoryCreate, MemoryFilter,
+    MemoryUpdate, NewMemory, Page,
 )
 from app.embedding.model import Chunked, Embedder
 from app.service import validation as v
-from app.service.clock import HybridClock
-from app.service.events import ChangeEvent, EventHub
-from app.vault import memories as repo
+from app.service.events import EventHub, event_for
+from app.vault import memories as writes
+from app.vault import memory_queries as repo
 from app.vault import search as vsearch
-from app.vault import vectors
 from app.vault.engine import Database
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+from app.vault.oplog import Stamp
+from app.vault.vectors import Embedded
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    values: dict[str, Any]
-    tags: tuple[str, ...]
+    new: NewMemory
     deduplicate: bool
     dedup_threshold: float
 
@@ -49,50 +51,51 @@ class MemoryService:
         clock: the device's hybrid logical clock.
         events: where change events go.
         wake_worker: called after new embedding jobs are committed.
+        wall: the wall clock (injectable so tests can move time).
     """
 
     def __init__(self, db: Database, embedder: Embedder, clock: HybridClock, events: EventHub,
-                 wake_worker: Any = None) -> None:
+                 wake_worker: Any = None, wall: Clock = system_clock) -> None:
         self._db = db
         self._embedder = embedder
         self._clock = clock
         self._events = events
         self._wake = wake_worker or (lambda: None)
+        self._wall = wall
+
+    def _stamp(self, now: float) -> Stamp:
+        return Stamp(self._clock.now(), self._clock.device_id, now)
 
     # -- create -------------------------------------------------------------
 
     def _prepare(self, data: MemoryCreate, now: float) -> _Prepared:
-        text = v.content(data.content)
         importance = limits.DEFAULT_IMPORTANCE if data.importance is None else v.unit_float(data.importance, "importance")
         tier = Tier.from_importance(importance) if data.tier is None else v.choice(Tier, data.tier, "tier")
         ttl = v.ttl(data.expires_in_seconds)
         threshold = v.unit_float(data.dedup_threshold, "dedup_threshold", low=limits.DEDUP_THRESHOLD_MIN)
-        values = {
-            "uuid": uuid7(),
-            "namespace": v.namespace(data.namespace),
-            "agent_id": v.optional_id(data.agent_id, "agent_id"),
-            "user_id": v.optional_id(data.user_id, "user_id"),
-            "session_id": v.optional_id(data.session_id, "session_id"),
-            "project": v.optional_id(data.project, "project"),
-            "content": text,
-            "content_hash": content_hash(text),
-            "memory_type": v.choice(MemoryType, data.memory_type, "memory_type").value,
-            "metadata": v.metadata(data.metadata),
-            "importance": importance,
-            "tier": tier.value,
-            "visibility": v.choice(Visibility, data.visibility, "visibility").value,
-            "client_id": v.optional_id(data.client_id, "client_id"),
-            "created_at": now,
-            "updated_at": now,
-            "expires_at": None if ttl is None else now + ttl,
-            "version": 1,
-            "embedding_status": EmbeddingStatus.PROCESSING.value,
-            "origin_device": self._clock.device_id,
-        }
-        return _Prepared(values, v.tags(data.tags), bool(data.deduplicate), threshold)
+        new = NewMemory(
+            id=uuid7(),
+            namespace=v.namespace(data.namespace),
+            content=v.content(data.content),
+            memory_type=v.choice(MemoryType, data.memory_type, "memory_type"),
+            tags=v.tags(data.tags),
+            metadata=v.metadata(data.metadata),
+            importance=importance,
+            tier=tier,
+            visibility=v.choice(Visibility, data.visibility, "visibility"),
+            agent_id=v.optional_id(data.agent_id, "agent_id"),
+            user_id=v.optional_id(data.user_id, "user_id"),
+            session_id=v.optional_id(data.session_id, "session_id"),
+            project=v.optional_id(data.project, "project"),
+            client_id=v.optional_id(data.client_id, "client_id"),
+            created_at=now,
+            expires_at=None if ttl is None else now + ttl,
+            origin_device=self._clock.device_id,
+        )
+        return _Prepared(new, bool(data.deduplicate), threshold)
 
     def _find_duplicate(self, p: _Prepared, chunked: Chunked, now: float) -> tuple[Memory, float] | None:
-        f = MemoryFilter(namespace=p.values["namespace"], include_confidential=True)
+        f = MemoryFilter(namespace=p.new.namespace, include_confidential=True)
         with self._db.read() as conn:
             hits = vsearch.knn(conn, chunked.vectors[0], f, 1, now)
             if not hits:
@@ -104,78 +107,57 @@ class MemoryService:
         return (found, similarity) if found else None
 
     def _existing(self, p: _Prepared) -> Memory | None:
-        if p.values["client_id"] is None:
+        if p.new.client_id is None:
             return None
         with self._db.read() as conn:
-            return repo.find_by_client_id(conn, p.values["namespace"], p.values["client_id"])
+            return repo.find_by_client_id(conn, p.new.namespace, p.new.client_id)
 
-    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float) -> int:
-        values = dict(p.values, hlc=self._clock.now())
-        if chunked is not None:
-            values.update(embedding_status=EmbeddingStatus.READY.value, model_id=self._embedder.model_id)
-        repo.ensure_namespace(conn, values["namespace"], now)
-        values["metadata"] = json.dumps(values["metadata"], ensure_ascii=False)
-        rowid = repo.insert_memory(conn, values, p.tags)
-        if chunked is None:
-            repo.enqueue_embedding(conn, rowid, values["content_hash"], now)
-        else:
-            vectors.replace_vectors(
-                conn, memory_id=rowid, namespace=values["namespace"], spans=chunked.spans,
-                vectors=chunked.vectors, state=vectors.vec_state(None, None),
-                confidential=values["visibility"] == Visibility.CONFIDENTIAL.value,
-                expires_at=values["expires_at"],
-            )
-        repo.append_oplog(conn, "upsert", values["uuid"], values["hlc"], self._clock.device_id, now)
-        return rowid
+    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float) -> Memory:
+        embedded = None if chunked is None else Embedded(chunked.spans, chunked.vectors, self._embedder.model_id)
+        return writes.create(conn, p.new, self._stamp(now), embedded=embedded)
 
-    def create(self, data: MemoryCreate) -> CreateResult:
+    def create(self, data: MemoryCreate, *, origin: ChangeOrigin = USER) -> CreateResult:
         """Store one memory; returns at once with embedding status ``processing``.
 
         With ``client_id`` the same key in a namespace returns the existing
         memory. With ``deduplicate`` the content is embedded now and compared
         through the vector index; a near-duplicate is returned instead.
         """
-        now = time.time()
+        now = self._wall()
         p = self._prepare(data, now)
         existing = self._existing(p)
         if existing is not None:
             return CreateResult(existing, created=False)
         chunked = None
         if p.deduplicate:
-            chunked = self._embedder.embed_documents([p.values["content"]])[0]
+            chunked = self._embedder.embed_documents([p.new.content])[0]
             dup = self._find_duplicate(p, chunked, now)
             if dup is not None:
                 return CreateResult(dup[0], created=False, is_duplicate=True, duplicate_of=dup[0].id,
                                     similarity=dup[1])
         try:
             with self._db.write() as conn:
-                rowid = self._insert(conn, p, chunked, now)
-                memory = repo.get_by_rowid(conn, rowid)
+                memory = self._insert(conn, p, chunked, now)
         except IntegrityError:
             # Another writer stored the same client_id between our check and insert.
             existing = self._existing(p)
             if existing is None:
                 raise
             return CreateResult(existing, created=False)
-        assert memory is not None
-        self._after_create([memory])
+        self._after_create([memory], origin)
         return CreateResult(memory, created=True)
 
-    def _after_create(self, created: list[Memory]) -> None:
+    def _after_create(self, created: list[Memory], origin: ChangeOrigin) -> None:
         if any(m.embedding_status is EmbeddingStatus.PROCESSING for m in created):
             self._wake()
-        by_ns: dict[str, list[str]] = {}
-        for m in created:
-            by_ns.setdefault(m.namespace, []).append(m.id)
-        for ns, ids in by_ns.items():
-            self._events.emit(ChangeEvent("created", tuple(ids), ns))
+        self._events.emit(event_for(ChangeKind.CREATED, created, origin))
 
-    def create_batch(self, items: list[MemoryCreate]) -> BatchResult:
+    def create_batch(self, items: list[MemoryCreate], *, origin: ChangeOrigin = USER) -> BatchResult:
         """Store 1-100 memories with a result per item; one bad item sinks nothing else."""
         started = time.perf_counter()
         if not 1 <= len(items) <= limits.BATCH_MAX:
             raise InvalidInput(f"a batch holds 1 to {limits.BATCH_MAX} memories (got {len(items)})", field="memories")
-        now = time.time()
+        now = self._wall()
         results: dict[int, BatchItemResult] = {}
         prepared: dict[int, _Prepared] = {}
         for i, item in enumerate(items):
@@ -185,7 +167,7 @@ class MemoryService:
                 results[i] = BatchItemResult(i, "error", error=exc.message, error_code=exc.code)
         embed_started = time.perf_counter()
         dedup_idx = [i for i, p in prepared.items() if p.deduplicate]
-        chunked = dict(zip(dedup_idx, self._embedder.embed_documents([prepared[i].values["content"] for i in dedup_idx])))
+        chunked = dict(zip(dedup_idx, self._embedder.embed_documents([prepared[i].new.content for i in dedup_idx])))
         embedding_ms = (time.perf_counter() - embed_started) * 1000
         db_started = time.perf_counter()
         to_insert: list[int] = []
@@ -202,21 +184,19 @@ class MemoryService:
                 p = prepared[i]
                 try:
                     with conn.begin_nested():
-                        rowid = self._insert(conn, p, chunked.get(i), now)
+                        memory = self._insert(conn, p, chunked.get(i), now)
                 except IntegrityError:
                     # The same client_id appeared earlier in this batch: idempotent, not an error.
-                    same = repo.find_by_client_id(conn, p.values["namespace"], p.values["client_id"] or "")
+                    same = repo.find_by_client_id(conn, p.new.namespace, p.new.client_id or "")
                     if same is None:
                         raise
                     results[i] = BatchItemResult(i, "duplicate", memory_id=same.id, content_preview=_preview(same.content))
                     continue
-                memory = repo.get_by_rowid(conn, rowid)
-                assert memory is not None
                 created.append(memory)
                 results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
         database_ms = (time.perf_counter() - db_started) * 1000
         if created:
-            self._after_create(created)
+            self._after_create(created, origin)
         total_ms = (time.perf_counter() - started) * 1000
         return BatchResult(tuple(results[i] for i in range(len(items))), total_ms, embedding_ms, database_ms)
 
@@ -255,7 +235,7 @@ class MemoryService:
         if f.namespace is not None:
             v.namespace(f.namespace)
         with self._db.read() as conn:
-            items, total = repo.list_page(conn, f, time.time(), limit=limit + 1, offset=offset, cursor=cursor,
+            items, total = repo.list_page(conn, f, self._wall(), limit=limit + 1, offset=offset, cursor=cursor,
                                           count=count_total)
         has_more = len(items) > limit
         items = items[:limit]
@@ -267,7 +247,7 @@ class MemoryService:
         if f.namespace is not None:
             v.namespace(f.namespace)
         with self._db.read() as conn:
-            return repo.count_matching(conn, f, time.time())
+            return repo.count_matching(conn, f, self._wall())
 
     def cursor_after(self, memory_id: str, namespace: str | None = None) -> str:
         """A list cursor that continues right after ``memory_id`` (for ``starting_after`` pagination)."""
@@ -280,59 +260,47 @@ class MemoryService:
 
     # -- update -------------------------------------------------------------
 
-    def update(self, memory_id: str, changes: MemoryUpdate, namespace: str | None = None) -> Memory:
+    def _field_changes(self, changes: MemoryUpdate, now: float) -> FieldChanges:
+        patch = v.metadata(changes.metadata) if changes.metadata is not None else {}
+        ids = {name: v.optional_id(getattr(changes, name), name) if getattr(changes, name) is not None else None
+               for name in ("agent_id", "user_id", "session_id", "project")}
+        return FieldChanges(
+            content=None if changes.content is None else v.content(changes.content),
+            memory_type=None if changes.memory_type is None else v.choice(MemoryType, changes.memory_type,
+                                                                           "memory_type"),
+            tags=None if changes.tags is None else v.tags(changes.tags),
+            metadata_set={k: val for k, val in patch.items() if val is not None},
+            metadata_unset=tuple(k for k, val in patch.items() if val is None),
+            importance=None if changes.importance is None else v.unit_float(changes.importance, "importance"),
+            tier=None if changes.tier is None else v.choice(Tier, changes.tier, "tier"),
+            visibility=None if changes.visibility is None else v.choice(Visibility, changes.visibility, "visibility"),
+            expires_at=None if changes.expires_in_seconds is None else now + v.ttl(changes.expires_in_seconds),
+            **ids,
+        )
+
+    def update(self, memory_id: str, changes: MemoryUpdate, namespace: str | None = None, *,
+               origin: ChangeOrigin = USER) -> Memory:
         """Apply a partial change: content re-embeds, metadata merges, tags replace."""
-        now = time.time()
-        values: dict[str, Any] = {}
-        if changes.content is not None:
-            values["content"] = v.content(changes.content)
-        if changes.memory_type is not None:
-            values["memory_type"] = v.choice(MemoryType, changes.memory_type, "memory_type").value
-        if changes.tags is not None:
-            values["tags"] = v.tags(changes.tags)
-        if changes.importance is not None:
-            values["importance"] = v.unit_float(changes.importance, "importance")
-        if changes.tier is not None:
-            values["tier"] = v.choice(Tier, changes.tier, "tier").value
-        if changes.visibility is not None:
-            values["visibility"] = v.choice(Visibility, changes.visibility, "visibility").value
-        for name in ("agent_id", "user_id", "session_id", "project"):
-            if getattr(changes, name) is not None:
-                values[name] = v.optional_id(getattr(changes, name), name)
-        if changes.expires_in_seconds is not None:
-            values["expires_at"] = now + v.ttl(changes.expires_in_seconds)
-        patch = v.metadata(changes.metadata) if changes.metadata is not None else None
+        now = self._wall()
+        fields = self._field_changes(changes, now)
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
-            if patch is not None:
-                merged = dict(current.metadata)
-                for key, value in patch.items():
-                    if value is None:
-                        merged.pop(key, None)
-                    else:
-                        merged[key] = value
-                values["metadata"] = v.metadata(merged)
-            if "content" in values and values["content"] != current.content:
-                values["content_hash"] = content_hash(values["content"])
-                values["embedding_status"] = EmbeddingStatus.PROCESSING.value
-                repo.enqueue_embedding(conn, current.rowid, values["content_hash"], now)
-            else:
-                values.pop("content", None)
-            if not values:
-                return current
-            values["hlc"] = self._clock.now()
-            repo.update_memory(conn, current, values, "update", now)
-            repo.append_oplog(conn, "upsert", current.id, values["hlc"], self._clock.device_id, now)
-            updated = repo.get_by_rowid(conn, current.rowid)
-        assert updated is not None
-        if "content_hash" in values:
+            if fields.metadata_set or fields.metadata_unset:
+                # The merged object must still fit the limits on metadata.
+                v.metadata({k: val for k, val in current.metadata.items() if k not in fields.metadata_unset}
+                           | fields.metadata_set)
+            updated = writes.update(conn, current, fields, self._stamp(now))
+        if updated is current:
+            return current
+        if updated.embedding_status is EmbeddingStatus.PROCESSING and current.content != updated.content:
             self._wake()
-        self._events.emit(ChangeEvent("updated", (updated.id,), updated.namespace))
+        self._events.emit(event_for(ChangeKind.UPDATED, [updated], origin))
         return updated
 
-    def restore_version(self, memory_id: str, version: int, namespace: str | None = None) -> Memory:
+    def restore_version(self, memory_id: str, version: int, namespace: str | None = None, *,
+                        origin: ChangeOrigin = USER) -> Memory:
         """Make an earlier version current again (as a new version)."""
         entries = {e.version: e for e in self.history(memory_id, namespace)}
         if version not in entries:
@@ -342,7 +310,7 @@ class MemoryService:
         patch = {k: None for k in current.metadata if k not in e.metadata} | e.metadata
         return self.update(memory_id, MemoryUpdate(
             content=e.content, memory_type=e.memory_type, tags=list(e.tags), metadata=patch,
-            importance=e.importance, tier=e.tier, visibility=e.visibility), namespace)
+            importance=e.importance, tier=e.tier, visibility=e.visibility), namespace, origin=origin)
 
 
 def _preview(text: str, n: int = 80) -> str:

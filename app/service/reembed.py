@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from app.embedding.model import Embedder
 from app.service import validation as v
-from app.service.events import ChangeEvent, EventHub
+from app.domain.changes import USER, ChangeKind, ChangeOrigin
+from app.service.events import EventHub, event_for
 from app.vault.jobs import EmbeddingJobStore
 
 BATCH = 64
@@ -51,7 +52,7 @@ class ReembedService:
 
     def reembed(self, namespace: str | None = None, *, everything: bool = False,
                 progress: Callable[[int, int], None] | None = None,
-                cancelled: Callable[[], bool] | None = None) -> ReembedReport:
+                cancelled: Callable[[], bool] | None = None, origin: ChangeOrigin = USER) -> ReembedReport:
         """Embed stale memories (``everything``: all of them) again with the current model.
 
         Args:
@@ -74,7 +75,7 @@ class ReembedService:
             chunked = self._embedder.embed_documents([j.content for j in jobs])
             ready = self._jobs.complete([(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)])
             if ready:
-                self._events.emit(ChangeEvent("embedded", tuple(str(r) for r in ready), namespace))
+                self._events.emit(event_for(ChangeKind.EMBEDDED, ready, origin))
             done += len(batch)
             if progress is not None:
                 progress(done, len(ids))

@@ -7,11 +7,12 @@ import time
 from dataclasses import replace
 
 from app.domain import limits
+from app.domain.clock import Clock, system_clock
 from app.domain.enums import SearchMode
 from app.domain.models import Memory, ScoreBreakdown, SearchHit, SearchQuery, SearchResult
 from app.embedding.model import Embedder
 from app.service import validation as v
-from app.vault import memories as repo
+from app.vault import memory_queries as repo
 from app.vault import search as vsearch
 from app.vault.engine import Database
 
@@ -59,9 +60,10 @@ def keyword_score(bm25: float) -> float:
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
-    def __init__(self, db: Database, embedder: Embedder) -> None:
+    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock) -> None:
         self._db = db
         self._embedder = embedder
+        self._wall = wall
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -73,7 +75,7 @@ class SearchService:
             v.namespace(q.filter.namespace)
         # Search never shows deleted or expired memories, whatever the filter says.
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
-        now = time.time()
+        now = self._wall()
         qvec = self._embedder.embed_query(q.query) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, 50)
         with self._db.read() as conn:

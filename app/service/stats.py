@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
+from app.domain.clock import Clock, system_clock
 from app.domain.models import Namespace, Stats
 from app.service import validation as v
-from app.vault import memories as repo
+from app.vault import memory_queries as repo
 from app.vault import stats as vstats
 from app.vault.engine import Database
 
@@ -14,16 +13,17 @@ from app.vault.engine import Database
 class StatsService:
     """Counts for the stats view, the CLI and ``/v1/stats``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, wall: Clock = system_clock) -> None:
         self._db = db
+        self._wall = wall
 
     def stats(self, namespace: str | None = None) -> Stats:
         if namespace is not None:
             v.namespace(namespace)
         with self._db.read() as conn:
-            return vstats.collect(conn, self._db.path, time.time(), namespace)
+            return vstats.collect(conn, self._db.path, self._wall(), namespace)
 
     def namespaces(self) -> list[Namespace]:
         with self._db.read() as conn:
-            counts = repo.namespace_counts(conn, time.time())
+            counts = repo.namespace_counts(conn, self._wall())
         return [Namespace(name, n) for name, n in sorted(counts.items())]

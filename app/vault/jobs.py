@@ -9,16 +9,20 @@ the job due again.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import psutil
 from sqlalchemy import text
 
+from app.domain.clock import Clock, system_clock
 from app.domain.enums import EmbeddingStatus
-from app.vault import vectors
+from app.domain.hlc import HybridClock
+from app.domain.models import Memory
+from app.vault import memories as memory_writes
 from app.vault.engine import Database
+from app.vault.oplog import Stamp
+from app.vault.vectors import Embedded
 
 LEASE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
@@ -43,9 +47,11 @@ def _process_token(pid: int) -> str | None:
 class EmbeddingJobStore:
     """Claim, complete and fail embedding jobs, each in its own transaction."""
 
-    def __init__(self, db: Database, model_id: str) -> None:
+    def __init__(self, db: Database, model_id: str, clock: HybridClock, wall: Clock = system_clock) -> None:
         self._db = db
         self._model_id = model_id
+        self._clock = clock
+        self._wall = wall
         self._owner = _process_token(os.getpid()) or str(os.getpid())
 
     def release_orphaned(self) -> int:
@@ -66,7 +72,7 @@ class EmbeddingJobStore:
         return released
 
     def claim(self, limit: int, now: float | None = None) -> list[Job]:
-        now = time.time() if now is None else now
+        now = self._wall() if now is None else now
         with self._db.write() as conn:
             rows = conn.execute(
                 text(
@@ -84,46 +90,25 @@ class EmbeddingJobStore:
                 )
         return [Job(r.memory_id, r.content_hash, r.content, r.attempts) for r in rows]
 
-    def complete(self, results: list[tuple[Job, list[tuple[int, int]], np.ndarray]]) -> list[int]:
-        """Store vectors for finished jobs; returns the memory ids that became ready."""
-        done: list[int] = []
+    def complete(self, results: list[tuple[Job, list[tuple[int, int]], np.ndarray]]) -> list[Memory]:
+        """Store vectors for finished jobs; returns the memories that became ready.
+
+        A memory deleted or edited while it was being embedded is skipped: its
+        newer job (if any) stays queued.
+        """
+        ready: list[Memory] = []
         with self._db.write() as conn:
+            stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
             for job, spans, vecs in results:
-                row = conn.execute(
-                    text(
-                        "SELECT m.namespace, m.content_hash, m.visibility, m.deleted_at, m.archived_at, "
-                        "m.expires_at, j.content_hash AS job_hash FROM memories m "
-                        "LEFT JOIN embedding_jobs j ON j.memory_id = m.id WHERE m.id = :m"
-                    ),
-                    {"m": job.memory_id},
-                ).first()
-                # The memory was deleted, or edited while we embedded: a newer job exists.
-                if row is None or row.content_hash != job.content_hash:
-                    continue
-                vectors.replace_vectors(
-                    conn,
-                    memory_id=job.memory_id,
-                    namespace=row.namespace,
-                    spans=spans,
-                    vectors=vecs,
-                    state=vectors.vec_state(row.deleted_at, row.archived_at),
-                    confidential=row.visibility == "confidential",
-                    expires_at=row.expires_at,
-                )
-                conn.execute(
-                    text("UPDATE memories SET embedding_status = :s, model_id = :mid WHERE id = :m"),
-                    {"s": EmbeddingStatus.READY.value, "mid": self._model_id, "m": job.memory_id},
-                )
-                conn.execute(
-                    text("DELETE FROM embedding_jobs WHERE memory_id = :m AND content_hash = :h"),
-                    {"m": job.memory_id, "h": job.content_hash},
-                )
-                done.append(job.memory_id)
-        return done
+                memory = memory_writes.store_vectors(conn, job.memory_id, job.content_hash,
+                                                     Embedded(spans, vecs, self._model_id), stamp)
+                if memory is not None:
+                    ready.append(memory)
+        return ready
 
     def fail(self, jobs: list[Job], error: str, now: float | None = None) -> None:
         """Record a failure and schedule a retry with exponential backoff."""
-        now = time.time() if now is None else now
+        now = self._wall() if now is None else now
         with self._db.write() as conn:
             for job in jobs:
                 attempts = job.attempts + 1
@@ -136,10 +121,7 @@ class EmbeddingJobStore:
                     {"a": attempts, "n": now + delay, "e": error[:500], "m": job.memory_id, "h": job.content_hash},
                 )
                 if attempts >= FAILED_AFTER_ATTEMPTS:
-                    conn.execute(
-                        text("UPDATE memories SET embedding_status = :s WHERE id = :m"),
-                        {"s": EmbeddingStatus.FAILED.value, "m": job.memory_id},
-                    )
+                    memory_writes.mark_embedding_failed(conn, job.memory_id)
 
     def stale_memory_ids(self, namespace: str | None = None, *, everything: bool = False) -> list[int]:
         """Memories whose vectors another model made, or that failed to embed (``everything``: all).
@@ -185,7 +167,7 @@ class EmbeddingJobStore:
 
     def next_due_in(self, now: float | None = None) -> float | None:
         """Seconds until the next job is due (0 if one is due now), or ``None`` if none wait."""
-        now = time.time() if now is None else now
+        now = self._wall() if now is None else now
         with self._db.read() as conn:
             due = conn.execute(
                 text("SELECT min(max(next_attempt_at, coalesce(leased_until, 0))) FROM embedding_jobs")

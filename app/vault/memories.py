@@ -1,50 +1,63 @@
-"""Reading and writing memory rows, their tags, history, FTS entries and jobs."""
+"""Every change to a memory, one function each: the row, its tags, FTS entry, history, vec0 flags,
+embedding job and oplog entry are written together, inside the caller's write transaction.
+
+Local edits, the embedding worker, re-embedding, and (later) imports and other
+devices' changes all come through here, so the oplog that sync reads can never
+miss a change and the vector index's flags can never drift from the row.
+Callers pass domain values (:class:`NewMemory`, :class:`FieldChanges`) and a
+:class:`~app.vault.oplog.Stamp`; SQL encodings (JSON columns, vec0 flags) are
+decided here and nowhere else. Reads live in :mod:`app.vault.memory_queries`.
+"""
 
 from __future__ import annotations
 
-import base64
+import enum
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, text, update
+from sqlalchemy import Connection, insert, text
+from sqlalchemy import update as sql_update
 
-from app.domain.errors import InvalidInput
-from app.domain.models import HistoryEntry, Memory, MemoryFilter
-from app.vault import filters, vectors
-from app.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row, snapshot_of
+from app.domain.enums import EmbeddingStatus
+from app.domain.errors import Conflict
+from app.domain.models import FieldChanges, Memory, NewMemory
+from app.vault import oplog, vectors
+from app.vault.memory_queries import get_by_rowid
+from app.vault.oplog import Op, Stamp
+from app.vault.rows import SNAPSHOT_FIELDS, snapshot_of
 from app.vault.schema import memories, memory_history
+from app.vault.vectors import Embedded
 
 
-def insert_memory(conn: Connection, values: dict[str, Any], tags: Sequence[str]) -> int:
-    """Insert a memory with its tags, FTS entry, first history row and embedding job."""
-    row = dict(values, tags=json.dumps(list(tags), ensure_ascii=False))
-    rowid = conn.execute(insert(memories).values(**row).returning(memories.c.id)).scalar_one()
-    _write_tags(conn, rowid, tags)
-    conn.execute(text("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)"), {"r": rowid, "c": values["content"]})
-    add_history(conn, rowid, values["version"], "create", values["created_at"], row)
-    return rowid
+def content_hash(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def ensure_namespace(conn: Connection, name: str, now: float) -> None:
+    conn.execute(text("INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (:n, :t)"), {"n": name, "t": now})
 
 
 def _write_tags(conn: Connection, rowid: int, tags: Sequence[str]) -> None:
     conn.execute(text("DELETE FROM memory_tags WHERE memory_id = :m"), {"m": rowid})
     if tags:
-        conn.execute(
-            text("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)"),
-            [{"m": rowid, "t": t} for t in tags],
-        )
+        conn.execute(text("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)"),
+                     [{"m": rowid, "t": t} for t in tags])
 
 
-def add_history(conn: Connection, rowid: int, version: int, change: str, at: float, values: dict[str, Any]) -> None:
-    conn.execute(
-        insert(memory_history).values(
-            memory_id=rowid, version=version, change=change, changed_at=at, snapshot=snapshot_of(values)
-        )
-    )
+def _add_history(conn: Connection, m: Memory, change: str, at: float) -> None:
+    fields = {k: getattr(m, k) for k in SNAPSHOT_FIELDS}
+    conn.execute(insert(memory_history).values(memory_id=m.rowid, version=m.version, change=change, changed_at=at,
+                                               snapshot=snapshot_of(fields)))
 
 
-def enqueue_embedding(conn: Connection, rowid: int, content_hash: str, now: float) -> None:
-    """Add or reset the memory's embedding job (an update supersedes a pending one)."""
+def _enqueue_embedding(conn: Connection, rowid: int, digest: str, now: float) -> None:
+    # An edit supersedes a pending job: the worker checks the hash before it stores vectors.
     conn.execute(
         text(
             "INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
@@ -52,172 +65,177 @@ def enqueue_embedding(conn: Connection, rowid: int, content_hash: str, now: floa
             "content_hash = excluded.content_hash, attempts = 0, next_attempt_at = excluded.next_attempt_at, "
             "leased_until = NULL, leased_by = NULL, last_error = NULL"
         ),
-        {"m": rowid, "h": content_hash, "now": now},
+        {"m": rowid, "h": digest, "now": now},
     )
 
 
-def append_oplog(conn: Connection, op: str, memory_uuid: str, hlc: str, device_id: str, now: float) -> None:
-    conn.execute(
-        text("INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at) VALUES (:h, :d, :o, :u, :t)"),
-        {"h": hlc, "d": device_id, "o": op, "u": memory_uuid, "t": now},
-    )
-
-
-def get_by_uuid(conn: Connection, uuid: str) -> Memory | None:
-    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uuid = :u"), {"u": uuid}).first()
-    return memory_from_row(row) if row else None
-
-
-def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
-    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = :r"), {"r": rowid}).first()
-    return memory_from_row(row) if row else None
-
-
-def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
-    """Memories by rowid; missing ones are simply absent."""
-    if not rowids:
-        return {}
-    sql, params = filters.in_list("r", rowids)
-    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN {sql}"), params).all()
-    return {r.id: memory_from_row(r) for r in rows}
-
-
-def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memory | None:
-    row = conn.execute(
-        text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.namespace = :ns AND m.client_id = :c"),
-        {"ns": namespace, "c": client_id},
-    ).first()
-    return memory_from_row(row) if row else None
-
-
-def encode_cursor(m: Memory) -> str:
-    raw = json.dumps([m.created_at, m.rowid]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[float, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created_at, rowid = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return float(created_at), int(rowid)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise InvalidInput("the cursor is not one this server issued") from None
-
-
-def count_matching(conn: Connection, f: MemoryFilter, now: float) -> int:
-    """How many memories match ``f``."""
-    where = filters.full(f, now)
-    return int(conn.execute(text(f"SELECT count(*) FROM memories m WHERE {where.sql()}"), where.params).scalar_one())
-
-
-def list_page(
-    conn: Connection, f: MemoryFilter, now: float, *, limit: int, offset: int, cursor: str | None, count: bool = True
-) -> tuple[list[Memory], int | None]:
-    """A page of memories (newest first) and, with ``count``, the total that match ``f``.
-
-    Counting visits every matching row; the page alone stops after ``limit``
-    rows of the creation-time index, so callers that can show the total later
-    skip it here.
-    """
-    where = filters.full(f, now)
-    total = count_matching(conn, f, now) if count else None
-    page_where = filters.Where(list(where.clauses), dict(where.params))
-    if cursor:
-        c_at, c_id = decode_cursor(cursor)
-        page_where.add("(m.created_at, m.id) < (:c_at, :c_id)", c_at=c_at, c_id=c_id)
-    rows = conn.execute(
-        text(
-            f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE {page_where.sql()} "
-            "ORDER BY m.created_at DESC, m.id DESC LIMIT :lim OFFSET :off"
-        ),
-        dict(page_where.params, lim=limit, off=offset),
-    ).all()
-    return [memory_from_row(r) for r in rows], total
-
-
-def update_memory(conn: Connection, current: Memory, changes: dict[str, Any], change: str, now: float) -> None:
-    """Apply ``changes`` (column -> value), bump the version and record history."""
-    values = dict(changes)
-    tags = values.pop("tags", None)
-    if tags is not None:
-        values["tags"] = json.dumps(list(tags), ensure_ascii=False)
-        _write_tags(conn, current.rowid, tags)
-    if "metadata" in values and not isinstance(values["metadata"], str):
-        values["metadata"] = json.dumps(values["metadata"], ensure_ascii=False)
-    values["version"] = current.version + 1
-    values["updated_at"] = now
-    conn.execute(update(memories).where(memories.c.id == current.rowid).values(**values))
-    if "content" in values:
-        conn.execute(
-            text("UPDATE memory_fts SET content = :c WHERE rowid = :r"), {"c": values["content"], "r": current.rowid}
-        )
-    merged = {
-        "content": values.get("content", current.content),
-        "memory_type": values.get("memory_type", current.memory_type.value),
-        "tags": values.get("tags", list(current.tags)),
-        "metadata": values.get("metadata", current.metadata),
-        "importance": values.get("importance", current.importance),
-        "tier": values.get("tier", current.tier.value),
-        "visibility": values.get("visibility", current.visibility.value),
+def _fields_payload(m: NewMemory | Memory) -> dict[str, Any]:
+    return {
+        "namespace": m.namespace, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
+        "metadata": m.metadata, "importance": m.importance, "tier": m.tier.value, "visibility": m.visibility.value,
+        "agent_id": m.agent_id, "user_id": m.user_id, "session_id": m.session_id, "project": m.project,
+        "client_id": m.client_id, "created_at": m.created_at, "expires_at": m.expires_at,
     }
-    add_history(conn, current.rowid, values["version"], change, now, merged)
-    if "namespace" in values and values["namespace"] != current.namespace:
-        vectors.move_vectors(conn, current.rowid, values["namespace"])
+
+
+def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded | None = None) -> Memory:
+    """Insert a memory; with ``embedded`` it is searchable at once, else an embedding job is queued."""
+    ensure_namespace(conn, new.namespace, stamp.at)
+    digest = content_hash(new.content)
+    row = _fields_payload(new) | {
+        "uuid": new.id, "tags": _json(list(new.tags)), "metadata": _json(new.metadata), "content_hash": digest,
+        "updated_at": new.created_at, "version": 1, "hlc": stamp.hlc, "origin_device": new.origin_device,
+        "embedding_status": (EmbeddingStatus.READY if embedded else EmbeddingStatus.PROCESSING).value,
+        "model_id": embedded.model_id if embedded else None,
+    }
+    rowid = conn.execute(insert(memories).values(**row).returning(memories.c.id)).scalar_one()
+    _write_tags(conn, rowid, new.tags)
+    conn.execute(text("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)"), {"r": rowid, "c": new.content})
+    memory = get_by_rowid(conn, rowid)
+    assert memory is not None
+    _add_history(conn, memory, "create", stamp.at)
+    if embedded is None:
+        _enqueue_embedding(conn, rowid, digest, stamp.at)
+    else:
+        vectors.replace_vectors(conn, memory_id=rowid, namespace=new.namespace, embedded=embedded,
+                                flags=vectors.flags_of(memory))
+    oplog.append(conn, stamp, Op.CREATE, new.id, new.namespace,
+                 _fields_payload(new) | {"origin_device": new.origin_device})
+    return memory
+
+
+_SCALARS = ("memory_type", "importance", "tier", "visibility", "agent_id", "user_id", "session_id", "project",
+            "expires_at")
+
+
+def _changed_columns(current: Memory, changes: FieldChanges) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(new column values, oplog payload) for the fields that really change."""
+    columns: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+    for name in _SCALARS:
+        value = getattr(changes, name)
+        if value is not None and value != getattr(current, name):
+            plain = value.value if isinstance(value, enum.Enum) else value
+            columns[name] = payload[name] = plain
+    if changes.content is not None and changes.content != current.content:
+        columns["content"] = payload["content"] = changes.content
+    if changes.tags is not None and tuple(changes.tags) != current.tags:
+        columns["tags"] = _json(list(changes.tags))
+        payload["tags"] = {"add": sorted(set(changes.tags) - set(current.tags)),
+                           "remove": sorted(set(current.tags) - set(changes.tags)), "all": list(changes.tags)}
+    set_keys = {k: v for k, v in changes.metadata_set.items() if current.metadata.get(k, object()) != v}
+    unset_keys = sorted(k for k in changes.metadata_unset if k in current.metadata and k not in set_keys)
+    if set_keys or unset_keys:
+        merged = {k: v for k, v in current.metadata.items() if k not in unset_keys} | set_keys
+        columns["metadata"] = _json(merged)
+        payload["metadata"] = {"set": set_keys, "unset": unset_keys}
+    return columns, payload
+
+
+def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stamp, *,
+           change: str = "update") -> Memory:
+    """Apply the fields of ``changes`` that differ; returns ``current`` untouched when none do.
+
+    New content gets a new embedding job (the old vectors serve until the new
+    ones are stored); every change adds a version to the history.
+    """
+    columns, payload = _changed_columns(current, changes)
+    if not columns:
+        return current
+    if "content" in columns:
+        columns["content_hash"] = content_hash(columns["content"])
+        columns["embedding_status"] = EmbeddingStatus.PROCESSING.value
+        _enqueue_embedding(conn, current.rowid, columns["content_hash"], stamp.at)
+        conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"),
+                     {"c": columns["content"], "r": current.rowid})
+    if "tags" in columns:
+        _write_tags(conn, current.rowid, payload["tags"]["all"])
+    columns.update(version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc)
+    conn.execute(sql_update(memories).where(memories.c.id == current.rowid).values(**columns))
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
-    vectors.update_vector_flags(
-        conn,
-        after.rowid,
-        state=vectors.vec_state(after.deleted_at, after.archived_at),
-        confidential=after.visibility.value == "confidential",
-        expires_at=after.expires_at,
-    )
+    _add_history(conn, after, change, stamp.at)
+    if {"visibility", "expires_at"} & columns.keys():
+        vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
+    oplog.append(conn, stamp, Op.UPDATE, after.id, after.namespace, payload)
+    return after
 
 
-def history(conn: Connection, m: Memory) -> list[HistoryEntry]:
-    rows = conn.execute(
-        text("SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = :m ORDER BY version"),
-        {"m": m.rowid},
-    ).all()
-    return [history_from_row(m.id, r) for r in rows]
+class Transition(enum.Enum):
+    """Moves between live, trash and archive: (timestamp column, set or clear, oplog op, history label)."""
+
+    DELETE = ("deleted_at", True, Op.DELETE, "deleted")
+    RESTORE = ("deleted_at", False, Op.RESTORE, "restored")
+    ARCHIVE = ("archived_at", True, Op.ARCHIVE, "archived")
+    UNARCHIVE = ("archived_at", False, Op.UNARCHIVE, "unarchived")
 
 
-def hard_delete(conn: Connection, rowids: Sequence[int]) -> None:
-    """Remove memories and everything that hangs off them."""
-    vectors.delete_vectors(conn, rowids)
-    for rowid in rowids:
+def transition(conn: Connection, current: Memory, move: Transition, stamp: Stamp) -> Memory:
+    """Trash, restore, archive or unarchive; a move to where the memory already is raises :class:`Conflict`."""
+    column, set_it, op, label = move.value
+    if (getattr(current, column) is not None) == set_it:
+        state = column.removesuffix("_at")
+        raise Conflict(f"memory {current.id} is {'already' if set_it else 'not'} {state}")
+    value = stamp.at if set_it else None
+    conn.execute(sql_update(memories).where(memories.c.id == current.rowid).values(
+        **{column: value}, version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc))
+    after = get_by_rowid(conn, current.rowid)
+    assert after is not None
+    _add_history(conn, after, label, stamp.at)
+    vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
+    oplog.append(conn, stamp, op, after.id, after.namespace, {column: value})
+    return after
+
+
+def hard_delete(conn: Connection, targets: Sequence[tuple[int, str, str]], stamp: Stamp, *, reason: str) -> None:
+    """Remove memories ``(rowid, uuid, namespace)`` and everything hanging off them, for good.
+
+    ``reason`` (deleted, expired, trash, wiped) goes into each oplog entry.
+    History, tags, chunks and jobs go with the row (foreign keys cascade);
+    vec0 and FTS rows are removed by hand because virtual tables do not cascade.
+    """
+    vectors.delete_vectors(conn, [rowid for rowid, _, _ in targets])
+    for rowid, uuid, namespace in targets:
         conn.execute(text("DELETE FROM memory_fts WHERE rowid = :r"), {"r": rowid})
         conn.execute(text("DELETE FROM memories WHERE id = :r"), {"r": rowid})
+        if reason != "wiped":
+            oplog.append(conn, stamp, Op.HARD_DELETE, uuid, namespace, {"reason": reason})
 
 
-def expired_rowids(conn: Connection, now: float, namespace: str | None = None) -> list[tuple[int, str]]:
-    sql = "SELECT id, uuid FROM memories WHERE expires_at IS NOT NULL AND expires_at <= :now"
-    params: dict[str, Any] = {"now": now}
-    if namespace is not None:
-        sql += " AND namespace = :ns"
-        params["ns"] = namespace
-    return [(r.id, r.uuid) for r in conn.execute(text(sql), params)]
+def wipe_namespace(conn: Connection, namespace: str, targets: Sequence[tuple[int, str, str]], stamp: Stamp) -> None:
+    """Remove every memory of ``namespace``: one oplog entry for the wipe, not one per memory."""
+    hard_delete(conn, targets, stamp, reason="wiped")
+    oplog.append(conn, stamp, Op.WIPE_NAMESPACE, "", namespace, {"namespace": namespace, "count": len(targets)})
 
 
-def rowids_where(conn: Connection, where: filters.Where) -> list[tuple[int, str]]:
-    return [(r.id, r.uuid) for r in conn.execute(text(f"SELECT m.id, m.uuid FROM memories m WHERE {where.sql()}"), where.params)]
+def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embedded, stamp: Stamp) -> Memory | None:
+    """Make ``embedded`` the memory's vectors if its content still hashes to ``digest``.
+
+    Returns the memory, now ``ready``; ``None`` if it was deleted or edited
+    meanwhile (a newer job exists for the new content). A pending job for the
+    same content is done with.
+    """
+    current = get_by_rowid(conn, memory_id)
+    if current is None or content_hash(current.content) != digest:
+        return None
+    vectors.replace_vectors(conn, memory_id=memory_id, namespace=current.namespace, embedded=embedded,
+                            flags=vectors.flags_of(current))
+    conn.execute(sql_update(memories).where(memories.c.id == memory_id).values(
+        embedding_status=EmbeddingStatus.READY.value, model_id=embedded.model_id))
+    conn.execute(text("DELETE FROM embedding_jobs WHERE memory_id = :m AND content_hash = :h"),
+                 {"m": memory_id, "h": digest})
+    oplog.append(conn, stamp, Op.VECTORS, current.id, current.namespace,
+                 {"model_id": embedded.model_id, "content_hash": digest, "chunks": len(embedded.spans)})
+    after = get_by_rowid(conn, memory_id)
+    assert after is not None
+    return after
 
 
-def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
-    rows = conn.execute(
-        text(
-            "SELECT namespace, count(*) AS n FROM memories WHERE deleted_at IS NULL "
-            "AND (expires_at IS NULL OR expires_at > :now) GROUP BY namespace"
-        ),
-        {"now": now},
-    ).all()
-    known = conn.execute(text("SELECT name FROM namespaces")).scalars().all()
-    counts = {name: 0 for name in known}
-    counts.update({r.namespace: r.n for r in rows})
-    return counts
+def mark_embedding_failed(conn: Connection, memory_id: int) -> None:
+    """Give up embedding a memory for now (it stays listed; re-embedding retries it).
 
-
-def ensure_namespace(conn: Connection, name: str, now: float) -> None:
-    conn.execute(
-        text("INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (:n, :t)"), {"n": name, "t": now}
-    )
+    The embedding status is this device's processing state, not a field of the
+    memory, so it is not an oplog entry: another device embeds on its own.
+    """
+    conn.execute(sql_update(memories).where(memories.c.id == memory_id).values(
+        embedding_status=EmbeddingStatus.FAILED.value))

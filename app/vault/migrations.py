@@ -175,7 +175,16 @@ def _v2(conn: Connection, dim: int) -> None:
     conn.execute(text("CREATE INDEX ix_memories_model ON memories(model_id, embedding_status, namespace)"))
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2]
+def _v3(conn: Connection, dim: int) -> None:
+    # An oplog entry carries what another device needs to apply the change (the
+    # changed fields, as JSON) and the namespace it happened in, not only the id.
+    # Entries written before v3 keep a NULL payload: they name a memory and no more.
+    conn.execute(text("ALTER TABLE oplog ADD COLUMN namespace TEXT"))
+    conn.execute(text("ALTER TABLE oplog ADD COLUMN payload TEXT"))
+    conn.execute(text("CREATE INDEX ix_oplog_memory ON oplog(memory_uuid, id)"))
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

@@ -69,6 +69,9 @@ chunks = Table(
     Column("end_char", Integer, nullable=False),
 )
 
+# Reserved for on-device understanding (entities and their graph): created by
+# migration v1 so that no later migration has to rebuild the schema, but
+# nothing reads or writes them until extraction lands.
 entities = Table(
     "entities",
     metadata,
@@ -143,6 +146,8 @@ oplog = Table(
     Column("op", Text, nullable=False),
     Column("memory_uuid", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("namespace", Text),
+    Column("payload", Text),
 )
 
 settings = Table(

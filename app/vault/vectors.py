@@ -8,23 +8,44 @@ metadata columns so that the KNN step itself leaves out what must not show.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, text
 
+from app.domain.enums import Visibility
+from app.domain.models import Memory
 from app.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
 
 
-def vec_state(deleted_at: float | None, archived_at: float | None) -> int:
-    if deleted_at is not None:
-        return STATE_DELETED
-    if archived_at is not None:
-        return STATE_ARCHIVED
-    return STATE_LIVE
+@dataclass(frozen=True)
+class Embedded:
+    """A memory's vectors, ready to store: one per chunk span, and the model that made them."""
+
+    spans: Sequence[tuple[int, int]]
+    vectors: np.ndarray
+    model_id: str
 
 
-def vec_expiry(expires_at: float | None) -> int:
-    return NEVER if expires_at is None else int(expires_at)
+@dataclass(frozen=True)
+class VecFlags:
+    """The vec0 metadata columns that let the KNN itself leave out what must not show."""
+
+    state: int
+    confidential: bool
+    expires_at: int
+
+
+def flags_of(m: Memory) -> VecFlags:
+    """The one derivation of a memory's vec0 flags from its row."""
+    if m.deleted_at is not None:
+        state = STATE_DELETED
+    elif m.archived_at is not None:
+        state = STATE_ARCHIVED
+    else:
+        state = STATE_LIVE
+    return VecFlags(state, m.visibility is Visibility.CONFIDENTIAL,
+                    NEVER if m.expires_at is None else int(m.expires_at))
 
 
 def _chunk_ids(conn: Connection, memory_id: int) -> list[int]:
@@ -42,25 +63,12 @@ def delete_vectors(conn: Connection, memory_ids: Sequence[int]) -> None:
         conn.execute(text("DELETE FROM chunks WHERE memory_id = :m"), {"m": mid})
 
 
-def replace_vectors(
-    conn: Connection,
-    *,
-    memory_id: int,
-    namespace: str,
-    spans: Sequence[tuple[int, int]],
-    vectors: np.ndarray,
-    state: int,
-    confidential: bool,
-    expires_at: float | None,
-) -> None:
-    """Store ``vectors`` (one per span) as the memory's chunks, replacing old ones."""
+def replace_vectors(conn: Connection, *, memory_id: int, namespace: str, embedded: Embedded, flags: VecFlags) -> None:
+    """Store ``embedded`` as the memory's chunks and vectors, replacing old ones."""
     delete_vectors(conn, [memory_id])
-    for seq, ((start, end), vec) in enumerate(zip(spans, vectors, strict=True)):
+    for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
         chunk_id = conn.execute(
-            text(
-                "INSERT INTO chunks(memory_id, seq, start_char, end_char) "
-                "VALUES (:m, :s, :a, :b) RETURNING id"
-            ),
+            text("INSERT INTO chunks(memory_id, seq, start_char, end_char) VALUES (:m, :s, :a, :b) RETURNING id"),
             {"m": memory_id, "s": seq, "a": start, "b": end},
         ).scalar_one()
         conn.execute(
@@ -68,46 +76,19 @@ def replace_vectors(
                 "INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, "
                 "expires_at, memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)"
             ),
-            {
-                "r": chunk_id,
-                "ns": namespace,
-                "e": np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
-                "st": state,
-                "c": 1 if confidential else 0,
-                "x": vec_expiry(expires_at),
-                "m": memory_id,
-            },
+            {"r": chunk_id, "ns": namespace, "e": np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+             "st": flags.state, "c": int(flags.confidential), "x": flags.expires_at, "m": memory_id},
         )
 
 
-def update_vector_flags(
-    conn: Connection, memory_id: int, *, state: int, confidential: bool, expires_at: float | None
-) -> None:
+def update_vector_flags(conn: Connection, memory_id: int, flags: VecFlags) -> None:
     """Keep the vec0 metadata columns in step with the memory row."""
     # One row at a time: with ``rowid IN (subquery)`` SQLite hands vec0 every
     # column as changed, and vec0 refuses to "change" the partition key.
     for chunk_id in _chunk_ids(conn, memory_id):
         conn.execute(
             text("UPDATE memory_vectors SET state = :st, confidential = :c, expires_at = :x WHERE rowid = :r"),
-            {"st": state, "c": 1 if confidential else 0, "x": vec_expiry(expires_at), "r": chunk_id},
-        )
-
-
-def move_vectors(conn: Connection, memory_id: int, namespace: str) -> None:
-    """Partition keys cannot be updated in place; re-insert under the new namespace."""
-    rows = [conn.execute(
-        text("SELECT rowid, embedding, state, confidential, expires_at FROM memory_vectors WHERE rowid = :r"),
-        {"r": chunk_id},
-    ).one() for chunk_id in _chunk_ids(conn, memory_id)]
-    for r in rows:
-        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": r.rowid})
-        conn.execute(
-            text(
-                "INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, "
-                "expires_at, memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)"
-            ),
-            {"r": r.rowid, "ns": namespace, "e": r.embedding, "st": r.state, "c": r.confidential,
-             "x": r.expires_at, "m": memory_id},
+            {"st": flags.state, "c": int(flags.confidential), "x": flags.expires_at, "r": chunk_id},
         )
 
 

@@ -26,3 +26,21 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+class ManualClock:
+    """A wall clock for the service that tests move by hand (TTL expiry without touching rows).
+
+    Each reading ticks a millisecond forward, so successive changes still get
+    distinct, increasing times as they would on a real clock.
+    """
+
+    def __init__(self, start: float | None = None) -> None:
+        self.value = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        self.value += 0.001
+        return self.value
+
+    def advance(self, seconds: float) -> None:
+        self.value += seconds

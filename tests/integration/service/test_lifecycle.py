@@ -1,20 +1,13 @@
 """Trash, archive, hard delete, wipe and TTL purge."""
 
-import time
 
 import pytest
 from sqlalchemy import text
 
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service.events import ChangeEvent
-from app.vault import vectors
-
-
-def _expire(services, memory):
-    with services.vault.db.write() as conn:
-        conn.execute(text("UPDATE memories SET expires_at = :t WHERE id = :r"), {"t": time.time() - 5, "r": memory.rowid})
-        vectors.update_vector_flags(conn, memory.rowid, state=0, confidential=False, expires_at=time.time() - 5)
+from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
+from tests.helpers import wait_for
 
 
 def test_soft_delete_hides_and_restore_brings_back(services):
@@ -52,7 +45,7 @@ def test_hard_delete_removes_everything(services):
     with services.vault.db.read() as conn:
         for table in ("memories", "chunks", "memory_history", "memory_tags", "embedding_jobs", "memory_vectors"):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
-        assert conn.execute(text("SELECT op FROM oplog ORDER BY id DESC LIMIT 1")).scalar_one() == "tombstone"
+        assert conn.execute(text("SELECT op FROM oplog ORDER BY id DESC LIMIT 1")).scalar_one() == "hard_delete"
 
 
 def test_wipe_needs_the_exact_name_and_touches_only_that_namespace(services):
@@ -65,11 +58,12 @@ def test_wipe_needs_the_exact_name_and_touches_only_that_namespace(services):
     assert services.memories.get(keep.id)
 
 
-def test_ttl_purge_removes_only_expired_and_search_never_shows_them(services):
+def test_ttl_purge_removes_only_expired_and_search_never_shows_them(services, clock):
     doomed = services.memories.create(MemoryCreate(content="temporary note about parking", expires_in_seconds=60)).memory
     lasting = services.memories.create(MemoryCreate(content="permanent note about parking")).memory
     services.worker.drain()
-    _expire(services, doomed)
+    assert len(services.search.search(SearchQuery("parking note", mode="hybrid")).hits) == 2
+    clock.advance(61)
     hits = services.search.search(SearchQuery("parking note", mode="hybrid")).hits
     assert [h.memory.id for h in hits] == [lasting.id]
     assert services.stats.stats().expired == 1
@@ -79,14 +73,14 @@ def test_ttl_purge_removes_only_expired_and_search_never_shows_them(services):
     assert services.memories.get(lasting.id)
 
 
-def test_scheduled_purge_runs_by_itself(settings, embedder):
+def test_scheduled_purge_runs_by_itself(settings, embedder, clock):
     from app.service.container import create_vault
 
-    svc = create_vault(settings.with_overrides(purge_interval_seconds=1), "a fine passphrase", embedder)
+    svc = create_vault(settings.with_overrides(purge_interval_seconds=1), "a fine passphrase", embedder, wall=clock)
     try:
-        m = svc.memories.create(MemoryCreate(content="expires soon")).memory
-        _expire(svc, m)
-        from tests.helpers import wait_for
+        svc.memories.create(MemoryCreate(content="expires soon", expires_in_seconds=30))
+        assert svc.memories.list(MemoryFilter()).total == 1
+        clock.advance(31)
         wait_for(lambda: svc.memories.list(MemoryFilter(include_expired=True)).total == 0, timeout=10)
     finally:
         svc.close()
@@ -107,8 +101,24 @@ def test_changes_are_announced_after_commit(services):
     services.lifecycle.delete(m.id)
     services.lifecycle.restore(m.id)
     services.lifecycle.hard_delete(m.id)
-    assert [(e.kind, e.memory_ids) for e in seen] == [
-        ("created", (m.id,)), ("deleted", (m.id,)), ("restored", (m.id,)), ("purged", (m.id,))]
+    assert [(e.kind, e.memory_ids, e.namespaces, e.origin) for e in seen] == [
+        (ChangeKind.CREATED, (m.id,), ("ns1",), USER), (ChangeKind.DELETED, (m.id,), ("ns1",), USER),
+        (ChangeKind.RESTORED, (m.id,), ("ns1",), USER), (ChangeKind.PURGED, (m.id,), ("ns1",), USER)]
+
+
+def test_changes_say_who_made_them(services, clock):
+    seen: list[ChangeEvent] = []
+    services.events.subscribe(seen.append)
+    agent = ChangeOrigin.agent(7)
+    m = services.memories.create(MemoryCreate(content="from an agent", expires_in_seconds=5), origin=agent).memory
+    services.memories.update(m.id, MemoryUpdate(tags=["x"]), origin=agent)
+    services.worker.drain()
+    clock.advance(10)
+    services.lifecycle.purge_expired()
+    assert [(e.kind, e.origin) for e in seen] == [
+        (ChangeKind.CREATED, agent), (ChangeKind.UPDATED, agent), (ChangeKind.EMBEDDED, SYSTEM),
+        (ChangeKind.PURGED, SYSTEM)]
+    assert all(e.memory_ids == (m.id,) for e in seen), "events name memories by UUID, never by rowid"
 
 
 def test_empty_trash_reports_progress_and_stops_when_cancelled(services):

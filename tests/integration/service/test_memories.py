@@ -183,11 +183,10 @@ def test_lifecycle_flags_in_listing(services, varied):
     assert _contents(services, include_archived=True) == ["beta", "gamma"]
 
 
-def test_expired_memories_are_listed_only_when_asked(services):
-    m = services.memories.create(MemoryCreate(content="short-lived", expires_in_seconds=1)).memory
-    with services.vault.db.write() as conn:
-        from sqlalchemy import text
-        conn.execute(text("UPDATE memories SET expires_at = :t WHERE id = :r"), {"t": time.time() - 1, "r": m.rowid})
+def test_expired_memories_are_listed_only_when_asked(services, clock):
+    services.memories.create(MemoryCreate(content="short-lived", expires_in_seconds=1))
+    assert _contents(services) == ["short-lived"]
+    clock.advance(2)
     assert _contents(services) == []
     assert _contents(services, include_expired=True) == ["short-lived"]
 

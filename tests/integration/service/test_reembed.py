@@ -1,11 +1,15 @@
 """Re-embedding memories whose vectors another model made (real model, real vault)."""
 
+import time
+
 import numpy as np
 from sqlalchemy import text
 
 from app.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
 from app.service import reembed
-from app.vault import vectors
+from app.vault import memories as writes
+from app.vault.oplog import Stamp
+from app.vault.vectors import Embedded
 
 TOPICS = [
     "the dentist appointment moved to Thursday at nine",
@@ -16,15 +20,17 @@ TOPICS = [
 
 
 def _as_if_another_model(services, rowids, seed=0):
-    """Give memories vectors from a different space, recorded as another model's."""
+    """Give memories vectors from a different space, stored (through the write path) as another model's."""
     rng = np.random.default_rng(seed)
+    stamp = Stamp("0000000000001-00000-old-device", "old-device", time.time())
     with services.vault.db.write() as conn:
         for rowid in rowids:
             vec = rng.normal(size=(1, services.embedder.dimension)).astype(np.float32)
             vec /= np.linalg.norm(vec)
-            vectors.replace_vectors(conn, memory_id=rowid, namespace="default", spans=[(0, 1)], vectors=vec,
-                                    state=0, confidential=False, expires_at=None)
-            conn.execute(text("UPDATE memories SET model_id = 'old-model-v0' WHERE id = :r"), {"r": rowid})
+            content = services.memories.get_by_rowid(rowid).content
+            stored = writes.store_vectors(conn, rowid, writes.content_hash(content),
+                                          Embedded([(0, len(content))], vec, "old-model-v0"), stamp)
+            assert stored is not None and stored.model_id == "old-model-v0"
 
 
 def _top(services, query):

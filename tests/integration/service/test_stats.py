@@ -1,17 +1,14 @@
-import time
-
 from app.domain.models import MemoryCreate
-from tests.integration.service.test_lifecycle import _expire
 
 
-def test_stats_count_by_namespace_type_tier_and_lifecycle(services):
+def test_stats_count_by_namespace_type_tier_and_lifecycle(services, clock):
     services.memories.create(MemoryCreate(content="a", memory_type="fact", importance=0.9))
     services.memories.create(MemoryCreate(content="b", memory_type="fact", namespace="work"))
-    ttl = services.memories.create(MemoryCreate(content="c", memory_type="task", expires_in_seconds=600)).memory
+    services.memories.create(MemoryCreate(content="c", memory_type="task", expires_in_seconds=600))
     gone = services.memories.create(MemoryCreate(content="d")).memory
-    old = services.memories.create(MemoryCreate(content="e", expires_in_seconds=600)).memory
+    services.memories.create(MemoryCreate(content="e", expires_in_seconds=60))
     services.lifecycle.delete(gone.id)
-    _expire(services, old)
+    clock.advance(120)
     s = services.stats.stats()
     assert s.total == 3
     assert s.by_namespace == {"default": 2, "work": 1}
@@ -19,11 +16,13 @@ def test_stats_count_by_namespace_type_tier_and_lifecycle(services):
     assert s.by_tier == {"hot": 1, "warm": 2}
     assert (s.permanent, s.with_ttl, s.expired, s.deleted) == (2, 1, 1, 1)
     assert s.queue_depth == 5 and s.failed_embeddings == 0
-    assert s.storage_bytes > 0 and s.oldest_at <= s.newest_at <= time.time()
+    assert s.storage_bytes > 0 and s.oldest_at <= s.newest_at <= clock.value
     assert sum(s.created_per_day.values()) == 3
     scoped = services.stats.stats("work")
     assert scoped.total == 1 and scoped.by_namespace == {"work": 1} and scoped.queue_depth == 1
     services.worker.drain()
     assert services.stats.stats().queue_depth == 0
     assert {n.name: n.memory_count for n in services.stats.namespaces()} == {"default": 2, "work": 1}
-    assert ttl.id
+    clock.advance(600)
+    later = services.stats.stats()
+    assert (later.total, later.with_ttl, later.expired) == (2, 0, 2)

@@ -203,12 +203,15 @@ def test_vault_files_are_owner_only(services):
 
 
 def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
-    """Open a vault whose schema stopped at v1: the migration runs and nothing is lost."""
+    """Open a vault whose schema stopped at v1: every migration runs and nothing is lost."""
     svc = create_vault(settings, PASSPHRASE, embedder, background=False)
     kept = svc.memories.create(MemoryCreate(content="written under schema v1")).memory
     with svc.vault.db.write() as conn:
         conn.execute(text("DROP INDEX ix_memories_live"))
         conn.execute(text("DROP INDEX ix_memories_model"))
+        conn.execute(text("DROP INDEX ix_oplog_memory"))
+        conn.execute(text("ALTER TABLE oplog DROP COLUMN namespace"))
+        conn.execute(text("ALTER TABLE oplog DROP COLUMN payload"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -216,7 +219,13 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         with again.vault.db.read() as conn:
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
-        assert {"ix_memories_live", "ix_memories_model"} <= set(names)
+            v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
+        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
+        assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
+        again.memories.update(kept.id, MemoryUpdate(tags=["after-upgrade"]))
+        with again.vault.db.read() as conn:
+            assert json.loads(conn.execute(text("SELECT payload FROM oplog ORDER BY id DESC LIMIT 1")).scalar_one()) \
+                == {"tags": {"add": ["after-upgrade"], "all": ["after-upgrade"], "remove": []}}
     finally:
         again.close()

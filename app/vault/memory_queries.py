@@ -1,0 +1,128 @@
+"""Reading memories: by id, by page with filters, counts, history, and the rows a bulk change will touch.
+
+Every change goes through :mod:`app.vault.memories`; this module only reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.domain.errors import InvalidInput
+from app.domain.models import HistoryEntry, Memory, MemoryFilter
+from app.vault import filters
+from app.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row
+
+
+def get_by_uuid(conn: Connection, uuid: str) -> Memory | None:
+    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uuid = :u"), {"u": uuid}).first()
+    return memory_from_row(row) if row else None
+
+
+def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
+    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = :r"), {"r": rowid}).first()
+    return memory_from_row(row) if row else None
+
+
+def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
+    """Memories by rowid; missing ones are simply absent."""
+    if not rowids:
+        return {}
+    sql, params = filters.in_list("r", rowids)
+    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN {sql}"), params).all()
+    return {r.id: memory_from_row(r) for r in rows}
+
+
+def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memory | None:
+    row = conn.execute(
+        text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.namespace = :ns AND m.client_id = :c"),
+        {"ns": namespace, "c": client_id},
+    ).first()
+    return memory_from_row(row) if row else None
+
+
+def encode_cursor(m: Memory) -> str:
+    raw = json.dumps([m.created_at, m.rowid]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, rowid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return float(created_at), int(rowid)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInput("the cursor is not one this server issued") from None
+
+
+def count_matching(conn: Connection, f: MemoryFilter, now: float) -> int:
+    """How many memories match ``f``."""
+    where = filters.full(f, now)
+    return int(conn.execute(text(f"SELECT count(*) FROM memories m WHERE {where.sql()}"), where.params).scalar_one())
+
+
+def list_page(
+    conn: Connection, f: MemoryFilter, now: float, *, limit: int, offset: int, cursor: str | None, count: bool = True
+) -> tuple[list[Memory], int | None]:
+    """A page of memories (newest first) and, with ``count``, the total that match ``f``.
+
+    Counting visits every matching row; the page alone stops after ``limit``
+    rows of the creation-time index, so callers that can show the total later
+    skip it here.
+    """
+    where = filters.full(f, now)
+    total = count_matching(conn, f, now) if count else None
+    page_where = filters.Where(list(where.clauses), dict(where.params))
+    if cursor:
+        c_at, c_id = decode_cursor(cursor)
+        page_where.add("(m.created_at, m.id) < (:c_at, :c_id)", c_at=c_at, c_id=c_id)
+    rows = conn.execute(
+        text(
+            f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE {page_where.sql()} "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT :lim OFFSET :off"
+        ),
+        dict(page_where.params, lim=limit, off=offset),
+    ).all()
+    return [memory_from_row(r) for r in rows], total
+
+
+def history(conn: Connection, m: Memory) -> list[HistoryEntry]:
+    rows = conn.execute(
+        text("SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = :m ORDER BY version"),
+        {"m": m.rowid},
+    ).all()
+    return [history_from_row(m.id, r) for r in rows]
+
+
+def expired_rowids(conn: Connection, now: float, namespace: str | None = None) -> list[tuple[int, str, str]]:
+    """``(rowid, uuid, namespace)`` of memories whose TTL has run out."""
+    sql = "SELECT id, uuid, namespace FROM memories WHERE expires_at IS NOT NULL AND expires_at <= :now"
+    params: dict[str, Any] = {"now": now}
+    if namespace is not None:
+        sql += " AND namespace = :ns"
+        params["ns"] = namespace
+    return [(r.id, r.uuid, r.namespace) for r in conn.execute(text(sql), params)]
+
+
+def rowids_where(conn: Connection, where: filters.Where) -> list[tuple[int, str, str]]:
+    """``(rowid, uuid, namespace)`` of the memories ``where`` selects (for bulk changes)."""
+    sql = f"SELECT m.id, m.uuid, m.namespace FROM memories m WHERE {where.sql()}"
+    return [(r.id, r.uuid, r.namespace) for r in conn.execute(text(sql), where.params)]
+
+
+def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
+    rows = conn.execute(
+        text(
+            "SELECT namespace, count(*) AS n FROM memories WHERE deleted_at IS NULL "
+            "AND (expires_at IS NULL OR expires_at > :now) GROUP BY namespace"
+        ),
+        {"now": now},
+    ).all()
+    known = conn.execute(text("SELECT name FROM namespaces")).scalars().all()
+    counts = {name: 0 for name in known}
+    counts.update({r.namespace: r.n for r in rows})
+    return counts
