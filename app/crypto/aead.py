@@ -68,6 +68,21 @@ def open_sealed(key: bytes, sealed: bytes, *, context: bytes, version: int, aad:
         raise DecryptionFailed("the encrypted value does not authenticate: wrong key, or damaged data") from None
 
 
+def open_with_raw_ad(key: bytes, sealed: bytes, ad: bytes) -> bytes:
+    """Open nonce || ciphertext || tag authenticated with ``ad`` as is, without the versioned framing.
+
+    Only for reading formats that predate :func:`associated_data` (the version-1
+    vault header); everything new is sealed with :func:`seal`.
+    """
+    _check_key(key)
+    if len(sealed) < OVERHEAD:
+        raise DecryptionFailed("the encrypted value is too short to be valid (damaged or truncated)")
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], ad)
+    except InvalidTag:
+        raise DecryptionFailed("the encrypted value does not authenticate: wrong key, or damaged data") from None
+
+
 def wrap_key(kek: bytes, key: bytes, *, context: bytes, version: int = 1, aad: bytes = b"",
              rng: Callable[[int], bytes] = os.urandom) -> bytes:
     """``key`` sealed under the key-encryption key ``kek`` (60 bytes for a 32-byte key)."""
