@@ -53,6 +53,7 @@ HEADER_VERSION = 2
 _READABLE_VERSIONS = (1, 2)
 _WRAP_CONTEXT = b"vault-data-key"
 _V1_AAD = b"memvault data key v1"
+_WRAPPED_BYTES = aead.OVERHEAD + 32
 #: The most a header file may hold; a real one is about 500 bytes.
 _MAX_HEADER_BYTES = 64 * 1024
 
@@ -139,6 +140,8 @@ def parse_header(raw: bytes, path: Path) -> KeyHeader:
             raise ValueError(f"unsupported cipher {box.get('cipher')!r}")
         # Version 1 stored the nonce apart; join it so both versions hold nonce || ciphertext || tag.
         wrapped = _unb64(box["nonce"]) + _unb64(box["data"]) if version == 1 else _unb64(box["data"])
+        if len(wrapped) != _WRAPPED_BYTES:
+            raise ValueError(f"the wrapped key has {len(wrapped)} bytes instead of {_WRAPPED_BYTES}")
         if version >= 2 and not hmac.compare_digest(str(doc.get("checksum")), _checksum(version, params, wrapped)):
             raise ValueError("its checksum does not match its contents")
     except VaultCorrupt:

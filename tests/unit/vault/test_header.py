@@ -179,9 +179,18 @@ def test_a_version_1_header_that_cannot_be_rewritten_still_unlocks(tmp_path, mon
     assert "could not upgrade the vault header" in caplog.text
 
 
-def test_a_damaged_version_1_header_is_corrupt_where_it_can_tell(tmp_path):
+def test_a_malformed_version_1_header_is_corrupt(tmp_path):
     path = tmp_path / "vault.header"
     shutil.copy(V1_FIXTURE, path)
     edit(path, lambda d: d["wrapped_key"].update(nonce="AAAA"))  # a 3-byte nonce cannot be a GCM nonce
-    with pytest.raises((VaultCorrupt, WrongPassphrase)):
+    with pytest.raises(VaultCorrupt, match="wrapped key has 51 bytes"):
+        header.unlock(path, PASSPHRASE)
+
+
+def test_a_damaged_version_1_wrapped_key_can_only_be_a_wrong_passphrase(tmp_path):
+    # Version 1 has no checksum: this is the ambiguity version 2 removes (and why v1 is upgraded at unlock).
+    path = tmp_path / "vault.header"
+    shutil.copy(V1_FIXTURE, path)
+    edit(path, lambda d: d["wrapped_key"].update(data=flip_b64(d["wrapped_key"]["data"], 5)))
+    with pytest.raises(WrongPassphrase):
         header.unlock(path, PASSPHRASE)
