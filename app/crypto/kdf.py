@@ -33,7 +33,7 @@ class KdfBounds:
     salt_bytes: tuple[int, int]
     max_work_kib: int
 
-    def violations(self, params: "KdfParams") -> list[str]:
+    def violations(self, params: KdfParams) -> list[str]:
         """What is wrong with ``params`` (empty when they are acceptable)."""
         problems = []
         for name, value, (low, high) in (
@@ -92,7 +92,7 @@ class KdfParams:
 
     @classmethod
     def fresh(cls, memory_kib: int, iterations: int, *, lanes: int = DEFAULT_LANES,
-              rng: Callable[[int], bytes] = os.urandom) -> "KdfParams":
+              rng: Callable[[int], bytes] = os.urandom) -> KdfParams:
         """New parameters with a random salt; settings outside :data:`BOUNDS` are :class:`InvalidInput`."""
         params = cls(salt=rng(DEFAULT_SALT_BYTES), memory_kib=int(memory_kib), iterations=int(iterations),
                      lanes=int(lanes))
@@ -102,7 +102,7 @@ class KdfParams:
         return params
 
     @classmethod
-    def from_untrusted(cls, salt: bytes, memory_kib: object, iterations: object, lanes: object) -> "KdfParams":
+    def from_untrusted(cls, salt: bytes, memory_kib: object, iterations: object, lanes: object) -> KdfParams:
         """Parameters read from a file; anything outside :data:`BOUNDS` is :class:`DamagedData`."""
         try:
             params = cls(salt=bytes(salt), memory_kib=_strict_int(memory_kib), iterations=_strict_int(iterations),

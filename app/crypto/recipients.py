@@ -27,11 +27,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import (
+    X25519PrivateKey,
+    X25519PublicKey,
+)
 
 from app.crypto import aead
 from app.crypto.hkdf import hkdf_sha256
-from app.domain.errors import DamagedData, DecryptionFailed, InvalidInput, WrongRecipient
+from app.domain.errors import (
+    DamagedData,
+    DecryptionFailed,
+    InvalidInput,
+    WrongRecipient,
+)
 
 PUBLIC_PREFIX = "mvpub1"
 KEY_BYTES = 32

@@ -34,7 +34,7 @@ import io
 import os
 import struct
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -149,10 +149,10 @@ class StreamWriter:
         self._closed = True
         self._buffer.clear()
 
-    def __enter__(self) -> "StreamWriter":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -262,7 +262,7 @@ class PlaintextFile(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # noqa: ANN001
+    def readinto(self, buffer) -> int:
         while not self._pending:
             part = next(self._parts, None)
             if part is None:

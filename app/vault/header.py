@@ -43,7 +43,13 @@ from pathlib import Path
 
 from app.crypto import aead
 from app.crypto.kdf import KdfParams
-from app.domain.errors import DamagedData, DecryptionFailed, InvalidInput, VaultCorrupt, WrongPassphrase
+from app.domain.errors import (
+    DamagedData,
+    DecryptionFailed,
+    InvalidInput,
+    VaultCorrupt,
+    WrongPassphrase,
+)
 from app.domain.limits import MIN_PASSPHRASE_CHARS
 
 log = logging.getLogger(__name__)
@@ -79,7 +85,7 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: object) -> bytes:
     if not isinstance(text, str):
-        raise ValueError("expected base64 text")
+        raise TypeError("expected base64 text")
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 

@@ -84,7 +84,7 @@ def test_a_database_missing_its_identity_is_corrupt_not_a_key_error(settings, va
 
 
 def test_a_flipped_byte_in_the_wrapped_key_is_damage_not_a_wrong_passphrase(settings, vault_home):
-    home, device_id, _ = vault_home
+    home, _, _ = vault_home
     hp = header_path(home)
     doc = json.loads(hp.read_text())
     raw = bytearray(base64.b64decode(doc["wrapped_key"]["data"]))

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.crypto import recipients
-from app.domain.errors import DamagedData, DecryptionFailed, InvalidInput, WrongRecipient
+from app.domain.errors import (
+    DamagedData,
+    DecryptionFailed,
+    InvalidInput,
+    WrongRecipient,
+)
 
 
 def test_public_key_text_round_trips_and_tolerates_spacing_and_case():

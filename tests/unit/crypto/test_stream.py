@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.crypto import stream
-from app.crypto.stream import PREAMBLE_BYTES, TAG_BYTES, StreamReader, StreamWriter, encrypted_size, verify_stream
+from app.crypto.stream import (
+    PREAMBLE_BYTES,
+    TAG_BYTES,
+    StreamReader,
+    StreamWriter,
+    encrypted_size,
+    verify_stream,
+)
 from app.domain.errors import DamagedData, DecryptionFailed, TamperedData, TruncatedData
 
 KEY = bytes(range(32))
@@ -198,10 +205,9 @@ def test_impossible_preambles_are_damaged_data():
 
 def test_writer_abandoned_by_an_exception_leaves_a_stream_no_reader_accepts():
     sink = io.BytesIO()
-    with pytest.raises(RuntimeError):
-        with StreamWriter(sink, KEY, header=HEADER, segment_size=8) as writer:
-            writer.write(payload(30))
-            raise RuntimeError("export failed half-way")
+    with pytest.raises(RuntimeError), StreamWriter(sink, KEY, header=HEADER, segment_size=8) as writer:
+        writer.write(payload(30))
+        raise RuntimeError("export failed half-way")
     assert isinstance(outcome(sink.getvalue(), payload(30)), TruncatedData)
     with pytest.raises(ValueError):
         writer.write(b"more")

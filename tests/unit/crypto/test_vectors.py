@@ -33,7 +33,7 @@ def test_kdf_vector():
 
 def test_seal_vector():
     v = VECTORS["seal"]
-    args = dict(context=h(v["context"]), version=v["version"], aad=h(v["aad"]))
+    args = {"context": h(v["context"]), "version": v["version"], "aad": h(v["aad"])}
     assert aead.open_sealed(h(v["key"]), h(v["sealed"]), **args) == h(v["plaintext"])
     assert aead.seal(h(v["key"]), h(v["plaintext"]), rng=fixed_rng(h(v["rng_seed"])), **args).hex() == v["sealed"]
 

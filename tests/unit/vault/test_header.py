@@ -112,8 +112,8 @@ def test_deliberately_changed_parameters_with_a_recomputed_checksum_still_do_not
 
 
 @pytest.mark.parametrize("version", [1, 2])
-@pytest.mark.parametrize("kdf", [dict(iterations=10**9), dict(memory_kib=2**40), dict(lanes=10**6),
-                                 dict(memory_kib=4 * 1024 * 1024, iterations=64)])
+@pytest.mark.parametrize("kdf", [{"iterations": 10**9}, {"memory_kib": 2**40}, {"lanes": 10**6},
+                                 {"memory_kib": 4 * 1024 * 1024, "iterations": 64}])
 def test_impossible_kdf_parameters_fail_fast(tmp_path, version, kdf):
     path = tmp_path / "vault.header"
     if version == 1:
