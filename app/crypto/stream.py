@@ -115,7 +115,7 @@ class StreamWriter:
         self._sink.write(data)
         self.bytes_written += len(data)
 
-    def _emit_segment(self, plaintext: bytes, last: bool) -> None:
+    def _emit_segment(self, plaintext: bytes | bytearray | memoryview, last: bool) -> None:
         self._emit_raw(self._aead.encrypt(_nonce(self._index, last), plaintext, self._ad))
         self._index += 1
 
@@ -127,10 +127,15 @@ class StreamWriter:
         seg, pos = self._segment_size, 0
         # Emit while a full segment plus at least one more byte is pending.
         while len(self._buffer) + len(view) - pos > seg:
+            if not self._buffer:
+                # Straight from the caller's data: no copy through the buffer.
+                self._emit_segment(view[pos:pos + seg], last=False)
+                pos += seg
+                continue
             take = seg - len(self._buffer)
             self._buffer += view[pos:pos + take]
             pos += take
-            self._emit_segment(bytes(self._buffer), last=False)
+            self._emit_segment(self._buffer, last=False)
             self._buffer.clear()
         self._buffer += view[pos:]
         self.plaintext_bytes += len(view)
