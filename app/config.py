@@ -33,10 +33,10 @@ class Settings:
     )
     kdf_memory_kib: int = field(
         default=65536,
-        metadata={"help": "Argon2id memory cost in KiB for new vaults and passphrase changes."},
+        metadata={"help": "Argon2id memory cost in KiB for new vaults and passphrase changes (1024..4194304)."},
     )
     kdf_iterations: int = field(
-        default=3, metadata={"help": "Argon2id iterations for new vaults and passphrase changes."}
+        default=3, metadata={"help": "Argon2id iterations for new vaults and passphrase changes (1..64)."}
     )
     embed_threads: int = field(
         default=0,

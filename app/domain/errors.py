@@ -133,3 +133,36 @@ class Forbidden(MemvaultError):
     """Valid credentials without the scope or namespace for this request."""
 
     code = "forbidden"
+
+
+# --- Encrypted data (app/crypto/): headers, sealed values, streams, recipient stanzas ---
+
+
+class DamagedData(MemvaultError):
+    """Encrypted data whose framing or parameters are impossible: damaged, or written by something else."""
+
+    code = "damaged_data"
+
+
+class DecryptionFailed(MemvaultError):
+    """Authentication failed: a wrong key, passphrase or header, or data that was damaged or modified."""
+
+    code = "decryption_failed"
+
+
+class TamperedData(DecryptionFailed):
+    """Part of an encrypted stream authenticated and a later part did not: damage or deliberate change."""
+
+    code = "tampered_data"
+
+
+class TruncatedData(TamperedData):
+    """An encrypted stream ends before its final segment."""
+
+    code = "truncated_data"
+
+
+class WrongRecipient(DecryptionFailed):
+    """A recipient stanza was made for another key pair."""
+
+    code = "wrong_recipient"

@@ -192,15 +192,36 @@ def current_version(conn: Connection) -> int:
     return int(conn.execute(text("PRAGMA user_version")).scalar_one())
 
 
-def migrate(conn: Connection, dim: int) -> int:
-    """Bring the schema up to :data:`LATEST`; returns the version it started at."""
+def create_schema(conn: Connection, dim: int) -> None:
+    """Create the whole schema in a brand-new, empty database (only :meth:`Vault.create` does this)."""
+    if current_version(conn) != 0:
+        raise VaultCorrupt("refusing to create a schema in a database that already has one")
+    _apply(conn, dim, 0)
+
+
+def upgrade(conn: Connection, dim: int) -> int:
+    """Bring an existing vault's schema up to :data:`LATEST`; returns the version it started at.
+
+    A database without a schema is not an old vault but a damaged or foreign
+    file (for example one emptied by a failed copy): it is refused, never
+    filled with a fresh schema that would hide the loss.
+    """
     start = current_version(conn)
+    if start == 0:
+        raise VaultCorrupt(
+            "the database file holds no Memvault data (it is empty or was replaced); "
+            "restore vault.db from a backup, or move the folder away and create a new vault"
+        )
     if start > LATEST:
         raise VaultCorrupt(
             f"this vault has schema version {start}, newer than this Memvault ({LATEST}); "
             "upgrade Memvault to open it"
         )
+    _apply(conn, dim, start)
+    return start
+
+
+def _apply(conn: Connection, dim: int, start: int) -> None:
     for version in range(start + 1, LATEST + 1):
         MIGRATIONS[version - 1](conn, dim)
         conn.execute(text(f"PRAGMA user_version = {version}"))
-    return start

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from app.config import Settings
+from app.crypto.kdf import KdfParams
 from app.domain.errors import VaultCorrupt, VaultExists, VaultLocked, VaultMissing
 from app.vault import header as key_header
 from app.vault import migrations
@@ -62,6 +63,7 @@ class Vault:
     def create(cls, home: Path, passphrase: str, settings: Settings, *, dim: int, model_id: str) -> "Vault":
         """Create a new vault in ``home``; refuses to overwrite an existing one."""
         key_header.check_passphrase(passphrase)
+        params = KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
         if vault_exists(home):
             raise VaultExists(f"a vault already exists in {home}")
         created_dir = not home.exists()
@@ -75,10 +77,9 @@ class Vault:
                           reader_cache_mib=settings.reader_cache_mib)
             device_id = str(uuid.uuid4())
             with db.write() as conn:
-                migrations.migrate(conn, dim)
+                migrations.create_schema(conn, dim)
                 for k, v in (("device_id", device_id), ("model_id", model_id), ("embedding_dim", str(dim))):
                     conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v)"), {"k": k, "v": v})
-            params = key_header.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
             key_header.write_header(header_path(home), key_header.wrap(data_key, passphrase, params))
         except BaseException:
             for p in (db_path(home), Path(f"{db_path(home)}-wal"), Path(f"{db_path(home)}-shm"), header_path(home)):
@@ -102,8 +103,7 @@ class Vault:
     def unlock(cls, home: Path, passphrase: str, settings: Settings, *, dim: int) -> "Vault":
         """Open an existing vault with its passphrase."""
         cls._check_files(home)
-        hp = header_path(home)
-        data_key = key_header.unwrap(key_header.read_header(hp), passphrase, hp)
+        data_key = key_header.unlock(header_path(home), passphrase)
         return cls.unlock_with_key(home, data_key, settings, dim=dim)
 
     @classmethod
@@ -111,11 +111,22 @@ class Vault:
         """Open an existing vault with its raw data key (from the OS keychain)."""
         cls._check_files(home)
         dp = db_path(home)
+        # Opening writes page 1 of an empty file, so refuse one before it is touched:
+        # every real vault's database has at least that page from its creation.
+        if dp.stat().st_size == 0:
+            raise VaultCorrupt(f"the database {dp} is empty (0 bytes): the vault's data is not there; "
+                               "restore it from a backup", path=str(dp))
         db = Database(dp, data_key, readers=settings.reader_connections, reader_cache_mib=settings.reader_cache_mib)
         try:
             with db.write() as conn:
-                migrations.migrate(conn, dim)
+                try:
+                    migrations.upgrade(conn, dim)
+                except VaultCorrupt as exc:
+                    raise VaultCorrupt(f"the database {dp}: {exc.message}", path=str(dp)) from None
                 stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
+            if "device_id" not in stored:
+                raise VaultCorrupt(f"the database {dp} lacks this vault's identity (settings.device_id); "
+                                   "it is damaged", path=str(dp))
         except BaseException:
             db.dispose()
             raise
@@ -129,9 +140,9 @@ class Vault:
     def change_passphrase(self, old: str, new: str, settings: Settings) -> None:
         """Re-wrap the data key under ``new``; the database is not rewritten."""
         key_header.check_passphrase(new)
+        params = KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
         hp = header_path(self.home)
         data_key = key_header.unwrap(key_header.read_header(hp), old, hp)
-        params = key_header.KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
         key_header.write_header(hp, key_header.wrap(data_key, new, params))
 
     def lock(self) -> None:

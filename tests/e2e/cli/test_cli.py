@@ -137,3 +137,47 @@ def test_module_entry_point_runs(env):
     assert proc.returncode == 0 and proc.stdout.startswith("memvault ")
     proc = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0 and "serve" in proc.stdout and "bench" in proc.stdout
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("empty-db", "is empty (0 bytes)"),
+    ("header-bit", "is damaged"),
+    ("huge-iterations", "out of range"),
+])
+def test_damaged_vault_files_are_one_line_errors_not_a_wrong_passphrase(env, capsys, damage, message):
+    assert run(capsys, "init")[0] == 0
+    home = env / "vault"
+    if damage == "empty-db":
+        (home / "vault.db").write_bytes(b"")
+    else:
+        doc = json.loads((home / "vault.header").read_text())
+        if damage == "header-bit":
+            doc["kdf"]["salt"] = ("B" if doc["kdf"]["salt"][0] != "B" else "C") + doc["kdf"]["salt"][1:]
+        else:
+            doc["kdf"]["iterations"] = 10**9
+        (home / "vault.header").write_text(json.dumps(doc))
+    code, _, err = run(capsys, "list")
+    assert code == 1 and message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert "wrong passphrase" not in err
+
+
+def test_passwd_rewraps_and_kdf_settings_out_of_range_are_refused(env, capsys, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "100")
+    code, _, err = run(capsys, "init")
+    assert code == 2 and "out of range" in err and not (env / "vault").exists()
+    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
+    assert run(capsys, "init")[0] == 0
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "a new long passphrase")
+    code, out, _ = run(capsys, "passwd")
+    assert code == 0 and "Passphrase changed" in out
+    assert json.loads((env / "vault" / "vault.header").read_text())["version"] == 2
+    code, _, err = run(capsys, "list")
+    assert code == 1 and "wrong passphrase" in err
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", "a new long passphrase")
+    assert run(capsys, "list")[0] == 0

@@ -1,0 +1,1 @@
+"""Unit tests of app/crypto/: known answers, fixed vectors, properties."""

@@ -1,0 +1,1 @@
+"""Unit tests of app/vault/ logic that needs no database."""
