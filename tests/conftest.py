@@ -1,4 +1,9 @@
-"""Shared fixtures: real SQLCipher vaults in temporary folders and the real model."""
+"""Shared fixtures: real SQLCipher vaults in temporary folders, and an embedder per test's needs.
+
+Tests marked ``slow`` depend on meaning (or on the real model itself) and get the
+bundled ONNX model; every other test gets a deterministic fake embedder, so the
+fast tier (``pytest -m "not slow"``) never loads the model.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,37 @@ from app.config import Settings, load_settings
 from app.embedding.model import Embedder
 from app.service.container import Services, create_vault, load_embedder
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Whatever asks for the real model directly is in the slow tier too.
+    for item in items:
+        if "real_embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def real_embedder() -> Embedder:
+    """The bundled ONNX model (loaded once per test session)."""
     return load_embedder(load_settings(environ={}))
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+def embedder_for(request: pytest.FixtureRequest):
+    """The real model where the requesting test (or module) is marked slow, else the fake."""
+    if request.node.get_closest_marker("slow"):
+        return request.getfixturevalue("real_embedder")
+    return request.getfixturevalue("fake_embedder")
+
+
+@pytest.fixture
+def embedder(request: pytest.FixtureRequest):
+    return embedder_for(request)
 
 
 @pytest.fixture
@@ -29,7 +60,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def services(settings: Settings, embedder: Embedder, clock: ManualClock) -> Services:
+def services(settings: Settings, embedder, clock: ManualClock) -> Services:
     svc = create_vault(settings, PASSPHRASE, embedder, background=False, wall=clock)
     yield svc
     svc.close()

@@ -43,6 +43,12 @@ class Conflict(MemvaultError):
     code = "conflict"
 
 
+class ClientIdTaken(Conflict):
+    """A memory with the same ``client_id`` already exists in the namespace (idempotent retries)."""
+
+    code = "client_id_taken"
+
+
 class VaultError(MemvaultError):
     """Base for problems opening or using the vault itself."""
 

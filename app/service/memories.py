@@ -11,13 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from app.domain import limits
 from app.domain.changes import USER, ChangeKind, ChangeOrigin
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
-from app.domain.errors import InvalidInput, MemvaultError, NotFound
+from app.domain.errors import ClientIdTaken, InvalidInput, MemvaultError, NotFound
 from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
 from app.domain.models import (
@@ -138,7 +136,7 @@ class MemoryService:
         try:
             with self._db.write() as conn:
                 memory = self._insert(conn, p, chunked, now)
-        except IntegrityError:
+        except ClientIdTaken:
             # Another writer stored the same client_id between our check and insert.
             existing = self._existing(p)
             if existing is None:
@@ -185,7 +183,7 @@ class MemoryService:
                 try:
                     with conn.begin_nested():
                         memory = self._insert(conn, p, chunked.get(i), now)
-                except IntegrityError:
+                except ClientIdTaken:
                     # The same client_id appeared earlier in this batch: idempotent, not an error.
                     same = repo.find_by_client_id(conn, p.new.namespace, p.new.client_id or "")
                     if same is None:

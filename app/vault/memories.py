@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import update as sql_update
 
 from app.domain.enums import EmbeddingStatus
-from app.domain.errors import Conflict
+from app.domain.errors import ClientIdTaken, Conflict
 from app.domain.models import FieldChanges, Memory, NewMemory
 from app.vault import oplog, vectors
 from app.vault.memory_queries import get_by_rowid
@@ -88,7 +89,13 @@ def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded
         "embedding_status": (EmbeddingStatus.READY if embedded else EmbeddingStatus.PROCESSING).value,
         "model_id": embedded.model_id if embedded else None,
     }
-    rowid = conn.execute(insert(memories).values(**row).returning(memories.c.id)).scalar_one()
+    try:
+        rowid = conn.execute(insert(memories).values(**row).returning(memories.c.id)).scalar_one()
+    except IntegrityError as exc:
+        if new.client_id is None or "client_id" not in str(exc.orig):
+            raise
+        # Another writer stored the same idempotency key first; the caller returns that memory.
+        raise ClientIdTaken(f"client_id is already used in namespace {new.namespace}") from None
     _write_tags(conn, rowid, new.tags)
     conn.execute(text("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)"), {"r": rowid, "c": new.content})
     memory = get_by_rowid(conn, rowid)

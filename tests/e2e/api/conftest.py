@@ -9,6 +9,7 @@ import pytest
 
 from app.api.server import ApiServer
 from app.service.container import Services, create_vault
+from tests.conftest import embedder_for
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
 
@@ -32,7 +33,8 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, embedder) -> Api:
+def api(request, tmp_path_factory) -> Api:
+    embedder = embedder_for(request)
     settings = fast_settings(tmp_path_factory.mktemp("api") / "vault")
     services = create_vault(settings, PASSPHRASE, embedder, background=True)
     keys = services.keys
