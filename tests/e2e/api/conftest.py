@@ -9,7 +9,6 @@ import pytest
 
 from app.api.server import ApiServer
 from app.service.container import Services, create_vault
-from tests.conftest import embedder_for
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
 
@@ -34,7 +33,9 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api(request, tmp_path_factory) -> Api:
-    embedder = embedder_for(request)
+    # One vault serves the whole module: it gets the real model when any selected test in the module needs it.
+    needs_model = any(item.get_closest_marker("slow") for item in request.session.items if item.module is request.module)
+    embedder = request.getfixturevalue("real_embedder" if needs_model else "fake_embedder")
     settings = fast_settings(tmp_path_factory.mktemp("api") / "vault")
     services = create_vault(settings, PASSPHRASE, embedder, background=True)
     keys = services.keys

@@ -1,5 +1,7 @@
 """Every example request of the five seed documents, replayed against the running server."""
 
+import pytest
+
 
 
 def test_azen(api):
@@ -93,6 +95,7 @@ def test_sendryx(api):
     assert unauth.status_code == 401 and unauth.json()["success"] is False
 
 
+@pytest.mark.slow  # score thresholds are the real model's
 def test_memsync(api):
     _, secret = api.services.keys.create("memsync-ns", "read,write")
     with api.client(secret) as c:
@@ -115,6 +118,7 @@ def test_memsync(api):
     assert unauth.status_code == 401 and unauth.json()["error"]["code"] == "AUTHENTICATION_ERROR"
 
 
+@pytest.mark.slow  # score thresholds are the real model's
 def test_statebase(api):
     _, secret = api.services.keys.create("statebase-ns", "read,write")
     with api.client(secret) as c:

@@ -62,6 +62,7 @@ def test_batch_reports_per_item_with_timing(c):
     assert c.post("/v1/memories/batch", json={"memories": []}).status_code == 400
 
 
+@pytest.mark.slow  # depends on meaning: the real model
 def test_search_modes_filters_debug_and_pending_memories(c, api):
     c.post("/v1/memories", json={"content": "The office plant is a fiddle-leaf fig", "tags": ["office"],
                                  "agent_id": "plants"})

@@ -1,7 +1,12 @@
 """The HTTP benchmark's machinery on a small run (speed is not asserted)."""
 
+import pytest
+
 from app.bench.http import run_http_benchmark
 from tests.helpers import fast_settings
+
+# Runs the bundled model (in this process or a subprocess): the slow tier.
+pytestmark = pytest.mark.slow
 
 
 def test_http_benchmark_measures_ingest_and_concurrent_search(tmp_path):

@@ -10,6 +10,9 @@ import pytest
 from app.cli import main
 from tests.helpers import PASSPHRASE, ROOT
 
+# Runs the bundled model (in this process or a subprocess): the slow tier.
+pytestmark = pytest.mark.slow
+
 
 
 @pytest.fixture

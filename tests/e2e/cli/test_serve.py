@@ -1,5 +1,6 @@
 """``memvault serve`` and ``memvault keys`` from the command line."""
 
+import pytest
 import json
 import os
 import subprocess
@@ -9,6 +10,9 @@ import httpx
 
 from app.cli import main
 from tests.helpers import PASSPHRASE, ROOT
+
+# Runs the bundled model (in this process or a subprocess): the slow tier.
+pytestmark = pytest.mark.slow
 
 
 

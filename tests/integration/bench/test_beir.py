@@ -9,6 +9,9 @@ from app.domain.errors import InvalidInput
 from app.bench.beir import load_beir, ndcg_at, recall_at, run_beir
 from tests.helpers import fast_settings
 
+# Runs the bundled model (in this process or a subprocess): the slow tier.
+pytestmark = pytest.mark.slow
+
 SCIFACT = Path(__file__).resolve().parents[4] / "shared" / "data" / "scifact"
 
 

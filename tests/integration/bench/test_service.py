@@ -1,7 +1,12 @@
 """The benchmark command's machinery, on a small vault (speed is not asserted)."""
 
+import pytest
+
 from app.bench.service import run_benchmark
 from tests.helpers import fast_settings
+
+# Runs the bundled model (in this process or a subprocess): the slow tier.
+pytestmark = pytest.mark.slow
 
 
 def test_benchmark_measures_every_figure(tmp_path):

@@ -10,12 +10,14 @@ from app.embedding.manifest import load_manifest, verify
 from app.embedding.model import CHUNK_OVERLAP, Embedder
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_vectors_are_unit_length_and_384_wide(embedder):
     vecs = embedder.embed_texts(["hello world", "a much longer sentence about encrypted local memory"])
     assert vecs.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_similar_meaning_scores_higher_than_unrelated(embedder):
     cat, feline, revenue = embedder.embed_texts(
         ["The cat sits on the mat", "A feline is resting on a rug", "Quarterly revenue grew by eight percent"])
@@ -23,6 +25,7 @@ def test_similar_meaning_scores_higher_than_unrelated(embedder):
     assert cat @ feline > cat @ revenue + 0.3
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_batching_and_sorting_do_not_change_vectors(embedder):
     texts = ["short", "a medium length sentence with several words in it", "x " * 200, "another one"]
     one_by_one = np.vstack([embedder.embed_texts([t]) for t in texts])
@@ -30,6 +33,7 @@ def test_batching_and_sorting_do_not_change_vectors(embedder):
     assert np.allclose(embedder.embed_texts(texts, sort=False), one_by_one, atol=1e-4)
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_long_texts_are_split_into_overlapping_chunks(embedder):
     text = " ".join(f"word{i}" for i in range(900))
     [chunked] = embedder.embed_documents([text])
@@ -40,14 +44,18 @@ def test_long_texts_are_split_into_overlapping_chunks(embedder):
         assert b0 < a1, "consecutive chunks must overlap"
     for start, end in chunked.spans:
         assert embedder.count_tokens(text[start:end]) <= embedder.max_tokens - 2
-    assert CHUNK_OVERLAP > 0
+    for (a0, a1), (b0, b1) in zip(chunked.spans, chunked.spans[1:]):
+        shared = embedder.count_tokens(text[b0:a1])
+        assert CHUNK_OVERLAP - 4 <= shared <= CHUNK_OVERLAP + 4, f"chunks share {shared} tokens, not ~{CHUNK_OVERLAP}"
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_short_text_is_one_chunk_covering_everything(embedder):
     [chunked] = embedder.embed_documents(["just one sentence"])
     assert chunked.spans == [(0, len("just one sentence"))]
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_queries_are_truncated_at_the_model_limit(embedder):
     seq = embedder.tokenize(["token " * 1000])[0]
     assert len(seq) == embedder.max_tokens
@@ -89,6 +97,7 @@ def test_tokenizer_shipped_in_models_matches_the_manifest():
     assert (manifest.tokenizer_path.parent / "LICENSE").is_file()
 
 
+@pytest.mark.slow  # the real model itself is under test
 def test_batches_respect_the_token_budget_and_cover_every_sequence(embedder):
     import random
 

@@ -80,6 +80,7 @@ def test_client_id_is_idempotent_within_a_namespace(services):
     assert again.memory.id == first.memory.id and again.memory.content == "once"
 
 
+@pytest.mark.slow  # near-duplicate means near in meaning
 def test_dedup_finds_near_duplicates_through_the_vector_index(services):
     original = services.memories.create(MemoryCreate(content="The user prefers dark mode in every app")).memory
     services.worker.drain()

@@ -28,6 +28,7 @@ def _search(services, query, **kw):
     return services.search.search(SearchQuery(query, **kw))
 
 
+@pytest.mark.slow  # depends on meaning: the real model
 def test_semantic_search_finds_by_meaning_without_shared_words(services, corpus):
     result = _search(services, "what colour scheme does the user like for the screen")
     assert result.hits[0].memory.id == corpus[FACTS[0][0]]
@@ -58,6 +59,7 @@ def test_debug_breakdown_only_when_asked(services, corpus):
     assert all(h.breakdown.semantic is not None for h in _search(services, "deploy", debug=True).hits)
 
 
+@pytest.mark.slow  # depends on meaning: the real model
 def test_min_score_and_limit(services, corpus):
     result = _search(services, "dark mode preference", min_score=0.5)
     assert result.hits and all(h.score >= 0.5 for h in result.hits)
@@ -111,6 +113,7 @@ def test_confidential_memories_are_excluded_unless_asked(services):
         assert asked.hits[0].memory.id == secret.id
 
 
+@pytest.mark.slow  # depends on meaning: the real model
 def test_long_memory_is_scored_by_its_best_chunk_with_that_chunk_as_snippet(services):
     filler = " ".join(f"Section {i} discusses quarterly logistics spreadsheets and invoices." for i in range(80))
     needle = "The emergency generator fuel is stored in the north shed."
