@@ -7,14 +7,16 @@ for REST; over stdio the process was started by the user for one namespace.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
+from pydantic import AliasChoices, Field
 
 from app.domain import errors as e
+from app.domain import limits
 from app.domain.enums import MemoryType, Scope, SearchMode
 from app.domain.models import ApiKey, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from app.service import validation as v
@@ -27,6 +29,23 @@ INSTRUCTIONS = (
 )
 
 Principal = Callable[[Context], ApiKey]
+
+# Literal types give each tool's JSON schema an inline "enum" a client can show and a model can follow.
+MemoryTypeName = Literal[tuple(t.value for t in MemoryType)]  # type: ignore[valid-type]
+SearchModeName = Literal[tuple(m.value for m in SearchMode)]  # type: ignore[valid-type]
+
+MemoryId = Annotated[str, Field(description="The memory's id, as returned by remember, recall or list_memories.",
+                                validation_alias=AliasChoices("memory_id", "id"))]
+Content = Annotated[str, Field(description="The memory itself: one self-contained statement in plain language, "
+                               f"at most {limits.CONTENT_MAX_CHARS:,} characters.")]
+TypeArg = Annotated[MemoryTypeName, Field(description="What kind of memory it is.")]
+TypeFilter = Annotated[MemoryTypeName | None, Field(description="Only memories of this type (default: any type).")]
+Tags = Annotated[list[str] | None, Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
+TagFilter = Annotated[list[str] | None, Field(description="Only memories carrying any of these tags.")]
+Metadata = Annotated[dict[str, Any] | None, Field(description="Extra JSON fields to keep with the memory "
+                                                  "(e.g. {\"source\": \"chat\"}).")]
+Importance = Annotated[float | None, Field(ge=0, le=1, description="How much it matters, 0 to 1 "
+                                           f"(default {limits.DEFAULT_IMPORTANCE}).")]
 
 
 def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
@@ -46,13 +65,21 @@ def _memory(m) -> dict[str, Any]:
             "created_at": int(m.created_at), "updated_at": int(m.updated_at)}
 
 
-def build_server(services: Services, principal: Principal) -> MCPServer:
-    """An MCP server whose tools act as the key ``principal`` resolves for each call."""
+def build_server(services: Services | None, principal: Principal, *, unavailable: str | None = None) -> MCPServer:
+    """An MCP server whose tools act as the key ``principal`` resolves for each call.
+
+    Without ``services`` (the stdio server could not open the vault) the same
+    tools are listed and each call fails with ``unavailable``, the sentence
+    that says what to fix: a client shows that, where a server that exited
+    shows only "Connection closed".
+    """
     # log_level: MCPServer calls logging.basicConfig, which would otherwise set
     # the root logger to INFO and let libraries log request URLs.
     server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
+        if services is None:
+            raise ToolError(unavailable or "Memvault could not open the vault")
         try:
             key = principal(ctx)
             if not key.allows(scope):
@@ -66,10 +93,14 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
                  "Returns its id. It is searchable by keyword at once and by meaning within seconds.",
                  annotations=ToolAnnotations(title="Remember", read_only_hint=False, destructive_hint=False,
                                              idempotent_hint=False, open_world_hint=False))
-    async def remember(ctx: Context, content: str, memory_type: str = "general", tags: list[str] | None = None,
-                       metadata: dict[str, Any] | None = None, importance: float | None = None,
-                       agent_id: str | None = None, session_id: str | None = None,
-                       expires_in_seconds: int | None = None) -> dict[str, Any]:
+    async def remember(
+        ctx: Context, content: Content, memory_type: TypeArg = "general", tags: Tags = None,
+        metadata: Metadata = None, importance: Importance = None,
+        agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
+        session_id: Annotated[str | None, Field(description="The conversation it came from (default: none).")] = None,
+        expires_in_seconds: Annotated[int | None, Field(ge=1, le=limits.TTL_MAX_SECONDS, description=(
+            "Forget it after this many seconds (default: keep until forgotten)."))] = None,
+    ) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
             result = services.memories.create(MemoryCreate(
                 content=content, namespace=key.namespace, memory_type=memory_type, tags=tags or [],
@@ -79,12 +110,19 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
                     "embedding_status": result.memory.embedding_status.value}
         return await run(ctx, Scope.WRITE, work)
 
-    @server.tool(description="Search memories by meaning and keywords. Returns the best matches with a "
-                 "0-1 relevance score. mode: hybrid (default), semantic or keyword.",
+    @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
+                 "each with a 0-1 relevance score.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
-    async def recall(ctx: Context, query: str, limit: int = 5, mode: str = "hybrid",
-                     memory_type: str | None = None, tags: list[str] | None = None,
-                     min_score: float = 0.0) -> list[dict[str, Any]]:
+    async def recall(
+        ctx: Context,
+        query: Annotated[str, Field(description="What to look for, in plain words (a question works).")],
+        limit: Annotated[int, Field(ge=1, le=limits.SEARCH_LIMIT_MAX, description="Most memories to return.")] = 5,
+        mode: Annotated[SearchModeName, Field(description=(
+            "hybrid: meaning and keywords together (best in general); semantic: meaning only; "
+            "keyword: exact words only (BM25)."))] = "hybrid",
+        memory_type: TypeFilter = None, tags: TagFilter = None,
+        min_score: Annotated[float, Field(ge=0, le=1, description="Leave out matches scoring below this.")] = 0.0,
+    ) -> list[dict[str, Any]]:
         def work(key: ApiKey) -> list[dict[str, Any]]:
             f = MemoryFilter(namespace=key.namespace, include_confidential=False, tags=tuple(tags or ()),
                              memory_types=_types(memory_type))
@@ -95,8 +133,13 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
 
     @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",
                  annotations=ToolAnnotations(title="List memories", read_only_hint=True, open_world_hint=False))
-    async def list_memories(ctx: Context, limit: int = 20, cursor: str | None = None,
-                            memory_type: str | None = None, tags: list[str] | None = None) -> dict[str, Any]:
+    async def list_memories(
+        ctx: Context,
+        limit: Annotated[int, Field(ge=1, le=limits.LIST_LIMIT_MAX, description="Most memories to return.")] = 20,
+        cursor: Annotated[str | None, Field(description=(
+            "The next_cursor of the previous page, to continue after it (default: the first page)."))] = None,
+        memory_type: TypeFilter = None, tags: TagFilter = None,
+    ) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
             f = MemoryFilter(namespace=key.namespace, tags=tuple(tags or ()), memory_types=_types(memory_type))
             page = services.memories.list(f, limit=limit, cursor=cursor)
@@ -106,31 +149,43 @@ def build_server(services: Services, principal: Principal) -> MCPServer:
 
     @server.tool(description="Get one memory by id, with its metadata and version.",
                  annotations=ToolAnnotations(title="Get memory", read_only_hint=True, open_world_hint=False))
-    async def get_memory(ctx: Context, id: str) -> dict[str, Any]:
-        return await run(ctx, Scope.READ, lambda key: _memory(services.memories.get(id, key.namespace)))
+    async def get_memory(ctx: Context, memory_id: MemoryId) -> dict[str, Any]:
+        return await run(ctx, Scope.READ, lambda key: _memory(services.memories.get(memory_id, key.namespace)))
 
     @server.tool(description="Correct a memory. Content changes are re-embedded; metadata merges; tags "
                  "replace. Earlier versions stay in the history.",
                  annotations=ToolAnnotations(title="Update memory", read_only_hint=False, destructive_hint=False,
                                              idempotent_hint=True, open_world_hint=False))
-    async def update_memory(ctx: Context, id: str, content: str | None = None, memory_type: str | None = None,
-                            tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
-                            importance: float | None = None) -> dict[str, Any]:
+    async def update_memory(
+        ctx: Context, memory_id: MemoryId,
+        content: Annotated[str | None, Field(description="The corrected text (default: unchanged).")] = None,
+        memory_type: Annotated[MemoryTypeName | None, Field(description="The new type (default: unchanged).")] = None,
+        tags: Annotated[list[str] | None, Field(description="The new tags, replacing the old ones "
+                                                "(default: unchanged).")] = None,
+        metadata: Annotated[dict[str, Any] | None, Field(description=(
+            "Fields to merge into the metadata; a field set to null is removed (default: unchanged)."))] = None,
+        importance: Annotated[float | None, Field(ge=0, le=1, description=(
+            "The new importance, 0 to 1 (default: unchanged)."))] = None,
+    ) -> dict[str, Any]:
         change = MemoryUpdate(content=content, memory_type=memory_type, tags=tags, metadata=metadata,
                               importance=importance)
-        return await run(ctx, Scope.WRITE, lambda key: _memory(services.memories.update(id, change, key.namespace)))
+        return await run(ctx, Scope.WRITE,
+                         lambda key: _memory(services.memories.update(memory_id, change, key.namespace)))
 
     @server.tool(description="Forget a memory. By default it moves to the trash, where the user can restore "
                  "it; hard=true deletes it for good.",
                  annotations=ToolAnnotations(title="Forget", read_only_hint=False, destructive_hint=True,
                                              idempotent_hint=True, open_world_hint=False))
-    async def forget(ctx: Context, id: str, hard: bool = False) -> dict[str, Any]:
+    async def forget(
+        ctx: Context, memory_id: MemoryId,
+        hard: Annotated[bool, Field(description="Delete for good instead of moving to the trash.")] = False,
+    ) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
             if hard:
-                services.lifecycle.hard_delete(id, key.namespace)
+                services.lifecycle.hard_delete(memory_id, key.namespace)
             else:
-                services.lifecycle.delete(id, key.namespace)
-            return {"id": id, "forgotten": True, "hard": hard}
+                services.lifecycle.delete(memory_id, key.namespace)
+            return {"id": memory_id, "forgotten": True, "hard": hard}
         return await run(ctx, Scope.WRITE, work)
 
     return server

@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 from app.cli import format as fmt
-from app.cli.common import out, read_passphrase, settings_for, opened
+from app.cli.common import opened, out, read_passphrase, settings_for
+from app.cli.parser import Command, add_common, subparser
 from app.domain import limits
-from app.cli.parser import Command, add_common
+from app.domain.errors import InvalidInput
+
+
+def _check_port(host: str, port: int) -> None:
+    # Checked before the passphrase is asked for: a typo or a taken port is told at once.
+    if not 0 <= port <= 65535:
+        raise InvalidInput(f"--port must be between 0 and 65535 (got {port}); 0 picks a free port")
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InvalidInput(f"--host {host} cannot be resolved: {exc.strerror}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror} (is Memvault already running? "
+                               "pass another --port, or --port 0 for a free one)") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.api.server import ApiServer
+    from app.api.server import ApiServer, is_loopback
     from app.service.container import load_embedder, open_vault
 
+    if not is_loopback(args.host) and not args.allow_remote:
+        raise InvalidInput(f"binding to {args.host} exposes your memories to the network; "
+                           "pass --allow-remote if you really mean it")
+    _check_port(args.host, args.port)
     settings = settings_for(args)
     services = open_vault(settings, read_passphrase(args), load_embedder(settings))
     try:
@@ -25,21 +51,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Memvault API on {server.url}  (MCP: {server.url}/mcp, OpenAPI: {server.url}/openapi.json)",
               flush=True)
         server.serve_forever()
-    finally:
-        services.close()
-    return 0
-
-
-def cmd_mcp(args: argparse.Namespace) -> int:
-    from app.api.mcp import build_server, stdio_principal
-    from app.service.container import load_embedder, open_vault
-    from app.service import validation
-
-    settings = settings_for(args)
-    validation.namespace(args.namespace)
-    services = open_vault(settings, read_passphrase(args), load_embedder(settings))
-    try:
-        build_server(services, stdio_principal(args.namespace)).run("stdio")
     finally:
         services.close()
     return 0
@@ -66,26 +77,24 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 def register(command: Command) -> None:
     """Add this module's subcommands to the parser."""
-    p = command("serve", "run the local HTTP API (REST, compatibility profiles, MCP)", cmd_serve)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=7411, help="0 picks a free port (default 7411)")
+    p = command("serve", "run the local HTTP API (REST, compatibility profiles, MCP)", cmd_serve, passphrase=True)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback unless --allow-remote)")
+    p.add_argument("--port", type=int, default=7411, help="port to listen on, 0-65535; 0 picks a free port")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
 
-    p = command("mcp", "serve MCP over stdio for one namespace (for Claude Desktop, Cursor...)", cmd_mcp)
-    p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE)
-
-    p = command("keys", "manage API keys", cmd_keys)
-    keys = p.add_subparsers(dest="keys_action", metavar="ACTION")
-    k = keys.add_parser("create", help="create a key (shown once)")
-    add_common(k, top=False)
-    k.add_argument("--namespace", "-n", required=True)
+    p = command("keys", "manage API keys (default action: list)", cmd_keys)
+    keys = p.add_subparsers(dest="keys_action", metavar="ACTION", title="actions")
+    k = subparser(keys, "create", "create a key bound to one namespace (the secret is shown once)")
+    add_common(k, passphrase=True, json=True)
+    k.add_argument("--namespace", "-n", required=True, help="the only namespace the key can reach")
     k.add_argument("--scopes", default="read,write", help="comma-separated: read, write, admin")
-    k.add_argument("--name")
-    k.add_argument("--per-minute", type=int, help=f"rate limit (default {limits.DEFAULT_PER_MINUTE})")
-    k.add_argument("--per-hour", type=int, help=f"rate limit (default {limits.DEFAULT_PER_HOUR})")
-    k = keys.add_parser("list", help="list keys")
-    add_common(k, top=False)
-    k = keys.add_parser("revoke", help="revoke a key")
-    add_common(k, top=False)
-    k.add_argument("id", type=int)
+    k.add_argument("--name", help="a label to recognise the key by")
+    k.add_argument("--per-minute", type=int, metavar="N",
+                   help=f"rate limit per minute (default: {limits.DEFAULT_PER_MINUTE})")
+    k.add_argument("--per-hour", type=int, metavar="N", help=f"rate limit per hour (default: {limits.DEFAULT_PER_HOUR})")
+    k = subparser(keys, "list", "list keys (secrets are never shown again)")
+    add_common(k, passphrase=True, json=True)
+    k = subparser(keys, "revoke", "revoke a key")
+    add_common(k, passphrase=True, json=True)
+    k.add_argument("id", type=int, help="the key's number, as `keys list` shows it")
     p.set_defaults(keys_action="list")

@@ -8,18 +8,18 @@ from pathlib import Path
 from app.cli import format as fmt
 from app.cli.common import out, settings_for
 from app.cli.parser import Command
+from app.cli.progress import progress_for
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from app.bench.http import run_http_benchmark
     from app.bench.service import run_benchmark
 
-    progress = None if args.json else print
     if args.gui:
         from app.bench.gui import run_gui_benchmark
 
-        figures = run_gui_benchmark(args.n, progress or (lambda _m: None),
-                                    keep=Path(args.keep) if args.keep else None)
+        with progress_for(args) as progress:
+            figures = run_gui_benchmark(args.n, progress.stage, keep=Path(args.keep) if args.keep else None)
         out(args, figures, (
             f"desktop app with {int(figures['memories']):,} memories (median of {int(figures['runs'])} launches): "
             f"unlock dialog {figures['dialog_s']:.2f} s after launch; passphrase submitted at once, "
@@ -30,9 +30,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"first semantic search {figures['first_search_ms']:.0f} ms, RSS after it "
             f"{figures['rss_after_search_mb']:.0f} MB"))
         return 0
-    report = run_benchmark(settings_for(args), n=args.n, progress=progress)
-    http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
-                                                        progress=progress)
+    with progress_for(args) as progress:
+        report = run_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
+                                                            progress=progress.stage)
     text = report.as_text() + ("" if http is None else "\n" + http.as_text())
     out(args, {"service": report, "http": http and {**fmt.plain(http), "http_vs_service": http.http_vs_service}},
          text)
@@ -42,24 +43,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from app.bench.beir import run_beir
 
-    report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
-                      progress=None if args.json else print)
+    with progress_for(args) as progress:
+        report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
+                          progress=progress.stage)
     out(args, report, report.as_text())
     return 0
 
 
 def register(command: Command) -> None:
     """Add this module's subcommands to the parser."""
-    p = command("bench", "measure embedding, ingest and search speed on a temporary vault", cmd_bench)
-    p.add_argument("--n", type=int, default=100_000, help="memories in the large vault (default 100000)")
-    p.add_argument("--http-n", type=int, default=2000, help="memories per HTTP ingest run (default 2000)")
+    p = command("bench", "measure embedding, ingest and search speed on a temporary vault", cmd_bench, json=True)
+    p.add_argument("--n", type=int, default=100_000, help="memories in the large vault")
+    p.add_argument("--http-n", type=int, default=2000, help="memories per HTTP ingest run")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
     p.add_argument("--gui", action="store_true",
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 
-    p = command("eval", "measure retrieval quality on a BEIR-format data set", cmd_eval)
+    p = command("eval", "measure retrieval quality on a BEIR-format data set", cmd_eval, json=True)
     p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
-    p.add_argument("--split", default="test")
-    p.add_argument("--max-queries", type=int, help="evaluate only the first N queries")
+    p.add_argument("--split", default="test", help="which qrels/<split>.tsv to score against")
+    p.add_argument("--max-queries", type=int, metavar="N", help="evaluate only the first N queries (default: all)")

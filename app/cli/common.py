@@ -16,26 +16,38 @@ from app.config import Settings, load_settings
 from app.domain.enums import MemoryType, TagMatch, Tier
 from app.domain.errors import InvalidInput
 from app.domain.models import MemoryFilter
+from app.embedding.lazy import LazyEmbedder
+from app.embedding.manifest import load_manifest
 
 PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
 
 
 def out(args: argparse.Namespace, obj: object, text: str) -> None:
-    print(fmt.to_json(obj) if args.json else text)
+    print(fmt.to_json(obj) if getattr(args, "json", False) else text)
 
 
-def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
-    """From ``--passphrase-file``, then ``MEMVAULT_PASSPHRASE``, then a prompt."""
+def read_passphrase_file(path: str | Path) -> str:
+    try:
+        return Path(path).read_text("utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the passphrase file {path}: {exc.strerror}") from None
+
+
+def given_passphrase(args: argparse.Namespace) -> str | None:
+    """The passphrase from ``--passphrase-file`` or ``MEMVAULT_PASSPHRASE``, without prompting."""
     if getattr(args, "passphrase_file", None):
-        try:
-            return Path(args.passphrase_file).read_text("utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read the passphrase file: {exc.strerror}") from None
-    if os.environ.get(PASSPHRASE_ENV):
-        return os.environ[PASSPHRASE_ENV]
+        return read_passphrase_file(args.passphrase_file)
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool = False, prompt: str = "Vault passphrase: ") -> str:
+    """From ``--passphrase-file``, then ``MEMVAULT_PASSPHRASE``, then a prompt."""
+    given = given_passphrase(args)
+    if given is not None:
+        return given
     if not sys.stdin.isatty():
         raise InvalidInput(f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal")
-    first = getpass.getpass("Vault passphrase: ")
+    first = getpass.getpass(prompt)
     if confirm and getpass.getpass("Repeat passphrase: ") != first:
         raise InvalidInput("the two passphrases differ")
     return first
@@ -45,14 +57,24 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return load_settings(home=getattr(args, "vault", None))
 
 
+def lazy_embedder(settings: Settings) -> LazyEmbedder:
+    """The model as the manifest describes it; its ONNX session loads on the first text to embed."""
+    return LazyEmbedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
+                        batch_tokens=settings.embed_batch_tokens)
+
+
 @contextlib.contextmanager
 def opened(args: argparse.Namespace) -> Iterator:
-    """Unlock the vault for one command; the queue is drained by the caller."""
-    from app.service.container import load_embedder, open_vault
+    """Unlock the vault for one command; the queue is drained by the caller.
+
+    The embedder is lazy: a command that never embeds (list, get, stats, keys,
+    or one that stops at bad input) never loads the model.
+    """
+    from app.service.container import open_vault
 
     settings = settings_for(args)
     passphrase = read_passphrase(args)
-    services = open_vault(settings, passphrase, load_embedder(settings), background=False)
+    services = open_vault(settings, passphrase, lazy_embedder(settings), background=False)
     try:
         yield services
     finally:
@@ -76,11 +98,17 @@ def json_object(value: str | None, name: str) -> dict | None:
 
 
 def memory_filter(args: argparse.Namespace, *, search: bool = False) -> MemoryFilter:
+    """The filter the options describe, checked before any vault is opened."""
+    from app.service import validation as v
+
+    namespace = None if args.all_namespaces else v.namespace(args.namespace)
+    if args.min_importance is not None:
+        v.unit_float(args.min_importance, "--min-importance")
     return MemoryFilter(
-        namespace=None if args.all_namespaces else args.namespace,
+        namespace=namespace,
         agent_id=args.agent, user_id=args.user, session_id=args.session, project=args.project,
         memory_types=tuple(MemoryType(t) for t in args.type or ()),
-        tags=csv_list(args.tags), tag_match=TagMatch(args.tag_match),
+        tags=v.tags(csv_list(args.tags)), tag_match=TagMatch(args.tag_match),
         tier=Tier(args.tier) if args.tier else None, min_importance=args.min_importance,
         created_after=args.created_after, created_before=args.created_before,
         metadata=json_object(args.metadata, "--metadata") or {},

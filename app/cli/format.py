@@ -6,6 +6,9 @@ import dataclasses
 import datetime as dt
 import enum
 import json
+import os
+import re
+import sys
 from typing import Any
 
 
@@ -60,13 +63,51 @@ def memory_table(items: Any) -> str:
     return "\n".join(lines)
 
 
-def hits_table(result: Any) -> str:
+_MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+#: How the breakdown's fields read in a sentence, in the order they are shown.
+_BREAKDOWN_LABELS = {
+    "semantic": "semantic similarity", "semantic_rank": "semantic rank", "keyword_bm25": "BM25",
+    "keyword_rank": "keyword rank", "rrf": "RRF", "best_chunk": "best chunk",
+}
+
+
+def terminal_bold() -> tuple[str, str] | None:
+    """ANSI bold on and off when stdout is a terminal that accepts colour, else ``None``."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+        return "\x1b[1m", "\x1b[0m"
+    return None
+
+
+def highlight(snippet: str, bold: tuple[str, str] | None) -> str:
+    """The search index marks matched words ``**so**``: bold on a terminal, plain words elsewhere."""
+    on, off = bold or ("", "")
+    return _MARKED.sub(lambda m: f"{on}{m.group(1)}{off}", snippet)
+
+
+def breakdown_text(breakdown: Any) -> str:
+    """A score breakdown as one readable line, e.g. ``semantic similarity 0.812 · semantic rank 1``."""
+    values = plain(breakdown)
+    ordered = sorted(values, key=lambda k: list(_BREAKDOWN_LABELS).index(k) if k in _BREAKDOWN_LABELS else 99)
+    parts = []
+    for name in ordered:
+        value = values[name]
+        if value is None:
+            continue
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        parts.append(f"{_BREAKDOWN_LABELS.get(name, name.replace('_', ' '))} {shown}")
+    return " · ".join(parts) or "no score components"
+
+
+def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
     lines = []
     for i, h in enumerate(result.hits, 1):
         lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({h.memory.memory_type.value})")
-        lines.append(f"    {one_line(h.snippet, 100)}")
+        # Markers take no room on screen; a pair cut by the width limit is dropped.
+        cut = one_line(h.snippet, 100 + 2 * h.snippet.count("**"))
+        lines.append(f"    {highlight(cut, bold).replace('**', '')}")
         if h.breakdown is not None:
-            lines.append(f"    {plain(h.breakdown)}")
+            lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")
     lines.append(f"{len(result.hits)} hit(s), mode {result.mode.value}, {result.took_ms:.1f} ms")
     return "\n".join(lines)
 

@@ -6,12 +6,19 @@ import argparse
 import getpass
 import sys
 
-from app.cli.common import out, read_passphrase, settings_for
-from app.domain.errors import InvalidInput
+from app.cli.common import lazy_embedder, out, read_passphrase, settings_for
 from app.cli.parser import Command
+from app.domain.errors import InvalidInput
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui import preflight
+
+    # Before anything imports QtGui: Qt aborts the process when it cannot open a display.
+    problem = preflight.problem()
+    if problem is not None:
+        print(f"memvault: {problem}", file=sys.stderr)
+        return 1
     from app.api.server import start_api_server
     from app.gui.launch import run_gui
 
@@ -19,28 +26,29 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from app.service.container import create_vault, load_embedder
+    from app.service.container import create_vault
 
     settings = settings_for(args)
-    embedder = load_embedder(settings)
-    services = create_vault(settings, read_passphrase(args, confirm=True), embedder, background=False)
+    passphrase = read_passphrase(args, confirm=True)
+    services = create_vault(settings, passphrase, lazy_embedder(settings), background=False)
     services.close()
     out(args, {"vault": str(settings.home_path)}, f"Created a new vault in {settings.home_path}")
     return 0
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    from app.service.container import load_embedder, open_vault
+    from app.service.container import open_vault
 
     settings = settings_for(args)
-    old = read_passphrase(args)
-    if not sys.stdin.isatty():
-        raise InvalidInput("changing the passphrase needs a terminal for the new one")
-    new = getpass.getpass("New passphrase: ")
-    if getpass.getpass("Repeat new passphrase: ") != new:
-        raise InvalidInput("the two passphrases differ")
-    services = open_vault(settings, old, load_embedder(settings), background=False)
+    old = read_passphrase(args, prompt="Current passphrase: ")
+    # Unlock first: a wrong current passphrase is reported before anyone types a new one twice.
+    services = open_vault(settings, old, lazy_embedder(settings), background=False)
     try:
+        if not sys.stdin.isatty():
+            raise InvalidInput("changing the passphrase needs a terminal for the new one")
+        new = getpass.getpass("New passphrase: ")
+        if getpass.getpass("Repeat new passphrase: ") != new:
+            raise InvalidInput("the two passphrases differ")
         services.vault.change_passphrase(old, new, settings)
     finally:
         services.close()
@@ -52,6 +60,7 @@ def register(command: Command) -> None:
     """Add this module's subcommands to the parser."""
     command("gui", "open the desktop app (the default)", cmd_gui)
 
-    command("init", "create a new vault", cmd_init)
+    command("init", "create a new vault (asks for the passphrase twice)", cmd_init, passphrase=True, json=True)
 
-    command("passwd", "change the vault passphrase (re-wraps the key; the data is not rewritten)", cmd_passwd)
+    command("passwd", "change the vault passphrase (re-wraps the key; the data is not rewritten)", cmd_passwd,
+            passphrase=True)

@@ -4,6 +4,7 @@ import os
 import sys
 
 import anyio
+import pytest
 import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
@@ -27,6 +28,19 @@ def _data(result):
     return json.loads(result.content[0].text)
 
 
+def _check_schemas(tools):
+    """Every parameter is described; closed sets are enums; every tool names a memory the same way."""
+    for tool in tools.values():
+        for name, prop in tool.input_schema["properties"].items():
+            assert prop.get("description"), f"{tool.name}.{name} has no description"
+    enum = lambda prop: next((p["enum"] for p in [prop, *prop.get("anyOf", [])] if "enum" in p), None)
+    assert "preference" in enum(tools["remember"].input_schema["properties"]["memory_type"])
+    assert enum(tools["recall"].input_schema["properties"]["mode"]) == ["semantic", "keyword", "hybrid"]
+    assert "fact" in enum(tools["recall"].input_schema["properties"]["memory_type"])
+    for name in ("get_memory", "update_memory", "forget"):
+        assert tools[name].input_schema["required"] == ["memory_id"], name
+
+
 async def _exercise(client, drain):
     tools = {t.name: t for t in (await client.list_tools()).tools}
     assert set(tools) == TOOLS
@@ -34,21 +48,24 @@ async def _exercise(client, drain):
     assert tools["forget"].annotations.destructive_hint is True
     assert tools["remember"].annotations.read_only_hint is False
     assert all(t.description for t in tools.values())
+    _check_schemas(tools)
     stored = _data(await client.call_tool("remember", {"content": "The user's dog is called Biscuit",
                                                        "tags": ["pets"], "memory_type": "fact"}))
     memory_id = stored["id"]
     await drain()
     hits = _data(await client.call_tool("recall", {"query": "what is the name of the user's pet"}))
     assert hits[0]["id"] == memory_id and hits[0]["score"] > 0
-    got = _data(await client.call_tool("get_memory", {"id": memory_id}))
+    got = _data(await client.call_tool("get_memory", {"memory_id": memory_id}))
     assert got["content"] == "The user's dog is called Biscuit" and got["tags"] == ["pets"]
     listed = _data(await client.call_tool("list_memories", {"limit": 5}))
     assert listed["total"] >= 1
-    updated = _data(await client.call_tool("update_memory", {"id": memory_id,
+    updated = _data(await client.call_tool("update_memory", {"memory_id": memory_id,
                                                              "content": "The user's dog is called Biscuit Jr."}))
     assert updated["version"] == 2
-    assert _data(await client.call_tool("forget", {"id": memory_id}))["forgotten"] is True
-    missing = await client.call_tool("get_memory", {"id": memory_id + "x"})
+    # `id` is the deprecated name of memory_id; old clients keep working.
+    assert _data(await client.call_tool("get_memory", {"id": memory_id}))["version"] == 2
+    assert _data(await client.call_tool("forget", {"memory_id": memory_id}))["forgotten"] is True
+    missing = await client.call_tool("get_memory", {"memory_id": memory_id + "x"})
     assert missing.is_error and "not_found" in missing.content[0].text
     return memory_id
 
@@ -105,5 +122,34 @@ def test_stdio_with_the_sdk_client(tmp_path, embedder):
                 await anyio.sleep(0.1)
             assert hits[0]["id"] == stored["id"]
             assert set(t.name for t in (await client.list_tools()).tools) == TOOLS
+
+    anyio.run(main)
+
+
+@pytest.mark.parametrize("passphrase,expected", [
+    ("definitely not the passphrase", "wrong passphrase"),
+    (None, "no way to unlock"),
+])
+def test_stdio_without_a_working_passphrase_starts_and_says_what_to_fix(tmp_path, embedder, passphrase, expected):
+    settings = fast_settings(tmp_path / "vault")
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    env = {k: v for k, v in os.environ.items() if k != "MEMVAULT_PASSPHRASE"}
+    # No keychain either: the fail backend is what keyring uses on a machine without one.
+    env.update(MEMVAULT_HOME=str(settings.home_path), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    if passphrase is not None:
+        env["MEMVAULT_PASSPHRASE"] = passphrase
+    params = StdioServerParameters(command=sys.executable, args=["-m", "app", "mcp"], env=env, cwd=str(ROOT))
+    calls = [("remember", {"content": "x"}), ("recall", {"query": "x"}), ("list_memories", {}),
+             ("get_memory", {"memory_id": "x"}), ("update_memory", {"memory_id": "x", "content": "y"}),
+             ("forget", {"memory_id": "x"})]
+
+    async def main():
+        async with Client(params) as client:
+            assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+            for name, arguments in calls:
+                result = await client.call_tool(name, arguments)
+                text = result.content[0].text
+                assert result.is_error and expected in text and "memvault mcp config" in text, (name, text)
+                assert "restart the MCP client" in text
 
     anyio.run(main)

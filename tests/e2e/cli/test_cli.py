@@ -32,24 +32,24 @@ def run(capsys, *argv):
 
 def test_full_session(env, capsys):
     assert run(capsys, "init")[0] == 0
-    code, out, _ = run(capsys, "--json", "add", "The user prefers dark mode in all applications",
+    code, out, _ = run(capsys, "add", "--json", "The user prefers dark mode in all applications",
                        "--type", "preference", "--tags", "ui,prefs", "--metadata", '{"source": "cli"}')
     assert code == 0
     added = json.loads(out)
     memory_id = added["memory"]["id"]
     assert added["created"] and added["memory"]["embedding_status"] == "ready"
     run(capsys, "add", "Lunch with Ravi on Friday at noon", "--type", "event")
-    code, out, _ = run(capsys, "--json", "search", "which colour theme does the user like", "--mode", "semantic")
+    code, out, _ = run(capsys, "search", "--json", "which colour theme does the user like", "--mode", "semantic")
     assert code == 0 and json.loads(out)["hits"][0]["memory"]["id"] == memory_id
     code, out, _ = run(capsys, "list", "--type", "event")
     assert code == 0 and "Lunch with Ravi" in out and "dark mode" not in out
     code, out, _ = run(capsys, "get", memory_id, "--history")
     assert code == 0 and "v1 create" in out and "source" in out
     assert run(capsys, "delete", memory_id)[0] == 0
-    code, out, _ = run(capsys, "--json", "list", "--trash")
+    code, out, _ = run(capsys, "list", "--json", "--trash")
     assert [m["id"] for m in json.loads(out)["items"]] == [memory_id]
     assert run(capsys, "restore", memory_id)[0] == 0
-    code, out, _ = run(capsys, "--json", "stats")
+    code, out, _ = run(capsys, "stats", "--json")
     assert code == 0 and json.loads(out)["total"] == 2
     code, out, _ = run(capsys, "purge", "--trash")
     assert code == 0 and "Purged 0 expired" in out
@@ -62,7 +62,7 @@ def test_reembed_reports_what_it_did(env, capsys):
     run(capsys, "add", "The user prefers dark mode in all applications")
     code, out, _ = run(capsys, "reembed")
     assert code == 0 and "nothing to do" in out
-    code, out, _ = run(capsys, "--json", "reembed", "--all")
+    code, out, _ = run(capsys, "reembed", "--json", "--all")
     assert code == 0 and json.loads(out) == {"done": 1, "total": 1, "cancelled": False}
     code, _, err = run(capsys, "reembed", "--namespace", "bad name!")
     assert code == 2 and err.startswith("memvault: ") and "\n" == err[-1] and err.count("\n") == 1
@@ -73,7 +73,7 @@ def test_stdin_content(env, capsys, monkeypatch):
 
     run(capsys, "init")
     monkeypatch.setattr("sys.stdin", io.StringIO("piped memory text\n"))
-    code, out, _ = run(capsys, "--json", "add", "-", "--no-wait")
+    code, out, _ = run(capsys, "add", "--json", "-", "--no-wait")
     assert code == 0 and json.loads(out)["memory"]["content"] == "piped memory text\n"
 
 

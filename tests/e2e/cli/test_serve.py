@@ -23,7 +23,7 @@ def test_keys_create_list_revoke_and_serve(tmp_path, monkeypatch, capsys):
         monkeypatch.setenv(k, v)
     assert main(["init"]) == 0
     capsys.readouterr()
-    assert main(["--json", "keys", "create", "--namespace", "agents", "--scopes", "read,write", "--name", "bot"]) == 0
+    assert main(["keys", "create", "--json", "--namespace", "agents", "--scopes", "read,write", "--name", "bot"]) == 0
     made = json.loads(capsys.readouterr().out)
     secret = made["key"]
     assert secret.startswith("mv_") and made["scopes"] == ["read", "write"]
@@ -48,7 +48,7 @@ def test_keys_create_list_revoke_and_serve(tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert main(["keys", "revoke", str(made["id"])]) == 0
     capsys.readouterr()
-    assert main(["--json", "keys", "list"]) == 0
+    assert main(["keys", "list", "--json"]) == 0
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["revoked_at"] is not None
 
