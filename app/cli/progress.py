@@ -13,10 +13,7 @@ import sys
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 
 def stdout_is_terminal() -> bool:
@@ -46,8 +43,8 @@ class ProgressDisplay:
     def __enter__(self) -> ProgressDisplay:
         if self.enabled:
             self._progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TimeRemainingColumn(),
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[shown]}"),
+                TimeElapsedColumn(),
                 console=self._console or Console(stderr=True), transient=False)
             self._progress.start()
         return self
@@ -63,7 +60,7 @@ class ProgressDisplay:
 
     def _finish_stage(self) -> None:
         if self._progress is not None and self._stage is not None:
-            self._progress.update(self._stage, total=1, completed=1)
+            self._progress.update(self._stage, total=1, completed=1, shown="done")
             self._stage = None
 
     def stage(self, message: str) -> None:
@@ -71,7 +68,7 @@ class ProgressDisplay:
         if self._progress is None:
             return
         self._finish_stage()
-        self._stage = self._progress.add_task(message.rstrip(".…"), total=None)
+        self._stage = self._progress.add_task(message.rstrip(".…"), total=None, shown="")
 
     def count(self, done: int, total: int, label: str = "done") -> None:
         """``done`` of ``total`` items of the work named ``label``."""
@@ -80,8 +77,8 @@ class ProgressDisplay:
         task = self._counters.get(label)
         if task is None:
             self._finish_stage()
-            task = self._counters[label] = self._progress.add_task(label, total=total)
-        self._progress.update(task, completed=done, total=total)
+            task = self._counters[label] = self._progress.add_task(label, total=total, shown="")
+        self._progress.update(task, completed=done, total=total, shown=f"{done:,} of {total:,}")
 
 
 def progress_for(args: argparse.Namespace) -> ProgressDisplay:

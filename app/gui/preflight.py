@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -101,6 +103,38 @@ def candidates(environ: Mapping[str, str]) -> list[Platform] | None:
     return [WAYLAND, XCB] if environ.get("WAYLAND_DISPLAY") else [XCB]
 
 
+X11_SOCKETS = Path("/tmp/.X11-unix")
+_X_DISPLAY = re.compile(r"^(?P<host>[^:]*):(?P<number>\d+)(\.\d+)?$")
+
+
+def _connects(family: int, address: object) -> bool:
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(address)
+        except OSError:
+            return False
+    return True
+
+
+def display_reachable(platform: Platform, environ: Mapping[str, str], *, x11_sockets: Path = X11_SOCKETS) -> bool:
+    """Whether the display server the variable names accepts a connection (opened and closed at once)."""
+    value = environ.get(platform.display_variable or "", "")
+    if platform is WAYLAND:
+        runtime = environ.get("XDG_RUNTIME_DIR")
+        path = Path(value) if value.startswith("/") else Path(runtime) / value if runtime else None
+        return path is not None and path.exists()
+    match = _X_DISPLAY.match(value)
+    if match is None:
+        return True  # a form we do not parse (e.g. a launchd path): let Qt try
+    host, number = match["host"], int(match["number"])
+    if host in ("", "unix"):
+        path = x11_sockets / f"X{number}"
+        # X servers on Linux listen on a socket file and on the same name in the abstract namespace.
+        return _connects(socket.AF_UNIX, str(path)) or _connects(socket.AF_UNIX, f"\0{path}")
+    return _connects(socket.AF_INET, (host, 6000 + number))
+
+
 def missing_libraries(plugin: Path, environ: Mapping[str, str]) -> list[str] | None:
     """Sonames ``ldd`` cannot resolve for ``plugin`` (and what it loads); ``None`` if it cannot tell."""
     ldd = shutil.which("ldd", path=environ.get("PATH"))
@@ -149,7 +183,7 @@ def install_hint(libraries: list[str], family: str) -> str:
 
 
 def problem(environ: Mapping[str, str] | None = None, *, plugins: Path | None = None,
-            family: str | None = None) -> str | None:
+            family: str | None = None, x11_sockets: Path = X11_SOCKETS) -> str | None:
     """Why the desktop app cannot start here, in one line; ``None`` when nothing stands in the way."""
     if not sys.platform.startswith("linux"):
         return None  # macOS and Windows ship their platform plugins' dependencies with the OS
@@ -161,9 +195,13 @@ def problem(environ: Mapping[str, str] | None = None, *, plugins: Path | None = 
     if not shown:
         names = " nor ".join(p.display_variable for p in (XCB, WAYLAND) if p.display_variable)
         return f"the desktop app needs a display and none is set ({names}); {HEADLESS_HINT}"
+    reachable = [p for p in shown if display_reachable(p, env, x11_sockets=x11_sockets)]
+    if not reachable:
+        named = ", ".join(f"{p.display_variable}={env[p.display_variable]}" for p in shown if p.display_variable)
+        return f"the desktop app cannot reach the display ({named}): is its server running? {HEADLESS_HINT}"
     folder = plugins or platforms_dir(env)
     gaps: dict[str, list[str]] = {}
-    for platform in shown:
+    for platform in reachable:
         missing = None if folder is None else missing_libraries(folder / platform.plugin, env)
         if not missing:
             return None  # this platform loads (or ldd cannot tell, and Qt gets its chance)

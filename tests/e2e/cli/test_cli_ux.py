@@ -1,0 +1,117 @@
+"""What a person sees from the CLI: checks before work, no model for reads, readable output, progress."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+
+import pytest
+
+from app.cli import common, main
+from tests.helpers import PASSPHRASE
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("MEMVAULT_KDF_MEMORY_KIB", "1024")
+    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def embedders(monkeypatch):
+    """Every embedder a command builds, to ask afterwards whether its model was loaded."""
+    made = []
+    build = common.lazy_embedder
+
+    def spy(settings):
+        made.append(build(settings))
+        return made[-1]
+
+    monkeypatch.setattr(common, "lazy_embedder", spy)
+    return made
+
+
+def test_read_only_commands_and_bad_input_never_load_the_model(env, capsys, embedders):
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "add", "--json", "--no-wait", "The user prefers dark mode")
+    memory_id = json.loads(out)["memory"]["id"]
+    embedders.clear()
+    for argv in (["list"], ["get", memory_id], ["stats"], ["keys", "list"], ["search", "dark", "--mode", "keyword"]):
+        assert run(capsys, *argv)[0] == 0, argv
+    assert len(embedders) == 5 and not any(e.loaded for e in embedders)
+    embedders.clear()
+    for argv in (["list", "--namespace", "bad name!"], ["add", ""], ["search", "x", "--limit", "0"],
+                 ["add", "x", "--importance", "3"], ["stats", "-n", "no/slash"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and err.count("\n") == 1, (argv, err)
+    assert embedders == []  # rejected before the vault was opened
+    assert run(capsys, "search", "dark", "--mode", "semantic")[0] == 0
+    assert embedders[-1].loaded  # the spy does see a model being loaded
+
+
+def test_search_output_is_rendered(env, capsys):
+    run(capsys, "init")
+    run(capsys, "add", "The user prefers dark mode in all applications")
+    code, out, _ = run(capsys, "search", "dark mode", "--mode", "hybrid", "--debug")
+    assert code == 0 and "dark mode" in out
+    assert "**" not in out  # the index's match markers are not printed literally
+    assert "how it scored:" in out and "{" not in out and "'semantic'" not in out
+    assert "semantic similarity 0." in out and "BM25" in out
+
+
+def test_passwd_checks_the_current_passphrase_before_asking_for_a_new_one(env, capsys, monkeypatch):
+    run(capsys, "init")
+    asked = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": asked.append(prompt) or "a brand new passphrase")
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", "not the passphrase")
+    code, _, err = run(capsys, "passwd")
+    assert code == 1 and "wrong passphrase" in err and asked == []
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
+    assert run(capsys, "passwd")[0] == 0
+    assert asked == ["New passphrase: ", "Repeat new passphrase: "]
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", "a brand new passphrase")
+    assert run(capsys, "list")[0] == 0
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1"])
+def test_serve_rejects_a_port_out_of_range_in_one_line(env, capsys, port):
+    run(capsys, "init")
+    code, _, err = run(capsys, "serve", "--port", port)
+    assert code == 2 and "between 0 and 65535" in err and err.count("\n") == 1
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(env, capsys):
+    run(capsys, "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        code, _, err = run(capsys, "serve", "--port", str(taken.getsockname()[1]))
+    assert code == 2 and err.count("\n") == 1 and "cannot listen on 127.0.0.1:" in err and "--port" in err
+
+
+def test_progress_is_drawn_on_a_terminal_only(env, capsys, monkeypatch):
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "The user prefers dark mode")
+    code, out, err = run(capsys, "reembed", "--all")
+    assert code == 0 and "Re-embedded 1 memories" in out and "re-embedding" not in err
+    monkeypatch.setattr("app.cli.progress.stdout_is_terminal", lambda: True)
+    code, out, err = run(capsys, "reembed", "--all")
+    assert code == 0 and "re-embedding" in err and "1 of 1" in err
+    code, out, err = run(capsys, "reembed", "--all", "--json")
+    assert json.loads(out)["done"] == 1 and "re-embedding" not in err

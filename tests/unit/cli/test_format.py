@@ -1,0 +1,18 @@
+"""Search output for people: match markers rendered, score breakdowns in words."""
+
+from app.cli import format as fmt
+from app.domain.models import ScoreBreakdown
+
+
+def test_match_markers_are_bold_on_a_terminal_and_plain_elsewhere():
+    snippet = "The user prefers **dark** mode in **all** applications"
+    assert fmt.highlight(snippet, None) == "The user prefers dark mode in all applications"
+    assert fmt.highlight(snippet, ("<b>", "</b>")) == "The user prefers <b>dark</b> mode in <b>all</b> applications"
+
+
+def test_a_breakdown_reads_as_one_line():
+    text = fmt.breakdown_text(ScoreBreakdown(semantic=0.81234, semantic_rank=1, keyword_bm25=-2.5, keyword_rank=3,
+                                             rrf=0.0325, best_chunk=0))
+    assert text == ("semantic similarity 0.8123 · semantic rank 1 · BM25 -2.5000 · keyword rank 3 · "
+                    "RRF 0.0325 · best chunk 0")
+    assert fmt.breakdown_text(ScoreBreakdown(keyword_bm25=-1.0, keyword_rank=1)) == "BM25 -1.0000 · keyword rank 1"
