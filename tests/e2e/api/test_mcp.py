@@ -1,6 +1,9 @@
 """MCP over Streamable HTTP and stdio, driven by the official SDK's client."""
 
+import json
 import os
+import shutil
+import subprocess
 import sys
 
 import anyio
@@ -153,3 +156,64 @@ def test_stdio_without_a_working_passphrase_starts_and_says_what_to_fix(tmp_path
                 assert "restart the MCP client" in text
 
     anyio.run(main)
+
+
+# The MCP Inspector's CLI: a client nobody here wrote. 0.18.0 is the newest line whose CLI has --header
+# and runs on Node 20 (its package.json asks for Node 22, but the CLI mode works on 20; later lines need 22).
+INSPECTOR = "@modelcontextprotocol/inspector@0.18.0"
+
+
+@pytest.fixture(scope="module")
+def inspector():
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.skip("npx (Node.js) is not installed, so the MCP Inspector cannot run")
+    probe = subprocess.run([npx, "--yes", INSPECTOR, "--cli", "--help"], capture_output=True, text=True, timeout=600)
+    if probe.returncode != 0:
+        pytest.skip(f"npx could not fetch or start {INSPECTOR}: {probe.stderr.strip()[-300:]}")
+
+    def run(*argv: str, env: dict[str, str] | None = None) -> dict:
+        proc = subprocess.run([npx, "--yes", INSPECTOR, "--cli", *argv], capture_output=True, text=True,
+                              timeout=300, cwd=ROOT, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return json.loads(proc.stdout[proc.stdout.index("{"):])
+
+    return run
+
+
+def _check_inspector_listing(listing: dict) -> None:
+    tools = {t["name"]: t for t in listing["tools"]}
+    assert set(tools) == TOOLS
+    for tool in tools.values():
+        assert all(p.get("description") for p in tool["inputSchema"]["properties"].values()), tool["name"]
+    assert tools["recall"]["inputSchema"]["properties"]["mode"]["enum"] == ["semantic", "keyword", "hybrid"]
+    assert tools["forget"]["inputSchema"]["required"] == ["memory_id"]
+
+
+@pytest.mark.slow
+def test_the_mcp_inspector_over_stdio(tmp_path, embedder, inspector):
+    settings = fast_settings(tmp_path / "vault")
+    create_vault(settings, PASSPHRASE, embedder, background=False).close()
+    env = {**os.environ, "MEMVAULT_HOME": str(settings.home_path), "MEMVAULT_PASSPHRASE": PASSPHRASE}
+    server = [sys.executable, "-m", "app", "mcp", "--namespace", "inspected"]
+    _check_inspector_listing(inspector(*server, "--method", "tools/list", env=env))
+    stored = inspector(*server, "--method", "tools/call", "--tool-name", "remember",
+                       "--tool-arg", "content=The user keeps bees", "--tool-arg", "memory_type=fact", env=env)
+    assert stored["isError"] is False
+    memory_id = stored["structuredContent"]["id"]
+    got = inspector(*server, "--method", "tools/call", "--tool-name", "get_memory",
+                    "--tool-arg", f"memory_id={memory_id}", env=env)
+    assert got["isError"] is False and got["structuredContent"]["content"] == "The user keeps bees"
+
+
+@pytest.mark.slow
+def test_the_mcp_inspector_over_http(api, inspector):
+    _, secret = api.services.keys.create("inspected-http", "read,write")
+    target = [f"{api.url}/mcp", "--transport", "http", "--header", f"Authorization: Bearer {secret}"]
+    _check_inspector_listing(inspector(*target, "--method", "tools/list"))
+    stored = inspector(*target, "--method", "tools/call", "--tool-name", "remember",
+                       "--tool-arg", "content=Inspected over HTTP")
+    assert stored["isError"] is False
+    api.drain()
+    hits = inspector(*target, "--method", "tools/call", "--tool-name", "recall", "--tool-arg", "query=inspected")
+    assert hits["structuredContent"]["result"][0]["id"] == stored["structuredContent"]["id"]
