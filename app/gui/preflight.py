@@ -27,8 +27,8 @@ HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl", "vnc", "li
 #: Shared libraries Qt's xcb and wayland plugins (and QtGui under them) load, with the packages
 #: providing them: Debian/Ubuntu (from ``apt-file`` on Debian 12) and Fedora.
 LIBRARY_PACKAGES: dict[str, tuple[str, str]] = {
-    "libEGL.so.1": ("libegl1", "libglvnd-egl"),
-    "libGL.so.1": ("libgl1", "libglvnd-glx"),
+    "libEGL.so.1": ("libegl1", "mesa-libEGL"),
+    "libGL.so.1": ("libgl1", "mesa-libGL"),
     "libOpenGL.so.0": ("libopengl0", "libglvnd-opengl"),
     "libGLX.so.0": ("libglx0", "libglvnd-glx"),
     "libX11.so.6": ("libx11-6", "libX11"),
