@@ -11,6 +11,7 @@ from app.cli.common import opened, out, read_passphrase, settings_for
 from app.cli.parser import Command, add_common, subparser
 from app.domain import limits
 from app.domain.errors import InvalidInput
+from app.service import validation as v
 
 
 def _check_port(host: str, port: int) -> None:
@@ -57,6 +58,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
+    if args.keys_action == "create":
+        v.namespace(args.namespace)
     with opened(args) as svc:
         if args.keys_action == "create":
             key, secret = svc.keys.create(args.namespace, args.scopes, args.name,

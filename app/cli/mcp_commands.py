@@ -153,6 +153,11 @@ def cmd_mcp_config(args: argparse.Namespace) -> int:
                  else f"Merge that into {target}")
         print(f"\n{where} (or run this again with --install to do it, with a backup), {RESTART}.\n"
               f"{_explain(settings, path)}", file=sys.stderr)
+        if path is not None and mcp_config.passphrase_file_state(path) == "missing" and sys.stdin.isatty():
+            # Asked on stderr: stdout carries only the snippet, so it can be redirected to a file.
+            print(f"Create {path} now (mode 0600, only you can read it)? [y/N] ", end="", file=sys.stderr, flush=True)
+            if sys.stdin.readline().strip().lower() in ("y", "yes"):
+                print(f"memvault: {_store_in_file(settings, path)}", file=sys.stderr)
         return 0
     secret = _store_in_keychain(settings) if keyed else _store_in_file(settings, path)
     result = mcp_config.install(args.client, entry, target)

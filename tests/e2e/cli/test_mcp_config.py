@@ -111,3 +111,31 @@ def test_install_with_the_keychain_needs_no_file(home, capsys, tmp_path, monkeyp
     stored = _remember_through(entry, tmp_path, {
         "PYTHON_KEYRING_BACKEND": "tests.e2e.cli.file_keyring.FileKeyring", "MEMVAULT_TEST_KEYRING": str(store)})
     assert stored["created"] is True
+
+
+class Terminal:
+    """Standard input that is a terminal and answers the yes/no question."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer + "\n"
+
+
+def test_print_mode_offers_to_create_the_passphrase_file(home, capsys, monkeypatch):
+    assert run(capsys, "init")[0] == 0
+    secret = home / ".config" / "memvault" / "passphrase"
+    monkeypatch.setattr("sys.stdin", Terminal("n"))
+    assert run(capsys, "mcp", "config", "--client", "cursor")[0] == 0
+    assert not secret.exists()
+    monkeypatch.setattr("sys.stdin", Terminal("y"))
+    monkeypatch.delenv("MEMVAULT_PASSPHRASE")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": PASSPHRASE)
+    code, out, err = run(capsys, "mcp", "config", "--client", "cursor")
+    assert code == 0 and "created" in err and "[y/N]" in err and json.loads(out)["mcpServers"]["memvault"]
+    assert secret.read_text() == PASSPHRASE + "\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert not (home / ".cursor" / "mcp.json").exists()  # printing never touches the client's file
