@@ -60,10 +60,17 @@ def test_read_only_commands_and_bad_input_never_load_the_model(env, capsys, embe
         code, _, err = run(capsys, *argv)
         assert code == 2 and err.count("\n") == 1, (argv, err)
     assert embedders == []  # rejected before the vault was opened
+
+
+@pytest.mark.slow
+def test_a_command_that_embeds_loads_the_model_once_asked(env, capsys, embedders):
+    # The other side of the test above: the same spy sees the model load when a query needs it.
+    run(capsys, "init")
     assert run(capsys, "search", "dark", "--mode", "semantic")[0] == 0
-    assert embedders[-1].loaded  # the spy does see a model being loaded
+    assert embedders[-1].loaded
 
 
+@pytest.mark.slow
 def test_search_output_is_rendered(env, capsys):
     run(capsys, "init")
     run(capsys, "add", "The user prefers dark mode in all applications")
@@ -105,6 +112,7 @@ def test_serve_on_a_taken_port_says_so_in_one_line(env, capsys):
     assert code == 2 and err.count("\n") == 1 and "cannot listen on 127.0.0.1:" in err and "--port" in err
 
 
+@pytest.mark.slow
 def test_progress_is_drawn_on_a_terminal_only(env, capsys, monkeypatch):
     run(capsys, "init")
     run(capsys, "add", "--no-wait", "The user prefers dark mode")

@@ -65,6 +65,7 @@ def test_print_mode_writes_nothing_and_explains_the_passphrase(home, capsys):
     assert not (home / ".claude.json").exists() and not (home / ".config" / "memvault").exists()
 
 
+@pytest.mark.slow  # starts the installed server in a subprocess, which loads the model
 def test_install_with_a_passphrase_file_merges_and_backs_up(home, capsys, tmp_path, monkeypatch):
     assert run(capsys, "init")[0] == 0
     config = home / ".config" / "Claude" / "claude_desktop_config.json"
@@ -95,6 +96,7 @@ def test_install_with_a_passphrase_file_merges_and_backs_up(home, capsys, tmp_pa
     assert stored["created"] is True
 
 
+@pytest.mark.slow
 def test_install_with_the_keychain_needs_no_file(home, capsys, tmp_path, monkeypatch):
     store = tmp_path / "keychain.json"
     monkeypatch.setenv("MEMVAULT_TEST_KEYRING", str(store))

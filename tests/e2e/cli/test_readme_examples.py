@@ -25,8 +25,8 @@ def test_every_profile_has_an_example():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, embedder):
-    services = create_vault(fast_settings(tmp_path_factory.mktemp("readme") / "vault"), PASSPHRASE, embedder)
+def server(tmp_path_factory, fake_embedder):
+    services = create_vault(fast_settings(tmp_path_factory.mktemp("readme") / "vault"), PASSPHRASE, fake_embedder)
     api = ApiServer(services, port=0)
     api.start()
     yield api, services
