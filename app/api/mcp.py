@@ -18,7 +18,13 @@ from pydantic import AliasChoices, Field
 from app.domain import errors as e
 from app.domain import limits
 from app.domain.enums import MemoryType, Scope, SearchMode
-from app.domain.models import ApiKey, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.domain.models import (
+    ApiKey,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    SearchQuery,
+)
 from app.service import validation as v
 from app.service.container import Services
 

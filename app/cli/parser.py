@@ -95,7 +95,13 @@ def subparser(sub: argparse._SubParsersAction, name: str, help_text: str) -> arg
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole parser: the top-level options, then each command module's subcommands."""
-    from app.cli import agent_commands, bench_commands, mcp_commands, memory_commands, vault_commands
+    from app.cli import (
+        agent_commands,
+        bench_commands,
+        mcp_commands,
+        memory_commands,
+        vault_commands,
+    )
 
     parser = argparse.ArgumentParser(
         prog="memvault", formatter_class=HelpFormatter, epilog=EPILOG,

@@ -141,7 +141,7 @@ def missing_libraries(plugin: Path, environ: Mapping[str, str]) -> list[str] | N
     if ldd is None or not plugin.is_file():
         return None
     try:
-        proc = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=20,
+        proc = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=20, check=False,
                               env={k: v for k, v in environ.items() if k == "LD_LIBRARY_PATH"} | {"LC_ALL": "C"})
     except (OSError, subprocess.TimeoutExpired):
         return None
