@@ -69,6 +69,10 @@ def narrowing(f: MemoryFilter) -> Where:
             w.add(f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN {sql})", **names)
     for i, (key, value) in enumerate(sorted(f.metadata.items())):
         pname = f"f_meta{i}"
+        if '"' in key:
+            # A JSON path cannot name a key with a double quote in it (SQLite has no escape for it).
+            w.add(_metadata_by_each(pname, value), **{f"{pname}k": key, pname: _each_value(value)})
+            continue
         path = _json_path(key)
         if isinstance(value, bool):
             w.add(f"json_type(m.metadata, '{_sql_str(path)}') = :{pname}", **{pname: "true" if value else "false"})
@@ -79,6 +83,22 @@ def narrowing(f: MemoryFilter) -> Where:
         else:
             w.add(f"json_extract(m.metadata, '{_sql_str(path)}') = json(:{pname})", **{pname: json.dumps(value)})
     return w
+
+
+def _each_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, (dict, list)) else value
+
+
+def _metadata_by_each(pname: str, value: Any) -> str:
+    """The same test as the JSON-path conditions, over ``json_each`` rows (any key)."""
+    each = f"SELECT 1 FROM json_each(m.metadata) e WHERE e.key = :{pname}k AND "
+    if isinstance(value, bool):
+        return f"EXISTS ({each}e.type = '{'true' if value else 'false'}')"
+    if value is None:
+        return f"EXISTS ({each}e.type = 'null')"
+    if isinstance(value, (int, float, str)):
+        return f"EXISTS ({each}e.type NOT IN ('true', 'false', 'null') AND e.value = :{pname})"
+    return f"EXISTS ({each}json(e.value) = json(:{pname}))"
 
 
 def _sql_str(s: str) -> str:
