@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # Before any QApplication exists: no display, and no OS keychain probing over D-Bus.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The offscreen screen is a 1366x768 laptop, the smallest screen the window must fit.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('screen-1366x768.json')}"
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 
 from app.gui.app import DesktopApp  # noqa: E402
 from app.api.server import start_api_server  # noqa: E402
 from tests.helpers import PASSPHRASE, fast_settings  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def ui_settings_folder(tmp_path_factory):
+    """Window geometry, page and the chosen port go to a fresh folder per test, never to the user's."""
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
+    return folder
 
 
 @pytest.fixture
