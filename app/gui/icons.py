@@ -52,12 +52,16 @@ GLYPHS: dict[str, str] = {
 class _PaletteIconEngine(QIconEngine):
     """Paints one glyph in the current application palette (text colour; greyed when disabled)."""
 
-    def __init__(self, glyph: str) -> None:
+    def __init__(self, glyph: str, colour: str | None = None) -> None:
         super().__init__()
         self._glyph = glyph
+        self._colour = colour
 
     def _icon(self) -> QIcon:
         palette = QGuiApplication.palette()
+        if self._colour is not None:
+            return qtawesome.icon(self._glyph, color=self._colour,
+                                  color_disabled=palette.color(QPalette.Disabled, QPalette.WindowText))
         # qtawesome caches by glyph and colours, so this is a lookup after the first paint.
         return qtawesome.icon(
             self._glyph,
@@ -78,13 +82,17 @@ class _PaletteIconEngine(QIconEngine):
         return pixmap
 
     def clone(self) -> QIconEngine:
-        return _PaletteIconEngine(self._glyph)
+        return _PaletteIconEngine(self._glyph, self._colour)
 
 
-def icon(name: str) -> QIcon:
+def icon(name: str, colour: str | None = None) -> QIcon:
     """The icon for ``name`` (a key of :data:`GLYPHS`); needs a running QApplication.
+
+    ``colour`` (e.g. ``"#b03a2e"``) fixes the colour, for icons on a background
+    that does not follow the palette (a warning banner); otherwise the icon
+    follows the palette.
 
     Raises:
         KeyError: ``name`` is not in :data:`GLYPHS` (a typo should fail loudly, not show nothing).
     """
-    return QIcon(_PaletteIconEngine(GLYPHS[name]))
+    return QIcon(_PaletteIconEngine(GLYPHS[name], colour))

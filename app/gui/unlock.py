@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget,
 )
@@ -69,10 +68,12 @@ class _PassphraseDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)
-        # The buttons are created first, so Qt's focus chain would start at them.
-        self.passphrase.setFocus()
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt API)
+        # Before showing: the buttons come first in the focus chain, and QDialog would pick
+        # them (or a widget it remembers from the last time it was shown).
+        if visible:
+            self.passphrase.setFocus()
+        super().setVisible(visible)
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

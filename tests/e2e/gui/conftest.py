@@ -12,6 +12,7 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 import pytest  # noqa: E402
+import shiboken6  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
 from app.gui.app import DesktopApp  # noqa: E402
@@ -45,3 +46,15 @@ def desktop(qtbot, qapp, tmp_path, embedder):
             app.lock(then=lambda: None)
     # Results still on their way may start more work (a server that started during the lock is stopped).
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
+    close_windows(app)
+
+
+def close_windows(app):
+    """Nothing of a finished test stays on screen: a leftover modal prompt would swallow the next test's keys."""
+    for widget in (app.dialog, app.quick_capture, app.reporter.crash_dialog, app.reporter.storage_full_dialog,
+                   app.reporter.error_box, app.api.offer):
+        if widget is not None and shiboken6.isValid(widget):
+            widget.hide()
+            widget.deleteLater()
+    if app.tray is not None:
+        app.tray.hide()

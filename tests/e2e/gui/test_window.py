@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+
+import httpx
+import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from app.domain.models import MemoryCreate
 from app.gui.icons import GLYPHS, icon
+from app.gui.tray import Tray
 from app.gui.unlock import CreateVaultDialog, UnlockDialog
+from tests.e2e.gui.conftest import close_windows
 from tests.helpers import PASSPHRASE, fast_settings
 
 
@@ -56,8 +63,9 @@ def _new_desktop(qapp, settings, embedder, **kwargs):
 
 def _wait_for_dialog(qtbot, app, kind):
     qtbot.waitUntil(lambda: isinstance(app.dialog, kind) and app.dialog.isVisible(), timeout=10_000)
-    qtbot.waitActive(app.dialog)
-    return app.dialog
+    dialog = app.dialog
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    return dialog
 
 
 def _type_into_focus(qtbot, text):
@@ -72,8 +80,7 @@ def _finish(qtbot, app):
         with qtbot.waitSignal(app.locked, timeout=30_000):
             app.lock(then=lambda: None)
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
-    if app.dialog is not None:
-        app.dialog.hide()
+    close_windows(app)
 
 
 def test_typing_the_passphrase_and_enter_creates_then_unlocks(qtbot, qapp, tmp_path, embedder):
@@ -108,7 +115,7 @@ def test_create_dialog_judges_nothing_before_typing_and_keeps_its_intro(qtbot, t
     dialog = CreateVaultDialog(str(tmp_path / "my vault"), keychain_available=False)
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
     assert "Too short" not in dialog.hint.text() and dialog.hint.text() == ""
     assert not dialog.message.isVisible()
     intro = dialog.intro.text()
@@ -124,3 +131,170 @@ def test_create_dialog_judges_nothing_before_typing_and_keeps_its_intro(qtbot, t
     qtbot.keyClicks(dialog.confirm, "short but now long enough")
     assert not dialog.message.isVisible() and dialog.message.text() == ""
     assert dialog.intro.text() == intro
+
+
+# -- size, place and what is remembered ---------------------------------------------------
+
+
+def _lock_and_unlock(qtbot, app):
+    with qtbot.waitSignal(app.locked, timeout=30_000):
+        app.lock()
+    dialog = _wait_for_dialog(qtbot, app, UnlockDialog)
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+
+
+def test_window_fits_a_1366x768_screen_with_its_status_bar_visible(qtbot, desktop):
+    window = desktop.window
+    qtbot.waitExposed(window)
+    screen = window.screen().availableGeometry()
+    assert (screen.width(), screen.height()) == (1366, 768)
+    assert screen.contains(window.frameGeometry()), (window.frameGeometry(), screen)
+    assert window.minimumSizeHint().height() <= screen.height() and window.minimumSizeHint().width() <= screen.width()
+    bar = window.statusBar()
+    assert bar.isVisible()
+    top_left = bar.mapToGlobal(bar.rect().topLeft())
+    bottom_right = bar.mapToGlobal(bar.rect().bottomRight())
+    assert screen.contains(top_left) and screen.contains(bottom_right)
+
+
+def test_geometry_page_and_namespace_are_remembered_across_unlocks_and_launches(
+        qtbot, qapp, desktop, embedder, ui_settings_folder):
+    desktop.services.memories.create(MemoryCreate(content="a work note", namespace="work-secret-name"))
+    window = desktop.window
+    window.refresh_namespaces()
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: any(sidebar.item(i).data(256) == "work-secret-name" for i in range(sidebar.count())),
+                    timeout=10_000)
+    window.setGeometry(40, 50, 1100, 640)
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count())
+                                if sidebar.item(i).data(256) == "work-secret-name"))
+    window.pages.setCurrentWidget(window.stats)
+    _lock_and_unlock(qtbot, desktop)
+    window = desktop.window
+    qtbot.waitUntil(lambda: window.scope() == ("work-secret-name", False), timeout=10_000)
+    assert window.pages.currentWidget() is window.stats
+    assert (window.geometry().width(), window.geometry().height()) == (1100, 640)
+    assert (window.geometry().x(), window.geometry().y()) == (40, 50)
+    qtbot.waitUntil(lambda: window.browser.model.total == 1, timeout=10_000)
+    # The namespace's name is vault data: the settings file holds a digest of it, not the name.
+    files = list(ui_settings_folder.rglob("*.ini"))
+    assert files and all("work-secret-name" not in f.read_text() for f in files)
+    # A new launch (a second app object over the same settings) comes back the same way.
+    window.pages.setCurrentWidget(window.agents)
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock(then=lambda: None)
+    again = _new_desktop(qapp, desktop.settings, embedder)
+    again.start()
+    try:
+        dialog = _wait_for_dialog(qtbot, again, UnlockDialog)
+        dialog.passphrase.setText(PASSPHRASE)
+        dialog.buttons.accepted.emit()
+        qtbot.waitUntil(lambda: again.window is not None, timeout=30_000)
+        qtbot.waitUntil(lambda: again.window.scope() == ("work-secret-name", False), timeout=10_000)
+        assert again.window.pages.currentWidget() is again.window.agents
+        assert again.window.geometry().size() == QSize(1100, 640)
+    finally:
+        _finish(qtbot, again)
+
+
+# -- the tray, a locked app, a taken port ----------------------------------------------------
+
+
+def _created_desktop(qtbot, qapp, embedder, settings, **kwargs):
+    app = _new_desktop(qapp, settings, embedder, **kwargs)
+    app.start()
+    dialog = _wait_for_dialog(qtbot, app, CreateVaultDialog)
+    dialog.passphrase.setText(PASSPHRASE)
+    dialog.confirm.setText(PASSPHRASE)
+    dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+    return app
+
+
+@pytest.fixture
+def with_tray(monkeypatch):
+    """A desktop with a system tray (the offscreen platform has none); tray messages are recorded."""
+    messages = []
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    monkeypatch.setattr(Tray, "showMessage", lambda self, title, text, *a: messages.append((title, text)))
+    return messages
+
+
+def test_escape_on_the_prompt_after_a_tray_lock_keeps_the_app_locked_in_the_tray(
+        qtbot, qapp, tmp_path, embedder, with_tray, monkeypatch):
+    quits = []
+    monkeypatch.setattr(qapp, "quit", lambda: quits.append(True))
+    app = _created_desktop(qtbot, qapp, embedder, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0),
+                           use_tray=True)
+    try:
+        assert app.tray is not None
+        qtbot.waitUntil(lambda: app.server is not None, timeout=30_000)
+        url = app.server.url
+        with qtbot.waitSignal(app.locked, timeout=30_000):
+            app.tray.menu_actions["Lock"].trigger()
+        dialog = _wait_for_dialog(qtbot, app, UnlockDialog)
+        assert app.tray.toolTip() == "Memvault (locked)" and not app.tray.menu_actions["Lock"].isEnabled()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Escape)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+        desktop_runner_idle(qtbot, app)
+        assert quits == [] and app.services is None and app.server is None
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/healthz", timeout=2)  # the agent API stays stopped while locked
+        app.tray.menu_actions["Open Memvault"].trigger()  # now labelled "Unlock Memvault…"
+        dialog = _wait_for_dialog(qtbot, app, UnlockDialog)
+        _type_into_focus(qtbot, PASSPHRASE)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Return)
+        qtbot.waitUntil(lambda: app.window is not None and app.server is not None, timeout=30_000)
+        assert quits == []
+    finally:
+        _finish(qtbot, app)
+
+
+def desktop_runner_idle(qtbot, app):
+    qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
+
+
+def test_without_a_tray_escape_on_the_first_prompt_quits(qtbot, qapp, tmp_path, embedder, monkeypatch):
+    settings = fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0)
+    first = _created_desktop(qtbot, qapp, embedder, settings)
+    _finish(qtbot, first)
+    quits = []
+    monkeypatch.setattr(qapp, "quit", lambda: quits.append(True))
+    app = _new_desktop(qapp, settings, embedder)
+    app.start()
+    try:
+        _wait_for_dialog(qtbot, app, UnlockDialog)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Escape)
+        qtbot.waitUntil(lambda: quits == [True], timeout=5_000)
+    finally:
+        _finish(qtbot, app)
+
+
+def test_a_taken_port_is_reported_and_another_is_offered(qtbot, qapp, tmp_path, embedder, with_tray):
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    taken = holder.getsockname()[1]
+    settings = fast_settings(tmp_path / "vault", api_port=taken, idle_lock_minutes=0)
+    try:
+        app = _created_desktop(qtbot, qapp, embedder, settings, use_tray=True)
+        try:
+            window = app.window
+            qtbot.waitUntil(lambda: app.api.offer is not None and app.api.offer.isVisible(), timeout=30_000)
+            assert f"port {taken} is in use" in window.api_status.text() and window.api_port_button.isVisible()
+            assert any(f"port {taken} is in use" in text for _title, text in with_tray)
+            offer = app.api.offer
+            assert f"Port {taken}" in offer.text()
+            qtbot.mouseClick(app.api.use_port_button, Qt.LeftButton)
+            qtbot.waitUntil(lambda: app.server is not None, timeout=30_000)
+            port = int(app.server.url.rsplit(":", 1)[1])
+            assert port != taken and f"Use port {port}" == app.api.use_port_button.text()
+            assert httpx.get(f"{app.server.url}/healthz", timeout=5).status_code == 200
+            assert window.api_status.text() == f"Agent API: {app.server.url}" and not window.api_port_button.isVisible()
+            assert app.state.api_port() == port  # remembered for the next launch
+        finally:
+            _finish(qtbot, app)
+    finally:
+        holder.close()
