@@ -8,10 +8,12 @@ import httpx
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from app.domain.errors import NotFound, StorageFull
 from app.domain.models import MemoryCreate
 from app.gui.icons import GLYPHS, icon
+from app.gui.reporting import CrashDialog
 from app.gui.tray import Tray
 from app.gui.unlock import CreateVaultDialog, UnlockDialog
 from tests.e2e.gui.conftest import close_windows
@@ -298,3 +300,78 @@ def test_a_taken_port_is_reported_and_another_is_offered(qtbot, qapp, tmp_path, 
             _finish(qtbot, app)
     finally:
         holder.close()
+
+
+# -- every task outcome is reported ---------------------------------------------------------
+
+MARKER = "MEMORY-TEXT-MARKER-7f3a"
+
+
+def _crash_in_the_database_layer():
+    import sqlalchemy.exc
+
+    content = MARKER  # a local that holds memory text must not reach the report
+    try:
+        raise sqlalchemy.exc.OperationalError(f"INSERT INTO memories VALUES ('{content}')", {"content": content},
+                                              Exception(f"constraint failed: {content}"))
+    except sqlalchemy.exc.OperationalError as exc:
+        raise RuntimeError(f"could not store {content}") from exc
+
+
+def _visible(kind):
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+def test_a_domain_error_reaches_the_callers_handler(qtbot, desktop):
+    errors, done = [], []
+    desktop.runner.run(lambda: desktop.services.memories.get("no-such-memory"), done.append, errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    assert isinstance(errors[0], NotFound) and done == []
+    qtbot.waitUntil(lambda: not desktop.runner.is_busy() and not desktop.window.busy.isVisible(), timeout=5_000)
+    assert _visible(CrashDialog) == []
+
+
+def test_a_domain_error_without_a_handler_is_shown(qtbot, desktop):
+    desktop.runner.run(lambda: desktop.services.memories.get("no-such-memory"))
+    qtbot.waitUntil(lambda: desktop.reporter.error_box is not None and desktop.reporter.error_box.isVisible(),
+                    timeout=10_000)
+    assert not desktop.runner.is_busy()
+
+
+def test_a_bug_stops_the_busy_bar_and_shows_one_copyable_report_without_memory_text(qtbot, desktop, capfd):
+    window = desktop.window
+    qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=20_000)
+    done = []
+    desktop.runner.run(_crash_in_the_database_layer, done.append, done.append)
+    desktop.runner.run(lambda: None, lambda _r: _crash_in_the_database_layer())  # a failing callback, too
+    qtbot.waitUntil(lambda: desktop.reporter.crash_dialog is not None and desktop.reporter.crash_dialog.count == 2,
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=5_000)
+    assert not window.busy.isVisible() and done == []
+    dialogs = _visible(CrashDialog)
+    assert len(dialogs) == 1
+    report = dialogs[0].report.toPlainText()
+    assert MARKER not in report
+    for expected in ("Memvault 0.1.0", "Python 3.", "Qt 6.", "sqlalchemy.exc.OperationalError", "builtins.RuntimeError",
+                     "_crash_in_the_database_layer", "Traceback (most recent call last)"):
+        assert expected in report, expected
+    qtbot.mouseClick(dialogs[0].copy_button, Qt.LeftButton)
+    assert QGuiApplication.clipboard().text() == report
+    assert MARKER not in capfd.readouterr().err
+
+
+def test_a_full_disk_shows_one_dialog_and_a_banner_and_reaches_the_handler(qtbot, desktop):
+    window = desktop.window
+    assert not window.banner.isVisible()
+    handled = []
+
+    def write():
+        raise StorageFull("database or disk is full")
+
+    desktop.runner.run(write, None, handled.append)
+    desktop.runner.run(write, None, handled.append)
+    qtbot.waitUntil(lambda: len(handled) == 2, timeout=10_000)
+    boxes = [w for w in _visible(QMessageBox) if w.windowTitle() == "Disk full"]
+    assert len(boxes) == 1 and "full" in boxes[0].text() and str(desktop.settings.home_path) in boxes[0].informativeText()
+    assert window.banner.isVisible() and "full" in window.banner.text.text()
+    assert not desktop.runner.is_busy()
