@@ -16,6 +16,7 @@ from app.config import Settings
 from app.domain.errors import MemvaultError, WrongPassphrase
 from app.embedding.model import Embedder
 from app.gui.agent_api import AgentApi, RunningServer, ServerFactory
+from app.gui.banner import HealthStatus, HealthWatch
 from app.gui.bridge import ServiceBridge
 from app.gui.main_window import MainWindow
 from app.gui.reporting import ErrorReporter
@@ -90,8 +91,12 @@ class DesktopApp(QObject):
     locked = Signal()
 
     def __init__(self, qapp: QApplication, settings: Settings, *, server_factory: ServerFactory | None = None,
-                 use_tray: bool = True, window_state: WindowState | None = None) -> None:
+                 use_tray: bool = True, window_state: WindowState | None = None,
+                 health_check: Callable[[Services], HealthStatus] | None = None) -> None:
+        """``health_check(services)`` says whether the vault can write and its background loops run;
+        the window shows a banner while it does not."""
         super().__init__()
+        self._health_check = health_check
         self.qapp = qapp
         self.settings = settings
         self.state = window_state if window_state is not None else WindowState()
@@ -226,6 +231,11 @@ class DesktopApp(QObject):
         self.window.show()
         if self.tray is not None:
             self.tray.set_locked(False)
+        if self._health_check is not None:
+            check = self._health_check
+            health = HealthWatch(self.runner, lambda: check(services), parent=self.window)
+            health.changed.connect(self._on_health_changed)
+            health.start()
         # Start the API once the first page has been painted: importing and starting
         # the web stack on another thread holds the GIL for ~0.5 s, which would
         # otherwise land between the first page arriving and reaching the screen.
@@ -266,6 +276,13 @@ class DesktopApp(QObject):
         self._on_tray_open_requested()
         if self.window is not None:
             self.api.offer_other_port(self.window)
+
+    def _on_health_changed(self, ok: bool, reason: str) -> None:
+        if self.window is not None:
+            if ok:
+                self.window.banner.clear()
+            else:
+                self.window.banner.show_problem(reason)
 
     def _on_reporter_vault_write_failed(self, reason: str) -> None:
         if self.window is not None:

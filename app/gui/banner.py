@@ -2,14 +2,21 @@
 
 Used when the vault cannot be written (disk full, read-only folder, I/O errors)
 or a background loop keeps failing: the user sees it wherever they are in the
-window, and it goes away by itself once the vault is healthy again.
+window, and it goes away by itself once the vault is healthy again. Two sources
+feed it: write failures the GUI itself sees, and a health check polled off the
+GUI thread (:class:`HealthWatch`), which says when all is well again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from app.gui.icons import icon
+from app.gui.tasks import TaskRunner
 
 _STYLE = ("QFrame#healthBanner { background: #fdecea; border: 1px solid #e6a39c; border-radius: 4px; }"
           "QFrame#healthBanner QLabel { color: #611a15; }")
@@ -42,3 +49,56 @@ class HealthBanner(QFrame):
     def clear(self) -> None:
         self.text.clear()
         self.setVisible(False)
+
+
+class HealthStatus(Protocol):
+    """What the banner needs from a health check: whether all is well, and if not, why."""
+
+    ok: bool
+    reason: str
+
+
+class HealthWatch(QObject):
+    """Runs ``check`` on the task runner every ``interval_ms`` while started; reports changes only.
+
+    Signals:
+        changed(bool, str): the vault became healthy (True, "") or not (False, reason).
+    """
+
+    changed = Signal(bool, str)
+
+    def __init__(self, runner: TaskRunner, check: Callable[[], HealthStatus], interval_ms: int = 10_000,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._check = check
+        self._last: tuple[bool, str] | None = None
+        self._in_flight = False
+        self._timer = QTimer(self, interval=interval_ms)
+        self._timer.timeout.connect(self.check_now)
+
+    def start(self) -> None:
+        self._timer.start()
+        self.check_now()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def check_now(self) -> None:
+        if self._in_flight:
+            return  # a slow check (a busy disk) is not stacked up
+        self._in_flight = True
+        self._runner.run(self._check, self._on_checked, self._on_check_failed, owner=self)
+
+    def _on_checked(self, status: HealthStatus) -> None:
+        self._in_flight = False
+        self._report(bool(status.ok), "" if status.ok else status.reason)
+
+    def _on_check_failed(self, exc) -> None:
+        self._in_flight = False
+        self._report(False, exc.message)
+
+    def _report(self, ok: bool, reason: str) -> None:
+        if (ok, reason) != self._last:
+            self._last = (ok, reason)
+            self.changed.emit(ok, reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 
 import httpx
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.domain.errors import NotFound, StorageFull
 from app.domain.models import MemoryCreate
+from app.gui.banner import HealthWatch
 from app.gui.icons import GLYPHS, icon
 from app.gui.reporting import CrashDialog
 from app.gui.tray import Tray
@@ -375,3 +377,29 @@ def test_a_full_disk_shows_one_dialog_and_a_banner_and_reaches_the_handler(qtbot
     assert len(boxes) == 1 and "full" in boxes[0].text() and str(desktop.settings.home_path) in boxes[0].informativeText()
     assert window.banner.isVisible() and "full" in window.banner.text.text()
     assert not desktop.runner.is_busy()
+
+
+def test_the_banner_follows_the_health_check(qtbot, qapp, tmp_path, embedder):
+    @dataclasses.dataclass
+    class Status:
+        ok: bool
+        reason: str
+
+    answers = {"status": Status(False, "The embedding worker keeps failing: database or disk is full")}
+    seen = []
+
+    def check(services):
+        seen.append(services)
+        return answers["status"]
+
+    app = _created_desktop(qtbot, qapp, embedder, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0),
+                           health_check=check)
+    try:
+        banner = app.window.banner
+        qtbot.waitUntil(lambda: banner.isVisible(), timeout=10_000)
+        assert "embedding worker keeps failing" in banner.text.text() and seen[0] is app.services
+        answers["status"] = Status(True, "")
+        app.window.findChild(HealthWatch).check_now()
+        qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10_000)
+    finally:
+        _finish(qtbot, app)
