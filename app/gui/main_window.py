@@ -7,7 +7,7 @@ back the geometry, page and namespace the user left.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Namespaces")
         self.sidebar.setMaximumWidth(220)
+        self.sidebar.setIconSize(QSize(16, 16))
         self.sidebar.currentItemChanged.connect(self._on_sidebar_current_item_changed)
         self.browser = BrowserView(services, runner)
         self.search = SearchView(services, runner)

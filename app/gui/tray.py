@@ -41,7 +41,7 @@ class QuickCapture(QWidget):
         self.tags = tags_edit()
         self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
         self.message.setAccessibleName("Quick capture status")
-        save = QPushButton("Save")
+        save = QPushButton(icon("save"), "Save")
         save.setAccessibleName("Save memory")
         save.clicked.connect(self.save)
         form = QFormLayout()

@@ -62,6 +62,7 @@ class _PassphraseDialog(QDialog):
         self.buttons.button(QDialogButtonBox.Ok).setDefault(True)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
         layout.addWidget(self.intro)
         layout.addLayout(self.form)
         layout.addWidget(self.message)
@@ -121,7 +122,8 @@ class CreateVaultDialog(_PassphraseDialog):
     def __init__(self, vault_path: str, keychain_available: bool, parent: QWidget | None = None) -> None:
         super().__init__("Create your Memvault", "Create vault", parent)
         self.intro.setText("Memvault keeps your agents' memories encrypted on this computer. Choose a "
-                           f"passphrase to protect them (vault folder: <code>{html.escape(vault_path)}</code>).<br>"
+                           "passphrase to protect them.<br>"
+                           f"Vault folder: <code>{html.escape(vault_path)}</code><br>"
                            "<b>There is no way to recover the memories without it.</b>")
         self.passphrase.setAccessibleName("New passphrase")
         self.confirm = QLineEdit()
