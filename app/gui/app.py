@@ -342,6 +342,7 @@ class DesktopApp(QObject):
             self.window = None
         if self._bridge is not None:
             self._bridge.close()
+            self._bridge.deleteLater()
             self._bridge = None
         if self.tray is not None:
             self.tray.set_locked(True)

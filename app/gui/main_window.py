@@ -7,7 +7,7 @@ back the geometry, page and namespace the user left.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
@@ -26,6 +26,7 @@ from app.gui.tasks import TaskRunner
 from app.gui.widgets import run_cancellable
 from app.gui.window_state import WindowState, fit_to_screen, namespace_token
 from app.service.container import Services
+from app.domain.changes import ChangeEvent, ChangeKind
 from app.service.reembed import ReembedReport
 
 ALL_NAMESPACES = "\x00all"
@@ -81,7 +82,6 @@ class MainWindow(QMainWindow):
                                    (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents")):
             self.pages.addTab(page, icon(glyph), title)
         self.search.open_requested.connect(self._on_search_open_requested)
-        self.browser.counts_changed.connect(self.refresh_namespaces)
         self.banner = HealthBanner()
         columns = QHBoxLayout()
         columns.setContentsMargins(0, 0, 0, 0)
@@ -103,10 +103,9 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             fit_to_screen(self)
         self.pages.setCurrentIndex(min(max(state.page(), 0), self.pages.count() - 1))
-        # Agents may store many memories in a burst: refresh at most every 0.5 s.
-        self._refresh_soon = QTimer(self, singleShot=True, interval=500)
-        self._refresh_soon.timeout.connect(self._on_refresh_soon_timeout)
+        # The bridge is the one source of refreshes, whoever made the change (this window, an agent).
         bridge.memories_changed.connect(self._on_bridge_memories_changed)
+        bridge.views_stale.connect(self._on_bridge_views_stale)
         # The first page need not wait for the sidebar's counts: both run at once (unless the
         # remembered namespace has to be recognised in the list first).
         if self._pending_token is None:
@@ -324,14 +323,15 @@ class MainWindow(QMainWindow):
 
     # -- live updates ----------------------------------------------------------
 
-    def _on_bridge_memories_changed(self, kind: str, ids: list, namespace: str) -> None:
-        if kind != "embedded":
-            self.agents.add_activity(kind, len(ids), namespace)
-        self._refresh_soon.start()
+    def _on_bridge_memories_changed(self, event: ChangeEvent) -> None:
+        if event.kind != ChangeKind.EMBEDDED:
+            namespace = event.namespaces[0] if len(event.namespaces) == 1 else ""
+            self.agents.add_activity(event.kind.value, len(event.memory_ids), namespace)
 
-    def _on_refresh_soon_timeout(self) -> None:
+    def _on_bridge_views_stale(self, counts_moved: bool) -> None:
         self.browser.refresh()
-        self.refresh_namespaces()
+        if counts_moved:
+            self.refresh_namespaces()
         if self.pages.currentWidget() is self.stats:
             self.stats.refresh()
 

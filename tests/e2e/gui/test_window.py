@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from app.domain.errors import NotFound, StorageFull
 from app.domain.models import MemoryCreate
 from app.gui.banner import HealthWatch
+from app.gui.bridge import REFRESH_INTERVAL_MS
 from app.gui.icons import GLYPHS, icon
 from app.gui.reporting import CrashDialog
 from app.gui.tray import Tray
@@ -401,5 +402,43 @@ def test_the_banner_follows_the_health_check(qtbot, qapp, tmp_path, embedder):
         answers["status"] = Status(True, "")
         app.window.findChild(HealthWatch).check_now()
         qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10_000)
+    finally:
+        _finish(qtbot, app)
+
+
+# -- one change, one refresh ------------------------------------------------------------------
+
+
+def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, qapp, tmp_path, embedder, monkeypatch):
+    # No background worker: the memory is embedded later, by hand, so "embedded" is a separate event.
+    settings = fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0, worker=False)
+    app = _created_desktop(qtbot, qapp, embedder, settings)
+    try:
+        services, window = app.services, app.window
+        qtbot.waitUntil(lambda: window.browser.model.total == 0 and not app.runner.is_busy(), timeout=20_000)
+        calls = {"list": 0, "count": 0, "namespaces": 0}
+
+        def counted(name, fn):
+            def wrapper(*args, **kwargs):
+                calls[name] += 1
+                return fn(*args, **kwargs)
+            return wrapper
+
+        monkeypatch.setattr(services.memories, "list", counted("list", services.memories.list))
+        monkeypatch.setattr(services.memories, "count", counted("count", services.memories.count))
+        monkeypatch.setattr(services.stats, "namespaces", counted("namespaces", services.stats.namespaces))
+        capture = app.quick_capture
+        capture.open_for(services, ["default"])
+        qtbot.keyClicks(capture.text, "The user's cat is called Miso")
+        with qtbot.waitSignal(capture.memory_captured, timeout=10_000):
+            qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+        # Shown at once, not after a delay.
+        qtbot.waitUntil(lambda: window.browser.model.total == 1, timeout=2_000)
+        qtbot.wait(REFRESH_INTERVAL_MS * 2)
+        services.worker.drain()  # the vector becomes ready: nothing any list shows changes
+        qtbot.wait(REFRESH_INTERVAL_MS * 2)
+        qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=10_000)
+        assert calls == {"list": 1, "count": 1, "namespaces": 1}
+        assert "default (1)" in [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     finally:
         _finish(qtbot, app)
