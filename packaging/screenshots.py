@@ -22,16 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
-from PySide6.QtGui import QColor, QGuiApplication, QPalette  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
-from app.config import load_settings  # noqa: E402
-from app.domain.models import MemoryCreate  # noqa: E402
-from app.gui.app import DesktopApp  # noqa: E402
-from app.gui.window_state import WindowState  # noqa: E402
-from app.api.server import start_api_server  # noqa: E402
-from app.bench import workload  # noqa: E402
+from app.api.server import start_api_server
+from app.bench import workload
+from app.config import load_settings
+from app.domain.models import MemoryCreate
+from app.gui.app import DesktopApp
+from app.gui.window_state import WindowState
 
 OUT = ROOT / "resources" / "screenshots"
 PASSPHRASE = "screenshot sample passphrase"

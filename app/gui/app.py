@@ -26,7 +26,12 @@ from app.gui.unlock import CreateVaultDialog, UnlockDialog
 from app.gui.window_state import WindowState
 from app.service import keychain
 from app.service.container import (
-    Services, create_vault, load_embedder, open_vault, open_vault_with_key, vault_exists,
+    Services,
+    create_vault,
+    load_embedder,
+    open_vault,
+    open_vault_with_key,
+    vault_exists,
 )
 
 __all__ = ["DesktopApp", "ServerFactory", "app_icon", "resources_root"]
@@ -58,7 +63,7 @@ class PaintWatch(QObject):
         self._fallback.timeout.connect(self._fire)
         self._fallback.start()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Paint:
             self._fallback.start(0)  # after this paint has been flushed
         return False
@@ -389,7 +394,7 @@ class DesktopApp(QObject):
         if self.services is not None:
             self.lock()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
             self._idle.start()
         return False

@@ -9,7 +9,7 @@ GUI thread (:class:`HealthWatch`), which says when all is well again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -51,11 +51,29 @@ class HealthBanner(QFrame):
         self.setVisible(False)
 
 
-class HealthStatus(Protocol):
-    """What the banner needs from a health check: whether all is well, and if not, why."""
+class HealthReasonLike(Protocol):
+    """One reason the vault is not fully working, as a sentence for people."""
 
-    ok: bool
-    reason: str
+    message: str
+
+
+class HealthStatus(Protocol):
+    """What the banner needs from a health check: whether all is well, and if not, why.
+
+    The service layer's ``Health`` (``services.health.check()``) has this shape.
+    """
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def reasons(self) -> Sequence[HealthReasonLike]: ...
+
+
+def health_text(status: HealthStatus) -> str:
+    """The banner's text: each reason as a sentence."""
+    sentences = [r.message[:1].upper() + r.message[1:] for r in status.reasons if r.message]
+    return " ".join(s if s.endswith(".") else s + "." for s in sentences) or "The vault is not working normally."
 
 
 class HealthWatch(QObject):
@@ -92,7 +110,7 @@ class HealthWatch(QObject):
 
     def _on_checked(self, status: HealthStatus) -> None:
         self._in_flight = False
-        self._report(bool(status.ok), "" if status.ok else status.reason)
+        self._report(bool(status.ok), "" if status.ok else health_text(status))
 
     def _on_check_failed(self, exc) -> None:
         self._in_flight = False

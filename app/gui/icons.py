@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import qtawesome
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
+from PySide6.QtGui import (
+    QGuiApplication,
+    QIcon,
+    QIconEngine,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
 
 #: What an icon means -> the Font Awesome 5 glyph that shows it.
 GLYPHS: dict[str, str] = {

@@ -10,10 +10,20 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QPushButton,
-    QTabWidget, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
+from app.domain.changes import ChangeEvent, ChangeKind
 from app.domain.models import Namespace
 from app.gui.agents_view import AgentsView
 from app.gui.banner import HealthBanner
@@ -26,7 +36,6 @@ from app.gui.tasks import TaskRunner
 from app.gui.widgets import run_cancellable
 from app.gui.window_state import WindowState, fit_to_screen, namespace_token
 from app.service.container import Services
-from app.domain.changes import ChangeEvent, ChangeKind
 from app.service.reembed import ReembedReport
 
 ALL_NAMESPACES = "\x00all"
@@ -175,7 +184,7 @@ class MainWindow(QMainWindow):
         owned = {seq.toString() for action in self.findChildren(QAction) for seq in action.shortcuts()}
         for page in (self.browser, self.search, self.stats, self.agents):
             for shortcut in page.findChildren(QShortcut):
-                if any(seq.toString() in owned for seq in shortcut.keys()):
+                if any(seq.toString() in owned for seq in shortcut.keys()):  # noqa: SIM118 (QShortcut.keys, not a dict)
                     shortcut.setEnabled(False)
 
     def _update_actions(self) -> None:
@@ -335,6 +344,6 @@ class MainWindow(QMainWindow):
         if self.pages.currentWidget() is self.stats:
             self.stats.refresh()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
         self.close_requested.emit()

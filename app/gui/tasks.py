@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 import platform
-import sys
 import threading
 import traceback
 from collections.abc import Callable

@@ -6,7 +6,15 @@ import html
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.domain.limits import MIN_PASSPHRASE_CHARS
@@ -69,7 +77,7 @@ class _PassphraseDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
 
-    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt API)
+    def setVisible(self, visible: bool) -> None:
         # Before showing: the buttons come first in the focus chain, and QDialog would pick
         # them (or a widget it remembers from the last time it was shown).
         if visible:

@@ -11,13 +11,13 @@ if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('screen-1366x768.json')}"
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-import pytest  # noqa: E402
-import shiboken6  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+import pytest
+import shiboken6
+from PySide6.QtCore import QSettings
 
-from app.gui.app import DesktopApp  # noqa: E402
-from app.api.server import start_api_server  # noqa: E402
-from tests.helpers import PASSPHRASE, fast_settings  # noqa: E402
+from app.api.server import start_api_server
+from app.gui.app import DesktopApp
+from tests.helpers import PASSPHRASE, fast_settings
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ Ctrl+1…4 pages, Ctrl+L lock, Ctrl+Q quit; in quick capture Ctrl+Enter saves an
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from app.domain.models import MemoryCreate
 from app.gui.memory_model import PAGE_SIZE
@@ -67,7 +67,7 @@ def test_each_key_has_one_owner(qtbot, desktop):
             owners.setdefault(seq.toString(), []).append(action.text())
     for shortcut in window.findChildren(QShortcut):
         if shortcut.isEnabled():
-            for seq in shortcut.keys():
+            for seq in shortcut.keys():  # noqa: SIM118 (QShortcut.keys)
                 owners.setdefault(seq.toString(), []).append(repr(shortcut))
     assert {k: v for k, v in owners.items() if len(v) > 1} == {}
     for key in ("Ctrl+N", "Del", "Ctrl+F", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+L", "Ctrl+Q"):

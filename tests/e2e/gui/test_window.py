@@ -382,11 +382,16 @@ def test_a_full_disk_shows_one_dialog_and_a_banner_and_reaches_the_handler(qtbot
 
 def test_the_banner_follows_the_health_check(qtbot, qapp, tmp_path, embedder):
     @dataclasses.dataclass
+    class Reason:
+        message: str
+
+    @dataclasses.dataclass
     class Status:
         ok: bool
-        reason: str
+        reasons: tuple = ()
 
-    answers = {"status": Status(False, "The embedding worker keeps failing: database or disk is full")}
+    answers = {"status": Status(False, (Reason("the embedding worker has been failing since 12:00 (3 attempts, "
+                                               "last error: storage_full); it keeps retrying"),))}
     seen = []
 
     def check(services):
@@ -398,8 +403,8 @@ def test_the_banner_follows_the_health_check(qtbot, qapp, tmp_path, embedder):
     try:
         banner = app.window.banner
         qtbot.waitUntil(lambda: banner.isVisible(), timeout=10_000)
-        assert "embedding worker keeps failing" in banner.text.text() and seen[0] is app.services
-        answers["status"] = Status(True, "")
+        assert banner.text.text().startswith("The embedding worker has been failing") and seen[0] is app.services
+        answers["status"] = Status(True)
         app.window.findChild(HealthWatch).check_now()
         qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10_000)
     finally:
