@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app.config import Settings
 from app.domain.errors import MemvaultError, WrongPassphrase
@@ -19,6 +19,7 @@ from app.gui.agent_api import AgentApi, RunningServer, ServerFactory
 from app.gui.banner import HealthStatus, HealthWatch
 from app.gui.bridge import ServiceBridge
 from app.gui.main_window import MainWindow
+from app.gui.paint_watch import PaintWatch
 from app.gui.reporting import ErrorReporter
 from app.gui.tasks import TaskRunner
 from app.gui.tray import QuickCapture, Tray
@@ -47,37 +48,6 @@ def resources_root() -> Path:
 
 def app_icon() -> QIcon:
     return QIcon(str(resources_root() / "icons" / "memvault.svg"))
-
-
-class PaintWatch(QObject):
-    """Calls ``callback`` once, right after ``widget`` next paints; never if it is destroyed first."""
-
-    def __init__(self, widget: QWidget, callback: Callable[[], Any], parent: QObject) -> None:
-        super().__init__(parent)
-        self._widget = widget
-        self._callback: Callable[[], Any] | None = callback
-        widget.installEventFilter(self)
-        widget.destroyed.connect(self._on_widget_destroyed)
-        # Hidden windows do not paint (started to the tray); do not wait for ever.
-        self._fallback = QTimer(self, singleShot=True, interval=1000)
-        self._fallback.timeout.connect(self._fire)
-        self._fallback.start()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Paint:
-            self._fallback.start(0)  # after this paint has been flushed
-        return False
-
-    def _on_widget_destroyed(self) -> None:
-        self._callback = None
-        self.deleteLater()
-
-    def _fire(self) -> None:
-        callback, self._callback = self._callback, None
-        if callback is not None:
-            self._widget.removeEventFilter(self)
-            self.deleteLater()
-            callback()
 
 
 class DesktopApp(QObject):
