@@ -2,7 +2,8 @@
 
 Starting it can fail because another program holds the port. The app then says
 so where the user looks (status bar, tray) and offers a free port nearby; the
-port chosen is remembered for the next launch.
+port chosen replaces the configured one on later launches (as long as the
+configuration names the same port).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.config import Settings, setting_fields
+from app.config import Settings
 from app.domain.errors import MemvaultError
 from app.gui.tasks import TaskRunner
 from app.gui.window_state import WindowState
@@ -69,10 +70,6 @@ def check_port(port: int) -> PortCheck:
         return PortCheck(port, True, any_port.getsockname()[1])
 
 
-def _default_port() -> int:
-    return next(f.default for f in setting_fields() if f.name == "api_port")
-
-
 class AgentApi(QObject):
     """Starts and stops the agent API for one unlocked vault at a time.
 
@@ -95,23 +92,24 @@ class AgentApi(QObject):
         self.server: RunningServer | None = None
         self.offer: QMessageBox | None = None
         self._offered_port = 0
+        self._attempted_port = 0
 
     @property
     def enabled(self) -> bool:
         return self._factory is not None and self._settings.api_in_gui
 
     def port(self) -> int:
-        """The configured port, unless it is the default and the user chose another one here."""
-        chosen = self._state.api_port()
-        if self._settings.api_port == _default_port() and chosen is not None:
-            return chosen
-        return self._settings.api_port
+        """The configured port, or the one the user chose here when the configured one was taken."""
+        configured = self._settings.api_port
+        chosen = self._state.api_port_for(configured) if configured else None
+        return configured if chosen is None else chosen
 
     def start(self, services: Services, port: int | None = None) -> None:
         if not self.enabled or self.server is not None:
             return
         self._services = services
         factory, port = self._factory, self.port() if port is None else port
+        self._attempted_port = port
         self._runner.run(lambda: factory(services, port), lambda server: self._on_server_started(services, server),
                          lambda exc: self._on_server_failed(services, port, exc))
 
@@ -153,7 +151,7 @@ class AgentApi(QObject):
         if self.offer is not None and self.offer.isVisible():
             self.offer.raise_()
             return
-        port, taken = self._offered_port, self.port()
+        port, taken = self._offered_port, self._attempted_port
         box = QMessageBox(QMessageBox.Question, "Agent API port",
                           f"Port {taken} is already used by another program, so agents cannot reach "
                           "Memvault there.", parent=parent)
@@ -169,6 +167,6 @@ class AgentApi(QObject):
     def _on_offer_finished(self, box: QMessageBox, port: int) -> None:
         if box.clickedButton() is not self.use_port_button or self._services is None:
             return
-        self._state.set_api_port(port)
+        self._state.set_api_port(self._settings.api_port, port)
         self._offered_port = 0
         self.start(self._services, port)

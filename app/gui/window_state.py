@@ -75,14 +75,17 @@ class WindowState:
         self._settings.setValue("window/scope", scope)
         self._settings.sync()
 
-    def api_port(self) -> int | None:
-        """The port the user chose when the configured one was taken, if any."""
+    def api_port_for(self, configured: int) -> int | None:
+        """The port the user chose when ``configured`` was taken, if they did."""
         try:
+            replaced = int(self._settings.value("agent_api/replaces", 0))
             port = int(self._settings.value("agent_api/port", 0))
         except (TypeError, ValueError):
             return None
-        return port if 0 < port < 65536 else None
+        return port if replaced == configured and 0 < port < 65536 else None
 
-    def set_api_port(self, port: int) -> None:
+    def set_api_port(self, configured: int, port: int) -> None:
+        """Use ``port`` from now on whenever ``configured`` is the configured port."""
+        self._settings.setValue("agent_api/replaces", configured)
         self._settings.setValue("agent_api/port", port)
         self._settings.sync()

@@ -257,6 +257,22 @@ def test_escape_on_the_prompt_after_a_tray_lock_keeps_the_app_locked_in_the_tray
         _finish(qtbot, app)
 
 
+def test_an_idle_lock_of_a_window_hidden_in_the_tray_pops_up_nothing(qtbot, qapp, tmp_path, embedder, with_tray):
+    app = _created_desktop(qtbot, qapp, embedder, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0),
+                           use_tray=True)
+    try:
+        app.window.close()  # to the tray
+        assert app.window is not None and not app.window.isVisible()
+        assert any("keeps running in the tray" in text for _title, text in with_tray)
+        with qtbot.waitSignal(app.locked, timeout=30_000):
+            app._idle.start(50)
+        assert isinstance(app.dialog, UnlockDialog) and not app.dialog.isVisible()
+        app.tray.open_requested.emit()
+        _wait_for_dialog(qtbot, app, UnlockDialog)
+    finally:
+        _finish(qtbot, app)
+
+
 def desktop_runner_idle(qtbot, app):
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
 
@@ -298,7 +314,7 @@ def test_a_taken_port_is_reported_and_another_is_offered(qtbot, qapp, tmp_path, 
             assert port != taken and f"Use port {port}" == app.api.use_port_button.text()
             assert httpx.get(f"{app.server.url}/healthz", timeout=5).status_code == 200
             assert window.api_status.text() == f"Agent API: {app.server.url}" and not window.api_port_button.isVisible()
-            assert app.state.api_port() == port  # remembered for the next launch
+            assert app.state.api_port_for(taken) == port and app.api.port() == port  # and at the next launch
         finally:
             _finish(qtbot, app)
     finally:
