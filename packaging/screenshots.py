@@ -1,11 +1,15 @@
 """Render a screenshot of each view with realistic sample data into resources/screenshots/.
 
-Run under Xvfb so the real windowing path draws (see packaging/README.md):
+Run under Xvfb at the smallest screen the app must fit, so the real windowing
+path draws and the window sizes itself as it would on a 1366x768 laptop
+(see packaging/README.md):
 
-    xvfb-run -s "-screen 0 1440x900x24" python packaging/screenshots.py [--dark]
+    xvfb-run -a -s "-screen 0 1366x768x24" python packaging/screenshots.py [--dark] [--out DIR] [--whole-screen]
 
 ``--dark`` draws with a dark system palette (as a dark desktop theme would hand
-the app) and writes ``<view>-dark.png``.
+the app) and writes ``<view>-dark.png``; ``--out`` writes elsewhere than
+``resources/screenshots/``; ``--whole-screen`` also saves the whole screen
+(``screen-<view>.png``), to check that nothing falls off it.
 """
 
 from __future__ import annotations
@@ -18,15 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtGui import QColor, QPalette  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
-from app.config import load_settings  # noqa: E402
-from app.domain.models import MemoryCreate  # noqa: E402
-from app.gui.app import DesktopApp  # noqa: E402
-from app.api.server import start_api_server  # noqa: E402
-from app.bench import workload  # noqa: E402
+from app.api.server import start_api_server
+from app.bench import workload
+from app.config import load_settings
+from app.domain.models import MemoryCreate
+from app.gui.app import DesktopApp
+from app.gui.window_state import WindowState
 
 OUT = ROOT / "resources" / "screenshots"
 PASSPHRASE = "screenshot sample passphrase"
@@ -73,8 +78,14 @@ def dark_palette() -> QPalette:
     return p
 
 
+def _option(name: str) -> str | None:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv[:-1] else None
+
+
 def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = Path(_option("--out") or OUT)
+    out.mkdir(parents=True, exist_ok=True)
+    whole_screen = "--whole-screen" in sys.argv
     dark = "--dark" in sys.argv
     suffix = "-dark" if dark else ""
     qapp = QApplication(sys.argv[:1])
@@ -84,19 +95,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(environ={}, home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1,
                                  api_port=0, idle_lock_minutes=0)
-        desktop = DesktopApp(qapp, settings, server_factory=start_api_server, use_tray=False)
+        # A fresh window state: the shots never depend on what this machine's app remembers.
+        state = WindowState(QSettings(str(Path(tmp) / "desktop.ini"), QSettings.IniFormat))
+        desktop = DesktopApp(qapp, settings, server_factory=start_api_server, use_tray=False, window_state=state)
         steps: list = []
 
         def shoot(widget, name: str) -> None:
-            widget.grab().save(str(OUT / f"{name}{suffix}.png"))
-            print("wrote", OUT / f"{name}{suffix}.png")
+            widget.grab().save(str(out / f"{name}{suffix}.png"))
+            print("wrote", out / f"{name}{suffix}.png")
+            if whole_screen:
+                QGuiApplication.primaryScreen().grabWindow(0).save(str(out / f"screen-{name}{suffix}.png"))
 
         def later(ms: int, fn) -> None:
             steps.append((ms, fn))
 
         def run_steps() -> None:
             if not steps:
-                desktop.quit()
                 return
             ms, fn = steps.pop(0)
             QTimer.singleShot(ms, lambda: (fn(), run_steps()))
@@ -110,10 +124,13 @@ def main() -> int:
             shoot(desktop.dialog, "create-vault")
             desktop.dialog.buttons.accepted.emit()
 
+        def on_unlock_dialog() -> None:
+            desktop.dialog.passphrase.setText(PASSPHRASE[:9])
+            QTimer.singleShot(300, lambda: (shoot(desktop.dialog, "unlock"), desktop.quit()))
+
         def on_unlocked() -> None:
             fill(desktop.services)
             w = desktop.window
-            w.resize(1400, 860)
             w.refresh_namespaces()
             later(1200, lambda: (w.browser.refresh(), None))
             later(1200, lambda: w.browser.table.selectRow(0))
@@ -127,6 +144,8 @@ def main() -> int:
             later(200, lambda: desktop.quick_capture.open_for(desktop.services, ["default", "work", "research"]))
             later(200, lambda: desktop.quick_capture.text.setPlainText("Ravi prefers async updates over meetings"))
             later(500, lambda: shoot(desktop.quick_capture, "quick-capture"))
+            later(200, desktop.lock)
+            later(1500, on_unlock_dialog)
             run_steps()
 
         desktop.unlocked.connect(on_unlocked)

@@ -6,24 +6,36 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app.config import Settings
 from app.domain.errors import MemvaultError, WrongPassphrase
 from app.embedding.model import Embedder
+from app.gui.agent_api import AgentApi, RunningServer, ServerFactory
+from app.gui.banner import HealthStatus, HealthWatch
 from app.gui.bridge import ServiceBridge
 from app.gui.main_window import MainWindow
+from app.gui.paint_watch import PaintWatch
+from app.gui.reporting import ErrorReporter
 from app.gui.tasks import TaskRunner
 from app.gui.tray import QuickCapture, Tray
 from app.gui.unlock import CreateVaultDialog, UnlockDialog
+from app.gui.window_state import WindowState
 from app.service import keychain
 from app.service.container import (
-    Services, create_vault, load_embedder, open_vault, open_vault_with_key, vault_exists,
+    Services,
+    create_vault,
+    load_embedder,
+    open_vault,
+    open_vault_with_key,
+    vault_exists,
 )
+
+__all__ = ["DesktopApp", "ServerFactory", "app_icon", "resources_root"]
 
 log = logging.getLogger(__name__)
 
@@ -34,52 +46,16 @@ def resources_root() -> Path:
     return installed if installed.is_dir() else Path(__file__).resolve().parent.parent.parent / "resources"
 
 
-class RunningServer(Protocol):
-    url: str
-
-    def stop(self) -> None: ...
-
-
-ServerFactory = Callable[[Services, int], RunningServer]
-
-
 def app_icon() -> QIcon:
     return QIcon(str(resources_root() / "icons" / "memvault.svg"))
 
 
-class PaintWatch(QObject):
-    """Calls ``callback`` once, right after ``widget`` next paints; never if it is destroyed first."""
-
-    def __init__(self, widget: QWidget, callback: Callable[[], Any], parent: QObject) -> None:
-        super().__init__(parent)
-        self._widget = widget
-        self._callback: Callable[[], Any] | None = callback
-        widget.installEventFilter(self)
-        widget.destroyed.connect(self._on_widget_destroyed)
-        # Hidden windows do not paint (started to the tray); do not wait for ever.
-        self._fallback = QTimer(self, singleShot=True, interval=1000)
-        self._fallback.timeout.connect(self._fire)
-        self._fallback.start()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Paint:
-            self._fallback.start(0)  # after this paint has been flushed
-        return False
-
-    def _on_widget_destroyed(self) -> None:
-        self._callback = None
-        self.deleteLater()
-
-    def _fire(self) -> None:
-        callback, self._callback = self._callback, None
-        if callback is not None:
-            self._widget.removeEventFilter(self)
-            self.deleteLater()
-            callback()
-
-
 class DesktopApp(QObject):
     """Owns the unlocked :class:`Services` and everything that shows them.
+
+    With a tray icon the app outlives its windows: closing the window or
+    dismissing the unlock prompt after a lock leaves it running, locked, in the
+    tray. Without one, dismissing the prompt quits.
 
     Signals:
         unlocked(): the vault was opened and the main window shown.
@@ -90,20 +66,30 @@ class DesktopApp(QObject):
     locked = Signal()
 
     def __init__(self, qapp: QApplication, settings: Settings, *, server_factory: ServerFactory | None = None,
-                 use_tray: bool = True) -> None:
+                 use_tray: bool = True, window_state: WindowState | None = None,
+                 health_check: Callable[[Services], HealthStatus] | None = None) -> None:
+        """``health_check(services)`` says whether the vault can write and its background loops run;
+        the window shows a banner while it does not."""
         super().__init__()
+        self._health_check = health_check
         self.qapp = qapp
         self.settings = settings
+        self.state = window_state if window_state is not None else WindowState()
         self.runner = TaskRunner(self)
+        self.reporter = ErrorReporter(self.runner, lambda: self.window or self.dialog,
+                                      lambda: str(settings.home_path), self)
+        self.reporter.vault_write_failed.connect(self._on_reporter_vault_write_failed)
+        self.api = AgentApi(self.runner, server_factory, settings, self.state, self)
+        self.api.started.connect(self._on_api_started)
+        self.api.failed.connect(self._on_api_failed)
         self.services: Services | None = None
         self.window: MainWindow | None = None
         self.dialog: UnlockDialog | CreateVaultDialog | None = None
-        self.server: RunningServer | None = None
-        self._server_factory = server_factory
         self._embedder: Embedder | None = None
         self._embedder_lock = threading.Lock()
         self._bridge: ServiceBridge | None = None
         self._told_about_tray = False
+        self._ever_unlocked = False
         self.quick_capture = QuickCapture(self.runner)
         self.tray: Tray | None = None
         if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
@@ -112,10 +98,17 @@ class DesktopApp(QObject):
             self.tray.open_requested.connect(self._on_tray_open_requested)
             self.tray.lock_requested.connect(self.lock)
             self.tray.quit_requested.connect(self.quit)
+            self.tray.messageClicked.connect(self._on_tray_message_clicked)
+            self.tray.set_locked(True)
             self.tray.show()
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self._on_idle_timeout)
         qapp.installEventFilter(self)
+
+    @property
+    def server(self) -> RunningServer | None:
+        """The running agent API, if any."""
+        return self.api.server
 
     # -- the vault gate ----------------------------------------------------------
 
@@ -128,7 +121,8 @@ class DesktopApp(QObject):
             return exists, keychain.available(), keychain.load(home) if exists else None
 
         self.runner.run(probe, self._on_probed)
-        # The model (ONNX session, tokenizer, sha256 check) loads while the user types.
+        # The model (ONNX session, tokenizer, sha256 check) loads while the user types; a failure
+        # is reported when the unlock needs the model.
         self.runner.run(self._embedder_once, lambda _e: None, lambda _exc: None)
 
     def _embedder_once(self) -> Embedder:
@@ -151,13 +145,14 @@ class DesktopApp(QObject):
             self.dialog.rejected.connect(self._on_dialog_rejected)
             self.dialog.show()
 
-    def _ask_passphrase(self, message: str | None = None) -> None:
+    def _ask_passphrase(self, message: str | None = None, *, show: bool = True) -> None:
         self.dialog = UnlockDialog(str(self.settings.home_path))
         self.dialog.submitted.connect(self._on_unlock_submitted)
         self.dialog.rejected.connect(self._on_dialog_rejected)
         if message:
             self.dialog.show_error(message)
-        self.dialog.show()
+        if show:
+            self.dialog.show()
 
     def _on_auto_unlock_failed(self, exc: MemvaultError) -> None:
         keychain.forget(self.settings.home_path)
@@ -185,8 +180,12 @@ class DesktopApp(QObject):
         self.runner.run(create, self._on_services_ready, self._on_unlock_failed)
 
     def _on_dialog_rejected(self) -> None:
-        if self.services is None:
-            self.quit()
+        if self.services is not None:
+            return
+        if self.tray is not None and self._ever_unlocked:
+            # Dismissing the prompt after a lock keeps the app locked in the tray; Open asks again.
+            return
+        self.quit()
 
     # -- unlocked ------------------------------------------------------------------
 
@@ -196,13 +195,22 @@ class DesktopApp(QObject):
             self.dialog.deleteLater()
             self.dialog = None
         self.services = services
+        self._ever_unlocked = True
         self._bridge = ServiceBridge(services.events, self)
-        self.window = MainWindow(services, self.runner, self._bridge)
+        self.window = MainWindow(services, self.runner, self._bridge, self.state)
         self.window.setWindowIcon(app_icon())
         self.window.lock_requested.connect(self.lock)
         self.window.quit_requested.connect(self.quit)
         self.window.close_requested.connect(self._on_window_close_requested)
+        self.window.api_port_change_requested.connect(self._on_window_api_port_change_requested)
         self.window.show()
+        if self.tray is not None:
+            self.tray.set_locked(False)
+        if self._health_check is not None:
+            check = self._health_check
+            health = HealthWatch(self.runner, lambda: check(services), parent=self.window)
+            health.changed.connect(self._on_health_changed)
+            health.start()
         # Start the API once the first page has been painted: importing and starting
         # the web stack on another thread holds the GIL for ~0.5 s, which would
         # otherwise land between the first page arriving and reaching the screen.
@@ -219,32 +227,48 @@ class DesktopApp(QObject):
     def _on_first_page_painted(self, services: Services) -> None:
         if self.services is not services or self.window is None:
             return  # locked meanwhile
-        self._start_server(services)
+        self.api.start(services)
         self.window.check_stale_vectors()
 
-    def _start_server(self, services: Services) -> None:
-        if self._server_factory is None or not self.settings.api_in_gui:
-            return
-        factory, port = self._server_factory, self.settings.api_port
-        self.runner.run(lambda: factory(services, port), self._on_server_started, self._on_server_failed)
-
-    def _on_server_started(self, server: RunningServer) -> None:
-        if self.services is None:  # locked while starting
-            self.runner.run(server.stop)
-            return
-        self.server = server
+    def _on_api_started(self, url: str) -> None:
         if self.window is not None:
-            self.window.agents.set_server(server.url)
+            self.window.show_api_running(url)
 
-    def _on_server_failed(self, exc: MemvaultError) -> None:
+    def _on_api_failed(self, reason: str, free_port: int) -> None:
         if self.window is not None:
-            self.window.agents.set_server(None, exc.message)
+            self.window.show_api_stopped(reason, offer_other_port=free_port > 0)
+        if self.tray is not None:
+            hint = " Click here to use another port." if free_port else ""
+            self.tray.showMessage("Memvault: agent API not running", f"The agent API is stopped: {reason}.{hint}",
+                                  QSystemTrayIcon.Warning, 10_000)
+        if free_port and self.window is not None and self.window.isVisible():
+            self.api.offer_other_port(self.window)
+
+    def _on_window_api_port_change_requested(self) -> None:
+        self.api.offer_other_port(self.window)
+
+    def _on_tray_message_clicked(self) -> None:
+        self._on_tray_open_requested()
+        if self.window is not None:
+            self.api.offer_other_port(self.window)
+
+    def _on_health_changed(self, ok: bool, reason: str) -> None:
+        if self.window is not None:
+            if ok:
+                self.window.banner.clear()
+            else:
+                self.window.banner.show_problem(reason)
+
+    def _on_reporter_vault_write_failed(self, reason: str) -> None:
+        if self.window is not None:
+            self.window.banner.show_problem(reason)
 
     def _on_window_close_requested(self) -> None:
         if self.tray is None:
             self.quit()
             return
         if self.window is not None:
+            self.window.save_state()
             self.window.hide()
         if not self._told_about_tray:
             self._told_about_tray = True
@@ -259,6 +283,7 @@ class DesktopApp(QObject):
         elif self.dialog is not None:
             self.dialog.show()
             self.dialog.raise_()
+            self.dialog.activateWindow()
 
     def _on_tray_capture_requested(self) -> None:
         if self.services is None:
@@ -270,18 +295,32 @@ class DesktopApp(QObject):
     # -- locking ---------------------------------------------------------------------
 
     def lock(self, then: Callable[[], Any] | None = None) -> None:
-        """Close the vault; nothing of it stays on screen. ``then`` runs afterwards."""
-        services, server = self.services, self.server
-        self.services, self.server = None, None
+        """Close the vault; nothing of it stays on screen. ``then`` runs afterwards.
+
+        Without ``then``, the unlock prompt follows: on screen if the window was,
+        else kept for the tray's Open (an idle lock of a window hidden in the
+        tray does not pop up a prompt).
+        """
+        if self.services is None and then is None:
+            self._on_tray_open_requested()  # already locked: just bring the prompt forward
+            return
+        services = self.services
+        self.services = None
+        server = self.api.detach()
         self._idle.stop()
         self.quick_capture.forget_vault()
+        prompt_on_screen = self.tray is None or (self.window is not None and self.window.isVisible())
         if self.window is not None:
+            self.window.save_state()
             self.window.hide()
             self.window.deleteLater()
             self.window = None
         if self._bridge is not None:
             self._bridge.close()
+            self._bridge.deleteLater()
             self._bridge = None
+        if self.tray is not None:
+            self.tray.set_locked(True)
 
         def close() -> None:
             if server is not None:
@@ -289,14 +328,22 @@ class DesktopApp(QObject):
             if services is not None:
                 services.close()
 
-        self.runner.run(close, lambda _r: self._on_locked(then))
+        def on_closed(_result: object = None) -> None:
+            self._on_locked(then, prompt_on_screen)
 
-    def _on_locked(self, then: Callable[[], Any] | None) -> None:
+        def on_close_failed(exc: MemvaultError) -> None:
+            # The vault is locked in memory either way; say what could not be finished.
+            log.warning("closing the vault: %s", exc.code)
+            on_closed()
+
+        self.runner.run(close, on_closed, on_close_failed)
+
+    def _on_locked(self, then: Callable[[], Any] | None, prompt_on_screen: bool) -> None:
         self.locked.emit()
         if then is not None:
             then()
         else:
-            self._ask_passphrase()
+            self._ask_passphrase(show=prompt_on_screen)
 
     def quit(self) -> None:
         if self.services is not None:
@@ -304,6 +351,8 @@ class DesktopApp(QObject):
             return
         # Tasks still running (an API server stopping after a lock) finish before the process ends.
         self.runner.wait()
+        if self.tray is not None:
+            self.tray.hide()
         self.qapp.quit()
 
     def _restart_idle_timer(self) -> None:
@@ -315,8 +364,7 @@ class DesktopApp(QObject):
         if self.services is not None:
             self.lock()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
             self._idle.start()
         return False
-

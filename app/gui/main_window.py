@@ -1,26 +1,48 @@
-"""The main window: namespaces and Trash on the left, the four pages on the right."""
+"""The main window: namespaces and Trash on the left, the four pages on the right.
+
+The window owns every keyboard shortcut of the pages (one owner per key, so Qt
+never sees two bindings and ignores both), sizes itself to the screen and puts
+back the geometry, page and namespace the user left.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
+from app.domain.changes import ChangeEvent, ChangeKind
 from app.domain.models import Namespace
 from app.gui.agents_view import AgentsView
+from app.gui.banner import HealthBanner
 from app.gui.bridge import ServiceBridge
 from app.gui.browser import BrowserView
+from app.gui.icons import icon
 from app.gui.search_view import SearchView
 from app.gui.stats_view import StatsView
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import run_cancellable
+from app.gui.window_state import WindowState, fit_to_screen, namespace_token
 from app.service.container import Services
 from app.service.reembed import ReembedReport
 
 ALL_NAMESPACES = "\x00all"
 TRASH = "\x00trash"
+DEFAULT = "default"
+# How the special scopes are written in the settings; a namespace is written as a token.
+_SAVED_SCOPES = {ALL_NAMESPACES: "all", TRASH: "trash", DEFAULT: "default"}
 
 
 class MainWindow(QMainWindow):
@@ -31,24 +53,33 @@ class MainWindow(QMainWindow):
         quit_requested(): the user chose Quit.
         close_requested(): the window was closed (the app decides: hide to tray or quit).
         reembed_finished(object): a re-embedding run ended (its :class:`ReembedReport`).
+        api_port_change_requested(): the user asked to run the agent API on another port.
     """
 
     lock_requested = Signal()
     quit_requested = Signal()
     close_requested = Signal()
     reembed_finished = Signal(object)
+    api_port_change_requested = Signal()
 
-    def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge,
+    def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge, state: WindowState,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Memvault")
-        self.resize(1280, 800)
         self._services = services
         self._runner = runner
-        self._scope_key: str | None = None
+        self._state = state
+        self._vault_id = services.vault.device_id
+        saved = state.scope()
+        special = {v: k for k, v in _SAVED_SCOPES.items()}
+        #: The scope the pages show; a remembered namespace waits for the namespace list to be matched.
+        self._scope_key: str = special.get(saved or "default", DEFAULT)
+        self._pending_token: str | None = saved if saved and saved not in special else None
+        self._applied_scope: str | None = None
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Namespaces")
         self.sidebar.setMaximumWidth(220)
+        self.sidebar.setIconSize(QSize(16, 16))
         self.sidebar.currentItemChanged.connect(self._on_sidebar_current_item_changed)
         self.browser = BrowserView(services, runner)
         self.search = SearchView(services, runner)
@@ -56,52 +87,111 @@ class MainWindow(QMainWindow):
         self.agents = AgentsView(services, runner)
         self.pages = QTabWidget()
         self.pages.setAccessibleName("Pages")
-        for page, title in ((self.browser, "Memories"), (self.search, "Search"), (self.stats, "Stats"),
-                            (self.agents, "Agents")):
-            self.pages.addTab(page, title)
-        self.pages.currentChanged.connect(self._on_pages_current_changed)
+        for page, title, glyph in ((self.browser, "Memories", "memories"), (self.search, "Search", "search"),
+                                   (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents")):
+            self.pages.addTab(page, icon(glyph), title)
         self.search.open_requested.connect(self._on_search_open_requested)
-        self.browser.counts_changed.connect(self.refresh_namespaces)
+        self.banner = HealthBanner()
+        columns = QHBoxLayout()
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addWidget(self.sidebar)
+        columns.addWidget(self.pages, 1)
         central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.addWidget(self.sidebar)
-        layout.addWidget(self.pages, 1)
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addLayout(columns, 1)
         self.setCentralWidget(central)
+        self._build_status_bar()
+        runner.busy_changed.connect(self.busy.setVisible)
+        self._build_actions()
+        self._claim_shortcuts()
+        self.browser.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
+        self.browser.model.loaded.connect(self._update_actions)
+        self.pages.currentChanged.connect(self._on_pages_current_changed)
+        geometry = state.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            fit_to_screen(self)
+        self.pages.setCurrentIndex(min(max(state.page(), 0), self.pages.count() - 1))
+        # The bridge is the one source of refreshes, whoever made the change (this window, an agent).
+        bridge.memories_changed.connect(self._on_bridge_memories_changed)
+        bridge.views_stale.connect(self._on_bridge_views_stale)
+        # The first page need not wait for the sidebar's counts: both run at once (unless the
+        # remembered namespace has to be recognised in the list first).
+        if self._pending_token is None:
+            self._apply_scope(self._scope_key)
+        self.refresh_namespaces()
+        self._update_actions()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.api_status = QLabel()
+        self.api_status.setAccessibleName("Agent API status")
+        self.api_port_button = QPushButton(icon("port"), "Use another port…")
+        self.api_port_button.setAccessibleName("Use another port for the agent API")
+        self.api_port_button.setFlat(True)
+        self.api_port_button.setVisible(False)
+        self.api_port_button.clicked.connect(self.api_port_change_requested.emit)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         self.busy.setAccessibleName("Working")
-        self.statusBar().addPermanentWidget(self.busy)
-        runner.busy_changed.connect(self.busy.setVisible)
-        self._build_menus()
-        # Agents may store many memories in a burst: refresh at most every 0.5 s.
-        self._refresh_soon = QTimer(self, singleShot=True, interval=500)
-        self._refresh_soon.timeout.connect(self._on_refresh_soon_timeout)
-        bridge.memories_changed.connect(self._on_bridge_memories_changed)
-        # The first page need not wait for the sidebar's counts: both run at once.
-        self._on_sidebar_current_item_changed(None, None)
-        self.refresh_namespaces()
+        bar.addPermanentWidget(self.api_status)
+        bar.addPermanentWidget(self.api_port_button)
+        bar.addPermanentWidget(self.busy)
 
-    def _build_menus(self) -> None:
+    def _action(self, text: str, glyph: str | None, shortcut: QKeySequence | QKeySequence.StandardKey | None,
+                slot) -> QAction:
+        action = QAction(text, self)
+        if glyph is not None:
+            action.setIcon(icon(glyph))
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)  # every binding the platform has for it
+        elif shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        self.new_action = self._action("New memory…", "new", QKeySequence.New, self._on_new_triggered)
+        self.delete_action = self._action("Move to trash", "delete", QKeySequence.Delete,
+                                          self.browser.delete_selected)
+        self.reembed_action = self._action("Re-embed memories…", "reembed", None, self._on_reembed_triggered)
+        self.lock_action = self._action("Lock", "lock", QKeySequence("Ctrl+L"), self.lock_requested.emit)
+        self.quit_action = self._action("Quit", "quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
+        self.find_action = self._action("Find", "search", QKeySequence.Find, self._on_find_triggered)
+        self.page_actions = [
+            self._action(title, glyph, QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.pages.setCurrentIndex(i))
+            for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
+                                                ("Stats", "stats"), ("Agents", "agents")))]
+        memory = self.menuBar().addMenu("&Memory")
+        memory.addActions([self.new_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
-        for text, shortcut, slot in (("New memory", QKeySequence.New, self.browser.new_memory),
-                                     ("Lock", QKeySequence("Ctrl+L"), self.lock_requested.emit),
-                                     ("Quit", QKeySequence.Quit, self.quit_requested.emit)):
-            action = QAction(text, self, shortcut=shortcut)
-            action.triggered.connect(slot)
-            vault.addAction(action)
+        vault.addAction(self.reembed_action)
+        vault.addSeparator()
+        vault.addActions([self.lock_action, self.quit_action])
         view = self.menuBar().addMenu("&View")
-        for i, title in enumerate(("Memories", "Search", "Stats", "Agents")):
-            action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _c=False, i=i: self.pages.setCurrentIndex(i))
-            view.addAction(action)
-        reembed = QAction("Re-embed memories…", self)
-        reembed.triggered.connect(self._on_reembed_triggered)
-        vault.insertAction(vault.actions()[1], reembed)
-        find = QAction("Find", self, shortcut=QKeySequence.Find)
-        find.triggered.connect(self._on_find_triggered)
-        view.addAction(find)
+        view.addActions(self.page_actions)
+        view.addSeparator()
+        view.addAction(self.find_action)
+
+    def _claim_shortcuts(self) -> None:
+        """Silence any page's own shortcut for a key this window's actions own.
+
+        Two enabled bindings of one key in one window make Qt report an ambiguous
+        shortcut and run neither, so each key has exactly one owner: an action here.
+        """
+        owned = {seq.toString() for action in self.findChildren(QAction) for seq in action.shortcuts()}
+        for page in (self.browser, self.search, self.stats, self.agents):
+            for shortcut in page.findChildren(QShortcut):
+                if any(seq.toString() in owned for seq in shortcut.keys()):  # noqa: SIM118 (QShortcut.keys, not a dict)
+                    shortcut.setEnabled(False)
+
+    def _update_actions(self) -> None:
+        on_memories = self.pages.currentWidget() is self.browser
+        trash = self._scope_key == TRASH
+        self.new_action.setEnabled(not trash)
+        self.delete_action.setEnabled(on_memories and not trash and self.browser.selected() is not None)
 
     # -- namespaces ----------------------------------------------------------
 
@@ -109,58 +199,96 @@ class MainWindow(QMainWindow):
         self._runner.run(self._services.stats.namespaces, self._on_namespaces_loaded, owner=self)
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
-        current = self.sidebar.currentItem().data(256) if self.sidebar.currentItem() else "default"
+        current = self._scope_key
+        if self._pending_token is not None:
+            current = next((n.name for n in namespaces
+                            if namespace_token(n.name, self._vault_id) == self._pending_token), DEFAULT)
+            self._pending_token = None
         self.sidebar.blockSignals(True)
         self.sidebar.clear()
         total = sum(n.memory_count for n in namespaces)
-        entries = [(ALL_NAMESPACES, f"All namespaces ({total:,})")]
-        entries += [(n.name, f"{n.name} ({n.memory_count:,})") for n in namespaces]
-        entries.append((TRASH, "Trash"))
-        if not any(n.name == "default" for n in namespaces):
-            entries.insert(1, ("default", "default (0)"))
-        for key, label in entries:
-            item = QListWidgetItem(label)
+        entries = [(ALL_NAMESPACES, f"All namespaces ({total:,})", "all_namespaces")]
+        entries += [(n.name, f"{n.name} ({n.memory_count:,})", "namespace") for n in namespaces]
+        entries.append((TRASH, "Trash", "trash"))
+        if not any(n.name == DEFAULT for n in namespaces):
+            entries.insert(1, (DEFAULT, "default (0)", "namespace"))
+        for key, label, glyph in entries:
+            item = QListWidgetItem(icon(glyph), label)
             item.setData(256, key)
             self.sidebar.addItem(item)
             if key == current:
                 self.sidebar.setCurrentItem(item)
-        if self.sidebar.currentItem() is None:
+        if self.sidebar.currentItem() is None:  # the remembered namespace is gone
             self.sidebar.setCurrentRow(1)
         self.sidebar.blockSignals(False)
-        # The rebuild above happens with signals blocked; apply a changed scope here
-        # (the first time, this is what loads the browser's first page).
-        if self.sidebar.currentItem().data(256) != self._scope_key:
-            self._on_sidebar_current_item_changed(self.sidebar.currentItem(), None)
+        # The rebuild above happens with signals blocked; apply a changed scope here.
+        key = self.sidebar.currentItem().data(256)
+        if key != self._applied_scope:
+            self._apply_scope(key)
 
     def scope(self) -> tuple[str | None, bool]:
-        item = self.sidebar.currentItem()
-        key = item.data(256) if item else "default"
-        if key == TRASH:
+        if self._scope_key == TRASH:
             return None, True
-        return (None if key == ALL_NAMESPACES else key), False
+        return (None if self._scope_key == ALL_NAMESPACES else self._scope_key), False
 
     def _on_sidebar_current_item_changed(self, current: QListWidgetItem | None,
                                          _previous: QListWidgetItem | None) -> None:
-        self._scope_key = current.data(256) if current is not None else "default"
+        if current is not None:
+            self._apply_scope(current.data(256))
+
+    def _apply_scope(self, key: str) -> None:
+        self._scope_key = self._applied_scope = key
         namespace, trash = self.scope()
         self.browser.show_scope(namespace, trash)
         self.search.set_namespace(namespace)
         if self.pages.currentWidget() is self.stats:
             self.stats.set_namespace(namespace)
+        self._update_actions()
 
     def _on_pages_current_changed(self, _index: int) -> None:
         if self.pages.currentWidget() is self.stats:
             self.stats.set_namespace(self.scope()[0])
         elif self.pages.currentWidget() is self.agents:
             self.agents.refresh()
+        self._update_actions()
 
     def _on_search_open_requested(self, memory_id: str) -> None:
         self.pages.setCurrentWidget(self.browser)
         self.browser.select_memory(memory_id)
 
+    def _on_new_triggered(self) -> None:
+        self.pages.setCurrentWidget(self.browser)
+        self.browser.new_memory()
+
     def _on_find_triggered(self) -> None:
         self.pages.setCurrentWidget(self.search)
         self.search.query.setFocus()
+        self.search.query.selectAll()
+
+    # -- remembered state ----------------------------------------------------------
+
+    def save_state(self) -> None:
+        """Remember geometry, page and scope for the next unlock or launch."""
+        if self._pending_token is not None:
+            scope = self._pending_token  # not matched yet: keep what was remembered
+        else:
+            scope = _SAVED_SCOPES.get(self._scope_key) or namespace_token(self._scope_key, self._vault_id)
+        self._state.save_window(self.saveGeometry(), self.pages.currentIndex(), scope)
+
+    # -- the agent API and vault health ------------------------------------------------
+
+    def show_api_running(self, url: str) -> None:
+        self.api_status.setText(f"Agent API: {url}")
+        self.api_status.setStyleSheet("")
+        self.api_port_button.setVisible(False)
+        self.agents.set_server(url)
+
+    def show_api_stopped(self, reason: str, *, offer_other_port: bool) -> None:
+        self.api_status.setText(f"Agent API stopped: {reason}")
+        self.api_status.setStyleSheet("color:#c0392b")
+        self.api_port_button.setVisible(offer_other_port)
+        self.statusBar().showMessage(f"The agent API could not start: {reason}", 15_000)
+        self.agents.set_server(None, reason)
 
     # -- re-embedding -------------------------------------------------------------
 
@@ -204,17 +332,18 @@ class MainWindow(QMainWindow):
 
     # -- live updates ----------------------------------------------------------
 
-    def _on_bridge_memories_changed(self, kind: str, ids: list, namespace: str) -> None:
-        if kind != "embedded":
-            self.agents.add_activity(kind, len(ids), namespace)
-        self._refresh_soon.start()
+    def _on_bridge_memories_changed(self, event: ChangeEvent) -> None:
+        if event.kind != ChangeKind.EMBEDDED:
+            namespace = event.namespaces[0] if len(event.namespaces) == 1 else ""
+            self.agents.add_activity(event.kind.value, len(event.memory_ids), namespace)
 
-    def _on_refresh_soon_timeout(self) -> None:
+    def _on_bridge_views_stale(self, counts_moved: bool) -> None:
         self.browser.refresh()
-        self.refresh_namespaces()
+        if counts_moved:
+            self.refresh_namespaces()
         if self.pages.currentWidget() is self.stats:
             self.stats.refresh()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
         self.close_requested.emit()

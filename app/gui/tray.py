@@ -5,12 +5,21 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QSystemTrayIcon,
-    QVBoxLayout, QWidget,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryCreate
+from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
 
@@ -40,7 +49,7 @@ class QuickCapture(QWidget):
         self.tags = tags_edit()
         self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
         self.message.setAccessibleName("Quick capture status")
-        save = QPushButton("Save")
+        save = QPushButton(icon("save"), "Save")
         save.setAccessibleName("Save memory")
         save.clicked.connect(self.save)
         form = QFormLayout()
@@ -60,7 +69,7 @@ class QuickCapture(QWidget):
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
         QShortcut(QKeySequence(Qt.Key_Escape), self, activated=self.close)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.text and event.type() == QEvent.KeyPress:
             if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
                 self.save()
@@ -110,7 +119,7 @@ class QuickCapture(QWidget):
 
 
 class Tray(QSystemTrayIcon):
-    """The tray icon with Quick capture, Open, Lock and Quit.
+    """The tray icon with Quick capture, Open, Lock and Quit; it stays while the vault is locked.
 
     Signals:
         capture_requested(), open_requested(), lock_requested(), quit_requested()
@@ -121,18 +130,27 @@ class Tray(QSystemTrayIcon):
     lock_requested = Signal()
     quit_requested = Signal()
 
-    def __init__(self, icon: QIcon, parent=None) -> None:
-        super().__init__(icon, parent)
+    def __init__(self, app_icon: QIcon, parent=None) -> None:
+        super().__init__(app_icon, parent)
         self.setToolTip("Memvault")
         menu = QMenu()
-        for text, signal in (("Quick capture", self.capture_requested), ("Open Memvault", self.open_requested),
-                             ("Lock", self.lock_requested), ("Quit", self.quit_requested)):
-            action = QAction(text, menu)
+        self.menu_actions: dict[str, QAction] = {}
+        for text, glyph, signal in (("Quick capture", "quick_capture", self.capture_requested),
+                                    ("Open Memvault", "open", self.open_requested),
+                                    ("Lock", "lock", self.lock_requested), ("Quit", "quit", self.quit_requested)):
+            action = QAction(icon(glyph), text, menu)
             action.triggered.connect(signal.emit)
             menu.addAction(action)
+            self.menu_actions[text] = action
         self._menu = menu
         self.setContextMenu(menu)
         self.activated.connect(self._on_activated)
+
+    def set_locked(self, locked: bool) -> None:
+        """Say in the tooltip whether the vault is locked; Lock is offered only while it is open."""
+        self.setToolTip("Memvault (locked)" if locked else "Memvault")
+        self.menu_actions["Lock"].setEnabled(not locked)
+        self.menu_actions["Open Memvault"].setText("Unlock Memvault…" if locked else "Open Memvault")
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.Trigger:

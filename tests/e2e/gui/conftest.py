@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # Before any QApplication exists: no display, and no OS keychain probing over D-Bus.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The offscreen screen is a 1366x768 laptop, the smallest screen the window must fit.
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={Path(__file__).with_name('screen-1366x768.json')}"
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-import pytest  # noqa: E402
+import pytest
+import shiboken6
+from PySide6.QtCore import QSettings
 
-from app.gui.app import DesktopApp  # noqa: E402
-from app.api.server import start_api_server  # noqa: E402
-from tests.helpers import PASSPHRASE, fast_settings  # noqa: E402
+from app.api.server import start_api_server
+from app.gui.app import DesktopApp
+from tests.helpers import PASSPHRASE, fast_settings
+
+
+@pytest.fixture(autouse=True)
+def ui_settings_folder(tmp_path_factory):
+    """Window geometry, page and the chosen port go to a fresh folder per test, never to the user's."""
+    folder = tmp_path_factory.mktemp("qsettings")
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
+    return folder
 
 
 @pytest.fixture
@@ -33,3 +46,15 @@ def desktop(qtbot, qapp, tmp_path, embedder):
             app.lock(then=lambda: None)
     # Results still on their way may start more work (a server that started during the lock is stopped).
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
+    close_windows(app)
+
+
+def close_windows(app):
+    """Nothing of a finished test stays on screen: a leftover modal prompt would swallow the next test's keys."""
+    for widget in (app.dialog, app.quick_capture, app.reporter.crash_dialog, app.reporter.storage_full_dialog,
+                   app.reporter.error_box, app.api.offer):
+        if widget is not None and shiboken6.isValid(widget):
+            widget.hide()
+            widget.deleteLater()
+    if app.tray is not None:
+        app.tray.hide()
