@@ -199,25 +199,32 @@ def create_schema(conn: Connection, dim: int) -> None:
     _apply(conn, dim, 0)
 
 
-def upgrade(conn: Connection, dim: int) -> int:
-    """Bring an existing vault's schema up to :data:`LATEST`; returns the version it started at.
+def needs_upgrade(conn: Connection) -> bool:
+    """Whether :func:`upgrade` has steps to run; an empty or a newer schema is refused.
 
     A database without a schema is not an old vault but a damaged or foreign
     file (for example one emptied by a failed copy): it is refused, never
     filled with a fresh schema that would hide the loss.
     """
-    start = current_version(conn)
-    if start == 0:
+    version = current_version(conn)
+    if version == 0:
         raise VaultCorrupt(
             "the database file holds no Memvault data (it is empty or was replaced); "
             "restore vault.db from a backup, or move the folder away and create a new vault"
         )
-    if start > LATEST:
+    if version > LATEST:
         raise VaultCorrupt(
-            f"this vault has schema version {start}, newer than this Memvault ({LATEST}); "
+            f"this vault has schema version {version}, newer than this Memvault ({LATEST}); "
             "upgrade Memvault to open it"
         )
-    _apply(conn, dim, start)
+    return version < LATEST
+
+
+def upgrade(conn: Connection, dim: int) -> int:
+    """Bring an existing vault's schema up to :data:`LATEST`; returns the version it started at."""
+    start = current_version(conn)
+    if needs_upgrade(conn):
+        _apply(conn, dim, start)
     return start
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.crypto.kdf import KdfParams
-from app.domain.errors import VaultCorrupt, VaultExists, VaultLocked, VaultMissing
+from app.domain.errors import StorageFull, VaultCorrupt, VaultExists, VaultLocked, VaultMissing, VaultReadOnly
 from app.vault import header as key_header
 from app.vault import migrations
 from app.vault.engine import Database
@@ -118,12 +118,7 @@ class Vault:
                                "restore it from a backup", path=str(dp))
         db = Database(dp, data_key, readers=settings.reader_connections, reader_cache_mib=settings.reader_cache_mib)
         try:
-            with db.write() as conn:
-                try:
-                    migrations.upgrade(conn, dim)
-                except VaultCorrupt as exc:
-                    raise VaultCorrupt(f"the database {dp}: {exc.message}", path=str(dp)) from None
-                stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
+            stored = cls._prepare_schema(db, dim)
             if "device_id" not in stored:
                 raise VaultCorrupt(f"the database {dp} lacks this vault's identity (settings.device_id); "
                                    "it is damaged", path=str(dp))
@@ -136,6 +131,30 @@ class Vault:
                 f"this vault holds {stored['embedding_dim']}-dimensional vectors but the model makes {dim}"
             )
         return cls(home, db, stored["device_id"], data_key)
+
+    @staticmethod
+    def _prepare_schema(db: Database, dim: int) -> dict[str, str]:
+        """Upgrade the schema if needed; returns the stored settings.
+
+        A vault that cannot be written now (read-only folder, full disk) opens
+        for reading when its schema is current, and says why when it is not.
+        """
+        try:
+            if db.read_only or db.write_failure is not None:
+                with db.read() as conn:
+                    if migrations.needs_upgrade(conn):
+                        reason = "its folder is read-only" if db.read_only else "its disk is full"
+                        raise (VaultReadOnly if db.read_only else StorageFull)(
+                            f"this vault was written by an older Memvault and must be upgraded, "
+                            f"which needs a write, but {reason}")
+                    return dict(conn.execute(text("SELECT key, value FROM settings")).all())
+            with db.write() as conn:
+                migrations.upgrade(conn, dim)
+                return dict(conn.execute(text("SELECT key, value FROM settings")).all())
+        except VaultCorrupt as exc:
+            if exc.details.get("sqlite_error"):
+                raise  # a damaged page: the engine's message already says what to do
+            raise VaultCorrupt(f"the database {db.path}: {exc.message}", path=str(db.path)) from None
 
     def change_passphrase(self, old: str, new: str, settings: Settings) -> None:
         """Re-wrap the data key under ``new``; the database is not rewritten."""
