@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.api.deps import AdminKey, KeyDep, ReadKey, ServicesDep, namespace_for
@@ -13,10 +14,15 @@ from app.domain.errors import Forbidden
 router = APIRouter(tags=["vault"])
 
 
-@router.get("/healthz")
-def healthz(services: ServicesDep) -> dict:
-    """Liveness without a key: says nothing about the vault's contents."""
-    return {"status": "ok", "version": __version__, "model": services.embedder.model_id}
+@router.get("/healthz", responses={503: {"description": "degraded: the vault cannot write or a background loop "
+                                                     "is failing; `reasons` says which and since when"}})
+def healthz(services: ServicesDep) -> JSONResponse:
+    """Health without a key: 200 ``ok``, or 503 ``degraded`` with reasons (codes, since, error kinds; no contents)."""
+    health = services.health.check()
+    reasons = [{"code": r.code, "message": r.message, "since": r.since, "error": r.error, "loop": r.loop}
+               for r in health.reasons]
+    body = {"status": health.status, "version": __version__, "model": services.embedder.model_id, "reasons": reasons}
+    return JSONResponse(body, status_code=200 if health.ok else 503)
 
 
 @router.get("/v1/stats")

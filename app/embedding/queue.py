@@ -1,8 +1,16 @@
-"""The background worker that drains the durable embedding queue.
+"""The worker that drains the durable embedding queue.
 
 It claims due jobs in batches, embeds them with the shared :class:`Embedder`
-and hands the vectors back to the job store. Failures are recorded by the
-store and retried with backoff; leases make a crashed worker's jobs due again.
+and hands the vectors back to the job store. Failures to embed are recorded by
+the store and retried with backoff; leases make a crashed worker's jobs due
+again. The worker owns no thread: :meth:`EmbeddingWorker.step` is one turn of
+the background loop (``app/service/background.py`` runs it, backs off when it
+raises and reports it in the vault's health), and :meth:`drain` and
+:meth:`embed_now` run on the caller's thread.
+
+When storing vectors fails (a full disk), the embedded batch is kept and its
+write is retried first on the next turn, so nothing is embedded twice and no
+job waits for its lease to run out.
 """
 
 from __future__ import annotations
@@ -24,18 +32,19 @@ class JobStore(Protocol):
     def claim(self, limit: int) -> list[Any]: ...
     def complete(self, results: list[tuple[Any, list[tuple[int, int]], np.ndarray]]) -> list[Any]: ...
     def fail(self, jobs: list[Any], error: str) -> None: ...
+    def load(self, memory_ids: list[int]) -> list[Any]: ...
     def next_due_in(self) -> float | None: ...
     def depth(self) -> int: ...
 
 
 class EmbeddingWorker:
-    """Runs the queue in a daemon thread.
+    """Embeds queued memories, one batch per call.
 
     Args:
         store: where jobs come from and vectors go.
         embedder: the shared embedder.
         batch_size: jobs claimed at once.
-        on_ready: called (on the worker thread) with the memories that got vectors.
+        on_ready: called (on the worker's thread) with the memories that got vectors.
     """
 
     IDLE_POLL_SECONDS = 1.0
@@ -52,43 +61,77 @@ class EmbeddingWorker:
         self._embedder = embedder
         self._batch_size = batch_size
         self._on_ready = on_ready
-        self._wake = threading.Event()
-        self._stop = threading.Event()
+        #: Set when new jobs wait; the background loop sleeps on it.
+        self.wake_event = threading.Event()
         self._idle = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="embedding-worker", daemon=True)
-            self._thread.start()
+        self._lock = threading.Lock()
+        self._unsaved: Callable[[], None] | None = None
 
     def wake(self) -> None:
         """Tell the worker new jobs are waiting."""
         self._idle.clear()
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self.wake_event.set()
 
     def run_once(self) -> int:
-        """Claim and process one batch; returns how many jobs it took."""
-        jobs = self._store.claim(self._batch_size)
+        """Claim and process one batch; returns how many jobs it took.
+
+        Raises whatever stops the job store (a domain storage error); the
+        batch's result is kept and saved first on the next call.
+        """
+        with self._lock:
+            if self._unsaved is not None:
+                self._save(self._unsaved)
+            jobs = self._store.claim(self._batch_size)
+            if not jobs:
+                return 0
+            try:
+                chunked = self._embedder.embed_documents([j.content for j in jobs])
+            except Exception as exc:  # a failing batch must not kill the queue; it is retried
+                log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
+                error = f"{exc.__class__.__name__}: {exc}"  # kept inside the vault only
+                self._save(lambda: self._store.fail(jobs, error))
+                return len(jobs)
+            results = [(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)]
+            self._save(lambda: self._finish(results))
+            return len(jobs)
+
+    def _save(self, write: Callable[[], None]) -> None:
+        self._unsaved = write
+        write()
+        self._unsaved = None
+
+    def _finish(self, results: list) -> None:
+        ready = self._store.complete(results)
+        if ready and self._on_ready is not None:
+            self._on_ready(ready)
+
+    def step(self) -> float:
+        """One turn of the background loop; returns the seconds to sleep before the next."""
+        if self.run_once():
+            return 0.0
+        due = self._store.next_due_in()
+        if due is None or due > 0:
+            self._idle.set()
+        return self.IDLE_POLL_SECONDS if due is None else min(max(due, 0.05), self.IDLE_POLL_SECONDS)
+
+    def embed_now(self, memory_ids: list[int]) -> list[Any]:
+        """Embed these memories (rowids) on the calling thread, ahead of the queue; returns those that became ready.
+
+        Their queued jobs are completed by this (a worker that claimed one too
+        finds it done). A failure to embed leaves the jobs queued for the worker.
+        """
+        jobs = self._store.load(memory_ids)
         if not jobs:
-            return 0
+            return []
         try:
             chunked = self._embedder.embed_documents([j.content for j in jobs])
-        except Exception as exc:  # a failing batch must not kill the queue; it is retried
-            log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
-            self._store.fail(jobs, f"{exc.__class__.__name__}: {exc}")
-            return len(jobs)
+        except Exception as exc:  # the queued jobs stay; the worker retries them with backoff
+            log.warning("embedding %d memories now failed: %s", len(jobs), exc.__class__.__name__)
+            return []
         ready = self._store.complete([(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)])
         if ready and self._on_ready is not None:
             self._on_ready(ready)
-        return len(jobs)
+        return ready
 
     def drain(self, timeout: float | None = None) -> bool:
         """Process jobs on the calling thread until none is due; False on timeout."""
@@ -102,16 +145,5 @@ class EmbeddingWorker:
                 return False
 
     def wait_idle(self, timeout: float) -> bool:
-        """Block until the background thread finds nothing due."""
+        """Block until the background loop finds nothing due."""
         return self._idle.wait(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            if self.run_once():
-                continue
-            due = self._store.next_due_in()
-            if due is None or due > 0:
-                self._idle.set()
-            wait = self.IDLE_POLL_SECONDS if due is None else min(max(due, 0.05), self.IDLE_POLL_SECONDS)
-            self._wake.wait(wait)
-            self._wake.clear()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from app.config import Settings
 from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
+from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.embedding.queue import EmbeddingWorker
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
+from app.service.background import Background, standard_loops
 from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
-from app.service.lifecycle import LifecycleService, PurgeTimer
+from app.service.health import HealthMonitor
+from app.service.integrity import IntegrityService
+from app.service.lifecycle import LifecycleService
 from app.service.memories import MemoryService
 from app.service.reembed import ReembedService
 from app.service.search import SearchService
@@ -24,6 +29,8 @@ from app.service.usage import RateLimiter, UsageService
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
 from app.vault.vault import vault_exists as vault_files_exist
+
+log = logging.getLogger(__name__)
 
 
 def vault_exists(settings: Settings) -> bool:
@@ -56,15 +63,20 @@ class Services:
     rate_limiter: RateLimiter
     jobs: EmbeddingJobStore
     worker: EmbeddingWorker
-    purge_timer: PurgeTimer | None
+    health: HealthMonitor
+    background: Background
+    integrity: IntegrityService
 
     def close(self) -> None:
         """Stop background work, save usage counters and lock the vault."""
-        if self.purge_timer is not None:
-            self.purge_timer.stop()
-        self.worker.stop()
-        self.usage.stop()
-        self.vault.lock()
+        try:
+            self.background.stop()
+            try:
+                self.usage.flush()
+            except (StorageFull, StorageError, VaultReadOnly, VaultBusy, VaultCorrupt) as exc:
+                log.warning("API usage counters could not be saved: %s", exc.code)
+        finally:
+            self.vault.lock()
 
 
 def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool,
@@ -77,10 +89,14 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     def on_ready(ready: list[Memory]) -> None:
         events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))
 
-    # Jobs a killed process had leased are due again now, not when the lease runs out.
-    jobs.release_orphaned()
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     lifecycle = LifecycleService(db, clock, events, wall)
+    usage = UsageService(db)
+    health = HealthMonitor(db)
+    loops = Background(health)
+    if not db.read_only:
+        standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
+                       lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
     services = Services(
         settings=settings,
         vault=vault,
@@ -93,18 +109,16 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
         keys=KeyService(db),
-        usage=UsageService(db),
+        usage=usage,
         rate_limiter=RateLimiter(),
         jobs=jobs,
         worker=worker,
-        purge_timer=PurgeTimer(lifecycle, settings.purge_interval_seconds) if background else None,
+        health=health,
+        background=loops,
+        integrity=IntegrityService(db, wake_worker=worker.wake),
     )
-    if background and settings.worker:
-        worker.start()
-    if services.purge_timer is not None:
-        services.purge_timer.start()
     if background:
-        services.usage.start()
+        loops.start()
     return services
 
 
@@ -126,8 +140,9 @@ def open_vault(settings: Settings, passphrase: str, embedder: Embedder, *, backg
                wall: Clock = system_clock) -> Services:
     """Unlock the vault at ``settings.home`` and return its services.
 
-    With ``background`` the embedding worker and the TTL purge run on daemon
-    threads; without it, callers drain the queue themselves (the CLI does).
+    With ``background`` the loops of ``service/background.py`` (embedding
+    worker, TTL purge, usage flush) run on daemon threads; without it, callers
+    embed what they need themselves (the CLI does).
     """
     vault = Vault.unlock(settings.home_path, passphrase, settings, dim=embedder.dimension)
     return _assemble(settings, vault, embedder, background=background, wall=wall)

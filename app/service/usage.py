@@ -1,7 +1,8 @@
 """Per-key rate limits and daily usage counters.
 
-Counters are kept in memory and flushed to the vault every few seconds (and
-on close), so that counting a request never costs a write transaction.
+Counters are kept in memory and flushed to the vault every few seconds by a
+background loop (``service/background.py``) and on close, so that counting a
+request never costs a write transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import threading
 import time
 
-from app.domain.errors import RateLimited
+from app.domain.errors import RateLimited, StorageError, StorageFull, VaultBusy
 from app.domain.models import ApiKey, UsageDay
 from app.vault import api_keys as api_key_rows
 from app.vault.engine import Database
@@ -69,8 +70,6 @@ class UsageService:
         self._pending: dict[tuple[int, str], dict[str, int]] = {}
         self._last_used: dict[int, float] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def record(self, key_id: int, **counts: int) -> None:
         """Add to today's counters of ``key_id`` (names from :data:`COUNTERS`)."""
@@ -82,36 +81,42 @@ class UsageService:
             self._last_used[key_id] = time.time()
 
     def flush(self) -> None:
+        """Write the pending counters (a read-only vault keeps them in memory).
+
+        If the write fails the counters are put back, to be written by the next flush.
+        """
+        if self._db.read_only:
+            return
         with self._lock:
             pending, self._pending = self._pending, {}
             last_used, self._last_used = self._last_used, {}
         if not pending and not last_used:
             return
-        with self._db.write() as conn:
-            api_key_rows.add_usage(conn, [(k, d, c) for (k, d), c in pending.items()])
-            api_key_rows.touch(conn, last_used)
+        try:
+            with self._db.write() as conn:
+                api_key_rows.add_usage(conn, [(k, d, c) for (k, d), c in pending.items()])
+                api_key_rows.touch(conn, last_used)
+        except BaseException:
+            self._restore(pending, last_used)
+            raise
+
+    def _restore(self, pending: dict[tuple[int, str], dict[str, int]], last_used: dict[int, float]) -> None:
+        with self._lock:
+            for slot, counts in pending.items():
+                row = self._pending.setdefault(slot, dict.fromkeys(COUNTERS, 0))
+                for name, value in counts.items():
+                    row[name] += value
+            for key_id, at in last_used.items():
+                self._last_used[key_id] = max(at, self._last_used.get(key_id, 0.0))
 
     def usage(self, key_ids: list[int] | None = None, days: int = 30) -> list[UsageDay]:
-        """Counters for the last ``days`` days, newest pending counts included."""
-        self.flush()
+        """Counters for the last ``days`` days, newest pending counts included when they can be saved."""
+        try:
+            self.flush()
+        except (StorageFull, StorageError, VaultBusy):
+            pass  # reading must keep working on a full disk; the counters stay pending
         since = utc_day(time.time() - (days - 1) * 86400)
         with self._db.read() as conn:
             rows = api_key_rows.usage(conn, key_ids, since)
         return [UsageDay(r.key_id, r.name, r.namespace, r.day, r.calls, r.errors, r.memories_created, r.searches)
                 for r in rows]
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="usage-flush", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-        self.flush()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.FLUSH_SECONDS):
-            self.flush()

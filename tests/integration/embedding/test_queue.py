@@ -21,7 +21,7 @@ def test_store_returns_processing_and_the_worker_makes_it_ready(services):
     created = services.memories.create(MemoryCreate(content="queued for embedding")).memory
     assert created.embedding_status is EmbeddingStatus.PROCESSING
     assert services.jobs.depth() == 1
-    services.worker.start()
+    services.background.start()
     wait_for(lambda: services.memories.get(created.id).embedding_status is EmbeddingStatus.READY)
     assert services.jobs.depth() == 0
     assert services.memories.get(created.id).model_id == services.embedder.model_id

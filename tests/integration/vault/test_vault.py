@@ -185,7 +185,7 @@ def test_concurrent_writers_and_readers_never_see_locked_errors(services):
     threads += [threading.Thread(target=reader) for _ in range(3)]
     for t in threads:
         t.start()
-    services.worker.start()
+    services.background.start()
     for t in threads:
         t.join()
     assert not errors, errors

@@ -1,0 +1,164 @@
+"""Every long-lived loop of a vault, in one place: started when the vault opens, stopped when it locks.
+
+Today: the embedding worker, the purge of expired memories, the flush of API
+usage counters, and a storage probe that notices when a full disk has space
+again. (Sync, extraction and index maintenance will join them.)
+
+Each loop runs one ``step`` after another on its own daemon thread; a step
+returns how long to sleep before the next. A step that raises does not end
+the loop: the failure goes to the :class:`HealthMonitor` (so ``/healthz``
+says which loop fails, since when, and with what kind of error), the loop
+backs off exponentially and tries again, and the first step that succeeds
+clears the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.domain.errors import MemvaultError
+from app.embedding.queue import EmbeddingWorker
+from app.service.health import HealthMonitor, error_kind
+from app.service.lifecycle import LifecycleService
+from app.service.usage import UsageService
+from app.vault.jobs import EmbeddingJobStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Loop:
+    name: str
+    step: Callable[[], float]
+    wake: threading.Event
+    first_delay: float
+    setup: Callable[[], object] | None
+    thread: threading.Thread | None = field(default=None)
+
+
+class Background:
+    """The vault's background loops.
+
+    Args:
+        health: where failures and recoveries are reported.
+        retry_base_seconds: the first wait after a failure; it doubles with each failure in a row.
+        retry_max_seconds: the longest wait between retries.
+    """
+
+    def __init__(self, health: HealthMonitor, *, retry_base_seconds: float = 1.0,
+                 retry_max_seconds: float = 60.0) -> None:
+        self._health = health
+        self._retry_base = retry_base_seconds
+        self._retry_max = retry_max_seconds
+        self._loops: dict[str, _Loop] = {}
+        self._stop = threading.Event()
+
+    def add(self, name: str, step: Callable[[], float], *, first_delay: float = 0.0,
+            wake: threading.Event | None = None, setup: Callable[[], object] | None = None) -> None:
+        """Register a loop (before :meth:`start`).
+
+        Args:
+            name: the loop's name in health reports and thread names.
+            step: one turn; returns the seconds to sleep before the next.
+            first_delay: sleep before the first turn.
+            wake: an event that ends a sleep early (new work arrived).
+            setup: run once before the first turn, retried like a step until it succeeds.
+        """
+        if name in self._loops:
+            raise ValueError(f"a loop named {name!r} exists already")  # a wiring bug
+        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._loops)
+
+    def is_running(self, name: str) -> bool:
+        loop = self._loops.get(name)
+        return loop is not None and loop.thread is not None and loop.thread.is_alive()
+
+    def start(self) -> None:
+        """Start every registered loop on its own daemon thread."""
+        self._stop.clear()
+        for loop in self._loops.values():
+            if loop.thread is None:
+                loop.thread = threading.Thread(target=self._run, args=(loop,), name=f"memvault-{loop.name}",
+                                               daemon=True)
+                loop.thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every loop to stop after its current turn and wait for them."""
+        self._stop.set()
+        for loop in self._loops.values():
+            loop.wake.set()
+        for loop in self._loops.values():
+            if loop.thread is not None:
+                loop.thread.join(timeout)
+                loop.thread = None
+
+    def _run(self, loop: _Loop) -> None:
+        failures = 0
+        ready = loop.setup is None
+        delay = loop.first_delay
+        while not self._stop.is_set():
+            if failures:
+                # New work must not cut a backoff short: a failing store would be hammered.
+                self._stop.wait(delay)
+            elif delay > 0:
+                loop.wake.wait(delay)
+            if self._stop.is_set():
+                return
+            loop.wake.clear()
+            try:
+                if not ready:
+                    assert loop.setup is not None
+                    loop.setup()
+                    ready = True
+                delay = loop.step()
+            except Exception as exc:  # a loop must survive anything: report, back off, retry
+                failures += 1
+                delay = min(self._retry_max, self._retry_base * 2 ** (failures - 1))
+                self._health.loop_failed(loop.name, exc)
+                self._log_failure(loop.name, exc, failures, delay)
+                continue
+            if failures:
+                log.warning("background loop %s works again after %d failures", loop.name, failures)
+                self._health.loop_recovered(loop.name)
+                failures = 0
+
+    @staticmethod
+    def _log_failure(name: str, exc: Exception, failures: int, delay: float) -> None:
+        kind = error_kind(exc)
+        if isinstance(exc, MemvaultError):
+            log.warning("background loop %s failed (%s, %d in a row); retrying in %.0f s", name, kind, failures, delay)
+        else:
+            # A bug: where it happened helps, the message might quote memory text.
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("background loop %s failed with %s (%d in a row); retrying in %.0f s\n%s",
+                      name, kind, failures, delay, frames)
+
+
+def standard_loops(background: Background, *, health: HealthMonitor, worker: EmbeddingWorker | None,
+                   jobs: EmbeddingJobStore, lifecycle: LifecycleService, usage: UsageService,
+                   purge_interval_seconds: float) -> None:
+    """Register the vault's loops on ``background`` (``worker=None``: no embedding loop)."""
+    if worker is not None:
+        # Jobs a killed process had leased are due again now, not when the lease runs out.
+        background.add("embedding", worker.step, wake=worker.wake_event, setup=jobs.release_orphaned)
+
+    def purge() -> float:
+        removed = lifecycle.purge_expired()
+        if removed:
+            log.info("purged %d expired memories", removed)
+        return purge_interval_seconds
+
+    def flush_usage() -> float:
+        usage.flush()
+        return usage.FLUSH_SECONDS
+
+    background.add("ttl-purge", purge, first_delay=purge_interval_seconds)
+    background.add("usage-flush", flush_usage, first_delay=usage.FLUSH_SECONDS)
+    background.add("write-probe", health.probe_step, first_delay=health.PROBE_SECONDS)

@@ -1,0 +1,178 @@
+"""Background loops survive storage errors, back off, recover, and report through health and /healthz."""
+
+import threading
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app.api.server import ApiServer
+from app.domain.enums import EmbeddingStatus
+from app.domain.errors import StorageFull
+from app.domain.models import MemoryCreate, MemoryFilter
+from app.embedding.queue import EmbeddingWorker
+from app.service.background import Background
+from app.service.container import create_vault, open_vault
+from app.service.health import HealthMonitor
+from tests.helpers import PASSPHRASE, fast_settings, wait_for
+from tests.helpers.storage import fill, small_disk
+
+
+class FailingJobStore:
+    """The real job store, with a disk-full error injected into chosen methods while ``failing`` is set."""
+
+    def __init__(self, real, methods):
+        self.real, self.methods, self.failing, self.calls = real, set(methods), True, 0
+
+    def __getattr__(self, name):
+        method = getattr(self.real, name)
+        if name not in self.methods:
+            return method
+
+        def call(*args, **kwargs):
+            if self.failing:
+                self.calls += 1
+                raise StorageFull("injected: the disk is full")
+            return method(*args, **kwargs)
+
+        return call
+
+
+def _statuses(services):
+    return {m.embedding_status for m in services.memories.list(MemoryFilter(), limit=100).items}
+
+
+@pytest.mark.parametrize("methods", [("claim",), ("complete",)], ids=["claim-fails", "store-fails"])
+def test_embedding_loop_survives_a_full_disk_reports_it_and_recovers(services, embedder, methods):
+    for i in range(3):
+        services.memories.create(MemoryCreate(content=f"waiting for a vector {i}"))
+    store = FailingJobStore(services.jobs, methods)
+    worker = EmbeddingWorker(store, embedder, batch_size=8)
+    health = HealthMonitor(services.vault.db)
+    loops = Background(health, retry_base_seconds=0.05, retry_max_seconds=0.2)
+    loops.add("embedding", worker.step, wake=worker.wake_event)
+    loops.start()
+    try:
+        wait_for(lambda: store.calls >= 3)
+        assert loops.is_running("embedding"), "the loop must survive the error"
+        report = health.check()
+        assert report.status == "degraded"
+        [reason] = report.reasons
+        assert (reason.code, reason.loop, reason.error) == ("loop_failing", "embedding", "storage_full")
+        assert reason.since is not None and "embedding worker" in reason.message
+        assert _statuses(services) == {EmbeddingStatus.PROCESSING}
+        store.failing = False
+        # A batch embedded before its write failed is saved on the next turn, not after the 120 s lease.
+        wait_for(lambda: _statuses(services) == {EmbeddingStatus.READY}, timeout=10)
+        wait_for(lambda: health.check().ok, timeout=5)
+    finally:
+        loops.stop()
+
+
+def test_backoff_grows_and_new_work_does_not_cut_it_short(services, embedder):
+    store = FailingJobStore(services.jobs, ("claim",))
+    worker = EmbeddingWorker(store, embedder)
+    loops = Background(HealthMonitor(services.vault.db), retry_base_seconds=0.2, retry_max_seconds=0.4)
+    loops.add("embedding", worker.step, wake=worker.wake_event)
+    loops.start()
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            worker.wake()
+            time.sleep(0.01)
+        # 0 s, +0.2, +0.4, +0.4, +0.4 ... : at most 5 attempts in 1.5 s despite 100+ wake-ups.
+        assert 3 <= store.calls <= 5
+    finally:
+        loops.stop()
+
+
+def test_a_bug_in_a_loop_is_reported_by_kind_without_its_text(services, caplog):
+    secret = "QQ-LOOP-SECRET-9d1"
+    calls = []
+
+    def step() -> float:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ValueError(secret)
+        return 0.05
+
+    health = HealthMonitor(services.vault.db)
+    loops = Background(health, retry_base_seconds=0.01, retry_max_seconds=0.02)
+    loops.add("usage-flush", step)
+    caplog.set_level("WARNING")
+    loops.start()
+    try:
+        wait_for(lambda: len(calls) >= 4)
+    finally:
+        loops.stop()
+    assert health.check().ok
+    assert "ValueError" in caplog.text and secret not in caplog.text
+
+
+def test_loops_start_and_stop_with_the_vault(settings, embedder):
+    svc = create_vault(settings, PASSPHRASE, embedder, background=True)
+    names = set(svc.background.names)
+    assert {"embedding", "ttl-purge", "usage-flush", "write-probe"} <= names
+    assert all(svc.background.is_running(n) for n in names)
+    threads = [t for t in threading.enumerate() if t.name.startswith("memvault-")]
+    svc.close()
+    assert not any(t.is_alive() for t in threads)
+    assert not any(svc.background.is_running(n) for n in names)
+
+
+def _healthz(url):
+    r = httpx.get(f"{url}/healthz", timeout=10)
+    return r.status_code, r.json()
+
+
+def test_full_disk_at_start_degrades_healthz_then_recovers_when_space_is_freed(tmp_path, embedder):
+    """Real: a 16 MiB tmpfs. Memories queued, disk filled, vault restarted with its loops and API."""
+    with small_disk(tmp_path / "disk") as disk:
+        settings = fast_settings(disk / "vault")
+        svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+        ids = [svc.memories.create(MemoryCreate(content=f"queued before the disk filled {i} " + "words " * 300)).memory.id
+               for i in range(8)]
+        svc.close()
+        ballast = fill(disk)
+        svc = open_vault(settings, PASSPHRASE, embedder, background=True)
+        server = ApiServer(svc, port=0)
+        server.start()
+        try:
+            wait_for(lambda: _healthz(server.url)[0] == 503, timeout=15)
+            status, body = _healthz(server.url)
+            assert body["status"] == "degraded"
+            codes = {r["code"] for r in body["reasons"]}
+            assert "cannot_write" in codes
+            assert any(r["error"] == "storage_full" for r in body["reasons"])
+            assert str(disk) not in str(body), "healthz needs no key: it must not name paths"
+            assert svc.memories.list(MemoryFilter()).total == 8, "reads keep working"
+            wait_for(lambda: any(r.code == "loop_failing" and r.loop == "embedding"
+                                 for r in svc.health.check().reasons), timeout=15)
+
+            ballast.unlink()
+            wait_for(lambda: all(svc.memories.get(i).embedding_status is EmbeddingStatus.READY for i in ids),
+                     timeout=90)
+            wait_for(lambda: _healthz(server.url)[0] == 200, timeout=30)
+            assert _healthz(server.url)[1]["status"] == "ok"
+        finally:
+            server.stop()
+            svc.close()
+
+
+def test_usage_counters_survive_a_failed_flush(services):
+    key_id = services.keys.create("default", "read", "counted")[0].id
+    services.usage.record(key_id, calls=3)
+    real_write = services.vault.db.write
+
+    def full():
+        raise StorageFull("injected: the disk is full")
+
+    services.vault.db.write = full
+    with pytest.raises(StorageFull):
+        services.usage.flush()
+    services.vault.db.write = real_write
+    services.usage.record(key_id, calls=2)
+    services.usage.flush()
+    with services.vault.db.read() as conn:
+        assert conn.execute(text("SELECT sum(calls) FROM usage_daily")).scalar_one() == 5
