@@ -1,0 +1,125 @@
+"""IntegrityService: what `memvault check` finds on real damage, and what --repair fixes."""
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.enums import EmbeddingStatus, SearchMode
+from app.domain.errors import VaultCorrupt, VaultReadOnly
+from app.domain.models import MemoryCreate, SearchQuery
+from app.service.container import create_vault, open_vault
+from app.vault.vault import db_path
+from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.storage import damage_page, remount, small_disk
+
+
+def _fill(services, n=12):
+    made = [services.memories.create(MemoryCreate(content=f"integrity sample {i} about {w}")).memory
+            for i, w in enumerate(["sailing", "baking", "chess", "cycling"] * (n // 4))]
+    services.worker.drain()
+    return made
+
+
+def test_a_healthy_vault_checks_clean_with_counts(services):
+    made = _fill(services)
+    services.lifecycle.delete(made[0].id)
+    report = services.integrity.check()
+    assert report.ok and report.problems == () and report.skipped == {}
+    c = report.counts
+    assert (c["memories"], c["trashed"], c["ready"], c["fts_rows"], c["jobs"]) == (12, 1, 12, 12, 0)
+    assert c["chunks"] == c["vectors"] >= 12
+
+
+def test_fts_damage_is_found_and_rebuilt(services):
+    made = _fill(services)
+    with services.vault.db.write() as conn:
+        conn.execute(text("DELETE FROM memory_fts WHERE rowid = :r"), {"r": made[1].rowid})
+        conn.execute(text("UPDATE memory_fts SET content = 'something else' WHERE rowid = :r"), {"r": made[2].rowid})
+        conn.execute(text("INSERT INTO memory_fts(rowid, content) VALUES (99999, 'left over')"))
+    report = services.integrity.check()
+    [problem] = report.problems
+    assert problem.check == "fts" and problem.repairable
+    assert "1 missing, 1 left over, 1 out of date" in problem.message
+    hits = services.search.search(SearchQuery(made[1].content, mode=SearchMode.KEYWORD)).hits
+    assert made[1].id not in [h.memory.id for h in hits]
+
+    repaired = services.integrity.repair()
+    assert repaired.ok, repaired.problems
+    assert any("rebuilt the full-text index (12 memories)" in line for line in repaired.repaired)
+    hits = services.search.search(SearchQuery("integrity sample 1 about baking", mode=SearchMode.KEYWORD)).hits
+    assert hits and hits[0].memory.id == made[1].id
+
+
+def test_missing_and_orphaned_vectors_are_found_requeued_and_removed(services):
+    made = _fill(services)
+    with services.vault.db.write() as conn:
+        chunk = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": made[3].rowid}).scalar_one()
+        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk})
+        # A vector whose chunk and memory are gone.
+        row = conn.execute(text("SELECT namespace, embedding FROM memory_vectors LIMIT 1")).one()
+        conn.execute(text("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
+                          "memory_id) VALUES (777777, :ns, :e, 0, 0, 0, 424242)"), {"ns": row.namespace, "e": row.embedding})
+        # A memory left "processing" without a job (it would never become ready).
+        conn.execute(text("DELETE FROM embedding_jobs"))
+        conn.execute(text("UPDATE memories SET embedding_status = 'processing' WHERE id = :m"), {"m": made[4].rowid})
+        # vec0 flags that say "live" for a memory in the trash.
+        conn.execute(text("UPDATE memories SET deleted_at = 1 WHERE id = :m"), {"m": made[5].rowid})
+    report = services.integrity.check()
+    messages = " | ".join(p.message for p in report.problems)
+    assert not report.ok and all(p.repairable for p in report.problems)
+    assert "1 memories marked ready lack vectors" in messages
+    assert "1 vectors or chunks belong to no memory" in messages
+    assert "1 memories wait for an embedding that is not queued" in messages
+    assert "1 memories have vectors whose namespace, state" in messages
+
+    repaired = services.integrity.repair()
+    assert any("queued 2 memories" in line for line in repaired.repaired)
+    services.worker.drain()
+    after = services.integrity.check()
+    assert after.ok, after.problems
+    assert services.memories.get(made[3].id).embedding_status is EmbeddingStatus.READY
+    assert services.memories.get(made[4].id).embedding_status is EmbeddingStatus.READY
+
+
+def test_a_flipped_byte_is_found_and_not_offered_for_repair(settings, embedder):
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False)
+    made = _fill(svc, 40)
+    with svc.vault.db.read() as conn:
+        fts_page = conn.execute(text("SELECT rootpage FROM sqlite_master WHERE name = 'memory_fts_data'")).scalar_one()
+    svc.close()
+    damage_page(db_path(settings.home_path), int(fts_page))
+    svc = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        with pytest.raises(VaultCorrupt, match="the vault file is damaged"):
+            svc.search.search(SearchQuery("sailing", mode=SearchMode.KEYWORD))
+        # The connection that met the damaged page is dropped: the rest of the vault still reads.
+        for _ in range(3):
+            assert svc.memories.get(made[0].id).content == made[0].content
+        assert svc.search.search(SearchQuery("sailing", mode=SearchMode.SEMANTIC)).hits
+
+        report = svc.integrity.check()
+        pages = [p for p in report.problems if p.check == "pages"]
+        assert pages and not pages[0].repairable and "backup" in pages[0].message
+        assert pages[0].details == (f"HMAC verification failed for page {fts_page}",)
+        assert not report.repairable
+        repaired = svc.integrity.repair()
+        assert not repaired.ok and repaired.repaired == ()
+    finally:
+        svc.close()
+
+
+def test_read_only_vault_checks_what_it_can_and_refuses_repair(tmp_path, embedder):
+    with small_disk(tmp_path / "disk") as disk:
+        svc = create_vault(fast_settings(disk / "vault"), PASSPHRASE, embedder, background=False)
+        _fill(svc)
+        svc.close()
+        remount(disk, "ro")
+        svc = open_vault(fast_settings(disk / "vault"), PASSPHRASE, embedder, background=False)
+        try:
+            report = svc.integrity.check()
+            assert report.ok and report.skipped == {"fts": "vault_read_only"}
+            assert report.counts["memories"] == 12
+            with pytest.raises(VaultReadOnly):
+                svc.integrity.repair()
+        finally:
+            svc.close()
+            remount(disk, "rw")
