@@ -48,7 +48,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         result = svc.memories.create(data)
         memory = result.memory
         if result.created and not args.no_wait:
-            svc.worker.drain(timeout=120)
+            # Only this memory: a backlog left by other runs is the background worker's.
+            svc.worker.embed_now([memory.rowid])
             memory = svc.memories.get(memory.id)
     if result.is_duplicate:
         text = f"Not stored: near-duplicate of {result.duplicate_of} (similarity {result.similarity:.3f})"
@@ -141,7 +142,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     namespace = _namespace_or_none(args.namespace)
     with opened(args) as svc:
         stats = svc.stats.stats(namespace)
-    out(args, stats, fmt.stats_text(stats))
+        health = svc.health.check(probe=True)
+    out(args, {**fmt.plain(stats), "health": fmt.plain(health)},
+        fmt.stats_text(stats) + "\nhealth: " + "; ".join([health.status] + [r.message for r in health.reasons]))
     return 0
 
 

@@ -233,7 +233,7 @@ class Database:
             self._open_read_write()
         except StorageFull as exc:
             # Restarting on a full disk: read what is there; writes retry the writer.
-            log.warning("the vault's disk is full; opened read-only until space is freed")
+            log.info("the vault's disk is full; opened read-only until space is freed")
             self._open_read_only()
             self._record_failure(exc)
 
@@ -300,7 +300,7 @@ class Database:
         old, self._readers, self._writer = self._readers, readers, writer
         if old is not None:
             old.dispose()
-        log.warning("the vault's disk has space again; writes are back on")
+        log.info("the vault's disk has space again; writes are back on")
 
     # -- state ---------------------------------------------------------
 
