@@ -7,6 +7,8 @@ A vault is a folder holding ``vault.db`` (SQLCipher) and ``vault.header``
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import shutil
 import uuid
@@ -16,7 +18,9 @@ from sqlalchemy import text
 
 from app.config import Settings
 from app.crypto.kdf import KdfParams
-from app.domain.errors import StorageFull, VaultCorrupt, VaultExists, VaultLocked, VaultMissing, VaultReadOnly
+from app.domain.errors import (
+    StorageError, StorageFull, VaultCorrupt, VaultError, VaultExists, VaultLocked, VaultMissing, VaultReadOnly,
+)
 from app.vault import header as key_header
 from app.vault import migrations
 from app.vault.engine import Database
@@ -35,6 +39,15 @@ def header_path(home: Path) -> Path:
 
 def vault_exists(home: Path) -> bool:
     return header_path(home).exists() or db_path(home).exists()
+
+
+def _os_error(exc: OSError, home: Path) -> VaultError:
+    """The domain error for a file operation on the vault folder that the OS refused."""
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return VaultReadOnly(f"cannot write in {home}: the folder is read-only (or not yours)")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"the disk holding {home} is full: nothing was created")
+    return StorageError(f"cannot write the vault's files in {home}: {exc.strerror}")
 
 
 class Vault:
@@ -67,9 +80,13 @@ class Vault:
         if vault_exists(home):
             raise VaultExists(f"a vault already exists in {home}")
         created_dir = not home.exists()
-        home.mkdir(parents=True, exist_ok=True)
-        os.chmod(home, 0o700)
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            os.chmod(home, 0o700)
+        except OSError as exc:
+            raise _os_error(exc, home) from None
         data_key = os.urandom(32)
+        db: Database | None = None
         try:
             # Owner-only from the start; SQLite gives the WAL and shm files the same mode.
             db_path(home).touch(mode=0o600, exist_ok=False)
@@ -81,11 +98,16 @@ class Vault:
                 for k, v in (("device_id", device_id), ("model_id", model_id), ("embedding_dim", str(dim))):
                     conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v)"), {"k": k, "v": v})
             key_header.write_header(header_path(home), key_header.wrap(data_key, passphrase, params))
-        except BaseException:
+        except BaseException as exc:
+            if db is not None:
+                db.dispose()
             for p in (db_path(home), Path(f"{db_path(home)}-wal"), Path(f"{db_path(home)}-shm"), header_path(home)):
-                p.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    p.unlink(missing_ok=True)
             if created_dir:
                 shutil.rmtree(home, ignore_errors=True)
+            if isinstance(exc, OSError):
+                raise _os_error(exc, home) from None
             raise
         return cls(home, db, device_id, data_key)
 

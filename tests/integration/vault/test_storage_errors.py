@@ -208,3 +208,18 @@ def test_concurrent_failing_writes_do_not_break_the_writer(services):
         t.join()
     assert len(errors) == 4
     services.memories.create(MemoryCreate(content="the writer still works"))
+
+
+def test_creating_a_vault_on_a_full_or_read_only_disk_says_so_and_leaves_nothing(tmp_path, embedder):
+    with small_disk(tmp_path / "disk", size="1m") as disk:
+        ballast = fill(disk)
+        with pytest.raises(StorageFull, match="full"):
+            create_vault(fast_settings(disk / "vault"), PASSPHRASE, embedder, background=False)
+        assert not (disk / "vault").exists()
+        ballast.unlink()
+        remount(disk, "ro")
+        try:
+            with pytest.raises(VaultReadOnly, match="read-only"):
+                create_vault(fast_settings(disk / "vault"), PASSPHRASE, embedder, background=False)
+        finally:
+            remount(disk, "rw")
