@@ -41,7 +41,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def register(command: Command) -> None:
     """Add this module's subcommands to the parser."""
-    p = command("check", "check the vault's integrity (pages, full-text index, vectors) and repair indexes",
-                cmd_check)
+    p = command("check", "check the vault's integrity (pages, full-text index, vectors) and repair indexes; "
+                f"exit status {PROBLEMS_EXIT} when problems remain", cmd_check, passphrase=True, json=True)
     p.add_argument("--repair", action="store_true",
                    help="rebuild the full-text index, queue memories missing vectors, remove orphaned vectors")

@@ -115,7 +115,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         worker=worker,
         health=health,
         background=loops,
-        integrity=IntegrityService(db, wake_worker=worker.wake),
+        integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
     )
     if background:
         loops.start()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.domain.clock import Clock, system_clock
 from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.vault import integrity as checks
 from app.vault.engine import Database
@@ -76,11 +77,14 @@ class IntegrityService:
     Args:
         db: the vault's database.
         wake_worker: called after memories were queued for embedding again.
+        wall: the wall clock (a re-queued job is due now by this clock).
     """
 
-    def __init__(self, db: Database, wake_worker: Callable[[], None] | None = None) -> None:
+    def __init__(self, db: Database, wake_worker: Callable[[], None] | None = None,
+                 wall: Clock = system_clock) -> None:
         self._db = db
         self._wake_worker = wake_worker
+        self._wall = wall
 
     def check(self) -> IntegrityReport:
         """Run every check; a check stopped by damage is a problem in the report, not an exception."""
@@ -99,7 +103,7 @@ class IntegrityService:
         self._step("rows", skipped, lambda: self._read(checks.check_rows, found))
         problems = _problems(found, skipped)
         return IntegrityReport(ok=not problems, problems=tuple(problems), counts=dict(found.counts),
-                               skipped=skipped, repaired=(), checked_at=time.time(),
+                               skipped=skipped, repaired=(), checked_at=self._wall(),
                                seconds=time.monotonic() - started)
 
     def repair(self) -> IntegrityReport:
@@ -125,9 +129,9 @@ class IntegrityService:
                     checks.remove_orphans, found.orphan_chunks, found.orphan_vectors)) is not None:
                 done.append(f"removed {len(found.orphan_vectors)} vectors and {len(found.orphan_chunks)} chunks "
                             "that belonged to no memory")
-        waiting = sorted(set(found.missing_vectors) | set(found.unqueued))
+        waiting = sorted(set(found.missing_vectors) | set(found.unqueued) | set(found.wrong_partition))
         if waiting:
-            queued = self._attempt(done, "queue memories for embedding", lambda: self._write(checks.requeue, waiting))
+            queued = self._attempt(done, "queue memories for embedding", lambda: self._write(checks.requeue, waiting, self._wall()))
             if queued is not None:
                 done.append(f"queued {queued} memories for embedding again")
                 if self._wake_worker is not None:
@@ -195,8 +199,12 @@ def _problems(found: checks.Findings, skipped: dict[str, str]) -> list[Integrity
     if orphans:
         add(IntegrityProblem("vectors", f"{orphans} vectors or chunks belong to no memory; "
                              "`memvault check --repair` removes them", orphans, True))
+    if found.wrong_partition:
+        add(IntegrityProblem("vectors", f"{len(found.wrong_partition)} memories have vectors filed under another "
+                             "namespace; `memvault check --repair` embeds them again",
+                             len(found.wrong_partition), True))
     if found.stale_flags:
-        add(IntegrityProblem("vectors", f"{len(found.stale_flags)} memories have vectors whose namespace, state, "
+        add(IntegrityProblem("vectors", f"{len(found.stale_flags)} memories have vectors whose state, "
                              "visibility or expiry flags disagree with the memory; `memvault check --repair` "
                              "rewrites them", len(found.stale_flags), True))
     if found.unqueued:

@@ -123,7 +123,7 @@ def folder_writable(path: Path) -> bool:
 
     ``os.access`` honours read-only mounts and immutable files even for root.
     """
-    files = [path] + [p for p in (Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+    files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
     return os.access(path.parent, os.W_OK) and all(os.access(p, os.W_OK) for p in files)
 
 

@@ -9,21 +9,21 @@ that does not exist.
 
 Repairs touch only derived data: the FTS index is rebuilt from the memories,
 vectors and chunks without a memory are removed, memories missing vectors
-are queued for embedding again, and stale vec0 flags are rewritten. Damaged
+(or whose vectors sit in another namespace's partition) are queued for
+embedding again, and stale vec0 flags are rewritten. Damaged
 pages are not repairable here: the answer is a backup.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.enums import EmbeddingStatus
-from app.vault import memories as repo
+from app.domain.enums import EmbeddingStatus, Visibility
 from app.vault import vectors
+from app.vault.memory_queries import get_by_rowid
 
 #: Lines kept from SQLite's own check (it can list every page of a damaged file).
 MAX_DETAILS = 20
@@ -43,10 +43,21 @@ class Findings:
     missing_vectors: list[int] = field(default_factory=list)
     orphan_chunks: list[int] = field(default_factory=list)
     orphan_vectors: list[int] = field(default_factory=list)
+    wrong_partition: list[int] = field(default_factory=list)
     stale_flags: list[int] = field(default_factory=list)
     unqueued: list[int] = field(default_factory=list)
     #: Checks that could not run, with the domain error code that stopped them.
     failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _FlagSource:
+    """The columns :func:`vectors.flags_of` reads, without loading whole memories."""
+
+    deleted_at: float | None
+    archived_at: float | None
+    visibility: Visibility
+    expires_at: float | None
 
 
 def _rows(conn: Connection, sql: str) -> list[str]:
@@ -101,19 +112,23 @@ def check_rows(conn: Connection, found: Findings) -> None:
     for chunk_id, memory_id in chunks.items():
         chunked.setdefault(memory_id, []).append(chunk_id)
     ready = EmbeddingStatus.READY.value
-    missing, stale = [], []
+    missing, moved, stale = [], [], []
     for mid, m in memories.items():
         ids = chunked.get(mid, [])
         if m.embedding_status == ready and (not ids or any(c not in vecs for c in ids)):
             if mid not in jobs:
                 missing.append(mid)
             continue
-        want = (m.namespace, vectors.vec_state(m.deleted_at, m.archived_at),
-                1 if m.visibility == "confidential" else 0, vectors.vec_expiry(m.expires_at))
-        if any((vecs[c].namespace, vecs[c].state, vecs[c].confidential, vecs[c].expires_at) != want
-               for c in ids if c in vecs):
+        present = [vecs[c] for c in ids if c in vecs]
+        if any(v.namespace != m.namespace for v in present):
+            moved.append(mid)
+            continue
+        flags = vectors.flags_of(_FlagSource(m.deleted_at, m.archived_at, Visibility(m.visibility), m.expires_at))
+        want = (flags.state, int(flags.confidential), flags.expires_at)
+        if any((v.state, v.confidential, v.expires_at) != want for v in present):
             stale.append(mid)
     found.missing_vectors = sorted(missing)
+    found.wrong_partition = sorted(moved)
     found.stale_flags = sorted(stale)
     processing = EmbeddingStatus.PROCESSING.value
     found.unqueued = sorted(mid for mid, m in memories.items() if m.embedding_status == processing and mid not in jobs)
@@ -153,16 +168,24 @@ def remove_orphans(conn: Connection, chunk_ids: list[int], vector_ids: list[int]
         conn.execute(text("DELETE FROM chunks WHERE id = :c"), {"c": chunk_id})
 
 
-def requeue(conn: Connection, memory_ids: list[int], now: float | None = None) -> int:
-    """Queue these memories for embedding again (their vectors are missing); returns how many."""
-    now = time.time() if now is None else now
+def requeue(conn: Connection, memory_ids: list[int], now: float) -> int:
+    """Queue these memories for embedding again (vectors missing or in the wrong partition); returns how many.
+
+    The embedding status and job are this device's processing state, not
+    fields of the memory: no oplog entry (as when the worker stores vectors
+    it made itself, the new vectors are announced then).
+    """
     queued = 0
     for mid in memory_ids:
         row = conn.execute(text("SELECT content_hash FROM memories WHERE id = :m"), {"m": mid}).first()
         if row is None:
             continue
         vectors.delete_vectors(conn, [mid])
-        repo.enqueue_embedding(conn, mid, row.content_hash, now)
+        conn.execute(text(
+            "INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
+            "VALUES (:m, :h, 0, :now, :now) ON CONFLICT(memory_id) DO UPDATE SET content_hash = excluded.content_hash, "
+            "attempts = 0, next_attempt_at = excluded.next_attempt_at, leased_until = NULL, leased_by = NULL"),
+            {"m": mid, "h": row.content_hash, "now": now})
         conn.execute(text("UPDATE memories SET embedding_status = :s WHERE id = :m"),
                      {"s": EmbeddingStatus.PROCESSING.value, "m": mid})
         queued += 1
@@ -170,14 +193,8 @@ def requeue(conn: Connection, memory_ids: list[int], now: float | None = None) -
 
 
 def rewrite_flags(conn: Connection, memory_ids: list[int]) -> None:
-    """Set the vec0 partition and flags of these memories from their rows."""
+    """Set the vec0 flags of these memories from their rows."""
     for mid in memory_ids:
-        m = repo.get_by_rowid(conn, mid)
-        if m is None:
-            continue
-        partitions = {conn.execute(text("SELECT namespace FROM memory_vectors WHERE rowid = :r"), {"r": c}).scalar()
-                      for c in conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": mid}).scalars()}
-        if partitions - {m.namespace}:
-            vectors.move_vectors(conn, mid, m.namespace)
-        vectors.update_vector_flags(conn, mid, state=vectors.vec_state(m.deleted_at, m.archived_at),
-                                    confidential=m.visibility.value == "confidential", expires_at=m.expires_at)
+        m = get_by_rowid(conn, mid)
+        if m is not None:
+            vectors.update_vector_flags(conn, mid, vectors.flags_of(m))

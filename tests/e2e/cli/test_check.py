@@ -20,6 +20,9 @@ from app.vault.vault import db_path
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 from tests.helpers.storage import damage_page, fill, small_disk
 
+# The commands run in subprocesses with the real model, so the vaults are made with it too.
+pytestmark = pytest.mark.slow
+
 MARKER = "QQ-CLI-MARKER-a83e"
 
 
@@ -45,7 +48,7 @@ def test_check_on_a_healthy_vault(tmp_path, embedder):
     proc = memvault(settings.home_path, "check")
     assert proc.returncode == 0, proc.stderr
     assert "The vault is intact" in proc.stdout and "12 memories" in proc.stdout
-    proc = memvault(settings.home_path, "--json", "check")
+    proc = memvault(settings.home_path, "check", "--json")
     report = json.loads(proc.stdout)
     assert report["ok"] and report["counts"]["vectors"] >= 12
 
@@ -94,7 +97,7 @@ def test_a_full_disk_gives_one_line_and_reads_still_work(tmp_path, embedder):
         assert "Traceback" not in proc.stderr and MARKER not in proc.stderr
         proc = memvault(settings.home_path, "list", "--limit", "3")
         assert proc.returncode == 0 and "of 12" in proc.stdout
-        proc = memvault(settings.home_path, "--json", "stats")
+        proc = memvault(settings.home_path, "stats", "--json")
         assert proc.returncode == 0, proc.stderr
         health = json.loads(proc.stdout)["health"]
         assert health["status"] == "degraded" and health["reasons"][0]["error"] == "storage_full"
@@ -112,7 +115,7 @@ def test_add_waits_for_its_own_memory_not_the_backlog(tmp_path, embedder):
     assert svc.jobs.depth() == 20
     svc.close()
     started = time.monotonic()
-    proc = memvault(settings.home_path, "--json", "add", "The user's cat is called Miso")
+    proc = memvault(settings.home_path, "add", "The user's cat is called Miso", "--json")
     took = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
     added = json.loads(proc.stdout)["memory"]

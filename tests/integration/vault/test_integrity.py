@@ -69,7 +69,7 @@ def test_missing_and_orphaned_vectors_are_found_requeued_and_removed(services):
     assert "1 memories marked ready lack vectors" in messages
     assert "1 vectors or chunks belong to no memory" in messages
     assert "1 memories wait for an embedding that is not queued" in messages
-    assert "1 memories have vectors whose namespace, state" in messages
+    assert "1 memories have vectors whose state" in messages
 
     repaired = services.integrity.repair()
     assert any("queued 2 memories" in line for line in repaired.repaired)
