@@ -123,3 +123,23 @@ def test_read_only_vault_checks_what_it_can_and_refuses_repair(tmp_path, embedde
         finally:
             svc.close()
             remount(disk, "rw")
+
+
+def test_vectors_filed_under_another_namespace_are_embedded_again(services):
+    made = _fill(services, 4)
+    with services.vault.db.write() as conn:
+        chunk = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": made[0].rowid}).scalar_one()
+        row = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": chunk}).one()
+        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk})
+        conn.execute(text("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
+                          "memory_id) VALUES (:r, 'elsewhere', :e, 0, 0, 0, :m)"),
+                     {"r": chunk, "e": row.embedding, "m": made[0].rowid})
+    [problem] = services.integrity.check().problems
+    assert "filed under another namespace" in problem.message and problem.repairable
+    services.integrity.repair()
+    services.worker.drain()
+    assert services.integrity.check().ok
+    with services.vault.db.read() as conn:
+        chunk = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": made[0].rowid}).scalar_one()
+        assert conn.execute(text("SELECT namespace FROM memory_vectors WHERE rowid = :r"),
+                            {"r": chunk}).scalar_one() == made[0].namespace
