@@ -11,7 +11,7 @@ from app.cli.parser import Command
 PROBLEMS_EXIT = 3
 
 
-def _report_text(report) -> str:  # noqa: ANN001 - an IntegrityReport
+def _report_text(report) -> str:
     lines = [f"- {line}" for line in report.repaired]
     if report.ok:
         lines.append("The vault is intact: pages, structure, full-text index and vectors all agree.")

@@ -86,7 +86,7 @@ class EmbeddingWorker:
                 return 0
             try:
                 chunked = self._embedder.embed_documents([j.content for j in jobs])
-            except Exception as exc:  # a failing batch must not kill the queue; it is retried
+            except Exception as exc:  # noqa: BLE001 - a failing batch must not kill the queue; it is retried
                 log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
                 error = f"{exc.__class__.__name__}: {exc}"  # kept inside the vault only
                 self._save(lambda: self._store.fail(jobs, error))
@@ -125,7 +125,7 @@ class EmbeddingWorker:
             return []
         try:
             chunked = self._embedder.embed_documents([j.content for j in jobs])
-        except Exception as exc:  # the queued jobs stay; the worker retries them with backoff
+        except Exception as exc:  # noqa: BLE001 - the queued jobs stay; the worker retries them with backoff
             log.warning("embedding %d memories now failed: %s", len(jobs), exc.__class__.__name__)
             return []
         ready = self._store.complete([(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)])

@@ -118,7 +118,7 @@ class Background:
                     loop.setup()
                     ready = True
                 delay = loop.step()
-            except Exception as exc:  # a loop must survive anything: report, back off, retry
+            except Exception as exc:  # noqa: BLE001 - a loop must survive anything: report, back off, retry
                 failures += 1
                 delay = min(self._retry_max, self._retry_base * 2 ** (failures - 1))
                 self._health.loop_failed(loop.name, exc)

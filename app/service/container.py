@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.embedding.queue import EmbeddingWorker
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
+from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.service.background import Background, standard_loops

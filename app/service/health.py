@@ -14,7 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.domain.errors import MemvaultError, StorageError, StorageFull, VaultCorrupt, VaultReadOnly
+from app.domain.errors import (
+    MemvaultError,
+    StorageError,
+    StorageFull,
+    VaultCorrupt,
+    VaultReadOnly,
+)
 from app.vault.engine import Database
 
 #: What each background loop is called in a reason's message.

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.domain.clock import Clock, system_clock
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
+from app.domain.errors import (
+    StorageError,
+    StorageFull,
+    VaultBusy,
+    VaultCorrupt,
+    VaultReadOnly,
+)
 from app.vault import integrity as checks
 from app.vault.engine import Database
 
@@ -124,22 +130,22 @@ class IntegrityService:
             indexed = self._attempt(done, "rebuild the full-text index", lambda: self._write(checks.rebuild_fts))
             if indexed is not None:
                 done.append(f"rebuilt the full-text index ({indexed} memories)")
-        if found.orphan_chunks or found.orphan_vectors:
-            if self._attempt(done, "remove orphaned vectors", lambda: self._write(
-                    checks.remove_orphans, found.orphan_chunks, found.orphan_vectors)) is not None:
-                done.append(f"removed {len(found.orphan_vectors)} vectors and {len(found.orphan_chunks)} chunks "
-                            "that belonged to no memory")
+        if (found.orphan_chunks or found.orphan_vectors) and self._attempt(
+                done, "remove orphaned vectors",
+                lambda: self._write(checks.remove_orphans, found.orphan_chunks, found.orphan_vectors)) is not None:
+            done.append(f"removed {len(found.orphan_vectors)} vectors and {len(found.orphan_chunks)} chunks "
+                        "that belonged to no memory")
         waiting = sorted(set(found.missing_vectors) | set(found.unqueued) | set(found.wrong_partition))
         if waiting:
-            queued = self._attempt(done, "queue memories for embedding", lambda: self._write(checks.requeue, waiting, self._wall()))
+            queued = self._attempt(done, "queue memories for embedding",
+                                   lambda: self._write(checks.requeue, waiting, self._wall()))
             if queued is not None:
                 done.append(f"queued {queued} memories for embedding again")
                 if self._wake_worker is not None:
                     self._wake_worker()
-        if found.stale_flags:
-            if self._attempt(done, "rewrite vector flags",
-                             lambda: self._write(checks.rewrite_flags, found.stale_flags)) is not None:
-                done.append(f"rewrote the vector flags of {len(found.stale_flags)} memories")
+        if found.stale_flags and self._attempt(
+                done, "rewrite vector flags", lambda: self._write(checks.rewrite_flags, found.stale_flags)) is not None:
+            done.append(f"rewrote the vector flags of {len(found.stale_flags)} memories")
         after = self.check()
         return IntegrityReport(ok=after.ok, problems=after.problems, counts=after.counts, skipped=after.skipped,
                                repaired=tuple(done), checked_at=after.checked_at,

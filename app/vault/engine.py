@@ -36,7 +36,14 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultError, VaultReadOnly
+from app.domain.errors import (
+    StorageError,
+    StorageFull,
+    VaultBusy,
+    VaultCorrupt,
+    VaultError,
+    VaultReadOnly,
+)
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +160,7 @@ def _engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> Engine
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record) -> None:
         # The dialect has set the key already (its on_connect runs first).
         # SQLCipher's own log lines on a damaged page say nothing a user can act
         # on; the domain error (and `memvault check`) does.
@@ -289,9 +296,8 @@ class Database:
         self._next_reopen = time.monotonic() + REOPEN_WRITER_SECONDS
         writer = _engine(_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
         try:
-            with self._translated():
-                with writer.begin() as conn:
-                    conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
+            with self._translated(), writer.begin() as conn:
+                conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
             readers = self._readers_engine(read_only=False)
         except BaseException:
             writer.dispose()
@@ -380,9 +386,8 @@ class Database:
         """
         if self._readers is None:
             raise VaultError("the database is closed")
-        with self._translated():
-            with self._transaction(self._readers, discard=discard) as conn:
-                yield conn
+        with self._translated(), self._transaction(self._readers, discard=discard) as conn:
+            yield conn
 
     @staticmethod
     @contextlib.contextmanager

@@ -19,7 +19,14 @@ from sqlalchemy import text
 from app.config import Settings
 from app.crypto.kdf import KdfParams
 from app.domain.errors import (
-    StorageError, StorageFull, VaultCorrupt, VaultError, VaultExists, VaultLocked, VaultMissing, VaultReadOnly,
+    StorageError,
+    StorageFull,
+    VaultCorrupt,
+    VaultError,
+    VaultExists,
+    VaultLocked,
+    VaultMissing,
+    VaultReadOnly,
 )
 from app.vault import header as key_header
 from app.vault import migrations
@@ -73,7 +80,7 @@ class Vault:
         return self._data_key
 
     @classmethod
-    def create(cls, home: Path, passphrase: str, settings: Settings, *, dim: int, model_id: str) -> "Vault":
+    def create(cls, home: Path, passphrase: str, settings: Settings, *, dim: int, model_id: str) -> Vault:
         """Create a new vault in ``home``; refuses to overwrite an existing one."""
         key_header.check_passphrase(passphrase)
         params = KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
@@ -122,14 +129,14 @@ class Vault:
             raise VaultCorrupt(f"the database {dp} is missing")
 
     @classmethod
-    def unlock(cls, home: Path, passphrase: str, settings: Settings, *, dim: int) -> "Vault":
+    def unlock(cls, home: Path, passphrase: str, settings: Settings, *, dim: int) -> Vault:
         """Open an existing vault with its passphrase."""
         cls._check_files(home)
         data_key = key_header.unlock(header_path(home), passphrase)
         return cls.unlock_with_key(home, data_key, settings, dim=dim)
 
     @classmethod
-    def unlock_with_key(cls, home: Path, data_key: bytes, settings: Settings, *, dim: int) -> "Vault":
+    def unlock_with_key(cls, home: Path, data_key: bytes, settings: Settings, *, dim: int) -> Vault:
         """Open an existing vault with its raw data key (from the OS keychain)."""
         cls._check_files(home)
         dp = db_path(home)

@@ -30,7 +30,7 @@ def memvault(home, *argv, timeout=300):
     env = dict(os.environ, MEMVAULT_HOME=str(home), MEMVAULT_PASSPHRASE=PASSPHRASE, MEMVAULT_KDF_MEMORY_KIB="1024",
                MEMVAULT_KDF_ITERATIONS="1", MEMVAULT_READER_CACHE_MIB="32")
     return subprocess.run([sys.executable, "-m", "app", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 def _vault(tmp_path, embedder, n=12, home=None):

@@ -140,7 +140,7 @@ def test_full_disk_at_start_degrades_healthz_then_recovers_when_space_is_freed(t
         server.start()
         try:
             wait_for(lambda: _healthz(server.url)[0] == 503, timeout=15)
-            status, body = _healthz(server.url)
+            _, body = _healthz(server.url)
             assert body["status"] == "degraded"
             codes = {r["code"] for r in body["reasons"]}
             assert "cannot_write" in codes

@@ -15,7 +15,13 @@ import sqlcipher3
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
+from app.domain.errors import (
+    StorageError,
+    StorageFull,
+    VaultBusy,
+    VaultCorrupt,
+    VaultReadOnly,
+)
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from app.service.container import create_vault, open_vault
 from app.vault import engine
@@ -56,15 +62,13 @@ def test_constraint_and_syntax_errors_are_left_alone(tmp_path):
 
 def test_database_errors_never_carry_statement_parameters(services):
     """A failing statement's error (and its traceback) shows the SQL, never the values bound to it."""
-    with pytest.raises(DBAPIError) as caught:
-        with services.vault.db.write() as conn:
-            conn.execute(text("INSERT INTO no_such_table(content) VALUES (:c)"), {"c": MARKER})
+    with pytest.raises(DBAPIError) as caught, services.vault.db.write() as conn:
+        conn.execute(text("INSERT INTO no_such_table(content) VALUES (:c)"), {"c": MARKER})
     report = "".join(traceback.format_exception(caught.value))
     assert "no_such_table" in report
     assert MARKER not in report
-    with pytest.raises(DBAPIError) as caught:
-        with services.vault.db.read() as conn:
-            conn.execute(text("SELECT * FROM memories WHERE nope = :c"), {"c": MARKER})
+    with pytest.raises(DBAPIError) as caught, services.vault.db.read() as conn:
+        conn.execute(text("SELECT * FROM memories WHERE nope = :c"), {"c": MARKER})
     assert MARKER not in "".join(traceback.format_exception(caught.value))
 
 
