@@ -68,10 +68,10 @@ class DesktopApp(QObject):
     def __init__(self, qapp: QApplication, settings: Settings, *, server_factory: ServerFactory | None = None,
                  use_tray: bool = True, window_state: WindowState | None = None,
                  health_check: Callable[[Services], HealthStatus] | None = None) -> None:
-        """``health_check(services)`` says whether the vault can write and its background loops run;
-        the window shows a banner while it does not."""
+        """``health_check(services)`` says whether the vault can write and its background loops run
+        (the service's own health check unless a test gives another); the window shows a banner while it does not."""
         super().__init__()
-        self._health_check = health_check
+        self._health_check = health_check or (lambda services: services.health.check())
         self.qapp = qapp
         self.settings = settings
         self.state = window_state if window_state is not None else WindowState()
@@ -206,11 +206,10 @@ class DesktopApp(QObject):
         self.window.show()
         if self.tray is not None:
             self.tray.set_locked(False)
-        if self._health_check is not None:
-            check = self._health_check
-            health = HealthWatch(self.runner, lambda: check(services), parent=self.window)
-            health.changed.connect(self._on_health_changed)
-            health.start()
+        check = self._health_check
+        health = HealthWatch(self.runner, lambda: check(services), parent=self.window)
+        health.changed.connect(self._on_health_changed)
+        health.start()
         # Start the API once the first page has been painted: importing and starting
         # the web stack on another thread holds the GIL for ~0.5 s, which would
         # otherwise land between the first page arriving and reaching the screen.

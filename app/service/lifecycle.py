@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from app.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
@@ -130,27 +129,3 @@ class LifecycleService:
             if progress is not None:
                 progress(done, len(targets))
         return done
-
-
-class PurgeTimer:
-    """Purges expired memories every ``interval`` seconds on a daemon thread."""
-
-    def __init__(self, lifecycle: LifecycleService, interval: float) -> None:
-        self._lifecycle = lifecycle
-        self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="ttl-purge", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            removed = self._lifecycle.purge_expired()
-            if removed:
-                log.info("purged %d expired memories", removed)

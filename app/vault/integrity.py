@@ -22,6 +22,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from app.domain.enums import EmbeddingStatus, Visibility
+from app.vault import memories as memory_writes
 from app.vault import vectors
 from app.vault.memory_queries import get_by_rowid
 
@@ -181,13 +182,7 @@ def requeue(conn: Connection, memory_ids: list[int], now: float) -> int:
         if row is None:
             continue
         vectors.delete_vectors(conn, [mid])
-        conn.execute(text(
-            "INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
-            "VALUES (:m, :h, 0, :now, :now) ON CONFLICT(memory_id) DO UPDATE SET content_hash = excluded.content_hash, "
-            "attempts = 0, next_attempt_at = excluded.next_attempt_at, leased_until = NULL, leased_by = NULL"),
-            {"m": mid, "h": row.content_hash, "now": now})
-        conn.execute(text("UPDATE memories SET embedding_status = :s WHERE id = :m"),
-                     {"s": EmbeddingStatus.PROCESSING.value, "m": mid})
+        memory_writes.requeue_embedding(conn, mid, row.content_hash, now)
         queued += 1
     return queued
 

@@ -238,6 +238,16 @@ def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embed
     return after
 
 
+def requeue_embedding(conn: Connection, memory_id: int, digest: str, now: float) -> None:
+    """Embed a memory again from scratch (its vectors were lost or misfiled): a fresh job, status processing.
+
+    Processing state of this device, like :func:`mark_embedding_failed`: no oplog entry.
+    """
+    _enqueue_embedding(conn, memory_id, digest, now)
+    conn.execute(sql_update(memories).where(memories.c.id == memory_id).values(
+        embedding_status=EmbeddingStatus.PROCESSING.value))
+
+
 def mark_embedding_failed(conn: Connection, memory_id: int) -> None:
     """Give up embedding a memory for now (it stays listed; re-embedding retries it).
 
