@@ -57,9 +57,7 @@ class McpAuth:
             key = self.services.keys.authenticate(api_key_from(request))
             self.services.rate_limiter.check(key)
         except MemvaultError as exc:
-            extra = {"retry_after_seconds": exc.retry_after_seconds} if hasattr(exc, "retry_after_seconds") else {}
-            await errors.render(scope["path"], errors.status_of(exc), exc.code, exc.message, **extra)(
-                scope, receive, send)
+            await errors.render_domain(scope["path"], exc)(scope, receive, send)
             return
         scope.setdefault("state", {})["api_key"] = key
         self.services.usage.record(key.id, calls=1)
@@ -96,4 +94,12 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     app.add_middleware(CountErrors, services=services)
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed=allowed_hosts)
+    # Outermost: whatever goes wrong below still gets the JSON envelope, and counts as the key's error.
+    app.add_middleware(errors.CatchAll, on_error=lambda scope: _count_error(services, scope))
     return app
+
+
+def _count_error(services: Services, scope: Scope) -> None:
+    key = scope.get("state", {}).get("api_key")
+    if key is not None:
+        services.usage.record(key.id, errors=1)

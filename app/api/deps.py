@@ -54,9 +54,12 @@ AdminKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN))]
 
 
 def namespace_for(key: ApiKey, requested: str | None) -> str:
-    """The namespace a request acts on: the key's own unless an admin key names another."""
+    """The namespace a request acts on: always the key's own.
+
+    Every key, admin keys included, is bound to one namespace: the admin scope
+    adds managing that namespace (its keys, wipe, purge), never reaching another.
+    Vault-wide work is for the person who holds the passphrase (desktop app, CLI).
+    """
     if requested is None or requested == key.namespace:
         return key.namespace
-    if Scope.ADMIN in key.scopes:
-        return requested
     raise Forbidden(f"this API key is bound to namespace {key.namespace!r}, not {requested!r}")

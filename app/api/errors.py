@@ -2,18 +2,27 @@
 
 Each compatibility profile has its own envelope; the profile is chosen by the
 request path (``/compat/<profile>/...``), everything else gets the native one.
+Anything that is not a known error is a bug: :class:`CatchAll` answers it with
+a 500 in the same envelope and logs the stack without any exception message
+(messages of driver or library errors can carry memory text).
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain import errors as e
+
+log = logging.getLogger(__name__)
 
 STATUS: dict[type[e.MemvaultError], int] = {
     e.InvalidInput: 400,
@@ -23,12 +32,29 @@ STATUS: dict[type[e.MemvaultError], int] = {
     e.Conflict: 409,
     e.RateLimited: 429,
     e.VaultLocked: 503,
+    e.VaultBusy: 503,
+    e.VaultReadOnly: 503,
+    e.StorageError: 503,
+    e.StorageFull: 507,
+    e.VaultCorrupt: 500,
+    e.VaultError: 503,
+    e.ModelError: 503,
 }
 
 #: Stable codes for plain HTTP errors that do not come from the domain.
 HTTP_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
               422: "invalid_input", 429: "rate_limited", 503: "unavailable"}
+
+#: What a client should do, added to storage errors whose own message says only what happened.
+ADVICE = {
+    e.VaultBusy: "another program is writing to the vault; retry after the Retry-After delay",
+    e.StorageFull: "the disk holding the vault is full; free space, then retry (reads keep working)",
+    e.VaultReadOnly: "the vault's files cannot be written; reads keep working",
+    e.StorageError: "the operating system could not read or write the vault's files; retry, then run "
+                    "`memvault check`",
+    e.VaultCorrupt: "the vault file is damaged; run `memvault check` for what to do",
+}
 
 
 class PayloadTooLarge(e.InvalidInput):
@@ -52,7 +78,7 @@ def _native(status: int, code: str, message: str, extra: dict) -> dict:
 
 
 def _azen(status: int, code: str, message: str, extra: dict) -> dict:
-    names = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    names = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
              409: "conflict", 413: "payload_too_large", 429: "rate_limited"}
     return {"status": names.get(status, "internal_server_error" if status >= 500 else code),
             "message": message, "code": status, **extra}
@@ -80,16 +106,40 @@ RENDERERS: dict[str, Callable[[int, str, str, dict], dict]] = {
 }
 
 
-def render(path: str, status: int, code: str, message: str, **extra: object) -> JSONResponse:
+def _printable(value: object) -> object:
+    # A message may quote the caller's input, and input may hold lone surrogates
+    # that UTF-8 cannot encode: escape them rather than fail while answering.
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def render(path: str, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+           **extra: object) -> JSONResponse:
     """A JSON error response in the envelope of the profile that ``path`` belongs to."""
     profile = path.split("/")[2] if path.startswith("/compat/") and path.count("/") >= 2 else ""
-    body = RENDERERS.get(profile, _native)(status, code, message, dict(extra))
-    headers = {}
+    extra = {k: _printable(v) for k, v in extra.items()}
+    body = RENDERERS.get(profile, _native)(status, code, str(_printable(message)), extra)
+    out = dict(headers or {})
     if "retry_after_seconds" in extra:
-        headers["Retry-After"] = str(int(extra["retry_after_seconds"]))
+        out["Retry-After"] = str(max(1, round(float(extra["retry_after_seconds"]))))
     if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(body, status_code=status, headers=headers)
+        out["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, headers=out)
+
+
+def render_domain(path: str, exc: e.MemvaultError) -> JSONResponse:
+    """The response for a domain error, with ``Retry-After`` where the error says when to retry."""
+    extra: dict[str, object] = {}
+    retry = getattr(exc, "retry_after_seconds", None)
+    if retry is not None:
+        extra["retry_after_seconds"] = retry
+    message = exc.message
+    for cls in type(exc).__mro__:
+        if cls in ADVICE and ADVICE[cls] not in message:
+            message = f"{message.rstrip('.')}: {ADVICE[cls]}"
+            break
+    return render(path, status_of(exc), exc.code, message, **extra)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -102,15 +152,65 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is not valid"
 
 
+def scrubbed_traceback(exc: BaseException) -> str:
+    """The stack of ``exc`` and its causes with exception types but no messages (no memory text)."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        stack = traceback.extract_tb(current.__traceback__)
+        block = ["Traceback (most recent call last):\n", *traceback.format_list(stack),
+                 f"{type(current).__module__}.{type(current).__qualname__} (message withheld)\n"]
+        lines[:0] = block if not lines else [*block, "\nwhich led to:\n\n"]
+        current = current.__cause__ or current.__context__
+    return "".join(lines).rstrip()
+
+
+class CatchAll:
+    """Answer any unexpected exception with a 500 in the JSON envelope, and log it without its message."""
+
+    def __init__(self, app: ASGIApp, on_error: Callable[[Scope], None] | None = None) -> None:
+        self.app = app
+        self.on_error = on_error or (lambda _scope: None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: everything is answered
+            log.error("unexpected error in %s %s\n%s", scope.get("method"), scope.get("route_path", scope["path"]),
+                      scrubbed_traceback(exc))
+            self.on_error(scope)
+            if started:
+                return  # too late for an answer: the client sees the connection end
+            if isinstance(exc, e.MemvaultError):
+                response = render_domain(scope["path"], exc)
+            elif isinstance(exc, StarletteHTTPException):
+                response = render(scope["path"], exc.status_code, HTTP_CODES.get(exc.status_code, "error"),
+                                  exc.detail if isinstance(exc.detail, str) else "error", dict(exc.headers or {}))
+            else:
+                response = render(scope["path"], 500, "internal_error",
+                                  "an unexpected error occurred; it was logged without its details")
+            await response(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(e.MemvaultError)
     async def _domain(request: Request, exc: e.MemvaultError) -> JSONResponse:
-        extra = {}
-        if isinstance(exc, e.RateLimited):
-            extra["retry_after_seconds"] = exc.retry_after_seconds
-        return render(request.url.path, status_of(exc), exc.code, exc.message, **extra)
+        return render_domain(request.url.path, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -122,4 +222,17 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        return render(request.url.path, exc.status_code, code, message)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return render(request.url.path, exc.status_code, code, message, headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        probe = dict(request.scope, method=method)
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import PayloadTooLarge, render
+from app.api.errors import render
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 #: 100 memories of 50,000 characters (up to 4 bytes each in UTF-8) fit.
@@ -44,7 +45,12 @@ class HostGuard:
 
 
 class BodyLimit:
-    """Answer 413 for bodies over ``limit`` bytes, declared or streamed."""
+    """Answer 413 for bodies over ``limit`` bytes, declared or streamed (chunked).
+
+    A streamed body is counted as it is read; past the limit, reading raises an
+    HTTP 413 error, which FastAPI passes through to the error handlers (any
+    other exception raised while reading a body it would turn into a 400).
+    """
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -62,6 +68,8 @@ class BodyLimit:
             await response(scope, receive, send)
             return
         received = 0
+        started = False
+        message_text = f"the request body is larger than {self.limit // (1024 * 1024)} MiB"
 
         async def limited() -> Message:
             nonlocal received
@@ -69,7 +77,18 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise PayloadTooLarge(f"the request body is larger than {self.limit // (1024 * 1024)} MiB")
+                    raise HTTPException(413, detail=message_text)
             return message
 
-        await self.app(scope, limited, send)
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watch)
+        except HTTPException as exc:
+            # Apps that read the body outside FastAPI's handlers (the MCP endpoint) let it escape.
+            if exc.status_code != 413 or started:
+                raise
+            await render(scope["path"], 413, "payload_too_large", message_text)(scope, receive, send)

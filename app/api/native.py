@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from app.api.routes import StrictJsonRoute
 from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for
 from app.api.schemas import (
-    BatchIn, BatchOut, HistoryOut, IntId, ListOut, MemoryCreated, MemoryCreateIn, MemoryPublic, MemoryUpdateIn, SearchIn,
-    SearchHitOut, SearchOut,
+    BatchIn, BatchOut, HistoryOut, IntId, ListOut, MemoryCreated, MemoryCreatedReceipt, MemoryCreateIn, MemoryPublic,
+    MemoryReceipt, MemoryUpdateIn, SearchHitOut, SearchIn, SearchOut, memory_view,
 )
 from app.domain.enums import MemoryType, Scope, TagMatch, Tier
 from app.domain.errors import InvalidInput
 from app.domain.models import ApiKey, MemoryFilter, SearchQuery
 from app.service import validation as v
 
-router = APIRouter(prefix="/v1/memories", tags=["memories"])
+router = APIRouter(prefix="/v1/memories", tags=["memories"], route_class=StrictJsonRoute)
 
 
 def _types(single: str | None, many: list[str] | None) -> tuple[MemoryType, ...]:
@@ -28,23 +28,28 @@ def _types(single: str | None, many: list[str] | None) -> tuple[MemoryType, ...]
 def _metadata_param(raw: str | None) -> dict[str, Any]:
     if not raw:
         return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        raise InvalidInput("metadata_filter must be a JSON object", field="metadata_filter") from None
+    value = v.parse_json(raw, field="metadata_filter")
     if not isinstance(value, dict):
         raise InvalidInput("metadata_filter must be a JSON object", field="metadata_filter")
-    return value
+    return v.metadata_filter(value)
 
 
-@router.post("", status_code=201, response_model=MemoryCreated)
-def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep, response: Response) -> MemoryCreated:
-    """Store a memory; it is searchable by keyword at once and by meaning once embedded."""
+@router.post("", status_code=201, response_model=MemoryCreated | MemoryCreatedReceipt)
+def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
+                  response: Response) -> MemoryCreated | MemoryCreatedReceipt:
+    """Store a memory; it is searchable by keyword at once and by meaning once embedded.
+
+    A repeated ``client_id`` or a near-duplicate answers 200 with the existing
+    memory; a key without the read scope gets a receipt (ids and statuses) instead.
+    """
     result = services.memories.create(body.to_domain(namespace_for(key, body.namespace)))
     if result.created:
         services.usage.record(key.id, memories_created=1)
     else:
         response.status_code = 200
+    if not key.allows(Scope.READ):
+        return MemoryCreatedReceipt(**MemoryReceipt.of(result.memory).model_dump(), created=result.created,
+                                    is_duplicate=result.is_duplicate, duplicate_of=result.duplicate_of)
     return MemoryCreated(**MemoryPublic.of(result.memory).model_dump(), created=result.created,
                          is_duplicate=result.is_duplicate, duplicate_of=result.duplicate_of,
                          similarity=result.similarity)
@@ -61,7 +66,7 @@ def create_batch(body: BatchIn, key: WriteKey, services: ServicesDep) -> BatchOu
         items.append(item.to_domain(namespace_for(key, item.namespace or namespace)))
     result = services.memories.create_batch(items)
     services.usage.record(key.id, memories_created=result.succeeded)
-    return BatchOut.of(result)
+    return BatchOut.of(result, previews=key.allows(Scope.READ))
 
 
 def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:
@@ -70,7 +75,7 @@ def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:
         project=body.project, memory_types=_types(body.memory_type, body.memory_types), tags=tuple(body.tags),
         tag_match=body.tag_match, tier=v.choice(Tier, body.tier, "tier") if body.tier else None,
         min_importance=body.min_importance, created_after=body.created_after, created_before=body.created_before,
-        metadata=v.metadata(body.metadata_filter), include_archived=body.include_archived,
+        metadata=v.metadata_filter(body.metadata_filter), include_archived=body.include_archived,
         include_confidential=body.include_confidential,
     )
 
@@ -109,7 +114,8 @@ def list_memories(
         created_after=created_after, created_before=created_before, metadata=_metadata_param(metadata_filter),
         include_expired=include_expired, include_deleted=include_deleted, only_deleted=only_deleted,
         include_archived=include_archived)
-    page = services.memories.list(f, limit=min(limit, 100) if limit > 0 else limit, offset=offset, cursor=cursor)
+    page = services.memories.list(f, limit=min(limit, 100) if limit > 0 else limit, offset=offset,
+                                  cursor=v.cursor(cursor))
     return ListOut(data=[MemoryPublic.of(m) for m in page.items], has_more=page.has_more,
                    next_cursor=page.next_cursor, total_count=page.total)
 
@@ -119,10 +125,11 @@ def get_memory(memory_id: str, key: ReadKey, services: ServicesDep) -> MemoryPub
     return MemoryPublic.of(services.memories.get(memory_id, _scope(key)))
 
 
-@router.patch("/{memory_id}", response_model=MemoryPublic)
-def update_memory(memory_id: str, body: MemoryUpdateIn, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+@router.patch("/{memory_id}", response_model=MemoryPublic | MemoryReceipt)
+def update_memory(memory_id: str, body: MemoryUpdateIn, key: WriteKey,
+                  services: ServicesDep) -> MemoryPublic | MemoryReceipt:
     """Change fields: content re-embeds, metadata merges (null removes a key), tags replace."""
-    return MemoryPublic.of(services.memories.update(memory_id, body.to_domain(), _scope(key)))
+    return memory_view(key, services.memories.update(memory_id, body.to_domain(), _scope(key)))
 
 
 @router.delete("/{memory_id}", status_code=204)
@@ -135,19 +142,19 @@ def delete_memory(memory_id: str, key: WriteKey, services: ServicesDep, hard: bo
     return Response(status_code=204)
 
 
-@router.post("/{memory_id}/restore", response_model=MemoryPublic)
-def restore_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic:
-    return MemoryPublic.of(services.lifecycle.restore(memory_id, _scope(key)))
+@router.post("/{memory_id}/restore", response_model=MemoryPublic | MemoryReceipt)
+def restore_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic | MemoryReceipt:
+    return memory_view(key, services.lifecycle.restore(memory_id, _scope(key)))
 
 
-@router.post("/{memory_id}/archive", response_model=MemoryPublic)
-def archive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic:
-    return MemoryPublic.of(services.lifecycle.archive(memory_id, _scope(key)))
+@router.post("/{memory_id}/archive", response_model=MemoryPublic | MemoryReceipt)
+def archive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic | MemoryReceipt:
+    return memory_view(key, services.lifecycle.archive(memory_id, _scope(key)))
 
 
-@router.post("/{memory_id}/unarchive", response_model=MemoryPublic)
-def unarchive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic:
-    return MemoryPublic.of(services.lifecycle.unarchive(memory_id, _scope(key)))
+@router.post("/{memory_id}/unarchive", response_model=MemoryPublic | MemoryReceipt)
+def unarchive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic | MemoryReceipt:
+    return memory_view(key, services.lifecycle.unarchive(memory_id, _scope(key)))
 
 
 @router.get("/{memory_id}/history", response_model=HistoryOut)
@@ -155,12 +162,13 @@ def history(memory_id: str, key: ReadKey, services: ServicesDep) -> HistoryOut:
     return HistoryOut.of(services.memories.history(memory_id, _scope(key)))
 
 
-@router.post("/{memory_id}/history/{version}/restore", response_model=MemoryPublic)
-def restore_version(memory_id: str, version: IntId, key: WriteKey, services: ServicesDep) -> MemoryPublic:
+@router.post("/{memory_id}/history/{version}/restore", response_model=MemoryPublic | MemoryReceipt)
+def restore_version(memory_id: str, version: IntId, key: WriteKey,
+                    services: ServicesDep) -> MemoryPublic | MemoryReceipt:
     """Make an earlier version current again (recorded as a new version)."""
-    return MemoryPublic.of(services.memories.restore_version(memory_id, version, _scope(key)))
+    return memory_view(key, services.memories.restore_version(memory_id, version, _scope(key)))
 
 
-def _scope(key: ApiKey) -> str | None:
-    """Admin keys reach every namespace; other keys only their own."""
-    return None if Scope.ADMIN in key.scopes else key.namespace
+def _scope(key: ApiKey) -> str:
+    """Every key, admin keys included, reaches only memories of its own namespace."""
+    return key.namespace

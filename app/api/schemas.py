@@ -8,7 +8,7 @@ from fastapi import Path
 from pydantic import BaseModel, Field
 
 from app.domain import limits
-from app.domain.enums import SearchMode, TagMatch
+from app.domain.enums import Scope, SearchMode, TagMatch
 from app.domain.models import (
     ApiKey, BatchResult, HistoryEntry, Memory, MemoryCreate, MemoryUpdate, SearchHit, Stats, UsageDay,
 )
@@ -63,6 +63,34 @@ class MemoryCreated(MemoryPublic):
     is_duplicate: bool
     duplicate_of: str | None = None
     similarity: float | None = None
+
+
+class MemoryReceipt(BaseModel):
+    """What a key without the read scope gets back: the memory's id and statuses, never its content."""
+
+    id: str
+    object: Literal["memory_receipt"] = "memory_receipt"
+    namespace: str
+    version: int
+    embedding_status: str
+    deleted: bool
+    archived: bool
+
+    @classmethod
+    def of(cls, m: Memory) -> "MemoryReceipt":
+        return cls(id=m.id, namespace=m.namespace, version=m.version, embedding_status=m.embedding_status.value,
+                   deleted=m.deleted_at is not None, archived=m.archived_at is not None)
+
+
+class MemoryCreatedReceipt(MemoryReceipt):
+    created: bool
+    is_duplicate: bool
+    duplicate_of: str | None = None
+
+
+def memory_view(key: ApiKey, m: Memory) -> "MemoryPublic | MemoryReceipt":
+    """The whole memory for a key that may read it; a receipt (id and statuses) for a write-only key."""
+    return MemoryPublic.of(m) if key.allows(Scope.READ) else MemoryReceipt.of(m)
 
 
 class MemoryCreateIn(BaseModel):
@@ -120,11 +148,15 @@ class BatchOut(BaseModel):
     timing: dict[str, float]
 
     @classmethod
-    def of(cls, r: BatchResult) -> "BatchOut":
+    def of(cls, r: BatchResult, *, previews: bool = True) -> "BatchOut":
+        """The batch report; without ``previews`` (write-only keys) no item shows any content."""
         n = max(1, len(r.items))
+        items = [BatchItemOut(**i.__dict__) for i in r.items]
+        if not previews:
+            items = [i.model_copy(update={"content_preview": None}) for i in items]
         return cls(
             success=r.failed == 0, total=len(r.items), succeeded=r.succeeded, failed=r.failed, skipped=r.skipped,
-            results=[BatchItemOut(**i.__dict__) for i in r.items],
+            results=items,
             timing={"total_ms": round(r.total_ms, 2), "embedding_ms": round(r.embedding_ms, 2),
                     "database_ms": round(r.database_ms, 2), "per_memory_avg_ms": round(r.total_ms / n, 2)},
         )
@@ -214,7 +246,7 @@ class HistoryOut(BaseModel):
 
 
 class KeyCreateIn(BaseModel):
-    namespace: str
+    namespace: str | None = Field(None, description="The admin key's own namespace (the only one it may name)")
     scopes: list[str] = ["read", "write"]
     name: str | None = None
     per_minute: int | None = None

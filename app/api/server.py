@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import threading
 
 import uvicorn
 
+from app.api import connections
 from app.api.app import create_app
+from app.api.connections import GuardedH11Protocol
 from app.api.guards import LOOPBACK_NAMES
 from app.domain.errors import InvalidInput
 from app.service.container import Services
@@ -18,8 +21,26 @@ log = logging.getLogger(__name__)
 logging.getLogger("mcp").setLevel(logging.WARNING)
 
 
+def resolve(host: str) -> list[str]:
+    """The addresses ``host`` names (itself if it is an address); empty if it names none."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return list(dict.fromkeys(info[4][0].split("%", 1)[0] for info in infos))
+
+
 def is_loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
+    """Whether every address ``host`` resolves to is a loopback address.
+
+    A name is resolved, not read: ``127.example.com`` may point anywhere.
+    """
+    addresses = resolve(host)
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 class ApiServer:
@@ -34,11 +55,13 @@ class ApiServer:
         if not is_loopback(host) and not allow_remote:
             raise InvalidInput(f"binding to {host} exposes your memories to the network; "
                                "pass --allow-remote if you really mean it")
-        allowed = set(LOOPBACK_NAMES) | ({host} if not is_loopback(host) else set())
-        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        allowed = set(LOOPBACK_NAMES) | ({host} if host not in LOOPBACK_NAMES else set())
+        # Bind the address that was checked, not the name again (it could resolve elsewhere the second time).
+        address = (resolve(host) or [host])[0]
+        self._sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            self._sock.bind((host, port))
+            self._sock.bind((address, port))
         except OSError as exc:
             self._sock.close()
             raise InvalidInput(f"cannot listen on {host}:{port}: {exc.strerror}") from None
@@ -49,7 +72,10 @@ class ApiServer:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"
         config = uvicorn.Config(create_app(services, allowed_hosts=allowed), log_level="warning",
-                                access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+                                access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+                                http=GuardedH11Protocol, timeout_keep_alive=connections.KEEP_ALIVE_TIMEOUT,
+                                limit_concurrency=connections.MAX_CONNECTIONS + 1,
+                                h11_max_incomplete_event_size=connections.MAX_HEAD_BYTES)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

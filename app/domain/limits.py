@@ -2,8 +2,20 @@
 
 CONTENT_MIN_CHARS = 1
 CONTENT_MAX_CHARS = 50_000
+#: Metadata is one JSON object: at most this many bytes (UTF-8, compact), top-level keys and levels of nesting.
 METADATA_MAX_BYTES = 10 * 1024
 METADATA_MAX_KEYS = 50
+METADATA_MAX_DEPTH = 32
+#: A metadata filter (search, list) names at most this many keys, each at most this long.
+METADATA_FILTER_MAX_KEYS = 50
+METADATA_KEY_MAX_CHARS = 256
+#: Any JSON request body: at most this many levels of nesting (metadata sits two or three levels down).
+JSON_BODY_MAX_DEPTH = 64
+#: Integers anywhere in a request must fit SQLite's signed 64-bit integers.
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
+#: A list cursor is a short token this server issued; anything longer is not one.
+CURSOR_MAX_CHARS = 200
 TAG_MAX_CHARS = 64
 TAGS_MAX = 50
 ID_FIELD_MAX_CHARS = 256

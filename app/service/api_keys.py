@@ -17,9 +17,6 @@ from app.vault import memories as repo
 from app.vault.engine import Database
 
 KEY_PREFIX = "mv_"
-#: How long an authenticated key is trusted without asking the database again
-#: (a key revoked by another process stops working within this time).
-CACHE_SECONDS = 5.0
 
 
 def _hash(secret: str) -> str:
@@ -47,11 +44,16 @@ def parse_scopes(value: str | list[str] | tuple[str, ...]) -> frozenset[Scope]:
 
 
 class KeyService:
-    """Create, list, revoke and check API keys."""
+    """Create, list, revoke and check API keys.
+
+    Every request reads its key's row (one indexed lookup on a reader
+    connection): a key revoked by any process, the CLI included, stops working
+    with the next request. No cache could know about another process's revoke.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._cache: dict[str, tuple[float, ApiKey]] = {}
+        self._public_id_secret: bytes | None = None
         self._lock = threading.Lock()
 
     def create(self, namespace: str, scopes: str | list[str], name: str | None = None, *,
@@ -94,25 +96,23 @@ class KeyService:
                 raise NotFound(f"no API key with id {key_id}")
             api_key_rows.revoke(conn, key_id, time.time())
             key = _from_row(api_key_rows.by_id(conn, key_id))
-        with self._lock:
-            self._cache = {h: e for h, e in self._cache.items() if e[1].id != key_id}
         return key
 
     def authenticate(self, secret: str | None) -> ApiKey:
         """The live key for ``secret``; :class:`Unauthorized` if missing, unknown or revoked."""
         if not secret:
             raise Unauthorized("an API key is required (Authorization: Bearer, X-API-Key or azen-api-key)")
-        digest = _hash(secret)
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
-            return cached[1]
         with self._db.read() as conn:
-            row = api_key_rows.by_hash(conn, digest)
+            row = api_key_rows.by_hash(conn, _hash(secret))
         if row is None or row.revoked_at is not None:
             raise Unauthorized("the API key is not valid")
-        key = _from_row(row)
+        return _from_row(row)
+
+    def public_id_secret(self) -> bytes:
+        """This vault's random key for public ids that must not be guessable (made on first use)."""
         with self._lock:
-            self._cache[digest] = (now, key)
-        return key
+            if self._public_id_secret is None:
+                with self._db.write() as conn:
+                    self._public_id_secret = bytes.fromhex(
+                        api_key_rows.public_id_secret(conn, secrets.token_hex(32)))
+            return self._public_id_secret

@@ -14,6 +14,101 @@ from app.domain.errors import InvalidInput
 
 E = TypeVar("E", bound=enum.Enum)
 _NAMESPACE = re.compile(limits.NAMESPACE_PATTERN)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CURSOR = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def plain_text(value: str, field: str) -> str:
+    """``value`` unless it holds a lone UTF-16 surrogate, which no UTF-8 file or database can store."""
+    if _SURROGATE.search(value):
+        raise InvalidInput(f"{field} contains an unpaired surrogate code point (not valid Unicode text)", field=field)
+    return value
+
+
+def check_json(value: Any, field: str, *, max_depth: int) -> None:
+    """Refuse JSON-like data nested deeper than ``max_depth``, with bad text or numbers SQLite cannot hold.
+
+    The walk is iterative, so hostile nesting cannot exhaust the stack here.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > max_depth:
+                raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field)
+            if isinstance(node, dict):
+                for key, item in node.items():
+                    if not isinstance(key, str):
+                        raise InvalidInput(f"{field} keys must be strings", field=field)
+                    plain_text(key, field)
+                    stack.append((item, depth + 1))
+            else:
+                stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str):
+            plain_text(node, field)
+        elif node is None or isinstance(node, bool):
+            continue
+        elif isinstance(node, int):
+            if not limits.INT_MIN <= node <= limits.INT_MAX:
+                raise InvalidInput(f"{field} holds an integer outside the signed 64-bit range", field=field)
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                raise InvalidInput(f"{field} holds a number that is not finite (NaN or Infinity)", field=field)
+        else:
+            raise InvalidInput(f"{field} must contain only JSON values", field=field)
+
+
+def _json_int(text: str) -> int:
+    # Checked before conversion: a 100,000-digit literal is refused without building it.
+    if len(text.lstrip("-")) > 19 or not limits.INT_MIN <= int(text) <= limits.INT_MAX:
+        raise InvalidInput("integers must fit in a signed 64-bit integer (at most 2^63 - 1)")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInput(f"the number {text[:30]} is too large")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise InvalidInput(f"{name} is not a JSON number; send a finite number")
+
+
+def loads_strict(raw: bytes | str, *, field: str = "the request body",
+                 max_depth: int = limits.JSON_BODY_MAX_DEPTH) -> Any:
+    """Parse JSON that a client sent; :class:`json.JSONDecodeError` for bad syntax, :class:`InvalidInput` else.
+
+    Refused: NaN and Infinity, integers beyond 64 bits, nesting deeper than
+    ``max_depth`` and lone surrogates in any string or key.
+    """
+    try:
+        value = json.loads(raw, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+    except RecursionError:
+        raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{field} is not UTF-8 text", field=field) from None
+    check_json(value, field, max_depth=max_depth)
+    return value
+
+
+def parse_json(raw: bytes | str, *, field: str = "the request body",
+               max_depth: int = limits.JSON_BODY_MAX_DEPTH) -> Any:
+    """Like :func:`loads_strict`, with bad syntax as :class:`InvalidInput` too."""
+    try:
+        return loads_strict(raw, field=field, max_depth=max_depth)
+    except json.JSONDecodeError:
+        raise InvalidInput(f"{field} is not valid JSON", field=field) from None
+
+
+def cursor(value: Any) -> str | None:
+    """A list cursor as this server issues them (short, URL-safe base64), or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limits.CURSOR_MAX_CHARS or not _CURSOR.match(value):
+        raise InvalidInput("the cursor is not one this server issued", field="cursor")
+    return value
 
 
 def content(value: Any, *, field: str = "content", max_chars: int = limits.CONTENT_MAX_CHARS) -> str:
@@ -25,7 +120,7 @@ def content(value: Any, *, field: str = "content", max_chars: int = limits.CONTE
         raise InvalidInput(f"{field} has {len(value)} characters; the limit is {max_chars}", field=field)
     if "\x00" in value:
         raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    return value
+    return plain_text(value, field)
 
 
 def namespace(value: Any) -> str:
@@ -44,7 +139,7 @@ def optional_id(value: Any, field: str) -> str | None:
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     if len(value) > limits.ID_FIELD_MAX_CHARS:
         raise InvalidInput(f"{field} is longer than {limits.ID_FIELD_MAX_CHARS} characters", field=field)
-    return value
+    return plain_text(value, field)
 
 
 def choice(enum_type: type[E], value: Any, field: str) -> E:
@@ -82,7 +177,7 @@ def tags(value: Any) -> tuple[str, ...]:
     for tag in value:
         if not isinstance(tag, str) or not tag.strip():
             raise InvalidInput("each tag must be a non-empty string", field="tags")
-        tag = tag.strip()
+        tag = plain_text(tag.strip(), "tags")
         if len(tag) > limits.TAG_MAX_CHARS:
             raise InvalidInput(f"tag {tag[:20]!r}… is longer than {limits.TAG_MAX_CHARS} characters", field="tags")
         if tag not in out:
@@ -101,6 +196,7 @@ def metadata(value: Any) -> dict[str, Any]:
         raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}", field="metadata")
     if not all(isinstance(k, str) for k in value):
         raise InvalidInput("metadata keys must be strings", field="metadata")
+    check_json(value, "metadata", max_depth=limits.METADATA_MAX_DEPTH)
     try:
         encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError):
@@ -109,6 +205,22 @@ def metadata(value: Any) -> dict[str, Any]:
     if size > limits.METADATA_MAX_BYTES:
         raise InvalidInput(f"metadata is {size} bytes; the limit is {limits.METADATA_MAX_BYTES}", field="metadata")
     return json.loads(encoded)
+
+
+def metadata_filter(value: Any, field: str = "metadata_filter") -> dict[str, Any]:
+    """Exact-match conditions on metadata keys: a small, shallow JSON object."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must be a JSON object", field=field)
+    if len(value) > limits.METADATA_FILTER_MAX_KEYS:
+        raise InvalidInput(f"{field} names {len(value)} keys; the limit is {limits.METADATA_FILTER_MAX_KEYS}",
+                           field=field)
+    for key in value:
+        if not isinstance(key, str) or not key or len(key) > limits.METADATA_KEY_MAX_CHARS:
+            raise InvalidInput(f"{field} keys must be 1-{limits.METADATA_KEY_MAX_CHARS} characters", field=field)
+    check_json(value, field, max_depth=limits.METADATA_MAX_DEPTH)
+    return dict(value)
 
 
 def ttl(value: Any) -> int | None:

@@ -1,4 +1,4 @@
-"""API key rows and per-key daily usage counters."""
+"""API key rows, per-key daily usage counters and the secret behind public ids."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ def revoke(conn: Connection, key_id: int, now: float) -> int:
     return conn.execute(
         text("UPDATE api_keys SET revoked_at = :t WHERE id = :i AND revoked_at IS NULL"), {"t": now, "i": key_id}
     ).rowcount
+
+
+PUBLIC_ID_SETTING = "public_id_secret"
+
+
+def public_id_secret(conn: Connection, candidate: str) -> str:
+    """The vault's secret for public ids, storing ``candidate`` if there is none yet (first writer wins)."""
+    conn.execute(text("INSERT OR IGNORE INTO settings(key, value) VALUES (:k, :v)"),
+                 {"k": PUBLIC_ID_SETTING, "v": candidate})
+    return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": PUBLIC_ID_SETTING}).scalar_one()
 
 
 def touch(conn: Connection, last_used: dict[int, float]) -> None:

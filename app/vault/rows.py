@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.domain import limits
 from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from app.domain.models import HistoryEntry, Memory
+
+#: Stands in for the part of stored metadata nested deeper than the limit (written by versions
+#: before the limit existed): readers and serializers would otherwise fail on it.
+TOO_DEEP = f"(nested more than {limits.METADATA_MAX_DEPTH} levels deep: not shown)"
 
 MEMORY_COLUMNS = (
     "m.id, m.uuid, m.namespace, m.content, m.memory_type, m.tags, m.metadata, m.importance, "
@@ -25,7 +30,7 @@ def memory_from_row(row: Any) -> Memory:
         content=row.content,
         memory_type=MemoryType(row.memory_type),
         tags=tuple(json.loads(row.tags)),
-        metadata=json.loads(row.metadata),
+        metadata=stored_metadata(row.metadata),
         importance=row.importance,
         tier=Tier(row.tier),
         visibility=Visibility(row.visibility),
@@ -48,6 +53,36 @@ def memory_from_row(row: Any) -> Memory:
 SNAPSHOT_FIELDS = ("content", "memory_type", "tags", "metadata", "importance", "tier", "visibility")
 
 
+def stored_metadata(raw: str | dict[str, Any]) -> dict[str, Any]:
+    """Metadata as stored, cut at :data:`limits.METADATA_MAX_DEPTH` levels so that any row can be read."""
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else raw
+    except RecursionError:
+        return {"_memvault": TOO_DEEP}
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, Any] = {}
+    # Iterative copy: a recursive one would hit the same limit it guards against.
+    stack: list[tuple[Any, Any, int]] = [(value, out, 1)]
+    while stack:
+        source, target, depth = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, (dict, list)):
+                if depth >= limits.METADATA_MAX_DEPTH:
+                    copy: Any = TOO_DEEP
+                else:
+                    copy = {} if isinstance(item, dict) else []
+                    stack.append((item, copy, depth + 1))
+            else:
+                copy = item
+            if isinstance(target, dict):
+                target[key] = copy
+            else:
+                target.append(copy)
+    return out
+
+
 def snapshot_of(values: dict[str, Any]) -> str:
     """The JSON snapshot stored in ``memory_history`` for a memory's fields."""
     snap = {k: values[k] for k in SNAPSHOT_FIELDS}
@@ -58,7 +93,10 @@ def snapshot_of(values: dict[str, Any]) -> str:
 
 
 def history_from_row(memory_uuid: str, row: Any) -> HistoryEntry:
-    snap = json.loads(row.snapshot)
+    try:
+        snap = json.loads(row.snapshot)
+    except RecursionError:
+        snap = _snapshot_without_metadata(row.snapshot)
     return HistoryEntry(
         memory_id=memory_uuid,
         version=row.version,
@@ -67,8 +105,18 @@ def history_from_row(memory_uuid: str, row: Any) -> HistoryEntry:
         content=snap["content"],
         memory_type=MemoryType(snap["memory_type"]),
         tags=tuple(snap["tags"]),
-        metadata=snap["metadata"],
+        metadata=stored_metadata(snap["metadata"]),
         importance=snap["importance"],
         tier=Tier(snap["tier"]),
         visibility=Visibility(snap["visibility"]),
     )
+
+
+def _snapshot_without_metadata(raw: str) -> dict[str, Any]:
+    # A snapshot whose metadata nests past the JSON decoder's limit: decode the
+    # other fields, which are flat, by cutting the metadata value out.
+    head, _, _ = raw.partition('"metadata": ')
+    tail = raw[raw.rfind(', "importance": '):]
+    snap = json.loads(head + '"metadata": {}' + tail)
+    snap["metadata"] = {"_memvault": TOO_DEEP}
+    return snap

@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from app.api.routes import StrictJsonRoute
 from app.api.deps import ReadKey, ServicesDep, WriteKey
 from app.domain.enums import EmbeddingStatus, SearchMode
 from app.domain.errors import InvalidInput
 from app.domain.models import Memory, MemoryCreate, MemoryFilter, SearchQuery
 
-router = APIRouter(prefix="/compat/azen/api/v1", tags=["compat: azen"])
+router = APIRouter(prefix="/compat/azen/api/v1", tags=["compat: azen"], route_class=StrictJsonRoute)
 
 
 def iso(ts: float) -> str:

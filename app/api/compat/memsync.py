@@ -13,11 +13,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from app.api.routes import StrictJsonRoute
 from app.api.deps import ReadKey, ServicesDep, WriteKey
 from app.domain.errors import InvalidInput
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 
-router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"])
+router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"], route_class=StrictJsonRoute)
 EXTRACTION_NOTE = "none: each user message was stored as one memory (no fact extraction or categories)"
 
 

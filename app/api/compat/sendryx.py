@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
+from app.api.routes import StrictJsonRoute
 from app.api.deps import ReadKey, ServicesDep, WriteKey
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.models import Memory, MemoryCreate, MemoryFilter, SearchQuery
+from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
 from app.service import validation as v
+from app.service.container import Services
 
-router = APIRouter(prefix="/compat/sendryx/v1/memory", tags=["compat: sendryx"])
+router = APIRouter(prefix="/compat/sendryx/v1/memory", tags=["compat: sendryx"], route_class=StrictJsonRoute)
 MAX_CHARS = 8191
 
 
@@ -63,14 +65,20 @@ def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() in ("true", "1", "yes"))
 
 
+def _memory_id(value: Any) -> int:
+    """A Sendryx id: a JSON integer, or its digits in the query string; nothing else (987.9 is not 987)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**63 - 1:
+        raise InvalidInput("id must be a positive integer")
+    return value
+
+
 async def _forget_args(request: Request) -> tuple[Any, bool]:
     body: dict[str, Any] = {}
     raw = await request.body()
     if raw.strip():
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise InvalidInput("the request body is not valid JSON") from None
+        body = v.parse_json(raw)
         if not isinstance(body, dict):
             raise InvalidInput("the request body must be a JSON object")
     memory_id = body.get("id", request.query_params.get("id"))
@@ -80,17 +88,17 @@ async def _forget_args(request: Request) -> tuple[Any, bool]:
 async def forget(request: Request, key: WriteKey, services: ServicesDep) -> dict:
     """Forget one memory by integer ``id``, or every memory of the namespace with ``wipe``."""
     memory_id, wipe = await _forget_args(request)
+    # The body is read on the event loop; the vault work (which may wait on a lock) is not.
+    return await run_in_threadpool(_forget, memory_id, wipe, key, services)
+
+
+def _forget(memory_id: Any, wipe: bool, key: ApiKey, services: Services) -> dict:
     if wipe:
         removed = services.lifecycle.wipe_namespace(key.namespace, confirm=key.namespace)
         return {"success": True, "wiped": True, "deleted": removed}
     if memory_id is None:
         raise InvalidInput("say what to forget: {\"id\": N} or {\"wipe\": true}")
-    try:
-        rowid = int(memory_id)
-    except (TypeError, ValueError):
-        rowid = 0
-    if isinstance(memory_id, bool) or not 0 < rowid < 2**63:
-        raise InvalidInput("id must be a positive integer")
+    rowid = _memory_id(memory_id)
     try:
         memory = services.memories.get_by_rowid(rowid, key.namespace)
     except NotFound:

@@ -1,4 +1,4 @@
-"""StateBase (``/v1/memory``) under ``/compat/statebase``: ``mem_<12>`` ids, threshold 0.7, ``starting_after``."""
+"""StateBase (``/v1/memory``) under ``/compat/statebase``: ``mem_<12 hex>`` ids (not guessable), threshold 0.7, ``starting_after``."""
 
 from __future__ import annotations
 
@@ -9,28 +9,36 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from app.api.routes import StrictJsonRoute
 from app.api.deps import ReadKey, ServicesDep, WriteKey
 from app.api.errors import PayloadTooLarge
-from app.domain.enums import EmbeddingStatus, MemoryType
+from app.api.compat.public_ids import IdPermutation
+from app.domain.enums import EmbeddingStatus, MemoryType, Scope
 from app.domain.errors import NotFound
-from app.domain.models import Memory, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from app.service import validation as v
+from app.service.container import Services
 
-router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"])
+router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"], route_class=StrictJsonRoute)
 MAX_CHARS = 10_000
 _ID = re.compile(r"^mem_([0-9a-f]{12})$")
 
 
-def public_id(m: Memory) -> str:
-    return f"mem_{m.rowid:012x}"
+def _ids(services: Services) -> IdPermutation:
+    return IdPermutation(services.keys.public_id_secret())
 
 
-def _get(services, memory_id: str, namespace: str) -> Memory:
+def public_id(m: Memory, ids: IdPermutation) -> str:
+    """``mem_`` and 12 hex digits that do not reveal the rowid or the ids of other memories."""
+    return f"mem_{ids.encode(m.rowid):012x}"
+
+
+def _get(services: Services, memory_id: str, namespace: str) -> Memory:
     match = _ID.match(memory_id)
     if match is None:
         raise NotFound(f"memory {memory_id} not found")
     try:
-        return services.memories.get_by_rowid(int(match.group(1), 16), namespace)
+        return services.memories.get_by_rowid(_ids(services).decode(int(match.group(1), 16)), namespace)
     except NotFound:
         raise NotFound(f"memory {memory_id} not found") from None
 
@@ -39,12 +47,21 @@ def iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _out(m: Memory, **extra: Any) -> dict[str, Any]:
+def _out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
     ready = m.embedding_status is EmbeddingStatus.READY
-    return {"id": public_id(m), "session_id": m.session_id, "user_id": m.user_id, "content": m.content,
+    pid = public_id(m, ids)
+    return {"id": pid, "session_id": m.session_id, "user_id": m.user_id, "content": m.content,
             "type": m.memory_type.value, "tags": list(m.tags), "metadata": m.metadata,
             "created_at": iso(m.created_at), "updated_at": iso(m.updated_at),
-            "embedding_id": f"vec_{m.rowid:012x}" if ready else None, "vector_available": ready, **extra}
+            "embedding_id": f"vec_{pid[4:]}" if ready else None, "vector_available": ready, **extra}
+
+
+def _written(m: Memory, ids: IdPermutation, key: ApiKey) -> dict[str, Any]:
+    """The memory for a key that may read; its id and statuses only for a write-only key."""
+    if key.allows(Scope.READ):
+        return _out(m, ids)
+    return {"id": public_id(m, ids), "object": "memory_receipt",
+            "vector_available": m.embedding_status is EmbeddingStatus.READY}
 
 
 def _content(text: str) -> str:
@@ -88,7 +105,7 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
                                                                                          "session_id"),
         user_id=body.user_id, memory_type=body.type, tags=body.tags, metadata=body.metadata))
     services.usage.record(key.id, memories_created=1)
-    return _out(result.memory)
+    return _written(result.memory, _ids(services), key)
 
 
 @router.post("/search")
@@ -99,12 +116,13 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
                      tags=tuple(body.tags), include_confidential=False)
     result = services.search.search(SearchQuery(body.query, limit=body.limit, min_score=body.threshold, filter=f))
     services.usage.record(key.id, searches=1)
-    return {"query": body.query, "data": [_out(h.memory, score=h.score) for h in result.hits]}
+    ids = _ids(services)
+    return {"query": body.query, "data": [_out(h.memory, ids, score=h.score) for h in result.hits]}
 
 
 @router.get("/{memory_id}")
 def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
-    return _out(_get(services, memory_id, key.namespace))
+    return _out(_get(services, memory_id, key.namespace), _ids(services))
 
 
 @router.patch("/{memory_id}")
@@ -112,7 +130,7 @@ def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep)
     memory = _get(services, memory_id, key.namespace)
     change = MemoryUpdate(content=None if body.content is None else _content(body.content),
                           memory_type=body.type, tags=body.tags, metadata=body.metadata)
-    return _out(services.memories.update(memory.id, change, key.namespace))
+    return _written(services.memories.update(memory.id, change, key.namespace), _ids(services), key)
 
 
 @router.delete("/{memory_id}")
@@ -134,4 +152,5 @@ def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = 
     if starting_after:
         cursor = services.memories.cursor_after(_get(services, starting_after, key.namespace).id, key.namespace)
     page = services.memories.list(f, limit=limit, cursor=cursor)
-    return {"object": "list", "data": [_out(m) for m in page.items], "has_more": page.has_more}
+    ids = _ids(services)
+    return {"object": "list", "data": [_out(m, ids) for m in page.items], "has_more": page.has_more}

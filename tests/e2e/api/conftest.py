@@ -20,6 +20,8 @@ class Api:
     alpha: str      # read, write on "alpha"
     alpha_ro: str   # read on "alpha"
     beta: str       # read, write on "beta"
+    alpha_wo: str   # write only on "alpha"
+    beta_admin: str  # read, write, admin on "beta"
 
     def client(self, key: str | None = None, **headers: str) -> httpx.Client:
         if key is not None:
@@ -45,6 +47,8 @@ def api(request, tmp_path_factory) -> Api:
         alpha=keys.create("alpha", "read,write", "alpha rw")[1],
         alpha_ro=keys.create("alpha", "read", "alpha ro")[1],
         beta=keys.create("beta", "read,write", "beta rw")[1],
+        alpha_wo=keys.create("alpha", "write", "alpha wo")[1],
+        beta_admin=keys.create("beta", "read,write,admin", "beta admin")[1],
     )
     server = ApiServer(services, port=0)
     server.start()

@@ -1,0 +1,219 @@
+"""Every bad input is a 4xx in the profile's JSON envelope: never a 500, a dropped connection or a wrong action."""
+
+import base64
+import json
+import socket
+
+import httpx
+import pytest
+
+from app.domain import limits
+
+
+def nested(depth: int, leaf: object = "x") -> dict:
+    """``{"a": {"a": ... leaf}}`` with ``depth`` objects."""
+    value: object = leaf
+    for _ in range(depth):
+        value = {"a": value}
+    return value  # type: ignore[return-value]
+
+
+def native_error(r: httpx.Response, status: int = 400) -> dict:
+    assert r.status_code == status, (r.status_code, r.text[:300])
+    err = r.json()["error"]
+    assert err["status"] == status and err["message"]
+    return err
+
+
+@pytest.fixture
+def c(api):
+    with api.client(api.alpha) as client:
+        yield client
+
+
+# -- metadata depth and size ------------------------------------------------------------------
+
+@pytest.mark.parametrize("depth", [limits.METADATA_MAX_DEPTH + 1, 300])
+def test_deep_metadata_is_refused_on_every_write_path(c, api, depth):
+    deep = nested(depth)
+    assert "levels deep" in native_error(c.post("/v1/memories", json={"content": "deep", "metadata": deep}))["message"]
+    batch = c.post("/v1/memories/batch", json={"memories": [{"content": "deep", "metadata": deep}]})
+    if batch.status_code == 200:  # within the body's nesting limit: refused per item
+        assert batch.json()["results"][0]["status"] == "error" and batch.json()["failed"] == 1
+    else:
+        native_error(batch)
+    m = c.post("/v1/memories", json={"content": "shallow"}).json()
+    # A content edit that also carries deep metadata changes nothing.
+    native_error(c.patch(f"/v1/memories/{m['id']}", json={"content": "edited", "metadata": deep}))
+    assert c.get(f"/v1/memories/{m['id']}").json()["content"] == "shallow"
+    with api.client(**{"azen-api-key": api.alpha}) as az:
+        r = az.post("/compat/azen/api/v1/memory", json={"text": "deep", "metadata": deep})
+        assert r.status_code == 400 and r.json()["status"] == "invalid_request"
+    r = c.post("/compat/sendryx/v1/memory", json={"content": "deep", "metadata": deep})
+    assert r.status_code == 400 and r.json()["success"] is False
+    r = c.post("/compat/memsync/v1/memories", json={"messages": [{"role": "user", "content": "deep"}],
+                                                    "agent_id": "a", "thread_id": "t", "metadata": deep})
+    assert r.status_code == 400 and r.json()["success"] is False
+    r = c.post("/compat/statebase/v1/memory", json={"session_id": "s", "content": "deep", "metadata": deep})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"
+    assert c.get("/v1/memories", params={"limit": 100}).status_code == 200
+
+
+def test_metadata_at_the_depth_limit_is_stored_and_read_back(c):
+    ok = nested(limits.METADATA_MAX_DEPTH, leaf=1)
+    m = c.post("/v1/memories", json={"content": "exactly at the limit", "metadata": ok})
+    assert m.status_code == 201 and m.json()["metadata"] == ok
+    assert c.get(f"/v1/memories/{m.json()['id']}").json()["metadata"] == ok
+
+
+def test_oversized_metadata_is_refused(c):
+    err = native_error(c.post("/v1/memories", json={"content": "x", "metadata": {"k": "v" * 20_000}}))
+    assert str(limits.METADATA_MAX_BYTES) in err["message"]
+
+
+# -- lone surrogates ----------------------------------------------------------------------------
+
+SURROGATE = "\ud800"
+
+
+def raw_post(api, path: str, body: str, key: str, extra: dict | None = None) -> httpx.Response:
+    """POST ``body`` as written (json.dumps escapes a lone surrogate as ``\\ud800``)."""
+    headers = {"Authorization": f"Bearer {key}", "content-type": "application/json", **(extra or {})}
+    return httpx.post(f"{api.url}{path}", content=body.encode("ascii"), headers=headers, timeout=30)
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/memories", {"content": f"a{SURROGATE}b"}),
+    ("/v1/memories", {"content": "ok", "tags": [SURROGATE]}),
+    ("/v1/memories", {"content": "ok", "agent_id": SURROGATE}),
+    ("/v1/memories", {"content": "ok", "metadata": {SURROGATE: 1}}),
+    ("/v1/memories", {"content": "ok", "metadata": {"k": [SURROGATE]}}),
+    ("/v1/memories", {"content": "ok", "memory_type": SURROGATE}),
+    ("/v1/memories/batch", {"memories": [{"content": SURROGATE}]}),
+    ("/v1/memories/search", {"query": SURROGATE}),
+    ("/v1/memories/search", {"query": "q", "metadata_filter": {"k": SURROGATE}}),
+    ("/compat/azen/api/v1/memory", {"text": SURROGATE}),
+    ("/compat/sendryx/v1/memory", {"content": SURROGATE}),
+    ("/compat/sendryx/v1/memory/forget", {"id": SURROGATE}),
+    ("/compat/memsync/v1/memories", {"messages": [{"role": "user", "content": SURROGATE}], "agent_id": "a",
+                                     "thread_id": "t"}),
+    ("/compat/statebase/v1/memory", {"session_id": SURROGATE, "content": "x"}),
+    ("/compat/statebase/v1/memory/search", {"query": SURROGATE}),
+    ("/v1/keys", {"namespace": "alpha", "name": SURROGATE}),
+])
+def test_lone_surrogates_get_a_4xx_envelope(api, path, body):
+    r = raw_post(api, path, json.dumps(body), api.alpha)
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:200])
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()  # a body in an envelope, not a dropped connection
+
+
+def test_lone_surrogate_in_a_query_string_is_harmless(c):
+    # %ED%A0%80 is a surrogate encoded as UTF-8, which the server decodes with replacement characters.
+    assert c.get("/v1/memories?agent_id=%ED%A0%80").status_code == 200
+    r = c.get("/compat/sendryx/v1/memory/search?query=%ED%A0%80")
+    assert r.status_code in (200, 400) and r.json()
+
+
+# -- nesting, huge numbers and non-numbers --------------------------------------------------------
+
+def test_deeply_nested_cursor_is_refused(c):
+    evil = base64.urlsafe_b64encode(("[" * 5000 + "]" * 5000).encode()).decode().rstrip("=")
+    native_error(c.get("/v1/memories", params={"cursor": evil}))
+    short = base64.urlsafe_b64encode(b"[[[[[[[[[[1]]]]]]]]]]").decode().rstrip("=")
+    native_error(c.get("/v1/memories", params={"cursor": short}))
+
+
+def test_deeply_nested_metadata_filter_is_refused(c):
+    deep = '{"a":' + "[" * 3000 + "]" * 3000 + "}"
+    native_error(c.get("/v1/memories", params={"metadata_filter": deep}))
+    native_error(c.get("/v1/memories", params={"metadata_filter": json.dumps(nested(40))}))
+    native_error(c.post("/v1/memories/search", json={"query": "x", "metadata_filter": nested(40)}))
+
+
+def test_deeply_nested_bodies_are_refused(api):
+    deep = '{"content": "x", "metadata": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}"
+    native_error(raw_post(api, "/v1/memories", deep, api.alpha))
+    r = raw_post(api, "/compat/sendryx/v1/memory/forget", '{"id": ' + "[" * 5000 + "]" * 5000 + "}", api.alpha)
+    assert r.status_code == 400 and r.json()["success"] is False
+
+
+def test_metadata_filter_with_too_many_keys_is_refused(c):
+    many = {f"k{i}": i for i in range(1001)}
+    assert "1001 keys" in native_error(c.get("/v1/memories", params={"metadata_filter": json.dumps(many)}))["message"]
+    native_error(c.post("/v1/memories/search", json={"query": "x", "metadata_filter": many}))
+
+
+@pytest.mark.parametrize("big", [2**63, -(2**63) - 1, 10**30])
+def test_integers_beyond_64_bits_are_refused(c, big):
+    native_error(c.post("/v1/memories", json={"content": "x", "metadata": {"n": big}}))
+    native_error(c.get("/v1/memories", params={"metadata_filter": json.dumps({"n": big})}))
+    native_error(c.post("/v1/memories/search", json={"query": "x", "metadata_filter": {"n": big}}))
+    native_error(c.get("/v1/memories", params={"offset": big}))
+    assert c.get(f"/v1/memories/x/history/{big}/restore").status_code in (405, 422)
+    r = c.post("/compat/sendryx/v1/memory/forget", json={"id": big})
+    assert r.status_code == 400 and r.json()["success"] is False
+
+
+def test_nan_and_infinity_are_refused(api):
+    for literal in ("NaN", "Infinity", "-Infinity", "1e999"):
+        native_error(raw_post(api, "/v1/memories", f'{{"content": "x", "importance": {literal}}}', api.alpha))
+        r = raw_post(api, "/compat/sendryx/v1/memory/forget", f'{{"id": {literal}}}', api.alpha)
+        assert r.status_code == 400 and r.json()["success"] is False, literal
+
+
+def test_sendryx_forget_refuses_a_fractional_id_and_keeps_the_memory(c):
+    made = c.post("/compat/sendryx/v1/memory", json={"content": "I must survive a float id"}).json()["memory"]
+    for bad in (made["id"] + 0.9, float(made["id"]), str(made["id"]) + ".9", True, -made["id"], "0x10"):
+        r = c.post("/compat/sendryx/v1/memory/forget", json={"id": bad})
+        assert r.status_code == 400 and r.json()["success"] is False, bad
+        r = c.delete("/compat/sendryx/v1/memory", params={"id": str(bad)})
+        assert r.status_code == 400, bad
+    listed = c.get("/compat/sendryx/v1/memory", params={"limit": 200}).json()["memories"]
+    assert made["id"] in [m["id"] for m in listed]
+    assert c.post("/compat/sendryx/v1/memory/forget", json={"id": made["id"]}).json()["deleted"] == 1
+
+
+@pytest.mark.parametrize("namespace", ["../x", "a/b", "", " ", "x" * 65])
+def test_purge_validates_the_namespace(api, namespace):
+    with api.client(api.admin) as admin:
+        r = admin.post("/v1/purge", params={"namespace": namespace})
+        assert r.status_code in (400, 403), r.text
+
+
+def test_chunked_body_over_the_limit_is_413(api):
+    def chunks():
+        piece = b"x" * (1024 * 1024)
+        yield b'{"content": "'
+        for _ in range(25):
+            yield piece
+        yield b'"}'
+
+    with api.client(api.alpha) as c:
+        r = c.post("/v1/memories", content=chunks(), headers={"content-type": "application/json"})
+        assert "content-length" not in r.request.headers  # really sent chunked
+        err = native_error(r, 413)
+        assert err["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("PUT", "/v1/memories", {"GET", "POST"}),
+    ("TRACE", "/v1/stats", {"GET"}),
+    ("PUT", "/compat/sendryx/v1/memory", {"GET", "POST", "DELETE"}),
+    ("POST", "/v1/keys/1", {"DELETE"}),
+])
+def test_405_names_the_allowed_methods(c, method, path, allowed):
+    r = c.request(method, path)
+    err = native_error(r, 405) if not path.startswith("/compat/") else r.json()
+    assert r.status_code == 405 and err
+    assert allowed <= {m.strip() for m in r.headers["allow"].split(",")}
+
+
+def test_a_half_sent_json_body_does_not_hang_or_500(api):
+    with socket.create_connection(("127.0.0.1", int(api.url.rsplit(":", 1)[1])), timeout=30) as s:
+        body = b'{"content": "\\ud800'
+        s.sendall(b"POST /v1/memories HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + api.alpha.encode()
+                  + b"\r\ncontent-type: application/json\r\ncontent-length: " + str(len(body)).encode()
+                  + b"\r\n\r\n" + body)
+        answer = s.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 4"), answer[:100]
