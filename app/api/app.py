@@ -88,9 +88,11 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     app.include_router(native.router, prefix="/compat/memoryrelay", include_in_schema=False)
     for module in (azen, sendryx, memsync, statebase):
         app.include_router(module.router)
+    # No GET: the server is stateless and sends nothing unasked, so a GET event stream would only
+    # hold a connection open for ever. The MCP transport allows 405 for it.
     app.router.routes.append(
         Route("/mcp", endpoint=McpAuth(StreamableHTTPASGIApp(mcp_server.session_manager), services),
-              methods=["GET", "POST", "DELETE"]))
+              methods=["POST", "DELETE"]))
     app.add_middleware(CountErrors, services=services)
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed=allowed_hosts)
