@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.api.routes import StrictJsonRoute
+from app.api import documented as d
 from app.api.deps import AdminKey, KeyDep, ReadKey, ServicesDep, namespace_for
 from app.api.schemas import IntId, KeyCreated, KeyCreateIn, KeyPublic, stats_out, usage_out
 from app.domain.enums import Scope
 from app.domain.errors import Forbidden, NotFound
 from app.service import validation as v
 
-router = APIRouter(tags=["vault"], route_class=StrictJsonRoute)
+router = APIRouter(tags=["vault"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 
 
 @router.get("/healthz", responses={503: {"description": "degraded: the vault cannot write or a background loop "
@@ -48,14 +51,16 @@ def namespaces(key: KeyDep, services: ServicesDep) -> dict:
 
 
 @router.delete("/v1/namespaces/{namespace}")
-def wipe_namespace(namespace: str, confirm: str, key: AdminKey, services: ServicesDep) -> dict:
+def wipe_namespace(namespace: Annotated[str, Path(json_schema_extra=d.NAMESPACE)],
+                   confirm: Annotated[str, d.doc_query(**d.NAMESPACE)], key: AdminKey, services: ServicesDep) -> dict:
     """Delete every memory of a namespace for good; ``confirm`` must repeat its name."""
     removed = services.lifecycle.wipe_namespace(namespace_for(key, namespace), confirm=confirm)
     return {"namespace": namespace, "deleted": removed}
 
 
 @router.post("/v1/purge")
-def purge(key: AdminKey, services: ServicesDep, trash: bool = False, namespace: str | None = None) -> dict:
+def purge(key: AdminKey, services: ServicesDep, trash: bool = False,
+          namespace: Annotated[str | None, d.doc_query(**d.NAMESPACE)] = None) -> dict:
     """Delete the namespace's expired memories now (this also runs on a schedule); ``trash=true`` also empties its trash."""
     target = namespace_for(key, None if namespace is None else v.namespace(namespace))
     expired = services.lifecycle.purge_expired(target)

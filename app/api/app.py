@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterable
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
@@ -77,10 +78,11 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
         async with mcp_server.session_manager.run():
             yield
 
-    # The interactive docs pages load their assets from a CDN; a local,
-    # offline tool serves only the OpenAPI document.
-    app = FastAPI(title="Memvault", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
-                  description="Local, encrypted, on-device memory for AI agents.")
+    # Swagger UI and ReDoc from files installed with Memvault (fastapi-offline): no CDN, and
+    # like every route they sit behind the Host check. validatorUrl: no badge fetched from outside.
+    app = FastAPIOffline(title="Memvault", version=__version__, lifespan=lifespan,
+                         description="Local, encrypted, on-device memory for AI agents.",
+                         swagger_ui_parameters={"validatorUrl": None})
     app.state.services = services
     errors.install(app)
     app.include_router(admin.router)

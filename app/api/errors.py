@@ -228,10 +228,31 @@ def install(app: FastAPI) -> None:
         return render(request.url.path, exc.status_code, code, message, headers)
 
 
+_METHODS = ("delete", "get", "head", "options", "patch", "post", "put", "trace")
+
+
 def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    allowed = []
-    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+    """The methods of the path's most specific documented route (Starlette names only the first route's).
+
+    ``/v1/memories/batch`` also fits ``/v1/memories/{memory_id}``; the literal
+    path is what the client addressed, so its methods are the ones allowed.
+    """
+    path = request.url.path.removeprefix("/compat/memoryrelay")
+    parts = path.strip("/").split("/")
+    best: tuple[int, list[str]] | None = None
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        tparts = template.strip("/").split("/")
+        if len(tparts) != len(parts):
+            continue
+        if all(t == p or (t.startswith("{") and t.endswith("}")) for t, p in zip(tparts, parts)):
+            literal = sum(1 for t in tparts if not t.startswith("{"))
+            methods = sorted(m.upper() for m in operations if m in _METHODS)
+            if best is None or literal > best[0]:
+                best = (literal, methods)
+    if best is not None:
+        return ", ".join(best[1])
+    allowed = []  # routes left out of the document (the MCP endpoint): ask the router
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
         probe = dict(request.scope, method=method)
         if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
             allowed.append(method)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.api.routes import StrictJsonRoute
+from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for
 from app.api.schemas import (
     BatchIn, BatchOut, HistoryOut, IntId, ListOut, MemoryCreated, MemoryCreatedReceipt, MemoryCreateIn, MemoryPublic,
@@ -17,11 +18,13 @@ from app.domain.errors import InvalidInput
 from app.domain.models import ApiKey, MemoryFilter, SearchQuery
 from app.service import validation as v
 
-router = APIRouter(prefix="/v1/memories", tags=["memories"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/v1/memories", tags=["memories"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.NativeError))
 
 
 def _types(single: str | None, many: list[str] | None) -> tuple[MemoryType, ...]:
-    names = [t for t in (many or []) for t in t.split(",") if t] + ([single] if single else [])
+    """Types from a single value and a list whose items may join several with commas; none may be empty."""
+    names = [part for item in (many or []) for part in item.split(",")] + ([single] if single is not None else [])
     return tuple(v.choice(MemoryType, t, "memory_type") for t in names)
 
 
@@ -34,7 +37,9 @@ def _metadata_param(raw: str | None) -> dict[str, Any]:
     return v.metadata_filter(value)
 
 
-@router.post("", status_code=201, response_model=MemoryCreated | MemoryCreatedReceipt)
+@router.post("", status_code=201, response_model=MemoryCreated | MemoryCreatedReceipt,
+             responses={200: {"model": MemoryCreated | MemoryCreatedReceipt,
+                              "description": "An existing memory: a repeated client_id or a near-duplicate"}})
 def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
                   response: Response) -> MemoryCreated | MemoryCreatedReceipt:
     """Store a memory; it is searchable by keyword at once and by meaning once embedded.
@@ -97,13 +102,21 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
 @router.get("", response_model=ListOut)
 def list_memories(
     key: ReadKey, services: ServicesDep,
-    namespace: str | None = None, agent_id: str | None = None, user_id: str | None = None,
-    session_id: str | None = None, project: str | None = None, memory_type: Annotated[list[str] | None, Query()] = None,
-    tags: str | None = None, tag_match: TagMatch = TagMatch.ANY, tier: str | None = None,
+    namespace: Annotated[str | None, d.doc_query(**d.NAMESPACE)] = None, agent_id: str | None = None,
+    user_id: str | None = None, session_id: str | None = None, project: str | None = None,
+    memory_type: Annotated[list[str] | None, Query(json_schema_extra={
+        "items": {"type": "string", "pattern": d.TYPES_PATTERN}})] = None,
+    tags: str | None = None, tag_match: TagMatch = TagMatch.ANY,
+    tier: Annotated[str | None, d.doc_query(**d.TIER)] = None,
     min_importance: float | None = None, created_after: float | None = None, created_before: float | None = None,
-    metadata_filter: str | None = None, include_expired: bool = False, include_deleted: bool = False,
-    only_deleted: bool = False, include_archived: bool = False, limit: int = 20, offset: int = 0,
-    cursor: str | None = None,
+    metadata_filter: Annotated[str | None, Query(
+        description="A JSON object: metadata keys and the values they must have")] = None,
+    include_expired: bool = False, include_deleted: bool = False,
+    only_deleted: bool = False, include_archived: bool = False,
+    limit: Annotated[int, d.doc_query(minimum=1)] = 20,
+    offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page",
+                                        json_schema_extra=d.CURSOR)] = None,
 ) -> ListOut:
     """Memories newest first, with every filter; page with offset or the opaque cursor."""
     f = MemoryFilter(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
+from app.api import documented as d
+from app.api.documented import Int, Number, doc
 from app.domain import limits
 from app.domain.enums import Scope, SearchMode, TagMatch
 from app.domain.models import (
@@ -94,23 +96,25 @@ def memory_view(key: ApiKey, m: Memory) -> "MemoryPublic | MemoryReceipt":
 
 
 class MemoryCreateIn(BaseModel):
-    content: str
-    namespace: str | None = None
-    agent_id: str | None = None
-    user_id: str | None = None
-    session_id: str | None = None
-    project: str | None = None
-    project_id: str | None = Field(None, description="Alias of project (takes precedence)")
-    memory_type: str | None = None
-    tags: list[str] = []
-    metadata: dict[str, Any] | None = None
-    importance: float | None = None
-    tier: str | None = None
-    visibility: str | None = None
-    client_id: str | None = None
-    deduplicate: bool = False
-    dedup_threshold: float = limits.DEDUP_THRESHOLD_DEFAULT
-    expires_in_seconds: int | None = None
+    content: Annotated[str, doc(**d.CONTENT)]
+    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
+    agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    user_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    session_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    project: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    project_id: Annotated[str | None, Field(None, description="Alias of project (takes precedence)",
+                                             json_schema_extra=d.ID_FIELD)] = None
+    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
+    tags: Annotated[list[str], doc(**d.TAGS)] = []
+    metadata: Annotated[dict[str, Any] | None, doc(**d.METADATA)] = None
+    importance: Annotated[Number | None, doc(**d.UNIT)] = None
+    tier: Annotated[str | None, doc(**d.TIER)] = None
+    visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
+    client_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    deduplicate: StrictBool = False
+    dedup_threshold: Annotated[Number, doc(minimum=limits.DEDUP_THRESHOLD_MIN, maximum=1)] = \
+        limits.DEDUP_THRESHOLD_DEFAULT
+    expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
 
     def to_domain(self, namespace: str) -> MemoryCreate:
         return MemoryCreate(
@@ -124,9 +128,10 @@ class MemoryCreateIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    memories: list[MemoryCreateIn]
-    agent_id: str | None = Field(None, description="Default agent_id for items that give none")
-    namespace: str | None = None
+    memories: Annotated[list[MemoryCreateIn], doc(minItems=1, maxItems=limits.BATCH_MAX)]
+    agent_id: Annotated[str | None, Field(None, description="Default agent_id for items that give none",
+                                           json_schema_extra=d.ID_FIELD)] = None
+    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
 
 
 class BatchItemOut(BaseModel):
@@ -163,46 +168,46 @@ class BatchOut(BaseModel):
 
 
 class MemoryUpdateIn(BaseModel):
-    content: str | None = None
-    memory_type: str | None = None
-    tags: list[str] | None = None
-    metadata: dict[str, Any] | None = None
-    importance: float | None = None
-    tier: str | None = None
-    visibility: str | None = None
-    agent_id: str | None = None
-    user_id: str | None = None
-    session_id: str | None = None
-    project: str | None = None
-    expires_in_seconds: int | None = None
+    content: Annotated[str | None, doc(**d.CONTENT)] = None
+    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
+    tags: Annotated[list[str] | None, doc(**d.TAGS)] = None
+    metadata: Annotated[dict[str, Any] | None, doc(**d.METADATA)] = None
+    importance: Annotated[Number | None, doc(**d.UNIT)] = None
+    tier: Annotated[str | None, doc(**d.TIER)] = None
+    visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
+    agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    user_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    session_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    project: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
 
     def to_domain(self) -> MemoryUpdate:
         return MemoryUpdate(**self.model_dump())
 
 
 class SearchIn(BaseModel):
-    query: str
+    query: Annotated[str, doc(**d.QUERY)]
     search_mode: SearchMode = SearchMode.SEMANTIC
     mode: SearchMode | None = Field(None, description="Alias of search_mode")
-    limit: int = 10
-    min_score: float = 0.0
-    namespace: str | None = None
+    limit: Annotated[Int, doc(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10
+    min_score: Annotated[Number, doc(**d.UNIT)] = 0.0
+    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
     agent_id: str | None = None
     user_id: str | None = None
     session_id: str | None = None
     project: str | None = None
-    memory_type: str | None = None
-    memory_types: list[str] = []
+    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
+    memory_types: Annotated[list[str], doc(items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
     tags: list[str] = []
     tag_match: TagMatch = TagMatch.ANY
-    tier: str | None = None
-    min_importance: float | None = None
-    created_after: float | None = None
-    created_before: float | None = None
-    metadata_filter: dict[str, Any] = {}
-    include_confidential: bool = False
-    include_archived: bool = False
-    debug: bool = False
+    tier: Annotated[str | None, doc(**d.TIER)] = None
+    min_importance: Number | None = None
+    created_after: Number | None = None
+    created_before: Number | None = None
+    metadata_filter: Annotated[dict[str, Any], doc(**d.METADATA_FILTER)] = {}
+    include_confidential: StrictBool = False
+    include_archived: StrictBool = False
+    debug: StrictBool = False
 
 
 class SearchHitOut(BaseModel):
@@ -246,11 +251,12 @@ class HistoryOut(BaseModel):
 
 
 class KeyCreateIn(BaseModel):
-    namespace: str | None = Field(None, description="The admin key's own namespace (the only one it may name)")
-    scopes: list[str] = ["read", "write"]
-    name: str | None = None
-    per_minute: int | None = None
-    per_hour: int | None = None
+    namespace: Annotated[str | None, Field(None, description="The admin key's own namespace (the only one it may name)",
+                                            json_schema_extra=d.NAMESPACE)] = None
+    scopes: Annotated[list[str], doc(**d.SCOPES)] = ["read", "write"]
+    name: Annotated[str | None, doc(maxLength=100)] = None
+    per_minute: Annotated[Int | None, doc(minimum=1, maximum=1_000_000)] = None
+    per_hour: Annotated[Int | None, doc(minimum=1, maximum=1_000_000)] = None
 
 
 class KeyPublic(BaseModel):

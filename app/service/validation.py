@@ -49,20 +49,12 @@ def check_json(value: Any, field: str, *, max_depth: int) -> None:
         elif node is None or isinstance(node, bool):
             continue
         elif isinstance(node, int):
-            if not limits.INT_MIN <= node <= limits.INT_MAX:
-                raise InvalidInput(f"{field} holds an integer outside the signed 64-bit range", field=field)
+            continue
         elif isinstance(node, float):
             if not math.isfinite(node):
                 raise InvalidInput(f"{field} holds a number that is not finite (NaN or Infinity)", field=field)
         else:
             raise InvalidInput(f"{field} must contain only JSON values", field=field)
-
-
-def _json_int(text: str) -> int:
-    # Checked before conversion: a 100,000-digit literal is refused without building it.
-    if len(text.lstrip("-")) > 19 or not limits.INT_MIN <= int(text) <= limits.INT_MAX:
-        raise InvalidInput("integers must fit in a signed 64-bit integer (at most 2^63 - 1)")
-    return int(text)
 
 
 def _json_float(text: str) -> float:
@@ -80,15 +72,21 @@ def loads_strict(raw: bytes | str, *, field: str = "the request body",
                  max_depth: int = limits.JSON_BODY_MAX_DEPTH) -> Any:
     """Parse JSON that a client sent; :class:`json.JSONDecodeError` for bad syntax, :class:`InvalidInput` else.
 
-    Refused: NaN and Infinity, integers beyond 64 bits, nesting deeper than
-    ``max_depth`` and lone surrogates in any string or key.
+    Refused: NaN and Infinity, numbers too large for a double, integers of
+    thousands of digits, nesting deeper than ``max_depth`` and lone surrogates
+    in any string or key. Integers beyond 64 bits are JSON and pass: each use
+    that binds them to SQL checks its own range.
     """
     try:
-        value = json.loads(raw, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant)
+        value = json.loads(raw, parse_float=_json_float, parse_constant=_json_constant)
     except RecursionError:
         raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field) from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{field} is not UTF-8 text", field=field) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer literal past Python's digit limit
+        raise InvalidInput(f"{field} holds a number with too many digits", field=field) from None
     check_json(value, field, max_depth=max_depth)
     return value
 
@@ -220,7 +218,17 @@ def metadata_filter(value: Any, field: str = "metadata_filter") -> dict[str, Any
         if not isinstance(key, str) or not key or len(key) > limits.METADATA_KEY_MAX_CHARS:
             raise InvalidInput(f"{field} keys must be 1-{limits.METADATA_KEY_MAX_CHARS} characters", field=field)
     check_json(value, field, max_depth=limits.METADATA_MAX_DEPTH)
-    return dict(value)
+    return {key: _sql_number(item, field) for key, item in value.items()}
+
+
+def _sql_number(value: Any, field: str) -> Any:
+    """An integer beyond 64 bits as the double SQLite reads from stored JSON (it binds no larger integer)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not limits.INT_MIN <= value <= limits.INT_MAX:
+        try:
+            return float(value)
+        except OverflowError:
+            raise InvalidInput(f"{field} holds a number too large to compare", field=field) from None
+    return value
 
 
 def ttl(value: Any) -> int | None:

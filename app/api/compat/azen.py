@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.routes import StrictJsonRoute
+from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.domain import limits
 from app.domain.enums import EmbeddingStatus, SearchMode
 from app.domain.errors import InvalidInput
 from app.domain.models import Memory, MemoryCreate, MemoryFilter, SearchQuery
 
-router = APIRouter(prefix="/compat/azen/api/v1", tags=["compat: azen"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/compat/azen/api/v1", tags=["compat: azen"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.AzenError))
 
 
 def iso(ts: float) -> str:
@@ -28,13 +31,13 @@ def _memory(m: Memory) -> dict[str, Any]:
 
 
 class CreateIn(BaseModel):
-    text: str
-    metadata: dict[str, Any] | None = None
+    text: Annotated[str, d.doc(**d.CONTENT)]
+    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
 
 
 class SearchIn(BaseModel):
-    query: str
-    limit: int = 10
+    query: Annotated[str, d.doc(**d.QUERY)]
+    limit: Annotated[d.Int, d.doc(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10
 
 
 @router.post("/memory", status_code=201)
@@ -56,7 +59,9 @@ def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
 
 
 @router.get("/memory")
-def list_memories(key: ReadKey, services: ServicesDep, limit: int = 20, offset: int = 0) -> dict:
+def list_memories(key: ReadKey, services: ServicesDep,
+                  limit: Annotated[int, d.doc_query(minimum=1, maximum=limits.LIST_LIMIT_MAX)] = 20,
+                  offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0) -> dict:
     page = services.memories.list(MemoryFilter(namespace=key.namespace), limit=limit, offset=offset)
     return {"status": "success", "memories": [_memory(m) for m in page.items],
             "pagination": {"limit": limit, "offset": offset, "total": page.total,

@@ -8,36 +8,44 @@ in the answer (``extraction``) instead of inventing categories.
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.routes import StrictJsonRoute
+from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.domain import limits
 from app.domain.errors import InvalidInput
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 
-router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.MemsyncError))
 EXTRACTION_NOTE = "none: each user message was stored as one memory (no fact extraction or categories)"
 
 
 class Message(BaseModel):
     role: Literal["user", "assistant", "system"]
-    content: str
+    content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
+
+
+#: At least one user message with visible text, which is what gets stored.
+_USER_MESSAGE = {"type": "object", "required": ["role", "content"],
+                 "properties": {"role": {"const": "user"}, "content": {"type": "string", **d.CONTENT}}}
 
 
 class StoreIn(BaseModel):
-    messages: list[Message]
-    agent_id: str
-    thread_id: str
-    source: str = "chat"
-    metadata: dict[str, Any] = {}
+    messages: Annotated[list[Message], d.doc(minItems=1, maxItems=limits.BATCH_MAX, contains=_USER_MESSAGE)]
+    agent_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    thread_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    source: Annotated[str, d.doc(maxLength=limits.TAG_MAX_CHARS, pattern=r"^\S(.*\S)?$")] = "chat"
+    metadata: Annotated[dict[str, Any], d.doc(maxProperties=limits.METADATA_MAX_KEYS - 2)] = {}
 
 
 class SearchIn(BaseModel):
-    query: str
-    limit: int = 10
+    query: Annotated[str, d.doc(**d.QUERY)]
+    limit: Annotated[d.Int, d.doc(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10
     agent_id: str | None = None
 
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from app.api.routes import StrictJsonRoute
+from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.domain import limits
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
 from app.service import validation as v
 from app.service.container import Services
 
-router = APIRouter(prefix="/compat/sendryx/v1/memory", tags=["compat: sendryx"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/compat/sendryx/v1/memory", tags=["compat: sendryx"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.SendryxError))
 MAX_CHARS = 8191
+#: Ids are rowids; this bound keeps them exact in every JSON reader (2^53 - 1, far beyond any vault).
+MAX_ID = 2**53 - 1
 
 
 def _memory(m: Memory) -> dict[str, Any]:
@@ -25,9 +30,9 @@ def _memory(m: Memory) -> dict[str, Any]:
 
 
 class StoreIn(BaseModel):
-    content: str
-    metadata: dict[str, Any] = {}
-    expires_in_seconds: int | None = None
+    content: Annotated[str, d.doc(**{**d.CONTENT, "maxLength": MAX_CHARS})]
+    metadata: Annotated[dict[str, Any], d.doc(**d.METADATA)] = {}
+    expires_in_seconds: Annotated[d.Int | None, d.doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
 
 
 @router.post("", status_code=201)
@@ -42,7 +47,9 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
 
 
 @router.get("/search")
-def search(key: ReadKey, services: ServicesDep, query: str, limit: int = 10, threshold: float = 0.3) -> dict:
+def search(key: ReadKey, services: ServicesDep, query: Annotated[str, d.doc_query(**d.QUERY)],
+           limit: Annotated[int, d.doc_query(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10,
+           threshold: Annotated[float, d.doc_query(**d.UNIT)] = 0.3) -> dict:
     result = services.search.search(SearchQuery(query, limit=limit, min_score=threshold,
                                                 filter=MemoryFilter(namespace=key.namespace,
                                                                     include_confidential=False)))
@@ -52,7 +59,8 @@ def search(key: ReadKey, services: ServicesDep, query: str, limit: int = 10, thr
 
 
 @router.get("")
-def list_memories(key: ReadKey, services: ServicesDep, limit: int = 50, offset: int = 0,
+def list_memories(key: ReadKey, services: ServicesDep, limit: Annotated[int, d.doc_query(minimum=1, maximum=200)] = 50,
+                  offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0,
                   include_expired: bool = False) -> dict:
     v.int_range(limit, "limit", 1, 200)
     page = services.memories.list(MemoryFilter(namespace=key.namespace, include_expired=include_expired),
@@ -69,7 +77,9 @@ def _memory_id(value: Any) -> int:
     """A Sendryx id: a JSON integer, or its digits in the query string; nothing else (987.9 is not 987)."""
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**63 - 1:
+    if isinstance(value, float) and value.is_integer():  # 987.0 is 987 in JSON; 987.9 is no id
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise InvalidInput("id must be a positive integer")
     return value
 
@@ -81,8 +91,12 @@ async def _forget_args(request: Request) -> tuple[Any, bool]:
         body = v.parse_json(raw)
         if not isinstance(body, dict):
             raise InvalidInput("the request body must be a JSON object")
+    if "wipe" in body and not isinstance(body["wipe"], bool):
+        raise InvalidInput("wipe must be true or false")
+    if "id" in body and (isinstance(body["id"], bool) or not isinstance(body["id"], (int, float))):
+        raise InvalidInput("id must be a positive integer")
     memory_id = body.get("id", request.query_params.get("id"))
-    return memory_id, _flag(body.get("wipe", request.query_params.get("wipe")))
+    return memory_id, body["wipe"] if "wipe" in body else _flag(request.query_params.get("wipe"))
 
 
 async def forget(request: Request, key: WriteKey, services: ServicesDep) -> dict:
@@ -107,8 +121,15 @@ def _forget(memory_id: Any, wipe: bool, key: ApiKey, services: Services) -> dict
     return {"success": True, "deleted": 1, "id": rowid}
 
 
-router.add_api_route("", forget, methods=["DELETE"], operation_id="sendryx_forget")
-router.add_api_route("/forget", forget, methods=["POST"], operation_id="sendryx_forget_post")
+#: The body ``forget`` reads itself (the id may also come from the query string, as the hosted API allows).
+_FORGET_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+    {"type": "object", "required": ["id"], "properties": {
+        "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "wipe": {"const": False}}},
+    {"type": "object", "required": ["wipe"], "properties": {"wipe": {"const": True}}},
+]}}}}}
+router.add_api_route("", forget, methods=["DELETE"], operation_id="sendryx_forget", openapi_extra=_FORGET_BODY)
+router.add_api_route("/forget", forget, methods=["POST"], operation_id="sendryx_forget_post",
+                     openapi_extra=_FORGET_BODY)
 
 
 @router.get("/stats")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from app.api.routes import StrictJsonRoute
+from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey
 from app.api.errors import PayloadTooLarge
 from app.api.compat.public_ids import IdPermutation
@@ -19,7 +20,8 @@ from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, Memory
 from app.service import validation as v
 from app.service.container import Services
 
-router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.StatebaseError))
 MAX_CHARS = 10_000
 _ID = re.compile(r"^mem_([0-9a-f]{12})$")
 
@@ -70,31 +72,34 @@ def _content(text: str) -> str:
     return text
 
 
+_CONTENT = {**d.CONTENT, "maxLength": MAX_CHARS}
+
+
 class CreateIn(BaseModel):
-    session_id: str
-    content: str
-    type: str = "general"
-    tags: list[str] = []
-    metadata: dict[str, Any] = {}
-    user_id: str | None = None
-    embed: bool = True
+    session_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    content: Annotated[str, d.doc(**_CONTENT)]
+    type: Annotated[str, d.doc(**d.MEMORY_TYPE)] = "general"
+    tags: Annotated[list[str], d.doc(**d.TAGS)] = []
+    metadata: Annotated[dict[str, Any], d.doc(**d.METADATA)] = {}
+    user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
+    embed: StrictBool = True
 
 
 class UpdateIn(BaseModel):
-    content: str | None = None
-    type: str | None = None
-    tags: list[str] | None = None
-    metadata: dict[str, Any] | None = None
+    content: Annotated[str | None, d.doc(**_CONTENT)] = None
+    type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = None
+    tags: Annotated[list[str] | None, d.doc(**d.TAGS)] = None
+    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
 
 
 class SearchIn(BaseModel):
-    query: str
+    query: Annotated[str, d.doc(**d.QUERY)]
     session_id: str | None = None
     user_id: str | None = None
-    type: str | None = None
+    type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = None
     tags: list[str] = []
-    limit: int = 10
-    threshold: float = 0.7
+    limit: Annotated[d.Int, d.doc(minimum=1, maximum=50)] = 10
+    threshold: Annotated[d.Number, d.doc(**d.UNIT)] = 0.7
 
 
 @router.post("", status_code=201)
@@ -142,14 +147,15 @@ def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
 
 @router.get("")
 def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = None, user_id: str | None = None,
-                  type: str | None = None, tags: str | None = None, limit: int = 20,
-                  starting_after: str | None = None) -> dict:
+                  type: Annotated[str | None, d.doc_query(**d.MEMORY_TYPE)] = None, tags: str | None = None,
+                  limit: Annotated[int, d.doc_query(minimum=1, maximum=100)] = 20,
+                  starting_after: Annotated[str | None, d.doc_query(pattern=r"^mem_[0-9a-f]{12}$")] = None) -> dict:
     v.int_range(limit, "limit", 1, 100)
     f = MemoryFilter(namespace=key.namespace, session_id=session_id, user_id=user_id,
                      memory_types=(v.choice(MemoryType, type, "type"),) if type else (),
                      tags=tuple(t for t in (tags or "").split(",") if t))
     cursor = None
-    if starting_after:
+    if starting_after is not None:
         cursor = services.memories.cursor_after(_get(services, starting_after, key.namespace).id, key.namespace)
     page = services.memories.list(f, limit=limit, cursor=cursor)
     ids = _ids(services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import httpx
@@ -10,6 +11,16 @@ import pytest
 from app.api.server import ApiServer
 from app.service.container import Services, create_vault
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
+
+
+def pytest_collection_modifyitems(config, items):
+    """Soak tests (minutes long) run only when asked for: ``-m soak`` or ``MEMVAULT_SOAK=1``."""
+    if "soak" in (config.getoption("-m") or "") or os.environ.get("MEMVAULT_SOAK") == "1":
+        return
+    skip = pytest.mark.skip(reason="long run: select with -m soak or MEMVAULT_SOAK=1")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
 
 
 @dataclass
