@@ -8,10 +8,17 @@ from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from app import __version__
-from app.api.routes import StrictJsonRoute
 from app.api import documented as d
 from app.api.deps import AdminKey, KeyDep, ReadKey, ServicesDep, namespace_for
-from app.api.schemas import IntId, KeyCreated, KeyCreateIn, KeyPublic, stats_out, usage_out
+from app.api.routes import StrictJsonRoute
+from app.api.schemas import (
+    IntId,
+    KeyCreated,
+    KeyCreateIn,
+    KeyPublic,
+    stats_out,
+    usage_out,
+)
 from app.domain.enums import Scope
 from app.domain.errors import Forbidden, NotFound
 from app.service import validation as v

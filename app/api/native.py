@@ -6,12 +6,25 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from app.api.routes import StrictJsonRoute
 from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for
+from app.api.routes import StrictJsonRoute
 from app.api.schemas import (
-    BatchIn, BatchOut, HistoryOut, IntId, ListOut, MemoryCreated, MemoryCreatedReceipt, MemoryCreateIn, MemoryPublic,
-    MemoryReceipt, MemoryUpdateIn, SearchHitOut, SearchIn, SearchOut, memory_view,
+    BatchIn,
+    BatchOut,
+    HistoryOut,
+    IntId,
+    ListOut,
+    MemoryCreated,
+    MemoryCreatedReceipt,
+    MemoryCreateIn,
+    MemoryPublic,
+    MemoryReceipt,
+    MemoryUpdateIn,
+    SearchHitOut,
+    SearchIn,
+    SearchOut,
+    memory_view,
 )
 from app.domain.enums import MemoryType, Scope, TagMatch, Tier
 from app.domain.errors import InvalidInput

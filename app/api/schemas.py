@@ -12,9 +12,16 @@ from app.api.documented import Int, Number, doc
 from app.domain import limits
 from app.domain.enums import Scope, SearchMode, TagMatch
 from app.domain.models import (
-    ApiKey, BatchResult, HistoryEntry, Memory, MemoryCreate, MemoryUpdate, SearchHit, Stats, UsageDay,
+    ApiKey,
+    BatchResult,
+    HistoryEntry,
+    Memory,
+    MemoryCreate,
+    MemoryUpdate,
+    SearchHit,
+    Stats,
+    UsageDay,
 )
-
 
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
 IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -49,7 +56,7 @@ class MemoryPublic(BaseModel):
     archived_at: int | None
 
     @classmethod
-    def of(cls, m: Memory) -> "MemoryPublic":
+    def of(cls, m: Memory) -> MemoryPublic:
         return cls(
             id=m.id, content=m.content, namespace=m.namespace, agent_id=m.agent_id, user_id=m.user_id,
             session_id=m.session_id, project=m.project, memory_type=m.memory_type.value, tags=list(m.tags),
@@ -79,7 +86,7 @@ class MemoryReceipt(BaseModel):
     archived: bool
 
     @classmethod
-    def of(cls, m: Memory) -> "MemoryReceipt":
+    def of(cls, m: Memory) -> MemoryReceipt:
         return cls(id=m.id, namespace=m.namespace, version=m.version, embedding_status=m.embedding_status.value,
                    deleted=m.deleted_at is not None, archived=m.archived_at is not None)
 
@@ -90,7 +97,7 @@ class MemoryCreatedReceipt(MemoryReceipt):
     duplicate_of: str | None = None
 
 
-def memory_view(key: ApiKey, m: Memory) -> "MemoryPublic | MemoryReceipt":
+def memory_view(key: ApiKey, m: Memory) -> MemoryPublic | MemoryReceipt:
     """The whole memory for a key that may read it; a receipt (id and statuses) for a write-only key."""
     return MemoryPublic.of(m) if key.allows(Scope.READ) else MemoryReceipt.of(m)
 
@@ -153,7 +160,7 @@ class BatchOut(BaseModel):
     timing: dict[str, float]
 
     @classmethod
-    def of(cls, r: BatchResult, *, previews: bool = True) -> "BatchOut":
+    def of(cls, r: BatchResult, *, previews: bool = True) -> BatchOut:
         """The batch report; without ``previews`` (write-only keys) no item shows any content."""
         n = max(1, len(r.items))
         items = [BatchItemOut(**i.__dict__) for i in r.items]
@@ -217,7 +224,7 @@ class SearchHitOut(BaseModel):
     score_breakdown: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, h: SearchHit) -> "SearchHitOut":
+    def of(cls, h: SearchHit) -> SearchHitOut:
         return cls(memory=MemoryPublic.of(h.memory), score=h.score, snippet=h.snippet,
                    score_breakdown=None if h.breakdown is None else h.breakdown.__dict__)
 
@@ -242,7 +249,7 @@ class HistoryOut(BaseModel):
     data: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, entries: list[HistoryEntry]) -> "HistoryOut":
+    def of(cls, entries: list[HistoryEntry]) -> HistoryOut:
         return cls(data=[{
             "version": h.version, "change": h.change, "changed_at": int(h.changed_at), "content": h.content,
             "memory_type": h.memory_type.value, "tags": list(h.tags), "metadata": h.metadata,
@@ -272,7 +279,7 @@ class KeyPublic(BaseModel):
     revoked_at: int | None
 
     @classmethod
-    def of(cls, k: ApiKey) -> "KeyPublic":
+    def of(cls, k: ApiKey) -> KeyPublic:
         return cls(id=k.id, name=k.name, namespace=k.namespace, scopes=sorted(s.value for s in k.scopes),
                    prefix=k.prefix, per_minute=k.per_minute, per_hour=k.per_hour, created_at=int(k.created_at),
                    last_used_at=ts(k.last_used_at), revoked_at=ts(k.revoked_at))

@@ -46,9 +46,7 @@ def check_json(value: Any, field: str, *, max_depth: int) -> None:
                 stack.extend((item, depth + 1) for item in node)
         elif isinstance(node, str):
             plain_text(node, field)
-        elif node is None or isinstance(node, bool):
-            continue
-        elif isinstance(node, int):
+        elif node is None or isinstance(node, int):  # bool is an int
             continue
         elif isinstance(node, float):
             if not math.isfinite(node):

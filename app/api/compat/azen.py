@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from app.api.routes import StrictJsonRoute
 from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.routes import StrictJsonRoute
 from app.domain import limits
 from app.domain.enums import EmbeddingStatus, SearchMode
 from app.domain.errors import InvalidInput

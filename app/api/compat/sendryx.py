@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from app.api.routes import StrictJsonRoute
 from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.routes import StrictJsonRoute
 from app.domain import limits
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery

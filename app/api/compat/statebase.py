@@ -9,14 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, StrictBool
 
-from app.api.routes import StrictJsonRoute
 from app.api import documented as d
+from app.api.compat.public_ids import IdPermutation
 from app.api.deps import ReadKey, ServicesDep, WriteKey
 from app.api.errors import PayloadTooLarge
-from app.api.compat.public_ids import IdPermutation
+from app.api.routes import StrictJsonRoute
 from app.domain.enums import EmbeddingStatus, MemoryType, Scope
 from app.domain.errors import NotFound
-from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.domain.models import (
+    ApiKey,
+    Memory,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    SearchQuery,
+)
 from app.service import validation as v
 from app.service.container import Services
 

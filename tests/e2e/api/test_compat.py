@@ -3,7 +3,6 @@
 import pytest
 
 
-
 def test_azen(api):
     with api.client(**{"azen-api-key": api.alpha}) as c:
         r = c.post("/compat/azen/api/v1/memory", json={"text": "I love hiking in the mountains on weekends"})

@@ -84,7 +84,7 @@ def test_many_half_open_connections_do_not_outlive_their_deadline(api, short_dea
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never finished
         time.sleep(2.5)
         for s in sockets:
-            data, took = read_until_closed(s, 3)
+            _, took = read_until_closed(s, 3)
             assert took < 3
         assert httpx.get(f"{api.url}/healthz").status_code == 200
     finally:

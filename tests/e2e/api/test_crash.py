@@ -64,8 +64,8 @@ def crash_run(tmp_path: Path, embedder, kills: int, seed: int = 7) -> dict:
         server = Serve(home, log)
         stop = threading.Event()
 
-        def writer(n: int) -> None:
-            with httpx.Client(base_url=server.url, headers=headers, timeout=10) as c:
+        def writer(n: int, url: str, stop: threading.Event, cycle: int) -> None:
+            with httpx.Client(base_url=url, headers=headers, timeout=10) as c:
                 i = 0
                 while not stop.is_set():
                     i += 1
@@ -78,7 +78,7 @@ def crash_run(tmp_path: Path, embedder, kills: int, seed: int = 7) -> dict:
                     if r.status_code == 201:
                         acknowledged.add(r.json()["id"])
 
-        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        threads = [threading.Thread(target=writer, args=(n, server.url, stop, cycle)) for n in range(4)]
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.5, 2.0))
@@ -120,10 +120,12 @@ def check(figures: dict) -> None:
     assert figures["leaked_files"] == []
 
 
+@pytest.mark.slow  # real `memvault serve` subprocesses with the real model
 def test_killed_server_loses_no_acknowledged_write(tmp_path, embedder):
     check(crash_run(tmp_path, embedder, int(os.environ.get("MEMVAULT_CRASH_KILLS", "3"))))
 
 
+@pytest.mark.slow
 @pytest.mark.soak
 def test_killed_server_loses_no_acknowledged_write_long(tmp_path, embedder):
     check(crash_run(tmp_path, embedder, int(os.environ.get("MEMVAULT_CRASH_KILLS", "50"))))

@@ -1,14 +1,16 @@
 """Errors that are not the caller's: storage trouble gets a clear status, a bug a 500 envelope, old data reads."""
 
-import json
 import logging
+import time
 
 import httpx
 import pytest
 
 from app.domain import errors as e
 from app.domain import limits
+from app.domain.models import FieldChanges
 from app.vault import memories as repo
+from app.vault import memory_queries
 from app.vault.rows import TOO_DEEP
 
 
@@ -66,10 +68,10 @@ def test_memories_stored_with_deep_metadata_by_old_versions_still_read(api):
         for _ in range(300):
             deep = {"a": deep}
         # What the old code did: write the metadata through the one write path, unchecked.
-        db = api.services.vault.db
-        with db.write() as conn:
-            current = repo.get_by_uuid(conn, m["id"])
-            repo.update_memory(conn, current, {"metadata": json.dumps({"deep": deep, "kept": 1})}, "update", 0.0)
+        with api.services.vault.db.write() as conn:
+            current = memory_queries.get_by_uuid(conn, m["id"])
+            repo.update(conn, current, FieldChanges(metadata_set={"deep": deep, "kept": 1}),
+                        api.services.memories._stamp(time.time()))
         got = c.get(f"/v1/memories/{m['id']}")
         assert got.status_code == 200
         meta = got.json()["metadata"]

@@ -18,16 +18,19 @@ import pytest
 
 from app.api.server import ApiServer
 from app.service.container import create_vault
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory, embedder):
-    """A server of its own: fuzzing writes thousands of memories (not embedded: no background worker)."""
+def fuzz_target(tmp_path_factory, fake_embedder):
+    """A server of its own: fuzzing writes thousands of memories (not embedded: no background worker).
+
+    The fake embedder: no check here depends on meaning.
+    """
     settings = fast_settings(tmp_path_factory.mktemp("openapi") / "vault")
-    services = create_vault(settings, PASSPHRASE, embedder, background=False)
+    services = create_vault(settings, PASSPHRASE, fake_embedder, background=False)
     _, secret = services.keys.create("default", "read,write,admin", "schemathesis", per_minute=1_000_000,
                                      per_hour=1_000_000)
     server = ApiServer(services, port=0)
@@ -45,7 +48,9 @@ def run_schemathesis(url: str, secret: str, *, examples: int, phases: str, tmp_p
         "--phases", phases, "--seed", "20261122", "--generation-deterministic", "--no-color",
         "--request-timeout", "30", "--workers", "1",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, env={**os.environ, "NO_COLOR": "1"})
+    # In tmp_path: schemathesis keeps a cache folder in its working directory.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False, cwd=tmp_path,
+                          env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)})
     report.write_text(done.stdout + done.stderr)
     return done.returncode, done.stdout + done.stderr
 
@@ -55,6 +60,7 @@ def failures(output: str) -> dict[str, int]:
     return {name.strip(): int(n) for name, n in re.findall(r"❌ (ST\d+ [^:\n]+): (\d+)", output)}
 
 
+@pytest.mark.slow  # a schemathesis subprocess, 30-90 s
 def test_every_schemathesis_check_passes(fuzz_target, tmp_path):
     code, output = run_schemathesis(*fuzz_target, examples=3, phases="fuzzing", tmp_path=tmp_path)
     summary = output[output.find("SUMMARY"):]
@@ -63,6 +69,7 @@ def test_every_schemathesis_check_passes(fuzz_target, tmp_path):
     assert generated and int(generated.group(1)) >= 100, summary[-3000:]
 
 
+@pytest.mark.slow
 @pytest.mark.soak
 def test_every_schemathesis_check_passes_long(fuzz_target, tmp_path):
     code, output = run_schemathesis(*fuzz_target, examples=100, phases="examples,coverage,fuzzing,stateful",

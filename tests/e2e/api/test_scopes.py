@@ -1,5 +1,6 @@
 """Scopes mean what they say: write-only keys never read, admin keys stay in their namespace, revoke is immediate."""
 
+import itertools
 import re
 
 import httpx
@@ -83,7 +84,7 @@ def test_statebase_ids_are_not_sequential_or_guessable(api):
         ids = [c.post(base, json={"session_id": "seq", "content": f"note {i}"}).json()["id"] for i in range(6)]
         assert all(re.fullmatch(r"mem_[0-9a-f]{12}", i) for i in ids)
         values = [int(i[4:], 16) for i in ids]
-        steps = {b - a for a, b in zip(values, values[1:])}
+        steps = {b - a for a, b in itertools.pairwise(values)}
         assert len(steps) > 1 and max(values) > 2**32, ids  # not a counter, not small
         for memory_id in ids:
             assert c.get(f"{base}/{memory_id}").json()["id"] == memory_id
