@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 import json
 import math
@@ -99,11 +100,26 @@ def parse_json(raw: bytes | str, *, field: str = "the request body",
 
 
 def cursor(value: Any) -> str | None:
-    """A list cursor as this server issues them (short, URL-safe base64), or ``None``."""
+    """A list cursor as this server issues them, or ``None``.
+
+    Cursors are URL-safe base64 of ``[created_at, rowid]``; anything else
+    (hostile nesting, ids SQLite cannot bind, NaN) is refused here, before
+    the vault decodes it.
+    """
     if value is None:
         return None
+    refused = InvalidInput("the cursor is not one this server issued", field="cursor")
     if not isinstance(value, str) or len(value) > limits.CURSOR_MAX_CHARS or not _CURSOR.match(value):
-        raise InvalidInput("the cursor is not one this server issued", field="cursor")
+        raise refused
+    try:
+        decoded = loads_strict(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), max_depth=1)
+    except (ValueError, InvalidInput):  # bad base64 or JSON, NaN, nesting
+        raise refused from None
+    if not (isinstance(decoded, list) and len(decoded) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in decoded)
+            and isinstance(decoded[1], int) and 0 <= decoded[1] <= limits.INT_MAX
+            and abs(decoded[0]) < 1e15):
+        raise refused
     return value
 
 

@@ -120,8 +120,13 @@ def test_lone_surrogate_in_a_query_string_is_harmless(c):
 def test_deeply_nested_cursor_is_refused(c):
     evil = base64.urlsafe_b64encode(("[" * 5000 + "]" * 5000).encode()).decode().rstrip("=")
     native_error(c.get("/v1/memories", params={"cursor": evil}))
-    short = base64.urlsafe_b64encode(b"[[[[[[[[[[1]]]]]]]]]]").decode().rstrip("=")
-    native_error(c.get("/v1/memories", params={"cursor": short}))
+    for raw in (b"[[[[[[[[[[1]]]]]]]]]]", b"[1, 99999999999999999999]", b"[NaN, 1]", b"[1e400, 1]", b'["a", 1]',
+                b"[1, 2, 3]", b"{}"):
+        token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        native_error(c.get("/v1/memories", params={"cursor": token}))
+    page = c.get("/v1/memories", params={"limit": 1}).json()
+    if page["next_cursor"]:
+        assert c.get("/v1/memories", params={"limit": 1, "cursor": page["next_cursor"]}).status_code == 200
 
 
 def test_deeply_nested_metadata_filter_is_refused(c):
