@@ -46,17 +46,6 @@ HTTP_CODES = {400: "invalid_input", 401: "unauthorized", 403: "forbidden", 404: 
               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
               422: "invalid_input", 429: "rate_limited", 503: "unavailable"}
 
-#: What a client should do, added to storage errors whose own message says only what happened.
-ADVICE = {
-    e.VaultBusy: "another program is writing to the vault; retry after the Retry-After delay",
-    e.StorageFull: "the disk holding the vault is full; free space, then retry (reads keep working)",
-    e.VaultReadOnly: "the vault's files cannot be written; reads keep working",
-    e.StorageError: "the operating system could not read or write the vault's files; retry, then run "
-                    "`memvault check`",
-    e.VaultCorrupt: "the vault file is damaged; run `memvault check` for what to do",
-}
-
-
 class PayloadTooLarge(e.InvalidInput):
     """The request body (or one field of it) is larger than allowed."""
 
@@ -134,12 +123,8 @@ def render_domain(path: str, exc: e.MemvaultError) -> JSONResponse:
     retry = getattr(exc, "retry_after_seconds", None)
     if retry is not None:
         extra["retry_after_seconds"] = retry
-    message = exc.message
-    for cls in type(exc).__mro__:
-        if cls in ADVICE and ADVICE[cls] not in message:
-            message = f"{message.rstrip('.')}: {ADVICE[cls]}"
-            break
-    return render(path, status_of(exc), exc.code, message, **extra)
+    # Storage errors say what happened and what to do (vault/engine.py words them); they pass as they are.
+    return render(path, status_of(exc), exc.code, exc.message, **extra)
 
 
 def _validation_message(exc: RequestValidationError) -> str:

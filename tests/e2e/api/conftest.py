@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,12 +15,13 @@ from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
 
 def pytest_collection_modifyitems(config, items):
-    """Soak tests (minutes long) run only when asked for: ``-m soak`` or ``MEMVAULT_SOAK=1``."""
-    if "soak" in (config.getoption("-m") or "") or os.environ.get("MEMVAULT_SOAK") == "1":
+    """Long runs here (minutes) run only when ``-m`` selects them: ``pytest -m long -s tests/e2e/api``."""
+    if re.search(r"(?<!not )\blong\b", config.getoption("markexpr") or ""):
         return
-    skip = pytest.mark.skip(reason="long run: select with -m soak or MEMVAULT_SOAK=1")
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason="minutes long: select with -m long")
     for item in items:
-        if "soak" in item.keywords:
+        if "long" in item.keywords and here in item.path.parents:
             item.add_marker(skip)
 
 

@@ -1,6 +1,6 @@
 """Sixteen agents storing and searching at once: no lock errors, no lost writes, no 5xx.
 
-The default run lasts 15 s; ``pytest -m soak`` runs 16 clients for 60 s
+The default run lasts 15 s; ``pytest -m long`` runs 16 clients for 60 s
 (``MEMVAULT_SOAK_SECONDS`` overrides either). Figures are printed (``-s``).
 """
 
@@ -17,7 +17,7 @@ CLIENTS = 16
 
 
 def soak(api, seconds: float) -> dict:
-    _, secret = api.services.keys.create("soak", "read,write", per_minute=1_000_000, per_hour=1_000_000)
+    _, secret = api.services.keys.create("concurrency", "read,write", per_minute=1_000_000, per_hour=1_000_000)
     acknowledged: list[str] = []
     failures: list[str] = []
     statuses: dict[int, int] = {}
@@ -82,6 +82,6 @@ def test_concurrent_clients_lose_nothing(api):
     check(soak(api, float(os.environ.get("MEMVAULT_SOAK_SECONDS", "15"))))
 
 
-@pytest.mark.soak
+@pytest.mark.long
 def test_concurrent_clients_lose_nothing_long(api):
     check(soak(api, float(os.environ.get("MEMVAULT_SOAK_SECONDS", "60"))))

@@ -1,6 +1,6 @@
 """SIGKILL the server while agents write: every acknowledged write survives, no job is stuck, no text leaks.
 
-The default run kills the server 3 times; ``pytest -m soak`` kills it 50 times
+The default run kills the server 3 times; ``pytest -m long`` kills it 50 times
 (``MEMVAULT_CRASH_KILLS`` overrides either). Figures are printed (``-s``).
 """
 
@@ -126,6 +126,6 @@ def test_killed_server_loses_no_acknowledged_write(tmp_path, embedder):
 
 
 @pytest.mark.slow
-@pytest.mark.soak
+@pytest.mark.long
 def test_killed_server_loses_no_acknowledged_write_long(tmp_path, embedder):
     check(crash_run(tmp_path, embedder, int(os.environ.get("MEMVAULT_CRASH_KILLS", "50"))))

@@ -1,7 +1,7 @@
 """Property-based fuzzing of the whole OpenAPI surface: no input produces a 5xx, every error has its envelope.
 
 The default run takes 12 examples per operation (a few hundred requests);
-``pytest -m soak`` takes 200 (``MEMVAULT_FUZZ_EXAMPLES`` overrides either).
+``pytest -m long`` takes 200 (``MEMVAULT_FUZZ_EXAMPLES`` overrides either).
 The 5xx count is printed (``-s``).
 """
 
@@ -66,7 +66,7 @@ def test_no_generated_request_gets_a_server_error(api):
     assert figures["server_errors"] == 0, figures
 
 
-@pytest.mark.soak
+@pytest.mark.long
 def test_no_generated_request_gets_a_server_error_long(api):
     figures = fuzz(api, int(os.environ.get("MEMVAULT_FUZZ_EXAMPLES", "200")))
     assert figures["operations"] >= 30 and figures["cases"] >= 3000, figures

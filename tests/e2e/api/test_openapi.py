@@ -2,7 +2,7 @@
 
 The default run is bounded (the fuzzing phase, three examples per operation and
 generation mode: about 110 requests, 30-90 s on this 2-core machine depending on
-load); ``pytest -m soak`` runs the long one (100 examples, the coverage and
+load); ``pytest -m long`` runs the long one (100 examples, the coverage and
 stateful phases included: tens of minutes).
 """
 
@@ -70,7 +70,7 @@ def test_every_schemathesis_check_passes(fuzz_target, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.soak
+@pytest.mark.long
 def test_every_schemathesis_check_passes_long(fuzz_target, tmp_path):
     code, output = run_schemathesis(*fuzz_target, examples=100, phases="examples,coverage,fuzzing,stateful",
                                     tmp_path=tmp_path)
