@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 
 from app import __version__
 from app.api import documented as d
-from app.api.deps import AdminKey, KeyDep, ReadKey, ServicesDep, namespace_for
+from app.api.deps import (
+    AdminKey,
+    KeyDep,
+    ReadKey,
+    ServicesDep,
+    namespace_for,
+    origin_of,
+)
 from app.api.routes import StrictJsonRoute
 from app.api.schemas import (
     IntId,
@@ -61,7 +68,7 @@ def namespaces(key: KeyDep, services: ServicesDep) -> dict:
 def wipe_namespace(namespace: Annotated[str, Path(json_schema_extra=d.NAMESPACE)],
                    confirm: Annotated[str, d.doc_query(**d.NAMESPACE)], key: AdminKey, services: ServicesDep) -> dict:
     """Delete every memory of a namespace for good; ``confirm`` must repeat its name."""
-    removed = services.lifecycle.wipe_namespace(namespace_for(key, namespace), confirm=confirm)
+    removed = services.lifecycle.wipe_namespace(namespace_for(key, namespace), confirm=confirm, origin=origin_of(key))
     return {"namespace": namespace, "deleted": removed}
 
 
@@ -71,7 +78,7 @@ def purge(key: AdminKey, services: ServicesDep, trash: bool = False,
     """Delete the namespace's expired memories now (this also runs on a schedule); ``trash=true`` also empties its trash."""
     target = namespace_for(key, None if namespace is None else v.namespace(namespace))
     expired = services.lifecycle.purge_expired(target)
-    emptied = services.lifecycle.empty_trash(target) if trash else 0
+    emptied = services.lifecycle.empty_trash(target, origin=origin_of(key)) if trash else 0
     return {"purged": expired, "trash_emptied": emptied}
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.domain.changes import ChangeOrigin
 from app.domain.enums import Scope
 from app.domain.errors import Forbidden
 from app.domain.models import ApiKey
@@ -63,3 +64,8 @@ def namespace_for(key: ApiKey, requested: str | None) -> str:
     if requested is None or requested == key.namespace:
         return key.namespace
     raise Forbidden(f"this API key is bound to namespace {key.namespace!r}, not {requested!r}")
+
+
+def origin_of(key: ApiKey) -> ChangeOrigin:
+    """Changes made with ``key`` are an agent's (the desktop refreshes for them and can say whose they were)."""
+    return ChangeOrigin.agent(key.id)

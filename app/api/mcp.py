@@ -15,6 +15,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import AliasChoices, Field
 
+from app.api.deps import origin_of
+from app.api.schemas import MemoryReceipt
 from app.domain import errors as e
 from app.domain import limits
 from app.domain.enums import MemoryType, Scope, SearchMode
@@ -111,7 +113,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             result = services.memories.create(MemoryCreate(
                 content=content, namespace=key.namespace, memory_type=memory_type, tags=tags or [],
                 metadata=metadata, importance=importance, agent_id=agent_id, session_id=session_id,
-                expires_in_seconds=expires_in_seconds))
+                expires_in_seconds=expires_in_seconds), origin=origin_of(key))
             return {"id": result.memory.id, "created": result.created,
                     "embedding_status": result.memory.embedding_status.value}
         return await run(ctx, Scope.WRITE, work)
@@ -175,8 +177,13 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     ) -> dict[str, Any]:
         change = MemoryUpdate(content=content, memory_type=memory_type, tags=tags, metadata=metadata,
                               importance=importance)
-        return await run(ctx, Scope.WRITE,
-                         lambda key: _memory(services.memories.update(memory_id, change, key.namespace)))
+
+        def update(key: ApiKey) -> dict[str, Any]:
+            updated = services.memories.update(memory_id, change, key.namespace, origin=origin_of(key))
+            # A write-only key learns ids and statuses, never content.
+            return _memory(updated) if key.allows(Scope.READ) else MemoryReceipt.of(updated).model_dump()
+
+        return await run(ctx, Scope.WRITE, update)
 
     @server.tool(description="Forget a memory. By default it moves to the trash, where the user can restore "
                  "it; hard=true deletes it for good.",
@@ -188,9 +195,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     ) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
             if hard:
-                services.lifecycle.hard_delete(memory_id, key.namespace)
+                services.lifecycle.hard_delete(memory_id, key.namespace, origin=origin_of(key))
             else:
-                services.lifecycle.delete(memory_id, key.namespace)
+                services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
             return {"id": memory_id, "forgotten": True, "hard": hard}
         return await run(ctx, Scope.WRITE, work)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.api import documented as d
-from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for
+from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
 from app.api.routes import StrictJsonRoute
 from app.api.schemas import (
     BatchIn,
@@ -60,7 +60,7 @@ def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
     A repeated ``client_id`` or a near-duplicate answers 200 with the existing
     memory; a key without the read scope gets a receipt (ids and statuses) instead.
     """
-    result = services.memories.create(body.to_domain(namespace_for(key, body.namespace)))
+    result = services.memories.create(body.to_domain(namespace_for(key, body.namespace)), origin=origin_of(key))
     if result.created:
         services.usage.record(key.id, memories_created=1)
     else:
@@ -82,7 +82,7 @@ def create_batch(body: BatchIn, key: WriteKey, services: ServicesDep) -> BatchOu
         if item.agent_id is None and body.agent_id is not None:
             item = item.model_copy(update={"agent_id": body.agent_id})
         items.append(item.to_domain(namespace_for(key, item.namespace or namespace)))
-    result = services.memories.create_batch(items)
+    result = services.memories.create_batch(items, origin=origin_of(key))
     services.usage.record(key.id, memories_created=result.succeeded)
     return BatchOut.of(result, previews=key.allows(Scope.READ))
 
@@ -155,32 +155,32 @@ def get_memory(memory_id: str, key: ReadKey, services: ServicesDep) -> MemoryPub
 def update_memory(memory_id: str, body: MemoryUpdateIn, key: WriteKey,
                   services: ServicesDep) -> MemoryPublic | MemoryReceipt:
     """Change fields: content re-embeds, metadata merges (null removes a key), tags replace."""
-    return memory_view(key, services.memories.update(memory_id, body.to_domain(), _scope(key)))
+    return memory_view(key, services.memories.update(memory_id, body.to_domain(), _scope(key), origin=origin_of(key)))
 
 
 @router.delete("/{memory_id}", status_code=204)
 def delete_memory(memory_id: str, key: WriteKey, services: ServicesDep, hard: bool = False) -> Response:
     """Soft delete (restorable); ``?hard=true`` deletes for good."""
     if hard:
-        services.lifecycle.hard_delete(memory_id, _scope(key))
+        services.lifecycle.hard_delete(memory_id, _scope(key), origin=origin_of(key))
     else:
-        services.lifecycle.delete(memory_id, _scope(key))
+        services.lifecycle.delete(memory_id, _scope(key), origin=origin_of(key))
     return Response(status_code=204)
 
 
 @router.post("/{memory_id}/restore", response_model=MemoryPublic | MemoryReceipt)
 def restore_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic | MemoryReceipt:
-    return memory_view(key, services.lifecycle.restore(memory_id, _scope(key)))
+    return memory_view(key, services.lifecycle.restore(memory_id, _scope(key), origin=origin_of(key)))
 
 
 @router.post("/{memory_id}/archive", response_model=MemoryPublic | MemoryReceipt)
 def archive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic | MemoryReceipt:
-    return memory_view(key, services.lifecycle.archive(memory_id, _scope(key)))
+    return memory_view(key, services.lifecycle.archive(memory_id, _scope(key), origin=origin_of(key)))
 
 
 @router.post("/{memory_id}/unarchive", response_model=MemoryPublic | MemoryReceipt)
 def unarchive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> MemoryPublic | MemoryReceipt:
-    return memory_view(key, services.lifecycle.unarchive(memory_id, _scope(key)))
+    return memory_view(key, services.lifecycle.unarchive(memory_id, _scope(key), origin=origin_of(key)))
 
 
 @router.get("/{memory_id}/history", response_model=HistoryOut)
@@ -192,7 +192,7 @@ def history(memory_id: str, key: ReadKey, services: ServicesDep) -> HistoryOut:
 def restore_version(memory_id: str, version: IntId, key: WriteKey,
                     services: ServicesDep) -> MemoryPublic | MemoryReceipt:
     """Make an earlier version current again (recorded as a new version)."""
-    return memory_view(key, services.memories.restore_version(memory_id, version, _scope(key)))
+    return memory_view(key, services.memories.restore_version(memory_id, version, _scope(key), origin=origin_of(key)))
 
 
 def _scope(key: ApiKey) -> str:

@@ -230,6 +230,7 @@ class MemoryService:
         """
         v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
         v.int_range(offset, "offset", 0, 10**9)
+        cursor = v.cursor(cursor)
         if f.namespace is not None:
             v.namespace(f.namespace)
         with self._db.read() as conn:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,12 +52,18 @@ def encode_cursor(m: Memory) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[float, int]:
+    """``(created_at, rowid)`` from a cursor :func:`encode_cursor` made; anything else is :class:`InvalidInput`."""
+    refused = InvalidInput("the cursor is not one this server issued")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, rowid = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return float(created_at), int(rowid)
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise InvalidInput("the cursor is not one this server issued") from None
+        created_at, rowid = float(created_at), int(rowid)
+    except (ValueError, TypeError, RecursionError, json.JSONDecodeError):
+        raise refused from None
+    # SQLite binds 64-bit integers only, and NaN or infinity order nothing.
+    if not math.isfinite(created_at) or not 0 <= rowid < 2**63:
+        raise refused
+    return created_at, rowid
 
 
 def count_matching(conn: Connection, f: MemoryFilter, now: float) -> int:

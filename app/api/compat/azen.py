@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api import documented as d
-from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.routes import StrictJsonRoute
 from app.domain import limits
 from app.domain.enums import EmbeddingStatus, SearchMode
@@ -45,7 +45,7 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
     if not body.text.strip():
         raise InvalidInput("Invalid request body: text must be a non-empty string", field="text")
     result = services.memories.create(MemoryCreate(content=body.text, namespace=key.namespace,
-                                                   metadata=body.metadata))
+                                                   metadata=body.metadata), origin=origin_of(key))
     if result.created:
         services.usage.record(key.id, memories_created=1)
     m = result.memory
@@ -79,7 +79,7 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
 
 @router.delete("/memory/{memory_id}")
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
-    services.lifecycle.delete(memory_id, key.namespace)
+    services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
     return {"status": "success", "memoryId": memory_id}
 
 

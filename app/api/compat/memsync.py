@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api import documented as d
-from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.routes import StrictJsonRoute
 from app.domain import limits
 from app.domain.errors import InvalidInput
@@ -59,7 +59,7 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
                           session_id=body.thread_id, tags=[body.source],
                           metadata={**body.metadata, "source": body.source, "thread_id": body.thread_id})
              for m in user_messages]
-    result = services.memories.create_batch(items)
+    result = services.memories.create_batch(items, origin=origin_of(key))
     errors = [i for i in result.items if i.status == "error"]
     if errors:
         raise InvalidInput(f"message {errors[0].index}: {errors[0].error}", field="messages")

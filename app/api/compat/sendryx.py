@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from app.api import documented as d
-from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.routes import StrictJsonRoute
 from app.domain import limits
 from app.domain.errors import InvalidInput, NotFound
@@ -41,7 +41,7 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
     v.content(content, max_chars=MAX_CHARS)
     result = services.memories.create(MemoryCreate(content=content, namespace=key.namespace,
                                                    metadata=body.metadata,
-                                                   expires_in_seconds=body.expires_in_seconds))
+                                                   expires_in_seconds=body.expires_in_seconds), origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
     return {"success": True, "memory": _memory(result.memory)}
 
@@ -108,7 +108,7 @@ async def forget(request: Request, key: WriteKey, services: ServicesDep) -> dict
 
 def _forget(memory_id: Any, wipe: bool, key: ApiKey, services: Services) -> dict:
     if wipe:
-        removed = services.lifecycle.wipe_namespace(key.namespace, confirm=key.namespace)
+        removed = services.lifecycle.wipe_namespace(key.namespace, confirm=key.namespace, origin=origin_of(key))
         return {"success": True, "wiped": True, "deleted": removed}
     if memory_id is None:
         raise InvalidInput("say what to forget: {\"id\": N} or {\"wipe\": true}")
@@ -117,7 +117,7 @@ def _forget(memory_id: Any, wipe: bool, key: ApiKey, services: Services) -> dict
         memory = services.memories.get_by_rowid(rowid, key.namespace)
     except NotFound:
         raise NotFound(f"Memory {rowid} not found in this namespace") from None
-    services.lifecycle.hard_delete(memory.id, key.namespace)
+    services.lifecycle.hard_delete(memory.id, key.namespace, origin=origin_of(key))
     return {"success": True, "deleted": 1, "id": rowid}
 
 

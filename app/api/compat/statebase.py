@@ -11,7 +11,7 @@ from pydantic import BaseModel, StrictBool
 
 from app.api import documented as d
 from app.api.compat.public_ids import IdPermutation
-from app.api.deps import ReadKey, ServicesDep, WriteKey
+from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.errors import PayloadTooLarge
 from app.api.routes import StrictJsonRoute
 from app.domain.enums import EmbeddingStatus, MemoryType, Scope
@@ -115,7 +115,7 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
     result = services.memories.create(MemoryCreate(
         content=_content(body.content), namespace=key.namespace, session_id=v.optional_id(body.session_id,
                                                                                          "session_id"),
-        user_id=body.user_id, memory_type=body.type, tags=body.tags, metadata=body.metadata))
+        user_id=body.user_id, memory_type=body.type, tags=body.tags, metadata=body.metadata), origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
     return _written(result.memory, _ids(services), key)
 
@@ -142,13 +142,13 @@ def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep)
     memory = _get(services, memory_id, key.namespace)
     change = MemoryUpdate(content=None if body.content is None else _content(body.content),
                           memory_type=body.type, tags=body.tags, metadata=body.metadata)
-    return _written(services.memories.update(memory.id, change, key.namespace), _ids(services), key)
+    return _written(services.memories.update(memory.id, change, key.namespace, origin=origin_of(key)), _ids(services), key)
 
 
 @router.delete("/{memory_id}")
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
     memory = _get(services, memory_id, key.namespace)
-    services.lifecycle.hard_delete(memory.id, key.namespace)
+    services.lifecycle.hard_delete(memory.id, key.namespace, origin=origin_of(key))
     return {"id": memory_id, "deleted": True}
 
 

@@ -12,6 +12,7 @@ import httpx2
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from app.domain.models import MemoryCreate
 from app.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
@@ -87,6 +88,21 @@ def test_streamable_http_with_the_sdk_client(api):
     memory_id = anyio.run(main)
     # The MCP call acted in the key's namespace, like REST would.
     assert api.services.memories.get(memory_id, "mcp-http").deleted_at is not None
+
+
+def test_a_write_only_key_updates_over_mcp_without_seeing_content(api):
+    _, write_only = api.services.keys.create("mcp-wo", "write")
+    secret_text = "wo-marker-7f3a: the user's locker code is 4512"
+    memory = api.services.memories.create(MemoryCreate(content=secret_text, namespace="mcp-wo")).memory
+
+    async def main():
+        async with _http(api, write_only) as client:
+            return _data(await client.call_tool("update_memory", {"memory_id": memory.id, "tags": ["kept"]}))
+
+    receipt = anyio.run(main)
+    assert receipt["id"] == memory.id and receipt["version"] == 2
+    assert "wo-marker-7f3a" not in json.dumps(receipt) and "content" not in receipt
+    assert api.services.memories.get(memory.id).tags == ("kept",)
 
 
 def test_http_mcp_needs_a_valid_key_and_scope(api):

@@ -7,6 +7,7 @@ filter says.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 
@@ -107,7 +108,10 @@ def test_cursor_round_trips_and_refuses_anything_else():
         created_at, rowid = 1712.5, 42
 
     assert decode_cursor(encode_cursor(Stub())) == (1712.5, 42)
-    for bad in ("", "not-base64!", "W10", "WyJhIiwgImIiXQ", "e30"):
+    nan = base64.urlsafe_b64encode(b'[NaN, 1]').decode()
+    huge = base64.urlsafe_b64encode(b'[1.0, 9223372036854775808]').decode()
+    deep = base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode()
+    for bad in ("", "not-base64!", "W10", "WyJhIiwgImIiXQ", "e30", nan, huge, deep):
         try:
             decode_cursor(bad)
         except Exception as exc:  # noqa: BLE001 - the point is which exception it is
