@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.bench.metrics import ndcg_at, recall_at
 from app.config import Settings
 from app.domain.enums import SearchMode
 from app.domain.errors import InvalidInput
@@ -74,18 +74,6 @@ def load_beir(folder: Path, split: str) -> tuple[dict[str, str], dict[str, str],
     except (KeyError, ValueError) as exc:
         raise InvalidInput(f"the BEIR files in {folder} are malformed: {exc}") from None
     return corpus, queries, qrels
-
-
-def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int) -> float:
-    dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted(relevant.values(), reverse=True)[:k]
-    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def recall_at(ranked: list[str], relevant: dict[str, int], k: int) -> float:
-    rel = {d for d, g in relevant.items() if g > 0}
-    return len(rel.intersection(ranked[:k])) / len(rel) if rel else 0.0
 
 
 def run_beir(settings: Settings, folder: Path, *, split: str = "test", max_queries: int | None = None,

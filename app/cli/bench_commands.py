@@ -41,11 +41,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from app.bench.beir import run_beir
-
     with progress_for(args) as progress:
-        report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
-                          progress=progress.stage)
+        if args.conversations:
+            from app.bench.conversations import run_conversations
+
+            # Per-question rows are for --json readers; the text shows the aggregates.
+            report = run_conversations(settings_for(args), Path(args.conversations), progress=progress.stage)
+        else:
+            from app.bench.beir import run_beir
+
+            report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
+                              progress=progress.stage)
     out(args, report, report.as_text())
     return 0
 
@@ -61,7 +67,13 @@ def register(command: Command) -> None:
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 
-    p = command("eval", "measure retrieval quality on a BEIR-format data set", cmd_eval, json=True)
-    p.add_argument("--beir", required=True, metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
-    p.add_argument("--split", default="test", help="which qrels/<split>.tsv to score against")
-    p.add_argument("--max-queries", type=int, metavar="N", help="evaluate only the first N queries (default: all)")
+    p = command("eval", "measure retrieval quality on a BEIR-format data set or a conversation set", cmd_eval,
+                json=True)
+    data = p.add_mutually_exclusive_group(required=True)
+    data.add_argument("--beir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    data.add_argument("--conversations", metavar="FILE",
+                      help="conversation set (JSON; see tests/data/conversations/README.md): "
+                           "R@5, R@10, nDCG@10 per half, mode and question kind")
+    p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")
+    p.add_argument("--max-queries", type=int, metavar="N",
+                   help="with --beir: evaluate only the first N queries (default: all)")
