@@ -19,7 +19,7 @@ from app.api.deps import origin_of
 from app.api.schemas import MemoryReceipt
 from app.domain import errors as e
 from app.domain import limits
-from app.domain.enums import MemoryType, Scope, SearchMode
+from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, Scope, SearchMode
 from app.domain.models import (
     ApiKey,
     MemoryCreate,
@@ -127,7 +127,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         limit: Annotated[int, Field(ge=1, le=limits.SEARCH_LIMIT_MAX, description="Most memories to return.")] = 5,
         mode: Annotated[SearchModeName, Field(description=(
             "hybrid: meaning and keywords together (best in general); semantic: meaning only; "
-            "keyword: exact words only (BM25)."))] = "hybrid",
+            "keyword: exact words only (BM25)."))] = DEFAULT_SEARCH_MODE.value,
         memory_type: TypeFilter = None, tags: TagFilter = None,
         min_score: Annotated[float, Field(ge=0, le=1, description="Leave out matches scoring below this.")] = 0.0,
     ) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StrictBool
 from app.api import documented as d
 from app.api.documented import Int, Number, doc
 from app.domain import limits
-from app.domain.enums import Scope, SearchMode, TagMatch
+from app.domain.enums import DEFAULT_SEARCH_MODE, Scope, SearchMode, TagMatch
 from app.domain.models import (
     ApiKey,
     BatchResult,
@@ -194,7 +194,7 @@ class MemoryUpdateIn(BaseModel):
 
 class SearchIn(BaseModel):
     query: Annotated[str, doc(**d.QUERY)]
-    search_mode: SearchMode = SearchMode.SEMANTIC
+    search_mode: SearchMode = DEFAULT_SEARCH_MODE
     mode: SearchMode | None = Field(None, description="Alias of search_mode")
     limit: Annotated[Int, doc(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10
     min_score: Annotated[Number, doc(**d.UNIT)] = 0.0

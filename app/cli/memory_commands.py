@@ -10,7 +10,7 @@ from app.cli.common import csv_list, json_object, memory_filter, opened, out
 from app.cli.parser import Command, add_filters
 from app.cli.progress import progress_for
 from app.domain import limits
-from app.domain.enums import MemoryType, SearchMode, Tier, Visibility
+from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Tier, Visibility
 from app.domain.models import MemoryCreate, SearchQuery
 from app.service import validation as v
 
@@ -189,8 +189,8 @@ def register(command: Command) -> None:
 
     p = command("search", "search memories by meaning and keywords", cmd_search, passphrase=True, json=True)
     p.add_argument("query", help="what to look for, in plain words")
-    p.add_argument("--mode", choices=[m.value for m in SearchMode], default=SearchMode.HYBRID.value,
-                   help="semantic (meaning), keyword (BM25) or hybrid (both)")
+    p.add_argument("--mode", choices=[m.value for m in SearchMode], default=DEFAULT_SEARCH_MODE.value,
+                   help="semantic (meaning), keyword (BM25) or hybrid (both; the default on every surface)")
     p.add_argument("--limit", type=int, default=10, help=f"most hits to show (1-{limits.SEARCH_LIMIT_MAX})")
     p.add_argument("--min-score", type=float, default=0.0, metavar="0..1", help="leave out hits scoring lower")
     p.add_argument("--debug", action="store_true", help="show how each score came about")

@@ -60,6 +60,11 @@ class SearchMode(str, enum.Enum):
     HYBRID = "hybrid"
 
 
+#: The mode every surface (HTTP, MCP, CLI, GUI) uses when a caller names none:
+#: hybrid is the best mode on both evaluation sets (README, "Measured").
+DEFAULT_SEARCH_MODE = SearchMode.HYBRID
+
+
 class TagMatch(str, enum.Enum):
     """Whether a tag filter needs any or all of the tags."""
 

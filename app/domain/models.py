@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.enums import EmbeddingStatus, MemoryType, Scope, SearchMode, TagMatch, Tier, Visibility
+from app.domain.enums import (
+    DEFAULT_SEARCH_MODE, EmbeddingStatus, MemoryType, Scope, SearchMode, TagMatch, Tier, Visibility,
+)
 from app.domain.limits import DEDUP_THRESHOLD_DEFAULT, DEFAULT_NAMESPACE
 
 
@@ -238,7 +240,7 @@ class SearchQuery:
     """A search request."""
 
     query: str
-    mode: SearchMode = SearchMode.SEMANTIC
+    mode: SearchMode = DEFAULT_SEARCH_MODE
     limit: int = 10
     min_score: float = 0.0
     filter: MemoryFilter = field(default_factory=lambda: MemoryFilter(include_confidential=False))

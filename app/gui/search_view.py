@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from app.domain.enums import MemoryType, SearchMode
+from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryFilter, SearchQuery, SearchResult
 from app.gui.tasks import TaskRunner
@@ -69,7 +69,8 @@ class SearchView(QWidget):
         self.query.setPlaceholderText("Search by meaning or keywords…")
         self.query.setAccessibleName("Search query")
         self.mode = QComboBox()
-        self.mode.addItems([m.value for m in (SearchMode.HYBRID, SearchMode.SEMANTIC, SearchMode.KEYWORD)])
+        # The first item is what the combo starts on: the default mode shared by every surface.
+        self.mode.addItems([DEFAULT_SEARCH_MODE.value] + [m.value for m in SearchMode if m is not DEFAULT_SEARCH_MODE])
         self.mode.setAccessibleName("Search mode")
         self.type_filter = type_combo(ALL)
         self.tags = tags_edit("tags")
