@@ -1,0 +1,26 @@
+"""``memvault eval``: which data set it reads, and its errors (one line, right exit code)."""
+
+import pytest
+
+from app.cli import main
+
+
+def run(capsys, *argv):
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["eval", "--conversations", "/nonexistent.json"], "no conversation set at /nonexistent.json"),
+    (["eval", "--beir", "/nonexistent"], "not a BEIR folder"),
+    (["eval"], "one of the arguments --beir --conversations is required"),
+    (["eval", "--beir", "x", "--conversations", "y"], "not allowed with argument"),
+])
+def test_eval_needs_exactly_one_readable_data_set(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err
