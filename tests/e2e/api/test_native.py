@@ -3,6 +3,8 @@
 import httpx
 import pytest
 
+from app.domain.enums import DEFAULT_SEARCH_MODE
+
 
 @pytest.fixture
 def c(api):
@@ -72,7 +74,8 @@ def test_search_modes_filters_debug_and_pending_memories(c, api):
     api.drain()
     sem = c.post("/v1/memories/search", json={"query": "what kind of houseplant is at work", "limit": 3,
                                               "debug": True}).json()
-    assert sem["object"] == "search_results" and sem["meta"]["mode"] == "semantic"
+    # No mode named: the one default of every surface.
+    assert sem["object"] == "search_results" and sem["meta"]["mode"] == DEFAULT_SEARCH_MODE.value
     assert "fiddle-leaf" in sem["data"][0]["memory"]["content"]
     assert sem["data"][0]["score_breakdown"]["semantic_rank"] == 1
     hybrid = c.post("/v1/memories/search", json={"query": "fig plant", "mode": "hybrid", "agent_id": "plants",
