@@ -4,6 +4,14 @@ A job row is written in the same transaction as the memory it belongs to, so
 a crash can never leave a memory without either a vector or a pending job.
 Workers lease jobs for a while; a lease that runs out (a killed process) makes
 the job due again.
+
+Conversation-aware vectors: a memory that belongs to a session (``session_id``)
+is indexed by its own vector mixed with the stored vector of the turn before it
+in that session, ``normalise(own + CONTEXT_WEIGHT * previous)``. A reply such as
+"outside, after about 12k" then carries what it answers ("where does the knee
+hurt?"), while search still returns and shows the turn itself. The previous
+turn's stored vector already holds its own predecessor, so the context fades
+geometrically along the session.
 """
 
 from __future__ import annotations
@@ -22,11 +30,18 @@ from app.domain.models import Memory
 from app.vault import memories as memory_writes
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
+from app.vault import vectors
 from app.vault.vectors import Embedded
 
 LEASE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
 FAILED_AFTER_ATTEMPTS = 5
+#: Weight of the previous turn's vector in a session memory's vector. Chosen on
+#: the tuning half of tests/data/conversations, where 0.25-0.5 all raised
+#: semantic R@5 by 3-5 points over the turn alone; 0 turns it off.
+CONTEXT_WEIGHT = 0.35
+#: How far back (seconds of ``created_at``) the previous turn of a session may lie.
+CONTEXT_WINDOW_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -100,11 +115,40 @@ class EmbeddingJobStore:
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
             for job, spans, vecs in results:
+                vecs = self._with_context(conn, job.memory_id, vecs)
                 memory = memory_writes.store_vectors(conn, job.memory_id, job.content_hash,
                                                      Embedded(spans, vecs, self._model_id), stamp)
                 if memory is not None:
                     ready.append(memory)
         return ready
+
+    def _with_context(self, conn, memory_id: int, vecs: np.ndarray) -> np.ndarray:
+        """``vecs`` mixed with the previous turn's vector when the memory is part of a session."""
+        if CONTEXT_WEIGHT <= 0:
+            return vecs
+        me = conn.execute(text("SELECT namespace, session_id, created_at FROM memories WHERE id = :m"),
+                          {"m": memory_id}).first()
+        if me is None or me.session_id is None:
+            return vecs
+        # The (namespace, created_at, id) index walks back from this memory; a
+        # session's turns are stored close together, so the walk is short.
+        prev = conn.execute(
+            text(
+                "SELECT id, model_id, embedding_status FROM memories WHERE namespace = :ns "
+                "AND created_at BETWEEN :since AND :at AND id < :m AND session_id = :sid AND deleted_at IS NULL "
+                "ORDER BY created_at DESC, id DESC LIMIT 1"
+            ),
+            {"ns": me.namespace, "since": me.created_at - CONTEXT_WINDOW_SECONDS, "at": me.created_at,
+             "m": memory_id, "sid": me.session_id},
+        ).first()
+        # A vector another model made (or none yet) is not comparable: no context then.
+        if prev is None or prev.model_id != self._model_id or prev.embedding_status != EmbeddingStatus.READY.value:
+            return vecs
+        context = vectors.first_vector(conn, prev.id)
+        if context is None or context.shape[0] != vecs.shape[1]:
+            return vecs
+        mixed = np.asarray(vecs, dtype=np.float32) + CONTEXT_WEIGHT * context
+        return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
 
     def fail(self, jobs: list[Job], error: str, now: float | None = None) -> None:
         """Record a failure and schedule a retry with exponential backoff."""

@@ -92,6 +92,16 @@ def update_vector_flags(conn: Connection, memory_id: int, flags: VecFlags) -> No
         )
 
 
+def first_vector(conn: Connection, memory_id: int) -> np.ndarray | None:
+    """The stored vector of a memory's first chunk, or ``None`` if it has none."""
+    chunk_id = conn.execute(
+        text("SELECT id FROM chunks WHERE memory_id = :m ORDER BY seq LIMIT 1"), {"m": memory_id}).scalar()
+    if chunk_id is None:
+        return None
+    blob = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id}).scalar()
+    return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+
+
 def all_vectors(conn: Connection, namespace: str, *, first_chunk_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Every live vector of a namespace as (memory ids, matrix): ground truth for recall.
 
