@@ -100,7 +100,7 @@ def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:
 
 @router.post("/search", response_model=SearchOut)
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
-    """Search by meaning (semantic), by words (keyword) or both (hybrid, RRF)."""
+    """Search by meaning (semantic), by words (keyword) or both (hybrid: one calibrated 0..1 relevance)."""
     f = search_filter(body, namespace_for(key, body.namespace))
     mode = body.mode or body.search_mode
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,

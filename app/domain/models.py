@@ -249,13 +249,21 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class ScoreBreakdown:
-    """How a hit's score came about (returned when ``debug`` is asked)."""
+    """How a hit's score came about (returned when ``debug`` is asked).
+
+    ``semantic`` is the cosine similarity of the nearest chunk (``best_chunk``),
+    ``keyword_bm25`` FTS5's BM25 (lower is better); the ranks are each list's own.
+    In hybrid mode ``coverage`` is the share of the query's content words in the
+    memory and ``relevance`` (the hit's score) combines the three as
+    documented in ``app/service/relevance.py``.
+    """
 
     semantic: float | None = None
     semantic_rank: int | None = None
     keyword_bm25: float | None = None
     keyword_rank: int | None = None
-    rrf: float | None = None
+    coverage: float | None = None
+    relevance: float | None = None
     best_chunk: int | None = None
 
 
@@ -271,12 +279,18 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Hits plus how many candidates were considered."""
+    """Hits plus how many candidates were considered.
+
+    ``good_match`` (hybrid mode only, else ``None``) says whether the best hit
+    reaches :data:`app.service.relevance.GOOD_MATCH`: surfaces show "no good
+    match" when it is false.
+    """
 
     hits: tuple[SearchHit, ...]
     mode: SearchMode
     total_evaluated: int
     took_ms: float
+    good_match: bool | None = None
 
 
 @dataclass(frozen=True)

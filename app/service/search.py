@@ -1,4 +1,12 @@
-"""Search by meaning, by keyword, or both fused with reciprocal rank fusion."""
+"""Search by meaning, by keyword, or both fused into one calibrated relevance.
+
+The steps, for every mode: the query is read for the user's own name
+(:mod:`app.service.query`); the semantic side embeds the query and takes the
+nearest chunks (filters inside the KNN), the keyword side asks FTS5 for BM25
+matches; hybrid then scores each candidate of either list with
+:func:`app.service.relevance.relevance` and orders by it. Semantic mode scores
+by cosine similarity, keyword mode by ``bm25 / (1 + bm25)``.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +20,15 @@ from app.domain.enums import SearchMode
 from app.domain.models import Memory, ScoreBreakdown, SearchHit, SearchQuery, SearchResult
 from app.embedding.model import Embedder
 from app.service import validation as v
-from app.vault import memory_queries as repo
+from app.service import query as query_plan
+from app.service import relevance
+from app.vault import memory_queries
 from app.vault import search as vsearch
 from app.vault.engine import Database
 
 SNIPPET_CHARS = 240
+#: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
+HYBRID_DEPTH = 50
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -76,16 +88,23 @@ class SearchService:
         # Search never shows deleted or expired memories, whatever the filter says.
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
-        qvec = self._embedder.embed_query(q.query) if mode is not SearchMode.KEYWORD else None
-        depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, 50)
+        planned = query_plan.plan(q.query, f.user_id)
+        qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
+        depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         with self._db.read() as conn:
             semantic = self._semantic(conn, qvec, f, depth, now) if qvec is not None else []
-            keyword = vsearch.keyword(conn, q.query, f, depth, now) if mode is not SearchMode.SEMANTIC else []
+            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
+            extra: dict[int, tuple[int, float]] = {}
+            if mode is SearchMode.HYBRID and qvec is not None:
+                # Keyword-only candidates need their similarity too: relevance weighs both.
+                seen = {s[0] for s in semantic}
+                extra = vsearch.best_similarities(conn, qvec, [k.memory_id for k in keyword if k.memory_id not in seen])
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword]))
-            found = repo.get_many(conn, ids)
-            spans = vsearch.chunk_spans(conn, [s[1] for s in semantic])
-        hits = self._rank(mode, q, semantic, keyword, found, spans)
-        return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000)
+            found = memory_queries.get_many(conn, ids)
+            spans = vsearch.chunk_spans(conn, [s[1] for s in semantic] + [c for c, _ in extra.values()])
+        hits = self._rank(mode, q, planned, semantic, extra, keyword, found, spans)
+        good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
+        return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
     def _semantic(self, conn, qvec, f, want: int, now: float) -> list[tuple[int, int, float]]:
         """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``."""
@@ -101,7 +120,7 @@ class SearchService:
                 return list(best.values())[:want]
             k = min(k * 4, vsearch.MAX_K)
 
-    def _rank(self, mode, q, semantic, keyword, found: dict[int, Memory], spans) -> list[SearchHit]:
+    def _rank(self, mode, q, planned, semantic, extra, keyword, found: dict[int, Memory], spans) -> list[SearchHit]:
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
         scored: list[tuple[float, int, ScoreBreakdown]] = []
@@ -112,14 +131,21 @@ class SearchService:
             for mid, (rank, k) in kw_rank.items():
                 scored.append((keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank)))
         else:
-            top = 2.0 / (limits.RRF_K + 1)
+            stems = relevance.content_stems(planned.keyword)
             for mid in dict.fromkeys(list(sem_rank) + list(kw_rank)):
+                memory = found.get(mid)
+                if memory is None:
+                    continue
                 s, kw = sem_rank.get(mid), kw_rank.get(mid)
-                rrf = (1.0 / (limits.RRF_K + s[0]) if s else 0.0) + (1.0 / (limits.RRF_K + kw[0]) if kw else 0.0)
-                scored.append((rrf / top, mid, ScoreBreakdown(
-                    semantic=s[2] if s else None, semantic_rank=s[0] if s else None,
+                # A keyword-only candidate has a similarity (from its vectors) but no semantic rank.
+                chunk, sim = (s[1], s[2]) if s else extra.get(mid, (None, None))
+                sim = None if sim is None else max(0.0, sim)
+                cover = relevance.coverage(stems, memory.content)
+                score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None)
+                scored.append((score, mid, ScoreBreakdown(
+                    semantic=sim, semantic_rank=s[0] if s else None,
                     keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
-                    rrf=rrf, best_chunk=s[1] if s else None)))
+                    coverage=cover, relevance=score, best_chunk=chunk)))
         scored.sort(key=lambda t: (-t[0], t[1]))
         hits: list[SearchHit] = []
         for score, mid, breakdown in scored:

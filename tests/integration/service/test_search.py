@@ -5,6 +5,7 @@ import pytest
 from app.domain.enums import MemoryType, SearchMode
 from app.domain.errors import InvalidInput
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from app.service import relevance
 
 FACTS = [
     ("The user prefers dark mode in all applications", "preference"),
@@ -30,10 +31,10 @@ def _search(services, query, **kw):
 
 @pytest.mark.slow  # depends on meaning: the real model
 def test_semantic_search_finds_by_meaning_without_shared_words(services, corpus):
-    result = _search(services, "what colour scheme does the user like for the screen")
+    result = _search(services, "what colour scheme does the user like for the screen", mode=SearchMode.SEMANTIC)
     assert result.hits[0].memory.id == corpus[FACTS[0][0]]
     assert 0.0 <= result.hits[-1].score <= result.hits[0].score <= 1.0
-    pet = _search(services, "which animal lives with the user")
+    pet = _search(services, "which animal lives with the user", mode=SearchMode.SEMANTIC)
     assert pet.hits[0].memory.id == corpus[FACTS[4][0]]
 
 
@@ -45,13 +46,20 @@ def test_keyword_search_ranks_by_bm25_and_highlights(services, corpus):
     assert _search(services, "?!", mode=SearchMode.KEYWORD).hits == ()
 
 
-def test_hybrid_fuses_both_lists_with_rrf(services, corpus):
+def test_hybrid_scores_each_hit_by_the_documented_relevance_of_its_evidence(services, corpus):
     result = _search(services, "Dana budget meeting", mode=SearchMode.HYBRID, debug=True)
     top = result.hits[0]
     assert top.memory.id == corpus[FACTS[1][0]]
     b = top.breakdown
-    assert b.semantic_rank == 1 and b.keyword_rank == 1
-    assert b.rrf == pytest.approx(2 / 61) and top.score == pytest.approx(1.0)
+    assert b.semantic_rank == 1 and b.keyword_rank == 1 and b.coverage == 1.0
+    for h in result.hits:
+        b = h.breakdown
+        expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25)
+        assert h.score == pytest.approx(expected, abs=1e-6) and b.relevance == pytest.approx(expected)
+    assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
+    # A keyword-only candidate still gets its similarity (from its stored vectors), not a missing term.
+    kw_only = _search(services, "PostgreSQL", mode=SearchMode.HYBRID, debug=True).hits[0]
+    assert kw_only.memory.id == corpus[FACTS[2][0]] and kw_only.breakdown.semantic is not None
 
 
 def test_debug_breakdown_only_when_asked(services, corpus):

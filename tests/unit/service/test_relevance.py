@@ -1,0 +1,38 @@
+"""The hybrid relevance formula, coverage, and the compatibility threshold mapping (no model needed)."""
+
+import math
+
+import pytest
+
+from app.service import relevance as r
+
+
+def test_relevance_is_the_documented_logistic_of_the_evidence():
+    z = r.W_SIMILARITY * 0.5 + r.W_COVERAGE * 0.25 + r.W_BM25 * 10 / (10 + r.BM25_HALF) + r.BIAS
+    assert r.relevance(0.5, 0.25, -10.0) == pytest.approx(1 / (1 + math.exp(-z)))
+    assert r.relevance(None, 0.0, None) == pytest.approx(1 / (1 + math.exp(-r.BIAS)))
+    # Each kind of evidence raises the score; nothing at all is far below a good match.
+    assert r.relevance(0.6, 0.0, None) > r.relevance(0.3, 0.0, None)
+    assert r.relevance(0.3, 1.0, None) > r.relevance(0.3, 0.0, None)
+    assert r.relevance(0.3, 0.5, -12.0) > r.relevance(0.3, 0.5, None)
+    assert r.relevance(0.1, 0.0, None) < 0.05 < r.GOOD_MATCH < r.relevance(0.6, 1.0, -5.0)
+
+
+def test_coverage_counts_the_query_words_found_in_the_text():
+    query = r.content_stems("Which car does the user drive?")
+    assert query == {"car", "user", "drive"}
+    assert r.coverage(query, "The user drives an electric car") == 1.0
+    assert r.coverage(query, "Lunch with Ravi on Friday") == 0.0
+    assert r.coverage(query, "My car is red") == pytest.approx(1 / 3)
+    assert r.coverage(frozenset(), "anything") == 0.0
+
+
+@pytest.mark.parametrize("default", [0.3, 0.7])
+def test_provider_thresholds_map_their_default_to_a_good_match_and_keep_their_order(default):
+    assert r.provider_similarity(default, default) == pytest.approx(r.GOOD_MATCH_SIMILARITY)
+    assert r.provider_similarity(0.0, default) == 0.0 and r.provider_similarity(1.0, default) == pytest.approx(1.0)
+    points = [i / 20 for i in range(21)]
+    mapped = [r.provider_similarity(t, default) for t in points]
+    assert mapped == sorted(mapped)
+    for t in points:
+        assert r.to_provider_similarity(r.provider_similarity(t, default), default) == pytest.approx(t)
