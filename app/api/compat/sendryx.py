@@ -12,14 +12,18 @@ from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.routes import StrictJsonRoute
 from app.domain import limits
+from app.domain.enums import SearchMode
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
+from app.service import relevance
 from app.service import validation as v
 from app.service.container import Services
 
 router = APIRouter(prefix="/compat/sendryx/v1/memory", tags=["compat: sendryx"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.SendryxError))
 MAX_CHARS = 8191
+#: Sendryx's documented default, a cosine of text-embedding-3-small; mapped onto this model's scale.
+DEFAULT_THRESHOLD = 0.3
 #: Ids are rowids; this bound keeps them exact in every JSON reader (2^53 - 1, far beyond any vault).
 MAX_ID = 2**53 - 1
 
@@ -49,13 +53,17 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
 @router.get("/search")
 def search(key: ReadKey, services: ServicesDep, query: Annotated[str, d.doc_query(**d.QUERY)],
            limit: Annotated[int, d.doc_query(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10,
-           threshold: Annotated[float, d.doc_query(**d.UNIT)] = 0.3) -> dict:
-    result = services.search.search(SearchQuery(query, limit=limit, min_score=threshold,
-                                                filter=MemoryFilter(namespace=key.namespace,
-                                                                    include_confidential=False)))
+           threshold: Annotated[float, d.doc_query(**d.UNIT)] = DEFAULT_THRESHOLD) -> dict:
+    # Sendryx searches by cosine similarity: semantic mode, threshold and scores on Sendryx's scale.
+    result = services.search.search(SearchQuery(
+        query, mode=SearchMode.SEMANTIC, limit=limit,
+        min_score=relevance.provider_similarity(threshold, DEFAULT_THRESHOLD),
+        filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
     services.usage.record(key.id, searches=1)
     return {"success": True, "query": query, "count": len(result.hits),
-            "results": [{**_memory(h.memory), "similarity": h.score} for h in result.hits]}
+            "results": [{**_memory(h.memory),
+                         "similarity": round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6)}
+                        for h in result.hits]}
 
 
 @router.get("")

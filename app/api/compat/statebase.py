@@ -14,7 +14,7 @@ from app.api.compat.public_ids import IdPermutation
 from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.errors import PayloadTooLarge
 from app.api.routes import StrictJsonRoute
-from app.domain.enums import EmbeddingStatus, MemoryType, Scope
+from app.domain.enums import EmbeddingStatus, MemoryType, Scope, SearchMode
 from app.domain.errors import NotFound
 from app.domain.models import (
     ApiKey,
@@ -24,12 +24,15 @@ from app.domain.models import (
     MemoryUpdate,
     SearchQuery,
 )
+from app.service import relevance
 from app.service import validation as v
 from app.service.container import Services
 
 router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.StatebaseError))
 MAX_CHARS = 10_000
+#: StateBase's documented default similarity threshold; mapped onto this model's scale.
+DEFAULT_THRESHOLD = 0.7
 _ID = re.compile(r"^mem_([0-9a-f]{12})$")
 
 
@@ -106,7 +109,7 @@ class SearchIn(BaseModel):
     type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = None
     tags: list[str] = []
     limit: Annotated[d.Int, d.doc(minimum=1, maximum=50)] = 10
-    threshold: Annotated[d.Number, d.doc(**d.UNIT)] = 0.7
+    threshold: Annotated[d.Number, d.doc(**d.UNIT)] = DEFAULT_THRESHOLD
 
 
 @router.post("", status_code=201)
@@ -126,10 +129,15 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
     f = MemoryFilter(namespace=key.namespace, session_id=body.session_id, user_id=body.user_id,
                      memory_types=(v.choice(MemoryType, body.type, "type"),) if body.type else (),
                      tags=tuple(body.tags), include_confidential=False)
-    result = services.search.search(SearchQuery(body.query, limit=body.limit, min_score=body.threshold, filter=f))
+    # StateBase searches by similarity: semantic mode, threshold and scores on StateBase's scale.
+    result = services.search.search(SearchQuery(
+        body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
+        min_score=relevance.provider_similarity(body.threshold, DEFAULT_THRESHOLD), filter=f))
     services.usage.record(key.id, searches=1)
     ids = _ids(services)
-    return {"query": body.query, "data": [_out(h.memory, ids, score=h.score) for h in result.hits]}
+    return {"query": body.query, "data": [
+        _out(h.memory, ids, score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+        for h in result.hits]}
 
 
 @router.get("/{memory_id}")
