@@ -62,6 +62,7 @@ def test_memoryrelay(api):
         assert c.get(f"{base}/{m['id']}").json()["deleted_at"] is not None
 
 
+@pytest.mark.slow  # score thresholds are the real model's (mapped onto its similarity scale)
 def test_sendryx(api):
     _, secret = api.services.keys.create("sendryx-ns", "read,write")
     with api.client(**{"X-API-Key": secret}) as c:
