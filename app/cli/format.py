@@ -68,7 +68,8 @@ _MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 #: How the breakdown's fields read in a sentence, in the order they are shown.
 _BREAKDOWN_LABELS = {
     "semantic": "semantic similarity", "semantic_rank": "semantic rank", "keyword_bm25": "BM25",
-    "keyword_rank": "keyword rank", "rrf": "RRF", "best_chunk": "best chunk",
+    "keyword_rank": "keyword rank", "coverage": "query words found", "relevance": "relevance",
+    "best_chunk": "best chunk",
 }
 
 
@@ -109,6 +110,10 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
         if h.breakdown is not None:
             lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")
     lines.append(f"{len(result.hits)} hit(s), mode {result.mode.value}, {result.took_ms:.1f} ms")
+    if result.good_match is False:
+        from app.service.relevance import GOOD_MATCH
+
+        lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH}")
     return "\n".join(lines)
 
 

@@ -12,7 +12,18 @@ def test_match_markers_are_bold_on_a_terminal_and_plain_elsewhere():
 
 def test_a_breakdown_reads_as_one_line():
     text = fmt.breakdown_text(ScoreBreakdown(semantic=0.81234, semantic_rank=1, keyword_bm25=-2.5, keyword_rank=3,
-                                             rrf=0.0325, best_chunk=0))
+                                             coverage=0.5, relevance=0.9125, best_chunk=0))
     assert text == ("semantic similarity 0.8123 · semantic rank 1 · BM25 -2.5000 · keyword rank 3 · "
-                    "RRF 0.0325 · best chunk 0")
+                    "query words found 0.5000 · relevance 0.9125 · best chunk 0")
     assert fmt.breakdown_text(ScoreBreakdown(keyword_bm25=-1.0, keyword_rank=1)) == "BM25 -1.0000 · keyword rank 1"
+
+
+def test_a_hybrid_result_without_a_good_match_says_so():
+    from types import SimpleNamespace
+
+    from app.domain.enums import SearchMode
+
+    nothing = SimpleNamespace(hits=(), mode=SearchMode.HYBRID, took_ms=1.0, good_match=False)
+    assert "no good match" in fmt.hits_table(nothing)
+    semantic = SimpleNamespace(hits=(), mode=SearchMode.SEMANTIC, took_ms=1.0, good_match=None)
+    assert "no good match" not in fmt.hits_table(semantic)
