@@ -188,8 +188,8 @@ class ConversationReport:
     def as_text(self) -> str:
         total = sum(self.questions.values())
         halves = ", ".join(f"{h} {n}" for h, n in self.questions.items())
-        lines = [f"{self.dataset}: {self.conversations} conversations, {self.turns} turns, {total} questions "
-                 f"({halves}); ingested and embedded in {self.ingest_seconds:.0f} s",
+        lines = [(f"{self.dataset}: {self.conversations} conversations, {self.turns} turns, {total} questions "
+                  f"({halves}); ingested and embedded in {self.ingest_seconds:.0f} s"),
                  f"{'half':8} {'mode':9} {'kind':12} {'n':>4} {'R@5':>6} {'R@10':>6} {'nDCG@10':>8}"]
         for half, modes in self.metrics.items():
             for mode, kinds in modes.items():

@@ -108,7 +108,8 @@ def provider_similarity(threshold: float, provider_default: float) -> float:
     """
     if threshold <= provider_default:
         return threshold / provider_default * GOOD_MATCH_SIMILARITY
-    return GOOD_MATCH_SIMILARITY + (threshold - provider_default) / (1 - provider_default) * (1 - GOOD_MATCH_SIMILARITY)
+    above = (threshold - provider_default) / (1 - provider_default)
+    return GOOD_MATCH_SIMILARITY + above * (1 - GOOD_MATCH_SIMILARITY)
 
 
 def to_provider_similarity(similarity: float, provider_default: float) -> float:
@@ -119,4 +120,5 @@ def to_provider_similarity(similarity: float, provider_default: float) -> float:
     """
     if similarity <= GOOD_MATCH_SIMILARITY:
         return similarity / GOOD_MATCH_SIMILARITY * provider_default
-    return provider_default + (similarity - GOOD_MATCH_SIMILARITY) / (1 - GOOD_MATCH_SIMILARITY) * (1 - provider_default)
+    above = (similarity - GOOD_MATCH_SIMILARITY) / (1 - GOOD_MATCH_SIMILARITY)
+    return provider_default + above * (1 - provider_default)

@@ -17,11 +17,17 @@ from dataclasses import replace
 from app.domain import limits
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import SearchMode
-from app.domain.models import Memory, ScoreBreakdown, SearchHit, SearchQuery, SearchResult
+from app.domain.models import (
+    Memory,
+    ScoreBreakdown,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from app.embedding.model import Embedder
-from app.service import validation as v
 from app.service import query as query_plan
 from app.service import relevance
+from app.service import validation as v
 from app.vault import memory_queries
 from app.vault import search as vsearch
 from app.vault.engine import Database

@@ -28,9 +28,9 @@ from app.domain.enums import EmbeddingStatus
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.vault import memories as memory_writes
+from app.vault import vectors
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
-from app.vault import vectors
 from app.vault.vectors import Embedded
 
 LEASE_SECONDS = 120
