@@ -18,6 +18,7 @@ from app.service.background import Background, standard_loops
 from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
+from app.service.bundles import BundleService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -59,6 +60,7 @@ class Services:
     stats: StatsService
     ground_truth: GroundTruthService
     keys: KeyService
+    bundles: BundleService
     usage: UsageService
     rate_limiter: RateLimiter
     jobs: EmbeddingJobStore
@@ -109,6 +111,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
         keys=KeyService(db),
+        bundles=BundleService(db, clock, events, settings, model_id=embedder.model_id, dimension=embedder.dimension,
+                              wall=wall, wake_worker=worker.wake),
         usage=usage,
         rate_limiter=RateLimiter(),
         jobs=jobs,
