@@ -12,7 +12,6 @@ import base64
 import binascii
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from app.domain.enums import MemoryType, Tier, Visibility
@@ -147,8 +146,8 @@ def _hlc(f: _Fields) -> str:
     return stamp
 
 
-def decode_memory(doc: dict[str, Any], number: int) -> MemoryRecord:
-    """A :class:`MemoryRecord` (without history) from memory line ``doc`` (the ``number``-th memory)."""
+def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry, ...] = ()) -> MemoryRecord:
+    """A :class:`MemoryRecord` from memory line ``doc`` (the ``number``-th memory) and its history."""
     f = _Fields(doc, f"memory {number}")
     return MemoryRecord(
         id=f.text("id"), namespace=f.text("namespace"), content=f.text("content"),
@@ -159,7 +158,7 @@ def decode_memory(doc: dict[str, Any], number: int) -> MemoryRecord:
         client_id=f.optional_text("client_id"), created_at=f.number("created_at"), updated_at=f.number("updated_at"),
         expires_at=f.optional_number("expires_at"), deleted_at=f.optional_number("deleted_at"),
         archived_at=f.optional_number("archived_at"), version=f.integer("version"), hlc=_hlc(f),
-        origin_device=f.text("origin_device"), vectors=_vectors(f),
+        origin_device=f.text("origin_device"), history=history, vectors=_vectors(f),
     )
 
 
@@ -177,23 +176,19 @@ def decode_history(doc: dict[str, Any], memory_id: str, number: int) -> HistoryE
 
 def decode(lines: Iterable[dict[str, Any]]) -> Iterator[MemoryRecord]:
     """Group body lines into records: each memory line with the history lines that follow it."""
-    current: MemoryRecord | None = None
+    current: dict[str, Any] | None = None
     history: list[HistoryEntry] = []
     memories = histories = 0
     for doc in lines:
         if doc["type"] == "memory":
             if current is not None:
-                yield _with_history(current, history)
+                yield decode_memory(current, memories, tuple(history))
             memories += 1
-            current, history = decode_memory(doc, memories), []
+            current, history = doc, []
         else:
             histories += 1
             if current is None:
                 raise DamagedData(f"history line {histories} of the bundle comes before any memory")
-            history.append(decode_history(doc, current.id, histories))
+            history.append(decode_history(doc, _Fields(current, f"memory {memories}").text("id"), histories))
     if current is not None:
-        yield _with_history(current, history)
-
-
-def _with_history(record: MemoryRecord, history: list[HistoryEntry]) -> MemoryRecord:
-    return replace(record, history=tuple(history)) if history else record
+        yield decode_memory(current, memories, tuple(history))
