@@ -246,13 +246,13 @@ class Importer:
             self._count(tally, decision)
         if not apply:
             return
-        news = [(d.record, self._stamp(d.record)) for d in decisions if d.action == "new"]
+        news = [(d.record, self._stamp(d)) for d in decisions if d.action == "new"]
         writes.import_memories(conn, news, model_id=self._model_id, dimension=self._dimension)
         tally.created_ids += [record.id for record, _ in news]
         for d in decisions:
             if d.action == "update":
                 assert d.local is not None
-                writes.import_memory(conn, d.record, self._stamp(d.record), model_id=self._model_id,
+                writes.import_memory(conn, d.record, self._stamp(d), model_id=self._model_id,
                                      dimension=self._dimension, replacing=d.local.memory)
                 tally.updated_ids.append(d.record.id)
 
@@ -271,7 +271,7 @@ class Importer:
             if policy is ConflictPolicy.COPY:
                 return _Decision("new", self._copy(record, owners), conflicting=True)
             return _Decision("skip", record, conflicting=True)
-        if local.hlc == record.hlc:
+        if local.hlc == record.hlc or _same_fields(record, local.memory):
             return _Decision("skip", record, conflicting=False, local=local)
         if policy is ConflictPolicy.COPY:
             return _Decision("new", self._copy(record, owners), conflicting=True)
@@ -311,12 +311,17 @@ class Importer:
         if self._needs_embedding(decision):
             tally.to_embed += 1
 
-    def _stamp(self, record: MemoryRecord) -> Stamp:
-        now = self._wall()
+    def _stamp(self, decision: _Decision) -> Stamp:
+        """The record's own stamp when its version wins as it is; a fresh one when the import is a new decision
+        here (an overwrite with an older or concurrent version), so that other devices apply it too."""
+        record, now = decision.record, self._wall()
+        local = decision.local
+        if decision.action == "update" and local is not None and not _later(record.hlc, local.hlc):
+            return Stamp(self._clock.now(), self._clock.device_id, now)
         # Follow the record's clock so that later local edits sort after it, unless it is absurdly ahead.
         if Hlc.parse(record.hlc).ms <= now * 1000 + MAX_CLOCK_LEAD_MS:
             self._clock.observe(record.hlc)
-        return Stamp(self._clock.now(), self._clock.device_id, now)
+        return Stamp(record.hlc, self._clock.device_id, now)
 
     def _announce(self, tally: _Tally, origin: ChangeOrigin) -> None:
         if tally.to_embed:
@@ -326,6 +331,15 @@ class Importer:
             self._events.emit(ChangeEvent(ChangeKind.CREATED, tuple(tally.created_ids), namespaces, origin))
         if tally.updated_ids:
             self._events.emit(ChangeEvent(ChangeKind.UPDATED, tuple(tally.updated_ids), namespaces, origin))
+
+
+_COMPARED = ("content", "memory_type", "tags", "metadata", "importance", "tier", "visibility", "agent_id", "user_id",
+             "session_id", "project", "client_id", "expires_at", "deleted_at", "archived_at")
+
+
+def _same_fields(record: MemoryRecord, memory: Any) -> bool:
+    """Whether the vault's memory already holds what the record says (whatever their clocks)."""
+    return all(getattr(record, name) == getattr(memory, name) for name in _COMPARED)
 
 
 def _later(a: str, b: str) -> bool:

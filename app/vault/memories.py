@@ -263,10 +263,13 @@ def mark_embedding_failed(conn: Connection, memory_id: int) -> None:
 # --- Imports: a memory's whole state from elsewhere (bundles) ------------------------------------------------
 #
 # An import writes the state it is given, not a change to it: the record's own
-# timestamps, version, HLC stamp and origin device are kept, so that the same
-# memory is recognisably the same in both vaults and "newer" can be decided by
-# HLC on the next import. The oplog entry carries the whole state (Op.IMPORT)
-# under this device's stamp, so sync carries imports on like local changes.
+# timestamps, version and origin device are kept, so that the same memory is
+# recognisably the same in both vaults. As for every change, the row's HLC is
+# the stamp's: the caller passes the record's own stamp when that version wins
+# as it is (so "newer" can be decided again on the next import, and other
+# devices see the version it is), and a fresh one when the import is a new
+# local decision (an overwrite with an older version, a copy). The oplog entry
+# carries the whole state (Op.IMPORT), so sync carries imports on like local changes.
 
 
 def _usable_vectors(record: MemoryRecord, model_id: str, dimension: int) -> Embedded | None:
@@ -277,7 +280,7 @@ def _usable_vectors(record: MemoryRecord, model_id: str, dimension: int) -> Embe
     return Embedded(v.spans, matrix, v.model_id)
 
 
-def _state_payload(record: MemoryRecord, *, replaced: bool, vectors_from: str | None) -> dict[str, Any]:
+def _state_payload(record: MemoryRecord, stamp: Stamp, *, replaced: bool, vectors_from: str | None) -> dict[str, Any]:
     return {
         "namespace": record.namespace, "content": record.content, "memory_type": record.memory_type.value,
         "tags": list(record.tags), "metadata": record.metadata, "importance": record.importance,
@@ -285,12 +288,12 @@ def _state_payload(record: MemoryRecord, *, replaced: bool, vectors_from: str | 
         "user_id": record.user_id, "session_id": record.session_id, "project": record.project,
         "client_id": record.client_id, "created_at": record.created_at, "updated_at": record.updated_at,
         "expires_at": record.expires_at, "deleted_at": record.deleted_at, "archived_at": record.archived_at,
-        "version": record.version, "hlc": record.hlc, "origin_device": record.origin_device,
+        "version": record.version, "hlc": stamp.hlc, "origin_device": record.origin_device,
         "replaced": replaced, "vectors_model_id": vectors_from,
     }
 
 
-def _import_row(record: MemoryRecord, status: EmbeddingStatus, model_id: str | None) -> dict[str, Any]:
+def _import_row(record: MemoryRecord, stamp: Stamp, status: EmbeddingStatus, model_id: str | None) -> dict[str, Any]:
     return {
         "namespace": record.namespace, "content": record.content, "content_hash": content_hash(record.content),
         "memory_type": record.memory_type.value, "tags": _json(list(record.tags)), "metadata": _json(record.metadata),
@@ -298,7 +301,7 @@ def _import_row(record: MemoryRecord, status: EmbeddingStatus, model_id: str | N
         "agent_id": record.agent_id, "user_id": record.user_id, "session_id": record.session_id,
         "project": record.project, "client_id": record.client_id, "created_at": record.created_at,
         "updated_at": record.updated_at, "expires_at": record.expires_at, "deleted_at": record.deleted_at,
-        "archived_at": record.archived_at, "hlc": record.hlc, "origin_device": record.origin_device,
+        "archived_at": record.archived_at, "hlc": stamp.hlc, "origin_device": record.origin_device,
         "embedding_status": status.value, "model_id": model_id,
     }
 
@@ -325,8 +328,8 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
                     dimension: int) -> list[Memory]:
     """Write new memories from elsewhere, many at once (ids and namespaces decided by the caller).
 
-    Vectors made by ``model_id`` with ``dimension`` are stored as they are, so
-    those memories are searchable at once; the others get embedding jobs. Each
+    Each row's HLC is its stamp's. Vectors made by ``model_id`` with ``dimension``
+    are stored as they are, so those memories are searchable at once; the others get embedding jobs. Each
     memory gets the record's history, or one "imported" version when it has none.
     Rows are written with executemany and rowids assigned here (the caller holds
     the write transaction, so nobody else can take them).
@@ -343,7 +346,7 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
         status = EmbeddingStatus.READY if embedded is not None else EmbeddingStatus.PROCESSING
         memory = _as_memory(record, rowid, record.version, status, embedded.model_id if embedded else None)
         created.append(memory)
-        rows.append(_import_row(record, status, memory.model_id) | {"id": rowid, "uuid": record.id,
+        rows.append(_import_row(record, stamp, status, memory.model_id) | {"id": rowid, "uuid": record.id,
                                                                     "version": record.version})
         tags += [{"m": rowid, "t": t} for t in record.tags]
         fts.append({"r": rowid, "c": record.content})
@@ -363,7 +366,7 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
                                  "c": int(flags.confidential), "x": flags.expires_at, "m": rowid})
                 next_chunk += 1
         ops.append((stamp, Op.IMPORT, record.id, record.namespace,
-                    _state_payload(record, replaced=False, vectors_from=memory.model_id)))
+                    _state_payload(record, stamp, replaced=False, vectors_from=memory.model_id)))
     # Straight to the driver's executemany: SQLAlchemy's per-row parameter handling would cost
     # more than the inserts themselves (this runs for every memory of a bundle).
     raw = conn.connection.dbapi_connection
@@ -405,7 +408,7 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
         status, vectors_model = EmbeddingStatus.READY, model_id
     else:
         status, vectors_model = EmbeddingStatus.PROCESSING, None
-    row = _import_row(record, status, vectors_model)
+    row = _import_row(record, stamp, status, vectors_model)
     conn.execute(sql_update(memories).where(memories.c.id == rowid).values(
         version=max(replacing.version, record.version) + 1, **row))
     _write_tags(conn, rowid, record.tags)
@@ -423,5 +426,5 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
         vectors.delete_vectors(conn, [rowid])
         _enqueue_embedding(conn, rowid, row["content_hash"], stamp.at)
     oplog.append(conn, stamp, Op.IMPORT, record.id, record.namespace,
-                 _state_payload(record, replaced=True, vectors_from=embedded.model_id if embedded else None))
+                 _state_payload(record, stamp, replaced=True, vectors_from=embedded.model_id if embedded else None))
     return memory
