@@ -18,6 +18,7 @@ from app.service.background import Background, standard_loops
 from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
+from app.service.backups import BackupService
 from app.service.bundles import BundleService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
@@ -61,6 +62,7 @@ class Services:
     ground_truth: GroundTruthService
     keys: KeyService
     bundles: BundleService
+    backups: BackupService
     usage: UsageService
     rate_limiter: RateLimiter
     jobs: EmbeddingJobStore
@@ -113,6 +115,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         keys=KeyService(db),
         bundles=BundleService(db, clock, events, settings, model_id=embedder.model_id, dimension=embedder.dimension,
                               wall=wall, wake_worker=worker.wake),
+        backups=BackupService(vault),
         usage=usage,
         rate_limiter=RateLimiter(),
         jobs=jobs,
