@@ -8,6 +8,7 @@ import leaves the vault exactly as it was.
 
 from __future__ import annotations
 
+import enum
 import os
 import tempfile
 import time
@@ -79,6 +80,14 @@ class BundleInfo:
     bytes: int
     verified: bool
     body_bytes: int = 0
+
+
+class Opening(enum.Enum):
+    """How a bundle opens in this vault."""
+
+    THIS_VAULT = "this_vault"  # encrypted for this vault's recipient key: no passphrase needed
+    PASSPHRASE = "passphrase"  # ask for the bundle's passphrase
+    OTHER_RECIPIENTS = "other_recipients"  # made for other vaults' keys only: it cannot be opened here
 
 
 @dataclass(frozen=True)
@@ -238,11 +247,14 @@ class BundleService:
 
     # -- reading ------------------------------------------------------------------------------------------
 
-    def opens_without_passphrase(self, path: Path) -> bool:
-        """Whether this vault's recipient key opens the bundle at ``path`` (else ask for its passphrase)."""
+    def how_it_opens(self, path: Path) -> Opening:
+        """How the bundle at ``path`` can be opened here: with this vault's key, with its passphrase (ask for it),
+        or not at all (it was made for other recipients); a file that is not a bundle raises."""
         with open(path, "rb") as fh:
             header = fmt.read_header(fh)
-        return header.is_for(recipients.key_pair_from_private(self._private_key()).public)
+        if header.is_for(recipients.key_pair_from_private(self._private_key()).public):
+            return Opening.THIS_VAULT
+        return Opening.PASSPHRASE if header.passphrase is not None else Opening.OTHER_RECIPIENTS
 
     def inspect(self, path: Path, *, passphrase: str | None = None, verify: bool = True,
                 progress: Progress | None = None) -> BundleInfo:

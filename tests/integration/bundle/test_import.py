@@ -10,7 +10,7 @@ from app.domain.errors import InvalidInput, NotFound, PassphraseRequired, WrongB
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from app.domain.transfer import ConflictPolicy
 from app.service.bundle_import import ImportOptions
-from app.service.bundles import ExportRequest
+from app.service.bundles import ExportRequest, Opening
 from app.service.container import create_vault
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -203,8 +203,9 @@ def test_secrets_and_recipients(services, other, tmp_path):
         other.bundles.import_bundle(bundle, passphrase="not the bundle passphrase")
     for_other = tmp_path / "r.mvbundle"
     _export(services, for_other, "work", passphrase=None, recipients=(other.bundles.recipient_key(),))
-    assert other.bundles.opens_without_passphrase(for_other)
-    assert not services.bundles.opens_without_passphrase(for_other)
+    assert other.bundles.how_it_opens(for_other) is Opening.THIS_VAULT
+    assert services.bundles.how_it_opens(for_other) is Opening.OTHER_RECIPIENTS
+    assert other.bundles.how_it_opens(bundle) is Opening.PASSPHRASE
     with pytest.raises(WrongRecipient):
         services.bundles.import_bundle(for_other, passphrase="ignored: there is no passphrase slot")
     info = other.bundles.inspect(for_other)
