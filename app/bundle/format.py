@@ -462,7 +462,7 @@ def _segments(source: BinaryIO, header: BundleHeader, file_key: bytes) -> Iterat
         raise TamperedData(f"the bundle was damaged or modified ({exc.message})") from None
     except DecryptionFailed:
         # The file key unwrapped (the passphrase or key is right), so this is damage, not a wrong secret.
-        raise TamperedData("the bundle's body does not authenticate: it was damaged or modified") from None
+        raise TamperedData("the bundle's body does not authenticate: it was truncated, damaged or modified") from None
     except DamagedData as exc:
         raise DamagedData(f"the bundle's body is unreadable ({exc.message})") from None
 
