@@ -17,6 +17,7 @@ from pathlib import Path
 from app.cli import format as fmt
 from app.cli.common import opened, out, settings_for
 from app.cli.parser import Command
+from app.cli.progress import ProgressDisplay, progress_for
 from app.domain.errors import InvalidInput
 from app.domain.transfer import ConflictPolicy
 
@@ -43,18 +44,9 @@ def read_bundle_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: b
     return first
 
 
-def _progress(args: argparse.Namespace) -> Callable[[str, int, int], None] | None:
-    """A one-line progress display on a terminal's stderr (nothing for --json or a pipe)."""
-    if args.json or not sys.stderr.isatty():
-        return None
-
-    def show(stage: str, done: int, total: int) -> None:
-        share = f"{100 * done / total:5.1f}%" if total else ""
-        print(f"\r{stage} {share} ({done:,} of {total:,})   ", end="", file=sys.stderr, flush=True)
-        if total and done >= total:
-            print(file=sys.stderr)
-
-    return show
+def _counter(display: ProgressDisplay) -> Callable[[str, int, int], None]:
+    """The services' ``progress(stage, done, total)`` drawn as one counter per stage (bytes when verifying)."""
+    return lambda stage, done, total: display.count(done, total, stage)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -64,8 +56,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     passphrase = read_bundle_passphrase(args, confirm=True, prompt=not args.recipient)
     request = ExportRequest(tuple(args.namespaces), passphrase=passphrase, recipients=tuple(args.recipient or ()),
                             include_history=not args.no_history, include_deleted=args.include_deleted)
-    with opened(args) as svc:
-        report = svc.bundles.export_to_file(Path(args.output), request, progress=_progress(args))
+    with opened(args) as svc, progress_for(args) as display:
+        report = svc.bundles.export_to_file(Path(args.output), request, progress=_counter(display))
     out(args, {**fmt.plain(report), "file": str(args.output)},
         f"Exported {report.memories:,} memories ({report.history:,} history versions, {report.with_vectors:,} with "
         f"vectors) from {', '.join(report.namespaces)} to {args.output} ({report.bytes / 1e6:.1f} MB, "
@@ -87,18 +79,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     options = ImportOptions(into=args.into, policy=ConflictPolicy(args.on_conflict), dry_run=args.dry_run)
-    progress = _progress(args)
     with opened(args) as svc:
-        report = svc.bundles.import_bundle(path, options, passphrase=_bundle_passphrase_for(args, svc, path),
-                                           progress=progress)
-        embedded = 0
-        if report.to_embed and not report.dry_run:
-            # Another model made the bundle's vectors: embed with this vault's model now, with progress.
-            total = svc.jobs.depth()
-            while done := svc.worker.run_once():
-                embedded += done
-                if progress is not None:
-                    progress("embedding", min(embedded, total), total)
+        passphrase = _bundle_passphrase_for(args, svc, path)
+        with progress_for(args) as display:
+            report = svc.bundles.import_bundle(path, options, passphrase=passphrase, progress=_counter(display))
+            embedded = 0
+            if report.to_embed and not report.dry_run:
+                # Another model made the bundle's vectors: embed with this vault's model now, with progress.
+                total = svc.jobs.depth()
+                while done := svc.worker.run_once():
+                    embedded += done
+                    display.count(min(embedded, total), total, "embedding")
     verb = "would" if report.dry_run else "did"
     text = (f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.memories:,} memories in the bundle: "
             f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped, "
@@ -115,8 +106,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     path = Path(args.file)
     with opened(args) as svc:
-        info = svc.bundles.inspect(path, passphrase=_bundle_passphrase_for(args, svc, path),
-                                   verify=not args.no_verify, progress=_progress(args))
+        passphrase = _bundle_passphrase_for(args, svc, path)
+        with progress_for(args) as display:
+            info = svc.bundles.inspect(path, passphrase=passphrase, verify=not args.no_verify,
+                                       progress=_counter(display))
     m = info.manifest
     lines = [f"bundle format version {info.version}, written {fmt.when(info.created_at)} by vault "
              f"{info.source_vault} (device {info.source_device})",
@@ -173,33 +166,35 @@ def register(command: Command) -> None:
         p.add_argument("--bundle-passphrase-file", metavar="FILE",
                        help=f"read the bundle's passphrase from FILE (else {BUNDLE_PASSPHRASE_ENV}, else a prompt)")
 
-    p = command("export", "write namespaces to an encrypted bundle (.mvbundle)", cmd_export)
-    p.add_argument("namespaces", nargs="+", metavar="NS")
-    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p = command("export", "write namespaces to an encrypted bundle (.mvbundle)", cmd_export, passphrase=True,
+                json=True)
+    p.add_argument("namespaces", nargs="+", metavar="NS", help="the namespaces to export")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the bundle file to write")
     p.add_argument("--recipient", action="append", metavar="KEY",
                    help="encrypt for this vault's recipient key (mvpub1…; repeatable) instead of a passphrase")
     p.add_argument("--no-history", action="store_true", help="leave out earlier versions of each memory")
     p.add_argument("--include-deleted", action="store_true", help="include memories in the trash")
     bundle_secret(p)
 
-    p = command("import", "import a bundle (verified as a whole first; all or nothing)", cmd_import)
-    p.add_argument("file", metavar="FILE")
+    p = command("import", "import a bundle (verified as a whole first; all or nothing)", cmd_import,
+                passphrase=True, json=True)
+    p.add_argument("file", metavar="FILE", help="the bundle to import")
     p.add_argument("--into", metavar="NS", help="put every memory into this namespace")
     p.add_argument("--on-conflict", choices=[c.value for c in ConflictPolicy], default=ConflictPolicy.NEWER.value,
-                   help="when an id already exists: skip, overwrite, newer (by clock, the default) or copy")
+                   help="when an id already exists: skip, overwrite, newer (the later clock wins) or copy")
     p.add_argument("--dry-run", action="store_true", help="report what would change without writing")
     bundle_secret(p)
 
-    p = command("inspect", "show what a bundle holds (and verify it)", cmd_inspect)
-    p.add_argument("file", metavar="FILE")
+    p = command("inspect", "show what a bundle holds (and verify it)", cmd_inspect, passphrase=True, json=True)
+    p.add_argument("file", metavar="FILE", help="the bundle to open")
     p.add_argument("--no-verify", action="store_true", help="only open the header and manifest")
     bundle_secret(p)
 
     p = command("backup", "write a backup of the whole vault (encrypted; works while the vault is in use)",
-                cmd_backup)
-    p.add_argument("file", metavar="FILE")
+                cmd_backup, passphrase=True, json=True)
+    p.add_argument("file", metavar="FILE", help="the backup file to write (.mvbackup)")
 
     p = command("restore-backup", "replace the vault with a backup (asks first; keeps the replaced files)",
-                cmd_restore_backup)
-    p.add_argument("file", metavar="FILE")
+                cmd_restore_backup, json=True)
+    p.add_argument("file", metavar="FILE", help="the backup file to restore")
     p.add_argument("--yes", action="store_true", help="replace an existing vault without asking")

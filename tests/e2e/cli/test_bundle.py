@@ -25,20 +25,23 @@ def env(tmp_path, monkeypatch, request):
     monkeypatch.delenv("MEMVAULT_HOME", raising=False)
     if not request.node.get_closest_marker("slow"):
         fake = FakeEmbedder()
-        monkeypatch.setattr("app.service.container.load_embedder", lambda _settings: fake)
+        for where in ("app.cli.common.lazy_embedder", "app.cli.vault_commands.lazy_embedder"):
+            monkeypatch.setattr(where, lambda _settings: fake)
     for name, secret in (("a", A_PASS), ("b", B_PASS), ("bundle", BUNDLE_PASS)):
         (tmp_path / f"{name}.pass").write_text(secret + "\n")
     return tmp_path
 
 
-def run(capsys, env, vault, *argv):
-    code = main(["--vault", str(env / vault), "--passphrase-file", str(env / f"{vault}.pass"), *argv])
+def run(capsys, env, vault, *argv, secret=True):
+    """``memvault --vault VAULT ARGV… --passphrase-file VAULT.pass`` in this process."""
+    extra = ["--passphrase-file", str(env / f"{vault}.pass")] if secret else []
+    code = main(["--vault", str(env / vault), *argv, *extra])
     out, err = capsys.readouterr()
     return code, out, err
 
 
 def _ids(capsys, env, vault, *extra):
-    code, out, _ = run(capsys, env, vault, "--json", "list", "--all-namespaces", "--limit", "1000", *extra)
+    code, out, _ = run(capsys, env, vault, "list", "--json", "--all-namespaces", "--limit", "1000", *extra)
     assert code == 0
     return {m["id"]: m for m in json.loads(out)["items"]}
 
@@ -51,16 +54,16 @@ def test_export_import_inspect_between_vaults(env, capsys):
         assert run(capsys, env, "a", "add", text, "--namespace", ns, "--tags", "x,y")[0] == 0
     bundle = env / "work.mvbundle"
     secret = ["--bundle-passphrase-file", str(env / "bundle.pass")]
-    code, out, err = run(capsys, env, "a", "--json", "export", "work", "home", "-o", str(bundle), *secret)
+    code, out, err = run(capsys, env, "a", "export", "--json", "work", "home", "-o", str(bundle), *secret)
     assert code == 0, err
     assert json.loads(out)["memories"] == 3 and bundle.exists()
 
-    code, out, _ = run(capsys, env, "b", "--json", "inspect", str(bundle), *secret)
+    code, out, _ = run(capsys, env, "b", "inspect", "--json", str(bundle), *secret)
     info = json.loads(out)
     assert code == 0 and info["verified"] and info["manifest"]["memories"] == 3
     assert {n["name"] for n in info["manifest"]["namespaces"]} == {"work", "home"}
 
-    code, out, _ = run(capsys, env, "b", "--json", "import", str(bundle), "--dry-run", *secret)
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--dry-run", *secret)
     assert code == 0 and json.loads(out)["new"] == 3 and _ids(capsys, env, "b") == {}
     code, out, _ = run(capsys, env, "b", "import", str(bundle), *secret)
     assert code == 0 and "3 new" in out
@@ -70,7 +73,7 @@ def test_export_import_inspect_between_vaults(env, capsys):
         assert {i: m[key] for i, m in a.items()} == {i: m[key] for i, m in b.items()}
     assert {m["embedding_status"] for m in b.values()} == {"ready"}
 
-    code, out, _ = run(capsys, env, "b", "--json", "import", str(bundle), "--into", "copied", "--on-conflict",
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--into", "copied", "--on-conflict",
                        "copy", *secret)
     assert code == 0 and json.loads(out)["new"] == 3
     assert len(_ids(capsys, env, "b", )) == 6
@@ -89,7 +92,7 @@ def test_recipient_keys_need_no_bundle_passphrase(env, capsys):
     bundle = env / "for-b.mvbundle"
     code, _, err = run(capsys, env, "a", "export", "shared", "-o", str(bundle), "--recipient", key)
     assert code == 0, err
-    code, out, _ = run(capsys, env, "b", "--json", "import", str(bundle))
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle))
     assert code == 0 and json.loads(out)["new"] == 1
     code, _, err = run(capsys, env, "a", "import", str(bundle))
     assert code == 1 and "other recipient" in err and "Traceback" not in err
@@ -118,16 +121,16 @@ def test_backup_and_restore_refuse_to_overwrite_without_yes(env, capsys):
     run(capsys, env, "a", "init")
     run(capsys, env, "a", "add", "in the backup", "--namespace", "n")
     backup = env / "a.mvbackup"
-    code, out, _ = run(capsys, env, "a", "--json", "backup", str(backup))
+    code, out, _ = run(capsys, env, "a", "backup", "--json", str(backup))
     assert code == 0 and json.loads(out)["database_bytes"] > 0
     run(capsys, env, "a", "add", "after the backup", "--namespace", "n")
-    code, _, err = run(capsys, env, "a", "restore-backup", str(backup))  # stdin is not a terminal here
+    code, _, err = run(capsys, env, "a", "restore-backup", str(backup), secret=False)  # stdin is no terminal here
     assert code == 2 and "--yes" in err
     assert len(_ids(capsys, env, "a")) == 2
-    code, out, _ = run(capsys, env, "a", "--json", "restore-backup", str(backup), "--yes")
+    code, out, _ = run(capsys, env, "a", "restore-backup", "--json", str(backup), "--yes", secret=False)
     assert code == 0 and json.loads(out)["replaced_kept_in"]
     assert [m["content"] for m in _ids(capsys, env, "a").values()] == ["in the backup"]
-    code, out, _ = run(capsys, env, "fresh", "restore-backup", str(backup))
+    code, out, _ = run(capsys, env, "fresh", "restore-backup", str(backup), secret=False)
     assert code == 0 and "Restored" in out
 
 
@@ -144,7 +147,7 @@ def test_real_processes_with_the_real_model(env):
     bundle = env / "home.mvbundle"
     secret = {"MEMVAULT_BUNDLE_PASSPHRASE": BUNDLE_PASS}
     assert cli("a", "export", "home", "-o", str(bundle), extra_env=secret).returncode == 0
-    done = cli("b", "--json", "import", str(bundle), extra_env=secret)
+    done = cli("b", "import", "--json", str(bundle), extra_env=secret)
     assert done.returncode == 0 and json.loads(done.stdout)["to_embed"] == 0
-    found = cli("b", "--json", "search", "where is the wifi password", "-n", "home")
+    found = cli("b", "search", "--json", "where is the wifi password", "-n", "home")
     assert json.loads(found.stdout)["hits"][0]["memory"]["content"].startswith("The office wifi")
