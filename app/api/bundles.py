@@ -13,6 +13,7 @@ import dataclasses
 import os
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -51,10 +52,10 @@ def _stream(services, request: ExportRequest) -> StreamingResponse:
 
 @router.get("/v1/namespaces/{namespace}/export")
 def export_namespace(namespace: str, key: AdminKey, services: ServicesDep,
-                     recipient: list[str] = Query(default_factory=list),
+                     recipient: Annotated[list[str] | None, Query()] = None,
                      include_history: bool = True, include_deleted: bool = False) -> StreamingResponse:
     """A bundle of the namespace, streamed: for the ``recipient`` keys given, else for this vault's own key."""
-    keys = tuple(recipient) or (services.bundles.recipient_key(),)
+    keys = tuple(recipient or ()) or (services.bundles.recipient_key(),)
     return _stream(services, ExportRequest((namespace_for(key, namespace),), recipients=keys,
                                            include_history=include_history, include_deleted=include_deleted))
 

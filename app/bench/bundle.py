@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import psutil
 
@@ -29,12 +30,12 @@ from app.bench.service import machine
 from app.bundle import format as fmt
 from app.bundle import records
 from app.config import Settings
+from app.crypto.kdf import KdfParams
+from app.domain.enums import Tier, Visibility
 from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
 from app.domain.models import MemoryFilter, SearchQuery
 from app.domain.transfer import MemoryRecord, VectorSet
-from app.domain.enums import Tier, Visibility
-from app.crypto.kdf import KdfParams
 from app.service.bundles import ExportRequest
 from app.service.container import Services, create_vault, load_embedder
 
@@ -65,13 +66,13 @@ class BundleBenchReport:
         return "\n".join([
             f"machine: {self.machine}",
             f"bundle of {self.n:,} memories with vectors: {self.bundle_mb:.1f} MB",
-            f"export: {self.export_s:.1f} s ({self.n / self.export_s:,.0f} memories/s), "
-            f"peak RSS growth {self.export_rss_growth_mb:.0f} MB",
-            f"verify only: {self.verify_s:.2f} s = {self.verify_mb_s:.0f} MB/s of bundle, "
-            f"peak RSS growth {self.verify_rss_growth_mb:.0f} MB",
-            f"import into an empty vault (same model): {self.import_s:.1f} s ({self.n / self.import_s:,.0f} "
-            f"memories/s) until searchable, peak RSS growth {self.import_rss_growth_mb:.0f} MB; "
-            f"{self.embedded_again} memories embedded again; a search found {self.searchable_hits} hits",
+            (f"export: {self.export_s:.1f} s ({self.n / self.export_s:,.0f} memories/s), "
+             f"peak RSS growth {self.export_rss_growth_mb:.0f} MB"),
+            (f"verify only: {self.verify_s:.2f} s = {self.verify_mb_s:.0f} MB/s of bundle, "
+             f"peak RSS growth {self.verify_rss_growth_mb:.0f} MB"),
+            (f"import into an empty vault (same model): {self.import_s:.1f} s ({self.n / self.import_s:,.0f} "
+             f"memories/s) until searchable, peak RSS growth {self.import_rss_growth_mb:.0f} MB; "
+             f"{self.embedded_again} memories embedded again; a search found {self.searchable_hits} hits"),
         ])
 
 
@@ -88,7 +89,7 @@ class PeakRss:
         while not self._stop.wait(self._interval):
             self.peak = max(self.peak, self._process.memory_info().rss)
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> Self:
         self.start = self.peak = self._process.memory_info().rss
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()

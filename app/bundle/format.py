@@ -33,7 +33,7 @@ import os
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from app.crypto import aead, recipients, stream
 from app.crypto.hkdf import hkdf_sha256
@@ -440,7 +440,7 @@ class BundleWriter:
         self._pending.clear()
         self._stream.abandon()
 
-    def __enter__(self) -> BundleWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

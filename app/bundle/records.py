@@ -146,9 +146,60 @@ def _hlc(f: _Fields) -> str:
     return stamp
 
 
+_NONE = type(None)
+_TEXT, _OPTIONAL_TEXT_TYPES = (str,), (str, _NONE)
+_NUMBER, _OPTIONAL_NUMBER = (int, float), (int, float, _NONE)
+_SHAPE = (
+    ("id", _TEXT), ("namespace", _TEXT), ("content", _TEXT), ("memory_type", _TEXT), ("tags", (list,)),
+    ("metadata", (dict,)), ("importance", _NUMBER), ("tier", _TEXT), ("visibility", _TEXT),
+    ("agent_id", _OPTIONAL_TEXT_TYPES), ("user_id", _OPTIONAL_TEXT_TYPES), ("session_id", _OPTIONAL_TEXT_TYPES),
+    ("project", _OPTIONAL_TEXT_TYPES), ("client_id", _OPTIONAL_TEXT_TYPES), ("created_at", _NUMBER),
+    ("updated_at", _NUMBER), ("expires_at", _OPTIONAL_NUMBER), ("deleted_at", _OPTIONAL_NUMBER),
+    ("archived_at", _OPTIONAL_NUMBER), ("version", (int,)), ("hlc", _TEXT), ("origin_device", _TEXT),
+)
+_MISSING = object()
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        raise ValueError("not finite")
+    return float(value)
+
+
+def _fast_memory(doc: dict[str, Any], history: tuple[HistoryEntry, ...],
+                 vectors: VectorSet | None) -> MemoryRecord | None:
+    """The common case, checked in one pass (``type() in`` leaves bools out); None sends the line to the
+    field-by-field reader, which says exactly what is wrong."""
+    for name, kinds in _SHAPE:
+        if type(doc.get(name, _MISSING)) not in kinds:
+            return None
+    tags = doc["tags"]
+    if doc["version"] < 0 or any(type(t) is not str for t in tags):
+        return None
+    try:
+        Hlc.parse(doc["hlc"])
+        return MemoryRecord(
+            id=doc["id"], namespace=doc["namespace"], content=doc["content"],
+            memory_type=MemoryType(doc["memory_type"]), tags=tuple(tags), metadata=doc["metadata"],
+            importance=_float(doc["importance"]), tier=Tier(doc["tier"]), visibility=Visibility(doc["visibility"]),
+            agent_id=doc["agent_id"], user_id=doc["user_id"], session_id=doc["session_id"], project=doc["project"],
+            client_id=doc["client_id"], created_at=_float(doc["created_at"]), updated_at=_float(doc["updated_at"]),
+            expires_at=_float(doc["expires_at"]), deleted_at=_float(doc["deleted_at"]),
+            archived_at=_float(doc["archived_at"]), version=doc["version"], hlc=doc["hlc"],
+            origin_device=doc["origin_device"], history=history, vectors=vectors)
+    except ValueError:
+        return None
+
+
 def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry, ...] = ()) -> MemoryRecord:
     """A :class:`MemoryRecord` from memory line ``doc`` (the ``number``-th memory) and its history."""
     f = _Fields(doc, f"memory {number}")
+    vectors = _vectors(f)
+    fast = _fast_memory(doc, history, vectors)
+    if fast is not None:
+        return fast
     return MemoryRecord(
         id=f.text("id"), namespace=f.text("namespace"), content=f.text("content"),
         memory_type=f.choice(MemoryType, "memory_type"), tags=f.tags(), metadata=f.metadata(),
@@ -158,7 +209,7 @@ def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry,
         client_id=f.optional_text("client_id"), created_at=f.number("created_at"), updated_at=f.number("updated_at"),
         expires_at=f.optional_number("expires_at"), deleted_at=f.optional_number("deleted_at"),
         archived_at=f.optional_number("archived_at"), version=f.integer("version"), hlc=_hlc(f),
-        origin_device=f.text("origin_device"), history=history, vectors=_vectors(f),
+        origin_device=f.text("origin_device"), history=history, vectors=vectors,
     )
 
 

@@ -111,14 +111,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             info = svc.bundles.inspect(path, passphrase=passphrase, verify=not args.no_verify,
                                        progress=_counter(display))
     m = info.manifest
-    lines = [f"bundle format version {info.version}, written {fmt.when(info.created_at)} by vault "
-             f"{info.source_vault} (device {info.source_device})",
-             f"opens with: {'a passphrase' if info.has_passphrase else ''}"
-             f"{' and ' if info.has_passphrase and info.recipients else ''}"
-             f"{f'{info.recipients} recipient key(s)' if info.recipients else ''}"
-             f"{' (this vault is one)' if info.for_this_vault else ''}",
-             f"model {m.model_id} ({m.dimension} dimensions); history {'included' if m.include_history else 'left out'}"
-             f"; trash {'included' if m.include_deleted else 'left out'}"]
+    ways = [w for w in ("a passphrase" if info.has_passphrase else "",
+                        f"{info.recipients} recipient key(s)" if info.recipients else "") if w]
+    lines = [(f"bundle format version {info.version}, written {fmt.when(info.created_at)} by vault "
+              f"{info.source_vault} (device {info.source_device})"),
+             f"opens with: {' and '.join(ways)}{' (this vault is one)' if info.for_this_vault else ''}",
+             (f"model {m.model_id} ({m.dimension} dimensions); history "
+              f"{'included' if m.include_history else 'left out'}; trash "
+              f"{'included' if m.include_deleted else 'left out'}")]
     lines += [f"  {n.name:24} {n.memories:>8,} memories ({n.deleted:,} in the trash), {n.history:,} history versions"
               for n in m.namespaces]
     lines.append(f"{info.bytes / 1e6:.1f} MB; " + ("every segment authenticated and the digest matches"

@@ -11,6 +11,7 @@ failure there, or a cancel, rolls the whole import back.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from typing import Any, BinaryIO
 from app.bundle import format as fmt
 from app.bundle import records
 from app.crypto.recipients import key_pair_from_private
+from app.domain import limits
 from app.domain.changes import IMPORT, ChangeEvent, ChangeKind, ChangeOrigin
 from app.domain.errors import (
     DamagedData,
@@ -135,7 +137,7 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
         tags = v.tags(record.tags)
         if tags != record.tags:
             raise InvalidInput("tags are not trimmed and unique")
-        v.metadata(record.metadata)
+        _metadata(record.metadata)
         v.unit_float(record.importance, "importance")
         for name in ("agent_id", "user_id", "session_id", "project", "client_id"):
             v.optional_id(getattr(record, name), name)
@@ -146,6 +148,18 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
     except InvalidInput as exc:
         raise DamagedData(f"memory {number} of the bundle cannot be stored: {exc.message}") from None
     return record
+
+
+def _metadata(value: dict[str, Any]) -> None:
+    """:func:`validation.metadata`'s rules for a value that is already decoded JSON (one encoding, no copy)."""
+    if len(value) > limits.METADATA_MAX_KEYS:
+        raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}")
+    try:
+        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except ValueError:
+        raise InvalidInput("metadata must contain only JSON values (no NaN or infinities)") from None
+    if size > limits.METADATA_MAX_BYTES:
+        raise InvalidInput(f"metadata is {size} bytes; the limit is {limits.METADATA_MAX_BYTES}")
 
 
 class Importer:

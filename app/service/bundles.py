@@ -30,7 +30,14 @@ from app.domain.clock import Clock, system_clock
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.hlc import HybridClock
 from app.service import validation as v
-from app.service.bundle_import import Cancelled, Importer, ImportOptions, ImportReport, Progress, open_bundle
+from app.service.bundle_import import (
+    Cancelled,
+    Importer,
+    ImportOptions,
+    ImportReport,
+    Progress,
+    open_bundle,
+)
 from app.service.events import EventHub
 from app.vault import export_queries as q
 from app.vault import identity
@@ -274,12 +281,12 @@ class BundleService:
 
     # -- import -------------------------------------------------------------------------------------------
 
-    def import_bundle(self, path: Path, options: ImportOptions = ImportOptions(), *, passphrase: str | None = None,
+    def import_bundle(self, path: Path, options: ImportOptions | None = None, *, passphrase: str | None = None,
                       progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
                       origin: ChangeOrigin = IMPORT) -> ImportReport:
         """Verify the bundle at ``path`` from end to end, then import it in one transaction (or only report,
         with ``options.dry_run``). See :mod:`app.service.bundle_import` for the conflict rules."""
-        return self._importer.run(Path(path), options, passphrase=passphrase, progress=progress,
+        return self._importer.run(Path(path), options or ImportOptions(), passphrase=passphrase, progress=progress,
                                   cancelled=cancelled, origin=origin)
 
 

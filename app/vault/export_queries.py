@@ -21,6 +21,8 @@ from app.vault import filters
 from app.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row
 
 PAGE = 500
+#: Page cache of the connection while it exports (KiB).
+EXPORT_CACHE_KIB = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -139,20 +141,26 @@ def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history
     where = f"namespace IN {_in(namespaces)} AND (expires_at IS NULL OR expires_at > ?)"
     if not include_deleted:
         where += " AND deleted_at IS NULL"
-    after = 0
-    while True:
-        page = raw.execute(f"SELECT {_EXPORT_COLUMNS} FROM memories WHERE {where} AND id > ? ORDER BY id LIMIT ?",
-                           [*namespaces, now, after, PAGE]).fetchall()
-        if not page:
-            return
-        rowids = [row[0] for row in page]
-        history = _history_by_memory(raw, page, rowids) if include_history else {}
-        vectors = _vectors_by_memory(raw, page, dimension)
-        for row in page:
-            yield _record(row, history.get(row[0], []), vectors.get(row[0]))
-        if len(page) < PAGE:
-            return
-        after = rowids[-1]
+    # Each page is read once: a reader's large cache (kept for searches) would only grow with the vault.
+    cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{EXPORT_CACHE_KIB}")
+    try:
+        after = 0
+        while True:
+            page = raw.execute(f"SELECT {_EXPORT_COLUMNS} FROM memories WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+                               [*namespaces, now, after, PAGE]).fetchall()
+            if not page:
+                return
+            rowids = [row[0] for row in page]
+            history = _history_by_memory(raw, page, rowids) if include_history else {}
+            vectors = _vectors_by_memory(raw, page, dimension)
+            for row in page:
+                yield _record(row, history.get(row[0], []), vectors.get(row[0]))
+            if len(page) < PAGE:
+                return
+            after = rowids[-1]
+    finally:
+        raw.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
 @dataclass(frozen=True)

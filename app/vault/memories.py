@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, insert, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.enums import EmbeddingStatus
 from app.domain.errors import ClientIdTaken, Conflict
@@ -280,30 +280,25 @@ def _usable_vectors(record: MemoryRecord, model_id: str, dimension: int) -> Embe
     return Embedded(v.spans, matrix, v.model_id)
 
 
+_STATE_FIELDS = ("namespace", "content", "importance", "agent_id", "user_id", "session_id", "project", "client_id",
+                 "created_at", "updated_at", "expires_at", "deleted_at", "archived_at", "origin_device")
+
+
+def _state(record: MemoryRecord) -> dict[str, Any]:
+    plain = {name: getattr(record, name) for name in _STATE_FIELDS}
+    plain.update(memory_type=record.memory_type.value, tier=record.tier.value, visibility=record.visibility.value)
+    return plain
+
+
 def _state_payload(record: MemoryRecord, stamp: Stamp, *, replaced: bool, vectors_from: str | None) -> dict[str, Any]:
-    return {
-        "namespace": record.namespace, "content": record.content, "memory_type": record.memory_type.value,
-        "tags": list(record.tags), "metadata": record.metadata, "importance": record.importance,
-        "tier": record.tier.value, "visibility": record.visibility.value, "agent_id": record.agent_id,
-        "user_id": record.user_id, "session_id": record.session_id, "project": record.project,
-        "client_id": record.client_id, "created_at": record.created_at, "updated_at": record.updated_at,
-        "expires_at": record.expires_at, "deleted_at": record.deleted_at, "archived_at": record.archived_at,
-        "version": record.version, "hlc": stamp.hlc, "origin_device": record.origin_device,
-        "replaced": replaced, "vectors_model_id": vectors_from,
-    }
+    return _state(record) | {"tags": list(record.tags), "metadata": record.metadata, "version": record.version,
+                             "hlc": stamp.hlc, "replaced": replaced, "vectors_model_id": vectors_from}
 
 
 def _import_row(record: MemoryRecord, stamp: Stamp, status: EmbeddingStatus, model_id: str | None) -> dict[str, Any]:
-    return {
-        "namespace": record.namespace, "content": record.content, "content_hash": content_hash(record.content),
-        "memory_type": record.memory_type.value, "tags": _json(list(record.tags)), "metadata": _json(record.metadata),
-        "importance": record.importance, "tier": record.tier.value, "visibility": record.visibility.value,
-        "agent_id": record.agent_id, "user_id": record.user_id, "session_id": record.session_id,
-        "project": record.project, "client_id": record.client_id, "created_at": record.created_at,
-        "updated_at": record.updated_at, "expires_at": record.expires_at, "deleted_at": record.deleted_at,
-        "archived_at": record.archived_at, "hlc": stamp.hlc, "origin_device": record.origin_device,
-        "embedding_status": status.value, "model_id": model_id,
-    }
+    return _state(record) | {"tags": _json(list(record.tags)), "metadata": _json(record.metadata), "hlc": stamp.hlc,
+                             "content_hash": content_hash(record.content), "embedding_status": status.value,
+                             "model_id": model_id}
 
 
 def _as_memory(record: MemoryRecord, rowid: int, version: int, status: EmbeddingStatus,
@@ -318,10 +313,8 @@ def _as_memory(record: MemoryRecord, rowid: int, version: int, status: Embedding
         model_id=model_id)
 
 
-_IMPORT_COLUMNS = (
-    "namespace", "content", "content_hash", "memory_type", "tags", "metadata", "importance", "tier", "visibility",
-    "agent_id", "user_id", "session_id", "project", "client_id", "created_at", "updated_at", "expires_at",
-    "deleted_at", "archived_at", "hlc", "origin_device", "embedding_status", "model_id")
+_IMPORT_COLUMNS = (*_STATE_FIELDS, "memory_type", "tier", "visibility", "tags", "metadata", "hlc", "content_hash",
+                   "embedding_status", "model_id")
 
 
 def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]], *, model_id: str,

@@ -60,7 +60,7 @@ def test_export_with_a_passphrase_imports_into_another_vault(api, source, second
 
 
 def test_recipient_exports_need_no_passphrase_and_open_only_there(api, source, second):
-    services, client = second
+    _services, client = second
     key = client.get("/v1/bundles/recipient").json()["recipient"]
     for_second = source.get("/v1/namespaces/travel/export", params={"recipient": key}).content
     own = source.get("/v1/namespaces/travel/export").content  # for the source vault's own key

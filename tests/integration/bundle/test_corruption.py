@@ -88,7 +88,7 @@ def _body_start(data: bytes) -> int:
 
 
 def test_the_undamaged_bundle_imports(setup, tmp_path):
-    source, target, good, root = setup
+    _source, target, good, _root = setup
     fresh = create_vault(fast_settings(tmp_path / "fresh"), PASSPHRASE, FakeEmbedder(), background=False)
     try:
         path = tmp_path / "good.mvbundle"

@@ -6,7 +6,13 @@ import pytest
 from sqlalchemy import text
 
 from app.domain.changes import ChangeKind, OriginKind
-from app.domain.errors import InvalidInput, NotFound, PassphraseRequired, WrongBundlePassphrase, WrongRecipient
+from app.domain.errors import (
+    InvalidInput,
+    NotFound,
+    PassphraseRequired,
+    WrongBundlePassphrase,
+    WrongRecipient,
+)
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from app.domain.transfer import ConflictPolicy
 from app.service.bundle_import import ImportOptions
@@ -80,7 +86,7 @@ def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tm
 
     report = run(ConflictPolicy.OVERWRITE)
     assert (report.updated, report.skipped) == (1, 2)
-    assert other.memories.get(b.id).content == f"note 1 about the work project"
+    assert other.memories.get(b.id).content == "note 1 about the work project"
     history = other.memories.history(b.id)
     assert [h.change for h in history][-2:] == ["update", "imported"]  # the target's own version is kept as history
 
@@ -138,7 +144,7 @@ def test_a_client_id_held_by_another_memory_is_a_conflict(services, other, tmp_p
     report = other.bundles.import_bundle(bundle, ImportOptions(policy="copy"), passphrase=BUNDLE_PASSPHRASE)
     assert report.new == 1
     assert other.memories.get(theirs.id).client_id == "work-0"
-    copy = [m for m in other.memories.list(MemoryFilter(namespace="work")).items if m.id != theirs.id][0]
+    copy = next(m for m in other.memories.list(MemoryFilter(namespace="work")).items if m.id != theirs.id)
     assert copy.client_id is None
 
 

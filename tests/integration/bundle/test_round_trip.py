@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from app.domain.enums import MemoryType, Visibility
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.service.bundle_import import ImportOptions
 from app.service.bundles import ExportRequest
 from app.service.container import create_vault
 from tests.helpers import PASSPHRASE, fast_settings
