@@ -8,9 +8,9 @@ import pytest
 
 from app.domain.errors import InvalidInput, VaultCorrupt, VaultExists, WrongPassphrase
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service.backups import inspect_backup, restore_backup
+from app.service.backups import BackupSchedule, inspect_backup, restore_backup
 from app.service.container import create_vault, open_vault
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)
 
@@ -101,3 +101,40 @@ def test_damaged_backups_are_refused_before_anything_changes(services, tmp_path,
     with pytest.raises(VaultCorrupt if damage != "not a backup" else InvalidInput):
         restore_backup(path, home, replace=True)
     assert not home.exists()
+
+
+def test_scheduled_backups_keep_the_newest_and_wait_for_their_interval(services, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not ours")
+    (folder / "other.mvbackup").write_text("not named by the schedule")
+    now = [1_800_000_000.0]
+    schedule = BackupSchedule(services.backups, folder, interval=3600, keep=2, wall=lambda: now[0])
+    assert schedule.due_in() == 0  # no backup yet: due at once
+    made = []
+    for _ in range(4):
+        made.append(schedule.run_once())
+        now[0] += 3600
+    assert schedule.existing() == made[-2:]  # the two newest kept, the older ones deleted
+    assert {p.name for p in folder.iterdir()} == {"notes.txt", "other.mvbackup", *(p.name for p in made[-2:])}
+    assert inspect_backup(made[-1]).database_bytes > 0
+    now[0] = made[-1].stat().st_mtime + 600
+    assert schedule.due_in() == pytest.approx(3000)
+    assert schedule.step() == pytest.approx(3000) and schedule.existing() == made[-2:]  # not due: nothing written
+
+
+def test_the_container_runs_the_schedule_when_a_folder_is_set(tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr(BackupSchedule, "FIRST_DELAY_SECONDS", 0.0)
+    folder = tmp_path / "scheduled"
+    svc = create_vault(fast_settings(tmp_path / "v", backup_folder=str(folder)), PASSPHRASE, embedder)
+    try:
+        assert svc.backup_schedule is not None and svc.background.is_running("scheduled-backup")
+        wait_for(lambda: len(list(folder.glob("memvault-*.mvbackup"))) == 1)
+        assert svc.backup_schedule.due_in() > 3600 * 23
+    finally:
+        svc.close()
+    quiet = create_vault(fast_settings(tmp_path / "w"), PASSPHRASE, embedder)
+    try:
+        assert quiet.backup_schedule is None
+    finally:
+        quiet.close()
