@@ -1,5 +1,10 @@
 """Bundle routes (admin scope): stream a namespace's export, import an uploaded bundle, show the recipient key.
 
+Like every key, an admin key reaches one namespace: it exports that namespace,
+and a bundle it uploads is imported into that namespace (whatever namespaces
+the bundle holds). Moving several namespaces at once is for the person with the
+passphrase (the desktop app, the CLI).
+
 Secrets never travel in a URL (servers and proxies log URLs): the passphrase of
 an export is in the POST body, that of an import in the ``X-Bundle-Passphrase``
 header. ``GET .../export`` takes public recipient keys only, and without any it
@@ -20,15 +25,21 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.api import documented as d
 from app.api.deps import AdminKey, ServicesDep, namespace_for
+from app.api.routes import StrictJsonRoute
 from app.domain.errors import InvalidInput
 from app.domain.transfer import ConflictPolicy
 from app.service.bundle_import import ImportOptions
 from app.service.bundles import ExportRequest
 
-router = APIRouter(tags=["bundles"])
+router = APIRouter(tags=["bundles"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 PASSPHRASE_HEADER = "X-Bundle-Passphrase"
 MEDIA_TYPE = "application/vnd.memvault.bundle"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_STREAMED = {200: {"description": "the bundle, streamed (.mvbundle)", "content": {MEDIA_TYPE: _BINARY}}}
+_UPLOAD = {"requestBody": {"required": True, "description": "the bundle's bytes",
+                           "content": {"application/octet-stream": _BINARY, MEDIA_TYPE: _BINARY}}}
 
 
 class ExportIn(BaseModel):
@@ -36,7 +47,6 @@ class ExportIn(BaseModel):
 
     passphrase: str | None = Field(default=None, description="protect the bundle with this passphrase")
     recipients: list[str] = Field(default_factory=list, description="vault recipient keys that may open it")
-    namespaces: list[str] = Field(default_factory=list, description="more namespaces in the same bundle")
     include_history: bool = True
     include_deleted: bool = False
 
@@ -50,7 +60,7 @@ def _stream(services, request: ExportRequest) -> StreamingResponse:
                              headers={"Content-Disposition": f'attachment; filename="{name}.mvbundle"'})
 
 
-@router.get("/v1/namespaces/{namespace}/export")
+@router.get("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
 def export_namespace(namespace: str, key: AdminKey, services: ServicesDep,
                      recipient: Annotated[list[str] | None, Query()] = None,
                      include_history: bool = True, include_deleted: bool = False) -> StreamingResponse:
@@ -60,12 +70,11 @@ def export_namespace(namespace: str, key: AdminKey, services: ServicesDep,
                                            include_history=include_history, include_deleted=include_deleted))
 
 
-@router.post("/v1/namespaces/{namespace}/export")
+@router.post("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
 def export_namespace_with_secret(namespace: str, body: ExportIn, key: AdminKey,
                                  services: ServicesDep) -> StreamingResponse:
-    """A bundle of the namespace (and ``namespaces``), streamed, protected as the body says."""
-    names = (namespace, *body.namespaces)
-    return _stream(services, ExportRequest(tuple(namespace_for(key, n) for n in names), passphrase=body.passphrase,
+    """A bundle of the namespace, streamed, protected as the body says."""
+    return _stream(services, ExportRequest((namespace_for(key, namespace),), passphrase=body.passphrase,
                                            recipients=tuple(body.recipients), include_history=body.include_history,
                                            include_deleted=body.include_deleted))
 
@@ -76,12 +85,12 @@ def recipient_key(key: AdminKey, services: ServicesDep) -> dict:
     return {"recipient": services.bundles.recipient_key()}
 
 
-@router.post("/v1/import")
+@router.post("/v1/import", openapi_extra=_UPLOAD)
 async def import_bundle(request: Request, key: AdminKey, services: ServicesDep, into: str | None = None,
                         on_conflict: ConflictPolicy = ConflictPolicy.NEWER, dry_run: bool = False) -> dict:
-    """Import the bundle in the request body (verified as a whole first; all or nothing)."""
-    if into is not None:
-        into = namespace_for(key, into)
+    """Import the bundle in the request body into the key's namespace (verified as a whole first; all or
+    nothing)."""
+    into = namespace_for(key, into)
     passphrase = request.headers.get(PASSPHRASE_HEADER)
     # The body is ciphertext: spooling it to a private temporary file writes nothing readable.
     fd, name = tempfile.mkstemp(prefix=".import-", suffix=".mvbundle")
