@@ -357,8 +357,12 @@ def _parse_header(version: int, raw: bytes, prefix: bytes) -> BundleHeader:
 # -- body: writing ------------------------------------------------------------------------------------------
 
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _line_bytes(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    return _LINE_ENCODER.encode(obj).encode("utf-8") + b"\n"
 
 
 @dataclass
