@@ -59,6 +59,16 @@ class Settings:
     purge_interval_seconds: int = field(
         default=3600, metadata={"help": "How often expired memories are purged."}
     )
+    backup_folder: str = field(
+        default="",
+        metadata={"help": "Folder for scheduled whole-vault backups while the app or server runs (empty: none)."},
+    )
+    backup_interval_hours: int = field(
+        default=24, metadata={"help": "Hours between scheduled backups (with a backup folder set)."}
+    )
+    backup_keep: int = field(
+        default=7, metadata={"help": "Scheduled backups kept in the backup folder; older ones are deleted."}
+    )
     reader_connections: int = field(
         default=2, metadata={"help": "Read-only database connections kept open."}
     )

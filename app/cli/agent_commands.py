@@ -67,6 +67,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
             out(args, {"key": secret, **fmt.plain(key)},
                  f"{secret}\n\nKey {key.id} for namespace {key.namespace!r} ({', '.join(sorted(s.value for s in key.scopes))}). "
                  "This is the only time the key is shown: store it now.")
+        elif args.keys_action == "show-recipient":
+            recipient = svc.bundles.recipient_key()
+            out(args, {"recipient": recipient}, recipient)
         elif args.keys_action == "revoke":
             key = svc.keys.revoke(args.id)
             out(args, key, f"Revoked key {key.id} ({key.prefix}…)")
@@ -85,7 +88,8 @@ def register(command: Command) -> None:
     p.add_argument("--port", type=int, default=7411, help="port to listen on, 0-65535; 0 picks a free port")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
 
-    p = command("keys", "manage API keys (default action: list)", cmd_keys)
+    p = command("keys", "manage API keys, and show this vault's bundle recipient key (default action: list)",
+                cmd_keys)
     keys = p.add_subparsers(dest="keys_action", metavar="ACTION", title="actions")
     k = subparser(keys, "create", "create a key bound to one namespace (the secret is shown once)")
     add_common(k, passphrase=True, json=True)
@@ -96,6 +100,9 @@ def register(command: Command) -> None:
                    help=f"rate limit per minute (default: {limits.DEFAULT_PER_MINUTE})")
     k.add_argument("--per-hour", type=int, metavar="N", help=f"rate limit per hour (default: {limits.DEFAULT_PER_HOUR})")
     k = subparser(keys, "list", "list keys (secrets are never shown again)")
+    add_common(k, passphrase=True, json=True)
+    k = subparser(keys, "show-recipient", "print this vault's recipient key: bundles exported for it open here "
+                                          "without a passphrase")
     add_common(k, passphrase=True, json=True)
     k = subparser(keys, "revoke", "revoke a key")
     add_common(k, passphrase=True, json=True)

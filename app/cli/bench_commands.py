@@ -15,6 +15,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from app.bench.http import run_http_benchmark
     from app.bench.service import run_benchmark
 
+    if args.bundle:
+        from app.bench.bundle import run_bundle_benchmark
+
+        with progress_for(args) as progress:
+            figures = run_bundle_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, figures, figures.as_text())
+        return 0
     if args.gui:
         from app.bench.gui import run_gui_benchmark
 
@@ -64,6 +71,8 @@ def register(command: Command) -> None:
     p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
     p.add_argument("--gui", action="store_true",
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
+    p.add_argument("--bundle", action="store_true",
+                   help="measure bundles instead: export, verify-only and import of --n memories with vectors")
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 

@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import (
         agent_commands,
         bench_commands,
+        bundle_commands,
         check_commands,
         mcp_commands,
         memory_commands,
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    for module in (vault_commands, memory_commands, agent_commands, mcp_commands, bench_commands, check_commands):
+    for module in (vault_commands, memory_commands, agent_commands, mcp_commands, bench_commands, check_commands,
+                   bundle_commands):
         module.register(command)
     return parser

@@ -172,3 +172,21 @@ class WrongRecipient(DecryptionFailed):
     """A recipient stanza was made for another key pair."""
 
     code = "wrong_recipient"
+
+
+class WrongBundlePassphrase(DecryptionFailed):
+    """The passphrase given for a bundle does not unwrap its file key."""
+
+    code = "wrong_bundle_passphrase"
+
+
+class PassphraseRequired(InvalidInput):
+    """A bundle that this vault's key does not open needs its passphrase (ask for it and try again)."""
+
+    code = "passphrase_required"
+
+
+class UnsupportedVersion(MemvaultError):
+    """A file in a format version newer than this Memvault reads (a bundle from a later release)."""
+
+    code = "unsupported_version"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.config import Settings
 from app.embedding.manifest import load_manifest
@@ -18,6 +19,8 @@ from app.service.background import Background, standard_loops
 from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
+from app.service.backups import BackupSchedule, BackupService
+from app.service.bundles import BundleService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -59,6 +62,8 @@ class Services:
     stats: StatsService
     ground_truth: GroundTruthService
     keys: KeyService
+    bundles: BundleService
+    backups: BackupService
     usage: UsageService
     rate_limiter: RateLimiter
     jobs: EmbeddingJobStore
@@ -66,6 +71,7 @@ class Services:
     health: HealthMonitor
     background: Background
     integrity: IntegrityService
+    backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
         """Stop background work, save usage counters and lock the vault."""
@@ -109,6 +115,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
         keys=KeyService(db),
+        bundles=BundleService(db, clock, events, settings, model_id=embedder.model_id, dimension=embedder.dimension,
+                              wall=wall, wake_worker=worker.wake),
+        backups=BackupService(vault),
         usage=usage,
         rate_limiter=RateLimiter(),
         jobs=jobs,
@@ -117,6 +126,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
     )
+    if settings.backup_folder and not db.read_only:
+        services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
+                                                  interval=settings.backup_interval_hours * 3600,
+                                                  keep=settings.backup_keep)
+        loops.add("scheduled-backup", services.backup_schedule.step, first_delay=BackupSchedule.FIRST_DELAY_SECONDS)
     if background:
         loops.start()
     return services

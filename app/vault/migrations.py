@@ -6,6 +6,8 @@ whole step. Add new steps at the end; never edit a released one.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Callable
 
 from sqlalchemy import Connection, text
@@ -184,7 +186,15 @@ def _v3(conn: Connection, dim: int) -> None:
     conn.execute(text("CREATE INDEX ix_oplog_memory ON oplog(memory_uuid, id)"))
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3]
+def _v4(conn: Connection, dim: int) -> None:
+    # Bundles: every vault gets an X25519 recipient private key (bundles can be encrypted to it
+    # instead of a passphrase) and a random vault id that bundles name as their source. Both stay
+    # inside the encrypted database; the public key is derived from the private one when needed.
+    for key, value in (("recipient_private_key", os.urandom(32).hex()), ("vault_id", str(uuid.uuid4()))):
+        conn.execute(text("INSERT OR IGNORE INTO settings(key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 

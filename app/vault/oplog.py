@@ -29,6 +29,7 @@ class Op(enum.StrEnum):
     HARD_DELETE = "hard_delete"  # gone for good; payload says why (deleted, expired, trash emptied)
     WIPE_NAMESPACE = "wipe_namespace"  # payload: the namespace; one entry for the whole wipe
     VECTORS = "vectors"  # new vectors: payload names the model and the content they embed
+    IMPORT = "import"  # from a bundle: payload is the memory's whole state (a create, or a full replacement)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ def append(conn: Connection, stamp: Stamp, op: Op, memory_uuid: str, namespace: 
         {"h": stamp.hlc, "d": stamp.device_id, "o": op.value, "u": memory_uuid, "t": stamp.at, "ns": namespace,
          "p": json.dumps(payload, ensure_ascii=False, sort_keys=True)},
     )
+
+
+def append_many(conn: Connection, entries: list[tuple[Stamp, Op, str, str, dict[str, Any]]]) -> None:
+    """:func:`append` for many entries ``(stamp, op, memory_uuid, namespace, payload)`` in one statement."""
+    # The driver's executemany: imports append one entry per memory of a bundle.
+    conn.connection.dbapi_connection.executemany(
+        "INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at, namespace, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(stamp.hlc, stamp.device_id, op.value, uuid, stamp.at, namespace,
+          json.dumps(payload, ensure_ascii=False, sort_keys=True)) for stamp, op, uuid, namespace, payload in entries])
 
 
 def _entry(row: Any) -> Entry:

@@ -1,7 +1,7 @@
 """The layer rules, checked from the imports of every module in ``app/`` (so the layout stays true).
 
 gui/, api/, cli/ and bench/ call service/; only vault/ speaks SQL; only crypto/
-touches primitives; service/ imports neither Qt nor FastAPI; gui/ does not
+touches primitives; bundle/ (the file format) is pure; service/ imports neither Qt nor FastAPI; gui/ does not
 import api/; domain/ imports nothing of Memvault's outer layers.
 """
 
@@ -24,6 +24,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "domain": ("app.vault", "app.embedding", "app.service", "app.api", "app.gui", "app.cli", "app.bench",
                "app.bundle", "app.sync", "app.extraction", "app.crypto") + SQL + QT + HTTP,
     "crypto": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
+    "bundle": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
     "vault": ("app.service", "app.api", "app.gui", "app.cli", "app.bench") + QT + HTTP,
     "embedding": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
     "service": ("app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,

@@ -1,0 +1,104 @@
+"""Bundles over HTTP between two real servers on two vaults with different passphrases."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from app.api.server import ApiServer
+from app.domain.models import MemoryCreate, MemoryFilter
+from app.service.container import create_vault
+from tests.conftest import embedder_for
+from tests.helpers import fast_settings
+
+BUNDLE_PASSPHRASE = "a passphrase for the bundle"
+
+
+@pytest.fixture(scope="module")
+def second(request, tmp_path_factory):
+    """Another vault with its own passphrase and its own server."""
+    services = create_vault(fast_settings(tmp_path_factory.mktemp("second") / "vault"), "the second passphrase",
+                            embedder_for(request), background=True)
+    admin = services.keys.create("inbox", "read,write,admin", "admin")[1]
+    server = ApiServer(services, port=0)
+    server.start()
+    yield services, httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {admin}"}, timeout=60)
+    server.stop()
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def source(api):
+    for i in range(30):
+        api.services.memories.create(MemoryCreate(content=f"exported over http, number {i} ✓", namespace="beta",
+                                                  tags=["trip"], metadata={"i": i}))
+    api.drain()
+    with api.client(api.beta_admin) as client:
+        yield client
+
+
+def _contents(services, namespace):
+    items = services.memories.list(MemoryFilter(namespace=namespace), limit=1000).items
+    return {m.id: (m.content, m.tags, m.metadata, m.created_at, m.version) for m in items}
+
+
+def test_export_with_a_passphrase_imports_into_another_vault(api, source, second):
+    services, client = second
+    r = source.post("/v1/namespaces/beta/export", json={"passphrase": BUNDLE_PASSPHRASE})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.memvault.bundle"
+    assert 'filename="beta.mvbundle"' in r.headers["content-disposition"]
+    bundle = r.content
+    dry = client.post("/v1/import?dry_run=true", content=bundle, headers={"X-Bundle-Passphrase": BUNDLE_PASSPHRASE})
+    assert dry.status_code == 200 and dry.json()["new"] == 30 and _contents(services, "inbox") == {}
+    done = client.post("/v1/import", content=bundle, headers={"X-Bundle-Passphrase": BUNDLE_PASSPHRASE})
+    assert done.status_code == 200, done.text
+    assert (done.json()["new"], done.json()["to_embed"]) == (30, 0)
+    assert _contents(services, "inbox") == _contents(api.services, "beta")  # into the key's namespace
+    again = client.post("/v1/import?on_conflict=copy&into=inbox", content=bundle,
+                        headers={"X-Bundle-Passphrase": BUNDLE_PASSPHRASE})
+    assert again.json()["skipped"] == 30  # the same versions: nothing to copy
+    elsewhere = client.post("/v1/import?into=beta", content=bundle, headers={"X-Bundle-Passphrase": BUNDLE_PASSPHRASE})
+    assert elsewhere.status_code == 403  # an admin key reaches its own namespace only
+
+
+def test_recipient_exports_need_no_passphrase_and_open_only_there(api, source, second):
+    _services, client = second
+    key = client.get("/v1/bundles/recipient").json()["recipient"]
+    for_second = source.get("/v1/namespaces/beta/export", params={"recipient": key}).content
+    own = source.get("/v1/namespaces/beta/export").content  # for the source vault's own key
+    r = client.post("/v1/import?dry_run=true", content=for_second)
+    assert r.status_code == 200 and r.json()["memories"] == 30
+    refused = client.post("/v1/import", content=own)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "wrong_recipient"
+    assert source.post("/v1/import?dry_run=true", content=own).json()["skipped"] == 30
+
+
+def test_bad_uploads_and_requests_get_the_error_envelope(api, source, second):
+    services, client = second
+    bundle = source.post("/v1/namespaces/beta/export", json={"passphrase": BUNDLE_PASSPHRASE}).content
+    before = services.memories.count(MemoryFilter(namespace=None, include_deleted=True, include_archived=True))
+    cases = [
+        (bundle[:-100], {"X-Bundle-Passphrase": BUNDLE_PASSPHRASE}, 422, "tampered_data"),  # its only segment
+        (bundle, {"X-Bundle-Passphrase": "not the one"}, 422, "wrong_bundle_passphrase"),
+        (bundle, {}, 400, "passphrase_required"),
+        (b"not a bundle at all", {}, 422, "damaged_data"),
+        (b"", {}, 400, "invalid_input"),
+    ]
+    for body, headers, status, code in cases:
+        r = client.post("/v1/import", content=body, headers=headers)
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
+    assert services.memories.count(MemoryFilter(namespace=None, include_deleted=True,
+                                                include_archived=True)) == before
+    assert source.get("/v1/namespaces/alpha/export").json()["error"]["code"] == "forbidden"
+    assert source.post("/v1/namespaces/beta/export", json={}).status_code == 400
+    assert source.post("/v1/namespaces/beta/export", json={"passphrase": "short"}).status_code == 400
+    assert client.post("/v1/import?on_conflict=sometimes", content=bundle).status_code == 422
+
+
+def test_only_admin_keys_move_bundles(api, source):
+    bundle = source.get("/v1/namespaces/beta/export").content
+    with api.client(api.beta) as writer:
+        assert writer.get("/v1/namespaces/beta/export").status_code == 403
+        assert writer.post("/v1/import", content=bundle).status_code == 403
+    with api.client() as nobody:
+        assert nobody.get("/v1/namespaces/beta/export").status_code == 401

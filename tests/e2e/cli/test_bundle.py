@@ -1,0 +1,153 @@
+"""``memvault export|import|inspect|backup|restore-backup|keys show-recipient`` between two vaults with different
+passphrases: exit codes, one-line errors, JSON reports, and the vaults' contents."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import main
+from tests.helpers import ROOT
+from tests.helpers.fake_embedder import FakeEmbedder
+
+A_PASS, B_PASS, BUNDLE_PASS = "passphrase of vault A", "passphrase of vault B", "passphrase of the bundle"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, request):
+    monkeypatch.setenv("MEMVAULT_KDF_MEMORY_KIB", "1024")
+    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
+    monkeypatch.delenv("MEMVAULT_BUNDLE_PASSPHRASE", raising=False)
+    monkeypatch.delenv("MEMVAULT_HOME", raising=False)
+    if not request.node.get_closest_marker("slow"):
+        fake = FakeEmbedder()
+        for where in ("app.cli.common.lazy_embedder", "app.cli.vault_commands.lazy_embedder"):
+            monkeypatch.setattr(where, lambda _settings: fake)
+    for name, secret in (("a", A_PASS), ("b", B_PASS), ("bundle", BUNDLE_PASS)):
+        (tmp_path / f"{name}.pass").write_text(secret + "\n")
+    return tmp_path
+
+
+def run(capsys, env, vault, *argv, secret=True):
+    """``memvault --vault VAULT ARGV… --passphrase-file VAULT.pass`` in this process."""
+    extra = ["--passphrase-file", str(env / f"{vault}.pass")] if secret else []
+    code = main(["--vault", str(env / vault), *argv, *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _ids(capsys, env, vault, *extra):
+    code, out, _ = run(capsys, env, vault, "list", "--json", "--all-namespaces", "--limit", "1000", *extra)
+    assert code == 0
+    return {m["id"]: m for m in json.loads(out)["items"]}
+
+
+def test_export_import_inspect_between_vaults(env, capsys):
+    assert run(capsys, env, "a", "init")[0] == 0
+    assert run(capsys, env, "b", "init")[0] == 0
+    for text, ns in (("The user prefers dark mode — ünïcode ✓", "work"), ("Lunch with Ravi on Friday", "work"),
+                     ("Passport renewal in May", "home")):
+        assert run(capsys, env, "a", "add", text, "--namespace", ns, "--tags", "x,y")[0] == 0
+    bundle = env / "work.mvbundle"
+    secret = ["--bundle-passphrase-file", str(env / "bundle.pass")]
+    code, out, err = run(capsys, env, "a", "export", "--json", "work", "home", "-o", str(bundle), *secret)
+    assert code == 0, err
+    assert json.loads(out)["memories"] == 3 and bundle.exists()
+
+    code, out, _ = run(capsys, env, "b", "inspect", "--json", str(bundle), *secret)
+    info = json.loads(out)
+    assert code == 0 and info["verified"] and info["manifest"]["memories"] == 3
+    assert {n["name"] for n in info["manifest"]["namespaces"]} == {"work", "home"}
+
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--dry-run", *secret)
+    assert code == 0 and json.loads(out)["new"] == 3 and _ids(capsys, env, "b") == {}
+    code, out, _ = run(capsys, env, "b", "import", str(bundle), *secret)
+    assert code == 0 and "3 new" in out
+    a, b = _ids(capsys, env, "a"), _ids(capsys, env, "b")
+    assert a.keys() == b.keys()
+    for key in ("content", "namespace", "tags", "created_at", "version", "metadata"):
+        assert {i: m[key] for i, m in a.items()} == {i: m[key] for i, m in b.items()}
+    assert {m["embedding_status"] for m in b.values()} == {"ready"}
+
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--into", "copied", "--on-conflict",
+                       "copy", *secret)
+    assert code == 0 and json.loads(out)["new"] == 3
+    assert len(_ids(capsys, env, "b", )) == 6
+
+    code, _, err = run(capsys, env, "b", "import", str(bundle), "--bundle-passphrase-file", str(env / "a.pass"))
+    assert code == 1 and err.strip() == "memvault: wrong passphrase for this bundle"
+
+
+def test_recipient_keys_need_no_bundle_passphrase(env, capsys):
+    run(capsys, env, "a", "init")
+    run(capsys, env, "b", "init")
+    run(capsys, env, "a", "add", "for vault B only", "--namespace", "shared")
+    code, out, _ = run(capsys, env, "b", "keys", "show-recipient")
+    key = out.strip()
+    assert code == 0 and key.startswith("mvpub1")
+    bundle = env / "for-b.mvbundle"
+    code, _, err = run(capsys, env, "a", "export", "shared", "-o", str(bundle), "--recipient", key)
+    assert code == 0, err
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle))
+    assert code == 0 and json.loads(out)["new"] == 1
+    code, _, err = run(capsys, env, "a", "import", str(bundle))
+    assert code == 1 and "other recipient" in err and "Traceback" not in err
+    code, _, err = run(capsys, env, "a", "export", "shared", "-o", str(env / "x.mvbundle"), "--recipient", "mvpub1oops")
+    assert code == 2 and err.startswith("memvault: ") and not (env / "x.mvbundle").exists()
+
+
+def test_damaged_bundle_is_one_line_and_changes_nothing(env, capsys):
+    run(capsys, env, "a", "init")
+    run(capsys, env, "b", "init")
+    run(capsys, env, "a", "add", "a memory", "--namespace", "n")
+    bundle = env / "n.mvbundle"
+    os.environ["MEMVAULT_BUNDLE_PASSPHRASE"] = BUNDLE_PASS
+    try:
+        assert run(capsys, env, "a", "export", "n", "-o", str(bundle))[0] == 0
+        data = bundle.read_bytes()
+        bundle.write_bytes(data[:-10])
+        code, _out, err = run(capsys, env, "b", "import", str(bundle))
+    finally:
+        del os.environ["MEMVAULT_BUNDLE_PASSPHRASE"]
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "truncated" in err
+    assert _ids(capsys, env, "b") == {}
+
+
+def test_backup_and_restore_refuse_to_overwrite_without_yes(env, capsys):
+    run(capsys, env, "a", "init")
+    run(capsys, env, "a", "add", "in the backup", "--namespace", "n")
+    backup = env / "a.mvbackup"
+    code, out, _ = run(capsys, env, "a", "backup", "--json", str(backup))
+    assert code == 0 and json.loads(out)["database_bytes"] > 0
+    run(capsys, env, "a", "add", "after the backup", "--namespace", "n")
+    code, _, err = run(capsys, env, "a", "restore-backup", str(backup), secret=False)  # stdin is no terminal here
+    assert code == 2 and "--yes" in err
+    assert len(_ids(capsys, env, "a")) == 2
+    code, out, _ = run(capsys, env, "a", "restore-backup", "--json", str(backup), "--yes", secret=False)
+    assert code == 0 and json.loads(out)["replaced_kept_in"]
+    assert [m["content"] for m in _ids(capsys, env, "a").values()] == ["in the backup"]
+    code, out, _ = run(capsys, env, "fresh", "restore-backup", str(backup), secret=False)
+    assert code == 0 and "Restored" in out
+
+
+@pytest.mark.slow
+def test_real_processes_with_the_real_model(env):
+    """The installed entry point, the real model and real prompts-free secrets, as a user's script would run it."""
+    def cli(vault, *argv, extra_env=None):
+        environ = dict(os.environ, MEMVAULT_PASSPHRASE=A_PASS if vault == "a" else B_PASS, **(extra_env or {}))
+        return subprocess.run(check=False, args=[sys.executable, "-m", "app", "--vault", str(env / vault), *argv], cwd=ROOT,
+                              env=environ, capture_output=True, text=True, timeout=300)
+
+    assert cli("a", "init").returncode == 0 and cli("b", "init").returncode == 0
+    assert cli("a", "add", "The office wifi password is on the fridge", "-n", "home").returncode == 0
+    bundle = env / "home.mvbundle"
+    secret = {"MEMVAULT_BUNDLE_PASSPHRASE": BUNDLE_PASS}
+    assert cli("a", "export", "home", "-o", str(bundle), extra_env=secret).returncode == 0
+    done = cli("b", "import", "--json", str(bundle), extra_env=secret)
+    assert done.returncode == 0 and json.loads(done.stdout)["to_embed"] == 0
+    found = cli("b", "search", "--json", "where is the wifi password", "-n", "home")
+    assert json.loads(found.stdout)["hits"][0]["memory"]["content"].startswith("The office wifi")

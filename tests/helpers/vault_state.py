@@ -1,0 +1,36 @@
+"""Every row of a vault, for tests that must show a vault is exactly as it was (or exactly like another)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from app.domain.transfer import MemoryRecord
+from app.vault import export_queries
+
+_TABLES = {
+    "memories": "SELECT * FROM memories ORDER BY id",
+    "memory_history": "SELECT * FROM memory_history ORDER BY id",
+    "memory_tags": "SELECT * FROM memory_tags ORDER BY memory_id, tag",
+    "memory_fts": "SELECT rowid, content FROM memory_fts ORDER BY rowid",
+    "chunks": "SELECT * FROM chunks ORDER BY id",
+    "memory_vectors": "SELECT rowid, namespace, embedding, state, confidential, expires_at, memory_id "
+                      "FROM memory_vectors ORDER BY rowid",
+    "oplog": "SELECT * FROM oplog ORDER BY id",
+    "embedding_jobs": "SELECT * FROM embedding_jobs ORDER BY memory_id",
+    "namespaces": "SELECT * FROM namespaces ORDER BY name",
+    "settings": "SELECT * FROM settings ORDER BY key",
+}
+
+
+def vault_state(services) -> dict[str, list[tuple]]:
+    """The content of every table that an import could touch, in a stable order."""
+    with services.vault.db.read() as conn:
+        return {name: [tuple(r) for r in conn.execute(text(sql)).all()] for name, sql in _TABLES.items()}
+
+
+def records_of(services, namespace: str, *, history: bool = True, deleted: bool = True) -> list[MemoryRecord]:
+    """A namespace as an export reads it: every field, history and vectors (sorted by id)."""
+    with services.vault.db.read() as conn:
+        found = export_queries.iter_records(conn, [namespace], include_history=history, include_deleted=deleted,
+                                            now=0.0, dimension=services.embedder.dimension)
+        return sorted(found, key=lambda r: r.id)

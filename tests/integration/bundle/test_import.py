@@ -1,0 +1,268 @@
+"""Importing bundles: conflict policies, --into, dry runs, other models, the oplog, events and cancelling."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from app.domain.changes import ChangeKind, OriginKind
+from app.domain.errors import (
+    InvalidInput,
+    NotFound,
+    PassphraseRequired,
+    WrongBundlePassphrase,
+    WrongRecipient,
+)
+from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from app.domain.transfer import ConflictPolicy
+from app.service.bundle_import import ImportOptions
+from app.service.bundles import ExportRequest, Opening
+from app.service.container import create_vault
+from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.vault_state import records_of, vault_state
+
+BUNDLE_PASSPHRASE = "bundle passphrase"
+
+
+class OtherModel(FakeEmbedder):
+    """Another model of the same dimension: vectors from a bundle are not reused, but embedded again."""
+
+    model_id = "fake-other-model-v1"
+
+    def _vector(self, text):
+        return super()._vector(text[::-1])
+
+
+@pytest.fixture
+def other(tmp_path):
+    svc = create_vault(fast_settings(tmp_path / "other"), "the other vault's passphrase", FakeEmbedder(),
+                       background=False)
+    yield svc
+    svc.close()
+
+
+def _export(svc, path, *namespaces, **options):
+    options.setdefault("passphrase", BUNDLE_PASSPHRASE)
+    return svc.bundles.export_to_file(path, ExportRequest(tuple(namespaces), **options))
+
+
+def _seed(svc, namespace="work", n=3):
+    made = [svc.memories.create(MemoryCreate(content=f"note {i} about the {namespace} project",
+                                             namespace=namespace, client_id=f"{namespace}-{i}")).memory for i in range(n)]
+    svc.worker.drain()
+    return made
+
+
+def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tmp_path):
+    a, b, c = _seed(services)
+    bundle = tmp_path / "work.mvbundle"
+    _export(services, bundle, "work")
+    other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    # Diverge: the source edits a (later than the target's copy), the target edits b (later than the bundle).
+    services.memories.update(a.id, MemoryUpdate(content="a changed at the source"))
+    other.memories.update(b.id, MemoryUpdate(content="b changed at the target"))
+    _export(services, bundle, "work")
+
+    def run(policy, dry_run=False):
+        return other.bundles.import_bundle(bundle, ImportOptions(policy=policy, dry_run=dry_run),
+                                           passphrase=BUNDLE_PASSPHRASE)
+
+    before = vault_state(other)
+    for policy in ConflictPolicy:
+        dry = run(policy, dry_run=True)
+        assert dry.dry_run and vault_state(other) == before
+    assert (dry.new, dry.updated, dry.skipped, dry.conflicting) == (2, 0, 1, 2)  # copy: a and b copied, c same
+
+    report = run(ConflictPolicy.SKIP)
+    assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 0, 3, 2)
+    assert vault_state(other) == before
+
+    report = run(ConflictPolicy.NEWER)
+    assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 1, 2, 2)
+    assert other.memories.get(a.id).content == "a changed at the source"
+    assert other.memories.get(b.id).content == "b changed at the target"
+    assert run(ConflictPolicy.NEWER).updated == 0  # the same bundle again changes nothing
+
+    report = run(ConflictPolicy.OVERWRITE)
+    assert (report.updated, report.skipped) == (1, 2)
+    assert other.memories.get(b.id).content == "note 1 about the work project"
+    history = other.memories.history(b.id)
+    assert [h.change for h in history][-2:] == ["update", "imported"]  # the target's own version is kept as history
+
+    report = run(ConflictPolicy.COPY)
+    assert report.new == 0 and report.skipped == 3 and report.conflicting == 0  # same fields: nothing to copy
+    other.memories.update(c.id, MemoryUpdate(content="c changed at the target"))
+    report = run(ConflictPolicy.COPY)
+    assert (report.new, report.conflicting) == (1, 1)
+    copies = [m for m in other.memories.list(MemoryFilter(namespace="work"), limit=50).items
+              if m.content == "note 2 about the work project"]
+    assert len(copies) == 1 and copies[0].id != c.id and copies[0].client_id is None
+
+
+def test_overwrite_with_an_older_version_is_a_new_local_change_for_sync(services, other, tmp_path):
+    [m] = _seed(services, n=1)
+    bundle = tmp_path / "b.mvbundle"
+    _export(services, bundle, "work")
+    other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    local = other.memories.update(m.id, MemoryUpdate(content="a later local edit"))
+    other.bundles.import_bundle(bundle, ImportOptions(policy="overwrite"), passphrase=BUNDLE_PASSPHRASE)
+    with other.vault.db.read() as conn:
+        ops = conn.execute(text("SELECT op, hlc FROM oplog WHERE memory_uuid = :u ORDER BY id"), {"u": m.id}).all()
+        row_hlc = conn.execute(text("SELECT hlc FROM memories WHERE uuid = :u"), {"u": m.id}).scalar_one()
+    assert [o.op for o in ops] == ["import", "update", "import"]
+    assert ops[0].hlc < ops[1].hlc < ops[2].hlc == row_hlc  # the overwrite sorts after the edit it replaced
+    assert other.memories.get(m.id).version == local.version + 1
+
+
+def test_into_puts_everything_in_one_namespace_and_never_moves_a_memory(services, other, tmp_path):
+    _seed(services, "work", 2)
+    _seed(services, "home", 1)
+    bundle = tmp_path / "two.mvbundle"
+    assert _export(services, bundle, "work", "home").memories == 3
+    report = other.bundles.import_bundle(bundle, ImportOptions(into="inbox"), passphrase=BUNDLE_PASSPHRASE)
+    assert (report.new, report.namespaces) == (3, ("inbox",))
+    assert other.memories.list(MemoryFilter(namespace="inbox")).total == 3
+    # The same ids into another namespace of the same vault: skipped (they live in inbox) unless copied.
+    report = other.bundles.import_bundle(bundle, ImportOptions(into="elsewhere"), passphrase=BUNDLE_PASSPHRASE)
+    assert (report.new, report.skipped, report.conflicting) == (0, 3, 3)
+    report = other.bundles.import_bundle(bundle, ImportOptions(into="elsewhere", policy="copy"),
+                                         passphrase=BUNDLE_PASSPHRASE)
+    assert report.new == 3
+    assert other.memories.list(MemoryFilter(namespace="inbox")).total == 3
+    assert other.memories.list(MemoryFilter(namespace="elsewhere")).total == 3
+
+
+def test_a_client_id_held_by_another_memory_is_a_conflict(services, other, tmp_path):
+    _seed(services, n=1)
+    theirs = other.memories.create(MemoryCreate(content="their own memory", namespace="work",
+                                                client_id="work-0")).memory
+    bundle = tmp_path / "c.mvbundle"
+    _export(services, bundle, "work")
+    report = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    assert (report.new, report.skipped, report.conflicting) == (0, 1, 1)
+    report = other.bundles.import_bundle(bundle, ImportOptions(policy="copy"), passphrase=BUNDLE_PASSPHRASE)
+    assert report.new == 1
+    assert other.memories.get(theirs.id).client_id == "work-0"
+    copy = next(m for m in other.memories.list(MemoryFilter(namespace="work")).items if m.id != theirs.id)
+    assert copy.client_id is None
+
+
+def test_another_model_embeds_again_with_progress(services, tmp_path):
+    _seed(services, n=5)
+    bundle = tmp_path / "m.mvbundle"
+    _export(services, bundle, "work")
+    svc = create_vault(fast_settings(tmp_path / "m"), PASSPHRASE, OtherModel(), background=False)
+    try:
+        report = svc.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+        assert (report.new, report.to_embed) == (5, 5)
+        assert svc.jobs.depth() == 5
+        svc.worker.drain()
+        assert svc.jobs.depth() == 0
+        assert {m.model_id for m in svc.memories.list(MemoryFilter(namespace="work")).items} == {OtherModel.model_id}
+    finally:
+        svc.close()
+
+
+def test_imports_enter_the_oplog_and_announce_themselves(services, other, tmp_path):
+    made = _seed(services, n=2)
+    bundle = tmp_path / "o.mvbundle"
+    _export(services, bundle, "work")
+    events = []
+    other.events.subscribe(events.append)
+    other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    [event] = events
+    assert (event.kind, event.origin.kind, set(event.memory_ids)) == (
+        ChangeKind.CREATED, OriginKind.IMPORT, {m.id for m in made})
+    with other.vault.db.read() as conn:
+        ops = conn.execute(text("SELECT op, memory_uuid, device_id FROM oplog")).all()
+    assert sorted((o.op, o.memory_uuid) for o in ops) == sorted(("import", m.id) for m in made)
+    assert {o.device_id for o in ops} == {other.vault.device_id}
+
+
+def test_cancelled_import_leaves_the_vault_as_it_was(services, other, tmp_path, monkeypatch):
+    _seed(services, n=40)
+    bundle = tmp_path / "x.mvbundle"
+    _export(services, bundle, "work")
+    monkeypatch.setattr("app.service.bundle_import.BATCH", 7)
+    before = vault_state(other)
+    seen = []
+
+    def cancel_while_importing():
+        return bool(seen) and seen[-1][0] == "importing" and seen[-1][1] >= 14
+
+    report = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE,
+                                         progress=lambda *p: seen.append(p), cancelled=cancel_while_importing)
+    assert report.cancelled and report.new == 0
+    assert any(stage == "importing" and done >= 14 for stage, done, _ in seen)
+    assert vault_state(other) == before
+    assert other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE).new == 40
+
+
+def test_secrets_and_recipients(services, other, tmp_path):
+    _seed(services, n=1)
+    bundle = tmp_path / "s.mvbundle"
+    _export(services, bundle, "work")
+    with pytest.raises(PassphraseRequired):
+        other.bundles.import_bundle(bundle)
+    with pytest.raises(WrongBundlePassphrase):
+        other.bundles.import_bundle(bundle, passphrase="not the bundle passphrase")
+    for_other = tmp_path / "r.mvbundle"
+    _export(services, for_other, "work", passphrase=None, recipients=(other.bundles.recipient_key(),))
+    assert other.bundles.how_it_opens(for_other) is Opening.THIS_VAULT
+    assert services.bundles.how_it_opens(for_other) is Opening.OTHER_RECIPIENTS
+    assert other.bundles.how_it_opens(bundle) is Opening.PASSPHRASE
+    with pytest.raises(WrongRecipient):
+        services.bundles.import_bundle(for_other, passphrase="ignored: there is no passphrase slot")
+    info = other.bundles.inspect(for_other)
+    assert info.for_this_vault and info.verified and not info.has_passphrase and info.manifest.memories == 1
+    assert other.bundles.import_bundle(for_other).new == 1
+
+
+def test_export_refuses_bad_requests_before_writing(services, tmp_path):
+    _seed(services, n=1)
+    target = tmp_path / "never.mvbundle"
+    for request, error in [
+        (ExportRequest(("nowhere",), passphrase=BUNDLE_PASSPHRASE), NotFound),
+        (ExportRequest((), passphrase=BUNDLE_PASSPHRASE), InvalidInput),
+        (ExportRequest(("work",)), InvalidInput),
+        (ExportRequest(("work",), passphrase="short"), InvalidInput),
+        (ExportRequest(("work",), recipients=("mvpub1typo",)), InvalidInput),
+        (ExportRequest(("bad name!",), passphrase=BUNDLE_PASSPHRASE), InvalidInput),
+    ]:
+        with pytest.raises(error):
+            services.bundles.export_to_file(target, request)
+    assert list(tmp_path.iterdir()) == [tmp_path / "vault"]
+
+
+def test_cancelled_export_leaves_no_file(services, tmp_path, monkeypatch):
+    _seed(services, n=5)
+    monkeypatch.setattr("app.service.bundles._PROGRESS_EVERY", 2)
+    target = tmp_path / "cancelled.mvbundle"
+    report = services.bundles.export_to_file(target, ExportRequest(("work",), passphrase=BUNDLE_PASSPHRASE),
+                                             cancelled=lambda: True)
+    assert report.cancelled
+    assert list(tmp_path.iterdir()) == [tmp_path / "vault"]
+
+
+def test_streamed_chunks_are_the_same_bundle(services, other, tmp_path, monkeypatch):
+    _seed(services, n=30)
+    monkeypatch.setattr("app.service.bundles.STREAM_CHUNK_BYTES", 1000)
+    services.bundles.segment_size = 512
+    chunks = list(services.bundles.export_chunks(ExportRequest(("work",), passphrase=BUNDLE_PASSPHRASE)))
+    assert len(chunks) > 3
+    path = tmp_path / "streamed.mvbundle"
+    path.write_bytes(b"".join(chunks))
+    assert other.bundles.import_bundle(path, passphrase=BUNDLE_PASSPHRASE).new == 30
+    assert records_of(other, "work") == records_of(services, "work")
+
+
+def test_memories_waiting_for_vectors_travel_without_stale_ones(services, other, tmp_path):
+    [m] = _seed(services, n=1)
+    services.memories.update(m.id, MemoryUpdate(content="new content, not embedded yet"))
+    bundle = tmp_path / "w.mvbundle"
+    _export(services, bundle, "work")
+    report = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    assert report.to_embed == 1
+    [record] = records_of(other, "work")
+    assert record.vectors is None and other.jobs.depth() == 1
