@@ -85,18 +85,18 @@ def test_export_import_inspect_between_vaults(env, capsys):
 def test_recipient_keys_need_no_bundle_passphrase(env, capsys):
     run(capsys, env, "a", "init")
     run(capsys, env, "b", "init")
-    run(capsys, env, "a", "add", "for vault B only", "--namespace", "shared")
+    run(capsys, env, "a", "add", "for vault B only", "--namespace", "handover")
     code, out, _ = run(capsys, env, "b", "keys", "show-recipient")
     key = out.strip()
     assert code == 0 and key.startswith("mvpub1")
     bundle = env / "for-b.mvbundle"
-    code, _, err = run(capsys, env, "a", "export", "shared", "-o", str(bundle), "--recipient", key)
+    code, _, err = run(capsys, env, "a", "export", "handover", "-o", str(bundle), "--recipient", key)
     assert code == 0, err
     code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle))
     assert code == 0 and json.loads(out)["new"] == 1
     code, _, err = run(capsys, env, "a", "import", str(bundle))
     assert code == 1 and "other recipient" in err and "Traceback" not in err
-    code, _, err = run(capsys, env, "a", "export", "shared", "-o", str(env / "x.mvbundle"), "--recipient", "mvpub1oops")
+    code, _, err = run(capsys, env, "a", "export", "handover", "-o", str(env / "x.mvbundle"), "--recipient", "mvpub1oops")
     assert code == 2 and err.startswith("memvault: ") and not (env / "x.mvbundle").exists()
 
 
