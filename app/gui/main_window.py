@@ -30,6 +30,7 @@ from app.gui.banner import HealthBanner
 from app.gui.bridge import ServiceBridge
 from app.gui.browser import BrowserView
 from app.gui.icons import icon
+from app.gui.integrity import IntegrityCheck
 from app.gui.search_view import SearchView
 from app.gui.stats_view import StatsView
 from app.gui.tasks import TaskRunner
@@ -157,6 +158,8 @@ class MainWindow(QMainWindow):
         self.delete_action = self._action("Move to trash", "delete", QKeySequence.Delete,
                                           self.browser.delete_selected)
         self.reembed_action = self._action("Re-embed memories…", "reembed", None, self._on_reembed_triggered)
+        self.integrity = IntegrityCheck(self, self._runner, self._services)
+        self.check_action = self._action("Check integrity…", "check", None, self.integrity.start)
         self.lock_action = self._action("Lock", "lock", QKeySequence("Ctrl+L"), self.lock_requested.emit)
         self.quit_action = self._action("Quit", "quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
         self.find_action = self._action("Find", "search", QKeySequence.Find, self._on_find_triggered)
@@ -167,7 +170,7 @@ class MainWindow(QMainWindow):
         memory = self.menuBar().addMenu("&Memory")
         memory.addActions([self.new_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
-        vault.addAction(self.reembed_action)
+        vault.addActions([self.reembed_action, self.check_action])
         vault.addSeparator()
         vault.addActions([self.lock_action, self.quit_action])
         view = self.menuBar().addMenu("&View")

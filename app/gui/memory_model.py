@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 
 from app.domain.models import Memory, MemoryFilter, Page
