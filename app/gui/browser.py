@@ -2,39 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
-    QLabel,
-    QLineEdit,
-    QMessageBox,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTableView, QVBoxLayout, QWidget,
 )
 
 from app.domain.enums import MemoryType, TagMatch, Tier
 from app.domain.errors import MemvaultError
-from app.domain.models import Memory, MemoryCreate, MemoryFilter
+from app.domain.models import CreateResult, Memory, MemoryFilter
 from app.gui.detail import DetailPane
-from app.gui.memory_model import MemoryTableModel
+from app.gui.memory_model import MemoryTableModel, preview
 from app.gui.tasks import TaskRunner
-from app.gui.widgets import parse_tags, run_cancellable, tags_edit, type_combo
+from app.gui.widgets import NewMemoryDialog, NoticeBar, parse_tags, run_cancellable, tags_edit, type_combo
 from app.service.container import Services
 
 ALL = "(any)"
+EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
+EMPTY_TRASH = "The trash is empty."
+NO_MATCH = "No memories match these filters."
 PERIODS: dict[str, float | None] = {"any time": None, "last 24 hours": 86400, "last 7 days": 7 * 86400,
                                     "last 30 days": 30 * 86400, "last year": 365 * 86400}
 
@@ -54,8 +45,12 @@ def metadata_filter(text: str) -> dict:
 class BrowserView(QWidget):
     """Browse, filter, edit, delete and restore memories of one namespace (or the trash).
 
+    The view does not reload itself after its own changes: every change, whoever
+    made it, comes back as a service event through the window's bridge, which
+    calls :meth:`refresh` once.
+
     Signals:
-        counts_changed(): memories were added, removed or restored.
+        counts_changed(): kept for the window's wiring; the bridge now drives every refresh.
     """
 
     counts_changed = Signal()
@@ -66,6 +61,10 @@ class BrowserView(QWidget):
         self._runner = runner
         self._namespace: str | None = "default"
         self._trash = False
+        #: Memory to select once it is on screen (after a reload, a new memory, an undo).
+        self._keep_selected: str | None = None
+        #: Ids moved to the trash from this view, newest last, for Undo (Ctrl+Z).
+        self._undo_stack: list[str] = []
         self.model = MemoryTableModel(services, runner, self)
         self.model.loaded.connect(self._on_model_loaded)
         self.model.counted.connect(self._on_model_counted)
@@ -86,14 +85,24 @@ class BrowserView(QWidget):
         # Size columns by the rows on screen, not by the first thousand of every page.
         header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.empty = QLabel(EMPTY_VAULT)
+        self.empty.setAccessibleName("Empty list")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 110%; padding: 24px;")
+        self.table_stack = QStackedWidget()
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
+        self.notice = NoticeBar()
+        self.notice.action_triggered.connect(self._on_notice_action_triggered)
         self.count = QLabel()
         self.count.setAccessibleName("Number of memories")
         self.new_button = QPushButton("New")
         self.new_button.setToolTip("New memory (Ctrl+N)")
         self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Move to the trash (Delete)")
+        self.delete_button.setToolTip("Move to the trash (Delete); undo with Ctrl+Z")
         self.restore_button = QPushButton("Restore")
         self.purge_button = QPushButton("Empty trash")
         for b, name in ((self.new_button, "New memory"), (self.delete_button, "Delete memory"),
@@ -103,8 +112,12 @@ class BrowserView(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         self.restore_button.clicked.connect(self.restore_selected)
         self.purge_button.clicked.connect(self._on_purge_clicked)
-        QShortcut(QKeySequence.New, self, activated=self.new_memory)
+        # Ctrl+N belongs to the window's menu (two bindings make Qt ignore both).
         QShortcut(QKeySequence.Delete, self.table, activated=self.delete_selected)
+        # Text fields claim Ctrl+Z for their own undo first (ShortcutOverride), so this only
+        # fires when focus is on the table, the filters' combos or the buttons.
+        self.undo_shortcut = QShortcut(QKeySequence.Undo, self, activated=self.undo_delete,
+                                       context=Qt.WidgetWithChildrenShortcut)
         actions = QHBoxLayout()
         actions.addWidget(self.count, 1)
         for b in (self.new_button, self.delete_button, self.restore_button, self.purge_button):
@@ -113,7 +126,7 @@ class BrowserView(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(self.filters)
-        left_layout.addWidget(self.table)
+        left_layout.addWidget(self.table_stack)
         left_layout.addLayout(actions)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
@@ -121,7 +134,8 @@ class BrowserView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.notice)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.apply_filters)
         self._update_buttons()
@@ -202,8 +216,14 @@ class BrowserView(QWidget):
         self.apply_filters()
 
     def apply_filters(self) -> None:
+        self._keep_selected = self._selected_id()
         self.model.set_filter(self.current_filter())
         self._update_buttons()
+
+    def filters_active(self) -> bool:
+        """Whether anything beyond the namespace or trash narrows the list."""
+        scope_only = dataclasses.replace(self.current_filter(), namespace=MemoryFilter.namespace, only_deleted=False)
+        return scope_only != MemoryFilter()
 
     def select_memory(self, memory_id: str) -> None:
         """Select a memory once it is on screen (used by "open in browser")."""
@@ -215,6 +235,8 @@ class BrowserView(QWidget):
         self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
 
     def refresh(self) -> None:
+        """Reload the page and the count, keeping the selected memory selected."""
+        self._keep_selected = self._selected_id() or self._keep_selected
         self.model.reload()
 
     # -- slots ---------------------------------------------------------------------
@@ -226,7 +248,17 @@ class BrowserView(QWidget):
         if self.model.total is None:
             shown = self.model.rowCount()
             self.count.setText(f"{shown:,}{'+' if self.model.has_more() else ''} memories {self._where()} (counting…)")
+        empty = self.model.rowCount() == 0
+        if empty:
+            self.empty.setText(EMPTY_TRASH if self._trash else NO_MATCH if self.filters_active() else EMPTY_VAULT)
+        self.table_stack.setCurrentWidget(self.empty if empty else self.table)
+        keep, self._keep_selected = self._keep_selected, None
+        row = self.model.row_of(keep) if keep else -1
+        if row >= 0:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
         self.detail.show_memory(self.selected())
+        self._update_buttons()
 
     def _on_model_counted(self, total: int) -> None:
         self.count.setText(f"{total:,} memories {self._where()}")
@@ -235,12 +267,17 @@ class BrowserView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.memory_at(rows[0].row()) if rows else None
 
+    def _selected_id(self) -> str | None:
+        memory = self.selected()
+        return memory.id if memory is not None else None
+
     def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.detail.show_memory(self.selected())
         self._update_buttons()
 
     def _on_detail_memory_saved(self, memory: Memory) -> None:
         self.model.replace_memory(memory)
+        self.notice.show_notice(f"Saved “{preview(memory.content, 48)}” (version {memory.version})")
 
     def _update_buttons(self) -> None:
         has = self.selected() is not None
@@ -250,31 +287,66 @@ class BrowserView(QWidget):
         self.purge_button.setVisible(self._trash)
         self.delete_button.setEnabled(has)
         self.restore_button.setEnabled(has)
+        self.purge_button.setEnabled(self.model.rowCount() > 0)
 
     def _error(self, exc: MemvaultError) -> None:
         QMessageBox.warning(self, "Memvault", exc.message)
 
-    def _after_change(self, _result: object = None) -> None:
-        self.refresh()
-        self.counts_changed.emit()
+    # -- actions ---------------------------------------------------------------------
 
     def new_memory(self) -> None:
+        """Open the New memory dialog (the same form as Quick capture)."""
         if self._trash:
             return
-        text, ok = QInputDialog.getMultiLineText(self, "New memory", "What should be remembered?")
-        if ok and text.strip():
-            data = MemoryCreate(content=text, namespace=self._namespace or "default")
-            self._runner.run(lambda: self._services.memories.create(data), self._after_change, self._error, owner=self)
+        self.new_dialog = dialog = NewMemoryDialog(self._namespace or "default", self)
+        dialog.accepted.connect(lambda: self._on_new_dialog_accepted(dialog))
+        self._runner.run(self._services.stats.namespaces,
+                         lambda found: dialog.form.set_namespaces([n.name for n in found]), owner=dialog)
+        dialog.open()
+
+    def _on_new_dialog_accepted(self, dialog: NewMemoryDialog) -> None:
+        data = dialog.form.memory_create()
+        if data is not None:
+            self._runner.run(lambda: self._services.memories.create(data), self._on_memory_created, self._error,
+                             owner=self)
+
+    def _on_memory_created(self, result: CreateResult) -> None:
+        memory = result.memory
+        self._keep_selected = memory.id
+        where = "" if memory.namespace == self._namespace else f" in {memory.namespace}"
+        verb = "Saved" if result.created else "Already remembered"
+        self.notice.show_notice(f"{verb}{where}: “{preview(memory.content, 48)}”")
 
     def delete_selected(self) -> None:
         memory = self.selected()
         if memory is not None and not self._trash:
-            self._runner.run(lambda: self._services.lifecycle.delete(memory.id), self._after_change, self._error, owner=self)
+            self._runner.run(lambda: self._services.lifecycle.delete(memory.id), self._on_memory_deleted,
+                             self._error, owner=self)
+
+    def _on_memory_deleted(self, memory: Memory) -> None:
+        self._undo_stack.append(memory.id)
+        self.notice.show_notice(f"Moved to the trash: “{preview(memory.content, 48)}”", "Undo")
+
+    def _on_notice_action_triggered(self) -> None:
+        self.undo_delete()
+
+    def undo_delete(self) -> None:
+        """Bring back the memory this view most recently moved to the trash."""
+        if not self._undo_stack:
+            return
+        memory_id = self._undo_stack.pop()
+        self._runner.run(lambda: self._services.lifecycle.restore(memory_id), self._on_memory_restored,
+                         self._error, owner=self)
 
     def restore_selected(self) -> None:
         memory = self.selected()
         if memory is not None and self._trash:
-            self._runner.run(lambda: self._services.lifecycle.restore(memory.id), self._after_change, self._error, owner=self)
+            self._runner.run(lambda: self._services.lifecycle.restore(memory.id), self._on_memory_restored,
+                             self._error, owner=self)
+
+    def _on_memory_restored(self, memory: Memory) -> None:
+        self._keep_selected = memory.id
+        self.notice.show_notice(f"Restored “{preview(memory.content, 48)}”")
 
     def _on_purge_clicked(self) -> None:
         answer = QMessageBox.question(self, "Empty trash", "Delete every memory in the trash for good?")
@@ -285,4 +357,8 @@ class BrowserView(QWidget):
             self, self._runner, "Emptying the trash…",
             lambda report, cancelled: self._services.lifecycle.empty_trash(namespace, progress=report,
                                                                            cancelled=cancelled),
-            self._after_change)
+            self._on_trash_emptied)
+
+    def _on_trash_emptied(self, removed: int) -> None:
+        self._undo_stack.clear()  # those memories are gone for good
+        self.notice.show_notice(f"Deleted {removed:,} memor{'y' if removed == 1 else 'ies'} for good")

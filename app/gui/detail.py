@@ -5,19 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
+    QAbstractItemView, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
+    QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.domain.errors import MemvaultError
@@ -25,6 +16,19 @@ from app.domain.models import HistoryEntry, Memory, MemoryUpdate
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
+
+#: Characters of a version's text shown in the history list (the tooltip has all of it).
+HISTORY_PREVIEW_CHARS = 200
+VERSION = int(Qt.ItemDataRole.UserRole.value)
+
+
+def history_label(entry: HistoryEntry) -> str:
+    """Two lines: which version, what happened and when; then the start of its text."""
+    when = dt.datetime.fromtimestamp(entry.changed_at).strftime("%Y-%m-%d %H:%M")
+    text = " ".join(entry.content.split())
+    if len(text) > HISTORY_PREVIEW_CHARS:
+        text = text[: HISTORY_PREVIEW_CHARS - 1].rstrip() + "…"
+    return f"v{entry.version} · {entry.change} · {when}\n{text}"
 
 
 class DetailPane(QWidget):
@@ -58,8 +62,17 @@ class DetailPane(QWidget):
         self.save.clicked.connect(self._on_save_clicked)
         self.history = QListWidget()
         self.history.setAccessibleName("Version history")
+        # Lines wrap to the pane's width instead of running off its edge.
+        self.history.setWordWrap(True)
+        self.history.setResizeMode(QListView.Adjust)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.history.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+        self.history.setTextElideMode(Qt.ElideNone)
+        self.history.setSpacing(2)
+        self.history.currentItemChanged.connect(lambda _c, _p: self._update_restore())
         self.restore = QPushButton("Restore this version")
         self.restore.setAccessibleName("Restore selected version")
+        self.restore.setToolTip("Pick an earlier version in the list to bring its text back")
         self.restore.clicked.connect(self._on_restore_clicked)
         form = QFormLayout()
         form.addRow("Type", self.memory_type)
@@ -80,11 +93,17 @@ class DetailPane(QWidget):
         self.show_memory(None)
 
     def show_memory(self, memory: Memory | None) -> None:
+        """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits."""
+        if memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
+                self._memory.id, self._memory.version, self._memory.deleted_at):
+            self._memory = memory
+            return
         self._memory = memory
         enabled = memory is not None and memory.deleted_at is None
         for w in (self.content, self.memory_type, self.tags, self.importance, self.metadata, self.save,
-                  self.restore, self.history):
+                  self.history):
             w.setEnabled(enabled)
+        self.restore.setEnabled(False)
         self.history.clear()
         if memory is None:
             self.title.setText("Select a memory")
@@ -108,10 +127,18 @@ class DetailPane(QWidget):
             return
         self.history.clear()
         for e in reversed(entries):
-            when = dt.datetime.fromtimestamp(e.changed_at).strftime("%Y-%m-%d %H:%M")
-            item = QListWidgetItem(f"v{e.version} · {e.change} · {when} — {' '.join(e.content.split())[:80]}")
-            item.setData(256, e.version)
+            item = QListWidgetItem(history_label(e))
+            item.setData(VERSION, e.version)
+            item.setToolTip(e.content)
             self.history.addItem(item)
+        self._update_restore()
+
+    def _update_restore(self) -> None:
+        """Only an earlier version can be restored (not the one already current)."""
+        item = self.history.currentItem()
+        memory = self._memory
+        self.restore.setEnabled(memory is not None and memory.deleted_at is None and item is not None
+                                and int(item.data(VERSION)) != memory.version)
 
     def _error(self, exc: MemvaultError) -> None:
         QMessageBox.warning(self, "Memvault", exc.message)
@@ -139,7 +166,7 @@ class DetailPane(QWidget):
         item = self.history.currentItem()
         if self._memory is None or item is None:
             return
-        memory_id, version = self._memory.id, int(item.data(256))
+        memory_id, version = self._memory.id, int(item.data(VERSION))
         self._runner.run(lambda: self._services.memories.restore_version(memory_id, version), self._on_saved,
                          self._error, owner=self)
 

@@ -12,6 +12,8 @@ from app.service.container import Services
 
 PAGE_SIZE = 200
 COLUMNS = ("Memory", "Type", "Tags", "Tier", "Importance", "Agent", "Created")
+#: Shown after "Memory" when the rows come from more than one namespace.
+NAMESPACE_COLUMNS = ("Memory", "Namespace") + COLUMNS[1:]
 
 
 DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
@@ -25,10 +27,11 @@ def preview(text: str, width: int = 120) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def display_cells(m: Memory) -> tuple[str, ...]:
-    """The text of each column for ``m``."""
-    return (preview(m.content), m.memory_type.value, ", ".join(m.tags), m.tier.value, f"{m.importance:.2f}",
+def display_cells(m: Memory, with_namespace: bool = False) -> tuple[str, ...]:
+    """The text of each column for ``m`` (:data:`NAMESPACE_COLUMNS` with ``with_namespace``)."""
+    rest = (m.memory_type.value, ", ".join(m.tags), m.tier.value, f"{m.importance:.2f}",
             m.agent_id or "", dt.datetime.fromtimestamp(m.created_at).strftime("%Y-%m-%d %H:%M"))
+    return (preview(m.content),) + ((m.namespace,) if with_namespace else ()) + rest
 
 
 class MemoryTableModel(QAbstractTableModel):
@@ -58,6 +61,8 @@ class MemoryTableModel(QAbstractTableModel):
         self._has_more = False
         self._loading = False
         self._generation = 0
+        # The namespace column follows the rows on screen, not the newest filter (it changes with the reset).
+        self._columns = COLUMNS
         #: Memories matching the filter; ``None`` until counted.
         self.total: int | None = None
 
@@ -90,6 +95,7 @@ class MemoryTableModel(QAbstractTableModel):
         if generation != self._generation:
             return  # a newer filter was set meanwhile
         self.beginResetModel()
+        self._columns = NAMESPACE_COLUMNS if self._filter.namespace is None else COLUMNS
         self._rows = list(page.items)
         self._cells.clear()
         self._cursor, self._has_more = page.next_cursor, page.has_more
@@ -134,10 +140,14 @@ class MemoryTableModel(QAbstractTableModel):
             if m.id == memory.id:
                 self._rows[row] = memory
                 self._cells.pop(row, None)
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self._columns) - 1))
                 return
 
     # -- Qt model API --------------------------------------------------------
+
+    def columns(self) -> tuple[str, ...]:
+        """The column titles in order (a namespace column when showing several namespaces)."""
+        return self._columns
 
     def is_loading(self) -> bool:
         """Whether a page for the current filter is still being read."""
@@ -156,11 +166,11 @@ class MemoryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(self._columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):  # noqa: N802
         if int(role) == DISPLAY and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return self._columns[section]
         return None
 
     def data(self, index: QModelIndex, role: int = DISPLAY):
@@ -174,11 +184,11 @@ class MemoryTableModel(QAbstractTableModel):
                 m = self.memory_at(row)
                 if m is None:
                     return None
-                cells = self._cells[row] = display_cells(m)
+                cells = self._cells[row] = display_cells(m, self._columns is NAMESPACE_COLUMNS)
             return cells[index.column()]
         if role == TOOLTIP and index.column() == 0:
             m = self.memory_at(index.row())
             return None if m is None else preview(m.content, 600)
-        if role == ALIGNMENT and index.column() == 4:
+        if role == ALIGNMENT and index.column() == len(self._columns) - 3:  # Importance
             return RIGHT_ALIGNED
         return None

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
-    QLineEdit,
-    QMessageBox,
-    QProgressDialog,
-    QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+    QPlainTextEdit, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
 )
 
 from app.domain.enums import MemoryType
 from app.domain.errors import MemvaultError
+from app.domain.models import MemoryCreate
 from app.gui.tasks import CancelToken, TaskRunner
 
 
@@ -36,6 +35,136 @@ def tags_edit(hint: str = "comma-separated") -> QLineEdit:
 def parse_tags(text: str) -> list[str]:
     """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
     return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class MemoryForm(QWidget):
+    """What a new memory needs from a person: text, namespace, type and tags.
+
+    The one form behind both "New memory" and Quick capture, so the two never drift apart.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("What should your agents remember?")
+        self.text.setAccessibleName("Memory text")
+        self.text.setTabChangesFocus(True)
+        self.namespace = QComboBox()
+        self.namespace.setEditable(True)
+        self.namespace.setAccessibleName("Namespace")
+        self.memory_type = type_combo()
+        self.memory_type.setCurrentText(MemoryType.GENERAL.value)
+        self.tags = tags_edit()
+        form = QFormLayout()
+        form.addRow("Namespace", self.namespace)
+        form.addRow("Type", self.memory_type)
+        form.addRow("Tags", self.tags)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(form)
+
+    def set_namespaces(self, namespaces: list[str], current: str | None = None) -> None:
+        """Offer ``namespaces``; keep what is typed (or ``current``) as the choice."""
+        keep = current or self.namespace.currentText() or "default"
+        self.namespace.clear()
+        self.namespace.addItems(namespaces or ["default"])
+        self.namespace.setCurrentText(keep)
+
+    def memory_create(self) -> MemoryCreate | None:
+        """The memory the form describes, or ``None`` while the text is empty."""
+        if not self.text.toPlainText().strip():
+            return None
+        return MemoryCreate(content=self.text.toPlainText(),
+                            namespace=self.namespace.currentText().strip() or "default",
+                            memory_type=self.memory_type.currentText(), tags=parse_tags(self.tags.text()))
+
+    def clear_text(self) -> None:
+        self.text.clear()
+
+
+class NewMemoryDialog(QDialog):
+    """The "New memory" dialog: a :class:`MemoryForm` with Save and Cancel."""
+
+    def __init__(self, namespace: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New memory")
+        self.resize(460, 300)
+        self.form = MemoryForm()
+        self.form.set_namespaces([namespace], namespace)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Save).setToolTip("Save (Ctrl+Enter)")
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form, 1)
+        layout.addWidget(self.buttons)
+        self.form.text.setFocus()
+
+    def _on_buttons_accepted(self) -> None:
+        if self.form.memory_create() is not None:
+            self.accept()
+        else:
+            self.form.text.setFocus()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture.
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
+            self._on_buttons_accepted()
+            return
+        super().keyPressEvent(event)
+
+
+class NoticeBar(QFrame):
+    """A transient bar inside a view: a message and, optionally, one action such as Undo.
+
+    Signals:
+        action_triggered(): the user pressed the bar's action button.
+    """
+
+    action_triggered = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setAccessibleName("Notice")
+        self.message = QLabel()
+        self.message.setAccessibleName("Notice message")
+        self.message.setTextFormat(Qt.PlainText)
+        self.action = QPushButton()
+        self.action.setAccessibleName("Notice action")
+        self.action.clicked.connect(self._on_action_clicked)
+        close = QPushButton("✕")
+        close.setFlat(True)
+        close.setAccessibleName("Dismiss notice")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 2, 2)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.action)
+        layout.addWidget(close)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.dismiss)
+        self.hide()
+
+    def show_notice(self, text: str, action: str | None = None, timeout_ms: int = 8000) -> None:
+        self.message.setText(text)
+        self.action.setText(action or "")
+        self.action.setVisible(action is not None)
+        self.show()
+        self._timer.start(timeout_ms)
+
+    def has_action(self) -> bool:
+        return self.isVisible() and self.action.isVisible()
+
+    def dismiss(self) -> None:
+        self._timer.stop()
+        self.hide()
+
+    def _on_action_clicked(self) -> None:
+        self.dismiss()
+        self.action_triggered.emit()
 
 
 def run_cancellable(parent: QWidget, runner: TaskRunner, label: str,

@@ -2,7 +2,7 @@
 
 import httpx
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from app.domain.models import MemoryCreate
 from app.gui.memory_model import PAGE_SIZE
@@ -71,11 +71,11 @@ def test_create_dialog_checks_strength_and_confirmation(qtbot, tmp_path):
     assert strength("correct horse battery staple")[0] >= 3
 
 
-def test_add_edit_and_history(qtbot, desktop, monkeypatch):
+def test_add_edit_and_history(qtbot, desktop):
     browser = desktop.window.browser
-    monkeypatch.setattr(QInputDialog, "getMultiLineText",
-                        staticmethod(lambda *a, **k: ("The user prefers dark mode", True)))
     browser.new_memory()
+    browser.new_dialog.form.text.setPlainText("The user prefers dark mode")
+    browser.new_dialog.buttons.accepted.emit()
     _wait_total(qtbot, desktop, 1)
     browser.table.selectRow(0)
     detail = browser.detail
