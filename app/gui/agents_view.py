@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -35,16 +37,30 @@ from app.service.container import Services
 MAX_ACTIVITY = 200
 
 
-def mcp_configs(url: str | None, namespace: str) -> dict[str, str]:
-    """Copy-paste MCP configurations for the common clients."""
+#: Shown where an API key goes until one is created on this page.
+KEY_PLACEHOLDER = "mv_YOUR_API_KEY"
+
+
+def memvault_command() -> list[str]:
+    """An absolute command line for ``memvault``: desktop clients start servers without the shell's PATH."""
+    script = Path(sys.executable).with_name("memvault")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
+
+
+def mcp_configs(url: str | None, namespace: str, key: str | None = None,
+                command: list[str] | None = None) -> dict[str, str]:
+    """Copy-paste MCP configurations for the common clients (JSON as the clients read it)."""
     base = url or "http://127.0.0.1:7411"
-    desktop = {"mcpServers": {"memvault": {"command": "memvault", "args": [
-        "mcp", "--namespace", namespace, "--passphrase-file", "/path/to/passphrase-file"]}}}
-    cursor = {"mcpServers": {"memvault": {"url": f"{base}/mcp", "headers": {"Authorization": "Bearer mv_…"}}}}
+    bearer = f"Bearer {key or KEY_PLACEHOLDER}"
+    program, *prefix = command or memvault_command()
+    desktop = {"mcpServers": {"memvault": {"command": program, "args": [
+        *prefix, "mcp", "--namespace", namespace, "--passphrase-file", "/path/to/passphrase-file"]}}}
+    cursor = {"mcpServers": {"memvault": {"url": f"{base}/mcp", "headers": {"Authorization": bearer}}}}
     return {
-        "Claude Desktop": json.dumps(desktop, indent=2),
-        "Claude Code": f'claude mcp add --transport http memvault {base}/mcp --header "Authorization: Bearer mv_…"',
-        "Cursor": json.dumps(cursor, indent=2),
+        # ensure_ascii=False: clients read UTF-8 JSON, and escapes would not survive a copy into a shell.
+        "Claude Desktop": json.dumps(desktop, indent=2, ensure_ascii=False),
+        "Claude Code": f'claude mcp add --transport http memvault {base}/mcp --header "Authorization: {bearer}"',
+        "Cursor": json.dumps(cursor, indent=2, ensure_ascii=False),
     }
 
 
@@ -121,6 +137,8 @@ class AgentsView(QWidget):
         layout.addWidget(QLabel("<b>Recent activity</b>"))
         layout.addWidget(self.activity, 1)
         self._key_rows: list[ApiKey] = []
+        #: The namespace and secret of a key created on this page, filled into the snippets.
+        self._new_key: tuple[str, str] | None = None
         self._show_configs()
 
     def set_server(self, url: str | None, error: str | None = None) -> None:
@@ -133,12 +151,15 @@ class AgentsView(QWidget):
         self._show_configs()
 
     def _show_configs(self) -> None:
+        shown = self.configs.currentIndex()
         self.configs.clear()
-        for name, text in mcp_configs(self._url, "default").items():
+        namespace, secret = self._new_key or ("default", None)
+        for name, text in mcp_configs(self._url, namespace, secret).items():
             box = QPlainTextEdit(text)
             box.setReadOnly(True)
             box.setAccessibleName(f"{name} configuration")
             self.configs.addTab(box, name)
+        self.configs.setCurrentIndex(max(shown, 0))
 
     def add_activity(self, kind: str, count: int, namespace: str) -> None:
         when = dt.datetime.now().strftime("%H:%M:%S")
@@ -173,6 +194,8 @@ class AgentsView(QWidget):
 
     def _on_key_created(self, created: tuple[ApiKey, str]) -> None:
         key, secret = created
+        self._new_key = (key.namespace, secret)
+        self._show_configs()
         self.refresh()
         box = QMessageBox(self)
         box.setWindowTitle("New API key")

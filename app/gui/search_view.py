@@ -8,27 +8,35 @@ import re
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QProgressBar,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+    QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
 from app.domain.errors import MemvaultError
-from app.domain.models import MemoryFilter, SearchQuery, SearchResult
+from app.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
 
 ALL = "(any type)"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+#: Cosine similarity below which a hit is shown as "no good match" (all-MiniLM-L6-v2: unrelated
+#: sentences score about 0.0-0.25, a paraphrase of the question 0.5 and up).
+GOOD_MATCH_SIMILARITY = 0.35
+
+
+def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
+    """Whether a hit is worth showing as an answer, not only as the least bad candidate.
+
+    Keyword hits contain the words asked for. Semantic and hybrid hits are judged
+    by their similarity to the query (hybrid ranks say nothing about relevance).
+    """
+    if mode is SearchMode.KEYWORD:
+        return True
+    breakdown = hit.breakdown
+    similarity = breakdown.semantic if breakdown is not None else (hit.score if mode is SearchMode.SEMANTIC else None)
+    return similarity is not None and similarity >= GOOD_MATCH_SIMILARITY
 
 
 def snippet_html(snippet: str) -> str:
@@ -92,6 +100,24 @@ class SearchView(QWidget):
         self.open_button.clicked.connect(self._on_open_clicked)
         self.status = QLabel()
         self.status.setAccessibleName("Search status")
+        self.empty = QLabel()
+        self.empty.setAccessibleName("No results")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 110%; padding: 24px;")
+        self.show_weak = QPushButton()
+        self.show_weak.setAccessibleName("Show weak matches")
+        self.show_weak.clicked.connect(self._on_show_weak_clicked)
+        empty_page = QWidget()
+        empty_layout = QVBoxLayout(empty_page)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty)
+        empty_layout.addWidget(self.show_weak, 0, Qt.AlignCenter)
+        empty_layout.addStretch(2)
+        self.result_stack = QStackedWidget()
+        self.result_stack.addWidget(self.results)
+        self.result_stack.addWidget(empty_page)
+        self._weak: tuple[SearchHit, ...] = ()
         top = QHBoxLayout()
         top.addWidget(self.query, 3)
         top.addWidget(self.mode)
@@ -102,7 +128,7 @@ class SearchView(QWidget):
         bottom.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.results)
+        layout.addWidget(self.result_stack, 1)
         layout.addLayout(bottom)
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.run_search)
@@ -120,13 +146,15 @@ class SearchView(QWidget):
         self._generation += 1
         if not text:
             self.results.clear()
+            self.result_stack.setCurrentWidget(self.results)
             self.status.setText("")
             return
         kind = self.type_filter.currentText()
         f = MemoryFilter(namespace=self._namespace, include_confidential=False,
                          memory_types=() if kind == ALL else (MemoryType(kind),),
                          tags=tuple(parse_tags(self.tags.text())))
-        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f)
+        # The breakdown carries the similarity that says whether a hybrid hit is any good.
+        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f, debug=True)
         generation = self._generation
         self.status.setText("Searching…")
         self._runner.run(lambda: self._services.search.search(query),
@@ -136,8 +164,30 @@ class SearchView(QWidget):
     def _on_search_done(self, generation: int, result: SearchResult) -> None:
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
+        good = tuple(h for h in result.hits if is_good_match(h, result.mode))
+        self._weak = result.hits if not good else ()
+        self.result_stack.setCurrentIndex(0 if good else 1)
+        self._show_hits(good)
+        query = self.query.text().strip()
+        if not result.hits:
+            self.empty.setText(f"Nothing matches “{query}”.")
+            self.show_weak.hide()
+        elif not good:
+            self.empty.setText(f"No good match for “{query}”.\nNothing stored is about this, as far as "
+                               "Memvault can tell.")
+            self.show_weak.setText(f"Show the {len(result.hits)} closest anyway")
+            self.show_weak.show()
+        self.status.setText(f"{len(good)} results · {result.mode.value} · {result.took_ms:.0f} ms")
+        self.results_shown.emit(len(good))
+
+    def _on_show_weak_clicked(self) -> None:
+        self.result_stack.setCurrentWidget(self.results)
+        self._show_hits(self._weak)
+        self.status.setText(f"{len(self._weak)} weak matches (none is a good match)")
+
+    def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
         self.results.clear()
-        for hit in result.hits:
+        for hit in hits:
             m = hit.memory
             caption = f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
             item = QListWidgetItem()
@@ -145,8 +195,6 @@ class SearchView(QWidget):
             self.results.addItem(item)
             self.results.setItemWidget(item, HitWidget(hit.score, hit.snippet, caption))
         self._fit_rows()
-        self.status.setText(f"{len(result.hits)} results · {result.mode.value} · {result.took_ms:.0f} ms")
-        self.results_shown.emit(len(result.hits))
 
     def _fit_rows(self) -> None:
         # A wrapped label's own size hint assumes a narrow column: size each row to the list's width.
@@ -165,6 +213,7 @@ class SearchView(QWidget):
     def _on_search_failed(self, generation: int, exc: MemvaultError) -> None:
         if generation == self._generation:
             self.results.clear()
+            self.result_stack.setCurrentWidget(self.results)
             self.status.setText(exc.message)
 
     def _on_results_item_double_clicked(self, item: QListWidgetItem) -> None:

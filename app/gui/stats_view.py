@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QPieSeries,
-    QValueAxis,
-)
+import datetime as dt
+import html
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QPieSeries, QValueAxis
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.models import Stats, UsageDay
+from app.gui.chart_scale import nice_ticks, timeline_buckets
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
+
+USAGE_DAYS = 14
 
 
 def _new_chart(title: str) -> QChart:
@@ -35,57 +26,71 @@ def _new_chart(title: str) -> QChart:
     chart.setTheme(QChart.ChartThemeDark if dark else QChart.ChartThemeLight)
     chart.setBackgroundBrush(QGuiApplication.palette().window())
     chart.setTitle(title)
+    chart.setAnimationOptions(QChart.NoAnimation)
+    # The legend is drawn beside the chart as a label that wraps (Qt's own legend elides: "general (15…").
+    chart.legend().setVisible(False)
     return chart
 
 
-def _view(chart: QChart, name: str) -> QChartView:
-    chart.setAnimationOptions(QChart.NoAnimation)
-    view = QChartView(chart)
-    view.setRenderHint(QPainter.Antialiasing)
-    view.setAccessibleName(name)
-    view.setMinimumSize(260, 240)
-    return view
+def _value_axis(chart: QChart, series: QBarSeries, categories: list[str], max_value: float) -> None:
+    """Categories along the bottom; counts up the side at 0, 1, 2 or 5 times a power of ten."""
+    x = QBarCategoryAxis()
+    x.append(categories)
+    ticks = nice_ticks(max_value)
+    y = QValueAxis()
+    y.setLabelFormat("%d")
+    y.setRange(ticks[0], ticks[-1])
+    y.setTickCount(len(ticks))
+    y.setMinorTickCount(0)
+    chart.addAxis(x, Qt.AlignBottom)
+    chart.addAxis(y, Qt.AlignLeft)
+    series.attachAxis(x)
+    series.attachAxis(y)
 
 
-def bar_chart(title: str, counts: dict[str, int]) -> QChart:
+def _empty(chart: QChart, message: str) -> QChart:
+    """No axes and no bars for nothing at all, only the title and why it is empty."""
+    chart.setTitle(f"{chart.title()}<br><small>{html.escape(message)}</small>")
+    return chart
+
+
+def bar_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet") -> QChart:
     chart = _new_chart(title)
+    if not counts:
+        return _empty(chart, empty)
     bars = QBarSet("memories")
     bars.append([float(v) for v in counts.values()])
     series = QBarSeries()
     series.append(bars)
     chart.addSeries(series)
-    x = QBarCategoryAxis()
-    x.append(list(counts) or ["—"])
-    y = QValueAxis()
-    y.setLabelFormat("%d")
-    y.setRange(0, max([1, *counts.values()]))
-    chart.addAxis(x, Qt.AlignBottom)
-    chart.addAxis(y, Qt.AlignLeft)
-    series.attachAxis(x)
-    series.attachAxis(y)
-    chart.legend().setVisible(False)
+    _value_axis(chart, series, list(counts), max(counts.values()))
     return chart
 
 
-def pie_chart(title: str, counts: dict[str, int]) -> QChart:
+def pie_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet") -> QChart:
     chart = _new_chart(title)
+    if not counts:
+        return _empty(chart, empty)
     series = QPieSeries()
     for name, value in counts.items():
-        series.append(f"{name} ({value})", value)
+        series.append(name, value)
     chart.addSeries(series)
-    chart.legend().setAlignment(Qt.AlignRight)
     return chart
 
 
-def timeline_chart(title: str, per_day: dict[str, int]) -> QChart:
-    """New memories per day (bars work for a single day too, unlike a line)."""
-    chart = bar_chart(title, per_day)
-    chart.series()[0].barSets()[0].setLabel("new memories")
+def timeline_chart(per_day: dict[str, int], today: dt.date | None = None) -> QChart:
+    """New memories per day, week or month, whichever fits (bars work for a single day too)."""
+    unit, buckets = timeline_buckets(per_day, today or dt.date.today())
+    chart = bar_chart(f"New memories per {unit}", buckets, "No memories yet")
+    if chart.series():
+        chart.series()[0].barSets()[0].setLabel("new memories")
     return chart
 
 
 def usage_chart(rows: list[UsageDay]) -> QChart:
     chart = _new_chart("API calls per key per day")
+    if not rows:
+        return _empty(chart, f"No API calls in the last {USAGE_DAYS} days")
     days = sorted({r.day for r in rows})
     series = QBarSeries()
     for key in sorted({r.key_name for r in rows}):
@@ -94,16 +99,56 @@ def usage_chart(rows: list[UsageDay]) -> QChart:
         bars.append([float(by_day.get(d, 0)) for d in days])
         series.append(bars)
     chart.addSeries(series)
-    x = QBarCategoryAxis()
-    x.append(days or ["—"])
-    y = QValueAxis()
-    y.setLabelFormat("%d")
-    y.setRange(0, max([1, *(r.calls for r in rows)]))
-    chart.addAxis(x, Qt.AlignBottom)
-    chart.addAxis(y, Qt.AlignLeft)
-    series.attachAxis(x)
-    series.attachAxis(y)
+    _value_axis(chart, series, [d[5:] for d in days], max(r.calls for r in rows))
     return chart
+
+
+def share(fraction: float) -> str:
+    """A percentage that never reads 0% for something that is there."""
+    return "<1%" if 0 < fraction < 0.005 else f"{fraction:.0%}"
+
+
+def legend_entries(chart: QChart) -> list[tuple[QColor, str]]:
+    """What each colour means: pie slices with their count and share, or bar sets by name."""
+    entries: list[tuple[QColor, str]] = []
+    for series in chart.series():
+        if isinstance(series, QPieSeries):
+            total = series.sum() or 1
+            entries += [(s.color(), f"{s.label()} · {int(s.value()):,} ({share(s.value() / total)})")
+                        for s in series.slices()]
+        elif isinstance(series, QBarSeries) and series.count() > 1:
+            entries += [(b.color(), b.label()) for b in series.barSets()]
+    return entries
+
+
+def legend_html(entries: list[tuple[QColor, str]]) -> str:
+    return "<br>".join(f"<span style='color:{c.name()}'>■</span>&nbsp;{html.escape(text)}" for c, text in entries)
+
+
+class ChartCard(QWidget):
+    """A chart with its legend as a label beside it (pies) or under it (bars), never cut short."""
+
+    def __init__(self, chart: QChart, name: str, legend_below: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = QChartView(chart)
+        self.view.setRenderHint(QPainter.Antialiasing)
+        self.view.setAccessibleName(name)
+        self.view.setMinimumSize(220, 200)
+        self.legend = QLabel()
+        self.legend.setAccessibleName(f"{name} legend")
+        self.legend.setTextFormat(Qt.RichText)
+        entries = legend_entries(chart)
+        if legend_below:
+            # Bar legends are short names; run them on one line that wraps.
+            self.legend.setText(" &nbsp; ".join(legend_html([e]) for e in entries))
+            self.legend.setWordWrap(True)
+        else:
+            self.legend.setText(legend_html(entries))
+        self.legend.setVisible(bool(entries))
+        layout = (QVBoxLayout if legend_below else QHBoxLayout)(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.legend, 0, Qt.AlignCenter if legend_below else Qt.AlignVCenter)
 
 
 class StatsView(QWidget):
@@ -117,6 +162,7 @@ class StatsView(QWidget):
         self._generation = 0
         self.summary = QLabel()
         self.summary.setAccessibleName("Summary")
+        self.summary.setWordWrap(True)
         refresh = QPushButton("Refresh")
         refresh.setAccessibleName("Refresh statistics")
         refresh.clicked.connect(self.refresh)
@@ -127,6 +173,7 @@ class StatsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(self.grid, 1)
+        self.cards: list[ChartCard] = []
         self.charts: list[QChartView] = []
 
     def set_namespace(self, namespace: str | None) -> None:
@@ -139,7 +186,7 @@ class StatsView(QWidget):
         generation = self._generation
 
         def load() -> tuple[Stats, list[UsageDay]]:
-            return self._services.stats.stats(namespace), self._services.usage.usage(days=14)
+            return self._services.stats.stats(namespace), self._services.usage.usage(days=USAGE_DAYS)
 
         self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded), owner=self)
 
@@ -151,19 +198,20 @@ class StatsView(QWidget):
             f"<b>{s.total:,}</b> memories · {s.permanent:,} permanent · {s.with_ttl:,} with TTL · "
             f"{s.expired:,} expired · {s.deleted:,} in trash · storage {s.storage_bytes / 1e6:.1f} MB · "
             f"embedding queue {s.queue_depth:,}" + (f" ({s.failed_embeddings} failed)" if s.failed_embeddings else ""))
-        for view in self.charts:
-            self.grid.removeWidget(view)
-            view.deleteLater()
-        self.charts = [
-            _view(timeline_chart("New memories per day", s.created_per_day), "Memories over time"),
-            _view(pie_chart("By type", s.by_type), "Memories by type"),
-            _view(bar_chart("By namespace", s.by_namespace), "Memories by namespace"),
-            _view(pie_chart("By tier", s.by_tier), "Memories by tier"),
-            _view(usage_chart(usage), "API calls per key per day"),
+        for card in self.cards:
+            self.grid.removeWidget(card)
+            card.deleteLater()
+        self.cards = [
+            ChartCard(timeline_chart(s.created_per_day), "Memories over time"),
+            ChartCard(pie_chart("By type", s.by_type), "Memories by type"),
+            ChartCard(bar_chart("By namespace", s.by_namespace), "Memories by namespace"),
+            ChartCard(pie_chart("By tier", s.by_tier), "Memories by tier"),
+            ChartCard(usage_chart(usage), "API calls per key per day", legend_below=True),
         ]
+        self.charts = [card.view for card in self.cards]
         # Timeline across two columns; the rest in a 3-column grid with even stretch.
         places = [(0, 0, 1, 2), (0, 2, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1), (1, 2, 1, 1)]
-        for view, place in zip(self.charts, places):
-            self.grid.addWidget(view, *place)
+        for card, place in zip(self.cards, places):
+            self.grid.addWidget(card, *place)
         for column in range(3):
             self.grid.setColumnStretch(column, 1)

@@ -1,0 +1,334 @@
+"""The views a person works in: editing, undo, empty states, search verdicts, charts and agent set-up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCharts import QValueAxis
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.domain.models import MemoryCreate, MemoryUpdate
+from app.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
+from app.gui.memory_model import PAGE_SIZE
+from app.gui.stats_view import StatsView, bar_chart, pie_chart, usage_chart
+from app.gui.widgets import MemoryForm
+
+
+def _wait_total(qtbot, desktop, n):
+    model = desktop.window.browser.model
+    qtbot.waitUntil(lambda: model.total == n and not model.is_loading() and model.rowCount() == min(n, PAGE_SIZE),
+                    timeout=20_000)
+
+
+def _select_sidebar(window, label_start: str) -> None:
+    sidebar = window.sidebar
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count())
+                                if sidebar.item(i).text().startswith(label_start)))
+
+
+def _row_of(browser, content: str) -> int:
+    return next(r for r in range(browser.model.rowCount()) if browser.model.memory_at(r).content == content)
+
+
+# -- editing -----------------------------------------------------------------------
+
+
+def test_save_keeps_the_selection_and_says_so(qtbot, desktop):
+    for text in ("first thought", "second thought", "third thought"):
+        desktop.services.memories.create(MemoryCreate(content=text))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 3)
+    browser.table.selectRow(_row_of(browser, "second thought"))
+    detail = browser.detail
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == "second thought")
+    detail.content.setPlainText("second thought, revised")
+    # The save comes back as a change event and the page reloads: the selection must survive it.
+    with qtbot.waitSignal(browser.model.loaded, timeout=20_000):
+        qtbot.mouseClick(detail.save, Qt.LeftButton)
+    desktop.runner.wait()
+    QApplication.processEvents()
+    assert browser.selected() is not None and browser.selected().content == "second thought, revised"
+    assert detail.content.toPlainText() == "second thought, revised"
+    assert browser.notice.isVisible() and "Saved" in browser.notice.message.text()
+    assert "version 2" in browser.notice.message.text()
+
+
+def test_delete_is_disabled_without_a_selection(qtbot, desktop):
+    made = [desktop.services.memories.create(MemoryCreate(content=f"note {i}")).memory for i in range(2)]
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 2)
+    assert not browser.delete_button.isEnabled()
+    browser.table.selectRow(_row_of(browser, "note 0"))
+    assert browser.delete_button.isEnabled()
+    # Deleted elsewhere (an agent): after the reload nothing is selected, so Delete is off again.
+    desktop.services.lifecycle.delete(made[0].id)
+    _wait_total(qtbot, desktop, 1)
+    assert browser.selected() is None and not browser.delete_button.isEnabled()
+
+
+def test_delete_can_be_undone_from_the_notice_and_with_ctrl_z(qtbot, desktop):
+    memory = desktop.services.memories.create(MemoryCreate(content="keep me after all")).memory
+    desktop.services.memories.create(MemoryCreate(content="another one"))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 2)
+    browser.table.selectRow(_row_of(browser, "keep me after all"))
+    browser.table.setFocus()
+    qtbot.keyClick(browser.table, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: browser.notice.has_action(), timeout=10_000)
+    assert "Moved to the trash" in browser.notice.message.text() and browser.notice.action.text() == "Undo"
+    _wait_total(qtbot, desktop, 1)
+    qtbot.mouseClick(browser.notice.action, Qt.LeftButton)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).deleted_at is None, timeout=10_000)
+    _wait_total(qtbot, desktop, 2)
+    qtbot.waitUntil(lambda: browser.selected() is not None and browser.selected().id == memory.id, timeout=10_000)
+    # Again, undone with Ctrl+Z while the list has focus.
+    qtbot.mouseClick(browser.delete_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).deleted_at is not None, timeout=10_000)
+    _wait_total(qtbot, desktop, 1)
+    browser.table.setFocus()
+    qtbot.keyClick(browser.table, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).deleted_at is None, timeout=10_000)
+    _wait_total(qtbot, desktop, 2)
+    assert "Restored" in browser.notice.message.text()
+
+
+def test_ctrl_z_in_the_editor_undoes_typing_not_a_delete(qtbot, desktop):
+    memory = desktop.services.memories.create(MemoryCreate(content="gone for now")).memory
+    desktop.services.memories.create(MemoryCreate(content="being edited"))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 2)
+    browser.table.selectRow(_row_of(browser, "gone for now"))
+    qtbot.mouseClick(browser.delete_button, Qt.LeftButton)
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    detail = browser.detail
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == "being edited")
+    detail.content.setFocus()
+    detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
+    qtbot.keyClicks(detail.content, "!")
+    qtbot.keyClick(detail.content, Qt.Key_Z, Qt.ControlModifier)
+    desktop.runner.wait()
+    QApplication.processEvents()
+    assert detail.content.toPlainText() == "being edited"
+    assert desktop.services.memories.get(memory.id).deleted_at is not None
+
+
+def test_restore_version_only_for_an_earlier_version(qtbot, desktop):
+    memory = desktop.services.memories.create(MemoryCreate(content="version one")).memory
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    detail = browser.detail
+    qtbot.waitUntil(lambda: detail.history.count() == 1, timeout=10_000)
+    assert not detail.restore.isEnabled()
+    detail.history.setCurrentRow(0)  # the only version
+    assert not detail.restore.isEnabled()
+    desktop.services.memories.update(memory.id, MemoryUpdate(content="version two"))
+    qtbot.waitUntil(lambda: detail.history.count() == 2, timeout=20_000)
+    detail.history.setCurrentRow(0)  # newest first: the current version
+    assert not detail.restore.isEnabled()
+    detail.history.setCurrentRow(1)
+    assert detail.restore.isEnabled()
+
+
+def test_history_lines_wrap_and_show_the_whole_text_on_hover(qtbot, desktop):
+    long_text = ("The user keeps a detailed travel diary with notes about every train, ferry and bus they took "
+                 "across Scandinavia in the summer, including delays, ticket prices and the people they met.")
+    desktop.services.memories.create(MemoryCreate(content=long_text))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    history = browser.detail.history
+    qtbot.waitUntil(lambda: history.count() == 1, timeout=10_000)
+    item = history.item(0)
+    assert item.toolTip() == long_text
+    assert long_text[80:160] in item.text()
+    assert history.wordWrap() and history.horizontalScrollBarPolicy() == Qt.ScrollBarAlwaysOff
+    QApplication.processEvents()
+    line = history.fontMetrics().lineSpacing()
+    # The text needs several lines at this width, and the row is tall enough for them.
+    assert history.visualItemRect(item).height() >= 3 * line
+
+
+def test_new_memory_dialog_is_the_capture_form(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="elsewhere", namespace="work"))
+    browser = desktop.window.browser
+    browser.new_memory()
+    dialog = browser.new_dialog
+    assert isinstance(dialog.form, MemoryForm)
+    form = dialog.form
+    assert form.namespace.currentText() == "default"
+    qtbot.waitUntil(lambda: form.namespace.findText("work") >= 0, timeout=10_000)
+    form.namespace.setCurrentText("work")
+    form.memory_type.setCurrentText("task")
+    form.tags.setText("todo, home")
+    qtbot.keyClicks(form.text, "Water the plants")
+    qtbot.keyClick(form.text, Qt.Key_Return, Qt.ControlModifier)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: "Saved in work" in browser.notice.message.text(), timeout=10_000)
+    found = desktop.services.memories.list(browser.current_filter().__class__(namespace="work")).items
+    made = next(m for m in found if m.content == "Water the plants")
+    assert (made.memory_type.value, made.tags) == ("task", ("todo", "home"))
+
+
+def test_all_namespaces_has_a_namespace_column(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="at home", namespace="default"))
+    desktop.services.memories.create(MemoryCreate(content="at work", namespace="work"))
+    window = desktop.window
+    window.refresh_namespaces()
+    qtbot.waitUntil(lambda: window.sidebar.count() >= 4, timeout=10_000)
+    _select_sidebar(window, "All namespaces")
+    _wait_total(qtbot, desktop, 2)
+    model = window.browser.model
+    headers = [model.headerData(c, Qt.Horizontal) for c in range(model.columnCount())]
+    assert headers[:2] == ["Memory", "Namespace"]
+    assert {model.data(model.index(r, 1)) for r in range(2)} == {"default", "work"}
+    assert model.data(model.index(0, headers.index("Importance")), Qt.TextAlignmentRole) is not None
+    _select_sidebar(window, "work")
+    _wait_total(qtbot, desktop, 1)
+    assert "Namespace" not in [model.headerData(c, Qt.Horizontal) for c in range(model.columnCount())]
+
+
+def test_empty_states_say_what_to_do(qtbot, desktop):
+    browser = desktop.window.browser
+    _wait_total(qtbot, desktop, 0)
+    assert browser.table_stack.currentWidget() is browser.empty and browser.empty.text() == EMPTY_VAULT
+    desktop.services.memories.create(MemoryCreate(content="a fact", memory_type="fact"))
+    _wait_total(qtbot, desktop, 1)
+    assert browser.table_stack.currentWidget() is browser.table
+    browser.type_filter.setCurrentText("task")
+    _wait_total(qtbot, desktop, 0)
+    assert browser.empty.text() == NO_MATCH
+    browser.type_filter.setCurrentIndex(0)
+    _select_sidebar(desktop.window, "Trash")
+    _wait_total(qtbot, desktop, 0)
+    assert browser.empty.text() == EMPTY_TRASH and not browser.purge_button.isEnabled()
+
+
+# -- search ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
+    for text in ("The cat's name is Miso", "Quarterly revenue grew by eight percent", "Deploys happen on Tuesdays"):
+        desktop.services.memories.create(MemoryCreate(content=text))
+    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    assert search.mode.currentText() == "hybrid"
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        qtbot.keyClicks(search.query, "which pet does the user have")
+    assert shown.args == [1] and search.result_stack.currentWidget() is search.results
+    search.query.clear()
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        qtbot.keyClicks(search.query, "favourite mountain hiking boots")
+    assert shown.args == [0]
+    assert search.result_stack.currentWidget() is not search.results
+    assert search.empty.text().startswith("No good match") and search.show_weak.isVisible()
+    qtbot.mouseClick(search.show_weak, Qt.LeftButton)
+    assert search.result_stack.currentWidget() is search.results and search.results.count() == 3
+
+
+# -- stats -------------------------------------------------------------------------
+
+
+def _axis_labels(chart) -> list[str]:
+    """The labels Qt draws on each value axis (range split into tickCount - 1 intervals)."""
+    labels = []
+    for axis in chart.axes():
+        if isinstance(axis, QValueAxis) and axis.isVisible():
+            n = axis.tickCount()
+            step = (axis.max() - axis.min()) / (n - 1)
+            labels.append([axis.labelFormat() % (axis.min() + i * step) for i in range(n)])
+    return labels
+
+
+def test_empty_usage_chart_has_no_meaningless_axis(qapp):
+    for chart in (usage_chart([]), bar_chart("By namespace", {})):
+        for labels in _axis_labels(chart):
+            assert len(set(labels)) == len(labels), labels
+        assert "No" in chart.title() or "Nothing" in chart.title()
+
+
+def test_count_axes_tick_at_round_numbers(qapp):
+    chart = bar_chart("By namespace", {"default": 1131, "work": 240})
+    assert _axis_labels(chart) == [["0", "500", "1000", "1500"]]
+    small = bar_chart("By namespace", {"default": 1})
+    assert _axis_labels(small) == [["0", "1"]]
+
+
+def test_legends_show_whole_labels(qtbot, desktop):
+    desktop.services.memories.create_batch(
+        [MemoryCreate(content=f"general note {i}") for i in range(15)]
+        + [MemoryCreate(content=f"ref {i}", memory_type="entity_reference") for i in range(3)])
+    window = desktop.window
+    window.resize(1366, 740)
+    window.pages.setCurrentWidget(window.stats)
+    qtbot.waitUntil(lambda: len(window.stats.cards) == 5, timeout=20_000)
+    QApplication.processEvents()
+    card = window.stats.cards[1]
+    assert not card.view.chart().legend().isVisible()
+    assert "general · 15 (83%)" in card.legend.text() and "entity_reference · 3 (17%)" in card.legend.text()
+    assert card.legend.width() >= card.legend.sizeHint().width()
+
+
+def test_stats_view_draws_a_chart_per_topic_on_an_empty_vault(qtbot, services, qapp):
+    from app.gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    view = StatsView(services, runner)
+    qtbot.addWidget(view)
+    view.refresh()
+    qtbot.waitUntil(lambda: len(view.cards) == 5, timeout=10_000)
+    for card in view.cards:
+        for labels in _axis_labels(card.view.chart()):
+            assert len(set(labels)) == len(labels)
+    assert pie_chart("By tier", {}).series() == []
+
+
+# -- agents ------------------------------------------------------------------------
+
+
+def test_mcp_snippets_are_valid_and_take_a_new_key(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    agents = desktop.window.agents
+    configs = {agents.configs.tabText(i): agents.configs.widget(i).toPlainText() for i in range(agents.configs.count())}
+    assert "\\u" not in "".join(configs.values())
+    cursor = json.loads(configs["Cursor"])["mcpServers"]["memvault"]
+    assert cursor["url"] == f"{desktop.server.url}/mcp"
+    assert cursor["headers"]["Authorization"] == "Bearer mv_YOUR_API_KEY"
+    desktop_cmd = json.loads(configs["Claude Desktop"])["mcpServers"]["memvault"]
+    assert desktop_cmd["command"].startswith("/") and "mcp" in desktop_cmd["args"]
+    # A key made on the page goes into the snippets, so they can be pasted as they are.
+    monkeypatch.setattr("app.gui.agents_view.NewKeyDialog.exec", lambda self: QDialog.Accepted)
+    monkeypatch.setattr("app.gui.agents_view.NewKeyDialog.__init__", _key_dialog_for("work"))
+    agents._on_create_clicked()
+    qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
+    secret = agents.revealed.informativeText()
+    cursor_text = next(agents.configs.widget(i).toPlainText() for i in range(agents.configs.count())
+                       if agents.configs.tabText(i) == "Cursor")
+    assert json.loads(cursor_text)["mcpServers"]["memvault"]["headers"]["Authorization"] == f"Bearer {secret}"
+    agents.revealed.close()
+
+
+def _key_dialog_for(namespace):
+    from app.gui.agents_view import NewKeyDialog
+
+    original = NewKeyDialog.__init__
+
+    def init(self, namespaces, parent=None):
+        original(self, namespaces, parent)
+        self.namespace.setCurrentText(namespace)
+        self.name.setText("cursor")
+
+    return init
