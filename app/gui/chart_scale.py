@@ -25,11 +25,12 @@ def nice_ticks(max_value: float, max_intervals: int = 5, *, integer: bool = True
     if top == 0:
         return [0.0, 1.0]
     raw = top / max_intervals
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in _STEPS if m * magnitude >= raw * (1 - 1e-9))
-    if integer:
-        step = max(step, 1.0)
-    count = math.ceil(top / step - 1e-9)
+    if integer and raw <= 1:
+        step = 1.0
+    else:
+        magnitude = 10.0 ** math.floor(math.log10(raw))
+        step = next((m * magnitude for m in _STEPS if m * magnitude >= raw * (1 - 1e-9)), 10 * magnitude)
+    count = max(1, math.ceil(top / step - 1e-9))
     return [round(i * step, 10) for i in range(count + 1)]
 
 

@@ -210,21 +210,66 @@ def test_quick_capture_escape_cancels_without_saving(qtbot, desktop):
     assert desktop.services.stats.stats().total == 0
 
 
+def _leftovers(services, rowids):
+    """Per rowid, how many rows each table still holds for it (all zero: gone; none zero: whole)."""
+    from sqlalchemy import text
+
+    queries = {"memories": "SELECT count(*) FROM memories WHERE id = :r",
+               "fts": "SELECT count(*) FROM memory_fts WHERE rowid = :r",
+               "history": "SELECT count(*) FROM memory_history WHERE memory_id = :r",
+               "tags": "SELECT count(*) FROM memory_tags WHERE memory_id = :r",
+               "chunks": "SELECT count(*) FROM chunks WHERE memory_id = :r",
+               "vectors": "SELECT count(*) FROM memory_vectors WHERE rowid IN "
+                          "(SELECT id FROM chunks WHERE memory_id = :r)"}
+    with services.vault.db.read() as conn:
+        return {r: {name: conn.execute(text(q), {"r": r}).scalar_one() for name, q in queries.items()} for r in rowids}
+
+
 def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeypatch):
+    import threading
+
     from PySide6.QtWidgets import QMessageBox
 
-    made = desktop.services.memories.create_batch([MemoryCreate(content=f"junk {i}") for i in range(5)])
+    from app.service import lifecycle
+
+    monkeypatch.setattr(lifecycle, "PURGE_BATCH", 2)
+    services = desktop.services
+    made = services.memories.create_batch([MemoryCreate(content=f"junk {i}", tags=["junk"]) for i in range(10)])
+    services.worker.wait_idle(20)
+    rowids = [services.memories.get(item.memory_id).rowid for item in made.items]
     for item in made.items:
-        desktop.services.lifecycle.delete(item.memory_id)
+        services.lifecycle.delete(item.memory_id)
     sidebar = desktop.window.sidebar
     sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text() == "Trash"))
     browser = desktop.window.browser
-    _wait_total(qtbot, desktop, 5)
+    _wait_total(qtbot, desktop, 10)
+    # Hold the purge after its first batch until Cancel has been pressed, so the test does not race it.
+    pressed = threading.Event()
+    empty_trash = services.lifecycle.empty_trash
+
+    def held(namespace=None, older_than_seconds=0, *, progress=None, cancelled=None):
+        def report(done, total):
+            progress(done, total)
+            assert pressed.wait(20), "Cancel was never pressed"
+        return empty_trash(namespace, older_than_seconds, progress=report, cancelled=cancelled)
+
+    monkeypatch.setattr(services.lifecycle, "empty_trash", held)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
     qtbot.mouseClick(browser.purge_button, Qt.LeftButton)
-    _wait_total(qtbot, desktop, 0)
-    assert browser.purge_progress.maximum() == 5 or browser.purge_progress.value() in (-1, 5)
-    assert desktop.services.stats.stats().deleted == 0
+    dialog = browser.purge_progress
+    qtbot.waitUntil(lambda: dialog.value() == 2 and dialog.maximum() == 10, timeout=20_000)
+    dialog.show()  # it would appear by itself after 300 ms
+    qtbot.mouseClick(dialog.findChild(QPushButton), Qt.LeftButton)
+    assert dialog.wasCanceled()
+    pressed.set()
+    qtbot.waitUntil(lambda: "for good" in browser.notice.message.text(), timeout=20_000)
+    assert "Deleted 2 memories for good" in browser.notice.message.text()
+    _wait_total(qtbot, desktop, 8)
+    assert services.stats.stats().deleted == 8
+    left = _leftovers(services, rowids)
+    gone = [r for r, counts in left.items() if not any(counts.values())]
+    whole = [r for r, counts in left.items() if all(counts.values())]
+    assert len(gone) == 2 and len(whole) == 8, left  # every memory is either all there or all gone
 
 
 def test_idle_lock(qtbot, desktop):

@@ -1,0 +1,1 @@
+"""Unit tests of the GUI's pure helpers (no Qt)."""

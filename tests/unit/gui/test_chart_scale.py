@@ -1,0 +1,53 @@
+"""Chart axes: round tick values and time buckets that fit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.gui.chart_scale import nice_ticks, timeline_buckets
+
+
+@pytest.mark.parametrize("top, ticks", [
+    (0, [0, 1]), (1, [0, 1]), (3, [0, 1, 2, 3]), (7, [0, 2, 4, 6, 8]), (15, [0, 5, 10, 15]),
+    (99, [0, 20, 40, 60, 80, 100]), (377, [0, 100, 200, 300, 400]), (1131, [0, 500, 1000, 1500]),
+    (15_234, [0, 5000, 10_000, 15_000, 20_000]),
+])
+def test_ticks_fall_on_round_numbers(top, ticks):
+    assert nice_ticks(top) == ticks
+
+
+def test_fractions_when_not_counting():
+    assert nice_ticks(0.8, integer=False) == [0, 0.2, 0.4, 0.6, 0.8]
+
+
+@given(st.floats(min_value=0, max_value=1e9), st.integers(min_value=1, max_value=10))
+def test_ticks_cover_the_data_evenly_with_few_steps(top, intervals):
+    ticks = nice_ticks(top, intervals)
+    step = ticks[1] - ticks[0]
+    assert ticks[0] == 0 and ticks[-1] >= top and len(ticks) - 1 <= max(intervals, 1) * 2
+    assert all(abs((b - a) - step) <= step * 1e-9 for a, b in zip(ticks, ticks[1:]))
+    mantissa = step / 10 ** int(f"{step:e}".split("e")[1])
+    assert round(mantissa, 6) in (1, 2, 5) and step >= 1
+    assert len({f"{t:.0f}" for t in ticks}) == len(ticks)  # integer labels never repeat
+
+
+def test_days_fill_gaps_up_to_today():
+    unit, buckets = timeline_buckets({"2024-05-14": 3, "2024-05-16": 2}, dt.date(2024, 5, 17))
+    assert unit == "day" and buckets == {"05-14": 3, "05-15": 0, "05-16": 2, "05-17": 0}
+
+
+def test_weeks_then_months_when_days_do_not_fit():
+    unit, buckets = timeline_buckets({"2024-03-01": 1, "2024-05-16": 2}, dt.date(2024, 5, 17))
+    assert unit == "week" and len(buckets) <= 16 and sum(buckets.values()) == 3
+    assert next(iter(buckets)) == "wk 02-26"
+    unit, buckets = timeline_buckets({"2023-01-10": 4, "2024-05-16": 2}, dt.date(2024, 5, 17))
+    assert unit == "month" and list(buckets)[-1] == "2024-05" and len(buckets) == 16
+    assert sum(buckets.values()) == 2  # months before the window are left out
+
+
+def test_no_data_no_buckets():
+    assert timeline_buckets({}, dt.date(2024, 5, 17)) == ("day", {})
