@@ -118,6 +118,11 @@ class AgentsView(QWidget):
         revoke.clicked.connect(self._on_revoke_clicked)
         self.configs = QTabWidget()
         self.configs.setAccessibleName("MCP configurations")
+        copy_config = QPushButton("Copy")
+        copy_config.setAccessibleName("Copy MCP configuration")
+        copy_config.setToolTip("Copy the configuration shown to the clipboard")
+        copy_config.clicked.connect(self._on_copy_config_clicked)
+        self.configs.setCornerWidget(copy_config)
         self.activity = QListWidget()
         self.activity.setAccessibleName("Recent agent activity")
         head = QHBoxLayout()
@@ -130,10 +135,10 @@ class AgentsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(QLabel("<b>API keys</b> (each bound to one namespace; shown once when created)"))
-        layout.addWidget(self.keys, 2)
+        layout.addWidget(self.keys, 1)
         layout.addLayout(key_buttons)
         layout.addWidget(QLabel("<b>Connect an MCP client</b>"))
-        layout.addWidget(self.configs, 2)
+        layout.addWidget(self.configs, 3)
         layout.addWidget(QLabel("<b>Recent activity</b>"))
         layout.addWidget(self.activity, 1)
         self._key_rows: list[ApiKey] = []
@@ -160,6 +165,11 @@ class AgentsView(QWidget):
             box.setAccessibleName(f"{name} configuration")
             self.configs.addTab(box, name)
         self.configs.setCurrentIndex(max(shown, 0))
+
+    def _on_copy_config_clicked(self) -> None:
+        box = self.configs.currentWidget()
+        if box is not None:
+            QGuiApplication.clipboard().setText(box.toPlainText())
 
     def add_activity(self, kind: str, count: int, namespace: str) -> None:
         when = dt.datetime.now().strftime("%H:%M:%S")

@@ -22,7 +22,8 @@ from app.gui.tasks import TaskRunner
 from app.gui.widgets import NewMemoryDialog, NoticeBar, parse_tags, run_cancellable, tags_edit, type_combo
 from app.service.container import Services
 
-ALL = "(any)"
+ANY_TYPE = "any type"
+ANY_TIER = "any tier"
 EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
 EMPTY_TRASH = "The trash is empty."
 NO_MATCH = "No memories match these filters."
@@ -141,12 +142,13 @@ class BrowserView(QWidget):
         self._update_buttons()
 
     def _build_filters(self) -> None:
-        self.type_filter = type_combo(ALL)
+        self.type_filter = type_combo(ANY_TYPE)
         self.tier_filter = QComboBox()
-        self.tier_filter.addItems([ALL] + [t.value for t in Tier])
+        self.tier_filter.addItems([ANY_TIER] + [t.value for t in Tier])
         self.tags_filter = tags_edit("tags, comma-separated")
         self.tag_match = QComboBox()
-        self.tag_match.addItems([m.value for m in TagMatch])
+        for match, label in ((TagMatch.ANY, "any of the tags"), (TagMatch.ALL, "all of the tags")):
+            self.tag_match.addItem(label, match)
         self.agent_filter = QLineEdit()
         self.agent_filter.setPlaceholderText("agent")
         self.min_importance = QDoubleSpinBox()
@@ -204,9 +206,9 @@ class BrowserView(QWidget):
             project=self.project_filter.text().strip() or None,
             created_after=None if seconds is None else time.time() - seconds,
             metadata=metadata_filter(self.metadata_filter.text()),
-            memory_types=() if kind == ALL else (MemoryType(kind),),
+            memory_types=() if kind == ANY_TYPE else (MemoryType(kind),),
             tags=tuple(parse_tags(self.tags_filter.text())),
-            tag_match=TagMatch(self.tag_match.currentText()), tier=None if tier == ALL else Tier(tier),
+            tag_match=self.tag_match.currentData(), tier=None if tier == ANY_TIER else Tier(tier),
             min_importance=self.min_importance.value() or None, include_archived=self.include_archived.isChecked(),
             include_expired=self.include_expired.isChecked(), only_deleted=self._trash)
 

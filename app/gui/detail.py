@@ -94,11 +94,14 @@ class DetailPane(QWidget):
 
     def show_memory(self, memory: Memory | None) -> None:
         """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits."""
-        if memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
-                self._memory.id, self._memory.version, self._memory.deleted_at):
-            self._memory = memory
-            return
+        same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
+            self._memory.id, self._memory.version, self._memory.deleted_at)
         self._memory = memory
+        if memory is not None:
+            self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
+                               + (" · in trash" if memory.deleted_at else ""))
+        if same:
+            return
         enabled = memory is not None and memory.deleted_at is None
         for w in (self.content, self.memory_type, self.tags, self.importance, self.metadata, self.save,
                   self.history):
@@ -106,13 +109,14 @@ class DetailPane(QWidget):
         self.restore.setEnabled(False)
         self.history.clear()
         if memory is None:
+            # Blank, not the last memory's values greyed out.
             self.title.setText("Select a memory")
             self.content.setPlainText("")
             self.metadata.setPlainText("")
             self.tags.clear()
+            self.memory_type.setCurrentIndex(-1)
+            self.importance.clear()
             return
-        self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
-                           + (" · in trash" if memory.deleted_at else ""))
         self.content.setPlainText(memory.content)
         self.memory_type.setCurrentText(memory.memory_type.value)
         self.tags.setText(", ".join(memory.tags))

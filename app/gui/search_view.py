@@ -19,7 +19,7 @@ from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
 
-ALL = "(any type)"
+ALL = "any type"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 #: Cosine similarity below which a hit is shown as "no good match" (all-MiniLM-L6-v2: unrelated
 #: sentences score about 0.0-0.25, a paraphrase of the question 0.5 and up).
@@ -98,6 +98,8 @@ class SearchView(QWidget):
         self.open_button = QPushButton("Open in browser")
         self.open_button.setAccessibleName("Open in browser")
         self.open_button.clicked.connect(self._on_open_clicked)
+        self.open_button.setEnabled(False)
+        self.results.currentItemChanged.connect(lambda current, _p: self.open_button.setEnabled(current is not None))
         self.status = QLabel()
         self.status.setAccessibleName("Search status")
         self.empty = QLabel()
@@ -177,7 +179,8 @@ class SearchView(QWidget):
                                "Memvault can tell.")
             self.show_weak.setText(f"Show the {len(result.hits)} closest anyway")
             self.show_weak.show()
-        self.status.setText(f"{len(good)} results · {result.mode.value} · {result.took_ms:.0f} ms")
+        self.status.setText(f"{len(good)} result{'' if len(good) == 1 else 's'} · {result.mode.value} · "
+                            f"{result.took_ms:.0f} ms")
         self.results_shown.emit(len(good))
 
     def _on_show_weak_clicked(self) -> None:

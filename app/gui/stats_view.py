@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QPieSeries, QValueAxis
+from PySide6.QtCharts import (
+    QAbstractBarSeries, QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QHorizontalBarSeries, QPieSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -24,7 +27,8 @@ def _new_chart(title: str) -> QChart:
     dark = QGuiApplication.palette().color(QPalette.Window).lightness() < 128
     # A theme resets colours and fonts, so it comes first.
     chart.setTheme(QChart.ChartThemeDark if dark else QChart.ChartThemeLight)
-    chart.setBackgroundBrush(QGuiApplication.palette().window())
+    # No card behind the chart: it sits on the page like the rest of the window.
+    chart.setBackgroundVisible(False)
     chart.setTitle(title)
     chart.setAnimationOptions(QChart.NoAnimation)
     # The legend is drawn beside the chart as a label that wraps (Qt's own legend elides: "general (15…").
@@ -32,38 +36,46 @@ def _new_chart(title: str) -> QChart:
     return chart
 
 
-def _value_axis(chart: QChart, series: QBarSeries, categories: list[str], max_value: float) -> None:
-    """Categories along the bottom; counts up the side at 0, 1, 2 or 5 times a power of ten."""
-    x = QBarCategoryAxis()
-    x.append(categories)
+def _value_axis(chart: QChart, series: QAbstractBarSeries, categories: list[str], max_value: float) -> None:
+    """Categories along one side; counts along the other at 0, 1, 2 or 5 times a power of ten."""
+    names = QBarCategoryAxis()
+    names.append(categories)
     ticks = nice_ticks(max_value)
-    y = QValueAxis()
-    y.setLabelFormat("%d")
-    y.setRange(ticks[0], ticks[-1])
-    y.setTickCount(len(ticks))
-    y.setMinorTickCount(0)
-    chart.addAxis(x, Qt.AlignBottom)
-    chart.addAxis(y, Qt.AlignLeft)
-    series.attachAxis(x)
-    series.attachAxis(y)
+    counts = QValueAxis()
+    counts.setLabelFormat("%d")
+    counts.setRange(ticks[0], ticks[-1])
+    counts.setTickCount(len(ticks))
+    counts.setMinorTickCount(0)
+    horizontal = isinstance(series, QHorizontalBarSeries)
+    chart.addAxis(names, Qt.AlignLeft if horizontal else Qt.AlignBottom)
+    chart.addAxis(counts, Qt.AlignBottom if horizontal else Qt.AlignLeft)
+    series.attachAxis(names)
+    series.attachAxis(counts)
+
+
+#: Why a chart is empty, kept with it for the card to show in its middle.
+EMPTY_MESSAGE = "memvault_empty_message"
 
 
 def _empty(chart: QChart, message: str) -> QChart:
-    """No axes and no bars for nothing at all, only the title and why it is empty."""
-    chart.setTitle(f"{chart.title()}<br><small>{html.escape(message)}</small>")
+    """No axes and no bars for nothing at all: the card shows why instead."""
+    chart.setProperty(EMPTY_MESSAGE, message)
     return chart
 
 
-def bar_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet") -> QChart:
+def bar_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet", *, horizontal: bool = False) -> QChart:
+    """Bars of counts; ``horizontal`` for long category names (namespaces), which then read in full."""
     chart = _new_chart(title)
     if not counts:
         return _empty(chart, empty)
     bars = QBarSet("memories")
-    bars.append([float(v) for v in counts.values()])
-    series = QBarSeries()
+    series = QHorizontalBarSeries() if horizontal else QBarSeries()
+    # Horizontal bars list from the bottom up; reverse so they read top-down in the given order.
+    items = list(reversed(counts.items())) if horizontal else list(counts.items())
+    bars.append([float(v) for _, v in items])
     series.append(bars)
     chart.addSeries(series)
-    _value_axis(chart, series, list(counts), max(counts.values()))
+    _value_axis(chart, series, [k for k, _ in items], max(counts.values()))
     return chart
 
 
@@ -116,7 +128,7 @@ def legend_entries(chart: QChart) -> list[tuple[QColor, str]]:
             total = series.sum() or 1
             entries += [(s.color(), f"{s.label()} · {int(s.value()):,} ({share(s.value() / total)})")
                         for s in series.slices()]
-        elif isinstance(series, QBarSeries) and series.count() > 1:
+        elif isinstance(series, QAbstractBarSeries):
             entries += [(b.color(), b.label()) for b in series.barSets()]
     return entries
 
@@ -126,29 +138,47 @@ def legend_html(entries: list[tuple[QColor, str]]) -> str:
 
 
 class ChartCard(QWidget):
-    """A chart with its legend as a label beside it (pies) or under it (bars), never cut short."""
+    """A chart with its legend as a label beside it (``"right"``) or under it (``"below"``), never cut short.
 
-    def __init__(self, chart: QChart, name: str, legend_below: bool = False, parent: QWidget | None = None) -> None:
+    An empty chart shows its title and why it is empty in the middle of the card instead.
+    """
+
+    def __init__(self, chart: QChart, name: str, legend: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = QChartView(chart)
         self.view.setRenderHint(QPainter.Antialiasing)
         self.view.setAccessibleName(name)
         self.view.setMinimumSize(220, 200)
+        self.view.setStyleSheet("background: transparent")
         self.legend = QLabel()
         self.legend.setAccessibleName(f"{name} legend")
         self.legend.setTextFormat(Qt.RichText)
-        entries = legend_entries(chart)
-        if legend_below:
+        entries = legend_entries(chart) if legend else []
+        if legend == "below":
             # Bar legends are short names; run them on one line that wraps.
             self.legend.setText(" &nbsp; ".join(legend_html([e]) for e in entries))
             self.legend.setWordWrap(True)
         else:
             self.legend.setText(legend_html(entries))
         self.legend.setVisible(bool(entries))
-        layout = (QVBoxLayout if legend_below else QHBoxLayout)(self)
+        self.empty = QLabel()
+        self.empty.setAccessibleName(f"{name}: empty")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        message = chart.property(EMPTY_MESSAGE)
+        self.empty.setText(f"<b>{html.escape(chart.title())}</b><br>{html.escape(message or '')}")
+        self.empty.setVisible(bool(message))
+        self.view.setVisible(not message)
+        layout = (QVBoxLayout if legend == "below" else QHBoxLayout)(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.legend, 0, Qt.AlignCenter if legend_below else Qt.AlignVCenter)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.legend, 0, Qt.AlignCenter if legend == "below" else Qt.AlignVCenter)
+        self.setMinimumSize(220, 200)
+
+    def message(self) -> str | None:
+        """Why the chart is empty, or ``None`` when it has something to show."""
+        return self.view.chart().property(EMPTY_MESSAGE)
 
 
 class StatsView(QWidget):
@@ -203,10 +233,10 @@ class StatsView(QWidget):
             card.deleteLater()
         self.cards = [
             ChartCard(timeline_chart(s.created_per_day), "Memories over time"),
-            ChartCard(pie_chart("By type", s.by_type), "Memories by type"),
-            ChartCard(bar_chart("By namespace", s.by_namespace), "Memories by namespace"),
-            ChartCard(pie_chart("By tier", s.by_tier), "Memories by tier"),
-            ChartCard(usage_chart(usage), "API calls per key per day", legend_below=True),
+            ChartCard(pie_chart("By type", s.by_type), "Memories by type", legend="right"),
+            ChartCard(bar_chart("By namespace", s.by_namespace, horizontal=True), "Memories by namespace"),
+            ChartCard(pie_chart("By tier", s.by_tier), "Memories by tier", legend="right"),
+            ChartCard(usage_chart(usage), "API calls per key per day", legend="below"),
         ]
         self.charts = [card.view for card in self.cards]
         # Timeline across two columns; the rest in a 3-column grid with even stretch.
