@@ -77,15 +77,18 @@ class MemoryTableModel(QAbstractTableModel):
         self._filter = f
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, *, recount: bool = True) -> None:
+        """Read the first page again; with ``recount=False`` (an edit, which moves no count) keep the total."""
         self._generation += 1
-        self.total = None
         generation, f = self._generation, self._filter
         self._loading = True
         memories = self._services.memories
         self._runner.run(lambda: memories.list(f, limit=PAGE_SIZE, count_total=False),
                          lambda page: self._on_first_page(generation, page),
                          lambda exc: self._on_failed(generation, exc.message), owner=self)
+        if not recount and self.total is not None:
+            return
+        self.total = None
         # The page and the count fail for the same reasons (the filter, a closed vault): report it once,
         # from the page, and never let a count failure touch the paging state.
         self._runner.run(lambda: memories.count(f), lambda total: self._on_counted(generation, total),
