@@ -62,8 +62,11 @@ class BrowserView(QWidget):
         self._runner = runner
         self._namespace: str | None = "default"
         self._trash = False
-        #: Memory to select once it is on screen (after a reload, a new memory, an undo).
-        self._keep_selected: str | None = None
+        #: The selection before a reload, selected again when the page arrives (once).
+        self._reselect: str | None = None
+        #: A memory asked for (new, undone, opened from search): selected when a page brings it.
+        self._wanted: str | None = None
+        self._selecting = False
         #: Ids moved to the trash from this view, newest last, for Undo (Ctrl+Z).
         self._undo_stack: list[str] = []
         self.model = MemoryTableModel(services, runner, self)
@@ -215,10 +218,11 @@ class BrowserView(QWidget):
     def show_scope(self, namespace: str | None, trash: bool = False) -> None:
         """Browse one namespace (``None``: all of them) or the trash."""
         self._namespace, self._trash = namespace, trash
+        self._wanted = None
         self.apply_filters()
 
     def apply_filters(self) -> None:
-        self._keep_selected = self._selected_id()
+        self._reselect = self._selected_id()
         self.model.set_filter(self.current_filter())
         self._update_buttons()
 
@@ -228,17 +232,20 @@ class BrowserView(QWidget):
         return scope_only != MemoryFilter()
 
     def select_memory(self, memory_id: str) -> None:
-        """Select a memory once it is on screen (used by "open in browser")."""
+        """Select a memory, now or when the page being read arrives (used by "open in browser").
+
+        A memory that is not on the first page (or not in this scope) is shown in the detail pane alone.
+        """
         row = self.model.row_of(memory_id)
         if row >= 0:
-            self.table.selectRow(row)
-            self.table.scrollTo(self.model.index(row, 0))
+            self._select_row(row)
             return
+        self._wanted = memory_id
         self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
 
     def refresh(self) -> None:
         """Reload the page and the count, keeping the selected memory selected."""
-        self._keep_selected = self._selected_id() or self._keep_selected
+        self._reselect = self._selected_id()
         self.model.reload()
 
     # -- slots ---------------------------------------------------------------------
@@ -254,12 +261,17 @@ class BrowserView(QWidget):
         if empty:
             self.empty.setText(EMPTY_TRASH if self._trash else NO_MATCH if self.filters_active() else EMPTY_VAULT)
         self.table_stack.setCurrentWidget(self.empty if empty else self.table)
-        keep, self._keep_selected = self._keep_selected, None
-        row = self.model.row_of(keep) if keep else -1
+        reselect, self._reselect = self._reselect, None
+        row = self.model.row_of(self._wanted) if self._wanted else -1
+        explicit = row >= 0 or (self._wanted is not None and self.detail.memory() is not None
+                                and self.detail.memory().id == self._wanted)
+        if row < 0 and reselect:
+            row = self.model.row_of(reselect)
         if row >= 0:
-            self.table.selectRow(row)
-            self.table.scrollTo(self.model.index(row, 0))
-        self.detail.show_memory(self.selected())
+            self._select_row(row)
+        elif not explicit:
+            # A memory opened from search that is not in this page stays in the detail pane.
+            self.detail.show_memory(self.selected())
         self._update_buttons()
 
     def _on_model_counted(self, total: int) -> None:
@@ -273,7 +285,18 @@ class BrowserView(QWidget):
         memory = self.selected()
         return memory.id if memory is not None else None
 
+    def _select_row(self, row: int) -> None:
+        self._selecting = True
+        try:
+            self.table.selectRow(row)
+        finally:
+            self._selecting = False
+        self.table.scrollTo(self.model.index(row, 0))
+
     def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        selected = self._selected_id()
+        if selected is not None and (not self._selecting or selected == self._wanted):
+            self._wanted = None  # found, or the user chose another memory
         self.detail.show_memory(self.selected())
         self._update_buttons()
 
@@ -314,7 +337,7 @@ class BrowserView(QWidget):
 
     def _on_memory_created(self, result: CreateResult) -> None:
         memory = result.memory
-        self._keep_selected = memory.id
+        self._wanted = memory.id
         where = "" if memory.namespace == self._namespace else f" in {memory.namespace}"
         verb = "Saved" if result.created else "Already remembered"
         self.notice.show_notice(f"{verb}{where}: “{preview(memory.content, 48)}”")
@@ -347,7 +370,7 @@ class BrowserView(QWidget):
                              self._error, owner=self)
 
     def _on_memory_restored(self, memory: Memory) -> None:
-        self._keep_selected = memory.id
+        self._wanted = memory.id
         self.notice.show_notice(f"Restored “{preview(memory.content, 48)}”")
 
     def _on_purge_clicked(self) -> None:

