@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import MemvaultError
 from app.domain.models import ApiKey
+from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
 
@@ -99,7 +100,7 @@ class AgentsView(QWidget):
         self._url: str | None = None
         self.status = QLabel("API server: stopped")
         self.status.setAccessibleName("API server status")
-        self.copy_url = QPushButton("Copy URL")
+        self.copy_url = QPushButton(icon("copy"), "Copy URL")
         self.copy_url.setAccessibleName("Copy API URL")
         self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
         self.keys = QTableWidget(0, 5)
@@ -110,15 +111,15 @@ class AgentsView(QWidget):
         self.keys.horizontalHeader().setStretchLastSection(True)
         self.keys.verticalHeader().setVisible(False)
         self.keys.setAccessibleName("API keys")
-        create = QPushButton("New key…")
+        create = QPushButton(icon("key"), "New key…")
         create.setAccessibleName("Create API key")
         create.clicked.connect(self._on_create_clicked)
-        revoke = QPushButton("Revoke")
+        revoke = QPushButton(icon("delete"), "Revoke")
         revoke.setAccessibleName("Revoke API key")
         revoke.clicked.connect(self._on_revoke_clicked)
         self.configs = QTabWidget()
         self.configs.setAccessibleName("MCP configurations")
-        copy_config = QPushButton("Copy")
+        copy_config = QPushButton(icon("copy"), "Copy")
         copy_config.setAccessibleName("Copy MCP configuration")
         copy_config.setToolTip("Copy the configuration shown to the clipboard")
         copy_config.clicked.connect(self._on_copy_config_clicked)

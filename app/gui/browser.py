@@ -2,45 +2,35 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import time
-
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QMessageBox, QPushButton, QSplitter, QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
-from app.domain.enums import MemoryType, TagMatch, Tier
+from app.domain.changes import ChangeEvent, ChangeKind
 from app.domain.errors import MemvaultError
 from app.domain.models import CreateResult, Memory, MemoryFilter
 from app.gui.detail import DetailPane
+from app.gui.filter_bar import FilterBar
+from app.gui.icons import icon
 from app.gui.memory_model import MemoryTableModel, preview
 from app.gui.tasks import TaskRunner
-from app.gui.widgets import NewMemoryDialog, NoticeBar, parse_tags, run_cancellable, tags_edit, type_combo
+from app.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
 from app.service.container import Services
 
-ANY_TYPE = "any type"
-ANY_TIER = "any tier"
 EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
 EMPTY_TRASH = "The trash is empty."
 NO_MATCH = "No memories match these filters."
-PERIODS: dict[str, float | None] = {"any time": None, "last 24 hours": 86400, "last 7 days": 7 * 86400,
-                                    "last 30 days": 30 * 86400, "last year": 365 * 86400}
-
-
-def metadata_filter(text: str) -> dict:
-    """``key=value`` (value read as JSON when it is JSON, else as text); empty or malformed: no filter."""
-    key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
-        return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw.strip()
-    return {key.strip(): value} if isinstance(value, (str, int, float, bool)) else {}
 
 
 class BrowserView(QWidget):
@@ -49,12 +39,7 @@ class BrowserView(QWidget):
     The view does not reload itself after its own changes: every change, whoever
     made it, comes back as a service event through the window's bridge, which
     calls :meth:`refresh` once.
-
-    Signals:
-        counts_changed(): kept for the window's wiring; the bridge now drives every refresh.
     """
-
-    counts_changed = Signal()
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +58,10 @@ class BrowserView(QWidget):
         self.model.loaded.connect(self._on_model_loaded)
         self.model.counted.connect(self._on_model_counted)
         self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", message))
-        self._build_filters()
+        self.filters = FilterBar()
+        self.filters.filters_changed.connect(self.apply_filters)
+        #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
+        self.type_filter = self.filters.type_filter
         self.table = QTableView()
         self.table.setAccessibleName("Memories")
         self.table.setModel(self.model)
@@ -89,26 +77,27 @@ class BrowserView(QWidget):
         # Size columns by the rows on screen, not by the first thousand of every page.
         header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        # Over the table's viewport rather than instead of the table: the empty list still paints
+        # (the app starts the agent API after the first page is painted, empty or not).
         self.empty = QLabel(EMPTY_VAULT)
         self.empty.setAccessibleName("Empty list")
         self.empty.setAlignment(Qt.AlignCenter)
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("font-size: 110%; padding: 24px;")
-        self.table_stack = QStackedWidget()
-        self.table_stack.addWidget(self.table)
-        self.table_stack.addWidget(self.empty)
+        self.empty.setStyleSheet("font-size: 110%; padding: 24px; background: transparent;")
+        self.empty.hide()
+        QVBoxLayout(self.table.viewport()).addWidget(self.empty)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
         self.notice = NoticeBar()
         self.notice.action_triggered.connect(self._on_notice_action_triggered)
         self.count = QLabel()
         self.count.setAccessibleName("Number of memories")
-        self.new_button = QPushButton("New")
+        self.new_button = QPushButton(icon("new"), "New")
         self.new_button.setToolTip("New memory (Ctrl+N)")
-        self.delete_button = QPushButton("Delete")
+        self.delete_button = QPushButton(icon("delete"), "Delete")
         self.delete_button.setToolTip("Move to the trash (Delete); undo with Ctrl+Z")
-        self.restore_button = QPushButton("Restore")
-        self.purge_button = QPushButton("Empty trash")
+        self.restore_button = QPushButton(icon("restore"), "Restore")
+        self.purge_button = QPushButton(icon("empty_trash"), "Empty trash")
         for b, name in ((self.new_button, "New memory"), (self.delete_button, "Delete memory"),
                         (self.restore_button, "Restore memory"), (self.purge_button, "Empty trash")):
             b.setAccessibleName(name)
@@ -129,8 +118,8 @@ class BrowserView(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(self.filters)
-        left_layout.addWidget(self.table_stack)
+        left_layout.addWidget(self.filters)
+        left_layout.addWidget(self.table)
         left_layout.addLayout(actions)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
@@ -140,80 +129,12 @@ class BrowserView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.notice)
-        self._debounce = QTimer(self, singleShot=True, interval=250)
-        self._debounce.timeout.connect(self.apply_filters)
         self._update_buttons()
-
-    def _build_filters(self) -> None:
-        self.type_filter = type_combo(ANY_TYPE)
-        self.tier_filter = QComboBox()
-        self.tier_filter.addItems([ANY_TIER] + [t.value for t in Tier])
-        self.tags_filter = tags_edit("tags, comma-separated")
-        self.tag_match = QComboBox()
-        for match, label in ((TagMatch.ANY, "any of the tags"), (TagMatch.ALL, "all of the tags")):
-            self.tag_match.addItem(label, match)
-        self.agent_filter = QLineEdit()
-        self.agent_filter.setPlaceholderText("agent")
-        self.min_importance = QDoubleSpinBox()
-        self.min_importance.setRange(0.0, 1.0)
-        self.min_importance.setSingleStep(0.1)
-        self.min_importance.setPrefix("importance ≥ ")
-        self.include_archived = QCheckBox("archived")
-        self.include_expired = QCheckBox("expired")
-        named = ((self.type_filter, "Filter by type"), (self.tier_filter, "Filter by tier"),
-                 (self.tags_filter, "Filter by tags"), (self.tag_match, "Tags match any or all"),
-                 (self.agent_filter, "Filter by agent"), (self.min_importance, "Minimum importance"),
-                 (self.include_archived, "Include archived"), (self.include_expired, "Include expired"))
-        self.user_filter = QLineEdit()
-        self.user_filter.setPlaceholderText("user")
-        self.session_filter = QLineEdit()
-        self.session_filter.setPlaceholderText("session")
-        self.project_filter = QLineEdit()
-        self.project_filter.setPlaceholderText("project")
-        self.period_filter = QComboBox()
-        self.period_filter.addItems(list(PERIODS))
-        self.metadata_filter = QLineEdit()
-        self.metadata_filter.setPlaceholderText("metadata key=value")
-        more = ((self.user_filter, "Filter by user"), (self.session_filter, "Filter by session"),
-                (self.project_filter, "Filter by project"), (self.period_filter, "Created within"),
-                (self.metadata_filter, "Filter by metadata key=value"))
-        first, second = QHBoxLayout(), QHBoxLayout()
-        for widget, name in named:
-            widget.setAccessibleName(name)
-            first.addWidget(widget)
-        for widget, name in more:
-            widget.setAccessibleName(name)
-            second.addWidget(widget)
-        self.filters = QVBoxLayout()
-        self.filters.addLayout(first)
-        self.filters.addLayout(second)
-        for edit in (self.user_filter, self.session_filter, self.project_filter, self.metadata_filter):
-            edit.textChanged.connect(lambda _t: self._debounce.start())
-        self.period_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        for combo in (self.type_filter, self.tier_filter, self.tag_match):
-            combo.currentIndexChanged.connect(lambda _i: self.apply_filters())
-        for edit in (self.tags_filter, self.agent_filter):
-            edit.textChanged.connect(lambda _t: self._debounce.start())
-        self.min_importance.valueChanged.connect(lambda _v: self._debounce.start())
-        for box in (self.include_archived, self.include_expired):
-            box.toggled.connect(lambda _b: self.apply_filters())
 
     # -- filters and scope --------------------------------------------------------
 
     def current_filter(self) -> MemoryFilter:
-        kind, tier = self.type_filter.currentText(), self.tier_filter.currentText()
-        seconds = PERIODS[self.period_filter.currentText()]
-        return MemoryFilter(
-            namespace=self._namespace, agent_id=self.agent_filter.text().strip() or None,
-            user_id=self.user_filter.text().strip() or None, session_id=self.session_filter.text().strip() or None,
-            project=self.project_filter.text().strip() or None,
-            created_after=None if seconds is None else time.time() - seconds,
-            metadata=metadata_filter(self.metadata_filter.text()),
-            memory_types=() if kind == ANY_TYPE else (MemoryType(kind),),
-            tags=tuple(parse_tags(self.tags_filter.text())),
-            tag_match=self.tag_match.currentData(), tier=None if tier == ANY_TIER else Tier(tier),
-            min_importance=self.min_importance.value() or None, include_archived=self.include_archived.isChecked(),
-            include_expired=self.include_expired.isChecked(), only_deleted=self._trash)
+        return self.filters.memory_filter(self._namespace, self._trash)
 
     def show_scope(self, namespace: str | None, trash: bool = False) -> None:
         """Browse one namespace (``None``: all of them) or the trash."""
@@ -228,8 +149,7 @@ class BrowserView(QWidget):
 
     def filters_active(self) -> bool:
         """Whether anything beyond the namespace or trash narrows the list."""
-        scope_only = dataclasses.replace(self.current_filter(), namespace=MemoryFilter.namespace, only_deleted=False)
-        return scope_only != MemoryFilter()
+        return self.filters.narrows()
 
     def select_memory(self, memory_id: str) -> None:
         """Select a memory, now or when the page being read arrives (used by "open in browser").
@@ -243,10 +163,23 @@ class BrowserView(QWidget):
         self._wanted = memory_id
         self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
 
-    def refresh(self) -> None:
-        """Reload the page and the count, keeping the selected memory selected."""
+    def refresh(self, recount: bool = True) -> None:
+        """Reload the page (and the count unless ``recount`` is false), keeping the selected memory selected."""
         self._reselect = self._selected_id()
-        self.model.reload()
+        self.model.reload(recount=recount)
+
+    def on_memories_changed(self, event: ChangeEvent) -> None:
+        """Keep the detail pane current when the memory on show gets its vectors (lists do not change)."""
+        shown = self.detail.memory()
+        if event.kind is ChangeKind.EMBEDDED and shown is not None and shown.id in event.memory_ids:
+            memory_id = shown.id
+            self._runner.run(lambda: self._services.memories.get(memory_id), self._on_shown_memory_read,
+                             lambda _exc: None, owner=self)
+
+    def _on_shown_memory_read(self, memory: Memory) -> None:
+        shown = self.detail.memory()
+        if shown is not None and shown.id == memory.id:
+            self.detail.show_memory(memory)
 
     # -- slots ---------------------------------------------------------------------
 
@@ -260,7 +193,7 @@ class BrowserView(QWidget):
         empty = self.model.rowCount() == 0
         if empty:
             self.empty.setText(EMPTY_TRASH if self._trash else NO_MATCH if self.filters_active() else EMPTY_VAULT)
-        self.table_stack.setCurrentWidget(self.empty if empty else self.table)
+        self.empty.setVisible(empty)
         reselect, self._reselect = self._reselect, None
         row = self.model.row_of(self._wanted) if self._wanted else -1
         explicit = row >= 0 or (self._wanted is not None and self.detail.memory() is not None

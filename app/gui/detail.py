@@ -7,12 +7,24 @@ import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
-    QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.domain.errors import MemvaultError
 from app.domain.models import HistoryEntry, Memory, MemoryUpdate
+from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
@@ -57,7 +69,7 @@ class DetailPane(QWidget):
         self.metadata = QPlainTextEdit()
         self.metadata.setAccessibleName("Metadata (JSON)")
         self.metadata.setMaximumHeight(90)
-        self.save = QPushButton("Save")
+        self.save = QPushButton(icon("save"), "Save")
         self.save.setAccessibleName("Save memory")
         self.save.clicked.connect(self._on_save_clicked)
         self.history = QListWidget()
@@ -70,7 +82,7 @@ class DetailPane(QWidget):
         self.history.setTextElideMode(Qt.ElideNone)
         self.history.setSpacing(2)
         self.history.currentItemChanged.connect(lambda _c, _p: self._update_restore())
-        self.restore = QPushButton("Restore this version")
+        self.restore = QPushButton(icon("history"), "Restore this version")
         self.restore.setAccessibleName("Restore selected version")
         self.restore.setToolTip("Pick an earlier version in the list to bring its text back")
         self.restore.clicked.connect(self._on_restore_clicked)

@@ -20,6 +20,8 @@ DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 RIGHT_ALIGNED = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+#: The invisible root: Qt's default parent for a flat table.
+ROOT = QModelIndex()
 
 
 def preview(text: str, width: int = 120) -> str:
@@ -116,10 +118,10 @@ class MemoryTableModel(QAbstractTableModel):
             self._loading = False
             self.load_failed.emit(message)
 
-    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: N802 (Qt API)
+    def canFetchMore(self, parent: QModelIndex = ROOT) -> bool:
         return not parent.isValid() and self._has_more and not self._loading
 
-    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent: QModelIndex = ROOT) -> None:
         if not self.canFetchMore(parent):
             return
         self._loading = True
@@ -132,7 +134,7 @@ class MemoryTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         start = len(self._rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(page.items) - 1)
+        self.beginInsertRows(ROOT, start, start + len(page.items) - 1)
         self._rows.extend(page.items)
         self.endInsertRows()
         self._cursor, self._has_more, self._loading = page.next_cursor, page.has_more, False
@@ -165,13 +167,13 @@ class MemoryTableModel(QAbstractTableModel):
     def row_of(self, memory_id: str) -> int:
         return next((i for i, m in enumerate(self._rows) if m.id == memory_id), -1)
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
         if int(role) == DISPLAY and orientation == Qt.Orientation.Horizontal:
             return self._columns[section]
         return None

@@ -8,13 +8,23 @@ import re
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
-    QStackedWidget, QVBoxLayout, QWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
+from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
 from app.service.container import Services
@@ -84,6 +94,8 @@ class SearchView(QWidget):
         self.query = QLineEdit()
         self.query.setPlaceholderText("Search by meaning or keywords…")
         self.query.setAccessibleName("Search query")
+        self.query.addAction(icon("search"), QLineEdit.LeadingPosition)
+        self.query.setClearButtonEnabled(True)
         self.mode = QComboBox()
         # The first item is what the combo starts on: the default mode shared by every surface.
         self.mode.addItems([DEFAULT_SEARCH_MODE.value] + [m.value for m in SearchMode if m is not DEFAULT_SEARCH_MODE])
@@ -95,7 +107,7 @@ class SearchView(QWidget):
         self.results.setAccessibleName("Search results")
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.results.itemDoubleClicked.connect(self._on_results_item_double_clicked)
-        self.open_button = QPushButton("Open in browser")
+        self.open_button = QPushButton(icon("open"), "Open in browser")
         self.open_button.setAccessibleName("Open in browser")
         self.open_button.clicked.connect(self._on_open_clicked)
         self.open_button.setEnabled(False)
@@ -209,7 +221,7 @@ class SearchView(QWidget):
             widget = self.results.itemWidget(item)
             item.setSizeHint(QSize(width, widget.layout().totalHeightForWidth(width)))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_rows()
 

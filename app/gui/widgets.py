@@ -6,14 +6,28 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-    QPlainTextEdit, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.domain.enums import MemoryType
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryCreate
+from app.gui.icons import icon
 from app.gui.tasks import CancelToken, TaskRunner
 
 
@@ -107,7 +121,7 @@ class NewMemoryDialog(QDialog):
         else:
             self.form.text.setFocus()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+    def keyPressEvent(self, event) -> None:
         # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture.
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
             self._on_buttons_accepted()
@@ -134,7 +148,7 @@ class NoticeBar(QFrame):
         self.action = QPushButton()
         self.action.setAccessibleName("Notice action")
         self.action.clicked.connect(self._on_action_clicked)
-        close = QPushButton("✕")
+        close = QPushButton(icon("clear"), "")
         close.setFlat(True)
         close.setAccessibleName("Dismiss notice")
         close.setToolTip("Dismiss")
@@ -151,6 +165,7 @@ class NoticeBar(QFrame):
     def show_notice(self, text: str, action: str | None = None, timeout_ms: int = 8000) -> None:
         self.message.setText(text)
         self.action.setText(action or "")
+        self.action.setIcon(icon("undo") if action == "Undo" else QIcon())
         self.action.setVisible(action is not None)
         self.show()
         self._timer.start(timeout_ms)

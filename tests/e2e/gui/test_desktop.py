@@ -282,7 +282,7 @@ def test_idle_lock(qtbot, desktop):
 
 
 def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desktop):
-    from app.gui.browser import metadata_filter
+    from app.gui.filter_bar import metadata_filter
 
     s = desktop.services.memories
     s.create(MemoryCreate(content="a", user_id="u1", session_id="s1", project="p1", metadata={"src": "chat", "n": 3}))
@@ -290,14 +290,15 @@ def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desk
     browser = desktop.window.browser
     browser.refresh()
     _wait_total(qtbot, desktop, 2)
-    for widget, value in ((browser.user_filter, "u1"), (browser.session_filter, "s1"),
-                          (browser.project_filter, "p1"), (browser.metadata_filter, "n=3")):
+    filters = browser.filters
+    for widget, value in ((filters.user_filter, "u1"), (filters.session_filter, "s1"),
+                          (filters.project_filter, "p1"), (filters.metadata_filter, "n=3")):
         widget.setText(value)
         _wait_total(qtbot, desktop, 1)
         assert browser.model.memory_at(0).content == "a"
         widget.setText("")
         _wait_total(qtbot, desktop, 2)
-    browser.period_filter.setCurrentText("last 24 hours")
+    filters.period_filter.setCurrentText("last 24 hours")
     _wait_total(qtbot, desktop, 2)
     assert metadata_filter("src=chat") == {"src": "chat"} and metadata_filter("ok=true") == {"ok": True}
     assert metadata_filter("nonsense") == {}

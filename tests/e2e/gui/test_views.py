@@ -12,7 +12,13 @@ from PySide6.QtWidgets import QApplication
 from app.domain.models import MemoryCreate, MemoryUpdate
 from app.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
 from app.gui.memory_model import PAGE_SIZE
-from app.gui.stats_view import EMPTY_MESSAGE, StatsView, bar_chart, pie_chart, usage_chart
+from app.gui.stats_view import (
+    EMPTY_MESSAGE,
+    StatsView,
+    bar_chart,
+    pie_chart,
+    usage_chart,
+)
 from app.gui.widgets import MemoryForm
 
 
@@ -26,6 +32,14 @@ def _select_sidebar(window, label_start: str) -> None:
     sidebar = window.sidebar
     sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count())
                                 if sidebar.item(i).text().startswith(label_start)))
+
+
+def _focus(qtbot, desktop, widget) -> None:
+    """Keys go to ``widget`` in the active window, as when a person types (earlier tests may leave another active)."""
+    desktop.window.raise_()
+    desktop.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is desktop.window, timeout=5_000)
+    widget.setFocus()
 
 
 def _row_of(browser, content: str) -> int:
@@ -77,7 +91,7 @@ def test_delete_can_be_undone_from_the_notice_and_with_ctrl_z(qtbot, desktop):
     browser.refresh()
     _wait_total(qtbot, desktop, 2)
     browser.table.selectRow(_row_of(browser, "keep me after all"))
-    browser.table.setFocus()
+    _focus(qtbot, desktop, browser.table)
     qtbot.keyClick(browser.table, Qt.Key_Delete)
     qtbot.waitUntil(lambda: browser.notice.has_action(), timeout=10_000)
     assert "Moved to the trash" in browser.notice.message.text() and browser.notice.action.text() == "Undo"
@@ -90,7 +104,7 @@ def test_delete_can_be_undone_from_the_notice_and_with_ctrl_z(qtbot, desktop):
     qtbot.mouseClick(browser.delete_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).deleted_at is not None, timeout=10_000)
     _wait_total(qtbot, desktop, 1)
-    browser.table.setFocus()
+    _focus(qtbot, desktop, browser.table)
     qtbot.keyClick(browser.table, Qt.Key_Z, Qt.ControlModifier)
     qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).deleted_at is None, timeout=10_000)
     _wait_total(qtbot, desktop, 2)
@@ -109,7 +123,7 @@ def test_ctrl_z_in_the_editor_undoes_typing_not_a_delete(qtbot, desktop):
     browser.table.selectRow(0)
     detail = browser.detail
     qtbot.waitUntil(lambda: detail.content.toPlainText() == "being edited")
-    detail.content.setFocus()
+    _focus(qtbot, desktop, detail.content)
     detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
     qtbot.keyClicks(detail.content, "!")
     qtbot.keyClick(detail.content, Qt.Key_Z, Qt.ControlModifier)
@@ -200,10 +214,10 @@ def test_all_namespaces_has_a_namespace_column(qtbot, desktop):
 def test_empty_states_say_what_to_do(qtbot, desktop):
     browser = desktop.window.browser
     _wait_total(qtbot, desktop, 0)
-    assert browser.table_stack.currentWidget() is browser.empty and browser.empty.text() == EMPTY_VAULT
+    assert browser.empty.isVisibleTo(browser) and browser.empty.text() == EMPTY_VAULT
     desktop.services.memories.create(MemoryCreate(content="a fact", memory_type="fact"))
     _wait_total(qtbot, desktop, 1)
-    assert browser.table_stack.currentWidget() is browser.table
+    assert not browser.empty.isVisibleTo(browser)
     browser.type_filter.setCurrentText("task")
     _wait_total(qtbot, desktop, 0)
     assert browser.empty.text() == NO_MATCH
@@ -332,3 +346,83 @@ def _key_dialog_for(namespace):
         self.name.setText("cursor")
 
     return init
+
+
+# -- one refresh per change ----------------------------------------------------------------
+
+
+def _count_calls(monkeypatch, obj, name, calls):
+    original = getattr(obj, name)
+
+    def counted(*args, **kwargs):
+        calls[name] = calls.get(name, 0) + 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(obj, name, counted)
+
+
+def _settle(qtbot, desktop, ms=1200):
+    """Past the window's refresh debounce, with no task still running."""
+    qtbot.wait(ms)
+    qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=10_000)
+
+
+def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, desktop, monkeypatch):
+    browser = desktop.window.browser
+    _wait_total(qtbot, desktop, 0)
+    # The worker's "embedded" event is sent by hand below, well apart from the "created" one.
+    desktop.services.worker.stop()
+    _settle(qtbot, desktop)
+    calls: dict[str, int] = {}
+    for obj, name in ((desktop.services.memories, "list"), (desktop.services.memories, "count"),
+                      (desktop.services.stats, "namespaces")):
+        _count_calls(monkeypatch, obj, name, calls)
+    browser.new_memory()
+    qtbot.waitUntil(lambda: calls.get("namespaces") == 1, timeout=10_000)  # the dialog's namespace list
+    browser.new_dialog.form.text.setPlainText("One change, one refresh")
+    browser.new_dialog.buttons.accepted.emit()
+    _wait_total(qtbot, desktop, 1)
+    _settle(qtbot, desktop)
+    assert calls == {"list": 1, "count": 1, "namespaces": 2}, calls
+    # New vectors move no count and no row: nothing is reloaded for them.
+    desktop.services.worker.drain(20)
+    _settle(qtbot, desktop)
+    assert calls == {"list": 1, "count": 1, "namespaces": 2}, calls
+
+
+def test_an_edit_reloads_the_page_and_keeps_the_count(qtbot, desktop, monkeypatch):
+    memory = desktop.services.memories.create(MemoryCreate(content="counted once")).memory
+    browser = desktop.window.browser
+    _wait_total(qtbot, desktop, 1)
+    _settle(qtbot, desktop)
+    calls: dict[str, int] = {}
+    for name in ("list", "count"):
+        _count_calls(monkeypatch, desktop.services.memories, name, calls)
+    # The browser alone: what the window should do when the bridge says no count moved.
+    desktop._bridge.views_stale.disconnect(desktop.window._on_bridge_views_stale)
+    desktop.services.memories.update(memory.id, MemoryUpdate(content="counted once, edited"))
+    browser.refresh(recount=False)
+    qtbot.waitUntil(lambda: browser.model.memory_at(0).content == "counted once, edited", timeout=10_000)
+    _settle(qtbot, desktop)
+    assert calls == {"list": 1} and browser.model.total == 1
+    assert browser.count.text() == "1 memories in default"
+
+
+def test_the_detail_pane_says_when_vectors_are_ready(qtbot, desktop):
+    desktop.services.worker.stop()
+    desktop.services.memories.create(MemoryCreate(content="waiting for its vector"))
+    browser = desktop.window.browser
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    assert "processing" in browser.detail.title.text()
+    # The window hands every change event to the browser (MainWindow wires the bridge to it).
+    desktop._bridge.memories_changed.connect(browser.on_memories_changed)
+    desktop.services.worker.drain(20)
+    qtbot.waitUntil(lambda: "ready" in browser.detail.title.text(), timeout=10_000)
+
+
+def test_view_buttons_have_icons(desktop):
+    window = desktop.window
+    for button in (window.browser.new_button, window.browser.delete_button, window.browser.detail.save,
+                   window.search.open_button, window.agents.copy_url):
+        assert not button.icon().isNull(), button.text()

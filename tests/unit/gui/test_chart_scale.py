@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -29,7 +30,7 @@ def test_ticks_cover_the_data_evenly_with_few_steps(top, intervals):
     ticks = nice_ticks(top, intervals)
     step = ticks[1] - ticks[0]
     assert ticks[0] == 0 and ticks[-1] >= top and len(ticks) - 1 <= max(intervals, 1) * 2
-    assert all(abs((b - a) - step) <= step * 1e-9 for a, b in zip(ticks, ticks[1:]))
+    assert all(abs((b - a) - step) <= step * 1e-9 for a, b in itertools.pairwise(ticks))
     mantissa = step / 10 ** int(f"{step:e}".split("e")[1])
     assert round(mantissa, 6) in (1, 2, 5) and step >= 1
     assert len({f"{t:.0f}" for t in ticks}) == len(ticks)  # integer labels never repeat
