@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
+import html
+from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,36 +34,61 @@ from app.domain.errors import MemvaultError
 from app.domain.models import ApiKey
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
+from app.service import keychain, mcp_config
 from app.service.container import Services
 
 MAX_ACTIVITY = 200
 
 
-#: Shown where an API key goes until one is created on this page.
+#: Shown where an API key goes until one is created on this page (ASCII: it survives any JSON encoder).
 KEY_PLACEHOLDER = "mv_YOUR_API_KEY"
+#: Tab titles of the stdio clients, in the CLI's order (``memvault mcp config --client ...``).
+CLIENT_TITLES = {"claude-desktop": "Claude Desktop", "claude-code": "Claude Code", "cursor": "Cursor"}
+HTTP_TITLE = "Over HTTP"
 
 
-def memvault_command() -> list[str]:
-    """An absolute command line for ``memvault``: desktop clients start servers without the shell's PATH."""
-    script = Path(sys.executable).with_name("memvault")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
+@dataclass(frozen=True)
+class SnippetContext:
+    """What the snippets depend on beyond the page's own state, read off the GUI thread."""
+
+    launcher: mcp_config.Launcher
+    vault: Path
+    #: ``None`` when the stdio server unlocks with the key in the OS keychain.
+    passphrase_file: Path | None
+    passphrase_file_state: str
 
 
-def mcp_configs(url: str | None, namespace: str, key: str | None = None,
-                command: list[str] | None = None) -> dict[str, str]:
-    """Copy-paste MCP configurations for the common clients (JSON as the clients read it)."""
-    base = url or "http://127.0.0.1:7411"
-    bearer = f"Bearer {key or KEY_PLACEHOLDER}"
-    program, *prefix = command or memvault_command()
-    desktop = {"mcpServers": {"memvault": {"command": program, "args": [
-        *prefix, "mcp", "--namespace", namespace, "--passphrase-file", "/path/to/passphrase-file"]}}}
-    cursor = {"mcpServers": {"memvault": {"url": f"{base}/mcp", "headers": {"Authorization": bearer}}}}
-    return {
-        # ensure_ascii=False: clients read UTF-8 JSON, and escapes would not survive a copy into a shell.
-        "Claude Desktop": json.dumps(desktop, indent=2, ensure_ascii=False),
-        "Claude Code": f'claude mcp add --transport http memvault {base}/mcp --header "Authorization: {bearer}"',
-        "Cursor": json.dumps(cursor, indent=2, ensure_ascii=False),
-    }
+def snippet_context(home: Path) -> SnippetContext:
+    """As ``memvault mcp config`` decides it: the keychain when there is one, else a passphrase file (I/O)."""
+    path = None if keychain.available() else mcp_config.default_passphrase_file()
+    return SnippetContext(mcp_config.current_launcher(), home.absolute(), path,
+                          mcp_config.passphrase_file_state(path) if path is not None else "keychain")
+
+
+def mcp_configs(context: SnippetContext, namespace: str, url: str | None, key: str | None = None) -> dict[str, str]:
+    """Tab title -> what to paste: the same stdio snippets as ``memvault mcp config``, and HTTP ones for the app."""
+    entry = mcp_config.stdio_entry(context.launcher, namespace=namespace, vault=context.vault,
+                                   passphrase_file=context.passphrase_file)
+    configs = {title: mcp_config.snippet(client, entry) for client, title in CLIENT_TITLES.items()}
+    if url:
+        http = mcp_config.http_entry(url, key or KEY_PLACEHOLDER)
+        configs[HTTP_TITLE] = (f"# Cursor ({mcp_config.config_path('cursor')}) or any client that takes a URL:\n"
+                               f"{mcp_config.snippet('cursor', http)}\n\n# Claude Code:\n"
+                               f"{mcp_config.snippet('claude-code', http)}")
+    return configs
+
+
+def unlock_note(context: SnippetContext) -> str:
+    """How a stdio server started by a client unlocks the vault, and what is still to do."""
+    setup = "<code>memvault mcp config --client &lt;client&gt; --install</code>"
+    if context.passphrase_file is None:
+        how = "The server unlocks with the vault's key in the OS keychain"
+    else:
+        state = {"missing": "which does not exist yet", "private": "readable only by you",
+                 "readable by others": "<b>which others can read</b> (chmod 600 it)"}[context.passphrase_file_state]
+        how = f"The server reads the passphrase from {html.escape(str(context.passphrase_file))}, {state}"
+    return (f"{how}. In a terminal, {setup} stores what it needs and writes the client's config (with a backup). "
+            "The HTTP snippets need the app running and an API key.")
 
 
 class NewKeyDialog(QDialog):
@@ -124,6 +150,10 @@ class AgentsView(QWidget):
         copy_config.setToolTip("Copy the configuration shown to the clipboard")
         copy_config.clicked.connect(self._on_copy_config_clicked)
         self.configs.setCornerWidget(copy_config)
+        self.config_note = QLabel()
+        self.config_note.setAccessibleName("How the MCP server unlocks")
+        self.config_note.setWordWrap(True)
+        self.config_note.setTextFormat(Qt.RichText)
         self.activity = QListWidget()
         self.activity.setAccessibleName("Recent agent activity")
         head = QHBoxLayout()
@@ -140,12 +170,15 @@ class AgentsView(QWidget):
         layout.addLayout(key_buttons)
         layout.addWidget(QLabel("<b>Connect an MCP client</b>"))
         layout.addWidget(self.configs, 3)
+        layout.addWidget(self.config_note)
         layout.addWidget(QLabel("<b>Recent activity</b>"))
         layout.addWidget(self.activity, 1)
         self._key_rows: list[ApiKey] = []
         #: The namespace and secret of a key created on this page, filled into the snippets.
         self._new_key: tuple[str, str] | None = None
-        self._show_configs()
+        self._snippet_context: SnippetContext | None = None
+        home = services.settings.home_path
+        runner.run(lambda: snippet_context(home), self._on_snippet_context_read, owner=self)
 
     def set_server(self, url: str | None, error: str | None = None) -> None:
         self._url = url
@@ -156,11 +189,18 @@ class AgentsView(QWidget):
         self.copy_url.setEnabled(bool(url))
         self._show_configs()
 
+    def _on_snippet_context_read(self, context: SnippetContext) -> None:
+        self._snippet_context = context
+        self.config_note.setText(unlock_note(context))
+        self._show_configs()
+
     def _show_configs(self) -> None:
+        if self._snippet_context is None:
+            return  # shown once the launcher and the keychain have been looked at
         shown = self.configs.currentIndex()
         self.configs.clear()
         namespace, secret = self._new_key or ("default", None)
-        for name, text in mcp_configs(self._url, namespace, secret).items():
+        for name, text in mcp_configs(self._snippet_context, namespace, self._url, secret).items():
             box = QPlainTextEdit(text)
             box.setReadOnly(True)
             box.setAccessibleName(f"{name} configuration")

@@ -27,26 +27,25 @@ from app.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
+from app.service import relevance
 from app.service.container import Services
 
 ALL = "any type"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-#: Cosine similarity below which a hit is shown as "no good match" (all-MiniLM-L6-v2: unrelated
-#: sentences score about 0.0-0.25, a paraphrase of the question 0.5 and up).
-GOOD_MATCH_SIMILARITY = 0.35
 
 
 def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
-    """Whether a hit is worth showing as an answer, not only as the least bad candidate.
+    """Whether a hit answers the query, not only comes closest: the service's calibrated thresholds.
 
-    Keyword hits contain the words asked for. Semantic and hybrid hits are judged
-    by their similarity to the query (hybrid ranks say nothing about relevance).
+    Hybrid scores are a calibrated relevance (good from :data:`relevance.GOOD_MATCH`), semantic
+    scores a cosine similarity (good from :data:`relevance.GOOD_MATCH_SIMILARITY`); keyword hits
+    contain the words asked for.
     """
-    if mode is SearchMode.KEYWORD:
-        return True
-    breakdown = hit.breakdown
-    similarity = breakdown.semantic if breakdown is not None else (hit.score if mode is SearchMode.SEMANTIC else None)
-    return similarity is not None and similarity >= GOOD_MATCH_SIMILARITY
+    if mode is SearchMode.HYBRID:
+        return hit.score >= relevance.GOOD_MATCH
+    if mode is SearchMode.SEMANTIC:
+        return hit.score >= relevance.GOOD_MATCH_SIMILARITY
+    return True
 
 
 def snippet_html(snippet: str) -> str:
@@ -121,16 +120,13 @@ class SearchView(QWidget):
         self.empty.setStyleSheet("font-size: 110%; padding: 24px;")
         self.show_weak = QPushButton()
         self.show_weak.setAccessibleName("Show weak matches")
+        self.show_weak.setFlat(True)
+        self.show_weak.hide()
         self.show_weak.clicked.connect(self._on_show_weak_clicked)
-        empty_page = QWidget()
-        empty_layout = QVBoxLayout(empty_page)
-        empty_layout.addStretch(1)
-        empty_layout.addWidget(self.empty)
-        empty_layout.addWidget(self.show_weak, 0, Qt.AlignCenter)
-        empty_layout.addStretch(2)
         self.result_stack = QStackedWidget()
         self.result_stack.addWidget(self.results)
-        self.result_stack.addWidget(empty_page)
+        self.result_stack.addWidget(self.empty)
+        #: Hits below the good-match threshold, shown only when asked for.
         self._weak: tuple[SearchHit, ...] = ()
         top = QHBoxLayout()
         top.addWidget(self.query, 3)
@@ -139,6 +135,7 @@ class SearchView(QWidget):
         top.addWidget(self.tags, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.show_weak)
         bottom.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -162,13 +159,13 @@ class SearchView(QWidget):
             self.results.clear()
             self.result_stack.setCurrentWidget(self.results)
             self.status.setText("")
+            self.show_weak.hide()
             return
         kind = self.type_filter.currentText()
         f = MemoryFilter(namespace=self._namespace, include_confidential=False,
                          memory_types=() if kind == ALL else (MemoryType(kind),),
                          tags=tuple(parse_tags(self.tags.text())))
-        # The breakdown carries the similarity that says whether a hybrid hit is any good.
-        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f, debug=True)
+        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f)
         generation = self._generation
         self.status.setText("Searching…")
         self._runner.run(lambda: self._services.search.search(query),
@@ -179,29 +176,32 @@ class SearchView(QWidget):
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
         good = tuple(h for h in result.hits if is_good_match(h, result.mode))
-        self._weak = result.hits if not good else ()
-        self.result_stack.setCurrentIndex(0 if good else 1)
+        self._weak = tuple(h for h in result.hits if not is_good_match(h, result.mode))
+        self.result_stack.setCurrentWidget(self.results if good else self.empty)
         self._show_hits(good)
         query = self.query.text().strip()
         if not result.hits:
             self.empty.setText(f"Nothing matches “{query}”.")
-            self.show_weak.hide()
         elif not good:
-            self.empty.setText(f"No good match for “{query}”.\nNothing stored is about this, as far as "
-                               "Memvault can tell.")
-            self.show_weak.setText(f"Show the {len(result.hits)} closest anyway")
-            self.show_weak.show()
+            self.empty.setText(f"No good match for “{query}”.\nNothing stored seems to be about this.")
+        self.show_weak.setText(f"Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
+        self.show_weak.setVisible(bool(self._weak))
         self.status.setText(f"{len(good)} result{'' if len(good) == 1 else 's'} · {result.mode.value} · "
                             f"{result.took_ms:.0f} ms")
         self.results_shown.emit(len(good))
 
     def _on_show_weak_clicked(self) -> None:
         self.result_stack.setCurrentWidget(self.results)
-        self._show_hits(self._weak)
-        self.status.setText(f"{len(self._weak)} weak matches (none is a good match)")
+        shown = [self.results.item(i).data(256) for i in range(self.results.count())]
+        self._append_hits(self._weak)
+        self.show_weak.hide()
+        self.status.setText(f"{len(shown)} good and {len(self._weak)} weaker results")
 
     def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
         self.results.clear()
+        self._append_hits(hits)
+
+    def _append_hits(self, hits: tuple[SearchHit, ...]) -> None:
         for hit in hits:
             m = hit.memory
             caption = f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")

@@ -240,16 +240,18 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     window.pages.setCurrentWidget(search)
     assert search.mode.currentText() == "hybrid"
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
-        qtbot.keyClicks(search.query, "which pet does the user have")
+        qtbot.keyClicks(search.query, "what is the name of my cat")
     assert shown.args == [1] and search.result_stack.currentWidget() is search.results
+    assert search.show_weak.isVisible() and search.show_weak.text() == "Show 2 weaker matches"
     search.query.clear()
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         qtbot.keyClicks(search.query, "favourite mountain hiking boots")
     assert shown.args == [0]
-    assert search.result_stack.currentWidget() is not search.results
+    assert search.result_stack.currentWidget() is search.empty
     assert search.empty.text().startswith("No good match") and search.show_weak.isVisible()
     qtbot.mouseClick(search.show_weak, Qt.LeftButton)
     assert search.result_stack.currentWidget() is search.results and search.results.count() == 3
+    assert not search.show_weak.isVisible()
 
 
 # -- stats -------------------------------------------------------------------------
@@ -312,26 +314,46 @@ def test_stats_view_draws_a_chart_per_topic_on_an_empty_vault(qtbot, services, q
 # -- agents ------------------------------------------------------------------------
 
 
-def test_mcp_snippets_are_valid_and_take_a_new_key(qtbot, desktop, monkeypatch):
-    from PySide6.QtWidgets import QDialog
+def _config_tabs(agents) -> dict[str, str]:
+    return {agents.configs.tabText(i): agents.configs.widget(i).toPlainText() for i in range(agents.configs.count())}
+
+
+def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatch, capsys):
+    import signal
+
+    from app.cli.main import main
 
     agents = desktop.window.agents
-    configs = {agents.configs.tabText(i): agents.configs.widget(i).toPlainText() for i in range(agents.configs.count())}
+    qtbot.waitUntil(lambda: agents.configs.count() == 4, timeout=10_000)
+    configs = _config_tabs(agents)
     assert "\\u" not in "".join(configs.values())
-    cursor = json.loads(configs["Cursor"])["mcpServers"]["memvault"]
-    assert cursor["url"] == f"{desktop.server.url}/mcp"
-    assert cursor["headers"]["Authorization"] == "Bearer mv_YOUR_API_KEY"
-    desktop_cmd = json.loads(configs["Claude Desktop"])["mcpServers"]["memvault"]
-    assert desktop_cmd["command"].startswith("/") and "mcp" in desktop_cmd["args"]
+    # The same text `memvault mcp config --client X` prints for this vault.
+    monkeypatch.setattr(signal, "signal", lambda *a: None)
+    home = str(desktop.settings.home_path)
+    for client, title in (("claude-desktop", "Claude Desktop"), ("claude-code", "Claude Code"), ("cursor", "Cursor")):
+        assert main(["mcp", "config", "--client", client, "--vault", home]) == 0
+        assert capsys.readouterr().out.strip() == configs[title].strip()
+    stdio = json.loads(configs["Cursor"])["mcpServers"]["memvault"]
+    assert stdio["command"].startswith("/") and stdio["args"][stdio["args"].index("--vault") + 1] == home
+    assert "passphrase" in agents.config_note.text()
+
+    def http_header(text):
+        cursor_json = text.split("\n\n")[0].split("\n", 1)[1]
+        return json.loads(cursor_json)["mcpServers"]["memvault"]["headers"]["Authorization"]
+
+    assert http_header(configs["Over HTTP"]) == "Bearer mv_YOUR_API_KEY"
+    assert f"{desktop.server.url}/mcp" in configs["Over HTTP"]
     # A key made on the page goes into the snippets, so they can be pasted as they are.
+    from PySide6.QtWidgets import QDialog
+
     monkeypatch.setattr("app.gui.agents_view.NewKeyDialog.exec", lambda self: QDialog.Accepted)
     monkeypatch.setattr("app.gui.agents_view.NewKeyDialog.__init__", _key_dialog_for("work"))
     agents._on_create_clicked()
     qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
     secret = agents.revealed.informativeText()
-    cursor_text = next(agents.configs.widget(i).toPlainText() for i in range(agents.configs.count())
-                       if agents.configs.tabText(i) == "Cursor")
-    assert json.loads(cursor_text)["mcpServers"]["memvault"]["headers"]["Authorization"] == f"Bearer {secret}"
+    configs = _config_tabs(agents)
+    assert http_header(configs["Over HTTP"]) == f"Bearer {secret}"
+    assert '"work"' in configs["Claude Desktop"]
     agents.revealed.close()
 
 
