@@ -80,7 +80,7 @@ def mcp_configs(context: SnippetContext, namespace: str, url: str | None, key: s
 
 def unlock_note(context: SnippetContext) -> str:
     """How a stdio server started by a client unlocks the vault, and what is still to do."""
-    setup = "<code>memvault mcp config --client &lt;client&gt; --install</code>"
+    setup = "<code style='white-space:nowrap'>memvault mcp config --client &lt;client&gt; --install</code>"
     if context.passphrase_file is None:
         how = "The server unlocks with the vault's key in the OS keychain"
     else:

@@ -96,12 +96,14 @@ class DetailPane(QWidget):
         buttons.addWidget(self.save)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.content, 3)
+        layout.addWidget(self.content, 2)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("History"))
         layout.addWidget(self.history, 1)
         layout.addWidget(self.restore)
+        # Wide enough for a history line to read as a sentence, not a column of words.
+        self.setMinimumWidth(280)
         self.show_memory(None)
 
     def memory(self) -> Memory | None:

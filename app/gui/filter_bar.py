@@ -69,13 +69,14 @@ class FilterBar(QWidget):
         self.period_filter = QComboBox()
         self.period_filter.addItems(list(PERIODS))
         self.metadata_filter = self._edit("metadata key=value")
+        # Two rows of about the same width, so the list and the detail pane share a small screen.
         rows = (((self.type_filter, "Filter by type"), (self.tier_filter, "Filter by tier"),
                  (self.tags_filter, "Filter by tags"), (self.tag_match, "Tags match any or all"),
-                 (self.agent_filter, "Filter by agent"), (self.min_importance, "Minimum importance"),
-                 (self.include_archived, "Include archived"), (self.include_expired, "Include expired")),
+                 (self.agent_filter, "Filter by agent"), (self.min_importance, "Minimum importance")),
                 ((self.user_filter, "Filter by user"), (self.session_filter, "Filter by session"),
                  (self.project_filter, "Filter by project"), (self.period_filter, "Created within"),
-                 (self.metadata_filter, "Filter by metadata key=value")))
+                 (self.metadata_filter, "Filter by metadata key=value"),
+                 (self.include_archived, "Include archived"), (self.include_expired, "Include expired")))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for row in rows:

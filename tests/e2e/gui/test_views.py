@@ -20,6 +20,19 @@ from app.gui.stats_view import (
     usage_chart,
 )
 from app.gui.widgets import MemoryForm
+from tests.helpers import fast_settings
+
+
+@pytest.fixture
+def desktop_embedding_by_hand(request, monkeypatch):
+    """The ``desktop`` fixture without the embedding worker: a test embeds with ``worker.drain()``.
+
+    So the "embedded" change arrives when the test says, well apart from the change that queued it.
+    """
+    from tests.e2e.gui import conftest
+
+    monkeypatch.setattr(conftest, "fast_settings", lambda home, **kw: fast_settings(home, worker=False, **kw))
+    return request.getfixturevalue("desktop")
 
 
 def _wait_total(qtbot, desktop, n):
@@ -389,11 +402,10 @@ def _settle(qtbot, desktop, ms=1200):
     qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=10_000)
 
 
-def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, desktop, monkeypatch):
+def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, desktop_embedding_by_hand, monkeypatch):
+    desktop = desktop_embedding_by_hand
     browser = desktop.window.browser
     _wait_total(qtbot, desktop, 0)
-    # The worker's "embedded" event is sent by hand below, well apart from the "created" one.
-    desktop.services.worker.stop()
     _settle(qtbot, desktop)
     calls: dict[str, int] = {}
     for obj, name in ((desktop.services.memories, "list"), (desktop.services.memories, "count"),
@@ -430,8 +442,8 @@ def test_an_edit_reloads_the_page_and_keeps_the_count(qtbot, desktop, monkeypatc
     assert browser.count.text() == "1 memories in default"
 
 
-def test_the_detail_pane_says_when_vectors_are_ready(qtbot, desktop):
-    desktop.services.worker.stop()
+def test_the_detail_pane_says_when_vectors_are_ready(qtbot, desktop_embedding_by_hand):
+    desktop = desktop_embedding_by_hand
     desktop.services.memories.create(MemoryCreate(content="waiting for its vector"))
     browser = desktop.window.browser
     _wait_total(qtbot, desktop, 1)
