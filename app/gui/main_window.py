@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentIndex(min(max(state.page(), 0), self.pages.count() - 1))
         # The bridge is the one source of refreshes, whoever made the change (this window, an agent).
         bridge.memories_changed.connect(self._on_bridge_memories_changed)
+        # The detail pane follows its memory (e.g. "processing" becomes "ready" when its vectors arrive).
+        bridge.memories_changed.connect(self.browser.on_memories_changed)
         bridge.views_stale.connect(self._on_bridge_views_stale)
         # The first page need not wait for the sidebar's counts: both run at once (unless the
         # remembered namespace has to be recognised in the list first).
@@ -341,7 +343,8 @@ class MainWindow(QMainWindow):
             self.agents.add_activity(event.kind.value, len(event.memory_ids), namespace)
 
     def _on_bridge_views_stale(self, counts_moved: bool) -> None:
-        self.browser.refresh()
+        # An edit moves no count: the page is read again, the total kept.
+        self.browser.refresh(recount=counts_moved)
         if counts_moved:
             self.refresh_namespaces()
         if self.pages.currentWidget() is self.stats:

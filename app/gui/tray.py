@@ -5,12 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -18,10 +15,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import MemvaultError
-from app.domain.models import MemoryCreate
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
-from app.gui.widgets import parse_tags, tags_edit, type_combo
+from app.gui.widgets import MemoryForm
 
 
 class QuickCapture(QWidget):
@@ -39,29 +35,21 @@ class QuickCapture(QWidget):
         self.resize(460, 260)
         self._runner = runner
         self._services = None
-        self.text = QPlainTextEdit()
-        self.text.setPlaceholderText("What should your agents remember?")
-        self.text.setAccessibleName("Memory text")
-        self.namespace = QComboBox()
-        self.namespace.setEditable(True)
-        self.namespace.setAccessibleName("Namespace")
-        self.memory_type = type_combo()
-        self.tags = tags_edit()
+        # The same form as "New memory"; its fields keep their names here for callers and tests.
+        self.form = MemoryForm()
+        self.text, self.namespace = self.form.text, self.form.namespace
+        self.memory_type, self.tags = self.form.memory_type, self.form.tags
+        self.text.setTabChangesFocus(False)
         self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
         self.message.setAccessibleName("Quick capture status")
         save = QPushButton(icon("save"), "Save")
         save.setAccessibleName("Save memory")
         save.clicked.connect(self.save)
-        form = QFormLayout()
-        form.addRow("Namespace", self.namespace)
-        form.addRow("Type", self.memory_type)
-        form.addRow("Tags", self.tags)
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
         bottom.addWidget(save)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.text, 1)
-        layout.addLayout(form)
+        layout.addWidget(self.form, 1)
         layout.addLayout(bottom)
         # The text field sees the keys first (it would insert a newline), so it is
         # filtered there as well as on the window.
@@ -82,10 +70,7 @@ class QuickCapture(QWidget):
     def open_for(self, services, namespaces: list[str]) -> None:
         """Show the window for an unlocked vault."""
         self._services = services
-        current = self.namespace.currentText() or "default"
-        self.namespace.clear()
-        self.namespace.addItems(namespaces or ["default"])
-        self.namespace.setCurrentText(current)
+        self.form.set_namespaces(namespaces)
         self.text.clear()
         self.message.setText("Ctrl+Enter to save · Esc to cancel")
         self.show()
@@ -94,11 +79,9 @@ class QuickCapture(QWidget):
         self.text.setFocus()
 
     def save(self) -> None:
-        if self._services is None or not self.text.toPlainText().strip():
+        data = self.form.memory_create()
+        if self._services is None or data is None:
             return
-        data = MemoryCreate(content=self.text.toPlainText(), namespace=self.namespace.currentText().strip() or "default",
-                            memory_type=self.memory_type.currentText(),
-                            tags=parse_tags(self.tags.text()))
         services = self._services
         self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed, owner=self)
 

@@ -186,7 +186,8 @@ class EmbeddingJobStore:
     def _stale_where(self, namespace: str | None, everything: bool) -> tuple[str, dict]:
         # Only columns of ix_memories_model, so this reads that index, not the table.
         where, params = ("1", {}) if everything else (
-            "(model_id IS NULL OR model_id != :mid OR embedding_status = :failed)",
+            # A memory with no model yet is waiting in the queue, not stale.
+            "((model_id IS NOT NULL AND model_id != :mid) OR embedding_status = :failed)",
             {"mid": self._model_id, "failed": EmbeddingStatus.FAILED.value})
         if namespace is not None:
             where += " AND namespace = :ns"

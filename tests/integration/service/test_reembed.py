@@ -102,3 +102,11 @@ def test_a_memory_edited_meanwhile_keeps_its_newer_vectors(services):
     assert services.jobs.complete([(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)]) == []
     services.worker.drain()
     assert _top(services, "when is the quarterly report due") == TOPICS[3]
+
+
+def test_memories_waiting_for_their_first_vectors_are_not_stale(services):
+    services.memories.create_batch([MemoryCreate(content=t) for t in TOPICS])
+    assert services.jobs.depth() == len(TOPICS)
+    assert services.reembed.stale_count() == 0, "queued memories are not offered for re-embedding"
+    services.worker.drain()
+    assert services.reembed.stale_count() == 0

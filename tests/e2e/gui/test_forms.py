@@ -1,0 +1,20 @@
+"""Quick capture and "New memory" are one form: same fields, same defaults, same memory."""
+
+from app.gui.tasks import TaskRunner
+from app.gui.tray import QuickCapture
+from app.gui.widgets import MemoryForm, NewMemoryDialog
+
+
+def test_quick_capture_and_new_memory_share_one_form(qtbot):
+    runner = TaskRunner()
+    capture = QuickCapture(runner)
+    dialog = NewMemoryDialog("work")
+    qtbot.addWidget(capture)
+    qtbot.addWidget(dialog)
+    assert isinstance(capture.form, MemoryForm) and isinstance(dialog.form, MemoryForm)
+    for form in (capture.form, dialog.form):
+        form.set_namespaces(["work", "home"], "work")
+        form.text.setPlainText("The user waters the plants on Sundays")
+        form.tags.setText("home, plants")
+    assert capture.form.memory_create() == dialog.form.memory_create()
+    assert capture.form.memory_create().memory_type == "general"
