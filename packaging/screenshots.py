@@ -75,6 +75,9 @@ def dark_palette() -> QPalette:
                          (QPalette.ToolTipText, "#e6e6e6"), (QPalette.PlaceholderText, "#8a8a8a"),
                          (QPalette.Link, "#6ea8fe"), (QPalette.Mid, "#404040"), (QPalette.Dark, "#1a1a1a")):
         p.setColor(role, QColor(colour))
+    # Without these, disabled buttons and text keep the active colours and look clickable.
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        p.setColor(QPalette.Disabled, role, QColor("#7a7a7a"))
     return p
 
 
