@@ -253,6 +253,8 @@ class ScoreBreakdown:
 
     ``semantic`` is the cosine similarity of the nearest chunk (``best_chunk``),
     ``keyword_bm25`` FTS5's BM25 (lower is better); the ranks are each list's own.
+    ``semantic_upper_bound`` marks a hybrid hit found by keyword only and beyond
+    the nearest chunks read: its ``semantic`` is the farthest of those, a bound.
     In hybrid mode ``coverage`` is the share of the query's content words in the
     memory and ``relevance`` (the hit's score) combines the three as
     documented in ``app/service/relevance.py``.
@@ -260,6 +262,7 @@ class ScoreBreakdown:
 
     semantic: float | None = None
     semantic_rank: int | None = None
+    semantic_upper_bound: bool | None = None
     keyword_bm25: float | None = None
     keyword_rank: int | None = None
     coverage: float | None = None

@@ -108,24 +108,3 @@ def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, 
     rows = conn.execute(text(f"SELECT id, start_char, end_char FROM chunks WHERE id IN {sql}"), params).all()
     return {r.id: (r.start_char, r.end_char) for r in rows}
 
-
-def best_similarities(conn: Connection, query: np.ndarray, memory_ids: list[int]) -> dict[int, tuple[int, float]]:
-    """``memory_id -> (chunk_id, cosine similarity)`` of each memory's chunk nearest to ``query``.
-
-    For a handful of candidates found another way (by keyword): vec0 is read by
-    rowid only, which is a point lookup; memories without vectors are left out.
-    """
-    if not memory_ids:
-        return {}
-    sql, params = filters.in_list("m", memory_ids)
-    chunks = conn.execute(text(f"SELECT id, memory_id FROM chunks WHERE memory_id IN {sql}"), params).all()
-    q = np.ascontiguousarray(query, dtype=np.float32)
-    best: dict[int, tuple[int, float]] = {}
-    for chunk_id, memory_id in chunks:
-        blob = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id}).scalar()
-        if blob is None:
-            continue
-        sim = float(np.frombuffer(blob, dtype=np.float32) @ q)
-        if memory_id not in best or sim > best[memory_id][1]:
-            best[memory_id] = (chunk_id, sim)
-    return best

@@ -132,3 +132,23 @@ def test_long_memory_is_scored_by_its_best_chunk_with_that_chunk_as_snippet(serv
     assert result.hits[0].memory.id == long.id
     assert "generator" in result.hits[0].snippet
     assert len(result.hits[0].snippet) < 400
+
+
+def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as_a_bound(services, monkeypatch):
+    from app.service import search as search_module
+
+    # Hybrid reads max(2 x 50 + 8, reach) nearest chunks at limit 3: 108 here, fewer than the memories,
+    # all of them nearer the query than the memory with the rare word.
+    monkeypatch.setattr(search_module, "HYBRID_SIMILARITY_CHUNKS", 10)
+    for i in range(150):
+        services.memories.create(MemoryCreate(content=f"alpha note {i}"))
+    far = services.memories.create(MemoryCreate(
+        content="zeppelin " + " ".join(f"word{i}" for i in range(60)))).memory
+    services.worker.drain()
+    result = _search(services, "zeppelin alpha", mode=SearchMode.HYBRID, limit=3, debug=True)
+    hit = next(h for h in result.hits if h.memory.id == far.id)
+    b = hit.breakdown
+    assert b.keyword_rank == 1 and b.semantic_rank is None and b.semantic_upper_bound is True
+    nearest = [h.breakdown.semantic for h in result.hits if h.breakdown.semantic_rank is not None]
+    assert 0 < b.semantic <= min(nearest)
+    assert hit.score == pytest.approx(relevance.relevance(b.semantic, b.coverage, b.keyword_bm25), abs=1e-6)
