@@ -3,7 +3,6 @@ import pytest
 
 from app.config import env_name, load_settings, setting_fields
 from app.domain.errors import InvalidInput
-
 from tests.helpers import ROOT
 
 README = ROOT / "README.md"

@@ -5,7 +5,6 @@ import tomllib
 from tests.helpers import ROOT
 
 
-
 def test_every_package_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])

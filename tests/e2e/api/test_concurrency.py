@@ -13,6 +13,9 @@ import pytest
 
 from tests.helpers import wait_for
 
+# Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
+pytestmark = pytest.mark.slow
+
 CLIENTS = 16
 
 

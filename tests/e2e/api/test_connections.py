@@ -15,6 +15,9 @@ from app.api.connections import GuardedH11Protocol
 from app.api.server import ApiServer, is_loopback
 from app.domain.errors import InvalidInput
 
+# Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def short_deadlines(monkeypatch):

@@ -19,6 +19,9 @@ import pytest
 from app.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
+# Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
+pytestmark = pytest.mark.slow
+
 MARKER = "CRASHMARKER-5e1d"
 
 

@@ -12,6 +12,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+# Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
+pytestmark = pytest.mark.slow
+
 
 def has_envelope(path: str, body: dict) -> bool:
     """Whether ``body`` is the error envelope of the profile that serves ``path``."""

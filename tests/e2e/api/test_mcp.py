@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import anyio
-import pytest
 import httpx2
+import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 

@@ -1,12 +1,12 @@
 """``memvault serve`` and ``memvault keys`` from the command line."""
 
-import pytest
 import json
 import os
 import subprocess
 import sys
 
 import httpx
+import pytest
 
 from app.cli import main
 from tests.helpers import PASSPHRASE, ROOT

@@ -16,7 +16,6 @@ from app.vault.jobs import FAILED_AFTER_ATTEMPTS
 from tests.helpers import PASSPHRASE, ROOT, fast_settings, wait_for
 
 
-
 def test_store_returns_processing_and_the_worker_makes_it_ready(services):
     created = services.memories.create(MemoryCreate(content="queued for embedding")).memory
     assert created.embedding_status is EmbeddingStatus.PROCESSING

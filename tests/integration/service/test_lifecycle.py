@@ -4,9 +4,9 @@
 import pytest
 from sqlalchemy import text
 
+from app.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
 from tests.helpers import wait_for
 
 

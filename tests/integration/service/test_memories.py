@@ -3,7 +3,9 @@
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from app.domain import limits
 from app.domain.enums import EmbeddingStatus, MemoryType, TagMatch, Tier, Visibility

@@ -24,6 +24,9 @@ from app.domain.errors import NotFound
 from app.service.container import open_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
+# Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
+pytestmark = pytest.mark.slow
+
 CHILD = textwrap.dedent("""
     import sys
     from app.config import load_settings

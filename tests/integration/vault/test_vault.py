@@ -9,7 +9,13 @@ import time
 import pytest
 from sqlalchemy import inspect, text
 
-from app.domain.errors import InvalidInput, VaultCorrupt, VaultExists, VaultMissing, WrongPassphrase
+from app.domain.errors import (
+    InvalidInput,
+    VaultCorrupt,
+    VaultExists,
+    VaultMissing,
+    WrongPassphrase,
+)
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from app.service.container import create_vault, open_vault
 from app.vault import migrations, schema

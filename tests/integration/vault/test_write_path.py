@@ -20,8 +20,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import text
 
 from app.domain.errors import Conflict
-from app.domain.transfer import ConflictPolicy
 from app.domain.models import Memory, MemoryCreate, MemoryFilter, MemoryUpdate
+from app.domain.transfer import ConflictPolicy
 from app.service.bundle_import import ImportOptions
 from app.service.bundles import ExportRequest
 from app.service.container import create_vault

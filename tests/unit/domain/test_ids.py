@@ -1,7 +1,8 @@
 import time
 import uuid
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.enums import Tier
 from app.domain.ids import uuid7
