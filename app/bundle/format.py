@@ -512,38 +512,13 @@ def verify_body(source: BinaryIO, header: BundleHeader, file_key: bytes,
     return Trailer(trailer.lines, trailer.sha256, total)
 
 
-class _Lines(io.RawIOBase):
-    """The authenticated plaintext as a file (for ``readline``)."""
-
-    def __init__(self, parts: Iterator[bytes]) -> None:
-        super().__init__()
-        self._parts = parts
-        self._pending = memoryview(b"")
-        self.consumed = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._pending = memoryview(part)
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        self.consumed += n
-        return n
-
-
 def body_lines(source: BinaryIO, header: BundleHeader, file_key: bytes) -> Iterator[dict[str, Any]]:
     """Each body line as a dict, in order; the end line is checked (counts, digest, nothing after it).
 
     ``source`` is positioned at the stream. Lines are yielded as their segments
     authenticate: an error at the end of the body comes after the lines before it.
     """
-    raw = _Lines(_segments(source, header, file_key))
+    raw = stream.PlaintextFile(_segments(source, header, file_key))
     reader = io.BufferedReader(raw, buffer_size=1024 * 1024)
     digest = hashlib.sha256()
     counts: dict[str, int] = {}

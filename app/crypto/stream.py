@@ -33,7 +33,7 @@ import hashlib
 import io
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, Self
 
 from cryptography.exceptions import InvalidTag
@@ -257,9 +257,10 @@ def verify_stream(source: BinaryIO, file_key: bytes, *, header: bytes = b"") -> 
 
 
 class PlaintextFile(io.RawIOBase):
-    """A read-only file over a :class:`StreamReader` (wrap in ``io.BufferedReader`` for ``readline``)."""
+    """A read-only file over authenticated plaintext parts: a :class:`StreamReader`, or any iterable of
+    bytes built on one (wrap in ``io.BufferedReader`` for ``readline``)."""
 
-    def __init__(self, reader: StreamReader) -> None:
+    def __init__(self, reader: Iterable[bytes]) -> None:
         super().__init__()
         self._parts = iter(reader)
         self._pending = memoryview(b"")

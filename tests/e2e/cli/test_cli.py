@@ -9,25 +9,11 @@ import pytest
 
 from app.cli import main
 from tests.helpers import PASSPHRASE, ROOT
+from tests.helpers.cli import run
 
 # Runs the bundled model (in this process or a subprocess): the slow tier.
 pytestmark = pytest.mark.slow
 
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
-    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("MEMVAULT_KDF_MEMORY_KIB", "1024")
-    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_full_session(env, capsys):

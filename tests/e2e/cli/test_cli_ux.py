@@ -8,23 +8,9 @@ import socket
 
 import pytest
 
-from app.cli import common, main
+from app.cli import common
 from tests.helpers import PASSPHRASE
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
-    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("MEMVAULT_KDF_MEMORY_KIB", "1024")
-    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
-    return tmp_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers.cli import run
 
 
 class Terminal(io.StringIO):

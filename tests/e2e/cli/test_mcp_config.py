@@ -13,9 +13,9 @@ import pytest
 from keyring.backends import fail
 from mcp import Client, StdioServerParameters
 
-from app.cli import main
 from tests.e2e.cli.file_keyring import FileKeyring
 from tests.helpers import PASSPHRASE, ROOT
+from tests.helpers.cli import run
 
 
 @pytest.fixture
@@ -32,12 +32,6 @@ def home(tmp_path, monkeypatch):
     keyring.set_keyring(fail.Keyring())  # no OS keychain unless a test installs one
     yield home
     keyring.set_keyring(before)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _remember_through(entry: dict, tmp_path: Path, extra_env: dict[str, str]) -> dict:
