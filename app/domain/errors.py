@@ -119,6 +119,15 @@ class ModelError(MemvaultError):
     code = "model_error"
 
 
+class ExtractionModelError(ModelError):
+    """The bundled NLP pipeline for extraction is missing, altered or unusable.
+
+    Only extraction stops; storing and searching keep working.
+    """
+
+    code = "extraction_model_error"
+
+
 class RateLimited(MemvaultError):
     """Too many requests; retry after ``retry_after_seconds``."""
 
