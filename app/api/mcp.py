@@ -27,6 +27,7 @@ from app.domain.models import (
     MemoryUpdate,
     SearchQuery,
 )
+from app.service import relevance
 from app.service import validation as v
 from app.service.container import Services
 
@@ -60,9 +61,11 @@ def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
     return (v.choice(MemoryType, memory_type, "memory_type"),) if memory_type else ()
 
 
-def _hit(h) -> dict[str, Any]:
-    return {"id": h.memory.id, "score": round(h.score, 4), "content": h.memory.content,
-            "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
+def _hit(h, mode: SearchMode) -> dict[str, Any]:
+    # good_match lets an agent tell "the closest memory" from "a memory that answers": a recall
+    # always returns its best hits, even when none is about the question.
+    return {"id": h.memory.id, "score": round(h.score, 4), "good_match": relevance.is_good_match(h.score, mode),
+            "content": h.memory.content, "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
             "created_at": int(h.memory.created_at)}
 
 
@@ -119,7 +122,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         return await run(ctx, Scope.WRITE, work)
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
-                 "each with a 0-1 relevance score.",
+                 "each with a 0-1 relevance score and good_match: false when the hit is only the "
+                 "closest memory, not one that answers the query.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
     async def recall(
         ctx: Context,
@@ -136,7 +140,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                              memory_types=_types(memory_type))
             result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
                                                         min_score=min_score, filter=f))
-            return [_hit(h) for h in result.hits]
+            return [_hit(h, result.mode) for h in result.hits]
         return await run(ctx, Scope.READ, work)
 
     @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",

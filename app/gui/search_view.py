@@ -35,17 +35,8 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
-    """Whether a hit answers the query, not only comes closest: the service's calibrated thresholds.
-
-    Hybrid scores are a calibrated relevance (good from :data:`relevance.GOOD_MATCH`), semantic
-    scores a cosine similarity (good from :data:`relevance.GOOD_MATCH_SIMILARITY`); keyword hits
-    contain the words asked for.
-    """
-    if mode is SearchMode.HYBRID:
-        return hit.score >= relevance.GOOD_MATCH
-    if mode is SearchMode.SEMANTIC:
-        return hit.score >= relevance.GOOD_MATCH_SIMILARITY
-    return True
+    """Whether a hit answers the query, not only comes closest (the service's calibrated thresholds)."""
+    return relevance.is_good_match(hit.score, mode)
 
 
 def snippet_html(snippet: str) -> str:

@@ -233,3 +233,22 @@ def test_the_mcp_inspector_over_http(api, inspector):
     api.drain()
     hits = inspector(*target, "--method", "tools/call", "--tool-name", "recall", "--tool-arg", "query=inspected")
     assert hits["structuredContent"]["result"][0]["id"] == stored["structuredContent"]["id"]
+
+
+@pytest.mark.slow
+def test_recall_says_whether_a_hit_answers_or_is_only_the_closest(api):
+    _, secret = api.services.keys.create("mcp-good", "read,write")
+
+    async def main():
+        async with _http(api, secret) as client:
+            for text in ("The user's sister Maria lives in Lisbon and teaches chemistry",
+                         "The user prefers green tea without sugar in the morning"):
+                await client.call_tool("remember", {"content": text})
+            await anyio.to_thread.run_sync(api.drain)
+            answered = _data(await client.call_tool("recall", {"query": "where does the user's sister live"}))
+            unrelated = _data(await client.call_tool("recall", {"query": "torque specification for bicycle bolts"}))
+            return answered, unrelated
+
+    answered, unrelated = anyio.run(main)
+    assert "Lisbon" in answered[0]["content"] and answered[0]["good_match"] is True
+    assert unrelated and not any(hit["good_match"] for hit in unrelated)
