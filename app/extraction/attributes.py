@@ -59,11 +59,11 @@ def read(clause: Clause) -> Attribute | None:
     lemma = root.lemma_
     if lemma == "live":
         place = _prep_object(root, ("in",))
-        if place is not None and place.i in inside and place.ent_type_ in ("GPE", "LOC", "FAC"):
+        if place is not None and place.i in inside and (place.ent_type_ in ("GPE", "LOC", "FAC") or place.pos_ == "PROPN"):
             return Attribute("residence", _phrase(place))
     if lemma in ("move", "relocate"):
         place = _prep_object(root, ("to",))
-        if place is not None and place.i in inside and place.ent_type_ in ("GPE", "LOC"):
+        if place is not None and place.i in inside and (place.ent_type_ in ("GPE", "LOC") or place.pos_ == "PROPN"):
             return Attribute("residence", _phrase(place))
     if lemma == "work":
         role = _prep_object(root, ("as",))

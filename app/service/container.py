@@ -21,6 +21,7 @@ from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
 from app.service.backups import BackupSchedule, BackupService
 from app.service.bundles import BundleService
+from app.service.conversations import ConversationService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -29,11 +30,16 @@ from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
+from app.extraction.facts import FactExtractor
+from app.extraction.nlp import NlpPipeline
+from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
 from app.vault.vault import vault_exists as vault_files_exist
 
 log = logging.getLogger(__name__)
+#: The spaCy pipeline is the process's, like the embedder: loaded once, on first use, shared by every vault.
+_PIPELINE = NlpPipeline()
 
 
 def vault_exists(settings: Settings) -> bool:
@@ -71,6 +77,7 @@ class Services:
     health: HealthMonitor
     background: Background
     integrity: IntegrityService
+    conversations: ConversationService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -103,6 +110,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
+    conversations = ConversationService(db, clock, events, FactExtractor(_PIPELINE), ExtractionJobStore(db, wall),
+                                        wake_embedding=worker.wake, wall=wall)
+    if settings.worker and not db.read_only:
+        loops.add("extraction", conversations.step, wake=conversations.wake_event,
+                  setup=conversations.release_orphaned)
     services = Services(
         settings=settings,
         vault=vault,
@@ -125,6 +137,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         health=health,
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
+        conversations=conversations,
     )
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
