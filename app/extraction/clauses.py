@@ -40,6 +40,7 @@ _REPORTING = frozenset({"say", "tell", "ask", "reply", "answer"})
 _WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon", "figure", "mean", "say"})
 _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
                                 "glad", "curious", "sorry", "done", "bored", "confused", "kidding", "joking"})
+_VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
 _REQUEST_OBJECTS = frozenset({"help", "advice", "question", "suggestion", "idea", "recommendation", "tip", "hand",
                               "favor", "favour", "answer", "explanation"})
 
@@ -187,6 +188,9 @@ def is_statement(clause: Clause) -> bool:
     if first_person_subject and root.lemma_ in ("need", "want", "have", "would", "like") and any(
             c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
         return False
+    if len(words) <= 4 and any(c.dep_ in ("dobj", "attr", "pobj") and c.lower_ in _VAGUE_OBJECTS
+                               for c in root.subtree):
+        return False  # "I love it", "I did that": says nothing without what "it" was
     if root.lemma_ == "be" and first_person_subject:
         complements = [c for c in root.children if c.dep_ in ("acomp", "attr", "advmod", "prep")]
         content = [t for t in words if t.i != subject.i and t.i != root.i and t.dep_ not in ("neg", "advmod")]
