@@ -17,6 +17,7 @@ index in the conversation and the character span of the clause in it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,6 +144,8 @@ class FactExtractor:
 
     def __init__(self, pipeline: NlpPipeline) -> None:
         self._pipeline = pipeline
+        # spaCy does not promise that one pipeline may parse on several threads at once.
+        self._lock = threading.Lock()
 
     @property
     def extractor_id(self) -> str:
@@ -152,9 +155,11 @@ class FactExtractor:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""
         nlp = self._pipeline.get()
         user_turns = [(i, m.content) for i, m in enumerate(messages) if m.role.lower() in _SPEAKERS]
+        with self._lock:
+            docs = list(nlp.pipe(text for _, text in user_turns))
         antecedents = Antecedents()
         facts: list[Fact] = []
-        for (index, _), doc in zip(user_turns, nlp.pipe(text for _, text in user_turns)):
+        for (index, _), doc in zip(user_turns, docs):
             for sent in doc.sents:
                 found = clauses.split(sent)
                 for clause in found:

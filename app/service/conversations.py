@@ -53,6 +53,10 @@ from app.vault.oplog import Stamp
 log = logging.getLogger(__name__)
 
 MESSAGES_MAX = 500
+#: All messages together, in characters: parsing takes about a second per 50,000.
+CONVERSATION_MAX_CHARS = 500_000
+#: Metadata keys the facts' own fields use; a client's metadata cannot set them.
+RESERVED_METADATA = frozenset({"fact", "conversation_id", "source", "superseded_by", "superseded_at"})
 #: The source words kept with a fact (the whole span is named by its character offsets).
 QUOTE_MAX_CHARS = 300
 ROLES = ("user", "assistant", "system")
@@ -267,9 +271,11 @@ class ConversationService:
                 raise InvalidInput(f"message {i}: content must be text of at most {limits.CONTENT_MAX_CHARS} "
                                    "characters", field="messages")
             messages.append({"role": m.role, "content": v.plain_text(m.content, "messages")})
+        if sum(len(m["content"]) for m in messages) > CONVERSATION_MAX_CHARS:
+            raise InvalidInput(f"a conversation holds at most {CONVERSATION_MAX_CHARS:,} characters", field="messages")
         if not any(m["role"] == "user" and m["content"].strip() for m in messages):
             raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
-        metadata = v.metadata(s.metadata)
+        metadata = {k: val for k, val in v.metadata(s.metadata).items() if k not in RESERVED_METADATA}
         if len(metadata) > limits.METADATA_MAX_KEYS - 3:
             raise InvalidInput(f"metadata may have at most {limits.METADATA_MAX_KEYS - 3} keys here (the facts add "
                                "conversation_id, source and fact)", field="metadata")

@@ -102,6 +102,19 @@ def test_bad_conversations_are_refused(services, turns, field):
     assert err.value.details["field"] == field
 
 
+def test_a_clients_metadata_cannot_pose_as_the_facts_own(services):
+    sub = _conversation("I like tea.")
+    sub = ConversationSubmission(sub.messages, "default", metadata={"superseded_by": "x", "fact": 1, "app": "t"})
+    memory = services.memories.get(services.conversations.ingest(sub).result["facts"][0]["id"])
+    assert "superseded_by" not in memory.metadata and memory.metadata["app"] == "t"
+    assert memory.metadata["fact"]["kind"] == "semantic"
+
+
+def test_too_long_a_conversation_is_refused(services):
+    with pytest.raises(InvalidInput, match="at most"):
+        services.conversations.submit(_conversation(*(["I like tea. " * 4000] * 12)))
+
+
 def test_unknown_role_and_unknown_job(services):
     bad = ConversationSubmission((ChatMessage("robot", "hi"),), "default")
     with pytest.raises(InvalidInput):
