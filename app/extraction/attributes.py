@@ -12,10 +12,12 @@ statements set nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from spacy.tokens import Token
+from typing import TYPE_CHECKING
 
 from app.extraction.clauses import Clause
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Token
 
 DIETS = frozenset({"vegetarian", "vegan", "pescatarian", "pescetarian", "carnivore", "flexitarian", "keto"})
 STATUSES = frozenset({"married", "single", "engaged", "divorced", "widowed", "separated"})

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Token
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Token
+
 
 FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter"])
 MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])

@@ -20,8 +20,7 @@ import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from spacy.tokens import Doc, Token
+from typing import TYPE_CHECKING, Protocol
 
 from app.extraction import attributes, clauses, dates
 from app.extraction.categories import categorize
@@ -30,6 +29,9 @@ from app.extraction.coref import Antecedents
 from app.extraction.dates import Tense
 from app.extraction.nlp import NlpPipeline
 from app.extraction.rewrite import render, subject_mention
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Doc, Token
 
 SEMANTIC = "semantic"
 EPISODIC = "episodic"
@@ -139,6 +141,15 @@ def _subject_key(clause: Clause, antecedents: Antecedents) -> str:
     return "user"
 
 
+class Extractor(Protocol):
+    """What the conversation service needs: facts, and the name of what found them (their provenance)."""
+
+    @property
+    def extractor_id(self) -> str: ...
+
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]: ...
+
+
 class FactExtractor:
     """Turns a conversation's user turns into :class:`Fact` values; one per process, thread-safe."""
 
@@ -150,6 +161,9 @@ class FactExtractor:
     @property
     def extractor_id(self) -> str:
         return f"on-device/{self._pipeline.pipeline_id}"
+
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
+        return self.extract(messages, now), self.extractor_id
 
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""

@@ -10,10 +10,13 @@ refer to the clause's own subject ("He is marrying his girlfriend" keeps
 
 from __future__ import annotations
 
-from spacy.tokens import Token
+from typing import TYPE_CHECKING
 
 from app.extraction.clauses import Clause
 from app.extraction.coref import Antecedents, Mention
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Token
 
 _PRONOUNS = {"i": "the user", "we": "the user", "me": "the user", "us": "the user", "my": "the user's",
              "our": "the user's", "mine": "the user's", "ours": "the user's", "myself": "themselves",

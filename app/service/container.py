@@ -12,7 +12,7 @@ from app.embedding.model import Embedder
 from app.embedding.queue import EmbeddingWorker
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
+from app.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.service.background import Background, standard_loops
@@ -30,7 +30,8 @@ from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
-from app.extraction.facts import FactExtractor
+from app.extraction.facts import Extractor, FactExtractor
+from app.extraction.llm import LlmExtractor
 from app.extraction.nlp import NlpPipeline
 from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
@@ -40,6 +41,20 @@ from app.vault.vault import vault_exists as vault_files_exist
 log = logging.getLogger(__name__)
 #: The spaCy pipeline is the process's, like the embedder: loaded once, on first use, shared by every vault.
 _PIPELINE = NlpPipeline()
+
+
+def load_extractor(settings: Settings) -> Extractor:
+    """The on-device extractor, or a local LLM endpoint in front of it when the settings name one."""
+    on_device = FactExtractor(_PIPELINE)
+    if not settings.extraction_llm_url:
+        return on_device
+    try:
+        return LlmExtractor(settings.extraction_llm_url, settings.extraction_llm_model, on_device,
+                            timeout=settings.extraction_llm_timeout_seconds, api_key=settings.extraction_llm_api_key,
+                            allow_remote=settings.extraction_llm_allow_remote)
+    except InvalidInput as exc:
+        log.warning("the extraction endpoint is not used: %s", exc.message)
+        return on_device
 
 
 def vault_exists(settings: Settings) -> bool:
@@ -110,7 +125,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
-    conversations = ConversationService(db, clock, events, FactExtractor(_PIPELINE), ExtractionJobStore(db, wall),
+    conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
         loops.add("extraction", conversations.step, wake=conversations.wake_event,

@@ -42,7 +42,7 @@ from app.domain.errors import (
 from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
 from app.domain.models import FieldChanges, Memory, NewMemory
-from app.extraction.facts import EPISODIC, Fact, FactExtractor, Message
+from app.extraction.facts import EPISODIC, Extractor, Fact, Message
 from app.service import validation as v
 from app.service.events import EventHub, event_for
 from app.vault import memories as writes
@@ -91,7 +91,7 @@ class ConversationService:
         db: the open database.
         clock: the device's hybrid logical clock.
         events: where change events go.
-        extractor: the on-device fact extractor (its pipeline loads on first use).
+        extractor: the fact extractor (on-device, or a local LLM endpoint with the on-device one as fallback).
         store: the extraction job store.
         wake_embedding: called after new facts (with embedding jobs) are committed.
         wall: the wall clock.
@@ -99,7 +99,7 @@ class ConversationService:
 
     IDLE_POLL_SECONDS = 5.0
 
-    def __init__(self, db: Database, clock: HybridClock, events: EventHub, extractor: FactExtractor,
+    def __init__(self, db: Database, clock: HybridClock, events: EventHub, extractor: Extractor,
                  store: ExtractionJobStore, *, wake_embedding: Any = None, wall: Clock = system_clock) -> None:
         self._db = db
         self._clock = clock
@@ -184,7 +184,7 @@ class ConversationService:
         request = job.request
         when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
         messages = [Message(m["role"], m["content"]) for m in request["messages"]]
-        facts = self._extractor.extract(messages, when)
+        facts, extractor_id = self._extractor.extract_with_id(messages, when)
         now = self._wall()
         created: list[Memory] = []
         superseded: list[Memory] = []
@@ -201,7 +201,8 @@ class ConversationService:
                     continue
                 older = [m for m in same if fact.attribute and (m.metadata.get("fact") or {}).get("attribute")
                          == fact.attribute]
-                memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older]), stamp)
+                memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id),
+                                       stamp)
                 for old in older:
                     after = writes.update(conn, old, FieldChanges(metadata_set={
                         "superseded_by": memory.id, "superseded_at": now}), stamp, change="superseded")
@@ -209,7 +210,7 @@ class ConversationService:
                     live.remove(old)
                 created.append(memory)
                 live.append(memory)
-            result = self._result(request, facts, created, superseded, duplicates, started)
+            result = self._result(request, facts, created, superseded, duplicates, started, extractor_id)
             self._store.finish(conn, job.id, result)
         origin = ChangeOrigin(OriginKind(request["origin"]["kind"]), request["origin"].get("key_id"))
         if created:
@@ -218,10 +219,11 @@ class ConversationService:
         if superseded:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
 
-    def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str]) -> NewMemory:
+    def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
+                    extractor_id: str) -> NewMemory:
         details: dict[str, Any] = {
             "kind": fact.kind, "categories": list(fact.categories), "subject": fact.subject,
-            "extractor": self._extractor.extractor_id,
+            "extractor": extractor_id,
             "provenance": {"conversation_id": request["conversation_id"], "message_index": fact.message_index,
                            "span": [fact.start, fact.end], "quote": fact.quote[:QUOTE_MAX_CHARS]},
         }
@@ -242,7 +244,7 @@ class ConversationService:
             client_id=None, created_at=now, expires_at=None, origin_device=self._clock.device_id)
 
     def _result(self, request: dict[str, Any], facts: list[Fact], created: list[Memory], superseded: list[Memory],
-                duplicates: list[dict[str, Any]], started: float) -> dict[str, Any]:
+                duplicates: list[dict[str, Any]], started: float, extractor_id: str) -> dict[str, Any]:
         categories: list[str] = []
         for m in created:
             categories += [c for c in m.tags if c not in categories]
@@ -256,7 +258,7 @@ class ConversationService:
         return {"conversation_id": request["conversation_id"], "memories_extracted": len(created),
                 "categories": categories, "facts": out_facts, "duplicates": duplicates,
                 "superseded": [{"id": m.id, "superseded_by": m.metadata["superseded_by"]} for m in superseded],
-                "facts_found": len(facts), "extractor": self._extractor.extractor_id,
+                "facts_found": len(facts), "extractor": extractor_id,
                 "processing_time_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def _validated(self, s: ConversationSubmission) -> dict[str, Any]:
