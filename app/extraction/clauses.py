@@ -75,12 +75,25 @@ def _has_subject(token: Token) -> bool:
     return any(c.dep_ in SUBJECTS for c in token.children)
 
 
+def _comma_spliced(child: Token, head: Token) -> bool:
+    """ "My sister lives in Basel, she is a nurse": two sentences joined by a comma, parsed as one inside the other."""
+    if child.dep_ not in ("ccomp", "parataxis") or child.pos_ not in ("VERB", "AUX") or not _has_subject(child):
+        return False
+    doc = child.doc
+    if child.i < head.i:
+        after = child.right_edge.i + 1
+        return after < len(doc) and doc[after].text in (",", ";", "-", "—")
+    before = child.left_edge.i - 1
+    return before >= 0 and doc[before].text in (",", ";", "-", "—")
+
+
 def _clause_heads(root: Token) -> list[Token]:
     heads = [root]
     stack = [root]
     while stack:
         for child in stack.pop().children:
-            if child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and _has_subject(child):
+            if (child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and _has_subject(child)
+                    or _comma_spliced(child, child.head)):
                 heads.append(child)
                 stack.append(child)
             elif child.dep_ == "conj":
@@ -139,7 +152,7 @@ def split(sent: Span) -> list[Clause]:
             clause = _unwrap(Clause(tuple(tokens), head))
             if clause is not None and is_statement(clause):
                 clauses.append(clause)
-    return clauses
+    return sorted(clauses, key=lambda c: c.start)  # in the order they were said, for coreference
 
 
 def _is_question(sent: Span) -> bool:

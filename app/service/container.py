@@ -129,7 +129,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
         loops.add("extraction", conversations.step, wake=conversations.wake_event,
-                  setup=conversations.release_orphaned)
+                  setup=conversations.prepare)
     services = Services(
         settings=settings,
         vault=vault,

@@ -149,8 +149,17 @@ class ConversationService:
 
     # -- the background loop ---------------------------------------------------
 
-    def release_orphaned(self) -> int:
-        return self._store.release_orphaned()
+    def prepare(self) -> None:
+        """Before the loop's first turn: jobs a killed process held are due again, and the pipeline is loaded.
+
+        A missing or altered pipeline is logged here and reported by each job it fails; storing and
+        searching go on.
+        """
+        self._store.release_orphaned()
+        try:
+            self._extractor.warm_up()
+        except ExtractionModelError as exc:
+            log.warning("fact extraction is off: %s", exc.message)
 
     def step(self) -> float:
         """One turn of the background loop: run one due job; returns the seconds to sleep."""

@@ -140,3 +140,16 @@ def test_a_missing_pipeline_fails_the_job_but_storing_still_works(services, monk
     job = services.conversations.get(job_id)
     assert job.status is JobStatus.FAILED and job.error.startswith("extraction_model_error")
     assert services.memories.create(MemoryCreate(content="still works")).created
+
+
+def test_a_job_leased_by_a_killed_process_is_due_again_when_the_loop_starts(services):
+    from sqlalchemy import text
+
+    job_id = services.conversations.submit(_conversation("I play chess on Fridays."))
+    with services.vault.db.write() as conn:
+        conn.execute(text("UPDATE extraction_jobs SET status = 'running', leased_by = '999999999:1', "
+                          "leased_until = 1e12 WHERE id = :id"), {"id": job_id})
+    assert services.conversations.step() > 0  # leased: nothing to do yet
+    services.conversations.prepare()
+    assert services.conversations.step() == 0.0
+    assert services.conversations.get(job_id).status is JobStatus.DONE

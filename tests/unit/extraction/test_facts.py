@@ -71,3 +71,8 @@ def test_a_thought_keeps_only_what_is_thought(extractor):
 def test_third_person_forms():
     assert [third_person(v) for v in ("work", "go", "study", "watch", "play", "have", "fix")] == [
         "works", "goes", "studies", "watches", "plays", "has", "fixes"]
+
+
+def test_a_comma_splice_is_two_facts_in_order(extractor):
+    facts = _facts(extractor, "My sister lives in Basel, she is a nurse.")
+    assert [f.text for f in facts] == ["The user's sister lives in Basel", "The user's sister is a nurse"]
