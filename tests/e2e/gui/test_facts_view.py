@@ -46,3 +46,23 @@ def test_an_ordinary_memory_shows_no_fact_line(qtbot, desktop):
     qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=10_000)
     browser.table.selectRow(0)
     assert not browser.detail.fact_info.isVisibleTo(browser.detail)
+
+
+def test_search_shows_a_superseded_fact_struck_through(qtbot, desktop):
+    from app.domain.models import MemoryFilter, SearchQuery
+    from app.gui.search_view import HitWidget
+
+    services = desktop.services
+    _ingest(services, "I live in Lisbon.", "chat-1")
+    _ingest(services, "I live in Porto now.", "chat-2")
+    hits = services.search.search(SearchQuery("live", mode="keyword", limit=5, filter=MemoryFilter())).hits
+    view = desktop.window.search
+    view._show_hits(hits)
+    texts = {}
+    for row in range(view.results.count()):
+        widget = view.results.itemWidget(view.results.item(row))
+        label = widget.findChildren(type(desktop.window.browser.detail.fact_info))[0]
+        texts[view.results.item(row).data(256)] = label.text()
+    assert isinstance(widget, HitWidget)
+    struck = [t for t in texts.values() if "<s>" in t]
+    assert len(struck) == 1 and "Lisbon" in struck[0] and "superseded by a newer fact" in struck[0]
