@@ -57,6 +57,9 @@ MESSAGES_MAX = 500
 CONVERSATION_MAX_CHARS = 500_000
 #: Metadata keys the facts' own fields use; a client's metadata cannot set them.
 RESERVED_METADATA = frozenset({"fact", "conversation_id", "source", "superseded_by", "superseded_at"})
+#: How long a finished job can still be read with GET /v1/extractions/{id}.
+JOB_RETENTION_SECONDS = 30 * 24 * 3600
+PURGE_EVERY_SECONDS = 3600
 #: The source words kept with a fact (the whole span is named by its character offsets).
 QUOTE_MAX_CHARS = 300
 ROLES = ("user", "assistant", "system")
@@ -110,6 +113,7 @@ class ConversationService:
         self._wall = wall
         #: Set when a job is submitted; the background loop sleeps on it.
         self.wake_event = threading.Event()
+        self._purged_at: float | None = None
 
     # -- submit and report ----------------------------------------------------
 
@@ -162,11 +166,16 @@ class ConversationService:
             log.warning("fact extraction is off: %s", exc.message)
 
     def step(self) -> float:
-        """One turn of the background loop: run one due job; returns the seconds to sleep."""
+        """One turn of the background loop: run one due job (or, idle, forget old finished jobs hourly);
+        returns the seconds to sleep."""
         claimed = self._store.claim(1)
         if claimed:
             self._run(claimed[0], raise_errors=False)
             return 0.0
+        now = self._wall()
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY_SECONDS:
+            self._store.purge_finished(now - JOB_RETENTION_SECONDS)
+            self._purged_at = now
         due = self._store.next_due_in()
         return self.IDLE_POLL_SECONDS if due is None else min(max(due, 0.05), self.IDLE_POLL_SECONDS)
 

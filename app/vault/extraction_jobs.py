@@ -5,7 +5,8 @@ facts and the job's "done" are written in one transaction (the caller's), so a
 crash leaves either a queued job or stored facts, never both or neither.
 Workers lease jobs; a lease that runs out (a killed process) makes the job due
 again. After :data:`FAILED_AFTER_ATTEMPTS` failures a job stays failed, with
-its error kind, and keeps no messages.
+its error kind, and keeps no messages. Finished jobs are forgotten after a
+while (the conversation service decides when); the facts they stored stay.
 """
 
 from __future__ import annotations
@@ -132,6 +133,12 @@ class ExtractionJobStore:
                 "SELECT id, namespace, status, result, attempts, created_at, finished_at, last_error "
                 "FROM extraction_jobs WHERE id = :id"), {"id": job_id}).first()
         return None if r is None else _row_to_job(r)
+
+    def purge_finished(self, older_than: float) -> int:
+        """Forget done and failed jobs that finished before ``older_than`` (their facts stay)."""
+        with self._db.write() as conn:
+            return conn.execute(text("DELETE FROM extraction_jobs WHERE status IN ('done', 'failed') "
+                                     "AND finished_at < :t"), {"t": older_than}).rowcount
 
     def depth(self) -> int:
         """Jobs waiting or running."""

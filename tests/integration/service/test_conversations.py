@@ -153,3 +153,17 @@ def test_a_job_leased_by_a_killed_process_is_due_again_when_the_loop_starts(serv
     services.conversations.prepare()
     assert services.conversations.step() == 0.0
     assert services.conversations.get(job_id).status is JobStatus.DONE
+
+
+def test_finished_jobs_are_forgotten_after_thirty_days_but_their_facts_stay(services, clock):
+    from app.service.conversations import JOB_RETENTION_SECONDS
+
+    job = services.conversations.ingest(_conversation("I speak Finnish."))
+    fact_id = job.result["facts"][0]["id"]
+    services.conversations.step()
+    assert services.conversations.get(job.id).status is JobStatus.DONE
+    clock.advance(JOB_RETENTION_SECONDS + 3600)
+    services.conversations.step()
+    with pytest.raises(NotFound):
+        services.conversations.get(job.id)
+    assert services.memories.get(fact_id).content == "The user speaks Finnish"
