@@ -12,7 +12,7 @@ from app.embedding.model import Embedder
 from app.embedding.queue import EmbeddingWorker
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
+from app.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.service.background import Background, standard_loops
@@ -21,6 +21,7 @@ from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
 from app.service.backups import BackupSchedule, BackupService
 from app.service.bundles import BundleService
+from app.service.conversations import ConversationService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -29,11 +30,31 @@ from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
+from app.extraction.facts import Extractor, FactExtractor
+from app.extraction.llm import LlmExtractor
+from app.extraction.nlp import NlpPipeline
+from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
 from app.vault.vault import vault_exists as vault_files_exist
 
 log = logging.getLogger(__name__)
+#: The spaCy pipeline is the process's, like the embedder: loaded once, on first use, shared by every vault.
+_PIPELINE = NlpPipeline()
+
+
+def load_extractor(settings: Settings) -> Extractor:
+    """The on-device extractor, or a local LLM endpoint in front of it when the settings name one."""
+    on_device = FactExtractor(_PIPELINE)
+    if not settings.extraction_llm_url:
+        return on_device
+    try:
+        return LlmExtractor(settings.extraction_llm_url, settings.extraction_llm_model, on_device,
+                            timeout=settings.extraction_llm_timeout_seconds, api_key=settings.extraction_llm_api_key,
+                            allow_remote=settings.extraction_llm_allow_remote)
+    except InvalidInput as exc:
+        log.warning("the extraction endpoint is not used: %s", exc.message)
+        return on_device
 
 
 def vault_exists(settings: Settings) -> bool:
@@ -71,6 +92,7 @@ class Services:
     health: HealthMonitor
     background: Background
     integrity: IntegrityService
+    conversations: ConversationService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -103,6 +125,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
+    conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
+                                        wake_embedding=worker.wake, wall=wall)
+    if settings.worker and not db.read_only:
+        loops.add("extraction", conversations.step, wake=conversations.wake_event,
+                  setup=conversations.prepare)
     services = Services(
         settings=settings,
         vault=vault,
@@ -125,6 +152,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         health=health,
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
+        conversations=conversations,
     )
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),

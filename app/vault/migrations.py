@@ -194,7 +194,21 @@ def _v4(conn: Connection, dim: int) -> None:
         conn.execute(text("INSERT OR IGNORE INTO settings(key, value) VALUES (:k, :v)"), {"k": key, "v": value})
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: Connection, dim: int) -> None:
+    # The durable extraction queue: one row per submitted conversation. The request (the messages) is
+    # kept until the job is done, then dropped; the result (facts stored, duplicates, superseded) stays
+    # for GET /v1/extractions/{id}. Extracted facts are found again by their subject for dedup and
+    # supersession, through an index on the metadata field the extractor writes.
+    conn.execute(text(
+        "CREATE TABLE extraction_jobs (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, status TEXT NOT NULL, "
+        "request TEXT, result TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, "
+        "leased_until REAL, leased_by TEXT, last_error TEXT, created_at REAL NOT NULL, finished_at REAL)"))
+    conn.execute(text("CREATE INDEX ix_extraction_jobs_due ON extraction_jobs(status, next_attempt_at)"))
+    conn.execute(text(
+        "CREATE INDEX ix_memories_fact_subject ON memories(namespace, json_extract(metadata, '$.fact.subject'))"))
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(MIGRATIONS)
 
 

@@ -16,7 +16,7 @@ from app.domain.models import MemoryCreate
 from app.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
-TOOLS = {"remember", "recall", "list_memories", "get_memory", "update_memory", "forget"}
+TOOLS = {"remember", "remember_conversation", "recall", "list_memories", "get_memory", "update_memory", "forget"}
 
 
 def _http(api, key):
@@ -71,6 +71,13 @@ async def _exercise(client, drain):
     assert _data(await client.call_tool("forget", {"memory_id": memory_id}))["forgotten"] is True
     missing = await client.call_tool("get_memory", {"memory_id": memory_id + "x"})
     assert missing.is_error and "not_found" in missing.content[0].text
+    told = _data(await client.call_tool("remember_conversation", {"conversation_id": "mcp-chat", "messages": [
+        {"role": "user", "content": "Hi! I work at Globex as a nurse."},
+        {"role": "assistant", "content": "Nice to meet you."}]}))
+    assert told["memories_extracted"] == 1 and told["facts"][0]["content"] == "The user works at Globex as a nurse"
+    assert "career" in told["categories"] and told["facts"][0]["kind"] == "semantic"
+    bad = await client.call_tool("remember_conversation", {"messages": [{"role": "assistant", "content": "hi"}]})
+    assert bad.is_error and "invalid_input" in bad.content[0].text
     return memory_id
 
 

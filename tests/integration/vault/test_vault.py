@@ -218,6 +218,8 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("DROP INDEX ix_oplog_memory"))
         conn.execute(text("ALTER TABLE oplog DROP COLUMN namespace"))
         conn.execute(text("ALTER TABLE oplog DROP COLUMN payload"))
+        conn.execute(text("DROP TABLE extraction_jobs"))
+        conn.execute(text("DROP INDEX ix_memories_fact_subject"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -226,7 +228,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
-        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory"} <= set(names)
+        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
         again.memories.update(kept.id, MemoryUpdate(tags=["after-upgrade"]))
