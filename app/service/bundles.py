@@ -39,6 +39,7 @@ from app.service.bundle_import import (
     open_bundle,
 )
 from app.service.events import EventHub
+from app.service.files import user_file
 from app.vault import export_queries as q
 from app.vault import identity
 from app.vault.engine import Database
@@ -224,6 +225,11 @@ class BundleService:
         """Export to ``path`` atomically: the file appears only when the bundle is complete."""
         path = Path(path)
         self._plan(request)  # refuse bad requests before creating anything
+        with user_file(path, "write"):
+            return self._export_to_file(path, request, progress, cancelled)
+
+    def _export_to_file(self, path: Path, request: ExportRequest, progress: Progress | None,
+                        cancelled: Callable[[], bool] | None) -> ExportReport:
         fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=fmt.SUFFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -257,7 +263,7 @@ class BundleService:
     def how_it_opens(self, path: Path) -> Opening:
         """How the bundle at ``path`` can be opened here: with this vault's key, with its passphrase (ask for it),
         or not at all (it was made for other recipients); a file that is not a bundle raises."""
-        with open(path, "rb") as fh:
+        with user_file(path, "read"), open(path, "rb") as fh:
             header = fmt.read_header(fh)
         if header.is_for(recipients.key_pair_from_private(self._private_key()).public):
             return Opening.THIS_VAULT
@@ -266,7 +272,12 @@ class BundleService:
     def inspect(self, path: Path, *, passphrase: str | None = None, verify: bool = True,
                 progress: Progress | None = None) -> BundleInfo:
         """Open the bundle at ``path`` and describe it; with ``verify`` the whole body is authenticated too."""
-        size = os.path.getsize(path)
+        with user_file(path, "read"):
+            size = os.path.getsize(path)
+            return self._inspect(path, size, passphrase, verify, progress)
+
+    def _inspect(self, path: Path, size: int, passphrase: str | None, verify: bool,
+                 progress: Progress | None) -> BundleInfo:
         with open(path, "rb") as fh:
             header, key = open_bundle(fh, self._private_key(), passphrase)
             manifest = fmt.open_manifest(header, key)
@@ -286,8 +297,9 @@ class BundleService:
                       origin: ChangeOrigin = IMPORT) -> ImportReport:
         """Verify the bundle at ``path`` from end to end, then import it in one transaction (or only report,
         with ``options.dry_run``). See :mod:`app.service.bundle_import` for the conflict rules."""
-        return self._importer.run(Path(path), options or ImportOptions(), passphrase=passphrase, progress=progress,
-                                  cancelled=cancelled, origin=origin)
+        with user_file(path, "read"):
+            return self._importer.run(Path(path), options or ImportOptions(), passphrase=passphrase,
+                                      progress=progress, cancelled=cancelled, origin=origin)
 
 
 class _Spool:
