@@ -44,6 +44,8 @@ from app.vault import export_queries as q
 from app.vault import identity
 from app.vault.engine import Database
 
+#: The file name ending of bundles.
+SUFFIX = fmt.SUFFIX
 #: The HTTP export hands the client about this much at a time.
 STREAM_CHUNK_BYTES = 1024 * 1024
 _PROGRESS_EVERY = 200
