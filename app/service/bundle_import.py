@@ -166,12 +166,15 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
     return record
 
 
+_METADATA_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # one for all memories of a bundle
+
+
 def _metadata(value: dict[str, Any]) -> None:
     """:func:`validation.metadata`'s rules for a value that is already decoded JSON (one encoding, no copy)."""
     if len(value) > limits.METADATA_MAX_KEYS:
         raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}")
     try:
-        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        size = len(_METADATA_ENCODER.encode(value).encode("utf-8"))
     except ValueError:
         raise InvalidInput("metadata must contain only JSON values (no NaN or infinities)") from None
     if size > limits.METADATA_MAX_BYTES:
