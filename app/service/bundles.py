@@ -134,6 +134,17 @@ class BundleService:
         self._importer = Importer(db, clock, events, model_id=model_id, dimension=dimension,
                                   private_key=self._private_key, wall=wall, wake_worker=wake_worker or (lambda: None))
 
+    @property
+    def upload_limit_bytes(self) -> int:
+        """The largest bundle an upload (HTTP import) may send."""
+        return max(1, self._settings.api_bundle_upload_max_mib) * 1024 * 1024
+
+    @property
+    def spool_folder(self) -> Path:
+        """Where an uploaded bundle waits for its import: beside the vault (same disk it is imported to, and
+        not a RAM-backed /tmp); the bundle is already encrypted, so its bytes there are not readable."""
+        return self._settings.home_path
+
     # -- keys ---------------------------------------------------------------------------------------------
 
     def _private_key(self) -> bytes:
