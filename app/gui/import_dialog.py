@@ -94,6 +94,7 @@ class ImportDialog(QDialog):
         self.opening = QLabel()
         self.opening.setAccessibleName("How the bundle opens")
         self.opening.setWordWrap(True)
+        self.opening.hide()  # until it is known how the bundle opens
         self.passphrase_note = QLabel("This bundle is protected by a passphrase (the one chosen when it was "
                                       "exported, not this vault's).")
         self.passphrase_note.setWordWrap(True)
@@ -179,16 +180,20 @@ class ImportDialog(QDialog):
 
     def _on_bundle_opened(self, opening: Opening) -> None:
         if opening is Opening.OTHER_RECIPIENTS:
-            self.opening.setText("Made for other vaults' keys.")
+            self._show_opening("Made for other vaults' keys.")
             self.summary.setText("This bundle was made for other vaults' recipient keys and has no passphrase, so "
                                  "this vault cannot open it. Ask the sender to export it for this vault's key.")
             return
         if opening is Opening.PASSPHRASE:
             self._ask_passphrase(again=False)
             return
-        self.opening.setText("Made for this vault's recipient key: it opens without a passphrase.")
+        self._show_opening("Made for this vault's recipient key: it opens without a passphrase.")
         self._ready_to_preview = True
         self._start_preview()
+
+    def _show_opening(self, text: str) -> None:
+        self.opening.setText(text)
+        self.opening.show()
 
     def _on_bundle_unreadable(self, exc: MemvaultError) -> None:
         self.summary.setText(f"This file cannot be imported: {exc.message}")
@@ -261,7 +266,7 @@ class ImportDialog(QDialog):
         self.preview = report
         if self._passphrase is not None:
             self.passphrase_row.hide()
-            self.opening.setText("Opened with the bundle's passphrase.")
+            self._show_opening("Opened with the bundle's passphrase.")
         self._show_report(report)
         changes = report.new + report.updated
         self.import_button.setEnabled(changes > 0)
