@@ -95,6 +95,11 @@ class Settings:
     api_port: int = field(
         default=7411, metadata={"help": "Port of the agent API that the desktop app starts (0 picks a free one)."}
     )
+    api_bundle_upload_max_mib: int = field(
+        default=2048,
+        metadata={"help": "Largest bundle POST /v1/import accepts, in MiB (streamed to a file in the vault folder; "
+                          "every other request body stays under 24 MiB)."},
+    )
     api_in_gui: bool = field(
         default=True, metadata={"help": "Start the agent API when the desktop app unlocks the vault."}
     )

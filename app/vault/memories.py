@@ -38,8 +38,12 @@ def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+# One encoder: json.dumps with any option builds a new one per call (imports write several values per memory).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def ensure_namespace(conn: Connection, name: str, now: float) -> None:
