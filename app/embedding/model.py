@@ -96,7 +96,9 @@ class Embedder:
         graph = build_bert_graph(
             safetensors.parse(safetensors.read_checked(manifest.weights_path, manifest.weights_sha256)),
             num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
-        options = session_options(_threads(threads))
+        #: Intra-op threads the session runs with.
+        self.threads = _threads(threads)
+        options = session_options(self.threads)
         options.add_external_initializers_from_files_in_memory([WEIGHTS_FILE], [graph.weights], [len(graph.weights)])
         try:
             self._session = ort.InferenceSession(graph.model, sess_options=options,
