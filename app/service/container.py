@@ -9,6 +9,7 @@ from pathlib import Path
 from app.config import Settings
 from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
+from app.embedding.query_cache import QueryVectorCache
 from app.embedding.queue import EmbeddingWorker
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
@@ -93,6 +94,7 @@ class Services:
     background: Background
     integrity: IntegrityService
     conversations: ConversationService
+    query_vectors: QueryVectorCache
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -104,6 +106,7 @@ class Services:
             except (StorageFull, StorageError, VaultReadOnly, VaultBusy, VaultCorrupt) as exc:
                 log.warning("API usage counters could not be saved: %s", exc.code)
         finally:
+            self.query_vectors.clear()
             self.vault.lock()
 
 
@@ -118,6 +121,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))
 
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
+    query_vectors = QueryVectorCache(embedder)
     lifecycle = LifecycleService(db, clock, events, wall)
     usage = UsageService(db)
     health = HealthMonitor(db)
@@ -137,7 +141,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         events=events,
         memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall),
         lifecycle=lifecycle,
-        search=SearchService(db, embedder, wall),
+        search=SearchService(db, query_vectors, wall),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
@@ -153,6 +157,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
         conversations=conversations,
+        query_vectors=query_vectors,
     )
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
