@@ -28,6 +28,8 @@ from app.service.memories import MemoryService
 from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
+from app.service.sync import SyncService, sync_loop
+from app.sync.replica import Models
 from app.service.usage import RateLimiter, UsageService
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
@@ -71,6 +73,7 @@ class Services:
     health: HealthMonitor
     background: Background
     integrity: IntegrityService
+    sync: SyncService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -125,7 +128,12 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         health=health,
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
+        sync=SyncService(db, vault.device_id, clock, events, settings, Models(embedder.model_id, embedder.dimension),
+                         wake_worker=worker.wake, wall=wall),
     )
+    if not db.read_only:
+        sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,
+                  debounce=settings.sync_debounce_seconds)
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
                                                   interval=settings.backup_interval_hours * 3600,

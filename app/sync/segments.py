@@ -1,0 +1,223 @@
+"""What sync stores on a target, encrypted: op segments, snapshots, device records and the key file.
+
+Segment and snapshot files::
+
+    file   = MAGIC (8 bytes) || u16 len(header) || header (JSON) || STREAM(sync key, bound to header)
+    header = {"v": 1, "group": <sync group id>, "device": <writer>, "kind": "ops"|"snapshot",
+              "seq": <n>, "key": <key generation>}
+    body   = JSON lines: {"count": n, "last": <outbox seq>, ...} then one op per line
+
+The header names only what the file's path already shows; how many ops or
+memories a file holds, their namespaces and everything else are in the body.
+The stream binds the header, so a segment cannot be renamed or moved to another
+device, sequence number or group without failing authentication; a reader
+also checks that the header matches the path it read the file from.
+
+The key file (``<group>/key``) holds every generation of the random sync key,
+each wrapped by a key derived from the sync passphrase with Argon2id; device
+records are small values sealed with the current sync key.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from app.crypto import aead
+from app.crypto.kdf import KdfParams
+from app.crypto.stream import PlaintextFile, StreamReader, StreamWriter
+from app.domain.errors import DamagedData, DecryptionFailed, SyncKeyError
+
+MAGIC = b"MVSYNC\x00\x01"
+VERSION = 1
+MAX_HEADER = 4096
+_KEYFILE_CONTEXT = b"sync-key"
+_DEVICE_CONTEXT = b"sync-device"
+
+
+@dataclass(frozen=True)
+class SegmentHeader:
+    group: str
+    device: str
+    kind: str
+    seq: int
+    key: int
+
+    def encode(self) -> bytes:
+        doc = {"v": VERSION, "group": self.group, "device": self.device, "kind": self.kind, "seq": self.seq,
+               "key": self.key}
+        body = json.dumps(doc, sort_keys=True).encode("utf-8")
+        return MAGIC + struct.pack(">H", len(body)) + body
+
+
+def write_file(header: SegmentHeader, key: bytes, head: dict[str, Any], lines: Iterable[str]) -> bytes:
+    """A whole encrypted file: ``head`` (a JSON object) then ``lines`` (JSON text, one op each)."""
+    prefix = header.encode()
+    sink = io.BytesIO()
+    sink.write(prefix)
+    with StreamWriter(sink, key, header=prefix, segment_size=256 * 1024) as stream:
+        stream.write((json.dumps(head, sort_keys=True) + "\n").encode("utf-8"))
+        buffer: list[str] = []
+        size = 0
+        for line in lines:
+            buffer.append(line)
+            size += len(line)
+            if size > 1 << 20:
+                stream.write(("\n".join(buffer) + "\n").encode("utf-8"))
+                buffer, size = [], 0
+        if buffer:
+            stream.write(("\n".join(buffer) + "\n").encode("utf-8"))
+    return sink.getvalue()
+
+
+def read_header(data: bytes, where: str) -> tuple[SegmentHeader, int]:
+    """The header of a file and where its stream starts; :class:`DamagedData` for anything not ours."""
+    if len(data) < len(MAGIC) + 2 or not data.startswith(MAGIC):
+        raise DamagedData(f"{where} is not a Memvault sync file (damaged, truncated or foreign)")
+    (length,) = struct.unpack(">H", data[len(MAGIC):len(MAGIC) + 2])
+    end = len(MAGIC) + 2 + length
+    if length > MAX_HEADER or len(data) < end:
+        raise DamagedData(f"{where} has an impossible header (damaged or truncated)")
+    try:
+        doc = json.loads(data[len(MAGIC) + 2:end])
+        header = SegmentHeader(str(doc["group"]), str(doc["device"]), str(doc["kind"]), int(doc["seq"]),
+                               int(doc["key"]))
+        if doc["v"] != VERSION:
+            raise DamagedData(f"{where} has sync format version {doc['v']}; this Memvault reads {VERSION}")
+    except (ValueError, KeyError, TypeError):
+        raise DamagedData(f"{where} has an unreadable header (damaged or foreign)") from None
+    return header, end
+
+
+def read_file(data: bytes, expected: SegmentHeader, keys: dict[int, bytes], where: str) -> Iterator[dict[str, Any]]:
+    """Authenticate a whole file against the header its path implies, then yield its head and ops.
+
+    Everything is verified before the first line is returned, so a caller that
+    applies lines never applies part of a damaged file.
+    """
+    header, start = read_header(data, where)
+    if (header.group, header.device, header.kind, header.seq) != (expected.group, expected.device, expected.kind,
+                                                                   expected.seq):
+        raise DamagedData(f"{where} says it is another file ({header.kind} {header.seq} of device "
+                          f"{header.device[:8]}): it was moved or renamed, and is refused")
+    key = keys.get(header.key)
+    if key is None:
+        raise SyncKeyError(f"{where} is encrypted with sync key generation {header.key}, which this device does "
+                           "not have: join again with the sync passphrase")
+    try:
+        plaintext = b"".join(StreamReader(io.BytesIO(data[start:]), key, header=data[:start]))
+    except DecryptionFailed as exc:
+        raise type(exc)(f"{where}: {exc.message}") from None
+    reader = io.BufferedReader(PlaintextFile([plaintext]))
+    for number, raw in enumerate(reader):
+        try:
+            yield json.loads(raw)
+        except ValueError:
+            raise DamagedData(f"{where}: line {number + 1} is not JSON (written by something else)") from None
+
+
+# -- the key file -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KeyRing:
+    """Every generation of a sync group's key; ``current`` encrypts what is written now."""
+
+    group: str
+    keys: dict[int, bytes]
+    removed: tuple[str, ...] = ()
+
+    @property
+    def current(self) -> int:
+        return max(self.keys)
+
+    @property
+    def key(self) -> bytes:
+        return self.keys[self.current]
+
+    def encode_local(self) -> str:
+        """The ring as kept inside this device's (encrypted) vault."""
+        return json.dumps({"group": self.group, "keys": {str(g): k.hex() for g, k in self.keys.items()},
+                           "removed": list(self.removed)})
+
+    @classmethod
+    def decode_local(cls, text: str) -> KeyRing:
+        doc = json.loads(text)
+        return cls(doc["group"], {int(g): bytes.fromhex(k) for g, k in doc["keys"].items()},
+                   tuple(doc.get("removed", ())))
+
+    @classmethod
+    def new(cls, group: str) -> KeyRing:
+        return cls(group, {1: os.urandom(32)})
+
+    def rotated(self, removed_device: str) -> KeyRing:
+        return KeyRing(self.group, {**self.keys, self.current + 1: os.urandom(32)},
+                       tuple(sorted({*self.removed, removed_device})))
+
+
+def write_key_file(ring: KeyRing, passphrase: str, memory_kib: int, iterations: int) -> bytes:
+    params = KdfParams.fresh(memory_kib, iterations)
+    kek = params.derive(passphrase)
+    wrapped = {str(g): base64.b64encode(aead.wrap_key(kek, key, context=_KEYFILE_CONTEXT,
+                                                      aad=f"{ring.group}/{g}".encode())).decode()
+               for g, key in ring.keys.items()}
+    doc = {"v": VERSION, "group": ring.group, "removed": list(ring.removed),
+           "kdf": {"salt": base64.b64encode(params.salt).decode(), "memory_kib": params.memory_kib,
+                   "iterations": params.iterations, "lanes": params.lanes}, "keys": wrapped}
+    return json.dumps(doc, sort_keys=True, indent=1).encode("utf-8")
+
+
+def read_key_file(data: bytes, passphrase: str) -> KeyRing:
+    """The key ring in a key file; :class:`SyncKeyError` for a wrong passphrase, :class:`DamagedData` for junk."""
+    try:
+        doc = json.loads(data)
+        kdf = doc["kdf"]
+        params = KdfParams.from_untrusted(base64.b64decode(kdf["salt"]), kdf["memory_kib"], kdf["iterations"],
+                                          kdf["lanes"])
+        group = str(doc["group"])
+        wrapped = {int(g): base64.b64decode(w) for g, w in doc["keys"].items()}
+        removed = tuple(str(d) for d in doc.get("removed", ()))
+        if doc["v"] != VERSION or not wrapped:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise DamagedData("the sync key file on the target is damaged or was written by something else") from None
+    kek = params.derive(passphrase)
+    try:
+        keys = {g: aead.unwrap_key(kek, w, context=_KEYFILE_CONTEXT, aad=f"{group}/{g}".encode())
+                for g, w in wrapped.items()}
+    except DecryptionFailed:
+        raise SyncKeyError("the sync passphrase does not open this target's sync key") from None
+    return KeyRing(group, keys, removed)
+
+
+def key_file_group(data: bytes) -> str:
+    """The group id a key file names (readable without the passphrase)."""
+    try:
+        return str(json.loads(data)["group"])
+    except (ValueError, KeyError, TypeError):
+        raise DamagedData("the sync key file on the target is damaged or was written by something else") from None
+
+
+# -- device records -----------------------------------------------------------------------------------------------
+
+def seal_record(ring: KeyRing, device: str, record: dict[str, Any]) -> bytes:
+    sealed = aead.seal(ring.key, json.dumps(record, sort_keys=True).encode("utf-8"), context=_DEVICE_CONTEXT,
+                       version=VERSION, aad=f"{ring.group}/{device}".encode())
+    return json.dumps({"key": ring.current, "sealed": base64.b64encode(sealed).decode()}).encode("utf-8")
+
+
+def open_record(ring: KeyRing, device: str, data: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(data)
+        key = ring.keys[int(doc["key"])]
+        sealed = base64.b64decode(doc["sealed"])
+    except (ValueError, KeyError, TypeError):
+        raise DamagedData(f"the record of device {device[:8]} on the target is damaged or foreign") from None
+    plain = aead.open_sealed(key, sealed, context=_DEVICE_CONTEXT, version=VERSION,
+                             aad=f"{ring.group}/{device}".encode())
+    return json.loads(plain)
