@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         check_commands,
         mcp_commands,
         memory_commands,
+        sync_commands,
         vault_commands,
     )
 
@@ -122,6 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     for module in (vault_commands, memory_commands, agent_commands, mcp_commands, bench_commands, check_commands,
-                   bundle_commands):
+                   bundle_commands, sync_commands):
         module.register(command)
     return parser

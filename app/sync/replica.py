@@ -163,10 +163,8 @@ def _row_stamp(conn: Any, row: store.Row, wipe: str | None) -> str:
 
 
 def repo_hlc(conn: Any, row: store.Row) -> str:
-    found = conn.connection.dbapi_connection.execute("SELECT hlc FROM memories WHERE id = ?", (row.rowid,)).fetchone()
     try:
-        merge.check_hlc(found[0])
-        return found[0]
+        return merge.check_hlc(row.hlc)
     except DamagedData:
         return str(Hlc(int(row.fields["created_at"] * 1000), 0, row.fields["origin_device"] or "unknown"))
 

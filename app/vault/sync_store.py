@@ -20,7 +20,7 @@ from app.vault import filters
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
-                "origin_device, embedding_status, model_id, content_hash, version")
+                "origin_device, embedding_status, model_id, content_hash, version, hlc")
 
 
 def _raw(conn: Connection) -> Any:
@@ -186,18 +186,19 @@ class Row:
     model_id: str | None
     content_hash: str
     version: int
+    hlc: str
 
 
 def _row(r: tuple) -> Row:
     (rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
      session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, origin_device, status,
-     model_id, digest, version) = r
+     model_id, digest, version, hlc) = r
     fields = {"namespace": namespace, "content": content, "memory_type": memory_type, "tags": json.loads(tags),
               "metadata": json.loads(metadata), "importance": importance, "tier": tier, "visibility": visibility,
               "agent_id": agent_id, "user_id": user_id, "session_id": session_id, "project": project,
               "client_id": client_id, "created_at": created_at, "expires_at": expires_at, "deleted_at": deleted_at,
               "archived_at": archived_at, "origin_device": origin_device}
-    return Row(rowid, uuid, fields, status, model_id, digest, version)
+    return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
 
 
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:
