@@ -127,7 +127,7 @@ class SyncEngine:
                 report.pushed_segments += 1
             else:
                 # Written before a crash that kept us from recording it: it says what it covered.
-                head = next(read_file(self.target.get(name), header, self.ring.keys, name))
+                head = next(read_file(self.target.get(name), header, self.ring.keys))
                 last = int(head["last"])
             with self.db.write() as conn:
                 store.set_setting(conn, PUSHED, str(last))
@@ -176,7 +176,7 @@ class SyncEngine:
         name = self._ops_name(device, seq)
         try:
             lines = list(read_file(self.target.get(name), SegmentHeader(self.group, device, "ops", seq, 0),
-                                   self.ring.keys, name))
+                                   self.ring.keys))
             head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
             if head.get("count") != len(ops):
                 raise DamagedData(f"{name} holds {len(ops)} ops but says {head.get('count')}")

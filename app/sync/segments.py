@@ -26,13 +26,13 @@ import json
 import os
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.crypto import aead
 from app.crypto.kdf import KdfParams
-from app.crypto.stream import PlaintextFile, StreamReader, StreamWriter
-from app.domain.errors import DamagedData, DecryptionFailed, SyncKeyError
+from app.crypto.stream import StreamReader, StreamWriter, encrypted_size
+from app.domain.errors import DamagedData, DecryptionFailed, SyncKeyError, TruncatedData
 
 MAGIC = b"MVSYNC\x00\x01"
 VERSION = 1
@@ -48,78 +48,76 @@ class SegmentHeader:
     kind: str
     seq: int
     key: int
+    size: int = 0  # bytes of the encrypted stream after the header: a shorter file is still arriving
 
     def encode(self) -> bytes:
         doc = {"v": VERSION, "group": self.group, "device": self.device, "kind": self.kind, "seq": self.seq,
-               "key": self.key}
+               "key": self.key, "size": self.size}
         body = json.dumps(doc, sort_keys=True).encode("utf-8")
         return MAGIC + struct.pack(">H", len(body)) + body
 
 
+_SEGMENT = 256 * 1024
+
+
 def write_file(header: SegmentHeader, key: bytes, head: dict[str, Any], lines: Iterable[str]) -> bytes:
     """A whole encrypted file: ``head`` (a JSON object) then ``lines`` (JSON text, one op each)."""
+    plaintext = (json.dumps(head, sort_keys=True) + "\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
+    header = replace(header, size=encrypted_size(len(plaintext), _SEGMENT))
     prefix = header.encode()
     sink = io.BytesIO()
     sink.write(prefix)
-    with StreamWriter(sink, key, header=prefix, segment_size=256 * 1024) as stream:
-        stream.write((json.dumps(head, sort_keys=True) + "\n").encode("utf-8"))
-        buffer: list[str] = []
-        size = 0
-        for line in lines:
-            buffer.append(line)
-            size += len(line)
-            if size > 1 << 20:
-                stream.write(("\n".join(buffer) + "\n").encode("utf-8"))
-                buffer, size = [], 0
-        if buffer:
-            stream.write(("\n".join(buffer) + "\n").encode("utf-8"))
+    with StreamWriter(sink, key, header=prefix, segment_size=_SEGMENT) as stream:
+        stream.write(plaintext)
     return sink.getvalue()
 
 
-def read_header(data: bytes, where: str) -> tuple[SegmentHeader, int]:
+def read_header(data: bytes) -> tuple[SegmentHeader, int]:
     """The header of a file and where its stream starts; :class:`DamagedData` for anything not ours."""
     if len(data) < len(MAGIC) + 2 or not data.startswith(MAGIC):
-        raise DamagedData(f"{where} is not a Memvault sync file (damaged, truncated or foreign)")
+        raise DamagedData("not a Memvault sync file (damaged, or written by something else)")
     (length,) = struct.unpack(">H", data[len(MAGIC):len(MAGIC) + 2])
     end = len(MAGIC) + 2 + length
-    if length > MAX_HEADER or len(data) < end:
-        raise DamagedData(f"{where} has an impossible header (damaged or truncated)")
+    if length > MAX_HEADER:
+        raise DamagedData("an impossible header (damaged, or written by something else)")
+    if len(data) < end:
+        raise TruncatedData("the file ends inside its header")
     try:
         doc = json.loads(data[len(MAGIC) + 2:end])
         header = SegmentHeader(str(doc["group"]), str(doc["device"]), str(doc["kind"]), int(doc["seq"]),
-                               int(doc["key"]))
+                               int(doc["key"]), int(doc["size"]))
         if doc["v"] != VERSION:
-            raise DamagedData(f"{where} has sync format version {doc['v']}; this Memvault reads {VERSION}")
+            raise DamagedData(f"sync format version {doc['v']}; this Memvault reads {VERSION}")
     except (ValueError, KeyError, TypeError):
-        raise DamagedData(f"{where} has an unreadable header (damaged or foreign)") from None
+        raise DamagedData("an unreadable header (damaged, or written by something else)") from None
     return header, end
 
 
-def read_file(data: bytes, expected: SegmentHeader, keys: dict[int, bytes], where: str) -> Iterator[dict[str, Any]]:
+def read_file(data: bytes, expected: SegmentHeader, keys: dict[int, bytes]) -> Iterator[dict[str, Any]]:
     """Authenticate a whole file against the header its path implies, then yield its head and ops.
 
     Everything is verified before the first line is returned, so a caller that
     applies lines never applies part of a damaged file.
     """
-    header, start = read_header(data, where)
+    header, start = read_header(data)
     if (header.group, header.device, header.kind, header.seq) != (expected.group, expected.device, expected.kind,
                                                                    expected.seq):
-        raise DamagedData(f"{where} says it is another file ({header.kind} {header.seq} of device "
-                          f"{header.device[:8]}): it was moved or renamed, and is refused")
+        raise DamagedData(f"it says it is another file ({header.kind} {header.seq} of device {header.device[:8]}, "
+                          "group " + header.group[:8] + "): moved, renamed or foreign")
+    if len(data) - start < header.size:
+        raise TruncatedData(f"it holds {len(data) - start} of its {header.size} bytes")
+    if len(data) - start > header.size:
+        raise DamagedData("it is longer than its header says (damaged, or appended to)")
     key = keys.get(header.key)
     if key is None:
-        raise SyncKeyError(f"{where} is encrypted with sync key generation {header.key}, which this device does "
+        raise SyncKeyError(f"it is encrypted with sync key generation {header.key}, which this device does "
                            "not have: join again with the sync passphrase")
-    try:
-        plaintext = b"".join(StreamReader(io.BytesIO(data[start:]), key, header=data[:start]))
-    except DecryptionFailed as exc:
-        raise type(exc)(f"{where}: {exc.message}") from None
-    reader = io.BufferedReader(PlaintextFile([plaintext]))
-    for number, raw in enumerate(reader):
+    plaintext = b"".join(StreamReader(io.BytesIO(data[start:]), key, header=data[:start]))
+    for number, raw in enumerate(plaintext.splitlines()):
         try:
             yield json.loads(raw)
         except ValueError:
-            raise DamagedData(f"{where}: line {number + 1} is not JSON (written by something else)") from None
+            raise DamagedData(f"line {number + 1} is not JSON (written by something else)") from None
 
 
 # -- the key file -----------------------------------------------------------------------------------------------

@@ -57,11 +57,13 @@ def write_snapshot(engine: Any) -> str:
                 if found is not None:
                     op["vectors"] = replica._vectors_payload(row, found, engine.models.dimension)
             lines.append(json.dumps(op, ensure_ascii=False, sort_keys=True))
-    header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
-    name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
-    data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers}, lines)
-    if not engine.target.put_new(name, data):
-        raise SyncError(f"{name} exists already on the target")
+    while True:
+        header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
+        name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
+        data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers}, lines)
+        if engine.target.put_new(name, data):
+            break
+        seq += 1  # written before a crash kept us from recording it: this one is newer
     with engine.db.write() as conn:
         store.set_setting(conn, SNAPSHOT_SEQ, str(seq))
         store.set_setting(conn, SNAPSHOT_AT, str(engine.wall()))
@@ -73,7 +75,7 @@ def write_snapshot(engine: Any) -> str:
 def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     name = f"{engine.group}/snapshots/{device}/{seq_name(seq)}"
     lines = list(read_file(engine.target.get(name), SegmentHeader(engine.group, device, "snapshot", seq, 0),
-                           engine.ring.keys, name))
+                           engine.ring.keys))
     head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
     if head.get("count") != len(ops) or not isinstance(head.get("covers"), dict):
         raise DamagedData(f"{name} does not hold what its head says")
