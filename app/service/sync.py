@@ -27,6 +27,7 @@ from app.sync.engine import CycleReport, SyncEngine
 from app.sync.segments import KeyRing, key_file_group, read_key_file, write_key_file
 from app.sync.targets.base import ID
 from app.sync.targets.factory import TargetConfig, open_target
+from app.vault import identity
 from app.vault import memory_queries as repo
 from app.vault import sync_store as store
 from app.vault.engine import Database
@@ -125,8 +126,19 @@ class SyncService:
         ring, target = self._setting(_RING), self._setting(_TARGET)
         if ring is None or target is None:
             raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
-        return SyncEngine(self._db, open_target(TargetConfig.from_json(json.loads(target))), KeyRing.decode_local(ring),
-                          self._device_id, self._models, self._clock, self._wall)
+        return self._new_engine(open_target(TargetConfig.from_json(json.loads(target))), KeyRing.decode_local(ring))
+
+    def _new_engine(self, target: Any, ring: KeyRing) -> SyncEngine:
+        return SyncEngine(self._db, target, ring, self._device_id, self._models, self._clock, self._wall,
+                          private_key=self._private_key, ring_changed=self._keep_ring)
+
+    def _private_key(self) -> bytes:
+        with self._db.read() as conn:
+            return identity.recipient_private_key(conn)
+
+    def _keep_ring(self, ring: KeyRing) -> None:
+        with self._db.write() as conn:
+            store.set_setting(conn, _RING, ring.encode_local())
 
     def setup(self, config: TargetConfig, passphrase: str, *, device_name: str | None = None) -> SyncStatus:
         """Use ``config`` as this vault's target: create a sync group there, or join the one it holds."""
@@ -148,7 +160,7 @@ class SyncService:
                 ring = read_key_file(target.get(f"{ring.group}/key"), passphrase)
         if key_file_group(target.get(f"{ring.group}/key")) != ring.group:
             raise SyncError("the target's key file names another sync group")
-        engine = SyncEngine(self._db, target, ring, self._device_id, self._models, self._clock, self._wall)
+        engine = self._new_engine(target, ring)
         own = engine.segments().get(self._device_id, [])
         with self._db.write() as conn:
             store.forget_sync(conn)
@@ -238,7 +250,7 @@ class SyncService:
             cursors = store.cursors(conn)
             name = store.get_setting(conn, _NAME)
         found = []
-        for device in sorted(set(records) | set(segments) | {self._device_id}):
+        for device in sorted(set(records) | set(segments) | {self._device_id} | set(engine.ring.removed)):
             record = records.get(device, {})
             cursor = cursors.get(device)
             found.append(DeviceInfo(
@@ -257,7 +269,6 @@ class SyncService:
         self._run(lambda: engine.rotate(device_id, passphrase, self._settings.kdf_memory_kib,
                                         self._settings.kdf_iterations))
         with self._db.write() as conn:
-            store.set_setting(conn, _RING, engine.ring.encode_local())
             store.delete_cursor(conn, device_id)
 
     def conflicts(self) -> list[ConflictInfo]:

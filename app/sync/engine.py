@@ -24,10 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.errors import DamagedData, DecryptionFailed, MassDeletePaused, NotFound, SyncError, TruncatedData
+from app.crypto.recipients import key_pair_from_private
+from app.domain.errors import (
+    DamagedData, DecryptionFailed, MassDeletePaused, NotFound, SyncError, SyncKeyError, TruncatedData,
+)
 from app.domain.hlc import Hlc, HybridClock
 from app.sync import merge, replica, snapshots
-from app.sync.segments import KeyRing, SegmentHeader, open_record, read_file, seal_record, write_file
+from app.sync.segments import (
+    KeyRing, SegmentHeader, granted_keys, open_record, read_file, seal_record, write_file,
+)
 from app.sync.targets.base import ID, SEQ, Target, seq_name
 from app.vault import sync_store as store
 from app.vault.engine import Database
@@ -77,11 +82,17 @@ class SyncEngine:
         models: this device's embedding model (shipped vectors are used when they match).
         clock: this device's hybrid logical clock (it follows other devices' stamps within :data:`MAX_SKEW_MS`).
         wall: the wall clock in seconds.
+        private_key: this vault's X25519 private key (opens key generations granted to this device).
+        ring_changed: called with the ring when it gains a key generation (the caller keeps it in the vault).
     """
 
     def __init__(self, db: Database, target: Target, ring: KeyRing, device_id: str, models: replica.Models,
-                 clock: HybridClock, wall: Callable[[], float] = time.time) -> None:
+                 clock: HybridClock, wall: Callable[[], float] = time.time, *,
+                 private_key: Callable[[], bytes] | None = None,
+                 ring_changed: Callable[[KeyRing], None] | None = None) -> None:
         self.db = db
+        self._private_key = private_key
+        self.ring_changed = ring_changed or (lambda _ring: None)
         self.target = target
         self.ring = ring
         self.device_id = device_id
@@ -92,6 +103,27 @@ class SyncEngine:
     @property
     def group(self) -> str:
         return self.ring.group
+
+    @property
+    def public_key(self) -> bytes:
+        if self._private_key is None:
+            return b""
+        return key_pair_from_private(self._private_key()).public
+
+    def refresh_keys(self) -> bool:
+        """Learn key generations the key file grants this device (after another device removed one)."""
+        if self._private_key is None:
+            return False
+        try:
+            data = self.target.get(f"{self.group}/key")
+        except NotFound:
+            return False
+        ring = granted_keys(data, self.ring, self.device_id, self._private_key())
+        if ring == self.ring:
+            return False
+        self.ring = ring
+        self.ring_changed(ring)
+        return True
 
     def cycle(self, report: CycleReport, *, allow_mass_delete: bool = False) -> CycleReport:
         self.push(report)
@@ -153,8 +185,8 @@ class SyncEngine:
         with self.db.read() as conn:
             cursors = store.cursors(conn)
         for device, seqs in sorted(self.segments().items()):
-            if device == self.device_id:
-                continue
+            if device == self.device_id or device in self.ring.removed:
+                continue  # a removed device's new segments are not trusted
             cursor = cursors.get(device)
             done = cursor.segment if cursor else 0
             if seqs and seqs[0] > done + 1 and snapshots.catch_up_from_snapshot(self, device, seqs[0] - 1, report):
@@ -185,6 +217,11 @@ class SyncEngine:
             return False
         except NotFound:
             report.waiting.append(f"{name} disappeared while being read")
+            return False
+        except SyncKeyError as exc:
+            if self.refresh_keys():
+                return self._pull_one(device, seq, report, allow_mass_delete)
+            report.problems.append(f"refused {name}: {exc.message}")
             return False
         except (DamagedData, DecryptionFailed, SyncError) as exc:
             report.problems.append(f"refused {name}: {exc.message}")

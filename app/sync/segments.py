@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.crypto import aead
+from app.crypto import aead, recipients
 from app.crypto.kdf import KdfParams
 from app.crypto.stream import StreamReader, StreamWriter, encrypted_size
 from app.domain.errors import DamagedData, DecryptionFailed, SyncKeyError, TruncatedData
@@ -158,13 +158,20 @@ class KeyRing:
                        tuple(sorted({*self.removed, removed_device})))
 
 
-def write_key_file(ring: KeyRing, passphrase: str, memory_kib: int, iterations: int) -> bytes:
+def write_key_file(ring: KeyRing, passphrase: str, memory_kib: int, iterations: int,
+                   grants: dict[str, bytes] | None = None) -> bytes:
+    """The key file: every generation wrapped by the passphrase, and the current one also wrapped for each
+    remaining device's X25519 public key (``grants``: device id -> public key), so that they learn it without
+    the passphrase and a removed device does not."""
     params = KdfParams.fresh(memory_kib, iterations)
     kek = params.derive(passphrase)
     wrapped = {str(g): base64.b64encode(aead.wrap_key(kek, key, context=_KEYFILE_CONTEXT,
                                                       aad=f"{ring.group}/{g}".encode())).decode()
                for g, key in ring.keys.items()}
+    granted = {device: base64.b64encode(recipients.wrap_for_recipient(ring.key, public)).decode()
+               for device, public in (grants or {}).items()}
     doc = {"v": VERSION, "group": ring.group, "removed": list(ring.removed),
+           "grants": {str(ring.current): granted} if granted else {},
            "kdf": {"salt": base64.b64encode(params.salt).decode(), "memory_kib": params.memory_kib,
                    "iterations": params.iterations, "lanes": params.lanes}, "keys": wrapped}
     return json.dumps(doc, sort_keys=True, indent=1).encode("utf-8")
@@ -191,6 +198,24 @@ def read_key_file(data: bytes, passphrase: str) -> KeyRing:
     except DecryptionFailed:
         raise SyncKeyError("the sync passphrase does not open this target's sync key") from None
     return KeyRing(group, keys, removed)
+
+
+def granted_keys(data: bytes, ring: KeyRing, device: str, private_key: bytes) -> KeyRing:
+    """``ring`` with the key generations the key file grants to ``device`` (opened with its private key)."""
+    try:
+        doc = json.loads(data)
+        grants = {int(g): base64.b64decode(by_device[device]) for g, by_device in doc.get("grants", {}).items()
+                  if device in by_device}
+        removed = tuple(str(d) for d in doc.get("removed", ()))
+        if str(doc["group"]) != ring.group:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise DamagedData("the sync key file on the target is damaged or was written by something else") from None
+    keys = dict(ring.keys)
+    for generation, stanza in grants.items():
+        if generation not in keys:
+            keys[generation] = recipients.unwrap_with_private(stanza, private_key)
+    return KeyRing(ring.group, keys, tuple(sorted({*ring.removed, *removed})))
 
 
 def key_file_group(data: bytes) -> str:

@@ -132,10 +132,12 @@ def maintain(engine: Any, device_name: str | None) -> None:
         snapshot_covers = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
         snapshot_at = float(store.get_setting(conn, SNAPSHOT_AT) or 0)
         snapshot = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
-    record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot}
+    record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot,
+              "recipient": engine.public_key.hex()}
     now = engine.wall()
     text = json.dumps(record, sort_keys=True)
     if text != last_record or now - record_at > RECORD_SECONDS:
+        engine.refresh_keys()
         engine.publish_record(record | {"seen_at": now})
         with engine.db.write() as conn:
             store.set_setting(conn, RECORD_AT, str(now))
@@ -175,8 +177,14 @@ def rotate(engine: Any, removed_device: str, passphrase: str, memory_kib: int, i
     """A new key generation (the removed device never learns it), a new key file, and a fresh snapshot."""
     name = f"{engine.group}/key"
     read_key_file(engine.target.get(name), passphrase)  # the passphrase must be the group's
+    grants = {}
+    for device, record in engine.records().items():
+        if device not in (removed_device, engine.device_id) and device not in engine.ring.removed \
+                and isinstance(record.get("recipient"), str):
+            grants[device] = bytes.fromhex(record["recipient"])
     engine.ring = engine.ring.rotated(removed_device)
-    engine.target.put(name, write_key_file(engine.ring, passphrase, memory_kib, iterations))
+    engine.target.put(name, write_key_file(engine.ring, passphrase, memory_kib, iterations, grants))
+    engine.ring_changed(engine.ring)
     engine.target.delete(engine.device_name(removed_device))
     write_snapshot(engine)
 

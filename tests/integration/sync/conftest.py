@@ -16,7 +16,7 @@ def make_vault(tmp_path):
     opened = []
 
     def make(name: str, **overrides):
-        settings = fast_settings(tmp_path / name, worker=False, **overrides)
+        settings = fast_settings(tmp_path / name, **({"worker": False} | overrides))
         services = create_vault(settings, f"vault passphrase {name}", FakeEmbedder(), background=False)
         opened.append(services)
         return services
