@@ -4,52 +4,28 @@ different passphrases converge through it at the service level."""
 
 from __future__ import annotations
 
-import socket
-import threading
-
 import pytest
 
 from app.domain.errors import NotFound
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from app.sync.targets.factory import TargetConfig, open_target
+from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint():
     pytest.importorskip("boto3")
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    with s3_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
 def webdav_root(tmp_path_factory):
-    # cheroot, not wsgiref: wsgiref's HTTP/1.0 handler leaves wsgidav waiting on a PUT body.
-    from cheroot import wsgi
-    from wsgidav.wsgidav_app import WsgiDAVApp
-
-    root = tmp_path_factory.mktemp("dav")
-    app = WsgiDAVApp({"provider_mapping": {"/": str(root)}, "simple_dc": {"user_mapping": {"*": True}},
-                      "verbose": 0, "logging": {"enable": False}, "http_authenticator": {}})
-    server = wsgi.Server(("127.0.0.1", _free_port()), app)
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.bind_addr[1]}"
-    server.stop()
+    with webdav_server(tmp_path_factory.mktemp("dav")) as url:
+        yield url
 
 
 @pytest.fixture(params=["folder", "s3", "webdav"])
@@ -57,13 +33,10 @@ def config(request, tmp_path):
     if request.param == "folder":
         return TargetConfig("folder", str(tmp_path / "target"))
     if request.param == "s3":
-        import boto3
         endpoint = request.getfixturevalue("s3_endpoint")
         bucket = f"bucket-{tmp_path.name.lower().replace('_', '-')[-40:]}"
-        creds = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
-        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                     region_name="us-east-1").create_bucket(Bucket=bucket)
-        return TargetConfig("s3", f"s3://{bucket}/memvault", endpoint, creds)
+        make_bucket(endpoint, bucket)
+        return TargetConfig("s3", f"s3://{bucket}/memvault", endpoint, dict(S3_CREDENTIALS))
     url = request.getfixturevalue("webdav_root")
     target = open_target(TargetConfig("webdav", url))
     folder = tmp_path.name[-40:]
