@@ -22,6 +22,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
             figures = run_bundle_benchmark(settings_for(args), n=args.n, progress=progress.stage)
         out(args, figures, figures.as_text())
         return 0
+    if args.sync:
+        from app.bench.sync import run_sync_benchmark
+
+        with progress_for(args) as progress:
+            figures = run_sync_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, figures, figures.as_text())
+        return 0
     if args.gui:
         from app.bench.gui import run_gui_benchmark
 
@@ -73,6 +80,8 @@ def register(command: Command) -> None:
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
     p.add_argument("--bundle", action="store_true",
                    help="measure bundles instead: export, verify-only and import of --n memories with vectors")
+    p.add_argument("--sync", action="store_true",
+                   help="measure sync instead: a new device joining --n memories through a folder, idle cycles")
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 
