@@ -92,9 +92,13 @@ def _join_clocks(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
 
 
 def join(a: State | None, b: State) -> State:
-    """The least state that holds both ``a`` and ``b`` (neither is modified)."""
+    """The least state that holds both ``a`` and ``b``.
+
+    Neither is modified, and the result may share parts with them: states and
+    ops are never modified in place anywhere (a join makes a new state).
+    """
     if a is None:
-        return json.loads(json.dumps(b))
+        return b
     if a["ns"] != b["ns"]:
         raise DamagedData("a sync op names a memory of another namespace than the one it lives in")
     out: State = {"ns": a["ns"]}
