@@ -81,11 +81,28 @@ class FolderTarget:
         except OSError as exc:
             if exc.errno == errno.EEXIST:
                 return False
+            if exc.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+                # No hard links here (FAT, exFAT, some network shares): exclusive creation instead. A reader
+                # that meets the file half-written sees fewer bytes than its header says, and waits.
+                return self._create_exclusive(path, data, name)
             raise self._fail(exc, f"write {name}") from None
         finally:
             if temp is not None:
                 with contextlib.suppress(OSError):
                     temp.unlink()
+
+    def _create_exclusive(self, path: Path, data: bytes, name: str) -> bool:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise self._fail(exc, f"write {name}") from None
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return True
 
     def put(self, name: str, data: bytes) -> None:
         path = self._path(name)

@@ -90,3 +90,18 @@ def test_conflict_copies_and_partial_files_are_ignored(make_vault, tmp_path):
     b.sync.setup(config, SYNC_PASSPHRASE)
     result = b.sync.sync_now()
     assert result.problems == () and [m.content for m in b.memories.list(ALL).items] == ["kept"]
+
+
+def test_a_folder_without_hard_links_still_never_overwrites(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def no_links(*_args):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = open_target(TargetConfig("folder", str(tmp_path / "fat")))
+    assert target.put_new("g/ops/d/0000000001", b"first") is True
+    assert target.put_new("g/ops/d/0000000001", b"second") is False
+    assert target.get("g/ops/d/0000000001") == b"first"
+    assert target.list("g/") == ["g/ops/d/0000000001"]
