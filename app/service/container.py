@@ -30,6 +30,8 @@ from app.service.memories import MemoryService
 from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
+from app.service.sync import SyncService, sync_loop
+from app.sync.replica import Models
 from app.service.usage import RateLimiter, UsageService
 from app.extraction.facts import Extractor, FactExtractor
 from app.extraction.llm import LlmExtractor
@@ -95,6 +97,7 @@ class Services:
     integrity: IntegrityService
     conversations: ConversationService
     query_vectors: QueryVectorCache
+    sync: SyncService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -158,7 +161,12 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
         conversations=conversations,
         query_vectors=query_vectors,
+        sync=SyncService(db, vault.device_id, clock, events, settings, Models(embedder.model_id, embedder.dimension),
+                         wake_worker=worker.wake, wall=wall),
     )
+    if not db.read_only:
+        sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,
+                  debounce=settings.sync_debounce_seconds)
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
                                                   interval=settings.backup_interval_hours * 3600,
