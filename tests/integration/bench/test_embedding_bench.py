@@ -10,6 +10,12 @@ from app.embedding.manifest import load_manifest
 from tests.helpers import fast_settings
 
 
+@pytest.fixture(autouse=True)
+def _wait_policy(monkeypatch):
+    # The reference sets it for the process; monkeypatch puts the environment back afterwards.
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def test_without_the_bench_extra_the_reference_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
     with pytest.raises(ModelError, match=r"memvault\[bench\]"):
@@ -27,5 +33,5 @@ def test_both_sides_embed_the_same_texts_and_agree(tmp_path):
     assert report.cosine_min >= MIN_COSINE and report.quality_ok
     assert report.ingest_tps > 0 and report.documents_tps > 0
     text = report.as_text()
-    assert "ratio" in text and "PyTorch" in text and "meets" in text
+    assert "ratio" in text and "PyTorch" in text and "meets" in text and "OMP_WAIT_POLICY=PASSIVE" in text
     assert not list(tmp_path.glob("unused*"))
