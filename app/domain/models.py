@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain.entities import EntityMention, TypeSource
 from app.domain.enums import (
     DEFAULT_SEARCH_MODE, EmbeddingStatus, MemoryType, Scope, SearchMode, TagMatch, Tier, Visibility,
 )
@@ -38,6 +39,9 @@ class Memory:
     version: int
     embedding_status: EmbeddingStatus
     model_id: str | None
+    memory_type_source: TypeSource = TypeSource.EXPLICIT
+    #: The entities the memory mentions (filled by reads that ask for them).
+    entities: tuple[EntityMention, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class NewMemory:
     created_at: float
     expires_at: float | None
     origin_device: str
+    memory_type_source: TypeSource = TypeSource.EXPLICIT
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class FieldChanges:
     session_id: str | None = None
     project: str | None = None
     expires_at: float | None = None
+    memory_type_source: TypeSource | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,8 @@ class MemoryCreate:
     user_id: str | None = None
     session_id: str | None = None
     project: str | None = None
-    memory_type: MemoryType | str = MemoryType.GENERAL
+    #: ``None``: classified from the memory's embedding once it has one (``general`` until then).
+    memory_type: MemoryType | str | None = None
     tags: tuple[str, ...] | list[str] = ()
     metadata: dict[str, Any] | None = None
     importance: float | None = None
@@ -111,6 +118,8 @@ class MemoryCreate:
     deduplicate: bool = False
     dedup_threshold: float = DEDUP_THRESHOLD_DEFAULT
     expires_in_seconds: int | None = None
+    #: ``True`` always extracts entities, ``False`` never, ``None`` when the content is short enough.
+    auto_extract_entities: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,11 @@ class NlpPipeline:
             self._manifest = load_manifest()
         return self._manifest
 
+    @property
+    def loaded(self) -> bool:
+        """Whether :meth:`get` would answer at once (callers on a request path queue work until then)."""
+        return self._nlp is not None
+
     def get(self) -> Language:
         """The loaded pipeline (verified and loaded on first call)."""
         with self._lock:

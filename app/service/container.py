@@ -10,12 +10,15 @@ from app.config import Settings
 from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
 from app.embedding.queue import EmbeddingWorker
+from app.extraction.entities import EntityExtractor
+from app.extraction.nlp import NlpPipeline
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
 from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.service.background import Background, standard_loops
+from app.service.entities import EntityService
 from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
@@ -71,6 +74,7 @@ class Services:
     health: HealthMonitor
     background: Background
     integrity: IntegrityService
+    entities: EntityService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -97,18 +101,22 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
 
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     lifecycle = LifecycleService(db, clock, events, wall)
+    entities = EntityService(db, EntityExtractor(NlpPipeline()), wall)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
+        if settings.worker:
+            # Loads the pipeline off every request path, then backfills and extracts what was queued.
+            loops.add("entities", entities.step, wake=entities.wake_event)
     services = Services(
         settings=settings,
         vault=vault,
         embedder=embedder,
         events=events,
-        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall),
+        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall, entities=entities),
         lifecycle=lifecycle,
         search=SearchService(db, embedder, wall),
         reembed=ReembedService(jobs, embedder, events),
@@ -125,6 +133,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         health=health,
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
+        entities=entities,
     )
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
