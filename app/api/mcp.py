@@ -46,7 +46,8 @@ MemoryId = Annotated[str, Field(description="The memory's id, as returned by rem
                                 validation_alias=AliasChoices("memory_id", "id"))]
 Content = Annotated[str, Field(description="The memory itself: one self-contained statement in plain language, "
                                f"at most {limits.CONTENT_MAX_CHARS:,} characters.")]
-TypeArg = Annotated[MemoryTypeName, Field(description="What kind of memory it is.")]
+TypeArg = Annotated[MemoryTypeName | None, Field(
+    description="What kind of memory it is (default: classified from its meaning once it is embedded).")]
 TypeFilter = Annotated[MemoryTypeName | None, Field(description="Only memories of this type (default: any type).")]
 Tags = Annotated[list[str] | None, Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
 TagFilter = Annotated[list[str] | None, Field(description="Only memories carrying any of these tags.")]
@@ -70,7 +71,9 @@ def _memory(m) -> dict[str, Any]:
     return {"id": m.id, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
             "metadata": m.metadata, "importance": m.importance, "namespace": m.namespace,
             "version": m.version, "embedding_status": m.embedding_status.value,
-            "created_at": int(m.created_at), "updated_at": int(m.updated_at)}
+            "created_at": int(m.created_at), "updated_at": int(m.updated_at),
+            "memory_type_source": m.memory_type_source.value,
+            "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]}
 
 
 def build_server(services: Services | None, principal: Principal, *, unavailable: str | None = None) -> MCPServer:
@@ -102,7 +105,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                  annotations=ToolAnnotations(title="Remember", read_only_hint=False, destructive_hint=False,
                                              idempotent_hint=False, open_world_hint=False))
     async def remember(
-        ctx: Context, content: Content, memory_type: TypeArg = "general", tags: Tags = None,
+        ctx: Context, content: Content, memory_type: TypeArg = None, tags: Tags = None,
         metadata: Metadata = None, importance: Importance = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
         session_id: Annotated[str | None, Field(description="The conversation it came from (default: none).")] = None,

@@ -40,15 +40,16 @@ class EntityJob:
 
 
 def _entity_ids(conn: Connection, namespace: str, mentions: Iterable[EntityMention]) -> dict[tuple[str, str], int]:
-    keys = list(dict.fromkeys((m.type.value, m.value) for m in mentions))
-    if not keys:
-        return {}
-    conn.execute(text("INSERT OR IGNORE INTO entities(namespace, type, value) VALUES (:ns, :t, :v)"),
-                 [{"ns": namespace, "t": t, "v": v} for t, v in keys])
+    """The entity of each ``(type, value)``: the namespace's oldest one of that name, whatever its type
+    (the tagger may call a name a place in one memory and a person in the next), or a new one."""
     ids: dict[tuple[str, str], int] = {}
-    for t, v in keys:
-        ids[(t, v)] = conn.execute(text("SELECT id FROM entities WHERE namespace = :ns AND type = :t AND value = :v"),
-                                   {"ns": namespace, "t": t, "v": v}).scalar_one()
+    for t, v in dict.fromkeys((m.type.value, m.value) for m in mentions):
+        found = conn.execute(text("SELECT id FROM entities WHERE namespace = :ns AND value = :v ORDER BY id LIMIT 1"),
+                             {"ns": namespace, "v": v}).scalar()
+        if found is None:
+            found = conn.execute(text("INSERT INTO entities(namespace, type, value) VALUES (:ns, :t, :v) RETURNING id"),
+                                 {"ns": namespace, "t": t, "v": v}).scalar_one()
+        ids[(t, v)] = found
     return ids
 
 

@@ -200,6 +200,7 @@ def _v5(conn: Connection, dim: int) -> None:
     # extracted. Every memory already stored is queued, so an existing vault is backfilled in the background.
     conn.execute(text("ALTER TABLE memories ADD COLUMN memory_type_source TEXT"))
     conn.execute(text("CREATE INDEX ix_memory_entities_entity ON memory_entities(entity_id, memory_id)"))
+    conn.execute(text("CREATE INDEX ix_entities_value ON entities(namespace, value)"))
     conn.execute(text(
         "CREATE TABLE entity_jobs (memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE, "
         "content_hash TEXT NOT NULL, forced INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, "

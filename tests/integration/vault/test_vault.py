@@ -220,6 +220,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("ALTER TABLE oplog DROP COLUMN payload"))
         conn.execute(text("DROP TABLE entity_jobs"))
         conn.execute(text("DROP INDEX ix_memory_entities_entity"))
+        conn.execute(text("DROP INDEX ix_entities_value"))
         conn.execute(text("ALTER TABLE memories DROP COLUMN memory_type_source"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
