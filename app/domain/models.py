@@ -7,7 +7,14 @@ from typing import Any
 
 from app.domain.entities import EntityMention, TypeSource
 from app.domain.enums import (
-    DEFAULT_SEARCH_MODE, EmbeddingStatus, MemoryType, Scope, SearchMode, TagMatch, Tier, Visibility,
+    DEFAULT_SEARCH_MODE,
+    EmbeddingStatus,
+    MemoryType,
+    Scope,
+    SearchMode,
+    TagMatch,
+    Tier,
+    Visibility,
 )
 from app.domain.limits import DEDUP_THRESHOLD_DEFAULT, DEFAULT_NAMESPACE
 

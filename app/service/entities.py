@@ -27,9 +27,8 @@ from app.extraction.entities import EntityExtractor, ExtractionInput
 from app.extraction.gazetteer import Gazetteer
 from app.service import validation as v
 from app.vault import entities as repo
-from app.vault import filters
+from app.vault import filters, memory_queries
 from app.vault import memories as writes
-from app.vault import memory_queries
 from app.vault.engine import Database
 from app.vault.rows import stored_metadata
 

@@ -20,8 +20,17 @@ from app.domain.errors import ClientIdTaken, InvalidInput, MemvaultError, NotFou
 from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
 from app.domain.models import (
-    BatchItemResult, BatchResult, CreateResult, FieldChanges, HistoryEntry, Memory, MemoryCreate, MemoryFilter,
-    MemoryUpdate, NewMemory, Page,
+    BatchItemResult,
+    BatchResult,
+    CreateResult,
+    FieldChanges,
+    HistoryEntry,
+    Memory,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    NewMemory,
+    Page,
 )
 from app.embedding.model import Chunked, Embedder
 from app.service import validation as v
