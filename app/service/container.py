@@ -24,6 +24,7 @@ from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
 from app.service.backups import BackupSchedule, BackupService
 from app.service.bundles import BundleService
+from app.service.classify import TypeClassificationService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -96,8 +97,12 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     clock = HybridClock(vault.device_id)
     jobs = EmbeddingJobStore(db, embedder.model_id, clock, wall)
 
+    classification = TypeClassificationService(db, TypeClassificationService.load_classifier(), clock, events, wall)
+
     def on_ready(ready: list[Memory]) -> None:
         events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))
+        # The memory's own vector decides an omitted type (an update by the system, through the write path).
+        classification.classify_ready(ready)
 
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     lifecycle = LifecycleService(db, clock, events, wall)
@@ -118,7 +123,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         events=events,
         memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall, entities=entities),
         lifecycle=lifecycle,
-        search=SearchService(db, embedder, wall),
+        search=SearchService(db, embedder, wall, entities=entities),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
