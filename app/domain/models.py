@@ -272,8 +272,10 @@ class ScoreBreakdown:
     ``semantic_upper_bound`` marks a hybrid hit found by keyword only and beyond
     the nearest chunks read: its ``semantic`` is the farthest of those, a bound.
     In hybrid mode ``coverage`` is the share of the query's content words in the
-    memory and ``relevance`` (the hit's score) combines the three as
-    documented in ``app/service/relevance.py``.
+    memory, ``graph`` its evidence from the entities and dates it shares with
+    the query (``graph_rank`` its rank in that list; see
+    ``app/service/graph_search.py``), and ``relevance`` (the hit's score)
+    combines them as documented in ``app/service/relevance.py``.
     """
 
     semantic: float | None = None
@@ -282,6 +284,8 @@ class ScoreBreakdown:
     keyword_bm25: float | None = None
     keyword_rank: int | None = None
     coverage: float | None = None
+    graph: float | None = None
+    graph_rank: int | None = None
     relevance: float | None = None
     best_chunk: int | None = None
 

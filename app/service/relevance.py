@@ -45,6 +45,7 @@ W_SIMILARITY = 8.792
 W_COVERAGE = 2.441
 W_BM25 = 3.131
 BM25_HALF = 20.0
+W_GRAPH = 2.0
 BIAS = -5.920
 #: Relevance at or above which a hit is a good match (the GUI's and MCP's "no good match" below it).
 GOOD_MATCH = 0.5
@@ -90,9 +91,10 @@ def bm25_evidence(bm25: float | None) -> float:
     return s / (s + BM25_HALF)
 
 
-def relevance(similarity: float | None, cover: float, bm25: float | None) -> float:
+def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
-    z = W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + BIAS
+    z = (W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
+         + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
 
