@@ -122,7 +122,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         return await run(ctx, Scope.WRITE, work)
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
-                 "each with a 0-1 relevance score.",
+                 "each with a 0-1 relevance score. With compress, returns {hits, compression}: the hits cut to "
+                 "their most relevant sentences to fit max_context_tokens, and what was dropped.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
     async def recall(
         ctx: Context,
@@ -133,13 +134,22 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             "keyword: exact words only (BM25)."))] = DEFAULT_SEARCH_MODE.value,
         memory_type: TypeFilter = None, tags: TagFilter = None,
         min_score: Annotated[float, Field(ge=0, le=1, description="Leave out matches scoring below this.")] = 0.0,
-    ) -> list[dict[str, Any]]:
-        def work(key: ApiKey) -> list[dict[str, Any]]:
+        compress: Annotated[bool, Field(description="Pack the hits into max_context_tokens tokens.")] = False,
+        max_context_tokens: Annotated[int | None, Field(
+            ge=1, le=100_000, description="Token budget for compress (default 1000), counted by the model's "
+                                          "own tokenizer.")] = None,
+    ) -> list[dict[str, Any]] | dict[str, Any]:
+        def work(key: ApiKey) -> list[dict[str, Any]] | dict[str, Any]:
             f = MemoryFilter(namespace=key.namespace, include_confidential=False, tags=tuple(tags or ()),
                              memory_types=_types(memory_type))
             result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
                                                         min_score=min_score, filter=f))
-            return [_hit(h) for h in result.hits]
+            if not compress:
+                return [_hit(h) for h in result.hits]
+            packed = services.compressor.compress(result.hits, query, max_context_tokens)
+            by_id = {h.memory.id: h for h in result.hits}
+            return {"hits": [_hit(by_id[c.memory_id]) | {"content": c.context, "tokens": c.tokens}
+                             for c in packed.hits], "compression": packed.summary()}
         return await run(ctx, Scope.READ, work)
 
     @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",

@@ -230,6 +230,10 @@ class SearchIn(BaseModel):
     include_confidential: StrictBool = False
     include_archived: StrictBool = False
     debug: StrictBool = False
+    #: Pack the hits into max_context_tokens (default 1000; the embedding model's tokenizer): best hits first,
+    #: redundant sentences removed, each cut to its most relevant sentences, in each hit's ``context``.
+    compress: StrictBool = False
+    max_context_tokens: Annotated[Int | None, doc(minimum=1, maximum=100_000)] = None
 
 
 class SearchHitOut(BaseModel):
@@ -237,6 +241,8 @@ class SearchHitOut(BaseModel):
     score: float
     snippet: str
     score_breakdown: dict[str, Any] | None = None
+    context: str | None = Field(None, description="With compress: the hit's text as packed into the budget")
+    context_tokens: int | None = None
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchHitOut:

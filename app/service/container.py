@@ -25,6 +25,7 @@ from app.service.api_keys import KeyService
 from app.service.backups import BackupSchedule, BackupService
 from app.service.bundles import BundleService
 from app.service.classify import TypeClassificationService
+from app.service.compress import ContextCompressor
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -76,6 +77,7 @@ class Services:
     background: Background
     integrity: IntegrityService
     entities: EntityService
+    compressor: ContextCompressor
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -139,6 +141,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
         entities=entities,
+        compressor=ContextCompressor(),
     )
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),

@@ -50,3 +50,23 @@ def test_auto_extract_entities_false_and_explicit_type(c, api):
     wait_for(lambda: api.services.entities.queue_depth() == 0, timeout=90)
     assert c.get(f"/v1/memories/{m['id']}").json()["entities"] == []
     assert c.post("/v1/memories", json={"content": "x", "auto_extract_entities": "yes"}).status_code == 422
+
+
+def test_search_compresses_to_a_token_budget(c, api):
+    for text in ("Juniper is a grey lurcher from Dogs Trust Leeds. She sleeps on the sofa. She hates rain.",
+                 "Juniper is a grey lurcher from Dogs Trust Leeds! Her vet is in Headingley.",
+                 "The quarterly report is due on Friday. Finance wants the numbers by Thursday."):
+        assert c.post("/v1/memories", json={"content": text, "memory_type": "fact"}).status_code == 201
+    api.drain()
+    body = {"query": "what breed is juniper", "compress": True, "max_context_tokens": 40, "limit": 3}
+    for path in ("/v1/memories/search", "/compat/memoryrelay/v1/memories/search"):
+        r = c.post(path, json=body).json()
+        summary = r["meta"]["compression"]
+        assert summary["max_context_tokens"] == 40 and 0 < summary["tokens_used"] <= 40
+        assert sum(h["context_tokens"] for h in r["data"]) == summary["tokens_used"]
+        assert summary["redundant_sentences_removed"] >= 1
+        assert "lurcher" in r["data"][0]["context"]
+        assert len(r["data"]) + len(summary["dropped_hits"]) == 3
+    plain = c.post("/v1/memories/search", json={"query": "juniper"}).json()
+    assert "compression" not in plain["meta"] and plain["data"][0]["context"] is None
+    assert c.post("/v1/memories/search", json={**body, "max_context_tokens": 0}).status_code in (400, 422)
