@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import MemvaultError
 from app.domain.models import HistoryEntry, Memory, MemoryUpdate
+from app.gui.entity_chips import EntityChips
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
@@ -48,9 +49,11 @@ class DetailPane(QWidget):
 
     Signals:
         memory_saved(object): the :class:`Memory` after a save or a version restore.
+        entity_clicked(str, str): namespace and value of an entity chip that was clicked.
     """
 
     memory_saved = Signal(object)
+    entity_clicked = Signal(str, str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +63,8 @@ class DetailPane(QWidget):
         self.title = QLabel("Select a memory")
         self.content = QPlainTextEdit()
         self.content.setAccessibleName("Memory content")
+        self.entities = EntityChips()
+        self.entities.entity_clicked.connect(self.entity_clicked)
         self.memory_type = type_combo()
         self.tags = tags_edit()
         self.importance = QDoubleSpinBox()
@@ -97,6 +102,7 @@ class DetailPane(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.content, 2)
+        layout.addWidget(self.entities)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("History"))
@@ -115,6 +121,7 @@ class DetailPane(QWidget):
         same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
             self._memory.id, self._memory.version, self._memory.deleted_at)
         self._memory = memory
+        self.entities.show_memory(memory)
         if memory is not None:
             self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
                                + (" · in trash" if memory.deleted_at else ""))

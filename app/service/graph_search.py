@@ -32,8 +32,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, text
-
 from app.domain.models import MemoryFilter
 from app.extraction.dates import DateSpan, resolve
 from app.extraction.gazetteer import Gazetteer
@@ -84,13 +82,13 @@ def query_dates(query: str, now: float) -> list[DateSpan]:
     return spans
 
 
-def _scope_size(conn: Connection, f: MemoryFilter, now: float) -> int:
+def _scope_size(conn, f: MemoryFilter, now: float) -> int:
     # The namespace's live memories (a covering index): the filter's own count would read every row.
     where = filters.full(MemoryFilter(namespace=f.namespace, include_confidential=True), now)
     return max(1, repo.count_in_scope(conn, where))
 
 
-def build(conn: Connection, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float) -> GraphList:
+def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float) -> GraphList:
     """The graph list of ``query`` among the memories passing ``f``."""
     matches = gazetteer.find(query)
     dates = query_dates(query, now)
@@ -122,7 +120,7 @@ def build(conn: Connection, gazetteer: Gazetteer, query: str, f: MemoryFilter, n
     return out
 
 
-def _one_hop(conn: Connection, direct: list[int], seen: set[int], where: filters.Where, n: int,
+def _one_hop(conn, direct: list[int], seen: set[int], where: filters.Where, n: int,
              score: dict[int, float]) -> None:
     linked = repo.cooccurring(conn, direct, seen, HOP_ENTITIES)
     if not linked:
@@ -134,27 +132,13 @@ def _one_hop(conn: Connection, direct: list[int], seen: set[int], where: filters
         score[memory_id] += weight[entity_id] * confidence
 
 
-def _dated(conn: Connection, span: DateSpan, where: filters.Where) -> set[int]:
+def _dated(conn, span: DateSpan, where: filters.Where) -> set[int]:
     """Memories in scope whose own time is in ``span`` or that mention a date inside it."""
     start = datetime.fromtimestamp(span.start, UTC).strftime("%Y-%m-%dT%H:%M")
     end = datetime.fromtimestamp(span.end, UTC).strftime("%Y-%m-%dT%H:%M")
-    own = (f"SELECT m.id FROM memories m WHERE {where.sql()} AND CASE "
-           "WHEN json_type(m.metadata, '$.event_at') = 'text' THEN json_extract(m.metadata, '$.event_at') "
-           "WHEN json_type(m.metadata, '$.session_date') = 'text' THEN json_extract(m.metadata, '$.session_date') "
-           "ELSE strftime('%Y-%m-%dT%H:%M', m.created_at, 'unixepoch') END >= :d_start AND CASE "
-           "WHEN json_type(m.metadata, '$.event_at') = 'text' THEN json_extract(m.metadata, '$.event_at') "
-           "WHEN json_type(m.metadata, '$.session_date') = 'text' THEN json_extract(m.metadata, '$.session_date') "
-           "ELSE strftime('%Y-%m-%dT%H:%M', m.created_at, 'unixepoch') END < :d_end LIMIT :d_lim")
-    found = set(conn.execute(text(own), dict(where.params, d_start=start, d_end=end, d_lim=PER_ENTITY)).scalars())
     if len(span.value) >= 8:  # a day or a week: the days it covers
         days = int(round((span.end - span.start) / 86400))
         values = [datetime.fromtimestamp(span.start + 86400 * i, UTC).strftime("%Y-%m-%d") for i in range(days)]
-        test, params = filters.in_list("d_day", values)
-        test = f"e.value IN {test}"
-    else:  # a month or a year: every date inside it starts with it
-        test, params = "e.value LIKE :d_prefix", {"d_prefix": span.value + "%"}
-    mentioned = (f"SELECT me.memory_id FROM memory_entities me JOIN entities e ON e.id = me.entity_id "
-                 f"JOIN memories m ON m.id = me.memory_id WHERE e.type = 'date' AND {test} "
-                 f"AND {where.sql()} LIMIT :d_lim")
-    found.update(conn.execute(text(mentioned), dict(where.params, **params, d_lim=PER_ENTITY)).scalars())
-    return found
+        return repo.dated_memories(conn, start, end, where, PER_ENTITY, days=values)
+    # A month or a year: every date inside it starts with its value.
+    return repo.dated_memories(conn, start, end, where, PER_ENTITY, prefix=span.value)

@@ -252,3 +252,28 @@ def cooccurring(conn: Connection, memory_ids: Sequence[int], exclude: Iterable[i
         "GROUP BY entity_id ORDER BY n DESC, entity_id LIMIT :lim"),
         dict(params, lim=limit + len(skip))).all()
     return [(r.entity_id, int(r.n)) for r in rows if r.entity_id not in skip][:limit]
+
+
+#: A memory's own time as an ISO string: its event_at or session_date metadata when they are text, else created_at.
+_OWN_TIME = ("CASE WHEN json_type(m.metadata, '$.event_at') = 'text' THEN json_extract(m.metadata, '$.event_at') "
+             "WHEN json_type(m.metadata, '$.session_date') = 'text' THEN json_extract(m.metadata, '$.session_date') "
+             "ELSE strftime('%Y-%m-%dT%H:%M', m.created_at, 'unixepoch') END")
+
+
+def dated_memories(conn: Connection, start: str, end: str, where: filters.Where, limit: int, *,
+                   days: Sequence[str] = (), prefix: str | None = None) -> set[int]:
+    """Memories passing ``where`` whose own time is in [``start``, ``end``) (ISO minutes), or that mention a
+    date entity among ``days`` or starting with ``prefix``."""
+    own = (f"SELECT m.id FROM memories m WHERE {where.sql()} AND {_OWN_TIME} >= :d_start "
+           f"AND {_OWN_TIME} < :d_end LIMIT :d_lim")
+    found = set(conn.execute(text(own), dict(where.params, d_start=start, d_end=end, d_lim=limit)).scalars())
+    if days:
+        test, params = filters.in_list("d_day", days)
+        test = f"e.value IN {test}"
+    else:
+        test, params = "e.value LIKE :d_prefix", {"d_prefix": (prefix or "") + "%"}
+    mentioned = ("SELECT me.memory_id FROM memory_entities me JOIN entities e ON e.id = me.entity_id "
+                 f"JOIN memories m ON m.id = me.memory_id WHERE e.type = 'date' AND {test} AND {where.sql()} "
+                 "LIMIT :d_lim")
+    found.update(conn.execute(text(mentioned), dict(where.params, **params, d_lim=limit)).scalars())
+    return found
