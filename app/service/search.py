@@ -129,7 +129,8 @@ class SearchService:
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
-                graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace), planned.keyword, f, now)
+                graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
+                                           planned.keyword, f, now)
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
             found = memory_queries.get_many(conn, ids)
             spans = vsearch.chunk_spans(conn, [s[1] for s in semantic] + [c for c, _ in (seen or _Seen()).best.values()])

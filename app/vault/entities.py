@@ -19,8 +19,8 @@ from sqlalchemy import Connection, text
 from app.domain.entities import Entity, EntityMention, EntityType
 from app.vault import filters
 
-#: Entities of a namespace read for its gazetteer at most (the most mentioned first).
-GAZETTEER_MAX = 50_000
+#: Entities of a namespace read for its gazetteer at most (the oldest first).
+GAZETTEER_MAX = 500_000
 
 
 @dataclass(frozen=True)
@@ -164,12 +164,10 @@ def queue_depth(conn: Connection) -> int:
 
 
 def names(conn: Connection, namespace: str | None) -> list[tuple[int, str, str]]:
-    """``(id, type, value)`` of a namespace's entities (every namespace's for ``None``), most linked first."""
-    where, params = ("WHERE e.namespace = :ns", {"ns": namespace}) if namespace is not None else ("", {})
-    rows = conn.execute(text(
-        f"SELECT e.id, e.type, e.value FROM entities e {where} "
-        "ORDER BY (SELECT count(*) FROM memory_entities me WHERE me.entity_id = e.id) DESC, e.id "
-        "LIMIT :lim"), dict(params, lim=GAZETTEER_MAX)).all()
+    """``(id, type, value)`` of a namespace's entities (every namespace's for ``None``), oldest first."""
+    where, params = ("WHERE namespace = :ns", {"ns": namespace}) if namespace is not None else ("", {})
+    rows = conn.execute(text(f"SELECT id, type, value FROM entities {where} ORDER BY id LIMIT :lim"),
+                        dict(params, lim=GAZETTEER_MAX)).all()
     return [(r.id, r.type, r.value) for r in rows]
 
 

@@ -69,3 +69,21 @@ def test_query_date_phrases():
     values = [d.value for d in graph_search.query_dates("what happened last week, in March 2024 or yesterday?", now)]
     assert values[1:] == ["2024-03", "2024-06-14"] and values[0].startswith("2024-W")
     assert graph_search.query_dates("may I ask what you think?", now) == []
+
+
+def test_a_large_namespaces_gazetteer_is_rebuilt_in_the_background(loaded, monkeypatch):
+    from app.service import entities as entity_service
+    from tests.helpers import wait_for
+
+    monkeypatch.setattr(entity_service, "SYNC_REBUILD_MAX", 1)
+
+    def knows(name):
+        with loaded.vault.db.read() as conn:
+            return loaded.entities.gazetteer(conn, "default").known(name) is not None
+
+    _store(loaded, ["Greg took up fishing in Kenora", "Karen drove to Kenora"])
+    wait_for(lambda: knows("kenora"), timeout=20)
+    _store(loaded, ["Karen flew to Winnipeg"])
+    # The stored gazetteer answers at once while the new one is built on another thread.
+    assert knows("kenora")
+    wait_for(lambda: knows("winnipeg"), timeout=20)
