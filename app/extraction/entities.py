@@ -5,7 +5,7 @@ For each text:
 - named entities from the pipeline's tagger, folded into :class:`EntityType`
   (PERSON; ORG; GPE/LOC/FAC as locations; PRODUCT/WORK_OF_ART as products;
   EVENT; DATE resolved to an ISO value against the memory's own time by
-  :mod:`app.extraction.dates`; times, amounts and nationalities are left out);
+  :mod:`app.extraction.date_spans`; times, amounts and nationalities are left out);
 - every entity the namespace already knows, found by the gazetteer
   (:mod:`app.extraction.gazetteer`), which also links a tagged name to the
   known entity of the same name or alias, whatever type the tagger guessed
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.domain.entities import EntityMention, EntityType
-from app.extraction.dates import resolve
+from app.extraction.date_spans import resolve
 from app.extraction.gazetteer import Gazetteer, normalise
 from app.extraction.nlp import NlpPipeline
 

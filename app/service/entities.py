@@ -23,7 +23,7 @@ from app.domain.clock import Clock, system_clock
 from app.domain.entities import Entity, EntityMention, EntityType
 from app.domain.errors import ExtractionModelError, MemvaultError, NotFound
 from app.domain.models import MemoryFilter
-from app.extraction.dates import memory_time
+from app.extraction.date_spans import memory_time
 from app.extraction.entities import EntityExtractor, ExtractionInput
 from app.extraction.gazetteer import Gazetteer
 from app.service import validation as v

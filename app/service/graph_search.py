@@ -16,7 +16,7 @@ times how often they co-occurred.
 
 Dates in the query ("last week", "in May 2024", "yesterday", resolved against
 the time of the search) boost, never filter: memories whose own time
-(:func:`app.extraction.dates.memory_time`) falls in the span, and memories
+(:func:`app.extraction.date_spans.memory_time`) falls in the span, and memories
 that mention a date inside it, get :data:`DATE_WEIGHT`.
 
 A memory's graph evidence is its score over the most the query's entities
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.domain.models import MemoryFilter
-from app.extraction.dates import DateSpan, resolve
+from app.extraction.date_spans import DateSpan, resolve
 from app.extraction.gazetteer import Gazetteer
 from app.vault import entities as repo
 from app.vault import filters
