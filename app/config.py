@@ -56,6 +56,18 @@ class Settings:
         default=True,
         metadata={"help": "Run the background embedding worker (off only for tests and tools)."},
     )
+    extraction_llm_url: str = field(
+        default="",
+        metadata={"help": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1) for fact extraction by a "
+                          "local language model; empty: on-device extraction only."},
+    )
+    extraction_llm_model: str = field(default="", metadata={"help": "The model the extraction endpoint runs."})
+    extraction_llm_api_key: str = field(
+        default="", metadata={"help": "Bearer key for the extraction endpoint, if it needs one."})
+    extraction_llm_timeout_seconds: int = field(
+        default=30, metadata={"help": "How long to wait for the extraction endpoint before falling back."})
+    extraction_llm_allow_remote: bool = field(
+        default=False, metadata={"help": "Allow an extraction endpoint that is not on this machine (loopback)."})
     purge_interval_seconds: int = field(
         default=3600, metadata={"help": "How often expired memories are purged."}
     )

@@ -39,6 +39,7 @@ STATUS: dict[type[e.MemvaultError], int] = {
     e.VaultCorrupt: 500,
     e.VaultError: 503,
     e.ModelError: 503,
+    e.ExtractionFailed: 503,
     # An uploaded bundle that is damaged, for other recipients, of a newer format or under another passphrase.
     e.DamagedData: 422,
     e.DecryptionFailed: 422,

@@ -19,6 +19,7 @@ from app.api.deps import origin_of
 from app.api.schemas import MemoryReceipt
 from app.domain import errors as e
 from app.domain import limits
+from app.domain.conversations import ChatMessage, ConversationSubmission
 from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, Scope, SearchMode
 from app.domain.models import (
     ApiKey,
@@ -27,6 +28,7 @@ from app.domain.models import (
     MemoryUpdate,
     SearchQuery,
 )
+from app.service import relevance
 from app.service import validation as v
 from app.service.container import Services
 
@@ -61,10 +63,16 @@ def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
     return (v.choice(MemoryType, memory_type, "memory_type"),) if memory_type else ()
 
 
-def _hit(h) -> dict[str, Any]:
-    return {"id": h.memory.id, "score": round(h.score, 4), "content": h.memory.content,
-            "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
-            "created_at": int(h.memory.created_at)}
+def _hit(h, mode: SearchMode) -> dict[str, Any]:
+    # good_match lets an agent tell "the closest memory" from "a memory that answers": a recall
+    # always returns its best hits, even when none is about the question.
+    hit = {"id": h.memory.id, "score": round(h.score, 4), "good_match": relevance.is_good_match(h.score, mode),
+           "content": h.memory.content, "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
+           "created_at": int(h.memory.created_at)}
+    if "superseded_by" in h.memory.metadata:
+        # An older fact a newer one contradicted: still found, flagged so the model prefers the newer one.
+        hit["superseded_by"] = h.memory.metadata["superseded_by"]
+    return hit
 
 
 def _memory(m) -> dict[str, Any]:
@@ -121,9 +129,40 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                     "embedding_status": result.memory.embedding_status.value}
         return await run(ctx, Scope.WRITE, work)
 
+    @server.tool(description="Store a conversation: facts about the user are extracted from the user's turns "
+                 "(assistant turns are context), classified semantic or episodic, given categories and stored as "
+                 "memories. Returns the facts stored, duplicates skipped and older facts superseded.",
+                 annotations=ToolAnnotations(title="Remember conversation", read_only_hint=False,
+                                             destructive_hint=False, idempotent_hint=False, open_world_hint=False))
+    async def remember_conversation(
+        ctx: Context,
+        messages: Annotated[list[dict[str, str]], Field(description=(
+            'The turns in order, each {"role": "user" | "assistant" | "system", "content": "..."}.'))],
+        conversation_id: Annotated[str | None, Field(description="The thread's id, kept as provenance "
+                                                     "(default: a new id).")] = None,
+        agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
+        occurred_at: Annotated[float | None, Field(description=(
+            "When it took place, Unix seconds; 'last week' resolves against it (default: now)."))] = None,
+    ) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            turns = []
+            for i, m in enumerate(messages):
+                if not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+                    raise e.InvalidInput(f"message {i} needs a role and a content string", field="messages")
+                turns.append(ChatMessage(m["role"], m["content"]))
+            job = services.conversations.ingest(ConversationSubmission(
+                tuple(turns), key.namespace, conversation_id=conversation_id, occurred_at=occurred_at,
+                agent_id=agent_id, source="mcp", origin=origin_of(key)))
+            if job.result is None:
+                raise e.ExtractionFailed(f"extraction did not finish ({job.status.value})")
+            return {"job_id": job.id, **{k: job.result[k] for k in (
+                "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
+        return await run(ctx, Scope.WRITE, work)
+
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
-                 "each with a 0-1 relevance score. With compress, returns {hits, compression}: the hits cut to "
-                 "their most relevant sentences to fit max_context_tokens, and what was dropped.",
+                 "each with a 0-1 relevance score and good_match: false when the hit is only the "
+                 "closest memory, not one that answers the query. With compress, returns {hits, compression}: "
+                 "the hits cut to their most relevant sentences to fit max_context_tokens, and what was dropped.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
     async def recall(
         ctx: Context,
@@ -145,10 +184,10 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
                                                         min_score=min_score, filter=f))
             if not compress:
-                return [_hit(h) for h in result.hits]
+                return [_hit(h, result.mode) for h in result.hits]
             packed = services.compressor.compress(result.hits, query, max_context_tokens)
             by_id = {h.memory.id: h for h in result.hits}
-            return {"hits": [_hit(by_id[c.memory_id]) | {"content": c.context, "tokens": c.tokens}
+            return {"hits": [_hit(by_id[c.memory_id], result.mode) | {"content": c.context, "tokens": c.tokens}
                              for c in packed.hits], "compression": packed.summary()}
         return await run(ctx, Scope.READ, work)
 

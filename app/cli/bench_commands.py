@@ -49,7 +49,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     with progress_for(args) as progress:
-        if args.conversations:
+        if args.extraction:
+            from app.bench.extraction import run_extraction_eval
+
+            report = run_extraction_eval(Path(args.extraction), progress=progress.stage)
+        elif args.conversations:
             from app.bench.conversations import run_conversations
 
             # Per-question rows are for --json readers; the text shows the aggregates.
@@ -76,13 +80,16 @@ def register(command: Command) -> None:
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 
-    p = command("eval", "measure retrieval quality on a BEIR-format data set or a conversation set", cmd_eval,
+    p = command("eval", "measure retrieval quality (BEIR set, conversation set) or fact extraction", cmd_eval,
                 json=True)
     data = p.add_mutually_exclusive_group(required=True)
     data.add_argument("--beir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
     data.add_argument("--conversations", metavar="FILE",
                       help="conversation set (JSON; see tests/data/conversations/README.md): "
                            "R@5, R@10, nDCG@10 per half, mode and question kind")
+    data.add_argument("--extraction", metavar="FILE",
+                      help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
+                           "recall, semantic/episodic and category accuracy, turns per second")
     p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")
     p.add_argument("--max-queries", type=int, metavar="N",
                    help="with --beir: evaluate only the first N queries (default: all)")

@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         bench_commands,
         bundle_commands,
         check_commands,
+        conversation_commands,
         mcp_commands,
         memory_commands,
         vault_commands,
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    for module in (vault_commands, memory_commands, agent_commands, mcp_commands, bench_commands, check_commands,
-                   bundle_commands):
+    for module in (vault_commands, memory_commands, conversation_commands, agent_commands, mcp_commands,
+                   bench_commands, check_commands, bundle_commands):
         module.register(command)
     return parser

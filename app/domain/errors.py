@@ -119,6 +119,12 @@ class ModelError(MemvaultError):
     code = "model_error"
 
 
+class ExtractionFailed(MemvaultError):
+    """Fact extraction of a conversation did not finish (it failed, or is still queued for a retry)."""
+
+    code = "extraction_failed"
+
+
 class ExtractionModelError(ModelError):
     """The bundled NLP pipeline for extraction is missing, altered or unusable.
 

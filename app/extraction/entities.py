@@ -77,7 +77,8 @@ class EntityExtractor:
     def extract(self, items: Sequence[ExtractionInput], gazetteer: Gazetteer) -> list[list[EntityMention]]:
         """The mentions of each item, in order, each entity once (its most confident mention)."""
         nlp = self._nlp.get()
-        docs = nlp.pipe((i.text for i in items), batch_size=BATCH)
+        with self._nlp.parse_lock:
+            docs = list(nlp.pipe((i.text for i in items), batch_size=BATCH))
         return [_mentions(doc, item, gazetteer) for doc, item in zip(docs, items, strict=True)]
 
 

@@ -111,6 +111,9 @@ class NlpPipeline:
         self._manifest = manifest
         self._nlp: Language | None = None
         self._lock = threading.Lock()
+        #: Held while parsing: spaCy does not promise that one pipeline may parse on several threads at once,
+        #: and fact extraction and entity extraction share it.
+        self.parse_lock = threading.Lock()
 
     @property
     def pipeline_id(self) -> str:

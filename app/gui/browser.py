@@ -88,6 +88,7 @@ class BrowserView(QWidget):
         QVBoxLayout(self.table.viewport()).addWidget(self.empty)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
+        self.detail.memory_requested.connect(self.select_memory)
         self.notice = NoticeBar()
         self.notice.action_triggered.connect(self._on_notice_action_triggered)
         self.count = QLabel()

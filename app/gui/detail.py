@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.domain.errors import MemvaultError
 from app.domain.models import HistoryEntry, Memory, MemoryUpdate
 from app.gui.entity_chips import EntityChips
+from app.gui.fact_info import fact_summary, linked_memory
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
@@ -50,10 +51,12 @@ class DetailPane(QWidget):
     Signals:
         memory_saved(object): the :class:`Memory` after a save or a version restore.
         entity_clicked(str, str): namespace and value of an entity chip that was clicked.
+        memory_requested(str): the id of a memory a link in the pane points to (a fact's successor).
     """
 
     memory_saved = Signal(object)
     entity_clicked = Signal(str, str)
+    memory_requested = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,13 @@ class DetailPane(QWidget):
         self.content.setAccessibleName("Memory content")
         self.entities = EntityChips()
         self.entities.entity_clicked.connect(self.entity_clicked)
+        # An extracted fact's kind and provenance, and links to the fact that replaced it (or that it replaced).
+        self.fact_info = QLabel()
+        self.fact_info.setAccessibleName("Fact provenance")
+        self.fact_info.setWordWrap(True)
+        self.fact_info.setTextFormat(Qt.RichText)
+        self.fact_info.setTextInteractionFlags(Qt.TextBrowserInteraction)
+        self.fact_info.linkActivated.connect(self._on_fact_info_link_activated)
         self.memory_type = type_combo()
         self.tags = tags_edit()
         self.importance = QDoubleSpinBox()
@@ -103,6 +113,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.content, 2)
         layout.addWidget(self.entities)
+        layout.addWidget(self.fact_info)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(QLabel("History"))
@@ -122,6 +133,9 @@ class DetailPane(QWidget):
             self._memory.id, self._memory.version, self._memory.deleted_at)
         self._memory = memory
         self.entities.show_memory(memory)
+        summary = None if memory is None else fact_summary(memory)
+        self.fact_info.setText(summary or "")
+        self.fact_info.setVisible(summary is not None)
         if memory is not None:
             self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
                                + (" · in trash" if memory.deleted_at else ""))
@@ -150,6 +164,11 @@ class DetailPane(QWidget):
         memory_id = memory.id
         self._runner.run(lambda: self._services.memories.history(memory_id),
                          lambda entries: self._on_history_loaded(memory_id, entries), owner=self)
+
+    def _on_fact_info_link_activated(self, link: str) -> None:
+        memory_id = linked_memory(link)
+        if memory_id:
+            self.memory_requested.emit(memory_id)
 
     def _on_history_loaded(self, memory_id: str, entries: list[HistoryEntry]) -> None:
         if self._memory is None or self._memory.id != memory_id:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QFont
 
 from app.domain.models import Memory, MemoryFilter, Page
+from app.gui.fact_info import is_superseded
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
 
@@ -19,6 +21,7 @@ NAMESPACE_COLUMNS = ("Memory", "Namespace") + COLUMNS[1:]
 DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+FONT = int(Qt.ItemDataRole.FontRole.value)
 RIGHT_ALIGNED = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 #: The invisible root: Qt's default parent for a flat table.
 ROOT = QModelIndex()
@@ -193,7 +196,17 @@ class MemoryTableModel(QAbstractTableModel):
             return cells[index.column()]
         if role == TOOLTIP and index.column() == 0:
             m = self.memory_at(index.row())
-            return None if m is None else preview(m.content, 600)
+            if m is None:
+                return None
+            return preview(m.content, 600) + ("\n(superseded by a newer fact)" if is_superseded(m) else "")
+        if role == FONT and index.column() == 0:
+            m = self.memory_at(index.row())
+            if m is not None and is_superseded(m):
+                # A fact a newer one contradicted: kept and searchable, shown struck through.
+                font = QFont()
+                font.setStrikeOut(True)
+                return font
+            return None
         if role == ALIGNMENT and index.column() == len(self._columns) - 3:  # Importance
             return RIGHT_ALIGNED
         return None

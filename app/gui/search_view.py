@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
 from app.domain.errors import MemvaultError
 from app.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
+from app.gui.fact_info import is_superseded
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import parse_tags, tags_edit, type_combo
@@ -35,17 +36,8 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
 def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
-    """Whether a hit answers the query, not only comes closest: the service's calibrated thresholds.
-
-    Hybrid scores are a calibrated relevance (good from :data:`relevance.GOOD_MATCH`), semantic
-    scores a cosine similarity (good from :data:`relevance.GOOD_MATCH_SIMILARITY`); keyword hits
-    contain the words asked for.
-    """
-    if mode is SearchMode.HYBRID:
-        return hit.score >= relevance.GOOD_MATCH
-    if mode is SearchMode.SEMANTIC:
-        return hit.score >= relevance.GOOD_MATCH_SIMILARITY
-    return True
+    """Whether a hit answers the query, not only comes closest (the service's calibrated thresholds)."""
+    return relevance.is_good_match(hit.score, mode)
 
 
 def snippet_html(snippet: str) -> str:
@@ -56,7 +48,8 @@ def snippet_html(snippet: str) -> str:
 class HitWidget(QWidget):
     """One result row: a score bar, the snippet and where the memory lives."""
 
-    def __init__(self, score: float, snippet: str, caption: str, parent: QWidget | None = None) -> None:
+    def __init__(self, score: float, snippet: str, caption: str, parent: QWidget | None = None, *,
+                 superseded: bool = False) -> None:
         super().__init__(parent)
         bar = QProgressBar()
         bar.setRange(0, 100)
@@ -64,7 +57,11 @@ class HitWidget(QWidget):
         bar.setFormat(f"{score:.2f}")
         bar.setFixedWidth(90)
         bar.setAccessibleName("Score")
-        text = QLabel(f"{snippet_html(snippet)}<br><small style='color:gray'>{html.escape(caption)}</small>")
+        body = snippet_html(snippet)
+        if superseded:
+            # A fact a newer one contradicted: still found, struck through as in the browser.
+            body, caption = f"<s>{body}</s>", caption + " · superseded by a newer fact"
+        text = QLabel(f"{body}<br><small style='color:gray'>{html.escape(caption)}</small>")
         text.setWordWrap(True)
         text.setAccessibleName("Snippet")
         layout = QHBoxLayout(self)
@@ -208,7 +205,8 @@ class SearchView(QWidget):
             item = QListWidgetItem()
             item.setData(256, m.id)
             self.results.addItem(item)
-            self.results.setItemWidget(item, HitWidget(hit.score, hit.snippet, caption))
+            self.results.setItemWidget(item, HitWidget(hit.score, hit.snippet, caption,
+                                                       superseded=is_superseded(m)))
         self._fit_rows()
 
     def _fit_rows(self) -> None:

@@ -14,7 +14,7 @@ from app.extraction.entities import EntityExtractor
 from app.extraction.nlp import NlpPipeline
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
-from app.domain.errors import StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
+from app.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.service.background import Background, standard_loops
@@ -26,6 +26,7 @@ from app.service.backups import BackupSchedule, BackupService
 from app.service.bundles import BundleService
 from app.service.classify import TypeClassificationService
 from app.service.compress import ContextCompressor
+from app.service.conversations import ConversationService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
 from app.service.lifecycle import LifecycleService
@@ -34,11 +35,31 @@ from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
+from app.extraction.facts import Extractor, FactExtractor
+from app.extraction.llm import LlmExtractor
+from app.extraction.nlp import NlpPipeline
+from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
 from app.vault.vault import vault_exists as vault_files_exist
 
 log = logging.getLogger(__name__)
+#: The spaCy pipeline is the process's, like the embedder: loaded once, on first use, shared by every vault.
+_PIPELINE = NlpPipeline()
+
+
+def load_extractor(settings: Settings) -> Extractor:
+    """The on-device extractor, or a local LLM endpoint in front of it when the settings name one."""
+    on_device = FactExtractor(_PIPELINE)
+    if not settings.extraction_llm_url:
+        return on_device
+    try:
+        return LlmExtractor(settings.extraction_llm_url, settings.extraction_llm_model, on_device,
+                            timeout=settings.extraction_llm_timeout_seconds, api_key=settings.extraction_llm_api_key,
+                            allow_remote=settings.extraction_llm_allow_remote)
+    except InvalidInput as exc:
+        log.warning("the extraction endpoint is not used: %s", exc.message)
+        return on_device
 
 
 def vault_exists(settings: Settings) -> bool:
@@ -78,6 +99,7 @@ class Services:
     integrity: IntegrityService
     entities: EntityService
     compressor: ContextCompressor
+    conversations: ConversationService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -108,7 +130,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
 
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     lifecycle = LifecycleService(db, clock, events, wall)
-    entities = EntityService(db, EntityExtractor(NlpPipeline()), wall)
+    entities = EntityService(db, EntityExtractor(_PIPELINE), wall)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
@@ -118,6 +140,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         if settings.worker:
             # Loads the pipeline off every request path, then backfills and extracts what was queued.
             loops.add("entities", entities.step, wake=entities.wake_event)
+    conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
+                                        wake_embedding=worker.wake, wall=wall)
+    if settings.worker and not db.read_only:
+        loops.add("extraction", conversations.step, wake=conversations.wake_event,
+                  setup=conversations.prepare)
     services = Services(
         settings=settings,
         vault=vault,
@@ -142,6 +169,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
         entities=entities,
         compressor=ContextCompressor(),
+        conversations=conversations,
     )
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),

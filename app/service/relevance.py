@@ -51,6 +51,7 @@ import functools
 import math
 import re
 
+from app.domain.enums import SearchMode
 from app.vault.search import STOPWORDS
 
 # Fitted on 127 + 809 questions (74,521 candidates, 1,068 relevant); bias = -10.151 + ln(73,453 / 1,068).
@@ -65,6 +66,20 @@ GOOD_MATCH = 0.5
 #: The same point for semantic mode's cosine similarity: where a fit on similarity alone (same
 #: candidates, same prior correction: 13.463 * similarity - 6.131) crosses 0.5.
 GOOD_MATCH_SIMILARITY = 0.455
+
+
+def is_good_match(score: float, mode: SearchMode) -> bool:
+    """Whether a hit answers the query, not only comes closest.
+
+    Hybrid scores are a calibrated relevance (good from :data:`GOOD_MATCH`), semantic scores a
+    cosine similarity (good from :data:`GOOD_MATCH_SIMILARITY`); keyword hits contain the words
+    asked for, so each is a match.
+    """
+    if mode is SearchMode.HYBRID:
+        return score >= GOOD_MATCH
+    if mode is SearchMode.SEMANTIC:
+        return score >= GOOD_MATCH_SIMILARITY
+    return True
 #: Content read per hit for coverage: enough for any claim or chat turn, bounded for 50k-character memories.
 COVERAGE_CHARS = 20_000
 

@@ -195,6 +195,20 @@ def _v4(conn: Connection, dim: int) -> None:
 
 
 def _v5(conn: Connection, dim: int) -> None:
+    # The durable extraction queue: one row per submitted conversation. The request (the messages) is
+    # kept until the job is done, then dropped; the result (facts stored, duplicates, superseded) stays
+    # for GET /v1/extractions/{id}. Extracted facts are found again by their subject for dedup and
+    # supersession, through an index on the metadata field the extractor writes.
+    conn.execute(text(
+        "CREATE TABLE extraction_jobs (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, status TEXT NOT NULL, "
+        "request TEXT, result TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, "
+        "leased_until REAL, leased_by TEXT, last_error TEXT, created_at REAL NOT NULL, finished_at REAL)"))
+    conn.execute(text("CREATE INDEX ix_extraction_jobs_due ON extraction_jobs(status, next_attempt_at)"))
+    conn.execute(text(
+        "CREATE INDEX ix_memories_fact_subject ON memories(namespace, json_extract(metadata, '$.fact.subject'))"))
+
+
+def _v6(conn: Connection, dim: int) -> None:
     # Understanding: where a memory's type came from (NULL: the caller named it), the entity graph's
     # reverse index (memories of an entity), and a durable queue of memories whose entities are to be
     # extracted. Every memory already stored is queued, so an existing vault is backfilled in the background.
@@ -209,7 +223,7 @@ def _v5(conn: Connection, dim: int) -> None:
                       "SELECT id, content_hash, created_at FROM memories"))
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST = len(MIGRATIONS)
 
 

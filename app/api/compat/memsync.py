@@ -1,13 +1,17 @@
 """MemSync under ``/compat/memsync``: store a conversation, search what was stored.
 
-MemSync extracts and classifies facts with a language model. Memvault runs no
-language model yet, so it stores each user message as one memory and says so
-in the answer (``extraction``) instead of inventing categories.
+As MemSync does, storing a conversation extracts facts about the user from its
+user turns, classifies each one semantic (lasting) or episodic (time-bound),
+gives it categories, and stores it as a searchable memory; the answer comes
+after extraction with ``memories_extracted``, ``categories`` and
+``processing_time``, plus the facts themselves and any duplicates or
+superseded facts. Memvault does this on the device (``app/extraction``), with
+no language model; the conversation goes through the same durable queue as
+``POST /v1/conversations``.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
@@ -17,12 +21,12 @@ from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from app.api.routes import StrictJsonRoute
 from app.domain import limits
-from app.domain.errors import InvalidInput
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from app.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+from app.domain.errors import ExtractionFailed, InvalidInput
+from app.domain.models import MemoryFilter, SearchQuery
 
 router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.MemsyncError))
-EXTRACTION_NOTE = "none: each user message was stored as one memory (no fact extraction or categories)"
 
 
 class Message(BaseModel):
@@ -51,22 +55,23 @@ class SearchIn(BaseModel):
 
 @router.post("/memories")
 def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
-    started = time.perf_counter()
-    user_messages = [m for m in body.messages if m.role == "user" and m.content.strip()]
-    if not user_messages:
+    if not any(m.role == "user" and m.content.strip() for m in body.messages):
         raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
-    items = [MemoryCreate(content=m.content, namespace=key.namespace, agent_id=body.agent_id,
-                          session_id=body.thread_id, tags=[body.source],
-                          metadata={**body.metadata, "source": body.source, "thread_id": body.thread_id})
-             for m in user_messages]
-    result = services.memories.create_batch(items, origin=origin_of(key))
-    errors = [i for i in result.items if i.status == "error"]
-    if errors:
-        raise InvalidInput(f"message {errors[0].index}: {errors[0].error}", field="messages")
-    services.usage.record(key.id, memories_created=result.succeeded)
-    return {"success": True, "memories_extracted": result.succeeded,
-            "processing_time": f"{time.perf_counter() - started:.2f}s", "categories": [],
-            "memory_ids": [i.memory_id for i in result.items], "extraction": EXTRACTION_NOTE}
+    job = services.conversations.ingest(ConversationSubmission(
+        messages=tuple(ChatMessage(m.role, m.content) for m in body.messages), namespace=key.namespace,
+        conversation_id=body.thread_id, agent_id=body.agent_id, source=body.source, metadata=body.metadata,
+        origin=origin_of(key)))
+    if job.status is not JobStatus.DONE or job.result is None:
+        raise ExtractionFailed("memory extraction did not finish; the conversation stays queued and is retried"
+                               if job.status is not JobStatus.FAILED else "memory extraction failed")
+    result = job.result
+    services.usage.record(key.id, memories_created=result["memories_extracted"])
+    return {"success": True, "memories_extracted": result["memories_extracted"],
+            "processing_time": f"{result['processing_time_ms'] / 1000:.2f}s", "categories": result["categories"],
+            "memory_ids": [f["id"] for f in result["facts"]],
+            "memories": [{"id": f["id"], "memory": f["content"], "type": f["kind"], "categories": f["categories"],
+                          "event_at": f["event_at"]} for f in result["facts"]],
+            "duplicates": result["duplicates"], "superseded": result["superseded"]}
 
 
 @router.post("/memories/search")
@@ -76,4 +81,4 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
     services.usage.record(key.id, searches=1)
     return {"success": True, "memories": [
         {"id": h.memory.id, "memory": h.memory.content, "score": h.score, "agent_id": h.memory.agent_id,
-         "thread_id": h.memory.session_id, "created_at": int(h.memory.created_at)} for h in result.hits]}
+         "thread_id": h.memory.session_id or h.memory.metadata.get("conversation_id"), "created_at": int(h.memory.created_at)} for h in result.hits]}

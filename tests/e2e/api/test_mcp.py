@@ -16,7 +16,7 @@ from app.domain.models import MemoryCreate
 from app.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
-TOOLS = {"remember", "recall", "list_memories", "get_memory", "update_memory", "forget"}
+TOOLS = {"remember", "remember_conversation", "recall", "list_memories", "get_memory", "update_memory", "forget"}
 
 
 def _http(api, key):
@@ -71,6 +71,13 @@ async def _exercise(client, drain):
     assert _data(await client.call_tool("forget", {"memory_id": memory_id}))["forgotten"] is True
     missing = await client.call_tool("get_memory", {"memory_id": memory_id + "x"})
     assert missing.is_error and "not_found" in missing.content[0].text
+    told = _data(await client.call_tool("remember_conversation", {"conversation_id": "mcp-chat", "messages": [
+        {"role": "user", "content": "Hi! I work at Globex as a nurse."},
+        {"role": "assistant", "content": "Nice to meet you."}]}))
+    assert told["memories_extracted"] == 1 and told["facts"][0]["content"] == "The user works at Globex as a nurse"
+    assert "career" in told["categories"] and told["facts"][0]["kind"] == "semantic"
+    bad = await client.call_tool("remember_conversation", {"messages": [{"role": "assistant", "content": "hi"}]})
+    assert bad.is_error and "invalid_input" in bad.content[0].text
     return memory_id
 
 
@@ -252,3 +259,20 @@ def test_recall_compresses_to_a_token_budget(api):
     assert packed["compression"]["tokens_used"] <= 12 and packed["compression"]["max_context_tokens"] == 12
     assert packed["hits"][0]["content"].startswith("Juniper is a grey lurcher")
     assert sum(h["tokens"] for h in packed["hits"]) == packed["compression"]["tokens_used"]
+@pytest.mark.slow
+def test_recall_says_whether_a_hit_answers_or_is_only_the_closest(api):
+    _, secret = api.services.keys.create("mcp-good", "read,write")
+
+    async def main():
+        async with _http(api, secret) as client:
+            for text in ("The user's sister Maria lives in Lisbon and teaches chemistry",
+                         "The user prefers green tea without sugar in the morning"):
+                await client.call_tool("remember", {"content": text})
+            await anyio.to_thread.run_sync(api.drain)
+            answered = _data(await client.call_tool("recall", {"query": "where does the user's sister live"}))
+            unrelated = _data(await client.call_tool("recall", {"query": "torque specification for bicycle bolts"}))
+            return answered, unrelated
+
+    answered, unrelated = anyio.run(main)
+    assert "Lisbon" in answered[0]["content"] and answered[0]["good_match"] is True
+    assert unrelated and not any(hit["good_match"] for hit in unrelated)

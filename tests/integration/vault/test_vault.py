@@ -222,6 +222,8 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("DROP INDEX ix_memory_entities_entity"))
         conn.execute(text("DROP INDEX ix_entities_value"))
         conn.execute(text("ALTER TABLE memories DROP COLUMN memory_type_source"))
+        conn.execute(text("DROP TABLE extraction_jobs"))
+        conn.execute(text("DROP INDEX ix_memories_fact_subject"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -230,7 +232,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
-        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory"} <= set(names)
+        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
         # v5 queues every existing memory for entity extraction (the background backfill).

@@ -1,0 +1,215 @@
+"""Which parts of a user's sentence can state a fact: clause splitting and the filters that say no.
+
+A sentence is split at coordinated clauses that have their own subject ("I'm
+vegetarian and my partner is allergic to peanuts" is two clauses). A clause is
+dropped when it asks (a question mark, a question word or an inverted
+auxiliary first), orders (an imperative), greets, thanks or fills ("ok",
+"I see", "I don't know"), talks to or about the assistant ("you"), or names no
+one the conversation can tie to the user. Leading discourse words ("Yes,",
+"By the way,", "Honestly") are cut off; opinions wrapped in "I think that ..."
+keep only what is thought.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Span, Token
+
+
+FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
+SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "yourselves", "u", "ur"})
+THIRD_PERSON = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "hers", "theirs"})
+SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
+_DISCOURSE = frozenset({
+    "yes", "no", "yeah", "yep", "nope", "well", "oh", "ok", "okay", "so", "also", "actually", "honestly", "anyway",
+    "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
+    "anyways", "alright", "basically", "now", "then", "though", "sorry", "thanks", "hey", "hi", "hello", "sadly",
+    "luckily", "fortunately", "unfortunately", "again",
+})
+_QUESTION_WORDS = frozenset({"what", "who", "whom", "whose", "which", "where", "when", "why", "how"})
+_INVERTED = frozenset({"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "am",
+                       "was", "were", "have", "has", "may", "might", "must"})
+#: Verbs whose first-person clause is talk about the conversation, not a fact ("I see", "I wonder ...").
+_META_VERBS = frozenset({"agree", "wonder", "mean", "ask", "guess", "say", "appreciate", "bet", "suppose", "tell",
+                         "hope", "apologize", "promise"})
+#: These are talk about the conversation only without an object ("I see", "I don't know"; not "I know Go").
+_BARE_META_VERBS = frozenset({"see", "know", "understand", "forget", "remember", "get", "think"})
+#: A clause that reports what someone said is not a fact about them ("my husband says no").
+_REPORTING = frozenset({"say", "tell", "ask", "reply", "answer"})
+#: Verbs that wrap the real statement ("I think I'll ..."): the statement is kept, the wrapper dropped.
+_WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon", "figure", "mean", "say"})
+_FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
+                                "glad", "curious", "sorry", "done", "bored", "confused", "kidding", "joking"})
+_VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
+_REQUEST_OBJECTS = frozenset({"help", "advice", "question", "suggestion", "idea", "recommendation", "tip", "hand",
+                              "favor", "favour", "answer", "explanation"})
+
+
+@dataclass(frozen=True)
+class Clause:
+    """Tokens of one clause of a sentence, in order, and its head verb."""
+
+    tokens: tuple[Token, ...]
+    root: Token
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].idx
+
+    @property
+    def end(self) -> int:
+        last = self.tokens[-1]
+        return last.idx + len(last.text)
+
+    def has(self, words: frozenset[str]) -> bool:
+        return any(t.lower_ in words for t in self.tokens)
+
+    def subject(self) -> Token | None:
+        return next((c for c in self.root.children if c.dep_ in SUBJECTS), None)
+
+
+def _has_subject(token: Token) -> bool:
+    return any(c.dep_ in SUBJECTS for c in token.children)
+
+
+def _comma_spliced(child: Token, head: Token) -> bool:
+    """ "My sister lives in Basel, she is a nurse": two sentences joined by a comma, parsed as one inside the other."""
+    if child.dep_ not in ("ccomp", "parataxis") or child.pos_ not in ("VERB", "AUX") or not _has_subject(child):
+        return False
+    doc = child.doc
+    if child.i < head.i:
+        after = child.right_edge.i + 1
+        return after < len(doc) and doc[after].text in (",", ";", "-", "—")
+    before = child.left_edge.i - 1
+    return before >= 0 and doc[before].text in (",", ";", "-", "—")
+
+
+def _clause_heads(root: Token) -> list[Token]:
+    heads = [root]
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            if (child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and _has_subject(child)
+                    or _comma_spliced(child, child.head)):
+                heads.append(child)
+                stack.append(child)
+            elif child.dep_ == "conj":
+                stack.append(child)
+    return heads
+
+
+def _trim(tokens: list[Token]) -> list[Token]:
+    """Leading discourse words and punctuation off; trailing punctuation and tags ("though", "lol") off."""
+    start = 0
+    while start < len(tokens):
+        t = tokens[start]
+        if t.is_punct or t.lower_ in _DISCOURSE or t.pos_ == "INTJ" or t.is_space:
+            start += 1
+        elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
+            start += 3
+        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
+              and t.pos_ in ("ADJ", "ADV", "INTJ", "NOUN")):
+            start += 2  # "Great, ...", "Perfect, ..."
+        elif (start + 2 < len(tokens) and tokens[start + 2].text in (",", ".", "!") and t.dep_ not in SUBJECTS
+              and t.pos_ in ("ADJ", "VERB") and tokens[start + 1].pos_ in ("ADJ", "ADV", "NOUN")):
+            start += 3  # "Sounds good, ...", "Good idea."
+        else:
+            break
+    end = len(tokens)
+    while end > start and (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _DISCOURSE
+                           or tokens[end - 1].is_space or tokens[end - 1].pos_ == "INTJ"):
+        end -= 1
+    return tokens[start:end]
+
+
+def _without_second_person_asides(root: Token, tokens: list[Token]) -> list[Token]:
+    """Drop side clauses that speak to the assistant ("..., just so you know")."""
+    drop: set[int] = set()
+    for child in root.children:
+        if child.dep_ in ("advcl", "parataxis", "intj", "npadvmod", "advmod") and any(
+                t.lower_ in SECOND_PERSON for t in child.subtree):
+            drop.update(t.i for t in child.subtree)
+    return [t for t in tokens if t.i not in drop]
+
+
+def split(sent: Span) -> list[Clause]:
+    """The clauses of ``sent`` worth reading for facts (possibly none)."""
+    if _is_question(sent):
+        return []
+    heads = _clause_heads(sent.root)
+    clauses = []
+    for head in heads:
+        others = [h for h in heads if h is not head and h.is_ancestor(head) is False and head.is_ancestor(h)]
+        excluded = {t.i for h in others for t in h.subtree}
+        excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
+        tokens = [t for t in head.subtree if t.i not in excluded]
+        tokens = _without_second_person_asides(head, tokens)
+        tokens = _trim(tokens)
+        if tokens:
+            clause = _unwrap(Clause(tuple(tokens), head))
+            if clause is not None and is_statement(clause):
+                clauses.append(clause)
+    return sorted(clauses, key=lambda c: c.start)  # in the order they were said, for coreference
+
+
+def _is_question(sent: Span) -> bool:
+    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in _DISCOURSE]
+    if not words:
+        return True
+    if sent.text.rstrip().endswith("?"):
+        return True
+    first = words[0].lower_
+    if first in _QUESTION_WORDS and words[0].dep_ not in ("advmod",) or first in _QUESTION_WORDS and len(words) < 4:
+        return True
+    return first in _INVERTED and len(words) > 1 and words[1].dep_ in SUBJECTS
+
+
+def _unwrap(clause: Clause) -> Clause | None:
+    """``I think (that) X`` → ``X``; a wrapper with no statement inside is no clause."""
+    root = clause.root
+    subject = clause.subject()
+    if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
+        inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
+        if inner is None:
+            return None if root.lemma_ != "feel" else clause
+        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head is not inner])
+        return Clause(tuple(tokens), inner) if tokens else None
+    return clause
+
+
+def is_statement(clause: Clause) -> bool:
+    """Whether ``clause`` can hold a fact (see the module docstring for what cannot)."""
+    root = clause.root
+    words = [t for t in clause.tokens if not t.is_punct]
+    if len(words) < 2 or clause.has(SECOND_PERSON):
+        return False
+    if root.pos_ not in ("VERB", "AUX"):
+        return False
+    subject = clause.subject()
+    if subject is None:
+        return False  # an imperative or a fragment ("Not yet", "Twelve people")
+    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    if not clause.has(FIRST_PERSON) and subject.lower_ not in THIRD_PERSON and (
+            owner is None or owner.lower_ not in THIRD_PERSON):
+        return False
+    first_person_subject = subject.lower_ in ("i", "we")
+    if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:
+        return False
+    if first_person_subject and root.lemma_ in _BARE_META_VERBS and not any(
+            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") for c in root.children):
+        return False
+    if first_person_subject and root.lemma_ in ("need", "want", "have", "would", "like") and any(
+            c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
+        return False
+    if len(words) <= 4 and any(c.dep_ in ("dobj", "attr", "pobj") and c.lower_ in _VAGUE_OBJECTS
+                               for c in root.subtree):
+        return False  # "I love it", "I did that": says nothing without what "it" was
+    if root.lemma_ == "be" and first_person_subject:
+        complements = [c for c in root.children if c.dep_ in ("acomp", "attr", "advmod", "prep")]
+        content = [t for t in words if t.i != subject.i and t.i != root.i and t.dep_ not in ("neg", "advmod")]
+        if complements and all(c.lower_ in _FILLER_PREDICATES for c in complements) and len(content) <= 2:
+            return False
+    return True

@@ -1,0 +1,215 @@
+"""Dates in a user's words, resolved against the conversation's time.
+
+"yesterday", "last week", "next Friday", "in March", "June next year", "May 10",
+"in 2019" become a calendar date, a precision (day, week, month, year) and the
+words that replace them in the fact ("on 30 November 2026", "in the week of
+4 May 2026", "in March 2026"). Recurring times ("every Sunday", "on Tuesday
+evenings", "three times a week") are not events: they are reported as
+recurring and left as written.
+
+The common relative forms are resolved here by rule (fast and predictable);
+``dateparser`` reads the explicit dates that remain ("May 10", "10/05/2026"),
+preferring the past or the future as the sentence's tense says.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3}
+_RECURRING = re.compile(
+    r"\b(every|each|daily|weekly|monthly|yearly|annually|weekends|mornings|evenings|nights|afternoons"
+    r"|times? a (day|week|month|year)|a (day|week|month|year)|per (day|week|month|year)|"
+    + "|".join(f"{d}s" for d in WEEKDAYS) + r")\b", re.IGNORECASE)
+_DURATION = re.compile(r"^(for )?(about |around |almost |over |nearly )?(\d+|" + "|".join(_NUMBER_WORDS)
+                       + r") (days?|weeks?|months?|years?|decades?)( old)?$", re.IGNORECASE)
+
+
+class Tense(Enum):
+    PAST = "past"
+    PRESENT = "present"
+    FUTURE = "future"
+
+
+class Precision(Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class ResolvedDate:
+    """A date phrase read against the conversation's time."""
+
+    start: dt.date | None
+    precision: Precision | None
+    words: str | None
+    recurring: bool = False
+
+    @property
+    def is_event(self) -> bool:
+        return self.start is not None and not self.recurring
+
+
+NOT_A_DATE = ResolvedDate(None, None, None)
+RECURRING = ResolvedDate(None, None, None, recurring=True)
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
+
+
+def _on_day(d: dt.date, weekday: bool = False) -> ResolvedDate:
+    label = f"{calendar.day_name[d.weekday()]} {_day(d)}" if weekday else _day(d)
+    return ResolvedDate(d, Precision.DAY, label)
+
+
+def _week_of(d: dt.date) -> ResolvedDate:
+    monday = d - dt.timedelta(days=d.weekday())
+    return ResolvedDate(monday, Precision.WEEK, f"the week of {_day(monday)}")
+
+
+def _weekend_of(d: dt.date) -> ResolvedDate:
+    saturday = d + dt.timedelta(days=(5 - d.weekday()) % 7) if d.weekday() < 5 else d - dt.timedelta(
+        days=d.weekday() - 5)
+    return ResolvedDate(saturday, Precision.WEEK, f"the weekend of {_day(saturday)}")
+
+
+def _month(year: int, month: int) -> ResolvedDate:
+    return ResolvedDate(dt.date(year, month, 1), Precision.MONTH, f"{calendar.month_name[month]} {year}")
+
+
+def _year(year: int) -> ResolvedDate:
+    return ResolvedDate(dt.date(year, 1, 1), Precision.YEAR, str(year))
+
+
+def _shift_month(d: dt.date, months: int) -> tuple[int, int]:
+    index = d.year * 12 + d.month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def _weekday(today: dt.date, weekday: int, tense: Tense, modifier: str) -> dt.date:
+    ahead = (weekday - today.weekday()) % 7
+    if modifier == "next":
+        return today + dt.timedelta(days=ahead or 7)
+    if modifier == "last":
+        return today - dt.timedelta(days=((today.weekday() - weekday) % 7) or 7)
+    if modifier == "this":
+        return today + dt.timedelta(days=ahead)
+    if tense is Tense.PAST:
+        return today - dt.timedelta(days=((today.weekday() - weekday) % 7) or 7)
+    return today + dt.timedelta(days=ahead or 7)
+
+
+def _month_alone(today: dt.date, month: int, tense: Tense) -> ResolvedDate:
+    if tense is Tense.PAST:
+        return _month(today.year if month <= today.month else today.year - 1, month)
+    if tense is Tense.FUTURE:
+        return _month(today.year if month >= today.month else today.year + 1, month)
+    return _month(today.year, month)
+
+
+def _ago(today: dt.date, amount: int, unit: str) -> ResolvedDate:
+    if unit.startswith("day"):
+        return _on_day(today - dt.timedelta(days=amount))
+    if unit.startswith("week"):
+        return _week_of(today - dt.timedelta(weeks=amount))
+    if unit.startswith("month"):
+        return _month(*_shift_month(today, -amount))
+    return _year(today.year - amount)
+
+
+def _relative(text: str, today: dt.date, tense: Tense) -> ResolvedDate | None:
+    words = text.split()
+    if text in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "now"):
+        return _on_day(today) if text != "now" else None
+    if text in ("yesterday", "last night", "yesterday morning", "yesterday evening", "yesterday afternoon"):
+        return _on_day(today - dt.timedelta(days=1))
+    if text.startswith("tomorrow"):
+        return _on_day(today + dt.timedelta(days=1))
+    if text == "the day before yesterday":
+        return _on_day(today - dt.timedelta(days=2))
+    if text == "the day after tomorrow":
+        return _on_day(today + dt.timedelta(days=2))
+    if len(words) == 2 and words[0] in ("last", "next", "this"):
+        step = {"last": -1, "next": 1, "this": 0}[words[0]]
+        unit = words[1]
+        if unit == "week":
+            return _week_of(today + dt.timedelta(weeks=step))
+        if unit == "weekend":
+            return _weekend_of(today + dt.timedelta(weeks=step) if step else today)
+        if unit == "month":
+            return _month(*_shift_month(today, step))
+        if unit == "year":
+            return _year(today.year + step)
+        if unit in WEEKDAYS:
+            return _on_day(_weekday(today, WEEKDAYS[unit], tense, words[0]), weekday=True)
+        if unit in MONTHS:
+            return _month_alone(today, MONTHS[unit], Tense.PAST if step < 0 else Tense.FUTURE if step > 0 else tense)
+        return None
+    if len(words) == 3 and words[1] in ("next", "last", "this") and words[2] == "year" and words[0] in MONTHS:
+        return _month(today.year + {"next": 1, "last": -1, "this": 0}[words[1]], MONTHS[words[0]])
+    match = re.fullmatch(r"(\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?|years?) ago", text)
+    if match:
+        amount = int(match[1]) if match[1].isdigit() else _NUMBER_WORDS[match[1]]
+        return _ago(today, amount, match[2])
+    if text in WEEKDAYS:
+        return _on_day(_weekday(today, WEEKDAYS[text], tense, ""), weekday=True)
+    if text in MONTHS:
+        return _month_alone(today, MONTHS[text], tense)
+    if re.fullmatch(r"(in )?(19|20)\d\d", text):
+        return _year(int(text[-4:]))
+    if len(words) == 2 and words[0] in MONTHS and re.fullmatch(r"(19|20)\d\d", words[1]):
+        return _month(int(words[1]), MONTHS[words[0]])
+    if text in ("this year",):
+        return _year(today.year)
+    return None
+
+
+def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
+    # Only forms with a day number go to dateparser: it is slow on free text and guesses wildly on it.
+    if not re.search(r"\d", text) or not (re.search(r"[a-z]{3}", text) or re.search(r"\d[/.-]\d", text)):
+        return None
+    import dateparser
+
+    prefer = "past" if tense is Tense.PAST else "future" if tense is Tense.FUTURE else "current_period"
+    parsed = dateparser.parse(text, languages=["en"], settings={
+        "RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": prefer, "REQUIRE_PARTS": ["day", "month"],
+        "RETURN_TIME_AS_PERIOD": False})
+    return None if parsed is None else _on_day(parsed.date())
+
+
+def resolve(phrase: str, now: dt.datetime, tense: Tense) -> ResolvedDate:
+    """Read ``phrase`` (a DATE entity's words) against ``now`` for a sentence in ``tense``."""
+    text = " ".join(phrase.lower().replace(",", " ").split())
+    text = re.sub(r"^(on|in|at|during|around|by|since|until) ", "", text)
+    text = re.sub(r"^the ", "", text)
+    if not text or _DURATION.match(text):
+        return NOT_A_DATE
+    if _RECURRING.search(text):
+        return RECURRING
+    today = now.date()
+    resolved = _relative(text, today, tense)
+    if resolved is None:
+        resolved = _explicit(text, now, tense)
+    return resolved or NOT_A_DATE
+
+
+def phrase_for(resolved: ResolvedDate, preposition_before: bool) -> str:
+    """The words that stand for ``resolved`` in a fact ("on 30 November 2026"); ``preposition_before``:
+    the sentence already has one ("in March" keeps its "in")."""
+    assert resolved.words is not None
+    if preposition_before:
+        return resolved.words
+    if resolved.precision is Precision.DAY or resolved.precision is Precision.WEEK and "weekend" in resolved.words:
+        return f"on {resolved.words}"
+    return f"in {resolved.words}"

@@ -1,0 +1,54 @@
+"""``memvault ingest-chat FILE`` and ``memvault eval --extraction``: facts from a JSON list of messages."""
+
+import json
+
+import pytest
+
+from app.cli import main
+from tests.helpers.cli import run
+
+
+def _chat(tmp_path, messages, name="chat.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(messages), "utf-8")
+    return str(path)
+
+
+def test_ingest_chat_stores_facts_and_reports_duplicates(env, capsys):
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    chat = _chat(env, [{"role": "user", "content": "Hi! I moved to Zurich last week."},
+                       {"role": "assistant", "content": "How exciting! How do you like it?"},
+                       {"role": "user", "content": "I love it. I'm a nurse at the university hospital."}])
+    code, out, err = run(capsys, "ingest-chat", chat, "--at", "2026-05-12T10:00:00", "--conversation-id", "c-1",
+                         "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [f["content"] for f in result["facts"]] == [
+        "The user moved to Zurich in the week of 4 May 2026", "The user is a nurse at the university hospital"]
+    assert result["facts"][0]["kind"] == "episodic" and result["facts"][0]["event_at"] == "2026-05-04"
+    code, out, _ = run(capsys, "ingest-chat", chat, "--at", "2026-05-12T10:00:00")
+    assert code == 0 and out.startswith("0 facts stored from 3 messages") and "= duplicate of" in out
+    code, out, _ = run(capsys, "search", "where does the user work", "--json")
+    assert code == 0 and "nurse" in out
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "is not JSON"),
+    ('{"role": "user"}', "must hold a JSON list of messages"),
+    ('[{"role": "assistant", "content": "hello"}]', "at least one non-empty user message"),
+])
+def test_bad_chat_files_are_one_line_errors(env, capsys, content, message):
+    assert main(["init"]) == 0
+    path = env / "bad.json"
+    path.write_text(content, "utf-8")
+    code, _, err = run(capsys, "ingest-chat", str(path))
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_eval_extraction_refuses_a_file_that_is_not_a_set(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    path = tmp_path / "x.json"
+    path.write_text("[]", "utf-8")
+    code, _, err = run(capsys, "eval", "--extraction", str(path))
+    assert code == 2 and "is not an extraction set" in err

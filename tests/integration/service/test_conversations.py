@@ -1,0 +1,169 @@
+"""Conversations through the durable extraction queue into facts: storage, provenance, dedup, supersession."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.domain.changes import ChangeKind
+from app.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+from app.domain.enums import MemoryType
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.models import MemoryFilter
+
+WHEN = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC).timestamp()
+
+
+def _conversation(*turns: str, namespace: str = "default", cid: str = "conv-1") -> ConversationSubmission:
+    messages = tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns))
+    return ConversationSubmission(messages, namespace, conversation_id=cid, occurred_at=WHEN, agent_id="bot",
+                                  source="chat", metadata={"channel": "web"})
+
+
+def test_a_conversation_becomes_classified_facts_with_provenance(services):
+    seen = []
+    services.events.subscribe(seen.append)
+    job = services.conversations.ingest(_conversation(
+        "Hi!", "Hello, how can I help?", "I moved to Zurich in March. I work at Siemens as an engineer.",
+        "Nice!", "Thanks, bye"))
+    assert job.status is JobStatus.DONE and job.result["memories_extracted"] == 2
+    assert job.result["categories"][0] == "location" and "career" in job.result["categories"]
+    moved, works = (services.memories.get(f["id"]) for f in job.result["facts"])
+    assert moved.content == "The user moved to Zurich in March 2026" and moved.memory_type is MemoryType.EVENT
+    assert works.memory_type is MemoryType.FACT and works.metadata["fact"]["kind"] == "semantic"
+    fact = moved.metadata["fact"]
+    assert fact["kind"] == "episodic" and fact["event_at"] == "2026-03-01"
+    assert fact["provenance"]["conversation_id"] == "conv-1" and fact["provenance"]["message_index"] == 2
+    start, end = fact["provenance"]["span"]
+    assert "I moved to Zurich in March. I work"[start:end] == fact["provenance"]["quote"] == "I moved to Zurich in March"
+    assert moved.metadata["channel"] == "web" and moved.metadata["source"] == "chat" and moved.agent_id == "bot"
+    assert "location" in moved.tags
+    assert [e.kind for e in seen] == [ChangeKind.CREATED]
+
+
+def test_submit_returns_at_once_and_the_worker_step_runs_the_job(services):
+    job_id = services.conversations.submit(_conversation("I love hiking in the Alps."))
+    assert services.conversations.get(job_id).status is JobStatus.QUEUED
+    assert services.memories.count(MemoryFilter()) == 0
+    assert services.conversations.step() == 0.0
+    job = services.conversations.get(job_id)
+    assert job.status is JobStatus.DONE and job.result["facts"][0]["content"] == "The user loves hiking in the Alps"
+    assert services.conversations.depth() == 0
+
+
+def test_a_contradicting_fact_supersedes_the_older_one_which_stays(services):
+    first = services.conversations.ingest(_conversation("I live in Lisbon."))
+    old_id = first.result["facts"][0]["id"]
+    second = services.conversations.ingest(_conversation("Big news: I live in Porto now.", cid="conv-2"))
+    new_id = second.result["facts"][0]["id"]
+    assert second.result["superseded"] == [{"id": old_id, "superseded_by": new_id}]
+    old = services.memories.get(old_id)
+    assert old.metadata["superseded_by"] == new_id and old.deleted_at is None
+    assert services.memories.get(new_id).metadata["fact"]["supersedes"] == [old_id]
+    assert [e.change for e in services.memories.history(old_id)][-1] == "superseded"
+    # A third fact on the same attribute supersedes only the live one.
+    third = services.conversations.ingest(_conversation("I moved to Berlin.", cid="conv-3"))
+    assert [s["id"] for s in third.result["superseded"]] == [new_id]
+
+
+def test_dedup_is_scoped_to_namespace_and_subject_and_reported(services):
+    services.conversations.ingest(_conversation("I am allergic to penicillin. My sister is allergic to cats."))
+    again = services.conversations.ingest(_conversation("I'm allergic to penicillin.", cid="conv-2"))
+    assert again.result["memories_extracted"] == 0
+    assert again.result["duplicates"][0]["content"] == "The user is allergic to penicillin"
+    # Same words about another subject, or in another namespace, are new facts.
+    sister = services.conversations.ingest(_conversation("My sister is allergic to penicillin.", cid="conv-3"))
+    elsewhere = services.conversations.ingest(_conversation("I am allergic to penicillin.", namespace="work"))
+    assert sister.result["memories_extracted"] == 1 and elsewhere.result["memories_extracted"] == 1
+
+
+def test_jobs_are_durable_across_a_reopen(settings, embedder, clock):
+    from app.service.container import create_vault, open_vault
+    from tests.helpers import PASSPHRASE
+
+    svc = create_vault(settings, PASSPHRASE, embedder, background=False, wall=clock)
+    job_id = svc.conversations.submit(_conversation("I play the cello in an orchestra."))
+    svc.close()
+    svc = open_vault(settings, PASSPHRASE, embedder, background=False, wall=clock)
+    try:
+        assert svc.conversations.get(job_id).status is JobStatus.QUEUED
+        assert svc.conversations.run_now(job_id).result["memories_extracted"] == 1
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize(("turns", "field"), [
+    ((), "messages"), (("",), "messages"),
+])
+def test_bad_conversations_are_refused(services, turns, field):
+    with pytest.raises(InvalidInput) as err:
+        services.conversations.submit(_conversation(*turns))
+    assert err.value.details["field"] == field
+
+
+def test_a_clients_metadata_cannot_pose_as_the_facts_own(services):
+    sub = _conversation("I like tea.")
+    sub = ConversationSubmission(sub.messages, "default", metadata={"superseded_by": "x", "fact": 1, "app": "t"})
+    memory = services.memories.get(services.conversations.ingest(sub).result["facts"][0]["id"])
+    assert "superseded_by" not in memory.metadata and memory.metadata["app"] == "t"
+    assert memory.metadata["fact"]["kind"] == "semantic"
+
+
+def test_too_long_a_conversation_is_refused(services):
+    with pytest.raises(InvalidInput, match="at most"):
+        services.conversations.submit(_conversation(*(["I like tea. " * 4000] * 12)))
+
+
+def test_unknown_role_and_unknown_job(services):
+    bad = ConversationSubmission((ChatMessage("robot", "hi"),), "default")
+    with pytest.raises(InvalidInput):
+        services.conversations.submit(bad)
+    with pytest.raises(NotFound):
+        services.conversations.get("nope")
+    job_id = services.conversations.submit(_conversation("I like tea."))
+    with pytest.raises(NotFound):
+        services.conversations.get(job_id, namespace="other")
+
+
+def test_a_missing_pipeline_fails_the_job_but_storing_still_works(services, monkeypatch):
+    from app.domain.errors import ExtractionModelError
+    from app.domain.models import MemoryCreate
+
+    def broken():
+        raise ExtractionModelError("the NLP pipeline file ner/model is missing; reinstall Memvault")
+
+    monkeypatch.setattr(services.conversations._extractor._pipeline, "get", broken)
+    job_id = services.conversations.submit(_conversation("I like tea."))
+    with pytest.raises(ExtractionModelError):
+        services.conversations.run_now(job_id)
+    job = services.conversations.get(job_id)
+    assert job.status is JobStatus.FAILED and job.error.startswith("extraction_model_error")
+    assert services.memories.create(MemoryCreate(content="still works")).created
+
+
+def test_a_job_leased_by_a_killed_process_is_due_again_when_the_loop_starts(services):
+    from sqlalchemy import text
+
+    job_id = services.conversations.submit(_conversation("I play chess on Fridays."))
+    with services.vault.db.write() as conn:
+        conn.execute(text("UPDATE extraction_jobs SET status = 'running', leased_by = '999999999:1', "
+                          "leased_until = 1e12 WHERE id = :id"), {"id": job_id})
+    assert services.conversations.step() > 0  # leased: nothing to do yet
+    services.conversations.prepare()
+    assert services.conversations.step() == 0.0
+    assert services.conversations.get(job_id).status is JobStatus.DONE
+
+
+def test_finished_jobs_are_forgotten_after_thirty_days_but_their_facts_stay(services, clock):
+    from app.service.conversations import JOB_RETENTION_SECONDS
+
+    job = services.conversations.ingest(_conversation("I speak Finnish."))
+    fact_id = job.result["facts"][0]["id"]
+    services.conversations.step()
+    assert services.conversations.get(job.id).status is JobStatus.DONE
+    clock.advance(JOB_RETENTION_SECONDS + 3600)
+    services.conversations.step()
+    with pytest.raises(NotFound):
+        services.conversations.get(job.id)
+    assert services.memories.get(fact_id).content == "The user speaks Finnish"

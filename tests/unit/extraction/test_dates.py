@@ -1,0 +1,55 @@
+"""Relative dates resolve against the conversation's time; recurring times and durations are no events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.extraction.dates import Precision, Tense, phrase_for, resolve
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
+
+
+@pytest.mark.parametrize(("phrase", "tense", "start", "words"), [
+    ("yesterday", Tense.PAST, dt.date(2026, 5, 11), "11 May 2026"),
+    ("tomorrow", Tense.FUTURE, dt.date(2026, 5, 13), "13 May 2026"),
+    ("last week", Tense.PAST, dt.date(2026, 5, 4), "the week of 4 May 2026"),
+    ("next month", Tense.FUTURE, dt.date(2026, 6, 1), "June 2026"),
+    ("last year", Tense.PAST, dt.date(2025, 1, 1), "2025"),
+    ("March", Tense.PAST, dt.date(2026, 3, 1), "March 2026"),
+    ("September", Tense.PAST, dt.date(2025, 9, 1), "September 2025"),
+    ("September", Tense.FUTURE, dt.date(2026, 9, 1), "September 2026"),
+    ("Thursday", Tense.PRESENT, dt.date(2026, 5, 14), "Thursday 14 May 2026"),
+    ("Monday", Tense.PAST, dt.date(2026, 5, 11), "Monday 11 May 2026"),
+    ("next Monday", Tense.FUTURE, dt.date(2026, 5, 18), "Monday 18 May 2026"),
+    ("June next year", Tense.FUTURE, dt.date(2027, 6, 1), "June 2027"),
+    ("two weeks ago", Tense.PAST, dt.date(2026, 4, 27), "the week of 27 April 2026"),
+    ("in 2019", Tense.PAST, dt.date(2019, 1, 1), "2019"),
+    ("May 20", Tense.FUTURE, dt.date(2026, 5, 20), "20 May 2026"),
+])
+def test_relative_dates_resolve(phrase, tense, start, words):
+    resolved = resolve(phrase, NOW, tense)
+    assert (resolved.start, resolved.words) == (start, words)
+    assert resolved.is_event
+
+
+@pytest.mark.parametrize("phrase", ["every Sunday", "Sundays", "three times a week", "every two weeks", "weekends",
+                                    "Tuesday evenings", "each morning"])
+def test_recurring_times_are_not_events(phrase):
+    resolved = resolve(phrase, NOW, Tense.PRESENT)
+    assert resolved.recurring and not resolved.is_event
+
+
+@pytest.mark.parametrize("phrase", ["four years", "about six months", "ten days", "3 years old", "the evening"])
+def test_durations_and_vague_times_are_no_date(phrase):
+    assert resolve(phrase, NOW, Tense.PRESENT).start is None
+
+
+def test_phrase_keeps_or_adds_its_preposition():
+    day = resolve("yesterday", NOW, Tense.PAST)
+    month = resolve("March", NOW, Tense.PAST)
+    assert phrase_for(day, preposition_before=False) == "on 11 May 2026"
+    assert phrase_for(month, preposition_before=True) == "March 2026"
+    assert phrase_for(month, preposition_before=False) == "in March 2026"
+    assert month.precision is Precision.MONTH

@@ -1,0 +1,78 @@
+"""Conversation → third-person facts with kinds, categories, dates, provenance and coreference."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.extraction.facts import EPISODIC, SEMANTIC, Message
+from app.extraction.rewrite import third_person
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+
+
+def _facts(extractor, *turns: str, now: dt.datetime = NOW):
+    messages = [Message("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns)]
+    return extractor.extract(messages, now)
+
+
+def test_first_person_becomes_the_user_with_a_resolved_date(extractor):
+    [fact] = _facts(extractor, "I moved to Zurich in March")
+    assert fact.text == "The user moved to Zurich in March 2026"
+    assert fact.kind == EPISODIC and fact.event_at == "2026-03-01" and fact.event_precision == "month"
+    assert "location" in fact.categories
+    assert (fact.attribute, fact.value, fact.subject) == ("residence", "zurich", "user")
+
+
+def test_provenance_is_message_index_and_character_span(extractor):
+    text = "Thanks! By the way, I work at Bosch as a data analyst."
+    [fact] = _facts(extractor, "Hello", "Hi! How can I help?", text)
+    assert fact.message_index == 2
+    assert text[fact.start:fact.end] == fact.quote == "I work at Bosch as a data analyst"
+    assert fact.text == "The user works at Bosch as a data analyst" and fact.kind == SEMANTIC
+
+
+def test_greetings_questions_filler_and_assistant_turns_give_nothing(extractor):
+    facts = _facts(extractor, "Hi there!", "I live in Paris and I love it.", "Can you suggest a recipe?",
+                   "Sure, I am a chef.", "ok thanks, I see", "You're welcome.", "What do you think?", "I'm good.",
+                   "Tell me a joke.")
+    assert facts == []
+
+
+def test_verbs_agree_with_the_user(extractor):
+    texts = [f.text for f in _facts(extractor, "I'm vegetarian. I've never had a pet. I don't eat pork. "
+                                               "I study law and I watch films every weekend.")]
+    assert texts == ["The user is vegetarian", "The user has never had a pet", "The user doesn't eat pork",
+                     "The user studies law", "The user watches films every weekend"]
+
+
+def test_pronouns_resolve_within_the_conversation(extractor):
+    facts = _facts(extractor, "My sister lives in Tokyo.", "Nice!", "She teaches English. I visit her every December.")
+    assert [f.text for f in facts] == ["The user's sister lives in Tokyo", "The user's sister teaches English",
+                                       "The user visits the user's sister every December"]
+    assert facts[1].subject == "user's sister"
+    assert facts[2].kind == SEMANTIC and "schedule" in facts[2].categories
+
+
+def test_a_pronoun_that_refers_to_nothing_gives_no_fact(extractor):
+    assert _facts(extractor, "She is a nurse.") == []
+
+
+def test_a_name_joins_its_mention(extractor):
+    facts = _facts(extractor, "I adopted a cat yesterday!", "What's its name?", "Her name is Miso. She loves boxes.")
+    assert facts[0].kind == EPISODIC and facts[0].event_at == "2026-05-11"
+    assert facts[-1].text == "The user's cat Miso loves boxes"
+
+
+def test_a_thought_keeps_only_what_is_thought(extractor):
+    [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
+    assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
+
+
+def test_third_person_forms():
+    assert [third_person(v) for v in ("work", "go", "study", "watch", "play", "have", "fix")] == [
+        "works", "goes", "studies", "watches", "plays", "has", "fixes"]
+
+
+def test_a_comma_splice_is_two_facts_in_order(extractor):
+    facts = _facts(extractor, "My sister lives in Basel, she is a nurse.")
+    assert [f.text for f in facts] == ["The user's sister lives in Basel", "The user's sister is a nurse"]
