@@ -37,7 +37,6 @@ from app.service.stats import StatsService
 from app.service.usage import RateLimiter, UsageService
 from app.extraction.facts import Extractor, FactExtractor
 from app.extraction.llm import LlmExtractor
-from app.extraction.nlp import NlpPipeline
 from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
