@@ -135,8 +135,14 @@ class EntityService:
         with self._db.read() as conn:
             gazetteers = {ns: self.gazetteer(conn, ns) for ns in by_namespace}
         for ns, indexes in by_namespace.items():
-            found = self._extractor.extract(
-                [ExtractionInput(items[i][1], memory_time(items[i][2], items[i][3])) for i in indexes], gazetteers[ns])
+            try:
+                found = self._extractor.extract(
+                    [ExtractionInput(items[i][1], memory_time(items[i][2], items[i][3])) for i in indexes],
+                    gazetteers[ns])
+            except ExtractionModelError:
+                # The pipeline broke after loading: the memory is stored all the same, its entities queued.
+                self.wake_event.set()
+                continue
             for i, mentions in zip(indexes, found, strict=True):
                 out[i] = mentions
         return out

@@ -63,8 +63,13 @@ def test_auto_extract_false_skips_and_long_text_needs_true(loaded):
         loaded.memories.create(MemoryCreate(content="x", auto_extract_entities="yes"))
 
 
-def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services):
-    m = services.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
+def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services, monkeypatch):
+    from app.extraction.nlp import NlpPipeline
+
+    # The pipeline is the process's: another test may have loaded it already.
+    with monkeypatch.context() as patch:
+        patch.setattr(NlpPipeline, "loaded", property(lambda _self: False))
+        m = services.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
     assert m.entities == () and services.entities.queue_depth() == 1
     assert services.entities.drain() == 1
     after = services.memories.get(m.id)
@@ -101,3 +106,15 @@ def test_list_counts_live_memories_and_filters_by_type(loaded):
     # A memory in the trash is not counted; restored, it is again.
     loaded.lifecycle.delete(memories[0].id)
     assert next(e for e in loaded.entities.list("research", "location").items if e.value == "lisbon").memory_count == 1
+
+
+def test_a_broken_pipeline_never_stops_a_store(loaded, monkeypatch):
+    from app.domain.errors import ExtractionModelError
+    from app.extraction.nlp import NlpPipeline
+
+    def broken(_self):
+        raise ExtractionModelError("the NLP pipeline file ner/model is missing; reinstall Memvault")
+
+    monkeypatch.setattr(NlpPipeline, "get", broken)
+    m = loaded.memories.create(MemoryCreate(content="Greg took up fishing in Kenora"))
+    assert m.created and m.memory.entities == () and loaded.entities.queue_depth() == 1
