@@ -47,6 +47,7 @@ GENERIC_NOUNS = frozenset("""
 thing things stuff lot lots bit way time times day days week weeks month months year years today tonight morning
 evening night afternoon moment minute minutes hour hours kind sort part point idea question answer something
 anything everything nothing one ones people person guy guys fact case number plan plans sense end start place
+user users assistant
 """.split())
 #: Pipe batch size: long enough to amortise the model's per-batch cost, short enough to bound memory.
 BATCH = 64

@@ -5,11 +5,12 @@ gazetteer (:mod:`app.extraction.gazetteer`), read from the keyword text (the
 user's own name already left out, :mod:`app.service.query`). Each scores the
 memories that mention it by its specificity in the searched scope,
 
-    idf(e) = ln(1 + N / df(e))
+    idf(e) = ln(N / df(e))
 
 (``N`` memories in the namespace, ``df`` of them in scope mentioning ``e``), so
 a name that most of one speaker's memories carry ("Juniper" in a dog owner's
-chat) weighs little and a rare one much. One hop further, the entities that
+chat) weighs little, one that all of them carry nothing, and a rare one much.
+One hop further, the entities that
 co-occur most with the query's in those memories (the dog's vet, the race's
 town) score their memories at :data:`HOP_WEIGHT` of their own specificity
 times how often they co-occurred.
@@ -34,6 +35,7 @@ from datetime import UTC, datetime
 
 from app.domain.models import MemoryFilter
 from app.extraction.date_spans import DateSpan, resolve
+from app.extraction.entities import GENERIC_NOUNS
 from app.extraction.gazetteer import Gazetteer
 from app.vault import entities as repo
 from app.vault import filters
@@ -90,7 +92,8 @@ def _scope_size(conn, f: MemoryFilter, now: float) -> int:
 
 def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float) -> GraphList:
     """The graph list of ``query`` among the memories passing ``f``."""
-    matches = gazetteer.find(query)
+    # Nouns that say nothing (extracted before they were left out, or named by the speakers) are no evidence.
+    matches = [m for m in gazetteer.find(query) if m.value not in GENERIC_NOUNS]
     dates = query_dates(query, now)
     out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)), dates=tuple(d.value for d in dates))
     if not matches and not dates:
@@ -99,7 +102,7 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float) -
     n = _scope_size(conn, f, now)
     ids = list(dict.fromkeys(m.entity_id for m in matches))
     df = repo.frequencies(conn, ids, where)
-    idf = {e: math.log(1 + n / df[e]) for e in ids if df.get(e)}
+    idf = {e: math.log(n / df[e]) for e in ids if df.get(e) and df[e] < n}
     parts: dict[str, dict[int, float]] = {"direct": defaultdict(float), "hop": defaultdict(float),
                                           "dates": defaultdict(float)}
     total = sum(idf.values()) + DATE_WEIGHT * len(dates)
@@ -126,8 +129,8 @@ def _one_hop(conn, direct: list[int], seen: set[int], where: filters.Where, n: i
     if not linked:
         return
     df = repo.frequencies(conn, [e for e, _ in linked], where)
-    weight = {e: HOP_WEIGHT * math.log(1 + n / df[e]) * (together / len(direct))
-              for e, together in linked if df.get(e)}
+    weight = {e: HOP_WEIGHT * math.log(n / df[e]) * (together / len(direct))
+              for e, together in linked if df.get(e) and df[e] < n}
     for memory_id, entity_id, confidence in repo.memories_of(conn, list(weight), where, PER_ENTITY):
         score[memory_id] += weight[entity_id] * confidence
 
