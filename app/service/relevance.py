@@ -30,14 +30,18 @@ Its bias is then moved by the log of the negative-to-positive ratio of those
 candidates (a prior correction), so 0.5 means "as likely a relevant hit as an
 irrelevant one", whatever the size of the collection: :data:`GOOD_MATCH`.
 
-``W_GRAPH`` was fitted afterwards, with the other weights and the bias held as
-they were, on the candidates of the tuning half that a limit-10 search weighs
-(127 questions, 6,942 candidates, 197 of them evidence; ``app/bench/relevance_fit.py`` refits all
-of them). It is negative: at the same similarity, coverage and BM25, a turn
-whose match is mostly names the query shares with many other turns (the
-user's dog, a recurring colleague) is less often the answer; names are
-already counted by coverage and BM25, and the graph input corrects their
-over-counting. Measured on the tuning half, R@5 0.662 -> 0.674.
+``W_GRAPH`` is 0: the graph input's weight, fitted with the other weights and
+the bias held as they were, has opposite signs on the two kinds of data. On
+the tuning half's candidates that a limit-10 search weighs (127 questions,
+6,942 candidates) it is -1.03 (R@5 0.662 -> 0.674: names already count in
+coverage and BM25, and in a chat the same few names recur); on SciFact train
+(200 queries over a 642-abstract subset, 14,362 candidates) it is +3.18, and
+jointly +1.10, which costs the conversations two points of R@5 (0.640). At
+-1.03 SciFact-mini's hybrid nDCG@10 falls from 0.859 to 0.817. So the graph
+list adds candidates (memories reached through shared entities and dates,
+scored by their own similarity, coverage and BM25) and shows its evidence in
+the breakdown, but does not move scores until a per-collection weight is
+measured. ``python -m app.bench.relevance_fit`` refits all the weights.
 
 Rank fusion (RRF), which this replaces, ordered well on SciFact but put a
 weak semantic list's noise above good keyword hits on conversations, and its
@@ -59,7 +63,7 @@ W_SIMILARITY = 8.792
 W_COVERAGE = 2.441
 W_BM25 = 3.131
 BM25_HALF = 20.0
-W_GRAPH = -1.033
+W_GRAPH = 0.0
 BIAS = -5.920
 #: Relevance at or above which a hit is a good match (the GUI's and MCP's "no good match" below it).
 GOOD_MATCH = 0.5
