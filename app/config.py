@@ -71,6 +71,13 @@ class Settings:
     purge_interval_seconds: int = field(
         default=3600, metadata={"help": "How often expired memories are purged."}
     )
+    sync_interval_seconds: float = field(
+        default=300, metadata={"help": "Seconds between background sync cycles (with sync set up)."}
+    )
+    sync_debounce_seconds: float = field(
+        default=2.0, metadata={"help": "Seconds a background sync waits after a local change (changes in a burst "
+                                        "go out together)."}
+    )
     backup_folder: str = field(
         default="",
         metadata={"help": "Folder for scheduled whole-vault backups while the app or server runs (empty: none)."},
@@ -94,6 +101,11 @@ class Settings:
 
     api_port: int = field(
         default=7411, metadata={"help": "Port of the agent API that the desktop app starts (0 picks a free one)."}
+    )
+    api_bundle_upload_max_mib: int = field(
+        default=2048,
+        metadata={"help": "Largest bundle POST /v1/import accepts, in MiB (streamed to a file in the vault folder; "
+                          "every other request body stays under 24 MiB)."},
     )
     api_in_gui: bool = field(
         default=True, metadata={"help": "Start the agent API when the desktop app unlocks the vault."}
@@ -126,6 +138,11 @@ def _coerce(f: dataclasses.Field, raw: str) -> object:
     try:
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            value = float(raw)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(raw)
+            return value
         if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True

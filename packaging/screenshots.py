@@ -127,6 +127,40 @@ def main() -> int:
             shoot(desktop.dialog, "create-vault")
             desktop.dialog.buttons.accepted.emit()
 
+        def shoot_transfers(w) -> None:
+            """Export, import preview and backup dialogs (a bundle of this vault, imported into another namespace)."""
+            bundle = Path(tmp) / "work.mvbundle"
+            mine: list = []
+
+            def later(ms: int, fn) -> None:  # these come next, before the steps already queued
+                mine.append((ms, fn))
+
+            w.transfers.export()
+            export = w.transfers.export_dialog
+            later(800, lambda: (export.set_checked({"work", "research"}), export.passphrase.setText(PASSPHRASE),
+                                export.repeat.setText(PASSPHRASE), export.path.setText(str(bundle))))
+            later(300, lambda: shoot(export, "export-dialog"))
+            later(100, lambda: export.export_button.click())
+            later(2500, lambda: w.transfers.import_file(str(bundle)))
+            later(1000, lambda: (w.transfers.import_dialog.passphrase.setText("a wrong one"),
+                                 w.transfers.import_dialog.open_button.click()))
+            later(1500, lambda: shoot(w.transfers.import_dialog, "import-passphrase"))
+            later(100, lambda: (w.transfers.import_dialog.passphrase.setText(PASSPHRASE),
+                                w.transfers.import_dialog.open_button.click()))
+            later(2000, lambda: (w.transfers.import_dialog.policy.setCurrentIndex(3),
+                                 w.transfers.import_dialog.into_check.setChecked(True),
+                                 w.transfers.import_dialog.into.setCurrentText("from-laptop"),
+                                 w.transfers.import_dialog.into.lineEdit().editingFinished.emit()))
+            later(2000, lambda: shoot(w.transfers.import_dialog, "import-preview"))
+            later(100, lambda: (w.transfers.import_dialog.into_check.setChecked(False),
+                                w.transfers.import_dialog.policy.setCurrentIndex(0)))
+            later(2000, lambda: shoot(w.transfers.import_dialog, "import-preview-conflicts"))
+            later(100, lambda: w.transfers.import_dialog.close())
+            later(100, lambda: w.transfers.back_up_to(str(Path(tmp) / "vault-copy.mvbackup")))
+            later(2500, lambda: shoot(w.transfers.backup_box, "backup-done"))
+            later(100, lambda: w.transfers.backup_box.close())
+            steps[0:0] = mine
+
         def on_unlock_dialog() -> None:
             desktop.dialog.passphrase.setText(PASSPHRASE[:9])
             QTimer.singleShot(300, lambda: (shoot(desktop.dialog, "unlock"), desktop.quit()))
@@ -144,6 +178,7 @@ def main() -> int:
             later(2000, lambda: shoot(w, "stats"))
             later(200, lambda: w.pages.setCurrentWidget(w.agents))
             later(1500, lambda: shoot(w, "agents"))
+            later(200, lambda: shoot_transfers(w))
             later(200, lambda: desktop.quick_capture.open_for(desktop.services, ["default", "work", "research"]))
             later(200, lambda: desktop.quick_capture.text.setPlainText("Ravi prefers async updates over meetings"))
             later(500, lambda: shoot(desktop.quick_capture, "quick-capture"))

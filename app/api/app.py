@@ -99,7 +99,7 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
         Route("/mcp", endpoint=McpAuth(StreamableHTTPASGIApp(mcp_server.session_manager), services),
               methods=["POST", "DELETE"]))
     app.add_middleware(CountErrors, services=services)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, routes={("POST", bundles.IMPORT_PATH): services.bundles.upload_limit_bytes})
     app.add_middleware(HostGuard, allowed=allowed_hosts)
     # Outermost: whatever goes wrong below still gets the JSON envelope, and counts as the key's error.
     app.add_middleware(errors.CatchAll, on_error=lambda scope: _count_error(services, scope))

@@ -35,6 +35,8 @@ from app.service.bundles import ExportRequest
 
 router = APIRouter(tags=["bundles"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 PASSPHRASE_HEADER = "X-Bundle-Passphrase"
+#: The upload route: its body limit is the setting api_bundle_upload_max_mib, not the 24 MiB of other routes.
+IMPORT_PATH = "/v1/import"
 MEDIA_TYPE = "application/vnd.memvault.bundle"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _STREAMED = {200: {"description": "the bundle, streamed (.mvbundle)", "content": {MEDIA_TYPE: _BINARY}}}
@@ -85,20 +87,22 @@ def recipient_key(key: AdminKey, services: ServicesDep) -> dict:
     return {"recipient": services.bundles.recipient_key()}
 
 
-@router.post("/v1/import", openapi_extra=_UPLOAD)
+@router.post(IMPORT_PATH, openapi_extra=_UPLOAD)
 async def import_bundle(request: Request, key: AdminKey, services: ServicesDep, into: str | None = None,
                         on_conflict: ConflictPolicy = ConflictPolicy.NEWER, dry_run: bool = False) -> dict:
     """Import the bundle in the request body into the key's namespace (verified as a whole first; all or
     nothing)."""
     into = namespace_for(key, into)
     passphrase = request.headers.get(PASSPHRASE_HEADER)
-    # The body is ciphertext: spooling it to a private temporary file writes nothing readable.
-    fd, name = tempfile.mkstemp(prefix=".import-", suffix=".mvbundle")
+    # The body is ciphertext: spooling it to a private temporary file writes nothing readable. It streams
+    # there as it arrives (BodyLimit stops it past the route's limit), so a bundle of any allowed size
+    # takes no more memory than one chunk.
+    fd, name = tempfile.mkstemp(prefix=".import-", suffix=".mvbundle", dir=services.bundles.spool_folder)
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as spool:
             async for chunk in request.stream():
-                spool.write(chunk)
+                spool.write(chunk)  # a page-cache write of one chunk: not worth a thread hop
         if path.stat().st_size == 0:
             raise InvalidInput("the request body is empty: send the bundle's bytes")
         report = await run_in_threadpool(

@@ -6,7 +6,7 @@ parsing, including for the mounted MCP app.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,39 +44,47 @@ class HostGuard:
         await self.app(scope, receive, send)
 
 
+def _too_large(limit: int) -> str:
+    return f"the request body is larger than {limit // (1024 * 1024):,} MiB"
+
+
 class BodyLimit:
     """Answer 413 for bodies over ``limit`` bytes, declared or streamed (chunked).
+
+    ``routes`` gives other limits to some ``(method, path)`` pairs (the bundle
+    upload, which the route streams to a file instead of holding in memory).
 
     A streamed body is counted as it is read; past the limit, reading raises an
     HTTP 413 error, which FastAPI passes through to the error handlers (any
     other exception raised while reading a body it would turn into a 400).
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
+                 routes: Mapping[tuple[str, str], int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.routes = dict(routes or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.routes.get((scope.get("method", ""), scope["path"]), self.limit)
+        message_text = _too_large(limit)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            response = render(scope["path"], 413, "payload_too_large",
-                              f"the request body is larger than {self.limit // (1024 * 1024)} MiB")
-            await response(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await render(scope["path"], 413, "payload_too_large", message_text)(scope, receive, send)
             return
         received = 0
         started = False
-        message_text = f"the request body is larger than {self.limit // (1024 * 1024)} MiB"
 
         async def limited() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise HTTPException(413, detail=message_text)
             return message
 

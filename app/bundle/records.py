@@ -124,9 +124,10 @@ def _vectors(f: _Fields) -> VectorSet | None:
     if not 1 <= dimension <= MAX_DIMENSION:
         raise f.fail("vectors.dimension", f"{dimension} is out of range")
     spans_raw = v.get("spans")
-    if not isinstance(spans_raw, list) or not all(
-            isinstance(s, list) and len(s) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
-                                                        for x in s) for s in spans_raw):
+    # ``type(x) is int`` leaves bools out (JSON gives exact ints); one flat test per span, no nested generators.
+    if type(spans_raw) is not list or not all(
+            type(s) is list and len(s) == 2 and type(s[0]) is int and type(s[1]) is int and s[0] >= 0 and s[1] >= 0
+            for s in spans_raw):
         raise f.fail("vectors.spans", "is not a list of [start, end] pairs")
     try:
         data = base64.b64decode(v.text("data").encode("ascii"), validate=True)
@@ -213,7 +214,35 @@ def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry,
     )
 
 
+_HISTORY_SHAPE = (
+    ("memory_id", _TEXT), ("version", (int,)), ("change", _TEXT), ("changed_at", _NUMBER), ("content", _TEXT),
+    ("memory_type", _TEXT), ("tags", (list,)), ("metadata", (dict,)), ("importance", _NUMBER), ("tier", _TEXT),
+    ("visibility", _TEXT),
+)
+
+
+def _fast_history(doc: dict[str, Any], memory_id: str) -> HistoryEntry | None:
+    """:func:`decode_history` for the common case, in one pass; None sends the line to the careful reader."""
+    for name, kinds in _HISTORY_SHAPE:
+        if type(doc.get(name, _MISSING)) not in kinds:
+            return None
+    tags = doc["tags"]
+    if doc["memory_id"] != memory_id or doc["version"] < 0 or any(type(t) is not str for t in tags):
+        return None
+    try:
+        return HistoryEntry(
+            memory_id=memory_id, version=doc["version"], change=doc["change"], changed_at=_float(doc["changed_at"]),
+            content=doc["content"], memory_type=MemoryType(doc["memory_type"]), tags=tuple(tags),
+            metadata=doc["metadata"], importance=_float(doc["importance"]), tier=Tier(doc["tier"]),
+            visibility=Visibility(doc["visibility"]))
+    except ValueError:
+        return None
+
+
 def decode_history(doc: dict[str, Any], memory_id: str, number: int) -> HistoryEntry:
+    fast = _fast_history(doc, memory_id)
+    if fast is not None:
+        return fast
     f = _Fields(doc, f"history line {number}")
     if f.text("memory_id") != memory_id:
         raise f.fail("memory_id", "does not name the memory line before it")

@@ -22,6 +22,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
             figures = run_bundle_benchmark(settings_for(args), n=args.n, progress=progress.stage)
         out(args, figures, figures.as_text())
         return 0
+    if args.embedding:
+        from app.bench.embedding import run_embedding_benchmark
+
+        with progress_for(args) as progress:
+            report = run_embedding_benchmark(settings_for(args), texts=args.texts, rounds=args.rounds,
+                                             progress=progress.stage)
+        out(args, {**fmt.plain(report), "ratio": report.ratio, "ingest_share": report.ingest_share,
+                   "quality_ok": report.quality_ok}, report.as_text())
+        return 0
+    if args.sync:
+        from app.bench.sync import run_sync_benchmark
+
+        with progress_for(args) as progress:
+            figures = run_sync_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, figures, figures.as_text())
+        return 0
     if args.gui:
         from app.bench.gui import run_gui_benchmark
 
@@ -77,6 +93,13 @@ def register(command: Command) -> None:
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
     p.add_argument("--bundle", action="store_true",
                    help="measure bundles instead: export, verify-only and import of --n memories with vectors")
+    p.add_argument("--embedding", action="store_true",
+                   help="measure the embedder instead: texts/s against a PyTorch fp32 run of the same model, "
+                        "cosine to it, and ingest until searchable (needs the bench extra)")
+    p.add_argument("--texts", type=int, default=1000, help="with --embedding: bench texts")
+    p.add_argument("--rounds", type=int, default=3, help="with --embedding: interleaved rounds")
+    p.add_argument("--sync", action="store_true",
+                   help="measure sync instead: a new device joining --n memories through a folder, idle cycles")
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 

@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         conversation_commands,
         mcp_commands,
         memory_commands,
+        sync_commands,
         vault_commands,
     )
 
@@ -123,6 +124,6 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     for module in (vault_commands, memory_commands, conversation_commands, agent_commands, mcp_commands,
-                   bench_commands, check_commands, bundle_commands):
+                   bench_commands, check_commands, bundle_commands, sync_commands):
         module.register(command)
     return parser

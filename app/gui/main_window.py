@@ -8,7 +8,14 @@ back the geometry, page and namespace the user left.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,8 +36,10 @@ from app.gui.agents_view import AgentsView
 from app.gui.banner import HealthBanner
 from app.gui.bridge import ServiceBridge
 from app.gui.browser import BrowserView
+from app.gui.bundle_dialogs import TransferCommands
 from app.gui.entities_view import EntitiesView
 from app.gui.icons import icon
+from app.gui.import_dialog import bundle_path_of
 from app.gui.integrity import IntegrityCheck
 from app.gui.search_view import SearchView
 from app.gui.stats_view import StatsView
@@ -167,6 +176,11 @@ class MainWindow(QMainWindow):
         self.reembed_action = self._action("Re-embed memories…", "reembed", None, self._on_reembed_triggered)
         self.integrity = IntegrityCheck(self, self._runner, self._services)
         self.check_action = self._action("Check integrity…", "check", None, self.integrity.start)
+        self.transfers = TransferCommands(self, self._runner, self._services, lambda: self.scope()[0])
+        self.export_action = self._action("Export namespaces…", "export", None, self.transfers.export)
+        self.import_action = self._action("Import bundle…", "import", None, self.transfers.choose_bundle)
+        self.backup_action = self._action("Back up…", "backup", None, self.transfers.back_up)
+        self.setAcceptDrops(True)  # a .mvbundle dropped anywhere on the window opens the import preview
         self.lock_action = self._action("Lock", "lock", QKeySequence("Ctrl+L"), self.lock_requested.emit)
         self.quit_action = self._action("Quit", "quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
         self.find_action = self._action("Find", "search", QKeySequence.Find, self._on_find_triggered)
@@ -175,10 +189,12 @@ class MainWindow(QMainWindow):
             for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
                                                 ("Stats", "stats"), ("Agents", "agents"),
                                                 ("Entities", "entities")))]
+        file = self.menuBar().addMenu("&File")
+        file.addActions([self.export_action, self.import_action])
         memory = self.menuBar().addMenu("&Memory")
         memory.addActions([self.new_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
-        vault.addActions([self.reembed_action, self.check_action])
+        vault.addActions([self.backup_action, self.reembed_action, self.check_action])
         vault.addSeparator()
         vault.addActions([self.lock_action, self.quit_action])
         view = self.menuBar().addMenu("&View")
@@ -366,6 +382,16 @@ class MainWindow(QMainWindow):
             self.refresh_namespaces()
         if self.pages.currentWidget() is self.stats:
             self.stats.refresh()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if bundle_path_of(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = bundle_path_of(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.transfers.import_file(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

@@ -43,6 +43,14 @@ def write_problem(exc: MemvaultError) -> str:
     return f"The vault could not be written: {exc.message}"
 
 
+def show_error(parent: QWidget | None, exc: MemvaultError, title: str = "Memvault") -> QMessageBox:
+    """A warning box with the error's message (never a traceback), window-modal over ``parent``."""
+    box = QMessageBox(QMessageBox.Warning, title, exc.message, QMessageBox.Ok, parent)
+    box.setAccessibleName(title)
+    box.open()
+    return box
+
+
 class CrashDialog(QDialog):
     """One dialog for unexpected errors; later ones are added to it rather than stacked on top."""
 

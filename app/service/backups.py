@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.service.files import user_file
 from app.vault import backup as files
 from app.vault.vault import Vault
 
@@ -38,14 +39,16 @@ class BackupService:
         """Write a backup of the vault to ``target`` (agents and the app keep working meanwhile);
         returns what was written and the seconds it took."""
         started = time.perf_counter()
-        info = files.write_backup(self._vault.db, self._vault.data_key, self._vault.home, Path(target),
-                                  self._vault.device_id)
+        with user_file(target, "write"):
+            info = files.write_backup(self._vault.db, self._vault.data_key, self._vault.home, Path(target),
+                                      self._vault.device_id)
         return info, time.perf_counter() - started
 
 
 def inspect_backup(source: Path) -> BackupInfo:
     """Check a backup file from end to end (its digest) and describe it."""
-    return files.read_backup_info(Path(source))
+    with user_file(source, "read"):
+        return files.read_backup_info(Path(source))
 
 
 def restore_backup(source: Path, home: Path, *, replace: bool = False) -> RestoreReport:
@@ -54,7 +57,7 @@ def restore_backup(source: Path, home: Path, *, replace: bool = False) -> Restor
     Refuses to replace an existing vault unless ``replace`` is given; the
     replaced files are moved aside, not deleted.
     """
-    info = files.read_backup_info(Path(source))
+    info = inspect_backup(source)
     kept = files.restore_backup(Path(source), Path(home), replace=replace)
     return RestoreReport(Path(home), info, kept)
 

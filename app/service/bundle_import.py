@@ -61,6 +61,17 @@ class ImportOptions:
 
 
 @dataclass(frozen=True)
+class NamespaceImport:
+    """One destination namespace's share of an import: what it gains, what is replaced, what is left alone."""
+
+    namespace: str
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    conflicting: int = 0
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """What an import did (or, in a dry run, would do).
 
@@ -68,7 +79,8 @@ class ImportReport:
     replaced; ``skipped``: kept as they were; ``conflicting``: bundle memories
     that met a different local memory with their id (or their client id),
     whatever the policy then did; ``to_embed``: memories that get their vectors
-    from this vault's model because the bundle's were made by another.
+    from this vault's model because the bundle's were made by another;
+    ``by_namespace``: the same counts per destination namespace (sorted by name).
     """
 
     memories: int
@@ -81,6 +93,7 @@ class ImportReport:
     conflicts: tuple[str, ...]
     dry_run: bool
     cancelled: bool = False
+    by_namespace: tuple[NamespaceImport, ...] = ()
 
 
 class Cancelled(Exception):
@@ -99,10 +112,13 @@ class _Tally:
     conflicts: list[str] = field(default_factory=list)
     created_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
+    #: Per destination namespace: [new, updated, skipped, conflicting].
+    per_namespace: dict[str, list[int]] = field(default_factory=dict)
 
     def report(self, *, dry_run: bool, cancelled: bool = False) -> ImportReport:
+        by_namespace = tuple(NamespaceImport(ns, *counts) for ns, counts in sorted(self.per_namespace.items()))
         return ImportReport(self.memories, self.new, self.updated, self.skipped, self.conflicting, self.to_embed,
-                            tuple(sorted(self.namespaces)), tuple(self.conflicts), dry_run, cancelled)
+                            tuple(sorted(self.namespaces)), tuple(self.conflicts), dry_run, cancelled, by_namespace)
 
 
 @dataclass(frozen=True)
@@ -150,12 +166,15 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
     return record
 
 
+_METADATA_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # one for all memories of a bundle
+
+
 def _metadata(value: dict[str, Any]) -> None:
     """:func:`validation.metadata`'s rules for a value that is already decoded JSON (one encoding, no copy)."""
     if len(value) > limits.METADATA_MAX_KEYS:
         raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}")
     try:
-        size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        size = len(_METADATA_ENCODER.encode(value).encode("utf-8"))
     except ValueError:
         raise InvalidInput("metadata must contain only JSON values (no NaN or infinities)") from None
     if size > limits.METADATA_MAX_BYTES:
@@ -310,18 +329,23 @@ class Importer:
 
     def _count(self, tally: _Tally, decision: _Decision) -> None:
         tally.memories += 1
+        share = tally.per_namespace.setdefault(decision.record.namespace, [0, 0, 0, 0])
         if decision.conflicting:
             tally.conflicting += 1
+            share[3] += 1
             if len(tally.conflicts) < CONFLICTS_LISTED:
                 tally.conflicts.append(decision.local.memory.id if decision.local else decision.record.id)
         if decision.action == "skip":
             tally.skipped += 1
+            share[2] += 1
             return
         tally.namespaces.add(decision.record.namespace)
         if decision.action == "new":
             tally.new += 1
+            share[0] += 1
         else:
             tally.updated += 1
+            share[1] += 1
         if self._needs_embedding(decision):
             tally.to_embed += 1
 

@@ -39,10 +39,13 @@ from app.service.bundle_import import (
     open_bundle,
 )
 from app.service.events import EventHub
+from app.service.files import user_file
 from app.vault import export_queries as q
 from app.vault import identity
 from app.vault.engine import Database
 
+#: The file name ending of bundles.
+SUFFIX = fmt.SUFFIX
 #: The HTTP export hands the client about this much at a time.
 STREAM_CHUNK_BYTES = 1024 * 1024
 _PROGRESS_EVERY = 200
@@ -130,6 +133,17 @@ class BundleService:
         self.segment_size = segment_size
         self._importer = Importer(db, clock, events, model_id=model_id, dimension=dimension,
                                   private_key=self._private_key, wall=wall, wake_worker=wake_worker or (lambda: None))
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        """The largest bundle an upload (HTTP import) may send."""
+        return max(1, self._settings.api_bundle_upload_max_mib) * 1024 * 1024
+
+    @property
+    def spool_folder(self) -> Path:
+        """Where an uploaded bundle waits for its import: beside the vault (same disk it is imported to, and
+        not a RAM-backed /tmp); the bundle is already encrypted, so its bytes there are not readable."""
+        return self._settings.home_path
 
     # -- keys ---------------------------------------------------------------------------------------------
 
@@ -224,6 +238,11 @@ class BundleService:
         """Export to ``path`` atomically: the file appears only when the bundle is complete."""
         path = Path(path)
         self._plan(request)  # refuse bad requests before creating anything
+        with user_file(path, "write"):
+            return self._export_to_file(path, request, progress, cancelled)
+
+    def _export_to_file(self, path: Path, request: ExportRequest, progress: Progress | None,
+                        cancelled: Callable[[], bool] | None) -> ExportReport:
         fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=fmt.SUFFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -257,7 +276,7 @@ class BundleService:
     def how_it_opens(self, path: Path) -> Opening:
         """How the bundle at ``path`` can be opened here: with this vault's key, with its passphrase (ask for it),
         or not at all (it was made for other recipients); a file that is not a bundle raises."""
-        with open(path, "rb") as fh:
+        with user_file(path, "read"), open(path, "rb") as fh:
             header = fmt.read_header(fh)
         if header.is_for(recipients.key_pair_from_private(self._private_key()).public):
             return Opening.THIS_VAULT
@@ -266,7 +285,12 @@ class BundleService:
     def inspect(self, path: Path, *, passphrase: str | None = None, verify: bool = True,
                 progress: Progress | None = None) -> BundleInfo:
         """Open the bundle at ``path`` and describe it; with ``verify`` the whole body is authenticated too."""
-        size = os.path.getsize(path)
+        with user_file(path, "read"):
+            size = os.path.getsize(path)
+            return self._inspect(path, size, passphrase, verify, progress)
+
+    def _inspect(self, path: Path, size: int, passphrase: str | None, verify: bool,
+                 progress: Progress | None) -> BundleInfo:
         with open(path, "rb") as fh:
             header, key = open_bundle(fh, self._private_key(), passphrase)
             manifest = fmt.open_manifest(header, key)
@@ -286,8 +310,9 @@ class BundleService:
                       origin: ChangeOrigin = IMPORT) -> ImportReport:
         """Verify the bundle at ``path`` from end to end, then import it in one transaction (or only report,
         with ``options.dry_run``). See :mod:`app.service.bundle_import` for the conflict rules."""
-        return self._importer.run(Path(path), options or ImportOptions(), passphrase=passphrase, progress=progress,
-                                  cancelled=cancelled, origin=origin)
+        with user_file(path, "read"):
+            return self._importer.run(Path(path), options or ImportOptions(), passphrase=passphrase,
+                                      progress=progress, cancelled=cancelled, origin=origin)
 
 
 class _Spool:

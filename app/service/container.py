@@ -9,6 +9,7 @@ from pathlib import Path
 from app.config import Settings
 from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
+from app.embedding.query_cache import QueryVectorCache
 from app.embedding.queue import EmbeddingWorker
 from app.extraction.entities import EntityExtractor
 from app.extraction.nlp import NlpPipeline
@@ -34,6 +35,8 @@ from app.service.memories import MemoryService
 from app.service.reembed import ReembedService
 from app.service.search import SearchService
 from app.service.stats import StatsService
+from app.service.sync import SyncService, sync_loop
+from app.sync.replica import Models
 from app.service.usage import RateLimiter, UsageService
 from app.extraction.facts import Extractor, FactExtractor
 from app.extraction.llm import LlmExtractor
@@ -99,6 +102,8 @@ class Services:
     entities: EntityService
     compressor: ContextCompressor
     conversations: ConversationService
+    query_vectors: QueryVectorCache
+    sync: SyncService
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -110,6 +115,7 @@ class Services:
             except (StorageFull, StorageError, VaultReadOnly, VaultBusy, VaultCorrupt) as exc:
                 log.warning("API usage counters could not be saved: %s", exc.code)
         finally:
+            self.query_vectors.clear()
             self.vault.lock()
 
 
@@ -128,6 +134,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         classification.classify_ready(ready)
 
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
+    query_vectors = QueryVectorCache(embedder)
     lifecycle = LifecycleService(db, clock, events, wall)
     entities = EntityService(db, EntityExtractor(_PIPELINE), wall)
     usage = UsageService(db)
@@ -151,7 +158,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         events=events,
         memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall, entities=entities),
         lifecycle=lifecycle,
-        search=SearchService(db, embedder, wall, entities=entities),
+        search=SearchService(db, query_vectors, wall, entities=entities),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
@@ -169,7 +176,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         entities=entities,
         compressor=ContextCompressor(),
         conversations=conversations,
+        query_vectors=query_vectors,
+        sync=SyncService(db, vault.device_id, clock, events, settings, Models(embedder.model_id, embedder.dimension),
+                         wake_worker=worker.wake, wall=wall),
     )
+    if not db.read_only:
+        sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,
+                  debounce=settings.sync_debounce_seconds)
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
                                                   interval=settings.backup_interval_hours * 3600,

@@ -19,6 +19,7 @@ from app.domain.models import HistoryEntry, Memory
 from app.domain.transfer import MemoryRecord, VectorSet
 from app.vault import filters
 from app.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row
+from app.vault.vectors import VectorReader
 
 PAGE = 500
 #: Page cache of the connection while it exports (KiB).
@@ -60,8 +61,8 @@ def export_counts(conn: Connection, namespaces: Sequence[str], *, include_delete
 
 
 # Exports read in pages, straight from the driver: at 100k memories the per-statement cost of
-# SQLAlchemy's text() (about 0.1 ms here) would be most of the time. vec0 is read by rowid,
-# one chunk at a time: "rowid IN (...)" makes it scan the whole table.
+# SQLAlchemy's text() (about 0.1 ms here) would be most of the time. Vectors come from
+# vectors.VectorReader (vec0's chunk blobs, each read once), not from vec0 one rowid at a time.
 _EXPORT_COLUMNS = (
     "id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id, "
     "session_id, project, client_id, created_at, updated_at, expires_at, deleted_at, archived_at, version, "
@@ -96,7 +97,7 @@ def _history_by_memory(raw: Any, page: list[tuple], rowids: list[int]) -> dict[i
     return found
 
 
-def _vectors_by_memory(raw: Any, page: list[tuple], dimension: int) -> dict[int, VectorSet]:
+def _vectors_by_memory(reader: VectorReader, raw: Any, page: list[tuple], dimension: int) -> dict[int, VectorSet]:
     # Only vectors of the memory's current content: a memory still waiting for its
     # new embedding keeps its old vectors locally, but those describe old content.
     ready = {row[0]: row[22] for row in page if row[21] == EmbeddingStatus.READY.value and row[22] is not None}
@@ -107,17 +108,12 @@ def _vectors_by_memory(raw: Any, page: list[tuple], dimension: int) -> dict[int,
     sql = f"SELECT memory_id, id, start_char, end_char FROM chunks WHERE memory_id IN {_in(ids)} ORDER BY memory_id, seq"
     for memory_id, chunk_id, start, end in raw.execute(sql, ids):
         chunks.setdefault(memory_id, []).append((chunk_id, start, end))
+    blobs = reader.read([chunk_id for parts in chunks.values() for chunk_id, _, _ in parts])
     found: dict[int, VectorSet] = {}
     for memory_id, parts in chunks.items():
-        blobs = []
-        for chunk_id, _, _ in parts:
-            row = raw.execute("SELECT embedding FROM memory_vectors WHERE rowid = ?", (chunk_id,)).fetchone()
-            if row is None:
-                break
-            blobs.append(bytes(row[0]))
-        else:
+        if all(chunk_id in blobs for chunk_id, _, _ in parts):
             found[memory_id] = VectorSet(ready[memory_id], dimension, tuple((a, b) for _, a, b in parts),
-                                         b"".join(blobs))
+                                         b"".join(blobs[chunk_id] for chunk_id, _, _ in parts))
     return found
 
 
@@ -144,6 +140,7 @@ def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history
     # Each page is read once: a reader's large cache (kept for searches) would only grow with the vault.
     cache = raw.execute("PRAGMA cache_size").fetchone()[0]
     raw.execute(f"PRAGMA cache_size = -{EXPORT_CACHE_KIB}")
+    reader = VectorReader(raw, dimension)
     try:
         after = 0
         while True:
@@ -153,7 +150,7 @@ def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history
                 return
             rowids = [row[0] for row in page]
             history = _history_by_memory(raw, page, rowids) if include_history else {}
-            vectors = _vectors_by_memory(raw, page, dimension)
+            vectors = _vectors_by_memory(reader, raw, page, dimension)
             for row in page:
                 yield _record(row, history.get(row[0], []), vectors.get(row[0]))
             if len(page) < PAGE:

@@ -40,8 +40,12 @@ def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+# One encoder: json.dumps with any option builds a new one per call (imports write several values per memory).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def ensure_namespace(conn: Connection, name: str, now: float) -> None:
@@ -58,7 +62,7 @@ def _write_tags(conn: Connection, rowid: int, tags: Sequence[str]) -> None:
 def _add_history(conn: Connection, m: Memory, change: str, at: float) -> None:
     fields = {k: getattr(m, k) for k in SNAPSHOT_FIELDS}
     conn.execute(insert(memory_history).values(memory_id=m.rowid, version=m.version, change=change, changed_at=at,
-                                               snapshot=snapshot_of(fields)))
+                                               snapshot=snapshot_of(fields), conflict=0))
 
 
 def _enqueue_embedding(conn: Connection, rowid: int, digest: str, now: float) -> None:
@@ -258,6 +262,22 @@ def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embed
     oplog.append(conn, stamp, Op.VECTORS, current.id, current.namespace,
                  {"model_id": embedded.model_id, "content_hash": digest, "chunks": len(embedded.spans)})
     after = get_by_rowid(conn, memory_id)
+    assert after is not None
+    return after
+
+
+def keep_conflict_version(conn: Connection, current: Memory, content: str, at: float) -> Memory:
+    """Keep ``content``, which lost a concurrent edit to the memory's current content, as a history version
+    marked as a conflict (a new version number; the memory's fields do not change).
+
+    Bookkeeping of this device, like the history itself: no oplog entry.
+    """
+    version = current.version + 1
+    fields = {k: getattr(current, k) for k in SNAPSHOT_FIELDS} | {"content": content}
+    conn.execute(insert(memory_history).values(memory_id=current.rowid, version=version, change="conflict",
+                                               changed_at=at, snapshot=snapshot_of(fields), conflict=1))
+    conn.execute(sql_update(memories).where(memories.c.id == current.rowid).values(version=version))
+    after = get_by_rowid(conn, current.rowid)
     assert after is not None
     return after
 

@@ -208,7 +208,46 @@ def _v5(conn: Connection, dim: int) -> None:
         "CREATE INDEX ix_memories_fact_subject ON memories(namespace, json_extract(metadata, '$.fact.subject'))"))
 
 
+_V6 = """
+CREATE TABLE sync_state (
+    memory_uuid TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE INDEX ix_sync_state_ns ON sync_state(namespace);
+CREATE TABLE sync_wipes (
+    namespace TEXT PRIMARY KEY,
+    hlc TEXT NOT NULL
+);
+CREATE TABLE sync_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    op TEXT NOT NULL
+);
+CREATE TABLE sync_cursors (
+    device_id TEXT PRIMARY KEY,
+    segment INTEGER NOT NULL,
+    last_hlc TEXT,
+    seen_at REAL,
+    skew_ms INTEGER NOT NULL DEFAULT 0
+);
+ALTER TABLE memory_history ADD COLUMN conflict INTEGER NOT NULL DEFAULT 0
+"""
+
+
 def _v6(conn: Connection, dim: int) -> None:
+    # Sync: the merge state of every memory (per field group clocks and values, the tag set with the
+    # adds and removes each device made), namespace wipes, the ops this device has not shipped yet,
+    # and how far each other device's segments have been applied. History versions that lost a
+    # concurrent edit are marked as conflicts. Nothing here exists until sync is set up.
+    # The outbox counts with AUTOINCREMENT: shipped ops are deleted, and a reused number would
+    # look shipped already.
+    raw = conn.connection.dbapi_connection
+    for statement in _V6.split(";"):
+        if statement.strip():
+            raw.execute(statement)
+
+
+def _v7(conn: Connection, dim: int) -> None:
     # Understanding: where a memory's type came from (NULL: the caller named it), the entity graph's
     # reverse index (memories of an entity), and a durable queue of memories whose entities are to be
     # extracted. Every memory already stored is queued, so an existing vault is backfilled in the background.
@@ -223,7 +262,7 @@ def _v6(conn: Connection, dim: int) -> None:
                       "SELECT id, content_hash, created_at FROM memories"))
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(MIGRATIONS)
 
 

@@ -55,6 +55,9 @@ class Entry:
     payload: dict[str, Any] | None
 
 
+_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one for all (json.dumps makes one per call)
+
+
 def append(conn: Connection, stamp: Stamp, op: Op, memory_uuid: str, namespace: str,
            payload: dict[str, Any]) -> None:
     conn.execute(
@@ -63,7 +66,7 @@ def append(conn: Connection, stamp: Stamp, op: Op, memory_uuid: str, namespace: 
             "VALUES (:h, :d, :o, :u, :t, :ns, :p)"
         ),
         {"h": stamp.hlc, "d": stamp.device_id, "o": op.value, "u": memory_uuid, "t": stamp.at, "ns": namespace,
-         "p": json.dumps(payload, ensure_ascii=False, sort_keys=True)},
+         "p": _PAYLOAD_ENCODER.encode(payload)},
     )
 
 
@@ -73,7 +76,7 @@ def append_many(conn: Connection, entries: list[tuple[Stamp, Op, str, str, dict[
     conn.connection.dbapi_connection.executemany(
         "INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at, namespace, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(stamp.hlc, stamp.device_id, op.value, uuid, stamp.at, namespace,
-          json.dumps(payload, ensure_ascii=False, sort_keys=True)) for stamp, op, uuid, namespace, payload in entries])
+          _PAYLOAD_ENCODER.encode(payload)) for stamp, op, uuid, namespace, payload in entries])
 
 
 def _entry(row: Any) -> Entry:

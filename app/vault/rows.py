@@ -85,13 +85,16 @@ def stored_metadata(raw: str | dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_SNAPSHOT_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) builds one per call
+
+
 def snapshot_of(values: dict[str, Any]) -> str:
     """The JSON snapshot stored in ``memory_history`` for a memory's fields."""
     snap = {k: values[k] for k in SNAPSHOT_FIELDS}
     for k in ("tags", "metadata"):
         if isinstance(snap[k], str):
             snap[k] = json.loads(snap[k])
-    return json.dumps(snap, ensure_ascii=False)
+    return _SNAPSHOT_ENCODER.encode(snap)
 
 
 def history_from_row(memory_uuid: str, row: Any) -> HistoryEntry:

@@ -58,6 +58,7 @@ memory_history = Table(
     Column("change", Text, nullable=False),
     Column("changed_at", Float, nullable=False),
     Column("snapshot", Text, nullable=False),
+    Column("conflict", Integer, nullable=False),
 )
 
 chunks = Table(
@@ -164,6 +165,38 @@ settings = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("memory_uuid", Text, primary_key=True),
+    Column("namespace", Text, nullable=False),
+    Column("state", Text, nullable=False),
+)
+
+sync_wipes = Table(
+    "sync_wipes",
+    metadata,
+    Column("namespace", Text, primary_key=True),
+    Column("hlc", Text, nullable=False),
+)
+
+sync_outbox = Table(
+    "sync_outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("op", Text, nullable=False),
+)
+
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("device_id", Text, primary_key=True),
+    Column("segment", Integer, nullable=False),
+    Column("last_hlc", Text),
+    Column("seen_at", Float),
+    Column("skew_ms", Integer, nullable=False),
 )
 
 #: vec0 metadata ``state`` values.

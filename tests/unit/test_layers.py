@@ -25,6 +25,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                "app.bundle", "app.sync", "app.extraction", "app.crypto") + SQL + QT + HTTP,
     "crypto": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
     "bundle": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
+    "sync": ("app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
     "vault": ("app.service", "app.api", "app.gui", "app.cli", "app.bench") + QT + HTTP,
     "embedding": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
     "service": ("app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,

@@ -102,3 +102,41 @@ def test_only_admin_keys_move_bundles(api, source):
         assert writer.post("/v1/import", content=bundle).status_code == 403
     with api.client() as nobody:
         assert nobody.get("/v1/namespaces/beta/export").status_code == 401
+
+
+def _spooled(services):
+    return sorted(p.name for p in services.vault.home.glob(".import-*"))
+
+
+def test_bundle_uploads_pass_the_24_mib_cap_of_other_bodies(api):
+    junk = b"\x00" * (25 * 1024 * 1024)
+    with api.client(api.admin) as client:
+        refused = client.post("/v1/memories", content=junk, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 413 and refused.json()["error"]["code"] == "payload_too_large"
+        # The whole body reaches the import, which finds it is no bundle (a 4xx of its own, not 413).
+        r = client.post("/v1/import", content=junk)
+    assert 400 <= r.status_code < 500 and r.status_code != 413, r.text
+    assert r.json()["error"]["code"] != "payload_too_large"
+    assert _spooled(api.services) == []
+
+
+def test_bundle_uploads_over_their_own_limit_are_413_in_the_envelope(tmp_path, fake_embedder):
+    settings = fast_settings(tmp_path / "small", api_bundle_upload_max_mib=1)
+    services = create_vault(settings, "a passphrase for the small one", fake_embedder, background=False)
+    admin = services.keys.create("default", "read,write,admin", "admin")[1]
+    server = ApiServer(services, port=0)
+    server.start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {admin}"}, timeout=60) as client:
+            declared = client.post("/v1/import", content=b"\x01" * (1024 * 1024 + 1))
+            streamed = client.post("/v1/import", content=(b"\x01" * 65536 for _ in range(40)))  # chunked, 2.5 MiB
+            for r in (declared, streamed):
+                assert r.status_code == 413
+                error = r.json()["error"]
+                assert (error["code"], error["status"]) == ("payload_too_large", 413) and "1 MiB" in error["message"]
+            small = client.post("/v1/import", content=b"\x01" * 1000)
+            assert small.status_code != 413
+        assert _spooled(services) == []
+    finally:
+        server.stop()
+        services.close()

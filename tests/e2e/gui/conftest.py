@@ -28,25 +28,36 @@ def ui_settings_folder(tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def desktop(qtbot, qapp, tmp_path, embedder):
-    """A DesktopApp on a new vault, unlocked through the create dialog."""
-    settings = fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0)
+def start_desktop(qtbot, qapp, home, embedder, passphrase=PASSPHRASE):
+    """A DesktopApp on a new vault in ``home``, unlocked through the create dialog."""
+    settings = fast_settings(home, api_port=0, idle_lock_minutes=0)
     app = DesktopApp(qapp, settings, server_factory=start_api_server, use_tray=False)
     app._embedder = embedder
     app.start()
     qtbot.waitUntil(lambda: app.dialog is not None, timeout=10_000)
-    app.dialog.passphrase.setText(PASSPHRASE)
-    app.dialog.confirm.setText(PASSPHRASE)
+    app.dialog.passphrase.setText(passphrase)
+    app.dialog.confirm.setText(passphrase)
     app.dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: app.window is not None and app.server is not None, timeout=30_000)
-    yield app
+    return app
+
+
+def stop_desktop(qtbot, app):
+    """Lock the vault and wait until nothing of ``app`` runs or stays on screen."""
     if app.services is not None:
         with qtbot.waitSignal(app.locked, timeout=30_000):
             app.lock(then=lambda: None)
     # Results still on their way may start more work (a server that started during the lock is stopped).
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
     close_windows(app)
+
+
+@pytest.fixture
+def desktop(qtbot, qapp, tmp_path, embedder):
+    """A DesktopApp on a new vault, unlocked through the create dialog."""
+    app = start_desktop(qtbot, qapp, tmp_path / "vault", embedder)
+    yield app
+    stop_desktop(qtbot, app)
 
 
 def close_windows(app):

@@ -133,6 +133,44 @@ def test_into_puts_everything_in_one_namespace_and_never_moves_a_memory(services
     assert other.memories.list(MemoryFilter(namespace="elsewhere")).total == 3
 
 
+def test_reports_count_per_destination_namespace(services, other, tmp_path):
+    _seed(services, "work", 2)
+    _seed(services, "home", 3)
+    bundle = tmp_path / "two.mvbundle"
+    _export(services, bundle, "work", "home")
+    other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    report = other.bundles.import_bundle(bundle, ImportOptions(dry_run=True), passphrase=BUNDLE_PASSPHRASE)
+    shares = {n.namespace: (n.new, n.updated, n.skipped, n.conflicting) for n in report.by_namespace}
+    assert shares == {"home": (0, 0, 3, 0), "work": (0, 0, 2, 0)}
+    fresh = tmp_path / "fresh"
+    third = create_vault(fast_settings(fresh), "a third vault's passphrase", FakeEmbedder(), background=False)
+    try:
+        third.memories.create(MemoryCreate(content="taken here first", namespace="home", client_id="home-0"))
+        report = third.bundles.import_bundle(bundle, ImportOptions(dry_run=True), passphrase=BUNDLE_PASSPHRASE)
+        shares = {n.namespace: (n.new, n.updated, n.skipped, n.conflicting) for n in report.by_namespace}
+        assert shares == {"home": (2, 0, 1, 1), "work": (2, 0, 0, 0)}
+        report = third.bundles.import_bundle(bundle, ImportOptions(into="inbox", dry_run=True),
+                                             passphrase=BUNDLE_PASSPHRASE)
+        assert [(n.namespace, n.new) for n in report.by_namespace] == [("inbox", 5)]
+    finally:
+        third.close()
+
+
+def test_files_the_os_refuses_are_bad_input_not_crashes(services, tmp_path):
+    _seed(services, n=1)
+    missing = tmp_path / "nowhere" / "b.mvbundle"
+    with pytest.raises(NotFound, match="no file"):
+        services.bundles.how_it_opens(missing)
+    with pytest.raises(NotFound):
+        services.bundles.import_bundle(missing, passphrase=BUNDLE_PASSPHRASE)
+    with pytest.raises(NotFound):
+        services.bundles.inspect(missing, passphrase=BUNDLE_PASSPHRASE)
+    with pytest.raises(InvalidInput, match="folder"):
+        services.bundles.how_it_opens(tmp_path)
+    with pytest.raises(InvalidInput, match="does not exist"):
+        _export(services, missing, "work")
+
+
 def test_a_client_id_held_by_another_memory_is_a_conflict(services, other, tmp_path):
     _seed(services, n=1)
     theirs = other.memories.create(MemoryCreate(content="their own memory", namespace="work",

@@ -1,12 +1,13 @@
 """The real ONNX model: pooling, normalisation, batching and chunking."""
 
+import json
 import shutil
 
 import numpy as np
 import pytest
 
 from app.domain.errors import ModelError
-from app.embedding.manifest import load_manifest, verify
+from app.embedding.manifest import load_manifest, models_root, verify
 from app.embedding.model import CHUNK_OVERLAP, Embedder
 
 
@@ -63,26 +64,34 @@ def test_queries_are_truncated_at_the_model_limit(embedder):
 
 @pytest.fixture
 def model_copy(tmp_path):
+    """A copy of the weights package's folder, laid out as the manifest expects."""
     manifest = load_manifest()
+    relative = json.loads((models_root() / manifest.name / "manifest.json").read_text())["weights"]["file"]
     weights = tmp_path / "weights"
-    weights.mkdir()
-    shutil.copy(manifest.weights_path, weights / manifest.weights_path.name)
-    return weights
+    (weights / relative).parent.mkdir(parents=True)
+    shutil.copy(manifest.weights_path, weights / relative)
+    return weights, weights / relative
 
 
-def test_altered_weights_are_a_clear_error(model_copy):
-    path = model_copy / "model.onnx"
+def test_altered_weights_are_refused_before_any_graph_is_built(model_copy, monkeypatch):
+    folder, path = model_copy
     data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
+    data[len(data) // 2] ^= 0x01  # one bit of one weight: still a valid safetensors file
     path.write_bytes(bytes(data))
+    built = []
+    monkeypatch.setattr("app.embedding.model.build_bert_graph", lambda *a, **k: built.append(1))
     with pytest.raises(ModelError, match="altered"):
-        Embedder(load_manifest(weights_dir=model_copy))
+        Embedder(load_manifest(weights_dir=folder))
+    assert built == []
 
 
 def test_missing_weights_are_a_clear_error(model_copy):
-    (model_copy / "model.onnx").unlink()
+    folder, path = model_copy
+    path.unlink()
     with pytest.raises(ModelError, match="missing"):
-        verify(load_manifest(weights_dir=model_copy))
+        verify(load_manifest(weights_dir=folder))
+    with pytest.raises(ModelError, match="missing"):
+        Embedder(load_manifest(weights_dir=folder))
 
 
 def test_missing_manifest_is_a_clear_error(tmp_path):

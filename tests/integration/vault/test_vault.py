@@ -224,6 +224,9 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("ALTER TABLE memories DROP COLUMN memory_type_source"))
         conn.execute(text("DROP TABLE extraction_jobs"))
         conn.execute(text("DROP INDEX ix_memories_fact_subject"))
+        for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE memory_history DROP COLUMN conflict"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)

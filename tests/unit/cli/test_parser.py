@@ -45,16 +45,19 @@ def test_every_argument_has_help_and_shows_its_default(path):
         assert needed in text, f"{parser.prog} --help lacks {needed}"
 
 
+SYNC = {("sync", name) for name in ("setup", "now", "status", "devices", "remove-device", "conflicts", "off")}
+
+
 def test_json_and_passphrase_file_only_where_they_do_something():
     reads_passphrase = {("init",), ("passwd",), ("add",), ("get",), ("list",), ("search",), ("delete",),
                         ("restore",), ("purge",), ("reembed",), ("stats",), ("serve",), ("mcp",),
                         ("keys", "create"), ("keys", "list"), ("keys", "revoke"), ("mcp", "config"), ("check",),
                         ("keys", "show-recipient"), ("export",), ("import",), ("inspect",), ("backup",),
-                        ("ingest-chat",)}
+                        ("ingest-chat",), *SYNC}
     prints_json = {("init",), ("add",), ("get",), ("list",), ("search",), ("delete",), ("restore",), ("purge",),
                    ("reembed",), ("stats",), ("keys", "create"), ("keys", "list"), ("keys", "revoke"),
                    ("bench",), ("eval",), ("check",), ("keys", "show-recipient"), ("export",), ("import",),
-                   ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",)}
+                   ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",), *SYNC}
     for path, parser in ALL.items():
         assert ("--passphrase-file" in options(parser)) == (path in reads_passphrase), path
         assert ("--json" in options(parser)) == (path in prints_json), path

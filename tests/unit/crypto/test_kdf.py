@@ -56,3 +56,25 @@ def test_bounds_edges_are_accepted():
     assert low.derive("x") != KdfParams.from_untrusted(bytes(64), 1024, 1, 16).derive("x")
     assert KdfParams.from_untrusted(SALT, 4 * 1024 * 1024, 4, 16).memory_kib == 4 * 1024 * 1024
     assert KdfParams.from_untrusted(SALT, 1024, 64, 1).iterations == 64
+
+
+def test_derivations_on_several_threads_at_once_all_succeed():
+    import threading
+
+    params = KdfParams.fresh(1024, 1)
+    expected = params.derive("same passphrase")
+    results, errors = [], []
+
+    def derive():
+        for _ in range(10):
+            try:
+                results.append(params.derive("same passphrase"))
+            except Exception as exc:  # noqa: BLE001 (what failed is the finding)
+                errors.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=derive) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and results == [expected] * 40

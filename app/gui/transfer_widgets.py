@@ -1,0 +1,104 @@
+"""Pieces the export, import and backup dialogs share: a progress row that names its stage, the relay that
+brings a service's ``progress(stage, done, total)`` to the GUI thread, and non-blocking file dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QWidget
+
+#: The bar counts in thousandths: byte counts of a large bundle do not fit a Qt int.
+_SCALE = 1000
+
+_STAGES = {
+    "verifying": "Checking the bundle",
+    "importing": "Importing memories",
+    "exporting": "Exporting memories",
+}
+
+
+class StageRelay(QObject):
+    """Carries progress from a pool thread to the GUI thread (a queued signal).
+
+    Signals:
+        progressed(str, object, object): stage, done and total, as the service reported them.
+    """
+
+    progressed = Signal(str, object, object)
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        """The service's progress callback; runs on the pool thread."""
+        try:
+            self.progressed.emit(stage, done, total)
+        except RuntimeError:
+            pass  # the dialog (and this relay with it) closed while the work was still running
+
+
+def describe(stage: str, done: int, total: int) -> str:
+    """``"Checking the bundle: 3.1 of 12.0 MB"``, ``"Importing memories: 1,200 of 5,000"``."""
+    name = _STAGES.get(stage, stage.capitalize())
+    if stage == "verifying":
+        return f"{name}: {done / 1e6:,.1f} of {total / 1e6:,.1f} MB"
+    return f"{name}: {done:,} of {total:,}"
+
+
+class ProgressRow(QWidget):
+    """A bar and a line saying what is being done; hidden until work starts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Progress")
+        self.bar.setRange(0, 0)
+        self.bar.setTextVisible(False)
+        self.label = QLabel()
+        self.label.setAccessibleName("Progress stage")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.bar, 1)
+        self.hide()
+
+    def start(self, text: str) -> None:
+        self.bar.setRange(0, 0)
+        self.label.setText(text)
+        self.show()
+
+    def update_stage(self, stage: str, done: int, total: int) -> None:
+        self.bar.setRange(0, _SCALE)
+        self.bar.setValue(round(_SCALE * done / total) if total else 0)
+        self.label.setText(describe(stage, done, total))
+
+    def say(self, text: str) -> None:
+        """Replace the stage line (e.g. "Cancelling…") and keep the bar."""
+        self.label.setText(text)
+
+    def stop(self) -> None:
+        self.hide()
+
+
+def documents_folder() -> str:
+    return QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or QStandardPaths.writableLocation(
+        QStandardPaths.HomeLocation)
+
+
+def file_dialog(parent: QWidget, title: str, name_filter: str, chosen: Callable[[str], None], *,
+                save_as: str | None = None) -> QFileDialog:
+    """A file dialog opened window-modal (it never blocks the event loop); ``chosen(path)`` runs on accept.
+
+    With ``save_as`` it asks where to write a new file of that name (and for
+    permission to replace an existing one); without, which file to open.
+    """
+    dialog = QFileDialog(parent, title, documents_folder(), name_filter)
+    if save_as is not None:
+        dialog.setAcceptMode(QFileDialog.AcceptSave)
+        dialog.setFileMode(QFileDialog.AnyFile)
+        dialog.setDefaultSuffix(save_as.rsplit(".", 1)[-1])
+        dialog.selectFile(save_as)
+    else:
+        dialog.setAcceptMode(QFileDialog.AcceptOpen)
+        dialog.setFileMode(QFileDialog.ExistingFile)
+    dialog.fileSelected.connect(chosen)
+    dialog.open()
+    return dialog

@@ -1,0 +1,151 @@
+"""``memvault sync …`` between three vaults with different passphrases through a folder target: setup,
+now, status, devices, conflicts, off, the sync passphrase's sources and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.service.container import open_vault
+from tests.helpers import fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
+
+SYNC_PASS = "the sync passphrase of the group"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_KDF_MEMORY_KIB", "1024")
+    monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
+    monkeypatch.delenv("MEMVAULT_HOME", raising=False)
+    monkeypatch.delenv("MEMVAULT_SYNC_PASSPHRASE", raising=False)
+    fake = FakeEmbedder()
+    for where in ("app.cli.common.lazy_embedder", "app.cli.vault_commands.lazy_embedder"):
+        monkeypatch.setattr(where, lambda _settings: fake)
+    for name in "abc":
+        (tmp_path / f"{name}.pass").write_text(f"passphrase of vault {name}\n")
+    (tmp_path / "sync.pass").write_text(SYNC_PASS + "\n")
+    return tmp_path
+
+
+def run(capsys, env, vault, *argv):
+    code = main(["--vault", str(env / vault), *argv, "--passphrase-file", str(env / f"{vault}.pass")])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def contents(capsys, env, vault):
+    code, out, _ = run(capsys, env, vault, "list", "--json", "--all-namespaces", "--limit", "100")
+    assert code == 0
+    return sorted((m["namespace"], m["content"], tuple(sorted(m["tags"]))) for m in json.loads(out)["items"])
+
+
+def test_three_vaults_sync_through_a_folder_with_the_cli(env, capsys, monkeypatch):
+    folder = str(env / "synced-folder")
+    for name in "abc":
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "add", f"written on {name}", "--namespace", "notes", "--tags", name)[0] == 0
+    code, out, err = run(capsys, env, "a", "sync", "setup", "--folder", folder, "--name", "laptop",
+                         "--sync-passphrase-file", str(env / "sync.pass"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["enabled"] is True
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name in "bc":
+        code, out, err = run(capsys, env, name, "sync", "setup", "--folder", folder)
+        assert code == 0, err
+        assert out.startswith("Sync is on: folder ")
+    for name in "abc":
+        code, out, err = run(capsys, env, name, "sync", "now")
+        assert code == 0, err
+    assert contents(capsys, env, "a") == contents(capsys, env, "b") == contents(capsys, env, "c")
+    assert [c for _, c, _ in contents(capsys, env, "a")] == ["written on a", "written on b", "written on c"]
+
+    code, out, _ = run(capsys, env, "a", "sync", "status", "--json")
+    status = json.loads(out)
+    assert code == 0 and status["devices_seen"] == 3 and status["pending_ops"] == 0 and status["last_error"] is None
+    code, out, _ = run(capsys, env, "a", "sync", "devices")
+    assert code == 0 and "laptop" in out and "(this device)" in out and len(out.strip().splitlines()) == 3
+    code, out, _ = run(capsys, env, "a", "sync", "conflicts")
+    assert code == 0 and out.strip() == "No conflicts"
+
+    code, out, _ = run(capsys, env, "c", "sync", "off")
+    assert code == 0
+    code, out, _ = run(capsys, env, "c", "sync", "status")
+    assert code == 0 and out.startswith("Sync is off")
+    code, _, err = run(capsys, env, "c", "sync", "now")
+    assert code == 1 and err.count("\n") == 1 and "sync setup" in err
+
+
+def test_a_wrong_sync_passphrase_is_one_line_and_changes_nothing(env, capsys, monkeypatch):
+    folder = str(env / "synced-folder")
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+    assert run(capsys, env, "a", "sync", "setup", "--folder", folder,
+               "--sync-passphrase-file", str(env / "sync.pass"))[0] == 0
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", "not the sync passphrase")
+    code, out, err = run(capsys, env, "b", "sync", "setup", "--folder", folder)
+    assert code == 1 and out == "" and err.count("\n") == 1 and "sync passphrase" in err
+    code, out, _ = run(capsys, env, "b", "sync", "status")
+    assert out.startswith("Sync is off")
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    with s3_server() as endpoint, webdav_server(tmp_path_factory.mktemp("dav")) as dav:
+        yield {"s3": endpoint, "webdav": dav}
+
+
+@pytest.mark.parametrize("kind", ["s3", "webdav"])
+def test_three_vaults_sync_through_s3_and_webdav_with_the_cli(env, capsys, monkeypatch, servers, kind):
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    if kind == "s3":
+        bucket = f"cli-{env.name.lower().replace('_', '-')[-30:]}"
+        make_bucket(servers["s3"], bucket)
+        for name, value in S3_CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+        where = ["--s3", f"s3://{bucket}/vaults", "--endpoint", servers["s3"]]
+    else:
+        monkeypatch.setenv("MEMVAULT_WEBDAV_USER", "someone")
+        monkeypatch.setenv("MEMVAULT_WEBDAV_PASSWORD", "secret")
+        import httpx
+        httpx.request("MKCOL", f"{servers['webdav']}/{env.name}/")
+        where = ["--webdav", f"{servers['webdav']}/{env.name}"]
+    for name in "abc":
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "add", f"written on {name}", "--namespace", "notes")[0] == 0
+        code, _, err = run(capsys, env, name, "sync", "setup", *where)
+        assert code == 0, err
+    for name in "ab":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    assert contents(capsys, env, "a") == contents(capsys, env, "b") == contents(capsys, env, "c")
+    assert len(contents(capsys, env, "a")) == 3
+    # Credentials live inside the vault, never in a plaintext file next to it.
+    for path in (env / "a").rglob("*"):
+        assert b"secret" not in path.read_bytes() and b"AWS_SECRET" not in path.read_bytes()
+
+
+def test_mass_delete_needs_the_flag(env, capsys, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    folder = str(env / "synced-folder")
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+    for n in range(55):
+        assert run(capsys, env, "a", "add", f"bulk memory {n}", "--namespace", "bulk")[0] == 0
+    for name in "ab":
+        assert run(capsys, env, name, "sync", "setup", "--folder", folder)[0] == 0
+    # The wipe itself (no CLI command wipes a namespace): through the services, as the GUI does.
+    services = open_vault(fast_settings(env / "a"), "passphrase of vault a", FakeEmbedder(), background=False)
+    try:
+        services.lifecycle.wipe_namespace("bulk", confirm="bulk")
+    finally:
+        services.close()
+    code, _, err = run(capsys, env, "a", "sync", "now")
+    assert code == 0, err
+    code, _, err = run(capsys, env, "b", "sync", "now")
+    assert code == 1 and "--allow-mass-delete" in err and err.count("\n") == 1
+    assert len(contents(capsys, env, "b")) == 55
+    assert run(capsys, env, "b", "sync", "now", "--allow-mass-delete")[0] == 0
+    assert contents(capsys, env, "b") == []

@@ -1,0 +1,26 @@
+"""Vaults that sync: each with its own passphrase and device, a fake embedder, no background loops."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.service.container import create_vault
+from tests.helpers import fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+
+SYNC_PASSPHRASE = "sync passphrase for tests"
+
+
+@pytest.fixture
+def make_vault(tmp_path):
+    opened = []
+
+    def make(name: str, **overrides):
+        settings = fast_settings(tmp_path / name, **({"worker": False} | overrides))
+        services = create_vault(settings, f"vault passphrase {name}", FakeEmbedder(), background=False)
+        opened.append(services)
+        return services
+
+    yield make
+    for services in opened:
+        services.close()

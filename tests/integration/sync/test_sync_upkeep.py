@@ -1,0 +1,114 @@
+"""Sync's upkeep and guards at the service level: snapshots and compaction (a late device joins from a
+snapshot), removing a device (key rotation), the mass-delete guard, clock skew, and background sync."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.domain.errors import MassDeletePaused
+from app.domain.hlc import Hlc
+from app.domain.enums import SearchMode
+from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from app.sync import snapshots
+from app.sync.targets.factory import TargetConfig
+from tests.helpers import wait_for
+from tests.integration.sync.conftest import SYNC_PASSPHRASE
+
+ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)
+
+
+def _contents(services):
+    return sorted(m.content for m in services.memories.list(ALL, limit=1000).items)
+
+
+def test_compacted_segments_are_replaced_by_a_snapshot_for_a_late_device(make_vault, tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 2)
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    b.sync.setup(config, SYNC_PASSPHRASE)
+    for n in range(5):
+        a.memories.create(MemoryCreate(namespace="n", content=f"memory {n}"))
+        a.sync.sync_now()
+        b.sync.sync_now()
+    a.sync.sync_now()
+    own = list((tmp_path / "target").glob(f"*/ops/{a.vault.device_id}/*"))
+    assert len(own) < 5  # read by everyone and covered by a snapshot: deleted
+    assert list((tmp_path / "target").glob(f"*/snapshots/{a.vault.device_id}/*"))
+    c = make_vault("c")
+    c.sync.setup(config, SYNC_PASSPHRASE)
+    assert _contents(c) == _contents(a) == [f"memory {n}" for n in range(5)]
+
+
+def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
+    for s in (a, b, c):
+        s.sync.setup(config, SYNC_PASSPHRASE)
+    a.sync.sync_now()
+    b.sync.sync_now()
+    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
+    assert [d.removed for d in a.sync.devices() if d.device_id == c.vault.device_id] == [True]
+    a.memories.create(MemoryCreate(namespace="n", content="after the removal"))
+    a.sync.sync_now()
+    b.sync.sync_now()  # learns the new key from its grant, without the passphrase
+    assert _contents(b) == ["after the removal"]
+    result = c.sync.sync_now()
+    assert _contents(c) == [] and any("key generation" in p for p in result.problems)
+    c.memories.create(MemoryCreate(namespace="n", content="from the removed device"))
+    c.sync.sync_now()
+    a.sync.sync_now()
+    b.sync.sync_now()
+    assert _contents(a) == _contents(b) == ["after the removal"]
+
+
+def test_a_mass_delete_pauses_until_allowed(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    for n in range(60):
+        a.memories.create(MemoryCreate(namespace="bulk", content=f"memory {n}"))
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    b.sync.setup(config, SYNC_PASSPHRASE)
+    assert len(_contents(b)) == 60
+    a.lifecycle.wipe_namespace("bulk", confirm="bulk")
+    a.sync.sync_now()
+    with pytest.raises(MassDeletePaused) as caught:
+        b.sync.sync_now()
+    assert "--allow-mass-delete" in caught.value.message and len(_contents(b)) == 60
+    assert "would remove" in b.sync.status().last_error
+    b.sync.sync_now(allow_mass_delete=True)
+    assert _contents(b) == []
+
+
+def test_a_clock_far_ahead_is_reported_and_not_followed(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    ahead = time.time() + 3600
+    a = make_vault("a")
+    b = make_vault("b")
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    b.sync.setup(config, SYNC_PASSPHRASE)
+    a.memories._clock._wall_ms = lambda: int(ahead * 1000)  # device a's clock runs an hour ahead
+    a.memories.create(MemoryCreate(namespace="n", content="from the future"))
+    a.sync.sync_now()
+    b.sync.sync_now()
+    assert _contents(b) == ["from the future"]
+    assert b.sync.status().skewed_devices == (a.vault.device_id,)
+    assert [d.clock_ahead_ms > 3_000_000 for d in b.sync.devices() if d.device_id == a.vault.device_id] == [True]
+    assert Hlc.parse(b.memories._clock.now()).ms < (ahead - 1800) * 1000
+
+
+def test_a_change_on_one_device_is_searchable_on_another_within_5_seconds(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    fast = {"sync_interval_seconds": 0.5, "sync_debounce_seconds": 0.1, "worker": True}
+    a, b = make_vault("a", **fast), make_vault("b", **fast)
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    b.sync.setup(config, SYNC_PASSPHRASE)
+    a.background.start()
+    b.background.start()
+    started = time.monotonic()
+    a.memories.create(MemoryCreate(namespace="n", content="the blue notebook is in the attic"))
+    query = SearchQuery("blue notebook attic", mode=SearchMode.SEMANTIC, filter=MemoryFilter(namespace="n"))
+    wait_for(lambda: any("attic" in h.memory.content for h in b.search.search(query).hits), timeout=5)
+    assert time.monotonic() - started < 5

@@ -1,0 +1,107 @@
+"""Each target kind against a real server on loopback (moto's S3, wsgidav's WebDAV) or a real folder:
+create-only writes never overwrite, conflict copies and partial files are ignored, and three vaults with
+different passphrases converge through it at the service level."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.errors import NotFound
+from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from app.sync.targets.factory import TargetConfig, open_target
+from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
+from tests.integration.sync.conftest import SYNC_PASSPHRASE
+
+ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    pytest.importorskip("boto3")
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def webdav_root(tmp_path_factory):
+    with webdav_server(tmp_path_factory.mktemp("dav")) as url:
+        yield url
+
+
+@pytest.fixture(params=["folder", "s3", "webdav"])
+def config(request, tmp_path):
+    if request.param == "folder":
+        return TargetConfig("folder", str(tmp_path / "target"))
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"bucket-{tmp_path.name.lower().replace('_', '-')[-40:]}"
+        make_bucket(endpoint, bucket)
+        return TargetConfig("s3", f"s3://{bucket}/memvault", endpoint, dict(S3_CREDENTIALS))
+    url = request.getfixturevalue("webdav_root")
+    target = open_target(TargetConfig("webdav", url))
+    folder = tmp_path.name[-40:]
+    target._client.mkdir(folder)
+    return TargetConfig("webdav", f"{url}/{folder}")
+
+
+def test_create_only_writes_never_overwrite(config):
+    target = open_target(config)
+    assert target.put_new("g/ops/d/0000000001", b"first") is True
+    assert target.put_new("g/ops/d/0000000001", b"second") is False
+    assert target.get("g/ops/d/0000000001") == b"first"
+    target.put("g/devices/d", b"one")
+    target.put("g/devices/d", b"two")
+    assert target.get("g/devices/d") == b"two"
+    assert target.list("g/") == ["g/devices/d", "g/ops/d/0000000001"]
+    target.delete("g/devices/d")
+    target.delete("g/devices/d")
+    with pytest.raises(NotFound):
+        target.get("g/devices/d")
+
+
+def _dump(services) -> dict:
+    return {m.id: (m.namespace, m.content, sorted(m.tags), m.importance, m.deleted_at)
+            for m in services.memories.list(ALL, limit=1000).items}
+
+
+def test_three_vaults_converge_through_the_target(make_vault, config):
+    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
+    first = a.memories.create(MemoryCreate(namespace="n", content="from a", tags=["x"])).memory
+    for s in (a, b, c):
+        s.sync.setup(config, SYNC_PASSPHRASE)
+    b.memories.create(MemoryCreate(namespace="n", content="from b"))
+    c.memories.update(first.id, MemoryUpdate(importance=0.8, tags=["x", "y"]))
+    a.lifecycle.delete(first.id)
+    for s in (a, b, c, a, b):
+        s.sync.sync_now()
+    assert _dump(a) == _dump(b) == _dump(c)
+    assert len(_dump(a)) == 2 and b.memories.get(first.id).deleted_at is not None
+
+
+def test_conflict_copies_and_partial_files_are_ignored(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    a.memories.create(MemoryCreate(namespace="n", content="kept"))
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    segment = next((tmp_path / "target").glob("*/ops/*/0000000001"))
+    (segment.parent / "0000000001.sync-conflict-20260101-120000-ABCDEFG").write_bytes(b"junk")
+    (segment.parent / "0000000002 (conflicted copy)").write_bytes(b"junk")
+    (segment.parent / ".syncthing.0000000003.tmp").write_bytes(segment.read_bytes()[:40])
+    b.sync.setup(config, SYNC_PASSPHRASE)
+    result = b.sync.sync_now()
+    assert result.problems == () and [m.content for m in b.memories.list(ALL).items] == ["kept"]
+
+
+def test_a_folder_without_hard_links_still_never_overwrites(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def no_links(*_args):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = open_target(TargetConfig("folder", str(tmp_path / "fat")))
+    assert target.put_new("g/ops/d/0000000001", b"first") is True
+    assert target.put_new("g/ops/d/0000000001", b"second") is False
+    assert target.get("g/ops/d/0000000001") == b"first"
+    assert target.list("g/") == ["g/ops/d/0000000001"]

@@ -1,0 +1,105 @@
+"""The merge rules on their own: join is commutative, associative and idempotent over random ops; what a
+state shows follows last-writer-wins per field group, add-wins tags, tombstones and namespace wipes."""
+
+from __future__ import annotations
+
+import hypothesis.strategies as st
+import pytest
+from hypothesis import given, settings
+
+from app.domain.errors import DamagedData
+from app.sync import merge
+
+DEVICES = ["a0000000-0000-4000-8000-000000000001", "b0000000-0000-4000-8000-000000000002"]
+
+
+def stamp(ms: int, device: int = 0, counter: int = 0) -> str:
+    return f"{1_700_000_000_000 + ms:013d}-{counter:05d}-{DEVICES[device]}"
+
+
+def born(ms: int, device: int = 0, content: str = "c", tags=("t",)) -> dict:
+    h = stamp(ms, device)
+    return {"ns": "n", "born": [h, {"client_id": None, "created_at": 1.0, "origin_device": DEVICES[device]}],
+            "content": [h, content, []],
+            "attrs": [h, {"memory_type": "general", "importance": 0.5, "tier": "warm", "visibility": "private"}],
+            "context": [h, {"agent_id": None, "user_id": None, "session_id": None, "project": None,
+                            "expires_at": None}],
+            "tags": {t: [{DEVICES[device]: h}, {}] for t in tags}, "trash": [h, None], "archive": [h, None]}
+
+
+STAMPS = st.builds(stamp, st.integers(0, 50), st.integers(0, 1), st.integers(0, 2))
+OPS = st.one_of(
+    st.builds(lambda h, v: {"ns": "n", "content": [h, v, []]}, STAMPS, st.sampled_from(["x", "y", "z"])),
+    st.builds(lambda h, v: {"ns": "n", "meta": {"k": [h, v is not None, v]}}, STAMPS,
+              st.one_of(st.none(), st.integers(0, 3))),
+    st.builds(lambda h, t, add: {"ns": "n", "tags": {t: [{h[-36:]: h}, {}] if add else [{}, {h[-36:]: h}]}},
+              STAMPS, st.sampled_from(["p", "q"]), st.booleans()),
+    st.builds(lambda h: {"ns": "n", "gone": h}, STAMPS),
+    st.builds(lambda h, v: {"ns": "n", "trash": [h, v]}, STAMPS, st.one_of(st.none(), st.floats(1, 2))),
+    st.builds(lambda ms, d: born(ms, d), st.integers(0, 50), st.integers(0, 1)),
+)
+
+
+def fold(ops):
+    state = None
+    for op in ops:
+        state = merge.join(state, op)
+    return state
+
+
+@settings(max_examples=300)
+@given(st.lists(OPS, min_size=1, max_size=8), st.randoms())
+def test_join_gives_one_state_whatever_the_order_and_repetition(ops, rnd):
+    shuffled = list(ops) + rnd.sample(ops, k=min(3, len(ops)))
+    rnd.shuffle(shuffled)
+    assert fold(shuffled) == fold(ops)
+    half = len(ops) // 2
+    assert merge.join(fold(ops[:half]) if half else None, fold(ops[half:])) == fold(ops)
+
+
+def test_later_writer_wins_per_field_group():
+    state = merge.join(born(0), {"ns": "n", "content": [stamp(5, 1), "from b", [stamp(0)]]})
+    state = merge.join(state, {"ns": "n", "content": [stamp(3, 0), "from a", [stamp(0)]]})
+    state = merge.join(state, {"ns": "n", "attrs": [stamp(4, 0), {"memory_type": "fact", "importance": 0.9,
+                                                                  "tier": "hot", "visibility": "private"}]})
+    shown = merge.render(state, None)
+    assert shown["content"] == "from b" and shown["memory_type"] == "fact"
+
+
+def test_a_concurrent_add_survives_a_remove_that_did_not_see_it():
+    state = born(0, tags=("t",))
+    removed = {"ns": "n", "tags": {"t": [{}, {DEVICES[0]: stamp(0)}]}}  # device a removes the add it saw
+    added = {"ns": "n", "tags": {"t": [{DEVICES[1]: stamp(-5, 1)}, {}]}}  # b adds again, earlier clock, unseen
+    assert merge.tags_of(merge.join(merge.join(state, removed), added)) == ["t"]
+    assert merge.tags_of(merge.join(state, removed)) == []
+
+
+def test_hard_delete_and_wipe_remove_what_was_born_before_them():
+    state = born(10)
+    assert merge.render(merge.join(state, {"ns": "n", "gone": stamp(11)}), None) is None
+    assert merge.render(state, stamp(12)) is None
+    assert merge.render(state, stamp(9)) is not None
+    again = merge.join(merge.join(state, {"ns": "n", "gone": stamp(11)}), born(20))
+    assert merge.render(again, None) is not None
+
+
+def test_delta_of_a_local_change_joins_into_the_rows_fields():
+    state = born(0, tags=("t", "u"))
+    row = dict(merge.render(state, None), content="new", tags=["u", "v"], metadata={"k": 1}, deleted_at=3.0)
+    op = merge.delta(state, None, row, stamp(1))
+    assert set(op) == {"ns", "content", "tags", "meta", "trash"}
+    assert merge.render(merge.join(state, op), None) == dict(row, tags=["u", "v"])
+    assert merge.delta(merge.join(state, op), None, row, stamp(2)) is None
+
+
+@pytest.mark.parametrize("bad", [
+    {"ns": "n", "u": "x", "content": ["not a stamp", "c", []]},
+    {"ns": "n", "u": "x", "attrs": [stamp(0), {"memory_type": "nonsense", "importance": 0.5, "tier": "warm",
+                                               "visibility": "private"}]},
+    {"ns": "n", "u": "x", "tags": {"t": "not a pair"}},
+    {"wipe": "n"},
+    ["not", "an", "op"],
+])
+def test_ops_of_impossible_shape_are_refused(bad):
+    with pytest.raises(DamagedData):
+        merge.validate_op(bad)
