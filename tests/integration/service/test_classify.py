@@ -53,6 +53,10 @@ def test_shipped_classifier_records_its_cross_validated_accuracy():
     assert doc["examples"] >= 160 and doc["cv_folds"] == 5 and doc["cv_accuracy"] >= 0.6
     classifier = TypeClassifier.load()
     assert len(classifier.labels) == 8 and classifier.weights.shape == (8, 384)
+    # Trained on the shipped model's vectors (a new model needs `python -m app.extraction.train_types`).
+    from app.embedding.manifest import load_manifest
+
+    assert classifier.model_id == load_manifest().model_id
 
 
 def test_softmax_fit_separates_separable_classes():
