@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
-from app.api import admin, bundles, conversations, errors, native
+from app.api import admin, bundles, conversations, entities, errors, native
 from app.api.compat import azen, memsync, sendryx, statebase
 from app.api.deps import api_key_from
 from app.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard
@@ -89,6 +89,7 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     app.include_router(bundles.router)
     app.include_router(conversations.router)
     app.include_router(native.router)
+    app.include_router(entities.router)
     app.include_router(native.router, prefix="/compat/memoryrelay", include_in_schema=False)
     for module in (azen, sendryx, memsync, statebase):
         app.include_router(module.router)

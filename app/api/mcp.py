@@ -48,7 +48,8 @@ MemoryId = Annotated[str, Field(description="The memory's id, as returned by rem
                                 validation_alias=AliasChoices("memory_id", "id"))]
 Content = Annotated[str, Field(description="The memory itself: one self-contained statement in plain language, "
                                f"at most {limits.CONTENT_MAX_CHARS:,} characters.")]
-TypeArg = Annotated[MemoryTypeName, Field(description="What kind of memory it is.")]
+TypeArg = Annotated[MemoryTypeName | None, Field(
+    description="What kind of memory it is (default: classified from its meaning once it is embedded).")]
 TypeFilter = Annotated[MemoryTypeName | None, Field(description="Only memories of this type (default: any type).")]
 Tags = Annotated[list[str] | None, Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
 TagFilter = Annotated[list[str] | None, Field(description="Only memories carrying any of these tags.")]
@@ -78,7 +79,9 @@ def _memory(m) -> dict[str, Any]:
     return {"id": m.id, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
             "metadata": m.metadata, "importance": m.importance, "namespace": m.namespace,
             "version": m.version, "embedding_status": m.embedding_status.value,
-            "created_at": int(m.created_at), "updated_at": int(m.updated_at)}
+            "created_at": int(m.created_at), "updated_at": int(m.updated_at),
+            "memory_type_source": m.memory_type_source.value,
+            "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]}
 
 
 def build_server(services: Services | None, principal: Principal, *, unavailable: str | None = None) -> MCPServer:
@@ -110,7 +113,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                  annotations=ToolAnnotations(title="Remember", read_only_hint=False, destructive_hint=False,
                                              idempotent_hint=False, open_world_hint=False))
     async def remember(
-        ctx: Context, content: Content, memory_type: TypeArg = "general", tags: Tags = None,
+        ctx: Context, content: Content, memory_type: TypeArg = None, tags: Tags = None,
         metadata: Metadata = None, importance: Importance = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
         session_id: Annotated[str | None, Field(description="The conversation it came from (default: none).")] = None,
@@ -158,7 +161,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
                  "each with a 0-1 relevance score and good_match: false when the hit is only the "
-                 "closest memory, not one that answers the query.",
+                 "closest memory, not one that answers the query. With compress, returns {hits, compression}: "
+                 "the hits cut to their most relevant sentences to fit max_context_tokens, and what was dropped.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
     async def recall(
         ctx: Context,
@@ -169,13 +173,22 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             "keyword: exact words only (BM25)."))] = DEFAULT_SEARCH_MODE.value,
         memory_type: TypeFilter = None, tags: TagFilter = None,
         min_score: Annotated[float, Field(ge=0, le=1, description="Leave out matches scoring below this.")] = 0.0,
-    ) -> list[dict[str, Any]]:
-        def work(key: ApiKey) -> list[dict[str, Any]]:
+        compress: Annotated[bool, Field(description="Pack the hits into max_context_tokens tokens.")] = False,
+        max_context_tokens: Annotated[int | None, Field(
+            ge=1, le=100_000, description="Token budget for compress (default 1000), counted by the model's "
+                                          "own tokenizer.")] = None,
+    ) -> list[dict[str, Any]] | dict[str, Any]:
+        def work(key: ApiKey) -> list[dict[str, Any]] | dict[str, Any]:
             f = MemoryFilter(namespace=key.namespace, include_confidential=False, tags=tuple(tags or ()),
                              memory_types=_types(memory_type))
             result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
                                                         min_score=min_score, filter=f))
-            return [_hit(h, result.mode) for h in result.hits]
+            if not compress:
+                return [_hit(h, result.mode) for h in result.hits]
+            packed = services.compressor.compress(result.hits, query, max_context_tokens)
+            by_id = {h.memory.id: h for h in result.hits}
+            return {"hits": [_hit(by_id[c.memory_id], result.mode) | {"content": c.context, "tokens": c.tokens}
+                             for c in packed.hits], "compression": packed.summary()}
         return await run(ctx, Scope.READ, work)
 
     @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",

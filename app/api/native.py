@@ -106,10 +106,18 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,
                                                 filter=f, debug=body.debug))
     services.usage.record(key.id, searches=1)
-    return SearchOut(query=body.query, data=[SearchHitOut.of(h) for h in result.hits], meta={
-        "recalled_count": len(result.hits), "total_evaluated": result.total_evaluated, "threshold": body.min_score,
-        "top_scores": [h.score for h in result.hits[:5]], "mode": result.mode.value,
-        "took_ms": round(result.took_ms, 2)})
+    data = [SearchHitOut.of(h) for h in result.hits]
+    meta: dict[str, Any] = {}
+    if body.compress:
+        packed = services.compressor.compress(result.hits, body.query, body.max_context_tokens)
+        out = {h.memory.id: h for h in data}
+        data = [out[c.memory_id].model_copy(update={"context": c.context, "context_tokens": c.tokens})
+                for c in packed.hits]
+        meta["compression"] = packed.summary()
+    return SearchOut(query=body.query, data=data, meta={
+        "recalled_count": len(data), "total_evaluated": result.total_evaluated, "threshold": body.min_score,
+        "top_scores": [h.score for h in data[:5]], "mode": result.mode.value,
+        "took_ms": round(result.took_ms, 2), **meta})
 
 
 @router.get("", response_model=ListOut)

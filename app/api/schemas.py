@@ -31,6 +31,14 @@ def ts(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
+class EntityRef(BaseModel):
+    """An entity a memory mentions, as MemoryRelay shows it."""
+
+    type: str
+    value: str
+    confidence: float
+
+
 class MemoryPublic(BaseModel):
     id: str
     object: Literal["memory"] = "memory"
@@ -54,6 +62,9 @@ class MemoryPublic(BaseModel):
     expires_at: int | None
     deleted_at: int | None
     archived_at: int | None
+    memory_type_source: str = Field(description="explicit (the caller named it), inferred (classified from the "
+                                                "memory's embedding) or default (not classified yet)")
+    entities: list[EntityRef] = []
 
     @classmethod
     def of(cls, m: Memory) -> MemoryPublic:
@@ -64,6 +75,8 @@ class MemoryPublic(BaseModel):
             client_id=m.client_id, embedding_status=m.embedding_status.value, version=m.version,
             created_at=int(m.created_at), updated_at=int(m.updated_at), expires_at=ts(m.expires_at),
             deleted_at=ts(m.deleted_at), archived_at=ts(m.archived_at),
+            memory_type_source=m.memory_type_source.value,
+            entities=[EntityRef(type=e.type.value, value=e.value, confidence=e.confidence) for e in m.entities],
         )
 
 
@@ -122,15 +135,17 @@ class MemoryCreateIn(BaseModel):
     dedup_threshold: Annotated[Number, doc(minimum=limits.DEDUP_THRESHOLD_MIN, maximum=1)] = \
         limits.DEDUP_THRESHOLD_DEFAULT
     expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
+    auto_extract_entities: StrictBool | None = Field(
+        None, description="Extract entities: true always, false never, null when the content is short enough")
 
     def to_domain(self, namespace: str) -> MemoryCreate:
         return MemoryCreate(
             content=self.content, namespace=namespace, agent_id=self.agent_id, user_id=self.user_id,
             session_id=self.session_id, project=self.project_id or self.project,
-            memory_type=self.memory_type or "general", tags=self.tags, metadata=self.metadata,
+            memory_type=self.memory_type or None, tags=self.tags, metadata=self.metadata,
             importance=self.importance, tier=self.tier, visibility=self.visibility or "private",
             client_id=self.client_id, deduplicate=self.deduplicate, dedup_threshold=self.dedup_threshold,
-            expires_in_seconds=self.expires_in_seconds,
+            expires_in_seconds=self.expires_in_seconds, auto_extract_entities=self.auto_extract_entities,
         )
 
 
@@ -215,6 +230,10 @@ class SearchIn(BaseModel):
     include_confidential: StrictBool = False
     include_archived: StrictBool = False
     debug: StrictBool = False
+    #: Pack the hits into max_context_tokens (default 1000; the embedding model's tokenizer): best hits first,
+    #: redundant sentences removed, each cut to its most relevant sentences, in each hit's ``context``.
+    compress: StrictBool = False
+    max_context_tokens: Annotated[Int | None, doc(minimum=1, maximum=100_000)] = None
 
 
 class SearchHitOut(BaseModel):
@@ -222,6 +241,8 @@ class SearchHitOut(BaseModel):
     score: float
     snippet: str
     score_breakdown: dict[str, Any] | None = None
+    context: str | None = Field(None, description="With compress: the hit's text as packed into the budget")
+    context_tokens: int | None = None
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchHitOut:

@@ -98,6 +98,7 @@ def run_beir(settings: Settings, folder: Path, *, split: str = "test", max_queri
                     MemoryCreate(content=corpus[d], namespace=NAMESPACE, client_id=d) for d in ids[b : b + 100]])
             say(f"stored {len(ids)} documents; embedding…")
             services.worker.drain()
+            services.entities.drain()
             ingest = time.perf_counter() - started
             say(f"embedded in {ingest:.0f} s; running {len(queries)} queries per mode")
             report = EvalReport(folder.name, len(corpus), len(queries), ingest)

@@ -155,6 +155,7 @@ def ingest(services, conversations: Iterable[Conversation]) -> None:
             if result.failed:
                 raise InvalidInput(f"conversation {conversation.id}: {result.failed} turns were refused")
     services.worker.drain()
+    services.entities.drain()
 
 
 def rank(services, conversation: Conversation, question: Question, mode: SearchMode) -> tuple[list[str], float]:

@@ -161,8 +161,8 @@ def register(command: Command) -> None:
     p = command("add", "store a memory", cmd_add, passphrase=True, json=True)
     p.add_argument("content", help="the text, or - to read standard input")
     _add_scope_options(p)
-    p.add_argument("--type", choices=[t.value for t in MemoryType], default=MemoryType.GENERAL.value,
-                   help="what kind of memory it is")
+    p.add_argument("--type", choices=[t.value for t in MemoryType], default=None,
+                   help="what kind of memory it is (default: classified from its meaning once embedded)")
     p.add_argument("--tags", metavar="A,B", help="comma-separated tags")
     p.add_argument("--metadata", metavar="JSON", help="a JSON object of extra fields")
     p.add_argument("--importance", type=float, metavar="0..1",

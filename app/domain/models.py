@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.domain.entities import EntityMention, TypeSource
 from app.domain.enums import (
-    DEFAULT_SEARCH_MODE, EmbeddingStatus, MemoryType, Scope, SearchMode, TagMatch, Tier, Visibility,
+    DEFAULT_SEARCH_MODE,
+    EmbeddingStatus,
+    MemoryType,
+    Scope,
+    SearchMode,
+    TagMatch,
+    Tier,
+    Visibility,
 )
 from app.domain.limits import DEDUP_THRESHOLD_DEFAULT, DEFAULT_NAMESPACE
 
@@ -38,6 +46,9 @@ class Memory:
     version: int
     embedding_status: EmbeddingStatus
     model_id: str | None
+    memory_type_source: TypeSource = TypeSource.EXPLICIT
+    #: The entities the memory mentions (filled by reads that ask for them).
+    entities: tuple[EntityMention, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ class NewMemory:
     created_at: float
     expires_at: float | None
     origin_device: str
+    memory_type_source: TypeSource = TypeSource.EXPLICIT
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class FieldChanges:
     session_id: str | None = None
     project: str | None = None
     expires_at: float | None = None
+    memory_type_source: TypeSource | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +114,8 @@ class MemoryCreate:
     user_id: str | None = None
     session_id: str | None = None
     project: str | None = None
-    memory_type: MemoryType | str = MemoryType.GENERAL
+    #: ``None``: classified from the memory's embedding once it has one (``general`` until then).
+    memory_type: MemoryType | str | None = None
     tags: tuple[str, ...] | list[str] = ()
     metadata: dict[str, Any] | None = None
     importance: float | None = None
@@ -111,6 +125,8 @@ class MemoryCreate:
     deduplicate: bool = False
     dedup_threshold: float = DEDUP_THRESHOLD_DEFAULT
     expires_in_seconds: int | None = None
+    #: ``True`` always extracts entities, ``False`` never, ``None`` when the content is short enough.
+    auto_extract_entities: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -256,8 +272,10 @@ class ScoreBreakdown:
     ``semantic_upper_bound`` marks a hybrid hit found by keyword only and beyond
     the nearest chunks read: its ``semantic`` is the farthest of those, a bound.
     In hybrid mode ``coverage`` is the share of the query's content words in the
-    memory and ``relevance`` (the hit's score) combines the three as
-    documented in ``app/service/relevance.py``.
+    memory, ``graph`` its evidence from the entities and dates it shares with
+    the query (``graph_rank`` its rank in that list; see
+    ``app/service/graph_search.py``), and ``relevance`` (the hit's score)
+    combines them as documented in ``app/service/relevance.py``.
     """
 
     semantic: float | None = None
@@ -266,6 +284,8 @@ class ScoreBreakdown:
     keyword_bm25: float | None = None
     keyword_rank: int | None = None
     coverage: float | None = None
+    graph: float | None = None
+    graph_rank: int | None = None
     relevance: float | None = None
     best_chunk: int | None = None
 

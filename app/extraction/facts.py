@@ -17,7 +17,6 @@ index in the conversation and the character span of the clause in it.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -157,8 +156,8 @@ class FactExtractor:
 
     def __init__(self, pipeline: NlpPipeline) -> None:
         self._pipeline = pipeline
-        # spaCy does not promise that one pipeline may parse on several threads at once.
-        self._lock = threading.Lock()
+        # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
+        self._lock = pipeline.parse_lock
 
     @property
     def extractor_id(self) -> str:

@@ -111,6 +111,9 @@ class NlpPipeline:
         self._manifest = manifest
         self._nlp: Language | None = None
         self._lock = threading.Lock()
+        #: Held while parsing: spaCy does not promise that one pipeline may parse on several threads at once,
+        #: and fact extraction and entity extraction share it.
+        self.parse_lock = threading.Lock()
 
     @property
     def pipeline_id(self) -> str:
@@ -120,6 +123,11 @@ class NlpPipeline:
         if self._manifest is None:
             self._manifest = load_manifest()
         return self._manifest
+
+    @property
+    def loaded(self) -> bool:
+        """Whether :meth:`get` would answer at once (callers on a request path queue work until then)."""
+        return self._nlp is not None
 
     def get(self) -> Language:
         """The loaded pipeline (verified and loaded on first call)."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import MemvaultError
 from app.domain.models import HistoryEntry, Memory, MemoryUpdate
+from app.gui.entity_chips import EntityChips
 from app.gui.fact_info import fact_summary, linked_memory
 from app.gui.icons import icon
 from app.gui.tasks import TaskRunner
@@ -49,10 +50,12 @@ class DetailPane(QWidget):
 
     Signals:
         memory_saved(object): the :class:`Memory` after a save or a version restore.
+        entity_clicked(str, str): namespace and value of an entity chip that was clicked.
         memory_requested(str): the id of a memory a link in the pane points to (a fact's successor).
     """
 
     memory_saved = Signal(object)
+    entity_clicked = Signal(str, str)
     memory_requested = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -63,6 +66,8 @@ class DetailPane(QWidget):
         self.title = QLabel("Select a memory")
         self.content = QPlainTextEdit()
         self.content.setAccessibleName("Memory content")
+        self.entities = EntityChips()
+        self.entities.entity_clicked.connect(self.entity_clicked)
         # An extracted fact's kind and provenance, and links to the fact that replaced it (or that it replaced).
         self.fact_info = QLabel()
         self.fact_info.setAccessibleName("Fact provenance")
@@ -107,6 +112,7 @@ class DetailPane(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.content, 2)
+        layout.addWidget(self.entities)
         layout.addWidget(self.fact_info)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -126,6 +132,7 @@ class DetailPane(QWidget):
         same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
             self._memory.id, self._memory.version, self._memory.deleted_at)
         self._memory = memory
+        self.entities.show_memory(memory)
         summary = None if memory is None else fact_summary(memory)
         self.fact_info.setText(summary or "")
         self.fact_info.setVisible(summary is not None)

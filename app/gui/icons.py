@@ -40,6 +40,7 @@ GLYPHS: dict[str, str] = {
     "memories": "fa5s.list",
     "stats": "fa5s.chart-bar",
     "agents": "fa5s.robot",
+    "entities": "fa5s.project-diagram",
     "reembed": "fa5s.sync-alt",
     "namespace": "fa5.folder",
     "all_namespaces": "fa5s.layer-group",

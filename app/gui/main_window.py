@@ -37,6 +37,7 @@ from app.gui.banner import HealthBanner
 from app.gui.bridge import ServiceBridge
 from app.gui.browser import BrowserView
 from app.gui.bundle_dialogs import TransferCommands
+from app.gui.entities_view import EntitiesView
 from app.gui.icons import icon
 from app.gui.import_dialog import bundle_path_of
 from app.gui.integrity import IntegrityCheck
@@ -95,12 +96,16 @@ class MainWindow(QMainWindow):
         self.search = SearchView(services, runner)
         self.stats = StatsView(services, runner)
         self.agents = AgentsView(services, runner)
+        self.entities = EntitiesView(services, runner)
         self.pages = QTabWidget()
         self.pages.setAccessibleName("Pages")
         for page, title, glyph in ((self.browser, "Memories", "memories"), (self.search, "Search", "search"),
-                                   (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents")):
+                                   (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents"),
+                                   (self.entities, "Entities", "entities")):
             self.pages.addTab(page, icon(glyph), title)
         self.search.open_requested.connect(self._on_search_open_requested)
+        self.entities.open_requested.connect(self._on_search_open_requested)
+        self.browser.detail.entity_clicked.connect(self._on_detail_entity_clicked)
         self.banner = HealthBanner()
         columns = QHBoxLayout()
         columns.setContentsMargins(0, 0, 0, 0)
@@ -182,7 +187,8 @@ class MainWindow(QMainWindow):
         self.page_actions = [
             self._action(title, glyph, QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.pages.setCurrentIndex(i))
             for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
-                                                ("Stats", "stats"), ("Agents", "agents")))]
+                                                ("Stats", "stats"), ("Agents", "agents"),
+                                                ("Entities", "entities")))]
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
         memory = self.menuBar().addMenu("&Memory")
@@ -264,6 +270,8 @@ class MainWindow(QMainWindow):
         self.search.set_namespace(namespace)
         if self.pages.currentWidget() is self.stats:
             self.stats.set_namespace(namespace)
+        elif self.pages.currentWidget() is self.entities:
+            self.entities.set_namespace(namespace)
         self._update_actions()
 
     def _on_pages_current_changed(self, _index: int) -> None:
@@ -271,6 +279,15 @@ class MainWindow(QMainWindow):
             self.stats.set_namespace(self.scope()[0])
         elif self.pages.currentWidget() is self.agents:
             self.agents.refresh()
+        elif self.pages.currentWidget() is self.entities:
+            self.entities.set_namespace(self.scope()[0])
+        self._update_actions()
+
+    def _on_detail_entity_clicked(self, namespace: str, value: str) -> None:
+        self.entities.show_entity(namespace, value)
+        self.pages.blockSignals(True)
+        self.pages.setCurrentWidget(self.entities)
+        self.pages.blockSignals(False)
         self._update_actions()
 
     def _on_search_open_requested(self, memory_id: str) -> None:

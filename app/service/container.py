@@ -11,17 +11,22 @@ from app.embedding.manifest import load_manifest
 from app.embedding.model import Embedder
 from app.embedding.query_cache import QueryVectorCache
 from app.embedding.queue import EmbeddingWorker
+from app.extraction.entities import EntityExtractor
+from app.extraction.nlp import NlpPipeline
 from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
 from app.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.service.background import Background, standard_loops
+from app.service.entities import EntityService
 from app.service.events import EventHub, event_for
 from app.service.ground_truth import GroundTruthService
 from app.service.api_keys import KeyService
 from app.service.backups import BackupSchedule, BackupService
 from app.service.bundles import BundleService
+from app.service.classify import TypeClassificationService
+from app.service.compress import ContextCompressor
 from app.service.conversations import ConversationService
 from app.service.health import HealthMonitor
 from app.service.integrity import IntegrityService
@@ -35,7 +40,6 @@ from app.sync.replica import Models
 from app.service.usage import RateLimiter, UsageService
 from app.extraction.facts import Extractor, FactExtractor
 from app.extraction.llm import LlmExtractor
-from app.extraction.nlp import NlpPipeline
 from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
 from app.vault.vault import Vault
@@ -95,6 +99,8 @@ class Services:
     health: HealthMonitor
     background: Background
     integrity: IntegrityService
+    entities: EntityService
+    compressor: ContextCompressor
     conversations: ConversationService
     query_vectors: QueryVectorCache
     sync: SyncService
@@ -120,18 +126,26 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     clock = HybridClock(vault.device_id)
     jobs = EmbeddingJobStore(db, embedder.model_id, clock, wall)
 
+    classification = TypeClassificationService(db, TypeClassificationService.load_classifier(), clock, events, wall)
+
     def on_ready(ready: list[Memory]) -> None:
         events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))
+        # The memory's own vector decides an omitted type (an update by the system, through the write path).
+        classification.classify_ready(ready)
 
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     query_vectors = QueryVectorCache(embedder)
     lifecycle = LifecycleService(db, clock, events, wall)
+    entities = EntityService(db, EntityExtractor(_PIPELINE), wall)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
+        if settings.worker:
+            # Loads the pipeline off every request path, then backfills and extracts what was queued.
+            loops.add("entities", entities.step, wake=entities.wake_event)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
@@ -142,9 +156,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         vault=vault,
         embedder=embedder,
         events=events,
-        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall),
+        memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall, entities=entities),
         lifecycle=lifecycle,
-        search=SearchService(db, query_vectors, wall),
+        search=SearchService(db, query_vectors, wall, entities=entities),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
@@ -159,6 +173,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         health=health,
         background=loops,
         integrity=IntegrityService(db, wake_worker=worker.wake, wall=wall),
+        entities=entities,
+        compressor=ContextCompressor(),
         conversations=conversations,
         query_vectors=query_vectors,
         sync=SyncService(db, vault.device_id, clock, events, settings, Models(embedder.model_id, embedder.dimension),

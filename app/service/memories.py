@@ -8,22 +8,33 @@ the oplog with the same transaction.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.domain import limits
 from app.domain.changes import USER, ChangeKind, ChangeOrigin
 from app.domain.clock import Clock, system_clock
+from app.domain.entities import TypeSource
 from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from app.domain.errors import ClientIdTaken, InvalidInput, MemvaultError, NotFound
 from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
 from app.domain.models import (
-    BatchItemResult, BatchResult, CreateResult, FieldChanges, HistoryEntry, Memory, MemoryCreate, MemoryFilter,
-    MemoryUpdate, NewMemory, Page,
+    BatchItemResult,
+    BatchResult,
+    CreateResult,
+    FieldChanges,
+    HistoryEntry,
+    Memory,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    NewMemory,
+    Page,
 )
 from app.embedding.model import Chunked, Embedder
 from app.service import validation as v
+from app.service.entities import EntityService
 from app.service.events import EventHub, event_for
 from app.vault import memories as writes
 from app.vault import memory_queries as repo
@@ -38,6 +49,7 @@ class _Prepared:
     new: NewMemory
     deduplicate: bool
     dedup_threshold: float
+    auto_extract_entities: bool | None = None
 
 
 class MemoryService:
@@ -50,16 +62,25 @@ class MemoryService:
         events: where change events go.
         wake_worker: called after new embedding jobs are committed.
         wall: the wall clock (injectable so tests can move time).
+        entities: extracts a memory's entities on store (without it they are queued for the worker).
     """
 
     def __init__(self, db: Database, embedder: Embedder, clock: HybridClock, events: EventHub,
-                 wake_worker: Any = None, wall: Clock = system_clock) -> None:
+                 wake_worker: Any = None, wall: Clock = system_clock, entities: EntityService | None = None) -> None:
         self._db = db
         self._embedder = embedder
         self._clock = clock
         self._events = events
         self._wake = wake_worker or (lambda: None)
         self._wall = wall
+        self._entities = entities
+
+    def _entity_plan(self, prepared: list[_Prepared]) -> list[writes.Entities]:
+        items = [(p.new.namespace, p.new.content, p.new.metadata, p.new.created_at, p.auto_extract_entities)
+                 for p in prepared]
+        if self._entities is None:
+            return ["skip" if f is False else ("force" if f else "queue") for *_, f in items]
+        return self._entities.plan(items)
 
     def _stamp(self, now: float) -> Stamp:
         return Stamp(self._clock.now(), self._clock.device_id, now)
@@ -75,7 +96,9 @@ class MemoryService:
             id=uuid7(),
             namespace=v.namespace(data.namespace),
             content=v.content(data.content),
-            memory_type=v.choice(MemoryType, data.memory_type, "memory_type"),
+            memory_type=MemoryType.GENERAL if data.memory_type is None else v.choice(MemoryType, data.memory_type,
+                                                                                      "memory_type"),
+            memory_type_source=TypeSource.DEFAULT if data.memory_type is None else TypeSource.EXPLICIT,
             tags=v.tags(data.tags),
             metadata=v.metadata(data.metadata),
             importance=importance,
@@ -90,7 +113,9 @@ class MemoryService:
             expires_at=None if ttl is None else now + ttl,
             origin_device=self._clock.device_id,
         )
-        return _Prepared(new, bool(data.deduplicate), threshold)
+        if data.auto_extract_entities is not None and not isinstance(data.auto_extract_entities, bool):
+            raise InvalidInput("auto_extract_entities must be true, false or null", field="auto_extract_entities")
+        return _Prepared(new, bool(data.deduplicate), threshold, data.auto_extract_entities)
 
     def _find_duplicate(self, p: _Prepared, chunked: Chunked, now: float) -> tuple[Memory, float] | None:
         f = MemoryFilter(namespace=p.new.namespace, include_confidential=True)
@@ -110,9 +135,10 @@ class MemoryService:
         with self._db.read() as conn:
             return repo.find_by_client_id(conn, p.new.namespace, p.new.client_id)
 
-    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float) -> Memory:
+    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float,
+                entities: writes.Entities = "queue") -> Memory:
         embedded = None if chunked is None else Embedded(chunked.spans, chunked.vectors, self._embedder.model_id)
-        return writes.create(conn, p.new, self._stamp(now), embedded=embedded)
+        return writes.create(conn, p.new, self._stamp(now), embedded=embedded, entities=entities)
 
     def create(self, data: MemoryCreate, *, origin: ChangeOrigin = USER) -> CreateResult:
         """Store one memory; returns at once with embedding status ``processing``.
@@ -133,9 +159,10 @@ class MemoryService:
             if dup is not None:
                 return CreateResult(dup[0], created=False, is_duplicate=True, duplicate_of=dup[0].id,
                                     similarity=dup[1])
+        entities = self._entity_plan([p])[0]
         try:
             with self._db.write() as conn:
-                memory = self._insert(conn, p, chunked, now)
+                memory = self._insert(conn, p, chunked, now, entities)
         except ClientIdTaken:
             # Another writer stored the same client_id between our check and insert.
             existing = self._existing(p)
@@ -177,12 +204,13 @@ class MemoryService:
             else:
                 to_insert.append(i)
         created: list[Memory] = []
+        plans = dict(zip(to_insert, self._entity_plan([prepared[i] for i in to_insert]), strict=True))
         with self._db.write() as conn:
             for i in to_insert:
                 p = prepared[i]
                 try:
                     with conn.begin_nested():
-                        memory = self._insert(conn, p, chunked.get(i), now)
+                        memory = self._insert(conn, p, chunked.get(i), now, plans[i])
                 except ClientIdTaken:
                     # The same client_id appeared earlier in this batch: idempotent, not an error.
                     same = repo.find_by_client_id(conn, p.new.namespace, p.new.client_id or "")
@@ -267,6 +295,7 @@ class MemoryService:
             content=None if changes.content is None else v.content(changes.content),
             memory_type=None if changes.memory_type is None else v.choice(MemoryType, changes.memory_type,
                                                                            "memory_type"),
+            memory_type_source=None if changes.memory_type is None else TypeSource.EXPLICIT,
             tags=None if changes.tags is None else v.tags(changes.tags),
             metadata_set={k: val for k, val in patch.items() if val is not None},
             metadata_unset=tuple(k for k, val in patch.items() if val is None),
@@ -282,6 +311,10 @@ class MemoryService:
         """Apply a partial change: content re-embeds, metadata merges, tags replace."""
         now = self._wall()
         fields = self._field_changes(changes, now)
+        entities: writes.Entities = "queue"
+        if fields.content is not None:
+            before = self.get(memory_id, namespace)
+            entities = self._entity_plan([_Prepared(replace_fields(before, fields.content), False, 1.0)])[0]
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
@@ -290,7 +323,10 @@ class MemoryService:
                 # The merged object must still fit the limits on metadata.
                 v.metadata({k: val for k, val in current.metadata.items() if k not in fields.metadata_unset}
                            | fields.metadata_set)
-            updated = writes.update(conn, current, fields, self._stamp(now))
+            if fields.memory_type is current.memory_type:
+                # Naming the type it has already (a restored version does) does not make a guess a choice.
+                fields = replace(fields, memory_type_source=None)
+            updated = writes.update(conn, current, fields, self._stamp(now), entities=entities)
         if updated is current:
             return current
         if updated.embedding_status is EmbeddingStatus.PROCESSING and current.content != updated.content:
@@ -310,6 +346,14 @@ class MemoryService:
         return self.update(memory_id, MemoryUpdate(
             content=e.content, memory_type=e.memory_type, tags=list(e.tags), metadata=patch,
             importance=e.importance, tier=e.tier, visibility=e.visibility), namespace, origin=origin)
+
+
+def replace_fields(m: Memory, content: str) -> NewMemory:
+    """``m`` as a :class:`NewMemory` with new content (what entity extraction reads of an edit)."""
+    return NewMemory(id=m.id, namespace=m.namespace, content=content, memory_type=m.memory_type, tags=m.tags,
+                     metadata=m.metadata, importance=m.importance, tier=m.tier, visibility=m.visibility,
+                     agent_id=m.agent_id, user_id=m.user_id, session_id=m.session_id, project=m.project,
+                     client_id=m.client_id, created_at=m.created_at, expires_at=m.expires_at, origin_device="")
 
 
 def _preview(text: str, n: int = 80) -> str:

@@ -1,11 +1,12 @@
-"""Hybrid relevance: one calibrated 0..1 score from a hit's semantic and keyword evidence.
+"""Hybrid relevance: one calibrated 0..1 score from a hit's semantic, keyword and entity evidence.
 
-Hybrid search ranks its candidates (the semantic and the keyword lists, each
+Hybrid search ranks its candidates (the semantic, keyword and graph lists, each
 ``max(3 x limit, 50)`` deep) by
 
     relevance = 1 / (1 + exp(-(W_SIMILARITY * similarity
                                + W_COVERAGE * coverage
                                + W_BM25 * bm25 / (bm25 + BM25_HALF)
+                               + W_GRAPH * graph
                                + BIAS)))
 
 - ``similarity``: cosine similarity of the query to the hit's nearest chunk
@@ -13,7 +14,10 @@ Hybrid search ranks its candidates (the semantic and the keyword lists, each
 - ``coverage``: the share of the query's content words (stopwords and the
   user's own name left out, crude 5-letter stems) that occur in the hit;
 - ``bm25``: FTS5's BM25 of the hit (sign flipped: higher is better), 0 when the
-  hit matched no query word.
+  hit matched no query word;
+- ``graph``: the share of the query's entity and date weight the hit carries
+  (shared entities weighted by specificity, one hop, dates;
+  :mod:`app.service.graph_search`), 0 when it shares none.
 
 Every input is absolute, not a rank or a per-query normalisation, so the score
 means the same thing from one query to the next: four memories unrelated to
@@ -25,6 +29,19 @@ on: the tuning half of ``tests/data/conversations`` and SciFact's train split.
 Its bias is then moved by the log of the negative-to-positive ratio of those
 candidates (a prior correction), so 0.5 means "as likely a relevant hit as an
 irrelevant one", whatever the size of the collection: :data:`GOOD_MATCH`.
+
+``W_GRAPH`` is 0: the graph input's weight, fitted with the other weights and
+the bias held as they were, has opposite signs on the two kinds of data. On
+the tuning half's candidates that a limit-10 search weighs (127 questions,
+6,942 candidates) it is -1.03 (R@5 0.662 -> 0.674: names already count in
+coverage and BM25, and in a chat the same few names recur); on SciFact train
+(200 queries over a 642-abstract subset, 14,362 candidates) it is +3.18, and
+jointly +1.10, which costs the conversations two points of R@5 (0.640). At
+-1.03 SciFact-mini's hybrid nDCG@10 falls from 0.859 to 0.817. So the graph
+list adds candidates (memories reached through shared entities and dates,
+scored by their own similarity, coverage and BM25) and shows its evidence in
+the breakdown, but does not move scores until a per-collection weight is
+measured. ``python -m app.bench.relevance_fit`` refits all the weights.
 
 Rank fusion (RRF), which this replaces, ordered well on SciFact but put a
 weak semantic list's noise above good keyword hits on conversations, and its
@@ -46,6 +63,7 @@ W_SIMILARITY = 8.792
 W_COVERAGE = 2.441
 W_BM25 = 3.131
 BM25_HALF = 20.0
+W_GRAPH = 0.0
 BIAS = -5.920
 #: Relevance at or above which a hit is a good match (the GUI's and MCP's "no good match" below it).
 GOOD_MATCH = 0.5
@@ -105,9 +123,10 @@ def bm25_evidence(bm25: float | None) -> float:
     return s / (s + BM25_HALF)
 
 
-def relevance(similarity: float | None, cover: float, bm25: float | None) -> float:
+def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
-    z = W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + BIAS
+    z = (W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
+         + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -25,8 +25,8 @@ from app.domain.models import (
     SearchResult,
 )
 from app.embedding.model import Embedder
+from app.service import graph_search, relevance
 from app.service import query as query_plan
-from app.service import relevance
 from app.service import validation as v
 from app.vault import memory_queries
 from app.vault import search as vsearch
@@ -102,10 +102,12 @@ class _Seen:
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
-    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock) -> None:
+    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock, entities=None) -> None:
         self._db = db
         self._embedder = embedder
         self._wall = wall
+        #: The entity service (its gazetteers) for hybrid's graph list; without it hybrid fuses two lists.
+        self._entities = entities
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -125,10 +127,14 @@ class SearchService:
         with self._db.read() as conn:
             semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
-            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword]))
+            graph = graph_search.GraphList()
+            if mode is SearchMode.HYBRID and self._entities is not None:
+                graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
+                                           planned.keyword, f, now)
+            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
             found = memory_queries.get_many(conn, ids)
             spans = vsearch.chunk_spans(conn, [s[1] for s in semantic] + [c for c, _ in (seen or _Seen()).best.values()])
-        hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans)
+        hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans, graph, depth)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
@@ -152,8 +158,10 @@ class SearchService:
                 return list(best.values())[:want], seen
             k = min(k * 4, vsearch.MAX_K)
 
-    def _rank(self, mode, q, planned, semantic, seen, keyword, found: dict[int, Memory], spans) -> list[SearchHit]:
+    def _rank(self, mode, q, planned, semantic, seen, keyword, found: dict[int, Memory], spans,
+              graph: graph_search.GraphList, depth: int) -> list[SearchHit]:
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
+        graph_rank = {mid: i + 1 for i, mid in enumerate(graph.ranked(depth))}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
         scored: list[tuple[float, int, ScoreBreakdown]] = []
         if mode is SearchMode.SEMANTIC:
@@ -164,7 +172,7 @@ class SearchService:
                 scored.append((keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank)))
         else:
             stems = relevance.content_stems(planned.keyword)
-            for mid in dict.fromkeys(list(sem_rank) + list(kw_rank)):
+            for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + list(graph_rank)):
                 memory = found.get(mid)
                 if memory is None:
                     continue
@@ -172,11 +180,13 @@ class SearchService:
                 # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
                 chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
                 cover = relevance.coverage(stems, memory.content)
-                score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None)
+                linked = graph.evidence.get(mid, 0.0)
+                score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked)
                 scored.append((score, mid, ScoreBreakdown(
                     semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
                     keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
-                    coverage=cover, relevance=score, best_chunk=chunk)))
+                    coverage=cover, graph=linked if mid in graph.evidence else None, graph_rank=graph_rank.get(mid),
+                    relevance=score, best_chunk=chunk)))
         scored.sort(key=lambda t: (-t[0], t[1]))
         hits: list[SearchHit] = []
         for score, mid, breakdown in scored:

@@ -15,17 +15,19 @@ import enum
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import Connection, insert, text
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 
+from app.domain.entities import EntityMention
 from app.domain.enums import EmbeddingStatus
 from app.domain.errors import ClientIdTaken, Conflict
 from app.domain.models import FieldChanges, Memory, NewMemory
 from app.domain.transfer import MemoryRecord
+from app.vault import entities as entity_links
 from app.vault import oplog, vectors
 from app.vault.memory_queries import get_by_rowid
 from app.vault.oplog import Op, Stamp
@@ -76,6 +78,19 @@ def _enqueue_embedding(conn: Connection, rowid: int, digest: str, now: float) ->
     )
 
 
+#: What a write does about a memory's entities: link these (already extracted), or queue extraction
+#: ("queue": if the content is short enough; "force": whatever its length), or nothing ("skip").
+Entities = Sequence[EntityMention] | Literal["queue", "force", "skip"]
+
+
+def _entities(conn: Connection, rowid: int, namespace: str, digest: str, entities: Entities, now: float) -> None:
+    if isinstance(entities, str):
+        if entities != "skip":
+            entity_links.enqueue(conn, [(rowid, digest)], now, forced=entities == "force")
+    else:
+        entity_links.link(conn, rowid, namespace, entities)
+
+
 def _fields_payload(m: NewMemory | Memory) -> dict[str, Any]:
     return {
         "namespace": m.namespace, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
@@ -85,7 +100,8 @@ def _fields_payload(m: NewMemory | Memory) -> dict[str, Any]:
     }
 
 
-def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded | None = None) -> Memory:
+def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded | None = None,
+           entities: Entities = "queue") -> Memory:
     """Insert a memory; with ``embedded`` it is searchable at once, else an embedding job is queued."""
     ensure_namespace(conn, new.namespace, stamp.at)
     digest = content_hash(new.content)
@@ -93,7 +109,7 @@ def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded
         "uuid": new.id, "tags": _json(list(new.tags)), "metadata": _json(new.metadata), "content_hash": digest,
         "updated_at": new.created_at, "version": 1, "hlc": stamp.hlc, "origin_device": new.origin_device,
         "embedding_status": (EmbeddingStatus.READY if embedded else EmbeddingStatus.PROCESSING).value,
-        "model_id": embedded.model_id if embedded else None,
+        "model_id": embedded.model_id if embedded else None, "memory_type_source": new.memory_type_source.value,
     }
     try:
         rowid = conn.execute(insert(memories).values(**row).returning(memories.c.id)).scalar_one()
@@ -104,6 +120,7 @@ def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded
         raise ClientIdTaken(f"client_id is already used in namespace {new.namespace}") from None
     _write_tags(conn, rowid, new.tags)
     conn.execute(text("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)"), {"r": rowid, "c": new.content})
+    _entities(conn, rowid, new.namespace, digest, entities, stamp.at)
     memory = get_by_rowid(conn, rowid)
     assert memory is not None
     _add_history(conn, memory, "create", stamp.at)
@@ -117,8 +134,8 @@ def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded
     return memory
 
 
-_SCALARS = ("memory_type", "importance", "tier", "visibility", "agent_id", "user_id", "session_id", "project",
-            "expires_at")
+_SCALARS = ("memory_type", "memory_type_source", "importance", "tier", "visibility", "agent_id", "user_id",
+            "session_id", "project", "expires_at")
 
 
 def _changed_columns(current: Memory, changes: FieldChanges) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -146,7 +163,7 @@ def _changed_columns(current: Memory, changes: FieldChanges) -> tuple[dict[str, 
 
 
 def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stamp, *,
-           change: str = "update") -> Memory:
+           change: str = "update", entities: Entities = "queue") -> Memory:
     """Apply the fields of ``changes`` that differ; returns ``current`` untouched when none do.
 
     New content gets a new embedding job (the old vectors serve until the new
@@ -161,6 +178,8 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
         _enqueue_embedding(conn, current.rowid, columns["content_hash"], stamp.at)
         conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"),
                      {"c": columns["content"], "r": current.rowid})
+        entity_links.unlink(conn, [current.rowid])
+        _entities(conn, current.rowid, current.namespace, columns["content_hash"], entities, stamp.at)
     if "tags" in columns:
         _write_tags(conn, current.rowid, payload["tags"]["all"])
     columns.update(version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc)
@@ -208,11 +227,14 @@ def hard_delete(conn: Connection, targets: Sequence[tuple[int, str, str]], stamp
     vec0 and FTS rows are removed by hand because virtual tables do not cascade.
     """
     vectors.delete_vectors(conn, [rowid for rowid, _, _ in targets])
+    linked = entity_links.linked_entities(conn, [rowid for rowid, _, _ in targets])
     for rowid, uuid, namespace in targets:
         conn.execute(text("DELETE FROM memory_fts WHERE rowid = :r"), {"r": rowid})
         conn.execute(text("DELETE FROM memories WHERE id = :r"), {"r": rowid})
         if reason != "wiped":
             oplog.append(conn, stamp, Op.HARD_DELETE, uuid, namespace, {"reason": reason})
+    # The links went with the rows (foreign keys cascade); entities nobody mentions now go too.
+    entity_links.prune_orphans(conn, linked)
 
 
 def wipe_namespace(conn: Connection, namespace: str, targets: Sequence[tuple[int, str, str]], stamp: Stamp) -> None:
@@ -396,6 +418,9 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
                     "memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)", vec_rows)
     raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
                     "VALUES (:m, :h, 0, :now, :now)", jobs)
+    entity_links.enqueue(conn, [(j["m"], j["h"]) for j in jobs] + [
+        (r["id"], r["content_hash"]) for r in rows if r["embedding_status"] == EmbeddingStatus.READY.value],
+        items[0][1].at)
     oplog.append_many(conn, ops)
     return created
 
@@ -429,6 +454,9 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
     memory = get_by_rowid(conn, rowid)
     assert memory is not None
     _add_history(conn, memory, "imported", stamp.at)
+    if replacing.content != record.content:
+        entity_links.unlink(conn, [rowid])
+        entity_links.enqueue(conn, [(rowid, row["content_hash"])], stamp.at)
     if embedded is not None:
         vectors.replace_vectors(conn, memory_id=rowid, namespace=record.namespace, embedded=embedded,
                                 flags=vectors.flags_of(memory))

@@ -9,24 +9,35 @@ import base64
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from app.domain.errors import InvalidInput
 from app.domain.models import HistoryEntry, Memory, MemoryFilter
-from app.vault import filters
+from app.vault import entities, filters
 from app.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row
+
+
+def _with_entities(conn: Connection, found: list[Memory]) -> list[Memory]:
+    """``found`` with each memory's entities (one query for all of them)."""
+    linked = entities.mentions_of(conn, [m.rowid for m in found])
+    return [replace(m, entities=linked[m.rowid]) if m.rowid in linked else m for m in found]
+
+
+def _one(conn: Connection, row: Any) -> Memory | None:
+    return _with_entities(conn, [memory_from_row(row)])[0] if row else None
 
 
 def get_by_uuid(conn: Connection, uuid: str) -> Memory | None:
     row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uuid = :u"), {"u": uuid}).first()
-    return memory_from_row(row) if row else None
+    return _one(conn, row)
 
 
 def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
     row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = :r"), {"r": rowid}).first()
-    return memory_from_row(row) if row else None
+    return _one(conn, row)
 
 
 def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
@@ -35,7 +46,7 @@ def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
         return {}
     sql, params = filters.in_list("r", rowids)
     rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN {sql}"), params).all()
-    return {r.id: memory_from_row(r) for r in rows}
+    return {m.rowid: m for m in _with_entities(conn, [memory_from_row(r) for r in rows])}
 
 
 def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memory | None:
@@ -43,7 +54,7 @@ def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memor
         text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.namespace = :ns AND m.client_id = :c"),
         {"ns": namespace, "c": client_id},
     ).first()
-    return memory_from_row(row) if row else None
+    return _one(conn, row)
 
 
 def encode_cursor(m: Memory) -> str:
@@ -94,7 +105,7 @@ def list_page(
         ),
         dict(page_where.params, lim=limit, off=offset),
     ).all()
-    return [memory_from_row(r) for r in rows], total
+    return _with_entities(conn, [memory_from_row(r) for r in rows]), total
 
 
 def history(conn: Connection, m: Memory) -> list[HistoryEntry]:

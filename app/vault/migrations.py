@@ -247,7 +247,22 @@ def _v6(conn: Connection, dim: int) -> None:
             raw.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(conn: Connection, dim: int) -> None:
+    # Understanding: where a memory's type came from (NULL: the caller named it), the entity graph's
+    # reverse index (memories of an entity), and a durable queue of memories whose entities are to be
+    # extracted. Every memory already stored is queued, so an existing vault is backfilled in the background.
+    conn.execute(text("ALTER TABLE memories ADD COLUMN memory_type_source TEXT"))
+    conn.execute(text("CREATE INDEX ix_memory_entities_entity ON memory_entities(entity_id, memory_id)"))
+    conn.execute(text("CREATE INDEX ix_entities_value ON entities(namespace, value)"))
+    conn.execute(text(
+        "CREATE TABLE entity_jobs (memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE, "
+        "content_hash TEXT NOT NULL, forced INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, "
+        "created_at REAL NOT NULL)"))
+    conn.execute(text("INSERT INTO entity_jobs(memory_id, content_hash, created_at) "
+                      "SELECT id, content_hash, created_at FROM memories"))
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(MIGRATIONS)
 
 

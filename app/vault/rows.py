@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from app.domain import limits
+from app.domain.entities import TypeSource
 from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from app.domain.models import HistoryEntry, Memory
 
@@ -17,7 +18,7 @@ MEMORY_COLUMNS = (
     "m.id, m.uuid, m.namespace, m.content, m.memory_type, m.tags, m.metadata, m.importance, "
     "m.tier, m.visibility, m.agent_id, m.user_id, m.session_id, m.project, m.client_id, "
     "m.created_at, m.updated_at, m.expires_at, m.deleted_at, m.archived_at, m.version, "
-    "m.embedding_status, m.model_id"
+    "m.embedding_status, m.model_id, m.memory_type_source"
 )
 
 
@@ -47,6 +48,7 @@ def memory_from_row(row: Any) -> Memory:
         version=row.version,
         embedding_status=EmbeddingStatus(row.embedding_status),
         model_id=row.model_id,
+        memory_type_source=TypeSource(row.memory_type_source or TypeSource.EXPLICIT),
     )
 
 

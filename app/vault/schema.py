@@ -39,6 +39,7 @@ memories = Table(
     Column("model_id", Text),
     Column("hlc", Text, nullable=False),
     Column("origin_device", Text, nullable=False),
+    Column("memory_type_source", Text),
 )
 
 memory_tags = Table(
@@ -70,9 +71,7 @@ chunks = Table(
     Column("end_char", Integer, nullable=False),
 )
 
-# Reserved for on-device understanding (entities and their graph): created by
-# migration v1 so that no later migration has to rebuild the schema, but
-# nothing reads or writes them until extraction lands.
+# The entity graph (app/vault/entities.py): created by migration v1, indexed and queued by v5.
 entities = Table(
     "entities",
     metadata,
@@ -88,6 +87,16 @@ memory_entities = Table(
     Column("memory_id", Integer, primary_key=True),
     Column("entity_id", Integer, primary_key=True),
     Column("confidence", Float, nullable=False),
+)
+
+entity_jobs = Table(
+    "entity_jobs",
+    metadata,
+    Column("memory_id", Integer, primary_key=True),
+    Column("content_hash", Text, nullable=False),
+    Column("forced", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
 )
 
 namespaces = Table(

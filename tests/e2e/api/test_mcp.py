@@ -242,6 +242,23 @@ def test_the_mcp_inspector_over_http(api, inspector):
     assert hits["structuredContent"]["result"][0]["id"] == stored["structuredContent"]["id"]
 
 
+def test_recall_compresses_to_a_token_budget(api):
+    _, secret = api.services.keys.create("mcp-compress", "read,write")
+    for text in ("Juniper is a grey lurcher from Dogs Trust Leeds. She sleeps on the sofa all day long.",
+                 "The quarterly report is due on Friday. Finance wants the numbers by Thursday."):
+        api.services.memories.create(MemoryCreate(content=text, namespace="mcp-compress", memory_type="fact"))
+    api.drain()
+
+    async def main():
+        async with _http(api, secret) as client:
+            return _data(await client.call_tool("recall", {"query": "what breed is juniper", "compress": True,
+                                                           "max_context_tokens": 12}))
+
+    packed = anyio.run(main)
+    assert packed["hits"], packed
+    assert packed["compression"]["tokens_used"] <= 12 and packed["compression"]["max_context_tokens"] == 12
+    assert packed["hits"][0]["content"].startswith("Juniper is a grey lurcher")
+    assert sum(h["tokens"] for h in packed["hits"]) == packed["compression"]["tokens_used"]
 @pytest.mark.slow
 def test_recall_says_whether_a_hit_answers_or_is_only_the_closest(api):
     _, secret = api.services.keys.create("mcp-good", "read,write")

@@ -54,7 +54,7 @@ def test_hybrid_scores_each_hit_by_the_documented_relevance_of_its_evidence(serv
     assert b.semantic_rank == 1 and b.keyword_rank == 1 and b.coverage == 1.0
     for h in result.hits:
         b = h.breakdown
-        expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25)
+        expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0)
         assert h.score == pytest.approx(expected, abs=1e-6) and b.relevance == pytest.approx(expected)
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
     # A keyword-only candidate still gets its similarity (from its stored vectors), not a missing term.

@@ -218,6 +218,10 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("DROP INDEX ix_oplog_memory"))
         conn.execute(text("ALTER TABLE oplog DROP COLUMN namespace"))
         conn.execute(text("ALTER TABLE oplog DROP COLUMN payload"))
+        conn.execute(text("DROP TABLE entity_jobs"))
+        conn.execute(text("DROP INDEX ix_memory_entities_entity"))
+        conn.execute(text("DROP INDEX ix_entities_value"))
+        conn.execute(text("ALTER TABLE memories DROP COLUMN memory_type_source"))
         conn.execute(text("DROP TABLE extraction_jobs"))
         conn.execute(text("DROP INDEX ix_memories_fact_subject"))
         for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
@@ -234,6 +238,8 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
+        # v5 queues every existing memory for entity extraction (the background backfill).
+        assert again.entities.queue_depth() == 1
         again.memories.update(kept.id, MemoryUpdate(tags=["after-upgrade"]))
         with again.vault.db.read() as conn:
             assert json.loads(conn.execute(text("SELECT payload FROM oplog ORDER BY id DESC LIMIT 1")).scalar_one()) \

@@ -54,7 +54,7 @@ def _replay(entries: list[tuple[str, dict]]) -> dict | None:
                 elif key == "metadata":
                     state["metadata"] = {k: v for k, v in state["metadata"].items() if k not in value["unset"]}
                     state["metadata"].update(value["set"])
-                else:
+                elif key != "memory_type_source":  # where the type came from: not one of the compared fields
                     state[key] = value
         elif op == "import":  # a bundle's whole state, new or replacing
             state = {k: payload[k] for k in _FIELDS} | {"deleted_at": payload["deleted_at"],
@@ -158,6 +158,10 @@ class WritePath(RuleBasedStateMachine):
     def embed(self):
         self.svc.worker.drain()
 
+    @rule()
+    def extract_entities(self):
+        self.svc.entities.drain()
+
     @rule(seconds=st.sampled_from([10, 40, 4000]))
     def time_passes_and_expired_are_purged(self, seconds):
         self.clock.advance(seconds)
@@ -208,6 +212,13 @@ class WritePath(RuleBasedStateMachine):
                 row_hlc = conn.execute(text("SELECT hlc FROM memories WHERE id = :r"), {"r": m.rowid}).scalar_one()
                 assert [o.hlc for o in ops if o.op != "vectors"][-1] == row_hlc
                 assert _replay([(o.op, json.loads(o.payload)) for o in ops if o.op != "vectors"]) == _fields(m)
+            # Entity links and queued extractions go with their memories; no entity outlives its last link.
+            assert conn.execute(text("SELECT count(*) FROM memory_entities WHERE memory_id NOT IN "
+                                     "(SELECT id FROM memories)")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM entity_jobs WHERE memory_id NOT IN "
+                                     "(SELECT id FROM memories)")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM entities WHERE id NOT IN "
+                                     "(SELECT entity_id FROM memory_entities)")).scalar_one() == 0
             gone = conn.execute(text("SELECT DISTINCT memory_uuid FROM oplog WHERE memory_uuid != ''")).scalars()
             for uuid in set(gone) - set(memories):
                 last = conn.execute(text("SELECT op, namespace, id FROM oplog WHERE memory_uuid = :u ORDER BY id DESC "

@@ -36,3 +36,14 @@ def test_provider_thresholds_map_their_default_to_a_good_match_and_keep_their_or
     assert mapped == sorted(mapped)
     for t in points:
         assert r.to_provider_similarity(r.provider_similarity(t, default), default) == pytest.approx(t)
+
+
+def test_graph_evidence_enters_with_its_weight(monkeypatch):
+    import math
+
+    base = r.relevance(0.5, 0.25, -10.0)
+    assert r.relevance(0.5, 0.25, -10.0, 0.6) == pytest.approx(
+        1 / (1 + math.exp(-(math.log(base / (1 - base)) + r.W_GRAPH * 0.6))))
+    monkeypatch.setattr(r, "W_GRAPH", 1.5)
+    with_graph = r.relevance(0.5, 0.25, -10.0, 0.6)
+    assert math.log(with_graph / (1 - with_graph)) == pytest.approx(math.log(base / (1 - base)) + 0.9)

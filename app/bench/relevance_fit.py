@@ -1,0 +1,136 @@
+"""Refit hybrid relevance (``python -m app.bench.relevance_fit CONVERSATIONS BEIR_DIR``).
+
+Stores the tuning half of a conversation set and a BEIR corpus in temporary
+vaults (entities extracted, as on store), runs every tuning question and every
+BEIR ``train`` query in hybrid mode, and collects each candidate that a normal
+search (limit 10) would weigh: those within the first :data:`DEPTH` of the
+semantic, keyword or graph list. A logistic regression on their inputs
+(:data:`FEATURES`) against "is evidence / is relevant" gives the weights; the
+bias is then moved by ln(negatives / positives), so that a relevance of 0.5
+means "as likely relevant as not" (see :mod:`app.service.relevance`).
+Held-out questions and BEIR ``test`` queries are never read here.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.service import relevance
+
+#: The depth of each list in a limit-10 search (``max(3 x limit, HYBRID_DEPTH)``).
+DEPTH = 50
+FEATURES = ("similarity", "coverage", "bm25", "graph")
+#: Hits asked for per question: deep enough to hold every candidate of the three lists.
+LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Candidate:
+    question: str
+    relevant: bool
+    inputs: tuple[float, ...]
+
+
+def inputs_of(breakdown) -> tuple[float, ...] | None:
+    """A hit's relevance inputs, or ``None`` if no list of a limit-10 search would have held it."""
+    ranks = [r for r in (breakdown.semantic_rank, breakdown.keyword_rank, breakdown.graph_rank) if r is not None]
+    if not ranks or min(ranks) > DEPTH:
+        return None
+    return (breakdown.semantic or 0.0, breakdown.coverage or 0.0, relevance.bm25_evidence(breakdown.keyword_bm25),
+            breakdown.graph or 0.0)
+
+
+def fit(candidates: list[Candidate], l2: float = 1e-4, steps: int = 60) -> tuple[np.ndarray, float, dict]:
+    """Logistic regression by Newton's method; returns (weights, prior-corrected bias, counts)."""
+    x = np.array([[*c.inputs, 1.0] for c in candidates])
+    y = np.array([float(c.relevant) for c in candidates])
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-x @ w))
+        gradient = x.T @ (y - p) - l2 * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        w += np.linalg.solve(hessian, gradient)
+    positives = int(y.sum())
+    negatives = len(y) - positives
+    counts = {"questions": len({c.question for c in candidates}), "candidates": len(y), "relevant": positives,
+              "fitted_bias": float(w[-1])}
+    return w[:-1], float(w[-1] + math.log(negatives / max(1, positives))), counts
+
+
+def collect_conversations(settings, path: Path) -> list[Candidate]:
+    from app.bench.conversations import ingest, load_conversations
+    from app.domain.enums import SearchMode
+    from app.domain.models import MemoryFilter, SearchQuery
+    from app.service.container import create_vault, load_embedder
+
+    tune = [c for c in load_conversations(path) if c.split == "tune"]
+    out: list[Candidate] = []
+    with tempfile.TemporaryDirectory(prefix="memvault-fit-") as tmp:
+        cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
+        services = create_vault(cfg, "memvault-fit-temporary", load_embedder(cfg), background=False)
+        try:
+            ingest(services, tune)
+            for c in tune:
+                for q in c.questions:
+                    result = services.search.search(SearchQuery(
+                        q.text, mode=SearchMode.HYBRID, limit=LIMIT, debug=True,
+                        filter=MemoryFilter(namespace=c.namespace, user_id=c.user_id)))
+                    for h in result.hits:
+                        found = inputs_of(h.breakdown)
+                        turn = (h.memory.client_id or "").removeprefix(c.id + "/")
+                        if found is not None:
+                            out.append(Candidate(q.id, turn in q.evidence, found))
+        finally:
+            services.close()
+    return out
+
+
+def collect_beir(settings, folder: Path) -> list[Candidate]:
+    from app.bench.beir import NAMESPACE, load_beir
+    from app.domain.enums import SearchMode
+    from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+    from app.service.container import create_vault, load_embedder
+
+    corpus, queries, qrels = load_beir(folder, "train")
+    out: list[Candidate] = []
+    with tempfile.TemporaryDirectory(prefix="memvault-fit-") as tmp:
+        cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
+        services = create_vault(cfg, "memvault-fit-temporary", load_embedder(cfg), background=False)
+        try:
+            ids = list(corpus)
+            for b in range(0, len(ids), 100):
+                services.memories.create_batch([MemoryCreate(content=corpus[d], namespace=NAMESPACE, client_id=d)
+                                                for d in ids[b:b + 100]])
+            services.worker.drain()
+            services.entities.drain()
+            for qid, text in queries.items():
+                result = services.search.search(SearchQuery(text, mode=SearchMode.HYBRID, limit=LIMIT, debug=True,
+                                                            filter=MemoryFilter(namespace=NAMESPACE)))
+                for h in result.hits:
+                    found = inputs_of(h.breakdown)
+                    if found is not None:
+                        out.append(Candidate(qid, qrels[qid].get(h.memory.client_id or "", 0) > 0, found))
+        finally:
+            services.close()
+    return out
+
+
+def main(argv: list[str]) -> int:
+    from app.config import Settings
+
+    settings = Settings()
+    candidates = collect_conversations(settings, Path(argv[0])) + collect_beir(settings, Path(argv[1]))
+    weights, bias, counts = fit(candidates)
+    print(", ".join(f"{name} {w:.3f}" for name, w in zip(FEATURES, weights, strict=True)) + f"; bias {bias:.3f}")
+    print(counts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

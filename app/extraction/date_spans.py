@@ -1,0 +1,110 @@
+"""Dates in text, resolved against the time a memory (or a question) speaks from (``dateparser``).
+
+A memory's own time is the date it is about when its metadata says so
+(``event_at``, else ``session_date``: an ISO date, as conversation turns carry
+it), else when it was stored. "yesterday" in a chat turn is the day before
+its session, not before the day it was imported. A date becomes an ISO value
+as precise as the text: ``2024-02-10``, ``2024-03`` or ``2024``.
+
+Only phrases that name a point in time are resolved (a month, a weekday, a
+year, or a relative word such as "yesterday", "last", "next", "ago");
+durations ("three days", "four years") are not dates.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+_MONTHS = ("january february march april may june july august september october november december "
+           "jan feb mar apr jun jul aug sep sept oct nov dec")
+_ANCHOR = re.compile(
+    r"\b(?:" + "|".join(_MONTHS.split()) + r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|yesterday|today|tomorrow|tonight|last|next|ago|this|(?:19|20)\d\d)\b", re.IGNORECASE)
+_DURATION = re.compile(r"^(?:about|roughly|around|over|almost|nearly|the\s+)?\s*(?:\d+|a|an|one|two|three|four|five|"
+                       r"six|seven|eight|nine|ten|eleven|twelve|a few|few|several|couple of|a couple of)"
+                       r"(?:[-\s]+\w+)?\s+(?:day|week|month|year|hour|minute)s?(?:\s+old)?$", re.IGNORECASE)
+#: Metadata keys that say when a memory happened, most specific first.
+TIME_KEYS = ("event_at", "session_date")
+_PRECISION = {"day": "day", "week": "week", "month": "month", "year": "year"}
+#: Words around a date that dateparser does not read and that do not move it at this precision.
+_LEAD = re.compile(r"^(?:(?:on|in|at|by|during|from|since|until|early|mid|late|the end of|end of|the beginning of|"
+                   r"beginning of|the start of|start of|around|about)[\s-]+)+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A resolved date: its ISO value at the text's precision and the [start, end) epoch seconds it covers."""
+
+    value: str
+    start: float
+    end: float
+
+
+def memory_time(metadata: dict[str, Any] | None, created_at: float) -> float:
+    """The epoch seconds a memory speaks from (see the module docstring)."""
+    for key in TIME_KEYS:
+        raw = (metadata or {}).get(key)
+        if isinstance(raw, str):
+            parsed = _iso(raw)
+            if parsed is not None:
+                return parsed
+        elif isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 0:
+            return float(raw)
+    return created_at
+
+
+def _iso(raw: str) -> float | None:
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+@lru_cache(maxsize=1)
+def _parser_class():
+    # dateparser takes ~0.2 s to import its language data; only extraction and dated queries pay for it.
+    from dateparser.date import DateDataParser
+
+    return DateDataParser
+
+
+def resolve(phrase: str, reference: float) -> DateSpan | None:
+    """``phrase`` as a date seen from ``reference`` (epoch seconds), or ``None`` if it names no point in time."""
+    phrase = phrase.strip()
+    if not phrase or len(phrase) > 60 or not _ANCHOR.search(phrase) or _DURATION.match(phrase):
+        return None
+    phrase = _LEAD.sub("", phrase) or phrase
+    base = datetime.fromtimestamp(reference, UTC).replace(tzinfo=None)
+    parser = _parser_class()(languages=["en"], settings={
+        "RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False})
+    try:
+        data = parser.get_date_data(phrase)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if data is None or data.date_obj is None:
+        return None
+    return span_of(data.date_obj, _PRECISION.get(data.period or "day", "day"))
+
+
+def span_of(when: datetime, precision: str) -> DateSpan:
+    """The span of ``when`` at ``precision`` (day, week, month or year)."""
+    if precision == "year":
+        start, end, value = datetime(when.year, 1, 1), datetime(when.year + 1, 1, 1), f"{when.year:04d}"
+    elif precision == "month":
+        start = datetime(when.year, when.month, 1)
+        end = datetime(when.year + (when.month == 12), when.month % 12 + 1, 1)
+        value = f"{when.year:04d}-{when.month:02d}"
+    else:
+        start = datetime(when.year, when.month, when.day)
+        days = 7 if precision == "week" else 1
+        end = start + timedelta(days=days)
+        year, week, _ = start.isocalendar()
+        value = f"{year:04d}-W{week:02d}" if precision == "week" else start.strftime("%Y-%m-%d")
+    return DateSpan(value, start.replace(tzinfo=UTC).timestamp(), end.replace(tzinfo=UTC).timestamp())

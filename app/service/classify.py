@@ -1,0 +1,76 @@
+"""Memory types the caller left out, classified once the memory's vector is stored.
+
+A memory stored without ``memory_type`` is ``general`` with source
+``default``; when the embedding worker stores its vectors, the classifier of
+:mod:`app.extraction.classify` reads the first chunk's vector and the type is
+set through the one write path, as an update made by the system (its own
+history version, ``classified``; an oplog entry like any change) with source
+``inferred``. A type named by a caller is never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from app.domain.changes import SYSTEM, ChangeKind
+from app.domain.clock import Clock, system_clock
+from app.domain.entities import TypeSource
+from app.domain.hlc import HybridClock
+from app.domain.models import FieldChanges, Memory
+from app.extraction.classify import TypeClassifier
+from app.service.events import EventHub, event_for
+from app.vault import memories as writes
+from app.vault import memory_queries, vectors
+from app.vault.engine import Database
+from app.vault.oplog import Stamp
+
+log = logging.getLogger(__name__)
+
+
+class TypeClassificationService:
+    """Classifies newly embedded memories whose type was omitted."""
+
+    def __init__(self, db: Database, classifier: TypeClassifier | None, clock: HybridClock, events: EventHub,
+                 wall: Clock = system_clock) -> None:
+        self._db = db
+        self._classifier = classifier
+        self._clock = clock
+        self._events = events
+        self._wall = wall
+
+    @classmethod
+    def load_classifier(cls) -> TypeClassifier | None:
+        """The shipped classifier, or ``None`` (omitted types then stay ``general``) if its file is unusable."""
+        try:
+            return TypeClassifier.load()
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("memory-type classification is off: %s", type(exc).__name__)
+            return None
+
+    def classify_ready(self, ready: Sequence[Memory]) -> list[Memory]:
+        """Classify those of ``ready`` (just embedded) that wait for a type; returns the memories changed."""
+        classifier = self._classifier
+        waiting = [m for m in ready if m.memory_type_source is TypeSource.DEFAULT
+                   and classifier is not None and m.model_id == classifier.model_id]
+        if not waiting or classifier is None:
+            return []
+        changed: list[Memory] = []
+        with self._db.write() as conn:
+            for m in waiting:
+                current = memory_queries.get_by_rowid(conn, m.rowid)
+                # Typed by someone meanwhile, or re-embedded by another model: nothing to guess.
+                if current is None or current.memory_type_source is not TypeSource.DEFAULT \
+                        or current.model_id != classifier.model_id:
+                    continue
+                vector = vectors.first_vector(conn, current.rowid)
+                if vector is None:
+                    continue
+                guess = classifier.classify(vector)
+                stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
+                changed.append(writes.update(conn, current, FieldChanges(
+                    memory_type=guess.memory_type, memory_type_source=TypeSource.INFERRED), stamp,
+                    change="classified"))
+        if changed:
+            self._events.emit(event_for(ChangeKind.UPDATED, changed, SYSTEM))
+        return changed

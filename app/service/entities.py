@@ -1,0 +1,234 @@
+"""Entities: deciding when a memory's are extracted, the extraction queue's worker, and reading the graph.
+
+A memory's entities are extracted when it is stored or its content changes:
+``auto_extract_entities`` true always, false never, null (the default) when
+the content is at most :data:`AUTO_MAX_CHARS` long (the pipeline's cost grows
+with the text; a 50,000-character document is not a memory whose names are
+worth a second of a writer's time). When the pipeline is loaded the
+entities are linked in the same transaction as the memory; until then (it
+takes seconds to load, and a request must not wait for it), and for imports
+and existing vaults, a durable queue (``entity_jobs``) holds the memory and the
+``entities`` background loop extracts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.domain.clock import Clock, system_clock
+from app.domain.entities import Entity, EntityMention, EntityType
+from app.domain.errors import ExtractionModelError, MemvaultError, NotFound
+from app.domain.models import MemoryFilter
+from app.extraction.date_spans import memory_time
+from app.extraction.entities import EntityExtractor, ExtractionInput
+from app.extraction.gazetteer import Gazetteer
+from app.service import validation as v
+from app.vault import entities as repo
+from app.vault import filters, memory_queries
+from app.vault import memories as writes
+from app.vault.engine import Database
+from app.vault.rows import stored_metadata
+
+log = logging.getLogger(__name__)
+
+#: Longest content whose entities are extracted when the caller does not say (``auto_extract_entities`` null).
+AUTO_MAX_CHARS = 4000
+#: Jobs the worker reads per step.
+WORKER_BATCH = 64
+#: A job that failed this often is left alone (its memory keeps no entities).
+MAX_ATTEMPTS = 3
+#: Entities a namespace may have for its gazetteer to be rebuilt on the caller's thread (larger: in the background).
+SYNC_REBUILD_MAX = 5_000
+#: Seconds a gazetteer is used without asking whether its namespace's entities changed (counting them
+#: costs milliseconds in a large vault; a search need not pay that every time).
+GENERATION_TTL = 2.0
+#: Seconds the worker sleeps when the queue is empty (new jobs wake it sooner).
+IDLE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    items: tuple[Entity, ...]
+    total: int
+
+
+class EntityService:
+    """Extraction on store, the backfill worker, and the entity list (one per vault)."""
+
+    def __init__(self, db: Database, extractor: EntityExtractor, wall: Clock = system_clock) -> None:
+        self._db = db
+        self._extractor = extractor
+        self._wall = wall
+        self._gazetteers: dict[str | None, tuple[tuple[int, int], Gazetteer]] = {}
+        self._lock = threading.Lock()
+        self._rebuilding: set[str | None] = set()
+        self._checked: dict[str | None, float] = {}
+        self.wake_event = threading.Event()
+        self.unavailable: str | None = None
+
+    # -- on store -------------------------------------------------------------------------------------------
+
+    def gazetteer(self, conn, namespace: str | None, *, fresh: bool = True) -> Gazetteer:
+        """The namespace's gazetteer, rebuilt when its entities changed.
+
+        A small namespace's is rebuilt at once. A large one's takes seconds (~2.5 s for 150k names on
+        2 shared cores), so while it is rebuilt on a thread of its own the last one goes on serving: a
+        name added meanwhile is still linked by its exact value when stored, and found in queries once
+        the new gazetteer is in.
+        """
+        with self._lock:
+            cached = self._gazetteers.get(namespace)
+            checked = self._checked.get(namespace, 0.0)
+        if cached is not None and not fresh and time.monotonic() - checked < GENERATION_TTL:
+            return cached[1]
+        gen = repo.generation(conn, namespace)
+        with self._lock:
+            self._checked[namespace] = time.monotonic()
+            if cached is not None and cached[0] == gen:
+                return cached[1]
+            if cached is not None and gen[0] > SYNC_REBUILD_MAX:
+                if namespace not in self._rebuilding:
+                    self._rebuilding.add(namespace)
+                    threading.Thread(target=self._rebuild, args=(namespace,), daemon=True,
+                                     name="gazetteer-rebuild").start()
+                return cached[1]
+        built = Gazetteer(repo.names(conn, namespace))
+        with self._lock:
+            self._gazetteers[namespace] = (gen, built)
+        return built
+
+    def _rebuild(self, namespace: str | None) -> None:
+        try:
+            with self._db.read() as conn:
+                gen = repo.generation(conn, namespace)
+                rows = repo.names(conn, namespace)
+            built = Gazetteer(rows)
+            with self._lock:
+                self._gazetteers[namespace] = (gen, built)
+        except MemvaultError as exc:  # the vault was locked or failed meanwhile: the next search tries again
+            log.info("gazetteer rebuild skipped: %s", exc.code)
+        finally:
+            with self._lock:
+                self._rebuilding.discard(namespace)
+
+    def plan(self, items: Sequence[tuple[str, str, dict, float, bool | None]]) -> list[writes.Entities]:
+        """What each write does about entities: ``(namespace, content, metadata, created_at, flag)`` per memory.
+
+        Extracted mentions when the pipeline is loaded, else a queued job; "skip" when not wanted.
+        """
+        wanted = [flag is True or (flag is None and len(content) <= AUTO_MAX_CHARS)
+                  for _, content, _, _, flag in items]
+        out: list[writes.Entities] = ["skip" if not w else ("force" if it[4] else "queue")
+                                      for w, it in zip(wanted, items, strict=True)]
+        if not any(wanted) or not self._extractor.loaded:
+            if any(wanted):
+                self.wake_event.set()
+            return out
+        by_namespace: dict[str, list[int]] = {}
+        for i, w in enumerate(wanted):
+            if w:
+                by_namespace.setdefault(items[i][0], []).append(i)
+        with self._db.read() as conn:
+            gazetteers = {ns: self.gazetteer(conn, ns) for ns in by_namespace}
+        for ns, indexes in by_namespace.items():
+            try:
+                found = self._extractor.extract(
+                    [ExtractionInput(items[i][1], memory_time(items[i][2], items[i][3])) for i in indexes],
+                    gazetteers[ns])
+            except ExtractionModelError:
+                # The pipeline broke after loading: the memory is stored all the same, its entities queued.
+                self.wake_event.set()
+                continue
+            for i, mentions in zip(indexes, found, strict=True):
+                out[i] = mentions
+        return out
+
+    # -- the queue ------------------------------------------------------------------------------------------
+
+    def step(self) -> float:
+        """Extract one batch of queued memories; returns the delay before the next step."""
+        if self.unavailable is not None:
+            return IDLE_SECONDS * 20
+        try:
+            self._extractor.warm()
+        except ExtractionModelError as exc:
+            # Storing and searching go on; the queue waits for a reinstalled pipeline.
+            self.unavailable = exc.message
+            log.warning("entity extraction is off: %s", exc.message)
+            return IDLE_SECONDS * 20
+        done = self.run_once()
+        return 0.0 if done else IDLE_SECONDS
+
+    def run_once(self, limit: int = WORKER_BATCH) -> int:
+        """Extract up to ``limit`` queued memories; returns how many jobs were finished."""
+        with self._db.write() as conn:
+            jobs = repo.claim(conn, limit, MAX_ATTEMPTS)
+        if not jobs:
+            return 0
+        wanted = [j for j in jobs if j.forced or len(j.content) <= AUTO_MAX_CHARS]
+        results: dict[int, list[EntityMention] | None] = {j.memory_id: None for j in jobs}
+        with self._db.read() as conn:
+            gazetteers = {ns: self.gazetteer(conn, ns) for ns in {j.namespace for j in wanted}}
+        for ns, gazetteer in gazetteers.items():
+            mine = [j for j in wanted if j.namespace == ns]
+            found = self._extractor.extract(
+                [ExtractionInput(j.content, memory_time(stored_metadata(j.metadata), j.created_at)) for j in mine],
+                gazetteer)
+            results.update({j.memory_id: m for j, m in zip(mine, found, strict=True)})
+        with self._db.write() as conn:
+            for job in jobs:
+                repo.complete(conn, job, results[job.memory_id])
+        return len(jobs)
+
+    def drain(self) -> int:
+        """Work the queue until it is empty (the CLI and the evaluation use it; the app has the loop)."""
+        self._extractor.warm()
+        total = 0
+        while True:
+            done = self.run_once()
+            if not done:
+                return total
+            total += done
+
+    def queue_depth(self) -> int:
+        with self._db.read() as conn:
+            return repo.queue_depth(conn)
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def list(self, namespace: str | None, entity_type: str | None = None, *, limit: int = 50, offset: int = 0,
+             min_count: int = 1) -> EntityPage:
+        """Entities with their counts of live memories, most mentioned first."""
+        if namespace is not None:
+            v.namespace(namespace)
+        etype = v.choice(EntityType, entity_type, "type") if entity_type is not None else None
+        v.int_range(limit, "limit", 1, 500)
+        v.int_range(offset, "offset", 0, 10**9)
+        v.int_range(min_count, "min_count", 1, 10**9)
+        with self._db.read() as conn:
+            items, total = repo.list_entities(conn, namespace, etype, self._wall(), limit=limit, offset=offset,
+                                              min_count=min_count)
+        return EntityPage(tuple(items), total)
+
+    def get(self, entity_id: int, namespace: str | None = None) -> tuple[int, str, EntityType, str]:
+        with self._db.read() as conn:
+            found = repo.get_entity(conn, entity_id)
+        if found is None or (namespace is not None and found[1] != namespace):
+            raise NotFound(f"no entity with id {entity_id}")
+        return found[0], found[1], EntityType(found[2]), found[3]
+
+    def memories(self, entity_id: int, namespace: str | None = None, *, limit: int = 20, offset: int = 0):
+        """The live memories that mention an entity, newest first, and how many there are."""
+        _, ns, _, _ = self.get(entity_id, namespace)
+        v.int_range(limit, "limit", 1, 100)
+        v.int_range(offset, "offset", 0, 10**9)
+        where = filters.full(MemoryFilter(namespace=ns), self._wall())
+        with self._db.read() as conn:
+            rows = repo.memories_of(conn, [entity_id], where)
+            page = [mid for mid, _, _ in rows[offset:offset + limit]]
+            found = memory_queries.get_many(conn, page)
+        return [found[m] for m in page if m in found], len(rows)

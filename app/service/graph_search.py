@@ -1,0 +1,147 @@
+"""Hybrid search's third list: memories that share entities (or dates) with the query.
+
+The query's entities are the vault's own names found in it by the namespace's
+gazetteer (:mod:`app.extraction.gazetteer`), read from the keyword text (the
+user's own name already left out, :mod:`app.service.query`). Each scores the
+memories that mention it by its specificity in the searched scope,
+
+    idf(e) = ln(N / df(e))
+
+(``N`` memories in the namespace, ``df`` of them in scope mentioning ``e``), so
+a name that most of one speaker's memories carry ("Juniper" in a dog owner's
+chat) weighs little, one that all of them carry nothing, and a rare one much.
+One hop further, the entities that
+co-occur most with the query's in those memories (the dog's vet, the race's
+town) score their memories at :data:`HOP_WEIGHT` of their own specificity
+times how often they co-occurred.
+
+Dates in the query ("last week", "in May 2024", "yesterday", resolved against
+the time of the search) boost, never filter: memories whose own time
+(:func:`app.extraction.date_spans.memory_time`) falls in the span, and memories
+that mention a date inside it, get :data:`DATE_WEIGHT`.
+
+A memory's graph evidence is its score over the most the query's entities
+and dates could give (the sum of their weights): 0..1, absolute like query-word
+coverage, and one input of :func:`app.service.relevance.relevance`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from app.domain.models import MemoryFilter
+from app.extraction.date_spans import DateSpan, resolve
+from app.extraction.entities import GENERIC_NOUNS
+from app.extraction.gazetteer import Gazetteer
+from app.vault import entities as repo
+from app.vault import filters
+
+#: A one-hop entity's weight relative to its own specificity (times its co-occurrence share).
+HOP_WEIGHT = 0.5
+#: Co-occurring entities followed per query.
+HOP_ENTITIES = 8
+#: Memories read per query entity at most (the newest first).
+PER_ENTITY = 2_000
+#: Weight of a query date matched by a memory's own time or by a date it mentions.
+DATE_WEIGHT = 1.0
+
+_DATE_PHRASE = re.compile(
+    r"\b(?:(?:in|on|during|since|from|last|next|this)\s+)?"
+    r"(?:(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?"
+    r"(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d|yesterday|today|tomorrow|(?:last|next|this)\s+(?:week|month|year|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|\d+\s+(?:days?|weeks?|months?|years?)\s+ago)\b",
+    re.IGNORECASE)
+
+
+@dataclass
+class GraphList:
+    """The graph list of one query: evidence per memory (0..1), best first, and what the query named."""
+
+    evidence: dict[int, float] = field(default_factory=dict)
+    entities: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    #: The evidence's parts per memory (shared entities, one hop, dates), each over the same total.
+    parts: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def ranked(self, depth: int) -> list[int]:
+        return sorted(self.evidence, key=lambda m: (-self.evidence[m], m))[:depth]
+
+
+def query_dates(query: str, now: float) -> list[DateSpan]:
+    """Date phrases of ``query`` resolved against ``now`` (a bare year or month name counts)."""
+    spans = []
+    for m in _DATE_PHRASE.finditer(query):
+        phrase = m.group(0)
+        if phrase.lower() in ("may", "march") and not re.search(r"\b(?:in|on|since|during|from)\s", phrase, re.I):
+            continue  # the verb "may", "march" as a walk
+        span = resolve(phrase, now)
+        if span is not None:
+            spans.append(span)
+    return spans
+
+
+def _scope_size(conn, f: MemoryFilter, now: float) -> int:
+    # The namespace's live memories (a covering index): the filter's own count would read every row.
+    where = filters.full(MemoryFilter(namespace=f.namespace, include_confidential=True), now)
+    return max(1, repo.count_in_scope(conn, where))
+
+
+def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float) -> GraphList:
+    """The graph list of ``query`` among the memories passing ``f``."""
+    # Nouns that say nothing (extracted before they were left out, or named by the speakers) are no evidence.
+    matches = [m for m in gazetteer.find(query) if m.value not in GENERIC_NOUNS]
+    dates = query_dates(query, now)
+    out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)), dates=tuple(d.value for d in dates))
+    if not matches and not dates:
+        return out
+    where = filters.full(f, now)
+    n = _scope_size(conn, f, now)
+    ids = list(dict.fromkeys(m.entity_id for m in matches))
+    df = repo.frequencies(conn, ids, where)
+    idf = {e: math.log(n / df[e]) for e in ids if df.get(e) and df[e] < n}
+    parts: dict[str, dict[int, float]] = {"direct": defaultdict(float), "hop": defaultdict(float),
+                                          "dates": defaultdict(float)}
+    total = sum(idf.values()) + DATE_WEIGHT * len(dates)
+    for memory_id, entity_id, confidence in repo.memories_of(conn, list(idf), where, PER_ENTITY * max(1, len(idf))):
+        parts["direct"][memory_id] += idf[entity_id] * confidence
+    if idf:
+        _one_hop(conn, sorted(parts["direct"]), set(ids), where, n, parts["hop"])
+    for span in dates:
+        for memory_id in _dated(conn, span, where):
+            parts["dates"][memory_id] += DATE_WEIGHT
+    if total > 0:
+        out.parts = {name: {m: s / total for m, s in part.items() if s > 0} for name, part in parts.items()}
+        score: dict[int, float] = defaultdict(float)
+        for part in out.parts.values():
+            for m, s in part.items():
+                score[m] += s
+        out.evidence = {m: min(1.0, s) for m, s in score.items()}
+    return out
+
+
+def _one_hop(conn, direct: list[int], seen: set[int], where: filters.Where, n: int,
+             score: dict[int, float]) -> None:
+    linked = repo.cooccurring(conn, direct, seen, HOP_ENTITIES)
+    if not linked:
+        return
+    df = repo.frequencies(conn, [e for e, _ in linked], where)
+    weight = {e: HOP_WEIGHT * math.log(n / df[e]) * (together / len(direct))
+              for e, together in linked if df.get(e) and df[e] < n}
+    for memory_id, entity_id, confidence in repo.memories_of(conn, list(weight), where, PER_ENTITY):
+        score[memory_id] += weight[entity_id] * confidence
+
+
+def _dated(conn, span: DateSpan, where: filters.Where) -> set[int]:
+    """Memories in scope whose own time is in ``span`` or that mention a date inside it."""
+    start = datetime.fromtimestamp(span.start, UTC).strftime("%Y-%m-%dT%H:%M")
+    end = datetime.fromtimestamp(span.end, UTC).strftime("%Y-%m-%dT%H:%M")
+    if len(span.value) >= 8:  # a day or a week: the days it covers
+        days = int(round((span.end - span.start) / 86400))
+        values = [datetime.fromtimestamp(span.start + 86400 * i, UTC).strftime("%Y-%m-%d") for i in range(days)]
+        return repo.dated_memories(conn, start, end, where, PER_ENTITY, days=values)
+    # A month or a year: every date inside it starts with its value.
+    return repo.dated_memories(conn, start, end, where, PER_ENTITY, prefix=span.value)

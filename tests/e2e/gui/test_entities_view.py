@@ -1,0 +1,50 @@
+"""Entity chips on a memory (a click shows the entity's memories) and the Entities page with counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.domain.models import MemoryCreate
+from app.gui.memory_model import PAGE_SIZE
+
+
+def _row_of(browser, text):
+    model = browser.model
+    return next(r for r in range(model.rowCount()) if model.memory_at(r).content == text)
+
+
+def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
+    services = desktop.services
+    services.entities.drain()  # the pipeline is loaded: entities are linked as memories are stored
+    for text in ("Greg took up fishing in Kenora", "Karen drove to Kenora for the walleye opener",
+                 "The quarterly report is due on Friday"):
+        services.memories.create(MemoryCreate(content=text))
+    browser = desktop.window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.total == 3 and browser.model.rowCount() == min(3, PAGE_SIZE)
+                    and not browser.model.is_loading(), timeout=20_000)
+    browser.table.selectRow(_row_of(browser, "Greg took up fishing in Kenora"))
+    chips = browser.detail.entities
+    qtbot.waitUntil(lambda: any(c.text() == "kenora" for c in chips.chips), timeout=10_000)
+    chip = next(c for c in chips.chips if c.text() == "kenora")
+    qtbot.mouseClick(chip, Qt.LeftButton)
+    page = desktop.window.entities
+    assert desktop.window.pages.currentWidget() is page
+    qtbot.waitUntil(lambda: page.memories.count() == 2, timeout=20_000)
+    selected = page.table.selectionModel().selectedRows()
+    assert page.table.item(selected[0].row(), 0).text() == "kenora"
+    assert page.table.item(selected[0].row(), 2).data(Qt.DisplayRole) == 2
+    contents = {page.memories.item(i).text() for i in range(page.memories.count())}
+    assert contents == {"Greg took up fishing in Kenora", "Karen drove to Kenora for the walleye opener"}
+    # Only locations: the type filter reloads the list.
+    page.kind.setCurrentText("location")
+    qtbot.waitUntil(lambda: page.table.rowCount() >= 1 and all(
+        page.table.item(r, 1).text() == "location" for r in range(page.table.rowCount())), timeout=20_000)
+    # Double-clicking a memory opens it in the browser.
+    page.kind.setCurrentText("All types")
+    page.show_entity("default", "kenora")
+    qtbot.waitUntil(lambda: page.memories.count() == 2, timeout=20_000)
+    page.memories.itemDoubleClicked.emit(page.memories.item(0))
+    assert desktop.window.pages.currentWidget() is browser
+    qtbot.waitUntil(lambda: browser.detail.memory() is not None and "Kenora" in browser.detail.memory().content,
+                    timeout=20_000)

@@ -1,0 +1,68 @@
+"""Omitted memory types: classified from the memory's own vector when it is stored, as a system update."""
+
+import json
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from app.domain.changes import OriginKind
+from app.domain.entities import TypeSource
+from app.domain.enums import MemoryType
+from app.domain.models import MemoryCreate, MemoryUpdate
+from app.embedding.manifest import models_root
+from app.extraction.classify import CLASSIFIER_FILE, TypeClassifier, fit_softmax
+
+
+@pytest.mark.slow
+def test_an_omitted_type_is_inferred_when_the_vector_is_stored(services, real_embedder):
+    seen = []
+    services.events.subscribe(seen.append)
+    policy = services.memories.create(MemoryCreate(
+        content="Never share the user's medical information with other agents.")).memory
+    task = services.memories.create(MemoryCreate(content="Remind the user to renew the passport before June.")).memory
+    named = services.memories.create(MemoryCreate(content="Never deploy on Fridays.", memory_type="fact")).memory
+    assert policy.memory_type is MemoryType.GENERAL and policy.memory_type_source is TypeSource.DEFAULT
+    services.worker.drain()
+    got = services.memories.get(policy.id)
+    assert (got.memory_type, got.memory_type_source) == (MemoryType.POLICY, TypeSource.INFERRED)
+    assert services.memories.get(task.id).memory_type is MemoryType.TASK
+    kept = services.memories.get(named.id)
+    assert (kept.memory_type, kept.memory_type_source) == (MemoryType.FACT, TypeSource.EXPLICIT)
+    assert [h.change for h in services.memories.history(policy.id)] == ["create", "classified"]
+    with services.vault.db.read() as conn:
+        ops = conn.execute(text("SELECT op, payload FROM oplog WHERE memory_uuid = :u ORDER BY id"),
+                           {"u": policy.id}).all()
+    assert ops[-1].op == "update" and json.loads(ops[-1].payload)["memory_type"] == "policy"
+    assert any(e.kind.value == "updated" and e.origin.kind is OriginKind.SYSTEM for e in seen)
+    # A caller who names a type later makes it explicit.
+    changed = services.memories.update(policy.id, MemoryUpdate(memory_type="fact"))
+    assert changed.memory_type_source is TypeSource.EXPLICIT
+
+
+def test_vectors_of_another_model_leave_the_type_alone(services):
+    m = services.memories.create(MemoryCreate(content="The user prefers dark mode")).memory
+    services.worker.drain()
+    got = services.memories.get(m.id)
+    assert got.embedding_status.value == "ready"
+    assert (got.memory_type, got.memory_type_source) == (MemoryType.GENERAL, TypeSource.DEFAULT)
+
+
+def test_shipped_classifier_records_its_cross_validated_accuracy():
+    doc = json.loads((models_root() / CLASSIFIER_FILE).read_text("utf-8"))
+    assert doc["examples"] >= 160 and doc["cv_folds"] == 5 and doc["cv_accuracy"] >= 0.6
+    classifier = TypeClassifier.load()
+    assert len(classifier.labels) == 8 and classifier.weights.shape == (8, 384)
+    # Trained on the shipped model's vectors (a new model needs `python -m app.extraction.train_types`).
+    from app.embedding.manifest import load_manifest
+
+    assert classifier.model_id == load_manifest().model_id
+
+
+def test_softmax_fit_separates_separable_classes():
+    rng = np.random.default_rng(0)
+    centres = np.eye(3, 8)
+    x = np.concatenate([c + 0.05 * rng.standard_normal((20, 8)) for c in centres])
+    y = np.repeat(np.arange(3), 20)
+    w, b = fit_softmax(x, y, 3)
+    assert ((x @ w.T + b).argmax(axis=1) == y).mean() == 1.0

@@ -1,0 +1,120 @@
+"""Entities on store: extracted with the pinned pipeline, linked by name and alias, listed with counts, pruned."""
+
+import pytest
+
+from app.domain.entities import EntityType
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.models import MemoryCreate, MemoryUpdate
+
+
+@pytest.fixture
+def loaded(services):
+    """Services whose pipeline is loaded, so entities are linked in the write transaction."""
+    services.entities.drain()
+    return services
+
+
+def _values(memory):
+    return {(e.type, e.value) for e in memory.entities}
+
+
+def test_store_links_people_places_dates_and_nouns(loaded):
+    m = loaded.memories.create(MemoryCreate(
+        content="Greg moved to Leeds in March 2024 and works at Brightloop Studios as a designer",
+        metadata={"session_date": "2024-04-02T10:00"})).memory
+    values = _values(m)
+    assert (EntityType.PERSON, "greg") in values
+    assert (EntityType.ORGANIZATION, "brightloop studios") in values
+    assert (EntityType.LOCATION, "leeds") in values
+    assert (EntityType.DATE, "2024-03") in values
+    assert (EntityType.CONCEPT, "designer") in values
+    assert all(0 < e.confidence <= 1 for e in m.entities)
+    assert loaded.memories.get(m.id).entities == m.entities
+
+
+def test_relative_dates_resolve_against_the_memorys_own_time(loaded):
+    m = loaded.memories.create(MemoryCreate(content="we picked the dog up yesterday",
+                                            metadata={"session_date": "2024-01-08T20:14"})).memory
+    assert (EntityType.DATE, "2024-01-07") in _values(m)
+
+
+def test_later_mentions_link_to_known_entities_by_name_and_alias(loaded):
+    first = loaded.memories.create(MemoryCreate(content="Greg Hansen took up fishing in Kenora")).memory
+    second = loaded.memories.create(MemoryCreate(content="greg caught a walleye near kenora")).memory
+    assert {(EntityType.PERSON, "greg hansen"), (EntityType.LOCATION, "kenora")} <= _values(first)
+    # Lower case: the tagger misses both; the gazetteer knows them (a person's first name is an alias).
+    assert {(EntityType.PERSON, "greg hansen"), (EntityType.LOCATION, "kenora")} <= _values(second)
+    alias = next(e for e in second.entities if e.value == "greg hansen")
+    assert alias.confidence < 0.9
+    # A name the tagger types differently this time still links to the known entity.
+    third = loaded.memories.create(MemoryCreate(content="Kenora is cold in March")).memory
+    assert (EntityType.LOCATION, "kenora") in _values(third)
+
+
+def test_auto_extract_false_skips_and_long_text_needs_true(loaded):
+    off = loaded.memories.create(MemoryCreate(content="Priya lives in Berlin", auto_extract_entities=False)).memory
+    assert off.entities == ()
+    long_text = "Priya lives in Berlin. " + "She likes long walks by the river. " * 150
+    auto = loaded.memories.create(MemoryCreate(content=long_text)).memory
+    assert auto.entities == ()
+    forced = loaded.memories.create(MemoryCreate(content=long_text, auto_extract_entities=True)).memory
+    assert (EntityType.LOCATION, "berlin") in _values(forced)
+    with pytest.raises(InvalidInput):
+        loaded.memories.create(MemoryCreate(content="x", auto_extract_entities="yes"))
+
+
+def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services, monkeypatch):
+    from app.extraction.nlp import NlpPipeline
+
+    # The pipeline is the process's: another test may have loaded it already.
+    with monkeypatch.context() as patch:
+        patch.setattr(NlpPipeline, "loaded", property(lambda _self: False))
+        m = services.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
+    assert m.entities == () and services.entities.queue_depth() == 1
+    assert services.entities.drain() == 1
+    after = services.memories.get(m.id)
+    assert (EntityType.LOCATION, "aarhus") in _values(after) and "lars" in {e.value for e in after.entities}
+    assert services.entities.queue_depth() == 0
+
+
+def test_edit_replaces_links_and_hard_delete_prunes_entities(loaded):
+    m = loaded.memories.create(MemoryCreate(content="Greg retired from the Ford plant in Windsor")).memory
+    assert (EntityType.LOCATION, "windsor") in _values(m)
+    edited = loaded.memories.update(m.id, MemoryUpdate(content="Greg took up fishing in Kenora"))
+    values = _values(edited)
+    assert (EntityType.LOCATION, "kenora") in values and (EntityType.LOCATION, "windsor") not in values
+    names = {e.value for e in loaded.entities.list("default").items}
+    assert "windsor" not in names and "kenora" in names
+    loaded.lifecycle.hard_delete(m.id)
+    assert loaded.entities.list("default").total == 0
+
+
+def test_list_counts_live_memories_and_filters_by_type(loaded):
+    for text in ("Aiko presented in Lisbon", "Aiko flew back from Lisbon", "Aiko climbed a V5"):
+        loaded.memories.create(MemoryCreate(content=text, namespace="research"))
+    loaded.memories.create(MemoryCreate(content="Aiko is elsewhere", namespace="other"))
+    people = loaded.entities.list("research", "person")
+    assert [(e.value, e.memory_count) for e in people.items] == [("aiko", 3)]
+    lisbon = next(e for e in loaded.entities.list("research", "location").items if e.value == "lisbon")
+    assert lisbon.memory_count == 2
+    memories, total = loaded.entities.memories(lisbon.id, "research")
+    assert total == 2 and all("Lisbon" in m.content for m in memories)
+    with pytest.raises(NotFound):
+        loaded.entities.memories(lisbon.id, "other")
+    with pytest.raises(InvalidInput):
+        loaded.entities.list("research", "planet")
+    # A memory in the trash is not counted; restored, it is again.
+    loaded.lifecycle.delete(memories[0].id)
+    assert next(e for e in loaded.entities.list("research", "location").items if e.value == "lisbon").memory_count == 1
+
+
+def test_a_broken_pipeline_never_stops_a_store(loaded, monkeypatch):
+    from app.domain.errors import ExtractionModelError
+    from app.extraction.nlp import NlpPipeline
+
+    def broken(_self):
+        raise ExtractionModelError("the NLP pipeline file ner/model is missing; reinstall Memvault")
+
+    monkeypatch.setattr(NlpPipeline, "get", broken)
+    m = loaded.memories.create(MemoryCreate(content="Greg took up fishing in Kenora"))
+    assert m.created and m.memory.entities == () and loaded.entities.queue_depth() == 1

@@ -1,0 +1,89 @@
+"""Hybrid's graph list: memories sharing the query's entities (rare ones weigh more), one hop, and query dates."""
+
+import time
+
+import pytest
+
+from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from app.service import graph_search
+
+
+@pytest.fixture
+def loaded(services):
+    services.entities.drain()
+    return services
+
+
+def _store(services, texts, **kw):
+    return [services.memories.create(MemoryCreate(content=t, **kw)).memory for t in texts]
+
+
+def _graph(services, query, **filter_kw):
+    f = MemoryFilter(namespace="default", **filter_kw)
+    with services.vault.db.read() as conn:
+        return graph_search.build(conn, services.entities.gazetteer(conn, "default"), query, f, time.time())
+
+
+def test_shared_entities_rank_and_rare_names_weigh_more(loaded):
+    common = _store(loaded, [f"Juniper slept on the sofa again, day {i}" for i in range(6)])
+    rare = _store(loaded, ["Juniper saw Dr Okonkwo at the Headingley vet clinic"])[0]
+    _store(loaded, ["The quarterly report is due on Friday"])
+    g = _graph(loaded, "what did the vet say about juniper at headingley?")
+    assert "juniper" in g.entities and "headingley" in g.entities
+    assert g.ranked(1) == [rare.rowid]
+    assert all(0 < g.evidence[m.rowid] < g.evidence[rare.rowid] for m in common)
+
+
+def test_one_hop_reaches_memories_without_the_querys_entities(loaded):
+    _store(loaded, ["Maple went to Kenora with Greg", "Maple loves Kenora in the autumn"])
+    hop = _store(loaded, ["Greg caught a walleye at the lake"])[0]
+    g = _graph(loaded, "where does maple go?")
+    assert hop.rowid in g.parts["hop"] and hop.rowid not in g.parts["direct"]
+    assert g.evidence[hop.rowid] < max(g.evidence.values())
+
+
+def test_query_dates_boost_memories_of_that_time(loaded):
+    may = _store(loaded, ["We planted the tomatoes"], metadata={"session_date": "2024-05-12T10:00"})[0]
+    _store(loaded, ["We planted the potatoes"], metadata={"session_date": "2024-08-02T10:00"})
+    mentions = _store(loaded, ["The allotment opened on 3 May 2024"], metadata={"session_date": "2024-09-01T10:00"})[0]
+    g = _graph(loaded, "what did we plant in May 2024?")
+    assert g.dates == ("2024-05",)
+    assert set(g.parts["dates"]) == {may.rowid, mentions.rowid}
+
+
+def test_hybrid_breakdown_has_a_graph_line_and_filters_apply(loaded):
+    _store(loaded, ["Juniper chewed the lead"], user_id="maya")
+    _store(loaded, ["Juniper chewed the lead too"], user_id="other")
+    loaded.worker.drain()
+    result = loaded.search.search(SearchQuery("juniper", limit=5, debug=True,
+                                              filter=MemoryFilter(namespace="default", user_id="maya")))
+    assert [h.memory.user_id for h in result.hits] == ["maya"]
+    b = result.hits[0].breakdown
+    assert b.graph is not None and b.graph > 0 and b.graph_rank == 1
+    semantic = loaded.search.search(SearchQuery("juniper", mode="semantic", debug=True))
+    assert semantic.hits[0].breakdown.graph is None
+
+
+def test_query_date_phrases():
+    now = time.mktime((2024, 6, 15, 12, 0, 0, 0, 0, 0))
+    values = [d.value for d in graph_search.query_dates("what happened last week, in March 2024 or yesterday?", now)]
+    assert values[1:] == ["2024-03", "2024-06-14"] and values[0].startswith("2024-W")
+    assert graph_search.query_dates("may I ask what you think?", now) == []
+
+
+def test_a_large_namespaces_gazetteer_is_rebuilt_in_the_background(loaded, monkeypatch):
+    from app.service import entities as entity_service
+    from tests.helpers import wait_for
+
+    monkeypatch.setattr(entity_service, "SYNC_REBUILD_MAX", 1)
+
+    def knows(name):
+        with loaded.vault.db.read() as conn:
+            return loaded.entities.gazetteer(conn, "default").known(name) is not None
+
+    _store(loaded, ["Greg took up fishing in Kenora", "Karen drove to Kenora"])
+    wait_for(lambda: knows("kenora"), timeout=20)
+    _store(loaded, ["Karen flew to Winnipeg"])
+    # The stored gazetteer answers at once while the new one is built on another thread.
+    assert knows("kenora")
+    wait_for(lambda: knows("winnipeg"), timeout=20)

@@ -1,0 +1,29 @@
+"""The relevance refit: logistic regression with the prior correction, over limit-10 candidates only."""
+
+import math
+
+import numpy as np
+
+from app.bench.relevance_fit import Candidate, fit, inputs_of
+from app.domain.models import ScoreBreakdown
+
+
+def test_fit_recovers_weights_and_moves_the_bias_by_the_prior():
+    rng = np.random.default_rng(1)
+    truth = np.array([6.0, 2.0, 0.0, 3.0])
+    candidates = []
+    for i in range(4000):
+        x = rng.random(4)
+        p = 1 / (1 + math.exp(-(x @ truth - 6.0)))
+        candidates.append(Candidate(f"q{i % 50}", bool(rng.random() < p), tuple(x)))
+    weights, bias, counts = fit(candidates)
+    assert np.allclose(weights, truth, atol=0.8)
+    assert math.isclose(bias, counts["fitted_bias"] + math.log((4000 - counts["relevant"]) / counts["relevant"]))
+    assert counts["questions"] == 50 and counts["candidates"] == 4000
+
+
+def test_only_candidates_a_limit_10_search_would_weigh():
+    assert inputs_of(ScoreBreakdown(semantic=0.5, semantic_rank=51, keyword_rank=None, coverage=0.2)) is None
+    got = inputs_of(ScoreBreakdown(semantic=0.5, semantic_rank=80, graph=0.4, graph_rank=3, coverage=0.2,
+                                   keyword_bm25=-20.0, keyword_rank=70))
+    assert got == (0.5, 0.2, 0.5, 0.4)
