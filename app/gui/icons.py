@@ -54,6 +54,9 @@ GLYPHS: dict[str, str] = {
     "export": "fa5s.file-export",
     "import": "fa5s.file-import",
     "backup": "fa5s.archive",
+    "sync": "fa5s.cloud",
+    "sync_now": "fa5s.exchange-alt",
+    "settings": "fa5s.cog",
     "warning": "fa5s.exclamation-triangle",
 }
 

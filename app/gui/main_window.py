@@ -43,6 +43,7 @@ from app.gui.import_dialog import bundle_path_of
 from app.gui.integrity import IntegrityCheck
 from app.gui.search_view import SearchView
 from app.gui.stats_view import StatsView
+from app.gui.sync_view import SyncView
 from app.gui.tasks import TaskRunner
 from app.gui.widgets import run_cancellable
 from app.gui.window_state import WindowState, fit_to_screen, namespace_token
@@ -97,11 +98,12 @@ class MainWindow(QMainWindow):
         self.stats = StatsView(services, runner)
         self.agents = AgentsView(services, runner)
         self.entities = EntitiesView(services, runner)
+        self.sync = SyncView(services, runner)
         self.pages = QTabWidget()
         self.pages.setAccessibleName("Pages")
         for page, title, glyph in ((self.browser, "Memories", "memories"), (self.search, "Search", "search"),
                                    (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents"),
-                                   (self.entities, "Entities", "entities")):
+                                   (self.entities, "Entities", "entities"), (self.sync, "Sync", "sync")):
             self.pages.addTab(page, icon(glyph), title)
         self.search.open_requested.connect(self._on_search_open_requested)
         self.entities.open_requested.connect(self._on_search_open_requested)
@@ -153,6 +155,10 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         self.busy.setAccessibleName("Working")
+        self.sync_status = QLabel()
+        self.sync_status.setAccessibleName("Sync status")
+        self.sync.status_changed.connect(self.sync_status.setText)
+        bar.addPermanentWidget(self.sync_status)
         bar.addPermanentWidget(self.api_status)
         bar.addPermanentWidget(self.api_port_button)
         bar.addPermanentWidget(self.busy)
@@ -188,7 +194,7 @@ class MainWindow(QMainWindow):
             self._action(title, glyph, QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.pages.setCurrentIndex(i))
             for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
                                                 ("Stats", "stats"), ("Agents", "agents"),
-                                                ("Entities", "entities")))]
+                                                ("Entities", "entities"), ("Sync", "sync")))]
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
         memory = self.menuBar().addMenu("&Memory")

@@ -177,6 +177,10 @@ class SyncService:
         self.sync_now()
         return self.status()
 
+    def test_target(self, config: TargetConfig) -> int:
+        """How many files the target holds (0: this device would start the group); a target error if it fails."""
+        return len(open_target(config).list(""))
+
     def off(self) -> None:
         """Stop syncing: forget the target, its credentials and the sync key (the target is left as it is)."""
         with self._db.write() as conn:
