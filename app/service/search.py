@@ -31,6 +31,7 @@ from app.service import validation as v
 from app.vault import memory_queries
 from app.vault import search as vsearch
 from app.vault.engine import Database
+from app.vault.knn import VectorIndex, planner
 
 SNIPPET_CHARS = 240
 #: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
@@ -102,10 +103,12 @@ class _Seen:
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
-    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock) -> None:
+    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock,
+                 index: VectorIndex | None = None) -> None:
         self._db = db
         self._embedder = embedder
         self._wall = wall
+        self._index = index
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -122,6 +125,8 @@ class SearchService:
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID else 0
+        if self._index is not None and qvec is not None:
+            self._index.ensure_open()  # outside the read: a restore takes a reader of its own
         with self._db.read() as conn:
             semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
@@ -140,7 +145,7 @@ class SearchService:
         """
         k = max(want * 2 + 8, reach)
         while True:
-            rows = vsearch.knn(conn, qvec, f, k, now)
+            rows, _plan = planner.nearest(conn, self._index, qvec, f, k, now)
             best: dict[int, tuple[int, int, float]] = {}
             for r in rows:
                 if r.memory_id not in best:

@@ -223,6 +223,10 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE memory_history DROP COLUMN conflict"))
+        conn.execute(text("DROP TABLE knn_log"))
+        conn.execute(text("DROP TABLE knn_snapshot"))
+        conn.execute(text("DROP INDEX ix_memories_ns_type"))
+        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_seq'"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -231,7 +235,8 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
-        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject"} <= set(names)
+        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject",
+                "ix_memories_ns_type"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
         again.memories.update(kept.id, MemoryUpdate(tags=["after-upgrade"]))
