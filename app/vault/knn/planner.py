@@ -33,6 +33,8 @@ SELECTIVE_CAP = 3000
 #: Candidates fetched per wanted hit, over the share of the index expected to pass the filter.
 OVERFETCH = 1.5
 OVERFETCH_MIN = 16
+#: The share of the index a broad filter is first assumed to pass.
+BROAD_SHARE_GUESS = 0.25
 #: Widening rounds before the exact fallback.
 ROUNDS = 3
 
@@ -102,8 +104,8 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
         if len(ids) <= SELECTIVE_CAP:
             keys, dist = index.exact(f.namespace, query, ids, k)
             return _hits(conn, keys, dist, f, now, k), Plan("exact_eligible", len(ids))
-        # At least this share passes; the first round's survivors tell the rest.
-        share = min(1.0, SELECTIVE_CAP / total)
+        # A broad filter: guess, and let the first round's survivors tell the share.
+        share = max(min(1.0, (SELECTIVE_CAP + 1) / total), BROAD_SHARE_GUESS)
         eligible = len(ids)
     fetch = 0
     for _ in range(ROUNDS):
