@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.domain.models import MemoryFilter
 from app.vault import memory_queries as repo
+from app.vault import search as vsearch
 from app.vault import vectors
 from app.vault.engine import Database
 
@@ -21,8 +23,16 @@ class GroundTruthService:
         With ``first_chunk_only`` each memory contributes the vector of its first
         256 tokens, which is what a truncating embedder would have produced.
         """
-        with self._db.read() as conn:
+        # A reader of its own, closed afterwards: the whole float table must not stay in a pooled page cache.
+        with self._db.read(discard=True) as conn:
             return vectors.all_vectors(conn, namespace, first_chunk_only=first_chunk_only)
+
+    def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[list[int]]:
+        """For each query vector, the ``k`` nearest memories passing ``f`` by brute force over vec0
+        (what the index is measured against)."""
+        with self._db.read(discard=True) as conn:
+            found = vsearch.knn_many(conn, queries, f, min(vsearch.MAX_K, k * 4 + 8), now, cache_mib=512)
+        return [list(dict.fromkeys(r.memory_id for r in rows))[:k] for rows in found]
 
     def client_ids(self, rowids: list[int]) -> dict[int, str]:
         """Each memory's ``client_id`` ('' when it has none), by rowid."""

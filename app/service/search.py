@@ -19,6 +19,7 @@ from app.domain.clock import Clock, system_clock
 from app.domain.enums import SearchMode
 from app.domain.models import (
     Memory,
+    MemoryFilter,
     ScoreBreakdown,
     SearchHit,
     SearchQuery,
@@ -136,6 +137,19 @@ class SearchService:
         hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
+
+    def nearest(self, vector, f: MemoryFilter, k: int) -> tuple[list[tuple[int, float]], str]:
+        """The KNN step alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first, and the
+        planner's path (``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``). Benchmarks time it."""
+        f = replace(f, include_deleted=False, only_deleted=False, include_expired=False)
+        if self._index is not None:
+            self._index.ensure_open()
+        with self._db.read() as conn:
+            rows, plan = planner.nearest(conn, self._index, vector, f, k * 2 + 8, self._wall())
+        best: dict[int, float] = {}
+        for r in rows:
+            best.setdefault(r.memory_id, max(0.0, 1.0 - r.distance))
+        return list(best.items())[:k], plan.path
 
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
         """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, and all it saw.

@@ -60,6 +60,14 @@ def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float
     return [VectorHit(r.memory_id, r.chunk_id, float(r.distance)) for r in rows]
 
 
+def knn_many(conn: Connection, queries: np.ndarray, f: MemoryFilter, k: int, now: float, *,
+             cache_mib: int) -> list[list[VectorHit]]:
+    """:func:`knn` for many queries on one connection given a page cache of ``cache_mib`` for the scan
+    (ground truth: the caller discards the connection afterwards, and its cache with it)."""
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")
+    return [knn(conn, q, f, k, now) for q in queries]
+
+
 #: Words that match nearly every memory: in an OR query they add cost and no ranking signal.
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below between

@@ -108,6 +108,10 @@ class NamespaceIndexes:
         order = np.argsort(dist, kind="stable")[:count]
         return found[order], dist[order].astype(np.float32)
 
+    def serialized_bytes(self) -> int:
+        """What :meth:`serialize` would produce, in bytes (without producing it)."""
+        return sum(idx.serialized_length for idx in self._by_ns.values() if len(idx))
+
     def serialize(self) -> dict[str, bytearray]:
         """Each namespace's index as bytes (to be stored encrypted, never as a file)."""
         return {ns: idx.save() for ns, idx in self._by_ns.items() if len(idx)}

@@ -13,6 +13,7 @@ from app.service.container import open_vault
 from app.vault import search as vsearch
 from app.vault.knn import IndexState, VectorIndex, planner
 from tests.helpers import PASSPHRASE
+from tests.helpers.knn import assert_same_answer, index_keys, stored_chunks
 
 WORDS = [f"w{i}" for i in range(400)]
 
@@ -21,25 +22,8 @@ def _text(rng: random.Random) -> str:
     return " ".join(rng.sample(WORDS, 6))
 
 
-def _chunks_by_namespace(services) -> dict[str, set[int]]:
-    with services.vault.db.read() as conn:
-        rows = conn.execute(text("SELECT c.id, m.namespace FROM chunks c JOIN memories m ON m.id = c.memory_id"))
-        out: dict[str, set[int]] = {}
-        for chunk_id, ns in rows:
-            out.setdefault(ns, set()).add(chunk_id)
-    return out
-
-
-def _index_keys(services) -> dict[str, set[int]]:
-    index = services.vector_index
-    with services.vault.db.read() as conn:
-        assert index.catch_up(conn)
-    ann = index._ann
-    return {ns: set(ann.keys(ns).tolist()) for ns in ann.namespaces if ann.size(ns)}
-
-
 def _assert_index_matches_vec0(services) -> None:
-    assert _index_keys(services) == _chunks_by_namespace(services)
+    assert index_keys(services) == stored_chunks(services)
 
 
 def test_index_follows_every_vector_write(services):
@@ -51,7 +35,7 @@ def test_index_follows_every_vector_write(services):
     long = services.memories.create(MemoryCreate(content="long " + "filler words here " * 600, namespace="a")).memory
     services.worker.drain()
     _assert_index_matches_vec0(services)
-    assert len(_chunks_by_namespace(services)["a"]) > 21, "the long memory has several chunks"
+    assert len(stored_chunks(services)["a"]) > 21, "the long memory has several chunks"
     services.memories.update(made[0].id, MemoryUpdate(content="new words entirely w1 w2"), namespace="a")
     services.worker.drain()
     services.lifecycle.delete(made[1].id, namespace="a")
@@ -61,7 +45,7 @@ def test_index_follows_every_vector_write(services):
     _assert_index_matches_vec0(services)
     services.lifecycle.wipe_namespace("b", confirm="b")
     _assert_index_matches_vec0(services)
-    assert "b" not in _index_keys(services)
+    assert "b" not in index_keys(services)
 
 
 def test_trashed_archived_and_confidential_never_come_back_from_the_index(services, monkeypatch):
@@ -97,17 +81,6 @@ def corpus(services):
         services.memories.create_batch(items[b:b + 100])
     services.worker.drain()
     return rng
-
-
-def _assert_same_answer(got, exact) -> None:
-    """The same neighbours as exact search (up to ties and half-precision distances)."""
-    assert len(got) == len(exact)
-    np.testing.assert_allclose([h.distance for h in got], [h.distance for h in exact], atol=2e-3)
-    if exact:
-        last = exact[-1].distance
-        differing = {h.chunk_id for h in got} ^ {h.chunk_id for h in exact}
-        by_chunk = {h.chunk_id: h.distance for h in [*got, *exact]}
-        assert all(by_chunk[c] >= last - 2e-3 for c in differing), "only ties at the boundary may differ"
 
 
 FILTERS = {
@@ -146,7 +119,7 @@ def test_every_planner_path_returns_the_exact_answer(services, corpus, monkeypat
             exact = vsearch.knn(conn, q, f, 10, 0)
             got, plan = planner.nearest(conn, index, q, f, 10, 0)
         seen.add(plan.path)
-        _assert_same_answer(got, exact)
+        assert_same_answer(got, exact)
     # A filter nothing passes is "selective" whatever the cap.
     assert seen <= allowed | ({"exact_eligible"} if name == "nothing passes" else set())
     if (config, name) in {("ann", "none"), ("ann", "broad type")}:

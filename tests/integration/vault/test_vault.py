@@ -132,8 +132,19 @@ def test_plaintext_never_reaches_disk(tmp_path, embedder, caplog, monkeypatch):
     first = svc.memories.list(MemoryFilter()).items[0]
     svc.memories.update(first.id, MemoryUpdate(content=f"{marker} edited"))
     svc.search.search(SearchQuery(marker))
+    # The vector index's bytes go into the vault too (a snapshot, and again on close): never in the clear.
+    assert svc.vector_index.snapshot()
+    index_bytes = b"".join(bytes(b) for b in svc.vector_index._ann.serialize().values())
+    assert len(index_bytes) > 30 * 384 * 2
+    with svc.vault.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM knn_snapshot")).scalar_one() > 0
     svc.close()
-    needles = [marker.encode(), marker.encode("utf-16-le"), marker.lower().encode()]
+    # Windows of the serialized index (its header, half-precision vectors and graph) that a plaintext copy would hold.
+    # The most varied ones: runs of zeros (sparse test vectors) could be in any file.
+    windows = sorted((index_bytes[at:at + 48] for at in range(0, len(index_bytes) - 48, 48)),
+                     key=lambda w: -len(set(w)))[:16]
+    assert all(len(set(w)) >= 12 for w in windows)
+    needles = [marker.encode(), marker.encode("utf-16-le"), marker.lower().encode(), *windows]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "vault.db" for p in files)
     for path in files:
