@@ -166,7 +166,17 @@ class VectorIndex:
             return True
 
     def _apply(self, conn: Connection, head: int) -> None:
-        """Replay ``(applied, head]`` (caller holds the lock); consecutive additions go in as one batch."""
+        """Replay ``(applied, head]`` (caller holds the lock), a page of the log at a time;
+        consecutive additions to one namespace go in as one batch."""
+        while self._applied < head:
+            page = log.changes(conn, self._applied, head)
+            if not page:
+                break
+            self._apply_page(page)
+            self._applied = page[-1].seq
+        self._applied = head
+
+    def _apply_page(self, page: list[log.Change]) -> None:
         batch_ns: str | None = None
         keys: dict[int, np.ndarray] = {}
 
@@ -176,7 +186,7 @@ class VectorIndex:
                               np.vstack(list(keys.values())), threads=self._threads)
                 keys.clear()
 
-        for change in log.changes(conn, self._applied, head):
+        for change in page:
             if change.vector is None:
                 flush()
                 self._ann.remove([change.chunk_id])
@@ -186,7 +196,6 @@ class VectorIndex:
                 batch_ns = change.namespace
             keys[change.chunk_id] = change.vector
         flush()
-        self._applied = head
 
     # -- answering -------------------------------------------------------
 

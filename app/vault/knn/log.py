@@ -53,16 +53,11 @@ def head(conn: Connection) -> int:
     return int(seq or 0)
 
 
-def pending(conn: Connection, after: int) -> int:
-    """How many changes follow ``after``."""
-    return int(conn.execute(text("SELECT count(*) FROM knn_log WHERE seq > :s"), {"s": after}).scalar_one())
-
-
-def changes(conn: Connection, after: int, upto: int) -> list[Change]:
-    """The changes in ``(after, upto]``, oldest first."""
+def changes(conn: Connection, after: int, upto: int, limit: int = 4096) -> list[Change]:
+    """The first ``limit`` changes in ``(after, upto]``, oldest first."""
     rows = conn.exec_driver_sql(
-        "SELECT seq, namespace, chunk_id, vector FROM knn_log WHERE seq > ? AND seq <= ? ORDER BY seq",
-        (after, upto)).all()
+        "SELECT seq, namespace, chunk_id, vector FROM knn_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        (after, upto, limit)).all()
     return [Change(r[0], r[1], r[2], None if r[3] is None else np.frombuffer(r[3], dtype=np.float32))
             for r in rows]
 
