@@ -116,11 +116,11 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
         fetch = min(total, max(fetch * 2, math.ceil(k * OVERFETCH / share) + OVERFETCH_MIN))
         keys, dist = index.search(f.namespace, query, fetch)
         hits = _hits(conn, keys, dist, f, now, k)
-        if len(hits) >= k or len(keys) < fetch or fetch >= total:
-            # Too few only when the index holds nothing more to offer (every vector was a candidate).
-            if len(hits) >= k or fetch >= total:
-                return hits, Plan("ann", eligible, fetch)
-            break
+        if len(hits) >= k or len(keys) >= total:
+            # Enough, or too few because every vector was a candidate: the exact answer either way.
+            return hits, Plan("ann", eligible, fetch)
+        if len(keys) < fetch:
+            break  # the graph search came back short: only exact search is sure to find the rest
         share = max(len(hits), 1) / len(keys) / SHARE_MARGIN
     ids = eligible_chunks(conn, f, now)
     keys, dist = index.exact(f.namespace, query, ids, k)
