@@ -85,7 +85,8 @@ def _knn_lines(report: BenchReport) -> list[str]:
         lines.append(f"KNN step at {size} memories (query vector given; {knn_bench.QUERIES} queries, p50), "
                      "recall@10 against exact search over vec0, end-to-end semantic p50 with the same filter:")
         for label, c in cases.items():
-            lines.append(f"  {label:11} KNN {c['knn_p50_ms']:6.2f} ms  recall {c['recall_at_10']:.4f}  "
+            lines.append(f"  {label:11} KNN {c['knn_p50_ms']:6.2f} ms  recall {c['recall_at_10']:.4f} "
+                         f"({c['recall_at_10_ties']:.4f} counting ties within {knn_bench.TIE})  "
                          f"semantic {c['p50_ms']:6.1f} ms  ({c['paths']})")
     if report.growth:
         lines.append("index cost growth (vectors generated from the vault's own, 28 candidates per query):")

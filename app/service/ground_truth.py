@@ -27,14 +27,16 @@ class GroundTruthService:
         with self._db.read(discard=True) as conn:
             return vectors.all_vectors(conn, namespace, first_chunk_only=first_chunk_only)
 
-    def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[list[int]]:
-        """For each query vector, the ``k`` nearest memories passing ``f`` by brute force over vec0
-        (what the index is measured against)."""
+    def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float
+                      ) -> list[list[tuple[int, float]]]:
+        """For each query vector, the nearest memories passing ``f`` with their cosine distance (at least ``k``
+        when that many pass), by brute force over vec0: what the index is measured against."""
         with self._db.read(discard=True) as conn:
             found = vsearch.knn_many(conn, queries, f, min(vsearch.MAX_K, k * 4 + 8), now, cache_mib=512)
-        return [list(dict.fromkeys(r.memory_id for r in rows))[:k] for rows in found]
-
-    def client_ids(self, rowids: list[int]) -> dict[int, str]:
-        """Each memory's ``client_id`` ('' when it has none), by rowid."""
-        with self._db.read() as conn:
-            return {m.rowid: m.client_id or "" for m in repo.get_many(conn, rowids).values()}
+        out = []
+        for rows in found:
+            best: dict[int, float] = {}
+            for r in rows:
+                best.setdefault(r.memory_id, r.distance)
+            out.append(list(best.items()))
+        return out
