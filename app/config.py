@@ -92,10 +92,10 @@ class Settings:
         default=2, metadata={"help": "Read-only database connections kept open."}
     )
     reader_cache_mib: int = field(
-        default=256,
+        default=48,
         metadata={
-            "help": "Page cache per reader connection in MiB; keeps decrypted vector pages "
-            "in memory so that searches do not decrypt the index again."
+            "help": "Page cache per reader connection in MiB (memory rows, keyword index). Semantic search "
+            "reads vectors from the in-memory index, not from these pages, so they need not hold the vector table."
         },
     )
 

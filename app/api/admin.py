@@ -40,7 +40,9 @@ def healthz(services: ServicesDep) -> JSONResponse:
     health = services.health.check()
     reasons = [{"code": r.code, "message": r.message, "since": r.since, "error": r.error, "loop": r.loop}
                for r in health.reasons]
-    body = {"status": health.status, "version": __version__, "model": services.embedder.model_id, "reasons": reasons}
+    body = {"status": health.status, "version": __version__, "model": services.embedder.model_id, "reasons": reasons,
+            # Long background work under way (the search index rebuilding): not a fault, so still 200.
+            "progress": [{"task": p.task, "done": p.done, "total": p.total} for p in health.progress]}
     return JSONResponse(body, status_code=200 if health.ok else 503)
 
 

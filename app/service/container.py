@@ -42,6 +42,7 @@ from app.extraction.facts import Extractor, FactExtractor
 from app.extraction.llm import LlmExtractor
 from app.vault.extraction_jobs import ExtractionJobStore
 from app.vault.jobs import EmbeddingJobStore
+from app.vault.knn import VectorIndex
 from app.vault.vault import Vault
 from app.vault.vault import vault_exists as vault_files_exist
 
@@ -104,12 +105,17 @@ class Services:
     conversations: ConversationService
     query_vectors: QueryVectorCache
     sync: SyncService
+    vector_index: VectorIndex
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
         """Stop background work, save usage counters and lock the vault."""
         try:
             self.background.stop()
+            try:
+                self.vector_index.close()
+            except (StorageFull, StorageError, VaultReadOnly, VaultBusy, VaultCorrupt) as exc:
+                log.warning("the search index could not be saved (it is rebuilt or replayed next time): %s", exc.code)
             try:
                 self.usage.flush()
             except (StorageFull, StorageError, VaultReadOnly, VaultBusy, VaultCorrupt) as exc:
@@ -140,6 +146,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
+    index = VectorIndex(db, embedder.dimension,
+                        progress=lambda done, total: health.report_progress("vector-index", done, total))
+    if not db.read_only:
+        # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.
+        loops.add("vector-index", index.maintain, wake=index.wake)
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
@@ -158,7 +169,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         events=events,
         memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall, entities=entities),
         lifecycle=lifecycle,
-        search=SearchService(db, query_vectors, wall, entities=entities),
+        search=SearchService(db, query_vectors, wall, index, entities=entities),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
         ground_truth=GroundTruthService(db),
@@ -179,6 +190,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         query_vectors=query_vectors,
         sync=SyncService(db, vault.device_id, clock, events, settings, Models(embedder.model_id, embedder.dimension),
                          wake_worker=worker.wake, wall=wall),
+        vector_index=index,
     )
     if not db.read_only:
         sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,

@@ -29,6 +29,7 @@ LOOP_LABELS = {
     "ttl-purge": "the purge of expired memories",
     "usage-flush": "saving API usage counters",
     "write-probe": "the storage check",
+    "vector-index": "the search index (loading, rebuilding, saving)",
 }
 
 _CANNOT_WRITE = {
@@ -60,11 +61,21 @@ class HealthReason:
 
 
 @dataclass(frozen=True)
+class TaskProgress:
+    """Long background work under way (it does not make the vault unhealthy): ``done`` of ``total``."""
+
+    task: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Health:
-    """``ok``, or ``degraded`` with its reasons."""
+    """``ok``, or ``degraded`` with its reasons; ``progress`` lists long background work under way."""
 
     status: str
     reasons: tuple[HealthReason, ...] = ()
+    progress: tuple[TaskProgress, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -97,7 +108,16 @@ class HealthMonitor:
         self._db = db
         self._clock = clock
         self._loops: dict[str, _LoopFailure] = {}
+        self._progress: dict[str, TaskProgress] = {}
         self._lock = threading.Lock()
+
+    def report_progress(self, task: str, done: int, total: int) -> None:
+        """Record how far ``task`` is; ``done >= total`` ends it."""
+        with self._lock:
+            if done >= total:
+                self._progress.pop(task, None)
+            else:
+                self._progress[task] = TaskProgress(task, done, total)
 
     def loop_failed(self, loop: str, exc: BaseException) -> None:
         """Record that ``loop`` raised ``exc`` (it backs off and retries)."""
@@ -139,10 +159,11 @@ class HealthMonitor:
                                         since=failure.since, error=failure.code))
         with self._lock:
             loops = dict(self._loops)
+            progress = tuple(self._progress.values())
         for name, f in sorted(loops.items()):
             label = LOOP_LABELS.get(name, name)
             started = dt.datetime.fromtimestamp(f.since, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
             reasons.append(HealthReason(
                 "loop_failing", f"{label} has been failing since {started} ({f.failures} attempts, last error: "
                 f"{f.error}); it keeps retrying", since=f.since, error=f.error, loop=name))
-        return Health("degraded" if reasons else "ok", tuple(reasons))
+        return Health("degraded" if reasons else "ok", tuple(reasons), progress)

@@ -19,6 +19,7 @@ from app.domain.clock import Clock, system_clock
 from app.domain.enums import SearchMode
 from app.domain.models import (
     Memory,
+    MemoryFilter,
     ScoreBreakdown,
     SearchHit,
     SearchQuery,
@@ -31,6 +32,7 @@ from app.service import validation as v
 from app.vault import memory_queries
 from app.vault import search as vsearch
 from app.vault.engine import Database
+from app.vault.knn import VectorIndex, planner
 
 SNIPPET_CHARS = 240
 #: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
@@ -102,10 +104,12 @@ class _Seen:
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
-    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock, entities=None) -> None:
+    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock,
+                 index: VectorIndex | None = None, entities=None) -> None:
         self._db = db
         self._embedder = embedder
         self._wall = wall
+        self._index = index
         #: The entity service (its gazetteers) for hybrid's graph list; without it hybrid fuses two lists.
         self._entities = entities
 
@@ -124,6 +128,8 @@ class SearchService:
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID else 0
+        if self._index is not None and qvec is not None:
+            self._index.ensure_open()  # outside the read: a restore takes a reader of its own
         with self._db.read() as conn:
             semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
@@ -138,6 +144,19 @@ class SearchService:
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
+    def nearest(self, vector, f: MemoryFilter, k: int) -> tuple[list[tuple[int, float]], str]:
+        """The KNN step alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first, and the
+        planner's path (``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``). Benchmarks time it."""
+        f = replace(f, include_deleted=False, only_deleted=False, include_expired=False)
+        if self._index is not None:
+            self._index.ensure_open()
+        with self._db.read() as conn:
+            rows, plan = planner.nearest(conn, self._index, vector, f, k * 2 + 8, self._wall())
+        best: dict[int, float] = {}
+        for r in rows:
+            best.setdefault(r.memory_id, max(0.0, 1.0 - r.distance))
+        return list(best.items())[:k], plan.path
+
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
         """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, and all it saw.
 
@@ -146,7 +165,7 @@ class SearchService:
         """
         k = max(want * 2 + 8, reach)
         while True:
-            rows = vsearch.knn(conn, qvec, f, k, now)
+            rows, _plan = planner.nearest(conn, self._index, qvec, f, k, now)
             best: dict[int, tuple[int, int, float]] = {}
             for r in rows:
                 if r.memory_id not in best:

@@ -152,7 +152,7 @@ def _engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> Engine
         pool_timeout=60,
         pool_pre_ping=False,
         # LIFO hands out the most recently used connection, whose page cache
-        # already holds the decrypted vector pages.
+        # already holds the pages recent searches read.
         pool_use_lifo=True,
         # Parameters are memory text, search filters and keys: never in an error or a log.
         hide_parameters=True,
@@ -220,7 +220,7 @@ class Database:
         reader_cache_mib: page cache of each reader.
     """
 
-    def __init__(self, path: Path, raw_key: bytes, *, readers: int = 2, reader_cache_mib: int = 256) -> None:
+    def __init__(self, path: Path, raw_key: bytes, *, readers: int = 2, reader_cache_mib: int = 48) -> None:
         self.path = path
         self._key = raw_key
         self._reader_count = max(1, readers)

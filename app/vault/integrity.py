@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from app.domain.enums import EmbeddingStatus, Visibility
 from app.vault import memories as memory_writes
 from app.vault import vectors
+from app.vault.knn import log as knn_log
 from app.vault.memory_queries import get_by_rowid
 
 #: Lines kept from SQLite's own check (it can list every page of a damaged file).
@@ -167,6 +168,7 @@ def remove_orphans(conn: Connection, chunk_ids: list[int], vector_ids: list[int]
     for chunk_id in chunk_ids:
         conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id})
         conn.execute(text("DELETE FROM chunks WHERE id = :c"), {"c": chunk_id})
+    knn_log.log_removed(conn, [*vector_ids, *chunk_ids])
 
 
 def requeue(conn: Connection, memory_ids: list[int], now: float) -> int:

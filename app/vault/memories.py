@@ -29,6 +29,7 @@ from app.domain.models import FieldChanges, Memory, NewMemory
 from app.domain.transfer import MemoryRecord
 from app.vault import entities as entity_links
 from app.vault import oplog, vectors
+from app.vault.knn import log as knn_log
 from app.vault.memory_queries import get_by_rowid
 from app.vault.oplog import Op, Stamp
 from app.vault.rows import SNAPSHOT_FIELDS, snapshot_of
@@ -416,6 +417,7 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
                     chunk_rows)
     raw.executemany("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
                     "memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)", vec_rows)
+    knn_log.log_added(conn, [(v["ns"], v["r"], v["e"]) for v in vec_rows])
     raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
                     "VALUES (:m, :h, 0, :now, :now)", jobs)
     entity_links.enqueue(conn, [(j["m"], j["h"]) for j in jobs] + [

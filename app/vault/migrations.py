@@ -262,7 +262,30 @@ def _v7(conn: Connection, dim: int) -> None:
                       "SELECT id, content_hash, created_at FROM memories"))
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(conn: Connection, dim: int) -> None:
+    # The approximate vector index (app/vault/knn) lives in memory; these keep it
+    # inside the encrypted file. ``knn_log`` records every vector added to or
+    # removed from vec0, in the same transaction, so that each process can bring
+    # its index up to the committed state from a watermark (a NULL vector is a
+    # removal). ``knn_snapshot`` holds each namespace's serialized index in parts
+    # (SQLite caps one value near 1 GB) as of the log sequence number kept in
+    # ``settings.knn_snapshot_seq``; log entries at or below it are deleted.
+    conn.execute(text(
+        "CREATE TABLE knn_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT, "
+        "chunk_id INTEGER NOT NULL, vector BLOB)"))
+    conn.execute(text(
+        "CREATE TABLE knn_snapshot (namespace TEXT NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL, "
+        "PRIMARY KEY (namespace, part))"))
+    # Counting how many memories pass a filter (the planner's first step) stays on this index.
+    conn.execute(text("CREATE INDEX ix_memories_ns_type ON memories(namespace, memory_type, deleted_at, "
+                      "archived_at, visibility, expires_at)"))
+    # A vault without vectors yet starts from an empty snapshot: its log will be its whole vector state.
+    # One with vectors has none, so the first open rebuilds the index from vec0 (in the background).
+    conn.execute(text("INSERT INTO settings(key, value) SELECT 'knn_snapshot_seq', '0' "
+                      "WHERE NOT EXISTS (SELECT 1 FROM chunks)"))
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 LATEST = len(MIGRATIONS)
 
 

@@ -60,6 +60,14 @@ def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float
     return [VectorHit(r.memory_id, r.chunk_id, float(r.distance)) for r in rows]
 
 
+def knn_many(conn: Connection, queries: np.ndarray, f: MemoryFilter, k: int, now: float, *,
+             cache_mib: int) -> list[list[VectorHit]]:
+    """:func:`knn` for many queries on one connection given a page cache of ``cache_mib`` for the scan
+    (ground truth: the caller discards the connection afterwards, and its cache with it)."""
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{int(cache_mib) * 1024}")
+    return [knn(conn, q, f, k, now) for q in queries]
+
+
 #: Words that match nearly every memory: in an OR query they add cost and no ranking signal.
 STOPWORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below between
@@ -83,12 +91,38 @@ def fts_query(query: str) -> str | None:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
 
 
+#: Keyword candidates taken from FTS5's own ranking per wanted hit before the filter is checked.
+KEYWORD_OVERFETCH = 4
+
+
 def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float) -> list[KeywordHit]:
-    """BM25 matches of ``query`` that pass ``f``, best first."""
+    """BM25 matches of ``query`` that pass ``f``, best first.
+
+    FTS5 orders by rank itself only when nothing is joined, and joining the
+    filter reads the memory row of every match (most of them, for common
+    words). So FTS5's own best ``k x KEYWORD_OVERFETCH`` come first and are
+    filtered; when fewer than ``k`` of them pass, the filtered query ranks
+    every match. BM25 does not depend on the filter, so both give the same hits.
+    """
     expr = fts_query(query)
     if expr is None:
         return []
     search_filter = filters.full(f, now)
+    pool = k * KEYWORD_OVERFETCH
+    top = conn.execute(text("SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank LIMIT :n"),
+                       {"expr": expr, "n": pool}).all()
+    keys = "[" + ",".join(str(r[0]) for r in top) + "]"
+    passing = set(conn.execute(text(
+        f"SELECT m.id FROM memories m WHERE m.id IN (SELECT value FROM json_each(:keys)) AND {search_filter.sql()}"),
+        dict(search_filter.params, keys=keys)).scalars()) if top else set()
+    if len(passing) >= k or len(top) < pool:
+        best = [(r[0], float(r[1])) for r in top if r[0] in passing][:k]
+        chosen = "[" + ",".join(str(mid) for mid, _ in best) + "]"
+        snippets = dict(conn.execute(text(
+            "SELECT rowid, snippet(memory_fts, 0, '**', '**', '…', 24) FROM memory_fts "
+            "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))"),
+            {"expr": expr, "keys": chosen}).all()) if best else {}
+        return [KeywordHit(mid, rank, snippets.get(mid, "")) for mid, rank in best]
     rows = conn.execute(
         text(
             "SELECT m.id AS memory_id, bm25(memory_fts) AS rank, "

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.enums import Visibility
 from app.domain.models import Memory
+from app.vault.knn import log as knn_log
 from app.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
 
 
@@ -56,17 +57,21 @@ def _chunk_ids(conn: Connection, memory_id: int) -> list[int]:
 # makes SQLite scan the whole virtual table, which costs ~10 ms per call at 50k.
 
 def delete_vectors(conn: Connection, memory_ids: Sequence[int]) -> None:
-    """Remove the chunks and vectors of these memories."""
+    """Remove the chunks and vectors of these memories (and tell the approximate index)."""
     for mid in memory_ids:
-        for chunk_id in _chunk_ids(conn, mid):
+        chunk_ids = _chunk_ids(conn, mid)
+        for chunk_id in chunk_ids:
             conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id})
         conn.execute(text("DELETE FROM chunks WHERE memory_id = :m"), {"m": mid})
+        knn_log.log_removed(conn, chunk_ids)
 
 
 def replace_vectors(conn: Connection, *, memory_id: int, namespace: str, embedded: Embedded, flags: VecFlags) -> None:
     """Store ``embedded`` as the memory's chunks and vectors, replacing old ones."""
     delete_vectors(conn, [memory_id])
+    added = []
     for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
+        blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
         chunk_id = conn.execute(
             text("INSERT INTO chunks(memory_id, seq, start_char, end_char) VALUES (:m, :s, :a, :b) RETURNING id"),
             {"m": memory_id, "s": seq, "a": start, "b": end},
@@ -76,9 +81,11 @@ def replace_vectors(conn: Connection, *, memory_id: int, namespace: str, embedde
                 "INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, "
                 "expires_at, memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)"
             ),
-            {"r": chunk_id, "ns": namespace, "e": np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+            {"r": chunk_id, "ns": namespace, "e": blob,
              "st": flags.state, "c": int(flags.confidential), "x": flags.expires_at, "m": memory_id},
         )
+        added.append((namespace, chunk_id, blob))
+    knn_log.log_added(conn, added)
 
 
 def update_vector_flags(conn: Connection, memory_id: int, flags: VecFlags) -> None:

@@ -147,3 +147,14 @@ def test_admin_purge_empties_the_trash(api):
         assert out["trash_emptied"] >= 1 and admin.get(f"/v1/memories/{m['id']}").status_code == 404
     with api.client(api.alpha) as alpha:
         assert alpha.post("/v1/purge").status_code == 403
+
+
+def test_healthz_lists_background_work_under_way_without_degrading(api):
+    api.services.health.report_progress("vector-index", 3, 10)
+    try:
+        r = httpx.get(f"{api.url}/healthz")
+        assert r.status_code == 200
+        assert r.json()["progress"] == [{"task": "vector-index", "done": 3, "total": 10}]
+    finally:
+        api.services.health.report_progress("vector-index", 10, 10)
+    assert httpx.get(f"{api.url}/healthz").json()["progress"] == []

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.slow
 
 def test_benchmark_measures_every_figure(tmp_path):
     lines: list[str] = []
-    report = run_benchmark(fast_settings(tmp_path / "unused"), n=400, embed_sample=48, progress=lines.append)
+    report = run_benchmark(fast_settings(tmp_path / "unused"), n=400, embed_sample=48, growth_sizes=(200, 400),
+                           progress=lines.append)
     e = report.embedding
     assert e["raw_session_tps"] > 0 and e["sorted_tps"] > 0 and e["unsorted_tps"] > 0
     assert report.ingest["memories"] == 400 and report.ingest["per_second"] > 0
@@ -20,6 +21,14 @@ def test_benchmark_measures_every_figure(tmp_path):
     # Exact KNN: recall against brute force is complete.
     assert report.recall_at_10["400"] >= 0.99
     assert report.rss_mb > 0
+    # The search-at-scale figures: KNN step per selectivity against exact, growth, a fresh process's unlock.
+    knn = report.knn["400"]
+    assert set(knn) == {"unfiltered", "1%", "10%", "50%"}
+    assert all(c["recall_at_10_ties"] >= 0.99 and c["knn_p50_ms"] > 0 and c["paths"] for c in knn.values())
+    assert report.ingest["index_seconds"] >= 0 and 0 < report.ingest["searchable_vs_embedding"]
+    assert set(report.growth) == {200, 400} and all(g["recall_at_10"] >= 0.9 for g in report.growth.values())
+    r = report.reopen
+    assert r["first_search_ms"] > 0 and r["rss_after_search_mb"] > 0 and r["index_restore_s"] >= 0
     text = report.as_text()
-    assert "p50" in text and "recall@10" in text and lines
+    assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines
     assert not list(tmp_path.glob("unused*"))

@@ -8,3 +8,27 @@ def test_fts_query_quotes_words_and_drops_stopwords():
     assert fts_query('say "hi" AND x*') == '"say" OR "hi" OR "x"'
     assert fts_query("the of and") == '"the" OR "of" OR "and"'
     assert fts_query("?!") is None
+
+
+def test_keyword_ranks_fts_first_then_filters_and_falls_back_to_the_filtered_query(services, monkeypatch):
+    """FTS5's own top matches, filtered, give the same hits as ranking every match under the filter."""
+    import time
+
+    from app.domain.models import MemoryCreate, MemoryFilter
+    from app.vault import search
+
+    services.memories.create_batch([MemoryCreate(content=f"garden hose {'garden ' * (i % 5)} note {i}",
+                                                 agent_id="noisy") for i in range(40)])
+    quiet = {services.memories.create(MemoryCreate(content=f"garden shed plan {i}", agent_id="quiet")).memory.rowid
+             for i in range(3)}
+    answers = {}
+    for overfetch in (1, 4, 1000):  # 1: the quiet ones fall outside the pool, 1000: the pool holds every match
+        monkeypatch.setattr(search, "KEYWORD_OVERFETCH", overfetch)
+        with services.vault.db.read() as conn:
+            hits = search.keyword(conn, "garden", MemoryFilter(agent_id="quiet"), 3, time.time())
+            everyone = search.keyword(conn, "garden", MemoryFilter(), 5, time.time())
+        assert {h.memory_id for h in hits} == quiet and all("**garden**" in h.snippet for h in hits)
+        assert [h.bm25 for h in everyone] == sorted(h.bm25 for h in everyone)
+        answers[overfetch] = ([(h.memory_id, h.bm25, h.snippet) for h in hits],
+                              [(h.memory_id, h.bm25, h.snippet) for h in everyone])
+    assert answers[1] == answers[4] == answers[1000]

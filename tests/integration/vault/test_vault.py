@@ -132,8 +132,19 @@ def test_plaintext_never_reaches_disk(tmp_path, embedder, caplog, monkeypatch):
     first = svc.memories.list(MemoryFilter()).items[0]
     svc.memories.update(first.id, MemoryUpdate(content=f"{marker} edited"))
     svc.search.search(SearchQuery(marker))
+    # The vector index's bytes go into the vault too (a snapshot, and again on close): never in the clear.
+    assert svc.vector_index.snapshot()
+    index_bytes = b"".join(bytes(b) for b in svc.vector_index._ann.serialize().values())
+    assert len(index_bytes) > 30 * 384 * 2
+    with svc.vault.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM knn_snapshot")).scalar_one() > 0
     svc.close()
-    needles = [marker.encode(), marker.encode("utf-16-le"), marker.lower().encode()]
+    # Windows of the serialized index (its header, half-precision vectors and graph) that a plaintext copy would hold.
+    # The most varied ones: runs of zeros (sparse test vectors) could be in any file.
+    windows = sorted((index_bytes[at:at + 48] for at in range(0, len(index_bytes) - 48, 48)),
+                     key=lambda w: -len(set(w)))[:16]
+    assert all(len(set(w)) >= 12 for w in windows)
+    needles = [marker.encode(), marker.encode("utf-16-le"), marker.lower().encode(), *windows]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert any(p.name == "vault.db" for p in files)
     for path in files:
@@ -227,6 +238,10 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE memory_history DROP COLUMN conflict"))
+        conn.execute(text("DROP TABLE knn_log"))
+        conn.execute(text("DROP TABLE knn_snapshot"))
+        conn.execute(text("DROP INDEX ix_memories_ns_type"))
+        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_seq'"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -235,7 +250,8 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
-        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject"} <= set(names)
+        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject",
+                "ix_memories_ns_type"} <= set(names)
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
         # v5 queues every existing memory for entity extraction (the background backfill).

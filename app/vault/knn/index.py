@@ -1,0 +1,250 @@
+"""The process's approximate index over the vault's vectors, kept at the committed state.
+
+Lifecycle: :meth:`VectorIndex.ensure_open` restores the snapshot stored in the
+encrypted database and replays the change log after it; with no usable
+snapshot the index is rebuilt from vec0 in the background (:meth:`maintain`,
+with progress) while searches go exact. Every query first calls
+:meth:`catch_up` inside its own read transaction: the log's head is the
+watermark of every process's committed vector writes, so an index that has
+applied the log up to it answers as vec0 would; one that cannot catch up
+cheaply (a large backlog) says so and the query goes exact. Snapshots are
+written after enough changes and on close, never as a file.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy import Connection
+
+from app.vault.engine import Database
+from app.vault.knn import log
+from app.vault.knn.ann import NamespaceIndexes
+
+_log = logging.getLogger(__name__)
+
+
+class IndexState(enum.Enum):
+    CLOSED = "closed"  # not loaded yet (loaded on first need)
+    BUILDING = "building"  # no usable snapshot: being rebuilt from vec0, searches go exact
+    READY = "ready"
+
+
+Progress = Callable[[int, int], None]
+
+
+class VectorIndex:
+    """One process's HNSW indexes (one per namespace) over ``db``'s vectors.
+
+    Args:
+        db: the vault's database.
+        dim: the vectors' dimension.
+        progress: told ``(done, total)`` while a rebuild runs, and ``(total, total)`` when it ends.
+    """
+
+    #: A query replays at most this many pending changes itself; a larger backlog goes exact until caught up.
+    QUERY_CATCH_UP_MAX = 2000
+    #: Changes since the last snapshot that make the background loop write a new one (or this share of the size).
+    SNAPSHOT_MIN_CHANGES = 2000
+    SNAPSHOT_SHARE = 0.05
+    #: On close a snapshot is written when at least this many changes are not in the stored one.
+    CLOSE_MIN_CHANGES = 500
+    #: How often the background loop looks for other processes' changes.
+    MAINTAIN_SECONDS = 2.0
+    BUILD_BATCH = 4096
+
+    def __init__(self, db: Database, dim: int, *, progress: Progress | None = None, build_threads: int = 0) -> None:
+        self._db = db
+        self._dim = dim
+        self._progress = progress or (lambda _done, _total: None)
+        self._threads = build_threads
+        self._lock = threading.RLock()
+        self._ann = NamespaceIndexes(dim)
+        self._state = IndexState.CLOSED
+        self._applied = 0
+        self._snapshot_at = 0
+        self.wake = threading.Event()
+
+    # -- state ---------------------------------------------------------
+
+    @property
+    def state(self) -> IndexState:
+        return self._state
+
+    @property
+    def applied(self) -> int:
+        """The log position this process's index includes."""
+        return self._applied
+
+    def size(self, namespace: str | None) -> int:
+        with self._lock:
+            return self._ann.size(namespace)
+
+    # -- opening and rebuilding ------------------------------------------
+
+    def ensure_open(self) -> IndexState:
+        """Load the stored snapshot if not done yet; without one, mark the index for a rebuild.
+
+        A new vault starts with an empty snapshot (migration v5), so its log is its whole state;
+        a vault that had vectors before the index existed has none, and is rebuilt once.
+        """
+        if self._state is not IndexState.CLOSED:
+            return self._state
+        with self._lock:
+            if self._state is not IndexState.CLOSED:
+                return self._state
+            started = time.perf_counter()
+            with self._db.read(discard=True) as conn:
+                seq = log.snapshot_seq(conn)
+                if seq is not None:
+                    try:
+                        ann = NamespaceIndexes.restore(self._dim, log.read_snapshot(conn))
+                    except (ValueError, RuntimeError) as exc:
+                        _log.warning("the stored vector index could not be read (%s); rebuilding it", type(exc).__name__)
+                    else:
+                        self._ann, self._applied, self._snapshot_at = ann, seq, seq
+                        self._state = IndexState.READY
+                        self._apply(conn, log.head(conn))
+                        _log.info("vector index restored: %d vectors in %.2f s", self._ann.size(),
+                                  time.perf_counter() - started)
+                        return self._state
+            self._state = IndexState.BUILDING
+            self.wake.set()
+            return self._state
+
+    def build(self) -> None:
+        """Rebuild every namespace's index from vec0 (off the lock: searches go exact meanwhile)."""
+        ann = NamespaceIndexes(self._dim)
+        with self._db.read(discard=True) as conn:
+            seq = log.head(conn)
+            total = int(conn.exec_driver_sql("SELECT count(*) FROM chunks").scalar_one())
+            done = 0
+            self._progress(0, total)
+            for namespace, ids, matrix in log.all_vectors(conn, self.BUILD_BATCH):
+                ann.add(namespace, ids, matrix, threads=self._threads)
+                done += len(ids)
+                self._progress(min(done, total), total)
+        with self._lock:
+            self._ann, self._applied, self._snapshot_at = ann, seq, 0
+            self._state = IndexState.READY
+        self._progress(total, total)
+        _log.info("vector index rebuilt: %d vectors", ann.size())
+
+    # -- staying current -------------------------------------------------
+
+    def catch_up(self, conn: Connection, *, limit: int | None = None) -> bool:
+        """Apply the committed changes ``conn`` sees; False if the index cannot answer for that state now.
+
+        Args:
+            conn: the caller's read transaction (the state its answer must match).
+            limit: replay at most this many changes here; a larger backlog is left to the background loop.
+        """
+        if self._state is not IndexState.READY:
+            return False
+        head = log.head(conn)
+        if head == self._applied:
+            return True
+        with self._lock:
+            if self._state is not IndexState.READY:
+                return False
+            if head <= self._applied:
+                return True  # another thread caught up meanwhile (possibly past this transaction's view)
+            if self._applied < log.oldest_kept(conn):
+                # Another process saved a snapshot and dropped the log this index still needs.
+                self._state, self._ann = IndexState.CLOSED, NamespaceIndexes(self._dim)
+                self.wake.set()
+                return False
+            if limit is not None and head - self._applied > limit:
+                self.wake.set()
+                return False
+            self._apply(conn, head)
+            return True
+
+    def _apply(self, conn: Connection, head: int) -> None:
+        """Replay ``(applied, head]`` (caller holds the lock), a page of the log at a time;
+        consecutive additions to one namespace go in as one batch."""
+        while self._applied < head:
+            page = log.changes(conn, self._applied, head)
+            if not page:
+                break
+            self._apply_page(page)
+            self._applied = page[-1].seq
+        self._applied = head
+
+    def _apply_page(self, page: list[log.Change]) -> None:
+        batch_ns: str | None = None
+        keys: dict[int, np.ndarray] = {}
+
+        def flush() -> None:
+            if keys:
+                self._ann.add(batch_ns, np.fromiter(keys, dtype=np.int64, count=len(keys)),
+                              np.vstack(list(keys.values())), threads=self._threads)
+                keys.clear()
+
+        for change in page:
+            if change.vector is None:
+                flush()
+                self._ann.remove([change.chunk_id])
+                continue
+            if change.namespace != batch_ns or change.chunk_id in keys:
+                flush()
+                batch_ns = change.namespace
+            keys[change.chunk_id] = change.vector
+        flush()
+
+    # -- answering -------------------------------------------------------
+
+    def search(self, namespace: str | None, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            return self._ann.search(namespace, query, count)
+
+    def exact(self, namespace: str | None, query: np.ndarray, keys: np.ndarray, count: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            return self._ann.exact(namespace, query, keys, count)
+
+    # -- snapshots and background work -----------------------------------
+
+    def snapshot(self) -> bool:
+        """Store the index's bytes in the encrypted database; False when there is nothing to store."""
+        if self._db.read_only or self._state is not IndexState.READY:
+            return False
+        with self._lock:
+            if self._state is not IndexState.READY:
+                return False
+            seq, blobs = self._applied, self._ann.serialize()
+        with self._db.write() as conn:
+            log.write_snapshot(conn, seq, blobs)
+        self._snapshot_at = max(self._snapshot_at, seq)
+        return True
+
+    def unsaved_changes(self) -> int:
+        return self._applied - self._snapshot_at
+
+    def maintain(self) -> float:
+        """One turn of the background loop: load or rebuild, catch up, snapshot when due."""
+        if self.ensure_open() is IndexState.BUILDING:
+            self.build()
+        with self._db.read() as conn:
+            self.catch_up(conn)
+        due = max(self.SNAPSHOT_MIN_CHANGES, int(self.SNAPSHOT_SHARE * self._ann.size()))
+        if self.unsaved_changes() >= due:
+            self.snapshot()
+        return self.MAINTAIN_SECONDS
+
+    def close(self) -> None:
+        """Save a snapshot if much is unsaved, then free the index."""
+        try:
+            if self._state is IndexState.READY:
+                with self._db.read() as conn:
+                    self.catch_up(conn)
+                if self.unsaved_changes() >= self.CLOSE_MIN_CHANGES:
+                    self.snapshot()
+        finally:
+            with self._lock:
+                self._ann, self._state = NamespaceIndexes(self._dim), IndexState.CLOSED

@@ -1,0 +1,127 @@
+"""Per-query choice between the approximate index and exact search; filters always come before ranking.
+
+1. The index must match the query's read transaction (:meth:`VectorIndex.catch_up`);
+   when it cannot (still loading or rebuilding, a large backlog), vec0 answers
+   exactly as it always did.
+2. A small index, or a filter beyond namespace and lifecycle state, is counted first, up to
+   :data:`SELECTIVE_CAP` eligible chunks (the count stops there, on the
+   covering indexes): a selective filter is answered exactly over its eligible
+   chunks, whose vectors the index holds.
+3. Otherwise the index is asked for more neighbours than wanted (over-fetch in
+   proportion to how many pass the filter), the candidates are filtered in SQL
+   in the same transaction (which also drops anything deleted meanwhile), and
+   when fewer than ``k`` survive the fetch widens, then falls back to exact
+   over every eligible chunk: a filter never silently drops results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from app.domain.models import MemoryFilter
+from app.vault import filters
+from app.vault import search as vsearch
+from app.vault.knn.index import VectorIndex
+from app.vault.search import VectorHit
+
+#: Eligible chunks up to which a filtered query is answered exactly: reading their vectors out of the
+#: index costs ~2.5 us each (usearch returns one array per key), so ~4 ms at the cap.
+SELECTIVE_CAP = 1500
+#: Candidates fetched per wanted hit, over the share of the index expected to pass the filter.
+OVERFETCH = 1.5
+OVERFETCH_MIN = 16
+#: The share of the index a broad filter is first assumed to pass.
+BROAD_SHARE_GUESS = 0.25
+#: The share seen among a round's candidates is divided by this for the next round's fetch.
+SHARE_MARGIN = 1.3
+#: Widening rounds before the exact fallback.
+ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a query was answered (for tests and the bench): ``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``."""
+
+    path: str
+    eligible: int | None = None
+    fetched: int = 0
+
+
+def _eligible_sql(f: MemoryFilter, now: float) -> tuple[str, dict]:
+    where = filters.full(f, now)
+    return f"SELECT c.id FROM chunks c JOIN memories m ON m.id = c.memory_id WHERE {where.sql()}", where.params
+
+
+def eligible_chunks(conn: Connection, f: MemoryFilter, now: float, cap: int | None = None) -> np.ndarray:
+    """Chunk ids that pass ``f`` (at most ``cap + 1`` of them, to tell a selective filter from a broad one)."""
+    sql, params = _eligible_sql(f, now)
+    if cap is not None:
+        sql += " LIMIT :cap"
+        params = dict(params, cap=cap + 1)
+    return np.fromiter(conn.execute(text(sql), params).scalars(), dtype=np.int64)
+
+
+def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) -> dict[int, int]:
+    """Which candidate chunks pass ``f`` in this transaction: ``{chunk id: memory id}``."""
+    if len(keys) == 0:
+        return {}
+    where = filters.full(f, now)
+    # A JSON array parameter instead of one placeholder per candidate (there may be thousands).
+    # CROSS JOIN keeps SQLite from scanning the namespace's memories and probing the candidates.
+    rows = conn.execute(text(
+        "SELECT c.id, c.memory_id FROM chunks c CROSS JOIN memories m ON m.id = c.memory_id "
+        f"WHERE c.id IN (SELECT value FROM json_each(:keys)) AND {where.sql()}"),
+        dict(where.params, keys="[" + ",".join(map(str, keys.tolist())) + "]")).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def _hits(conn: Connection, keys: np.ndarray, dist: np.ndarray, f: MemoryFilter, now: float,
+          k: int) -> list[VectorHit]:
+    passing = _passing(conn, keys, f, now)
+    out = []
+    for key, d in zip(keys.tolist(), dist.tolist()):
+        mid = passing.get(key)
+        if mid is not None:
+            out.append(VectorHit(mid, key, max(0.0, float(d))))
+            if len(out) == k:
+                break
+    return out
+
+
+def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: MemoryFilter, k: int,
+            now: float) -> tuple[list[VectorHit], Plan]:
+    """The ``k`` nearest chunks that pass ``f`` (expired and deleted ones never do), and how they were found."""
+    k = min(k, vsearch.MAX_K)
+    if index is None or not index.catch_up(conn, limit=VectorIndex.QUERY_CATCH_UP_MAX):
+        return vsearch.knn(conn, query, f, k, now), Plan("exact_vec0")
+    total = index.size(f.namespace)
+    if total == 0:
+        return [], Plan("ann", 0)
+    share = 1.0
+    eligible = None
+    if total <= SELECTIVE_CAP or filters.narrowing(f).clauses:
+        ids = eligible_chunks(conn, f, now, cap=SELECTIVE_CAP)
+        if len(ids) <= SELECTIVE_CAP:
+            keys, dist = index.exact(f.namespace, query, ids, k)
+            return _hits(conn, keys, dist, f, now, k), Plan("exact_eligible", len(ids))
+        # A broad filter: guess, and let the first round's survivors tell the share.
+        share = max(min(1.0, (SELECTIVE_CAP + 1) / total), BROAD_SHARE_GUESS)
+        eligible = len(ids)
+    fetch = 0
+    for _ in range(ROUNDS):
+        fetch = min(total, max(fetch * 2, math.ceil(k * OVERFETCH / share) + OVERFETCH_MIN))
+        keys, dist = index.search(f.namespace, query, fetch)
+        hits = _hits(conn, keys, dist, f, now, k)
+        if len(hits) >= k or len(keys) >= total:
+            # Enough, or too few because every vector was a candidate: the exact answer either way.
+            return hits, Plan("ann", eligible, fetch)
+        if len(keys) < fetch:
+            break  # the graph search came back short: only exact search is sure to find the rest
+        share = max(len(hits), 1) / len(keys) / SHARE_MARGIN
+    ids = eligible_chunks(conn, f, now)
+    keys, dist = index.exact(f.namespace, query, ids, k)
+    return _hits(conn, keys, dist, f, now, k), Plan("ann_fallback", len(ids), fetch)

@@ -1,0 +1,256 @@
+"""The approximate index: it follows every vector change, survives close and reopen inside the
+encrypted file, sees other processes' writes, and every planner path answers as exact search does."""
+
+import random
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from app.domain.enums import MemoryType
+from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from app.service.container import open_vault
+from app.vault import search as vsearch
+from app.vault.knn import IndexState, VectorIndex, planner
+from tests.helpers import PASSPHRASE
+from tests.helpers.knn import assert_same_answer, index_keys, stored_chunks
+
+WORDS = [f"w{i}" for i in range(400)]
+
+
+def _text(rng: random.Random) -> str:
+    return " ".join(rng.sample(WORDS, 6))
+
+
+def _assert_index_matches_vec0(services) -> None:
+    assert index_keys(services) == stored_chunks(services)
+
+
+def test_index_follows_every_vector_write(services):
+    index = services.vector_index
+    assert index.ensure_open() is IndexState.READY, "a new vault starts from an empty snapshot, no rebuild"
+    rng = random.Random(1)
+    made = [services.memories.create(MemoryCreate(content=_text(rng), namespace=ns)).memory
+            for ns in ("a", "b") for _ in range(20)]
+    long = services.memories.create(MemoryCreate(content="long " + "filler words here " * 600, namespace="a")).memory
+    services.worker.drain()
+    _assert_index_matches_vec0(services)
+    assert len(stored_chunks(services)["a"]) > 21, "the long memory has several chunks"
+    services.memories.update(made[0].id, MemoryUpdate(content="new words entirely w1 w2"), namespace="a")
+    services.worker.drain()
+    services.lifecycle.delete(made[1].id, namespace="a")
+    services.lifecycle.archive(made[2].id, namespace="a")
+    services.lifecycle.hard_delete(made[3].id, namespace="a")
+    services.lifecycle.hard_delete(long.id, namespace="a")
+    _assert_index_matches_vec0(services)
+    services.lifecycle.wipe_namespace("b", confirm="b")
+    _assert_index_matches_vec0(services)
+    assert "b" not in index_keys(services)
+
+
+def test_trashed_archived_and_confidential_never_come_back_from_the_index(services, monkeypatch):
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)  # every query goes through the ANN path
+    rng = random.Random(2)
+    for _ in range(30):
+        services.memories.create(MemoryCreate(content=_text(rng)))
+    gone = services.memories.create(MemoryCreate(content="zebra quartz lantern")).memory
+    shelved = services.memories.create(MemoryCreate(content="zebra quartz lantern shelved")).memory
+    secret = services.memories.create(MemoryCreate(content="zebra quartz lantern secret",
+                                                   visibility="confidential")).memory
+    services.worker.drain()
+    services.lifecycle.delete(gone.id)
+    services.lifecycle.archive(shelved.id)
+    ids = {h.memory.id for h in services.search.search(SearchQuery("zebra quartz lantern", mode="semantic",
+                                                                    filter=MemoryFilter(include_confidential=False))).hits}
+    assert not ids & {gone.id, shelved.id, secret.id}
+    archived = services.search.search(SearchQuery("zebra quartz lantern", mode="semantic",
+                                                  filter=MemoryFilter(include_archived=True))).hits
+    assert shelved.id in {h.memory.id for h in archived}
+
+
+@pytest.fixture
+def corpus(services):
+    """300 memories of random words, types and agents, in two namespaces."""
+    rng = random.Random(3)
+    items = [MemoryCreate(content=_text(rng), namespace=rng.choice(["default", "default", "other"]),
+                          memory_type=rng.choice([MemoryType.FACT, MemoryType.EVENT, MemoryType.TASK]),
+                          agent_id=rng.choice(["a1", "a2", "a3", "rare"] if i % 10 else ["rare"]),
+                          tags=rng.sample(["x", "y", "z"], rng.randint(0, 2)))
+             for i in range(300)]
+    for b in range(0, len(items), 100):
+        services.memories.create_batch(items[b:b + 100])
+    services.worker.drain()
+    return rng
+
+
+FILTERS = {
+    "none": MemoryFilter(),
+    "all namespaces": MemoryFilter(namespace=None),
+    "broad type": MemoryFilter(memory_types=(MemoryType.FACT, MemoryType.EVENT)),
+    "selective agent": MemoryFilter(agent_id="rare"),
+    "tags": MemoryFilter(tags=("x",), include_confidential=False),
+    "nothing passes": MemoryFilter(agent_id="nobody"),
+}
+
+
+#: Planner settings that force each path: (SELECTIVE_CAP, ROUNDS, BROAD_SHARE_GUESS), and the paths allowed.
+CONFIGS = {
+    "exact-eligible": ((10_000, 3, 0.25), {"exact_eligible"}),
+    "ann": ((0, 3, 0.25), {"ann", "ann_fallback"}),
+    "ann-fallback": ((0, 1, 1.0), {"ann", "ann_fallback"}),
+    "mixed": ((20, 3, 0.25), {"exact_eligible", "ann", "ann_fallback"}),
+}
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_every_planner_path_returns_the_exact_answer(services, corpus, monkeypatch, config, name):
+    (cap, rounds, guess), allowed = CONFIGS[config]
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", cap)
+    monkeypatch.setattr(planner, "ROUNDS", rounds)
+    monkeypatch.setattr(planner, "BROAD_SHARE_GUESS", guess)
+    f = FILTERS[name]
+    index = services.vector_index
+    index.ensure_open()
+    seen = set()
+    for _ in range(15):
+        q = services.embedder.embed_query(_text(corpus))
+        with services.vault.db.read() as conn:
+            exact = vsearch.knn(conn, q, f, 10, 0)
+            got, plan = planner.nearest(conn, index, q, f, 10, 0)
+        seen.add(plan.path)
+        assert_same_answer(got, exact)
+    # A filter nothing passes is "selective" whatever the cap.
+    assert seen <= allowed | ({"exact_eligible"} if name == "nothing passes" else set())
+    if (config, name) in {("ann", "none"), ("ann", "broad type")}:
+        assert seen == {"ann"}
+    if (config, name) == ("ann-fallback", "selective agent"):
+        assert "ann_fallback" in seen
+    if config == "exact-eligible":
+        assert seen == {"exact_eligible"}
+
+
+@pytest.mark.parametrize("cap", [10_000, 0], ids=["exact-eligible", "ann"])
+def test_close_neighbours_failing_the_filter_do_not_crowd_out_the_one_that_passes(services, monkeypatch, cap):
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", cap)
+    services.memories.create_batch([
+        MemoryCreate(content=f"Note {i}: the user prefers dark mode in editor {i}", agent_id="noisy")
+        for i in range(60)])
+    target = services.memories.create(MemoryCreate(
+        content="Gardening log: tomatoes need watering twice a week", agent_id="quiet")).memory
+    services.worker.drain()
+    result = services.search.search(SearchQuery("dark mode preference", limit=1,
+                                                filter=MemoryFilter(agent_id="quiet", include_confidential=False)))
+    assert [h.memory.id for h in result.hits] == [target.id]
+
+
+def test_snapshot_is_restored_on_open_and_later_changes_replayed(services, settings, embedder):
+    rng = random.Random(4)
+    for _ in range(40):
+        services.memories.create(MemoryCreate(content=_text(rng)))
+    services.worker.drain()
+    services.vector_index.ensure_open()
+    assert services.vector_index.snapshot()
+    late = services.memories.create(MemoryCreate(content="written after the snapshot w7 w8 w9")).memory
+    services.worker.drain()
+    services.vector_index.CLOSE_MIN_CHANGES = 10**9  # close without saving: reopening must replay the log
+    services.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        assert again.vector_index.ensure_open() is IndexState.READY
+        with again.vault.db.read() as conn:
+            assert again.vector_index.applied == conn.execute(
+                text("SELECT seq FROM sqlite_sequence WHERE name = 'knn_log'")).scalar_one()
+            assert conn.execute(text("SELECT count(*) FROM knn_snapshot")).scalar_one() >= 1
+        _assert_index_matches_vec0(again)
+        hits = again.search.search(SearchQuery("written after the snapshot w7 w8 w9", mode="semantic")).hits
+        assert hits[0].memory.id == late.id
+    finally:
+        again.close()
+
+
+def test_a_snapshot_drops_the_log_it_covers_and_close_saves_one(services, settings, embedder):
+    rng = random.Random(5)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(30)])
+    services.worker.drain()
+    services.vector_index.ensure_open()
+    services.vector_index.CLOSE_MIN_CHANGES = 1
+    services.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        with again.vault.db.read() as conn:
+            assert conn.execute(text("SELECT count(*) FROM knn_log")).scalar_one() == 0
+        assert again.vector_index.ensure_open() is IndexState.READY
+        _assert_index_matches_vec0(again)
+    finally:
+        again.close()
+
+
+def test_another_process_writes_are_seen_before_answering(services, settings, embedder):
+    """Two openers of one vault (the GUI and ``memvault serve``): each answers for the other's commits."""
+    other = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        services.vector_index.ensure_open()
+        other.vector_index.ensure_open()
+        made = other.memories.create(MemoryCreate(content="typed in another process w11 w12")).memory
+        other.worker.drain()
+        query = SearchQuery("typed in another process w11 w12", mode="semantic")
+        assert services.search.search(query).hits[0].memory.id == made.id
+        other.lifecycle.hard_delete(made.id)
+        assert made.id not in {h.memory.id for h in services.search.search(query).hits}
+        # The other process saves a snapshot and drops the log this one has not read yet.
+        again = other.memories.create(MemoryCreate(content="typed in another process w11 w12 again")).memory
+        other.worker.drain()
+        assert other.vector_index.snapshot()
+        assert services.search.search(query).hits[0].memory.id == again.id
+        services.vector_index.ensure_open()
+        assert services.vector_index.state is IndexState.READY
+        _assert_index_matches_vec0(services)
+    finally:
+        other.close()
+
+
+def test_a_large_backlog_goes_exact_until_the_background_catches_up(services, monkeypatch):
+    services.vector_index.ensure_open()
+    monkeypatch.setattr(VectorIndex, "QUERY_CATCH_UP_MAX", 5)
+    rng = random.Random(6)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(20)])
+    services.worker.drain()
+    q = services.embedder.embed_query("w1 w2 w3")
+    with services.vault.db.read() as conn:
+        assert planner.nearest(conn, services.vector_index, q, MemoryFilter(), 5, 0)[1].path == "exact_vec0"
+    services.vector_index.maintain()
+    with services.vault.db.read() as conn:
+        assert planner.nearest(conn, services.vector_index, q, MemoryFilter(), 5, 0)[1].path != "exact_vec0"
+
+
+def test_a_vault_without_a_snapshot_is_rebuilt_with_progress_while_search_goes_exact(services, settings, embedder):
+    rng = random.Random(7)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(50)])
+    services.worker.drain()
+    with services.vault.db.write() as conn:
+        # What a vault upgraded from v4 looks like: vectors, and no snapshot of them.
+        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_seq'"))
+    services.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    reports = []
+    again.vector_index._progress = lambda done, total: reports.append((done, total))
+    try:
+        assert again.vector_index.ensure_open() is IndexState.BUILDING
+        q = again.embedder.embed_query(_text(rng))
+        with again.vault.db.read() as conn:
+            assert planner.nearest(conn, again.vector_index, q, MemoryFilter(), 5, 0)[1].path == "exact_vec0"
+        again.vector_index.maintain()
+        assert again.vector_index.state is IndexState.READY
+        assert reports[0] == (0, 50) and reports[-1] == (50, 50)
+        _assert_index_matches_vec0(again)
+    finally:
+        again.close()
+
+
+def test_rebuild_progress_shows_in_health(services):
+    services.vector_index._progress(10, 50)
+    assert [(p.task, p.done, p.total) for p in services.health.check().progress] == [("vector-index", 10, 50)]
+    assert services.health.check().status == "ok"
+    services.vector_index._progress(50, 50)
+    assert services.health.check().progress == ()
