@@ -32,6 +32,7 @@ from app.config import load_settings
 from app.domain.models import MemoryCreate
 from app.gui.app import DesktopApp
 from app.gui.window_state import WindowState
+from app.sync.targets.factory import TargetConfig
 
 OUT = ROOT / "resources" / "screenshots"
 PASSPHRASE = "screenshot sample passphrase"
@@ -161,6 +162,15 @@ def main() -> int:
             later(100, lambda: w.transfers.backup_box.close())
             steps[0:0] = mine
 
+        def set_up_sync(w) -> None:
+            # A script, not the app: setting up on this thread keeps the shot's timing simple.
+            target = Path(tmp) / "sync-folder"
+            target.mkdir(exist_ok=True)
+            desktop.services.sync.setup(TargetConfig("folder", str(target)), "sync passphrase", device_name="laptop")
+            desktop.services.sync.sync_now()
+            w.pages.setCurrentWidget(w.sync)
+            w.sync.refresh()
+
         def on_unlock_dialog() -> None:
             desktop.dialog.passphrase.setText(PASSPHRASE[:9])
             QTimer.singleShot(300, lambda: (shoot(desktop.dialog, "unlock"), desktop.quit()))
@@ -178,6 +188,10 @@ def main() -> int:
             later(2000, lambda: shoot(w, "stats"))
             later(200, lambda: w.pages.setCurrentWidget(w.agents))
             later(1500, lambda: shoot(w, "agents"))
+            later(200, lambda: w.pages.setCurrentWidget(w.entities))
+            later(2500, lambda: shoot(w, "entities"))
+            later(200, lambda: set_up_sync(w))
+            later(3000, lambda: shoot(w, "sync"))
             later(200, lambda: shoot_transfers(w))
             later(200, lambda: desktop.quick_capture.open_for(desktop.services, ["default", "work", "research"]))
             later(200, lambda: desktop.quick_capture.text.setPlainText("Ravi prefers async updates over meetings"))
