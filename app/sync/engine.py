@@ -26,7 +26,8 @@ from typing import Any
 
 from app.crypto.recipients import key_pair_from_private
 from app.domain.errors import (
-    DamagedData, DecryptionFailed, MassDeletePaused, NotFound, SyncError, SyncKeyError, TruncatedData,
+    DamagedData, DecryptionFailed, MassDeletePaused, NotFound, SyncError, SyncKeyError, SyncTargetError,
+    TruncatedData,
 )
 from app.domain.hlc import Hlc, HybridClock
 from app.sync import merge, replica, snapshots
@@ -218,6 +219,8 @@ class SyncEngine:
         except NotFound:
             report.waiting.append(f"{name} disappeared while being read")
             return False
+        except SyncTargetError:
+            raise  # the target failed, not the file: the cycle stops and is retried
         except SyncKeyError as exc:
             if self.refresh_keys():
                 return self._pull_one(device, seq, report, allow_mass_delete)
