@@ -26,13 +26,25 @@ from typing import Any
 
 from app.crypto.recipients import key_pair_from_private
 from app.domain.errors import (
-    DamagedData, DecryptionFailed, MassDeletePaused, NotFound, SyncError, SyncKeyError, SyncTargetError,
+    DamagedData,
+    DecryptionFailed,
+    MassDeletePaused,
+    NotFound,
+    SyncError,
+    SyncKeyError,
+    SyncTargetError,
     TruncatedData,
 )
 from app.domain.hlc import Hlc, HybridClock
 from app.sync import merge, replica, snapshots
 from app.sync.segments import (
-    KeyRing, SegmentHeader, granted_keys, open_record, read_file, seal_record, write_file,
+    KeyRing,
+    SegmentHeader,
+    granted_keys,
+    open_record,
+    read_file,
+    seal_record,
+    write_file,
 )
 from app.sync.targets.base import ID, SEQ, Target, seq_name
 from app.vault import sync_store as store
