@@ -266,6 +266,7 @@ class SyncEngine:
             with self.db.write() as conn:
                 replica.catch_up(conn, self.device_id, self.models)
                 applied = replica.apply(conn, ops, device, self.models, now, guard=guard)
+                replica.skip_applied(conn)
                 known = store.cursors(conn)
                 for moved, upto in (covers or {device: seq}).items():
                     if moved == self.device_id:
