@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.bench import workload
-from app.bench.bundle import BUNDLE_PASSPHRASE, NAMESPACE, PASSPHRASE, PeakRss, _write_seed
+from app.bench.bundle import (
+    BUNDLE_PASSPHRASE,
+    NAMESPACE,
+    PASSPHRASE,
+    PeakRss,
+    _write_seed,
+)
 from app.bench.service import machine
 from app.config import Settings
 from app.domain.models import MemoryFilter, SearchQuery

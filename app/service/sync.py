@@ -19,7 +19,13 @@ from typing import Any
 from app.config import Settings
 from app.domain.changes import SYNC, ChangeEvent, ChangeKind
 from app.domain.clock import Clock, system_clock
-from app.domain.errors import InvalidInput, MemvaultError, NotFound, SyncError, SyncNotSetUp
+from app.domain.errors import (
+    InvalidInput,
+    MemvaultError,
+    NotFound,
+    SyncError,
+    SyncNotSetUp,
+)
 from app.domain.hlc import HybridClock
 from app.service.events import EventHub
 from app.sync import replica

@@ -26,12 +26,25 @@ from typing import Any
 
 from app.crypto.recipients import key_pair_from_private
 from app.domain.errors import (
-    DamagedData, DecryptionFailed, MassDeletePaused, NotFound, SyncError, SyncKeyError, TruncatedData,
+    DamagedData,
+    DecryptionFailed,
+    MassDeletePaused,
+    NotFound,
+    SyncError,
+    SyncKeyError,
+    SyncTargetError,
+    TruncatedData,
 )
 from app.domain.hlc import Hlc, HybridClock
 from app.sync import merge, replica, snapshots
 from app.sync.segments import (
-    KeyRing, SegmentHeader, granted_keys, open_record, read_file, seal_record, write_file,
+    KeyRing,
+    SegmentHeader,
+    granted_keys,
+    open_record,
+    read_file,
+    seal_record,
+    write_file,
 )
 from app.sync.targets.base import ID, SEQ, Target, seq_name
 from app.vault import sync_store as store
@@ -218,6 +231,8 @@ class SyncEngine:
         except NotFound:
             report.waiting.append(f"{name} disappeared while being read")
             return False
+        except SyncTargetError:
+            raise  # the target failed, not the file: the cycle stops and is retried
         except SyncKeyError as exc:
             if self.refresh_keys():
                 return self._pull_one(device, seq, report, allow_mass_delete)
@@ -251,6 +266,7 @@ class SyncEngine:
             with self.db.write() as conn:
                 replica.catch_up(conn, self.device_id, self.models)
                 applied = replica.apply(conn, ops, device, self.models, now, guard=guard)
+                replica.skip_applied(conn)
                 known = store.cursors(conn)
                 for moved, upto in (covers or {device: seq}).items():
                     if moved == self.device_id:

@@ -266,7 +266,7 @@ def _check_values(op: dict[str, Any]) -> None:
             raise ValueError
     for register in op.get("meta", {}).values():
         if not isinstance(register[1], bool):
-            raise ValueError
+            raise TypeError
 
 
 def validate_op(op: Any) -> State:
@@ -278,7 +278,7 @@ def validate_op(op: Any) -> State:
             check_hlc(op["h"])
             return op
         if not isinstance(op, dict) or not isinstance(op.get("ns"), str) or not isinstance(op.get("u"), str):
-            raise ValueError
+            raise TypeError
         if "vectors" in op and not isinstance(op["vectors"], dict):
             raise ValueError
         for group in GROUPS:
@@ -307,7 +307,7 @@ def validate_op(op: Any) -> State:
                 raise ValueError
             for side in pair:
                 if not isinstance(side, dict):
-                    raise ValueError
+                    raise TypeError
                 for stamp in side.values():
                     check_hlc(stamp)
         _check_values(op)

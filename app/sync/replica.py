@@ -58,15 +58,23 @@ def _vectors_payload(row: store.Row, found: tuple[list[tuple[int, int]], bytes],
 def catch_up(conn: Any, device_id: str, models: Models) -> int:
     """Fold this device's oplog entries since the last call into states and the outbox; returns ops added."""
     cursor = int(store.get_setting(conn, OPLOG_CURSOR) or 0)
+    last = store.last_oplog_id(conn)
     added = 0
-    while True:
+    while cursor < last:
         entries = store.local_entries_since(conn, cursor, device_id, _BATCH)
         if not entries:
             break
         added += _fold(conn, entries, device_id, models)
         cursor = entries[-1].id
-        store.set_setting(conn, OPLOG_CURSOR, str(cursor))
+    # Everything up to now is folded (the caller's write transaction keeps others out): entries other devices'
+    # ops wrote after this point are skipped for good instead of being read again on every cycle.
+    store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
     return added
+
+
+def skip_applied(conn: Any) -> None:
+    """After :func:`apply` (preceded by :func:`catch_up` in the same transaction): its oplog entries are others'."""
+    store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
 
 
 def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Models) -> int:

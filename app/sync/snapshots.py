@@ -14,7 +14,13 @@ from typing import Any
 
 from app.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
 from app.sync import merge, replica
-from app.sync.segments import SegmentHeader, read_file, read_key_file, write_file, write_key_file
+from app.sync.segments import (
+    SegmentHeader,
+    read_file,
+    read_key_file,
+    write_file,
+    write_key_file,
+)
 from app.sync.targets.base import ID, SEQ, seq_name
 from app.vault import sync_store as store
 

@@ -104,7 +104,7 @@ class WebDavTarget:
             try:
                 if self._client.exists(temp):
                     self._client.remove(temp)
-            except Exception:  # noqa: BLE001 - a left-over hidden temp file is ignored by every reader
+            except Exception:  # noqa: BLE001, S110 - a left-over hidden temp file is ignored by every reader
                 pass
 
     def put(self, name: str, data: bytes) -> None:

@@ -11,7 +11,12 @@ from app.cli import main
 from app.service.container import open_vault
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
-from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
+from tests.helpers.sync_servers import (
+    S3_CREDENTIALS,
+    make_bucket,
+    s3_server,
+    webdav_server,
+)
 
 SYNC_PASS = "the sync passphrase of the group"
 

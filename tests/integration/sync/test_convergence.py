@@ -15,7 +15,7 @@ from pathlib import Path
 import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from app.domain.errors import Conflict, NotFound, SyncTargetError
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate

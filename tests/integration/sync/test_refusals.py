@@ -22,7 +22,7 @@ def pair(make_vault, tmp_path):
     b.sync.setup(config, SYNC_PASSPHRASE)
     a.memories.create(MemoryCreate(namespace="n", content="sent by a"))
     a.sync.sync_now()
-    segment = sorted((tmp_path / "target").glob(f"*/ops/{a.vault.device_id}/*"))[-1]
+    segment = max((tmp_path / "target").glob(f"*/ops/{a.vault.device_id}/*"))
     return a, b, segment
 
 
@@ -42,7 +42,7 @@ def _refused(b, segment, original, expect_problem=True):
 
 
 def test_a_damaged_segment_is_refused(pair):
-    a, b, segment = pair
+    _a, b, segment = pair
     original = segment.read_bytes()
     damaged = bytearray(original)
     damaged[len(damaged) // 2] ^= 0x40
@@ -51,7 +51,7 @@ def test_a_damaged_segment_is_refused(pair):
 
 
 def test_a_truncated_segment_waits(pair):
-    a, b, segment = pair
+    _a, b, segment = pair
     original = segment.read_bytes()
     segment.write_bytes(original[:-7])
     result = b.sync.sync_now()
@@ -76,7 +76,7 @@ def test_a_renamed_segment_is_refused(pair):
 
 
 def test_a_foreign_segment_is_refused(pair, make_vault, tmp_path):
-    a, b, segment = pair
+    _a, b, segment = pair
     other = make_vault("other")
     other.memories.create(MemoryCreate(namespace="n", content="another group"))
     other.sync.setup(TargetConfig("folder", str(tmp_path / "elsewhere")), "another sync passphrase")

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from app.domain.enums import SearchMode
 from app.domain.errors import MassDeletePaused
 from app.domain.hlc import Hlc
-from app.domain.enums import SearchMode
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from app.sync import snapshots
 from app.sync.targets.factory import TargetConfig

@@ -9,7 +9,12 @@ import pytest
 from app.domain.errors import NotFound
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from app.sync.targets.factory import TargetConfig, open_target
-from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
+from tests.helpers.sync_servers import (
+    S3_CREDENTIALS,
+    make_bucket,
+    s3_server,
+    webdav_server,
+)
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)
