@@ -3,9 +3,9 @@
 A memory stored without ``memory_type`` is ``general`` with source
 ``default``; when the embedding worker stores its vectors, the classifier of
 :mod:`app.extraction.classify` reads the first chunk's vector and the type is
-set through the one write path, as an update made by the system (its own
-history version, ``classified``; an oplog entry like any change) with source
-``inferred``. A type named by a caller is never touched.
+set through the one write path, as a derived update made by the system (an
+oplog entry like any change, but no new version: an agent that read version 1
+can still update version 1) with source ``inferred``. A type named by a caller is never touched.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class TypeClassificationService:
                 stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
                 changed.append(writes.update(conn, current, FieldChanges(
                     memory_type=guess.memory_type, memory_type_source=TypeSource.INFERRED), stamp,
-                    change="classified"))
+                    change="classified", derived=True))
         if changed:
             self._events.emit(event_for(ChangeKind.UPDATED, changed, SYSTEM))
         return changed

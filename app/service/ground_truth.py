@@ -27,6 +27,11 @@ class GroundTruthService:
         with self._db.read(discard=True) as conn:
             return vectors.all_vectors(conn, namespace, first_chunk_only=first_chunk_only)
 
+    def client_ids(self, rowids: list[int]) -> dict[int, str]:
+        """Each memory's ``client_id`` ('' when it has none), by rowid."""
+        with self._db.read() as conn:
+            return {m.rowid: m.client_id or "" for m in repo.get_many(conn, rowids).values()}
+
     def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float
                       ) -> list[list[tuple[int, float]]]:
         """For each query vector, the nearest memories passing ``f`` with their cosine distance (at least ``k``

@@ -164,11 +164,14 @@ def _changed_columns(current: Memory, changes: FieldChanges) -> tuple[dict[str, 
 
 
 def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stamp, *,
-           change: str = "update", entities: Entities = "queue") -> Memory:
+           change: str = "update", entities: Entities = "queue", derived: bool = False) -> Memory:
     """Apply the fields of ``changes`` that differ; returns ``current`` untouched when none do.
 
     New content gets a new embedding job (the old vectors serve until the new
-    ones are stored); every change adds a version to the history.
+    ones are stored); every change adds a version to the history, except a
+    ``derived`` one (what the system infers, like a type): versions move only
+    with what callers change, so an agent's read-then-update never races the
+    classifier. Both write an oplog entry.
     """
     columns, payload = _changed_columns(current, changes)
     if not columns:
@@ -183,11 +186,15 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
         _entities(conn, current.rowid, current.namespace, columns["content_hash"], entities, stamp.at)
     if "tags" in columns:
         _write_tags(conn, current.rowid, payload["tags"]["all"])
-    columns.update(version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc)
+    if derived:
+        columns.update(hlc=stamp.hlc)
+    else:
+        columns.update(version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc)
     conn.execute(sql_update(memories).where(memories.c.id == current.rowid).values(**columns))
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
-    _add_history(conn, after, change, stamp.at)
+    if not derived:
+        _add_history(conn, after, change, stamp.at)
     if {"visibility", "expires_at"} & columns.keys():
         vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
     oplog.append(conn, stamp, Op.UPDATE, after.id, after.namespace, payload)

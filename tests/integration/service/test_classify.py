@@ -29,7 +29,8 @@ def test_an_omitted_type_is_inferred_when_the_vector_is_stored(services, real_em
     assert services.memories.get(task.id).memory_type is MemoryType.TASK
     kept = services.memories.get(named.id)
     assert (kept.memory_type, kept.memory_type_source) == (MemoryType.FACT, TypeSource.EXPLICIT)
-    assert [h.change for h in services.memories.history(policy.id)] == ["create", "classified"]
+    # Derived, not edited: no new version, so an agent that read version 1 still updates version 1.
+    assert [h.change for h in services.memories.history(policy.id)] == ["create"] and got.version == 1
     with services.vault.db.read() as conn:
         ops = conn.execute(text("SELECT op, payload FROM oplog WHERE memory_uuid = :u ORDER BY id"),
                            {"u": policy.id}).all()
@@ -37,7 +38,7 @@ def test_an_omitted_type_is_inferred_when_the_vector_is_stored(services, real_em
     assert any(e.kind.value == "updated" and e.origin.kind is OriginKind.SYSTEM for e in seen)
     # A caller who names a type later makes it explicit.
     changed = services.memories.update(policy.id, MemoryUpdate(memory_type="fact"))
-    assert changed.memory_type_source is TypeSource.EXPLICIT
+    assert changed.memory_type_source is TypeSource.EXPLICIT and changed.version == 2
 
 
 def test_vectors_of_another_model_leave_the_type_alone(services):

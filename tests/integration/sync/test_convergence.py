@@ -172,5 +172,12 @@ def test_replicas_converge():
 
 
 @pytest.mark.slow
+def test_replicas_converge_over_a_hundred_schedules():
+    _run(100, 30)
+
+
+@pytest.mark.slow
+@pytest.mark.long
 def test_replicas_converge_over_thousands_of_schedules():
+    # About 20 minutes on 2 cores: outside the default run (pytest -m long -s).
     _run(2000, 30)
