@@ -23,6 +23,11 @@ from app.service.conversations import MESSAGES_MAX
 router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 
 
+#: Facts come from user turns: a conversation without a non-empty one is refused (400), as the schema says.
+_USER_MESSAGE = {"type": "object", "required": ["role", "content"],
+                 "properties": {"role": {"const": "user"}, "content": {"type": "string", **d.CONTENT}}}
+
+
 class ChatMessageIn(BaseModel):
     role: Literal["user", "assistant", "system"]
     content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
@@ -31,7 +36,7 @@ class ChatMessageIn(BaseModel):
 class ConversationIn(BaseModel):
     """A conversation to extract facts about the user from (user turns only; the rest is context)."""
 
-    messages: Annotated[list[ChatMessageIn], d.doc(minItems=1, maxItems=MESSAGES_MAX)]
+    messages: Annotated[list[ChatMessageIn], d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
     namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
     conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
