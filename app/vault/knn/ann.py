@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+
+# Load order matters: once usearch's compiled module is loaded, importing onnxruntime segfaults
+# (usearch 2.26 with onnxruntime 1.31 on Linux x86-64; the other order is fine). A process that
+# builds an index also embeds, so loading onnxruntime first costs nothing it would not pay anyway.
+import onnxruntime  # noqa: F401, I001
 from usearch.index import Index
 
 #: Graph degree, build-time and search beams. On the bench's 75k MiniLM vectors a wider search beam
