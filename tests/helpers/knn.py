@@ -24,6 +24,12 @@ def index_keys(services) -> dict[str, set[int]]:
     return {ns: set(ann.keys(ns).tolist()) for ns in ann.namespaces if ann.size(ns)}
 
 
+def missed(got, exact) -> int:
+    """How many of exact search's neighbours an answer misses (a tie at the same distance is no miss)."""
+    assert len(got) == len(exact)
+    return sum(1 for g, e in zip(got, exact) if g.distance > e.distance + 2e-3)
+
+
 def assert_same_answer(got, exact) -> None:
     """The same neighbours as exact search (up to ties and half-precision distances)."""
     assert len(got) == len(exact)

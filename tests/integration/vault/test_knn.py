@@ -13,7 +13,7 @@ from app.service.container import open_vault
 from app.vault import search as vsearch
 from app.vault.knn import IndexState, VectorIndex, planner
 from tests.helpers import PASSPHRASE
-from tests.helpers.knn import assert_same_answer, index_keys, stored_chunks
+from tests.helpers.knn import assert_same_answer, index_keys, missed, stored_chunks
 
 WORDS = [f"w{i}" for i in range(400)]
 
@@ -113,13 +113,21 @@ def test_every_planner_path_returns_the_exact_answer(services, corpus, monkeypat
     index = services.vector_index
     index.ensure_open()
     seen = set()
+    misses = wanted = 0
     for _ in range(15):
         q = services.embedder.embed_query(_text(corpus))
         with services.vault.db.read() as conn:
             exact = vsearch.knn(conn, q, f, 10, 0)
             got, plan = planner.nearest(conn, index, q, f, 10, 0)
         seen.add(plan.path)
-        assert_same_answer(got, exact)
+        if plan.path == "exact_eligible":
+            assert_same_answer(got, exact)
+        else:
+            # The graph is approximate: the fake embedder's many exact ties can hide one neighbour from
+            # it (usearch builds with threads, so not every run). Recall still meets the 0.99 target.
+            misses += missed(got, exact)
+            wanted += len(exact)
+    assert misses <= 0.01 * wanted, f"recall@10 {1 - misses / wanted:.3f} below 0.99"
     # A filter nothing passes is "selective" whatever the cap.
     assert seen <= allowed | ({"exact_eligible"} if name == "nothing passes" else set())
     if (config, name) in {("ann", "none"), ("ann", "broad type")}:
