@@ -7,6 +7,7 @@ fast tier (``pytest -m "not slow"``) never loads the model.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,17 @@ from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Whatever asks for the real model directly is in the slow tier too.
     for item in items:
         if "real_embedder" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    # Minutes-long runs happen only when -m names them: pytest -m long -s
+    if not re.search(r"(?<!not )\blong\b", config.getoption("markexpr") or ""):
+        skip = pytest.mark.skip(reason="minutes long: select with -m long")
+        for item in items:
+            if "long" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
