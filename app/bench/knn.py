@@ -84,7 +84,6 @@ _CHILD = textwrap.dedent("""
     from app.domain.enums import SearchMode
     from app.domain.models import MemoryFilter, SearchQuery
     from app.service.container import load_embedder, open_vault
-    from app.vault.knn import IndexState
     home, passphrase, namespace, queries = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
     settings = load_settings(environ={}, home=home)
     embedder = load_embedder(settings)
@@ -92,7 +91,7 @@ _CHILD = textwrap.dedent("""
     started = time.perf_counter()
     services = open_vault(settings, passphrase, embedder, background=True)
     unlocked = time.perf_counter()
-    while services.vector_index.state is not IndexState.READY:
+    while not services.vector_index.ready:
         time.sleep(0.002)
     restored = time.perf_counter()
     f = MemoryFilter(namespace=namespace)

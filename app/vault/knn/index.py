@@ -77,6 +77,11 @@ class VectorIndex:
         return self._state
 
     @property
+    def ready(self) -> bool:
+        """Whether searches can use the index (restored or rebuilt), rather than the exact path."""
+        return self._state is IndexState.READY
+
+    @property
     def applied(self) -> int:
         """The log position this process's index includes."""
         return self._applied

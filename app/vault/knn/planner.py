@@ -70,7 +70,7 @@ def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) ->
     if len(keys) == 0:
         return {}
     where = filters.full(f, now)
-    # A JSON array parameter instead of one placeholder per candidate (there may be thousands).
+    # One JSON array parameter instead of one bound parameter per candidate (there may be thousands).
     # CROSS JOIN keeps SQLite from scanning the namespace's memories and probing the candidates.
     rows = conn.execute(text(
         "SELECT c.id, c.memory_id FROM chunks c CROSS JOIN memories m ON m.id = c.memory_id "

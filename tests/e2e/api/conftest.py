@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,17 +10,6 @@ import pytest
 from app.api.server import ApiServer
 from app.service.container import Services, create_vault
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
-
-
-def pytest_collection_modifyitems(config, items):
-    """Long runs here (minutes) run only when ``-m`` selects them: ``pytest -m long -s tests/e2e/api``."""
-    if re.search(r"(?<!not )\blong\b", config.getoption("markexpr") or ""):
-        return
-    here = Path(__file__).parent
-    skip = pytest.mark.skip(reason="minutes long: select with -m long")
-    for item in items:
-        if "long" in item.keywords and here in item.path.parents:
-            item.add_marker(skip)
 
 
 @dataclass
