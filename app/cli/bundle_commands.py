@@ -8,14 +8,12 @@ else ``MEMVAULT_BUNDLE_PASSPHRASE``, else a prompt (twice on export), while
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from app.cli import format as fmt
-from app.cli.common import opened, out, settings_for
+from app.cli.common import opened, out, read_secret, settings_for
 from app.cli.parser import Command
 from app.cli.progress import ProgressDisplay, progress_for
 from app.domain.errors import InvalidInput
@@ -26,22 +24,8 @@ BUNDLE_PASSPHRASE_ENV = "MEMVAULT_BUNDLE_PASSPHRASE"
 
 def read_bundle_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: bool = True) -> str | None:
     """From ``--bundle-passphrase-file``, then the environment, then (if ``prompt``) the terminal."""
-    if args.bundle_passphrase_file:
-        try:
-            return Path(args.bundle_passphrase_file).read_text("utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read the bundle passphrase file: {exc.strerror}") from None
-    if os.environ.get(BUNDLE_PASSPHRASE_ENV):
-        return os.environ[BUNDLE_PASSPHRASE_ENV]
-    if not prompt:
-        return None
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"no bundle passphrase: set {BUNDLE_PASSPHRASE_ENV}, pass --bundle-passphrase-file, "
-                           "or run in a terminal")
-    first = getpass.getpass("Bundle passphrase: ")
-    if confirm and getpass.getpass("Repeat bundle passphrase: ") != first:
-        raise InvalidInput("the two bundle passphrases differ")
-    return first
+    return read_secret(args.bundle_passphrase_file, BUNDLE_PASSPHRASE_ENV, kind="bundle ",
+                       flag="--bundle-passphrase-file", confirm=confirm, ask=prompt)
 
 
 def _counter(display: ProgressDisplay) -> Callable[[str, int, int], None]:

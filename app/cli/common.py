@@ -26,31 +26,45 @@ def out(args: argparse.Namespace, obj: object, text: str) -> None:
     print(fmt.to_json(obj) if getattr(args, "json", False) else text)
 
 
-def read_passphrase_file(path: str | Path) -> str:
+def read_passphrase_file(path: str | Path, kind: str = "") -> str:
     try:
         return Path(path).read_text("utf-8").rstrip("\r\n")
     except OSError as exc:
-        raise InvalidInput(f"cannot read the passphrase file {path}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read the {kind}passphrase file {path}: {exc.strerror}") from None
+
+
+def read_secret(file: str | Path | None, env: str, *, kind: str, flag: str, confirm: bool = False,
+                prompt: str | None = None, ask: bool = True) -> str | None:
+    """A passphrase from ``file``, then the environment variable ``env``, then (if ``ask``) the terminal.
+
+    ``kind`` names it in messages ("", "bundle ", "sync "); ``flag`` is the option that takes a file.
+    """
+    if file:
+        return read_passphrase_file(file, kind)
+    if os.environ.get(env):
+        return os.environ[env]
+    if not ask:
+        return None
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"no {kind}passphrase: set {env}, pass {flag}, or run in a terminal")
+    first = getpass.getpass(prompt or f"{kind.capitalize() or 'Vault '}passphrase: ")
+    if confirm and getpass.getpass(f"Repeat {kind}passphrase: ") != first:
+        raise InvalidInput(f"the two {kind}passphrases differ")
+    return first
 
 
 def given_passphrase(args: argparse.Namespace) -> str | None:
     """The passphrase from ``--passphrase-file`` or ``MEMVAULT_PASSPHRASE``, without prompting."""
-    if getattr(args, "passphrase_file", None):
-        return read_passphrase_file(args.passphrase_file)
-    return os.environ.get(PASSPHRASE_ENV) or None
+    return read_secret(getattr(args, "passphrase_file", None), PASSPHRASE_ENV, kind="", flag="--passphrase-file",
+                       ask=False)
 
 
 def read_passphrase(args: argparse.Namespace, *, confirm: bool = False, prompt: str = "Vault passphrase: ") -> str:
     """From ``--passphrase-file``, then ``MEMVAULT_PASSPHRASE``, then a prompt."""
-    given = given_passphrase(args)
-    if given is not None:
-        return given
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"no passphrase: set {PASSPHRASE_ENV}, pass --passphrase-file, or run in a terminal")
-    first = getpass.getpass(prompt)
-    if confirm and getpass.getpass("Repeat passphrase: ") != first:
-        raise InvalidInput("the two passphrases differ")
-    return first
+    secret = read_secret(getattr(args, "passphrase_file", None), PASSPHRASE_ENV, kind="", flag="--passphrase-file",
+                         confirm=confirm, prompt=prompt)
+    assert secret is not None
+    return secret
 
 
 def settings_for(args: argparse.Namespace) -> Settings:

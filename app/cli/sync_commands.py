@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.cli.common import opened, out
+from app.cli.common import opened, out, read_secret
 from app.cli.parser import Command, add_common
 from app.domain.errors import InvalidInput
 
@@ -25,20 +25,10 @@ _AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_
 
 
 def read_sync_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
-    if getattr(args, "sync_passphrase_file", None):
-        try:
-            return Path(args.sync_passphrase_file).read_text("utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise InvalidInput(f"cannot read the sync passphrase file: {exc.strerror}") from None
-    if os.environ.get(SYNC_PASSPHRASE_ENV):
-        return os.environ[SYNC_PASSPHRASE_ENV]
-    if not sys.stdin.isatty():
-        raise InvalidInput(f"no sync passphrase: set {SYNC_PASSPHRASE_ENV}, pass --sync-passphrase-file, "
-                           "or run in a terminal")
-    first = getpass.getpass("Sync passphrase: ")
-    if confirm and getpass.getpass("Repeat sync passphrase: ") != first:
-        raise InvalidInput("the two sync passphrases differ")
-    return first
+    secret = read_secret(getattr(args, "sync_passphrase_file", None), SYNC_PASSPHRASE_ENV, kind="sync ",
+                         flag="--sync-passphrase-file", confirm=confirm)
+    assert secret is not None
+    return secret
 
 
 def _target(args: argparse.Namespace):
