@@ -9,10 +9,10 @@ from sqlalchemy import text
 
 from app.domain.enums import MemoryType
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.service.container import open_vault
+from app.service.container import create_vault, open_vault
 from app.vault import search as vsearch
 from app.vault.knn import IndexState, VectorIndex, planner
-from tests.helpers import PASSPHRASE
+from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.knn import assert_same_answer, index_keys, missed, stored_chunks
 
 WORDS = [f"w{i}" for i in range(400)]
@@ -68,9 +68,12 @@ def test_trashed_archived_and_confidential_never_come_back_from_the_index(servic
     assert shelved.id in {h.memory.id for h in archived}
 
 
-@pytest.fixture
-def corpus(services):
-    """300 memories of random words, types and agents, in two namespaces."""
+@pytest.fixture(scope="module")
+def corpus_services(tmp_path_factory, fake_embedder):
+    """One vault of 300 memories of random words, types and agents, in two namespaces, for every planner case
+    (they only read it; building it per case cost most of this module's time)."""
+    svc = create_vault(fast_settings(tmp_path_factory.mktemp("planner") / "vault"), PASSPHRASE, fake_embedder,
+                       background=False)
     rng = random.Random(3)
     items = [MemoryCreate(content=_text(rng), namespace=rng.choice(["default", "default", "other"]),
                           memory_type=rng.choice([MemoryType.FACT, MemoryType.EVENT, MemoryType.TASK]),
@@ -78,9 +81,10 @@ def corpus(services):
                           tags=rng.sample(["x", "y", "z"], rng.randint(0, 2)))
              for i in range(300)]
     for b in range(0, len(items), 100):
-        services.memories.create_batch(items[b:b + 100])
-    services.worker.drain()
-    return rng
+        svc.memories.create_batch(items[b:b + 100])
+    svc.worker.drain()
+    yield svc
+    svc.close()
 
 
 FILTERS = {
@@ -104,7 +108,9 @@ CONFIGS = {
 
 @pytest.mark.parametrize("config", list(CONFIGS))
 @pytest.mark.parametrize("name", list(FILTERS))
-def test_every_planner_path_returns_the_exact_answer(services, corpus, monkeypatch, config, name):
+def test_every_planner_path_returns_the_exact_answer(corpus_services, monkeypatch, config, name):
+    services = corpus_services
+    queries = random.Random(f"{config}/{name}")  # each case its own queries, whatever order the cases run in
     (cap, rounds, guess), allowed = CONFIGS[config]
     monkeypatch.setattr(planner, "SELECTIVE_CAP", cap)
     monkeypatch.setattr(planner, "ROUNDS", rounds)
@@ -115,7 +121,7 @@ def test_every_planner_path_returns_the_exact_answer(services, corpus, monkeypat
     seen = set()
     misses = wanted = 0
     for _ in range(15):
-        q = services.embedder.embed_query(_text(corpus))
+        q = services.embedder.embed_query(_text(queries))
         with services.vault.db.read() as conn:
             exact = vsearch.knn(conn, q, f, 10, 0)
             got, plan = planner.nearest(conn, index, q, f, 10, 0)
