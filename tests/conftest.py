@@ -15,8 +15,13 @@ import pytest
 from app.config import Settings, load_settings
 from app.embedding.model import Embedder
 from app.service.container import Services, create_vault, load_embedder
-from tests.helpers import PASSPHRASE, ManualClock, fast_settings
+from tests.helpers import PASSPHRASE, ManualClock, budget, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if re.search(r"\bnot slow\b", config.getoption("markexpr") or ""):
+        budget.enter_fast_tier()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

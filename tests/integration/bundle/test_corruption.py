@@ -33,6 +33,7 @@ from app.service.bundles import ExportRequest
 from app.service.container import create_vault
 from app.vault.memories import import_memories
 from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.budget import examples
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.vault_state import vault_state
 
@@ -103,7 +104,7 @@ def test_the_undamaged_bundle_imports(setup, tmp_path):
     assert len(good) > 20 * SEGMENT
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_truncation_at_any_byte(setup, data):
@@ -112,7 +113,7 @@ def test_truncation_at_any_byte(setup, data):
     _refused(target, root, good[:cut])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                     HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_flipped_bit_anywhere(setup, data):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
+from tests.helpers.budget import examples
 from tests.integration.vault.test_write_path import WritePath
 
 
@@ -20,6 +21,6 @@ class ImportHeavyWritePath(WritePath):
     export_change_and_import_once_more = WritePath.export_change_and_import
 
 
-ImportHeavyWritePath.TestCase.settings = settings(max_examples=40, stateful_step_count=25, deadline=None,
+ImportHeavyWritePath.TestCase.settings = settings(max_examples=examples(40), stateful_step_count=25, deadline=None,
                                                    suppress_health_check=[HealthCheck.too_slow])
 TestImportHeavyWritePath = ImportHeavyWritePath.TestCase

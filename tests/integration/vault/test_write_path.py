@@ -27,6 +27,7 @@ from app.service.bundles import ExportRequest
 from app.service.container import create_vault
 from app.vault import vectors
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
+from tests.helpers.budget import examples
 from tests.helpers.fake_embedder import FakeEmbedder
 
 NAMESPACES = ("alpha", "beta")
@@ -234,6 +235,6 @@ class WritePath(RuleBasedStateMachine):
             assert orphans == 0 and vec_rows == conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()
 
 
-WritePath.TestCase.settings = settings(max_examples=40, stateful_step_count=20, deadline=None,
+WritePath.TestCase.settings = settings(max_examples=examples(40), stateful_step_count=20, deadline=None,
                                        suppress_health_check=[HealthCheck.too_slow])
 TestWritePath = WritePath.TestCase

@@ -26,6 +26,7 @@ from app.domain.errors import (
     WrongBundlePassphrase,
     WrongRecipient,
 )
+from tests.helpers.budget import examples
 
 PASSPHRASE = "bundle passphrase"
 KDF = KdfParams(salt=b"s" * 16, memory_kib=1024, iterations=1, lanes=1)
@@ -132,7 +133,7 @@ def test_a_stream_under_another_header_does_not_open():
         read_all(one[:cut] + two[fh2.tell():])
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_truncation_at_any_byte_is_refused(data):
     whole = _SAMPLE
@@ -141,7 +142,7 @@ def test_truncation_at_any_byte_is_refused(data):
         read_all(whole[:cut])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_flipped_bit_anywhere_is_refused(data):
     whole = bytearray(_SAMPLE)

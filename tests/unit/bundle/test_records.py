@@ -14,6 +14,7 @@ from app.domain.enums import MemoryType, Tier, Visibility
 from app.domain.errors import DamagedData
 from app.domain.models import HistoryEntry
 from app.domain.transfer import MemoryRecord, VectorSet
+from tests.helpers.budget import examples
 
 times = st.floats(0, 4e9, allow_nan=False)
 optional_text = st.none() | st.text(min_size=1, max_size=30)
@@ -63,7 +64,7 @@ def _through_json(lines):
     return [json.loads(json.dumps(line, ensure_ascii=False, allow_nan=False)) for line in lines]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(batch=st.lists(memory_records(), max_size=4))
 def test_every_field_survives_the_lines(batch):
     lines = _through_json([line for record in batch for line in records.encode(record)])

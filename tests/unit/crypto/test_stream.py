@@ -24,6 +24,7 @@ from app.crypto.stream import (
     verify_stream,
 )
 from app.domain.errors import DamagedData, DecryptionFailed, TamperedData, TruncatedData
+from tests.helpers.budget import examples
 
 KEY = bytes(range(32))
 HEADER = b"bundle header v1"
@@ -79,7 +80,7 @@ class Trickle(io.RawIOBase):
         return part
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(plaintext=st.binary(max_size=3000), segment_size=st.integers(1, 300), data=st.data())
 def test_round_trip_with_any_write_pattern(plaintext, segment_size, data):
     cuts = sorted(data.draw(st.lists(st.integers(0, len(plaintext)), max_size=8)))

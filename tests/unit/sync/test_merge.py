@@ -9,6 +9,7 @@ from hypothesis import given, settings
 
 from app.domain.errors import DamagedData
 from app.sync import merge
+from tests.helpers.budget import examples
 
 DEVICES = ["a0000000-0000-4000-8000-000000000001", "b0000000-0000-4000-8000-000000000002"]
 
@@ -47,7 +48,7 @@ def fold(ops):
     return state
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.lists(OPS, min_size=1, max_size=8), st.randoms())
 def test_join_gives_one_state_whatever_the_order_and_repetition(ops, rnd):
     shuffled = list(ops) + rnd.sample(ops, k=min(3, len(ops)))

@@ -18,6 +18,7 @@ from app.domain.enums import MemoryType, TagMatch, Tier, Visibility
 from app.domain.models import MemoryFilter
 from app.vault import filters
 from app.vault.memory_queries import decode_cursor, encode_cursor
+from tests.helpers.budget import examples
 
 NOW = 1_000_000.0
 DDL = """
@@ -88,7 +89,7 @@ def _expected(row: dict, f: MemoryFilter) -> bool:
     return f.include_confidential or row["visibility"] != Visibility.CONFIDENTIAL.value
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rows=st.lists(ROW, min_size=1, max_size=8), f=FILTER)
 def test_filter_sql_selects_exactly_what_the_filter_says(rows, f):
     db = sqlite3.connect(":memory:")
