@@ -103,7 +103,6 @@ class DesktopApp(QObject):
             self.tray.show()
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self._on_idle_timeout)
-        qapp.installEventFilter(self)
 
     @property
     def server(self) -> RunningServer | None:
@@ -307,6 +306,7 @@ class DesktopApp(QObject):
         self.services = None
         server = self.api.detach()
         self._idle.stop()
+        self.qapp.removeEventFilter(self)
         self.quick_capture.forget_vault()
         prompt_on_screen = self.tray is None or (self.window is not None and self.window.isVisible())
         if self.window is not None:
@@ -358,6 +358,9 @@ class DesktopApp(QObject):
         minutes = self.settings.idle_lock_minutes
         if minutes > 0 and self.services is not None:
             self._idle.start(minutes * 60_000)
+            # The filter sees every event of the application (tens of thousands while a window is built):
+            # installed only while an idle lock is armed (installing it again does not add a second one).
+            self.qapp.installEventFilter(self)
 
     def _on_idle_timeout(self) -> None:
         if self.services is not None:

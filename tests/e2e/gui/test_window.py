@@ -273,6 +273,26 @@ def test_an_idle_lock_of_a_window_hidden_in_the_tray_pops_up_nothing(qtbot, qapp
         _finish(qtbot, app)
 
 
+def test_activity_postpones_the_idle_lock_and_a_locked_app_stops_watching_events(qtbot, qapp, tmp_path, embedder):
+    app = _created_desktop(qtbot, qapp, embedder, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=1))
+    try:
+        assert app._idle.isActive() and app._idle.interval() == 60_000
+        app._idle.start(400)  # armed as after unlock, with a shorter wait
+        for _ in range(6):  # 0.9 s of typing: each key press starts the wait again
+            qtbot.wait(150)
+            qtbot.keyClick(app.window, Qt.Key_Shift)
+        assert app.services is not None
+        with qtbot.waitSignal(app.locked, timeout=5_000):
+            pass  # no more keys: the lock comes
+        filtered = []
+        monkey = app.eventFilter
+        app.eventFilter = lambda watched, event: filtered.append(event) or monkey(watched, event)
+        qtbot.keyClick(app.dialog, Qt.Key_Shift)
+        assert filtered == []  # the application-wide filter went with the lock
+    finally:
+        _finish(qtbot, app)
+
+
 def desktop_runner_idle(qtbot, app):
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
 
