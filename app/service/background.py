@@ -1,8 +1,8 @@
 """Every long-lived loop of a vault, in one place: started when the vault opens, stopped when it locks.
 
-Today: the embedding worker, the purge of expired memories, the flush of API
-usage counters, and a storage probe that notices when a full disk has space
-again. (Sync, extraction and index maintenance will join them.)
+The embedding worker, the purge of expired memories, the flush of API usage
+counters, a storage probe that notices when a full disk has space again, the
+vector index's upkeep, entity and fact extraction, and sync.
 
 Each loop runs one ``step`` after another on its own daemon thread; a step
 returns how long to sleep before the next. A step that raises does not end
@@ -37,7 +37,9 @@ class _Loop:
     wake: threading.Event
     first_delay: float
     setup: Callable[[], object] | None
+    preload: Callable[[], object] | None = None
     thread: threading.Thread | None = field(default=None)
+    preloading: bool = False
 
 
 class Background:
@@ -58,7 +60,8 @@ class Background:
         self._stop = threading.Event()
 
     def add(self, name: str, step: Callable[[], float], *, first_delay: float = 0.0,
-            wake: threading.Event | None = None, setup: Callable[[], object] | None = None) -> None:
+            wake: threading.Event | None = None, setup: Callable[[], object] | None = None,
+            preload: Callable[[], object] | None = None) -> None:
         """Register a loop (before :meth:`start`).
 
         Args:
@@ -67,10 +70,13 @@ class Background:
             first_delay: sleep before the first turn.
             wake: an event that ends a sleep early (new work arrived).
             setup: run once before the first turn, retried like a step until it succeeds.
+            preload: run once before everything else, to load what the loop needs without touching the
+                vault (a model); it handles its own errors. :meth:`stop` does not wait for it: a lock right
+                after an unlock must not wait seconds for a pipeline to load; the loop ends when it returns.
         """
         if name in self._loops:
             raise ValueError(f"a loop named {name!r} exists already")  # a wiring bug
-        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup)
+        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup, preload)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -82,11 +88,13 @@ class Background:
 
     def start(self) -> None:
         """Start every registered loop on its own daemon thread."""
-        self._stop.clear()
+        # A fresh event per start: a thread still preloading from before a stop must keep seeing its stop.
+        self._stop = threading.Event()
         for loop in self._loops.values():
             if loop.thread is None:
-                loop.thread = threading.Thread(target=self._run, args=(loop,), name=f"memvault-{loop.name}",
-                                               daemon=True)
+                loop.preloading = loop.preload is not None
+                loop.thread = threading.Thread(target=self._run, args=(loop, self._stop),
+                                               name=f"memvault-{loop.name}", daemon=True)
                 loop.thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -96,20 +104,26 @@ class Background:
             loop.wake.set()
         for loop in self._loops.values():
             if loop.thread is not None:
-                loop.thread.join(timeout)
+                if not loop.preloading:  # (a preloading thread touches nothing of the vault, and ends after)
+                    loop.thread.join(timeout)
                 loop.thread = None
 
-    def _run(self, loop: _Loop) -> None:
+    def _run(self, loop: _Loop, stop: threading.Event) -> None:
+        if loop.preload is not None:
+            try:
+                loop.preload()
+            finally:
+                loop.preloading = False
         failures = 0
         ready = loop.setup is None
         delay = loop.first_delay
-        while not self._stop.is_set():
+        while not stop.is_set():
             if failures:
                 # New work must not cut a backoff short: a failing store would be hammered.
-                self._stop.wait(delay)
+                stop.wait(delay)
             elif delay > 0:
                 loop.wake.wait(delay)
-            if self._stop.is_set():
+            if stop.is_set():
                 return
             loop.wake.clear()
             try:

@@ -156,12 +156,12 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
             # Loads the pipeline off every request path, then backfills and extracts what was queued.
-            loops.add("entities", entities.step, wake=entities.wake_event)
+            loops.add("entities", entities.step, wake=entities.wake_event, preload=entities.warm_up)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
         loops.add("extraction", conversations.step, wake=conversations.wake_event,
-                  setup=conversations.prepare)
+                  setup=conversations.prepare, preload=conversations.warm_up)
     services = Services(
         settings=settings,
         vault=vault,

@@ -154,12 +154,15 @@ class ConversationService:
     # -- the background loop ---------------------------------------------------
 
     def prepare(self) -> None:
-        """Before the loop's first turn: jobs a killed process held are due again, and the pipeline is loaded.
+        """Before the loop's first turn: jobs a killed process held are due again."""
+        self._store.release_orphaned()
+
+    def warm_up(self) -> None:
+        """Load the pipeline before the first job, so the first conversation is not the slow one.
 
         A missing or altered pipeline is logged here and reported by each job it fails; storing and
         searching go on.
         """
-        self._store.release_orphaned()
         try:
             self._extractor.warm_up()
         except ExtractionModelError as exc:

@@ -149,16 +149,20 @@ class EntityService:
 
     # -- the queue ------------------------------------------------------------------------------------------
 
-    def step(self) -> float:
-        """Extract one batch of queued memories; returns the delay before the next step."""
-        if self.unavailable is not None:
-            return IDLE_SECONDS * 20
+    def warm_up(self) -> None:
+        """Load the pipeline before the first batch (a missing one turns entity extraction off, nothing else)."""
         try:
             self._extractor.warm()
         except ExtractionModelError as exc:
             # Storing and searching go on; the queue waits for a reinstalled pipeline.
             self.unavailable = exc.message
             log.warning("entity extraction is off: %s", exc.message)
+
+    def step(self) -> float:
+        """Extract one batch of queued memories; returns the delay before the next step."""
+        if self.unavailable is None:
+            self.warm_up()
+        if self.unavailable is not None:
             return IDLE_SECONDS * 20
         done = self.run_once()
         return 0.0 if done else IDLE_SECONDS

@@ -117,8 +117,9 @@ def test_loops_start_and_stop_with_the_vault(settings, embedder):
     assert all(svc.background.is_running(n) for n in names)
     threads = [t for t in threading.enumerate() if t.name.startswith("memvault-")]
     svc.close()
-    assert not any(t.is_alive() for t in threads)
     assert not any(svc.background.is_running(n) for n in names)
+    # A loop still loading the NLP pipeline ends as soon as that returns (the lock did not wait for it).
+    wait_for(lambda: not any(t.is_alive() for t in threads), timeout=30)
 
 
 def _healthz(url):
@@ -176,3 +177,19 @@ def test_usage_counters_survive_a_failed_flush(services):
     services.usage.flush()
     with services.vault.db.read() as conn:
         assert conn.execute(text("SELECT sum(calls) FROM usage_daily")).scalar_one() == 5
+
+
+def test_a_lock_does_not_wait_for_a_loop_still_loading_its_model(services):
+    release, steps = threading.Event(), []
+    loops = Background(HealthMonitor(services.vault.db))
+    loops.add("slow-model", lambda: steps.append(1) or 60.0, preload=lambda: release.wait(30))
+    loops.start()
+    started = time.monotonic()
+    loops.stop()
+    assert time.monotonic() - started < 1.0  # not the 30 s the preload may still take
+    release.set()
+    time.sleep(0.2)
+    assert steps == []  # stopped while preloading: no turn runs afterwards
+    loops.start()  # unlocked again: a new thread loads and turns
+    wait_for(lambda: steps == [1], timeout=5)
+    loops.stop()
