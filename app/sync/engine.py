@@ -36,7 +36,7 @@ from app.domain.errors import (
     TruncatedData,
 )
 from app.domain.hlc import Hlc, HybridClock
-from app.sync import merge, replica, snapshots
+from app.sync import incoming, merge, replica, snapshots
 from app.sync.segments import (
     KeyRing,
     SegmentHeader,
@@ -81,7 +81,7 @@ def mass_delete_guard(removed: dict[str, int], live: dict[str, int]) -> None:
     over = {ns: (n, live.get(ns, 0)) for ns, n in removed.items()
             if n > MASS_DELETE_MIN and n > MASS_DELETE_SHARE * max(live.get(ns, 0), 1)}
     if over:
-        raise replica.MassDelete(over)
+        raise incoming.MassDelete(over)
 
 
 class SyncEngine:
@@ -265,7 +265,7 @@ class SyncEngine:
         try:
             with self.db.write() as conn:
                 replica.catch_up(conn, self.device_id, self.models)
-                applied = replica.apply(conn, ops, device, self.models, now, guard=guard)
+                applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
                 replica.skip_applied(conn)
                 known = store.cursors(conn)
                 for moved, upto in (covers or {device: seq}).items():
@@ -276,7 +276,7 @@ class SyncEngine:
                         moved, max(upto, previous.segment if previous else 0),
                         max(newest or "", (previous.last_hlc if previous else "") or "") or None, now,
                         skew if moved == device else (previous.skew_ms if previous else 0)))
-        except replica.MassDelete as exc:
+        except incoming.MassDelete as exc:
             detail = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
             raise MassDeletePaused(
                 f"changes from device {device[:8]} would remove {detail} of a namespace; nothing was applied. "
