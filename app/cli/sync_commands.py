@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.cli.common import opened, out, read_secret
 from app.cli.parser import Command, add_common
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, SyncNotSetUp
 
 SYNC_PASSPHRASE_ENV = "MEMVAULT_SYNC_PASSPHRASE"
 _AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")
@@ -57,8 +57,28 @@ def cmd_setup(args: argparse.Namespace) -> int:
     config = _target(args)
     passphrase = read_sync_passphrase(args, confirm=False)
     with opened(args) as svc:
-        status = svc.sync.setup(config, passphrase, device_name=args.name)
-    out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group")
+        status = svc.sync.setup(config, passphrase, device_name=args.name, namespaces=args.namespace)
+    out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group; "
+        f"syncing {_scope_text(status.namespaces)}")
+    return 0
+
+
+def _scope_text(namespaces) -> str:
+    return "all namespaces" if namespaces is None else "namespaces " + ", ".join(namespaces)
+
+
+def cmd_scope(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        if args.all:
+            namespaces = svc.sync.set_scope(None).namespaces
+        elif args.namespace:
+            namespaces = svc.sync.set_scope(args.namespace).namespaces
+        else:
+            if not svc.sync.enabled():
+                raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+            namespaces = svc.sync.scope()
+    out(args, {"namespaces": list(namespaces) if namespaces is not None else None},
+        f"Syncing {_scope_text(namespaces)}")
     return 0
 
 
@@ -89,7 +109,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         out(args, _status_doc(status), "Sync is off (memvault sync setup --folder PATH | --s3 URL | --webdav URL)")
         return 0
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.last_sync_at)) if status.last_sync_at else "never"
-    lines = [f"Target: {status.target}", f"Last sync: {when}", f"Pending changes: {status.pending_ops}",
+    lines = [f"Target: {status.target}", f"Namespaces: {', '.join(status.namespaces or ('all',))}",
+             f"Last sync: {when}", f"Pending changes: {status.pending_ops}",
              f"Devices seen: {status.devices_seen}", f"Conflicts: {status.conflicts}"]
     if status.last_error:
         lines.append(f"Last error: {status.last_error}")
@@ -168,6 +189,13 @@ def register(command: Command) -> None:
     where.add_argument("--webdav", metavar="URL", help="a WebDAV folder (Nextcloud, ownCloud, a NAS)")
     p.add_argument("--endpoint", metavar="URL", help="with --s3: the storage's endpoint (MinIO, B2, R2)")
     p.add_argument("--name", help="a name for this device in `sync devices`")
+    p.add_argument("--namespace", action="append", metavar="NS",
+                   help="sync only this namespace (repeat for more; default: all namespaces)")
+    p = sync_command("scope", "show or change which namespaces sync", cmd_scope)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="sync every namespace")
+    which.add_argument("--namespace", action="append", metavar="NS",
+                       help="sync only this namespace (repeat for more); what was skipped arrives when it is added")
     p = sync_command("now", "sync once now", cmd_now)
     p.add_argument("--allow-mass-delete", action="store_true",
                    help="apply incoming changes even when they remove more than 50 memories and 20%% of a namespace")

@@ -197,12 +197,20 @@ class SyncEngine:
     def pull(self, report: CycleReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
             cursors = store.cursors(conn)
-        for device, seqs in sorted(self.segments().items()):
+            rewound = store.get_setting(conn, replica.REWOUND) is not None
+        listed = self.segments()
+        if rewound:
+            # Read from the start (joined, or the scope widened): a device whose segments were all compacted
+            # away is known only by its snapshots.
+            for device in snapshots.writers(self):
+                listed.setdefault(device, [])
+        for device, seqs in sorted(listed.items()):
             if device == self.device_id or device in self.ring.removed:
                 continue  # a removed device's new segments are not trusted
             cursor = cursors.get(device)
             done = cursor.segment if cursor else 0
-            if seqs and seqs[0] > done + 1 and snapshots.catch_up_from_snapshot(self, device, seqs[0] - 1, report):
+            needed = seqs[0] - 1 if seqs else done + 1
+            if needed > done and snapshots.catch_up_from_snapshot(self, device, needed, report):
                 # The segments this device needs were compacted away: that device's snapshot covers them.
                 with self.db.read() as conn:
                     moved = store.cursors(conn).get(device)
@@ -216,6 +224,9 @@ class SyncEngine:
                 if not self._pull_one(device, seq, report, allow_mass_delete):
                     break
                 done = seq
+        if rewound:
+            with self.db.write() as conn:
+                store.delete_settings(conn, replica.REWOUND)
 
     def _pull_one(self, device: str, seq: int, report: CycleReport, allow_mass_delete: bool) -> bool:
         name = self._ops_name(device, seq)

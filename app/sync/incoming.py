@@ -22,7 +22,7 @@ from app.domain.errors import DamagedData
 from app.domain.hlc import Hlc
 from app.domain.models import FieldChanges
 from app.domain.transfer import MemoryRecord, VectorSet
-from app.sync import merge
+from app.sync import merge, scope
 from app.sync.replica import Models
 from app.vault import memories as writes
 from app.vault import memory_queries as repo
@@ -54,7 +54,11 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
     """Join ``ops`` (from device ``source``) into the states and write what changes through the write path.
 
     ``guard(removed_per_namespace, live_per_namespace)`` may raise to refuse the batch before anything is written.
+    Ops of namespaces outside this device's scope are skipped (see :mod:`app.sync.scope`).
     """
+    chosen = scope.read(conn)
+    if chosen is not None:
+        ops = [op for op in ops if op.get("wipe", op.get("ns")) in chosen]
     wipes = store.wipes(conn)
     touched: dict[str, None] = {}
     for op in ops:

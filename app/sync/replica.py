@@ -16,15 +16,19 @@ transaction, so a row always equals what its state shows when remote ops meet it
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain.errors import DamagedData
 from app.domain.hlc import Hlc
-from app.sync import merge
+from app.sync import merge, scope
 from app.vault import sync_store as store
 
 OPLOG_CURSOR = "sync_oplog_cursor"
+#: Set when every device is to be read from the start: the next pull also looks for devices whose segments were
+#: all compacted away (known only by a snapshot).
+REWOUND = "sync_rewound"
 _BATCH = 2000
 
 
@@ -67,8 +71,9 @@ def skip_applied(conn: Any) -> None:
 def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Models) -> int:
     ops: list[dict[str, Any]] = []
     wipes = store.wipes(conn)
+    chosen = scope.read(conn)
     for entry in entries:
-        if entry.op == "wipe_namespace" and entry.namespace:
+        if entry.op == "wipe_namespace" and entry.namespace and scope.includes(chosen, entry.namespace):
             ops.append(_fold_wipe(conn, entry, wipes, device_id))
     touched: dict[str, str] = {}
     vectors_only: set[str] = set()
@@ -78,6 +83,15 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
         touched[entry.memory_uuid] = max(entry.hlc, touched.get(entry.memory_uuid, ""))
         if entry.op == "vectors":
             vectors_only.add(entry.memory_uuid)
+    ops += _fold_memories(conn, touched, vectors_only, wipes, chosen, device_id, models)
+    store.outbox_append(conn, ops)
+    return len(ops)
+
+
+def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], wipes: dict[str, str],
+                   chosen: scope.Scope, device_id: str, models: Models) -> list[dict[str, Any]]:
+    """Turn the difference between each touched memory's row and its state into an op (joined into the state)."""
+    ops: list[dict[str, Any]] = []
     states = store.load_states(conn, list(touched))
     rows = store.rows_for(conn, list(touched))
     changed: dict[str, dict[str, Any]] = {}
@@ -86,6 +100,8 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
         namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
         if namespace is None:
             continue  # made and removed again since the last fold: nothing to tell anyone
+        if not scope.includes(chosen, namespace):
+            continue  # outside the scope: its state stays as it was until the scope widens (see app/sync/scope.py)
         wipe = wipes.get(namespace)
         floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
         stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc
@@ -99,8 +115,7 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
         if op is not None:
             ops.append(dict(op, u=uuid))
     store.save_states(conn, changed)
-    store.outbox_append(conn, ops)
-    return len(ops)
+    return ops
 
 
 def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device_id: str) -> dict[str, Any]:
@@ -116,9 +131,11 @@ def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device
     return {"wipe": namespace, "h": stamp}
 
 
-def seed(conn: Any, device_id: str, models: Models) -> int:
-    """Give every memory without a state one (sync just set up); returns the ops added to the outbox."""
+def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] | None = None) -> int:
+    """Give every memory of the scope (and of ``only``'s namespaces) without a state one (sync just set up, or
+    the scope widened); returns the ops added to the outbox."""
     wipes = store.wipes(conn)
+    chosen = scope.read(conn)
     added = 0
     batch: list[store.Row] = []
 
@@ -142,12 +159,38 @@ def seed(conn: Any, device_id: str, models: Models) -> int:
         return len(ops)
 
     for row in list(store.iter_rows(conn)):
+        namespace = row.fields["namespace"]
+        if not scope.includes(chosen, namespace) or (only is not None and not only(namespace)):
+            continue
         batch.append(row)
         if len(batch) >= _BATCH:
             added += flush()
     added += flush()
     store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
     return added
+
+
+def widen(conn: Any, old: scope.Scope, device_id: str, models: Models) -> int:
+    """The scope (already stored) grew from ``old``: send what the added namespaces hold here, and read every
+    device from the start again (what was skipped is applied then); returns the ops added to the outbox."""
+    chosen = scope.read(conn)
+
+    def added(namespace: str) -> bool:
+        return scope.includes(chosen, namespace) and not scope.includes(old, namespace)
+
+    # Memories that have a state (they synced before the scope narrowed): the difference since, stamped after it.
+    touched: dict[str, str] = {}
+    for namespace in {ns for ns in store.state_namespaces(conn) if added(ns)}:
+        uuids = store.uuids_in_namespace(conn, namespace)
+        rows = store.rows_for(conn, uuids)
+        touched.update({u: repo_hlc(conn, rows[u]) if u in rows else "" for u in uuids})
+    ops = _fold_memories(conn, touched, set(), store.wipes(conn), chosen, device_id, models)
+    store.outbox_append(conn, ops)
+    # Memories without one (made here while outside the scope): all of them.
+    sent = len(ops) + seed(conn, device_id, models, only=added)
+    store.rewind_cursors(conn)
+    store.set_setting(conn, REWOUND, "1")
+    return sent
 
 
 def _row_stamp(conn: Any, row: store.Row, wipe: str | None) -> str:

@@ -62,3 +62,28 @@ def test_status_words():
     assert status_line(SyncStatus(enabled=False), 0.0) == "Sync: off"
     assert status_line(SyncStatus(enabled=True, last_sync_at=0.0, pending_ops=3), 7200.0) == "Sync: 2 h ago, 3 to send"
     assert status_line(SyncStatus(enabled=True, last_sync_at=0.0, last_error="x"), 30.0) == "Sync: failed just now"
+
+
+def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path):
+    services = desktop.services
+    for ns in ("work", "home"):
+        services.memories.create(MemoryCreate(namespace=ns, content=f"a memory of {ns}"))
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    dialog = _dialog(qtbot, page)
+    qtbot.waitUntil(lambda: dialog.namespaces.count() == 2, timeout=10_000)
+    assert dialog.all_namespaces.isChecked() and not dialog.namespaces.isEnabled()
+    dialog.folder.setText(str(tmp_path / "synced"))
+    dialog.passphrase.setText(SYNC_PASSPHRASE)
+    dialog.confirm.setText(SYNC_PASSPHRASE)
+    dialog.all_namespaces.setChecked(False)
+    assert dialog.namespaces.isEnabled()
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    assert "choose the namespaces" in dialog.message.text() and dialog.isVisible()
+    work = next(dialog.namespaces.item(i) for i in range(dialog.namespaces.count())
+                if dialog.namespaces.item(i).data(Qt.UserRole) == "work")
+    work.setCheckState(Qt.Checked)
+    dialog.other_namespaces.setText("later, work")
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    assert services.sync.scope() == ("later", "work")
