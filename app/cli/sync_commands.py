@@ -1,7 +1,8 @@
 """``memvault sync …``: set up, run and inspect sync with the user's other devices.
 
 The sync passphrase is not the vault's: it comes from ``--sync-passphrase-file``,
-else ``MEMVAULT_SYNC_PASSPHRASE``, else a prompt. S3 credentials come from the
+else ``MEMVAULT_SYNC_PASSPHRASE``, else a prompt (a new one for ``sync passwd``:
+``--new-sync-passphrase-file``, ``MEMVAULT_NEW_SYNC_PASSPHRASE``, a prompt twice). S3 credentials come from the
 usual AWS environment variables, WebDAV's from ``MEMVAULT_WEBDAV_USER`` and
 ``MEMVAULT_WEBDAV_PASSWORD`` (else a prompt); either way they are then kept
 inside the encrypted vault, never in a plaintext file.
@@ -21,6 +22,7 @@ from app.cli.parser import Command, add_common
 from app.domain.errors import InvalidInput, SyncNotSetUp
 
 SYNC_PASSPHRASE_ENV = "MEMVAULT_SYNC_PASSPHRASE"
+NEW_SYNC_PASSPHRASE_ENV = "MEMVAULT_NEW_SYNC_PASSPHRASE"
 _AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")
 
 
@@ -142,6 +144,19 @@ def cmd_remove_device(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_passwd(args: argparse.Namespace) -> int:
+    old = read_secret(args.sync_passphrase_file, SYNC_PASSPHRASE_ENV, kind="sync ", flag="--sync-passphrase-file",
+                      prompt="Current sync passphrase: ")
+    new = read_secret(args.new_sync_passphrase_file, NEW_SYNC_PASSPHRASE_ENV, kind="new sync ",
+                      flag="--new-sync-passphrase-file", confirm=True, prompt="New sync passphrase: ")
+    assert old is not None and new is not None
+    with opened(args) as svc:
+        svc.sync.change_passphrase(old, new)
+    out(args, {"changed": True}, "The sync passphrase was changed; devices that already sync go on, "
+        "a new device joins with the new one")
+    return 0
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     from app.cli import format as fmt
     with opened(args) as svc:
@@ -204,6 +219,10 @@ def register(command: Command) -> None:
     p = sync_command("remove-device", "stop syncing with a device (rotates the sync key)", cmd_remove_device,
                      secret=True)
     p.add_argument("device", help="the device id (from `sync devices`)")
+    p = sync_command("passwd", "change the sync passphrase (the sync key stays; other devices go on)", cmd_passwd,
+                     secret=True)
+    p.add_argument("--new-sync-passphrase-file", metavar="FILE",
+                   help=f"read the new sync passphrase from FILE (else {NEW_SYNC_PASSPHRASE_ENV}, else a prompt)")
     p = sync_command("conflicts", "list versions that lost a concurrent edit", cmd_conflicts)
     p.add_argument("--keep", metavar="ID@VERSION", help="make that kept version current again")
     p.add_argument("--dismiss", metavar="ID", help="keep the current content and stop listing the memory")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.errors import MassDeletePaused, MemvaultError
 from app.gui.icons import icon
+from app.gui.sync_passphrase import SyncPassphraseDialog
 from app.gui.sync_setup import SyncSetupDialog
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
@@ -81,10 +82,12 @@ class SyncView(QWidget):
         self.sync_button.clicked.connect(lambda: self.sync_now())
         self.setup_button = QPushButton(icon("settings"), "Set up…")
         self.setup_button.clicked.connect(self._on_setup_button_clicked)
+        self.passphrase_button = QPushButton("Change sync passphrase…")
+        self.passphrase_button.clicked.connect(self._on_passphrase_button_clicked)
         self.off_button = QPushButton("Turn sync off")
         self.off_button.clicked.connect(self._on_off_button_clicked)
         buttons = QHBoxLayout()
-        for button in (self.sync_button, self.setup_button, self.off_button):
+        for button in (self.sync_button, self.setup_button, self.passphrase_button, self.off_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.devices = QTableWidget(0, 4)
@@ -179,6 +182,7 @@ class SyncView(QWidget):
         enabled = self._status is not None and self._status.enabled
         self.sync_button.setEnabled(enabled)
         self.off_button.setEnabled(enabled)
+        self.passphrase_button.setEnabled(enabled)
         self.setup_button.setText("Change…" if enabled else "Set up…")
         chosen = self.conflicts.currentItem() is not None
         self.keep_button.setEnabled(chosen)
@@ -213,6 +217,14 @@ class SyncView(QWidget):
         dialog = SyncSetupDialog(self._services, self._runner, self)
         dialog.set_up.connect(lambda _status: self.refresh())
         dialog.open()
+
+    def _on_passphrase_button_clicked(self) -> None:
+        dialog = SyncPassphraseDialog(self._services, self._runner, self)
+        dialog.passphrase_changed.connect(self._on_dialog_passphrase_changed)
+        dialog.open()
+
+    def _on_dialog_passphrase_changed(self) -> None:
+        self.summary.setText(f"{self.summary.text()}\nThe sync passphrase was changed.")
 
     def _on_off_button_clicked(self) -> None:
         answer = QMessageBox.question(

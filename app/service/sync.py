@@ -31,7 +31,13 @@ from app.service.events import EventHub
 from app.sync import replica
 from app.sync import scope as scopes
 from app.sync.engine import CycleReport, SyncEngine
-from app.sync.segments import KeyRing, key_file_group, read_key_file, write_key_file
+from app.sync.segments import (
+    KeyRing,
+    key_file_group,
+    read_key_file,
+    rewrap_key_file,
+    write_key_file,
+)
 from app.sync.targets.base import ID
 from app.sync.targets.factory import TargetConfig, open_target
 from app.vault import identity
@@ -319,6 +325,27 @@ class SyncService:
                                         self._settings.kdf_iterations))
         with self._db.write() as conn:
             store.delete_cursor(conn, device_id)
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the sync key on the target under ``new`` (the same key: nothing is re-encrypted).
+
+        Devices that already sync keep the key inside their vaults and go on; a device that joins from now on
+        needs ``new``. :class:`SyncKeyError` if ``old`` does not open the target's key file.
+        """
+        if not new:
+            raise InvalidInput("the new sync passphrase is empty", field="new_sync_passphrase")
+        if new == old:
+            raise InvalidInput("the new sync passphrase is the old one", field="new_sync_passphrase")
+        engine = self._engine()
+        name = f"{engine.group}/key"
+
+        def rewrap() -> None:
+            data = rewrap_key_file(engine.target.get(name), old, new, self._settings.kdf_memory_kib,
+                                   self._settings.kdf_iterations)
+            engine.target.put(name, data)
+            read_key_file(engine.target.get(name), new)  # what the target holds now opens with the new one
+
+        self._run(rewrap)
 
     def conflicts(self) -> list[ConflictInfo]:
         with self._db.read() as conn:

@@ -189,3 +189,32 @@ def test_sync_scope_with_the_cli(env, capsys):
     assert code == 0 and out.strip() == "Syncing namespaces misc"
     code, _, err = run(capsys, env, "b", "sync", "scope", "--namespace", "")
     assert code != 0 and "namespace" in err and "Traceback" not in err
+
+
+def test_sync_passwd_with_the_cli(env, capsys, monkeypatch):
+    folder = str(env / "synced-folder")
+    (env / "new-sync.pass").write_text("the new sync passphrase\n")
+    for name in "abc":
+        assert run(capsys, env, name, "init")[0] == 0
+    for name in "ab":
+        assert run(capsys, env, name, "sync", "setup", "--folder", folder,
+                   "--sync-passphrase-file", str(env / "sync.pass"))[0] == 0
+    code, out, err = run(capsys, env, "a", "sync", "passwd", "--sync-passphrase-file", str(env / "new-sync.pass"),
+                         "--new-sync-passphrase-file", str(env / "sync.pass"))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "sync passphrase" in err
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    monkeypatch.setenv("MEMVAULT_NEW_SYNC_PASSPHRASE", "the new sync passphrase")
+    code, out, err = run(capsys, env, "a", "sync", "passwd")
+    assert code == 0, err
+    assert out.startswith("The sync passphrase was changed")
+    monkeypatch.delenv("MEMVAULT_NEW_SYNC_PASSPHRASE")
+    assert run(capsys, env, "b", "add", "after the change", "--namespace", "n")[0] == 0
+    for name in "ba":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    assert [c for _, c, _ in contents(capsys, env, "a")] == ["after the change"]
+    code, _, err = run(capsys, env, "c", "sync", "setup", "--folder", folder)
+    assert code == 1 and "sync passphrase" in err
+    code, _, err = run(capsys, env, "c", "sync", "setup", "--folder", folder,
+                       "--sync-passphrase-file", str(env / "new-sync.pass"))
+    assert code == 0, err
+    assert [c for _, c, _ in contents(capsys, env, "c")] == ["after the change"]

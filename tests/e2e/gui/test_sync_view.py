@@ -9,6 +9,7 @@ from app.domain.models import MemoryCreate
 from app.gui.sync_setup import SyncSetupDialog
 from app.gui.sync_view import ago, status_line
 from app.service.sync import SyncStatus
+from app.sync.targets.factory import TargetConfig
 
 SYNC_PASSPHRASE = "a sync passphrase for the test"
 
@@ -87,3 +88,33 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
     dialog.buttons.button(QDialogButtonBox.Ok).click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     assert services.sync.scope() == ("later", "work")
+
+
+def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path):
+    from app.gui.sync_passphrase import SyncPassphraseDialog
+    from app.sync.segments import read_key_file
+
+    services = desktop.services
+    target = tmp_path / "synced"
+    services.sync.setup(TargetConfig("folder", str(target)), SYNC_PASSPHRASE)
+    before = next(target.glob("*/key")).read_bytes()
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    page.refresh()
+    qtbot.waitUntil(page.passphrase_button.isEnabled, timeout=10_000)
+    qtbot.mouseClick(page.passphrase_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: any(isinstance(w, SyncPassphraseDialog) and w.isVisible() for w in page.children()),
+                    timeout=5_000)
+    dialog = next(w for w in page.children() if isinstance(w, SyncPassphraseDialog))
+    dialog.current.setText("not the sync passphrase")
+    dialog.new.setText("a new one")
+    dialog.repeat.setText("a new one")
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: "does not open" in dialog.message.text(), timeout=20_000)
+    assert dialog.isVisible()
+    dialog.current.setText(SYNC_PASSPHRASE)
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    assert "passphrase was changed" in page.summary.text()
+    key_file = next(target.glob("*/key")).read_bytes()
+    assert read_key_file(key_file, "a new one").keys == read_key_file(before, SYNC_PASSPHRASE).keys
