@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import ChangeEvent, ChangeKind
 from app.domain.errors import MassDeletePaused, MemvaultError
 from app.gui.icons import icon
 from app.gui.sync_passphrase import SyncPassphraseDialog
@@ -66,9 +67,11 @@ class SyncView(QWidget):
 
     Signals:
         status_changed(str): the status bar line after each status read.
+        conflicts_counted(int): how many memories have an unresolved conflict (after changes and on start).
     """
 
     status_changed = Signal(str)
+    conflicts_counted = Signal(int)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,8 +124,21 @@ class SyncView(QWidget):
         self._timer.setInterval(STATUS_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        # A burst of changes (a sync applies many at once) is counted once.
+        self._recount = QTimer(self, singleShot=True, interval=300)
+        self._recount.timeout.connect(self.count_conflicts)
         self._update_buttons()
         self.refresh()
+        self.count_conflicts()
+
+    def on_memories_changed(self, event: ChangeEvent) -> None:
+        """Count the conflicts again after a change (only updates and removals can make or end one)."""
+        if event.kind in (ChangeKind.UPDATED, ChangeKind.PURGED, ChangeKind.DELETED, ChangeKind.RESTORED,
+                          ChangeKind.WIPED):
+            self._recount.start()
+
+    def count_conflicts(self) -> None:
+        self._runner.run(self._services.sync.conflicted_memories, self.conflicts_counted.emit, owner=self)
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -169,6 +185,7 @@ class SyncView(QWidget):
             for column, value in enumerate((name, ago(d.last_seen, now), str(d.segments), clock)):
                 self.devices.setItem(row, column, QTableWidgetItem(value))
         self.conflicts.clear()
+        self.count_conflicts()
         for c in conflicts:
             item = QListWidgetItem(f"[{c.namespace}] kept: {c.kept_content}\nnow: {c.current_content}")
             item.setData(256, c)

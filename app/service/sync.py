@@ -352,6 +352,11 @@ class SyncService:
             rows = store.conflicts(conn)
         return [ConflictInfo(r.memory_uuid, r.namespace, r.version, r.changed_at, r.content, r.current) for r in rows]
 
+    def conflicted_memories(self) -> int:
+        """How many memories have a conflict not resolved yet (the count on the Sync page's tab)."""
+        with self._db.read() as conn:
+            return store.conflicted_memories(conn)
+
     def dismiss_conflict(self, memory_id: str) -> int:
         """The current content stays; the kept versions are no longer listed as conflicts."""
         with self._db.write() as conn:

@@ -292,6 +292,14 @@ def conflicts(conn: Connection, limit: int = 500) -> list[ConflictRow]:
             for r in rows]
 
 
+def conflicted_memories(conn: Connection) -> int:
+    """How many memories outside the trash hold a version marked as a conflict (what the browser's Conflicts
+    filter lists)."""
+    return int(conn.execute(text(
+        "SELECT count(*) FROM memories m WHERE m.deleted_at IS NULL AND m.id IN "
+        "(SELECT memory_id FROM memory_history WHERE conflict = 1)")).scalar_one())
+
+
 def clear_conflicts(conn: Connection, memory_uuid: str) -> int:
     return conn.execute(text("UPDATE memory_history SET conflict = 0 WHERE conflict = 1 AND memory_id = "
                              "(SELECT id FROM memories WHERE uuid = :u)"), {"u": memory_uuid}).rowcount
