@@ -1,7 +1,8 @@
 """``memvault sync …``: set up, run and inspect sync with the user's other devices.
 
 The sync passphrase is not the vault's: it comes from ``--sync-passphrase-file``,
-else ``MEMVAULT_SYNC_PASSPHRASE``, else a prompt. S3 credentials come from the
+else ``MEMVAULT_SYNC_PASSPHRASE``, else a prompt (a new one for ``sync passwd``:
+``--new-sync-passphrase-file``, ``MEMVAULT_NEW_SYNC_PASSPHRASE``, a prompt twice). S3 credentials come from the
 usual AWS environment variables, WebDAV's from ``MEMVAULT_WEBDAV_USER`` and
 ``MEMVAULT_WEBDAV_PASSWORD`` (else a prompt); either way they are then kept
 inside the encrypted vault, never in a plaintext file.
@@ -18,9 +19,10 @@ from pathlib import Path
 
 from app.cli.common import opened, out, read_secret
 from app.cli.parser import Command, add_common
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, SyncNotSetUp
 
 SYNC_PASSPHRASE_ENV = "MEMVAULT_SYNC_PASSPHRASE"
+NEW_SYNC_PASSPHRASE_ENV = "MEMVAULT_NEW_SYNC_PASSPHRASE"
 _AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")
 
 
@@ -57,8 +59,28 @@ def cmd_setup(args: argparse.Namespace) -> int:
     config = _target(args)
     passphrase = read_sync_passphrase(args, confirm=False)
     with opened(args) as svc:
-        status = svc.sync.setup(config, passphrase, device_name=args.name)
-    out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group")
+        status = svc.sync.setup(config, passphrase, device_name=args.name, namespaces=args.namespace)
+    out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group; "
+        f"syncing {_scope_text(status.namespaces)}")
+    return 0
+
+
+def _scope_text(namespaces) -> str:
+    return "all namespaces" if namespaces is None else "namespaces " + ", ".join(namespaces)
+
+
+def cmd_scope(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        if args.all:
+            namespaces = svc.sync.set_scope(None).namespaces
+        elif args.namespace:
+            namespaces = svc.sync.set_scope(args.namespace).namespaces
+        else:
+            if not svc.sync.enabled():
+                raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+            namespaces = svc.sync.scope()
+    out(args, {"namespaces": list(namespaces) if namespaces is not None else None},
+        f"Syncing {_scope_text(namespaces)}")
     return 0
 
 
@@ -89,7 +111,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         out(args, _status_doc(status), "Sync is off (memvault sync setup --folder PATH | --s3 URL | --webdav URL)")
         return 0
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.last_sync_at)) if status.last_sync_at else "never"
-    lines = [f"Target: {status.target}", f"Last sync: {when}", f"Pending changes: {status.pending_ops}",
+    lines = [f"Target: {status.target}", f"Namespaces: {', '.join(status.namespaces or ('all',))}",
+             f"Last sync: {when}", f"Pending changes: {status.pending_ops}",
              f"Devices seen: {status.devices_seen}", f"Conflicts: {status.conflicts}"]
     if status.last_error:
         lines.append(f"Last error: {status.last_error}")
@@ -118,6 +141,19 @@ def cmd_remove_device(args: argparse.Namespace) -> int:
     with opened(args) as svc:
         svc.sync.remove_device(args.device, passphrase)
     out(args, {"removed": args.device}, f"Removed device {args.device}; the sync key was rotated")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    old = read_secret(args.sync_passphrase_file, SYNC_PASSPHRASE_ENV, kind="sync ", flag="--sync-passphrase-file",
+                      prompt="Current sync passphrase: ")
+    new = read_secret(args.new_sync_passphrase_file, NEW_SYNC_PASSPHRASE_ENV, kind="new sync ",
+                      flag="--new-sync-passphrase-file", confirm=True, prompt="New sync passphrase: ")
+    assert old is not None and new is not None
+    with opened(args) as svc:
+        svc.sync.change_passphrase(old, new)
+    out(args, {"changed": True}, "The sync passphrase was changed; devices that already sync go on, "
+        "a new device joins with the new one")
     return 0
 
 
@@ -168,6 +204,13 @@ def register(command: Command) -> None:
     where.add_argument("--webdav", metavar="URL", help="a WebDAV folder (Nextcloud, ownCloud, a NAS)")
     p.add_argument("--endpoint", metavar="URL", help="with --s3: the storage's endpoint (MinIO, B2, R2)")
     p.add_argument("--name", help="a name for this device in `sync devices`")
+    p.add_argument("--namespace", action="append", metavar="NS",
+                   help="sync only this namespace (repeat for more; default: all namespaces)")
+    p = sync_command("scope", "show or change which namespaces sync", cmd_scope)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="sync every namespace")
+    which.add_argument("--namespace", action="append", metavar="NS",
+                       help="sync only this namespace (repeat for more); what was skipped arrives when it is added")
     p = sync_command("now", "sync once now", cmd_now)
     p.add_argument("--allow-mass-delete", action="store_true",
                    help="apply incoming changes even when they remove more than 50 memories and 20%% of a namespace")
@@ -176,6 +219,10 @@ def register(command: Command) -> None:
     p = sync_command("remove-device", "stop syncing with a device (rotates the sync key)", cmd_remove_device,
                      secret=True)
     p.add_argument("device", help="the device id (from `sync devices`)")
+    p = sync_command("passwd", "change the sync passphrase (the sync key stays; other devices go on)", cmd_passwd,
+                     secret=True)
+    p.add_argument("--new-sync-passphrase-file", metavar="FILE",
+                   help=f"read the new sync passphrase from FILE (else {NEW_SYNC_PASSPHRASE_ENV}, else a prompt)")
     p = sync_command("conflicts", "list versions that lost a concurrent edit", cmd_conflicts)
     p.add_argument("--keep", metavar="ID@VERSION", help="make that kept version current again")
     p.add_argument("--dismiss", metavar="ID", help="keep the current content and stop listing the memory")

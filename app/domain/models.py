@@ -173,6 +173,8 @@ class MemoryFilter:
     only_deleted: bool = False
     include_archived: bool = False
     include_confidential: bool = True
+    #: Only memories with a version that lost a concurrent edit on sync and is not resolved yet.
+    only_conflicts: bool = False
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def metadata_filter(text: str) -> dict:
 
 
 class FilterBar(QWidget):
-    """Type, tier, tags, agent, importance, lifecycle; user, session, project, period, metadata.
+    """Type, tier, tags, agent, importance, lifecycle; user, session, project, period, metadata, conflicts.
 
     Signals:
         filters_changed(): a field changed (typing is debounced, choices apply at once).
@@ -63,6 +63,8 @@ class FilterBar(QWidget):
         self.min_importance.setPrefix("importance ≥ ")
         self.include_archived = QCheckBox("archived")
         self.include_expired = QCheckBox("expired")
+        self.only_conflicts = QCheckBox("conflicts")
+        self.only_conflicts.setToolTip("Only memories edited on two devices at once (see the Sync page)")
         self.user_filter = self._edit("user")
         self.session_filter = self._edit("session")
         self.project_filter = self._edit("project")
@@ -76,7 +78,8 @@ class FilterBar(QWidget):
                 ((self.user_filter, "Filter by user"), (self.session_filter, "Filter by session"),
                  (self.project_filter, "Filter by project"), (self.period_filter, "Created within"),
                  (self.metadata_filter, "Filter by metadata key=value"),
-                 (self.include_archived, "Include archived"), (self.include_expired, "Include expired")))
+                 (self.include_archived, "Include archived"), (self.include_expired, "Include expired"),
+                 (self.only_conflicts, "Only conflicts")))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for row in rows:
@@ -93,7 +96,7 @@ class FilterBar(QWidget):
         self.min_importance.valueChanged.connect(lambda _v: self._debounce.start())
         for combo in (self.type_filter, self.tier_filter, self.tag_match, self.period_filter):
             combo.currentIndexChanged.connect(lambda _i: self.filters_changed.emit())
-        for box in (self.include_archived, self.include_expired):
+        for box in (self.include_archived, self.include_expired, self.only_conflicts):
             box.toggled.connect(lambda _b: self.filters_changed.emit())
 
     @staticmethod
@@ -116,7 +119,8 @@ class FilterBar(QWidget):
             tags=tuple(parse_tags(self.tags_filter.text())),
             tag_match=self.tag_match.currentData(), tier=None if tier == ANY_TIER else Tier(tier),
             min_importance=self.min_importance.value() or None, include_archived=self.include_archived.isChecked(),
-            include_expired=self.include_expired.isChecked(), only_deleted=only_deleted)
+            include_expired=self.include_expired.isChecked(), only_deleted=only_deleted,
+            only_conflicts=self.only_conflicts.isChecked())
 
     def narrows(self) -> bool:
         """Whether any field narrows the list beyond its namespace or the trash."""

@@ -134,6 +134,8 @@ class MainWindow(QMainWindow):
         # The detail pane follows its memory (e.g. "processing" becomes "ready" when its vectors arrive).
         bridge.memories_changed.connect(self.browser.on_memories_changed)
         bridge.views_stale.connect(self._on_bridge_views_stale)
+        bridge.memories_changed.connect(self.sync.on_memories_changed)
+        self.sync.conflicts_counted.connect(self._on_sync_conflicts_counted)
         # The first page need not wait for the sidebar's counts: both run at once (unless the
         # remembered namespace has to be recognised in the list first).
         if self._pending_token is None:
@@ -288,6 +290,9 @@ class MainWindow(QMainWindow):
         elif self.pages.currentWidget() is self.entities:
             self.entities.set_namespace(self.scope()[0])
         self._update_actions()
+
+    def _on_sync_conflicts_counted(self, count: int) -> None:
+        self.pages.setTabText(self.pages.indexOf(self.sync), f"Sync ({count})" if count else "Sync")
 
     def _on_detail_entity_clicked(self, namespace: str, value: str) -> None:
         self.entities.show_entity(namespace, value)

@@ -1,4 +1,4 @@
-"""The sync set-up dialog: a target (folder, S3 or WebDAV), a test, and the sync passphrase.
+"""The sync set-up dialog: a target (folder, S3 or WebDAV), a test, the sync passphrase and the namespaces.
 
 The same choices as ``memvault sync setup``. Credentials typed here go into the
 target description that the sync service keeps inside the encrypted vault.
@@ -7,16 +7,20 @@ Testing and setting up reach the target, so both run on the TaskRunner.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import InvalidInput, MemvaultError
+from app.domain.models import Namespace
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
 from app.service.sync import SyncStatus
@@ -94,6 +99,20 @@ class SyncSetupDialog(QDialog):
         form.addRow("Sync passphrase", self.passphrase)
         form.addRow("Repeat", self.confirm)
         form.addRow("This device", self.device_name)
+        self.all_namespaces = QCheckBox("All namespaces")
+        self.all_namespaces.setChecked(True)
+        self.all_namespaces.toggled.connect(self._on_all_namespaces_toggled)
+        self.namespaces = QListWidget()
+        self.namespaces.setAccessibleName("Namespaces to sync")
+        self.namespaces.setMaximumHeight(110)
+        self.other_namespaces = QLineEdit()
+        self.other_namespaces.setAccessibleName("Other namespaces to sync")
+        self.other_namespaces.setPlaceholderText("others, comma-separated (namespaces your other devices have)")
+        scope = QGroupBox("Namespaces to sync")
+        scope_box = QVBoxLayout(scope)
+        for widget in (self.all_namespaces, self.namespaces, self.other_namespaces):
+            scope_box.addWidget(widget)
+        self._on_all_namespaces_toggled(True)
         self.message = QLabel(
             "The target only ever holds encrypted files. The sync passphrase is not your vault's: every "
             "device that joins needs it. If another device already syncs here, enter its sync passphrase.")
@@ -111,9 +130,34 @@ class SyncSetupDialog(QDialog):
         layout.addLayout(kind_row)
         layout.addWidget(self.pages)
         layout.addLayout(form)
+        layout.addWidget(scope)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.resize(560, self.sizeHint().height())
+        runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
+
+    def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
+        for ns in namespaces:
+            item = QListWidgetItem(f"{ns.name}  ({ns.memory_count:,} memories)")
+            item.setData(Qt.UserRole, ns.name)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.namespaces.addItem(item)
+
+    def _on_all_namespaces_toggled(self, checked: bool) -> None:
+        self.namespaces.setEnabled(not checked)
+        self.other_namespaces.setEnabled(not checked)
+
+    def chosen_namespaces(self) -> list[str] | None:
+        """The namespaces to sync (``None``: all); :class:`InvalidInput` when none is chosen."""
+        if self.all_namespaces.isChecked():
+            return None
+        chosen = [self.namespaces.item(i).data(Qt.UserRole) for i in range(self.namespaces.count())
+                  if self.namespaces.item(i).checkState() == Qt.Checked]
+        chosen += [n.strip() for n in self.other_namespaces.text().split(",") if n.strip() and n.strip() not in chosen]
+        if not chosen:
+            raise InvalidInput("choose the namespaces to sync, or all namespaces", field="namespaces")
+        return chosen
 
     def config(self) -> TargetConfig:
         """The target as typed; :class:`InvalidInput` names what is missing."""
@@ -172,6 +216,7 @@ class SyncSetupDialog(QDialog):
     def _on_buttons_accepted(self) -> None:
         try:
             config = self.config()
+            namespaces = self.chosen_namespaces()
         except InvalidInput as exc:
             self._say(str(exc), error=True)
             return
@@ -186,8 +231,8 @@ class SyncSetupDialog(QDialog):
         self.buttons.setEnabled(False)
         self._say("Setting up (deriving the key, reaching the target)…")
         sync = self._services.sync
-        self._runner.run(lambda: sync.setup(config, passphrase, device_name=name), self._on_setup_finished,
-                         on_error=self._on_setup_failed, owner=self)
+        self._runner.run(lambda: sync.setup(config, passphrase, device_name=name, namespaces=namespaces),
+                         self._on_setup_finished, on_error=self._on_setup_failed, owner=self)
 
     def _on_setup_finished(self, status: SyncStatus) -> None:
         self.set_up.emit(status)

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import ChangeEvent, ChangeKind
 from app.domain.errors import MassDeletePaused, MemvaultError
 from app.gui.icons import icon
+from app.gui.sync_passphrase import SyncPassphraseDialog
 from app.gui.sync_setup import SyncSetupDialog
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
@@ -65,9 +67,11 @@ class SyncView(QWidget):
 
     Signals:
         status_changed(str): the status bar line after each status read.
+        conflicts_counted(int): how many memories have an unresolved conflict (after changes and on start).
     """
 
     status_changed = Signal(str)
+    conflicts_counted = Signal(int)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,10 +85,12 @@ class SyncView(QWidget):
         self.sync_button.clicked.connect(lambda: self.sync_now())
         self.setup_button = QPushButton(icon("settings"), "Set up…")
         self.setup_button.clicked.connect(self._on_setup_button_clicked)
+        self.passphrase_button = QPushButton("Change sync passphrase…")
+        self.passphrase_button.clicked.connect(self._on_passphrase_button_clicked)
         self.off_button = QPushButton("Turn sync off")
         self.off_button.clicked.connect(self._on_off_button_clicked)
         buttons = QHBoxLayout()
-        for button in (self.sync_button, self.setup_button, self.off_button):
+        for button in (self.sync_button, self.setup_button, self.passphrase_button, self.off_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.devices = QTableWidget(0, 4)
@@ -118,8 +124,21 @@ class SyncView(QWidget):
         self._timer.setInterval(STATUS_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        # A burst of changes (a sync applies many at once) is counted once.
+        self._recount = QTimer(self, singleShot=True, interval=300)
+        self._recount.timeout.connect(self.count_conflicts)
         self._update_buttons()
         self.refresh()
+        self.count_conflicts()
+
+    def on_memories_changed(self, event: ChangeEvent) -> None:
+        """Count the conflicts again after a change (only updates and removals can make or end one)."""
+        if event.kind in (ChangeKind.UPDATED, ChangeKind.PURGED, ChangeKind.DELETED, ChangeKind.RESTORED,
+                          ChangeKind.WIPED):
+            self._recount.start()
+
+    def count_conflicts(self) -> None:
+        self._runner.run(self._services.sync.conflicted_memories, self.conflicts_counted.emit, owner=self)
 
     # -- reading -------------------------------------------------------------------------------------------------
 
@@ -166,6 +185,7 @@ class SyncView(QWidget):
             for column, value in enumerate((name, ago(d.last_seen, now), str(d.segments), clock)):
                 self.devices.setItem(row, column, QTableWidgetItem(value))
         self.conflicts.clear()
+        self.count_conflicts()
         for c in conflicts:
             item = QListWidgetItem(f"[{c.namespace}] kept: {c.kept_content}\nnow: {c.current_content}")
             item.setData(256, c)
@@ -179,6 +199,7 @@ class SyncView(QWidget):
         enabled = self._status is not None and self._status.enabled
         self.sync_button.setEnabled(enabled)
         self.off_button.setEnabled(enabled)
+        self.passphrase_button.setEnabled(enabled)
         self.setup_button.setText("Change…" if enabled else "Set up…")
         chosen = self.conflicts.currentItem() is not None
         self.keep_button.setEnabled(chosen)
@@ -213,6 +234,14 @@ class SyncView(QWidget):
         dialog = SyncSetupDialog(self._services, self._runner, self)
         dialog.set_up.connect(lambda _status: self.refresh())
         dialog.open()
+
+    def _on_passphrase_button_clicked(self) -> None:
+        dialog = SyncPassphraseDialog(self._services, self._runner, self)
+        dialog.passphrase_changed.connect(self._on_dialog_passphrase_changed)
+        dialog.open()
+
+    def _on_dialog_passphrase_changed(self) -> None:
+        self.summary.setText(f"{self.summary.text()}\nThe sync passphrase was changed.")
 
     def _on_off_button_clicked(self) -> None:
         answer = QMessageBox.question(

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +29,15 @@ from app.domain.errors import (
 from app.domain.hlc import HybridClock
 from app.service.events import EventHub
 from app.sync import replica
+from app.sync import scope as scopes
 from app.sync.engine import CycleReport, SyncEngine
-from app.sync.segments import KeyRing, key_file_group, read_key_file, write_key_file
+from app.sync.segments import (
+    KeyRing,
+    key_file_group,
+    read_key_file,
+    rewrap_key_file,
+    write_key_file,
+)
 from app.sync.targets.base import ID
 from app.sync.targets.factory import TargetConfig, open_target
 from app.vault import identity
@@ -57,6 +64,8 @@ class SyncStatus:
     problems: tuple[str, ...] = ()
     waiting: tuple[str, ...] = ()
     skewed_devices: tuple[str, ...] = ()
+    #: The namespaces that sync; ``None``: all of them.
+    namespaces: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,13 @@ class SyncService:
         with self._db.write() as conn:
             store.set_setting(conn, _RING, ring.encode_local())
 
-    def setup(self, config: TargetConfig, passphrase: str, *, device_name: str | None = None) -> SyncStatus:
-        """Use ``config`` as this vault's target: create a sync group there, or join the one it holds."""
+    def setup(self, config: TargetConfig, passphrase: str, *, device_name: str | None = None,
+              namespaces: Iterable[str] | None = None) -> SyncStatus:
+        """Use ``config`` as this vault's target: create a sync group there, or join the one it holds.
+
+        ``namespaces``: sync only these (``None``: the whole vault); see :meth:`set_scope`.
+        """
+        chosen = scopes.normalize(namespaces)
         if not passphrase:
             raise InvalidInput("the sync passphrase is empty", field="sync_passphrase")
         if self.enabled():
@@ -175,12 +189,42 @@ class SyncService:
             store.set_setting(conn, _TARGET, json.dumps(config.to_json()))
             store.set_setting(conn, "sync_next_segment", str(max(own, default=0) + 1))
             store.set_setting(conn, "sync_snapshot_at", str(self._wall()))
+            store.set_setting(conn, replica.REWOUND, "1")
+            scopes.write(conn, chosen)
             if device_name:
                 store.set_setting(conn, _NAME, device_name)
             replica.seed(conn, self._device_id, self._models)
         if groups:
             self._run(lambda: engine.join_from_snapshot(CycleReport()))
         self.sync_now()
+        return self.status()
+
+    def scope(self) -> tuple[str, ...] | None:
+        """The namespaces that sync (``None``: all of them)."""
+        with self._db.read() as conn:
+            return _listed(scopes.read(conn))
+
+    def set_scope(self, namespaces: Iterable[str] | None) -> SyncStatus:
+        """Sync only ``namespaces`` from now on (``None``: the whole vault).
+
+        What changed here before is sent under the old scope first. Narrowing only stores the choice; widening
+        also sends what the added namespaces hold here and reads every device from the start again, so what
+        was skipped while outside the scope arrives on the next sync (see :mod:`app.sync.scope`).
+        """
+        chosen = scopes.normalize(namespaces)
+        if not self.enabled():
+            raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+
+        def change() -> None:
+            with self._db.write() as conn:
+                replica.catch_up(conn, self._device_id, self._models)
+                old = scopes.read(conn)
+                scopes.write(conn, chosen)
+                if scopes.widened(old, chosen):
+                    replica.widen(conn, old, self._device_id, self._models)
+
+        self._run(change)
+        self.changed.set()
         return self.status()
 
     def test_target(self, config: TargetConfig) -> int:
@@ -245,12 +289,13 @@ class SyncService:
             pending = store.outbox_count_after(conn, int(store.get_setting(conn, "sync_pushed") or 0))
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
+            chosen = scopes.read(conn)
         return SyncStatus(
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
             group=KeyRing.decode_local(ring).group, device_id=self._device_id, last_sync_at=last.get("at"),
             last_error=last.get("error"), pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
             problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
-            skewed_devices=tuple(c.device_id for c in cursors.values() if c.skew_ms > 0))
+            skewed_devices=tuple(c.device_id for c in cursors.values() if c.skew_ms > 0), namespaces=_listed(chosen))
 
     def devices(self) -> list[DeviceInfo]:
         engine = self._engine()
@@ -281,10 +326,36 @@ class SyncService:
         with self._db.write() as conn:
             store.delete_cursor(conn, device_id)
 
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the sync key on the target under ``new`` (the same key: nothing is re-encrypted).
+
+        Devices that already sync keep the key inside their vaults and go on; a device that joins from now on
+        needs ``new``. :class:`SyncKeyError` if ``old`` does not open the target's key file.
+        """
+        if not new:
+            raise InvalidInput("the new sync passphrase is empty", field="new_sync_passphrase")
+        if new == old:
+            raise InvalidInput("the new sync passphrase is the old one", field="new_sync_passphrase")
+        engine = self._engine()
+        name = f"{engine.group}/key"
+
+        def rewrap() -> None:
+            data = rewrap_key_file(engine.target.get(name), old, new, self._settings.kdf_memory_kib,
+                                   self._settings.kdf_iterations)
+            engine.target.put(name, data)
+            read_key_file(engine.target.get(name), new)  # what the target holds now opens with the new one
+
+        self._run(rewrap)
+
     def conflicts(self) -> list[ConflictInfo]:
         with self._db.read() as conn:
             rows = store.conflicts(conn)
         return [ConflictInfo(r.memory_uuid, r.namespace, r.version, r.changed_at, r.content, r.current) for r in rows]
+
+    def conflicted_memories(self) -> int:
+        """How many memories have a conflict not resolved yet (the count on the Sync page's tab)."""
+        with self._db.read() as conn:
+            return store.conflicted_memories(conn)
 
     def dismiss_conflict(self, memory_id: str) -> int:
         """The current content stays; the kept versions are no longer listed as conflicts."""
@@ -297,6 +368,10 @@ class SyncService:
         """Make a kept version current again (through the memory service's ``restore``), then dismiss."""
         restore(memory_id, version)
         self.dismiss_conflict(memory_id)
+
+
+def _listed(chosen: scopes.Scope) -> tuple[str, ...] | None:
+    return None if chosen is None else tuple(sorted(chosen))
 
 
 def sync_loop(background: Any, sync: SyncService, events: EventHub, *, interval: float, debounce: float) -> None:

@@ -36,7 +36,7 @@ from app.domain.errors import (
     TruncatedData,
 )
 from app.domain.hlc import Hlc, HybridClock
-from app.sync import merge, replica, snapshots
+from app.sync import incoming, merge, replica, snapshots
 from app.sync.segments import (
     KeyRing,
     SegmentHeader,
@@ -81,7 +81,7 @@ def mass_delete_guard(removed: dict[str, int], live: dict[str, int]) -> None:
     over = {ns: (n, live.get(ns, 0)) for ns, n in removed.items()
             if n > MASS_DELETE_MIN and n > MASS_DELETE_SHARE * max(live.get(ns, 0), 1)}
     if over:
-        raise replica.MassDelete(over)
+        raise incoming.MassDelete(over)
 
 
 class SyncEngine:
@@ -197,12 +197,20 @@ class SyncEngine:
     def pull(self, report: CycleReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
             cursors = store.cursors(conn)
-        for device, seqs in sorted(self.segments().items()):
+            rewound = store.get_setting(conn, replica.REWOUND) is not None
+        listed = self.segments()
+        if rewound:
+            # Read from the start (joined, or the scope widened): a device whose segments were all compacted
+            # away is known only by its snapshots.
+            for device in snapshots.writers(self):
+                listed.setdefault(device, [])
+        for device, seqs in sorted(listed.items()):
             if device == self.device_id or device in self.ring.removed:
                 continue  # a removed device's new segments are not trusted
             cursor = cursors.get(device)
             done = cursor.segment if cursor else 0
-            if seqs and seqs[0] > done + 1 and snapshots.catch_up_from_snapshot(self, device, seqs[0] - 1, report):
+            needed = seqs[0] - 1 if seqs else done + 1
+            if needed > done and snapshots.catch_up_from_snapshot(self, device, needed, report):
                 # The segments this device needs were compacted away: that device's snapshot covers them.
                 with self.db.read() as conn:
                     moved = store.cursors(conn).get(device)
@@ -216,6 +224,9 @@ class SyncEngine:
                 if not self._pull_one(device, seq, report, allow_mass_delete):
                     break
                 done = seq
+        if rewound:
+            with self.db.write() as conn:
+                store.delete_settings(conn, replica.REWOUND)
 
     def _pull_one(self, device: str, seq: int, report: CycleReport, allow_mass_delete: bool) -> bool:
         name = self._ops_name(device, seq)
@@ -265,7 +276,7 @@ class SyncEngine:
         try:
             with self.db.write() as conn:
                 replica.catch_up(conn, self.device_id, self.models)
-                applied = replica.apply(conn, ops, device, self.models, now, guard=guard)
+                applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
                 replica.skip_applied(conn)
                 known = store.cursors(conn)
                 for moved, upto in (covers or {device: seq}).items():
@@ -276,7 +287,7 @@ class SyncEngine:
                         moved, max(upto, previous.segment if previous else 0),
                         max(newest or "", (previous.last_hlc if previous else "") or "") or None, now,
                         skew if moved == device else (previous.skew_ms if previous else 0)))
-        except replica.MassDelete as exc:
+        except incoming.MassDelete as exc:
             detail = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
             raise MassDeletePaused(
                 f"changes from device {device[:8]} would remove {detail} of a namespace; nothing was applied. "

@@ -6,11 +6,10 @@ Both directions run inside the caller's write transaction:
   call, compares each touched memory's row with its merge state, and turns the
   difference into an op (stamped after everything the state had seen, since the
   user made the change over it) that joins the state and goes to the outbox.
-- :func:`apply` joins other devices' ops into the states and writes what the
-  states now show through the one write path (:mod:`app.vault.memories`), with
-  stamps that name the other device, so that :func:`catch_up` never ships them back.
+- :func:`app.sync.incoming.apply` joins other devices' ops into the states and
+  writes what the states now show through the one write path.
 
-Before every :func:`apply` the caller runs :func:`catch_up` in the same
+Before every ``apply`` the caller runs :func:`catch_up` in the same
 transaction, so a row always equals what its state shows when remote ops meet it.
 """
 
@@ -18,26 +17,18 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from app.domain.changes import ChangeKind
-from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from app.domain.errors import DamagedData
 from app.domain.hlc import Hlc
-from app.domain.models import FieldChanges
-from app.domain.transfer import MemoryRecord, VectorSet
-from app.sync import merge
-from app.vault import memories as writes
-from app.vault import memory_queries as repo
+from app.sync import merge, scope
 from app.vault import sync_store as store
-from app.vault.export_queries import client_id_owners
-from app.vault.oplog import Stamp
-from app.vault.vectors import Embedded
 
 OPLOG_CURSOR = "sync_oplog_cursor"
+#: Set when every device is to be read from the start: the next pull also looks for devices whose segments were
+#: all compacted away (known only by a snapshot).
+REWOUND = "sync_rewound"
 _BATCH = 2000
 
 
@@ -80,8 +71,9 @@ def skip_applied(conn: Any) -> None:
 def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Models) -> int:
     ops: list[dict[str, Any]] = []
     wipes = store.wipes(conn)
+    chosen = scope.read(conn)
     for entry in entries:
-        if entry.op == "wipe_namespace" and entry.namespace:
+        if entry.op == "wipe_namespace" and entry.namespace and scope.includes(chosen, entry.namespace):
             ops.append(_fold_wipe(conn, entry, wipes, device_id))
     touched: dict[str, str] = {}
     vectors_only: set[str] = set()
@@ -91,6 +83,15 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
         touched[entry.memory_uuid] = max(entry.hlc, touched.get(entry.memory_uuid, ""))
         if entry.op == "vectors":
             vectors_only.add(entry.memory_uuid)
+    ops += _fold_memories(conn, touched, vectors_only, wipes, chosen, device_id, models)
+    store.outbox_append(conn, ops)
+    return len(ops)
+
+
+def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], wipes: dict[str, str],
+                   chosen: scope.Scope, device_id: str, models: Models) -> list[dict[str, Any]]:
+    """Turn the difference between each touched memory's row and its state into an op (joined into the state)."""
+    ops: list[dict[str, Any]] = []
     states = store.load_states(conn, list(touched))
     rows = store.rows_for(conn, list(touched))
     changed: dict[str, dict[str, Any]] = {}
@@ -99,6 +100,8 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
         namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
         if namespace is None:
             continue  # made and removed again since the last fold: nothing to tell anyone
+        if not scope.includes(chosen, namespace):
+            continue  # outside the scope: its state stays as it was until the scope widens (see app/sync/scope.py)
         wipe = wipes.get(namespace)
         floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
         stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc
@@ -112,8 +115,7 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
         if op is not None:
             ops.append(dict(op, u=uuid))
     store.save_states(conn, changed)
-    store.outbox_append(conn, ops)
-    return len(ops)
+    return ops
 
 
 def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device_id: str) -> dict[str, Any]:
@@ -129,9 +131,11 @@ def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device
     return {"wipe": namespace, "h": stamp}
 
 
-def seed(conn: Any, device_id: str, models: Models) -> int:
-    """Give every memory without a state one (sync just set up); returns the ops added to the outbox."""
+def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] | None = None) -> int:
+    """Give every memory of the scope (and of ``only``'s namespaces) without a state one (sync just set up, or
+    the scope widened); returns the ops added to the outbox."""
     wipes = store.wipes(conn)
+    chosen = scope.read(conn)
     added = 0
     batch: list[store.Row] = []
 
@@ -155,12 +159,38 @@ def seed(conn: Any, device_id: str, models: Models) -> int:
         return len(ops)
 
     for row in list(store.iter_rows(conn)):
+        namespace = row.fields["namespace"]
+        if not scope.includes(chosen, namespace) or (only is not None and not only(namespace)):
+            continue
         batch.append(row)
         if len(batch) >= _BATCH:
             added += flush()
     added += flush()
     store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
     return added
+
+
+def widen(conn: Any, old: scope.Scope, device_id: str, models: Models) -> int:
+    """The scope (already stored) grew from ``old``: send what the added namespaces hold here, and read every
+    device from the start again (what was skipped is applied then); returns the ops added to the outbox."""
+    chosen = scope.read(conn)
+
+    def added(namespace: str) -> bool:
+        return scope.includes(chosen, namespace) and not scope.includes(old, namespace)
+
+    # Memories that have a state (they synced before the scope narrowed): the difference since, stamped after it.
+    touched: dict[str, str] = {}
+    for namespace in {ns for ns in store.state_namespaces(conn) if added(ns)}:
+        uuids = store.uuids_in_namespace(conn, namespace)
+        rows = store.rows_for(conn, uuids)
+        touched.update({u: repo_hlc(conn, rows[u]) if u in rows else "" for u in uuids})
+    ops = _fold_memories(conn, touched, set(), store.wipes(conn), chosen, device_id, models)
+    store.outbox_append(conn, ops)
+    # Memories without one (made here while outside the scope): all of them.
+    sent = len(ops) + seed(conn, device_id, models, only=added)
+    store.rewind_cursors(conn)
+    store.set_setting(conn, REWOUND, "1")
+    return sent
 
 
 def _row_stamp(conn: Any, row: store.Row, wipe: str | None) -> str:
@@ -175,258 +205,3 @@ def repo_hlc(conn: Any, row: store.Row) -> str:
         return merge.check_hlc(row.hlc)
     except DamagedData:
         return str(Hlc(int(row.fields["created_at"] * 1000), 0, row.fields["origin_device"] or "unknown"))
-
-
-# -- applying other devices' ops ---------------------------------------------------------------------------------
-
-@dataclass
-class Applied:
-    """What :func:`apply` changed here, for change events and the status line."""
-
-    changes: list[tuple[ChangeKind, str, str]] = field(default_factory=list)
-    conflicts: int = 0
-    removed: dict[str, int] = field(default_factory=dict)
-
-
-class MassDelete(Exception):
-    """Raised inside :func:`apply` (rolling its transaction back) when a batch removes too much of a namespace."""
-
-    def __init__(self, counts: dict[str, tuple[int, int]]) -> None:
-        super().__init__("mass delete")
-        self.counts = counts
-
-
-def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now: float, *,
-          guard: Callable[[dict[str, int], dict[str, int]], None] | None = None) -> Applied:
-    """Join ``ops`` (from device ``source``) into the states and write what changes through the write path.
-
-    ``guard(removed_per_namespace, live_per_namespace)`` may raise to refuse the batch before anything is written.
-    """
-    wipes = store.wipes(conn)
-    touched: dict[str, None] = {}
-    for op in ops:
-        if "wipe" in op:
-            if op["h"] > wipes.get(op["wipe"], ""):
-                wipes[op["wipe"]] = op["h"]
-                store.set_wipe(conn, op["wipe"], op["h"])
-                touched.update(dict.fromkeys(store.uuids_in_namespace(conn, op["wipe"])))
-                touched.update(dict.fromkeys(u for _, u, _ in store.rows_in_namespace(conn, op["wipe"])))
-        else:
-            touched[op["u"]] = None
-    before = store.load_states(conn, list(touched))
-    after = dict(before)
-    vectors: dict[str, dict[str, Any]] = {}
-    contents: dict[str, list[list[Any]]] = {}
-    for op in ops:
-        if "wipe" in op:
-            continue
-        uuid = op["u"]
-        delta = {k: v for k, v in op.items() if k not in ("u", "vectors")}
-        if len(delta) > 1:
-            after[uuid] = merge.join(after.get(uuid), delta)
-        if "content" in op:
-            contents.setdefault(uuid, []).append(op["content"])
-        if "vectors" in op:
-            vectors[uuid] = op["vectors"]
-    rows = store.rows_for(conn, list(touched))
-    plan: dict[str, dict[str, Any] | None] = {}
-    for uuid in touched:
-        state = after.get(uuid)
-        plan[uuid] = merge.render(state, wipes.get(state["ns"])) if state else None
-    removed = _removals(rows, plan)
-    if guard is not None and removed:
-        guard(removed, store.live_counts(conn))
-    store.save_states(conn, {u: s for u, s in after.items() if s is not before.get(u)})
-    result = Applied(removed=removed)
-    writer = _Writer(conn, source, models, now, result)
-    for uuid in touched:
-        writer.write(uuid, rows.get(uuid), plan[uuid], after.get(uuid), before.get(uuid), contents.get(uuid, []),
-                     vectors.get(uuid))
-    writer.flush()
-    return result
-
-
-def _removals(rows: dict[str, store.Row], plan: dict[str, dict[str, Any] | None]) -> dict[str, int]:
-    removed: dict[str, int] = {}
-    for uuid, row in rows.items():
-        desired = plan.get(uuid)
-        if row.fields["deleted_at"] is None and (desired is None or desired["deleted_at"] is not None):
-            removed[row.fields["namespace"]] = removed.get(row.fields["namespace"], 0) + 1
-    return removed
-
-
-def _record(uuid: str, fields: dict[str, Any], stamp: Stamp, vectors: VectorSet | None) -> MemoryRecord:
-    return MemoryRecord(
-        id=uuid, namespace=fields["namespace"], content=fields["content"],
-        memory_type=MemoryType(fields["memory_type"]), tags=tuple(fields["tags"]), metadata=fields["metadata"],
-        importance=fields["importance"], tier=Tier(fields["tier"]), visibility=Visibility(fields["visibility"]),
-        agent_id=fields["agent_id"], user_id=fields["user_id"], session_id=fields["session_id"],
-        project=fields["project"], client_id=fields["client_id"], created_at=fields["created_at"],
-        updated_at=stamp.at, expires_at=fields["expires_at"], deleted_at=fields["deleted_at"],
-        archived_at=fields["archived_at"], version=1, hlc=stamp.hlc, origin_device=fields["origin_device"],
-        vectors=vectors)
-
-
-def _vector_set(payload: dict[str, Any] | None, content_hash: str, models: Models) -> VectorSet | None:
-    if not payload or payload.get("model") != models.model_id or payload.get("dim") != models.dimension:
-        return None
-    if payload.get("hash") != content_hash:
-        return None
-    try:
-        data = base64.b64decode(payload["data"], validate=True)
-        spans = tuple((int(a), int(b)) for a, b in payload["spans"])
-    except (ValueError, TypeError, KeyError):
-        raise DamagedData("a sync op carries unreadable vectors") from None
-    if not spans or len(data) != len(spans) * models.dimension * 4:
-        raise DamagedData("a sync op carries vectors of the wrong size")
-    return VectorSet(models.model_id, models.dimension, spans, data)
-
-
-_UPDATABLE = ("content", "memory_type", "importance", "tier", "visibility", "agent_id", "user_id", "session_id",
-              "project", "expires_at")
-
-
-class _Writer:
-    """Writes planned fields through :mod:`app.vault.memories`; new memories in one batch at the end."""
-
-    def __init__(self, conn: Any, source: str, models: Models, now: float, result: Applied) -> None:
-        self._conn = conn
-        self._source = source
-        self._models = models
-        self._now = now
-        self._result = result
-        self._new: list[tuple[MemoryRecord, Stamp]] = []
-
-    def _stamp(self, state: dict[str, Any] | None, at: float | None = None) -> Stamp:
-        return Stamp(merge.latest(state) or str(Hlc(int(self._now * 1000), 0, self._source)), self._source,
-                     self._now if at is None else at)
-
-    def write(self, uuid: str, row: store.Row | None, desired: dict[str, Any] | None, state: dict[str, Any] | None,
-              before: dict[str, Any] | None, contents: list[list[Any]], vectors: dict[str, Any] | None) -> None:
-        if row is None and desired is None:
-            return
-        if desired is None:
-            assert row is not None
-            writes.hard_delete(self._conn, [(row.rowid, row.uuid, row.fields["namespace"])], self._stamp(state),
-                               reason="sync")
-            self._result.changes.append((ChangeKind.PURGED, uuid, row.fields["namespace"]))
-            return
-        digest = writes.content_hash(desired["content"])
-        shipped = _vector_set(vectors, digest, self._models)
-        if row is None:
-            self._new.append((_record(uuid, desired, self._stamp(state), shipped), self._stamp(state)))
-            self._result.changes.append((ChangeKind.CREATED, uuid, desired["namespace"]))
-            return
-        self._update(row, desired, state, before, contents, shipped, digest)
-
-    def _update(self, row: store.Row, desired: dict[str, Any], state: dict[str, Any] | None,
-                before: dict[str, Any] | None, contents: list[list[Any]], shipped: VectorSet | None,
-                digest: str) -> None:
-        current = repo.get_by_rowid(self._conn, row.rowid)
-        assert current is not None
-        loser = self._conflict(row, desired, before, contents)
-        if loser == "local":
-            store.mark_conflict(self._conn, row.rowid, row.version)
-        have = row.fields
-        stamp = self._stamp(state)
-        kinds = []
-        if any(have[k] != desired[k] for k in (*_UPDATABLE, "metadata")) or set(have["tags"]) != set(desired["tags"]):
-            if all(desired[k] is not None for k in _UPDATABLE if have[k] != desired[k]):
-                current = writes.update(self._conn, current, _changes(have, desired), stamp, change="sync")
-            else:
-                record = _record(row.uuid, desired | {"client_id": have["client_id"]}, stamp, shipped)
-                current = writes.import_memory(self._conn, record, stamp, model_id=self._models.model_id,
-                                               dimension=self._models.dimension, replacing=current)
-                shipped = None
-            kinds.append(ChangeKind.UPDATED)
-        for name, set_kind, clear_kind, set_move, clear_move in (
-                ("deleted_at", ChangeKind.DELETED, ChangeKind.RESTORED, writes.Transition.DELETE,
-                 writes.Transition.RESTORE),
-                ("archived_at", ChangeKind.ARCHIVED, ChangeKind.UNARCHIVED, writes.Transition.ARCHIVE,
-                 writes.Transition.UNARCHIVE)):
-            have_at, want_at = getattr(current, name), desired[name]
-            if have_at == want_at:
-                continue
-            if have_at is not None:
-                current = writes.transition(self._conn, current, clear_move, stamp)
-            if want_at is not None:
-                # The transition stores its stamp's time: the other device's, so that every device agrees.
-                current = writes.transition(self._conn, current, set_move, Stamp(stamp.hlc, stamp.device_id, want_at))
-            kinds.append(set_kind if want_at is not None else clear_kind)
-        if shipped is not None and (current.embedding_status is not EmbeddingStatus.READY
-                                    or current.model_id != self._models.model_id):
-            matrix = np.frombuffer(shipped.data, dtype="<f4").reshape(len(shipped.spans), shipped.dimension)
-            stored = writes.store_vectors(self._conn, row.rowid, digest,
-                                          Embedded(shipped.spans, matrix, shipped.model_id), stamp)
-            if stored is not None:
-                current = stored
-                kinds.append(ChangeKind.EMBEDDED)
-        if loser == "remote":
-            writes.keep_conflict_version(self._conn, current, _remote_loser(contents, desired), self._now)
-        if loser:
-            self._result.conflicts += 1
-        for kind in kinds:
-            self._result.changes.append((kind, row.uuid, desired["namespace"]))
-
-    @staticmethod
-    def _conflict(row: store.Row, desired: dict[str, Any], before: dict[str, Any] | None,
-                  contents: list[list[Any]]) -> str | None:
-        """Which side lost a concurrent content edit: ``local`` (its content is replaced), ``remote``, or None."""
-        if not before or "content" not in before or not contents:
-            return None
-        mine = before["content"]
-        for register in contents:
-            stamp, value, ancestors = register
-            if stamp == mine[0] or value == mine[1] or mine[0] in (ancestors or ()) or stamp in (mine[2] or ()):
-                continue  # the same change, or one made over the other: not concurrent
-            return "local" if desired["content"] != row.fields["content"] else "remote"
-        return None
-
-    def flush(self) -> None:
-        if not self._new:
-            return
-        owners = client_id_owners(self._conn, [(r.namespace, r.client_id) for r, _ in self._new if r.client_id])
-        items, seen = [], set(owners)
-        for record, stamp in self._new:
-            key = (record.namespace, record.client_id)
-            if record.client_id is not None and key in seen:
-                # Two devices used one idempotency key for different memories: the later arrival here keeps
-                # its memory without the key rather than not at all.
-                record = replace(record, client_id=None)
-            elif record.client_id is not None:
-                seen.add(key)
-            items.append((record, stamp))
-        writes.import_memories(self._conn, items, model_id=self._models.model_id, dimension=self._models.dimension)
-        self._new.clear()
-
-
-def _remote_loser(contents: list[list[Any]], desired: dict[str, Any]) -> str:
-    losers = [r for r in contents if r[1] != desired["content"]]
-    return max(losers)[1] if losers else desired["content"]
-
-
-def _changes(have: dict[str, Any], desired: dict[str, Any]) -> FieldChanges:
-    def new(name: str) -> Any:
-        return desired[name] if have[name] != desired[name] else None
-
-    return FieldChanges(
-        content=new("content"),
-        memory_type=MemoryType(desired["memory_type"]) if have["memory_type"] != desired["memory_type"] else None,
-        tags=_ordered_tags(have["tags"], desired["tags"]) if set(have["tags"]) != set(desired["tags"]) else None,
-        metadata_set={k: v for k, v in desired["metadata"].items() if have["metadata"].get(k, _GONE) != v},
-        metadata_unset=tuple(k for k in have["metadata"] if k not in desired["metadata"]),
-        importance=new("importance"),
-        tier=Tier(desired["tier"]) if have["tier"] != desired["tier"] else None,
-        visibility=Visibility(desired["visibility"]) if have["visibility"] != desired["visibility"] else None,
-        agent_id=new("agent_id"), user_id=new("user_id"), session_id=new("session_id"), project=new("project"),
-        expires_at=new("expires_at"),
-    )
-
-
-_GONE = object()
-
-
-def _ordered_tags(have: list[str], desired: list[str]) -> tuple[str, ...]:
-    # Keep the order the user gave for tags that stay; new ones follow in sorted order.
-    wanted = set(desired)
-    return tuple([t for t in have if t in wanted] + sorted(wanted - set(have)))

@@ -200,6 +200,15 @@ def read_key_file(data: bytes, passphrase: str) -> KeyRing:
     return KeyRing(group, keys, removed)
 
 
+def rewrap_key_file(data: bytes, old: str, new: str, memory_kib: int, iterations: int) -> bytes:
+    """The same key file under another passphrase: every generation re-wrapped (with a fresh salt), the grants
+    to devices kept as they are. Nothing encrypted with the sync key changes."""
+    ring = read_key_file(data, old)
+    doc = json.loads(write_key_file(ring, new, memory_kib, iterations))
+    doc["grants"] = json.loads(data).get("grants", {})
+    return json.dumps(doc, sort_keys=True, indent=1).encode("utf-8")
+
+
 def granted_keys(data: bytes, ring: KeyRing, device: str, private_key: bytes) -> KeyRing:
     """``ring`` with the key generations the key file grants to ``device`` (opened with its private key)."""
     try:

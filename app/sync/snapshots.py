@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from app.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from app.sync import merge, replica
+from app.sync import merge, replica, scope
 from app.sync.segments import (
     SegmentHeader,
     read_file,
@@ -43,6 +43,11 @@ def _names(engine: Any, kind: str) -> dict[str, list[int]]:
     return {d: sorted(s) for d, s in found.items()}
 
 
+def writers(engine: Any) -> list[str]:
+    """The devices that have a snapshot on the target."""
+    return [device for device, seqs in _names(engine, "snapshots").items() if seqs]
+
+
 def write_snapshot(engine: Any) -> str:
     """Write a snapshot of this vault's sync state; returns its name."""
     with engine.db.write() as conn:
@@ -52,6 +57,7 @@ def write_snapshot(engine: Any) -> str:
         covers = {c.device_id: c.segment for c in store.cursors(conn).values()}
         # Only segments already on the target are covered; the states may hold more, which is harmless.
         covers[engine.device_id] = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
+        chosen = scope.read(conn)
         lines = [json.dumps({"wipe": ns, "h": h}) for ns, h in sorted(store.wipes(conn).items())]
         states = list(store.iter_states(conn))
         rows = store.rows_for(conn, [u for u, _ in states])
@@ -66,7 +72,8 @@ def write_snapshot(engine: Any) -> str:
     while True:
         header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
         name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
-        data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers}, lines)
+        data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers,
+                                                   "scope": scope.encode(chosen)}, lines)
         if engine.target.put_new(name, data):
             break
         seq += 1  # written before a crash kept us from recording it: this one is newer
@@ -85,7 +92,22 @@ def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], 
     head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
     if head.get("count") != len(ops) or not isinstance(head.get("covers"), dict):
         raise DamagedData(f"{name} does not hold what its head says")
+    try:
+        head["scope"] = scope.decode(head.get("scope"))
+    except ValueError:
+        raise DamagedData(f"{name} names its namespaces wrongly") from None
     return head, ops
+
+
+def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str, int]:
+    """How far the snapshot lets this device move its cursors: every device's, when the snapshot's scope holds
+    this device's; else only the writer's own (its states hold every op it sent; see app/sync/scope.py)."""
+    covers = {str(d): int(s) for d, s in head["covers"].items()}
+    with engine.db.read() as conn:
+        mine = scope.read(conn)
+    if scope.contains(head["scope"], mine):
+        return covers
+    return {device: covers.get(device, 0)}
 
 
 def join_from_snapshot(engine: Any, report: Any) -> bool:
@@ -105,7 +127,7 @@ def join_from_snapshot(engine: Any, report: Any) -> bool:
     if best is None:
         return False
     _, device, head, ops = best
-    covers = {str(d): int(s) for d, s in head["covers"].items()}
+    covers = _trusted_covers(engine, device, head)
     # A snapshot changes no one's mind about mass deletes: it is the group's state.
     engine.apply_ops(ops, device, covers.get(device, 0), report, True, covers=covers)
     return True
@@ -121,7 +143,7 @@ def catch_up_from_snapshot(engine: Any, device: str, needed: int, report: Any) -
     except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
         report.problems.append(f"refused a snapshot of device {device[:8]}: {exc.message}")
         return False
-    covers = {str(d): int(s) for d, s in head["covers"].items()}
+    covers = _trusted_covers(engine, device, head)
     if covers.get(device, 0) < needed:
         return False
     engine.apply_ops(ops, device, covers[device], report, True, covers=covers)

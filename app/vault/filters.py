@@ -120,4 +120,6 @@ def full(f: MemoryFilter, now: float) -> Where:
         w.add("(m.expires_at IS NULL OR m.expires_at > :f_now)", f_now=now)
     if not f.include_confidential:
         w.add("m.visibility != :f_conf", f_conf=Visibility.CONFIDENTIAL.value)
+    if f.only_conflicts:
+        w.add("m.id IN (SELECT memory_id FROM memory_history WHERE conflict = 1)")
     return w

@@ -75,6 +75,10 @@ def uuids_in_namespace(conn: Connection, namespace: str) -> list[str]:
                              {"ns": namespace}).scalars())
 
 
+def state_namespaces(conn: Connection) -> list[str]:
+    return list(conn.execute(text("SELECT DISTINCT namespace FROM sync_state")).scalars())
+
+
 def iter_states(conn: Connection, page: int = 1000) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every state, by id, in pages."""
     after = ""
@@ -145,6 +149,11 @@ def set_cursor(conn: Connection, cursor: Cursor) -> None:
         "INSERT INTO sync_cursors(device_id, segment, last_hlc, seen_at, skew_ms) VALUES (:d, :s, :h, :t, :k) "
         "ON CONFLICT(device_id) DO UPDATE SET segment = :s, last_hlc = :h, seen_at = :t, skew_ms = :k"),
         {"d": cursor.device_id, "s": cursor.segment, "h": cursor.last_hlc, "t": cursor.seen_at, "k": cursor.skew_ms})
+
+
+def rewind_cursors(conn: Connection) -> None:
+    """Every device is read from its first segment again (the clock and skew seen stay)."""
+    conn.execute(text("UPDATE sync_cursors SET segment = 0"))
 
 
 def delete_cursor(conn: Connection, device_id: str) -> None:
@@ -281,6 +290,14 @@ def conflicts(conn: Connection, limit: int = 500) -> list[ConflictRow]:
         {"n": limit}).all()
     return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"], r.content)
             for r in rows]
+
+
+def conflicted_memories(conn: Connection) -> int:
+    """How many memories outside the trash hold a version marked as a conflict (what the browser's Conflicts
+    filter lists)."""
+    return int(conn.execute(text(
+        "SELECT count(*) FROM memories m WHERE m.deleted_at IS NULL AND m.id IN "
+        "(SELECT memory_id FROM memory_history WHERE conflict = 1)")).scalar_one())
 
 
 def clear_conflicts(conn: Connection, memory_uuid: str) -> int:

@@ -154,3 +154,67 @@ def test_mass_delete_needs_the_flag(env, capsys, monkeypatch):
     assert len(contents(capsys, env, "b")) == 55
     assert run(capsys, env, "b", "sync", "now", "--allow-mass-delete")[0] == 0
     assert contents(capsys, env, "b") == []
+
+
+def test_sync_scope_with_the_cli(env, capsys):
+    folder = str(env / "synced-folder")
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+        for ns in ("work", "home", "misc"):
+            assert run(capsys, env, name, "add", f"{ns} of {name}", "--namespace", ns)[0] == 0
+    code, out, err = run(capsys, env, "a", "sync", "setup", "--folder", folder, "--namespace", "work",
+                         "--namespace", "home", "--sync-passphrase-file", str(env / "sync.pass"))
+    assert code == 0, err
+    assert out.strip().endswith("syncing namespaces home, work")
+    code, out, err = run(capsys, env, "b", "sync", "setup", "--folder", folder,
+                         "--sync-passphrase-file", str(env / "sync.pass"))
+    assert code == 0, err
+    for name in "aba":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    assert [c for _, c, _ in contents(capsys, env, "a")] == ["home of a", "home of b", "misc of a", "work of a",
+                                                            "work of b"]
+    assert [c for _, c, _ in contents(capsys, env, "b")] == ["home of a", "home of b", "misc of b", "work of a",
+                                                            "work of b"]
+    code, out, _ = run(capsys, env, "a", "sync", "scope", "--json")
+    assert code == 0 and json.loads(out) == {"namespaces": ["home", "work"]}
+    code, out, _ = run(capsys, env, "a", "sync", "status")
+    assert "Namespaces: home, work" in out
+    code, out, _ = run(capsys, env, "a", "sync", "scope", "--all")
+    assert code == 0 and out.strip() == "Syncing all namespaces"
+    for name in "aba":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    assert contents(capsys, env, "a") == contents(capsys, env, "b")
+    assert len(contents(capsys, env, "a")) == 6
+    code, out, _ = run(capsys, env, "b", "sync", "scope", "--namespace", "misc")
+    assert code == 0 and out.strip() == "Syncing namespaces misc"
+    code, _, err = run(capsys, env, "b", "sync", "scope", "--namespace", "")
+    assert code != 0 and "namespace" in err and "Traceback" not in err
+
+
+def test_sync_passwd_with_the_cli(env, capsys, monkeypatch):
+    folder = str(env / "synced-folder")
+    (env / "new-sync.pass").write_text("the new sync passphrase\n")
+    for name in "abc":
+        assert run(capsys, env, name, "init")[0] == 0
+    for name in "ab":
+        assert run(capsys, env, name, "sync", "setup", "--folder", folder,
+                   "--sync-passphrase-file", str(env / "sync.pass"))[0] == 0
+    code, out, err = run(capsys, env, "a", "sync", "passwd", "--sync-passphrase-file", str(env / "new-sync.pass"),
+                         "--new-sync-passphrase-file", str(env / "sync.pass"))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "sync passphrase" in err
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    monkeypatch.setenv("MEMVAULT_NEW_SYNC_PASSPHRASE", "the new sync passphrase")
+    code, out, err = run(capsys, env, "a", "sync", "passwd")
+    assert code == 0, err
+    assert out.startswith("The sync passphrase was changed")
+    monkeypatch.delenv("MEMVAULT_NEW_SYNC_PASSPHRASE")
+    assert run(capsys, env, "b", "add", "after the change", "--namespace", "n")[0] == 0
+    for name in "ba":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    assert [c for _, c, _ in contents(capsys, env, "a")] == ["after the change"]
+    code, _, err = run(capsys, env, "c", "sync", "setup", "--folder", folder)
+    assert code == 1 and "sync passphrase" in err
+    code, _, err = run(capsys, env, "c", "sync", "setup", "--folder", folder,
+                       "--sync-passphrase-file", str(env / "new-sync.pass"))
+    assert code == 0, err
+    assert [c for _, c, _ in contents(capsys, env, "c")] == ["after the change"]

@@ -9,6 +9,7 @@ from app.domain.models import MemoryCreate
 from app.gui.sync_setup import SyncSetupDialog
 from app.gui.sync_view import ago, status_line
 from app.service.sync import SyncStatus
+from app.sync.targets.factory import TargetConfig
 
 SYNC_PASSPHRASE = "a sync passphrase for the test"
 
@@ -62,3 +63,58 @@ def test_status_words():
     assert status_line(SyncStatus(enabled=False), 0.0) == "Sync: off"
     assert status_line(SyncStatus(enabled=True, last_sync_at=0.0, pending_ops=3), 7200.0) == "Sync: 2 h ago, 3 to send"
     assert status_line(SyncStatus(enabled=True, last_sync_at=0.0, last_error="x"), 30.0) == "Sync: failed just now"
+
+
+def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path):
+    services = desktop.services
+    for ns in ("work", "home"):
+        services.memories.create(MemoryCreate(namespace=ns, content=f"a memory of {ns}"))
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    dialog = _dialog(qtbot, page)
+    qtbot.waitUntil(lambda: dialog.namespaces.count() == 2, timeout=10_000)
+    assert dialog.all_namespaces.isChecked() and not dialog.namespaces.isEnabled()
+    dialog.folder.setText(str(tmp_path / "synced"))
+    dialog.passphrase.setText(SYNC_PASSPHRASE)
+    dialog.confirm.setText(SYNC_PASSPHRASE)
+    dialog.all_namespaces.setChecked(False)
+    assert dialog.namespaces.isEnabled()
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    assert "choose the namespaces" in dialog.message.text() and dialog.isVisible()
+    work = next(dialog.namespaces.item(i) for i in range(dialog.namespaces.count())
+                if dialog.namespaces.item(i).data(Qt.UserRole) == "work")
+    work.setCheckState(Qt.Checked)
+    dialog.other_namespaces.setText("later, work")
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    assert services.sync.scope() == ("later", "work")
+
+
+def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path):
+    from app.gui.sync_passphrase import SyncPassphraseDialog
+    from app.sync.segments import read_key_file
+
+    services = desktop.services
+    target = tmp_path / "synced"
+    services.sync.setup(TargetConfig("folder", str(target)), SYNC_PASSPHRASE)
+    before = next(target.glob("*/key")).read_bytes()
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    page.refresh()
+    qtbot.waitUntil(page.passphrase_button.isEnabled, timeout=10_000)
+    qtbot.mouseClick(page.passphrase_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: any(isinstance(w, SyncPassphraseDialog) and w.isVisible() for w in page.children()),
+                    timeout=5_000)
+    dialog = next(w for w in page.children() if isinstance(w, SyncPassphraseDialog))
+    dialog.current.setText("not the sync passphrase")
+    dialog.new.setText("a new one")
+    dialog.repeat.setText("a new one")
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: "does not open" in dialog.message.text(), timeout=20_000)
+    assert dialog.isVisible()
+    dialog.current.setText(SYNC_PASSPHRASE)
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    assert "passphrase was changed" in page.summary.text()
+    key_file = next(target.glob("*/key")).read_bytes()
+    assert read_key_file(key_file, "a new one").keys == read_key_file(before, SYNC_PASSPHRASE).keys

@@ -56,10 +56,13 @@ def test_concurrent_content_edits_keep_the_loser_as_a_conflict(make_vault, tmp_p
     for s in (a, b):
         conflicts = s.sync.conflicts()
         assert [(x.memory_id, x.kept_content) for x in conflicts] == [(m.id, "edited on a")]
+        assert [x.id for x in s.memories.list(MemoryFilter(namespace=None, only_conflicts=True)).items] == [m.id]
+        assert s.sync.conflicted_memories() == 1
     loser = a.sync.conflicts()[0]
     a.sync.keep_conflict_version(m.id, loser.version,
                                  lambda memory_id, version: a.memories.restore_version(memory_id, version))
     assert a.memories.get(m.id).content == "edited on a" and a.sync.conflicts() == []
+    assert not a.memories.list(MemoryFilter(namespace=None, only_conflicts=True)).items
     a.sync.sync_now()
     b.sync.sync_now()
     assert b.memories.get(m.id).content == "edited on a"
