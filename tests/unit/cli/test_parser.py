@@ -45,7 +45,8 @@ def test_every_argument_has_help_and_shows_its_default(path):
         assert needed in text, f"{parser.prog} --help lacks {needed}"
 
 
-SYNC = {("sync", name) for name in ("setup", "now", "status", "devices", "remove-device", "conflicts", "off")}
+SYNC = {("sync", name) for name in ("setup", "now", "status", "devices", "remove-device", "conflicts", "off",
+                                    "scope", "passwd")}
 
 
 def test_json_and_passphrase_file_only_where_they_do_something():
