@@ -79,16 +79,59 @@ when where which while who whom why will with would you your yours yourself your
 """.split())
 
 
+def _fts_terms(query: str) -> list[str]:
+    """The words of ``query`` an FTS5 expression asks for: stopwords left out unless nothing else is left."""
+    tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
+    return [t for t in tokens if t not in STOPWORDS] or tokens
+
+
+def _quoted(terms: list[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
 def fts_query(query: str) -> str | None:
     """An FTS5 expression matching any word of ``query`` (``None`` when it has none).
 
     Stopwords are left out unless the query has nothing else.
     """
-    tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
-    if not tokens:
-        return None
-    tokens = [t for t in tokens if t not in STOPWORDS] or tokens
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+    terms = _fts_terms(query)
+    return _quoted(terms) if terms else None
+
+
+#: Matches FTS5 may score for one keyword query. FTS5 computes BM25 for every match of an OR query
+#: before it can order them (about 1.5 us each, 40 ms for the 30k matches of a four-word query at 100k
+#: memories), and a word found in a large share of a big vault adds many matches and little ranking
+#: signal (a low IDF). Over this budget the most common words are left out, rarest kept first.
+KEYWORD_SCORED_MAX = 5000
+
+
+def _matches_per_term(conn: Connection, terms: list[str]) -> list[int]:
+    """How many memories match each term (FTS5 counts a doclist without scoring it: ~0.1 ms per word)."""
+    counts = ", ".join(f"(SELECT count(*) FROM memory_fts WHERE memory_fts MATCH :t{i})" for i in range(len(terms)))
+    row = conn.execute(text(f"SELECT {counts}"), {f"t{i}": _quoted([t]) for i, t in enumerate(terms)}).one()
+    return [int(n) for n in row]
+
+
+def fts_query_within_budget(conn: Connection, query: str, budget: int | None = None) -> str | None:
+    """:func:`fts_query` without the most common words while the matches to score exceed ``budget``.
+
+    Words no memory contains are left out too (they change no score). The rarest word found is
+    always kept; a query with no word found keeps them all (it matches nothing either way).
+    """
+    terms = _fts_terms(query)
+    if len(terms) <= 1:
+        return _quoted(terms) if terms else None
+    budget = KEYWORD_SCORED_MAX if budget is None else budget
+    counted = sorted((n, i, t) for i, (t, n) in enumerate(zip(terms, _matches_per_term(conn, terms))) if n > 0)
+    if not counted:
+        return _quoted(terms)
+    kept, total = [], 0
+    for n, i, t in counted:
+        if kept and total + n > budget:
+            break
+        kept.append((i, t))
+        total += n
+    return _quoted([t for _, t in sorted(kept)])
 
 
 #: Keyword candidates taken from FTS5's own ranking per wanted hit before the filter is checked.
@@ -102,9 +145,10 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float) -
     filter reads the memory row of every match (most of them, for common
     words). So FTS5's own best ``k x KEYWORD_OVERFETCH`` come first and are
     filtered; when fewer than ``k`` of them pass, the filtered query ranks
-    every match. BM25 does not depend on the filter, so both give the same hits.
+    every match. BM25 does not depend on the filter, so both give the same hits. In a large vault
+    the query's most common words may be left out (:data:`KEYWORD_SCORED_MAX`).
     """
-    expr = fts_query(query)
+    expr = fts_query_within_budget(conn, query)
     if expr is None:
         return []
     search_filter = filters.full(f, now)

@@ -32,3 +32,25 @@ def test_keyword_ranks_fts_first_then_filters_and_falls_back_to_the_filtered_que
         answers[overfetch] = ([(h.memory_id, h.bm25, h.snippet) for h in hits],
                               [(h.memory_id, h.bm25, h.snippet) for h in everyone])
     assert answers[1] == answers[4] == answers[1000]
+
+
+def test_keyword_leaves_out_the_most_common_words_when_their_matches_exceed_the_budget(services, monkeypatch):
+    """Over the budget the common word goes (FTS5 would score all its matches); the rare one ranks alone."""
+    import time
+
+    from app.domain.models import MemoryCreate, MemoryFilter
+    from app.vault import search
+
+    common = [services.memories.create(MemoryCreate(content=f"garden note {i}")).memory.rowid for i in range(30)]
+    rare = {services.memories.create(MemoryCreate(content=f"shed plan {i}")).memory.rowid for i in range(3)}
+    with services.vault.db.read() as conn:
+        assert search.fts_query_within_budget(conn, "garden shed zebra") == '"garden" OR "shed"'
+        assert search.fts_query_within_budget(conn, "garden shed zebra", budget=10) == '"shed"'
+        assert search.fts_query_within_budget(conn, "garden", budget=10) == '"garden"'
+        assert search.fts_query_within_budget(conn, "zebra okapi", budget=10) == '"zebra" OR "okapi"'
+        assert search.fts_query_within_budget(conn, "?!") is None
+        within = search.keyword(conn, "garden shed", MemoryFilter(), 50, time.time())
+        monkeypatch.setattr(search, "KEYWORD_SCORED_MAX", 10)
+        over = search.keyword(conn, "garden shed", MemoryFilter(), 50, time.time())
+    assert {h.memory_id for h in within} == rare | set(common)
+    assert {h.memory_id for h in over} == rare
