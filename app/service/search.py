@@ -37,10 +37,11 @@ from app.vault.knn import VectorIndex, planner
 SNIPPET_CHARS = 240
 #: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
 HYBRID_DEPTH = 50
-#: Nearest chunks hybrid reads for the similarity of keyword candidates outside the semantic list.
-#: Beyond them a candidate gets the last one's similarity, an upper bound, as the relevance fit
-#: assumed (SciFact nDCG@10 0.7304 this way, 0.7311 with every similarity exact). Reading exact
-#: vectors one by one from vec0 instead cost ~1 ms each at 100k memories.
+#: Nearest chunks hybrid reads for the similarity of keyword candidates outside the semantic list when
+#: the approximate index cannot answer (loading, rebuilding): beyond them a candidate gets the last one's
+#: similarity, an upper bound, as the relevance fit assumed (SciFact nDCG@10 0.7304 this way, 0.7311 with
+#: every similarity exact). Reading exact vectors one by one from vec0 cost ~1 ms each at 100k memories;
+#: from the index (the usual case) they cost microseconds, so there every similarity is exact.
 HYBRID_SIMILARITY_CHUNKS = 200
 
 
@@ -127,9 +128,11 @@ class SearchService:
         planned = query_plan.plan(q.query, f.user_id)
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
-        reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID else 0
         if self._index is not None and qvec is not None:
             self._index.ensure_open()  # outside the read: a restore takes a reader of its own
+        # With the index, other candidates' similarities are read from its vectors instead (see _others).
+        indexed = self._index is not None and self._index.ready
+        reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
         with self._db.read() as conn:
             semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
@@ -138,8 +141,12 @@ class SearchService:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now)
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
+            if mode is SearchMode.HYBRID and seen is not None and indexed:
+                self._others(conn, qvec, f, ids, seen)
             found = memory_queries.get_many(conn, ids)
-            spans = vsearch.chunk_spans(conn, [s[1] for s in semantic] + [c for c, _ in (seen or _Seen()).best.values()])
+            # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
+            shown = set(ids).difference(k.memory_id for k in keyword)
+            spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or _Seen()).best.items() if m in shown])
         hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans, graph, depth)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
@@ -176,6 +183,13 @@ class SearchService:
                 seen = _Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
                 return list(best.values())[:want], seen
             k = min(k * 4, vsearch.MAX_K)
+
+    def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: _Seen) -> None:
+        """Exact similarities of the candidates outside the semantic list, from the index's vectors."""
+        exact = planner.similarities(conn, self._index, qvec, [m for m in ids if m not in seen.best], f.namespace)
+        if exact is not None:
+            seen.best.update(exact)
+            seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
 
     def _rank(self, mode, q, planned, semantic, seen, keyword, found: dict[int, Memory], spans,
               graph: graph_search.GraphList, depth: int) -> list[SearchHit]:

@@ -134,17 +134,26 @@ def test_long_memory_is_scored_by_its_best_chunk_with_that_chunk_as_snippet(serv
     assert len(result.hits[0].snippet) < 400
 
 
-def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as_a_bound(services, monkeypatch):
-    from app.service import search as search_module
-
-    # Hybrid reads max(2 x 50 + 8, reach) nearest chunks at limit 3: 108 here, fewer than the memories,
-    # all of them nearer the query than the memory with the rare word.
-    monkeypatch.setattr(search_module, "HYBRID_SIMILARITY_CHUNKS", 10)
+def _far_keyword_only_memory(services):
+    """150 memories nearer the query "zeppelin alpha" than the one memory with the rare word."""
     for i in range(150):
         services.memories.create(MemoryCreate(content=f"alpha note {i}"))
     far = services.memories.create(MemoryCreate(
         content="zeppelin " + " ".join(f"word{i}" for i in range(60)))).memory
     services.worker.drain()
+    return far
+
+
+def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as_a_bound(services, monkeypatch):
+    from app.service import search as search_module
+    from app.vault.knn import VectorIndex
+
+    # The index cannot answer (as while it loads or catches up on a backlog): vec0 gives the nearest chunks.
+    # Hybrid reads max(2 x 50 + 8, reach) of them at limit 3: 108 here, fewer than the memories,
+    # all of them nearer the query than the memory with the rare word.
+    monkeypatch.setattr(VectorIndex, "catch_up", lambda self, conn, limit=None: False)
+    monkeypatch.setattr(search_module, "HYBRID_SIMILARITY_CHUNKS", 10)
+    far = _far_keyword_only_memory(services)
     result = _search(services, "zeppelin alpha", mode=SearchMode.HYBRID, limit=3, debug=True)
     hit = next(h for h in result.hits if h.memory.id == far.id)
     b = hit.breakdown
@@ -152,3 +161,22 @@ def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as
     nearest = [h.breakdown.semantic for h in result.hits if h.breakdown.semantic_rank is not None]
     assert 0 < b.semantic <= min(nearest)
     assert hit.score == pytest.approx(relevance.relevance(b.semantic, b.coverage, b.keyword_bm25), abs=1e-6)
+
+
+def test_keyword_candidates_outside_the_semantic_list_get_exact_similarities_from_the_index(services, monkeypatch):
+    import numpy as np
+
+    from app.vault.knn import planner
+
+    asked = []
+    similarities = planner.similarities
+    monkeypatch.setattr(planner, "similarities", lambda *a: asked.append(similarities(*a)) or asked[-1])
+    far = _far_keyword_only_memory(services)
+    result = _search(services, "zeppelin alpha", mode=SearchMode.HYBRID, limit=3, debug=True)
+    assert len(asked) == 1 and far.rowid in asked[0]  # read from the index: not among the 108 nearest chunks
+    q, v = services.embedder.embed_query("zeppelin alpha"), services.embedder.embed_texts([far.content])[0]
+    exact = float(q @ v / np.linalg.norm(q) / np.linalg.norm(v))
+    assert asked[0][far.rowid][1] == pytest.approx(max(0.0, exact), abs=2e-3)  # half-precision vectors
+    # Far from the query, it is ranked by that similarity (not the bound of the last chunk read): below the rest.
+    assert far.id not in {h.memory.id for h in result.hits}
+    assert all(h.breakdown.semantic_upper_bound is None for h in result.hits)
