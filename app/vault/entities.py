@@ -18,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.entities import Entity, EntityMention, EntityType
 from app.vault import filters
+from app.vault.migrations import OWN_TIME
 
 #: Entities of a namespace read for its gazetteer at most (the oldest first).
 GAZETTEER_MAX = 500_000
@@ -252,18 +253,12 @@ def cooccurring(conn: Connection, memory_ids: Sequence[int], exclude: Iterable[i
     return [(r.entity_id, int(r.n)) for r in rows if r.entity_id not in skip][:limit]
 
 
-#: A memory's own time as an ISO string: its event_at or session_date metadata when they are text, else created_at.
-_OWN_TIME = ("CASE WHEN json_type(m.metadata, '$.event_at') = 'text' THEN json_extract(m.metadata, '$.event_at') "
-             "WHEN json_type(m.metadata, '$.session_date') = 'text' THEN json_extract(m.metadata, '$.session_date') "
-             "ELSE strftime('%Y-%m-%dT%H:%M', m.created_at, 'unixepoch') END")
-
-
 def dated_memories(conn: Connection, start: str, end: str, where: filters.Where, limit: int, *,
                    days: Sequence[str] = (), prefix: str | None = None) -> set[int]:
     """Memories passing ``where`` whose own time is in [``start``, ``end``) (ISO minutes), or that mention a
     date entity among ``days`` or starting with ``prefix``."""
-    own = (f"SELECT m.id FROM memories m WHERE {where.sql()} AND {_OWN_TIME} >= :d_start "
-           f"AND {_OWN_TIME} < :d_end LIMIT :d_lim")
+    own = (f"SELECT m.id FROM memories m WHERE {where.sql()} AND {OWN_TIME} >= :d_start "
+           f"AND {OWN_TIME} < :d_end LIMIT :d_lim")
     found = set(conn.execute(text(own), dict(where.params, d_start=start, d_end=end, d_lim=limit)).scalars())
     if days:
         test, params = filters.in_list("d_day", days)

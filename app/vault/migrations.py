@@ -285,7 +285,21 @@ def _v8(conn: Connection, dim: int) -> None:
                       "WHERE NOT EXISTS (SELECT 1 FROM chunks)"))
 
 
-MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+#: A memory's own time (ISO minutes): the event it records, else its conversation's session date, else when it
+#: was stored. Date questions in hybrid search select by it; ``app/vault/entities.py`` queries this expression
+#: as it is written here, so that SQLite answers from the index below.
+OWN_TIME = ("CASE WHEN json_type(metadata, '$.event_at') = 'text' THEN json_extract(metadata, '$.event_at') "
+            "WHEN json_type(metadata, '$.session_date') = 'text' THEN json_extract(metadata, '$.session_date') "
+            "ELSE strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch') END")
+
+
+def _v9(conn: Connection, dim: int) -> None:
+    # Without it a date in a query ("deadlines in February") scanned every memory of the namespace:
+    # 0.8 s per search at 100k memories.
+    conn.execute(text(f"CREATE INDEX ix_memories_own_time ON memories(namespace, ({OWN_TIME}))"))
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 LATEST = len(MIGRATIONS)
 
 

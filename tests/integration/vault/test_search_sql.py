@@ -54,3 +54,25 @@ def test_keyword_leaves_out_the_most_common_words_when_their_matches_exceed_the_
         over = search.keyword(conn, "garden shed", MemoryFilter(), 50, time.time())
     assert {h.memory_id for h in within} == rare | set(common)
     assert {h.memory_id for h in over} == rare
+
+
+def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
+    import time
+
+    from sqlalchemy import text
+
+    from app.domain.models import MemoryCreate, MemoryFilter
+    from app.vault import entities, filters
+    from app.vault.migrations import OWN_TIME
+
+    services.memories.create_batch([MemoryCreate(content=f"note {i}", metadata={"event_at": f"2026-02-1{i % 10}T10:00"})
+                                    for i in range(40)])
+    services.memories.create(MemoryCreate(content="stored now, no event"))
+    where = filters.full(MemoryFilter(), time.time())
+    with services.vault.db.read() as conn:
+        found = entities.dated_memories(conn, "2026-02-13T00:00", "2026-02-14T00:00", where, 50, prefix="2026-02-13")
+        plan = " ".join(str(row) for row in conn.execute(text(
+            f"EXPLAIN QUERY PLAN SELECT m.id FROM memories m WHERE {where.sql()} AND {OWN_TIME} >= :a "
+            f"AND {OWN_TIME} < :b"), dict(where.params, a="2026-02-13T00:00", b="2026-02-14T00:00")))
+    assert len(found) == 4  # notes 3, 13, 23 and 33
+    assert "ix_memories_own_time" in plan and "SCAN" not in plan  # not every memory of the namespace
