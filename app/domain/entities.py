@@ -50,3 +50,18 @@ class Entity:
     type: EntityType
     value: str
     memory_count: int
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    """One entity name and type across the namespaces that have it (the Entities page's row).
+
+    Entities belong to a namespace; a person sees "greg" once, with the memories of every namespace
+    in view counted together and the namespaces named.
+    """
+
+    type: EntityType
+    value: str
+    memory_count: int
+    namespaces: tuple[str, ...]
+    entity_ids: tuple[int, ...]

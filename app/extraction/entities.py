@@ -15,6 +15,9 @@ For each text:
   the entity list shows those mentioned by at least two memories, and search
   weighs each by how rare it is (:mod:`app.service.graph_search`).
 
+What is not an entity (filler nouns, idioms, common nouns the tagger took for
+a name) is decided by the rules of :mod:`app.extraction.noise`.
+
 Confidences are fixed by where a mention came from (the small pipeline gives
 no per-entity scores): an exact known name 0.9, a tagged entity 0.85, a known
 alias 0.75, a resolved date 0.9, an untagged proper noun (read as a person:
@@ -30,6 +33,7 @@ from app.domain.entities import EntityMention, EntityType
 from app.extraction.date_spans import resolve
 from app.extraction.gazetteer import Gazetteer, normalise
 from app.extraction.nlp import NlpPipeline
+from app.extraction.noise import NON_CONTENT_NOUNS, Lexicon, plausible_name
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -42,13 +46,10 @@ CONFIDENCE_ALIAS = 0.75
 CONFIDENCE_DATE = 0.9
 CONFIDENCE_NOUN = 0.5
 CONFIDENCE_PROPER = 0.6
-#: Nouns that say nothing about what a memory is about, however often they recur.
-GENERIC_NOUNS = frozenset("""
-thing things stuff lot lots bit way time times day days week weeks month months year years today tonight morning
-evening night afternoon moment minute minutes hour hours kind sort part point idea question answer something
-anything everything nothing one ones people person guy guys fact case number plan plans sense end start place
-user users assistant
-""".split())
+#: Nouns that say nothing about what a memory is about, however often they recur (search ignores them too).
+GENERIC_NOUNS = NON_CONTENT_NOUNS
+#: Tagger labels that name someone or somewhere: held to the name rules of :mod:`app.extraction.noise`.
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
 #: Pipe batch size: long enough to amortise the model's per-batch cost, short enough to bound memory.
 BATCH = 64
 
@@ -66,6 +67,7 @@ class EntityExtractor:
 
     def __init__(self, nlp: NlpPipeline) -> None:
         self._nlp = nlp
+        self._lexicon: Lexicon | None = None
 
     def warm(self) -> None:
         """Load and verify the pipeline now (raises :class:`ExtractionModelError` if it cannot be used)."""
@@ -79,25 +81,39 @@ class EntityExtractor:
         """The mentions of each item, in order, each entity once (its most confident mention)."""
         nlp = self._nlp.get()
         with self._nlp.parse_lock:
+            if self._lexicon is None:
+                self._lexicon = Lexicon.of(nlp)
             docs = list(nlp.pipe((i.text for i in items), batch_size=BATCH))
-        return [_mentions(doc, item, gazetteer) for doc, item in zip(docs, items, strict=True)]
+            # The matcher shares the pipeline's vocabulary (its string store grows): run it under the same lock.
+            idioms = [self._lexicon.idiom_tokens(doc) for doc in docs]
+        return [_mentions(doc, item, gazetteer, self._lexicon, idiom)
+                for doc, item, idiom in zip(docs, items, idioms, strict=True)]
 
 
-def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer) -> list[EntityMention]:
+def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon,
+              idioms: set[int]) -> list[EntityMention]:
     found: dict[tuple[EntityType, str], float] = {}
 
     def add(etype: EntityType, value: str, confidence: float) -> None:
         key = (etype, value)
         found[key] = max(found.get(key, 0.0), confidence)
 
+    def add_concept(value: str) -> None:
+        known = gazetteer.known(value)
+        add(known[0] if known else EntityType.CONCEPT, known[1] if known else value, CONFIDENCE_NOUN)
+
     for m in gazetteer.find(item.text):
+        if m.type is EntityType.CONCEPT and m.value in NON_CONTENT_NOUNS:
+            continue  # linked before the noise rules existed: not evidence of anything now
         add(m.type, m.value, CONFIDENCE_ALIAS if m.alias else CONFIDENCE_KNOWN)
     in_entity = set()
     for ent in doc.ents:
+        # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
+        # fallback below must not read "Spanish" (LANGUAGE) as a person.
+        in_entity.update(range(ent.start, ent.end))
         etype = _LABELS.get(ent.label_)
         if etype is None:
             continue
-        in_entity.update(range(ent.start, ent.end))
         if etype is EntityType.DATE:
             span = resolve(ent.text, item.reference)
             if span is not None:
@@ -109,32 +125,35 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer) -> list[EntityMe
         known = gazetteer.known(value)
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
-        else:
+        elif ent.label_ not in _NAME_LABELS or plausible_name(ent, lexicon, tagged=True):
             add(etype, value, CONFIDENCE_TAGGED)
+        elif (concept := lexicon.demoted_concept(ent, idioms)) is not None:
+            add_concept(concept)
     for run in _proper_runs(doc, in_entity):
         # Proper nouns the small tagger left untagged are mostly first names in chat ("Aiko", "Lars").
-        value = normalise(run)
+        value = normalise(" ".join(t.text for t in run))
         known = gazetteer.known(value)
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
-            add(EntityType.PERSON, value, CONFIDENCE_PROPER)
+            if plausible_name(run, lexicon, tagged=False):
+                add(EntityType.PERSON, value, CONFIDENCE_PROPER)
+            elif (concept := lexicon.demoted_concept(run, idioms)) is not None:
+                add_concept(concept)
     for token in doc:
         if token.pos_ != "NOUN" or token.i in in_entity or token.dep_ == "compound":
             continue
-        lemma = token.lemma_.lower()
-        if len(lemma) < 3 or not lemma.isalpha() or lemma in GENERIC_NOUNS or token.is_stop:
+        if not lexicon.content_noun(token, idioms):
             continue
+        lemma = lexicon.concept_lemma(token)
         modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
-        value = f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma
-        known = gazetteer.known(value)
-        add(known[0] if known else EntityType.CONCEPT, known[1] if known else value, CONFIDENCE_NOUN)
+        add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
 
 
-def _proper_runs(doc, covered: set[int]) -> list[str]:
+def _proper_runs(doc, covered: set[int]) -> list[list]:
     """Runs of capitalised proper nouns outside the tagged entities (not a sentence's first word alone)."""
-    runs: list[str] = []
+    runs: list[list] = []
     current: list = []
     for token in [*doc, None]:
         if (token is not None and token.pos_ == "PROPN" and token.i not in covered and token.text[:1].isupper()
@@ -142,6 +161,6 @@ def _proper_runs(doc, covered: set[int]) -> list[str]:
             current.append(token)
             continue
         if current and not (len(current) == 1 and current[0].is_sent_start and current[0].dep_ not in ("nsubj",)):
-            runs.append(" ".join(t.text for t in current))
+            runs.append(current)
         current = []
     return runs

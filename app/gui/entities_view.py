@@ -1,4 +1,9 @@
-"""The Entities page: a namespace's entities with how many memories mention each, and those memories."""
+"""The Entities page: entities with how many memories mention each, and those memories.
+
+One row per entity name and type: with one namespace in scope, that namespace's; with all of them, the
+namespaces' entities of the same name counted together, the namespaces named in their own column
+(:meth:`app.service.entities.EntityService.summaries` groups them; the page only shows rows).
+"""
 
 from __future__ import annotations
 
@@ -18,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.entities import Entity, EntityType
+from app.domain.entities import EntitySummary, EntityType
 from app.domain.models import Memory
 from app.gui.tasks import TaskRunner
 from app.service.container import Services
-from app.service.entities import EntityPage
+from app.service.entities import SummaryPage
 
 ALL_TYPES = "All types"
 #: Entities listed at most (the most mentioned first).
@@ -31,7 +36,7 @@ ROLE = int(Qt.ItemDataRole.UserRole.value)
 
 
 class EntitiesView(QWidget):
-    """Entities of the namespace in scope; selecting one lists its memories.
+    """Entities of the namespace in scope (or of all, grouped by name); selecting one lists its memories.
 
     Signals:
         open_requested(str): a memory (by id) to open in the browser (double-click in the list).
@@ -47,15 +52,15 @@ class EntitiesView(QWidget):
         self._wanted: str | None = None
         #: Bumped by every reload: only the latest one's answer is shown (an older one may arrive after it).
         self._generation = 0
-        self._selected: int | None = None
+        self._selected: EntitySummary | None = None
         self.kind = QComboBox()
         self.kind.setAccessibleName("Entity type")
         self.kind.addItems([ALL_TYPES, *(t.value for t in EntityType)])
         self.kind.currentTextChanged.connect(lambda _t: self.refresh())
         self.summary = QLabel()
-        self.table = QTableWidget(0, 3)
+        self.table = QTableWidget(0, 4)
         self.table.setAccessibleName("Entities")
-        self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories"])
+        self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
@@ -101,12 +106,14 @@ class EntitiesView(QWidget):
     def refresh(self) -> None:
         namespace, kind = self._namespace, self.kind.currentText()
         entity_type = None if kind == ALL_TYPES else kind
+        wanted = self._wanted
         self._generation += 1
         generation = self._generation
-        self._runner.run(lambda: self._services.entities.list(namespace, entity_type, limit=LIST_LIMIT),
+        self._runner.run(lambda: self._services.entities.summaries(namespace, entity_type, limit=LIST_LIMIT,
+                                                                  keep=wanted),
                          lambda page: self._on_entities_loaded(generation, page), owner=self)
 
-    def _on_entities_loaded(self, generation: int, page: EntityPage) -> None:
+    def _on_entities_loaded(self, generation: int, page: SummaryPage) -> None:
         if generation != self._generation:
             return
         # A new list selects afresh (selecting the row that was selected before would not say so).
@@ -122,6 +129,7 @@ class EntitiesView(QWidget):
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, QTableWidgetItem(e.type.value))
             self.table.setItem(row, 2, count)
+            self.table.setItem(row, 3, QTableWidgetItem(", ".join(e.namespaces)))
             if self._wanted is not None and e.value == self._wanted:
                 select = row
         shown = len(page.items)
@@ -137,14 +145,14 @@ class EntitiesView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
-        entity: Entity = self.table.item(rows[0].row(), 0).data(ROLE)
+        entity: EntitySummary = self.table.item(rows[0].row(), 0).data(ROLE)
         self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value})")
-        self._selected = entity.id
-        self._runner.run(lambda: self._services.entities.memories(entity.id, entity.namespace, limit=100),
+        self._selected = entity
+        self._runner.run(lambda: self._services.entities.summary_memories(entity, limit=100),
                          lambda found: self._on_memories_loaded(entity, found), owner=self)
 
-    def _on_memories_loaded(self, entity: Entity, found: tuple[list[Memory], int]) -> None:
-        if entity.id != self._selected:
+    def _on_memories_loaded(self, entity: EntitySummary, found: tuple[list[Memory], int]) -> None:
+        if entity != self._selected:
             return
         memories, total = found
         self.memories.clear()

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.domain.clock import Clock, system_clock
-from app.domain.entities import Entity, EntityMention, EntityType
+from app.domain.entities import Entity, EntityMention, EntitySummary, EntityType
 from app.domain.errors import ExtractionModelError, MemvaultError, NotFound
 from app.domain.models import MemoryFilter
 from app.extraction.date_spans import memory_time
@@ -48,11 +48,20 @@ SYNC_REBUILD_MAX = 5_000
 GENERATION_TTL = 2.0
 #: Seconds the worker sleeps when the queue is empty (new jobs wake it sooner).
 IDLE_SECONDS = 30.0
+#: Memories a concept (a noun) must be mentioned by to be listed: the user's recurring nouns, not every noun
+#: one memory happened to use. Every concept is linked all the same (search and a memory's chips use them).
+RECURRING_MIN = 2
 
 
 @dataclass(frozen=True)
 class EntityPage:
     items: tuple[Entity, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    items: tuple[EntitySummary, ...]
     total: int
 
 
@@ -217,6 +226,35 @@ class EntityService:
             items, total = repo.list_entities(conn, namespace, etype, self._wall(), limit=limit, offset=offset,
                                               min_count=min_count)
         return EntityPage(tuple(items), total)
+
+    def summaries(self, namespace: str | None, entity_type: str | None = None, *, limit: int = 50, offset: int = 0,
+                  keep: str | None = None) -> SummaryPage:
+        """The Entities page's rows: one per entity name and type in ``namespace`` (``None``: every
+        namespace, the memories of all counted together and the namespaces named), most mentioned first.
+
+        Concepts are listed from :data:`RECURRING_MIN` memories; ``keep`` (a value the user asked for,
+        a clicked chip) is listed whatever its count.
+        """
+        if namespace is not None:
+            v.namespace(namespace)
+        etype = v.choice(EntityType, entity_type, "type") if entity_type is not None else None
+        v.int_range(limit, "limit", 1, 500)
+        v.int_range(offset, "offset", 0, 10**9)
+        with self._db.read() as conn:
+            items, total = repo.summarise_entities(conn, namespace, etype, self._wall(), limit=limit,
+                                                   offset=offset, concept_min=RECURRING_MIN, keep=keep)
+        return SummaryPage(tuple(items), total)
+
+    def summary_memories(self, summary: EntitySummary, *, limit: int = 20):
+        """The live memories that mention any of a row's entities, newest first, and how many there are."""
+        v.int_range(limit, "limit", 1, 100)
+        # Every namespace's: the row's entities are already those of the namespaces in view.
+        where = filters.full(MemoryFilter(namespace=None), self._wall())
+        with self._db.read() as conn:
+            rows = repo.memories_of(conn, list(summary.entity_ids), where)
+            page = list(dict.fromkeys(mid for mid, _, _ in rows))
+            found = memory_queries.get_many(conn, page[:limit])
+        return [found[m] for m in page[:limit] if m in found], len(page)
 
     def get(self, entity_id: int, namespace: str | None = None) -> tuple[int, str, EntityType, str]:
         with self._db.read() as conn:

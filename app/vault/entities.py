@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from app.domain.entities import Entity, EntityMention, EntityType
+from app.domain.entities import Entity, EntityMention, EntitySummary, EntityType
 from app.vault import filters
 from app.vault.migrations import OWN_TIME
 
@@ -200,6 +200,35 @@ def list_entities(conn: Connection, namespace: str | None, entity_type: EntityTy
     rows = conn.execute(text(f"{counted} ORDER BY n DESC, e.value LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
     return [Entity(r.id, r.namespace, EntityType(r.type), r.value, r.n) for r in rows], total
+
+
+def summarise_entities(conn: Connection, namespace: str | None, entity_type: EntityType | None, now: float, *,
+                       limit: int, offset: int, concept_min: int, keep: str | None = None,
+                       ) -> tuple[list[EntitySummary], int]:
+    """Entities grouped by type and value across namespaces, with the live memories mentioning them, most
+    mentioned first, and how many groups there are. Concepts need ``concept_min`` memories (``keep``, a
+    value, is listed whatever its count)."""
+    conds, params = ["1"], {"now": now, "cmin": concept_min, "keep": keep}
+    if namespace is not None:
+        conds.append("e.namespace = :ns")
+        params["ns"] = namespace
+    if entity_type is not None:
+        conds.append("e.type = :t")
+        params["t"] = entity_type.value
+    grouped = (
+        "SELECT e.type, e.value, count(m.id) AS n, group_concat(DISTINCT e.namespace) AS namespaces, "
+        "group_concat(DISTINCT e.id) AS ids FROM entities e "
+        "JOIN memory_entities me ON me.entity_id = e.id JOIN memories m ON m.id = me.memory_id "
+        "AND m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > :now) "
+        f"WHERE {' AND '.join(conds)} GROUP BY e.type, e.value "
+        "HAVING e.type != 'concept' OR count(m.id) >= :cmin OR e.value = :keep"
+    )
+    total = int(conn.execute(text(f"SELECT count(*) FROM ({grouped})"), params).scalar_one())
+    rows = conn.execute(text(f"{grouped} ORDER BY n DESC, e.value, e.type LIMIT :lim OFFSET :off"),
+                        dict(params, lim=limit, off=offset)).all()
+    # Namespace names hold no commas (letters, digits, '_', '-', '.'), so the default separator is safe.
+    return [EntitySummary(EntityType(r.type), r.value, r.n, tuple(sorted(r.namespaces.split(","))),
+                          tuple(sorted(int(i) for i in r.ids.split(",")))) for r in rows], total
 
 
 def get_entity(conn: Connection, entity_id: int) -> tuple[int, str, str, str] | None:

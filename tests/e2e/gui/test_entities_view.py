@@ -48,3 +48,39 @@ def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
     assert desktop.window.pages.currentWidget() is browser
     qtbot.waitUntil(lambda: browser.detail.memory() is not None and "Kenora" in browser.detail.memory().content,
                     timeout=20_000)
+
+
+def _rows(page):
+    return {(page.table.item(r, 0).text(), page.table.item(r, 1).text()):
+            (page.table.item(r, 2).data(Qt.DisplayRole), page.table.item(r, 3).text())
+            for r in range(page.table.rowCount())}
+
+
+def test_all_namespaces_show_an_entity_once_with_its_namespaces_and_one_namespace_its_own(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    services.entities.drain()
+    for namespace, text in (("default", "Greg took up fishing in Kenora and caught a walleye"),
+                            ("work", "At the offsite, Greg from accounts caught a walleye"),
+                            ("work", "Greg asked about the sourdough at lunch")):
+        services.memories.create(MemoryCreate(content=text, namespace=namespace))
+    page = window.entities
+    window.sidebar.setCurrentRow(0)  # all namespaces
+    window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: ("kenora", "location") in _rows(page), timeout=20_000)
+    rows = _rows(page)
+    greg = [r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "greg"]
+    # One row for the person and for the noun both namespaces have, counted together, both named.
+    assert len(greg) == 1 and rows[("greg", "person")] == (3, "default, work")
+    assert rows[("walleye", "concept")] == (2, "default, work")
+    # A noun one memory uses is no recurring concept; a place is listed from one mention.
+    assert not any(value == "sourdough" for value, _ in rows) and rows[("kenora", "location")] == (1, "default")
+    page.table.selectRow(greg[0])
+    qtbot.waitUntil(lambda: page.memories.count() == 3, timeout=20_000)
+    # The sidebar's namespace narrows the page to that namespace's own rows and counts.
+    window.sidebar.setCurrentRow(1)
+    qtbot.waitUntil(lambda: _rows(page).get(("greg", "person")) == (1, "default"), timeout=20_000)
+    assert ("walleye", "concept") not in _rows(page)  # one memory of this namespace mentions it
+    # A clicked chip's entity is shown even when it is a noun of one memory.
+    page.show_entity("work", "sourdough")
+    qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
+    assert _rows(page)[("sourdough", "concept")] == (1, "work")

@@ -118,3 +118,21 @@ def test_a_broken_pipeline_never_stops_a_store(loaded, monkeypatch):
     monkeypatch.setattr(NlpPipeline, "get", broken)
     m = loaded.memories.create(MemoryCreate(content="Greg took up fishing in Kenora"))
     assert m.created and m.memory.entities == () and loaded.entities.queue_depth() == 1
+
+
+def test_summaries_group_namespaces_and_list_recurring_concepts(loaded):
+    for namespace, text in (("default", "Greg caught a walleye in Kenora"), ("work", "At lunch, Greg ate a walleye"),
+                            ("work", "Greg baked sourdough")):
+        loaded.memories.create(MemoryCreate(content=text, namespace=namespace))
+    rows = {(s.type, s.value): s for s in loaded.entities.summaries(None).items}
+    assert rows[(EntityType.PERSON, "greg")].memory_count == 3
+    assert rows[(EntityType.PERSON, "greg")].namespaces == ("default", "work")
+    assert len(rows[(EntityType.PERSON, "greg")].entity_ids) == 2
+    assert rows[(EntityType.CONCEPT, "walleye")].memory_count == 2
+    assert (EntityType.CONCEPT, "sourdough") not in rows  # one memory's noun: not (yet) recurring
+    kept = loaded.entities.summaries(None, keep="sourdough").items
+    assert any(s.value == "sourdough" for s in kept)
+    memories, total = loaded.entities.summary_memories(rows[(EntityType.PERSON, "greg")])
+    assert total == 3 and {m.namespace for m in memories} == {"default", "work"}
+    work = {(s.type, s.value): s for s in loaded.entities.summaries("work").items}
+    assert work[(EntityType.PERSON, "greg")].memory_count == 2 and (EntityType.CONCEPT, "walleye") not in work

@@ -47,3 +47,14 @@ def test_graph_evidence_enters_with_its_weight(monkeypatch):
     monkeypatch.setattr(r, "W_GRAPH", 1.5)
     with_graph = r.relevance(0.5, 0.25, -10.0, 0.6)
     assert math.log(with_graph / (1 - with_graph)) == pytest.approx(math.log(base / (1 - base)) + 0.9)
+
+
+def test_graph_evidence_orders_equally_relevant_hits_only():
+    from app.service.relevance import rank_key
+
+    # Equal to four decimals: the memory sharing more of the query's entities comes first.
+    tied = sorted([(0.71234, None, 1), (0.71231, 0.8, 2), (0.71233, 0.1, 3)], key=lambda t: rank_key(*t))
+    assert [t[2] for t in tied] == [2, 3, 1]
+    # A clearly more relevant hit stays first whatever the graph says.
+    apart = sorted([(0.70, 1.0, 1), (0.72, None, 2)], key=lambda t: rank_key(*t))
+    assert [t[2] for t in apart] == [2, 1]

@@ -1,0 +1,115 @@
+"""Entity noise: filler nouns, idioms and common nouns read as names stay out (app/extraction/noise.py).
+
+The labelled set (tests/data/entities/labelled.json) holds chat sentences with
+the entities a reader expects, defensible alternatives, and noise that must
+not appear. Before the noise rules the set measured precision 0.730 (24 noise
+entities); with them 0.927 at recall 0.870.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.domain.entities import EntityType
+from app.extraction.entities import EntityExtractor, ExtractionInput
+from app.extraction.gazetteer import Gazetteer
+
+LABELLED = Path(__file__).parents[2] / "data" / "entities" / "labelled.json"
+#: Thresholds a little under the measured figures, well above the 0.730 the set measured without the rules.
+MIN_PRECISION = 0.88
+MIN_RECALL = 0.80
+REFERENCE = 1_700_000_000.0
+
+
+@pytest.fixture(scope="module")
+def entities(pipeline) -> EntityExtractor:
+    return EntityExtractor(pipeline)
+
+
+def _found(entities: EntityExtractor, text: str, known: list[tuple[int, str, str]] | None = None) -> set:
+    (mentions,) = entities.extract([ExtractionInput(text, REFERENCE)], Gazetteer(known or []))
+    return {(m.type.value, m.value) for m in mentions if m.type is not EntityType.DATE}
+
+
+def test_labelled_set_precision_and_recall(entities):
+    rows = json.loads(LABELLED.read_text("utf-8"))["sentences"]
+    assert len(rows) >= 40
+    found = entities.extract([ExtractionInput(r["text"], REFERENCE) for r in rows], Gazetteer([]))
+    right = wrong = expected = recalled = 0
+    noise: list[tuple[str, tuple[str, str]]] = []
+    for row, mentions in zip(rows, found, strict=True):
+        got = {(m.type.value, m.value) for m in mentions if m.type is not EntityType.DATE}
+        want = {tuple(e) for e in row["expected"]}
+        fine = want | {tuple(e) for e in row["acceptable"]}
+        right += len(got & fine)
+        wrong += len(got - fine)
+        expected += len(want)
+        recalled += len(got & want)
+        noise += [(row["text"], e) for e in got & {tuple(e) for e in row["not_expected"]}]
+    assert noise == []
+    precision, recall = right / (right + wrong), recalled / expected
+    assert precision >= MIN_PRECISION, (precision, recall)
+    assert recall >= MIN_RECALL, (precision, recall)
+
+
+@pytest.mark.parametrize("text", ["I was in a hurry this morning", "no hurry, send it when you can",
+                                  "I'm in no hurry"])
+def test_hurry_is_no_concept(entities, text):
+    assert ("concept", "hurry") not in _found(entities, text)
+
+
+@pytest.mark.parametrize("text", ["Keep in mind that the deadline moved", "I changed my mind about the trip",
+                                  "What's on your mind?", "it slipped my mind", "bear in mind the budget"])
+def test_mind_is_no_concept(entities, text):
+    found = _found(entities, text)
+    assert ("concept", "mind") not in found
+    assert not {v for t, v in found if "mind" in v}
+
+
+def test_off_is_no_concept_even_when_the_tagger_calls_it_a_plural_noun(entities):
+    # "offs" is not in spaCy's stop list; its lemma "off" is.
+    assert _found(entities, "the offs") == set()
+    assert ("concept", "off") not in _found(entities, "I'm off to the gym")
+
+
+def test_a_capitalised_common_noun_starting_a_sentence_is_no_person_but_the_noun(entities):
+    assert _found(entities, "Latency went up after the deploy") == {("concept", "deploy"), ("concept", "latency")}
+    assert not {v for _, v in _found(entities, "Hurry was the word") if v == "hurry"}
+    # A name the tagger labels, at the start or not, stays a person.
+    assert ("person", "steph") in _found(entities, "Steph thinks so too")
+    assert ("person", "greg") in _found(entities, "Greg took up fishing")
+
+
+def test_lower_case_names_need_proper_nouns_or_the_gazetteer(entities):
+    assert not any(t == "person" for t, _ in _found(entities, "the kick-off meeting is on Thursday"))
+    assert ("concept", "kick") not in _found(entities, "the kick-off meeting is on Thursday")
+    assert ("person", "greg") in _found(entities, "greg took up fishing")
+    # The gazetteer overrides the rules: a known name is linked wherever it appears.
+    known = [(1, "person", "juniper")]
+    assert ("person", "juniper") in _found(entities, "Juniper ate my socks", known)
+    assert ("concept", "juniper") in _found(entities, "Juniper ate my socks")
+
+
+def test_idioms_keep_their_nouns_out_but_not_elsewhere(entities):
+    assert ("concept", "course") not in _found(entities, "Of course I will")
+    assert ("concept", "pottery course") in _found(entities, "the pottery course starts in March")
+    assert ("concept", "sign") not in _found(entities, "That's a good sign")
+    assert ("concept", "sign") in _found(entities, "Sam held a sign at mile 21")
+    assert _found(entities, "Good luck! Congratulations, lol. Thanks for the help, that makes sense") == set()
+
+
+def test_languages_are_not_people(entities):
+    assert ("person", "spanish") not in _found(entities, "I can order a coffee in Spanish now")
+
+
+def test_noise_a_vault_linked_before_the_rules_is_not_linked_again(entities):
+    known = [(1, "concept", "mind"), (2, "concept", "hurry"), (3, "concept", "trip")]
+    found = _found(entities, "never mind the hurry, the trip is on", known)
+    assert found == {("concept", "trip")}
+
+
+def test_a_cut_lemma_falls_back_to_the_word(entities):
+    assert ("concept", "diabetes") in _found(entities, "I take metformin for diabetes and check my blood sugar")
