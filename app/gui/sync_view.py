@@ -62,6 +62,11 @@ def status_line(status: SyncStatus, now: float) -> str:
     return f"Sync: {ago(status.last_sync_at, now)}{pending}"
 
 
+def scope_line(namespaces: tuple[str, ...] | None) -> str:
+    """What syncs, as ``memvault sync status`` says it."""
+    return "All namespaces" if namespaces is None else "Namespaces: " + ", ".join(namespaces)
+
+
 class SyncView(QWidget):
     """Set up, run and watch sync.
 
@@ -156,7 +161,7 @@ class SyncView(QWidget):
             self.devices.setRowCount(0)
             self.conflicts.clear()
         else:
-            lines = [f"Syncing through {status.target}.",
+            lines = [f"Syncing through {status.target}.", scope_line(status.namespaces),
                      f"Last sync: {ago(status.last_sync_at, now)}; {status.pending_ops} change(s) to send; "
                      f"{status.devices_seen} device(s); {status.conflicts} conflict(s)."]
             if status.last_error:

@@ -18,9 +18,11 @@ applied strictly in order; a missing number (a file not arrived yet) waits.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +86,25 @@ def mass_delete_guard(removed: dict[str, int], live: dict[str, int]) -> None:
         raise incoming.MassDelete(over)
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while reading and applying files.
+
+    A snapshot or segment becomes hundreds of thousands of small dicts that all
+    stay alive until applied; every collection of the oldest generation walks
+    all of them again, which cost about a fifth of a join's CPU. Those objects
+    form no reference cycles (reference counting frees them), so pausing loses
+    nothing; a pause already in place (nested, or another thread's) is left as it is.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class SyncEngine:
     """Sync between one vault and one target.
 
@@ -140,7 +161,8 @@ class SyncEngine:
 
     def cycle(self, report: CycleReport, *, allow_mass_delete: bool = False) -> CycleReport:
         self.push(report)
-        self.pull(report, allow_mass_delete=allow_mass_delete)
+        with collector_paused():
+            self.pull(report, allow_mass_delete=allow_mass_delete)
         return report
 
     # -- push ----------------------------------------------------------------------------------------------------
@@ -299,7 +321,8 @@ class SyncEngine:
     # -- upkeep (app/sync/snapshots.py) ---------------------------------------------------------------------------
 
     def join_from_snapshot(self, report: CycleReport) -> bool:
-        return snapshots.join_from_snapshot(self, report)
+        with collector_paused():
+            return snapshots.join_from_snapshot(self, report)
 
     def maintain(self, device_name: str | None) -> None:
         snapshots.maintain(self, device_name)

@@ -137,9 +137,23 @@ def clocks(state: State | None) -> list[str]:
 
 
 def latest(state: State | None) -> str | None:
-    """The latest stamp in ``state``."""
-    found = clocks(state)
-    return max(found) if found else None
+    """The latest stamp in ``state`` (the max of :func:`clocks`, without building the list: a join asks this of
+    every memory it applies)."""
+    if not state:
+        return None
+    best = state.get("gone") or ""
+    for group in GROUPS:
+        register = state.get(group)
+        if register is not None and register[0] > best:
+            best = register[0]
+    for register in state.get("meta", {}).values():
+        if register[0] > best:
+            best = register[0]
+    for adds, removes in state.get("tags", {}).values():
+        for stamp in (*adds.values(), *removes.values()):
+            if stamp > best:
+                best = stamp
+    return best or None
 
 
 def exists(state: State | None, wipe: str | None) -> bool:
@@ -247,6 +261,12 @@ def _text(value: Any, optional: bool = True) -> bool:
     return isinstance(value, str) or (optional and value is None)
 
 
+# The values an enum accepts, as sets: looked up for every op of a snapshot, where calling the enum costs more.
+_TYPES = frozenset(m.value for m in MemoryType)
+_TIERS = frozenset(t.value for t in Tier)
+_VISIBILITIES = frozenset(v.value for v in Visibility)
+
+
 def _check_values(op: dict[str, Any]) -> None:
     if "born" in op:
         born = op["born"][1]
@@ -254,7 +274,9 @@ def _check_values(op: dict[str, Any]) -> None:
             raise ValueError
     if "attrs" in op:
         attrs = op["attrs"][1]
-        MemoryType(attrs["memory_type"]), Tier(attrs["tier"]), Visibility(attrs["visibility"])
+        if attrs["memory_type"] not in _TYPES or attrs["tier"] not in _TIERS or \
+                attrs["visibility"] not in _VISIBILITIES:
+            raise ValueError
         if not _number(attrs["importance"]) or not 0 <= attrs["importance"] <= 1:
             raise ValueError
     if "context" in op:

@@ -27,6 +27,10 @@ def _raw(conn: Connection) -> Any:
     return conn.connection.dbapi_connection
 
 
+# One encoder: json.dumps with options builds a new one per call, and a join saves a state per memory.
+_STATE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 # -- settings ---------------------------------------------------------------------------------------------------
 
 def get_setting(conn: Connection, key: str) -> str | None:
@@ -67,7 +71,7 @@ def save_states(conn: Connection, states: dict[str, dict[str, Any]]) -> None:
     _raw(conn).executemany(
         "INSERT INTO sync_state(memory_uuid, namespace, state) VALUES (?, ?, ?) "
         "ON CONFLICT(memory_uuid) DO UPDATE SET state = excluded.state",
-        [(uuid, state["ns"], json.dumps(state, ensure_ascii=False, sort_keys=True)) for uuid, state in states.items()])
+        [(uuid, state["ns"], _STATE_ENCODER.encode(state)) for uuid, state in states.items()])
 
 
 def uuids_in_namespace(conn: Connection, namespace: str) -> list[str]:

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.domain.models import MemoryCreate
 from app.gui.sync_setup import SyncSetupDialog
-from app.gui.sync_view import ago, status_line
+from app.gui.sync_view import ago, scope_line, status_line
 from app.service.sync import SyncStatus
 from app.sync.targets.factory import TargetConfig
 
@@ -48,6 +48,7 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     qtbot.waitUntil(lambda: page.summary.text().startswith("Syncing through folder"), timeout=10_000)
     assert page.sync_button.isEnabled() and page.setup_button.text() == "Change…"
+    assert "\nAll namespaces\n" in page.summary.text()
     qtbot.waitUntil(lambda: page.devices.rowCount() == 1, timeout=10_000)
     assert page.devices.item(0, 0).text() == "test laptop (this device)"
 
@@ -59,6 +60,7 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
 
 
 def test_status_words():
+    assert scope_line(None) == "All namespaces" and scope_line(("a", "b")) == "Namespaces: a, b"
     assert ago(None, 100.0) == "never" and ago(95.0, 100.0) == "just now" and ago(0.0, 300.0) == "5 min ago"
     assert status_line(SyncStatus(enabled=False), 0.0) == "Sync: off"
     assert status_line(SyncStatus(enabled=True, last_sync_at=0.0, pending_ops=3), 7200.0) == "Sync: 2 h ago, 3 to send"
@@ -88,6 +90,8 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
     dialog.buttons.button(QDialogButtonBox.Ok).click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     assert services.sync.scope() == ("later", "work")
+    qtbot.waitUntil(lambda: "\nNamespaces: later, work\n" in page.summary.text(), timeout=10_000)
+    assert "All namespaces" not in page.summary.text()
 
 
 def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path):

@@ -112,3 +112,40 @@ def test_a_change_on_one_device_is_searchable_on_another_within_5_seconds(make_v
     query = SearchQuery("blue notebook attic", mode=SearchMode.SEMANTIC, filter=MemoryFilter(namespace="n"))
     wait_for(lambda: any("attic" in h.memory.content for h in b.search.search(query).hits), timeout=5)
     assert time.monotonic() - started < 5
+
+
+def test_files_are_applied_with_the_garbage_collector_paused_and_it_runs_again_after(make_vault, tmp_path,
+                                                                                    monkeypatch):
+    import gc
+
+    from app.sync import incoming
+    from app.sync.engine import collector_paused
+
+    seen = []
+    apply = incoming.apply
+
+    def recording_apply(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(incoming, "apply", recording_apply)
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    a.memories.create(MemoryCreate(namespace="n", content="before the snapshot"))
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    a.sync._engine().write_snapshot()
+    b.sync.setup(config, SYNC_PASSPHRASE)  # joins from the snapshot
+    a.memories.create(MemoryCreate(namespace="n", content="after it"))
+    a.sync.sync_now()
+    b.sync.sync_now()  # pulls a segment
+    assert _contents(b) == ["after it", "before the snapshot"]
+    assert len(seen) >= 2 and not any(seen)
+    assert gc.isenabled()
+    # A pause already in place (another thread's, or the caller's) is not ended by an inner one.
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

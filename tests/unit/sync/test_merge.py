@@ -58,6 +58,14 @@ def test_join_gives_one_state_whatever_the_order_and_repetition(ops, rnd):
     assert merge.join(fold(ops[:half]) if half else None, fold(ops[half:])) == fold(ops)
 
 
+@settings(max_examples=examples(300))
+@given(st.lists(OPS, min_size=0, max_size=8))
+def test_latest_is_the_newest_of_all_clocks(ops):
+    state = fold(ops)
+    found = merge.clocks(state)
+    assert merge.latest(state) == (max(found) if found else None)
+
+
 def test_later_writer_wins_per_field_group():
     state = merge.join(born(0), {"ns": "n", "content": [stamp(5, 1), "from b", [stamp(0)]]})
     state = merge.join(state, {"ns": "n", "content": [stamp(3, 0), "from a", [stamp(0)]]})
@@ -100,6 +108,10 @@ def test_delta_of_a_local_change_joins_into_the_rows_fields():
     {"ns": "n", "u": "x", "tags": {"t": "not a pair"}},
     {"wipe": "n"},
     ["not", "an", "op"],
+    {"ns": "n", "u": "x", "attrs": [stamp(0), {"memory_type": "general", "importance": 0.5, "tier": "lukewarm",
+                                               "visibility": "private"}]},
+    {"ns": "n", "u": "x", "attrs": [stamp(0), {"memory_type": "general", "importance": 0.5, "tier": "warm",
+                                               "visibility": ["private"]}]},
 ])
 def test_ops_of_impossible_shape_are_refused(bad):
     with pytest.raises(DamagedData):
