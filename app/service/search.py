@@ -129,7 +129,9 @@ class SearchService:
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         if self._index is not None and qvec is not None:
-            self._index.ensure_open()  # outside the read: a restore takes a reader of its own
+            # Outside the read: a restore takes a reader of its own. Never waits for another thread's
+            # restore (the first search after unlock goes exact instead of waiting a second for it).
+            self._index.ensure_open(wait=False)
         # With the index, other candidates' similarities are read from its vectors instead (see _others).
         indexed = self._index is not None and self._index.ready
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0

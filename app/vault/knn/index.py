@@ -49,6 +49,8 @@ class VectorIndex:
 
     #: A query replays at most this many pending changes itself; a larger backlog goes exact until caught up.
     QUERY_CATCH_UP_MAX = 2000
+    #: How long a query waits for the index while another thread replays or snapshots it, before going exact.
+    QUERY_LOCK_WAIT_SECONDS = 0.05
     #: Changes since the last snapshot that make the background loop write a new one (or this share of the size).
     SNAPSHOT_MIN_CHANGES = 2000
     SNAPSHOT_SHARE = 0.05
@@ -92,15 +94,23 @@ class VectorIndex:
 
     # -- opening and rebuilding ------------------------------------------
 
-    def ensure_open(self) -> IndexState:
+    def ensure_open(self, *, wait: bool = True) -> IndexState:
         """Load the stored snapshot if not done yet; without one, mark the index for a rebuild.
 
         A new vault starts with an empty snapshot (migration v5), so its log is its whole state;
-        a vault that had vectors before the index existed has none, and is rebuilt once.
+        a vault that had vectors before the index existed has none, and is rebuilt once. A backlog
+        larger than a query would replay (a device that just joined through sync, a large import) is
+        left to the background loop: queries go exact until it has caught up.
+
+        Args:
+            wait: when another thread is opening the index, wait for it; ``False`` (a query) returns
+                at once with the state as it is, and the query goes exact.
         """
         if self._state is not IndexState.CLOSED:
             return self._state
-        with self._lock:
+        if not self._lock.acquire(blocking=wait):
+            return self._state
+        try:
             if self._state is not IndexState.CLOSED:
                 return self._state
             started = time.perf_counter()
@@ -114,13 +124,19 @@ class VectorIndex:
                     else:
                         self._ann, self._applied, self._snapshot_at = ann, seq, seq
                         self._state = IndexState.READY
-                        self._apply(conn, log.head(conn))
+                        head = log.head(conn)
+                        if head - self._applied <= self.QUERY_CATCH_UP_MAX:
+                            self._apply(conn, head)
+                        else:
+                            self.wake.set()
                         _log.info("vector index restored: %d vectors in %.2f s", self._ann.size(),
                                   time.perf_counter() - started)
                         return self._state
             self._state = IndexState.BUILDING
             self.wake.set()
             return self._state
+        finally:
+            self._lock.release()
 
     def build(self) -> None:
         """Rebuild every namespace's index from vec0 (off the lock: searches go exact meanwhile)."""
@@ -154,7 +170,11 @@ class VectorIndex:
         head = log.head(conn)
         if head == self._applied:
             return True
-        with self._lock:
+        # A query does not queue behind the background loop's replay of a large backlog: it goes exact.
+        if not self._lock.acquire(timeout=-1 if limit is None else self.QUERY_LOCK_WAIT_SECONDS):
+            self.wake.set()
+            return False
+        try:
             if self._state is not IndexState.READY:
                 return False
             if head <= self._applied:
@@ -169,6 +189,8 @@ class VectorIndex:
                 return False
             self._apply(conn, head)
             return True
+        finally:
+            self._lock.release()
 
     def _apply(self, conn: Connection, head: int) -> None:
         """Replay ``(applied, head]`` (caller holds the lock), a page of the log at a time;

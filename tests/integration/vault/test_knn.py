@@ -2,6 +2,8 @@
 encrypted file, sees other processes' writes, and every planner path answers as exact search does."""
 
 import random
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -182,6 +184,61 @@ def test_snapshot_is_restored_on_open_and_later_changes_replayed(services, setti
         assert hits[0].memory.id == late.id
     finally:
         again.close()
+
+
+def test_a_large_backlog_is_left_to_the_background_and_searches_go_exact_meanwhile(services, settings, embedder,
+                                                                                  monkeypatch):
+    rng = random.Random(6)
+    services.vector_index.ensure_open()
+    assert services.vector_index.snapshot()  # as after a join or a big import: the log holds everything since
+    wanted = services.memories.create(MemoryCreate(content="the backlog must not hide me w1 w2 w3")).memory
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(40)])
+    services.worker.drain()
+    services.vector_index.CLOSE_MIN_CHANGES = 10**9
+    services.close()
+    monkeypatch.setattr(VectorIndex, "QUERY_CATCH_UP_MAX", 5)
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        index = again.vector_index
+        assert index.ensure_open() is IndexState.READY
+        with again.vault.db.read() as conn:
+            head = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'knn_log'")).scalar_one()
+        assert index.applied < head and index.wake.is_set()  # not replayed inline
+        hits = again.search.search(SearchQuery("the backlog must not hide me w1 w2 w3", mode="semantic")).hits
+        assert hits[0].memory.id == wanted.id  # answered exactly meanwhile
+        index.maintain()  # the background loop's turn
+        assert index.applied == head
+        _assert_index_matches_vec0(again)
+    finally:
+        again.close()
+
+
+def test_a_query_does_not_queue_behind_a_replay_in_progress(services):
+    wanted = services.memories.create(MemoryCreate(content="found while the index is busy w4 w5 w6")).memory
+    services.memories.create(MemoryCreate(content="another note w7 w8"))
+    services.worker.drain()
+    index = services.vector_index
+    index.ensure_open()
+    held, release = threading.Event(), threading.Event()
+
+    def replaying() -> None:  # the background loop holding the index for seconds
+        with index._lock:
+            held.set()
+            release.wait(30)
+
+    worker = threading.Thread(target=replaying)
+    worker.start()
+    try:
+        held.wait(5)
+        services.memories.create(MemoryCreate(content="one more change to replay w9"))
+        services.worker.drain()
+        started = time.monotonic()
+        hits = services.search.search(SearchQuery("found while the index is busy w4 w5 w6", mode="semantic")).hits
+        assert time.monotonic() - started < 5  # not the 30 s the holder would keep it
+        assert hits[0].memory.id == wanted.id
+    finally:
+        release.set()
+        worker.join()
 
 
 def test_a_snapshot_drops_the_log_it_covers_and_close_saves_one(services, settings, embedder):
