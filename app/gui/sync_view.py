@@ -62,6 +62,11 @@ def status_line(status: SyncStatus, now: float) -> str:
     return f"Sync: {ago(status.last_sync_at, now)}{pending}"
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 device``, ``3 devices``, ``0 conflicts``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def scope_line(namespaces: tuple[str, ...] | None) -> str:
     """What syncs, as ``memvault sync status`` says it."""
     return "All namespaces" if namespaces is None else "Namespaces: " + ", ".join(namespaces)
@@ -162,13 +167,13 @@ class SyncView(QWidget):
             self.conflicts.clear()
         else:
             lines = [f"Syncing through {status.target}.", scope_line(status.namespaces),
-                     f"Last sync: {ago(status.last_sync_at, now)}; {status.pending_ops} change(s) to send; "
-                     f"{status.devices_seen} device(s); {status.conflicts} conflict(s)."]
+                     f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
+                     f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}."]
             if status.last_error:
                 lines.append(f"The last sync failed: {status.last_error}")
             lines += [f"Refused: {p}" for p in status.problems]
             if status.skewed_devices:
-                lines.append(f"{len(status.skewed_devices)} device(s) have a clock far ahead; their times "
+                lines.append(f"{counted(len(status.skewed_devices), 'device')} with a clock far ahead: their times "
                              "are not trusted blindly.")
             self.summary.setText("\n".join(lines))
             sync = self._services.sync

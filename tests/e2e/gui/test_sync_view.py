@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from app.domain.models import MemoryCreate
 from app.gui.sync_setup import SyncSetupDialog
-from app.gui.sync_view import ago, scope_line, status_line
+from app.gui.sync_view import ago, counted, scope_line, status_line
 from app.service.sync import SyncStatus
 from app.sync.targets.factory import TargetConfig
 
@@ -49,6 +49,7 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     qtbot.waitUntil(lambda: page.summary.text().startswith("Syncing through folder"), timeout=10_000)
     assert page.sync_button.isEnabled() and page.setup_button.text() == "Change…"
     assert "\nAll namespaces\n" in page.summary.text()
+    assert "; 1 device; 0 conflicts." in page.summary.text()
     qtbot.waitUntil(lambda: page.devices.rowCount() == 1, timeout=10_000)
     assert page.devices.item(0, 0).text() == "test laptop (this device)"
 
@@ -60,6 +61,8 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
 
 
 def test_status_words():
+    assert counted(1, "device") == "1 device" and counted(0, "conflict") == "0 conflicts"
+    assert counted(1200, "change") == "1,200 changes"
     assert scope_line(None) == "All namespaces" and scope_line(("a", "b")) == "Namespaces: a, b"
     assert ago(None, 100.0) == "never" and ago(95.0, 100.0) == "just now" and ago(0.0, 300.0) == "5 min ago"
     assert status_line(SyncStatus(enabled=False), 0.0) == "Sync: off"
