@@ -110,12 +110,16 @@ def full(f: MemoryFilter, now: float) -> Where:
     w = narrowing(f)
     if f.namespace is not None:
         w.add("m.namespace = :f_ns", f_ns=f.namespace)
+    # With an agent named, its index (namespace, agent_id) is the narrow one, but SQLite prefers the
+    # lifecycle index for its three equality columns and walks every live memory (an agent with 1% of
+    # 100k memories: 350 ms). The unary + keeps the lifecycle columns out of index choice.
+    state = "+m" if f.agent_id is not None else "m"
     if f.only_deleted:
-        w.add("m.deleted_at IS NOT NULL")
+        w.add(f"{state}.deleted_at IS NOT NULL")
     elif not f.include_deleted:
-        w.add("m.deleted_at IS NULL")
+        w.add(f"{state}.deleted_at IS NULL")
     if not f.include_archived:
-        w.add("m.archived_at IS NULL")
+        w.add(f"{state}.archived_at IS NULL")
     if not f.include_expired:
         w.add("(m.expires_at IS NULL OR m.expires_at > :f_now)", f_now=now)
     if not f.include_confidential:

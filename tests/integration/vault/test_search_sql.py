@@ -76,3 +76,21 @@ def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
             f"AND {OWN_TIME} < :b"), dict(where.params, a="2026-02-13T00:00", b="2026-02-14T00:00")))
     assert len(found) == 4  # notes 3, 13, 23 and 33
     assert "ix_memories_own_time" in plan and "SCAN" not in plan  # not every memory of the namespace
+
+
+def test_an_agent_filter_reads_the_agent_index_not_every_live_memory(services):
+    import time
+
+    from sqlalchemy import text
+
+    from app.domain.models import MemoryCreate, MemoryFilter
+    from app.vault.knn import planner
+
+    services.memories.create_batch([MemoryCreate(content=f"note {i}", agent_id="rare" if i % 20 == 0 else "busy")
+                                    for i in range(60)])
+    services.worker.drain()
+    sql, params = planner._eligible_sql(MemoryFilter(agent_id="rare"), time.time())
+    with services.vault.db.read() as conn:
+        plan = " ".join(str(row) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params))
+        assert len(planner.eligible_chunks(conn, MemoryFilter(agent_id="rare"), time.time())) == 3
+    assert "ix_memories_agent" in plan, plan
