@@ -222,10 +222,7 @@ class SearchService:
                     keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
                     coverage=cover, graph=linked if mid in graph.evidence else None, graph_rank=graph_rank.get(mid),
                     relevance=score, best_chunk=chunk)))
-        if mode is SearchMode.HYBRID:
-            scored.sort(key=lambda t: relevance.rank_key(t[0], t[2].graph, t[1]))
-        else:
-            scored.sort(key=lambda t: (-t[0], t[1]))
+        scored.sort(key=lambda t: relevance.rank_key(t[0], t[2].graph, t[1]))  # graph is None outside hybrid
         hits: list[SearchHit] = []
         for score, mid, breakdown in scored:
             memory = found.get(mid)

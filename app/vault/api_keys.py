@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
+from app.vault import filters
 from app.vault.schema import api_keys
 
 KEY_COLUMNS = "id, name, namespace, scopes, prefix, per_minute, per_hour, created_at, last_used_at, revoked_at"
@@ -70,7 +71,7 @@ def usage(conn: Connection, key_ids: list[int] | None, since_day: str | None = N
     conds, params = [], {}
     if key_ids is not None:
         conds.append("u.key_id IN (SELECT value FROM json_each(:ids))")
-        params["ids"] = "[" + ",".join(str(int(k)) for k in key_ids) + "]"
+        params["ids"] = filters.json_ids(key_ids)
     if since_day is not None:
         conds.append("u.day >= :since")
         params["since"] = since_day

@@ -180,22 +180,29 @@ def generation(conn: Connection, namespace: str | None) -> tuple[int, int]:
     return int(row.n), int(row.top)
 
 
-def list_entities(conn: Connection, namespace: str | None, entity_type: EntityType | None, now: float, *,
-                  limit: int, offset: int, min_count: int = 1) -> tuple[list[Entity], int]:
-    """Entities with how many live memories mention them, most mentioned first, and how many there are."""
-    conds, params = ["1"], {"now": now, "mc": min_count}
+#: Entities joined to the live memories that mention them (``:now`` decides expiry).
+_LIVE_MENTIONS = ("FROM entities e JOIN memory_entities me ON me.entity_id = e.id JOIN memories m ON m.id = me.memory_id "
+                  "AND m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > :now)")
+
+
+def _entity_conditions(namespace: str | None, entity_type: EntityType | None, now: float) -> tuple[str, dict]:
+    conds, params = ["1"], {"now": now}
     if namespace is not None:
         conds.append("e.namespace = :ns")
         params["ns"] = namespace
     if entity_type is not None:
         conds.append("e.type = :t")
         params["t"] = entity_type.value
-    counted = (
-        "SELECT e.id, e.namespace, e.type, e.value, count(m.id) AS n FROM entities e "
-        "JOIN memory_entities me ON me.entity_id = e.id JOIN memories m ON m.id = me.memory_id "
-        "AND m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > :now) "
-        f"WHERE {' AND '.join(conds)} GROUP BY e.id HAVING count(m.id) >= :mc"
-    )
+    return " AND ".join(conds), params
+
+
+def list_entities(conn: Connection, namespace: str | None, entity_type: EntityType | None, now: float, *,
+                  limit: int, offset: int, min_count: int = 1) -> tuple[list[Entity], int]:
+    """Entities with how many live memories mention them, most mentioned first, and how many there are."""
+    where, params = _entity_conditions(namespace, entity_type, now)
+    params["mc"] = min_count
+    counted = (f"SELECT e.id, e.namespace, e.type, e.value, count(m.id) AS n {_LIVE_MENTIONS} "
+               f"WHERE {where} GROUP BY e.id HAVING count(m.id) >= :mc")
     total = int(conn.execute(text(f"SELECT count(*) FROM ({counted})"), params).scalar_one())
     rows = conn.execute(text(f"{counted} ORDER BY n DESC, e.value LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
@@ -208,19 +215,11 @@ def summarise_entities(conn: Connection, namespace: str | None, entity_type: Ent
     """Entities grouped by type and value across namespaces, with the live memories mentioning them, most
     mentioned first, and how many groups there are. Concepts need ``concept_min`` memories (``keep``, a
     value, is listed whatever its count)."""
-    conds, params = ["1"], {"now": now, "cmin": concept_min, "keep": keep}
-    if namespace is not None:
-        conds.append("e.namespace = :ns")
-        params["ns"] = namespace
-    if entity_type is not None:
-        conds.append("e.type = :t")
-        params["t"] = entity_type.value
+    where, params = _entity_conditions(namespace, entity_type, now)
+    params.update(cmin=concept_min, keep=keep)
     grouped = (
         "SELECT e.type, e.value, count(m.id) AS n, group_concat(DISTINCT e.namespace) AS namespaces, "
-        "group_concat(DISTINCT e.id) AS ids FROM entities e "
-        "JOIN memory_entities me ON me.entity_id = e.id JOIN memories m ON m.id = me.memory_id "
-        "AND m.deleted_at IS NULL AND (m.expires_at IS NULL OR m.expires_at > :now) "
-        f"WHERE {' AND '.join(conds)} GROUP BY e.type, e.value "
+        f"group_concat(DISTINCT e.id) AS ids {_LIVE_MENTIONS} WHERE {where} GROUP BY e.type, e.value "
         "HAVING e.type != 'concept' OR count(m.id) >= :cmin OR e.value = :keep"
     )
     total = int(conn.execute(text(f"SELECT count(*) FROM ({grouped})"), params).scalar_one())

@@ -35,6 +35,11 @@ def in_list(prefix: str, values) -> tuple[str, dict[str, Any]]:
     return "(" + ", ".join(":" + k for k in params) + ")", params
 
 
+def json_ids(ids) -> str:
+    """Integer ids as one JSON array parameter, for ``json_each`` (one bound value however many ids)."""
+    return "[" + ",".join(str(int(i)) for i in ids) + "]"
+
+
 def _json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

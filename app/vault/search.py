@@ -146,7 +146,7 @@ def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> 
     return set(conn.execute(text(
         "SELECT m.id FROM json_each(:keys) j CROSS JOIN memories m ON m.id = j.value "
         f"WHERE {search_filter.sql()}"),
-        dict(search_filter.params, keys="[" + ",".join(map(str, ids)) + "]")).scalars())
+        dict(search_filter.params, keys=filters.json_ids(ids))).scalars())
 
 
 def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float) -> list[KeywordHit]:
@@ -174,7 +174,7 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float) -
         passing |= _passing(conn, [r[0] for r in top[head:]], search_filter)
     if len(passing) >= k or len(top) < pool:
         best = [(r[0], float(r[1])) for r in top if r[0] in passing][:k]
-        chosen = "[" + ",".join(str(mid) for mid, _ in best) + "]"
+        chosen = filters.json_ids(mid for mid, _ in best)
         snippets = dict(conn.execute(text(
             "SELECT rowid, snippet(memory_fts, 0, '**', '**', '…', 24) FROM memory_fts "
             "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))"),

@@ -75,7 +75,7 @@ def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) ->
     rows = conn.execute(text(
         "SELECT c.id, c.memory_id FROM chunks c CROSS JOIN memories m ON m.id = c.memory_id "
         f"WHERE c.id IN (SELECT value FROM json_each(:keys)) AND {where.sql()}"),
-        dict(where.params, keys="[" + ",".join(map(str, keys.tolist())) + "]")).all()
+        dict(where.params, keys=filters.json_ids(keys.tolist()))).all()
     return {r[0]: r[1] for r in rows}
 
 
@@ -142,7 +142,7 @@ def similarities(conn: Connection, index: VectorIndex | None, query: np.ndarray,
         return {}
     owner = dict(conn.execute(text("SELECT c.id, c.memory_id FROM json_each(:ids) j CROSS JOIN chunks c "
                                    "ON c.memory_id = j.value"),
-                              {"ids": "[" + ",".join(map(str, memory_ids)) + "]"}).all())
+                              {"ids": filters.json_ids(memory_ids)}).all())
     keys, dist = index.exact(namespace, query, np.fromiter(owner, dtype=np.int64, count=len(owner)), len(owner))
     out: dict[int, tuple[int, float]] = {}
     for key, d in zip(keys.tolist(), dist.tolist()):
