@@ -226,7 +226,7 @@ class DesktopApp(QObject):
         if self.services is not services or self.window is None:
             return  # locked meanwhile
         self.api.start(services)
-        self.window.check_stale_vectors()
+        self.window.reembedding.check_stale()
 
     def _on_api_started(self, url: str) -> None:
         if self.window is not None:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTabWidget,
@@ -41,14 +40,13 @@ from app.gui.entities_view import EntitiesView
 from app.gui.icons import icon
 from app.gui.import_dialog import bundle_path_of
 from app.gui.integrity import IntegrityCheck
+from app.gui.reembedding import Reembedding
 from app.gui.search_view import SearchView
 from app.gui.stats_view import StatsView
 from app.gui.sync_view import SyncView
 from app.gui.tasks import TaskRunner
-from app.gui.widgets import run_cancellable
 from app.gui.window_state import WindowState, fit_to_screen, namespace_token
 from app.service.container import Services
-from app.service.reembed import ReembedReport
 
 ALL_NAMESPACES = "\x00all"
 TRASH = "\x00trash"
@@ -64,14 +62,12 @@ class MainWindow(QMainWindow):
         lock_requested(): the user chose Lock.
         quit_requested(): the user chose Quit.
         close_requested(): the window was closed (the app decides: hide to tray or quit).
-        reembed_finished(object): a re-embedding run ended (its :class:`ReembedReport`).
         api_port_change_requested(): the user asked to run the agent API on another port.
     """
 
     lock_requested = Signal()
     quit_requested = Signal()
     close_requested = Signal()
-    reembed_finished = Signal(object)
     api_port_change_requested = Signal()
 
     def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge, state: WindowState,
@@ -181,7 +177,8 @@ class MainWindow(QMainWindow):
         self.new_action = self._action("New memory…", "new", QKeySequence.New, self._on_new_triggered)
         self.delete_action = self._action("Move to trash", "delete", QKeySequence.Delete,
                                           self.browser.delete_selected)
-        self.reembed_action = self._action("Re-embed memories…", "reembed", None, self._on_reembed_triggered)
+        self.reembedding = Reembedding(self, self._runner, self._services)
+        self.reembed_action = self._action("Re-embed memories…", "reembed", None, self.reembedding.ask)
         self.integrity = IntegrityCheck(self, self._runner, self._services)
         self.check_action = self._action("Check integrity…", "check", None, self.integrity.start)
         self.transfers = TransferCommands(self, self._runner, self._services, lambda: self.scope()[0])
@@ -338,46 +335,6 @@ class MainWindow(QMainWindow):
         self.api_port_button.setVisible(offer_other_port)
         self.statusBar().showMessage(f"The agent API could not start: {reason}", 15_000)
         self.agents.set_server(None, reason)
-
-    # -- re-embedding -------------------------------------------------------------
-
-    def check_stale_vectors(self) -> None:
-        """Offer to re-embed when memories carry vectors of another model (or failed to embed)."""
-        self._runner.run(self._services.reembed.stale_count, self._on_stale_counted, owner=self)
-
-    def _on_stale_counted(self, stale: int) -> None:
-        if stale == 0:
-            return
-        answer = QMessageBox.question(
-            self, "Re-embed memories",
-            f"{stale:,} memories have vectors from another model, or could not be embedded. Search by meaning "
-            f"ranks them poorly until they are embedded again with {self._services.reembed.model_id}.\n\n"
-            "Re-embed them now? You can cancel at any time and continue later from the Vault menu.")
-        if answer == QMessageBox.Yes:
-            self.reembed(everything=False)
-
-    def _on_reembed_triggered(self) -> None:
-        box = QMessageBox(QMessageBox.Question, "Re-embed memories",
-                          "Embed memories again with the bundled model?", parent=self)
-        stale = box.addButton("Stale and failed only", QMessageBox.AcceptRole)
-        every = box.addButton("Every memory", QMessageBox.AcceptRole)
-        box.addButton(QMessageBox.Cancel)
-        box.exec()
-        if box.clickedButton() in (stale, every):
-            self.reembed(everything=box.clickedButton() is every)
-
-    def reembed(self, *, everything: bool) -> None:
-        """Re-embed in the background behind a progress dialog that can cancel."""
-        reembed = self._services.reembed
-        self.reembed_progress = run_cancellable(
-            self, self._runner, "Re-embedding memories…",
-            lambda report, cancelled: reembed.reembed(everything=everything, progress=report, cancelled=cancelled),
-            self._on_reembed_finished)
-
-    def _on_reembed_finished(self, report: ReembedReport) -> None:
-        verb = "Stopped after re-embedding" if report.cancelled else "Re-embedded"
-        self.statusBar().showMessage(f"{verb} {report.done:,} of {report.total:,} memories", 10_000)
-        self.reembed_finished.emit(report)
 
     # -- live updates ----------------------------------------------------------
 

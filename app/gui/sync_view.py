@@ -167,8 +167,8 @@ class SyncView(QWidget):
             self.conflicts.clear()
         else:
             lines = [f"Syncing through {status.target}.", scope_line(status.namespaces),
-                     f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
-                     f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}."]
+                     (f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
+                      f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
             if status.last_error:
                 lines.append(f"The last sync failed: {status.last_error}")
             lines += [f"Refused: {p}" for p in status.problems]

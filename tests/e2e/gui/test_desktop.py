@@ -337,9 +337,9 @@ def test_re_embedding_from_the_menu_can_be_cancelled(qtbot, desktop, monkeypatch
     _mark_stale(desktop.services, [i.memory_id for i in made.items])
     window = desktop.window
     reports = []
-    window.reembed_finished.connect(reports.append)
-    window.reembed(everything=False)
-    dialog = window.reembed_progress
+    window.reembedding.finished.connect(reports.append)
+    window.reembedding.start(everything=False)
+    dialog = window.reembedding.progress
     dialog.show()  # it would appear by itself after 300 ms
     qtbot.mouseClick(dialog.findChild(QPushButton), Qt.LeftButton)
     qtbot.waitUntil(lambda: len(reports) == 1, timeout=30_000)
