@@ -3,7 +3,7 @@
 import pytest
 
 from app.domain.enums import SearchMode
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from app.domain.models import MemoryCreate, SearchQuery
 from app.service import relevance
 
 TURNS = [
