@@ -9,6 +9,11 @@ semantic, keyword or graph list. A logistic regression on their inputs
 bias is then moved by ln(negatives / positives), so that a relevance of 0.5
 means "as likely relevant as not" (see :mod:`app.service.relevance`).
 Held-out questions and BEIR ``test`` queries are never read here.
+
+The conversation inputs (said by the assistant, the previous and next turn's
+gain) are then fitted on the conversation candidates alone, with the first
+weights held at the shipped values (``fit(..., held=...)``), as they were
+chosen: SciFact has no turns, so they are 0 there and its fit is not theirs.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from app.service import relevance
 
 #: The depth of each list in a limit-10 search (``max(3 x limit, HYBRID_DEPTH)``).
 DEPTH = 50
-FEATURES = ("similarity", "coverage", "bm25", "graph")
+FEATURES = ("similarity", "coverage", "bm25", "graph", "assistant", "previous_gain", "next_gain")
+#: The first inputs, fitted on both sets; the rest are the conversation inputs.
+SHARED = 4
 #: Hits asked for per question: deep enough to hold every candidate of the three lists.
 LIMIT = 100
 
@@ -43,16 +50,26 @@ def inputs_of(breakdown) -> tuple[float, ...] | None:
     if not ranks or min(ranks) > DEPTH:
         return None
     return (breakdown.semantic or 0.0, breakdown.coverage or 0.0, relevance.bm25_evidence(breakdown.keyword_bm25),
-            breakdown.graph or 0.0)
+            breakdown.graph or 0.0, float(bool(breakdown.assistant_turn)), breakdown.previous_turn_gain or 0.0,
+            breakdown.next_turn_gain or 0.0)
 
 
-def fit(candidates: list[Candidate], l2: float = 1e-4, steps: int = 60) -> tuple[np.ndarray, float, dict]:
-    """Logistic regression by Newton's method; returns (weights, prior-corrected bias, counts)."""
-    x = np.array([[*c.inputs, 1.0] for c in candidates])
+def fit(candidates: list[Candidate], l2: float = 1e-4, steps: int = 60,
+        held: dict[int, float] | None = None) -> tuple[np.ndarray, float, dict]:
+    """Logistic regression by Newton's method; returns (weights, prior-corrected bias, counts).
+
+    ``held`` maps input positions to fixed weights: those inputs enter as a fixed offset, and the
+    returned weights hold them unchanged.
+    """
+    held = held or {}
+    inputs = np.array([c.inputs for c in candidates], dtype=float)
+    free = [i for i in range(inputs.shape[1]) if i not in held]
+    offset = sum((inputs[:, i] * w for i, w in held.items()), np.zeros(len(inputs)))
+    x = np.hstack([inputs[:, free], np.ones((len(inputs), 1))])
     y = np.array([float(c.relevant) for c in candidates])
     w = np.zeros(x.shape[1])
     for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-x @ w))
+        p = 1.0 / (1.0 + np.exp(-(offset + x @ w)))
         gradient = x.T @ (y - p) - l2 * w
         hessian = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
         w += np.linalg.solve(hessian, gradient)
@@ -60,7 +77,11 @@ def fit(candidates: list[Candidate], l2: float = 1e-4, steps: int = 60) -> tuple
     negatives = len(y) - positives
     counts = {"questions": len({c.question for c in candidates}), "candidates": len(y), "relevant": positives,
               "fitted_bias": float(w[-1])}
-    return w[:-1], float(w[-1] + math.log(negatives / max(1, positives))), counts
+    weights = np.zeros(inputs.shape[1])
+    weights[free] = w[:-1]
+    for i, fixed in held.items():
+        weights[i] = fixed
+    return weights, float(w[-1] + math.log(negatives / max(1, positives))), counts
 
 
 def collect_conversations(settings, path: Path) -> list[Candidate]:
@@ -125,9 +146,16 @@ def main(argv: list[str]) -> int:
     from app.config import Settings
 
     settings = Settings()
-    candidates = collect_conversations(settings, Path(argv[0])) + collect_beir(settings, Path(argv[1]))
-    weights, bias, counts = fit(candidates)
-    print(", ".join(f"{name} {w:.3f}" for name, w in zip(FEATURES, weights, strict=True)) + f"; bias {bias:.3f}")
+    conversations = collect_conversations(settings, Path(argv[0]))
+    candidates = conversations + collect_beir(settings, Path(argv[1]))
+    shared = [Candidate(c.question, c.relevant, c.inputs[:SHARED]) for c in candidates]
+    weights, bias, counts = fit(shared)
+    print(", ".join(f"{name} {w:.3f}" for name, w in zip(FEATURES, weights, strict=False)) + f"; bias {bias:.3f}")
+    print(counts)
+    shipped = (relevance.W_SIMILARITY, relevance.W_COVERAGE, relevance.W_BM25, relevance.W_GRAPH)
+    weights, _bias, counts = fit(conversations, held=dict(enumerate(shipped)))
+    print("conversation inputs, the others held as shipped: "
+          + ", ".join(f"{name} {w:.3f}" for name, w in zip(FEATURES[SHARED:], weights[SHARED:], strict=True)))
     print(counts)
     return 0
 

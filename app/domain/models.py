@@ -288,6 +288,11 @@ class ScoreBreakdown:
     coverage: float | None = None
     graph: float | None = None
     graph_rank: int | None = None
+    #: Conversation inputs of hybrid (``app/service/turn_context.py``): said by the assistant, and the
+    #: similarity of the previous and next turn of its session minus its own.
+    assistant_turn: bool | None = None
+    previous_turn_gain: float | None = None
+    next_turn_gain: float | None = None
     relevance: float | None = None
     best_chunk: int | None = None
 

@@ -26,7 +26,7 @@ from app.domain.models import (
     SearchResult,
 )
 from app.embedding.model import Embedder
-from app.service import graph_search, relevance
+from app.service import graph_search, relevance, turn_context
 from app.service import query as query_plan
 from app.service import validation as v
 from app.vault import memory_queries
@@ -146,10 +146,13 @@ class SearchService:
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
             found = memory_queries.get_many(conn, ids)
+            turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
+                conn, self._index, qvec, found, {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()},
+                f.namespace)
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             shown = set(ids).difference(k.memory_id for k in keyword)
             spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or _Seen()).best.items() if m in shown])
-        hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans, graph, depth)
+        hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans, graph, depth, turns)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
@@ -194,7 +197,8 @@ class SearchService:
             seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
 
     def _rank(self, mode, q, planned, semantic, seen, keyword, found: dict[int, Memory], spans,
-              graph: graph_search.GraphList, depth: int) -> list[SearchHit]:
+              graph: graph_search.GraphList, depth: int,
+              turns: dict[int, turn_context.TurnContext]) -> list[SearchHit]:
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
         graph_rank = {mid: i + 1 for i, mid in enumerate(graph.ranked(depth))}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
@@ -216,12 +220,15 @@ class SearchService:
                 chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
                 cover = relevance.coverage(stems, memory.content)
                 linked = graph.evidence.get(mid, 0.0)
-                score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked)
+                turn = turns.get(mid, turn_context.TurnContext())
+                score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
+                                            previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
                 scored.append((score, mid, ScoreBreakdown(
                     semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
                     keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
                     coverage=cover, graph=linked if mid in graph.evidence else None, graph_rank=graph_rank.get(mid),
-                    relevance=score, best_chunk=chunk)))
+                    assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
+                    next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
         scored.sort(key=lambda t: relevance.rank_key(t[0], t[2].graph, t[1]))  # graph is None outside hybrid
         hits: list[SearchHit] = []
         for score, mid, breakdown in scored:

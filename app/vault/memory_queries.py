@@ -144,3 +144,25 @@ def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
     counts = {name: 0 for name in known}
     counts.update({r.namespace: r.n for r in rows})
     return counts
+
+
+def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float) -> dict[int, tuple[int | None, int | None]]:
+    """``{memory id: (previous turn, next turn)}`` of the session memories among ``memory_ids``.
+
+    A neighbour is the live memory of the same namespace and session just before (after) it, at most
+    ``window`` seconds away: the same rule that chooses the indexing context (:mod:`app.vault.jobs`),
+    walked along the (namespace, created_at, id) index. Memories without a session are left out.
+    """
+    if not memory_ids:
+        return {}
+    rows = conn.execute(text(
+        "SELECT m.id, "
+        "(SELECT p.id FROM memories p WHERE p.namespace = m.namespace "
+        " AND p.created_at BETWEEN m.created_at - :w AND m.created_at AND p.id < m.id "
+        " AND p.session_id = m.session_id AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 1), "
+        "(SELECT n.id FROM memories n WHERE n.namespace = m.namespace "
+        " AND n.created_at BETWEEN m.created_at AND m.created_at + :w AND n.id > m.id "
+        " AND n.session_id = m.session_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id LIMIT 1) "
+        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL"),
+        {"ids": filters.json_ids(memory_ids), "w": window}).all()
+    return {r[0]: (r[1], r[2]) for r in rows}

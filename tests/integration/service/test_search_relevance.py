@@ -1,5 +1,7 @@
 """Scores a person can read (hybrid relevance, good match) and the user's name in questions, on the real model."""
 
+from dataclasses import replace
+
 import pytest
 
 from app.domain.enums import SearchMode
@@ -55,3 +57,34 @@ def test_a_question_naming_the_user_finds_what_the_user_said(services):
     # Without knowing who the user is, the name pulls the greetings up (what the scoping fixes).
     unscoped = services.search.search(SearchQuery("What breed is Maya's dog?", mode=SearchMode.SEMANTIC, limit=2))
     assert any("Maya" in h.memory.content for h in unscoped.hits)
+
+
+def test_a_short_answer_is_found_through_the_question_before_it_and_not_the_assistants_echo(services):
+    sessions = {
+        "run": [("user", "bad news, my left knee has started hurting on long runs"),
+                ("assistant", "Sorry to hear that. Where exactly does the knee hurt, and after how far?"),
+                ("user", "outside, after about 12k"),
+                ("assistant", "That sounds like the IT band. Ease off the long runs for a week.")],
+        "flat": [("user", "found a flat in Chorlton with a little yard for the dog"),
+                 ("assistant", "Lovely! When do you move in?"),
+                 ("user", "end of May, my lease ends then anyway"),
+                 ("assistant", "Good timing. Book the van early, May weekends go fast.")],
+        "food": [("user", "made jollof for the first time, it was a bit mushy"),
+                 ("assistant", "Too much water or stirring makes it mushy; let it steam with foil on top."),
+                 ("user", "ok next time. also my sister wants the recipe")],
+    }
+    ids = {}
+    for session, turns in sessions.items():
+        for i, (speaker, text) in enumerate(turns):
+            memory = services.memories.create(MemoryCreate(content=text, user_id="maya.okafor", session_id=session,
+                                                           metadata={"speaker": speaker})).memory
+            ids[(session, i)] = memory.id
+    services.worker.drain()
+    query = SearchQuery("Where on her knee does Maya feel the pain, and after what distance?", mode=SearchMode.HYBRID,
+                        limit=10, debug=True, filter=MemoryFilter(user_id="maya.okafor"))
+    hybrid = [h.memory.id for h in services.search.search(query).hits]
+    semantic = [h.memory.id for h in services.search.search(replace(query, mode=SearchMode.SEMANTIC)).hits]
+    answer, echo = ids[("run", 2)], ids[("run", 1)]
+    # The model alone ranks the assistant's question, which shares the query's words, above the answer.
+    assert semantic.index(echo) < semantic.index(answer)
+    assert hybrid.index(answer) < hybrid.index(echo) and hybrid.index(answer) <= 1

@@ -26,4 +26,22 @@ def test_only_candidates_a_limit_10_search_would_weigh():
     assert inputs_of(ScoreBreakdown(semantic=0.5, semantic_rank=51, keyword_rank=None, coverage=0.2)) is None
     got = inputs_of(ScoreBreakdown(semantic=0.5, semantic_rank=80, graph=0.4, graph_rank=3, coverage=0.2,
                                    keyword_bm25=-20.0, keyword_rank=70))
-    assert got == (0.5, 0.2, 0.5, 0.4)
+    assert got == (0.5, 0.2, 0.5, 0.4, 0.0, 0.0, 0.0)
+    turn = inputs_of(ScoreBreakdown(semantic=0.3, semantic_rank=4, coverage=0.0, assistant_turn=True,
+                                    previous_turn_gain=0.1, next_turn_gain=-0.05))
+    assert turn == (0.3, 0.0, 0.0, 0.0, 1.0, 0.1, -0.05)
+
+
+def test_held_weights_stay_and_only_the_others_are_fitted():
+    rng = np.random.default_rng(2)
+    truth = np.array([6.0, -3.0, 4.0])
+    candidates = []
+    for i in range(4000):
+        x = rng.random(3)
+        p = 1 / (1 + math.exp(-(x @ truth - 4.0)))
+        candidates.append(Candidate(f"q{i % 50}", bool(rng.random() < p), tuple(x)))
+    weights, _bias, _counts = fit(candidates, held={0: 6.0})
+    assert weights[0] == 6.0 and np.allclose(weights[1:], truth[1:], atol=0.8)
+    # Held at a wrong value, the free weights do not recover it: the hold is real.
+    wrong, _b, _c = fit(candidates, held={0: 0.0})
+    assert wrong[0] == 0.0 and not np.allclose(wrong[1:], truth[1:], atol=0.8)

@@ -58,3 +58,21 @@ def test_graph_evidence_orders_equally_relevant_hits_only():
     # A clearly more relevant hit stays first whatever the graph says.
     apart = sorted([(0.70, 1.0, 1), (0.72, None, 2)], key=lambda t: rank_key(*t))
     assert [t[2] for t in apart] == [2, 1]
+
+
+def test_conversation_inputs_move_the_relevance_by_their_documented_weights():
+    base = r.relevance(0.4, 0.5, -8.0)
+    z = math.log(base / (1 - base))
+    said = r.relevance(0.4, 0.5, -8.0, assistant=True)
+    assert math.log(said / (1 - said)) == pytest.approx(z + r.W_ASSISTANT)
+    both = r.relevance(0.4, 0.5, -8.0, previous_gain=0.2, next_gain=-0.1)
+    assert math.log(both / (1 - both)) == pytest.approx(z + 0.2 * r.W_PREVIOUS_GAIN - 0.1 * r.W_NEXT_GAIN)
+    # A turn the assistant said weighs less; a turn whose neighbours are closer to the query weighs more.
+    assert said < base < r.relevance(0.4, 0.5, -8.0, next_gain=0.1) < r.relevance(0.4, 0.5, -8.0, next_gain=0.2)
+
+
+def test_said_by_assistant_reads_the_role_or_speaker_in_the_metadata():
+    assert r.said_by_assistant({"speaker": "assistant"}) and r.said_by_assistant({"role": " Assistant "})
+    assert not r.said_by_assistant({"speaker": "user"}) and not r.said_by_assistant({"role": "system"})
+    assert not r.said_by_assistant({}) and not r.said_by_assistant(None)
+    assert not r.said_by_assistant({"role": ["assistant"]}) and not r.said_by_assistant({"note": "assistant"})

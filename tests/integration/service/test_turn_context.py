@@ -1,0 +1,87 @@
+"""Hybrid's conversation inputs on a real vault: who said a turn and its neighbours' similarity (fake embedder)."""
+
+import pytest
+
+from app.domain.enums import SearchMode
+from app.domain.models import MemoryCreate, SearchQuery
+from app.service import relevance
+
+TURNS = [
+    ("user", "my knee hurts on long runs"),
+    ("assistant", "where exactly does the knee hurt"),
+    ("user", "outside after about twelve kilometres"),
+    ("assistant", "that sounds like the iliotibial band"),
+]
+
+
+def _store(services, session_id, turns, **kw):
+    ids = []
+    for speaker, text in turns:
+        memory = services.memories.create(MemoryCreate(content=text, session_id=session_id,
+                                                       metadata={"speaker": speaker}, **kw)).memory
+        ids.append(memory.id)
+    services.worker.drain()
+    return ids
+
+
+def _hits(services, query, mode=SearchMode.HYBRID):
+    result = services.search.search(SearchQuery(query, mode=mode, limit=20, debug=True))
+    return {h.memory.id: h for h in result.hits}
+
+
+def test_each_turn_is_scored_with_its_speaker_and_its_neighbours_similarity(services):
+    ids = _store(services, "run-1", TURNS)
+    hybrid = _hits(services, "where does the knee hurt")
+    similarity = {i: h.breakdown.semantic for i, h in _hits(services, "where does the knee hurt",
+                                                             SearchMode.SEMANTIC).items()}
+    assert set(ids) <= set(hybrid) and set(ids) <= set(similarity)
+    for n, i in enumerate(ids):
+        b = hybrid[i].breakdown
+        previous = similarity[ids[n - 1]] - similarity[i] if n > 0 else None
+        following = similarity[ids[n + 1]] - similarity[i] if n + 1 < len(ids) else None
+        assert b.previous_turn_gain == (None if previous is None else pytest.approx(previous, abs=1e-5))
+        assert b.next_turn_gain == (None if following is None else pytest.approx(following, abs=1e-5))
+        assert b.assistant_turn is (True if TURNS[n][0] == "assistant" else None)
+        expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0,
+                                       assistant=TURNS[n][0] == "assistant", previous_gain=previous or 0.0,
+                                       next_gain=following or 0.0)
+        assert hybrid[i].score == pytest.approx(expected, abs=1e-6)
+    # The answer without the query's words is lifted by the question before it.
+    assert hybrid[ids[2]].breakdown.previous_turn_gain > 0
+
+
+def test_the_user_turn_outranks_the_assistant_echo_with_the_same_words(services):
+    said, echoed = _store(services, "s1", [("user", "my sister Ada got engaged"),
+                                           ("assistant", "my sister Ada got engaged")])
+    ranked = list(_hits(services, "who got engaged"))
+    assert ranked.index(said) < ranked.index(echoed)
+    # The same texts outside a conversation (no speaker) are equals: the order is the speaker's doing.
+    plain = [services.memories.create(MemoryCreate(content="my sister Ada got engaged")).memory.id for _ in range(2)]
+    services.worker.drain()
+    hits = _hits(services, "who got engaged")
+    assert hits[plain[0]].score == pytest.approx(hits[plain[1]].score) and hits[plain[0]].score > hits[echoed].score
+
+
+def test_neighbours_are_the_same_sessions_live_turns_and_never_cross_it(services):
+    first = _store(services, "a", TURNS[:2])
+    other = _store(services, "b", [("user", "where does the knee hurt")])
+    last = _store(services, "a", TURNS[2:3])
+    hits = _hits(services, "where does the knee hurt")
+    # Session b's turn lies between a's turns in time but is no one's neighbour, and has none itself.
+    assert hits[other[0]].breakdown.previous_turn_gain is None and hits[other[0]].breakdown.next_turn_gain is None
+    assert hits[first[1]].breakdown.next_turn_gain is not None
+    assert hits[last[0]].breakdown.previous_turn_gain == pytest.approx(
+        hits[first[1]].breakdown.semantic - hits[last[0]].breakdown.semantic, abs=1e-5)
+    no_session = services.memories.create(MemoryCreate(content="where does the knee hurt")).memory.id
+    services.worker.drain()
+    b = _hits(services, "where does the knee hurt")[no_session].breakdown
+    assert b.previous_turn_gain is None and b.next_turn_gain is None and b.assistant_turn is None
+
+
+def test_a_deleted_turn_is_skipped_for_the_next_live_turn_of_its_session(services):
+    ids = _store(services, "c", TURNS[:3])
+    services.lifecycle.delete(ids[1])
+    hits = _hits(services, "where does the knee hurt")
+    assert ids[1] not in hits
+    assert hits[ids[0]].breakdown.next_turn_gain == pytest.approx(
+        hits[ids[2]].breakdown.semantic - hits[ids[0]].breakdown.semantic, abs=1e-5)
