@@ -32,14 +32,16 @@ class TurnContext:
 
 def contexts(conn, index: VectorIndex | None, qvec, found: dict[int, Memory],
              similarity: dict[int, float], namespace: str | None) -> dict[int, TurnContext]:
-    """The inputs of each candidate in ``found`` that belongs to a session or that the assistant said.
+    """The inputs of each candidate in ``found`` that belongs to a session.
 
     ``similarity`` holds the similarities already known (the candidates'); the neighbours' missing ones
     are read from the index when it can answer, else those neighbours count as absent.
     """
     in_session = [m for m, memory in found.items() if memory.session_id is not None]
-    out = {m: TurnContext(True) for m, memory in found.items() if said_by_assistant(memory.metadata)}
+    out: dict[int, TurnContext] = {}
     if not in_session:
+        # The assistant input is about turns of a conversation: an agent's own notes marked
+        # role=assistant outside any session are not echoes of a user and keep their score.
         return out
     neighbours = memory_queries.session_neighbours(conn, in_session, CONTEXT_WINDOW_SECONDS)
     wanted = {n for pair in neighbours.values() for n in pair if n is not None and n not in similarity}

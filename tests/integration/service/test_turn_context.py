@@ -72,7 +72,8 @@ def test_neighbours_are_the_same_sessions_live_turns_and_never_cross_it(services
     assert hits[first[1]].breakdown.next_turn_gain is not None
     assert hits[last[0]].breakdown.previous_turn_gain == pytest.approx(
         hits[first[1]].breakdown.semantic - hits[last[0]].breakdown.semantic, abs=1e-5)
-    no_session = services.memories.create(MemoryCreate(content="where does the knee hurt")).memory.id
+    no_session = services.memories.create(MemoryCreate(content="where does the knee hurt",
+                                                       metadata={"role": "assistant"})).memory.id
     services.worker.drain()
     b = _hits(services, "where does the knee hurt")[no_session].breakdown
     assert b.previous_turn_gain is None and b.next_turn_gain is None and b.assistant_turn is None
