@@ -124,11 +124,12 @@ def _embedding_rates(services: Services, rng: random.Random, count: int) -> dict
             "unsorted_budget_tps": budget_only, "unsorted_tps": naive, "speedup": bucketed / naive}
 
 
-def _ingest(services: Services, rng: random.Random, count: int) -> None:
+def _ingest(services: Services, rng: random.Random, count: int, seen: set[str]) -> None:
+    """``count`` generated memories whose texts are not in ``seen`` nor repeated (see :func:`workload.memory_text`)."""
     for b in range(0, count, 100):
         items = []
         for _ in range(min(100, count - b)):
-            kind, text = workload.memory_text(rng)
+            kind, text = workload.memory_text(rng, seen)
             items.append(MemoryCreate(content=text, namespace=NAMESPACE, memory_type=kind,
                                       agent_id=knn_bench.agent_for(rng),
                                       tags=rng.sample(_TAGS, rng.randint(0, 2)),
@@ -198,11 +199,11 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
         services = create_vault(cfg, PASSPHRASE, load_embedder(cfg), background=False)
         try:
             report = BenchReport(machine(), n)
-            stored = 0
+            stored, seen = 0, set()
             for size in checkpoints:
                 say(f"ingesting up to {size} memories…")
                 started = time.perf_counter()
-                _ingest(services, rng, size - stored)
+                _ingest(services, rng, size - stored, seen)
                 seconds = time.perf_counter() - started
                 # Searchable: the index has every new vector (what the background loop does as they arrive).
                 started = time.perf_counter()

@@ -80,6 +80,7 @@ def corpus_services(tmp_path_factory, fake_embedder):
     items = [MemoryCreate(content=_text(rng), namespace=rng.choice(["default", "default", "other"]),
                           memory_type=rng.choice([MemoryType.FACT, MemoryType.EVENT, MemoryType.TASK]),
                           agent_id=rng.choice(["a1", "a2", "a3", "rare"] if i % 10 else ["rare"]),
+                          user_id="u-rare" if i % 7 == 0 else "u1", project=f"p{i % 2}",
                           tags=rng.sample(["x", "y", "z"], rng.randint(0, 2)))
              for i in range(300)]
     for b in range(0, len(items), 100):
@@ -94,17 +95,20 @@ FILTERS = {
     "all namespaces": MemoryFilter(namespace=None),
     "broad type": MemoryFilter(memory_types=(MemoryType.FACT, MemoryType.EVENT)),
     "selective agent": MemoryFilter(agent_id="rare"),
+    "selective user": MemoryFilter(user_id="u-rare"),
+    "broad project": MemoryFilter(project="p1"),
     "tags": MemoryFilter(tags=("x",), include_confidential=False),
     "nothing passes": MemoryFilter(agent_id="nobody"),
 }
 
 
-#: Planner settings that force each path: (SELECTIVE_CAP, ROUNDS, BROAD_SHARE_GUESS), and the paths allowed.
+#: Planner settings that force each path (SELECTIVE_CAP, ROUNDS, BROAD_SHARE_GUESS, OVERFETCH, OVERFETCH_MIN),
+#: and the paths allowed. The fallback needs a first fetch too small for the filter (the count sizes it).
 CONFIGS = {
-    "exact-eligible": ((10_000, 3, 0.25), {"exact_eligible"}),
-    "ann": ((0, 3, 0.25), {"ann", "ann_fallback"}),
-    "ann-fallback": ((0, 1, 1.0), {"ann", "ann_fallback"}),
-    "mixed": ((20, 3, 0.25), {"exact_eligible", "ann", "ann_fallback"}),
+    "exact-eligible": ((10_000, 3, 0.25, 1.5, 16), {"exact_eligible"}),
+    "ann": ((0, 3, 0.25, 1.5, 16), {"ann", "ann_fallback"}),
+    "ann-fallback": ((0, 1, 1.0, 0.1, 0), {"ann", "ann_fallback"}),
+    "mixed": ((20, 3, 0.25, 1.5, 16), {"exact_eligible", "ann", "ann_fallback"}),
 }
 
 
@@ -113,10 +117,9 @@ CONFIGS = {
 def test_every_planner_path_returns_the_exact_answer(corpus_services, monkeypatch, config, name):
     services = corpus_services
     queries = random.Random(f"{config}/{name}")  # each case its own queries, whatever order the cases run in
-    (cap, rounds, guess), allowed = CONFIGS[config]
-    monkeypatch.setattr(planner, "SELECTIVE_CAP", cap)
-    monkeypatch.setattr(planner, "ROUNDS", rounds)
-    monkeypatch.setattr(planner, "BROAD_SHARE_GUESS", guess)
+    settings, allowed = CONFIGS[config]
+    for name_, value in zip(("SELECTIVE_CAP", "ROUNDS", "BROAD_SHARE_GUESS", "OVERFETCH", "OVERFETCH_MIN"), settings):
+        monkeypatch.setattr(planner, name_, value)
     f = FILTERS[name]
     index = services.vector_index
     index.ensure_open()
@@ -139,7 +142,7 @@ def test_every_planner_path_returns_the_exact_answer(corpus_services, monkeypatc
     assert misses <= 0.03 * wanted, f"recall@10 {1 - misses / wanted:.3f} below 0.97"
     # A filter nothing passes is "selective" whatever the cap.
     assert seen <= allowed | ({"exact_eligible"} if name == "nothing passes" else set())
-    if (config, name) in {("ann", "none"), ("ann", "broad type")}:
+    if (config, name) in {("ann", "none"), ("ann", "broad type"), ("ann", "broad project")}:
         assert seen == {"ann"}
     if (config, name) == ("ann-fallback", "selective agent"):
         assert "ann_fallback" in seen
