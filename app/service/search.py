@@ -137,7 +137,8 @@ class SearchService:
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
         with self._db.read() as conn:
             semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
-            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
+            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
+                if mode is not SearchMode.SEMANTIC else []
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
@@ -145,14 +146,23 @@ class SearchService:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
-            found = memory_queries.get_many(conn, ids)
+            # Ranking reads only the candidates' texts (hybrid's coverage) and sessions; whole memories (tags,
+            # metadata, entities) are read for the page shown and for the turns of a session, whose inputs
+            # (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
+            texts = memory_queries.contents(conn, ids) if mode is SearchMode.HYBRID else {}
             turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
-                conn, self._index, qvec, found, {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()},
-                f.namespace)
+                conn, self._index, qvec,
+                memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
+                {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
+            page = [s for s in self._rank(mode, planned, semantic, seen, keyword, texts, graph, depth, turns)
+                    if s[0] >= q.min_score][:q.limit]
+            found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
-            shown = set(ids).difference(k.memory_id for k in keyword)
+            matched = [mid for _, mid, b in page if b.keyword_rank is not None]
+            snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
+            shown = set(found).difference(matched)
             spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or _Seen()).best.items() if m in shown])
-        hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans, graph, depth, turns)
+        hits = self._page(q, page, snippets, found, spans)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
@@ -196,9 +206,10 @@ class SearchService:
             seen.best.update(exact)
             seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
 
-    def _rank(self, mode, q, planned, semantic, seen, keyword, found: dict[int, Memory], spans,
+    def _rank(self, mode, planned, semantic, seen, keyword, texts: dict[int, tuple[str, str | None]],
               graph: graph_search.GraphList, depth: int,
-              turns: dict[int, turn_context.TurnContext]) -> list[SearchHit]:
+              turns: dict[int, turn_context.TurnContext]) -> list[tuple[float, int, ScoreBreakdown]]:
+        """Every candidate's ``(score, memory id, breakdown)``, best first (``texts``: hybrid's candidates)."""
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
         graph_rank = {mid: i + 1 for i, mid in enumerate(graph.ranked(depth))}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
@@ -212,13 +223,13 @@ class SearchService:
         else:
             stems = relevance.content_stems(planned.keyword)
             for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + list(graph_rank)):
-                memory = found.get(mid)
-                if memory is None:
+                if mid not in texts:
                     continue
+                content = texts[mid][0]
                 s, kw = sem_rank.get(mid), kw_rank.get(mid)
                 # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
                 chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
-                cover = relevance.coverage(stems, memory.content)
+                cover = relevance.coverage(stems, content)
                 linked = graph.evidence.get(mid, 0.0)
                 turn = turns.get(mid, turn_context.TurnContext())
                 score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
@@ -230,18 +241,21 @@ class SearchService:
                     assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
                     next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
         scored.sort(key=lambda t: relevance.rank_key(t[0], t[2].graph, t[1]))  # graph is None outside hybrid
+        return scored
+
+    @staticmethod
+    def _page(q: SearchQuery, page: list[tuple[float, int, ScoreBreakdown]], snippets: dict[int, str],
+              found: dict[int, Memory], spans) -> list[SearchHit]:
         hits: list[SearchHit] = []
-        for score, mid, breakdown in scored:
+        for score, mid, breakdown in page:
             memory = found.get(mid)
-            if memory is None or score < q.min_score:
+            if memory is None:
                 continue
             if breakdown.keyword_rank is not None:
-                snippet = kw_rank[mid][1].snippet
+                snippet = snippets.get(mid, "")
             elif breakdown.best_chunk in spans:
                 snippet = snippet_for(memory.content, spans[breakdown.best_chunk], q.query)
             else:
                 snippet = _crop(memory.content)
             hits.append(SearchHit(memory, round(score, 6), snippet, breakdown if q.debug else None))
-            if len(hits) == q.limit:
-                break
         return hits
