@@ -136,7 +136,8 @@ class SearchService:
         indexed = self._index is not None and self._index.ready
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
         with self._db.read() as conn:
-            semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
+            semantic, seen, _plan = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None \
+                else ([], None, None)
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
                 if mode is not SearchMode.SEMANTIC else []
             graph = graph_search.GraphList()
@@ -173,21 +174,19 @@ class SearchService:
         if self._index is not None:
             self._index.ensure_open()
         with self._db.read() as conn:
-            rows, plan = planner.nearest(conn, self._index, vector, f, k * 2 + 8, self._wall())
-        best: dict[int, float] = {}
-        for r in rows:
-            best.setdefault(r.memory_id, max(0.0, 1.0 - r.distance))
-        return list(best.items())[:k], plan.path
+            found, _seen, plan = self._semantic(conn, vector, f, k, self._wall())
+        return [(mid, sim) for mid, _chunk, sim in found], plan.path
 
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
-        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, and all it saw.
+        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, all it saw, and the plan.
 
         ``reach`` asks for at least that many nearest chunks, so that hybrid
         knows the similarity of more memories than the list holds (:class:`_Seen`).
         """
-        k = max(want * 2 + 8, reach)
+        # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
+        k = max(want + want // 2 + 4, reach)
         while True:
-            rows, _plan = planner.nearest(conn, self._index, qvec, f, k, now)
+            rows, plan = planner.nearest(conn, self._index, qvec, f, k, now)
             best: dict[int, tuple[int, int, float]] = {}
             for r in rows:
                 if r.memory_id not in best:
@@ -196,7 +195,7 @@ class SearchService:
             if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
                 floor = max(0.0, 1.0 - rows[-1].distance) if rows else 0.0
                 seen = _Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
-                return list(best.values())[:want], seen
+                return list(best.values())[:want], seen, plan
             k = min(k * 4, vsearch.MAX_K)
 
     def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: _Seen) -> None:

@@ -329,3 +329,26 @@ def test_rebuild_progress_shows_in_health(services):
     assert services.health.check().status == "ok"
     services.vector_index._progress(50, 50)
     assert services.health.check().progress == ()
+
+
+def test_the_knn_step_returns_the_exact_nearest_memories_when_memories_have_several_chunks(services):
+    """`SearchService.nearest` (what the bench times) asks for a few more chunks than memories and widens
+    when long memories' chunks crowd the list: the memories are the exact search's, nearest first."""
+    rng = random.Random(9)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(60)])
+    # Long memories of one repeated sentence: their chunks are near each other and near the queries below.
+    for i in range(6):
+        services.memories.create(MemoryCreate(content=(f"w{i} w{i + 1} w{i + 2} w3 w4 w5 " * 400).strip()))
+    services.worker.drain()
+    with services.vault.db.read() as conn:
+        assert int(conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()) > 90
+    queries = np.vstack([services.embedder.embed_query(q) for q in ["w1 w2 w3 w4 w5", "w3 w4 w5 w6 w7", _text(rng)]])
+    exact = services.ground_truth.exact_nearest(queries, MemoryFilter(), 8, time.time())
+    for q, want in zip(queries, exact):
+        got, path = services.search.nearest(q, MemoryFilter(), 8)
+        assert path in {"ann", "exact_eligible"}
+        assert len(got) == 8 == len({m for m, _ in got})
+        # The fake embedder's vectors sit on plateaus of equal distance: a memory tied with the 8th may differ.
+        np.testing.assert_allclose([1 - sim for _, sim in got], [d for _, d in want[:8]], atol=2e-3)
+        dist = dict(want)
+        assert all(abs(dist[m] - (1 - sim)) < 2e-3 for m, sim in got if m in dist)
