@@ -11,7 +11,9 @@ by cosine similarity, keyword mode by ``bm25 / (1 + bm25)``.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from app.domain import limits
@@ -102,6 +104,20 @@ class _Seen:
         return None, self.floor, True
 
 
+def _in_thread(work, *args) -> Future:
+    """``work(*args)`` on a thread of its own; its result (or exception) comes from the future."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who re-raises it
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="keyword-search", daemon=True).start()
+    return future
+
+
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
@@ -126,8 +142,13 @@ class SearchService:
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
         planned = query_plan.plan(q.query, f.user_id)
-        qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
+        # Hybrid reads its keyword list on the other reader while the query is embedded (ONNX Runtime and
+        # SQLite release the GIL). It is awaited before this thread takes a reader: two searches never
+        # hold both readers while each waits for the other's keyword list.
+        keyword_later = _in_thread(self._keyword, planned.keyword, f, depth, now) if mode is SearchMode.HYBRID \
+            else None
+        qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         if self._index is not None and qvec is not None:
             # Outside the read: a restore takes a reader of its own. Never waits for another thread's
             # restore (the first search after unlock goes exact instead of waiting a second for it).
@@ -135,11 +156,12 @@ class SearchService:
         # With the index, other candidates' similarities are read from its vectors instead (see _others).
         indexed = self._index is not None and self._index.ready
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
+        keyword = keyword_later.result() if keyword_later is not None else []
         with self._db.read() as conn:
             semantic, seen, _plan = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None \
                 else ([], None, None)
-            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
-                if mode is not SearchMode.SEMANTIC else []
+            if mode is SearchMode.KEYWORD:
+                keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False)
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
@@ -166,6 +188,10 @@ class SearchService:
         hits = self._page(q, page, snippets, found, spans)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
+
+    def _keyword(self, query: str, f: MemoryFilter, depth: int, now: float) -> list[vsearch.KeywordHit]:
+        with self._db.read() as conn:
+            return vsearch.keyword(conn, query, f, depth, now, snippets=False)
 
     def nearest(self, vector, f: MemoryFilter, k: int) -> tuple[list[tuple[int, float]], str]:
         """The KNN step alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first, and the

@@ -203,3 +203,31 @@ def test_whole_memories_and_snippets_are_read_for_the_page_only(services, monkey
     assert [h.snippet for h in page.hits] == [h.snippet for h in full.hits[:3]]
     assert all("**garden**" in h.snippet or "**tomatoes**" in h.snippet for h in page.hits)
     assert read == [[h.memory.rowid for h in page.hits]] and len(snipped) == 1 and len(snipped[0]) <= 3
+
+
+def test_concurrent_hybrid_searches_share_the_two_readers_without_waiting_on_each_other(services):
+    """Hybrid reads its keyword list on a thread of its own while the query is embedded: eight searches at
+    once on two readers all finish (none holds a reader while waiting for a keyword list) with the answers
+    they give one at a time."""
+    import threading
+
+    services.memories.create_batch([MemoryCreate(content=f"garden shed note {i} about tomatoes and rain {i % 7}")
+                                    for i in range(50)])
+    services.worker.drain()
+    queries = [f"garden rain {i % 7}" for i in range(8)]
+    alone = {q: [h.memory.id for h in _search(services, q, mode=SearchMode.HYBRID).hits] for q in queries}
+    together, errors = {}, []
+
+    def run(q):
+        try:
+            together[q] = [h.memory.id for h in _search(services, q, mode=SearchMode.HYBRID).hits]
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(q,)) for q in queries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors and not any(t.is_alive() for t in threads)
+    assert together == alone
