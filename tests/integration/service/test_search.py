@@ -202,7 +202,8 @@ def test_whole_memories_and_snippets_are_read_for_the_page_only(services, monkey
     assert [h.memory.id for h in page.hits] == [h.memory.id for h in full.hits[:3]]
     assert [h.snippet for h in page.hits] == [h.snippet for h in full.hits[:3]]
     assert all("**garden**" in h.snippet or "**tomatoes**" in h.snippet for h in page.hits)
-    assert read == [[h.memory.rowid for h in page.hits]] and len(snipped) == 1 and len(snipped[0]) <= 3
+    # (hybrid also reads the candidates that are turns of a session, for their inputs: none here)
+    assert [r for r in read if r] == [[h.memory.rowid for h in page.hits]] and len(snipped) == 1 and len(snipped[0]) <= 3
 
 
 def test_concurrent_hybrid_searches_share_the_two_readers_without_waiting_on_each_other(services):
