@@ -17,8 +17,8 @@ import numpy as np
 from app.bench import workload
 from app.domain.enums import SearchMode
 from app.domain.models import MemoryFilter, SearchQuery
-from app.service.container import Services
 from app.service import index_probe
+from app.service.container import Services
 from app.service.index_probe import index_growth
 
 #: A returned memory this close to the exact 10th's distance counts as found for the tie-aware recall (the

@@ -17,7 +17,6 @@ import numpy as np
 from app.vault.knn import planner
 from app.vault.knn.ann import NamespaceIndexes
 
-
 #: A returned vector counts for the tie-aware recall when its exact distance is within this of the exact k-th
 #: (the ann-benchmarks convention): half-precision storage and near-equal neighbours order such ties arbitrarily.
 TIE = 1e-3
