@@ -47,7 +47,24 @@ _TEMPLATES: list[tuple[MemoryType, str]] = [
 ]
 
 
-def memory_text(rng: random.Random) -> tuple[MemoryType, str]:
+def memory_text(rng: random.Random, seen: set[str] | None = None) -> tuple[MemoryType, str]:
+    """One generated memory; with ``seen``, one whose text is not in it (then added to it).
+
+    The templates repeat: 100k free draws hold only ~63k distinct texts, up to 40 copies of one, and
+    copies have equal distances to every query, so "the" exact top 10 among them is arbitrary and a
+    recall measured against it counts coin flips as misses. A vault's user would not store one sentence
+    40 times either; the bench draws distinct texts (near-duplicates that differ in a word remain).
+    """
+    while True:
+        kind, text = _draw(rng)
+        if seen is None or text not in seen:
+            break
+    if seen is not None:
+        seen.add(text)
+    return kind, text
+
+
+def _draw(rng: random.Random) -> tuple[MemoryType, str]:
     kind, template = rng.choice(_TEMPLATES)
     text = template.format(
         pref=rng.choice(_PREFS), tool=rng.choice(_TOOLS), tool2=rng.choice(_TOOLS), person=rng.choice(_PEOPLE),

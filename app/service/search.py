@@ -11,7 +11,9 @@ by cosine similarity, keyword mode by ``bm25 / (1 + bm25)``.
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from app.domain import limits
@@ -102,6 +104,20 @@ class _Seen:
         return None, self.floor, True
 
 
+def _in_thread(work, *args) -> Future:
+    """``work(*args)`` on a thread of its own; its result (or exception) comes from the future."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who re-raises it
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="keyword-search", daemon=True).start()
+    return future
+
+
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
@@ -126,8 +142,13 @@ class SearchService:
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
         planned = query_plan.plan(q.query, f.user_id)
-        qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
+        # Hybrid reads its keyword list on the other reader while the query is embedded (ONNX Runtime and
+        # SQLite release the GIL). It is awaited before this thread takes a reader: two searches never
+        # hold both readers while each waits for the other's keyword list.
+        keyword_later = _in_thread(self._keyword, planned.keyword, f, depth, now) if mode is SearchMode.HYBRID \
+            else None
+        qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         if self._index is not None and qvec is not None:
             # Outside the read: a restore takes a reader of its own. Never waits for another thread's
             # restore (the first search after unlock goes exact instead of waiting a second for it).
@@ -135,9 +156,12 @@ class SearchService:
         # With the index, other candidates' similarities are read from its vectors instead (see _others).
         indexed = self._index is not None and self._index.ready
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
+        keyword = keyword_later.result() if keyword_later is not None else []
         with self._db.read() as conn:
-            semantic, seen = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None else ([], None)
-            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now) if mode is not SearchMode.SEMANTIC else []
+            semantic, seen, _plan = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None \
+                else ([], None, None)
+            if mode is SearchMode.KEYWORD:
+                keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False)
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
@@ -145,16 +169,29 @@ class SearchService:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
-            found = memory_queries.get_many(conn, ids)
+            # Ranking reads only the candidates' texts (hybrid's coverage) and sessions; whole memories (tags,
+            # metadata, entities) are read for the page shown and for the turns of a session, whose inputs
+            # (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
+            texts = memory_queries.contents(conn, ids) if mode is SearchMode.HYBRID else {}
             turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
-                conn, self._index, qvec, found, {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()},
-                f.namespace)
+                conn, self._index, qvec,
+                memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
+                {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
+            page = [s for s in self._rank(mode, planned, semantic, seen, keyword, texts, graph, depth, turns)
+                    if s[0] >= q.min_score][:q.limit]
+            found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
-            shown = set(ids).difference(k.memory_id for k in keyword)
+            matched = [mid for _, mid, b in page if b.keyword_rank is not None]
+            snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
+            shown = set(found).difference(matched)
             spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or _Seen()).best.items() if m in shown])
-        hits = self._rank(mode, q, planned, semantic, seen, keyword, found, spans, graph, depth, turns)
+        hits = self._page(q, page, snippets, found, spans)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
+
+    def _keyword(self, query: str, f: MemoryFilter, depth: int, now: float) -> list[vsearch.KeywordHit]:
+        with self._db.read() as conn:
+            return vsearch.keyword(conn, query, f, depth, now, snippets=False)
 
     def nearest(self, vector, f: MemoryFilter, k: int) -> tuple[list[tuple[int, float]], str]:
         """The KNN step alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first, and the
@@ -163,21 +200,19 @@ class SearchService:
         if self._index is not None:
             self._index.ensure_open()
         with self._db.read() as conn:
-            rows, plan = planner.nearest(conn, self._index, vector, f, k * 2 + 8, self._wall())
-        best: dict[int, float] = {}
-        for r in rows:
-            best.setdefault(r.memory_id, max(0.0, 1.0 - r.distance))
-        return list(best.items())[:k], plan.path
+            found, _seen, plan = self._semantic(conn, vector, f, k, self._wall())
+        return [(mid, sim) for mid, _chunk, sim in found], plan.path
 
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
-        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, and all it saw.
+        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, all it saw, and the plan.
 
         ``reach`` asks for at least that many nearest chunks, so that hybrid
         knows the similarity of more memories than the list holds (:class:`_Seen`).
         """
-        k = max(want * 2 + 8, reach)
+        # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
+        k = max(want + want // 2 + 4, reach)
         while True:
-            rows, _plan = planner.nearest(conn, self._index, qvec, f, k, now)
+            rows, plan = planner.nearest(conn, self._index, qvec, f, k, now)
             best: dict[int, tuple[int, int, float]] = {}
             for r in rows:
                 if r.memory_id not in best:
@@ -186,7 +221,7 @@ class SearchService:
             if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
                 floor = max(0.0, 1.0 - rows[-1].distance) if rows else 0.0
                 seen = _Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
-                return list(best.values())[:want], seen
+                return list(best.values())[:want], seen, plan
             k = min(k * 4, vsearch.MAX_K)
 
     def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: _Seen) -> None:
@@ -196,9 +231,10 @@ class SearchService:
             seen.best.update(exact)
             seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
 
-    def _rank(self, mode, q, planned, semantic, seen, keyword, found: dict[int, Memory], spans,
+    def _rank(self, mode, planned, semantic, seen, keyword, texts: dict[int, tuple[str, str | None]],
               graph: graph_search.GraphList, depth: int,
-              turns: dict[int, turn_context.TurnContext]) -> list[SearchHit]:
+              turns: dict[int, turn_context.TurnContext]) -> list[tuple[float, int, ScoreBreakdown]]:
+        """Every candidate's ``(score, memory id, breakdown)``, best first (``texts``: hybrid's candidates)."""
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
         graph_rank = {mid: i + 1 for i, mid in enumerate(graph.ranked(depth))}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
@@ -212,13 +248,13 @@ class SearchService:
         else:
             stems = relevance.content_stems(planned.keyword)
             for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + list(graph_rank)):
-                memory = found.get(mid)
-                if memory is None:
+                if mid not in texts:
                     continue
+                content = texts[mid][0]
                 s, kw = sem_rank.get(mid), kw_rank.get(mid)
                 # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
                 chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
-                cover = relevance.coverage(stems, memory.content)
+                cover = relevance.coverage(stems, content)
                 linked = graph.evidence.get(mid, 0.0)
                 turn = turns.get(mid, turn_context.TurnContext())
                 score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
@@ -230,18 +266,21 @@ class SearchService:
                     assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
                     next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
         scored.sort(key=lambda t: relevance.rank_key(t[0], t[2].graph, t[1]))  # graph is None outside hybrid
+        return scored
+
+    @staticmethod
+    def _page(q: SearchQuery, page: list[tuple[float, int, ScoreBreakdown]], snippets: dict[int, str],
+              found: dict[int, Memory], spans) -> list[SearchHit]:
         hits: list[SearchHit] = []
-        for score, mid, breakdown in scored:
+        for score, mid, breakdown in page:
             memory = found.get(mid)
-            if memory is None or score < q.min_score:
+            if memory is None:
                 continue
             if breakdown.keyword_rank is not None:
-                snippet = kw_rank[mid][1].snippet
+                snippet = snippets.get(mid, "")
             elif breakdown.best_chunk in spans:
                 snippet = snippet_for(memory.content, spans[breakdown.best_chunk], q.query)
             else:
                 snippet = _crop(memory.content)
             hits.append(SearchHit(memory, round(score, 6), snippet, breakdown if q.debug else None))
-            if len(hits) == q.limit:
-                break
         return hits

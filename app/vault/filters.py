@@ -115,10 +115,11 @@ def full(f: MemoryFilter, now: float) -> Where:
     w = narrowing(f)
     if f.namespace is not None:
         w.add("m.namespace = :f_ns", f_ns=f.namespace)
-    # With an agent named, its index (namespace, agent_id) is the narrow one, but SQLite prefers the
-    # lifecycle index for its three equality columns and walks every live memory (an agent with 1% of
-    # 100k memories: 350 ms). The unary + keeps the lifecycle columns out of index choice.
-    state = "+m" if f.agent_id is not None else "m"
+    # With an agent, user, session or project named, its index (namespace, owner, lifecycle columns) is the
+    # narrow one, but SQLite prefers the lifecycle index for its three equality columns and walks every live
+    # memory (an agent with 1% of 100k memories: 350 ms). The unary + keeps the lifecycle columns out of
+    # index choice; the owner's index still holds them, so the state is read from it, not from the rows.
+    state = "+m" if any(getattr(f, c) is not None for c in ("agent_id", "user_id", "session_id", "project")) else "m"
     if f.only_deleted:
         w.add(f"{state}.deleted_at IS NOT NULL")
     elif not f.include_deleted:

@@ -49,6 +49,16 @@ def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
     return {m.rowid: m for m in _with_entities(conn, [memory_from_row(r) for r in rows])}
 
 
+def contents(conn: Connection, rowids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """Only the text and session of each memory by rowid (what ranking reads; whole memories are read for the
+    page shown)."""
+    if not rowids:
+        return {}
+    rows = conn.execute(text("SELECT m.id, m.content, m.session_id FROM json_each(:ids) j "
+                             "CROSS JOIN memories m ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
 def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memory | None:
     row = conn.execute(
         text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.namespace = :ns AND m.client_id = :c"),

@@ -23,6 +23,20 @@ from usearch.index import Index
 CONNECTIVITY = 16
 EXPANSION_ADD = 96
 EXPANSION_SEARCH = 128
+#: Past this many vectors in one namespace the search beam grows with the index (:func:`expansion_for`).
+#: Generated vectors (mixes of the bench's real ones, 100 real queries): at 200k, recall@10 0.975 with a
+#: beam of 128 and 0.992 with 256, where the brute force over the same half-precision vectors gives 0.998.
+EXPANSION_GROWS_FROM = 100_000
+EXPANSION_SEARCH_MAX = 512
+
+
+def expansion_for(size: int) -> int:
+    """The search beam for an index of ``size`` vectors: a graph walk's recall at a fixed beam falls as the
+    graph grows, so the beam doubles with each doubling past :data:`EXPANSION_GROWS_FROM` vectors (up to
+    :data:`EXPANSION_SEARCH_MAX`); below it the cost of a wider beam buys nothing measurable."""
+    if size <= EXPANSION_GROWS_FROM:
+        return EXPANSION_SEARCH
+    return min(EXPANSION_SEARCH_MAX, int(EXPANSION_SEARCH * size / EXPANSION_GROWS_FROM))
 
 
 def _new_index(dim: int) -> Index:
@@ -57,6 +71,7 @@ class NamespaceIndexes:
         if idx is None:
             idx = self._by_ns[namespace] = _new_index(self.dim)
         idx.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=threads)
+        idx.expansion_search = expansion_for(len(idx))
 
     def remove(self, keys: Iterable[int]) -> None:
         """Drop ``keys`` from whichever namespace holds them (absent keys are ignored)."""
@@ -134,6 +149,6 @@ class NamespaceIndexes:
             if idx is None or idx.ndim != dim:
                 raise ValueError(f"the stored index of a namespace is unreadable or has {getattr(idx, 'ndim', '?')} "
                                  f"dimensions, not {dim}")
-            idx.expansion_search = EXPANSION_SEARCH
+            idx.expansion_search = expansion_for(len(idx))
             out._by_ns[ns] = idx
         return out

@@ -180,3 +180,55 @@ def test_keyword_candidates_outside_the_semantic_list_get_exact_similarities_fro
     # Far from the query, it is ranked by that similarity (not the bound of the last chunk read): below the rest.
     assert far.id not in {h.memory.id for h in result.hits}
     assert all(h.breakdown.semantic_upper_bound is None for h in result.hits)
+
+
+@pytest.mark.parametrize("mode", [SearchMode.HYBRID, SearchMode.KEYWORD])
+def test_whole_memories_and_snippets_are_read_for_the_page_only(services, monkeypatch, mode):
+    """Ranking reads the candidates' texts; whole memories and keyword snippets are read for the hits shown,
+    and the page is the same as ranking every candidate with whole memories would give."""
+    from app.vault import memory_queries
+    from app.vault import search as vsearch
+
+    services.memories.create_batch([MemoryCreate(content=f"garden shed note {i} about tomatoes {'garden ' * (i % 4)}")
+                                    for i in range(40)])
+    services.worker.drain()
+    full = _search(services, "garden tomatoes", mode=mode, limit=40, debug=True)
+    read, snipped = [], []
+    monkeypatch.setattr(memory_queries, "get_many", lambda conn, ids, _real=memory_queries.get_many:
+                        read.append(list(ids)) or _real(conn, ids))
+    monkeypatch.setattr(vsearch, "keyword_snippets", lambda conn, q, ids, _real=vsearch.keyword_snippets:
+                        snipped.append(list(ids)) or _real(conn, q, ids))
+    page = _search(services, "garden tomatoes", mode=mode, limit=3, debug=True)
+    assert [h.memory.id for h in page.hits] == [h.memory.id for h in full.hits[:3]]
+    assert [h.snippet for h in page.hits] == [h.snippet for h in full.hits[:3]]
+    assert all("**garden**" in h.snippet or "**tomatoes**" in h.snippet for h in page.hits)
+    # (hybrid also reads the candidates that are turns of a session, for their inputs: none here)
+    assert [r for r in read if r] == [[h.memory.rowid for h in page.hits]] and len(snipped) == 1 and len(snipped[0]) <= 3
+
+
+def test_concurrent_hybrid_searches_share_the_two_readers_without_waiting_on_each_other(services):
+    """Hybrid reads its keyword list on a thread of its own while the query is embedded: eight searches at
+    once on two readers all finish (none holds a reader while waiting for a keyword list) with the answers
+    they give one at a time."""
+    import threading
+
+    services.memories.create_batch([MemoryCreate(content=f"garden shed note {i} about tomatoes and rain {i % 7}")
+                                    for i in range(50)])
+    services.worker.drain()
+    queries = [f"garden rain {i % 7}" for i in range(8)]
+    alone = {q: [h.memory.id for h in _search(services, q, mode=SearchMode.HYBRID).hits] for q in queries}
+    together, errors = {}, []
+
+    def run(q):
+        try:
+            together[q] = [h.memory.id for h in _search(services, q, mode=SearchMode.HYBRID).hits]
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(q,)) for q in queries]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors and not any(t.is_alive() for t in threads)
+    assert together == alone

@@ -1,4 +1,7 @@
-"""The FTS5 query builder."""
+"""The FTS5 query builder, and the indexes filtered search reads."""
+
+import numpy as np
+import pytest
 
 from app.vault.search import fts_query
 
@@ -78,7 +81,10 @@ def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
     assert "ix_memories_own_time" in plan and "SCAN" not in plan  # not every memory of the namespace
 
 
-def test_an_agent_filter_reads_the_agent_index_not_every_live_memory(services):
+@pytest.mark.parametrize("column", ["agent_id", "user_id", "session_id", "project"])
+def test_an_owner_filter_reads_its_index_not_every_live_memory(services, column):
+    """Agent, user, session and project each have an index holding the lifecycle state: the eligible set of
+    a 5% filter is read from it (neither the lifecycle index nor the memory rows)."""
     import time
 
     from sqlalchemy import text
@@ -86,11 +92,40 @@ def test_an_agent_filter_reads_the_agent_index_not_every_live_memory(services):
     from app.domain.models import MemoryCreate, MemoryFilter
     from app.vault.knn import planner
 
-    services.memories.create_batch([MemoryCreate(content=f"note {i}", agent_id="rare" if i % 20 == 0 else "busy")
+    services.memories.create_batch([MemoryCreate(content=f"note {i}", **{column: "rare" if i % 20 == 0 else "busy"})
                                     for i in range(60)])
     services.worker.drain()
-    sql, params = planner._eligible_sql(MemoryFilter(agent_id="rare"), time.time())
+    f = MemoryFilter(**{column: "rare"})
+    sql, params = planner._eligible_sql(f, time.time())
     with services.vault.db.read() as conn:
         plan = " ".join(str(row) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params))
-        assert len(planner.eligible_chunks(conn, MemoryFilter(agent_id="rare"), time.time())) == 3
-    assert "ix_memories_agent" in plan, plan
+        assert len(planner.eligible_chunks(conn, f, time.time())) == 3
+        assert planner.eligible_memories(conn, f, time.time(), 100) == 3
+    assert f"COVERING INDEX ix_memories_{column}" in plan, plan
+
+
+def test_the_candidate_check_reads_the_index_by_id_not_the_memory_rows(services):
+    """Which KNN or keyword candidates pass a filter is answered from ix_memories_filter_by_id alone."""
+    import time
+
+    from sqlalchemy import text
+
+    from app.domain.enums import MemoryType
+    from app.domain.models import MemoryCreate, MemoryFilter
+    from app.vault import filters
+    from app.vault.knn import planner
+
+    services.memories.create_batch([MemoryCreate(content=f"note {i}", agent_id=f"a{i % 3}") for i in range(30)])
+    services.worker.drain()
+    f = MemoryFilter(agent_id="a1", memory_types=(MemoryType.FACT, MemoryType.TASK), include_confidential=False)
+    where = filters.full(f, time.time())
+    with services.vault.db.read() as conn:
+        chunks = np.fromiter(conn.execute(text("SELECT id FROM chunks")).scalars(), dtype=np.int64)
+        plan = " ".join(str(r) for r in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT c.id FROM chunks c CROSS JOIN memories m INDEXED BY ix_memories_filter_by_id "
+            f"ON m.id = c.memory_id WHERE c.id IN (SELECT value FROM json_each(:keys)) AND {where.sql()}"),
+            dict(where.params, keys="[1]")))
+        passing = planner._passing(conn, chunks, MemoryFilter(agent_id="a1"), time.time())
+        want = set(conn.execute(text("SELECT id FROM memories WHERE agent_id = 'a1'")).scalars())
+    assert "COVERING INDEX ix_memories_filter_by_id" in plan, plan
+    assert set(passing.values()) == want and len(want) == 10

@@ -242,6 +242,10 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("DROP TABLE knn_snapshot"))
         conn.execute(text("DROP INDEX ix_memories_ns_type"))
         conn.execute(text("DROP INDEX ix_memories_own_time"))
+        for index in ("ix_memories_agent_id", "ix_memories_user_id", "ix_memories_session_id", "ix_memories_project",
+                      "ix_memories_filter_by_id"):
+            conn.execute(text(f"DROP INDEX {index}"))
+        conn.execute(text("CREATE INDEX ix_memories_agent ON memories(namespace, agent_id)"))
         conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_seq'"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
@@ -252,7 +256,9 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
         assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject",
-                "ix_memories_ns_type", "ix_memories_own_time"} <= set(names)
+                "ix_memories_ns_type", "ix_memories_own_time", "ix_memories_agent_id", "ix_memories_project",
+                "ix_memories_filter_by_id"} <= set(names)
+        assert "ix_memories_agent" not in names, "v10 replaces it with one holding the lifecycle state"
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
         # v5 queues every existing memory for entity extraction (the background backfill).
