@@ -50,7 +50,9 @@ class Settings:
         metadata={"help": "Most padded tokens in one ONNX batch; bounds the inference memory."},
     )
     worker_batch_size: int = field(
-        default=64, metadata={"help": "Embedding jobs the background worker takes at once."}
+        # Each claim is embedded as one length-sorted set: 64 jobs at a time ran
+        # at 80% of the rate of embedding the same 512 texts together, 256 at 95%.
+        default=256, metadata={"help": "Embedding jobs the background worker takes at once."}
     )
     worker: bool = field(
         default=True,
