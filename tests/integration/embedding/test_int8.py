@@ -86,3 +86,13 @@ def test_real_int8_embedder_stays_within_the_quality_gate_of_fp32(real_embedder)
     seqs = real_embedder.tokenize(texts)
     cosine = (real_embedder.embed_sequences(seqs) * fp32.embed_sequences(seqs)).sum(axis=1)
     assert cosine.min() >= 0.999, cosine.min()
+
+
+@pytest.mark.slow  # loads the real model
+def test_the_precision_setting_reaches_the_embedder(tmp_path):
+    from app.service.container import load_embedder
+    from tests.helpers import fast_settings
+
+    settings = fast_settings(tmp_path / "vault", embed_precision="fp32")
+    assert load_embedder(settings).precision == "fp32"
+    assert fast_settings(tmp_path / "vault").embed_precision == "int8"
