@@ -74,7 +74,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
 def lazy_embedder(settings: Settings) -> LazyEmbedder:
     """The model as the manifest describes it; its ONNX session loads on the first text to embed."""
     return LazyEmbedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
-                        batch_tokens=settings.embed_batch_tokens)
+                        batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 
 One :class:`Embedder` (and so one ONNX Runtime session) is created per process
 and shared by every thread; ``InferenceSession.run`` is thread-safe. The
-session runs an fp32 graph with fused transformer operators, built in memory
-from the pinned upstream weights when the embedder is created (about 0.3 s;
-see ``app/embedding/graph.py``).
+session runs a graph with fused transformer operators, built in memory from
+the pinned upstream weights when the embedder is created (see
+``app/embedding/graph.py``). By default its attention and feed-forward input
+products are int8 (``app/embedding/int8.py``), calibrated on fixed texts by the
+fp32 graph first; ``precision="fp32"`` keeps the exact fp32 graph.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from tokenizers import Tokenizer
 
 from app.domain.errors import ModelError
 from app.embedding import safetensors
-from app.embedding.graph import WEIGHTS_FILE, build_bert_graph
+from app.embedding import int8
+from app.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from app.embedding.manifest import Manifest, verify
 
 #: Tokens shared by consecutive chunks of a long text, so a sentence cut at a
@@ -85,10 +88,16 @@ class Embedder:
             grows with batch x length^2 and ONNX Runtime's arena keeps its
             peak, so a token budget bounds memory; 1024 was also the fastest
             budget measured on 2 cores (157 texts/s against 149 for 32 x 256).
+        precision: "int8" (int8 attention and feed-forward input products,
+            within cosine 0.999 of fp32) or "fp32".
     """
 
+    PRECISIONS = ("int8", "fp32")
+
     def __init__(self, manifest: Manifest, *, threads: int = 0, batch_size: int = 64,
-                 batch_tokens: int = 1024) -> None:
+                 batch_tokens: int = 1024, precision: str = "int8") -> None:
+        if precision not in self.PRECISIONS:
+            raise ModelError(f"unknown embedding precision {precision!r}; choose one of {', '.join(self.PRECISIONS)}")
         verify(manifest)
         self.manifest = manifest
         self.model_id = manifest.model_id
@@ -103,21 +112,44 @@ class Embedder:
         self._tokenizer.no_truncation()
         self._cls = self._tokenizer.token_to_id("[CLS]")
         self._sep = self._tokenizer.token_to_id("[SEP]")
-        graph = build_bert_graph(
-            safetensors.parse(safetensors.read_checked(manifest.weights_path, manifest.weights_sha256)),
-            num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
+        weights = safetensors.parse(safetensors.read_checked(manifest.weights_path, manifest.weights_sha256))
         #: Intra-op threads the session runs with.
         self.threads = _threads(threads)
-        options = session_options(self.threads)
-        options.add_external_initializers_from_files_in_memory([WEIGHTS_FILE], [graph.weights], [len(graph.weights)])
-        try:
-            self._session = ort.InferenceSession(graph.model, sess_options=options,
-                                                 providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"the model graph built from {manifest.weights_path} cannot be loaded: {exc}") from None
+        #: "int8" or "fp32" (see ``app/embedding/int8.py``).
+        self.precision = precision
+        build = dict(num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
+        if precision == "int8":
+            self._session = self._load(build_bert_graph(weights, probes=True, **build))
+            self._input_names = {i.name for i in self._session.get_inputs()}
+            maxima = self._activation_maxima()
+            self._session = self._load(build_bert_graph(weights, int8_maxima=maxima, **build))
+        else:
+            self._session = self._load(build_bert_graph(weights, **build))
         self._input_names = {i.name for i in self._session.get_inputs()}
         # Building and loading leave scratch space freed in the C heap; hand it back.
         return_freed_memory()
+
+    def _load(self, graph: BertGraph) -> ort.InferenceSession:
+        options = session_options(self.threads)
+        options.add_external_initializers_from_files_in_memory([WEIGHTS_FILE], [graph.weights], [len(graph.weights)])
+        try:
+            return ort.InferenceSession(graph.model, sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"the model graph built from {self.manifest.weights_path} cannot be loaded: {exc}") from None
+
+    def _activation_maxima(self) -> dict[str, np.ndarray]:
+        """Each int8 candidate product's largest input per channel, over the calibration texts' real tokens."""
+        probes = probe_tensors(sum(1 for o in self._session.get_outputs() if o.name.endswith("_h1")))
+        maxima: dict[str, np.ndarray] = {}
+        seqs = self.tokenize(int8.calibration_texts())
+        for idx in self.batches(seqs):
+            feeds = self.feeds([seqs[i] for i in idx])
+            real = feeds["attention_mask"].astype(bool)
+            outputs = self._session.run(list(probes.values()), feeds)
+            for name, values in zip(probes, outputs):
+                batch_max = np.abs(values[real]).max(axis=0)
+                maxima[name] = np.maximum(maxima[name], batch_max) if name in maxima else batch_max
+        return maxima
 
     # -- tokenization -------------------------------------------------------
 

@@ -73,7 +73,7 @@ def vault_exists(settings: Settings) -> bool:
 def load_embedder(settings: Settings) -> Embedder:
     """The process's one embedder; verifies the model files first."""
     return Embedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
-                    batch_tokens=settings.embed_batch_tokens)
+                    batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from app.domain.errors import ModelError
 from app.embedding import safetensors
 from app.embedding.graph import WEIGHTS_FILE, build_bert_graph
 from app.embedding.manifest import load_manifest
+from app.embedding.model import Embedder
 from tests.helpers import numpy_bert
 
 
@@ -101,7 +102,8 @@ def test_installed_weights_match_the_pinned_sha256():
 
 
 @pytest.mark.slow  # the real model's weights, through the real session
-def test_real_model_vectors_match_the_fp32_reference(real_embedder):
+def test_real_model_vectors_match_the_fp32_reference():
+    real_embedder = Embedder(load_manifest(), precision="fp32")
     texts = ["hello world", "The cat sits on the mat",
              "Quarterly revenue grew by eight percent in the last year, the CFO said on Tuesday's call."]
     manifest = load_manifest()

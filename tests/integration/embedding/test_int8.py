@@ -1,0 +1,98 @@
+"""The int8 graph: quantization helpers, calibration probes, and its distance from the fp32 graph."""
+
+import random
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from app.bench import workload
+from app.domain.errors import ModelError
+from app.embedding import int8
+from app.embedding.graph import WEIGHTS_FILE, build_bert_graph, probe_tensors
+from app.embedding.manifest import load_manifest
+from app.embedding.model import Embedder
+from tests.integration.embedding.test_graph import _padded, _tiny_bert
+
+
+def _session(graph):
+    options = ort.SessionOptions()
+    options.add_external_initializers_from_files_in_memory([WEIGHTS_FILE], [graph.weights], [len(graph.weights)])
+    return ort.InferenceSession(graph.model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def test_column_quantization_keeps_each_column_within_half_a_step():
+    rng = np.random.default_rng(1)
+    weight = (rng.normal(size=(64, 48)) * rng.uniform(0.01, 3, size=48)).astype(np.float32)
+    weight[:, 5] = 0  # an all-zero column must not divide by zero
+    q = int8.quantize_columns(weight)
+    assert q.values.dtype == np.int8 and q.scales.shape == (48,)
+    assert np.abs(q.values).max() <= 127
+    assert np.all(np.abs(q.values * q.scales - weight) <= q.scales / 2 + 1e-7)
+
+
+def test_smoothing_factors_follow_smoothquant_and_cancel_exactly_in_real_arithmetic():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(10, 8))
+    x[:, 3] *= 30  # an outlier channel
+    weight = rng.normal(size=(8, 5))
+    s = int8.smoothing_factors(np.abs(x).max(axis=0), weight, alpha=0.5)
+    expected = np.sqrt(np.abs(x).max(axis=0)) / np.sqrt(np.abs(weight).max(axis=1))
+    assert np.allclose(s, expected, rtol=1e-6)
+    assert np.allclose((x / s) @ (weight * s[:, None]), x @ weight)
+    smoothed = np.abs(x / s).max(axis=0)
+    assert smoothed.max() / smoothed.min() < np.abs(x).max(axis=0).max() / np.abs(x).max(axis=0).min()
+
+
+def _maxima(weights, ids, mask, layers):
+    probes = probe_tensors(layers)
+    outputs = _session(build_bert_graph(weights, num_heads=4, probes=True)).run(
+        list(probes.values()), {"input_ids": ids, "attention_mask": mask})
+    real = mask.astype(bool)
+    return {name: np.abs(values[real]).max(axis=0) for name, values in zip(probes, outputs)}
+
+
+def test_int8_graph_stays_close_to_the_fp32_graph_on_padded_batches():
+    w = _tiny_bert(seed=4)
+    seqs = [[1, 5, 9, 2], [1, 7, 2], [1, 3, 4, 6, 8, 10, 11, 2], [1, 2]]
+    ids, mask = _padded(seqs)
+    feeds = {"input_ids": ids, "attention_mask": mask}
+    fp32 = _session(build_bert_graph(w, num_heads=4)).run(None, feeds)[0]
+    maxima = _maxima(w, ids, mask, layers=2)
+    assert set(maxima) == {f"l{i}_{k}" for i in range(2) for k in ("qkv", "ao", "in")}
+    graph = build_bert_graph(w, num_heads=4, int8_maxima=maxima)
+    assert graph.model != build_bert_graph(w, num_heads=4).model
+    assert graph == build_bert_graph(w, num_heads=4, int8_maxima=maxima)  # deterministic
+    got = _session(graph).run(None, feeds)[0]
+    real = mask.astype(bool)
+    a, b = got[real], fp32[real]
+    cosine = (a * b).sum(axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cosine.min() > 0.995, cosine
+    assert not np.array_equal(a, b)  # it really is another computation
+
+
+def test_unknown_precision_is_a_model_error():
+    with pytest.raises(ModelError, match="precision"):
+        Embedder(load_manifest(), precision="fp8")
+
+
+@pytest.mark.slow  # the real model in both precisions
+def test_real_int8_embedder_stays_within_the_quality_gate_of_fp32(real_embedder):
+    fp32 = Embedder(load_manifest(), precision="fp32")
+    assert real_embedder.precision == "int8"
+    texts = workload.mixed_lengths(random.Random(11), 300) + [
+        "hello world", "What are the side effects of long-term ibuprofen use?",
+        "Mitochondria are the powerhouse of the cell. " * 30]
+    seqs = real_embedder.tokenize(texts)
+    cosine = (real_embedder.embed_sequences(seqs) * fp32.embed_sequences(seqs)).sum(axis=1)
+    assert cosine.min() >= 0.999, cosine.min()
+
+
+@pytest.mark.slow  # loads the real model
+def test_the_precision_setting_reaches_the_embedder(tmp_path):
+    from app.service.container import load_embedder
+    from tests.helpers import fast_settings
+
+    settings = fast_settings(tmp_path / "vault", embed_precision="fp32")
+    assert load_embedder(settings).precision == "fp32"
+    assert fast_settings(tmp_path / "vault").embed_precision == "int8"
