@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,12 +94,34 @@ def verify(manifest: PipelineManifest) -> None:
             )
 
 
+def _import_spacy():
+    """Import spaCy without letting thinc import PyTorch.
+
+    thinc imports torch whenever it is installed (Memvault's ``bench`` extra
+    installs it), which added ~260 MB to the app's memory and ~1 s to the
+    first extraction; the CPU pipeline never uses it. A ``None`` entry in
+    ``sys.modules`` makes that one ``import torch`` fail as if torch were
+    absent; it is removed at once, so a later ``import torch`` (the bench's
+    reference model) works. If torch is already loaded there is nothing to save.
+    """
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 def load_pipeline(manifest: PipelineManifest) -> Language:
     """Verify, then load the pipeline from its data folder (never by package name lookup)."""
     verify(manifest)
     try:
-        import spacy
-
+        spacy = _import_spacy()
         return spacy.load(manifest.data_dir)
     except (OSError, ValueError, ImportError) as exc:
         raise ExtractionModelError(f"the NLP pipeline could not be loaded: {exc}") from None
