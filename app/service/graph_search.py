@@ -44,8 +44,15 @@ from app.vault import filters
 HOP_WEIGHT = 0.5
 #: Co-occurring entities followed per query.
 HOP_ENTITIES = 8
-#: Memories read per query entity at most (the newest first).
-PER_ENTITY = 2_000
+#: Memories read per query entity at most (the most recently stored first). Only the graph list's best
+#: few dozen become candidates; a common name's older mentions add nothing but reads.
+PER_ENTITY = 500
+#: The best direct matches whose other entities are followed one hop.
+HOP_SOURCES = 200
+#: Memories read per one-hop entity at most.
+PER_HOP_ENTITY = 100
+#: Memories a date phrase matches at most.
+PER_DATE = 2_000
 #: Weight of a query date matched by a memory's own time or by a date it mentions.
 DATE_WEIGHT = 1.0
 
@@ -76,7 +83,7 @@ def query_dates(query: str, now: float) -> list[DateSpan]:
     spans = []
     for m in _DATE_PHRASE.finditer(query):
         phrase = m.group(0)
-        if phrase.lower() in ("may", "march") and not re.search(r"\b(?:in|on|since|during|from)\s", phrase, re.I):
+        if phrase.lower() in ("may", "march") and not re.search(r"\b(?:in|on|since|during|from)\s", phrase, re.IGNORECASE):
             continue  # the verb "may", "march" as a walk
         span = resolve(phrase, now)
         if span is not None:
@@ -101,15 +108,18 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float) -
     where = filters.full(f, now)
     n = _scope_size(conn, f, now)
     ids = list(dict.fromkeys(m.entity_id for m in matches))
-    df = repo.frequencies(conn, ids, where)
+    df = repo.frequencies(conn, ids)
     idf = {e: math.log(n / df[e]) for e in ids if df.get(e) and df[e] < n}
     parts: dict[str, dict[int, float]] = {"direct": defaultdict(float), "hop": defaultdict(float),
                                           "dates": defaultdict(float)}
     total = sum(idf.values()) + DATE_WEIGHT * len(dates)
-    for memory_id, entity_id, confidence in repo.memories_of(conn, list(idf), where, PER_ENTITY * max(1, len(idf))):
-        parts["direct"][memory_id] += idf[entity_id] * confidence
+    for entity_id, weight in idf.items():
+        for memory_id, confidence in repo.recent_links(conn, entity_id, where, PER_ENTITY):
+            parts["direct"][memory_id] += weight * confidence
     if idf:
-        _one_hop(conn, sorted(parts["direct"]), set(ids), where, n, parts["hop"])
+        direct = parts["direct"]
+        _one_hop(conn, sorted(sorted(direct, key=lambda m: -direct[m])[:HOP_SOURCES]), set(ids), where, n,
+                 parts["hop"])
     for span in dates:
         for memory_id in _dated(conn, span, where):
             parts["dates"][memory_id] += DATE_WEIGHT
@@ -128,11 +138,12 @@ def _one_hop(conn, direct: list[int], seen: set[int], where: filters.Where, n: i
     linked = repo.cooccurring(conn, direct, seen, HOP_ENTITIES)
     if not linked:
         return
-    df = repo.frequencies(conn, [e for e, _ in linked], where)
+    df = repo.frequencies(conn, [e for e, _ in linked])
     weight = {e: HOP_WEIGHT * math.log(n / df[e]) * (together / len(direct))
               for e, together in linked if df.get(e) and df[e] < n}
-    for memory_id, entity_id, confidence in repo.memories_of(conn, list(weight), where, PER_ENTITY):
-        score[memory_id] += weight[entity_id] * confidence
+    for entity_id, w in weight.items():
+        for memory_id, confidence in repo.recent_links(conn, entity_id, where, PER_HOP_ENTITY):
+            score[memory_id] += w * confidence
 
 
 def _dated(conn, span: DateSpan, where: filters.Where) -> set[int]:
@@ -140,8 +151,8 @@ def _dated(conn, span: DateSpan, where: filters.Where) -> set[int]:
     start = datetime.fromtimestamp(span.start, UTC).strftime("%Y-%m-%dT%H:%M")
     end = datetime.fromtimestamp(span.end, UTC).strftime("%Y-%m-%dT%H:%M")
     if len(span.value) >= 8:  # a day or a week: the days it covers
-        days = int(round((span.end - span.start) / 86400))
+        days = round((span.end - span.start) / 86400)
         values = [datetime.fromtimestamp(span.start + 86400 * i, UTC).strftime("%Y-%m-%d") for i in range(days)]
-        return repo.dated_memories(conn, start, end, where, PER_ENTITY, days=values)
+        return repo.dated_memories(conn, start, end, where, PER_DATE, days=values)
     # A month or a year: every date inside it starts with its value.
-    return repo.dated_memories(conn, start, end, where, PER_ENTITY, prefix=span.value)
+    return repo.dated_memories(conn, start, end, where, PER_DATE, prefix=span.value)

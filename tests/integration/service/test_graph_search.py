@@ -34,6 +34,16 @@ def test_shared_entities_rank_and_rare_names_weigh_more(loaded):
     assert all(0 < g.evidence[m.rowid] < g.evidence[rare.rowid] for m in common)
 
 
+def test_a_common_name_reads_only_its_most_recently_stored_mentions(loaded, monkeypatch):
+    # A name on thousands of memories cost ~100 ms a query when every mention was read and sorted.
+    monkeypatch.setattr(graph_search, "PER_ENTITY", 3)
+    mentions = _store(loaded, [f"Juniper slept on the sofa again, day {i}" for i in range(8)])
+    _store(loaded, ["The quarterly report is due on Friday"])
+    loaded.entities.drain()
+    g = _graph(loaded, "where does juniper sleep?")
+    assert set(g.parts["direct"]) == {m.rowid for m in mentions[-3:]}
+
+
 def test_one_hop_reaches_memories_without_the_querys_entities(loaded):
     _store(loaded, ["Maple went to Kenora with Greg", "Maple loves Kenora in the autumn"])
     hop = _store(loaded, ["Greg caught a walleye at the lake"])[0]
@@ -54,6 +64,8 @@ def test_query_dates_boost_memories_of_that_time(loaded):
 def test_hybrid_breakdown_has_a_graph_line_and_filters_apply(loaded):
     _store(loaded, ["Juniper chewed the lead"], user_id="maya")
     _store(loaded, ["Juniper chewed the lead too"], user_id="other")
+    # A name's specificity is counted over the namespace: on every memory of it, it would say nothing.
+    _store(loaded, ["The kettle is descaled"], user_id="other")
     loaded.worker.drain()
     result = loaded.search.search(SearchQuery("juniper", limit=5, debug=True,
                                               filter=MemoryFilter(namespace="default", user_id="maya")))
