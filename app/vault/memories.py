@@ -269,6 +269,35 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
     return after
 
 
+def update_derived_many(conn: Connection, items: Sequence[tuple[Memory, FieldChanges, Stamp]]) -> list[Memory]:
+    """:func:`update` with ``derived=True`` for ``(current, changes, stamp)`` of distinct memories, in order,
+    with a few statements for all: what the system infers (a type) changes no version and adds no history,
+    and each change that does something gets its oplog entry. Content and tags are not derived: they
+    raise :class:`ValueError`. Returns each memory as it is afterwards (``current`` when nothing changed).
+    """
+    if any(changes.content is not None or changes.tags is not None for _, changes, _ in items):
+        raise ValueError("content and tags are changed by update(), not derived")
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    changed: list[tuple[Memory, dict[str, Any], Stamp]] = []
+    for current, changes, stamp in items:
+        columns, payload = _changed_columns(current, changes)
+        if not columns:
+            continue
+        columns["hlc"] = stamp.hlc
+        by_columns.setdefault(tuple(columns), []).append(columns | {"_id": current.rowid})
+        changed.append((current, payload, stamp))
+    raw = conn.connection.dbapi_connection
+    for names, rows in by_columns.items():
+        raw.executemany(f"UPDATE memories SET {', '.join(f'{n} = :{n}' for n in names)} WHERE id = :_id", rows)
+    after = get_many(conn, [current.rowid for current, _, _ in changed])
+    for current, payload, _ in changed:
+        if {"visibility", "expires_at"} & payload.keys():
+            vectors.update_vector_flags(conn, current.rowid, vectors.flags_of(after[current.rowid]))
+    oplog.append_many(conn, [(stamp, Op.UPDATE, current.id, current.namespace, payload)
+                             for current, payload, stamp in changed])
+    return [after.get(current.rowid, current) for current, _, _ in items]
+
+
 class Transition(enum.Enum):
     """Moves between live, trash and archive: (timestamp column, set or clear, oplog op, history label)."""
 

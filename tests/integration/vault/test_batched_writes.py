@@ -200,3 +200,37 @@ def test_a_failure_while_storing_vectors_writes_nothing(two_vaults, monkeypatch)
         writes.store_vectors_many(conn, [(m.rowid, writes.content_hash(m.content), _embedded(i, 2))
                                          for i, m in enumerate(made)], stamp)
     assert state(services) == before
+
+
+def test_update_derived_many_writes_what_single_derived_updates_write(two_vaults):
+    from app.domain.models import FieldChanges
+
+    stamp = Stamp("000000000000009-0000-device-1", "device-1", 1_800_000_000.0)
+    results = []
+    for services, batched in zip(two_vaults, (False, True)):
+        with services.vault.db.write() as conn:
+            made = writes.create_many(conn, _items(12))
+            writes.store_vectors_many(conn, [(m.rowid, writes.content_hash(m.content), _embedded(i, 2))
+                                             for i, m in enumerate(made) if i % 5 != 1], stamp)
+        with services.vault.db.read() as conn:
+            made = [writes.get_by_rowid(conn, m.rowid) for m in made]
+        items = []
+        for i, m in enumerate(made):
+            changes = FieldChanges(memory_type=[MemoryType.TASK, MemoryType.GENERAL, MemoryType.POLICY][i % 3],
+                                   memory_type_source=TypeSource.INFERRED,
+                                   visibility=Visibility.CONFIDENTIAL if i == 2 else None)
+            items.append((m, changes, Stamp(f"00000000000001{i:x}-0000-device-1", "device-1", 1_800_000_001.0 + i)))
+        items.append((made[0], FieldChanges(memory_type=made[0].memory_type), stamp))  # changes nothing
+        with services.vault.db.write() as conn:
+            if batched:
+                results.append(writes.update_derived_many(conn, items[:-1]) + [items[-1][0]])
+            else:
+                results.append([writes.update(conn, m, c, s, change="classified", derived=True)
+                                for m, c, s in items[:-1]] + [items[-1][0]])
+    assert results[0] == results[1]
+    got, want = state(two_vaults[1]), state(two_vaults[0])
+    for table in TABLES:
+        assert got[table] == want[table], table
+    assert sum(r[3] == "update" for r in got["oplog"]) == 12
+    with pytest.raises(ValueError), two_vaults[1].vault.db.write() as conn:
+        writes.update_derived_many(conn, [(made[0], FieldChanges(content="new"), stamp)])
