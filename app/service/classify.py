@@ -55,22 +55,23 @@ class TypeClassificationService:
                    and classifier is not None and m.model_id == classifier.model_id]
         if not waiting or classifier is None:
             return []
-        changed: list[Memory] = []
         with self._db.write() as conn:
-            for m in waiting:
-                current = memory_queries.get_by_rowid(conn, m.rowid)
-                # Typed by someone meanwhile, or re-embedded by another model: nothing to guess.
-                if current is None or current.memory_type_source is not TypeSource.DEFAULT \
-                        or current.model_id != classifier.model_id:
+            currents = memory_queries.get_many(conn, [m.rowid for m in waiting])
+            # Typed by someone meanwhile, or re-embedded by another model: nothing to guess.
+            still = [currents[m.rowid] for m in waiting if m.rowid in currents
+                     and currents[m.rowid].memory_type_source is TypeSource.DEFAULT
+                     and currents[m.rowid].model_id == classifier.model_id]
+            found = vectors.first_vectors(conn, [m.rowid for m in still])
+            items = []
+            for current in still:
+                if current.rowid not in found:
                     continue
-                vector = vectors.first_vector(conn, current.rowid)
-                if vector is None:
-                    continue
-                guess = classifier.classify(vector)
+                guess = classifier.classify(found[current.rowid])
                 stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
-                changed.append(writes.update(conn, current, FieldChanges(
-                    memory_type=guess.memory_type, memory_type_source=TypeSource.INFERRED), stamp,
-                    change="classified", derived=True))
+                items.append((current, FieldChanges(memory_type=guess.memory_type,
+                                                    memory_type_source=TypeSource.INFERRED), stamp))
+            # One batched derived update for all (no new versions), as many single updates would leave it.
+            changed = writes.update_derived_many(conn, items)
         if changed:
             self._events.emit(event_for(ChangeKind.UPDATED, changed, SYSTEM))
         return changed

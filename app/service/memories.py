@@ -135,10 +135,12 @@ class MemoryService:
         with self._db.read() as conn:
             return repo.find_by_client_id(conn, p.new.namespace, p.new.client_id)
 
+    def _embedded(self, chunked: Chunked | None) -> Embedded | None:
+        return None if chunked is None else Embedded(chunked.spans, chunked.vectors, self._embedder.model_id)
+
     def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float,
                 entities: writes.Entities = "queue") -> Memory:
-        embedded = None if chunked is None else Embedded(chunked.spans, chunked.vectors, self._embedder.model_id)
-        return writes.create(conn, p.new, self._stamp(now), embedded=embedded, entities=entities)
+        return writes.create(conn, p.new, self._stamp(now), embedded=self._embedded(chunked), entities=entities)
 
     def create(self, data: MemoryCreate, *, origin: ChangeOrigin = USER) -> CreateResult:
         """Store one memory; returns at once with embedding status ``processing``.
@@ -203,23 +205,29 @@ class MemoryService:
                 results[i] = BatchItemResult(i, "duplicate", memory_id=dup[0].id, content_preview=_preview(dup[0].content))
             else:
                 to_insert.append(i)
-        created: list[Memory] = []
         plans = dict(zip(to_insert, self._entity_plan([prepared[i] for i in to_insert]), strict=True))
         with self._db.write() as conn:
+            fresh: list[int] = []
+            first_with: dict[tuple[str, str], int] = {}
             for i in to_insert:
                 p = prepared[i]
-                try:
-                    with conn.begin_nested():
-                        memory = self._insert(conn, p, chunked.get(i), now, plans[i])
-                except ClientIdTaken:
-                    # The same client_id appeared earlier in this batch: idempotent, not an error.
-                    same = repo.find_by_client_id(conn, p.new.namespace, p.new.client_id or "")
-                    if same is None:
-                        raise
-                    results[i] = BatchItemResult(i, "duplicate", memory_id=same.id, content_preview=_preview(same.content))
-                    continue
-                created.append(memory)
-                results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
+                key = (p.new.namespace, p.new.client_id or "")
+                if p.new.client_id is not None:
+                    # The same client_id earlier in this batch, or stored by another writer since the check
+                    # above: idempotent, not an error (checked under the write lock, so it cannot race).
+                    same = repo.find_by_client_id(conn, *key) if key not in first_with else None
+                    if key in first_with or same is not None:
+                        earlier = prepared[first_with[key]].new if same is None else same
+                        results[i] = BatchItemResult(i, "duplicate", memory_id=earlier.id,
+                                                     content_preview=_preview(earlier.content))
+                        continue
+                    first_with[key] = i
+                fresh.append(i)
+            # One batched write for all of them (all or nothing), as many single creates would leave it.
+            created = writes.create_many(conn, [
+                (prepared[i].new, self._stamp(now), self._embedded(chunked.get(i)), plans[i]) for i in fresh])
+        for i, memory in zip(fresh, created, strict=True):
+            results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
         database_ms = (time.perf_counter() - db_started) * 1000
         if created:
             self._after_create(created, origin)

@@ -28,7 +28,7 @@ from app.domain.enums import EmbeddingStatus
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.vault import memories as memory_writes
-from app.vault import vectors
+from app.vault import memory_queries, vectors
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
@@ -111,24 +111,28 @@ class EmbeddingJobStore:
         A memory deleted or edited while it was being embedded is skipped: its
         newer job (if any) stays queued.
         """
-        ready: list[Memory] = []
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
+            currents = memory_queries.get_many(conn, [job.memory_id for job, _, _ in results])
+            # Stored in this transaction, in order: a later turn of the same session mixes in this vector.
+            stored_first: dict[int, np.ndarray] = {}
+            items = []
             for job, spans, vecs in results:
-                vecs = self._with_context(conn, job.memory_id, vecs)
-                memory = memory_writes.store_vectors(conn, job.memory_id, job.content_hash,
-                                                     Embedded(spans, vecs, self._model_id), stamp)
-                if memory is not None:
-                    ready.append(memory)
-        return ready
+                current = currents.get(job.memory_id)
+                if current is not None:
+                    vecs = self._with_context(conn, current, vecs, stored_first)
+                    if memory_writes.content_hash(current.content) == job.content_hash:
+                        stored_first[job.memory_id] = np.asarray(vecs[0], dtype=np.float32)
+                items.append((job.memory_id, job.content_hash, Embedded(spans, vecs, self._model_id)))
+            stored = memory_writes.store_vectors_many(conn, items, stamp)
+        return [m for m in stored if m is not None]
 
-    def _with_context(self, conn, memory_id: int, vecs: np.ndarray) -> np.ndarray:
-        """``vecs`` mixed with the previous turn's vector when the memory is part of a session."""
-        if CONTEXT_WEIGHT <= 0:
-            return vecs
-        me = conn.execute(text("SELECT namespace, session_id, created_at FROM memories WHERE id = :m"),
-                          {"m": memory_id}).first()
-        if me is None or me.session_id is None:
+    def _with_context(self, conn, me: Memory, vecs: np.ndarray, stored_first: dict[int, np.ndarray]) -> np.ndarray:
+        """``vecs`` mixed with the previous turn's vector when the memory is part of a session.
+
+        ``stored_first``: first vectors stored earlier in the same transaction (not yet in the rows read here).
+        """
+        if CONTEXT_WEIGHT <= 0 or me.session_id is None:
             return vecs
         # The (namespace, created_at, id) index walks back from this memory; a
         # session's turns are stored close together, so the walk is short.
@@ -139,12 +143,17 @@ class EmbeddingJobStore:
                 "ORDER BY created_at DESC, id DESC LIMIT 1"
             ),
             {"ns": me.namespace, "since": me.created_at - CONTEXT_WINDOW_SECONDS, "at": me.created_at,
-             "m": memory_id, "sid": me.session_id},
+             "m": me.rowid, "sid": me.session_id},
         ).first()
-        # A vector another model made (or none yet) is not comparable: no context then.
-        if prev is None or prev.model_id != self._model_id or prev.embedding_status != EmbeddingStatus.READY.value:
+        if prev is None:
             return vecs
-        context = vectors.first_vector(conn, prev.id)
+        if prev.id in stored_first:
+            context = stored_first[prev.id]
+        elif prev.model_id != self._model_id or prev.embedding_status != EmbeddingStatus.READY.value:
+            # A vector another model made (or none yet) is not comparable: no context then.
+            return vecs
+        else:
+            context = vectors.first_vector(conn, prev.id)
         if context is None or context.shape[0] != vecs.shape[1]:
             return vecs
         mixed = np.asarray(vecs, dtype=np.float32) + CONTEXT_WEIGHT * context

@@ -15,12 +15,12 @@ import enum
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy import Connection, insert, text
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import IntegrityError
 
 from app.domain.entities import EntityMention
 from app.domain.enums import EmbeddingStatus
@@ -28,9 +28,9 @@ from app.domain.errors import ClientIdTaken, Conflict
 from app.domain.models import FieldChanges, Memory, NewMemory
 from app.domain.transfer import MemoryRecord
 from app.vault import entities as entity_links
-from app.vault import oplog, vectors
+from app.vault import filters, oplog, vectors
 from app.vault.knn import log as knn_log
-from app.vault.memory_queries import get_by_rowid
+from app.vault.memory_queries import get_by_rowid, get_many
 from app.vault.oplog import Op, Stamp
 from app.vault.rows import SNAPSHOT_FIELDS, snapshot_of
 from app.vault.schema import memories, memory_history
@@ -101,38 +101,106 @@ def _fields_payload(m: NewMemory | Memory) -> dict[str, Any]:
     }
 
 
+#: One memory for :func:`create_many`: what to write, its stamp, vectors if it has them, what to do about entities.
+NewItem = tuple[NewMemory, Stamp, Embedded | None, "Entities"]
+
+_CREATE_COLUMNS = ("id", "uuid", "namespace", "content", "memory_type", "tags", "metadata", "importance", "tier",
+                   "visibility", "agent_id", "user_id", "session_id", "project", "client_id", "created_at",
+                   "expires_at", "content_hash", "updated_at", "version", "hlc", "origin_device",
+                   "embedding_status", "model_id", "memory_type_source")
+
+
 def create(conn: Connection, new: NewMemory, stamp: Stamp, *, embedded: Embedded | None = None,
            entities: Entities = "queue") -> Memory:
     """Insert a memory; with ``embedded`` it is searchable at once, else an embedding job is queued."""
-    ensure_namespace(conn, new.namespace, stamp.at)
-    digest = content_hash(new.content)
-    row = _fields_payload(new) | {
-        "uuid": new.id, "tags": _json(list(new.tags)), "metadata": _json(new.metadata), "content_hash": digest,
-        "updated_at": new.created_at, "version": 1, "hlc": stamp.hlc, "origin_device": new.origin_device,
-        "embedding_status": (EmbeddingStatus.READY if embedded else EmbeddingStatus.PROCESSING).value,
-        "model_id": embedded.model_id if embedded else None, "memory_type_source": new.memory_type_source.value,
-    }
+    return create_many(conn, [(new, stamp, embedded, entities)])[0]
+
+
+def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
+    """Insert memories in order, as that many :func:`create` calls would, with a few statements for all.
+
+    Each gets its row, tags, FTS entry, entities (or extraction job), a "create"
+    history version, its vectors or an embedding job, and a create oplog entry.
+    Rowids (and chunk ids) are taken here as SQLite would hand them out one by
+    one (both tables are plain rowid tables; the caller holds the write
+    transaction, so nobody else takes them). A ``client_id`` already used in
+    its namespace raises :class:`ClientIdTaken` and the caller's transaction
+    writes nothing.
+    """
+    if not items:
+        return []
+    for new, stamp, _, _ in items:
+        ensure_namespace(conn, new.namespace, stamp.at)
+    next_rowid = conn.execute(text("SELECT coalesce(max(id), 0) FROM memories")).scalar_one() + 1
+    rowids = list(range(next_rowid, next_rowid + len(items)))
+    rows, tags, fts, jobs, ops = [], [], [], [], []
+    for (new, stamp, embedded, _), rowid in zip(items, rowids):
+        digest = content_hash(new.content)
+        rows.append(_fields_payload(new) | {
+            "id": rowid, "uuid": new.id, "tags": _json(list(new.tags)), "metadata": _json(new.metadata),
+            "content_hash": digest, "updated_at": new.created_at, "version": 1, "hlc": stamp.hlc,
+            "origin_device": new.origin_device,
+            "embedding_status": (EmbeddingStatus.READY if embedded else EmbeddingStatus.PROCESSING).value,
+            "model_id": embedded.model_id if embedded else None, "memory_type_source": new.memory_type_source.value,
+        })
+        tags += [{"m": rowid, "t": t} for t in new.tags]
+        fts.append({"r": rowid, "c": new.content})
+        if embedded is None:
+            jobs.append({"m": rowid, "h": digest, "now": stamp.at})
+        ops.append((stamp, Op.CREATE, new.id, new.namespace,
+                    _fields_payload(new) | {"origin_device": new.origin_device}))
+    # The driver's executemany: SQLAlchemy's per-row statement handling cost more than the writes themselves.
+    raw = conn.connection.dbapi_connection
     try:
-        rowid = conn.execute(insert(memories).values(**row).returning(memories.c.id)).scalar_one()
-    except IntegrityError as exc:
-        if new.client_id is None or "client_id" not in str(exc.orig):
+        raw.executemany(f"INSERT INTO memories({', '.join(_CREATE_COLUMNS)}) "
+                        f"VALUES ({', '.join(':' + c for c in _CREATE_COLUMNS)})", rows)
+    except conn.dialect.loaded_dbapi.IntegrityError as exc:
+        if "client_id" not in str(exc):
             raise
         # Another writer stored the same idempotency key first; the caller returns that memory.
-        raise ClientIdTaken(f"client_id is already used in namespace {new.namespace}") from None
-    _write_tags(conn, rowid, new.tags)
-    conn.execute(text("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)"), {"r": rowid, "c": new.content})
-    _entities(conn, rowid, new.namespace, digest, entities, stamp.at)
-    memory = get_by_rowid(conn, rowid)
-    assert memory is not None
-    _add_history(conn, memory, "create", stamp.at)
-    if embedded is None:
-        _enqueue_embedding(conn, rowid, digest, stamp.at)
-    else:
-        vectors.replace_vectors(conn, memory_id=rowid, namespace=new.namespace, embedded=embedded,
-                                flags=vectors.flags_of(memory))
-    oplog.append(conn, stamp, Op.CREATE, new.id, new.namespace,
-                 _fields_payload(new) | {"origin_device": new.origin_device})
-    return memory
+        raise ClientIdTaken("client_id is already used in its namespace") from None
+    raw.executemany("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)", tags)
+    raw.executemany("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)", fts)
+    queued: dict[tuple[bool, float], list[tuple[int, str]]] = {}
+    for (new, stamp, _, plan), row in zip(items, rows):
+        if isinstance(plan, str):
+            if plan != "skip":
+                queued.setdefault((plan == "force", stamp.at), []).append((row["id"], row["content_hash"]))
+        else:
+            entity_links.link(conn, row["id"], new.namespace, plan)
+    for (forced, at), pairs in queued.items():
+        entity_links.enqueue(conn, pairs, at, forced=forced)
+    created = get_many(conn, rowids)
+    memories_in_order = [created[r] for r in rowids]
+    raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                    "VALUES (?, 1, 'create', ?, ?, 0)",
+                    [(m.rowid, stamp.at, snapshot_of({k: getattr(m, k) for k in SNAPSHOT_FIELDS}))
+                     for m, (_, stamp, _, _) in zip(memories_in_order, items)])
+    _store_new_vectors(conn, [(m, embedded) for m, (_, _, embedded, _) in zip(memories_in_order, items) if embedded])
+    raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
+                    "VALUES (:m, :h, 0, :now, :now)", jobs)
+    oplog.append_many(conn, ops)
+    return memories_in_order
+
+
+def _store_new_vectors(conn: Connection, items: Sequence[tuple[Memory, Embedded]]) -> None:
+    """Chunks and vec0 rows for memories that have none yet (chunk ids taken as SQLite would, in order)."""
+    if not items:
+        return
+    next_chunk = conn.execute(text("SELECT coalesce(max(id), 0) FROM chunks")).scalar_one() + 1
+    chunk_rows, vec_rows = [], []
+    for memory, embedded in items:
+        flags = vectors.flags_of(memory)
+        for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
+            chunk_rows.append((next_chunk, memory.rowid, seq, start, end))
+            vec_rows.append((next_chunk, memory.namespace, np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
+                             flags.state, int(flags.confidential), flags.expires_at, memory.rowid))
+            next_chunk += 1
+    raw = conn.connection.dbapi_connection
+    raw.executemany("INSERT INTO chunks(id, memory_id, seq, start_char, end_char) VALUES (?, ?, ?, ?, ?)", chunk_rows)
+    raw.executemany("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
+                    "memory_id) VALUES (?, ?, ?, ?, ?, ?, ?)", vec_rows)
+    knn_log.log_added(conn, [(v[1], v[0], v[2]) for v in vec_rows])
 
 
 _SCALARS = ("memory_type", "memory_type_source", "importance", "tier", "visibility", "agent_id", "user_id",
@@ -201,6 +269,35 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
     return after
 
 
+def update_derived_many(conn: Connection, items: Sequence[tuple[Memory, FieldChanges, Stamp]]) -> list[Memory]:
+    """:func:`update` with ``derived=True`` for ``(current, changes, stamp)`` of distinct memories, in order,
+    with a few statements for all: what the system infers (a type) changes no version and adds no history,
+    and each change that does something gets its oplog entry. Content and tags are not derived: they
+    raise :class:`ValueError`. Returns each memory as it is afterwards (``current`` when nothing changed).
+    """
+    if any(changes.content is not None or changes.tags is not None for _, changes, _ in items):
+        raise ValueError("content and tags are changed by update(), not derived")
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    changed: list[tuple[Memory, dict[str, Any], Stamp]] = []
+    for current, changes, stamp in items:
+        columns, payload = _changed_columns(current, changes)
+        if not columns:
+            continue
+        columns["hlc"] = stamp.hlc
+        by_columns.setdefault(tuple(columns), []).append(columns | {"_id": current.rowid})
+        changed.append((current, payload, stamp))
+    raw = conn.connection.dbapi_connection
+    for names, rows in by_columns.items():
+        raw.executemany(f"UPDATE memories SET {', '.join(f'{n} = :{n}' for n in names)} WHERE id = :_id", rows)
+    after = get_many(conn, [current.rowid for current, _, _ in changed])
+    for current, payload, _ in changed:
+        if {"visibility", "expires_at"} & payload.keys():
+            vectors.update_vector_flags(conn, current.rowid, vectors.flags_of(after[current.rowid]))
+    oplog.append_many(conn, [(stamp, Op.UPDATE, current.id, current.namespace, payload)
+                             for current, payload, stamp in changed])
+    return [after.get(current.rowid, current) for current, _, _ in items]
+
+
 class Transition(enum.Enum):
     """Moves between live, trash and archive: (timestamp column, set or clear, oplog op, history label)."""
 
@@ -258,20 +355,81 @@ def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embed
     meanwhile (a newer job exists for the new content). A pending job for the
     same content is done with.
     """
-    current = get_by_rowid(conn, memory_id)
-    if current is None or content_hash(current.content) != digest:
-        return None
-    vectors.replace_vectors(conn, memory_id=memory_id, namespace=current.namespace, embedded=embedded,
-                            flags=vectors.flags_of(current))
-    conn.execute(sql_update(memories).where(memories.c.id == memory_id).values(
-        embedding_status=EmbeddingStatus.READY.value, model_id=embedded.model_id))
-    conn.execute(text("DELETE FROM embedding_jobs WHERE memory_id = :m AND content_hash = :h"),
-                 {"m": memory_id, "h": digest})
-    oplog.append(conn, stamp, Op.VECTORS, current.id, current.namespace,
-                 {"model_id": embedded.model_id, "content_hash": digest, "chunks": len(embedded.spans)})
-    after = get_by_rowid(conn, memory_id)
-    assert after is not None
-    return after
+    return store_vectors_many(conn, [(memory_id, digest, embedded)], stamp)[0]
+
+
+def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedded]],
+                       stamp: Stamp) -> list[Memory | None]:
+    """:func:`store_vectors` for ``(memory_id, digest, embedded)`` (distinct memories) in order, with a few
+    statements for all.
+
+    Leaves what that many :func:`store_vectors` calls leave: the same chunk ids
+    (a memory's old chunks are removed before its new ones take ids), the same
+    vector-log entries in the same order, one oplog entry per memory stored.
+    """
+    ids = [memory_id for memory_id, _, _ in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("each memory's vectors are stored once per call")
+    currents = get_many(conn, ids)
+    raw = conn.connection.dbapi_connection
+    stored: list[tuple[Memory, str, Embedded]] = []
+    out: list[Memory | None] = []
+    for memory_id, digest, embedded in items:
+        current = currents.get(memory_id)
+        if current is None or content_hash(current.content) != digest:
+            out.append(None)
+            continue
+        stored.append((current, digest, embedded))
+        out.append(replace(current, embedding_status=EmbeddingStatus.READY, model_id=embedded.model_id))
+    if not stored:
+        return out
+    sql, params = filters.in_list("m", [m.rowid for m, _, _ in stored])
+    old: dict[int, list[int]] = {}
+    for memory_id, chunk_id in conn.execute(text(f"SELECT memory_id, id FROM chunks WHERE memory_id IN {sql} "
+                                                 "ORDER BY memory_id, id"), params):
+        old.setdefault(memory_id, []).append(chunk_id)
+    chunk_rows: list[tuple] = []
+    vec_rows: list[tuple] = []
+    logged: list[tuple[str | None, int, bytes | None]] = []
+
+    def flush() -> None:
+        raw.executemany("INSERT INTO chunks(id, memory_id, seq, start_char, end_char) VALUES (?, ?, ?, ?, ?)",
+                        chunk_rows)
+        raw.executemany("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
+                        "memory_id) VALUES (?, ?, ?, ?, ?, ?, ?)", vec_rows)
+        chunk_rows.clear()
+        vec_rows.clear()
+
+    next_chunk = None
+    for current, _, embedded in stored:
+        gone = old.pop(current.rowid, [])
+        if gone:
+            # Written in the order single stores write: removing the highest chunk ids frees them for reuse.
+            flush()
+            raw.executemany("DELETE FROM memory_vectors WHERE rowid = ?", [(c,) for c in gone])
+            raw.execute("DELETE FROM chunks WHERE memory_id = ?", (current.rowid,))
+            logged += [(None, c, None) for c in gone]
+            next_chunk = None
+        if next_chunk is None:
+            next_chunk = raw.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0] + 1
+        flags = vectors.flags_of(current)
+        for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
+            blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
+            chunk_rows.append((next_chunk, current.rowid, seq, start, end))
+            vec_rows.append((next_chunk, current.namespace, blob, flags.state, int(flags.confidential),
+                             flags.expires_at, current.rowid))
+            logged.append((current.namespace, next_chunk, blob))
+            next_chunk += 1
+    flush()
+    knn_log.log_changes(conn, logged)
+    raw.executemany("UPDATE memories SET embedding_status = ?, model_id = ? WHERE id = ?",
+                    [(EmbeddingStatus.READY.value, e.model_id, m.rowid) for m, _, e in stored])
+    raw.executemany("DELETE FROM embedding_jobs WHERE memory_id = ? AND content_hash = ?",
+                    [(m.rowid, digest) for m, digest, _ in stored])
+    oplog.append_many(conn, [(stamp, Op.VECTORS, m.id, m.namespace,
+                              {"model_id": e.model_id, "content_hash": digest, "chunks": len(e.spans)})
+                             for m, digest, e in stored])
+    return out
 
 
 def keep_conflict_version(conn: Connection, current: Memory, content: str, at: float) -> Memory:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 
 from app.domain.enums import Visibility
 from app.domain.models import Memory
+from app.vault.filters import json_ids
 from app.vault.knn import log as knn_log
 from app.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
 
@@ -107,6 +108,21 @@ def first_vector(conn: Connection, memory_id: int) -> np.ndarray | None:
         return None
     blob = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id}).scalar()
     return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+
+
+def first_vectors(conn: Connection, memory_ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """:func:`first_vector` of many memories (those without one are left out)."""
+    if not memory_ids:
+        return {}
+    rows = conn.execute(text("SELECT c.memory_id, c.id FROM json_each(:ids) j CROSS JOIN chunks c "
+                             "ON c.memory_id = j.value WHERE c.seq = 0"), {"ids": json_ids(memory_ids)}).all()
+    raw = conn.connection.dbapi_connection
+    out = {}
+    for memory_id, chunk_id in rows:
+        found = raw.execute("SELECT embedding FROM memory_vectors WHERE rowid = ?", (chunk_id,)).fetchone()
+        if found is not None:
+            out[memory_id] = np.frombuffer(found[0], dtype=np.float32)
+    return out
 
 
 def all_vectors(conn: Connection, namespace: str, *, first_chunk_only: bool = False) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,13 @@ def log_removed(conn: Connection, chunk_ids: Sequence[int]) -> None:
             "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (NULL, ?, NULL)", [(c,) for c in chunk_ids])
 
 
+def log_changes(conn: Connection, rows: Sequence[tuple[str | None, int, bytes | None]]) -> None:
+    """Record additions ``(namespace, chunk_id, bytes)`` and removals ``(None, chunk_id, None)`` in this order."""
+    if rows:
+        conn.connection.dbapi_connection.executemany(
+            "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (?, ?, ?)", rows)
+
+
 def head(conn: Connection) -> int:
     """The newest committed change's sequence number (0 when none was ever logged)."""
     # sqlite_sequence keeps the number even after the log is emptied by a snapshot.
