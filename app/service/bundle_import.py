@@ -5,7 +5,7 @@ authenticates, every line parses and passes validation, the end line's counts
 and digest match, and each memory's fate under the conflict policy is
 tallied. That tally is the dry run; nothing has been written. Pass 2 reads the
 file again inside one write transaction and applies the same decisions
-through the one write path (:func:`app.vault.memories.import_memory`); any
+through the one write path (:func:`app.vault.memory_imports.import_memory`); any
 failure there, or a cancel, rolls the whole import back.
 """
 
@@ -37,7 +37,7 @@ from app.domain.transfer import ConflictPolicy, MemoryRecord
 from app.service import validation as v
 from app.service.events import EventHub
 from app.vault import export_queries as q
-from app.vault import memories as writes
+from app.vault import memory_imports
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
 
@@ -280,13 +280,13 @@ class Importer:
         if not apply:
             return
         news = [(d.record, self._stamp(d)) for d in decisions if d.action == "new"]
-        writes.import_memories(conn, news, model_id=self._model_id, dimension=self._dimension)
+        memory_imports.import_memories(conn, news, model_id=self._model_id, dimension=self._dimension)
         tally.created_ids += [record.id for record, _ in news]
         for d in decisions:
             if d.action == "update":
                 assert d.local is not None
-                writes.import_memory(conn, d.record, self._stamp(d), model_id=self._model_id,
-                                     dimension=self._dimension, replacing=d.local.memory)
+                memory_imports.import_memory(conn, d.record, self._stamp(d), model_id=self._model_id,
+                                             dimension=self._dimension, replacing=d.local.memory)
                 tally.updated_ids.append(d.record.id)
 
     def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],

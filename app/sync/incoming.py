@@ -25,6 +25,7 @@ from app.domain.transfer import MemoryRecord, VectorSet
 from app.sync import merge, scope
 from app.sync.replica import Models
 from app.vault import memories as writes
+from app.vault import memory_imports, memory_parts, memory_vectors
 from app.vault import memory_queries as repo
 from app.vault import sync_store as store
 from app.vault.export_queries import client_id_owners
@@ -169,7 +170,7 @@ class _Writer:
                                reason="sync")
             self._result.changes.append((ChangeKind.PURGED, uuid, row.fields["namespace"]))
             return
-        digest = writes.content_hash(desired["content"])
+        digest = memory_parts.content_hash(desired["content"])
         shipped = _vector_set(vectors, digest, self._models)
         if row is None:
             stamp = self._stamp(state)
@@ -194,8 +195,8 @@ class _Writer:
                 current = writes.update(self._conn, current, _changes(have, desired), stamp, change="sync")
             else:
                 record = _record(row.uuid, desired | {"client_id": have["client_id"]}, stamp, shipped)
-                current = writes.import_memory(self._conn, record, stamp, model_id=self._models.model_id,
-                                               dimension=self._models.dimension, replacing=current)
+                current = memory_imports.import_memory(self._conn, record, stamp, model_id=self._models.model_id,
+                                                       dimension=self._models.dimension, replacing=current)
                 shipped = None
             kinds.append(ChangeKind.UPDATED)
         for name, set_kind, clear_kind, set_move, clear_move in (
@@ -215,8 +216,8 @@ class _Writer:
         if shipped is not None and (current.embedding_status is not EmbeddingStatus.READY
                                     or current.model_id != self._models.model_id):
             matrix = np.frombuffer(shipped.data, dtype="<f4").reshape(len(shipped.spans), shipped.dimension)
-            stored = writes.store_vectors(self._conn, row.rowid, digest,
-                                          Embedded(shipped.spans, matrix, shipped.model_id), stamp)
+            stored = memory_vectors.store_vectors(self._conn, row.rowid, digest,
+                                                  Embedded(shipped.spans, matrix, shipped.model_id), stamp)
             if stored is not None:
                 current = stored
                 kinds.append(ChangeKind.EMBEDDED)
@@ -255,7 +256,8 @@ class _Writer:
             elif record.client_id is not None:
                 seen.add(key)
             items.append((record, stamp))
-        writes.import_memories(self._conn, items, model_id=self._models.model_id, dimension=self._models.dimension)
+        memory_imports.import_memories(self._conn, items, model_id=self._models.model_id,
+                                       dimension=self._models.dimension)
         self._new.clear()
 
 

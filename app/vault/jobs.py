@@ -28,7 +28,7 @@ from app.domain.enums import EmbeddingStatus
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.vault import memories as memory_writes
-from app.vault import memory_queries, vectors
+from app.vault import memory_parts, memory_queries, memory_vectors, vectors
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
@@ -121,10 +121,10 @@ class EmbeddingJobStore:
                 current = currents.get(job.memory_id)
                 if current is not None:
                     vecs = self._with_context(conn, current, vecs, stored_first)
-                    if memory_writes.content_hash(current.content) == job.content_hash:
+                    if memory_parts.content_hash(current.content) == job.content_hash:
                         stored_first[job.memory_id] = np.asarray(vecs[0], dtype=np.float32)
                 items.append((job.memory_id, job.content_hash, Embedded(spans, vecs, self._model_id)))
-            stored = memory_writes.store_vectors_many(conn, items, stamp)
+            stored = memory_vectors.store_vectors_many(conn, items, stamp)
         return [m for m in stored if m is not None]
 
     def _with_context(self, conn, me: Memory, vecs: np.ndarray, stored_first: dict[int, np.ndarray]) -> np.ndarray:

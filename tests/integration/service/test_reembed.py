@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from app.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
 from app.service import reembed
-from app.vault import memories as writes
+from app.vault import memory_parts, memory_vectors
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
 
@@ -28,7 +28,7 @@ def _as_if_another_model(services, rowids, seed=0):
             vec = rng.normal(size=(1, services.embedder.dimension)).astype(np.float32)
             vec /= np.linalg.norm(vec)
             content = services.memories.get_by_rowid(rowid).content
-            stored = writes.store_vectors(conn, rowid, writes.content_hash(content),
+            stored = memory_vectors.store_vectors(conn, rowid, memory_parts.content_hash(content),
                                           Embedded([(0, len(content))], vec, "old-model-v0"), stamp)
             assert stored is not None and stored.model_id == "old-model-v0"
 

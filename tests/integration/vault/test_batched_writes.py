@@ -17,6 +17,7 @@ from app.domain.errors import ClientIdTaken
 from app.domain.models import NewMemory
 from app.service.container import create_vault
 from app.vault import memories as writes
+from app.vault import memory_parts, memory_vectors
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
 from tests.helpers import PASSPHRASE, fast_settings
@@ -164,16 +165,16 @@ def test_store_vectors_many_writes_what_single_stores_write(two_vaults):
             by_index = {i: m for i, m in enumerate(made)}
             gone = [by_index[3]]
             writes.hard_delete(conn, [(m.rowid, m.id, m.namespace) for m in gone], stamp, reason="deleted")
-        digests = {m.rowid: writes.content_hash(m.content) for m in made}
+        digests = {m.rowid: memory_parts.content_hash(m.content) for m in made}
         # 26 got vectors at its create (the highest chunk ids), as did 1, 6, 11, 16 and 21.
         order = [26, 0, 2, 3, 6, 29, 11, 4, 7, 5, 8, 1, 10, 9, 12, 13, 16, 15, 14, 17, 18, 19, 20, 21]
         plans.append([(by_index[i].rowid, "stale" if i == 4 else digests[by_index[i].rowid],
                        _embedded(i, 1 + i % 3)) for i in order])
     single, batched = two_vaults
     with single.vault.db.write() as conn:
-        one_by_one = [writes.store_vectors(conn, m, d, e, stamp) for m, d, e in plans[0]]
+        one_by_one = [memory_vectors.store_vectors(conn, m, d, e, stamp) for m, d, e in plans[0]]
     with batched.vault.db.write() as conn:
-        together = writes.store_vectors_many(conn, plans[1], stamp)
+        together = memory_vectors.store_vectors_many(conn, plans[1], stamp)
     assert together == one_by_one
     assert [m is None for m in together].count(True) == 2  # the deleted one and the edited one
     got, want = state(batched), state(single)
@@ -197,7 +198,7 @@ def test_a_failure_while_storing_vectors_writes_nothing(two_vaults, monkeypatch)
     monkeypatch.setattr(writes.oplog, "append_many", broken)
     stamp = Stamp("000000000000009-0000-device-1", "device-1", 1_800_000_000.0)
     with pytest.raises(OSError), services.vault.db.write() as conn:
-        writes.store_vectors_many(conn, [(m.rowid, writes.content_hash(m.content), _embedded(i, 2))
+        memory_vectors.store_vectors_many(conn, [(m.rowid, memory_parts.content_hash(m.content), _embedded(i, 2))
                                          for i, m in enumerate(made)], stamp)
     assert state(services) == before
 
@@ -210,7 +211,7 @@ def test_update_derived_many_writes_what_single_derived_updates_write(two_vaults
     for services, batched in zip(two_vaults, (False, True)):
         with services.vault.db.write() as conn:
             made = writes.create_many(conn, _items(12))
-            writes.store_vectors_many(conn, [(m.rowid, writes.content_hash(m.content), _embedded(i, 2))
+            memory_vectors.store_vectors_many(conn, [(m.rowid, memory_parts.content_hash(m.content), _embedded(i, 2))
                                              for i, m in enumerate(made) if i % 5 != 1], stamp)
         with services.vault.db.read() as conn:
             made = [writes.get_by_rowid(conn, m.rowid) for m in made]
