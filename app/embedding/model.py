@@ -5,8 +5,9 @@ and shared by every thread; ``InferenceSession.run`` is thread-safe. The
 session runs a graph with fused transformer operators, built in memory from
 the pinned upstream weights when the embedder is created (see
 ``app/embedding/graph.py``). By default its attention and feed-forward input
-products are int8 (``app/embedding/int8.py``), calibrated on fixed texts by the
-fp32 graph first; ``precision="fp32"`` keeps the exact fp32 graph.
+products are int8 (``app/embedding/int8.py``), with activation maxima measured
+once on fixed texts and shipped in ``models/`` (``app/embedding/calibration.py``);
+``precision="fp32"`` keeps the exact fp32 graph.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ import psutil
 from tokenizers import Tokenizer
 
 from app.domain.errors import ModelError
-from app.embedding import safetensors
-from app.embedding import int8
+from app.embedding import calibration, int8, safetensors
 from app.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from app.embedding.manifest import Manifest, verify
 
@@ -118,13 +118,8 @@ class Embedder:
         #: "int8" or "fp32" (see ``app/embedding/int8.py``).
         self.precision = precision
         build = dict(num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
-        if precision == "int8":
-            self._session = self._load(build_bert_graph(weights, probes=True, **build))
-            self._input_names = {i.name for i in self._session.get_inputs()}
-            maxima = self._activation_maxima()
-            self._session = self._load(build_bert_graph(weights, int8_maxima=maxima, **build))
-        else:
-            self._session = self._load(build_bert_graph(weights, **build))
+        maxima = calibration.read(manifest) if precision == "int8" else None
+        self._session = self._load(build_bert_graph(weights, int8_maxima=maxima, **build))
         self._input_names = {i.name for i in self._session.get_inputs()}
         # Building and loading leave scratch space freed in the C heap; hand it back.
         return_freed_memory()
@@ -137,15 +132,23 @@ class Embedder:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelError(f"the model graph built from {self.manifest.weights_path} cannot be loaded: {exc}") from None
 
-    def _activation_maxima(self) -> dict[str, np.ndarray]:
-        """Each int8 candidate product's largest input per channel, over the calibration texts' real tokens."""
-        probes = probe_tensors(sum(1 for o in self._session.get_outputs() if o.name.endswith("_h1")))
+    def activation_maxima(self) -> dict[str, np.ndarray]:
+        """Each int8 candidate product's largest input per channel, over the calibration texts' real tokens.
+
+        Measured by the fp32 graph with probe outputs (built here, apart from
+        the embedder's own session); ``app/embedding/calibration.py`` ships
+        the result, so the embedder never runs this at start.
+        """
+        weights = safetensors.parse(safetensors.read_checked(self.manifest.weights_path, self.manifest.weights_sha256))
+        session = self._load(build_bert_graph(weights, num_heads=self.manifest.num_heads,
+                                              epsilon=self.manifest.layer_norm_eps, probes=True))
+        probes = probe_tensors(sum(1 for o in session.get_outputs() if o.name.endswith("_h1")))
         maxima: dict[str, np.ndarray] = {}
         seqs = self.tokenize(int8.calibration_texts())
         for idx in self.batches(seqs):
             feeds = self.feeds([seqs[i] for i in idx])
             real = feeds["attention_mask"].astype(bool)
-            outputs = self._session.run(list(probes.values()), feeds)
+            outputs = session.run(list(probes.values()), feeds)
             for name, values in zip(probes, outputs):
                 batch_max = np.abs(values[real]).max(axis=0)
                 maxima[name] = np.maximum(maxima[name], batch_max) if name in maxima else batch_max
