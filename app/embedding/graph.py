@@ -67,6 +67,7 @@ def probe_tensors(layers: int) -> dict[str, str]:
         out[f"l{i}_qkv"] = f"l{i - 1}_x" if i else "x0"
         out[f"l{i}_ao"] = f"l{i}_ctx"
         out[f"l{i}_in"] = f"l{i}_h1"
+        out[f"l{i}_out"] = f"l{i}_act"
     return out
 
 

@@ -44,6 +44,8 @@ class Manifest:
     weights_size: int
     num_heads: int
     layer_norm_eps: float
+    int8_maxima_path: Path
+    int8_maxima_sha256: str
 
 
 def _sha256(path: Path) -> str:
@@ -83,6 +85,8 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
             weights_size=int(weights["size"]),
             num_heads=int(doc["architecture"]["num_heads"]),
             layer_norm_eps=float(doc["architecture"]["layer_norm_eps"]),
+            int8_maxima_path=folder / doc["int8_maxima"]["file"],
+            int8_maxima_sha256=doc["int8_maxima"]["sha256"],
         )
     except FileNotFoundError:
         raise ModelError(f"the model manifest {path} is missing") from None
@@ -91,15 +95,17 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
 
 
 def verify(manifest: Manifest) -> None:
-    """Check that the tokenizer is the exact file the manifest names and the weights file is there.
+    """Check that the tokenizer is the exact file the manifest names and the other files are there.
 
     The weights' sha256 is checked where they are read
     (:func:`app.embedding.safetensors.read_checked`), on the same bytes that
-    are then used, so the 90 MB file is read once.
+    are then used, so the 90 MB file is read once; the int8 calibration
+    file's likewise (:func:`app.embedding.calibration.read`).
     """
     for label, path, digest in (
         ("tokenizer", manifest.tokenizer_path, manifest.tokenizer_sha256),
         ("weights", manifest.weights_path, None),
+        ("int8 calibration", manifest.int8_maxima_path, None),
     ):
         if not path.is_file():
             raise ModelError(f"the model's {label} file {path} is missing; reinstall Memvault")

@@ -59,7 +59,7 @@ def test_int8_graph_stays_close_to_the_fp32_graph_on_padded_batches():
     feeds = {"input_ids": ids, "attention_mask": mask}
     fp32 = _session(build_bert_graph(w, num_heads=4)).run(None, feeds)[0]
     maxima = _maxima(w, ids, mask, layers=2)
-    assert set(maxima) == {f"l{i}_{k}" for i in range(2) for k in ("qkv", "ao", "in")}
+    assert set(maxima) == {f"l{i}_{k}" for i in range(2) for k in ("qkv", "ao", "in", "out")}
     graph = build_bert_graph(w, num_heads=4, int8_maxima=maxima)
     assert graph.model != build_bert_graph(w, num_heads=4).model
     assert graph == build_bert_graph(w, num_heads=4, int8_maxima=maxima)  # deterministic

@@ -121,3 +121,12 @@ def test_batches_respect_the_token_budget_and_cover_every_sequence(embedder):
     sorted_pad = sum(max(len(seqs[i]) for i in b) * len(b) for b in embedder.batches(seqs, sort=True))
     unsorted_pad = sum(max(len(seqs[i]) for i in b) * len(b) for b in embedder.batches(seqs, sort=False))
     assert sorted_pad < unsorted_pad * 0.8, "sorting must cut padding"
+
+
+def test_session_options_flush_denormals_and_do_not_spin():
+    from app.embedding.model import session_options
+
+    options = session_options(2)
+    assert options.get_session_config_entry("session.set_denormal_as_zero") == "1"
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert options.intra_op_num_threads == 2
