@@ -129,6 +129,7 @@ class SearchService:
         self._index = index
         #: The entity service (its gazetteers) for hybrid's graph list; without it hybrid fuses two lists.
         self._entities = entities
+        self._graph_counts = graph_search.GraphCounts()
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -165,7 +166,7 @@ class SearchService:
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
-                                           planned.keyword, f, now)
+                                           planned.keyword, f, now, self._graph_counts)
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)

@@ -99,3 +99,24 @@ def test_a_large_namespaces_gazetteer_is_rebuilt_in_the_background(loaded, monke
     # The stored gazetteer answers at once while the new one is built on another thread.
     assert knows("kenora")
     wait_for(lambda: knows("winnipeg"), timeout=20)
+
+
+def test_the_kept_counts_are_read_again_after_their_time(loaded):
+    # At 100k memories the counts cost ~9 ms a query; they are kept for a while, then counted afresh.
+    clock = [0.0]
+    counts = graph_search.GraphCounts(clock=lambda: clock[0])
+    _store(loaded, ["Juniper chewed the lead", "The kettle is descaled"])
+    loaded.entities.drain()
+    f = MemoryFilter(namespace="default")
+    with loaded.vault.db.read() as conn:
+        juniper = loaded.entities.gazetteer(conn, "default").find("juniper")[0].entity_id
+        assert counts.scope_size(conn, f, time.time()) == 2
+        assert counts.frequencies(conn, [juniper]) == {juniper: 1}
+    _store(loaded, ["Juniper slept all afternoon"])
+    loaded.entities.drain()
+    with loaded.vault.db.read() as conn:
+        assert counts.scope_size(conn, f, time.time()) == 2
+        assert counts.frequencies(conn, [juniper]) == {juniper: 1}
+        clock[0] += graph_search.COUNTS_TTL_SECONDS
+        assert counts.scope_size(conn, f, time.time()) == 3
+        assert counts.frequencies(conn, [juniper]) == {juniper: 2}
