@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 from sqlalchemy import text
 
 from app.domain.transfer import MemoryRecord
+from app.service.container import create_vault
 from app.vault import export_queries
+from tests.helpers import PASSPHRASE, fast_settings
 
 _TABLES = {
     "memories": "SELECT * FROM memories ORDER BY id",
@@ -22,10 +28,26 @@ _TABLES = {
 }
 
 
+def table_rows(services, queries: dict[str, str]) -> dict[str, list[tuple]]:
+    """Each named query's rows (queries give a stable order), to compare two vaults or one vault over time."""
+    with services.vault.db.read() as conn:
+        return {name: [tuple(r) for r in conn.execute(text(sql)).all()] for name, sql in queries.items()}
+
+
 def vault_state(services) -> dict[str, list[tuple]]:
     """The content of every table that an import could touch, in a stable order."""
-    with services.vault.db.read() as conn:
-        return {name: [tuple(r) for r in conn.execute(text(sql)).all()] for name, sql in _TABLES.items()}
+    return table_rows(services, _TABLES)
+
+
+@contextmanager
+def vault_pair(tmp_path: Path, embedder, names: tuple[str, str] = ("single", "batched")) -> Iterator[list]:
+    """Two new vaults built alike, for tests that do the same thing two ways and compare what each left."""
+    pair = [create_vault(fast_settings(tmp_path / name), PASSPHRASE, embedder, background=False) for name in names]
+    try:
+        yield pair
+    finally:
+        for services in pair:
+            services.close()
 
 
 def records_of(services, namespace: str, *, history: bool = True, deleted: bool = True) -> list[MemoryRecord]:

@@ -11,30 +11,27 @@ import pytest
 from sqlalchemy import text
 
 from app.domain.models import MemoryCreate
-from app.service.container import create_vault
 from app.vault import memories as writes
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.vault_state import table_rows, vault_pair
 
 VECTORS = "SELECT rowid, namespace, embedding, state, memory_id FROM memory_vectors ORDER BY rowid"
 
 
+_QUERIES = {"vectors": VECTORS, "chunks": "SELECT * FROM chunks ORDER BY id",
+            "memories": "SELECT id, embedding_status, model_id, hlc FROM memories ORDER BY id",
+            "jobs": "SELECT memory_id FROM embedding_jobs ORDER BY memory_id",
+            "oplog": "SELECT op, memory_uuid, payload FROM oplog ORDER BY id",
+            "knn_log": "SELECT seq, namespace, chunk_id, vector FROM knn_log ORDER BY seq"}
+
+
 def _state(services) -> dict[str, list[tuple]]:
-    queries = {"vectors": VECTORS, "chunks": "SELECT * FROM chunks ORDER BY id",
-               "memories": "SELECT id, embedding_status, model_id, hlc FROM memories ORDER BY id",
-               "jobs": "SELECT memory_id FROM embedding_jobs ORDER BY memory_id",
-               "oplog": "SELECT op, memory_uuid, payload FROM oplog ORDER BY id",
-               "knn_log": "SELECT seq, namespace, chunk_id, vector FROM knn_log ORDER BY seq"}
-    with services.vault.db.read() as conn:
-        return {k: [tuple(r) for r in conn.execute(text(q)).all()] for k, q in queries.items()}
+    return table_rows(services, _QUERIES)
 
 
 @pytest.fixture
 def two_vaults(tmp_path, fake_embedder):
-    pair = [create_vault(fast_settings(tmp_path / name), PASSPHRASE, fake_embedder, background=False)
-            for name in ("single", "batched")]
-    yield pair
-    for s in pair:
-        s.close()
+    with vault_pair(tmp_path, fake_embedder) as pair:
+        yield pair
 
 
 def _store_session(services) -> None:
@@ -86,7 +83,7 @@ def test_a_failure_while_completing_writes_nothing(two_vaults, fake_embedder, mo
         raise OSError("disk went away")
 
     monkeypatch.setattr(writes.oplog, "append_many", broken)
-    with pytest.raises(Exception):
+    with pytest.raises(OSError, match="disk went away"):
         services.jobs.complete(results)
     assert _state(services) == before
     monkeypatch.undo()

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
 from app.domain.entities import EntityMention, EntityType, TypeSource
 from app.domain.enums import MemoryType, Tier, Visibility
 from app.domain.errors import ClientIdTaken
 from app.domain.models import NewMemory
-from app.service.container import create_vault
 from app.vault import memories as writes
 from app.vault import memory_parts, memory_vectors
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.vault_state import table_rows, vault_pair
 
 TABLES = {
     "memories": "SELECT * FROM memories ORDER BY id",
@@ -42,17 +40,13 @@ TABLES = {
 
 
 def state(services) -> dict[str, list[tuple]]:
-    with services.vault.db.read() as conn:
-        return {name: [tuple(r) for r in conn.execute(text(sql)).all()] for name, sql in TABLES.items()}
+    return table_rows(services, TABLES)
 
 
 @pytest.fixture
 def two_vaults(tmp_path, fake_embedder):
-    pair = [create_vault(fast_settings(tmp_path / name), PASSPHRASE, fake_embedder, background=False)
-            for name in ("single", "batched")]
-    yield pair
-    for s in pair:
-        s.close()
+    with vault_pair(tmp_path, fake_embedder) as pair:
+        yield pair
 
 
 def _vector(seed: int, dim: int = 384) -> np.ndarray:
