@@ -236,9 +236,6 @@ def get_entity(conn: Connection, entity_id: int) -> tuple[int, str, str, str] | 
     return None if row is None else (row.id, row.namespace, row.type, row.value)
 
 
-#: The graph's joins test the filter on the index by id that holds the filter's columns: joining the rows
-#: themselves decrypted a content page per linked memory (a name on 2,000 memories: ~100 ms a query at 30k).
-BY_ID = "INDEXED BY ix_memories_filter_by_id"
 
 
 def memories_of(conn: Connection, entity_ids: Sequence[int], where: filters.Where,
@@ -260,7 +257,7 @@ def recent_links(conn: Connection, entity_id: int, where: filters.Where, limit: 
     """``(memory_id, confidence)`` of the last ``limit`` memories stored that link to ``entity_id`` and pass
     ``where``, read in the link index's order (no sort) and tested on the index by id."""
     rows = conn.execute(text(
-        f"SELECT me.memory_id, me.confidence FROM memory_entities me CROSS JOIN memories m {BY_ID} "
+        f"SELECT me.memory_id, me.confidence FROM memory_entities me CROSS JOIN memories m {filters.BY_ID} "
         f"ON m.id = me.memory_id WHERE me.entity_id = :re AND {where.sql()} "
         "ORDER BY me.memory_id DESC LIMIT :rlim"), dict(where.params, re=entity_id, rlim=limit)).all()
     return [(r.memory_id, float(r.confidence)) for r in rows]
@@ -309,7 +306,7 @@ def dated_memories(conn: Connection, start: str, end: str, where: filters.Where,
     else:
         test, params = "e.value LIKE :d_prefix", {"d_prefix": (prefix or "") + "%"}
     mentioned = ("SELECT me.memory_id FROM entities e JOIN memory_entities me ON me.entity_id = e.id "
-                 f"CROSS JOIN memories m {BY_ID} ON m.id = me.memory_id "
+                 f"CROSS JOIN memories m {filters.BY_ID} ON m.id = me.memory_id "
                  f"WHERE e.type = 'date' AND {test} AND {where.sql()} "
                  "LIMIT :d_lim")
     found.update(conn.execute(text(mentioned), dict(where.params, **params, d_lim=limit)).scalars())

@@ -35,6 +35,11 @@ def in_list(prefix: str, values) -> tuple[str, dict[str, Any]]:
     return "(" + ", ".join(":" + k for k in params) + ")", params
 
 
+#: Forces a candidate check (``memories m`` joined by id) onto the index by id that holds every column a
+#: filter usually tests (schema v10): the rows themselves would cost a content-page decryption per miss.
+BY_ID = "INDEXED BY ix_memories_filter_by_id"
+
+
 def json_ids(ids) -> str:
     """Integer ids as one JSON array parameter, for ``json_each`` (one bound value however many ids)."""
     return "[" + ",".join(str(int(i)) for i in ids) + "]"

@@ -145,7 +145,7 @@ def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> 
     # CROSS JOIN: one lookup per candidate, not a scan of the namespace's index probing the list; in the
     # index by id that holds the filter's usual columns, not in the rows (content pages: a decryption each).
     return set(conn.execute(text(
-        "SELECT m.id FROM json_each(:keys) j CROSS JOIN memories m INDEXED BY ix_memories_filter_by_id "
+        f"SELECT m.id FROM json_each(:keys) j CROSS JOIN memories m {filters.BY_ID} "
         "ON m.id = j.value "
         f"WHERE {search_filter.sql()}"),
         dict(search_filter.params, keys=filters.json_ids(ids))).scalars())

@@ -84,7 +84,7 @@ def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) ->
     # index by id holds every column a filter usually tests, so the memory rows (their content, a page
     # decryption per cache miss: ~1 ms of a KNN step at 100k) are read only for a metadata filter.
     rows = conn.execute(text(
-        "SELECT c.id, c.memory_id FROM chunks c CROSS JOIN memories m INDEXED BY ix_memories_filter_by_id "
+        f"SELECT c.id, c.memory_id FROM chunks c CROSS JOIN memories m {filters.BY_ID} "
         f"ON m.id = c.memory_id WHERE c.id IN (SELECT value FROM json_each(:keys)) AND {where.sql()}"),
         dict(where.params, keys=filters.json_ids(keys.tolist()))).all()
     return {r[0]: r[1] for r in rows}
