@@ -8,6 +8,7 @@ and a test checks that it does.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,7 +121,7 @@ class Settings:
         default=15, metadata={"help": "Lock the desktop app after this many idle minutes (0 never locks)."}
     )
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -146,7 +147,7 @@ def _coerce(f: dataclasses.Field, raw: str) -> object:
             return int(raw)
         if kind == "float":
             value = float(raw)
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 raise ValueError(raw)
             return value
         if kind == "bool":

@@ -28,7 +28,7 @@ class Tier(str, enum.Enum):
     COLD = "cold"
 
     @classmethod
-    def from_importance(cls, importance: float) -> "Tier":
+    def from_importance(cls, importance: float) -> Tier:
         """The tier a memory of this importance gets when none is given."""
         if importance >= 0.8:
             return cls.HOT

@@ -59,5 +59,4 @@ class HybridClock:
         """Move past a stamp seen from elsewhere, so that later local changes sort after it."""
         seen = Hlc.parse(stamp)
         with self._lock:
-            if (seen.ms, seen.counter) > (self._ms, self._counter):
-                self._ms, self._counter = seen.ms, seen.counter
+            self._ms, self._counter = max((self._ms, self._counter), (seen.ms, seen.counter))

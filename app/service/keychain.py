@@ -24,7 +24,7 @@ def available() -> bool:
     """Whether a real (persistent, non-null) keychain backend is usable."""
     try:
         backend = _keyring().get_keyring()
-    except Exception:  # any backend discovery failure means "no keychain"
+    except Exception:  # noqa: BLE001 - any backend discovery failure means "no keychain"
         return False
     name = type(backend).__module__ + "." + type(backend).__name__
     return getattr(backend, "priority", 0) > 0 and "fail" not in name.lower() and "null" not in name.lower()
@@ -34,7 +34,7 @@ def store(home: Path, data_key: bytes) -> bool:
     try:
         _keyring().set_password(SERVICE, str(home.resolve()), base64.b64encode(data_key).decode())
         return True
-    except Exception as exc:  # keyring backends raise their own error types
+    except Exception as exc:  # noqa: BLE001 - keyring backends raise their own error types
         log.warning("could not store the key in the OS keychain: %s", exc.__class__.__name__)
         return False
 
@@ -43,7 +43,7 @@ def load(home: Path) -> bytes | None:
     try:
         value = _keyring().get_password(SERVICE, str(home.resolve()))
         return base64.b64decode(value) if value else None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - as in store(); a corrupt entry is unreadable too
         log.warning("could not read the OS keychain: %s", exc.__class__.__name__)
         return None
 
@@ -51,5 +51,5 @@ def load(home: Path) -> bytes | None:
 def forget(home: Path) -> None:
     try:
         _keyring().delete_password(SERVICE, str(home.resolve()))
-    except Exception:  # nothing stored, or no keychain: nothing to forget
+    except Exception:  # noqa: BLE001, S110 - nothing stored, or no keychain: nothing to forget
         pass

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.domain.changes import USER, ChangeKind, ChangeOrigin
 from app.embedding.model import Embedder
 from app.service import validation as v
-from app.domain.changes import USER, ChangeKind, ChangeOrigin
 from app.service.events import EventHub, event_for
 from app.vault.jobs import EmbeddingJobStore
 

@@ -147,12 +147,10 @@ def latest(state: State | None) -> str | None:
         if register is not None and register[0] > best:
             best = register[0]
     for register in state.get("meta", {}).values():
-        if register[0] > best:
-            best = register[0]
+        best = max(best, register[0])
     for adds, removes in state.get("tags", {}).values():
         for stamp in (*adds.values(), *removes.values()):
-            if stamp > best:
-                best = stamp
+            best = max(best, stamp)
     return best or None
 
 

@@ -20,7 +20,9 @@ def test_environment_overrides_defaults_and_explicit_overrides_win():
     assert s.embed_batch_size == 8 and s.worker is False and s.home == "/x"
 
 
-@pytest.mark.parametrize("name,value", [("MEMVAULT_EMBED_BATCH_SIZE", "many"), ("MEMVAULT_WORKER", "perhaps")])
+@pytest.mark.parametrize("name,value", [("MEMVAULT_EMBED_BATCH_SIZE", "many"), ("MEMVAULT_WORKER", "perhaps"),
+                                        ("MEMVAULT_SYNC_INTERVAL_SECONDS", "nan"),
+                                        ("MEMVAULT_SYNC_INTERVAL_SECONDS", "-inf")])
 def test_bad_environment_values_are_invalid_input(name, value):
     with pytest.raises(InvalidInput, match=name):
         load_settings(environ={name: value})
