@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 from sqlalchemy import Connection
 
+from app.heap import return_freed_memory
 from app.vault.engine import Database
 from app.vault.knn import log
 from app.vault.knn.ann import NamespaceIndexes
@@ -122,6 +123,8 @@ class VectorIndex:
                     except (ValueError, RuntimeError) as exc:
                         _log.warning("the stored vector index could not be read (%s); rebuilding it", type(exc).__name__)
                     else:
+                        # The stored bytes were read, joined and copied into the index: ~2x its size freed.
+                        return_freed_memory()
                         self._ann, self._applied, self._snapshot_at = ann, seq, seq
                         self._state = IndexState.READY
                         head = log.head(conn)
