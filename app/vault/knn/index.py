@@ -123,8 +123,6 @@ class VectorIndex:
                     except (ValueError, RuntimeError) as exc:
                         _log.warning("the stored vector index could not be read (%s); rebuilding it", type(exc).__name__)
                     else:
-                        # The stored bytes were read, joined and copied into the index: ~2x its size freed.
-                        return_freed_memory()
                         self._ann, self._applied, self._snapshot_at = ann, seq, seq
                         self._state = IndexState.READY
                         head = log.head(conn)
@@ -132,9 +130,13 @@ class VectorIndex:
                             self._apply(conn, head)
                         else:
                             self.wake.set()
-                        _log.info("vector index restored: %d vectors in %.2f s", self._ann.size(),
-                                  time.perf_counter() - started)
-                        return self._state
+            if self._state is IndexState.READY:
+                # The stored bytes were read, joined and copied into the index, through a page cache the
+                # closed connection has just freed: ~2x the index's size that glibc would otherwise keep.
+                return_freed_memory()
+                _log.info("vector index restored: %d vectors in %.2f s", self._ann.size(),
+                          time.perf_counter() - started)
+                return self._state
             self._state = IndexState.BUILDING
             self.wake.set()
             return self._state
