@@ -12,9 +12,7 @@ once on fixed texts and shipped in ``models/`` (``app/embedding/calibration.py``
 
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +24,7 @@ from app.domain.errors import ModelError
 from app.embedding import calibration, int8, safetensors
 from app.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from app.embedding.manifest import Manifest, verify
+from app.heap import return_freed_memory
 
 #: Tokens shared by consecutive chunks of a long text, so a sentence cut at a
 #: chunk edge is whole in one of them.
@@ -38,15 +37,6 @@ class Chunked:
 
     spans: list[tuple[int, int]]
     vectors: np.ndarray
-
-
-def return_freed_memory() -> None:
-    """Give memory the C heap has freed back to the OS (glibc keeps it otherwise)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-            pass
 
 
 def _threads(requested: int) -> int:

@@ -148,8 +148,6 @@ class Extractor(Protocol):
 
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]: ...
 
-    def warm_up(self) -> None: ...
-
 
 class FactExtractor:
     """Turns a conversation's user turns into :class:`Fact` values; one per process, thread-safe."""
@@ -165,11 +163,6 @@ class FactExtractor:
 
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
         return self.extract(messages, now), self.extractor_id
-
-    def warm_up(self) -> None:
-        """Load the pipeline (and dateparser's data) now, so the first conversation is not the slow one."""
-        self.extract([Message("user", "I moved to Oslo last week and fly to Rome on May 10.")],
-                     dt.datetime.now(dt.UTC))
 
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""

@@ -93,9 +93,6 @@ class LlmExtractor:
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         return self.extract_with_id(messages, now)[0]
 
-    def warm_up(self) -> None:
-        self._fallback.warm_up()
-
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
         """The facts and which extractor found them (the endpoint, or the on-device fallback)."""
         try:

@@ -37,9 +37,49 @@ class _Loop:
     wake: threading.Event
     first_delay: float
     setup: Callable[[], object] | None
-    preload: Callable[[], object] | None = None
     thread: threading.Thread | None = field(default=None)
-    preloading: bool = False
+
+
+class ModelLoad:
+    """A model a loop needs only for work: loaded once, on a daemon thread of its own, when work first waits.
+
+    A vault with nothing queued never loads it (spaCy's pipeline holds ~110 MB). The load runs beside
+    the loop rather than in a turn, so a lock right after an unlock does not wait seconds for it:
+    the loop sleeps on its wake event, which the load sets when it is done, and a stop wakes it too.
+
+    Args:
+        load: loads the model; handles its own errors (what it leaves behind says whether the model works).
+        wake: the loop's wake event, set once ``load`` has returned.
+    """
+
+    def __init__(self, load: Callable[[], object], wake: threading.Event) -> None:
+        self._load = load
+        self._wake = wake
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the load has run (without starting it)."""
+        return self._done.is_set()
+
+    def ready(self) -> bool:
+        """Whether the load has run; the first call starts it."""
+        if self._done.is_set():
+            return True
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="memvault-model-load", daemon=True)
+                self._thread.start()
+        return False
+
+    def _run(self) -> None:
+        try:
+            self._load()
+        finally:
+            self._done.set()
+            self._wake.set()
 
 
 class Background:
@@ -60,8 +100,7 @@ class Background:
         self._stop = threading.Event()
 
     def add(self, name: str, step: Callable[[], float], *, first_delay: float = 0.0,
-            wake: threading.Event | None = None, setup: Callable[[], object] | None = None,
-            preload: Callable[[], object] | None = None) -> None:
+            wake: threading.Event | None = None, setup: Callable[[], object] | None = None) -> None:
         """Register a loop (before :meth:`start`).
 
         Args:
@@ -70,13 +109,10 @@ class Background:
             first_delay: sleep before the first turn.
             wake: an event that ends a sleep early (new work arrived).
             setup: run once before the first turn, retried like a step until it succeeds.
-            preload: run once before everything else, to load what the loop needs without touching the
-                vault (a model); it handles its own errors. :meth:`stop` does not wait for it: a lock right
-                after an unlock must not wait seconds for a pipeline to load; the loop ends when it returns.
         """
         if name in self._loops:
             raise ValueError(f"a loop named {name!r} exists already")  # a wiring bug
-        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup, preload)
+        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -88,11 +124,10 @@ class Background:
 
     def start(self) -> None:
         """Start every registered loop on its own daemon thread."""
-        # A fresh event per start: a thread still preloading from before a stop must keep seeing its stop.
+        # A fresh event per start: a thread still in a turn after a stop's wait ran out keeps seeing its stop.
         self._stop = threading.Event()
         for loop in self._loops.values():
             if loop.thread is None:
-                loop.preloading = loop.preload is not None
                 loop.thread = threading.Thread(target=self._run, args=(loop, self._stop),
                                                name=f"memvault-{loop.name}", daemon=True)
                 loop.thread.start()
@@ -104,16 +139,10 @@ class Background:
             loop.wake.set()
         for loop in self._loops.values():
             if loop.thread is not None:
-                if not loop.preloading:  # (a preloading thread touches nothing of the vault, and ends after)
-                    loop.thread.join(timeout)
+                loop.thread.join(timeout)
                 loop.thread = None
 
     def _run(self, loop: _Loop, stop: threading.Event) -> None:
-        if loop.preload is not None:
-            try:
-                loop.preload()
-            finally:
-                loop.preloading = False
         failures = 0
         ready = loop.setup is None
         delay = loop.first_delay

@@ -155,13 +155,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
-            # Loads the pipeline off every request path, then backfills and extracts what was queued.
-            loops.add("entities", entities.step, wake=entities.wake_event, preload=entities.warm_up)
+            # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
+            loops.add("entities", entities.step, wake=entities.wake_event)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
         loops.add("extraction", conversations.step, wake=conversations.wake_event,
-                  setup=conversations.prepare, preload=conversations.warm_up)
+                  setup=conversations.prepare)
     services = Services(
         settings=settings,
         vault=vault,

@@ -157,20 +157,12 @@ class ConversationService:
         """Before the loop's first turn: jobs a killed process held are due again."""
         self._store.release_orphaned()
 
-    def warm_up(self) -> None:
-        """Load the pipeline before the first job, so the first conversation is not the slow one.
-
-        A missing or altered pipeline is logged here and reported by each job it fails; storing and
-        searching go on.
-        """
-        try:
-            self._extractor.warm_up()
-        except ExtractionModelError as exc:
-            log.warning("fact extraction is off: %s", exc.message)
-
     def step(self) -> float:
         """One turn of the background loop: run one due job (or, idle, forget old finished jobs hourly);
-        returns the seconds to sleep."""
+        returns the seconds to sleep.
+
+        The first job loads the pipeline: a vault that is sent no conversations never holds it.
+        """
         claimed = self._store.claim(1)
         if claimed:
             self._run(claimed[0], raise_errors=False)

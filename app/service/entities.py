@@ -8,7 +8,8 @@ worth a second of a writer's time). When the pipeline is loaded the
 entities are linked in the same transaction as the memory; until then (it
 takes seconds to load, and a request must not wait for it), and for imports
 and existing vaults, a durable queue (``entity_jobs``) holds the memory and the
-``entities`` background loop extracts it.
+``entities`` background loop extracts it. The loop loads the pipeline when it
+finds a job waiting, not before: a vault with nothing queued never holds it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.extraction.date_spans import memory_time
 from app.extraction.entities import EntityExtractor, ExtractionInput
 from app.extraction.gazetteer import Gazetteer
 from app.service import validation as v
+from app.service.background import ModelLoad
 from app.vault import entities as repo
 from app.vault import filters, memory_queries
 from app.vault import memories as writes
@@ -78,6 +80,7 @@ class EntityService:
         self._checked: dict[str | None, float] = {}
         self.wake_event = threading.Event()
         self.unavailable: str | None = None
+        self._model = ModelLoad(self.warm_up, self.wake_event)
 
     # -- on store -------------------------------------------------------------------------------------------
 
@@ -134,8 +137,6 @@ class EntityService:
         out: list[writes.Entities] = ["skip" if not w else ("force" if it[4] else "queue")
                                       for w, it in zip(wanted, items, strict=True)]
         if not any(wanted) or not self._extractor.loaded:
-            if any(wanted):
-                self.wake_event.set()
             return out
         by_namespace: dict[str, list[int]] = {}
         for i, w in enumerate(wanted):
@@ -150,11 +151,15 @@ class EntityService:
                     gazetteers[ns])
             except ExtractionModelError:
                 # The pipeline broke after loading: the memory is stored all the same, its entities queued.
-                self.wake_event.set()
                 continue
             for i, mentions in zip(indexes, found, strict=True):
                 out[i] = mentions
         return out
+
+    def queued(self, plans: Sequence[writes.Entities]) -> None:
+        """Wake the worker for the jobs ``plans`` queued (call it once they are committed)."""
+        if any(p in ("queue", "force") for p in plans):
+            self.wake_event.set()
 
     # -- the queue ------------------------------------------------------------------------------------------
 
@@ -168,11 +173,21 @@ class EntityService:
             log.warning("entity extraction is off: %s", exc.message)
 
     def step(self) -> float:
-        """Extract one batch of queued memories; returns the delay before the next step."""
-        if self.unavailable is None:
-            self.warm_up()
+        """Extract one batch of queued memories; returns the delay before the next step.
+
+        The pipeline is loaded (beside the loop) once a job waits; the loop is woken when it is in.
+        """
         if self.unavailable is not None:
             return IDLE_SECONDS * 20
+        if not self._extractor.loaded:
+            with self._db.read() as conn:
+                waiting = repo.has_due(conn, MAX_ATTEMPTS)
+            if not waiting:
+                return IDLE_SECONDS
+            if not self._model.ready():
+                return IDLE_SECONDS
+            if self.unavailable is not None:
+                return IDLE_SECONDS * 20
         done = self.run_once()
         return 0.0 if done else IDLE_SECONDS
 

@@ -82,6 +82,11 @@ class MemoryService:
             return ["skip" if f is False else ("force" if f else "queue") for *_, f in items]
         return self._entities.plan(items)
 
+    def _entities_queued(self, plans: list[writes.Entities]) -> None:
+        # After the commit: a loop woken earlier could look for the jobs before they exist, and sleep on.
+        if self._entities is not None:
+            self._entities.queued(plans)
+
     def _stamp(self, now: float) -> Stamp:
         return Stamp(self._clock.now(), self._clock.device_id, now)
 
@@ -171,6 +176,7 @@ class MemoryService:
             if existing is None:
                 raise
             return CreateResult(existing, created=False)
+        self._entities_queued([entities])
         self._after_create([memory], origin)
         return CreateResult(memory, created=True)
 
@@ -230,6 +236,7 @@ class MemoryService:
             results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
         database_ms = (time.perf_counter() - db_started) * 1000
         if created:
+            self._entities_queued([plans[i] for i in fresh])
             self._after_create(created, origin)
         total_ms = (time.perf_counter() - started) * 1000
         return BatchResult(tuple(results[i] for i in range(len(items))), total_ms, embedding_ms, database_ms)
@@ -337,6 +344,8 @@ class MemoryService:
             updated = writes.update(conn, current, fields, self._stamp(now), entities=entities)
         if updated is current:
             return current
+        if fields.content is not None:
+            self._entities_queued([entities])
         if updated.embedding_status is EmbeddingStatus.PROCESSING and current.content != updated.content:
             self._wake()
         self._events.emit(event_for(ChangeKind.UPDATED, [updated], origin))

@@ -220,7 +220,7 @@ class Database:
         reader_cache_mib: page cache of each reader.
     """
 
-    def __init__(self, path: Path, raw_key: bytes, *, readers: int = 2, reader_cache_mib: int = 48) -> None:
+    def __init__(self, path: Path, raw_key: bytes, *, readers: int = 2, reader_cache_mib: int = 24) -> None:
         self.path = path
         self._key = raw_key
         self._reader_count = max(1, readers)

@@ -157,6 +157,12 @@ def complete(conn: Connection, job: EntityJob, mentions: Sequence[EntityMention]
     return True
 
 
+def has_due(conn: Connection, max_attempts: int) -> bool:
+    """Whether :func:`claim` would find a job."""
+    return conn.execute(text("SELECT 1 FROM entity_jobs j JOIN memories m ON m.id = j.memory_id "
+                             "WHERE j.attempts < :a LIMIT 1"), {"a": max_attempts}).first() is not None
+
+
 def queue_depth(conn: Connection) -> int:
     return int(conn.execute(text("SELECT count(*) FROM entity_jobs")).scalar_one())
 

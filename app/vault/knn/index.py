@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 from sqlalchemy import Connection
 
+from app.heap import return_freed_memory
 from app.vault.engine import Database
 from app.vault.knn import log
 from app.vault.knn.ann import NamespaceIndexes
@@ -129,9 +130,13 @@ class VectorIndex:
                             self._apply(conn, head)
                         else:
                             self.wake.set()
-                        _log.info("vector index restored: %d vectors in %.2f s", self._ann.size(),
-                                  time.perf_counter() - started)
-                        return self._state
+            if self._state is IndexState.READY:
+                # The stored bytes were read, joined and copied into the index, through a page cache the
+                # closed connection has just freed: ~2x the index's size that glibc would otherwise keep.
+                return_freed_memory()
+                _log.info("vector index restored: %d vectors in %.2f s", self._ann.size(),
+                          time.perf_counter() - started)
+                return self._state
             self._state = IndexState.BUILDING
             self.wake.set()
             return self._state

@@ -12,7 +12,7 @@ from app.domain.enums import EmbeddingStatus
 from app.domain.errors import StorageFull
 from app.domain.models import MemoryCreate, MemoryFilter
 from app.embedding.queue import EmbeddingWorker
-from app.service.background import Background
+from app.service.background import Background, ModelLoad
 from app.service.container import create_vault, open_vault
 from app.service.health import HealthMonitor
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
@@ -179,17 +179,43 @@ def test_usage_counters_survive_a_failed_flush(services):
         assert conn.execute(text("SELECT sum(calls) FROM usage_daily")).scalar_one() == 5
 
 
-def test_a_lock_does_not_wait_for_a_loop_still_loading_its_model(services):
-    release, steps = threading.Event(), []
+def test_a_lock_does_not_wait_for_a_model_its_loop_is_loading(services):
+    loading, release, steps = threading.Event(), threading.Event(), []
+    wake = threading.Event()
+    model = ModelLoad(lambda: loading.set() or release.wait(30), wake)
+
+    def step() -> float:
+        if not model.ready():
+            return 60.0  # woken when the model is in
+        steps.append(1)
+        return 60.0
+
     loops = Background(HealthMonitor(services.vault.db))
-    loops.add("slow-model", lambda: steps.append(1) or 60.0, preload=lambda: release.wait(30))
+    loops.add("slow-model", step, wake=wake)
     loops.start()
+    assert loading.wait(5)
     started = time.monotonic()
     loops.stop()
-    assert time.monotonic() - started < 1.0  # not the 30 s the preload may still take
+    assert time.monotonic() - started < 1.0  # not the 30 s the load may still take
     release.set()
     time.sleep(0.2)
-    assert steps == []  # stopped while preloading: no turn runs afterwards
-    loops.start()  # unlocked again: a new thread loads and turns
+    assert steps == []  # stopped while loading: no turn runs afterwards
+    loops.start()  # unlocked again: the model is in, the loop turns
     wait_for(lambda: steps == [1], timeout=5)
     loops.stop()
+
+
+def test_a_loading_model_wakes_its_loop_when_it_is_in(services):
+    release, steps = threading.Event(), []
+    wake = threading.Event()
+    model = ModelLoad(lambda: release.wait(30), wake)
+    loops = Background(HealthMonitor(services.vault.db))
+    loops.add("model-user", lambda: 600.0 if not model.ready() else steps.append(1) or 600.0, wake=wake)
+    loops.start()
+    try:
+        time.sleep(0.2)
+        assert steps == []
+        release.set()
+        wait_for(lambda: steps == [1], timeout=5)  # not after the 600 s sleep
+    finally:
+        loops.stop()

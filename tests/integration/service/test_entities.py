@@ -136,3 +136,33 @@ def test_summaries_group_namespaces_and_list_recurring_concepts(loaded):
     assert total == 3 and {m.namespace for m in memories} == {"default", "work"}
     work = {(s.type, s.value): s for s in loaded.entities.summaries("work").items}
     assert work[(EntityType.PERSON, "greg")].memory_count == 2 and (EntityType.CONCEPT, "walleye") not in work
+
+
+def test_an_idle_vault_never_loads_the_pipeline_and_queued_work_loads_it(settings, embedder, monkeypatch):
+    import time
+
+    from app.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+    from app.extraction.nlp import NlpPipeline
+    from app.service import container
+    from tests.helpers import PASSPHRASE, wait_for
+
+    # The pipeline is the process's: a fresh one stands in for it, as in a new process.
+    pipeline, loads = NlpPipeline(), []
+    real_get = pipeline.get
+    monkeypatch.setattr(pipeline, "get", lambda: loads.append(1) or real_get())
+    monkeypatch.setattr(container, "_PIPELINE", pipeline)
+    services = container.create_vault(settings, PASSPHRASE, embedder, background=True)
+    try:
+        assert services.background.is_running("entities") and services.background.is_running("extraction")
+        time.sleep(0.5)  # the loops' first turns (which used to load it before anything else)
+        assert loads == [] and not pipeline.loaded
+        m = services.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
+        assert m.entities == ()  # not loaded: queued, and the loop loads it
+        wait_for(lambda: (EntityType.LOCATION, "aarhus") in _values(services.memories.get(m.id)))
+        assert pipeline.loaded and services.entities.queue_depth() == 0
+        job_id = services.conversations.submit(ConversationSubmission(
+            (ChatMessage("user", "I play the cello in an orchestra."),), "default"))
+        wait_for(lambda: services.conversations.get(job_id).status is JobStatus.DONE)
+        assert services.conversations.get(job_id).result["memories_extracted"] == 1
+    finally:
+        services.close()
