@@ -1,0 +1,71 @@
+"""What the planner reads to answer: a bounded count, covering indexes for the eligible set, and the
+index's half-precision vectors for exact search over a few keys."""
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from app.domain.enums import MemoryType
+from app.domain.models import MemoryCreate, MemoryFilter
+from app.vault import search as vsearch
+from app.vault.knn import planner
+from app.vault.knn.ann import NamespaceIndexes
+from tests.helpers.knn import assert_same_answer
+
+
+def _store(services, n: int) -> None:
+    services.memories.create_batch([
+        MemoryCreate(content=f"note {i} about topic {i % 7} and item {i * 13 % 31}", agent_id=f"a{i % 3}",
+                     memory_type=[MemoryType.FACT, MemoryType.EVENT][i % 2]) for i in range(n)])
+    services.worker.drain()
+
+
+@pytest.mark.parametrize("f", [
+    MemoryFilter(agent_id="a1", memory_types=(MemoryType.FACT,)),
+    MemoryFilter(agent_id="a1", project="p"),
+], ids=["agent and type", "two owners"])
+def test_counting_and_listing_an_owner_with_a_second_column_read_no_memory_row(services, f):
+    _store(services, 30)
+    with services.vault.db.read() as conn:
+        count, params = planner.count_sql(f, 0)
+        listing, lparams = planner._eligible_sql(f, 0)
+        plans = [" ".join(r[3] for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql), p).all())
+                 for sql, p in ((count, dict(params, cap=10)), (listing, lparams))]
+        assert all("COVERING INDEX ix_memories_filter_by_id" in plan for plan in plans), plans
+        # and the answer is the one without the hint
+        with_hint = planner.eligible_chunks(conn, f, 0)
+        plain = conn.execute(text("SELECT c.id FROM chunks c JOIN memories m ON m.id = c.memory_id WHERE "
+                                  + planner.filters.full(f, 0).sql()), planner.filters.full(f, 0).params).all()
+        assert sorted(with_hint.tolist()) == sorted(r[0] for r in plain)
+        assert planner.eligible_memories(conn, f, 0, 1000) == len(plain)
+
+
+def test_a_broad_filter_is_counted_only_up_to_a_share_of_the_index_and_still_answered_exactly(services,
+                                                                                             monkeypatch):
+    _store(services, 60)
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)
+    monkeypatch.setattr(planner, "COUNT_SHARE", 0.1)  # 6 of 60 memories, where each agent has 20
+    index = services.vector_index
+    index.ensure_open()
+    f = MemoryFilter(agent_id="a2")
+    q = services.embedder.embed_query("note about topic 3")
+    with services.vault.db.read() as conn:
+        got, plan = planner.nearest(conn, index, q, f, 5, 0)
+        exact = vsearch.knn(conn, q, f, 5, 0)
+    assert plan.path in {"ann", "ann_fallback"} and plan.eligible == 6
+    assert_same_answer(got, exact)
+
+
+def test_exact_search_over_keys_skips_removed_ones_and_orders_by_cosine_distance():
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((40, 16)).astype(np.float32)
+    indexes = NamespaceIndexes(16)
+    indexes.add("ns", np.arange(40), vectors)
+    indexes.remove([3, 7])
+    q = rng.standard_normal(16).astype(np.float32)
+    keys, dist = indexes.exact("ns", q, np.array([1, 3, 5, 7, 9, 11, 13]), 4)
+    cos = 1 - vectors @ q / np.linalg.norm(vectors, axis=1) / np.linalg.norm(q)
+    want = sorted([1, 5, 9, 11, 13], key=lambda k: cos[k])[:4]
+    assert keys.tolist() == want
+    np.testing.assert_allclose(dist, cos[want], atol=2e-3)
+    assert indexes.exact(None, q, np.array([5, 3]), 10)[0].tolist() == [5]
