@@ -89,7 +89,9 @@ def narrowing(f: MemoryFilter) -> Where:
         elif value is None:
             w.add(f"json_type(m.metadata, '{_sql_str(path)}') = 'null'")
         elif isinstance(value, (int, float, str)):
-            w.add(f"json_extract(m.metadata, '{_sql_str(path)}') = :{pname}", **{pname: value})
+            # json_extract reads JSON true/false as 1/0: without the type test 0 would match false.
+            w.add(f"json_type(m.metadata, '{_sql_str(path)}') NOT IN ('true', 'false') "
+                  f"AND json_extract(m.metadata, '{_sql_str(path)}') = :{pname}", **{pname: value})
         else:
             w.add(f"json_extract(m.metadata, '{_sql_str(path)}') = json(:{pname})", **{pname: json.dumps(value)})
     return w

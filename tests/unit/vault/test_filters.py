@@ -119,3 +119,18 @@ def test_cursor_round_trips_and_refuses_anything_else():
             assert type(exc).__name__ == "InvalidInput", (bad, exc)
         else:
             raise AssertionError(f"cursor {bad!r} was accepted")
+
+
+def test_a_number_in_a_metadata_filter_does_not_match_a_boolean():
+    # SQLite's json_extract reads true/false as 1/0; hypothesis found {"k": 0} matching {"k": false}.
+    db = sqlite3.connect(":memory:")
+    db.executescript(DDL)
+    for i, meta in enumerate([{"k": False}, {"k": 0}, {"k": True}, {"k": 1}, {"k": "0"}], start=1):
+        db.execute("INSERT INTO memories (id, namespace, visibility, metadata) VALUES (?, 'a', 'private', ?)",
+                   (i, json.dumps(meta)))
+
+    def matching(value):
+        where = filters.full(MemoryFilter(namespace="a", metadata={"k": value}), NOW)
+        return {r[0] for r in db.execute(f"SELECT m.id FROM memories m WHERE {where.sql()}", where.params)}
+
+    assert (matching(0), matching(1), matching(False), matching(True), matching("0")) == ({2}, {4}, {1}, {3}, {5})
