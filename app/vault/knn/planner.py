@@ -115,15 +115,25 @@ def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) ->
 
 
 def _hits(conn: Connection, keys: np.ndarray, dist: np.ndarray, f: MemoryFilter, now: float,
-          k: int) -> list[VectorHit]:
-    passing = _passing(conn, keys, f, now)
-    out = []
-    for key, d in zip(keys.tolist(), dist.tolist()):
-        mid = passing.get(key)
-        if mid is not None:
-            out.append(VectorHit(mid, key, max(0.0, float(d))))
-            if len(out) == k:
-                break
+          k: int, share: float = 1.0) -> list[VectorHit]:
+    """The first ``k`` of ``keys`` (nearest first) that pass ``f``.
+
+    The candidates a ``share`` of passing ones makes enough are checked first, the rest only when fewer
+    than ``k`` of those pass: each candidate costs two index lookups (~0.15 ms of a 100k KNN step for 45).
+    """
+    likely = min(len(keys), math.ceil(k / max(share, 1e-6) * SHARE_MARGIN) + 2)
+    out: list[VectorHit] = []
+    for part in (slice(0, likely), slice(likely, None)):
+        part_keys = keys[part]
+        if len(part_keys) == 0 or len(out) == k:
+            break
+        passing = _passing(conn, part_keys, f, now)
+        for key, d in zip(part_keys.tolist(), dist[part].tolist()):
+            mid = passing.get(key)
+            if mid is not None:
+                out.append(VectorHit(mid, key, max(0.0, float(d))))
+                if len(out) == k:
+                    break
     return out
 
 
@@ -158,7 +168,7 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
     for _ in range(ROUNDS):
         fetch = min(total, max(fetch * 2, math.ceil(k * OVERFETCH / share) + OVERFETCH_MIN))
         keys, dist = index.search(f.namespace, query, fetch)
-        hits = _hits(conn, keys, dist, f, now, k)
+        hits = _hits(conn, keys, dist, f, now, k, share)
         if len(hits) >= k or len(keys) >= total:
             # Enough, or too few because every vector was a candidate: the exact answer either way.
             return hits, Plan("ann", eligible, fetch)

@@ -69,3 +69,27 @@ def test_exact_search_over_keys_skips_removed_ones_and_orders_by_cosine_distance
     assert keys.tolist() == want
     np.testing.assert_allclose(dist, cos[want], atol=2e-3)
     assert indexes.exact(None, q, np.array([5, 3]), 10)[0].tolist() == [5]
+
+
+def test_an_unfiltered_query_checks_only_the_candidates_it_needs_and_a_short_prefix_checks_the_rest(services,
+                                                                                                    monkeypatch):
+    _store(services, 90)
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)
+    index = services.vector_index
+    index.ensure_open()
+    checked: list[int] = []
+    passing = planner._passing
+    monkeypatch.setattr(planner, "_passing", lambda conn, keys, f, now: checked.append(len(keys)) or passing(
+        conn, keys, f, now))
+    q = services.embedder.embed_query("note about topic 3")
+    with services.vault.db.read() as conn:
+        got, plan = planner.nearest(conn, index, q, MemoryFilter(), 10, 0)
+        assert plan.path == "ann" and checked == [15]  # 10 * SHARE_MARGIN + 2 of the 31 fetched
+        assert_same_answer(got, vsearch.knn(conn, q, MemoryFilter(), 10, 0))
+        # A filter that most of the prefix fails: the rest is checked too, and the answer stays exact.
+        checked.clear()
+        f = MemoryFilter(agent_id="a0")
+        keys, dist = index.search(None, q, 60)
+        hits = planner._hits(conn, keys, dist, f, 0, 10)
+        assert len(checked) == 2 and sum(checked) == len(keys)
+        assert_same_answer(hits, vsearch.knn(conn, q, f, 10, 0))
