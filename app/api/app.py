@@ -7,8 +7,6 @@ from collections.abc import Iterable
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
-from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,7 +16,7 @@ from app.api import admin, bundles, conversations, entities, errors, native
 from app.api.compat import azen, memsync, sendryx, statebase
 from app.api.deps import api_key_from
 from app.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard
-from app.api.mcp import build_server, http_principal
+from app.api.mcp_endpoint import LazyMcp
 from app.domain.errors import MemvaultError
 from app.service.container import Services
 
@@ -67,15 +65,11 @@ class McpAuth:
 
 def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NAMES) -> FastAPI:
     """The whole HTTP surface over ``services``."""
-    mcp_server = build_server(services, http_principal)
-    # Our HostGuard already refuses foreign Host headers for every route.
-    mcp_server.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=True, json_response=True,
-        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+    mcp_endpoint = LazyMcp(services)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
-        async with mcp_server.session_manager.run():
+        async with mcp_endpoint.running():
             yield
 
     # Swagger UI and ReDoc from files installed with Memvault (fastapi-offline): no CDN, and
@@ -96,7 +90,7 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     # No GET: the server is stateless and sends nothing unasked, so a GET event stream would only
     # hold a connection open for ever. The MCP transport allows 405 for it.
     app.router.routes.append(
-        Route("/mcp", endpoint=McpAuth(StreamableHTTPASGIApp(mcp_server.session_manager), services),
+        Route("/mcp", endpoint=McpAuth(mcp_endpoint, services),
               methods=["POST", "DELETE"]))
     app.add_middleware(CountErrors, services=services)
     app.add_middleware(BodyLimit, routes={("POST", bundles.IMPORT_PATH): services.bundles.upload_limit_bytes})

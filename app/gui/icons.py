@@ -1,17 +1,30 @@
-"""Icons for actions and pages, from Font Awesome (qtawesome), drawn in the palette's colours.
+"""Icons for actions and pages, from Font Awesome (the fonts qtawesome ships), drawn in the palette's colours.
 
 Views ask for an icon by what it means (``icon("delete")``), never by glyph, so
 one table here decides the look. Each icon is drawn when it is painted, in the
 colours of the application palette at that moment: a dark desktop theme (or a
 palette switched while the app runs) gets light icons without rebuilding any
 widget.
+
+The glyphs are drawn as qtawesome draws them, from its Font Awesome 5 files,
+without importing qtawesome: its import star-imports whole Qt modules (through
+qtpy) and its first icon loads all eleven of its fonts and charmaps, ~30 MB
+the app held for 36 glyphs of two fonts.
 """
 
 from __future__ import annotations
 
-import qtawesome
+import functools
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
     QGuiApplication,
     QIcon,
     QIconEngine,
@@ -61,6 +74,47 @@ GLYPHS: dict[str, str] = {
 }
 
 
+#: Glyph prefix -> the Font Awesome 5 file stem qtawesome ships it in.
+_FONT_FILES = {"fa5": "fontawesome5-regular-webfont", "fa5s": "fontawesome5-solid-webfont"}
+
+
+@dataclass(frozen=True)
+class _Glyph:
+    family: str
+    solid: bool
+    char: str
+
+
+def _fonts_dir() -> Path:
+    # find_spec locates the installed package without running its __init__ (which would import it all).
+    spec = importlib.util.find_spec("qtawesome")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the qtawesome package (Memvault's icon fonts) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts"
+
+
+@functools.cache
+def _font(prefix: str) -> tuple[str, dict[str, str]]:
+    """The family of ``prefix``'s font, registered with Qt, and its glyph name -> character map."""
+    stem = _FONT_FILES[prefix]
+    fonts = _fonts_dir()
+    font_file = max(fonts.glob(f"{stem}-[0-9]*.ttf"))
+    charmap_file = max(fonts.glob(f"{stem}-charmap-*.json"))
+    font_id = QFontDatabase.addApplicationFont(str(font_file))
+    families = QFontDatabase.applicationFontFamilies(font_id)
+    if not families:
+        raise FileNotFoundError(f"Qt cannot load the icon font {font_file}")
+    charmap = json.loads(charmap_file.read_text(encoding="utf-8"))
+    return families[0], {name: chr(int(code, 16)) for name, code in charmap.items()}
+
+
+@functools.cache
+def _glyph(name: str) -> _Glyph:
+    prefix, glyph_name = name.split(".", 1)
+    family, charmap = _font(prefix)
+    return _Glyph(family, prefix.endswith("s"), charmap[glyph_name])
+
+
 class _PaletteIconEngine(QIconEngine):
     """Paints one glyph in the current application palette (text colour; greyed when disabled)."""
 
@@ -69,21 +123,29 @@ class _PaletteIconEngine(QIconEngine):
         self._glyph = glyph
         self._colour = colour
 
-    def _icon(self) -> QIcon:
+    def _pen(self, mode: QIcon.Mode) -> QColor:
         palette = QGuiApplication.palette()
+        if mode == QIcon.Disabled:
+            return palette.color(QPalette.Disabled, QPalette.WindowText)
         if self._colour is not None:
-            return qtawesome.icon(self._glyph, color=self._colour,
-                                  color_disabled=palette.color(QPalette.Disabled, QPalette.WindowText))
-        # qtawesome caches by glyph and colours, so this is a lookup after the first paint.
-        return qtawesome.icon(
-            self._glyph,
-            color=palette.color(QPalette.Active, QPalette.WindowText),
-            color_disabled=palette.color(QPalette.Disabled, QPalette.WindowText),
-            color_selected=palette.color(QPalette.Active, QPalette.HighlightedText),
-        )
+            return QColor(self._colour)
+        if mode == QIcon.Selected:
+            return palette.color(QPalette.Active, QPalette.HighlightedText)
+        return palette.color(QPalette.Active, QPalette.WindowText)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        self._icon().paint(painter, rect, Qt.AlignCenter, mode, state)
+        glyph = _glyph(self._glyph)
+        font = QFont()
+        font.setFamily(glyph.family)
+        # As qtawesome: the glyph is 7/8 of the icon's height, leaving room for the font's bearing.
+        font.setPixelSize(round(0.875 * rect.height()))
+        if glyph.solid:
+            font.setStyleName("Solid")
+        painter.save()
+        painter.setPen(self._pen(mode))
+        painter.setFont(font)
+        painter.drawText(rect, int(Qt.AlignCenter | Qt.AlignVCenter), glyph.char)
+        painter.restore()
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         pixmap = QPixmap(size)

@@ -276,3 +276,67 @@ def test_recall_says_whether_a_hit_answers_or_is_only_the_closest(api):
     answered, unrelated = anyio.run(main)
     assert "Lisbon" in answered[0]["content"] and answered[0]["good_match"] is True
     assert unrelated and not any(hit["good_match"] for hit in unrelated)
+
+
+LAZY_MCP_CHILD = """
+import sys
+import httpx
+from app.api.server import ApiServer
+from app.service.container import create_vault
+from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+
+services = create_vault(fast_settings(sys.argv[1]), PASSPHRASE, FakeEmbedder(), background=True)
+_, key = services.keys.create("default", "read,write")
+server = ApiServer(services, port=0)
+server.start()
+headers = {"Authorization": f"Bearer " + key, "accept": "application/json, text/event-stream"}
+assert httpx.get(server.url + "/v1/memories", headers=headers).status_code == 200
+print("mcp imported after REST:", "mcp" in sys.modules)
+listed = httpx.post(server.url + "/mcp", headers=headers,
+                    json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+print("tools/list:", listed.status_code, sorted(t["name"] for t in listed.json()["result"]["tools"]))
+server.stop()
+services.close()
+"""
+
+
+def test_the_api_server_imports_the_mcp_sdk_only_when_mcp_is_asked_for(tmp_path):
+    # The desktop app starts the API server every session; most never serve MCP, and the SDK costs ~25 MB.
+    child = subprocess.run([sys.executable, "-c", LAZY_MCP_CHILD, str(tmp_path / "vault")], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    assert "mcp imported after REST: False" in child.stdout
+    assert f"tools/list: 200 {sorted(TOOLS)}" in child.stdout
+
+
+def test_concurrent_first_mcp_requests_build_one_server(api, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.api import mcp as mcp_module
+    from app.api.server import ApiServer
+
+    built = []
+    real_build = mcp_module.build_server
+
+    def counting_build(*args, **kwargs):
+        built.append(1)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(mcp_module, "build_server", counting_build)
+    server = ApiServer(api.services, port=0)
+    server.start()
+    try:
+        headers = {"Authorization": f"Bearer {api.admin}", "accept": "application/json, text/event-stream"}
+
+        def tools_list(_):
+            r = httpx2.post(f"{server.url}/mcp", headers=headers, timeout=60,
+                            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+            return r.status_code, {t["name"] for t in r.json()["result"]["tools"]}
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(tools_list, range(8)))
+    finally:
+        server.stop()
+    assert answers == [(200, TOOLS)] * 8
+    assert len(built) == 1

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -20,7 +23,7 @@ from app.gui.reporting import CrashDialog
 from app.gui.tray import Tray
 from app.gui.unlock import CreateVaultDialog, UnlockDialog
 from tests.e2e.gui.conftest import close_windows
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 
 def _dominant_colour(pixmap) -> str | None:
@@ -51,6 +54,45 @@ def test_icons_follow_the_palette_while_the_app_runs(qapp):
         assert _dominant_colour(delete.pixmap(QSize(32, 32), QIcon.Disabled)) == "#777777"
     finally:
         qapp.setPalette(original)
+
+
+def test_icons_draw_the_glyphs_qtawesome_draws(qapp):
+    # The reference: qtawesome itself, which the app no longer imports, with the colours it was given.
+    import qtawesome
+
+    palette = QGuiApplication.palette()
+    colours = dict(color=palette.color(QPalette.Active, QPalette.WindowText),
+                   color_disabled=palette.color(QPalette.Disabled, QPalette.WindowText),
+                   color_selected=palette.color(QPalette.Active, QPalette.HighlightedText))
+    for name, glyph in GLYPHS.items():
+        for mode in (QIcon.Normal, QIcon.Disabled, QIcon.Selected):
+            for size in (16, 24):
+                ours = icon(name).pixmap(QSize(size, size), mode).toImage()
+                theirs = qtawesome.icon(glyph, **colours).pixmap(QSize(size, size), mode).toImage()
+                assert ours == theirs, (name, mode, size)
+    fixed = qtawesome.icon(GLYPHS["warning"], color="#b03a2e", color_disabled=colours["color_disabled"])
+    for mode in (QIcon.Normal, QIcon.Disabled, QIcon.Selected):
+        assert icon("warning", "#b03a2e").pixmap(QSize(20, 20), mode).toImage() == \
+            fixed.pixmap(QSize(20, 20), mode).toImage(), mode
+
+
+ICONS_CHILD = """
+import sys
+from PySide6.QtWidgets import QApplication
+import app.gui.app
+from app.gui.icons import GLYPHS, icon
+qapp = QApplication([])
+painted = [not icon(name).pixmap(24, 24).isNull() for name in GLYPHS]
+print("painted", all(painted), "qtawesome imported", "qtawesome" in sys.modules)
+"""
+
+
+def test_the_app_draws_its_icons_without_importing_qtawesome():
+    # Importing qtawesome and its first icon cost the app ~30 MB (Qt star-imports, eleven fonts).
+    child = subprocess.run([sys.executable, "-c", ICONS_CHILD], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert child.returncode == 0, child.stderr
+    assert "painted True qtawesome imported False" in child.stdout
 
 
 # -- the vault gate: focus, Enter, errors ------------------------------------------------
