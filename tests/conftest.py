@@ -18,6 +18,7 @@ from app.embedding.model import Embedder
 from app.service.container import Services, create_vault, load_embedder
 from tests.helpers import PASSPHRASE, ManualClock, budget, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
+from tests.helpers.vault_state import vault_pair
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -83,3 +84,10 @@ def services(settings: Settings, embedder, clock: ManualClock) -> Services:
     svc = create_vault(settings, PASSPHRASE, embedder, background=False, wall=clock)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def two_vaults(tmp_path, fake_embedder):
+    """Two fresh vaults (fake embedder) for tests that compare one write path against another, table by table."""
+    with vault_pair(tmp_path, fake_embedder) as pair:
+        yield pair

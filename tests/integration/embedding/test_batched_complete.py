@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app.domain.models import MemoryCreate
 from app.vault import memories as writes
-from tests.helpers.vault_state import table_rows, vault_pair
+from tests.helpers.vault_state import table_rows
 
 VECTORS = "SELECT rowid, namespace, embedding, state, memory_id FROM memory_vectors ORDER BY rowid"
 
@@ -26,12 +26,6 @@ _QUERIES = {"vectors": VECTORS, "chunks": "SELECT * FROM chunks ORDER BY id",
 
 def _state(services) -> dict[str, list[tuple]]:
     return table_rows(services, _QUERIES)
-
-
-@pytest.fixture
-def two_vaults(tmp_path, fake_embedder):
-    with vault_pair(tmp_path, fake_embedder) as pair:
-        yield pair
 
 
 def _store_session(services) -> None:

@@ -18,7 +18,7 @@ from app.vault import memories as writes
 from app.vault import memory_parts, memory_vectors
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
-from tests.helpers.vault_state import table_rows, vault_pair
+from tests.helpers.vault_state import table_rows
 
 TABLES = {
     "memories": "SELECT * FROM memories ORDER BY id",
@@ -41,12 +41,6 @@ TABLES = {
 
 def state(services) -> dict[str, list[tuple]]:
     return table_rows(services, TABLES)
-
-
-@pytest.fixture
-def two_vaults(tmp_path, fake_embedder):
-    with vault_pair(tmp_path, fake_embedder) as pair:
-        yield pair
 
 
 def _vector(seed: int, dim: int = 384) -> np.ndarray:
