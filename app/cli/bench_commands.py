@@ -31,6 +31,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         out(args, {**fmt.plain(report), "ratio": report.ratio, "ingest_share": report.ingest_share,
                    "quality_ok": report.quality_ok}, report.as_text())
         return 0
+    if args.scale:
+        from app.bench.scale import run_scale_benchmark
+
+        with progress_for(args) as progress:
+            scale = run_scale_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, scale, scale.as_text())
+        return 0
     if args.sync:
         from app.bench.sync import run_sync_benchmark
 
@@ -98,6 +105,9 @@ def register(command: Command) -> None:
                         "cosine to it, and ingest until searchable (needs the bench extra)")
     p.add_argument("--texts", type=int, default=1000, help="with --embedding: bench texts")
     p.add_argument("--rounds", type=int, default=3, help="with --embedding: interleaved rounds")
+    p.add_argument("--scale", action="store_true",
+                   help="measure search at scale instead: end to end and the KNN step on a vault of --n memories "
+                        "imported with generated vectors (nothing embedded; 1,000,000 takes ~15 min)")
     p.add_argument("--sync", action="store_true",
                    help="measure sync instead: a new device joining --n memories through a folder, idle cycles")
     p.add_argument("--keep", metavar="DIR",
