@@ -142,7 +142,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     query_vectors = QueryVectorCache(embedder)
     lifecycle = LifecycleService(db, clock, events, wall)
-    entities = EntityService(db, EntityExtractor(_PIPELINE), wall)
+    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.domain.clock import Clock, system_clock
@@ -50,6 +50,8 @@ SYNC_REBUILD_MAX = 5_000
 GENERATION_TTL = 2.0
 #: Seconds the worker sleeps when the queue is empty (new jobs wake it sooner).
 IDLE_SECONDS = 30.0
+#: How soon the loop looks again after giving way to embedding work.
+YIELD_SECONDS = 0.25
 #: Memories a concept (a noun) must be mentioned by to be listed: the user's recurring nouns, not every noun
 #: one memory happened to use. Every concept is linked all the same (search and a memory's chips use them).
 RECURRING_MIN = 2
@@ -70,8 +72,10 @@ class SummaryPage:
 class EntityService:
     """Extraction on store, the backfill worker, and the entity list (one per vault)."""
 
-    def __init__(self, db: Database, extractor: EntityExtractor, wall: Clock = system_clock) -> None:
+    def __init__(self, db: Database, extractor: EntityExtractor, wall: Clock = system_clock, *,
+                 embedding_busy: Callable[[], bool] | None = None) -> None:
         self._db = db
+        self._embedding_busy = embedding_busy
         self._extractor = extractor
         self._wall = wall
         self._gazetteers: dict[str | None, tuple[tuple[int, int], Gazetteer]] = {}
@@ -127,16 +131,17 @@ class EntityService:
             with self._lock:
                 self._rebuilding.discard(namespace)
 
-    def plan(self, items: Sequence[tuple[str, str, dict, float, bool | None]]) -> list[writes.Entities]:
+    def plan(self, items: Sequence[tuple[str, str, dict, float, bool | None]], *,
+             inline: bool = True) -> list[writes.Entities]:
         """What each write does about entities: ``(namespace, content, metadata, created_at, flag)`` per memory.
 
-        Extracted mentions when the pipeline is loaded, else a queued job; "skip" when not wanted.
+        Extracted mentions when the pipeline is loaded and ``inline``, else a queued job; "skip" when not wanted.
         """
         wanted = [flag is True or (flag is None and len(content) <= AUTO_MAX_CHARS)
                   for _, content, _, _, flag in items]
         out: list[writes.Entities] = ["skip" if not w else ("force" if it[4] else "queue")
                                       for w, it in zip(wanted, items, strict=True)]
-        if not any(wanted) or not self._extractor.loaded:
+        if not any(wanted) or not inline or not self._extractor.loaded:
             return out
         by_namespace: dict[str, list[int]] = {}
         for i, w in enumerate(wanted):
@@ -179,6 +184,10 @@ class EntityService:
         """
         if self.unavailable is not None:
             return IDLE_SECONDS * 20
+        if self._embedding_busy is not None and self._embedding_busy():
+            # Searchable first: the vectors make a memory findable, its entities only refine the ranking, and
+            # on two cores extracting (~3 ms a memory) beside the embedder slowed ingest by a third.
+            return YIELD_SECONDS
         if not self._extractor.loaded:
             with self._db.read() as conn:
                 waiting = repo.has_due(conn, MAX_ATTEMPTS)

@@ -219,6 +219,17 @@ class EmbeddingJobStore:
         with self._db.read() as conn:
             return int(conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one())
 
+    def working(self, now: float | None = None) -> bool:
+        """Whether a job is due now or being embedded (leased): what other background work gives way to.
+
+        A job waiting out a backoff does not count, so one failing memory holds nothing else up.
+        """
+        now = self._wall() if now is None else now
+        with self._db.read() as conn:
+            return bool(conn.execute(
+                text("SELECT EXISTS(SELECT 1 FROM embedding_jobs WHERE next_attempt_at <= :now "
+                     "OR leased_until >= :now)"), {"now": now}).scalar_one())
+
     def next_due_in(self, now: float | None = None) -> float | None:
         """Seconds until the next job is due (0 if one is due now), or ``None`` if none wait."""
         now = self._wall() if now is None else now

@@ -242,6 +242,11 @@ class VectorIndex:
 
     # -- snapshots and background work -----------------------------------
 
+    def lag(self) -> int:
+        """Committed vector changes this process's index has not applied yet."""
+        with self._db.read() as conn:
+            return max(0, log.head(conn) - self._applied)
+
     def snapshot(self) -> bool:
         """Store the index's bytes in the encrypted database; False when there is nothing to store."""
         if self._db.read_only or self._state is not IndexState.READY:

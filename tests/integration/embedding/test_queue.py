@@ -12,7 +12,7 @@ from app.domain.enums import EmbeddingStatus
 from app.domain.models import MemoryCreate, MemoryFilter
 from app.embedding.queue import EmbeddingWorker
 from app.service.container import open_vault
-from app.vault.jobs import FAILED_AFTER_ATTEMPTS
+from app.vault.jobs import FAILED_AFTER_ATTEMPTS, MAX_BACKOFF_SECONDS
 from tests.helpers import PASSPHRASE, ROOT, fast_settings, wait_for
 
 
@@ -59,6 +59,18 @@ def test_failures_are_recorded_retried_with_backoff_then_succeed(services, embed
     assert worker.run_once() == 1
     assert services.memories.get(memory.id).embedding_status is EmbeddingStatus.READY
     assert services.jobs.depth() == 0
+
+
+def test_working_means_a_job_is_due_or_being_embedded_not_one_waiting_out_a_backoff(services, clock):
+    assert not services.jobs.working()
+    services.memories.create(MemoryCreate(content="due now"))
+    assert services.jobs.working()
+    jobs = services.jobs.claim(8)
+    assert len(jobs) == 1 and services.jobs.working()  # leased: being embedded
+    services.jobs.fail(jobs, "simulated")
+    assert not services.jobs.working()  # one failing memory holds nothing else up
+    clock.advance(MAX_BACKOFF_SECONDS + 1)
+    assert services.jobs.working()
 
 
 def test_an_edit_during_embedding_is_not_overwritten_by_the_stale_vector(services):

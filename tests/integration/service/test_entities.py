@@ -77,6 +77,22 @@ def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services, 
     assert services.entities.queue_depth() == 0
 
 
+def test_a_batch_queues_its_entities_and_the_loop_extracts_them_once_they_are_embedded(loaded):
+    from app.service.entities import YIELD_SECONDS
+
+    result = loaded.memories.create_batch([MemoryCreate(content="Lars keeps bees near Aarhus"),
+                                           MemoryCreate(content="Mei moved to Lisbon last spring")])
+    ids = [item.memory_id for item in result.items]
+    # Not extracted on the write path even with the pipeline loaded: a batch is about throughput.
+    assert all(loaded.memories.get(i).entities == () for i in ids) and loaded.entities.queue_depth() == 2
+    # Searchable first: while their vectors are being made the loop gives way.
+    assert loaded.entities.step() == YIELD_SECONDS and loaded.entities.queue_depth() == 2
+    loaded.worker.drain()
+    assert loaded.entities.step() == 0.0 and loaded.entities.queue_depth() == 0
+    assert (EntityType.LOCATION, "aarhus") in _values(loaded.memories.get(ids[0]))
+    assert (EntityType.LOCATION, "lisbon") in _values(loaded.memories.get(ids[1]))
+
+
 def test_edit_replaces_links_and_hard_delete_prunes_entities(loaded):
     m = loaded.memories.create(MemoryCreate(content="Greg retired from the Ford plant in Windsor")).memory
     assert (EntityType.LOCATION, "windsor") in _values(m)
