@@ -130,6 +130,8 @@ class SearchService:
         #: The entity service (its gazetteers) for hybrid's graph list; without it hybrid fuses two lists.
         self._entities = entities
         self._graph_counts = graph_search.GraphCounts()
+        #: What share of the index recent filters passed: plans the next search with the same filter.
+        self._filter_shares = planner.FilterShares()
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -213,7 +215,7 @@ class SearchService:
         # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
         k = max(want + want // 2 + 4, reach)
         while True:
-            rows, plan = planner.nearest(conn, self._index, qvec, f, k, now)
+            rows, plan = planner.nearest(conn, self._index, qvec, f, k, now, self._filter_shares)
             best: dict[int, tuple[int, int, float]] = {}
             for r in rows:
                 if r.memory_id not in best:

@@ -15,7 +15,8 @@ import numpy as np
 # Load order matters: once usearch's compiled module is loaded, importing onnxruntime segfaults
 # (usearch 2.26 with onnxruntime 1.31 on Linux x86-64; the other order is fine). A process that
 # builds an index also embeds, so loading onnxruntime first costs nothing it would not pay anyway.
-import onnxruntime  # noqa: F401, I001
+import onnxruntime  # noqa: F401
+from usearch.compiled import ScalarKind
 from usearch.index import Index, MetricKind
 from usearch.index import search as exact_search
 
@@ -117,9 +118,10 @@ class NamespaceIndexes:
         kept_keys, kept_rows = [], []
         for idx in sources:
             present = keys if len(sources) == 1 else keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
-            # One array per key (a key removed meanwhile gives None), read as stored: widening each to
-            # float32 on the way out cost twice the whole gather (1000 keys: ~2 ms against ~0.8).
-            rows = idx.get(present, dtype="f16")
+            # One array per key (a key removed meanwhile gives None), read as stored, from the compiled index:
+            # the public `get` wraps each in a view (1000 keys: 0.53 ms against 0.26), and widening each to
+            # float32 on the way out cost twice the whole gather.
+            rows = idx._compiled.get_many(present, ScalarKind.F16)
             if any(v is None for v in rows):
                 kept = [i for i, v in enumerate(rows) if v is not None]
                 present, rows = present[kept], [rows[i] for i in kept]
@@ -128,7 +130,9 @@ class NamespaceIndexes:
                 kept_rows.extend(rows)
         if not kept_keys:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        found, matrix = np.concatenate(kept_keys), np.vstack(kept_rows)
+        # The rows' bytes joined into one matrix: np.vstack over a thousand small arrays cost 0.28 ms, this 0.04.
+        found = np.concatenate(kept_keys)
+        matrix = np.frombuffer(b"".join(kept_rows), dtype=np.float16).reshape(len(found), self.dim)
         # usearch's compiled brute force over the half-precision rows (the query rounded to half precision
         # as in the graph search), on this thread: numpy has no fast half-precision arithmetic.
         m = exact_search(matrix, np.asarray(query, dtype=np.float32).reshape(1, -1), min(count, len(found)),

@@ -112,9 +112,11 @@ CONFIGS = {
 }
 
 
+@pytest.mark.parametrize("remember", [False, True], ids=["fresh", "remembered"])
 @pytest.mark.parametrize("config", list(CONFIGS))
 @pytest.mark.parametrize("name", list(FILTERS))
-def test_every_planner_path_returns_the_exact_answer(corpus_services, monkeypatch, config, name):
+def test_every_planner_path_returns_the_exact_answer(corpus_services, monkeypatch, config, name, remember):
+    """Each query planned afresh, or from the share the filter's earlier queries passed (as a search service does)."""
     services = corpus_services
     queries = random.Random(f"{config}/{name}")  # each case its own queries, whatever order the cases run in
     settings, allowed = CONFIGS[config]
@@ -125,11 +127,12 @@ def test_every_planner_path_returns_the_exact_answer(corpus_services, monkeypatc
     index.ensure_open()
     seen = set()
     misses = wanted = 0
+    shares = planner.FilterShares() if remember else None
     for _ in range(15):
         q = services.embedder.embed_query(_text(queries))
         with services.vault.db.read() as conn:
             exact = vsearch.knn(conn, q, f, 10, 0)
-            got, plan = planner.nearest(conn, index, q, f, 10, 0)
+            got, plan = planner.nearest(conn, index, q, f, 10, 0, shares)
         seen.add(plan.path)
         if plan.path == "exact_eligible":
             assert_same_answer(got, exact)

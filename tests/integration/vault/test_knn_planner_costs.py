@@ -93,3 +93,64 @@ def test_an_unfiltered_query_checks_only_the_candidates_it_needs_and_a_short_pre
         hits = planner._hits(conn, keys, dist, f, 0, 10)
         assert len(checked) == 2 and sum(checked) == len(keys)
         assert_same_answer(hits, vsearch.knn(conn, q, f, 10, 0))
+
+
+def _counting(monkeypatch, index) -> dict[str, int]:
+    """Calls of the planner's statements and graph searches, by name."""
+    calls = {"count": 0, "list": 0, "check": 0, "graph": 0}
+    for name, attr, owner in (("count", "eligible_memories", planner), ("list", "eligible", planner),
+                              ("check", "_passing", planner), ("graph", "search", index)):
+        original = getattr(owner, attr)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(owner, attr, counted)
+    return calls
+
+
+def test_a_filter_asked_again_is_planned_from_the_share_its_last_query_saw(services, monkeypatch):
+    services.memories.create_batch([
+        MemoryCreate(content=f"note {i} about topic {i % 7} and item {i * 13 % 31}",
+                     agent_id="big" if i % 3 else "small" if i % 15 == 0 else "other") for i in range(90)])
+    services.worker.drain()  # 60 memories of agent "big", 6 of agent "small"
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 20)  # between 6 x KNOWN_MARGIN and 60 / KNOWN_MARGIN
+    monkeypatch.setattr(planner, "COUNT_SHARE", 0.25)  # counted up to 23 of 90
+    index = services.vector_index
+    index.ensure_open()
+    calls = _counting(monkeypatch, index)
+    shares = planner.FilterShares()
+    broad, selective = MemoryFilter(agent_id="big"), MemoryFilter(agent_id="small")
+    with services.vault.db.read() as conn:
+        for query in ("note about topic 3", "item 12 and topic 5", "note 40"):
+            q = services.embedder.embed_query(query)
+            for f in (broad, selective):
+                before = dict(calls)
+                got, plan = planner.nearest(conn, index, q, f, 10, 0, shares)
+                assert_same_answer(got, vsearch.knn(conn, q, f, 10, 0))
+                done = {name: calls[name] - before[name] for name in calls}
+                first = query == "note about topic 3"
+                if f is selective:
+                    # Listed (counted first only the first time), ranked over the listed chunks: none checked again.
+                    assert plan.path == "exact_eligible"
+                    assert done == {"count": int(first), "list": 1, "check": 0, "graph": 0}
+                elif not first:
+                    # A third of the index: neither counted nor listed, one graph search sized by that share.
+                    assert plan.path == "ann" and done["count"] == done["list"] == 0 and done["graph"] == 1
+
+
+@pytest.mark.parametrize("remembered", [0.0, 1.0], ids=["remembered as selective", "remembered as broad"])
+def test_a_stale_share_costs_time_never_a_result(services, monkeypatch, remembered):
+    _store(services, 90)
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 20)
+    index = services.vector_index
+    index.ensure_open()
+    shares = planner.FilterShares()
+    q = services.embedder.embed_query("note about topic 3")
+    for f in (MemoryFilter(agent_id="a1"), MemoryFilter(agent_id="a1", memory_types=(MemoryType.FACT,))):
+        key = planner.FilterShares.key(f, 0)
+        shares.seen(key, remembered)
+        with services.vault.db.read() as conn:
+            got, _plan = planner.nearest(conn, index, q, f, 10, 0, shares)
+            assert_same_answer(got, vsearch.knn(conn, q, f, 10, 0))
+        assert shares.get(key) != remembered  # and the query corrected it
