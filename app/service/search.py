@@ -146,9 +146,10 @@ class SearchService:
         now = self._wall()
         planned = query_plan.plan(q.query, f.user_id)
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
-        # Hybrid reads its keyword list on the other reader while the query is embedded (ONNX Runtime and
-        # SQLite release the GIL). It is awaited before this thread takes a reader: two searches never
-        # hold both readers while each waits for the other's keyword list.
+        # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
+        # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
+        # while it waits for that list: two searches never hold both readers while each waits for the
+        # other's keyword list. (The keyword list was always read in a transaction of its own.)
         keyword_later = _in_thread(self._keyword, planned.keyword, f, depth, now) if mode is SearchMode.HYBRID \
             else None
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
@@ -159,16 +160,18 @@ class SearchService:
         # With the index, other candidates' similarities are read from its vectors instead (see _others).
         indexed = self._index is not None and self._index.ready
         reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
-        keyword = keyword_later.result() if keyword_later is not None else []
         with self._db.read() as conn:
             semantic, seen, _plan = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None \
                 else ([], None, None)
-            if mode is SearchMode.KEYWORD:
-                keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False)
+            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
+                if mode is SearchMode.KEYWORD else []
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now, self._graph_counts)
+        if keyword_later is not None:
+            keyword = keyword_later.result()
+        with self._db.read() as conn:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)

@@ -232,3 +232,22 @@ def test_concurrent_hybrid_searches_share_the_two_readers_without_waiting_on_eac
         t.join(timeout=30)
     assert not errors and not any(t.is_alive() for t in threads)
     assert together == alone
+
+
+def test_concurrent_hybrid_searches_never_wait_on_each_other_for_a_reader(services):
+    """Each hybrid search reads its keyword list on a second reader while it reads the semantic and graph
+    lists on one; with more searches than readers, none may hold a reader while it waits for its keyword list."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    services.memories.create_batch([MemoryCreate(content=f"note {i} about Lisbon and the billing service")
+                                    for i in range(60)])
+    services.worker.drain()
+    services.vector_index.maintain()
+
+    def run(i: int) -> int:
+        return len(services.search.search(SearchQuery(f"billing in Lisbon {i % 3}", mode=SearchMode.HYBRID)).hits)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(run, i) for i in range(48)]
+        results = [f.result(timeout=60) for f in futures]  # a wait-for cycle would time out here
+    assert len(results) == 48 and all(n > 0 for n in results)
