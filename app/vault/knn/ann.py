@@ -28,10 +28,11 @@ EXPANSION_SEARCH = 128
 #: Past this many vectors in one namespace the search beam grows with the index (:func:`expansion_for`).
 #: Generated vectors (mixes of the bench's real ones, 100 real queries): at 200k, recall@10 0.975 with a
 #: beam of 128 and 0.992 with 256, where the brute force over the same half-precision vectors gives 0.998.
-#: At 1M a beam of 512 measured recall@10 0.986-0.994 across bench runs (each builds its own graph), 640
-#: 0.994 on a saved 1M index where 512 gave 0.992, for ~20% more time (2.3 -> ~2.8 ms).
+#: At 1M a beam of 512 measured recall@10 0.986-0.994 across bench runs (each builds its own graph). On one
+#: saved 1M index (50 queries, 3 interleaved rounds): 512 / 576 / 640 gave p50 2.64 / 2.86 / 3.12 ms and
+#: recall 0.992 / 0.994 / 0.994: 576 has 640's recall within the 3 ms budget.
 EXPANSION_GROWS_FROM = 100_000
-EXPANSION_SEARCH_MAX = 640
+EXPANSION_SEARCH_MAX = 576
 
 
 def expansion_for(size: int) -> int:

@@ -26,6 +26,8 @@ def test_benchmark_measures_every_figure(tmp_path):
     knn = report.knn["400"]
     assert set(knn) == {"unfiltered", "1%", "10%", "50%"}
     assert all(c["recall_at_10_ties"] >= 0.99 and c["knn_p50_ms"] > 0 and c["paths"] for c in knn.values())
+    # The bench vault's index is built as it would be by the background loop: no search goes around it.
+    assert all("exact_vec0" not in c["paths"] for c in knn.values())
     # Until searchable, with the loops running: all stored before all were embedded and indexed, and the
     # entities (queued by the batches, extracted once embedding is done) linked last.
     sr = report.searchable
