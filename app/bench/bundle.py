@@ -18,7 +18,7 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -128,14 +128,21 @@ def _seed_records(services: Services, n: int, rng: random.Random) -> Iterator[Me
             vectors=VectorSet(model, dim, tuple(vectors.spans), vectors.vectors.astype("<f4").tobytes()))
 
 
-def _write_seed(path: Path, services: Services, n: int) -> None:
-    manifest = fmt.Manifest((fmt.NamespaceCounts(NAMESPACE, n),), services.embedder.model_id,
+def write_bundle(path: Path, services: Services, namespace: str, n: int, memories: Iterable[MemoryRecord]) -> None:
+    """A bundle of ``n`` generated memories of ``namespace`` (with their vectors), sealed with
+    :data:`BUNDLE_PASSPHRASE`: the way bench vaults are filled without embedding anything."""
+    manifest = fmt.Manifest((fmt.NamespaceCounts(namespace, n),), services.embedder.model_id,
                             services.embedder.dimension, False, False, __version__)
     with open(path, "wb") as fh, fmt.BundleWriter(fh, manifest, time.time(), "bench", "bench-seed",
                                                   passphrase=BUNDLE_PASSPHRASE, kdf=KdfParams.fresh(8192, 1)) as w:
-        for record in _seed_records(services, n, random.Random(11)):
+        for record in memories:
             for line in records.encode(record):
                 w.add(line)
+
+
+def write_seed(path: Path, services: Services, n: int) -> None:
+    """The bundle and sync benches' source: ``n`` workload memories with the model's real vectors."""
+    write_bundle(path, services, NAMESPACE, n, _seed_records(services, n, random.Random(11)))
 
 
 def run_bundle_benchmark(settings: Settings, *, n: int = 100_000,
@@ -149,7 +156,7 @@ def run_bundle_benchmark(settings: Settings, *, n: int = 100_000,
         source = create_vault(cfg.with_overrides(home=str(root / "source")), PASSPHRASE, embedder, background=False)
         try:
             say(f"writing a seed bundle of {n:,} memories and importing it into the source vault…")
-            _write_seed(root / "seed.mvbundle", source, n)
+            write_seed(root / "seed.mvbundle", source, n)
             source.bundles.import_bundle(root / "seed.mvbundle", passphrase=BUNDLE_PASSPHRASE)
             os.unlink(root / "seed.mvbundle")
             say("exporting…")

@@ -42,9 +42,16 @@ def agent_for(rng: random.Random) -> str:
     return "rest"
 
 
-def _p50_p95(times: list[float]) -> dict[str, float]:
+def p50_p95(times: list[float]) -> dict[str, float]:
+    """The median and 95th percentile of ``times`` (milliseconds)."""
     ordered = sorted(times)
-    return {"p50_ms": statistics.median(times), "p95_ms": ordered[int(round(0.95 * (len(ordered) - 1)))]}
+    return {"p50_ms": statistics.median(times), "p95_ms": ordered[round(0.95 * (len(ordered) - 1))]}
+
+
+def case_line(label: str, c: dict[str, float | str]) -> str:
+    """One filter's row of the KNN figures (:func:`knn_figures`), as the bench reports print it."""
+    return (f"  {label:11} KNN {c['knn_p50_ms']:6.2f} ms  recall {c['recall_at_10']:.4f} "
+            f"({c['recall_at_10_ties']:.4f} counting ties within {TIE})  semantic {c['p50_ms']:6.1f} ms  ({c['paths']})")
 
 
 def knn_figures(services: Services, rng: random.Random, namespace: str) -> dict[str, dict[str, float | str]]:
@@ -59,10 +66,8 @@ def knn_figures(services: Services, rng: random.Random, namespace: str) -> dict[
     cases = {"unfiltered": MemoryFilter(namespace=namespace)}
     cases.update({label: MemoryFilter(namespace=namespace, agent_id=agent) for label, (agent, _) in SELECTIVITY.items()})
     out: dict[str, dict[str, float | str]] = {}
-    # Room for every float32 vector (1.8 GiB at 1M), so 50 exact queries decrypt the table once, not 50 times.
-    cache_mib = max(512, int(services.vector_index.size(namespace) * vectors.shape[1] * 4 * 1.25) >> 20)
     for label, f in cases.items():
-        exact = services.ground_truth.exact_nearest(vectors, f, 10, time.time(), cache_mib=cache_mib)
+        exact = services.ground_truth.exact_nearest(vectors, f, 10, time.time())
         for v in warm:
             services.search.nearest(v, f, 10)
         times, recall, tied, paths = [], 0.0, 0.0, set()

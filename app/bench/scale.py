@@ -30,14 +30,11 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from app import __version__
 from app.bench import knn as knn_bench
 from app.bench import workload
+from app.bench.bundle import BUNDLE_PASSPHRASE, write_bundle
 from app.bench.service import machine
-from app.bundle import format as fmt
-from app.bundle import records
 from app.config import Settings
-from app.crypto.kdf import KdfParams
 from app.domain.enums import SearchMode, Tier, Visibility
 from app.domain.hlc import HybridClock
 from app.domain.ids import uuid7
@@ -47,7 +44,6 @@ from app.service.container import Services, create_vault, load_embedder, open_va
 
 NAMESPACE = "bench"
 PASSPHRASE = "memvault-bench-temporary"
-BUNDLE_PASSPHRASE = "memvault-bench-bundle"
 #: Real workload texts embedded once; every generated vector mixes two of them.
 BASE_TEXTS = 5000
 #: Memories per imported bundle (one import transaction each).
@@ -83,10 +79,7 @@ class ScaleReport:
             (f"KNN step at {self.n:,} memories (query vector given; {knn_bench.QUERIES} queries, p50), recall@10 "
              "against exact search over vec0, end-to-end semantic p50 with the same filter (query embedded):"),
         ]
-        for label, c in self.knn.items():
-            lines.append(f"  {label:11} KNN {c['knn_p50_ms']:6.2f} ms  recall {c['recall_at_10']:.4f} "
-                         f"({c['recall_at_10_ties']:.4f} counting ties within {knn_bench.TIE})  "
-                         f"semantic {c['p50_ms']:6.1f} ms  ({c['paths']})")
+        lines += [knn_bench.case_line(label, c) for label, c in self.knn.items()]
         lines.append(f"resident memory (RSS) after searching: {self.rss_mb:.0f} MB")
         return "\n".join(lines)
 
@@ -119,13 +112,7 @@ def _fill(services: Services, n: int, rng: random.Random, folder: Path, say: Cal
         say(f"importing memories {start + 1:,}–{start + count:,} of {n:,}…")
         vectors = knn_bench.synthetic_vectors(base, count, gen)
         path = folder / "part.mvbundle"
-        manifest = fmt.Manifest((fmt.NamespaceCounts(NAMESPACE, count),), services.embedder.model_id,
-                                services.embedder.dimension, False, False, __version__)
-        with open(path, "wb") as fh, fmt.BundleWriter(fh, manifest, time.time(), "bench", "bench-scale",
-                                                      passphrase=BUNDLE_PASSPHRASE, kdf=KdfParams.fresh(8192, 1)) as w:
-            for record in _records(services, n, start, vectors, rng, clock):
-                for line in records.encode(record):
-                    w.add(line)
+        write_bundle(path, services, NAMESPACE, count, _records(services, n, start, vectors, rng, clock))
         services.bundles.import_bundle(path, passphrase=BUNDLE_PASSPHRASE)
         os.unlink(path)
 
@@ -145,9 +132,8 @@ def _semantic_uncached(services: Services, rng: random.Random) -> dict[str, floa
         started = time.perf_counter()
         services.embedder.embed_query(t)
         embeds.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(times)
-    return {"p50_ms": statistics.median(times), "p95_ms": ordered[round(0.95 * (len(ordered) - 1))],
-            "embed_p50_ms": statistics.median(embeds), "cache_hits": float(services.query_vectors.hits - hits)}
+    return knn_bench.p50_p95(times) | {"embed_p50_ms": statistics.median(embeds),
+                                       "cache_hits": float(services.query_vectors.hits - hits)}
 
 
 def run_scale_benchmark(settings: Settings, *, n: int = 1_000_000, base_texts: int = BASE_TEXTS,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import platform
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -86,10 +85,7 @@ def _knn_lines(report: BenchReport) -> list[str]:
         lines.append(f"KNN step at {size} memories (query vector given; {knn_bench.QUERIES} queries, p50), "
                      "recall@10 against exact search over vec0, end-to-end semantic p50 with the same filter "
                      "(query embedded):")
-        for label, c in cases.items():
-            lines.append(f"  {label:11} KNN {c['knn_p50_ms']:6.2f} ms  recall {c['recall_at_10']:.4f} "
-                         f"({c['recall_at_10_ties']:.4f} counting ties within {knn_bench.TIE})  "
-                         f"semantic {c['p50_ms']:6.1f} ms  ({c['paths']})")
+        lines += [knn_bench.case_line(label, c) for label, c in cases.items()]
     if report.growth:
         fetch = int(next(iter(report.growth.values()))["fetch"])
         lines.append(f"index cost growth (vectors generated from the vault's own, {fetch} candidates per query; "
@@ -137,11 +133,6 @@ def _ingest(services: Services, rng: random.Random, count: int, seen: set[str]) 
     services.worker.drain()
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def _search_times(services: Services, rng: random.Random) -> dict[str, dict[str, float]]:
     plain = MemoryFilter(namespace=NAMESPACE)
     filtered = MemoryFilter(namespace=NAMESPACE, memory_types=(MemoryType.FACT, MemoryType.TASK), tags=("work",))
@@ -159,7 +150,7 @@ def _search_times(services: Services, rng: random.Random) -> dict[str, dict[str,
             started = time.perf_counter()
             services.search.search(query)
             times.append((time.perf_counter() - started) * 1000)
-        out[label] = {"p50_ms": statistics.median(times), "p95_ms": _percentile(times, 0.95)}
+        out[label] = knn_bench.p50_p95(times)
     return out
 
 

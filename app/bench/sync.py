@@ -26,7 +26,7 @@ from app.bench.bundle import (
     NAMESPACE,
     PASSPHRASE,
     PeakRss,
-    _write_seed,
+    write_seed,
 )
 from app.bench.service import machine
 from app.config import Settings
@@ -87,7 +87,7 @@ def run_sync_benchmark(settings: Settings, *, n: int = 100_000,
         source = create_vault(cfg.with_overrides(home=str(root / "source")), PASSPHRASE, embedder, background=False)
         try:
             say(f"filling the source vault with {n:,} memories with vectors…")
-            _write_seed(root / "seed.mvbundle", source, n)
+            write_seed(root / "seed.mvbundle", source, n)
             source.bundles.import_bundle(root / "seed.mvbundle", passphrase=BUNDLE_PASSPHRASE)
             os.unlink(root / "seed.mvbundle")
             say("setting up sync on the source (every memory goes to the target)…")

@@ -32,13 +32,12 @@ class GroundTruthService:
         with self._db.read() as conn:
             return {m.rowid: m.client_id or "" for m in repo.get_many(conn, rowids).values()}
 
-    def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float, *, cache_mib: int = 512
+    def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float
                       ) -> list[list[tuple[int, float]]]:
         """For each query vector, the nearest memories passing ``f`` with their cosine distance (at least ``k``
-        when that many pass), by brute force over vec0: what the index is measured against. ``cache_mib``:
-        the scan's page cache; with room for every vector only the first query decrypts them."""
+        when that many pass), by brute force over vec0: what the index is measured against."""
         with self._db.read(discard=True) as conn:
-            found = vsearch.knn_many(conn, queries, f, min(vsearch.MAX_K, k * 4 + 8), now, cache_mib=cache_mib)
+            found = vsearch.knn_many(conn, queries, f, min(vsearch.MAX_K, k * 4 + 8), now)
         out = []
         for rows in found:
             best: dict[int, float] = {}
