@@ -169,10 +169,11 @@ class SearchService:
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now, self._graph_counts)
+            graph_ids = graph.ranked(depth)
         if keyword_later is not None:
             keyword = keyword_later.result()
         with self._db.read() as conn:
-            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph.ranked(depth)))
+            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
             # Ranking reads only the candidates' texts (hybrid's coverage) and sessions; whole memories (tags,
@@ -183,8 +184,8 @@ class SearchService:
                 conn, self._index, qvec,
                 memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
-            page = [s for s in self._rank(mode, planned, semantic, seen, keyword, texts, graph, depth, turns)
-                    if s[0] >= q.min_score][:q.limit]
+            page = self._rank(mode, planned, semantic, seen, keyword, texts, graph, graph_ids, turns, q.limit,
+                              q.min_score)
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]
@@ -238,41 +239,47 @@ class SearchService:
             seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
 
     def _rank(self, mode, planned, semantic, seen, keyword, texts: dict[int, tuple[str, str | None]],
-              graph: graph_search.GraphList, depth: int,
-              turns: dict[int, turn_context.TurnContext]) -> list[tuple[float, int, ScoreBreakdown]]:
-        """Every candidate's ``(score, memory id, breakdown)``, best first (``texts``: hybrid's candidates)."""
+              graph: graph_search.GraphList, graph_ids: list[int], turns: dict[int, turn_context.TurnContext],
+              limit: int, min_score: float) -> list[tuple[float, int, ScoreBreakdown]]:
+        """The page: the best ``limit`` candidates scoring ``min_score`` or more, as ``(score, memory id,
+        breakdown)``, best first (``texts``: hybrid's candidates)."""
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
-        graph_rank = {mid: i + 1 for i, mid in enumerate(graph.ranked(depth))}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
-        scored: list[tuple[float, int, ScoreBreakdown]] = []
-        if mode is SearchMode.SEMANTIC:
-            for mid, (rank, cid, sim) in sem_rank.items():
-                scored.append((sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid)))
-        elif mode is SearchMode.KEYWORD:
-            for mid, (rank, k) in kw_rank.items():
-                scored.append((keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank)))
-        else:
-            stems = relevance.content_stems(planned.keyword)
-            for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + list(graph_rank)):
-                if mid not in texts:
-                    continue
-                content = texts[mid][0]
-                s, kw = sem_rank.get(mid), kw_rank.get(mid)
-                # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
-                chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
-                cover = relevance.coverage(stems, content)
-                linked = graph.evidence.get(mid, 0.0)
-                turn = turns.get(mid, turn_context.TurnContext())
-                score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
-                                            previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
-                scored.append((score, mid, ScoreBreakdown(
-                    semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
-                    keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
-                    coverage=cover, graph=linked if mid in graph.evidence else None, graph_rank=graph_rank.get(mid),
-                    assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
-                    next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
-        scored.sort(key=lambda t: relevance.rank_key(t[0], t[2].graph, t[1]))  # graph is None outside hybrid
-        return scored
+        if mode is not SearchMode.HYBRID:
+            scored = [(sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid))
+                      for mid, (rank, cid, sim) in sem_rank.items()] if mode is SearchMode.SEMANTIC else \
+                [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank))
+                 for mid, (rank, k) in kw_rank.items()]
+            scored.sort(key=lambda t: relevance.rank_key(t[0], None, t[1]))
+            return [t for t in scored if t[0] >= min_score][:limit]
+        graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
+        stems = relevance.content_stems(planned.keyword)
+        empty_turn = turn_context.TurnContext()
+        # Every candidate is scored; the breakdown (a dataclass of fifteen fields) is made for the page only.
+        inputs: list[tuple[float, int, tuple]] = []
+        for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + graph_ids):
+            if mid not in texts:
+                continue
+            s, kw = sem_rank.get(mid), kw_rank.get(mid)
+            # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
+            chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
+            cover = relevance.coverage(stems, texts[mid][0])
+            linked = graph.evidence.get(mid, 0.0)
+            turn = turns.get(mid, empty_turn)
+            score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
+                                        previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
+            if score >= min_score:
+                inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, turn)))
+        inputs.sort(key=lambda t: relevance.rank_key(t[0], graph.evidence.get(t[1]), t[1]))
+        page = []
+        for score, mid, (s, kw, chunk, sim, bound, cover, turn) in inputs[:limit]:
+            page.append((score, mid, ScoreBreakdown(
+                semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
+                keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
+                coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
+                assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
+                next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
+        return page
 
     @staticmethod
     def _page(q: SearchQuery, page: list[tuple[float, int, ScoreBreakdown]], snippets: dict[int, str],
