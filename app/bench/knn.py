@@ -154,4 +154,5 @@ def growth_figures(services: Services, namespace: str, sizes: list[int], rng: ra
     gen = np.random.default_rng(rng.randrange(2**32))
     vectors = synthetic_vectors(base, max(sizes), gen)
     queries = np.vstack([services.embedder.embed_query(workload.query_text(rng)) for _ in range(QUERIES)])
-    return index_growth(vectors, sizes, queries)
+    warm = np.vstack([services.embedder.embed_query(workload.query_text(rng)) for _ in range(WARM_QUERIES)])
+    return index_growth(vectors, sizes, queries, warm=warm)

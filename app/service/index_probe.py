@@ -28,12 +28,13 @@ def planner_fetch(k: int) -> int:
 
 
 def index_growth(vectors: np.ndarray, sizes: list[int], queries: np.ndarray, *, k: int = 10, fetch: int | None = None,
-                 threads: int = 0) -> dict[int, dict[str, float]]:
+                 threads: int = 0, warm: np.ndarray | None = None) -> dict[int, dict[str, float]]:
     """Build the index over the first ``n`` of ``vectors`` for each ``n`` in ``sizes`` (growing one index)
     and time ``queries`` against it: p50/p95 of one search in ms, recall@k against brute force (strict, and
     counting ties within :data:`TIE` of the exact k-th distance), build seconds.
 
-    ``fetch`` candidates are asked for (by default as the planner does for ``k`` memories).
+    ``fetch`` candidates are asked for (by default as the planner does for ``k`` memories). ``warm``: other
+    queries answered at each size before the timed ones, as a process serving searches has.
     """
     fetch = planner_fetch(k) if fetch is None else fetch
     ann = NamespaceIndexes(vectors.shape[1])
@@ -47,6 +48,8 @@ def index_growth(vectors: np.ndarray, sizes: list[int], queries: np.ndarray, *, 
             ann.add("bench", np.arange(at, end, dtype=np.int64), vectors[at:end], threads=threads)
         build_seconds += time.perf_counter() - started
         built = n
+        for q in warm if warm is not None else ():
+            ann.search("bench", q, fetch)
         times, found = [], []
         # Timed back to back, checked afterwards: the exact check streams every vector through the CPU caches
         # (1.5 GB at 1M), and run between searches it made each one start cold (at 1M, beam 512, a busy machine:

@@ -36,6 +36,11 @@ from app.vault.search import VectorHit
 #: a few percent of the index the graph is cheaper; below, its over-fetch is not: 2.8% of 100k (an agent and a
 #: type) asked it for ~1000 candidates, then ~2000, 130 ms a query against ~5 ms exact.
 SELECTIVE_CAP = 4000
+#: Index size the cap above was measured at. Exact costs the same per eligible chunk at any size (~1 us with
+#: its listing), while the graph search for a filter passing a share ``s`` fetches ~k/s candidates, each
+#: costing more as the graph deepens: at 1M vectors a 1% filter (10,000 chunks) took 50 ms through the graph
+#: and ~10 ms exact. So the cap grows with the square root of size times depth (:func:`selective_cap`).
+CAP_MEASURED_AT = 100_000
 #: Candidates fetched per wanted hit, over the share of the index expected to pass the filter.
 OVERFETCH = 1.5
 OVERFETCH_MIN = 16
@@ -93,6 +98,15 @@ class FilterShares:
             self._by_filter[key] = share if old is None else (old + share) / 2
             if len(self._by_filter) > self.SIZE:
                 del self._by_filter[next(iter(self._by_filter))]
+
+
+def selective_cap(total: int) -> int:
+    """Eligible chunks up to which a filtered query over an index of ``total`` chunks is answered exactly:
+    :data:`SELECTIVE_CAP` up to :data:`CAP_MEASURED_AT`, then in proportion to sqrt(n ln n) (13,856 at 1M)."""
+    if total <= CAP_MEASURED_AT:
+        return SELECTIVE_CAP
+    growth = total * math.log(total) / (CAP_MEASURED_AT * math.log(CAP_MEASURED_AT))
+    return int(SELECTIVE_CAP * math.sqrt(growth))
 
 
 def _scan(f: MemoryFilter) -> str:
@@ -214,24 +228,25 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
     if total == 0:
         return [], Plan("ann", 0)
     share = 1.0
+    cap = selective_cap(total)
     eligible_count = None
-    narrowed = total <= SELECTIVE_CAP or bool(filters.narrowing(f).clauses)
+    narrowed = total <= cap or bool(filters.narrowing(f).clauses)
     key = FilterShares.key(f, now) if shares is not None and narrowed else None
     known = shares.get(key) if key is not None else None
     expected = None if known is None else known * total
-    if narrowed and expected is not None and expected > SELECTIVE_CAP * KNOWN_MARGIN:
+    if narrowed and expected is not None and expected > cap * KNOWN_MARGIN:
         share = known  # broad, as its last queries saw: neither counted nor listed
     elif narrowed:
         # Counted first (on the covering indexes, nothing read into Python): a broad filter's count, bounded
         # (past the bound a share is guessed, and the first round's survivors tell the real one), sizes the
         # first fetch so that one graph search usually finds k that pass; a selective one is answered
         # exactly over its chunks, listed at once when its last queries found it selective.
-        bound = max(SELECTIVE_CAP + 1, math.ceil(total * COUNT_SHARE))
-        counted = None if expected is not None and expected * KNOWN_MARGIN < SELECTIVE_CAP \
+        bound = max(cap + 1, math.ceil(total * COUNT_SHARE))
+        counted = None if expected is not None and expected * KNOWN_MARGIN < cap \
             else eligible_memories(conn, f, now, bound)
-        if counted is None or counted <= SELECTIVE_CAP:
-            ids, owners = eligible(conn, f, now, cap=SELECTIVE_CAP)
-            if len(ids) <= SELECTIVE_CAP:
+        if counted is None or counted <= cap:
+            ids, owners = eligible(conn, f, now, cap=cap)
+            if len(ids) <= cap:
                 if key is not None:
                     shares.seen(key, len(ids) / total)
                 return _exact(index, f.namespace, query, ids, owners, k), Plan("exact_eligible", len(ids))

@@ -154,3 +154,29 @@ def test_a_stale_share_costs_time_never_a_result(services, monkeypatch, remember
             got, _plan = planner.nearest(conn, index, q, f, 10, 0, shares)
             assert_same_answer(got, vsearch.knn(conn, q, f, 10, 0))
         assert shares.get(key) != remembered  # and the query corrected it
+
+
+def test_the_exact_cap_grows_with_the_index_past_the_size_it_was_measured_at():
+    assert planner.selective_cap(1000) == planner.selective_cap(planner.CAP_MEASURED_AT) == planner.SELECTIVE_CAP
+    at_1m = planner.selective_cap(1_000_000)
+    # A 1% filter at 1M (10,000 chunks) is exact: through the graph it fetched ~2,900 candidates (50 ms).
+    assert 10_000 < at_1m < 20_000
+    assert planner.selective_cap(100_001) >= planner.SELECTIVE_CAP
+    assert planner.selective_cap(10_000_000) > at_1m
+
+
+def test_a_filter_past_the_fixed_cap_but_under_the_grown_one_is_answered_exactly(services, monkeypatch):
+    _store(services, 90)
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 20)
+    index = services.vector_index
+    index.ensure_open()
+    f = MemoryFilter(agent_id="a1")  # 30 of 90
+    q = services.embedder.embed_query("note about topic 3")
+    with services.vault.db.read() as conn:
+        exact = vsearch.knn(conn, q, f, 5, 0)
+        monkeypatch.setattr(planner, "CAP_MEASURED_AT", 100_000)
+        _, fixed = planner.nearest(conn, index, q, f, 5, 0)
+        monkeypatch.setattr(planner, "CAP_MEASURED_AT", 10)  # the cap at 90 chunks is then 20 x 3.9
+        got, grown = planner.nearest(conn, index, q, f, 5, 0)
+    assert fixed.path == "ann" and grown.path == "exact_eligible" and grown.eligible == 30
+    assert_same_answer(got, exact)

@@ -20,3 +20,18 @@ def test_copies_at_the_kth_distance_count_as_found_only_in_the_tie_aware_recall(
 
 def test_the_probe_asks_for_as_many_candidates_as_the_planner():
     assert index_probe.planner_fetch(10) == int(np.ceil(19 * planner.OVERFETCH)) + planner.OVERFETCH_MIN
+
+
+def test_warm_up_queries_are_answered_at_each_size_but_neither_timed_nor_scored(monkeypatch):
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((80, 16)).astype(np.float32)
+    queries, warm = vectors[:5] + 0.01, vectors[5:12] + 0.01
+    asked: list[int] = []
+    search = index_probe.NamespaceIndexes.search
+    monkeypatch.setattr(index_probe.NamespaceIndexes, "search",
+                        lambda self, ns, q, n, **kw: asked.append(1) or search(self, ns, q, n, **kw))
+    cold = index_probe.index_growth(vectors, [40, 80], queries, threads=1)
+    asked.clear()
+    warmed = index_probe.index_growth(vectors, [40, 80], queries, threads=1, warm=warm)
+    assert len(asked) == 2 * (len(warm) + len(queries))
+    assert [warmed[n]["recall_at_10"] for n in (40, 80)] == [cold[n]["recall_at_10"] for n in (40, 80)]
