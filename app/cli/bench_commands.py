@@ -107,7 +107,7 @@ def register(command: Command) -> None:
     p.add_argument("--rounds", type=int, default=3, help="with --embedding: interleaved rounds")
     p.add_argument("--scale", action="store_true",
                    help="measure search at scale instead: end to end and the KNN step on a vault of --n memories "
-                        "imported with generated vectors (nothing embedded; 1,000,000 takes ~15 min)")
+                        "imported with generated vectors (only the 100,000 texts they mix are embedded; 1,000,000 takes ~20 min)")
     p.add_argument("--sync", action="store_true",
                    help="measure sync instead: a new device joining --n memories through a folder, idle cycles")
     p.add_argument("--keep", metavar="DIR",
