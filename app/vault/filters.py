@@ -49,8 +49,14 @@ def _json_path(key: str) -> str:
     return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def narrowing(f: MemoryFilter) -> Where:
-    """Conditions beyond namespace and lifecycle state (what vec0 cannot hold)."""
+def narrowing(f: MemoryFilter, *, probe: bool = False) -> Where:
+    """Conditions beyond namespace and lifecycle state (what vec0 cannot hold).
+
+    ``probe``: for a statement that checks given memories (a search's candidates) rather than finds
+    them. A tag is then tested on each memory's own tags; the list form (``m.id IN (SELECT ...)``)
+    reads every memory carrying the tag first, ~2.5 ms for a tag on 20% of 100k memories, in every
+    statement, however few the candidates.
+    """
     w = Where()
     for name in ("agent_id", "user_id", "session_id", "project"):
         value = getattr(f, name)
@@ -69,7 +75,13 @@ def narrowing(f: MemoryFilter) -> Where:
         w.add("m.created_at < :f_before", f_before=f.created_before)
     if f.tags:
         sql, names = in_list("f_tag", f.tags)
-        if f.tag_match is TagMatch.ALL:
+        own = f"FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN {sql}"
+        if probe and f.tag_match is TagMatch.ALL:
+            # Tags are unique per memory (the primary key), so the count is of distinct tags matched.
+            w.add(f"(SELECT count(*) {own}) = {len(set(f.tags))}", **names)
+        elif probe:
+            w.add(f"EXISTS (SELECT 1 {own})", **names)
+        elif f.tag_match is TagMatch.ALL:
             w.add(
                 f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN {sql} "
                 f"GROUP BY memory_id HAVING count(*) = {len(set(f.tags))})",
@@ -117,9 +129,9 @@ def _sql_str(s: str) -> str:
     return s.replace("'", "''")
 
 
-def full(f: MemoryFilter, now: float) -> Where:
-    """Every condition of ``f``, including namespace and lifecycle state."""
-    w = narrowing(f)
+def full(f: MemoryFilter, now: float, *, probe: bool = False) -> Where:
+    """Every condition of ``f``, including namespace and lifecycle state (``probe``: see :func:`narrowing`)."""
+    w = narrowing(f, probe=probe)
     if f.namespace is not None:
         w.add("m.namespace = :f_ns", f_ns=f.namespace)
     # With an agent, user, session or project named, its index (namespace, owner, lifecycle columns) is the

@@ -188,9 +188,10 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
     # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
     # (each check reads a memory row, and an uncached row costs a page decryption).
     head = k + k // 4 + 4
-    passing = _passing(conn, [r[0] for r in top[:head]], search_filter)
+    candidate_filter = filters.full(f, now, probe=True)
+    passing = _passing(conn, [r[0] for r in top[:head]], candidate_filter)
     if len(passing) < k:
-        passing |= _passing(conn, [r[0] for r in top[head:]], search_filter)
+        passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
     if len(passing) >= k or len(top) < pool:
         best = [(r[0], float(r[1])) for r in top if r[0] in passing][:k]
         shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}

@@ -163,7 +163,7 @@ def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) ->
     """Which candidate chunks pass ``f`` in this transaction: ``{chunk id: memory id}``."""
     if len(keys) == 0:
         return {}
-    where = filters.full(f, now)
+    where = filters.full(f, now, probe=True)
     # One JSON array parameter instead of one bound parameter per candidate (there may be thousands).
     # CROSS JOIN keeps SQLite from scanning the namespace's memories and probing the candidates; the
     # index by id holds every column a filter usually tests, so the memory rows (their content, a page

@@ -99,9 +99,23 @@ def test_filter_sql_selects_exactly_what_the_filter_says(rows, f):
         db.execute(f"INSERT INTO memories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                    list(columns.values()))
         db.executemany("INSERT INTO memory_tags VALUES (?, ?)", [(i, t) for t in row["tags"]])
-    where = filters.full(f, NOW)
-    got = {r[0] for r in db.execute(f"SELECT m.id FROM memories m WHERE {where.sql()}", where.params)}
-    assert got == {i for i, row in enumerate(rows, start=1) if _expected(row, f)}
+    want = {i for i, row in enumerate(rows, start=1) if _expected(row, f)}
+    # Both forms: the one that finds memories, and the one that checks given ones (a search's candidates).
+    for where in (filters.full(f, NOW), filters.full(f, NOW, probe=True)):
+        got = {r[0] for r in db.execute(f"SELECT m.id FROM memories m WHERE {where.sql()}", where.params)}
+        assert got == want
+
+
+def test_checking_candidates_tests_each_ones_own_tags_instead_of_listing_every_tagged_memory():
+    db = sqlite3.connect(":memory:")
+    db.executescript(DDL)
+    for any_or_all in (TagMatch.ANY, TagMatch.ALL):
+        f = MemoryFilter(tags=("work", "team", "work"), tag_match=any_or_all)
+        listed, probed = filters.full(f, NOW), filters.full(f, NOW, probe=True)
+        sql = "SELECT m.id FROM json_each('[1,2]') j CROSS JOIN memories m ON m.id = j.value WHERE "
+        plan = lambda w: " | ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql + w.sql(), w.params))  # noqa: E731
+        assert "LIST SUBQUERY" in plan(listed)
+        assert "LIST SUBQUERY" not in plan(probed) and "CORRELATED" in plan(probed)
 
 
 def test_cursor_round_trips_and_refuses_anything_else():
