@@ -164,7 +164,8 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float,
     out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)), dates=tuple(d.value for d in dates))
     if not matches and not dates:
         return out
-    where = filters.full(f, now)
+    # Every statement below checks memories reached through links or dates: a tag is probed on each one.
+    where = filters.full(f, now, probe=True)
     n = counts.scope_size(conn, f, now)
     ids = list(dict.fromkeys(m.entity_id for m in matches))
     df = counts.frequencies(conn, ids)

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from sqlalchemy import event
 
 from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from app.service import graph_search
@@ -74,6 +75,26 @@ def test_hybrid_breakdown_has_a_graph_line_and_filters_apply(loaded):
     assert b.graph is not None and b.graph > 0 and b.graph_rank == 1
     semantic = loaded.search.search(SearchQuery("juniper", mode="semantic", debug=True))
     assert semantic.hits[0].breakdown.graph is None
+
+
+def test_a_tag_filter_is_checked_on_each_linked_memory_not_listed_per_statement(loaded):
+    tagged = _store(loaded, ["Juniper chewed the lead"], tags=["dog"])[0]
+    _store(loaded, ["Juniper chewed the sofa", "The kettle is descaled"], tags=["home"])
+    loaded.entities.drain()
+    statements: list[str] = []
+    with loaded.vault.db.read() as conn:
+
+        def listen(_conn, _cursor, statement, *_rest):
+            statements.append(statement)
+
+        event.listen(conn, "before_cursor_execute", listen)
+        g = graph_search.build(conn, loaded.entities.gazetteer(conn, "default"), "what did juniper chew?",
+                               MemoryFilter(namespace="default", tags=("dog",)), time.time())
+        event.remove(conn, "before_cursor_execute", listen)
+    assert set(g.evidence) == {tagged.rowid}
+    # The list form (every memory with the tag, read again by each of the graph's statements) appears in none.
+    assert not any("m.id IN (SELECT memory_id FROM memory_tags" in s for s in statements)
+    assert any("EXISTS (SELECT 1 FROM memory_tags" in s for s in statements)
 
 
 def test_query_date_phrases():
