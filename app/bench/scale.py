@@ -33,7 +33,7 @@ import psutil
 from app.bench import knn as knn_bench
 from app.bench import workload
 from app.bench.bundle import BUNDLE_PASSPHRASE, write_bundle
-from app.bench.service import machine
+from app.bench.service import TAGS, machine
 from app.config import Settings
 from app.domain.enums import SearchMode, Tier, Visibility
 from app.domain.hlc import HybridClock
@@ -97,7 +97,7 @@ def _records(services: Services, n: int, start: int, vectors: np.ndarray, rng: r
         importance = round(rng.random(), 2)
         yield MemoryRecord(
             id=uuid7(), namespace=NAMESPACE, content=content, memory_type=kind,
-            tags=tuple(rng.sample(["work", "personal", "urgent", "later", "team"], rng.randint(0, 2))),
+            tags=tuple(rng.sample(TAGS, rng.randint(0, 2))),
             metadata={}, importance=importance, tier=Tier.from_importance(importance),
             visibility=Visibility.PRIVATE, agent_id=knn_bench.agent_for(rng), user_id=None, session_id=None,
             project=None, client_id=None, created_at=now - n + i, updated_at=now - n + i, expires_at=None,

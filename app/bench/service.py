@@ -23,7 +23,8 @@ from app.service.container import Services, create_vault, load_embedder
 NAMESPACE = "bench"
 PASSPHRASE = "memvault-bench-temporary"
 QUERIES = 50
-_TAGS = ["work", "personal", "urgent", "later", "team"]
+#: Tags the bench memories carry (0-2 each); the filtered search row asks for "work".
+TAGS = ["work", "personal", "urgent", "later", "team"]
 
 
 def machine() -> str:
@@ -183,7 +184,7 @@ def _ingest_items(rng: random.Random, count: int, seen: set[str] | None = None) 
     for _ in range(count):
         kind, text = workload.memory_text(rng, seen)
         out.append(MemoryCreate(content=text, namespace=NAMESPACE, memory_type=kind, agent_id=knn_bench.agent_for(rng),
-                                tags=rng.sample(_TAGS, rng.randint(0, 2)), importance=round(rng.random(), 2)))
+                                tags=rng.sample(TAGS, rng.randint(0, 2)), importance=round(rng.random(), 2)))
     return out
 
 

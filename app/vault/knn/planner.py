@@ -36,10 +36,11 @@ from app.vault.search import VectorHit
 #: a few percent of the index the graph is cheaper; below, its over-fetch is not: 2.8% of 100k (an agent and a
 #: type) asked it for ~1000 candidates, then ~2000, 130 ms a query against ~5 ms exact.
 SELECTIVE_CAP = 4000
-#: Index size the cap above was measured at. Exact costs the same per eligible chunk at any size (~1 us with
-#: its listing), while the graph search for a filter passing a share ``s`` fetches ~k/s candidates, each
-#: costing more as the graph deepens: at 1M vectors a 1% filter (10,000 chunks) took 50 ms through the graph
-#: and ~10 ms exact. So the cap grows with the square root of size times depth (:func:`selective_cap`).
+#: Index size the cap above was measured at. Exact costs about the same per eligible chunk at any size (~1 us
+#: with its listing at 100k, ~2.4 us at 1M where less stays in cache), while the graph search for a filter
+#: passing a share ``s`` fetches ~k/s candidates, each costing more as the graph deepens: at 1M vectors a 1%
+#: filter (10,000 chunks) took 49.7 ms through the graph and 24.4 ms exact. So the cap grows with the square
+#: root of size times depth (:func:`selective_cap`).
 CAP_MEASURED_AT = 100_000
 #: Candidates fetched per wanted hit, over the share of the index expected to pass the filter.
 OVERFETCH = 1.5
@@ -54,8 +55,8 @@ BROAD_SHARE_GUESS = 0.25
 SHARE_MARGIN = 1.3
 #: Widening rounds before the exact fallback.
 ROUNDS = 3
-#: A remembered share that puts the filter this many times past (or under) :data:`SELECTIVE_CAP` decides the
-#: path without a count; nearer the cap the filter is counted as on its first query.
+#: A remembered share that puts the filter this many times past (or under) the exact cap (:func:`selective_cap`)
+#: decides the path without a count; nearer the cap the filter is counted as on its first query.
 KNOWN_MARGIN = 2.0
 
 
@@ -148,11 +149,6 @@ def eligible(conn: Connection, f: MemoryFilter, now: float, cap: int | None = No
     return np.fromstring(chunks, dtype=np.int64, sep=","), np.fromstring(owners, dtype=np.int64, sep=",")
 
 
-def eligible_chunks(conn: Connection, f: MemoryFilter, now: float, cap: int | None = None) -> np.ndarray:
-    """Chunk ids that pass ``f`` (see :func:`eligible`)."""
-    return eligible(conn, f, now, cap)[0]
-
-
 def eligible_memories(conn: Connection, f: MemoryFilter, now: float, cap: int) -> int:
     """How many memories pass ``f``, counted up to ``cap`` on the covering indexes (no memory row is read)."""
     sql, params = count_sql(f, now)
@@ -198,12 +194,6 @@ def _checked(conn: Connection, keys: np.ndarray, dist: np.ndarray, f: MemoryFilt
                 if len(out) == k:
                     break
     return out, passed / checked if checked else None
-
-
-def _hits(conn: Connection, keys: np.ndarray, dist: np.ndarray, f: MemoryFilter, now: float,
-          k: int, share: float = 1.0) -> list[VectorHit]:
-    """The first ``k`` of ``keys`` (nearest first) that pass ``f`` (see :func:`_checked`)."""
-    return _checked(conn, keys, dist, f, now, k, share)[0]
 
 
 def _exact(index: VectorIndex, namespace: str | None, query: np.ndarray, ids: np.ndarray, owners: np.ndarray,

@@ -33,7 +33,7 @@ def test_counting_and_listing_an_owner_with_a_second_column_read_no_memory_row(s
                  for sql, p in ((count, dict(params, cap=10)), (listing, lparams))]
         assert all("COVERING INDEX ix_memories_filter_by_id" in plan for plan in plans), plans
         # and the answer is the one without the hint
-        with_hint = planner.eligible_chunks(conn, f, 0)
+        with_hint = planner.eligible(conn, f, 0)[0]
         plain = conn.execute(text("SELECT c.id FROM chunks c JOIN memories m ON m.id = c.memory_id WHERE "
                                   + planner.filters.full(f, 0).sql()), planner.filters.full(f, 0).params).all()
         assert sorted(with_hint.tolist()) == sorted(r[0] for r in plain)
@@ -90,7 +90,7 @@ def test_an_unfiltered_query_checks_only_the_candidates_it_needs_and_a_short_pre
         checked.clear()
         f = MemoryFilter(agent_id="a0")
         keys, dist = index.search(None, q, 60)
-        hits = planner._hits(conn, keys, dist, f, 0, 10)
+        hits = planner._checked(conn, keys, dist, f, 0, 10)[0]
         assert len(checked) == 2 and sum(checked) == len(keys)
         assert_same_answer(hits, vsearch.knn(conn, q, f, 10, 0))
 

@@ -99,7 +99,7 @@ def test_an_owner_filter_reads_its_index_not_every_live_memory(services, column)
     sql, params = planner._eligible_sql(f, time.time())
     with services.vault.db.read() as conn:
         plan = " ".join(str(row) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params))
-        assert len(planner.eligible_chunks(conn, f, time.time())) == 3
+        assert len(planner.eligible(conn, f, time.time())[0]) == 3
         assert planner.eligible_memories(conn, f, time.time(), 100) == 3
     assert f"COVERING INDEX ix_memories_{column}" in plan, plan
 

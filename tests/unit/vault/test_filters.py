@@ -109,11 +109,14 @@ def test_filter_sql_selects_exactly_what_the_filter_says(rows, f):
 def test_checking_candidates_tests_each_ones_own_tags_instead_of_listing_every_tagged_memory():
     db = sqlite3.connect(":memory:")
     db.executescript(DDL)
+    checking = "SELECT m.id FROM json_each('[1,2]') j CROSS JOIN memories m ON m.id = j.value WHERE "
+
+    def plan(w: filters.Where) -> str:
+        return " | ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + checking + w.sql(), w.params))
+
     for any_or_all in (TagMatch.ANY, TagMatch.ALL):
         f = MemoryFilter(tags=("work", "team", "work"), tag_match=any_or_all)
         listed, probed = filters.full(f, NOW), filters.full(f, NOW, probe=True)
-        sql = "SELECT m.id FROM json_each('[1,2]') j CROSS JOIN memories m ON m.id = j.value WHERE "
-        plan = lambda w: " | ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + sql + w.sql(), w.params))  # noqa: E731
         assert "LIST SUBQUERY" in plan(listed)
         assert "LIST SUBQUERY" not in plan(probed) and "CORRELATED" in plan(probed)
 
