@@ -3,12 +3,15 @@
 The graph is written directly with ONNX Runtime's fused transformer operators
 (``com.microsoft`` domain): ``EmbedLayerNormalization`` (word + position
 embeddings, LayerNorm, and the per-sequence token count the attention needs),
-``Attention`` (Q, K and V in one packed GEMM, masked softmax inside),
-``SkipLayerNormalization`` (bias + residual + LayerNorm in one pass) and
+``Attention`` (Q, K and V in one packed GEMM, masked softmax inside) and
 ``BiasGelu`` (bias + exact erf GELU). An export from PyTorch spells attention
 masking in a way ONNX Runtime's optimizer does not recognise, so those fusions
 never happen there; building the fused graph ourselves gets them with the
-same fp32 arithmetic.
+same fp32 arithmetic. Bias, residual and LayerNorm are three standard
+operators, not the fused ``SkipLayerNormalization``: ONNX Runtime 1.31's CPU
+kernel for the fused one took 1.07 ms on a 16 x 64 x 384 batch where
+``Add``, ``Add`` and ``LayerNormalization`` take 0.44 (2 threads, 2-core Xeon);
+with it the whole int8 graph ran 13% slower on the bench texts.
 
 Building is deterministic: the same weights give byte-identical graphs. Nothing
 is downloaded; the weights come from a pinned file checked by the caller.
@@ -20,6 +23,9 @@ Given the calibration maxima of the activations (``int8_maxima``), the graph
 computes the products ``app/embedding/int8.py`` names in int8 instead: per-token
 quantized activations, per-column int8 weights, SmoothQuant factors folded into
 the weights, and ``MultiHeadAttention`` after an int8 Q/K/V projection.
+``MatMulIntegerToFloat`` applies the weights' column scales inside the integer
+GEMM, leaving one multiply by the tokens' scales (9% faster over the graph
+than ``MatMulInteger``, ``DequantizeLinear`` and ``Mul``).
 """
 
 from __future__ import annotations
@@ -140,7 +146,9 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
                                    ["batch_seq"])]
         inits += [helper.make_tensor("one_127th", TensorProto.FLOAT, [], [1 / 127]),
                   helper.make_tensor("tiny", TensorProto.FLOAT, [], [1e-12]),
-                  helper.make_tensor("zp128", TensorProto.UINT8, [], [128])]
+                  helper.make_tensor("zp128", TensorProto.UINT8, [], [128]),
+                  helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
+                  helper.make_tensor("column_axis", TensorProto.INT64, [1], [1])]
 
     def matmul(name: str, inp: str, weight: np.ndarray, out: str) -> None:
         """``out = inp @ weight``, in int8 when ``name``'s kind is quantized."""
@@ -155,21 +163,37 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
         q = int8.quantize_columns(weight)
         t = name
         # Per token: scale = max|x| / 127 over the token's channels, zero point 128.
+        # max|x| as max(max x, -min x): two reads instead of writing |x| out first.
         nodes.extend([
             helper.make_node("Reshape", [inp, const(f"{t}_rows", np.array([-1, weight.shape[0]]))], [f"{t}_a"]),
-            helper.make_node("Abs", [f"{t}_a"], [f"{t}_abs"]),
-            helper.make_node("ReduceMax", [f"{t}_abs"], [f"{t}_max"], axes=[1], keepdims=0),
+            helper.make_node("ReduceMax", [f"{t}_a"], [f"{t}_top"], axes=[1], keepdims=0),
+            helper.make_node("ReduceMin", [f"{t}_a"], [f"{t}_bottom"], axes=[1], keepdims=0),
+            helper.make_node("Neg", [f"{t}_bottom"], [f"{t}_neg_bottom"]),
+            helper.make_node("Max", [f"{t}_top", f"{t}_neg_bottom"], [f"{t}_max"]),
             helper.make_node("Mul", [f"{t}_max", "one_127th"], [f"{t}_scale0"]),
             helper.make_node("Max", [f"{t}_scale0", "tiny"], [f"{t}_scale"]),
             helper.make_node("Shape", [f"{t}_scale"], [f"{t}_tokens"]),
             helper.make_node("Expand", ["zp128", f"{t}_tokens"], [f"{t}_zp"]),
             helper.make_node("QuantizeLinear", [f"{t}_a", f"{t}_scale", f"{t}_zp"], [f"{t}_aq"], axis=0),
-            helper.make_node("MatMulInteger", [f"{t}_aq", const(f"{t}_wq", q.values), "zp128"], [f"{t}_acc"]),
-            helper.make_node("DequantizeLinear", [f"{t}_acc", f"{t}_scale"], [f"{t}_rows_out"], axis=0),
-            helper.make_node("Mul", [f"{t}_rows_out", const(f"{t}_ws", q.scales)], [f"{t}_y"]),
+            # The column scales are applied inside the GEMM (its B scale); A's
+            # per-token scales are not supported there, hence the Mul after.
+            helper.make_node("MatMulIntegerToFloat", [f"{t}_aq", const(f"{t}_wq", q.values), "one",
+                                                      const(f"{t}_ws", q.scales), "zp128"],
+                             [f"{t}_acc"], domain="com.microsoft"),
+            helper.make_node("Unsqueeze", [f"{t}_scale", "column_axis"], [f"{t}_scale_column"]),
+            helper.make_node("Mul", [f"{t}_acc", f"{t}_scale_column"], [f"{t}_y"]),
             helper.make_node("Concat", ["batch_seq", const(f"{t}_width", np.array([weight.shape[1]]))],
                              [f"{t}_shape"], axis=0),
             helper.make_node("Reshape", [f"{t}_y", f"{t}_shape"], [out], name=name),
+        ])
+
+    def add_and_normalize(name: str, product: str, bias: str, residual: str, gamma: str, beta: str, out: str) -> None:
+        """``out = LayerNorm(product + bias + residual)`` (see the module docstring for why unfused)."""
+        nodes.extend([
+            helper.make_node("Add", [product, bias], [f"{name}_biased"]),
+            helper.make_node("Add", [f"{name}_biased", residual], [f"{name}_sum"]),
+            helper.make_node("LayerNormalization", [f"{name}_sum", gamma, beta], [out], axis=-1, epsilon=epsilon,
+                             name=name),
         ])
 
     x = "x0"
@@ -193,20 +217,16 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
                 "Attention", [x, const(f"l{i}_qkv_w", qkv_w), const(f"l{i}_qkv_b", qkv_b), "mask_index"],
                 [f"l{i}_ctx"], domain="com.microsoft", num_heads=num_heads, name=f"l{i}_attention"))
         matmul(f"l{i}_ao", f"l{i}_ctx", w[att + "output.dense.weight"].T, f"l{i}_ao_out")
-        nodes.append(helper.make_node(
-            "SkipLayerNormalization",
-            [f"l{i}_ao_out", x, const(f"l{i}_ln1_g", w[att + "output.LayerNorm.weight"]),
-             const(f"l{i}_ln1_b", w[att + "output.LayerNorm.bias"]), const(f"l{i}_ao_b", w[att + "output.dense.bias"])],
-            [f"l{i}_h1"], domain="com.microsoft", epsilon=epsilon, name=f"l{i}_ln1"))
+        add_and_normalize(f"l{i}_ln1", f"l{i}_ao_out", const(f"l{i}_ao_b", w[att + "output.dense.bias"]), x,
+                          const(f"l{i}_ln1_g", w[att + "output.LayerNorm.weight"]),
+                          const(f"l{i}_ln1_b", w[att + "output.LayerNorm.bias"]), f"l{i}_h1")
         matmul(f"l{i}_in", f"l{i}_h1", w[p + "intermediate.dense.weight"].T, f"l{i}_in_out")
         nodes.append(helper.make_node("BiasGelu", [f"l{i}_in_out", const(f"l{i}_in_b", w[p + "intermediate.dense.bias"])],
                                       [f"l{i}_act"], domain="com.microsoft", name=f"l{i}_gelu"))
         matmul(f"l{i}_out", f"l{i}_act", w[p + "output.dense.weight"].T, f"l{i}_out_out")
-        nodes.append(helper.make_node(
-            "SkipLayerNormalization",
-            [f"l{i}_out_out", f"l{i}_h1", const(f"l{i}_ln2_g", w[p + "output.LayerNorm.weight"]),
-             const(f"l{i}_ln2_b", w[p + "output.LayerNorm.bias"]), const(f"l{i}_out_b", w[p + "output.dense.bias"])],
-            [f"l{i}_x"], domain="com.microsoft", epsilon=epsilon, name=f"l{i}_ln2"))
+        add_and_normalize(f"l{i}_ln2", f"l{i}_out_out", const(f"l{i}_out_b", w[p + "output.dense.bias"]), f"l{i}_h1",
+                          const(f"l{i}_ln2_g", w[p + "output.LayerNorm.weight"]),
+                          const(f"l{i}_ln2_b", w[p + "output.LayerNorm.bias"]), f"l{i}_x")
         x = f"l{i}_x"
     nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
     batch_seq = ["batch", "sequence"]

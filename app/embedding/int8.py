@@ -1,6 +1,6 @@
 """Int8 matrix products for the BERT graph: which ones, how they are quantized, and the smoothing that makes it accurate.
 
-ONNX Runtime runs ``MatMulInteger`` with uint8 activations and int8 weights on
+ONNX Runtime runs ``MatMulIntegerToFloat`` (an integer GEMM) with uint8 activations and int8 weights on
 the CPU's integer units (VNNI / AMX), several times faster than an fp32 GEMM.
 Accuracy is the hard part: all-MiniLM-L6-v2 drifts far from the fp32 model
 (cosine 0.98 on the bench texts) under ONNX Runtime's stock dynamic
