@@ -39,6 +39,18 @@ the error is the weights': per-column int8 weights alone, activations fp32,
 give 0.9991 for all four products (per block of 32: 0.9998), and a per-column
 clipped scale chosen for least error does not change that.
 
+Also measured and dropped for the feed-forward output, with the faster graph
+of ``app/embedding/graph.py`` (texts/s against the three-product graph, min
+cosine over all four products): int8 as is runs 1.23x but at 0.9974; a
+second int8 weight for each column's rounding residue (weights within ~15
+bits) leaves the activations' error, 0.9991 for that product alone; its 16
+largest GELU channels in fp32 beside int8 for the rest, with residue weights
+everywhere, passes (0.9994) but runs at 0.80x, since every split and sum is
+another pass over the activations. SmoothQuant on that product lowers the
+worst text (alpha 0.5: 0.9986 alone). Static per-tensor activation scales,
+which would drop the per-token passes, miss the gate (0.9940) and
+``QuantizeLinear`` along the channel axis ran at a third of the speed.
+
 Smoothing needs each channel's largest activation: :func:`channel_maxima`
 takes them from the fp32 graph run on :data:`CALIBRATION_TEXTS`, fixed texts
 unrelated to the bench's generated memories.
