@@ -41,7 +41,7 @@ class Settings:
     )
     embed_threads: int = field(
         default=0,
-        metadata={"help": "ONNX Runtime intra-op threads; 0 means one per physical core."},
+        metadata={"help": "Threads that embed batches side by side, one batch each; 0 means one per physical core."},
     )
     embed_batch_size: int = field(
         default=64, metadata={"help": "Most texts in one ONNX batch (batches are formed after sorting by length)."}

@@ -35,6 +35,28 @@ def test_batching_and_sorting_do_not_change_vectors(embedder):
 
 
 @pytest.mark.slow  # the real model itself is under test
+def test_batches_run_side_by_side_give_each_text_its_own_vector(embedder):
+    import threading
+
+    texts = [f"memory number {i}: " + "word " * (i % 37) for i in range(90)]
+    alone = Embedder(load_manifest(), threads=1, batch_tokens=256)
+    side_by_side = Embedder(load_manifest(), threads=2, batch_tokens=256)
+    assert len(side_by_side.batches(side_by_side.tokenize(texts))) > 4
+    seen: set[str] = set()
+    real_run = side_by_side._run
+
+    def run(seqs):
+        seen.add(threading.current_thread().name)
+        return real_run(seqs)
+
+    side_by_side._run = run
+    # One thread per run either way, so the same batch gives the same bits.
+    assert np.array_equal(side_by_side.embed_texts(texts), alone.embed_texts(texts))
+    assert all(name.startswith("embedder") for name in seen) and len(seen) == 2
+    assert np.allclose(side_by_side.embed_texts(texts[:1])[0], embedder.embed_texts(texts[:1])[0], atol=1e-4)
+
+
+@pytest.mark.slow  # the real model itself is under test
 def test_long_texts_are_split_into_overlapping_chunks(embedder):
     text = " ".join(f"word{i}" for i in range(900))
     [chunked] = embedder.embed_documents([text])
@@ -129,9 +151,9 @@ def test_session_options_do_not_spin_and_leave_the_threads_float_state_alone():
 
     from app.embedding.model import session_options
 
-    options = session_options(2)
+    options = session_options()
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    assert options.intra_op_num_threads == 2
+    assert options.intra_op_num_threads == 1  # batches run side by side instead
     # Flushing denormals to zero is also applied to the thread that creates the session: the host's own
     # arithmetic would change with it (hypothesis refuses to generate floats then).
     graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "identity",
@@ -139,7 +161,7 @@ def test_session_options_do_not_spin_and_leave_the_threads_float_state_alone():
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    ort.InferenceSession(model.SerializeToString(), sess_options=session_options(1),
+    ort.InferenceSession(model.SerializeToString(), sess_options=session_options(),
                          providers=["CPUExecutionProvider"])
     tiny = np.array([1e-30], dtype=np.float32)
     assert (tiny * np.float32(1e-10))[0] > 0, "this thread flushes denormals to zero"
