@@ -87,22 +87,22 @@ class EmbeddingReport:
         def rates(values: list[float]) -> str:
             return ", ".join(f"{v:.1f}" for v in values)
 
+        side_by_side = self.pytorch_side_by_side_tps
         return "\n".join([
             f"machine: {self.machine}",
-            f"embedding {self.texts} mixed-length texts ({self.tokens} tokens), {self.threads} threads, "
-            f"{self.rounds} interleaved rounds, texts/s (median):",
-            f"  Memvault ({self.model_id}): {rates(self.memvault_tps)} "
-            f"({statistics.median(self.memvault_tps):.1f})",
-            f"  PyTorch {self.torch_version} fp32 (OMP_WAIT_POLICY={self.torch_wait_policy}): "
-            f"{rates(self.pytorch_tps)} "
-            f"({statistics.median(self.pytorch_tps):.1f})",
-            f"  PyTorch with batches side by side, one thread each, as the embedder runs them: "
-            f"{rates(self.pytorch_side_by_side_tps)} ({statistics.median(self.pytorch_side_by_side_tps):.1f})",
-            f"  ratio {self.ratio:.2f}x (to PyTorch side by side: {self.ratio_side_by_side:.2f}x); "
-            f"cosine to the fp32 reference mean {self.cosine_mean:.5f}, "
-            f"min {self.cosine_min:.5f} ({'meets' if self.quality_ok else 'FAILS'} the {MIN_COSINE} gate)",
-            f"ingest until searchable (background loops running): {self.ingest_tps:.1f} memories/s = {self.ingest_share:.0%} of the "
-            f"embedding rate on the same texts ({self.documents_tps:.1f} texts/s, long ones chunked)",
+            (f"embedding {self.texts} mixed-length texts ({self.tokens} tokens), {self.threads} threads, "
+             f"{self.rounds} interleaved rounds, texts/s (median):"),
+            f"  Memvault ({self.model_id}): {rates(self.memvault_tps)} ({statistics.median(self.memvault_tps):.1f})",
+            (f"  PyTorch {self.torch_version} fp32 (OMP_WAIT_POLICY={self.torch_wait_policy}): "
+             f"{rates(self.pytorch_tps)} ({statistics.median(self.pytorch_tps):.1f})"),
+            (f"  PyTorch with batches side by side, one thread each, as the embedder runs them: "
+             f"{rates(side_by_side)} ({statistics.median(side_by_side):.1f})"),
+            (f"  ratio {self.ratio:.2f}x (to PyTorch side by side: {self.ratio_side_by_side:.2f}x); "
+             f"cosine to the fp32 reference mean {self.cosine_mean:.5f}, "
+             f"min {self.cosine_min:.5f} ({'meets' if self.quality_ok else 'FAILS'} the {MIN_COSINE} gate)"),
+            (f"ingest until searchable (background loops running): {self.ingest_tps:.1f} memories/s = "
+             f"{self.ingest_share:.0%} of the embedding rate on the same texts ({self.documents_tps:.1f} texts/s, "
+             f"long ones chunked)"),
         ])
 
 
