@@ -22,12 +22,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api import documented as d
 from app.api.deps import AdminKey, ServicesDep, namespace_for
 from app.api.routes import StrictJsonRoute
+from app.api.schemas import RequestBody
 from app.domain.errors import InvalidInput
 from app.domain.transfer import ConflictPolicy
 from app.service.bundle_import import ImportOptions
@@ -44,7 +45,7 @@ _UPLOAD = {"requestBody": {"required": True, "description": "the bundle's bytes"
                            "content": {"application/octet-stream": _BINARY, MEDIA_TYPE: _BINARY}}}
 
 
-class ExportIn(BaseModel):
+class ExportIn(RequestBody):
     """How to encrypt an export: a passphrase, recipient keys (``mvpub1…``), or both."""
 
     passphrase: str | None = Field(default=None, description="protect the bundle with this passphrase")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from app.api import documented as d
 from app.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
 from app.api.routes import StrictJsonRoute
+from app.api.schemas import RequestBody
 from app.domain import limits
 from app.domain.conversations import ChatMessage, ConversationSubmission, ExtractionJob
 from app.service.conversations import MESSAGES_MAX
@@ -33,7 +34,7 @@ class ChatMessageIn(BaseModel):
     content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
 
 
-class ConversationIn(BaseModel):
+class ConversationIn(RequestBody):
     """A conversation to extract facts about the user from (user turns only; the rest is context)."""
 
     messages: Annotated[list[ChatMessageIn], d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]

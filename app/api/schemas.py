@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.api import documented as d
 from app.api.documented import Int, Number, doc
@@ -25,6 +25,18 @@ from app.domain.models import (
 
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
 IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class RequestBody(BaseModel):
+    """A native request body: a field it does not know is refused, not ignored.
+
+    Ignoring a misspelt or foreign filter (``"filters"``, ``"tag"``) would
+    answer a search over every memory, or store a memory without what the
+    caller meant to give it, with no sign that anything was dropped. The
+    compatibility profiles keep their services' own leniency.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def ts(value: float | None) -> int | None:
@@ -115,7 +127,7 @@ def memory_view(key: ApiKey, m: Memory) -> MemoryPublic | MemoryReceipt:
     return MemoryPublic.of(m) if key.allows(Scope.READ) else MemoryReceipt.of(m)
 
 
-class MemoryCreateIn(BaseModel):
+class MemoryCreateIn(RequestBody):
     content: Annotated[str, doc(**d.CONTENT)]
     namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
     agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
@@ -149,7 +161,7 @@ class MemoryCreateIn(BaseModel):
         )
 
 
-class BatchIn(BaseModel):
+class BatchIn(RequestBody):
     memories: Annotated[list[MemoryCreateIn], doc(minItems=1, maxItems=limits.BATCH_MAX)]
     agent_id: Annotated[str | None, Field(None, description="Default agent_id for items that give none",
                                            json_schema_extra=d.ID_FIELD)] = None
@@ -189,7 +201,7 @@ class BatchOut(BaseModel):
         )
 
 
-class MemoryUpdateIn(BaseModel):
+class MemoryUpdateIn(RequestBody):
     content: Annotated[str | None, doc(**d.CONTENT)] = None
     memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
     tags: Annotated[list[str] | None, doc(**d.TAGS)] = None
@@ -207,7 +219,7 @@ class MemoryUpdateIn(BaseModel):
         return MemoryUpdate(**self.model_dump())
 
 
-class SearchIn(BaseModel):
+class SearchIn(RequestBody):
     query: Annotated[str, doc(**d.QUERY)]
     search_mode: SearchMode = DEFAULT_SEARCH_MODE
     mode: SearchMode | None = Field(None, description="Alias of search_mode")
@@ -278,7 +290,7 @@ class HistoryOut(BaseModel):
         } for h in entries])
 
 
-class KeyCreateIn(BaseModel):
+class KeyCreateIn(RequestBody):
     namespace: Annotated[str | None, Field(None, description="The admin key's own namespace (the only one it may name)",
                                             json_schema_extra=d.NAMESPACE)] = None
     scopes: Annotated[list[str], doc(**d.SCOPES)] = ["read", "write"]

@@ -59,6 +59,33 @@ def test_deep_metadata_is_refused_on_every_write_path(c, api, depth):
     assert c.get("/v1/memories", params={"limit": 100}).status_code == 200
 
 
+def test_unknown_fields_in_native_bodies_are_refused_by_name_and_change_nothing(c, api):
+    kept = c.post("/v1/memories", json={"content": "the berlin offsite is in may", "tags": ["travel"]}).json()
+    before = c.get("/v1/memories", params={"limit": 100}).json()["total_count"]
+    refused = [
+        # A filter spelt as another service spells it would otherwise search every memory.
+        c.post("/v1/memories/search", json={"query": "offsite", "filters": {"tags": ["travel"]}}),
+        c.post("/v1/memories", json={"content": "secret plan", "tag": ["travel"]}),
+        c.post("/v1/memories/batch", json={"memories": [{"content": "secret plan", "infer": True}]}),
+        c.post("/v1/memories/batch", json={"memories": [{"content": "secret plan"}], "user": "u1"}),
+        c.patch(f"/v1/memories/{kept['id']}", json={"content": "secret plan", "tagz": ["x"]}),
+        c.post("/v1/conversations", json={"messages": [{"role": "user", "content": "secret plan"}], "thread": "t"}),
+    ]
+    for r, field in zip(refused, ["filters", "tag", "infer", "user", "tagz", "thread"]):
+        message = native_error(r, 422)["message"]
+        assert field in message and "not permitted" in message, message
+        assert "secret plan" not in r.text
+    assert c.get("/v1/memories", params={"limit": 100}).json()["total_count"] == before
+    assert c.get(f"/v1/memories/{kept['id']}").json()["content"] == "the berlin offsite is in may"
+    with api.client(api.admin) as admin:
+        assert "scope" in native_error(admin.post("/v1/keys", json={"scope": ["read"]}), 422)["message"]
+        assert "password" in native_error(admin.post("/v1/namespaces/default/export",
+                                                     json={"password": "x" * 20}), 422)["message"]
+    # The compatibility profiles keep their services' leniency: an extra field is ignored there.
+    r = c.post("/compat/sendryx/v1/memory", json={"content": "via sendryx", "not_a_field": 1})
+    assert r.status_code < 300, r.text[:300]
+
+
 def test_metadata_at_the_depth_limit_is_stored_and_read_back(c):
     ok = nested(limits.METADATA_MAX_DEPTH, leaf=1)
     m = c.post("/v1/memories", json={"content": "exactly at the limit", "metadata": ok})
