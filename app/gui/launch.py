@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.config import Settings
 from app.gui.app import DesktopApp, ServerFactory, app_icon
+from app.gui.termination import TerminationWatcher
 
 
 def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list[str] | None = None) -> int:
@@ -23,5 +24,10 @@ def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list
     # Closing the window keeps the app in the tray; quitting is explicit.
     qapp.setQuitOnLastWindowClosed(False)
     desktop = DesktopApp(qapp, settings, server_factory=server_factory)
+    watcher = TerminationWatcher(qapp)
+    watcher.termination_requested.connect(desktop.quit)
     desktop.start()
-    return qapp.exec()
+    try:
+        return qapp.exec()
+    finally:
+        watcher.close()
