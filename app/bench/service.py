@@ -62,9 +62,9 @@ class BenchReport:
         lines = [
             f"machine: {self.machine}",
             (f"embedding ({int(e['texts'])} mixed-length texts): raw ONNX session {e['raw_session_tps']:.0f} texts/s; "
-            f"length-sorted, token-budget batches {e['sorted_tps']:.0f} texts/s; arrival order with the budget "
-            f"{e['unsorted_budget_tps']:.0f} texts/s; naive 32-text batches in arrival order "
-            f"{e['unsorted_tps']:.0f} texts/s (sorted/naive {e['speedup']:.2f}x)"),
+             f"length-sorted, token-budget batches {e['sorted_tps']:.0f} texts/s; arrival order with the budget "
+             f"{e['unsorted_budget_tps']:.0f} texts/s; naive 32-text batches in arrival order "
+             f"{e['unsorted_tps']:.0f} texts/s (sorted/naive {e['speedup']:.2f}x)"),
             (f"building the bench vault: the first {i['memories']:.0f} memories stored, then embedded, in "
              f"{i['seconds']:.1f} s ({i['per_second']:.0f}/s; one after the other, on one thread)"),
         ]

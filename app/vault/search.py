@@ -181,7 +181,6 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
     expr = fts_query_within_budget(conn, query)
     if expr is None:
         return []
-    search_filter = filters.full(f, now)
     pool = k * KEYWORD_OVERFETCH
     top = conn.execute(text("SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank LIMIT :n"),
                        {"expr": expr, "n": pool}).all()
@@ -196,6 +195,8 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
         best = [(r[0], float(r[1])) for r in top if r[0] in passing][:k]
         shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
         return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
+    # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).
+    search_filter = filters.full(f, now)
     snippet_sql = "snippet(memory_fts, 0, '**', '**', '…', 24)" if snippets else "''"
     rows = conn.execute(
         text(
