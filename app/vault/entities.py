@@ -104,11 +104,10 @@ def mentions_of(conn: Connection, memory_ids: Sequence[int]) -> dict[int, tuple[
     """Each memory's entities, most confident first (memories without any are absent)."""
     if not memory_ids:
         return {}
-    sql, params = filters.in_list("m", memory_ids)
     rows = conn.execute(text(
         "SELECT me.memory_id, e.type, e.value, me.confidence FROM memory_entities me "
-        f"JOIN entities e ON e.id = me.entity_id WHERE me.memory_id IN {sql} "
-        "ORDER BY me.memory_id, me.confidence DESC, e.value"), params).all()
+        "JOIN entities e ON e.id = me.entity_id WHERE me.memory_id IN (SELECT value FROM json_each(:ids)) "
+        "ORDER BY me.memory_id, me.confidence DESC, e.value"), {"ids": filters.json_ids(memory_ids)}).all()
     out: dict[int, list[EntityMention]] = defaultdict(list)
     for r in rows:
         out[r.memory_id].append(EntityMention(EntityType(r.type), r.value, round(float(r.confidence), 3)))

@@ -28,7 +28,7 @@ from app.domain.enums import EmbeddingStatus
 from app.domain.hlc import HybridClock
 from app.domain.models import Memory
 from app.vault import memories as memory_writes
-from app.vault import memory_parts, memory_queries, memory_vectors, vectors
+from app.vault import filters, memory_parts, memory_queries, memory_vectors, vectors
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
 from app.vault.vectors import Embedded
@@ -98,10 +98,11 @@ class EmbeddingJobStore:
                 ),
                 {"now": now, "n": limit},
             ).all()
-            for r in rows:
+            if rows:
                 conn.execute(
-                    text("UPDATE embedding_jobs SET leased_until = :u, leased_by = :o WHERE memory_id = :m"),
-                    {"u": now + LEASE_SECONDS, "o": self._owner, "m": r.memory_id},
+                    text("UPDATE embedding_jobs SET leased_until = :u, leased_by = :o "
+                         "WHERE memory_id IN (SELECT value FROM json_each(:ids))"),
+                    {"u": now + LEASE_SECONDS, "o": self._owner, "ids": filters.json_ids(r.memory_id for r in rows)},
                 )
         return [Job(r.memory_id, r.content_hash, r.content, r.attempts) for r in rows]
 
@@ -124,7 +125,7 @@ class EmbeddingJobStore:
                     if memory_parts.content_hash(current.content) == job.content_hash:
                         stored_first[job.memory_id] = np.asarray(vecs[0], dtype=np.float32)
                 items.append((job.memory_id, job.content_hash, Embedded(spans, vecs, self._model_id)))
-            stored = memory_vectors.store_vectors_many(conn, items, stamp)
+            stored = memory_vectors.store_vectors_many(conn, items, stamp, currents=currents)
         return [m for m in stored if m is not None]
 
     def _with_context(self, conn, me: Memory, vecs: np.ndarray, stored_first: dict[int, np.ndarray]) -> np.ndarray:

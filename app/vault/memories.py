@@ -91,8 +91,11 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
     """
     if not items:
         return []
+    first_at: dict[str, float] = {}
     for new, stamp, _, _ in items:
-        ensure_namespace(conn, new.namespace, stamp.at)
+        first_at.setdefault(new.namespace, stamp.at)
+    for namespace, at in first_at.items():  # once per namespace: a batch usually has one
+        ensure_namespace(conn, namespace, at)
     next_rowid = conn.execute(text("SELECT coalesce(max(id), 0) FROM memories")).scalar_one() + 1
     rowids = list(range(next_rowid, next_rowid + len(items)))
     rows, tags, fts, jobs, ops = [], [], [], [], []

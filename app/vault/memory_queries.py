@@ -44,8 +44,9 @@ def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
     """Memories by rowid; missing ones are simply absent."""
     if not rowids:
         return {}
-    sql, params = filters.in_list("r", rowids)
-    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id IN {sql}"), params).all()
+    # One JSON parameter: a statement with a bound name per id cost more to build than to run (1,024 ids).
+    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM json_each(:ids) j CROSS JOIN memories m "
+                             "ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
     return {m.rowid: m for m in _with_entities(conn, [memory_from_row(r) for r in rows])}
 
 

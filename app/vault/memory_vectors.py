@@ -54,18 +54,20 @@ def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embed
 
 
 def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedded]],
-                       stamp: Stamp) -> list[Memory | None]:
+                       stamp: Stamp, *, currents: dict[int, Memory] | None = None) -> list[Memory | None]:
     """:func:`store_vectors` for ``(memory_id, digest, embedded)`` (distinct memories) in order, with a few
     statements for all.
 
     Leaves what that many :func:`store_vectors` calls leave: the same chunk ids
     (a memory's old chunks are removed before its new ones take ids), the same
     vector-log entries in the same order, one oplog entry per memory stored.
+    ``currents``: the items' memories as the caller read them in this transaction (read here otherwise).
     """
     ids = [memory_id for memory_id, _, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError("each memory's vectors are stored once per call")
-    currents = get_many(conn, ids)
+    if currents is None:
+        currents = get_many(conn, ids)
     raw = conn.connection.dbapi_connection
     stored: list[tuple[Memory, str, Embedded]] = []
     out: list[Memory | None] = []
@@ -78,10 +80,10 @@ def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedde
         out.append(replace(current, embedding_status=EmbeddingStatus.READY, model_id=embedded.model_id))
     if not stored:
         return out
-    sql, params = filters.in_list("m", [m.rowid for m, _, _ in stored])
     old: dict[int, list[int]] = {}
-    for memory_id, chunk_id in conn.execute(text(f"SELECT memory_id, id FROM chunks WHERE memory_id IN {sql} "
-                                                 "ORDER BY memory_id, id"), params):
+    for memory_id, chunk_id in conn.execute(text("SELECT memory_id, id FROM chunks WHERE memory_id IN "
+                                                 "(SELECT value FROM json_each(:ids)) ORDER BY memory_id, id"),
+                                            {"ids": filters.json_ids(m.rowid for m, _, _ in stored)}):
         old.setdefault(memory_id, []).append(chunk_id)
     chunk_rows: list[tuple] = []
     vec_rows: list[tuple] = []
