@@ -151,6 +151,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     if not db.read_only:
         # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.
         loops.add("vector-index", index.maintain, wake=index.wake)
+        # A change made here applies at once, not at the loop's next poll (up to 2 s later): searches then
+        # find the index current, rather than replaying the change (or going exact) themselves.
+        events.subscribe(lambda _event: index.wake.set())
     if not db.read_only:
         standard_loops(loops, health=health, worker=worker if settings.worker else None, jobs=jobs,
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)

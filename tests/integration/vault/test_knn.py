@@ -14,7 +14,7 @@ from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQu
 from app.service.container import create_vault, open_vault
 from app.vault import search as vsearch
 from app.vault.knn import IndexState, VectorIndex, planner
-from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers import PASSPHRASE, fast_settings, wait_for
 from tests.helpers.knn import assert_same_answer, index_keys, missed, stored_chunks
 
 WORDS = [f"w{i}" for i in range(400)]
@@ -376,3 +376,19 @@ def test_the_knn_step_returns_the_exact_nearest_memories_when_memories_have_seve
         np.testing.assert_allclose([1 - sim for _, sim in got], [d for _, d in want[:8]], atol=2e-3)
         dist = dict(want)
         assert all(abs(dist[m] - (1 - sim)) < 2e-3 for m, sim in got if m in dist)
+
+
+def test_the_index_loop_applies_new_vectors_when_they_are_stored_not_at_its_next_poll(settings, embedder,
+                                                                                       monkeypatch):
+    # A poll this long never comes within the test: only the change itself can wake the loop.
+    monkeypatch.setattr(VectorIndex, "MAINTAIN_SECONDS", 600.0)
+    svc = create_vault(settings, PASSPHRASE, embedder, background=True)
+    try:
+        index = svc.vector_index
+        wait_for(lambda: index.state is IndexState.READY)
+        rng = random.Random(11)
+        svc.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(10)])
+        wait_for(lambda: svc.jobs.depth() == 0 and index.lag() == 0, timeout=20)
+        _assert_index_matches_vec0(svc)
+    finally:
+        svc.close()
