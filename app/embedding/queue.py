@@ -11,6 +11,12 @@ raises and reports it in the vault's health), and :meth:`drain` and
 When storing vectors fails (a full disk), the embedded batch is kept and its
 write is retried first on the next turn, so nothing is embedded twice and no
 job waits for its lease to run out.
+
+A turn of the loop overlaps two claims: once a claim's vectors are ready,
+the next claim starts embedding (on a runner thread of its own) while this
+one is written, so the embedder's threads do not wait for the database. A
+stopping loop calls :meth:`EmbeddingWorker.finish`, which writes the claim
+still in flight.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,6 +43,12 @@ class JobStore(Protocol):
     def load(self, memory_ids: list[int]) -> list[Any]: ...
     def next_due_in(self) -> float | None: ...
     def depth(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _Claim:
+    jobs: list[Any]
+    vectors: Future  # the embedder's chunks for ``jobs``, in order
 
 
 class EmbeddingWorker:
@@ -66,6 +80,8 @@ class EmbeddingWorker:
         self._idle = threading.Event()
         self._lock = threading.Lock()
         self._unsaved: Callable[[], None] | None = None
+        self._claimed: _Claim | None = None
+        self._runner: ThreadPoolExecutor | None = None
 
     def wake(self) -> None:
         """Tell the worker new jobs are waiting."""
@@ -73,27 +89,64 @@ class EmbeddingWorker:
         self.wake_event.set()
 
     def run_once(self) -> int:
-        """Claim and process one batch; returns how many jobs it took.
+        """Claim and process one batch (or the one a loop turn left in flight); returns how many jobs it took.
 
         Raises whatever stops the job store (a domain storage error); the
         batch's result is kept and saved first on the next call.
         """
+        return self._turn(overlap=False)
+
+    def finish(self) -> None:
+        """Write the claim a loop turn left in flight (its loop is stopping), and free the runner thread."""
+        try:
+            self._turn(overlap=False, claim_more=False)
+        finally:
+            if self._runner is not None:
+                self._runner.shutdown(wait=False)
+                self._runner = None
+
+    def _turn(self, *, overlap: bool, claim_more: bool = True) -> int:
         with self._lock:
             if self._unsaved is not None:
                 self._save(self._unsaved)
-            jobs = self._store.claim(self._batch_size)
-            if not jobs:
+            claim, self._claimed = self._claimed, None
+            if claim is None and claim_more:
+                claim = self._start(self._store.claim(self._batch_size), here=not overlap)
+            if claim is None:
                 return 0
+            # Kept before anything else can raise: a failed claim below must not lose these vectors.
+            self._unsaved = self._outcome(claim)
+            if overlap:
+                self._claimed = self._start(self._store.claim(self._batch_size))
+            self._save(self._unsaved)
+            return len(claim.jobs)
+
+    def _start(self, jobs: list[Any], *, here: bool = False) -> _Claim | None:
+        """Start embedding ``jobs`` on the runner thread (``here``: on this one, done on return)."""
+        if not jobs:
+            return None
+        if here:
+            done: Future = Future()
             try:
-                chunked = self._embedder.embed_documents([j.content for j in jobs])
-            except Exception as exc:  # noqa: BLE001 - a failing batch must not kill the queue; it is retried
-                log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
-                error = f"{exc.__class__.__name__}: {exc}"  # kept inside the vault only
-                self._save(lambda: self._store.fail(jobs, error))
-                return len(jobs)
-            results = [(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)]
-            self._save(lambda: self._finish(results))
-            return len(jobs)
+                done.set_result(self._embedder.embed_documents([j.content for j in jobs]))
+            except Exception as exc:  # noqa: BLE001 - handed on to _outcome, as the runner's would be
+                done.set_exception(exc)
+            return _Claim(jobs, done)
+        if self._runner is None:
+            self._runner = ThreadPoolExecutor(1, thread_name_prefix="memvault-embedding-claim")
+        return _Claim(jobs, self._runner.submit(self._embedder.embed_documents, [j.content for j in jobs]))
+
+    def _outcome(self, claim: _Claim) -> Callable[[], None]:
+        """The write that ends ``claim``, once its embedding is done: its vectors, or its failure."""
+        jobs = claim.jobs
+        try:
+            chunked = claim.vectors.result()
+        except Exception as exc:  # noqa: BLE001 - a failing batch must not kill the queue; it is retried
+            log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
+            error = f"{exc.__class__.__name__}: {exc}"  # kept inside the vault only
+            return lambda: self._store.fail(jobs, error)
+        results = [(j, c.spans, c.vectors) for j, c in zip(jobs, chunked)]
+        return lambda: self._finish(results)
 
     def _save(self, write: Callable[[], None]) -> None:
         self._unsaved = write
@@ -107,7 +160,7 @@ class EmbeddingWorker:
 
     def step(self) -> float:
         """One turn of the background loop; returns the seconds to sleep before the next."""
-        if self.run_once():
+        if self._turn(overlap=True):
             return 0.0
         due = self._store.next_due_in()
         if due is None or due > 0:

@@ -37,6 +37,7 @@ class _Loop:
     wake: threading.Event
     first_delay: float
     setup: Callable[[], object] | None
+    finish: Callable[[], object] | None
     thread: threading.Thread | None = field(default=None)
 
 
@@ -100,7 +101,8 @@ class Background:
         self._stop = threading.Event()
 
     def add(self, name: str, step: Callable[[], float], *, first_delay: float = 0.0,
-            wake: threading.Event | None = None, setup: Callable[[], object] | None = None) -> None:
+            wake: threading.Event | None = None, setup: Callable[[], object] | None = None,
+            finish: Callable[[], object] | None = None) -> None:
         """Register a loop (before :meth:`start`).
 
         Args:
@@ -109,10 +111,12 @@ class Background:
             first_delay: sleep before the first turn.
             wake: an event that ends a sleep early (new work arrived).
             setup: run once before the first turn, retried like a step until it succeeds.
+            finish: run once on the loop's thread after its last turn, when the loop stops (work a turn
+                left in flight is completed there, before the vault locks).
         """
         if name in self._loops:
             raise ValueError(f"a loop named {name!r} exists already")  # a wiring bug
-        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup)
+        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup, finish)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -143,6 +147,17 @@ class Background:
                 loop.thread = None
 
     def _run(self, loop: _Loop, stop: threading.Event) -> None:
+        try:
+            self._turns(loop, stop)
+        finally:
+            if loop.finish is not None:
+                try:
+                    loop.finish()
+                except Exception as exc:  # noqa: BLE001 - the loop ends either way; what it held is redone later
+                    log.warning("background loop %s could not finish its work in flight (%s)", loop.name,
+                                error_kind(exc))
+
+    def _turns(self, loop: _Loop, stop: threading.Event) -> None:
         failures = 0
         ready = loop.setup is None
         delay = loop.first_delay
@@ -190,7 +205,8 @@ def standard_loops(background: Background, *, health: HealthMonitor, worker: Emb
     """Register the vault's loops on ``background`` (``worker=None``: no embedding loop)."""
     if worker is not None:
         # Jobs a killed process had leased are due again now, not when the lease runs out.
-        background.add("embedding", worker.step, wake=worker.wake_event, setup=jobs.release_orphaned)
+        background.add("embedding", worker.step, wake=worker.wake_event, setup=jobs.release_orphaned,
+                       finish=worker.finish)
 
     def purge() -> float:
         removed = lifecycle.purge_expired()

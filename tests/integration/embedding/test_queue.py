@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 from sqlalchemy import text
@@ -11,7 +12,9 @@ from sqlalchemy import text
 from app.domain.enums import EmbeddingStatus
 from app.domain.models import MemoryCreate, MemoryFilter
 from app.embedding.queue import EmbeddingWorker
+from app.service.background import Background
 from app.service.container import open_vault
+from app.service.health import HealthMonitor
 from app.vault.jobs import FAILED_AFTER_ATTEMPTS, MAX_BACKOFF_SECONDS
 from tests.helpers import PASSPHRASE, ROOT, fast_settings, wait_for
 
@@ -71,6 +74,83 @@ def test_working_means_a_job_is_due_or_being_embedded_not_one_waiting_out_a_back
     assert not services.jobs.working()  # one failing memory holds nothing else up
     clock.advance(MAX_BACKOFF_SECONDS + 1)
     assert services.jobs.working()
+
+
+class SlowEmbedder:
+    """The test embedder, taking ``seconds`` a call, counting the calls in progress."""
+
+    def __init__(self, real, seconds):
+        self.real, self.seconds, self.running = real, seconds, 0
+
+    def embed_documents(self, texts):
+        self.running += 1
+        try:
+            time.sleep(self.seconds)
+            return self.real.embed_documents(texts)
+        finally:
+            self.running -= 1
+
+
+class WatchedJobStore:
+    """The real job store; each write of vectors records whether an embedding ran beside it."""
+
+    def __init__(self, real, embedder, on_complete=None):
+        self.real, self.embedder, self.on_complete, self.beside = real, embedder, on_complete, []
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def complete(self, results):
+        if self.on_complete is not None:
+            self.on_complete()
+        time.sleep(0.05)  # a write that takes a while: an embedding started beside it is running by now
+        self.beside.append(self.embedder.running > 0)
+        return self.real.complete(results)
+
+
+def _embedding_loop(services, worker):
+    loops = Background(HealthMonitor(services.vault.db))
+    loops.add("embedding", worker.step, wake=worker.wake_event, finish=worker.finish)
+    return loops
+
+
+def _all_ready(services):
+    return {m.embedding_status for m in services.memories.list(MemoryFilter(), limit=100).items} == {
+        EmbeddingStatus.READY}
+
+
+def test_the_next_claim_is_embedded_while_the_last_one_is_written(services, embedder):
+    services.memories.create_batch([MemoryCreate(content=f"overlapped claims {i}") for i in range(24)])
+    slow = SlowEmbedder(embedder, 0.2)
+    store = WatchedJobStore(services.jobs, slow)
+    loops = _embedding_loop(services, EmbeddingWorker(store, slow, batch_size=8))
+    loops.start()
+    try:
+        wait_for(lambda: _all_ready(services))
+    finally:
+        loops.stop()
+    # Claims one and two are written while two and three embed; nothing is left to embed beside the third.
+    assert store.beside == [True, True, False]
+
+
+def test_a_stopping_loop_writes_the_claim_it_left_in_flight(services, embedder):
+    services.memories.create_batch([MemoryCreate(content=f"in flight at lock {i}") for i in range(16)])
+    slow = SlowEmbedder(embedder, 0.3)
+    stopper = []
+
+    def lock_now():  # the vault locks while the first claim is written and the second embeds
+        if not stopper:
+            stopper.append(threading.Thread(target=loops.stop))
+            stopper[0].start()
+            time.sleep(0.1)
+
+    store = WatchedJobStore(services.jobs, slow, on_complete=lock_now)
+    loops = _embedding_loop(services, EmbeddingWorker(store, slow, batch_size=8))
+    loops.start()
+    wait_for(lambda: stopper and not stopper[0].is_alive())
+    assert store.beside == [True, False], "the second claim was written by finish, after the last turn"
+    assert _all_ready(services)
+    assert services.jobs.depth() == 0
 
 
 def test_an_edit_during_embedding_is_not_overwritten_by_the_stale_vector(services):
