@@ -55,9 +55,11 @@ def log_changes(conn: Connection, rows: Sequence[tuple[str | None, int, bytes | 
 
 def head(conn: Connection) -> int:
     """The newest committed change's sequence number (0 when none was ever logged)."""
-    # sqlite_sequence keeps the number even after the log is emptied by a snapshot.
-    seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'knn_log'")).scalar()
-    return int(seq or 0)
+    # sqlite_sequence keeps the number even after the log is emptied by a snapshot. Read through the driver:
+    # every search asks, and SQLAlchemy's handling of a statement (~0.08 ms) was a tenth of a 100k KNN step.
+    row = conn.connection.dbapi_connection.execute(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'knn_log'").fetchone()
+    return int(row[0] or 0) if row else 0
 
 
 def changes(conn: Connection, after: int, upto: int, limit: int = 4096) -> list[Change]:

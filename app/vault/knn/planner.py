@@ -164,11 +164,12 @@ def _passing(conn: Connection, keys: np.ndarray, f: MemoryFilter, now: float) ->
     # CROSS JOIN keeps SQLite from scanning the namespace's memories and probing the candidates; the
     # index by id holds every column a filter usually tests, so the memory rows (their content, a page
     # decryption per cache miss: ~1 ms of a KNN step at 100k) are read only for a metadata filter.
-    rows = conn.execute(text(
+    # Through the driver: SQLAlchemy's handling of the statement cost ~0.09 ms of a 0.85 ms step.
+    rows = conn.connection.dbapi_connection.execute(
         f"SELECT c.id, c.memory_id FROM chunks c CROSS JOIN memories m {filters.BY_ID} "
-        f"ON m.id = c.memory_id WHERE c.id IN (SELECT value FROM json_each(:keys)) AND {where.sql()}"),
-        dict(where.params, keys=filters.json_ids(keys.tolist()))).all()
-    return {r[0]: r[1] for r in rows}
+        f"ON m.id = c.memory_id WHERE c.id IN (SELECT value FROM json_each(:keys)) AND {where.sql()}",
+        dict(where.params, keys=filters.json_ids(keys.tolist()))).fetchall()
+    return dict(rows)
 
 
 def _checked(conn: Connection, keys: np.ndarray, dist: np.ndarray, f: MemoryFilter, now: float,
