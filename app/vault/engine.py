@@ -177,6 +177,7 @@ def _engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> Engine
         dbapi_conn.execute("PRAGMA temp_store = MEMORY")
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
         dbapi_conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+        _record.info["cache_kib"] = int(cache_kib)
         if writer:
             dbapi_conn.execute("PRAGMA journal_mode = WAL")
             # FULL syncs the WAL at every commit: a write acknowledged as stored
@@ -224,7 +225,7 @@ class Database:
         self.path = path
         self._key = raw_key
         self._reader_count = max(1, readers)
-        self._reader_cache_kib = reader_cache_mib * 1024
+        self._reader_cache_kib = self._reader_floor_kib = reader_cache_mib * 1024
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._state_lock = threading.Lock()
@@ -387,7 +388,15 @@ class Database:
         if self._readers is None:
             raise VaultError("the database is closed")
         with self._translated(), self._transaction(self._readers, discard=discard) as conn:
+            if conn.info.get("cache_kib") != self._reader_cache_kib:
+                conn.connection.dbapi_connection.execute(f"PRAGMA cache_size = -{self._reader_cache_kib}")
+                conn.info["cache_kib"] = self._reader_cache_kib
             yield conn
+
+    def fit_reader_caches(self, kib: int) -> None:
+        """Size each reader's page cache for ``kib`` of pages its reads keep coming back to (never under the
+        configured size); a reader takes the new size at its next read."""
+        self._reader_cache_kib = max(self._reader_floor_kib, int(kib))
 
     @staticmethod
     @contextlib.contextmanager

@@ -392,3 +392,24 @@ def test_the_index_loop_applies_new_vectors_when_they_are_stored_not_at_its_next
         _assert_index_matches_vec0(svc)
     finally:
         svc.close()
+
+
+def test_reader_caches_grow_with_the_index_to_hold_what_its_searches_check(services, monkeypatch):
+    db = services.vault.db
+
+    def cache_kib():
+        with db.read() as conn:
+            return -int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    floor = services.settings.reader_cache_mib * 1024
+    assert cache_kib() == floor
+    rng = random.Random(12)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(10)])
+    services.worker.drain()
+    # As if each vector's pages were 10 MiB: ten vectors then want more than the configured cache.
+    monkeypatch.setattr(VectorIndex, "READER_CACHE_BYTES_PER_VECTOR", 10 * 2**20)
+    services.vector_index.maintain()
+    assert cache_kib() == 10 * 10 * 1024
+    monkeypatch.setattr(VectorIndex, "READER_CACHE_BYTES_PER_VECTOR", 1)
+    services.vector_index.maintain()
+    assert cache_kib() == floor, "never under the configured size"
