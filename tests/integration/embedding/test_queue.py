@@ -76,19 +76,25 @@ def test_working_means_a_job_is_due_or_being_embedded_not_one_waiting_out_a_back
     assert services.jobs.working()
 
 
-class SlowEmbedder:
-    """The test embedder, taking ``seconds`` a call, counting the calls in progress."""
+class CountingEmbedder:
+    """The test embedder, counting its calls: a claim's write can tell whether the next claim started
+    embedding before the write ended (the overlap), however loaded the machine."""
 
-    def __init__(self, real, seconds):
-        self.real, self.seconds, self.running = real, seconds, 0
+    def __init__(self, real):
+        self.real, self.calls, self.writes = real, 0, 0
+        self._cond = threading.Condition()
 
     def embed_documents(self, texts):
-        self.running += 1
-        try:
-            time.sleep(self.seconds)
-            return self.real.embed_documents(texts)
-        finally:
-            self.running -= 1
+        with self._cond:
+            self.calls += 1
+            self._cond.notify_all()
+        return self.real.embed_documents(texts)
+
+    def writing(self) -> bool:
+        """A claim's write starts: whether the next claim's embedding starts before it ends."""
+        with self._cond:
+            self.writes += 1
+            return self._cond.wait_for(lambda: self.calls > self.writes, timeout=1)
 
 
 class WatchedJobStore:
@@ -103,8 +109,7 @@ class WatchedJobStore:
     def complete(self, results):
         if self.on_complete is not None:
             self.on_complete()
-        time.sleep(0.05)  # a write that takes a while: an embedding started beside it is running by now
-        self.beside.append(self.embedder.running > 0)
+        self.beside.append(self.embedder.writing())
         return self.real.complete(results)
 
 
@@ -121,9 +126,9 @@ def _all_ready(services):
 
 def test_the_next_claim_is_embedded_while_the_last_one_is_written(services, embedder):
     services.memories.create_batch([MemoryCreate(content=f"overlapped claims {i}") for i in range(24)])
-    slow = SlowEmbedder(embedder, 0.2)
-    store = WatchedJobStore(services.jobs, slow)
-    loops = _embedding_loop(services, EmbeddingWorker(store, slow, batch_size=8))
+    counting = CountingEmbedder(embedder)
+    store = WatchedJobStore(services.jobs, counting)
+    loops = _embedding_loop(services, EmbeddingWorker(store, counting, batch_size=8))
     loops.start()
     try:
         wait_for(lambda: _all_ready(services))
@@ -135,20 +140,28 @@ def test_the_next_claim_is_embedded_while_the_last_one_is_written(services, embe
 
 def test_a_stopping_loop_writes_the_claim_it_left_in_flight(services, embedder):
     services.memories.create_batch([MemoryCreate(content=f"in flight at lock {i}") for i in range(16)])
-    slow = SlowEmbedder(embedder, 0.3)
+    counting = CountingEmbedder(embedder)
     stopper = []
 
     def lock_now():  # the vault locks while the first claim is written and the second embeds
         if not stopper:
             stopper.append(threading.Thread(target=loops.stop))
             stopper[0].start()
-            time.sleep(0.1)
+            time.sleep(0.5)  # stop() has asked by now: this turn is the loop's last
 
-    store = WatchedJobStore(services.jobs, slow, on_complete=lock_now)
-    loops = _embedding_loop(services, EmbeddingWorker(store, slow, batch_size=8))
+    store = WatchedJobStore(services.jobs, counting, on_complete=lock_now)
+    worker = EmbeddingWorker(store, counting, batch_size=8)
+    turns = []
+
+    def step():
+        turns.append(1)
+        return worker.step()
+
+    loops = Background(HealthMonitor(services.vault.db))
+    loops.add("embedding", step, wake=worker.wake_event, finish=worker.finish)
     loops.start()
     wait_for(lambda: stopper and not stopper[0].is_alive())
-    assert store.beside == [True, False], "the second claim was written by finish, after the last turn"
+    assert len(turns) == 1 and store.beside == [True, False], "the second claim was written by finish"
     assert _all_ready(services)
     assert services.jobs.depth() == 0
 
