@@ -245,13 +245,13 @@ class SearchService:
         breakdown)``, best first (``texts``: hybrid's candidates)."""
         sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
         kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
-        if mode is SearchMode.SEMANTIC:
-            scored = [(sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid))
-                      for mid, (rank, cid, sim) in sem_rank.items()]
-        elif mode is SearchMode.KEYWORD:
-            scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank))
-                      for mid, (rank, k) in kw_rank.items()]
         if mode is not SearchMode.HYBRID:
+            if mode is SearchMode.SEMANTIC:
+                scored = [(sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid))
+                          for mid, (rank, cid, sim) in sem_rank.items()]
+            else:
+                scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank))
+                          for mid, (rank, k) in kw_rank.items()]
             scored.sort(key=lambda t: relevance.rank_key(t[0], None, t[1]))
             return [t for t in scored if t[0] >= min_score][:limit]
         graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
