@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -110,37 +111,35 @@ class EmbeddingWorker:
             if self._unsaved is not None:
                 self._save(self._unsaved)
             claim, self._claimed = self._claimed, None
-            if claim is None and claim_more:
-                claim = self._start(self._store.claim(self._batch_size), here=not overlap)
-            if claim is None:
-                return 0
+            if claim is not None:
+                jobs, vectors = claim.jobs, claim.vectors.result
+            else:
+                jobs = self._store.claim(self._batch_size) if claim_more else []
+                if not jobs:
+                    return 0
+                vectors = partial(self._embed, jobs)
             # Kept before anything else can raise: a failed claim below must not lose these vectors.
-            self._unsaved = self._outcome(claim)
+            self._unsaved = self._outcome(jobs, vectors)
             if overlap:
                 self._claimed = self._start(self._store.claim(self._batch_size))
             self._save(self._unsaved)
-            return len(claim.jobs)
+            return len(jobs)
 
-    def _start(self, jobs: list[Any], *, here: bool = False) -> _Claim | None:
-        """Start embedding ``jobs`` on the runner thread (``here``: on this one, done on return)."""
+    def _embed(self, jobs: list[Any]) -> list[Any]:
+        return self._embedder.embed_documents([j.content for j in jobs])
+
+    def _start(self, jobs: list[Any]) -> _Claim | None:
+        """Start embedding ``jobs`` on the runner thread."""
         if not jobs:
             return None
-        if here:
-            done: Future = Future()
-            try:
-                done.set_result(self._embedder.embed_documents([j.content for j in jobs]))
-            except Exception as exc:  # noqa: BLE001 - handed on to _outcome, as the runner's would be
-                done.set_exception(exc)
-            return _Claim(jobs, done)
         if self._runner is None:
             self._runner = ThreadPoolExecutor(1, thread_name_prefix="memvault-embedding-claim")
-        return _Claim(jobs, self._runner.submit(self._embedder.embed_documents, [j.content for j in jobs]))
+        return _Claim(jobs, self._runner.submit(self._embed, jobs))
 
-    def _outcome(self, claim: _Claim) -> Callable[[], None]:
-        """The write that ends ``claim``, once its embedding is done: its vectors, or its failure."""
-        jobs = claim.jobs
+    def _outcome(self, jobs: list[Any], vectors: Callable[[], list[Any]]) -> Callable[[], None]:
+        """The write that ends a claim of ``jobs`` once ``vectors`` gives their chunks: those, or the failure."""
         try:
-            chunked = claim.vectors.result()
+            chunked = vectors()
         except Exception as exc:  # noqa: BLE001 - a failing batch must not kill the queue; it is retried
             log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
             error = f"{exc.__class__.__name__}: {exc}"  # kept inside the vault only
