@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from app.domain.errors import ModelError
 from app.embedding import calibration, int8, safetensors
 from app.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from app.embedding.manifest import Manifest, verify
+from app.embedding.scheduler import BatchScheduler
 from app.heap import return_freed_memory
 
 #: Tokens shared by consecutive chunks of a long text, so a sentence cut at a
@@ -41,6 +43,31 @@ class Chunked:
 
     spans: list[tuple[int, int]]
     vectors: np.ndarray
+
+
+class PendingDocuments:
+    """Documents being embedded in the background (:meth:`Embedder.start_documents`)."""
+
+    def __init__(self, parts: list[tuple[list[int], Future]], rows: int, dimension: int,
+                 assemble: Callable[[np.ndarray], list[Chunked]]) -> None:
+        self._parts, self._rows, self._dimension, self._assemble = parts, rows, dimension, assemble
+
+    @classmethod
+    def done(cls, chunked: list[Chunked]) -> PendingDocuments:
+        """Documents embedded already (an embedder without threads of its own)."""
+        return cls([], 0, 0, lambda _vectors: chunked)
+
+    def result(self) -> list[Chunked]:
+        """Each document's chunks, once all its batches have run (raises what a batch raised)."""
+        out = np.zeros((self._rows, self._dimension), dtype=np.float32)
+        for idx, future in self._parts:
+            out[idx] = future.result()
+        return self._assemble(out)
+
+    def cancel(self) -> None:
+        """Drop the batches not started yet; those running end on their own and their vectors are dropped."""
+        for _idx, future in self._parts:
+            future.cancel()
 
 
 def _threads(requested: int) -> int:
@@ -124,9 +151,9 @@ class Embedder:
         #: Batches embedded side by side (each run computes on one thread).
         self.threads = _threads(threads)
         # Starts no thread until the first call with several batches.
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embedder")
+        self._scheduler = BatchScheduler(self.threads, "embedder")
         # Idle workers would otherwise outlive an embedder that is dropped (tests make many).
-        weakref.finalize(self, self._pool.shutdown, wait=False)
+        weakref.finalize(self, self._scheduler.shutdown)
         #: "int8" or "fp32" (see ``app/embedding/int8.py``).
         self.precision = precision
         build = dict(num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
@@ -250,8 +277,8 @@ class Embedder:
     def embed_sequences(self, seqs: list[list[int]], *, sort: bool = True) -> np.ndarray:
         """Vectors for token sequences, batched; ``sort`` buckets by length first.
 
-        Several batches run side by side on :attr:`threads` threads, the
-        costliest first so that the threads finish together.
+        Several batches run side by side on :attr:`threads` threads, ahead of
+        any background work queued (:meth:`start_documents`).
         """
         out = np.zeros((len(seqs), self.dimension), dtype=np.float32)
         batches = self.batches(seqs, sort=sort)
@@ -259,14 +286,19 @@ class Embedder:
             for idx in batches:
                 out[idx] = self._run([seqs[i] for i in idx])
             return out
+        for idx, future in self._submit(seqs, batches, background=False):
+            out[idx] = future.result()
+        return out
+
+    def _submit(self, seqs: list[list[int]], batches: list[list[int]], *,
+                background: bool) -> list[tuple[list[int], Future]]:
+        """Queue ``batches`` of ``seqs`` on the threads, the costliest first so that the threads finish together."""
 
         def cost(idx: list[int]) -> int:
             return max(len(seqs[i]) for i in idx) * len(idx)
 
-        batches.sort(key=cost, reverse=True)
-        for idx, vectors in zip(batches, self._pool.map(lambda idx: self._run([seqs[i] for i in idx]), batches)):
-            out[idx] = vectors
-        return out
+        return [(idx, self._scheduler.submit(lambda idx=idx: self._run([seqs[i] for i in idx]), background=background))
+                for idx in sorted(batches, key=cost, reverse=True)]
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
         """One truncated sequence per text (the first window), with special tokens."""
@@ -283,10 +315,26 @@ class Embedder:
 
     def embed_documents(self, texts: list[str]) -> list[Chunked]:
         """Vectors for whole documents: long ones are split into overlapping chunks."""
+        all_seqs, owners = self._document_windows(texts)
+        vecs = self.embed_sequences(all_seqs) if all_seqs else np.zeros((0, self.dimension), np.float32)
+        return _chunked(owners, vecs)
+
+    def start_documents(self, texts: list[str]) -> PendingDocuments:
+        """:meth:`embed_documents` as background work: tokenized here, then queued behind earlier background
+        work and behind any caller that waits (the embedding worker queues its next claim this way)."""
+        all_seqs, owners = self._document_windows(texts)
+        parts = self._submit(all_seqs, self.batches(all_seqs), background=True)
+        return PendingDocuments(parts, len(all_seqs), self.dimension, lambda vecs: _chunked(owners, vecs))
+
+    def _document_windows(self, texts: list[str]) -> tuple[list[list[int]], list[tuple[int, list[tuple[int, int]]]]]:
+        """All the texts' windows, and for each text where its windows start and their spans."""
         all_seqs: list[list[int]] = []
         owners: list[tuple[int, list[tuple[int, int]]]] = []
         for seqs, spans in self._windows_of(texts):
             owners.append((len(all_seqs), spans))
             all_seqs.extend(seqs)
-        vecs = self.embed_sequences(all_seqs) if all_seqs else np.zeros((0, self.dimension), np.float32)
-        return [Chunked(spans, vecs[start : start + len(spans)]) for start, spans in owners]
+        return all_seqs, owners
+
+
+def _chunked(owners: list[tuple[int, list[tuple[int, int]]]], vecs: np.ndarray) -> list[Chunked]:
+    return [Chunked(spans, vecs[start : start + len(spans)]) for start, spans in owners]

@@ -11,7 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
-from app.embedding.model import Chunked
+from app.embedding.model import Chunked, PendingDocuments
 
 
 class TextEmbedder(Protocol):
@@ -26,6 +26,10 @@ class TextEmbedder(Protocol):
 
     def embed_documents(self, texts: list[str]) -> list[Chunked]:
         """Vectors for stored texts: one per chunk, with each chunk's character span."""
+        ...
+
+    def start_documents(self, texts: list[str]) -> PendingDocuments:
+        """:meth:`embed_documents` as background work, queued behind any caller that waits for its vectors."""
         ...
 
     def count_tokens(self, text: str) -> int:

@@ -12,11 +12,11 @@ When storing vectors fails (a full disk), the embedded batch is kept and its
 write is retried first on the next turn, so nothing is embedded twice and no
 job waits for its lease to run out.
 
-A turn of the loop overlaps two claims: once a claim's vectors are ready,
-the next claim starts embedding (on a runner thread of its own) while this
-one is written, so the embedder's threads do not wait for the database. A
-stopping loop calls :meth:`EmbeddingWorker.finish`, which writes the claim
-still in flight.
+A turn of the loop keeps the next claim queued behind the one it waits for
+(:meth:`Embedder.start_documents`), so the embedder's threads go straight from
+one claim to the next and embed it while the last is written. A stopping loop
+calls :meth:`EmbeddingWorker.finish`, which cancels the queued claim and gives
+its jobs back: a lock waits for one claim at most.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -41,6 +41,7 @@ class JobStore(Protocol):
     def claim(self, limit: int) -> list[Any]: ...
     def complete(self, results: list[tuple[Any, list[tuple[int, int]], np.ndarray]]) -> list[Any]: ...
     def fail(self, jobs: list[Any], error: str) -> None: ...
+    def release(self, jobs: list[Any]) -> None: ...
     def load(self, memory_ids: list[int]) -> list[Any]: ...
     def next_due_in(self) -> float | None: ...
     def depth(self) -> int: ...
@@ -49,7 +50,8 @@ class JobStore(Protocol):
 @dataclass(frozen=True)
 class _Claim:
     jobs: list[Any]
-    vectors: Future  # the embedder's chunks for ``jobs``, in order
+    vectors: Callable[[], list[Any]]  # the embedder's chunks for ``jobs``, in order (waits for them)
+    cancel: Callable[[], None] = lambda: None  # drops the embedding not started yet
 
 
 class EmbeddingWorker:
@@ -81,8 +83,8 @@ class EmbeddingWorker:
         self._idle = threading.Event()
         self._lock = threading.Lock()
         self._unsaved: Callable[[], None] | None = None
-        self._claimed: _Claim | None = None
-        self._runner: ThreadPoolExecutor | None = None
+        #: Claimed and not yet written, oldest first: during a loop's turn the one it waits for, and the next.
+        self._claims: deque[_Claim] = deque()
 
     def wake(self) -> None:
         """Tell the worker new jobs are waiting."""
@@ -98,43 +100,49 @@ class EmbeddingWorker:
         return self._turn(overlap=False)
 
     def finish(self) -> None:
-        """Write the claim a loop turn left in flight (its loop is stopping), and free the runner thread."""
-        try:
-            self._turn(overlap=False, claim_more=False)
-        finally:
-            if self._runner is not None:
-                self._runner.shutdown(wait=False)
-                self._runner = None
+        """The loop is stopping: write what a failed write left, cancel the queued claim and give its jobs back."""
+        with self._lock:
+            try:
+                if self._unsaved is not None:
+                    self._save(self._unsaved)
+            finally:
+                dropped, self._claims = list(self._claims), deque()
+                for claim in dropped:
+                    claim.cancel()
+                self._store.release([job for claim in dropped for job in claim.jobs])
 
-    def _turn(self, *, overlap: bool, claim_more: bool = True) -> int:
+    def _turn(self, *, overlap: bool) -> int:
         with self._lock:
             if self._unsaved is not None:
                 self._save(self._unsaved)
-            claim, self._claimed = self._claimed, None
-            if claim is not None:
-                jobs, vectors = claim.jobs, claim.vectors.result
-            else:
-                jobs = self._store.claim(self._batch_size) if claim_more else []
-                if not jobs:
-                    return 0
-                vectors = partial(self._embed, jobs)
-            # Kept before anything else can raise: a failed claim below must not lose these vectors.
-            self._unsaved = self._outcome(jobs, vectors)
-            if overlap:
-                self._claimed = self._start(self._store.claim(self._batch_size))
+            if not self._claims and not self._claim(background=overlap):
+                return 0
+            if overlap and len(self._claims) == 1:
+                # Queued behind the one we wait for; if claiming raises, that one stays for the next turn.
+                self._claim(background=True)
+            claim = self._claims.popleft()
+            # Kept before anything else can raise: a failed write must not lose these vectors.
+            self._unsaved = self._outcome(claim.jobs, claim.vectors)
             self._save(self._unsaved)
-            return len(jobs)
+            return len(claim.jobs)
 
-    def _embed(self, jobs: list[Any]) -> list[Any]:
-        return self._embedder.embed_documents([j.content for j in jobs])
-
-    def _start(self, jobs: list[Any]) -> _Claim | None:
-        """Start embedding ``jobs`` on the runner thread."""
+    def _claim(self, *, background: bool) -> bool:
+        """Claim due jobs and start embedding them (``background``: queued on the embedder's threads, else when
+        their vectors are asked for, on the asking thread); False when none is due."""
+        jobs = self._store.claim(self._batch_size)
         if not jobs:
-            return None
-        if self._runner is None:
-            self._runner = ThreadPoolExecutor(1, thread_name_prefix="memvault-embedding-claim")
-        return _Claim(jobs, self._runner.submit(self._embed, jobs))
+            return False
+        texts = [j.content for j in jobs]
+        if background:
+            try:
+                pending = self._embedder.start_documents(texts)
+            except Exception as exc:  # noqa: BLE001 - this claim's failure, recorded when its vectors are asked for
+                self._claims.append(_Claim(jobs, partial(_raise, exc)))
+            else:
+                self._claims.append(_Claim(jobs, pending.result, pending.cancel))
+        else:
+            self._claims.append(_Claim(jobs, partial(self._embedder.embed_documents, texts)))
+        return True
 
     def _outcome(self, jobs: list[Any], vectors: Callable[[], list[Any]]) -> Callable[[], None]:
         """The write that ends a claim of ``jobs`` once ``vectors`` gives their chunks: those, or the failure."""
@@ -199,3 +207,7 @@ class EmbeddingWorker:
     def wait_idle(self, timeout: float) -> bool:
         """Block until the background loop finds nothing due."""
         return self._idle.wait(timeout)
+
+
+def _raise(exc: Exception) -> list[Any]:
+    raise exc

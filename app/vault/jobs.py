@@ -160,6 +160,17 @@ class EmbeddingJobStore:
         mixed = np.asarray(vecs, dtype=np.float32) + CONTEXT_WEIGHT * context
         return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
 
+    def release(self, jobs: list[Job]) -> None:
+        """Give back claimed jobs unfinished (a stopping worker dropped them): due again at once, no attempt counted."""
+        if not jobs:
+            return
+        with self._db.write() as conn:
+            conn.execute(
+                text("UPDATE embedding_jobs SET leased_until = NULL, leased_by = NULL "
+                     "WHERE leased_by = :o AND memory_id IN (SELECT value FROM json_each(:ids))"),
+                {"o": self._owner, "ids": filters.json_ids(j.memory_id for j in jobs)},
+            )
+
     def fail(self, jobs: list[Job], error: str, now: float | None = None) -> None:
         """Record a failure and schedule a retry with exponential backoff."""
         now = self._wall() if now is None else now

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from app.embedding.model import Chunked
+from app.embedding.model import Chunked, PendingDocuments
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Characters per chunk, so that long texts still produce several chunks as the real model's windows do.
@@ -50,6 +50,9 @@ class FakeEmbedder:
             spans = [(start, min(len(text), start + CHUNK_CHARS)) for start in range(0, max(len(text), 1), CHUNK_CHARS)]
             out.append(Chunked(spans, np.vstack([self._vector(text[a:b]) for a, b in spans])))
         return out
+
+    def start_documents(self, texts: list[str]) -> PendingDocuments:
+        return PendingDocuments.done(self.embed_documents(texts))
 
     def count_tokens(self, text: str) -> int:
         return len(_WORD.findall(text))

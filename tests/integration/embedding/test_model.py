@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from concurrent.futures import CancelledError
 
 import numpy as np
 import pytest
@@ -54,6 +55,25 @@ def test_batches_run_side_by_side_give_each_text_its_own_vector(embedder):
     assert np.array_equal(side_by_side.embed_texts(texts), alone.embed_texts(texts))
     assert all(name.startswith("embedder") for name in seen) and len(seen) == 2
     assert np.allclose(side_by_side.embed_texts(texts[:1])[0], embedder.embed_texts(texts[:1])[0], atol=1e-4)
+
+
+@pytest.mark.slow  # the real model itself is under test
+def test_documents_started_in_the_background_get_the_same_vectors_and_can_be_cancelled():
+    texts = [f"background memory {i}: " + "word " * (i % 300) for i in range(40)]
+    side_by_side = Embedder(load_manifest(), threads=2, batch_tokens=256)
+    pending = side_by_side.start_documents(texts)
+    # A caller that waits meanwhile is served ahead of the queued batches, and gets its own vectors.
+    ahead = side_by_side.embed_documents(texts[:3])
+    started = pending.result()
+    direct = side_by_side.embed_documents(texts)
+    assert [c.spans for c in started] == [c.spans for c in direct]
+    assert all(np.array_equal(a.vectors, b.vectors) for a, b in zip(started, direct))
+    assert all(np.array_equal(a.vectors, b.vectors) for a, b in zip(ahead, direct[:3]))
+    cancelled = side_by_side.start_documents(texts)
+    cancelled.cancel()
+    with pytest.raises(CancelledError):
+        cancelled.result()
+    assert side_by_side.start_documents([]).result() == []
 
 
 @pytest.mark.slow  # the real model itself is under test

@@ -85,10 +85,17 @@ class CountingEmbedder:
         self._cond = threading.Condition()
 
     def embed_documents(self, texts):
+        self._count()
+        return self.real.embed_documents(texts)
+
+    def start_documents(self, texts):
+        self._count()
+        return self.real.start_documents(texts)
+
+    def _count(self):
         with self._cond:
             self.calls += 1
             self._cond.notify_all()
-        return self.real.embed_documents(texts)
 
     def writing(self) -> bool:
         """A claim's write starts: whether the next claim's embedding starts before it ends."""
@@ -138,12 +145,12 @@ def test_the_next_claim_is_embedded_while_the_last_one_is_written(services, embe
     assert store.beside == [True, True, False]
 
 
-def test_a_stopping_loop_writes_the_claim_it_left_in_flight(services, embedder):
-    services.memories.create_batch([MemoryCreate(content=f"in flight at lock {i}") for i in range(16)])
+def test_a_stopping_loop_gives_back_the_claim_it_queued_instead_of_waiting_for_it(services, embedder):
+    services.memories.create_batch([MemoryCreate(content=f"queued at lock {i}") for i in range(16)])
     counting = CountingEmbedder(embedder)
     stopper = []
 
-    def lock_now():  # the vault locks while the first claim is written and the second embeds
+    def lock_now():  # the vault locks while the first claim is written and the second is queued
         if not stopper:
             stopper.append(threading.Thread(target=loops.stop))
             stopper[0].start()
@@ -161,9 +168,14 @@ def test_a_stopping_loop_writes_the_claim_it_left_in_flight(services, embedder):
     loops.add("embedding", step, wake=worker.wake_event, finish=worker.finish)
     loops.start()
     wait_for(lambda: stopper and not stopper[0].is_alive())
-    assert len(turns) == 1 and store.beside == [True, False], "the second claim was written by finish"
+    assert len(turns) == 1 and store.beside == [True], "only the first claim was written"
+    # The second claim's jobs are due at once (not leased until their lease runs out), and nothing is lost.
+    assert services.jobs.depth() == 8
+    assert len(services.jobs.claim(16)) == 8
+    with services.vault.db.write() as conn:
+        conn.execute(text("UPDATE embedding_jobs SET leased_until = NULL, leased_by = NULL"))
+    assert worker.drain(timeout=30)
     assert _all_ready(services)
-    assert services.jobs.depth() == 0
 
 
 def test_an_edit_during_embedding_is_not_overwritten_by_the_stale_vector(services):

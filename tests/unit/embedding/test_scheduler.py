@@ -1,0 +1,88 @@
+"""The embedder's threads: callers that wait go before background work, queued work can be cancelled."""
+
+import threading
+
+import pytest
+
+from app.embedding.scheduler import BatchScheduler
+
+
+@pytest.fixture
+def scheduler():
+    s = BatchScheduler(1, "test-embedder")
+    yield s
+    s.shutdown()
+
+
+def _blocked(scheduler, *, background):
+    """A call that holds the scheduler's only thread until the returned event is set."""
+    started, gate = threading.Event(), threading.Event()
+
+    def hold():
+        started.set()
+        gate.wait(10)
+        return "held"
+
+    future = scheduler.submit(hold, background=background)
+    assert started.wait(10)
+    return future, gate
+
+
+def test_a_caller_that_waits_goes_before_queued_background_work(scheduler):
+    ran = []
+    first, gate = _blocked(scheduler, background=True)
+    later = [scheduler.submit(lambda n=n: ran.append(f"background {n}"), background=True) for n in (1, 2)]
+    waiting = scheduler.submit(lambda: ran.append("caller"))
+    gate.set()
+    for f in [first, waiting, *later]:
+        f.result(10)
+    assert first.result() == "held"
+    assert ran == ["caller", "background 1", "background 2"]
+
+
+def test_queued_work_can_be_cancelled_and_never_runs(scheduler):
+    ran = []
+    first, gate = _blocked(scheduler, background=True)
+    dropped = scheduler.submit(lambda: ran.append("dropped"), background=True)
+    kept = scheduler.submit(lambda: ran.append("kept"), background=True)
+    assert dropped.cancel()
+    assert not first.cancel(), "a running call cannot be cancelled"
+    gate.set()
+    kept.result(10)
+    assert dropped.cancelled() and ran == ["kept"]
+
+
+def test_a_failing_call_reaches_its_caller_and_the_thread_goes_on(scheduler):
+    def fail():
+        raise ValueError("bad batch")
+
+    failed = scheduler.submit(fail)
+    with pytest.raises(ValueError, match="bad batch"):
+        failed.result(10)
+    assert scheduler.submit(lambda: 42).result(10) == 42
+
+
+def test_calls_run_side_by_side_on_up_to_the_given_threads():
+    scheduler = BatchScheduler(2, "test-embedder")
+    both, names = threading.Barrier(2, timeout=10), set()
+
+    def meet():
+        names.add(threading.current_thread().name)
+        both.wait()  # only returns when the other call runs at the same time
+
+    futures = [scheduler.submit(meet) for _ in range(2)]
+    for f in futures:
+        f.result(10)
+    assert names == {"test-embedder_0", "test-embedder_1"}
+    scheduler.shutdown()
+
+
+def test_shut_down_threads_end_and_take_no_more_work():
+    scheduler = BatchScheduler(1, "test-embedder-ending")
+    scheduler.submit(lambda: None).result(10)
+    scheduler.shutdown()
+    for thread in [t for t in threading.enumerate() if t.name.startswith("test-embedder-ending")]:
+        thread.join(10)
+        assert not thread.is_alive()
+    with pytest.raises(RuntimeError, match="shut down"):
+        scheduler.submit(lambda: None)
