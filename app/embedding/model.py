@@ -3,7 +3,8 @@
 One :class:`Embedder` (and so one ONNX Runtime session) is created per process
 and shared by every thread; ``InferenceSession.run`` is thread-safe. Each run
 computes on one thread, and a call with several batches runs them side by
-side, one per core (see :func:`session_options` for why). The
+side, one per core (see :func:`session_options` for why), ahead of the
+background worker's queued claims (``app/embedding/scheduler.py``). The
 session runs a graph with fused transformer operators, built in memory from
 the pinned upstream weights when the embedder is created (see
 ``app/embedding/graph.py``). By default its attention and feed-forward input

@@ -92,7 +92,7 @@ class EmbeddingWorker:
         self.wake_event.set()
 
     def run_once(self) -> int:
-        """Claim and process one batch (or the one a loop turn left in flight); returns how many jobs it took.
+        """Claim and process one batch (first any claim a loop turn left); returns how many jobs it took.
 
         Raises whatever stops the job store (a domain storage error); the
         batch's result is kept and saved first on the next call.

@@ -112,7 +112,7 @@ class Background:
             wake: an event that ends a sleep early (new work arrived).
             setup: run once before the first turn, retried like a step until it succeeds.
             finish: run once on the loop's thread after its last turn, when the loop stops (work a turn
-                left in flight is completed there, before the vault locks).
+                left in flight is written or given back there, before the vault locks).
         """
         if name in self._loops:
             raise ValueError(f"a loop named {name!r} exists already")  # a wiring bug
