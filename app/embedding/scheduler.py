@@ -12,6 +12,7 @@ batches it queued instead of waiting for them.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -27,9 +28,10 @@ class BatchScheduler:
         self._cond = threading.Condition()
         # Index 0: callers waiting on the result; 1: background work.
         self._queues: tuple[deque, deque] = (deque(), deque())
-        self._started = 0
+        self._workers: list[threading.Thread] = []
         self._idle = 0
         self._closed = False
+        _stop_at_exit(self)
 
     def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future:
         """Run ``fn`` on one of the threads; a pending call can be cancelled through its future."""
@@ -39,17 +41,31 @@ class BatchScheduler:
                 raise RuntimeError("the embedder's threads have been shut down")
             self._queues[1 if background else 0].append((future, fn))
             if self._idle:
+                self._idle -= 1  # spoken for: the next call must not count on the same waiting thread
                 self._cond.notify()
-            elif self._started < self._threads:
-                self._started += 1
-                threading.Thread(target=self._work, name=f"{self._name}_{self._started - 1}", daemon=True).start()
+            elif len(self._workers) < self._threads:
+                worker = threading.Thread(target=self._work, name=f"{self._name}_{len(self._workers)}", daemon=True)
+                self._workers.append(worker)
+                worker.start()
         return future
 
-    def shutdown(self) -> None:
-        """Let the threads end once the queued calls have run (queued calls still run: nothing waits forever)."""
+    def shutdown(self, *, cancel_queued: bool = False, wait: bool = False) -> None:
+        """Let the threads end once the queued calls have run (``cancel_queued``: cancel those instead;
+        ``wait``: return when the threads have ended, the calls running now finished)."""
         with self._cond:
             self._closed = True
+            if cancel_queued:
+                for queue in self._queues:
+                    for future, _fn in queue:
+                        future.cancel()
+                    queue.clear()
+            self._idle = 0
             self._cond.notify_all()
+            workers = list(self._workers)
+        if wait:
+            for worker in workers:
+                if worker is not threading.current_thread():
+                    worker.join()
 
     def _next(self) -> tuple[Future, Callable[[], Any]] | None:
         with self._cond:
@@ -61,12 +77,29 @@ class BatchScheduler:
                     return None
                 self._idle += 1
                 self._cond.wait()
-                self._idle -= 1
 
     def _work(self) -> None:
         while (task := self._next()) is not None:
             _run(*task)
             task = None  # a finished call's inputs are not kept alive while the thread waits
+
+
+def _stop_at_exit(scheduler: BatchScheduler) -> None:
+    """Have the interpreter's exit cancel ``scheduler``'s queued calls and wait for those running.
+
+    Its threads are daemons, so that an idle one never holds up the exit; but one that is still inside an
+    ONNX Runtime run when the interpreter goes away aborts the process ("terminate called without an
+    active exception"). Registered like ``concurrent.futures``' own pools: before the interpreter joins its
+    threads, while a daemon thread can still finish.
+    """
+    ref = weakref.ref(scheduler)
+
+    def stop() -> None:
+        live = ref()
+        if live is not None:
+            live.shutdown(cancel_queued=True, wait=True)
+
+    threading._register_atexit(stop)  # the hook concurrent.futures uses for the same reason
 
 
 def _run(future: Future, fn: Callable[[], Any]) -> None:

@@ -1,7 +1,10 @@
 """The real ONNX model: pooling, normalisation, batching and chunking."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from concurrent.futures import CancelledError
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 from app.domain.errors import ModelError
 from app.embedding.manifest import load_manifest, models_root, verify
 from app.embedding.model import CHUNK_OVERLAP, Embedder
+from tests.helpers import ROOT
 
 
 @pytest.mark.slow  # the real model itself is under test
@@ -74,6 +78,26 @@ def test_documents_started_in_the_background_get_the_same_vectors_and_can_be_can
     with pytest.raises(CancelledError):
         cancelled.result()
     assert side_by_side.start_documents([]).result() == []
+
+
+EXIT_WHILE_EMBEDDING = """
+import time
+from app.config import load_settings
+from app.service.container import load_embedder
+embedder = load_embedder(load_settings(environ={}))
+pending = embedder.start_documents(["a text still being embedded when the program ends " * 8] * 400)
+time.sleep(0.2)
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.slow  # the real model itself is under test
+def test_a_program_that_ends_while_batches_run_in_the_background_exits_cleanly(tmp_path):
+    # A daemon thread still inside an ONNX Runtime run when the interpreter goes away aborts the process.
+    done = subprocess.run([sys.executable, "-c", EXIT_WHILE_EMBEDDING], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False, env={**os.environ, "HOME": str(tmp_path)})
+    assert done.stdout.strip() == "exiting"
+    assert done.returncode == 0, done.stderr[-500:]
 
 
 @pytest.mark.slow  # the real model itself is under test

@@ -77,6 +77,17 @@ def test_calls_run_side_by_side_on_up_to_the_given_threads():
     scheduler.shutdown()
 
 
+def test_an_idle_thread_is_woken_for_one_call_and_a_second_thread_started_for_the_next():
+    scheduler = BatchScheduler(2, "test-embedder-idle")
+    scheduler.submit(lambda: None, background=True).result(10)  # one thread started, now idle
+    for _ in range(20):
+        both = threading.Barrier(2, timeout=10)
+        futures = [scheduler.submit(both.wait) for _ in range(2)]
+        for f in futures:
+            f.result(15)  # a broken barrier: the two calls did not run side by side
+    scheduler.shutdown()
+
+
 def test_shut_down_threads_end_and_take_no_more_work():
     scheduler = BatchScheduler(1, "test-embedder-ending")
     scheduler.submit(lambda: None).result(10)
@@ -86,3 +97,13 @@ def test_shut_down_threads_end_and_take_no_more_work():
         assert not thread.is_alive()
     with pytest.raises(RuntimeError, match="shut down"):
         scheduler.submit(lambda: None)
+
+
+def test_shutting_down_at_exit_cancels_queued_calls_and_waits_for_the_running_one():
+    scheduler = BatchScheduler(1, "test-embedder-exit")
+    running, gate = _blocked(scheduler, background=True)
+    queued = scheduler.submit(lambda: "never", background=True)
+    threading.Timer(0.2, gate.set).start()
+    scheduler.shutdown(cancel_queued=True, wait=True)  # returns once the running call has finished
+    assert running.done() and running.result() == "held"
+    assert queued.cancelled()
