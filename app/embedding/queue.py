@@ -15,8 +15,11 @@ job waits for its lease to run out.
 A turn of the loop keeps the next claim queued behind the one it waits for
 (:meth:`Embedder.start_documents`), so the embedder's threads go straight from
 one claim to the next and embed it while the last is written. A stopping loop
-calls :meth:`EmbeddingWorker.finish`, which cancels the queued claim and gives
-its jobs back: a lock waits for one claim at most.
+calls :meth:`EmbeddingWorker.interrupt` from the stopping thread, which
+cancels the batches not started of every claim (the one the turn waits for
+too), then :meth:`EmbeddingWorker.finish` on its own thread, which gives the
+claims' jobs back: a lock waits for the batches running, not for a claim
+(which, of long documents, can take a minute or more).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol
@@ -85,6 +89,8 @@ class EmbeddingWorker:
         self._unsaved: Callable[[], None] | None = None
         #: Claimed and not yet written, oldest first: during a loop's turn the one it waits for, and the next.
         self._claims: deque[_Claim] = deque()
+        self._waiting: _Claim | None = None  # the claim a loop's turn waits for
+        self._interrupted = threading.Event()
 
     def wake(self) -> None:
         """Tell the worker new jobs are waiting."""
@@ -99,6 +105,17 @@ class EmbeddingWorker:
         """
         return self._turn(overlap=False)
 
+    def interrupt(self) -> None:
+        """The loop is asked to stop (called on the stopping thread): drop the batches not started yet.
+
+        The turn in progress gives its claim's jobs back instead of waiting for
+        them, and no turn claims more until :meth:`finish`.
+        """
+        self._interrupted.set()
+        for claim in [self._waiting, *list(self._claims)]:
+            if claim is not None:
+                claim.cancel()
+
     def finish(self) -> None:
         """The loop is stopping: write what a failed write left, cancel the queued claim and give its jobs back."""
         with self._lock:
@@ -109,20 +126,28 @@ class EmbeddingWorker:
                 dropped, self._claims = list(self._claims), deque()
                 for claim in dropped:
                     claim.cancel()
+                self._interrupted.clear()
                 self._store.release([job for claim in dropped for job in claim.jobs])
 
     def _turn(self, *, overlap: bool) -> int:
         with self._lock:
             if self._unsaved is not None:
                 self._save(self._unsaved)
+            if overlap and self._interrupted.is_set():
+                return 0  # stopping: finish() gives back what is claimed
             if not self._claims and not self._claim(background=overlap):
                 return 0
             if overlap and len(self._claims) == 1:
                 # Queued behind the one we wait for; if claiming raises, that one stays for the next turn.
                 self._claim(background=True)
-            claim = self._claims.popleft()
-            # Kept before anything else can raise: a failed write must not lose these vectors.
-            self._unsaved = self._outcome(claim.jobs, claim.vectors)
+            claim = self._waiting = self._claims.popleft()
+            if overlap and self._interrupted.is_set():
+                claim.cancel()  # the stop came while claiming: interrupt() may have missed this one
+            try:
+                # Kept before anything else can raise: a failed write must not lose these vectors.
+                self._unsaved = self._outcome(claim.jobs, claim.vectors)
+            finally:
+                self._waiting = None
             self._save(self._unsaved)
             return len(claim.jobs)
 
@@ -148,6 +173,8 @@ class EmbeddingWorker:
         """The write that ends a claim of ``jobs`` once ``vectors`` gives their chunks: those, or the failure."""
         try:
             chunked = vectors()
+        except CancelledError:
+            return lambda: self._store.release(jobs)  # a stop dropped them: due again, no attempt counted
         except Exception as exc:  # noqa: BLE001 - a failing batch must not kill the queue; it is retried
             log.warning("embedding batch of %d failed: %s", len(jobs), exc.__class__.__name__)
             error = f"{exc.__class__.__name__}: {exc}"  # kept inside the vault only

@@ -38,6 +38,7 @@ class _Loop:
     first_delay: float
     setup: Callable[[], object] | None
     finish: Callable[[], object] | None
+    interrupt: Callable[[], object] | None = None
     thread: threading.Thread | None = field(default=None)
 
 
@@ -102,7 +103,7 @@ class Background:
 
     def add(self, name: str, step: Callable[[], float], *, first_delay: float = 0.0,
             wake: threading.Event | None = None, setup: Callable[[], object] | None = None,
-            finish: Callable[[], object] | None = None) -> None:
+            finish: Callable[[], object] | None = None, interrupt: Callable[[], object] | None = None) -> None:
         """Register a loop (before :meth:`start`).
 
         Args:
@@ -113,10 +114,12 @@ class Background:
             setup: run once before the first turn, retried like a step until it succeeds.
             finish: run once on the loop's thread after its last turn, when the loop stops (work a turn
                 left in flight is written or given back there, before the vault locks).
+            interrupt: called on the stopping thread when a stop is asked, to cut a long turn short (the
+                embedding worker drops the batches its turn waits for, instead of a lock waiting for them).
         """
         if name in self._loops:
             raise ValueError(f"a loop named {name!r} exists already")  # a wiring bug
-        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup, finish)
+        self._loops[name] = _Loop(name, step, wake or threading.Event(), first_delay, setup, finish, interrupt)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -141,6 +144,8 @@ class Background:
         self._stop.set()
         for loop in self._loops.values():
             loop.wake.set()
+            if loop.interrupt is not None and loop.thread is not None:
+                loop.interrupt()
         for loop in self._loops.values():
             if loop.thread is not None:
                 loop.thread.join(timeout)
@@ -206,7 +211,7 @@ def standard_loops(background: Background, *, health: HealthMonitor, worker: Emb
     if worker is not None:
         # Jobs a killed process had leased are due again now, not when the lease runs out.
         background.add("embedding", worker.step, wake=worker.wake_event, setup=jobs.release_orphaned,
-                       finish=worker.finish)
+                       finish=worker.finish, interrupt=worker.interrupt)
 
     def purge() -> float:
         removed = lifecycle.purge_expired()

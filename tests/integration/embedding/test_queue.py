@@ -178,6 +178,42 @@ def test_a_stopping_loop_gives_back_the_claim_it_queued_instead_of_waiting_for_i
     assert _all_ready(services)
 
 
+class NeverDoneEmbedder:
+    """Background embedding that never finishes on its own: only a cancel ends it."""
+
+    def __init__(self, real):
+        self.real, self.started = real, threading.Event()
+
+    def start_documents(self, texts):
+        from concurrent.futures import Future
+
+        from app.embedding.model import PendingDocuments
+
+        self.started.set()
+        return PendingDocuments([(list(range(len(texts))), Future())], len(texts), self.real.dimension,
+                                lambda vectors: [])
+
+
+def test_a_lock_does_not_wait_for_the_claim_being_embedded_and_gives_every_job_back(services, embedder):
+    services.memories.create_batch([MemoryCreate(content=f"long document at lock {i}") for i in range(16)])
+    never = NeverDoneEmbedder(embedder)
+    worker = EmbeddingWorker(services.jobs, never, batch_size=8)
+    loops = Background(HealthMonitor(services.vault.db))  # registered with its interrupt, as the vault does
+    loops.add("embedding", worker.step, wake=worker.wake_event, finish=worker.finish, interrupt=worker.interrupt)
+    loops.start()
+    assert never.started.wait(10)
+    started = time.monotonic()
+    loops.stop(timeout=20)
+    assert time.monotonic() - started < 5, "the lock waited for a claim that never ends"
+    assert not loops.is_running("embedding")
+    # Both claims' jobs are due at once, and no failed attempt is counted against them.
+    with services.vault.db.read() as conn:
+        rows = conn.execute(text("SELECT attempts, leased_by, last_error FROM embedding_jobs")).all()
+    assert len(rows) == 16 and all(r.attempts == 0 and r.leased_by is None and r.last_error is None for r in rows)
+    assert services.worker.drain(timeout=30)
+    assert _all_ready(services)
+
+
 def test_an_edit_during_embedding_is_not_overwritten_by_the_stale_vector(services):
     from app.domain.models import MemoryUpdate
 
