@@ -6,11 +6,13 @@ import sys
 import textwrap
 import threading
 import time
+from concurrent.futures import Future
 
 from sqlalchemy import text
 
 from app.domain.enums import EmbeddingStatus
 from app.domain.models import MemoryCreate, MemoryFilter
+from app.embedding.model import PendingDocuments
 from app.embedding.queue import EmbeddingWorker
 from app.service.background import Background
 from app.service.container import open_vault
@@ -185,10 +187,6 @@ class NeverDoneEmbedder:
         self.real, self.started = real, threading.Event()
 
     def start_documents(self, texts):
-        from concurrent.futures import Future
-
-        from app.embedding.model import PendingDocuments
-
         self.started.set()
         return PendingDocuments([(list(range(len(texts))), Future())], len(texts), self.real.dimension,
                                 lambda vectors: [])
