@@ -20,28 +20,43 @@ from usearch.compiled import ScalarKind
 from usearch.index import Index, MetricKind
 from usearch.index import search as exact_search
 
-#: Graph degree, build-time and search beams. On the bench's 75k MiniLM vectors a wider search beam
-#: (256, 512) found nothing more: the remaining misses are (near-)ties within half precision's error.
+#: Graph degree, build-time and search beams. A wider build beam makes a graph whose walks find the true
+#: neighbours with a narrower search beam, and the search is what every query pays: on one saved 1M graph of
+#: generated vectors (50 queries) a build beam of 160 recalled 0.996 at a search beam of 256 in 1.73 ms,
+#: where the same vectors built with 96 needed 576 for 0.994 in 2.88 ms. Inserting costs ~1.6x as much CPU
+#: (5,000 vectors into an empty index: 0.66 s against 0.42; into 100k: 2.9 s against 1.7), paid once per
+#: vector by the index loop.
 CONNECTIVITY = 16
-EXPANSION_ADD = 96
+EXPANSION_ADD = 160
 EXPANSION_SEARCH = 128
-#: Past this many vectors in one namespace the search beam grows with the index (:func:`expansion_for`).
-#: Generated vectors (mixes of the bench's real ones, 100 real queries): at 200k, recall@10 0.975 with a
-#: beam of 128 and 0.992 with 256, where the brute force over the same half-precision vectors gives 0.998.
-#: At 1M a beam of 512 measured recall@10 0.986-0.994 across bench runs (each builds its own graph). On one
-#: saved 1M index (50 queries, 3 interleaved rounds): 512 / 576 / 640 gave p50 2.64 / 2.86 / 3.12 ms and
-#: recall 0.992 / 0.994 / 0.994: 576 has 640's recall within the 3 ms budget.
+#: Past this many vectors in one namespace the search beam grows with the index (:func:`expansion_for`):
+#: a walk's recall at a fixed beam falls as the graph grows. At 100k generated vectors the beam of 128
+#: recalled 0.993 (0.987 with the build beam of 96). On the 1M vault of ``bench --scale`` (its own graph,
+#: 200 queries, against exact search over vec0) the KNN step recalled 0.985 / 0.990 / 0.993 / 0.993 at
+#: beams of 256 / 320 / 384 / 448, in ~2.3 ms at 384: past it only half-precision ties are missed.
 EXPANSION_GROWS_FROM = 100_000
-EXPANSION_SEARCH_MAX = 576
+EXPANSION_SEARCH_MAX = 384
+#: Which graph recipe an index was built with, stored beside its snapshot: a graph built with another recipe
+#: (before this one) is searched with the beams it needs (:data:`LEGACY_BEAMS`) until the background loop
+#: has rebuilt it.
+GRAPH = f"hnsw-m{CONNECTIVITY}-ea{EXPANSION_ADD}"
+#: Graphs built with a build beam of 96 (snapshots stored without a recipe), and their search beams: 128,
+#: doubling with each doubling past 100k, up to 576 (recall 0.994 at 1M).
+LEGACY_GRAPH = f"hnsw-m{CONNECTIVITY}-ea96"
+LEGACY_EXPANSION_ADD = 96
+LEGACY_BEAMS = (128, 576)
 
 
-def expansion_for(size: int) -> int:
-    """The search beam for an index of ``size`` vectors: a graph walk's recall at a fixed beam falls as the
-    graph grows, so the beam doubles with each doubling past :data:`EXPANSION_GROWS_FROM` vectors (up to
-    :data:`EXPANSION_SEARCH_MAX`); below it the cost of a wider beam buys nothing measurable."""
+def expansion_for(size: int, graph: str = GRAPH) -> int:
+    """The search beam for an index of ``size`` vectors built with ``graph``: fixed up to
+    :data:`EXPANSION_GROWS_FROM` vectors (a wider beam buys nothing measurable there), then growing with the
+    square root of the size up to :data:`EXPANSION_SEARCH_MAX`."""
+    if graph != GRAPH:
+        base, cap = LEGACY_BEAMS
+        return base if size <= EXPANSION_GROWS_FROM else min(cap, int(base * size / EXPANSION_GROWS_FROM))
     if size <= EXPANSION_GROWS_FROM:
         return EXPANSION_SEARCH
-    return min(EXPANSION_SEARCH_MAX, int(EXPANSION_SEARCH * size / EXPANSION_GROWS_FROM))
+    return min(EXPANSION_SEARCH_MAX, int(EXPANSION_SEARCH * (size / EXPANSION_GROWS_FROM) ** 0.5))
 
 
 def _new_index(dim: int) -> Index:
@@ -50,10 +65,15 @@ def _new_index(dim: int) -> Index:
 
 
 class NamespaceIndexes:
-    """The HNSW graphs of every namespace with vectors."""
+    """The HNSW graphs of every namespace with vectors.
 
-    def __init__(self, dim: int) -> None:
+    ``graph``: the recipe the graphs were built with (:data:`GRAPH` for new ones; a restored snapshot's may
+    be older, and its vectors added later still join a graph of that recipe).
+    """
+
+    def __init__(self, dim: int, graph: str = GRAPH) -> None:
         self.dim = dim
+        self.graph = graph
         self._by_ns: dict[str, Index] = {}
 
     @property
@@ -76,7 +96,7 @@ class NamespaceIndexes:
         if idx is None:
             idx = self._by_ns[namespace] = _new_index(self.dim)
         idx.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=threads)
-        idx.expansion_search = expansion_for(len(idx))
+        idx.expansion_search = expansion_for(len(idx), self.graph)
 
     def remove(self, keys: Iterable[int]) -> None:
         """Drop ``keys`` from whichever namespace holds them (absent keys are ignored)."""
@@ -151,14 +171,17 @@ class NamespaceIndexes:
         return {ns: idx.save() for ns, idx in self._by_ns.items() if len(idx)}
 
     @classmethod
-    def restore(cls, dim: int, blobs: dict[str, bytearray]) -> NamespaceIndexes:
-        """Indexes from :meth:`serialize`'s bytes (copied: the caller may free them)."""
-        out = cls(dim)
+    def restore(cls, dim: int, blobs: dict[str, bytearray], graph: str = GRAPH) -> NamespaceIndexes:
+        """Indexes from :meth:`serialize`'s bytes (copied: the caller may free them), built with ``graph``."""
+        out = cls(dim, graph)
         for ns, blob in blobs.items():
             idx = Index.restore(blob, view=False)
             if idx is None or idx.ndim != dim:
                 raise ValueError(f"the stored index of a namespace is unreadable or has {getattr(idx, 'ndim', '?')} "
                                  f"dimensions, not {dim}")
-            idx.expansion_search = expansion_for(len(idx))
+            # Neither beam is in the bytes: a restored graph would otherwise take later vectors with usearch's
+            # default build beam, not the one its recipe names.
+            idx.expansion_add = EXPANSION_ADD if graph == GRAPH else LEGACY_EXPANSION_ADD
+            idx.expansion_search = expansion_for(len(idx), graph)
             out._by_ns[ns] = idx
         return out

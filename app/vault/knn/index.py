@@ -3,7 +3,9 @@
 Lifecycle: :meth:`VectorIndex.ensure_open` restores the snapshot stored in the
 encrypted database and replays the change log after it; with no usable
 snapshot the index is rebuilt from vec0 in the background (:meth:`maintain`,
-with progress) while searches go exact. Every query first calls
+with progress) while searches go exact. A snapshot of graphs built with an older
+recipe (:data:`~app.vault.knn.ann.GRAPH`) answers at once and is rebuilt the
+same way, then replaced. Every query first calls
 :meth:`catch_up` inside its own read transaction: the log's head is the
 watermark of every process's committed vector writes, so an index that has
 applied the log up to it answers as vec0 would; one that cannot catch up
@@ -25,7 +27,7 @@ from sqlalchemy import Connection
 from app.heap import return_freed_memory
 from app.vault.engine import Database
 from app.vault.knn import log
-from app.vault.knn.ann import NamespaceIndexes
+from app.vault.knn.ann import GRAPH, LEGACY_GRAPH, NamespaceIndexes
 
 _log = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class VectorIndex:
         self._state = IndexState.CLOSED
         self._applied = 0
         self._snapshot_at = 0
+        self._outdated = False
         self.wake = threading.Event()
 
     # -- state ---------------------------------------------------------
@@ -122,13 +125,22 @@ class VectorIndex:
             with self._db.read(discard=True) as conn:
                 seq = log.snapshot_seq(conn)
                 if seq is not None:
+                    blobs = log.read_snapshot(conn)
+                    # A snapshot holding no graph (a new vault's) has no recipe to be out of date with.
+                    graph = log.snapshot_graph(conn) or (LEGACY_GRAPH if blobs else GRAPH)
                     try:
-                        ann = NamespaceIndexes.restore(self._dim, log.read_snapshot(conn))
+                        ann = NamespaceIndexes.restore(self._dim, blobs, graph)
                     except (ValueError, RuntimeError) as exc:
+                        del blobs
                         _log.warning("the stored vector index could not be read (%s); rebuilding it", type(exc).__name__)
                     else:
+                        del blobs  # copied into the index: freed before the heap is handed back below
                         self._ann, self._applied, self._snapshot_at = ann, seq, seq
                         self._state = IndexState.READY
+                        # Searched with the beams its recipe needs until the background loop has rebuilt it.
+                        self._outdated = graph != GRAPH
+                        if self._outdated:
+                            self.wake.set()
                         head = log.head(conn)
                         if head - self._applied <= self.QUERY_CATCH_UP_MAX:
                             self._apply(conn, head)
@@ -149,7 +161,8 @@ class VectorIndex:
             self._lock.release()
 
     def build(self) -> None:
-        """Rebuild every namespace's index from vec0 (off the lock: searches go exact meanwhile)."""
+        """Rebuild every namespace's index from vec0, off the lock: meanwhile searches go exact, or to the
+        outdated graph being replaced."""
         ann = NamespaceIndexes(self._dim)
         with self._db.read(discard=True) as conn:
             seq = log.head(conn)
@@ -161,8 +174,9 @@ class VectorIndex:
                 done += len(ids)
                 self._progress(min(done, total), total)
         with self._lock:
+            # The replaced graph may have applied changes past ``seq``: the log still holds them for the new one.
             self._ann, self._applied, self._snapshot_at = ann, seq, 0
-            self._state = IndexState.READY
+            self._state, self._outdated = IndexState.READY, False
         self._progress(total, total)
         _log.info("vector index rebuilt: %d vectors", ann.size())
 
@@ -259,9 +273,9 @@ class VectorIndex:
         with self._lock:
             if self._state is not IndexState.READY:
                 return False
-            seq, blobs = self._applied, self._ann.serialize()
+            seq, blobs, graph = self._applied, self._ann.serialize(), self._ann.graph
         with self._db.write() as conn:
-            log.write_snapshot(conn, seq, blobs)
+            log.write_snapshot(conn, seq, blobs, graph)
         self._snapshot_at = max(self._snapshot_at, seq)
         return True
 
@@ -270,13 +284,15 @@ class VectorIndex:
 
     def maintain(self) -> float:
         """One turn of the background loop: load or rebuild, catch up, snapshot when due."""
-        if self.ensure_open() is IndexState.BUILDING:
+        rebuilt = self.ensure_open() is IndexState.BUILDING or self._outdated
+        if rebuilt:
             self.build()
         with self._db.read() as conn:
             self.catch_up(conn)
         self._fit_reader_caches()
         due = max(self.SNAPSHOT_MIN_CHANGES, int(self.SNAPSHOT_SHARE * self._ann.size()))
-        if self.unsaved_changes() >= due:
+        # A rebuilt graph is stored at once: the next unlock would otherwise rebuild it again.
+        if rebuilt or self.unsaved_changes() >= due:
             self.snapshot()
         return self.MAINTAIN_SECONDS
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 #: Bytes per snapshot row: SQLite caps one value near 1 GB, and smaller parts keep page-cache churn low.
 PART_BYTES = 8 << 20
 _SNAPSHOT_SEQ = "knn_snapshot_seq"
+_SNAPSHOT_GRAPH = "knn_snapshot_graph"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ def snapshot_seq(conn: Connection) -> int | None:
     return None if value is None else int(value)
 
 
+def snapshot_graph(conn: Connection) -> str | None:
+    """The recipe the stored snapshot's graphs were built with (``None``: stored before recipes were)."""
+    return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": _SNAPSHOT_GRAPH}).scalar()
+
+
 def oldest_kept(conn: Connection) -> int:
     """Changes at or below this were deleted with a snapshot: an index older than it must reload the snapshot."""
     return snapshot_seq(conn) or 0
@@ -91,13 +97,15 @@ def read_snapshot(conn: Connection) -> dict[str, bytearray]:
     return out
 
 
-def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytearray]) -> None:
-    """Replace the stored snapshot with ``indexes`` as of ``seq`` and drop the log it covers.
+def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytearray], graph: str) -> None:
+    """Replace the stored snapshot with ``indexes`` (built with the recipe ``graph``) as of ``seq`` and drop the
+    log it covers.
 
-    A snapshot older than the stored one (another process saved a newer one meanwhile) is not written.
+    A snapshot older than the stored one (another process saved a newer one meanwhile) is not written, nor one
+    of the same changes and recipe; a rebuilt graph replaces an older recipe's of the same changes.
     """
     stored = snapshot_seq(conn)
-    if stored is not None and stored >= seq:
+    if stored is not None and (stored > seq or (stored == seq and snapshot_graph(conn) == graph)):
         return
     raw = conn.connection.dbapi_connection
     raw.execute("DELETE FROM knn_snapshot")
@@ -105,8 +113,8 @@ def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytear
         view = memoryview(blob)
         raw.executemany("INSERT INTO knn_snapshot(namespace, part, bytes) VALUES (?, ?, ?)",
                         [(namespace, i, view[at:at + PART_BYTES]) for i, at in enumerate(range(0, len(view), PART_BYTES))])
-    raw.execute("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (_SNAPSHOT_SEQ, str(seq)))
+    raw.executemany("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [(_SNAPSHOT_SEQ, str(seq)), (_SNAPSHOT_GRAPH, graph)])
     raw.execute("DELETE FROM knn_log WHERE seq <= ?", (seq,))
 
 

@@ -13,7 +13,7 @@ from app.domain.enums import MemoryType
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from app.service.container import create_vault, open_vault
 from app.vault import search as vsearch
-from app.vault.knn import IndexState, VectorIndex, planner
+from app.vault.knn import IndexState, VectorIndex, ann, planner
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 from tests.helpers.knn import assert_same_answer, index_keys, missed, stored_chunks
 
@@ -345,6 +345,66 @@ def test_a_vault_without_a_snapshot_is_rebuilt_with_progress_while_search_goes_e
         _assert_index_matches_vec0(again)
     finally:
         again.close()
+
+
+def test_a_snapshot_of_an_older_graph_recipe_answers_at_once_and_is_rebuilt_in_the_background(
+        services, settings, embedder, monkeypatch):
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)  # the graph answers, not the exact path of a small index
+    rng = random.Random(8)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(50)])
+    services.worker.drain()
+    services.vector_index.ensure_open()
+    assert services.vector_index.snapshot()
+    with services.vault.db.write() as conn:
+        assert conn.execute(text("SELECT value FROM settings WHERE key = 'knn_snapshot_graph'")).scalar() == ann.GRAPH
+        # What a vault stored before graph recipes were recorded looks like.
+        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_graph'"))
+    services.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    reports = []
+    again.vector_index._progress = lambda done, total: reports.append((done, total))
+    try:
+        assert again.vector_index.ensure_open() is IndexState.READY
+        assert again.vector_index._ann.graph == ann.LEGACY_GRAPH
+        later = again.memories.create(MemoryCreate(content="stored while the old graph answers w1 w2 w3")).memory
+        again.worker.drain()
+        q = again.embedder.embed_query(_text(rng))
+        with again.vault.db.read() as conn:
+            got, plan = planner.nearest(conn, again.vector_index, q, MemoryFilter(), 5, 0)
+            assert plan.path == "ann"
+            assert_same_answer(got, vsearch.knn(conn, q, MemoryFilter(), 5, 0))
+        again.vector_index.maintain()
+        assert again.vector_index._ann.graph == ann.GRAPH
+        assert reports[-1] == (51, 51)
+        _assert_index_matches_vec0(again)
+        hits = again.search.search(SearchQuery("stored while the old graph answers w1 w2 w3", mode="semantic")).hits
+        assert hits[0].memory.id == later.id
+        with again.vault.db.read() as conn:
+            assert conn.execute(
+                text("SELECT value FROM settings WHERE key = 'knn_snapshot_graph'")).scalar() == ann.GRAPH
+    finally:
+        again.close()
+
+
+def test_a_rebuilt_graph_is_stored_even_when_no_vector_changed_since_the_old_one(services, settings, embedder):
+    rng = random.Random(9)
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(20)])
+    services.worker.drain()
+    services.vector_index.ensure_open()
+    assert services.vector_index.snapshot()
+    with services.vault.db.write() as conn:
+        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_graph'"))
+    services.close()
+    for outdated in (True, False):  # rebuilt once, then restored as it was stored
+        again = open_vault(settings, PASSPHRASE, embedder, background=False)
+        try:
+            again.vector_index.ensure_open()
+            assert again.vector_index._outdated is outdated
+            again.vector_index.maintain()
+            assert again.vector_index._ann.graph == ann.GRAPH
+            _assert_index_matches_vec0(again)
+        finally:
+            again.close()
 
 
 def test_rebuild_progress_shows_in_health(services):
