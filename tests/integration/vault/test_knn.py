@@ -347,19 +347,24 @@ def test_a_vault_without_a_snapshot_is_rebuilt_with_progress_while_search_goes_e
         again.close()
 
 
-def test_a_snapshot_of_an_older_graph_recipe_answers_at_once_and_is_rebuilt_in_the_background(
-        services, settings, embedder, monkeypatch):
-    monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)  # the graph answers, not the exact path of a small index
-    rng = random.Random(8)
-    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(50)])
+def _stored_by_an_earlier_release(services, rng: random.Random, count: int) -> None:
+    """``count`` memories embedded and snapshotted, then the snapshot's recipe forgotten (as a release before
+    recipes were recorded stored it), and the vault closed."""
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(count)])
     services.worker.drain()
     services.vector_index.ensure_open()
     assert services.vector_index.snapshot()
     with services.vault.db.write() as conn:
         assert conn.execute(text("SELECT value FROM settings WHERE key = 'knn_snapshot_graph'")).scalar() == ann.GRAPH
-        # What a vault stored before graph recipes were recorded looks like.
         conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_graph'"))
     services.close()
+
+
+def test_a_snapshot_of_an_older_graph_recipe_answers_at_once_and_is_rebuilt_in_the_background(
+        services, settings, embedder, monkeypatch):
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)  # the graph answers, not the exact path of a small index
+    rng = random.Random(8)
+    _stored_by_an_earlier_release(services, rng, 50)
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
     reports = []
     again.vector_index._progress = lambda done, total: reports.append((done, total))
@@ -387,14 +392,7 @@ def test_a_snapshot_of_an_older_graph_recipe_answers_at_once_and_is_rebuilt_in_t
 
 
 def test_a_rebuilt_graph_is_stored_even_when_no_vector_changed_since_the_old_one(services, settings, embedder):
-    rng = random.Random(9)
-    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(20)])
-    services.worker.drain()
-    services.vector_index.ensure_open()
-    assert services.vector_index.snapshot()
-    with services.vault.db.write() as conn:
-        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_graph'"))
-    services.close()
+    _stored_by_an_earlier_release(services, random.Random(9), 20)
     for outdated in (True, False):  # rebuilt once, then restored as it was stored
         again = open_vault(settings, PASSPHRASE, embedder, background=False)
         try:
