@@ -172,8 +172,12 @@ class NamespaceIndexes:
 
     @classmethod
     def restore(cls, dim: int, blobs: dict[str, bytearray], graph: str = GRAPH) -> NamespaceIndexes:
-        """Indexes from :meth:`serialize`'s bytes (copied: the caller may free them), built with ``graph``."""
-        out = cls(dim, graph)
+        """Indexes from :meth:`serialize`'s bytes (copied: the caller may free them), built with ``graph``.
+
+        Bytes holding no graph (a new vault's empty snapshot) have no recipe to be out of date with: the
+        indexes are then of this release's recipe.
+        """
+        out = cls(dim, graph if blobs else GRAPH)
         for ns, blob in blobs.items():
             idx = Index.restore(blob, view=False)
             if idx is None or idx.ndim != dim:
@@ -181,7 +185,7 @@ class NamespaceIndexes:
                                  f"dimensions, not {dim}")
             # Neither beam is in the bytes: a restored graph would otherwise take later vectors with usearch's
             # default build beam, not the one its recipe names.
-            idx.expansion_add = EXPANSION_ADD if graph == GRAPH else LEGACY_EXPANSION_ADD
-            idx.expansion_search = expansion_for(len(idx), graph)
+            idx.expansion_add = EXPANSION_ADD if out.graph == GRAPH else LEGACY_EXPANSION_ADD
+            idx.expansion_search = expansion_for(len(idx), out.graph)
             out._by_ns[ns] = idx
         return out

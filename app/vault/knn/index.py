@@ -125,20 +125,16 @@ class VectorIndex:
             with self._db.read(discard=True) as conn:
                 seq = log.snapshot_seq(conn)
                 if seq is not None:
-                    blobs = log.read_snapshot(conn)
-                    # A snapshot holding no graph (a new vault's) has no recipe to be out of date with.
-                    graph = log.snapshot_graph(conn) or (LEGACY_GRAPH if blobs else GRAPH)
                     try:
-                        ann = NamespaceIndexes.restore(self._dim, blobs, graph)
+                        ann = NamespaceIndexes.restore(self._dim, log.read_snapshot(conn),
+                                                       log.snapshot_graph(conn) or LEGACY_GRAPH)
                     except (ValueError, RuntimeError) as exc:
-                        del blobs
                         _log.warning("the stored vector index could not be read (%s); rebuilding it", type(exc).__name__)
                     else:
-                        del blobs  # copied into the index: freed before the heap is handed back below
                         self._ann, self._applied, self._snapshot_at = ann, seq, seq
                         self._state = IndexState.READY
                         # Searched with the beams its recipe needs until the background loop has rebuilt it.
-                        self._outdated = graph != GRAPH
+                        self._outdated = ann.graph != GRAPH
                         if self._outdated:
                             self.wake.set()
                         head = log.head(conn)
@@ -284,15 +280,15 @@ class VectorIndex:
 
     def maintain(self) -> float:
         """One turn of the background loop: load or rebuild, catch up, snapshot when due."""
-        rebuilt = self.ensure_open() is IndexState.BUILDING or self._outdated
-        if rebuilt:
+        rebuild = self.ensure_open() is IndexState.BUILDING or self._outdated
+        if rebuild:
             self.build()
         with self._db.read() as conn:
             self.catch_up(conn)
         self._fit_reader_caches()
         due = max(self.SNAPSHOT_MIN_CHANGES, int(self.SNAPSHOT_SHARE * self._ann.size()))
         # A rebuilt graph is stored at once: the next unlock would otherwise rebuild it again.
-        if rebuilt or self.unsaved_changes() >= due:
+        if rebuild or self.unsaved_changes() >= due:
             self.snapshot()
         return self.MAINTAIN_SECONDS
 
