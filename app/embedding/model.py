@@ -255,25 +255,8 @@ class Embedder:
         return pooled.astype(np.float32)
 
     def batches(self, seqs: list[list[int]], *, sort: bool = True) -> list[list[int]]:
-        """Indices of ``seqs`` grouped into batches of at most ``batch_tokens`` padded tokens.
-
-        Sorting by length first makes each batch's sequences nearly equal in
-        length, so little of the computation is spent on padding.
-        """
-        order = sorted(range(len(seqs)), key=lambda i: len(seqs[i])) if sort else list(range(len(seqs)))
-        out: list[list[int]] = []
-        current: list[int] = []
-        longest = 0
-        for i in order:
-            grown = max(longest, len(seqs[i]))
-            if current and (len(current) >= self.batch_size or grown * (len(current) + 1) > self.batch_tokens):
-                out.append(current)
-                current, grown = [], len(seqs[i])
-            current.append(i)
-            longest = grown
-        if current:
-            out.append(current)
-        return out
+        """Indices of ``seqs`` grouped into batches of at most ``batch_tokens`` padded tokens (:func:`token_batches`)."""
+        return token_batches([len(s) for s in seqs], self.batch_size, self.batch_tokens, sort=sort)
 
     def embed_sequences(self, seqs: list[list[int]], *, sort: bool = True) -> np.ndarray:
         """Vectors for token sequences, batched; ``sort`` buckets by length first.
@@ -335,6 +318,40 @@ class Embedder:
             owners.append((len(all_seqs), spans))
             all_seqs.extend(seqs)
         return all_seqs, owners
+
+
+#: Padding tokens a batch may gain from one more sequence before a new batch starts instead (sorted batches).
+#: A run costs ~0.85 ms besides its tokens (~70 us each at 32 tokens), but padding is computed like real
+#: tokens: 5,000 short bench texts embedded in the worker's claims of 1,024 were padded 3.1% under the token
+#: budget alone and 0.25% with a slack of 4, and ran 7% faster (6.42 -> 5.96 s; slack 8: 5.5%, 16: 4.6%;
+#: as one set, 0.7% -> 0.05% padding, 2% faster).
+PAD_SLACK_TOKENS = 4
+
+
+def token_batches(lengths: list[int], batch_size: int, batch_tokens: int, *, sort: bool = True) -> list[list[int]]:
+    """Indices of sequences of ``lengths`` grouped into batches of at most ``batch_size`` sequences and
+    ``batch_tokens`` padded tokens (a longer sequence alone).
+
+    Sorting by length first makes each batch's sequences nearly equal in length, and a sorted batch ends
+    early when the next sequence would pad the ones in it by more than :data:`PAD_SLACK_TOKENS` in all:
+    little of the computation is spent on padding.
+    """
+    order = sorted(range(len(lengths)), key=lengths.__getitem__) if sort else list(range(len(lengths)))
+    slack = PAD_SLACK_TOKENS if sort else None
+    out: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for i in order:
+        grown = max(longest, lengths[i])
+        if current and (len(current) >= batch_size or grown * (len(current) + 1) > batch_tokens
+                        or (slack is not None and (grown - longest) * len(current) > slack)):
+            out.append(current)
+            current, grown = [], lengths[i]
+        current.append(i)
+        longest = grown
+    if current:
+        out.append(current)
+    return out
 
 
 def _chunked(owners: list[tuple[int, list[tuple[int, int]]]], vecs: np.ndarray) -> list[Chunked]:
