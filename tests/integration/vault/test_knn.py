@@ -13,7 +13,7 @@ from app.domain.enums import MemoryType
 from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from app.service.container import create_vault, open_vault
 from app.vault import search as vsearch
-from app.vault.knn import IndexState, VectorIndex, ann, planner
+from app.vault.knn import IndexState, VectorIndex, ann, log, planner
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 from tests.helpers.knn import assert_same_answer, index_keys, missed, stored_chunks
 
@@ -283,6 +283,39 @@ def test_a_snapshot_drops_the_log_it_covers_and_close_saves_one(services, settin
         _assert_index_matches_vec0(again)
     finally:
         again.close()
+
+
+def test_a_due_snapshot_waits_while_changes_keep_arriving_but_not_past_a_bound(services, monkeypatch):
+    """A bulk ingest is not slowed by snapshots of an index that changes again a moment later."""
+    monkeypatch.setattr(VectorIndex, "SNAPSHOT_MIN_CHANGES", 10)
+    monkeypatch.setattr(VectorIndex, "SNAPSHOT_BUSY_FACTOR", 3)
+    index = services.vector_index
+    index.ensure_open()
+    index.maintain()  # the loop's first turn after open
+    rng = random.Random(15)
+
+    def stored_at() -> int | None:
+        with services.vault.db.read() as conn:
+            return log.snapshot_seq(conn)
+
+    def ingest(count: int) -> None:
+        services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(count)])
+        services.worker.drain()
+
+    empty = stored_at()
+    ingest(12)
+    index.maintain()  # 12 changes are due, but they arrived since the last turn
+    assert stored_at() == empty and index.unsaved_changes() == 12
+    index.maintain()  # a turn with nothing new: stored now
+    assert stored_at() == index.applied
+    ingest(12)
+    index.maintain()
+    ingest(12)
+    index.maintain()
+    assert index.unsaved_changes() == 24  # busy both turns, under 3 x 10
+    ingest(12)
+    index.maintain()  # busy, but 36 unsaved is past the bound
+    assert stored_at() == index.applied and index.unsaved_changes() == 0
 
 
 def test_another_process_writes_are_seen_before_answering(services, settings, embedder):
