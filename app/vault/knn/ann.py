@@ -29,6 +29,14 @@ from usearch.index import search as exact_search
 CONNECTIVITY = 16
 EXPANSION_ADD = 160
 EXPANSION_SEARCH = 128
+#: A namespace's first vectors go in with a narrower build beam: in a small graph a narrow walk already finds
+#: each new vector's true neighbours, and the wide beam only pays off as the graph grows. On 100,000 vectors
+#: generated from 20,000 real embeddings (400 queries, search beam as the app sets it, incremental adds of
+#: 1,000), a graph whose first 10k (or 20k, or 50k) went in at 64 recalled exactly what the graph built at
+#: 160 throughout did at 50k and 100k (0.9952 / 0.9938 strict), and 1.0 at 10k; its first 5,000 inserts took
+#: 0.41 CPU-s against 0.88, the CPU a fresh vault's ingest takes from the embedder.
+EXPANSION_ADD_SMALL = 64
+SMALL_GRAPH = 10_000
 #: Past this many vectors in one namespace the search beam grows with the index (:func:`expansion_for`):
 #: a walk's recall at a fixed beam falls as the graph grows. At 100k generated vectors the beam of 128
 #: recalled 0.993 (0.987 with the build beam of 96). On the 1M vault of ``bench --scale`` (its own graph,
@@ -57,6 +65,13 @@ def expansion_for(size: int, graph: str = GRAPH) -> int:
     if size <= EXPANSION_GROWS_FROM:
         return EXPANSION_SEARCH
     return min(EXPANSION_SEARCH_MAX, int(EXPANSION_SEARCH * (size / EXPANSION_GROWS_FROM) ** 0.5))
+
+
+def expansion_add_for(size: int, graph: str = GRAPH) -> int:
+    """The build beam for vectors joining a graph of ``size`` vectors built with ``graph``."""
+    if graph != GRAPH:
+        return LEGACY_EXPANSION_ADD
+    return EXPANSION_ADD_SMALL if size < SMALL_GRAPH else EXPANSION_ADD
 
 
 def _new_index(dim: int) -> Index:
@@ -95,6 +110,7 @@ class NamespaceIndexes:
         idx = self._by_ns.get(namespace)
         if idx is None:
             idx = self._by_ns[namespace] = _new_index(self.dim)
+        idx.expansion_add = expansion_add_for(len(idx), self.graph)
         idx.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=threads)
         idx.expansion_search = expansion_for(len(idx), self.graph)
 
@@ -185,7 +201,7 @@ class NamespaceIndexes:
                                  f"dimensions, not {dim}")
             # Neither beam is in the bytes: a restored graph would otherwise take later vectors with usearch's
             # default build beam, not the one its recipe names.
-            idx.expansion_add = EXPANSION_ADD if out.graph == GRAPH else LEGACY_EXPANSION_ADD
+            idx.expansion_add = expansion_add_for(len(idx), out.graph)
             idx.expansion_search = expansion_for(len(idx), out.graph)
             out._by_ns[ns] = idx
         return out

@@ -19,8 +19,32 @@ def test_a_graph_of_the_older_recipe_is_searched_with_the_wider_beams_it_needs()
     assert ann.expansion_for(10 * ann.EXPANSION_GROWS_FROM, ann.LEGACY_GRAPH) == cap > ann.EXPANSION_SEARCH_MAX
 
 
+def test_a_small_graph_takes_new_vectors_with_the_narrower_build_beam():
+    assert ann.expansion_add_for(0) == ann.expansion_add_for(ann.SMALL_GRAPH - 1) == ann.EXPANSION_ADD_SMALL
+    assert ann.expansion_add_for(ann.SMALL_GRAPH) == ann.EXPANSION_ADD > ann.EXPANSION_ADD_SMALL
+    # A graph of the older recipe keeps taking vectors as it was built, at any size.
+    assert ann.expansion_add_for(0, ann.LEGACY_GRAPH) == ann.expansion_add_for(10**6, ann.LEGACY_GRAPH) \
+        == ann.LEGACY_EXPANSION_ADD
+
+
+def test_each_add_uses_the_build_beam_for_the_graph_it_joins(monkeypatch):
+    monkeypatch.setattr(ann, "SMALL_GRAPH", 100)
+    rng = np.random.default_rng(2)
+    indexes = ann.NamespaceIndexes(8)
+    seen = []
+    indexes.add("ns", np.arange(60), rng.standard_normal((60, 8)).astype(np.float32))
+    seen.append(indexes._by_ns["ns"].expansion_add)
+    indexes.add("ns", np.arange(60, 120), rng.standard_normal((60, 8)).astype(np.float32))
+    seen.append(indexes._by_ns["ns"].expansion_add)  # joined a graph of 60: still small
+    indexes.add("ns", np.arange(120, 130), rng.standard_normal((10, 8)).astype(np.float32))
+    seen.append(indexes._by_ns["ns"].expansion_add)
+    assert seen == [ann.EXPANSION_ADD_SMALL, ann.EXPANSION_ADD_SMALL, ann.EXPANSION_ADD]
+    assert len(indexes.keys("ns")) == 130
+
+
 def test_added_and_restored_indexes_search_with_the_beam_for_their_size_and_recipe(monkeypatch):
     monkeypatch.setattr(ann, "EXPANSION_GROWS_FROM", 100)
+    monkeypatch.setattr(ann, "SMALL_GRAPH", 100)
     rng = np.random.default_rng(1)
     indexes = ann.NamespaceIndexes(8)
     indexes.add("small", np.arange(50), rng.standard_normal((50, 8)).astype(np.float32))
@@ -30,7 +54,8 @@ def test_added_and_restored_indexes_search_with_the_beam_for_their_size_and_reci
     restored = ann.NamespaceIndexes.restore(8, indexes.serialize())
     assert {ns: idx.expansion_search for ns, idx in restored._by_ns.items()} == beams
     # The build beam is not in the bytes: usearch would otherwise restore its own default.
-    assert {idx.expansion_add for idx in restored._by_ns.values()} == {ann.EXPANSION_ADD}
+    assert {ns: idx.expansion_add for ns, idx in restored._by_ns.items()} == {
+        "small": ann.EXPANSION_ADD_SMALL, "large": ann.EXPANSION_ADD}
     legacy = ann.NamespaceIndexes.restore(8, indexes.serialize(), ann.LEGACY_GRAPH)
     assert legacy.graph == ann.LEGACY_GRAPH
     assert {ns: idx.expansion_search for ns, idx in legacy._by_ns.items()} == {
