@@ -127,15 +127,18 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
     raw.executemany("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)", tags)
     raw.executemany("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)", fts)
     queued: dict[tuple[bool, float], list[tuple[int, str]]] = {}
+    linked = False
     for (new, stamp, _, plan), row in zip(items, rows):
         if isinstance(plan, str):
             if plan != "skip":
                 queued.setdefault((plan == "force", stamp.at), []).append((row["id"], row["content_hash"]))
         else:
             entity_links.link(conn, row["id"], new.namespace, plan)
+            linked = True
     for (forced, at), pairs in queued.items():
         entity_links.enqueue(conn, pairs, at, forced=forced)
-    created = get_many(conn, rowids)
+    # New rowids have no entities but those just linked: a batch whose entities are queued skips the lookup.
+    created = get_many(conn, rowids, entities=linked)
     memories_in_order = [created[r] for r in rowids]
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
                     "VALUES (?, 1, 'create', ?, ?, 0)",

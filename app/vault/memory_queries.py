@@ -40,14 +40,18 @@ def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
     return _one(conn, row)
 
 
-def get_many(conn: Connection, rowids: Sequence[int]) -> dict[int, Memory]:
-    """Memories by rowid; missing ones are simply absent."""
+def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) -> dict[int, Memory]:
+    """Memories by rowid; missing ones are simply absent.
+
+    ``entities=False``: without their entities (memories created in this transaction with none linked).
+    """
     if not rowids:
         return {}
     # One JSON parameter: a statement with a bound name per id cost more to build than to run (1,024 ids).
     rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM json_each(:ids) j CROSS JOIN memories m "
                              "ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
-    return {m.rowid: m for m in _with_entities(conn, [memory_from_row(r) for r in rows])}
+    found = [memory_from_row(r) for r in rows]
+    return {m.rowid: m for m in (_with_entities(conn, found) if entities else found)}
 
 
 def contents(conn: Connection, rowids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
