@@ -15,6 +15,23 @@ def test_uuid7_is_version_7_and_sorts_by_creation():
     assert len(set(ids)) == len(ids)
 
 
+def test_uuid7_random_bits_differ_across_a_pool_refill_and_in_a_forked_child():
+    import os
+
+    rand = [uuid.UUID(uuid7()).int & ((1 << 62) - 1) for _ in range(1000)]  # 8 bytes each: two refills
+    assert len(set(rand)) == len(rand)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id's random bits, to the parent
+        os.write(write, str(uuid.UUID(uuid7()).int & ((1 << 62) - 1)).encode())
+        os._exit(0)
+    os.close(write)
+    mine = uuid.UUID(uuid7()).int & ((1 << 62) - 1)
+    theirs = int(os.read(read, 64).decode())
+    os.waitpid(pid, 0)
+    assert mine != theirs, "a forked child must not replay its parent's random bytes"
+
+
 def test_uuid7_carries_the_current_millisecond():
     before = time.time_ns() // 1_000_000
     value = uuid.UUID(uuid7()).int >> 80
