@@ -31,7 +31,7 @@ from app.embedding import calibration, int8, safetensors
 from app.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from app.embedding.manifest import Manifest, verify
 from app.embedding.scheduler import BatchScheduler
-from app.heap import return_freed_memory
+from app.heap import return_freed_memory, settle_long_lived
 
 #: Tokens shared by consecutive chunks of a long text, so a sentence cut at a
 #: chunk edge is whole in one of them.
@@ -163,6 +163,7 @@ class Embedder:
         self._input_names = {i.name for i in self._session.get_inputs()}
         # Building and loading leave scratch space freed in the C heap; hand it back.
         return_freed_memory()
+        settle_long_lived()
 
     def _load(self, graph: BertGraph) -> ort.InferenceSession:
         options = session_options()

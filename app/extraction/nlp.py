@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from app.domain.errors import ExtractionModelError
 from app.embedding.manifest import models_root
+from app.heap import settle_long_lived
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -157,4 +158,5 @@ class NlpPipeline:
         with self._lock:
             if self._nlp is None:
                 self._nlp = load_pipeline(self._resolved_manifest())
+                settle_long_lived()
             return self._nlp
