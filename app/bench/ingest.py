@@ -26,8 +26,7 @@ BATCH = 100
 #: applied something since the last one (the last change to become searchable is an index apply); counting
 #: the queue and reading the log's head every 10 ms took ~0.3 s of CPU from the embedder over 5,000 memories.
 _POLL_SECONDS = 0.01
-
-
+#: Entity links are timed but not counted: a coarser look is enough.
 _ENTITY_POLL_SECONDS = 0.05
 
 

@@ -75,8 +75,9 @@ def expansion_add_for(size: int, graph: str = GRAPH) -> int:
 
 
 def _new_index(dim: int) -> Index:
+    # Beams are set per add and per restore for the graph's size (expansion_add_for, expansion_for).
     return Index(ndim=dim, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
-                 expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+                 expansion_add=expansion_add_for(0), expansion_search=EXPANSION_SEARCH)
 
 
 class NamespaceIndexes:
