@@ -107,14 +107,14 @@ class EmbeddingJobStore:
         return [Job(r.memory_id, r.content_hash, r.content, r.attempts) for r in rows]
 
     def complete(self, results: list[tuple[Job, list[tuple[int, int]], np.ndarray]]) -> list[Memory]:
-        """Store vectors for finished jobs; returns the memories that became ready.
+        """Store vectors for finished jobs; returns the memories that became ready (read without entities).
 
         A memory deleted or edited while it was being embedded is skipped: its
         newer job (if any) stays queued.
         """
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
-            currents = memory_queries.get_many(conn, [job.memory_id for job, _, _ in results])
+            currents = memory_queries.get_many(conn, [job.memory_id for job, _, _ in results], entities=False)
             # Stored in this transaction, in order: a later turn of the same session mixes in this vector.
             stored_first: dict[int, np.ndarray] = {}
             items = []

@@ -259,6 +259,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
                 "ix_memories_ns_type", "ix_memories_own_time", "ix_memories_agent_id", "ix_memories_project",
                 "ix_memories_filter_by_id"} <= set(names)
         assert "ix_memories_agent" not in names, "v10 replaces it with one holding the lifecycle state"
+        assert "ix_memories_hash" not in names, "v11 drops it: nothing looks memories up by content hash"
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"
         # v5 queues every existing memory for entity extraction (the background backfill).
