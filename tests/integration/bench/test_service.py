@@ -37,6 +37,9 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     # entities (queued by the batches, extracted once embedding is done) linked last.
     sr = report.searchable
     assert sr["memories"] == 300 and 0 < sr["stored_s"] <= sr["seconds"] <= sr["entities_s"] and 0 < sr["share"]
+    # The reference rate is the mean of embedding the texts alone before and after the ingest.
+    assert sr["embed_tps"] == pytest.approx((sr["embed_tps_before"] + sr["embed_tps_after"]) / 2)
+    assert sr["share"] == pytest.approx(sr["per_second"] / sr["embed_tps"])
     assert set(report.growth) == {200, 400} and all(g["recall_at_10_ties"] >= g["recall_at_10"] >= 0.9
                                                     for g in report.growth.values())
     r = report.reopen
