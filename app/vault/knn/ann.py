@@ -39,14 +39,13 @@ EXPANSION_ADD_SMALL = 64
 SMALL_GRAPH = 10_000
 #: Past this many vectors in one namespace the search beam grows with the index (:func:`expansion_for`):
 #: a walk's recall at a fixed beam falls as the graph grows. The bench's short questions are the hard
-#: queries: on 100k real bench embeddings (its 77 distinct questions, 500 draws, k=19 as the service asks) the
-#: beam of 128 recalled 0.988-0.991 strict whether the graph was built in one batch, in the worker's claims of
-#: 1,024 or in a rebuild's batches of 4,096, and 181 (this schedule's beam there) recalled 0.995-0.998, in
-#: 0.37 against 0.29 ms; at 50k and
-#: 20k, 128 recalled 1.0 and 96 was already 0.997. Documents as queries (1,000 held out) recalled 0.999 at
-#: any beam. On the 1M vault of ``bench --scale`` (its own graph, 200 queries, against exact search over
-#: vec0) the KNN step recalled 0.985 / 0.990 / 0.993 / 0.993 at beams of 256 / 320 / 384 / 448, in ~2.3 ms
-#: at 384: past it only half-precision ties are missed.
+#: queries. On 100k real bench embeddings (its 77 distinct questions, 500 draws, k=19 as the service asks),
+#: the beam of 128 recalled 0.988-0.991 strict whether the graph was built in one batch, in the worker's
+#: claims of 1,024 or in a rebuild's batches of 4,096; 181 (this schedule's beam there) recalled
+#: 0.995-0.998, in 0.37 against 0.29 ms. At 50k and 20k, 128 recalled 1.0; documents as queries (1,000
+#: held out) recalled 0.999 at any beam. On the 1M vault of ``bench --scale`` (its own graph, 200 queries,
+#: against exact search over vec0) the KNN step recalled 0.985 / 0.990 / 0.993 / 0.993 at beams of
+#: 256 / 320 / 384 / 448, in ~2.3 ms at 384: past it only half-precision ties are missed.
 EXPANSION_GROWS_FROM = 50_000
 EXPANSION_SEARCH_MAX = 384
 #: Which graph recipe an index was built with, stored beside its snapshot: a graph built with another recipe
