@@ -43,7 +43,8 @@ def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
 def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) -> dict[int, Memory]:
     """Memories by rowid; missing ones are simply absent.
 
-    ``entities=False``: without their entities (memories created in this transaction with none linked).
+    ``entities=False``: without their entities, for callers that do not read them (a batch just created with
+    none linked, the embedding worker's completion).
     """
     if not rowids:
         return {}
