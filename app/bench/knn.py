@@ -56,8 +56,9 @@ def case_line(label: str, c: dict[str, float | str]) -> str:
 
 def knn_figures(services: Services, rng: random.Random, namespace: str) -> dict[str, dict[str, float | str]]:
     """Per filter (none, then each selectivity): the KNN step's p50 and recall@10 against exact search over
-    vec0, the planner's paths, and the end-to-end semantic search p50 with that filter."""
-    texts = [workload.query_text(rng) for _ in range(QUERIES)]
+    vec0 over each of the workload's questions once, the planner's paths, and the end-to-end semantic search
+    p50 with that filter."""
+    texts = workload.questions()
     vectors = np.vstack([services.embedder.embed_query(t) for t in texts])
     # Other queries first, as a process serving searches has answered: the exact ground truth reads every
     # vector through the reader, which pushes the filter index out of its page cache, and the first ~50

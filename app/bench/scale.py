@@ -79,8 +79,9 @@ class ScaleReport:
             (f"semantic search end to end at {self.n:,} ({QUERIES} queries, query embedded each time, not cached): "
              f"p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms (embedding the query alone: p50 "
              f"{s['embed_p50_ms']:.1f} ms)"),
-            (f"KNN step at {self.n:,} memories (query vector given; {knn_bench.QUERIES} queries, p50), recall@10 "
-             "against exact search over vec0, end-to-end semantic p50 with the same filter (query embedded):"),
+            (f"KNN step at {self.n:,} memories (query vector given; {len(workload.questions())} distinct questions, "
+             "p50), recall@10 against exact search over vec0, end-to-end semantic p50 with the same filter "
+             "(query embedded):"),
         ]
         lines += [knn_bench.case_line(label, c) for label, c in self.knn.items()]
         lines.append(f"resident memory (RSS) after searching: {self.rss_mb:.0f} MB")
