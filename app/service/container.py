@@ -146,7 +146,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
-    index = VectorIndex(db, embedder.dimension,
+    index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working,
                         progress=lambda done, total: health.report_progress("vector-index", done, total))
     if not db.read_only:
         # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.

@@ -4,10 +4,13 @@ Keys are chunk ids (vec0 rowids), which are unique across namespaces at any
 moment. Nothing here touches SQL or disk: the owner (:mod:`.index`) decides
 what goes in and where the bytes are kept. Callers serialise access with their
 own lock: usearch allows concurrent searches, but not a removal during a search.
+Vectors may also wait beside a namespace's graph (``fresh``), found by brute
+force until :meth:`NamespaceIndexes.settle` moves them in.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import numpy as np
@@ -79,6 +82,60 @@ def expansion_add_for(size: int, graph: str = GRAPH) -> int:
     return EXPANSION_ADD_SMALL if size < SMALL_GRAPH else EXPANSION_ADD
 
 
+#: Vectors a namespace holds outside its graph before the graph must take them in (:meth:`NamespaceIndexes.add`
+#: with ``fresh``). Until then they are found by brute force, ~0.03 us each (0.25 ms a query at the cap on a
+#: 2-core Xeon), where a graph insert costs ~60 us of CPU at 5k vectors and ~580 us at 100k: inserting a burst
+#: while it is being embedded took that CPU from the embedder (5,000 memories: ~0.25 CPU-s, ~1% of the ingest),
+#: so the index's owner settles them when the embedding queue is idle, or at this many.
+FRESH_MAX = 8192
+
+
+class _Fresh:
+    """One namespace's vectors not in its graph yet, in arrival order.
+
+    Held rounded to half precision, as the graph holds them, so that a vector's distance to a query is the
+    same before and after it moves into the graph.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[int, np.ndarray] = {}
+        self._stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        self.rows.update(zip(np.asarray(keys, dtype=np.int64).tolist(), np.asarray(vectors, dtype=np.float16)))
+        self._stacked = None
+
+    def discard(self, keys: list[int]) -> None:
+        for key in keys:
+            if self.rows.pop(key, None) is not None:
+                self._stacked = None
+
+    def take(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``count`` oldest, as ``(keys, vectors)``, no longer held here."""
+        keys = list(itertools.islice(self.rows, count))
+        vectors = np.vstack([self.rows.pop(k) for k in keys]).astype(np.float32)
+        self._stacked = None
+        return np.asarray(keys, dtype=np.int64), vectors
+
+    def search(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``count`` nearest by cosine distance (``query`` rounded to half precision, as the graph rounds it)."""
+        if self._stacked is None:
+            keys = np.fromiter(self.rows, dtype=np.int64, count=len(self.rows))
+            # Single precision: numpy has no fast half-precision products (4x slower through usearch's brute force).
+            matrix = np.vstack(list(self.rows.values())).astype(np.float32)
+            self._stacked = keys, matrix, np.linalg.norm(matrix, axis=1)
+        keys, matrix, norms = self._stacked
+        q = np.asarray(query, dtype=np.float16).astype(np.float32).reshape(-1)
+        sims = (matrix @ q) / np.maximum(norms * np.linalg.norm(q), 1e-12)
+        count = min(count, len(keys))
+        top = np.argpartition(-sims, count - 1)[:count] if count < len(keys) else np.arange(len(keys))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return keys[top], (1.0 - sims[top]).astype(np.float32)
+
+
 def _new_index(dim: int) -> Index:
     # Beams are set per add and per restore for the graph's size (expansion_add_for, expansion_for).
     return Index(ndim=dim, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
@@ -96,23 +153,51 @@ class NamespaceIndexes:
         self.dim = dim
         self.graph = graph
         self._by_ns: dict[str, Index] = {}
+        self._fresh: dict[str, _Fresh] = {}
 
     @property
     def namespaces(self) -> tuple[str, ...]:
-        return tuple(self._by_ns)
+        return tuple(dict.fromkeys([*self._by_ns, *self._fresh]))
 
     def size(self, namespace: str | None = None) -> int:
-        """Vectors held for ``namespace`` (``None``: all namespaces)."""
+        """Vectors held for ``namespace`` (``None``: all namespaces), in its graph or not yet."""
         if namespace is not None:
-            idx = self._by_ns.get(namespace)
-            return 0 if idx is None else len(idx)
-        return sum(len(i) for i in self._by_ns.values())
+            idx, fresh = self._by_ns.get(namespace), self._fresh.get(namespace)
+            return (0 if idx is None else len(idx)) + (0 if fresh is None else len(fresh))
+        return sum(len(i) for i in self._by_ns.values()) + self.pending
 
-    def add(self, namespace: str, keys: np.ndarray, vectors: np.ndarray, *, threads: int = 1) -> None:
-        """Insert (or replace) vectors under ``keys``."""
+    @property
+    def pending(self) -> int:
+        """Vectors not in a graph yet (:meth:`settle` moves them)."""
+        return sum(len(f) for f in self._fresh.values())
+
+    def add(self, namespace: str, keys: np.ndarray, vectors: np.ndarray, *, threads: int = 1,
+            fresh: bool = False) -> None:
+        """Insert (or replace) vectors under ``keys``: into the graph, or with ``fresh`` beside it until
+        :meth:`settle` (searched by brute force meanwhile; see :data:`FRESH_MAX`)."""
         if len(keys) == 0:
             return
         self.remove(keys)
+        if fresh:
+            self._fresh.setdefault(namespace, _Fresh()).add(keys, vectors)
+            return
+        self._graph_add(namespace, keys, vectors, threads)
+
+    def settle(self, limit: int | None = None, *, threads: int = 1) -> int:
+        """Move up to ``limit`` vectors added ``fresh`` (oldest first; ``None``: all) into their graphs;
+        returns how many moved."""
+        moved = 0
+        for namespace, fresh in list(self._fresh.items()):
+            count = len(fresh) if limit is None else min(len(fresh), limit - moved)
+            if count:
+                keys, vectors = fresh.take(count)
+                self._graph_add(namespace, keys, vectors, threads)
+                moved += count
+            if not fresh:
+                del self._fresh[namespace]
+        return moved
+
+    def _graph_add(self, namespace: str, keys: np.ndarray, vectors: np.ndarray, threads: int) -> None:
         idx = self._by_ns.get(namespace)
         if idx is None:
             idx = self._by_ns[namespace] = _new_index(self.dim)
@@ -129,23 +214,30 @@ class NamespaceIndexes:
             present = keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
             if len(present):
                 idx.remove(present)
+        if self._fresh:
+            as_ints = keys.astype(np.int64).tolist()
+            for fresh in self._fresh.values():
+                fresh.discard(as_ints)
 
     def keys(self, namespace: str) -> np.ndarray:
-        idx = self._by_ns.get(namespace)
-        return np.zeros(0, dtype=np.uint64) if idx is None else np.asarray(idx.keys, dtype=np.uint64)
+        idx, fresh = self._by_ns.get(namespace), self._fresh.get(namespace)
+        graph = np.zeros(0, dtype=np.uint64) if idx is None else np.asarray(idx.keys, dtype=np.uint64)
+        return graph if fresh is None else np.concatenate([graph, np.fromiter(fresh.rows, np.uint64, len(fresh))])
 
     def search(self, namespace: str | None, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``count`` nearest keys of ``namespace`` (``None``: all) as ``(keys, cosine distances)``, nearest first."""
-        indexes = list(self._by_ns.values()) if namespace is None else [self._by_ns[namespace]] \
-            if namespace in self._by_ns else []
         found_keys, found_dist = [], []
         q = np.asarray(query, dtype=np.float32)
-        for idx in indexes:
-            if len(idx) == 0:
-                continue
-            m = idx.search(q, min(count, len(idx)))
-            found_keys.append(np.asarray(m.keys, dtype=np.int64))
-            found_dist.append(np.asarray(m.distances, dtype=np.float32))
+        for ns in self._names(namespace):
+            idx, fresh = self._by_ns.get(ns), self._fresh.get(ns)
+            if idx is not None and len(idx):
+                m = idx.search(q, min(count, len(idx)))
+                found_keys.append(np.asarray(m.keys, dtype=np.int64))
+                found_dist.append(np.asarray(m.distances, dtype=np.float32))
+            if fresh:
+                keys, dist = fresh.search(q, count)
+                found_keys.append(keys)
+                found_dist.append(dist)
         if not found_keys:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         keys, dist = np.concatenate(found_keys), np.concatenate(found_dist)
@@ -158,10 +250,15 @@ class NamespaceIndexes:
         if len(keys) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         keys = np.asarray(keys, dtype=np.uint64)
-        sources = [self._by_ns[namespace]] if namespace in self._by_ns else [] if namespace is not None \
-            else list(self._by_ns.values())
+        names = self._names(namespace)
+        sources = [self._by_ns[ns] for ns in names if ns in self._by_ns]
         kept_keys, kept_rows = [], []
+        for fresh in (self._fresh[ns] for ns in names if ns in self._fresh):
+            found_fresh = [k for k in keys.tolist() if k in fresh.rows]
+            kept_keys.append(np.asarray(found_fresh, dtype=np.int64))
+            kept_rows.extend(fresh.rows[k].tobytes() for k in found_fresh)
         for idx in sources:
+            # A key outside this graph (in another namespace's, or not in a graph yet) comes back as None.
             present = keys if len(sources) == 1 else keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
             # One array per key (a key removed meanwhile gives None), read as stored, from the compiled index:
             # the public `get` wraps each in a view (1000 keys: 0.53 ms against 0.26), and widening each to
@@ -173,7 +270,7 @@ class NamespaceIndexes:
             if len(present):
                 kept_keys.append(present.astype(np.int64))
                 kept_rows.extend(rows)
-        if not kept_keys:
+        if not kept_rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         # The rows' bytes joined into one matrix: np.vstack over a thousand small arrays cost 0.28 ms, this 0.04.
         found = np.concatenate(kept_keys)
@@ -184,12 +281,16 @@ class NamespaceIndexes:
                          MetricKind.Cos, exact=True, threads=1)
         return found[np.asarray(m.keys, dtype=np.int64)], np.asarray(m.distances, dtype=np.float32)
 
+    def _names(self, namespace: str | None) -> list[str]:
+        return [namespace] if namespace is not None else list(self.namespaces)
+
     def serialized_bytes(self) -> int:
         """What :meth:`serialize` would produce, in bytes (without producing it)."""
         return sum(idx.serialized_length for idx in self._by_ns.values() if len(idx))
 
     def serialize(self) -> dict[str, bytearray]:
-        """Each namespace's index as bytes (to be stored encrypted, never as a file)."""
+        """Each namespace's graph as bytes (to be stored encrypted, never as a file); vectors not settled
+        (:meth:`settle`) are not in them."""
         return {ns: idx.save() for ns, idx in self._by_ns.items() if len(idx)}
 
     @classmethod

@@ -70,10 +70,11 @@ def test_trashed_archived_and_confidential_never_come_back_from_the_index(servic
     assert shelved.id in {h.memory.id for h in archived}
 
 
-@pytest.fixture(scope="module")
-def corpus_services(tmp_path_factory, fake_embedder):
+@pytest.fixture(scope="module", params=["graph", "graph+fresh"])
+def corpus_services(request, tmp_path_factory, fake_embedder):
     """One vault of 300 memories of random words, types and agents, in two namespaces, for every planner case
-    (they only read it; building it per case cost most of this module's time)."""
+    (they only read it; building it per case cost most of this module's time). In ``graph+fresh`` the last
+    100 wait beside the graphs, as vectors stored while memories are being embedded do."""
     svc = create_vault(fast_settings(tmp_path_factory.mktemp("planner") / "vault"), PASSPHRASE, fake_embedder,
                        background=False)
     rng = random.Random(3)
@@ -83,9 +84,18 @@ def corpus_services(tmp_path_factory, fake_embedder):
                           user_id="u-rare" if i % 7 == 0 else "u1", project=f"p{i % 2}",
                           tags=rng.sample(["x", "y", "z"], rng.randint(0, 2)))
              for i in range(300)]
+    index = svc.vector_index
+    index.ensure_open()
     for b in range(0, len(items), 100):
         svc.memories.create_batch(items[b:b + 100])
-    svc.worker.drain()
+        svc.worker.drain()
+        if b == 100 and request.param == "graph+fresh":
+            index.maintain()
+            index._embedding_busy = lambda: True
+            index.maintain()  # a turn of the loop that found memories being embedded
+    with svc.vault.db.read() as conn:
+        assert index.catch_up(conn)
+    assert (index.pending > 0) == (request.param == "graph+fresh") and index.size(None) > index.pending
     yield svc
     svc.close()
 
