@@ -56,6 +56,7 @@ class BenchReport:
     knn: dict[str, dict[str, dict[str, float | str]]] = field(default_factory=dict)
     growth: dict[int, dict[str, float]] = field(default_factory=dict)
     reopen: dict[str, float] = field(default_factory=dict)
+    searchable_large: dict[str, float] = field(default_factory=dict)
 
     def as_text(self) -> str:
         e, i = self.embedding, self.ingest
@@ -83,6 +84,8 @@ class BenchReport:
 
 def _knn_lines(report: BenchReport) -> list[str]:
     lines = [ingest.describe(report.searchable)] if report.searchable else []
+    if report.searchable_large:
+        lines.append(ingest.describe(report.searchable_large, f"the {report.n:,}-memory vault"))
     for size, cases in report.knn.items():
         lines.append(f"KNN step at {size} memories (query vector given; {len(workload.questions())} distinct "
                      "questions, p50), recall@10 against exact search over vec0, end-to-end semantic p50 with "
@@ -237,4 +240,7 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
             services.close()
         say("unlocking again in a fresh process…")
         report.reopen = knn_bench.reopen_figures(cfg.home_path, PASSPHRASE, NAMESPACE, rng)
+        say(f"ingest until searchable: {searchable_n} more memories into the {n:,}-memory vault…")
+        report.searchable_large = ingest.until_searchable(cfg, embedder, _ingest_items(random.Random(17), searchable_n),
+                                                          passphrase=PASSPHRASE)
     return report

@@ -40,11 +40,15 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     # The reference rate is the mean of embedding the texts alone before and after the ingest.
     assert sr["embed_tps"] == pytest.approx((sr["embed_tps_before"] + sr["embed_tps_after"]) / 2)
     assert sr["share"] == pytest.approx(sr["per_second"] / sr["embed_tps"])
+    # The same into the large vault, unlocked again with its loops running (its index restored first).
+    sl = report.searchable_large
+    assert sl["memories"] == 300 and 0 < sl["stored_s"] <= sl["seconds"] and 0 < sl["share"]
     assert set(report.growth) == {200, 400} and all(g["recall_at_10_ties"] >= g["recall_at_10"] >= 0.9
                                                     for g in report.growth.values())
     r = report.reopen
     assert r["first_search_ms"] > 0 and r["rss_after_search_mb"] > 0 and r["index_restore_s"] >= 0
     text = report.as_text()
     assert "with ties" in text and "counting ties within" in text
+    assert "into a new vault" in text and "into the 400-memory vault" in text
     assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines
     assert not list(tmp_path.glob("unused*"))
