@@ -84,9 +84,9 @@ def expansion_add_for(size: int, graph: str = GRAPH) -> int:
 
 #: Vectors a namespace holds outside its graph before the graph must take them in (:meth:`NamespaceIndexes.add`
 #: with ``fresh``). Until then they are found by brute force, ~0.03 us each (0.25 ms a query at the cap on a
-#: 2-core Xeon), where a graph insert costs ~60 us of CPU at 5k vectors and ~580 us at 100k: inserting a burst
-#: while it is being embedded took that CPU from the embedder (5,000 memories: ~0.25 CPU-s, ~1% of the ingest),
-#: so the index's owner settles them when the embedding queue is idle, or at this many.
+#: 2-core Xeon), where a graph insert costs ~60 us of CPU at 5k vectors and ~300 us at 100k: inserting a burst
+#: while it is being embedded took that CPU from the embedder (5,000 memories into a 100k vault: 1.6 CPU-s beside
+#: the embedder's ~18), so the index's owner settles them when the embedding queue is idle, or at this many.
 FRESH_MAX = 8192
 
 
