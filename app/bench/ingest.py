@@ -17,6 +17,7 @@ graph.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -60,8 +61,9 @@ def until_searchable(settings: Settings, embedder, items: list[MemoryCreate], *,
     texts = [item.content for item in items]
     embedder.embed_documents(texts[:32])  # warm-up: first runs allocate
     before = _embedding_rate(embedder, texts)
-    with tempfile.TemporaryDirectory(prefix="memvault-bench-ingest-") as tmp:
+    with contextlib.ExitStack() as scratch:
         if passphrase is None:
+            tmp = scratch.enter_context(tempfile.TemporaryDirectory(prefix="memvault-bench-ingest-"))
             cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
             services = create_vault(cfg, PASSPHRASE, embedder, background=True)
         else:
@@ -99,7 +101,7 @@ def describe(figures: dict[str, float], into: str = "a new vault") -> str:
     """One line for a bench report (``into``: the vault the memories went into)."""
     f = figures
     return (f"ingest until searchable into {into} (batches of {BATCH}, background worker and index loop running, "
-            f"entity pipeline loaded): {f['memories']:.0f} memories in {f['seconds']:.1f} s = {f['per_second']:.0f}/s = "
-            f"{f['share']:.0%} of embedding the same texts alone ({f['embed_tps']:.0f} texts/s, the mean of "
+            f"entity pipeline loaded): {f['memories']:.0f} memories in {f['seconds']:.1f} s = "
+            f"{f['per_second']:.0f}/s = {f['share']:.0%} of embedding the same texts alone ({f['embed_tps']:.0f} texts/s, the mean of "
             f"{f['embed_tps_before']:.0f} before and {f['embed_tps_after']:.0f} after); all stored after "
             f"{f['stored_s']:.1f} s, entities linked after {f['entities_s']:.1f} s")
