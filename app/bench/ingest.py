@@ -102,6 +102,7 @@ def describe(figures: dict[str, float], into: str = "a new vault") -> str:
     f = figures
     return (f"ingest until searchable into {into} (batches of {BATCH}, background worker and index loop running, "
             f"entity pipeline loaded): {f['memories']:.0f} memories in {f['seconds']:.1f} s = "
-            f"{f['per_second']:.0f}/s = {f['share']:.0%} of embedding the same texts alone ({f['embed_tps']:.0f} texts/s, the mean of "
-            f"{f['embed_tps_before']:.0f} before and {f['embed_tps_after']:.0f} after); all stored after "
+            f"{f['per_second']:.0f}/s = {f['share']:.0%} of embedding the same texts alone "
+            f"({f['embed_tps']:.0f} texts/s, the mean of {f['embed_tps_before']:.0f} before and "
+            f"{f['embed_tps_after']:.0f} after); all stored after "
             f"{f['stored_s']:.1f} s, entities linked after {f['entities_s']:.1f} s")

@@ -15,8 +15,8 @@ written after enough changes and on close, never as a file.
 While memories are being embedded, the vectors applied wait beside the
 graphs, searched by brute force (:data:`~app.vault.knn.ann.FRESH_MAX`), and
 the background loop moves them into the graphs once embedding has ended. An
-insert into a large graph costs a sixth of the CPU that embedding a short
-memory does (5,000 into a 100k vault: 1.6 CPU-s beside the embedder's 18),
+insert into a large graph costs a tenth of the CPU that embedding a short
+memory does (5,000 into a 100k vault: 1.6 CPU-s beside the embedder's 17),
 and on two cores that CPU is the embedder's.
 """
 
