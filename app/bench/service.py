@@ -93,7 +93,8 @@ def _knn_lines(report: BenchReport) -> list[str]:
         lines += [knn_bench.case_line(label, c) for label, c in cases.items()]
     if report.growth:
         fetch = int(next(iter(report.growth.values()))["fetch"])
-        lines.append(f"index cost growth (vectors generated from the vault's own, {fetch} candidates per query; "
+        lines.append(f"index cost growth (vectors generated from the vault's own, {len(workload.questions())} "
+                     f"distinct questions, {fetch} candidates per query; "
                      f"recall@10 strict, and counting returned vectors within {knn_bench.TIE} of the exact 10th "
                      "distance as ann-benchmarks does):")
         for n, g in sorted(report.growth.items()):
