@@ -51,13 +51,10 @@ SMALL_GRAPH = 10_000
 #: a walk's recall at a fixed beam falls as the graph grows. The bench's short questions are the hard
 #: queries. On 100k real bench embeddings (its 77 distinct questions, 500 draws, k=19 as the service asks),
 #: the beam of 128 recalled 0.988-0.991 strict whether the graph was built in one batch, in the worker's
-#: claims of 1,024 or in a rebuild's batches of 4,096; 181 (the degree-16 schedule's beam there) recalled
+#: claims of 1,024 or in a rebuild's batches of 4,096; 181 (this schedule's beam there) recalled
 #: 0.995-0.998, in 0.37 against 0.29 ms. At 50k and 20k, 128 recalled 1.0; documents as queries (1,000
-#: held out) recalled 0.999 at any beam. Degree 24 (:data:`CONNECTIVITY`) needs less: on the real 100k, 160
-#: recalled 0.9987 strict; on two sets of 100k generated vectors 160 recalled 0.9935 / 0.9948 in 0.551 / 0.575
-#: ms, where degree 16 at 181 recalled 0.9909 / 0.9948 in 0.568 / 0.563 ms. So the beam grows from 64k (160
-#: at 100k) and reaches 352 at ~480k; at 1M see :data:`CONNECTIVITY`.
-EXPANSION_GROWS_FROM = 64_000
+#: held out) recalled 0.999 at any beam. At 1M see :data:`CONNECTIVITY`: 352 is reached at ~380k.
+EXPANSION_GROWS_FROM = 50_000
 EXPANSION_SEARCH_MAX = 352
 #: Which graph recipe an index was built with, stored beside its snapshot: a graph built with another recipe
 #: (before this one) is searched with the beams it needs until the background loop has rebuilt it.
@@ -65,7 +62,6 @@ GRAPH = f"hnsw-m{CONNECTIVITY}-ea{EXPANSION_ADD}"
 #: Graphs of degree 16 with the same build beams (the recipe before this one), and the beam they need at
 #: 1M (0.995 strict at 448, 0.986 at 384; see :data:`CONNECTIVITY`).
 DEGREE16_GRAPH = f"hnsw-m16-ea{EXPANSION_ADD}"
-DEGREE16_GROWS_FROM = 50_000
 DEGREE16_SEARCH_MAX = 448
 #: Graphs built with a build beam of 96 (snapshots stored without a recipe), and their search beams: 128,
 #: doubling with each doubling past 100k, up to 576 (recall 0.994 at 1M). A recipe this release does not
@@ -79,15 +75,14 @@ LEGACY_GROWS_FROM = 100_000
 def expansion_for(size: int, graph: str = GRAPH) -> int:
     """The search beam for an index of ``size`` vectors built with ``graph``: fixed up to
     :data:`EXPANSION_GROWS_FROM` vectors (a wider beam buys nothing measurable there), then growing with the
-    square root of the size up to :data:`EXPANSION_SEARCH_MAX` (reached at ~480k)."""
+    square root of the size up to :data:`EXPANSION_SEARCH_MAX` (reached at ~380k)."""
     if graph not in (GRAPH, DEGREE16_GRAPH):
         base, cap = LEGACY_BEAMS
         return base if size <= LEGACY_GROWS_FROM else min(cap, int(base * size / LEGACY_GROWS_FROM))
-    grows_from, cap = ((EXPANSION_GROWS_FROM, EXPANSION_SEARCH_MAX) if graph == GRAPH
-                       else (DEGREE16_GROWS_FROM, DEGREE16_SEARCH_MAX))
-    if size <= grows_from:
+    if size <= EXPANSION_GROWS_FROM:
         return EXPANSION_SEARCH
-    return min(cap, int(EXPANSION_SEARCH * (size / grows_from) ** 0.5))
+    cap = EXPANSION_SEARCH_MAX if graph == GRAPH else DEGREE16_SEARCH_MAX
+    return min(cap, int(EXPANSION_SEARCH * (size / EXPANSION_GROWS_FROM) ** 0.5))
 
 
 def expansion_add_for(size: int, graph: str = GRAPH) -> int:
