@@ -29,14 +29,7 @@ from usearch.index import search as exact_search
 #: where the same vectors built with 96 needed 576 for 0.994 in 2.88 ms. Inserting costs ~1.6x as much CPU
 #: (5,000 vectors into an empty index: 0.66 s against 0.42; into 100k: 2.9 s against 1.7), paid once per
 #: vector by the index loop.
-#:
-#: The degree pays at 1M, not below: on the bench's 1M generated vectors (its 77 questions, fetching 45, the
-#: same vectors and build beam, a 2-core Xeon) degree 24 recalled 0.996 strict (1.0 with ties) at a beam of
-#: 352 in 2.56 ms p50, where degree 16 recalled 0.986 at 384 in 2.50 ms and needed 448 (2.90 ms) for 0.995;
-#: degree 32 was slower for the same recall (0.994 at 320 in 2.57 ms). At 100k, degree 24 recalls what 16
-#: does at the same beam (0.999 at 160), ~2% slower (0.480 against 0.469 ms at 181), and inserts cost the same (5,000 into 95k: 2.51 CPU-s against 2.57);
-#: its graph is ~7% larger (980 against 917 MB at 1M).
-CONNECTIVITY = 24
+CONNECTIVITY = 16
 EXPANSION_ADD = 160
 EXPANSION_SEARCH = 128
 #: A namespace's first vectors go in with a narrower build beam: in a small graph a narrow walk already finds
@@ -53,20 +46,18 @@ SMALL_GRAPH = 10_000
 #: the beam of 128 recalled 0.988-0.991 strict whether the graph was built in one batch, in the worker's
 #: claims of 1,024 or in a rebuild's batches of 4,096; 181 (this schedule's beam there) recalled
 #: 0.995-0.998, in 0.37 against 0.29 ms. At 50k and 20k, 128 recalled 1.0; documents as queries (1,000
-#: held out) recalled 0.999 at any beam. At 1M see :data:`CONNECTIVITY`: 352 is reached at ~380k.
+#: held out) recalled 0.999 at any beam. On the 1M vault of ``bench --scale`` (its own graph, 200 queries,
+#: against exact search over vec0) the KNN step recalled 0.985 / 0.990 / 0.993 / 0.993 at beams of
+#: 256 / 320 / 384 / 448, in ~2.3 ms at 384: past it only half-precision ties are missed.
 EXPANSION_GROWS_FROM = 50_000
-EXPANSION_SEARCH_MAX = 352
+EXPANSION_SEARCH_MAX = 384
 #: Which graph recipe an index was built with, stored beside its snapshot: a graph built with another recipe
-#: (before this one) is searched with the beams it needs until the background loop has rebuilt it.
+#: (before this one) is searched with the beams it needs (:data:`LEGACY_BEAMS`) until the background loop
+#: has rebuilt it.
 GRAPH = f"hnsw-m{CONNECTIVITY}-ea{EXPANSION_ADD}"
-#: Graphs of degree 16 with the same build beams (the recipe before this one), and the beam they need at
-#: 1M (0.995 strict at 448, 0.986 at 384; see :data:`CONNECTIVITY`).
-DEGREE16_GRAPH = f"hnsw-m16-ea{EXPANSION_ADD}"
-DEGREE16_SEARCH_MAX = 448
 #: Graphs built with a build beam of 96 (snapshots stored without a recipe), and their search beams: 128,
-#: doubling with each doubling past 100k, up to 576 (recall 0.994 at 1M). A recipe this release does not
-#: know (a newer one) is searched with these, the widest.
-LEGACY_GRAPH = "hnsw-m16-ea96"
+#: doubling with each doubling past 100k, up to 576 (recall 0.994 at 1M).
+LEGACY_GRAPH = f"hnsw-m{CONNECTIVITY}-ea96"
 LEGACY_EXPANSION_ADD = 96
 LEGACY_BEAMS = (128, 576)
 LEGACY_GROWS_FROM = 100_000
@@ -75,19 +66,18 @@ LEGACY_GROWS_FROM = 100_000
 def expansion_for(size: int, graph: str = GRAPH) -> int:
     """The search beam for an index of ``size`` vectors built with ``graph``: fixed up to
     :data:`EXPANSION_GROWS_FROM` vectors (a wider beam buys nothing measurable there), then growing with the
-    square root of the size up to :data:`EXPANSION_SEARCH_MAX` (reached at ~380k)."""
-    if graph not in (GRAPH, DEGREE16_GRAPH):
+    square root of the size up to :data:`EXPANSION_SEARCH_MAX` (reached at 450k)."""
+    if graph != GRAPH:
         base, cap = LEGACY_BEAMS
         return base if size <= LEGACY_GROWS_FROM else min(cap, int(base * size / LEGACY_GROWS_FROM))
     if size <= EXPANSION_GROWS_FROM:
         return EXPANSION_SEARCH
-    cap = EXPANSION_SEARCH_MAX if graph == GRAPH else DEGREE16_SEARCH_MAX
-    return min(cap, int(EXPANSION_SEARCH * (size / EXPANSION_GROWS_FROM) ** 0.5))
+    return min(EXPANSION_SEARCH_MAX, int(EXPANSION_SEARCH * (size / EXPANSION_GROWS_FROM) ** 0.5))
 
 
 def expansion_add_for(size: int, graph: str = GRAPH) -> int:
     """The build beam for vectors joining a graph of ``size`` vectors built with ``graph``."""
-    if graph not in (GRAPH, DEGREE16_GRAPH):
+    if graph != GRAPH:
         return LEGACY_EXPANSION_ADD
     return EXPANSION_ADD_SMALL if size < SMALL_GRAPH else EXPANSION_ADD
 

@@ -390,40 +390,30 @@ def test_a_vault_without_a_snapshot_is_rebuilt_with_progress_while_search_goes_e
         again.close()
 
 
-def _stored_by_an_earlier_release(services, rng: random.Random, count: int, recipe: str | None = None) -> None:
-    """``count`` memories embedded and snapshotted as an earlier release stored them, and the vault closed:
-    with ``recipe`` None, the snapshot's recipe forgotten (as a release before recipes were recorded stored
-    it); with the degree-16 recipe, graphs of that degree under its name."""
-    with pytest.MonkeyPatch.context() as patch:
-        if recipe == ann.DEGREE16_GRAPH:
-            patch.setattr(ann, "CONNECTIVITY", 16)
-        services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(count)])
-        services.worker.drain()
-        services.vector_index.ensure_open()
-        assert services.vector_index.snapshot()
+def _stored_by_an_earlier_release(services, rng: random.Random, count: int) -> None:
+    """``count`` memories embedded and snapshotted, then the snapshot's recipe forgotten (as a release before
+    recipes were recorded stored it), and the vault closed."""
+    services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(count)])
+    services.worker.drain()
+    services.vector_index.ensure_open()
+    assert services.vector_index.snapshot()
     with services.vault.db.write() as conn:
         assert conn.execute(text("SELECT value FROM settings WHERE key = 'knn_snapshot_graph'")).scalar() == ann.GRAPH
-        if recipe is None:
-            conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_graph'"))
-        else:
-            conn.execute(text("UPDATE settings SET value = :r WHERE key = 'knn_snapshot_graph'"), {"r": recipe})
+        conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_graph'"))
     services.close()
 
 
-@pytest.mark.parametrize("recipe", [None, ann.DEGREE16_GRAPH])
 def test_a_snapshot_of_an_older_graph_recipe_answers_at_once_and_is_rebuilt_in_the_background(
-        services, settings, embedder, monkeypatch, recipe):
+        services, settings, embedder, monkeypatch):
     monkeypatch.setattr(planner, "SELECTIVE_CAP", 0)  # the graph answers, not the exact path of a small index
     rng = random.Random(8)
-    _stored_by_an_earlier_release(services, rng, 50, recipe)
+    _stored_by_an_earlier_release(services, rng, 50)
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
     reports = []
     again.vector_index._progress = lambda done, total: reports.append((done, total))
     try:
         assert again.vector_index.ensure_open() is IndexState.READY
-        assert again.vector_index._ann.graph == (recipe or ann.LEGACY_GRAPH)
-        if recipe == ann.DEGREE16_GRAPH:
-            assert {idx.connectivity for idx in again.vector_index._ann._by_ns.values()} == {16}
+        assert again.vector_index._ann.graph == ann.LEGACY_GRAPH
         later = again.memories.create(MemoryCreate(content="stored while the old graph answers w1 w2 w3")).memory
         again.worker.drain()
         q = again.embedder.embed_query(_text(rng))
@@ -433,7 +423,6 @@ def test_a_snapshot_of_an_older_graph_recipe_answers_at_once_and_is_rebuilt_in_t
             assert_same_answer(got, vsearch.knn(conn, q, MemoryFilter(), 5, 0))
         again.vector_index.maintain()
         assert again.vector_index._ann.graph == ann.GRAPH
-        assert {idx.connectivity for idx in again.vector_index._ann._by_ns.values()} == {ann.CONNECTIVITY}
         assert reports[-1] == (51, 51)
         _assert_index_matches_vec0(again)
         hits = again.search.search(SearchQuery("stored while the old graph answers w1 w2 w3", mode="semantic")).hits

@@ -21,27 +21,6 @@ def test_a_graph_of_the_older_recipe_is_searched_with_the_wider_beams_it_needs()
     assert ann.expansion_for(10 * ann.LEGACY_GROWS_FROM, ann.LEGACY_GRAPH) == cap > ann.EXPANSION_SEARCH_MAX
 
 
-def test_a_graph_of_degree_16_keeps_its_build_beams_and_is_searched_with_the_wider_cap_it_needs_at_1m():
-    assert ann.GRAPH != ann.DEGREE16_GRAPH
-    for size in (1, ann.EXPANSION_GROWS_FROM, 2 * ann.EXPANSION_GROWS_FROM):
-        assert ann.expansion_for(size, ann.DEGREE16_GRAPH) == ann.expansion_for(size)
-    assert ann.expansion_for(10**6) == ann.EXPANSION_SEARCH_MAX
-    assert ann.expansion_for(10**6, ann.DEGREE16_GRAPH) == ann.DEGREE16_SEARCH_MAX > ann.EXPANSION_SEARCH_MAX
-    assert [ann.expansion_add_for(n, ann.DEGREE16_GRAPH) for n in (0, 10**6)] == [
-        ann.EXPANSION_ADD_SMALL, ann.EXPANSION_ADD]
-
-
-def test_a_recipe_this_release_does_not_know_is_searched_with_the_widest_beams():
-    assert ann.expansion_for(10**6, "hnsw-m48-ea400") == ann.LEGACY_BEAMS[1]
-
-
-def test_new_graphs_have_the_recipes_degree():
-    indexes = ann.NamespaceIndexes(8)
-    indexes.add("ns", np.arange(20), np.random.default_rng(3).standard_normal((20, 8)).astype(np.float32))
-    assert indexes._by_ns["ns"].connectivity == ann.CONNECTIVITY == 24
-    assert ann.GRAPH == "hnsw-m24-ea160"
-
-
 def test_a_small_graph_takes_new_vectors_with_the_narrower_build_beam():
     assert ann.expansion_add_for(0) == ann.expansion_add_for(ann.SMALL_GRAPH - 1) == ann.EXPANSION_ADD_SMALL
     assert ann.expansion_add_for(ann.SMALL_GRAPH) == ann.EXPANSION_ADD > ann.EXPANSION_ADD_SMALL
