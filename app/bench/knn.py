@@ -53,12 +53,17 @@ def case_line(label: str, c: dict[str, float | str]) -> str:
             f"({c['recall_at_10_ties']:.4f} counting ties within {TIE})  semantic {c['p50_ms']:6.1f} ms  ({c['paths']})")
 
 
+def question_vectors(embedder) -> np.ndarray:
+    """The query vectors of the workload's distinct questions (:func:`workload.questions`), in its order."""
+    return np.vstack([embedder.embed_query(t) for t in workload.questions()])
+
+
 def knn_figures(services: Services, rng: random.Random, namespace: str) -> dict[str, dict[str, float | str]]:
     """Per filter (none, then each selectivity): the KNN step's p50 and recall@10 against exact search over
     vec0 over each of the workload's questions once, the planner's paths, and the end-to-end semantic search
     p50 with that filter."""
     texts = workload.questions()
-    vectors = np.vstack([services.embedder.embed_query(t) for t in texts])
+    vectors = question_vectors(services.embedder)
     # Other queries first, as a process serving searches has answered: the exact ground truth reads every
     # vector through the reader, which pushes the filter index out of its page cache, and the first ~50
     # queries after that measured 1.0-2.3 ms at 100k instead of 0.7 (each candidate check decrypting pages).
@@ -155,6 +160,6 @@ def growth_figures(services: Services, namespace: str, sizes: list[int], rng: ra
     _, base = services.ground_truth.vectors(namespace)
     gen = np.random.default_rng(rng.randrange(2**32))
     vectors = synthetic_vectors(base, max(sizes), gen)
-    queries = np.vstack([services.embedder.embed_query(t) for t in workload.questions()])
+    queries = question_vectors(services.embedder)
     warm = np.vstack([services.embedder.embed_query(workload.query_text(rng)) for _ in range(WARM_QUERIES)])
     return index_growth(vectors, sizes, queries, warm=warm)

@@ -242,6 +242,7 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
         say("unlocking again in a fresh process…")
         report.reopen = knn_bench.reopen_figures(cfg.home_path, PASSPHRASE, NAMESPACE, rng)
         say(f"ingest until searchable: {searchable_n} more memories into the {n:,}-memory vault…")
+        # The new-vault row's texts (the same seed), so that the two rows differ only in the vault they go into.
         report.searchable_large = ingest.until_searchable(cfg, embedder, _ingest_items(random.Random(17), searchable_n),
                                                           passphrase=PASSPHRASE)
     return report
