@@ -93,6 +93,31 @@ def test_a_batch_queues_its_entities_and_the_loop_extracts_them_once_they_are_em
     assert (EntityType.LOCATION, "lisbon") in _values(loaded.memories.get(ids[1]))
 
 
+def test_a_batch_stored_just_after_the_loop_looked_is_not_extracted_before_it_is_embedded(loaded, monkeypatch):
+    from app.service.entities import YIELD_SECONDS
+
+    entities = loaded.entities
+    asked = []
+
+    def store_while_answering_not_busy():
+        # The loop's first look finds nothing being embedded; a store lands right after it.
+        asked.append(True)
+        if len(asked) == 1:
+            loaded.memories.create_batch([MemoryCreate(content="Lars keeps bees near Aarhus"),
+                                          MemoryCreate(content="Mei moved to Lisbon last spring")])
+            return False
+        return loaded.jobs.working()
+
+    monkeypatch.setattr(entities, "_embedding_busy", store_while_answering_not_busy)
+    assert entities.step() == YIELD_SECONDS
+    assert len(asked) == 2, "asked again before claiming"
+    assert entities.queue_depth() == 2
+    with loaded.vault.db.read() as conn:
+        assert conn.exec_driver_sql("SELECT sum(attempts) FROM entity_jobs").scalar_one() == 0, "nothing claimed"
+    loaded.worker.drain()
+    assert entities.step() == 0.0 and entities.queue_depth() == 0
+
+
 def test_edit_replaces_links_and_hard_delete_prunes_entities(loaded):
     m = loaded.memories.create(MemoryCreate(content="Greg retired from the Ford plant in Windsor")).memory
     assert (EntityType.LOCATION, "windsor") in _values(m)
