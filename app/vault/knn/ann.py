@@ -166,17 +166,19 @@ def _graph_search(idx: Index, query: np.ndarray, count: int) -> tuple[np.ndarray
     The beam lives on the index, not the call: the caller's lock (which serialises searches) keeps another
     search from seeing the wider one.
     """
-    m = idx.search(query, count)
-    keys, dist = np.asarray(m.keys, dtype=np.int64), np.asarray(m.distances, dtype=np.float32)
+    def found() -> tuple[np.ndarray, np.ndarray]:
+        m = idx.search(query, count)
+        return np.asarray(m.keys, dtype=np.int64), np.asarray(m.distances, dtype=np.float32)
+
+    keys, dist = found()
     if len(dist) == 0 or dist[0] <= FAR_QUERY:
         return keys, dist
     beam = idx.expansion_search
     idx.expansion_search = far_beam(beam)
     try:
-        m = idx.search(query, count)
+        return found()
     finally:
         idx.expansion_search = beam
-    return np.asarray(m.keys, dtype=np.int64), np.asarray(m.distances, dtype=np.float32)
 
 
 def _new_index(dim: int) -> Index:
