@@ -131,12 +131,15 @@ def dequeue(conn: Connection, memory_id: int) -> None:
     conn.execute(text("DELETE FROM entity_jobs WHERE memory_id = :m"), {"m": memory_id})
 
 
+#: The oldest jobs first, read in ``ix_entity_jobs_queue``'s order (a sort would read the whole queue).
+CLAIM_SQL = ("SELECT j.memory_id, j.content_hash, j.forced, m.namespace, m.content, m.metadata, m.created_at "
+             "FROM entity_jobs j JOIN memories m ON m.id = j.memory_id WHERE j.attempts < :a "
+             "ORDER BY j.created_at, j.memory_id LIMIT :n")
+
+
 def claim(conn: Connection, limit: int, max_attempts: int) -> list[EntityJob]:
     """The oldest queued jobs (each counted as one more attempt, so a poisonous one is given up on)."""
-    rows = conn.execute(text(
-        "SELECT j.memory_id, j.content_hash, j.forced, m.namespace, m.content, m.metadata, m.created_at "
-        "FROM entity_jobs j JOIN memories m ON m.id = j.memory_id WHERE j.attempts < :a "
-        "ORDER BY j.created_at, j.memory_id LIMIT :n"), {"a": max_attempts, "n": limit}).all()
+    rows = conn.execute(text(CLAIM_SQL), {"a": max_attempts, "n": limit}).all()
     if rows:
         sql, params = filters.in_list("m", [r.memory_id for r in rows])
         conn.execute(text(f"UPDATE entity_jobs SET attempts = attempts + 1 WHERE memory_id IN {sql}"), params)

@@ -129,3 +129,24 @@ def test_the_candidate_check_reads_the_index_by_id_not_the_memory_rows(services)
         want = set(conn.execute(text("SELECT id FROM memories WHERE agent_id = 'a1'")).scalars())
     assert "COVERING INDEX ix_memories_filter_by_id" in plan, plan
     assert set(passing.values()) == want and len(want) == 10
+
+
+def test_the_entity_loop_claims_its_jobs_in_index_order_not_by_sorting_the_queue(services):
+    """A claim reads the oldest jobs from ix_entity_jobs_queue: sorting the whole queue cost 0.13 s of a core
+    per claim with 100k memories waiting (an import), beside the embedder when a store came in."""
+    from sqlalchemy import text
+
+    from app.domain.models import MemoryCreate
+    from app.vault import entities
+
+    services.memories.create_batch([MemoryCreate(content=f"Alice met Bob in Paris, note {i}") for i in range(30)])
+    with services.vault.db.read() as conn:
+        plan = " ".join(str(row) for row in conn.execute(text(f"EXPLAIN QUERY PLAN {entities.CLAIM_SQL}"),
+                                                         {"a": 3, "n": 8}))
+        queued = [r.memory_id for r in conn.execute(text(
+            "SELECT memory_id FROM entity_jobs ORDER BY created_at, memory_id"))]
+    assert len(queued) == 30
+    assert "ix_entity_jobs_queue" in plan and "TEMP B-TREE" not in plan, plan
+    with services.vault.db.write() as conn:
+        claimed = entities.claim(conn, 8, 3)
+    assert [job.memory_id for job in claimed] == queued[:8]
