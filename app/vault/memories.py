@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from sqlalchemy import Connection, insert, text
@@ -61,6 +62,18 @@ def _fields_payload(m: NewMemory | Memory) -> dict[str, Any]:
         "agent_id": m.agent_id, "user_id": m.user_id, "session_id": m.session_id, "project": m.project,
         "client_id": m.client_id, "created_at": m.created_at, "expires_at": m.expires_at,
     }
+
+
+def _created(new: NewMemory, row: dict[str, Any]) -> Memory:
+    """The :class:`Memory` that ``row`` (written for ``new`` by :func:`create_many`) reads back as."""
+    return Memory(
+        id=new.id, rowid=row["id"], namespace=new.namespace, content=new.content, memory_type=new.memory_type,
+        tags=tuple(new.tags), metadata=new.metadata, importance=float(new.importance), tier=new.tier,
+        visibility=new.visibility, agent_id=new.agent_id, user_id=new.user_id, session_id=new.session_id,
+        project=new.project, client_id=new.client_id, created_at=new.created_at, updated_at=new.created_at,
+        expires_at=new.expires_at, deleted_at=None, archived_at=None, version=1,
+        embedding_status=EmbeddingStatus(row["embedding_status"]), model_id=row["model_id"],
+        memory_type_source=new.memory_type_source)
 
 
 #: One memory for :func:`create_many`: what to write, its stamp, vectors if it has them, what to do about entities.
@@ -137,9 +150,13 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
             linked = True
     for (forced, at), pairs in queued.items():
         entity_links.enqueue(conn, pairs, at, forced=forced)
-    # New rowids have no entities but those just linked: a batch whose entities are queued skips the lookup.
-    created = get_many(conn, rowids, entities=linked)
-    memories_in_order = [created[r] for r in rowids]
+    # The memories as a read would return them, built from what was just written instead of read back (a
+    # tenth of a batch's CPU); only entities just linked are read, as the vault names them.
+    memories_in_order = [_created(new, row) for (new, _, _, _), row in zip(items, rows)]
+    if linked:
+        mentions = entity_links.mentions_of(conn, rowids)
+        memories_in_order = [replace(m, entities=mentions[m.rowid]) if m.rowid in mentions else m
+                             for m in memories_in_order]
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
                     "VALUES (?, 1, 'create', ?, ?, 0)",
                     [(m.rowid, stamp.at, snapshot_of({k: getattr(m, k) for k in SNAPSHOT_FIELDS}))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.domain.entities import EntityMention, EntityType, TypeSource
-from app.domain.enums import MemoryType, Tier, Visibility
+from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from app.domain.errors import ClientIdTaken
 from app.domain.models import NewMemory
 from app.vault import memories as writes
@@ -84,6 +84,9 @@ def test_create_many_writes_what_single_creates_write(two_vaults):
     with batched.vault.db.write() as conn:
         together = writes.create_many(conn, items)
     assert together == one_by_one
+    # What a create returns is built from what it wrote, not read back: it must be what a read returns.
+    with batched.vault.db.read() as conn:
+        assert [writes.get_by_rowid(conn, m.rowid) for m in together] == together
     got, want = state(batched), state(single)
     for table in TABLES:
         assert got[table] == want[table], table
@@ -163,7 +166,11 @@ def test_store_vectors_many_writes_what_single_stores_write(two_vaults):
         one_by_one = [memory_vectors.store_vectors(conn, m, d, e, stamp) for m, d, e in plans[0]]
     with batched.vault.db.write() as conn:
         together = memory_vectors.store_vectors_many(conn, plans[1], stamp)
-    assert together == one_by_one
+    # Single stores return the memory read back (sync keeps working on it), batched ones what the worker's
+    # listeners read: the same memories, ready, with the model that embedded them.
+    assert [m and (m.id, m.rowid, m.namespace, m.model_id, m.memory_type_source) for m in together] == [
+        m and (m.id, m.rowid, m.namespace, m.model_id, m.memory_type_source) for m in one_by_one]
+    assert all(m.embedding_status is EmbeddingStatus.READY for m in one_by_one if m is not None)
     assert [m is None for m in together].count(True) == 2  # the deleted one and the edited one
     got, want = state(batched), state(single)
     for table in TABLES:
