@@ -51,6 +51,18 @@ class Memory:
     entities: tuple[EntityMention, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class EmbeddedMemory:
+    """A memory whose vectors were just stored: what the embedding worker's listeners (change events, the type
+    classifier) read, without the worker reading each memory whole."""
+
+    id: str
+    rowid: int
+    namespace: str
+    model_id: str
+    memory_type_source: TypeSource
+
+
 @dataclass(frozen=True)
 class NewMemory:
     """A validated memory about to be written: every field decided, nothing left to default.

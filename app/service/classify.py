@@ -17,7 +17,7 @@ from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
 from app.domain.entities import TypeSource
 from app.domain.hlc import HybridClock
-from app.domain.models import FieldChanges, Memory
+from app.domain.models import EmbeddedMemory, FieldChanges, Memory
 from app.extraction.classify import TypeClassifier
 from app.service.events import EventHub, event_for
 from app.vault import memories as writes
@@ -48,7 +48,7 @@ class TypeClassificationService:
             log.warning("memory-type classification is off: %s", type(exc).__name__)
             return None
 
-    def classify_ready(self, ready: Sequence[Memory]) -> list[Memory]:
+    def classify_ready(self, ready: Sequence[EmbeddedMemory]) -> list[Memory]:
         """Classify those of ``ready`` (just embedded) that wait for a type; returns the memories changed."""
         classifier = self._classifier
         waiting = [m for m in ready if m.memory_type_source is TypeSource.DEFAULT

@@ -17,7 +17,7 @@ from app.domain.changes import SYSTEM, ChangeKind
 from app.domain.clock import Clock, system_clock
 from app.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from app.domain.hlc import HybridClock
-from app.domain.models import Memory
+from app.domain.models import EmbeddedMemory
 from app.service.background import Background, standard_loops
 from app.service.entities import EntityService
 from app.service.events import EventHub, event_for
@@ -134,7 +134,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
 
     classification = TypeClassificationService(db, TypeClassificationService.load_classifier(), clock, events, wall)
 
-    def on_ready(ready: list[Memory]) -> None:
+    def on_ready(ready: list[EmbeddedMemory]) -> None:
         events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))
         # The memory's own vector decides an omitted type (an update by the system, through the write path).
         classification.classify_ready(ready)

@@ -10,10 +10,10 @@ import threading
 from collections.abc import Callable, Iterable
 
 from app.domain.changes import ChangeEvent, ChangeKind, ChangeOrigin
-from app.domain.models import Memory
+from app.domain.models import EmbeddedMemory, Memory
 
 
-def event_for(kind: ChangeKind, memories: Iterable[Memory], origin: ChangeOrigin) -> ChangeEvent:
+def event_for(kind: ChangeKind, memories: Iterable[Memory | EmbeddedMemory], origin: ChangeOrigin) -> ChangeEvent:
     """One event naming ``memories`` by UUID, with the namespaces they live in."""
     items = list(memories)
     return ChangeEvent(kind, tuple(m.id for m in items), tuple(sorted({m.namespace for m in items})), origin)

@@ -26,11 +26,12 @@ from sqlalchemy import text
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import EmbeddingStatus
 from app.domain.hlc import HybridClock
-from app.domain.models import Memory
+from app.domain.models import EmbeddedMemory
 from app.vault import memories as memory_writes
-from app.vault import filters, memory_parts, memory_queries, memory_vectors, vectors
+from app.vault import filters, memory_queries, memory_vectors, vectors
 from app.vault.engine import Database
 from app.vault.oplog import Stamp
+from app.vault.rows import VectorTarget
 from app.vault.vectors import Embedded
 
 LEASE_SECONDS = 120
@@ -106,15 +107,15 @@ class EmbeddingJobStore:
                 )
         return [Job(r.memory_id, r.content_hash, r.content, r.attempts) for r in rows]
 
-    def complete(self, results: list[tuple[Job, list[tuple[int, int]], np.ndarray]]) -> list[Memory]:
-        """Store vectors for finished jobs; returns the memories that became ready (read without entities).
+    def complete(self, results: list[tuple[Job, list[tuple[int, int]], np.ndarray]]) -> list[EmbeddedMemory]:
+        """Store vectors for finished jobs; returns the memories that became ready.
 
         A memory deleted or edited while it was being embedded is skipped: its
         newer job (if any) stays queued.
         """
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
-            currents = memory_queries.get_many(conn, [job.memory_id for job, _, _ in results], entities=False)
+            currents = memory_queries.vector_targets(conn, [job.memory_id for job, _, _ in results])
             # Stored in this transaction, in order: a later turn of the same session mixes in this vector.
             stored_first: dict[int, np.ndarray] = {}
             items = []
@@ -122,13 +123,13 @@ class EmbeddingJobStore:
                 current = currents.get(job.memory_id)
                 if current is not None:
                     vecs = self._with_context(conn, current, vecs, stored_first)
-                    if memory_parts.content_hash(current.content) == job.content_hash:
+                    if current.content_hash == job.content_hash:
                         stored_first[job.memory_id] = np.asarray(vecs[0], dtype=np.float32)
                 items.append((job.memory_id, job.content_hash, Embedded(spans, vecs, self._model_id)))
             stored = memory_vectors.store_vectors_many(conn, items, stamp, currents=currents)
         return [m for m in stored if m is not None]
 
-    def _with_context(self, conn, me: Memory, vecs: np.ndarray, stored_first: dict[int, np.ndarray]) -> np.ndarray:
+    def _with_context(self, conn, me: VectorTarget, vecs: np.ndarray, stored_first: dict[int, np.ndarray]) -> np.ndarray:
         """``vecs`` mixed with the previous turn's vector when the memory is part of a session.
 
         ``stored_first``: first vectors stored earlier in the same transaction (not yet in the rows read here).

@@ -17,7 +17,14 @@ from sqlalchemy import Connection, text
 from app.domain.errors import InvalidInput
 from app.domain.models import HistoryEntry, Memory, MemoryFilter
 from app.vault import entities, filters
-from app.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row
+from app.vault.rows import (
+    MEMORY_COLUMNS,
+    VECTOR_TARGET_COLUMNS,
+    VectorTarget,
+    history_from_row,
+    memory_from_row,
+    vector_target_from_row,
+)
 
 
 def _with_entities(conn: Connection, found: list[Memory]) -> list[Memory]:
@@ -53,6 +60,16 @@ def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) 
                              "ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
     found = [memory_from_row(r) for r in rows]
     return {m.rowid: m for m in (_with_entities(conn, found) if entities else found)}
+
+
+def vector_targets(conn: Connection, rowids: Sequence[int]) -> dict[int, VectorTarget]:
+    """What storing vectors reads of each memory by rowid (:class:`VectorTarget`); missing ones are absent."""
+    if not rowids:
+        return {}
+    rows = conn.connection.dbapi_connection.execute(
+        f"SELECT {VECTOR_TARGET_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value",
+        (filters.json_ids(rowids),)).fetchall()
+    return {r[0]: vector_target_from_row(r) for r in rows}
 
 
 def contents(conn: Connection, rowids: Sequence[int]) -> dict[int, tuple[str, str | None]]:

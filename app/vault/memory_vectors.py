@@ -8,18 +8,17 @@ oplog entry together, inside the caller's write transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 from sqlalchemy import Connection, text
 
 from app.domain.enums import EmbeddingStatus
-from app.domain.models import Memory
+from app.domain.models import EmbeddedMemory, Memory
 from app.vault import filters, oplog, vectors
 from app.vault.knn import log as knn_log
-from app.vault.memory_parts import content_hash
-from app.vault.memory_queries import get_many
+from app.vault.memory_queries import get_by_rowid, vector_targets
 from app.vault.oplog import Op, Stamp
+from app.vault.rows import VectorTarget
 from app.vault.vectors import Embedded
 
 
@@ -50,34 +49,39 @@ def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embed
     meanwhile (a newer job exists for the new content). A pending job for the
     same content is done with.
     """
-    return store_vectors_many(conn, [(memory_id, digest, embedded)], stamp)[0]
+    if store_vectors_many(conn, [(memory_id, digest, embedded)], stamp)[0] is None:
+        return None
+    return get_by_rowid(conn, memory_id)
 
 
-def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedded]],
-                       stamp: Stamp, *, currents: dict[int, Memory] | None = None) -> list[Memory | None]:
+def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedded]], stamp: Stamp, *,
+                       currents: dict[int, VectorTarget] | None = None) -> list[EmbeddedMemory | None]:
     """:func:`store_vectors` for ``(memory_id, digest, embedded)`` (distinct memories) in order, with a few
-    statements for all.
+    statements for all; each stored memory is returned as an :class:`EmbeddedMemory` (``None``: skipped).
 
     Leaves what that many :func:`store_vectors` calls leave: the same chunk ids
     (a memory's old chunks are removed before its new ones take ids), the same
     vector-log entries in the same order, one oplog entry per memory stored.
-    ``currents``: the items' memories as the caller read them in this transaction (read here otherwise).
+    ``currents``: the items' :func:`~app.vault.memory_queries.vector_targets` as the caller read them in this
+    transaction (read here otherwise).
     """
     ids = [memory_id for memory_id, _, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError("each memory's vectors are stored once per call")
     if currents is None:
-        currents = get_many(conn, ids)
+        currents = vector_targets(conn, ids)
     raw = conn.connection.dbapi_connection
-    stored: list[tuple[Memory, str, Embedded]] = []
-    out: list[Memory | None] = []
+    stored: list[tuple[VectorTarget, str, Embedded]] = []
+    out: list[EmbeddedMemory | None] = []
     for memory_id, digest, embedded in items:
         current = currents.get(memory_id)
-        if current is None or content_hash(current.content) != digest:
+        # The hash column is written with the content, by the one write path.
+        if current is None or current.content_hash != digest:
             out.append(None)
             continue
         stored.append((current, digest, embedded))
-        out.append(replace(current, embedding_status=EmbeddingStatus.READY, model_id=embedded.model_id))
+        out.append(EmbeddedMemory(current.id, current.rowid, current.namespace, embedded.model_id,
+                                  current.memory_type_source))
     if not stored:
         return out
     old: dict[int, list[int]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from app.domain import limits
@@ -50,6 +51,34 @@ def memory_from_row(row: Any) -> Memory:
         model_id=row.model_id,
         memory_type_source=TypeSource(row.memory_type_source or TypeSource.EXPLICIT),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class VectorTarget:
+    """What storing a memory's vectors reads of it: whether it is still the content embedded, the vec0 flags,
+    and the session its turn's context comes from (a tenth of reading the memory whole)."""
+
+    rowid: int
+    id: str
+    namespace: str
+    content_hash: str
+    visibility: Visibility
+    expires_at: float | None
+    deleted_at: float | None
+    archived_at: float | None
+    session_id: str | None
+    created_at: float
+    memory_type_source: TypeSource
+
+
+VECTOR_TARGET_COLUMNS = ("m.id, m.uuid, m.namespace, m.content_hash, m.visibility, m.expires_at, m.deleted_at, "
+                         "m.archived_at, m.session_id, m.created_at, m.memory_type_source")
+
+
+def vector_target_from_row(row: Any) -> VectorTarget:
+    """A :class:`VectorTarget` from a row selected with :data:`VECTOR_TARGET_COLUMNS`."""
+    return VectorTarget(row[0], row[1], row[2], row[3], Visibility(row[4]), row[5], row[6], row[7], row[8], row[9],
+                        TypeSource(row[10] or TypeSource.EXPLICIT))
 
 
 SNAPSHOT_FIELDS = ("content", "memory_type", "tags", "metadata", "importance", "tier", "visibility")

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from app.domain.enums import Visibility
 from app.domain.models import Memory
 from app.vault.filters import json_ids
+from app.vault.rows import VectorTarget
 from app.vault.knn import log as knn_log
 from app.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
 
@@ -38,7 +39,7 @@ class VecFlags:
     expires_at: int
 
 
-def flags_of(m: Memory) -> VecFlags:
+def flags_of(m: Memory | VectorTarget) -> VecFlags:
     """The one derivation of a memory's vec0 flags from its row."""
     if m.deleted_at is not None:
         state = STATE_DELETED
