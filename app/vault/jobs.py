@@ -129,7 +129,8 @@ class EmbeddingJobStore:
             stored = memory_vectors.store_vectors_many(conn, items, stamp, currents=currents)
         return [m for m in stored if m is not None]
 
-    def _with_context(self, conn, me: VectorTarget, vecs: np.ndarray, stored_first: dict[int, np.ndarray]) -> np.ndarray:
+    def _with_context(self, conn, me: VectorTarget, vecs: np.ndarray,
+                      stored_first: dict[int, np.ndarray]) -> np.ndarray:
         """``vecs`` mixed with the previous turn's vector when the memory is part of a session.
 
         ``stored_first``: first vectors stored earlier in the same transaction (not yet in the rows read here).

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, text
 from app.domain.enums import Visibility
 from app.domain.models import Memory
 from app.vault.filters import json_ids
-from app.vault.rows import VectorTarget
 from app.vault.knn import log as knn_log
+from app.vault.rows import VectorTarget
 from app.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
 
 
