@@ -1,5 +1,5 @@
 """Entry point for the frozen (PyInstaller) build: the same ``memvault`` command."""
 
-from app.cli import main
+from memvault.cli import main
 
 raise SystemExit(main())

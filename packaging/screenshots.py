@@ -26,13 +26,13 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.api.server import start_api_server
-from app.bench import workload
-from app.config import load_settings
-from app.domain.models import MemoryCreate
-from app.gui.app import DesktopApp
-from app.gui.window_state import WindowState
-from app.sync.targets.factory import TargetConfig
+from memvault.api.server import start_api_server
+from memvault.bench import workload
+from memvault.config import load_settings
+from memvault.domain.models import MemoryCreate
+from memvault.gui.app import DesktopApp
+from memvault.gui.window_state import WindowState
+from memvault.sync.targets.factory import TargetConfig
 
 OUT = ROOT / "resources" / "screenshots"
 PASSPHRASE = "screenshot sample passphrase"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings, load_settings
-from app.embedding.model import Embedder
-from app.service.container import Services, create_vault, load_embedder
+from memvault.config import Settings, load_settings
+from memvault.embedding.model import Embedder
+from memvault.service.container import Services, create_vault, load_embedder
 from tests.helpers import PASSPHRASE, ManualClock, budget, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.vault_state import vault_pair

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from app.config import Settings, load_settings
+from memvault.config import Settings, load_settings
 
 PASSPHRASE = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parents[2]

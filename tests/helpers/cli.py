@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cli import main
+from memvault.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from app.embedding.model import Chunked, PendingDocuments
+from memvault.embedding.model import Chunked, PendingDocuments
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Characters per chunk, so that long texts still produce several chunks as the real model's windows do.
@@ -21,7 +21,7 @@ CHUNK_CHARS = 1200
 
 
 class FakeEmbedder:
-    """Same interface as :class:`app.embedding.model.Embedder`; 384 dimensions like the real model."""
+    """Same interface as :class:`memvault.embedding.model.Embedder`; 384 dimensions like the real model."""
 
     model_id = "fake-hashed-words-v1"
     dimension = 384

@@ -23,9 +23,9 @@ import signal
 import sys
 from pathlib import Path
 
-from app.service.container import open_vault
-from app.sync import engine, replica, snapshots
-from app.sync.targets.folder import FolderTarget
+from memvault.service.container import open_vault
+from memvault.sync import engine, replica, snapshots
+from memvault.sync.targets.folder import FolderTarget
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 

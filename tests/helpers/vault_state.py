@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.domain.transfer import MemoryRecord
-from app.service.container import create_vault
-from app.vault import export_queries
+from memvault.domain.transfer import MemoryRecord
+from memvault.service.container import create_vault
+from memvault.vault import export_queries
 from tests.helpers import PASSPHRASE, fast_settings
 
 _TABLES = {

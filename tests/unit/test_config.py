@@ -1,8 +1,8 @@
 
 import pytest
 
-from app.config import env_name, load_settings, setting_fields
-from app.domain.errors import InvalidInput
+from memvault.config import env_name, load_settings, setting_fields
+from memvault.domain.errors import InvalidInput
 from tests.helpers import ROOT
 
 README = ROOT / "README.md"

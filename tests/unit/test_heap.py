@@ -3,8 +3,8 @@
 import gc
 import weakref
 
-from app.extraction import nlp
-from app.heap import settle_long_lived
+from memvault.extraction import nlp
+from memvault.heap import settle_long_lived
 
 
 class _Node:

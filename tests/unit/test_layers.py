@@ -14,32 +14,32 @@ import pytest
 
 from tests.helpers import ROOT
 
-APP = ROOT / "app"
+APP = ROOT / "app" / "memvault"
 SQL = ("sqlalchemy", "sqlcipher3", "sqlite_vec", "sqlite3")
 QT = ("PySide6", "shiboken6", "qtawesome")
 HTTP = ("fastapi", "starlette", "uvicorn", "fastapi_offline")
 
 #: package -> prefixes its modules must not import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "domain": ("app.vault", "app.embedding", "app.service", "app.api", "app.gui", "app.cli", "app.bench",
-               "app.bundle", "app.sync", "app.extraction", "app.crypto") + SQL + QT + HTTP,
-    "crypto": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
-    "bundle": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
-    "sync": ("app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
-    "vault": ("app.service", "app.api", "app.gui", "app.cli", "app.bench") + QT + HTTP,
-    "embedding": ("app.vault", "app.service", "app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
-    "service": ("app.api", "app.gui", "app.cli", "app.bench") + SQL + QT + HTTP,
-    "api": ("app.vault", "app.gui", "app.cli", "app.bench") + SQL + QT,
-    "gui": ("app.vault", "app.api", "app.cli", "app.bench") + SQL + HTTP,
-    "cli": ("app.vault",) + SQL,
-    "bench": ("app.vault",) + SQL,
+    "domain": ("memvault.vault", "memvault.embedding", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench",
+               "memvault.bundle", "memvault.sync", "memvault.extraction", "memvault.crypto") + SQL + QT + HTTP,
+    "crypto": ("memvault.vault", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
+    "bundle": ("memvault.vault", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
+    "sync": ("memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
+    "vault": ("memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + QT + HTTP,
+    "embedding": ("memvault.vault", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
+    "service": ("memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
+    "api": ("memvault.vault", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT,
+    "gui": ("memvault.vault", "memvault.api", "memvault.cli", "memvault.bench") + SQL + HTTP,
+    "cli": ("memvault.vault",) + SQL,
+    "bench": ("memvault.vault",) + SQL,
 }
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every module ``path`` imports (absolute names; relative imports resolved against its package)."""
     tree = ast.parse(path.read_text("utf-8"))
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(ROOT / "app").with_suffix("").parts[:-1])
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -78,8 +78,8 @@ def test_only_crypto_imports_cryptography():
 def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
     """The rule test itself must be able to fail: a gui module importing the vault is caught."""
     fake_root = tmp_path
-    (fake_root / "app" / "gui").mkdir(parents=True)
-    (fake_root / "app" / "gui" / "bad.py").write_text("from app.vault import memories\nfrom ..api import app\n")
+    (fake_root / "app" / "memvault" / "gui").mkdir(parents=True)
+    (fake_root / "app" / "memvault" / "gui" / "bad.py").write_text("from memvault.vault import memories\nfrom ..api import app\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", fake_root)
-    monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake_root / "app")
-    assert _violations("gui") == ["app/gui/bad.py:1 imports app.vault", "app/gui/bad.py:2 imports app.api"]
+    monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake_root / "app" / "memvault")
+    assert _violations("gui") == ["app/memvault/gui/bad.py:1 imports memvault.vault", "app/memvault/gui/bad.py:2 imports memvault.api"]

@@ -8,10 +8,10 @@ from tests.helpers import ROOT
 def test_every_package_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "app").rglob("__init__.py")}
+    found = {".".join(p.parent.relative_to(ROOT / "app").parts) for p in (ROOT / "app" / "memvault").rglob("__init__.py")}
     assert found <= listed, f"missing from pyproject packages: {sorted(found - listed)}"
-    assert config["package-dir"]["app._models"] == "models"
-    assert config["package-dir"]["app._resources"] == "resources"
+    assert config["package-dir"]["memvault._models"] == "models"
+    assert config["package-dir"]["memvault._resources"] == "resources"
     assert (ROOT / "resources" / "icons" / "memvault.svg").is_file()
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from app.api.server import ApiServer
-from app.service.container import Services, create_vault
+from memvault.api.server import ApiServer
+from memvault.service.container import Services, create_vault
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
 

@@ -7,7 +7,7 @@ import socket
 import httpx
 import pytest
 
-from app.domain import limits
+from memvault.domain import limits
 
 
 def nested(depth: int, leaf: object = "x") -> dict:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.api.server import ApiServer
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.service.container import create_vault
+from memvault.api.server import ApiServer
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.service.container import create_vault
 from tests.conftest import embedder_for
 from tests.helpers import fast_settings
 

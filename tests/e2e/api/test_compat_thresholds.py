@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.domain.enums import SearchMode
-from app.domain.models import MemoryFilter, SearchQuery
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryFilter, SearchQuery
 
 pytestmark = pytest.mark.slow  # thresholds are about the real model's similarities
 

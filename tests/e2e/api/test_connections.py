@@ -10,10 +10,10 @@ import time
 import httpx
 import pytest
 
-from app.api import server as server_module
-from app.api.connections import GuardedH11Protocol
-from app.api.server import ApiServer, is_loopback
-from app.domain.errors import InvalidInput
+from memvault.api import server as server_module
+from memvault.api.connections import GuardedH11Protocol
+from memvault.api.server import ApiServer, is_loopback
+from memvault.domain.errors import InvalidInput
 
 # Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.service.container import create_vault
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 # Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
@@ -31,7 +31,7 @@ class Serve:
     def __init__(self, home: Path, log: Path) -> None:
         env = {**os.environ, "MEMVAULT_HOME": str(home), "MEMVAULT_PASSPHRASE": PASSPHRASE}
         self.log = log.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=ROOT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "memvault", "serve", "--port", "0"], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=self.log)
         line = self.proc.stdout.readline().decode()  # the URL line comes once the port is open
         if "http://" not in line:

@@ -2,10 +2,10 @@
 
 import anyio
 
-from app.api.schemas import SearchIn
-from app.cli.parser import build_parser
-from app.domain.enums import DEFAULT_SEARCH_MODE
-from app.domain.models import SearchQuery
+from memvault.api.schemas import SearchIn
+from memvault.cli.parser import build_parser
+from memvault.domain.enums import DEFAULT_SEARCH_MODE
+from memvault.domain.models import SearchQuery
 from tests.e2e.api.test_mcp import _http
 
 

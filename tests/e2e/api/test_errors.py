@@ -7,14 +7,14 @@ import time
 import httpx
 import pytest
 
-from app.api.server import ApiServer
-from app.domain import errors as e
-from app.domain import limits
-from app.domain.models import FieldChanges
-from app.service.container import create_vault, open_vault
-from app.vault import engine, memory_queries
-from app.vault import memories as repo
-from app.vault.rows import TOO_DEEP
+from memvault.api.server import ApiServer
+from memvault.domain import errors as e
+from memvault.domain import limits
+from memvault.domain.models import FieldChanges
+from memvault.service.container import create_vault, open_vault
+from memvault.vault import engine, memory_queries
+from memvault.vault import memories as repo
+from memvault.vault.rows import TOO_DEEP
 from tests.helpers import PASSPHRASE, fast_settings
 
 

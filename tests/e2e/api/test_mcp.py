@@ -12,8 +12,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from app.domain.models import MemoryCreate
-from app.service.container import create_vault
+from memvault.domain.models import MemoryCreate
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 TOOLS = {"remember", "remember_conversation", "recall", "list_memories", "get_memory", "update_memory", "forget"}
@@ -131,7 +131,7 @@ def test_stdio_with_the_sdk_client(tmp_path, embedder):
     settings = fast_settings(tmp_path / "vault")
     create_vault(settings, PASSPHRASE, embedder, background=False).close()
     env = {**os.environ, "MEMVAULT_HOME": str(settings.home_path), "MEMVAULT_PASSPHRASE": PASSPHRASE}
-    params = StdioServerParameters(command=sys.executable, args=["-m", "app", "mcp", "--namespace", "stdio-ns"],
+    params = StdioServerParameters(command=sys.executable, args=["-m", "memvault", "mcp", "--namespace", "stdio-ns"],
                                    env=env, cwd=str(ROOT))
 
     async def drain():
@@ -164,7 +164,7 @@ def test_stdio_without_a_working_passphrase_starts_and_says_what_to_fix(tmp_path
     env.update(MEMVAULT_HOME=str(settings.home_path), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
     if passphrase is not None:
         env["MEMVAULT_PASSPHRASE"] = passphrase
-    params = StdioServerParameters(command=sys.executable, args=["-m", "app", "mcp"], env=env, cwd=str(ROOT))
+    params = StdioServerParameters(command=sys.executable, args=["-m", "memvault", "mcp"], env=env, cwd=str(ROOT))
     calls = [("remember", {"content": "x"}), ("recall", {"query": "x"}), ("list_memories", {}),
              ("get_memory", {"memory_id": "x"}), ("update_memory", {"memory_id": "x", "content": "y"}),
              ("forget", {"memory_id": "x"})]
@@ -218,7 +218,7 @@ def test_the_mcp_inspector_over_stdio(tmp_path, embedder, inspector):
     settings = fast_settings(tmp_path / "vault")
     create_vault(settings, PASSPHRASE, embedder, background=False).close()
     env = {**os.environ, "MEMVAULT_HOME": str(settings.home_path), "MEMVAULT_PASSPHRASE": PASSPHRASE}
-    server = [sys.executable, "-m", "app", "mcp", "--namespace", "inspected"]
+    server = [sys.executable, "-m", "memvault", "mcp", "--namespace", "inspected"]
     _check_inspector_listing(inspector(*server, "--method", "tools/list", env=env))
     stored = inspector(*server, "--method", "tools/call", "--tool-name", "remember",
                        "--tool-arg", "content=The user keeps bees", "--tool-arg", "memory_type=fact", env=env)
@@ -281,8 +281,8 @@ def test_recall_says_whether_a_hit_answers_or_is_only_the_closest(api):
 LAZY_MCP_CHILD = """
 import sys
 import httpx
-from app.api.server import ApiServer
-from app.service.container import create_vault
+from memvault.api.server import ApiServer
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 
@@ -313,8 +313,8 @@ def test_the_api_server_imports_the_mcp_sdk_only_when_mcp_is_asked_for(tmp_path)
 def test_concurrent_first_mcp_requests_build_one_server(api, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from app.api import mcp as mcp_module
-    from app.api.server import ApiServer
+    from memvault.api import mcp as mcp_module
+    from memvault.api.server import ApiServer
 
     built = []
     real_build = mcp_module.build_server

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from app.domain.enums import DEFAULT_SEARCH_MODE
+from memvault.domain.enums import DEFAULT_SEARCH_MODE
 
 
 @pytest.fixture

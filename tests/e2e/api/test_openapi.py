@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.api.server import ApiServer
-from app.service.container import create_vault
+from memvault.api.server import ApiServer
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")

@@ -6,7 +6,7 @@ import re
 import httpx
 import pytest
 
-from app.service.container import open_vault
+from memvault.service.container import open_vault
 from tests.helpers import PASSPHRASE
 
 CONTENT_FIELDS = {"content", "metadata", "tags", "content_preview", "memory", "text"}

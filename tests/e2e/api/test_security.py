@@ -5,8 +5,8 @@ import time
 import httpx
 import pytest
 
-from app.api.server import ApiServer
-from app.domain.errors import InvalidInput
+from memvault.api.server import ApiServer
+from memvault.domain.errors import InvalidInput
 
 
 def test_health_needs_no_key(api):
@@ -147,6 +147,6 @@ def test_server_log_never_contains_memory_text(api, caplog, monkeypatch):
         c.get("/compat/sendryx/v1/memory/search", params={"query": marker})
         c.post("/v1/memories", json={"content": 5})
     time.sleep(0.2)
-    server_side = ("app", "uvicorn", "fastapi", "starlette", "mcp", "sqlalchemy", "onnxruntime")
+    server_side = ("memvault", "uvicorn", "fastapi", "starlette", "mcp", "sqlalchemy", "onnxruntime")
     records = [r for r in caplog.records if r.name.split(".")[0] in server_side]
     assert not [r for r in records if marker in r.getMessage()]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.bench.http import run_http_benchmark
+from memvault.bench.http import run_http_benchmark
 from tests.helpers import fast_settings
 
 # Runs the bundled model (in this process or a subprocess): the slow tier.

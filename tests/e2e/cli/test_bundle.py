@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from app.cli import main
+from memvault.cli import main
 from tests.helpers import ROOT
 from tests.helpers.fake_embedder import FakeEmbedder
 
@@ -25,7 +25,7 @@ def env(tmp_path, monkeypatch, request):
     monkeypatch.delenv("MEMVAULT_HOME", raising=False)
     if not request.node.get_closest_marker("slow"):
         fake = FakeEmbedder()
-        for where in ("app.cli.common.lazy_embedder", "app.cli.vault_commands.lazy_embedder"):
+        for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
             monkeypatch.setattr(where, lambda _settings: fake)
     for name, secret in (("a", A_PASS), ("b", B_PASS), ("bundle", BUNDLE_PASS)):
         (tmp_path / f"{name}.pass").write_text(secret + "\n")
@@ -139,7 +139,7 @@ def test_real_processes_with_the_real_model(env):
     """The installed entry point, the real model and real prompts-free secrets, as a user's script would run it."""
     def cli(vault, *argv, extra_env=None):
         environ = dict(os.environ, MEMVAULT_PASSPHRASE=A_PASS if vault == "a" else B_PASS, **(extra_env or {}))
-        return subprocess.run(check=False, args=[sys.executable, "-m", "app", "--vault", str(env / vault), *argv], cwd=ROOT,
+        return subprocess.run(check=False, args=[sys.executable, "-m", "memvault", "--vault", str(env / vault), *argv], cwd=ROOT,
                               env=environ, capture_output=True, text=True, timeout=300)
 
     assert cli("a", "init").returncode == 0 and cli("b", "init").returncode == 0

@@ -13,10 +13,10 @@ import time
 import pytest
 from sqlalchemy import text
 
-from app.domain.enums import EmbeddingStatus
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.service.container import create_vault, open_vault
-from app.vault.vault import db_path
+from memvault.domain.enums import EmbeddingStatus
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.service.container import create_vault, open_vault
+from memvault.vault.vault import db_path
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 from tests.helpers.storage import damage_page, fill, small_disk
 
@@ -29,7 +29,7 @@ MARKER = "QQ-CLI-MARKER-a83e"
 def memvault(home, *argv, timeout=300):
     env = dict(os.environ, MEMVAULT_HOME=str(home), MEMVAULT_PASSPHRASE=PASSPHRASE, MEMVAULT_KDF_MEMORY_KIB="1024",
                MEMVAULT_KDF_ITERATIONS="1", MEMVAULT_READER_CACHE_MIB="32")
-    return subprocess.run([sys.executable, "-m", "app", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "memvault", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
 
 

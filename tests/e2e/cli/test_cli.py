@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from app.cli import main
+from memvault.cli import main
 from tests.helpers import PASSPHRASE, ROOT
 from tests.helpers.cli import run
 
@@ -122,9 +122,9 @@ def test_bad_choice_is_exit_2_from_argparse(env, capsys):
 
 
 def test_module_entry_point_runs(env):
-    proc = subprocess.run([sys.executable, "-m", "app", "--version"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "memvault", "--version"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("memvault ")
-    proc = subprocess.run([sys.executable, "-m", "app", "--help"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "memvault", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0 and "serve" in proc.stdout and "bench" in proc.stdout
 
 

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from app.cli import common
+from memvault.cli import common
 from tests.helpers import PASSPHRASE
 from tests.helpers.cli import run
 
@@ -104,7 +104,7 @@ def test_progress_is_drawn_on_a_terminal_only(env, capsys, monkeypatch):
     run(capsys, "add", "--no-wait", "The user prefers dark mode")
     code, out, err = run(capsys, "reembed", "--all")
     assert code == 0 and "Re-embedded 1 memories" in out and "re-embedding" not in err
-    monkeypatch.setattr("app.cli.progress.stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("memvault.cli.progress.stdout_is_terminal", lambda: True)
     code, out, err = run(capsys, "reembed", "--all")
     assert code == 0 and "re-embedding" in err and "1 of 1" in err
     code, out, err = run(capsys, "reembed", "--all", "--json")

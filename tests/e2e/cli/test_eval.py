@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.cli import main
+from memvault.cli import main
 
 
 def run(capsys, *argv):

@@ -24,7 +24,7 @@ def _env(tmp_path, **extra: str) -> dict[str, str]:
 
 
 def _memvault(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *argv], cwd=ROOT, env=env, capture_output=True, check=False,
+    return subprocess.run([sys.executable, "-m", "memvault", *argv], cwd=ROOT, env=env, capture_output=True, check=False,
                           text=True, timeout=30)
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.cli import main
+from memvault.cli import main
 from tests.helpers.cli import run
 
 

@@ -8,8 +8,8 @@ import re
 import httpx
 import pytest
 
-from app.api.server import ApiServer
-from app.service.container import create_vault
+from memvault.api.server import ApiServer
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 ROW = re.compile(r"^\| `(?P<profile>[a-z]+)` \|.*\| `POST (?P<path>/[^`]+)` `(?P<body>\{.*?\})` \|", re.MULTILINE)

@@ -8,7 +8,7 @@ import sys
 import httpx
 import pytest
 
-from app.cli import main
+from memvault.cli import main
 from tests.helpers import PASSPHRASE, ROOT
 
 # Runs the bundled model (in this process or a subprocess): the slow tier.
@@ -33,7 +33,7 @@ def test_keys_create_list_revoke_and_serve(tmp_path, monkeypatch, capsys):
     assert main(["keys", "create", "--namespace", "agents", "--scopes", "root"]) == 2
     assert "scopes must be one of" in capsys.readouterr().err
 
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", "0"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "memvault", "serve", "--port", "0"], cwd=ROOT,
                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from app.cli import main
-from app.service.container import open_vault
+from memvault.cli import main
+from memvault.service.container import open_vault
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.sync_servers import (
@@ -28,7 +28,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.delenv("MEMVAULT_HOME", raising=False)
     monkeypatch.delenv("MEMVAULT_SYNC_PASSPHRASE", raising=False)
     fake = FakeEmbedder()
-    for where in ("app.cli.common.lazy_embedder", "app.cli.vault_commands.lazy_embedder"):
+    for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
         monkeypatch.setattr(where, lambda _settings: fake)
     for name in "abc":
         (tmp_path / f"{name}.pass").write_text(f"passphrase of vault {name}\n")

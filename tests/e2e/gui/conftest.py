@@ -15,8 +15,8 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QSettings
 
-from app.api.server import start_api_server
-from app.gui.app import DesktopApp
+from memvault.api.server import start_api_server
+from memvault.gui.app import DesktopApp
 from tests.helpers import PASSPHRASE, fast_settings
 
 

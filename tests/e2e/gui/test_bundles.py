@@ -9,13 +9,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-from app.domain.changes import OriginKind
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.gui.bridge import REFRESH_INTERVAL_MS
-from app.service import bundle_import
-from app.service.backups import inspect_backup
-from app.service.bundles import ExportRequest
-from app.service.container import create_vault
+from memvault.domain.changes import OriginKind
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.gui.bridge import REFRESH_INTERVAL_MS
+from memvault.service import bundle_import
+from memvault.service.backups import inspect_backup
+from memvault.service.bundles import ExportRequest
+from memvault.service.container import create_vault
 from tests.e2e.gui.conftest import start_desktop, stop_desktop
 from tests.helpers import fast_settings
 from tests.helpers.vault_state import records_of, vault_state

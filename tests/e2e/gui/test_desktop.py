@@ -5,9 +5,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-from app.domain.models import MemoryCreate
-from app.gui.memory_model import PAGE_SIZE
-from app.gui.unlock import CreateVaultDialog, UnlockDialog, strength
+from memvault.domain.models import MemoryCreate
+from memvault.gui.memory_model import PAGE_SIZE
+from memvault.gui.unlock import CreateVaultDialog, UnlockDialog, strength
 from tests.helpers import PASSPHRASE
 
 
@@ -95,7 +95,7 @@ def test_add_edit_and_history(qtbot, desktop):
 
 def test_invalid_metadata_shows_a_dialog_and_saves_nothing(qtbot, desktop, monkeypatch):
     shown = []
-    monkeypatch.setattr("app.gui.detail.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    monkeypatch.setattr("memvault.gui.detail.QMessageBox.warning", lambda *a: shown.append(a[2]))
     desktop.services.memories.create(MemoryCreate(content="stable"))
     desktop.window.browser.refresh()
     _wait_total(qtbot, desktop, 1)
@@ -233,7 +233,7 @@ def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeyp
 
     from PySide6.QtWidgets import QMessageBox
 
-    from app.service import lifecycle
+    from memvault.service import lifecycle
 
     monkeypatch.setattr(lifecycle, "PURGE_BATCH", 2)
     services = desktop.services
@@ -283,7 +283,7 @@ def test_idle_lock(qtbot, desktop):
 
 
 def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desktop):
-    from app.gui.filter_bar import metadata_filter
+    from memvault.gui.filter_bar import metadata_filter
 
     s = desktop.services.memories
     s.create(MemoryCreate(content="a", user_id="u1", session_id="s1", project="p1", metadata={"src": "chat", "n": 3}))
@@ -329,7 +329,7 @@ def test_stale_vectors_are_offered_for_re_embedding_after_unlock(qtbot, desktop,
 
 
 def test_re_embedding_from_the_menu_can_be_cancelled(qtbot, desktop, monkeypatch):
-    from app.service import reembed
+    from memvault.service import reembed
 
     monkeypatch.setattr(reembed, "BATCH", 2)
     made = desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(40)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.domain.models import MemoryCreate
-from app.gui.memory_model import PAGE_SIZE
+from memvault.domain.models import MemoryCreate
+from memvault.gui.memory_model import PAGE_SIZE
 
 
 def _row_of(browser, text):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.domain.conversations import ChatMessage, ConversationSubmission
-from app.gui.fact_info import fact_summary
+from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.gui.fact_info import fact_summary
 
 
 def _ingest(services, text: str, cid: str) -> str:
@@ -37,7 +37,7 @@ def test_a_superseded_fact_is_struck_through_and_links_to_its_successor(qtbot, d
 
 
 def test_an_ordinary_memory_shows_no_fact_line(qtbot, desktop):
-    from app.domain.models import MemoryCreate
+    from memvault.domain.models import MemoryCreate
 
     memory = desktop.services.memories.create(MemoryCreate(content="plain note")).memory
     assert fact_summary(memory) is None
@@ -49,8 +49,8 @@ def test_an_ordinary_memory_shows_no_fact_line(qtbot, desktop):
 
 
 def test_search_shows_a_superseded_fact_struck_through(qtbot, desktop):
-    from app.domain.models import MemoryFilter, SearchQuery
-    from app.gui.search_view import HitWidget
+    from memvault.domain.models import MemoryFilter, SearchQuery
+    from memvault.gui.search_view import HitWidget
 
     services = desktop.services
     _ingest(services, "I live in Lisbon.", "chat-1")

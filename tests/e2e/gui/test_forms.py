@@ -1,8 +1,8 @@
 """Quick capture and "New memory" are one form: same fields, same defaults, same memory."""
 
-from app.gui.tasks import TaskRunner
-from app.gui.tray import QuickCapture
-from app.gui.widgets import MemoryForm, NewMemoryDialog
+from memvault.gui.tasks import TaskRunner
+from memvault.gui.tray import QuickCapture
+from memvault.gui.widgets import MemoryForm, NewMemoryDialog
 
 
 def test_quick_capture_and_new_memory_share_one_form(qtbot):

@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import text
 
-from app.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate
 
 
 def _report_box(qtbot, window, title):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.domain.models import MemoryCreate
-from app.gui.memory_model import PAGE_SIZE
+from memvault.domain.models import MemoryCreate
+from memvault.gui.memory_model import PAGE_SIZE
 
 
 def _activate(qtbot, window):

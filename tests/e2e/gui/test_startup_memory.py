@@ -6,16 +6,16 @@ import inspect
 import subprocess
 import sys
 
-import app.config
-import app.gui.icons
-from app.gui.pyside_sources import uses_pyside
+import memvault.config
+import memvault.gui.icons
+from memvault.gui.pyside_sources import uses_pyside
 from tests.helpers import ROOT
 
 SOURCES_CHILD = """
 import linecache
-import app.gui.app, app.api.server, app.embedding.model
-import fastapi.routing, app.service.container
-kept = [m.__file__ for m in (fastapi.routing, app.service.container, app.embedding.model) if m.__file__ in linecache.cache]
+import memvault.gui.app, memvault.api.server, memvault.embedding.model
+import fastapi.routing, memvault.service.container
+kept = [m.__file__ for m in (fastapi.routing, memvault.service.container, memvault.embedding.model) if m.__file__ in linecache.cache]
 print("kept sources:", kept)
 """
 
@@ -30,7 +30,7 @@ def test_importing_the_app_keeps_no_module_sources():
 
 def test_pyside_is_told_the_same_about_each_module():
     # PySide6's own answer: whether the module's source names PySide6.
-    for module in (app.gui.icons, app.config, inspect):
+    for module in (memvault.gui.icons, memvault.config, inspect):
         assert uses_pyside(module) == ("PySide6" in inspect.getsource(module)), module.__name__
-    assert uses_pyside(app.gui.icons) and not uses_pyside(app.config)
+    assert uses_pyside(memvault.gui.icons) and not uses_pyside(memvault.config)
     assert uses_pyside(sys) is False  # built in: no source

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.domain.models import MemoryCreate, MemoryUpdate
-from app.service.container import create_vault
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.service.container import create_vault
+from memvault.sync.targets.factory import TargetConfig
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 

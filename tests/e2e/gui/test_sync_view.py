@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from app.domain.models import MemoryCreate
-from app.gui.sync_setup import SyncSetupDialog
-from app.gui.sync_view import ago, counted, scope_line, status_line
-from app.service.sync import SyncStatus
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.models import MemoryCreate
+from memvault.gui.sync_setup import SyncSetupDialog
+from memvault.gui.sync_view import ago, counted, scope_line, status_line
+from memvault.service.sync import SyncStatus
+from memvault.sync.targets.factory import TargetConfig
 
 SYNC_PASSPHRASE = "a sync passphrase for the test"
 
@@ -98,8 +98,8 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
 
 
 def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path):
-    from app.gui.sync_passphrase import SyncPassphraseDialog
-    from app.sync.segments import read_key_file
+    from memvault.gui.sync_passphrase import SyncPassphraseDialog
+    from memvault.sync.segments import read_key_file
 
     services = desktop.services
     target = tmp_path / "synced"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.gui.termination import TerminationWatcher
+from memvault.gui.termination import TerminationWatcher
 from tests.helpers import ROOT
 
 
@@ -55,7 +55,7 @@ def test_sigterm_quits_the_app_waiting_on_its_passphrase_dialog(tmp_path):
     env.update(QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_DATA_HOME=str(tmp_path / "data"), MEMVAULT_HOME=str(tmp_path / "vault"),
                PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "memvault"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         _wait_until_idle(proc)

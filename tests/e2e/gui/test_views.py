@@ -9,17 +9,17 @@ from PySide6.QtCharts import QValueAxis
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.domain.models import MemoryCreate, MemoryUpdate
-from app.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
-from app.gui.memory_model import PAGE_SIZE
-from app.gui.stats_view import (
+from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
+from memvault.gui.memory_model import PAGE_SIZE
+from memvault.gui.stats_view import (
     EMPTY_MESSAGE,
     StatsView,
     bar_chart,
     pie_chart,
     usage_chart,
 )
-from app.gui.widgets import MemoryForm
+from memvault.gui.widgets import MemoryForm
 from tests.helpers import fast_settings
 
 
@@ -311,7 +311,7 @@ def test_legends_show_whole_labels(qtbot, desktop):
 
 
 def test_stats_view_draws_a_chart_per_topic_on_an_empty_vault(qtbot, services, qapp):
-    from app.gui.tasks import TaskRunner
+    from memvault.gui.tasks import TaskRunner
 
     runner = TaskRunner()
     view = StatsView(services, runner)
@@ -334,7 +334,7 @@ def _config_tabs(agents) -> dict[str, str]:
 def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatch, capsys):
     import signal
 
-    from app.cli.main import main
+    from memvault.cli.main import main
 
     agents = desktop.window.agents
     qtbot.waitUntil(lambda: agents.configs.count() == 4, timeout=10_000)
@@ -359,8 +359,8 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     # A key made on the page goes into the snippets, so they can be pasted as they are.
     from PySide6.QtWidgets import QDialog
 
-    monkeypatch.setattr("app.gui.agents_view.NewKeyDialog.exec", lambda self: QDialog.Accepted)
-    monkeypatch.setattr("app.gui.agents_view.NewKeyDialog.__init__", _key_dialog_for("work"))
+    monkeypatch.setattr("memvault.gui.agents_view.NewKeyDialog.exec", lambda self: QDialog.Accepted)
+    monkeypatch.setattr("memvault.gui.agents_view.NewKeyDialog.__init__", _key_dialog_for("work"))
     agents._on_create_clicked()
     qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
     secret = agents.revealed.informativeText()
@@ -371,7 +371,7 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
 
 
 def _key_dialog_for(namespace):
-    from app.gui.agents_view import NewKeyDialog
+    from memvault.gui.agents_view import NewKeyDialog
 
     original = NewKeyDialog.__init__
 

@@ -14,14 +14,14 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from app.domain.errors import NotFound, StorageFull
-from app.domain.models import MemoryCreate
-from app.gui.banner import HealthWatch
-from app.gui.bridge import REFRESH_INTERVAL_MS
-from app.gui.icons import GLYPHS, icon
-from app.gui.reporting import CrashDialog
-from app.gui.tray import Tray
-from app.gui.unlock import CreateVaultDialog, UnlockDialog
+from memvault.domain.errors import NotFound, StorageFull
+from memvault.domain.models import MemoryCreate
+from memvault.gui.banner import HealthWatch
+from memvault.gui.bridge import REFRESH_INTERVAL_MS
+from memvault.gui.icons import GLYPHS, icon
+from memvault.gui.reporting import CrashDialog
+from memvault.gui.tray import Tray
+from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
 from tests.e2e.gui.conftest import close_windows
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
@@ -79,8 +79,8 @@ def test_icons_draw_the_glyphs_qtawesome_draws(qapp):
 ICONS_CHILD = """
 import sys
 from PySide6.QtWidgets import QApplication
-import app.gui.app
-from app.gui.icons import GLYPHS, icon
+import memvault.gui.app
+from memvault.gui.icons import GLYPHS, icon
 qapp = QApplication([])
 painted = [not icon(name).pixmap(24, 24).isNull() for name in GLYPHS]
 print("painted", all(painted), "qtawesome imported", "qtawesome" in sys.modules)
@@ -99,8 +99,8 @@ def test_the_app_draws_its_icons_without_importing_qtawesome():
 
 
 def _new_desktop(qapp, settings, embedder, **kwargs):
-    from app.api.server import start_api_server
-    from app.gui.app import DesktopApp
+    from memvault.api.server import start_api_server
+    from memvault.gui.app import DesktopApp
 
     app = DesktopApp(qapp, settings, server_factory=kwargs.pop("server_factory", start_api_server),
                      use_tray=kwargs.pop("use_tray", False), **kwargs)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.bench.beir import run_beir
+from memvault.bench.beir import run_beir
 from tests.helpers import DATA, fast_settings
 
 # Runs the bundled model (in this process or a subprocess): the slow tier.

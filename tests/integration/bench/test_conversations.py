@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from app.bench.conversations import KINDS, run_conversations
-from app.domain.errors import InvalidInput
+from memvault.bench.conversations import KINDS, run_conversations
+from memvault.domain.errors import InvalidInput
 from tests.helpers import DATA, fast_settings
 
 SET = DATA / "conversations" / "conversations.json"

@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from app.bench.embedding import MIN_COSINE, PyTorchReference, run_embedding_benchmark
-from app.domain.errors import ModelError
-from app.embedding.manifest import load_manifest
+from memvault.bench.embedding import MIN_COSINE, PyTorchReference, run_embedding_benchmark
+from memvault.domain.errors import ModelError
+from memvault.embedding.manifest import load_manifest
 from tests.helpers import fast_settings
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.bench.scale import run_scale_benchmark
+from memvault.bench.scale import run_scale_benchmark
 from tests.helpers import fast_settings
 
 # Embeds the base texts and each query with the bundled model: the slow tier.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.bench.service import run_benchmark
+from memvault.bench.service import run_benchmark
 from tests.helpers import fast_settings
 
 # Runs the bundled model (in this process or a subprocess): the slow tier.
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
-    from app.vault.knn.index import VectorIndex
+    from memvault.vault.knn.index import VectorIndex
 
     # As at 100k: the bench vault's backlog is larger than a query replays, so only the index's own upkeep
     # (the loop's, which the bench does in its place) lets searches use it.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.bench.sync import run_sync_benchmark
+from memvault.bench.sync import run_sync_benchmark
 from tests.helpers import fast_settings
 
 # Embeds the seed texts with the bundled model: the slow tier.

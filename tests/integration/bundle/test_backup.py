@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from app.domain.errors import InvalidInput, VaultCorrupt, VaultExists, WrongPassphrase
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service.backups import BackupSchedule, inspect_backup, restore_backup
-from app.service.container import create_vault, open_vault
+from memvault.domain.errors import InvalidInput, VaultCorrupt, VaultExists, WrongPassphrase
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service.backups import BackupSchedule, inspect_backup, restore_backup
+from memvault.service.container import create_vault, open_vault
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.bundle import records
-from app.domain.errors import (
+from memvault.bundle import records
+from memvault.domain.errors import (
     DamagedData,
     DecryptionFailed,
     TamperedData,
@@ -27,11 +27,11 @@ from app.domain.errors import (
     WrongBundlePassphrase,
     WrongRecipient,
 )
-from app.domain.models import MemoryCreate
-from app.service.bundle_import import ImportOptions
-from app.service.bundles import ExportRequest
-from app.service.container import create_vault
-from app.vault.memory_imports import import_memories
+from memvault.domain.models import MemoryCreate
+from memvault.service.bundle_import import ImportOptions
+from memvault.service.bundles import ExportRequest
+from memvault.service.container import create_vault
+from memvault.vault.memory_imports import import_memories
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.budget import examples
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -67,8 +67,8 @@ def nothing_may_be_written():
         raise AssertionError("an import wrote before the bundle was verified")
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("app.vault.memory_imports.import_memories", refuse)
-        mp.setattr("app.vault.memory_imports.import_memory", refuse)
+        mp.setattr("memvault.vault.memory_imports.import_memories", refuse)
+        mp.setattr("memvault.vault.memory_imports.import_memory", refuse)
         yield
 
 
@@ -188,10 +188,10 @@ def test_damage_only_a_full_read_can_see_is_rolled_back(setup, monkeypatch):
     path = root / "bad-record.mvbundle"
     source.bundles.export_to_file(path, ExportRequest(("ns",), recipients=(target.bundles.recipient_key(),)))
     monkeypatch.undo()
-    monkeypatch.setattr("app.service.bundle_import.BATCH", 2)  # memories 1 to 3 are written before 4 is read
+    monkeypatch.setattr("memvault.service.bundle_import.BATCH", 2)  # memories 1 to 3 are written before 4 is read
     written = []
     real = import_memories
-    monkeypatch.setattr("app.vault.memory_imports.import_memories", lambda *a, **k: written.append(1) or real(*a, **k))
+    monkeypatch.setattr("memvault.vault.memory_imports.import_memories", lambda *a, **k: written.append(1) or real(*a, **k))
     before = vault_state(target)
     with pytest.raises(DamagedData, match="memory 4 .* importance"):
         target.bundles.import_bundle(path, ImportOptions(into="elsewhere"))

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app.domain.changes import ChangeKind, OriginKind
-from app.domain.errors import (
+from memvault.domain.changes import ChangeKind, OriginKind
+from memvault.domain.errors import (
     InvalidInput,
     NotFound,
     PassphraseRequired,
     WrongBundlePassphrase,
     WrongRecipient,
 )
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from app.domain.transfer import ConflictPolicy
-from app.service.bundle_import import ImportOptions
-from app.service.bundles import ExportRequest, Opening
-from app.service.container import create_vault
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.domain.transfer import ConflictPolicy
+from memvault.service.bundle_import import ImportOptions
+from memvault.service.bundles import ExportRequest, Opening
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.vault_state import records_of, vault_state
@@ -222,7 +222,7 @@ def test_cancelled_import_leaves_the_vault_as_it_was(services, other, tmp_path, 
     _seed(services, n=40)
     bundle = tmp_path / "x.mvbundle"
     _export(services, bundle, "work")
-    monkeypatch.setattr("app.service.bundle_import.BATCH", 7)
+    monkeypatch.setattr("memvault.service.bundle_import.BATCH", 7)
     before = vault_state(other)
     seen = []
 
@@ -275,7 +275,7 @@ def test_export_refuses_bad_requests_before_writing(services, tmp_path):
 
 def test_cancelled_export_leaves_no_file(services, tmp_path, monkeypatch):
     _seed(services, n=5)
-    monkeypatch.setattr("app.service.bundles._PROGRESS_EVERY", 2)
+    monkeypatch.setattr("memvault.service.bundles._PROGRESS_EVERY", 2)
     target = tmp_path / "cancelled.mvbundle"
     report = services.bundles.export_to_file(target, ExportRequest(("work",), passphrase=BUNDLE_PASSPHRASE),
                                              cancelled=lambda: True)
@@ -285,7 +285,7 @@ def test_cancelled_export_leaves_no_file(services, tmp_path, monkeypatch):
 
 def test_streamed_chunks_are_the_same_bundle(services, other, tmp_path, monkeypatch):
     _seed(services, n=30)
-    monkeypatch.setattr("app.service.bundles.STREAM_CHUNK_BYTES", 1000)
+    monkeypatch.setattr("memvault.service.bundles.STREAM_CHUNK_BYTES", 1000)
     services.bundles.segment_size = 512
     chunks = list(services.bundles.export_chunks(ExportRequest(("work",), passphrase=BUNDLE_PASSPHRASE)))
     assert len(chunks) > 3

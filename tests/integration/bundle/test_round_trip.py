@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.domain.enums import MemoryType, Visibility
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.service.bundles import ExportRequest
-from app.service.container import create_vault
+from memvault.domain.enums import MemoryType, Visibility
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from memvault.service.bundles import ExportRequest
+from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.vault_state import records_of

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from app.domain.models import MemoryCreate
-from app.vault import memories as writes
+from memvault.domain.models import MemoryCreate
+from memvault.vault import memories as writes
 from tests.helpers.vault_state import table_rows
 
 VECTORS = "SELECT rowid, namespace, embedding, state, memory_id FROM memory_vectors ORDER BY rowid"

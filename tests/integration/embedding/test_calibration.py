@@ -8,10 +8,10 @@ import shutil
 import numpy as np
 import pytest
 
-from app.domain.errors import ModelError
-from app.embedding import calibration, int8
-from app.embedding.manifest import load_manifest, models_root
-from app.embedding.model import Embedder
+from memvault.domain.errors import ModelError
+from memvault.embedding import calibration, int8
+from memvault.embedding.manifest import load_manifest, models_root
+from memvault.embedding.model import Embedder
 
 
 def _maxima():

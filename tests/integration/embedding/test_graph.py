@@ -7,11 +7,11 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from app.domain.errors import ModelError
-from app.embedding import safetensors
-from app.embedding.graph import WEIGHTS_FILE, build_bert_graph
-from app.embedding.manifest import load_manifest
-from app.embedding.model import Embedder
+from memvault.domain.errors import ModelError
+from memvault.embedding import safetensors
+from memvault.embedding.graph import WEIGHTS_FILE, build_bert_graph
+from memvault.embedding.manifest import load_manifest
+from memvault.embedding.model import Embedder
 from tests.helpers import numpy_bert
 
 

@@ -6,12 +6,12 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from app.bench import workload
-from app.domain.errors import ModelError
-from app.embedding import int8
-from app.embedding.graph import WEIGHTS_FILE, build_bert_graph, probe_tensors
-from app.embedding.manifest import load_manifest
-from app.embedding.model import Embedder
+from memvault.bench import workload
+from memvault.domain.errors import ModelError
+from memvault.embedding import int8
+from memvault.embedding.graph import WEIGHTS_FILE, build_bert_graph, probe_tensors
+from memvault.embedding.manifest import load_manifest
+from memvault.embedding.model import Embedder
 from tests.integration.embedding.test_graph import _padded, _tiny_bert
 
 
@@ -90,7 +90,7 @@ def test_real_int8_embedder_stays_within_the_quality_gate_of_fp32(real_embedder)
 
 @pytest.mark.slow  # loads the real model
 def test_the_precision_setting_reaches_the_embedder(tmp_path):
-    from app.service.container import load_embedder
+    from memvault.service.container import load_embedder
     from tests.helpers import fast_settings
 
     settings = fast_settings(tmp_path / "vault", embed_precision="fp32")

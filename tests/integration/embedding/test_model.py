@@ -10,9 +10,9 @@ from concurrent.futures import CancelledError
 import numpy as np
 import pytest
 
-from app.domain.errors import ModelError
-from app.embedding.manifest import load_manifest, models_root, verify
-from app.embedding.model import CHUNK_OVERLAP, Embedder
+from memvault.domain.errors import ModelError
+from memvault.embedding.manifest import load_manifest, models_root, verify
+from memvault.embedding.model import CHUNK_OVERLAP, Embedder
 from tests.helpers import ROOT
 
 
@@ -82,8 +82,8 @@ def test_documents_started_in_the_background_get_the_same_vectors_and_can_be_can
 
 EXIT_WHILE_EMBEDDING = """
 import time
-from app.config import load_settings
-from app.service.container import load_embedder
+from memvault.config import load_settings
+from memvault.service.container import load_embedder
 embedder = load_embedder(load_settings(environ={}))
 pending = embedder.start_documents(["a text still being embedded when the program ends " * 8] * 400)
 time.sleep(0.2)
@@ -145,7 +145,7 @@ def test_altered_weights_are_refused_before_any_graph_is_built(model_copy, monke
     data[len(data) // 2] ^= 0x01  # one bit of one weight: still a valid safetensors file
     path.write_bytes(bytes(data))
     built = []
-    monkeypatch.setattr("app.embedding.model.build_bert_graph", lambda *a, **k: built.append(1))
+    monkeypatch.setattr("memvault.embedding.model.build_bert_graph", lambda *a, **k: built.append(1))
     with pytest.raises(ModelError, match="altered"):
         Embedder(load_manifest(weights_dir=folder))
     assert built == []
@@ -193,7 +193,7 @@ def test_session_options_do_not_spin_and_leave_the_threads_float_state_alone():
     import onnxruntime as ort
     from onnx import TensorProto, helper
 
-    from app.embedding.model import session_options
+    from memvault.embedding.model import session_options
 
     options = session_options()
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -10,14 +10,14 @@ from concurrent.futures import Future
 
 from sqlalchemy import text
 
-from app.domain.enums import EmbeddingStatus
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.embedding.model import PendingDocuments
-from app.embedding.queue import EmbeddingWorker
-from app.service.background import Background
-from app.service.container import open_vault
-from app.service.health import HealthMonitor
-from app.vault.jobs import FAILED_AFTER_ATTEMPTS, MAX_BACKOFF_SECONDS
+from memvault.domain.enums import EmbeddingStatus
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.embedding.model import PendingDocuments
+from memvault.embedding.queue import EmbeddingWorker
+from memvault.service.background import Background
+from memvault.service.container import open_vault
+from memvault.service.health import HealthMonitor
+from memvault.vault.jobs import FAILED_AFTER_ATTEMPTS, MAX_BACKOFF_SECONDS
 from tests.helpers import PASSPHRASE, ROOT, fast_settings, wait_for
 
 
@@ -213,7 +213,7 @@ def test_a_lock_does_not_wait_for_the_claim_being_embedded_and_gives_every_job_b
 
 
 def test_an_edit_during_embedding_is_not_overwritten_by_the_stale_vector(services):
-    from app.domain.models import MemoryUpdate
+    from memvault.domain.models import MemoryUpdate
 
     memory = services.memories.create(MemoryCreate(content="first version")).memory
     [job] = services.jobs.claim(10)
@@ -230,9 +230,9 @@ def test_an_edit_during_embedding_is_not_overwritten_by_the_stale_vector(service
 
 CHILD = textwrap.dedent("""
     import os, signal, sys
-    from app.config import load_settings
-    from app.domain.models import MemoryCreate
-    from app.service.container import create_vault, load_embedder
+    from memvault.config import load_settings
+    from memvault.domain.models import MemoryCreate
+    from memvault.service.container import create_vault, load_embedder
     settings = load_settings(environ={}, home=sys.argv[1], kdf_memory_kib=1024, kdf_iterations=1)
     services = create_vault(settings, sys.argv[2], load_embedder(settings), background=False)
     for i in range(60):

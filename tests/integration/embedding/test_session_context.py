@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from app.domain.models import MemoryCreate
-from app.vault import jobs, vectors
+from memvault.domain.models import MemoryCreate
+from memvault.vault import jobs, vectors
 
 
 def _stored(services, memory):

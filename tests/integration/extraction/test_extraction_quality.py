@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.bench.extraction import evaluate, load_set
-from app.extraction.facts import FactExtractor
-from app.extraction.nlp import NlpPipeline
+from memvault.bench.extraction import evaluate, load_set
+from memvault.extraction.facts import FactExtractor
+from memvault.extraction.nlp import NlpPipeline
 
 SET = Path(__file__).parents[2] / "data" / "extraction" / "conversations.json"
 

@@ -7,14 +7,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.api.server import ApiServer
-from app.domain.enums import EmbeddingStatus
-from app.domain.errors import StorageFull
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.embedding.queue import EmbeddingWorker
-from app.service.background import Background, ModelLoad
-from app.service.container import create_vault, open_vault
-from app.service.health import HealthMonitor
+from memvault.api.server import ApiServer
+from memvault.domain.enums import EmbeddingStatus
+from memvault.domain.errors import StorageFull
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.embedding.queue import EmbeddingWorker
+from memvault.service.background import Background, ModelLoad
+from memvault.service.container import create_vault, open_vault
+from memvault.service.health import HealthMonitor
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 from tests.helpers.storage import fill, small_disk
 

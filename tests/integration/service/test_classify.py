@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from app.domain.changes import OriginKind
-from app.domain.entities import TypeSource
-from app.domain.enums import MemoryType
-from app.domain.models import MemoryCreate, MemoryUpdate
-from app.embedding.manifest import models_root
-from app.extraction.classify import CLASSIFIER_FILE, TypeClassifier, fit_softmax
+from memvault.domain.changes import OriginKind
+from memvault.domain.entities import TypeSource
+from memvault.domain.enums import MemoryType
+from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.embedding.manifest import models_root
+from memvault.extraction.classify import CLASSIFIER_FILE, TypeClassifier, fit_softmax
 
 
 @pytest.mark.slow
@@ -54,8 +54,8 @@ def test_shipped_classifier_records_its_cross_validated_accuracy():
     assert doc["examples"] >= 160 and doc["cv_folds"] == 5 and doc["cv_accuracy"] >= 0.6
     classifier = TypeClassifier.load()
     assert len(classifier.labels) == 8 and classifier.weights.shape == (8, 384)
-    # Trained on the shipped model's vectors (a new model needs `python -m app.extraction.train_types`).
-    from app.embedding.manifest import load_manifest
+    # Trained on the shipped model's vectors (a new model needs `python -m memvault.extraction.train_types`).
+    from memvault.embedding.manifest import load_manifest
 
     assert classifier.model_id == load_manifest().model_id
 

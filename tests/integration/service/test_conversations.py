@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from app.domain.changes import ChangeKind
-from app.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
-from app.domain.enums import MemoryType
-from app.domain.errors import InvalidInput, NotFound
-from app.domain.models import MemoryFilter
+from memvault.domain.changes import ChangeKind
+from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+from memvault.domain.enums import MemoryType
+from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.models import MemoryFilter
 
 WHEN = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC).timestamp()
 
@@ -79,7 +79,7 @@ def test_dedup_is_scoped_to_namespace_and_subject_and_reported(services):
 
 
 def test_jobs_are_durable_across_a_reopen(settings, embedder, clock):
-    from app.service.container import create_vault, open_vault
+    from memvault.service.container import create_vault, open_vault
     from tests.helpers import PASSPHRASE
 
     svc = create_vault(settings, PASSPHRASE, embedder, background=False, wall=clock)
@@ -127,8 +127,8 @@ def test_unknown_role_and_unknown_job(services):
 
 
 def test_a_missing_pipeline_fails_the_job_but_storing_still_works(services, monkeypatch):
-    from app.domain.errors import ExtractionModelError
-    from app.domain.models import MemoryCreate
+    from memvault.domain.errors import ExtractionModelError
+    from memvault.domain.models import MemoryCreate
 
     def broken():
         raise ExtractionModelError("the NLP pipeline file ner/model is missing; reinstall Memvault")
@@ -156,7 +156,7 @@ def test_a_job_leased_by_a_killed_process_is_due_again_when_the_loop_starts(serv
 
 
 def test_finished_jobs_are_forgotten_after_thirty_days_but_their_facts_stay(services, clock):
-    from app.service.conversations import JOB_RETENTION_SECONDS
+    from memvault.service.conversations import JOB_RETENTION_SECONDS
 
     job = services.conversations.ingest(_conversation("I speak Finnish."))
     fact_id = job.result["facts"][0]["id"]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.domain.entities import EntityType
-from app.domain.errors import InvalidInput, NotFound
-from app.domain.models import MemoryCreate, MemoryUpdate
+from memvault.domain.entities import EntityType
+from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.models import MemoryCreate, MemoryUpdate
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_auto_extract_false_skips_and_long_text_needs_true(loaded):
 
 
 def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services, monkeypatch):
-    from app.extraction.nlp import NlpPipeline
+    from memvault.extraction.nlp import NlpPipeline
 
     # The pipeline is the process's: another test may have loaded it already.
     with monkeypatch.context() as patch:
@@ -78,7 +78,7 @@ def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services, 
 
 
 def test_a_batch_queues_its_entities_and_the_loop_extracts_them_once_they_are_embedded(loaded):
-    from app.service.entities import YIELD_SECONDS
+    from memvault.service.entities import YIELD_SECONDS
 
     result = loaded.memories.create_batch([MemoryCreate(content="Lars keeps bees near Aarhus"),
                                            MemoryCreate(content="Mei moved to Lisbon last spring")])
@@ -95,7 +95,7 @@ def test_a_batch_queues_its_entities_and_the_loop_extracts_them_once_they_are_em
 
 def test_the_loop_extracts_a_small_batch_per_step_and_asks_about_embedding_between_steps(loaded):
     """A step running when a burst of stores arrives is not stopped: a small one costs the embedder little."""
-    from app.service.entities import LOOP_BATCH, YIELD_SECONDS
+    from memvault.service.entities import LOOP_BATCH, YIELD_SECONDS
 
     assert LOOP_BATCH <= 16  # ~5 ms of a core per memory at 100k: a step stays under ~0.1 s
     loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}") for i in range(LOOP_BATCH + 5)])
@@ -108,7 +108,7 @@ def test_the_loop_extracts_a_small_batch_per_step_and_asks_about_embedding_betwe
 
 
 def test_a_batch_stored_just_after_the_loop_looked_is_not_extracted_before_it_is_embedded(loaded, monkeypatch):
-    from app.service.entities import YIELD_SECONDS
+    from memvault.service.entities import YIELD_SECONDS
 
     entities = loaded.entities
     asked = []
@@ -164,8 +164,8 @@ def test_list_counts_live_memories_and_filters_by_type(loaded):
 
 
 def test_a_broken_pipeline_never_stops_a_store(loaded, monkeypatch):
-    from app.domain.errors import ExtractionModelError
-    from app.extraction.nlp import NlpPipeline
+    from memvault.domain.errors import ExtractionModelError
+    from memvault.extraction.nlp import NlpPipeline
 
     def broken(_self):
         raise ExtractionModelError("the NLP pipeline file ner/model is missing; reinstall Memvault")
@@ -196,9 +196,9 @@ def test_summaries_group_namespaces_and_list_recurring_concepts(loaded):
 def test_an_idle_vault_never_loads_the_pipeline_and_queued_work_loads_it(settings, embedder, monkeypatch):
     import time
 
-    from app.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
-    from app.extraction.nlp import NlpPipeline
-    from app.service import container
+    from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+    from memvault.extraction.nlp import NlpPipeline
+    from memvault.service import container
     from tests.helpers import PASSPHRASE, wait_for
 
     # The pipeline is the process's: a fresh one stands in for it, as in a new process.

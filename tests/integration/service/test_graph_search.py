@@ -5,8 +5,8 @@ import time
 import pytest
 from sqlalchemy import event
 
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service import graph_search
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service import graph_search
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_query_date_phrases():
 
 
 def test_a_large_namespaces_gazetteer_is_rebuilt_in_the_background(loaded, monkeypatch):
-    from app.service import entities as entity_service
+    from memvault.service import entities as entity_service
     from tests.helpers import wait_for
 
     monkeypatch.setattr(entity_service, "SYNC_REBUILD_MAX", 1)

@@ -4,9 +4,9 @@
 import pytest
 from sqlalchemy import text
 
-from app.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
-from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from memvault.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
+from memvault.domain.errors import Conflict, InvalidInput, NotFound
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from tests.helpers import wait_for
 
 
@@ -74,7 +74,7 @@ def test_ttl_purge_removes_only_expired_and_search_never_shows_them(services, cl
 
 
 def test_scheduled_purge_runs_by_itself(settings, embedder, clock):
-    from app.service.container import create_vault
+    from memvault.service.container import create_vault
 
     svc = create_vault(settings.with_overrides(purge_interval_seconds=1), "a fine passphrase", embedder, wall=clock)
     try:
@@ -122,7 +122,7 @@ def test_changes_say_who_made_them(services, clock):
 
 
 def test_empty_trash_reports_progress_and_stops_when_cancelled(services):
-    from app.service import lifecycle
+    from memvault.service import lifecycle
 
     made = services.memories.create_batch([MemoryCreate(content=f"trash {i}") for i in range(30)])
     for item in made.items:

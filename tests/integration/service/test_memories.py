@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from app.domain import limits
-from app.domain.enums import EmbeddingStatus, MemoryType, TagMatch, Tier, Visibility
-from app.domain.errors import InvalidInput, NotFound
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.domain import limits
+from memvault.domain.enums import EmbeddingStatus, MemoryType, TagMatch, Tier, Visibility
+from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 
 
 def test_create_applies_documented_defaults(services):
@@ -259,7 +259,7 @@ def test_restore_version_brings_back_an_old_state_as_a_new_version(services):
 
 
 def test_a_page_without_its_total_and_the_count_on_its_own(services):
-    from app.domain.enums import MemoryType
+    from memvault.domain.enums import MemoryType
 
     services.memories.create_batch([MemoryCreate(content=f"task {i}", memory_type="task") for i in range(3)]
                                    + [MemoryCreate(content="a fact", memory_type="fact")])

@@ -2,10 +2,10 @@
 
 from sqlalchemy import text
 
-from app.domain.models import MemoryCreate, SearchQuery
-from app.embedding.manifest import load_manifest
-from app.service import reembed
-from app.service.container import create_vault, open_vault
+from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.embedding.manifest import load_manifest
+from memvault.service import reembed
+from memvault.service.container import create_vault, open_vault
 from tests.helpers import PASSPHRASE
 from tests.helpers.fake_embedder import FakeEmbedder
 

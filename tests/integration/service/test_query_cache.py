@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from app.domain.models import MemoryCreate, SearchQuery
-from app.embedding.query_cache import QueryVectorCache
-from app.service.container import open_vault
+from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.embedding.query_cache import QueryVectorCache
+from memvault.service.container import open_vault
 from tests.helpers import PASSPHRASE
 from tests.helpers.fake_embedder import FakeEmbedder
 
@@ -63,7 +63,7 @@ def test_another_model_never_gets_vectors_cached_for_the_first():
 
 
 def test_search_uses_the_cache_and_locking_clears_it(settings, tmp_path):
-    from app.service.container import create_vault
+    from memvault.service.container import create_vault
 
     inner = CountingEmbedder()
     services = create_vault(settings, PASSPHRASE, inner, background=False)

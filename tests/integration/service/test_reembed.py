@@ -5,11 +5,11 @@ import time
 import numpy as np
 from sqlalchemy import text
 
-from app.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
-from app.service import reembed
-from app.vault import memory_parts, memory_vectors
-from app.vault.oplog import Stamp
-from app.vault.vectors import Embedded
+from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
+from memvault.service import reembed
+from memvault.vault import memory_parts, memory_vectors
+from memvault.vault.oplog import Stamp
+from memvault.vault.vectors import Embedded
 
 TOPICS = [
     "the dentist appointment moved to Thursday at nine",

@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.domain.enums import MemoryType, SearchMode
-from app.domain.errors import InvalidInput
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service import relevance
+from memvault.domain.enums import MemoryType, SearchMode
+from memvault.domain.errors import InvalidInput
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service import relevance
 
 FACTS = [
     ("The user prefers dark mode in all applications", "preference"),
@@ -145,8 +145,8 @@ def _far_keyword_only_memory(services):
 
 
 def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as_a_bound(services, monkeypatch):
-    from app.service import search as search_module
-    from app.vault.knn import VectorIndex
+    from memvault.service import search as search_module
+    from memvault.vault.knn import VectorIndex
 
     # The index cannot answer (as while it loads or catches up on a backlog): vec0 gives the nearest chunks.
     # Hybrid reads max(2 x 50 + 8, reach) of them at limit 3: 108 here, fewer than the memories,
@@ -166,7 +166,7 @@ def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as
 def test_keyword_candidates_outside_the_semantic_list_get_exact_similarities_from_the_index(services, monkeypatch):
     import numpy as np
 
-    from app.vault.knn import planner
+    from memvault.vault.knn import planner
 
     asked = []
     similarities = planner.similarities
@@ -186,8 +186,8 @@ def test_keyword_candidates_outside_the_semantic_list_get_exact_similarities_fro
 def test_whole_memories_and_snippets_are_read_for_the_page_only(services, monkeypatch, mode):
     """Ranking reads the candidates' texts; whole memories and keyword snippets are read for the hits shown,
     and the page is the same as ranking every candidate with whole memories would give."""
-    from app.vault import memory_queries
-    from app.vault import search as vsearch
+    from memvault.vault import memory_queries
+    from memvault.vault import search as vsearch
 
     services.memories.create_batch([MemoryCreate(content=f"garden shed note {i} about tomatoes {'garden ' * (i % 4)}")
                                     for i in range(40)])

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from app.domain.enums import SearchMode
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service import relevance
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service import relevance
 
 pytestmark = pytest.mark.slow  # depends on meaning: the real model
 

@@ -1,4 +1,4 @@
-from app.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate
 
 
 def test_stats_count_by_namespace_type_tier_and_lifecycle(services, clock):

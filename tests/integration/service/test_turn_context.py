@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.domain.enums import SearchMode
-from app.domain.models import MemoryCreate, SearchQuery
-from app.service import relevance
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.service import relevance
 
 TURNS = [
     ("user", "my knee hurts on long runs"),

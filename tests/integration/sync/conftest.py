@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.service.container import create_vault
+from memvault.service.container import create_vault
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from app.domain.errors import Conflict, NotFound, SyncTargetError
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from app.service.container import create_vault
-from app.sync.engine import CycleReport
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.errors import Conflict, NotFound, SyncTargetError
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.service.container import create_vault
+from memvault.sync.engine import CycleReport
+from memvault.sync.targets.factory import TargetConfig
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 

@@ -15,11 +15,11 @@ import time
 
 import pytest
 
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from app.service.container import create_vault, open_vault
-from app.sync.segments import SegmentHeader, read_file
-from app.sync.targets.factory import TargetConfig
-from app.vault import oplog
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.service.container import create_vault, open_vault
+from memvault.sync.segments import SegmentHeader, read_file
+from memvault.sync.targets.factory import TargetConfig
+from memvault.vault import oplog
 from tests.helpers import ROOT, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.integration.sync.conftest import SYNC_PASSPHRASE

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.sync.targets.factory import TargetConfig
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import InvalidInput, SyncKeyError
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.errors import InvalidInput, SyncKeyError
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.sync.targets.factory import TargetConfig
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 NEW = "the new sync passphrase"

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import InvalidInput
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from app.sync import snapshots
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.errors import InvalidInput
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.sync import snapshots
+from memvault.sync.targets.factory import TargetConfig
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)

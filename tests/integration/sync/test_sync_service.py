@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import SyncKeyError, SyncNotSetUp
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.errors import SyncKeyError, SyncNotSetUp
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.sync.targets.factory import TargetConfig
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 ALL = MemoryFilter(namespace=None, include_deleted=True, include_archived=True, include_expired=True)

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from app.domain.enums import SearchMode
-from app.domain.errors import MassDeletePaused
-from app.domain.hlc import Hlc
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.sync import snapshots
-from app.sync.targets.factory import TargetConfig
+from memvault.domain.enums import SearchMode
+from memvault.domain.errors import MassDeletePaused
+from memvault.domain.hlc import Hlc
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.sync import snapshots
+from memvault.sync.targets.factory import TargetConfig
 from tests.helpers import wait_for
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
@@ -118,8 +118,8 @@ def test_files_are_applied_with_the_garbage_collector_paused_and_it_runs_again_a
                                                                                     monkeypatch):
     import gc
 
-    from app.sync import incoming
-    from app.sync.engine import collector_paused
+    from memvault.sync import incoming
+    from memvault.sync.engine import collector_paused
 
     seen = []
     apply = incoming.apply

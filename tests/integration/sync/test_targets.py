@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import NotFound
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from app.sync.targets.factory import TargetConfig, open_target
+from memvault.domain.errors import NotFound
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.sync.targets.factory import TargetConfig, open_target
 from tests.helpers.sync_servers import (
     S3_CREDENTIALS,
     make_bucket,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.domain.entities import EntityMention, EntityType, TypeSource
-from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
-from app.domain.errors import ClientIdTaken
-from app.domain.models import NewMemory
-from app.vault import memories as writes
-from app.vault import memory_parts, memory_vectors
-from app.vault.oplog import Stamp
-from app.vault.vectors import Embedded
+from memvault.domain.entities import EntityMention, EntityType, TypeSource
+from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from memvault.domain.errors import ClientIdTaken
+from memvault.domain.models import NewMemory
+from memvault.vault import memories as writes
+from memvault.vault import memory_parts, memory_vectors
+from memvault.vault.oplog import Stamp
+from memvault.vault.vectors import Embedded
 from tests.helpers.vault_state import table_rows
 
 TABLES = {
@@ -199,7 +199,7 @@ def test_a_failure_while_storing_vectors_writes_nothing(two_vaults, monkeypatch)
 
 
 def test_update_derived_many_writes_what_single_derived_updates_write(two_vaults):
-    from app.domain.models import FieldChanges
+    from memvault.domain.models import FieldChanges
 
     stamp = Stamp("000000000000009-0000-device-1", "device-1", 1_800_000_000.0)
     results = []

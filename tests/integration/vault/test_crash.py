@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from app.domain.errors import NotFound
-from app.service.container import open_vault
+from memvault.domain.errors import NotFound
+from memvault.service.container import open_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
 # Real subprocesses, kills or timeouts of many seconds: the slow tier (the long versions are -m long).
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.slow
 
 CHILD = textwrap.dedent("""
     import sys
-    from app.config import load_settings
-    from app.domain.models import MemoryCreate
-    from app.service.container import create_vault, load_embedder, open_vault, vault_exists
+    from memvault.config import load_settings
+    from memvault.domain.models import MemoryCreate
+    from memvault.service.container import create_vault, load_embedder, open_vault, vault_exists
     home, passphrase, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
     settings = load_settings(environ={}, home=home, kdf_memory_kib=1024, kdf_iterations=1, reader_cache_mib=32)
     embedder = load_embedder(settings)

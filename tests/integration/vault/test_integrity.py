@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import text
 
-from app.domain.enums import EmbeddingStatus, SearchMode
-from app.domain.errors import VaultCorrupt, VaultReadOnly
-from app.domain.models import MemoryCreate, SearchQuery
-from app.service.container import create_vault, open_vault
-from app.vault.vault import db_path
+from memvault.domain.enums import EmbeddingStatus, SearchMode
+from memvault.domain.errors import VaultCorrupt, VaultReadOnly
+from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.service.container import create_vault, open_vault
+from memvault.vault.vault import db_path
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.storage import damage_page, remount, small_disk
 

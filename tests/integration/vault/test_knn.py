@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from app.domain.enums import MemoryType
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.service.container import create_vault, open_vault
-from app.vault import search as vsearch
-from app.vault.knn import IndexState, VectorIndex, ann, log, planner
+from memvault.domain.enums import MemoryType
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from memvault.service.container import create_vault, open_vault
+from memvault.vault import search as vsearch
+from memvault.vault.knn import IndexState, VectorIndex, ann, log, planner
 from tests.helpers import PASSPHRASE, fast_settings, wait_for
 from tests.helpers.knn import assert_same_answer, index_keys, missed, stored_chunks
 
@@ -205,7 +205,7 @@ def test_snapshot_is_restored_on_open_and_later_changes_replayed(services, setti
 def test_a_restore_hands_the_heap_it_freed_back_to_the_os(services, settings, embedder, monkeypatch):
     # The stored bytes are read, joined and copied into the index: about twice the index's size freed,
     # which glibc would otherwise keep (~20 MB of the app's RSS at 100k memories).
-    from app.vault.knn import index as index_module
+    from memvault.vault.knn import index as index_module
 
     for i in range(5):
         services.memories.create(MemoryCreate(content=f"kept in the snapshot {i}"))

@@ -12,10 +12,10 @@ import time
 import pytest
 from sqlalchemy import text
 
-from app.domain.models import MemoryFilter
-from app.service.container import open_vault
-from app.vault import search as vsearch
-from app.vault.knn import IndexState, planner
+from memvault.domain.models import MemoryFilter
+from memvault.service.container import open_vault
+from memvault.vault import search as vsearch
+from memvault.vault.knn import IndexState, planner
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 from tests.helpers.knn import assert_same_answer, index_keys, stored_chunks
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -24,10 +24,10 @@ pytestmark = pytest.mark.slow  # real subprocesses killed again and again
 
 CHILD = textwrap.dedent("""
     import random, sys
-    from app.config import load_settings
-    from app.domain.models import MemoryCreate, MemoryUpdate
-    from app.service.container import create_vault, open_vault, vault_exists
-    from app.vault.knn import VectorIndex
+    from memvault.config import load_settings
+    from memvault.domain.models import MemoryCreate, MemoryUpdate
+    from memvault.service.container import create_vault, open_vault, vault_exists
+    from memvault.vault.knn import VectorIndex
     from tests.helpers.fake_embedder import FakeEmbedder
     home, passphrase, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     # Snapshots every few changes, so that kills land inside snapshot writes and log truncation too.
@@ -38,7 +38,7 @@ CHILD = textwrap.dedent("""
     services = opener(settings, passphrase, FakeEmbedder(), background=True)
     print("open", flush=True)
     rng = random.Random(seed)
-    live = [m.id for m in services.memories.list(__import__("app.domain.models", fromlist=["MemoryFilter"])
+    live = [m.id for m in services.memories.list(__import__("memvault.domain.models", fromlist=["MemoryFilter"])
             .MemoryFilter(namespace=None), limit=500).items]
     words = [f"w{i}" for i in range(300)]
     while True:

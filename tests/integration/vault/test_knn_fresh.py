@@ -6,11 +6,11 @@ import random
 
 import pytest
 
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.service.container import open_vault
-from app.vault import search as vsearch
-from app.vault.knn import IndexState, ann, planner
-from app.vault.knn import index as index_module
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from memvault.service.container import open_vault
+from memvault.vault import search as vsearch
+from memvault.vault.knn import IndexState, ann, planner
+from memvault.vault.knn import index as index_module
 from tests.helpers import PASSPHRASE
 from tests.helpers.knn import assert_same_answer, index_keys, stored_chunks
 

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
-from app.domain.enums import MemoryType
-from app.domain.models import MemoryCreate, MemoryFilter
-from app.vault import search as vsearch
-from app.vault.knn import planner
-from app.vault.knn.ann import NamespaceIndexes
+from memvault.domain.enums import MemoryType
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.vault import search as vsearch
+from memvault.vault.knn import planner
+from memvault.vault.knn.ann import NamespaceIndexes
 from tests.helpers.knn import assert_same_answer
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app.vault.search import fts_query
+from memvault.vault.search import fts_query
 
 
 def test_fts_query_quotes_words_and_drops_stopwords():
@@ -17,8 +17,8 @@ def test_keyword_ranks_fts_first_then_filters_and_falls_back_to_the_filtered_que
     """FTS5's own top matches, filtered, give the same hits as ranking every match under the filter."""
     import time
 
-    from app.domain.models import MemoryCreate, MemoryFilter
-    from app.vault import search
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import search
 
     services.memories.create_batch([MemoryCreate(content=f"garden hose {'garden ' * (i % 5)} note {i}",
                                                  agent_id="noisy") for i in range(40)])
@@ -41,8 +41,8 @@ def test_keyword_leaves_out_the_most_common_words_when_their_matches_exceed_the_
     """Over the budget the common word goes (FTS5 would score all its matches); the rare one ranks alone."""
     import time
 
-    from app.domain.models import MemoryCreate, MemoryFilter
-    from app.vault import search
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import search
 
     common = [services.memories.create(MemoryCreate(content=f"garden note {i}")).memory.rowid for i in range(30)]
     rare = {services.memories.create(MemoryCreate(content=f"shed plan {i}")).memory.rowid for i in range(3)}
@@ -64,9 +64,9 @@ def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
 
     from sqlalchemy import text
 
-    from app.domain.models import MemoryCreate, MemoryFilter
-    from app.vault import entities, filters
-    from app.vault.migrations import OWN_TIME
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import entities, filters
+    from memvault.vault.migrations import OWN_TIME
 
     services.memories.create_batch([MemoryCreate(content=f"note {i}", metadata={"event_at": f"2026-02-1{i % 10}T10:00"})
                                     for i in range(40)])
@@ -89,8 +89,8 @@ def test_an_owner_filter_reads_its_index_not_every_live_memory(services, column)
 
     from sqlalchemy import text
 
-    from app.domain.models import MemoryCreate, MemoryFilter
-    from app.vault.knn import planner
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault.knn import planner
 
     services.memories.create_batch([MemoryCreate(content=f"note {i}", **{column: "rare" if i % 20 == 0 else "busy"})
                                     for i in range(60)])
@@ -110,10 +110,10 @@ def test_the_candidate_check_reads_the_index_by_id_not_the_memory_rows(services)
 
     from sqlalchemy import text
 
-    from app.domain.enums import MemoryType
-    from app.domain.models import MemoryCreate, MemoryFilter
-    from app.vault import filters
-    from app.vault.knn import planner
+    from memvault.domain.enums import MemoryType
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import filters
+    from memvault.vault.knn import planner
 
     services.memories.create_batch([MemoryCreate(content=f"note {i}", agent_id=f"a{i % 3}") for i in range(30)])
     services.worker.drain()
@@ -136,8 +136,8 @@ def test_the_entity_loop_claims_its_jobs_in_index_order_not_by_sorting_the_queue
     per claim with 100k memories waiting (an import), beside the embedder when a store came in."""
     from sqlalchemy import text
 
-    from app.domain.models import MemoryCreate
-    from app.vault import entities
+    from memvault.domain.models import MemoryCreate
+    from memvault.vault import entities
 
     services.memories.create_batch([MemoryCreate(content=f"Alice met Bob in Paris, note {i}") for i in range(30)])
     with services.vault.db.read() as conn:

@@ -15,17 +15,17 @@ import sqlcipher3
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.domain.errors import (
+from memvault.domain.errors import (
     StorageError,
     StorageFull,
     VaultBusy,
     VaultCorrupt,
     VaultReadOnly,
 )
-from app.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from app.service.container import create_vault, open_vault
-from app.vault import engine
-from app.vault.vault import db_path
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service.container import create_vault, open_vault
+from memvault.vault import engine
+from memvault.vault.vault import db_path
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.storage import damage_page, fill, remount, small_disk
 

@@ -9,17 +9,17 @@ import time
 import pytest
 from sqlalchemy import inspect, text
 
-from app.domain.errors import (
+from memvault.domain.errors import (
     InvalidInput,
     VaultCorrupt,
     VaultExists,
     VaultMissing,
     WrongPassphrase,
 )
-from app.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from app.service.container import create_vault, open_vault
-from app.vault import migrations, schema
-from app.vault.vault import Vault, db_path, header_path
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
+from memvault.service.container import create_vault, open_vault
+from memvault.vault import migrations, schema
+from memvault.vault.vault import Vault, db_path, header_path
 from tests.helpers import PASSPHRASE, fast_settings
 
 
@@ -108,7 +108,7 @@ def test_change_passphrase_rewraps_without_touching_the_database(settings, embed
 
 
 def test_locked_vault_refuses_work(services):
-    from app.domain.errors import VaultLocked
+    from memvault.domain.errors import VaultLocked
 
     services.vault.lock()
     with pytest.raises(VaultLocked):

@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from sqlalchemy import text
 
-from app.domain.errors import VaultCorrupt, WrongPassphrase
-from app.vault import migrations
-from app.vault.engine import Database
-from app.vault.vault import Vault, db_path, header_path
+from memvault.domain.errors import VaultCorrupt, WrongPassphrase
+from memvault.vault import migrations
+from memvault.vault.engine import Database
+from memvault.vault.vault import Vault, db_path, header_path
 from tests.helpers import PASSPHRASE
 
 DIM = 8

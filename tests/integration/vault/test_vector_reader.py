@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.domain.models import MemoryCreate
-from app.vault.vectors import VectorReader
+from memvault.domain.models import MemoryCreate
+from memvault.vault.vectors import VectorReader
 
 
 def _vec0(raw, ids):

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import text
 
-from app.domain.errors import Conflict
-from app.domain.models import Memory, MemoryCreate, MemoryFilter, MemoryUpdate
-from app.domain.transfer import ConflictPolicy
-from app.service.bundle_import import ImportOptions
-from app.service.bundles import ExportRequest
-from app.service.container import create_vault
-from app.vault import vectors
+from memvault.domain.errors import Conflict
+from memvault.domain.models import Memory, MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.domain.transfer import ConflictPolicy
+from memvault.service.bundle_import import ImportOptions
+from memvault.service.bundles import ExportRequest
+from memvault.service.container import create_vault
+from memvault.vault import vectors
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 from tests.helpers.budget import examples
 from tests.helpers.fake_embedder import FakeEmbedder

@@ -5,7 +5,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.api.compat.public_ids import BITS, IdPermutation
+from memvault.api.compat.public_ids import BITS, IdPermutation
 
 
 @given(st.binary(min_size=32, max_size=32), st.integers(0, 2**BITS - 1))

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from app.bench.conversations import HALVES, KINDS, load_conversations, score
-from app.domain.errors import InvalidInput
+from memvault.bench.conversations import HALVES, KINDS, load_conversations, score
+from memvault.domain.errors import InvalidInput
 from tests.helpers import DATA
 
 SET = DATA / "conversations" / "conversations.json"

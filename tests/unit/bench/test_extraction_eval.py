@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.bench.extraction import key_terms, load_set, match, terms_overlap
-from app.domain.errors import InvalidInput
-from app.extraction.categories import CATEGORIES
+from memvault.bench.extraction import key_terms, load_set, match, terms_overlap
+from memvault.domain.errors import InvalidInput
+from memvault.extraction.categories import CATEGORIES
 
 SET = Path(__file__).parents[2] / "data" / "extraction" / "conversations.json"
 

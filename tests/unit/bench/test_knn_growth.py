@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from app.bench import knn, workload
+from memvault.bench import knn, workload
 from tests.helpers.fake_embedder import FakeEmbedder
 
 

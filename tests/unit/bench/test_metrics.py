@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.bench.beir import load_beir
-from app.bench.metrics import ndcg_at, recall_at
-from app.domain.errors import InvalidInput
+from memvault.bench.beir import load_beir
+from memvault.bench.metrics import ndcg_at, recall_at
+from memvault.domain.errors import InvalidInput
 
 
 def test_ndcg_and_recall_on_hand_made_rankings():

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from app.bench.relevance_fit import Candidate, fit, inputs_of
-from app.domain.models import ScoreBreakdown
+from memvault.bench.relevance_fit import Candidate, fit, inputs_of
+from memvault.domain.models import ScoreBreakdown
 
 
 def test_fit_recovers_weights_and_moves_the_bias_by_the_prior():

@@ -2,7 +2,7 @@
 
 import random
 
-from app.bench import workload
+from memvault.bench import workload
 
 
 def test_questions_are_distinct_and_cover_every_template():

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.bundle import format as fmt
-from app.crypto.kdf import KdfParams
-from app.crypto.recipients import generate_key_pair
-from app.domain.errors import (
+from memvault.bundle import format as fmt
+from memvault.crypto.kdf import KdfParams
+from memvault.crypto.recipients import generate_key_pair
+from memvault.domain.errors import (
     DamagedData,
     DecryptionFailed,
     InvalidInput,

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.bundle import records
-from app.domain.enums import MemoryType, Tier, Visibility
-from app.domain.errors import DamagedData
-from app.domain.models import HistoryEntry
-from app.domain.transfer import MemoryRecord, VectorSet
+from memvault.bundle import records
+from memvault.domain.enums import MemoryType, Tier, Visibility
+from memvault.domain.errors import DamagedData
+from memvault.domain.models import HistoryEntry
+from memvault.domain.transfer import MemoryRecord, VectorSet
 from tests.helpers.budget import examples
 
 times = st.floats(0, 4e9, allow_nan=False)

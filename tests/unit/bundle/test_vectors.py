@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from app.bundle import format as fmt
-from app.bundle import records
-from app.crypto import stream
-from app.domain.errors import UnsupportedVersion
+from memvault.bundle import format as fmt
+from memvault.bundle import records
+from memvault.crypto import stream
+from memvault.domain.errors import UnsupportedVersion
 from tests.helpers import DATA
 from tests.unit.bundle import vector_source as vs
 

@@ -10,13 +10,13 @@ import hashlib
 import io
 import struct
 
-from app.bundle import format as fmt
-from app.bundle import records
-from app.crypto.kdf import KdfParams
-from app.crypto.recipients import key_pair_from_private
-from app.domain.enums import MemoryType, Tier, Visibility
-from app.domain.models import HistoryEntry
-from app.domain.transfer import MemoryRecord, VectorSet
+from memvault.bundle import format as fmt
+from memvault.bundle import records
+from memvault.crypto.kdf import KdfParams
+from memvault.crypto.recipients import key_pair_from_private
+from memvault.domain.enums import MemoryType, Tier, Visibility
+from memvault.domain.models import HistoryEntry
+from memvault.domain.transfer import MemoryRecord, VectorSet
 from tests.unit.crypto.deterministic import fixed_rng
 
 PASSPHRASE = "vector passphrase ünïcode"

@@ -1,7 +1,7 @@
 """Search output for people: match markers rendered, score breakdowns in words."""
 
-from app.cli import format as fmt
-from app.domain.models import ScoreBreakdown
+from memvault.cli import format as fmt
+from memvault.domain.models import ScoreBreakdown
 
 
 def test_match_markers_are_bold_on_a_terminal_and_plain_elsewhere():
@@ -21,7 +21,7 @@ def test_a_breakdown_reads_as_one_line():
 def test_a_hybrid_result_without_a_good_match_says_so():
     from types import SimpleNamespace
 
-    from app.domain.enums import SearchMode
+    from memvault.domain.enums import SearchMode
 
     nothing = SimpleNamespace(hits=(), mode=SearchMode.HYBRID, took_ms=1.0, good_match=False)
     assert "no good match" in fmt.hits_table(nothing)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.errors import InvalidInput
-from app.service import mcp_config as mc
+from memvault.domain.errors import InvalidInput
+from memvault.service import mcp_config as mc
 
 VAULT = Path("/home/ada/.local/share/memvault/vault")
 
@@ -23,20 +23,20 @@ def test_the_launcher_is_the_running_script_or_this_python(tmp_path):
     script.chmod(0o755)
     assert mc.current_launcher(str(script), "/x/python") == mc.Launcher(str(script.resolve()))
     launcher = mc.current_launcher("/somewhere/pytest", sys.executable)
-    assert launcher.prefix == ("-m", "app") and Path(launcher.command).is_absolute()
+    assert launcher.prefix == ("-m", "memvault") and Path(launcher.command).is_absolute()
     assert mc.current_launcher("memvault", "python3").command == str(Path("python3").absolute())
 
 
 def test_stdio_snippets_for_each_client():
-    launcher = mc.Launcher("/opt/mv/bin/python", ("-m", "app"))
+    launcher = mc.Launcher("/opt/mv/bin/python", ("-m", "memvault"))
     entry = mc.stdio_entry(launcher, namespace="claude", vault=VAULT, passphrase_file=Path("/home/ada/p w"))
     assert entry == {"command": "/opt/mv/bin/python", "args": [
-        "-m", "app", "mcp", "--namespace", "claude", "--vault", str(VAULT), "--passphrase-file", "/home/ada/p w"]}
+        "-m", "memvault", "mcp", "--namespace", "claude", "--vault", str(VAULT), "--passphrase-file", "/home/ada/p w"]}
     desktop = json.loads(mc.snippet("claude-desktop", entry))
     assert desktop == {"mcpServers": {"memvault": entry}}
     assert json.loads(mc.snippet("cursor", entry)) == desktop
     code = mc.snippet("claude-code", entry)
-    assert code.startswith("claude mcp add --scope user memvault -- /opt/mv/bin/python -m app mcp")
+    assert code.startswith("claude mcp add --scope user memvault -- /opt/mv/bin/python -m memvault mcp")
     assert code.endswith("--passphrase-file '/home/ada/p w'")
     keyed = mc.stdio_entry(launcher, namespace="claude", vault=VAULT, passphrase_file=None)
     assert "--passphrase-file" not in keyed["args"]

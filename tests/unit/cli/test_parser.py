@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from app.cli.parser import HelpFormatter, build_parser
+from memvault.cli.parser import HelpFormatter, build_parser
 
 
 def parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.gui import preflight
+from memvault.gui import preflight
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the checks run on Linux only")
 

@@ -1,1 +1,1 @@
-"""Unit tests of app/crypto/: known answers, fixed vectors, properties."""
+"""Unit tests of app/memvault/crypto/: known answers, fixed vectors, properties."""

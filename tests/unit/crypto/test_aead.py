@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.crypto import aead
-from app.domain.errors import DamagedData, DecryptionFailed
+from memvault.crypto import aead
+from memvault.domain.errors import DamagedData, DecryptionFailed
 
 KEY = bytes(range(32))
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from app.crypto.kdf import BOUNDS, KdfParams
-from app.domain.errors import DamagedData, InvalidInput
+from memvault.crypto.kdf import BOUNDS, KdfParams
+from memvault.domain.errors import DamagedData, InvalidInput
 
 SALT = bytes(range(16))
 

@@ -1,4 +1,4 @@
-"""Published test vectors: the primitives under app/crypto/ compute what the standards say."""
+"""Published test vectors: the primitives under app/memvault/crypto/ compute what the standards say."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from app.crypto import aead, kdf
-from app.crypto.hkdf import hkdf_sha256
-from app.crypto.recipients import key_pair_from_private
+from memvault.crypto import aead, kdf
+from memvault.crypto.hkdf import hkdf_sha256
+from memvault.crypto.recipients import key_pair_from_private
 
 h = bytes.fromhex
 

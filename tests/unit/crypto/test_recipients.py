@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.crypto import recipients
-from app.domain.errors import (
+from memvault.crypto import recipients
+from memvault.domain.errors import (
     DamagedData,
     DecryptionFailed,
     InvalidInput,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.crypto import stream
-from app.crypto.stream import (
+from memvault.crypto import stream
+from memvault.crypto.stream import (
     PREAMBLE_BYTES,
     TAG_BYTES,
     StreamReader,
@@ -23,7 +23,7 @@ from app.crypto.stream import (
     encrypted_size,
     verify_stream,
 )
-from app.domain.errors import DamagedData, DecryptionFailed, TamperedData, TruncatedData
+from memvault.domain.errors import DamagedData, DecryptionFailed, TamperedData, TruncatedData
 from tests.helpers.budget import examples
 
 KEY = bytes(range(32))

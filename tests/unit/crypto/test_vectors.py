@@ -2,7 +2,7 @@
 
 Each vector is read with its stored key, re-made with the stored fixed
 randomness to reproduce the stored bytes, and the stream vectors are also
-rebuilt from the layout documented in app/crypto/stream.py using the bare
+rebuilt from the layout documented in app/memvault/crypto/stream.py using the bare
 primitives, so the documentation is checked too.
 """
 
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.crypto import aead, kdf, recipients, stream
+from memvault.crypto import aead, kdf, recipients, stream
 from tests.unit.crypto.deterministic import fixed_rng
 
 VECTORS = json.loads((Path(__file__).parents[2] / "data" / "crypto" / "vectors.json").read_text())

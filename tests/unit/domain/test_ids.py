@@ -4,8 +4,8 @@ import uuid
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.enums import Tier
-from app.domain.ids import uuid7
+from memvault.domain.enums import Tier
+from memvault.domain.ids import uuid7
 
 
 def test_uuid7_is_version_7_and_sorts_by_creation():

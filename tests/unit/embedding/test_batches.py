@@ -5,8 +5,8 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.embedding import model
-from app.embedding.model import PAD_SLACK_TOKENS, token_batches
+from memvault.embedding import model
+from memvault.embedding.model import PAD_SLACK_TOKENS, token_batches
 
 
 def _padding(lengths, batches):

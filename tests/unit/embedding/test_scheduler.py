@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from app.embedding.scheduler import BatchScheduler
+from memvault.embedding.scheduler import BatchScheduler
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.extraction.facts import FactExtractor
-from app.extraction.nlp import NlpPipeline
+from memvault.extraction.facts import FactExtractor
+from memvault.extraction.nlp import NlpPipeline
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Categories come from the fixed set only, most cues first."""
 
-from app.extraction.categories import CATEGORIES, MAX_CATEGORIES, categorize
+from memvault.extraction.categories import CATEGORIES, MAX_CATEGORIES, categorize
 
 
 def test_the_set_is_the_documented_fourteen():

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from app.extraction.dates import Precision, Tense, phrase_for, resolve
+from memvault.extraction.dates import Precision, Tense, phrase_for, resolve
 
 NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
 

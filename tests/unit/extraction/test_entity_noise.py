@@ -1,4 +1,4 @@
-"""Entity noise: filler nouns, idioms and common nouns read as names stay out (app/extraction/noise.py).
+"""Entity noise: filler nouns, idioms and common nouns read as names stay out (app/memvault/extraction/noise.py).
 
 The labelled set (tests/data/entities/labelled.json) holds chat sentences with
 the entities a reader expects, defensible alternatives, and noise that must
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.entities import EntityType
-from app.extraction.entities import EntityExtractor, ExtractionInput
-from app.extraction.gazetteer import Gazetteer
+from memvault.domain.entities import EntityType
+from memvault.extraction.entities import EntityExtractor, ExtractionInput
+from memvault.extraction.gazetteer import Gazetteer
 
 LABELLED = Path(__file__).parents[2] / "data" / "entities" / "labelled.json"
 #: Thresholds a little under the measured figures, well above the 0.730 the set measured without the rules.

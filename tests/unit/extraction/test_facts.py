@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.extraction.facts import EPISODIC, SEMANTIC, Message
-from app.extraction.rewrite import third_person
+from memvault.extraction.facts import EPISODIC, SEMANTIC, Message
+from memvault.extraction.rewrite import third_person
 
 NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
 

@@ -6,7 +6,7 @@ import sys
 
 
 def test_the_service_container_does_not_import_spacy():
-    code = "import sys, app.service.container, app.api.app, app.cli.parser; print('spacy' in sys.modules)"
+    code = "import sys, memvault.service.container, memvault.api.app, memvault.cli.parser; print('spacy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "False"
 
@@ -22,7 +22,7 @@ def test_loading_the_pipeline_does_not_import_torch_yet_leaves_it_importable(tmp
         f"open({str(marker)!r}, 'a').write('x')\nraise ImportError('stand-in torch')\n", "utf-8")
     code = (
         "import importlib, os, sys\n"
-        "from app.extraction.nlp import NlpPipeline\n"
+        "from memvault.extraction.nlp import NlpPipeline\n"
         "NlpPipeline().get()\n"
         f"print(os.path.exists({str(marker)!r}))\n"
         "try:\n    importlib.import_module('torch')\nexcept ImportError:\n    pass\n"

@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from app.domain.errors import InvalidInput
-from app.extraction.facts import Message
-from app.extraction.llm import LlmExtractor
+from memvault.domain.errors import InvalidInput
+from memvault.extraction.facts import Message
+from memvault.extraction.llm import LlmExtractor
 
 NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
 CHAT = [Message("user", "Hi! I moved to Zurich in March."), Message("assistant", "Welcome to Zurich!")]
@@ -98,8 +98,8 @@ def test_only_loopback_unless_the_user_allows_remote(extractor):
 
 
 def test_the_container_uses_the_endpoint_only_when_configured_and_allowed(tmp_path, caplog):
-    from app.extraction.facts import FactExtractor
-    from app.service.container import load_extractor
+    from memvault.extraction.facts import FactExtractor
+    from memvault.service.container import load_extractor
     from tests.helpers import fast_settings
 
     assert isinstance(load_extractor(fast_settings(tmp_path)), FactExtractor)

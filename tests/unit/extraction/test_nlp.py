@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.errors import ExtractionModelError
-from app.extraction.nlp import NlpPipeline, load_manifest, verify
+from memvault.domain.errors import ExtractionModelError
+from memvault.extraction.nlp import NlpPipeline, load_manifest, verify
 
 
 def _copy(tmp_path: Path) -> Path:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.gui.chart_scale import nice_ticks, timeline_buckets
+from memvault.gui.chart_scale import nice_ticks, timeline_buckets
 
 
 @pytest.mark.parametrize("top, ticks", [

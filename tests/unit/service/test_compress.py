@@ -2,10 +2,10 @@
 
 import pytest
 
-from app.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
-from app.domain.errors import InvalidInput
-from app.domain.models import Memory, SearchHit
-from app.service.compress import ContextCompressor, TokenCounter, split_sentences
+from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from memvault.domain.errors import InvalidInput
+from memvault.domain.models import Memory, SearchHit
+from memvault.service.compress import ContextCompressor, TokenCounter, split_sentences
 
 
 def make_hit(memory_id: str, content: str) -> SearchHit:

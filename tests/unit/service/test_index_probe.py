@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from app.service import index_probe
-from app.vault.knn import planner
+from memvault.service import index_probe
+from memvault.vault.knn import planner
 
 
 def test_copies_at_the_kth_distance_count_as_found_only_in_the_tie_aware_recall():

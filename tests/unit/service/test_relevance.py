@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from app.service import relevance as r
+from memvault.service import relevance as r
 
 
 def test_relevance_is_the_documented_logistic_of_the_evidence():
@@ -50,7 +50,7 @@ def test_graph_evidence_enters_with_its_weight(monkeypatch):
 
 
 def test_graph_evidence_orders_equally_relevant_hits_only():
-    from app.service.relevance import rank_key
+    from memvault.service.relevance import rank_key
 
     # Equal to four decimals: the memory sharing more of the query's entities comes first.
     tied = sorted([(0.71234, None, 1), (0.71231, 0.8, 2), (0.71233, 0.1, 3)], key=lambda t: rank_key(*t))

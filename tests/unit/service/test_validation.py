@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain import limits
-from app.domain.errors import InvalidInput
-from app.service import validation as v
-from app.vault.rows import TOO_DEEP, stored_metadata
+from memvault.domain import limits
+from memvault.domain.errors import InvalidInput
+from memvault.service import validation as v
+from memvault.vault.rows import TOO_DEEP, stored_metadata
 
 
 def nested(depth: int, leaf: object = 1) -> object:

@@ -8,9 +8,9 @@ import base64
 import numpy as np
 import pytest
 
-from app.domain.errors import DamagedData
-from app.sync.incoming import _vector_set
-from app.sync.replica import Models
+from memvault.domain.errors import DamagedData
+from memvault.sync.incoming import _vector_set
+from memvault.sync.replica import Models
 
 MODELS = Models("model-a", 4)
 

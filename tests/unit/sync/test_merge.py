@@ -7,8 +7,8 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import given, settings
 
-from app.domain.errors import DamagedData
-from app.sync import merge
+from memvault.domain.errors import DamagedData
+from memvault.sync import merge
 from tests.helpers.budget import examples
 
 DEVICES = ["a0000000-0000-4000-8000-000000000001", "b0000000-0000-4000-8000-000000000002"]

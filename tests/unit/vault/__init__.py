@@ -1,1 +1,1 @@
-"""Unit tests of app/vault/ logic that needs no database."""
+"""Unit tests of app/memvault/vault/ logic that needs no database."""

@@ -3,7 +3,7 @@ answer exactly as they do once in the graph."""
 
 import numpy as np
 
-from app.vault.knn import ann
+from memvault.vault.knn import ann
 
 DIM = 16
 

@@ -4,7 +4,7 @@ is left as it was for the next query."""
 import numpy as np
 import pytest
 
-from app.vault.knn import ann
+from memvault.vault.knn import ann
 
 DIM = 48
 SIZE = 3000

@@ -14,10 +14,10 @@ import sqlite3
 import hypothesis.strategies as st
 from hypothesis import given, settings
 
-from app.domain.enums import MemoryType, TagMatch, Tier, Visibility
-from app.domain.models import MemoryFilter
-from app.vault import filters
-from app.vault.memory_queries import decode_cursor, encode_cursor
+from memvault.domain.enums import MemoryType, TagMatch, Tier, Visibility
+from memvault.domain.models import MemoryFilter
+from memvault.vault import filters
+from memvault.vault.memory_queries import decode_cursor, encode_cursor
 from tests.helpers.budget import examples
 
 NOW = 1_000_000.0

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from app.crypto.kdf import KdfParams
-from app.domain.errors import VaultCorrupt, WrongPassphrase
-from app.vault import header
+from memvault.crypto.kdf import KdfParams
+from memvault.domain.errors import VaultCorrupt, WrongPassphrase
+from memvault.vault import header
 
 PASSPHRASE = "correct horse battery staple"
 V1_FIXTURE = Path(__file__).parents[2] / "data" / "vault" / "header-v1.json"

@@ -3,7 +3,7 @@ and a graph built with an older recipe keeps the beams it needs."""
 
 import numpy as np
 
-from app.vault.knn import ann
+from memvault.vault.knn import ann
 
 
 def test_the_beam_is_fixed_up_to_the_threshold_then_grows_with_the_index_up_to_the_cap():

@@ -1,0 +1,106 @@
+"""The FastAPI application: routers, guards, error handlers and the MCP endpoint."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from memvault import __version__
+from memvault.api import admin, bundles, conversations, entities, errors, native
+from memvault.api.compat import azen, memsync, sendryx, statebase
+from memvault.api.deps import api_key_from
+from memvault.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard
+from memvault.api.mcp_endpoint import LazyMcp
+from memvault.domain.errors import MemvaultError
+from memvault.service.container import Services
+
+
+class CountErrors:
+    """Count 4xx/5xx answers against the key that made the request."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def watch(message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                key = scope.get("state", {}).get("api_key")
+                if key is not None:
+                    self.services.usage.record(key.id, errors=1)
+            await send(message)
+
+        await self.app(scope, receive, watch)
+
+
+class McpAuth:
+    """Authenticate MCP requests with the same keys, limits and usage as REST."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        try:
+            key = self.services.keys.authenticate(api_key_from(request))
+            self.services.rate_limiter.check(key)
+        except MemvaultError as exc:
+            await errors.render_domain(scope["path"], exc)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = key
+        self.services.usage.record(key.id, calls=1)
+        await self.app(scope, receive, send)
+
+
+def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NAMES) -> FastAPI:
+    """The whole HTTP surface over ``services``."""
+    mcp_endpoint = LazyMcp(services)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        async with mcp_endpoint.running():
+            yield
+
+    # Swagger UI and ReDoc from files installed with Memvault (fastapi-offline): no CDN, and
+    # like every route they sit behind the Host check. validatorUrl: no badge fetched from outside.
+    app = FastAPIOffline(title="Memvault", version=__version__, lifespan=lifespan,
+                         description="Local, encrypted, on-device memory for AI agents.",
+                         swagger_ui_parameters={"validatorUrl": None})
+    app.state.services = services
+    errors.install(app)
+    app.include_router(admin.router)
+    app.include_router(bundles.router)
+    app.include_router(conversations.router)
+    app.include_router(native.router)
+    app.include_router(entities.router)
+    app.include_router(native.router, prefix="/compat/memoryrelay", include_in_schema=False)
+    for module in (azen, sendryx, memsync, statebase):
+        app.include_router(module.router)
+    # No GET: the server is stateless and sends nothing unasked, so a GET event stream would only
+    # hold a connection open for ever. The MCP transport allows 405 for it.
+    app.router.routes.append(
+        Route("/mcp", endpoint=McpAuth(mcp_endpoint, services),
+              methods=["POST", "DELETE"]))
+    app.add_middleware(CountErrors, services=services)
+    app.add_middleware(BodyLimit, routes={("POST", bundles.IMPORT_PATH): services.bundles.upload_limit_bytes})
+    app.add_middleware(HostGuard, allowed=allowed_hosts)
+    # Outermost: whatever goes wrong below still gets the JSON envelope, and counts as the key's error.
+    app.add_middleware(errors.CatchAll, on_error=lambda scope: _count_error(services, scope))
+    return app
+
+
+def _count_error(services: Services, scope: Scope) -> None:
+    key = scope.get("state", {}).get("api_key")
+    if key is not None:
+        services.usage.record(key.id, errors=1)

@@ -1,0 +1,114 @@
+"""Bundle routes (admin scope): stream a namespace's export, import an uploaded bundle, show the recipient key.
+
+Like every key, an admin key reaches one namespace: it exports that namespace,
+and a bundle it uploads is imported into that namespace (whatever namespaces
+the bundle holds). Moving several namespaces at once is for the person with the
+passphrase (the desktop app, the CLI).
+
+Secrets never travel in a URL (servers and proxies log URLs): the passphrase of
+an export is in the POST body, that of an import in the ``X-Bundle-Passphrase``
+header. ``GET .../export`` takes public recipient keys only, and without any it
+encrypts for this vault's own key (a copy only this vault can import). MCP gets
+no export tool.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+
+from memvault.api import documented as d
+from memvault.api.deps import AdminKey, ServicesDep, namespace_for
+from memvault.api.routes import StrictJsonRoute
+from memvault.api.schemas import RequestBody
+from memvault.domain.errors import InvalidInput
+from memvault.domain.transfer import ConflictPolicy
+from memvault.service.bundle_import import ImportOptions
+from memvault.service.bundles import ExportRequest
+
+router = APIRouter(tags=["bundles"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
+PASSPHRASE_HEADER = "X-Bundle-Passphrase"
+#: The upload route: its body limit is the setting api_bundle_upload_max_mib, not the 24 MiB of other routes.
+IMPORT_PATH = "/v1/import"
+MEDIA_TYPE = "application/vnd.memvault.bundle"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_STREAMED = {200: {"description": "the bundle, streamed (.mvbundle)", "content": {MEDIA_TYPE: _BINARY}}}
+_UPLOAD = {"requestBody": {"required": True, "description": "the bundle's bytes",
+                           "content": {"application/octet-stream": _BINARY, MEDIA_TYPE: _BINARY}}}
+
+
+class ExportIn(RequestBody):
+    """How to encrypt an export: a passphrase, recipient keys (``mvpub1…``), or both."""
+
+    passphrase: str | None = Field(default=None, description="protect the bundle with this passphrase")
+    recipients: list[str] = Field(default_factory=list, description="vault recipient keys that may open it")
+    include_history: bool = True
+    include_deleted: bool = False
+
+
+def _stream(services, request: ExportRequest) -> StreamingResponse:
+    # The request is checked (and refused with a proper error) before the first byte is sent; a failure
+    # later cuts the stream short, and every reader refuses a truncated bundle.
+    chunks = services.bundles.export_chunks(request)
+    name = request.namespaces[0] if len(request.namespaces) == 1 else "memvault"
+    return StreamingResponse(chunks, media_type=MEDIA_TYPE,
+                             headers={"Content-Disposition": f'attachment; filename="{name}.mvbundle"'})
+
+
+@router.get("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
+def export_namespace(namespace: str, key: AdminKey, services: ServicesDep,
+                     recipient: Annotated[list[str] | None, Query()] = None,
+                     include_history: bool = True, include_deleted: bool = False) -> StreamingResponse:
+    """A bundle of the namespace, streamed: for the ``recipient`` keys given, else for this vault's own key."""
+    keys = tuple(recipient or ()) or (services.bundles.recipient_key(),)
+    return _stream(services, ExportRequest((namespace_for(key, namespace),), recipients=keys,
+                                           include_history=include_history, include_deleted=include_deleted))
+
+
+@router.post("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
+def export_namespace_with_secret(namespace: str, body: ExportIn, key: AdminKey,
+                                 services: ServicesDep) -> StreamingResponse:
+    """A bundle of the namespace, streamed, protected as the body says."""
+    return _stream(services, ExportRequest((namespace_for(key, namespace),), passphrase=body.passphrase,
+                                           recipients=tuple(body.recipients), include_history=body.include_history,
+                                           include_deleted=body.include_deleted))
+
+
+@router.get("/v1/bundles/recipient")
+def recipient_key(key: AdminKey, services: ServicesDep) -> dict:
+    """This vault's recipient key: bundles exported for it open here without a passphrase."""
+    return {"recipient": services.bundles.recipient_key()}
+
+
+@router.post(IMPORT_PATH, openapi_extra=_UPLOAD)
+async def import_bundle(request: Request, key: AdminKey, services: ServicesDep, into: str | None = None,
+                        on_conflict: ConflictPolicy = ConflictPolicy.NEWER, dry_run: bool = False) -> dict:
+    """Import the bundle in the request body into the key's namespace (verified as a whole first; all or
+    nothing)."""
+    into = namespace_for(key, into)
+    passphrase = request.headers.get(PASSPHRASE_HEADER)
+    # The body is ciphertext: spooling it to a private temporary file writes nothing readable. It streams
+    # there as it arrives (BodyLimit stops it past the route's limit), so a bundle of any allowed size
+    # takes no more memory than one chunk.
+    fd, name = tempfile.mkstemp(prefix=".import-", suffix=".mvbundle", dir=services.bundles.spool_folder)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as spool:
+            async for chunk in request.stream():
+                spool.write(chunk)  # a page-cache write of one chunk: not worth a thread hop
+        if path.stat().st_size == 0:
+            raise InvalidInput("the request body is empty: send the bundle's bytes")
+        report = await run_in_threadpool(
+            services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run),
+            passphrase=passphrase)
+    finally:
+        path.unlink(missing_ok=True)
+    return dataclasses.asdict(report)

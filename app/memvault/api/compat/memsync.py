@@ -1,0 +1,84 @@
+"""MemSync under ``/compat/memsync``: store a conversation, search what was stored.
+
+As MemSync does, storing a conversation extracts facts about the user from its
+user turns, classifies each one semantic (lasting) or episodic (time-bound),
+gives it categories, and stores it as a searchable memory; the answer comes
+after extraction with ``memories_extracted``, ``categories`` and
+``processing_time``, plus the facts themselves and any duplicates or
+superseded facts. Memvault does this on the device (``app/extraction``), with
+no language model; the conversation goes through the same durable queue as
+``POST /v1/conversations``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from memvault.api import documented as d
+from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
+from memvault.api.routes import StrictJsonRoute
+from memvault.domain import limits
+from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+from memvault.domain.errors import ExtractionFailed, InvalidInput
+from memvault.domain.models import MemoryFilter, SearchQuery
+
+router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.MemsyncError))
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
+
+
+#: At least one user message with visible text, which is what gets stored.
+_USER_MESSAGE = {"type": "object", "required": ["role", "content"],
+                 "properties": {"role": {"const": "user"}, "content": {"type": "string", **d.CONTENT}}}
+
+
+class StoreIn(BaseModel):
+    messages: Annotated[list[Message], d.doc(minItems=1, maxItems=limits.BATCH_MAX, contains=_USER_MESSAGE)]
+    agent_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    thread_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    source: Annotated[str, d.doc(maxLength=limits.TAG_MAX_CHARS, pattern=r"^\S(.*\S)?$")] = "chat"
+    metadata: Annotated[dict[str, Any], d.doc(maxProperties=limits.METADATA_MAX_KEYS - 2)] = {}
+
+
+class SearchIn(BaseModel):
+    query: Annotated[str, d.doc(**d.QUERY)]
+    limit: Annotated[d.Int, d.doc(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10
+    agent_id: str | None = None
+
+
+@router.post("/memories")
+def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
+    if not any(m.role == "user" and m.content.strip() for m in body.messages):
+        raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
+    job = services.conversations.ingest(ConversationSubmission(
+        messages=tuple(ChatMessage(m.role, m.content) for m in body.messages), namespace=key.namespace,
+        conversation_id=body.thread_id, agent_id=body.agent_id, source=body.source, metadata=body.metadata,
+        origin=origin_of(key)))
+    if job.status is not JobStatus.DONE or job.result is None:
+        raise ExtractionFailed("memory extraction did not finish; the conversation stays queued and is retried"
+                               if job.status is not JobStatus.FAILED else "memory extraction failed")
+    result = job.result
+    services.usage.record(key.id, memories_created=result["memories_extracted"])
+    return {"success": True, "memories_extracted": result["memories_extracted"],
+            "processing_time": f"{result['processing_time_ms'] / 1000:.2f}s", "categories": result["categories"],
+            "memory_ids": [f["id"] for f in result["facts"]],
+            "memories": [{"id": f["id"], "memory": f["content"], "type": f["kind"], "categories": f["categories"],
+                          "event_at": f["event_at"]} for f in result["facts"]],
+            "duplicates": result["duplicates"], "superseded": result["superseded"]}
+
+
+@router.post("/memories/search")
+def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
+    f = MemoryFilter(namespace=key.namespace, agent_id=body.agent_id, include_confidential=False)
+    result = services.search.search(SearchQuery(body.query, limit=body.limit, filter=f))
+    services.usage.record(key.id, searches=1)
+    return {"success": True, "memories": [
+        {"id": h.memory.id, "memory": h.memory.content, "score": h.score, "agent_id": h.memory.agent_id,
+         "thread_id": h.memory.session_id or h.memory.metadata.get("conversation_id"), "created_at": int(h.memory.created_at)} for h in result.hits]}

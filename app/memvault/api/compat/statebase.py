@@ -1,0 +1,177 @@
+"""StateBase (``/v1/memory``) under ``/compat/statebase``: ``mem_<12 hex>`` ids (not guessable), threshold 0.7, ``starting_after``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, StrictBool
+
+from memvault.api import documented as d
+from memvault.api.compat.public_ids import IdPermutation
+from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
+from memvault.api.errors import PayloadTooLarge
+from memvault.api.routes import StrictJsonRoute
+from memvault.domain.enums import EmbeddingStatus, MemoryType, Scope, SearchMode
+from memvault.domain.errors import NotFound
+from memvault.domain.models import (
+    ApiKey,
+    Memory,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    SearchQuery,
+)
+from memvault.service import relevance
+from memvault.service import validation as v
+from memvault.service.container import Services
+
+router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.StatebaseError))
+MAX_CHARS = 10_000
+#: StateBase's documented default similarity threshold; mapped onto this model's scale.
+DEFAULT_THRESHOLD = 0.7
+_ID = re.compile(r"^mem_([0-9a-f]{12})$")
+
+
+def _ids(services: Services) -> IdPermutation:
+    return IdPermutation(services.keys.public_id_secret())
+
+
+def public_id(m: Memory, ids: IdPermutation) -> str:
+    """``mem_`` and 12 hex digits that do not reveal the rowid or the ids of other memories."""
+    return f"mem_{ids.encode(m.rowid):012x}"
+
+
+def _get(services: Services, memory_id: str, namespace: str) -> Memory:
+    match = _ID.match(memory_id)
+    if match is None:
+        raise NotFound(f"memory {memory_id} not found")
+    try:
+        return services.memories.get_by_rowid(_ids(services).decode(int(match.group(1), 16)), namespace)
+    except NotFound:
+        raise NotFound(f"memory {memory_id} not found") from None
+
+
+def iso(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
+    ready = m.embedding_status is EmbeddingStatus.READY
+    pid = public_id(m, ids)
+    return {"id": pid, "session_id": m.session_id, "user_id": m.user_id, "content": m.content,
+            "type": m.memory_type.value, "tags": list(m.tags), "metadata": m.metadata,
+            "created_at": iso(m.created_at), "updated_at": iso(m.updated_at),
+            "embedding_id": f"vec_{pid[4:]}" if ready else None, "vector_available": ready, **extra}
+
+
+def _written(m: Memory, ids: IdPermutation, key: ApiKey) -> dict[str, Any]:
+    """The memory for a key that may read; its id and statuses only for a write-only key."""
+    if key.allows(Scope.READ):
+        return _out(m, ids)
+    return {"id": public_id(m, ids), "object": "memory_receipt",
+            "vector_available": m.embedding_status is EmbeddingStatus.READY}
+
+
+def _content(text: str) -> str:
+    if len(text) > MAX_CHARS:
+        raise PayloadTooLarge(f"content has {len(text)} characters; the limit is {MAX_CHARS}", field="content")
+    return text
+
+
+_CONTENT = {**d.CONTENT, "maxLength": MAX_CHARS}
+
+
+class CreateIn(BaseModel):
+    session_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    content: Annotated[str, d.doc(**_CONTENT)]
+    type: Annotated[str, d.doc(**d.MEMORY_TYPE)] = "general"
+    tags: Annotated[list[str], d.doc(**d.TAGS)] = []
+    metadata: Annotated[dict[str, Any], d.doc(**d.METADATA)] = {}
+    user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
+    embed: StrictBool = True
+
+
+class UpdateIn(BaseModel):
+    content: Annotated[str | None, d.doc(**_CONTENT)] = None
+    type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = None
+    tags: Annotated[list[str] | None, d.doc(**d.TAGS)] = None
+    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
+
+
+class SearchIn(BaseModel):
+    query: Annotated[str, d.doc(**d.QUERY)]
+    session_id: str | None = None
+    user_id: str | None = None
+    type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = None
+    tags: list[str] = []
+    limit: Annotated[d.Int, d.doc(minimum=1, maximum=50)] = 10
+    threshold: Annotated[d.Number, d.doc(**d.UNIT)] = DEFAULT_THRESHOLD
+
+
+@router.post("", status_code=201)
+def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
+    # Memvault embeds every memory on the device (it costs no API call), so embed=false changes nothing.
+    result = services.memories.create(MemoryCreate(
+        content=_content(body.content), namespace=key.namespace, session_id=v.optional_id(body.session_id,
+                                                                                         "session_id"),
+        user_id=body.user_id, memory_type=body.type, tags=body.tags, metadata=body.metadata), origin=origin_of(key))
+    services.usage.record(key.id, memories_created=1)
+    return _written(result.memory, _ids(services), key)
+
+
+@router.post("/search")
+def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
+    v.int_range(body.limit, "limit", 1, 50)
+    f = MemoryFilter(namespace=key.namespace, session_id=body.session_id, user_id=body.user_id,
+                     memory_types=(v.choice(MemoryType, body.type, "type"),) if body.type else (),
+                     tags=tuple(body.tags), include_confidential=False)
+    # StateBase searches by similarity: semantic mode, threshold and scores on StateBase's scale.
+    result = services.search.search(SearchQuery(
+        body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
+        min_score=relevance.provider_similarity(body.threshold, DEFAULT_THRESHOLD), filter=f))
+    services.usage.record(key.id, searches=1)
+    ids = _ids(services)
+    return {"query": body.query, "data": [
+        _out(h.memory, ids, score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+        for h in result.hits]}
+
+
+@router.get("/{memory_id}")
+def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
+    return _out(_get(services, memory_id, key.namespace), _ids(services))
+
+
+@router.patch("/{memory_id}")
+def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep) -> dict:
+    memory = _get(services, memory_id, key.namespace)
+    change = MemoryUpdate(content=None if body.content is None else _content(body.content),
+                          memory_type=body.type, tags=body.tags, metadata=body.metadata)
+    return _written(services.memories.update(memory.id, change, key.namespace, origin=origin_of(key)), _ids(services), key)
+
+
+@router.delete("/{memory_id}")
+def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
+    memory = _get(services, memory_id, key.namespace)
+    services.lifecycle.hard_delete(memory.id, key.namespace, origin=origin_of(key))
+    return {"id": memory_id, "deleted": True}
+
+
+@router.get("")
+def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = None, user_id: str | None = None,
+                  type: Annotated[str | None, d.doc_query(**d.MEMORY_TYPE)] = None, tags: str | None = None,
+                  limit: Annotated[int, d.doc_query(minimum=1, maximum=100)] = 20,
+                  starting_after: Annotated[str | None, d.doc_query(pattern=r"^mem_[0-9a-f]{12}$")] = None) -> dict:
+    v.int_range(limit, "limit", 1, 100)
+    f = MemoryFilter(namespace=key.namespace, session_id=session_id, user_id=user_id,
+                     memory_types=(v.choice(MemoryType, type, "type"),) if type else (),
+                     tags=tuple(t for t in (tags or "").split(",") if t))
+    cursor = None
+    if starting_after is not None:
+        cursor = services.memories.cursor_after(_get(services, starting_after, key.namespace).id, key.namespace)
+    page = services.memories.list(f, limit=limit, cursor=cursor)
+    ids = _ids(services)
+    return {"object": "list", "data": [_out(m, ids) for m in page.items], "has_more": page.has_more}

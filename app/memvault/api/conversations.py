@@ -1,0 +1,99 @@
+"""Conversation routes: ``POST /v1/conversations`` queues fact extraction, ``GET /v1/extractions/{id}`` reports it.
+
+The POST answers 202 at once with the job id (``"wait": true`` waits for the
+facts instead and answers 200 with the finished job). A job's result lists the
+facts stored (with kind, categories, event date and provenance), the
+duplicates that were not stored again, and the older facts it superseded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+
+from memvault.api import documented as d
+from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
+from memvault.api.routes import StrictJsonRoute
+from memvault.api.schemas import RequestBody
+from memvault.domain import limits
+from memvault.domain.conversations import ChatMessage, ConversationSubmission, ExtractionJob
+from memvault.service.conversations import MESSAGES_MAX
+
+router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
+
+
+#: Facts come from user turns: a conversation without a non-empty one is refused (400), as the schema says.
+_USER_MESSAGE = {"type": "object", "required": ["role", "content"],
+                 "properties": {"role": {"const": "user"}, "content": {"type": "string", **d.CONTENT}}}
+
+
+class ChatMessageIn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
+
+
+class ConversationIn(RequestBody):
+    """A conversation to extract facts about the user from (user turns only; the rest is context)."""
+
+    messages: Annotated[list[ChatMessageIn], d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
+    namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
+    conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
+        default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
+    occurred_at: float | None = Field(
+        default=None, description="when the conversation took place (Unix seconds); relative dates such as "
+                                  "'last week' resolve against it (default: now)")
+    agent_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
+    user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
+    source: Annotated[str | None, d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
+    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
+    wait: bool = Field(default=False, description="answer with the finished job instead of at once")
+
+
+class ConversationQueued(BaseModel):
+    job_id: str
+    status: str
+    status_url: str
+
+
+class ExtractionOut(BaseModel):
+    """An extraction job; ``result`` is set once it is done."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    attempts: int
+    created_at: float
+    finished_at: float | None
+    error: str | None
+    result: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, job: ExtractionJob) -> ExtractionOut:
+        return cls(id=job.id, status=job.status.value, attempts=job.attempts, created_at=job.created_at,
+                   finished_at=job.finished_at, error=job.error, result=job.result)
+
+
+@router.post("/v1/conversations", status_code=202, response_model=ConversationQueued | ExtractionOut,
+             responses={200: {"model": ExtractionOut, "description": "with wait: the finished job"}})
+def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesDep,
+                        response: Response) -> ConversationQueued | ExtractionOut:
+    """Queue a conversation for fact extraction; the answer carries the job id to poll."""
+    submission = ConversationSubmission(
+        messages=tuple(ChatMessage(m.role, m.content) for m in body.messages),
+        namespace=namespace_for(key, body.namespace), conversation_id=body.conversation_id,
+        occurred_at=body.occurred_at, agent_id=body.agent_id, user_id=body.user_id, source=body.source,
+        metadata=body.metadata or {}, origin=origin_of(key))
+    if body.wait:
+        job = services.conversations.ingest(submission)
+        services.usage.record(key.id, memories_created=(job.result or {}).get("memories_extracted", 0))
+        response.status_code = 200
+        return ExtractionOut.of(job)
+    job_id = services.conversations.submit(submission)
+    return ConversationQueued(job_id=job_id, status="queued", status_url=f"/v1/extractions/{job_id}")
+
+
+@router.get("/v1/extractions/{job_id}", response_model=ExtractionOut)
+def get_extraction(job_id: str, key: ReadKey, services: ServicesDep) -> ExtractionOut:
+    """An extraction job's state and, once done, what it stored."""
+    return ExtractionOut.of(services.conversations.get(job_id, namespace=key.namespace))

@@ -1,0 +1,71 @@
+"""Request dependencies, as ``Annotated`` aliases for thin routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from memvault.domain.changes import ChangeOrigin
+from memvault.domain.enums import Scope
+from memvault.domain.errors import Forbidden
+from memvault.domain.models import ApiKey
+from memvault.service.container import Services
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def api_key_from(request: Request) -> str | None:
+    """The key from ``Authorization: Bearer``, ``X-API-Key`` or ``azen-api-key`` (never the query string)."""
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return request.headers.get("x-api-key") or request.headers.get("azen-api-key") or None
+
+
+def authenticate(request: Request, services: ServicesDep) -> ApiKey:
+    """Check the key and its rate limit, and count the call."""
+    key = services.keys.authenticate(api_key_from(request))
+    request.state.api_key = key
+    services.rate_limiter.check(key)
+    services.usage.record(key.id, calls=1)
+    return key
+
+
+KeyDep = Annotated[ApiKey, Depends(authenticate)]
+
+
+def _require(scope: Scope):
+    def check(key: KeyDep) -> ApiKey:
+        if not key.allows(scope):
+            raise Forbidden(f"this API key lacks the {scope.value!r} scope")
+        return key
+
+    return check
+
+
+ReadKey = Annotated[ApiKey, Depends(_require(Scope.READ))]
+WriteKey = Annotated[ApiKey, Depends(_require(Scope.WRITE))]
+AdminKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN))]
+
+
+def namespace_for(key: ApiKey, requested: str | None) -> str:
+    """The namespace a request acts on: always the key's own.
+
+    Every key, admin keys included, is bound to one namespace: the admin scope
+    adds managing that namespace (its keys, wipe, purge), never reaching another.
+    Vault-wide work is for the person who holds the passphrase (desktop app, CLI).
+    """
+    if requested is None or requested == key.namespace:
+        return key.namespace
+    raise Forbidden(f"this API key is bound to namespace {key.namespace!r}, not {requested!r}")
+
+
+def origin_of(key: ApiKey) -> ChangeOrigin:
+    """Changes made with ``key`` are an agent's (the desktop refreshes for them and can say whose they were)."""
+    return ChangeOrigin.agent(key.id)

@@ -1,0 +1,123 @@
+"""What the OpenAPI document says about inputs and errors: the rules the service enforces, written down.
+
+Input constraints are documentation only (``json_schema_extra``): the service
+still validates, so a bad value gets the domain's 400 with its plain message;
+the document tells clients (and schemathesis) the same rules. Every route also
+documents the errors it can answer, in its profile's envelope.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BaseModel, BeforeValidator, Field, Strict
+
+from memvault.domain import limits
+from memvault.domain.enums import MemoryType, Scope, Tier, Visibility
+
+#: A JSON number for a body field: true and false are not numbers (pydantic would read them as 1 and 0).
+Number = Annotated[float, Strict()]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 4.0 as an integer; booleans and numeric strings are not.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A JSON integer for a body field (4.0 included, 4.5, true and "4" refused).
+Int = Annotated[int, Strict(), BeforeValidator(_whole_number)]
+
+#: Text with at least one visible character (the service refuses blank text).
+VISIBLE = r"\S"
+#: Content and queries: visible text without NUL characters.
+CONTENT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+_TYPES = "|".join(t.value for t in MemoryType)
+#: One memory type, or several joined by commas.
+TYPES_PATTERN = rf"^({_TYPES})(,({_TYPES}))*$"
+
+
+def doc(**schema: Any) -> Any:
+    """A body field whose schema says ``schema`` (JSON Schema keywords) without pydantic enforcing it."""
+    return Field(json_schema_extra=schema)
+
+
+def doc_query(**schema: Any) -> Any:
+    """A query parameter documented the same way (its default goes after ``=``)."""
+    return Query(json_schema_extra=schema)
+
+
+CONTENT = {"minLength": 1, "maxLength": limits.CONTENT_MAX_CHARS, "pattern": CONTENT_PATTERN}
+QUERY = {"minLength": 1, "maxLength": limits.QUERY_MAX_CHARS, "pattern": CONTENT_PATTERN}
+ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": VISIBLE}
+NAMESPACE = {"pattern": limits.NAMESPACE_PATTERN}
+TAGS = {"maxItems": limits.TAGS_MAX, "items": {"type": "string", "maxLength": limits.TAG_MAX_CHARS,
+                                                "pattern": r"^\S(.*\S)?$"}}
+METADATA = {"maxProperties": limits.METADATA_MAX_KEYS}
+METADATA_FILTER = {"maxProperties": limits.METADATA_FILTER_MAX_KEYS,
+                   "propertyNames": {"minLength": 1, "maxLength": limits.METADATA_KEY_MAX_CHARS}}
+UNIT = {"minimum": 0, "maximum": 1}
+MEMORY_TYPE = {"enum": [t.value for t in MemoryType]}
+TIER = {"enum": [t.value for t in Tier]}
+VISIBILITY = {"enum": [v.value for v in Visibility]}
+SCOPES = {"minItems": 1, "items": {"enum": [s.value for s in Scope]}}
+CURSOR = {"maxLength": limits.CURSOR_MAX_CHARS, "pattern": r"^[A-Za-z0-9_\-]+$"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    status: int
+
+
+class NativeError(BaseModel):
+    """``{"error": {"code", "message", "status"}}`` (429 and 503 add ``retry_after_seconds``)."""
+
+    error: ErrorDetail
+
+
+class AzenError(BaseModel):
+    status: str
+    message: str
+    code: int
+
+
+class SendryxError(BaseModel):
+    success: bool
+    message: str
+
+
+class MemsyncErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class MemsyncError(BaseModel):
+    success: bool
+    error: MemsyncErrorDetail
+
+
+class StatebaseErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class StatebaseError(BaseModel):
+    error: StatebaseErrorDetail
+
+
+_WHY = {
+    400: "Invalid input", 401: "Missing or unknown API key", 403: "Scope or namespace not allowed for this key",
+    404: "Not found (or not in this key's namespace)", 409: "Conflicts with the current state",
+    413: "Body or field too large", 422: "Body or parameters do not match the schema",
+    429: "Rate limit exceeded (Retry-After)", 500: "The vault file is damaged, or a bug (logged without details)",
+    503: "The vault is busy (Retry-After), read-only, locked or failing", 507: "The disk holding the vault is full",
+}
+
+
+def error_responses(envelope: type[BaseModel], *extra: int) -> dict[int | str, dict[str, Any]]:
+    """The errors every route of a router can answer, in ``envelope``."""
+    codes = {400, 401, 403, 404, 409, 413, 422, 429, 500, 503, 507, *extra}
+    return {code: {"model": envelope, "description": _WHY.get(code, "Error")} for code in sorted(codes)}

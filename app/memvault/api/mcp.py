@@ -1,0 +1,273 @@
+"""MCP tools over the service layer, for Streamable HTTP (``/mcp``) and stdio.
+
+Over HTTP the caller's API key decides the namespace and scopes, exactly as
+for REST; over stdio the process was started by the user for one namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import AliasChoices, Field
+
+from memvault.api.deps import origin_of
+from memvault.api.schemas import MemoryReceipt
+from memvault.domain import errors as e
+from memvault.domain import limits
+from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, Scope, SearchMode
+from memvault.domain.models import (
+    ApiKey,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    SearchQuery,
+)
+from memvault.service import relevance
+from memvault.service import validation as v
+from memvault.service.container import Services
+
+INSTRUCTIONS = (
+    "Memvault is the user's private, encrypted, on-device memory. Use `remember` to store durable facts, "
+    "preferences, decisions and events worth recalling in later conversations; use `recall` before answering "
+    "questions that may depend on what was said before."
+)
+
+Principal = Callable[[Context], ApiKey]
+
+# Literal types give each tool's JSON schema an inline "enum" a client can show and a model can follow.
+MemoryTypeName = Literal[tuple(t.value for t in MemoryType)]  # type: ignore[valid-type]
+SearchModeName = Literal[tuple(m.value for m in SearchMode)]  # type: ignore[valid-type]
+
+MemoryId = Annotated[str, Field(description="The memory's id, as returned by remember, recall or list_memories.",
+                                validation_alias=AliasChoices("memory_id", "id"))]
+Content = Annotated[str, Field(description="The memory itself: one self-contained statement in plain language, "
+                               f"at most {limits.CONTENT_MAX_CHARS:,} characters.")]
+TypeArg = Annotated[MemoryTypeName | None, Field(
+    description="What kind of memory it is (default: classified from its meaning once it is embedded).")]
+TypeFilter = Annotated[MemoryTypeName | None, Field(description="Only memories of this type (default: any type).")]
+Tags = Annotated[list[str] | None, Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
+TagFilter = Annotated[list[str] | None, Field(description="Only memories carrying any of these tags.")]
+Metadata = Annotated[dict[str, Any] | None, Field(description="Extra JSON fields to keep with the memory "
+                                                  "(e.g. {\"source\": \"chat\"}).")]
+Importance = Annotated[float | None, Field(ge=0, le=1, description="How much it matters, 0 to 1 "
+                                           f"(default {limits.DEFAULT_IMPORTANCE}).")]
+
+
+def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
+    return (v.choice(MemoryType, memory_type, "memory_type"),) if memory_type else ()
+
+
+def _hit(h, mode: SearchMode) -> dict[str, Any]:
+    # good_match lets an agent tell "the closest memory" from "a memory that answers": a recall
+    # always returns its best hits, even when none is about the question.
+    hit = {"id": h.memory.id, "score": round(h.score, 4), "good_match": relevance.is_good_match(h.score, mode),
+           "content": h.memory.content, "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
+           "created_at": int(h.memory.created_at)}
+    if "superseded_by" in h.memory.metadata:
+        # An older fact a newer one contradicted: still found, flagged so the model prefers the newer one.
+        hit["superseded_by"] = h.memory.metadata["superseded_by"]
+    return hit
+
+
+def _memory(m) -> dict[str, Any]:
+    return {"id": m.id, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
+            "metadata": m.metadata, "importance": m.importance, "namespace": m.namespace,
+            "version": m.version, "embedding_status": m.embedding_status.value,
+            "created_at": int(m.created_at), "updated_at": int(m.updated_at),
+            "memory_type_source": m.memory_type_source.value,
+            "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]}
+
+
+def build_server(services: Services | None, principal: Principal, *, unavailable: str | None = None) -> MCPServer:
+    """An MCP server whose tools act as the key ``principal`` resolves for each call.
+
+    Without ``services`` (the stdio server could not open the vault) the same
+    tools are listed and each call fails with ``unavailable``, the sentence
+    that says what to fix: a client shows that, where a server that exited
+    shows only "Connection closed".
+    """
+    # log_level: MCPServer calls logging.basicConfig, which would otherwise set
+    # the root logger to INFO and let libraries log request URLs.
+    server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
+
+    async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
+        if services is None:
+            raise ToolError(unavailable or "Memvault could not open the vault")
+        try:
+            key = principal(ctx)
+            if not key.allows(scope):
+                raise e.Forbidden(f"this API key lacks the {scope.value!r} scope")
+            return await anyio.to_thread.run_sync(lambda: work(key))
+        except e.MemvaultError as exc:
+            # ToolError is the SDK's "anticipated failure": the model reads the message.
+            raise ToolError(f"{exc.code}: {exc.message}") from None
+
+    @server.tool(description="Store a memory (a fact, preference, event, decision...) for later recall. "
+                 "Returns its id. It is searchable by keyword at once and by meaning within seconds.",
+                 annotations=ToolAnnotations(title="Remember", read_only_hint=False, destructive_hint=False,
+                                             idempotent_hint=False, open_world_hint=False))
+    async def remember(
+        ctx: Context, content: Content, memory_type: TypeArg = None, tags: Tags = None,
+        metadata: Metadata = None, importance: Importance = None,
+        agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
+        session_id: Annotated[str | None, Field(description="The conversation it came from (default: none).")] = None,
+        expires_in_seconds: Annotated[int | None, Field(ge=1, le=limits.TTL_MAX_SECONDS, description=(
+            "Forget it after this many seconds (default: keep until forgotten)."))] = None,
+    ) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            result = services.memories.create(MemoryCreate(
+                content=content, namespace=key.namespace, memory_type=memory_type, tags=tags or [],
+                metadata=metadata, importance=importance, agent_id=agent_id, session_id=session_id,
+                expires_in_seconds=expires_in_seconds), origin=origin_of(key))
+            return {"id": result.memory.id, "created": result.created,
+                    "embedding_status": result.memory.embedding_status.value}
+        return await run(ctx, Scope.WRITE, work)
+
+    @server.tool(description="Store a conversation: facts about the user are extracted from the user's turns "
+                 "(assistant turns are context), classified semantic or episodic, given categories and stored as "
+                 "memories. Returns the facts stored, duplicates skipped and older facts superseded.",
+                 annotations=ToolAnnotations(title="Remember conversation", read_only_hint=False,
+                                             destructive_hint=False, idempotent_hint=False, open_world_hint=False))
+    async def remember_conversation(
+        ctx: Context,
+        messages: Annotated[list[dict[str, str]], Field(description=(
+            'The turns in order, each {"role": "user" | "assistant" | "system", "content": "..."}.'))],
+        conversation_id: Annotated[str | None, Field(description="The thread's id, kept as provenance "
+                                                     "(default: a new id).")] = None,
+        agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
+        occurred_at: Annotated[float | None, Field(description=(
+            "When it took place, Unix seconds; 'last week' resolves against it (default: now)."))] = None,
+    ) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            turns = []
+            for i, m in enumerate(messages):
+                if not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+                    raise e.InvalidInput(f"message {i} needs a role and a content string", field="messages")
+                turns.append(ChatMessage(m["role"], m["content"]))
+            job = services.conversations.ingest(ConversationSubmission(
+                tuple(turns), key.namespace, conversation_id=conversation_id, occurred_at=occurred_at,
+                agent_id=agent_id, source="mcp", origin=origin_of(key)))
+            if job.result is None:
+                raise e.ExtractionFailed(f"extraction did not finish ({job.status.value})")
+            return {"job_id": job.id, **{k: job.result[k] for k in (
+                "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
+        return await run(ctx, Scope.WRITE, work)
+
+    @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
+                 "each with a 0-1 relevance score and good_match: false when the hit is only the "
+                 "closest memory, not one that answers the query. With compress, returns {hits, compression}: "
+                 "the hits cut to their most relevant sentences to fit max_context_tokens, and what was dropped.",
+                 annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
+    async def recall(
+        ctx: Context,
+        query: Annotated[str, Field(description="What to look for, in plain words (a question works).")],
+        limit: Annotated[int, Field(ge=1, le=limits.SEARCH_LIMIT_MAX, description="Most memories to return.")] = 5,
+        mode: Annotated[SearchModeName, Field(description=(
+            "hybrid: meaning and keywords together (best in general); semantic: meaning only; "
+            "keyword: exact words only (BM25)."))] = DEFAULT_SEARCH_MODE.value,
+        memory_type: TypeFilter = None, tags: TagFilter = None,
+        min_score: Annotated[float, Field(ge=0, le=1, description="Leave out matches scoring below this.")] = 0.0,
+        compress: Annotated[bool, Field(description="Pack the hits into max_context_tokens tokens.")] = False,
+        max_context_tokens: Annotated[int | None, Field(
+            ge=1, le=100_000, description="Token budget for compress (default 1000), counted by the model's "
+                                          "own tokenizer.")] = None,
+    ) -> list[dict[str, Any]] | dict[str, Any]:
+        def work(key: ApiKey) -> list[dict[str, Any]] | dict[str, Any]:
+            f = MemoryFilter(namespace=key.namespace, include_confidential=False, tags=tuple(tags or ()),
+                             memory_types=_types(memory_type))
+            result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
+                                                        min_score=min_score, filter=f))
+            if not compress:
+                return [_hit(h, result.mode) for h in result.hits]
+            packed = services.compressor.compress(result.hits, query, max_context_tokens)
+            by_id = {h.memory.id: h for h in result.hits}
+            return {"hits": [_hit(by_id[c.memory_id], result.mode) | {"content": c.context, "tokens": c.tokens}
+                             for c in packed.hits], "compression": packed.summary()}
+        return await run(ctx, Scope.READ, work)
+
+    @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",
+                 annotations=ToolAnnotations(title="List memories", read_only_hint=True, open_world_hint=False))
+    async def list_memories(
+        ctx: Context,
+        limit: Annotated[int, Field(ge=1, le=limits.LIST_LIMIT_MAX, description="Most memories to return.")] = 20,
+        cursor: Annotated[str | None, Field(description=(
+            "The next_cursor of the previous page, to continue after it (default: the first page)."))] = None,
+        memory_type: TypeFilter = None, tags: TagFilter = None,
+    ) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            f = MemoryFilter(namespace=key.namespace, tags=tuple(tags or ()), memory_types=_types(memory_type))
+            page = services.memories.list(f, limit=limit, cursor=cursor)
+            return {"memories": [_memory(m) for m in page.items], "total": page.total,
+                    "next_cursor": page.next_cursor}
+        return await run(ctx, Scope.READ, work)
+
+    @server.tool(description="Get one memory by id, with its metadata and version.",
+                 annotations=ToolAnnotations(title="Get memory", read_only_hint=True, open_world_hint=False))
+    async def get_memory(ctx: Context, memory_id: MemoryId) -> dict[str, Any]:
+        return await run(ctx, Scope.READ, lambda key: _memory(services.memories.get(memory_id, key.namespace)))
+
+    @server.tool(description="Correct a memory. Content changes are re-embedded; metadata merges; tags "
+                 "replace. Earlier versions stay in the history.",
+                 annotations=ToolAnnotations(title="Update memory", read_only_hint=False, destructive_hint=False,
+                                             idempotent_hint=True, open_world_hint=False))
+    async def update_memory(
+        ctx: Context, memory_id: MemoryId,
+        content: Annotated[str | None, Field(description="The corrected text (default: unchanged).")] = None,
+        memory_type: Annotated[MemoryTypeName | None, Field(description="The new type (default: unchanged).")] = None,
+        tags: Annotated[list[str] | None, Field(description="The new tags, replacing the old ones "
+                                                "(default: unchanged).")] = None,
+        metadata: Annotated[dict[str, Any] | None, Field(description=(
+            "Fields to merge into the metadata; a field set to null is removed (default: unchanged)."))] = None,
+        importance: Annotated[float | None, Field(ge=0, le=1, description=(
+            "The new importance, 0 to 1 (default: unchanged)."))] = None,
+    ) -> dict[str, Any]:
+        change = MemoryUpdate(content=content, memory_type=memory_type, tags=tags, metadata=metadata,
+                              importance=importance)
+
+        def update(key: ApiKey) -> dict[str, Any]:
+            updated = services.memories.update(memory_id, change, key.namespace, origin=origin_of(key))
+            # A write-only key learns ids and statuses, never content.
+            return _memory(updated) if key.allows(Scope.READ) else MemoryReceipt.of(updated).model_dump()
+
+        return await run(ctx, Scope.WRITE, update)
+
+    @server.tool(description="Forget a memory. By default it moves to the trash, where the user can restore "
+                 "it; hard=true deletes it for good.",
+                 annotations=ToolAnnotations(title="Forget", read_only_hint=False, destructive_hint=True,
+                                             idempotent_hint=True, open_world_hint=False))
+    async def forget(
+        ctx: Context, memory_id: MemoryId,
+        hard: Annotated[bool, Field(description="Delete for good instead of moving to the trash.")] = False,
+    ) -> dict[str, Any]:
+        def work(key: ApiKey) -> dict[str, Any]:
+            if hard:
+                services.lifecycle.hard_delete(memory_id, key.namespace, origin=origin_of(key))
+            else:
+                services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
+            return {"id": memory_id, "forgotten": True, "hard": hard}
+        return await run(ctx, Scope.WRITE, work)
+
+    return server
+
+
+def http_principal(ctx: Context) -> ApiKey:
+    """The key the HTTP guard authenticated for this request."""
+    request = ctx.request_context.request
+    key = getattr(getattr(request, "state", None), "api_key", None)
+    if key is None:
+        raise e.Unauthorized("an API key is required")
+    return key
+
+
+def stdio_principal(namespace: str) -> Principal:
+    """Local stdio clients act in one namespace with read and write scopes."""
+    key = ApiKey(id=0, name="stdio", namespace=namespace, scopes=frozenset({Scope.READ, Scope.WRITE}),
+                 prefix="stdio", per_minute=0, per_hour=0, created_at=0, last_used_at=None, revoked_at=None)
+    return lambda _ctx: key
+

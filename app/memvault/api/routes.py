@@ -1,0 +1,46 @@
+"""The route class every router uses: request bodies are parsed by the strict JSON reader.
+
+FastAPI parses bodies with ``json.loads`` before any validation runs, so NaN,
+Infinity, integers beyond 64 bits, lone surrogates and hostile nesting would
+reach the routes (or crash inside them). Here they become a 400 in the
+profile's envelope before routing continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from memvault.domain.errors import InvalidInput
+from memvault.service import validation as v
+
+
+class StrictJsonRequest(Request):
+    """A request whose ``json()`` refuses what :func:`validation.loads_strict` refuses."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = v.loads_strict(body)
+            except InvalidInput as exc:
+                # FastAPI turns any other exception raised while reading the body into a bare 400.
+                raise HTTPException(400, detail=exc.message) from None
+        return self._json
+
+
+class StrictJsonRoute(APIRoute):
+    """An :class:`APIRoute` that hands its handler a :class:`StrictJsonRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJsonRequest(request.scope, request.receive))
+
+        return strict

@@ -1,0 +1,330 @@
+"""Native request and response schemas (MemoryRelay-shaped objects)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from memvault.api import documented as d
+from memvault.api.documented import Int, Number, doc
+from memvault.domain import limits
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, Scope, SearchMode, TagMatch
+from memvault.domain.models import (
+    ApiKey,
+    BatchResult,
+    HistoryEntry,
+    Memory,
+    MemoryCreate,
+    MemoryUpdate,
+    SearchHit,
+    Stats,
+    UsageDay,
+)
+
+#: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
+IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class RequestBody(BaseModel):
+    """A native request body: a field it does not know is refused, not ignored.
+
+    Ignoring a misspelt or foreign filter (``"filters"``, ``"tag"``) would
+    answer a search over every memory, or store a memory without what the
+    caller meant to give it, with no sign that anything was dropped. The
+    compatibility profiles keep their services' own leniency.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def ts(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+class EntityRef(BaseModel):
+    """An entity a memory mentions, as MemoryRelay shows it."""
+
+    type: str
+    value: str
+    confidence: float
+
+
+class MemoryPublic(BaseModel):
+    id: str
+    object: Literal["memory"] = "memory"
+    content: str
+    namespace: str
+    agent_id: str | None
+    user_id: str | None
+    session_id: str | None
+    project: str | None
+    memory_type: str
+    tags: list[str]
+    metadata: dict[str, Any]
+    importance: float
+    tier: str
+    visibility: str
+    client_id: str | None
+    embedding_status: str
+    version: int
+    created_at: int
+    updated_at: int
+    expires_at: int | None
+    deleted_at: int | None
+    archived_at: int | None
+    memory_type_source: str = Field(description="explicit (the caller named it), inferred (classified from the "
+                                                "memory's embedding) or default (not classified yet)")
+    entities: list[EntityRef] = []
+
+    @classmethod
+    def of(cls, m: Memory) -> MemoryPublic:
+        return cls(
+            id=m.id, content=m.content, namespace=m.namespace, agent_id=m.agent_id, user_id=m.user_id,
+            session_id=m.session_id, project=m.project, memory_type=m.memory_type.value, tags=list(m.tags),
+            metadata=m.metadata, importance=m.importance, tier=m.tier.value, visibility=m.visibility.value,
+            client_id=m.client_id, embedding_status=m.embedding_status.value, version=m.version,
+            created_at=int(m.created_at), updated_at=int(m.updated_at), expires_at=ts(m.expires_at),
+            deleted_at=ts(m.deleted_at), archived_at=ts(m.archived_at),
+            memory_type_source=m.memory_type_source.value,
+            entities=[EntityRef(type=e.type.value, value=e.value, confidence=e.confidence) for e in m.entities],
+        )
+
+
+class MemoryCreated(MemoryPublic):
+    created: bool
+    is_duplicate: bool
+    duplicate_of: str | None = None
+    similarity: float | None = None
+
+
+class MemoryReceipt(BaseModel):
+    """What a key without the read scope gets back: the memory's id and statuses, never its content."""
+
+    id: str
+    object: Literal["memory_receipt"] = "memory_receipt"
+    namespace: str
+    version: int
+    embedding_status: str
+    deleted: bool
+    archived: bool
+
+    @classmethod
+    def of(cls, m: Memory) -> MemoryReceipt:
+        return cls(id=m.id, namespace=m.namespace, version=m.version, embedding_status=m.embedding_status.value,
+                   deleted=m.deleted_at is not None, archived=m.archived_at is not None)
+
+
+class MemoryCreatedReceipt(MemoryReceipt):
+    created: bool
+    is_duplicate: bool
+    duplicate_of: str | None = None
+
+
+def memory_view(key: ApiKey, m: Memory) -> MemoryPublic | MemoryReceipt:
+    """The whole memory for a key that may read it; a receipt (id and statuses) for a write-only key."""
+    return MemoryPublic.of(m) if key.allows(Scope.READ) else MemoryReceipt.of(m)
+
+
+class MemoryCreateIn(RequestBody):
+    content: Annotated[str, doc(**d.CONTENT)]
+    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
+    agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    user_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    session_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    project: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    project_id: Annotated[str | None, Field(None, description="Alias of project (takes precedence)",
+                                             json_schema_extra=d.ID_FIELD)] = None
+    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
+    tags: Annotated[list[str], doc(**d.TAGS)] = []
+    metadata: Annotated[dict[str, Any] | None, doc(**d.METADATA)] = None
+    importance: Annotated[Number | None, doc(**d.UNIT)] = None
+    tier: Annotated[str | None, doc(**d.TIER)] = None
+    visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
+    client_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    deduplicate: StrictBool = False
+    dedup_threshold: Annotated[Number, doc(minimum=limits.DEDUP_THRESHOLD_MIN, maximum=1)] = \
+        limits.DEDUP_THRESHOLD_DEFAULT
+    expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
+    auto_extract_entities: StrictBool | None = Field(
+        None, description="Extract entities: true always, false never, null when the content is short enough")
+
+    def to_domain(self, namespace: str) -> MemoryCreate:
+        return MemoryCreate(
+            content=self.content, namespace=namespace, agent_id=self.agent_id, user_id=self.user_id,
+            session_id=self.session_id, project=self.project_id or self.project,
+            memory_type=self.memory_type or None, tags=self.tags, metadata=self.metadata,
+            importance=self.importance, tier=self.tier, visibility=self.visibility or "private",
+            client_id=self.client_id, deduplicate=self.deduplicate, dedup_threshold=self.dedup_threshold,
+            expires_in_seconds=self.expires_in_seconds, auto_extract_entities=self.auto_extract_entities,
+        )
+
+
+class BatchIn(RequestBody):
+    memories: Annotated[list[MemoryCreateIn], doc(minItems=1, maxItems=limits.BATCH_MAX)]
+    agent_id: Annotated[str | None, Field(None, description="Default agent_id for items that give none",
+                                           json_schema_extra=d.ID_FIELD)] = None
+    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
+
+
+class BatchItemOut(BaseModel):
+    index: int
+    status: str
+    memory_id: str | None = None
+    content_preview: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+
+
+class BatchOut(BaseModel):
+    success: bool
+    total: int
+    succeeded: int
+    failed: int
+    skipped: int
+    results: list[BatchItemOut]
+    timing: dict[str, float]
+
+    @classmethod
+    def of(cls, r: BatchResult, *, previews: bool = True) -> BatchOut:
+        """The batch report; without ``previews`` (write-only keys) no item shows any content."""
+        n = max(1, len(r.items))
+        items = [BatchItemOut(**i.__dict__) for i in r.items]
+        if not previews:
+            items = [i.model_copy(update={"content_preview": None}) for i in items]
+        return cls(
+            success=r.failed == 0, total=len(r.items), succeeded=r.succeeded, failed=r.failed, skipped=r.skipped,
+            results=items,
+            timing={"total_ms": round(r.total_ms, 2), "embedding_ms": round(r.embedding_ms, 2),
+                    "database_ms": round(r.database_ms, 2), "per_memory_avg_ms": round(r.total_ms / n, 2)},
+        )
+
+
+class MemoryUpdateIn(RequestBody):
+    content: Annotated[str | None, doc(**d.CONTENT)] = None
+    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
+    tags: Annotated[list[str] | None, doc(**d.TAGS)] = None
+    metadata: Annotated[dict[str, Any] | None, doc(**d.METADATA)] = None
+    importance: Annotated[Number | None, doc(**d.UNIT)] = None
+    tier: Annotated[str | None, doc(**d.TIER)] = None
+    visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
+    agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    user_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    session_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    project: Annotated[str | None, doc(**d.ID_FIELD)] = None
+    expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
+
+    def to_domain(self) -> MemoryUpdate:
+        return MemoryUpdate(**self.model_dump())
+
+
+class SearchIn(RequestBody):
+    query: Annotated[str, doc(**d.QUERY)]
+    search_mode: SearchMode = DEFAULT_SEARCH_MODE
+    mode: SearchMode | None = Field(None, description="Alias of search_mode")
+    limit: Annotated[Int, doc(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10
+    min_score: Annotated[Number, doc(**d.UNIT)] = 0.0
+    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    project: str | None = None
+    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
+    memory_types: Annotated[list[str], doc(items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
+    tags: list[str] = []
+    tag_match: TagMatch = TagMatch.ANY
+    tier: Annotated[str | None, doc(**d.TIER)] = None
+    min_importance: Number | None = None
+    created_after: Number | None = None
+    created_before: Number | None = None
+    metadata_filter: Annotated[dict[str, Any], doc(**d.METADATA_FILTER)] = {}
+    include_confidential: StrictBool = False
+    include_archived: StrictBool = False
+    debug: StrictBool = False
+    #: Pack the hits into max_context_tokens (default 1000; the embedding model's tokenizer): best hits first,
+    #: redundant sentences removed, each cut to its most relevant sentences, in each hit's ``context``.
+    compress: StrictBool = False
+    max_context_tokens: Annotated[Int | None, doc(minimum=1, maximum=100_000)] = None
+
+
+class SearchHitOut(BaseModel):
+    memory: MemoryPublic
+    score: float
+    snippet: str
+    score_breakdown: dict[str, Any] | None = None
+    context: str | None = Field(None, description="With compress: the hit's text as packed into the budget")
+    context_tokens: int | None = None
+
+    @classmethod
+    def of(cls, h: SearchHit) -> SearchHitOut:
+        return cls(memory=MemoryPublic.of(h.memory), score=h.score, snippet=h.snippet,
+                   score_breakdown=None if h.breakdown is None else h.breakdown.__dict__)
+
+
+class SearchOut(BaseModel):
+    object: Literal["search_results"] = "search_results"
+    query: str
+    data: list[SearchHitOut]
+    meta: dict[str, Any]
+
+
+class ListOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[MemoryPublic]
+    has_more: bool
+    next_cursor: str | None
+    total_count: int
+
+
+class HistoryOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, entries: list[HistoryEntry]) -> HistoryOut:
+        return cls(data=[{
+            "version": h.version, "change": h.change, "changed_at": int(h.changed_at), "content": h.content,
+            "memory_type": h.memory_type.value, "tags": list(h.tags), "metadata": h.metadata,
+            "importance": h.importance, "tier": h.tier.value, "visibility": h.visibility.value,
+        } for h in entries])
+
+
+class KeyCreateIn(RequestBody):
+    namespace: Annotated[str | None, Field(None, description="The admin key's own namespace (the only one it may name)",
+                                            json_schema_extra=d.NAMESPACE)] = None
+    scopes: Annotated[list[str], doc(**d.SCOPES)] = ["read", "write"]
+    name: Annotated[str | None, doc(maxLength=100)] = None
+    per_minute: Annotated[Int | None, doc(minimum=1, maximum=1_000_000)] = None
+    per_hour: Annotated[Int | None, doc(minimum=1, maximum=1_000_000)] = None
+
+
+class KeyPublic(BaseModel):
+    id: int
+    name: str
+    namespace: str
+    scopes: list[str]
+    prefix: str
+    per_minute: int
+    per_hour: int
+    created_at: int
+    last_used_at: int | None
+    revoked_at: int | None
+
+    @classmethod
+    def of(cls, k: ApiKey) -> KeyPublic:
+        return cls(id=k.id, name=k.name, namespace=k.namespace, scopes=sorted(s.value for s in k.scopes),
+                   prefix=k.prefix, per_minute=k.per_minute, per_hour=k.per_hour, created_at=int(k.created_at),
+                   last_used_at=ts(k.last_used_at), revoked_at=ts(k.revoked_at))
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="The secret. Shown once; store it now.")
+
+
+def stats_out(s: Stats) -> dict[str, Any]:
+    return {"object": "stats", **s.__dict__}
+
+
+def usage_out(rows: list[UsageDay]) -> dict[str, Any]:
+    return {"object": "list", "data": [r.__dict__ for r in rows]}

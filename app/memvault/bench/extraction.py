@@ -1,0 +1,210 @@
+"""Fact-extraction quality and speed on a labelled conversation set (``memvault eval --extraction FILE``).
+
+Every conversation goes through the on-device extractor alone (no vault): its
+facts are matched to the hand-written expected facts by the documented rule
+(``tests/data/extraction/README.md``): cosine similarity of the vault model's
+embeddings at least :data:`SIMILARITY_THRESHOLD` and at least half of the
+expected fact's key terms in the extracted fact, one-to-one, best similarity
+first. Reported per half of the set: precision, recall, semantic/episodic
+accuracy and category accuracy over matched pairs, and throughput in turns per
+second (every turn counts, assistant turns included; the pipeline is loaded
+and warmed up before the clock starts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from memvault.domain.errors import InvalidInput
+from memvault.extraction.facts import Fact, FactExtractor, Message
+
+SIMILARITY_THRESHOLD = 0.70
+KEY_TERM_SHARE = 0.5
+PREFIX = 5
+HALVES = ("tune", "heldout")
+_STOP = frozenset(["the", "and", "for", "with", "from", "that", "this", "their", "they", "them", "his", "her", "its", "was", "were", "are", "has", "have", "had", "been", "being", "into", "about", "over", "after", "before", "when", "while", "than", "then", "also", "just", "very", "some", "each", "every", "user", "user's", "users", "not", "but", "all", "any", "can", "will", "would", "could", "should", "our", "your", "you", "she", "him", "who", "what", "which", "where", "why", "how", "there", "here"])
+
+
+@dataclass(frozen=True)
+class Labelled:
+    id: str
+    split: str
+    time: dt.datetime
+    messages: tuple[Message, ...]
+    expected: tuple[dict, ...]
+
+
+def load_set(path: Path) -> list[Labelled]:
+    """Read and check a set in the documented format."""
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        items = []
+        for c in doc["conversations"]:
+            when = dt.datetime.fromisoformat(c["time"])
+            items.append(Labelled(c["id"], c["split"], when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc),
+                                  tuple(Message(m["role"], m["content"]) for m in c["messages"]),
+                                  tuple(c["expected"])))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"{path} is not an extraction set ({exc.__class__.__name__}: {exc})") from None
+    if not items:
+        raise InvalidInput(f"{path} holds no conversations")
+    return items
+
+
+def key_terms(text: str) -> set[str]:
+    """Lower-cased words of 3+ letters and all numbers, minus stop words, cut to their first five letters."""
+    words = re.findall(r"[a-z][a-z'\-]{2,}|\d+", text.lower())
+    return {w[:PREFIX] for w in words if w not in _STOP and w.rstrip("'s") not in _STOP}
+
+
+def terms_overlap(expected: str, extracted: str) -> bool:
+    wanted = key_terms(expected)
+    if not wanted:
+        return True
+    return len(wanted & key_terms(extracted)) >= KEY_TERM_SHARE * len(wanted)
+
+
+def match(expected: Sequence[str], extracted: Sequence[str], embed: Callable[[list[str]], np.ndarray]
+          ) -> list[tuple[int, int, float]]:
+    """One-to-one ``(expected index, extracted index, similarity)`` pairs that satisfy the matching rule."""
+    if not expected or not extracted:
+        return []
+    vectors = embed(list(expected) + list(extracted))
+    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    sims = vectors[: len(expected)] @ vectors[len(expected):].T
+    candidates = sorted(((float(sims[i, j]), i, j) for i in range(len(expected)) for j in range(len(extracted))
+                         if sims[i, j] >= SIMILARITY_THRESHOLD and terms_overlap(expected[i], extracted[j])),
+                        key=lambda c: (-c[0], c[1], c[2]))
+    used_e: set[int] = set()
+    used_x: set[int] = set()
+    pairs = []
+    for sim, i, j in candidates:
+        if i not in used_e and j not in used_x:
+            used_e.add(i)
+            used_x.add(j)
+            pairs.append((i, j, sim))
+    return pairs
+
+
+@dataclass
+class HalfScore:
+    extracted: int = 0
+    expected: int = 0
+    matched: int = 0
+    kind_right: int = 0
+    category_right: int = 0
+    turns: int = 0
+    seconds: float = 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.extracted if self.extracted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.expected if self.expected else 0.0
+
+    @property
+    def kind_accuracy(self) -> float:
+        return self.kind_right / self.matched if self.matched else 0.0
+
+    @property
+    def category_accuracy(self) -> float:
+        return self.category_right / self.matched if self.matched else 0.0
+
+    @property
+    def turns_per_second(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class ExtractionReport:
+    conversations: int
+    halves: dict[str, HalfScore]
+    median_conversation_ms: float
+    max_conversation_ms: float
+    rows: list[dict] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        lines = [(f"fact extraction: {self.conversations} conversations; similarity >= {SIMILARITY_THRESHOLD} and "
+                  f">= {KEY_TERM_SHARE:.0%} key terms"),
+                 (f"{'half':8} {'facts':>6} {'expected':>8} {'matched':>8} {'precision':>9} {'recall':>7} "
+                  f"{'kind acc':>8} {'cat acc':>8} {'turns/s':>8}")]
+        for name, h in self.halves.items():
+            lines.append(f"{name:8} {h.extracted:>6} {h.expected:>8} {h.matched:>8} {h.precision:>9.3f} "
+                         f"{h.recall:>7.3f} {h.kind_accuracy:>8.3f} {h.category_accuracy:>8.3f} "
+                         f"{h.turns_per_second:>8.0f}")
+        lines.append(f"per conversation: median {self.median_conversation_ms:.1f} ms, "
+                     f"slowest {self.max_conversation_ms:.1f} ms")
+        return "\n".join(lines)
+
+
+def evaluate(items: Sequence[Labelled], extractor: FactExtractor, embed: Callable[[list[str]], np.ndarray],
+             progress: Callable[[str], None] | None = None) -> ExtractionReport:
+    """Score ``extractor`` on ``items``; ``embed`` gives one vector per text (the matching rule's embeddings)."""
+    say = progress or (lambda _msg: None)
+    # Warm-up: the pipeline and dateparser's language data load on first use, outside the measured time.
+    extractor.extract([Message("user", "I moved to Zurich last week and I fly to Oslo on May 10.")],
+                      dt.datetime.now(dt.UTC))
+    halves = {name: HalfScore() for name in sorted({c.split for c in items}, key=_half_order)}
+    times: list[float] = []
+    extracted: list[list[Fact]] = []
+    # Every conversation is extracted before any is scored: the embedding model's threads would
+    # otherwise compete with the pipeline for the cores while the clock runs.
+    for n, c in enumerate(items, 1):
+        started = time.perf_counter()
+        extracted.append(extractor.extract(c.messages, c.time))
+        elapsed = time.perf_counter() - started
+        times.append(elapsed)
+        halves[c.split].turns += len(c.messages)
+        halves[c.split].seconds += elapsed
+        if n % 10 == 0:
+            say(f"extraction: {n}/{len(items)} conversations")
+    say("matching facts")
+    rows = [_score(c, facts, embed, halves[c.split]) for c, facts in zip(items, extracted)]
+    all_half = HalfScore()
+    for h in halves.values():
+        for name in ("extracted", "expected", "matched", "kind_right", "category_right", "turns", "seconds"):
+            setattr(all_half, name, getattr(all_half, name) + getattr(h, name))
+    halves["all"] = all_half
+    return ExtractionReport(len(items), halves, statistics.median(times) * 1000, max(times) * 1000, rows)
+
+
+def _half_order(name: str) -> tuple[int, str]:
+    return (HALVES.index(name) if name in HALVES else len(HALVES), name)
+
+
+def _score(c: Labelled, facts: list[Fact], embed: Callable[[list[str]], np.ndarray], h: HalfScore) -> dict:
+    expected = [e["fact"] for e in c.expected]
+    pairs = match(expected, [f.text for f in facts], embed)
+    h.extracted += len(facts)
+    h.expected += len(expected)
+    h.matched += len(pairs)
+    for i, j, _ in pairs:
+        h.kind_right += c.expected[i]["kind"] == facts[j].kind
+        h.category_right += bool(set(c.expected[i]["categories"]) & set(facts[j].categories))
+    matched_x = {j for _, j, _ in pairs}
+    matched_e = {i for i, _, _ in pairs}
+    return {"id": c.id, "split": c.split, "matched": [[expected[i], facts[j].text, round(s, 3)] for i, j, s in pairs],
+            "missed": [expected[i] for i in range(len(expected)) if i not in matched_e],
+            "extra": [f.text for j, f in enumerate(facts) if j not in matched_x]}
+
+
+def run_extraction_eval(path: Path, progress: Callable[[str], None] | None = None) -> ExtractionReport:
+    """Load the set, the pinned pipeline and the vault's embedding model, and score."""
+    from memvault.config import Settings
+    from memvault.extraction.nlp import NlpPipeline
+    from memvault.service.container import load_embedder
+
+    items = load_set(path)
+    embedder = load_embedder(Settings())
+    return evaluate(items, FactExtractor(NlpPipeline()), lambda texts: embedder.embed_texts(texts), progress)

@@ -1,0 +1,128 @@
+"""Commands that measure: speed (bench) and retrieval quality (eval)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from memvault.cli import format as fmt
+from memvault.cli.common import out, settings_for
+from memvault.cli.parser import Command
+from memvault.cli.progress import progress_for
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from memvault.bench.http import run_http_benchmark
+    from memvault.bench.service import run_benchmark
+
+    if args.bundle:
+        from memvault.bench.bundle import run_bundle_benchmark
+
+        with progress_for(args) as progress:
+            figures = run_bundle_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, figures, figures.as_text())
+        return 0
+    if args.embedding:
+        from memvault.bench.embedding import run_embedding_benchmark
+
+        with progress_for(args) as progress:
+            report = run_embedding_benchmark(settings_for(args), texts=args.texts, rounds=args.rounds,
+                                             progress=progress.stage)
+        out(args, {**fmt.plain(report), "ratio": report.ratio, "ingest_share": report.ingest_share,
+                   "quality_ok": report.quality_ok}, report.as_text())
+        return 0
+    if args.scale:
+        from memvault.bench.scale import run_scale_benchmark
+
+        with progress_for(args) as progress:
+            scale = run_scale_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, scale, scale.as_text())
+        return 0
+    if args.sync:
+        from memvault.bench.sync import run_sync_benchmark
+
+        with progress_for(args) as progress:
+            figures = run_sync_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, figures, figures.as_text())
+        return 0
+    if args.gui:
+        from memvault.bench.gui import run_gui_benchmark
+
+        with progress_for(args) as progress:
+            figures = run_gui_benchmark(args.n, progress.stage, keep=Path(args.keep) if args.keep else None)
+        out(args, figures, (
+            f"desktop app with {int(figures['memories']):,} memories (median of {int(figures['runs'])} launches): "
+            f"unlock dialog {figures['dialog_s']:.2f} s after launch; passphrase submitted at once, "
+            f"first page on screen {figures['interactive_s']:.2f} s after launch "
+            f"({figures['unlock_to_interactive_s']:.2f} s after submitting, Argon2id included); "
+            f"RSS after start-up {figures['rss_mb']:.0f} MB; "
+            f"filter by type: rows {figures['filter_ms']:.0f} ms, count {figures['filter_count_ms']:.0f} ms; "
+            f"first semantic search {figures['first_search_ms']:.0f} ms, RSS after it "
+            f"{figures['rss_after_search_mb']:.0f} MB"))
+        return 0
+    with progress_for(args) as progress:
+        report = run_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
+                                                            progress=progress.stage)
+    text = report.as_text() + ("" if http is None else "\n" + http.as_text())
+    out(args, {"service": report, "http": http and {**fmt.plain(http), "http_vs_service": http.http_vs_service}},
+         text)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    with progress_for(args) as progress:
+        if args.extraction:
+            from memvault.bench.extraction import run_extraction_eval
+
+            report = run_extraction_eval(Path(args.extraction), progress=progress.stage)
+        elif args.conversations:
+            from memvault.bench.conversations import run_conversations
+
+            # Per-question rows are for --json readers; the text shows the aggregates.
+            report = run_conversations(settings_for(args), Path(args.conversations), progress=progress.stage)
+        else:
+            from memvault.bench.beir import run_beir
+
+            report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
+                              progress=progress.stage)
+    out(args, report, report.as_text())
+    return 0
+
+
+def register(command: Command) -> None:
+    """Add this module's subcommands to the parser."""
+    p = command("bench", "measure embedding, ingest and search speed on a temporary vault", cmd_bench, json=True)
+    p.add_argument("--n", type=int, default=100_000, help="memories in the large vault")
+    p.add_argument("--http-n", type=int, default=2000, help="memories per HTTP ingest run")
+    p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
+    p.add_argument("--gui", action="store_true",
+                   help="measure the desktop app instead: launch to interactive window, RSS, filter time")
+    p.add_argument("--bundle", action="store_true",
+                   help="measure bundles instead: export, verify-only and import of --n memories with vectors")
+    p.add_argument("--embedding", action="store_true",
+                   help="measure the embedder instead: texts/s against a PyTorch fp32 run of the same model, "
+                        "cosine to it, and ingest until searchable (needs the bench extra)")
+    p.add_argument("--texts", type=int, default=1000, help="with --embedding: bench texts")
+    p.add_argument("--rounds", type=int, default=3, help="with --embedding: interleaved rounds")
+    p.add_argument("--scale", action="store_true",
+                   help="measure search at scale instead: end to end and the KNN step on a vault of --n memories "
+                        "imported with generated vectors (only the 100,000 texts they mix are embedded; 1,000,000 takes ~20 min)")
+    p.add_argument("--sync", action="store_true",
+                   help="measure sync instead: a new device joining --n memories through a folder, idle cycles")
+    p.add_argument("--keep", metavar="DIR",
+                   help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
+
+    p = command("eval", "measure retrieval quality (BEIR set, conversation set) or fact extraction", cmd_eval,
+                json=True)
+    data = p.add_mutually_exclusive_group(required=True)
+    data.add_argument("--beir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    data.add_argument("--conversations", metavar="FILE",
+                      help="conversation set (JSON; see tests/data/conversations/README.md): "
+                           "R@5, R@10, nDCG@10 per half, mode and question kind")
+    data.add_argument("--extraction", metavar="FILE",
+                      help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
+                           "recall, semantic/episodic and category accuracy, turns per second")
+    p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")
+    p.add_argument("--max-queries", type=int, metavar="N",
+                   help="with --beir: evaluate only the first N queries (default: all)")

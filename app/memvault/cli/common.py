@@ -1,0 +1,134 @@
+"""What every command shares: the passphrase, settings, an unlocked vault for one command, filters."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from memvault.cli import format as fmt
+from memvault.config import Settings, load_settings
+from memvault.domain.enums import MemoryType, TagMatch, Tier
+from memvault.domain.errors import InvalidInput
+from memvault.domain.models import MemoryFilter
+from memvault.embedding.lazy import LazyEmbedder
+from memvault.embedding.manifest import load_manifest
+
+PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
+
+
+def out(args: argparse.Namespace, obj: object, text: str) -> None:
+    print(fmt.to_json(obj) if getattr(args, "json", False) else text)
+
+
+def read_passphrase_file(path: str | Path, kind: str = "") -> str:
+    try:
+        return Path(path).read_text("utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the {kind}passphrase file {path}: {exc.strerror}") from None
+
+
+def read_secret(file: str | Path | None, env: str, *, kind: str, flag: str, confirm: bool = False,
+                prompt: str | None = None, ask: bool = True) -> str | None:
+    """A passphrase from ``file``, then the environment variable ``env``, then (if ``ask``) the terminal.
+
+    ``kind`` names it in messages ("", "bundle ", "sync "); ``flag`` is the option that takes a file.
+    """
+    if file:
+        return read_passphrase_file(file, kind)
+    if os.environ.get(env):
+        return os.environ[env]
+    if not ask:
+        return None
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"no {kind}passphrase: set {env}, pass {flag}, or run in a terminal")
+    first = getpass.getpass(prompt or f"{kind.capitalize() or 'Vault '}passphrase: ")
+    if confirm and getpass.getpass(f"Repeat {kind}passphrase: ") != first:
+        raise InvalidInput(f"the two {kind}passphrases differ")
+    return first
+
+
+def given_passphrase(args: argparse.Namespace) -> str | None:
+    """The passphrase from ``--passphrase-file`` or ``MEMVAULT_PASSPHRASE``, without prompting."""
+    return read_secret(getattr(args, "passphrase_file", None), PASSPHRASE_ENV, kind="", flag="--passphrase-file",
+                       ask=False)
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool = False, prompt: str = "Vault passphrase: ") -> str:
+    """From ``--passphrase-file``, then ``MEMVAULT_PASSPHRASE``, then a prompt."""
+    secret = read_secret(getattr(args, "passphrase_file", None), PASSPHRASE_ENV, kind="", flag="--passphrase-file",
+                         confirm=confirm, prompt=prompt)
+    assert secret is not None
+    return secret
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    return load_settings(home=getattr(args, "vault", None))
+
+
+def lazy_embedder(settings: Settings) -> LazyEmbedder:
+    """The model as the manifest describes it; its ONNX session loads on the first text to embed."""
+    return LazyEmbedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
+                        batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
+
+
+@contextlib.contextmanager
+def opened(args: argparse.Namespace) -> Iterator:
+    """Unlock the vault for one command; the queue is drained by the caller.
+
+    The embedder is lazy: a command that never embeds (list, get, stats, keys,
+    or one that stops at bad input) never loads the model.
+    """
+    from memvault.service.container import open_vault
+
+    settings = settings_for(args)
+    passphrase = read_passphrase(args)
+    services = open_vault(settings, passphrase, lazy_embedder(settings), background=False)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def csv_list(value: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in value.split(",") if t.strip()) if value else ()
+
+
+def json_object(value: str | None, name: str) -> dict | None:
+    if value is None:
+        return None
+    try:
+        obj = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{name} is not valid JSON: {exc.msg}") from None
+    if not isinstance(obj, dict):
+        raise InvalidInput(f"{name} must be a JSON object")
+    return obj
+
+
+def memory_filter(args: argparse.Namespace, *, search: bool = False) -> MemoryFilter:
+    """The filter the options describe, checked before any vault is opened."""
+    from memvault.service import validation as v
+
+    namespace = None if args.all_namespaces else v.namespace(args.namespace)
+    if args.min_importance is not None:
+        v.unit_float(args.min_importance, "--min-importance")
+    return MemoryFilter(
+        namespace=namespace,
+        agent_id=args.agent, user_id=args.user, session_id=args.session, project=args.project,
+        memory_types=tuple(MemoryType(t) for t in args.type or ()),
+        tags=v.tags(csv_list(args.tags)), tag_match=TagMatch(args.tag_match),
+        tier=Tier(args.tier) if args.tier else None, min_importance=args.min_importance,
+        created_after=args.created_after, created_before=args.created_before,
+        metadata=json_object(args.metadata, "--metadata") or {},
+        include_expired=getattr(args, "include_expired", False),
+        include_deleted=getattr(args, "include_deleted", False),
+        only_deleted=getattr(args, "trash", False),
+        include_archived=args.include_archived,
+        include_confidential=args.include_confidential if search else True,
+    )

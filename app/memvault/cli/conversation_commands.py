@@ -1,0 +1,80 @@
+"""``memvault ingest-chat FILE``: a conversation (a JSON list of messages) in, facts about the user out."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from memvault.cli.common import opened, out
+from memvault.cli.parser import Command
+from memvault.domain import limits
+from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.domain.errors import ExtractionFailed, InvalidInput
+from memvault.service import validation as v
+
+
+def _read_messages(path: str) -> tuple[ChatMessage, ...]:
+    try:
+        raw = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+        doc = json.loads(raw)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{path} is not JSON: {exc.__class__.__name__}") from None
+    if isinstance(doc, dict) and "messages" in doc:
+        doc = doc["messages"]
+    if not isinstance(doc, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in doc):
+        raise InvalidInput(f'{path} must hold a JSON list of messages, each {{"role": ..., "content": ...}}')
+    return tuple(ChatMessage(m["role"], m["content"]) for m in doc)
+
+
+def _when(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"--at must be an ISO date or date and time (got {value!r})") from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def cmd_ingest_chat(args: argparse.Namespace) -> int:
+    submission = ConversationSubmission(
+        messages=_read_messages(args.file), namespace=v.namespace(args.namespace),
+        conversation_id=args.conversation_id, occurred_at=_when(args.at), agent_id=args.agent, user_id=args.user,
+        source="cli")
+    with opened(args) as svc:
+        job = svc.conversations.ingest(submission)
+        if job.result is None:
+            raise ExtractionFailed(f"extraction did not finish ({job.status.value}): {job.error or 'unknown'}")
+        if job.result["facts"] and not args.no_wait:
+            # Only these facts: a backlog left by other runs is the background worker's.
+            svc.worker.embed_now([svc.memories.get(f["id"]).rowid for f in job.result["facts"]])
+    result = job.result
+    lines = [(f"{result['memories_extracted']} facts stored from {len(submission.messages)} messages "
+             f"in {result['processing_time_ms']:.0f} ms (job {job.id})")]
+    lines += [f"  + [{f['kind']}] {f['content']}  ({', '.join(f['categories']) or 'no category'})"
+              for f in result["facts"]]
+    lines += [f"  = duplicate of {d['duplicate_of']}: {d['content']}" for d in result["duplicates"]]
+    lines += [f"  ~ {s['id']} superseded by {s['superseded_by']}" for s in result["superseded"]]
+    out(args, {"job_id": job.id, **result}, "\n".join(lines))
+    return 0
+
+
+def register(command: Command) -> None:
+    """Add this module's subcommands to the parser."""
+    p = command("ingest-chat", "extract facts about the user from a conversation and store them", cmd_ingest_chat,
+                passphrase=True, json=True)
+    p.add_argument("file", metavar="FILE",
+                   help='a JSON list of messages [{"role": "user", "content": "..."}, ...] ("-": standard input)')
+    p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE, help="store the facts in this namespace")
+    p.add_argument("--conversation-id", metavar="ID", help="the thread's id, kept as provenance (default: a new id)")
+    p.add_argument("--at", metavar="WHEN", help="when the conversation took place, ISO 8601 (default: now); "
+                                                "'last week' resolves against it")
+    p.add_argument("--agent", metavar="ID", help="agent_id of the stored facts")
+    p.add_argument("--user", metavar="ID", help="user_id of the stored facts")
+    p.add_argument("--no-wait", action="store_true", help="do not embed the facts now (the app embeds them later)")

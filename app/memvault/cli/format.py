@@ -1,0 +1,132 @@
+"""How the CLI prints domain objects, as text for people or JSON for scripts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import json
+import os
+import re
+import sys
+from typing import Any
+
+
+def plain(obj: Any) -> Any:
+    """A JSON-ready copy of dataclasses, enums and containers."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted(plain(v) for v in obj)
+    return obj
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(plain(obj), ensure_ascii=False, indent=2)
+
+
+def when(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def one_line(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def memory_detail(m: Any) -> str:
+    rows = [
+        ("id", m.id), ("namespace", m.namespace), ("type", m.memory_type.value),
+        ("tags", ", ".join(m.tags) or "-"), ("importance", f"{m.importance:.2f}"), ("tier", m.tier.value),
+        ("visibility", m.visibility.value), ("agent", m.agent_id or "-"), ("user", m.user_id or "-"),
+        ("session", m.session_id or "-"), ("project", m.project or "-"), ("created", when(m.created_at)),
+        ("updated", when(m.updated_at)), ("expires", when(m.expires_at)), ("deleted", when(m.deleted_at)),
+        ("version", str(m.version)), ("embedding", m.embedding_status.value),
+        ("metadata", json.dumps(m.metadata, ensure_ascii=False) if m.metadata else "-"),
+    ]
+    head = "\n".join(f"{k:>11}: {v}" for k, v in rows)
+    return f"{head}\n\n{m.content}"
+
+
+def memory_table(items: Any) -> str:
+    lines = [f"{'ID':36}  {'CREATED':16}  {'TYPE':12}  CONTENT"]
+    for m in items:
+        lines.append(f"{m.id:36}  {when(m.created_at):16}  {m.memory_type.value:12}  {one_line(m.content, 60)}")
+    return "\n".join(lines)
+
+
+_MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+#: How the breakdown's fields read in a sentence, in the order they are shown.
+_BREAKDOWN_LABELS = {
+    "semantic": "semantic similarity", "semantic_rank": "semantic rank", "keyword_bm25": "BM25",
+    "keyword_rank": "keyword rank", "coverage": "query words found", "relevance": "relevance",
+    "best_chunk": "best chunk",
+}
+
+
+def terminal_bold() -> tuple[str, str] | None:
+    """ANSI bold on and off when stdout is a terminal that accepts colour, else ``None``."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+        return "\x1b[1m", "\x1b[0m"
+    return None
+
+
+def highlight(snippet: str, bold: tuple[str, str] | None) -> str:
+    """The search index marks matched words ``**so**``: bold on a terminal, plain words elsewhere."""
+    on, off = bold or ("", "")
+    return _MARKED.sub(lambda m: f"{on}{m.group(1)}{off}", snippet)
+
+
+def breakdown_text(breakdown: Any) -> str:
+    """A score breakdown as one readable line, e.g. ``semantic similarity 0.812 · semantic rank 1``."""
+    values = plain(breakdown)
+    ordered = sorted(values, key=lambda k: list(_BREAKDOWN_LABELS).index(k) if k in _BREAKDOWN_LABELS else 99)
+    parts = []
+    for name in ordered:
+        value = values[name]
+        if value is None:
+            continue
+        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        parts.append(f"{_BREAKDOWN_LABELS.get(name, name.replace('_', ' '))} {shown}")
+    return " · ".join(parts) or "no score components"
+
+
+def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
+    lines = []
+    for i, h in enumerate(result.hits, 1):
+        lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({h.memory.memory_type.value})")
+        # Markers take no room on screen; a pair cut by the width limit is dropped.
+        cut = one_line(h.snippet, 100 + 2 * h.snippet.count("**"))
+        lines.append(f"    {highlight(cut, bold).replace('**', '')}")
+        if h.breakdown is not None:
+            lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")
+    lines.append(f"{len(result.hits)} hit(s), mode {result.mode.value}, {result.took_ms:.1f} ms")
+    if result.good_match is False:
+        from memvault.service.relevance import GOOD_MATCH
+
+        lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH}")
+    return "\n".join(lines)
+
+
+def stats_text(s: Any) -> str:
+    def block(title: str, counts: dict) -> str:
+        body = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-"
+        return f"{title:>12}: {body}"
+
+    return "\n".join([
+        f"{'memories':>12}: {s.total} (permanent {s.permanent}, with TTL {s.with_ttl}, expired {s.expired}, "
+        f"in trash {s.deleted}, archived {s.archived})",
+        block("namespaces", s.by_namespace), block("types", s.by_type), block("tiers", s.by_tier),
+        f"{'oldest':>12}: {when(s.oldest_at)}", f"{'newest':>12}: {when(s.newest_at)}",
+        f"{'storage':>12}: {s.storage_bytes / 1e6:.1f} MB",
+        f"{'queue':>12}: {s.queue_depth} waiting, {s.failed_embeddings} failed",
+    ])

@@ -1,0 +1,35 @@
+"""Entry point of the ``memvault`` command: logging, signals, and the one mapping of errors to exits."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from memvault.cli.parser import build_parser
+from memvault.domain.errors import MemvaultError
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    # Turn SIGTERM into SystemExit so that finally blocks close the vault,
+    # flush usage counters and remove temporary benchmark vaults.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Configure logging before any library does: warnings only, to stderr, and
+    # no library's INFO lines (which may name request URLs) on the console.
+    logging.basicConfig(level=logging.WARNING, format="memvault: %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return args.func(args)
+    except MemvaultError as exc:
+        print(f"memvault: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("memvault: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,217 @@
+"""Commands that store, read, search and tidy memories."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from memvault.cli import format as fmt
+from memvault.cli.common import csv_list, json_object, memory_filter, opened, out
+from memvault.cli.parser import Command, add_filters
+from memvault.cli.progress import progress_for
+from memvault.domain import limits
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Tier, Visibility
+from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.service import validation as v
+
+
+def _checked(data: MemoryCreate) -> MemoryCreate:
+    # The service checks again; checking here first spares a passphrase prompt and the unlock.
+    v.content(data.content)
+    v.namespace(data.namespace)
+    v.tags(data.tags)
+    v.metadata(data.metadata)
+    v.ttl(data.expires_in_seconds)
+    if data.importance is not None:
+        v.unit_float(data.importance, "importance")
+    v.unit_float(data.dedup_threshold, "dedup_threshold", low=limits.DEDUP_THRESHOLD_MIN)
+    for value, name in ((data.agent_id, "agent_id"), (data.user_id, "user_id"), (data.session_id, "session_id"),
+                        (data.project, "project"), (data.client_id, "client_id")):
+        v.optional_id(value, name)
+    return data
+
+
+def _namespace_or_none(value: str | None) -> str | None:
+    return None if value is None else v.namespace(value)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    content = sys.stdin.read() if args.content == "-" else args.content
+    data = _checked(MemoryCreate(
+        content=content, namespace=args.namespace, agent_id=args.agent, user_id=args.user,
+        session_id=args.session, project=args.project, memory_type=args.type, tags=csv_list(args.tags),
+        metadata=json_object(args.metadata, "--metadata"), importance=args.importance, tier=args.tier,
+        visibility=args.visibility, client_id=args.client_id, deduplicate=args.dedup,
+        dedup_threshold=args.dedup_threshold, expires_in_seconds=args.ttl,
+    ))
+    with opened(args) as svc:
+        result = svc.memories.create(data)
+        memory = result.memory
+        if result.created and not args.no_wait:
+            # Only this memory: a backlog left by other runs is the background worker's.
+            svc.worker.embed_now([memory.rowid])
+            memory = svc.memories.get(memory.id)
+    if result.is_duplicate:
+        text = f"Not stored: near-duplicate of {result.duplicate_of} (similarity {result.similarity:.3f})"
+    elif not result.created:
+        text = f"Already stored as {memory.id} (same client id)"
+    else:
+        text = f"Stored {memory.id} ({memory.embedding_status.value})"
+    out(args, {**fmt.plain(result), "memory": fmt.plain(memory)}, text)
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        memory = svc.memories.get(args.id)
+        history = svc.memories.history(args.id) if args.history else []
+    text = fmt.memory_detail(memory)
+    if history:
+        text += "\n\nhistory:\n" + "\n".join(
+            f"  v{h.version} {h.change:9} {fmt.when(h.changed_at)}  {fmt.one_line(h.content, 60)}" for h in history)
+    out(args, {"memory": memory, "history": history} if args.history else memory, text)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    v.int_range(args.limit, "--limit", 1, limits.LIST_LIMIT_MAX)
+    v.int_range(args.offset, "--offset", 0, 10**9)
+    f = memory_filter(args)
+    with opened(args) as svc:
+        page = svc.memories.list(f, limit=args.limit, offset=args.offset, cursor=args.cursor)
+    text = fmt.memory_table(page.items) + f"\n{len(page.items)} of {page.total}"
+    if page.next_cursor:
+        text += f"  (next page: --cursor {page.next_cursor})"
+    out(args, page, text)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    v.content(args.query, field="query", max_chars=limits.QUERY_MAX_CHARS)
+    v.int_range(args.limit, "--limit", 1, limits.SEARCH_LIMIT_MAX)
+    v.unit_float(args.min_score, "--min-score")
+    query = SearchQuery(args.query, mode=SearchMode(args.mode), limit=args.limit, min_score=args.min_score,
+                        filter=memory_filter(args, search=True), debug=args.debug)
+    with opened(args) as svc:
+        result = svc.search.search(query)
+    out(args, result, fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None))
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        if args.hard:
+            svc.lifecycle.hard_delete(args.id)
+            text = f"Deleted {args.id} for good"
+        else:
+            svc.lifecycle.delete(args.id)
+            text = f"Moved {args.id} to the trash (memvault restore {args.id} brings it back)"
+    out(args, {"id": args.id, "hard": args.hard}, text)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        memory = svc.lifecycle.restore(args.id)
+    out(args, memory, f"Restored {memory.id}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    namespace = _namespace_or_none(args.namespace)
+    with opened(args) as svc:
+        expired = svc.lifecycle.purge_expired(namespace)
+        trashed = svc.lifecycle.empty_trash(namespace) if args.trash else 0
+    out(args, {"expired": expired, "trash": trashed},
+        f"Purged {expired} expired memories" + (f" and {trashed} from the trash" if args.trash else ""))
+    return 0
+
+
+def cmd_reembed(args: argparse.Namespace) -> int:
+    namespace = _namespace_or_none(args.namespace)
+    # Ctrl+C stops between batches' transactions: what was written stays, a rerun continues.
+    with opened(args) as svc, progress_for(args) as progress:
+        report = svc.reembed.reembed(namespace, everything=args.everything,
+                                     progress=lambda done, total: progress.count(done, total, "re-embedding"))
+    out(args, report, f"Re-embedded {report.done:,} memories with {svc.reembed.model_id}"
+        if report.total else "Every memory's vectors come from the current model; nothing to do")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    namespace = _namespace_or_none(args.namespace)
+    with opened(args) as svc:
+        stats = svc.stats.stats(namespace)
+        health = svc.health.check(probe=True)
+    out(args, {**fmt.plain(stats), "health": fmt.plain(health)},
+        fmt.stats_text(stats) + "\nhealth: " + "; ".join([health.status] + [r.message for r in health.reasons]))
+    return 0
+
+
+def _add_scope_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE, help="the namespace to store it in")
+    p.add_argument("--agent", metavar="ID", help="agent_id: which agent stored it")
+    p.add_argument("--user", metavar="ID", help="user_id: whom it is about")
+    p.add_argument("--session", metavar="ID", help="session_id: the conversation it came from")
+    p.add_argument("--project", metavar="NAME", help="the project it belongs to")
+
+
+def register(command: Command) -> None:
+    """Add this module's subcommands to the parser."""
+    p = command("add", "store a memory", cmd_add, passphrase=True, json=True)
+    p.add_argument("content", help="the text, or - to read standard input")
+    _add_scope_options(p)
+    p.add_argument("--type", choices=[t.value for t in MemoryType], default=None,
+                   help="what kind of memory it is (default: classified from its meaning once embedded)")
+    p.add_argument("--tags", metavar="A,B", help="comma-separated tags")
+    p.add_argument("--metadata", metavar="JSON", help="a JSON object of extra fields")
+    p.add_argument("--importance", type=float, metavar="0..1",
+                   help=f"how much it matters (default: {limits.DEFAULT_IMPORTANCE}); sets the tier unless --tier")
+    p.add_argument("--tier", choices=[t.value for t in Tier], help="storage tier (default: from --importance)")
+    p.add_argument("--visibility", choices=[x.value for x in Visibility], default=Visibility.PRIVATE.value,
+                   help="confidential memories are left out of search unless asked for")
+    p.add_argument("--client-id", metavar="KEY", help="idempotency key: the same key returns the stored memory")
+    p.add_argument("--ttl", type=int, metavar="SECONDS", help="forget after this many seconds (default: never)")
+    p.add_argument("--dedup", action="store_true", help="skip if a near-duplicate exists in the namespace")
+    p.add_argument("--dedup-threshold", type=float, default=limits.DEDUP_THRESHOLD_DEFAULT, metavar="0..1",
+                   help="with --dedup: the similarity at which a memory counts as a duplicate")
+    p.add_argument("--no-wait", action="store_true", help="return before the memory is embedded")
+
+    p = command("get", "show one memory", cmd_get, passphrase=True, json=True)
+    p.add_argument("id", help="the memory's id")
+    p.add_argument("--history", action="store_true", help="also list its versions")
+
+    p = command("list", "list memories, newest first", cmd_list, passphrase=True, json=True)
+    add_filters(p, search=False)
+    p.add_argument("--limit", type=int, default=20, help=f"most memories to show (1-{limits.LIST_LIMIT_MAX})")
+    p.add_argument("--offset", type=int, default=0, help="memories to skip")
+    p.add_argument("--cursor", help="continue after the page that printed this cursor")
+
+    p = command("search", "search memories by meaning and keywords", cmd_search, passphrase=True, json=True)
+    p.add_argument("query", help="what to look for, in plain words")
+    p.add_argument("--mode", choices=[m.value for m in SearchMode], default=DEFAULT_SEARCH_MODE.value,
+                   help="semantic (meaning), keyword (BM25) or hybrid (both; the default on every surface)")
+    p.add_argument("--limit", type=int, default=10, help=f"most hits to show (1-{limits.SEARCH_LIMIT_MAX})")
+    p.add_argument("--min-score", type=float, default=0.0, metavar="0..1", help="leave out hits scoring lower")
+    p.add_argument("--debug", action="store_true", help="show how each score came about")
+    add_filters(p, search=True)
+
+    p = command("delete", "move a memory to the trash", cmd_delete, passphrase=True, json=True)
+    p.add_argument("id", help="the memory's id")
+    p.add_argument("--hard", action="store_true", help="delete for good instead")
+
+    p = command("restore", "bring a memory back from the trash", cmd_restore, passphrase=True, json=True)
+    p.add_argument("id", help="the memory's id")
+
+    p = command("purge", "delete expired memories for good", cmd_purge, passphrase=True, json=True)
+    p.add_argument("--namespace", "-n", help="only this namespace (default: every namespace)")
+    p.add_argument("--trash", action="store_true", help="also empty the trash")
+
+    p = command("reembed", "embed memories again with the bundled model (after a model change or failures)",
+                cmd_reembed, passphrase=True, json=True)
+    p.add_argument("--namespace", "-n", help="only this namespace (default: every namespace)")
+    p.add_argument("--all", action="store_true", dest="everything",
+                   help="rebuild every memory's vectors, not only stale or failed ones")
+
+    p = command("stats", "counts, storage and queue depth", cmd_stats, passphrase=True, json=True)
+    p.add_argument("--namespace", "-n", help="only this namespace (default: every namespace)")

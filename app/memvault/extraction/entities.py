@@ -1,0 +1,166 @@
+"""Entities of a memory: the pinned spaCy pipeline's named entities, the vault's own names, recurring nouns.
+
+For each text:
+
+- named entities from the pipeline's tagger, folded into :class:`EntityType`
+  (PERSON; ORG; GPE/LOC/FAC as locations; PRODUCT/WORK_OF_ART as products;
+  EVENT; DATE resolved to an ISO value against the memory's own time by
+  :mod:`memvault.extraction.date_spans`; times, amounts and nationalities are left out);
+- every entity the namespace already knows, found by the gazetteer
+  (:mod:`memvault.extraction.gazetteer`), which also links a tagged name to the
+  known entity of the same name or alias, whatever type the tagger guessed
+  this time ("Maya" -> the person "maya okafor");
+- nouns (lemmas; a compound such as "client presentation" as one) as
+  ``concept`` entities: the user's own recurring nouns. Every one is linked;
+  the entity list shows those mentioned by at least two memories, and search
+  weighs each by how rare it is (:mod:`memvault.service.graph_search`).
+
+What is not an entity (filler nouns, idioms, common nouns the tagger took for
+a name) is decided by the rules of :mod:`memvault.extraction.noise`.
+
+Confidences are fixed by where a mention came from (the small pipeline gives
+no per-entity scores): an exact known name 0.9, a tagged entity 0.85, a known
+alias 0.75, a resolved date 0.9, an untagged proper noun (read as a person:
+chat names first names the small tagger misses) 0.6, a noun 0.5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from memvault.domain.entities import EntityMention, EntityType
+from memvault.extraction.date_spans import resolve
+from memvault.extraction.gazetteer import Gazetteer, normalise
+from memvault.extraction.nlp import NlpPipeline
+from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, plausible_name
+
+_LABELS = {
+    "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
+    "LOC": EntityType.LOCATION, "FAC": EntityType.LOCATION, "PRODUCT": EntityType.PRODUCT,
+    "WORK_OF_ART": EntityType.PRODUCT, "EVENT": EntityType.EVENT, "DATE": EntityType.DATE,
+}
+CONFIDENCE_KNOWN = 0.9
+CONFIDENCE_TAGGED = 0.85
+CONFIDENCE_ALIAS = 0.75
+CONFIDENCE_DATE = 0.9
+CONFIDENCE_NOUN = 0.5
+CONFIDENCE_PROPER = 0.6
+#: Nouns that say nothing about what a memory is about, however often they recur (search ignores them too).
+GENERIC_NOUNS = NON_CONTENT_NOUNS
+#: Tagger labels that name someone or somewhere: held to the name rules of :mod:`memvault.extraction.noise`.
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC"})
+#: Pipe batch size: long enough to amortise the model's per-batch cost, short enough to bound memory.
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class ExtractionInput:
+    """One text to read, and the epoch seconds its relative dates are resolved against."""
+
+    text: str
+    reference: float
+
+
+class EntityExtractor:
+    """Reads texts with the pinned pipeline; thread-safe (the pipeline is shared, read-only)."""
+
+    def __init__(self, nlp: NlpPipeline) -> None:
+        self._nlp = nlp
+        self._lexicon: Lexicon | None = None
+
+    def warm(self) -> None:
+        """Load and verify the pipeline now (raises :class:`ExtractionModelError` if it cannot be used)."""
+        self._nlp.get()
+
+    @property
+    def loaded(self) -> bool:
+        return self._nlp.loaded
+
+    def extract(self, items: Sequence[ExtractionInput], gazetteer: Gazetteer) -> list[list[EntityMention]]:
+        """The mentions of each item, in order, each entity once (its most confident mention)."""
+        nlp = self._nlp.get()
+        with self._nlp.parse_lock:
+            if self._lexicon is None:
+                self._lexicon = Lexicon.of(nlp)
+            docs = list(nlp.pipe((i.text for i in items), batch_size=BATCH))
+            # The matcher shares the pipeline's vocabulary (its string store grows): run it under the same lock.
+            idioms = [self._lexicon.idiom_tokens(doc) for doc in docs]
+        return [_mentions(doc, item, gazetteer, self._lexicon, idiom)
+                for doc, item, idiom in zip(docs, items, idioms, strict=True)]
+
+
+def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon,
+              idioms: set[int]) -> list[EntityMention]:
+    found: dict[tuple[EntityType, str], float] = {}
+
+    def add(etype: EntityType, value: str, confidence: float) -> None:
+        key = (etype, value)
+        found[key] = max(found.get(key, 0.0), confidence)
+
+    def add_concept(value: str) -> None:
+        known = gazetteer.known(value)
+        add(known[0] if known else EntityType.CONCEPT, known[1] if known else value, CONFIDENCE_NOUN)
+
+    for m in gazetteer.find(item.text):
+        if m.type is EntityType.CONCEPT and m.value in NON_CONTENT_NOUNS:
+            continue  # linked before the noise rules existed: not evidence of anything now
+        add(m.type, m.value, CONFIDENCE_ALIAS if m.alias else CONFIDENCE_KNOWN)
+    in_entity = set()
+    for ent in doc.ents:
+        # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
+        # fallback below must not read "Spanish" (LANGUAGE) as a person.
+        in_entity.update(range(ent.start, ent.end))
+        etype = _LABELS.get(ent.label_)
+        if etype is None:
+            continue
+        if etype is EntityType.DATE:
+            span = resolve(ent.text, item.reference)
+            if span is not None:
+                add(EntityType.DATE, span.value, CONFIDENCE_DATE)
+            continue
+        value = normalise(ent.text)
+        if len(value) < 2 or not any(c.isalpha() for c in value):
+            continue
+        known = gazetteer.known(value)
+        if known is not None:
+            add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
+        elif ent.label_ not in _NAME_LABELS or plausible_name(ent, lexicon, tagged=True):
+            add(etype, value, CONFIDENCE_TAGGED)
+        elif (concept := lexicon.demoted_concept(ent, idioms)) is not None:
+            add_concept(concept)
+    for run in _proper_runs(doc, in_entity):
+        # Proper nouns the small tagger left untagged are mostly first names in chat ("Aiko", "Lars").
+        value = normalise(" ".join(t.text for t in run))
+        known = gazetteer.known(value)
+        if known is not None:
+            add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
+        elif len(value) >= 3 and value.replace(" ", "").isalpha():
+            if plausible_name(run, lexicon, tagged=False):
+                add(EntityType.PERSON, value, CONFIDENCE_PROPER)
+            elif (concept := lexicon.demoted_concept(run, idioms)) is not None:
+                add_concept(concept)
+    for token in doc:
+        if token.pos_ != "NOUN" or token.i in in_entity or token.dep_ == "compound":
+            continue
+        if not lexicon.content_noun(token, idioms):
+            continue
+        lemma = lexicon.concept_lemma(token)
+        modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
+        add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)
+    return [EntityMention(t, v, c) for (t, v), c in found.items()]
+
+
+def _proper_runs(doc, covered: set[int]) -> list[list]:
+    """Runs of capitalised proper nouns outside the tagged entities (not a sentence's first word alone)."""
+    runs: list[list] = []
+    current: list = []
+    for token in [*doc, None]:
+        if (token is not None and token.pos_ == "PROPN" and token.i not in covered and token.text[:1].isupper()
+                and token.text.isalpha() and len(token.text) > 1 and not token.is_stop):
+            current.append(token)
+            continue
+        if current and not (len(current) == 1 and current[0].is_sent_start and current[0].dep_ not in ("nsubj",)):
+            runs.append(current)
+        current = []
+    return runs

@@ -1,0 +1,226 @@
+"""Conversation → facts about the user, on the device, with the pinned spaCy pipeline.
+
+Only user turns give facts (assistant turns are context and never a fact on
+their own). Each user turn is split into sentences and clauses
+(:mod:`~memvault.extraction.clauses`), first-person statements become third-person
+facts (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
+conversation (:mod:`~memvault.extraction.coref`) and relative dates resolved
+against the conversation's time (:mod:`~memvault.extraction.dates`). Each fact is
+**episodic** when it is time-bound (a resolved date, or an event verb in the
+past or future: moved, started, bought, will fly) with the date in
+``event_at``, else **semantic**; it gets categories from the fixed set
+(:mod:`~memvault.extraction.categories`), the single-valued attribute it sets, if
+any (:mod:`~memvault.extraction.attributes`), and its provenance: the message's
+index in the conversation and the character span of the clause in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from memvault.extraction import attributes, clauses, dates
+from memvault.extraction.categories import categorize
+from memvault.extraction.clauses import Clause
+from memvault.extraction.coref import Antecedents
+from memvault.extraction.dates import Tense
+from memvault.extraction.nlp import NlpPipeline
+from memvault.extraction.rewrite import render, subject_mention
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Doc, Token
+
+SEMANTIC = "semantic"
+EPISODIC = "episodic"
+#: Verbs that make a past or future clause an event ("moved", "will start").
+EVENT_VERBS = frozenset(["move", "visit", "go", "travel", "start", "begin", "finish", "complete", "graduate", "marry", "adopt", "buy", "sell", "meet", "get", "run", "attend", "fly", "return", "break", "lose", "win", "join", "quit", "leave", "retire", "hire", "fire", "bear", "celebrate", "book", "schedule", "arrive", "launch", "sign", "pass", "fail", "injure", "sprain", "undergo", "diagnose", "promote", "pay", "order", "turn", "open", "close", "die", "born", "give", "take", "make", "send", "receive", "break", "switch", "drive", "cancel", "host", "throw", "enrol", "enroll", "apply", "accept", "decline", "propose", "divorce", "relocate", "wake", "fall", "crash", "transfer", "publish", "release", "build", "renovate", "sprain", "tear", "fracture", "land", "rent", "plan"])
+_FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
+_SPEAKERS = frozenset({"user", "human"})
+_PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from"})
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One extracted fact with where it came from."""
+
+    text: str
+    kind: str
+    categories: tuple[str, ...]
+    subject: str
+    message_index: int
+    start: int
+    end: int
+    quote: str
+    event_at: str | None = None
+    event_precision: str | None = None
+    attribute: str | None = None
+    value: str | None = None
+
+
+def _tense(root: Token) -> Tense:
+    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in _FUTURE_MARKERS for a in aux):
+        return Tense.FUTURE
+    if root.lemma_ == "go" and root.tag_ == "VBG" and any(c.dep_ == "xcomp" for c in root.children):
+        return Tense.FUTURE
+    if root.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
+        return Tense.PAST
+    if root.tag_ == "VBG" and any(a.lemma_ == "be" for a in aux) and not any(a.lower_ == "been" for a in aux):
+        return Tense.FUTURE  # "I'm flying to Lisbon on May 10": a plan, when it carries a date
+    return Tense.PRESENT
+
+
+def _date_phrases(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
+                  ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
+    """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since")."""
+    inside = {t.i for t in clause.tokens}
+    replacements: dict[int, str] = {}
+    event: dates.ResolvedDate | None = None
+    recurring = since = False
+    for ent in doc.ents:
+        if ent.label_ not in ("DATE", "TIME") or ent.start not in inside:
+            continue
+        if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
+            continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
+        if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
+            ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        preposition = before is not None and (before.pos_ == "ADP" or before.lower_ in _PREPOSITIONS)
+        if before is not None and before.lower_ in ("every", "each"):
+            recurring = True  # "every December", "each Sunday"
+            continue
+        hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
+        resolved = dates.resolve(ent.text, now, hint)
+        if resolved.recurring:
+            recurring = True
+            continue
+        if resolved.words is None or ent.label_ == "TIME":
+            continue
+        replacements[ent.start] = dates.phrase_for(resolved, preposition)
+        replacements.update({i: "" for i in range(ent.start + 1, ent.end)})
+        if event is None:
+            event = resolved
+            since = before is not None and before.lower_ == "since"
+    return replacements, event, recurring, since
+
+
+def _kind(clause: Clause, tense: Tense, event: dates.ResolvedDate | None, recurring: bool, since: bool) -> str:
+    if recurring or since:
+        return SEMANTIC
+    if event is not None:
+        return EPISODIC
+    root = clause.root
+    verb = root.lemma_.lower()
+    if tense in (Tense.PAST, Tense.FUTURE) and verb in EVENT_VERBS:
+        return EPISODIC
+    if verb in EVENT_VERBS and any(c.lower_ == "just" for c in root.children):
+        return EPISODIC
+    return SEMANTIC
+
+
+def _subject_key(clause: Clause, antecedents: Antecedents) -> str:
+    subject = clause.subject()
+    if subject is None:
+        return "user"
+    mention = subject_mention(clause, antecedents)
+    if mention is not None:
+        return mention.key
+    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    if owner is not None and owner.lower_ in ("my", "our") and subject.lemma_ not in ("name", "age") and not any(
+            c.lower_ in ("favorite", "favourite") for c in subject.children):
+        return f"user's {subject.lemma_.lower()}"
+    return "user"
+
+
+class Extractor(Protocol):
+    """What the conversation service needs: facts, and the name of what found them (their provenance)."""
+
+    @property
+    def extractor_id(self) -> str: ...
+
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]: ...
+
+
+class FactExtractor:
+    """Turns a conversation's user turns into :class:`Fact` values; one per process, thread-safe."""
+
+    def __init__(self, pipeline: NlpPipeline) -> None:
+        self._pipeline = pipeline
+        # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
+        self._lock = pipeline.parse_lock
+
+    @property
+    def extractor_id(self) -> str:
+        return f"on-device/{self._pipeline.pipeline_id}"
+
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
+        return self.extract(messages, now), self.extractor_id
+
+    def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
+        """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""
+        nlp = self._pipeline.get()
+        user_turns = [(i, m.content) for i, m in enumerate(messages) if m.role.lower() in _SPEAKERS]
+        with self._lock:
+            docs = list(nlp.pipe(text for _, text in user_turns))
+        antecedents = Antecedents()
+        facts: list[Fact] = []
+        for (index, _), doc in zip(user_turns, docs):
+            for sent in doc.sents:
+                found = clauses.split(sent)
+                for clause in found:
+                    fact = self._fact(clause, doc, index, now, antecedents)
+                    if fact is not None:
+                        facts.append(fact)
+                    antecedents.observe(clause.tokens)
+                if not found:
+                    # A question still introduces people: "What should I get my dad? He is turning 60."
+                    antecedents.observe(tuple(sent))
+        return facts
+
+    def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents) -> Fact | None:
+        tense = _tense(clause.root)
+        replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
+        text = render(clause, antecedents, replacements,
+                      past=event is not None and event.start is not None and event.start < now.date())
+        if text is None or len(text.split()) < 3:
+            return None
+        subject = _subject_key(clause, antecedents)
+        self._learn_name(clause, antecedents)
+        kind = _kind(clause, tense, event, recurring, since)
+        lemmas = [t.lemma_ for t in clause.tokens if not t.is_punct] + text.lower().split()
+        labels = [t.ent_type_ for t in clause.tokens if t.ent_iob_ == "B"]
+        if recurring:
+            labels.append("TIME")
+        categories = categorize(lemmas, labels, dated_future=event is not None and event.start is not None
+                                and event.start >= now.date())
+        attribute = attributes.read(clause)
+        episodic = kind == EPISODIC and event is not None and event.start is not None
+        return Fact(
+            text=text, kind=kind, categories=tuple(categories), subject=subject, message_index=index,
+            start=clause.start, end=clause.end, quote=doc.text[clause.start:clause.end],
+            event_at=event.start.isoformat() if episodic and event.start else None,
+            event_precision=event.precision.value if episodic and event.precision else None,
+            attribute=attribute.name if attribute else None, value=attribute.value if attribute else None,
+        )
+
+    @staticmethod
+    def _learn_name(clause: Clause, antecedents: Antecedents) -> None:
+        """ "Her name is Miso": the mention "her" points to is called Miso from now on."""
+        subject = clause.subject()
+        if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
+            return
+        owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+        name = next((c for c in clause.root.children if c.dep_ == "attr" and c.pos_ == "PROPN"), None)
+        if owner is None or name is None or owner.lower_ in ("my", "our"):
+            return
+        mention = antecedents.resolve(owner.lower_)
+        if mention is not None:
+            antecedents.name(mention, name.text)

@@ -1,0 +1,175 @@
+"""What is not an entity: the rules that keep chat filler out of the entity list.
+
+Two kinds of noise reached the Entities page from real chats: everyday nouns
+read as the user's recurring concepts ("mind" from "keep in mind", "hurry"
+from "in a hurry", "off" from "the offs", "congratulation", "luck"), and
+common nouns the small tagger called a name ("Latency went up" read as a
+person because a sentence's first word is capitalised; "kick-off" labelled
+PERSON in lower case). The rules, in the order they apply:
+
+Concepts (a memory's nouns; the Entities page lists those two or more memories share,
+:data:`memvault.service.entities.RECURRING_MIN`):
+
+1. the tagger says NOUN (not a proper noun, not inside a named entity);
+2. the lemma is alphabetic and at least :data:`MIN_CONCEPT_CHARS` long;
+3. neither the lemma nor the word is in spaCy's English stop list (the lemma
+   too: "offs" is not a stop word, its lemma "off" is);
+4. the lemma is not in :data:`NON_CONTENT_NOUNS`: nouns that say nothing
+   about what a memory is about (time words, quantities, "thing"), nouns that
+   chat uses almost only in set phrases (hurry, mind, luck, sake), and
+   interjections the tagger reads as nouns (lol, congrats, thanks);
+5. the noun is not inside one of :data:`IDIOMS`, set phrases whose noun is
+   content elsewhere ("of course" but "a cooking course"; "a good sign" but
+   "held a sign"; "next step");
+6. the noun is not the first half of a hyphenated word ("kick" of "kick-off").
+
+Names (PERSON, ORG and place labels, and untagged proper nouns read as people),
+unless the namespace's gazetteer already knows the name:
+
+1. a span written all in lower case is a name only when every word is a
+   proper noun to the tagger and none is a common English noun
+   (:class:`Lexicon.nouns`, the lemmatizer's WordNet noun index shipped in
+   the pinned pipeline): "greg" stays, "kick-off" and "latency" go;
+2. a capitalised single word that starts its sentence says nothing by its
+   capital: when it is a common English noun it is a name only if the
+   entity tagger labelled it and the part-of-speech tagger agrees it is a
+   proper noun ("Steph thinks so" stays). Otherwise it is read as the noun it
+   is, a concept if the concept rules keep it: "Latency went up" is about
+   latency, "Hurry was the word" about nothing. The price: a pet named after
+   a noun, first met at the start of a sentence ("Juniper slept on the
+   sofa"), is the concept "juniper", and stays one (the gazetteer links later
+   mentions to the known entity, whatever the tagger says then); graph search
+   finds it all the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.matcher import Matcher
+
+#: Shortest lemma kept as a concept ("gym", "cat" and "vet" are content; two letters rarely are).
+MIN_CONCEPT_CHARS = 3
+
+_GENERIC = """
+thing things stuff lot lots bit way time times day days week weeks month months year years today tonight morning
+evening night afternoon moment minute minutes hour hours kind sort part point idea question answer something
+anything everything nothing one ones people person guy guys fact case number plan plans sense end start place
+user users assistant
+half couple rest amount total percent dozen count side top bottom outside inside front back
+problem issue reason chance option choice matter result detail
+"""
+_IDIOMATIC = """
+hurry mind luck sake plenty congratulation congratulations congrats thanks thank favour favor timing try help fun
+hassle bother worry clue
+"""
+_INTERJECTIONS = """
+lol lmao omg haha hehe yeah yep nope okay hey hello bye cheer cheers sorry please wow ugh hmm
+"""
+#: Lemmas never kept as concepts (see rule 4 above).
+NON_CONTENT_NOUNS = frozenset((_GENERIC + _IDIOMATIC + _INTERJECTIONS).split())
+
+_DET = {"LOWER": {"IN": ["a", "an", "the", "my", "your", "his", "her", "our", "their", "its", "no"]}, "OP": "?"}
+_GOOD = {"LOWER": {"IN": ["good", "great", "bad", "fair", "big", "real", "huge", "nice", "small", "whole"]}}
+
+
+def _phrase(*words: str) -> list[dict]:
+    return [{"LOWER": w} for w in words]
+
+
+#: Set phrases whose noun is not a concept there (rule 5); spaCy Matcher patterns by name.
+IDIOMS: dict[str, list[list[dict]]] = {
+    "of course": [_phrase("of", "course")],
+    "a good sign / deal / win / step": [[_DET, _GOOD, {"LEMMA": {"IN": ["sign", "deal", "win", "step", "help"]}}]],
+    "next / first step": [[_DET, {"LOWER": {"IN": ["next", "first", "last"]}}, {"LEMMA": "step"}],
+                          [{"LEMMA": "step"}, {"LOWER": "by"}, {"LEMMA": "step"}]],
+    "on track / on board / on purpose / on time": [
+        [{"LOWER": "on"}, {"LOWER": {"IN": ["track", "board", "purpose", "time", "call", "hold"]}}]],
+    "in touch / in charge / in place / in advance / in general": [
+        [{"LOWER": "in"}, _DET, {"LOWER": {"IN": ["touch", "charge", "place", "advance", "general", "particular",
+                                                 "mind", "hurry", "row", "case", "progress", "shape"]}}]],
+    "at least / at all / at most": [[{"LOWER": "at"}, {"LOWER": {"IN": ["least", "all", "most", "first", "last"]}}]],
+    "take care / make sense / have fun / no problem / no idea": [
+        [{"LEMMA": "take"}, {"LOWER": "care"}], [{"LEMMA": "make"}, {"LOWER": "sense"}],
+        [{"LOWER": "no"}, {"LOWER": {"IN": ["problem", "worries", "idea", "way", "rush", "hurry"]}}]],
+    "change / keep / bear / slip one's mind": [
+        [{"LEMMA": {"IN": ["change", "slip", "cross", "blow"]}}, _DET, {"LOWER": "mind"}],
+        [{"LEMMA": {"IN": ["keep", "bear"]}}, {"OP": "?"}, {"LOWER": "in"}, {"LOWER": "mind"}]],
+    "on both counts / in a way / by the way": [
+        [{"LOWER": "on"}, _DET, {"LOWER": {"IN": ["both", "all"]}}, {"LEMMA": "count"}],
+        [{"LOWER": "by"}, {"LOWER": "the"}, {"LOWER": "way"}]],
+}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What the rules need from the pinned pipeline: its English noun index and stop list, the idiom matcher.
+
+    Built from the loaded pipeline (spaCy is imported only then: the service container must not pay for it).
+    """
+
+    nouns: frozenset[str]
+    stop_words: frozenset[str]
+    matcher: Matcher
+
+    @classmethod
+    def of(cls, nlp) -> Lexicon:
+        from spacy.matcher import Matcher
+
+        nouns: frozenset[str] = frozenset()
+        if "lemmatizer" in nlp.pipe_names:
+            tables = nlp.get_pipe("lemmatizer").lookups
+            if tables.has_table("lemma_index"):
+                nouns = frozenset(tables.get_table("lemma_index").get("noun", ()))
+        matcher = Matcher(nlp.vocab)
+        for name, patterns in IDIOMS.items():
+            matcher.add(name, patterns)
+        return cls(nouns, frozenset(nlp.Defaults.stop_words), matcher)
+
+    def idiom_tokens(self, doc) -> set[int]:
+        """Indexes of the tokens inside a set phrase of :data:`IDIOMS`."""
+        return {i for _, start, end in self.matcher(doc) for i in range(start, end)}
+
+    def concept_lemma(self, token) -> str:
+        """A noun's lemma, or the word itself when the lemmatizer cut a word that is a noun as written
+        ("diabetes" -> "diabete", "news" -> "new")."""
+        lemma, word = token.lemma_.lower(), token.lower_
+        return word if lemma != word and lemma not in self.nouns and word in self.nouns else lemma
+
+    def common_noun(self, word: str) -> bool:
+        """Whether ``word`` (any case) is an everyday English noun."""
+        return word.lower() in self.nouns
+
+
+    def content_noun(self, token, idioms: set[int]) -> bool:
+        """Whether a noun token may be a concept by rules 2-6 (the caller checks rule 1)."""
+        lemma = token.lemma_.lower()
+        nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
+        if nxt is not None and not token.whitespace_ and nxt.text == "-":
+            return False
+        return (len(lemma) >= MIN_CONCEPT_CHARS and lemma.isalpha() and lemma not in self.stop_words
+                and token.lower_ not in self.stop_words and lemma not in NON_CONTENT_NOUNS and token.i not in idioms)
+
+    def demoted_concept(self, tokens, idioms: set[int]) -> str | None:
+        """The concept a rejected name stands for: a sentence's first word that is a common noun
+        ("Latency went up" is about latency), if the concept rules keep it."""
+        words = [t for t in tokens if t.is_alpha]
+        if len(words) != 1 or not words[0].is_sent_start or not self.common_noun(words[0].text):
+            return None
+        word = words[0]
+        return self.concept_lemma(word) if self.content_noun(word, idioms) else None
+
+
+def plausible_name(tokens, lexicon: Lexicon, *, tagged: bool) -> bool:
+    """Whether ``tokens`` (a tagged entity's, or an untagged proper-noun run) may be a name by the name rules."""
+    words = [t for t in tokens if t.is_alpha]
+    if not words:
+        return False
+    if not any(c.isupper() for t in words for c in t.text):
+        return all(t.pos_ == "PROPN" and not lexicon.common_noun(t.text) for t in words)
+    if len(words) == 1 and words[0].is_sent_start and lexicon.common_noun(words[0].text):
+        # A tagged one keeps the tagger's word for it when the tagger also reads it as a proper noun.
+        return tagged and words[0].pos_ == "PROPN"
+    return True

@@ -1,0 +1,268 @@
+"""The Agents page: the local API, its keys, MCP configs and recent agent activity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.errors import MemvaultError
+from memvault.domain.models import ApiKey
+from memvault.gui.icons import icon
+from memvault.gui.tasks import TaskRunner
+from memvault.service import keychain, mcp_config
+from memvault.service.container import Services
+
+MAX_ACTIVITY = 200
+
+
+#: Shown where an API key goes until one is created on this page (ASCII: it survives any JSON encoder).
+KEY_PLACEHOLDER = "mv_YOUR_API_KEY"
+#: Tab titles of the stdio clients, in the CLI's order (``memvault mcp config --client ...``).
+CLIENT_TITLES = {"claude-desktop": "Claude Desktop", "claude-code": "Claude Code", "cursor": "Cursor"}
+HTTP_TITLE = "Over HTTP"
+
+
+@dataclass(frozen=True)
+class SnippetContext:
+    """What the snippets depend on beyond the page's own state, read off the GUI thread."""
+
+    launcher: mcp_config.Launcher
+    vault: Path
+    #: ``None`` when the stdio server unlocks with the key in the OS keychain.
+    passphrase_file: Path | None
+    passphrase_file_state: str
+
+
+def snippet_context(home: Path) -> SnippetContext:
+    """As ``memvault mcp config`` decides it: the keychain when there is one, else a passphrase file (I/O)."""
+    path = None if keychain.available() else mcp_config.default_passphrase_file()
+    return SnippetContext(mcp_config.current_launcher(), home.absolute(), path,
+                          mcp_config.passphrase_file_state(path) if path is not None else "keychain")
+
+
+def mcp_configs(context: SnippetContext, namespace: str, url: str | None, key: str | None = None) -> dict[str, str]:
+    """Tab title -> what to paste: the same stdio snippets as ``memvault mcp config``, and HTTP ones for the app."""
+    entry = mcp_config.stdio_entry(context.launcher, namespace=namespace, vault=context.vault,
+                                   passphrase_file=context.passphrase_file)
+    configs = {title: mcp_config.snippet(client, entry) for client, title in CLIENT_TITLES.items()}
+    if url:
+        http = mcp_config.http_entry(url, key or KEY_PLACEHOLDER)
+        configs[HTTP_TITLE] = (f"# Cursor ({mcp_config.config_path('cursor')}) or any client that takes a URL:\n"
+                               f"{mcp_config.snippet('cursor', http)}\n\n# Claude Code:\n"
+                               f"{mcp_config.snippet('claude-code', http)}")
+    return configs
+
+
+def unlock_note(context: SnippetContext) -> str:
+    """How a stdio server started by a client unlocks the vault, and what is still to do."""
+    setup = "<code style='white-space:nowrap'>memvault mcp config --client &lt;client&gt; --install</code>"
+    if context.passphrase_file is None:
+        how = "The server unlocks with the vault's key in the OS keychain"
+    else:
+        state = {"missing": "which does not exist yet", "private": "readable only by you",
+                 "readable by others": "<b>which others can read</b> (chmod 600 it)"}[context.passphrase_file_state]
+        how = f"The server reads the passphrase from {html.escape(str(context.passphrase_file))}, {state}"
+    return (f"{how}. In a terminal, {setup} stores what it needs and writes the client's config (with a backup). "
+            "The HTTP snippets need the app running and an API key.")
+
+
+class NewKeyDialog(QDialog):
+    """Namespace, name and scopes for a new key."""
+
+    def __init__(self, namespaces: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New API key")
+        self.namespace = QComboBox()
+        self.namespace.setEditable(True)
+        self.namespace.addItems(namespaces or ["default"])
+        self.namespace.setAccessibleName("Key namespace")
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Key name")
+        self.scopes = QComboBox()
+        self.scopes.addItems(["read,write", "read", "read,write,admin"])
+        self.scopes.setAccessibleName("Key scopes")
+        form = QFormLayout(self)
+        form.addRow("Namespace", self.namespace)
+        form.addRow("Name", self.name)
+        form.addRow("Scopes", self.scopes)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class AgentsView(QWidget):
+    """API status and URL, keys, MCP configs and recent activity."""
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._url: str | None = None
+        self.status = QLabel("API server: stopped")
+        self.status.setAccessibleName("API server status")
+        self.copy_url = QPushButton(icon("copy"), "Copy URL")
+        self.copy_url.setAccessibleName("Copy API URL")
+        self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
+        self.keys = QTableWidget(0, 5)
+        self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
+        self.keys.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.keys.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.keys.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.keys.horizontalHeader().setStretchLastSection(True)
+        self.keys.verticalHeader().setVisible(False)
+        self.keys.setAccessibleName("API keys")
+        create = QPushButton(icon("key"), "New key…")
+        create.setAccessibleName("Create API key")
+        create.clicked.connect(self._on_create_clicked)
+        revoke = QPushButton(icon("delete"), "Revoke")
+        revoke.setAccessibleName("Revoke API key")
+        revoke.clicked.connect(self._on_revoke_clicked)
+        self.configs = QTabWidget()
+        self.configs.setAccessibleName("MCP configurations")
+        copy_config = QPushButton(icon("copy"), "Copy")
+        copy_config.setAccessibleName("Copy MCP configuration")
+        copy_config.setToolTip("Copy the configuration shown to the clipboard")
+        copy_config.clicked.connect(self._on_copy_config_clicked)
+        self.configs.setCornerWidget(copy_config)
+        self.config_note = QLabel()
+        self.config_note.setAccessibleName("How the MCP server unlocks")
+        self.config_note.setWordWrap(True)
+        self.config_note.setTextFormat(Qt.RichText)
+        self.activity = QListWidget()
+        self.activity.setAccessibleName("Recent agent activity")
+        head = QHBoxLayout()
+        head.addWidget(self.status, 1)
+        head.addWidget(self.copy_url)
+        key_buttons = QHBoxLayout()
+        key_buttons.addStretch(1)
+        key_buttons.addWidget(create)
+        key_buttons.addWidget(revoke)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(QLabel("<b>API keys</b> (each bound to one namespace; shown once when created)"))
+        layout.addWidget(self.keys, 1)
+        layout.addLayout(key_buttons)
+        layout.addWidget(QLabel("<b>Connect an MCP client</b>"))
+        layout.addWidget(self.configs, 3)
+        layout.addWidget(self.config_note)
+        layout.addWidget(QLabel("<b>Recent activity</b>"))
+        layout.addWidget(self.activity, 1)
+        self._key_rows: list[ApiKey] = []
+        #: The namespace and secret of a key created on this page, filled into the snippets.
+        self._new_key: tuple[str, str] | None = None
+        self._snippet_context: SnippetContext | None = None
+        home = services.settings.home_path
+        runner.run(lambda: snippet_context(home), self._on_snippet_context_read, owner=self)
+
+    def set_server(self, url: str | None, error: str | None = None) -> None:
+        self._url = url
+        if url:
+            self.status.setText(f"API server: running at <b>{url}</b> (MCP at {url}/mcp)")
+        else:
+            self.status.setText(f"API server: stopped{' — ' + error if error else ''}")
+        self.copy_url.setEnabled(bool(url))
+        self._show_configs()
+
+    def _on_snippet_context_read(self, context: SnippetContext) -> None:
+        self._snippet_context = context
+        self.config_note.setText(unlock_note(context))
+        self._show_configs()
+
+    def _show_configs(self) -> None:
+        if self._snippet_context is None:
+            return  # shown once the launcher and the keychain have been looked at
+        shown = self.configs.currentIndex()
+        self.configs.clear()
+        namespace, secret = self._new_key or ("default", None)
+        for name, text in mcp_configs(self._snippet_context, namespace, self._url, secret).items():
+            box = QPlainTextEdit(text)
+            box.setReadOnly(True)
+            box.setAccessibleName(f"{name} configuration")
+            self.configs.addTab(box, name)
+        self.configs.setCurrentIndex(max(shown, 0))
+
+    def _on_copy_config_clicked(self) -> None:
+        box = self.configs.currentWidget()
+        if box is not None:
+            QGuiApplication.clipboard().setText(box.toPlainText())
+
+    def add_activity(self, kind: str, count: int, namespace: str) -> None:
+        when = dt.datetime.now().strftime("%H:%M:%S")
+        self.activity.insertItem(0, f"{when}  {kind} {count} memor{'y' if count == 1 else 'ies'}"
+                                    + (f" in {namespace}" if namespace else ""))
+        while self.activity.count() > MAX_ACTIVITY:
+            self.activity.takeItem(self.activity.count() - 1)
+
+    def refresh(self) -> None:
+        self._runner.run(self._services.keys.list, self._on_keys_loaded, owner=self)
+
+    def _on_keys_loaded(self, keys: list[ApiKey]) -> None:
+        self._key_rows = [k for k in keys if k.revoked_at is None]
+        self.keys.setRowCount(len(self._key_rows))
+        for row, k in enumerate(self._key_rows):
+            used = dt.datetime.fromtimestamp(k.last_used_at).strftime("%Y-%m-%d %H:%M") if k.last_used_at else "never"
+            for col, value in enumerate((k.name, k.namespace, ", ".join(sorted(s.value for s in k.scopes)),
+                                         f"{k.prefix}…", used)):
+                self.keys.setItem(row, col, QTableWidgetItem(value))
+
+    def _error(self, exc: MemvaultError) -> None:
+        QMessageBox.warning(self, "Memvault", exc.message)
+
+    def _on_create_clicked(self) -> None:
+        namespaces = sorted({k.namespace for k in self._key_rows} | {"default"})
+        dialog = NewKeyDialog(namespaces, self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        namespace, name, scopes = dialog.namespace.currentText().strip(), dialog.name.text(), dialog.scopes.currentText()
+        self._runner.run(lambda: self._services.keys.create(namespace, scopes, name or None),
+                         self._on_key_created, self._error, owner=self)
+
+    def _on_key_created(self, created: tuple[ApiKey, str]) -> None:
+        key, secret = created
+        self._new_key = (key.namespace, secret)
+        self._show_configs()
+        self.refresh()
+        box = QMessageBox(self)
+        box.setWindowTitle("New API key")
+        box.setText(f"Key for <b>{key.namespace}</b>. Copy it now: it is not shown again.")
+        box.setInformativeText(secret)
+        box.setTextInteractionFlags(box.textInteractionFlags())
+        copy = box.addButton("Copy and close", QMessageBox.AcceptRole)
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(secret))
+        box.open()
+        self.revealed = box
+
+    def _on_revoke_clicked(self) -> None:
+        rows = self.keys.selectionModel().selectedRows()
+        if not rows:
+            return
+        key = self._key_rows[rows[0].row()]
+        if QMessageBox.question(self, "Revoke key", f"Revoke {key.name} ({key.prefix}…)? Agents using it will "
+                                "be refused at once.") == QMessageBox.Yes:
+            self._runner.run(lambda: self._services.keys.revoke(key.id), lambda _k: self.refresh(), self._error, owner=self)

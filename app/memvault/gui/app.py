@@ -1,0 +1,372 @@
+"""The desktop application: vault gate, main window, tray, agent API, idle lock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from memvault.config import Settings
+from memvault.domain.errors import MemvaultError, WrongPassphrase
+from memvault.embedding.model import Embedder
+from memvault.gui.agent_api import AgentApi, RunningServer, ServerFactory
+from memvault.gui.banner import HealthStatus, HealthWatch
+from memvault.gui.bridge import ServiceBridge
+from memvault.gui.main_window import MainWindow
+from memvault.gui.paint_watch import PaintWatch
+from memvault.gui.reporting import ErrorReporter
+from memvault.gui.tasks import TaskRunner
+from memvault.gui.tray import QuickCapture, Tray
+from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
+from memvault.gui.window_state import WindowState
+from memvault.service import keychain
+from memvault.service.container import (
+    Services,
+    create_vault,
+    load_embedder,
+    open_vault,
+    open_vault_with_key,
+    vault_exists,
+)
+
+__all__ = ["DesktopApp", "ServerFactory", "app_icon", "resources_root"]
+
+log = logging.getLogger(__name__)
+
+
+def resources_root() -> Path:
+    """``resources/``, in a checkout or inside an installed wheel."""
+    installed = Path(__file__).resolve().parent.parent / "_resources"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[3] / "resources"
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resources_root() / "icons" / "memvault.svg"))
+
+
+class DesktopApp(QObject):
+    """Owns the unlocked :class:`Services` and everything that shows them.
+
+    With a tray icon the app outlives its windows: closing the window or
+    dismissing the unlock prompt after a lock leaves it running, locked, in the
+    tray. Without one, dismissing the prompt quits.
+
+    Signals:
+        unlocked(): the vault was opened and the main window shown.
+        locked(): the vault was closed and nothing of it is on screen.
+    """
+
+    unlocked = Signal()
+    locked = Signal()
+
+    def __init__(self, qapp: QApplication, settings: Settings, *, server_factory: ServerFactory | None = None,
+                 use_tray: bool = True, window_state: WindowState | None = None,
+                 health_check: Callable[[Services], HealthStatus] | None = None) -> None:
+        """``health_check(services)`` says whether the vault can write and its background loops run
+        (the service's own health check unless a test gives another); the window shows a banner while it does not."""
+        super().__init__()
+        self._health_check = health_check or (lambda services: services.health.check())
+        self.qapp = qapp
+        self.settings = settings
+        self.state = window_state if window_state is not None else WindowState()
+        self.runner = TaskRunner(self)
+        self.reporter = ErrorReporter(self.runner, lambda: self.window or self.dialog,
+                                      lambda: str(settings.home_path), self)
+        self.reporter.vault_write_failed.connect(self._on_reporter_vault_write_failed)
+        self.api = AgentApi(self.runner, server_factory, settings, self.state, self)
+        self.api.started.connect(self._on_api_started)
+        self.api.failed.connect(self._on_api_failed)
+        self.services: Services | None = None
+        self.window: MainWindow | None = None
+        self.dialog: UnlockDialog | CreateVaultDialog | None = None
+        self._embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
+        self._bridge: ServiceBridge | None = None
+        self._told_about_tray = False
+        self._ever_unlocked = False
+        self.quick_capture = QuickCapture(self.runner)
+        self.tray: Tray | None = None
+        if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = Tray(app_icon(), self)
+            self.tray.capture_requested.connect(self._on_tray_capture_requested)
+            self.tray.open_requested.connect(self._on_tray_open_requested)
+            self.tray.lock_requested.connect(self.lock)
+            self.tray.quit_requested.connect(self.quit)
+            self.tray.messageClicked.connect(self._on_tray_message_clicked)
+            self.tray.set_locked(True)
+            self.tray.show()
+        self._idle = QTimer(self, singleShot=True)
+        self._idle.timeout.connect(self._on_idle_timeout)
+
+    @property
+    def server(self) -> RunningServer | None:
+        """The running agent API, if any."""
+        return self.api.server
+
+    # -- the vault gate ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Probe the vault folder and the keychain off the GUI thread, then ask the user."""
+        home = self.settings.home_path
+
+        def probe() -> tuple[bool, bool, bytes | None]:
+            exists = vault_exists(self.settings)
+            return exists, keychain.available(), keychain.load(home) if exists else None
+
+        self.runner.run(probe, self._on_probed)
+        # The model (ONNX session, tokenizer, sha256 check) loads while the user types; a failure
+        # is reported when the unlock needs the model.
+        self.runner.run(self._embedder_once, lambda _e: None, lambda _exc: None)
+
+    def _embedder_once(self) -> Embedder:
+        # Loaded ahead while the dialog is on screen; the unlock task may get here first.
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings)
+            return self._embedder
+
+    def _on_probed(self, probed: tuple[bool, bool, bytes | None]) -> None:
+        exists, has_keychain, stored_key = probed
+        if exists and stored_key:
+            self.runner.run(lambda: open_vault_with_key(self.settings, stored_key, self._embedder_once()),
+                            self._on_services_ready, self._on_auto_unlock_failed)
+        elif exists:
+            self._ask_passphrase()
+        else:
+            self.dialog = CreateVaultDialog(str(self.settings.home_path), has_keychain)
+            self.dialog.submitted.connect(self._on_create_submitted)
+            self.dialog.rejected.connect(self._on_dialog_rejected)
+            self.dialog.show()
+
+    def _ask_passphrase(self, message: str | None = None, *, show: bool = True) -> None:
+        self.dialog = UnlockDialog(str(self.settings.home_path))
+        self.dialog.submitted.connect(self._on_unlock_submitted)
+        self.dialog.rejected.connect(self._on_dialog_rejected)
+        if message:
+            self.dialog.show_error(message)
+        if show:
+            self.dialog.show()
+
+    def _on_auto_unlock_failed(self, exc: MemvaultError) -> None:
+        keychain.forget(self.settings.home_path)
+        self._ask_passphrase("Automatic unlock failed; enter the passphrase.")
+
+    def _on_unlock_submitted(self, passphrase: str) -> None:
+        self.runner.run(lambda: open_vault(self.settings, passphrase, self._embedder_once()),
+                        self._on_services_ready, self._on_unlock_failed)
+
+    def _on_unlock_failed(self, exc: MemvaultError) -> None:
+        if self.dialog is not None:
+            text = "Wrong passphrase. Try again." if isinstance(exc, WrongPassphrase) else exc.message
+            self.dialog.show_error(text)
+
+    def _on_create_submitted(self, passphrase: str) -> None:
+        dialog = self.dialog
+        remember = isinstance(dialog, CreateVaultDialog) and dialog.auto_unlock.isChecked()
+
+        def create() -> Services:
+            services = create_vault(self.settings, passphrase, self._embedder_once())
+            if remember:
+                keychain.store(self.settings.home_path, services.vault.data_key)
+            return services
+
+        self.runner.run(create, self._on_services_ready, self._on_unlock_failed)
+
+    def _on_dialog_rejected(self) -> None:
+        if self.services is not None:
+            return
+        if self.tray is not None and self._ever_unlocked:
+            # Dismissing the prompt after a lock keeps the app locked in the tray; Open asks again.
+            return
+        self.quit()
+
+    # -- unlocked ------------------------------------------------------------------
+
+    def _on_services_ready(self, services: Services) -> None:
+        if self.dialog is not None:
+            self.dialog.hide()
+            self.dialog.deleteLater()
+            self.dialog = None
+        self.services = services
+        self._ever_unlocked = True
+        self._bridge = ServiceBridge(services.events, self)
+        self.window = MainWindow(services, self.runner, self._bridge, self.state)
+        self.window.setWindowIcon(app_icon())
+        self.window.lock_requested.connect(self.lock)
+        self.window.quit_requested.connect(self.quit)
+        self.window.close_requested.connect(self._on_window_close_requested)
+        self.window.api_port_change_requested.connect(self._on_window_api_port_change_requested)
+        self.window.show()
+        if self.tray is not None:
+            self.tray.set_locked(False)
+        check = self._health_check
+        health = HealthWatch(self.runner, lambda: check(services), parent=self.window)
+        health.changed.connect(self._on_health_changed)
+        health.start()
+        # Start the API once the first page has been painted: importing and starting
+        # the web stack on another thread holds the GIL for ~0.5 s, which would
+        # otherwise land between the first page arriving and reaching the screen.
+        browser = self.window.browser
+
+        def on_first_page() -> None:
+            browser.model.loaded.disconnect(on_first_page)
+            PaintWatch(browser.table.viewport(), lambda: self._on_first_page_painted(services), self)
+
+        browser.model.loaded.connect(on_first_page)
+        self._restart_idle_timer()
+        self.unlocked.emit()
+
+    def _on_first_page_painted(self, services: Services) -> None:
+        if self.services is not services or self.window is None:
+            return  # locked meanwhile
+        self.api.start(services)
+        self.window.reembedding.check_stale()
+
+    def _on_api_started(self, url: str) -> None:
+        if self.window is not None:
+            self.window.show_api_running(url)
+
+    def _on_api_failed(self, reason: str, free_port: int) -> None:
+        if self.window is not None:
+            self.window.show_api_stopped(reason, offer_other_port=free_port > 0)
+        if self.tray is not None:
+            hint = " Click here to use another port." if free_port else ""
+            self.tray.showMessage("Memvault: agent API not running", f"The agent API is stopped: {reason}.{hint}",
+                                  QSystemTrayIcon.Warning, 10_000)
+        if free_port and self.window is not None and self.window.isVisible():
+            self.api.offer_other_port(self.window)
+
+    def _on_window_api_port_change_requested(self) -> None:
+        self.api.offer_other_port(self.window)
+
+    def _on_tray_message_clicked(self) -> None:
+        self._on_tray_open_requested()
+        if self.window is not None:
+            self.api.offer_other_port(self.window)
+
+    def _on_health_changed(self, ok: bool, reason: str) -> None:
+        if self.window is not None:
+            if ok:
+                self.window.banner.clear()
+            else:
+                self.window.banner.show_problem(reason)
+
+    def _on_reporter_vault_write_failed(self, reason: str) -> None:
+        if self.window is not None:
+            self.window.banner.show_problem(reason)
+
+    def _on_window_close_requested(self) -> None:
+        if self.tray is None:
+            self.quit()
+            return
+        if self.window is not None:
+            self.window.save_state()
+            self.window.hide()
+        if not self._told_about_tray:
+            self._told_about_tray = True
+            self.tray.showMessage("Memvault", "Memvault keeps running in the tray; agents can still reach it.",
+                                  app_icon(), 5000)
+
+    def _on_tray_open_requested(self) -> None:
+        if self.window is not None:
+            self.window.show()
+            self.window.raise_()
+            self.window.activateWindow()
+        elif self.dialog is not None:
+            self.dialog.show()
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+
+    def _on_tray_capture_requested(self) -> None:
+        if self.services is None:
+            self._on_tray_open_requested()
+            return
+        self.runner.run(self.services.stats.namespaces,
+                        lambda ns: self.quick_capture.open_for(self.services, [n.name for n in ns]))
+
+    # -- locking ---------------------------------------------------------------------
+
+    def lock(self, then: Callable[[], Any] | None = None) -> None:
+        """Close the vault; nothing of it stays on screen. ``then`` runs afterwards.
+
+        Without ``then``, the unlock prompt follows: on screen if the window was,
+        else kept for the tray's Open (an idle lock of a window hidden in the
+        tray does not pop up a prompt).
+        """
+        if self.services is None and then is None:
+            self._on_tray_open_requested()  # already locked: just bring the prompt forward
+            return
+        services = self.services
+        self.services = None
+        server = self.api.detach()
+        self._idle.stop()
+        self.qapp.removeEventFilter(self)
+        self.quick_capture.forget_vault()
+        prompt_on_screen = self.tray is None or (self.window is not None and self.window.isVisible())
+        if self.window is not None:
+            self.window.save_state()
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+        if self._bridge is not None:
+            self._bridge.close()
+            self._bridge.deleteLater()
+            self._bridge = None
+        if self.tray is not None:
+            self.tray.set_locked(True)
+
+        def close() -> None:
+            if server is not None:
+                server.stop()
+            if services is not None:
+                services.close()
+
+        def on_closed(_result: object = None) -> None:
+            self._on_locked(then, prompt_on_screen)
+
+        def on_close_failed(exc: MemvaultError) -> None:
+            # The vault is locked in memory either way; say what could not be finished.
+            log.warning("closing the vault: %s", exc.code)
+            on_closed()
+
+        self.runner.run(close, on_closed, on_close_failed)
+
+    def _on_locked(self, then: Callable[[], Any] | None, prompt_on_screen: bool) -> None:
+        self.locked.emit()
+        if then is not None:
+            then()
+        else:
+            self._ask_passphrase(show=prompt_on_screen)
+
+    def quit(self) -> None:
+        if self.services is not None:
+            self.lock(then=self.quit)
+            return
+        # Tasks still running (an API server stopping after a lock) finish before the process ends.
+        self.runner.wait()
+        if self.tray is not None:
+            self.tray.hide()
+        self.qapp.quit()
+
+    def _restart_idle_timer(self) -> None:
+        minutes = self.settings.idle_lock_minutes
+        if minutes > 0 and self.services is not None:
+            self._idle.start(minutes * 60_000)
+            # The filter sees every event of the application (tens of thousands while a window is built):
+            # installed only while an idle lock is armed (installing it again does not add a second one).
+            self.qapp.installEventFilter(self)
+
+    def _on_idle_timeout(self) -> None:
+        if self.services is not None:
+            self.lock()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
+            self._idle.start()
+        return False

@@ -1,0 +1,323 @@
+"""The memory browser: filters, a lazily paged table, the detail pane and trash actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.changes import ChangeEvent, ChangeKind
+from memvault.domain.errors import MemvaultError
+from memvault.domain.models import CreateResult, Memory, MemoryFilter
+from memvault.gui.detail import DetailPane
+from memvault.gui.filter_bar import FilterBar
+from memvault.gui.icons import icon
+from memvault.gui.memory_model import MemoryTableModel, preview
+from memvault.gui.tasks import TaskRunner
+from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
+from memvault.service.container import Services
+
+EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
+EMPTY_TRASH = "The trash is empty."
+NO_MATCH = "No memories match these filters."
+
+
+class BrowserView(QWidget):
+    """Browse, filter, edit, delete and restore memories of one namespace (or the trash).
+
+    The view does not reload itself after its own changes: every change, whoever
+    made it, comes back as a service event through the window's bridge, which
+    calls :meth:`refresh` once.
+    """
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._namespace: str | None = "default"
+        self._trash = False
+        #: The selection before a reload, selected again when the page arrives (once).
+        self._reselect: str | None = None
+        #: A memory asked for (new, undone, opened from search): selected when a page brings it.
+        self._wanted: str | None = None
+        self._selecting = False
+        #: Ids moved to the trash from this view, newest last, for Undo (Ctrl+Z).
+        self._undo_stack: list[str] = []
+        self.model = MemoryTableModel(services, runner, self)
+        self.model.loaded.connect(self._on_model_loaded)
+        self.model.counted.connect(self._on_model_counted)
+        self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", message))
+        self.filters = FilterBar()
+        self.filters.filters_changed.connect(self.apply_filters)
+        #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
+        self.type_filter = self.filters.type_filter
+        self.table = QTableView()
+        self.table.setAccessibleName("Memories")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        # Size columns by the rows on screen, not by the first thousand of every page.
+        header.setResizeContentsPrecision(0)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        # Over the table's viewport rather than instead of the table: the empty list still paints
+        # (the app starts the agent API after the first page is painted, empty or not).
+        self.empty = QLabel(EMPTY_VAULT)
+        self.empty.setAccessibleName("Empty list")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 110%; padding: 24px; background: transparent;")
+        self.empty.hide()
+        QVBoxLayout(self.table.viewport()).addWidget(self.empty)
+        self.detail = DetailPane(services, runner)
+        self.detail.memory_saved.connect(self._on_detail_memory_saved)
+        self.detail.memory_requested.connect(self.select_memory)
+        self.notice = NoticeBar()
+        self.notice.action_triggered.connect(self._on_notice_action_triggered)
+        self.count = QLabel()
+        self.count.setAccessibleName("Number of memories")
+        self.new_button = QPushButton(icon("new"), "New")
+        self.new_button.setToolTip("New memory (Ctrl+N)")
+        self.delete_button = QPushButton(icon("delete"), "Delete")
+        self.delete_button.setToolTip("Move to the trash (Delete); undo with Ctrl+Z")
+        self.restore_button = QPushButton(icon("restore"), "Restore")
+        self.purge_button = QPushButton(icon("empty_trash"), "Empty trash")
+        for b, name in ((self.new_button, "New memory"), (self.delete_button, "Delete memory"),
+                        (self.restore_button, "Restore memory"), (self.purge_button, "Empty trash")):
+            b.setAccessibleName(name)
+        self.new_button.clicked.connect(self.new_memory)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.purge_button.clicked.connect(self._on_purge_clicked)
+        # Ctrl+N belongs to the window's menu (two bindings make Qt ignore both).
+        QShortcut(QKeySequence.Delete, self.table, activated=self.delete_selected)
+        # Text fields claim Ctrl+Z for their own undo first (ShortcutOverride), so this only
+        # fires when focus is on the table, the filters' combos or the buttons.
+        self.undo_shortcut = QShortcut(QKeySequence.Undo, self, activated=self.undo_delete,
+                                       context=Qt.WidgetWithChildrenShortcut)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count, 1)
+        for b in (self.new_button, self.delete_button, self.restore_button, self.purge_button):
+            actions.addWidget(b)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filters)
+        left_layout.addWidget(self.table)
+        left_layout.addLayout(actions)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.notice)
+        self._update_buttons()
+
+    # -- filters and scope --------------------------------------------------------
+
+    def current_filter(self) -> MemoryFilter:
+        return self.filters.memory_filter(self._namespace, self._trash)
+
+    def show_scope(self, namespace: str | None, trash: bool = False) -> None:
+        """Browse one namespace (``None``: all of them) or the trash."""
+        self._namespace, self._trash = namespace, trash
+        self._wanted = None
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        self._reselect = self._selected_id()
+        self.model.set_filter(self.current_filter())
+        self._update_buttons()
+
+    def filters_active(self) -> bool:
+        """Whether anything beyond the namespace or trash narrows the list."""
+        return self.filters.narrows()
+
+    def select_memory(self, memory_id: str) -> None:
+        """Select a memory, now or when the page being read arrives (used by "open in browser").
+
+        A memory that is not on the first page (or not in this scope) is shown in the detail pane alone.
+        """
+        row = self.model.row_of(memory_id)
+        if row >= 0:
+            self._select_row(row)
+            return
+        self._wanted = memory_id
+        self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
+
+    def refresh(self, recount: bool = True) -> None:
+        """Reload the page (and the count unless ``recount`` is false), keeping the selected memory selected."""
+        self._reselect = self._selected_id()
+        self.model.reload(recount=recount)
+
+    def on_memories_changed(self, event: ChangeEvent) -> None:
+        """Keep the detail pane current when the memory on show gets its vectors (lists do not change)."""
+        shown = self.detail.memory()
+        if event.kind is ChangeKind.EMBEDDED and shown is not None and shown.id in event.memory_ids:
+            memory_id = shown.id
+            self._runner.run(lambda: self._services.memories.get(memory_id), self._on_shown_memory_read,
+                             lambda _exc: None, owner=self)
+
+    def _on_shown_memory_read(self, memory: Memory) -> None:
+        shown = self.detail.memory()
+        if shown is not None and shown.id == memory.id:
+            self.detail.show_memory(memory)
+
+    # -- slots ---------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return "in the trash" if self._trash else (f"in {self._namespace}" if self._namespace else "in all namespaces")
+
+    def _on_model_loaded(self) -> None:
+        if self.model.total is None:
+            shown = self.model.rowCount()
+            self.count.setText(f"{shown:,}{'+' if self.model.has_more() else ''} memories {self._where()} (counting…)")
+        empty = self.model.rowCount() == 0
+        if empty:
+            self.empty.setText(EMPTY_TRASH if self._trash else NO_MATCH if self.filters_active() else EMPTY_VAULT)
+        self.empty.setVisible(empty)
+        reselect, self._reselect = self._reselect, None
+        row = self.model.row_of(self._wanted) if self._wanted else -1
+        explicit = row >= 0 or (self._wanted is not None and self.detail.memory() is not None
+                                and self.detail.memory().id == self._wanted)
+        if row < 0 and reselect:
+            row = self.model.row_of(reselect)
+        if row >= 0:
+            self._select_row(row)
+        elif not explicit:
+            # A memory opened from search that is not in this page stays in the detail pane.
+            self.detail.show_memory(self.selected())
+        self._update_buttons()
+
+    def _on_model_counted(self, total: int) -> None:
+        self.count.setText(f"{total:,} memories {self._where()}")
+
+    def selected(self) -> Memory | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.memory_at(rows[0].row()) if rows else None
+
+    def _selected_id(self) -> str | None:
+        memory = self.selected()
+        return memory.id if memory is not None else None
+
+    def _select_row(self, row: int) -> None:
+        self._selecting = True
+        try:
+            self.table.selectRow(row)
+        finally:
+            self._selecting = False
+        self.table.scrollTo(self.model.index(row, 0))
+
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        selected = self._selected_id()
+        if selected is not None and (not self._selecting or selected == self._wanted):
+            self._wanted = None  # found, or the user chose another memory
+        self.detail.show_memory(self.selected())
+        self._update_buttons()
+
+    def _on_detail_memory_saved(self, memory: Memory) -> None:
+        self.model.replace_memory(memory)
+        self.notice.show_notice(f"Saved “{preview(memory.content, 48)}” (version {memory.version})")
+
+    def _update_buttons(self) -> None:
+        has = self.selected() is not None
+        self.delete_button.setVisible(not self._trash)
+        self.new_button.setVisible(not self._trash)
+        self.restore_button.setVisible(self._trash)
+        self.purge_button.setVisible(self._trash)
+        self.delete_button.setEnabled(has)
+        self.restore_button.setEnabled(has)
+        self.purge_button.setEnabled(self.model.rowCount() > 0)
+
+    def _error(self, exc: MemvaultError) -> None:
+        QMessageBox.warning(self, "Memvault", exc.message)
+
+    # -- actions ---------------------------------------------------------------------
+
+    def new_memory(self) -> None:
+        """Open the New memory dialog (the same form as Quick capture)."""
+        if self._trash:
+            return
+        self.new_dialog = dialog = NewMemoryDialog(self._namespace or "default", self)
+        dialog.accepted.connect(lambda: self._on_new_dialog_accepted(dialog))
+        self._runner.run(self._services.stats.namespaces,
+                         lambda found: dialog.form.set_namespaces([n.name for n in found]), owner=dialog)
+        dialog.open()
+
+    def _on_new_dialog_accepted(self, dialog: NewMemoryDialog) -> None:
+        data = dialog.form.memory_create()
+        if data is not None:
+            self._runner.run(lambda: self._services.memories.create(data), self._on_memory_created, self._error,
+                             owner=self)
+
+    def _on_memory_created(self, result: CreateResult) -> None:
+        memory = result.memory
+        self._wanted = memory.id
+        where = "" if memory.namespace == self._namespace else f" in {memory.namespace}"
+        verb = "Saved" if result.created else "Already remembered"
+        self.notice.show_notice(f"{verb}{where}: “{preview(memory.content, 48)}”")
+
+    def delete_selected(self) -> None:
+        memory = self.selected()
+        if memory is not None and not self._trash:
+            self._runner.run(lambda: self._services.lifecycle.delete(memory.id), self._on_memory_deleted,
+                             self._error, owner=self)
+
+    def _on_memory_deleted(self, memory: Memory) -> None:
+        self._undo_stack.append(memory.id)
+        self.notice.show_notice(f"Moved to the trash: “{preview(memory.content, 48)}”", "Undo")
+
+    def _on_notice_action_triggered(self) -> None:
+        self.undo_delete()
+
+    def undo_delete(self) -> None:
+        """Bring back the memory this view most recently moved to the trash."""
+        if not self._undo_stack:
+            return
+        memory_id = self._undo_stack.pop()
+        self._runner.run(lambda: self._services.lifecycle.restore(memory_id), self._on_memory_restored,
+                         self._error, owner=self)
+
+    def restore_selected(self) -> None:
+        memory = self.selected()
+        if memory is not None and self._trash:
+            self._runner.run(lambda: self._services.lifecycle.restore(memory.id), self._on_memory_restored,
+                             self._error, owner=self)
+
+    def _on_memory_restored(self, memory: Memory) -> None:
+        self._wanted = memory.id
+        self.notice.show_notice(f"Restored “{preview(memory.content, 48)}”")
+
+    def _on_purge_clicked(self) -> None:
+        answer = QMessageBox.question(self, "Empty trash", "Delete every memory in the trash for good?")
+        if answer != QMessageBox.Yes:
+            return
+        namespace = self._namespace
+        self.purge_progress = run_cancellable(
+            self, self._runner, "Emptying the trash…",
+            lambda report, cancelled: self._services.lifecycle.empty_trash(namespace, progress=report,
+                                                                           cancelled=cancelled),
+            self._on_trash_emptied)
+
+    def _on_trash_emptied(self, removed: int) -> None:
+        self._undo_stack.clear()  # those memories are gone for good
+        self.notice.show_notice(f"Deleted {removed:,} memor{'y' if removed == 1 else 'ies'} for good")

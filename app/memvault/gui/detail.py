@@ -1,0 +1,223 @@
+"""The detail pane: edit one memory and see (and restore) its versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.errors import MemvaultError
+from memvault.domain.models import HistoryEntry, Memory, MemoryUpdate
+from memvault.gui.entity_chips import EntityChips
+from memvault.gui.fact_info import fact_summary, linked_memory
+from memvault.gui.icons import icon
+from memvault.gui.tasks import TaskRunner
+from memvault.gui.widgets import parse_tags, tags_edit, type_combo
+from memvault.service.container import Services
+
+#: Characters of a version's text shown in the history list (the tooltip has all of it).
+HISTORY_PREVIEW_CHARS = 200
+VERSION = int(Qt.ItemDataRole.UserRole.value)
+
+
+def history_label(entry: HistoryEntry) -> str:
+    """Two lines: which version, what happened and when; then the start of its text."""
+    when = dt.datetime.fromtimestamp(entry.changed_at).strftime("%Y-%m-%d %H:%M")
+    text = " ".join(entry.content.split())
+    if len(text) > HISTORY_PREVIEW_CHARS:
+        text = text[: HISTORY_PREVIEW_CHARS - 1].rstrip() + "…"
+    return f"v{entry.version} · {entry.change} · {when}\n{text}"
+
+
+class DetailPane(QWidget):
+    """Shows the selected memory with editable fields.
+
+    Signals:
+        memory_saved(object): the :class:`Memory` after a save or a version restore.
+        entity_clicked(str, str): namespace and value of an entity chip that was clicked.
+        memory_requested(str): the id of a memory a link in the pane points to (a fact's successor).
+    """
+
+    memory_saved = Signal(object)
+    entity_clicked = Signal(str, str)
+    memory_requested = Signal(str)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._memory: Memory | None = None
+        self.title = QLabel("Select a memory")
+        self.content = QPlainTextEdit()
+        self.content.setAccessibleName("Memory content")
+        self.entities = EntityChips()
+        self.entities.entity_clicked.connect(self.entity_clicked)
+        # An extracted fact's kind and provenance, and links to the fact that replaced it (or that it replaced).
+        self.fact_info = QLabel()
+        self.fact_info.setAccessibleName("Fact provenance")
+        self.fact_info.setWordWrap(True)
+        self.fact_info.setTextFormat(Qt.RichText)
+        self.fact_info.setTextInteractionFlags(Qt.TextBrowserInteraction)
+        self.fact_info.linkActivated.connect(self._on_fact_info_link_activated)
+        self.memory_type = type_combo()
+        self.tags = tags_edit()
+        self.importance = QDoubleSpinBox()
+        self.importance.setRange(0.0, 1.0)
+        self.importance.setSingleStep(0.05)
+        self.importance.setAccessibleName("Importance")
+        self.metadata = QPlainTextEdit()
+        self.metadata.setAccessibleName("Metadata (JSON)")
+        self.metadata.setMaximumHeight(90)
+        self.save = QPushButton(icon("save"), "Save")
+        self.save.setAccessibleName("Save memory")
+        self.save.clicked.connect(self._on_save_clicked)
+        self.history = QListWidget()
+        self.history.setAccessibleName("Version history")
+        # Lines wrap to the pane's width instead of running off its edge.
+        self.history.setWordWrap(True)
+        self.history.setResizeMode(QListView.Adjust)
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.history.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+        self.history.setTextElideMode(Qt.ElideNone)
+        self.history.setSpacing(2)
+        self.history.currentItemChanged.connect(lambda _c, _p: self._update_restore())
+        self.restore = QPushButton(icon("history"), "Restore this version")
+        self.restore.setAccessibleName("Restore selected version")
+        self.restore.setToolTip("Pick an earlier version in the list to bring its text back")
+        self.restore.clicked.connect(self._on_restore_clicked)
+        form = QFormLayout()
+        form.addRow("Type", self.memory_type)
+        form.addRow("Tags", self.tags)
+        form.addRow("Importance", self.importance)
+        form.addRow("Metadata", self.metadata)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.content, 2)
+        layout.addWidget(self.entities)
+        layout.addWidget(self.fact_info)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("History"))
+        layout.addWidget(self.history, 1)
+        layout.addWidget(self.restore)
+        # Wide enough for a history line to read as a sentence, not a column of words.
+        self.setMinimumWidth(280)
+        self.show_memory(None)
+
+    def memory(self) -> Memory | None:
+        """The memory on show (``None``: nothing selected)."""
+        return self._memory
+
+    def show_memory(self, memory: Memory | None) -> None:
+        """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits."""
+        same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
+            self._memory.id, self._memory.version, self._memory.deleted_at)
+        self._memory = memory
+        self.entities.show_memory(memory)
+        summary = None if memory is None else fact_summary(memory)
+        self.fact_info.setText(summary or "")
+        self.fact_info.setVisible(summary is not None)
+        if memory is not None:
+            self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
+                               + (" · in trash" if memory.deleted_at else ""))
+        if same:
+            return
+        enabled = memory is not None and memory.deleted_at is None
+        for w in (self.content, self.memory_type, self.tags, self.importance, self.metadata, self.save,
+                  self.history):
+            w.setEnabled(enabled)
+        self.restore.setEnabled(False)
+        self.history.clear()
+        if memory is None:
+            # Blank, not the last memory's values greyed out.
+            self.title.setText("Select a memory")
+            self.content.setPlainText("")
+            self.metadata.setPlainText("")
+            self.tags.clear()
+            self.memory_type.setCurrentIndex(-1)
+            self.importance.clear()
+            return
+        self.content.setPlainText(memory.content)
+        self.memory_type.setCurrentText(memory.memory_type.value)
+        self.tags.setText(", ".join(memory.tags))
+        self.importance.setValue(memory.importance)
+        self.metadata.setPlainText(json.dumps(memory.metadata, indent=2, ensure_ascii=False))
+        memory_id = memory.id
+        self._runner.run(lambda: self._services.memories.history(memory_id),
+                         lambda entries: self._on_history_loaded(memory_id, entries), owner=self)
+
+    def _on_fact_info_link_activated(self, link: str) -> None:
+        memory_id = linked_memory(link)
+        if memory_id:
+            self.memory_requested.emit(memory_id)
+
+    def _on_history_loaded(self, memory_id: str, entries: list[HistoryEntry]) -> None:
+        if self._memory is None or self._memory.id != memory_id:
+            return
+        self.history.clear()
+        for e in reversed(entries):
+            item = QListWidgetItem(history_label(e))
+            item.setData(VERSION, e.version)
+            item.setToolTip(e.content)
+            self.history.addItem(item)
+        self._update_restore()
+
+    def _update_restore(self) -> None:
+        """Only an earlier version can be restored (not the one already current)."""
+        item = self.history.currentItem()
+        memory = self._memory
+        self.restore.setEnabled(memory is not None and memory.deleted_at is None and item is not None
+                                and int(item.data(VERSION)) != memory.version)
+
+    def _error(self, exc: MemvaultError) -> None:
+        QMessageBox.warning(self, "Memvault", exc.message)
+
+    def _on_save_clicked(self) -> None:
+        if self._memory is None:
+            return
+        try:
+            metadata = json.loads(self.metadata.toPlainText() or "{}")
+        except json.JSONDecodeError as exc:
+            QMessageBox.warning(self, "Memvault", f"The metadata is not valid JSON: {exc.msg} (line {exc.lineno})")
+            return
+        if not isinstance(metadata, dict):
+            QMessageBox.warning(self, "Memvault", "The metadata must be a JSON object, like {\"source\": \"chat\"}")
+            return
+        # Keys removed in the editor are removed from the memory (metadata otherwise merges).
+        patch = {k: None for k in self._memory.metadata if k not in metadata} | metadata
+        change = MemoryUpdate(content=self.content.toPlainText(), memory_type=self.memory_type.currentText(),
+                              tags=parse_tags(self.tags.text()),
+                              importance=round(self.importance.value(), 2), metadata=patch)
+        memory_id = self._memory.id
+        self._runner.run(lambda: self._services.memories.update(memory_id, change), self._on_saved, self._error, owner=self)
+
+    def _on_restore_clicked(self) -> None:
+        item = self.history.currentItem()
+        if self._memory is None or item is None:
+            return
+        memory_id, version = self._memory.id, int(item.data(VERSION))
+        self._runner.run(lambda: self._services.memories.restore_version(memory_id, version), self._on_saved,
+                         self._error, owner=self)
+
+    def _on_saved(self, memory: Memory) -> None:
+        self.show_memory(memory)
+        self.memory_saved.emit(memory)

@@ -1,0 +1,166 @@
+"""The Entities page: entities with how many memories mention each, and those memories.
+
+One row per entity name and type: with one namespace in scope, that namespace's; with all of them, the
+namespaces' entities of the same name counted together, the namespaces named in their own column
+(:meth:`memvault.service.entities.EntityService.summaries` groups them; the page only shows rows).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.entities import EntitySummary, EntityType
+from memvault.domain.models import Memory
+from memvault.gui.tasks import TaskRunner
+from memvault.service.container import Services
+from memvault.service.entities import SummaryPage
+
+ALL_TYPES = "All types"
+#: Entities listed at most (the most mentioned first).
+LIST_LIMIT = 500
+ROLE = int(Qt.ItemDataRole.UserRole.value)
+
+
+class EntitiesView(QWidget):
+    """Entities of the namespace in scope (or of all, grouped by name); selecting one lists its memories.
+
+    Signals:
+        open_requested(str): a memory (by id) to open in the browser (double-click in the list).
+    """
+
+    open_requested = Signal(str)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._namespace: str | None = None
+        self._wanted: str | None = None
+        #: Bumped by every reload: only the latest one's answer is shown (an older one may arrive after it).
+        self._generation = 0
+        self._selected: EntitySummary | None = None
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Entity type")
+        self.kind.addItems([ALL_TYPES, *(t.value for t in EntityType)])
+        self.kind.currentTextChanged.connect(lambda _t: self.refresh())
+        self.summary = QLabel()
+        self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("Entities")
+        self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.itemSelectionChanged.connect(self._on_table_item_selection_changed)
+        self.memories = QListWidget()
+        self.memories.setAccessibleName("Memories of the entity")
+        self.memories.setWordWrap(True)
+        self.memories.itemDoubleClicked.connect(lambda item: self.open_requested.emit(item.data(ROLE)))
+        self.memories_title = QLabel("Select an entity to see its memories")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.kind)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.memories_title)
+        right_layout.addWidget(self.memories, 1)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(right)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+
+    def set_namespace(self, namespace: str | None) -> None:
+        self._namespace = namespace
+        self.refresh()
+
+    def show_entity(self, namespace: str, value: str) -> None:
+        """Show ``namespace``'s entities with ``value`` selected (a chip was clicked)."""
+        self._wanted = value
+        self.kind.blockSignals(True)
+        self.kind.setCurrentText(ALL_TYPES)
+        self.kind.blockSignals(False)
+        self.set_namespace(namespace)
+
+    def refresh(self) -> None:
+        namespace, kind = self._namespace, self.kind.currentText()
+        entity_type = None if kind == ALL_TYPES else kind
+        wanted = self._wanted
+        self._generation += 1
+        generation = self._generation
+        self._runner.run(lambda: self._services.entities.summaries(namespace, entity_type, limit=LIST_LIMIT,
+                                                                  keep=wanted),
+                         lambda page: self._on_entities_loaded(generation, page), owner=self)
+
+    def _on_entities_loaded(self, generation: int, page: SummaryPage) -> None:
+        if generation != self._generation:
+            return
+        # A new list selects afresh (selecting the row that was selected before would not say so).
+        self.table.clearSelection()
+        self._selected = None
+        self.table.setRowCount(len(page.items))
+        select = None
+        for row, e in enumerate(page.items):
+            name = QTableWidgetItem(e.value)
+            name.setData(ROLE, e)
+            count = QTableWidgetItem()
+            count.setData(Qt.DisplayRole, e.memory_count)
+            self.table.setItem(row, 0, name)
+            self.table.setItem(row, 1, QTableWidgetItem(e.type.value))
+            self.table.setItem(row, 2, count)
+            self.table.setItem(row, 3, QTableWidgetItem(", ".join(e.namespaces)))
+            if self._wanted is not None and e.value == self._wanted:
+                select = row
+        shown = len(page.items)
+        self.summary.setText(f"{page.total} entities" + (f" (the {shown} most mentioned)" if shown < page.total else ""))
+        self.memories.clear()
+        self.memories_title.setText("Select an entity to see its memories")
+        if select is not None:
+            self.table.selectRow(select)
+            self.table.scrollToItem(self.table.item(select, 0))
+        self._wanted = None
+
+    def _on_table_item_selection_changed(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        entity: EntitySummary = self.table.item(rows[0].row(), 0).data(ROLE)
+        self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value})")
+        self._selected = entity
+        self._runner.run(lambda: self._services.entities.summary_memories(entity, limit=100),
+                         lambda found: self._on_memories_loaded(entity, found), owner=self)
+
+    def _on_memories_loaded(self, entity: EntitySummary, found: tuple[list[Memory], int]) -> None:
+        if entity != self._selected:
+            return
+        memories, total = found
+        self.memories.clear()
+        for m in memories:
+            text = " ".join(m.content.split())
+            item = QListWidgetItem(text if len(text) <= 240 else text[:239] + "…")
+            item.setData(ROLE, m.id)
+            item.setToolTip("Double-click to open it in Memories")
+            self.memories.addItem(item)
+        more = f" (newest {len(memories)} of {total})" if total > len(memories) else ""
+        self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value}){more}")

@@ -1,0 +1,56 @@
+"""What the detail pane says about an extracted fact: kind, date, categories, where it came from, what replaced it.
+
+Facts extracted from conversations carry ``metadata.fact`` (see
+``app/service/conversations.py``). The summary is rich text for a QLabel; a
+link ``memory:<id>`` asks the browser to open that memory (the newer fact
+that superseded this one, or the older one it replaced).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from memvault.domain.models import Memory
+
+LINK_PREFIX = "memory:"
+QUOTE_PREVIEW_CHARS = 160
+
+
+def is_superseded(memory: Memory) -> bool:
+    return isinstance(memory.metadata.get("superseded_by"), str)
+
+
+def fact_summary(memory: Memory) -> str | None:
+    """Rich text describing an extracted fact's kind and provenance; ``None`` for any other memory."""
+    fact = memory.metadata.get("fact")
+    if not isinstance(fact, dict):
+        return None
+    head = [escape(str(fact.get("kind", "fact")))]
+    if fact.get("event_at"):
+        head.append(escape(str(fact["event_at"])))
+    if fact.get("categories"):
+        head.append(escape(", ".join(str(c) for c in fact["categories"])))
+    lines = [f"<b>Extracted fact</b> · {' · '.join(head)}"]
+    source = fact.get("provenance")
+    if isinstance(source, dict):
+        span = source.get("span") or [None, None]
+        where = f"message {int(source.get('message_index', 0)) + 1}"
+        if len(span) == 2 and span[0] is not None:
+            where += f", characters {span[0]}–{span[1]}"
+        lines.append(f"From conversation <i>{escape(str(source.get('conversation_id', '?')))}</i>, {where}")
+        quote = str(source.get("quote", ""))
+        if quote:
+            if len(quote) > QUOTE_PREVIEW_CHARS:
+                quote = quote[: QUOTE_PREVIEW_CHARS - 1] + "…"
+            lines.append(f"“{escape(quote)}”")
+    successor = memory.metadata.get("superseded_by")
+    if isinstance(successor, str):
+        lines.append(f"<s>Superseded</s> by <a href=\"{LINK_PREFIX}{escape(successor)}\">a newer fact</a>")
+    for older in fact.get("supersedes") or []:
+        lines.append(f"Replaces <a href=\"{LINK_PREFIX}{escape(str(older))}\">an older fact</a>")
+    return "<br>".join(lines)
+
+
+def linked_memory(link: str) -> str | None:
+    """The memory id a ``memory:<id>`` link names."""
+    return link[len(LINK_PREFIX):] if link.startswith(LINK_PREFIX) else None

@@ -1,0 +1,33 @@
+"""Starting the desktop app: the Qt application, the palette and the composition root."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from memvault.config import Settings
+from memvault.gui.app import DesktopApp, ServerFactory, app_icon
+from memvault.gui.termination import TerminationWatcher
+
+
+def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list[str] | None = None) -> int:
+    """Run the desktop app until the user quits; returns the exit status.
+
+    ``server_factory`` starts the agent API for an unlocked vault; the composition
+    root (the CLI) passes it, so the GUI never imports the HTTP layer.
+    """
+    qapp = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    qapp.setApplicationName("Memvault")
+    qapp.setDesktopFileName("memvault")
+    qapp.setWindowIcon(app_icon())
+    # Closing the window keeps the app in the tray; quitting is explicit.
+    qapp.setQuitOnLastWindowClosed(False)
+    desktop = DesktopApp(qapp, settings, server_factory=server_factory)
+    watcher = TerminationWatcher(qapp)
+    watcher.termination_requested.connect(desktop.quit)
+    desktop.start()
+    try:
+        return qapp.exec()
+    finally:
+        watcher.close()

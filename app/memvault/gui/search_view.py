@@ -1,0 +1,238 @@
+"""Search as you type: mode, filters, score bars and highlighted snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
+from memvault.domain.errors import MemvaultError
+from memvault.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
+from memvault.gui.fact_info import is_superseded
+from memvault.gui.icons import icon
+from memvault.gui.tasks import TaskRunner
+from memvault.gui.widgets import parse_tags, tags_edit, type_combo
+from memvault.service import relevance
+from memvault.service.container import Services
+
+ALL = "any type"
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
+    """Whether a hit answers the query, not only comes closest (the service's calibrated thresholds)."""
+    return relevance.is_good_match(hit.score, mode)
+
+
+def snippet_html(snippet: str) -> str:
+    """Escape a snippet and turn the search's ``**match**`` marks into bold."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(snippet))
+
+
+class HitWidget(QWidget):
+    """One result row: a score bar, the snippet and where the memory lives."""
+
+    def __init__(self, score: float, snippet: str, caption: str, parent: QWidget | None = None, *,
+                 superseded: bool = False) -> None:
+        super().__init__(parent)
+        bar = QProgressBar()
+        bar.setRange(0, 100)
+        bar.setValue(round(score * 100))
+        bar.setFormat(f"{score:.2f}")
+        bar.setFixedWidth(90)
+        bar.setAccessibleName("Score")
+        body = snippet_html(snippet)
+        if superseded:
+            # A fact a newer one contradicted: still found, struck through as in the browser.
+            body, caption = f"<s>{body}</s>", caption + " · superseded by a newer fact"
+        text = QLabel(f"{body}<br><small style='color:gray'>{html.escape(caption)}</small>")
+        text.setWordWrap(True)
+        text.setAccessibleName("Snippet")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(bar)
+        layout.addWidget(text, 1)
+
+
+class SearchView(QWidget):
+    """The search page.
+
+    Signals:
+        open_requested(str): the id of a hit the user wants to see in the browser.
+        results_shown(int): the hits of the latest search are on screen (their number).
+    """
+
+    open_requested = Signal(str)
+    results_shown = Signal(int)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._namespace: str | None = "default"
+        self._generation = 0
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Search by meaning or keywords…")
+        self.query.setAccessibleName("Search query")
+        self.query.addAction(icon("search"), QLineEdit.LeadingPosition)
+        self.query.setClearButtonEnabled(True)
+        self.mode = QComboBox()
+        # The first item is what the combo starts on: the default mode shared by every surface.
+        self.mode.addItems([DEFAULT_SEARCH_MODE.value] + [m.value for m in SearchMode if m is not DEFAULT_SEARCH_MODE])
+        self.mode.setAccessibleName("Search mode")
+        self.type_filter = type_combo(ALL)
+        self.tags = tags_edit("tags")
+        self.tags.setAccessibleName("Filter by tags")
+        self.results = QListWidget()
+        self.results.setAccessibleName("Search results")
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.results.itemDoubleClicked.connect(self._on_results_item_double_clicked)
+        self.open_button = QPushButton(icon("open"), "Open in browser")
+        self.open_button.setAccessibleName("Open in browser")
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.open_button.setEnabled(False)
+        self.results.currentItemChanged.connect(lambda current, _p: self.open_button.setEnabled(current is not None))
+        self.status = QLabel()
+        self.status.setAccessibleName("Search status")
+        self.empty = QLabel()
+        self.empty.setAccessibleName("No results")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 110%; padding: 24px;")
+        self.show_weak = QPushButton()
+        self.show_weak.setAccessibleName("Show weak matches")
+        self.show_weak.setFlat(True)
+        self.show_weak.hide()
+        self.show_weak.clicked.connect(self._on_show_weak_clicked)
+        self.result_stack = QStackedWidget()
+        self.result_stack.addWidget(self.results)
+        self.result_stack.addWidget(self.empty)
+        #: Hits below the good-match threshold, shown only when asked for.
+        self._weak: tuple[SearchHit, ...] = ()
+        top = QHBoxLayout()
+        top.addWidget(self.query, 3)
+        top.addWidget(self.mode)
+        top.addWidget(self.type_filter)
+        top.addWidget(self.tags, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.show_weak)
+        bottom.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.result_stack, 1)
+        layout.addLayout(bottom)
+        self._debounce = QTimer(self, singleShot=True, interval=300)
+        self._debounce.timeout.connect(self.run_search)
+        self.query.textChanged.connect(lambda _t: self._debounce.start())
+        self.tags.textChanged.connect(lambda _t: self._debounce.start())
+        self.mode.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.type_filter.currentIndexChanged.connect(lambda _i: self.run_search())
+
+    def set_namespace(self, namespace: str | None) -> None:
+        self._namespace = namespace
+        self.run_search()
+
+    def run_search(self) -> None:
+        text = self.query.text().strip()
+        self._generation += 1
+        if not text:
+            self.results.clear()
+            self.result_stack.setCurrentWidget(self.results)
+            self.status.setText("")
+            self.show_weak.hide()
+            return
+        kind = self.type_filter.currentText()
+        f = MemoryFilter(namespace=self._namespace, include_confidential=False,
+                         memory_types=() if kind == ALL else (MemoryType(kind),),
+                         tags=tuple(parse_tags(self.tags.text())))
+        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f)
+        generation = self._generation
+        self.status.setText("Searching…")
+        self._runner.run(lambda: self._services.search.search(query),
+                         lambda result: self._on_search_done(generation, result),
+                         lambda exc: self._on_search_failed(generation, exc), owner=self)
+
+    def _on_search_done(self, generation: int, result: SearchResult) -> None:
+        if generation != self._generation:
+            return  # the user typed on; a newer search is coming
+        good = tuple(h for h in result.hits if is_good_match(h, result.mode))
+        self._weak = tuple(h for h in result.hits if not is_good_match(h, result.mode))
+        self.result_stack.setCurrentWidget(self.results if good else self.empty)
+        self._show_hits(good)
+        query = self.query.text().strip()
+        if not result.hits:
+            self.empty.setText(f"Nothing matches “{query}”.")
+        elif not good:
+            self.empty.setText(f"No good match for “{query}”.\nNothing stored seems to be about this.")
+        self.show_weak.setText(f"Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
+        self.show_weak.setVisible(bool(self._weak))
+        self.status.setText(f"{len(good)} result{'' if len(good) == 1 else 's'} · {result.mode.value} · "
+                            f"{result.took_ms:.0f} ms")
+        self.results_shown.emit(len(good))
+
+    def _on_show_weak_clicked(self) -> None:
+        self.result_stack.setCurrentWidget(self.results)
+        shown = [self.results.item(i).data(256) for i in range(self.results.count())]
+        self._append_hits(self._weak)
+        self.show_weak.hide()
+        self.status.setText(f"{len(shown)} good and {len(self._weak)} weaker results")
+
+    def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
+        self.results.clear()
+        self._append_hits(hits)
+
+    def _append_hits(self, hits: tuple[SearchHit, ...]) -> None:
+        for hit in hits:
+            m = hit.memory
+            caption = f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
+            item = QListWidgetItem()
+            item.setData(256, m.id)
+            self.results.addItem(item)
+            self.results.setItemWidget(item, HitWidget(hit.score, hit.snippet, caption,
+                                                       superseded=is_superseded(m)))
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        # A wrapped label's own size hint assumes a narrow column: size each row to the list's width.
+        # Leave room for the scroll bar even before it appears (rows are sized before layout).
+        results = self.results
+        width = results.width() - 2 * results.frameWidth() - results.verticalScrollBar().sizeHint().width() - 2
+        for row in range(self.results.count()):
+            item = self.results.item(row)
+            widget = self.results.itemWidget(item)
+            item.setSizeHint(QSize(width, widget.layout().totalHeightForWidth(width)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _on_search_failed(self, generation: int, exc: MemvaultError) -> None:
+        if generation == self._generation:
+            self.results.clear()
+            self.result_stack.setCurrentWidget(self.results)
+            self.status.setText(exc.message)
+
+    def _on_results_item_double_clicked(self, item: QListWidgetItem) -> None:
+        self.open_requested.emit(item.data(256))
+
+    def _on_open_clicked(self) -> None:
+        item = self.results.currentItem()
+        if item is not None:
+            self.open_requested.emit(item.data(256))

@@ -1,0 +1,243 @@
+"""The sync set-up dialog: a target (folder, S3 or WebDAV), a test, the sync passphrase and the namespaces.
+
+The same choices as ``memvault sync setup``. Credentials typed here go into the
+target description that the sync service keeps inside the encrypted vault.
+Testing and setting up reach the target, so both run on the TaskRunner.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.errors import InvalidInput, MemvaultError
+from memvault.domain.models import Namespace
+from memvault.gui.tasks import TaskRunner
+from memvault.service.container import Services
+from memvault.service.sync import SyncStatus
+from memvault.sync.targets.factory import TargetConfig
+
+KINDS = ("Folder", "S3-compatible storage", "WebDAV")
+
+
+def _secret() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.Password)
+    return edit
+
+
+class SyncSetupDialog(QDialog):
+    """Choose where to sync and the sync passphrase; joining a target another device set up works the same way.
+
+    Signals:
+        set_up(SyncStatus): sync was set up (the dialog closes).
+    """
+
+    set_up = Signal(object)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Set up sync")
+        self._services = services
+        self._runner = runner
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Target kind")
+        self.kind.addItems(KINDS)
+        self.folder = QLineEdit()
+        self.folder.setAccessibleName("Folder")
+        self.folder.setPlaceholderText("a folder that Syncthing, Dropbox, a NAS share or iCloud Drive syncs")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(browse)
+        folder_page = QWidget()
+        QFormLayout(folder_page).addRow("Folder", folder_row)
+        self.s3_url, self.s3_endpoint = QLineEdit(), QLineEdit()
+        self.s3_url.setPlaceholderText("s3://bucket/prefix")
+        self.s3_endpoint.setPlaceholderText("empty for AWS; https://… for B2, R2 or MinIO")
+        self.s3_key, self.s3_secret = QLineEdit(), _secret()
+        self.s3_key.setPlaceholderText("empty: the AWS environment or profile")
+        s3_page = QWidget()
+        s3_form = QFormLayout(s3_page)
+        for label, edit in (("Bucket", self.s3_url), ("Endpoint", self.s3_endpoint),
+                            ("Access key id", self.s3_key), ("Secret key", self.s3_secret)):
+            s3_form.addRow(label, edit)
+        self.dav_url, self.dav_user, self.dav_password = QLineEdit(), QLineEdit(), _secret()
+        self.dav_url.setPlaceholderText("https://cloud.example.org/remote.php/dav/files/me/memvault")
+        dav_page = QWidget()
+        dav_form = QFormLayout(dav_page)
+        for label, edit in (("URL", self.dav_url), ("User", self.dav_user), ("Password", self.dav_password)):
+            dav_form.addRow(label, edit)
+        self.pages = QStackedWidget()
+        for page in (folder_page, s3_page, dav_page):
+            self.pages.addWidget(page)
+        self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.passphrase, self.confirm = _secret(), _secret()
+        self.passphrase.setAccessibleName("Sync passphrase")
+        self.confirm.setAccessibleName("Repeat the sync passphrase")
+        self.device_name = QLineEdit()
+        self.device_name.setPlaceholderText("e.g. laptop (shown on your other devices)")
+        form = QFormLayout()
+        form.addRow("Sync passphrase", self.passphrase)
+        form.addRow("Repeat", self.confirm)
+        form.addRow("This device", self.device_name)
+        self.all_namespaces = QCheckBox("All namespaces")
+        self.all_namespaces.setChecked(True)
+        self.all_namespaces.toggled.connect(self._on_all_namespaces_toggled)
+        self.namespaces = QListWidget()
+        self.namespaces.setAccessibleName("Namespaces to sync")
+        self.namespaces.setMaximumHeight(110)
+        self.other_namespaces = QLineEdit()
+        self.other_namespaces.setAccessibleName("Other namespaces to sync")
+        self.other_namespaces.setPlaceholderText("others, comma-separated (namespaces your other devices have)")
+        scope = QGroupBox("Namespaces to sync")
+        scope_box = QVBoxLayout(scope)
+        for widget in (self.all_namespaces, self.namespaces, self.other_namespaces):
+            scope_box.addWidget(widget)
+        self._on_all_namespaces_toggled(True)
+        self.message = QLabel(
+            "The target only ever holds encrypted files. The sync passphrase is not your vault's: every "
+            "device that joins needs it. If another device already syncs here, enter its sync passphrase.")
+        self.message.setWordWrap(True)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self._on_test_button_clicked)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText("Set up")
+        self.buttons.addButton(self.test_button, QDialogButtonBox.ActionRole)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        kind_row = QFormLayout()
+        kind_row.addRow("Sync through", self.kind)
+        layout.addLayout(kind_row)
+        layout.addWidget(self.pages)
+        layout.addLayout(form)
+        layout.addWidget(scope)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(560, self.sizeHint().height())
+        runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
+
+    def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
+        for ns in namespaces:
+            item = QListWidgetItem(f"{ns.name}  ({ns.memory_count:,} memories)")
+            item.setData(Qt.UserRole, ns.name)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.namespaces.addItem(item)
+
+    def _on_all_namespaces_toggled(self, checked: bool) -> None:
+        self.namespaces.setEnabled(not checked)
+        self.other_namespaces.setEnabled(not checked)
+
+    def chosen_namespaces(self) -> list[str] | None:
+        """The namespaces to sync (``None``: all); :class:`InvalidInput` when none is chosen."""
+        if self.all_namespaces.isChecked():
+            return None
+        chosen = [self.namespaces.item(i).data(Qt.UserRole) for i in range(self.namespaces.count())
+                  if self.namespaces.item(i).checkState() == Qt.Checked]
+        chosen += [n.strip() for n in self.other_namespaces.text().split(",") if n.strip() and n.strip() not in chosen]
+        if not chosen:
+            raise InvalidInput("choose the namespaces to sync, or all namespaces", field="namespaces")
+        return chosen
+
+    def config(self) -> TargetConfig:
+        """The target as typed; :class:`InvalidInput` names what is missing."""
+        index = self.kind.currentIndex()
+        if index == 0:
+            folder = self.folder.text().strip()
+            if not folder:
+                raise InvalidInput("choose a folder to sync through", field="folder")
+            return TargetConfig("folder", folder)
+        if index == 1:
+            url = self.s3_url.text().strip()
+            if not url.startswith("s3://") or len(url) <= 5:
+                raise InvalidInput("the bucket is written s3://bucket or s3://bucket/prefix", field="s3")
+            creds = {}
+            if self.s3_key.text().strip():
+                creds = {"AWS_ACCESS_KEY_ID": self.s3_key.text().strip(),
+                         "AWS_SECRET_ACCESS_KEY": self.s3_secret.text()}
+            return TargetConfig("s3", url, self.s3_endpoint.text().strip() or None, creds)
+        url = self.dav_url.text().strip()
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput("the WebDAV URL starts with https:// (or http:// on your own network)",
+                               field="webdav")
+        creds = {"user": self.dav_user.text(), "password": self.dav_password.text()} if self.dav_user.text() else {}
+        return TargetConfig("webdav", url, None, creds)
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setProperty("error", error)
+
+    def _on_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder to sync through", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _on_test_button_clicked(self) -> None:
+        try:
+            config = self.config()
+        except InvalidInput as exc:
+            self._say(str(exc), error=True)
+            return
+        self._say("Testing…")
+        self.test_button.setEnabled(False)
+
+        sync = self._services.sync
+        self._runner.run(lambda: sync.test_target(config), self._on_test_passed, on_error=self._on_test_failed, owner=self)
+
+    def _on_test_passed(self, files: int) -> None:
+        self.test_button.setEnabled(True)
+        self._say("The target answers." + (f" It holds {files} sync file(s) already: this device will join."
+                                           if files else " It is empty: this device starts the sync group."))
+
+    def _on_test_failed(self, error: MemvaultError) -> None:
+        self.test_button.setEnabled(True)
+        self._say(f"The target does not answer: {error}", error=True)
+
+    def _on_buttons_accepted(self) -> None:
+        try:
+            config = self.config()
+            namespaces = self.chosen_namespaces()
+        except InvalidInput as exc:
+            self._say(str(exc), error=True)
+            return
+        passphrase = self.passphrase.text()
+        if not passphrase:
+            self._say("Enter the sync passphrase.", error=True)
+            return
+        if passphrase != self.confirm.text():
+            self._say("The two sync passphrases differ.", error=True)
+            return
+        name = self.device_name.text().strip() or None
+        self.buttons.setEnabled(False)
+        self._say("Setting up (deriving the key, reaching the target)…")
+        sync = self._services.sync
+        self._runner.run(lambda: sync.setup(config, passphrase, device_name=name, namespaces=namespaces),
+                         self._on_setup_finished, on_error=self._on_setup_failed, owner=self)
+
+    def _on_setup_finished(self, status: SyncStatus) -> None:
+        self.set_up.emit(status)
+        self.accept()
+
+    def _on_setup_failed(self, error: MemvaultError) -> None:
+        self.buttons.setEnabled(True)
+        self._say(str(error), error=True)

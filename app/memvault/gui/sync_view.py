@@ -1,0 +1,279 @@
+"""The Sync page: where this vault syncs, how it went, the devices and the conflicts.
+
+Every call to the sync service (which reads the target over the network or a
+shared folder) runs on the TaskRunner; the page only shows answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.changes import ChangeEvent, ChangeKind
+from memvault.domain.errors import MassDeletePaused, MemvaultError
+from memvault.gui.icons import icon
+from memvault.gui.sync_passphrase import SyncPassphraseDialog
+from memvault.gui.sync_setup import SyncSetupDialog
+from memvault.gui.tasks import TaskRunner
+from memvault.service.container import Services
+from memvault.service.sync import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
+
+#: How often the page (and the status bar) reads the status again while the vault is open.
+STATUS_INTERVAL_MS = 15_000
+
+
+def ago(at: float | None, now: float) -> str:
+    """'never', 'just now', '4 min ago', '3 h ago' or a date: how long since ``at``."""
+    if at is None:
+        return "never"
+    seconds = max(0.0, now - at)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+
+
+def status_line(status: SyncStatus, now: float) -> str:
+    """One line for the status bar."""
+    if not status.enabled:
+        return "Sync: off"
+    if status.last_error:
+        return f"Sync: failed {ago(status.last_sync_at, now)}"
+    pending = f", {status.pending_ops} to send" if status.pending_ops else ""
+    return f"Sync: {ago(status.last_sync_at, now)}{pending}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 device``, ``3 devices``, ``0 conflicts``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def scope_line(namespaces: tuple[str, ...] | None) -> str:
+    """What syncs, as ``memvault sync status`` says it."""
+    return "All namespaces" if namespaces is None else "Namespaces: " + ", ".join(namespaces)
+
+
+class SyncView(QWidget):
+    """Set up, run and watch sync.
+
+    Signals:
+        status_changed(str): the status bar line after each status read.
+        conflicts_counted(int): how many memories have an unresolved conflict (after changes and on start).
+    """
+
+    status_changed = Signal(str)
+    conflicts_counted = Signal(int)
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._status: SyncStatus | None = None
+        self.summary = QLabel("Reading the sync status…")
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Sync status")
+        self.sync_button = QPushButton(icon("sync_now"), "Sync now")
+        self.sync_button.clicked.connect(lambda: self.sync_now())
+        self.setup_button = QPushButton(icon("settings"), "Set up…")
+        self.setup_button.clicked.connect(self._on_setup_button_clicked)
+        self.passphrase_button = QPushButton("Change sync passphrase…")
+        self.passphrase_button.clicked.connect(self._on_passphrase_button_clicked)
+        self.off_button = QPushButton("Turn sync off")
+        self.off_button.clicked.connect(self._on_off_button_clicked)
+        buttons = QHBoxLayout()
+        for button in (self.sync_button, self.setup_button, self.passphrase_button, self.off_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.devices = QTableWidget(0, 4)
+        self.devices.setAccessibleName("Devices")
+        self.devices.setHorizontalHeaderLabels(["Device", "Last seen", "Segments", "Clock"])
+        self.devices.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.devices.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.devices.verticalHeader().setVisible(False)
+        self.conflicts = QListWidget()
+        self.conflicts.setAccessibleName("Conflicts")
+        self.conflicts.setWordWrap(True)
+        self.conflicts.currentRowChanged.connect(lambda _row: self._update_buttons())
+        self.keep_button = QPushButton("Keep this one")
+        self.keep_button.setToolTip("Make the version that lost the concurrent edit current again")
+        self.keep_button.clicked.connect(self._on_keep_button_clicked)
+        self.dismiss_button = QPushButton("Keep the current one")
+        self.dismiss_button.clicked.connect(self._on_dismiss_button_clicked)
+        conflict_buttons = QHBoxLayout()
+        conflict_buttons.addWidget(self.keep_button)
+        conflict_buttons.addWidget(self.dismiss_button)
+        conflict_buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("Devices"))
+        layout.addWidget(self.devices, 1)
+        layout.addWidget(QLabel("Conflicts: the other side of edits made on two devices at once"))
+        layout.addWidget(self.conflicts, 1)
+        layout.addLayout(conflict_buttons)
+        self._timer = QTimer(self)
+        self._timer.setInterval(STATUS_INTERVAL_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        # A burst of changes (a sync applies many at once) is counted once.
+        self._recount = QTimer(self, singleShot=True, interval=300)
+        self._recount.timeout.connect(self.count_conflicts)
+        self._update_buttons()
+        self.refresh()
+        self.count_conflicts()
+
+    def on_memories_changed(self, event: ChangeEvent) -> None:
+        """Count the conflicts again after a change (only updates and removals can make or end one)."""
+        if event.kind in (ChangeKind.UPDATED, ChangeKind.PURGED, ChangeKind.DELETED, ChangeKind.RESTORED,
+                          ChangeKind.WIPED):
+            self._recount.start()
+
+    def count_conflicts(self) -> None:
+        self._runner.run(self._services.sync.conflicted_memories, self.conflicts_counted.emit, owner=self)
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        sync = self._services.sync
+        self._runner.run(lambda: (sync.status(), time.time()), self._on_status_loaded, owner=self)
+
+    def _on_status_loaded(self, answer: tuple[SyncStatus, float]) -> None:
+        status, now = answer
+        self._status = status
+        self.status_changed.emit(status_line(status, now))
+        if not status.enabled:
+            self.summary.setText("Sync is off. Set it up to keep this vault the same on your other devices, "
+                                 "end-to-end encrypted, through a folder, S3 or WebDAV storage you already have.")
+            self.devices.setRowCount(0)
+            self.conflicts.clear()
+        else:
+            lines = [f"Syncing through {status.target}.", scope_line(status.namespaces),
+                     (f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
+                      f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
+            if status.last_error:
+                lines.append(f"The last sync failed: {status.last_error}")
+            lines += [f"Refused: {p}" for p in status.problems]
+            if status.skewed_devices:
+                lines.append(f"{counted(len(status.skewed_devices), 'device')} with a clock far ahead: their times "
+                             "are not trusted blindly.")
+            self.summary.setText("\n".join(lines))
+            sync = self._services.sync
+            self._runner.run(lambda: (sync.devices(), sync.conflicts()), self._on_details_loaded,
+                             on_error=self._on_details_failed, owner=self)
+        self._update_buttons()
+
+    def _on_details_loaded(self, answer: tuple[list[DeviceInfo], list[ConflictInfo]]) -> None:
+        devices, conflicts = answer
+        now = time.time()
+        self.devices.setRowCount(len(devices))
+        for row, d in enumerate(devices):
+            name = d.name or d.device_id[:8]
+            if d.this_device:
+                name += " (this device)"
+            if d.removed:
+                name += " (removed)"
+            clock = f"{d.clock_ahead_ms / 1000:.0f} s ahead" if d.clock_ahead_ms > 0 else "ok"
+            for column, value in enumerate((name, ago(d.last_seen, now), str(d.segments), clock)):
+                self.devices.setItem(row, column, QTableWidgetItem(value))
+        self.conflicts.clear()
+        self.count_conflicts()
+        for c in conflicts:
+            item = QListWidgetItem(f"[{c.namespace}] kept: {c.kept_content}\nnow: {c.current_content}")
+            item.setData(256, c)
+            self.conflicts.addItem(item)
+        self._update_buttons()
+
+    def _on_details_failed(self, error: MemvaultError) -> None:
+        self.summary.setText(f"{self.summary.text()}\nThe target could not be read: {error}")
+
+    def _update_buttons(self) -> None:
+        enabled = self._status is not None and self._status.enabled
+        self.sync_button.setEnabled(enabled)
+        self.off_button.setEnabled(enabled)
+        self.passphrase_button.setEnabled(enabled)
+        self.setup_button.setText("Change…" if enabled else "Set up…")
+        chosen = self.conflicts.currentItem() is not None
+        self.keep_button.setEnabled(chosen)
+        self.dismiss_button.setEnabled(chosen)
+
+    # -- acting --------------------------------------------------------------------------------------------------
+
+    def sync_now(self, *, allow_mass_delete: bool = False) -> None:
+        self.sync_button.setEnabled(False)
+        self.summary.setText("Syncing…")
+        sync = self._services.sync
+        self._runner.run(lambda: sync.sync_now(allow_mass_delete=allow_mass_delete), self._on_sync_finished,
+                         on_error=self._on_sync_failed, owner=self)
+
+    def _on_sync_finished(self, _result: SyncResult) -> None:
+        self.refresh()
+
+    def _on_sync_failed(self, error: MemvaultError) -> None:
+        if isinstance(error, MassDeletePaused):
+            answer = QMessageBox.question(
+                self, "Apply the deletions?",
+                f"{error}\n\nApply them? Choose No to keep the memories here; sync waits until you decide.",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer == QMessageBox.Yes:
+                self.sync_now(allow_mass_delete=True)
+                return
+        else:
+            QMessageBox.warning(self, "Sync failed", str(error))
+        self.refresh()
+
+    def _on_setup_button_clicked(self) -> None:
+        dialog = SyncSetupDialog(self._services, self._runner, self)
+        dialog.set_up.connect(lambda _status: self.refresh())
+        dialog.open()
+
+    def _on_passphrase_button_clicked(self) -> None:
+        dialog = SyncPassphraseDialog(self._services, self._runner, self)
+        dialog.passphrase_changed.connect(self._on_dialog_passphrase_changed)
+        dialog.open()
+
+    def _on_dialog_passphrase_changed(self) -> None:
+        self.summary.setText(f"{self.summary.text()}\nThe sync passphrase was changed.")
+
+    def _on_off_button_clicked(self) -> None:
+        answer = QMessageBox.question(
+            self, "Turn sync off?", "This device stops syncing. Memories stay here and on the other devices; "
+            "the target keeps its encrypted files.", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer == QMessageBox.Yes:
+            self._runner.run(self._services.sync.off, lambda _r: self.refresh(), owner=self)
+
+    def _chosen_conflict(self) -> ConflictInfo | None:
+        item = self.conflicts.currentItem()
+        return item.data(256) if item is not None else None
+
+    def _on_keep_button_clicked(self) -> None:
+        c = self._chosen_conflict()
+        if c is not None:
+            svc = self._services
+            self._runner.run(lambda: svc.sync.keep_conflict_version(c.memory_id, c.version,
+                                                                    svc.memories.restore_version),
+                             lambda _r: self.refresh(), owner=self)
+
+    def _on_dismiss_button_clicked(self) -> None:
+        c = self._chosen_conflict()
+        if c is not None:
+            self._runner.run(lambda: self._services.sync.dismiss_conflict(c.memory_id), lambda _r: self.refresh(),
+                             owner=self)

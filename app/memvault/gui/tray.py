@@ -1,0 +1,140 @@
+"""The tray icon and the quick-capture window (usable with the main window closed)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.errors import MemvaultError
+from memvault.gui.icons import icon
+from memvault.gui.tasks import TaskRunner
+from memvault.gui.widgets import MemoryForm
+
+
+class QuickCapture(QWidget):
+    """A small window: text, namespace, type, tags. Ctrl+Enter saves, Esc cancels.
+
+    Signals:
+        memory_captured(str): the id of the stored memory.
+    """
+
+    memory_captured = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.Window | Qt.WindowStaysOnTopHint)
+        self.setWindowTitle("Quick capture — Memvault")
+        self.resize(460, 260)
+        self._runner = runner
+        self._services = None
+        # The same form as "New memory"; its fields keep their names here for callers and tests.
+        self.form = MemoryForm()
+        self.text, self.namespace = self.form.text, self.form.namespace
+        self.memory_type, self.tags = self.form.memory_type, self.form.tags
+        self.text.setTabChangesFocus(False)
+        self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
+        self.message.setAccessibleName("Quick capture status")
+        save = QPushButton(icon("save"), "Save")
+        save.setAccessibleName("Save memory")
+        save.clicked.connect(self.save)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form, 1)
+        layout.addLayout(bottom)
+        # The text field sees the keys first (it would insert a newline), so it is
+        # filtered there as well as on the window.
+        self.text.installEventFilter(self)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.save)
+        QShortcut(QKeySequence(Qt.Key_Escape), self, activated=self.close)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.text and event.type() == QEvent.KeyPress:
+            if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
+                self.save()
+                return True
+            if event.key() == Qt.Key_Escape:
+                self.close()
+                return True
+        return False
+
+    def open_for(self, services, namespaces: list[str]) -> None:
+        """Show the window for an unlocked vault."""
+        self._services = services
+        self.form.set_namespaces(namespaces)
+        self.text.clear()
+        self.message.setText("Ctrl+Enter to save · Esc to cancel")
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.text.setFocus()
+
+    def save(self) -> None:
+        data = self.form.memory_create()
+        if self._services is None or data is None:
+            return
+        services = self._services
+        self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed, owner=self)
+
+    def _on_saved(self, result) -> None:
+        self.memory_captured.emit(result.memory.id)
+        self.text.clear()
+        self.close()
+
+    def _on_failed(self, exc: MemvaultError) -> None:
+        self.message.setText(f"<span style='color:#c0392b'>{exc.message}</span>")
+
+    def forget_vault(self) -> None:
+        """Called on lock: nothing of the vault stays on screen."""
+        self._services = None
+        self.text.clear()
+        self.namespace.clear()
+        self.close()
+
+
+class Tray(QSystemTrayIcon):
+    """The tray icon with Quick capture, Open, Lock and Quit; it stays while the vault is locked.
+
+    Signals:
+        capture_requested(), open_requested(), lock_requested(), quit_requested()
+    """
+
+    capture_requested = Signal()
+    open_requested = Signal()
+    lock_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, app_icon: QIcon, parent=None) -> None:
+        super().__init__(app_icon, parent)
+        self.setToolTip("Memvault")
+        menu = QMenu()
+        self.menu_actions: dict[str, QAction] = {}
+        for text, glyph, signal in (("Quick capture", "quick_capture", self.capture_requested),
+                                    ("Open Memvault", "open", self.open_requested),
+                                    ("Lock", "lock", self.lock_requested), ("Quit", "quit", self.quit_requested)):
+            action = QAction(icon(glyph), text, menu)
+            action.triggered.connect(signal.emit)
+            menu.addAction(action)
+            self.menu_actions[text] = action
+        self._menu = menu
+        self.setContextMenu(menu)
+        self.activated.connect(self._on_activated)
+
+    def set_locked(self, locked: bool) -> None:
+        """Say in the tooltip whether the vault is locked; Lock is offered only while it is open."""
+        self.setToolTip("Memvault (locked)" if locked else "Memvault")
+        self.menu_actions["Lock"].setEnabled(not locked)
+        self.menu_actions["Open Memvault"].setText("Unlock Memvault…" if locked else "Open Memvault")
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.Trigger:
+            self.open_requested.emit()

@@ -1,0 +1,214 @@
+"""Small widget builders shared by the pages, so every form looks and reads alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.enums import MemoryType
+from memvault.domain.errors import MemvaultError
+from memvault.domain.models import MemoryCreate
+from memvault.gui.icons import icon
+from memvault.gui.tasks import CancelToken, TaskRunner
+
+
+def type_combo(first: str | None = None) -> QComboBox:
+    """A combo of memory types (optionally preceded by an "any" entry)."""
+    combo = QComboBox()
+    combo.addItems(([first] if first else []) + [t.value for t in MemoryType])
+    combo.setAccessibleName("Memory type" if first is None else "Filter by type")
+    return combo
+
+
+def tags_edit(hint: str = "comma-separated") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(hint)
+    edit.setAccessibleName("Tags")
+    return edit
+
+
+def parse_tags(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+class MemoryForm(QWidget):
+    """What a new memory needs from a person: text, namespace, type and tags.
+
+    The one form behind both "New memory" and Quick capture, so the two never drift apart.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("What should your agents remember?")
+        self.text.setAccessibleName("Memory text")
+        self.text.setTabChangesFocus(True)
+        self.namespace = QComboBox()
+        self.namespace.setEditable(True)
+        self.namespace.setAccessibleName("Namespace")
+        self.memory_type = type_combo()
+        self.memory_type.setCurrentText(MemoryType.GENERAL.value)
+        self.tags = tags_edit()
+        form = QFormLayout()
+        form.addRow("Namespace", self.namespace)
+        form.addRow("Type", self.memory_type)
+        form.addRow("Tags", self.tags)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(form)
+
+    def set_namespaces(self, namespaces: list[str], current: str | None = None) -> None:
+        """Offer ``namespaces``; keep what is typed (or ``current``) as the choice."""
+        keep = current or self.namespace.currentText() or "default"
+        self.namespace.clear()
+        self.namespace.addItems(namespaces or ["default"])
+        self.namespace.setCurrentText(keep)
+
+    def memory_create(self) -> MemoryCreate | None:
+        """The memory the form describes, or ``None`` while the text is empty."""
+        if not self.text.toPlainText().strip():
+            return None
+        return MemoryCreate(content=self.text.toPlainText(),
+                            namespace=self.namespace.currentText().strip() or "default",
+                            memory_type=self.memory_type.currentText(), tags=parse_tags(self.tags.text()))
+
+    def clear_text(self) -> None:
+        self.text.clear()
+
+
+class NewMemoryDialog(QDialog):
+    """The "New memory" dialog: a :class:`MemoryForm` with Save and Cancel."""
+
+    def __init__(self, namespace: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New memory")
+        self.resize(460, 300)
+        self.form = MemoryForm()
+        self.form.set_namespaces([namespace], namespace)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Save).setToolTip("Save (Ctrl+Enter)")
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form, 1)
+        layout.addWidget(self.buttons)
+        self.form.text.setFocus()
+
+    def _on_buttons_accepted(self) -> None:
+        if self.form.memory_create() is not None:
+            self.accept()
+        else:
+            self.form.text.setFocus()
+
+    def keyPressEvent(self, event) -> None:
+        # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture.
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
+            self._on_buttons_accepted()
+            return
+        super().keyPressEvent(event)
+
+
+class NoticeBar(QFrame):
+    """A transient bar inside a view: a message and, optionally, one action such as Undo.
+
+    Signals:
+        action_triggered(): the user pressed the bar's action button.
+    """
+
+    action_triggered = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.StyledPanel)
+        self.setAccessibleName("Notice")
+        self.message = QLabel()
+        self.message.setAccessibleName("Notice message")
+        self.message.setTextFormat(Qt.PlainText)
+        self.action = QPushButton()
+        self.action.setAccessibleName("Notice action")
+        self.action.clicked.connect(self._on_action_clicked)
+        close = QPushButton(icon("clear"), "")
+        close.setFlat(True)
+        close.setAccessibleName("Dismiss notice")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 2, 2, 2)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(self.action)
+        layout.addWidget(close)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.dismiss)
+        self.hide()
+
+    def show_notice(self, text: str, action: str | None = None, timeout_ms: int = 8000) -> None:
+        self.message.setText(text)
+        self.action.setText(action or "")
+        self.action.setIcon(icon("undo") if action == "Undo" else QIcon())
+        self.action.setVisible(action is not None)
+        self.show()
+        self._timer.start(timeout_ms)
+
+    def has_action(self) -> bool:
+        return self.isVisible() and self.action.isVisible()
+
+    def dismiss(self) -> None:
+        self._timer.stop()
+        self.hide()
+
+    def _on_action_clicked(self) -> None:
+        self.dismiss()
+        self.action_triggered.emit()
+
+
+def run_cancellable(parent: QWidget, runner: TaskRunner, label: str,
+                    work: Callable[[Callable[[int, int], None], Callable[[], bool]], Any],
+                    finished: Callable[[Any], None]) -> QProgressDialog:
+    """Run long ``work(report, cancelled)`` off the GUI thread behind a progress dialog with Cancel.
+
+    ``work`` calls ``report(done, total)`` as it goes and checks ``cancelled()``
+    between steps; ``finished`` gets its result (also after a cancel). A
+    :class:`MemvaultError` closes the dialog and is shown in a message box.
+    """
+    token = CancelToken()
+    dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
+    dialog.setWindowTitle("Memvault")
+    dialog.setMinimumDuration(300)
+    dialog.setAccessibleName(label.rstrip("…"))
+    dialog.canceled.connect(token.cancel)
+
+    def on_progress(done: int, total: int) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(done)
+
+    def on_done(result: Any) -> None:
+        dialog.reset()
+        finished(result)
+
+    def on_error(exc: MemvaultError) -> None:
+        dialog.reset()
+        QMessageBox.warning(parent, "Memvault", exc.message)
+
+    runner.run(lambda report: work(report, lambda: token.cancelled), on_done, on_error, on_progress, owner=parent)
+    return dialog

@@ -1,0 +1,77 @@
+"""Memory types the caller left out, classified once the memory's vector is stored.
+
+A memory stored without ``memory_type`` is ``general`` with source
+``default``; when the embedding worker stores its vectors, the classifier of
+:mod:`memvault.extraction.classify` reads the first chunk's vector and the type is
+set through the one write path, as a derived update made by the system (an
+oplog entry like any change, but no new version: an agent that read version 1
+can still update version 1) with source ``inferred``. A type named by a caller is never touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from memvault.domain.changes import SYSTEM, ChangeKind
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.entities import TypeSource
+from memvault.domain.hlc import HybridClock
+from memvault.domain.models import EmbeddedMemory, FieldChanges, Memory
+from memvault.extraction.classify import TypeClassifier
+from memvault.service.events import EventHub, event_for
+from memvault.vault import memories as writes
+from memvault.vault import memory_queries, vectors
+from memvault.vault.engine import Database
+from memvault.vault.oplog import Stamp
+
+log = logging.getLogger(__name__)
+
+
+class TypeClassificationService:
+    """Classifies newly embedded memories whose type was omitted."""
+
+    def __init__(self, db: Database, classifier: TypeClassifier | None, clock: HybridClock, events: EventHub,
+                 wall: Clock = system_clock) -> None:
+        self._db = db
+        self._classifier = classifier
+        self._clock = clock
+        self._events = events
+        self._wall = wall
+
+    @classmethod
+    def load_classifier(cls) -> TypeClassifier | None:
+        """The shipped classifier, or ``None`` (omitted types then stay ``general``) if its file is unusable."""
+        try:
+            return TypeClassifier.load()
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("memory-type classification is off: %s", type(exc).__name__)
+            return None
+
+    def classify_ready(self, ready: Sequence[EmbeddedMemory]) -> list[Memory]:
+        """Classify those of ``ready`` (just embedded) that wait for a type; returns the memories changed."""
+        classifier = self._classifier
+        waiting = [m for m in ready if m.memory_type_source is TypeSource.DEFAULT
+                   and classifier is not None and m.model_id == classifier.model_id]
+        if not waiting or classifier is None:
+            return []
+        with self._db.write() as conn:
+            currents = memory_queries.get_many(conn, [m.rowid for m in waiting])
+            # Typed by someone meanwhile, or re-embedded by another model: nothing to guess.
+            still = [currents[m.rowid] for m in waiting if m.rowid in currents
+                     and currents[m.rowid].memory_type_source is TypeSource.DEFAULT
+                     and currents[m.rowid].model_id == classifier.model_id]
+            found = vectors.first_vectors(conn, [m.rowid for m in still])
+            items = []
+            for current in still:
+                if current.rowid not in found:
+                    continue
+                guess = classifier.classify(found[current.rowid])
+                stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
+                items.append((current, FieldChanges(memory_type=guess.memory_type,
+                                                    memory_type_source=TypeSource.INFERRED), stamp))
+            # One batched derived update for all (no new versions), as many single updates would leave it.
+            changed = writes.update_derived_many(conn, items)
+        if changed:
+            self._events.emit(event_for(ChangeKind.UPDATED, changed, SYSTEM))
+        return changed

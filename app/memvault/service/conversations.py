@@ -1,0 +1,305 @@
+"""Conversations in, facts out: the extraction queue's use cases.
+
+A submitted conversation becomes a durable job (:mod:`memvault.vault.extraction_jobs`)
+and the caller gets its id at once; the background loop (or the caller's own
+thread, for answers that wait: the MemSync profile, MCP, the CLI) extracts its
+facts with the on-device :class:`~memvault.extraction.facts.FactExtractor` and
+stores them through the one write path, in one transaction with the job's
+result. Each fact is a memory whose ``metadata.fact`` holds its kind
+(semantic/episodic), categories, subject, attribute, resolved date and
+provenance (conversation id, message index, character span, quoted words);
+its categories are also its tags.
+
+Dedup is scoped to the namespace and the fact's subject: a fact whose words
+match a live fact about the same subject (after normalisation, or the same
+attribute with the same value) is not stored again but reported in
+``duplicates``. Supersession: a fact that sets a single-valued attribute
+(residence, employer, ...) of a subject to a new value marks the live facts
+that set it before as superseded (``metadata.superseded_by`` = the new fact's
+id); they stay stored and searchable, and are reported in ``superseded``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+from memvault.domain import limits
+from memvault.domain.changes import ChangeKind, ChangeOrigin, OriginKind
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.conversations import ConversationSubmission, ExtractionJob, JobStatus
+from memvault.domain.enums import MemoryType, Tier, Visibility
+from memvault.domain.errors import (
+    ExtractionModelError,
+    InvalidInput,
+    MemvaultError,
+    NotFound,
+)
+from memvault.domain.hlc import HybridClock
+from memvault.domain.ids import uuid7
+from memvault.domain.models import FieldChanges, Memory, NewMemory
+from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message
+from memvault.service import validation as v
+from memvault.service.events import EventHub, event_for
+from memvault.vault import memories as writes
+from memvault.vault.engine import Database
+from memvault.vault.extraction_jobs import Claimed, ExtractionJobStore, facts_about
+from memvault.vault.oplog import Stamp
+
+log = logging.getLogger(__name__)
+
+MESSAGES_MAX = 500
+#: All messages together, in characters: parsing takes about a second per 50,000.
+CONVERSATION_MAX_CHARS = 500_000
+#: Metadata keys the facts' own fields use; a client's metadata cannot set them.
+RESERVED_METADATA = frozenset({"fact", "conversation_id", "source", "superseded_by", "superseded_at"})
+#: How long a finished job can still be read with GET /v1/extractions/{id}.
+JOB_RETENTION_SECONDS = 30 * 24 * 3600
+PURGE_EVERY_SECONDS = 3600
+#: The source words kept with a fact (the whole span is named by its character offsets).
+QUOTE_MAX_CHARS = 300
+ROLES = ("user", "assistant", "system")
+#: Word-set overlap at which two facts about the same subject say the same thing.
+DUPLICATE_OVERLAP = 0.8
+_FILLER_WORDS = frozenset({"also", "still", "really", "currently", "just", "already", "now", "actually", "the", "a",
+                           "an", "user", "user's"})
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()) if w not in _FILLER_WORDS)
+
+
+def _same_fact(fact: Fact, memory: Memory) -> bool:
+    meta = memory.metadata.get("fact") or {}
+    if fact.attribute and meta.get("attribute") == fact.attribute and meta.get("value") == fact.value:
+        return True
+    a, b = _words(fact.text), _words(memory.content)
+    return bool(a and b) and len(a & b) / len(a | b) >= DUPLICATE_OVERLAP
+
+
+def _memory_type(fact: Fact) -> MemoryType:
+    if fact.kind == EPISODIC:
+        return MemoryType.EVENT
+    return MemoryType.PREFERENCE if fact.categories[:1] == ("preferences",) else MemoryType.FACT
+
+
+class ConversationService:
+    """Submit conversations, run their extraction jobs, and report on them.
+
+    Args:
+        db: the open database.
+        clock: the device's hybrid logical clock.
+        events: where change events go.
+        extractor: the fact extractor (on-device, or a local LLM endpoint with the on-device one as fallback).
+        store: the extraction job store.
+        wake_embedding: called after new facts (with embedding jobs) are committed.
+        wall: the wall clock.
+    """
+
+    IDLE_POLL_SECONDS = 5.0
+
+    def __init__(self, db: Database, clock: HybridClock, events: EventHub, extractor: Extractor,
+                 store: ExtractionJobStore, *, wake_embedding: Any = None, wall: Clock = system_clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._events = events
+        self._extractor = extractor
+        self._store = store
+        self._wake_embedding = wake_embedding or (lambda: None)
+        self._wall = wall
+        #: Set when a job is submitted; the background loop sleeps on it.
+        self.wake_event = threading.Event()
+        self._purged_at: float | None = None
+
+    # -- submit and report ----------------------------------------------------
+
+    def submit(self, submission: ConversationSubmission) -> str:
+        """Queue ``submission`` for extraction; returns the job id at once."""
+        request = self._validated(submission)
+        job_id = uuid7()
+        self._store.enqueue(job_id, request["namespace"], request)
+        self.wake_event.set()
+        return job_id
+
+    def ingest(self, submission: ConversationSubmission, timeout: float = 60.0) -> ExtractionJob:
+        """Queue ``submission`` and extract it on the calling thread; returns the finished job."""
+        return self.run_now(self.submit(submission), timeout=timeout)
+
+    def run_now(self, job_id: str, timeout: float = 60.0) -> ExtractionJob:
+        """Run a queued job on the calling thread (or wait for the worker that holds it) until it ends."""
+        claimed = self._store.claim_job(job_id)
+        if claimed is not None:
+            self._run(claimed, raise_errors=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            if job.status in (JobStatus.DONE, JobStatus.FAILED) or time.monotonic() > deadline:
+                return job
+            time.sleep(0.02)
+
+    def get(self, job_id: str, namespace: str | None = None) -> ExtractionJob:
+        """A job by id; ``namespace`` restricts which jobs are visible."""
+        job = self._store.get(job_id) if isinstance(job_id, str) else None
+        if job is None or (namespace is not None and job.namespace != namespace):
+            raise NotFound(f"no extraction job with id {job_id}")
+        return job
+
+    def depth(self) -> int:
+        return self._store.depth()
+
+    # -- the background loop ---------------------------------------------------
+
+    def prepare(self) -> None:
+        """Before the loop's first turn: jobs a killed process held are due again."""
+        self._store.release_orphaned()
+
+    def step(self) -> float:
+        """One turn of the background loop: run one due job (or, idle, forget old finished jobs hourly);
+        returns the seconds to sleep.
+
+        The first job loads the pipeline: a vault that is sent no conversations never holds it.
+        """
+        claimed = self._store.claim(1)
+        if claimed:
+            self._run(claimed[0], raise_errors=False)
+            return 0.0
+        now = self._wall()
+        if self._purged_at is None or now - self._purged_at >= PURGE_EVERY_SECONDS:
+            self._store.purge_finished(now - JOB_RETENTION_SECONDS)
+            self._purged_at = now
+        due = self._store.next_due_in()
+        return self.IDLE_POLL_SECONDS if due is None else min(max(due, 0.05), self.IDLE_POLL_SECONDS)
+
+    def _run(self, job: Claimed, *, raise_errors: bool) -> None:
+        try:
+            self._process(job)
+        except ExtractionModelError as exc:
+            # The pipeline is missing or altered: retrying cannot help until Memvault is reinstalled.
+            self._store.fail(job, f"{exc.code}: {exc.message}", final=True)
+            if raise_errors:
+                raise
+        except MemvaultError as exc:
+            status = self._store.fail(job, f"{exc.code}: {exc.message}")
+            log.warning("extraction job failed (%s); %s", exc.code, status.value)
+            raise
+        except Exception as exc:
+            self._store.fail(job, f"internal_error: {exc.__class__.__name__}")
+            raise
+
+    # -- extraction and storage -------------------------------------------------
+
+    def _process(self, job: Claimed) -> None:
+        started = time.perf_counter()
+        request = job.request
+        when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
+        messages = [Message(m["role"], m["content"]) for m in request["messages"]]
+        facts, extractor_id = self._extractor.extract_with_id(messages, when)
+        now = self._wall()
+        created: list[Memory] = []
+        superseded: list[Memory] = []
+        duplicates: list[dict[str, Any]] = []
+        with self._db.write() as conn:
+            stamp = Stamp(self._clock.now(), self._clock.device_id, now)
+            known = facts_about(conn, job.namespace, {f.subject for f in facts})
+            live = [m for m in known if "superseded_by" not in m.metadata]
+            for fact in facts:
+                same = [m for m in live if (m.metadata.get("fact") or {}).get("subject") == fact.subject]
+                dup = next((m for m in same if _same_fact(fact, m)), None)
+                if dup is not None:
+                    duplicates.append({"content": fact.text, "duplicate_of": dup.id, "message_index": fact.message_index})
+                    continue
+                older = [m for m in same if fact.attribute and (m.metadata.get("fact") or {}).get("attribute")
+                         == fact.attribute]
+                memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id),
+                                       stamp)
+                for old in older:
+                    after = writes.update(conn, old, FieldChanges(metadata_set={
+                        "superseded_by": memory.id, "superseded_at": now}), stamp, change="superseded")
+                    superseded.append(after)
+                    live.remove(old)
+                created.append(memory)
+                live.append(memory)
+            result = self._result(request, facts, created, superseded, duplicates, started, extractor_id)
+            self._store.finish(conn, job.id, result)
+        origin = ChangeOrigin(OriginKind(request["origin"]["kind"]), request["origin"].get("key_id"))
+        if created:
+            self._wake_embedding()
+            self._events.emit(event_for(ChangeKind.CREATED, created, origin))
+        if superseded:
+            self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
+
+    def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
+                    extractor_id: str) -> NewMemory:
+        details: dict[str, Any] = {
+            "kind": fact.kind, "categories": list(fact.categories), "subject": fact.subject,
+            "extractor": extractor_id,
+            "provenance": {"conversation_id": request["conversation_id"], "message_index": fact.message_index,
+                           "span": [fact.start, fact.end], "quote": fact.quote[:QUOTE_MAX_CHARS]},
+        }
+        if fact.event_at:
+            details.update(event_at=fact.event_at, event_precision=fact.event_precision)
+        if fact.attribute:
+            details.update(attribute=fact.attribute, value=fact.value)
+        if supersedes:
+            details["supersedes"] = supersedes
+        metadata = {**request["metadata"], "conversation_id": request["conversation_id"], "fact": details}
+        if request.get("source"):
+            metadata["source"] = request["source"]
+        return NewMemory(
+            id=uuid7(), namespace=request["namespace"], content=fact.text, memory_type=_memory_type(fact),
+            tags=fact.categories, metadata=v.metadata(metadata), importance=limits.DEFAULT_IMPORTANCE,
+            tier=Tier.from_importance(limits.DEFAULT_IMPORTANCE), visibility=Visibility.PRIVATE,
+            agent_id=request.get("agent_id"), user_id=request.get("user_id"), session_id=None, project=None,
+            client_id=None, created_at=now, expires_at=None, origin_device=self._clock.device_id)
+
+    def _result(self, request: dict[str, Any], facts: list[Fact], created: list[Memory], superseded: list[Memory],
+                duplicates: list[dict[str, Any]], started: float, extractor_id: str) -> dict[str, Any]:
+        categories: list[str] = []
+        for m in created:
+            categories += [c for c in m.tags if c not in categories]
+        out_facts = []
+        for memory in created:
+            meta = memory.metadata["fact"]
+            out_facts.append({"id": memory.id, "content": memory.content, "kind": meta["kind"],
+                              "categories": meta["categories"], "event_at": meta.get("event_at"),
+                              "message_index": meta["provenance"]["message_index"],
+                              "span": meta["provenance"]["span"], "supersedes": meta.get("supersedes", [])})
+        return {"conversation_id": request["conversation_id"], "memories_extracted": len(created),
+                "categories": categories, "facts": out_facts, "duplicates": duplicates,
+                "superseded": [{"id": m.id, "superseded_by": m.metadata["superseded_by"]} for m in superseded],
+                "facts_found": len(facts), "extractor": extractor_id,
+                "processing_time_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    def _validated(self, s: ConversationSubmission) -> dict[str, Any]:
+        if not 1 <= len(s.messages) <= MESSAGES_MAX:
+            raise InvalidInput(f"a conversation holds 1 to {MESSAGES_MAX} messages (got {len(s.messages)})",
+                               field="messages")
+        messages = []
+        for i, m in enumerate(s.messages):
+            if m.role not in ROLES:
+                raise InvalidInput(f"message {i}: role must be one of {', '.join(ROLES)}", field="messages")
+            if not isinstance(m.content, str) or len(m.content) > limits.CONTENT_MAX_CHARS:
+                raise InvalidInput(f"message {i}: content must be text of at most {limits.CONTENT_MAX_CHARS} "
+                                   "characters", field="messages")
+            messages.append({"role": m.role, "content": v.plain_text(m.content, "messages")})
+        if sum(len(m["content"]) for m in messages) > CONVERSATION_MAX_CHARS:
+            raise InvalidInput(f"a conversation holds at most {CONVERSATION_MAX_CHARS:,} characters", field="messages")
+        if not any(m["role"] == "user" and m["content"].strip() for m in messages):
+            raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
+        metadata = {k: val for k, val in v.metadata(s.metadata).items() if k not in RESERVED_METADATA}
+        if len(metadata) > limits.METADATA_MAX_KEYS - 3:
+            raise InvalidInput(f"metadata may have at most {limits.METADATA_MAX_KEYS - 3} keys here (the facts add "
+                               "conversation_id, source and fact)", field="metadata")
+        occurred = self._wall() if s.occurred_at is None else s.occurred_at
+        if not isinstance(occurred, (int, float)) or not 0 <= occurred < 32503680000:
+            raise InvalidInput("occurred_at must be a Unix time in seconds", field="occurred_at")
+        source = None if s.source is None else v.tags([s.source])[0]
+        return {"namespace": v.namespace(s.namespace), "messages": messages,
+                "conversation_id": v.optional_id(s.conversation_id, "conversation_id") or uuid7(),
+                "occurred_at": float(occurred), "agent_id": v.optional_id(s.agent_id, "agent_id"),
+                "user_id": v.optional_id(s.user_id, "user_id"), "source": source, "metadata": metadata,
+                "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id}}

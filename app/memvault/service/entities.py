@@ -1,0 +1,319 @@
+"""Entities: deciding when a memory's are extracted, the extraction queue's worker, and reading the graph.
+
+A memory's entities are extracted when it is stored or its content changes:
+``auto_extract_entities`` true always, false never, null (the default) when
+the content is at most :data:`AUTO_MAX_CHARS` long (the pipeline's cost grows
+with the text; a 50,000-character document is not a memory whose names are
+worth a second of a writer's time). When the pipeline is loaded the
+entities are linked in the same transaction as the memory; until then (it
+takes seconds to load, and a request must not wait for it), and for imports
+and existing vaults, a durable queue (``entity_jobs``) holds the memory and the
+``entities`` background loop extracts it. The loop loads the pipeline when it
+finds a job waiting, not before: a vault with nothing queued never holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.entities import Entity, EntityMention, EntitySummary, EntityType
+from memvault.domain.errors import ExtractionModelError, MemvaultError, NotFound
+from memvault.domain.models import MemoryFilter
+from memvault.extraction.date_spans import memory_time
+from memvault.extraction.entities import EntityExtractor, ExtractionInput
+from memvault.extraction.gazetteer import Gazetteer
+from memvault.service import validation as v
+from memvault.service.background import ModelLoad
+from memvault.vault import entities as repo
+from memvault.vault import filters, memory_queries
+from memvault.vault import memories as writes
+from memvault.vault.engine import Database
+from memvault.vault.rows import stored_metadata
+
+log = logging.getLogger(__name__)
+
+#: Longest content whose entities are extracted when the caller does not say (``auto_extract_entities`` null).
+AUTO_MAX_CHARS = 4000
+#: Jobs :meth:`EntityService.run_once` (and so :meth:`EntityService.drain`) reads per step.
+WORKER_BATCH = 64
+#: Jobs the background loop extracts per step (~80 ms of a core). It asks whether memories are being embedded
+#: between steps only, so a step already running when a burst of stores arrives runs on beside the embedder:
+#: at 64 that was ~0.3 s of a core taken from an ingest into a vault with an import's backlog waiting.
+LOOP_BATCH = 16
+#: A job that failed this often is left alone (its memory keeps no entities).
+MAX_ATTEMPTS = 3
+#: Entities a namespace may have for its gazetteer to be rebuilt on the caller's thread (larger: in the background).
+SYNC_REBUILD_MAX = 5_000
+#: Seconds a gazetteer is used without asking whether its namespace's entities changed (counting them
+#: costs milliseconds in a large vault; a search need not pay that every time).
+GENERATION_TTL = 2.0
+#: Seconds the worker sleeps when the queue is empty (new jobs wake it sooner).
+IDLE_SECONDS = 30.0
+#: How soon the loop looks again after giving way to embedding work.
+YIELD_SECONDS = 0.25
+#: Memories a concept (a noun) must be mentioned by to be listed: the user's recurring nouns, not every noun
+#: one memory happened to use. Every concept is linked all the same (search and a memory's chips use them).
+RECURRING_MIN = 2
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    items: tuple[Entity, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class SummaryPage:
+    items: tuple[EntitySummary, ...]
+    total: int
+
+
+class EntityService:
+    """Extraction on store, the backfill worker, and the entity list (one per vault)."""
+
+    def __init__(self, db: Database, extractor: EntityExtractor, wall: Clock = system_clock, *,
+                 embedding_busy: Callable[[], bool] | None = None) -> None:
+        self._db = db
+        self._embedding_busy = embedding_busy
+        self._extractor = extractor
+        self._wall = wall
+        self._gazetteers: dict[str | None, tuple[tuple[int, int], Gazetteer]] = {}
+        self._lock = threading.Lock()
+        self._rebuilding: set[str | None] = set()
+        self._checked: dict[str | None, float] = {}
+        self.wake_event = threading.Event()
+        self.unavailable: str | None = None
+        self._model = ModelLoad(self.warm_up, self.wake_event)
+
+    # -- on store -------------------------------------------------------------------------------------------
+
+    def gazetteer(self, conn, namespace: str | None, *, fresh: bool = True) -> Gazetteer:
+        """The namespace's gazetteer, rebuilt when its entities changed.
+
+        A small namespace's is rebuilt at once. A large one's takes seconds (~2.5 s for 150k names on
+        2 shared cores), so while it is rebuilt on a thread of its own the last one goes on serving: a
+        name added meanwhile is still linked by its exact value when stored, and found in queries once
+        the new gazetteer is in.
+        """
+        with self._lock:
+            cached = self._gazetteers.get(namespace)
+            checked = self._checked.get(namespace, 0.0)
+        if cached is not None and not fresh and time.monotonic() - checked < GENERATION_TTL:
+            return cached[1]
+        gen = repo.generation(conn, namespace)
+        with self._lock:
+            self._checked[namespace] = time.monotonic()
+            if cached is not None and cached[0] == gen:
+                return cached[1]
+            if cached is not None and gen[0] > SYNC_REBUILD_MAX:
+                if namespace not in self._rebuilding:
+                    self._rebuilding.add(namespace)
+                    threading.Thread(target=self._rebuild, args=(namespace,), daemon=True,
+                                     name="gazetteer-rebuild").start()
+                return cached[1]
+        built = Gazetteer(repo.names(conn, namespace))
+        with self._lock:
+            self._gazetteers[namespace] = (gen, built)
+        return built
+
+    def _rebuild(self, namespace: str | None) -> None:
+        try:
+            with self._db.read() as conn:
+                gen = repo.generation(conn, namespace)
+                rows = repo.names(conn, namespace)
+            built = Gazetteer(rows)
+            with self._lock:
+                self._gazetteers[namespace] = (gen, built)
+        except MemvaultError as exc:  # the vault was locked or failed meanwhile: the next search tries again
+            log.info("gazetteer rebuild skipped: %s", exc.code)
+        finally:
+            with self._lock:
+                self._rebuilding.discard(namespace)
+
+    def plan(self, items: Sequence[tuple[str, str, dict, float, bool | None]], *,
+             inline: bool = True) -> list[writes.Entities]:
+        """What each write does about entities: ``(namespace, content, metadata, created_at, flag)`` per memory.
+
+        Extracted mentions when the pipeline is loaded and ``inline``, else a queued job; "skip" when not wanted.
+        """
+        wanted = [flag is True or (flag is None and len(content) <= AUTO_MAX_CHARS)
+                  for _, content, _, _, flag in items]
+        out: list[writes.Entities] = ["skip" if not w else ("force" if it[4] else "queue")
+                                      for w, it in zip(wanted, items, strict=True)]
+        if not any(wanted) or not inline or not self._extractor.loaded:
+            return out
+        by_namespace: dict[str, list[int]] = {}
+        for i, w in enumerate(wanted):
+            if w:
+                by_namespace.setdefault(items[i][0], []).append(i)
+        with self._db.read() as conn:
+            gazetteers = {ns: self.gazetteer(conn, ns) for ns in by_namespace}
+        for ns, indexes in by_namespace.items():
+            try:
+                found = self._extractor.extract(
+                    [ExtractionInput(items[i][1], memory_time(items[i][2], items[i][3])) for i in indexes],
+                    gazetteers[ns])
+            except ExtractionModelError:
+                # The pipeline broke after loading: the memory is stored all the same, its entities queued.
+                continue
+            for i, mentions in zip(indexes, found, strict=True):
+                out[i] = mentions
+        return out
+
+    def queued(self, plans: Sequence[writes.Entities]) -> None:
+        """Wake the worker for the jobs ``plans`` queued (call it once they are committed)."""
+        if any(p in ("queue", "force") for p in plans):
+            self.wake_event.set()
+
+    # -- the queue ------------------------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Load the pipeline before the first batch (a missing one turns entity extraction off, nothing else)."""
+        try:
+            self._extractor.warm()
+        except ExtractionModelError as exc:
+            # Storing and searching go on; the queue waits for a reinstalled pipeline.
+            self.unavailable = exc.message
+            log.warning("entity extraction is off: %s", exc.message)
+
+    def step(self) -> float:
+        """Extract one batch of queued memories; returns the delay before the next step.
+
+        The pipeline is loaded (beside the loop) once a job waits; the loop is woken when it is in.
+        """
+        if self.unavailable is not None:
+            return IDLE_SECONDS * 20
+        if self._embedding_busy is not None and self._embedding_busy():
+            # Searchable first: the vectors make a memory findable, its entities only refine the ranking, and
+            # on two cores extracting (~3 ms a memory) beside the embedder slowed ingest by a third.
+            return YIELD_SECONDS
+        if not self._extractor.loaded:
+            with self._db.read() as conn:
+                waiting = repo.has_due(conn, MAX_ATTEMPTS)
+            if not waiting:
+                return IDLE_SECONDS
+            if not self._model.ready():
+                return IDLE_SECONDS
+            if self.unavailable is not None:
+                return IDLE_SECONDS * 20
+        jobs = self._claim(LOOP_BATCH, give_way=True)
+        if jobs is None:
+            return YIELD_SECONDS
+        return 0.0 if self._extract(jobs) else IDLE_SECONDS
+
+    def run_once(self, limit: int = WORKER_BATCH) -> int:
+        """Extract up to ``limit`` queued memories, embedded or not; returns how many jobs were finished."""
+        return self._extract(self._claim(limit, give_way=False) or [])
+
+    def _claim(self, limit: int, *, give_way: bool) -> list[repo.EntityJob] | None:
+        """Up to ``limit`` queued jobs; ``None`` when ``give_way`` and memories are being embedded."""
+        with self._db.write() as conn:
+            # Asked again under the write lock: a store commits its memories' embedding and entity jobs together,
+            # so it lands before this question (which then sees it) or after the claim (which then does not).
+            # Asked only before the lock, a store landing between the two handed the loop a batch to extract
+            # beside the embedder (1 in 3-6 bench ingests: 64 memories, ~1 s, at the start).
+            if give_way and self._embedding_busy is not None and self._embedding_busy():
+                return None
+            return repo.claim(conn, limit, MAX_ATTEMPTS)
+
+    def _extract(self, jobs: list[repo.EntityJob]) -> int:
+        """Extract and store ``jobs``' entities; returns how many were finished."""
+        if not jobs:
+            return 0
+        wanted = [j for j in jobs if j.forced or len(j.content) <= AUTO_MAX_CHARS]
+        results: dict[int, list[EntityMention] | None] = {j.memory_id: None for j in jobs}
+        with self._db.read() as conn:
+            gazetteers = {ns: self.gazetteer(conn, ns) for ns in {j.namespace for j in wanted}}
+        for ns, gazetteer in gazetteers.items():
+            mine = [j for j in wanted if j.namespace == ns]
+            found = self._extractor.extract(
+                [ExtractionInput(j.content, memory_time(stored_metadata(j.metadata), j.created_at)) for j in mine],
+                gazetteer)
+            results.update({j.memory_id: m for j, m in zip(mine, found, strict=True)})
+        with self._db.write() as conn:
+            for job in jobs:
+                repo.complete(conn, job, results[job.memory_id])
+        return len(jobs)
+
+    def drain(self) -> int:
+        """Work the queue until it is empty (the CLI and the evaluation use it; the app has the loop)."""
+        self._extractor.warm()
+        total = 0
+        while True:
+            done = self.run_once()
+            if not done:
+                return total
+            total += done
+
+    def queue_depth(self) -> int:
+        with self._db.read() as conn:
+            return repo.queue_depth(conn)
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def list(self, namespace: str | None, entity_type: str | None = None, *, limit: int = 50, offset: int = 0,
+             min_count: int = 1) -> EntityPage:
+        """Entities with their counts of live memories, most mentioned first."""
+        if namespace is not None:
+            v.namespace(namespace)
+        etype = v.choice(EntityType, entity_type, "type") if entity_type is not None else None
+        v.int_range(limit, "limit", 1, 500)
+        v.int_range(offset, "offset", 0, 10**9)
+        v.int_range(min_count, "min_count", 1, 10**9)
+        with self._db.read() as conn:
+            items, total = repo.list_entities(conn, namespace, etype, self._wall(), limit=limit, offset=offset,
+                                              min_count=min_count)
+        return EntityPage(tuple(items), total)
+
+    def summaries(self, namespace: str | None, entity_type: str | None = None, *, limit: int = 50, offset: int = 0,
+                  keep: str | None = None) -> SummaryPage:
+        """The Entities page's rows: one per entity name and type in ``namespace`` (``None``: every
+        namespace, the memories of all counted together and the namespaces named), most mentioned first.
+
+        Concepts are listed from :data:`RECURRING_MIN` memories; ``keep`` (a value the user asked for,
+        a clicked chip) is listed whatever its count.
+        """
+        if namespace is not None:
+            v.namespace(namespace)
+        etype = v.choice(EntityType, entity_type, "type") if entity_type is not None else None
+        v.int_range(limit, "limit", 1, 500)
+        v.int_range(offset, "offset", 0, 10**9)
+        with self._db.read() as conn:
+            items, total = repo.summarise_entities(conn, namespace, etype, self._wall(), limit=limit,
+                                                   offset=offset, concept_min=RECURRING_MIN, keep=keep)
+        return SummaryPage(tuple(items), total)
+
+    def summary_memories(self, summary: EntitySummary, *, limit: int = 20):
+        """The live memories that mention any of a row's entities, newest first, and how many there are."""
+        v.int_range(limit, "limit", 1, 100)
+        # Every namespace's: the row's entities are already those of the namespaces in view.
+        where = filters.full(MemoryFilter(namespace=None), self._wall())
+        with self._db.read() as conn:
+            rows = repo.memories_of(conn, list(summary.entity_ids), where)
+            page = list(dict.fromkeys(mid for mid, _, _ in rows))
+            found = memory_queries.get_many(conn, page[:limit])
+        return [found[m] for m in page[:limit] if m in found], len(page)
+
+    def get(self, entity_id: int, namespace: str | None = None) -> tuple[int, str, EntityType, str]:
+        with self._db.read() as conn:
+            found = repo.get_entity(conn, entity_id)
+        if found is None or (namespace is not None and found[1] != namespace):
+            raise NotFound(f"no entity with id {entity_id}")
+        return found[0], found[1], EntityType(found[2]), found[3]
+
+    def memories(self, entity_id: int, namespace: str | None = None, *, limit: int = 20, offset: int = 0):
+        """The live memories that mention an entity, newest first, and how many there are."""
+        _, ns, _, _ = self.get(entity_id, namespace)
+        v.int_range(limit, "limit", 1, 100)
+        v.int_range(offset, "offset", 0, 10**9)
+        where = filters.full(MemoryFilter(namespace=ns), self._wall())
+        with self._db.read() as conn:
+            rows = repo.memories_of(conn, [entity_id], where)
+            page = [mid for mid, _, _ in rows[offset:offset + limit]]
+            found = memory_queries.get_many(conn, page)
+        return [found[m] for m in page if m in found], len(rows)

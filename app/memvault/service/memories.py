@@ -1,0 +1,380 @@
+"""Storing, reading, listing and editing memories.
+
+Validation and decisions (defaults, dedup, idempotency) happen here; every
+write is one call into :mod:`memvault.vault.memories`, which records the change in
+the oplog with the same transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from memvault.domain import limits
+from memvault.domain.changes import USER, ChangeKind, ChangeOrigin
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.entities import TypeSource
+from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from memvault.domain.errors import ClientIdTaken, InvalidInput, MemvaultError, NotFound
+from memvault.domain.hlc import HybridClock
+from memvault.domain.ids import uuid7
+from memvault.domain.models import (
+    BatchItemResult,
+    BatchResult,
+    CreateResult,
+    FieldChanges,
+    HistoryEntry,
+    Memory,
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    NewMemory,
+    Page,
+)
+from memvault.embedding.model import Chunked, Embedder
+from memvault.service import validation as v
+from memvault.service.entities import EntityService
+from memvault.service.events import EventHub, event_for
+from memvault.vault import memories as writes
+from memvault.vault import memory_queries as repo
+from memvault.vault import search as vsearch
+from memvault.vault.engine import Database
+from memvault.vault.oplog import Stamp
+from memvault.vault.vectors import Embedded
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    new: NewMemory
+    deduplicate: bool
+    dedup_threshold: float
+    auto_extract_entities: bool | None = None
+
+
+class MemoryService:
+    """Create, read, list, update and version memories.
+
+    Args:
+        db: the open database.
+        embedder: the shared embedder (used synchronously only for dedup).
+        clock: the device's hybrid logical clock.
+        events: where change events go.
+        wake_worker: called after new embedding jobs are committed.
+        wall: the wall clock (injectable so tests can move time).
+        entities: extracts a memory's entities on store (without it they are queued for the worker).
+    """
+
+    def __init__(self, db: Database, embedder: Embedder, clock: HybridClock, events: EventHub,
+                 wake_worker: Any = None, wall: Clock = system_clock, entities: EntityService | None = None) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._clock = clock
+        self._events = events
+        self._wake = wake_worker or (lambda: None)
+        self._wall = wall
+        self._entities = entities
+
+    def _entity_plan(self, prepared: list[_Prepared], *, inline: bool = True) -> list[writes.Entities]:
+        items = [(p.new.namespace, p.new.content, p.new.metadata, p.new.created_at, p.auto_extract_entities)
+                 for p in prepared]
+        if self._entities is None:
+            return ["skip" if f is False else ("force" if f else "queue") for *_, f in items]
+        return self._entities.plan(items, inline=inline)
+
+    def _entities_queued(self, plans: list[writes.Entities]) -> None:
+        # After the commit: a loop woken earlier could look for the jobs before they exist, and sleep on.
+        if self._entities is not None:
+            self._entities.queued(plans)
+
+    def _stamp(self, now: float) -> Stamp:
+        return Stamp(self._clock.now(), self._clock.device_id, now)
+
+    # -- create -------------------------------------------------------------
+
+    def _prepare(self, data: MemoryCreate, now: float) -> _Prepared:
+        importance = limits.DEFAULT_IMPORTANCE if data.importance is None else v.unit_float(data.importance, "importance")
+        tier = Tier.from_importance(importance) if data.tier is None else v.choice(Tier, data.tier, "tier")
+        ttl = v.ttl(data.expires_in_seconds)
+        threshold = v.unit_float(data.dedup_threshold, "dedup_threshold", low=limits.DEDUP_THRESHOLD_MIN)
+        new = NewMemory(
+            id=uuid7(),
+            namespace=v.namespace(data.namespace),
+            content=v.content(data.content),
+            memory_type=MemoryType.GENERAL if data.memory_type is None else v.choice(MemoryType, data.memory_type,
+                                                                                      "memory_type"),
+            memory_type_source=TypeSource.DEFAULT if data.memory_type is None else TypeSource.EXPLICIT,
+            tags=v.tags(data.tags),
+            metadata=v.metadata(data.metadata),
+            importance=importance,
+            tier=tier,
+            visibility=v.choice(Visibility, data.visibility, "visibility"),
+            agent_id=v.optional_id(data.agent_id, "agent_id"),
+            user_id=v.optional_id(data.user_id, "user_id"),
+            session_id=v.optional_id(data.session_id, "session_id"),
+            project=v.optional_id(data.project, "project"),
+            client_id=v.optional_id(data.client_id, "client_id"),
+            created_at=now,
+            expires_at=None if ttl is None else now + ttl,
+            origin_device=self._clock.device_id,
+        )
+        if data.auto_extract_entities is not None and not isinstance(data.auto_extract_entities, bool):
+            raise InvalidInput("auto_extract_entities must be true, false or null", field="auto_extract_entities")
+        return _Prepared(new, bool(data.deduplicate), threshold, data.auto_extract_entities)
+
+    def _find_duplicate(self, p: _Prepared, chunked: Chunked, now: float) -> tuple[Memory, float] | None:
+        f = MemoryFilter(namespace=p.new.namespace, include_confidential=True)
+        with self._db.read() as conn:
+            hits = vsearch.knn(conn, chunked.vectors[0], f, 1, now)
+            if not hits:
+                return None
+            similarity = max(0.0, 1.0 - hits[0].distance)
+            if similarity < p.dedup_threshold:
+                return None
+            found = repo.get_by_rowid(conn, hits[0].memory_id)
+        return (found, similarity) if found else None
+
+    def _existing(self, p: _Prepared) -> Memory | None:
+        if p.new.client_id is None:
+            return None
+        with self._db.read() as conn:
+            return repo.find_by_client_id(conn, p.new.namespace, p.new.client_id)
+
+    def _embedded(self, chunked: Chunked | None) -> Embedded | None:
+        return None if chunked is None else Embedded(chunked.spans, chunked.vectors, self._embedder.model_id)
+
+    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float,
+                entities: writes.Entities = "queue") -> Memory:
+        return writes.create(conn, p.new, self._stamp(now), embedded=self._embedded(chunked), entities=entities)
+
+    def create(self, data: MemoryCreate, *, origin: ChangeOrigin = USER) -> CreateResult:
+        """Store one memory; returns at once with embedding status ``processing``.
+
+        With ``client_id`` the same key in a namespace returns the existing
+        memory. With ``deduplicate`` the content is embedded now and compared
+        through the vector index; a near-duplicate is returned instead.
+        """
+        now = self._wall()
+        p = self._prepare(data, now)
+        existing = self._existing(p)
+        if existing is not None:
+            return CreateResult(existing, created=False)
+        chunked = None
+        if p.deduplicate:
+            chunked = self._embedder.embed_documents([p.new.content])[0]
+            dup = self._find_duplicate(p, chunked, now)
+            if dup is not None:
+                return CreateResult(dup[0], created=False, is_duplicate=True, duplicate_of=dup[0].id,
+                                    similarity=dup[1])
+        entities = self._entity_plan([p])[0]
+        try:
+            with self._db.write() as conn:
+                memory = self._insert(conn, p, chunked, now, entities)
+        except ClientIdTaken:
+            # Another writer stored the same client_id between our check and insert.
+            existing = self._existing(p)
+            if existing is None:
+                raise
+            return CreateResult(existing, created=False)
+        self._entities_queued([entities])
+        self._after_create([memory], origin)
+        return CreateResult(memory, created=True)
+
+    def _after_create(self, created: list[Memory], origin: ChangeOrigin) -> None:
+        if any(m.embedding_status is EmbeddingStatus.PROCESSING for m in created):
+            self._wake()
+        self._events.emit(event_for(ChangeKind.CREATED, created, origin))
+
+    def create_batch(self, items: list[MemoryCreate], *, origin: ChangeOrigin = USER) -> BatchResult:
+        """Store 1-100 memories with a result per item; one bad item sinks nothing else."""
+        started = time.perf_counter()
+        if not 1 <= len(items) <= limits.BATCH_MAX:
+            raise InvalidInput(f"a batch holds 1 to {limits.BATCH_MAX} memories (got {len(items)})", field="memories")
+        now = self._wall()
+        results: dict[int, BatchItemResult] = {}
+        prepared: dict[int, _Prepared] = {}
+        for i, item in enumerate(items):
+            try:
+                prepared[i] = self._prepare(item, now)
+            except MemvaultError as exc:
+                results[i] = BatchItemResult(i, "error", error=exc.message, error_code=exc.code)
+        embed_started = time.perf_counter()
+        dedup_idx = [i for i, p in prepared.items() if p.deduplicate]
+        chunked = dict(zip(dedup_idx, self._embedder.embed_documents([prepared[i].new.content for i in dedup_idx])))
+        embedding_ms = (time.perf_counter() - embed_started) * 1000
+        db_started = time.perf_counter()
+        to_insert: list[int] = []
+        for i, p in prepared.items():
+            existing = self._existing(p)
+            dup = (existing, None) if existing else (self._find_duplicate(p, chunked[i], now) if i in chunked else None)
+            if dup is not None:
+                results[i] = BatchItemResult(i, "duplicate", memory_id=dup[0].id, content_preview=_preview(dup[0].content))
+            else:
+                to_insert.append(i)
+        # A batch is about throughput: its entities are queued for the loop, which extracts them once the
+        # batch is embedded (inline, ~3 ms a memory on two cores would cost more than embedding it).
+        plans = dict(zip(to_insert, self._entity_plan([prepared[i] for i in to_insert], inline=False), strict=True))
+        with self._db.write() as conn:
+            fresh: list[int] = []
+            first_with: dict[tuple[str, str], int] = {}
+            for i in to_insert:
+                p = prepared[i]
+                key = (p.new.namespace, p.new.client_id or "")
+                if p.new.client_id is not None:
+                    # The same client_id earlier in this batch, or stored by another writer since the check
+                    # above: idempotent, not an error (checked under the write lock, so it cannot race).
+                    same = repo.find_by_client_id(conn, *key) if key not in first_with else None
+                    if key in first_with or same is not None:
+                        earlier = prepared[first_with[key]].new if same is None else same
+                        results[i] = BatchItemResult(i, "duplicate", memory_id=earlier.id,
+                                                     content_preview=_preview(earlier.content))
+                        continue
+                    first_with[key] = i
+                fresh.append(i)
+            # One batched write for all of them (all or nothing), as many single creates would leave it.
+            created = writes.create_many(conn, [
+                (prepared[i].new, self._stamp(now), self._embedded(chunked.get(i)), plans[i]) for i in fresh])
+        for i, memory in zip(fresh, created, strict=True):
+            results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
+        database_ms = (time.perf_counter() - db_started) * 1000
+        if created:
+            self._entities_queued([plans[i] for i in fresh])
+            self._after_create(created, origin)
+        total_ms = (time.perf_counter() - started) * 1000
+        return BatchResult(tuple(results[i] for i in range(len(items))), total_ms, embedding_ms, database_ms)
+
+    # -- read ---------------------------------------------------------------
+
+    def get(self, memory_id: str, namespace: str | None = None) -> Memory:
+        """One memory by id; ``namespace`` restricts which memories are visible."""
+        with self._db.read() as conn:
+            memory = repo.get_by_uuid(conn, memory_id) if isinstance(memory_id, str) else None
+        if memory is None or (namespace is not None and memory.namespace != namespace):
+            raise NotFound(f"no memory with id {memory_id}")
+        return memory
+
+    def get_by_rowid(self, rowid: int, namespace: str | None = None) -> Memory:
+        """One memory by its local integer id (for profiles with integer ids)."""
+        with self._db.read() as conn:
+            memory = repo.get_by_rowid(conn, rowid)
+        if memory is None or (namespace is not None and memory.namespace != namespace):
+            raise NotFound(f"no memory with id {rowid}")
+        return memory
+
+    def list(self, f: MemoryFilter, *, limit: int = 20, offset: int = 0, cursor: str | None = None,
+             count_total: bool = True) -> Page:
+        """Memories matching ``f``, newest first.
+
+        Args:
+            f: the filter.
+            limit: most memories on the page.
+            offset: memories to skip (offset pagination).
+            cursor: continue after the page that returned it (cursor pagination).
+            count_total: count every match (``Page.total``); without it the total
+                is ``None`` and the page comes back sooner (see :meth:`count`).
+        """
+        v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
+        v.int_range(offset, "offset", 0, 10**9)
+        cursor = v.cursor(cursor)
+        if f.namespace is not None:
+            v.namespace(f.namespace)
+        with self._db.read() as conn:
+            items, total = repo.list_page(conn, f, self._wall(), limit=limit + 1, offset=offset, cursor=cursor,
+                                          count=count_total)
+        has_more = len(items) > limit
+        items = items[:limit]
+        next_cursor = repo.encode_cursor(items[-1]) if has_more and items else None
+        return Page(tuple(items), total, next_cursor, has_more)
+
+    def count(self, f: MemoryFilter) -> int:
+        """How many memories match ``f``."""
+        if f.namespace is not None:
+            v.namespace(f.namespace)
+        with self._db.read() as conn:
+            return repo.count_matching(conn, f, self._wall())
+
+    def cursor_after(self, memory_id: str, namespace: str | None = None) -> str:
+        """A list cursor that continues right after ``memory_id`` (for ``starting_after`` pagination)."""
+        return repo.encode_cursor(self.get(memory_id, namespace))
+
+    def history(self, memory_id: str, namespace: str | None = None) -> list[HistoryEntry]:
+        memory = self.get(memory_id, namespace)
+        with self._db.read() as conn:
+            return repo.history(conn, memory)
+
+    # -- update -------------------------------------------------------------
+
+    def _field_changes(self, changes: MemoryUpdate, now: float) -> FieldChanges:
+        patch = v.metadata(changes.metadata) if changes.metadata is not None else {}
+        ids = {name: v.optional_id(getattr(changes, name), name) if getattr(changes, name) is not None else None
+               for name in ("agent_id", "user_id", "session_id", "project")}
+        return FieldChanges(
+            content=None if changes.content is None else v.content(changes.content),
+            memory_type=None if changes.memory_type is None else v.choice(MemoryType, changes.memory_type,
+                                                                           "memory_type"),
+            memory_type_source=None if changes.memory_type is None else TypeSource.EXPLICIT,
+            tags=None if changes.tags is None else v.tags(changes.tags),
+            metadata_set={k: val for k, val in patch.items() if val is not None},
+            metadata_unset=tuple(k for k, val in patch.items() if val is None),
+            importance=None if changes.importance is None else v.unit_float(changes.importance, "importance"),
+            tier=None if changes.tier is None else v.choice(Tier, changes.tier, "tier"),
+            visibility=None if changes.visibility is None else v.choice(Visibility, changes.visibility, "visibility"),
+            expires_at=None if changes.expires_in_seconds is None else now + v.ttl(changes.expires_in_seconds),
+            **ids,
+        )
+
+    def update(self, memory_id: str, changes: MemoryUpdate, namespace: str | None = None, *,
+               origin: ChangeOrigin = USER) -> Memory:
+        """Apply a partial change: content re-embeds, metadata merges, tags replace."""
+        now = self._wall()
+        fields = self._field_changes(changes, now)
+        entities: writes.Entities = "queue"
+        if fields.content is not None:
+            before = self.get(memory_id, namespace)
+            entities = self._entity_plan([_Prepared(replace_fields(before, fields.content), False, 1.0)])[0]
+        with self._db.write() as conn:
+            current = repo.get_by_uuid(conn, memory_id)
+            if current is None or (namespace is not None and current.namespace != namespace):
+                raise NotFound(f"no memory with id {memory_id}")
+            if fields.metadata_set or fields.metadata_unset:
+                # The merged object must still fit the limits on metadata.
+                v.metadata({k: val for k, val in current.metadata.items() if k not in fields.metadata_unset}
+                           | fields.metadata_set)
+            if fields.memory_type is current.memory_type:
+                # Naming the type it has already (a restored version does) does not make a guess a choice.
+                fields = replace(fields, memory_type_source=None)
+            updated = writes.update(conn, current, fields, self._stamp(now), entities=entities)
+        if updated is current:
+            return current
+        if fields.content is not None:
+            self._entities_queued([entities])
+        if updated.embedding_status is EmbeddingStatus.PROCESSING and current.content != updated.content:
+            self._wake()
+        self._events.emit(event_for(ChangeKind.UPDATED, [updated], origin))
+        return updated
+
+    def restore_version(self, memory_id: str, version: int, namespace: str | None = None, *,
+                        origin: ChangeOrigin = USER) -> Memory:
+        """Make an earlier version current again (as a new version)."""
+        entries = {e.version: e for e in self.history(memory_id, namespace)}
+        if version not in entries:
+            raise NotFound(f"memory {memory_id} has no version {version}")
+        e = entries[version]
+        current = self.get(memory_id, namespace)
+        patch = {k: None for k in current.metadata if k not in e.metadata} | e.metadata
+        return self.update(memory_id, MemoryUpdate(
+            content=e.content, memory_type=e.memory_type, tags=list(e.tags), metadata=patch,
+            importance=e.importance, tier=e.tier, visibility=e.visibility), namespace, origin=origin)
+
+
+def replace_fields(m: Memory, content: str) -> NewMemory:
+    """``m`` as a :class:`NewMemory` with new content (what entity extraction reads of an edit)."""
+    return NewMemory(id=m.id, namespace=m.namespace, content=content, memory_type=m.memory_type, tags=m.tags,
+                     metadata=m.metadata, importance=m.importance, tier=m.tier, visibility=m.visibility,
+                     agent_id=m.agent_id, user_id=m.user_id, session_id=m.session_id, project=m.project,
+                     client_id=m.client_id, created_at=m.created_at, expires_at=m.expires_at, origin_device="")
+
+
+def _preview(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+

@@ -1,0 +1,301 @@
+"""Search by meaning, by keyword, or both fused into one calibrated relevance.
+
+The steps, for every mode: the query is read for the user's own name
+(:mod:`memvault.service.query`); the semantic side embeds the query and takes the
+nearest chunks (filters inside the KNN), the keyword side asks FTS5 for BM25
+matches; hybrid then scores each candidate of either list with
+:func:`memvault.service.relevance.relevance` and orders by it. Semantic mode scores
+by cosine similarity, keyword mode by ``bm25 / (1 + bm25)``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+
+from memvault.domain import limits
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import (
+    Memory,
+    MemoryFilter,
+    ScoreBreakdown,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
+from memvault.embedding.model import Embedder
+from memvault.service import graph_search, relevance, turn_context
+from memvault.service import query as query_plan
+from memvault.service import validation as v
+from memvault.vault import memory_queries
+from memvault.vault import search as vsearch
+from memvault.vault.engine import Database
+from memvault.vault.knn import VectorIndex, planner
+
+SNIPPET_CHARS = 240
+#: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
+HYBRID_DEPTH = 50
+#: Nearest chunks hybrid reads for the similarity of keyword candidates outside the semantic list when
+#: the approximate index cannot answer (loading, rebuilding): beyond them a candidate gets the last one's
+#: similarity, an upper bound, as the relevance fit assumed (SciFact nDCG@10 0.7304 this way, 0.7311 with
+#: every similarity exact). Reading exact vectors one by one from vec0 cost ~1 ms each at 100k memories;
+#: from the index (the usual case) they cost microseconds, so there every similarity is exact.
+HYBRID_SIMILARITY_CHUNKS = 200
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _crop(text: str, start: int = 0, end: int | None = None) -> str:
+    piece = text[start:end].strip()
+    lead = "…" if start > 0 else ""
+    if len(piece) <= SNIPPET_CHARS:
+        return lead + piece + ("…" if end is not None and end < len(text) else "")
+    return lead + piece[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _stems(text: str) -> set[str]:
+    # A crude prefix stem is enough to match "kept"/"keeps", "generator"/"generators".
+    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2}
+
+
+def snippet_for(content: str, span: tuple[int, int], query: str) -> str:
+    """The part of a chunk worth showing: the sentence sharing most words with the query."""
+    start, end = span
+    if end - start <= SNIPPET_CHARS:
+        return _crop(content, start, end)
+    wanted = _stems(query)
+    best_at, best_score, offset = start, 0, start
+    for sentence in _SENTENCE_END.split(content[start:end]):
+        score = len(wanted & _stems(sentence))
+        if score > best_score:
+            best_at, best_score = offset, score
+        offset += len(sentence) + 1
+    return _crop(content, best_at, min(end, best_at + SNIPPET_CHARS + 40))
+
+
+def keyword_score(bm25: float) -> float:
+    """Map FTS5's BM25 (lower is better, usually negative) onto 0..1."""
+    s = abs(bm25)
+    return s / (1.0 + s)
+
+
+@dataclass
+class _Seen:
+    """Every memory the KNN step returned, with its best chunk and similarity."""
+
+    best: dict[int, tuple[int, float]] = field(default_factory=dict)
+    exhaustive: bool = True
+    floor: float = 0.0
+
+    def similarity(self, memory_id: int) -> tuple[int | None, float | None, bool]:
+        """``(chunk, similarity, is_upper_bound)`` of a memory outside the semantic list."""
+        if memory_id in self.best:
+            chunk, sim = self.best[memory_id]
+            return chunk, sim, False
+        # All vectors in scope were read: a memory not among them has none (still being embedded).
+        if self.exhaustive:
+            return None, None, False
+        return None, self.floor, True
+
+
+def _in_thread(work, *args) -> Future:
+    """``work(*args)`` on a thread of its own; its result (or exception) comes from the future."""
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who re-raises it
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="keyword-search", daemon=True).start()
+    return future
+
+
+class SearchService:
+    """Runs :class:`SearchQuery` against the vault."""
+
+    def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock,
+                 index: VectorIndex | None = None, entities=None) -> None:
+        self._db = db
+        self._embedder = embedder
+        self._wall = wall
+        self._index = index
+        #: The entity service (its gazetteers) for hybrid's graph list; without it hybrid fuses two lists.
+        self._entities = entities
+        self._graph_counts = graph_search.GraphCounts()
+        #: What share of the index recent filters passed: plans the next search with the same filter.
+        self._filter_shares = planner.FilterShares()
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        started = time.perf_counter()
+        v.content(q.query, field="query", max_chars=limits.QUERY_MAX_CHARS)
+        v.int_range(q.limit, "limit", 1, limits.SEARCH_LIMIT_MAX)
+        v.unit_float(q.min_score, "min_score")
+        mode = v.choice(SearchMode, q.mode, "mode")
+        if q.filter.namespace is not None:
+            v.namespace(q.filter.namespace)
+        # Search never shows deleted or expired memories, whatever the filter says.
+        f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
+        now = self._wall()
+        planned = query_plan.plan(q.query, f.user_id)
+        depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
+        # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
+        # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
+        # while it waits for that list: two searches never hold both readers while each waits for the
+        # other's keyword list. (The keyword list was always read in a transaction of its own.)
+        keyword_later = _in_thread(self._keyword, planned.keyword, f, depth, now) if mode is SearchMode.HYBRID \
+            else None
+        qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
+        if self._index is not None and qvec is not None:
+            # Outside the read: a restore takes a reader of its own. Never waits for another thread's
+            # restore (the first search after unlock goes exact instead of waiting a second for it).
+            self._index.ensure_open(wait=False)
+        # With the index, other candidates' similarities are read from its vectors instead (see _others).
+        indexed = self._index is not None and self._index.ready
+        reach = HYBRID_SIMILARITY_CHUNKS if mode is SearchMode.HYBRID and not indexed else 0
+        with self._db.read() as conn:
+            semantic, seen, _plan = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None \
+                else ([], None, None)
+            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
+                if mode is SearchMode.KEYWORD else []
+            graph = graph_search.GraphList()
+            if mode is SearchMode.HYBRID and self._entities is not None:
+                graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
+                                           planned.keyword, f, now, self._graph_counts)
+            graph_ids = graph.ranked(depth)
+        if keyword_later is not None:
+            keyword = keyword_later.result()
+        with self._db.read() as conn:
+            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
+            if mode is SearchMode.HYBRID and seen is not None and indexed:
+                self._others(conn, qvec, f, ids, seen)
+            # Ranking reads only the candidates' texts (hybrid's coverage) and sessions; whole memories (tags,
+            # metadata, entities) are read for the page shown and for the turns of a session, whose inputs
+            # (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
+            texts = memory_queries.contents(conn, ids) if mode is SearchMode.HYBRID else {}
+            turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
+                conn, self._index, qvec,
+                memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
+                {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
+            page = self._rank(mode, planned, semantic, seen, keyword, texts, graph, graph_ids, turns, q.limit,
+                              q.min_score)
+            found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
+            # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
+            matched = [mid for _, mid, b in page if b.keyword_rank is not None]
+            snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
+            shown = set(found).difference(matched)
+            spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or _Seen()).best.items() if m in shown])
+        hits = self._page(q, page, snippets, found, spans)
+        good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
+        return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
+
+    def _keyword(self, query: str, f: MemoryFilter, depth: int, now: float) -> list[vsearch.KeywordHit]:
+        with self._db.read() as conn:
+            return vsearch.keyword(conn, query, f, depth, now, snippets=False)
+
+    def nearest(self, vector, f: MemoryFilter, k: int) -> tuple[list[tuple[int, float]], str]:
+        """The KNN step alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first, and the
+        planner's path (``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``). Benchmarks time it."""
+        f = replace(f, include_deleted=False, only_deleted=False, include_expired=False)
+        if self._index is not None:
+            self._index.ensure_open()
+        with self._db.read() as conn:
+            found, _seen, plan = self._semantic(conn, vector, f, k, self._wall())
+        return [(mid, sim) for mid, _chunk, sim in found], plan.path
+
+    def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
+        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, all it saw, and the plan.
+
+        ``reach`` asks for at least that many nearest chunks, so that hybrid
+        knows the similarity of more memories than the list holds (:class:`_Seen`).
+        """
+        # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
+        k = max(want + want // 2 + 4, reach)
+        while True:
+            rows, plan = planner.nearest(conn, self._index, qvec, f, k, now, self._filter_shares)
+            best: dict[int, tuple[int, int, float]] = {}
+            for r in rows:
+                if r.memory_id not in best:
+                    best[r.memory_id] = (r.memory_id, r.chunk_id, max(0.0, 1.0 - r.distance))
+            # Long memories have several chunks; widen until enough distinct memories.
+            if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
+                floor = max(0.0, 1.0 - rows[-1].distance) if rows else 0.0
+                seen = _Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
+                return list(best.values())[:want], seen, plan
+            k = min(k * 4, vsearch.MAX_K)
+
+    def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: _Seen) -> None:
+        """Exact similarities of the candidates outside the semantic list, from the index's vectors."""
+        exact = planner.similarities(conn, self._index, qvec, [m for m in ids if m not in seen.best], f.namespace)
+        if exact is not None:
+            seen.best.update(exact)
+            seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
+
+    def _rank(self, mode, planned, semantic, seen, keyword, texts: dict[int, tuple[str, str | None]],
+              graph: graph_search.GraphList, graph_ids: list[int], turns: dict[int, turn_context.TurnContext],
+              limit: int, min_score: float) -> list[tuple[float, int, ScoreBreakdown]]:
+        """The page: the best ``limit`` candidates scoring ``min_score`` or more, as ``(score, memory id,
+        breakdown)``, best first (``texts``: hybrid's candidates)."""
+        sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
+        kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
+        if mode is not SearchMode.HYBRID:
+            if mode is SearchMode.SEMANTIC:
+                scored = [(sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid))
+                          for mid, (rank, cid, sim) in sem_rank.items()]
+            else:
+                scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank))
+                          for mid, (rank, k) in kw_rank.items()]
+            scored.sort(key=lambda t: relevance.rank_key(t[0], None, t[1]))
+            return [t for t in scored if t[0] >= min_score][:limit]
+        graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
+        stems = relevance.content_stems(planned.keyword)
+        empty_turn = turn_context.TurnContext()
+        # Every candidate is scored; the breakdown (a dataclass of fifteen fields) is made for the page only.
+        inputs: list[tuple[float, int, tuple]] = []
+        for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + graph_ids):
+            if mid not in texts:
+                continue
+            s, kw = sem_rank.get(mid), kw_rank.get(mid)
+            # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
+            chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
+            cover = relevance.coverage(stems, texts[mid][0])
+            linked = graph.evidence.get(mid, 0.0)
+            turn = turns.get(mid, empty_turn)
+            score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
+                                        previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
+            if score >= min_score:
+                inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, turn)))
+        inputs.sort(key=lambda t: relevance.rank_key(t[0], graph.evidence.get(t[1]), t[1]))
+        page = []
+        for score, mid, (s, kw, chunk, sim, bound, cover, turn) in inputs[:limit]:
+            page.append((score, mid, ScoreBreakdown(
+                semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
+                keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
+                coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
+                assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
+                next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
+        return page
+
+    @staticmethod
+    def _page(q: SearchQuery, page: list[tuple[float, int, ScoreBreakdown]], snippets: dict[int, str],
+              found: dict[int, Memory], spans) -> list[SearchHit]:
+        hits: list[SearchHit] = []
+        for score, mid, breakdown in page:
+            memory = found.get(mid)
+            if memory is None:
+                continue
+            if breakdown.keyword_rank is not None:
+                snippet = snippets.get(mid, "")
+            elif breakdown.best_chunk in spans:
+                snippet = snippet_for(memory.content, spans[breakdown.best_chunk], q.query)
+            else:
+                snippet = _crop(memory.content)
+            hits.append(SearchHit(memory, round(score, 6), snippet, breakdown if q.debug else None))
+        return hits

@@ -1,0 +1,29 @@
+"""Statistics and namespace listings."""
+
+from __future__ import annotations
+
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.models import Namespace, Stats
+from memvault.service import validation as v
+from memvault.vault import memory_queries as repo
+from memvault.vault import stats as vstats
+from memvault.vault.engine import Database
+
+
+class StatsService:
+    """Counts for the stats view, the CLI and ``/v1/stats``."""
+
+    def __init__(self, db: Database, wall: Clock = system_clock) -> None:
+        self._db = db
+        self._wall = wall
+
+    def stats(self, namespace: str | None = None) -> Stats:
+        if namespace is not None:
+            v.namespace(namespace)
+        with self._db.read() as conn:
+            return vstats.collect(conn, self._db.path, self._wall(), namespace)
+
+    def namespaces(self) -> list[Namespace]:
+        with self._db.read() as conn:
+            counts = repo.namespace_counts(conn, self._wall())
+        return [Namespace(name, n) for name, n in sorted(counts.items())]

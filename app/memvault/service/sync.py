@@ -1,0 +1,400 @@
+"""Sync as a use case: set up or join a target, sync now, status, devices, conflicts, turn off.
+
+The sync key, the target's address and its credentials are kept in the vault's
+settings (inside the encrypted database), never in a plaintext file. One cycle
+runs at a time (a lock), from the CLI, the background loop or the GUI.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from memvault.config import Settings
+from memvault.domain.changes import SYNC, ChangeEvent, ChangeKind
+from memvault.domain.clock import Clock, system_clock
+from memvault.domain.errors import (
+    InvalidInput,
+    MemvaultError,
+    NotFound,
+    SyncError,
+    SyncNotSetUp,
+)
+from memvault.domain.hlc import HybridClock
+from memvault.service.events import EventHub
+from memvault.sync import replica
+from memvault.sync import scope as scopes
+from memvault.sync.engine import CycleReport, SyncEngine
+from memvault.sync.segments import (
+    KeyRing,
+    key_file_group,
+    read_key_file,
+    rewrap_key_file,
+    write_key_file,
+)
+from memvault.sync.targets.base import ID
+from memvault.sync.targets.factory import TargetConfig, open_target
+from memvault.vault import identity
+from memvault.vault import memory_queries as repo
+from memvault.vault import sync_store as store
+from memvault.vault.engine import Database
+
+log = logging.getLogger(__name__)
+
+_RING, _TARGET, _LAST, _NAME = "sync_ring", "sync_target", "sync_last", "sync_device_name"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enabled: bool
+    target: str | None = None
+    group: str | None = None
+    device_id: str | None = None
+    last_sync_at: float | None = None
+    last_error: str | None = None
+    pending_ops: int = 0
+    devices_seen: int = 0
+    conflicts: int = 0
+    problems: tuple[str, ...] = ()
+    waiting: tuple[str, ...] = ()
+    skewed_devices: tuple[str, ...] = ()
+    #: The namespaces that sync; ``None``: all of them.
+    namespaces: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    pushed_ops: int
+    applied_segments: int
+    changes: int
+    conflicts: int
+    problems: tuple[str, ...]
+    waiting: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device_id: str
+    name: str | None
+    this_device: bool
+    last_seen: float | None
+    segments: int
+    applied_here: int | None
+    clock_ahead_ms: int = 0
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    memory_id: str
+    namespace: str
+    version: int
+    changed_at: float
+    kept_content: str
+    current_content: str
+
+
+class SyncService:
+    """Sync for one vault.
+
+    Args:
+        db: the open database.
+        device_id: this vault's device id.
+        clock: the device's hybrid logical clock.
+        events: where change events of applied ops go (origin ``sync``).
+        settings: KDF costs for the key file, background interval.
+        models: this device's embedding model.
+        wake_worker: called when applied memories need embedding here.
+        wall: the wall clock.
+    """
+
+    def __init__(self, db: Database, device_id: str, clock: HybridClock, events: EventHub, settings: Settings,
+                 models: replica.Models, wake_worker: Callable[[], None] | None = None,
+                 wall: Clock = system_clock) -> None:
+        self._db = db
+        self._device_id = device_id
+        self._clock = clock
+        self._events = events
+        self._settings = settings
+        self._models = models
+        self._wake = wake_worker or (lambda: None)
+        self._wall = wall
+        self._lock = threading.Lock()
+        self.changed = threading.Event()  # set by local changes: the background loop syncs soon
+
+    # -- configuration -------------------------------------------------------------------------------------------
+
+    def _setting(self, key: str) -> str | None:
+        with self._db.read() as conn:
+            return store.get_setting(conn, key)
+
+    def enabled(self) -> bool:
+        return self._setting(_RING) is not None
+
+    def _engine(self) -> SyncEngine:
+        ring, target = self._setting(_RING), self._setting(_TARGET)
+        if ring is None or target is None:
+            raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+        return self._new_engine(open_target(TargetConfig.from_json(json.loads(target))), KeyRing.decode_local(ring))
+
+    def _new_engine(self, target: Any, ring: KeyRing) -> SyncEngine:
+        return SyncEngine(self._db, target, ring, self._device_id, self._models, self._clock, self._wall,
+                          private_key=self._private_key, ring_changed=self._keep_ring)
+
+    def _private_key(self) -> bytes:
+        with self._db.read() as conn:
+            return identity.recipient_private_key(conn)
+
+    def _keep_ring(self, ring: KeyRing) -> None:
+        with self._db.write() as conn:
+            store.set_setting(conn, _RING, ring.encode_local())
+
+    def setup(self, config: TargetConfig, passphrase: str, *, device_name: str | None = None,
+              namespaces: Iterable[str] | None = None) -> SyncStatus:
+        """Use ``config`` as this vault's target: create a sync group there, or join the one it holds.
+
+        ``namespaces``: sync only these (``None``: the whole vault); see :meth:`set_scope`.
+        """
+        chosen = scopes.normalize(namespaces)
+        if not passphrase:
+            raise InvalidInput("the sync passphrase is empty", field="sync_passphrase")
+        if self.enabled():
+            raise SyncError("sync is already set up for this vault; turn it off first (`memvault sync off`)")
+        target = open_target(config)
+        groups = sorted({name.split("/")[0] for name in target.list("") if name.endswith("/key")
+                         and ID.match(name.split("/")[0])})
+        if len(groups) > 1:
+            raise SyncError(f"the target holds {len(groups)} sync groups; give each its own folder or prefix")
+        if groups:
+            ring = read_key_file(target.get(f"{groups[0]}/key"), passphrase)
+        else:
+            ring = KeyRing.new(str(uuid.uuid4()))
+            data = write_key_file(ring, passphrase, self._settings.kdf_memory_kib, self._settings.kdf_iterations)
+            if not target.put_new(f"{ring.group}/key", data):
+                ring = read_key_file(target.get(f"{ring.group}/key"), passphrase)
+        if key_file_group(target.get(f"{ring.group}/key")) != ring.group:
+            raise SyncError("the target's key file names another sync group")
+        engine = self._new_engine(target, ring)
+        own = engine.segments().get(self._device_id, [])
+        with self._db.write() as conn:
+            store.forget_sync(conn)
+            store.delete_settings(conn, "sync_")
+            store.set_setting(conn, _RING, ring.encode_local())
+            store.set_setting(conn, _TARGET, json.dumps(config.to_json()))
+            store.set_setting(conn, "sync_next_segment", str(max(own, default=0) + 1))
+            store.set_setting(conn, "sync_snapshot_at", str(self._wall()))
+            store.set_setting(conn, replica.REWOUND, "1")
+            scopes.write(conn, chosen)
+            if device_name:
+                store.set_setting(conn, _NAME, device_name)
+            replica.seed(conn, self._device_id, self._models)
+        if groups:
+            self._run(lambda: engine.join_from_snapshot(CycleReport()))
+        self.sync_now()
+        return self.status()
+
+    def scope(self) -> tuple[str, ...] | None:
+        """The namespaces that sync (``None``: all of them)."""
+        with self._db.read() as conn:
+            return _listed(scopes.read(conn))
+
+    def set_scope(self, namespaces: Iterable[str] | None) -> SyncStatus:
+        """Sync only ``namespaces`` from now on (``None``: the whole vault).
+
+        What changed here before is sent under the old scope first. Narrowing only stores the choice; widening
+        also sends what the added namespaces hold here and reads every device from the start again, so what
+        was skipped while outside the scope arrives on the next sync (see :mod:`memvault.sync.scope`).
+        """
+        chosen = scopes.normalize(namespaces)
+        if not self.enabled():
+            raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+
+        def change() -> None:
+            with self._db.write() as conn:
+                replica.catch_up(conn, self._device_id, self._models)
+                old = scopes.read(conn)
+                scopes.write(conn, chosen)
+                if scopes.widened(old, chosen):
+                    replica.widen(conn, old, self._device_id, self._models)
+
+        self._run(change)
+        self.changed.set()
+        return self.status()
+
+    def test_target(self, config: TargetConfig) -> int:
+        """How many files the target holds (0: this device would start the group); a target error if it fails."""
+        return len(open_target(config).list(""))
+
+    def off(self) -> None:
+        """Stop syncing: forget the target, its credentials and the sync key (the target is left as it is)."""
+        with self._db.write() as conn:
+            store.forget_sync(conn)
+            store.delete_settings(conn, "sync_")
+
+    # -- cycles --------------------------------------------------------------------------------------------------
+
+    def _run(self, step: Callable[[], Any]) -> Any:
+        with self._lock:
+            return step()
+
+    def sync_now(self, *, allow_mass_delete: bool = False) -> SyncResult:
+        """Push local changes, pull and apply other devices' (one cycle); raises on a target failure."""
+        engine = self._engine()
+        report = CycleReport()
+        try:
+            self._run(lambda: self._cycle(engine, report, allow_mass_delete))
+        except MemvaultError as exc:
+            self._record(report, exc.message)
+            raise
+        finally:
+            self._announce(report)
+        self._record(report, None)
+        return SyncResult(report.pushed_ops, report.applied_segments, len(report.changes), report.conflicts,
+                          tuple(report.problems), tuple(report.waiting))
+
+    def _cycle(self, engine: SyncEngine, report: CycleReport, allow_mass_delete: bool) -> None:
+        engine.cycle(report, allow_mass_delete=allow_mass_delete)
+        engine.maintain(self._setting(_NAME))
+
+    def _record(self, report: CycleReport, error: str | None) -> None:
+        doc = {"at": self._wall(), "error": error, "problems": report.problems[:20], "waiting": report.waiting[:20]}
+        with self._db.write() as conn:
+            if store.get_setting(conn, _RING) is not None:
+                store.set_setting(conn, _LAST, json.dumps(doc))
+
+    def _announce(self, report: CycleReport) -> None:
+        if any(kind in (ChangeKind.CREATED, ChangeKind.UPDATED) for kind, _, _ in report.changes):
+            self._wake()
+        by_kind: dict[ChangeKind, list[tuple[str, str]]] = {}
+        for kind, memory_id, namespace in report.changes:
+            by_kind.setdefault(kind, []).append((memory_id, namespace))
+        for kind, items in by_kind.items():
+            self._events.emit(ChangeEvent(kind, tuple(m for m, _ in items), tuple(sorted({n for _, n in items})),
+                                          SYNC))
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        with self._db.read() as conn:
+            ring, target = store.get_setting(conn, _RING), store.get_setting(conn, _TARGET)
+            if ring is None or target is None:
+                return SyncStatus(enabled=False)
+            last = json.loads(store.get_setting(conn, _LAST) or "{}")
+            pending = store.outbox_count_after(conn, int(store.get_setting(conn, "sync_pushed") or 0))
+            cursors = store.cursors(conn)
+            conflicts = len(store.conflicts(conn))
+            chosen = scopes.read(conn)
+        return SyncStatus(
+            enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
+            group=KeyRing.decode_local(ring).group, device_id=self._device_id, last_sync_at=last.get("at"),
+            last_error=last.get("error"), pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
+            problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
+            skewed_devices=tuple(c.device_id for c in cursors.values() if c.skew_ms > 0), namespaces=_listed(chosen))
+
+    def devices(self) -> list[DeviceInfo]:
+        engine = self._engine()
+        records = engine.records()
+        segments = engine.segments()
+        with self._db.read() as conn:
+            cursors = store.cursors(conn)
+            name = store.get_setting(conn, _NAME)
+        found = []
+        for device in sorted(set(records) | set(segments) | {self._device_id} | set(engine.ring.removed)):
+            record = records.get(device, {})
+            cursor = cursors.get(device)
+            found.append(DeviceInfo(
+                device, name if device == self._device_id else record.get("name"), device == self._device_id,
+                record.get("seen_at"), len(segments.get(device, [])), cursor.segment if cursor else None,
+                cursor.skew_ms if cursor else 0, device in engine.ring.removed))
+        return found
+
+    def remove_device(self, device_id: str, passphrase: str) -> None:
+        """Stop trusting ``device_id``: a new sync key generation that only the remaining devices learn."""
+        if device_id == self._device_id:
+            raise InvalidInput("this is the device you are on; turn sync off here instead")
+        engine = self._engine()
+        if device_id not in {d.device_id for d in self.devices()}:
+            raise NotFound(f"no device {device_id} syncs through this target")
+        self._run(lambda: engine.rotate(device_id, passphrase, self._settings.kdf_memory_kib,
+                                        self._settings.kdf_iterations))
+        with self._db.write() as conn:
+            store.delete_cursor(conn, device_id)
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the sync key on the target under ``new`` (the same key: nothing is re-encrypted).
+
+        Devices that already sync keep the key inside their vaults and go on; a device that joins from now on
+        needs ``new``. :class:`SyncKeyError` if ``old`` does not open the target's key file.
+        """
+        if not new:
+            raise InvalidInput("the new sync passphrase is empty", field="new_sync_passphrase")
+        if new == old:
+            raise InvalidInput("the new sync passphrase is the old one", field="new_sync_passphrase")
+        engine = self._engine()
+        name = f"{engine.group}/key"
+
+        def rewrap() -> None:
+            data = rewrap_key_file(engine.target.get(name), old, new, self._settings.kdf_memory_kib,
+                                   self._settings.kdf_iterations)
+            engine.target.put(name, data)
+            read_key_file(engine.target.get(name), new)  # what the target holds now opens with the new one
+
+        self._run(rewrap)
+
+    def conflicts(self) -> list[ConflictInfo]:
+        with self._db.read() as conn:
+            rows = store.conflicts(conn)
+        return [ConflictInfo(r.memory_uuid, r.namespace, r.version, r.changed_at, r.content, r.current) for r in rows]
+
+    def conflicted_memories(self) -> int:
+        """How many memories have a conflict not resolved yet (the count on the Sync page's tab)."""
+        with self._db.read() as conn:
+            return store.conflicted_memories(conn)
+
+    def dismiss_conflict(self, memory_id: str) -> int:
+        """The current content stays; the kept versions are no longer listed as conflicts."""
+        with self._db.write() as conn:
+            if repo.get_by_uuid(conn, memory_id) is None:
+                raise NotFound(f"no memory with id {memory_id}")
+            return store.clear_conflicts(conn, memory_id)
+
+    def keep_conflict_version(self, memory_id: str, version: int, restore: Callable[[str, int], Any]) -> None:
+        """Make a kept version current again (through the memory service's ``restore``), then dismiss."""
+        restore(memory_id, version)
+        self.dismiss_conflict(memory_id)
+
+
+def _listed(chosen: scopes.Scope) -> tuple[str, ...] | None:
+    return None if chosen is None else tuple(sorted(chosen))
+
+
+def sync_loop(background: Any, sync: SyncService, events: EventHub, *, interval: float, debounce: float) -> None:
+    """Register the background sync on ``background``: every ``interval`` seconds, and ``debounce`` seconds
+    after a local change (not one that sync itself applied)."""
+    wake = threading.Event()
+
+    def on_change(event: ChangeEvent) -> None:
+        if event.origin is not SYNC and event.kind is not ChangeKind.EMBEDDED:
+            sync.changed.set()
+            wake.set()
+
+    events.subscribe(on_change)
+
+    def step() -> float:
+        if not sync.enabled():
+            sync.changed.clear()
+            return interval
+        if sync.changed.is_set():
+            # Let a burst of changes settle, so that they go out in one segment.
+            time.sleep(debounce)
+            sync.changed.clear()
+        sync.sync_now()
+        return interval
+
+    background.add("sync", step, first_delay=min(debounce, interval), wake=wake)

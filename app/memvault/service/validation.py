@@ -1,0 +1,251 @@
+"""Input validation: every rule from :mod:`memvault.domain.limits`, with plain messages."""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import math
+import re
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from memvault.domain import limits
+from memvault.domain.errors import InvalidInput
+
+E = TypeVar("E", bound=enum.Enum)
+_NAMESPACE = re.compile(limits.NAMESPACE_PATTERN)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CURSOR = re.compile(r"^[A-Za-z0-9_\-]+$")
+
+
+def plain_text(value: str, field: str) -> str:
+    """``value`` unless it holds a lone UTF-16 surrogate, which no UTF-8 file or database can store."""
+    if _SURROGATE.search(value):
+        raise InvalidInput(f"{field} contains an unpaired surrogate code point (not valid Unicode text)", field=field)
+    return value
+
+
+def check_json(value: Any, field: str, *, max_depth: int) -> None:
+    """Refuse JSON-like data nested deeper than ``max_depth``, with bad text or numbers SQLite cannot hold.
+
+    The walk is iterative, so hostile nesting cannot exhaust the stack here.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > max_depth:
+                raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field)
+            if isinstance(node, dict):
+                for key, item in node.items():
+                    if not isinstance(key, str):
+                        raise InvalidInput(f"{field} keys must be strings", field=field)
+                    plain_text(key, field)
+                    stack.append((item, depth + 1))
+            else:
+                stack.extend((item, depth + 1) for item in node)
+        elif isinstance(node, str):
+            plain_text(node, field)
+        elif node is None or isinstance(node, int):  # bool is an int
+            continue
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                raise InvalidInput(f"{field} holds a number that is not finite (NaN or Infinity)", field=field)
+        else:
+            raise InvalidInput(f"{field} must contain only JSON values", field=field)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInput(f"the number {text[:30]} is too large")
+    return value
+
+
+def _json_constant(name: str) -> Any:
+    raise InvalidInput(f"{name} is not a JSON number; send a finite number")
+
+
+def loads_strict(raw: bytes | str, *, field: str = "the request body",
+                 max_depth: int = limits.JSON_BODY_MAX_DEPTH) -> Any:
+    """Parse JSON that a client sent; :class:`json.JSONDecodeError` for bad syntax, :class:`InvalidInput` else.
+
+    Refused: NaN and Infinity, numbers too large for a double, integers of
+    thousands of digits, nesting deeper than ``max_depth`` and lone surrogates
+    in any string or key. Integers beyond 64 bits are JSON and pass: each use
+    that binds them to SQL checks its own range.
+    """
+    try:
+        value = json.loads(raw, parse_float=_json_float, parse_constant=_json_constant)
+    except RecursionError:
+        raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{field} is not UTF-8 text", field=field) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer literal past Python's digit limit
+        raise InvalidInput(f"{field} holds a number with too many digits", field=field) from None
+    check_json(value, field, max_depth=max_depth)
+    return value
+
+
+def parse_json(raw: bytes | str, *, field: str = "the request body",
+               max_depth: int = limits.JSON_BODY_MAX_DEPTH) -> Any:
+    """Like :func:`loads_strict`, with bad syntax as :class:`InvalidInput` too."""
+    try:
+        return loads_strict(raw, field=field, max_depth=max_depth)
+    except json.JSONDecodeError:
+        raise InvalidInput(f"{field} is not valid JSON", field=field) from None
+
+
+def cursor(value: Any) -> str | None:
+    """A list cursor as this server issues them, or ``None``.
+
+    Cursors are URL-safe base64 of ``[created_at, rowid]``; anything else
+    (hostile nesting, ids SQLite cannot bind, NaN) is refused here, before
+    the vault decodes it.
+    """
+    if value is None:
+        return None
+    refused = InvalidInput("the cursor is not one this server issued", field="cursor")
+    if not isinstance(value, str) or len(value) > limits.CURSOR_MAX_CHARS or not _CURSOR.match(value):
+        raise refused
+    try:
+        decoded = loads_strict(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), max_depth=1)
+    except (ValueError, InvalidInput):  # bad base64 or JSON, NaN, nesting
+        raise refused from None
+    if not (isinstance(decoded, list) and len(decoded) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in decoded)
+            and isinstance(decoded[1], int) and 0 <= decoded[1] <= limits.INT_MAX
+            and abs(decoded[0]) < 1e15):
+        raise refused
+    return value
+
+
+def content(value: Any, *, field: str = "content", max_chars: int = limits.CONTENT_MAX_CHARS) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", field=field)
+    if not value.strip():
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    if len(value) > max_chars:
+        raise InvalidInput(f"{field} has {len(value)} characters; the limit is {max_chars}", field=field)
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    return plain_text(value, field)
+
+
+def namespace(value: Any) -> str:
+    if not isinstance(value, str) or not _NAMESPACE.match(value):
+        raise InvalidInput(
+            "namespace must be 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
+            field="namespace",
+        )
+    return value
+
+
+def optional_id(value: Any, field: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be a non-empty string", field=field)
+    if len(value) > limits.ID_FIELD_MAX_CHARS:
+        raise InvalidInput(f"{field} is longer than {limits.ID_FIELD_MAX_CHARS} characters", field=field)
+    return plain_text(value, field)
+
+
+def choice(enum_type: type[E], value: Any, field: str) -> E:
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum_type)
+        raise InvalidInput(f"{field} must be one of: {allowed} (got {value!r})", field=field) from None
+
+
+def unit_float(value: Any, field: str, *, low: float = 0.0, high: float = 1.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput(f"{field} must be a number between {low} and {high}", field=field)
+    if not low <= float(value) <= high:
+        raise InvalidInput(f"{field} must be between {low} and {high} (got {value})", field=field)
+    return float(value)
+
+
+def int_range(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be a whole number", field=field)
+    if not low <= value <= high:
+        raise InvalidInput(f"{field} must be between {low} and {high} (got {value})", field=field)
+    return value
+
+
+def tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidInput("tags must be a list of strings", field="tags")
+    out: list[str] = []
+    for tag in value:
+        if not isinstance(tag, str) or not tag.strip():
+            raise InvalidInput("each tag must be a non-empty string", field="tags")
+        tag = plain_text(tag.strip(), "tags")
+        if len(tag) > limits.TAG_MAX_CHARS:
+            raise InvalidInput(f"tag {tag[:20]!r}… is longer than {limits.TAG_MAX_CHARS} characters", field="tags")
+        if tag not in out:
+            out.append(tag)
+    if len(out) > limits.TAGS_MAX:
+        raise InvalidInput(f"at most {limits.TAGS_MAX} tags are allowed", field="tags")
+    return tuple(out)
+
+
+def metadata(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput("metadata must be a JSON object", field="metadata")
+    if len(value) > limits.METADATA_MAX_KEYS:
+        raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}", field="metadata")
+    if not all(isinstance(k, str) for k in value):
+        raise InvalidInput("metadata keys must be strings", field="metadata")
+    check_json(value, "metadata", max_depth=limits.METADATA_MAX_DEPTH)
+    try:
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidInput("metadata must contain only JSON values", field="metadata") from None
+    size = len(encoded.encode("utf-8"))
+    if size > limits.METADATA_MAX_BYTES:
+        raise InvalidInput(f"metadata is {size} bytes; the limit is {limits.METADATA_MAX_BYTES}", field="metadata")
+    return json.loads(encoded)
+
+
+def metadata_filter(value: Any, field: str = "metadata_filter") -> dict[str, Any]:
+    """Exact-match conditions on metadata keys: a small, shallow JSON object."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must be a JSON object", field=field)
+    if len(value) > limits.METADATA_FILTER_MAX_KEYS:
+        raise InvalidInput(f"{field} names {len(value)} keys; the limit is {limits.METADATA_FILTER_MAX_KEYS}",
+                           field=field)
+    for key in value:
+        if not isinstance(key, str) or not key or len(key) > limits.METADATA_KEY_MAX_CHARS:
+            raise InvalidInput(f"{field} keys must be 1-{limits.METADATA_KEY_MAX_CHARS} characters", field=field)
+    check_json(value, field, max_depth=limits.METADATA_MAX_DEPTH)
+    return {key: _sql_number(item, field) for key, item in value.items()}
+
+
+def _sql_number(value: Any, field: str) -> Any:
+    """An integer beyond 64 bits as the double SQLite reads from stored JSON (it binds no larger integer)."""
+    if isinstance(value, int) and not isinstance(value, bool) and not limits.INT_MIN <= value <= limits.INT_MAX:
+        try:
+            return float(value)
+        except OverflowError:
+            raise InvalidInput(f"{field} holds a number too large to compare", field=field) from None
+    return value
+
+
+def ttl(value: Any) -> int | None:
+    if value is None:
+        return None
+    return int_range(value, "expires_in_seconds", 1, limits.TTL_MAX_SECONDS)

@@ -1,0 +1,336 @@
+"""The merge rules of sync, pure: a memory's sync state, how two states join, and what a state shows.
+
+A memory's state is a dict (stored as JSON) of field groups, each with the
+hybrid-logical-clock stamp of the change that set it:
+
+- ``born``: ``[hlc, {client_id, created_at, origin_device}]``; the memory exists once born;
+- ``content``: ``[hlc, content, ancestors]`` (the stamps of the contents it was made over, newest
+  first, a few of them: two contents are concurrent edits when neither is an ancestor of the other);
+- ``attrs``: ``[hlc, {memory_type, importance, tier, visibility}]``;
+- ``context``: ``[hlc, {agent_id, user_id, session_id, project, expires_at}]``;
+- ``meta``: ``{key: [hlc, present, value]}``, one last-writer-wins register per key;
+- ``tags``: ``{tag: [adds, removes]}``, each ``{device: hlc}``: an add-wins set (a remove
+  cancels only the adds its device had seen, so a concurrent add survives it);
+- ``trash`` / ``archive``: ``[hlc, deleted_at | archived_at]``;
+- ``gone``: the stamp of a hard delete.
+
+An op shipped to other devices is a partial state of the same shape (a delta),
+so applying an op is :func:`join`, which is commutative, associative and
+idempotent: every device that has seen the same ops holds the same states, in
+whatever order and however often they arrived. A namespace wipe is a separate
+register per namespace (``wipes``): it removes the memories of the namespace
+born before it. A memory shows (:func:`render`) when it is born after its
+hard delete and after its namespace's wipe.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from memvault.domain.enums import MemoryType, Tier, Visibility
+from memvault.domain.errors import DamagedData
+from memvault.domain.hlc import Hlc
+
+GROUPS = ("born", "content", "attrs", "context", "trash", "archive")
+ATTRS = ("memory_type", "importance", "tier", "visibility")
+CONTEXT = ("agent_id", "user_id", "session_id", "project", "expires_at")
+BORN = ("client_id", "created_at", "origin_device")
+_HLC = re.compile(r"^\d{13}-\d{5}-[A-Za-z0-9._:-]{1,80}$")
+_MAX_COUNTER = 99_999
+#: Content stamps an edit remembers as made over (telling a concurrent edit from a later one).
+ANCESTORS = 8
+
+State = dict[str, Any]
+
+
+def check_hlc(stamp: Any) -> str:
+    """``stamp`` if it is a well-formed clock stamp (they are compared as text), else :class:`DamagedData`."""
+    if not isinstance(stamp, str) or not _HLC.match(stamp):
+        raise DamagedData("a sync op carries a malformed clock stamp")
+    return stamp
+
+
+def successor(stamp: str, device_id: str) -> str:
+    """The smallest stamp of ``device_id`` after ``stamp``."""
+    h = Hlc.parse(stamp)
+    if h.counter >= _MAX_COUNTER:
+        return str(Hlc(h.ms + 1, 0, device_id))
+    return str(Hlc(h.ms, h.counter + 1, device_id))
+
+
+def _tie_key(register: list[Any]) -> tuple[str, str]:
+    # Two registers with one stamp are the same change; the text of the value breaks a tie only
+    # so that even a forged duplicate cannot make two devices disagree.
+    return register[0], json.dumps(register[1:], sort_keys=True, ensure_ascii=False)
+
+
+def _lww(a: list[Any] | None, b: list[Any] | None) -> list[Any] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if _tie_key(a) >= _tie_key(b) else b
+
+
+def _max(a: str | None, b: str | None) -> str | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)
+
+
+def _join_clocks(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    out = dict(a)
+    for device, stamp in b.items():
+        if stamp > out.get(device, ""):
+            out[device] = stamp
+    return out
+
+
+def join(a: State | None, b: State) -> State:
+    """The least state that holds both ``a`` and ``b``.
+
+    Neither is modified, and the result may share parts with them: states and
+    ops are never modified in place anywhere (a join makes a new state).
+    """
+    if a is None:
+        return b
+    if a["ns"] != b["ns"]:
+        raise DamagedData("a sync op names a memory of another namespace than the one it lives in")
+    out: State = {"ns": a["ns"]}
+    for group in GROUPS:
+        chosen = _lww(a.get(group), b.get(group))
+        if chosen is not None:
+            out[group] = chosen
+    gone = _max(a.get("gone"), b.get("gone"))
+    if gone is not None:
+        out["gone"] = gone
+    meta = dict(a.get("meta", {}))
+    for key, register in b.get("meta", {}).items():
+        meta[key] = _lww(meta.get(key), register)
+    if meta:
+        out["meta"] = meta
+    tags = {t: [dict(adds), dict(removes)] for t, (adds, removes) in a.get("tags", {}).items()}
+    for tag, (adds, removes) in b.get("tags", {}).items():
+        mine = tags.get(tag, [{}, {}])
+        tags[tag] = [_join_clocks(mine[0], adds), _join_clocks(mine[1], removes)]
+    if tags:
+        out["tags"] = tags
+    return out
+
+
+def clocks(state: State | None) -> list[str]:
+    """Every stamp in ``state``."""
+    if not state:
+        return []
+    found = [state[g][0] for g in GROUPS if g in state]
+    if "gone" in state:
+        found.append(state["gone"])
+    found += [r[0] for r in state.get("meta", {}).values()]
+    for adds, removes in state.get("tags", {}).values():
+        found += list(adds.values()) + list(removes.values())
+    return found
+
+
+def latest(state: State | None) -> str | None:
+    """The latest stamp in ``state`` (the max of :func:`clocks`, without building the list: a join asks this of
+    every memory it applies)."""
+    if not state:
+        return None
+    best = state.get("gone") or ""
+    for group in GROUPS:
+        register = state.get(group)
+        if register is not None and register[0] > best:
+            best = register[0]
+    for register in state.get("meta", {}).values():
+        best = max(best, register[0])
+    for adds, removes in state.get("tags", {}).values():
+        for stamp in (*adds.values(), *removes.values()):
+            best = max(best, stamp)
+    return best or None
+
+
+def exists(state: State | None, wipe: str | None) -> bool:
+    """Whether the memory of ``state`` shows, given its namespace's wipe stamp."""
+    if not state or "born" not in state:
+        return False
+    born = state["born"][0]
+    return born > state.get("gone", "") and (wipe is None or born > wipe)
+
+
+def tags_of(state: State) -> list[str]:
+    return sorted(tag for tag, (adds, removes) in state.get("tags", {}).items()
+                  if any(stamp > removes.get(device, "") for device, stamp in adds.items()))
+
+
+def metadata_of(state: State) -> dict[str, Any]:
+    return {key: value for key, (_, present, value) in sorted(state.get("meta", {}).items()) if present}
+
+
+def _fields_of(state: State) -> dict[str, Any]:
+    """Whatever fields ``state`` holds, shown or not."""
+    fields: dict[str, Any] = {"namespace": state["ns"]}
+    if "content" in state:
+        fields["content"] = state["content"][1]
+    for group, names in (("born", BORN), ("attrs", ATTRS), ("context", CONTEXT)):
+        if group in state:
+            fields.update({k: state[group][1][k] for k in names})
+    fields["metadata"] = metadata_of(state)
+    fields["tags"] = tags_of(state)
+    fields["deleted_at"] = state["trash"][1] if "trash" in state else None
+    fields["archived_at"] = state["archive"][1] if "archive" in state else None
+    return fields
+
+
+def render(state: State | None, wipe: str | None) -> dict[str, Any] | None:
+    """The memory's fields as ``state`` decides them, or ``None`` when it does not exist."""
+    if not exists(state, wipe):
+        return None
+    assert state is not None
+    for group in ("content", "attrs", "context"):
+        if group not in state:
+            raise DamagedData("a sync state holds a memory without its fields")
+    return _fields_of(state)
+
+
+def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, stamp: str) -> State | None:
+    """The op that brings ``state`` to what the local ``row`` now holds, stamped ``stamp``; ``None``: no change.
+
+    ``stamp`` must sort after every stamp of ``state`` (and its namespace's wipe),
+    because the row shows a local change made over all of them.
+    """
+    shown = render(state, wipe)
+    if row is None:
+        if shown is None:
+            return None
+        return {"ns": state["ns"], "gone": stamp}  # type: ignore[index]
+    op: State = {"ns": row["namespace"]}
+    if shown is None:
+        # Born (again): every group the state holds, even hidden, must come out as the row has it.
+        op["born"] = [stamp, {k: row[k] for k in BORN}]
+        shown = _fields_of(state) if state else {}
+    if shown.get("content") != row["content"]:
+        ancestors = [state["content"][0], *(state["content"][2] or [])][:ANCESTORS] if state and "content" in state \
+            else []
+        op["content"] = [stamp, row["content"], ancestors]
+    for group, names in (("attrs", ATTRS), ("context", CONTEXT)):
+        if any(shown.get(k, _ABSENT) != row[k] for k in names):
+            op[group] = [stamp, {k: row[k] for k in names}]
+    for group, name in (("trash", "deleted_at"), ("archive", "archived_at")):
+        if shown.get(name, _ABSENT) != row[name]:
+            op[group] = [stamp, row[name]]
+    meta_before = shown.get("metadata", {})
+    meta = {k: [stamp, True, v] for k, v in row["metadata"].items() if meta_before.get(k, _ABSENT) != v}
+    meta.update({k: [stamp, False, None] for k in meta_before if k not in row["metadata"]})
+    if meta:
+        op["meta"] = meta
+    tags = _tag_delta(state, set(shown.get("tags", ())), set(row["tags"]), stamp)
+    if tags:
+        op["tags"] = tags
+    return op if len(op) > 1 else None
+
+
+_ABSENT = object()
+
+
+def _tag_delta(state: State | None, before: set[str], after: set[str], stamp: str) -> dict[str, list[dict[str, str]]]:
+    device = Hlc.parse(stamp).device_id
+    known = (state or {}).get("tags", {})
+    out: dict[str, list[dict[str, str]]] = {}
+    for tag in sorted(after - before):
+        out[tag] = [{device: stamp}, {}]
+    for tag in sorted(before - after):
+        # A remove cancels exactly the adds this device has seen.
+        out[tag] = [{}, dict(known[tag][0])]
+    return out
+
+
+def _number(value: Any, optional: bool = False) -> bool:
+    if value is None:
+        return optional
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _text(value: Any, optional: bool = True) -> bool:
+    return isinstance(value, str) or (optional and value is None)
+
+
+# The values an enum accepts, as sets: looked up for every op of a snapshot, where calling the enum costs more.
+_TYPES = frozenset(m.value for m in MemoryType)
+_TIERS = frozenset(t.value for t in Tier)
+_VISIBILITIES = frozenset(v.value for v in Visibility)
+
+
+def _check_values(op: dict[str, Any]) -> None:
+    if "born" in op:
+        born = op["born"][1]
+        if not (_text(born["client_id"]) and _number(born["created_at"]) and _text(born["origin_device"], False)):
+            raise ValueError
+    if "attrs" in op:
+        attrs = op["attrs"][1]
+        if attrs["memory_type"] not in _TYPES or attrs["tier"] not in _TIERS or \
+                attrs["visibility"] not in _VISIBILITIES:
+            raise ValueError
+        if not _number(attrs["importance"]) or not 0 <= attrs["importance"] <= 1:
+            raise ValueError
+    if "context" in op:
+        context = op["context"][1]
+        if not all(_text(context[k]) for k in CONTEXT[:4]) or not _number(context["expires_at"], True):
+            raise ValueError
+    for group in ("trash", "archive"):
+        if group in op and (len(op[group]) != 2 or not _number(op[group][1], True)):
+            raise ValueError
+    for register in op.get("meta", {}).values():
+        if not isinstance(register[1], bool):
+            raise TypeError
+
+
+def validate_op(op: Any) -> State:
+    """``op`` as read from a segment, after checking its shape (stamps, types); :class:`DamagedData` otherwise."""
+    try:
+        if isinstance(op, dict) and "wipe" in op:
+            if set(op) != {"wipe", "h"} or not isinstance(op["wipe"], str):
+                raise ValueError
+            check_hlc(op["h"])
+            return op
+        if not isinstance(op, dict) or not isinstance(op.get("ns"), str) or not isinstance(op.get("u"), str):
+            raise TypeError
+        if "vectors" in op and not isinstance(op["vectors"], dict):
+            raise ValueError
+        for group in GROUPS:
+            if group in op:
+                register = op[group]
+                if not isinstance(register, list) or len(register) < 2:
+                    raise ValueError
+                check_hlc(register[0])
+        for group, names in (("born", BORN), ("attrs", ATTRS), ("context", CONTEXT)):
+            if group in op and (not isinstance(op[group][1], dict) or set(op[group][1]) != set(names)):
+                raise ValueError
+        if "content" in op:
+            if len(op["content"]) != 3 or not isinstance(op["content"][1], str) or \
+                    not isinstance(op["content"][2], list):
+                raise ValueError
+            for stamp in op["content"][2]:
+                check_hlc(stamp)
+        if "gone" in op:
+            check_hlc(op["gone"])
+        for key, register in op.get("meta", {}).items():
+            if not isinstance(key, str) or not isinstance(register, list) or len(register) != 3:
+                raise ValueError
+            check_hlc(register[0])
+        for tag, pair in op.get("tags", {}).items():
+            if not isinstance(tag, str) or not isinstance(pair, list) or len(pair) != 2:
+                raise ValueError
+            for side in pair:
+                if not isinstance(side, dict):
+                    raise TypeError
+                for stamp in side.values():
+                    check_hlc(stamp)
+        _check_values(op)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        raise DamagedData("a sync op has an impossible shape; the segment is damaged or foreign") from None
+    return op

@@ -1,0 +1,207 @@
+"""One vault as a sync replica: local changes become ops, other devices' ops become local changes.
+
+Both directions run inside the caller's write transaction:
+
+- :func:`catch_up` reads the oplog entries this device wrote since the last
+  call, compares each touched memory's row with its merge state, and turns the
+  difference into an op (stamped after everything the state had seen, since the
+  user made the change over it) that joins the state and goes to the outbox.
+- :func:`memvault.sync.incoming.apply` joins other devices' ops into the states and
+  writes what the states now show through the one write path.
+
+Before every ``apply`` the caller runs :func:`catch_up` in the same
+transaction, so a row always equals what its state shows when remote ops meet it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from memvault.domain.errors import DamagedData
+from memvault.domain.hlc import Hlc
+from memvault.sync import merge, scope
+from memvault.vault import sync_store as store
+
+OPLOG_CURSOR = "sync_oplog_cursor"
+#: Set when every device is to be read from the start: the next pull also looks for devices whose segments were
+#: all compacted away (known only by a snapshot).
+REWOUND = "sync_rewound"
+_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Models:
+    """This device's embedding model: shipped vectors are stored only when they come from the same one."""
+
+    model_id: str
+    dimension: int
+
+
+def _vectors_payload(row: store.Row, found: tuple[list[tuple[int, int]], bytes], dimension: int) -> dict[str, Any]:
+    spans, data = found
+    return {"model": row.model_id, "dim": dimension, "hash": row.content_hash, "spans": [list(s) for s in spans],
+            "data": base64.b64encode(data).decode("ascii")}
+
+
+def catch_up(conn: Any, device_id: str, models: Models) -> int:
+    """Fold this device's oplog entries since the last call into states and the outbox; returns ops added."""
+    cursor = int(store.get_setting(conn, OPLOG_CURSOR) or 0)
+    last = store.last_oplog_id(conn)
+    added = 0
+    while cursor < last:
+        entries = store.local_entries_since(conn, cursor, device_id, _BATCH)
+        if not entries:
+            break
+        added += _fold(conn, entries, device_id, models)
+        cursor = entries[-1].id
+    # Everything up to now is folded (the caller's write transaction keeps others out): entries other devices'
+    # ops wrote after this point are skipped for good instead of being read again on every cycle.
+    store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
+    return added
+
+
+def skip_applied(conn: Any) -> None:
+    """After :func:`apply` (preceded by :func:`catch_up` in the same transaction): its oplog entries are others'."""
+    store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
+
+
+def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Models) -> int:
+    ops: list[dict[str, Any]] = []
+    wipes = store.wipes(conn)
+    chosen = scope.read(conn)
+    for entry in entries:
+        if entry.op == "wipe_namespace" and entry.namespace and scope.includes(chosen, entry.namespace):
+            ops.append(_fold_wipe(conn, entry, wipes, device_id))
+    touched: dict[str, str] = {}
+    vectors_only: set[str] = set()
+    for entry in entries:
+        if entry.op == "wipe_namespace":
+            continue
+        touched[entry.memory_uuid] = max(entry.hlc, touched.get(entry.memory_uuid, ""))
+        if entry.op == "vectors":
+            vectors_only.add(entry.memory_uuid)
+    ops += _fold_memories(conn, touched, vectors_only, wipes, chosen, device_id, models)
+    store.outbox_append(conn, ops)
+    return len(ops)
+
+
+def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], wipes: dict[str, str],
+                   chosen: scope.Scope, device_id: str, models: Models) -> list[dict[str, Any]]:
+    """Turn the difference between each touched memory's row and its state into an op (joined into the state)."""
+    ops: list[dict[str, Any]] = []
+    states = store.load_states(conn, list(touched))
+    rows = store.rows_for(conn, list(touched))
+    changed: dict[str, dict[str, Any]] = {}
+    for uuid, entry_hlc in touched.items():
+        state, row = states.get(uuid), rows.get(uuid)
+        namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
+        if namespace is None:
+            continue  # made and removed again since the last fold: nothing to tell anyone
+        if not scope.includes(chosen, namespace):
+            continue  # outside the scope: its state stays as it was until the scope widens (see app/sync/scope.py)
+        wipe = wipes.get(namespace)
+        floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
+        stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc
+        op = merge.delta(state, wipe, row.fields if row else None, stamp)
+        if op is not None:
+            changed[uuid] = merge.join(state, op)
+        if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
+            found = store.vectors_of(conn, row)
+            if found is not None:
+                op = dict(op or {"ns": namespace}, vectors=_vectors_payload(row, found, models.dimension))
+        if op is not None:
+            ops.append(dict(op, u=uuid))
+    store.save_states(conn, changed)
+    return ops
+
+
+def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device_id: str) -> dict[str, Any]:
+    namespace = entry.namespace
+    assert namespace is not None
+    # Everything the namespace held here is gone, including memories stamped ahead of this clock.
+    borns = [s["born"][0] for s in store.load_states(conn, store.uuids_in_namespace(conn, namespace)).values()
+             if "born" in s]
+    floor = max(borns + ([wipes[namespace]] if namespace in wipes else []) or [""])
+    stamp = max(entry.hlc, merge.successor(floor, device_id)) if floor else entry.hlc
+    store.set_wipe(conn, namespace, stamp)
+    wipes[namespace] = max(stamp, wipes.get(namespace, ""))
+    return {"wipe": namespace, "h": stamp}
+
+
+def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] | None = None) -> int:
+    """Give every memory of the scope (and of ``only``'s namespaces) without a state one (sync just set up, or
+    the scope widened); returns the ops added to the outbox."""
+    wipes = store.wipes(conn)
+    chosen = scope.read(conn)
+    added = 0
+    batch: list[store.Row] = []
+
+    def flush() -> int:
+        states = store.load_states(conn, [r.uuid for r in batch])
+        ops, changed = [], {}
+        for row in batch:
+            if row.uuid in states:
+                continue
+            stamp = _row_stamp(conn, row, wipes.get(row.fields["namespace"]))
+            op = merge.delta(None, None, row.fields, stamp)
+            assert op is not None
+            changed[row.uuid] = merge.join(None, op)
+            found = store.vectors_of(conn, row)
+            if found is not None:
+                op["vectors"] = _vectors_payload(row, found, models.dimension)
+            ops.append(dict(op, u=row.uuid))
+        store.save_states(conn, changed)
+        store.outbox_append(conn, ops)
+        batch.clear()
+        return len(ops)
+
+    for row in list(store.iter_rows(conn)):
+        namespace = row.fields["namespace"]
+        if not scope.includes(chosen, namespace) or (only is not None and not only(namespace)):
+            continue
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            added += flush()
+    added += flush()
+    store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))
+    return added
+
+
+def widen(conn: Any, old: scope.Scope, device_id: str, models: Models) -> int:
+    """The scope (already stored) grew from ``old``: send what the added namespaces hold here, and read every
+    device from the start again (what was skipped is applied then); returns the ops added to the outbox."""
+    chosen = scope.read(conn)
+
+    def added(namespace: str) -> bool:
+        return scope.includes(chosen, namespace) and not scope.includes(old, namespace)
+
+    # Memories that have a state (they synced before the scope narrowed): the difference since, stamped after it.
+    touched: dict[str, str] = {}
+    for namespace in {ns for ns in store.state_namespaces(conn) if added(ns)}:
+        uuids = store.uuids_in_namespace(conn, namespace)
+        rows = store.rows_for(conn, uuids)
+        touched.update({u: repo_hlc(conn, rows[u]) if u in rows else "" for u in uuids})
+    ops = _fold_memories(conn, touched, set(), store.wipes(conn), chosen, device_id, models)
+    store.outbox_append(conn, ops)
+    # Memories without one (made here while outside the scope): all of them.
+    sent = len(ops) + seed(conn, device_id, models, only=added)
+    store.rewind_cursors(conn)
+    store.set_setting(conn, REWOUND, "1")
+    return sent
+
+
+def _row_stamp(conn: Any, row: store.Row, wipe: str | None) -> str:
+    stamp = repo_hlc(conn, row)
+    if wipe and stamp <= wipe:
+        stamp = merge.successor(wipe, Hlc.parse(stamp).device_id)
+    return stamp
+
+
+def repo_hlc(conn: Any, row: store.Row) -> str:
+    try:
+        return merge.check_hlc(row.hlc)
+    except DamagedData:
+        return str(Hlc(int(row.fields["created_at"] * 1000), 0, row.fields["origin_device"] or "unknown"))

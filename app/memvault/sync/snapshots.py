@@ -1,0 +1,218 @@
+"""Snapshots, compaction, device records and key rotation: the upkeep of a sync group on its target.
+
+A snapshot is every memory's merge state (with its vectors) and every
+namespace wipe, plus the segment of each device it covers. A device that joins
+applies the newest snapshot, then only the segments after it. A device deletes
+its own segments once every known device has read them and a snapshot covers
+them, and its own older snapshots once a newer one exists.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
+from memvault.sync import merge, replica, scope
+from memvault.sync.segments import (
+    SegmentHeader,
+    read_file,
+    read_key_file,
+    write_file,
+    write_key_file,
+)
+from memvault.sync.targets.base import ID, SEQ, seq_name
+from memvault.vault import sync_store as store
+
+SNAPSHOT_SEQ = "sync_snapshot_seq"
+SNAPSHOT_AT = "sync_snapshot_at"
+RECORD_AT = "sync_record_at"
+#: A device writes a snapshot when this many of its own segments are not covered by one, or daily.
+SNAPSHOT_SEGMENTS = 50
+SNAPSHOT_SECONDS = 24 * 3600
+RECORD_SECONDS = 600
+
+
+def _names(engine: Any, kind: str) -> dict[str, list[int]]:
+    prefix = f"{engine.group}/{kind}/"
+    found: dict[str, list[int]] = {}
+    for name in engine.target.list(prefix):
+        parts = name[len(prefix):].split("/")
+        if len(parts) == 2 and ID.match(parts[0]) and SEQ.match(parts[1]):
+            found.setdefault(parts[0], []).append(int(parts[1]))
+    return {d: sorted(s) for d, s in found.items()}
+
+
+def writers(engine: Any) -> list[str]:
+    """The devices that have a snapshot on the target."""
+    return [device for device, seqs in _names(engine, "snapshots").items() if seqs]
+
+
+def write_snapshot(engine: Any) -> str:
+    """Write a snapshot of this vault's sync state; returns its name."""
+    with engine.db.write() as conn:
+        replica.catch_up(conn, engine.device_id, engine.models)
+    with engine.db.read() as conn:
+        seq = int(store.get_setting(conn, SNAPSHOT_SEQ) or 0) + 1
+        covers = {c.device_id: c.segment for c in store.cursors(conn).values()}
+        # Only segments already on the target are covered; the states may hold more, which is harmless.
+        covers[engine.device_id] = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
+        chosen = scope.read(conn)
+        lines = [json.dumps({"wipe": ns, "h": h}) for ns, h in sorted(store.wipes(conn).items())]
+        states = list(store.iter_states(conn))
+        rows = store.rows_for(conn, [u for u, _ in states])
+        for uuid, state in states:
+            op = dict(state, u=uuid)
+            row = rows.get(uuid)
+            if row is not None:
+                found = store.vectors_of(conn, row)
+                if found is not None:
+                    op["vectors"] = replica._vectors_payload(row, found, engine.models.dimension)
+            lines.append(json.dumps(op, ensure_ascii=False, sort_keys=True))
+    while True:
+        header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
+        name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
+        data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers,
+                                                   "scope": scope.encode(chosen)}, lines)
+        if engine.target.put_new(name, data):
+            break
+        seq += 1  # written before a crash kept us from recording it: this one is newer
+    with engine.db.write() as conn:
+        store.set_setting(conn, SNAPSHOT_SEQ, str(seq))
+        store.set_setting(conn, SNAPSHOT_AT, str(engine.wall()))
+        store.set_setting(conn, "sync_snapshot_covers", str(covers[engine.device_id]))
+        store.set_setting(conn, "sync_snapshot_all", json.dumps(covers, sort_keys=True))
+    return name
+
+
+def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    name = f"{engine.group}/snapshots/{device}/{seq_name(seq)}"
+    lines = list(read_file(engine.target.get(name), SegmentHeader(engine.group, device, "snapshot", seq, 0),
+                           engine.ring.keys))
+    head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
+    if head.get("count") != len(ops) or not isinstance(head.get("covers"), dict):
+        raise DamagedData(f"{name} does not hold what its head says")
+    try:
+        head["scope"] = scope.decode(head.get("scope"))
+    except ValueError:
+        raise DamagedData(f"{name} names its namespaces wrongly") from None
+    return head, ops
+
+
+def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str, int]:
+    """How far the snapshot lets this device move its cursors: every device's, when the snapshot's scope holds
+    this device's; else only the writer's own (its states hold every op it sent; see app/sync/scope.py)."""
+    covers = {str(d): int(s) for d, s in head["covers"].items()}
+    with engine.db.read() as conn:
+        mine = scope.read(conn)
+    if scope.contains(head["scope"], mine):
+        return covers
+    return {device: covers.get(device, 0)}
+
+
+def join_from_snapshot(engine: Any, report: Any) -> bool:
+    """Apply the newest snapshot another device wrote (if any); returns whether one was applied."""
+    candidates = [(device, seqs[-1]) for device, seqs in _names(engine, "snapshots").items()
+                  if device != engine.device_id and seqs]
+    best: tuple[int, str, dict[str, Any], list[dict[str, Any]]] | None = None
+    for device, seq in candidates:
+        try:
+            head, ops = _read_snapshot(engine, device, seq)
+        except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
+            report.problems.append(f"refused a snapshot of device {device[:8]}: {exc.message}")
+            continue
+        size = sum(int(v) for v in head["covers"].values())
+        if best is None or size > best[0]:
+            best = (size, device, head, ops)
+    if best is None:
+        return False
+    _, device, head, ops = best
+    covers = _trusted_covers(engine, device, head)
+    # A snapshot changes no one's mind about mass deletes: it is the group's state.
+    engine.apply_ops(ops, device, covers.get(device, 0), report, True, covers=covers)
+    return True
+
+
+def catch_up_from_snapshot(engine: Any, device: str, needed: int, report: Any) -> bool:
+    """Apply ``device``'s newest snapshot if it covers its segments up to ``needed``; returns whether it did."""
+    seqs = _names(engine, "snapshots").get(device, [])
+    if not seqs:
+        return False
+    try:
+        head, ops = _read_snapshot(engine, device, seqs[-1])
+    except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
+        report.problems.append(f"refused a snapshot of device {device[:8]}: {exc.message}")
+        return False
+    covers = _trusted_covers(engine, device, head)
+    if covers.get(device, 0) < needed:
+        return False
+    engine.apply_ops(ops, device, covers[device], report, True, covers=covers)
+    return True
+
+
+def maintain(engine: Any, device_name: str | None) -> None:
+    """Publish this device's record when it changed (or every few minutes), snapshot and compact when due."""
+    with engine.db.read() as conn:
+        cursors = {c.device_id: c.segment for c in store.cursors(conn).values()}
+        segment = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
+        record_at = float(store.get_setting(conn, RECORD_AT) or 0)
+        last_record = store.get_setting(conn, "sync_record")
+        snapshot_covers = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
+        snapshot_at = float(store.get_setting(conn, SNAPSHOT_AT) or 0)
+        snapshot = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
+    record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot,
+              "recipient": engine.public_key.hex()}
+    now = engine.wall()
+    text = json.dumps(record, sort_keys=True)
+    if text != last_record or now - record_at > RECORD_SECONDS:
+        engine.refresh_keys()
+        engine.publish_record(record | {"seen_at": now})
+        with engine.db.write() as conn:
+            store.set_setting(conn, RECORD_AT, str(now))
+            store.set_setting(conn, "sync_record", text)
+    if segment - snapshot_covers >= SNAPSHOT_SEGMENTS or (segment > snapshot_covers and
+                                                          now - snapshot_at > SNAPSHOT_SECONDS):
+        write_snapshot(engine)
+    compact(engine)
+
+
+def compact(engine: Any) -> int:
+    """Delete this device's segments that every known device has read and a snapshot covers; returns how many."""
+    with engine.db.read() as conn:
+        covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
+    if covered == 0:
+        return 0
+    records = engine.records()
+    readers = [r for d, r in records.items() if d != engine.device_id and d not in engine.ring.removed]
+    if any("error" in r for r in readers):
+        return 0
+    read_by_all = min([int(r.get("cursors", {}).get(engine.device_id, 0)) for r in readers] or [covered])
+    # Every snapshot a new device might start from must cover what is deleted.
+    in_snapshots = [int(r["snapshot"].get(engine.device_id, 0)) for r in readers if r.get("snapshot")]
+    upto = min([read_by_all, covered, *in_snapshots])
+    removed = 0
+    for seq in engine.segments().get(engine.device_id, []):
+        if seq <= upto:
+            engine.target.delete(engine._ops_name(engine.device_id, seq))
+            removed += 1
+    snapshots = _names(engine, "snapshots").get(engine.device_id, [])
+    for seq in snapshots[:-1]:
+        engine.target.delete(f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}")
+    return removed
+
+
+def rotate(engine: Any, removed_device: str, passphrase: str, memory_kib: int, iterations: int) -> None:
+    """A new key generation (the removed device never learns it), a new key file, and a fresh snapshot."""
+    name = f"{engine.group}/key"
+    read_key_file(engine.target.get(name), passphrase)  # the passphrase must be the group's
+    grants = {}
+    for device, record in engine.records().items():
+        if device not in (removed_device, engine.device_id) and device not in engine.ring.removed \
+                and isinstance(record.get("recipient"), str):
+            grants[device] = bytes.fromhex(record["recipient"])
+    engine.ring = engine.ring.rotated(removed_device)
+    engine.target.put(name, write_key_file(engine.ring, passphrase, memory_kib, iterations, grants))
+    engine.ring_changed(engine.ring)
+    engine.target.delete(engine.device_name(removed_device))
+    write_snapshot(engine)
+

@@ -1,0 +1,44 @@
+"""Targets from their description: ``folder``, ``s3`` or ``webdav``, as stored inside the vault."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from memvault.domain.errors import InvalidInput
+from memvault.sync.targets.base import Target
+from memvault.sync.targets.folder import FolderTarget
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Where a target is and how to reach it; ``credentials`` live only inside the encrypted vault."""
+
+    kind: str
+    location: str
+    endpoint: str | None = None
+    credentials: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> TargetConfig:
+        return cls(doc["kind"], doc["location"], doc.get("endpoint"), dict(doc.get("credentials") or {}))
+
+    def describe(self) -> str:
+        where = f" via {self.endpoint}" if self.endpoint else ""
+        return f"{self.kind} {self.location}{where}"
+
+
+def open_target(config: TargetConfig) -> Target:
+    if config.kind == "folder":
+        return FolderTarget(Path(config.location))
+    if config.kind == "s3":
+        from memvault.sync.targets.s3 import S3Target  # boto3 is an optional extra
+        return S3Target.from_config(config)
+    if config.kind == "webdav":
+        from memvault.sync.targets.webdav import WebDavTarget
+        return WebDavTarget.from_config(config)
+    raise InvalidInput(f"unknown sync target kind {config.kind!r} (folder, s3 or webdav)")

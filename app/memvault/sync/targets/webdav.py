@@ -1,0 +1,122 @@
+"""A WebDAV target (Nextcloud, ownCloud, a NAS) through ``webdav4``.
+
+WebDAV has no create-only upload everyone implements, so a new file is
+uploaded under a hidden temporary name and then moved to its final name
+without overwriting (``MOVE`` with ``Overwrite: F``): the server refuses the
+move when the name exists, so two devices never replace each other's files,
+and no reader sees a half-uploaded file under a real name.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from typing import Any
+
+from memvault.domain.errors import NotFound, SyncTargetError
+
+
+class WebDavTarget:
+    """Files under the folder at ``url``."""
+
+    def __init__(self, client: Any, url: str) -> None:
+        self._client = client
+        self.url = url
+
+    @classmethod
+    def from_config(cls, config: Any) -> WebDavTarget:
+        from webdav4.client import Client
+
+        creds = config.credentials
+        auth = (creds["user"], creds.get("password", "")) if creds.get("user") else None
+        return cls(Client(config.location, auth=auth, timeout=30), config.location)
+
+    def describe(self) -> str:
+        return f"webdav {self.url}"
+
+    def _fail(self, exc: Exception, what: str) -> SyncTargetError:
+        return SyncTargetError(f"the WebDAV server refused to {what} ({type(exc).__name__}) at {self.url}")
+
+    def _mkdirs(self, name: str) -> None:
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            try:
+                if not self._client.exists(folder):
+                    self._client.mkdir(folder)
+            except Exception as exc:  # noqa: BLE001 - a concurrent mkdir by another device is fine
+                if not self._client.exists(folder):
+                    raise self._fail(exc, f"create {folder}") from None
+
+    def list(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        pending = [prefix.rstrip("/")] if prefix else [""]
+        try:
+            while pending:
+                folder = pending.pop()
+                if folder and not self._client.exists(folder):
+                    continue
+                for entry in self._client.ls(folder or "/", detail=True):
+                    name = entry["name"].strip("/")
+                    base = name.rsplit("/", 1)[-1]
+                    if base.startswith("."):
+                        continue
+                    if entry["type"] == "directory":
+                        pending.append(name)
+                    else:
+                        found.append(name)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, "list files") from None
+        return sorted(found)
+
+    def get(self, name: str) -> bytes:
+        buffer = io.BytesIO()
+        try:
+            self._client.download_fileobj(name, buffer)
+        except Exception as exc:  # noqa: BLE001
+            if type(exc).__name__ in ("ResourceNotFound",):
+                raise NotFound(f"{name} is not on the target") from None
+            raise self._fail(exc, f"read {name}") from None
+        return buffer.getvalue()
+
+    def _upload_temp(self, name: str, data: bytes) -> str:
+        self._mkdirs(name)
+        folder, _, base = name.rpartition("/")
+        temp = f"{folder}/.{base}.{secrets.token_hex(6)}.tmp" if folder else f".{base}.tmp"
+        # One PUT with a Content-Length (a streamed, chunked upload is not understood by every server).
+        response = self._client.request("PUT", temp, content=data)
+        response.raise_for_status()
+        return temp
+
+    def put_new(self, name: str, data: bytes) -> bool:
+        try:
+            temp = self._upload_temp(name, data)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, f"write {name}") from None
+        try:
+            self._client.move(temp, name, overwrite=False)
+            return True
+        except Exception as exc:  # noqa: BLE001
+            if type(exc).__name__ == "ResourceAlreadyExists" or self._client.exists(name):
+                return False
+            raise self._fail(exc, f"write {name}") from None
+        finally:
+            try:
+                if self._client.exists(temp):
+                    self._client.remove(temp)
+            except Exception:  # noqa: BLE001, S110 - a left-over hidden temp file is ignored by every reader
+                pass
+
+    def put(self, name: str, data: bytes) -> None:
+        try:
+            temp = self._upload_temp(name, data)
+            self._client.move(temp, name, overwrite=True)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, f"write {name}") from None
+
+    def delete(self, name: str) -> None:
+        try:
+            if self._client.exists(name):
+                self._client.remove(name)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, f"delete {name}") from None

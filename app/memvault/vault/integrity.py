@@ -1,0 +1,197 @@
+"""Integrity checks and safe repairs of one vault database (the SQL behind ``memvault check``).
+
+Checks: SQLCipher's page authentication (every page's HMAC), SQLite's own
+b-tree check, the FTS5 index (its ``integrity-check`` command and one row per
+memory with the memory's text), the vectors (every ready memory has a vector
+for each of its chunks, no chunk or vector without a memory, vec0 flags and
+partition that match the memory), and memories waiting for an embedding job
+that does not exist.
+
+Repairs touch only derived data: the FTS index is rebuilt from the memories,
+vectors and chunks without a memory are removed, memories missing vectors
+(or whose vectors sit in another namespace's partition) are queued for
+embedding again, and stale vec0 flags are rewritten. Damaged
+pages are not repairable here: the answer is a backup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from memvault.domain.enums import EmbeddingStatus, Visibility
+from memvault.vault import memories as memory_writes
+from memvault.vault import vectors
+from memvault.vault.knn import log as knn_log
+from memvault.vault.memory_queries import get_by_rowid
+
+#: Lines kept from SQLite's own check (it can list every page of a damaged file).
+MAX_DETAILS = 20
+
+
+@dataclass
+class Findings:
+    """What the checks found, as numbers and short lines (page numbers and table names, never content)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    damaged_pages: list[str] = field(default_factory=list)
+    btree: list[str] = field(default_factory=list)
+    fts: list[str] = field(default_factory=list)
+    fts_missing: list[int] = field(default_factory=list)
+    fts_orphans: list[int] = field(default_factory=list)
+    fts_stale: list[int] = field(default_factory=list)
+    missing_vectors: list[int] = field(default_factory=list)
+    orphan_chunks: list[int] = field(default_factory=list)
+    orphan_vectors: list[int] = field(default_factory=list)
+    wrong_partition: list[int] = field(default_factory=list)
+    stale_flags: list[int] = field(default_factory=list)
+    unqueued: list[int] = field(default_factory=list)
+    #: Checks that could not run, with the domain error code that stopped them.
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _FlagSource:
+    """The columns :func:`vectors.flags_of` reads, without loading whole memories."""
+
+    deleted_at: float | None
+    archived_at: float | None
+    visibility: Visibility
+    expires_at: float | None
+
+
+def _rows(conn: Connection, sql: str) -> list[str]:
+    return [str(r[0]) for r in conn.exec_driver_sql(sql).all()]
+
+
+def check_cipher(conn: Connection, found: Findings) -> None:
+    """SQLCipher's HMAC over every page: a page that fails was changed or damaged on disk."""
+    found.damaged_pages = _rows(conn, "PRAGMA cipher_integrity_check")[:MAX_DETAILS]
+
+
+def check_btree(conn: Connection, found: Findings) -> None:
+    """SQLite's own check of every table and index (raises when it meets a page it cannot read)."""
+    rows = _rows(conn, f"PRAGMA integrity_check({MAX_DETAILS})")
+    found.btree = [] if rows == ["ok"] else [line for r in rows for line in r.splitlines()][:MAX_DETAILS]
+
+
+def check_fts_index(conn: Connection, found: Findings) -> None:
+    """FTS5's own check of its index against its stored text.
+
+    It is an INSERT that writes nothing, so it needs the writer's connection.
+    FTS5 reports a mismatch as a corrupt database; that is a finding here, not
+    a damaged vault.
+    """
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("INSERT INTO memory_fts(memory_fts) VALUES ('integrity-check')")
+    except DBAPIError as exc:
+        found.fts = [f"the full-text index does not match its stored text ({type(exc.orig).__name__})"]
+
+
+def check_rows(conn: Connection, found: Findings) -> None:
+    """Row-level agreement of memories, FTS, chunks, vectors and jobs; fills the counts."""
+    memories = {r.id: r for r in conn.execute(text(
+        "SELECT id, namespace, embedding_status, deleted_at, archived_at, visibility, expires_at FROM memories"))}
+    fts_ids = set(conn.execute(text("SELECT rowid FROM memory_fts")).scalars())
+    found.fts_missing = sorted(set(memories) - fts_ids)
+    found.fts_orphans = sorted(fts_ids - set(memories))
+    found.fts_stale = list(conn.execute(text(
+        "SELECT m.id FROM memories m JOIN memory_fts f ON f.rowid = m.id WHERE f.content IS NOT m.content "
+        "ORDER BY m.id")).scalars())
+
+    chunks = {r.id: r.memory_id for r in conn.execute(text("SELECT id, memory_id FROM chunks"))}
+    vecs = {r.rowid: r for r in conn.execute(text(
+        "SELECT rowid, memory_id, namespace, state, confidential, expires_at FROM memory_vectors"))}
+    jobs = set(conn.execute(text("SELECT memory_id FROM embedding_jobs")).scalars())
+
+    found.orphan_chunks = sorted(c for c, m in chunks.items() if m not in memories)
+    found.orphan_vectors = sorted(v for v, r in vecs.items() if v not in chunks or chunks[v] != r.memory_id
+                                  or r.memory_id not in memories)
+    chunked: dict[int, list[int]] = {}
+    for chunk_id, memory_id in chunks.items():
+        chunked.setdefault(memory_id, []).append(chunk_id)
+    ready = EmbeddingStatus.READY.value
+    missing, moved, stale = [], [], []
+    for mid, m in memories.items():
+        ids = chunked.get(mid, [])
+        if m.embedding_status == ready and (not ids or any(c not in vecs for c in ids)):
+            if mid not in jobs:
+                missing.append(mid)
+            continue
+        present = [vecs[c] for c in ids if c in vecs]
+        if any(v.namespace != m.namespace for v in present):
+            moved.append(mid)
+            continue
+        flags = vectors.flags_of(_FlagSource(m.deleted_at, m.archived_at, Visibility(m.visibility), m.expires_at))
+        want = (flags.state, int(flags.confidential), flags.expires_at)
+        if any((v.state, v.confidential, v.expires_at) != want for v in present):
+            stale.append(mid)
+    found.missing_vectors = sorted(missing)
+    found.wrong_partition = sorted(moved)
+    found.stale_flags = sorted(stale)
+    processing = EmbeddingStatus.PROCESSING.value
+    found.unqueued = sorted(mid for mid, m in memories.items() if m.embedding_status == processing and mid not in jobs)
+    found.counts = {
+        "memories": len(memories),
+        "trashed": sum(1 for m in memories.values() if m.deleted_at is not None),
+        "archived": sum(1 for m in memories.values() if m.archived_at is not None),
+        "ready": sum(1 for m in memories.values() if m.embedding_status == ready),
+        "processing": sum(1 for m in memories.values() if m.embedding_status == processing),
+        "failed": sum(1 for m in memories.values() if m.embedding_status == EmbeddingStatus.FAILED.value),
+        "fts_rows": len(fts_ids),
+        "chunks": len(chunks),
+        "vectors": len(vecs),
+        "jobs": len(jobs),
+        "history": int(conn.execute(text("SELECT count(*) FROM memory_history")).scalar_one()),
+        "oplog": int(conn.execute(text("SELECT count(*) FROM oplog")).scalar_one()),
+    }
+
+
+def rebuild_fts(conn: Connection) -> int:
+    """Drop the FTS table and index every memory's text again; returns the rows indexed.
+
+    Dropping (not FTS5's 'rebuild') also works when the index's own pages are damaged.
+    """
+    ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'memory_fts'")).scalar_one()
+    conn.exec_driver_sql("DROP TABLE memory_fts")
+    conn.exec_driver_sql(ddl)
+    return conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories")).rowcount
+
+
+def remove_orphans(conn: Connection, chunk_ids: list[int], vector_ids: list[int]) -> None:
+    """Delete chunks whose memory is gone, and vectors with no chunk or memory (vec0 by rowid only)."""
+    for rowid in vector_ids:
+        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": rowid})
+    for chunk_id in chunk_ids:
+        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id})
+        conn.execute(text("DELETE FROM chunks WHERE id = :c"), {"c": chunk_id})
+    knn_log.log_removed(conn, [*vector_ids, *chunk_ids])
+
+
+def requeue(conn: Connection, memory_ids: list[int], now: float) -> int:
+    """Queue these memories for embedding again (vectors missing or in the wrong partition); returns how many.
+
+    The embedding status and job are this device's processing state, not
+    fields of the memory: no oplog entry (as when the worker stores vectors
+    it made itself, the new vectors are announced then).
+    """
+    queued = 0
+    for mid in memory_ids:
+        row = conn.execute(text("SELECT content_hash FROM memories WHERE id = :m"), {"m": mid}).first()
+        if row is None:
+            continue
+        vectors.delete_vectors(conn, [mid])
+        memory_writes.requeue_embedding(conn, mid, row.content_hash, now)
+        queued += 1
+    return queued
+
+
+def rewrite_flags(conn: Connection, memory_ids: list[int]) -> None:
+    """Set the vec0 flags of these memories from their rows."""
+    for mid in memory_ids:
+        m = get_by_rowid(conn, mid)
+        if m is not None:
+            vectors.update_vector_flags(conn, mid, vectors.flags_of(m))

@@ -1,0 +1,60 @@
+"""The rows every write of a memory shares: content hash, JSON text, namespace, tags, history, embedding job.
+
+Used by the write path's modules (:mod:`memvault.vault.memories`, :mod:`memvault.vault.memory_vectors`,
+:mod:`memvault.vault.memory_imports`) and by nothing else: callers write through those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, text
+
+from memvault.domain.models import Memory
+from memvault.vault.rows import SNAPSHOT_FIELDS, snapshot_of
+from memvault.vault.schema import memory_history
+
+
+def content_hash(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+# One encoder: json.dumps with any option builds a new one per call (imports write several values per memory).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_text(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def ensure_namespace(conn: Connection, name: str, now: float) -> None:
+    conn.execute(text("INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (:n, :t)"), {"n": name, "t": now})
+
+
+def write_tags(conn: Connection, rowid: int, tags: Sequence[str]) -> None:
+    conn.execute(text("DELETE FROM memory_tags WHERE memory_id = :m"), {"m": rowid})
+    if tags:
+        conn.execute(text("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)"),
+                     [{"m": rowid, "t": t} for t in tags])
+
+
+def add_history(conn: Connection, m: Memory, change: str, at: float) -> None:
+    fields = {k: getattr(m, k) for k in SNAPSHOT_FIELDS}
+    conn.execute(insert(memory_history).values(memory_id=m.rowid, version=m.version, change=change, changed_at=at,
+                                               snapshot=snapshot_of(fields), conflict=0))
+
+
+def enqueue_embedding(conn: Connection, rowid: int, digest: str, now: float) -> None:
+    # An edit supersedes a pending job: the worker checks the hash before it stores vectors.
+    conn.execute(
+        text(
+            "INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
+            "VALUES (:m, :h, 0, :now, :now) ON CONFLICT(memory_id) DO UPDATE SET "
+            "content_hash = excluded.content_hash, attempts = 0, next_attempt_at = excluded.next_attempt_at, "
+            "leased_until = NULL, leased_by = NULL, last_error = NULL"
+        ),
+        {"m": rowid, "h": digest, "now": now},
+    )

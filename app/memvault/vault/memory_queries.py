@@ -1,0 +1,201 @@
+"""Reading memories: by id, by page with filters, counts, history, and the rows a bulk change will touch.
+
+Every change goes through :mod:`memvault.vault.memories`; this module only reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from memvault.domain.errors import InvalidInput
+from memvault.domain.models import HistoryEntry, Memory, MemoryFilter
+from memvault.vault import entities, filters
+from memvault.vault.rows import (
+    MEMORY_COLUMNS,
+    VECTOR_TARGET_COLUMNS,
+    VectorTarget,
+    history_from_row,
+    memory_from_row,
+    vector_target_from_row,
+)
+
+
+def _with_entities(conn: Connection, found: list[Memory]) -> list[Memory]:
+    """``found`` with each memory's entities (one query for all of them)."""
+    linked = entities.mentions_of(conn, [m.rowid for m in found])
+    return [replace(m, entities=linked[m.rowid]) if m.rowid in linked else m for m in found]
+
+
+def _one(conn: Connection, row: Any) -> Memory | None:
+    return _with_entities(conn, [memory_from_row(row)])[0] if row else None
+
+
+def get_by_uuid(conn: Connection, uuid: str) -> Memory | None:
+    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uuid = :u"), {"u": uuid}).first()
+    return _one(conn, row)
+
+
+def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
+    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = :r"), {"r": rowid}).first()
+    return _one(conn, row)
+
+
+def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) -> dict[int, Memory]:
+    """Memories by rowid; missing ones are simply absent.
+
+    ``entities=False``: without their entities, for callers that do not read them (a batch just created with
+    none linked, the embedding worker's completion).
+    """
+    if not rowids:
+        return {}
+    # One JSON parameter: a statement with a bound name per id cost more to build than to run (1,024 ids).
+    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM json_each(:ids) j CROSS JOIN memories m "
+                             "ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
+    found = [memory_from_row(r) for r in rows]
+    return {m.rowid: m for m in (_with_entities(conn, found) if entities else found)}
+
+
+def vector_targets(conn: Connection, rowids: Sequence[int]) -> dict[int, VectorTarget]:
+    """What storing vectors reads of each memory by rowid (:class:`VectorTarget`); missing ones are absent."""
+    if not rowids:
+        return {}
+    rows = conn.connection.dbapi_connection.execute(
+        f"SELECT {VECTOR_TARGET_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value",
+        (filters.json_ids(rowids),)).fetchall()
+    return {r[0]: vector_target_from_row(r) for r in rows}
+
+
+def contents(conn: Connection, rowids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """Only the text and session of each memory by rowid (what ranking reads; whole memories are read for the
+    page shown)."""
+    if not rowids:
+        return {}
+    rows = conn.execute(text("SELECT m.id, m.content, m.session_id FROM json_each(:ids) j "
+                             "CROSS JOIN memories m ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memory | None:
+    row = conn.execute(
+        text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.namespace = :ns AND m.client_id = :c"),
+        {"ns": namespace, "c": client_id},
+    ).first()
+    return _one(conn, row)
+
+
+def encode_cursor(m: Memory) -> str:
+    raw = json.dumps([m.created_at, m.rowid]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, int]:
+    """``(created_at, rowid)`` from a cursor :func:`encode_cursor` made; anything else is :class:`InvalidInput`."""
+    refused = InvalidInput("the cursor is not one this server issued")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, rowid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created_at, rowid = float(created_at), int(rowid)
+    except (ValueError, TypeError, RecursionError, json.JSONDecodeError):
+        raise refused from None
+    # SQLite binds 64-bit integers only, and NaN or infinity order nothing.
+    if not math.isfinite(created_at) or not 0 <= rowid < 2**63:
+        raise refused
+    return created_at, rowid
+
+
+def count_matching(conn: Connection, f: MemoryFilter, now: float) -> int:
+    """How many memories match ``f``."""
+    where = filters.full(f, now)
+    return int(conn.execute(text(f"SELECT count(*) FROM memories m WHERE {where.sql()}"), where.params).scalar_one())
+
+
+def list_page(
+    conn: Connection, f: MemoryFilter, now: float, *, limit: int, offset: int, cursor: str | None, count: bool = True
+) -> tuple[list[Memory], int | None]:
+    """A page of memories (newest first) and, with ``count``, the total that match ``f``.
+
+    Counting visits every matching row; the page alone stops after ``limit``
+    rows of the creation-time index, so callers that can show the total later
+    skip it here.
+    """
+    where = filters.full(f, now)
+    total = count_matching(conn, f, now) if count else None
+    page_where = filters.Where(list(where.clauses), dict(where.params))
+    if cursor:
+        c_at, c_id = decode_cursor(cursor)
+        page_where.add("(m.created_at, m.id) < (:c_at, :c_id)", c_at=c_at, c_id=c_id)
+    rows = conn.execute(
+        text(
+            f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE {page_where.sql()} "
+            "ORDER BY m.created_at DESC, m.id DESC LIMIT :lim OFFSET :off"
+        ),
+        dict(page_where.params, lim=limit, off=offset),
+    ).all()
+    return _with_entities(conn, [memory_from_row(r) for r in rows]), total
+
+
+def history(conn: Connection, m: Memory) -> list[HistoryEntry]:
+    rows = conn.execute(
+        text("SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = :m ORDER BY version"),
+        {"m": m.rowid},
+    ).all()
+    return [history_from_row(m.id, r) for r in rows]
+
+
+def expired_rowids(conn: Connection, now: float, namespace: str | None = None) -> list[tuple[int, str, str]]:
+    """``(rowid, uuid, namespace)`` of memories whose TTL has run out."""
+    sql = "SELECT id, uuid, namespace FROM memories WHERE expires_at IS NOT NULL AND expires_at <= :now"
+    params: dict[str, Any] = {"now": now}
+    if namespace is not None:
+        sql += " AND namespace = :ns"
+        params["ns"] = namespace
+    return [(r.id, r.uuid, r.namespace) for r in conn.execute(text(sql), params)]
+
+
+def rowids_where(conn: Connection, where: filters.Where) -> list[tuple[int, str, str]]:
+    """``(rowid, uuid, namespace)`` of the memories ``where`` selects (for bulk changes)."""
+    sql = f"SELECT m.id, m.uuid, m.namespace FROM memories m WHERE {where.sql()}"
+    return [(r.id, r.uuid, r.namespace) for r in conn.execute(text(sql), where.params)]
+
+
+def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
+    rows = conn.execute(
+        text(
+            "SELECT namespace, count(*) AS n FROM memories WHERE deleted_at IS NULL "
+            "AND (expires_at IS NULL OR expires_at > :now) GROUP BY namespace"
+        ),
+        {"now": now},
+    ).all()
+    known = conn.execute(text("SELECT name FROM namespaces")).scalars().all()
+    counts = {name: 0 for name in known}
+    counts.update({r.namespace: r.n for r in rows})
+    return counts
+
+
+def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float) -> dict[int, tuple[int | None, int | None]]:
+    """``{memory id: (previous turn, next turn)}`` of the session memories among ``memory_ids``.
+
+    A neighbour is the live memory of the same namespace and session just before (after) it, at most
+    ``window`` seconds away: the same rule that chooses the indexing context (:mod:`memvault.vault.jobs`),
+    walked along the (namespace, created_at, id) index. Memories without a session are left out.
+    """
+    if not memory_ids:
+        return {}
+    rows = conn.execute(text(
+        "SELECT m.id, "
+        "(SELECT p.id FROM memories p WHERE p.namespace = m.namespace "
+        " AND p.created_at BETWEEN m.created_at - :w AND m.created_at AND p.id < m.id "
+        " AND p.session_id = m.session_id AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 1), "
+        "(SELECT n.id FROM memories n WHERE n.namespace = m.namespace "
+        " AND n.created_at BETWEEN m.created_at AND m.created_at + :w AND n.id > m.id "
+        " AND n.session_id = m.session_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id LIMIT 1) "
+        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL"),
+        {"ids": filters.json_ids(memory_ids), "w": window}).all()
+    return {r[0]: (r[1], r[2]) for r in rows}

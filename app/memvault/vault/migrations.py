@@ -1,0 +1,384 @@
+"""Versioned schema migrations, tracked in ``PRAGMA user_version``.
+
+Each migration runs in the writer's transaction; a failure rolls back the
+whole step. Add new steps at the end; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+from memvault.domain.errors import VaultCorrupt
+
+_V1 = """
+CREATE TABLE memories (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    namespace TEXT NOT NULL,
+    agent_id TEXT, user_id TEXT, session_id TEXT, project TEXT,
+    content TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    memory_type TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '[]',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    importance REAL NOT NULL,
+    tier TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    client_id TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    expires_at REAL, deleted_at REAL, archived_at REAL,
+    version INTEGER NOT NULL DEFAULT 1,
+    embedding_status TEXT NOT NULL,
+    model_id TEXT,
+    hlc TEXT NOT NULL,
+    origin_device TEXT NOT NULL
+);
+CREATE UNIQUE INDEX ix_memories_client ON memories(namespace, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX ix_memories_ns_created ON memories(namespace, created_at DESC, id DESC);
+CREATE INDEX ix_memories_created ON memories(created_at DESC, id DESC);
+CREATE INDEX ix_memories_expires ON memories(expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX ix_memories_agent ON memories(namespace, agent_id);
+CREATE INDEX ix_memories_hash ON memories(namespace, content_hash);
+
+CREATE TABLE memory_tags (
+    memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (memory_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX ix_memory_tags_tag ON memory_tags(tag, memory_id);
+
+CREATE TABLE memory_history (
+    id INTEGER PRIMARY KEY,
+    memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    change TEXT NOT NULL,
+    changed_at REAL NOT NULL,
+    snapshot TEXT NOT NULL
+);
+CREATE INDEX ix_history_memory ON memory_history(memory_id, version);
+
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    start_char INTEGER NOT NULL,
+    end_char INTEGER NOT NULL
+);
+CREATE INDEX ix_chunks_memory ON chunks(memory_id, seq);
+
+CREATE TABLE entities (
+    id INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    type TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (namespace, type, value)
+);
+CREATE TABLE memory_entities (
+    memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+    entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+    confidence REAL NOT NULL,
+    PRIMARY KEY (memory_id, entity_id)
+) WITHOUT ROWID;
+
+CREATE TABLE namespaces (
+    name TEXT PRIMARY KEY,
+    description TEXT,
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE api_keys (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    per_minute INTEGER,
+    per_hour INTEGER,
+    created_at REAL NOT NULL,
+    last_used_at REAL,
+    revoked_at REAL
+);
+
+CREATE TABLE usage_daily (
+    key_id INTEGER NOT NULL,
+    day TEXT NOT NULL,
+    calls INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    memories_created INTEGER NOT NULL DEFAULT 0,
+    searches INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, day)
+) WITHOUT ROWID;
+
+CREATE TABLE embedding_jobs (
+    memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE,
+    content_hash TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    leased_until REAL,
+    leased_by TEXT,
+    last_error TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX ix_jobs_due ON embedding_jobs(next_attempt_at);
+
+CREATE TABLE oplog (
+    id INTEGER PRIMARY KEY,
+    hlc TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    memory_uuid TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX ix_oplog_hlc ON oplog(hlc);
+
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE memory_fts USING fts5(content, tokenize = 'porter unicode61');
+"""
+
+
+def _v1(conn: Connection, dim: int) -> None:
+    raw = conn.connection.dbapi_connection
+    # executescript would COMMIT the surrounding transaction; run statements one by one.
+    for statement in _V1.split(";"):
+        if statement.strip():
+            raw.execute(statement)
+    # Namespace is the partition key so a namespaced KNN scans only its own
+    # vectors; state/confidential/expires_at are filtered inside the KNN.
+    raw.execute(
+        f"""CREATE VIRTUAL TABLE memory_vectors USING vec0(
+            namespace TEXT PARTITION KEY,
+            embedding FLOAT[{int(dim)}] distance_metric=cosine,
+            state INTEGER,
+            confidential INTEGER,
+            expires_at INTEGER,
+            +memory_id INTEGER
+        )"""
+    )
+
+
+def _v2(conn: Connection, dim: int) -> None:
+    # Counts of live memories (the sidebar, list totals, per-type totals) filter
+    # on these columns only; covering them keeps the counts on a small index
+    # instead of reading and decrypting every content page (and caching them:
+    # ~65 MB per reader connection at 100k memories).
+    conn.execute(text(
+        "CREATE INDEX ix_memories_live ON memories(namespace, deleted_at, archived_at, memory_type, expires_at)"))
+    # Finding vectors another model made (checked after every unlock) reads this instead of the table.
+    conn.execute(text("CREATE INDEX ix_memories_model ON memories(model_id, embedding_status, namespace)"))
+
+
+def _v3(conn: Connection, dim: int) -> None:
+    # An oplog entry carries what another device needs to apply the change (the
+    # changed fields, as JSON) and the namespace it happened in, not only the id.
+    # Entries written before v3 keep a NULL payload: they name a memory and no more.
+    conn.execute(text("ALTER TABLE oplog ADD COLUMN namespace TEXT"))
+    conn.execute(text("ALTER TABLE oplog ADD COLUMN payload TEXT"))
+    conn.execute(text("CREATE INDEX ix_oplog_memory ON oplog(memory_uuid, id)"))
+
+
+def _v4(conn: Connection, dim: int) -> None:
+    # Bundles: every vault gets an X25519 recipient private key (bundles can be encrypted to it
+    # instead of a passphrase) and a random vault id that bundles name as their source. Both stay
+    # inside the encrypted database; the public key is derived from the private one when needed.
+    for key, value in (("recipient_private_key", os.urandom(32).hex()), ("vault_id", str(uuid.uuid4()))):
+        conn.execute(text("INSERT OR IGNORE INTO settings(key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+
+
+def _v5(conn: Connection, dim: int) -> None:
+    # The durable extraction queue: one row per submitted conversation. The request (the messages) is
+    # kept until the job is done, then dropped; the result (facts stored, duplicates, superseded) stays
+    # for GET /v1/extractions/{id}. Extracted facts are found again by their subject for dedup and
+    # supersession, through an index on the metadata field the extractor writes.
+    conn.execute(text(
+        "CREATE TABLE extraction_jobs (id TEXT PRIMARY KEY, namespace TEXT NOT NULL, status TEXT NOT NULL, "
+        "request TEXT, result TEXT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, "
+        "leased_until REAL, leased_by TEXT, last_error TEXT, created_at REAL NOT NULL, finished_at REAL)"))
+    conn.execute(text("CREATE INDEX ix_extraction_jobs_due ON extraction_jobs(status, next_attempt_at)"))
+    conn.execute(text(
+        "CREATE INDEX ix_memories_fact_subject ON memories(namespace, json_extract(metadata, '$.fact.subject'))"))
+
+
+_V6 = """
+CREATE TABLE sync_state (
+    memory_uuid TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE INDEX ix_sync_state_ns ON sync_state(namespace);
+CREATE TABLE sync_wipes (
+    namespace TEXT PRIMARY KEY,
+    hlc TEXT NOT NULL
+);
+CREATE TABLE sync_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    op TEXT NOT NULL
+);
+CREATE TABLE sync_cursors (
+    device_id TEXT PRIMARY KEY,
+    segment INTEGER NOT NULL,
+    last_hlc TEXT,
+    seen_at REAL,
+    skew_ms INTEGER NOT NULL DEFAULT 0
+);
+ALTER TABLE memory_history ADD COLUMN conflict INTEGER NOT NULL DEFAULT 0
+"""
+
+
+def _v6(conn: Connection, dim: int) -> None:
+    # Sync: the merge state of every memory (per field group clocks and values, the tag set with the
+    # adds and removes each device made), namespace wipes, the ops this device has not shipped yet,
+    # and how far each other device's segments have been applied. History versions that lost a
+    # concurrent edit are marked as conflicts. Nothing here exists until sync is set up.
+    # The outbox counts with AUTOINCREMENT: shipped ops are deleted, and a reused number would
+    # look shipped already.
+    raw = conn.connection.dbapi_connection
+    for statement in _V6.split(";"):
+        if statement.strip():
+            raw.execute(statement)
+
+
+def _v7(conn: Connection, dim: int) -> None:
+    # Understanding: where a memory's type came from (NULL: the caller named it), the entity graph's
+    # reverse index (memories of an entity), and a durable queue of memories whose entities are to be
+    # extracted. Every memory already stored is queued, so an existing vault is backfilled in the background.
+    conn.execute(text("ALTER TABLE memories ADD COLUMN memory_type_source TEXT"))
+    conn.execute(text("CREATE INDEX ix_memory_entities_entity ON memory_entities(entity_id, memory_id)"))
+    conn.execute(text("CREATE INDEX ix_entities_value ON entities(namespace, value)"))
+    conn.execute(text(
+        "CREATE TABLE entity_jobs (memory_id INTEGER PRIMARY KEY REFERENCES memories(id) ON DELETE CASCADE, "
+        "content_hash TEXT NOT NULL, forced INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0, "
+        "created_at REAL NOT NULL)"))
+    conn.execute(text("INSERT INTO entity_jobs(memory_id, content_hash, created_at) "
+                      "SELECT id, content_hash, created_at FROM memories"))
+
+
+def _v8(conn: Connection, dim: int) -> None:
+    # The approximate vector index (app/vault/knn) lives in memory; these keep it
+    # inside the encrypted file. ``knn_log`` records every vector added to or
+    # removed from vec0, in the same transaction, so that each process can bring
+    # its index up to the committed state from a watermark (a NULL vector is a
+    # removal). ``knn_snapshot`` holds each namespace's serialized index in parts
+    # (SQLite caps one value near 1 GB) as of the log sequence number kept in
+    # ``settings.knn_snapshot_seq``; log entries at or below it are deleted.
+    conn.execute(text(
+        "CREATE TABLE knn_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT, "
+        "chunk_id INTEGER NOT NULL, vector BLOB)"))
+    conn.execute(text(
+        "CREATE TABLE knn_snapshot (namespace TEXT NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL, "
+        "PRIMARY KEY (namespace, part))"))
+    # Counting how many memories pass a filter (the planner's first step) stays on this index.
+    conn.execute(text("CREATE INDEX ix_memories_ns_type ON memories(namespace, memory_type, deleted_at, "
+                      "archived_at, visibility, expires_at)"))
+    # A vault without vectors yet starts from an empty snapshot: its log will be its whole vector state.
+    # One with vectors has none, so the first open rebuilds the index from vec0 (in the background).
+    conn.execute(text("INSERT INTO settings(key, value) SELECT 'knn_snapshot_seq', '0' "
+                      "WHERE NOT EXISTS (SELECT 1 FROM chunks)"))
+
+
+#: A memory's own time (ISO minutes): the event it records, else its conversation's session date, else when it
+#: was stored. Date questions in hybrid search select by it; ``app/vault/entities.py`` queries this expression
+#: as it is written here, so that SQLite answers from the index below.
+OWN_TIME = ("CASE WHEN json_type(metadata, '$.event_at') = 'text' THEN json_extract(metadata, '$.event_at') "
+            "WHEN json_type(metadata, '$.session_date') = 'text' THEN json_extract(metadata, '$.session_date') "
+            "ELSE strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch') END")
+
+
+def _v9(conn: Connection, dim: int) -> None:
+    # Without it a date in a query ("deadlines in February") scanned every memory of the namespace:
+    # 0.8 s per search at 100k memories.
+    conn.execute(text(f"CREATE INDEX ix_memories_own_time ON memories(namespace, ({OWN_TIME}))"))
+
+
+#: The columns every search filter tests (lifecycle state, then who and what): the index by id holding them
+#: answers "which of these candidates pass?" (:mod:`memvault.vault.knn.planner`, keyword search) from small index
+#: pages instead of the memory rows with their content (page decryptions, a cache miss each at 100k).
+FILTER_COLUMNS = "namespace, deleted_at, archived_at, expires_at, visibility, agent_id, user_id, session_id, project, memory_type"
+#: The filters by who wrote a memory, each with an index that also holds the lifecycle state.
+OWNER_COLUMNS = ("agent_id", "user_id", "session_id", "project")
+
+
+def _v10(conn: Connection, dim: int) -> None:
+    # Filtered search at scale: a filter on user, session or project walked every memory of the
+    # namespace, and one on an agent read each of its memories' rows for their lifecycle state
+    # (a 1% filter at 100k: 1000 row reads). These indexes answer both from index pages alone.
+    conn.execute(text("DROP INDEX IF EXISTS ix_memories_agent"))
+    for column in OWNER_COLUMNS:
+        conn.execute(text(f"CREATE INDEX ix_memories_{column} ON memories(namespace, {column}, deleted_at, "
+                          "archived_at, visibility, expires_at)"))
+    conn.execute(text(f"CREATE INDEX ix_memories_filter_by_id ON memories(id, {FILTER_COLUMNS})"))
+
+
+def _v11(conn: Connection, dim: int) -> None:
+    # Nothing looks memories up by content hash (duplicates are found by meaning, jobs by memory id), and
+    # this was the one index whose new entries land at random places: each batch of 100 memories rewrote
+    # ~50 of its pages, a fifth of the pages a store wrote to the WAL at 5,000 memories, and one page a
+    # memory at 100k.
+    conn.execute(text("DROP INDEX IF EXISTS ix_memories_hash"))
+
+
+def _v12(conn: Connection, dim: int) -> None:
+    # The entity loop claims the oldest jobs: without an index in that order each claim sorted the whole
+    # queue, 0.13 s of a core per 64 jobs with 100k memories waiting (a large import), taken from the
+    # embedder when a store arrived meanwhile.
+    conn.execute(text("CREATE INDEX ix_entity_jobs_queue ON entity_jobs(created_at, memory_id, attempts)"))
+
+
+MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
+                                                       _v12]
+LATEST = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    return int(conn.execute(text("PRAGMA user_version")).scalar_one())
+
+
+def create_schema(conn: Connection, dim: int) -> None:
+    """Create the whole schema in a brand-new, empty database (only :meth:`Vault.create` does this)."""
+    if current_version(conn) != 0:
+        raise VaultCorrupt("refusing to create a schema in a database that already has one")
+    _apply(conn, dim, 0)
+
+
+def needs_upgrade(conn: Connection) -> bool:
+    """Whether :func:`upgrade` has steps to run; an empty or a newer schema is refused.
+
+    A database without a schema is not an old vault but a damaged or foreign
+    file (for example one emptied by a failed copy): it is refused, never
+    filled with a fresh schema that would hide the loss.
+    """
+    version = current_version(conn)
+    if version == 0:
+        raise VaultCorrupt(
+            "the database file holds no Memvault data (it is empty or was replaced); "
+            "restore vault.db from a backup, or move the folder away and create a new vault"
+        )
+    if version > LATEST:
+        raise VaultCorrupt(
+            f"this vault has schema version {version}, newer than this Memvault ({LATEST}); "
+            "upgrade Memvault to open it"
+        )
+    return version < LATEST
+
+
+def upgrade(conn: Connection, dim: int) -> int:
+    """Bring an existing vault's schema up to :data:`LATEST`; returns the version it started at."""
+    start = current_version(conn)
+    if needs_upgrade(conn):
+        _apply(conn, dim, start)
+    return start
+
+
+def _apply(conn: Connection, dim: int, start: int) -> None:
+    for version in range(start + 1, LATEST + 1):
+        MIGRATIONS[version - 1](conn, dim)
+        conn.execute(text(f"PRAGMA user_version = {version}"))

@@ -1,0 +1,101 @@
+"""The operation log: one entry per change to a memory, in the same transaction as the change.
+
+Sync (and anything else that carries changes to another device) reads it. An
+entry names the memory, its namespace, the kind of operation, the hybrid
+logical clock stamp and device that made it, and a JSON payload with the
+changed fields: enough for another device to apply the change without asking.
+Only :mod:`memvault.vault.memories` writes it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+class Op(enum.StrEnum):
+    """Kinds of oplog entries."""
+
+    CREATE = "create"  # payload: every field of the new memory
+    UPDATE = "update"  # payload: the changed fields (metadata as set/unset keys, tags as add/remove)
+    DELETE = "delete"  # to the trash (a tombstone others can still restore)
+    RESTORE = "restore"
+    ARCHIVE = "archive"
+    UNARCHIVE = "unarchive"
+    HARD_DELETE = "hard_delete"  # gone for good; payload says why (deleted, expired, trash emptied)
+    WIPE_NAMESPACE = "wipe_namespace"  # payload: the namespace; one entry for the whole wipe
+    VECTORS = "vectors"  # new vectors: payload names the model and the content they embed
+    IMPORT = "import"  # from a bundle: payload is the memory's whole state (a create, or a full replacement)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """When and where a change was made: its HLC stamp, device and wall-clock time."""
+
+    hlc: str
+    device_id: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One oplog entry as read back."""
+
+    id: int
+    op: Op
+    memory_uuid: str
+    namespace: str | None
+    hlc: str
+    device_id: str
+    created_at: float
+    payload: dict[str, Any] | None
+
+
+_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one for all (json.dumps makes one per call)
+
+
+def append(conn: Connection, stamp: Stamp, op: Op, memory_uuid: str, namespace: str,
+           payload: dict[str, Any]) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at, namespace, payload) "
+            "VALUES (:h, :d, :o, :u, :t, :ns, :p)"
+        ),
+        {"h": stamp.hlc, "d": stamp.device_id, "o": op.value, "u": memory_uuid, "t": stamp.at, "ns": namespace,
+         "p": _PAYLOAD_ENCODER.encode(payload)},
+    )
+
+
+def append_many(conn: Connection, entries: list[tuple[Stamp, Op, str, str, dict[str, Any]]]) -> None:
+    """:func:`append` for many entries ``(stamp, op, memory_uuid, namespace, payload)`` in one statement."""
+    # The driver's executemany: imports append one entry per memory of a bundle.
+    conn.connection.dbapi_connection.executemany(
+        "INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at, namespace, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(stamp.hlc, stamp.device_id, op.value, uuid, stamp.at, namespace,
+          _PAYLOAD_ENCODER.encode(payload)) for stamp, op, uuid, namespace, payload in entries])
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(row.id, Op(row.op), row.memory_uuid, row.namespace, row.hlc, row.device_id, row.created_at,
+                 None if row.payload is None else json.loads(row.payload))
+
+
+_COLUMNS = "id, op, memory_uuid, namespace, hlc, device_id, created_at, payload"
+
+
+def entries_since(conn: Connection, after_id: int = 0, limit: int = 1000) -> list[Entry]:
+    """Entries in the order they were written, after entry ``after_id``."""
+    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM oplog WHERE id > :a ORDER BY id LIMIT :n"),
+                        {"a": after_id, "n": limit}).all()
+    return [_entry(r) for r in rows]
+
+
+def entries_for(conn: Connection, memory_uuid: str) -> list[Entry]:
+    """Every entry about one memory, oldest first."""
+    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM oplog WHERE memory_uuid = :u ORDER BY id"),
+                        {"u": memory_uuid}).all()
+    return [_entry(r) for r in rows]

@@ -1,0 +1,219 @@
+"""The two retrieval primitives: vec0 KNN and FTS5 BM25, each filtered inside the query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from memvault.domain.models import MemoryFilter
+from memvault.vault import filters
+from memvault.vault.schema import STATE_DELETED, STATE_LIVE
+
+#: sqlite-vec's largest k.
+MAX_K = 4096
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    memory_id: int
+    chunk_id: int
+    distance: float
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    memory_id: int
+    bm25: float
+    snippet: str
+
+
+def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[VectorHit]:
+    """The ``k`` nearest chunks that pass ``f``; expired and deleted ones never do."""
+    where = filters.narrowing(f)
+    params: dict = {"q": np.ascontiguousarray(query, dtype=np.float32).tobytes(), "k": min(k, MAX_K), "now": int(now)}
+    conds = ["v.embedding MATCH :q", "k = :k", "v.expires_at > :now"]
+    if f.namespace is not None:
+        conds.append("v.namespace = :ns")
+        params["ns"] = f.namespace
+    if f.include_archived:
+        conds.append(f"v.state != {STATE_DELETED}")
+    else:
+        conds.append(f"v.state = {STATE_LIVE}")
+    if not f.include_confidential:
+        conds.append("v.confidential = 0")
+    if where.clauses:
+        # sqlite-vec consumes a rowid IN (...) constraint during the KNN scan,
+        # so the other filters narrow the candidates instead of the results.
+        conds.append(f"v.rowid IN (SELECT c.id FROM chunks c JOIN memories m ON m.id = c.memory_id WHERE {where.sql()})")
+        params.update(where.params)
+    rows = conn.execute(
+        text(
+            f"SELECT v.rowid AS chunk_id, v.memory_id, v.distance FROM memory_vectors v "
+            f"WHERE {' AND '.join(conds)} ORDER BY v.distance"
+        ),
+        params,
+    ).all()
+    return [VectorHit(r.memory_id, r.chunk_id, float(r.distance)) for r in rows]
+
+
+def knn_many(conn: Connection, queries: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[list[VectorHit]]:
+    """:func:`knn` for many queries on one connection whose page cache can hold the whole database, so only the
+    first query decrypts the vectors (at 1M, 1.5 GB for each query otherwise). SQLite fills a cache only with
+    pages it reads, and the caller discards the connection (ground truth, never a search)."""
+    pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size = {max(pages, 2000)}")
+    return [knn(conn, q, f, k, now) for q in queries]
+
+
+#: Words that match nearly every memory: in an OR query they add cost and no ranking signal.
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between
+both but by can could did do does doing down during each few for from further had has have having he her here
+hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+off on once only or other our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours yourself yourselves
+""".split())  # noqa: SIM905 - a word list reads better as words
+
+
+def _fts_terms(query: str) -> list[str]:
+    """The words of ``query`` an FTS5 expression asks for: stopwords left out unless nothing else is left."""
+    tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
+    return [t for t in tokens if t not in STOPWORDS] or tokens
+
+
+def _quoted(terms: list[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def fts_query(query: str) -> str | None:
+    """An FTS5 expression matching any word of ``query`` (``None`` when it has none).
+
+    Stopwords are left out unless the query has nothing else.
+    """
+    terms = _fts_terms(query)
+    return _quoted(terms) if terms else None
+
+
+#: Matches FTS5 may score for one keyword query. FTS5 computes BM25 for every match of an OR query
+#: before it can order them (about 1.5 us each, 40 ms for the 30k matches of a four-word query at 100k
+#: memories), and a word found in a large share of a big vault adds many matches and little ranking
+#: signal (a low IDF). Over this budget the most common words are left out, rarest kept first.
+KEYWORD_SCORED_MAX = 5000
+
+
+def _matches_per_term(conn: Connection, terms: list[str]) -> list[int]:
+    """How many memories match each term (FTS5 counts a doclist without scoring it: ~0.1 ms per word)."""
+    counts = ", ".join(f"(SELECT count(*) FROM memory_fts WHERE memory_fts MATCH :t{i})" for i in range(len(terms)))
+    row = conn.execute(text(f"SELECT {counts}"), {f"t{i}": _quoted([t]) for i, t in enumerate(terms)}).one()
+    return [int(n) for n in row]
+
+
+def fts_query_within_budget(conn: Connection, query: str, budget: int | None = None) -> str | None:
+    """:func:`fts_query` without the most common words while the matches to score exceed ``budget``.
+
+    Words no memory contains are left out too (they change no score). The rarest word found is
+    always kept; a query with no word found keeps them all (it matches nothing either way).
+    """
+    terms = _fts_terms(query)
+    if len(terms) <= 1:
+        return _quoted(terms) if terms else None
+    budget = KEYWORD_SCORED_MAX if budget is None else budget
+    counted = sorted((n, i, t) for i, (t, n) in enumerate(zip(terms, _matches_per_term(conn, terms))) if n > 0)
+    if not counted:
+        return _quoted(terms)
+    kept, total = [], 0
+    for n, i, t in counted:
+        if kept and total + n > budget:
+            break
+        kept.append((i, t))
+        total += n
+    return _quoted([t for _, t in sorted(kept)])
+
+
+#: Keyword candidates taken from FTS5's own ranking per wanted hit before the filter is checked.
+KEYWORD_OVERFETCH = 4
+
+
+def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> set[int]:
+    """Which of the memories ``ids`` pass ``search_filter``."""
+    if not ids:
+        return set()
+    # CROSS JOIN: one lookup per candidate, not a scan of the namespace's index probing the list; in the
+    # index by id that holds the filter's usual columns, not in the rows (content pages: a decryption each).
+    return set(conn.execute(text(
+        f"SELECT m.id FROM json_each(:keys) j CROSS JOIN memories m {filters.BY_ID} "
+        "ON m.id = j.value "
+        f"WHERE {search_filter.sql()}"),
+        dict(search_filter.params, keys=filters.json_ids(ids))).scalars())
+
+
+def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
+    # snippet() re-reads and re-tokenizes each row (~90 us): asked only for the rows wanted.
+    return dict(conn.execute(text(
+        "SELECT rowid, snippet(memory_fts, 0, '**', '**', '…', 24) FROM memory_fts "
+        "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))"),
+        {"expr": expr, "keys": filters.json_ids(ids)}).all()) if ids else {}
+
+
+def keyword_snippets(conn: Connection, query: str, memory_ids: list[int]) -> dict[int, str]:
+    """The snippets :func:`keyword` would give these memories (for hits asked for without them)."""
+    expr = fts_query_within_budget(conn, query) if memory_ids else None
+    return {} if expr is None else _snippets(conn, expr, memory_ids)
+
+
+def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
+            snippets: bool = True) -> list[KeywordHit]:
+    """BM25 matches of ``query`` that pass ``f``, best first.
+
+    FTS5 orders by rank itself only when nothing is joined, and joining the
+    filter reads the memory row of every match (most of them, for common
+    words). So FTS5's own best ``k x KEYWORD_OVERFETCH`` come first and are
+    filtered; when fewer than ``k`` of them pass, the filtered query ranks
+    every match. BM25 does not depend on the filter, so both give the same hits. In a large vault
+    the query's most common words may be left out (:data:`KEYWORD_SCORED_MAX`). Without ``snippets``
+    the hits' snippets are empty: a caller showing a few of many hits asks :func:`keyword_snippets`.
+    """
+    expr = fts_query_within_budget(conn, query)
+    if expr is None:
+        return []
+    pool = k * KEYWORD_OVERFETCH
+    top = conn.execute(text("SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank LIMIT :n"),
+                       {"expr": expr, "n": pool}).all()
+    # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
+    # (each check reads a memory row, and an uncached row costs a page decryption).
+    head = k + k // 4 + 4
+    candidate_filter = filters.full(f, now, probe=True)
+    passing = _passing(conn, [r[0] for r in top[:head]], candidate_filter)
+    if len(passing) < k:
+        passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
+    if len(passing) >= k or len(top) < pool:
+        best = [(r[0], float(r[1])) for r in top if r[0] in passing][:k]
+        shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
+        return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
+    # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).
+    search_filter = filters.full(f, now)
+    snippet_sql = "snippet(memory_fts, 0, '**', '**', '…', 24)" if snippets else "''"
+    rows = conn.execute(
+        text(
+            "SELECT m.id AS memory_id, bm25(memory_fts) AS rank, "
+            f"{snippet_sql} AS snip "
+            "FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid "
+            f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank LIMIT :k"
+        ),
+        dict(search_filter.params, expr=expr, k=k),
+    ).all()
+    return [KeywordHit(r.memory_id, float(r.rank), r.snip) for r in rows]
+
+
+def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not chunk_ids:
+        return {}
+    sql, params = filters.in_list("c", chunk_ids)
+    rows = conn.execute(text(f"SELECT id, start_char, end_char FROM chunks WHERE id IN {sql}"), params).all()
+    return {r.id: (r.start_char, r.end_char) for r in rows}
+

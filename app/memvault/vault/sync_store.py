@@ -1,0 +1,309 @@
+"""Sync's own tables (created by migration v5), and the reads of memories that sync needs.
+
+The merge states of memories, namespace wipes, the outbox of ops not yet
+shipped, the per-device cursors, sync settings (the sync key and target
+stay inside the encrypted database), and conflict marks on history versions.
+Memories themselves are changed only through :mod:`memvault.vault.memories`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from memvault.domain.enums import EmbeddingStatus
+from memvault.vault import filters
+
+_ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
+                "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
+                "origin_device, embedding_status, model_id, content_hash, version, hlc")
+
+
+def _raw(conn: Connection) -> Any:
+    return conn.connection.dbapi_connection
+
+
+# One encoder: json.dumps with options builds a new one per call, and a join saves a state per memory.
+_STATE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+# -- settings ---------------------------------------------------------------------------------------------------
+
+def get_setting(conn: Connection, key: str) -> str | None:
+    return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": key}).scalar_one_or_none()
+
+
+def set_setting(conn: Connection, key: str, value: str) -> None:
+    conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v) ON CONFLICT(key) DO UPDATE SET value = :v"),
+                 {"k": key, "v": value})
+
+
+def delete_settings(conn: Connection, prefix: str) -> None:
+    conn.execute(text("DELETE FROM settings WHERE key LIKE :p"), {"p": prefix + "%"})
+
+
+def forget_sync(conn: Connection) -> None:
+    """Drop every sync table's rows (turning sync off); memories and their history stay."""
+    for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
+        conn.execute(text(f"DELETE FROM {table}"))
+    conn.execute(text("UPDATE memory_history SET conflict = 0 WHERE conflict != 0"))
+
+
+# -- states -----------------------------------------------------------------------------------------------------
+
+def load_states(conn: Connection, uuids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    uuids = list(uuids)
+    for start in range(0, len(uuids), 500):
+        part = uuids[start:start + 500]
+        sql, params = filters.in_list("u", part)
+        for uuid, state in conn.execute(text(f"SELECT memory_uuid, state FROM sync_state WHERE memory_uuid IN {sql}"),
+                                        params).all():
+            found[uuid] = json.loads(state)
+    return found
+
+
+def save_states(conn: Connection, states: dict[str, dict[str, Any]]) -> None:
+    _raw(conn).executemany(
+        "INSERT INTO sync_state(memory_uuid, namespace, state) VALUES (?, ?, ?) "
+        "ON CONFLICT(memory_uuid) DO UPDATE SET state = excluded.state",
+        [(uuid, state["ns"], _STATE_ENCODER.encode(state)) for uuid, state in states.items()])
+
+
+def uuids_in_namespace(conn: Connection, namespace: str) -> list[str]:
+    return list(conn.execute(text("SELECT memory_uuid FROM sync_state WHERE namespace = :ns"),
+                             {"ns": namespace}).scalars())
+
+
+def state_namespaces(conn: Connection) -> list[str]:
+    return list(conn.execute(text("SELECT DISTINCT namespace FROM sync_state")).scalars())
+
+
+def iter_states(conn: Connection, page: int = 1000) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state, by id, in pages."""
+    after = ""
+    while True:
+        rows = _raw(conn).execute("SELECT memory_uuid, state FROM sync_state WHERE memory_uuid > ? "
+                                  "ORDER BY memory_uuid LIMIT ?", (after, page)).fetchall()
+        for uuid, state in rows:
+            yield uuid, json.loads(state)
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def wipes(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(text("SELECT namespace, hlc FROM sync_wipes")).all())
+
+
+def set_wipe(conn: Connection, namespace: str, hlc: str) -> None:
+    conn.execute(text("INSERT INTO sync_wipes(namespace, hlc) VALUES (:n, :h) ON CONFLICT(namespace) DO UPDATE "
+                      "SET hlc = max(hlc, excluded.hlc)"), {"n": namespace, "h": hlc})
+
+
+# -- outbox -----------------------------------------------------------------------------------------------------
+
+def outbox_append(conn: Connection, ops: Sequence[dict[str, Any]]) -> None:
+    _raw(conn).executemany("INSERT INTO sync_outbox(op) VALUES (?)",
+                           [(json.dumps(op, ensure_ascii=False, sort_keys=True),) for op in ops])
+
+
+def outbox_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, str]]:
+    """Ops after ``seq`` as ``(seq, JSON text)``."""
+    return [tuple(r) for r in _raw(conn).execute("SELECT seq, op FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                                                 (seq, limit)).fetchall()]
+
+
+def outbox_last(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_outbox")).scalar_one())
+
+
+def outbox_count_after(conn: Connection, seq: int) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM sync_outbox WHERE seq > :s"), {"s": seq}).scalar_one())
+
+
+def outbox_drop_upto(conn: Connection, seq: int) -> None:
+    conn.execute(text("DELETE FROM sync_outbox WHERE seq <= :s"), {"s": seq})
+
+
+# -- cursors ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cursor:
+    """How far this device has applied another device's segments."""
+
+    device_id: str
+    segment: int
+    last_hlc: str | None
+    seen_at: float | None
+    skew_ms: int
+
+
+def cursors(conn: Connection) -> dict[str, Cursor]:
+    rows = conn.execute(text("SELECT device_id, segment, last_hlc, seen_at, skew_ms FROM sync_cursors")).all()
+    return {r.device_id: Cursor(r.device_id, r.segment, r.last_hlc, r.seen_at, r.skew_ms) for r in rows}
+
+
+def set_cursor(conn: Connection, cursor: Cursor) -> None:
+    conn.execute(text(
+        "INSERT INTO sync_cursors(device_id, segment, last_hlc, seen_at, skew_ms) VALUES (:d, :s, :h, :t, :k) "
+        "ON CONFLICT(device_id) DO UPDATE SET segment = :s, last_hlc = :h, seen_at = :t, skew_ms = :k"),
+        {"d": cursor.device_id, "s": cursor.segment, "h": cursor.last_hlc, "t": cursor.seen_at, "k": cursor.skew_ms})
+
+
+def rewind_cursors(conn: Connection) -> None:
+    """Every device is read from its first segment again (the clock and skew seen stay)."""
+    conn.execute(text("UPDATE sync_cursors SET segment = 0"))
+
+
+def delete_cursor(conn: Connection, device_id: str) -> None:
+    conn.execute(text("DELETE FROM sync_cursors WHERE device_id = :d"), {"d": device_id})
+
+
+# -- the local oplog and memory rows, as sync reads them ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LocalEntry:
+    """An oplog entry this device wrote: which memory (or namespace, for a wipe), when and what kind."""
+
+    id: int
+    op: str
+    memory_uuid: str
+    namespace: str | None
+    hlc: str
+
+
+def last_oplog_id(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM oplog")).scalar_one())
+
+
+def local_entries_since(conn: Connection, after_id: int, device_id: str, limit: int) -> list[LocalEntry]:
+    rows = _raw(conn).execute(
+        "SELECT id, op, memory_uuid, namespace, hlc FROM oplog WHERE id > ? AND device_id = ? ORDER BY id LIMIT ?",
+        (after_id, device_id, limit)).fetchall()
+    return [LocalEntry(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A memory row as sync compares it with a state: the synced fields plus local bookkeeping."""
+
+    rowid: int
+    uuid: str
+    fields: dict[str, Any]
+    embedding_status: str
+    model_id: str | None
+    content_hash: str
+    version: int
+    hlc: str
+
+
+def _row(r: tuple) -> Row:
+    (rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
+     session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, origin_device, status,
+     model_id, digest, version, hlc) = r
+    fields = {"namespace": namespace, "content": content, "memory_type": memory_type, "tags": json.loads(tags),
+              "metadata": json.loads(metadata), "importance": importance, "tier": tier, "visibility": visibility,
+              "agent_id": agent_id, "user_id": user_id, "session_id": session_id, "project": project,
+              "client_id": client_id, "created_at": created_at, "expires_at": expires_at, "deleted_at": deleted_at,
+              "archived_at": archived_at, "origin_device": origin_device}
+    return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
+
+
+def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    uuids = list(uuids)
+    for start in range(0, len(uuids), 500):
+        part = uuids[start:start + 500]
+        sql = f"SELECT {_ROW_COLUMNS} FROM memories WHERE uuid IN ({','.join('?' * len(part))})"
+        for r in _raw(conn).execute(sql, part).fetchall():
+            row = _row(r)
+            found[row.uuid] = row
+    return found
+
+
+def iter_rows(conn: Connection, page: int = 1000) -> Iterator[Row]:
+    """Every memory row, by rowid, in pages."""
+    after = 0
+    while True:
+        rows = _raw(conn).execute(f"SELECT {_ROW_COLUMNS} FROM memories WHERE id > ? ORDER BY id LIMIT ?",
+                                  (after, page)).fetchall()
+        for r in rows:
+            yield _row(r)
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+def rows_in_namespace(conn: Connection, namespace: str) -> list[tuple[int, str, str]]:
+    """``(rowid, uuid, namespace)`` of every memory of ``namespace``."""
+    return [tuple(r) for r in _raw(conn).execute("SELECT id, uuid, namespace FROM memories WHERE namespace = ?",
+                                                 (namespace,)).fetchall()]
+
+
+def live_counts(conn: Connection) -> dict[str, int]:
+    """Memories not in the trash, per namespace."""
+    return dict(conn.execute(text("SELECT namespace, count(*) FROM memories WHERE deleted_at IS NULL "
+                                  "GROUP BY namespace")).all())
+
+
+def vectors_of(conn: Connection, row: Row) -> tuple[list[tuple[int, int]], bytes] | None:
+    """The spans and float32 bytes of a memory's vectors, when they embed its current content."""
+    if row.embedding_status != EmbeddingStatus.READY.value or row.model_id is None:
+        return None
+    raw = _raw(conn)
+    parts = raw.execute("SELECT id, start_char, end_char FROM chunks WHERE memory_id = ? ORDER BY seq",
+                        (row.rowid,)).fetchall()
+    blobs = []
+    for chunk_id, _, _ in parts:
+        found = raw.execute("SELECT embedding FROM memory_vectors WHERE rowid = ?", (chunk_id,)).fetchone()
+        if found is None:
+            return None
+        blobs.append(bytes(found[0]))
+    if not parts:
+        return None
+    return [(a, b) for _, a, b in parts], b"".join(blobs)
+
+
+# -- conflicts ----------------------------------------------------------------------------------------------------
+
+def mark_conflict(conn: Connection, rowid: int, version: int) -> None:
+    """Mark a kept version of a memory as the loser of a concurrent edit."""
+    conn.execute(text("UPDATE memory_history SET conflict = 1 WHERE memory_id = :m AND version = :v"),
+                 {"m": rowid, "v": version})
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    memory_uuid: str
+    namespace: str
+    version: int
+    changed_at: float
+    content: str
+    current: str
+
+
+def conflicts(conn: Connection, limit: int = 500) -> list[ConflictRow]:
+    rows = conn.execute(text(
+        "SELECT m.uuid, m.namespace, h.version, h.changed_at, h.snapshot, m.content FROM memory_history h "
+        "JOIN memories m ON m.id = h.memory_id WHERE h.conflict = 1 ORDER BY h.changed_at DESC LIMIT :n"),
+        {"n": limit}).all()
+    return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"], r.content)
+            for r in rows]
+
+
+def conflicted_memories(conn: Connection) -> int:
+    """How many memories outside the trash hold a version marked as a conflict (what the browser's Conflicts
+    filter lists)."""
+    return int(conn.execute(text(
+        "SELECT count(*) FROM memories m WHERE m.deleted_at IS NULL AND m.id IN "
+        "(SELECT memory_id FROM memory_history WHERE conflict = 1)")).scalar_one())
+
+
+def clear_conflicts(conn: Connection, memory_uuid: str) -> int:
+    return conn.execute(text("UPDATE memory_history SET conflict = 0 WHERE conflict = 1 AND memory_id = "
+                             "(SELECT id FROM memories WHERE uuid = :u)"), {"u": memory_uuid}).rowcount

@@ -1,6 +1,0 @@
-"""Where sync files live: a :class:`~app.sync.targets.base.Target` per kind of storage.
-
-- :mod:`~app.sync.targets.folder`: a local folder kept in sync by another tool (Syncthing, Dropbox, a NAS share);
-- :mod:`~app.sync.targets.s3`: S3-compatible object storage (needs ``boto3``: ``pip install memvault[s3]``);
-- :mod:`~app.sync.targets.webdav`: WebDAV (Nextcloud, ownCloud, a NAS), through ``webdav4``.
-"""
