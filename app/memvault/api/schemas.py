@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from memvault.api import documented as d
 from memvault.api.documented import Int, Number, doc
-from memvault.domain import limits
+from memvault.domain import fields, limits
 from memvault.domain.enums import DEFAULT_SEARCH_MODE, Scope, SearchMode, TagMatch
 from memvault.domain.models import (
     ApiKey,
@@ -51,6 +51,17 @@ class EntityRef(BaseModel):
     confidence: float
 
 
+_NATIVE_FIELDS = tuple(spec for spec in fields.FIELDS if "native" in spec.api)
+
+
+def _native(spec: fields.FieldSpec, value: Any) -> Any:
+    if spec.kind is fields.Kind.TIME:
+        return int(value)
+    if spec.kind is fields.Kind.OPTIONAL_TIME:
+        return ts(value)
+    return fields.plain(spec, value)
+
+
 class MemoryPublic(BaseModel):
     id: str
     object: Literal["memory"] = "memory"
@@ -80,16 +91,11 @@ class MemoryPublic(BaseModel):
 
     @classmethod
     def of(cls, m: Memory) -> MemoryPublic:
-        return cls(
-            id=m.id, content=m.content, namespace=m.namespace, agent_id=m.agent_id, user_id=m.user_id,
-            session_id=m.session_id, project=m.project, memory_type=m.memory_type.value, tags=list(m.tags),
-            metadata=m.metadata, importance=m.importance, tier=m.tier.value, visibility=m.visibility.value,
-            client_id=m.client_id, embedding_status=m.embedding_status.value, version=m.version,
-            created_at=int(m.created_at), updated_at=int(m.updated_at), expires_at=ts(m.expires_at),
-            deleted_at=ts(m.deleted_at), archived_at=ts(m.archived_at),
-            memory_type_source=m.memory_type_source.value,
-            entities=[EntityRef(type=e.type.value, value=e.value, confidence=e.confidence) for e in m.entities],
-        )
+        # The fields and their names come from the field table (domain/fields.py); the test there checks
+        # that the annotations above name the same fields.
+        return cls(**{spec.api["native"]: _native(spec, getattr(m, spec.name)) for spec in _NATIVE_FIELDS},
+                   entities=[EntityRef(type=e.type.value, value=e.value, confidence=e.confidence)
+                             for e in m.entities])
 
 
 class MemoryCreated(MemoryPublic):
@@ -284,9 +290,8 @@ class HistoryOut(BaseModel):
     @classmethod
     def of(cls, entries: list[HistoryEntry]) -> HistoryOut:
         return cls(data=[{
-            "version": h.version, "change": h.change, "changed_at": int(h.changed_at), "content": h.content,
-            "memory_type": h.memory_type.value, "tags": list(h.tags), "metadata": h.metadata,
-            "importance": h.importance, "tier": h.tier.value, "visibility": h.visibility.value,
+            "version": h.version, "change": h.change, "changed_at": int(h.changed_at),
+            **{spec.name: fields.plain(spec, getattr(h, spec.name)) for spec in fields.historic()},
         } for h in entries])
 
 

@@ -15,33 +15,24 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from memvault.domain.enums import MemoryType, Tier, Visibility
+from memvault.domain import fields
 from memvault.domain.errors import DamagedData
+from memvault.domain.fields import Kind
 from memvault.domain.hlc import Hlc
 from memvault.domain.models import HistoryEntry
 from memvault.domain.transfer import MemoryRecord, VectorSet
 
 #: Largest vector dimension a reader accepts (bounds the memory a hostile line can ask for).
 MAX_DIMENSION = 8192
-_OPTIONAL_TEXT = ("agent_id", "user_id", "session_id", "project", "client_id")
-_OPTIONAL_TIMES = ("expires_at", "deleted_at", "archived_at")
-
-
-def _snapshot(content: str, memory_type: MemoryType, tags: Iterable[str], metadata: dict, importance: float,
-              tier: Tier, visibility: Visibility) -> dict[str, Any]:
-    return {"content": content, "memory_type": memory_type.value, "tags": list(tags), "metadata": metadata,
-            "importance": importance, "tier": tier.value, "visibility": visibility.value}
+_BUNDLED = fields.bundled()
+_HISTORIC = fields.historic()
 
 
 def encode(record: MemoryRecord) -> Iterator[dict[str, Any]]:
     """The body lines of ``record``: its memory line, then its history lines."""
-    line: dict[str, Any] = {"type": "memory", "id": record.id, "namespace": record.namespace}
-    line.update(_snapshot(record.content, record.memory_type, record.tags, record.metadata, record.importance,
-                          record.tier, record.visibility))
-    for name in _OPTIONAL_TEXT:
-        line[name] = getattr(record, name)
-    line.update(created_at=record.created_at, updated_at=record.updated_at, expires_at=record.expires_at,
-                deleted_at=record.deleted_at, archived_at=record.archived_at, version=record.version,
-                hlc=record.hlc, origin_device=record.origin_device)
+    line: dict[str, Any] = {"type": "memory"}
+    for spec in _BUNDLED:
+        line[spec.name] = fields.plain(spec, getattr(record, spec.name))
     v = record.vectors
     line["vectors"] = None if v is None else {
         "model_id": v.model_id, "dimension": v.dimension, "spans": [list(s) for s in v.spans],
@@ -51,7 +42,7 @@ def encode(record: MemoryRecord) -> Iterator[dict[str, Any]]:
     for h in record.history:
         entry = {"type": "history", "memory_id": record.id, "version": h.version, "change": h.change,
                  "changed_at": h.changed_at}
-        entry.update(_snapshot(h.content, h.memory_type, h.tags, h.metadata, h.importance, h.tier, h.visibility))
+        entry.update((spec.name, fields.plain(spec, getattr(h, spec.name))) for spec in _HISTORIC)
         yield entry
 
 
@@ -150,14 +141,12 @@ def _hlc(f: _Fields) -> str:
 _NONE = type(None)
 _TEXT, _OPTIONAL_TEXT_TYPES = (str,), (str, _NONE)
 _NUMBER, _OPTIONAL_NUMBER = (int, float), (int, float, _NONE)
-_SHAPE = (
-    ("id", _TEXT), ("namespace", _TEXT), ("content", _TEXT), ("memory_type", _TEXT), ("tags", (list,)),
-    ("metadata", (dict,)), ("importance", _NUMBER), ("tier", _TEXT), ("visibility", _TEXT),
-    ("agent_id", _OPTIONAL_TEXT_TYPES), ("user_id", _OPTIONAL_TEXT_TYPES), ("session_id", _OPTIONAL_TEXT_TYPES),
-    ("project", _OPTIONAL_TEXT_TYPES), ("client_id", _OPTIONAL_TEXT_TYPES), ("created_at", _NUMBER),
-    ("updated_at", _NUMBER), ("expires_at", _OPTIONAL_NUMBER), ("deleted_at", _OPTIONAL_NUMBER),
-    ("archived_at", _OPTIONAL_NUMBER), ("version", (int,)), ("hlc", _TEXT), ("origin_device", _TEXT),
-)
+_KIND_TYPES = {
+    Kind.TEXT: _TEXT, Kind.CHOICE: _TEXT, Kind.OPTIONAL_TEXT: _OPTIONAL_TEXT_TYPES, Kind.NUMBER: _NUMBER,
+    Kind.TIME: _NUMBER, Kind.OPTIONAL_TIME: _OPTIONAL_NUMBER, Kind.INTEGER: (int,), Kind.TAGS: (list,),
+    Kind.METADATA: (dict,),
+}
+_SHAPE = tuple((spec.name, _KIND_TYPES[spec.kind]) for spec in _BUNDLED)
 _MISSING = object()
 
 
@@ -214,11 +203,8 @@ def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry,
     )
 
 
-_HISTORY_SHAPE = (
-    ("memory_id", _TEXT), ("version", (int,)), ("change", _TEXT), ("changed_at", _NUMBER), ("content", _TEXT),
-    ("memory_type", _TEXT), ("tags", (list,)), ("metadata", (dict,)), ("importance", _NUMBER), ("tier", _TEXT),
-    ("visibility", _TEXT),
-)
+_HISTORY_SHAPE = (("memory_id", _TEXT), ("version", (int,)), ("change", _TEXT), ("changed_at", _NUMBER),
+                  *((spec.name, _KIND_TYPES[spec.kind]) for spec in _HISTORIC))
 
 
 def _fast_history(doc: dict[str, Any], memory_id: str) -> HistoryEntry | None:

@@ -32,12 +32,14 @@ from typing import Any
 
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
+from memvault.domain.fields import Merge, merge_group
 from memvault.domain.hlc import Hlc
 
 GROUPS = ("born", "content", "attrs", "context", "trash", "archive")
-ATTRS = ("memory_type", "importance", "tier", "visibility")
-CONTEXT = ("agent_id", "user_id", "session_id", "project", "expires_at")
-BORN = ("client_id", "created_at", "origin_device")
+# The fields of each group come from the field table (``domain/fields.py``).
+ATTRS = merge_group(Merge.ATTRS)
+CONTEXT = merge_group(Merge.CONTEXT)
+BORN = merge_group(Merge.BORN)
 _HLC = re.compile(r"^\d{13}-\d{5}-[A-Za-z0-9._:-]{1,80}$")
 _MAX_COUNTER = 99_999
 #: Content stamps an edit remembers as made over (telling a concurrent edit from a later one).

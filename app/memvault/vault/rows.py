@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from memvault.domain import limits
+from memvault.domain import fields, limits
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from memvault.domain.models import HistoryEntry, Memory
@@ -15,12 +15,8 @@ from memvault.domain.models import HistoryEntry, Memory
 #: before the limit existed): readers and serializers would otherwise fail on it.
 TOO_DEEP = f"(nested more than {limits.METADATA_MAX_DEPTH} levels deep: not shown)"
 
-MEMORY_COLUMNS = (
-    "m.id, m.uuid, m.namespace, m.content, m.memory_type, m.tags, m.metadata, m.importance, "
-    "m.tier, m.visibility, m.agent_id, m.user_id, m.session_id, m.project, m.client_id, "
-    "m.created_at, m.updated_at, m.expires_at, m.deleted_at, m.archived_at, m.version, "
-    "m.embedding_status, m.model_id, m.memory_type_source"
-)
+#: The columns :func:`memory_from_row` reads: those of the fields a :class:`Memory` carries.
+MEMORY_COLUMNS = ", ".join(f"m.{fields.BY_NAME[name].column}" for name in fields.names(fields.MEMORY))
 
 
 def memory_from_row(row: Any) -> Memory:
@@ -81,7 +77,7 @@ def vector_target_from_row(row: Any) -> VectorTarget:
                         TypeSource(row[10] or TypeSource.EXPLICIT))
 
 
-SNAPSHOT_FIELDS = ("content", "memory_type", "tags", "metadata", "importance", "tier", "visibility")
+SNAPSHOT_FIELDS = tuple(f.name for f in fields.historic())
 
 
 def stored_metadata(raw: str | dict[str, Any]) -> dict[str, Any]:
