@@ -28,7 +28,7 @@ from memvault.domain.models import (
     MemoryUpdate,
     SearchQuery,
 )
-from memvault.service import relevance
+from memvault.ranking import good_match
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -66,7 +66,7 @@ def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
 def _hit(h, mode: SearchMode) -> dict[str, Any]:
     # good_match lets an agent tell "the closest memory" from "a memory that answers": a recall
     # always returns its best hits, even when none is about the question.
-    hit = {"id": h.memory.id, "score": round(h.score, 4), "good_match": relevance.is_good_match(h.score, mode),
+    hit = {"id": h.memory.id, "score": round(h.score, 4), "good_match": good_match.is_good_match(h.score, mode),
            "content": h.memory.content, "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
            "created_at": int(h.memory.created_at)}
     if "superseded_by" in h.memory.metadata:

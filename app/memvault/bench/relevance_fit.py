@@ -7,7 +7,7 @@ search (limit 10) would weigh: those within the first :data:`DEPTH` of the
 semantic, keyword or graph list. A logistic regression on their inputs
 (:data:`FEATURES`) against "is evidence / is relevant" gives the weights; the
 bias is then moved by ln(negatives / positives), so that a relevance of 0.5
-means "as likely relevant as not" (see :mod:`memvault.service.relevance`).
+means "as likely relevant as not" (see :mod:`memvault.ranking.fusion`).
 Held-out questions and BEIR ``test`` queries are never read here.
 
 The conversation inputs (said by the assistant, the previous and next turn's
@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from memvault.service import relevance
+from memvault.ranking import fusion as relevance
+from memvault.ranking.keyword import bm25_evidence
 
 #: The depth of each list in a limit-10 search (``max(3 x limit, HYBRID_DEPTH)``).
 DEPTH = 50
@@ -49,7 +50,7 @@ def inputs_of(breakdown) -> tuple[float, ...] | None:
     ranks = [r for r in (breakdown.semantic_rank, breakdown.keyword_rank, breakdown.graph_rank) if r is not None]
     if not ranks or min(ranks) > DEPTH:
         return None
-    return (breakdown.semantic or 0.0, breakdown.coverage or 0.0, relevance.bm25_evidence(breakdown.keyword_bm25),
+    return (breakdown.semantic or 0.0, breakdown.coverage or 0.0, bm25_evidence(breakdown.keyword_bm25),
             breakdown.graph or 0.0, float(bool(breakdown.assistant_turn)), breakdown.previous_turn_gain or 0.0,
             breakdown.next_turn_gain or 0.0)
 

@@ -111,7 +111,7 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
             lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")
     lines.append(f"{len(result.hits)} hit(s), mode {result.mode.value}, {result.took_ms:.1f} ms")
     if result.good_match is False:
-        from memvault.service.relevance import GOOD_MATCH
+        from memvault.ranking.good_match import GOOD_MATCH
 
         lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH}")
     return "\n".join(lines)

@@ -288,8 +288,8 @@ class ScoreBreakdown:
     In hybrid mode ``coverage`` is the share of the query's content words in the
     memory, ``graph`` its evidence from the entities and dates it shares with
     the query (``graph_rank`` its rank in that list; see
-    ``app/service/graph_search.py``), and ``relevance`` (the hit's score)
-    combines them as documented in ``app/service/relevance.py``.
+    ``memvault/ranking/graph.py``), and ``relevance`` (the hit's score)
+    combines them as documented in ``memvault/ranking/fusion.py``.
     """
 
     semantic: float | None = None
@@ -300,7 +300,7 @@ class ScoreBreakdown:
     coverage: float | None = None
     graph: float | None = None
     graph_rank: int | None = None
-    #: Conversation inputs of hybrid (``app/service/turn_context.py``): said by the assistant, and the
+    #: Conversation inputs of hybrid (``memvault/ranking/turn_context.py``): said by the assistant, and the
     #: similarity of the previous and next turn of its session minus its own.
     assistant_turn: bool | None = None
     previous_turn_gain: float | None = None
@@ -324,7 +324,7 @@ class SearchResult:
     """Hits plus how many candidates were considered.
 
     ``good_match`` (hybrid mode only, else ``None``) says whether the best hit
-    reaches :data:`memvault.service.relevance.GOOD_MATCH`: surfaces show "no good
+    reaches :data:`memvault.ranking.good_match.GOOD_MATCH`: surfaces show "no good
     match" when it is false.
     """
 

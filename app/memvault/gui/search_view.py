@@ -28,7 +28,7 @@ from memvault.gui.fact_info import is_superseded
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
-from memvault.service import relevance
+from memvault.ranking import good_match
 from memvault.service.container import Services
 
 ALL = "any type"
@@ -37,7 +37,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
     """Whether a hit answers the query, not only comes closest (the service's calibrated thresholds)."""
-    return relevance.is_good_match(hit.score, mode)
+    return good_match.is_good_match(hit.score, mode)
 
 
 def snippet_html(snippet: str) -> str:

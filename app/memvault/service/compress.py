@@ -35,7 +35,7 @@ from tokenizers import Tokenizer
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import SearchHit
 from memvault.embedding.manifest import load_manifest
-from memvault.service.relevance import content_stems
+from memvault.ranking.keyword import content_stems
 
 #: Two sentences saying this much of the same thing are one too many.
 REDUNDANT_JACCARD = 0.8

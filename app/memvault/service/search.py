@@ -1,11 +1,11 @@
 """Search by meaning, by keyword, or both fused into one calibrated relevance.
 
-The steps, for every mode: the query is read for the user's own name
-(:mod:`memvault.service.query`); the semantic side embeds the query and takes the
-nearest chunks (filters inside the KNN), the keyword side asks FTS5 for BM25
-matches; hybrid then scores each candidate of either list with
-:func:`memvault.service.relevance.relevance` and orders by it. Semantic mode scores
-by cosine similarity, keyword mode by ``bm25 / (1 + bm25)``.
+This module retrieves and reads; every ranking decision is in :mod:`memvault.ranking`. The steps, for
+every mode: the query is read for the user's own name (:mod:`memvault.ranking.query`); the semantic
+side embeds the query and takes the nearest chunks (filters inside the KNN), the keyword side asks FTS5
+for BM25 matches, hybrid's graph side the memories sharing the query's entities and dates
+(:mod:`memvault.ranking.graph`); :func:`memvault.ranking.fusion.rank` then scores and orders the
+candidates, and this module reads the page and its snippets.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from memvault.domain import limits
 from memvault.domain.clock import Clock, system_clock
@@ -28,8 +28,11 @@ from memvault.domain.models import (
     SearchResult,
 )
 from memvault.embedding.model import Embedder
-from memvault.service import graph_search, relevance, turn_context
-from memvault.service import query as query_plan
+from memvault.ranking import fusion, turn_context
+from memvault.ranking import graph as graph_search
+from memvault.ranking import query as query_plan
+from memvault.ranking.good_match import GOOD_MATCH
+from memvault.ranking.similarity import HYBRID_SIMILARITY_CHUNKS, Seen, similarity_of_distance
 from memvault.service import validation as v
 from memvault.vault import memory_queries
 from memvault.vault import search as vsearch
@@ -39,13 +42,6 @@ from memvault.vault.knn import VectorIndex, planner
 SNIPPET_CHARS = 240
 #: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
 HYBRID_DEPTH = 50
-#: Nearest chunks hybrid reads for the similarity of keyword candidates outside the semantic list when
-#: the approximate index cannot answer (loading, rebuilding): beyond them a candidate gets the last one's
-#: similarity, an upper bound, as the relevance fit assumed (SciFact nDCG@10 0.7304 this way, 0.7311 with
-#: every similarity exact). Reading exact vectors one by one from vec0 cost ~1 ms each at 100k memories;
-#: from the index (the usual case) they cost microseconds, so there every similarity is exact.
-HYBRID_SIMILARITY_CHUNKS = 200
-
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -77,31 +73,6 @@ def snippet_for(content: str, span: tuple[int, int], query: str) -> str:
             best_at, best_score = offset, score
         offset += len(sentence) + 1
     return _crop(content, best_at, min(end, best_at + SNIPPET_CHARS + 40))
-
-
-def keyword_score(bm25: float) -> float:
-    """Map FTS5's BM25 (lower is better, usually negative) onto 0..1."""
-    s = abs(bm25)
-    return s / (1.0 + s)
-
-
-@dataclass
-class _Seen:
-    """Every memory the KNN step returned, with its best chunk and similarity."""
-
-    best: dict[int, tuple[int, float]] = field(default_factory=dict)
-    exhaustive: bool = True
-    floor: float = 0.0
-
-    def similarity(self, memory_id: int) -> tuple[int | None, float | None, bool]:
-        """``(chunk, similarity, is_upper_bound)`` of a memory outside the semantic list."""
-        if memory_id in self.best:
-            chunk, sim = self.best[memory_id]
-            return chunk, sim, False
-        # All vectors in scope were read: a memory not among them has none (still being embedded).
-        if self.exhaustive:
-            return None, None, False
-        return None, self.floor, True
 
 
 def _in_thread(work, *args) -> Future:
@@ -184,16 +155,16 @@ class SearchService:
                 conn, self._index, qvec,
                 memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
-            page = self._rank(mode, planned, semantic, seen, keyword, texts, graph, graph_ids, turns, q.limit,
-                              q.min_score)
+            page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
+                               q.limit, q.min_score)
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]
             snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
             shown = set(found).difference(matched)
-            spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or _Seen()).best.items() if m in shown])
+            spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
         hits = self._page(q, page, snippets, found, spans)
-        good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= relevance.GOOD_MATCH
+        good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
     def _keyword(self, query: str, f: MemoryFilter, depth: int, now: float) -> list[vsearch.KeywordHit]:
@@ -214,7 +185,7 @@ class SearchService:
         """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, all it saw, and the plan.
 
         ``reach`` asks for at least that many nearest chunks, so that hybrid
-        knows the similarity of more memories than the list holds (:class:`_Seen`).
+        knows the similarity of more memories than the list holds (:class:`Seen`).
         """
         # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
         k = max(want + want // 2 + 4, reach)
@@ -223,65 +194,20 @@ class SearchService:
             best: dict[int, tuple[int, int, float]] = {}
             for r in rows:
                 if r.memory_id not in best:
-                    best[r.memory_id] = (r.memory_id, r.chunk_id, max(0.0, 1.0 - r.distance))
+                    best[r.memory_id] = (r.memory_id, r.chunk_id, similarity_of_distance(r.distance))
             # Long memories have several chunks; widen until enough distinct memories.
             if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
-                floor = max(0.0, 1.0 - rows[-1].distance) if rows else 0.0
-                seen = _Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
+                floor = similarity_of_distance(rows[-1].distance) if rows else 0.0
+                seen = Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
                 return list(best.values())[:want], seen, plan
             k = min(k * 4, vsearch.MAX_K)
 
-    def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: _Seen) -> None:
+    def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: Seen) -> None:
         """Exact similarities of the candidates outside the semantic list, from the index's vectors."""
         exact = planner.similarities(conn, self._index, qvec, [m for m in ids if m not in seen.best], f.namespace)
         if exact is not None:
             seen.best.update(exact)
             seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
-
-    def _rank(self, mode, planned, semantic, seen, keyword, texts: dict[int, tuple[str, str | None]],
-              graph: graph_search.GraphList, graph_ids: list[int], turns: dict[int, turn_context.TurnContext],
-              limit: int, min_score: float) -> list[tuple[float, int, ScoreBreakdown]]:
-        """The page: the best ``limit`` candidates scoring ``min_score`` or more, as ``(score, memory id,
-        breakdown)``, best first (``texts``: hybrid's candidates)."""
-        sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
-        kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
-        if mode is not SearchMode.HYBRID:
-            if mode is SearchMode.SEMANTIC:
-                scored = [(sim, mid, ScoreBreakdown(semantic=sim, semantic_rank=rank, best_chunk=cid))
-                          for mid, (rank, cid, sim) in sem_rank.items()]
-            else:
-                scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=rank))
-                          for mid, (rank, k) in kw_rank.items()]
-            scored.sort(key=lambda t: relevance.rank_key(t[0], None, t[1]))
-            return [t for t in scored if t[0] >= min_score][:limit]
-        graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
-        stems = relevance.content_stems(planned.keyword)
-        empty_turn = turn_context.TurnContext()
-        # Every candidate is scored; the breakdown (a dataclass of fifteen fields) is made for the page only.
-        inputs: list[tuple[float, int, tuple]] = []
-        for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + graph_ids):
-            if mid not in texts:
-                continue
-            s, kw = sem_rank.get(mid), kw_rank.get(mid)
-            # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
-            chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
-            cover = relevance.coverage(stems, texts[mid][0])
-            linked = graph.evidence.get(mid, 0.0)
-            turn = turns.get(mid, empty_turn)
-            score = relevance.relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
-                                        previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
-            if score >= min_score:
-                inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, turn)))
-        inputs.sort(key=lambda t: relevance.rank_key(t[0], graph.evidence.get(t[1]), t[1]))
-        page = []
-        for score, mid, (s, kw, chunk, sim, bound, cover, turn) in inputs[:limit]:
-            page.append((score, mid, ScoreBreakdown(
-                semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
-                keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
-                coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
-                assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
-                next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
-        return page
 
     @staticmethod
     def _page(q: SearchQuery, page: list[tuple[float, int, ScoreBreakdown]], snippets: dict[int, str],

@@ -1,11 +1,13 @@
 """Search by meaning, keyword and hybrid, with the real model and filters inside the KNN."""
 
+import math
+
+import numpy as np
 import pytest
 
 from memvault.domain.enums import MemoryType, SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from memvault.service import relevance
 
 FACTS = [
     ("The user prefers dark mode in all applications", "preference"),
@@ -46,15 +48,27 @@ def test_keyword_search_ranks_by_bm25_and_highlights(services, corpus):
     assert _search(services, "?!", mode=SearchMode.KEYWORD).hits == ()
 
 
-def test_hybrid_scores_each_hit_by_the_documented_relevance_of_its_evidence(services, corpus):
-    result = _search(services, "Dana budget meeting", mode=SearchMode.HYBRID, debug=True)
+def _logistic_of_shipped_weights(similarity, coverage, bm25):
+    # The shipped fit written out (similarity, coverage, BM25 over BM25 + 20, bias), not read from the module.
+    z = 8.792 * (similarity or 0.0) + 2.441 * coverage + 3.131 * (abs(bm25) / (abs(bm25) + 20) if bm25 else 0.0) \
+        - 5.920
+    return 1 / (1 + math.exp(-z))
+
+
+def test_hybrid_scores_each_hit_by_the_documented_relevance_of_its_evidence(services, embedder, corpus):
+    query = "Dana budget meeting"
+    result = _search(services, query, mode=SearchMode.HYBRID, debug=True)
     top = result.hits[0]
     assert top.memory.id == corpus[FACTS[1][0]]
     b = top.breakdown
+    # Every content word of the query is in the hit; its similarity is the cosine of the two embeddings.
     assert b.semantic_rank == 1 and b.keyword_rank == 1 and b.coverage == 1.0
+    cosine = float(np.dot(embedder.embed_query(query), embedder.embed_texts([FACTS[1][0]])[0]))
+    assert b.semantic == pytest.approx(cosine, abs=1e-5)
     for h in result.hits:
         b = h.breakdown
-        expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0)
+        assert b.graph in (None, 0.0)  # nothing extracted here: no graph evidence
+        expected = _logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25)
         assert h.score == pytest.approx(expected, abs=1e-6) and b.relevance == pytest.approx(expected)
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
     # A keyword-only candidate still gets its similarity (from its stored vectors), not a missing term.
@@ -160,7 +174,7 @@ def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as
     assert b.keyword_rank == 1 and b.semantic_rank is None and b.semantic_upper_bound is True
     nearest = [h.breakdown.semantic for h in result.hits if h.breakdown.semantic_rank is not None]
     assert 0 < b.semantic <= min(nearest)
-    assert hit.score == pytest.approx(relevance.relevance(b.semantic, b.coverage, b.keyword_bm25), abs=1e-6)
+    assert hit.score == pytest.approx(_logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25), abs=1e-6)
 
 
 def test_keyword_candidates_outside_the_semantic_list_get_exact_similarities_from_the_index(services, monkeypatch):

@@ -6,7 +6,7 @@ import pytest
 
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from memvault.service import relevance
+from memvault.ranking import good_match as relevance
 
 pytestmark = pytest.mark.slow  # depends on meaning: the real model
 

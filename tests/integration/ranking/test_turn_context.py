@@ -4,7 +4,7 @@ import pytest
 
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate, SearchQuery
-from memvault.service import relevance
+from memvault.ranking import fusion as relevance
 
 TURNS = [
     ("user", "my knee hurts on long runs"),

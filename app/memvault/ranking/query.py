@@ -7,10 +7,8 @@ the user are greetings ("Good night, Maya."). So the name pulls the semantic
 side towards small talk, and on the keyword side it matches only those
 greetings. When the search is scoped to a user (``MemoryFilter.user_id``), the
 name parts of that id are read as references to the user: the semantic side
-embeds "the user" in their place and the keyword side leaves them out.
-
-Measured on the tuning half of ``tests/data/conversations`` (README there),
-semantic R@5 0.558 -> 0.641 with this alone.
+embeds "the user" in their place and the keyword side leaves them out
+(measured: ``docs/benchmarks.md``, "Ranking").
 """
 
 from __future__ import annotations

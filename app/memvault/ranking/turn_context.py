@@ -7,7 +7,7 @@ the turn's own is its gain from each side, so an answer ("outside, after about
 12k") rises with the question before it or the reply after it. Memories without
 a session, and neighbours without a vector yet, give no gain. How these inputs
 weigh in the relevance, and what they were measured to buy, is in
-:mod:`memvault.service.relevance`.
+:mod:`memvault.ranking.fusion` and ``docs/benchmarks.md`` ("Ranking").
 """
 
 from __future__ import annotations
@@ -15,10 +15,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from memvault.domain.models import Memory
-from memvault.service.relevance import said_by_assistant
 from memvault.vault import memory_queries
 from memvault.vault.jobs import CONTEXT_WINDOW_SECONDS
 from memvault.vault.knn import VectorIndex, planner
+
+
+#: Metadata keys that name who said a conversation turn, and the value that means the assistant.
+SPEAKER_KEYS = ("role", "speaker")
+ASSISTANT = "assistant"
+
+
+def said_by_assistant(metadata: dict | None) -> bool:
+    """Whether a memory's metadata marks it as a turn the assistant said (``role``/``speaker``).
+
+    What an agent is asked about is what the user said; the assistant's replies echo the question's
+    words ("Oh, congratulations to Ada!") without its answer.
+    """
+    if not metadata:
+        return False
+    return any(isinstance(metadata.get(k), str) and metadata[k].strip().lower() == ASSISTANT for k in SPEAKER_KEYS)
 
 
 @dataclass(frozen=True)

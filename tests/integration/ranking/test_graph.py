@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from memvault.service import graph_search
+from memvault.ranking import graph as graph_search
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 The query's entities are the vault's own names found in it by the namespace's
 gazetteer (:mod:`memvault.extraction.gazetteer`), read from the keyword text (the
-user's own name already left out, :mod:`memvault.service.query`). Each scores the
+user's own name already left out, :mod:`memvault.ranking.query`). Each scores the
 memories that mention it by its specificity in the searched scope,
 
     idf(e) = ln(N / df(e))
@@ -22,7 +22,7 @@ that mention a date inside it, get :data:`DATE_WEIGHT`.
 
 A memory's graph evidence is its score over the most the query's entities
 and dates could give (the sum of their weights): 0..1, absolute like query-word
-coverage, and one input of :func:`memvault.service.relevance.relevance`.
+coverage, and one input of :func:`memvault.ranking.fusion.relevance`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Query handling: the user's own name in a question scoped to that user (no model needed)."""
 
-from memvault.service.query import name_parts, plan
+from memvault.ranking.query import name_parts, plan
 
 
 def test_name_parts_are_the_name_like_words_of_a_user_id():

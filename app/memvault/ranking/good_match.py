@@ -1,0 +1,60 @@
+"""Whether a score is a good match, and a hosted API's thresholds on this model's scale.
+
+A hybrid score is a calibrated relevance (:mod:`memvault.ranking.fusion`): 0.5
+means "as likely a relevant hit as an irrelevant one", so :data:`GOOD_MATCH` is
+0.5. Semantic mode's cosine similarity gets the same point from a fit on
+similarity alone. How both were fitted and what they measure:
+``docs/benchmarks.md`` ("Ranking").
+"""
+
+from __future__ import annotations
+
+from memvault.domain.enums import SearchMode
+
+#: Relevance at or above which a hit is a good match (the GUI's and MCP's "no good match" below it).
+GOOD_MATCH = 0.5
+#: The same point for semantic mode's cosine similarity: where a fit on similarity alone (same
+#: candidates, same prior correction: 13.463 * similarity - 6.131) crosses 0.5.
+GOOD_MATCH_SIMILARITY = 0.455
+
+
+def is_good_match(score: float, mode: SearchMode) -> bool:
+    """Whether a hit answers the query, not only comes closest.
+
+    Hybrid scores are a calibrated relevance (good from :data:`GOOD_MATCH`), semantic scores a
+    cosine similarity (good from :data:`GOOD_MATCH_SIMILARITY`); keyword hits contain the words
+    asked for, so each is a match.
+    """
+    if mode is SearchMode.HYBRID:
+        return score >= GOOD_MATCH
+    if mode is SearchMode.SEMANTIC:
+        return score >= GOOD_MATCH_SIMILARITY
+    return True
+
+
+def provider_similarity(threshold: float, provider_default: float) -> float:
+    """A hosted API's cosine threshold on this model's similarity scale.
+
+    Compatibility profiles follow APIs whose default thresholds were chosen for
+    other embedding models (text-embedding-3-small's cosines sit lower than this
+    model's, older models' much higher). The mapping is piecewise linear through
+    (0, 0), (provider's default, :data:`GOOD_MATCH_SIMILARITY`) and (1, 1): a
+    client's default means "a good match" on either side, and a stricter or
+    looser threshold stays stricter or looser in proportion.
+    """
+    if threshold <= provider_default:
+        return threshold / provider_default * GOOD_MATCH_SIMILARITY
+    above = (threshold - provider_default) / (1 - provider_default)
+    return GOOD_MATCH_SIMILARITY + above * (1 - GOOD_MATCH_SIMILARITY)
+
+
+def to_provider_similarity(similarity: float, provider_default: float) -> float:
+    """The inverse of :func:`provider_similarity`: this model's similarity on the provider's scale.
+
+    Profiles report scores this way, so a client comparing a score with its
+    own threshold decides as the search did.
+    """
+    if similarity <= GOOD_MATCH_SIMILARITY:
+        return similarity / GOOD_MATCH_SIMILARITY * provider_default
+    above = (similarity - GOOD_MATCH_SIMILARITY) / (1 - GOOD_MATCH_SIMILARITY)
+    return provider_default + above * (1 - provider_default)

@@ -1,0 +1,54 @@
+"""Keyword evidence: how much of the query's wording a memory shares (coverage) and FTS5's BM25 on a 0..1 scale."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from memvault.vault.search import STOPWORDS
+
+#: Content read per hit for coverage: enough for any claim or chat turn, bounded for 50k-character memories.
+COVERAGE_CHARS = 20_000
+#: The BM25 (absolute) at which :func:`bm25_evidence` is one half.
+BM25_HALF = 20.0
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the words of ``text`` that carry meaning (no stopwords, no 1-2 letter words)."""
+    return frozenset(w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS)
+
+
+@functools.lru_cache(maxsize=64)
+def _stem_pattern(query_stems: frozenset[str]) -> re.Pattern[str]:
+    # A word has stem s when its first five letters are s: a shorter stem is the whole word.
+    alternatives = sorted((re.escape(s) + (r"\w*" if len(s) == 5 else "") for s in query_stems), key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(alternatives) + r")\b")
+
+
+def coverage(query_stems: frozenset[str], text: str) -> float:
+    """The share of ``query_stems`` found in ``text`` (0 when the query has none).
+
+    The same as intersecting with :func:`content_stems` of ``text``, by one
+    regular-expression scan instead of splitting every word (hybrid computes it
+    for up to a hundred candidates per query).
+    """
+    if not query_stems:
+        return 0.0
+    found = {m.group(1)[:5] for m in _stem_pattern(query_stems).finditer(text[:COVERAGE_CHARS].lower())}
+    return len(found & query_stems) / len(query_stems)
+
+
+def bm25_evidence(bm25: float | None) -> float:
+    """FTS5's BM25 (negative, lower is better) mapped onto 0..1 for hybrid; 0 for no keyword match."""
+    if bm25 is None:
+        return 0.0
+    s = abs(bm25)
+    return s / (s + BM25_HALF)
+
+
+def keyword_score(bm25: float) -> float:
+    """Keyword mode's score: FTS5's BM25 (lower is better, usually negative) mapped onto 0..1."""
+    s = abs(bm25)
+    return s / (1.0 + s)

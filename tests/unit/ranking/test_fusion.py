@@ -1,0 +1,94 @@
+"""Fusion, keyword evidence, turn inputs and the good-match thresholds (no model needed).
+
+Expected relevances are worked out by hand from the shipped weights (written out below, not read from the
+module), so a changed weight or a wrong term in the formula fails here; a refit updates these numbers.
+"""
+
+import math
+
+import pytest
+
+from memvault.ranking import fusion, good_match, keyword, turn_context
+
+# The shipped fit, copied: similarity, coverage, BM25 (over BM25 + 20), bias; assistant, previous, next.
+SIMILARITY, COVERAGE, BM25, BIAS = 8.792, 2.441, 3.131, -5.920
+ASSISTANT, PREVIOUS, NEXT = -3.36, 2.31, 3.88
+
+
+def test_relevance_is_the_logistic_of_the_weighted_evidence():
+    # z = 8.792*0.5 + 2.441*0.25 + 3.131*10/30 - 5.920 = 0.129917
+    assert fusion.relevance(0.5, 0.25, -10.0) == pytest.approx(0.532434, abs=1e-6)
+    assert fusion.relevance(None, 0.0, None) == pytest.approx(0.002678, abs=1e-6)  # 1 / (1 + e^5.92)
+    z = SIMILARITY * 0.5 + COVERAGE * 0.25 + BM25 * 10 / (10 + 20) + BIAS
+    assert fusion.relevance(0.5, 0.25, -10.0) == pytest.approx(1 / (1 + math.exp(-z)))
+    # Each kind of evidence raises the score; nothing at all is far below a good match.
+    assert fusion.relevance(0.6, 0.0, None) > fusion.relevance(0.3, 0.0, None)
+    assert fusion.relevance(0.3, 1.0, None) > fusion.relevance(0.3, 0.0, None)
+    assert fusion.relevance(0.3, 0.5, -12.0) > fusion.relevance(0.3, 0.5, None)
+    assert fusion.relevance(0.1, 0.0, None) < 0.05 < good_match.GOOD_MATCH < fusion.relevance(0.6, 1.0, -5.0)
+
+
+def test_bm25_evidence_and_keyword_score_are_halved_at_their_constants():
+    assert keyword.bm25_evidence(None) == 0.0
+    assert keyword.bm25_evidence(-20.0) == 0.5 and keyword.bm25_evidence(-60.0) == 0.75
+    assert keyword.keyword_score(-1.0) == 0.5 and keyword.keyword_score(-3.0) == 0.75
+
+
+def test_coverage_counts_the_query_words_found_in_the_text():
+    query = keyword.content_stems("Which car does the user drive?")
+    assert query == {"car", "user", "drive"}
+    assert keyword.coverage(query, "The user drives an electric car") == 1.0
+    assert keyword.coverage(query, "Lunch with Ravi on Friday") == 0.0
+    assert keyword.coverage(query, "My car is red") == pytest.approx(1 / 3)
+    assert keyword.coverage(frozenset(), "anything") == 0.0
+
+
+@pytest.mark.parametrize("default", [0.3, 0.7])
+def test_provider_thresholds_map_their_default_to_a_good_match_and_keep_their_order(default):
+    assert good_match.provider_similarity(default, default) == pytest.approx(0.455)
+    assert good_match.provider_similarity(0.0, default) == 0.0
+    assert good_match.provider_similarity(1.0, default) == pytest.approx(1.0)
+    # Half way from the default to 1 lands half way from 0.455 to 1.
+    assert good_match.provider_similarity((default + 1) / 2, default) == pytest.approx(0.7275)
+    points = [i / 20 for i in range(21)]
+    mapped = [good_match.provider_similarity(t, default) for t in points]
+    assert mapped == sorted(mapped)
+    for t in points:
+        assert good_match.to_provider_similarity(good_match.provider_similarity(t, default), default) == \
+            pytest.approx(t)
+
+
+def test_graph_evidence_does_not_move_the_shipped_score(monkeypatch):
+    assert fusion.relevance(0.5, 0.25, -10.0, 0.6) == fusion.relevance(0.5, 0.25, -10.0)
+    monkeypatch.setattr(fusion, "W_GRAPH", 1.5)
+    # With a weight it adds weight x evidence to the logit: 0.129917 + 0.9.
+    assert fusion.relevance(0.5, 0.25, -10.0, 0.6) == pytest.approx(1 / (1 + math.exp(-1.029917)), abs=1e-6)
+
+
+def test_graph_evidence_orders_equally_relevant_hits_only():
+    # Equal to four decimals: the memory sharing more of the query's entities comes first.
+    tied = sorted([(0.71234, None, 1), (0.71231, 0.8, 2), (0.71233, 0.1, 3)], key=lambda t: fusion.rank_key(*t))
+    assert [t[2] for t in tied] == [2, 3, 1]
+    # A clearly more relevant hit stays first whatever the graph says.
+    apart = sorted([(0.70, 1.0, 1), (0.72, None, 2)], key=lambda t: fusion.rank_key(*t))
+    assert [t[2] for t in apart] == [2, 1]
+
+
+def test_conversation_inputs_move_the_relevance_by_their_weights():
+    # z = 8.792*0.4 + 2.441*0.5 + 3.131*8/28 - 5.920 = -0.287921
+    assert fusion.relevance(0.4, 0.5, -8.0) == pytest.approx(0.428462, abs=1e-6)
+    assert fusion.relevance(0.4, 0.5, -8.0, assistant=True) == pytest.approx(0.025379, abs=1e-6)  # z - 3.36
+    # z + 0.2 * 2.31 - 0.1 * 3.88
+    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=0.2, next_gain=-0.1) == pytest.approx(0.446671, abs=1e-6)
+    base = fusion.relevance(0.4, 0.5, -8.0)
+    # A turn the assistant said weighs less; a turn whose neighbours are closer to the query weighs more.
+    assert fusion.relevance(0.4, 0.5, -8.0, assistant=True) < base < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.1) \
+        < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.2)
+
+
+def test_said_by_assistant_reads_the_role_or_speaker_in_the_metadata():
+    said = turn_context.said_by_assistant
+    assert said({"speaker": "assistant"}) and said({"role": " Assistant "})
+    assert not said({"speaker": "user"}) and not said({"role": "system"})
+    assert not said({}) and not said(None)
+    assert not said({"role": ["assistant"]}) and not said({"note": "assistant"})
