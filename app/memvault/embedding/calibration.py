@@ -17,13 +17,13 @@ Regenerate it after changing the weights, the texts or the probed products::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from memvault.crypto.digest import sha256_hex
 from memvault.domain.errors import ModelError
 from memvault.embedding import int8
 from memvault.embedding.manifest import Manifest, load_manifest, models_root
@@ -33,7 +33,7 @@ FORMAT = 1
 
 def texts_digest() -> str:
     """The sha256 of the calibration texts as they are run (each at every repeat count)."""
-    return hashlib.sha256(json.dumps(int8.calibration_texts(), ensure_ascii=False).encode("utf-8")).hexdigest()
+    return sha256_hex(json.dumps(int8.calibration_texts(), ensure_ascii=False).encode("utf-8"))
 
 
 def encode(maxima: dict[str, np.ndarray], weights_sha256: str) -> bytes:
@@ -70,7 +70,7 @@ def read(manifest: Manifest) -> dict[str, np.ndarray]:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"the model's int8 calibration file {path} is missing; reinstall Memvault") from None
-    actual = hashlib.sha256(data).hexdigest()
+    actual = sha256_hex(data)
     if actual != manifest.int8_maxima_sha256:
         raise ModelError(f"the model's int8 calibration file {path} has been altered (sha256 {actual[:12]}…, "
                          f"expected {manifest.int8_maxima_sha256[:12]}…); reinstall Memvault")
@@ -83,7 +83,7 @@ def write(manifest: Manifest, manifest_path: Path) -> str:
 
     data = encode(Embedder(manifest, precision="fp32").activation_maxima(), manifest.weights_sha256)
     manifest_path.parent.joinpath(manifest.int8_maxima_path.name).write_bytes(data)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256_hex(data)
     text = manifest_path.read_text("utf-8")
     if manifest.int8_maxima_sha256 not in text:
         raise ModelError(f"{manifest_path} names no int8 calibration sha256 to replace")

@@ -8,12 +8,12 @@ altered file is a :class:`ModelError`, never a fallback to another model.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from memvault.crypto.digest import file_sha256_hex
 from memvault.domain.errors import ModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -46,14 +46,6 @@ class Manifest:
     layer_norm_eps: float
     int8_maxima_path: Path
     int8_maxima_sha256: str
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _weights_dir(module: str, package: str) -> Path:
@@ -111,7 +103,7 @@ def verify(manifest: Manifest) -> None:
             raise ModelError(f"the model's {label} file {path} is missing; reinstall Memvault")
         if digest is None:
             continue
-        actual = _sha256(path)
+        actual = file_sha256_hex(path)
         if actual != digest:
             raise ModelError(
                 f"the model's {label} file {path} has been altered (sha256 {actual[:12]}…, "

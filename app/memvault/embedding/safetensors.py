@@ -8,13 +8,13 @@ what was checked.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from pathlib import Path
 
 import numpy as np
 
+from memvault.crypto.digest import sha256_hex
 from memvault.domain.errors import ModelError
 
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
@@ -26,7 +26,7 @@ def read_checked(path: Path, sha256: str) -> bytes:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ModelError(f"the model's weights file {path} is missing; reinstall Memvault") from None
-    actual = hashlib.sha256(data).hexdigest()
+    actual = sha256_hex(data)
     if actual != sha256:
         raise ModelError(f"the model's weights file {path} has been altered (sha256 {actual[:12]}…, "
                          f"expected {sha256[:12]}…); reinstall Memvault")

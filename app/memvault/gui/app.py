@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from memvault.config import Settings
 from memvault.domain.errors import MemvaultError, WrongPassphrase
-from memvault.embedding.model import Embedder
 from memvault.gui.agent_api import AgentApi, RunningServer, ServerFactory
 from memvault.gui.banner import HealthStatus, HealthWatch
 from memvault.gui.bridge import ServiceBridge
@@ -27,6 +26,7 @@ from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
 from memvault.gui.window_state import WindowState
 from memvault.service import keychain
 from memvault.service.container import (
+    Embedder,
     Services,
     create_vault,
     load_embedder,

@@ -31,8 +31,7 @@ from memvault.domain.errors import InvalidInput, MemvaultError
 from memvault.domain.models import Namespace
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
-from memvault.service.sync import SyncStatus
-from memvault.sync.targets.factory import TargetConfig
+from memvault.service.sync import SyncStatus, TargetConfig
 
 KINDS = ("Folder", "S3-compatible storage", "WebDAV")
 

@@ -10,12 +10,12 @@ written outside it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
+
+from memvault.crypto.digest import hmac_sha256
 
 #: The size the window opens at on a screen with room for it.
 PREFERRED_SIZE = QSize(1280, 800)
@@ -30,7 +30,7 @@ def ui_settings() -> QSettings:
 
 def namespace_token(name: str, vault_id: str) -> str:
     """A digest of ``name`` keyed by the vault's id: equal for the same vault and name, unreadable otherwise."""
-    return hmac.new(vault_id.encode(), name.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac_sha256(vault_id.encode(), name.encode()).hex()[:32]
 
 
 def available_geometry(widget: QWidget) -> QRect:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import threading
 import time
 
+from memvault.crypto import digest
 from memvault.domain import limits
 from memvault.domain.enums import Scope
 from memvault.domain.errors import InvalidInput, NotFound, Unauthorized
@@ -22,7 +21,7 @@ KEY_PREFIX = "mv_"
 def _hash(secret: str) -> str:
     # Keys are 256-bit random strings, so a fast hash is enough; a slow KDF
     # would only add latency to every request.
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    return digest.sha256_hex(secret.encode("utf-8"))
 
 
 def _from_row(row) -> ApiKey:
@@ -67,7 +66,7 @@ class KeyService:
         for value, field in ((per_minute, "per_minute"), (per_hour, "per_hour")):
             if value is not None:
                 v.int_range(value, field, 1, 1_000_000)
-        secret = KEY_PREFIX + secrets.token_urlsafe(32)
+        secret = KEY_PREFIX + digest.token_urlsafe(32)
         now = time.time()
         with self._db.write() as conn:
             repo.ensure_namespace(conn, namespace, now)
@@ -114,5 +113,5 @@ class KeyService:
             if self._public_id_secret is None:
                 with self._db.write() as conn:
                     self._public_id_secret = bytes.fromhex(
-                        api_key_rows.public_id_secret(conn, secrets.token_hex(32)))
+                        api_key_rows.public_id_secret(conn, digest.token_hex(32)))
             return self._public_id_secret

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -30,6 +28,7 @@ from pathlib import Path
 
 import sqlcipher3
 
+from memvault.crypto.digest import equal, sha256
 from memvault.domain.errors import InvalidInput, VaultCorrupt, VaultExists
 from memvault.vault import header as key_header
 from memvault.vault.engine import Database
@@ -81,7 +80,7 @@ def write_backup(db: Database, data_key: bytes, home: Path, target: Path, device
                            "database_bytes": size,
                            "header": base64.b64encode(header_path(home).read_bytes()).decode("ascii")}).encode()
         partial = work / "backup.partial"
-        digest = hashlib.sha256()
+        digest = sha256()
         with open(partial, "wb") as out, open(copy, "rb") as src:
             os.chmod(partial, 0o600)
             head = _FIXED.pack(MAGIC, VERSION, len(meta)) + meta
@@ -119,7 +118,7 @@ def _parse(fh, path: Path) -> tuple[dict, int]:
             raise ValueError("database size")
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise VaultCorrupt(damaged) from None
-    digest = hashlib.sha256(fixed + raw)
+    digest = sha256(fixed + raw)
     remaining = size
     while remaining:
         chunk = fh.read(min(_COPY_CHUNK, remaining))
@@ -128,7 +127,7 @@ def _parse(fh, path: Path) -> tuple[dict, int]:
         digest.update(chunk)
         remaining -= len(chunk)
     stored = fh.read(33)
-    if len(stored) != 32 or not hmac.compare_digest(stored, digest.digest()):
+    if len(stored) != 32 or not equal(stored, digest.digest()):
         raise VaultCorrupt(f"{damaged} (its checksum does not match)")
     return meta, _FIXED.size + meta_len
 

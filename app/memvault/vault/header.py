@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -42,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memvault.crypto import aead
+from memvault.crypto.digest import equal, sha256_hex
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import (
     DamagedData,
@@ -97,7 +96,7 @@ def _fields(version: int, params: KdfParams, wrapped: bytes = b"") -> bytes:
 
 
 def _checksum(version: int, params: KdfParams, wrapped: bytes) -> str:
-    return "sha256:" + hashlib.sha256(_fields(version, params, wrapped)).hexdigest()
+    return "sha256:" + sha256_hex(_fields(version, params, wrapped))
 
 
 def _to_document(params: KdfParams, wrapped: bytes) -> dict:
@@ -148,7 +147,7 @@ def parse_header(raw: bytes, path: Path) -> KeyHeader:
         wrapped = _unb64(box["nonce"]) + _unb64(box["data"]) if version == 1 else _unb64(box["data"])
         if len(wrapped) != _WRAPPED_BYTES:
             raise ValueError(f"the wrapped key has {len(wrapped)} bytes instead of {_WRAPPED_BYTES}")
-        if version >= 2 and not hmac.compare_digest(str(doc.get("checksum")), _checksum(version, params, wrapped)):
+        if version >= 2 and not equal(str(doc.get("checksum")), _checksum(version, params, wrapped)):
             raise ValueError("its checksum does not match its contents")
     except VaultCorrupt:
         raise

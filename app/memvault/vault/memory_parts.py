@@ -6,20 +6,20 @@ Used by the write path's modules (:mod:`memvault.vault.memories`, :mod:`memvault
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
+from memvault.crypto.digest import sha256_hex
 from memvault.domain.models import Memory
 from memvault.vault.rows import SNAPSHOT_FIELDS, snapshot_of
 from memvault.vault.schema import memory_history
 
 
 def content_hash(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    return sha256_hex(content.encode("utf-8"))
 
 
 # One encoder: json.dumps with any option builds a new one per call (imports write several values per memory).

@@ -10,8 +10,7 @@ secret the id of one memory says nothing about another's.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from memvault.crypto.digest import hmac_sha256
 
 BITS = 48
 _HALF = BITS // 2
@@ -26,7 +25,7 @@ class IdPermutation:
         self._secret = secret
 
     def _round(self, i: int, half: int) -> int:
-        digest = hmac.new(self._secret, bytes([i]) + half.to_bytes(3, "big"), hashlib.sha256).digest()
+        digest = hmac_sha256(self._secret, bytes([i]) + half.to_bytes(3, "big"))
         return int.from_bytes(digest[:3], "big")
 
     def encode(self, value: int) -> int:
