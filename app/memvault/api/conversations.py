@@ -37,7 +37,7 @@ class ChatMessageIn(BaseModel):
 class ConversationIn(RequestBody):
     """A conversation to extract facts about the user from (user turns only; the rest is context)."""
 
-    messages: Annotated[list[ChatMessageIn], d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
+    messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"), d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
     namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
     conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
@@ -47,7 +47,8 @@ class ConversationIn(RequestBody):
     agent_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
     user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
     source: Annotated[str | None, d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
-    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
+    metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
+                        d.doc(**d.METADATA)] = None
     wait: bool = Field(default=False, description="answer with the finished job instead of at once")
 
 
