@@ -18,7 +18,9 @@ from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, ori
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
 from memvault.domain import limits
+from memvault.domain.enums import Scope
 from memvault.domain.conversations import ChatMessage, ConversationSubmission, ExtractionJob
+from memvault.service import receipts
 from memvault.service.conversations import MESSAGES_MAX
 
 router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
@@ -89,7 +91,10 @@ def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesD
         job = services.conversations.ingest(submission)
         services.usage.record(key.id, memories_created=(job.result or {}).get("memories_extracted", 0))
         response.status_code = 200
-        return ExtractionOut.of(job)
+        out = ExtractionOut.of(job)
+        if not key.allows(Scope.READ):
+            out = out.model_copy(update={"result": receipts.extraction_for_writer(job.result)})
+        return out
     job_id = services.conversations.submit(submission)
     return ConversationQueued(job_id=job_id, status="queued", status_url=f"/v1/extractions/{job_id}")
 

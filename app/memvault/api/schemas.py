@@ -11,6 +11,7 @@ from memvault.api import documented as d
 from memvault.api.documented import Int, Number, doc
 from memvault.domain import limits
 from memvault.domain.enums import DEFAULT_SEARCH_MODE, Scope, SearchMode, TagMatch
+from memvault.service.receipts import WriteReceipt
 from memvault.domain.models import (
     ApiKey,
     BatchResult,
@@ -116,10 +117,21 @@ class MemoryReceipt(BaseModel):
                    deleted=m.deleted_at is not None, archived=m.archived_at is not None)
 
 
-class MemoryCreatedReceipt(MemoryReceipt):
+class WriteReceiptOut(BaseModel):
+    """A write-only key's answer to a store: ``stored`` with the new memory's id, or ``already_stored``
+    (a repeated client_id or a near-duplicate) with no id, so no other memory's existence shows."""
+
+    object: Literal["write_receipt"] = "write_receipt"
+    status: Literal["stored", "already_stored"]
     created: bool
-    is_duplicate: bool
-    duplicate_of: str | None = None
+    namespace: str
+    id: str | None = None
+    embedding_status: str | None = None
+
+    @classmethod
+    def of(cls, r: WriteReceipt) -> WriteReceiptOut:
+        return cls(status=r.status, created=r.created, namespace=r.namespace, id=r.id,
+                   embedding_status=r.embedding_status)
 
 
 def memory_view(key: ApiKey, m: Memory) -> MemoryPublic | MemoryReceipt:

@@ -58,3 +58,31 @@ def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
 def test_every_oversized_list_is_refused_before_its_items_are_read(c, path, body, field):
     r, cpu = cpu_of(lambda: post_raw(c, path, body))
     assert field in refused_cheaply(r, cpu)["message"]
+
+
+def test_an_admin_only_key_manages_but_reads_no_content(api):
+    """Item 3: admin manages keys and the namespace; content needs read (REST; MCP in test_mcp)."""
+    secret = "admin-only-secret 90210"
+    _, admin_only = api.services.keys.create("adm-only", "admin", "admin only")
+    _, read_write = api.services.keys.create("adm-only", "read,write", "rw")
+    with api.client(read_write) as rw, api.client(admin_only) as adm:
+        memory_id = rw.post("/v1/memories", json={"content": secret}).json()["id"]
+        reads = [
+            adm.get("/v1/memories"),
+            adm.get(f"/v1/memories/{memory_id}"),
+            adm.get(f"/v1/memories/{memory_id}/history"),
+            adm.post("/v1/memories/search", json={"query": "admin-only-secret", "search_mode": "keyword"}),
+            adm.get("/v1/namespaces/adm-only/export"),
+            adm.post("/v1/namespaces/adm-only/export", json={"passphrase": "long enough passphrase"}),
+            adm.post("/v1/memories", json={"content": "admin writes nothing"}),
+            # Nor can it mint a key that would read for it.
+            adm.post("/v1/keys", json={"scopes": ["read"]}),
+        ]
+        assert [r.status_code for r in reads] == [403] * len(reads), [r.text[:80] for r in reads]
+        assert all(secret not in r.text for r in reads)
+        # What admin is for still works.
+        listed = adm.get("/v1/keys")
+        assert listed.status_code == 200 and {k["name"] for k in listed.json()["data"]} >= {"rw", "admin only"}
+        minted = adm.post("/v1/keys", json={"scopes": ["admin"], "name": "second admin"})
+        assert minted.status_code == 201 and minted.json()["scopes"] == ["admin"]
+        assert rw.get(f"/v1/memories/{memory_id}").json()["content"] == secret
