@@ -11,7 +11,6 @@ from memvault.api import documented as d
 from memvault.api.documented import Int, Number, doc
 from memvault.domain import limits
 from memvault.domain.enums import DEFAULT_SEARCH_MODE, Scope, SearchMode, TagMatch
-from memvault.service.receipts import WriteReceipt
 from memvault.domain.models import (
     ApiKey,
     BatchResult,
@@ -23,6 +22,7 @@ from memvault.domain.models import (
     Stats,
     UsageDay,
 )
+from memvault.service.receipts import WriteReceipt
 
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
 IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
