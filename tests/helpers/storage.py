@@ -1,6 +1,8 @@
 """Real storage faults for tests: a small tmpfs that can be filled or made read-only, and damaged pages.
 
-Mounting needs root (the test machines run as root); tests that need it skip otherwise.
+Mounting needs root (the test machines run as root); tests that need it skip otherwise, except
+under CI (``CI=true``), where a scenario that cannot run fails: CI runs as root, so a skip there
+means the disk-full and read-only checks silently stopped running.
 """
 
 from __future__ import annotations
@@ -21,16 +23,27 @@ def can_mount() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("mount") is not None
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def cannot_run(reason: str) -> None:
+    """Skip the scenario on a developer machine; fail it under CI, where it must run."""
+    if in_ci():
+        pytest.fail(f"storage scenario could not run under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @contextlib.contextmanager
 def small_disk(path: Path, size: str = "16m") -> Iterator[Path]:
     """A tmpfs of ``size`` mounted at ``path`` (skips the test when mounting is not possible)."""
     if not can_mount():
-        pytest.skip("needs root to mount a small filesystem")
+        cannot_run("needs root to mount a small filesystem")
     path.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        cannot_run(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
         yield path
     finally:

@@ -84,9 +84,20 @@ def purge(key: AdminKey, services: ServicesDep, trash: bool = False,
     return {"purged": expired, "trash_emptied": emptied}
 
 
+_SCOPE_NAMES = {s.value for s in Scope}
+
+
 @router.post("/v1/keys", status_code=201, response_model=KeyCreated)
 def create_key(body: KeyCreateIn, key: AdminKey, services: ServicesDep) -> KeyCreated:
-    """Create a key bound to the admin key's namespace; the secret is in this response only."""
+    """Create a key bound to the admin key's namespace; the secret is in this response only.
+
+    A key grants only scopes it holds itself: an admin key without ``read``
+    cannot mint a key that reads the content it may not see.
+    """
+    beyond = sorted(s for s in {str(s).strip().lower() for s in body.scopes} if s in _SCOPE_NAMES
+                    and not key.allows(Scope(s)))
+    if beyond:
+        raise Forbidden(f"this API key cannot grant scopes it lacks: {', '.join(beyond)}")
     created, secret = services.keys.create(namespace_for(key, body.namespace), body.scopes, body.name,
                                            per_minute=body.per_minute, per_hour=body.per_hour)
     return KeyCreated(**KeyPublic.of(created).model_dump(), key=secret)

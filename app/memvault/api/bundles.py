@@ -26,7 +26,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
-from memvault.api.deps import AdminKey, ServicesDep, namespace_for
+from memvault.api.deps import AdminKey, ExportKey, ImportKey, ServicesDep, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
 from memvault.domain.errors import InvalidInput
@@ -64,7 +64,7 @@ def _stream(services, request: ExportRequest) -> StreamingResponse:
 
 
 @router.get("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
-def export_namespace(namespace: str, key: AdminKey, services: ServicesDep,
+def export_namespace(namespace: str, key: ExportKey, services: ServicesDep,
                      recipient: Annotated[list[str] | None, Query()] = None,
                      include_history: bool = True, include_deleted: bool = False) -> StreamingResponse:
     """A bundle of the namespace, streamed: for the ``recipient`` keys given, else for this vault's own key."""
@@ -74,7 +74,7 @@ def export_namespace(namespace: str, key: AdminKey, services: ServicesDep,
 
 
 @router.post("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
-def export_namespace_with_secret(namespace: str, body: ExportIn, key: AdminKey,
+def export_namespace_with_secret(namespace: str, body: ExportIn, key: ExportKey,
                                  services: ServicesDep) -> StreamingResponse:
     """A bundle of the namespace, streamed, protected as the body says."""
     return _stream(services, ExportRequest((namespace_for(key, namespace),), passphrase=body.passphrase,
@@ -89,7 +89,7 @@ def recipient_key(key: AdminKey, services: ServicesDep) -> dict:
 
 
 @router.post(IMPORT_PATH, openapi_extra=_UPLOAD)
-async def import_bundle(request: Request, key: AdminKey, services: ServicesDep, into: str | None = None,
+async def import_bundle(request: Request, key: ImportKey, services: ServicesDep, into: str | None = None,
                         on_conflict: ConflictPolicy = ConflictPolicy.NEWER, dry_run: bool = False) -> dict:
     """Import the bundle in the request body into the key's namespace (verified as a whole first; all or
     nothing)."""

@@ -18,7 +18,9 @@ from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, ori
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
 from memvault.domain import limits
+from memvault.domain.enums import Scope
 from memvault.domain.conversations import ChatMessage, ConversationSubmission, ExtractionJob
+from memvault.service import receipts
 from memvault.service.conversations import MESSAGES_MAX
 
 router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
@@ -37,7 +39,7 @@ class ChatMessageIn(BaseModel):
 class ConversationIn(RequestBody):
     """A conversation to extract facts about the user from (user turns only; the rest is context)."""
 
-    messages: Annotated[list[ChatMessageIn], d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
+    messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"), d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
     namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
     conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
@@ -47,7 +49,8 @@ class ConversationIn(RequestBody):
     agent_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
     user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
     source: Annotated[str | None, d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
-    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
+    metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
+                        d.doc(**d.METADATA)] = None
     wait: bool = Field(default=False, description="answer with the finished job instead of at once")
 
 
@@ -88,7 +91,10 @@ def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesD
         job = services.conversations.ingest(submission)
         services.usage.record(key.id, memories_created=(job.result or {}).get("memories_extracted", 0))
         response.status_code = 200
-        return ExtractionOut.of(job)
+        out = ExtractionOut.of(job)
+        if not key.allows(Scope.READ):
+            out = out.model_copy(update={"result": receipts.extraction_for_writer(job.result)})
+        return out
     job_id = services.conversations.submit(submission)
     return ConversationQueued(job_id=job_id, status="queued", status_url=f"/v1/extractions/{job_id}")
 

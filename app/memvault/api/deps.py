@@ -40,10 +40,11 @@ def authenticate(request: Request, services: ServicesDep) -> ApiKey:
 KeyDep = Annotated[ApiKey, Depends(authenticate)]
 
 
-def _require(scope: Scope):
+def _require(*scopes: Scope):
     def check(key: KeyDep) -> ApiKey:
-        if not key.allows(scope):
-            raise Forbidden(f"this API key lacks the {scope.value!r} scope")
+        for scope in scopes:
+            if not key.allows(scope):
+                raise Forbidden(f"this API key lacks the {scope.value!r} scope")
         return key
 
     return check
@@ -52,6 +53,10 @@ def _require(scope: Scope):
 ReadKey = Annotated[ApiKey, Depends(_require(Scope.READ))]
 WriteKey = Annotated[ApiKey, Depends(_require(Scope.WRITE))]
 AdminKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN))]
+#: Exporting hands out the namespace's content, so it needs read as well as admin.
+ExportKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN, Scope.READ))]
+#: Importing writes memories, so it needs write as well as admin.
+ImportKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN, Scope.WRITE))]
 
 
 def namespace_for(key: ApiKey, requested: str | None) -> str:

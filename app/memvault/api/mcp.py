@@ -6,6 +6,7 @@ for REST; over stdio the process was started by the user for one namespace.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -29,6 +30,7 @@ from memvault.domain.models import (
     SearchQuery,
 )
 from memvault.ranking import good_match
+from memvault.service import receipts
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -125,6 +127,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                 content=content, namespace=key.namespace, memory_type=memory_type, tags=tags or [],
                 metadata=metadata, importance=importance, agent_id=agent_id, session_id=session_id,
                 expires_in_seconds=expires_in_seconds), origin=origin_of(key))
+            if not key.allows(Scope.READ):
+                return dataclasses.asdict(receipts.receipt_of(result))
             return {"id": result.memory.id, "created": result.created,
                     "embedding_status": result.memory.embedding_status.value}
         return await run(ctx, Scope.WRITE, work)
@@ -155,7 +159,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                 agent_id=agent_id, source="mcp", origin=origin_of(key)))
             if job.result is None:
                 raise e.ExtractionFailed(f"extraction did not finish ({job.status.value})")
-            return {"job_id": job.id, **{k: job.result[k] for k in (
+            result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)
+            return {"job_id": job.id, **{k: result[k] for k in (
                 "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
         return await run(ctx, Scope.WRITE, work)
 

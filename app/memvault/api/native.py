@@ -16,7 +16,6 @@ from memvault.api.schemas import (
     IntId,
     ListOut,
     MemoryCreated,
-    MemoryCreatedReceipt,
     MemoryCreateIn,
     MemoryPublic,
     MemoryReceipt,
@@ -24,11 +23,13 @@ from memvault.api.schemas import (
     SearchHitOut,
     SearchIn,
     SearchOut,
+    WriteReceiptOut,
     memory_view,
 )
 from memvault.domain.enums import MemoryType, Scope, TagMatch, Tier
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import ApiKey, MemoryFilter, SearchQuery
+from memvault.service import receipts
 from memvault.service import validation as v
 
 router = APIRouter(prefix="/v1/memories", tags=["memories"], route_class=StrictJsonRoute,
@@ -50,15 +51,16 @@ def _metadata_param(raw: str | None) -> dict[str, Any]:
     return v.metadata_filter(value)
 
 
-@router.post("", status_code=201, response_model=MemoryCreated | MemoryCreatedReceipt,
-             responses={200: {"model": MemoryCreated | MemoryCreatedReceipt,
+@router.post("", status_code=201, response_model=MemoryCreated | WriteReceiptOut,
+             responses={200: {"model": MemoryCreated | WriteReceiptOut,
                               "description": "An existing memory: a repeated client_id or a near-duplicate"}})
 def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
-                  response: Response) -> MemoryCreated | MemoryCreatedReceipt:
+                  response: Response) -> MemoryCreated | WriteReceiptOut:
     """Store a memory; it is searchable by keyword at once and by meaning once embedded.
 
     A repeated ``client_id`` or a near-duplicate answers 200 with the existing
-    memory; a key without the read scope gets a receipt (ids and statuses) instead.
+    memory; a key without the read scope gets a receipt instead: ``stored`` with
+    the new memory's id, or ``already_stored`` without any id.
     """
     result = services.memories.create(body.to_domain(namespace_for(key, body.namespace)), origin=origin_of(key))
     if result.created:
@@ -66,8 +68,7 @@ def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
     else:
         response.status_code = 200
     if not key.allows(Scope.READ):
-        return MemoryCreatedReceipt(**MemoryReceipt.of(result.memory).model_dump(), created=result.created,
-                                    is_duplicate=result.is_duplicate, duplicate_of=result.duplicate_of)
+        return WriteReceiptOut.of(receipts.receipt_of(result))
     return MemoryCreated(**MemoryPublic.of(result.memory).model_dump(), created=result.created,
                          is_duplicate=result.is_duplicate, duplicate_of=result.duplicate_of,
                          similarity=result.similarity)
@@ -84,7 +85,9 @@ def create_batch(body: BatchIn, key: WriteKey, services: ServicesDep) -> BatchOu
         items.append(item.to_domain(namespace_for(key, item.namespace or namespace)))
     result = services.memories.create_batch(items, origin=origin_of(key))
     services.usage.record(key.id, memories_created=result.succeeded)
-    return BatchOut.of(result, previews=key.allows(Scope.READ))
+    if not key.allows(Scope.READ):
+        return BatchOut.of(receipts.batch_for_writer(result))
+    return BatchOut.of(result)
 
 
 def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:

@@ -22,6 +22,7 @@ from memvault.domain.models import (
     Stats,
     UsageDay,
 )
+from memvault.service.receipts import WriteReceipt
 
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
 IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -122,10 +123,21 @@ class MemoryReceipt(BaseModel):
                    deleted=m.deleted_at is not None, archived=m.archived_at is not None)
 
 
-class MemoryCreatedReceipt(MemoryReceipt):
+class WriteReceiptOut(BaseModel):
+    """A write-only key's answer to a store: ``stored`` with the new memory's id, or ``already_stored``
+    (a repeated client_id or a near-duplicate) with no id, so no other memory's existence shows."""
+
+    object: Literal["write_receipt"] = "write_receipt"
+    status: Literal["stored", "already_stored"]
     created: bool
-    is_duplicate: bool
-    duplicate_of: str | None = None
+    namespace: str
+    id: str | None = None
+    embedding_status: str | None = None
+
+    @classmethod
+    def of(cls, r: WriteReceipt) -> WriteReceiptOut:
+        return cls(status=r.status, created=r.created, namespace=r.namespace, id=r.id,
+                   embedding_status=r.embedding_status)
 
 
 def memory_view(key: ApiKey, m: Memory) -> MemoryPublic | MemoryReceipt:
@@ -143,8 +155,9 @@ class MemoryCreateIn(RequestBody):
     project_id: Annotated[str | None, Field(None, description="Alias of project (takes precedence)",
                                              json_schema_extra=d.ID_FIELD)] = None
     memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
-    tags: Annotated[list[str], doc(**d.TAGS)] = []
-    metadata: Annotated[dict[str, Any] | None, doc(**d.METADATA)] = None
+    tags: Annotated[list[str], d.EARLY_TAGS, doc(**d.TAGS)] = []
+    metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
+                        doc(**d.METADATA)] = None
     importance: Annotated[Number | None, doc(**d.UNIT)] = None
     tier: Annotated[str | None, doc(**d.TIER)] = None
     visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
@@ -168,7 +181,8 @@ class MemoryCreateIn(RequestBody):
 
 
 class BatchIn(RequestBody):
-    memories: Annotated[list[MemoryCreateIn], doc(minItems=1, maxItems=limits.BATCH_MAX)]
+    memories: Annotated[list[MemoryCreateIn], d.at_most(limits.BATCH_MAX, "memories"),
+                        doc(minItems=1, maxItems=limits.BATCH_MAX)]
     agent_id: Annotated[str | None, Field(None, description="Default agent_id for items that give none",
                                            json_schema_extra=d.ID_FIELD)] = None
     namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
@@ -210,8 +224,9 @@ class BatchOut(BaseModel):
 class MemoryUpdateIn(RequestBody):
     content: Annotated[str | None, doc(**d.CONTENT)] = None
     memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
-    tags: Annotated[list[str] | None, doc(**d.TAGS)] = None
-    metadata: Annotated[dict[str, Any] | None, doc(**d.METADATA)] = None
+    tags: Annotated[list[str] | None, d.EARLY_TAGS, doc(**d.TAGS)] = None
+    metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
+                        doc(**d.METADATA)] = None
     importance: Annotated[Number | None, doc(**d.UNIT)] = None
     tier: Annotated[str | None, doc(**d.TIER)] = None
     visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
@@ -237,14 +252,16 @@ class SearchIn(RequestBody):
     session_id: str | None = None
     project: str | None = None
     memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
-    memory_types: Annotated[list[str], doc(items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
-    tags: list[str] = []
+    memory_types: Annotated[list[str], d.at_most(limits.FILTER_LIST_MAX, "memory_types"),
+                            doc(maxItems=limits.FILTER_LIST_MAX, items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
+    tags: Annotated[list[str], d.at_most(limits.FILTER_LIST_MAX, "tags"), doc(maxItems=limits.FILTER_LIST_MAX)] = []
     tag_match: TagMatch = TagMatch.ANY
     tier: Annotated[str | None, doc(**d.TIER)] = None
     min_importance: Number | None = None
     created_after: Number | None = None
     created_before: Number | None = None
-    metadata_filter: Annotated[dict[str, Any], doc(**d.METADATA_FILTER)] = {}
+    metadata_filter: Annotated[dict[str, Any], d.at_most(limits.METADATA_FILTER_MAX_KEYS, "metadata_filter"),
+                               doc(**d.METADATA_FILTER)] = {}
     include_confidential: StrictBool = False
     include_archived: StrictBool = False
     debug: StrictBool = False
@@ -298,7 +315,7 @@ class HistoryOut(BaseModel):
 class KeyCreateIn(RequestBody):
     namespace: Annotated[str | None, Field(None, description="The admin key's own namespace (the only one it may name)",
                                             json_schema_extra=d.NAMESPACE)] = None
-    scopes: Annotated[list[str], doc(**d.SCOPES)] = ["read", "write"]
+    scopes: Annotated[list[str], d.at_most(16, "scopes"), doc(**d.SCOPES)] = ["read", "write"]
     name: Annotated[str | None, doc(maxLength=100)] = None
     per_minute: Annotated[Int | None, doc(minimum=1, maximum=1_000_000)] = None
     per_hour: Annotated[Int | None, doc(minimum=1, maximum=1_000_000)] = None

@@ -164,7 +164,7 @@ class StreamWriter:
             self.abandon()
 
 
-def _read_exact(source: BinaryIO, n: int) -> bytes:
+def read_exact(source: BinaryIO, n: int) -> bytes:
     """Up to ``n`` bytes, fewer only at the end of the data (``read`` may return short counts)."""
     parts, missing = [], n
     while missing:
@@ -196,7 +196,7 @@ class StreamReader:
 
     def __init__(self, source: BinaryIO, file_key: bytes, *, header: bytes = b"") -> None:
         self._source = source
-        preamble = _read_exact(source, PREAMBLE_BYTES)
+        preamble = read_exact(source, PREAMBLE_BYTES)
         if len(preamble) < PREAMBLE_BYTES:
             raise TruncatedData("the encrypted stream is truncated: it ends inside its preamble")
         version, segment_size = struct.unpack(">BI", preamble[:5])
@@ -216,9 +216,9 @@ class StreamReader:
         self._started = True
         full = self.segment_size + TAG_BYTES
         index = 0
-        chunk = _read_exact(self._source, full)
+        chunk = read_exact(self._source, full)
         while True:
-            peek = _read_exact(self._source, 1) if len(chunk) == full else b""
+            peek = read_exact(self._source, 1) if len(chunk) == full else b""
             last = not peek
             plaintext = self._open(chunk, index, last)
             if last and index > 0 and not plaintext:
@@ -227,7 +227,7 @@ class StreamReader:
             if last:
                 return
             index += 1
-            chunk = peek + _read_exact(self._source, full - 1)
+            chunk = peek + read_exact(self._source, full - 1)
 
     def _open(self, chunk: bytes, index: int, last: bool) -> bytes:
         if len(chunk) < TAG_BYTES:

@@ -165,6 +165,11 @@ class DamagedData(MemvaultError):
     code = "damaged_data"
 
 
+class BundleTooDemanding(DamagedData):
+    """A bundle's header asks for a key derivation no Memvault export writes (refused before running it)."""
+
+    code = "bundle_too_demanding"
+
 class DecryptionFailed(MemvaultError):
     """Authentication failed: a wrong key, passphrase or header, or data that was damaged or modified."""
 

@@ -18,6 +18,8 @@ INT_MAX = 2**63 - 1
 CURSOR_MAX_CHARS = 200
 TAG_MAX_CHARS = 64
 TAGS_MAX = 50
+#: A filter (search, list) names at most this many tags or memory types.
+FILTER_LIST_MAX = 50
 ID_FIELD_MAX_CHARS = 256
 NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 DEFAULT_NAMESPACE = "default"

@@ -382,7 +382,8 @@ class ApiKey:
     revoked_at: float | None
 
     def allows(self, scope: Scope) -> bool:
-        return scope in self.scopes or Scope.ADMIN in self.scopes
+        """Each scope stands alone: ``admin`` manages keys and the namespace, and reads no content."""
+        return scope in self.scopes
 
 
 @dataclass(frozen=True)

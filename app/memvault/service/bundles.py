@@ -169,7 +169,7 @@ class BundleService:
             if len(request.passphrase) < limits.MIN_PASSPHRASE_CHARS:
                 raise InvalidInput(f"the bundle passphrase must have at least {limits.MIN_PASSPHRASE_CHARS} "
                                    "characters", field="passphrase")
-            kdf = KdfParams.fresh(self._settings.kdf_memory_kib, self._settings.kdf_iterations)
+            kdf = fmt.bundle_kdf(self._settings.kdf_memory_kib, self._settings.kdf_iterations)
         with self._db.read() as conn:
             known = q.namespaces_present(conn, names)
         missing = [ns for ns in names if ns not in known]

@@ -276,6 +276,7 @@ class MemoryService:
         v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
         v.int_range(offset, "offset", 0, 10**9)
         cursor = v.cursor(cursor)
+        v.filter_lists(f)
         if f.namespace is not None:
             v.namespace(f.namespace)
         with self._db.read() as conn:
@@ -288,6 +289,7 @@ class MemoryService:
 
     def count(self, f: MemoryFilter) -> int:
         """How many memories match ``f``."""
+        v.filter_lists(f)
         if f.namespace is not None:
             v.namespace(f.namespace)
         with self._db.read() as conn:

@@ -110,6 +110,7 @@ class SearchService:
         v.int_range(q.limit, "limit", 1, limits.SEARCH_LIMIT_MAX)
         v.unit_float(q.min_score, "min_score")
         mode = v.choice(SearchMode, q.mode, "mode")
+        v.filter_lists(q.filter)
         if q.filter.namespace is not None:
             v.namespace(q.filter.namespace)
         # Search never shows deleted or expired memories, whatever the filter says.

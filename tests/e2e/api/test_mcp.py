@@ -340,3 +340,34 @@ def test_concurrent_first_mcp_requests_build_one_server(api, monkeypatch):
         server.stop()
     assert answers == [(200, TOOLS)] * 8
     assert len(built) == 1
+
+
+def test_a_write_only_key_remembering_a_duplicate_learns_only_already_stored(api):
+    """Issue 38 item 4: no other memory's id reaches a write-only key through remember."""
+    _, write_only = api.services.keys.create("mcp-wo-dup", "write")
+    other = api.services.memories.create(MemoryCreate(content="mcp-dup-secret 4417", namespace="mcp-wo-dup",
+                                                      client_id="shared-cid")).memory
+
+    async def main():
+        async with _http(api, write_only) as client:
+            fresh = _data(await client.call_tool("remember", {"content": "written blind over mcp"}))
+            return fresh
+
+    fresh = anyio.run(main)
+    assert fresh["status"] == "stored" and fresh["id"] and fresh["id"] != other.id
+    assert "content" not in fresh
+
+
+def test_an_admin_only_key_reads_no_content_over_mcp(api):
+    """Issue 38 item 3: the admin scope manages; recall needs read."""
+    _, admin_only = api.services.keys.create("mcp-admin-only", "admin")
+    api.services.memories.create(MemoryCreate(content="admin-only must not see 5521", namespace="mcp-admin-only"))
+
+    async def main():
+        async with _http(api, admin_only) as client:
+            denied = await client.call_tool("recall", {"query": "admin-only must not see", "mode": "keyword"})
+            assert denied.is_error and "scope" in denied.content[0].text
+            return denied
+
+    denied = anyio.run(main)
+    assert "5521" not in str(denied.content)

@@ -31,11 +31,12 @@ def test_write_only_key_gets_ids_and_statuses_never_content(api):
                                                  "metadata": {"pin": "2653"}, "visibility": "confidential"}).json()
         rw.delete(f"/v1/memories/{original['id']}")  # trashed: still must not leak
         assert wo.get(f"/v1/memories/{original['id']}").status_code == 403
-        # An existing client_id: the existing memory's id, not its content.
+        # An existing client_id: "already stored", without the existing memory's id (another writer's).
         again = wo.post("/v1/memories", json={"content": "anything", "client_id": "wo-1"})
-        assert again.status_code == 200 and again.json()["id"] == original["id"]
-        assert again.json()["created"] is False and again.json()["deleted"] is True
-        assert_no_content(again.json(), secret_text)
+        assert again.status_code == 200
+        assert again.json() == {"object": "write_receipt", "status": "already_stored", "created": False,
+                                "namespace": "alpha", "id": None, "embedding_status": None}
+        assert original["id"] not in again.text
         # An empty update answers with the memory as it is: ids and statuses only.
         empty = wo.patch(f"/v1/memories/{original['id']}", json={})
         assert empty.status_code == 200 and empty.json()["id"] == original["id"]
@@ -47,20 +48,22 @@ def test_write_only_key_gets_ids_and_statuses_never_content(api):
             r = wo.post(f"/v1/memories/{original['id']}/{path}")
             assert r.status_code == 200, (path, r.text)
             assert_no_content(r.json(), secret_text)
-        # Dedup at the lowest threshold: the duplicate's id, not its content.
+        # Dedup at the lowest threshold: "already stored", neither the duplicate's id nor its content.
         api.drain()
         dup = wo.post("/v1/memories", json={"content": secret_text, "deduplicate": True, "dedup_threshold": 0.5})
-        assert dup.status_code == 200 and dup.json()["is_duplicate"] is True
-        assert dup.json()["duplicate_of"] == original["id"]
+        assert dup.status_code == 200 and dup.json()["status"] == "already_stored"
+        assert original["id"] not in dup.text and "duplicate_of" not in dup.json()
         assert_no_content(dup.json(), secret_text)
         batch = wo.post("/v1/memories/batch", json={"memories": [{"content": "x", "client_id": "wo-1"},
                                                                  {"content": "a new one"}]}).json()
         assert [i["status"] for i in batch["results"]] == ["duplicate", "success"]
-        assert batch["results"][0]["memory_id"] == original["id"]
+        assert batch["results"][0]["memory_id"] is None and batch["results"][1]["memory_id"]
+        assert original["id"] not in str(batch)
         assert_no_content(batch, secret_text)
         # A new memory: its own id and status.
         made = wo.post("/v1/memories", json={"content": "written blind"})
-        assert made.status_code == 201 and made.json()["created"] is True
+        assert made.status_code == 201 and made.json()["created"] is True and made.json()["status"] == "stored"
+        assert made.json()["id"] and rw.get(f"/v1/memories/{made.json()['id']}").status_code == 200
         assert_no_content(made.json(), "written blind")
         # A read key still gets everything.
         assert rw.get(f"/v1/memories/{original['id']}").json()["content"] == secret_text

@@ -1,0 +1,88 @@
+"""Issue 38: requests that cost a core, keys that do more than their scope, a damaged or vanished vault."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from memvault.domain import limits
+
+
+def cpu_of(send) -> tuple[httpx.Response, float]:
+    """The response and the CPU seconds this process (server threads included: it runs in-process) spent."""
+    started = time.process_time()
+    r = send()
+    return r, time.process_time() - started
+
+
+def refused_cheaply(r: httpx.Response, cpu: float, budget: float = 0.6) -> dict:
+    assert r.status_code == 400, (r.status_code, r.text[:300])
+    assert cpu < budget, f"refusing it cost {cpu:.2f} CPU-s"
+    return r.json()["error"]
+
+
+@pytest.fixture
+def c(api):
+    with api.client(api.alpha) as client:
+        yield client
+
+
+def post_raw(c: httpx.Client, path: str, body: object) -> httpx.Response:
+    return c.post(path, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+
+
+def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
+    body = {"content": "tags", "tags": [f"tag-{i}" for i in range(100_000)]}
+    r, cpu = cpu_of(lambda: post_raw(c, "/v1/memories", body))
+    assert f"at most {limits.TAGS_MAX} tags" in refused_cheaply(r, cpu, 0.3)["message"]
+    created = c.post("/v1/memories", json={"content": "tags", "tags": [f"t{i}" for i in range(60)]})
+    assert created.status_code == 400
+    m = c.post("/v1/memories", json={"content": "tags", "tags": ["a", "a", " a ", "b"]}).json()
+    r, cpu = cpu_of(lambda: c.patch(f"/v1/memories/{m['id']}", json={"tags": [f"t{i}" for i in range(100_000)]}))
+    refused_cheaply(r, cpu, 0.3)
+    assert c.get(f"/v1/memories/{m['id']}").json()["tags"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/v1/memories/batch", {"memories": [{"content": "a"}] * 300_000}, "memories"),
+    ("/v1/memories/search", {"query": "q", "tags": [f"t{i}" for i in range(300_000)]}, "tags"),
+    ("/v1/memories/search", {"query": "q", "memory_types": ["fact"] * 300_000}, "memory_types"),
+    ("/v1/memories", {"content": "m", "metadata": {f"k{i}": i for i in range(300_000)}}, "metadata"),
+    ("/v1/memories/search", {"query": "q", "metadata_filter": {f"k{i}": i for i in range(300_000)}},
+     "metadata_filter"),
+    ("/v1/conversations", {"messages": [{"role": "user", "content": "hi"}] * 300_000}, "messages"),
+])
+def test_every_oversized_list_is_refused_before_its_items_are_read(c, path, body, field):
+    r, cpu = cpu_of(lambda: post_raw(c, path, body))
+    assert field in refused_cheaply(r, cpu)["message"]
+
+
+def test_an_admin_only_key_manages_but_reads_no_content(api):
+    """Item 3: admin manages keys and the namespace; content needs read (REST; MCP in test_mcp)."""
+    secret = "admin-only-secret 90210"
+    _, admin_only = api.services.keys.create("adm-only", "admin", "admin only")
+    _, read_write = api.services.keys.create("adm-only", "read,write", "rw")
+    with api.client(read_write) as rw, api.client(admin_only) as adm:
+        memory_id = rw.post("/v1/memories", json={"content": secret}).json()["id"]
+        reads = [
+            adm.get("/v1/memories"),
+            adm.get(f"/v1/memories/{memory_id}"),
+            adm.get(f"/v1/memories/{memory_id}/history"),
+            adm.post("/v1/memories/search", json={"query": "admin-only-secret", "search_mode": "keyword"}),
+            adm.get("/v1/namespaces/adm-only/export"),
+            adm.post("/v1/namespaces/adm-only/export", json={"passphrase": "long enough passphrase"}),
+            adm.post("/v1/memories", json={"content": "admin writes nothing"}),
+            # Nor can it mint a key that would read for it.
+            adm.post("/v1/keys", json={"scopes": ["read"]}),
+        ]
+        assert [r.status_code for r in reads] == [403] * len(reads), [r.text[:80] for r in reads]
+        assert all(secret not in r.text for r in reads)
+        # What admin is for still works.
+        listed = adm.get("/v1/keys")
+        assert listed.status_code == 200 and {k["name"] for k in listed.json()["data"]} >= {"rw", "admin only"}
+        minted = adm.post("/v1/keys", json={"scopes": ["admin"], "name": "second admin"})
+        assert minted.status_code == 201 and minted.json()["scopes"] == ["admin"]
+        assert rw.get(f"/v1/memories/{memory_id}").json()["content"] == secret
