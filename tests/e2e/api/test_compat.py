@@ -59,7 +59,11 @@ def test_memoryrelay(api):
             "metadata": {"last_confirmed": "2026-03-17"}}).json()
         assert updated["metadata"] == {"source": "chat", "confidence": "high", "last_confirmed": "2026-03-17"}
         assert c.delete(f"{base}/{m['id']}").status_code == 204
-        assert c.get(f"{base}/{m['id']}").json()["deleted_at"] is not None
+        # "excluded from search results but can be recovered": gone from reads, back after a restore.
+        gone = c.get(f"{base}/{m['id']}")
+        assert gone.status_code == 404 and gone.json()["detail"]
+        assert c.post(f"{base}/{m['id']}/restore").status_code == 200
+        assert c.get(f"{base}/{m['id']}").json()["content"] == updated["content"]
 
 
 @pytest.mark.slow  # score thresholds are the real model's (mapped onto its similarity scale)

@@ -148,8 +148,8 @@ def context(session_id: str, body: ContextIn, key: ReadKey, services: ServicesDe
     memories: list[dict] = []
     if body.query and body.memory_limit:
         result = services.search.search(SearchQuery(
+            # The memory_limit most similar: the context call takes no threshold.
             body.query, mode=SearchMode.SEMANTIC, limit=body.memory_limit,
-            min_score=relevance.provider_similarity(DEFAULT_THRESHOLD, DEFAULT_THRESHOLD),
             filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
         services.usage.record(key.id, searches=1)
         ids = _ids(services)
