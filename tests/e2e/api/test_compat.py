@@ -93,7 +93,9 @@ def test_sendryx(api):
         assert missing.status_code == 404 and missing.json() == {"success": False,
                                                                  "message": "Memory 424242 not found in this namespace"}
         assert c.request("DELETE", base, json={"id": mem["id"]}).json()["deleted"] == 1
-        assert c.post(f"{base}/forget", params={"wipe": "true"}).json()["deleted"] == 1
+        assert c.post(f"{base}/forget", params={"wipe": "true"}).status_code == 403  # wipe needs admin
+        with api.client(api.services.keys.create("sendryx-ns", "read,write,admin")[1]) as admin:
+            assert admin.post(f"{base}/forget", params={"wipe": "true"}).json()["deleted"] == 1
         assert c.get(base).json()["total"] == 0
         assert c.post(base, json={"content": "x" * 8192}).status_code == 400
         assert c.post(base, json={}).json()["success"] is False
