@@ -13,7 +13,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memvault import __version__
 from memvault.api import admin, bundles, conversations, entities, errors, native
-from memvault.api.compat import azen, memsync, sendryx, statebase
+from memvault.api.compat import (
+    azen,
+    memoryrelay,
+    memoryrelay_more,
+    memsync,
+    sendryx,
+    statebase,
+    statebase_sessions,
+)
 from memvault.api.deps import api_key_from
 from memvault.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard
 from memvault.api.mcp_endpoint import LazyMcp
@@ -84,8 +92,11 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     app.include_router(conversations.router)
     app.include_router(native.router)
     app.include_router(entities.router)
+    # The profile's own routes first; the native routes it does not redefine (restore, archive, history) after.
+    app.include_router(memoryrelay.router, include_in_schema=False)
+    app.include_router(memoryrelay_more.router, include_in_schema=False)
     app.include_router(native.router, prefix="/compat/memoryrelay", include_in_schema=False)
-    for module in (azen, sendryx, memsync, statebase):
+    for module in (azen, sendryx, memsync, statebase, statebase_sessions):
         app.include_router(module.router)
     # No GET: the server is stateless and sends nothing unasked, so a GET event stream would only
     # hold a connection open for ever. The MCP transport allows 405 for it.

@@ -83,21 +83,34 @@ def _sendryx(status: int, code: str, message: str, extra: dict) -> dict:
 
 
 def _memsync(status: int, code: str, message: str, extra: dict) -> dict:
-    names = {400: "VALIDATION_ERROR", 401: "AUTHENTICATION_ERROR", 403: "AUTHENTICATION_ERROR",
-             413: "VALIDATION_ERROR", 422: "VALIDATION_ERROR", 429: "RATE_LIMIT_EXCEEDED"}
-    return {"success": False, "error": {"code": names.get(status, "PROCESSING_ERROR"), "message": message},
-            **extra}
+    # The document's four codes; PROCESSING_ERROR is for a failed extraction only.
+    names = {400: "VALIDATION_ERROR", 401: "AUTHENTICATION_ERROR", 403: "AUTHENTICATION_ERROR", 404: "NOT_FOUND",
+             405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "VALIDATION_ERROR", 422: "VALIDATION_ERROR",
+             429: "RATE_LIMIT_EXCEEDED"}
+    if code in ("extraction_failed", "extraction_model_error"):
+        name = "PROCESSING_ERROR"
+    else:
+        name = names.get(status, "SERVICE_UNAVAILABLE" if status == 503 else "INTERNAL_ERROR")
+    return {"success": False, "error": {"code": name, "message": message}, **extra}
 
 
 def _statebase(status: int, code: str, message: str, extra: dict) -> dict:
-    names = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "memory_not_found",
-             413: "content_too_large", 422: "invalid_request", 429: "rate_limit_exceeded"}
+    # 404: memory_not_found and session_not_found name what is missing; any other path is plain not_found.
+    names = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 413: "content_too_large",
+             422: "invalid_request", 429: "rate_limit_exceeded"}
     return {"error": {"code": names.get(status, code), "message": message}, **extra}
 
 
+def _memoryrelay(status: int, code: str, message: str, extra: dict) -> dict:
+    # The official SDK reads ``detail`` (FastAPI's key); the native envelope stays beside it.
+    return {"detail": message, **_native(status, code, message, extra)}
+
+
 RENDERERS: dict[str, Callable[[int, str, str, dict], dict]] = {
-    "azen": _azen, "sendryx": _sendryx, "memsync": _memsync, "statebase": _statebase,
+    "azen": _azen, "sendryx": _sendryx, "memsync": _memsync, "statebase": _statebase, "memoryrelay": _memoryrelay,
 }
+#: Profiles whose clients expect a refused request body as 422 (the MemoryRelay SDK's ValidationError).
+INVALID_AS_422 = {"memoryrelay"}
 
 
 def _printable(value: object) -> object:
@@ -113,6 +126,8 @@ def render(path: str, status: int, code: str, message: str, headers: dict[str, s
     """A JSON error response in the envelope of the profile that ``path`` belongs to."""
     profile = path.split("/")[2] if path.startswith("/compat/") and path.count("/") >= 2 else ""
     extra = {k: _printable(v) for k, v in extra.items()}
+    if status == 400 and profile in INVALID_AS_422:
+        status = 422
     body = RENDERERS.get(profile, _native)(status, code, str(_printable(message)), extra)
     out = dict(headers or {})
     if "retry_after_seconds" in extra:

@@ -162,7 +162,8 @@ def get_memory(memory_id: str, key: ReadKey, services: ServicesDep) -> MemoryPub
     return MemoryPublic.of(services.memories.get(memory_id, _scope(key)))
 
 
-@router.patch("/{memory_id}", response_model=MemoryPublic | MemoryReceipt)
+# PATCH as the MemoryRelay document says; PUT as its official SDK sends.
+@router.api_route("/{memory_id}", methods=["PATCH", "PUT"], response_model=MemoryPublic | MemoryReceipt)
 def update_memory(memory_id: str, body: MemoryUpdateIn, key: WriteKey,
                   services: ServicesDep) -> MemoryPublic | MemoryReceipt:
     """Change fields: content re-embeds, metadata merges (null removes a key), tags replace."""

@@ -186,6 +186,8 @@ class BatchIn(RequestBody):
     agent_id: Annotated[str | None, Field(None, description="Default agent_id for items that give none",
                                            json_schema_extra=d.ID_FIELD)] = None
     namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
+    parallel_embeddings: StrictBool = Field(True, description="Accepted (MemoryRelay sends it); embeddings are "
+                                                              "made on the device by one worker either way")
 
 
 class BatchItemOut(BaseModel):

@@ -333,8 +333,19 @@ def _v12(conn: Connection, dim: int) -> None:
     conn.execute(text("CREATE INDEX ix_entity_jobs_queue ON entity_jobs(created_at, memory_id, attempts)"))
 
 
+def _v13(conn: Connection, dim: int) -> None:
+    # What compatibility clients keep besides memories (StateBase sessions with their state versions and
+    # turns, MemoryRelay agents, async-create receipts): small JSON records per namespace, kind and id;
+    # ``parent`` and ``seq`` order a session's turns and state versions.
+    conn.execute(text(
+        "CREATE TABLE profile_records (namespace TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, "
+        "parent TEXT, seq INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL, created_at REAL NOT NULL, "
+        "updated_at REAL NOT NULL, PRIMARY KEY (namespace, kind, id))"))
+    conn.execute(text("CREATE INDEX ix_profile_records_parent ON profile_records(namespace, kind, parent, seq)"))
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12]
+                                                       _v12, _v13]
 LATEST = len(MIGRATIONS)
 
 

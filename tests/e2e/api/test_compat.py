@@ -59,7 +59,11 @@ def test_memoryrelay(api):
             "metadata": {"last_confirmed": "2026-03-17"}}).json()
         assert updated["metadata"] == {"source": "chat", "confidence": "high", "last_confirmed": "2026-03-17"}
         assert c.delete(f"{base}/{m['id']}").status_code == 204
-        assert c.get(f"{base}/{m['id']}").json()["deleted_at"] is not None
+        # "excluded from search results but can be recovered": gone from reads, back after a restore.
+        gone = c.get(f"{base}/{m['id']}")
+        assert gone.status_code == 404 and gone.json()["detail"]
+        assert c.post(f"{base}/{m['id']}/restore").status_code == 200
+        assert c.get(f"{base}/{m['id']}").json()["content"] == updated["content"]
 
 
 @pytest.mark.slow  # score thresholds are the real model's (mapped onto its similarity scale)
@@ -89,7 +93,9 @@ def test_sendryx(api):
         assert missing.status_code == 404 and missing.json() == {"success": False,
                                                                  "message": "Memory 424242 not found in this namespace"}
         assert c.request("DELETE", base, json={"id": mem["id"]}).json()["deleted"] == 1
-        assert c.post(f"{base}/forget", params={"wipe": "true"}).json()["deleted"] == 1
+        assert c.post(f"{base}/forget", params={"wipe": "true"}).status_code == 403  # wipe needs admin
+        with api.client(api.services.keys.create("sendryx-ns", "read,write,admin")[1]) as admin:
+            assert admin.post(f"{base}/forget", params={"wipe": "true"}).json()["deleted"] == 1
         assert c.get(base).json()["total"] == 0
         assert c.post(base, json={"content": "x" * 8192}).status_code == 400
         assert c.post(base, json={}).json()["success"] is False

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from memvault.api import documented as d
-from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
+from memvault.api.deps import KeyDep, ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain import limits
 from memvault.domain.enums import EmbeddingStatus, SearchMode
@@ -84,7 +84,8 @@ def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
 
 
 @router.get("/usage")
-def usage(key: ReadKey, services: ServicesDep, days: int = 30) -> dict:
+def usage(key: KeyDep, services: ServicesDep, days: int = 30) -> dict:
+    """The key's own daily counters; like the native /v1/usage, any key may read its own."""
     rows = services.usage.usage([key.id], days=max(1, min(days, 366)))
     return {"status": "success", "usage": [
         {"date": r.day, "apiCalls": r.calls, "memoryCount": r.memories_created, "searchCount": r.searches,

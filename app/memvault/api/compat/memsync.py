@@ -12,12 +12,15 @@ no language model; the conversation goes through the same durable queue as
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, StrictFloat, StrictInt, StrictStr
 
 from memvault.api import documented as d
+from memvault.api.compat.limits import profile_limit
+from memvault.api.compat.memsync_profile import profile
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain import limits
@@ -25,8 +28,10 @@ from memvault.domain.conversations import ChatMessage, ConversationSubmission, J
 from memvault.domain.errors import ExtractionFailed, InvalidInput
 from memvault.domain.models import MemoryFilter, SearchQuery
 
-router = APIRouter(prefix="/compat/memsync/v1", tags=["compat: memsync"], route_class=StrictJsonRoute,
-                   responses=d.error_responses(d.MemsyncError))
+router = APIRouter(prefix="/compat/memsync", tags=["compat: memsync"], route_class=StrictJsonRoute,
+                   responses=d.error_responses(d.MemsyncError), dependencies=[profile_limit("memsync")])
+#: The store waits this long for its facts' embeddings so that they are searchable when it answers.
+EMBED_WAIT_SECONDS = 30.0
 
 
 class Message(BaseModel):
@@ -45,6 +50,22 @@ class StoreIn(BaseModel):
     thread_id: Annotated[str, d.doc(**d.ID_FIELD)]
     source: Annotated[str, d.doc(maxLength=limits.TAG_MAX_CHARS, pattern=r"^\S(.*\S)?$")] = "chat"
     metadata: Annotated[dict[str, Any], d.doc(maxProperties=limits.METADATA_MAX_KEYS - 2)] = {}
+    #: When the conversation took place (ISO 8601 or Unix seconds): "yesterday" in it resolves against this date.
+    occurred_at: Annotated[StrictStr | StrictInt | StrictFloat | None,
+                           d.doc(description="ISO 8601 time or Unix seconds")] = None
+    user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
+
+
+def _when(value: str | float | None) -> float | None:
+    if value is None or isinstance(value, (int, float)):
+        return None if value is None else float(value)
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("occurred_at must be an ISO 8601 time or Unix seconds", field="occurred_at") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.timestamp()
 
 
 class SearchIn(BaseModel):
@@ -53,19 +74,24 @@ class SearchIn(BaseModel):
     agent_id: str | None = None
 
 
-@router.post("/memories")
+@router.post("/v1/memories")
 def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
     if not any(m.role == "user" and m.content.strip() for m in body.messages):
         raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
     job = services.conversations.ingest(ConversationSubmission(
         messages=tuple(ChatMessage(m.role, m.content) for m in body.messages), namespace=key.namespace,
         conversation_id=body.thread_id, agent_id=body.agent_id, source=body.source, metadata=body.metadata,
-        origin=origin_of(key)))
+        occurred_at=_when(body.occurred_at), user_id=body.user_id, origin=origin_of(key)))
     if job.status is not JobStatus.DONE or job.result is None:
         raise ExtractionFailed("memory extraction did not finish; the conversation stays queued and is retried"
                                if job.status is not JobStatus.FAILED else "memory extraction failed")
     result = job.result
     services.usage.record(key.id, memories_created=result["memories_extracted"])
+    # Searchable when the answer comes: the facts are embedded now, ahead of the queue (a failure leaves
+    # them queued for the worker; keyword search finds them meanwhile).
+    rowids = [services.memories.get(f["id"], key.namespace).rowid for f in result["facts"]]
+    if rowids:
+        services.worker.embed_now(rowids)
     return {"success": True, "memories_extracted": result["memories_extracted"],
             "processing_time": f"{result['processing_time_ms'] / 1000:.2f}s", "categories": result["categories"],
             "memory_ids": [f["id"] for f in result["facts"]],
@@ -74,7 +100,7 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
             "duplicates": result["duplicates"], "superseded": result["superseded"]}
 
 
-@router.post("/memories/search")
+@router.post("/v1/memories/search")
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
     f = MemoryFilter(namespace=key.namespace, agent_id=body.agent_id, include_confidential=False)
     result = services.search.search(SearchQuery(body.query, limit=body.limit, filter=f))
@@ -82,3 +108,30 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
     return {"success": True, "memories": [
         {"id": h.memory.id, "memory": h.memory.content, "score": h.score, "agent_id": h.memory.agent_id,
          "thread_id": h.memory.session_id or h.memory.metadata.get("conversation_id"), "created_at": int(h.memory.created_at)} for h in result.hits]}
+
+
+def _listed(m) -> dict:
+    fact = m.metadata.get("fact") or {}
+    return {"id": m.id, "memory": m.content, "type": fact.get("kind"), "categories": list(m.tags),
+            "agent_id": m.agent_id, "user_id": m.user_id, "thread_id": m.metadata.get("conversation_id"),
+            "event_at": fact.get("event_at"), "created_at": int(m.created_at), "updated_at": int(m.updated_at)}
+
+
+@router.get("/v1/memories")
+def list_memories(key: ReadKey, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                  offset: Annotated[int, Query(ge=0, le=10**9)] = 0, agent_id: str | None = None,
+                  category: str | None = None) -> dict:
+    """The stored memories, newest first ("List Memories")."""
+    f = MemoryFilter(namespace=key.namespace, agent_id=agent_id, tags=(category,) if category else ())
+    page = services.memories.list(f, limit=limit, offset=offset)
+    return {"success": True, "memories": [_listed(m) for m in page.items], "total": page.total, "limit": limit,
+            "offset": offset, "has_more": page.has_more}
+
+
+def get_profile(key: ReadKey, services: ServicesDep, user_id: str | None = None) -> dict:
+    """The user's profile ("Get User Profile"), built from the stored facts on the device."""
+    return {"success": True, **profile(services, key.namespace, user_id)}
+
+
+router.add_api_route("/v1/profile", get_profile, methods=["GET"], operation_id="memsync_profile")
+router.add_api_route("/profile", get_profile, methods=["GET"], operation_id="memsync_profile_root")

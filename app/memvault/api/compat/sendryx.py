@@ -9,18 +9,23 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
+from memvault.api.compat.limits import profile_limit
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain import limits
 from memvault.domain.enums import SearchMode
-from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.enums import Scope
+from memvault.domain.errors import Forbidden, InvalidInput, NotFound
 from memvault.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
 from memvault.service import relevance
 from memvault.service import validation as v
 from memvault.service.container import Services
 
 router = APIRouter(prefix="/compat/sendryx/v1/memory", tags=["compat: sendryx"], route_class=StrictJsonRoute,
-                   responses=d.error_responses(d.SendryxError))
+                   responses=d.error_responses(d.SendryxError), dependencies=[profile_limit("sendryx")])
+#: "Embedding bytes estimated at 1536 floats × 4 bytes per memory" (the document's own figure, whatever
+#: this model's dimension: a client compares it with what Sendryx would report).
+EMBEDDING_BYTES_PER_MEMORY = 1536 * 4
 MAX_CHARS = 8191
 #: Sendryx's documented default, a cosine of text-embedding-3-small; mapped onto this model's scale.
 DEFAULT_THRESHOLD = 0.3
@@ -116,6 +121,9 @@ async def forget(request: Request, key: WriteKey, services: ServicesDep) -> dict
 
 def _forget(memory_id: Any, wipe: bool, key: ApiKey, services: Services) -> dict:
     if wipe:
+        # The native twin, DELETE /v1/namespaces/{namespace}, asks for the admin scope: so does this.
+        if not key.allows(Scope.ADMIN):
+            raise Forbidden("wiping a namespace needs a key with the 'admin' scope")
         removed = services.lifecycle.wipe_namespace(key.namespace, confirm=key.namespace, origin=origin_of(key))
         return {"success": True, "wiped": True, "deleted": removed}
     if memory_id is None:
@@ -153,9 +161,18 @@ def stats(key: ReadKey, services: ServicesDep) -> dict:
 def usage(key: ReadKey, services: ServicesDep) -> dict:
     rows = services.usage.usage([key.id], days=30)
     s = services.stats.stats(key.namespace)
-    page = services.memories.list(MemoryFilter(namespace=key.namespace, include_expired=True), limit=1)
-    dim = services.embedder.dimension
+    f = MemoryFilter(namespace=key.namespace, include_expired=True)
+    total, content_chars = 0, 0
+    cursor = None
+    while True:  # "Content bytes are exact character length": summed over the namespace's memories
+        page = services.memories.list(f, limit=limits.LIST_LIMIT_MAX, cursor=cursor, count_total=False)
+        total += len(page.items)
+        content_chars += sum(len(m.content) for m in page.items)
+        if not page.has_more or page.next_cursor is None:
+            break
+        cursor = page.next_cursor
     return {"success": True, "namespace": key.namespace,
             "api_calls": {r.day: r.calls for r in rows},
-            "storage": {"memories": page.total, "embedding_bytes_estimate": page.total * dim * 4,
+            "storage": {"memories": total, "content_bytes": content_chars,
+                        "embedding_bytes_estimate": total * EMBEDDING_BYTES_PER_MEMORY,
                         "database_bytes": s.storage_bytes}}

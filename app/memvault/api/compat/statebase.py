@@ -28,12 +28,18 @@ from memvault.service import relevance
 from memvault.service import validation as v
 from memvault.service.container import Services
 
-router = APIRouter(prefix="/compat/statebase/v1/memory", tags=["compat: statebase"], route_class=StrictJsonRoute,
+router = APIRouter(prefix="/compat/statebase", tags=["compat: statebase"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.StatebaseError))
+#: The document's path, and the one the official SDK sends (``/v1/memories``): both answer.
+PATHS = ("/v1/memory", "/v1/memories")
 MAX_CHARS = 10_000
 #: StateBase's documented default similarity threshold; mapped onto this model's scale.
 DEFAULT_THRESHOLD = 0.7
 _ID = re.compile(r"^mem_([0-9a-f]{12})$")
+
+
+class MemoryNotFound(NotFound):
+    code = "memory_not_found"
 
 
 def _ids(services: Services) -> IdPermutation:
@@ -48,11 +54,11 @@ def public_id(m: Memory, ids: IdPermutation) -> str:
 def _get(services: Services, memory_id: str, namespace: str) -> Memory:
     match = _ID.match(memory_id)
     if match is None:
-        raise NotFound(f"memory {memory_id} not found")
+        raise MemoryNotFound(f"memory {memory_id} not found")
     try:
         return services.memories.get_by_rowid(_ids(services).decode(int(match.group(1), 16)), namespace)
     except NotFound:
-        raise NotFound(f"memory {memory_id} not found") from None
+        raise MemoryNotFound(f"memory {memory_id} not found") from None
 
 
 def iso(ts: float) -> str:
@@ -62,7 +68,8 @@ def iso(ts: float) -> str:
 def _out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
     ready = m.embedding_status is EmbeddingStatus.READY
     pid = public_id(m, ids)
-    return {"id": pid, "session_id": m.session_id, "user_id": m.user_id, "content": m.content,
+    # The SDK's types require a session id; a memory stored without one (natively) shows "".
+    return {"id": pid, "object": "memory", "session_id": m.session_id or "", "user_id": m.user_id, "content": m.content,
             "type": m.memory_type.value, "tags": list(m.tags), "metadata": m.metadata,
             "created_at": iso(m.created_at), "updated_at": iso(m.updated_at),
             "embedding_id": f"vec_{pid[4:]}" if ready else None, "vector_available": ready, **extra}
@@ -88,9 +95,10 @@ _CONTENT = {**d.CONTENT, "maxLength": MAX_CHARS}
 class CreateIn(BaseModel):
     session_id: Annotated[str, d.doc(**d.ID_FIELD)]
     content: Annotated[str, d.doc(**_CONTENT)]
-    type: Annotated[str, d.doc(**d.MEMORY_TYPE)] = "general"
-    tags: Annotated[list[str], d.doc(**d.TAGS)] = []
-    metadata: Annotated[dict[str, Any], d.doc(**d.METADATA)] = {}
+    type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = "general"
+    # The official SDK sends null for tags and metadata it was not given.
+    tags: Annotated[list[str] | None, d.doc(**d.TAGS)] = None
+    metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
     user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
     embed: StrictBool = True
 
@@ -107,28 +115,30 @@ class SearchIn(BaseModel):
     session_id: str | None = None
     user_id: str | None = None
     type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = None
-    tags: list[str] = []
+    tags: list[str] | None = None
     limit: Annotated[d.Int, d.doc(minimum=1, maximum=50)] = 10
     threshold: Annotated[d.Number, d.doc(**d.UNIT)] = DEFAULT_THRESHOLD
 
 
-@router.post("", status_code=201)
 def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
     # Memvault embeds every memory on the device (it costs no API call), so embed=false changes nothing.
     result = services.memories.create(MemoryCreate(
         content=_content(body.content), namespace=key.namespace, session_id=v.optional_id(body.session_id,
                                                                                          "session_id"),
-        user_id=body.user_id, memory_type=body.type, tags=body.tags, metadata=body.metadata), origin=origin_of(key))
+        user_id=body.user_id, memory_type=body.type or "general", tags=body.tags or [], metadata=body.metadata or {}),
+        origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
     return _written(result.memory, _ids(services), key)
 
 
-@router.post("/search")
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
+    return _search(body, key, services, (v.choice(MemoryType, body.type, "type"),) if body.type else ())
+
+
+def _search(body: SearchIn, key: ApiKey, services: Services, types: tuple[MemoryType, ...]) -> dict:
     v.int_range(body.limit, "limit", 1, 50)
     f = MemoryFilter(namespace=key.namespace, session_id=body.session_id, user_id=body.user_id,
-                     memory_types=(v.choice(MemoryType, body.type, "type"),) if body.type else (),
-                     tags=tuple(body.tags), include_confidential=False)
+                     memory_types=types, tags=tuple(body.tags or ()), include_confidential=False)
     # StateBase searches by similarity: semantic mode, threshold and scores on StateBase's scale.
     result = services.search.search(SearchQuery(
         body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
@@ -140,12 +150,10 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
         for h in result.hits]}
 
 
-@router.get("/{memory_id}")
 def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
     return _out(_get(services, memory_id, key.namespace), _ids(services))
 
 
-@router.patch("/{memory_id}")
 def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep) -> dict:
     memory = _get(services, memory_id, key.namespace)
     change = MemoryUpdate(content=None if body.content is None else _content(body.content),
@@ -153,18 +161,25 @@ def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep)
     return _written(services.memories.update(memory.id, change, key.namespace, origin=origin_of(key)), _ids(services), key)
 
 
-@router.delete("/{memory_id}")
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
     memory = _get(services, memory_id, key.namespace)
     services.lifecycle.hard_delete(memory.id, key.namespace, origin=origin_of(key))
     return {"id": memory_id, "deleted": True}
 
 
-@router.get("")
 def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = None, user_id: str | None = None,
                   type: Annotated[str | None, d.doc_query(**d.MEMORY_TYPE)] = None, tags: str | None = None,
                   limit: Annotated[int, d.doc_query(minimum=1, maximum=100)] = 20,
-                  starting_after: Annotated[str | None, d.doc_query(pattern=r"^mem_[0-9a-f]{12}$")] = None) -> dict:
+                  starting_after: Annotated[str | None, d.doc_query(pattern=r"^mem_[0-9a-f]{12}$")] = None,
+                  query: Annotated[str | None, d.doc_query(**d.QUERY)] = None,
+                  types: Annotated[str | None, d.doc_query(description="Comma-separated types (with query)")] = None,
+                  threshold: Annotated[float, d.doc_query(**d.UNIT)] = DEFAULT_THRESHOLD) -> dict:
+    """List memories; with ``query``, search them (the official SDK's ``memory.search`` sends a GET)."""
+    if query is not None:
+        names = [t for t in (types or type or "").split(",") if t]
+        body = SearchIn(query=query, session_id=session_id, user_id=user_id, limit=limit, threshold=threshold,
+                        tags=[t for t in (tags or "").split(",") if t] or None)
+        return _search(body, key, services, tuple(v.choice(MemoryType, t, "types") for t in names))
     v.int_range(limit, "limit", 1, 100)
     f = MemoryFilter(namespace=key.namespace, session_id=session_id, user_id=user_id,
                      memory_types=(v.choice(MemoryType, type, "type"),) if type else (),
@@ -175,3 +190,14 @@ def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = 
     page = services.memories.list(f, limit=limit, cursor=cursor)
     ids = _ids(services)
     return {"object": "list", "data": [_out(m, ids) for m in page.items], "has_more": page.has_more}
+
+
+for _path in PATHS:
+    router.add_api_route(_path, create, methods=["POST"], status_code=201, operation_id=f"statebase_create{_path[9:]}")
+    router.add_api_route(f"{_path}/search", search, methods=["POST"], operation_id=f"statebase_search{_path[9:]}")
+    router.add_api_route(_path, list_memories, methods=["GET"], operation_id=f"statebase_list{_path[9:]}")
+    router.add_api_route(f"{_path}/{{memory_id}}", get, methods=["GET"], operation_id=f"statebase_get{_path[9:]}")
+    router.add_api_route(f"{_path}/{{memory_id}}", update, methods=["PATCH"],
+                         operation_id=f"statebase_update{_path[9:]}")
+    router.add_api_route(f"{_path}/{{memory_id}}", delete, methods=["DELETE"],
+                         operation_id=f"statebase_delete{_path[9:]}")

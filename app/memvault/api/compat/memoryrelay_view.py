@@ -1,0 +1,69 @@
+"""MemoryRelay's shapes: its seven memory types, its memory object and its similarity scale.
+
+MemoryRelay knows seven types (fact, event, insight, task, preference,
+entity_reference, system); Memvault's other three are shown as the nearest of
+them, and a filter on one of the seven also finds the types shown as it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memvault.domain.enums import MemoryType
+from memvault.domain.errors import InvalidInput
+from memvault.domain.models import Memory
+from memvault.service import relevance
+
+TYPES = ("fact", "event", "insight", "task", "preference", "entity_reference", "system")
+#: Memvault's types outside MemoryRelay's vocabulary, shown as the nearest of the seven.
+SHOWN_AS = {MemoryType.GENERAL: "fact", MemoryType.POLICY: "system", MemoryType.OBSERVATION: "insight"}
+#: Where a good match sits on MemoryRelay's similarity scale. The document's example scores a loosely
+#: related memory ("larger font sizes" for "UI preferences") 0.84 and uses min_score 0.5 as a strict
+#: filter that still finds "prefers dark mode": its model's cosines run high, as older embedding models'
+#: do. 0.7 (StateBase's default for the same kind of model) maps this model's good match onto that scale.
+GOOD_MATCH = 0.7
+
+
+def shown_type(t: MemoryType) -> str:
+    return SHOWN_AS.get(t, t.value)
+
+
+def stored_types(name: str | None, field: str = "memory_type") -> tuple[MemoryType, ...]:
+    """The stored types a filter on MemoryRelay's ``name`` matches (``()``: no filter)."""
+    if name is None or name == "":
+        return ()
+    if name not in TYPES:
+        raise InvalidInput(f"{field} must be one of {', '.join(TYPES)}", field=field)
+    return (MemoryType(name), *(t for t, shown in SHOWN_AS.items() if shown == name))
+
+
+def given_type(name: str | None) -> str | None:
+    """A type given on create: one of the seven, or ``None`` to classify."""
+    if name is None:
+        return None
+    stored_types(name)
+    return name
+
+
+def to_scale(similarity: float) -> float:
+    """This model's cosine on MemoryRelay's 0..1 scale."""
+    return min(1.0, max(0.0, relevance.to_provider_similarity(similarity, GOOD_MATCH)))
+
+
+def from_scale(min_score: float) -> float:
+    return relevance.provider_similarity(min_score, GOOD_MATCH)
+
+
+def memory(m: Memory, **extra: Any) -> dict[str, Any]:
+    """The memory object of the document (Get Memory), plus Memvault's own fields it does not forbid."""
+    return {
+        "id": m.id, "object": "memory", "content": m.content,
+        # The document requires agent_id on every memory; one stored without (natively) shows its namespace.
+        "agent_id": m.agent_id or m.namespace, "user_id": m.user_id, "metadata": m.metadata,
+        "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities],
+        "memory_type": shown_type(m.memory_type), "visibility": m.visibility.value, "importance": m.importance,
+        "tier": m.tier.value, "is_duplicate": False, "session_id": m.session_id, "project_id": m.project,
+        "tags": list(m.tags), "embedding_status": m.embedding_status.value,
+        "archived_at": None if m.archived_at is None else int(m.archived_at),
+        "created_at": int(m.created_at), "updated_at": int(m.updated_at), **extra,
+    }

@@ -1,0 +1,71 @@
+"""The official StateBase SDK (``statebase`` 0.4.1 from PyPI), unpatched: only its base URL and key change.
+
+Every public method is called once against a real server; the SDK parses each answer with its own models
+(``SessionResponse``, ``TurnResponse``, ``MemoryResponse``, ``MemorySearchResult``, ``StateGetResponse``) and
+raises on any HTTP error (``raise_for_status``).
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from statebase import StateBase
+
+pytestmark = pytest.mark.slow  # the real model: memory search by meaning
+
+
+@pytest.fixture
+def sb(api):
+    _, secret = api.services.keys.create("statebase-sdk", "read,write")
+    with StateBase(api_key=secret, base_url=f"{api.url}/compat/statebase") as client:
+        yield client
+
+
+def test_every_method(api, sb):
+    assert sb.health()["status"] == "ok"
+    session = sb.sessions.create(agent_id="support-bot", user_id="u-42", metadata={"channel": "web"},
+                                 initial_state={"step": "greeting", "cart": []}, ttl_seconds=3600)
+    assert session.state == {"step": "greeting", "cart": []} and session.ttl_expires_at
+    assert sb.sessions.get(session.id).agent_id == "support-bot"
+    listed = sb.sessions.list(agent_id="support-bot")
+    assert [s["id"] for s in listed["data"]] == [session.id]
+
+    # The SDK sends "tags": null and "metadata": null when they are not given, to /v1/memories.
+    bare = sb.memory.add("User's company is Acme Corp", session_id=session.id)
+    assert bare.type == "fact" and bare.tags == [] and bare.id.startswith("mem_")
+    dark = sb.memory.add("User prefers dark mode", type="preference", session_id=session.id,
+                         tags=["ui"], metadata={"confidence": 0.9})
+    api.drain()
+    hits = sb.memory.search("What does the user like for the screen theme?", threshold=0.3)
+    assert hits[0].id == dark.id and hits[0].score >= 0.3
+    assert sb.memory.search("screen theme", types="fact", threshold=0.0) == [] or \
+        all(h.type == "fact" for h in sb.memory.search("screen theme", types="fact", threshold=0.0))
+    assert sb.memory.search("screen theme", tags="ui", threshold=0.0)[0].id == dark.id
+
+    turn = sb.sessions.add_turn(session.id, input="Hi, I want a refund", output="Sure, which order?",
+                                metadata={"lang": "en"}, reasoning="refund intent")
+    assert turn.turn_number == 1 and turn.input.content == "Hi, I want a refund"
+    tool = sb.sessions.add_tool_call(session.id, "lookup_order", {"order": 7}, {"status": "shipped"},
+                                     tool_call_id="call-1")
+    assert tool.turn_number == 2 and tool.input.type == "tool_call"
+    turns = sb.sessions.list_turns(session.id)
+    assert [t.turn_number for t in turns] == [1, 2]
+    assert [t.id for t in sb.sessions.list_turns(session.id, starting_after=turn.id)] == [tool.id]
+
+    first = sb.sessions.get_state(session.id)
+    changed = sb.sessions.update_state(session.id, {"step": "refund"}, reasoning="user asked")
+    assert changed.version == first.version + 1 and changed.state == {"step": "refund", "cart": []}
+    back = sb.sessions.rollback(session.id, first.version)
+    assert back.state == first.state and back.version == changed.version + 1
+    fork = sb.sessions.fork(session.id, version=changed.version)
+    assert fork.id != session.id and fork.state == changed.state
+
+    ctx = sb.sessions.get_context(session.id, query="screen theme preference", memory_limit=3, turn_limit=1)
+    assert ctx["state"] == back.state and [t["id"] for t in ctx["recent_turns"]] == [tool.id]
+    assert ctx["memories"][0]["id"] == dark.id
+
+    sb.sessions.delete(fork.id)
+    with pytest.raises(httpx.HTTPStatusError) as missing:
+        sb.sessions.get(fork.id)
+    assert missing.value.response.status_code == 404
+    assert missing.value.response.json()["error"]["code"] == "session_not_found"
