@@ -37,7 +37,8 @@ from memvault.service.bundle_import import BATCH, Cancelled, Importer, Progress,
 from memvault.service.importers.items import Conversation, Note
 from memvault.service.importers.sources import OWN_FORMATS, Source, reader_for
 
-#: Ids of imported memories: uuid5 of (source, namespace, the tool's id) under this namespace.
+#: Ids of imported memories: uuid5 of (source, namespace, the tool's id) under this namespace, so that they do
+#: not change when the note's times do (a file's time is all some notes have).
 _IDS = uuid.UUID("6f1c0b4e-3b1d-4c55-9a55-6d656d766175")
 _PROGRESS_EVERY = 200
 #: Messages of one extraction call, and their characters (the conversation service's limits).
@@ -84,16 +85,6 @@ class _Plan:
     conversations: int = 0
     conversations_skipped: int = 0
     todo: set[str] = field(default_factory=set)  # conversation ids to extract
-
-
-def _time_ordered_id(key: str, created_at: float) -> str:
-    """A UUIDv7-shaped id: the memory's own time first (ids sort by creation), then bits fixed by ``key``."""
-    digest = uuid.uuid5(_IDS, key).bytes
-    ms = max(0, min(int(created_at * 1000), (1 << 48) - 1))
-    raw = bytearray(ms.to_bytes(6, "big") + digest[6:])
-    raw[6] = 0x70 | (raw[6] & 0x0F)
-    raw[8] = 0x80 | (raw[8] & 0x3F)
-    return str(uuid.UUID(bytes=bytes(raw)))
 
 
 def _tags(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -183,7 +174,7 @@ class ToolImporter:
         namespace = request.namespace or limits.DEFAULT_NAMESPACE
         key = f"{request.source.value}\x1f{namespace}\x1f{note.source_id}"
         return MemoryRecord(
-            id=_time_ordered_id(key, note.created_at), namespace=namespace, content=note.content,
+            id=str(uuid.uuid5(_IDS, key)), namespace=namespace, content=note.content,
             memory_type=note.memory_type or MemoryType.GENERAL, tags=_tags(note.tags),
             metadata=_metadata(note.metadata, {"source": request.source.value, "id": note.source_id}),
             importance=limits.DEFAULT_IMPORTANCE, tier=Tier.from_importance(limits.DEFAULT_IMPORTANCE),

@@ -207,17 +207,17 @@ def _folder_note(path: Path, folder: Path, *, basic_memory: bool) -> tuple[str, 
     tags = _tag_list(front.get("tags")) + _INLINE_TAG.findall(content)
     title = front.get("title") if isinstance(front.get("title"), str) else path.stem
     metadata: dict[str, Any] = {"title": title, "path": place}
+    own_fields = ("tags", "title")
+    source_id = place
     if basic_memory:
-        observations = _OBSERVATION.findall(content)
-        tags += [category.strip() for category, _ in observations]
+        tags += [category.strip() for category, _ in _OBSERVATION.findall(content)]
         metadata.update(permalink=front.get("permalink"), type=front.get("type"),
                         relations=[{"type": r.strip(), "target": t} for r, t in _RELATION.findall(content)][:20])
         source_id = str(front.get("permalink") or place)
-    else:
-        source_id = place
-        extra = {k: _json_safe(val) for k, val in front.items() if k not in ("tags", "title")}
-        if extra:
-            metadata["properties"] = extra
+        own_fields = ("tags", "title", "permalink", "type")
+    extra = {str(k): _json_safe(val) for k, val in front.items() if k not in own_fields}
+    if extra:
+        metadata["properties"] = extra
     unique = list(dict.fromkeys(t for t in tags if t))[:limits.TAGS_MAX]
     return place, Note(source_id, content, created, max(created, updated), tags=tuple(unique), metadata=metadata)
 
