@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from memvault.cli import format as fmt
+from memvault.cli import readable_commands
 from memvault.cli.common import opened, out, read_secret, settings_for
 from memvault.cli.parser import Command
 from memvault.cli.progress import ProgressDisplay, progress_for
@@ -36,6 +37,8 @@ def _counter(display: ProgressDisplay) -> Callable[[str, int, int], None]:
 def cmd_export(args: argparse.Namespace) -> int:
     from memvault.service.bundles import ExportRequest
 
+    if args.format != readable_commands.BUNDLE:
+        return readable_commands.cmd_export_readable(args)
     # With recipient keys a passphrase is added only when one is given (file or environment).
     passphrase = read_bundle_passphrase(args, confirm=True, prompt=not args.recipient)
     request = ExportRequest(tuple(args.namespaces), passphrase=passphrase, recipients=tuple(args.recipient or ()),
@@ -61,6 +64,8 @@ def _bundle_passphrase_for(args: argparse.Namespace, svc, path: Path) -> str | N
 def cmd_import(args: argparse.Namespace) -> int:
     from memvault.service.bundle_import import ImportOptions
 
+    if args.source != readable_commands.BUNDLE:
+        return readable_commands.cmd_import_from(args)
     path = Path(args.file)
     options = ImportOptions(into=args.into, policy=ConflictPolicy(args.on_conflict), dry_run=args.dry_run)
     with opened(args) as svc:
@@ -150,24 +155,27 @@ def register(command: Command) -> None:
         p.add_argument("--bundle-passphrase-file", metavar="FILE",
                        help=f"read the bundle's passphrase from FILE (else {BUNDLE_PASSPHRASE_ENV}, else a prompt)")
 
-    p = command("export", "write namespaces to an encrypted bundle (.mvbundle)", cmd_export, passphrase=True,
-                json=True)
+    p = command("export", "write namespaces to an encrypted bundle (.mvbundle) or, with --format, a readable copy",
+                cmd_export, passphrase=True, json=True)
     p.add_argument("namespaces", nargs="+", metavar="NS", help="the namespaces to export")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the bundle file to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the bundle file to write (for --format markdown: a new folder)")
     p.add_argument("--recipient", action="append", metavar="KEY",
                    help="encrypt for this vault's recipient key (mvpub1…; repeatable) instead of a passphrase")
     p.add_argument("--no-history", action="store_true", help="leave out earlier versions of each memory")
     p.add_argument("--include-deleted", action="store_true", help="include memories in the trash")
     bundle_secret(p)
+    readable_commands.add_export_options(p)
 
-    p = command("import", "import a bundle (verified as a whole first; all or nothing)", cmd_import,
-                passphrase=True, json=True)
-    p.add_argument("file", metavar="FILE", help="the bundle to import")
+    p = command("import", "import a bundle or, with --from, another tool's file (checked as a whole first; all or "
+                "nothing)", cmd_import, passphrase=True, json=True)
+    p.add_argument("file", metavar="FILE", help="the bundle (or, with --from, the file or folder) to import")
     p.add_argument("--into", metavar="NS", help="put every memory into this namespace")
     p.add_argument("--on-conflict", choices=[c.value for c in ConflictPolicy], default=ConflictPolicy.NEWER.value,
                    help="when an id already exists: skip, overwrite, newer (the later clock wins) or copy")
     p.add_argument("--dry-run", action="store_true", help="report what would change without writing")
     bundle_secret(p)
+    readable_commands.add_import_options(p)
 
     p = command("inspect", "show what a bundle holds (and verify it)", cmd_inspect, passphrase=True, json=True)
     p.add_argument("file", metavar="FILE", help="the bundle to open")

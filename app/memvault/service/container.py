@@ -32,6 +32,8 @@ from memvault.service.health import HealthMonitor
 from memvault.service.integrity import IntegrityService
 from memvault.service.lifecycle import LifecycleService
 from memvault.service.memories import MemoryService
+from memvault.service.readable_transfer import ReadableTransfer
+from memvault.service.readable_transfer import build as build_readable
 from memvault.service.reembed import ReembedService
 from memvault.service.search import SearchService
 from memvault.service.stats import StatsService
@@ -106,6 +108,7 @@ class Services:
     query_vectors: QueryVectorCache
     sync: SyncService
     vector_index: VectorIndex
+    readable: ReadableTransfer
     backup_schedule: BackupSchedule | None = None
 
     def close(self) -> None:
@@ -194,6 +197,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         sync=SyncService(db, vault.device_id, clock, events, settings, Models(embedder.model_id, embedder.dimension),
                          wake_worker=worker.wake, wall=wall),
         vector_index=index,
+        readable=build_readable(db, clock, events, model_id=embedder.model_id, dimension=embedder.dimension, wall=wall,
+                                wake_worker=worker.wake, extract=conversations.ingest,
+                                count=lambda f: services.memories.count(f)),
     )
     if not db.read_only:
         sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,

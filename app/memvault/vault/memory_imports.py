@@ -69,7 +69,7 @@ def _state_payload(record: MemoryRecord, stamp: Stamp, *, replaced: bool, vector
 def _import_row(record: MemoryRecord, stamp: Stamp, status: EmbeddingStatus, model_id: str | None) -> dict[str, Any]:
     return _state(record) | {"tags": json_text(list(record.tags)), "metadata": json_text(record.metadata), "hlc": stamp.hlc,
                              "content_hash": content_hash(record.content), "embedding_status": status.value,
-                             "model_id": model_id}
+                             "model_id": model_id, "memory_type_source": record.memory_type_source.value}
 
 
 def _as_memory(record: MemoryRecord, rowid: int, version: int, status: EmbeddingStatus,
@@ -81,11 +81,11 @@ def _as_memory(record: MemoryRecord, rowid: int, version: int, status: Embedding
         session_id=record.session_id, project=record.project, client_id=record.client_id,
         created_at=record.created_at, updated_at=record.updated_at, expires_at=record.expires_at,
         deleted_at=record.deleted_at, archived_at=record.archived_at, version=version, embedding_status=status,
-        model_id=model_id)
+        model_id=model_id, memory_type_source=record.memory_type_source)
 
 
 _IMPORT_COLUMNS = (*_STATE_FIELDS, "memory_type", "tier", "visibility", "tags", "metadata", "hlc", "content_hash",
-                   "embedding_status", "model_id")
+                   "embedding_status", "model_id", "memory_type_source")
 
 
 def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]], *, model_id: str,

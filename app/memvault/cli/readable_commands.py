@@ -1,0 +1,88 @@
+"""``memvault export --format jsonl|markdown`` and ``memvault import --from chatgpt|claude|mem0|…``.
+
+The bundle commands (:mod:`memvault.cli.bundle_commands`) hand these formats
+over here; their options are added to the same ``export`` and ``import``
+subcommands, so there is one command for each direction.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from memvault.cli import format as fmt
+from memvault.cli.common import opened, out
+from memvault.cli.progress import ProgressDisplay, progress_for
+from memvault.domain.errors import InvalidInput
+
+BUNDLE = "bundle"
+EXPORT_FORMATS = (BUNDLE, "jsonl", "markdown")
+IMPORT_SOURCES = (BUNDLE, "jsonl", "markdown", "chatgpt", "claude", "mem0", "mcp-memory-service", "basic-memory",
+                  "obsidian")
+
+
+def _counter(display: ProgressDisplay) -> Callable[[str, int, int], None]:
+    # A first pass does not know the total yet: it counts what it has read.
+    return lambda stage, done, total: display.count(done, total if total > 0 else done, stage)
+
+
+def cmd_export_readable(args: argparse.Namespace) -> int:
+    from memvault.service.readable_export import UNENCRYPTED_REFUSAL, ReadableExportRequest, ReadableFormat
+
+    if args.recipient or args.bundle_passphrase_file:
+        raise InvalidInput(f"--recipient and --bundle-passphrase-file are for bundles; a {args.format} export is "
+                           "not encrypted")
+    if not args.unencrypted_ok:
+        raise InvalidInput(UNENCRYPTED_REFUSAL)
+    request = ReadableExportRequest(tuple(args.namespaces), ReadableFormat(args.format),
+                                    include_history=not args.no_history, include_deleted=args.include_deleted,
+                                    unencrypted_ok=True)
+    with opened(args) as svc, progress_for(args) as display:
+        report = svc.readable.export(Path(args.output), request, progress=_counter(display))
+    what = "file" if args.format == "jsonl" else f"folder ({report.files:,} notes)"
+    out(args, fmt.plain(report),
+        f"Exported {report.memories:,} memories ({report.history:,} history versions) from "
+        f"{', '.join(report.namespaces)} to the {what} {args.output} ({report.bytes / 1e6:.1f} MB, "
+        f"{report.seconds:.1f} s). It is NOT encrypted: keep it somewhere safe or delete it when done.")
+    return 0
+
+
+def cmd_import_from(args: argparse.Namespace) -> int:
+    from memvault.domain.transfer import ConflictPolicy
+    from memvault.service.importers.run import ToolImportRequest
+    from memvault.service.importers.sources import Source
+
+    request = ToolImportRequest(Source(args.source), namespace=args.into, dry_run=args.dry_run,
+                                with_turns=args.with_turns, policy=ConflictPolicy(args.on_conflict))
+    with opened(args) as svc, progress_for(args) as display:
+        report = svc.readable.import_from(Path(args.file), request, progress=_counter(display))
+    lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.records:,} memories in "
+             f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
+             + (f" ({report.conflicting:,} differ from the vault's and were left as they are)"
+                if report.conflicting else "")]
+    if report.empty:
+        lines.append(f"{report.empty:,} empty notes left out")
+    if report.conversations:
+        done = "would go" if report.dry_run else "went"
+        lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported) "
+                     f"{done} through fact extraction: {report.facts:,} facts stored")
+    out(args, fmt.plain(report), "\n".join(lines))
+    return 0
+
+
+def add_export_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=EXPORT_FORMATS, default=BUNDLE,
+                   help="bundle (encrypted, the default), jsonl (one memory a line) or markdown (a folder of notes "
+                        "with YAML front matter, readable in Obsidian); jsonl and markdown are NOT encrypted")
+    p.add_argument("--unencrypted-ok", action="store_true",
+                   help="confirm that a jsonl or markdown export is written unencrypted")
+
+
+def add_import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="source", choices=IMPORT_SOURCES, default=BUNDLE,
+                   help="what FILE is: a bundle (the default), a Memvault jsonl or markdown export, a ChatGPT or "
+                        "Claude conversations.json (or the export's zip), mem0's export JSON or history DB, "
+                        "mcp-memory-service's SQLite file, or a Basic Memory or Obsidian folder")
+    p.add_argument("--with-turns", action="store_true",
+                   help="chat exports: also store every turn as a memory (facts are always extracted)")

@@ -1,0 +1,1 @@
+"""Importers: Memvault's readable exports and other tools' files (chat exports, memory tools, note folders)."""

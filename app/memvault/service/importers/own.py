@@ -1,0 +1,50 @@
+"""Memvault's own readable exports (JSON Lines and Markdown notes), read back field for field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from memvault.domain.errors import InvalidInput
+from memvault.domain.transfer import MemoryRecord
+from memvault.service.files import user_file
+from memvault.service.importers.streams import iter_json_lines
+from memvault.service.readable_format import Where, doc_to_record
+from memvault.service.readable_markdown import exported_body, split_note
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[str, MemoryRecord]]:
+    for place, doc in iter_json_lines(path):
+        yield place, doc_to_record(doc, Where(place))
+
+
+def note_files(folder: Path) -> list[Path]:
+    """The ``.md`` files under ``folder`` in a stable order (hidden folders such as ``.obsidian`` left out)."""
+    with user_file(folder, "read"):
+        if not folder.is_dir():
+            raise InvalidInput(f"{folder} is not a folder of Markdown files")
+        found = [p for p in folder.rglob("*.md")
+                 if not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    return sorted(found)
+
+
+def read_note_text(path: Path, folder: Path) -> tuple[str, str]:
+    """A note's text (exact: no newline translation) and its place (its path inside the folder)."""
+    place = str(path.relative_to(folder))
+    with user_file(path, "read"):
+        data = path.read_bytes()
+    try:
+        return data.decode("utf-8"), place
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{place}: not UTF-8 text") from None
+
+
+def read_markdown(folder: Path) -> Iterator[tuple[str, MemoryRecord]]:
+    for path in note_files(folder):
+        text, place = read_note_text(path, folder)
+        front, body = split_note(text, place)
+        if not front:
+            raise InvalidInput(f"{place}: no front matter (not a note written by a Memvault export; "
+                               "import the folder as Obsidian notes instead)")
+        doc = dict(front, content=exported_body(body))
+        yield place, doc_to_record(doc, Where(place))

@@ -1,0 +1,168 @@
+"""Reading large JSON files a record at a time, every problem named by file and line or record.
+
+A data export's ``conversations.json`` is one JSON array that can be hundreds of
+megabytes; :func:`iter_json_array` decodes one element at a time from a
+bounded buffer, so memory use follows the largest element, not the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from memvault.domain.errors import InvalidInput
+from memvault.service.files import user_file
+
+_CHUNK = 1 << 20
+#: A single record (one conversation, one memory) larger than this is refused rather than buffered.
+MAX_RECORD_BYTES = 64 << 20
+_DECODER = json.JSONDecoder()
+_SPACE = " \t\r\n"
+
+
+class _Buffer:
+    """Text read so far and not yet decoded, and the line the first character of it is on."""
+
+    def __init__(self, fh: Any, place: str) -> None:
+        self.fh = fh
+        self.place = place
+        self.text = ""
+        self.pos = 0
+        self.line = 1
+        self.eof = False
+
+    def more(self, at_least: int = _CHUNK) -> bool:
+        if self.eof:
+            return False
+        chunk = self.fh.read(max(at_least, _CHUNK))
+        if not chunk:
+            self.eof = True
+            return False
+        self.line += self.text.count("\n", 0, self.pos)
+        self.text = self.text[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def skip_space(self) -> str:
+        """The next character that is not white space ('' at the end of the file)."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in _SPACE:
+                self.pos += 1
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return ""
+
+    def where(self) -> str:
+        return f"{self.place} line {self.line + self.text.count(chr(10), 0, self.pos)}"
+
+    def decode(self, number: int) -> Any:
+        """The JSON value that starts here (reading more of the file until it is whole)."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                if len(self.text) - self.pos > MAX_RECORD_BYTES:
+                    raise InvalidInput(f"{self.where()} (record {number}) is larger than "
+                                       f"{MAX_RECORD_BYTES >> 20} MB or not valid JSON") from None
+                if not self.more(len(self.text)):
+                    raise InvalidInput(f"{self.where()} (record {number}): the file ends inside this record "
+                                       f"or it is not valid JSON ({exc.msg})") from None
+                continue
+            if end == len(self.text) and isinstance(value, (int, float)) and self.more():
+                continue  # a number may go on in the next chunk
+            self.pos = end
+            return value
+
+
+@contextlib.contextmanager
+def open_text(path: Path, member: str | None) -> Iterator[tuple[TextIO, str]]:
+    """``path`` as text, or, for a ``.zip`` and a ``member`` name, that file inside it (streamed, not extracted)."""
+    with user_file(path, "read"):
+        if member is None or path.suffix.lower() != ".zip":
+            with open(path, encoding="utf-8-sig", errors="strict") as fh:
+                yield fh, path.name
+            return
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise InvalidInput(f"{path.name} is not a readable zip archive") from None
+        with archive:
+            names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == member]
+            if not names:
+                raise InvalidInput(f"{path.name} holds no {member}")
+            with archive.open(names[0]) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
+                yield fh, f"{path.name}:{names[0]}"
+
+
+def iter_json_array(path: Path, *, key: str | None = None, member: str | None = None) -> Iterator[tuple[str, Any]]:
+    """Each element of the file's top-level array (or of the array under ``key`` when the top level is an object
+    holding it first), with where it starts (``file line N``)."""
+    with open_text(path, member) as (fh, place):
+        buf = _Buffer(fh, place)
+        try:
+            first = buf.skip_space()
+            if first == "{" and key is not None:
+                buf.pos += 1
+                if buf.skip_space() != '"':
+                    raise InvalidInput(f"{place}: expected a JSON list, or an object with {key!r} first")
+                name = buf.decode(0)
+                if name != key or buf.skip_space() != ":":
+                    raise InvalidInput(f"{place}: expected a JSON list, or an object with {key!r} first")
+                buf.pos += 1
+                first = buf.skip_space()
+            if first != "[":
+                raise InvalidInput(f"{place}: expected a JSON list of records" if first else f"{place} is empty")
+            buf.pos += 1
+            number = 0
+            if buf.skip_space() == "]":
+                return
+            while True:
+                number += 1
+                where = buf.where()
+                yield where, buf.decode(number)
+                nxt = buf.skip_space()
+                if nxt == ",":
+                    buf.pos += 1
+                    buf.skip_space()
+                    continue
+                if nxt == "]":
+                    return
+                raise InvalidInput(f"{buf.where()}: the list ends early or is not valid JSON after record {number}")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{place} is not UTF-8 text") from None
+
+
+def read_json_document(path: Path, *, max_bytes: int = MAX_RECORD_BYTES) -> Any:
+    """A whole (small) JSON file; a syntax error names its line."""
+    with user_file(path, "read"):
+        if path.stat().st_size > max_bytes:
+            raise InvalidInput(f"{path.name} is larger than {max_bytes >> 20} MB")
+        data = path.read_bytes()
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name} is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path.name} line {exc.lineno}: not valid JSON ({exc.msg})") from None
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """Each line of a JSON Lines file as a value, with ``file line N`` (blank lines skipped)."""
+    with user_file(path, "read"), open(path, "rb") as fh:
+        for number, raw in enumerate(fh, 1):
+            place = f"{path.name} line {number}"
+            if not raw.strip():
+                continue
+            try:
+                yield place, json.loads(raw)
+            except UnicodeDecodeError:
+                raise InvalidInput(f"{place}: not UTF-8 text") from None
+            except json.JSONDecodeError as exc:
+                cut = "" if raw.endswith(b"\n") else "; the file ends in the middle of it"
+                raise InvalidInput(f"{place}: not valid JSON ({exc.msg}){cut}") from None

@@ -1,0 +1,129 @@
+"""Memories as plain JSON values (JSON Lines, Markdown front matter), and back, field for field.
+
+The fields are read from :class:`~memvault.domain.transfer.MemoryRecord` itself
+(``dataclasses.fields`` and its type hints), so a field added there is written
+and read back without a change here. Vectors are left out (a readable copy is
+for people and other tools; the importing vault embeds again). Every check of
+an untrusted value names the file and the line or record it came from.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import types
+import typing
+from dataclasses import MISSING, fields
+from typing import Any
+
+from memvault.domain.errors import InvalidInput
+from memvault.domain.hlc import Hlc
+from memvault.domain.models import HistoryEntry
+from memvault.domain.transfer import MemoryRecord
+
+#: Carried separately (history) or not at all (vectors: the importing vault embeds the text again).
+_NOT_FIELDS = ("history", "vectors")
+#: The memory fields of one exported memory, in the dataclass's order.
+RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(MemoryRecord) if f.name not in _NOT_FIELDS)
+#: A history entry's fields (its memory id is the memory it is written with).
+HISTORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(HistoryEntry) if f.name != "memory_id")
+_RECORD_HINTS = typing.get_type_hints(MemoryRecord)
+_HISTORY_HINTS = typing.get_type_hints(HistoryEntry)
+#: Fields whose absence a reader forgives (they have a default in the dataclass).
+_DEFAULTS = {f.name: f.default for f in fields(MemoryRecord) if f.name in RECORD_FIELDS and f.default is not MISSING}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def record_to_doc(record: MemoryRecord, *, include_history: bool) -> dict[str, Any]:
+    """One memory as a JSON object: every field, and its history when asked."""
+    doc = {name: _plain(getattr(record, name)) for name in RECORD_FIELDS}
+    if include_history:
+        doc["history"] = [{name: _plain(getattr(h, name)) for name in HISTORY_FIELDS} for h in record.history]
+    return doc
+
+
+class Where:
+    """Names the place a value came from in every message: ``notes.jsonl line 12``."""
+
+    def __init__(self, place: str) -> None:
+        self.place = place
+
+    def fail(self, problem: str) -> InvalidInput:
+        return InvalidInput(f"{self.place}: {problem}")
+
+
+def _check(value: Any, hint: Any, name: str, where: Where) -> Any:
+    """``value`` as the field's type says, or an error naming the field and where it was."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        hint = next(o for o in options if o is not type(None))
+        origin = typing.get_origin(hint)
+    if hint is str:
+        if not isinstance(value, str):
+            raise where.fail(f"{name} is not text")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise where.fail(f"{name} is not a number")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise where.fail(f"{name} is not a whole number")
+        return value
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise where.fail(f"{name} has an unknown value {value!r}") from None
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise where.fail(f"{name} is not a list of text")
+        return tuple(value)
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise where.fail(f"{name} is not an object")
+        return value
+    raise where.fail(f"{name} has a type this reader does not know")  # a new kind of field: say so, never guess
+
+
+def _history(doc: Any, memory_id: str, where: Where) -> HistoryEntry:
+    if not isinstance(doc, dict):
+        raise where.fail("a history entry is not an object")
+    values = {}
+    for name in HISTORY_FIELDS:
+        if name not in doc:
+            raise where.fail(f"history entry lacks {name}")
+        values[name] = _check(doc[name], _HISTORY_HINTS[name], f"history {name}", where)
+    return HistoryEntry(memory_id=memory_id, **values)
+
+
+def doc_to_record(doc: Any, where: Where) -> MemoryRecord:
+    """A :class:`MemoryRecord` from one exported memory (shape and types checked; limits are the importer's)."""
+    if not isinstance(doc, dict):
+        raise where.fail("is not a JSON object")
+    values: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        if name not in doc:
+            if name in _DEFAULTS:
+                continue
+            raise where.fail(f"lacks the field {name}")
+        values[name] = _check(doc[name], _RECORD_HINTS[name], name, where)
+    try:
+        Hlc.parse(values["hlc"])
+    except ValueError:
+        raise where.fail("hlc is not a clock stamp") from None
+    history_doc = doc.get("history", [])
+    if not isinstance(history_doc, list):
+        raise where.fail("history is not a list")
+    history = tuple(_history(h, values["id"], where) for h in history_doc)
+    return MemoryRecord(**values, history=history)

@@ -1,0 +1,58 @@
+"""Markdown notes with YAML front matter (as Obsidian, Basic Memory and others write them), and back.
+
+A memory's note is its fields as front matter and its content, exactly, as the
+body. YAML indents every continuation line of a value, so the first line that is
+exactly ``---`` after the opening one always closes the front matter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from memvault.domain.errors import InvalidInput
+
+_DELIMITER = "---"
+#: No folding: a long value stays on its line (and a reader never meets a wrapped one).
+_WIDTH = 2**31 - 1
+
+
+def render_note(doc: dict[str, Any]) -> str:
+    """``doc``'s fields other than its content as front matter, then the content (and one closing newline)."""
+    front = {k: val for k, val in doc.items() if k != "content"}
+    dumped = yaml.dump(front, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=_WIDTH)
+    return f"{_DELIMITER}\n{dumped}{_DELIMITER}\n{doc['content']}\n"
+
+
+def split_note(text: str, place: str) -> tuple[dict[str, Any], str]:
+    """The front matter (empty without one) and the body of a note; ``place`` names the file in errors."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first, sep, rest = text.partition("\n")
+    if first.rstrip("\r") != _DELIMITER or not sep:
+        return {}, text
+    lines = rest.split("\n")
+    for number, line in enumerate(lines):
+        if line.rstrip("\r") == _DELIMITER:
+            front_text = "\n".join(lines[:number])
+            body = "\n".join(lines[number + 1:])
+            break
+    else:
+        raise InvalidInput(f"{place}: the front matter opened on line 1 is never closed with '---'")
+    try:
+        front = yaml.load(front_text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 2}" if mark is not None else ""
+        raise InvalidInput(f"{place}{line}: the front matter is not valid YAML") from None
+    if front is None:
+        front = {}
+    if not isinstance(front, dict):
+        raise InvalidInput(f"{place}: the front matter is not a set of 'key: value' lines")
+    return front, body
+
+
+def exported_body(body: str) -> str:
+    """A memory's content from the body :func:`render_note` wrote (it added one newline)."""
+    return body[:-1] if body.endswith("\n") else body

@@ -1,0 +1,56 @@
+"""Reading another tool's SQLite file (mcp-memory-service, mem0's history), read-only, a page at a time.
+
+These are plain SQLite files, not this vault: they are opened read-only with
+the standard library driver, never written, and only the columns asked for
+that the table has are read (tools add columns across versions).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from memvault.domain.errors import InvalidInput, NotFound
+
+_MAGIC = b"SQLite format 3\x00"
+_PAGE = 500
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_rows(path: Path, table: str, wanted: Sequence[str], *, order_by: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    """Each row of ``table`` as a dict of the ``wanted`` columns it has (missing ones are absent)."""
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(len(_MAGIC))
+    except FileNotFoundError:
+        raise NotFound(f"there is no file {path}") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or 'the system refused'}") from None
+    if magic != _MAGIC:
+        raise InvalidInput(f"{path.name} is not an SQLite database")
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise InvalidInput(f"{path.name}: cannot open the SQLite file ({exc})") from None
+    try:
+        have = [r[1] for r in conn.execute(f"PRAGMA table_info({_quoted(table)})")]
+        if not have:
+            raise InvalidInput(f"{path.name} has no table {table!r} (not the database this importer reads?)")
+        columns = [c for c in wanted if c in have]
+        order = ", ".join(_quoted(c) for c in order_by if c in have) or "rowid"
+        cursor = conn.execute(f"SELECT {', '.join(_quoted(c) for c in columns)} FROM {_quoted(table)} "
+                              f"ORDER BY {order}")
+        while rows := cursor.fetchmany(_PAGE):
+            for row in rows:
+                yield dict(zip(columns, row, strict=True))
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(f"{path.name}: the SQLite file is damaged or unreadable ({exc})") from None
+    finally:
+        conn.close()

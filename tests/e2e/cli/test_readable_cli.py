@@ -1,0 +1,49 @@
+"""``memvault export --format jsonl|markdown`` and ``memvault import --from …``: consent to plaintext, dry runs,
+JSON reports, one-line refusals with exit code 2."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.cli.test_bundle import _ids, env, run  # noqa: F401  (env is the fixture these tests use)
+from tests.integration.transfer.test_importers import SAMPLES
+
+
+def test_readable_export_needs_consent_and_round_trips_between_vaults(env, capsys):  # noqa: F811
+    assert run(capsys, env, "a", "init")[0] == 0
+    assert run(capsys, env, "b", "init")[0] == 0
+    for text in ("The user prefers dark mode — ünïcode ✓", "Lunch with Ravi on Friday"):
+        assert run(capsys, env, "a", "add", text, "--namespace", "work", "--tags", "x,y")[0] == 0
+    target = env / "work.jsonl"
+    code, out, err = run(capsys, env, "a", "export", "work", "--format", "jsonl", "-o", str(target))
+    assert code == 2 and "not encrypted" in err and len(err.strip().splitlines()) == 1 and not target.exists()
+    code, out, err = run(capsys, env, "a", "export", "work", "--format", "jsonl", "-o", str(target),
+                         "--unencrypted-ok", "--json")
+    assert code == 0, err
+    assert json.loads(out)["memories"] == 2 and len(target.read_text("utf-8").splitlines()) == 2
+    notes = env / "notes"
+    code, out, err = run(capsys, env, "a", "export", "work", "--format", "markdown", "-o", str(notes),
+                         "--unencrypted-ok")
+    assert code == 0 and "NOT encrypted" in out and len(list((notes / "work").glob("*.md"))) == 2
+    code, out, err = run(capsys, env, "b", "import", str(target), "--from", "jsonl", "--dry-run")
+    assert code == 0 and out.startswith("Dry run: nothing was written. 2 memories in work.jsonl: 2 new")
+    assert _ids(capsys, env, "b") == {}
+    code, out, err = run(capsys, env, "b", "import", str(target), "--from", "jsonl", "--json")
+    assert code == 0 and json.loads(out)["new"] == 2
+    assert set(_ids(capsys, env, "b")) == set(_ids(capsys, env, "a"))
+    code, out, err = run(capsys, env, "b", "import", str(notes), "--from", "markdown")
+    assert code == 0 and "0 new, 0 updated, 2 skipped" in out
+
+
+def test_import_from_another_tool_and_a_bad_file(env, capsys):  # noqa: F811
+    assert run(capsys, env, "b", "init")[0] == 0
+    code, out, err = run(capsys, env, "b", "import", str(SAMPLES / "mem0" / "export.json"), "--from", "mem0",
+                         "--into", "personal", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["new"], report["namespaces"]) == (3, ["personal"])
+    broken = env / "broken.json"
+    broken.write_text((SAMPLES / "mem0" / "export.json").read_text("utf-8")[:300], "utf-8")
+    code, out, err = run(capsys, env, "b", "import", str(broken), "--from", "mem0")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "broken.json line" in err
+    assert len(_ids(capsys, env, "b")) == 3

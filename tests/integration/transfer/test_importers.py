@@ -1,0 +1,171 @@
+"""Each importer on its hand-written sample (tests/data/imports): what arrives, with the source's own times; a dry run
+writes nothing; a second run adds nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from memvault.domain.enums import MemoryType
+from memvault.domain.models import MemoryFilter
+from memvault.service.importers.run import ToolImportRequest
+from memvault.service.importers.sources import Source
+from tests.helpers import ROOT
+from tests.helpers.vault_state import records_of
+
+SAMPLES = ROOT / "tests" / "data" / "imports"
+
+
+def utc(*parts: int) -> float:
+    return dt.datetime(*parts, tzinfo=dt.UTC).timestamp()
+
+
+def sqlite_from(sql: Path, target: Path) -> Path:
+    """The SQLite file a sample's SQL text describes (the samples are kept as readable text)."""
+    conn = sqlite3.connect(target)
+    conn.executescript(sql.read_text("utf-8"))
+    conn.commit()
+    conn.close()
+    return target
+
+
+def by_content(services, namespace: str = "default") -> dict[str, object]:
+    return {r.content: r for r in records_of(services, namespace)}
+
+
+def import_twice(services, path: Path, source: Source, **options):
+    """Dry run (nothing written), the import, then the same import again (nothing new)."""
+    dry = services.readable.import_from(path, ToolImportRequest(source, dry_run=True, **options))
+    assert records_of(services, options.get("namespace") or "default") == []
+    report = services.readable.import_from(path, ToolImportRequest(source, **options))
+    assert (dry.new, dry.updated, dry.records) == (report.new, report.updated, report.records)
+    before = records_of(services, options.get("namespace") or "default")
+    again = services.readable.import_from(path, ToolImportRequest(source, **options))
+    assert (again.new, again.updated, again.facts) == (0, 0, 0) and again.skipped == report.new
+    assert records_of(services, options.get("namespace") or "default") == before
+    return report
+
+
+def test_mem0_export_json(services):
+    report = import_twice(services, SAMPLES / "mem0" / "export.json", Source.MEM0)
+    assert report.new == 3
+    found = by_content(services)
+    veg = found["Is vegetarian and allergic to peanuts"]
+    assert veg.created_at == utc(2024, 7, 20, 8, 30) and veg.updated_at == utc(2024, 7, 21, 16, 0)
+    assert veg.tags == ("food", "health") and veg.user_id == "sample-user"
+    assert veg.metadata == {"source": "onboarding",
+                            "imported_from": {"source": "mem0", "id": "0b8f4a8e-0000-4000-8000-00000000e001"}}
+    meetings = found["Prefers meetings before noon"]
+    assert (meetings.agent_id, meetings.session_id) == ("calendar-agent", "run-42")
+    assert meetings.updated_at == meetings.created_at == utc(2024, 8, 2, 10)
+
+
+def test_mem0_history_database_replays_to_each_memorys_last_state(services, tmp_path):
+    db = sqlite_from(SAMPLES / "mem0" / "history.sql", tmp_path / "history.db")
+    report = import_twice(services, db, Source.MEM0)
+    assert report.new == 2  # the deleted memory stays out
+    found = by_content(services)
+    assert set(found) == {"Lives in Bergen", "Has a dog named Pixel"}
+    bergen = found["Lives in Bergen"]
+    assert bergen.created_at == utc(2024, 5, 1, 10) and bergen.updated_at == utc(2024, 6, 12, 8, 30)
+
+
+def test_mcp_memory_service_sqlite(services, tmp_path):
+    db = sqlite_from(SAMPLES / "mcp-memory-service" / "memories.sql", tmp_path / "sqlite_vec.db")
+    report = import_twice(services, db, Source.MCP_MEMORY_SERVICE, namespace="work")
+    assert report.new == 2 and report.namespaces == ("work",)
+    found = by_content(services, "work")
+    port = found["The staging database runs on port 5433"]
+    assert port.created_at == 1709290800.5 and port.tags == ("infra", "postgres")
+    assert port.metadata["project"] == "sample" and port.metadata["memory_type"] == "note"
+    ruff = found["Decided to use ruff instead of flake8"]
+    assert ruff.tags == ("decision", "tooling") and ruff.updated_at == utc(2024, 4, 2, 9)
+
+
+def test_basic_memory_notes(services, tmp_path):
+    folder = shutil.copytree(SAMPLES / "basic-memory", tmp_path / "bm")
+    report = import_twice(services, folder, Source.BASIC_MEMORY)
+    assert report.new == 2
+    [coffee] = [r for r in records_of(services, "default") if r.metadata["title"] == "Coffee Brewing Methods"]
+    assert coffee.content.startswith("# Coffee Brewing Methods\n\n## Observations")
+    assert set(coffee.tags) == {"coffee", "brewing", "method", "preference", "taste"}
+    assert coffee.metadata["relations"] == [{"type": "relates_to", "target": "Tea Brewing Methods"},
+                                            {"type": "requires", "target": "Burr Grinder"}]
+    [search] = [r for r in records_of(services, "default") if r.metadata["title"] == "Search Design"]
+    assert search.metadata["permalink"] == "projects/search-design"
+    assert search.metadata["properties"] == {"status": "active", "last_updated": "2024-01-15"}
+
+
+def test_obsidian_folder(services, tmp_path):
+    folder = shutil.copytree(SAMPLES / "obsidian", tmp_path / "notes")
+    report = import_twice(services, folder, Source.OBSIDIAN)
+    assert (report.new, report.empty) == (2, 1)  # .obsidian/ is not a note; the empty note holds nothing
+    found = {r.metadata["path"]: r for r in records_of(services, "default")}
+    assert set(found) == {"Reading list.md", "Daily/2024-05-06.md"}
+    books = found["Reading list.md"]
+    assert books.created_at == utc(2024, 2, 3, 20, 15) and books.tags == ("books", "to-read", "holds")
+    assert books.metadata["properties"]["aliases"] == ["Books"]
+    assert found["Daily/2024-05-06.md"].tags == ("home/repairs",)
+
+
+def test_an_edited_note_updates_its_memory_on_the_next_import(services, tmp_path):
+    folder = shutil.copytree(SAMPLES / "obsidian", tmp_path / "notes")
+    services.readable.import_from(folder, ToolImportRequest(Source.OBSIDIAN))
+    note = folder / "Daily" / "2024-05-06.md"
+    note.write_text("The plumber fixed the kitchen tap. #home/repairs\n", "utf-8")
+    later = utc(2030, 1, 1)
+    os.utime(note, (later, later))
+    report = services.readable.import_from(folder, ToolImportRequest(Source.OBSIDIAN))
+    assert (report.new, report.updated, report.skipped) == (0, 1, 1)
+    assert "The plumber fixed the kitchen tap. #home/repairs" in by_content(services)
+
+
+def test_chatgpt_conversations_become_facts_and_optionally_turns(services):
+    path = SAMPLES / "chatgpt" / "conversations.json"
+    dry = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT, dry_run=True, with_turns=True))
+    assert (dry.conversations, dry.new, dry.facts) == (2, 6, 0)
+    assert services.memories.count(MemoryFilter()) == 0
+    report = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT, with_turns=True))
+    assert report.new == 6 and report.facts >= 2
+    turns = {r.content: r for r in records_of(services, "default") if "chat_id" in r.metadata}
+    assert "(an earlier answer the user regenerated)" not in turns and "(tool output, not a turn)" not in turns
+    first = turns["I moved to Lisbon in April. What should I know about the tram network?"]
+    assert first.created_at == 1714557601.0 and first.metadata["role"] == "user" and first.tags == ("conversation",
+                                                                                                    "user")
+    facts = [r for r in records_of(services, "default") if "fact" in r.metadata]
+    assert {f.metadata["conversation_id"] for f in facts} == {
+        "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a1", "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a2"}
+    assert any("Lisbon" in f.content for f in facts) and any("green tea" in f.content for f in facts)
+    count = services.memories.count(MemoryFilter())
+    again = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT, with_turns=True))
+    assert (again.new, again.facts, again.conversations_skipped) == (0, 0, 2)
+    assert services.memories.count(MemoryFilter()) == count
+
+
+def test_claude_conversations_become_facts(services):
+    path = SAMPLES / "claude" / "conversations.json"
+    report = services.readable.import_from(path, ToolImportRequest(Source.CLAUDE, namespace="chats"))
+    assert (report.conversations, report.new) == (2, 0) and report.facts >= 1
+    facts = records_of(services, "chats")
+    assert facts and all(f.metadata["conversation_id"] == "claude:3d0e7b52-0000-4000-8000-0000000c1a01"
+                         for f in facts)
+    assert any("Utrecht" in f.content or "tomato" in f.content for f in facts)
+    assert all(f.metadata["source"] == "claude" for f in facts)
+    again = services.readable.import_from(path, ToolImportRequest(Source.CLAUDE, namespace="chats"))
+    assert (again.facts, again.conversations_skipped) == (0, 1)
+
+
+def test_mcp_memory_types_this_vault_knows_are_kept(services, tmp_path):
+    db = sqlite_from(SAMPLES / "mcp-memory-service" / "memories.sql", tmp_path / "m.db")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE memories SET memory_type = 'preference' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    services.readable.import_from(db, ToolImportRequest(Source.MCP_MEMORY_SERVICE))
+    port = by_content(services)["The staging database runs on port 5433"]
+    assert port.memory_type is MemoryType.PREFERENCE and "memory_type" not in port.metadata
