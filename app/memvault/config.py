@@ -124,6 +124,12 @@ class Settings:
     idle_lock_minutes: int = field(
         default=15, metadata={"help": "Lock the desktop app after this many idle minutes (0 never locks)."}
     )
+    idle_lock_agents: str = field(
+        default="answer_locked",
+        metadata={"help": "What agents meet when the desktop app is idle: answer_locked (it locks; the agent API "
+                          "stays on its port and answers 423 Locked, over MCP a tool error saying to unlock Memvault) "
+                          "or stay_unlocked (agent requests count as activity, so it stays unlocked while they work)."},
+    )
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (``None`` values are ignored)."""

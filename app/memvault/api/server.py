@@ -6,13 +6,15 @@ import ipaddress
 import logging
 import socket
 import threading
+import time
 
 import uvicorn
 
 from memvault.api import connections
 from memvault.api.app import create_app
 from memvault.api.connections import GuardedH11Protocol
-from memvault.api.guards import LOOPBACK_NAMES
+from memvault.api.guards import LOOPBACK_NAMES, HostGuard
+from memvault.api.locked import locked_app
 from memvault.domain.errors import InvalidInput
 from memvault.service.container import Services
 
@@ -43,11 +45,30 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+class _Activity:
+    """Notes when the last request arrived (the desktop app's idle lock may count agents as activity)."""
+
+    def __init__(self, app, server: ApiServer) -> None:
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            self.server.last_request = time.monotonic()
+        await self.app(scope, receive, send)
+
+
 class ApiServer:
     """A uvicorn server for ``services``; ``port=0`` picks a free port.
 
+    The listening socket is this object's for its whole life: :meth:`lock` and
+    :meth:`unlock` swap the app behind it (a uvicorn server each, serving a
+    duplicate of the socket), so the port never closes and a client connecting
+    during the swap waits in the backlog instead of being refused.
+
     Attributes:
         url: the base URL once started.
+        last_request: ``time.monotonic()`` of the latest HTTP request (0: none yet).
     """
 
     def __init__(self, services: Services, *, host: str = "127.0.0.1", port: int = 7411,
@@ -71,17 +92,23 @@ class ApiServer:
         self.port = self._sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"
-        config = uvicorn.Config(create_app(services, allowed_hosts=allowed), log_level="warning",
+        self._allowed = allowed
+        self.last_request = 0.0
+        self._server = self._uvicorn(create_app(services, allowed_hosts=allowed))
+        self._thread: threading.Thread | None = None
+
+    def _uvicorn(self, app) -> uvicorn.Server:
+        config = uvicorn.Config(_Activity(app, self), log_level="warning",
                                 access_log=False, lifespan="on", timeout_graceful_shutdown=5,
                                 http=GuardedH11Protocol, timeout_keep_alive=connections.KEEP_ALIVE_TIMEOUT,
                                 limit_concurrency=connections.MAX_CONNECTIONS + 1,
                                 h11_max_incomplete_event_size=connections.MAX_HEAD_BYTES)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
+        return uvicorn.Server(config)
 
     def serve_forever(self) -> None:
         """Run in the calling thread until interrupted."""
-        self._server.run(sockets=[self._sock])
+        # A duplicate: uvicorn closes the socket it served when it stops; the port stays open on ours.
+        self._server.run(sockets=[self._sock.dup()])
 
     def start(self) -> None:
         """Run on a daemon thread and return once the server accepts connections."""
@@ -94,11 +121,26 @@ class ApiServer:
         if not self._server.started:
             raise RuntimeError("the API server did not start")
 
-    def stop(self) -> None:
+    def _stop_serving(self) -> None:
         self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(10)
             self._thread = None
+
+    def lock(self) -> None:
+        """Stop serving the vault and answer every request with "locked" (423) on the same port."""
+        self._stop_serving()
+        self._server = self._uvicorn(HostGuard(locked_app, allowed=self._allowed))
+        self.start()
+
+    def unlock(self, services: Services) -> None:
+        """Serve ``services`` again on the same port."""
+        self._stop_serving()
+        self._server = self._uvicorn(create_app(services, allowed_hosts=self._allowed))
+        self.start()
+
+    def stop(self) -> None:
+        self._stop_serving()
         self._sock.close()
 
 

@@ -11,7 +11,8 @@ from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
 from memvault.domain import limits
 from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Tier, Visibility
-from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
 from memvault.service import validation as v
 
 
@@ -79,6 +80,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     f = memory_filter(args)
     with opened(args) as svc:
         page = svc.memories.list(f, limit=args.limit, offset=args.offset, cursor=args.cursor)
+        if not page.total:
+            _check_namespace_exists(svc, f.namespace)
     text = fmt.memory_table(page.items) + f"\n{len(page.items)} of {page.total}"
     if page.next_cursor:
         text += f"  (next page: --cursor {page.next_cursor})"
@@ -94,7 +97,63 @@ def cmd_search(args: argparse.Namespace) -> int:
                         filter=memory_filter(args, search=True), debug=args.debug)
     with opened(args) as svc:
         result = svc.search.search(query)
+        if not result.hits:
+            _check_namespace_exists(svc, query.filter.namespace)
     out(args, result, fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None))
+    return 0
+
+
+def _check_namespace_exists(svc, namespace: str | None) -> None:
+    """Nothing found in a namespace that does not exist is a typo, not an answer: say which ones do."""
+    if namespace is None or namespace == limits.DEFAULT_NAMESPACE:
+        return
+    names = [n.name for n in svc.stats.namespaces()]
+    if namespace not in names:
+        import difflib
+
+        close = difflib.get_close_matches(namespace, names, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise NotFound(f"no namespace named {namespace!r}; {hint}namespaces: {', '.join(names) or 'none yet'}")
+
+
+def _edited_in_editor(content: str) -> str:
+    """The text after the user's $VISUAL/$EDITOR had it (as git commit does)."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="memvault-edit-") as folder:
+        path = os.path.join(folder, "memory.txt")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(content)
+        os.chmod(path, 0o600)
+        if subprocess.call([*shlex.split(editor), path]) != 0:
+            raise InvalidInput(f"the editor ({editor}) exited with an error; nothing was changed")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    content = sys.stdin.read() if args.content == "-" else args.content
+    if content is not None:
+        v.content(content)
+    tags = None if args.tags is None else v.tags(csv_list(args.tags))
+    if args.importance is not None:
+        v.unit_float(args.importance, "importance")
+    metadata = json_object(args.metadata, "--metadata")
+    with opened(args) as svc:
+        memory = svc.memories.get(args.id)
+        if content is None and args.type is None and tags is None and args.importance is None and metadata is None:
+            content = _edited_in_editor(memory.content)
+            if content == memory.content:
+                out(args, memory, f"{memory.id} is unchanged")
+                return 0
+            v.content(content)
+        memory = svc.memories.update(args.id, MemoryUpdate(
+            content=content, memory_type=args.type, tags=tags, importance=args.importance, metadata=metadata))
+    out(args, memory, f"Updated {memory.id} (version {memory.version})")
     return 0
 
 
@@ -195,6 +254,16 @@ def register(command: Command) -> None:
     p.add_argument("--min-score", type=float, default=0.0, metavar="0..1", help="leave out hits scoring lower")
     p.add_argument("--debug", action="store_true", help="show how each score came about")
     add_filters(p, search=True)
+
+    p = command("edit", "change a memory: its text (in $EDITOR unless given), type, tags, importance or metadata",
+                cmd_edit, passphrase=True, json=True)
+    p.add_argument("id", help="the memory's id")
+    p.add_argument("content", nargs="?", help="the new text, or - to read standard input "
+                                              "(default: open the text in $VISUAL or $EDITOR when nothing else changes)")
+    p.add_argument("--type", choices=[t.value for t in MemoryType], help="what kind of memory it is")
+    p.add_argument("--tags", metavar="A,B", help="comma-separated tags (replace the existing ones)")
+    p.add_argument("--importance", type=float, metavar="0..1", help="how much it matters")
+    p.add_argument("--metadata", metavar="JSON", help="a JSON object merged into the metadata (null removes a key)")
 
     p = command("delete", "move a memory to the trash", cmd_delete, passphrase=True, json=True)
     p.add_argument("id", help="the memory's id")

@@ -69,8 +69,11 @@ def add_filters(p: argparse.ArgumentParser, *, search: bool) -> None:
                    help="with --tags: any of the tags, or all of them")
     p.add_argument("--tier", choices=[t.value for t in Tier], help="only memories in this tier")
     p.add_argument("--min-importance", type=float, metavar="0..1", help="only memories at least this important")
-    p.add_argument("--created-after", type=float, metavar="UNIX_TS", help="only memories created after this time")
-    p.add_argument("--created-before", type=float, metavar="UNIX_TS", help="only memories created before this time")
+    p.add_argument("--created-after", type=moment, metavar="WHEN",
+                   help="only memories created after this time: a date (2026-11-20), a date and time, "
+                        "words (yesterday, '3 days ago') or Unix seconds")
+    p.add_argument("--created-before", type=moment, metavar="WHEN",
+                   help="only memories created before this time (written as for --created-after)")
     p.add_argument("--metadata", metavar="JSON", help='match metadata fields, e.g. \'{"source": "chat"}\'')
     p.add_argument("--include-archived", action="store_true", help="include archived memories")
     if search:
@@ -82,6 +85,28 @@ def add_filters(p: argparse.ArgumentParser, *, search: bool) -> None:
         p.add_argument("--trash", action="store_true", help="only memories in the trash")
 
 
+def moment(value: str) -> float:
+    """Unix seconds from Unix seconds, an ISO date or date-time (local time unless it says), or words."""
+    import datetime as dt
+
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        import dateparser  # slow to import: only for words
+
+        parsed = dateparser.parse(text, languages=["en"], settings={"PREFER_DATES_FROM": "past"})
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time (try 2026-11-20, yesterday or Unix seconds)")
+    if text.lower() in ("yesterday", "today"):
+        parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0)  # the day, not this hour of it
+    return parsed.timestamp()
+
+
 Command = Callable[..., argparse.ArgumentParser]
 """``command(name, help_text, func, *, passphrase=False, json=False)``: adds a subcommand whose handler
 is ``func`` (with ``--passphrase-file`` and ``--json`` when asked) and returns its parser."""
@@ -89,8 +114,9 @@ is ``func`` (with ``--passphrase-file`` and ``--json`` when asked) and returns i
 
 def subparser(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
     """A subcommand parser with the shared formatter and epilog."""
+    # No abbreviations: a misspelt option (--limt) is an error, not a guess or a positional argument.
     return sub.add_parser(name, help=help_text, description=help_text, epilog=EPILOG,
-                          formatter_class=HelpFormatter)
+                          formatter_class=HelpFormatter, allow_abbrev=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     parser = argparse.ArgumentParser(
-        prog="memvault", formatter_class=HelpFormatter, epilog=EPILOG,
+        prog="memvault", formatter_class=HelpFormatter, epilog=EPILOG, allow_abbrev=False,
         description="Local, encrypted, on-device memory for AI agents. Without a command, opens the desktop app.")
     parser.add_argument("--version", action="version", version=f"memvault {__version__}",
                         help="print the version and exit")

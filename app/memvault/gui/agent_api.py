@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import socket
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -28,6 +29,8 @@ _NEARBY = 20
 
 
 class RunningServer(Protocol):
+    """The agent API's server; the real one can also :meth:`lock` and :meth:`unlock` on the same port."""
+
     url: str
 
     def stop(self) -> None: ...
@@ -93,6 +96,8 @@ class AgentApi(QObject):
         self.offer: QMessageBox | None = None
         self._offered_port = 0
         self._attempted_port = 0
+        #: The server kept answering "locked" on its port while the vault is locked.
+        self._parked: RunningServer | None = None
 
     @property
     def enabled(self) -> bool:
@@ -108,6 +113,20 @@ class AgentApi(QObject):
         if not self.enabled or self.server is not None:
             return
         self._services = services
+        parked, self._parked = self._parked, None
+        if parked is not None and port is None:
+            def reopen() -> RunningServer:
+                parked.unlock(services)
+                return parked
+
+            def on_failed(exc: MemvaultError) -> None:
+                self._runner.run(parked.stop)
+                self._on_server_failed(services, 0, exc)
+
+            self._runner.run(reopen, lambda server: self._on_server_started(services, server), on_failed)
+            return
+        if parked is not None:
+            self._runner.run(parked.stop)
         factory, port = self._factory, self.port() if port is None else port
         self._attempted_port = port
         self._runner.run(lambda: factory(services, port), lambda server: self._on_server_started(services, server),
@@ -119,6 +138,20 @@ class AgentApi(QObject):
         if self.offer is not None:
             self.offer.close()
         return server
+
+    def park(self, server: RunningServer) -> None:
+        """Keep ``server`` (now answering "locked") for the next unlock."""
+        self._parked = server
+
+    def release(self) -> RunningServer | None:
+        """The parked server, for the caller to stop off the GUI thread (quitting)."""
+        server, self._parked = self._parked, None
+        return server
+
+    def seconds_since_request(self) -> float | None:
+        """How long ago an agent last called the API; ``None`` if none has (or the server cannot say)."""
+        last = getattr(self.server, "last_request", 0.0)
+        return time.monotonic() - last if last else None
 
     def _on_server_started(self, services: Services, server: RunningServer) -> None:
         if self._services is not services:  # locked while starting

@@ -270,8 +270,7 @@ class DesktopApp(QObject):
             self.window.hide()
         if not self._told_about_tray:
             self._told_about_tray = True
-            self.tray.showMessage("Memvault", "Memvault keeps running in the tray; agents can still reach it.",
-                                  app_icon(), 5000)
+            self.tray.showMessage("Memvault", tray_message(self.settings), app_icon(), 8000)
 
     def _on_tray_open_requested(self) -> None:
         if self.window is not None:
@@ -305,6 +304,9 @@ class DesktopApp(QObject):
         services = self.services
         self.services = None
         server = self.api.detach()
+        # A lock the user will come back to keeps the port, answering "locked"; quitting closes it.
+        keep_port = then is None and server is not None and hasattr(server, "lock")
+        parked: list[RunningServer] = []
         self._idle.stop()
         self.qapp.removeEventFilter(self)
         self.quick_capture.forget_vault()
@@ -323,11 +325,21 @@ class DesktopApp(QObject):
 
         def close() -> None:
             if server is not None:
-                server.stop()
+                if keep_port:
+                    try:
+                        server.lock()
+                        parked.append(server)
+                    except Exception:  # noqa: BLE001 - the port could not be kept: close it rather than leak it
+                        log.warning("keeping the agent API port open while locked failed")
+                        server.stop()
+                else:
+                    server.stop()
             if services is not None:
                 services.close()
 
         def on_closed(_result: object = None) -> None:
+            if parked:
+                self.api.park(parked[0])
             self._on_locked(then, prompt_on_screen)
 
         def on_close_failed(exc: MemvaultError) -> None:
@@ -348,6 +360,9 @@ class DesktopApp(QObject):
         if self.services is not None:
             self.lock(then=self.quit)
             return
+        parked = self.api.release()
+        if parked is not None:
+            self.runner.run(parked.stop)
         # Tasks still running (an API server stopping after a lock) finish before the process ends.
         self.runner.wait()
         if self.tray is not None:
@@ -357,16 +372,43 @@ class DesktopApp(QObject):
     def _restart_idle_timer(self) -> None:
         minutes = self.settings.idle_lock_minutes
         if minutes > 0 and self.services is not None:
-            self._idle.start(minutes * 60_000)
+            self._idle.start(round(minutes * 60_000))
             # The filter sees every event of the application (tens of thousands while a window is built):
             # installed only while an idle lock is armed (installing it again does not add a second one).
             self.qapp.installEventFilter(self)
 
     def _on_idle_timeout(self) -> None:
-        if self.services is not None:
-            self.lock()
+        if self.services is None:
+            return
+        idle_ms = round(self.settings.idle_lock_minutes * 60_000)
+        since = self.api.seconds_since_request()
+        if self.settings.idle_lock_agents == STAY_UNLOCKED and since is not None and since * 1000 < idle_ms:
+            # An agent worked within the idle time: wait once more (the lock comes one to two idle times
+            # after the agent's last call; a key press here restarts the same wait).
+            self._idle.start()
+            return
+        self.lock()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
             self._idle.start()
         return False
+
+
+#: ``idle_lock_agents``: agents' requests count as activity.
+STAY_UNLOCKED = "stay_unlocked"
+
+
+def tray_message(settings: Settings) -> str:
+    """What closing to the tray means for agents, as it will be true later too."""
+    minutes = settings.idle_lock_minutes
+    if not settings.api_in_gui:
+        return "Memvault keeps running in the tray."
+    if minutes <= 0:
+        return "Memvault keeps running in the tray; agents can reach it until you lock or quit it."
+    idle = f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+    if settings.idle_lock_agents == STAY_UNLOCKED:
+        return (f"Memvault keeps running in the tray. Agents can reach it; it locks after {idle} without you "
+                "or an agent using it.")
+    return (f"Memvault keeps running in the tray. Agents can reach it until it locks after {idle} without input "
+            "here; then they are told to unlock Memvault.")

@@ -27,6 +27,7 @@ from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
 from memvault.service.container import Services
+from memvault.gui.wording import plural
 
 EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
 EMPTY_TRASH = "The trash is empty."
@@ -209,7 +210,7 @@ class BrowserView(QWidget):
         self._update_buttons()
 
     def _on_model_counted(self, total: int) -> None:
-        self.count.setText(f"{total:,} memories {self._where()}")
+        self.count.setText(f"{plural(total, 'memory')} {self._where()}")
 
     def selected(self) -> Memory | None:
         rows = self.table.selectionModel().selectedRows()

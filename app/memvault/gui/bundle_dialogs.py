@@ -22,6 +22,7 @@ from memvault.service.backups import BackupInfo
 from memvault.service.bundle_import import ImportReport
 from memvault.service.bundles import SUFFIX, ExportReport
 from memvault.service.container import Services
+from memvault.gui.wording import plural, size
 
 
 def _alive(widget) -> bool:
@@ -63,8 +64,8 @@ class TransferCommands:
         self.export_dialog.open()
 
     def _on_export_dialog_exported(self, report: ExportReport, target: str) -> None:
-        self._say(f"Exported {report.memories:,} memories from {', '.join(report.namespaces)} to {target} "
-                  f"({report.bytes / 1e6:,.1f} MB)")
+        self._say(f"Exported {plural(report.memories, 'memory')} from {', '.join(report.namespaces)} to {target} "
+                  f"({size(report.bytes)})")
 
     # -- import ------------------------------------------------------------------------------------------
 
@@ -86,7 +87,7 @@ class TransferCommands:
         self.import_dialog.open()
 
     def _on_import_dialog_imported(self, report: ImportReport) -> None:
-        self._say(f"Imported {report.new + report.updated:,} memories into {', '.join(report.namespaces) or 'no namespace'}")
+        self._say(f"Imported {plural(report.new + report.updated, 'memory')} into {', '.join(report.namespaces) or 'no namespace'}")
 
     # -- backup ------------------------------------------------------------------------------------------
 
@@ -116,7 +117,7 @@ class TransferCommands:
         box = self.backup_box = QMessageBox(QMessageBox.Information, "Back up", "The backup is written.",
                                             QMessageBox.Ok, self._window)
         box.setInformativeText(
-            f"{info.path}\n{info.file_bytes / 1e6:,.1f} MB in {seconds:,.1f} s.\n\nIt stays encrypted and opens with "
+            f"{info.path}\n{size(info.file_bytes)} in {seconds:,.1f} s.\n\nIt stays encrypted and opens with "
             "the vault passphrase you use now. To restore it, close Memvault and run "
             "memvault restore-backup FILE.")
         box.open()

@@ -39,6 +39,7 @@ from memvault.gui.transfer_widgets import (
 )
 from memvault.service.bundles import SUFFIX, ExportReport, ExportRequest
 from memvault.service.container import Services
+from memvault.gui.wording import plural
 
 _NAME_ROLE = Qt.UserRole
 
@@ -154,7 +155,7 @@ class ExportDialog(QDialog):
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
         self.namespaces.blockSignals(True)
         for ns in namespaces:
-            item = QListWidgetItem(icon("namespace"), f"{ns.name}  ({ns.memory_count:,} memories)")
+            item = QListWidgetItem(icon("namespace"), f"{ns.name}  ({plural(ns.memory_count, 'memory')})")
             item.setData(_NAME_ROLE, ns.name)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Checked if ns.name == self._current or len(namespaces) == 1 else Qt.Unchecked)

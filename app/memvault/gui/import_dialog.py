@@ -39,6 +39,7 @@ from memvault.gui.transfer_widgets import ProgressRow, StageRelay
 from memvault.service.bundle_import import ImportOptions, ImportReport
 from memvault.service.bundles import SUFFIX, Opening
 from memvault.service.container import Services
+from memvault.gui.wording import plural
 
 POLICIES: tuple[tuple[ConflictPolicy, str], ...] = (
     (ConflictPolicy.NEWER, "Keep whichever version was changed last"),
@@ -270,7 +271,7 @@ class ImportDialog(QDialog):
         self._show_report(report)
         changes = report.new + report.updated
         self.import_button.setEnabled(changes > 0)
-        self.import_button.setText(f"Import {changes:,} memories" if changes else "Import")
+        self.import_button.setText(f"Import {plural(changes, 'memory')}" if changes else "Import")
 
     def _show_report(self, report: ImportReport) -> None:
         self.table.setRowCount(len(report.by_namespace))
@@ -282,13 +283,13 @@ class ImportDialog(QDialog):
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(row, column, item)
         if report.dry_run:
-            text = (f"Nothing has been written yet. Of the bundle's {report.memories:,} memories, the import would "
+            text = (f"Nothing has been written yet. Of the bundle's {plural(report.memories, 'memory')}, the import would "
                     f"add {report.new:,}, replace {report.updated:,} of this vault's and leave {report.skipped:,} as "
                     f"they are; {report.conflicting:,} conflict with a memory already here.")
             if not report.new + report.updated:
                 text += " With these choices there is nothing to import."
         else:
-            text = (f"Imported: of the bundle's {report.memories:,} memories, {report.new:,} were added, "
+            text = (f"Imported: of the bundle's {plural(report.memories, 'memory')}, {report.new:,} were added, "
                     f"{report.updated:,} replaced this vault's and {report.skipped:,} were left as they were.")
         if report.to_embed:
             text += (f" {report.to_embed:,} {'need' if report.dry_run else 'get'} new vectors from this vault's "

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.integrity import IntegrityReport
+from memvault.gui.wording import plural
 
 
 def _findings(report: IntegrityReport) -> str:
@@ -35,7 +36,7 @@ class IntegrityCheck:
         memories = report.counts.get("memories", 0)
         if report.ok and not report.skipped:
             self._show(QMessageBox.Information, "The vault is intact",
-                       f"Every page, the keyword index and the vectors of {memories:,} memories check out.")
+                       f"Every page, the keyword index and the vectors of {plural(memories, 'memory')} check out.")
             return
         box = self._show(QMessageBox.Warning, "The vault has problems", _findings(report), later=True)
         if report.repairable:

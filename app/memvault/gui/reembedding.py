@@ -9,6 +9,7 @@ from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import run_cancellable
 from memvault.service.container import Services
 from memvault.service.reembed import ReembedReport
+from memvault.gui.wording import plural
 
 
 class Reembedding(QObject):
@@ -65,5 +66,5 @@ class Reembedding(QObject):
 
     def _on_run_finished(self, report: ReembedReport) -> None:
         verb = "Stopped after re-embedding" if report.cancelled else "Re-embedded"
-        self._window.statusBar().showMessage(f"{verb} {report.done:,} of {report.total:,} memories", 10_000)
+        self._window.statusBar().showMessage(f"{verb} {report.done:,} of {plural(report.total, 'memory')}", 10_000)
         self.finished.emit(report)

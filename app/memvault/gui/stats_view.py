@@ -31,6 +31,7 @@ from memvault.domain.models import Stats, UsageDay
 from memvault.gui.chart_scale import nice_ticks, timeline_buckets
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
+from memvault.gui.wording import size
 
 USAGE_DAYS = 14
 
@@ -240,7 +241,7 @@ class StatsView(QWidget):
         s, usage = loaded
         self.summary.setText(
             f"<b>{s.total:,}</b> memories · {s.permanent:,} permanent · {s.with_ttl:,} with TTL · "
-            f"{s.expired:,} expired · {s.deleted:,} in trash · storage {s.storage_bytes / 1e6:.1f} MB · "
+            f"{s.expired:,} expired · {s.deleted:,} in trash · storage {size(s.storage_bytes)} · "
             f"embedding queue {s.queue_depth:,}" + (f" ({s.failed_embeddings} failed)" if s.failed_embeddings else ""))
         for card in self.cards:
             self.grid.removeWidget(card)

@@ -31,6 +31,7 @@ from memvault.domain.errors import InvalidInput, MemvaultError
 from memvault.domain.models import Namespace
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
+from memvault.gui.wording import plural
 from memvault.service.sync import SyncStatus, TargetConfig
 
 KINDS = ("Folder", "S3-compatible storage", "WebDAV")
@@ -137,7 +138,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
         for ns in namespaces:
-            item = QListWidgetItem(f"{ns.name}  ({ns.memory_count:,} memories)")
+            item = QListWidgetItem(f"{ns.name}  ({plural(ns.memory_count, 'memory')})")
             item.setData(Qt.UserRole, ns.name)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked)

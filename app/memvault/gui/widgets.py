@@ -39,6 +39,16 @@ def type_combo(first: str | None = None) -> QComboBox:
     return combo
 
 
+#: The first entry of a memory form's type combo: no type sent, the service classifies.
+AUTOMATIC_TYPE = "automatic"
+
+
+def chosen_type(combo: QComboBox) -> str | None:
+    """The type picked in a form's combo; ``None`` for automatic."""
+    text = combo.currentText()
+    return None if text == AUTOMATIC_TYPE else text
+
+
 def tags_edit(hint: str = "comma-separated") -> QLineEdit:
     edit = QLineEdit()
     edit.setPlaceholderText(hint)
@@ -66,8 +76,10 @@ class MemoryForm(QWidget):
         self.namespace = QComboBox()
         self.namespace.setEditable(True)
         self.namespace.setAccessibleName("Namespace")
-        self.memory_type = type_combo()
-        self.memory_type.setCurrentText(MemoryType.GENERAL.value)
+        # Automatic lets the service classify the memory from its meaning (as it does for agents);
+        # picking a type here is the exception, not the rule.
+        self.memory_type = type_combo(AUTOMATIC_TYPE)
+        self.memory_type.setAccessibleName("Memory type")
         self.tags = tags_edit()
         form = QFormLayout()
         form.addRow("Namespace", self.namespace)
@@ -91,7 +103,7 @@ class MemoryForm(QWidget):
             return None
         return MemoryCreate(content=self.text.toPlainText(),
                             namespace=self.namespace.currentText().strip() or "default",
-                            memory_type=self.memory_type.currentText(), tags=parse_tags(self.tags.text()))
+                            memory_type=chosen_type(self.memory_type), tags=parse_tags(self.tags.text()))
 
     def clear_text(self) -> None:
         self.text.clear()

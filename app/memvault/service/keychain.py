@@ -30,6 +30,11 @@ def available() -> bool:
     return getattr(backend, "priority", 0) > 0 and "fail" not in name.lower() and "null" not in name.lower()
 
 
+def _no_backend(exc: Exception) -> bool:
+    # keyring's fail backend raises NoKeyringError on every call: that is "no keychain", not a problem to report.
+    return type(exc).__name__ == "NoKeyringError"
+
+
 def store(home: Path, data_key: bytes) -> bool:
     try:
         _keyring().set_password(SERVICE, str(home.resolve()), base64.b64encode(data_key).decode())
@@ -44,6 +49,8 @@ def load(home: Path) -> bytes | None:
         value = _keyring().get_password(SERVICE, str(home.resolve()))
         return base64.b64decode(value) if value else None
     except Exception as exc:  # noqa: BLE001 - as in store(); a corrupt entry is unreadable too
+        if _no_backend(exc):
+            return None
         log.warning("could not read the OS keychain: %s", exc.__class__.__name__)
         return None
 

@@ -170,3 +170,55 @@ def test_passwd_rewraps_and_kdf_settings_out_of_range_are_refused(env, capsys, m
     assert code == 1 and "wrong passphrase" in err
     monkeypatch.setenv("MEMVAULT_PASSPHRASE", "a new long passphrase")
     assert run(capsys, "list")[0] == 0
+
+
+def test_edit_changes_text_and_fields_and_opens_the_editor_without_text(env, capsys, monkeypatch, tmp_path):
+    run(capsys, "init")
+    _, out, _ = run(capsys, "add", "--json", "--no-wait", "The user drinks tea")
+    memory_id = json.loads(out)["memory"]["id"]
+    code, out, _ = run(capsys, "edit", "--json", memory_id, "The user drinks green tea", "--tags", "drinks")
+    assert code == 0
+    edited = json.loads(out)
+    assert edited["content"] == "The user drinks green tea" and edited["tags"] == ["drinks"]
+    # Without new text, the text opens in $EDITOR (here a script that appends a line).
+    editor = tmp_path / "editor.sh"
+    editor.write_text('#!/bin/sh\nprintf "with milk" >> "$1"\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    code, out, _ = run(capsys, "edit", memory_id)
+    assert code == 0 and "Updated" in out
+    code, out, _ = run(capsys, "get", "--json", memory_id)
+    assert json.loads(out)["content"] == "The user drinks green teawith milk"
+    assert run(capsys, "edit", "no-such-id", "x")[0] == 1
+
+
+def test_unknown_namespace_is_an_error_with_a_hint(env, capsys):
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "--namespace", "work", "Standup at nine")
+    code, out, err = run(capsys, "list", "--namespace", "wrk")
+    assert code == 1 and "no namespace named 'wrk'" in err and "did you mean 'work'" in err
+    code, out, _ = run(capsys, "list", "--namespace", "work")
+    assert code == 0 and "Standup" in out
+    code, _, _ = run(capsys, "list")  # the default namespace, empty, is not a typo
+    assert code == 0
+
+
+def test_misspelt_option_is_an_error_not_the_query(env, capsys):
+    run(capsys, "init")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "--limt", "3", "manager"])
+    assert exit_info.value.code == 2
+    assert "--limt" in capsys.readouterr().err
+
+
+def test_created_after_takes_dates_and_words(env, capsys):
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "Made today")
+    for when, found in (("yesterday", True), ("2001-01-01", True), ("2999-01-01", False),
+                        ("2999-01-01T10:00+00:00", False), ("1000000000", True)):
+        code, out, _ = run(capsys, "list", "--json", "--created-after", when)
+        assert code == 0 and (json.loads(out)["total"] == 1) == found, when
+    with pytest.raises(SystemExit) as exit_info:
+        main(["list", "--created-after", "not a time at all"])
+    assert exit_info.value.code == 2 and "is not a time" in capsys.readouterr().err

@@ -49,6 +49,9 @@ def stop_desktop(qtbot, app):
             app.lock(then=lambda: None)
     # Results still on their way may start more work (a server that started during the lock is stopped).
     qtbot.waitUntil(lambda: not app.runner.is_busy(), timeout=30_000)
+    parked = app.api.release()  # a server left answering "locked" by an earlier lock
+    if parked is not None:
+        parked.stop()
     close_windows(app)
 
 

@@ -39,7 +39,7 @@ def test_browser_shows_the_first_page_after_unlock_without_help(qtbot, desktop):
     assert model.data(model.index(0, 0)) == "already here before the window"
     assert model.data(model.index(0, 1)) == "general" and model.data(model.index(0, 4)) == "0.50"
     assert model.headerData(2, Qt.Horizontal) == "Tags"
-    assert "1 memories in default" in desktop.window.browser.count.text()
+    assert "1 memory in default" in desktop.window.browser.count.text()
 
 
 def test_create_lock_wrong_then_right_passphrase(qtbot, desktop):

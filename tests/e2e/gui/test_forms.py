@@ -17,4 +17,8 @@ def test_quick_capture_and_new_memory_share_one_form(qtbot):
         form.text.setPlainText("The user waters the plants on Sundays")
         form.tags.setText("home, plants")
     assert capture.form.memory_create() == dialog.form.memory_create()
-    assert capture.form.memory_create().memory_type == "general"
+    # Automatic by default: the service classifies it from its meaning, as it does for agents' memories.
+    assert capture.form.memory_type.currentText() == "automatic"
+    assert capture.form.memory_create().memory_type is None
+    dialog.form.memory_type.setCurrentText("preference")
+    assert dialog.form.memory_create().memory_type == "preference"

@@ -1,0 +1,21 @@
+"""Counts and sizes in words a person would write: "1 memory", "28 KB"."""
+
+from __future__ import annotations
+
+_IRREGULAR = {"memory": "memories", "entity": "entities", "is": "are", "was": "were"}
+
+
+def plural(count: int, noun: str) -> str:
+    """``"1 memory"``, ``"1,200 memories"``."""
+    return f"{count:,} {noun if count == 1 else _IRREGULAR.get(noun, noun + 's')}"
+
+
+def size(num_bytes: float) -> str:
+    """``"812 bytes"``, ``"28 KB"``, ``"3.4 MB"``, ``"1.2 GB"`` (decimal units, as file managers show)."""
+    if num_bytes < 1000:
+        return plural(int(num_bytes), "byte")
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9)):
+        value = num_bytes / scale
+        if value < 999.5 or unit == "GB":
+            return f"{value:,.0f} {unit}" if value >= 10 or unit == "KB" else f"{value:,.1f} {unit}"
+    raise AssertionError("unreachable")

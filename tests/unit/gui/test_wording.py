@@ -1,0 +1,36 @@
+"""Counts and sizes read as a person would write them."""
+
+import logging
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from memvault.gui.wording import plural, size
+from memvault.service import keychain
+
+
+@pytest.mark.parametrize(("count", "noun", "text"), [
+    (1, "memory", "1 memory"), (0, "memory", "0 memories"), (1200, "memory", "1,200 memories"),
+    (1, "entity", "1 entity"), (2, "namespace", "2 namespaces")])
+def test_plural(count, noun, text):
+    assert plural(count, noun) == text
+
+
+@pytest.mark.parametrize(("num_bytes", "text"), [
+    (812, "812 bytes"), (1, "1 byte"), (28_000, "28 KB"), (1_500, "2 KB"), (3_400_000, "3.4 MB"),
+    (12_300_000, "12 MB"), (999_700, "1.0 MB"), (1_200_000_000, "1.2 GB")])
+def test_size_never_says_zero_megabytes_for_a_small_file(num_bytes, text):
+    assert size(num_bytes) == text
+
+
+def test_no_keychain_is_not_reported_as_a_problem(tmp_path, caplog):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert keychain.load(tmp_path) is None
+    finally:
+        keyring.set_keyring(previous)
+    assert "NoKeyringError" not in caplog.text
+    assert not caplog.records
