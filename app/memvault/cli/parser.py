@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         memory_commands,
         sync_commands,
         vault_commands,
+        version_commands,
     )
 
     parser = argparse.ArgumentParser(
@@ -150,6 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     for module in (vault_commands, memory_commands, conversation_commands, agent_commands, mcp_commands,
-                   bench_commands, check_commands, bundle_commands, sync_commands):
+                   bench_commands, check_commands, bundle_commands, sync_commands, version_commands):
         module.register(command)
     return parser

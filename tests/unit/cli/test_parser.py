@@ -58,7 +58,7 @@ def test_json_and_passphrase_file_only_where_they_do_something():
     prints_json = {("init",), ("add",), ("get",), ("list",), ("search",), ("delete",), ("restore",), ("purge",),
                    ("reembed",), ("stats",), ("keys", "create"), ("keys", "list"), ("keys", "revoke"),
                    ("bench",), ("eval",), ("check",), ("keys", "show-recipient"), ("export",), ("import",),
-                   ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",), *SYNC}
+                   ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",), ("version",), *SYNC}
     for path, parser in ALL.items():
         assert ("--passphrase-file" in options(parser)) == (path in reads_passphrase), path
         assert ("--json" in options(parser)) == (path in prints_json), path
