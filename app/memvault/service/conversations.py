@@ -206,8 +206,10 @@ class ConversationService:
             stamp = Stamp(self._clock.now(), self._clock.device_id, now)
             known = facts_about(conn, job.namespace, {f.subject for f in facts})
             live = [m for m in known if "superseded_by" not in m.metadata]
+            person = request.get("user_id")
             for fact in facts:
-                same = [m for m in live if (m.metadata.get("fact") or {}).get("subject") == fact.subject]
+                same = [m for m in live if (m.metadata.get("fact") or {}).get("subject") == fact.subject
+                        and m.user_id == person]
                 dup = next((m for m in same if _same_fact(fact, m)), None)
                 if dup is not None:
                     duplicates.append({"content": fact.text, "duplicate_of": dup.id, "message_index": fact.message_index})

@@ -167,3 +167,19 @@ def test_finished_jobs_are_forgotten_after_thirty_days_but_their_facts_stay(serv
     with pytest.raises(NotFound):
         services.conversations.get(job.id)
     assert services.memories.get(fact_id).content == "The user speaks Finnish"
+
+
+def test_facts_about_different_people_never_dedupe_or_supersede_each_other(services):
+    def said_by(person: str, text: str, cid: str) -> ConversationSubmission:
+        return ConversationSubmission((ChatMessage("user", text),), "default", conversation_id=cid,
+                                      occurred_at=WHEN, user_id=person)
+
+    anna = services.conversations.ingest(said_by("anna", "I live in Lisbon and I work at Siemens.", "c-anna"))
+    ben = services.conversations.ingest(said_by("ben", "I live in Porto and I work at Siemens.", "c-ben"))
+    assert anna.result["memories_extracted"] == 2
+    assert ben.result["memories_extracted"] == 2 and ben.result["superseded"] == [] and ben.result["duplicates"] == []
+    assert all("superseded_by" not in services.memories.get(f["id"]).metadata for f in anna.result["facts"])
+    # The same person again still dedupes and supersedes.
+    again = services.conversations.ingest(said_by("anna", "I live in Faro and I work at Siemens.", "c-anna-2"))
+    assert [s["id"] for s in again.result["superseded"]] == [anna.result["facts"][0]["id"]]
+    assert [d["duplicate_of"] for d in again.result["duplicates"]] == [anna.result["facts"][1]["id"]]
