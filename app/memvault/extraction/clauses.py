@@ -224,7 +224,8 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
     if not first_person_subject:
         return False
     aux = {c.lower_ for c in root.children if c.dep_ == "aux"}
-    if aux & _SUGGESTING or root.lemma_ in _TALK_VERBS and not any(c.dep_ == "dobj" for c in root.children):
+    if aux & _SUGGESTING or root.lemma_ in _TALK_VERBS and subject.lower_ == "we" and not any(
+            c.dep_ == "dobj" for c in root.children):
         return True  # "we should grab coffee", "I could try that", "we talked for hours"
     if subject.lower_ == "we" and any(c.lemma_ in _US_NOUNS for c in root.children if c.dep_ in ("dobj", "attr")):
         return True

@@ -183,3 +183,36 @@ def test_facts_about_different_people_never_dedupe_or_supersede_each_other(servi
     again = services.conversations.ingest(said_by("anna", "I live in Faro and I work at Siemens.", "c-anna-2"))
     assert [s["id"] for s in again.result["superseded"]] == [anna.result["facts"][0]["id"]]
     assert [d["duplicate_of"] for d in again.result["duplicates"]] == [anna.result["facts"][1]["id"]]
+
+
+def test_a_conversation_between_two_named_people_gives_each_their_own_facts(services):
+    chat = ConversationSubmission((
+        ChatMessage("user", "I moved to Porto in March.", name="Anna"),
+        ChatMessage("assistant", "Nice! I work at Bosch now.", name="Ben"),
+        ChatMessage("user", "We met at a chess club in 2019.", name="Anna")),
+        "default", conversation_id="pair-1", occurred_at=WHEN, user_id="anna-7")
+    job = services.conversations.ingest(chat)
+    stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
+    assert [m.content for m in stored] == ["Anna moved to Porto in March 2026", "Ben works at Bosch",
+                                           "Anna and Ben met at a chess club in 2019"]
+    assert [(m.metadata["fact"]["person"], m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [
+        ("Anna", "anna-7", "anna-7"), ("Ben", "Ben", None), ("Anna", "anna-7", "anna-7")]
+
+
+def test_the_users_name_is_the_one_given_never_one_read_out_of_an_id(services):
+    named = ConversationSubmission((ChatMessage("user", "I live in Oslo."),), "default", occurred_at=WHEN,
+                                   user_id="u-1", user_name="Kari")
+    unnamed = ConversationSubmission((ChatMessage("user", "I live in Oslo."),), "default", occurred_at=WHEN,
+                                     user_id="john.doe")
+    assert services.conversations.ingest(named).result["facts"][0]["content"] == "Kari lives in Oslo"
+    assert services.conversations.ingest(unnamed).result["facts"][0]["content"] == "The user lives in Oslo"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "two\nlines", "x" * 101])
+def test_a_bad_speaker_name_is_refused(services, name):
+    with pytest.raises(InvalidInput):
+        services.conversations.submit(ConversationSubmission((ChatMessage("user", "I like tea.", name=name),),
+                                                             "default"))
+    with pytest.raises(InvalidInput):
+        services.conversations.submit(ConversationSubmission((ChatMessage("user", "I like tea."),), "default",
+                                                             user_name=name))
