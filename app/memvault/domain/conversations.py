@@ -2,7 +2,8 @@
 
 A :class:`ConversationSubmission` is what a surface hands the conversation
 service (validated there); an :class:`ExtractionJob` is the durable job's state
-as ``GET /v1/extractions/{id}`` shows it. The job's ``result`` is plain JSON:
+as ``GET /v1/extractions/{id}`` shows it. Names are only ever the ones a caller
+gives (``ChatMessage.name``, ``user_name``), never read out of an id. The job's ``result`` is plain JSON:
 ``memories_extracted``, ``categories``, ``facts`` (id, content, kind,
 categories, event_at, message_index, span), ``duplicates`` (content,
 duplicate_of), ``superseded`` (id, superseded_by) and ``processing_time_ms``.
@@ -26,8 +27,11 @@ class JobStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ChatMessage:
+    """One turn; ``name`` is the speaker's display name (a named turn is a person's, whatever its role)."""
+
     role: str
     content: str
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class ConversationSubmission:
     occurred_at: float | None = None
     agent_id: str | None = None
     user_id: str | None = None
+    #: The user's display name: facts about the user name them ("Anna moved ...") instead of "the user".
+    user_name: str | None = None
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     origin: ChangeOrigin = USER

@@ -5,15 +5,27 @@ vegetarian and my partner is allergic to peanuts" is two clauses). A clause is
 dropped when it asks (a question mark, a question word or an inverted
 auxiliary first), orders (an imperative), greets, thanks or fills ("ok",
 "I see", "I don't know"), talks to or about the assistant ("you"), or names no
-one the conversation can tie to the user. Leading discourse words ("Yes,",
-"By the way,", "Honestly") are cut off; opinions wrapped in "I think that ..."
-keep only what is thought.
+one the conversation can tie to a person. Small talk gives nothing either:
+how the speaker feels right now with nothing it is about ("I'm doing ok", "I
+feel so much better now"), suggestions ("we should grab coffee"), talk about
+the conversation or the two speakers themselves ("since we last spoke", "we
+make a great team"), and a subject that only points back ("Those moments ...",
+"That was ..."). Leading discourse words ("Yes,", "By the way,", "Honestly")
+are cut off; opinions wrapped in "I think that ..." keep only what is thought.
+
+What is worth storing (:func:`worth_storing`) is measured on the tuning set
+(``tests/data/extraction_tune``): a fact needs one word that says something
+beyond its subject and verb: a noun, name, number, adjective or resolved date
+that is not a time word or filler ("The user explores all the time" says
+nothing; "The user explores caves" does).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -44,6 +56,15 @@ _WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon",
 _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
                                 "glad", "curious", "sorry", "done", "bored", "confused", "kidding", "joking"})
 _VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
+#: How the speaker feels right now: small talk unless the feeling is about something ("nervous about the exam").
+_MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
+                    "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
+                    "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice"})
+_TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+#: Nouns that make a "we" clause about the two speakers themselves ("we make a great team").
+_US_NOUNS = frozenset({"team", "pair", "duo"})
+_SUGGESTING = frozenset({"should", "could", "might", "must", "shall"})
 _REQUEST_OBJECTS = frozenset({"help", "advice", "question", "suggestion", "idea", "recommendation", "tip", "hand",
                               "favor", "favour", "answer", "explanation"})
 
@@ -119,9 +140,14 @@ def _trim(tokens: list[Token]) -> list[Token]:
         else:
             break
     end = len(tokens)
-    while end > start and (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _DISCOURSE
-                           or tokens[end - 1].is_space or tokens[end - 1].pos_ == "INTJ"):
-        end -= 1
+    while end > start:
+        if end - start > 3 and [x.lower_ for x in tokens[end - 3:end]] == ["by", "the", "way"]:
+            end -= 3
+        elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _DISCOURSE or tokens[end - 1].is_space
+              or tokens[end - 1].pos_ == "INTJ"):
+            end -= 1
+        else:
+            break
     return tokens[start:end]
 
 
@@ -131,6 +157,15 @@ def _without_second_person_asides(root: Token, tokens: list[Token]) -> list[Toke
     for child in root.children:
         if child.dep_ in ("advcl", "parataxis", "intj", "npadvmod", "advmod") and any(
                 t.lower_ in SECOND_PERSON for t in child.subtree):
+            drop.update(t.i for t in child.subtree)
+    return [t for t in tokens if t.i not in drop]
+
+
+def _without_talk_asides(root: Token, tokens: list[Token]) -> list[Token]:
+    """Drop side clauses about the conversation itself ("since we last spoke, ...")."""
+    drop: set[int] = set()
+    for child in root.children:
+        if child.dep_ in ("advcl", "parataxis") and child.lemma_ in _TALK_VERBS:
             drop.update(t.i for t in child.subtree)
     return [t for t in tokens if t.i not in drop]
 
@@ -147,6 +182,7 @@ def split(sent: Span) -> list[Clause]:
         excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
         tokens = [t for t in head.subtree if t.i not in excluded]
         tokens = _without_second_person_asides(head, tokens)
+        tokens = _without_talk_asides(head, tokens)
         tokens = _trim(tokens)
         if tokens:
             clause = _unwrap(Clause(tuple(tokens), head))
@@ -180,6 +216,49 @@ def _unwrap(clause: Clause) -> Clause | None:
     return clause
 
 
+def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> bool:
+    root = clause.root
+    if subject.lower_ in _DEMONSTRATIVES or any(c.dep_ == "det" and c.lower_ in _DEMONSTRATIVES
+                                                for c in subject.children):
+        return True  # "Those moments really ...", "That was ...": points back at something not in the fact
+    if not first_person_subject:
+        return False
+    aux = {c.lower_ for c in root.children if c.dep_ == "aux"}
+    if aux & _SUGGESTING or root.lemma_ in _TALK_VERBS and subject.lower_ == "we" and not any(
+            c.dep_ == "dobj" for c in root.children):
+        return True  # "we should grab coffee", "I could try that", "we talked for hours"
+    if subject.lower_ == "we" and any(c.lemma_ in _US_NOUNS for c in root.children if c.dep_ in ("dobj", "attr")):
+        return True
+    about = [c for c in root.children if c.dep_ in ("dobj", "attr", "prep", "xcomp", "ccomp", "agent", "npadvmod",
+                                                    "advcl", "pcomp", "dative")]
+    moods = [c for c in root.children if c.dep_ in ("acomp", "advmod", "oprd") and c.lower_ in _MOODS]
+    if root.lemma_ in ("be", "feel", "do", "seem", "get") and moods and not about:
+        return True  # "I'm doing ok", "I feel so much better now", "I'm so excited"
+    if root.lemma_ in ("be", "feel") and not about and not any(c.dep_ in ("acomp", "attr") for c in root.children):
+        return True
+    return root.lemma_ == "do" and not about and not any(c.dep_ == "acomp" for c in root.children)
+
+
+def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
+    """Whether the clause says something beyond its subject and verb (see the module docstring)."""
+    subject = clause.subject()
+    skip = {t.i for t in subject.subtree} if subject is not None else set()
+    skip.add(clause.root.i)
+    if any(t.dep_ == "neg" and t.head.i == clause.root.i for t in clause.tokens):
+        return True  # "The user has never been skiing"
+    for t in clause.tokens:
+        if t.i in skip:
+            continue
+        if replacements.get(t.i):
+            return True  # a resolved date
+        if t.like_num or t.pos_ in ("PROPN", "NUM"):
+            return True
+        if t.pos_ in ("NOUN", "ADJ", "VERB") and t.lemma_.lower() not in NON_CONTENT_NOUNS and t.is_alpha \
+                and not t.is_stop and t.lower_ not in _MOODS:
+            return True
+    return False
+
+
 def is_statement(clause: Clause) -> bool:
     """Whether ``clause`` can hold a fact (see the module docstring for what cannot)."""
     root = clause.root
@@ -197,6 +276,8 @@ def is_statement(clause: Clause) -> bool:
         return False
     first_person_subject = subject.lower_ in ("i", "we")
     if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:
+        return False
+    if _small_talk(clause, subject, first_person_subject):
         return False
     if first_person_subject and root.lemma_ in _BARE_META_VERBS and not any(
             c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") for c in root.children):

@@ -1,12 +1,14 @@
 """Simple pronoun coreference within one conversation.
 
-The user's own turns introduce people and things ("my sister", "my brother
-Tom", "Anna", "a cat", "an e-bike"); a later "she", "he", "they" or "it"
-refers to the most recent one that fits (gender for kin words, plural for
-"my parents", a thing for "it"). A pet can be "she", "he" or "it". A name
-given later ("Her name is Miso") joins the mention ("the user's cat Miso").
-Nothing cleverer: a pronoun with no fitting mention stays unresolved, and a
-clause whose subject is an unresolved pronoun gives no fact.
+The people's own turns introduce people and things ("my sister", "my brother
+Tom", "Anna", "a cat", "an e-bike"), each owned by whoever said "my"; a later
+"she", "he", "they" or "it" refers to the most recent one that fits (gender
+for kin words, plural for "my parents", a concrete thing for "it"). A pet can
+be "she", "he" or "it". A name given later ("Her name is Miso") joins the
+mention ("the user's cat Miso"). When two fitting mentions were made within
+the last few clauses the pronoun is ambiguous and stays unresolved (a dog and
+a friend just named are both "he"). Nothing cleverer: a clause whose subject is
+an unresolved pronoun gives no fact.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -25,18 +29,45 @@ NEUTRAL = frozenset(["partner", "friend", "boss", "manager", "colleague", "cowor
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
 PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish"])
 _POSSESSIVES = frozenset({"my", "our"})
+_PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS
+#: Clauses back within which a second fitting mention makes a pronoun ambiguous.
+AMBIGUITY_WINDOW = 2
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
-                      "make", "start", "sell", "lose", "take"})
+                      "make", "start", "sell", "lose", "take", "drive", "ride"})
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Who says a turn: ``person`` is the display name the caller gave (``None``: an unnamed user); ``we``
+    is how "we" reads when the turn is one of two named people's ("Anna and Ben"), else ``None``."""
+
+    person: str | None = None
+    we: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.person or "the user"
+
+    @property
+    def possessive(self) -> str:
+        return possessive(self.name)
+
+
+def possessive(name: str) -> str:
+    return f"{name}'s"
 
 
 @dataclass
 class Mention:
-    """Something pronouns can point back to: how a fact says it, and the subject key it files under."""
+    """Something pronouns can point back to: how a fact says it, the subject key it files under (relative to
+    its owner, "user's sister") and its owner (a display name, ``None`` for an unnamed user)."""
 
     text: str
     key: str
     kind: str  # female, male, neutral, plural, pet, thing
     order: int = 0
+    owner: str | None = None
+    clause: int = 0
 
 
 @dataclass
@@ -45,9 +76,11 @@ class Antecedents:
 
     mentions: dict[str, Mention] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
+    _clauses: int = 0
 
     def _add(self, mention: Mention) -> None:
         mention.order = next(self._counter)
+        mention.clause = self._clauses
         self.mentions[mention.kind] = mention
 
     def resolve(self, pronoun: str) -> Mention | None:
@@ -61,52 +94,62 @@ class Antecedents:
         found = [self.mentions[k] for k in kinds if k in self.mentions]
         if pronoun in ("she", "her", "hers"):
             found = [m for m in found if m.kind != "neutral" or "female" not in self.mentions] or found
-        return max(found, key=lambda m: m.order) if found else None
+        if not found:
+            return None
+        found.sort(key=lambda m: m.order, reverse=True)
+        if len(found) > 1 and found[0].clause - found[1].clause < AMBIGUITY_WINDOW and found[0].kind != found[1].kind:
+            return None
+        return found[0]
 
     def name(self, mention: Mention, name: str) -> None:
         """``mention`` turns out to be called ``name`` ("Her name is Miso")."""
         if name.lower() not in mention.text.lower():
             mention.text = f"{mention.text} {name}"
 
-    def observe(self, tokens: tuple[Token, ...]) -> None:
-        """Record the mentions in a user clause (after its fact is built, so a clause never refers to itself)."""
+    def observe(self, tokens: tuple[Token, ...], voice: Voice = Voice()) -> None:
+        """Record the mentions in a person's clause (after its fact is built, so a clause never refers to itself)."""
+        self._clauses += 1
         inside = {t.i for t in tokens}
         for t in tokens:
+            if t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.lemma_.lower() in _PEOPLE_WORDS and any(
+                    c.dep_ == "poss" and c.lower_ in _POSSESSIVES for c in (*t.children, *t.head.children)):
+                self._mention_owned(t, t.lemma_.lower(), _name_span(t.head), voice)  # "my girlfriend Eva"
+                continue
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
                 continue
             owner = next((c for c in t.children if c.dep_ == "poss"), None)
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
             name = _name_of(t, inside)
             if owner is not None and owner.lower_ in _POSSESSIVES:
-                self._mention_owned(t, lemma, name)
+                self._mention_owned(t, lemma, name, voice)
             elif t.ent_type_ == "PERSON" and t.dep_ not in ("appos",) and _is_head_of_name(t):
                 full = _name_span(t)
-                self._add(Mention(full, full.lower(), "neutral"))
+                if full != voice.person:
+                    self._add(Mention(full, full.lower(), "neutral", owner=voice.person))
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
-                self._mention_acquired(t, lemma)
+                self._mention_acquired(t, lemma, voice)
 
-    def _mention_owned(self, t: Token, lemma: str, name: str | None) -> None:
-        text = f"the user's {_compound_text(t)}" + (f" {name}" if name else "")
+    def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
+        text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"
-        if lemma in FEMALE:
-            self._add(Mention(text, key, "female"))
-        elif lemma in MALE:
-            self._add(Mention(text, key, "male"))
-        elif lemma in PLURAL:
-            self._add(Mention(text, key, "plural"))
-        elif lemma in NEUTRAL:
-            self._add(Mention(text, key, "neutral"))
-        elif lemma in PETS:
-            self._add(Mention(text, key, "pet"))
-        elif t.pos_ == "NOUN" and t.tag_ != "NNS":
-            self._add(Mention(text, key, "thing"))
+        kind = ("female" if lemma in FEMALE else "male" if lemma in MALE else "plural" if lemma in PLURAL
+                else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
+                else "thing" if _concrete(t, lemma) else None)
+        if kind is not None:
+            self._add(Mention(text, key, kind, owner=voice.person))
 
-    def _mention_acquired(self, t: Token, lemma: str) -> None:
-        text = f"the user's {_compound_text(t)}"
+    def _mention_acquired(self, t: Token, lemma: str, voice: Voice) -> None:
+        text = f"{voice.possessive} {_compound_text(t)}"
         if lemma in PETS:
-            self._add(Mention(text, f"user's {lemma}", "pet"))
-        elif t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NEUTRAL | FEMALE | MALE:
-            self._add(Mention(text, f"user's {lemma}", "thing"))
+            self._add(Mention(text, f"user's {lemma}", "pet", owner=voice.person))
+        elif (_concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG")) and \
+                lemma not in NEUTRAL | FEMALE | MALE:
+            self._add(Mention(text, f"user's {lemma}", "thing", owner=voice.person))
+
+
+def _concrete(t: Token, lemma: str) -> bool:
+    """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
+    return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
 
 
 def _owned_by_user(verb: Token) -> bool:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from memvault.extraction import attributes, clauses, dates
 from memvault.extraction.categories import categorize
-from memvault.extraction.clauses import Clause
-from memvault.extraction.coref import Antecedents
+from memvault.extraction.clauses import Clause, worth_storing
+from memvault.extraction.coref import Antecedents, Voice
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
@@ -43,8 +43,11 @@ _PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "o
 
 @dataclass(frozen=True)
 class Message:
+    """One turn; ``name`` is the speaker's display name as the caller gave it (a named turn is a person's)."""
+
     role: str
     content: str
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Fact:
     event_precision: str | None = None
     attribute: str | None = None
     value: str | None = None
+    #: Whose fact it is: the display name of the person it is about, ``None`` for an unnamed user.
+    person: str | None = None
 
 
 def _tense(root: Token) -> Tense:
@@ -126,18 +131,36 @@ def _kind(clause: Clause, tense: Tense, event: dates.ResolvedDate | None, recurr
     return SEMANTIC
 
 
-def _subject_key(clause: Clause, antecedents: Antecedents) -> str:
+def _subject_key(clause: Clause, antecedents: Antecedents, voice: Voice) -> tuple[str, str | None]:
+    """The fact's subject relative to its person ("user", "user's sister") and that person."""
     subject = clause.subject()
     if subject is None:
-        return "user"
+        return "user", voice.person
     mention = subject_mention(clause, antecedents)
     if mention is not None:
-        return mention.key
+        return mention.key, mention.owner
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if owner is not None and owner.lower_ in ("my", "our") and subject.lemma_ not in ("name", "age") and not any(
             c.lower_ in ("favorite", "favourite") for c in subject.children):
-        return f"user's {subject.lemma_.lower()}"
-    return "user"
+        return f"user's {subject.lemma_.lower()}", voice.person
+    return "user", voice.person
+
+
+def voices(messages: Sequence[Message]) -> dict[int, Voice]:
+    """Who speaks each person's turn: user turns, and any turn whose speaker the caller named.
+
+    "We" is both people when the conversation is between two named people; in a chat with an
+    assistant it is the user (the assistant is no party to the user's life).
+    """
+    names = list(dict.fromkeys(m.name for m in messages if m.name and m.role != "system"))
+    found: dict[int, Voice] = {}
+    for i, m in enumerate(messages):
+        if m.role == "system" or not (m.role.lower() in _SPEAKERS or m.name):
+            continue
+        others = [n for n in names if n != m.name]
+        pair = m.name is not None and len(names) == 2 and len(others) == 1
+        found[i] = Voice(m.name, f"{m.name} and {others[0]}" if pair else None)
+    return found
 
 
 class Extractor(Protocol):
@@ -167,32 +190,35 @@ class FactExtractor:
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""
         nlp = self._pipeline.get()
-        user_turns = [(i, m.content) for i, m in enumerate(messages) if m.role.lower() in _SPEAKERS]
+        speaking = voices(messages)
+        turns = [(i, messages[i].content) for i in sorted(speaking)]
         with self._lock:
-            docs = list(nlp.pipe(text for _, text in user_turns))
+            docs = list(nlp.pipe(text for _, text in turns))
         antecedents = Antecedents()
         facts: list[Fact] = []
-        for (index, _), doc in zip(user_turns, docs):
+        for (index, _), doc in zip(turns, docs):
+            voice = speaking[index]
             for sent in doc.sents:
                 found = clauses.split(sent)
                 for clause in found:
-                    fact = self._fact(clause, doc, index, now, antecedents)
+                    fact = self._fact(clause, doc, index, now, antecedents, voice)
                     if fact is not None:
                         facts.append(fact)
-                    antecedents.observe(clause.tokens)
+                    antecedents.observe(clause.tokens, voice)
                 if not found:
                     # A question still introduces people: "What should I get my dad? He is turning 60."
-                    antecedents.observe(tuple(sent))
+                    antecedents.observe(tuple(sent), voice)
         return facts
 
-    def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents) -> Fact | None:
+    def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
+              voice: Voice) -> Fact | None:
         tense = _tense(clause.root)
         replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
-        text = render(clause, antecedents, replacements,
+        text = render(clause, antecedents, replacements, voice,
                       past=event is not None and event.start is not None and event.start < now.date())
-        if text is None or len(text.split()) < 3:
+        if text is None or len(text.split()) < 3 or not worth_storing(clause, replacements):
             return None
-        subject = _subject_key(clause, antecedents)
+        subject, person = _subject_key(clause, antecedents, voice)
         self._learn_name(clause, antecedents)
         kind = _kind(clause, tense, event, recurring, since)
         lemmas = [t.lemma_ for t in clause.tokens if not t.is_punct] + text.lower().split()
@@ -209,6 +235,7 @@ class FactExtractor:
             event_at=event.start.isoformat() if episodic and event.start else None,
             event_precision=event.precision.value if episodic and event.precision else None,
             attribute=attribute.name if attribute else None, value=attribute.value if attribute else None,
+            person=person,
         )
 
     @staticmethod

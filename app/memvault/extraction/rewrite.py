@@ -1,11 +1,15 @@
-"""First person to third person: the words of a user's clause as a fact about "the user".
+"""First person to third person: the words of a person's clause as a fact that names them.
 
-"I" and "we" become "the user", "my"/"our" "the user's", and the verbs that
-agree with them move to the third person singular ("I'm" → "the user is",
-"I've" → "the user has", "I work" → "the user works", "I don't" → "the user
-doesn't"). Resolved pronouns become what they refer to, except where they
-refer to the clause's own subject ("He is marrying his girlfriend" keeps
-"his"). Date phrases are replaced by their resolved words.
+"I" becomes the speaker's name ("Anna", or "the user" for an unnamed user),
+"my" "Anna's", and the verbs that agree with it move to the third person
+singular ("I'm" → "Anna is", "I've" → "Anna has", "I work" → "Anna works",
+"I don't" → "Anna doesn't"). "We" is both people of a two-person conversation
+("Anna and Ben", verbs unchanged), else the speaker. Resolved pronouns become
+what they refer to, except where they refer to the clause's own subject ("He
+is marrying his girlfriend" keeps "his"); a clause with a pronoun that refers
+to nothing known, and that its own subject cannot explain, gives no fact.
+Words joined by a hyphen keep their pronoun ("me-time"). Date phrases are
+replaced by their resolved words.
 """
 
 from __future__ import annotations
@@ -13,14 +17,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause
-from memvault.extraction.coref import Antecedents, Mention
+from memvault.extraction.coref import Antecedents, Mention, Voice, possessive
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
 
-_PRONOUNS = {"i": "the user", "we": "the user", "me": "the user", "us": "the user", "my": "the user's",
-             "our": "the user's", "mine": "the user's", "ours": "the user's", "myself": "themselves",
-             "ourselves": "themselves"}
+FIRST_PERSON_WORDS = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
 _BE_HAVE_DO = {"am": "is", "'m": "is", "m": "is", "are": "is", "'re": "is", "re": "is", "were": "was", "have": "has",
                "'ve": "has", "ve": "has", "do": "does"}
 _SUBJECT_PRONOUNS = frozenset({"he", "she", "it", "they"})
@@ -46,11 +48,20 @@ def third_person(verb: str) -> str:
     return verb + "s"
 
 
-def _first_person_verbs(clause: Clause) -> set[int]:
-    """Verbs (and their auxiliaries) whose subject is "I" or "we", including shared-subject conjuncts."""
+def _pronouns(voice: Voice) -> dict[str, str]:
+    we = voice.we or voice.name
+    return {"i": voice.name, "me": voice.name, "my": voice.possessive, "mine": voice.possessive,
+            "we": we, "us": we, "our": possessive(we), "ours": possessive(we), "myself": "themselves",
+            "ourselves": "themselves"}
+
+
+def _first_person_verbs(clause: Clause, voice: Voice) -> set[int]:
+    """Verbs (and their auxiliaries) whose subject is "I" (or a "we" that reads as one person), including
+    shared-subject conjuncts."""
+    singular = ("i",) if voice.we else ("i", "we")
     found: set[int] = set()
     for t in clause.tokens:
-        if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in ("i", "we"):
+        if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in singular:
             verb = t.head
             group = [verb]
             while group:
@@ -91,30 +102,43 @@ def subject_mention(clause: Clause, antecedents: Antecedents) -> Mention | None:
     return antecedents.resolve(subject.lower_)
 
 
-def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str], *, past: bool = False) -> str | None:
-    """The clause as a third-person fact; ``None`` when its subject is a pronoun that refers to nothing known.
+def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str], voice: Voice = Voice(), *,
+           past: bool = False) -> str | None:
+    """The clause as a third-person fact said by ``voice``; ``None`` when it would not stand alone (a pronoun
+    that refers to nothing known, a first-person word left over).
 
     ``replacements`` maps token indices to the words that stand in for them
     ("" drops a token): resolved dates. ``past``: the clause has a date in the
     past, so a verb whose past is its present ("Last year I read 12") stays as it is.
     """
     subject = clause.subject()
+    if subject is None or subject.i not in {t.i for t in clause.tokens}:
+        return None  # no subject left to name
     own = None
-    if subject is not None and subject.lower_ in _SUBJECT_PRONOUNS:
+    if subject.lower_ in _SUBJECT_PRONOUNS:
         own = antecedents.resolve(subject.lower_)
         if own is None:
             return None
-    owner = None if subject is None else next((c for c in subject.children if c.dep_ == "poss"), None)
+    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if owner is not None and owner.lower_ in _POSSESSIVE_PRONOUNS and antecedents.resolve(owner.lower_) is None:
         return None  # "Her name is Miso" about no one known
-    verbs = _first_person_verbs(clause)
+    verbs = _first_person_verbs(clause, voice)
     if past:
         verbs = {i for i in verbs if clause.root.doc[i].lower_ not in _SAME_IN_PAST}
+    pronouns = _pronouns(voice)
+    # An unresolved pronoun may still be the clause's own third-person subject ("My sister loves her job").
+    explained = subject.lower_ not in FIRST_PERSON_WORDS and subject.pos_ in ("NOUN", "PROPN")
     pieces: list[str] = []
     for t in clause.tokens:
-        word = _word_for(t, clause, antecedents, replacements, verbs, subject, own)
+        word = _word_for(t, clause, antecedents, replacements, verbs, subject, own, pronouns)
         if word is None:
             continue
+        if word is _DANGLING:
+            if not explained:
+                return None
+            word = t.text
+        elif word == t.text and t.lower_ in FIRST_PERSON_WORDS and not _hyphenated(t):
+            return None  # a first-person word the parse did not call a pronoun
         joined = word + t.whitespace_
         if word and t.text.startswith("'") and word[0] != "'" and pieces and not pieces[-1].endswith(" "):
             joined = " " + joined  # "I'm" → "the user is", not "the useris"
@@ -126,15 +150,26 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     return text[0].upper() + text[1:]
 
 
+_DANGLING = "\0"
+
+
+def _hyphenated(t: Token) -> bool:
+    """Part of a hyphenated word ("me-time"): a pronoun there is no reference to anyone."""
+    doc = t.doc
+    after = t.i + 1 < len(doc) and not t.whitespace_ and doc[t.i + 1].text == "-"
+    before = t.i > 0 and doc[t.i - 1].text == "-" and not doc[t.i - 1].whitespace_
+    return after or before
+
+
 def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: dict[int, str], verbs: set[int],
-              subject: Token | None, own: Mention | None) -> str | None:
+              subject: Token | None, own: Mention | None, pronouns: dict[str, str]) -> str | None:
     if t.i in replacements:
         return replacements[t.i] or None
     lower = t.lower_
-    if lower in _PRONOUNS and t.pos_ == "PRON":
-        return _PRONOUNS[lower]
-    if lower == "i":
-        return "the user"
+    if lower in pronouns and _hyphenated(t):
+        return t.text
+    if lower in pronouns and (t.pos_ == "PRON" or lower == "i"):
+        return pronouns[lower]
     if t.i in verbs:
         form = _verb_form(t)
         if form is not None:
@@ -147,7 +182,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         if lower == "it" and t.dep_ in ("nsubj", "nsubjpass", "expl"):
             return t.text
         mention = antecedents.resolve(lower)
-        if mention is None or (own is not None and mention is own):
+        if own is not None and mention is own:
             return t.text
+        if mention is None:
+            return _DANGLING
         return f"{mention.text}'s" if t.dep_ == "poss" else mention.text
     return t.text

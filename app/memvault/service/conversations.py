@@ -10,13 +10,21 @@ result. Each fact is a memory whose ``metadata.fact`` holds its kind
 provenance (conversation id, message index, character span, quoted words);
 its categories are also its tags.
 
-Dedup is scoped to the namespace and the fact's subject: a fact whose words
-match a live fact about the same subject (after normalisation, or the same
-attribute with the same value) is not stored again but reported in
+Each fact is about a person: the user (``user_id``, named by ``user_name`` or
+a name on their turns) or another speaker the caller named (``metadata.fact``
+holds ``person``, the display name, and ``person_id``, the key facts are kept
+apart by: the user's ``user_id``, else the name; "" for an unnamed user).
+Dedup is scoped to the namespace, the person and the fact's subject: a fact
+whose words match a live fact about the same subject (after normalisation, or
+the same attribute with the same value) is not stored again but reported in
 ``duplicates``. Supersession: a fact that sets a single-valued attribute
 (residence, employer, ...) of a subject to a new value marks the live facts
 that set it before as superseded (``metadata.superseded_by`` = the new fact's
 id); they stay stored and searchable, and are reported in ``superseded``.
+Facts about different people never dedupe or supersede each other. Word
+matches are looked for among the :data:`DEDUP_RECENT` newest facts about the
+person's subject (attribute matches among all), so a turn costs the same
+however many facts a namespace holds.
 """
 
 from __future__ import annotations
@@ -47,7 +55,8 @@ from memvault.service import validation as v
 from memvault.service.events import EventHub, event_for
 from memvault.vault import memories as writes
 from memvault.vault.engine import Database
-from memvault.vault.extraction_jobs import Claimed, ExtractionJobStore, facts_about
+from memvault.vault.extraction_jobs import Claimed, ExtractionJobStore, StoredFact, facts_about
+from memvault.vault.memory_queries import get_by_rowid
 from memvault.vault.oplog import Stamp
 
 log = logging.getLogger(__name__)
@@ -65,6 +74,9 @@ QUOTE_MAX_CHARS = 300
 ROLES = ("user", "assistant", "system")
 #: Word-set overlap at which two facts about the same subject say the same thing.
 DUPLICATE_OVERLAP = 0.8
+#: How many of the newest facts about a person's subject a new fact is compared with word by word.
+DEDUP_RECENT = 256
+NAME_MAX_CHARS = 100
 _FILLER_WORDS = frozenset({"also", "still", "really", "currently", "just", "already", "now", "actually", "the", "a",
                            "an", "user", "user's"})
 
@@ -73,18 +85,34 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()) if w not in _FILLER_WORDS)
 
 
-def _same_fact(fact: Fact, memory: Memory) -> bool:
-    meta = memory.metadata.get("fact") or {}
+def _same_fact(fact: Fact, stored: StoredFact) -> bool:
+    meta = stored.fact
     if fact.attribute and meta.get("attribute") == fact.attribute and meta.get("value") == fact.value:
         return True
-    a, b = _words(fact.text), _words(memory.content)
+    a, b = _words(fact.text), _words(stored.content)
     return bool(a and b) and len(a & b) / len(a | b) >= DUPLICATE_OVERLAP
+
+
+def _owner(fact: Fact, request: dict[str, Any]) -> tuple[str, str | None]:
+    """``(person_id, user_id)`` of a fact: the user's when it is about the user, else the named speaker's."""
+    user_names = {request.get("user_name")} | {m.get("name") for m in request["messages"] if m["role"] == "user"}
+    if fact.person is None or fact.person in user_names:
+        return request.get("user_id") or fact.person or "", request.get("user_id")
+    return fact.person, None
 
 
 def _memory_type(fact: Fact) -> MemoryType:
     if fact.kind == EPISODIC:
         return MemoryType.EVENT
     return MemoryType.PREFERENCE if fact.categories[:1] == ("preferences",) else MemoryType.FACT
+
+
+def _name(value: Any, what: str, field: str) -> str:
+    """A display name as the caller gave it: one line of text, trimmed."""
+    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX_CHARS or any(
+            ord(c) < 32 for c in value):
+        raise InvalidInput(f"{what} must be one line of 1 to {NAME_MAX_CHARS} characters", field=field)
+    return v.plain_text(value.strip(), field)
 
 
 class ConversationService:
@@ -196,7 +224,9 @@ class ConversationService:
         started = time.perf_counter()
         request = job.request
         when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
-        messages = [Message(m["role"], m["content"]) for m in request["messages"]]
+        user_name = request.get("user_name")
+        messages = [Message(m["role"], m["content"], m.get("name") or (user_name if m["role"] == "user" else None))
+                    for m in request["messages"]]
         facts, extractor_id = self._extractor.extract_with_id(messages, when)
         now = self._wall()
         created: list[Memory] = []
@@ -204,25 +234,31 @@ class ConversationService:
         duplicates: list[dict[str, Any]] = []
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, now)
-            known = facts_about(conn, job.namespace, {f.subject for f in facts})
-            live = [m for m in known if "superseded_by" not in m.metadata]
+            known: dict[tuple[str, str], list[StoredFact]] = {}
             for fact in facts:
-                same = [m for m in live if (m.metadata.get("fact") or {}).get("subject") == fact.subject]
+                person_id, user_id = _owner(fact, request)
+                key = (person_id, fact.subject)
+                if key not in known:
+                    attributes = {f.attribute for f in facts if f.attribute and f.subject == fact.subject
+                                  and _owner(f, request)[0] == person_id}
+                    known[key] = facts_about(conn, job.namespace, person_id, fact.subject, recent=DEDUP_RECENT,
+                                             attributes=attributes)
+                same = known[key]
                 dup = next((m for m in same if _same_fact(fact, m)), None)
                 if dup is not None:
                     duplicates.append({"content": fact.text, "duplicate_of": dup.id, "message_index": fact.message_index})
                     continue
-                older = [m for m in same if fact.attribute and (m.metadata.get("fact") or {}).get("attribute")
-                         == fact.attribute]
-                memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id),
-                                       stamp)
+                older = [m for m in same if fact.attribute and m.fact.get("attribute") == fact.attribute]
+                memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id,
+                                                              person_id, user_id), stamp)
                 for old in older:
-                    after = writes.update(conn, old, FieldChanges(metadata_set={
-                        "superseded_by": memory.id, "superseded_at": now}), stamp, change="superseded")
-                    superseded.append(after)
-                    live.remove(old)
+                    current = get_by_rowid(conn, old.rowid)
+                    if current is not None:
+                        superseded.append(writes.update(conn, current, FieldChanges(metadata_set={
+                            "superseded_by": memory.id, "superseded_at": now}), stamp, change="superseded"))
+                    same.remove(old)
                 created.append(memory)
-                live.append(memory)
+                same.insert(0, StoredFact(memory.rowid, memory.id, memory.content, memory.metadata["fact"], False))
             result = self._result(request, facts, created, superseded, duplicates, started, extractor_id)
             self._store.finish(conn, job.id, result)
         origin = ChangeOrigin(OriginKind(request["origin"]["kind"]), request["origin"].get("key_id"))
@@ -233,13 +269,16 @@ class ConversationService:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
 
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
-                    extractor_id: str) -> NewMemory:
+                    extractor_id: str, person_id: str, user_id: str | None) -> NewMemory:
         details: dict[str, Any] = {
             "kind": fact.kind, "categories": list(fact.categories), "subject": fact.subject,
+            "person_id": person_id,
             "extractor": extractor_id,
             "provenance": {"conversation_id": request["conversation_id"], "message_index": fact.message_index,
                            "span": [fact.start, fact.end], "quote": fact.quote[:QUOTE_MAX_CHARS]},
         }
+        if fact.person:
+            details["person"] = fact.person
         if fact.event_at:
             details.update(event_at=fact.event_at, event_precision=fact.event_precision)
         if fact.attribute:
@@ -253,7 +292,7 @@ class ConversationService:
             id=uuid7(), namespace=request["namespace"], content=fact.text, memory_type=_memory_type(fact),
             tags=fact.categories, metadata=v.metadata(metadata), importance=limits.DEFAULT_IMPORTANCE,
             tier=Tier.from_importance(limits.DEFAULT_IMPORTANCE), visibility=Visibility.PRIVATE,
-            agent_id=request.get("agent_id"), user_id=request.get("user_id"), session_id=None, project=None,
+            agent_id=request.get("agent_id"), user_id=user_id, session_id=None, project=None,
             client_id=None, created_at=now, expires_at=None, origin_device=self._clock.device_id)
 
     def _result(self, request: dict[str, Any], facts: list[Fact], created: list[Memory], superseded: list[Memory],
@@ -285,7 +324,10 @@ class ConversationService:
             if not isinstance(m.content, str) or len(m.content) > limits.CONTENT_MAX_CHARS:
                 raise InvalidInput(f"message {i}: content must be text of at most {limits.CONTENT_MAX_CHARS} "
                                    "characters", field="messages")
-            messages.append({"role": m.role, "content": v.plain_text(m.content, "messages")})
+            message = {"role": m.role, "content": v.plain_text(m.content, "messages")}
+            if m.name is not None:
+                message["name"] = _name(m.name, f"message {i}: name", "messages")
+            messages.append(message)
         if sum(len(m["content"]) for m in messages) > CONVERSATION_MAX_CHARS:
             raise InvalidInput(f"a conversation holds at most {CONVERSATION_MAX_CHARS:,} characters", field="messages")
         if not any(m["role"] == "user" and m["content"].strip() for m in messages):
@@ -301,5 +343,7 @@ class ConversationService:
         return {"namespace": v.namespace(s.namespace), "messages": messages,
                 "conversation_id": v.optional_id(s.conversation_id, "conversation_id") or uuid7(),
                 "occurred_at": float(occurred), "agent_id": v.optional_id(s.agent_id, "agent_id"),
-                "user_id": v.optional_id(s.user_id, "user_id"), "source": source, "metadata": metadata,
+                "user_id": v.optional_id(s.user_id, "user_id"),
+                "user_name": None if s.user_name is None else _name(s.user_name, "user_name", "user_name"),
+                "source": source, "metadata": metadata,
                 "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id}}

@@ -21,9 +21,8 @@ from sqlalchemy import Connection, text
 
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.conversations import ExtractionJob, JobStatus
-from memvault.domain.models import Memory
 from memvault.vault.engine import Database
-from memvault.vault.memory_queries import get_by_rowid
+from memvault.vault.migrations import FACT_ATTRIBUTE, FACT_PERSON, FACT_SUBJECT
 
 LEASE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
@@ -155,14 +154,40 @@ class ExtractionJobStore:
         return None if due is None else max(0.0, float(due) - self._wall())
 
 
-def facts_about(conn: Connection, namespace: str, subjects: set[str]) -> list[Memory]:
-    """Live (not trashed) extracted facts of ``namespace`` about any of ``subjects``, oldest first."""
-    if not subjects:
-        return []
-    names = {f"s{i}": s for i, s in enumerate(sorted(subjects))}
-    marks = ", ".join(f":{n}" for n in names)
-    ids = conn.execute(text(
-        "SELECT id FROM memories WHERE namespace = :ns AND json_extract(metadata, '$.fact.subject') IN "
-        f"({marks}) AND deleted_at IS NULL"), {"ns": namespace, **names}).scalars().all()
-    found = [get_by_rowid(conn, rowid) for rowid in sorted(ids)]
-    return [m for m in found if m is not None]
+@dataclass(frozen=True)
+class StoredFact:
+    """What dedup and supersession need of a stored fact."""
+
+    rowid: int
+    id: str
+    content: str
+    fact: dict[str, Any]
+    superseded: bool
+
+
+def facts_about(conn: Connection, namespace: str, person: str, subject: str, *, recent: int,
+                attributes: set[str]) -> list[StoredFact]:
+    """Live (not trashed, not superseded) facts of ``namespace`` about ``person``'s ``subject``: the ``recent``
+    newest, and every one that sets one of ``attributes``; newest first.
+
+    Both come from indexes (:func:`memvault.vault.migrations._v14`), so the cost does not grow with the number
+    of facts stored about the person.
+    """
+    where = (f"namespace = :ns AND {FACT_PERSON} = :p AND {FACT_SUBJECT} = :s AND {FACT_SUBJECT} IS NOT NULL")
+    params: dict[str, Any] = {"ns": namespace, "p": person, "s": subject, "n": recent}
+    rows = list(conn.execute(text(
+        f"SELECT id, uuid, content, metadata, deleted_at FROM memories WHERE {where} ORDER BY id DESC LIMIT :n"),
+        params))
+    if attributes:
+        names = {f"a{i}": a for i, a in enumerate(sorted(attributes))}
+        marks = ", ".join(f":{n}" for n in names)
+        rows += conn.execute(text(
+            f"SELECT id, uuid, content, metadata, deleted_at FROM memories WHERE {where} AND {FACT_ATTRIBUTE} "
+            f"IN ({marks}) AND {FACT_ATTRIBUTE} IS NOT NULL"), {**params, **names}).all()
+    found: dict[int, StoredFact] = {}
+    for r in rows:
+        if r.deleted_at is not None or r.id in found:
+            continue
+        metadata = json.loads(r.metadata)
+        found[r.id] = StoredFact(r.id, r.uuid, r.content, metadata.get("fact") or {}, "superseded_by" in metadata)
+    return sorted((f for f in found.values() if not f.superseded), key=lambda f: -f.rowid)

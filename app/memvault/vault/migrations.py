@@ -344,8 +344,26 @@ def _v13(conn: Connection, dim: int) -> None:
     conn.execute(text("CREATE INDEX ix_profile_records_parent ON profile_records(namespace, kind, parent, seq)"))
 
 
+#: Whose an extracted fact is: the person key the extractor writes, or (facts stored before it did) the
+#: memory's user_id; "" for an unnamed user. Dedup and supersession compare only facts of one person.
+FACT_PERSON = "coalesce(json_extract(metadata, '$.fact.person_id'), user_id, '')"
+FACT_SUBJECT = "json_extract(metadata, '$.fact.subject')"
+FACT_ATTRIBUTE = "json_extract(metadata, '$.fact.attribute')"
+
+
+def _v14(conn: Connection, dim: int) -> None:
+    # Dedup and supersession read the facts about one person and subject: with the index by subject
+    # alone that was every fact about "user" in the namespace (all people's), each read whole. These
+    # find the newest facts of one person and subject, and those that set one attribute, from the index;
+    # only extracted facts are in them.
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_memories_fact_person ON memories(namespace, {FACT_PERSON}, {FACT_SUBJECT}) "
+                      f"WHERE {FACT_SUBJECT} IS NOT NULL"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_memories_fact_attribute ON memories(namespace, {FACT_PERSON}, {FACT_SUBJECT}, "
+                      f"{FACT_ATTRIBUTE}) WHERE {FACT_ATTRIBUTE} IS NOT NULL"))
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13]
+                                                       _v12, _v13, _v14]
 LATEST = len(MIGRATIONS)
 
 

@@ -167,3 +167,52 @@ def test_finished_jobs_are_forgotten_after_thirty_days_but_their_facts_stay(serv
     with pytest.raises(NotFound):
         services.conversations.get(job.id)
     assert services.memories.get(fact_id).content == "The user speaks Finnish"
+
+
+def test_facts_about_different_people_never_dedupe_or_supersede_each_other(services):
+    def said_by(person: str, text: str, cid: str) -> ConversationSubmission:
+        return ConversationSubmission((ChatMessage("user", text),), "default", conversation_id=cid,
+                                      occurred_at=WHEN, user_id=person)
+
+    anna = services.conversations.ingest(said_by("anna", "I live in Lisbon and I work at Siemens.", "c-anna"))
+    ben = services.conversations.ingest(said_by("ben", "I live in Porto and I work at Siemens.", "c-ben"))
+    assert anna.result["memories_extracted"] == 2
+    assert ben.result["memories_extracted"] == 2 and ben.result["superseded"] == [] and ben.result["duplicates"] == []
+    assert all("superseded_by" not in services.memories.get(f["id"]).metadata for f in anna.result["facts"])
+    # The same person again still dedupes and supersedes.
+    again = services.conversations.ingest(said_by("anna", "I live in Faro and I work at Siemens.", "c-anna-2"))
+    assert [s["id"] for s in again.result["superseded"]] == [anna.result["facts"][0]["id"]]
+    assert [d["duplicate_of"] for d in again.result["duplicates"]] == [anna.result["facts"][1]["id"]]
+
+
+def test_a_conversation_between_two_named_people_gives_each_their_own_facts(services):
+    chat = ConversationSubmission((
+        ChatMessage("user", "I moved to Porto in March.", name="Anna"),
+        ChatMessage("assistant", "Nice! I work at Bosch now.", name="Ben"),
+        ChatMessage("user", "We met at a chess club in 2019.", name="Anna")),
+        "default", conversation_id="pair-1", occurred_at=WHEN, user_id="anna-7")
+    job = services.conversations.ingest(chat)
+    stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
+    assert [m.content for m in stored] == ["Anna moved to Porto in March 2026", "Ben works at Bosch",
+                                           "Anna and Ben met at a chess club in 2019"]
+    assert [(m.metadata["fact"]["person"], m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [
+        ("Anna", "anna-7", "anna-7"), ("Ben", "Ben", None), ("Anna", "anna-7", "anna-7")]
+
+
+def test_the_users_name_is_the_one_given_never_one_read_out_of_an_id(services):
+    named = ConversationSubmission((ChatMessage("user", "I live in Oslo."),), "default", occurred_at=WHEN,
+                                   user_id="u-1", user_name="Kari")
+    unnamed = ConversationSubmission((ChatMessage("user", "I live in Oslo."),), "default", occurred_at=WHEN,
+                                     user_id="john.doe")
+    assert services.conversations.ingest(named).result["facts"][0]["content"] == "Kari lives in Oslo"
+    assert services.conversations.ingest(unnamed).result["facts"][0]["content"] == "The user lives in Oslo"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "two\nlines", "x" * 101])
+def test_a_bad_speaker_name_is_refused(services, name):
+    with pytest.raises(InvalidInput):
+        services.conversations.submit(ConversationSubmission((ChatMessage("user", "I like tea.", name=name),),
+                                                             "default"))
+    with pytest.raises(InvalidInput):
+        services.conversations.submit(ConversationSubmission((ChatMessage("user", "I like tea."),), "default",
+                                                             user_name=name))
