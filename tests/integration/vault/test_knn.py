@@ -458,8 +458,8 @@ def test_rebuild_progress_shows_in_health(services):
 
 
 def test_the_knn_step_returns_the_exact_nearest_memories_when_memories_have_several_chunks(services):
-    """The KNN step alone (`GroundTruth.nearest`, what the bench times) asks for a few more chunks than memories and widens
-    when long memories' chunks crowd the list: the memories are the exact search's, nearest first."""
+    """The KNN step alone (`GroundTruth.nearest`, what the bench times) asks for a few more chunks than memories
+    and widens when long memories' chunks crowd the list: the memories are the exact search's, nearest first."""
     rng = random.Random(9)
     services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(60)])
     # Long memories of one repeated sentence: their chunks are near each other and near the queries below.
