@@ -43,6 +43,15 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Single modules allowed one import their package may not make, each with why. Benchmarks compare search
+#: with the exact answer, which is the vault's stored vectors (no service hands them out), and measure the
+#: in-memory index on its own at a scale no vault on one machine reaches.
+EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    "bench/ground_truth.py": ("memvault.vault.memory_queries", "memvault.vault.search", "memvault.vault.vectors"),
+    "bench/index_probe.py": ("memvault.vault.knn",),
+}
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every module ``path`` imports (absolute names; relative imports resolved against its package)."""
     tree = ast.parse(path.read_text("utf-8"))
@@ -63,7 +72,10 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 def _violations(package: str) -> list[str]:
     bad = []
     for path in sorted((APP / package).rglob("*.py")):
+        allowed = EXCEPTIONS.get(path.relative_to(APP).as_posix(), ())
         for line, name in _imports(path):
+            if any(name == a or name.startswith(a + ".") for a in allowed):
+                continue
             for prefix in FORBIDDEN[package]:
                 if name == prefix or name.startswith(prefix + "."):
                     bad.append(f"{path.relative_to(ROOT)}:{line} imports {name}")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from memvault.bench.ground_truth import GroundTruth
 from memvault.bench.metrics import ndcg_at, recall_at
 from memvault.config import Settings
 from memvault.domain.enums import SearchMode
@@ -129,8 +130,9 @@ def _truncated_check(services, queries: dict[str, str], qrels: dict[str, dict[st
     that way checks tokenization, pooling and normalisation against them,
     apart from our best-chunk scoring.
     """
-    rowids, matrix = services.ground_truth.vectors(NAMESPACE, first_chunk_only=True)
-    doc_of = services.ground_truth.client_ids(rowids.tolist())
+    truth = GroundTruth(services)
+    rowids, matrix = truth.vectors(NAMESPACE, first_chunk_only=True)
+    doc_of = truth.client_ids(rowids.tolist())
     names = [doc_of[r] for r in rowids.tolist()]
     scores = {"ndcg@10": 0.0, "recall@10": 0.0, "recall@100": 0.0}
     for qid, text in queries.items():

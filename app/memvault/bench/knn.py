@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from memvault.bench import workload
+from memvault.bench import index_probe, workload
+from memvault.bench.ground_truth import GroundTruth
+from memvault.bench.index_probe import index_growth
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryFilter, SearchQuery
-from memvault.service import index_probe
 from memvault.service.container import Services
-from memvault.service.index_probe import index_growth
 
 #: A returned memory this close to the exact 10th's distance counts as found for the tie-aware recall (the
 #: ann-benchmarks convention): the bench's texts are distinct, but near-duplicates remain (one word apart),
@@ -71,14 +71,15 @@ def knn_figures(services: Services, rng: random.Random, namespace: str) -> dict[
     cases = {"unfiltered": MemoryFilter(namespace=namespace)}
     cases.update({label: MemoryFilter(namespace=namespace, agent_id=agent) for label, (agent, _) in SELECTIVITY.items()})
     out: dict[str, dict[str, float | str]] = {}
+    truth = GroundTruth(services)
     for label, f in cases.items():
-        exact = services.ground_truth.exact_nearest(vectors, f, 10, time.time())
+        exact = truth.exact_nearest(vectors, f, 10, time.time())
         for v in warm:
-            services.search.nearest(v, f, 10)
+            truth.nearest(v, f, 10)
         times, recall, tied, paths = [], 0.0, 0.0, set()
         for v, nearest in zip(vectors, exact):
             started = time.perf_counter()
-            got, path = services.search.nearest(v, f, 10)
+            got, path = truth.nearest(v, f, 10)
             times.append((time.perf_counter() - started) * 1000)
             paths.add(path)
             want, dist = {m for m, _ in nearest[:10]}, dict(nearest)
@@ -157,7 +158,7 @@ def growth_figures(services: Services, namespace: str, sizes: list[int], rng: ra
     """The index part alone at each size, over vectors generated from the vault's real ones, asked each of
     the workload's questions once (as :func:`knn_figures` asks them: draws repeat some and miss others, and
     eight samples of 50 draws on one 1M graph recalled 0.964-0.992 where the questions once gave 0.986)."""
-    _, base = services.ground_truth.vectors(namespace)
+    _, base = GroundTruth(services).vectors(namespace)
     gen = np.random.default_rng(rng.randrange(2**32))
     vectors = synthetic_vectors(base, max(sizes), gen)
     queries = question_vectors(services.embedder)

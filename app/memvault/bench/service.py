@@ -15,6 +15,7 @@ import psutil
 
 from memvault.bench import ingest, workload
 from memvault.bench import knn as knn_bench
+from memvault.bench.ground_truth import GroundTruth
 from memvault.config import Settings
 from memvault.domain.enums import MemoryType, SearchMode
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
@@ -166,7 +167,7 @@ def _recall(services: Services) -> tuple[float, float]:
     """Semantic search's recall@10 against brute force over every stored vector, over each of the workload's
     questions once: strict, and counting a returned memory within :data:`knn_bench.TIE` of the exact 10th's
     similarity as found (see the KNN lines)."""
-    ids, matrix = services.ground_truth.vectors(NAMESPACE)
+    ids, matrix = GroundTruth(services).vectors(NAMESPACE)
     strict = tied = 0.0
     texts = workload.questions()
     for text in texts:

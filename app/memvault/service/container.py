@@ -21,7 +21,6 @@ from memvault.domain.models import EmbeddedMemory
 from memvault.service.background import Background, standard_loops
 from memvault.service.entities import EntityService
 from memvault.service.events import EventHub, event_for
-from memvault.service.ground_truth import GroundTruthService
 from memvault.service.api_keys import KeyService
 from memvault.service.backups import BackupSchedule, BackupService
 from memvault.service.bundles import BundleService
@@ -91,7 +90,6 @@ class Services:
     search: SearchService
     reembed: ReembedService
     stats: StatsService
-    ground_truth: GroundTruthService
     keys: KeyService
     bundles: BundleService
     backups: BackupService
@@ -178,7 +176,6 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         search=SearchService(db, query_vectors, wall, index, entities=entities),
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
-        ground_truth=GroundTruthService(db),
         keys=KeyService(db),
         bundles=BundleService(db, clock, events, settings, model_id=embedder.model_id, dimension=embedder.dimension,
                               wall=wall, wake_worker=worker.wake),

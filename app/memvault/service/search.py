@@ -11,10 +11,10 @@ candidates, and this module reads the page and its snippets.
 from __future__ import annotations
 
 import re
-import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from memvault.domain import limits
 from memvault.domain.clock import Clock, system_clock
@@ -75,18 +75,34 @@ def snippet_for(content: str, span: tuple[int, int], query: str) -> str:
     return _crop(content, best_at, min(end, best_at + SNIPPET_CHARS + 40))
 
 
-def _in_thread(work, *args) -> Future:
-    """``work(*args)`` on a thread of its own; its result (or exception) comes from the future."""
-    future: Future = Future()
+#: Threads that read hybrid's keyword lists, for every vault of the process: a burst of searches queues
+#: behind them instead of starting a thread each (the vault has two readers; a few more serve several vaults).
+KEYWORD_WORKERS = 4
+_keyword_pool = ThreadPoolExecutor(max_workers=KEYWORD_WORKERS, thread_name_prefix="keyword-search")
 
-    def run() -> None:
-        try:
-            future.set_result(work(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who re-raises it
-            future.set_exception(exc)
 
-    threading.Thread(target=run, name="keyword-search", daemon=True).start()
-    return future
+def semantic_candidates(conn, index: VectorIndex | None, qvec, f: MemoryFilter, want: int, now: float,
+                        shares: planner.FilterShares, reach: int = 0) -> tuple[list[tuple[int, int, float]], Seen, Any]:
+    """The KNN step: best chunk per memory, nearest first, as ``(memory_id, chunk_id, similarity)``, all it
+    saw, and the planner's plan.
+
+    ``reach`` asks for at least that many nearest chunks, so that hybrid
+    knows the similarity of more memories than the list holds (:class:`Seen`).
+    """
+    # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
+    k = max(want + want // 2 + 4, reach)
+    while True:
+        rows, plan = planner.nearest(conn, index, qvec, f, k, now, shares)
+        best: dict[int, tuple[int, int, float]] = {}
+        for r in rows:
+            if r.memory_id not in best:
+                best[r.memory_id] = (r.memory_id, r.chunk_id, similarity_of_distance(r.distance))
+        # Long memories have several chunks; widen until enough distinct memories.
+        if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
+            floor = similarity_of_distance(rows[-1].distance) if rows else 0.0
+            seen = Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
+            return list(best.values())[:want], seen, plan
+        k = min(k * 4, vsearch.MAX_K)
 
 
 class SearchService:
@@ -122,8 +138,8 @@ class SearchService:
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
         # while it waits for that list: two searches never hold both readers while each waits for the
         # other's keyword list. (The keyword list was always read in a transaction of its own.)
-        keyword_later = _in_thread(self._keyword, planned.keyword, f, depth, now) if mode is SearchMode.HYBRID \
-            else None
+        keyword_later = _keyword_pool.submit(self._keyword, planned.keyword, f, depth, now) \
+            if mode is SearchMode.HYBRID else None
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         if self._index is not None and qvec is not None:
             # Outside the read: a restore takes a reader of its own. Never waits for another thread's
@@ -172,36 +188,13 @@ class SearchService:
         with self._db.read() as conn:
             return vsearch.keyword(conn, query, f, depth, now, snippets=False)
 
-    def nearest(self, vector, f: MemoryFilter, k: int) -> tuple[list[tuple[int, float]], str]:
-        """The KNN step alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first, and the
-        planner's path (``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``). Benchmarks time it."""
-        f = replace(f, include_deleted=False, only_deleted=False, include_expired=False)
-        if self._index is not None:
-            self._index.ensure_open()
-        with self._db.read() as conn:
-            found, _seen, plan = self._semantic(conn, vector, f, k, self._wall())
-        return [(mid, sim) for mid, _chunk, sim in found], plan.path
+    @property
+    def filter_shares(self) -> planner.FilterShares:
+        """What share of the index recent filters passed (shared with whoever times the KNN step alone)."""
+        return self._filter_shares
 
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
-        """Best chunk per memory, nearest first: ``(memory_id, chunk_id, similarity)``, all it saw, and the plan.
-
-        ``reach`` asks for at least that many nearest chunks, so that hybrid
-        knows the similarity of more memories than the list holds (:class:`Seen`).
-        """
-        # Most memories are one chunk; the cost of an approximate or filtered search grows with the chunks asked.
-        k = max(want + want // 2 + 4, reach)
-        while True:
-            rows, plan = planner.nearest(conn, self._index, qvec, f, k, now, self._filter_shares)
-            best: dict[int, tuple[int, int, float]] = {}
-            for r in rows:
-                if r.memory_id not in best:
-                    best[r.memory_id] = (r.memory_id, r.chunk_id, similarity_of_distance(r.distance))
-            # Long memories have several chunks; widen until enough distinct memories.
-            if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
-                floor = similarity_of_distance(rows[-1].distance) if rows else 0.0
-                seen = Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
-                return list(best.values())[:want], seen, plan
-            k = min(k * 4, vsearch.MAX_K)
+        return semantic_candidates(conn, self._index, qvec, f, want, now, self._filter_shares, reach)
 
     def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: Seen) -> None:
         """Exact similarities of the candidates outside the semantic list, from the index's vectors."""

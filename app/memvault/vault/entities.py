@@ -127,10 +127,6 @@ def enqueue(conn: Connection, items: Sequence[tuple[int, str]], now: float, *, f
             [{"m": m, "h": h, "f": int(forced), "now": now} for m, h in items])
 
 
-def dequeue(conn: Connection, memory_id: int) -> None:
-    conn.execute(text("DELETE FROM entity_jobs WHERE memory_id = :m"), {"m": memory_id})
-
-
 #: The oldest jobs first, read in ``ix_entity_jobs_queue``'s order (a sort would read the whole queue).
 CLAIM_SQL = ("SELECT j.memory_id, j.content_hash, j.forced, m.namespace, m.content, m.metadata, m.created_at "
              "FROM entity_jobs j JOIN memories m ON m.id = j.memory_id WHERE j.attempts < :a "

@@ -41,20 +41,6 @@ class Stamp:
     at: float
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One oplog entry as read back."""
-
-    id: int
-    op: Op
-    memory_uuid: str
-    namespace: str | None
-    hlc: str
-    device_id: str
-    created_at: float
-    payload: dict[str, Any] | None
-
-
 _PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one for all (json.dumps makes one per call)
 
 
@@ -77,25 +63,3 @@ def append_many(conn: Connection, entries: list[tuple[Stamp, Op, str, str, dict[
         "INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at, namespace, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(stamp.hlc, stamp.device_id, op.value, uuid, stamp.at, namespace,
           _PAYLOAD_ENCODER.encode(payload)) for stamp, op, uuid, namespace, payload in entries])
-
-
-def _entry(row: Any) -> Entry:
-    return Entry(row.id, Op(row.op), row.memory_uuid, row.namespace, row.hlc, row.device_id, row.created_at,
-                 None if row.payload is None else json.loads(row.payload))
-
-
-_COLUMNS = "id, op, memory_uuid, namespace, hlc, device_id, created_at, payload"
-
-
-def entries_since(conn: Connection, after_id: int = 0, limit: int = 1000) -> list[Entry]:
-    """Entries in the order they were written, after entry ``after_id``."""
-    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM oplog WHERE id > :a ORDER BY id LIMIT :n"),
-                        {"a": after_id, "n": limit}).all()
-    return [_entry(r) for r in rows]
-
-
-def entries_for(conn: Connection, memory_uuid: str) -> list[Entry]:
-    """Every entry about one memory, oldest first."""
-    rows = conn.execute(text(f"SELECT {_COLUMNS} FROM oplog WHERE memory_uuid = :u ORDER BY id"),
-                        {"u": memory_uuid}).all()
-    return [_entry(r) for r in rows]

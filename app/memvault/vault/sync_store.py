@@ -118,10 +118,6 @@ def outbox_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, str]
                                                  (seq, limit)).fetchall()]
 
 
-def outbox_last(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_outbox")).scalar_one())
-
-
 def outbox_count_after(conn: Connection, seq: int) -> int:
     return int(conn.execute(text("SELECT count(*) FROM sync_outbox WHERE seq > :s"), {"s": seq}).scalar_one())
 

@@ -1,6 +1,7 @@
 """Search by meaning, keyword and hybrid, with the real model and filters inside the KNN."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -74,6 +75,22 @@ def test_hybrid_scores_each_hit_by_the_documented_relevance_of_its_evidence(serv
     # A keyword-only candidate still gets its similarity (from its stored vectors), not a missing term.
     kw_only = _search(services, "PostgreSQL", mode=SearchMode.HYBRID, debug=True).hits[0]
     assert kw_only.memory.id == corpus[FACTS[2][0]] and kw_only.breakdown.semantic is not None
+
+
+def test_hybrid_reads_keyword_lists_on_a_bounded_pool_of_threads(services, corpus):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from memvault.service import search as search_module
+
+    def keyword_threads() -> set[int]:
+        return {t.ident for t in threading.enumerate() if t.name.startswith("keyword-search")}
+
+    # Sixteen hybrid searches at once: their keyword lists queue for the pool instead of a thread each.
+    with ThreadPoolExecutor(8) as callers:
+        results = list(callers.map(lambda i: _search(services, f"budget meeting {i}", mode=SearchMode.HYBRID),
+                                   range(16)))
+    assert all(r.hits for r in results)
+    assert 0 < len(keyword_threads()) <= search_module.KEYWORD_WORKERS
 
 
 def test_debug_breakdown_only_when_asked(services, corpus):

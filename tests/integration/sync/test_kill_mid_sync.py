@@ -14,12 +14,12 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import text
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.service.container import create_vault, open_vault
 from memvault.sync.segments import SegmentHeader, read_file
 from memvault.sync.targets.factory import TargetConfig
-from memvault.vault import oplog
 from tests.helpers import ROOT, fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
@@ -55,7 +55,8 @@ def _killed(tmp_path, name: str, moment: str, at: int = 1) -> None:
 def _state(services) -> dict:
     memories = services.memories.list(ALL, limit=1000).items
     with services.vault.db.read() as conn:
-        entries = {m.id: sorted(e.op.value for e in oplog.entries_for(conn, m.id)) for m in memories}
+        ops = conn.execute(text("SELECT memory_uuid, op FROM oplog")).all()
+    entries = {m.id: sorted(op for uuid, op in ops if uuid == m.id) for m in memories}
     return {m.id: (m.namespace, m.content, tuple(sorted(m.tags)), m.deleted_at is not None,
                    len(services.memories.history(m.id)), tuple(entries[m.id])) for m in memories}
 

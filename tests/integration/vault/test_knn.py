@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from memvault.bench.ground_truth import GroundTruth
 from memvault.domain.enums import MemoryType
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from memvault.service.container import create_vault, open_vault
@@ -457,8 +458,8 @@ def test_rebuild_progress_shows_in_health(services):
 
 
 def test_the_knn_step_returns_the_exact_nearest_memories_when_memories_have_several_chunks(services):
-    """`SearchService.nearest` (what the bench times) asks for a few more chunks than memories and widens
-    when long memories' chunks crowd the list: the memories are the exact search's, nearest first."""
+    """The KNN step alone (`GroundTruth.nearest`, what the bench times) asks for a few more chunks than memories
+    and widens when long memories' chunks crowd the list: the memories are the exact search's, nearest first."""
     rng = random.Random(9)
     services.memories.create_batch([MemoryCreate(content=_text(rng)) for _ in range(60)])
     # Long memories of one repeated sentence: their chunks are near each other and near the queries below.
@@ -468,9 +469,10 @@ def test_the_knn_step_returns_the_exact_nearest_memories_when_memories_have_seve
     with services.vault.db.read() as conn:
         assert int(conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()) > 90
     queries = np.vstack([services.embedder.embed_query(q) for q in ["w1 w2 w3 w4 w5", "w3 w4 w5 w6 w7", _text(rng)]])
-    exact = services.ground_truth.exact_nearest(queries, MemoryFilter(), 8, time.time())
+    truth = GroundTruth(services)
+    exact = truth.exact_nearest(queries, MemoryFilter(), 8, time.time())
     for q, want in zip(queries, exact):
-        got, path = services.search.nearest(q, MemoryFilter(), 8)
+        got, path = truth.nearest(q, MemoryFilter(), 8)
         assert path in {"ann", "exact_eligible"}
         assert len(got) == 8 == len({m for m, _ in got})
         # The fake embedder's vectors sit on plateaus of equal distance: a memory tied with the 8th may differ.

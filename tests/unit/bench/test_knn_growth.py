@@ -12,8 +12,9 @@ from tests.helpers.fake_embedder import FakeEmbedder
 def test_growth_asks_every_distinct_question_once(monkeypatch):
     embedder = FakeEmbedder()
     base = np.vstack([embedder.embed_query(f"memory {i} about topic {i % 7}") for i in range(50)])
-    services = SimpleNamespace(embedder=embedder,
-                               ground_truth=SimpleNamespace(vectors=lambda namespace: (np.arange(50), base)))
+    services = SimpleNamespace(embedder=embedder)
+    monkeypatch.setattr(knn, "GroundTruth", lambda _services: SimpleNamespace(
+        vectors=lambda namespace: (np.arange(50), base)))
     asked = {}
 
     def index_growth(vectors, sizes, queries, *, warm):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from memvault.service import index_probe
+from memvault.bench import index_probe
 from memvault.vault.knn import planner
 
 
