@@ -5,11 +5,8 @@ temporary data in memory so nothing is ever spilled to disk in plaintext.
 Writes go through one connection under a lock with ``BEGIN IMMEDIATE``;
 reads use their own connections (WAL lets them run beside the writer).
 
-This is the one place where SQLite's failures become domain errors: a lock
-held too long (:class:`VaultBusy`), a full disk (:class:`StorageFull`), an I/O
-error (:class:`StorageError`), a read-only folder (:class:`VaultReadOnly`) and
-a damaged file (:class:`VaultCorrupt`). Statement parameters never appear in
-an error (they may be memory text).
+Every transaction here maps SQLite's failures to domain errors with
+:func:`memvault.vault.sqlite_errors.classify`, the one place that knows them.
 
 A vault whose folder cannot be written opens read-only; one whose disk is so
 full that the write-ahead log cannot even be created opens read-only too, and
@@ -21,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import threading
 import time
 import urllib.parse
@@ -42,96 +38,39 @@ from memvault.domain.errors import (
     VaultBusy,
     VaultCorrupt,
     VaultError,
+    VaultFilesMissing,
     VaultReadOnly,
+)
+from memvault.vault import process_lock
+from memvault.vault.sqlite_errors import (
+    BUSY_TIMEOUT_MS,
+    CORRUPT,
+    NOTADB,
+    classify,
+    folder_writable,
+    full_message,
+    primary_code,
+    read_only_message,
 )
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 15_000
-#: An I/O error with less free space than this on the vault's disk is a full disk
-#: (SQLite reports a -shm file it cannot grow as an I/O error, not as "full").
-LOW_SPACE_BYTES = 1 << 20
 #: How often a vault opened read-only because its disk was full tries its writer again.
 REOPEN_WRITER_SECONDS = 1.0
 
-# SQLite's primary result codes (the low byte of an extended code).
-_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
-
-def damaged_message(path: Path) -> str:
-    return (f"the vault file is damaged ({path.name} in {path.parent}): run `memvault check` to see what is "
-            "affected (`memvault check --repair` fixes the search indexes), or restore the vault folder from a backup")
-
-
-def _full_message(path: Path) -> str:
-    return (f"the disk holding the vault ({path.parent}) is full: nothing was written; "
-            "free some space and try again (reading still works)")
-
-
-def read_only_message(path: Path) -> str:
-    return (f"the vault folder {path.parent} is read-only: memories can be listed and searched "
-            "but not changed; make the folder writable to store or edit memories")
-
-
-def classify(exc: BaseException, path: Path) -> VaultError | None:
-    """The domain error for a SQLite failure, or ``None`` when it is not a storage problem (a bug, a constraint)."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(orig, sqlcipher3.Error):
-        return None
-    primary = _primary(exc)
-    name = getattr(orig, "sqlite_errorname", None) or type(orig).__name__
-    if primary in (_BUSY, _LOCKED):
-        return VaultBusy(
-            f"the vault is busy: another program has held its write lock for over {BUSY_TIMEOUT_MS // 1000} s; "
-            "nothing was written, try again shortly")
-    if primary == _FULL or (primary == _IOERR and _low_space(path)):
-        return StorageFull(_full_message(path), sqlite_error=name)
-    if primary == _READONLY:
-        return VaultReadOnly(read_only_message(path), sqlite_error=name)
-    if primary in (_CORRUPT, _NOTADB):
-        return VaultCorrupt(damaged_message(path), path=str(path), sqlite_error=name)
-    if primary == _IOERR:
-        return StorageError(
-            f"the operating system could not read or write the vault's files in {path.parent} ({name}); "
-            "check the disk, then run `memvault check`", sqlite_error=name)
-    if primary == _CANTOPEN:
-        return StorageError(f"the vault's files in {path.parent} cannot be opened ({name}); "
-                            "check that the folder exists and is accessible", sqlite_error=name)
-    return None
-
-
-def _primary(exc: BaseException) -> int | None:
-    """SQLite's primary result code of a driver error (``None`` for anything else)."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(orig, sqlcipher3.Error):
-        return None
-    code = getattr(orig, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else _code_from_message(str(orig))
-
-
-def _code_from_message(message: str) -> int | None:
-    # Drivers without ``sqlite_errorcode`` only give SQLite's standard message text.
-    known = {"database is locked": _BUSY, "database table is locked": _LOCKED, "disk is full": _FULL,
-             "readonly database": _READONLY, "disk i/o error": _IOERR, "malformed": _CORRUPT,
-             "not a database": _NOTADB, "unable to open": _CANTOPEN}
-    lowered = message.lower()
-    return next((code for words, code in known.items() if words in lowered), None)
-
-
-def _low_space(path: Path) -> bool:
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode, or ``None`` when it is gone."""
     try:
-        return shutil.disk_usage(path.parent).free < LOW_SPACE_BYTES
-    except OSError:
-        return False
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
-def folder_writable(path: Path) -> bool:
-    """Whether the database and its folder can be written (the WAL and shm files live beside it).
-
-    ``os.access`` honours read-only mounts and immutable files even for root.
-    """
-    files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
-    return os.access(path.parent, os.W_OK) and all(os.access(p, os.W_OK) for p in files)
+def files_missing_message(path: Path) -> str:
+    return (f"the vault's database file {path.name} in {path.parent} was deleted or replaced while Memvault had "
+            "it open: nothing was written; restart Memvault (a restored backup opens then)")
 
 
 @dataclass(frozen=True)
@@ -234,6 +173,18 @@ class Database:
         self._readers: Engine | None = None
         self._folder_read_only = not folder_writable(path)
         self._next_reopen = 0.0
+        self._hold = process_lock.SharedHold(path.parent)
+        try:
+            self._open()
+        except BaseException:
+            self._hold.release()
+            raise
+        # Deleting or replacing the file under an open connection would let writes "succeed" into an unlinked
+        # inode: each write compares the file's identity with this one first and after its commit. (Taken
+        # once open: opening a new vault creates the file.)
+        self._identity = _identity(path)
+
+    def _open(self) -> None:
         if self._folder_read_only:
             self._open_read_only()
             return
@@ -293,7 +244,7 @@ class Database:
     def _reopen_writer(self) -> None:
         """Try the writer again after a full disk made this vault read-only (called under the write lock)."""
         if time.monotonic() < self._next_reopen:
-            raise StorageFull(_full_message(self.path))
+            raise StorageFull(full_message(self.path))
         self._next_reopen = time.monotonic() + REOPEN_WRITER_SECONDS
         writer = _engine(_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
         try:
@@ -318,8 +269,20 @@ class Database:
 
     @property
     def write_failure(self) -> WriteFailure | None:
-        """The storage failure that stopped the last write, until a write succeeds again."""
+        """The storage failure that stopped the last write, until a write succeeds again (or the vault's
+        file vanished, which no write will fix)."""
+        if self._failure is None and self.files_missing:
+            self._record_failure(VaultFilesMissing(files_missing_message(self.path)))
         return self._failure
+
+    @property
+    def files_missing(self) -> bool:
+        """Whether the database file was deleted or replaced since this process opened it."""
+        return _identity(self.path) != self._identity
+
+    def _check_files(self) -> None:
+        if self.files_missing:
+            raise VaultFilesMissing(files_missing_message(self.path))
 
     def _record_failure(self, exc: VaultError) -> None:
         now = time.time()
@@ -359,6 +322,7 @@ class Database:
         with self._write_lock:
             self._local.writing = True
             try:
+                self._check_files()
                 with self._translated():
                     if self._writer is None:
                         self._reopen_writer()
@@ -368,10 +332,12 @@ class Database:
                         before = raw.total_changes
                         yield conn
                         changed = raw.total_changes != before
+                # The file may have gone while this transaction ran: then the commit went nowhere anyone reads.
+                self._check_files()
                 # Only a commit that wrote pages proves the disk takes writes again.
                 if changed:
                     self._record_success()
-            except (StorageFull, StorageError, VaultReadOnly, VaultCorrupt) as exc:
+            except (StorageFull, StorageError, VaultReadOnly, VaultCorrupt) as exc:  # VaultFilesMissing included
                 self._record_failure(exc)
                 raise
             finally:
@@ -408,7 +374,7 @@ class Database:
             except (DBAPIError, sqlcipher3.Error) as exc:
                 # After a page fails its HMAC, SQLCipher fails every later read on
                 # that connection: drop it so the pool does not hand it out again.
-                if _primary(exc) in (_CORRUPT, _NOTADB):
+                if primary_code(exc) in (CORRUPT, NOTADB):
                     conn.invalidate()
                 raise
             finally:
@@ -427,8 +393,9 @@ class Database:
         self._record_success()
 
     def dispose(self) -> None:
-        """Close every connection."""
+        """Close every connection, and let go of the vault (a restore may replace its files then)."""
         if self._readers is not None:
             self._readers.dispose()
         if self._writer is not None:
             self._writer.dispose()
+        self._hold.release()
