@@ -17,20 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlcipher3
-import sqlite_vec
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import QueuePool
 
 from memvault.domain.errors import (
     StorageError,
@@ -42,11 +37,13 @@ from memvault.domain.errors import (
     VaultReadOnly,
 )
 from memvault.vault import process_lock
+from memvault.vault.connect import database_url, make_engine
+from memvault.vault.file_checks import ProbeDone, files_missing_message, identity, probe_folder
 from memvault.vault.sqlite_errors import (
-    BUSY_TIMEOUT_MS,
     CORRUPT,
     NOTADB,
     classify,
+    damaged_message,
     folder_writable,
     full_message,
     primary_code,
@@ -59,20 +56,6 @@ log = logging.getLogger(__name__)
 REOPEN_WRITER_SECONDS = 1.0
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
-    """The file's device and inode, or ``None`` when it is gone."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_dev, st.st_ino
-
-
-def files_missing_message(path: Path) -> str:
-    return (f"the vault's database file {path.name} in {path.parent} was deleted or replaced while Memvault had "
-            "it open: nothing was written; restart Memvault (a restored backup opens then)")
-
-
 @dataclass(frozen=True)
 class WriteFailure:
     """Writes are failing: the domain code of the last failure, since when, and when it was last seen."""
@@ -80,74 +63,6 @@ class WriteFailure:
     code: str
     since: float
     last_at: float
-
-
-def _engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> Engine:
-    engine = create_engine(
-        url,
-        poolclass=QueuePool,
-        pool_size=pool_size,
-        max_overflow=0,
-        pool_timeout=60,
-        pool_pre_ping=False,
-        # LIFO hands out the most recently used connection, whose page cache
-        # already holds the pages recent searches read.
-        pool_use_lifo=True,
-        # Parameters are memory text, search filters and keys: never in an error or a log.
-        hide_parameters=True,
-        connect_args={"check_same_thread": False},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
-        # The dialect has set the key already (its on_connect runs first).
-        # SQLCipher's own log lines on a damaged page say nothing a user can act
-        # on; the domain error (and `memvault check`) does.
-        dbapi_conn.execute("PRAGMA cipher_log_level = NONE")
-        dbapi_conn.isolation_level = None
-        dbapi_conn.enable_load_extension(True)
-        try:
-            sqlite_vec.load(dbapi_conn)
-        except sqlcipher3.OperationalError as exc:
-            # Not the database's fault: say so instead of "damaged database".
-            raise VaultError(f"the sqlite-vec extension could not be loaded ({exc}); reinstall Memvault") from None
-        dbapi_conn.enable_load_extension(False)
-        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        dbapi_conn.execute("PRAGMA temp_store = MEMORY")
-        dbapi_conn.execute("PRAGMA foreign_keys = ON")
-        dbapi_conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-        _record.info["cache_kib"] = int(cache_kib)
-        if writer:
-            dbapi_conn.execute("PRAGMA journal_mode = WAL")
-            # FULL syncs the WAL at every commit: a write acknowledged as stored
-            # survives power loss and OS crashes, not only a killed process.
-            dbapi_conn.execute("PRAGMA synchronous = FULL")
-        else:
-            dbapi_conn.execute("PRAGMA query_only = ON")
-
-    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
-
-    return engine
-
-
-def _url(path: Path, raw_key: bytes, *, read_only: bool = False) -> URL:
-    # SQLCipher reads ``PRAGMA key = "x'HEX'"`` as a raw key, skipping its own
-    # PBKDF2: the key is already random and wrapped by our Argon2id header.
-    password = f"x'{raw_key.hex()}'"
-    if not read_only:
-        return URL.create("sqlite+pysqlcipher", password=password, database=str(path))
-    query = {"uri": "true", "mode": "ro"}
-    wal = Path(f"{path}-wal")
-    if not wal.exists() or wal.stat().st_size == 0:
-        # Without a WAL there is nothing uncommitted to read, and SQLite could
-        # not create (or grow) the -shm file it needs for WAL mode here.
-        query["immutable"] = "1"
-    return URL.create("sqlite+pysqlcipher", password=password,
-                      database="file:" + urllib.parse.quote(str(path)), query=query)
 
 
 class Database:
@@ -173,6 +88,10 @@ class Database:
         self._readers: Engine | None = None
         self._folder_read_only = not folder_writable(path)
         self._next_reopen = 0.0
+        self._damaged = False
+        #: Commands set this: their first write checks every page first, so a damaged vault stays as it was.
+        self.verify_before_writing = False
+        self._pages_verified = False
         self._hold = process_lock.SharedHold(path.parent)
         try:
             self._open()
@@ -182,7 +101,7 @@ class Database:
         # Deleting or replacing the file under an open connection would let writes "succeed" into an unlinked
         # inode: each write compares the file's identity with this one first and after its commit. (Taken
         # once open: opening a new vault creates the file.)
-        self._identity = _identity(path)
+        self._identity = identity(path)
 
     def _open(self) -> None:
         if self._folder_read_only:
@@ -199,11 +118,11 @@ class Database:
     # -- opening -------------------------------------------------------
 
     def _readers_engine(self, *, read_only: bool) -> Engine:
-        return _engine(_url(self.path, self._key, read_only=read_only), pool_size=self._reader_count,
+        return make_engine(database_url(self.path, self._key, read_only=read_only), pool_size=self._reader_count,
                        cache_kib=self._reader_cache_kib, writer=False)
 
     def _open_read_write(self) -> None:
-        writer = _engine(_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
+        writer = make_engine(database_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
         try:
             self._check_key(writer)
         except BaseException:
@@ -246,7 +165,7 @@ class Database:
         if time.monotonic() < self._next_reopen:
             raise StorageFull(full_message(self.path))
         self._next_reopen = time.monotonic() + REOPEN_WRITER_SECONDS
-        writer = _engine(_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
+        writer = make_engine(database_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
         try:
             with self._translated(), writer.begin() as conn:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
@@ -278,7 +197,7 @@ class Database:
     @property
     def files_missing(self) -> bool:
         """Whether the database file was deleted or replaced since this process opened it."""
-        return _identity(self.path) != self._identity
+        return identity(self.path) != self._identity
 
     def _check_files(self) -> None:
         if self.files_missing:
@@ -295,14 +214,37 @@ class Database:
             self._failure = None
 
     @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
+    def _translated(self, *, unreadable_is_damage: bool = False) -> Iterator[None]:
         try:
             yield
         except (DBAPIError, sqlcipher3.Error) as exc:
             mapped = classify(exc, self.path)
+            if mapped is None and unreadable_is_damage:
+                # Virtual tables (vec0) report a page that fails its HMAC as a plain SQL error.
+                mapped = VaultCorrupt(damaged_message(self.path), path=str(self.path))
             if mapped is None:
                 raise
+            if isinstance(mapped, VaultCorrupt):
+                self._damaged = True
             raise mapped from None
+
+    @property
+    def damaged(self) -> bool:
+        """Whether this process has met a damaged page (it writes nothing more: run ``memvault check``)."""
+        return self._damaged
+
+    def mark_damaged(self) -> None:
+        """An integrity check found damaged pages: refuse every write from now on."""
+        self._damaged = True
+
+    def _refuse_if_damaged(self) -> None:
+        if self.verify_before_writing and not self._pages_verified:
+            with self.read(discard=True) as conn:
+                if conn.exec_driver_sql("PRAGMA cipher_integrity_check").first() is not None:
+                    self._damaged = True
+            self._pages_verified = True
+        if self._damaged:
+            raise VaultCorrupt(damaged_message(self.path) + "; nothing was written", path=str(self.path))
 
     # -- transactions --------------------------------------------------
 
@@ -323,6 +265,7 @@ class Database:
             self._local.writing = True
             try:
                 self._check_files()
+                self._refuse_if_damaged()
                 with self._translated():
                     if self._writer is None:
                         self._reopen_writer()
@@ -344,16 +287,19 @@ class Database:
                 self._local.writing = False
 
     @contextlib.contextmanager
-    def read(self, *, discard: bool = False) -> Iterator[Connection]:
+    def read(self, *, discard: bool = False, unreadable_is_damage: bool = False) -> Iterator[Connection]:
         """A read transaction on its own connection (a consistent snapshot).
 
         Args:
             discard: close the connection afterwards instead of pooling it (integrity
                 checks: a connection that met a damaged page fails every later read).
+            unreadable_is_damage: any SQL failure is :class:`VaultCorrupt` (integrity checks, whose
+                statements are known good: what fails them is the file).
         """
         if self._readers is None:
             raise VaultError("the database is closed")
-        with self._translated(), self._transaction(self._readers, discard=discard) as conn:
+        with self._translated(unreadable_is_damage=unreadable_is_damage), \
+                self._transaction(self._readers, discard=discard) as conn:
             if conn.info.get("cache_kib") != self._reader_cache_kib:
                 conn.connection.dbapi_connection.execute(f"PRAGMA cache_size = -{self._reader_cache_kib}")
                 conn.info["cache_kib"] = self._reader_cache_kib
@@ -382,14 +328,19 @@ class Database:
                     conn.invalidate()
 
     def probe_write(self) -> None:
-        """Write one page and commit, raising the storage error that stops writes, if any.
+        """Raise the storage error that stops writes, if any, without changing the vault's files.
 
-        Rewriting ``user_version`` with its own value changes nothing but is a
-        real write: it needs the lock, a WAL frame and a sync.
+        It takes the write lock (``BEGIN IMMEDIATE``), then writes and syncs one
+        page to a scratch file beside the database (a full or read-only disk
+        fails there as it would for a commit) and rolls back: even a damaged
+        vault is left byte for byte as it was.
         """
-        with self.write() as conn:
-            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
-            conn.exec_driver_sql(f"PRAGMA user_version = {version}")
+        try:
+            with self.write():
+                probe_folder(self.path)
+                raise ProbeDone
+        except ProbeDone:
+            pass
         self._record_success()
 
     def dispose(self) -> None:
