@@ -7,6 +7,7 @@ for REST; over stdio the process was started by the user for one namespace.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -85,6 +86,31 @@ def _memory(m) -> dict[str, Any]:
             "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]}
 
 
+class _WithholdCallerText(logging.Filter):
+    """The SDK logs a handler's exception with its traceback, whose message may quote the caller (an unknown
+    prompt's name, a tool's arguments): keep the line, drop what the caller wrote."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            kind = record.exc_info[0].__name__ if record.exc_info[0] is not None else "error"
+            record.msg = f"{record.getMessage()} ({kind}; details withheld: they may quote the caller)"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_WITHHOLD = _WithholdCallerText()
+
+
+def _withhold_caller_text() -> None:
+    # A filter acts only on its own logger's records, so each of the SDK's loggers gets it.
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if (name == "mcp" or name.startswith("mcp.")) and isinstance(logger, logging.Logger) \
+                and _WITHHOLD not in logger.filters:
+            logger.addFilter(_WITHHOLD)
+
+
 def build_server(services: Services | None, principal: Principal, *, unavailable: str | None = None) -> MCPServer:
     """An MCP server whose tools act as the key ``principal`` resolves for each call.
 
@@ -96,6 +122,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     # log_level: MCPServer calls logging.basicConfig, which would otherwise set
     # the root logger to INFO and let libraries log request URLs.
     server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
+    _withhold_caller_text()
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
         if services is None:

@@ -86,3 +86,12 @@ def test_an_admin_only_key_manages_but_reads_no_content(api):
         minted = adm.post("/v1/keys", json={"scopes": ["admin"], "name": "second admin"})
         assert minted.status_code == 201 and minted.json()["scopes"] == ["admin"]
         assert rw.get(f"/v1/memories/{memory_id}").json()["content"] == secret
+
+
+def test_a_nul_in_a_metadata_filter_key_is_a_400_not_a_500(c):
+    """Item 9: the key becomes a JSON path, which SQLite cut at the NUL (the probe's only 5xx)."""
+    listed = c.get("/v1/memories", params={"metadata_filter": json.dumps({"a\u0000b": "x"})})
+    searched = c.post("/v1/memories/search", json={"query": "q", "metadata_filter": {"a\u0000b": "x"}})
+    for r in (listed, searched):
+        assert r.status_code == 400, r.text[:200]
+        assert "NUL" in r.json()["error"]["message"]

@@ -1,6 +1,7 @@
 """MCP over Streamable HTTP and stdio, driven by the official SDK's client."""
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -371,3 +372,19 @@ def test_an_admin_only_key_reads_no_content_over_mcp(api):
 
     denied = anyio.run(main)
     assert "5521" not in str(denied.content)
+
+
+def test_an_unknown_prompt_leaves_no_caller_text_in_any_log(api, caplog, capfd):
+    """Issue 38 item 10: the SDK logged a traceback quoting the prompt name the caller sent."""
+    marker = "caller-text-QQ-5e1d the user's locker code"
+    headers = {"accept": "application/json, text/event-stream", "Authorization": f"Bearer {api.alpha}"}
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("mcp.shared.jsonrpc_dispatcher").warning("canary %s", "mcp-log-canary")
+        r = httpx2.post(f"{api.url}/mcp", headers=headers, timeout=30, json={
+            "jsonrpc": "2.0", "id": 7, "method": "prompts/get", "params": {"name": marker}})
+    assert r.status_code == 200 and "error" in r.json(), r.text[:300]
+    logged = "\n".join(f"{rec.getMessage()} {rec.exc_text or ''} {rec.exc_info or ''}" for rec in caplog.records)
+    assert "mcp-log-canary" in logged  # the capture saw the SDK's logger at all
+    assert "prompts/get" in logged  # and the failure's own line
+    out, err = capfd.readouterr()
+    assert marker not in logged and marker not in out + err
