@@ -80,7 +80,7 @@ def doc_query(**schema: Any) -> Any:
 
 CONTENT = {"minLength": 1, "maxLength": limits.CONTENT_MAX_CHARS, "pattern": CONTENT_PATTERN}
 QUERY = {"minLength": 1, "maxLength": limits.QUERY_MAX_CHARS, "pattern": CONTENT_PATTERN}
-ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": VISIBLE}
+ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": CONTENT_PATTERN}
 NAMESPACE = {"pattern": limits.NAMESPACE_PATTERN}
 TAGS = {"maxItems": limits.TAGS_MAX, "items": {"type": "string", "maxLength": limits.TAG_MAX_CHARS,
                                                 "pattern": r"^\S(.*\S)?$"}}

@@ -183,6 +183,8 @@ def optional_id(value: Any, field: str) -> str | None:
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     if len(value) > limits.ID_FIELD_MAX_CHARS:
         raise InvalidInput(f"{field} is longer than {limits.ID_FIELD_MAX_CHARS} characters", field=field)
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
     return plain_text(value, field)
 
 
