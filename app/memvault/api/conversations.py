@@ -39,7 +39,8 @@ class ChatMessageIn(RequestBody):
 class ConversationIn(RequestBody):
     """A conversation to extract facts about the user from (user turns only; the rest is context)."""
 
-    messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"), d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
+    messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"),
+                        d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
     namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
     conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")

@@ -18,6 +18,7 @@ from mcp.types import ToolAnnotations
 from pydantic import AliasChoices, Field
 
 from memvault.api.deps import origin_of
+from memvault.api.documented import at_most
 from memvault.api.schemas import MemoryReceipt
 from memvault.domain import errors as e
 from memvault.domain import limits
@@ -33,6 +34,7 @@ from memvault.domain.models import (
 from memvault.service import receipts, relevance
 from memvault.service import validation as v
 from memvault.service.container import Services
+from memvault.service.conversations import MESSAGES_MAX
 
 INSTRUCTIONS = (
     "Memvault is the user's private, encrypted, on-device memory. Use `remember` to store durable facts, "
@@ -53,10 +55,13 @@ Content = Annotated[str, Field(description="The memory itself: one self-containe
 TypeArg = Annotated[MemoryTypeName | None, Field(
     description="What kind of memory it is (default: classified from its meaning once it is embedded).")]
 TypeFilter = Annotated[MemoryTypeName | None, Field(description="Only memories of this type (default: any type).")]
-Tags = Annotated[list[str] | None, Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
-TagFilter = Annotated[list[str] | None, Field(description="Only memories carrying any of these tags.")]
-Metadata = Annotated[dict[str, Any] | None, Field(description="Extra JSON fields to keep with the memory "
-                                                  "(e.g. {\"source\": \"chat\"}).")]
+# Each list and object is refused past its limit before the SDK validates its items.
+Tags = Annotated[list[str] | None, at_most(limits.TAGS_MAX, "tags", error=ValueError),
+                 Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
+TagFilter = Annotated[list[str] | None, at_most(limits.FILTER_LIST_MAX, "tags", error=ValueError),
+                      Field(description="Only memories carrying any of these tags.")]
+Metadata = Annotated[dict[str, Any] | None, at_most(limits.METADATA_MAX_KEYS, "metadata", error=ValueError),
+                     Field(description="Extra JSON fields to keep with the memory (e.g. {\"source\": \"chat\"}).")]
 Importance = Annotated[float | None, Field(ge=0, le=1, description="How much it matters, 0 to 1 "
                                            f"(default {limits.DEFAULT_IMPORTANCE}).")]
 
@@ -166,8 +171,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                                              destructive_hint=False, idempotent_hint=False, open_world_hint=False))
     async def remember_conversation(
         ctx: Context,
-        messages: Annotated[list[dict[str, str]], Field(description=(
-            'The turns in order, each {"role": "user" | "assistant" | "system", "content": "..."}.'))],
+        messages: Annotated[list[dict[str, str]], at_most(MESSAGES_MAX, "messages", error=ValueError),
+                            Field(description=('The turns in order, each {"role": "user" | "assistant" | "system", '
+                                               '"content": "..."}.'))],
         conversation_id: Annotated[str | None, Field(description="The thread's id, kept as provenance "
                                                      "(default: a new id).")] = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,

@@ -254,7 +254,8 @@ class SearchIn(RequestBody):
     project: str | None = None
     memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
     memory_types: Annotated[list[str], d.at_most(limits.FILTER_LIST_MAX, "memory_types"),
-                            doc(maxItems=limits.FILTER_LIST_MAX, items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
+                            doc(maxItems=limits.FILTER_LIST_MAX,
+                                items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
     tags: Annotated[list[str], d.at_most(limits.FILTER_LIST_MAX, "tags"), doc(maxItems=limits.FILTER_LIST_MAX)] = []
     tag_match: TagMatch = TagMatch.ANY
     tier: Annotated[str | None, doc(**d.TIER)] = None

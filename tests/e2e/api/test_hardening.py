@@ -45,7 +45,8 @@ def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
     assert created.status_code == 400
     m = c.post("/v1/memories", json={"content": "tags", "tags": ["a", "a", " a ", "b"]}).json()
     raw = json.dumps({"tags": [f"t{i}" for i in range(100_000)]}).encode()
-    r, cpu = cpu_of(lambda: c.patch(f"/v1/memories/{m['id']}", content=raw, headers={"content-type": "application/json"}))
+    r, cpu = cpu_of(lambda: c.patch(f"/v1/memories/{m['id']}", content=raw,
+                                    headers={"content-type": "application/json"}))
     refused_cheaply(r, cpu, 0.3)
     assert c.get(f"/v1/memories/{m['id']}").json()["tags"] == ["a", "b"]
 

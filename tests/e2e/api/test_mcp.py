@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import anyio
 import httpx2
@@ -13,7 +14,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from memvault.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
@@ -388,3 +389,19 @@ def test_an_unknown_prompt_leaves_no_caller_text_in_any_log(api, caplog, capfd):
     assert "prompts/get" in logged  # and the failure's own line
     out, err = capfd.readouterr()
     assert marker not in logged and marker not in out + err
+
+
+def test_mcp_refuses_an_oversized_list_before_reading_its_items(api):
+    """Issue 38 item 1 over MCP: 100,000 tags are refused as the tool's error, without storing anything."""
+    _, secret = api.services.keys.create("mcp-tags", "read,write")
+
+    async def main():
+        async with _http(api, secret) as client:
+            return await client.call_tool("remember", {"content": "too many tags",
+                                                       "tags": [f"t{i}" for i in range(100_000)]})
+
+    started = time.process_time()
+    refused = anyio.run(main)
+    assert refused.is_error and "limit is 50" in refused.content[0].text
+    assert time.process_time() - started < 2.0  # client encoding included
+    assert api.services.memories.count(MemoryFilter(namespace="mcp-tags")) == 0
