@@ -24,6 +24,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from memvault.api import documented as d
 from memvault.api.deps import AdminKey, ExportKey, ImportKey, ServicesDep, namespace_for
@@ -41,15 +42,19 @@ IMPORT_PATH = "/v1/import"
 MEDIA_TYPE = "application/vnd.memvault.bundle"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _STREAMED = {200: {"description": "the bundle, streamed (.mvbundle)", "content": {MEDIA_TYPE: _BINARY}}}
+#: A vault's recipient key as text: "mvpub1" and the base32 of its 32 bytes and a 4-byte checksum.
+_RECIPIENT_KEY = {"type": "string", "pattern": r"^mvpub1[a-z2-7]{58}$"}
+_UPLOAD_TYPES = ("application/octet-stream", MEDIA_TYPE)
 _UPLOAD = {"requestBody": {"required": True, "description": "the bundle's bytes",
-                           "content": {"application/octet-stream": _BINARY, MEDIA_TYPE: _BINARY}}}
+                           "content": {t: _BINARY for t in _UPLOAD_TYPES}}}
 
 
 class ExportIn(RequestBody):
     """How to encrypt an export: a passphrase, recipient keys (``mvpub1…``), or both."""
 
     passphrase: str | None = Field(default=None, description="protect the bundle with this passphrase")
-    recipients: list[str] = Field(default_factory=list, description="vault recipient keys that may open it")
+    recipients: list[str] = Field(default_factory=list, description="vault recipient keys that may open it",
+                                  json_schema_extra={"items": _RECIPIENT_KEY})
     include_history: bool = True
     include_deleted: bool = False
 
@@ -65,7 +70,10 @@ def _stream(services, request: ExportRequest) -> StreamingResponse:
 
 @router.get("/v1/namespaces/{namespace}/export", response_class=StreamingResponse, responses=_STREAMED)
 def export_namespace(namespace: str, key: ExportKey, services: ServicesDep,
-                     recipient: Annotated[list[str] | None, Query()] = None,
+                     recipient: Annotated[list[str] | None, Query(
+                         description="vault recipient keys (mvpub1…) that may open it",
+                         json_schema_extra={"anyOf": [{"type": "array", "items": _RECIPIENT_KEY},
+                                                      {"type": "null"}]})] = None,
                      include_history: bool = True, include_deleted: bool = False) -> StreamingResponse:
     """A bundle of the namespace, streamed: for the ``recipient`` keys given, else for this vault's own key."""
     keys = tuple(recipient or ()) or (services.bundles.recipient_key(),)
@@ -88,12 +96,21 @@ def recipient_key(key: AdminKey, services: ServicesDep) -> dict:
     return {"recipient": services.bundles.recipient_key()}
 
 
-@router.post(IMPORT_PATH, openapi_extra=_UPLOAD)
+def _check_upload_type(request: Request) -> None:
+    # No Content-Type is read as octet-stream (RFC 9110 8.3); a form, JSON or text is not a bundle upload.
+    declared = request.headers.get("content-type")
+    if declared is not None and declared.split(";", 1)[0].strip().lower() not in _UPLOAD_TYPES:
+        raise HTTPException(415, f"send the bundle's bytes as {' or '.join(_UPLOAD_TYPES)}, not "
+                                 f"{declared.split(';', 1)[0].strip()[:60]!r}")
+
+
+@router.post(IMPORT_PATH, openapi_extra=_UPLOAD, responses=d.error_responses(d.NativeError, 415))
 async def import_bundle(request: Request, key: ImportKey, services: ServicesDep, into: str | None = None,
                         on_conflict: ConflictPolicy = ConflictPolicy.NEWER, dry_run: bool = False) -> dict:
     """Import the bundle in the request body into the key's namespace (verified as a whole first; all or
     nothing)."""
     into = namespace_for(key, into)
+    _check_upload_type(request)
     passphrase = request.headers.get(PASSPHRASE_HEADER)
     # The body is ciphertext: spooling it to a private temporary file writes nothing readable. It streams
     # there as it arrives (BodyLimit stops it past the route's limit), so a bundle of any allowed size

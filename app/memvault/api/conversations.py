@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from memvault.api import documented as d
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
@@ -31,7 +31,7 @@ _USER_MESSAGE = {"type": "object", "required": ["role", "content"],
                  "properties": {"role": {"const": "user"}, "content": {"type": "string", **d.CONTENT}}}
 
 
-class ChatMessageIn(BaseModel):
+class ChatMessageIn(RequestBody):
     role: Literal["user", "assistant", "system"]
     content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
 
@@ -39,11 +39,12 @@ class ChatMessageIn(BaseModel):
 class ConversationIn(RequestBody):
     """A conversation to extract facts about the user from (user turns only; the rest is context)."""
 
-    messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"), d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
+    messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"),
+                        d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
     namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
     conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
-    occurred_at: float | None = Field(
+    occurred_at: d.Number | None = Field(
         default=None, description="when the conversation took place (Unix seconds); relative dates such as "
                                   "'last week' resolve against it (default: now)")
     agent_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
@@ -51,7 +52,7 @@ class ConversationIn(RequestBody):
     source: Annotated[str | None, d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
     metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
                         d.doc(**d.METADATA)] = None
-    wait: bool = Field(default=False, description="answer with the finished job instead of at once")
+    wait: StrictBool = Field(default=False, description="answer with the finished job instead of at once")
 
 
 class ConversationQueued(BaseModel):

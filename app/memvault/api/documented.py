@@ -33,18 +33,20 @@ def _whole_number(value: Any) -> Any:
 Int = Annotated[int, Strict(), BeforeValidator(_whole_number)]
 
 
-def at_most(max_items: int, field: str) -> BeforeValidator:
+def at_most(max_items: int, field: str, *, error: type[Exception] = InvalidInput) -> BeforeValidator:
     """Refuse a list or object of more than ``max_items`` before pydantic validates any item of it.
 
     pydantic checks a length only after building every item, so a body of a
     million small items would cost seconds of CPU before its 400. The domain's
     :class:`InvalidInput` passes through pydantic untouched and answers the
-    usual 400 with a plain message.
+    usual 400 with a plain message; MCP tools pass ``error=ValueError``, which
+    their SDK reports as the tool's error.
     """
     def check(value: Any) -> Any:
         if isinstance(value, (list, dict)) and len(value) > max_items:
             noun = "keys" if isinstance(value, dict) else "items"
-            raise InvalidInput(f"{field} has {len(value)} {noun}; the limit is {max_items}", field=field)
+            message = f"{field} has {len(value)} {noun}; the limit is {max_items}"
+            raise InvalidInput(message, field=field) if error is InvalidInput else error(message)
         return value
     return BeforeValidator(check)
 
@@ -80,7 +82,7 @@ def doc_query(**schema: Any) -> Any:
 
 CONTENT = {"minLength": 1, "maxLength": limits.CONTENT_MAX_CHARS, "pattern": CONTENT_PATTERN}
 QUERY = {"minLength": 1, "maxLength": limits.QUERY_MAX_CHARS, "pattern": CONTENT_PATTERN}
-ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": VISIBLE}
+ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": CONTENT_PATTERN}
 NAMESPACE = {"pattern": limits.NAMESPACE_PATTERN}
 TAGS = {"maxItems": limits.TAGS_MAX, "items": {"type": "string", "maxLength": limits.TAG_MAX_CHARS,
                                                 "pattern": r"^\S(.*\S)?$"}}

@@ -7,6 +7,7 @@ for REST; over stdio the process was started by the user for one namespace.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ from mcp.types import ToolAnnotations
 from pydantic import AliasChoices, Field
 
 from memvault.api.deps import origin_of
+from memvault.api.documented import at_most
 from memvault.api.schemas import MemoryReceipt
 from memvault.domain import errors as e
 from memvault.domain import limits
@@ -33,6 +35,7 @@ from memvault.ranking import good_match
 from memvault.service import receipts
 from memvault.service import validation as v
 from memvault.service.container import Services
+from memvault.service.conversations import MESSAGES_MAX
 
 INSTRUCTIONS = (
     "Memvault is the user's private, encrypted, on-device memory. Use `remember` to store durable facts, "
@@ -53,10 +56,13 @@ Content = Annotated[str, Field(description="The memory itself: one self-containe
 TypeArg = Annotated[MemoryTypeName | None, Field(
     description="What kind of memory it is (default: classified from its meaning once it is embedded).")]
 TypeFilter = Annotated[MemoryTypeName | None, Field(description="Only memories of this type (default: any type).")]
-Tags = Annotated[list[str] | None, Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
-TagFilter = Annotated[list[str] | None, Field(description="Only memories carrying any of these tags.")]
-Metadata = Annotated[dict[str, Any] | None, Field(description="Extra JSON fields to keep with the memory "
-                                                  "(e.g. {\"source\": \"chat\"}).")]
+# Each list and object is refused past its limit before the SDK validates its items.
+Tags = Annotated[list[str] | None, at_most(limits.TAGS_MAX, "tags", error=ValueError),
+                 Field(description=f"Short labels for filtering, at most {limits.TAGS_MAX}.")]
+TagFilter = Annotated[list[str] | None, at_most(limits.FILTER_LIST_MAX, "tags", error=ValueError),
+                      Field(description="Only memories carrying any of these tags.")]
+Metadata = Annotated[dict[str, Any] | None, at_most(limits.METADATA_MAX_KEYS, "metadata", error=ValueError),
+                     Field(description="Extra JSON fields to keep with the memory (e.g. {\"source\": \"chat\"}).")]
 Importance = Annotated[float | None, Field(ge=0, le=1, description="How much it matters, 0 to 1 "
                                            f"(default {limits.DEFAULT_IMPORTANCE}).")]
 
@@ -86,6 +92,31 @@ def _memory(m) -> dict[str, Any]:
             "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]}
 
 
+class _WithholdCallerText(logging.Filter):
+    """The SDK logs a handler's exception with its traceback, whose message may quote the caller (an unknown
+    prompt's name, a tool's arguments): keep the line, drop what the caller wrote."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            kind = record.exc_info[0].__name__ if record.exc_info[0] is not None else "error"
+            record.msg = f"{record.getMessage()} ({kind}; details withheld: they may quote the caller)"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_WITHHOLD = _WithholdCallerText()
+
+
+def _withhold_caller_text() -> None:
+    # A filter acts only on its own logger's records, so each of the SDK's loggers gets it.
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if (name == "mcp" or name.startswith("mcp.")) and isinstance(logger, logging.Logger) \
+                and _WITHHOLD not in logger.filters:
+            logger.addFilter(_WITHHOLD)
+
+
 def build_server(services: Services | None, principal: Principal, *, unavailable: str | None = None) -> MCPServer:
     """An MCP server whose tools act as the key ``principal`` resolves for each call.
 
@@ -97,6 +128,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     # log_level: MCPServer calls logging.basicConfig, which would otherwise set
     # the root logger to INFO and let libraries log request URLs.
     server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
+    _withhold_caller_text()
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
         if services is None:
@@ -140,8 +172,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                                              destructive_hint=False, idempotent_hint=False, open_world_hint=False))
     async def remember_conversation(
         ctx: Context,
-        messages: Annotated[list[dict[str, str]], Field(description=(
-            'The turns in order, each {"role": "user" | "assistant" | "system", "content": "..."}.'))],
+        messages: Annotated[list[dict[str, str]], at_most(MESSAGES_MAX, "messages", error=ValueError),
+                            Field(description=('The turns in order, each {"role": "user" | "assistant" | "system", '
+                                               '"content": "..."}.'))],
         conversation_id: Annotated[str | None, Field(description="The thread's id, kept as provenance "
                                                      "(default: a new id).")] = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from memvault.api import documented as d
 from memvault.api.documented import Int, Number, doc
@@ -24,8 +24,15 @@ from memvault.domain.models import (
 )
 from memvault.service.receipts import WriteReceipt
 
+def _digits_only(value: Any) -> Any:
+    # pydantic reads "1.0", "+1" and " 1" as 1: one entity would answer to many spellings of its id.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and value[0] != "0"):
+        raise ValueError("an id is a whole number written in digits, without sign, spaces or leading zeros")
+    return value
+
+
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
-IntId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+IntId = Annotated[int, BeforeValidator(_digits_only), Path(ge=1, le=2**63 - 1)]
 
 
 class RequestBody(BaseModel):
@@ -255,7 +262,8 @@ class SearchIn(RequestBody):
     project: str | None = None
     memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
     memory_types: Annotated[list[str], d.at_most(limits.FILTER_LIST_MAX, "memory_types"),
-                            doc(maxItems=limits.FILTER_LIST_MAX, items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
+                            doc(maxItems=limits.FILTER_LIST_MAX,
+                                items={"type": "string", "pattern": d.TYPES_PATTERN})] = []
     tags: Annotated[list[str], d.at_most(limits.FILTER_LIST_MAX, "tags"), doc(maxItems=limits.FILTER_LIST_MAX)] = []
     tag_match: TagMatch = TagMatch.ANY
     tier: Annotated[str | None, doc(**d.TIER)] = None

@@ -89,7 +89,8 @@ class Manifest:
     def from_json(cls, doc: Any) -> Manifest:
         try:
             return cls(
-                namespaces=tuple(NamespaceCounts(json_text(n["name"]), json_count(n["memories"]), json_count(n["deleted"]),
+                namespaces=tuple(NamespaceCounts(json_text(n["name"]), json_count(n["memories"]),
+                                                 json_count(n["deleted"]),
                                                  json_count(n["history"])) for n in doc["namespaces"]),
                 model_id=json_text(doc["model_id"]), dimension=json_count(doc["dimension"]),
                 include_history=json_flag(doc["include_history"]), include_deleted=json_flag(doc["include_deleted"]),

@@ -31,7 +31,8 @@ def _kdf_binding(params: KdfParams) -> bytes:
             + params.salt)
 
 
-def wrap_for_passphrase(file_key: bytes, passphrase: str, params: KdfParams, *, rng: Rng = os.urandom) -> PassphraseSlot:
+def wrap_for_passphrase(file_key: bytes, passphrase: str, params: KdfParams, *,
+                        rng: Rng = os.urandom) -> PassphraseSlot:
     kek = params.derive(passphrase)
     return PassphraseSlot(params, aead.wrap_key(kek, file_key, context=_WRAP_CONTEXT, version=VERSION,
                                                 aad=_kdf_binding(params), rng=rng))

@@ -27,7 +27,7 @@ def _report_text(report) -> str:
             f"{c['ready']:,} ready, {c['processing']:,} waiting, {c['failed']:,} failed to embed); "
             f"{c['fts_rows']:,} full-text rows, {c['chunks']:,} chunks, {c['vectors']:,} vectors, "
             f"{c['jobs']:,} queued jobs; checked in {report.seconds:.1f} s")
-    if report.repairable and not report.repaired:
+    if report.repairable and not report.repaired and not any(not p.repairable for p in report.problems):
         lines.append("Run `memvault check --repair` to fix what is marked repairable.")
     return "\n".join(lines)
 

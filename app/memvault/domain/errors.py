@@ -113,6 +113,13 @@ class StorageError(VaultError):
     code = "storage_error"
 
 
+class VaultFilesMissing(StorageError):
+    """The vault's database file was deleted or replaced while this process had it open: writes would go
+    into a file nobody will ever read again, so they are refused."""
+
+    code = "vault_files_missing"
+
+
 class ModelError(MemvaultError):
     """The bundled embedding model is missing, altered or unusable."""
 

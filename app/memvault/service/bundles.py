@@ -243,7 +243,8 @@ class BundleService:
 
     def _export_to_file(self, path: Path, request: ExportRequest, progress: Progress | None,
                         cancelled: Callable[[], bool] | None) -> ExportReport:
-        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=fmt.SUFFIX, dir=path.parent)
+        _sweep_abandoned_exports(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_PARTIAL_PREFIX}{os.getpid()}-", suffix=fmt.SUFFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
                 report = self.export(fh, request, progress=progress, cancelled=cancelled)
@@ -332,3 +333,36 @@ class _Spool:
         self._parts.clear()
         self.size = 0
         return out
+
+
+#: An export in progress writes ``.export-<pid>-<random>.mvbundle`` beside its target and renames it when done.
+_PARTIAL_PREFIX = ".export-"
+#: A partial export without a process id in its name (written before they had one) is abandoned after this long.
+_UNNAMED_PARTIAL_SECONDS = 24 * 3600
+
+
+def _sweep_abandoned_exports(folder: Path) -> None:
+    """Delete the partial files of exports whose process is gone (killed: nothing else could remove them)."""
+    for partial in folder.glob(f"{_PARTIAL_PREFIX}*{fmt.SUFFIX}"):
+        pid_text = partial.name[len(_PARTIAL_PREFIX):].split("-", 1)[0]
+        try:
+            if pid_text.isdigit():
+                if _alive(int(pid_text)):
+                    continue
+            elif time.time() - partial.stat().st_mtime < _UNNAMED_PARTIAL_SECONDS:
+                continue
+            partial.unlink()
+        except OSError:
+            continue  # another export swept it first, or the folder is not ours to clean
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

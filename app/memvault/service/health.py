@@ -19,6 +19,7 @@ from memvault.domain.errors import (
     StorageError,
     StorageFull,
     VaultCorrupt,
+    VaultFilesMissing,
     VaultReadOnly,
 )
 from memvault.vault.engine import Database
@@ -38,6 +39,8 @@ _CANNOT_WRITE = {
     StorageError.code: "the operating system fails to write the vault's files (I/O error); check the disk",
     VaultCorrupt.code: "writes fail because the vault file is damaged; run `memvault check`",
     VaultReadOnly.code: "the vault's files have become read-only: changes are refused",
+    VaultFilesMissing.code: "the vault's files were deleted or replaced while the vault was open: changes are "
+                            "refused; restart Memvault",
 }
 
 

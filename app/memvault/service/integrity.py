@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.errors import (
@@ -107,6 +107,8 @@ class IntegrityService:
             else:
                 self._step("fts", skipped, lambda: self._write(checks.check_fts_index, found))
         self._step("rows", skipped, lambda: self._read(checks.check_rows, found))
+        if found.damaged_pages or found.btree or VaultCorrupt.code in skipped.values():
+            self._db.mark_damaged()  # nothing in this process writes to it any more
         problems = _problems(found, skipped)
         return IntegrityReport(ok=not problems, problems=tuple(problems), counts=dict(found.counts),
                                skipped=skipped, repaired=(), checked_at=self._wall(),
@@ -122,6 +124,14 @@ class IntegrityService:
             raise VaultReadOnly("the vault folder is read-only: nothing can be repaired; make it writable first")
         started = time.monotonic()
         before = self.check()
+        damage = [p for p in before.problems if not p.repairable]
+        if damage:
+            # Repairs rebuild indexes from the memories; with pages that cannot be read they would rebuild from
+            # part of them, and write into a damaged file. Say what is repairable and leave the file as it is.
+            fixable = [p for p in before.problems if p.repairable]
+            done = [f"nothing was repaired: the vault file is damaged ({damage[0].check}); {_BACKUP}"]
+            done += [f"left as it is until the damage is gone: {p.message}" for p in fixable]
+            return replace(before, repaired=tuple(done), seconds=time.monotonic() - started)
         found = checks.Findings()
         if "rows" not in before.skipped:
             self._step("rows", {}, lambda: self._read(checks.check_rows, found))
@@ -154,7 +164,7 @@ class IntegrityService:
     # -- helpers -------------------------------------------------------
 
     def _read(self, fn: Callable, *args: object) -> object:
-        with self._db.read(discard=True) as conn:
+        with self._db.read(discard=True, unreadable_is_damage=True) as conn:
             return fn(conn, *args)
 
     def _write(self, fn: Callable, *args: object) -> object:

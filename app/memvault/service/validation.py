@@ -183,6 +183,8 @@ def optional_id(value: Any, field: str) -> str | None:
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     if len(value) > limits.ID_FIELD_MAX_CHARS:
         raise InvalidInput(f"{field} is longer than {limits.ID_FIELD_MAX_CHARS} characters", field=field)
+    if "\x00" in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
     return plain_text(value, field)
 
 
@@ -280,6 +282,9 @@ def metadata_filter(value: Any, field: str = "metadata_filter") -> dict[str, Any
     for key in value:
         if not isinstance(key, str) or not key or len(key) > limits.METADATA_KEY_MAX_CHARS:
             raise InvalidInput(f"{field} keys must be 1-{limits.METADATA_KEY_MAX_CHARS} characters", field=field)
+        if "\x00" in key:
+            # A key becomes a JSON path, which SQLite cuts at a NUL.
+            raise InvalidInput(f"{field} keys must not contain NUL characters", field=field)
     check_json(value, field, max_depth=limits.METADATA_MAX_DEPTH)
     return {key: _sql_number(item, field) for key, item in value.items()}
 

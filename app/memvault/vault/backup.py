@@ -31,6 +31,7 @@ import sqlcipher3
 from memvault.crypto.digest import equal, sha256
 from memvault.domain.errors import InvalidInput, VaultCorrupt, VaultExists
 from memvault.vault import header as key_header
+from memvault.vault import process_lock
 from memvault.vault.engine import Database
 from memvault.vault.vault import DB_NAME, HEADER_NAME, db_path, header_path, vault_exists
 
@@ -147,7 +148,9 @@ def restore_backup(source: Path, home: Path, *, replace: bool) -> Path | None:
     An existing vault there is replaced only with ``replace`` (else
     :class:`VaultExists`); its files are moved into ``home/replaced-<time>/``,
     whose path is returned. Nothing in ``home`` changes unless the whole
-    backup checks out. The vault must not be open anywhere while this runs.
+    backup checks out. While any process has the vault open (its shared lock,
+    see :mod:`.process_lock`) the restore is refused with :class:`VaultBusy`
+    and nothing changes.
     """
     source, home = Path(source), Path(home)
     with open(source, "rb") as fh:
@@ -163,6 +166,11 @@ def restore_backup(source: Path, home: Path, *, replace: bool) -> Path | None:
                           "(confirm to go ahead: the current files are kept in a replaced-… folder)")
     home.mkdir(parents=True, exist_ok=True)
     os.chmod(home, 0o700)
+    with process_lock.exclusive(home):
+        return _swap_in(source, home, meta, offset, header_bytes, exists)
+
+
+def _swap_in(source: Path, home: Path, meta: dict, offset: int, header_bytes: bytes, exists: bool) -> Path | None:
     work = Path(tempfile.mkdtemp(prefix=".restore-", dir=home))
     try:
         with open(source, "rb") as fh, open(work / DB_NAME, "wb") as out:

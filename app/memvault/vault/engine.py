@@ -5,11 +5,8 @@ temporary data in memory so nothing is ever spilled to disk in plaintext.
 Writes go through one connection under a lock with ``BEGIN IMMEDIATE``;
 reads use their own connections (WAL lets them run beside the writer).
 
-This is the one place where SQLite's failures become domain errors: a lock
-held too long (:class:`VaultBusy`), a full disk (:class:`StorageFull`), an I/O
-error (:class:`StorageError`), a read-only folder (:class:`VaultReadOnly`) and
-a damaged file (:class:`VaultCorrupt`). Statement parameters never appear in
-an error (they may be memory text).
+Every transaction here maps SQLite's failures to domain errors with
+:func:`memvault.vault.sqlite_errors.classify`, the one place that knows them.
 
 A vault whose folder cannot be written opens read-only; one whose disk is so
 full that the write-ahead log cannot even be created opens read-only too, and
@@ -20,21 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
 import threading
 import time
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlcipher3
-import sqlite_vec
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import QueuePool
 
 from memvault.domain.errors import (
     StorageError,
@@ -42,96 +33,27 @@ from memvault.domain.errors import (
     VaultBusy,
     VaultCorrupt,
     VaultError,
+    VaultFilesMissing,
     VaultReadOnly,
+)
+from memvault.vault import process_lock
+from memvault.vault.connect import database_url, make_engine
+from memvault.vault.file_checks import ProbeDone, files_missing_message, identity, probe_folder
+from memvault.vault.sqlite_errors import (
+    CORRUPT,
+    NOTADB,
+    classify,
+    damaged_message,
+    folder_writable,
+    full_message,
+    primary_code,
+    read_only_message,
 )
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 15_000
-#: An I/O error with less free space than this on the vault's disk is a full disk
-#: (SQLite reports a -shm file it cannot grow as an I/O error, not as "full").
-LOW_SPACE_BYTES = 1 << 20
 #: How often a vault opened read-only because its disk was full tries its writer again.
 REOPEN_WRITER_SECONDS = 1.0
-
-# SQLite's primary result codes (the low byte of an extended code).
-_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
-
-
-def damaged_message(path: Path) -> str:
-    return (f"the vault file is damaged ({path.name} in {path.parent}): run `memvault check` to see what is "
-            "affected (`memvault check --repair` fixes the search indexes), or restore the vault folder from a backup")
-
-
-def _full_message(path: Path) -> str:
-    return (f"the disk holding the vault ({path.parent}) is full: nothing was written; "
-            "free some space and try again (reading still works)")
-
-
-def read_only_message(path: Path) -> str:
-    return (f"the vault folder {path.parent} is read-only: memories can be listed and searched "
-            "but not changed; make the folder writable to store or edit memories")
-
-
-def classify(exc: BaseException, path: Path) -> VaultError | None:
-    """The domain error for a SQLite failure, or ``None`` when it is not a storage problem (a bug, a constraint)."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(orig, sqlcipher3.Error):
-        return None
-    primary = _primary(exc)
-    name = getattr(orig, "sqlite_errorname", None) or type(orig).__name__
-    if primary in (_BUSY, _LOCKED):
-        return VaultBusy(
-            f"the vault is busy: another program has held its write lock for over {BUSY_TIMEOUT_MS // 1000} s; "
-            "nothing was written, try again shortly")
-    if primary == _FULL or (primary == _IOERR and _low_space(path)):
-        return StorageFull(_full_message(path), sqlite_error=name)
-    if primary == _READONLY:
-        return VaultReadOnly(read_only_message(path), sqlite_error=name)
-    if primary in (_CORRUPT, _NOTADB):
-        return VaultCorrupt(damaged_message(path), path=str(path), sqlite_error=name)
-    if primary == _IOERR:
-        return StorageError(
-            f"the operating system could not read or write the vault's files in {path.parent} ({name}); "
-            "check the disk, then run `memvault check`", sqlite_error=name)
-    if primary == _CANTOPEN:
-        return StorageError(f"the vault's files in {path.parent} cannot be opened ({name}); "
-                            "check that the folder exists and is accessible", sqlite_error=name)
-    return None
-
-
-def _primary(exc: BaseException) -> int | None:
-    """SQLite's primary result code of a driver error (``None`` for anything else)."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    if not isinstance(orig, sqlcipher3.Error):
-        return None
-    code = getattr(orig, "sqlite_errorcode", None)
-    return code & 0xFF if isinstance(code, int) else _code_from_message(str(orig))
-
-
-def _code_from_message(message: str) -> int | None:
-    # Drivers without ``sqlite_errorcode`` only give SQLite's standard message text.
-    known = {"database is locked": _BUSY, "database table is locked": _LOCKED, "disk is full": _FULL,
-             "readonly database": _READONLY, "disk i/o error": _IOERR, "malformed": _CORRUPT,
-             "not a database": _NOTADB, "unable to open": _CANTOPEN}
-    lowered = message.lower()
-    return next((code for words, code in known.items() if words in lowered), None)
-
-
-def _low_space(path: Path) -> bool:
-    try:
-        return shutil.disk_usage(path.parent).free < LOW_SPACE_BYTES
-    except OSError:
-        return False
-
-
-def folder_writable(path: Path) -> bool:
-    """Whether the database and its folder can be written (the WAL and shm files live beside it).
-
-    ``os.access`` honours read-only mounts and immutable files even for root.
-    """
-    files = [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
-    return os.access(path.parent, os.W_OK) and all(os.access(p, os.W_OK) for p in files)
 
 
 @dataclass(frozen=True)
@@ -141,74 +63,6 @@ class WriteFailure:
     code: str
     since: float
     last_at: float
-
-
-def _engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> Engine:
-    engine = create_engine(
-        url,
-        poolclass=QueuePool,
-        pool_size=pool_size,
-        max_overflow=0,
-        pool_timeout=60,
-        pool_pre_ping=False,
-        # LIFO hands out the most recently used connection, whose page cache
-        # already holds the pages recent searches read.
-        pool_use_lifo=True,
-        # Parameters are memory text, search filters and keys: never in an error or a log.
-        hide_parameters=True,
-        connect_args={"check_same_thread": False},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
-        # The dialect has set the key already (its on_connect runs first).
-        # SQLCipher's own log lines on a damaged page say nothing a user can act
-        # on; the domain error (and `memvault check`) does.
-        dbapi_conn.execute("PRAGMA cipher_log_level = NONE")
-        dbapi_conn.isolation_level = None
-        dbapi_conn.enable_load_extension(True)
-        try:
-            sqlite_vec.load(dbapi_conn)
-        except sqlcipher3.OperationalError as exc:
-            # Not the database's fault: say so instead of "damaged database".
-            raise VaultError(f"the sqlite-vec extension could not be loaded ({exc}); reinstall Memvault") from None
-        dbapi_conn.enable_load_extension(False)
-        dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        dbapi_conn.execute("PRAGMA temp_store = MEMORY")
-        dbapi_conn.execute("PRAGMA foreign_keys = ON")
-        dbapi_conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-        _record.info["cache_kib"] = int(cache_kib)
-        if writer:
-            dbapi_conn.execute("PRAGMA journal_mode = WAL")
-            # FULL syncs the WAL at every commit: a write acknowledged as stored
-            # survives power loss and OS crashes, not only a killed process.
-            dbapi_conn.execute("PRAGMA synchronous = FULL")
-        else:
-            dbapi_conn.execute("PRAGMA query_only = ON")
-
-    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
-
-    return engine
-
-
-def _url(path: Path, raw_key: bytes, *, read_only: bool = False) -> URL:
-    # SQLCipher reads ``PRAGMA key = "x'HEX'"`` as a raw key, skipping its own
-    # PBKDF2: the key is already random and wrapped by our Argon2id header.
-    password = f"x'{raw_key.hex()}'"
-    if not read_only:
-        return URL.create("sqlite+pysqlcipher", password=password, database=str(path))
-    query = {"uri": "true", "mode": "ro"}
-    wal = Path(f"{path}-wal")
-    if not wal.exists() or wal.stat().st_size == 0:
-        # Without a WAL there is nothing uncommitted to read, and SQLite could
-        # not create (or grow) the -shm file it needs for WAL mode here.
-        query["immutable"] = "1"
-    return URL.create("sqlite+pysqlcipher", password=password,
-                      database="file:" + urllib.parse.quote(str(path)), query=query)
 
 
 class Database:
@@ -234,6 +88,22 @@ class Database:
         self._readers: Engine | None = None
         self._folder_read_only = not folder_writable(path)
         self._next_reopen = 0.0
+        self._damaged = False
+        #: Commands set this: their first write checks every page first, so a damaged vault stays as it was.
+        self.verify_before_writing = False
+        self._pages_verified = False
+        self._hold = process_lock.SharedHold(path.parent)
+        try:
+            self._open()
+        except BaseException:
+            self._hold.release()
+            raise
+        # Deleting or replacing the file under an open connection would let writes "succeed" into an unlinked
+        # inode: each write compares the file's identity with this one first and after its commit. (Taken
+        # once open: opening a new vault creates the file.)
+        self._identity = identity(path)
+
+    def _open(self) -> None:
         if self._folder_read_only:
             self._open_read_only()
             return
@@ -248,11 +118,11 @@ class Database:
     # -- opening -------------------------------------------------------
 
     def _readers_engine(self, *, read_only: bool) -> Engine:
-        return _engine(_url(self.path, self._key, read_only=read_only), pool_size=self._reader_count,
+        return make_engine(database_url(self.path, self._key, read_only=read_only), pool_size=self._reader_count,
                        cache_kib=self._reader_cache_kib, writer=False)
 
     def _open_read_write(self) -> None:
-        writer = _engine(_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
+        writer = make_engine(database_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
         try:
             self._check_key(writer)
         except BaseException:
@@ -293,9 +163,9 @@ class Database:
     def _reopen_writer(self) -> None:
         """Try the writer again after a full disk made this vault read-only (called under the write lock)."""
         if time.monotonic() < self._next_reopen:
-            raise StorageFull(_full_message(self.path))
+            raise StorageFull(full_message(self.path))
         self._next_reopen = time.monotonic() + REOPEN_WRITER_SECONDS
-        writer = _engine(_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
+        writer = make_engine(database_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
         try:
             with self._translated(), writer.begin() as conn:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
@@ -318,8 +188,20 @@ class Database:
 
     @property
     def write_failure(self) -> WriteFailure | None:
-        """The storage failure that stopped the last write, until a write succeeds again."""
+        """The storage failure that stopped the last write, until a write succeeds again (or the vault's
+        file vanished, which no write will fix)."""
+        if self._failure is None and self.files_missing:
+            self._record_failure(VaultFilesMissing(files_missing_message(self.path)))
         return self._failure
+
+    @property
+    def files_missing(self) -> bool:
+        """Whether the database file was deleted or replaced since this process opened it."""
+        return identity(self.path) != self._identity
+
+    def _check_files(self) -> None:
+        if self.files_missing:
+            raise VaultFilesMissing(files_missing_message(self.path))
 
     def _record_failure(self, exc: VaultError) -> None:
         now = time.time()
@@ -332,14 +214,37 @@ class Database:
             self._failure = None
 
     @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
+    def _translated(self, *, unreadable_is_damage: bool = False) -> Iterator[None]:
         try:
             yield
         except (DBAPIError, sqlcipher3.Error) as exc:
             mapped = classify(exc, self.path)
+            if mapped is None and unreadable_is_damage:
+                # Virtual tables (vec0) report a page that fails its HMAC as a plain SQL error.
+                mapped = VaultCorrupt(damaged_message(self.path), path=str(self.path))
             if mapped is None:
                 raise
+            if isinstance(mapped, VaultCorrupt):
+                self._damaged = True
             raise mapped from None
+
+    @property
+    def damaged(self) -> bool:
+        """Whether this process has met a damaged page (it writes nothing more: run ``memvault check``)."""
+        return self._damaged
+
+    def mark_damaged(self) -> None:
+        """An integrity check found damaged pages: refuse every write from now on."""
+        self._damaged = True
+
+    def _refuse_if_damaged(self) -> None:
+        if self.verify_before_writing and not self._pages_verified:
+            with self.read(discard=True) as conn:
+                if conn.exec_driver_sql("PRAGMA cipher_integrity_check").first() is not None:
+                    self._damaged = True
+            self._pages_verified = True
+        if self._damaged:
+            raise VaultCorrupt(damaged_message(self.path) + "; nothing was written", path=str(self.path))
 
     # -- transactions --------------------------------------------------
 
@@ -359,6 +264,8 @@ class Database:
         with self._write_lock:
             self._local.writing = True
             try:
+                self._check_files()
+                self._refuse_if_damaged()
                 with self._translated():
                     if self._writer is None:
                         self._reopen_writer()
@@ -368,26 +275,31 @@ class Database:
                         before = raw.total_changes
                         yield conn
                         changed = raw.total_changes != before
+                # The file may have gone while this transaction ran: then the commit went nowhere anyone reads.
+                self._check_files()
                 # Only a commit that wrote pages proves the disk takes writes again.
                 if changed:
                     self._record_success()
-            except (StorageFull, StorageError, VaultReadOnly, VaultCorrupt) as exc:
+            except (StorageFull, StorageError, VaultReadOnly, VaultCorrupt) as exc:  # VaultFilesMissing included
                 self._record_failure(exc)
                 raise
             finally:
                 self._local.writing = False
 
     @contextlib.contextmanager
-    def read(self, *, discard: bool = False) -> Iterator[Connection]:
+    def read(self, *, discard: bool = False, unreadable_is_damage: bool = False) -> Iterator[Connection]:
         """A read transaction on its own connection (a consistent snapshot).
 
         Args:
             discard: close the connection afterwards instead of pooling it (integrity
                 checks: a connection that met a damaged page fails every later read).
+            unreadable_is_damage: any SQL failure is :class:`VaultCorrupt` (integrity checks, whose
+                statements are known good: what fails them is the file).
         """
         if self._readers is None:
             raise VaultError("the database is closed")
-        with self._translated(), self._transaction(self._readers, discard=discard) as conn:
+        with self._translated(unreadable_is_damage=unreadable_is_damage), \
+                self._transaction(self._readers, discard=discard) as conn:
             if conn.info.get("cache_kib") != self._reader_cache_kib:
                 conn.connection.dbapi_connection.execute(f"PRAGMA cache_size = -{self._reader_cache_kib}")
                 conn.info["cache_kib"] = self._reader_cache_kib
@@ -408,7 +320,7 @@ class Database:
             except (DBAPIError, sqlcipher3.Error) as exc:
                 # After a page fails its HMAC, SQLCipher fails every later read on
                 # that connection: drop it so the pool does not hand it out again.
-                if _primary(exc) in (_CORRUPT, _NOTADB):
+                if primary_code(exc) in (CORRUPT, NOTADB):
                     conn.invalidate()
                 raise
             finally:
@@ -416,19 +328,25 @@ class Database:
                     conn.invalidate()
 
     def probe_write(self) -> None:
-        """Write one page and commit, raising the storage error that stops writes, if any.
+        """Raise the storage error that stops writes, if any, without changing the vault's files.
 
-        Rewriting ``user_version`` with its own value changes nothing but is a
-        real write: it needs the lock, a WAL frame and a sync.
+        It takes the write lock (``BEGIN IMMEDIATE``), then writes and syncs one
+        page to a scratch file beside the database (a full or read-only disk
+        fails there as it would for a commit) and rolls back: even a damaged
+        vault is left byte for byte as it was.
         """
-        with self.write() as conn:
-            version = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
-            conn.exec_driver_sql(f"PRAGMA user_version = {version}")
+        try:
+            with self.write():
+                probe_folder(self.path)
+                raise ProbeDone
+        except ProbeDone:
+            pass
         self._record_success()
 
     def dispose(self) -> None:
-        """Close every connection."""
+        """Close every connection, and let go of the vault (a restore may replace its files then)."""
         if self._readers is not None:
             self._readers.dispose()
         if self._writer is not None:
             self._writer.dispose()
+        self._hold.release()

@@ -12,7 +12,7 @@ from memvault.domain import errors as e
 from memvault.domain import limits
 from memvault.domain.models import FieldChanges
 from memvault.service.container import create_vault, open_vault
-from memvault.vault import engine, memory_queries
+from memvault.vault import memory_queries, sqlite_errors
 from memvault.vault import memories as repo
 from memvault.vault.rows import TOO_DEEP
 from tests.helpers import PASSPHRASE, fast_settings
@@ -43,7 +43,7 @@ def test_storage_errors_get_a_clear_status_and_message(api, monkeypatch, error, 
 
 def test_a_write_waiting_on_another_process_lock_gets_503_with_retry_after(tmp_path, fake_embedder, monkeypatch):
     """Another process (here: a second Services over the same vault) holds the write lock past the busy timeout."""
-    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(sqlite_errors, "BUSY_TIMEOUT_MS", 300)
     settings = fast_settings(tmp_path / "vault")
     services = create_vault(settings, PASSPHRASE, fake_embedder, background=False)
     _, secret = services.keys.create("busy", "read,write")

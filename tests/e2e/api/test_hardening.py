@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import httpx
@@ -30,18 +31,22 @@ def c(api):
         yield client
 
 
-def post_raw(c: httpx.Client, path: str, body: object) -> httpx.Response:
-    return c.post(path, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+def post_raw(c: httpx.Client, path: str, body: object) -> tuple[httpx.Response, float]:
+    """The response to ``body`` and the CPU seconds spent from sending it (encoded beforehand) to the answer."""
+    raw = json.dumps(body).encode()
+    return cpu_of(lambda: c.post(path, content=raw, headers={"content-type": "application/json"}))
 
 
 def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
     body = {"content": "tags", "tags": [f"tag-{i}" for i in range(100_000)]}
-    r, cpu = cpu_of(lambda: post_raw(c, "/v1/memories", body))
+    r, cpu = post_raw(c, "/v1/memories", body)
     assert f"at most {limits.TAGS_MAX} tags" in refused_cheaply(r, cpu, 0.3)["message"]
     created = c.post("/v1/memories", json={"content": "tags", "tags": [f"t{i}" for i in range(60)]})
     assert created.status_code == 400
     m = c.post("/v1/memories", json={"content": "tags", "tags": ["a", "a", " a ", "b"]}).json()
-    r, cpu = cpu_of(lambda: c.patch(f"/v1/memories/{m['id']}", json={"tags": [f"t{i}" for i in range(100_000)]}))
+    raw = json.dumps({"tags": [f"t{i}" for i in range(100_000)]}).encode()
+    r, cpu = cpu_of(lambda: c.patch(f"/v1/memories/{m['id']}", content=raw,
+                                    headers={"content-type": "application/json"}))
     refused_cheaply(r, cpu, 0.3)
     assert c.get(f"/v1/memories/{m['id']}").json()["tags"] == ["a", "b"]
 
@@ -56,7 +61,7 @@ def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
     ("/v1/conversations", {"messages": [{"role": "user", "content": "hi"}] * 300_000}, "messages"),
 ])
 def test_every_oversized_list_is_refused_before_its_items_are_read(c, path, body, field):
-    r, cpu = cpu_of(lambda: post_raw(c, path, body))
+    r, cpu = post_raw(c, path, body)
     assert field in refused_cheaply(r, cpu)["message"]
 
 
@@ -86,3 +91,51 @@ def test_an_admin_only_key_manages_but_reads_no_content(api):
         minted = adm.post("/v1/keys", json={"scopes": ["admin"], "name": "second admin"})
         assert minted.status_code == 201 and minted.json()["scopes"] == ["admin"]
         assert rw.get(f"/v1/memories/{memory_id}").json()["content"] == secret
+
+
+def test_a_nul_in_a_metadata_filter_key_is_a_400_not_a_500(c):
+    """Item 9: the key becomes a JSON path, which SQLite cut at the NUL (the probe's only 5xx)."""
+    listed = c.get("/v1/memories", params={"metadata_filter": json.dumps({"a\u0000b": "x"})})
+    searched = c.post("/v1/memories/search", json={"query": "q", "metadata_filter": {"a\u0000b": "x"}})
+    for r in (listed, searched):
+        assert r.status_code == 400, r.text[:200]
+        assert "NUL" in r.json()["error"]["message"]
+
+
+def test_the_native_api_is_strict_where_it_was_lax(api, c):
+    """Item 12: each of these was accepted (or read as something else) before."""
+    turn = {"role": "user", "content": "I moved to Porto last spring"}
+    for occurred_at in (True, "10"):
+        r = c.post("/v1/conversations", json={"messages": [turn], "occurred_at": occurred_at})
+        assert r.status_code == 422, (occurred_at, r.text[:200])
+    r = c.post("/v1/conversations", json={"messages": [{**turn, "speaker": "me"}]})
+    assert r.status_code == 422 and "speaker" in r.json()["error"]["message"]
+    r = c.post("/v1/conversations", json={"messages": [turn], "agent_id": "a\u0000b"})
+    assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
+    r = c.post("/v1/memories", json={"content": "nul id", "agent_id": "a\u0000b"})
+    assert r.status_code == 400
+    for spelling in ("1.0", "+1", " 1", "01", "１"):
+        r = c.get(f"/v1/entities/{spelling}/memories")
+        assert r.status_code in (400, 422), (spelling, r.status_code, r.text[:200])
+    assert c.get("/v1/entities/1/memories").status_code in (200, 404)
+    with api.client(api.admin) as admin:
+        for content_type in ("application/json", "text/plain", "application/x-www-form-urlencoded"):
+            r = admin.post("/v1/import", content=b"MVBUNDLE not really", headers={"content-type": content_type})
+            assert r.status_code == 415, (content_type, r.text[:200])
+            assert r.json()["error"]["code"] == "unsupported_media_type"
+        r = admin.post("/v1/import", content=b"MVBUNDLE not really",
+                       headers={"content-type": "application/octet-stream", "X-Bundle-Passphrase": "x" * 10})
+        assert r.status_code not in (415, 500)
+
+
+def test_the_openapi_document_says_an_export_recipient_is_an_mvpub1_key(api):
+    """Item 13 (schemathesis ST202): the document now states the rule the service enforces."""
+    with api.client() as anonymous:
+        doc = anonymous.get("/openapi.json").json()
+    export = doc["paths"]["/v1/namespaces/{namespace}/export"]
+    query = next(p for p in export["get"]["parameters"] if p["name"] == "recipient")
+    pattern = query["schema"]["anyOf"][0]["items"]["pattern"]
+    body = doc["components"]["schemas"]["ExportIn"]["properties"]["recipients"]["items"]["pattern"]
+    assert pattern == body == r"^mvpub1[a-z2-7]{58}$"
+    key = api.services.bundles.recipient_key()
+    assert re.fullmatch(pattern, key)

@@ -1,10 +1,12 @@
 """MCP over Streamable HTTP and stdio, driven by the official SDK's client."""
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 import anyio
 import httpx2
@@ -12,7 +14,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
-from memvault.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
 
@@ -371,3 +373,35 @@ def test_an_admin_only_key_reads_no_content_over_mcp(api):
 
     denied = anyio.run(main)
     assert "5521" not in str(denied.content)
+
+
+def test_an_unknown_prompt_leaves_no_caller_text_in_any_log(api, caplog, capfd):
+    """Issue 38 item 10: the SDK logged a traceback quoting the prompt name the caller sent."""
+    marker = "caller-text-QQ-5e1d the user's locker code"
+    headers = {"accept": "application/json, text/event-stream", "Authorization": f"Bearer {api.alpha}"}
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("mcp.shared.jsonrpc_dispatcher").warning("canary %s", "mcp-log-canary")
+        r = httpx2.post(f"{api.url}/mcp", headers=headers, timeout=30, json={
+            "jsonrpc": "2.0", "id": 7, "method": "prompts/get", "params": {"name": marker}})
+    assert r.status_code == 200 and "error" in r.json(), r.text[:300]
+    logged = "\n".join(f"{rec.getMessage()} {rec.exc_text or ''} {rec.exc_info or ''}" for rec in caplog.records)
+    assert "mcp-log-canary" in logged  # the capture saw the SDK's logger at all
+    assert "prompts/get" in logged  # and the failure's own line
+    out, err = capfd.readouterr()
+    assert marker not in logged and marker not in out + err
+
+
+def test_mcp_refuses_an_oversized_list_before_reading_its_items(api):
+    """Issue 38 item 1 over MCP: 100,000 tags are refused as the tool's error, without storing anything."""
+    _, secret = api.services.keys.create("mcp-tags", "read,write")
+
+    async def main():
+        async with _http(api, secret) as client:
+            return await client.call_tool("remember", {"content": "too many tags",
+                                                       "tags": [f"t{i}" for i in range(100_000)]})
+
+    started = time.process_time()
+    refused = anyio.run(main)
+    assert refused.is_error and "limit is 50" in refused.content[0].text
+    assert time.process_time() - started < 2.0  # client encoding included
+    assert api.services.memories.count(MemoryFilter(namespace="mcp-tags")) == 0

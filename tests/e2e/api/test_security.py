@@ -1,12 +1,12 @@
 """Authentication, scopes, namespaces, rate limits, usage and localhost safety."""
 
-import time
 
 import httpx
 import pytest
 
 from memvault.api.server import ApiServer
 from memvault.domain.errors import InvalidInput
+from tests.helpers import wait_for
 
 
 def test_health_needs_no_key(api):
@@ -142,11 +142,26 @@ def test_server_log_never_contains_memory_text(api, caplog, monkeypatch):
         monkeypatch.setattr(logging.getLogger(name), "propagate", True)
     caplog.set_level("DEBUG")
     marker = "LOGMARKER-93a1"
+
+    # The canary: a bug whose exception quotes memory text. The server must log it (so this test sees the
+    # server's log at all), with its stack and without its message.
+    def broken_history(memory_id, namespace=None):
+        raise RuntimeError(f"{marker} quoted by a bug")
+
+    monkeypatch.setattr(api.services.memories, "history", broken_history)
     with api.client(api.alpha) as c:
-        c.post("/v1/memories", json={"content": f"{marker} body"})
+        made = c.post("/v1/memories", json={"content": f"{marker} body"}).json()
         c.get("/compat/sendryx/v1/memory/search", params={"query": marker})
         c.post("/v1/memories", json={"content": 5})
-    time.sleep(0.2)
+        assert c.get(f"/v1/memories/{made['id']}/history").status_code == 500
     server_side = ("memvault", "uvicorn", "fastapi", "starlette", "mcp", "sqlalchemy", "onnxruntime")
-    records = [r for r in caplog.records if r.name.split(".")[0] in server_side]
-    assert not [r for r in records if marker in r.getMessage()]
+
+    def server_records():
+        return [r for r in caplog.records if r.name.split(".")[0] in server_side]
+
+    # The 500 is answered after its log line is written, so it is there already; poll in case a handler lags.
+    wait_for(lambda: any("unexpected error" in r.getMessage() for r in server_records()), timeout=10)
+    canary = [r for r in server_records() if "unexpected error" in r.getMessage()]
+    assert "/history" in canary[0].getMessage() and "RuntimeError" in canary[0].getMessage()
+    records = server_records()
+    assert not [r for r in records if marker in r.getMessage() or marker in (r.exc_text or "")]

@@ -156,7 +156,8 @@ def test_a_stopping_loop_gives_back_the_claim_it_queued_instead_of_waiting_for_i
         if not stopper:
             stopper.append(threading.Thread(target=loops.stop))
             stopper[0].start()
-            time.sleep(0.5)  # stop() has asked by now: this turn is the loop's last
+            # stop() raises its event before anything else: once it is set, this turn is the loop's last.
+            wait_for(lambda: loops._stop.is_set(), timeout=10)
 
     store = WatchedJobStore(services.jobs, counting, on_complete=lock_now)
     worker = EmbeddingWorker(store, counting, batch_size=8)

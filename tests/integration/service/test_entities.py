@@ -194,22 +194,32 @@ def test_summaries_group_namespaces_and_list_recurring_concepts(loaded):
 
 
 def test_an_idle_vault_never_loads_the_pipeline_and_queued_work_loads_it(settings, embedder, monkeypatch):
-    import time
-
     from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
     from memvault.extraction.nlp import NlpPipeline
     from memvault.service import container
     from tests.helpers import PASSPHRASE, wait_for
+
+    from memvault.service.conversations import ConversationService
+    from memvault.service.entities import EntityService
 
     # The pipeline is the process's: a fresh one stands in for it, as in a new process.
     pipeline, loads = NlpPipeline(), []
     real_get = pipeline.get
     monkeypatch.setattr(pipeline, "get", lambda: loads.append(1) or real_get())
     monkeypatch.setattr(container, "_PIPELINE", pipeline)
+    # Count the loops' turns, to wait for their first (which used to load the pipeline before anything else).
+    turns = {"entities": 0, "extraction": 0}
+    for cls, name in ((EntityService, "entities"), (ConversationService, "extraction")):
+        def counted(self, _step=cls.step, _name=name):
+            try:
+                return _step(self)
+            finally:
+                turns[_name] += 1
+        monkeypatch.setattr(cls, "step", counted)
     services = container.create_vault(settings, PASSPHRASE, embedder, background=True)
     try:
         assert services.background.is_running("entities") and services.background.is_running("extraction")
-        time.sleep(0.5)  # the loops' first turns (which used to load it before anything else)
+        wait_for(lambda: turns["entities"] >= 1 and turns["extraction"] >= 1)
         assert loads == [] and not pipeline.loaded
         m = services.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
         assert m.entities == ()  # not loaded: queued, and the loop loads it

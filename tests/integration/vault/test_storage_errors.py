@@ -24,7 +24,7 @@ from memvault.domain.errors import (
 )
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.service.container import create_vault, open_vault
-from memvault.vault import engine
+from memvault.vault import engine, sqlite_errors
 from memvault.vault.vault import db_path
 from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.storage import damage_page, fill, remount, small_disk
@@ -49,15 +49,15 @@ def _sqlite_error(code: int, name: str, message: str) -> sqlcipher3.OperationalE
     (14, "SQLITE_CANTOPEN", "unable to open database file", StorageError),
 ])
 def test_sqlite_errors_are_classified_by_code(tmp_path, code, name, message, expected):
-    mapped = engine.classify(_sqlite_error(code, name, message), tmp_path / "vault.db")
+    mapped = sqlite_errors.classify(_sqlite_error(code, name, message), tmp_path / "vault.db")
     assert type(mapped) is expected
     if expected is VaultCorrupt:
         assert "damaged" in mapped.message and "memvault check" in mapped.message and "backup" in mapped.message
 
 
 def test_constraint_and_syntax_errors_are_left_alone(tmp_path):
-    assert engine.classify(_sqlite_error(19, "SQLITE_CONSTRAINT", "UNIQUE constraint failed"), tmp_path) is None
-    assert engine.classify(_sqlite_error(1, "SQLITE_ERROR", "no such table: x"), tmp_path) is None
+    assert sqlite_errors.classify(_sqlite_error(19, "SQLITE_CONSTRAINT", "UNIQUE constraint failed"), tmp_path) is None
+    assert sqlite_errors.classify(_sqlite_error(1, "SQLITE_ERROR", "no such table: x"), tmp_path) is None
 
 
 def test_database_errors_never_carry_statement_parameters(services):
@@ -73,7 +73,7 @@ def test_database_errors_never_carry_statement_parameters(services):
 
 
 def test_a_write_waiting_on_another_process_lock_is_vault_busy(settings, embedder, monkeypatch):
-    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(sqlite_errors, "BUSY_TIMEOUT_MS", 300)
     svc = create_vault(settings, PASSPHRASE, embedder, background=False)
     try:
         other = sqlcipher3.connect(str(db_path(settings.home_path)), isolation_level=None)

@@ -1,0 +1,77 @@
+"""A vault with one bit flipped in a page (issue 38 item 8): every command says so without a traceback, and
+none changes the vault's files; `check --repair` says what it can and cannot repair."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from memvault.domain.models import MemoryCreate
+from memvault.service.container import create_vault
+from memvault.vault.vault import db_path
+from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.cli import run
+from tests.helpers.storage import PAGE
+
+MARKER = "QQ-DAMAGED-7c1e"
+FLIPPED_PAGE = 51
+
+
+def flip_bit(db, page: int) -> None:
+    """One bit, in the middle of ``page`` (1-based), as a failing disk or a cosmic ray would."""
+    with open(db, "r+b") as f:
+        f.seek((page - 1) * PAGE + PAGE // 2)
+        byte = f.read(1)[0]
+        f.seek((page - 1) * PAGE + PAGE // 2)
+        f.write(bytes([byte ^ 0x08]))
+
+
+def files_of(home) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(home.iterdir()) if p.is_file()}
+
+
+@pytest.fixture
+def damaged(env, fake_embedder):
+    home = env / "vault"
+    services = create_vault(fast_settings(home), PASSPHRASE, fake_embedder, background=False)
+    services.memories.create_batch([MemoryCreate(content=f"{MARKER} note {i} about sailing " * 6, tags=[f"t{i % 7}"])
+                                    for i in range(100)])
+    for i in range(300):
+        services.memories.create(MemoryCreate(content=f"{MARKER} single {i} about baking " * 6))
+    services.worker.drain()
+    services.close()
+    assert db_path(home).stat().st_size > FLIPPED_PAGE * PAGE
+    flip_bit(db_path(home), FLIPPED_PAGE)
+    return home
+
+
+def test_check_and_repair_report_a_damaged_page_without_a_traceback(damaged, capsys):
+    before = files_of(damaged)
+    code, out, err = run(capsys, "check")
+    assert code == 3 and f"HMAC verification failed for page {FLIPPED_PAGE}" in out, out + err
+    assert "PROBLEM (pages)" in out and "backup" in out
+    code, out, err = run(capsys, "check", "--repair")
+    assert code == 3, out + err
+    assert "nothing was repaired: the vault file is damaged" in out and "restore the vault folder from a backup" in out
+    for text in (out, err):
+        assert "Traceback" not in text and "OperationalError" not in text and MARKER not in text
+    assert files_of(damaged) == before
+
+
+@pytest.mark.parametrize("argv, status", [
+    (("stats",), 0),
+    (("add", f"{MARKER} written into a damaged vault", "--no-wait"), 1),
+    (("list", "--limit", "3"), 0),
+    (("check",), 3),
+])
+def test_no_command_changes_a_damaged_vault(damaged, capsys, argv, status):
+    before = files_of(damaged)
+    code, out, err = run(capsys, *argv)
+    assert code == status, (argv, out, err)
+    assert "Traceback" not in out + err and MARKER not in err
+    if status == 1:
+        assert err.startswith("memvault: the vault file is damaged") and "memvault check" in err
+    if argv[0] == "stats":
+        assert "vault file is damaged; run `memvault check`" in out
+    assert files_of(damaged) == before
