@@ -16,6 +16,7 @@ from memvault.domain import limits
 from memvault.domain.enums import EmbeddingStatus, SearchMode
 from memvault.domain.errors import InvalidInput, NotFound
 from memvault.domain.models import Memory, MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service import validation as v
 
 router = APIRouter(prefix="/compat/azen/api/v1", tags=["compat: azen"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.AzenError))
@@ -73,6 +74,8 @@ def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
 def list_memories(key: ReadKey, services: ServicesDep,
                   limit: Annotated[int, d.doc_query(minimum=1, maximum=limits.LIST_LIMIT_MAX)] = 20,
                   offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0) -> dict:
+    v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
+    v.int_range(offset, "offset", 0, 10**9)
     everything = MemoryFilter(namespace=key.namespace)
     # Later parts of long texts are not memories of their own: skipped here and not counted.
     total = services.memories.count(everything) - \
