@@ -247,6 +247,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             conn.execute(text(f"DROP INDEX {index}"))
         conn.execute(text("CREATE INDEX ix_memories_agent ON memories(namespace, agent_id)"))
         conn.execute(text("DELETE FROM settings WHERE key = 'knn_snapshot_seq'"))
+        conn.execute(text("DROP TABLE profile_records"))
         conn.execute(text("PRAGMA user_version = 1"))
     svc.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
@@ -255,6 +256,8 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             assert migrations.current_version(conn) == migrations.LATEST >= 2
             names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
+            tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
+        assert "profile_records" in tables, "v13 adds the compatibility profiles' records"
         assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject",
                 "ix_memories_ns_type", "ix_memories_own_time", "ix_memories_agent_id", "ix_memories_project",
                 "ix_memories_filter_by_id"} <= set(names)

@@ -9,12 +9,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from memvault.api import documented as d
+from memvault.api.compat import azen_parts
 from memvault.api.deps import KeyDep, ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain import limits
 from memvault.domain.enums import EmbeddingStatus, SearchMode
-from memvault.domain.errors import InvalidInput
+from memvault.domain.errors import InvalidInput, NotFound
 from memvault.domain.models import Memory, MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service import validation as v
 
 router = APIRouter(prefix="/compat/azen/api/v1", tags=["compat: azen"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.AzenError))
@@ -25,13 +27,16 @@ def iso(ts: float) -> str:
         f"{int(ts * 1000) % 1000:03d}Z"
 
 
-def _memory(m: Memory) -> dict[str, Any]:
-    return {"id": m.id, "content": m.content, "metadata": m.metadata or None, "createdAt": iso(m.created_at),
-            "embedded": m.embedding_status is EmbeddingStatus.READY}
+def _memory(m: Memory, parts: list[Memory] | None = None) -> dict[str, Any]:
+    """The memory as Azen shows it; a long text's ``parts`` read back as one content."""
+    parts = parts or [m]
+    return {"id": m.id, "content": "".join(p.content for p in parts),
+            "metadata": azen_parts.visible_metadata(m) or None, "createdAt": iso(m.created_at),
+            "embedded": all(p.embedding_status is EmbeddingStatus.READY for p in parts)}
 
 
 class CreateIn(BaseModel):
-    text: Annotated[str, d.doc(**d.CONTENT)]
+    text: Annotated[str, d.doc(**{**d.CONTENT, "maxLength": azen_parts.MAX_CHARS})]
     metadata: Annotated[dict[str, Any] | None, d.doc(**d.METADATA)] = None
 
 
@@ -44,42 +49,81 @@ class SearchIn(BaseModel):
 def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
     if not body.text.strip():
         raise InvalidInput("Invalid request body: text must be a non-empty string", field="text")
-    result = services.memories.create(MemoryCreate(content=body.text, namespace=key.namespace,
-                                                   metadata=body.metadata), origin=origin_of(key))
-    if result.created:
+    if len(body.text) > limits.CONTENT_MAX_CHARS:
+        m = azen_parts.create(services, key.namespace, body.text, body.metadata, origin_of(key))
         services.usage.record(key.id, memories_created=1)
-    m = result.memory
+    else:
+        result = services.memories.create(MemoryCreate(content=body.text, namespace=key.namespace,
+                                                       metadata=body.metadata), origin=origin_of(key))
+        if result.created:
+            services.usage.record(key.id, memories_created=1)
+        m = result.memory
     return {"status": "success", "memoryId": m.id, "createdAt": iso(m.created_at),
             "embedding": "completed" if m.embedding_status is EmbeddingStatus.READY else "processing"}
 
 
 @router.get("/memory/{memory_id}")
 def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
-    return {"status": "success", "memory": _memory(services.memories.get(memory_id, key.namespace))}
+    m = services.memories.get(memory_id, key.namespace)
+    if azen_parts.first_part(services, m).id != m.id:  # a later part is no memory of its own
+        raise NotFound(f"memory {memory_id} not found")
+    return {"status": "success", "memory": _memory(m, azen_parts.parts(services, m))}
 
 
 @router.get("/memory")
 def list_memories(key: ReadKey, services: ServicesDep,
                   limit: Annotated[int, d.doc_query(minimum=1, maximum=limits.LIST_LIMIT_MAX)] = 20,
                   offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0) -> dict:
-    page = services.memories.list(MemoryFilter(namespace=key.namespace), limit=limit, offset=offset)
-    return {"status": "success", "memories": [_memory(m) for m in page.items],
-            "pagination": {"limit": limit, "offset": offset, "total": page.total,
-                           "hasMore": offset + len(page.items) < page.total}}
+    v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
+    v.int_range(offset, "offset", 0, 10**9)
+    everything = MemoryFilter(namespace=key.namespace)
+    # Later parts of long texts are not memories of their own: skipped here and not counted.
+    total = services.memories.count(everything) - \
+        services.memories.count(MemoryFilter(namespace=key.namespace, tags=(azen_parts.PART_TAG,)))
+    shown: list[Memory] = []
+    skipped, cursor = 0, None
+    while len(shown) < limit:
+        page = services.memories.list(everything, limit=limits.LIST_LIMIT_MAX, cursor=cursor, count_total=False)
+        for m in page.items:
+            if azen_parts.PART_TAG in m.tags:
+                continue
+            if skipped < offset:
+                skipped += 1
+            elif len(shown) < limit:
+                shown.append(m)
+        if not page.has_more or page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    return {"status": "success", "memories": [_memory(m, azen_parts.parts(services, m)) for m in shown],
+            "pagination": {"limit": limit, "offset": offset, "total": total,
+                           "hasMore": offset + len(shown) < total}}
 
 
 @router.post("/memory/search")
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
-    result = services.search.search(SearchQuery(body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
+    # Parts of one long text are one memory: ask for more hits and keep each memory's best.
+    result = services.search.search(SearchQuery(body.query, mode=SearchMode.SEMANTIC,
+                                                limit=min(limits.SEARCH_LIMIT_MAX, body.limit * 2),
                                                 filter=MemoryFilter(namespace=key.namespace,
                                                                     include_confidential=False)))
     services.usage.record(key.id, searches=1)
-    return {"status": "success", "results": [{**_memory(h.memory), "score": h.score} for h in result.hits]}
+    best: dict[str, tuple[Memory, float]] = {}
+    for h in result.hits:
+        first = azen_parts.first_part(services, h.memory)
+        if first.id not in best:
+            best[first.id] = (first, h.score)
+    hits = list(best.values())[:body.limit]
+    return {"status": "success", "results": [{**_memory(m, azen_parts.parts(services, m)), "score": score}
+                                             for m, score in hits]}
 
 
 @router.delete("/memory/{memory_id}")
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
-    services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
+    m = services.memories.get(memory_id, key.namespace)
+    if azen_parts.first_part(services, m).id != m.id:
+        raise NotFound(f"memory {memory_id} not found")
+    for part in azen_parts.parts(services, m):
+        services.lifecycle.delete(part.id, key.namespace, origin=origin_of(key))
     return {"status": "success", "memoryId": memory_id}
 
 

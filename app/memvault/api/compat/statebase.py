@@ -158,7 +158,8 @@ def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep)
     memory = _get(services, memory_id, key.namespace)
     change = MemoryUpdate(content=None if body.content is None else _content(body.content),
                           memory_type=body.type, tags=body.tags, metadata=body.metadata)
-    return _written(services.memories.update(memory.id, change, key.namespace, origin=origin_of(key)), _ids(services), key)
+    changed = services.memories.update(memory.id, change, key.namespace, origin=origin_of(key))
+    return _written(changed, _ids(services), key)
 
 
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
@@ -172,7 +173,8 @@ def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = 
                   limit: Annotated[int, d.doc_query(minimum=1, maximum=100)] = 20,
                   starting_after: Annotated[str | None, d.doc_query(pattern=r"^mem_[0-9a-f]{12}$")] = None,
                   query: Annotated[str | None, d.doc_query(**d.QUERY)] = None,
-                  types: Annotated[str | None, d.doc_query(description="Comma-separated types (with query)")] = None,
+                  types: Annotated[str | None, d.doc_query(description="Comma-separated types (with query)",
+                                                           pattern=d.TYPES_PATTERN)] = None,
                   threshold: Annotated[float, d.doc_query(**d.UNIT)] = DEFAULT_THRESHOLD) -> dict:
     """List memories; with ``query``, search them (the official SDK's ``memory.search`` sends a GET)."""
     if query is not None:
