@@ -3,7 +3,7 @@ object for the surfaces."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from memvault.domain.models import MemoryFilter
 from memvault.service.bundle_import import Importer, Progress
 from memvault.service.events import EventHub
 from memvault.service.importers.run import ToolImporter, ToolImportReport, ToolImportRequest
+from memvault.service.importers.streams import Upload
 from memvault.service.readable_export import ReadableExporter, ReadableExportReport, ReadableExportRequest
 from memvault.vault.engine import Database
 
@@ -29,7 +30,11 @@ class ReadableTransfer:
                cancelled: Callable[[], bool] | None = None) -> ReadableExportReport:
         return self._exporter.export(path, request, progress=progress, cancelled=cancelled)
 
-    def import_from(self, path: Path, request: ToolImportRequest, *, progress: Progress | None = None,
+    def export_jsonl_chunks(self, request: ReadableExportRequest) -> Iterator[bytes]:
+        """JSON Lines, streamed (checked before the first chunk)."""
+        return self._exporter.jsonl_chunks(request)
+
+    def import_from(self, path: Path | Upload, request: ToolImportRequest, *, progress: Progress | None = None,
                     cancelled: Callable[[], bool] | None = None) -> ToolImportReport:
         return self._importer.run(path, request, progress=progress, cancelled=cancelled)
 

@@ -36,6 +36,7 @@ from memvault.service import validation as v
 from memvault.service.bundle_import import BATCH, Cancelled, Importer, Progress, _Tally, checked
 from memvault.service.importers.items import Conversation, Note
 from memvault.service.importers.sources import OWN_FORMATS, Source, reader_for
+from memvault.service.importers.streams import Input, Upload
 
 #: Ids of imported memories: uuid5 of (source, namespace, the tool's id) under this namespace, so that they do
 #: not change when the note's times do (a file's time is all some notes have).
@@ -116,7 +117,7 @@ class ToolImporter:
         self._extract = extract
         self._facts_of = facts_of
 
-    def run(self, path: Path, request: ToolImportRequest, *, progress: Progress | None = None,
+    def run(self, path: Input, request: ToolImportRequest, *, progress: Progress | None = None,
             cancelled: Callable[[], bool] | None = None) -> ToolImportReport:
         source = v.choice(Source, request.source, "source")
         policy = v.choice(ConflictPolicy, request.policy, "on_conflict")
@@ -126,7 +127,7 @@ class ToolImporter:
         elif source not in OWN_FORMATS:
             namespace = limits.DEFAULT_NAMESPACE
         request = replace(request, source=source, policy=policy, namespace=namespace)
-        path = Path(path)
+        path = path if isinstance(path, Upload) else Path(path)
         try:
             with self._db.read() as conn:
                 plan = self._pass(conn, path, request, apply=False, tick=_ticker("checking", progress, cancelled))
@@ -141,7 +142,7 @@ class ToolImporter:
         facts = self._conversations(path, request, plan.todo, progress, cancelled)
         return self._report(path, request, done, facts=facts, todo=plan)
 
-    def _report(self, path: Path, request: ToolImportRequest, plan: _Plan, *, facts: int, cancelled: bool = False,
+    def _report(self, path: Input, request: ToolImportRequest, plan: _Plan, *, facts: int, cancelled: bool = False,
                 todo: _Plan | None = None) -> ToolImportReport:
         t = plan.tally
         counted = todo or plan
@@ -151,7 +152,7 @@ class ToolImporter:
 
     # -- reading and deciding --------------------------------------------------------
 
-    def _records(self, path: Path, request: ToolImportRequest, plan: _Plan,
+    def _records(self, path: Input, request: ToolImportRequest, plan: _Plan,
                  tick: Callable[[int], None]) -> Iterator[MemoryRecord]:
         number = 0
         for place, item in reader_for(request.source)(path):
@@ -207,7 +208,7 @@ class ToolImporter:
                             metadata=meta, memory_type=MemoryType.EVENT, session_id=conv.source_id[:200])
                 yield _checked(self._note_record(note, request), place, None)
 
-    def _pass(self, conn: Any, path: Path, request: ToolImportRequest, *, apply: bool,
+    def _pass(self, conn: Any, path: Input, request: ToolImportRequest, *, apply: bool,
               tick: Callable[[int], None]) -> _Plan:
         plan = _Plan()
         batch: list[MemoryRecord] = []
@@ -225,7 +226,7 @@ class ToolImporter:
 
     # -- conversations ---------------------------------------------------------------
 
-    def _conversations(self, path: Path, request: ToolImportRequest, todo: set[str], progress: Progress | None,
+    def _conversations(self, path: Input, request: ToolImportRequest, todo: set[str], progress: Progress | None,
                        cancelled: Callable[[], bool] | None) -> int:
         if not todo:
             return 0
