@@ -65,5 +65,7 @@ def read_rows(source: Path | bytes, name: str, table: str, wanted: Sequence[str]
                 yield dict(zip(columns, row, strict=True))
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(f"{name}: the SQLite file is damaged or unreadable ({exc})") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}: table {table!r} holds text that is not UTF-8") from None
     finally:
         conn.close()

@@ -67,6 +67,8 @@ class _Buffer:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
+            except RecursionError:
+                raise InvalidInput(f"{self.where()} (record {number}) is nested too deeply") from None
             except json.JSONDecodeError as exc:
                 if len(self.text) - self.pos > MAX_RECORD_BYTES:
                     raise InvalidInput(f"{self.where()} (record {number}) is larger than "
@@ -169,6 +171,8 @@ def iter_json_lines(path: Input) -> Iterator[tuple[str, Any]]:
                 yield place, json.loads(raw)
             except UnicodeDecodeError:
                 raise InvalidInput(f"{place}: not UTF-8 text") from None
+            except RecursionError:
+                raise InvalidInput(f"{place}: nested too deeply") from None
             except json.JSONDecodeError as exc:
                 cut = "" if raw.endswith(b"\n") else "; the file ends in the middle of it"
                 raise InvalidInput(f"{place}: not valid JSON ({exc.msg}){cut}") from None
