@@ -4,6 +4,7 @@ writes nothing; a second run adds nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -169,3 +170,18 @@ def test_mcp_memory_types_this_vault_knows_are_kept(services, tmp_path):
     services.readable.import_from(db, ToolImportRequest(Source.MCP_MEMORY_SERVICE))
     port = by_content(services)["The staging database runs on port 5433"]
     assert port.memory_type is MemoryType.PREFERENCE and "memory_type" not in port.metadata
+
+
+def test_memvault_jsonl_sample_keeps_ids_times_and_history(services):
+    path = SAMPLES / "memvault" / "sample.jsonl"
+    report = import_twice(services, path, Source.JSONL)
+    assert report.new == 2 and report.namespaces == ("travel",)
+    docs = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    found = {r.id: r for r in records_of(services, "travel")}
+    assert set(found) == {d["id"] for d in docs}
+    seats = found[docs[0]["id"]]
+    assert seats.created_at == docs[0]["created_at"] and seats.hlc == docs[0]["hlc"] and seats.version == 2
+    assert [(h.version, h.content) for h in seats.history] == [
+        (1, "The user prefers window seats on trains"), (2, "The user prefers window seats on long train rides")]
+    moved = services.readable.import_from(path, ToolImportRequest(Source.JSONL, namespace="elsewhere"))
+    assert (moved.new, moved.conflicting) == (0, 2)  # the same ids live in "travel": never moved by an import
