@@ -142,6 +142,9 @@ def test_chatgpt_conversations_become_facts_and_optionally_turns(services):
     assert {f.metadata["conversation_id"] for f in facts} == {
         "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a1", "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a2"}
     assert any("Lisbon" in f.content for f in facts) and any("green tea" in f.content for f in facts)
+    # A fact's own time is its conversation's, not the time of the import.
+    assert {f.created_at for f in facts if "Lisbon" in f.content} == {1714557600.25}
+    assert {f.created_at for f in facts if "green tea" in f.content} == {1717236000.0}
     count = services.memories.count(MemoryFilter())
     again = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT, with_turns=True))
     assert (again.new, again.facts, again.conversations_skipped) == (0, 0, 2)

@@ -243,7 +243,7 @@ class ToolImporter:
             for window in _windows(item):
                 job = self._extract(ConversationSubmission(
                     window, namespace, conversation_id=cid, occurred_at=item.created_at, source=request.source.value,
-                    metadata={"chat_title": item.title[:200]}, origin=IMPORT))
+                    metadata={"chat_title": item.title[:200]}, origin=IMPORT, dated_by_conversation=True))
                 facts += (job.result or {}).get("memories_extracted", 0)
             done += 1
             if progress is not None:
