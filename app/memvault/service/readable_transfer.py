@@ -11,9 +11,9 @@ from memvault.domain.clock import Clock
 from memvault.domain.conversations import ConversationSubmission
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import MemoryFilter
-from memvault.service.bundle_import import Importer, Progress
+from memvault.service.bundle_import import Progress
 from memvault.service.events import EventHub
-from memvault.service.importers.run import ToolImporter, ToolImportReport, ToolImportRequest
+from memvault.service.importers.run import CopyImporter, ToolImporter, ToolImportReport, ToolImportRequest
 from memvault.service.importers.streams import Upload
 from memvault.service.readable_export import ReadableExporter, ReadableExportReport, ReadableExportRequest
 from memvault.vault.engine import Database
@@ -44,7 +44,7 @@ def build(db: Database, clock: HybridClock, events: EventHub, *, model_id: str, 
           count: Callable[[MemoryFilter], int]) -> ReadableTransfer:
     """The service over one vault (``extract``: the conversation service's ``ingest``; ``count``: the memory
     service's)."""
-    importer = Importer(db, clock, events, model_id=model_id, dimension=dimension, private_key=lambda: b"", wall=wall,
+    importer = CopyImporter(db, clock, events, model_id=model_id, dimension=dimension, private_key=lambda: b"", wall=wall,
                         wake_worker=wake_worker)
 
     def facts_of(namespace: str, conversation_id: str) -> int:

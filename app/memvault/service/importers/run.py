@@ -33,10 +33,20 @@ from memvault.domain.errors import DamagedData, InvalidInput
 from memvault.domain.hlc import Hlc
 from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
-from memvault.service.bundle_import import BATCH, Cancelled, Importer, Progress, _Tally, checked
+from memvault.service.bundle_import import (
+    BATCH,
+    Cancelled,
+    Importer,
+    Progress,
+    _Decision,
+    _same_fields,
+    _Tally,
+    checked,
+)
 from memvault.service.importers.items import Conversation, Note
 from memvault.service.importers.sources import OWN_FORMATS, Source, reader_for
 from memvault.service.importers.streams import Input, Upload
+from memvault.vault import export_queries as q
 
 #: Ids of imported memories: uuid5 of (source, namespace, the tool's id) under this namespace, so that they do
 #: not change when the note's times do (a file's time is all some notes have).
@@ -104,6 +114,18 @@ def _metadata(own: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
         return v.metadata(merged)
     except InvalidInput as exc:
         return {"imported_from": origin, "metadata_left_out": exc.message[:200]}
+
+
+class CopyImporter(Importer):
+    """A bundle's decisions, plus one a readable copy needs: people edit it. A memory whose clock stamp is the
+    vault's but whose fields are not was changed by hand after the export; it becomes a new version."""
+
+    def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
+                policy: ConflictPolicy) -> _Decision:
+        if (local is not None and local.memory.namespace == record.namespace and local.hlc == record.hlc
+                and not _same_fields(record, local.memory)):
+            record = replace(record, hlc=self._clock.now(), updated_at=self._wall())
+        return super()._decide(record, local, owners, policy)
 
 
 class ToolImporter:
