@@ -66,8 +66,8 @@ class ReadableBenchReport:
         return "\n".join([
             f"machine: {self.machine}",
             f"JSON Lines round trip of {self.n:,} memories ({self.history:,} history versions): {self.file_mb:.1f} MB",
-            (f"export: {self.export_s:.2f} s ({self.n / self.export_s:,.0f} memories/s; CPU {self.export_cpu_s:.2f} s), "
-             f"peak RSS growth {self.export_rss_growth_mb:.0f} MB"),
+            (f"export: {self.export_s:.2f} s ({self.n / self.export_s:,.0f} memories/s; "
+             f"CPU {self.export_cpu_s:.2f} s), peak RSS growth {self.export_rss_growth_mb:.0f} MB"),
             (f"import into an empty vault: {self.import_s:.2f} s ({self.n / self.import_s:,.0f} memories/s; "
              f"CPU {self.import_cpu_s:.2f} s; dry run included), peak RSS growth {self.import_rss_growth_mb:.0f} MB"),
             f"round trip: {verdict}",
@@ -91,12 +91,14 @@ def _doc(i: int, rng: random.Random, now: float) -> dict[str, Any]:
         "id": uuid7(), "namespace": NAMESPACE, "content": f"{text} — №{i} ✓",
         "memory_type": memory_type.value, "tags": rng.sample(_TAGS, rng.randint(0, 3)),
         "metadata": {"n": i, "nested": {"list": [1, 2.5, None, True], "text": "a\nb"}, "ratio": rng.random()},
-        "importance": importance, "tier": rng.choice(list(Tier)).value, "visibility": rng.choice(list(Visibility)).value,
+        "importance": importance, "tier": rng.choice(list(Tier)).value,
+        "visibility": rng.choice(list(Visibility)).value,
         "agent_id": rng.choice((None, "planner", "coder")), "user_id": rng.choice((None, "dana")),
         "session_id": rng.choice((None, f"s-{i // 50}")), "project": rng.choice((None, "memvault")),
         "client_id": f"client-{i}" if rng.random() < 0.3 else None, "created_at": created,
         "updated_at": created + versions, "expires_at": rng.choice((None, now + 10 * 365 * 86_400)),
-        "deleted_at": created + 10 if fate < 0.05 else None, "archived_at": created + 20 if 0.05 <= fate < 0.1 else None,
+        "deleted_at": created + 10 if fate < 0.05 else None,
+        "archived_at": created + 20 if 0.05 <= fate < 0.1 else None,
         "version": versions, "hlc": str(Hlc(int((created + versions) * 1000), 0, DEVICE)), "origin_device": DEVICE,
         "memory_type_source": rng.choice(list(TypeSource)).value, "history": history,
     }

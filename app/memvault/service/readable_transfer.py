@@ -44,8 +44,8 @@ def build(db: Database, clock: HybridClock, events: EventHub, *, model_id: str, 
           count: Callable[[MemoryFilter], int]) -> ReadableTransfer:
     """The service over one vault (``extract``: the conversation service's ``ingest``; ``count``: the memory
     service's)."""
-    importer = CopyImporter(db, clock, events, model_id=model_id, dimension=dimension, private_key=lambda: b"", wall=wall,
-                        wake_worker=wake_worker)
+    importer = CopyImporter(db, clock, events, model_id=model_id, dimension=dimension, private_key=lambda: b"",
+                            wall=wall, wake_worker=wake_worker)
 
     def facts_of(namespace: str, conversation_id: str) -> int:
         return count(MemoryFilter(namespace=namespace, metadata={"conversation_id": conversation_id},

@@ -10,8 +10,6 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from memvault.domain.enums import MemoryType
 from memvault.domain.models import MemoryFilter
 from memvault.service.importers.run import ToolImportRequest
