@@ -122,3 +122,20 @@ def test_long_conversations_are_cut_into_windows_each_with_a_user_turn():
     windows = list(_windows(Conversation("c", "t", 0.0, turns + (Turn("assistant", "late", None),))))
     assert [len(w) for w in windows] == [500, 500, 202]
     assert list(_windows(Conversation("c", "t", 0.0, (Turn("assistant", "only me", None),)))) == []
+
+
+def test_a_note_longer_than_a_memory_is_cut_between_paragraphs():
+    from memvault.domain import limits
+    from memvault.service.importers.items import Note
+    from memvault.service.importers.run import note_parts
+
+    paragraph = "word " * 8_000  # 40,000 characters
+    note = Note("notes/long.md", f"{paragraph}\n\n{paragraph}\n\n{'x' * 120_000}", 1.0, 2.0, metadata={"title": "t"})
+    parts = note_parts(note)
+    assert [len(p.content) for p in parts] == [len(paragraph), len(paragraph), limits.CONTENT_MAX_CHARS,
+                                               limits.CONTENT_MAX_CHARS, 20_000]
+    assert "".join(p.content for p in parts[2:]) == "x" * 120_000
+    assert [p.source_id for p in parts] == [f"notes/long.md#{i}" for i in range(1, 6)]
+    assert parts[0].metadata == {"title": "t", "part": 1, "parts": 5}
+    short = Note("a", "short", 1.0, 1.0)
+    assert note_parts(short) == [short]

@@ -176,7 +176,6 @@ class ToolImporter:
 
     def _records(self, path: Input, request: ToolImportRequest, plan: _Plan,
                  tick: Callable[[int], None]) -> Iterator[MemoryRecord]:
-        number = 0
         for place, item in reader_for(request.source)(path):
             plan.items += 1
             if plan.items % _PROGRESS_EVERY == 0:
@@ -188,9 +187,11 @@ class ToolImporter:
                 plan.conversations += 1
                 yield from self._conversation(item, place, request, plan)
                 continue
-            number += 1
-            record = item if isinstance(item, MemoryRecord) else self._note_record(item, request)
-            yield _checked(record, place, request.namespace if isinstance(item, MemoryRecord) else None)
+            if isinstance(item, MemoryRecord):
+                yield _checked(item, place, request.namespace)
+                continue
+            for part in note_parts(item):
+                yield _checked(self._note_record(part, request), place, None)
         tick(plan.items)
 
     def _note_record(self, note: Note, request: ToolImportRequest) -> MemoryRecord:
@@ -271,6 +272,32 @@ class ToolImporter:
             if progress is not None:
                 progress("extracting facts", done, len(todo))
         return facts
+
+
+def note_parts(note: Note) -> list[Note]:
+    """``note`` as it is, or, longer than a memory may be, in parts cut between paragraphs (each its own memory,
+    with ``part`` and ``parts`` in its metadata; a paragraph longer than a memory is cut where it must be)."""
+    limit = limits.CONTENT_MAX_CHARS
+    if len(note.content) <= limit:
+        return [note]
+    pieces: list[str] = []
+    current = ""
+    for paragraph in note.content.split("\n\n"):
+        joined = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            pieces.append(current)
+        while len(paragraph) > limit:
+            pieces.append(paragraph[:limit])
+            paragraph = paragraph[limit:]
+        current = paragraph
+    if current:
+        pieces.append(current)
+    return [replace(note, source_id=f"{note.source_id}#{i}", content=piece,
+                    metadata={**note.metadata, "part": i, "parts": len(pieces)})
+            for i, piece in enumerate(pieces, 1) if piece.strip()]
 
 
 def _windows(conv: Conversation) -> Iterator[tuple[ChatMessage, ...]]:
