@@ -67,8 +67,10 @@ def cmd_import_from(args: argparse.Namespace) -> int:
         done = "would go" if report.dry_run else "went"
         lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported) "
                      f"{done} through fact extraction: {report.facts:,} facts stored")
+    if report.stopped:
+        lines.append(f"Not finished: {report.stopped}")
     out(args, fmt.plain(report), "\n".join(lines))
-    return 0
+    return 1 if report.stopped else 0
 
 
 def add_export_options(p: argparse.ArgumentParser) -> None:

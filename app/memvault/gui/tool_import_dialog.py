@@ -57,6 +57,8 @@ def summary(report: ToolImportReport) -> str:
                      f"(the others were imported before).")
         else:
             text += f" {report.facts:,} facts extracted from {todo:,} conversations."
+    if report.stopped:
+        text += f" Not finished: {report.stopped}."
     return text
 
 

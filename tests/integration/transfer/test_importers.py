@@ -186,3 +186,29 @@ def test_memvault_jsonl_sample_keeps_ids_times_and_history(services):
         (1, "The user prefers window seats on trains"), (2, "The user prefers window seats on long train rides")]
     moved = services.readable.import_from(path, ToolImportRequest(Source.JSONL, namespace="elsewhere"))
     assert (moved.new, moved.conflicting) == (0, 2)  # the same ids live in "travel": never moved by an import
+
+
+def test_an_extraction_that_stops_halfway_is_reported_and_finished_by_running_the_import_again(services,
+                                                                                               monkeypatch):
+    from memvault.domain.errors import ExtractionFailed
+
+    path = SAMPLES / "chatgpt" / "conversations.json"
+    importer = services.readable._importer
+    real = importer._extract
+    calls = []
+
+    def once_then_fail(submission):
+        calls.append(submission.conversation_id)
+        if len(calls) > 1:
+            raise ExtractionFailed("the extractor broke")
+        return real(submission)
+
+    monkeypatch.setattr(importer, "_extract", once_then_fail)
+    first = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT))
+    assert first.stopped is not None and "after 1 of 2 conversations (the extractor broke)" in first.stopped
+    assert "run the same import again" in first.stopped
+    monkeypatch.setattr(importer, "_extract", real)
+    second = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT))
+    assert second.stopped is None and second.conversations_skipped == 1 and second.facts >= 1
+    assert {f.metadata["conversation_id"] for f in records_of(services, "default")} == {
+        "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a1", "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a2"}

@@ -26,10 +26,10 @@ from typing import Any
 
 from memvault.domain import limits
 from memvault.domain.changes import IMPORT
-from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
-from memvault.domain.errors import DamagedData, InvalidInput
+from memvault.domain.errors import DamagedData, InvalidInput, MemvaultError
 from memvault.domain.hlc import Hlc
 from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
@@ -86,6 +86,8 @@ class ToolImportReport:
     namespaces: tuple[str, ...]
     dry_run: bool
     cancelled: bool = False
+    #: Set when fact extraction stopped before every conversation was done: why, and that a re-run finishes it.
+    stopped: str | None = None
 
 
 @dataclass
@@ -161,16 +163,16 @@ class ToolImporter:
         except Cancelled:
             return self._report(path, request, _Plan(), facts=0, cancelled=True)
         self._importer._announce(done.tally, origin=IMPORT)
-        facts = self._conversations(path, request, plan.todo, progress, cancelled)
-        return self._report(path, request, done, facts=facts, todo=plan)
+        facts, stopped = self._conversations(path, request, plan.todo, progress, cancelled)
+        return self._report(path, request, done, facts=facts, todo=plan, stopped=stopped)
 
     def _report(self, path: Input, request: ToolImportRequest, plan: _Plan, *, facts: int, cancelled: bool = False,
-                todo: _Plan | None = None) -> ToolImportReport:
+                todo: _Plan | None = None, stopped: str | None = None) -> ToolImportReport:
         t = plan.tally
         counted = todo or plan
         return ToolImportReport(request.source.value, path.name, t.memories, t.new, t.updated, t.skipped,
                                 t.conflicting, plan.empty, counted.conversations, counted.conversations_skipped, facts,
-                                tuple(sorted(t.namespaces)), request.dry_run, cancelled)
+                                tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped)
 
     # -- reading and deciding --------------------------------------------------------
 
@@ -250,28 +252,38 @@ class ToolImporter:
     # -- conversations ---------------------------------------------------------------
 
     def _conversations(self, path: Input, request: ToolImportRequest, todo: set[str], progress: Progress | None,
-                       cancelled: Callable[[], bool] | None) -> int:
+                       cancelled: Callable[[], bool] | None) -> tuple[int, str | None]:
+        """Extract each new conversation's facts; the facts found, and why it stopped early (``None``: it did not)."""
         if not todo:
-            return 0
+            return 0, None
         facts = done = 0
         namespace = request.namespace or limits.DEFAULT_NAMESPACE
+
+        def stopped(why: str) -> str:
+            return (f"fact extraction stopped after {done:,} of {len(todo):,} conversations ({why}); what was done is "
+                    "kept: run the same import again to finish")
+
         for _place, item in reader_for(request.source)(path):
-            if not isinstance(item, Conversation):
-                continue
-            cid = f"{request.source.value}:{item.source_id}"
+            cid = f"{request.source.value}:{item.source_id}" if isinstance(item, Conversation) else None
             if cid not in todo:
                 continue
             if cancelled is not None and cancelled():
-                break  # what is done stays done; running the import again does the rest
+                return facts, stopped("cancelled")
             for window in _windows(item):
-                job = self._extract(ConversationSubmission(
-                    window, namespace, conversation_id=cid, occurred_at=item.created_at, source=request.source.value,
-                    metadata={"chat_title": item.title[:200]}, origin=IMPORT, dated_by_conversation=True))
+                try:
+                    job = self._extract(ConversationSubmission(
+                        window, namespace, conversation_id=cid, occurred_at=item.created_at,
+                        source=request.source.value, metadata={"chat_title": item.title[:200]}, origin=IMPORT,
+                        dated_by_conversation=True))
+                except MemvaultError as exc:
+                    return facts, stopped(exc.message)
+                if job.status is not JobStatus.DONE:
+                    return facts, stopped(job.error or f"the extraction job is {job.status.value}")
                 facts += (job.result or {}).get("memories_extracted", 0)
             done += 1
             if progress is not None:
                 progress("extracting facts", done, len(todo))
-        return facts
+        return facts, None
 
 
 def note_parts(note: Note) -> list[Note]:
