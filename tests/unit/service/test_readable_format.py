@@ -139,3 +139,15 @@ def test_a_note_longer_than_a_memory_is_cut_between_paragraphs():
     assert parts[0].metadata == {"title": "t", "part": 1, "parts": 5}
     short = Note("a", "short", 1.0, 1.0)
     assert note_parts(short) == [short]
+
+
+def test_a_damaged_zip_is_refused_with_one_line():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", json.dumps([{"a": "x" * 5000}]))
+    data = bytearray(buffer.getvalue())
+    data[60] ^= 0xFF  # inside the compressed member
+    with pytest.raises(InvalidInput, match=r"^c\.zip: the zip archive is damaged or cannot be read$"):
+        list(iter_json_array(Upload("c.zip", bytes(data)), member="conversations.json"))
+    with pytest.raises(InvalidInput, match=r"^c\.zip: the zip archive is damaged or cannot be read$"):
+        list(iter_json_array(Upload("c.zip", b"PK\x03\x04 not really"), member="conversations.json"))

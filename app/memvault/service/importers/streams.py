@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,16 +111,24 @@ def open_text(path: Input, member: str | None) -> Iterator[tuple[TextIO, str]]:
             with io.TextIOWrapper(binary(path), encoding="utf-8-sig", errors="strict") as fh:
                 yield fh, path.name
             return
+        damaged = InvalidInput(f"{path.name}: the zip archive is damaged or cannot be read")
         try:
             archive = zipfile.ZipFile(binary(path))
-        except zipfile.BadZipFile:
-            raise InvalidInput(f"{path.name} is not a readable zip archive") from None
+        except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError):
+            raise damaged from None
         with archive:
             names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == member]
             if not names:
                 raise InvalidInput(f"{path.name} holds no {member}")
-            with archive.open(names[0]) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
-                yield fh, f"{path.name}:{names[0]}"
+            try:
+                raw = archive.open(names[0])
+            except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, RuntimeError):
+                raise damaged from None  # RuntimeError: an encrypted member
+            with raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
+                try:
+                    yield fh, f"{path.name}:{names[0]}"
+                except (zipfile.BadZipFile, zlib.error, EOFError):
+                    raise damaged from None  # a bad checksum or a cut-short member, met while reading
 
 
 def iter_json_array(path: Input, *, key: str | None = None, member: str | None = None) -> Iterator[tuple[str, Any]]:
