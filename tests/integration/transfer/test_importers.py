@@ -212,3 +212,26 @@ def test_an_extraction_that_stops_halfway_is_reported_and_finished_by_running_th
     assert second.stopped is None and second.conversations_skipped == 1 and second.facts >= 1
     assert {f.metadata["conversation_id"] for f in records_of(services, "default")} == {
         "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a1", "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a2"}
+
+
+def _chatgpt(cid: str, when: float, text: str) -> dict:
+    return {"title": cid, "create_time": when, "id": cid, "current_node": "u", "mapping": {
+        "r": {"id": "r", "message": None, "parent": None, "children": ["u"]},
+        "u": {"id": "u", "parent": "r", "children": [], "message": {
+            "id": "u", "author": {"role": "user"}, "create_time": when,
+            "content": {"content_type": "text", "parts": [text]}}}}}
+
+
+def test_conversations_are_extracted_oldest_first_so_the_newer_fact_wins(services, tmp_path, monkeypatch):
+    from memvault.service.importers import run
+
+    monkeypatch.setattr(run, "_CONVERSATIONS_PER_READ", 1)  # one conversation in memory at a time
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([_chatgpt("later", utc(2024, 6, 1), "Big news: I live in Porto now."),
+                                _chatgpt("earlier", utc(2024, 5, 1), "I live in Lisbon.")]), "utf-8")
+    report = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT))
+    assert report.facts == 2 and report.stopped is None
+    facts = {("Porto" if "Porto" in r.content else "Lisbon"): r for r in records_of(services, "default")}
+    assert facts["Lisbon"].metadata["superseded_by"] == facts["Porto"].id
+    assert "superseded_by" not in facts["Porto"].metadata
+    assert facts["Porto"].created_at == utc(2024, 6, 1) and facts["Lisbon"].created_at == utc(2024, 5, 1)

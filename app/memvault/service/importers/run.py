@@ -55,6 +55,8 @@ _PROGRESS_EVERY = 200
 #: Messages of one extraction call, and their characters (the conversation service's limits).
 _WINDOW_MESSAGES = 500
 _WINDOW_CHARS = 400_000
+#: Conversations held in memory at once while their facts are extracted.
+_CONVERSATIONS_PER_READ = 200
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ class _Plan:
     empty: int = 0
     conversations: int = 0
     conversations_skipped: int = 0
-    todo: set[str] = field(default_factory=set)  # conversation ids to extract
+    #: Conversations to extract: (their time, their place in the file, their id).
+    todo: list[tuple[float, int, str]] = field(default_factory=list)
 
 
 def _tags(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -216,7 +219,7 @@ class ToolImporter:
         if self._facts_of(request.namespace or limits.DEFAULT_NAMESPACE, cid):
             plan.conversations_skipped += 1
         elif any(t.role == "user" for t in conv.turns):
-            plan.todo.add(cid)
+            plan.todo.append((conv.created_at, plan.items, cid))
         if not request.with_turns:
             return
         for index, turn in enumerate(conv.turns):
@@ -251,11 +254,12 @@ class ToolImporter:
 
     # -- conversations ---------------------------------------------------------------
 
-    def _conversations(self, path: Input, request: ToolImportRequest, todo: set[str], progress: Progress | None,
-                       cancelled: Callable[[], bool] | None) -> tuple[int, str | None]:
-        """Extract each new conversation's facts; the facts found, and why it stopped early (``None``: it did not)."""
-        if not todo:
-            return 0, None
+    def _conversations(self, path: Input, request: ToolImportRequest, todo: list[tuple[float, int, str]],
+                       progress: Progress | None, cancelled: Callable[[], bool] | None) -> tuple[int, str | None]:
+        """Extract each new conversation's facts, oldest first (a later conversation may supersede what an earlier
+        one said, never the reverse; exports list the newest first). Returns the facts found, and why it stopped
+        early (``None``: it did not). The file is read again for each batch of conversations, so that memory holds
+        one batch, not the whole export."""
         facts = done = 0
         namespace = request.namespace or limits.DEFAULT_NAMESPACE
 
@@ -263,26 +267,32 @@ class ToolImporter:
             return (f"fact extraction stopped after {done:,} of {len(todo):,} conversations ({why}); what was done is "
                     "kept: run the same import again to finish")
 
-        for _place, item in reader_for(request.source)(path):
-            cid = f"{request.source.value}:{item.source_id}" if isinstance(item, Conversation) else None
-            if cid not in todo:
-                continue
-            if cancelled is not None and cancelled():
-                return facts, stopped("cancelled")
-            for window in _windows(item):
-                try:
-                    job = self._extract(ConversationSubmission(
-                        window, namespace, conversation_id=cid, occurred_at=item.created_at,
-                        source=request.source.value, metadata={"chat_title": item.title[:200]}, origin=IMPORT,
-                        dated_by_conversation=True))
-                except MemvaultError as exc:
-                    return facts, stopped(exc.message)
-                if job.status is not JobStatus.DONE:
-                    return facts, stopped(job.error or f"the extraction job is {job.status.value}")
-                facts += (job.result or {}).get("memories_extracted", 0)
-            done += 1
-            if progress is not None:
-                progress("extracting facts", done, len(todo))
+        order = sorted(todo)
+        for start in range(0, len(order), _CONVERSATIONS_PER_READ):
+            batch = order[start:start + _CONVERSATIONS_PER_READ]
+            wanted = {index for _when, index, _cid in batch}
+            found: dict[int, Conversation] = {}
+            for index, (_place, item) in enumerate(reader_for(request.source)(path), 1):
+                if index in wanted and isinstance(item, Conversation):
+                    found[index] = item
+            for _when, index, cid in batch:
+                item = found[index]
+                if cancelled is not None and cancelled():
+                    return facts, stopped("cancelled")
+                for window in _windows(item):
+                    try:
+                        job = self._extract(ConversationSubmission(
+                            window, namespace, conversation_id=cid, occurred_at=item.created_at,
+                            source=request.source.value, metadata={"chat_title": item.title[:200]}, origin=IMPORT,
+                            dated_by_conversation=True))
+                    except MemvaultError as exc:
+                        return facts, stopped(exc.message)
+                    if job.status is not JobStatus.DONE:
+                        return facts, stopped(job.error or f"the extraction job is {job.status.value}")
+                    facts += (job.result or {}).get("memories_extracted", 0)
+                done += 1
+                if progress is not None:
+                    progress("extracting facts", done, len(todo))
         return facts, None
 
 
