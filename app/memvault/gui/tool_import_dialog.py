@@ -96,7 +96,7 @@ class ToolImportDialog(QDialog):
         self.source.currentIndexChanged.connect(self._on_source_current_index_changed)
         self.path = QLineEdit()
         self.path.setAccessibleName("File or folder to import")
-        self.path.textChanged.connect(self._on_path_text_changed)
+        self.path.textChanged.connect(lambda _text: self._forget_preview())
         self.choose_button = QPushButton("Choose…")
         self.choose_button.setAccessibleName("Choose the file or folder to import")
         self.choose_button.clicked.connect(self._on_choose_button_clicked)
@@ -105,9 +105,9 @@ class ToolImportDialog(QDialog):
         where.addWidget(self.choose_button)
         self.namespace = QLineEdit(current or "default")
         self.namespace.setAccessibleName("Namespace to import into")
-        self.namespace.textChanged.connect(self._on_path_text_changed)
+        self.namespace.textChanged.connect(lambda _text: self._forget_preview())
         self.turns = QCheckBox("Also keep each chat turn as a memory (facts are always extracted)")
-        self.turns.toggled.connect(self._on_path_text_changed)
+        self.turns.toggled.connect(lambda _on: self._forget_preview())
         form = QFormLayout()
         form.addRow("Import", self.source)
         form.addRow("From", where)
@@ -145,9 +145,10 @@ class ToolImportDialog(QDialog):
         self.turns.setVisible(source in _CHATS)
         # A Memvault copy knows each memory's namespace; a name here moves them all into it.
         self.namespace.setPlaceholderText("each memory's own" if source in OWN_FORMATS else "default")
-        self._on_path_text_changed()
+        self._forget_preview()
 
-    def _on_path_text_changed(self, *_args: object) -> None:
+    def _forget_preview(self) -> None:
+        """The form changed: an earlier preview no longer describes what Import would do."""
         self.preview = None
         self.result.clear()
         self._update_buttons()
