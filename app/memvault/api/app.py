@@ -12,7 +12,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memvault import __version__
-from memvault.api import admin, bundles, conversations, entities, errors, native
+from memvault.api import admin, bundles, conversations, entities, errors, native, readable
 from memvault.api.compat import (
     azen,
     memoryrelay,
@@ -89,6 +89,7 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     errors.install(app)
     app.include_router(admin.router)
     app.include_router(bundles.router)
+    app.include_router(readable.router)
     app.include_router(conversations.router)
     app.include_router(native.router)
     app.include_router(entities.router)

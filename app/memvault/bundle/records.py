@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain import fields
 from memvault.domain.errors import DamagedData
@@ -129,6 +130,13 @@ def _vectors(f: _Fields) -> VectorSet | None:
     return VectorSet(v.text("model_id"), dimension, tuple((a, b) for a, b in spans_raw), data)
 
 
+def _type_source(f: _Fields) -> TypeSource:
+    """Optional (bundles written before it was carried lack it): an explicit type then."""
+    if f.doc.get("memory_type_source") is None:
+        return TypeSource.EXPLICIT
+    return f.choice(TypeSource, "memory_type_source")
+
+
 def _hlc(f: _Fields) -> str:
     stamp = f.text("hlc")
     try:
@@ -178,7 +186,8 @@ def _fast_memory(doc: dict[str, Any], history: tuple[HistoryEntry, ...],
             client_id=doc["client_id"], created_at=_float(doc["created_at"]), updated_at=_float(doc["updated_at"]),
             expires_at=_float(doc["expires_at"]), deleted_at=_float(doc["deleted_at"]),
             archived_at=_float(doc["archived_at"]), version=doc["version"], hlc=doc["hlc"],
-            origin_device=doc["origin_device"], history=history, vectors=vectors)
+            origin_device=doc["origin_device"], history=history, vectors=vectors,
+            memory_type_source=TypeSource(doc.get("memory_type_source", TypeSource.EXPLICIT)))
     except ValueError:
         return None
 
@@ -200,6 +209,7 @@ def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry,
         expires_at=f.optional_number("expires_at"), deleted_at=f.optional_number("deleted_at"),
         archived_at=f.optional_number("archived_at"), version=f.integer("version"), hlc=_hlc(f),
         origin_device=f.text("origin_device"), history=history, vectors=vectors,
+        memory_type_source=_type_source(f),
     )
 
 

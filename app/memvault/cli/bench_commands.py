@@ -22,6 +22,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
             figures = run_bundle_benchmark(settings_for(args), n=args.n, progress=progress.stage)
         out(args, figures, figures.as_text())
         return 0
+    if args.readable:
+        from memvault.bench.readable import run_readable_benchmark
+
+        with progress_for(args) as progress:
+            readable = run_readable_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, readable, readable.as_text())
+        return 0 if readable.equal else 1
     if args.embedding:
         from memvault.bench.embedding import run_embedding_benchmark
 
@@ -100,6 +107,9 @@ def register(command: Command) -> None:
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
     p.add_argument("--bundle", action="store_true",
                    help="measure bundles instead: export, verify-only and import of --n memories with vectors")
+    p.add_argument("--readable", action="store_true",
+                   help="measure a JSON Lines round trip instead: export and import of --n memories (try 10000), "
+                        "checked field for field")
     p.add_argument("--embedding", action="store_true",
                    help="measure the embedder instead: texts/s against a PyTorch fp32 run of the same model, "
                         "cosine to it, and ingest until searchable (needs the bench extra)")

@@ -55,8 +55,15 @@ def cmd_import_from(args: argparse.Namespace) -> int:
 
     request = ToolImportRequest(Source(args.source), namespace=args.into, dry_run=args.dry_run,
                                 with_turns=args.with_turns, policy=ConflictPolicy(args.on_conflict))
+    embedded = 0
     with opened(args) as svc, progress_for(args) as display:
         report = svc.readable.import_from(Path(args.file), request, progress=_counter(display))
+        if not report.dry_run:
+            # Searchable before the command ends, as a bundle import is (a readable copy carries no vectors).
+            total = svc.jobs.depth()
+            while done := svc.worker.run_once():
+                embedded += done
+                display.count(min(embedded, total), total, "embedding")
     lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.records:,} memories in "
              f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
              + (f" ({report.conflicting:,} differ from the vault's and were left as they are)"
@@ -67,8 +74,12 @@ def cmd_import_from(args: argparse.Namespace) -> int:
         done = "would go" if report.dry_run else "went"
         lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported) "
                      f"{done} through fact extraction: {report.facts:,} facts stored")
-    out(args, fmt.plain(report), "\n".join(lines))
-    return 0
+    if embedded:
+        lines.append(f"{embedded:,} memories embedded")
+    if report.stopped:
+        lines.append(f"Not finished: {report.stopped}")
+    out(args, {**fmt.plain(report), "embedded": embedded}, "\n".join(lines))
+    return 1 if report.stopped else 0
 
 
 def add_export_options(p: argparse.ArgumentParser) -> None:

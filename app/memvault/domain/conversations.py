@@ -50,6 +50,8 @@ class ConversationSubmission:
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     origin: ChangeOrigin = USER
+    #: The facts' own time is ``occurred_at`` rather than now (an import of a past conversation).
+    dated_by_conversation: bool = False
 
 
 @dataclass(frozen=True)

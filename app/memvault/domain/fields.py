@@ -130,8 +130,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     _f("embedding_status", _CHOICE, MEMORY, choices=EmbeddingStatus, api={"native": "embedding_status"}),
     # A bundle's vectors name their model themselves (``VectorSet.model_id``).
     _f("model_id", _OPT_TEXT, MEMORY),
-    # Not carried by bundles or sync yet (issue 36): an imported or synced memory reads as explicit.
-    _f("memory_type_source", _CHOICE, f"{MEMORY} {NEW}", choices=TypeSource, api={"native": "memory_type_source"}),
+    # Last in a bundle's memory line: bundles written before it travelled read as explicit.
+    _f("memory_type_source", _CHOICE, _ALL, choices=TypeSource, bundle=True, api={"native": "memory_type_source"}),
 )
 
 BY_NAME: dict[str, FieldSpec] = {f.name: f for f in FIELDS}

@@ -40,6 +40,7 @@ from memvault.gui.entities_view import EntitiesView
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
+from memvault.gui.readable_menu import ReadableCommands
 from memvault.gui.reembedding import Reembedding
 from memvault.gui.search_view import SearchView
 from memvault.gui.stats_view import StatsView
@@ -185,6 +186,9 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("Export namespaces…", "export", None, self.transfers.export)
         self.import_action = self._action("Import bundle…", "import", None, self.transfers.choose_bundle)
         self.backup_action = self._action("Back up…", "backup", None, self.transfers.back_up)
+        self.readable = ReadableCommands(self, self._runner, self._services, lambda: self.scope()[0])
+        self.import_from_action = self._action("Import from…", "import", None, self.readable.import_from)
+        self.export_readable_action = self._action("Export readable copy…", "export", None, self.readable.export)
         self.setAcceptDrops(True)  # a .mvbundle dropped anywhere on the window opens the import preview
         self.lock_action = self._action("Lock", "lock", QKeySequence("Ctrl+L"), self.lock_requested.emit)
         self.quit_action = self._action("Quit", "quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
@@ -196,6 +200,8 @@ class MainWindow(QMainWindow):
                                                 ("Entities", "entities"), ("Sync", "sync")))]
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
+        file.addSeparator()
+        file.addActions([self.import_from_action, self.export_readable_action])
         memory = self.menuBar().addMenu("&Memory")
         memory.addActions([self.new_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")

@@ -293,7 +293,8 @@ class ConversationService:
             tags=fact.categories, metadata=v.metadata(metadata), importance=limits.DEFAULT_IMPORTANCE,
             tier=Tier.from_importance(limits.DEFAULT_IMPORTANCE), visibility=Visibility.PRIVATE,
             agent_id=request.get("agent_id"), user_id=user_id, session_id=None, project=None,
-            client_id=None, created_at=now, expires_at=None, origin_device=self._clock.device_id)
+            client_id=None, created_at=request["occurred_at"] if request.get("dated_by_conversation") else now,
+            expires_at=None, origin_device=self._clock.device_id)
 
     def _result(self, request: dict[str, Any], facts: list[Fact], created: list[Memory], superseded: list[Memory],
                 duplicates: list[dict[str, Any]], started: float, extractor_id: str) -> dict[str, Any]:
@@ -346,4 +347,5 @@ class ConversationService:
                 "user_id": v.optional_id(s.user_id, "user_id"),
                 "user_name": None if s.user_name is None else _name(s.user_name, "user_name", "user_name"),
                 "source": source, "metadata": metadata,
-                "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id}}
+                "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id},
+                "dated_by_conversation": bool(s.dated_by_conversation)}

@@ -19,8 +19,9 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.errors import InvalidInput, NotFound
@@ -34,6 +35,8 @@ from memvault.vault import export_queries as q
 from memvault.vault.engine import Database
 
 _PROGRESS_EVERY = 200
+#: The HTTP export hands the client about this much text at a time.
+STREAM_CHUNK_CHARS = 1 << 20
 
 
 class ReadableFormat(enum.StrEnum):
@@ -83,31 +86,40 @@ class ReadableExporter:
         self._dimension = dimension
         self._wall = wall
 
-    def export(self, path: Path, request: ReadableExportRequest, *, progress: Progress | None = None,
-               cancelled: Callable[[], bool] | None = None) -> ReadableExportReport:
-        """Write ``request``'s namespaces to ``path`` (a ``.jsonl`` file, or a folder for Markdown)."""
+    def _check(self, request: ReadableExportRequest) -> tuple[ReadableFormat, tuple[str, ...]]:
         if not request.unencrypted_ok:
             raise InvalidInput(UNENCRYPTED_REFUSAL, field="unencrypted_ok")
         fmt = v.choice(ReadableFormat, request.format, "format")
         if not request.namespaces:
             raise InvalidInput("name at least one namespace to export", field="namespaces")
         names = tuple(dict.fromkeys(v.namespace(n) for n in request.namespaces))
+        with self._db.read() as conn:
+            known = q.namespaces_present(conn, names)
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise NotFound(f"no namespace named {', '.join(missing)}")
+        return fmt, names
+
+    @contextlib.contextmanager
+    def _records(self, names: tuple[str, ...], request: ReadableExportRequest) -> Iterator[tuple[int, Any]]:
+        """The memories to write (one read snapshot) and how many they are."""
+        with self._db.read() as conn:
+            now = self._wall()
+            counts = q.export_counts(conn, names, include_deleted=request.include_deleted,
+                                     include_history=request.include_history, now=now)
+            yield sum(c.memories for c in counts), q.iter_records(
+                conn, names, include_history=request.include_history, include_deleted=request.include_deleted,
+                now=now, dimension=self._dimension, with_vectors=False)
+
+    def export(self, path: Path, request: ReadableExportRequest, *, progress: Progress | None = None,
+               cancelled: Callable[[], bool] | None = None) -> ReadableExportReport:
+        """Write ``request``'s namespaces to ``path`` (a ``.jsonl`` file, or a folder for Markdown)."""
+        fmt, names = self._check(request)
         path = Path(path)
         if path.exists() and not (fmt is ReadableFormat.MARKDOWN and path.is_dir() and not any(path.iterdir())):
             raise InvalidInput(f"{path} already exists; choose a new name (nothing is overwritten)")
         started = time.perf_counter()
-        with self._db.read() as conn:
-            known = q.namespaces_present(conn, names)
-            missing = [n for n in names if n not in known]
-            if missing:
-                raise NotFound(f"no namespace named {', '.join(missing)}")
-            now = self._wall()
-            counts = q.export_counts(conn, names, include_deleted=request.include_deleted,
-                                     include_history=request.include_history, now=now)
-            total = sum(c.memories for c in counts)
-            records = q.iter_records(conn, names, include_history=request.include_history,
-                                     include_deleted=request.include_deleted, now=now, dimension=self._dimension,
-                                     with_vectors=False)
+        with self._records(names, request) as (total, records):
             tick = _ticker(total, progress, cancelled)
             try:
                 if fmt is ReadableFormat.JSONL:
@@ -120,6 +132,26 @@ class ReadableExporter:
         memories, history, files, size = done
         return ReadableExportReport(fmt.value, str(path), names, memories, history, files, size,
                                     round(time.perf_counter() - started, 3))
+
+    def jsonl_chunks(self, request: ReadableExportRequest) -> Iterator[bytes]:
+        """JSON Lines as successive byte chunks (for HTTP streaming); the request is checked before this returns."""
+        _fmt, names = self._check(replace(request, format=ReadableFormat.JSONL))
+        return self._jsonl_chunks(names, request)
+
+    def _jsonl_chunks(self, names: tuple[str, ...], request: ReadableExportRequest) -> Iterator[bytes]:
+        encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        with self._records(names, request) as (_total, records):
+            chunk: list[str] = []
+            size = 0
+            for record in records:
+                line = encoder.encode(record_to_doc(record, include_history=request.include_history)) + "\n"
+                chunk.append(line)
+                size += len(line)
+                if size >= STREAM_CHUNK_CHARS:
+                    yield "".join(chunk).encode("utf-8")
+                    chunk, size = [], 0
+            if chunk:
+                yield "".join(chunk).encode("utf-8")
 
 
 def _ticker(total: int, progress: Progress | None, cancelled: Callable[[], bool] | None) -> Callable[[int], None]:

@@ -14,6 +14,8 @@ import yaml
 from memvault.domain.errors import InvalidInput
 
 _DELIMITER = "---"
+#: Front matter is a few fields; a longer one is not a note's.
+FRONT_MATTER_MAX_CHARS = 256 * 1024
 #: No folding: a long value stays on its line (and a reader never meets a wrapped one).
 _WIDTH = 2**31 - 1
 
@@ -40,8 +42,15 @@ def split_note(text: str, place: str) -> tuple[dict[str, Any], str]:
             break
     else:
         raise InvalidInput(f"{place}: the front matter opened on line 1 is never closed with '---'")
+    if len(front_text) > FRONT_MATTER_MAX_CHARS:
+        raise InvalidInput(f"{place}: the front matter is longer than {FRONT_MATTER_MAX_CHARS:,} characters")
     try:
+        # Aliases could make a few bytes of YAML expand without bound once the values are walked.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(front_text, Loader=yaml.CSafeLoader)):
+            raise InvalidInput(f"{place}: the front matter uses YAML aliases (*name), which are not read")
         front = yaml.load(front_text, Loader=yaml.CSafeLoader)
+    except RecursionError:
+        raise InvalidInput(f"{place}: the front matter is nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 2}" if mark is not None else ""

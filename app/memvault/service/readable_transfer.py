@@ -3,7 +3,7 @@ object for the surfaces."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +11,10 @@ from memvault.domain.clock import Clock
 from memvault.domain.conversations import ConversationSubmission
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import MemoryFilter
-from memvault.service.bundle_import import Importer, Progress
+from memvault.service.bundle_import import Progress
 from memvault.service.events import EventHub
-from memvault.service.importers.run import ToolImporter, ToolImportReport, ToolImportRequest
+from memvault.service.importers.run import CopyImporter, ToolImporter, ToolImportReport, ToolImportRequest
+from memvault.service.importers.streams import Upload
 from memvault.service.readable_export import ReadableExporter, ReadableExportReport, ReadableExportRequest
 from memvault.vault.engine import Database
 
@@ -29,7 +30,11 @@ class ReadableTransfer:
                cancelled: Callable[[], bool] | None = None) -> ReadableExportReport:
         return self._exporter.export(path, request, progress=progress, cancelled=cancelled)
 
-    def import_from(self, path: Path, request: ToolImportRequest, *, progress: Progress | None = None,
+    def export_jsonl_chunks(self, request: ReadableExportRequest) -> Iterator[bytes]:
+        """JSON Lines, streamed (checked before the first chunk)."""
+        return self._exporter.jsonl_chunks(request)
+
+    def import_from(self, path: Path | Upload, request: ToolImportRequest, *, progress: Progress | None = None,
                     cancelled: Callable[[], bool] | None = None) -> ToolImportReport:
         return self._importer.run(path, request, progress=progress, cancelled=cancelled)
 
@@ -39,8 +44,8 @@ def build(db: Database, clock: HybridClock, events: EventHub, *, model_id: str, 
           count: Callable[[MemoryFilter], int]) -> ReadableTransfer:
     """The service over one vault (``extract``: the conversation service's ``ingest``; ``count``: the memory
     service's)."""
-    importer = Importer(db, clock, events, model_id=model_id, dimension=dimension, private_key=lambda: b"", wall=wall,
-                        wake_worker=wake_worker)
+    importer = CopyImporter(db, clock, events, model_id=model_id, dimension=dimension, private_key=lambda: b"",
+                            wall=wall, wake_worker=wake_worker)
 
     def facts_of(namespace: str, conversation_id: str) -> int:
         return count(MemoryFilter(namespace=namespace, metadata={"conversation_id": conversation_id},

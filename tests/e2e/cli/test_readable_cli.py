@@ -29,7 +29,7 @@ def test_readable_export_needs_consent_and_round_trips_between_vaults(env, capsy
     assert code == 0 and out.startswith("Dry run: nothing was written. 2 memories in work.jsonl: 2 new")
     assert _ids(capsys, env, "b") == {}
     code, out, err = run(capsys, env, "b", "import", str(target), "--from", "jsonl", "--json")
-    assert code == 0 and json.loads(out)["new"] == 2
+    assert code == 0 and json.loads(out)["new"] == 2 and json.loads(out)["embedded"] == 2  # searchable at once
     assert set(_ids(capsys, env, "b")) == set(_ids(capsys, env, "a"))
     code, out, err = run(capsys, env, "b", "import", str(notes), "--from", "markdown")
     assert code == 0 and "0 new, 0 updated, 2 skipped" in out

@@ -4,12 +4,11 @@ writes nothing; a second run adds nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
 from pathlib import Path
-
-import pytest
 
 from memvault.domain.enums import MemoryType
 from memvault.domain.models import MemoryFilter
@@ -141,6 +140,9 @@ def test_chatgpt_conversations_become_facts_and_optionally_turns(services):
     assert {f.metadata["conversation_id"] for f in facts} == {
         "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a1", "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a2"}
     assert any("Lisbon" in f.content for f in facts) and any("green tea" in f.content for f in facts)
+    # A fact's own time is its conversation's, not the time of the import.
+    assert {f.created_at for f in facts if "Lisbon" in f.content} == {1714557600.25}
+    assert {f.created_at for f in facts if "green tea" in f.content} == {1717236000.0}
     count = services.memories.count(MemoryFilter())
     again = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT, with_turns=True))
     assert (again.new, again.facts, again.conversations_skipped) == (0, 0, 2)
@@ -169,3 +171,67 @@ def test_mcp_memory_types_this_vault_knows_are_kept(services, tmp_path):
     services.readable.import_from(db, ToolImportRequest(Source.MCP_MEMORY_SERVICE))
     port = by_content(services)["The staging database runs on port 5433"]
     assert port.memory_type is MemoryType.PREFERENCE and "memory_type" not in port.metadata
+
+
+def test_memvault_jsonl_sample_keeps_ids_times_and_history(services):
+    path = SAMPLES / "memvault" / "sample.jsonl"
+    report = import_twice(services, path, Source.JSONL)
+    assert report.new == 2 and report.namespaces == ("travel",)
+    docs = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    found = {r.id: r for r in records_of(services, "travel")}
+    assert set(found) == {d["id"] for d in docs}
+    seats = found[docs[0]["id"]]
+    assert seats.created_at == docs[0]["created_at"] and seats.hlc == docs[0]["hlc"] and seats.version == 2
+    assert [(h.version, h.content) for h in seats.history] == [
+        (1, "The user prefers window seats on trains"), (2, "The user prefers window seats on long train rides")]
+    moved = services.readable.import_from(path, ToolImportRequest(Source.JSONL, namespace="elsewhere"))
+    assert (moved.new, moved.conflicting) == (0, 2)  # the same ids live in "travel": never moved by an import
+
+
+def test_an_extraction_that_stops_halfway_is_reported_and_finished_by_running_the_import_again(services,
+                                                                                               monkeypatch):
+    from memvault.domain.errors import ExtractionFailed
+
+    path = SAMPLES / "chatgpt" / "conversations.json"
+    importer = services.readable._importer
+    real = importer._extract
+    calls = []
+
+    def once_then_fail(submission):
+        calls.append(submission.conversation_id)
+        if len(calls) > 1:
+            raise ExtractionFailed("the extractor broke")
+        return real(submission)
+
+    monkeypatch.setattr(importer, "_extract", once_then_fail)
+    first = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT))
+    assert first.stopped is not None and "after 1 of 2 conversations (the extractor broke)" in first.stopped
+    assert "run the same import again" in first.stopped
+    monkeypatch.setattr(importer, "_extract", real)
+    second = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT))
+    assert second.stopped is None and second.conversations_skipped == 1 and second.facts >= 1
+    assert {f.metadata["conversation_id"] for f in records_of(services, "default")} == {
+        "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a1", "chatgpt:6a1f0c2e-0000-4000-8000-00000000c0a2"}
+
+
+def _chatgpt(cid: str, when: float, text: str) -> dict:
+    return {"title": cid, "create_time": when, "id": cid, "current_node": "u", "mapping": {
+        "r": {"id": "r", "message": None, "parent": None, "children": ["u"]},
+        "u": {"id": "u", "parent": "r", "children": [], "message": {
+            "id": "u", "author": {"role": "user"}, "create_time": when,
+            "content": {"content_type": "text", "parts": [text]}}}}}
+
+
+def test_conversations_are_extracted_oldest_first_so_the_newer_fact_wins(services, tmp_path, monkeypatch):
+    from memvault.service.importers import run
+
+    monkeypatch.setattr(run, "_CONVERSATIONS_PER_READ", 1)  # one conversation in memory at a time
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([_chatgpt("later", utc(2024, 6, 1), "Big news: I live in Porto now."),
+                                _chatgpt("earlier", utc(2024, 5, 1), "I live in Lisbon.")]), "utf-8")
+    report = services.readable.import_from(path, ToolImportRequest(Source.CHATGPT))
+    assert report.facts == 2 and report.stopped is None
+    facts = {("Porto" if "Porto" in r.content else "Lisbon"): r for r in records_of(services, "default")}
+    assert facts["Lisbon"].metadata["superseded_by"] == facts["Porto"].id
+    assert "superseded_by" not in facts["Porto"].metadata
+    assert facts["Porto"].created_at == utc(2024, 6, 1) and facts["Lisbon"].created_at == utc(2024, 5, 1)

@@ -114,3 +114,19 @@ def test_a_cancelled_export_leaves_nothing(vaults):
                                         cancelled=lambda: True)
         assert report.cancelled and not (root / name).exists()
         assert not [p for p in root.iterdir() if p.name.startswith(f".{name}.")]
+
+
+def test_a_note_edited_by_hand_comes_back_as_a_new_version(vaults):
+    source, _target, root = vaults
+    namespace = next(_names)
+    m = source.memories.create(MemoryCreate(content="the original words", namespace=namespace)).memory
+    folder = root / namespace
+    source.readable.export(folder, ReadableExportRequest((namespace,), ReadableFormat.MARKDOWN, unencrypted_ok=True))
+    [note] = (folder / namespace).glob("*.md")
+    note.write_text(note.read_text("utf-8").replace("the original words", "words changed in Obsidian"), "utf-8")
+    report = source.readable.import_from(folder, ToolImportRequest(Source.MARKDOWN))
+    assert (report.new, report.updated, report.skipped) == (0, 1, 0)
+    after = source.memories.get(m.id)
+    assert after.content == "words changed in Obsidian" and after.version == 2 and after.created_at == m.created_at
+    again = source.readable.import_from(folder, ToolImportRequest(Source.MARKDOWN))
+    assert (again.updated, again.skipped) == (0, 1)

@@ -11,12 +11,11 @@ as the export's ``.zip``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from memvault.domain.errors import InvalidInput
 from memvault.service.importers.items import Conversation, Turn, optional_time, unix_time
-from memvault.service.importers.streams import iter_json_array
+from memvault.service.importers.streams import Input, iter_json_array
 
 _CHATGPT_ROLES = {"user": "user", "assistant": "assistant"}
 _CLAUDE_ROLES = {"human": "user", "user": "user", "assistant": "assistant"}
@@ -117,11 +116,11 @@ def claude_conversation(doc: Any, place: str) -> Conversation:
     return Conversation(source_id, title, created, tuple(turns))
 
 
-def read_chatgpt(path: Path) -> Iterator[tuple[str, Conversation]]:
+def read_chatgpt(path: Input) -> Iterator[tuple[str, Conversation]]:
     for place, doc in iter_json_array(path, member="conversations.json"):
         yield place, chatgpt_conversation(doc, place)
 
 
-def read_claude(path: Path) -> Iterator[tuple[str, Conversation]]:
+def read_claude(path: Input) -> Iterator[tuple[str, Conversation]]:
     for place, doc in iter_json_array(path, member="conversations.json"):
         yield place, claude_conversation(doc, place)

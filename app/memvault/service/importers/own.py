@@ -8,18 +8,20 @@ from pathlib import Path
 from memvault.domain.errors import InvalidInput
 from memvault.domain.transfer import MemoryRecord
 from memvault.service.files import user_file
-from memvault.service.importers.streams import iter_json_lines
+from memvault.service.importers.streams import Input, Upload, iter_json_lines
 from memvault.service.readable_format import Where, doc_to_record
 from memvault.service.readable_markdown import exported_body, split_note
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[str, MemoryRecord]]:
+def read_jsonl(path: Input) -> Iterator[tuple[str, MemoryRecord]]:
     for place, doc in iter_json_lines(path):
         yield place, doc_to_record(doc, Where(place))
 
 
-def note_files(folder: Path) -> list[Path]:
+def note_files(folder: Input) -> list[Path]:
     """The ``.md`` files under ``folder`` in a stable order (hidden folders such as ``.obsidian`` left out)."""
+    if isinstance(folder, Upload):
+        raise InvalidInput(f"{folder.name}: a folder of notes is imported with the app or the CLI, not uploaded")
     with user_file(folder, "read"):
         if not folder.is_dir():
             raise InvalidInput(f"{folder} is not a folder of Markdown files")
@@ -39,7 +41,7 @@ def read_note_text(path: Path, folder: Path) -> tuple[str, str]:
         raise InvalidInput(f"{place}: not UTF-8 text") from None
 
 
-def read_markdown(folder: Path) -> Iterator[tuple[str, MemoryRecord]]:
+def read_markdown(folder: Input) -> Iterator[tuple[str, MemoryRecord]]:
     for path in note_files(folder):
         text, place = read_note_text(path, folder)
         front, body = split_note(text, place)

@@ -26,16 +26,27 @@ from typing import Any
 
 from memvault.domain import limits
 from memvault.domain.changes import IMPORT
-from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
-from memvault.domain.errors import DamagedData, InvalidInput
+from memvault.domain.errors import DamagedData, InvalidInput, MemvaultError
 from memvault.domain.hlc import Hlc
 from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
-from memvault.service.bundle_import import BATCH, Cancelled, Importer, Progress, _Tally, checked
+from memvault.service.bundle_import import (
+    BATCH,
+    Cancelled,
+    Importer,
+    Progress,
+    _Decision,
+    _same_fields,
+    _Tally,
+    checked,
+)
 from memvault.service.importers.items import Conversation, Note
 from memvault.service.importers.sources import OWN_FORMATS, Source, reader_for
+from memvault.service.importers.streams import Input, Upload
+from memvault.vault import export_queries as q
 
 #: Ids of imported memories: uuid5 of (source, namespace, the tool's id) under this namespace, so that they do
 #: not change when the note's times do (a file's time is all some notes have).
@@ -44,6 +55,8 @@ _PROGRESS_EVERY = 200
 #: Messages of one extraction call, and their characters (the conversation service's limits).
 _WINDOW_MESSAGES = 500
 _WINDOW_CHARS = 400_000
+#: Conversations held in memory at once while their facts are extracted.
+_CONVERSATIONS_PER_READ = 200
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class ToolImportReport:
     namespaces: tuple[str, ...]
     dry_run: bool
     cancelled: bool = False
+    #: Set when fact extraction stopped before every conversation was done: why, and that a re-run finishes it.
+    stopped: str | None = None
 
 
 @dataclass
@@ -84,7 +99,8 @@ class _Plan:
     empty: int = 0
     conversations: int = 0
     conversations_skipped: int = 0
-    todo: set[str] = field(default_factory=set)  # conversation ids to extract
+    #: Conversations to extract: (their time, their place in the file, their id).
+    todo: list[tuple[float, int, str]] = field(default_factory=list)
 
 
 def _tags(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -105,6 +121,18 @@ def _metadata(own: dict[str, Any], origin: dict[str, Any]) -> dict[str, Any]:
         return {"imported_from": origin, "metadata_left_out": exc.message[:200]}
 
 
+class CopyImporter(Importer):
+    """A bundle's decisions, plus one a readable copy needs: people edit it. A memory whose clock stamp is the
+    vault's but whose fields are not was changed by hand after the export; it becomes a new version."""
+
+    def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
+                policy: ConflictPolicy) -> _Decision:
+        if (local is not None and local.memory.namespace == record.namespace and local.hlc == record.hlc
+                and not _same_fields(record, local.memory)):
+            record = replace(record, hlc=self._clock.now(), updated_at=self._wall())
+        return super()._decide(record, local, owners, policy)
+
+
 class ToolImporter:
     """Runs imports of readable exports and other tools' files for one vault."""
 
@@ -116,7 +144,7 @@ class ToolImporter:
         self._extract = extract
         self._facts_of = facts_of
 
-    def run(self, path: Path, request: ToolImportRequest, *, progress: Progress | None = None,
+    def run(self, path: Input, request: ToolImportRequest, *, progress: Progress | None = None,
             cancelled: Callable[[], bool] | None = None) -> ToolImportReport:
         source = v.choice(Source, request.source, "source")
         policy = v.choice(ConflictPolicy, request.policy, "on_conflict")
@@ -126,7 +154,7 @@ class ToolImporter:
         elif source not in OWN_FORMATS:
             namespace = limits.DEFAULT_NAMESPACE
         request = replace(request, source=source, policy=policy, namespace=namespace)
-        path = Path(path)
+        path = path if isinstance(path, Upload) else Path(path)
         try:
             with self._db.read() as conn:
                 plan = self._pass(conn, path, request, apply=False, tick=_ticker("checking", progress, cancelled))
@@ -138,22 +166,21 @@ class ToolImporter:
         except Cancelled:
             return self._report(path, request, _Plan(), facts=0, cancelled=True)
         self._importer._announce(done.tally, origin=IMPORT)
-        facts = self._conversations(path, request, plan.todo, progress, cancelled)
-        return self._report(path, request, done, facts=facts, todo=plan)
+        facts, stopped = self._conversations(path, request, plan.todo, progress, cancelled)
+        return self._report(path, request, done, facts=facts, todo=plan, stopped=stopped)
 
-    def _report(self, path: Path, request: ToolImportRequest, plan: _Plan, *, facts: int, cancelled: bool = False,
-                todo: _Plan | None = None) -> ToolImportReport:
+    def _report(self, path: Input, request: ToolImportRequest, plan: _Plan, *, facts: int, cancelled: bool = False,
+                todo: _Plan | None = None, stopped: str | None = None) -> ToolImportReport:
         t = plan.tally
         counted = todo or plan
         return ToolImportReport(request.source.value, path.name, t.memories, t.new, t.updated, t.skipped,
                                 t.conflicting, plan.empty, counted.conversations, counted.conversations_skipped, facts,
-                                tuple(sorted(t.namespaces)), request.dry_run, cancelled)
+                                tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped)
 
     # -- reading and deciding --------------------------------------------------------
 
-    def _records(self, path: Path, request: ToolImportRequest, plan: _Plan,
+    def _records(self, path: Input, request: ToolImportRequest, plan: _Plan,
                  tick: Callable[[int], None]) -> Iterator[MemoryRecord]:
-        number = 0
         for place, item in reader_for(request.source)(path):
             plan.items += 1
             if plan.items % _PROGRESS_EVERY == 0:
@@ -165,9 +192,11 @@ class ToolImporter:
                 plan.conversations += 1
                 yield from self._conversation(item, place, request, plan)
                 continue
-            number += 1
-            record = item if isinstance(item, MemoryRecord) else self._note_record(item, request)
-            yield _checked(record, place, request.namespace if isinstance(item, MemoryRecord) else None)
+            if isinstance(item, MemoryRecord):
+                yield _checked(item, place, request.namespace)
+                continue
+            for part in note_parts(item):
+                yield _checked(self._note_record(part, request), place, None)
         tick(plan.items)
 
     def _note_record(self, note: Note, request: ToolImportRequest) -> MemoryRecord:
@@ -190,7 +219,7 @@ class ToolImporter:
         if self._facts_of(request.namespace or limits.DEFAULT_NAMESPACE, cid):
             plan.conversations_skipped += 1
         elif any(t.role == "user" for t in conv.turns):
-            plan.todo.add(cid)
+            plan.todo.append((conv.created_at, plan.items, cid))
         if not request.with_turns:
             return
         for index, turn in enumerate(conv.turns):
@@ -207,7 +236,7 @@ class ToolImporter:
                             metadata=meta, memory_type=MemoryType.EVENT, session_id=conv.source_id[:200])
                 yield _checked(self._note_record(note, request), place, None)
 
-    def _pass(self, conn: Any, path: Path, request: ToolImportRequest, *, apply: bool,
+    def _pass(self, conn: Any, path: Input, request: ToolImportRequest, *, apply: bool,
               tick: Callable[[int], None]) -> _Plan:
         plan = _Plan()
         batch: list[MemoryRecord] = []
@@ -225,29 +254,72 @@ class ToolImporter:
 
     # -- conversations ---------------------------------------------------------------
 
-    def _conversations(self, path: Path, request: ToolImportRequest, todo: set[str], progress: Progress | None,
-                       cancelled: Callable[[], bool] | None) -> int:
-        if not todo:
-            return 0
+    def _conversations(self, path: Input, request: ToolImportRequest, todo: list[tuple[float, int, str]],
+                       progress: Progress | None, cancelled: Callable[[], bool] | None) -> tuple[int, str | None]:
+        """Extract each new conversation's facts, oldest first (a later conversation may supersede what an earlier
+        one said, never the reverse; exports list the newest first). Returns the facts found, and why it stopped
+        early (``None``: it did not). The file is read again for each batch of conversations, so that memory holds
+        one batch, not the whole export."""
         facts = done = 0
         namespace = request.namespace or limits.DEFAULT_NAMESPACE
-        for _place, item in reader_for(request.source)(path):
-            if not isinstance(item, Conversation):
-                continue
-            cid = f"{request.source.value}:{item.source_id}"
-            if cid not in todo:
-                continue
-            if cancelled is not None and cancelled():
-                break  # what is done stays done; running the import again does the rest
-            for window in _windows(item):
-                job = self._extract(ConversationSubmission(
-                    window, namespace, conversation_id=cid, occurred_at=item.created_at, source=request.source.value,
-                    metadata={"chat_title": item.title[:200]}, origin=IMPORT))
-                facts += (job.result or {}).get("memories_extracted", 0)
-            done += 1
-            if progress is not None:
-                progress("extracting facts", done, len(todo))
-        return facts
+
+        def stopped(why: str) -> str:
+            return (f"fact extraction stopped after {done:,} of {len(todo):,} conversations ({why}); what was done is "
+                    "kept: run the same import again to finish")
+
+        order = sorted(todo)
+        for start in range(0, len(order), _CONVERSATIONS_PER_READ):
+            batch = order[start:start + _CONVERSATIONS_PER_READ]
+            wanted = {index for _when, index, _cid in batch}
+            found: dict[int, Conversation] = {}
+            for index, (_place, item) in enumerate(reader_for(request.source)(path), 1):
+                if index in wanted and isinstance(item, Conversation):
+                    found[index] = item
+            for _when, index, cid in batch:
+                item = found[index]
+                if cancelled is not None and cancelled():
+                    return facts, stopped("cancelled")
+                for window in _windows(item):
+                    try:
+                        job = self._extract(ConversationSubmission(
+                            window, namespace, conversation_id=cid, occurred_at=item.created_at,
+                            source=request.source.value, metadata={"chat_title": item.title[:200]}, origin=IMPORT,
+                            dated_by_conversation=True))
+                    except MemvaultError as exc:
+                        return facts, stopped(exc.message)
+                    if job.status is not JobStatus.DONE:
+                        return facts, stopped(job.error or f"the extraction job is {job.status.value}")
+                    facts += (job.result or {}).get("memories_extracted", 0)
+                done += 1
+                if progress is not None:
+                    progress("extracting facts", done, len(todo))
+        return facts, None
+
+
+def note_parts(note: Note) -> list[Note]:
+    """``note`` as it is, or, longer than a memory may be, in parts cut between paragraphs (each its own memory,
+    with ``part`` and ``parts`` in its metadata; a paragraph longer than a memory is cut where it must be)."""
+    limit = limits.CONTENT_MAX_CHARS
+    if len(note.content) <= limit:
+        return [note]
+    pieces: list[str] = []
+    current = ""
+    for paragraph in note.content.split("\n\n"):
+        joined = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            pieces.append(current)
+        while len(paragraph) > limit:
+            pieces.append(paragraph[:limit])
+            paragraph = paragraph[limit:]
+        current = paragraph
+    if current:
+        pieces.append(current)
+    return [replace(note, source_id=f"{note.source_id}#{i}", content=piece,
+                    metadata={**note.metadata, "part": i, "parts": len(pieces)})
+            for i, piece in enumerate(pieces, 1) if piece.strip()]
 
 
 def _windows(conv: Conversation) -> Iterator[tuple[ChatMessage, ...]]:

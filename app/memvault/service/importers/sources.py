@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from memvault.service.importers import chats, own, tools
+from memvault.service.importers.streams import Input
 
 
 class Source(enum.StrEnum):
@@ -26,7 +26,7 @@ OWN_FORMATS = frozenset({Source.JSONL, Source.MARKDOWN})
 #: Sources that are folders rather than files.
 FOLDERS = frozenset({Source.MARKDOWN, Source.BASIC_MEMORY, Source.OBSIDIAN})
 
-_READERS: dict[Source, Callable[[Path], Iterator[tuple[str, Any]]]] = {
+_READERS: dict[Source, Callable[[Input], Iterator[tuple[str, Any]]]] = {
     Source.JSONL: own.read_jsonl,
     Source.MARKDOWN: own.read_markdown,
     Source.CHATGPT: chats.read_chatgpt,
@@ -38,5 +38,5 @@ _READERS: dict[Source, Callable[[Path], Iterator[tuple[str, Any]]]] = {
 }
 
 
-def reader_for(source: Source) -> Callable[[Path], Iterator[tuple[str, Any]]]:
+def reader_for(source: Source) -> Callable[[Input], Iterator[tuple[str, Any]]]:
     return _READERS[source]

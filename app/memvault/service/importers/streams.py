@@ -11,9 +11,11 @@ import contextlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from memvault.domain.errors import InvalidInput
 from memvault.service.files import user_file
@@ -66,6 +68,8 @@ class _Buffer:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
+            except RecursionError:
+                raise InvalidInput(f"{self.where()} (record {number}) is nested too deeply") from None
             except json.JSONDecodeError as exc:
                 if len(self.text) - self.pos > MAX_RECORD_BYTES:
                     raise InvalidInput(f"{self.where()} (record {number}) is larger than "
@@ -80,27 +84,54 @@ class _Buffer:
             return value
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent over HTTP, held in memory: it is plaintext, so it is never spooled to a disk."""
+
+    name: str
+    data: bytes
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix
+
+
+Input = Path | Upload
+
+
+def binary(path: Input) -> BinaryIO:
+    return io.BytesIO(path.data) if isinstance(path, Upload) else open(path, "rb")  # noqa: SIM115
+
+
 @contextlib.contextmanager
-def open_text(path: Path, member: str | None) -> Iterator[tuple[TextIO, str]]:
+def open_text(path: Input, member: str | None) -> Iterator[tuple[TextIO, str]]:
     """``path`` as text, or, for a ``.zip`` and a ``member`` name, that file inside it (streamed, not extracted)."""
-    with user_file(path, "read"):
+    with user_file(path.name, "read"):
         if member is None or path.suffix.lower() != ".zip":
-            with open(path, encoding="utf-8-sig", errors="strict") as fh:
+            with io.TextIOWrapper(binary(path), encoding="utf-8-sig", errors="strict") as fh:
                 yield fh, path.name
             return
+        damaged = InvalidInput(f"{path.name}: the zip archive is damaged or cannot be read")
         try:
-            archive = zipfile.ZipFile(path)
-        except zipfile.BadZipFile:
-            raise InvalidInput(f"{path.name} is not a readable zip archive") from None
+            archive = zipfile.ZipFile(binary(path))
+        except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError):
+            raise damaged from None
         with archive:
             names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1] == member]
             if not names:
                 raise InvalidInput(f"{path.name} holds no {member}")
-            with archive.open(names[0]) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
-                yield fh, f"{path.name}:{names[0]}"
+            try:
+                raw = archive.open(names[0])
+            except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, RuntimeError):
+                raise damaged from None  # RuntimeError: an encrypted member
+            with raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
+                try:
+                    yield fh, f"{path.name}:{names[0]}"
+                except (zipfile.BadZipFile, zlib.error, EOFError):
+                    raise damaged from None  # a bad checksum or a cut-short member, met while reading
 
 
-def iter_json_array(path: Path, *, key: str | None = None, member: str | None = None) -> Iterator[tuple[str, Any]]:
+def iter_json_array(path: Input, *, key: str | None = None, member: str | None = None) -> Iterator[tuple[str, Any]]:
     """Each element of the file's top-level array (or of the array under ``key`` when the top level is an object
     holding it first), with where it starts (``file line N``)."""
     with open_text(path, member) as (fh, place):
@@ -138,23 +169,9 @@ def iter_json_array(path: Path, *, key: str | None = None, member: str | None = 
             raise InvalidInput(f"{place} is not UTF-8 text") from None
 
 
-def read_json_document(path: Path, *, max_bytes: int = MAX_RECORD_BYTES) -> Any:
-    """A whole (small) JSON file; a syntax error names its line."""
-    with user_file(path, "read"):
-        if path.stat().st_size > max_bytes:
-            raise InvalidInput(f"{path.name} is larger than {max_bytes >> 20} MB")
-        data = path.read_bytes()
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path.name} is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path.name} line {exc.lineno}: not valid JSON ({exc.msg})") from None
-
-
-def iter_json_lines(path: Path) -> Iterator[tuple[str, Any]]:
+def iter_json_lines(path: Input) -> Iterator[tuple[str, Any]]:
     """Each line of a JSON Lines file as a value, with ``file line N`` (blank lines skipped)."""
-    with user_file(path, "read"), open(path, "rb") as fh:
+    with user_file(path.name, "read"), binary(path) as fh:
         for number, raw in enumerate(fh, 1):
             place = f"{path.name} line {number}"
             if not raw.strip():
@@ -163,6 +180,8 @@ def iter_json_lines(path: Path) -> Iterator[tuple[str, Any]]:
                 yield place, json.loads(raw)
             except UnicodeDecodeError:
                 raise InvalidInput(f"{place}: not UTF-8 text") from None
+            except RecursionError:
+                raise InvalidInput(f"{place}: nested too deeply") from None
             except json.JSONDecodeError as exc:
                 cut = "" if raw.endswith(b"\n") else "; the file ends in the middle of it"
                 raise InvalidInput(f"{place}: not valid JSON ({exc.msg}){cut}") from None

@@ -29,7 +29,8 @@ from memvault.domain.enums import MemoryType
 from memvault.domain.errors import InvalidInput
 from memvault.service.importers.items import Note, optional_time, text_of, unix_time
 from memvault.service.importers.own import note_files, read_note_text
-from memvault.service.importers.streams import iter_json_array
+from memvault.service.files import user_file
+from memvault.service.importers.streams import Input, Upload, binary, iter_json_array
 from memvault.service.readable_markdown import split_note
 from memvault.vault.foreign_sqlite import read_rows
 
@@ -83,12 +84,16 @@ def mem0_note(doc: Any, place: str) -> Note:
                 session_id=_id(doc.get("run_id")))
 
 
+def _sqlite_source(path: Input) -> Path | bytes:
+    return path.data if isinstance(path, Upload) else path
+
+
 def _id(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def read_mem0(path: Path) -> Iterator[tuple[str, Note]]:
-    with open(path, "rb") as fh:
+def read_mem0(path: Input) -> Iterator[tuple[str, Note]]:
+    with user_file(path.name, "read"), binary(path) as fh:
         head = fh.read(16)
     if head.startswith(b"SQLite format 3"):
         yield from read_mem0_history(path)
@@ -101,10 +106,10 @@ _HISTORY_COLUMNS = ("id", "memory_id", "old_memory", "new_memory", "event", "cre
                     "actor_id", "role")
 
 
-def read_mem0_history(path: Path) -> Iterator[tuple[str, Note]]:
+def read_mem0_history(path: Input) -> Iterator[tuple[str, Note]]:
     """Each memory's last state, replaying its history rows in order (one memory's rows at a time)."""
     current: dict[str, Any] | None = None
-    for number, row in enumerate(read_rows(path, "history", _HISTORY_COLUMNS,
+    for number, row in enumerate(read_rows(_sqlite_source(path), path.name, "history", _HISTORY_COLUMNS,
                                            order_by=("memory_id", "created_at", "updated_at")), 1):
         place = f"{path.name} history row {number}"
         memory_id = row.get("memory_id")
@@ -146,8 +151,8 @@ _MCP_COLUMNS = ("id", "content", "content_hash", "tags", "memory_type", "metadat
                 "created_at_iso", "updated_at_iso", "deleted_at")
 
 
-def read_mcp_memory_service(path: Path) -> Iterator[tuple[str, Note]]:
-    for number, row in enumerate(read_rows(path, "memories", _MCP_COLUMNS), 1):
+def read_mcp_memory_service(path: Input) -> Iterator[tuple[str, Note]]:
+    for number, row in enumerate(read_rows(_sqlite_source(path), path.name, "memories", _MCP_COLUMNS), 1):
         place = f"{path.name} memories row {number}"
         if row.get("deleted_at"):
             continue
@@ -222,11 +227,11 @@ def _folder_note(path: Path, folder: Path, *, basic_memory: bool) -> tuple[str, 
     return place, Note(source_id, content, created, max(created, updated), tags=tuple(unique), metadata=metadata)
 
 
-def read_obsidian(folder: Path) -> Iterator[tuple[str, Note | None]]:
+def read_obsidian(folder: Input) -> Iterator[tuple[str, Note | None]]:
     for path in note_files(folder):
         yield _folder_note(path, folder, basic_memory=False)
 
 
-def read_basic_memory(folder: Path) -> Iterator[tuple[str, Note | None]]:
+def read_basic_memory(folder: Input) -> Iterator[tuple[str, Note | None]]:
     for path in note_files(folder):
         yield _folder_note(path, folder, basic_memory=True)
