@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.search.open_requested.connect(self._on_search_open_requested)
         self.entities.open_requested.connect(self._on_search_open_requested)
         self.browser.detail.entity_clicked.connect(self._on_detail_entity_clicked)
+        self.browser.namespace_requested.connect(self._on_browser_namespace_requested)
         self.banner = HealthBanner()
         columns = QHBoxLayout()
         columns.setContentsMargins(0, 0, 0, 0)
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.new_action = self._action("New memory…", "new", QKeySequence.New, self._on_new_triggered)
+        self.save_action = self._action("Save edits", "save", QKeySequence.Save, self._on_save_triggered)
         self.delete_action = self._action("Move to trash", "delete", QKeySequence.Delete,
                                           self.browser.delete_selected)
         self.reembedding = Reembedding(self, self._runner, self._services)
@@ -197,7 +199,7 @@ class MainWindow(QMainWindow):
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
         memory = self.menuBar().addMenu("&Memory")
-        memory.addActions([self.new_action, self.delete_action])
+        memory.addActions([self.new_action, self.save_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
         vault.addActions([self.backup_action, self.reembed_action, self.check_action])
         vault.addSeparator()
@@ -291,6 +293,10 @@ class MainWindow(QMainWindow):
     def _on_sync_conflicts_counted(self, count: int) -> None:
         self.pages.setTabText(self.pages.indexOf(self.sync), f"Sync ({count})" if count else "Sync")
 
+    def _on_browser_namespace_requested(self, namespace: str) -> None:
+        self._apply_scope(namespace)
+        self.refresh_namespaces()  # selects it in the list (a new namespace appears there first)
+
     def _on_detail_entity_clicked(self, namespace: str, value: str) -> None:
         self.entities.show_entity(namespace, value)
         self.pages.blockSignals(True)
@@ -305,6 +311,9 @@ class MainWindow(QMainWindow):
     def _on_new_triggered(self) -> None:
         self.pages.setCurrentWidget(self.browser)
         self.browser.new_memory()
+
+    def _on_save_triggered(self) -> None:
+        self.browser.detail.save_now()
 
     def _on_find_triggered(self) -> None:
         self.pages.setCurrentWidget(self.search)
