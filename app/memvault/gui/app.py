@@ -272,6 +272,10 @@ class DesktopApp(QObject):
             self._told_about_tray = True
             self.tray.showMessage("Memvault", tray_message(self.settings), app_icon(), 8000)
 
+    def show_front(self) -> None:
+        """Bring the window (or the unlock prompt) to the front: another launch of this vault asked."""
+        self._on_tray_open_requested()
+
     def _on_tray_open_requested(self) -> None:
         if self.window is not None:
             self.window.show()

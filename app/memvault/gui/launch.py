@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from memvault.config import Settings
 from memvault.gui.app import DesktopApp, ServerFactory, app_icon
+from memvault.gui.single_instance import SingleInstance, signal_running, socket_name
 from memvault.gui.termination import TerminationWatcher
 
 
@@ -23,11 +24,18 @@ def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list
     qapp.setWindowIcon(app_icon())
     # Closing the window keeps the app in the tray; quitting is explicit.
     qapp.setQuitOnLastWindowClosed(False)
+    name = socket_name(settings.home_path)
+    if signal_running(name):
+        print("Memvault is already running for this vault; its window is brought forward.")
+        return 0
+    instance = SingleInstance(name)
     desktop = DesktopApp(qapp, settings, server_factory=server_factory)
+    instance.activation_requested.connect(desktop.show_front)
     watcher = TerminationWatcher(qapp)
     watcher.termination_requested.connect(desktop.quit)
     desktop.start()
     try:
         return qapp.exec()
     finally:
+        instance.close()
         watcher.close()
