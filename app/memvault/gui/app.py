@@ -202,6 +202,7 @@ class DesktopApp(QObject):
         self.window.quit_requested.connect(self.quit)
         self.window.close_requested.connect(self._on_window_close_requested)
         self.window.api_port_change_requested.connect(self._on_window_api_port_change_requested)
+        self.window.capture_requested.connect(self._on_tray_capture_requested)
         self.window.show()
         if self.tray is not None:
             self.tray.set_locked(False)
@@ -272,9 +273,12 @@ class DesktopApp(QObject):
             self._told_about_tray = True
             self.tray.showMessage("Memvault", tray_message(self.settings), app_icon(), 8000)
 
-    def show_front(self) -> None:
-        """Bring the window (or the unlock prompt) to the front: another launch of this vault asked."""
-        self._on_tray_open_requested()
+    def on_launched_again(self, command: str) -> None:
+        """Another launch of this vault asked for the window (``show``) or Quick capture (``capture``)."""
+        if command == "capture":
+            self._on_tray_capture_requested()
+        else:
+            self._on_tray_open_requested()
 
     def _on_tray_open_requested(self) -> None:
         if self.window is not None:

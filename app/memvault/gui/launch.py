@@ -8,11 +8,12 @@ from PySide6.QtWidgets import QApplication
 
 from memvault.config import Settings
 from memvault.gui.app import DesktopApp, ServerFactory, app_icon
-from memvault.gui.single_instance import SingleInstance, signal_running, socket_name
+from memvault.gui.single_instance import CAPTURE, SHOW, SingleInstance, signal_running, socket_name
 from memvault.gui.termination import TerminationWatcher
 
 
-def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list[str] | None = None) -> int:
+def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list[str] | None = None, *,
+            capture: bool = False) -> int:
     """Run the desktop app until the user quits; returns the exit status.
 
     ``server_factory`` starts the agent API for an unlocked vault; the composition
@@ -25,12 +26,13 @@ def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list
     # Closing the window keeps the app in the tray; quitting is explicit.
     qapp.setQuitOnLastWindowClosed(False)
     name = socket_name(settings.home_path)
-    if signal_running(name):
-        print("Memvault is already running for this vault; its window is brought forward.")
+    if signal_running(name, CAPTURE if capture else SHOW):
+        if not capture:
+            print("Memvault is already running for this vault; its window is brought forward.")
         return 0
     instance = SingleInstance(name)
     desktop = DesktopApp(qapp, settings, server_factory=server_factory)
-    instance.activation_requested.connect(desktop.show_front)
+    instance.activation_requested.connect(desktop.on_launched_again)
     watcher = TerminationWatcher(qapp)
     watcher.termination_requested.connect(desktop.quit)
     desktop.start()

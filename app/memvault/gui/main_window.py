@@ -63,12 +63,14 @@ class MainWindow(QMainWindow):
         quit_requested(): the user chose Quit.
         close_requested(): the window was closed (the app decides: hide to tray or quit).
         api_port_change_requested(): the user asked to run the agent API on another port.
+        capture_requested(): the user asked for Quick capture (Ctrl+Shift+Space).
     """
 
     lock_requested = Signal()
     quit_requested = Signal()
     close_requested = Signal()
     api_port_change_requested = Signal()
+    capture_requested = Signal()
 
     def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge, state: WindowState,
                  parent: QWidget | None = None) -> None:
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.new_action = self._action("New memory…", "new", QKeySequence.New, self._on_new_triggered)
+        self.capture_action = self._action("Quick capture…", "quick_capture", QKeySequence("Ctrl+Shift+Space"),
+                                           self.capture_requested.emit)
         self.save_action = self._action("Save edits", "save", QKeySequence.Save, self._on_save_triggered)
         self.delete_action = self._action("Move to trash", "delete", QKeySequence.Delete,
                                           self.browser.delete_selected)
@@ -199,7 +203,7 @@ class MainWindow(QMainWindow):
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
         memory = self.menuBar().addMenu("&Memory")
-        memory.addActions([self.new_action, self.save_action, self.delete_action])
+        memory.addActions([self.new_action, self.capture_action, self.save_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
         vault.addActions([self.backup_action, self.reembed_action, self.check_action])
         vault.addSeparator()

@@ -15,7 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-_SHOW = b"show\n"
+#: What a later launch can ask of the running app.
+SHOW, CAPTURE = "show", "capture"
 _TIMEOUT_MS = 1000
 
 
@@ -29,13 +30,13 @@ def socket_name(home: Path) -> str:
     return f"memvault-{zlib.crc32(key):08x}"
 
 
-def signal_running(name: str) -> bool:
-    """Ask an app already running for this vault to show itself; whether one answered."""
+def signal_running(name: str, command: str = SHOW) -> bool:
+    """Ask an app already running for this vault to show itself (or Quick capture); whether one answered."""
     client = QLocalSocket()
     client.connectToServer(name)
     if not client.waitForConnected(_TIMEOUT_MS):
         return False
-    client.write(_SHOW)
+    client.write(command.encode() + b"\n")
     client.waitForBytesWritten(_TIMEOUT_MS)
     client.disconnectFromServer()
     return True
@@ -45,10 +46,10 @@ class SingleInstance(QObject):
     """Listens for later launches of the same vault.
 
     Signals:
-        activation_requested(): another launch asked this app to show itself.
+        activation_requested(str): another launch asked this app to show itself (``show``) or Quick capture.
     """
 
-    activation_requested = Signal()
+    activation_requested = Signal(str)
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,10 +72,13 @@ class SingleInstance(QObject):
 
     def _on_connection_ready_read(self) -> None:
         for connection in list(self._connections):
-            if connection.bytesAvailable() and bytes(connection.readAll().data()).startswith(_SHOW.strip()):
-                self._connections.remove(connection)
-                connection.abort()
-                self.activation_requested.emit()
+            if not connection.canReadLine():
+                continue
+            command = bytes(connection.readLine().data()).decode("ascii", "replace").strip()
+            self._connections.remove(connection)
+            connection.abort()
+            if command in (SHOW, CAPTURE):
+                self.activation_requested.emit(command)
 
     def close(self) -> None:
         self._server.close()

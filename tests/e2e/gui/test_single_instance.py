@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtNetwork import QLocalServer
 
 from memvault.gui.single_instance import SingleInstance, signal_running, socket_name
@@ -16,8 +17,12 @@ def test_a_second_launch_signals_the_first(qtbot, tmp_path):
     first = SingleInstance(name)
     try:
         assert first.listening
-        with qtbot.waitSignal(first.activation_requested, timeout=5_000):
+        with qtbot.waitSignal(first.activation_requested, timeout=5_000) as shown:
             assert signal_running(name)
+        assert shown.args == ["show"]
+        with qtbot.waitSignal(first.activation_requested, timeout=5_000) as capture:
+            assert signal_running(name, "capture")
+        assert capture.args == ["capture"]
     finally:
         first.close()
     assert not signal_running(name)
@@ -45,5 +50,22 @@ def test_a_second_memvault_process_exits_and_raises_the_first(qtbot, tmp_path):
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         out, err = child.communicate(timeout=30)
         assert child.returncode == 0 and "already running" in out, err
+        # The command to bind to a global key in the desktop's settings.
+        with qtbot.waitSignal(first.activation_requested, timeout=30_000) as asked:
+            child = subprocess.Popen([sys.executable, "-m", "memvault", "--vault", str(home), "--capture"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        child.communicate(timeout=30)
+        assert child.returncode == 0 and asked.args == ["capture"]
     finally:
         first.close()
+
+
+def test_ctrl_shift_space_and_a_second_launch_open_quick_capture(qtbot, desktop):
+    desktop.window.activateWindow()
+    qtbot.waitUntil(lambda: desktop.window.isActiveWindow(), timeout=5_000)
+    qtbot.keyClick(desktop.window, Qt.Key_Space, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: desktop.quick_capture.isVisible(), timeout=10_000)
+    desktop.quick_capture.close()
+    desktop.on_launched_again("capture")
+    qtbot.waitUntil(lambda: desktop.quick_capture.isVisible(), timeout=10_000)
+    desktop.quick_capture.close()
