@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         close_requested(): the window was closed (the app decides: hide to tray or quit).
         api_port_change_requested(): the user asked to run the agent API on another port.
         capture_requested(): the user asked for Quick capture (Ctrl+Shift+Space).
+        setting_changed(str, object): the user changed a setting (its name in config.py, its value).
     """
 
     lock_requested = Signal()
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
     close_requested = Signal()
     api_port_change_requested = Signal()
     capture_requested = Signal()
+    setting_changed = Signal(str, object)
 
     def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge, state: WindowState,
                  parent: QWidget | None = None) -> None:
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.entities.open_requested.connect(self._on_search_open_requested)
         self.browser.detail.entity_clicked.connect(self._on_detail_entity_clicked)
         self.browser.namespace_requested.connect(self._on_browser_namespace_requested)
+        self.agents.idle_lock_agents_changed.connect(lambda value: self.setting_changed.emit("idle_lock_agents", value))
         self.banner = HealthBanner()
         columns = QHBoxLayout()
         columns.setContentsMargins(0, 0, 0, 0)
