@@ -29,7 +29,11 @@ from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
 from memvault.service.container import Services
 from memvault.gui.wording import plural
 
-EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
+EMPTY_VAULT = ("<p style='font-size:130%'><b>Nothing remembered yet</b></p>"
+               "<p>1. Write a memory: <b>New</b> (Ctrl+N) or Quick capture (Ctrl+Shift+Space).<br>"
+               "2. Connect an agent: the <b>Agents</b> page (Ctrl+4) sets up Claude, Cursor or VS Code.<br>"
+               "3. Find anything by meaning: <b>Search</b> (Ctrl+F), or any command with Ctrl+K.</p>"
+               "<p>Help → Getting started explains more.</p>")
 EMPTY_TRASH = "The trash is empty."
 NO_MATCH = "No memories match these filters."
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from memvault.config import Settings
 from memvault.gui.app import DesktopApp, ServerFactory, app_icon
+from memvault.gui.preferences import apply_saved
 from memvault.gui.single_instance import CAPTURE, SHOW, SingleInstance, signal_running, socket_name
 from memvault.gui.termination import TerminationWatcher
 
@@ -31,7 +32,7 @@ def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list
             print("Memvault is already running for this vault; its window is brought forward.")
         return 0
     instance = SingleInstance(name)
-    desktop = DesktopApp(qapp, settings, server_factory=server_factory)
+    desktop = DesktopApp(qapp, apply_saved(settings), server_factory=server_factory)
     instance.activation_requested.connect(desktop.on_launched_again)
     watcher = TerminationWatcher(qapp)
     watcher.termination_requested.connect(desktop.quit)

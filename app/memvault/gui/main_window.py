@@ -37,6 +37,7 @@ from memvault.gui.bridge import ServiceBridge
 from memvault.gui.browser import BrowserView
 from memvault.gui.bundle_dialogs import TransferCommands
 from memvault.gui.entities_view import EntitiesView
+from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, shortcuts_text, show_text, window_title
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         api_port_change_requested(): the user asked to run the agent API on another port.
         capture_requested(): the user asked for Quick capture (Ctrl+Shift+Space).
         setting_changed(str, object): the user changed a setting (its name in config.py, its value).
+        settings_requested(): the user asked for the Settings dialog.
     """
 
     lock_requested = Signal()
@@ -73,11 +75,12 @@ class MainWindow(QMainWindow):
     api_port_change_requested = Signal()
     capture_requested = Signal()
     setting_changed = Signal(str, object)
+    settings_requested = Signal()
 
     def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge, state: WindowState,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Memvault")
+        self.setWindowTitle(window_title(services.settings.home_path))
         self._services = services
         self._runner = runner
         self._state = state
@@ -203,18 +206,32 @@ class MainWindow(QMainWindow):
             for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
                                                 ("Stats", "stats"), ("Agents", "agents"),
                                                 ("Entities", "entities"), ("Sync", "sync")))]
+        self.settings_action = self._action("Settings…", "settings", QKeySequence("Ctrl+,"),
+                                            self.settings_requested.emit)
+        self.palette_action = self._action("Command palette…", "search", QKeySequence("Ctrl+K"),
+                                           self.open_command_palette)
+        home = self._services.settings.home_path
+        self.help_actions = [
+            self._action("Getting started", "open", QKeySequence.HelpContents,
+                         lambda: show_text(self, "Getting started", GETTING_STARTED)),
+            self._action("Keyboard shortcuts", None, None,
+                         lambda: show_text(self, "Keyboard shortcuts", shortcuts_text(self.findChildren(QAction)))),
+            self._action("About Memvault", None, None, lambda: show_text(self, "About Memvault", about_text(home))),
+        ]
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
         memory = self.menuBar().addMenu("&Memory")
         memory.addActions([self.new_action, self.capture_action, self.save_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
         vault.addActions([self.backup_action, self.reembed_action, self.check_action])
+        vault.addAction(self.settings_action)
         vault.addSeparator()
         vault.addActions([self.lock_action, self.quit_action])
         view = self.menuBar().addMenu("&View")
         view.addActions(self.page_actions)
         view.addSeparator()
-        view.addAction(self.find_action)
+        view.addActions([self.find_action, self.palette_action])
+        self.menuBar().addMenu("&Help").addActions(self.help_actions)
 
     def _claim_shortcuts(self) -> None:
         """Silence any page's own shortcut for a key this window's actions own.
@@ -318,6 +335,11 @@ class MainWindow(QMainWindow):
     def _on_new_triggered(self) -> None:
         self.pages.setCurrentWidget(self.browser)
         self.browser.new_memory()
+
+    def open_command_palette(self) -> None:
+        self.command_palette = CommandPalette([a for a in self.findChildren(QAction) if a is not self.palette_action],
+                                              self)
+        self.command_palette.open_over(self)
 
     def _on_save_triggered(self) -> None:
         self.browser.detail.save_now()
