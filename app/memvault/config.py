@@ -171,6 +171,14 @@ def _coerce(f: dataclasses.Field, raw: str) -> object:
     return raw
 
 
+def parse_setting(name: str, raw: str) -> object:
+    """``raw`` as the value of the setting ``name`` (as the environment would give it)."""
+    fields = {f.name: f for f in setting_fields()}
+    if name not in fields:
+        raise InvalidInput(f"no setting named {name!r}")
+    return _coerce(fields[name], raw)
+
+
 def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from defaults, then the environment, then explicit overrides."""
     environ = dict(os.environ) if environ is None else environ

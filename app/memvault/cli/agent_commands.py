@@ -11,6 +11,7 @@ from memvault.cli.common import opened, out, read_passphrase, settings_for
 from memvault.cli.parser import Command, add_common, subparser
 from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
+from memvault.service import mcp_config
 from memvault.service import validation as v
 
 
@@ -72,6 +73,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
             out(args, {"recipient": recipient}, recipient)
         elif args.keys_action == "revoke":
             key = svc.keys.revoke(args.id)
+            mcp_config.forget_credential(svc.settings.home_path, key.id)  # a client credential stops unwrapping
             out(args, key, f"Revoked key {key.id} ({key.prefix}…)")
         else:
             keys = svc.keys.list()

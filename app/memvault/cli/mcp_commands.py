@@ -29,6 +29,21 @@ def _unlock(args: argparse.Namespace, settings: Settings):
     from memvault.service.container import open_vault, open_vault_with_key
 
     v.namespace(args.namespace)
+    if getattr(args, "credential_file", None):
+        try:
+            secret = Path(args.credential_file).read_text("utf-8").strip()
+        except OSError as exc:
+            raise e.Unauthorized(f"cannot read the credential file {args.credential_file}: {exc.strerror}") from None
+        services = open_vault_with_key(settings, mcp_config.data_key_from_credential(settings.home_path, secret),
+                                       lazy_embedder(settings))
+        try:
+            key = services.keys.authenticate(secret)  # a revoked key is refused even if its wrap survived
+            if key.namespace != args.namespace:
+                raise e.Unauthorized(f"this credential is for the namespace {key.namespace!r}, not {args.namespace!r}")
+        except e.MemvaultError:
+            services.close()
+            raise
+        return services
     passphrase = given_passphrase(args)
     if passphrase is not None:
         return open_vault(settings, passphrase, lazy_embedder(settings))
@@ -50,6 +65,9 @@ def _fix(exc: e.MemvaultError, args: argparse.Namespace) -> str:
                 f"there or run `memvault mcp config --client <your client> --install` again, {RESTART}")
     if isinstance(exc, e.InvalidInput) and exc.message.startswith("this MCP server"):
         return exc.message
+    if isinstance(exc, e.Unauthorized):
+        return (f"Memvault refused this client's credential: {exc.message}. Connect the client again from the "
+                f"Agents page or with `memvault mcp config --client <your client> --install`, {RESTART}")
     return f"Memvault could not open the vault: {exc.message}; fix that, {RESTART}"
 
 
@@ -73,7 +91,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
 
 
 def _uses_keychain(choice: str) -> bool:
-    if choice == "file":
+    if choice in ("file", "credential"):
         return False
     if keychain.available():
         return True
@@ -123,6 +141,9 @@ def _store_in_file(settings: Settings, path: Path) -> str:
 
 
 def _explain(settings: Settings, path: Path | None) -> str:
+    if path is None and not keychain.available():
+        return ("No OS keychain here: --install creates a key of its own for this client (revocable, bound to the "
+                "namespace) and stores its credential with mode 0600; the vault passphrase is stored nowhere.")
     if path is None:
         stored = keychain.load(settings.home_path) is not None
         return ("The server unlocks with the vault's key in the OS keychain; "
@@ -143,10 +164,29 @@ def cmd_mcp_config(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     home = settings.home_path.absolute()
     keyed = _uses_keychain(args.secret_store)
-    path = None if keyed else Path(args.passphrase_file or mcp_config.default_passphrase_file()).expanduser().absolute()
+    # Without a keychain the server gets a credential of its own (a revocable key for this namespace), never
+    # the vault passphrase, unless a passphrase file is asked for by name.
+    credential = not keyed and (args.secret_store == "credential"
+                                or (args.secret_store == "auto" and not args.passphrase_file))
+    path = None if keyed or credential else Path(
+        args.passphrase_file or mcp_config.default_passphrase_file()).expanduser().absolute()
+    credential_file = mcp_config.default_credential_file(args.client) if credential else None
     entry = mcp_config.stdio_entry(mcp_config.current_launcher(), namespace=args.namespace, vault=home,
-                                   passphrase_file=path)
+                                   passphrase_file=path, credential_file=credential_file)
     target = mcp_config.config_path(args.client)
+    if credential and args.install:
+        services = _verified_services(settings, _prompted_passphrase())
+        try:
+            key = mcp_config.issue_credential(services, args.client, args.namespace, credential_file)
+        finally:
+            services.close()
+        result = mcp_config.install(args.client, entry, target)
+        print(f"memvault: created the key {key.name!r} for {args.namespace!r} ({key.prefix}…, revocable with "
+              f"`memvault keys revoke {key.id}` or on the Agents page); its credential is in {credential_file} "
+              "(mode 0600). The vault passphrase is stored nowhere.")
+        print(f"memvault: {'updated' if result.replaced else 'added'} the {mcp_config.SERVER_NAME!r} server in "
+              f"{result.path}" + (f" (backup: {result.backup})" if result.backup else "") + f"; {RESTART}")
+        return 0
     if not args.install:
         print(mcp_config.snippet(args.client, entry))
         where = ("Run that command" if args.client == "claude-code"
@@ -173,6 +213,9 @@ def register(command: Command) -> None:
                 "`mcp config` sets a client up", cmd_mcp, passphrase=True)
     p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE,
                    help="the namespace the client reads and writes")
+    p.add_argument("--credential-file", metavar="FILE",
+                   help="unlock with this client's credential (written by `mcp config --install` or the Agents "
+                        "page) instead of the vault passphrase")
     actions = p.add_subparsers(title="actions", metavar="ACTION")
     c = subparser(actions, "config", "print (or --install) an MCP client's config for this Memvault, "
                   "using the absolute path of this program")
@@ -184,9 +227,10 @@ def register(command: Command) -> None:
     c.add_argument("--install", action="store_true",
                    help="merge the server into the client's config file (backing it up first) and store "
                         "what the server needs to unlock the vault")
-    c.add_argument("--secret-store", choices=("auto", "keychain", "file"), default="auto",
-                   help="how the server unlocks: the vault's key in the OS keychain, or a passphrase file "
-                        "only you can read; auto picks the keychain when one is available")
+    c.add_argument("--secret-store", choices=("auto", "keychain", "credential", "file"), default="auto",
+                   help="how the server unlocks: the vault's key in the OS keychain, a credential of its own "
+                        "(a revocable key for the namespace), or a passphrase file only you can read; auto picks "
+                        "the keychain when one is available, else a credential")
     c.add_argument("--passphrase-file", metavar="FILE",
                    help="with a passphrase file: its path (created with mode 0600 by --install if missing; "
                         f"default: {mcp_config.default_passphrase_file()})")

@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"memvault {__version__}",
                         help="print the version and exit")
     add_common(parser, top=True)
+    parser.add_argument("--capture", action="store_true",
+                        help="open Quick capture (in the running app, else after unlocking); bind this command "
+                             "to a key in your desktop's keyboard settings for a global shortcut")
     parser.set_defaults(func=vault_commands.cmd_gui)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 

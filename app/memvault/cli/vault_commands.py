@@ -22,7 +22,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from memvault.api.server import start_api_server
     from memvault.gui.launch import run_gui
 
-    return run_gui(settings_for(args), start_api_server)
+    return run_gui(settings_for(args), start_api_server, capture=getattr(args, "capture", False))
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,7 +43,13 @@ MAX_ACTIVITY = 200
 #: Shown where an API key goes until one is created on this page (ASCII: it survives any JSON encoder).
 KEY_PLACEHOLDER = "mv_YOUR_API_KEY"
 #: Tab titles of the stdio clients, in the CLI's order (``memvault mcp config --client ...``).
-CLIENT_TITLES = {"claude-desktop": "Claude Desktop", "claude-code": "Claude Code", "cursor": "Cursor"}
+CLIENT_TITLES = {"claude-desktop": "Claude Desktop", "claude-code": "Claude Code", "cursor": "Cursor",
+                 "vscode": "VS Code"}
+#: The snippet a client without a button gets (the common ``mcpServers`` JSON).
+GENERIC = "generic"
+#: ``idle_lock_agents`` choices, as the Agents page and Settings word them.
+IDLE_LOCK_AGENTS = {"answer_locked": "Lock after the idle time; agents are told to unlock Memvault (423 Locked)",
+                    "stay_unlocked": "Agents' requests count as activity: stay unlocked while they work"}
 HTTP_TITLE = "Over HTTP"
 
 
@@ -87,8 +93,8 @@ def unlock_note(context: SnippetContext) -> str:
         state = {"missing": "which does not exist yet", "private": "readable only by you",
                  "readable by others": "<b>which others can read</b> (chmod 600 it)"}[context.passphrase_file_state]
         how = f"The server reads the passphrase from {html.escape(str(context.passphrase_file))}, {state}"
-    return (f"{how}. In a terminal, {setup} stores what it needs and writes the client's config (with a backup). "
-            "The HTTP snippets need the app running and an API key.")
+    return (f"{how}. The Connect buttons above (or {setup} in a terminal) give the client a key of its own "
+            "instead and write its config, with a backup. The HTTP snippets need the app running and an API key.")
 
 
 class NewKeyDialog(QDialog):
@@ -116,8 +122,37 @@ class NewKeyDialog(QDialog):
         form.addRow(buttons)
 
 
+@dataclass(frozen=True)
+class Connected:
+    """What connecting a client did: its key, the file changed (with its backup), or the snippet to paste."""
+
+    client: str
+    key: ApiKey
+    result: mcp_config.InstallResult | None
+    snippet: str
+
+
+def connect_client(services: Services, client: str, namespace: str) -> Connected:
+    """What ``memvault mcp config --client CLIENT --install`` does, with a credential of the client's own
+    (never the vault passphrase). File I/O and crypto: run it off the GUI thread."""
+    credential_file = mcp_config.default_credential_file(client)
+    entry = mcp_config.stdio_entry(mcp_config.current_launcher(), namespace=namespace,
+                                   vault=services.settings.home_path.absolute(), passphrase_file=None,
+                                   credential_file=credential_file)
+    key = mcp_config.issue_credential(services, client, namespace, credential_file)
+    if client == GENERIC:
+        return Connected(client, key, None, mcp_config.snippet("claude-desktop", entry))
+    return Connected(client, key, mcp_config.install(client, entry), mcp_config.snippet(client, entry))
+
+
 class AgentsView(QWidget):
-    """API status and URL, keys, MCP configs and recent activity."""
+    """API status and URL, keys, MCP configs and recent activity.
+
+    Signals:
+        idle_lock_agents_changed(str): the user chose how the idle lock treats agents.
+    """
+
+    idle_lock_agents_changed = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -156,6 +191,35 @@ class AgentsView(QWidget):
         self.config_note.setTextFormat(Qt.RichText)
         self.activity = QListWidget()
         self.activity.setAccessibleName("Recent agent activity")
+        # One button per client does what `memvault mcp config --client … --install` does.
+        self.connect_namespace = QComboBox()
+        self.connect_namespace.setEditable(True)
+        self.connect_namespace.addItem("default")
+        self.connect_namespace.setAccessibleName("Namespace the client reads and writes")
+        self.connect_buttons: dict[str, QPushButton] = {}
+        connect_row = QHBoxLayout()
+        connect_row.addWidget(QLabel("Namespace"))
+        connect_row.addWidget(self.connect_namespace)
+        for client, title in (*CLIENT_TITLES.items(), (GENERIC, "Copy snippet")):
+            button = QPushButton(icon("copy" if client == GENERIC else "agents"),
+                                 title if client == GENERIC else f"Connect {title}")
+            button.setAccessibleName("Copy a snippet for another client" if client == GENERIC
+                                     else f"Connect {title}")
+            button.setToolTip("Gives the client a key of its own for this namespace (revocable below) and "
+                              + ("copies its configuration" if client == GENERIC else
+                                 f"adds Memvault to {mcp_config.config_path(client)}, keeping a backup"))
+            button.clicked.connect(lambda _c=False, client=client: self.connect_client(client))
+            connect_row.addWidget(button)
+            self.connect_buttons[client] = button
+        connect_row.addStretch(1)
+        self.idle_lock_agents = QComboBox()
+        self.idle_lock_agents.setAccessibleName("When Memvault is idle, agents")
+        for value, label in IDLE_LOCK_AGENTS.items():
+            self.idle_lock_agents.addItem(label, value)
+        self.idle_lock_agents.activated.connect(
+            lambda _i: self.idle_lock_agents_changed.emit(self.idle_lock_agents.currentData()))
+        self.idle_lock_agents.setCurrentIndex(
+            max(0, self.idle_lock_agents.findData(services.settings.idle_lock_agents)))
         head = QHBoxLayout()
         head.addWidget(self.status, 1)
         head.addWidget(self.copy_url)
@@ -168,7 +232,13 @@ class AgentsView(QWidget):
         layout.addWidget(QLabel("<b>API keys</b> (each bound to one namespace; shown once when created)"))
         layout.addWidget(self.keys, 1)
         layout.addLayout(key_buttons)
-        layout.addWidget(QLabel("<b>Connect an MCP client</b>"))
+        idle = QHBoxLayout()
+        idle.addWidget(QLabel("When Memvault is idle"))
+        idle.addWidget(self.idle_lock_agents, 1)
+        layout.addLayout(idle)
+        layout.addWidget(QLabel("<b>Connect an MCP client</b> (it gets a key of its own; the vault passphrase "
+                                "is stored nowhere)"))
+        layout.addLayout(connect_row)
         layout.addWidget(self.configs, 3)
         layout.addWidget(self.config_note)
         layout.addWidget(QLabel("<b>Recent activity</b>"))
@@ -258,6 +328,30 @@ class AgentsView(QWidget):
         box.open()
         self.revealed = box
 
+    def connect_client(self, client: str) -> None:
+        """Set ``client`` up as ``memvault mcp config --install`` would, for the namespace chosen."""
+        namespace = self.connect_namespace.currentText().strip() or "default"
+        services = self._services
+        self._runner.run(lambda: connect_client(services, client, namespace), self._on_client_connected,
+                         self._error, owner=self)
+
+    def _on_client_connected(self, done: Connected) -> None:
+        self.refresh()
+        title = CLIENT_TITLES.get(done.client, "your client")
+        if done.result is None:
+            QGuiApplication.clipboard().setText(done.snippet)
+            text = (f"Copied a configuration for <b>{html.escape(done.key.namespace)}</b>: paste it where your "
+                    "client keeps its MCP servers.")
+        else:
+            backup = f" (backup: {html.escape(str(done.result.backup))})" if done.result.backup else ""
+            text = (f"{'Updated' if done.result.replaced else 'Added'} Memvault in "
+                    f"{html.escape(str(done.result.path))}{backup}. Restart {title} to use it.")
+        self.connected = box = QMessageBox(QMessageBox.Information, f"Connected {title}", text, parent=self)
+        box.setTextFormat(Qt.RichText)
+        box.setInformativeText(f"{title} uses the key “{done.key.name}” ({done.key.prefix}…) for "
+                               f"{done.key.namespace}; revoke it in the list above to cut it off.")
+        box.open()
+
     def _on_revoke_clicked(self) -> None:
         rows = self.keys.selectionModel().selectedRows()
         if not rows:
@@ -265,4 +359,11 @@ class AgentsView(QWidget):
         key = self._key_rows[rows[0].row()]
         if QMessageBox.question(self, "Revoke key", f"Revoke {key.name} ({key.prefix}…)? Agents using it will "
                                 "be refused at once.") == QMessageBox.Yes:
-            self._runner.run(lambda: self._services.keys.revoke(key.id), lambda _k: self.refresh(), self._error, owner=self)
+            home = self._services.settings.home_path
+
+            def revoke() -> ApiKey:
+                revoked = self._services.keys.revoke(key.id)
+                mcp_config.forget_credential(home, key.id)  # a client's credential stops unlocking the vault
+                return revoked
+
+            self._runner.run(revoke, lambda _k: self.refresh(), self._error, owner=self)

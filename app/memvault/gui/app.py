@@ -21,10 +21,12 @@ from memvault.gui.main_window import MainWindow
 from memvault.gui.paint_watch import PaintWatch
 from memvault.gui.reporting import ErrorReporter
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.tray import QuickCapture, Tray
+from memvault.gui.preferences import SettingsDialog, save_setting
+from memvault.gui.tray import STAY_UNLOCKED, QuickCapture, Tray, tray_message
 from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
 from memvault.gui.window_state import WindowState
 from memvault.service import keychain
+from memvault.service.sync_watch import FolderSyncWatch
 from memvault.service.container import (
     Embedder,
     Services,
@@ -35,7 +37,7 @@ from memvault.service.container import (
     vault_exists,
 )
 
-__all__ = ["DesktopApp", "ServerFactory", "app_icon", "resources_root"]
+__all__ = ["DesktopApp", "ServerFactory", "app_icon", "resources_root", "tray_message"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,7 @@ class DesktopApp(QObject):
         self._embedder_lock = threading.Lock()
         self._bridge: ServiceBridge | None = None
         self._told_about_tray = False
+        self.folder_watch: FolderSyncWatch | None = None
         self._ever_unlocked = False
         self.quick_capture = QuickCapture(self.runner)
         self.tray: Tray | None = None
@@ -202,6 +205,9 @@ class DesktopApp(QObject):
         self.window.quit_requested.connect(self.quit)
         self.window.close_requested.connect(self._on_window_close_requested)
         self.window.api_port_change_requested.connect(self._on_window_api_port_change_requested)
+        self.window.capture_requested.connect(self._on_tray_capture_requested)
+        self.window.settings_requested.connect(self.open_settings)
+        self.window.setting_changed.connect(lambda name, value: self.change_settings({name: value}))
         self.window.show()
         if self.tray is not None:
             self.tray.set_locked(False)
@@ -219,6 +225,9 @@ class DesktopApp(QObject):
             PaintWatch(browser.table.viewport(), lambda: self._on_first_page_painted(services), self)
 
         browser.model.loaded.connect(on_first_page)
+        # A folder target is watched while the app runs: another device's changes arrive in seconds.
+        self.folder_watch = FolderSyncWatch(services.sync)
+        self.folder_watch.start()
         self._restart_idle_timer()
         self.unlocked.emit()
 
@@ -272,6 +281,13 @@ class DesktopApp(QObject):
             self._told_about_tray = True
             self.tray.showMessage("Memvault", tray_message(self.settings), app_icon(), 8000)
 
+    def on_launched_again(self, command: str) -> None:
+        """Another launch of this vault asked for the window (``show``) or Quick capture (``capture``)."""
+        if command == "capture":
+            self._on_tray_capture_requested()
+        else:
+            self._on_tray_open_requested()
+
     def _on_tray_open_requested(self) -> None:
         if self.window is not None:
             self.window.show()
@@ -303,6 +319,7 @@ class DesktopApp(QObject):
             return
         services = self.services
         self.services = None
+        watch, self.folder_watch = self.folder_watch, None
         server = self.api.detach()
         # A lock the user will come back to keeps the port, answering "locked"; quitting closes it.
         keep_port = then is None and server is not None and hasattr(server, "lock")
@@ -324,6 +341,8 @@ class DesktopApp(QObject):
             self.tray.set_locked(True)
 
         def close() -> None:
+            if watch is not None:
+                watch.stop()
             if server is not None:
                 if keep_port:
                     try:
@@ -369,6 +388,25 @@ class DesktopApp(QObject):
             self.tray.hide()
         self.qapp.quit()
 
+    # -- settings ---------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        self.settings_dialog = SettingsDialog(self.settings, self.window)
+        self.settings_dialog.settings_changed.connect(self.change_settings)
+        self.settings_dialog.open()
+
+    def change_settings(self, changed: dict) -> None:
+        """Keep ``changed`` for later launches and apply what applies at once (the idle lock)."""
+        for name, value in changed.items():
+            save_setting(name, value)
+        self.settings = self.settings.with_overrides(**changed)
+        if "idle_lock_minutes" in changed:
+            self._idle.stop()
+            self._restart_idle_timer()
+        if self.window is not None and "idle_lock_agents" in changed:
+            combo = self.window.agents.idle_lock_agents
+            combo.setCurrentIndex(max(0, combo.findData(changed["idle_lock_agents"])))
+
     def _restart_idle_timer(self) -> None:
         minutes = self.settings.idle_lock_minutes
         if minutes > 0 and self.services is not None:
@@ -393,22 +431,3 @@ class DesktopApp(QObject):
         if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
             self._idle.start()
         return False
-
-
-#: ``idle_lock_agents``: agents' requests count as activity.
-STAY_UNLOCKED = "stay_unlocked"
-
-
-def tray_message(settings: Settings) -> str:
-    """What closing to the tray means for agents, as it will be true later too."""
-    minutes = settings.idle_lock_minutes
-    if not settings.api_in_gui:
-        return "Memvault keeps running in the tray."
-    if minutes <= 0:
-        return "Memvault keeps running in the tray; agents can reach it until you lock or quit it."
-    idle = f"{minutes:g} minute{'' if minutes == 1 else 's'}"
-    if settings.idle_lock_agents == STAY_UNLOCKED:
-        return (f"Memvault keeps running in the tray. Agents can reach it; it locks after {idle} without you "
-                "or an agent using it.")
-    return (f"Memvault keeps running in the tray. Agents can reach it until it locks after {idle} without input "
-            "here; then they are told to unlock Memvault.")

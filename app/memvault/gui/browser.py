@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +29,11 @@ from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
 from memvault.service.container import Services
 from memvault.gui.wording import plural
 
-EMPTY_VAULT = "No memories yet: press New, or connect an agent on the Agents page."
+EMPTY_VAULT = ("<p style='font-size:130%'><b>Nothing remembered yet</b></p>"
+               "<p>1. Write a memory: <b>New</b> (Ctrl+N) or Quick capture (Ctrl+Shift+Space).<br>"
+               "2. Connect an agent: the <b>Agents</b> page (Ctrl+4) sets up Claude, Cursor or VS Code.<br>"
+               "3. Find anything by meaning: <b>Search</b> (Ctrl+F), or any command with Ctrl+K.</p>"
+               "<p>Help → Getting started explains more.</p>")
 EMPTY_TRASH = "The trash is empty."
 NO_MATCH = "No memories match these filters."
 
@@ -40,7 +44,12 @@ class BrowserView(QWidget):
     The view does not reload itself after its own changes: every change, whoever
     made it, comes back as a service event through the window's bridge, which
     calls :meth:`refresh` once.
+
+    Signals:
+        namespace_requested(str): a memory was saved into another namespace; the list should follow it there.
     """
+
+    namespace_requested = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +64,8 @@ class BrowserView(QWidget):
         self._selecting = False
         #: Ids moved to the trash from this view, newest last, for Undo (Ctrl+Z).
         self._undo_stack: list[str] = []
+        #: What the notice's Undo button undoes: the last move to the trash, or the last saved edit.
+        self._notice_undo = self.undo_delete
         self.model = MemoryTableModel(services, runner, self)
         self.model.loaded.connect(self._on_model_loaded)
         self.model.counted.connect(self._on_model_counted)
@@ -235,9 +246,25 @@ class BrowserView(QWidget):
         self.detail.show_memory(self.selected())
         self._update_buttons()
 
-    def _on_detail_memory_saved(self, memory: Memory) -> None:
+    def _on_detail_memory_saved(self, memory: Memory, before: int) -> None:
         self.model.replace_memory(memory)
-        self.notice.show_notice(f"Saved “{preview(memory.content, 48)}” (version {memory.version})")
+        text = f"Saved “{preview(memory.content, 48)}” (version {memory.version})"
+        if before:
+            self._notice_undo = lambda: self._undo_edit(memory.id, before)
+            self.notice.show_notice(text, "Undo")
+        else:
+            self.notice.show_notice(text)
+
+    def _undo_edit(self, memory_id: str, version: int) -> None:
+        self._runner.run(lambda: self._services.memories.restore_version(memory_id, version),
+                         self._on_edit_undone, self._error, owner=self)
+
+    def _on_edit_undone(self, memory: Memory) -> None:
+        self.model.replace_memory(memory)
+        shown = self.detail.memory()
+        if shown is not None and shown.id == memory.id:
+            self.detail.show_memory(memory)
+        self.notice.show_notice(f"Undone: “{preview(memory.content, 48)}” is as it was")
 
     def _update_buttons(self) -> None:
         has = self.selected() is not None
@@ -272,8 +299,10 @@ class BrowserView(QWidget):
 
     def _on_memory_created(self, result: CreateResult) -> None:
         memory = result.memory
-        self._wanted = memory.id
         where = "" if memory.namespace == self._namespace else f" in {memory.namespace}"
+        if self._namespace is not None and memory.namespace != self._namespace:
+            self.namespace_requested.emit(memory.namespace)  # follow it, rather than stay on a list without it
+        self._wanted = memory.id
         verb = "Saved" if result.created else "Already remembered"
         self.notice.show_notice(f"{verb}{where}: “{preview(memory.content, 48)}”")
 
@@ -285,10 +314,11 @@ class BrowserView(QWidget):
 
     def _on_memory_deleted(self, memory: Memory) -> None:
         self._undo_stack.append(memory.id)
+        self._notice_undo = self.undo_delete
         self.notice.show_notice(f"Moved to the trash: “{preview(memory.content, 48)}”", "Undo")
 
     def _on_notice_action_triggered(self) -> None:
-        self.undo_delete()
+        self._notice_undo()
 
     def undo_delete(self) -> None:
         """Bring back the memory this view most recently moved to the trash."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -46,15 +48,20 @@ def history_label(entry: HistoryEntry) -> str:
 
 
 class DetailPane(QWidget):
-    """Shows the selected memory with editable fields.
+    """Shows the selected memory with editable fields, saved as note apps save.
+
+    An edit is saved when focus leaves the pane, when another memory is shown,
+    or on Ctrl+S; until then the title carries a dirty marker. Each save is a
+    version, so the browser offers Undo (back to the version before).
 
     Signals:
-        memory_saved(object): the :class:`Memory` after a save or a version restore.
+        memory_saved(object, int): the :class:`Memory` after a save or a version restore, and the version it
+            replaced (0 for a restore, which is its own undo).
         entity_clicked(str, str): namespace and value of an entity chip that was clicked.
         memory_requested(str): the id of a memory a link in the pane points to (a fact's successor).
     """
 
-    memory_saved = Signal(object)
+    memory_saved = Signal(object, int)
     entity_clicked = Signal(str, str)
     memory_requested = Signal(str)
 
@@ -63,7 +70,11 @@ class DetailPane(QWidget):
         self._services = services
         self._runner = runner
         self._memory: Memory | None = None
+        self._loading = False
+        #: Whether the fields differ from the memory on show (the title says so).
+        self.dirty = False
         self.title = QLabel("Select a memory")
+        self.title.setAccessibleName("Memory title")
         self.content = QPlainTextEdit()
         self.content.setAccessibleName("Memory content")
         self.entities = EntityChips()
@@ -86,6 +97,7 @@ class DetailPane(QWidget):
         self.metadata.setMaximumHeight(90)
         self.save = QPushButton(icon("save"), "Save")
         self.save.setAccessibleName("Save memory")
+        self.save.setToolTip("Edits save by themselves when you leave the field (or press Ctrl+S)")
         self.save.clicked.connect(self._on_save_clicked)
         self.history = QListWidget()
         self.history.setAccessibleName("Version history")
@@ -121,6 +133,10 @@ class DetailPane(QWidget):
         layout.addWidget(self.restore)
         # Wide enough for a history line to read as a sentence, not a column of words.
         self.setMinimumWidth(280)
+        for signal in (self.content.textChanged, self.memory_type.currentTextChanged, self.tags.textChanged,
+                       self.importance.valueChanged, self.metadata.textChanged):
+            signal.connect(self._on_field_edited)
+        QApplication.instance().focusChanged.connect(self._on_app_focus_changed)
         self.show_memory(None)
 
     def memory(self) -> Memory | None:
@@ -128,19 +144,31 @@ class DetailPane(QWidget):
         return self._memory
 
     def show_memory(self, memory: Memory | None) -> None:
-        """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits."""
+        """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits.
+
+        Edits of the memory shown before are saved first (they are never dropped silently).
+        """
         same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
             self._memory.id, self._memory.version, self._memory.deleted_at)
+        if not same and self.dirty and (memory is None or self._memory is None or memory.id != self._memory.id):
+            self.save_now(quiet=True)
         self._memory = memory
         self.entities.show_memory(memory)
         summary = None if memory is None else fact_summary(memory)
         self.fact_info.setText(summary or "")
         self.fact_info.setVisible(summary is not None)
-        if memory is not None:
-            self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
-                               + (" · in trash" if memory.deleted_at else ""))
+        self._show_title()
         if same:
             return
+        self._loading = True
+        try:
+            self._fill(memory)
+        finally:
+            self._loading = False
+        self.dirty = False
+        self._show_title()
+
+    def _fill(self, memory: Memory | None) -> None:
         enabled = memory is not None and memory.deleted_at is None
         for w in (self.content, self.memory_type, self.tags, self.importance, self.metadata, self.save,
                   self.history):
@@ -164,6 +192,76 @@ class DetailPane(QWidget):
         memory_id = memory.id
         self._runner.run(lambda: self._services.memories.history(memory_id),
                          lambda entries: self._on_history_loaded(memory_id, entries), owner=self)
+
+    def _show_title(self) -> None:
+        memory = self._memory
+        if memory is None:
+            self.title.setText("Select a memory")
+            return
+        marker = " · <b>● edited</b> (saves when you leave the field, Ctrl+S now)" if self.dirty else ""
+        self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
+                           + (" · in trash" if memory.deleted_at else "") + marker)
+
+    def _on_field_edited(self, *_args: object) -> None:
+        if self._loading or self._memory is None:
+            return
+        dirty = self._change() != "unchanged"
+        if dirty != self.dirty:
+            self.dirty = dirty
+            self._show_title()
+
+    def _on_app_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
+        # Leaving the pane (not moving between its own fields) saves, as a note app does.
+        if self.dirty and old is not None and self.isAncestorOf(old) and (new is None or not self.isAncestorOf(new)):
+            self.save_now(quiet=True)
+
+    def _change(self) -> MemoryUpdate | str:
+        """The update the fields describe; ``"unchanged"``, or a message when the metadata is not a JSON object."""
+        memory = self._memory
+        try:
+            metadata = json.loads(self.metadata.toPlainText() or "{}")
+        except json.JSONDecodeError as exc:
+            return f"The metadata is not valid JSON: {exc.msg} (line {exc.lineno})"
+        if not isinstance(metadata, dict):
+            return "The metadata must be a JSON object, like {\"source\": \"chat\"}"
+        content, tags = self.content.toPlainText(), parse_tags(self.tags.text())
+        kind, importance = self.memory_type.currentText(), round(self.importance.value(), 2)
+        if (content, kind, tuple(tags), importance, metadata) == (
+                memory.content, memory.memory_type.value, tuple(memory.tags), round(memory.importance, 2),
+                memory.metadata):
+            return "unchanged"
+        # Keys removed in the editor are removed from the memory (metadata otherwise merges).
+        patch = {k: None for k in memory.metadata if k not in metadata} | metadata
+        return MemoryUpdate(content=content, memory_type=kind, tags=tags, importance=importance, metadata=patch)
+
+    def save_now(self, *, quiet: bool = False) -> None:
+        """Save the edits of the memory on show, if any (Ctrl+S, leaving the pane, showing another memory).
+
+        ``quiet``: saving on the way elsewhere; metadata that is not a JSON object is left unsaved (the
+        title says why) instead of stopping the user with a dialog.
+        """
+        if self._memory is None or self._memory.deleted_at is not None:
+            return
+        change = self._change()
+        if change == "unchanged":
+            self.dirty = False
+            self._show_title()
+            return
+        if isinstance(change, str):
+            if quiet:
+                self.title.setText(self.title.text() + f"<br><span style='color:#c0392b'>Not saved: {html.escape(change)}</span>")
+            else:
+                QMessageBox.warning(self, "Memvault", change)
+            return
+        self.dirty = False
+        memory_id, before = self._memory.id, self._memory.version
+        self._runner.run(lambda: self._services.memories.update(memory_id, change),
+                         lambda memory: self._on_saved(memory, before), self._on_save_failed, owner=self)
+
+    def _on_save_failed(self, exc: MemvaultError) -> None:
+        self.dirty = True
+        self._show_title()
+        self._error(exc)
 
     def _on_fact_info_link_activated(self, link: str) -> None:
         memory_id = linked_memory(link)
@@ -192,32 +290,18 @@ class DetailPane(QWidget):
         QMessageBox.warning(self, "Memvault", exc.message)
 
     def _on_save_clicked(self) -> None:
-        if self._memory is None:
-            return
-        try:
-            metadata = json.loads(self.metadata.toPlainText() or "{}")
-        except json.JSONDecodeError as exc:
-            QMessageBox.warning(self, "Memvault", f"The metadata is not valid JSON: {exc.msg} (line {exc.lineno})")
-            return
-        if not isinstance(metadata, dict):
-            QMessageBox.warning(self, "Memvault", "The metadata must be a JSON object, like {\"source\": \"chat\"}")
-            return
-        # Keys removed in the editor are removed from the memory (metadata otherwise merges).
-        patch = {k: None for k in self._memory.metadata if k not in metadata} | metadata
-        change = MemoryUpdate(content=self.content.toPlainText(), memory_type=self.memory_type.currentText(),
-                              tags=parse_tags(self.tags.text()),
-                              importance=round(self.importance.value(), 2), metadata=patch)
-        memory_id = self._memory.id
-        self._runner.run(lambda: self._services.memories.update(memory_id, change), self._on_saved, self._error, owner=self)
+        self.save_now()
 
     def _on_restore_clicked(self) -> None:
         item = self.history.currentItem()
         if self._memory is None or item is None:
             return
         memory_id, version = self._memory.id, int(item.data(VERSION))
-        self._runner.run(lambda: self._services.memories.restore_version(memory_id, version), self._on_saved,
-                         self._error, owner=self)
+        self._runner.run(lambda: self._services.memories.restore_version(memory_id, version),
+                         lambda memory: self._on_saved(memory, 0), self._error, owner=self)
 
-    def _on_saved(self, memory: Memory) -> None:
-        self.show_memory(memory)
-        self.memory_saved.emit(memory)
+    def _on_saved(self, memory: Memory, before: int) -> None:
+        shown = self._memory
+        if shown is not None and shown.id == memory.id and not self.dirty:
+            self.show_memory(memory)  # the user is still here and typed nothing since: show the new version
+        self.memory_saved.emit(memory, before)

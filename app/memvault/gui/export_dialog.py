@@ -113,6 +113,8 @@ class ExportDialog(QDialog):
         self.choose_button = QPushButton("Choose…")
         self.choose_button.setAccessibleName("Choose the export file")
         self.choose_button.clicked.connect(self._on_choose_button_clicked)
+        # Enter anywhere in the form exports; it never reopens the file dialog.
+        self.choose_button.setAutoDefault(False)
         where = QHBoxLayout()
         where.addWidget(self.path, 1)
         where.addWidget(self.choose_button)
@@ -129,6 +131,7 @@ class ExportDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.AcceptRole)
         self.export_button.setIcon(icon("export"))
+        self.export_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self._on_buttons_rejected)
@@ -177,8 +180,12 @@ class ExportDialog(QDialog):
         return f"{chosen[0] if len(chosen) == 1 else 'memvault-export'}{SUFFIX}"
 
     def _on_choose_button_clicked(self) -> None:
-        self.file_dialog = file_dialog(self, "Export to", f"Memvault bundles (*{SUFFIX})", self.path.setText,
+        self.file_dialog = file_dialog(self, "Export to", f"Memvault bundles (*{SUFFIX})", self._on_file_chosen,
                                        save_as=self._suggested_name())
+
+    def _on_file_chosen(self, path: str) -> None:
+        self.path.setText(path)
+        self.export_button.setFocus()  # the next Enter exports
 
     def _update_buttons(self) -> None:
         running = self._token is not None

@@ -79,6 +79,7 @@ class ImportDialog(QDialog):
         self._runner = runner
         self._passphrase: str | None = None
         self._ready_to_preview = False
+        self._focus_import = False
         self._run = 0  # numbers the dry runs: only the latest one's answer is shown
         self._token: CancelToken | None = None
         self._importing = False
@@ -106,6 +107,7 @@ class ImportDialog(QDialog):
         self.open_button = QPushButton(icon("unlock"), "Open")
         self.open_button.setAccessibleName("Open the bundle")
         self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.open_button.setAutoDefault(False)
         secret = QHBoxLayout()
         secret.addWidget(self.passphrase, 1)
         secret.addWidget(self.open_button)
@@ -153,6 +155,7 @@ class ImportDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.AcceptRole)
         self.import_button.setIcon(icon("import"))
+        self.import_button.setDefault(True)
         self.import_button.setEnabled(False)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -222,6 +225,9 @@ class ImportDialog(QDialog):
             return
         self._passphrase = self.passphrase.text()
         self._ready_to_preview = True
+        # Not the next field in the chain (the conflict combo) while the preview runs: Import takes focus when ready.
+        self._focus_import = True
+        self.table.setFocus()
         self.passphrase.setEnabled(False)
         self.open_button.setEnabled(False)
         self._start_preview()
@@ -271,6 +277,9 @@ class ImportDialog(QDialog):
         self._show_report(report)
         changes = report.new + report.updated
         self.import_button.setEnabled(changes > 0)
+        if changes and self._focus_import:
+            self._focus_import = False
+            self.import_button.setFocus()
         self.import_button.setText(f"Import {plural(changes, 'memory')}" if changes else "Import")
 
     def _show_report(self, report: ImportReport) -> None:

@@ -37,6 +37,7 @@ from memvault.gui.bridge import ServiceBridge
 from memvault.gui.browser import BrowserView
 from memvault.gui.bundle_dialogs import TransferCommands
 from memvault.gui.entities_view import EntitiesView
+from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, shortcuts_text, show_text, window_title
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
@@ -64,17 +65,23 @@ class MainWindow(QMainWindow):
         quit_requested(): the user chose Quit.
         close_requested(): the window was closed (the app decides: hide to tray or quit).
         api_port_change_requested(): the user asked to run the agent API on another port.
+        capture_requested(): the user asked for Quick capture (Ctrl+Shift+Space).
+        setting_changed(str, object): the user changed a setting (its name in config.py, its value).
+        settings_requested(): the user asked for the Settings dialog.
     """
 
     lock_requested = Signal()
     quit_requested = Signal()
     close_requested = Signal()
     api_port_change_requested = Signal()
+    capture_requested = Signal()
+    setting_changed = Signal(str, object)
+    settings_requested = Signal()
 
     def __init__(self, services: Services, runner: TaskRunner, bridge: ServiceBridge, state: WindowState,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Memvault")
+        self.setWindowTitle(window_title(services.settings.home_path))
         self._services = services
         self._runner = runner
         self._state = state
@@ -105,6 +112,8 @@ class MainWindow(QMainWindow):
         self.search.open_requested.connect(self._on_search_open_requested)
         self.entities.open_requested.connect(self._on_search_open_requested)
         self.browser.detail.entity_clicked.connect(self._on_detail_entity_clicked)
+        self.browser.namespace_requested.connect(self._on_browser_namespace_requested)
+        self.agents.idle_lock_agents_changed.connect(lambda value: self.setting_changed.emit("idle_lock_agents", value))
         self.banner = HealthBanner()
         columns = QHBoxLayout()
         columns.setContentsMargins(0, 0, 0, 0)
@@ -176,6 +185,9 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.new_action = self._action("New memory…", "new", QKeySequence.New, self._on_new_triggered)
+        self.capture_action = self._action("Quick capture…", "quick_capture", QKeySequence("Ctrl+Shift+Space"),
+                                           self.capture_requested.emit)
+        self.save_action = self._action("Save edits", "save", QKeySequence.Save, self._on_save_triggered)
         self.delete_action = self._action("Move to trash", "delete", QKeySequence.Delete,
                                           self.browser.delete_selected)
         self.reembedding = Reembedding(self, self._runner, self._services)
@@ -198,20 +210,34 @@ class MainWindow(QMainWindow):
             for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
                                                 ("Stats", "stats"), ("Agents", "agents"),
                                                 ("Entities", "entities"), ("Sync", "sync")))]
+        self.settings_action = self._action("Settings…", "settings", QKeySequence("Ctrl+,"),
+                                            self.settings_requested.emit)
+        self.palette_action = self._action("Command palette…", "search", QKeySequence("Ctrl+K"),
+                                           self.open_command_palette)
+        home = self._services.settings.home_path
+        self.help_actions = [
+            self._action("Getting started", "open", QKeySequence.HelpContents,
+                         lambda: show_text(self, "Getting started", GETTING_STARTED)),
+            self._action("Keyboard shortcuts", None, None,
+                         lambda: show_text(self, "Keyboard shortcuts", shortcuts_text(self.findChildren(QAction)))),
+            self._action("About Memvault", None, None, lambda: show_text(self, "About Memvault", about_text(home))),
+        ]
         file = self.menuBar().addMenu("&File")
         file.addActions([self.export_action, self.import_action])
         file.addSeparator()
         file.addActions([self.import_from_action, self.export_readable_action])
         memory = self.menuBar().addMenu("&Memory")
-        memory.addActions([self.new_action, self.delete_action])
+        memory.addActions([self.new_action, self.capture_action, self.save_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
         vault.addActions([self.backup_action, self.reembed_action, self.check_action])
+        vault.addAction(self.settings_action)
         vault.addSeparator()
         vault.addActions([self.lock_action, self.quit_action])
         view = self.menuBar().addMenu("&View")
         view.addActions(self.page_actions)
         view.addSeparator()
-        view.addAction(self.find_action)
+        view.addActions([self.find_action, self.palette_action])
+        self.menuBar().addMenu("&Help").addActions(self.help_actions)
 
     def _claim_shortcuts(self) -> None:
         """Silence any page's own shortcut for a key this window's actions own.
@@ -297,6 +323,10 @@ class MainWindow(QMainWindow):
     def _on_sync_conflicts_counted(self, count: int) -> None:
         self.pages.setTabText(self.pages.indexOf(self.sync), f"Sync ({count})" if count else "Sync")
 
+    def _on_browser_namespace_requested(self, namespace: str) -> None:
+        self._apply_scope(namespace)
+        self.refresh_namespaces()  # selects it in the list (a new namespace appears there first)
+
     def _on_detail_entity_clicked(self, namespace: str, value: str) -> None:
         self.entities.show_entity(namespace, value)
         self.pages.blockSignals(True)
@@ -311,6 +341,14 @@ class MainWindow(QMainWindow):
     def _on_new_triggered(self) -> None:
         self.pages.setCurrentWidget(self.browser)
         self.browser.new_memory()
+
+    def open_command_palette(self) -> None:
+        self.command_palette = CommandPalette([a for a in self.findChildren(QAction) if a is not self.palette_action],
+                                              self)
+        self.command_palette.open_over(self)
+
+    def _on_save_triggered(self) -> None:
+        self.browser.detail.save_now()
 
     def _on_find_triggered(self) -> None:
         self.pages.setCurrentWidget(self.search)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from memvault.config import Settings
 from memvault.domain.errors import MemvaultError
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
@@ -138,3 +139,22 @@ class Tray(QSystemTrayIcon):
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.Trigger:
             self.open_requested.emit()
+
+
+#: ``idle_lock_agents``: agents' requests count as activity.
+STAY_UNLOCKED = "stay_unlocked"
+
+
+def tray_message(settings: Settings) -> str:
+    """What closing to the tray means for agents, as it will be true later too."""
+    minutes = settings.idle_lock_minutes
+    if not settings.api_in_gui:
+        return "Memvault keeps running in the tray."
+    if minutes <= 0:
+        return "Memvault keeps running in the tray; agents can reach it until you lock or quit it."
+    idle = f"{minutes:g} minute{'' if minutes == 1 else 's'}"
+    if settings.idle_lock_agents == STAY_UNLOCKED:
+        return (f"Memvault keeps running in the tray. Agents can reach it; it locks after {idle} without you "
+                "or an agent using it.")
+    return (f"Memvault keeps running in the tray. Agents can reach it until it locks after {idle} without input "
+            "here; then they are told to unlock Memvault.")

@@ -23,9 +23,13 @@ from typing import Any
 
 import platformdirs
 
-from memvault.domain.errors import InvalidInput
+from memvault.crypto.aead import unwrap_key, wrap_key
+from memvault.crypto.hkdf import hkdf_sha256
+from memvault.domain.errors import DecryptionFailed, InvalidInput, Unauthorized
 
-CLIENTS = ("claude-desktop", "claude-code", "cursor")
+CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
+# VS Code keeps its servers under "servers" (in the user profile's mcp.json); the others under "mcpServers".
+_SERVERS_KEY = {"vscode": "servers"}
 SERVER_NAME = "memvault"
 
 
@@ -46,10 +50,14 @@ def current_launcher(argv0: str | None = None, executable: str | None = None) ->
     return Launcher(str(Path(python).absolute()), ("-m", "memvault"))
 
 
-def stdio_entry(launcher: Launcher, *, namespace: str, vault: Path, passphrase_file: Path | None) -> dict[str, Any]:
-    """The ``command``/``args`` of a stdio server; without ``passphrase_file`` it unlocks from the keychain."""
+def stdio_entry(launcher: Launcher, *, namespace: str, vault: Path, passphrase_file: Path | None,
+                credential_file: Path | None = None) -> dict[str, Any]:
+    """The ``command``/``args`` of a stdio server; it unlocks with ``credential_file`` (a wrapped API key),
+    ``passphrase_file``, or else the key in the keychain."""
     args = [*launcher.prefix, "mcp", "--namespace", namespace, "--vault", str(vault)]
-    if passphrase_file is not None:
+    if credential_file is not None:
+        args += ["--credential-file", str(credential_file)]
+    elif passphrase_file is not None:
         args += ["--passphrase-file", str(passphrase_file)]
     return {"command": launcher.command, "args": args}
 
@@ -62,9 +70,11 @@ def http_entry(url: str, api_key: str) -> dict[str, Any]:
 def client_entry(client: str, entry: dict[str, Any]) -> dict[str, Any]:
     """``entry`` as ``client`` writes it in its file (Claude Code records the transport type)."""
     _check_client(client)
+    kind = "http" if "url" in entry else "stdio"
+    if client == "vscode":
+        return {"type": kind, **entry}
     if client != "claude-code":
         return dict(entry)
-    kind = "http" if "url" in entry else "stdio"
     return {"type": kind, **entry, **({"env": {}} if kind == "stdio" else {})}
 
 
@@ -77,7 +87,7 @@ def snippet(client: str, entry: dict[str, Any]) -> str:
             return f"claude mcp add --scope user --transport http {SERVER_NAME} {shlex.quote(entry['url'])} {headers}"
         words = [entry["command"], *entry["args"]]
         return f"claude mcp add --scope user {SERVER_NAME} -- " + " ".join(shlex.quote(w) for w in words)
-    return json.dumps({"mcpServers": {SERVER_NAME: client_entry(client, entry)}}, indent=2)
+    return json.dumps({_SERVERS_KEY.get(client, "mcpServers"): {SERVER_NAME: client_entry(client, entry)}}, indent=2)
 
 
 def config_path(client: str, *, home: Path | None = None, environ: Mapping[str, str] | None = None,
@@ -91,6 +101,12 @@ def config_path(client: str, *, home: Path | None = None, environ: Mapping[str, 
         return home / ".cursor" / "mcp.json"
     if client == "claude-code":
         return home / ".claude.json"
+    if client == "vscode":
+        if platform == "darwin":
+            return home / "Library" / "Application Support" / "Code" / "User" / "mcp.json"
+        if platform.startswith("win"):
+            return Path(env.get("APPDATA") or home / "AppData" / "Roaming") / "Code" / "User" / "mcp.json"
+        return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "Code" / "User" / "mcp.json"
     if platform == "darwin":
         return home / "Library" / "Application Support" / "Claude" / "claude_desktop_config.json"
     if platform.startswith("win"):
@@ -151,12 +167,13 @@ def install(client: str, entry: dict[str, Any], path: Path | None = None) -> Ins
             doc = json.loads(path.read_text("utf-8") or "{}")
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidInput(f"{path} is not a JSON file Memvault can merge into ({exc}); nothing was changed") from None
-        if not isinstance(doc, dict) or not isinstance(doc.get("mcpServers", {}), dict):
-            raise InvalidInput(f"{path} does not hold a JSON object with an mcpServers object; nothing was changed")
+        servers_key = _SERVERS_KEY.get(client, "mcpServers")
+        if not isinstance(doc, dict) or not isinstance(doc.get(servers_key, {}), dict):
+            raise InvalidInput(f"{path} does not hold a JSON object with a {servers_key} object; nothing was changed")
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         backup = path.with_name(f"{path.name}.{stamp}.bak")
         shutil.copy2(path, backup)
-    servers = doc.setdefault("mcpServers", {})
+    servers = doc.setdefault(_SERVERS_KEY.get(client, "mcpServers"), {})
     replaced = SERVER_NAME in servers
     servers[SERVER_NAME] = client_entry(client, entry)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,3 +194,75 @@ def install(client: str, entry: dict[str, Any], path: Path | None = None) -> Ins
 def _check_client(client: str) -> None:
     if client not in CLIENTS:
         raise InvalidInput(f"client must be one of: {', '.join(CLIENTS)} (got {client!r})")
+
+
+# -- client credentials: a revocable API key that also unwraps the vault's data key ---------------------------
+#
+# A stdio server is started by the client, with no one to type a passphrase. Instead of the passphrase it
+# gets an API key of its own (bound to one namespace, listed and revocable like any key). The vault folder
+# keeps the data key wrapped under a key derived from that secret; the client's file holds only the secret.
+# Revoking the key deletes the wrapped copy, and the server refuses a revoked key in any case.
+
+_CREDENTIAL_INFO = b"memvault client credential v1"
+_CREDENTIAL_CONTEXT = b"client-credential"
+CREDENTIALS_FOLDER = "client-credentials"
+
+
+def _credential_keys(secret: str) -> tuple[str, bytes]:
+    material = hkdf_sha256(secret.encode(), salt=None, info=_CREDENTIAL_INFO, length=48)
+    return material[:16].hex(), material[16:]
+
+
+def default_credential_file(client: str) -> Path:
+    """Where the credential of ``client``'s stdio server is kept (mode 0600)."""
+    return Path(platformdirs.user_config_dir("memvault", appauthor=False)) / f"{client}.credential"
+
+
+def _write_private(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def issue_credential(services: Any, client: str, namespace: str, credential_file: Path) -> Any:
+    """A new key for ``client`` in ``namespace``, its secret in ``credential_file``, the wrapped data key in the
+    vault folder; returns the key (``services`` is an unlocked vault's). Does I/O and crypto: not on a GUI thread."""
+    key, secret = services.keys.create(namespace, "read,write", f"{client} (MCP over stdio)")
+    file_id, kek = _credential_keys(secret)
+    wrapped = wrap_key(kek, services.vault.data_key, context=_CREDENTIAL_CONTEXT)
+    folder = services.settings.home_path / CREDENTIALS_FOLDER
+    _write_private(folder / f"{file_id}.json", json.dumps({"key_id": key.id, "wrapped": wrapped.hex()}))
+    _write_private(credential_file, secret + "\n")
+    return key
+
+
+def data_key_from_credential(home: Path, secret: str) -> bytes:
+    """The vault's data key that ``secret`` unwraps; :class:`Unauthorized` once it has been revoked."""
+    file_id, kek = _credential_keys(secret.strip())
+    path = home / CREDENTIALS_FOLDER / f"{file_id}.json"
+    try:
+        wrapped = bytes.fromhex(json.loads(path.read_text("utf-8"))["wrapped"])
+        return unwrap_key(kek, wrapped, context=_CREDENTIAL_CONTEXT)
+    except (OSError, ValueError, KeyError, TypeError, DecryptionFailed):
+        raise Unauthorized("this client's credential is not valid (revoked, or for another vault)") from None
+
+
+def forget_credential(home: Path, key_id: int) -> bool:
+    """Delete the wrapped data key of the key ``key_id`` (called when it is revoked); whether there was one."""
+    folder = home / CREDENTIALS_FOLDER
+    found = False
+    for path in folder.glob("*.json") if folder.is_dir() else ():
+        try:
+            if json.loads(path.read_text("utf-8")).get("key_id") == key_id:
+                path.unlink()
+                found = True
+        except (OSError, ValueError, AttributeError):
+            continue
+    return found

@@ -222,3 +222,38 @@ def test_created_after_takes_dates_and_words(env, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["list", "--created-after", "not a time at all"])
     assert exit_info.value.code == 2 and "is not a time" in capsys.readouterr().err
+
+
+def test_mcp_config_without_a_keychain_gives_the_client_a_credential_not_the_passphrase(env, capsys, monkeypatch):
+    import argparse
+    import os
+
+    from memvault.cli import mcp_commands
+    from memvault.config import load_settings
+    from memvault.domain.errors import Unauthorized
+    from memvault.service import mcp_config
+
+    monkeypatch.setenv("HOME", str(env / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(env / "home" / ".config"))
+    run(capsys, "init")
+    code, out, err = run(capsys, "mcp", "config", "--client", "cursor", "--namespace", "work", "--install",
+                         "--secret-store", "credential")
+    assert code == 0 and "stored nowhere" in out, err
+    args = json.loads(mcp_config.config_path("cursor").read_text())["mcpServers"]["memvault"]["args"]
+    credential = args[args.index("--credential-file") + 1]
+    assert not mcp_config.default_passphrase_file().exists()
+    assert PASSPHRASE not in open(credential).read()
+    monkeypatch.delenv("MEMVAULT_PASSPHRASE")
+    settings = load_settings()
+    stdio = argparse.Namespace(namespace="work", credential_file=credential, passphrase_file=None)
+    mcp_commands._unlock(stdio, settings).close()  # the server opens the vault with it alone
+    with pytest.raises(Unauthorized, match="namespace"):
+        mcp_commands._unlock(argparse.Namespace(namespace="other", credential_file=credential,
+                                                passphrase_file=None), settings)
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
+    key_id = json.loads(run(capsys, "keys", "list", "--json")[1])[0]["id"]
+    assert run(capsys, "keys", "revoke", str(key_id))[0] == 0
+    monkeypatch.delenv("MEMVAULT_PASSPHRASE")
+    with pytest.raises(Unauthorized):
+        mcp_commands._unlock(stdio, settings)
+    assert os.stat(credential).st_mode & 0o077 == 0

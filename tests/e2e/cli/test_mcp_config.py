@@ -51,7 +51,8 @@ def _remember_through(entry: dict, tmp_path: Path, extra_env: dict[str, str]) ->
 
 def test_print_mode_writes_nothing_and_explains_the_passphrase(home, capsys):
     assert run(capsys, "init")[0] == 0
-    code, out, err = run(capsys, "mcp", "config", "--client", "claude-code", "--namespace", "code")
+    code, out, err = run(capsys, "mcp", "config", "--client", "claude-code", "--namespace", "code",
+                          "--secret-store", "file")
     assert code == 0
     assert out.startswith("claude mcp add --scope user memvault -- ") and "mcp --namespace code" in out
     assert Path(out.split(" -- ")[1].split()[0]).is_absolute()
@@ -68,12 +69,13 @@ def test_install_with_a_passphrase_file_merges_and_backs_up(home, capsys, tmp_pa
     config.write_text(json.dumps(original))
 
     monkeypatch.setenv("MEMVAULT_PASSPHRASE", "not the passphrase")
-    code, _, err = run(capsys, "mcp", "config", "--client", "claude-desktop", "--install")
+    code, _, err = run(capsys, "mcp", "config", "--client", "claude-desktop", "--install", "--secret-store", "file")
     assert code == 1 and "wrong passphrase" in err
     assert json.loads(config.read_text()) == original and not (home / ".config" / "memvault").exists()
 
     monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
-    code, out, _ = run(capsys, "mcp", "config", "--client", "claude-desktop", "--namespace", "claude", "--install")
+    code, out, _ = run(capsys, "mcp", "config", "--client", "claude-desktop", "--namespace", "claude", "--install",
+                        "--secret-store", "file")
     assert code == 0 and "backup" in out
     doc = json.loads(config.read_text())
     assert doc["theme"] == "dark" and doc["mcpServers"]["files"] == original["mcpServers"]["files"]
@@ -125,12 +127,12 @@ def test_print_mode_offers_to_create_the_passphrase_file(home, capsys, monkeypat
     assert run(capsys, "init")[0] == 0
     secret = home / ".config" / "memvault" / "passphrase"
     monkeypatch.setattr("sys.stdin", Terminal("n"))
-    assert run(capsys, "mcp", "config", "--client", "cursor")[0] == 0
+    assert run(capsys, "mcp", "config", "--client", "cursor", "--secret-store", "file")[0] == 0
     assert not secret.exists()
     monkeypatch.setattr("sys.stdin", Terminal("y"))
     monkeypatch.delenv("MEMVAULT_PASSPHRASE")
     monkeypatch.setattr("getpass.getpass", lambda prompt="": PASSPHRASE)
-    code, out, err = run(capsys, "mcp", "config", "--client", "cursor")
+    code, out, err = run(capsys, "mcp", "config", "--client", "cursor", "--secret-store", "file")
     assert code == 0 and "created" in err and "[y/N]" in err and json.loads(out)["mcpServers"]["memvault"]
     assert secret.read_text() == PASSPHRASE + "\n" and stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert not (home / ".cursor" / "mcp.json").exists()  # printing never touches the client's file

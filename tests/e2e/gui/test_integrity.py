@@ -21,7 +21,7 @@ def test_an_intact_vault_says_so_and_a_damaged_index_is_repaired_on_request(qtbo
 
     window.check_action.trigger()
     box = _report_box(qtbot, window, "The vault is intact")
-    assert "of 1 memories" in box.informativeText()
+    assert "of 1 memory" in box.informativeText()
     box.close()
 
     with services.vault.db.write() as conn:  # the keyword index loses the memory's row

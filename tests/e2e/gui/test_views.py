@@ -443,7 +443,7 @@ def test_an_edit_reloads_the_page_and_keeps_the_count(qtbot, desktop, monkeypatc
     qtbot.waitUntil(lambda: browser.model.memory_at(0).content == "counted once, edited", timeout=10_000)
     _settle(qtbot, desktop)
     assert calls == {"list": 1} and browser.model.total == 1
-    assert browser.count.text() == "1 memories in default"
+    assert browser.count.text() == "1 memory in default"
 
 
 def test_the_detail_pane_says_when_vectors_are_ready(qtbot, desktop_embedding_by_hand):

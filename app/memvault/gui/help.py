@@ -1,0 +1,128 @@
+"""Help: getting started, the keyboard shortcuts, About; and the command palette (Ctrl+K) over every action."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault import __version__
+
+GETTING_STARTED = (
+    "<h3>Getting started</h3><ol>"
+    "<li><b>Write a memory</b>: New memory (Ctrl+N), or Quick capture (Ctrl+Shift+Space) from anywhere in "
+    "the app. Memvault classifies it and finds it again by meaning.</li>"
+    "<li><b>Connect an agent</b>: on the Agents page, press Connect for Claude Desktop, Claude Code, Cursor or "
+    "VS Code. The client gets a key of its own for one namespace; you can revoke it there.</li>"
+    "<li><b>Search</b>: Ctrl+F searches by meaning and keywords; Ctrl+K runs any command by name.</li>"
+    "</ol><p>Everything stays encrypted on this computer. Sync (Sync page) and bundles (File menu) carry it "
+    "to your other devices, still encrypted.</p>")
+
+
+def display_path(path: Path) -> str:
+    """``~/…`` for a path in the home folder."""
+    try:
+        return "~/" + str(path.expanduser().resolve().relative_to(Path.home().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def window_title(home: Path) -> str:
+    """The window's title names the vault, so that two vaults' windows tell themselves apart."""
+    return f"{display_path(home)} — Memvault"
+
+
+def shortcuts_text(actions: list[QAction]) -> str:
+    rows = "".join(f"<tr><td>{html.escape(a.text().replace('&', '').rstrip('…'))}</td>"
+                   f"<td><b>{html.escape(a.shortcut().toString(QKeySequence.NativeText))}</b></td></tr>"
+                   for a in actions if not a.shortcut().isEmpty())
+    return f"<h3>Keyboard shortcuts</h3><table cellspacing=6>{rows}</table>"
+
+
+def about_text(home: Path) -> str:
+    return (f"<h3>Memvault {html.escape(__version__)}</h3>"
+            "<p>Local, encrypted, on-device memory for AI agents.</p>"
+            f"<p>This vault: {html.escape(display_path(home))}</p>"
+            "<p>The memories never leave this computer unless you sync or export them, and then only "
+            "encrypted.</p>")
+
+
+def show_text(parent: QWidget, title: str, text: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.NoIcon, title, text, QMessageBox.Close, parent)
+    box.setTextFormat(Qt.RichText)
+    box.open()
+    return box
+
+
+class CommandPalette(QDialog):
+    """Type to find any of the window's actions; Enter runs it, Esc closes."""
+
+    def __init__(self, actions: list[QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.Popup | Qt.FramelessWindowHint)
+        self.setObjectName("commandPalette")
+        self.setAccessibleName("Command palette")
+        self._actions = [a for a in actions if a.text()]
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Type a command…")
+        self.query.setAccessibleName("Command")
+        self.query.textChanged.connect(self._on_query_text_changed)
+        self.query.returnPressed.connect(self._on_query_return_pressed)
+        self.query.installEventFilter(self)
+        self.results = QListWidget()
+        self.results.setAccessibleName("Commands")
+        self.results.itemActivated.connect(self._run)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.query)
+        layout.addWidget(self.results)
+        self.resize(480, 360)
+        self._on_query_text_changed("")
+
+    def open_over(self, window: QWidget) -> None:
+        geometry = window.geometry()
+        self.move(geometry.x() + (geometry.width() - self.width()) // 2, geometry.y() + 80)
+        self.query.clear()
+        self.show()
+        self.query.setFocus()
+
+    def _on_query_text_changed(self, text: str) -> None:
+        words = text.lower().split()
+        self.results.clear()
+        for action in self._actions:
+            name = action.text().replace("&", "").rstrip("…")
+            if action.isEnabled() and all(w in name.lower() for w in words):
+                shortcut = action.shortcut().toString(QKeySequence.NativeText)
+                item = QListWidgetItem(action.icon(), f"{name}    {shortcut}" if shortcut else name)
+                item.setData(Qt.UserRole, self._actions.index(action))
+                self.results.addItem(item)
+        self.results.setCurrentRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Up and Down move through the results while typing goes on in the field.
+        if watched is self.query and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Up, Qt.Key_Down):
+            step = -1 if event.key() == Qt.Key_Up else 1
+            self.results.setCurrentRow(max(0, min(self.results.count() - 1, self.results.currentRow() + step)))
+            return True
+        return False
+
+    def _on_query_return_pressed(self) -> None:
+        item = self.results.currentItem()
+        if item is not None:
+            self._run(item)
+
+    def _run(self, item: QListWidgetItem) -> None:
+        action = self._actions[int(item.data(Qt.UserRole))]
+        self.close()
+        action.trigger()

@@ -1,0 +1,159 @@
+"""The Settings dialog over the settings a user would change, kept between launches.
+
+Values chosen here are stored in the desktop app's QSettings and applied at
+launch under the environment: a ``MEMVAULT_*`` variable still wins (the dialog
+shows such a setting as set by the environment). Changes take effect at once
+where the app can (idle lock), the rest at the next unlock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.config import Settings, env_name, parse_setting, setting_fields
+from memvault.domain.errors import InvalidInput
+from memvault.gui.window_state import ui_settings
+
+#: The settings a user would change, in the order the dialog shows them, with their labels.
+USER_SETTINGS = {
+    "idle_lock_minutes": "Lock after idle minutes (0: never)",
+    "idle_lock_agents": "While agents work",
+    "api_in_gui": "Run the agent API while unlocked",
+    "api_port": "Agent API port",
+    "sync_interval_seconds": "Seconds between syncs",
+    "backup_folder": "Backup folder (empty: no scheduled backups)",
+    "backup_interval_hours": "Hours between backups",
+    "backup_keep": "Backups kept",
+    "extraction_llm_url": "Fact extraction model URL (empty: on-device)",
+    "extraction_llm_model": "Fact extraction model",
+    "extraction_llm_timeout_seconds": "Extraction timeout (s)",
+}
+CHOICES = {"idle_lock_agents": {"answer_locked": "Lock anyway; agents are told to unlock Memvault",
+                                "stay_unlocked": "Their requests keep Memvault unlocked"}}
+_GROUP = "settings/"
+
+
+def apply_saved(settings: Settings, store: QSettings | None = None,
+                environ: Mapping[str, str] | None = None) -> Settings:
+    """``settings`` with the values saved in the dialog, except those the environment sets."""
+    store = store if store is not None else ui_settings()
+    environ = os.environ if environ is None else environ
+    changes: dict[str, object] = {}
+    for name in USER_SETTINGS:
+        raw = store.value(_GROUP + name)
+        if raw is None or environ.get(env_name(name)):
+            continue
+        try:
+            changes[name] = parse_setting(name, str(raw))
+        except InvalidInput:
+            continue  # a value that no longer parses is ignored, not fatal
+    return dataclasses.replace(settings, **changes)
+
+
+def save_setting(name: str, value: object, store: QSettings | None = None) -> None:
+    store = store if store is not None else ui_settings()
+    store.setValue(_GROUP + name, str(value).lower() if isinstance(value, bool) else str(value))
+    store.sync()
+
+
+class SettingsDialog(QDialog):
+    """One form over :data:`USER_SETTINGS`; OK stores the changed ones.
+
+    Signals:
+        settings_changed(dict): the settings changed (name -> value).
+    """
+
+    settings_changed = Signal(dict)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings — Memvault")
+        self._settings = settings
+        environ = os.environ if environ is None else environ
+        fields = {f.name: f for f in setting_fields()}
+        self.editors: dict[str, QWidget] = {}
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        for name, label in USER_SETTINGS.items():
+            editor = self._editor(name, fields[name], getattr(settings, name))
+            editor.setAccessibleName(label)
+            editor.setToolTip(fields[name].metadata.get("help", ""))
+            if environ.get(env_name(name)):
+                editor.setEnabled(False)
+                editor.setToolTip(f"Set by {env_name(name)} in the environment")
+            self.editors[name] = editor
+            form.addRow(label, editor)
+        note = QLabel("The idle lock changes at once; the rest applies the next time the vault is unlocked. "
+                      "Every setting can also be given as an environment variable (see the README).")
+        note.setWordWrap(True)
+        note.setObjectName("secondary")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(16)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.buttons)
+
+    @staticmethod
+    def _editor(name: str, f: dataclasses.Field, value: object) -> QWidget:
+        kind = f.type if isinstance(f.type, str) else f.type.__name__
+        if name in CHOICES:
+            combo = QComboBox()
+            for key, text in CHOICES[name].items():
+                combo.addItem(text, key)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            return combo
+        if kind == "bool":
+            box = QCheckBox()
+            box.setChecked(bool(value))
+            return box
+        if kind == "int":
+            spin = QSpinBox()
+            spin.setRange(0, 65535 if name == "api_port" else 1_000_000)
+            spin.setValue(int(value))
+            return spin
+        if kind == "float":
+            spin = QDoubleSpinBox()
+            spin.setRange(0, 1_000_000)
+            spin.setDecimals(1)
+            spin.setValue(float(value))
+            return spin
+        edit = QLineEdit(str(value))
+        return edit
+
+    def value_of(self, name: str) -> object:
+        editor = self.editors[name]
+        if isinstance(editor, QComboBox):
+            return editor.currentData()
+        if isinstance(editor, QCheckBox):
+            return editor.isChecked()
+        if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+            return editor.value()
+        return editor.text().strip()
+
+    def _on_buttons_accepted(self) -> None:
+        changed = {name: self.value_of(name) for name, editor in self.editors.items()
+                   if editor.isEnabled() and self.value_of(name) != getattr(self._settings, name)}
+        if changed:
+            self.settings_changed.emit(changed)
+        self.accept()

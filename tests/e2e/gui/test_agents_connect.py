@@ -1,0 +1,82 @@
+"""Connecting an MCP client from the Agents page: its config written with a backup, a credential of its own."""
+
+import json
+import stat
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMessageBox
+
+from memvault.domain.errors import Unauthorized
+from memvault.service import mcp_config
+from tests.helpers import PASSPHRASE
+
+
+@pytest.fixture
+def client_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    return home
+
+
+@pytest.mark.parametrize("client", ["claude-desktop", "cursor", "vscode", "claude-code"])
+def test_connect_button_installs_the_client_with_a_revocable_credential(qtbot, desktop, client_home, client,
+                                                                       monkeypatch):
+    agents = desktop.window.agents
+    target = mcp_config.config_path(client)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"other": 1}))  # kept, and backed up
+    agents.connect_namespace.setCurrentText("work")
+    button = agents.connect_buttons[client]
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key_Space)  # by keyboard
+    qtbot.waitUntil(lambda: getattr(agents, "connected", None) is not None and agents.connected.isVisible(),
+                    timeout=20_000)
+    doc = json.loads(target.read_text())
+    servers = doc["servers" if client == "vscode" else "mcpServers"]
+    entry = servers["memvault"]
+    assert doc["other"] == 1 and list(target.parent.glob(f"{target.name}.*.bak"))
+    args = entry["args"]
+    assert args[args.index("--namespace") + 1] == "work" and "--passphrase-file" not in args
+    credential = mcp_config.default_credential_file(client)
+    assert args[args.index("--credential-file") + 1] == str(credential)
+    assert stat.S_IMODE(credential.stat().st_mode) == 0o600
+    secret = credential.read_text().strip()
+    assert secret.startswith("mv_") and PASSPHRASE not in target.read_text() + credential.read_text()
+    home = desktop.services.settings.home_path
+    assert mcp_config.data_key_from_credential(home, secret) == desktop.services.vault.data_key
+    key = desktop.services.keys.authenticate(secret)
+    assert key.namespace == "work"
+    agents.connected.close()
+    # Revoking its key on the page cuts the client off: the wrapped data key is gone too.
+    qtbot.waitUntil(lambda: any(k.id == key.id for k in agents._key_rows), timeout=10_000)
+    agents.keys.selectRow(next(i for i, k in enumerate(agents._key_rows) if k.id == key.id))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
+    agents._on_revoke_clicked()
+    qtbot.waitUntil(lambda: not (home / mcp_config.CREDENTIALS_FOLDER).exists()
+                    or not list((home / mcp_config.CREDENTIALS_FOLDER).glob("*.json")), timeout=10_000)
+    with pytest.raises(Unauthorized):
+        mcp_config.data_key_from_credential(home, secret)
+
+
+def test_generic_snippet_is_copied(qtbot, desktop, client_home):
+    agents = desktop.window.agents
+    agents.connect_client("generic")
+    qtbot.waitUntil(lambda: getattr(agents, "connected", None) is not None and agents.connected.isVisible(),
+                    timeout=20_000)
+    pasted = json.loads(QGuiApplication.clipboard().text())
+    assert "--credential-file" in pasted["mcpServers"]["memvault"]["args"]
+    agents.connected.close()
+
+
+def test_idle_lock_setting_is_on_the_agents_page(qtbot, desktop):
+    combo = desktop.window.agents.idle_lock_agents
+    assert combo.currentData() == "answer_locked"
+    combo.setFocus()
+    with qtbot.waitSignal(desktop.window.setting_changed) as changed:
+        combo.setCurrentIndex(combo.findData("stay_unlocked"))
+        combo.activated.emit(combo.currentIndex())
+    assert changed.args == ["idle_lock_agents", "stay_unlocked"]

@@ -1,0 +1,70 @@
+"""Settings (kept between launches, the environment still wins), Help, the vault in the title, Ctrl+K."""
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from memvault.gui.preferences import SettingsDialog, apply_saved, save_setting
+from tests.helpers import fast_settings
+
+
+def test_title_names_the_vault(desktop):
+    title = desktop.window.windowTitle()
+    assert title.endswith("— Memvault") and desktop.settings.home_path.name in title
+
+
+def test_settings_dialog_saves_applies_and_is_read_back_at_launch(qtbot, desktop):
+    desktop.window.settings_action.trigger()
+    dialog = desktop.settings_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    minutes = dialog.editors["idle_lock_minutes"]
+    minutes.setFocus()
+    minutes.selectAll()
+    qtbot.keyClicks(minutes, "7")
+    agents = dialog.editors["idle_lock_agents"]
+    agents.setCurrentIndex(agents.findData("stay_unlocked"))
+    qtbot.keyClick(minutes, Qt.Key_Return)  # Enter is OK
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert desktop.settings.idle_lock_minutes == 7 and desktop.settings.idle_lock_agents == "stay_unlocked"
+    assert desktop._idle.isActive() and desktop._idle.interval() == 7 * 60_000  # applied at once
+    assert desktop.window.agents.idle_lock_agents.currentData() == "stay_unlocked"
+    again = apply_saved(fast_settings(desktop.settings.home_path), environ={})
+    assert again.idle_lock_minutes == 7 and again.idle_lock_agents == "stay_unlocked"
+    # The environment wins over the dialog, and the dialog says so.
+    env = {"MEMVAULT_IDLE_LOCK_MINUTES": "3"}
+    assert apply_saved(fast_settings(desktop.settings.home_path), environ=env).idle_lock_minutes == 15
+    shown = SettingsDialog(desktop.settings, environ=env)
+    qtbot.addWidget(shown)
+    assert not shown.editors["idle_lock_minutes"].isEnabled()
+
+
+def test_a_saved_value_that_does_not_parse_is_ignored(tmp_path):
+    store = QSettings(str(tmp_path / "x.ini"), QSettings.IniFormat)
+    save_setting("api_port", "not a number", store)
+    save_setting("api_in_gui", False, store)
+    settings = apply_saved(fast_settings(tmp_path), store, environ={})
+    assert settings.api_port == fast_settings(tmp_path).api_port and settings.api_in_gui is False
+
+
+def test_help_menu_and_command_palette(qtbot, desktop):
+    window = desktop.window
+    texts = [a.text() for a in window.help_actions]
+    assert texts == ["Getting started", "Keyboard shortcuts", "About Memvault"]
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    qtbot.keyClick(window, Qt.Key_K, Qt.ControlModifier)
+    palette = window.command_palette
+    qtbot.waitUntil(lambda: palette.isVisible() and QApplication.focusWidget() is palette.query, timeout=5_000)
+    qtbot.keyClicks(palette.query, "stats")
+    assert palette.results.count() == 1
+    qtbot.keyClick(palette.query, Qt.Key_Return)
+    assert window.pages.currentWidget() is window.stats and not palette.isVisible()
+    qtbot.keyClick(window, Qt.Key_K, Qt.ControlModifier)
+    palette = window.command_palette
+    qtbot.waitUntil(lambda: palette.isVisible(), timeout=5_000)
+    qtbot.keyClicks(palette.query, "about")
+    qtbot.keyClick(palette.query, Qt.Key_Return)
+    qtbot.waitUntil(lambda: any(w.isVisible() and "This vault" in getattr(w, "text", lambda: "")()
+                                for w in QApplication.topLevelWidgets()), timeout=5_000)
+    for w in QApplication.topLevelWidgets():
+        if w.isVisible() and w is not window:
+            w.close()
