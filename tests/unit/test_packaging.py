@@ -4,6 +4,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -97,3 +98,35 @@ def test_the_wheel_installs_beside_a_package_named_app(tmp_path):
                              text=True, env=env, cwd=tmp_path, timeout=60)
     assert version.returncode == 0, version.stderr
     assert json.loads(version.stdout)["embedding_model"] == "all-MiniLM-L6-v2-onnx-fp32-fused"
+
+
+@pytest.mark.slow  # runs dpkg-deb
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb (Debian, Ubuntu)")
+def test_the_deb_holds_the_app_the_desktop_entry_and_depends_on_qts_libraries(tmp_path):
+    dist = tmp_path / "dist" / "memvault"
+    (dist / "_internal").mkdir(parents=True)
+    (dist / "memvault").write_text("#!/bin/sh\necho frozen\n")
+    (dist / "memvault").chmod(0o755)
+    built = subprocess.run(["sh", str(ROOT / "packaging" / "build_deb.sh"), str(dist), str(tmp_path / "out")],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    deb = built.stdout.strip()
+    control = subprocess.run(["dpkg-deb", "-f", deb, "Package", "Version", "Depends"], capture_output=True,
+                             text=True, check=True).stdout
+    assert "Package: memvault" in control and "Version: 0.1.0" in control
+    for library in ("libxcb-cursor0", "libxkbcommon-x11-0", "libegl1", "libfontconfig1", "libdbus-1-3"):
+        assert library in control, library
+    files = subprocess.run(["dpkg-deb", "-c", deb], capture_output=True, text=True, check=True).stdout
+    for path in ("./opt/memvault/memvault", "./usr/bin/memvault -> /opt/memvault/memvault",
+                 "./usr/share/applications/memvault.desktop", "./usr/share/icons/hicolor/scalable/apps/memvault.svg"):
+        assert path in files, path
+
+
+def test_the_deb_depends_on_the_libraries_the_readme_installs():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    line = next(x for x in readme.splitlines() if "apt-get install -y python3 python3-venv git" in x)
+    readme_libs = {w for w in line.split() if w.startswith("lib")}
+    script = (ROOT / "packaging" / "build_deb.sh").read_text("utf-8")
+    depends = next(x for x in script.splitlines() if x.startswith("Depends:"))
+    deb_libs = {w.strip(",") for w in depends.split()[1:] if w.startswith("lib") and w != "libc6"}
+    assert readme_libs == deb_libs
