@@ -34,6 +34,31 @@ HALVES = ("tune", "heldout")
 _STOP = frozenset(["the", "and", "for", "with", "from", "that", "this", "their", "they", "them", "his", "her", "its", "was", "were", "are", "has", "have", "had", "been", "being", "into", "about", "over", "after", "before", "when", "while", "than", "then", "also", "just", "very", "some", "each", "every", "user", "user's", "users", "not", "but", "all", "any", "can", "will", "would", "could", "should", "our", "your", "you", "she", "him", "who", "what", "which", "where", "why", "how", "there", "here"])
 
 
+_POINTERS = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "this", "that", "these",
+                       "those"})
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
+_SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
+_AUXILIARIES = frozenset({"is", "are", "was", "were", "am", "be", "been", "has", "have", "had", "does", "do", "did",
+                          "will", "would", "can", "could", "should", "may", "might", "must", "shall"})
+
+
+def self_contained(text: str) -> bool:
+    """Whether a fact reads on its own, judged from its words alone (issue 47's measure): it does not start
+    with a pronoun or a demonstrative ("Those moments ..."), starts with a subject rather than a verb ("Is
+    doing fine"), has no first- or second-person word (outside a hyphenated one: "me-time") and no object
+    pronoun that can only point outside it ("... told him", "... about it")."""
+    tokens = re.findall(r"[A-Za-z0-9']+(?:-[A-Za-z0-9']+)*", text)
+    if not tokens:
+        return False
+    words = [t.lower() for t in tokens]
+    first = words[0]
+    if first in _POINTERS or first in _AUXILIARIES:
+        return False
+    if any(w in _FIRST_PERSON or w in _SECOND_PERSON for w in words):
+        return False
+    return not (any(w in ("him", "them") for w in words) or words[-1] == "it")
+
+
 @dataclass(frozen=True)
 class Labelled:
     id: str

@@ -1,13 +1,13 @@
 """Which parts of a user's sentence can state a fact: clause splitting and the filters that say no.
 
-A sentence is split at coordinated clauses that have their own subject ("I'm
-vegetarian and my partner is allergic to peanuts" is two clauses). A clause is
+A sentence is split at coordinated clauses that have their own subject ("I
+teach maths and my husband repairs clocks" is two clauses). A clause is
 dropped when it asks (a question mark, a question word or an inverted
 auxiliary first), orders (an imperative), greets, thanks or fills ("ok",
 "I see", "I don't know"), talks to or about the assistant ("you"), or names no
 one the conversation can tie to a person. Small talk gives nothing either:
 how the speaker feels right now with nothing it is about ("I'm doing ok", "I
-feel so much better now"), suggestions ("we should grab coffee"), talk about
+feel better"), suggestions ("we could go bowling"), talk about
 the conversation or the two speakers themselves ("since we last spoke", "we
 make a great team"), and a subject that only points back ("Those moments ...",
 "That was ..."). Leading discourse words ("Yes,", "By the way,", "Honestly")
@@ -221,19 +221,21 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
     if subject.lower_ in _DEMONSTRATIVES or any(c.dep_ == "det" and c.lower_ in _DEMONSTRATIVES
                                                 for c in subject.children):
         return True  # "Those moments really ...", "That was ...": points back at something not in the fact
+    if root.lemma_ in ("sound", "seem") and not any(c.dep_ in ("prep", "xcomp", "ccomp") for c in root.children):
+        return True  # "She sounds cool": the speaker's impression, not a fact about her
     if not first_person_subject:
         return False
     aux = {c.lower_ for c in root.children if c.dep_ == "aux"}
     if aux & _SUGGESTING or root.lemma_ in _TALK_VERBS and subject.lower_ == "we" and not any(
             c.dep_ == "dobj" for c in root.children):
-        return True  # "we should grab coffee", "I could try that", "we talked for hours"
+        return True  # "we could go bowling", "I could try that", "we talked for hours"
     if subject.lower_ == "we" and any(c.lemma_ in _US_NOUNS for c in root.children if c.dep_ in ("dobj", "attr")):
         return True
     about = [c for c in root.children if c.dep_ in ("dobj", "attr", "prep", "xcomp", "ccomp", "agent", "npadvmod",
                                                     "advcl", "pcomp", "dative")]
     moods = [c for c in root.children if c.dep_ in ("acomp", "advmod", "oprd") and c.lower_ in _MOODS]
     if root.lemma_ in ("be", "feel", "do", "seem", "get") and moods and not about:
-        return True  # "I'm doing ok", "I feel so much better now", "I'm so excited"
+        return True  # "I'm doing ok", "I feel better", "I'm so excited"
     if root.lemma_ in ("be", "feel") and not about and not any(c.dep_ in ("acomp", "attr") for c in root.children):
         return True
     return root.lemma_ == "do" and not about and not any(c.dep_ == "acomp" for c in root.children)

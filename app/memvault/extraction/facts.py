@@ -139,10 +139,17 @@ def _subject_key(clause: Clause, antecedents: Antecedents, voice: Voice) -> tupl
     mention = subject_mention(clause, antecedents)
     if mention is not None:
         return mention.key, mention.owner
-    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    kin = next((c for c in subject.children if c.dep_ == "compound" and c.pos_ == "NOUN"), None)
+    owner = next((c for c in (*subject.children, *(kin.children if kin is not None else ())) if c.dep_ == "poss"),
+                 None)
     if owner is not None and owner.lower_ in ("my", "our") and subject.lemma_ not in ("name", "age") and not any(
             c.lower_ in ("favorite", "favourite") for c in subject.children):
-        return f"user's {subject.lemma_.lower()}", voice.person
+        noun = kin if kin is not None and subject.pos_ == "PROPN" else subject  # "my dog Rex" is about the dog
+        return f"user's {noun.lemma_.lower()}", voice.person
+    if owner is not None:
+        mention = antecedents.resolve(owner.lower_)  # "Her plane ..." is about whoever "her" is
+        if mention is not None:
+            return mention.key, mention.owner
     return "user", voice.person
 
 
@@ -240,7 +247,7 @@ class FactExtractor:
 
     @staticmethod
     def _learn_name(clause: Clause, antecedents: Antecedents) -> None:
-        """ "Her name is Miso": the mention "her" points to is called Miso from now on."""
+        """ "His name is Pip": the mention "his" points to is called Pip from now on."""
         subject = clause.subject()
         if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
             return
