@@ -15,9 +15,9 @@ are cut off; opinions wrapped in "I think that ..." keep only what is thought.
 
 What is worth storing (:func:`worth_storing`) is measured on the tuning set
 (``tests/data/extraction_tune``): a fact needs one word that says something
-beyond its subject and verb: a noun, name, number, adjective or resolved date
-that is not a time word or filler ("The user explores all the time" says
-nothing; "The user explores caves" does).
+beyond its subject and verb: a noun, name, number, adjective, hyphenated word,
+person it happens with or resolved date that is not a time word or filler
+("The user explores all the time" says nothing; "The user explores caves" does).
 """
 
 from __future__ import annotations
@@ -255,6 +255,10 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
             return True  # a resolved date
         if t.like_num or t.pos_ in ("PROPN", "NUM"):
             return True
+        if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.doc[t.i - 1].whitespace_:
+            return True  # a hyphenated word ("me-time", "part-time")
+        if t.dep_ == "pobj" and t.pos_ == "PRON" and t.lower_ not in _VAGUE_OBJECTS:
+            return True  # someone it happens with ("... is coming with me")
         if t.pos_ in ("NOUN", "ADJ", "VERB") and t.lemma_.lower() not in NON_CONTENT_NOUNS and t.is_alpha \
                 and not t.is_stop and t.lower_ not in _MOODS:
             return True
