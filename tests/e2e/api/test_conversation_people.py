@@ -49,3 +49,12 @@ def test_two_named_people_and_the_date_over_rest_and_mcp(api):
     data = told.structured_content.get("result", told.structured_content)
     assert [f["content"] for f in data["facts"]] == ["Kari started a new job on 13 November 2023"]
     assert api.services.memories.get(data["facts"][0]["id"], "people-mcp").user_id == "k-1"
+
+
+def test_each_fact_in_the_result_says_whose_it_is(api):
+    chat = [{"role": "user", "name": "Ines", "content": "I teach chemistry in Faro."},
+            {"role": "assistant", "name": "Bruno", "content": "I repair boats in Sagres."}]
+    with api.client(api.beta) as c:
+        r = c.post("/v1/conversations", json={"messages": chat, "user_id": "ines-1", "wait": True})
+        assert [(f["person"], f["person_id"]) for f in r.json()["result"]["facts"]] == [
+            ("Ines", "ines-1"), ("Bruno", "Bruno")]

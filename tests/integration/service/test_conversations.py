@@ -235,3 +235,13 @@ def test_dedup_reads_only_the_newest_facts_but_every_fact_on_the_attribute(servi
     assert porto["superseded"] == [{"id": lisbon, "superseded_by": porto["facts"][0]["id"]}], \
         "an attribute's older facts are found however old"
     assert said("I play the oboe.", "g6").result["memories_extracted"] == 1, "older than the window: stored again"
+
+
+def test_several_named_people_on_user_turns_are_kept_apart(services):
+    chat = ConversationSubmission((ChatMessage("user", "I live in Lisbon.", name="Anna"),
+                                   ChatMessage("user", "I live in Porto.", name="Ben")),
+                                  "default", occurred_at=WHEN, user_id="anna-7")
+    job = services.conversations.ingest(chat)
+    stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
+    assert job.result["superseded"] == [] and [m.content for m in stored] == ["Anna lives in Lisbon", "Ben lives in Porto"]
+    assert [(m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [("Anna", None), ("Ben", None)]
