@@ -248,7 +248,8 @@ class ConversationService:
                 same = known[key]
                 dup = next((m for m in same if _same_fact(fact, m)), None)
                 if dup is not None:
-                    duplicates.append({"content": fact.text, "duplicate_of": dup.id, "message_index": fact.message_index})
+                    duplicates.append({"content": fact.text, "duplicate_of": dup.id,
+                                       "message_index": fact.message_index})
                     continue
                 older = [m for m in same if fact.attribute and m.fact.get("attribute") == fact.attribute]
                 memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id,

@@ -243,5 +243,6 @@ def test_several_named_people_on_user_turns_are_kept_apart(services):
                                   "default", occurred_at=WHEN, user_id="anna-7")
     job = services.conversations.ingest(chat)
     stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
-    assert job.result["superseded"] == [] and [m.content for m in stored] == ["Anna lives in Lisbon", "Ben lives in Porto"]
+    assert job.result["superseded"] == []
+    assert [m.content for m in stored] == ["Anna lives in Lisbon", "Ben lives in Porto"]
     assert [(m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [("Anna", None), ("Ben", None)]

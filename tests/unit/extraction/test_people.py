@@ -19,7 +19,8 @@ def test_an_unnamed_user_is_the_user_and_we_is_the_user_in_a_chat_with_an_assist
 
 
 def test_a_named_user_is_named(extractor):
-    assert _said(extractor, Message("user", "I teach maths in Bergen.", "Kari")) == [("Kari", "Kari teaches maths in Bergen")]
+    assert _said(extractor, Message("user", "I teach maths in Bergen.", "Kari")) == [
+        ("Kari", "Kari teaches maths in Bergen")]
 
 
 def test_two_named_people_each_get_their_facts_and_we_is_both_of_them(extractor):

@@ -19,7 +19,8 @@ def _texts(extractor, *turns: str, name: str | None = None) -> list[str]:
 
 
 def test_talk_about_the_conversation_is_cut_from_the_fact(extractor):
-    assert _texts(extractor, "Since we last talked, I repainted my kitchen.") == ["The user repainted the user's kitchen"]
+    assert _texts(extractor, "Since we last talked, I repainted my kitchen.") == [
+        "The user repainted the user's kitchen"]
 
 
 def test_a_hyphenated_word_keeps_its_pronoun(extractor):
