@@ -97,7 +97,7 @@ class Antecedents:
         if not found:
             return None
         found.sort(key=lambda m: m.order, reverse=True)
-        if len(found) > 1 and found[0].clause - found[1].clause < AMBIGUITY_WINDOW and found[0].kind != found[1].kind:
+        if len(found) > 1 and found[0].clause - found[1].clause < AMBIGUITY_WINDOW:
             return None
         return found[0]
 

@@ -1,9 +1,10 @@
-"""Conversation → facts about the user, on the device, with the pinned spaCy pipeline.
+"""Conversation → facts about its people, on the device, with the pinned spaCy pipeline.
 
-Only user turns give facts (assistant turns are context and never a fact on
-their own). Each user turn is split into sentences and clauses
+User turns and turns whose speaker the caller named give facts (an unnamed
+assistant's turns are context and never a fact on their own; see
+:func:`voices`). Each such turn is split into sentences and clauses
 (:mod:`~memvault.extraction.clauses`), first-person statements become third-person
-facts (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
+facts that name the speaker (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
 conversation (:mod:`~memvault.extraction.coref`) and relative dates resolved
 against the conversation's time (:mod:`~memvault.extraction.dates`). Each fact is
 **episodic** when it is time-bound (a resolved date, or an event verb in the
