@@ -21,7 +21,7 @@ from memvault.domain import limits
 from memvault.domain.enums import Scope
 from memvault.domain.conversations import ChatMessage, ConversationSubmission, ExtractionJob
 from memvault.service import receipts
-from memvault.service.conversations import MESSAGES_MAX
+from memvault.service.conversations import MESSAGES_MAX, NAME_MAX_CHARS
 
 router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 
@@ -34,10 +34,14 @@ _USER_MESSAGE = {"type": "object", "required": ["role", "content"],
 class ChatMessageIn(RequestBody):
     role: Literal["user", "assistant", "system"]
     content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
+    name: Annotated[str | None, d.doc(maxLength=NAME_MAX_CHARS)] = Field(
+        default=None, description="the speaker's display name; a named turn is a person's (a conversation between "
+                                  "two people names both), and facts from it name that person")
 
 
 class ConversationIn(RequestBody):
-    """A conversation to extract facts about the user from (user turns only; the rest is context)."""
+    """A conversation to extract facts from: the user's turns and any turn whose speaker is named (the rest is
+    context)."""
 
     messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"),
                         d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
@@ -49,6 +53,9 @@ class ConversationIn(RequestBody):
                                   "'last week' resolve against it (default: now)")
     agent_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
     user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
+    user_name: Annotated[str | None, d.doc(maxLength=NAME_MAX_CHARS)] = Field(
+        default=None, description="the user's display name: facts about the user name them instead of 'the user' "
+                                  "(never read out of user_id)")
     source: Annotated[str | None, d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
     metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
                         d.doc(**d.METADATA)] = None
@@ -84,9 +91,10 @@ def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesD
                         response: Response) -> ConversationQueued | ExtractionOut:
     """Queue a conversation for fact extraction; the answer carries the job id to poll."""
     submission = ConversationSubmission(
-        messages=tuple(ChatMessage(m.role, m.content) for m in body.messages),
+        messages=tuple(ChatMessage(m.role, m.content, m.name) for m in body.messages),
         namespace=namespace_for(key, body.namespace), conversation_id=body.conversation_id,
-        occurred_at=body.occurred_at, agent_id=body.agent_id, user_id=body.user_id, source=body.source,
+        occurred_at=body.occurred_at, agent_id=body.agent_id, user_id=body.user_id, user_name=body.user_name,
+        source=body.source,
         metadata=body.metadata or {}, origin=origin_of(key))
     if body.wait:
         job = services.conversations.ingest(submission)

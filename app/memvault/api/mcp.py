@@ -166,30 +166,35 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         return await run(ctx, Scope.WRITE, work)
 
     @server.tool(description="Store a conversation: facts about the user are extracted from the user's turns "
-                 "(assistant turns are context), classified semantic or episodic, given categories and stored as "
-                 "memories. Returns the facts stored, duplicates skipped and older facts superseded.",
+                 "(assistant turns are context; a turn with a speaker name is a person's), classified semantic or "
+                 "episodic, given categories and stored as memories. Returns the facts stored, duplicates skipped and older facts superseded.",
                  annotations=ToolAnnotations(title="Remember conversation", read_only_hint=False,
                                              destructive_hint=False, idempotent_hint=False, open_world_hint=False))
     async def remember_conversation(
         ctx: Context,
         messages: Annotated[list[dict[str, str]], at_most(MESSAGES_MAX, "messages", error=ValueError),
-                            Field(description=('The turns in order, each {"role": "user" | "assistant" | "system", '
-                                               '"content": "..."}.'))],
+                            Field(description=(
+                                'The turns in order, each {"role": "user" | "assistant" | "system", "content": "...", '
+                                '"name": "..."}; name (optional) is the speaker\'s display name: a named turn is a '
+                                'person\'s, and its facts name them.'))],
         conversation_id: Annotated[str | None, Field(description="The thread's id, kept as provenance "
                                                      "(default: a new id).")] = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
         occurred_at: Annotated[float | None, Field(description=(
             "When it took place, Unix seconds; 'last week' resolves against it (default: now)."))] = None,
+        user_id: Annotated[str | None, Field(description="Whose conversation it is (default: none).")] = None,
+        user_name: Annotated[str | None, Field(description=(
+            "The user's display name: facts name them instead of 'the user'."))] = None,
     ) -> dict[str, Any]:
         def work(key: ApiKey) -> dict[str, Any]:
             turns = []
             for i, m in enumerate(messages):
                 if not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
                     raise e.InvalidInput(f"message {i} needs a role and a content string", field="messages")
-                turns.append(ChatMessage(m["role"], m["content"]))
+                turns.append(ChatMessage(m["role"], m["content"], m.get("name")))
             job = services.conversations.ingest(ConversationSubmission(
                 tuple(turns), key.namespace, conversation_id=conversation_id, occurred_at=occurred_at,
-                agent_id=agent_id, source="mcp", origin=origin_of(key)))
+                agent_id=agent_id, user_id=user_id, user_name=user_name, source="mcp", origin=origin_of(key)))
             if job.result is None:
                 raise e.ExtractionFailed(f"extraction did not finish ({job.status.value})")
             result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)

@@ -28,10 +28,37 @@ from memvault.domain.errors import InvalidInput
 from memvault.extraction.facts import Fact, FactExtractor, Message
 
 SIMILARITY_THRESHOLD = 0.70
+#: Issue 47's measure: one-to-one matches by cosine similarity alone, at each of these.
+SEMANTIC_THRESHOLDS = (0.7, 0.8)
 KEY_TERM_SHARE = 0.5
 PREFIX = 5
 HALVES = ("tune", "heldout")
 _STOP = frozenset(["the", "and", "for", "with", "from", "that", "this", "their", "they", "them", "his", "her", "its", "was", "were", "are", "has", "have", "had", "been", "being", "into", "about", "over", "after", "before", "when", "while", "than", "then", "also", "just", "very", "some", "each", "every", "user", "user's", "users", "not", "but", "all", "any", "can", "will", "would", "could", "should", "our", "your", "you", "she", "him", "who", "what", "which", "where", "why", "how", "there", "here"])
+
+
+_POINTERS = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "this", "that", "these",
+                       "those"})
+_FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
+_SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
+_AUXILIARIES = frozenset({"is", "are", "was", "were", "am", "be", "been", "has", "have", "had", "does", "do", "did",
+                          "will", "would", "can", "could", "should", "may", "might", "must", "shall"})
+
+
+def self_contained(text: str) -> bool:
+    """Whether a fact reads on its own, judged from its words alone (issue 47's measure): it does not start
+    with a pronoun or a demonstrative ("Those moments ..."), starts with a subject rather than a verb ("Is
+    doing fine"), has no first- or second-person word (outside a hyphenated one: "me-time") and no object
+    pronoun that can only point outside it ("... told him", "... about it")."""
+    tokens = re.findall(r"[A-Za-z0-9']+(?:-[A-Za-z0-9']+)*", text)
+    if not tokens:
+        return False
+    words = [t.lower() for t in tokens]
+    first = words[0]
+    if first in _POINTERS or first in _AUXILIARIES:
+        return False
+    if any(w in _FIRST_PERSON or w in _SECOND_PERSON for w in words):
+        return False
+    return not (any(w in ("him", "them") for w in words) or words[-1] == "it")
 
 
 @dataclass(frozen=True)
@@ -51,7 +78,7 @@ def load_set(path: Path) -> list[Labelled]:
         for c in doc["conversations"]:
             when = dt.datetime.fromisoformat(c["time"])
             items.append(Labelled(c["id"], c["split"], when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc),
-                                  tuple(Message(m["role"], m["content"]) for m in c["messages"]),
+                                  tuple(Message(m["role"], m["content"], m.get("name")) for m in c["messages"]),
                                   tuple(c["expected"])))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"{path} is not an extraction set ({exc.__class__.__name__}: {exc})") from None
@@ -73,17 +100,16 @@ def terms_overlap(expected: str, extracted: str) -> bool:
     return len(wanted & key_terms(extracted)) >= KEY_TERM_SHARE * len(wanted)
 
 
-def match(expected: Sequence[str], extracted: Sequence[str], embed: Callable[[list[str]], np.ndarray]
-          ) -> list[tuple[int, int, float]]:
-    """One-to-one ``(expected index, extracted index, similarity)`` pairs that satisfy the matching rule."""
-    if not expected or not extracted:
-        return []
+def _similarities(expected: Sequence[str], extracted: Sequence[str],
+                  embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
     vectors = embed(list(expected) + list(extracted))
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    sims = vectors[: len(expected)] @ vectors[len(expected):].T
-    candidates = sorted(((float(sims[i, j]), i, j) for i in range(len(expected)) for j in range(len(extracted))
-                         if sims[i, j] >= SIMILARITY_THRESHOLD and terms_overlap(expected[i], extracted[j])),
-                        key=lambda c: (-c[0], c[1], c[2]))
+    return vectors[: len(expected)] @ vectors[len(expected):].T
+
+
+def _pair_up(sims: np.ndarray, threshold: float, ok: Callable[[int, int], bool]) -> list[tuple[int, int, float]]:
+    candidates = sorted(((float(sims[i, j]), i, j) for i in range(sims.shape[0]) for j in range(sims.shape[1])
+                         if sims[i, j] >= threshold and ok(i, j)), key=lambda c: (-c[0], c[1], c[2]))
     used_e: set[int] = set()
     used_x: set[int] = set()
     pairs = []
@@ -95,6 +121,15 @@ def match(expected: Sequence[str], extracted: Sequence[str], embed: Callable[[li
     return pairs
 
 
+def match(expected: Sequence[str], extracted: Sequence[str], embed: Callable[[list[str]], np.ndarray]
+          ) -> list[tuple[int, int, float]]:
+    """One-to-one ``(expected index, extracted index, similarity)`` pairs that satisfy the matching rule."""
+    if not expected or not extracted:
+        return []
+    sims = _similarities(expected, extracted, embed)
+    return _pair_up(sims, SIMILARITY_THRESHOLD, lambda i, j: terms_overlap(expected[i], extracted[j]))
+
+
 @dataclass
 class HalfScore:
     extracted: int = 0
@@ -104,6 +139,19 @@ class HalfScore:
     category_right: int = 0
     turns: int = 0
     seconds: float = 0.0
+    #: Matches by cosine similarity alone (issue 47's measure), per threshold.
+    semantic: dict[float, int] = field(default_factory=dict)
+    alone: int = 0
+
+    def semantic_precision(self, threshold: float) -> float:
+        return self.semantic.get(threshold, 0) / self.extracted if self.extracted else 0.0
+
+    def semantic_recall(self, threshold: float) -> float:
+        return self.semantic.get(threshold, 0) / self.expected if self.expected else 0.0
+
+    @property
+    def self_contained_share(self) -> float:
+        return self.alone / self.extracted if self.extracted else 0.0
 
     @property
     def precision(self) -> float:
@@ -143,6 +191,11 @@ class ExtractionReport:
             lines.append(f"{name:8} {h.extracted:>6} {h.expected:>8} {h.matched:>8} {h.precision:>9.3f} "
                          f"{h.recall:>7.3f} {h.kind_accuracy:>8.3f} {h.category_accuracy:>8.3f} "
                          f"{h.turns_per_second:>8.0f}")
+        lines.append("by cosine alone: " + "; ".join(
+            f"{name} P/R@{t} {h.semantic_precision(t):.3f}/{h.semantic_recall(t):.3f}"
+            for name, h in self.halves.items() for t in SEMANTIC_THRESHOLDS))
+        lines.append("self-contained: " + ", ".join(f"{name} {h.self_contained_share:.3f}"
+                                                    for name, h in self.halves.items()))
         lines.append(f"per conversation: median {self.median_conversation_ms:.1f} ms, "
                      f"slowest {self.max_conversation_ms:.1f} ms")
         return "\n".join(lines)
@@ -173,8 +226,10 @@ def evaluate(items: Sequence[Labelled], extractor: FactExtractor, embed: Callabl
     rows = [_score(c, facts, embed, halves[c.split]) for c, facts in zip(items, extracted)]
     all_half = HalfScore()
     for h in halves.values():
-        for name in ("extracted", "expected", "matched", "kind_right", "category_right", "turns", "seconds"):
+        for name in ("extracted", "expected", "matched", "kind_right", "category_right", "turns", "seconds", "alone"):
             setattr(all_half, name, getattr(all_half, name) + getattr(h, name))
+        for t, n in h.semantic.items():
+            all_half.semantic[t] = all_half.semantic.get(t, 0) + n
     halves["all"] = all_half
     return ExtractionReport(len(items), halves, statistics.median(times) * 1000, max(times) * 1000, rows)
 
@@ -185,10 +240,15 @@ def _half_order(name: str) -> tuple[int, str]:
 
 def _score(c: Labelled, facts: list[Fact], embed: Callable[[list[str]], np.ndarray], h: HalfScore) -> dict:
     expected = [e["fact"] for e in c.expected]
-    pairs = match(expected, [f.text for f in facts], embed)
+    extracted = [f.text for f in facts]
+    sims = _similarities(expected, extracted, embed) if expected and extracted else np.zeros((0, 0))
+    pairs = _pair_up(sims, SIMILARITY_THRESHOLD, lambda i, j: terms_overlap(expected[i], extracted[j]))
     h.extracted += len(facts)
     h.expected += len(expected)
     h.matched += len(pairs)
+    h.alone += sum(self_contained(t) for t in extracted)
+    for t in SEMANTIC_THRESHOLDS:
+        h.semantic[t] = h.semantic.get(t, 0) + len(_pair_up(sims, t, lambda i, j: True))
     for i, j, _ in pairs:
         h.kind_right += c.expected[i]["kind"] == facts[j].kind
         h.category_right += bool(set(c.expected[i]["categories"]) & set(facts[j].categories))

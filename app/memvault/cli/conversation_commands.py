@@ -1,4 +1,4 @@
-"""``memvault ingest-chat FILE``: a conversation (a JSON list of messages) in, facts about the user out."""
+"""``memvault ingest-chat FILE``: a conversation (a JSON list of messages) in, facts about its people out."""
 
 from __future__ import annotations
 
@@ -27,9 +27,11 @@ def _read_messages(path: str) -> tuple[ChatMessage, ...]:
     if isinstance(doc, dict) and "messages" in doc:
         doc = doc["messages"]
     if not isinstance(doc, list) or not all(
-            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in doc):
-        raise InvalidInput(f'{path} must hold a JSON list of messages, each {{"role": ..., "content": ...}}')
-    return tuple(ChatMessage(m["role"], m["content"]) for m in doc)
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+            and isinstance(m.get("name", ""), str) for m in doc):
+        raise InvalidInput(f'{path} must hold a JSON list of messages, each {{"role": ..., "content": ...}} '
+                           '(and optionally "name": the speaker\'s display name)')
+    return tuple(ChatMessage(m["role"], m["content"], m.get("name")) for m in doc)
 
 
 def _when(value: str | None) -> float | None:
@@ -46,7 +48,7 @@ def cmd_ingest_chat(args: argparse.Namespace) -> int:
     submission = ConversationSubmission(
         messages=_read_messages(args.file), namespace=v.namespace(args.namespace),
         conversation_id=args.conversation_id, occurred_at=_when(args.at), agent_id=args.agent, user_id=args.user,
-        source="cli")
+        user_name=args.user_name, source="cli")
     with opened(args) as svc:
         job = svc.conversations.ingest(submission)
         if job.result is None:
@@ -77,4 +79,6 @@ def register(command: Command) -> None:
                                                 "'last week' resolves against it")
     p.add_argument("--agent", metavar="ID", help="agent_id of the stored facts")
     p.add_argument("--user", metavar="ID", help="user_id of the stored facts")
+    p.add_argument("--user-name", metavar="NAME", help="the user's display name: facts name them instead of "
+                                                       "'the user' (a message's own \"name\" names its speaker)")
     p.add_argument("--no-wait", action="store_true", help="do not embed the facts now (the app embeds them later)")

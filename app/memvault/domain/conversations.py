@@ -5,7 +5,7 @@ service (validated there); an :class:`ExtractionJob` is the durable job's state
 as ``GET /v1/extractions/{id}`` shows it. Names are only ever the ones a caller
 gives (``ChatMessage.name``, ``user_name``), never read out of an id. The job's ``result`` is plain JSON:
 ``memories_extracted``, ``categories``, ``facts`` (id, content, kind,
-categories, event_at, message_index, span), ``duplicates`` (content,
+categories, event_at, message_index, span, person, person_id), ``duplicates`` (content,
 duplicate_of), ``superseded`` (id, superseded_by) and ``processing_time_ms``.
 """
 

@@ -1,13 +1,13 @@
 """Which parts of a user's sentence can state a fact: clause splitting and the filters that say no.
 
-A sentence is split at coordinated clauses that have their own subject ("I'm
-vegetarian and my partner is allergic to peanuts" is two clauses). A clause is
+A sentence is split at coordinated clauses that have their own subject ("I
+teach maths and my husband repairs clocks" is two clauses). A clause is
 dropped when it asks (a question mark, a question word or an inverted
 auxiliary first), orders (an imperative), greets, thanks or fills ("ok",
 "I see", "I don't know"), talks to or about the assistant ("you"), or names no
 one the conversation can tie to a person. Small talk gives nothing either:
 how the speaker feels right now with nothing it is about ("I'm doing ok", "I
-feel so much better now"), suggestions ("we should grab coffee"), talk about
+feel better"), suggestions ("we could go bowling"), talk about
 the conversation or the two speakers themselves ("since we last spoke", "we
 make a great team"), and a subject that only points back ("Those moments ...",
 "That was ..."). Leading discourse words ("Yes,", "By the way,", "Honestly")
@@ -15,9 +15,9 @@ are cut off; opinions wrapped in "I think that ..." keep only what is thought.
 
 What is worth storing (:func:`worth_storing`) is measured on the tuning set
 (``tests/data/extraction_tune``): a fact needs one word that says something
-beyond its subject and verb: a noun, name, number, adjective or resolved date
-that is not a time word or filler ("The user explores all the time" says
-nothing; "The user explores caves" does).
+beyond its subject and verb: a noun, name, number, adjective, hyphenated word,
+person it happens with or resolved date that is not a time word or filler
+("The user explores all the time" says nothing; "The user explores caves" does).
 """
 
 from __future__ import annotations
@@ -221,19 +221,21 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
     if subject.lower_ in _DEMONSTRATIVES or any(c.dep_ == "det" and c.lower_ in _DEMONSTRATIVES
                                                 for c in subject.children):
         return True  # "Those moments really ...", "That was ...": points back at something not in the fact
+    if root.lemma_ in ("sound", "seem") and not any(c.dep_ in ("prep", "xcomp", "ccomp") for c in root.children):
+        return True  # "She sounds cool": the speaker's impression, not a fact about her
     if not first_person_subject:
         return False
     aux = {c.lower_ for c in root.children if c.dep_ == "aux"}
     if aux & _SUGGESTING or root.lemma_ in _TALK_VERBS and subject.lower_ == "we" and not any(
             c.dep_ == "dobj" for c in root.children):
-        return True  # "we should grab coffee", "I could try that", "we talked for hours"
+        return True  # "we could go bowling", "I could try that", "we talked for hours"
     if subject.lower_ == "we" and any(c.lemma_ in _US_NOUNS for c in root.children if c.dep_ in ("dobj", "attr")):
         return True
     about = [c for c in root.children if c.dep_ in ("dobj", "attr", "prep", "xcomp", "ccomp", "agent", "npadvmod",
                                                     "advcl", "pcomp", "dative")]
     moods = [c for c in root.children if c.dep_ in ("acomp", "advmod", "oprd") and c.lower_ in _MOODS]
     if root.lemma_ in ("be", "feel", "do", "seem", "get") and moods and not about:
-        return True  # "I'm doing ok", "I feel so much better now", "I'm so excited"
+        return True  # "I'm doing ok", "I feel better", "I'm so excited"
     if root.lemma_ in ("be", "feel") and not about and not any(c.dep_ in ("acomp", "attr") for c in root.children):
         return True
     return root.lemma_ == "do" and not about and not any(c.dep_ == "acomp" for c in root.children)
@@ -253,6 +255,10 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
             return True  # a resolved date
         if t.like_num or t.pos_ in ("PROPN", "NUM"):
             return True
+        if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.doc[t.i - 1].whitespace_:
+            return True  # a hyphenated word ("me-time", "part-time")
+        if t.dep_ == "pobj" and t.pos_ == "PRON" and t.lower_ not in _VAGUE_OBJECTS:
+            return True  # someone it happens with ("... is coming with me")
         if t.pos_ in ("NOUN", "ADJ", "VERB") and t.lemma_.lower() not in NON_CONTENT_NOUNS and t.is_alpha \
                 and not t.is_stop and t.lower_ not in _MOODS:
             return True

@@ -1,11 +1,11 @@
 """Simple pronoun coreference within one conversation.
 
-The people's own turns introduce people and things ("my sister", "my brother
-Tom", "Anna", "a cat", "an e-bike"), each owned by whoever said "my"; a later
+The people's own turns introduce people and things ("my aunt", "my nephew
+Karl", "Wiebke", "a parrot", "a canoe"), each owned by whoever said "my"; a later
 "she", "he", "they" or "it" refers to the most recent one that fits (gender
 for kin words, plural for "my parents", a concrete thing for "it"). A pet can
-be "she", "he" or "it". A name given later ("Her name is Miso") joins the
-mention ("the user's cat Miso"). When two fitting mentions were made within
+be "she", "he" or "it". A name given later ("His name is Pip") joins the
+mention ("the user's parrot Pip"). When two fitting mentions were made within
 the last few clauses the pronoun is ambiguous and stays unresolved (a dog and
 a friend just named are both "he"). Nothing cleverer: a clause whose subject is
 an unresolved pronoun gives no fact.
@@ -97,12 +97,12 @@ class Antecedents:
         if not found:
             return None
         found.sort(key=lambda m: m.order, reverse=True)
-        if len(found) > 1 and found[0].clause - found[1].clause < AMBIGUITY_WINDOW and found[0].kind != found[1].kind:
+        if len(found) > 1 and found[0].clause - found[1].clause < AMBIGUITY_WINDOW:
             return None
         return found[0]
 
     def name(self, mention: Mention, name: str) -> None:
-        """``mention`` turns out to be called ``name`` ("Her name is Miso")."""
+        """``mention`` turns out to be called ``name`` ("His name is Pip")."""
         if name.lower() not in mention.text.lower():
             mention.text = f"{mention.text} {name}"
 
@@ -124,7 +124,8 @@ class Antecedents:
                 self._mention_owned(t, lemma, name, voice)
             elif t.ent_type_ == "PERSON" and t.dep_ not in ("appos",) and _is_head_of_name(t):
                 full = _name_span(t)
-                if full != voice.person:
+                known = any(m.text.endswith(f" {full}") for m in self.mentions.values())  # "my parrot Pip"
+                if full != voice.person and not known:
                     self._add(Mention(full, full.lower(), "neutral", owner=voice.person))
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
                 self._mention_acquired(t, lemma, voice)
@@ -158,14 +159,14 @@ def _owned_by_user(verb: Token) -> bool:
 
 
 def _compound_text(t: Token) -> str:
-    """The noun with its compounds and adjectives ("old jazz records", "e-bike"), no determiner or owner."""
+    """The noun with its compounds and adjectives ("vintage road bike", "sea-kayak"), no determiner or owner."""
     parts = [c for c in t.children if c.dep_ in ("compound", "amod", "nmod") and c.i < t.i]
     start = min([c.left_edge.i for c in parts] + [t.i])
     return " ".join(x.text for x in t.doc[start:t.i + 1]).replace(" - ", "-")
 
 
 def _name_of(t: Token, inside: set[int]) -> str | None:
-    """A name right after a kin word ("my brother Tom", "my daughter Emma")."""
+    """A name right after a kin word ("my nephew Karl", "my aunt Odile")."""
     for c in t.children:
         if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.pos_ == "PROPN" and c.i == t.i + 1:
             return _name_span(c)

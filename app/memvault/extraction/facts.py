@@ -1,9 +1,10 @@
-"""Conversation → facts about the user, on the device, with the pinned spaCy pipeline.
+"""Conversation → facts about its people, on the device, with the pinned spaCy pipeline.
 
-Only user turns give facts (assistant turns are context and never a fact on
-their own). Each user turn is split into sentences and clauses
+User turns and turns whose speaker the caller named give facts (an unnamed
+assistant's turns are context and never a fact on their own; see
+:func:`voices`). Each such turn is split into sentences and clauses
 (:mod:`~memvault.extraction.clauses`), first-person statements become third-person
-facts (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
+facts that name the speaker (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
 conversation (:mod:`~memvault.extraction.coref`) and relative dates resolved
 against the conversation's time (:mod:`~memvault.extraction.dates`). Each fact is
 **episodic** when it is time-bound (a resolved date, or an event verb in the
@@ -139,10 +140,17 @@ def _subject_key(clause: Clause, antecedents: Antecedents, voice: Voice) -> tupl
     mention = subject_mention(clause, antecedents)
     if mention is not None:
         return mention.key, mention.owner
-    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    kin = next((c for c in subject.children if c.dep_ == "compound" and c.pos_ == "NOUN"), None)
+    owner = next((c for c in (*subject.children, *(kin.children if kin is not None else ())) if c.dep_ == "poss"),
+                 None)
     if owner is not None and owner.lower_ in ("my", "our") and subject.lemma_ not in ("name", "age") and not any(
             c.lower_ in ("favorite", "favourite") for c in subject.children):
-        return f"user's {subject.lemma_.lower()}", voice.person
+        noun = kin if kin is not None and subject.pos_ == "PROPN" else subject  # "my dog Rex" is about the dog
+        return f"user's {noun.lemma_.lower()}", voice.person
+    if owner is not None:
+        mention = antecedents.resolve(owner.lower_)  # "Her plane ..." is about whoever "her" is
+        if mention is not None:
+            return mention.key, mention.owner
     return "user", voice.person
 
 
@@ -240,7 +248,7 @@ class FactExtractor:
 
     @staticmethod
     def _learn_name(clause: Clause, antecedents: Antecedents) -> None:
-        """ "Her name is Miso": the mention "her" points to is called Miso from now on."""
+        """ "His name is Pip": the mention "his" points to is called Pip from now on."""
         subject = clause.subject()
         if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
             return

@@ -94,7 +94,12 @@ class LlmExtractor:
         return self.extract_with_id(messages, now)[0]
 
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
-        """The facts and which extractor found them (the endpoint, or the on-device fallback)."""
+        """The facts and which extractor found them (the endpoint, or the on-device fallback).
+
+        A conversation with named speakers goes to the on-device extractor: the prompt knows only "the user".
+        """
+        if any(m.name for m in messages):
+            return self._fallback.extract_with_id(messages, now)
         try:
             facts = self._ask(messages, now)
         except (OSError, ValueError, KeyError, TypeError, IndexError, urllib.error.URLError) as exc:

@@ -6,7 +6,7 @@ singular ("I'm" → "Anna is", "I've" → "Anna has", "I work" → "Anna works",
 "I don't" → "Anna doesn't"). "We" is both people of a two-person conversation
 ("Anna and Ben", verbs unchanged), else the speaker. Resolved pronouns become
 what they refer to, except where they refer to the clause's own subject ("He
-is marrying his girlfriend" keeps "his"); a clause with a pronoun that refers
+sold his van" keeps "his"); a clause with a pronoun that refers
 to nothing known, and that its own subject cannot explain, gives no fact.
 Words joined by a hyphen keep their pronoun ("me-time"). Date phrases are
 replaced by their resolved words.
@@ -121,7 +121,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
             return None
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if owner is not None and owner.lower_ in _POSSESSIVE_PRONOUNS and antecedents.resolve(owner.lower_) is None:
-        return None  # "Her name is Miso" about no one known
+        return None  # "His name is Pip" about no one known
     verbs = _first_person_verbs(clause, voice)
     if past:
         verbs = {i for i in verbs if clause.root.doc[i].lower_ not in _SAME_IN_PAST}

@@ -95,7 +95,9 @@ def _same_fact(fact: Fact, stored: StoredFact) -> bool:
 
 def _owner(fact: Fact, request: dict[str, Any]) -> tuple[str, str | None]:
     """``(person_id, user_id)`` of a fact: the user's when it is about the user, else the named speaker's."""
-    user_names = {request.get("user_name")} | {m.get("name") for m in request["messages"] if m["role"] == "user"}
+    named = {m["name"] for m in request["messages"] if m["role"] == "user" and m.get("name")}
+    # Several named people on user turns: only user_name says which of them user_id is.
+    user_names = {request.get("user_name")} | (named if len(named) == 1 else set())
     if fact.person is None or fact.person in user_names:
         return request.get("user_id") or fact.person or "", request.get("user_id")
     return fact.person, None
@@ -246,7 +248,8 @@ class ConversationService:
                 same = known[key]
                 dup = next((m for m in same if _same_fact(fact, m)), None)
                 if dup is not None:
-                    duplicates.append({"content": fact.text, "duplicate_of": dup.id, "message_index": fact.message_index})
+                    duplicates.append({"content": fact.text, "duplicate_of": dup.id,
+                                       "message_index": fact.message_index})
                     continue
                 older = [m for m in same if fact.attribute and m.fact.get("attribute") == fact.attribute]
                 memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id,
@@ -307,7 +310,8 @@ class ConversationService:
             out_facts.append({"id": memory.id, "content": memory.content, "kind": meta["kind"],
                               "categories": meta["categories"], "event_at": meta.get("event_at"),
                               "message_index": meta["provenance"]["message_index"],
-                              "span": meta["provenance"]["span"], "supersedes": meta.get("supersedes", [])})
+                              "span": meta["provenance"]["span"], "supersedes": meta.get("supersedes", []),
+                              "person": meta.get("person"), "person_id": meta["person_id"]})
         return {"conversation_id": request["conversation_id"], "memories_extracted": len(created),
                 "categories": categories, "facts": out_facts, "duplicates": duplicates,
                 "superseded": [{"id": m.id, "superseded_by": m.metadata["superseded_by"]} for m in superseded],

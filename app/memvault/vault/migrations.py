@@ -356,10 +356,10 @@ def _v14(conn: Connection, dim: int) -> None:
     # alone that was every fact about "user" in the namespace (all people's), each read whole. These
     # find the newest facts of one person and subject, and those that set one attribute, from the index;
     # only extracted facts are in them.
-    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_memories_fact_person ON memories(namespace, {FACT_PERSON}, {FACT_SUBJECT}) "
-                      f"WHERE {FACT_SUBJECT} IS NOT NULL"))
-    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_memories_fact_attribute ON memories(namespace, {FACT_PERSON}, {FACT_SUBJECT}, "
-                      f"{FACT_ATTRIBUTE}) WHERE {FACT_ATTRIBUTE} IS NOT NULL"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_memories_fact_person ON memories(namespace, {FACT_PERSON}, "
+                      f"{FACT_SUBJECT}) WHERE {FACT_SUBJECT} IS NOT NULL"))
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_memories_fact_attribute ON memories(namespace, {FACT_PERSON}, "
+                      f"{FACT_SUBJECT}, {FACT_ATTRIBUTE}) WHERE {FACT_ATTRIBUTE} IS NOT NULL"))
 
 
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,

@@ -18,3 +18,43 @@ def test_one_persons_facts_never_supersede_or_dedupe_anothers(api):
         assert result["memories_extracted"] == 2 and result["superseded"] == [] and result["duplicates"] == []
         for fact in anna.json()["result"]["facts"]:
             assert "superseded_by" not in c.get(f"/v1/memories/{fact['id']}").json()["metadata"]
+
+
+def test_two_named_people_and_the_date_over_rest_and_mcp(api):
+    import anyio
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    chat = [{"role": "user", "name": "Ines", "content": "I adopted a kitten yesterday."},
+            {"role": "assistant", "name": "Bruno", "content": "Lovely! I moved to Braga last week."}]
+    with api.client(api.beta) as c:
+        r = c.post("/v1/conversations", json={"messages": chat, "occurred_at": 1700000000.0, "wait": True})
+        assert r.status_code == 200, r.text
+        assert [f["content"] for f in r.json()["result"]["facts"]] == [
+            "Ines adopted a kitten on 13 November 2023", "Bruno moved to Braga in the week of 6 November 2023"]
+        bad = c.post("/v1/conversations", json={"messages": [{"role": "user", "content": "hi", "name": 7}]})
+        assert bad.status_code in (400, 422)
+    _, secret = api.services.keys.create("people-mcp", "read,write")
+
+    async def main():
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {secret}"})
+        async with Client(streamable_http_client(f"{api.url}/mcp", http_client=http)) as client:
+            return await client.call_tool("remember_conversation", {
+                "messages": [{"role": "user", "content": "I started a new job yesterday."}],
+                "occurred_at": 1700000000.0, "user_id": "k-1", "user_name": "Kari"})
+
+    told = anyio.run(main)
+    assert not told.is_error, told.content
+    data = told.structured_content.get("result", told.structured_content)
+    assert [f["content"] for f in data["facts"]] == ["Kari started a new job on 13 November 2023"]
+    assert api.services.memories.get(data["facts"][0]["id"], "people-mcp").user_id == "k-1"
+
+
+def test_each_fact_in_the_result_says_whose_it_is(api):
+    chat = [{"role": "user", "name": "Ines", "content": "I teach chemistry in Faro."},
+            {"role": "assistant", "name": "Bruno", "content": "I repair boats in Sagres."}]
+    with api.client(api.beta) as c:
+        r = c.post("/v1/conversations", json={"messages": chat, "user_id": "ines-1", "wait": True})
+        assert [(f["person"], f["person_id"]) for f in r.json()["result"]["facts"]] == [
+            ("Ines", "ines-1"), ("Bruno", "Bruno")]

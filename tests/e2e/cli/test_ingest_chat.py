@@ -52,3 +52,14 @@ def test_eval_extraction_refuses_a_file_that_is_not_a_set(capsys, tmp_path, monk
     path.write_text("[]", "utf-8")
     code, _, err = run(capsys, "eval", "--extraction", str(path))
     assert code == 2 and "is not an extraction set" in err
+
+
+def test_ingest_chat_names_its_speakers_and_takes_the_date(env, capsys):
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    chat = _chat(env, [{"role": "user", "content": "I moved to Lyon last week."},
+                       {"role": "assistant", "name": "Tariq", "content": "Cool, I bought a boat yesterday."}])
+    code, out, err = run(capsys, "ingest-chat", chat, "--at", "2023-11-14T10:00:00", "--user-name", "Lea", "--json")
+    assert code == 0, err
+    assert [f["content"] for f in json.loads(out)["facts"]] == [
+        "Lea moved to Lyon in the week of 6 November 2023", "Tariq bought a boat on 13 November 2023"]

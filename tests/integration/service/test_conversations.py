@@ -216,3 +216,33 @@ def test_a_bad_speaker_name_is_refused(services, name):
     with pytest.raises(InvalidInput):
         services.conversations.submit(ConversationSubmission((ChatMessage("user", "I like tea."),), "default",
                                                              user_name=name))
+
+
+def test_dedup_reads_only_the_newest_facts_but_every_fact_on_the_attribute(services, monkeypatch):
+    import memvault.service.conversations as conversations
+
+    monkeypatch.setattr(conversations, "DEDUP_RECENT", 2)
+
+    def said(text: str, cid: str):
+        return services.conversations.ingest(ConversationSubmission(
+            (ChatMessage("user", text),), "default", conversation_id=cid, occurred_at=WHEN, user_id="kim"))
+
+    lisbon = said("I live in Lisbon.", "g1").result["facts"][0]["id"]
+    said("I play the oboe. I collect stamps.", "g2")
+    said("I grow tomatoes.", "g3")
+    assert said("I grow tomatoes.", "g4").result["duplicates"], "the newest facts are compared word by word"
+    porto = said("I live in Porto.", "g5").result
+    assert porto["superseded"] == [{"id": lisbon, "superseded_by": porto["facts"][0]["id"]}], \
+        "an attribute's older facts are found however old"
+    assert said("I play the oboe.", "g6").result["memories_extracted"] == 1, "older than the window: stored again"
+
+
+def test_several_named_people_on_user_turns_are_kept_apart(services):
+    chat = ConversationSubmission((ChatMessage("user", "I live in Lisbon.", name="Anna"),
+                                   ChatMessage("user", "I live in Porto.", name="Ben")),
+                                  "default", occurred_at=WHEN, user_id="anna-7")
+    job = services.conversations.ingest(chat)
+    stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
+    assert job.result["superseded"] == []
+    assert [m.content for m in stored] == ["Anna lives in Lisbon", "Ben lives in Porto"]
+    assert [(m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [("Anna", None), ("Ben", None)]

@@ -39,17 +39,17 @@ def test_greetings_questions_filler_and_assistant_turns_give_nothing(extractor):
 
 
 def test_verbs_agree_with_the_user(extractor):
-    texts = [f.text for f in _facts(extractor, "I'm vegetarian. I've never had a pet. I don't eat pork. "
+    texts = [f.text for f in _facts(extractor, "I'm vegetarian. I've never owned a car. I don't eat pork. "
                                                "I study law and I watch films every weekend.")]
-    assert texts == ["The user is vegetarian", "The user has never had a pet", "The user doesn't eat pork",
+    assert texts == ["The user is vegetarian", "The user has never owned a car", "The user doesn't eat pork",
                      "The user studies law", "The user watches films every weekend"]
 
 
 def test_pronouns_resolve_within_the_conversation(extractor):
-    facts = _facts(extractor, "My sister lives in Tokyo.", "Nice!", "She teaches English. I visit her every December.")
-    assert [f.text for f in facts] == ["The user's sister lives in Tokyo", "The user's sister teaches English",
-                                       "The user visits the user's sister every December"]
-    assert facts[1].subject == "user's sister"
+    facts = _facts(extractor, "My aunt lives in Ghent.", "Nice!", "She repairs violins. I visit her every August.")
+    assert [f.text for f in facts] == ["The user's aunt lives in Ghent", "The user's aunt repairs violins",
+                                       "The user visits the user's aunt every August"]
+    assert facts[1].subject == "user's aunt"
     assert facts[2].kind == SEMANTIC and "schedule" in facts[2].categories
 
 
@@ -58,9 +58,9 @@ def test_a_pronoun_that_refers_to_nothing_gives_no_fact(extractor):
 
 
 def test_a_name_joins_its_mention(extractor):
-    facts = _facts(extractor, "I adopted a cat yesterday!", "What's its name?", "Her name is Miso. She loves boxes.")
+    facts = _facts(extractor, "I adopted a parrot yesterday!", "What's its name?", "His name is Pip. He loves grapes.")
     assert facts[0].kind == EPISODIC and facts[0].event_at == "2026-05-11"
-    assert facts[-1].text == "The user's cat Miso loves boxes"
+    assert facts[-1].text == "The user's parrot Pip loves grapes"
 
 
 def test_a_thought_keeps_only_what_is_thought(extractor):

@@ -1,0 +1,42 @@
+"""Whose facts are: the speaker named in the text, "we" as both people, mentions owned by whoever said "my"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message, voices
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+
+
+def _said(extractor, *messages: Message):
+    return [(f.person, f.text) for f in extractor.extract(list(messages), NOW)]
+
+
+def test_an_unnamed_user_is_the_user_and_we_is_the_user_in_a_chat_with_an_assistant(extractor):
+    assert _said(extractor, Message("user", "We bought a house in Delft."), Message("assistant", "Congrats!")) == [
+        (None, "The user bought a house in Delft")]
+
+
+def test_a_named_user_is_named(extractor):
+    assert _said(extractor, Message("user", "I teach maths in Bergen.", "Kari")) == [
+        ("Kari", "Kari teaches maths in Bergen")]
+
+
+def test_two_named_people_each_get_their_facts_and_we_is_both_of_them(extractor):
+    facts = _said(extractor, Message("user", "We are moving to Graz in June.", "Anna"),
+                  Message("assistant", "My sister is a pilot.", "Ben"),
+                  Message("user", "Her plane is huge.", "Anna"))
+    assert facts == [("Anna", "Anna and Ben are moving to Graz in June 2026"), ("Ben", "Ben's sister is a pilot"),
+                     ("Ben", "Ben's sister's plane is huge")]
+
+
+def test_an_unnamed_assistant_is_context_never_a_source_of_facts(extractor):
+    assert _said(extractor, Message("user", "Hello"), Message("assistant", "I live in a data centre.")) == []
+
+
+def test_voices_pair_only_two_named_people():
+    pair = voices([Message("user", "a", "Anna"), Message("assistant", "b", "Ben"), Message("system", "c")])
+    assert (pair[0].name, pair[0].we, pair[1].we) == ("Anna", "Anna and Ben", "Ben and Anna") and 2 not in pair
+    alone = voices([Message("user", "a"), Message("assistant", "b")])
+    assert list(alone) == [0] and alone[0].name == "the user" and alone[0].we is None

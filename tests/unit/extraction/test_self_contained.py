@@ -1,0 +1,70 @@
+"""Every fact reads on its own: the broken rewrites of issue 47, each on a sentence written for this test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from memvault.bench.extraction import self_contained
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+
+
+def _texts(extractor, *turns: str, name: str | None = None) -> list[str]:
+    messages = [Message("user" if i % 2 == 0 else "assistant", t, name if i % 2 == 0 else None)
+                for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+def test_talk_about_the_conversation_is_cut_from_the_fact(extractor):
+    assert _texts(extractor, "Since we last talked, I repainted my kitchen.") == [
+        "The user repainted the user's kitchen"]
+
+
+def test_a_hyphenated_word_keeps_its_pronoun(extractor):
+    assert _texts(extractor, "I block out me-time on Fridays.") == ["The user blocks out me-time on Fridays"]
+
+
+def test_an_ambiguous_pronoun_is_not_guessed(extractor):
+    # A dog and a friend just named are both "he": no fact rather than the wrong one.
+    texts = _texts(extractor, "My dog Rex loved the beach. My friend Marco visited in April. He brought us joy.")
+    assert not any("brought" in t for t in texts)
+
+
+def test_an_abstract_noun_is_no_antecedent_for_it(extractor):
+    texts = _texts(extractor, "I had a chance to speak at a summit. It taught me a lot.")
+    assert texts == ["The user had a chance to speak at a summit"]
+
+
+@pytest.mark.parametrize("turn", [
+    "I'm doing alright.",            # "The user is doing"
+    "We make a brilliant team.",     # "The user makes a brilliant team"
+    "Those evenings really make me happy.",
+    "I wander around all the time.",
+    "It was great chatting with you.",
+    "I feel better.",
+    "We could go bowling sometime.",
+    "I called him yesterday.",       # "him" refers to no one known
+])
+def test_small_talk_and_facts_that_cannot_stand_alone_give_nothing(extractor, turn):
+    assert _texts(extractor, turn) == []
+    assert _texts(extractor, turn, name="Ines") == []
+
+
+def test_an_unresolved_pronoun_its_own_subject_explains_is_kept(extractor):
+    assert _texts(extractor, "My cousin loves her job.") == ["The user's cousin loves her job"]
+
+
+@pytest.mark.parametrize(("text", "alone"), [
+    ("The user moved to Porto in March 2026", True),
+    ("Anna and Ben met at a chess club", True),
+    ("Those moments really make the user thankful", False),
+    ("He brought the user so much joy", False),
+    ("The user told me about it", False),
+    ("Is doing fine", False),
+    ("The user's me-time matters", True),
+])
+def test_self_contained_judges_the_text_alone(text, alone):
+    assert self_contained(text) is alone
