@@ -160,3 +160,4 @@ def test_the_table_is_consistent():
         assert (spec.kind is Kind.CHOICE) == (spec.choices is not None), spec.name
         assert not spec.history or spec.bundle, f"{spec.name}: history keeps it, so history lines carry it"
         assert spec.merge is None or spec.bundle, f"{spec.name}: sync carries it but bundles do not"
+        assert spec.bundle == (fields.RECORD in spec.models), f"{spec.name}: bundles carry what MemoryRecord holds"
