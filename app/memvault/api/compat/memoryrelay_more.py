@@ -22,9 +22,9 @@ from memvault.api.compat.memoryrelay import PREFIX
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain.errors import Conflict, InvalidInput, NotFound
-from memvault.domain.models import ApiKey
+from memvault.domain.models import ApiKey, MemoryFilter
 from memvault.service import validation as v
-from memvault.service.agents import AgentService
+from memvault.service.agents import Agent, AgentService
 from memvault.service.container import Services
 from memvault.service.entity_requests import EntityRequests
 from memvault.service.records import RecordService
@@ -73,8 +73,7 @@ def _agents(services: Services) -> AgentService:
     return AgentService(services.vault.db)
 
 
-def _agent(services: Services, key: ApiKey, a) -> dict:
-    from memvault.domain.models import MemoryFilter
+def _agent(services: Services, key: ApiKey, a: Agent) -> dict:
     return {"id": a.id, "name": a.name, "description": a.description, "metadata": a.metadata,
             "memory_count": services.memories.count(MemoryFilter(namespace=key.namespace, agent_id=a.id)),
             "created_at": int(a.created_at), "updated_at": int(a.updated_at)}
