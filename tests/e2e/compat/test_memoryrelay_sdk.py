@@ -27,13 +27,17 @@ pytestmark = pytest.mark.slow  # the real model: search and classification by me
 
 
 @pytest.fixture
-def client(api):
-    _, secret = api.services.keys.create("relay-sdk", "read,write")
+def secret(api):
+    return api.services.keys.create("relay-sdk", "read,write")[1]
+
+
+@pytest.fixture
+def client(api, secret):
     with MemoryRelay(api_key=secret, base_url=f"{api.url}/compat/memoryrelay") as c:
         yield c
 
 
-def test_memories(api, client):
+def test_memories(api, client, secret):
     agent = client.agents.create(AgentCreate(name="MyAgent", metadata={"team": "ui"}))
     made = client.memories.create(MemoryCreate(
         content="The user prefers dark mode in all applications", agent_id=agent.id,
@@ -43,9 +47,13 @@ def test_memories(api, client):
         BatchMemoryItem(content="Meeting scheduled for March 20 at 2pm", agent_id=agent.id),
         BatchMemoryItem(content="Project deadline moved to April 1", agent_id=agent.id, importance=0.9)]))
     assert batch.succeeded == 2 and all(r.id for r in batch.results)
+    # A memory stored natively without an agent (agent_id null) must not break the SDK's list or search.
+    with api.client(secret) as native:
+        assert native.post("/v1/memories", json={"content": "The user's desk faces north"}).status_code == 201
     api.drain()
     listed = client.memories.list()
-    assert {m.id for m in listed.data} >= {made.id, *(r.id for r in batch.results)}
+    assert {m.id for m in listed.data} >= {made.id, *(r.id for r in batch.results)} and len(listed.data) == 4
+    assert len(client.memories.search(MemorySearchRequest(query="which way does the desk face")).data) == 4
     assert client.memories.list(agent_id=agent.id).total_count == 3
     found = client.memories.search(MemorySearchRequest(query="What are the user's UI preferences?",
                                                        agent_id=agent.id, min_score=0.5))
