@@ -143,6 +143,10 @@ def _entity(services: Services, key: ApiKey, entity_id: str) -> dict:
 def list_entities(key: ReadKey, services: ServicesDep, agent_id: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
                   offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> dict:
+    """The namespace's entities: hand-made ones first, then extracted ones, most mentioned first.
+
+    ``agent_id`` is accepted and not applied: entities belong to the namespace, not to one agent.
+    """
     created = [_created(r, len(_records(services).children(key.namespace, LINK, r["id"])))
                for r in _records(services).page(key.namespace, ENTITY, limit=500)]
     page = services.entities.list(key.namespace, limit=limit, offset=offset)
