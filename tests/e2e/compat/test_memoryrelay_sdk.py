@@ -129,10 +129,21 @@ def test_agents_entities_extraction(api, client):
 
 
 def test_icm_is_reported_unsupported(client):
-    # The SDK's own contract for a server without ICM: capabilities() says so, every other call raises.
+    # The SDK's own contract for a server without ICM: capabilities() says so, every other call raises
+    # IcmUnsupportedError and sends nothing else (no fallback to memory search).
     assert client.icm.capabilities() == {"supported": False}
-    with pytest.raises(IcmUnsupportedError):
-        client.icm.list_workspaces()
+    icm, ws = client.icm, "ws-1"
+    calls = [lambda: icm.list_workspaces(), lambda: icm.get_release(ws, "r1"),
+             lambda: icm.build_context(ws, target={"kind": "entry", "id": "e1"}), lambda: icm.root(),
+             lambda: icm.list_repositories(ws), lambda: icm.list_relationships(ws), lambda: icm.get_receipt(ws, "x"),
+             lambda: icm.get_run(ws, "run"), lambda: icm.get_source(ws), lambda: icm.configure_source(ws, "o/r"),
+             lambda: icm.sync_source(ws),
+             lambda: icm.import_files(ws, {"a.md": "text"}, client={"name": "t"}, origin={"kind": "k", "id": "1"}),
+             lambda: icm.get_draft(ws), lambda: icm.check_draft(ws), lambda: icm.propose_draft(ws, "0" * 64),
+             lambda: icm.refresh_proposal(ws)]
+    for call in calls:
+        with pytest.raises(IcmUnsupportedError):
+            call()
 
 
 def test_native_root_accepts_put_and_parallel_embeddings(api):
