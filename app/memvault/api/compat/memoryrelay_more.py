@@ -202,10 +202,11 @@ def link_entity(body: LinkIn, key: WriteKey, services: ServicesDep) -> dict:
     records.get(key.namespace, ENTITY, body.entity_id)
     memory = services.memories.get(body.memory_id, key.namespace)
     link_id = f"{body.entity_id}:{memory.id}"
-    records.put(key.namespace, LINK, link_id, {"memory_id": memory.id, "relationship": body.relationship},
+    relationship = v.optional_id(body.relationship, "relationship") or "mentioned_in"
+    records.put(key.namespace, LINK, link_id, {"memory_id": memory.id, "relationship": relationship},
                 parent=body.entity_id)
     made = records.get(key.namespace, LINK, link_id)
-    return {"entity_id": body.entity_id, "memory_id": memory.id, "relationship": body.relationship,
+    return {"entity_id": body.entity_id, "memory_id": memory.id, "relationship": relationship,
             "relevance_score": 1.0, "created_at": int(made["created_at"])}
 
 
