@@ -20,6 +20,7 @@ from memvault.vault.engine import Database
 
 AGENT = "agent"
 AGENTS_MAX_PER_PAGE = 100
+DESCRIPTION_MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def _agent(record: dict[str, Any]) -> Agent:
                  created_at=record["created_at"], updated_at=record["updated_at"])
 
 
+def _description(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > DESCRIPTION_MAX_CHARS:
+        raise InvalidInput(f"description must be text of at most {DESCRIPTION_MAX_CHARS} characters",
+                           field="description")
+    return v.plain_text(value, "description")
+
+
 def _name(value: Any) -> str:
     name = v.optional_id(value, "name")
     if name is None:
@@ -53,10 +63,10 @@ class AgentService:
     def create(self, namespace: str, name: str, *, description: str | None = None,
                metadata: dict[str, Any] | None = None) -> Agent:
         now = self._wall()
-        agent = Agent(id=str(uuid.uuid4()), name=_name(name), description=description,
+        agent = Agent(id=str(uuid.uuid4()), name=_name(name), description=_description(description),
                       metadata=v.metadata(metadata or {}), created_at=now, updated_at=now)
         with self._db.write() as conn:
-            rows.put(conn, namespace, AGENT, agent.id, {"name": agent.name, "description": description,
+            rows.put(conn, namespace, AGENT, agent.id, {"name": agent.name, "description": agent.description,
                                                         "metadata": agent.metadata}, now)
         return agent
 
@@ -84,7 +94,7 @@ class AgentService:
             if name is not None:
                 body["name"] = _name(name)
             if description is not None:
-                body["description"] = description
+                body["description"] = _description(description)
             if metadata is not None:
                 body["metadata"] = v.metadata({**(body.get("metadata") or {}), **metadata})
             rows.put(conn, namespace, AGENT, agent_id, body, now)

@@ -23,6 +23,7 @@ SESSION, STATE, TURN = "session", "session_state", "turn"
 #: A session's state is one JSON object; bounded like a memory's metadata is, times ten.
 STATE_MAX_BYTES = 100_000
 TTL_MAX_SECONDS = 10 * 365 * 86400
+REASONING_MAX_CHARS = 10_000
 
 
 class SessionNotFound(NotFound):
@@ -78,6 +79,14 @@ def _session(record: dict[str, Any]) -> Session:
 def _body(s: Session) -> dict[str, Any]:
     return {"agent_id": s.agent_id, "user_id": s.user_id, "metadata": s.metadata, "state": s.state,
             "version": s.version, "turn_count": s.turn_count, "ttl_expires_at": s.ttl_expires_at}
+
+
+def _reasoning(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > REASONING_MAX_CHARS:
+        raise InvalidInput(f"reasoning must be text of at most {REASONING_MAX_CHARS} characters", field="reasoning")
+    return v.plain_text(value, "reasoning")
 
 
 def _state(value: Any, field_name: str = "state") -> dict[str, Any]:
@@ -182,7 +191,7 @@ class SessionService:
         with self._db.write() as conn:
             s = self._live(conn, namespace, session_id)
             merged = _state({**s.state, **changes})
-            s = self._set_state(conn, namespace, s, merged, reasoning, now)
+            s = self._set_state(conn, namespace, s, merged, _reasoning(reasoning), now)
         return StateVersion(s.id, s.version, s.state, s.created_at, s.updated_at)
 
     def _version(self, conn, namespace: str, s: Session, version: int) -> dict[str, Any]:
@@ -216,7 +225,7 @@ class SessionService:
             number = rows.last_seq(conn, namespace, TURN, s.id) + 1
             t = Turn(id=f"turn_{uuid.uuid4().hex[:16]}", session_id=s.id, turn_number=number, input=turn_input,
                      output=output, created_at=now, metadata=_state(metadata, "metadata") or None,
-                     reasoning=reasoning, state_before=s.state, state_after=s.state)
+                     reasoning=_reasoning(reasoning), state_before=s.state, state_after=s.state)
             rows.put(conn, namespace, TURN, t.id, {k: getattr(t, k) for k in (
                 "input", "output", "metadata", "reasoning", "state_before", "state_after")}, now,
                 parent=s.id, seq=number)

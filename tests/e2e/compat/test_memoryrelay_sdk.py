@@ -27,13 +27,17 @@ pytestmark = pytest.mark.slow  # the real model: search and classification by me
 
 
 @pytest.fixture
-def client(api):
-    _, secret = api.services.keys.create("relay-sdk", "read,write")
+def secret(api):
+    return api.services.keys.create("relay-sdk", "read,write")[1]
+
+
+@pytest.fixture
+def client(api, secret):
     with MemoryRelay(api_key=secret, base_url=f"{api.url}/compat/memoryrelay") as c:
         yield c
 
 
-def test_memories(api, client):
+def test_memories(api, client, secret):
     agent = client.agents.create(AgentCreate(name="MyAgent", metadata={"team": "ui"}))
     made = client.memories.create(MemoryCreate(
         content="The user prefers dark mode in all applications", agent_id=agent.id,
@@ -43,9 +47,13 @@ def test_memories(api, client):
         BatchMemoryItem(content="Meeting scheduled for March 20 at 2pm", agent_id=agent.id),
         BatchMemoryItem(content="Project deadline moved to April 1", agent_id=agent.id, importance=0.9)]))
     assert batch.succeeded == 2 and all(r.id for r in batch.results)
+    # A memory stored natively without an agent (agent_id null) must not break the SDK's list or search.
+    with api.client(secret) as native:
+        assert native.post("/v1/memories", json={"content": "The user's desk faces north"}).status_code == 201
     api.drain()
     listed = client.memories.list()
-    assert {m.id for m in listed.data} >= {made.id, *(r.id for r in batch.results)}
+    assert {m.id for m in listed.data} >= {made.id, *(r.id for r in batch.results)} and len(listed.data) == 4
+    assert len(client.memories.search(MemorySearchRequest(query="which way does the desk face")).data) == 4
     assert client.memories.list(agent_id=agent.id).total_count == 3
     found = client.memories.search(MemorySearchRequest(query="What are the user's UI preferences?",
                                                        agent_id=agent.id, min_score=0.5))
@@ -121,10 +129,21 @@ def test_agents_entities_extraction(api, client):
 
 
 def test_icm_is_reported_unsupported(client):
-    # The SDK's own contract for a server without ICM: capabilities() says so, every other call raises.
+    # The SDK's own contract for a server without ICM: capabilities() says so, every other call raises
+    # IcmUnsupportedError and sends nothing else (no fallback to memory search).
     assert client.icm.capabilities() == {"supported": False}
-    with pytest.raises(IcmUnsupportedError):
-        client.icm.list_workspaces()
+    icm, ws = client.icm, "ws-1"
+    calls = [lambda: icm.list_workspaces(), lambda: icm.get_release(ws, "r1"),
+             lambda: icm.build_context(ws, target={"kind": "entry", "id": "e1"}), lambda: icm.root(),
+             lambda: icm.list_repositories(ws), lambda: icm.list_relationships(ws), lambda: icm.get_receipt(ws, "x"),
+             lambda: icm.get_run(ws, "run"), lambda: icm.get_source(ws), lambda: icm.configure_source(ws, "o/r"),
+             lambda: icm.sync_source(ws),
+             lambda: icm.import_files(ws, {"a.md": "text"}, client={"name": "t"}, origin={"kind": "k", "id": "1"}),
+             lambda: icm.get_draft(ws), lambda: icm.check_draft(ws), lambda: icm.propose_draft(ws, "0" * 64),
+             lambda: icm.refresh_proposal(ws)]
+    for call in calls:
+        with pytest.raises(IcmUnsupportedError):
+            call()
 
 
 def test_native_root_accepts_put_and_parallel_embeddings(api):

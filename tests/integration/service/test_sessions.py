@@ -82,3 +82,14 @@ def test_demote_cold_moves_only_what_importance_says_is_cold(services):
     services.memories.update(low.id, MemoryUpdate(tier="hot"))
     assert maintenance.demote_cold(services.memories, "default") == 1
     assert maintenance.demote_cold(services.memories, "default") == 0
+
+
+def test_free_text_fields_are_bounded(services, sessions):
+    s = sessions.create("ns", "bot")
+    with pytest.raises(InvalidInput):
+        sessions.add_turn("ns", s.id, {"content": "q"}, {"content": "a"}, reasoning="r" * 10_001)
+    with pytest.raises(InvalidInput):
+        sessions.update_state("ns", s.id, {"k": 1}, reasoning="\ud800")
+    with pytest.raises(InvalidInput):
+        AgentService(services.vault.db).create("ns", "Planner", description="d" * 2001)
+    assert sessions.get("ns", s.id).turn_count == 0 and sessions.state("ns", s.id).version == 1

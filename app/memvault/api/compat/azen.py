@@ -78,8 +78,13 @@ def list_memories(key: ReadKey, services: ServicesDep,
     v.int_range(offset, "offset", 0, 10**9)
     everything = MemoryFilter(namespace=key.namespace)
     # Later parts of long texts are not memories of their own: skipped here and not counted.
-    total = services.memories.count(everything) - \
-        services.memories.count(MemoryFilter(namespace=key.namespace, tags=(azen_parts.PART_TAG,)))
+    later_parts = services.memories.count(MemoryFilter(namespace=key.namespace, tags=(azen_parts.PART_TAG,)))
+    if not later_parts:  # no long text: one page read, as for any listing
+        page = services.memories.list(everything, limit=limit, offset=offset)
+        return {"status": "success", "memories": [_memory(m) for m in page.items],
+                "pagination": {"limit": limit, "offset": offset, "total": page.total,
+                               "hasMore": offset + len(page.items) < page.total}}
+    total = services.memories.count(everything) - later_parts
     shown: list[Memory] = []
     skipped, cursor = 0, None
     while len(shown) < limit:

@@ -267,8 +267,9 @@ def create_async(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
         services.usage.record(key.id, memories_created=1)
     m = result.memory
     status = "ready" if m.embedding_status is EmbeddingStatus.READY else "pending"
+    # No job id (the embedding queue is the vault's own) and no estimate: poll the status.
     return {"id": m.id, "status": status, "job_id": None,
-            "estimated_completion_seconds": 0 if status == "ready" else max(1, services.jobs.depth() // 50)}
+            "estimated_completion_seconds": 0 if status == "ready" else None}
 
 
 @router.get("/v2/memories/{memory_id}/status")

@@ -22,9 +22,9 @@ from memvault.api.compat.memoryrelay import PREFIX
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain.errors import Conflict, InvalidInput, NotFound
-from memvault.domain.models import ApiKey
+from memvault.domain.models import ApiKey, MemoryFilter
 from memvault.service import validation as v
-from memvault.service.agents import AgentService
+from memvault.service.agents import Agent, AgentService
 from memvault.service.container import Services
 from memvault.service.entity_requests import EntityRequests
 from memvault.service.records import RecordService
@@ -73,8 +73,7 @@ def _agents(services: Services) -> AgentService:
     return AgentService(services.vault.db)
 
 
-def _agent(services: Services, key: ApiKey, a) -> dict:
-    from memvault.domain.models import MemoryFilter
+def _agent(services: Services, key: ApiKey, a: Agent) -> dict:
     return {"id": a.id, "name": a.name, "description": a.description, "metadata": a.metadata,
             "memory_count": services.memories.count(MemoryFilter(namespace=key.namespace, agent_id=a.id)),
             "created_at": int(a.created_at), "updated_at": int(a.updated_at)}
@@ -144,6 +143,10 @@ def _entity(services: Services, key: ApiKey, entity_id: str) -> dict:
 def list_entities(key: ReadKey, services: ServicesDep, agent_id: str | None = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
                   offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> dict:
+    """The namespace's entities: hand-made ones first, then extracted ones, most mentioned first.
+
+    ``agent_id`` is accepted and not applied: entities belong to the namespace, not to one agent.
+    """
     created = [_created(r, len(_records(services).children(key.namespace, LINK, r["id"])))
                for r in _records(services).page(key.namespace, ENTITY, limit=500)]
     page = services.entities.list(key.namespace, limit=limit, offset=offset)
@@ -199,10 +202,11 @@ def link_entity(body: LinkIn, key: WriteKey, services: ServicesDep) -> dict:
     records.get(key.namespace, ENTITY, body.entity_id)
     memory = services.memories.get(body.memory_id, key.namespace)
     link_id = f"{body.entity_id}:{memory.id}"
-    records.put(key.namespace, LINK, link_id, {"memory_id": memory.id, "relationship": body.relationship},
+    relationship = v.optional_id(body.relationship, "relationship") or "mentioned_in"
+    records.put(key.namespace, LINK, link_id, {"memory_id": memory.id, "relationship": relationship},
                 parent=body.entity_id)
     made = records.get(key.namespace, LINK, link_id)
-    return {"entity_id": body.entity_id, "memory_id": memory.id, "relationship": body.relationship,
+    return {"entity_id": body.entity_id, "memory_id": memory.id, "relationship": relationship,
             "relevance_score": 1.0, "created_at": int(made["created_at"])}
 
 

@@ -17,7 +17,7 @@ from memvault.domain.enums import SearchMode
 from memvault.domain.enums import Scope
 from memvault.domain.errors import Forbidden, InvalidInput, NotFound
 from memvault.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
-from memvault.service import relevance
+from memvault.service import profile_usage, relevance
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -161,16 +161,8 @@ def stats(key: ReadKey, services: ServicesDep) -> dict:
 def usage(key: ReadKey, services: ServicesDep) -> dict:
     rows = services.usage.usage([key.id], days=30)
     s = services.stats.stats(key.namespace)
-    f = MemoryFilter(namespace=key.namespace, include_expired=True)
-    total, content_chars = 0, 0
-    cursor = None
-    while True:  # "Content bytes are exact character length": summed over the namespace's memories
-        page = services.memories.list(f, limit=limits.LIST_LIMIT_MAX, cursor=cursor, count_total=False)
-        total += len(page.items)
-        content_chars += sum(len(m.content) for m in page.items)
-        if not page.has_more or page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    # "Content bytes are exact character length": summed over the namespace's memories.
+    total, content_chars = profile_usage.stored(services.vault.db, key.namespace)
     return {"success": True, "namespace": key.namespace,
             "api_calls": {r.day: r.calls for r in rows},
             "storage": {"memories": total, "content_bytes": content_chars,

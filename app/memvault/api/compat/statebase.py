@@ -42,7 +42,7 @@ class MemoryNotFound(NotFound):
     code = "memory_not_found"
 
 
-def _ids(services: Services) -> IdPermutation:
+def id_permutation(services: Services) -> IdPermutation:
     return IdPermutation(services.keys.public_id_secret())
 
 
@@ -56,7 +56,7 @@ def _get(services: Services, memory_id: str, namespace: str) -> Memory:
     if match is None:
         raise MemoryNotFound(f"memory {memory_id} not found")
     try:
-        return services.memories.get_by_rowid(_ids(services).decode(int(match.group(1), 16)), namespace)
+        return services.memories.get_by_rowid(id_permutation(services).decode(int(match.group(1), 16)), namespace)
     except NotFound:
         raise MemoryNotFound(f"memory {memory_id} not found") from None
 
@@ -65,7 +65,7 @@ def iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
+def memory_out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
     ready = m.embedding_status is EmbeddingStatus.READY
     pid = public_id(m, ids)
     # The SDK's types require a session id; a memory stored without one (natively) shows "".
@@ -78,7 +78,7 @@ def _out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
 def _written(m: Memory, ids: IdPermutation, key: ApiKey) -> dict[str, Any]:
     """The memory for a key that may read; its id and statuses only for a write-only key."""
     if key.allows(Scope.READ):
-        return _out(m, ids)
+        return memory_out(m, ids)
     return {"id": public_id(m, ids), "object": "memory_receipt",
             "vector_available": m.embedding_status is EmbeddingStatus.READY}
 
@@ -128,7 +128,7 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
         user_id=body.user_id, memory_type=body.type or "general", tags=body.tags or [], metadata=body.metadata or {}),
         origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
-    return _written(result.memory, _ids(services), key)
+    return _written(result.memory, id_permutation(services), key)
 
 
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
@@ -144,14 +144,14 @@ def _search(body: SearchIn, key: ApiKey, services: Services, types: tuple[Memory
         body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
         min_score=relevance.provider_similarity(body.threshold, DEFAULT_THRESHOLD), filter=f))
     services.usage.record(key.id, searches=1)
-    ids = _ids(services)
+    ids = id_permutation(services)
     return {"query": body.query, "data": [
-        _out(h.memory, ids, score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+        memory_out(h.memory, ids, score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
         for h in result.hits]}
 
 
 def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
-    return _out(_get(services, memory_id, key.namespace), _ids(services))
+    return memory_out(_get(services, memory_id, key.namespace), id_permutation(services))
 
 
 def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep) -> dict:
@@ -159,7 +159,7 @@ def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep)
     change = MemoryUpdate(content=None if body.content is None else _content(body.content),
                           memory_type=body.type, tags=body.tags, metadata=body.metadata)
     changed = services.memories.update(memory.id, change, key.namespace, origin=origin_of(key))
-    return _written(changed, _ids(services), key)
+    return _written(changed, id_permutation(services), key)
 
 
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
@@ -190,8 +190,8 @@ def list_memories(key: ReadKey, services: ServicesDep, session_id: str | None = 
     if starting_after is not None:
         cursor = services.memories.cursor_after(_get(services, starting_after, key.namespace).id, key.namespace)
     page = services.memories.list(f, limit=limit, cursor=cursor)
-    ids = _ids(services)
-    return {"object": "list", "data": [_out(m, ids) for m in page.items], "has_more": page.has_more}
+    ids = id_permutation(services)
+    return {"object": "list", "data": [memory_out(m, ids) for m in page.items], "has_more": page.has_more}
 
 
 for _path in PATHS:

@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict
 
 from memvault.api import admin
 from memvault.api import documented as d
-from memvault.api.compat.statebase import DEFAULT_THRESHOLD, _ids, _out
+from memvault.api.compat.statebase import DEFAULT_THRESHOLD, id_permutation, memory_out
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain.enums import SearchMode
+from memvault.domain.errors import InvalidInput
 from memvault.domain.models import ApiKey, MemoryFilter, SearchQuery
 from memvault.service import relevance
+from memvault.service import validation as v
 from memvault.service.container import Services
 from memvault.service.sessions import Session, SessionService, StateVersion, Turn
 
@@ -122,7 +124,6 @@ def list_sessions(key: ReadKey, services: ServicesDep, agent_id: str | None = No
         try:
             after = dt.datetime.fromisoformat(created_after.replace("Z", "+00:00")).timestamp()
         except ValueError:
-            from memvault.domain.errors import InvalidInput
             raise InvalidInput("created_after must be an ISO 8601 time", field="created_after") from None
     found, more = _sessions(services).list(key.namespace, agent_id=agent_id, limit=limit,
                                            starting_after=starting_after, created_after=after)
@@ -152,8 +153,9 @@ def context(session_id: str, body: ContextIn, key: ReadKey, services: ServicesDe
             body.query, mode=SearchMode.SEMANTIC, limit=body.memory_limit,
             filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
         services.usage.record(key.id, searches=1)
-        ids = _ids(services)
-        memories = [_out(h.memory, ids, score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+        ids = id_permutation(services)
+        memories = [memory_out(h.memory, ids,
+                               score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
                     for h in result.hits]
     turns = sessions.turns(key.namespace, s.id, limit=body.turn_limit, newest_first=True) if body.turn_limit else []
     return {"session_id": s.id, "state": s.state, "memories": memories,
@@ -171,10 +173,12 @@ def add_turn(session_id: str, body: TurnIn, key: WriteKey, services: ServicesDep
 def list_turns(session_id: str, key: ReadKey, services: ServicesDep,
                limit: Annotated[int, d.doc_query(minimum=1, maximum=100)] = 20,
                starting_after: str | None = None) -> dict:
-    found = _sessions(services).turns(key.namespace, session_id, limit=limit + 1, starting_after=starting_after) \
-        if limit < 100 else _sessions(services).turns(key.namespace, session_id, limit=limit,
-                                                      starting_after=starting_after)
-    return {"object": "list", "data": [_turn(t) for t in found[:limit]], "has_more": len(found) > limit}
+    v.int_range(limit, "limit", 1, 100)
+    # One more than asked says whether more follow (at the largest page, a full page says so).
+    found = _sessions(services).turns(key.namespace, session_id, limit=min(limit + 1, 100),
+                                      starting_after=starting_after)
+    more = len(found) > limit or len(found) == 100
+    return {"object": "list", "data": [_turn(t) for t in found[:limit]], "has_more": more}
 
 
 @router.get("/v1/sessions/{session_id}/state")
