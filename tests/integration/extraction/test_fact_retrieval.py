@@ -1,0 +1,40 @@
+"""The facts-and-turns retrieval bench: a fact hit counts as the turn it came from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from memvault.bench.fact_retrieval import run
+from memvault.domain.enums import SearchMode
+
+SET = {"conversations": [{"id": "x1", "split": "tune", "user_name": "Noor", "sessions": [
+    {"id": "s1", "date": "2026-03-02 10:00", "turns": [
+        {"id": "x1:1", "speaker": "user", "text": "Morning! Quick update: I adopted a greyhound called Pilot yesterday."},
+        {"id": "x1:2", "speaker": "assistant", "text": "Lovely news, congratulations!"},
+        {"id": "x1:3", "speaker": "user", "text": "Thanks. Also I switched jobs, I now work at a bakery in Ghent."}]}],
+    "questions": [{"id": "q1", "kind": "single-fact", "question": "Which dog did the user adopt?",
+                   "evidence": ["x1:1"]}]}]}
+
+
+@pytest.mark.slow
+def test_facts_are_stored_and_scored_as_their_source_turns(tmp_path, real_embedder):
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps(SET), "utf-8")
+    figures = run(path, (SearchMode.SEMANTIC,))
+    assert figures["facts"]["stored"]["n"] >= 2
+    assert figures["tune"]["semantic"] == {"turns": 1.0, "turns+facts": 1.0}
+    assert "heldout" not in figures
+
+
+def test_a_fact_hit_counts_as_its_source_turn_once():
+    from types import SimpleNamespace as NS
+
+    from memvault.bench.fact_retrieval import _ranked
+
+    hits = [NS(memory=NS(id="f1", client_id=None)), NS(memory=NS(id="t1", client_id="x1/x1:1")),
+            NS(memory=NS(id="t3", client_id="x1/x1:3"))]
+    services = NS(search=NS(search=lambda query: NS(hits=hits)))
+    conversation = NS(id="x1", user_id="u")
+    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1:3"}) == ["x1:3", "x1:1"]
