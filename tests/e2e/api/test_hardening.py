@@ -82,6 +82,9 @@ def test_an_admin_only_key_manages_but_reads_no_content(api):
             adm.post("/v1/memories", json={"content": "admin writes nothing"}),
             # Nor can it mint a key that would read for it.
             adm.post("/v1/keys", json={"scopes": ["read"]}),
+            # The compatibility profiles ask for the same read scope.
+            adm.get("/compat/sendryx/v1/memory/search", params={"query": "admin-only-secret"}),
+            adm.post("/compat/memsync/v1/memories/search", json={"query": "admin-only-secret"}),
         ]
         assert [r.status_code for r in reads] == [403] * len(reads), [r.text[:80] for r in reads]
         assert all(secret not in r.text for r in reads)
