@@ -46,17 +46,17 @@ class ConversationIn(RequestBody):
     messages: Annotated[list[ChatMessageIn], d.at_most(MESSAGES_MAX, "messages"),
                         d.doc(minItems=1, maxItems=MESSAGES_MAX, contains=_USER_MESSAGE)]
     namespace: Annotated[str | None, d.doc(**d.NAMESPACE)] = None
-    conversation_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = Field(
+    conversation_id: Annotated[str | None, d.no_nul("conversation_id"), d.doc(**d.ID_FIELD)] = Field(
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
     occurred_at: d.Number | None = Field(
         default=None, description="when the conversation took place (Unix seconds); relative dates such as "
                                   "'last week' resolve against it (default: now)")
-    agent_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
-    user_id: Annotated[str | None, d.doc(**d.ID_FIELD)] = None
-    user_name: Annotated[str | None, d.doc(maxLength=NAME_MAX_CHARS)] = Field(
+    agent_id: Annotated[str | None, d.no_nul("agent_id"), d.doc(**d.ID_FIELD)] = None
+    user_id: Annotated[str | None, d.no_nul("user_id"), d.doc(**d.ID_FIELD)] = None
+    user_name: Annotated[str | None, d.no_nul("user_name"), d.doc(maxLength=NAME_MAX_CHARS)] = Field(
         default=None, description="the user's display name: facts about the user name them instead of 'the user' "
                                   "(never read out of user_id)")
-    source: Annotated[str | None, d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
+    source: Annotated[str | None, d.no_nul("source"), d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
     metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
                         d.doc(**d.METADATA)] = None
     wait: StrictBool = Field(default=False, description="answer with the finished job instead of at once")

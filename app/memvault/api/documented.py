@@ -51,6 +51,15 @@ def at_most(max_items: int, field: str, *, error: type[Exception] = InvalidInput
     return BeforeValidator(check)
 
 
+def no_nul(field: str) -> BeforeValidator:
+    """Refuse text holding a NUL character (as a 400): for the ids a conversation's facts are filed under."""
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+        return value
+    return BeforeValidator(check)
+
+
 def _early_tags(value: Any) -> Any:
     # The tag rules (de-duplication included) run before pydantic reads the list: they stop at the 51st tag.
     if isinstance(value, list):
@@ -82,7 +91,7 @@ def doc_query(**schema: Any) -> Any:
 
 CONTENT = {"minLength": 1, "maxLength": limits.CONTENT_MAX_CHARS, "pattern": CONTENT_PATTERN}
 QUERY = {"minLength": 1, "maxLength": limits.QUERY_MAX_CHARS, "pattern": CONTENT_PATTERN}
-ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": CONTENT_PATTERN}
+ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": VISIBLE}
 NAMESPACE = {"pattern": limits.NAMESPACE_PATTERN}
 TAGS = {"maxItems": limits.TAGS_MAX, "items": {"type": "string", "maxLength": limits.TAG_MAX_CHARS,
                                                 "pattern": r"^\S(.*\S)?$"}}

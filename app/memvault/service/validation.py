@@ -183,8 +183,6 @@ def optional_id(value: Any, field: str) -> str | None:
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     if len(value) > limits.ID_FIELD_MAX_CHARS:
         raise InvalidInput(f"{field} is longer than {limits.ID_FIELD_MAX_CHARS} characters", field=field)
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
     return plain_text(value, field)
 
 
@@ -235,19 +233,6 @@ def tags(value: Any) -> tuple[str, ...]:
         if len(seen) > limits.TAGS_MAX:
             raise InvalidInput(f"at most {limits.TAGS_MAX} tags are allowed", field="tags")
     return tuple(seen)
-
-
-def bounded_list(value: Any, field: str, max_items: int) -> list[Any]:
-    """``value`` as a list, refused when it is not one or holds more than ``max_items`` items.
-
-    Callers check this before any per-item work, so the cost of a refusal does
-    not grow with what a client sent.
-    """
-    if isinstance(value, (str, bytes, dict)) or not isinstance(value, (list, tuple)):
-        raise InvalidInput(f"{field} must be a list", field=field)
-    if len(value) > max_items:
-        raise InvalidInput(f"{field} has {len(value)} items; the limit is {max_items}", field=field)
-    return list(value)
 
 
 def metadata(value: Any) -> dict[str, Any]:
