@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -199,10 +200,13 @@ class AgentsView(QWidget):
         self.connect_namespace.addItem("default")
         self.connect_namespace.setAccessibleName("Namespace the client reads and writes")
         self.connect_buttons: dict[str, QPushButton] = {}
-        connect_row = QHBoxLayout()
-        connect_row.addWidget(QLabel("Namespace"))
-        connect_row.addWidget(self.connect_namespace)
-        for client, title in (*CLIENT_TITLES.items(), (GENERIC, "Copy snippet")):
+        # Two rows of three: the page stays narrow enough for a 1,100-px window.
+        connect_row = QGridLayout()
+        connect_row.setHorizontalSpacing(8)
+        connect_row.setVerticalSpacing(8)
+        connect_row.addWidget(QLabel("Namespace"), 0, 0)
+        connect_row.addWidget(self.connect_namespace, 0, 1)
+        for position, (client, title) in enumerate( (*CLIENT_TITLES.items(), (GENERIC, "Copy snippet"))):
             button = QPushButton(icon("copy" if client == GENERIC else "agents"),
                                  title if client == GENERIC else f"Connect {title}")
             button.setAccessibleName("Copy a snippet for another client" if client == GENERIC
@@ -211,9 +215,9 @@ class AgentsView(QWidget):
                               + ("copies its configuration" if client == GENERIC else
                                  f"adds Memvault to {mcp_config.config_path(client)}, keeping a backup"))
             button.clicked.connect(lambda _c=False, client=client: self.connect_client(client))
-            connect_row.addWidget(button)
+            connect_row.addWidget(button, position // 3, 2 + position % 3)
             self.connect_buttons[client] = button
-        connect_row.addStretch(1)
+        connect_row.setColumnStretch(5, 1)
         self.idle_lock_agents = QComboBox()
         self.idle_lock_agents.setAccessibleName("When Memvault is idle, agents")
         for value, label in IDLE_LOCK_AGENTS.items():
