@@ -39,7 +39,8 @@ def is_dark(palette: QPalette) -> bool:
 
 def style_sheet(dark: bool) -> str:
     text = (styles_folder() / "memvault.qss").read_text("utf-8")
-    for name, value in (DARK if dark else LIGHT).items():
+    tokens = {**(DARK if dark else LIGHT), "check": (styles_folder() / "check.svg").as_posix()}
+    for name, value in tokens.items():
         text = text.replace(f"@{name}@", value)
     return text
 
