@@ -31,6 +31,7 @@ from memvault.bench import workload
 from memvault.config import load_settings
 from memvault.domain.models import MemoryCreate
 from memvault.gui.app import DesktopApp
+from memvault.gui.theme import apply_theme
 from memvault.gui.window_state import WindowState
 from memvault.sync.targets.factory import TargetConfig
 
@@ -93,9 +94,10 @@ def main() -> int:
     dark = "--dark" in sys.argv
     suffix = "-dark" if dark else ""
     qapp = QApplication(sys.argv[:1])
+    qapp.setStyle("Fusion")  # the same base style light and dark, so the two shots compare
     if dark:
-        qapp.setStyle("Fusion")
         qapp.setPalette(dark_palette())
+    apply_theme(qapp)
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(environ={}, home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1,
                                  api_port=0, idle_lock_minutes=0)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -65,17 +66,20 @@ class SnippetContext:
 
 
 def snippet_context(home: Path) -> SnippetContext:
-    """As ``memvault mcp config`` decides it: the keychain when there is one, else a passphrase file (I/O)."""
-    path = None if keychain.available() else mcp_config.default_passphrase_file()
-    return SnippetContext(mcp_config.current_launcher(), home.absolute(), path,
-                          mcp_config.passphrase_file_state(path) if path is not None else "keychain")
+    """As ``memvault mcp config`` decides it: the keychain when there is one, else a credential per client (I/O)."""
+    return SnippetContext(mcp_config.current_launcher(), home.absolute(), None,
+                          "keychain" if keychain.available() else "credential")
 
 
 def mcp_configs(context: SnippetContext, namespace: str, url: str | None, key: str | None = None) -> dict[str, str]:
     """Tab title -> what to paste: the same stdio snippets as ``memvault mcp config``, and HTTP ones for the app."""
-    entry = mcp_config.stdio_entry(context.launcher, namespace=namespace, vault=context.vault,
-                                   passphrase_file=context.passphrase_file)
-    configs = {title: mcp_config.snippet(client, entry) for client, title in CLIENT_TITLES.items()}
+    configs = {}
+    for client, title in CLIENT_TITLES.items():
+        credential = (mcp_config.default_credential_file(client) if context.passphrase_file_state == "credential"
+                      else None)
+        entry = mcp_config.stdio_entry(context.launcher, namespace=namespace, vault=context.vault,
+                                       passphrase_file=None, credential_file=credential)
+        configs[title] = mcp_config.snippet(client, entry)
     if url:
         http = mcp_config.http_entry(url, key or KEY_PLACEHOLDER)
         configs[HTTP_TITLE] = (f"# Cursor ({mcp_config.config_path('cursor')}) or any client that takes a URL:\n"
@@ -87,14 +91,13 @@ def mcp_configs(context: SnippetContext, namespace: str, url: str | None, key: s
 def unlock_note(context: SnippetContext) -> str:
     """How a stdio server started by a client unlocks the vault, and what is still to do."""
     setup = "<code style='white-space:nowrap'>memvault mcp config --client &lt;client&gt; --install</code>"
-    if context.passphrase_file is None:
+    if context.passphrase_file_state == "keychain":
         how = "The server unlocks with the vault's key in the OS keychain"
     else:
-        state = {"missing": "which does not exist yet", "private": "readable only by you",
-                 "readable by others": "<b>which others can read</b> (chmod 600 it)"}[context.passphrase_file_state]
-        how = f"The server reads the passphrase from {html.escape(str(context.passphrase_file))}, {state}"
-    return (f"{how}. The Connect buttons above (or {setup} in a terminal) give the client a key of its own "
-            "instead and write its config, with a backup. The HTTP snippets need the app running and an API key.")
+        how = ("No OS keychain here: each client gets a credential of its own (a revocable key for one namespace), "
+               "never the vault passphrase")
+    return (f"{how}. The Connect buttons above (or {setup} in a terminal) set the client up and write its "
+            "config, with a backup. The HTTP snippets need the app running and an API key.")
 
 
 class NewKeyDialog(QDialog):
@@ -197,10 +200,13 @@ class AgentsView(QWidget):
         self.connect_namespace.addItem("default")
         self.connect_namespace.setAccessibleName("Namespace the client reads and writes")
         self.connect_buttons: dict[str, QPushButton] = {}
-        connect_row = QHBoxLayout()
-        connect_row.addWidget(QLabel("Namespace"))
-        connect_row.addWidget(self.connect_namespace)
-        for client, title in (*CLIENT_TITLES.items(), (GENERIC, "Copy snippet")):
+        # Two rows of three: the page stays narrow enough for a 1,100-px window.
+        connect_row = QGridLayout()
+        connect_row.setHorizontalSpacing(8)
+        connect_row.setVerticalSpacing(8)
+        connect_row.addWidget(QLabel("Namespace"), 0, 0)
+        connect_row.addWidget(self.connect_namespace, 0, 1)
+        for position, (client, title) in enumerate( (*CLIENT_TITLES.items(), (GENERIC, "Copy snippet"))):
             button = QPushButton(icon("copy" if client == GENERIC else "agents"),
                                  title if client == GENERIC else f"Connect {title}")
             button.setAccessibleName("Copy a snippet for another client" if client == GENERIC
@@ -209,9 +215,9 @@ class AgentsView(QWidget):
                               + ("copies its configuration" if client == GENERIC else
                                  f"adds Memvault to {mcp_config.config_path(client)}, keeping a backup"))
             button.clicked.connect(lambda _c=False, client=client: self.connect_client(client))
-            connect_row.addWidget(button)
+            connect_row.addWidget(button, position // 3, 2 + position % 3)
             self.connect_buttons[client] = button
-        connect_row.addStretch(1)
+        connect_row.setColumnStretch(5, 1)
         self.idle_lock_agents = QComboBox()
         self.idle_lock_agents.setAccessibleName("When Memvault is idle, agents")
         for value, label in IDLE_LOCK_AGENTS.items():

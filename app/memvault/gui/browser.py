@@ -23,6 +23,7 @@ from memvault.domain.models import CreateResult, Memory, MemoryFilter
 from memvault.gui.detail import DetailPane
 from memvault.gui.filter_bar import FilterBar
 from memvault.gui.icons import icon
+from memvault.gui.memory_list import make_quiet
 from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
@@ -88,6 +89,7 @@ class BrowserView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         # Size columns by the rows on screen, not by the first thousand of every page.
         header.setResizeContentsPrecision(0)
+        make_quiet(self.table, self.model)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         # Over the table's viewport rather than instead of the table: the empty list still paints
         # (the app starts the agent API after the first page is painted, empty or not).

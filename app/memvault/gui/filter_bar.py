@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -71,23 +72,45 @@ class FilterBar(QWidget):
         self.period_filter = QComboBox()
         self.period_filter.addItems(list(PERIODS))
         self.metadata_filter = self._edit("metadata key=value")
-        # Two rows of about the same width, so the list and the detail pane share a small screen.
-        rows = (((self.type_filter, "Filter by type"), (self.tier_filter, "Filter by tier"),
-                 (self.tags_filter, "Filter by tags"), (self.tag_match, "Tags match any or all"),
+        # Progressive disclosure: the three filters people use most in one bar, the rest behind
+        # "More filters"; whatever narrows the list shows as a chip that clears it.
+        self.more_button = QPushButton("More filters")
+        self.more_button.setCheckable(True)
+        self.more_button.setAccessibleName("More filters")
+        self.more_button.toggled.connect(self._on_more_button_toggled)
+        self.tags_filter.setPlaceholderText("tags")
+        rows = (((self.type_filter, "Filter by type"), (self.period_filter, "Created within"),
+                 (self.tags_filter, "Filter by tags"), (self.more_button, None)),
+                ((self.tier_filter, "Filter by tier"), (self.tag_match, "Tags match any or all"),
                  (self.agent_filter, "Filter by agent"), (self.min_importance, "Minimum importance")),
                 ((self.user_filter, "Filter by user"), (self.session_filter, "Filter by session"),
-                 (self.project_filter, "Filter by project"), (self.period_filter, "Created within"),
-                 (self.metadata_filter, "Filter by metadata key=value"),
-                 (self.include_archived, "Include archived"), (self.include_expired, "Include expired"),
+                 (self.project_filter, "Filter by project"), (self.metadata_filter, "Filter by metadata key=value")),
+                ((self.include_archived, "Include archived"), (self.include_expired, "Include expired"),
                  (self.only_conflicts, "Only conflicts")))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for row in rows:
+        layout.setSpacing(8)
+        self.more = QWidget()
+        more = QVBoxLayout(self.more)
+        more.setContentsMargins(0, 0, 0, 0)
+        more.setSpacing(8)
+        for index, row in enumerate(rows):
             line = QHBoxLayout()
+            line.setSpacing(8)
             for widget, name in row:
-                widget.setAccessibleName(name)
-                line.addWidget(widget)
-            layout.addLayout(line)
+                if name:
+                    widget.setAccessibleName(name)
+                line.addWidget(widget, 1 if widget is self.tags_filter else 0)
+            if index:
+                line.addStretch(1)
+            (layout if index == 0 else more).addLayout(line)
+        layout.addWidget(self.more)
+        self.more.hide()
+        self.chips = QHBoxLayout()
+        self.chips.setSpacing(8)
+        self.chips.addStretch(1)
+        layout.addLayout(self.chips)
+        self.filters_changed.connect(self._show_chips)
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.filters_changed.emit)
         for edit in (self.tags_filter, self.agent_filter, self.user_filter, self.session_filter,
@@ -98,6 +121,53 @@ class FilterBar(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.filters_changed.emit())
         for box in (self.include_archived, self.include_expired, self.only_conflicts):
             box.toggled.connect(lambda _b: self.filters_changed.emit())
+
+    def _on_more_button_toggled(self, shown: bool) -> None:
+        self.more.setVisible(shown)
+        self._show_chips()
+
+    def _active(self) -> list[tuple[str, object]]:
+        """The narrowing fields behind "More filters", as (chip text, widget to clear)."""
+        found: list[tuple[str, object]] = []
+        if self.tier_filter.currentIndex() > 0:
+            found.append((self.tier_filter.currentText(), self.tier_filter))
+        for edit, label in ((self.agent_filter, "agent"), (self.user_filter, "user"), (self.session_filter, "session"),
+                            (self.project_filter, "project"), (self.metadata_filter, "metadata")):
+            if edit.text().strip():
+                found.append((f"{label}: {edit.text().strip()}", edit))
+        if self.min_importance.value():
+            found.append((f"importance ≥ {self.min_importance.value():.2f}", self.min_importance))
+        for box in (self.include_archived, self.include_expired, self.only_conflicts):
+            if box.isChecked():
+                found.append((box.text(), box))
+        return found
+
+    def _show_chips(self) -> None:
+        while self.chips.count() > 1:
+            widget = self.chips.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        active = self._active()
+        self.more_button.setText(f"More filters ({len(active)})" if active else "More filters")
+        if self.more.isVisible():
+            return
+        for text, widget in active:
+            chip = QPushButton(f"{text}  ✕")
+            chip.setObjectName("chip")
+            chip.setAccessibleName(f"Clear filter {text}")
+            chip.clicked.connect(lambda _c=False, w=widget: self._clear(w))
+            self.chips.insertWidget(self.chips.count() - 1, chip)
+
+    @staticmethod
+    def _clear(widget) -> None:
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(0)
+        elif isinstance(widget, QLineEdit):
+            widget.clear()
+        elif isinstance(widget, QDoubleSpinBox):
+            widget.setValue(0.0)
+        else:
+            widget.setChecked(False)
 
     @staticmethod
     def _edit(hint: str) -> QLineEdit:

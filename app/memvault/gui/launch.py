@@ -11,6 +11,7 @@ from memvault.gui.app import DesktopApp, ServerFactory, app_icon
 from memvault.gui.preferences import apply_saved
 from memvault.gui.single_instance import CAPTURE, SHOW, SingleInstance, signal_running, socket_name
 from memvault.gui.termination import TerminationWatcher
+from memvault.gui.theme import apply_theme
 
 
 def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list[str] | None = None, *,
@@ -24,6 +25,7 @@ def run_gui(settings: Settings, server_factory: ServerFactory | None, argv: list
     qapp.setApplicationName("Memvault")
     qapp.setDesktopFileName("memvault")
     qapp.setWindowIcon(app_icon())
+    apply_theme(qapp)
     # Closing the window keeps the app in the tray; quitting is explicit.
     qapp.setQuitOnLastWindowClosed(False)
     name = socket_name(settings.home_path)

@@ -41,6 +41,7 @@ from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, short
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
+from memvault.gui.nav_rail import NavRail, sidebar
 from memvault.gui.readable_menu import ReadableCommands
 from memvault.gui.reembedding import Reembedding
 from memvault.gui.search_view import SearchView
@@ -94,7 +95,6 @@ class MainWindow(QMainWindow):
         self._applied_scope: str | None = None
         self.sidebar = QListWidget()
         self.sidebar.setAccessibleName("Namespaces")
-        self.sidebar.setMaximumWidth(220)
         self.sidebar.setIconSize(QSize(16, 16))
         self.sidebar.currentItemChanged.connect(self._on_sidebar_current_item_changed)
         self.browser = BrowserView(services, runner)
@@ -105,10 +105,12 @@ class MainWindow(QMainWindow):
         self.sync = SyncView(services, runner)
         self.pages = QTabWidget()
         self.pages.setAccessibleName("Pages")
-        for page, title, glyph in ((self.browser, "Memories", "memories"), (self.search, "Search", "search"),
-                                   (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents"),
-                                   (self.entities, "Entities", "entities"), (self.sync, "Sync", "sync")):
+        entries = ((self.browser, "Memories", "memories"), (self.search, "Search", "search"),
+                   (self.stats, "Stats", "stats"), (self.agents, "Agents", "agents"),
+                   (self.entities, "Entities", "entities"), (self.sync, "Sync", "sync"))
+        for page, title, glyph in entries:
             self.pages.addTab(page, icon(glyph), title)
+        self.rail = NavRail(self.pages, [(title, glyph) for _page, title, glyph in entries])
         self.search.open_requested.connect(self._on_search_open_requested)
         self.entities.open_requested.connect(self._on_search_open_requested)
         self.browser.detail.entity_clicked.connect(self._on_detail_entity_clicked)
@@ -117,10 +119,14 @@ class MainWindow(QMainWindow):
         self.banner = HealthBanner()
         columns = QHBoxLayout()
         columns.setContentsMargins(0, 0, 0, 0)
-        columns.addWidget(self.sidebar)
+        columns.setSpacing(0)
+        columns.addWidget(sidebar(self.rail, self.sidebar))
+        self.pages.setContentsMargins(8, 8, 8, 0)
         columns.addWidget(self.pages, 1)
         central = QWidget()
         layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         layout.addWidget(self.banner)
         layout.addLayout(columns, 1)
         self.setCentralWidget(central)
@@ -271,6 +277,7 @@ class MainWindow(QMainWindow):
         self.sidebar.blockSignals(True)
         self.sidebar.clear()
         total = sum(n.memory_count for n in namespaces)
+        self.rail.set_count(0, total)
         entries = [(ALL_NAMESPACES, f"All namespaces ({total:,})", "all_namespaces")]
         entries += [(n.name, f"{n.name} ({n.memory_count:,})", "namespace") for n in namespaces]
         entries.append((TRASH, "Trash", "trash"))
@@ -322,6 +329,7 @@ class MainWindow(QMainWindow):
 
     def _on_sync_conflicts_counted(self, count: int) -> None:
         self.pages.setTabText(self.pages.indexOf(self.sync), f"Sync ({count})" if count else "Sync")
+        self.rail.set_count(self.pages.indexOf(self.sync), count)
 
     def _on_browser_namespace_requested(self, namespace: str) -> None:
         self._apply_scope(namespace)

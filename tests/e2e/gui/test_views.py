@@ -341,18 +341,20 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     from memvault.cli.main import main
 
     agents = desktop.window.agents
-    qtbot.waitUntil(lambda: agents.configs.count() == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: agents.configs.count() == 5, timeout=10_000)
     configs = _config_tabs(agents)
     assert "\\u" not in "".join(configs.values())
     # The same text `memvault mcp config --client X` prints for this vault.
     monkeypatch.setattr(signal, "signal", lambda *a: None)
     home = str(desktop.settings.home_path)
-    for client, title in (("claude-desktop", "Claude Desktop"), ("claude-code", "Claude Code"), ("cursor", "Cursor")):
+    for client, title in (("claude-desktop", "Claude Desktop"), ("claude-code", "Claude Code"), ("cursor", "Cursor"),
+                          ("vscode", "VS Code")):
         assert main(["mcp", "config", "--client", client, "--vault", home]) == 0
         assert capsys.readouterr().out.strip() == configs[title].strip()
     stdio = json.loads(configs["Cursor"])["mcpServers"]["memvault"]
     assert stdio["command"].startswith("/") and stdio["args"][stdio["args"].index("--vault") + 1] == home
-    assert "passphrase" in agents.config_note.text()
+    assert "never the vault passphrase" in agents.config_note.text()
+    assert "--credential-file" in stdio["args"] and "--passphrase-file" not in stdio["args"]
 
     def http_header(text):
         cursor_json = text.split("\n\n")[0].split("\n", 1)[1]

@@ -63,8 +63,9 @@ def test_client_files(tmp_path):
         home / "Library" / "Application Support" / "Claude" / "claude_desktop_config.json"
     assert mc.config_path("claude-desktop", home=home, environ={"APPDATA": "C:/AD"}, platform="win32") == \
         Path("C:/AD/Claude/claude_desktop_config.json")
+    assert mc.config_path("vscode", home=home, environ={}, platform="linux") == home / ".config/Code/User/mcp.json"
     with pytest.raises(InvalidInput):
-        mc.config_path("vscode", home=home)
+        mc.config_path("zed", home=home)
 
 
 def test_install_merges_keeps_the_rest_and_backs_up(tmp_path):

@@ -50,12 +50,12 @@ SYNC = {("sync", name) for name in ("setup", "now", "status", "devices", "remove
 
 
 def test_json_and_passphrase_file_only_where_they_do_something():
-    reads_passphrase = {("init",), ("passwd",), ("add",), ("get",), ("list",), ("search",), ("delete",),
+    reads_passphrase = {("init",), ("passwd",), ("add",), ("edit",), ("get",), ("list",), ("search",), ("delete",),
                         ("restore",), ("purge",), ("reembed",), ("stats",), ("serve",), ("mcp",),
                         ("keys", "create"), ("keys", "list"), ("keys", "revoke"), ("mcp", "config"), ("check",),
                         ("keys", "show-recipient"), ("export",), ("import",), ("inspect",), ("backup",),
                         ("ingest-chat",), *SYNC}
-    prints_json = {("init",), ("add",), ("get",), ("list",), ("search",), ("delete",), ("restore",), ("purge",),
+    prints_json = {("init",), ("add",), ("edit",), ("get",), ("list",), ("search",), ("delete",), ("restore",), ("purge",),
                    ("reembed",), ("stats",), ("keys", "create"), ("keys", "list"), ("keys", "revoke"),
                    ("bench",), ("eval",), ("check",), ("keys", "show-recipient"), ("export",), ("import",),
                    ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",), ("version",), *SYNC}

@@ -1,0 +1,99 @@
+"""The quiet list: each memory as its first line and a secondary line (type, agent, when), like a note list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+
+from memvault.gui.memory_model import MemoryTableModel
+
+
+def when(timestamp: float, now: float | None = None) -> str:
+    """``"just now"``, ``"5 min ago"``, ``"3 h ago"``, ``"yesterday"``, ``"12 Nov"``, ``"12 Nov 2025"``."""
+    now = time.time() if now is None else now
+    seconds = max(0.0, now - timestamp)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    day = dt.datetime.fromtimestamp(timestamp)
+    if (dt.date.fromtimestamp(now) - day.date()).days == 1:
+        return "yesterday"
+    return day.strftime("%-d %b" if day.year == dt.date.fromtimestamp(now).year else "%-d %b %Y")
+
+
+def secondary_line(memory, with_namespace: bool) -> str:
+    parts = [memory.memory_type.value]
+    if with_namespace:
+        parts.insert(0, memory.namespace)
+    if memory.agent_id:
+        parts.append(memory.agent_id)
+    if memory.tags:
+        parts.append(" ".join(f"#{t}" for t in memory.tags[:3]))
+    parts.append(when(memory.created_at))
+    return "  ·  ".join(parts)
+
+
+class MemoryLineDelegate(QStyledItemDelegate):
+    """Paints the first column as two lines; the other columns stay in the model (and for screen readers)."""
+
+    def __init__(self, model: MemoryTableModel, parent=None) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        line = option.fontMetrics.height()
+        return QSize(200, 2 * line + 16)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        memory = self._model.memory_at(index.row())
+        self.initStyleOption(option, index)
+        text = option.text
+        option.text = ""
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawControl(QStyle.CE_ItemViewItem, option, painter, option.widget)
+        if memory is None:
+            return
+        rect = option.rect.adjusted(12, 8, -12, -8)
+        line = option.fontMetrics.height()
+        painter.save()
+        first = QRect(rect.left(), rect.top(), rect.width(), line)
+        font = painter.font()
+        font.setWeight(font.Weight.DemiBold)
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.Text))
+        painter.drawText(first, Qt.AlignLeft | Qt.AlignVCenter,
+                         option.fontMetrics.elidedText(text, Qt.ElideRight, rect.width()))
+        font.setWeight(font.Weight.Normal)
+        painter.setFont(font)
+        muted = option.palette.color(QPalette.PlaceholderText)
+        painter.setPen(muted)
+        second = QRect(rect.left(), rect.top() + line + 2, rect.width(), line)
+        detail = secondary_line(memory, self._model.columnCount() > 7)
+        painter.drawText(second, Qt.AlignLeft | Qt.AlignVCenter,
+                         option.fontMetrics.elidedText(detail, Qt.ElideRight, rect.width()))
+        painter.restore()
+
+
+def make_quiet(table: QTableView, model: MemoryTableModel) -> None:
+    """Show ``table`` as the quiet list: one two-line column, no grid, no header."""
+    table.setItemDelegateForColumn(0, MemoryLineDelegate(model, table))
+    table.setShowGrid(False)
+    table.setAlternatingRowColors(False)
+    table.horizontalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(2 * table.fontMetrics().height() + 16)
+
+    def hide_detail_columns() -> None:
+        for column in range(1, model.columnCount()):
+            table.setColumnHidden(column, True)
+
+    model.modelReset.connect(hide_detail_columns)
+    model.layoutChanged.connect(hide_detail_columns)
+    hide_detail_columns()

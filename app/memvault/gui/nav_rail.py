@@ -1,0 +1,79 @@
+"""The navigation rail: the pages with icons and counts, above the namespaces, in one sidebar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTabWidget, QVBoxLayout, QWidget
+
+from memvault.gui.icons import icon
+
+_TITLE = int(Qt.ItemDataRole.UserRole.value)
+
+
+class NavRail(QListWidget):
+    """One row per page of ``pages`` (its tab bar hidden); the rail and the pages follow each other.
+
+    Signals:
+        page_chosen(int): the user moved to another page in the rail.
+    """
+
+    page_chosen = Signal(int)
+
+    def __init__(self, pages: QTabWidget, entries: list[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rail")
+        self.setAccessibleName("Pages")
+        self.setIconSize(QSize(16, 16))
+        self.setFrameShape(QListWidget.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self._pages = pages
+        for title, glyph in entries:
+            item = QListWidgetItem(icon(glyph), title)
+            item.setData(_TITLE, title)
+            self.addItem(item)
+        pages.tabBar().hide()
+        # Exactly as tall as its rows: the namespaces start right below.
+        self.setFixedHeight(self.sizeHintForRow(0) * self.count() + 2 * self.frameWidth() + 16)
+        self.setCurrentRow(pages.currentIndex())
+        self.currentRowChanged.connect(self._on_current_row_changed)
+        pages.currentChanged.connect(self._on_pages_current_changed)
+
+    def set_count(self, row: int, count: int | None) -> None:
+        """Show ``count`` after the page's title (``None`` or 0: nothing)."""
+        item = self.item(row)
+        title = item.data(_TITLE)
+        item.setText(f"{title}    {count:,}" if count else title)
+        item.setToolTip(f"{title}: {count:,}" if count else title)
+
+    def _on_current_row_changed(self, row: int) -> None:
+        if row >= 0 and row != self._pages.currentIndex():
+            self._pages.setCurrentIndex(row)
+            self.page_chosen.emit(row)
+
+    def _on_pages_current_changed(self, index: int) -> None:
+        if index != self.currentRow():
+            self.blockSignals(True)
+            self.setCurrentRow(index)
+            self.blockSignals(False)
+
+
+def sidebar(rail: NavRail, namespaces: QListWidget) -> QWidget:
+    """The rail, a quiet heading, and the namespaces, as one column."""
+    namespaces.setObjectName("namespaces")
+    namespaces.setFrameShape(QListWidget.NoFrame)
+    # Lists in the sidebar show focus on their selected row (see memvault.qss), not as a frame around the column.
+    for widget in (rail, namespaces):
+        widget.setStyleSheet("QListWidget { border: none; }")
+    column = QWidget()
+    column.setObjectName("sidebar")
+    column.setAttribute(Qt.WA_StyledBackground, True)
+    column.setFixedWidth(220)
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 8, 0, 8)
+    layout.setSpacing(0)
+    layout.addWidget(rail)
+    heading = QLabel("NAMESPACES")
+    heading.setObjectName("railHeading")
+    layout.addWidget(heading)
+    layout.addWidget(namespaces, 1)
+    return column

@@ -1,0 +1,73 @@
+"""The look: theme tokens all filled, the rail follows the pages, filters behind one bar with chips, quiet list."""
+
+import re
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+
+from memvault.domain.models import MemoryCreate
+from memvault.gui.memory_list import secondary_line, when
+from memvault.gui.theme import DARK, LIGHT, is_dark, style_sheet
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(hex_colour):
+        c = QColor(hex_colour)
+        channels = []
+        for v in (c.redF(), c.greenF(), c.blueF()):
+            channels.append(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_both_style_sheets_are_complete_and_secondary_text_is_readable():
+    for dark in (False, True):
+        assert not re.search(r"@[a-z_]+@", style_sheet(dark))
+    for tokens in (LIGHT, DARK):
+        assert _contrast(tokens["secondary"], tokens["base"]) >= 4.5
+        assert _contrast(tokens["secondary"], tokens["window"]) >= 4.5
+        assert _contrast(tokens["text"], tokens["selected"]) >= 4.5
+    palette = QPalette()
+    palette.setColor(QPalette.Window, QColor("#202020"))
+    assert is_dark(palette)
+
+
+def test_when_reads_as_a_person_says_it():
+    now = time.time()
+    assert when(now - 5, now) == "just now" and when(now - 300, now) == "5 min ago"
+    assert when(now - 3 * 3600, now) == "3 h ago"
+
+
+def test_rail_and_pages_follow_each_other_by_keyboard(qtbot, desktop):
+    window = desktop.window
+    rail = window.rail
+    rail.setFocus()
+    qtbot.waitUntil(lambda: rail.hasFocus(), timeout=5_000)
+    rail.setCurrentRow(0)
+    qtbot.keyClick(rail, Qt.Key_Down)
+    assert window.pages.currentWidget() is window.search
+    qtbot.keyClick(window, Qt.Key_3, Qt.ControlModifier)
+    assert window.pages.currentWidget() is window.stats and rail.currentRow() == 2
+    assert not window.pages.tabBar().isVisible()
+
+
+def test_quiet_list_and_filter_chips(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="Standup moved to 9:30\nsecond line", agent_id="cal",
+                                                  tags=["team"]))
+    browser = desktop.window.browser
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=20_000)
+    assert all(browser.table.isColumnHidden(c) for c in range(1, browser.model.columnCount()))
+    line = secondary_line(browser.model.memory_at(0), False)
+    assert line.startswith("general") and "cal" in line and "#team" in line and "just now" in line
+    bar = browser.filters
+    assert not bar.more.isVisible()
+    bar.agent_filter.setText("nobody")
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 0 and bar.chips.count() == 2, timeout=10_000)
+    chip = bar.chips.itemAt(0).widget()
+    assert chip.text().startswith("agent: nobody") and bar.more_button.text() == "More filters (1)"
+    chip.setFocus()
+    qtbot.keyClick(chip, Qt.Key_Space)  # clears it, by keyboard
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 1 and bar.chips.count() == 1, timeout=10_000)
+    assert bar.agent_filter.text() == ""
