@@ -11,8 +11,6 @@ of :func:`body_lines`) and only then act on it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
 import os
@@ -35,6 +33,7 @@ from memvault.bundle.header import (
 )
 from memvault.bundle.keys import seal_manifest, wrap_for_passphrase
 from memvault.crypto import recipients, stream
+from memvault.crypto.digest import equal, sha256
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import DamagedData, DecryptionFailed, InvalidInput, TamperedData, TruncatedData
 
@@ -95,7 +94,7 @@ class BundleWriter:
         self.sink.write(self.prefix)
         self._stream = stream.StreamWriter(self.sink, file_key, header=self.prefix, segment_size=self.segment_size,
                                            rng=self.rng)
-        self._digest = hashlib.sha256()
+        self._digest = sha256()
 
     @property
     def bytes_written(self) -> int:
@@ -175,7 +174,7 @@ def verify_body(source: BinaryIO, header: BundleHeader, file_key: bytes,
     ``source`` is positioned at the stream (after :func:`read_header`);
     ``progress`` gets the plaintext bytes read so far after each segment.
     """
-    digest = hashlib.sha256()
+    digest = sha256()
     held = b""  # the last line seen so far, complete or not: the end line, once the data ends
     total = 0
     for part in _segments(source, header, file_key):
@@ -192,7 +191,7 @@ def verify_body(source: BinaryIO, header: BundleHeader, file_key: bytes,
     if not held.endswith(b"\n"):
         raise DamagedData("the bundle's body does not end with its end line")
     trailer = _parse_end(held)
-    if not hmac.compare_digest(trailer.sha256, digest.hexdigest()):
+    if not equal(trailer.sha256, digest.hexdigest()):
         raise DamagedData("the bundle's body does not match the digest in its end line")
     return Trailer(trailer.lines, trailer.sha256, total)
 
@@ -205,7 +204,7 @@ def body_lines(source: BinaryIO, header: BundleHeader, file_key: bytes) -> Itera
     """
     raw = stream.PlaintextFile(_segments(source, header, file_key))
     reader = io.BufferedReader(raw, buffer_size=1024 * 1024)
-    digest = hashlib.sha256()
+    digest = sha256()
     counts: dict[str, int] = {}
     number = 0
     while True:
@@ -228,7 +227,7 @@ def body_lines(source: BinaryIO, header: BundleHeader, file_key: bytes) -> Itera
                 raise DamagedData("the bundle's body goes on after its end line")
             if trailer.lines != counts:
                 raise DamagedData(f"the bundle's end line counts {trailer.lines} lines but the body holds {counts}")
-            if not hmac.compare_digest(trailer.sha256, digest.hexdigest()):
+            if not equal(trailer.sha256, digest.hexdigest()):
                 raise DamagedData("the bundle's body does not match the digest in its end line")
             return
         if kind not in LINE_TYPES:

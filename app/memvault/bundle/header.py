@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import struct
 from collections.abc import Callable, Sequence
@@ -20,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from memvault.crypto import recipients, stream
+from memvault.crypto.digest import equal, sha256
 from memvault.crypto.kdf import KdfBounds, KdfParams
 from memvault.domain.errors import (
     BundleTooDemanding,
@@ -222,7 +221,7 @@ def encode_prefix(*, created_at: float, source_vault: str, source_device: str, p
     }
     header = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     head = _FIXED.pack(MAGIC, VERSION, len(header)) + header
-    return head + hashlib.sha256(head).digest()
+    return head + sha256(head).digest()
 
 
 def read_header(source: BinaryIO) -> BundleHeader:
@@ -253,7 +252,7 @@ def read_header(source: BinaryIO) -> BundleHeader:
     if len(rest) < length + DIGEST_BYTES:
         raise TruncatedData("the bundle is truncated: it ends inside its header")
     head, digest = fixed + rest[:length], rest[length:]
-    if not hmac.compare_digest(hashlib.sha256(head).digest(), digest):
+    if not equal(sha256(head).digest(), digest):
         raise DamagedData("the bundle header is damaged (its checksum does not match)")
     return _parse_header(version, rest[:length], head + digest)
 

@@ -33,7 +33,9 @@ def encode(record: MemoryRecord) -> Iterator[dict[str, Any]]:
     """The body lines of ``record``: its memory line, then its history lines."""
     line: dict[str, Any] = {"type": "memory"}
     for spec in _BUNDLED:
-        line[spec.name] = fields.plain(spec, getattr(record, spec.name))
+        value = getattr(record, spec.name)
+        if spec.bundle_absent is None or value != spec.bundle_absent:
+            line[spec.name] = fields.plain(spec, value)
     v = record.vectors
     line["vectors"] = None if v is None else {
         "model_id": v.model_id, "dimension": v.dimension, "spans": [list(s) for s in v.spans],

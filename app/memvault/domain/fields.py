@@ -70,6 +70,9 @@ class FieldSpec:
     merge: Merge | None = None
     #: Whether bundle memory lines carry it.
     bundle: bool = False
+    #: A value bundle lines leave out, and readers take when the field is absent (``None``: always written).
+    #: A field added to the format after version 1 has one, so that older bundles still read.
+    bundle_absent: enum.Enum | None = None
     #: Whether ``memory_history`` snapshots keep it (and history lines of bundles carry it).
     history: bool = False
     #: Its name in each API that shows it: ``native`` (``/v1``) and the compatibility profiles.
@@ -131,7 +134,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     # A bundle's vectors name their model themselves (``VectorSet.model_id``).
     _f("model_id", _OPT_TEXT, MEMORY),
     # Last in a bundle's memory line: bundles written before it travelled read as explicit.
-    _f("memory_type_source", _CHOICE, _ALL, choices=TypeSource, bundle=True, api={"native": "memory_type_source"}),
+    _f("memory_type_source", _CHOICE, _ALL, choices=TypeSource, bundle=True, bundle_absent=TypeSource.EXPLICIT,
+       api={"native": "memory_type_source"}),
 )
 
 BY_NAME: dict[str, FieldSpec] = {f.name: f for f in FIELDS}

@@ -9,7 +9,6 @@ and searching do not need it). Loading takes ~0.4 s, so callers hold one
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import sys
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from memvault.crypto.digest import file_sha256_hex
 from memvault.domain.errors import ExtractionModelError
 from memvault.embedding.manifest import models_root
 from memvault.heap import settle_long_lived
@@ -38,14 +38,6 @@ class PipelineManifest:
     module: str
     data_dir: Path
     files: dict[str, str]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_manifest(name: str = DEFAULT_PIPELINE, root: Path | None = None,
@@ -87,7 +79,7 @@ def verify(manifest: PipelineManifest) -> None:
             raise ExtractionModelError(
                 f"the NLP pipeline file {relative} is missing; reinstall Memvault"
             )
-        actual = _sha256(path)
+        actual = file_sha256_hex(path)
         if actual != digest:
             raise ExtractionModelError(
                 f"the NLP pipeline file {relative} has been altered (sha256 {actual[:12]}…, "

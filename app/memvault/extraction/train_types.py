@@ -10,13 +10,13 @@ give the same file.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from memvault.crypto.digest import sha256_hex
 from memvault.domain.enums import MemoryType
 from memvault.embedding.manifest import models_root
 from memvault.extraction.classify import CLASSIFIER_FILE, fit_softmax
@@ -61,7 +61,7 @@ def main() -> int:
         "labels": [t.value for t in labels], "model_id": embedder.model_id, "examples": len(texts),
         "cv_folds": FOLDS, "cv_accuracy": round(accuracy, 4),
         "training_set": "tests/data/memory_types/memory_types.tsv",
-        "training_set_sha256": hashlib.sha256(DATA.read_bytes()).hexdigest(),
+        "training_set_sha256": sha256_hex(DATA.read_bytes()),
         "weights": np.round(w, 5).tolist(), "bias": np.round(b, 5).tolist(),
     }
     target = models_root() / CLASSIFIER_FILE
