@@ -16,7 +16,6 @@ from pydantic import BaseModel, BeforeValidator, Field, Strict
 from memvault.domain import limits
 from memvault.domain.enums import MemoryType, Scope, Tier, Visibility
 from memvault.domain.errors import InvalidInput
-from memvault.service import validation as v
 
 #: A JSON number for a body field: true and false are not numbers (pydantic would read them as 1 and 0).
 Number = Annotated[float, Strict()]
@@ -61,9 +60,14 @@ def no_nul(field: str) -> BeforeValidator:
 
 
 def _early_tags(value: Any) -> Any:
-    # The tag rules (de-duplication included) run before pydantic reads the list: they stop at the 51st tag.
-    if isinstance(value, list):
-        v.tags(value)
+    # Only the count, before pydantic reads the list: stop at the 51st distinct tag. Each tag's own rules
+    # stay with the service, so a bad tag in a batch is that item's error, not the whole batch's.
+    if isinstance(value, list) and len(value) > limits.TAGS_MAX:
+        seen: set[object] = set()
+        for tag in value:
+            seen.add(tag.strip() if isinstance(tag, str) else repr(tag)[:100])
+            if len(seen) > limits.TAGS_MAX:
+                raise InvalidInput(f"at most {limits.TAGS_MAX} tags are allowed", field="tags")
     return value
 
 

@@ -32,7 +32,7 @@ def _digits_only(value: Any) -> Any:
 
 
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
-IntId = Annotated[int, BeforeValidator(_digits_only), Path(ge=1, le=2**63 - 1)]
+IntId = Annotated[int, Path(ge=1, le=2**63 - 1), BeforeValidator(_digits_only)]
 
 
 class RequestBody(BaseModel):
