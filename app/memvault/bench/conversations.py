@@ -132,13 +132,14 @@ def load_conversations(path: Path) -> list[Conversation]:
     return conversations
 
 
-def turn_memories(conversation: Conversation, session: Session) -> list[MemoryCreate]:
-    """One memory per turn of ``session``, in order, as an agent storing the chat would write them."""
+def turn_memories(conversation: Conversation, session: Session, *, sessions: bool = True) -> list[MemoryCreate]:
+    """One memory per turn of ``session``, in order, as an agent storing the chat would write them
+    (``sessions=False``: without a session id, as a store that keeps none would)."""
     return [
         MemoryCreate(
             content=turn.text,
             namespace=conversation.namespace,
-            session_id=conversation.session_id(session),
+            session_id=conversation.session_id(session) if sessions else None,
             user_id=conversation.user_id,
             client_id=conversation.client_id(turn),
             metadata={"speaker": turn.speaker, "session_date": session.date.isoformat(timespec="minutes")},
@@ -147,11 +148,11 @@ def turn_memories(conversation: Conversation, session: Session) -> list[MemoryCr
     ]
 
 
-def ingest(services, conversations: Iterable[Conversation]) -> None:
+def ingest(services, conversations: Iterable[Conversation], *, sessions: bool = True) -> None:
     """Store every turn and wait until all of them are embedded."""
     for conversation in conversations:
         for session in conversation.sessions:
-            result = services.memories.create_batch(turn_memories(conversation, session))
+            result = services.memories.create_batch(turn_memories(conversation, session, sessions=sessions))
             if result.failed:
                 raise InvalidInput(f"conversation {conversation.id}: {result.failed} turns were refused")
     services.worker.drain()
@@ -221,8 +222,9 @@ def _aggregate(rows: list[dict], modes: list[SearchMode]) -> dict[str, dict[str,
 
 
 def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchMode] | None = None,
-                      progress: Callable[[str], None] | None = None) -> ConversationReport:
-    """Store ``path``'s conversations in a temporary vault and score each search mode on its questions."""
+                      progress: Callable[[str], None] | None = None, sessions: bool = True) -> ConversationReport:
+    """Store ``path``'s conversations in a temporary vault and score each search mode on its questions
+    (``sessions=False``: turns stored without session ids)."""
     from memvault.service.container import create_vault, load_embedder
 
     say = progress or (lambda _msg: None)
@@ -235,9 +237,9 @@ def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchM
             started = time.perf_counter()
             turns = sum(len(s.turns) for c in conversations for s in c.sessions)
             say(f"storing and embedding {turns} turns of {len(conversations)} conversations…")
-            ingest(services, conversations)
+            ingest(services, conversations, sessions=sessions)
             report = ConversationReport(
-                path.name, len(conversations), turns,
+                path.name + ("" if sessions else " (no session ids)"), len(conversations), turns,
                 {h: sum(len(c.questions) for c in conversations if c.split == h) for h in HALVES},
                 time.perf_counter() - started)
             for mode in modes:

@@ -7,7 +7,7 @@ Hybrid search ranks its candidates (the semantic, keyword and graph lists, each
                                + W_COVERAGE * coverage
                                + W_BM25 * bm25 / (bm25 + BM25_HALF)
                                + W_GRAPH * graph
-                               + W_ASSISTANT * assistant
+                               + W_QUESTION * question
                                + W_PREVIOUS_GAIN * previous_gain
                                + W_NEXT_GAIN * next_gain
                                + BIAS)))
@@ -20,10 +20,13 @@ with the features, each computed at query time by its own module:
   query's content words in the hit, and FTS5's BM25 (0 without a keyword match);
 - ``graph`` (:mod:`memvault.ranking.graph`): the share of the query's entity and
   date weight the hit carries;
-- ``assistant``, ``previous_gain``, ``next_gain``
-  (:mod:`memvault.ranking.turn_context`): for turns of a conversation, whether
-  the assistant said it and how much closer its neighbouring turns are to the
-  query; 0 for any other memory.
+- ``question`` (:func:`memvault.ranking.turn_context.asks`): the memory is a
+  question, so it shares the query's words without answering it;
+- ``previous_gain``, ``next_gain`` (:mod:`memvault.ranking.turn_context`): for
+  turns of a conversation, how much closer its neighbouring turns are to the
+  query; 0 for any other memory. Who said a turn is no input: a rule that the
+  user's words matter more than the assistant's holds for one way of writing a
+  set, not for two people talking or an assistant that states the facts.
 
 Every feature is absolute, not a rank or a per-query normalisation, so the
 score means the same thing from one query to the next: four memories unrelated
@@ -54,7 +57,7 @@ from memvault.domain.models import ScoreBreakdown
 from memvault.ranking.graph import GraphList
 from memvault.ranking.keyword import bm25_evidence, content_stems, coverage, keyword_score
 from memvault.ranking.similarity import Seen
-from memvault.ranking.turn_context import TurnContext
+from memvault.ranking.turn_context import TurnContext, asks
 
 # Fitted on 127 + 809 questions (74,521 candidates, 1,068 relevant); bias = -10.151 + ln(73,453 / 1,068).
 W_SIMILARITY = 8.792
@@ -63,18 +66,18 @@ W_BM25 = 3.131
 W_GRAPH = 0.0
 BIAS = -5.920
 # Fitted on the conversations' tuning half with the weights above held.
-W_ASSISTANT = -3.36
-W_NEXT_GAIN = 3.88
-W_PREVIOUS_GAIN = 2.31
+W_QUESTION = -4.303
+W_NEXT_GAIN = 2.540
+W_PREVIOUS_GAIN = 2.406
 #: Decimals to which two hybrid relevances are equal for the graph evidence to order them (None: never).
 GRAPH_TIE_DECIMALS: int | None = 4
 
 
 def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0, *,
-              assistant: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0) -> float:
+              question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
     z = (W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
-         + W_ASSISTANT * assistant + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
+         + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -122,19 +125,20 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
         chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
         cover = coverage(stems, texts[mid][0])
+        question = asks(texts[mid][0])
         linked = graph.evidence.get(mid, 0.0)
         turn = turns.get(mid, empty_turn)
-        score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
+        score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, question=question,
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
         if score >= min_score:
-            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, turn)))
+            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
     inputs.sort(key=lambda t: rank_key(t[0], graph.evidence.get(t[1]), t[1]))
     page = []
-    for score, mid, (s, kw, chunk, sim, bound, cover, turn) in inputs[:limit]:
+    for score, mid, (s, kw, chunk, sim, bound, cover, question, turn) in inputs[:limit]:
         page.append((score, mid, ScoreBreakdown(
             semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
             keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
             coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
-            assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
+            question=question or None, previous_turn_gain=turn.previous_gain,
             next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
     return page

@@ -74,21 +74,28 @@ def test_graph_evidence_orders_equally_relevant_hits_only():
     assert [t[2] for t in apart] == [2, 1]
 
 
-def test_conversation_inputs_move_the_relevance_by_their_weights():
-    # z = 8.792*0.4 + 2.441*0.5 + 3.131*8/28 - 5.920 = -0.287921
-    assert fusion.relevance(0.4, 0.5, -8.0) == pytest.approx(0.428462, abs=1e-6)
-    assert fusion.relevance(0.4, 0.5, -8.0, assistant=True) == pytest.approx(0.025379, abs=1e-6)  # z - 3.36
-    # z + 0.2 * 2.31 - 0.1 * 3.88
-    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=0.2, next_gain=-0.1) == pytest.approx(0.446671, abs=1e-6)
+def test_turn_inputs_move_the_relevance_by_their_weights():
+    z = fusion.W_SIMILARITY * 0.4 + fusion.W_COVERAGE * 0.5 + fusion.W_BM25 * 8 / 28 + fusion.BIAS
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x))
+
+    assert fusion.relevance(0.4, 0.5, -8.0) == pytest.approx(sigmoid(z), abs=1e-9)
+    assert fusion.relevance(0.4, 0.5, -8.0, question=True) == pytest.approx(sigmoid(z + fusion.W_QUESTION), abs=1e-9)
+    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=0.2, next_gain=-0.1) == pytest.approx(
+        sigmoid(z + 0.2 * fusion.W_PREVIOUS_GAIN - 0.1 * fusion.W_NEXT_GAIN), abs=1e-9)
     base = fusion.relevance(0.4, 0.5, -8.0)
-    # A turn the assistant said weighs less; a turn whose neighbours are closer to the query weighs more.
-    assert fusion.relevance(0.4, 0.5, -8.0, assistant=True) < base < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.1) \
+    # A question weighs less; a turn whose neighbours are closer to the query weighs more.
+    assert fusion.relevance(0.4, 0.5, -8.0, question=True) < base < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.1) \
         < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.2)
 
 
-def test_said_by_assistant_reads_the_role_or_speaker_in_the_metadata():
-    said = turn_context.said_by_assistant
-    assert said({"speaker": "assistant"}) and said({"role": " Assistant "})
-    assert not said({"speaker": "user"}) and not said({"role": "system"})
-    assert not said({}) and not said(None)
-    assert not said({"role": ["assistant"]}) and not said({"note": "assistant"})
+def test_a_question_is_read_from_the_text_alone():
+    asks = turn_context.asks
+    assert asks("where exactly does the knee hurt?") and asks('She asked "is it far?"  ')
+    assert not asks("outside, after about 12k") and not asks("Is it? No, it is fine.") and not asks("")
+
+
+def test_the_relevance_has_no_speaker_input():
+    import inspect
+    assert "assistant" not in inspect.signature(fusion.relevance).parameters
