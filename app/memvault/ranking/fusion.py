@@ -81,12 +81,17 @@ def relevance(similarity: float | None, cover: float, bm25: float | None, graph:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def rank_key(score: float, graph: float | None, memory_id: int) -> tuple:
+def rank_key(score: float, graph: float | None, memory_id: int, text: str = "") -> tuple:
     """The sort key of every mode: score first; among hybrid relevances equal to :data:`GRAPH_TIE_DECIMALS`
-    decimals, more graph evidence first; then the exact score and the id (a stable order)."""
+    decimals, more graph evidence first; then the exact score, the memory's text and its id.
+
+    Equal scores are common (short turns with the same matched words have the same BM25), and ids follow
+    the order memories arrived in, which differs between two vaults holding the same data (a concurrent
+    ingest, an import). The text orders such ties the same way in both; the id only identical texts.
+    """
     if GRAPH_TIE_DECIMALS is None:
-        return (-score, memory_id)
-    return (-round(score, GRAPH_TIE_DECIMALS), -(graph or 0.0), -score, memory_id)
+        return (-score, text, memory_id)
+    return (-round(score, GRAPH_TIE_DECIMALS), -(graph or 0.0), -score, text, memory_id)
 
 
 Page = list[tuple[float, int, ScoreBreakdown]]
@@ -99,7 +104,7 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
     breakdown)``, best first.
 
     ``semantic`` is ``(memory id, chunk id, similarity)`` nearest first, ``keyword`` FTS5's hits best first
-    (``memory_id``, ``bm25``), ``texts`` hybrid's candidates' contents and sessions. Semantic mode scores by
+    (``memory_id``, ``bm25``), ``texts`` the candidates' contents and sessions (every mode: ties). Semantic mode scores by
     similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by :func:`relevance`.
     """
     sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
@@ -111,7 +116,7 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         else:
             scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=position))
                       for mid, (position, k) in kw_rank.items()]
-        scored.sort(key=lambda t: rank_key(t[0], None, t[1]))
+        scored.sort(key=lambda t: rank_key(t[0], None, t[1], texts.get(t[1], ("",))[0]))
         return [t for t in scored if t[0] >= min_score][:limit]
     graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
     stems = content_stems(keyword_query)
@@ -132,7 +137,7 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
         if score >= min_score:
             inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
-    inputs.sort(key=lambda t: rank_key(t[0], graph.evidence.get(t[1]), t[1]))
+    inputs.sort(key=lambda t: rank_key(t[0], graph.evidence.get(t[1]), t[1], texts[t[1]][0]))
     page = []
     for score, mid, (s, kw, chunk, sim, bound, cover, question, turn) in inputs[:limit]:
         page.append((score, mid, ScoreBreakdown(

@@ -163,10 +163,10 @@ class SearchService:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
-            # Ranking reads only the candidates' texts (hybrid's coverage) and sessions; whole memories (tags,
-            # metadata, entities) are read for the page shown and for the turns of a session, whose inputs
-            # (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
-            texts = memory_queries.contents(conn, ids) if mode is SearchMode.HYBRID else {}
+            # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole
+            # memories (tags, metadata, entities) are read for the page shown and for the turns of a session,
+            # whose inputs (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
+            texts = memory_queries.contents(conn, ids)
             turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
                 conn, self._index, qvec,
                 memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
