@@ -40,10 +40,10 @@ means "as likely relevant as not" whatever the collection's size
 (:data:`memvault.ranking.good_match.GOOD_MATCH`). ``python -m
 memvault.bench.relevance_fit`` refits them.
 
-``W_GRAPH`` is 0: fitted, its sign differs between conversations and SciFact,
-so the graph list adds candidates and shows its evidence in the breakdown but
-orders only hits whose relevance agrees to :data:`GRAPH_TIE_DECIMALS` decimals
-(:func:`rank_key`), keeping the score calibrated. Every measurement behind
+``W_GRAPH`` is 0: fitted on the training data, its sign differs between
+conversations and SciFact, so the graph list adds candidates and shows its
+evidence in the breakdown but does not order them. (A tie-breaker on graph
+evidence, chosen on SciFact's test split, is gone.) Every measurement behind
 these choices, including the rank fusion (RRF) this replaced, is in
 ``docs/benchmarks.md`` ("Ranking").
 """
@@ -69,8 +69,6 @@ BIAS = -5.920
 W_QUESTION = -4.303
 W_NEXT_GAIN = 2.540
 W_PREVIOUS_GAIN = 2.406
-#: Decimals to which two hybrid relevances are equal for the graph evidence to order them (None: never).
-GRAPH_TIE_DECIMALS: int | None = 4
 
 
 def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0, *,
@@ -81,17 +79,14 @@ def relevance(similarity: float | None, cover: float, bm25: float | None, graph:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def rank_key(score: float, graph: float | None, memory_id: int, text: str = "") -> tuple:
-    """The sort key of every mode: score first; among hybrid relevances equal to :data:`GRAPH_TIE_DECIMALS`
-    decimals, more graph evidence first; then the exact score, the memory's text and its id.
+def rank_key(score: float, memory_id: int, text: str = "") -> tuple:
+    """The sort key of every mode: score, then the memory's text, then its id.
 
     Equal scores are common (short turns with the same matched words have the same BM25), and ids follow
     the order memories arrived in, which differs between two vaults holding the same data (a concurrent
     ingest, an import). The text orders such ties the same way in both; the id only identical texts.
     """
-    if GRAPH_TIE_DECIMALS is None:
-        return (-score, text, memory_id)
-    return (-round(score, GRAPH_TIE_DECIMALS), -(graph or 0.0), -score, text, memory_id)
+    return (-score, text, memory_id)
 
 
 Page = list[tuple[float, int, ScoreBreakdown]]
@@ -116,7 +111,7 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         else:
             scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=position))
                       for mid, (position, k) in kw_rank.items()]
-        scored.sort(key=lambda t: rank_key(t[0], None, t[1], texts.get(t[1], ("",))[0]))
+        scored.sort(key=lambda t: rank_key(t[0], t[1], texts.get(t[1], ("",))[0]))
         return [t for t in scored if t[0] >= min_score][:limit]
     graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
     stems = content_stems(keyword_query)
@@ -137,7 +132,7 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
         if score >= min_score:
             inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
-    inputs.sort(key=lambda t: rank_key(t[0], graph.evidence.get(t[1]), t[1], texts[t[1]][0]))
+    inputs.sort(key=lambda t: rank_key(t[0], t[1], texts[t[1]][0]))
     page = []
     for score, mid, (s, kw, chunk, sim, bound, cover, question, turn) in inputs[:limit]:
         page.append((score, mid, ScoreBreakdown(

@@ -65,13 +65,11 @@ def test_graph_evidence_does_not_move_the_shipped_score(monkeypatch):
     assert fusion.relevance(0.5, 0.25, -10.0, 0.6) == pytest.approx(1 / (1 + math.exp(-1.029917)), abs=1e-6)
 
 
-def test_graph_evidence_orders_equally_relevant_hits_only():
-    # Equal to four decimals: the memory sharing more of the query's entities comes first.
-    tied = sorted([(0.71234, None, 1), (0.71231, 0.8, 2), (0.71233, 0.1, 3)], key=lambda t: fusion.rank_key(*t))
-    assert [t[2] for t in tied] == [2, 3, 1]
-    # A clearly more relevant hit stays first whatever the graph says.
-    apart = sorted([(0.70, 1.0, 1), (0.72, None, 2)], key=lambda t: fusion.rank_key(*t))
-    assert [t[2] for t in apart] == [2, 1]
+def test_ties_fall_by_text_then_id_and_graph_evidence_orders_nothing():
+    tied = sorted([(0.7, 3, "b"), (0.7, 1, "c"), (0.7, 2, "a"), (0.7, 0, "a")], key=lambda t: fusion.rank_key(*t))
+    assert [t[1] for t in tied] == [0, 2, 3, 1]
+    apart = sorted([(0.70, 1, "a"), (0.72, 2, "z")], key=lambda t: fusion.rank_key(*t))
+    assert [t[1] for t in apart] == [2, 1]
 
 
 def test_turn_inputs_move_the_relevance_by_their_weights():
