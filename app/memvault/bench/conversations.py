@@ -28,6 +28,7 @@ from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.ranking.good_match import is_good_match
 
 PASSPHRASE = "memvault-eval-temporary"
 KINDS = ("single-fact", "multi-hop", "temporal", "open-domain", "adversarial")
@@ -159,13 +160,28 @@ def ingest(services, conversations: Iterable[Conversation], *, sessions: bool = 
     services.entities.drain()
 
 
-def rank(services, conversation: Conversation, question: Question, mode: SearchMode) -> tuple[list[str], float]:
-    """Turn ids of the hits for ``question``, best first, and the search time in ms."""
+def rank(services, conversation: Conversation, question: Question,
+         mode: SearchMode) -> tuple[list[str], float, float | None]:
+    """Turn ids of the hits for ``question``, best first, the search time in ms, and the best hit's score."""
     result = services.search.search(SearchQuery(
         question.text, mode=mode, limit=LIMIT,
         filter=MemoryFilter(namespace=conversation.namespace, user_id=conversation.user_id)))
     prefix = conversation.id + "/"
-    return [(h.memory.client_id or "").removeprefix(prefix) for h in result.hits], result.took_ms
+    return ([(h.memory.client_id or "").removeprefix(prefix) for h in result.hits], result.took_ms,
+            result.hits[0].score if result.hits else None)
+
+
+def good_match_figures(rows: list[dict]) -> dict[str, float]:
+    """How far the good-match flag of the best hit can be trusted, over ``rows`` (one mode, one half).
+
+    ``precision``: of the best hits flagged a good match, the share that is evidence; ``recall``: of the
+    best hits that are evidence, the share flagged; ``rank1``: the share of questions whose best hit is.
+    """
+    correct = [r for r in rows if r["rank1"]]
+    flagged = [r for r in rows if r["good_match"]]
+    return {"n": len(rows), "rank1": len(correct) / max(1, len(rows)),
+            "precision": sum(r["rank1"] for r in flagged) / max(1, len(flagged)),
+            "recall": sum(r["good_match"] for r in correct) / max(1, len(correct))}
 
 
 def score(ranked: list[str], evidence: Iterable[str]) -> dict[str, float]:
@@ -186,6 +202,8 @@ class ConversationReport:
     metrics: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     p50_ms: dict[str, float] = field(default_factory=dict)
     per_question: list[dict] = field(default_factory=list)
+    #: Per half and mode (hybrid, semantic): :func:`good_match_figures`.
+    good_match: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def as_text(self) -> str:
         total = sum(self.questions.values())
@@ -199,6 +217,10 @@ class ConversationReport:
                     lead = f"{half:8} {mode:9}" if i == 0 else " " * 18
                     lines.append(f"{lead} {kind:12} {int(m['n']):4d} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
                                  f"{m['ndcg@10']:8.3f}")
+        for half, modes in self.good_match.items():
+            for mode, g in modes.items():
+                lines.append(f"good match, {half} {mode}: best hit correct {g['rank1']:.3f}; flag precision "
+                             f"{g['precision']:.3f}, recall {g['recall']:.3f} ({int(g['n'])} questions)")
         lines.append("search p50: " + ", ".join(f"{mode} {ms:.1f} ms" for mode, ms in self.p50_ms.items()))
         return "\n".join(lines)
 
@@ -246,14 +268,22 @@ def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchM
                 times = []
                 for conversation in conversations:
                     for question in conversation.questions:
-                        ranked, ms = rank(services, conversation, question, mode)
+                        ranked, ms, best = rank(services, conversation, question, mode)
                         times.append(ms)
+                        good = best is not None and is_good_match(best, mode)
                         report.per_question.append({"id": question.id, "half": conversation.split,
                                                     "kind": question.kind, "mode": mode.value,
-                                                    "top": ranked[:LIMIT], **score(ranked, question.evidence)})
+                                                    "top": ranked[:LIMIT], "best_score": best,
+                                                    "rank1": bool(ranked) and ranked[0] in question.evidence,
+                                                    "good_match": good, **score(ranked, question.evidence)})
                 report.p50_ms[mode.value] = statistics.median(times)
                 say(f"{mode.value}: done ({len(times)} questions)")
             report.metrics = _aggregate(report.per_question, modes)
+            for half in HALVES:
+                for mode in (SearchMode.HYBRID, SearchMode.SEMANTIC):
+                    rows = [r for r in report.per_question if r["half"] == half and r["mode"] == mode.value]
+                    if rows:
+                        report.good_match.setdefault(half, {})[mode.value] = good_match_figures(rows)
         finally:
             services.close()
     return report

@@ -36,8 +36,8 @@ The weights are a logistic regression on the candidates of sets with known
 answers, disjoint from those the README's figures are reported on (the tuning
 half of ``tests/data/conversations`` and SciFact's train split), with the bias
 moved by the log of the negative-to-positive ratio (a prior correction), so 0.5
-means "as likely relevant as not" whatever the collection's size
-(:data:`memvault.ranking.good_match.GOOD_MATCH`). ``python -m
+means "as likely relevant as not" among candidates like the fit's (where the
+good-match point is: :data:`memvault.ranking.good_match.GOOD_MATCH`). ``python -m
 memvault.bench.relevance_fit`` refits them.
 
 ``W_GRAPH`` is 0: fitted on the training data, its sign differs between
