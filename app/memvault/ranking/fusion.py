@@ -99,8 +99,9 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
     breakdown)``, best first.
 
     ``semantic`` is ``(memory id, chunk id, similarity)`` nearest first, ``keyword`` FTS5's hits best first
-    (``memory_id``, ``bm25``), ``texts`` the candidates' contents and sessions (every mode: ties). Semantic mode scores by
-    similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by :func:`relevance`.
+    (``memory_id``, ``bm25``), ``texts`` the candidates' contents and sessions (every mode: ties). Semantic
+    mode scores by similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by
+    :func:`relevance`.
     """
     sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
     kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}

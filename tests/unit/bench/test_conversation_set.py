@@ -39,7 +39,7 @@ def test_the_shipped_set_is_large_varied_and_split_by_conversation():
     (lambda d: d["conversations"][0]["questions"][0].update(evidence=["D9:99"]), "D9:99"),
     (lambda d: d["conversations"][0].update(split="train"), "split 'train'"),
     (lambda d: d["conversations"][0]["sessions"][0].update(date="yesterday"), "malformed"),
-    (lambda d: d["conversations"][0]["sessions"][0]["turns"][0].update(speaker="narrator"), "speaker"),
+    (lambda d: d["conversations"][0]["sessions"][0]["turns"][0].update(speaker=" "), "speaker"),
     (lambda d: d.update(conversations=[]), "no conversations"),
 ])
 def test_a_malformed_set_is_invalid_input_naming_the_problem(tmp_path, change, message):
