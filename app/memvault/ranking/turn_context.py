@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from memvault.domain.models import Memory
 from memvault.vault import memory_queries
 from memvault.vault.knn import VectorIndex, planner
 
@@ -41,14 +40,13 @@ class TurnContext:
     next_gain: float | None = None
 
 
-def contexts(conn, index: VectorIndex | None, qvec, found: dict[int, Memory],
+def contexts(conn, index: VectorIndex | None, qvec, in_session: list[int],
              similarity: dict[int, float], namespace: str | None) -> dict[int, TurnContext]:
-    """The inputs of each candidate in ``found`` that belongs to a session.
+    """The inputs of each candidate in ``in_session`` (the candidates that belong to a session).
 
     ``similarity`` holds the similarities already known (the candidates'); the neighbours' missing ones
     are read from the index when it can answer, else those neighbours count as absent.
     """
-    in_session = [m for m, memory in found.items() if memory.session_id is not None]
     out: dict[int, TurnContext] = {}
     if not in_session:
         return out

@@ -164,12 +164,10 @@ class SearchService:
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
             # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole
-            # memories (tags, metadata, entities) are read for the page shown and for the turns of a session,
-            # whose inputs (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
+            # memories (tags, metadata, entities) are read for the page shown, not for all ~100 candidates.
             texts = memory_queries.contents(conn, ids)
             turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
-                conn, self._index, qvec,
-                memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
+                conn, self._index, qvec, [m for m, (_t, session) in texts.items() if session is not None],
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
                                q.limit, q.min_score)
