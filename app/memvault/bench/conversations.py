@@ -28,11 +28,11 @@ from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.ranking.good_match import is_good_match
 
 PASSPHRASE = "memvault-eval-temporary"
 KINDS = ("single-fact", "multi-hop", "temporal", "open-domain", "adversarial")
 HALVES = ("tune", "heldout")
-SPEAKERS = ("user", "assistant")
 #: Hits asked for per question: as many as the deepest cut-off scored.
 LIMIT = 10
 DATE_FORMAT = "%Y-%m-%d %H:%M"
@@ -88,9 +88,10 @@ def _parse_conversation(raw: dict) -> Conversation:
     sessions = []
     for s in raw["sessions"]:
         turns = tuple(Turn(str(t["id"]), str(t["speaker"]), str(t["text"])) for t in s["turns"])
-        bad = [t.id for t in turns if t.speaker not in SPEAKERS or not t.text.strip()]
+        # Any speaker: "user" and "assistant", or two people's names.
+        bad = [t.id for t in turns if not t.speaker.strip() or not t.text.strip()]
         if bad:
-            raise ValueError(f"turn {bad[0]} needs a speaker of {'/'.join(SPEAKERS)} and some text")
+            raise ValueError(f"turn {bad[0]} needs a speaker and some text")
         sessions.append(Session(str(s["id"]), datetime.strptime(s["date"], DATE_FORMAT), turns))
     turn_ids = [t.id for s in sessions for t in s.turns]
     if len(set(turn_ids)) != len(turn_ids):
@@ -132,13 +133,14 @@ def load_conversations(path: Path) -> list[Conversation]:
     return conversations
 
 
-def turn_memories(conversation: Conversation, session: Session) -> list[MemoryCreate]:
-    """One memory per turn of ``session``, in order, as an agent storing the chat would write them."""
+def turn_memories(conversation: Conversation, session: Session, *, sessions: bool = True) -> list[MemoryCreate]:
+    """One memory per turn of ``session``, in order, as an agent storing the chat would write them
+    (``sessions=False``: without a session id, as a store that keeps none would)."""
     return [
         MemoryCreate(
             content=turn.text,
             namespace=conversation.namespace,
-            session_id=conversation.session_id(session),
+            session_id=conversation.session_id(session) if sessions else None,
             user_id=conversation.user_id,
             client_id=conversation.client_id(turn),
             metadata={"speaker": turn.speaker, "session_date": session.date.isoformat(timespec="minutes")},
@@ -147,24 +149,39 @@ def turn_memories(conversation: Conversation, session: Session) -> list[MemoryCr
     ]
 
 
-def ingest(services, conversations: Iterable[Conversation]) -> None:
+def ingest(services, conversations: Iterable[Conversation], *, sessions: bool = True) -> None:
     """Store every turn and wait until all of them are embedded."""
     for conversation in conversations:
         for session in conversation.sessions:
-            result = services.memories.create_batch(turn_memories(conversation, session))
+            result = services.memories.create_batch(turn_memories(conversation, session, sessions=sessions))
             if result.failed:
                 raise InvalidInput(f"conversation {conversation.id}: {result.failed} turns were refused")
     services.worker.drain()
     services.entities.drain()
 
 
-def rank(services, conversation: Conversation, question: Question, mode: SearchMode) -> tuple[list[str], float]:
-    """Turn ids of the hits for ``question``, best first, and the search time in ms."""
+def rank(services, conversation: Conversation, question: Question,
+         mode: SearchMode) -> tuple[list[str], float, float | None]:
+    """Turn ids of the hits for ``question``, best first, the search time in ms, and the best hit's score."""
     result = services.search.search(SearchQuery(
         question.text, mode=mode, limit=LIMIT,
         filter=MemoryFilter(namespace=conversation.namespace, user_id=conversation.user_id)))
     prefix = conversation.id + "/"
-    return [(h.memory.client_id or "").removeprefix(prefix) for h in result.hits], result.took_ms
+    return ([(h.memory.client_id or "").removeprefix(prefix) for h in result.hits], result.took_ms,
+            result.hits[0].score if result.hits else None)
+
+
+def good_match_figures(rows: list[dict]) -> dict[str, float]:
+    """How far the good-match flag of the best hit can be trusted, over ``rows`` (one mode, one half).
+
+    ``precision``: of the best hits flagged a good match, the share that is evidence; ``recall``: of the
+    best hits that are evidence, the share flagged; ``rank1``: the share of questions whose best hit is.
+    """
+    correct = [r for r in rows if r["rank1"]]
+    flagged = [r for r in rows if r["good_match"]]
+    return {"n": len(rows), "rank1": len(correct) / max(1, len(rows)),
+            "precision": sum(r["rank1"] for r in flagged) / max(1, len(flagged)),
+            "recall": sum(r["good_match"] for r in correct) / max(1, len(correct))}
 
 
 def score(ranked: list[str], evidence: Iterable[str]) -> dict[str, float]:
@@ -185,6 +202,8 @@ class ConversationReport:
     metrics: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     p50_ms: dict[str, float] = field(default_factory=dict)
     per_question: list[dict] = field(default_factory=list)
+    #: Per half and mode (hybrid, semantic): :func:`good_match_figures`.
+    good_match: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def as_text(self) -> str:
         total = sum(self.questions.values())
@@ -198,6 +217,10 @@ class ConversationReport:
                     lead = f"{half:8} {mode:9}" if i == 0 else " " * 18
                     lines.append(f"{lead} {kind:12} {int(m['n']):4d} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
                                  f"{m['ndcg@10']:8.3f}")
+        for half, modes in self.good_match.items():
+            for mode, g in modes.items():
+                lines.append(f"good match, {half} {mode}: best hit correct {g['rank1']:.3f}; flag precision "
+                             f"{g['precision']:.3f}, recall {g['recall']:.3f} ({int(g['n'])} questions)")
         lines.append("search p50: " + ", ".join(f"{mode} {ms:.1f} ms" for mode, ms in self.p50_ms.items()))
         return "\n".join(lines)
 
@@ -221,8 +244,9 @@ def _aggregate(rows: list[dict], modes: list[SearchMode]) -> dict[str, dict[str,
 
 
 def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchMode] | None = None,
-                      progress: Callable[[str], None] | None = None) -> ConversationReport:
-    """Store ``path``'s conversations in a temporary vault and score each search mode on its questions."""
+                      progress: Callable[[str], None] | None = None, sessions: bool = True) -> ConversationReport:
+    """Store ``path``'s conversations in a temporary vault and score each search mode on its questions
+    (``sessions=False``: turns stored without session ids)."""
     from memvault.service.container import create_vault, load_embedder
 
     say = progress or (lambda _msg: None)
@@ -235,23 +259,31 @@ def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchM
             started = time.perf_counter()
             turns = sum(len(s.turns) for c in conversations for s in c.sessions)
             say(f"storing and embedding {turns} turns of {len(conversations)} conversations…")
-            ingest(services, conversations)
+            ingest(services, conversations, sessions=sessions)
             report = ConversationReport(
-                path.name, len(conversations), turns,
+                path.name + ("" if sessions else " (no session ids)"), len(conversations), turns,
                 {h: sum(len(c.questions) for c in conversations if c.split == h) for h in HALVES},
                 time.perf_counter() - started)
             for mode in modes:
                 times = []
                 for conversation in conversations:
                     for question in conversation.questions:
-                        ranked, ms = rank(services, conversation, question, mode)
+                        ranked, ms, best = rank(services, conversation, question, mode)
                         times.append(ms)
+                        good = best is not None and is_good_match(best, mode)
                         report.per_question.append({"id": question.id, "half": conversation.split,
                                                     "kind": question.kind, "mode": mode.value,
-                                                    "top": ranked[:LIMIT], **score(ranked, question.evidence)})
+                                                    "top": ranked[:LIMIT], "best_score": best,
+                                                    "rank1": bool(ranked) and ranked[0] in question.evidence,
+                                                    "good_match": good, **score(ranked, question.evidence)})
                 report.p50_ms[mode.value] = statistics.median(times)
                 say(f"{mode.value}: done ({len(times)} questions)")
             report.metrics = _aggregate(report.per_question, modes)
+            for half in HALVES:
+                for mode in (SearchMode.HYBRID, SearchMode.SEMANTIC):
+                    rows = [r for r in report.per_question if r["half"] == half and r["mode"] == mode.value]
+                    if rows:
+                        report.good_match.setdefault(half, {})[mode.value] = good_match_figures(rows)
         finally:
             services.close()
     return report

@@ -10,7 +10,7 @@ bias is then moved by ln(negatives / positives), so that a relevance of 0.5
 means "as likely relevant as not" (see :mod:`memvault.ranking.fusion`).
 Held-out questions and BEIR ``test`` queries are never read here.
 
-The conversation inputs (said by the assistant, the previous and next turn's
+The turn inputs (the memory is a question, the previous and next turn's
 gain) are then fitted on the conversation candidates alone, with the first
 weights held at the shipped values (``fit(..., held=...)``), as they were
 chosen: SciFact has no turns, so they are 0 there and its fit is not theirs.
@@ -31,7 +31,7 @@ from memvault.ranking.keyword import bm25_evidence
 
 #: The depth of each list in a limit-10 search (``max(3 x limit, HYBRID_DEPTH)``).
 DEPTH = 50
-FEATURES = ("similarity", "coverage", "bm25", "graph", "assistant", "previous_gain", "next_gain")
+FEATURES = ("similarity", "coverage", "bm25", "graph", "question", "previous_gain", "next_gain")
 #: The first inputs, fitted on both sets; the rest are the conversation inputs.
 SHARED = 4
 #: Hits asked for per question: deep enough to hold every candidate of the three lists.
@@ -51,7 +51,7 @@ def inputs_of(breakdown) -> tuple[float, ...] | None:
     if not ranks or min(ranks) > DEPTH:
         return None
     return (breakdown.semantic or 0.0, breakdown.coverage or 0.0, bm25_evidence(breakdown.keyword_bm25),
-            breakdown.graph or 0.0, float(bool(breakdown.assistant_turn)), breakdown.previous_turn_gain or 0.0,
+            breakdown.graph or 0.0, float(bool(breakdown.question)), breakdown.previous_turn_gain or 0.0,
             breakdown.next_turn_gain or 0.0)
 
 
@@ -148,11 +148,12 @@ def main(argv: list[str]) -> int:
 
     settings = Settings()
     conversations = collect_conversations(settings, Path(argv[0]))
-    candidates = conversations + collect_beir(settings, Path(argv[1]))
-    shared = [Candidate(c.question, c.relevant, c.inputs[:SHARED]) for c in candidates]
-    weights, bias, counts = fit(shared)
-    print(", ".join(f"{name} {w:.3f}" for name, w in zip(FEATURES, weights, strict=False)) + f"; bias {bias:.3f}")
-    print(counts)
+    if len(argv) > 1:  # without a BEIR folder only the turn inputs are refitted
+        candidates = conversations + collect_beir(settings, Path(argv[1]))
+        shared = [Candidate(c.question, c.relevant, c.inputs[:SHARED]) for c in candidates]
+        weights, bias, counts = fit(shared)
+        print(", ".join(f"{name} {w:.3f}" for name, w in zip(FEATURES, weights, strict=False)) + f"; bias {bias:.3f}")
+        print(counts)
     shipped = (relevance.W_SIMILARITY, relevance.W_COVERAGE, relevance.W_BM25, relevance.W_GRAPH)
     weights, _bias, counts = fit(conversations, held=dict(enumerate(shipped)))
     print("conversation inputs, the others held as shipped: "

@@ -87,7 +87,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             from memvault.bench.conversations import run_conversations
 
             # Per-question rows are for --json readers; the text shows the aggregates.
-            report = run_conversations(settings_for(args), Path(args.conversations), progress=progress.stage)
+            report = run_conversations(settings_for(args), Path(args.conversations), progress=progress.stage,
+                                       sessions=not args.no_sessions)
         else:
             from memvault.bench.beir import run_beir
 
@@ -133,6 +134,8 @@ def register(command: Command) -> None:
     data.add_argument("--extraction", metavar="FILE",
                       help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
                            "recall, semantic/episodic and category accuracy, turns per second")
+    p.add_argument("--no-sessions", action="store_true",
+                   help="with --conversations: store the turns without session ids")
     p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")
     p.add_argument("--max-queries", type=int, metavar="N",
                    help="with --beir: evaluate only the first N queries (default: all)")

@@ -300,9 +300,9 @@ class ScoreBreakdown:
     coverage: float | None = None
     graph: float | None = None
     graph_rank: int | None = None
-    #: Conversation inputs of hybrid (``memvault/ranking/turn_context.py``): said by the assistant, and the
+    #: Hybrid's turn inputs (``memvault/ranking/turn_context.py``): the memory is a question, and the
     #: similarity of the previous and next turn of its session minus its own.
-    assistant_turn: bool | None = None
+    question: bool | None = None
     previous_turn_gain: float | None = None
     next_turn_gain: float | None = None
     relevance: float | None = None

@@ -7,7 +7,7 @@ Hybrid search ranks its candidates (the semantic, keyword and graph lists, each
                                + W_COVERAGE * coverage
                                + W_BM25 * bm25 / (bm25 + BM25_HALF)
                                + W_GRAPH * graph
-                               + W_ASSISTANT * assistant
+                               + W_QUESTION * question
                                + W_PREVIOUS_GAIN * previous_gain
                                + W_NEXT_GAIN * next_gain
                                + BIAS)))
@@ -20,10 +20,13 @@ with the features, each computed at query time by its own module:
   query's content words in the hit, and FTS5's BM25 (0 without a keyword match);
 - ``graph`` (:mod:`memvault.ranking.graph`): the share of the query's entity and
   date weight the hit carries;
-- ``assistant``, ``previous_gain``, ``next_gain``
-  (:mod:`memvault.ranking.turn_context`): for turns of a conversation, whether
-  the assistant said it and how much closer its neighbouring turns are to the
-  query; 0 for any other memory.
+- ``question`` (:func:`memvault.ranking.turn_context.asks`): the memory is a
+  question, so it shares the query's words without answering it;
+- ``previous_gain``, ``next_gain`` (:mod:`memvault.ranking.turn_context`): for
+  turns of a conversation, how much closer its neighbouring turns are to the
+  query; 0 for any other memory. Who said a turn is no input: a rule that the
+  user's words matter more than the assistant's holds for one way of writing a
+  set, not for two people talking or an assistant that states the facts.
 
 Every feature is absolute, not a rank or a per-query normalisation, so the
 score means the same thing from one query to the next: four memories unrelated
@@ -33,14 +36,14 @@ The weights are a logistic regression on the candidates of sets with known
 answers, disjoint from those the README's figures are reported on (the tuning
 half of ``tests/data/conversations`` and SciFact's train split), with the bias
 moved by the log of the negative-to-positive ratio (a prior correction), so 0.5
-means "as likely relevant as not" whatever the collection's size
-(:data:`memvault.ranking.good_match.GOOD_MATCH`). ``python -m
+means "as likely relevant as not" among candidates like the fit's (where the
+good-match point is: :data:`memvault.ranking.good_match.GOOD_MATCH`). ``python -m
 memvault.bench.relevance_fit`` refits them.
 
-``W_GRAPH`` is 0: fitted, its sign differs between conversations and SciFact,
-so the graph list adds candidates and shows its evidence in the breakdown but
-orders only hits whose relevance agrees to :data:`GRAPH_TIE_DECIMALS` decimals
-(:func:`rank_key`), keeping the score calibrated. Every measurement behind
+``W_GRAPH`` is 0: fitted on the training data, its sign differs between
+conversations and SciFact, so the graph list adds candidates and shows its
+evidence in the breakdown but does not order them. (A tie-breaker on graph
+evidence, chosen on SciFact's test split, is gone.) Every measurement behind
 these choices, including the rank fusion (RRF) this replaced, is in
 ``docs/benchmarks.md`` ("Ranking").
 """
@@ -54,7 +57,7 @@ from memvault.domain.models import ScoreBreakdown
 from memvault.ranking.graph import GraphList
 from memvault.ranking.keyword import bm25_evidence, content_stems, coverage, keyword_score
 from memvault.ranking.similarity import Seen
-from memvault.ranking.turn_context import TurnContext
+from memvault.ranking.turn_context import TurnContext, asks
 
 # Fitted on 127 + 809 questions (74,521 candidates, 1,068 relevant); bias = -10.151 + ln(73,453 / 1,068).
 W_SIMILARITY = 8.792
@@ -63,27 +66,27 @@ W_BM25 = 3.131
 W_GRAPH = 0.0
 BIAS = -5.920
 # Fitted on the conversations' tuning half with the weights above held.
-W_ASSISTANT = -3.36
-W_NEXT_GAIN = 3.88
-W_PREVIOUS_GAIN = 2.31
-#: Decimals to which two hybrid relevances are equal for the graph evidence to order them (None: never).
-GRAPH_TIE_DECIMALS: int | None = 4
+W_QUESTION = -4.303
+W_NEXT_GAIN = 2.540
+W_PREVIOUS_GAIN = 2.406
 
 
 def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0, *,
-              assistant: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0) -> float:
+              question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
     z = (W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
-         + W_ASSISTANT * assistant + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
+         + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def rank_key(score: float, graph: float | None, memory_id: int) -> tuple:
-    """The sort key of every mode: score first; among hybrid relevances equal to :data:`GRAPH_TIE_DECIMALS`
-    decimals, more graph evidence first; then the exact score and the id (a stable order)."""
-    if GRAPH_TIE_DECIMALS is None:
-        return (-score, memory_id)
-    return (-round(score, GRAPH_TIE_DECIMALS), -(graph or 0.0), -score, memory_id)
+def rank_key(score: float, memory_id: int, text: str = "") -> tuple:
+    """The sort key of every mode: score, then the memory's text, then its id.
+
+    Equal scores are common (short turns with the same matched words have the same BM25), and ids follow
+    the order memories arrived in, which differs between two vaults holding the same data (a concurrent
+    ingest, an import). The text orders such ties the same way in both; the id only identical texts.
+    """
+    return (-score, text, memory_id)
 
 
 Page = list[tuple[float, int, ScoreBreakdown]]
@@ -96,8 +99,9 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
     breakdown)``, best first.
 
     ``semantic`` is ``(memory id, chunk id, similarity)`` nearest first, ``keyword`` FTS5's hits best first
-    (``memory_id``, ``bm25``), ``texts`` hybrid's candidates' contents and sessions. Semantic mode scores by
-    similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by :func:`relevance`.
+    (``memory_id``, ``bm25``), ``texts`` the candidates' contents and sessions (every mode: ties). Semantic
+    mode scores by similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by
+    :func:`relevance`.
     """
     sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
     kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
@@ -108,7 +112,7 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         else:
             scored = [(keyword_score(k.bm25), mid, ScoreBreakdown(keyword_bm25=k.bm25, keyword_rank=position))
                       for mid, (position, k) in kw_rank.items()]
-        scored.sort(key=lambda t: rank_key(t[0], None, t[1]))
+        scored.sort(key=lambda t: rank_key(t[0], t[1], texts.get(t[1], ("",))[0]))
         return [t for t in scored if t[0] >= min_score][:limit]
     graph_rank = {mid: i + 1 for i, mid in enumerate(graph_ids)}
     stems = content_stems(keyword_query)
@@ -122,19 +126,20 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
         chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
         cover = coverage(stems, texts[mid][0])
+        question = asks(texts[mid][0])
         linked = graph.evidence.get(mid, 0.0)
         turn = turns.get(mid, empty_turn)
-        score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, assistant=turn.assistant,
+        score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, question=question,
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
         if score >= min_score:
-            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, turn)))
-    inputs.sort(key=lambda t: rank_key(t[0], graph.evidence.get(t[1]), t[1]))
+            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
+    inputs.sort(key=lambda t: rank_key(t[0], t[1], texts[t[1]][0]))
     page = []
-    for score, mid, (s, kw, chunk, sim, bound, cover, turn) in inputs[:limit]:
+    for score, mid, (s, kw, chunk, sim, bound, cover, question, turn) in inputs[:limit]:
         page.append((score, mid, ScoreBreakdown(
             semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
             keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
             coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
-            assistant_turn=turn.assistant or None, previous_turn_gain=turn.previous_gain,
+            question=question or None, previous_turn_gain=turn.previous_gain,
             next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
     return page

@@ -2,23 +2,27 @@
 
 Agents ask about the person they serve by name ("What is the name of Maya's
 dog?"). The memories about that person rarely contain the name: the user speaks
-in the first person ("we picked her up yesterday"), and the turns that do name
-the user are greetings ("Good night, Maya."). So the name pulls the semantic
-side towards small talk, and on the keyword side it matches only those
-greetings. When the search is scoped to a user (``MemoryFilter.user_id``), the
-name parts of that id are read as references to the user: the semantic side
-embeds "the user" in their place and the keyword side leaves them out
-(measured: ``docs/benchmarks.md``, "Ranking").
+in the first person, and the turns that do name the user are greetings. When
+the caller says what the user is called (``user_names``: a display name or
+aliases), those words are read as references to the user: the semantic side
+embeds "the user" in their place and the keyword side leaves them out.
+
+The names are never derived from an id: ``prod-server``, ``team-alpha`` or
+``john.doe`` are identifiers, and reading their parts as a name turned
+"Which server crashed?" into "Which the user crashed?". No surface passes
+names yet, so every search uses the query as written (measured:
+``docs/benchmarks.md``, "Ranking").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from memvault.vault.search import STOPWORDS
 
-#: Parts of a user id shorter than this are not treated as names ("al", "x7").
+#: Name words shorter than this are not matched ("al", "x7").
 MIN_NAME_CHARS = 3
 _PART = re.compile(r"[^\W\d_]+", re.UNICODE)
 _GENERIC = frozenset({"user", "users", "person", "people", "human", "client", "customer"})
@@ -33,21 +37,19 @@ class PlannedQuery:
     user_names: tuple[str, ...] = ()
 
 
-def name_parts(user_id: str | None) -> tuple[str, ...]:
-    """Words of a user id that can be a name: ``"maya.okafor"`` -> ``("maya", "okafor")``."""
-    if not user_id:
-        return ()
-    parts = (p.lower() for p in _PART.findall(user_id))
+def name_words(user_names: Iterable[str]) -> tuple[str, ...]:
+    """The words of the names a caller gave: ``["Maya Okafor"]`` -> ``("maya", "okafor")``."""
+    parts = (p.lower() for name in user_names for p in _PART.findall(name))
     return tuple(dict.fromkeys(p for p in parts if len(p) >= MIN_NAME_CHARS and p not in STOPWORDS | _GENERIC))
 
 
-def plan(query: str, user_id: str | None) -> PlannedQuery:
-    """The semantic and keyword texts for ``query`` when the search is scoped to ``user_id``."""
-    names = name_parts(user_id)
+def plan(query: str, user_names: Iterable[str] = ()) -> PlannedQuery:
+    """The semantic and keyword texts for ``query``, given what the user is called (explicitly)."""
+    names = name_words(user_names)
     if not names:
         return PlannedQuery(query, query)
     name = "(?:" + "|".join(map(re.escape, names)) + ")"
-    # A run of name parts ("Maya Okafor's") is one reference to the user.
+    # A run of name words ("Maya Okafor's") is one reference to the user.
     pattern = re.compile(rf"\b{name}(?:\s+{name})*\b(['’]s\b)?", re.IGNORECASE)
     found = tuple(dict.fromkeys(w.lower() for m in pattern.finditer(query) for w in _PART.findall(m.group(0))
                                 if w.lower() in names))

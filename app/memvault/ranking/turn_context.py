@@ -1,8 +1,14 @@
-"""Hybrid's conversation inputs: who said a turn, and how close its neighbouring turns are to the query.
+"""Hybrid's turn inputs: whether a memory asks rather than states, and how close its neighbouring turns
+of a conversation are to the query.
+
+A memory that is a question ("where exactly does the knee hurt?") shares the
+words of a question about it without holding its answer, whoever asked it: the
+user, the assistant, or either of two people talking. It is read from the text
+alone, for every memory (:func:`asks`).
 
 A memory that is a turn of a session (``session_id``) is judged with its
-neighbours: its previous and next turn in that session (the rule of the
-indexing context, :mod:`memvault.vault.jobs`). Their similarity to the query minus
+neighbours: its previous and next turn in that session, read at query time
+(stored vectors are each memory's own text's, :mod:`memvault.vault.jobs`). Their similarity to the query minus
 the turn's own is its gain from each side, so an answer ("outside, after about
 12k") rises with the question before it or the reply after it. Memories without
 a session, and neighbours without a vector yet, give no gain. How these inputs
@@ -14,49 +20,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from memvault.domain.models import Memory
 from memvault.vault import memory_queries
-from memvault.vault.jobs import CONTEXT_WINDOW_SECONDS
 from memvault.vault.knn import VectorIndex, planner
 
-
-#: Metadata keys that name who said a conversation turn, and the value that means the assistant.
-SPEAKER_KEYS = ("role", "speaker")
-ASSISTANT = "assistant"
+#: How far apart (seconds of ``created_at``) two turns of a session may lie to be neighbours.
+CONTEXT_WINDOW_SECONDS = 24 * 3600
 
 
-def said_by_assistant(metadata: dict | None) -> bool:
-    """Whether a memory's metadata marks it as a turn the assistant said (``role``/``speaker``).
-
-    What an agent is asked about is what the user said; the assistant's replies echo the question's
-    words ("Oh, congratulations to Ada!") without its answer.
-    """
-    if not metadata:
-        return False
-    return any(isinstance(metadata.get(k), str) and metadata[k].strip().lower() == ASSISTANT for k in SPEAKER_KEYS)
+def asks(text: str) -> bool:
+    """Whether a memory is a question: its text ends with a question mark."""
+    return text.rstrip().rstrip("\"')”’»)]").endswith("?")
 
 
 @dataclass(frozen=True)
 class TurnContext:
     """A candidate's conversation inputs (gains are ``None`` where there is no neighbour to compare)."""
 
-    assistant: bool = False
     previous_gain: float | None = None
     next_gain: float | None = None
 
 
-def contexts(conn, index: VectorIndex | None, qvec, found: dict[int, Memory],
+def contexts(conn, index: VectorIndex | None, qvec, in_session: list[int],
              similarity: dict[int, float], namespace: str | None) -> dict[int, TurnContext]:
-    """The inputs of each candidate in ``found`` that belongs to a session.
+    """The inputs of each candidate in ``in_session`` (the candidates that belong to a session).
 
     ``similarity`` holds the similarities already known (the candidates'); the neighbours' missing ones
     are read from the index when it can answer, else those neighbours count as absent.
     """
-    in_session = [m for m, memory in found.items() if memory.session_id is not None]
     out: dict[int, TurnContext] = {}
     if not in_session:
-        # The assistant input is about turns of a conversation: an agent's own notes marked
-        # role=assistant outside any session are not echoes of a user and keep their score.
         return out
     neighbours = memory_queries.session_neighbours(conn, in_session, CONTEXT_WINDOW_SECONDS)
     wanted = {n for pair in neighbours.values() for n in pair if n is not None and n not in similarity}
@@ -68,7 +60,6 @@ def contexts(conn, index: VectorIndex | None, qvec, found: dict[int, Memory],
         previous, following = neighbours.get(m, (None, None))
         own = known.get(m)
         out[m] = TurnContext(
-            said_by_assistant(found[m].metadata),
             None if own is None or known.get(previous) is None else known[previous] - own,
             None if own is None or known.get(following) is None else known[following] - own)
     return out

@@ -1,8 +1,8 @@
 """Search by meaning, by keyword, or both fused into one calibrated relevance.
 
 This module retrieves and reads; every ranking decision is in :mod:`memvault.ranking`. The steps, for
-every mode: the query is read for the user's own name (:mod:`memvault.ranking.query`); the semantic
-side embeds the query and takes the nearest chunks (filters inside the KNN), the keyword side asks FTS5
+every mode: the query is planned (:mod:`memvault.ranking.query`; no surface gives the user's name yet);
+the semantic side embeds the query and takes the nearest chunks (filters inside the KNN), the keyword side asks FTS5
 for BM25 matches, hybrid's graph side the memories sharing the query's entities and dates
 (:mod:`memvault.ranking.graph`); :func:`memvault.ranking.fusion.rank` then scores and orders the
 candidates, and this module reads the page and its snippets.
@@ -132,7 +132,7 @@ class SearchService:
         # Search never shows deleted or expired memories, whatever the filter says.
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
-        planned = query_plan.plan(q.query, f.user_id)
+        planned = query_plan.plan(q.query)
         depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
@@ -164,13 +164,11 @@ class SearchService:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
-            # Ranking reads only the candidates' texts (hybrid's coverage) and sessions; whole memories (tags,
-            # metadata, entities) are read for the page shown and for the turns of a session, whose inputs
-            # (turn_context) need their metadata: not for all ~100 candidates of a hybrid search.
-            texts = memory_queries.contents(conn, ids) if mode is SearchMode.HYBRID else {}
+            # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole
+            # memories (tags, metadata, entities) are read for the page shown, not for all ~100 candidates.
+            texts = memory_queries.contents(conn, ids)
             turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
-                conn, self._index, qvec,
-                memory_queries.get_many(conn, [m for m, (_t, session) in texts.items() if session is not None]),
+                conn, self._index, qvec, [m for m, (_t, session) in texts.items() if session is not None],
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
                                q.limit, q.min_score)

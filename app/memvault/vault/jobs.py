@@ -5,13 +5,11 @@ a crash can never leave a memory without either a vector or a pending job.
 Workers lease jobs for a while; a lease that runs out (a killed process) makes
 the job due again.
 
-Conversation-aware vectors: a memory that belongs to a session (``session_id``)
-is indexed by its own vector mixed with the stored vector of the turn before it
-in that session, ``normalise(own + CONTEXT_WEIGHT * previous)``. A reply such as
-"outside, after about 12k" then carries what it answers ("where does the knee
-hurt?"), while search still returns and shows the turn itself. The previous
-turn's stored vector already holds its own predecessor, so the context fades
-geometrically along the session.
+A memory's stored vectors are the model's vectors of its own text, nothing
+else: they do not depend on the order jobs ran in, keep no trace of a deleted
+neighbour, and mean the same on every device a bundle or sync carries them to.
+What a conversation's neighbouring turns add is computed at query time
+(:mod:`memvault.ranking.turn_context`).
 """
 
 from __future__ import annotations
@@ -28,21 +26,14 @@ from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import EmbeddedMemory
 from memvault.vault import memories as memory_writes
-from memvault.vault import filters, memory_queries, memory_vectors, vectors
+from memvault.vault import filters, memory_queries, memory_vectors
 from memvault.vault.engine import Database
 from memvault.vault.oplog import Stamp
-from memvault.vault.rows import VectorTarget
 from memvault.vault.vectors import Embedded
 
 LEASE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
 FAILED_AFTER_ATTEMPTS = 5
-#: Weight of the previous turn's vector in a session memory's vector. Chosen on
-#: the tuning half of tests/data/conversations, where 0.25-0.5 all raised
-#: semantic R@5 by 3-5 points over the turn alone; 0 turns it off.
-CONTEXT_WEIGHT = 0.35
-#: How far back (seconds of ``created_at``) the previous turn of a session may lie.
-CONTEXT_WINDOW_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -116,51 +107,10 @@ class EmbeddingJobStore:
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
             currents = memory_queries.vector_targets(conn, [job.memory_id for job, _, _ in results])
-            # Stored in this transaction, in order: a later turn of the same session mixes in this vector.
-            stored_first: dict[int, np.ndarray] = {}
-            items = []
-            for job, spans, vecs in results:
-                current = currents.get(job.memory_id)
-                if current is not None:
-                    vecs = self._with_context(conn, current, vecs, stored_first)
-                    if current.content_hash == job.content_hash:
-                        stored_first[job.memory_id] = np.asarray(vecs[0], dtype=np.float32)
-                items.append((job.memory_id, job.content_hash, Embedded(spans, vecs, self._model_id)))
+            items = [(job.memory_id, job.content_hash, Embedded(spans, vecs, self._model_id))
+                     for job, spans, vecs in results]
             stored = memory_vectors.store_vectors_many(conn, items, stamp, currents=currents)
         return [m for m in stored if m is not None]
-
-    def _with_context(self, conn, me: VectorTarget, vecs: np.ndarray,
-                      stored_first: dict[int, np.ndarray]) -> np.ndarray:
-        """``vecs`` mixed with the previous turn's vector when the memory is part of a session.
-
-        ``stored_first``: first vectors stored earlier in the same transaction (not yet in the rows read here).
-        """
-        if CONTEXT_WEIGHT <= 0 or me.session_id is None:
-            return vecs
-        # The (namespace, created_at, id) index walks back from this memory; a
-        # session's turns are stored close together, so the walk is short.
-        prev = conn.execute(
-            text(
-                "SELECT id, model_id, embedding_status FROM memories WHERE namespace = :ns "
-                "AND created_at BETWEEN :since AND :at AND id < :m AND session_id = :sid AND deleted_at IS NULL "
-                "ORDER BY created_at DESC, id DESC LIMIT 1"
-            ),
-            {"ns": me.namespace, "since": me.created_at - CONTEXT_WINDOW_SECONDS, "at": me.created_at,
-             "m": me.rowid, "sid": me.session_id},
-        ).first()
-        if prev is None:
-            return vecs
-        if prev.id in stored_first:
-            context = stored_first[prev.id]
-        elif prev.model_id != self._model_id or prev.embedding_status != EmbeddingStatus.READY.value:
-            # A vector another model made (or none yet) is not comparable: no context then.
-            return vecs
-        else:
-            context = vectors.first_vector(conn, prev.id)
-        if context is None or context.shape[0] != vecs.shape[1]:
-            return vecs
-        mixed = np.asarray(vecs, dtype=np.float32) + CONTEXT_WEIGHT * context
-        return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
 
     def release(self, jobs: list[Job]) -> None:
         """Give back claimed jobs unfinished (a stopping worker dropped them): due again at once, no attempt counted."""

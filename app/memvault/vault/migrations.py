@@ -362,8 +362,18 @@ def _v14(conn: Connection, dim: int) -> None:
                       f"{FACT_SUBJECT}, {FACT_ATTRIBUTE}) WHERE {FACT_ATTRIBUTE} IS NOT NULL"))
 
 
+
+def _v15(conn: Connection, dim: int) -> None:
+    # Until v15 a session turn's vector was mixed with its predecessor's (order-dependent, kept a deleted
+    # neighbour's meaning, travelled in bundles). Renaming those vectors' model makes them stale: the
+    # re-embed path (vectors another model made) gives them their own text's vectors; until then they
+    # are still searched. A sessionless memory's vectors were always its own.
+    conn.execute(text("UPDATE memories SET model_id = model_id || '+previous-turn' "
+                      "WHERE session_id IS NOT NULL AND model_id IS NOT NULL AND model_id NOT LIKE '%+previous-turn'"))
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14]
+                                                       _v12, _v13, _v14, _v15]
 LATEST = len(MIGRATIONS)
 
 

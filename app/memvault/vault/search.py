@@ -182,8 +182,9 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
     if expr is None:
         return []
     pool = k * KEYWORD_OVERFETCH
-    top = conn.execute(text("SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank LIMIT :n"),
-                       {"expr": expr, "n": pool}).all()
+    # Equal ranks by rowid, so which of many equal matches make the pool does not depend on the index's layout.
+    top = conn.execute(text("SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr "
+                            "ORDER BY rank, rowid LIMIT :n"), {"expr": expr, "n": pool}).all()
     # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
     # (each check reads a memory row, and an uncached row costs a page decryption).
     head = k + k // 4 + 4
@@ -203,7 +204,7 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
             "SELECT m.id AS memory_id, bm25(memory_fts) AS rank, "
             f"{snippet_sql} AS snip "
             "FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid "
-            f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank LIMIT :k"
+            f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank, m.id LIMIT :k"
         ),
         dict(search_filter.params, expr=expr, k=k),
     ).all()

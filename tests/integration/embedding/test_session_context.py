@@ -1,10 +1,10 @@
-"""Conversation-aware vectors: a session turn is indexed with the turn before it as context."""
+"""A session turn's stored vector is its own text's: context is the query's business, not the index's."""
 
 import numpy as np
-import pytest
+from sqlalchemy import text
 
 from memvault.domain.models import MemoryCreate
-from memvault.vault import jobs, vectors
+from memvault.vault import migrations, vectors
 
 
 def _stored(services, memory):
@@ -12,38 +12,40 @@ def _stored(services, memory):
         return vectors.first_vector(conn, memory.rowid)
 
 
-def _own(services, text):
-    return services.embedder.embed_documents([text])[0].vectors[0]
+def _own(services, text_):
+    return services.embedder.embed_documents([text_])[0].vectors[0]
 
 
-def test_a_session_turn_is_mixed_with_the_previous_turns_stored_vector(services):
+def test_a_session_turn_is_stored_with_its_own_vector_whatever_came_before(services):
     texts = ["Where exactly does the knee hurt?", "outside, after about 12k", "Sounds like the IT band."]
     made = [services.memories.create(MemoryCreate(content=t, session_id="run-chat")).memory for t in texts]
-    other = services.memories.create(MemoryCreate(content="outside, after about 12k")).memory
     services.worker.drain()
-    first, second, third = (_stored(services, m) for m in made)
-    assert np.allclose(first, _own(services, texts[0]), atol=1e-6)  # nothing before it in the session
-    want = _own(services, texts[1]) + jobs.CONTEXT_WEIGHT * first
-    assert np.allclose(second, want / np.linalg.norm(want), atol=1e-5)
-    want = _own(services, texts[2]) + jobs.CONTEXT_WEIGHT * second
-    assert np.allclose(third, want / np.linalg.norm(want), atol=1e-5)
-    # The same words outside a session keep their own vector; search still returns the turn itself.
-    assert np.allclose(_stored(services, other), _own(services, texts[1]), atol=1e-6)
-    assert not np.allclose(second, _stored(services, other), atol=1e-3)
+    for memory, t in zip(made, texts):
+        assert np.allclose(_stored(services, memory), _own(services, t), atol=1e-6)
 
 
-def test_other_sessions_and_deleted_turns_are_not_context(services):
-    a = services.memories.create(MemoryCreate(content="first turn of chat A", session_id="A")).memory
-    services.memories.create(MemoryCreate(content="a turn of chat B", session_id="B"))
+def test_a_deleted_neighbour_leaves_no_trace_in_the_next_turns_vector(services):
+    services.memories.create(MemoryCreate(content="first turn of chat A", session_id="A"))
     gone = services.memories.create(MemoryCreate(content="a turn of chat A that is deleted", session_id="A")).memory
     services.worker.drain()
     services.lifecycle.delete(gone.id, gone.namespace)
-    b2 = services.memories.create(MemoryCreate(content="second turn of chat A", session_id="A")).memory
+    after = services.memories.create(MemoryCreate(content="second turn of chat A", session_id="A")).memory
     services.worker.drain()
-    want = _own(services, "second turn of chat A") + jobs.CONTEXT_WEIGHT * _stored(services, a)
-    assert np.allclose(_stored(services, b2), want / np.linalg.norm(want), atol=1e-5)
+    assert np.allclose(_stored(services, after), _own(services, "second turn of chat A"), atol=1e-6)
 
 
-@pytest.fixture(autouse=True)
-def _context_is_on():
-    assert jobs.CONTEXT_WEIGHT > 0
+def test_the_upgrade_marks_session_turns_mixed_vectors_stale_for_reembedding(services):
+    """Vaults written before: a session turn's vector held its predecessor's. The upgrade step renames those
+    vectors' model so the re-embed path (stale = another model's vectors) gives them their own text's."""
+    turn = services.memories.create(MemoryCreate(content="outside, after about 12k", session_id="run-chat")).memory
+    alone = services.memories.create(MemoryCreate(content="a note outside any session")).memory
+    services.worker.drain()
+    assert services.reembed.stale_count() == 0
+    with services.vault.db.write() as conn:
+        migrations._v15(conn, 0)
+        models = dict(conn.execute(text("SELECT id, model_id FROM memories")).all())
+    assert models[turn.rowid] != services.reembed.model_id
+    assert models[alone.rowid] == services.reembed.model_id
+    assert services.reembed.stale_count() == 1
+    assert services.reembed.reembed().done == 1
+    assert services.reembed.stale_count() == 0

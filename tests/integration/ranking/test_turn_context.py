@@ -1,4 +1,4 @@
-"""Hybrid's conversation inputs on a real vault: who said a turn and its neighbours' similarity (fake embedder)."""
+"""Hybrid's turn inputs on a real vault: a question, and its neighbours' similarity (fake embedder)."""
 
 import pytest
 
@@ -8,7 +8,7 @@ from memvault.ranking import fusion as relevance
 
 TURNS = [
     ("user", "my knee hurts on long runs"),
-    ("assistant", "where exactly does the knee hurt"),
+    ("assistant", "where exactly does the knee hurt?"),
     ("user", "outside after about twelve kilometres"),
     ("assistant", "that sounds like the iliotibial band"),
 ]
@@ -29,7 +29,7 @@ def _hits(services, query, mode=SearchMode.HYBRID):
     return {h.memory.id: h for h in result.hits}
 
 
-def test_each_turn_is_scored_with_its_speaker_and_its_neighbours_similarity(services):
+def test_each_turn_is_scored_as_a_question_or_not_and_by_its_neighbours_similarity(services):
     ids = _store(services, "run-1", TURNS)
     hybrid = _hits(services, "where does the knee hurt")
     similarity = {i: h.breakdown.semantic for i, h in _hits(services, "where does the knee hurt",
@@ -41,25 +41,25 @@ def test_each_turn_is_scored_with_its_speaker_and_its_neighbours_similarity(serv
         following = similarity[ids[n + 1]] - similarity[i] if n + 1 < len(ids) else None
         assert b.previous_turn_gain == (None if previous is None else pytest.approx(previous, abs=1e-5))
         assert b.next_turn_gain == (None if following is None else pytest.approx(following, abs=1e-5))
-        assert b.assistant_turn is (True if TURNS[n][0] == "assistant" else None)
+        assert b.question is (True if TURNS[n][1].endswith("?") else None)
         expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0,
-                                       assistant=TURNS[n][0] == "assistant", previous_gain=previous or 0.0,
+                                       question=TURNS[n][1].endswith("?"), previous_gain=previous or 0.0,
                                        next_gain=following or 0.0)
         assert hybrid[i].score == pytest.approx(expected, abs=1e-6)
     # The answer without the query's words is lifted by the question before it.
     assert hybrid[ids[2]].breakdown.previous_turn_gain > 0
 
 
-def test_the_user_turn_outranks_the_assistant_echo_with_the_same_words(services):
+def test_the_speaker_does_not_move_the_score_and_a_question_ranks_below_the_statement(services):
     said, echoed = _store(services, "s1", [("user", "my sister Ada got engaged"),
                                            ("assistant", "my sister Ada got engaged")])
-    ranked = list(_hits(services, "who got engaged"))
-    assert ranked.index(said) < ranked.index(echoed)
-    # The same texts outside a conversation (no speaker) are equals: the order is the speaker's doing.
-    plain = [services.memories.create(MemoryCreate(content="my sister Ada got engaged")).memory.id for _ in range(2)]
-    services.worker.drain()
     hits = _hits(services, "who got engaged")
-    assert hits[plain[0]].score == pytest.approx(hits[plain[1]].score) and hits[plain[0]].score > hits[echoed].score
+    # The same words said by either speaker, one turn apart: only the neighbour gains differ.
+    assert hits[said].breakdown.question is None and hits[echoed].breakdown.question is None
+    stated, asked = _store(services, "s2", [("assistant", "your sister Ada got engaged in May"),
+                                            ("user", "did my sister Ada get engaged in May?")])
+    ranked = list(_hits(services, "when did Ada get engaged"))
+    assert ranked.index(stated) < ranked.index(asked)
 
 
 def test_neighbours_are_the_same_sessions_live_turns_and_never_cross_it(services):
@@ -72,11 +72,11 @@ def test_neighbours_are_the_same_sessions_live_turns_and_never_cross_it(services
     assert hits[first[1]].breakdown.next_turn_gain is not None
     assert hits[last[0]].breakdown.previous_turn_gain == pytest.approx(
         hits[first[1]].breakdown.semantic - hits[last[0]].breakdown.semantic, abs=1e-5)
-    no_session = services.memories.create(MemoryCreate(content="where does the knee hurt",
+    no_session = services.memories.create(MemoryCreate(content="where does the knee hurt?",
                                                        metadata={"role": "assistant"})).memory.id
     services.worker.drain()
     b = _hits(services, "where does the knee hurt")[no_session].breakdown
-    assert b.previous_turn_gain is None and b.next_turn_gain is None and b.assistant_turn is None
+    assert b.previous_turn_gain is None and b.next_turn_gain is None and b.question is True
 
 
 def test_a_deleted_turn_is_skipped_for_the_next_live_turn_of_its_session(services):

@@ -88,3 +88,10 @@ def test_a_short_answer_is_found_through_the_question_before_it_and_not_the_assi
     # The model alone ranks the assistant's question, which shares the query's words, above the answer.
     assert semantic.index(echo) < semantic.index(answer)
     assert hybrid.index(answer) < hybrid.index(echo) and hybrid.index(answer) <= 1
+
+
+def test_the_readmes_example_is_a_good_match(services):
+    services.memories.create(MemoryCreate(content="The user prefers dark mode"))
+    services.worker.drain()
+    found = services.search.search(SearchQuery("which theme does the user like", mode=SearchMode.HYBRID))
+    assert found.hits[0].memory.content == "The user prefers dark mode" and found.good_match is True

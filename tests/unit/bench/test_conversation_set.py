@@ -39,7 +39,7 @@ def test_the_shipped_set_is_large_varied_and_split_by_conversation():
     (lambda d: d["conversations"][0]["questions"][0].update(evidence=["D9:99"]), "D9:99"),
     (lambda d: d["conversations"][0].update(split="train"), "split 'train'"),
     (lambda d: d["conversations"][0]["sessions"][0].update(date="yesterday"), "malformed"),
-    (lambda d: d["conversations"][0]["sessions"][0]["turns"][0].update(speaker="narrator"), "speaker"),
+    (lambda d: d["conversations"][0]["sessions"][0]["turns"][0].update(speaker=" "), "speaker"),
     (lambda d: d.update(conversations=[]), "no conversations"),
 ])
 def test_a_malformed_set_is_invalid_input_naming_the_problem(tmp_path, change, message):
@@ -66,3 +66,27 @@ def test_scores_count_evidence_turns_in_the_top_k():
     assert s["recall@5"] == 0.5 and s["recall@10"] == 1.0
     assert 0.0 < s["ndcg@10"] < 1.0
     assert score(["D2:3", "D4:1"], ["D2:3", "D4:1"])["ndcg@10"] == pytest.approx(1.0)
+
+
+def test_good_match_figures_are_the_flags_precision_and_recall_for_the_best_hit():
+    from memvault.bench.conversations import good_match_figures
+
+    rows = ([{"rank1": True, "good_match": True}] * 6 + [{"rank1": True, "good_match": False}] * 2
+            + [{"rank1": False, "good_match": True}] * 3 + [{"rank1": False, "good_match": False}] * 1)
+    got = good_match_figures(rows)
+    assert got == {"n": 12, "rank1": 8 / 12, "precision": 6 / 9, "recall": 6 / 8}
+    assert good_match_figures([]) == {"n": 0, "rank1": 0.0, "precision": 0.0, "recall": 0.0}
+
+
+@pytest.mark.parametrize("name, half", [("retrieval-tune", "tune"), ("retrieval-heldout", "heldout")])
+def test_the_issue_39_sets_hold_two_named_people_and_an_assistant_that_states_facts(name, half):
+    conversations = load_conversations(DATA / name / "conversations.json")
+    assert {c.split for c in conversations} == {half}
+    speakers = [{t.speaker for s in c.sessions for t in s.turns} for c in conversations]
+    # Two people, neither of them an assistant.
+    assert any(len(who) == 2 and not who & {"user", "assistant"} for who in speakers)
+    # A user-assistant conversation whose evidence is mostly what the assistant said.
+    said = {c.id: {t.id: t.speaker for s in c.sessions for t in s.turns} for c in conversations}
+    assistant_evidence = {c.id: [said[c.id][e] == "assistant" for q in c.questions for e in q.evidence]
+                          for c in conversations}
+    assert any(sum(flags) > len(flags) / 2 for flags in assistant_evidence.values())

@@ -27,7 +27,7 @@ def test_only_candidates_a_limit_10_search_would_weigh():
     got = inputs_of(ScoreBreakdown(semantic=0.5, semantic_rank=80, graph=0.4, graph_rank=3, coverage=0.2,
                                    keyword_bm25=-20.0, keyword_rank=70))
     assert got == (0.5, 0.2, 0.5, 0.4, 0.0, 0.0, 0.0)
-    turn = inputs_of(ScoreBreakdown(semantic=0.3, semantic_rank=4, coverage=0.0, assistant_turn=True,
+    turn = inputs_of(ScoreBreakdown(semantic=0.3, semantic_rank=4, coverage=0.0, question=True,
                                     previous_turn_gain=0.1, next_turn_gain=-0.05))
     assert turn == (0.3, 0.0, 0.0, 0.0, 1.0, 0.1, -0.05)
 

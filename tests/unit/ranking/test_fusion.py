@@ -25,7 +25,7 @@ def test_relevance_is_the_logistic_of_the_weighted_evidence():
     assert fusion.relevance(0.6, 0.0, None) > fusion.relevance(0.3, 0.0, None)
     assert fusion.relevance(0.3, 1.0, None) > fusion.relevance(0.3, 0.0, None)
     assert fusion.relevance(0.3, 0.5, -12.0) > fusion.relevance(0.3, 0.5, None)
-    assert fusion.relevance(0.1, 0.0, None) < 0.05 < good_match.GOOD_MATCH < fusion.relevance(0.6, 1.0, -5.0)
+    assert fusion.relevance(0.1, 0.0, None) < good_match.GOOD_MATCH < fusion.relevance(0.6, 1.0, -5.0)
 
 
 def test_bm25_evidence_and_keyword_score_are_halved_at_their_constants():
@@ -65,30 +65,35 @@ def test_graph_evidence_does_not_move_the_shipped_score(monkeypatch):
     assert fusion.relevance(0.5, 0.25, -10.0, 0.6) == pytest.approx(1 / (1 + math.exp(-1.029917)), abs=1e-6)
 
 
-def test_graph_evidence_orders_equally_relevant_hits_only():
-    # Equal to four decimals: the memory sharing more of the query's entities comes first.
-    tied = sorted([(0.71234, None, 1), (0.71231, 0.8, 2), (0.71233, 0.1, 3)], key=lambda t: fusion.rank_key(*t))
-    assert [t[2] for t in tied] == [2, 3, 1]
-    # A clearly more relevant hit stays first whatever the graph says.
-    apart = sorted([(0.70, 1.0, 1), (0.72, None, 2)], key=lambda t: fusion.rank_key(*t))
-    assert [t[2] for t in apart] == [2, 1]
+def test_ties_fall_by_text_then_id_and_graph_evidence_orders_nothing():
+    tied = sorted([(0.7, 3, "b"), (0.7, 1, "c"), (0.7, 2, "a"), (0.7, 0, "a")], key=lambda t: fusion.rank_key(*t))
+    assert [t[1] for t in tied] == [0, 2, 3, 1]
+    apart = sorted([(0.70, 1, "a"), (0.72, 2, "z")], key=lambda t: fusion.rank_key(*t))
+    assert [t[1] for t in apart] == [2, 1]
 
 
-def test_conversation_inputs_move_the_relevance_by_their_weights():
-    # z = 8.792*0.4 + 2.441*0.5 + 3.131*8/28 - 5.920 = -0.287921
-    assert fusion.relevance(0.4, 0.5, -8.0) == pytest.approx(0.428462, abs=1e-6)
-    assert fusion.relevance(0.4, 0.5, -8.0, assistant=True) == pytest.approx(0.025379, abs=1e-6)  # z - 3.36
-    # z + 0.2 * 2.31 - 0.1 * 3.88
-    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=0.2, next_gain=-0.1) == pytest.approx(0.446671, abs=1e-6)
+def test_turn_inputs_move_the_relevance_by_their_weights():
+    z = fusion.W_SIMILARITY * 0.4 + fusion.W_COVERAGE * 0.5 + fusion.W_BM25 * 8 / 28 + fusion.BIAS
+
+    def sigmoid(x):
+        return 1 / (1 + math.exp(-x))
+
+    assert fusion.relevance(0.4, 0.5, -8.0) == pytest.approx(sigmoid(z), abs=1e-9)
+    assert fusion.relevance(0.4, 0.5, -8.0, question=True) == pytest.approx(sigmoid(z + fusion.W_QUESTION), abs=1e-9)
+    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=0.2, next_gain=-0.1) == pytest.approx(
+        sigmoid(z + 0.2 * fusion.W_PREVIOUS_GAIN - 0.1 * fusion.W_NEXT_GAIN), abs=1e-9)
     base = fusion.relevance(0.4, 0.5, -8.0)
-    # A turn the assistant said weighs less; a turn whose neighbours are closer to the query weighs more.
-    assert fusion.relevance(0.4, 0.5, -8.0, assistant=True) < base < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.1) \
+    # A question weighs less; a turn whose neighbours are closer to the query weighs more.
+    assert fusion.relevance(0.4, 0.5, -8.0, question=True) < base < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.1) \
         < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.2)
 
 
-def test_said_by_assistant_reads_the_role_or_speaker_in_the_metadata():
-    said = turn_context.said_by_assistant
-    assert said({"speaker": "assistant"}) and said({"role": " Assistant "})
-    assert not said({"speaker": "user"}) and not said({"role": "system"})
-    assert not said({}) and not said(None)
-    assert not said({"role": ["assistant"]}) and not said({"note": "assistant"})
+def test_a_question_is_read_from_the_text_alone():
+    asks = turn_context.asks
+    assert asks("where exactly does the knee hurt?") and asks('She asked "is it far?"  ')
+    assert not asks("outside, after about 12k") and not asks("Is it? No, it is fine.") and not asks("")
+
+
+def test_the_relevance_has_no_speaker_input():
+    import inspect
+    assert "assistant" not in inspect.signature(fusion.relevance).parameters

@@ -1,0 +1,38 @@
+"""Ties break the same way everywhere: equal scores are ordered by memory id, in every mode."""
+
+import pytest
+
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, SearchQuery
+
+SAME = "the blue kettle on the stove boils over every morning"
+
+
+@pytest.mark.parametrize("mode", [SearchMode.KEYWORD, SearchMode.HYBRID])
+def test_equal_scores_come_in_id_order_even_beyond_the_candidate_pool(services, mode):
+    # More equal matches than any list holds (limit 5: pools of 50, and FTS5's 4 x 50): which ones make
+    # the page must not depend on how FTS5 or a sort happened to meet them.
+    for start in range(0, 240, 60):
+        made = services.memories.create_batch([MemoryCreate(content=SAME, client_id=f"m{i:03d}")
+                                               for i in range(start, start + 60)])
+        assert {item.status for item in made.items} == {"success"}
+    services.worker.drain()
+    result = services.search.search(SearchQuery("blue kettle boils", mode=mode, limit=5))
+    assert len({h.score for h in result.hits}) == 1
+    # Stored in this order, so the first five ids are the first five stored.
+    assert [h.memory.client_id for h in result.hits] == ["m000", "m001", "m002", "m003", "m004"]
+
+
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+
+
+@pytest.mark.parametrize("mode", [SearchMode.KEYWORD, SearchMode.HYBRID])
+def test_two_vaults_holding_the_same_data_in_another_order_rank_it_alike(two_vaults, mode):
+    # Same length, same one query word: equal BM25. Stored in opposite orders, so their ids are reversed.
+    texts = [f"the kettle note {w}" for w in WORDS]
+    for services, order in zip(two_vaults, (texts, texts[::-1]), strict=True):
+        services.memories.create_batch([MemoryCreate(content=t) for t in order])
+        services.worker.drain()
+    pages = [[h.memory.content for h in services.search.search(SearchQuery("kettle", mode=mode, limit=5)).hits]
+             for services in two_vaults]
+    assert len(pages[0]) == 5 and pages[0] == pages[1]
