@@ -23,6 +23,9 @@ from memvault.domain.conversations import ChatMessage, ConversationSubmission, E
 from memvault.service import receipts
 from memvault.service.conversations import MESSAGES_MAX, NAME_MAX_CHARS
 
+#: A display name: one line (no control character) that is not blank.
+_ONE_LINE_NAME = r"^[^\u0000-\u001f]*[^\s\u0000-\u001f][^\u0000-\u001f]*$"
+
 router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 
 
@@ -34,7 +37,7 @@ _USER_MESSAGE = {"type": "object", "required": ["role", "content"],
 class ChatMessageIn(RequestBody):
     role: Literal["user", "assistant", "system"]
     content: Annotated[str, d.doc(maxLength=limits.CONTENT_MAX_CHARS, pattern=r"^[^\u0000]*$")]
-    name: Annotated[str | None, d.doc(maxLength=NAME_MAX_CHARS)] = Field(
+    name: Annotated[str | None, d.doc(maxLength=NAME_MAX_CHARS, pattern=_ONE_LINE_NAME)] = Field(
         default=None, description="the speaker's display name; a named turn is a person's (a conversation between "
                                   "two people names both), and facts from it name that person")
 
@@ -53,7 +56,7 @@ class ConversationIn(RequestBody):
                                   "'last week' resolve against it (default: now)")
     agent_id: Annotated[str | None, d.no_nul("agent_id"), d.doc(**d.ID_FIELD)] = None
     user_id: Annotated[str | None, d.no_nul("user_id"), d.doc(**d.ID_FIELD)] = None
-    user_name: Annotated[str | None, d.no_nul("user_name"), d.doc(maxLength=NAME_MAX_CHARS)] = Field(
+    user_name: Annotated[str | None, d.no_nul("user_name"), d.doc(maxLength=NAME_MAX_CHARS, pattern=_ONE_LINE_NAME)] = Field(
         default=None, description="the user's display name: facts about the user name them instead of 'the user' "
                                   "(never read out of user_id)")
     source: Annotated[str | None, d.no_nul("source"), d.doc(maxLength=limits.TAG_MAX_CHARS)] = None
