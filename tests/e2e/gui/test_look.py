@@ -71,3 +71,14 @@ def test_quiet_list_and_filter_chips(qtbot, desktop):
     qtbot.keyClick(chip, Qt.Key_Space)  # clears it, by keyboard
     qtbot.waitUntil(lambda: browser.model.rowCount() == 1 and bar.chips.count() == 1, timeout=10_000)
     assert bar.agent_filter.text() == ""
+
+
+def test_a_single_slice_pie_has_no_seam(qtbot):
+    from PySide6.QtCore import Qt as QtNs
+
+    from memvault.gui.stats_view import pie_chart
+
+    whole = pie_chart("By type", {"general": 3})  # kept: the slices belong to the chart
+    assert whole.series()[0].slices()[0].pen().style() == QtNs.NoPen
+    shared = pie_chart("By type", {"general": 3, "fact": 1})
+    assert shared.series()[0].slices()[0].pen().style() != QtNs.NoPen
