@@ -109,7 +109,14 @@ class AgentApi(QObject):
         chosen = self._state.api_port_for(configured) if configured else None
         return configured if chosen is None else chosen
 
+    def use_settings(self, settings: Settings) -> None:
+        """Settings changed in the app (the port and whether to run apply at the next start)."""
+        self._settings = settings
+
     def start(self, services: Services, port: int | None = None) -> None:
+        if not self.enabled and self._parked is not None:
+            parked, self._parked = self._parked, None  # turned off meanwhile: stop answering "locked" too
+            self._runner.run(parked.stop)
         if not self.enabled or self.server is not None:
             return
         self._services = services

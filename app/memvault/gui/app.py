@@ -400,6 +400,7 @@ class DesktopApp(QObject):
         for name, value in changed.items():
             save_setting(name, value)
         self.settings = self.settings.with_overrides(**changed)
+        self.api.use_settings(self.settings)
         if "idle_lock_minutes" in changed:
             self._idle.stop()
             self._restart_idle_timer()

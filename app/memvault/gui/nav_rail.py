@@ -32,6 +32,10 @@ class NavRail(QListWidget):
             item.setData(_TITLE, title)
             self.addItem(item)
         pages.tabBar().hide()
+        # The hidden tab bar is the tab widget's focus proxy: left in the Tab chain, Tab would stop there
+        # for good (a keyboard trap). The rail is where the keyboard picks pages now.
+        pages.tabBar().setFocusPolicy(Qt.NoFocus)
+        pages.setFocusPolicy(Qt.NoFocus)
         # Exactly as tall as its rows: the namespaces start right below.
         self.setFixedHeight(self.sizeHintForRow(0) * self.count() + 2 * self.frameWidth() + 16)
         self.setCurrentRow(pages.currentIndex())

@@ -213,11 +213,12 @@ class SearchView(QWidget):
         # A wrapped label's own size hint assumes a narrow column: size each row to the list's width.
         # Leave room for the scroll bar even before it appears (rows are sized before layout).
         results = self.results
+        # The style sheet pads items (4 px above and below, 8 px at the sides): room for it, or lines are cut.
         width = results.width() - 2 * results.frameWidth() - results.verticalScrollBar().sizeHint().width() - 2
         for row in range(self.results.count()):
             item = self.results.item(row)
             widget = self.results.itemWidget(item)
-            item.setSizeHint(QSize(width, widget.layout().totalHeightForWidth(width)))
+            item.setSizeHint(QSize(width, widget.layout().totalHeightForWidth(width - 16) + 8))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

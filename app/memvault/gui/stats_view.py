@@ -17,7 +17,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -102,6 +102,10 @@ def pie_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet") ->
     for name, value in counts.items():
         series.append(name, value)
     chart.addSeries(series)
+    if series.count() == 1:
+        # One slice is a whole disc: its border would draw a seam from the centre to the edge.
+        only = series.slices()[0]
+        only.setPen(QPen(Qt.NoPen))
     return chart
 
 

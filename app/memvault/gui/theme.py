@@ -48,10 +48,10 @@ def style_sheet(dark: bool) -> str:
 def apply_theme(qapp: QApplication) -> bool:
     """Style the whole app for the palette it has; returns whether the dark colours were chosen."""
     dark = is_dark(qapp.palette())
-    if dark:
-        # Muted text the palette itself hands out (placeholders, disabled) must stay readable on dark.
-        palette = qapp.palette()
-        palette.setColor(QPalette.PlaceholderText, QColor(DARK["secondary"]))
-        qapp.setPalette(palette)
+    # Muted text the palette hands out (placeholders, the list's secondary lines) must stay readable
+    # (>= 4.5:1), which Qt's half-transparent default is not on either background.
+    palette = qapp.palette()
+    palette.setColor(QPalette.PlaceholderText, QColor((DARK if dark else LIGHT)["secondary"]))
+    qapp.setPalette(palette)
     qapp.setStyleSheet(style_sheet(dark))
     return dark

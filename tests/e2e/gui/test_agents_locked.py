@@ -71,3 +71,26 @@ def test_tray_message_tells_the_truth_about_agents(desktop):
     assert "until you lock or quit" in tray_message(dataclasses.replace(s, idle_lock_minutes=0))
     assert "without you or an agent" in tray_message(
         dataclasses.replace(s, idle_lock_minutes=15, idle_lock_agents="stay_unlocked"))
+
+
+def test_turning_the_api_off_while_locked_closes_the_port_at_the_next_unlock(qtbot, desktop):
+    url = desktop.server.url
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    assert httpx.get(f"{url}/healthz").status_code == 423
+    desktop.change_settings({"api_in_gui": False})
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    desktop.dialog.passphrase.setText(PASSPHRASE)
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: desktop.api._parked is None and not desktop.runner.is_busy(), timeout=30_000)
+    qtbot.waitUntil(lambda: _refused(url), timeout=10_000)
+    assert desktop.server is None
+
+
+def _refused(url):
+    try:
+        httpx.get(f"{url}/healthz", timeout=1)
+    except httpx.TransportError:
+        return True
+    return False

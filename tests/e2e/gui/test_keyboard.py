@@ -66,3 +66,21 @@ def test_import_enter_after_the_passphrase_then_enter_imports(qtbot, desktop, so
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Return)
     assert desktop.services.stats.stats("work").total == 3
+
+
+def test_tab_goes_round_every_page_and_back_to_the_rail(qtbot, desktop):
+    window = desktop.window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    for index in range(window.pages.count()):
+        window.pages.setCurrentIndex(index)
+        window.rail.setFocus()
+        qtbot.waitUntil(lambda: window.rail.hasFocus(), timeout=5_000)
+        visited = []
+        for _ in range(80):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+            if QApplication.focusWidget() is window.rail:
+                break
+            visited.append(QApplication.focusWidget())
+        assert QApplication.focusWidget() is window.rail, (index, visited[-3:])  # no trap on the way
+        assert any(window.pages.currentWidget().isAncestorOf(w) for w in visited), index  # the page is reachable

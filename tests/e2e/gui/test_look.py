@@ -71,3 +71,48 @@ def test_quiet_list_and_filter_chips(qtbot, desktop):
     qtbot.keyClick(chip, Qt.Key_Space)  # clears it, by keyboard
     qtbot.waitUntil(lambda: browser.model.rowCount() == 1 and bar.chips.count() == 1, timeout=10_000)
     assert bar.agent_filter.text() == ""
+
+
+def test_a_single_slice_pie_has_no_seam(qtbot):
+    from PySide6.QtCore import Qt as QtNs
+
+    from memvault.gui.stats_view import pie_chart
+
+    whole = pie_chart("By type", {"general": 3})  # kept: the slices belong to the chart
+    assert whole.series()[0].slices()[0].pen().style() == QtNs.NoPen
+    shared = pie_chart("By type", {"general": 3, "fact": 1})
+    assert shared.series()[0].slices()[0].pen().style() != QtNs.NoPen
+
+
+def test_the_sync_page_shows_where_the_keyboard_is(qtbot, qapp, desktop):
+    from memvault.gui.theme import apply_theme
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    try:
+        window = desktop.window
+        window.pages.setCurrentWidget(window.sync)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+        window.rail.setFocus()
+        qtbot.waitUntil(lambda: window.rail.hasFocus(), timeout=5_000)
+        from PySide6.QtWidgets import QPushButton
+
+        def on_sync_button():
+            w = qapp.focusWidget()
+            return isinstance(w, QPushButton) and window.sync.isAncestorOf(w)
+
+        for _ in range(10):  # by Tab, as a keyboard user gets there (and not stuck anywhere on the way)
+            if on_sync_button():
+                break
+            qtbot.keyClick(qapp.focusWidget(), Qt.Key_Tab)
+        assert on_sync_button(), qapp.focusWidget()
+        button = qapp.focusWidget()
+        focused = button.grab().toImage()
+        window.rail.setFocus()
+        qtbot.waitUntil(lambda: not button.hasFocus(), timeout=5_000)
+        assert button.grab().toImage() != focused  # the focus ring was drawn
+        assert qapp.palette().color(QPalette.PlaceholderText).name() == LIGHT["secondary"]
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
