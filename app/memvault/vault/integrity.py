@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from memvault.domain.enums import EmbeddingStatus, Visibility
 from memvault.vault import memories as memory_writes
+from memvault.vault import fts as keyword_index
 from memvault.vault import vectors
 from memvault.vault.knn import log as knn_log
 from memvault.vault.memory_queries import get_by_rowid
@@ -158,7 +159,9 @@ def rebuild_fts(conn: Connection) -> int:
     ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'memory_fts'")).scalar_one()
     conn.exec_driver_sql("DROP TABLE memory_fts")
     conn.exec_driver_sql(ddl)
-    return conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories")).rowcount
+    indexed = conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories")).rowcount
+    keyword_index.create_and_fill(conn)  # the multilingual index is rebuilt with it (derived from the same text)
+    return indexed
 
 
 def remove_orphans(conn: Connection, chunk_ids: list[int], vector_ids: list[int]) -> None:

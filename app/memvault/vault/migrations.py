@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from memvault.domain.errors import VaultCorrupt
+from memvault.vault import fts
 
 _V1 = """
 CREATE TABLE memories (
@@ -362,8 +363,15 @@ def _v14(conn: Connection, dim: int) -> None:
                       f"{FACT_SUBJECT}, {FACT_ATTRIBUTE}) WHERE {FACT_ATTRIBUTE} IS NOT NULL"))
 
 
+def _v16(conn: Connection, dim: int) -> None:
+    # Keywords in every script: the stemmed index splits no Chinese, Japanese or Thai text into words and
+    # breaks Hindi, Thai and vowelled Arabic words at their vowel signs. The segmented index beside it
+    # (memvault.vault.fts) is filled from every memory's text; it is derived, so nothing else changes.
+    fts.create_and_fill(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14]
+                                                       _v12, _v13, _v14, _v16]
 LATEST = len(MIGRATIONS)
 
 
