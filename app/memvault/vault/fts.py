@@ -38,8 +38,8 @@ class IndexChoice:
 
 
 def indexes_for(query: str) -> IndexChoice:
-    """English queries keep the stemmed index alone (as before); queries with no Latin letters, or with
-    unspaced scripts, the segmented one alone; Latin text in another language, or mixed scripts, both."""
+    """English queries keep the stemmed index alone (as before), Greek symbols and all; queries with no Latin
+    letters the segmented one alone; Latin text in another language, or mixed scripts, both."""
     p = profile(query)
     if p.letters == 0:
         return IndexChoice(english=True, segmented=False)
@@ -47,7 +47,9 @@ def indexes_for(query: str) -> IndexChoice:
         return IndexChoice(english=True, segmented=not is_english(query))
     if p.latin_letters == 0:
         return IndexChoice(english=False, segmented=True)
-    return IndexChoice(english=True, segmented=True)
+    # A Greek letter or two in English ("IL-1β", "NF-κB") leaves an English query English.
+    mostly_latin = not p.unspaced and p.other_letters * 4 < p.letters
+    return IndexChoice(english=True, segmented=not (mostly_latin and is_english(query)))
 
 
 def index_rows(raw, rows: Sequence[tuple[int, str]]) -> None:

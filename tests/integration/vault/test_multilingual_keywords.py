@@ -68,6 +68,7 @@ def test_english_queries_read_the_stemmed_index_alone():
     assert fts.indexes_for("电脑") == fts.IndexChoice(english=False, segmented=True)
     assert fts.indexes_for("el coche de mi canción") == fts.IndexChoice(english=True, segmented=True)
     assert fts.indexes_for("Python 的 bug") == fts.IndexChoice(english=True, segmented=True)
+    assert fts.indexes_for("Neutrophils produce IL-1β in response") == fts.IndexChoice(english=True, segmented=False)
 
 
 def test_edits_and_deletes_keep_the_segmented_index_in_step(services):
