@@ -135,13 +135,34 @@ def snippets(conn: Connection, query: str, memory_ids: Sequence[int]) -> dict[in
 
 
 def _snippet(content: str, pattern: re.Pattern | None) -> str:
-    shown, hit = content, pattern.search(content) if pattern else None
-    if hit is None and pattern is not None:
-        shown = fold(content)  # the terms are folded: a term written in a compatibility form is found folded
-        hit = pattern.search(shown)
-        shown = shown if hit else content
-    if hit is None:
-        return shown[: 2 * SNIPPET_CONTEXT] + ("…" if len(shown) > 2 * SNIPPET_CONTEXT else "")
-    start, end = max(0, hit.start() - SNIPPET_CONTEXT), min(len(shown), hit.end() + SNIPPET_CONTEXT)
-    return ("…" if start else "") + shown[start:hit.start()] + "**" + hit.group(0) + "**" + shown[hit.end():end] + (
-        "…" if end < len(shown) else "")
+    """The memory's own text (never its folded form) around the first term found, the term in ``**``."""
+    span = _find(content, pattern)
+    if span is None:
+        cut = 2 * SNIPPET_CONTEXT
+        return content[:cut] + ("…" if len(content) > cut else "")
+    first, last = span
+    start, end = max(0, first - SNIPPET_CONTEXT), min(len(content), last + SNIPPET_CONTEXT)
+    return (("…" if start else "") + content[start:first] + "**" + content[first:last] + "**" + content[last:end]
+            + ("…" if end < len(content) else ""))
+
+
+def _find(content: str, pattern: re.Pattern | None) -> tuple[int, int] | None:
+    """Where in ``content`` the first term of ``pattern`` is, looked for as written and then folded (a query
+    without Arabic vowel marks finds a vowelled word), as positions in ``content`` itself."""
+    if pattern is None:
+        return None
+    hit = pattern.search(content)
+    if hit is not None:
+        return hit.start(), hit.end()
+    folded, origin = [], []
+    for i, ch in enumerate(content):
+        piece = fold(ch)
+        folded.append(piece)
+        origin += [i] * len(piece)
+    hit = pattern.search("".join(folded))
+    if hit is None or hit.end() == hit.start():
+        return None
+    last = origin[hit.end() - 1] + 1
+    while last < len(content) and not fold(content[last]):
+        last += 1  # the marks folding dropped after the term's last letter belong to it
+    return origin[hit.start()], last

@@ -102,3 +102,11 @@ def test_decomposed_accents_fold_like_composed_ones(services):
     for query in ("reunion malaga", "Reunión", unicodedata.normalize("NFD", "MÁLAGA")):
         assert [h.memory.id for h in services.search.search(
             SearchQuery(query=query, mode=SearchMode.KEYWORD)).hits] == [memory.id], query
+
+
+@pytest.mark.parametrize("lang", ["ar", "th", "ja", "hi"])
+def test_snippets_show_the_memory_as_written_with_the_match_marked(services, stored, lang):
+    query = next(q for q, language in QUERIES.values() if language == lang)
+    with services.vault.db.read() as conn:
+        (hit,) = search.keyword(conn, query, MemoryFilter(), 5, time.time())
+    assert hit.snippet.count("**") == 2 and hit.snippet.replace("**", "").strip("…") in MEMORIES[lang]
