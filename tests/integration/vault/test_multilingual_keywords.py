@@ -110,3 +110,14 @@ def test_snippets_show_the_memory_as_written_with_the_match_marked(services, sto
     with services.vault.db.read() as conn:
         (hit,) = search.keyword(conn, query, MemoryFilter(), 5, time.time())
     assert hit.snippet.count("**") == 2 and hit.snippet.replace("**", "").strip("…") in MEMORIES[lang]
+
+
+def test_check_finds_a_memory_missing_from_the_segmented_index_and_repair_restores_it(services, stored):
+    with services.vault.db.write() as conn:
+        conn.execute(text(f"DELETE FROM {fts.TABLE} WHERE rowid = :r"), {"r": stored["zh"].rowid})
+    keyword = SearchQuery(query="电脑", mode=SearchMode.KEYWORD)
+    assert services.search.search(keyword).hits == ()
+    report = services.integrity.check()
+    assert [p.check for p in report.problems] == ["fts"]
+    services.integrity.repair()
+    assert [h.memory.id for h in services.search.search(keyword).hits] == [stored["zh"].id]
