@@ -43,3 +43,11 @@ def test_texts_round_trip_through_add_get_and_search(env, capsys):
         assert code == 0 and ids[name][:8] in out
         shown = out.replace("**", "")
         assert any(len(part) >= 8 and part in content for part in shown.split("…")) or content in shown, out
+
+
+def test_add_says_when_extraction_skipped_the_language(env, capsys):
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "add", "Unser Hund schläft gern neben dem Kühlschrank in der Küche")
+    assert code == 0 and "Note: entities and facts were not extracted" in out and "'de'" in out
+    code, out, _ = run(capsys, "add", "Our dog likes to sleep next to the fridge")
+    assert code == 0 and "Note:" not in out
