@@ -12,12 +12,13 @@ segmented form, not the memory's, so snippets for its hits are cut from the memo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
 from memvault.domain.language import QueryTerm, fold, is_english, profile, query_terms, segment
+from memvault.domain.models import MemoryFilter
 from memvault.vault import filters
 
 TABLE = "memory_fts_segmented"
@@ -122,7 +123,26 @@ def ranked(conn: Connection, expr: str, f_sql: str, params: dict, k: int) -> lis
     return [(r.memory_id, float(r.rank)) for r in rows]
 
 
-def snippets(conn: Connection, query: str, memory_ids: Sequence[int]) -> dict[int, str]:
+def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *, snippets: bool,
+            english: Callable[..., list]) -> list:
+    """Keyword hits for a query :func:`indexes_for` sends to the segmented index, fused with ``english`` (the
+    stemmed index's search, :func:`memvault.vault.search.keyword`'s English path) when that applies too."""
+    from memvault.vault.search import KEYWORD_SCORED_MAX, KeywordHit  # search imports this module: late
+
+    choice = indexes_for(query)
+    where = filters.full(f, now)
+    expr = query_within_budget(conn, query, KEYWORD_SCORED_MAX)
+    found = dict(ranked(conn, expr, where.sql(), dict(where.params), k)) if expr else {}
+    stemmed = {h.memory_id: h for h in english(conn, query, f, k, now, snippets=snippets)} if choice.english else {}
+    for mid, hit in stemmed.items():  # both indexes score BM25 over the same texts: the better score stands
+        found[mid] = min(found.get(mid, hit.bm25), hit.bm25)
+    best = sorted(found.items(), key=lambda item: (item[1], item[0]))[:k]
+    shown = snippets_of(conn, query, [mid for mid, _ in best if mid not in stemmed]) if snippets else {}
+    return [KeywordHit(mid, bm25, stemmed[mid].snippet if mid in stemmed else shown.get(mid, ""))
+            for mid, bm25 in best]
+
+
+def snippets_of(conn: Connection, query: str, memory_ids: Sequence[int]) -> dict[int, str]:
     """Snippets in the style of FTS5's ``snippet()`` cut from each memory's own text around the first query
     term found in it (the segmented index's stored text is bigrams, not fit to show)."""
     if not memory_ids:

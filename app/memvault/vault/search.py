@@ -163,8 +163,9 @@ def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
 
 def keyword_snippets(conn: Connection, query: str, memory_ids: list[int]) -> dict[int, str]:
     """The snippets :func:`keyword` would give these memories (for hits asked for without them)."""
+    query = unicodedata.normalize("NFC", query)
     if fts.indexes_for(query).segmented:
-        return fts.snippets(conn, query, memory_ids)
+        return fts.snippets_of(conn, query, memory_ids)
     expr = fts_query_within_budget(conn, query) if memory_ids else None
     return {} if expr is None else _snippets(conn, expr, memory_ids)
 
@@ -174,24 +175,9 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
     """BM25 matches of ``query`` that pass ``f``, best first, from the keyword indexes that fit its language
     (:func:`memvault.vault.fts.indexes_for`); English queries read the stemmed index alone, as before."""
     query = unicodedata.normalize("NFC", query)  # a decomposed accent would split the word the index keeps whole
-    choice = fts.indexes_for(query)
-    if not choice.segmented:
-        return _keyword_english(conn, query, f, k, now, snippets=snippets)
-    found = dict(fts.ranked(conn, expr, *_filter_sql(f, now), k)) if (
-        expr := fts.query_within_budget(conn, query, KEYWORD_SCORED_MAX)) else {}
-    english = {h.memory_id: h for h in _keyword_english(conn, query, f, k, now, snippets=snippets)} if (
-        choice.english) else {}
-    for mid, hit in english.items():  # both indexes score BM25 over the same texts: the better score stands
-        found[mid] = min(found.get(mid, hit.bm25), hit.bm25)
-    best = sorted(found.items(), key=lambda item: (item[1], item[0]))[:k]
-    shown = fts.snippets(conn, query, [mid for mid, _ in best if mid not in english]) if snippets else {}
-    return [KeywordHit(mid, bm25, english[mid].snippet if mid in english else shown.get(mid, ""))
-            for mid, bm25 in best]
-
-
-def _filter_sql(f: MemoryFilter, now: float) -> tuple[str, dict]:
-    search_filter = filters.full(f, now)
-    return search_filter.sql(), dict(search_filter.params)
+    if fts.indexes_for(query).segmented:
+        return fts.keyword(conn, query, f, k, now, snippets=snippets, english=_keyword_english)
+    return _keyword_english(conn, query, f, k, now, snippets=snippets)
 
 
 def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
