@@ -18,6 +18,7 @@ _TABLES = {
     "memory_history": "SELECT * FROM memory_history ORDER BY id",
     "memory_tags": "SELECT * FROM memory_tags ORDER BY memory_id, tag",
     "memory_fts": "SELECT rowid, content FROM memory_fts ORDER BY rowid",
+    "memory_fts_segmented": "SELECT rowid, words FROM memory_fts_segmented ORDER BY rowid",
     "chunks": "SELECT * FROM chunks ORDER BY id",
     "memory_vectors": "SELECT rowid, namespace, embedding, state, confidential, expires_at, memory_id "
                       "FROM memory_vectors ORDER BY rowid",

@@ -71,7 +71,7 @@ def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
         return WriteReceiptOut.of(receipts.receipt_of(result))
     return MemoryCreated(**MemoryPublic.of(result.memory).model_dump(), created=result.created,
                          is_duplicate=result.is_duplicate, duplicate_of=result.duplicate_of,
-                         similarity=result.similarity)
+                         similarity=result.similarity, extraction_skipped=result.extraction_skipped)
 
 
 @router.post("/batch", response_model=BatchOut)

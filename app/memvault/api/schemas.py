@@ -111,6 +111,8 @@ class MemoryCreated(MemoryPublic):
     is_duplicate: bool
     duplicate_of: str | None = None
     similarity: float | None = None
+    extraction_skipped: str | None = Field(None, description="why entities were not extracted (the text is in a "
+                                                                "language the on-device pipeline does not read)")
 
 
 class MemoryReceipt(BaseModel):

@@ -83,6 +83,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             from memvault.bench.extraction import run_extraction_eval
 
             report = run_extraction_eval(Path(args.extraction), progress=progress.stage)
+        elif args.multilingual:
+            from memvault.bench.multilingual import run_multilingual
+
+            report = run_multilingual(settings_for(args), Path(args.multilingual), progress=progress.stage)
         elif args.conversations:
             from memvault.bench.conversations import run_conversations
 
@@ -131,6 +135,9 @@ def register(command: Command) -> None:
     data.add_argument("--conversations", metavar="FILE",
                       help="conversation set (JSON; see tests/data/conversations/README.md): "
                            "R@5, R@10, nDCG@10 per half, mode and question kind")
+    data.add_argument("--multilingual", metavar="FILE",
+                      help="multilingual set (JSON; see tests/data/multilingual/README.md): R@5 and R@1 per "
+                           "language and search mode, same-language and across languages")
     data.add_argument("--extraction", metavar="FILE",
                       help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
                            "recall, semantic/episodic and category accuracy, turns per second")

@@ -58,6 +58,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         text = f"Already stored as {memory.id} (same client id)"
     else:
         text = f"Stored {memory.id} ({memory.embedding_status.value})"
+        if result.extraction_skipped:
+            text += f"\nNote: {result.extraction_skipped}"
     out(args, {**fmt.plain(result), "memory": fmt.plain(memory)}, text)
     return 0
 

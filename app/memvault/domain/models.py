@@ -194,7 +194,8 @@ class CreateResult:
     """The outcome of storing one memory.
 
     ``created`` is false when an idempotency key or the dedup check matched an
-    existing memory, which is then returned as ``memory``.
+    existing memory, which is then returned as ``memory``. ``extraction_skipped`` says why the
+    memory's entities are not extracted when its language is one the on-device pipeline does not read.
     """
 
     memory: Memory
@@ -202,6 +203,7 @@ class CreateResult:
     is_duplicate: bool = False
     duplicate_of: str | None = None
     similarity: float | None = None
+    extraction_skipped: str | None = None
 
 
 @dataclass(frozen=True)

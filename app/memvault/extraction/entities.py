@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from memvault.domain.entities import EntityMention, EntityType
+from memvault.extraction import language_gate
 from memvault.extraction.date_spans import resolve
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
@@ -78,16 +79,35 @@ class EntityExtractor:
         return self._nlp.loaded
 
     def extract(self, items: Sequence[ExtractionInput], gazetteer: Gazetteer) -> list[list[EntityMention]]:
-        """The mentions of each item, in order, each entity once (its most confident mention)."""
-        nlp = self._nlp.get()
-        with self._nlp.parse_lock:
-            if self._lexicon is None:
-                self._lexicon = Lexicon.of(nlp)
-            docs = list(nlp.pipe((i.text for i in items), batch_size=BATCH))
-            # The matcher shares the pipeline's vocabulary (its string store grows): run it under the same lock.
-            idioms = [self._lexicon.idiom_tokens(doc) for doc in docs]
-        return [_mentions(doc, item, gazetteer, self._lexicon, idiom)
-                for doc, item, idiom in zip(docs, items, idioms, strict=True)]
+        """The mentions of each item, in order, each entity once (its most confident mention).
+
+        Text the English pipeline does not fit (:mod:`memvault.extraction.language_gate`) is not parsed: it
+        gets only the names the namespace already knows, found literally.
+        """
+        readable = [i for i in items if language_gate.reads(i.text)]
+        found: dict[int, list[EntityMention]] = {}
+        if readable:
+            nlp = self._nlp.get()
+            with self._nlp.parse_lock:
+                if self._lexicon is None:
+                    self._lexicon = Lexicon.of(nlp)
+                docs = list(nlp.pipe((i.text for i in readable), batch_size=BATCH))
+                # The matcher shares the pipeline's vocabulary (its string store grows): run it under the same lock.
+                idioms = [self._lexicon.idiom_tokens(doc) for doc in docs]
+            found = {id(item): _mentions(doc, item, gazetteer, self._lexicon, idiom)
+                     for doc, item, idiom in zip(docs, readable, idioms, strict=True)}
+        return [found[id(item)] if id(item) in found else _known_names(item, gazetteer) for item in items]
+
+
+def _known_names(item: ExtractionInput, gazetteer: Gazetteer) -> list[EntityMention]:
+    """The namespace's known entities named in ``item`` word for word (no pipeline: any language)."""
+    found: dict[tuple[EntityType, str], float] = {}
+    for m in gazetteer.find(item.text):
+        if m.type is EntityType.CONCEPT and m.value in NON_CONTENT_NOUNS:
+            continue
+        key = (m.type, m.value)
+        found[key] = max(found.get(key, 0.0), CONFIDENCE_ALIAS if m.alias else CONFIDENCE_KNOWN)
+    return [EntityMention(t, v, c) for (t, v), c in found.items()]
 
 
 def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import attributes, clauses, dates
+from memvault.extraction import attributes, clauses, dates, language_gate
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import Antecedents, Voice
@@ -199,7 +199,8 @@ class FactExtractor:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""
         nlp = self._pipeline.get()
         speaking = voices(messages)
-        turns = [(i, messages[i].content) for i in sorted(speaking)]
+        # Turns the English pipeline does not fit would give invented facts (language_gate): they give none.
+        turns = [(i, messages[i].content) for i in sorted(speaking) if language_gate.reads(messages[i].content)]
         with self._lock:
             docs = list(nlp.pipe(text for _, text in turns))
         antecedents = Antecedents()

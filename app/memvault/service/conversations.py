@@ -50,6 +50,7 @@ from memvault.domain.errors import (
 from memvault.domain.hlc import HybridClock
 from memvault.domain.ids import uuid7
 from memvault.domain.models import FieldChanges, Memory, NewMemory
+from memvault.extraction import language_gate
 from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message
 from memvault.service import validation as v
 from memvault.service.events import EventHub, event_for
@@ -316,6 +317,9 @@ class ConversationService:
                 "categories": categories, "facts": out_facts, "duplicates": duplicates,
                 "superseded": [{"id": m.id, "superseded_by": m.metadata["superseded_by"]} for m in superseded],
                 "facts_found": len(facts), "extractor": extractor_id,
+                # Turns in a language the on-device pipeline does not read gave no facts: say so, not "none".
+                "not_read": [{"message_index": i, "reason": reason} for i, m in enumerate(request["messages"])
+                             if m["role"] == "user" and (reason := language_gate.skip_reason(m["content"]))],
                 "processing_time_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def _validated(self, s: ConversationSubmission) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from memvault.domain.models import (
     Page,
 )
 from memvault.embedding.model import Chunked, Embedder
+from memvault.extraction import language_gate
 from memvault.service import validation as v
 from memvault.service.entities import EntityService
 from memvault.service.events import EventHub, event_for
@@ -178,7 +179,7 @@ class MemoryService:
             return CreateResult(existing, created=False)
         self._entities_queued([entities])
         self._after_create([memory], origin)
-        return CreateResult(memory, created=True)
+        return CreateResult(memory, created=True, extraction_skipped=language_gate.skip_reason(memory.content))
 
     def _after_create(self, created: list[Memory], origin: ChangeOrigin) -> None:
         if any(m.embedding_status is EmbeddingStatus.PROCESSING for m in created):

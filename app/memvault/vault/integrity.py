@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from memvault.domain.enums import EmbeddingStatus, Visibility
 from memvault.vault import memories as memory_writes
+from memvault.vault import fts as keyword_index
 from memvault.vault import vectors
 from memvault.vault.knn import log as knn_log
 from memvault.vault.memory_queries import get_by_rowid
@@ -87,6 +88,7 @@ def check_fts_index(conn: Connection, found: Findings) -> None:
     try:
         with conn.begin_nested():
             conn.exec_driver_sql("INSERT INTO memory_fts(memory_fts) VALUES ('integrity-check')")
+            conn.exec_driver_sql(f"INSERT INTO {keyword_index.TABLE}({keyword_index.TABLE}) VALUES ('integrity-check')")
     except DBAPIError as exc:
         found.fts = [f"the full-text index does not match its stored text ({type(exc.orig).__name__})"]
 
@@ -96,8 +98,10 @@ def check_rows(conn: Connection, found: Findings) -> None:
     memories = {r.id: r for r in conn.execute(text(
         "SELECT id, namespace, embedding_status, deleted_at, archived_at, visibility, expires_at FROM memories"))}
     fts_ids = set(conn.execute(text("SELECT rowid FROM memory_fts")).scalars())
-    found.fts_missing = sorted(set(memories) - fts_ids)
-    found.fts_orphans = sorted(fts_ids - set(memories))
+    # The multilingual index is derived from the same text: a row it lacks or keeps is the same finding.
+    segmented_ids = set(conn.execute(text(f"SELECT rowid FROM {keyword_index.TABLE}")).scalars())
+    found.fts_missing = sorted(set(memories) - (fts_ids & segmented_ids))
+    found.fts_orphans = sorted((fts_ids | segmented_ids) - set(memories))
     found.fts_stale = list(conn.execute(text(
         "SELECT m.id FROM memories m JOIN memory_fts f ON f.rowid = m.id WHERE f.content IS NOT m.content "
         "ORDER BY m.id")).scalars())
@@ -158,7 +162,9 @@ def rebuild_fts(conn: Connection) -> int:
     ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'memory_fts'")).scalar_one()
     conn.exec_driver_sql("DROP TABLE memory_fts")
     conn.exec_driver_sql(ddl)
-    return conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories")).rowcount
+    indexed = conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories")).rowcount
+    keyword_index.create_and_fill(conn)  # the multilingual index is rebuilt with it (derived from the same text)
+    return indexed
 
 
 def remove_orphans(conn: Connection, chunk_ids: list[int], vector_ids: list[int]) -> None:

@@ -26,6 +26,7 @@ from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.errors import ClientIdTaken, Conflict
 from memvault.domain.models import FieldChanges, Memory, NewMemory
 from memvault.vault import entities as entity_links
+from memvault.vault import fts as keyword_index
 from memvault.vault import oplog, vectors
 from memvault.vault.memory_parts import (
     add_history,
@@ -139,6 +140,7 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
         raise ClientIdTaken("client_id is already used in its namespace") from None
     raw.executemany("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)", tags)
     raw.executemany("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)", fts)
+    keyword_index.index_rows(raw, [(f["r"], f["c"]) for f in fts])
     queued: dict[tuple[bool, float], list[tuple[int, str]]] = {}
     linked = False
     for (new, stamp, _, plan), row in zip(items, rows):
@@ -215,6 +217,7 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
         enqueue_embedding(conn, current.rowid, columns["content_hash"], stamp.at)
         conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"),
                      {"c": columns["content"], "r": current.rowid})
+        keyword_index.reindex(conn, current.rowid, columns["content"])
         entity_links.unlink(conn, [current.rowid])
         _entities(conn, current.rowid, current.namespace, columns["content_hash"], entities, stamp.at)
     if "tags" in columns:
@@ -300,6 +303,7 @@ def hard_delete(conn: Connection, targets: Sequence[tuple[int, str, str]], stamp
     linked = entity_links.linked_entities(conn, [rowid for rowid, _, _ in targets])
     for rowid, uuid, namespace in targets:
         conn.execute(text("DELETE FROM memory_fts WHERE rowid = :r"), {"r": rowid})
+        keyword_index.unindex(conn, rowid)
         conn.execute(text("DELETE FROM memories WHERE id = :r"), {"r": rowid})
         if reason != "wiped":
             oplog.append(conn, stamp, Op.HARD_DELETE, uuid, namespace, {"reason": reason})

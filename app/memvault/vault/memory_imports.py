@@ -16,6 +16,7 @@ from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.models import Memory
 from memvault.domain.transfer import MemoryRecord
 from memvault.vault import entities as entity_links
+from memvault.vault import fts as keyword_index
 from memvault.vault import oplog, vectors
 from memvault.vault.knn import log as knn_log
 from memvault.vault.memory_parts import (
@@ -139,6 +140,7 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
                     rows)
     raw.executemany("INSERT OR IGNORE INTO memory_tags(memory_id, tag) VALUES (:m, :t)", tags)
     raw.executemany("INSERT INTO memory_fts(rowid, content) VALUES (:r, :c)", fts)
+    keyword_index.index_rows(raw, [(f["r"], f["c"]) for f in fts])
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot) "
                     "VALUES (:m, :v, :c, :a, :s)", history)
     raw.executemany("INSERT INTO chunks(id, memory_id, seq, start_char, end_char) VALUES (:id, :m, :s, :a, :b)",
@@ -181,6 +183,7 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
         version=max(replacing.version, record.version) + 1, **row))
     write_tags(conn, rowid, record.tags)
     conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"), {"c": record.content, "r": rowid})
+    keyword_index.reindex(conn, rowid, record.content)
     memory = get_by_rowid(conn, rowid)
     assert memory is not None
     add_history(conn, memory, "imported", stamp.at)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from memvault.domain.errors import VaultCorrupt
+from memvault.vault import fts
 
 _V1 = """
 CREATE TABLE memories (
@@ -362,7 +363,6 @@ def _v14(conn: Connection, dim: int) -> None:
                       f"{FACT_SUBJECT}, {FACT_ATTRIBUTE}) WHERE {FACT_ATTRIBUTE} IS NOT NULL"))
 
 
-
 def _v15(conn: Connection, dim: int) -> None:
     # Until v15 a session turn's vector was mixed with its predecessor's (order-dependent, kept a deleted
     # neighbour's meaning, travelled in bundles). Renaming those vectors' model makes them stale: the
@@ -372,8 +372,15 @@ def _v15(conn: Connection, dim: int) -> None:
                       "WHERE session_id IS NOT NULL AND model_id IS NOT NULL AND model_id NOT LIKE '%+previous-turn'"))
 
 
+def _v16(conn: Connection, dim: int) -> None:
+    # Keywords in every script: the stemmed index splits no Chinese, Japanese or Thai text into words and
+    # breaks Hindi, Thai and vowelled Arabic words at their vowel signs. The segmented index beside it
+    # (memvault.vault.fts) is filled from every memory's text; it is derived, so nothing else changes.
+    fts.create_and_fill(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15]
+                                                       _v12, _v13, _v14, _v15, _v16]
 LATEST = len(MIGRATIONS)
 
 

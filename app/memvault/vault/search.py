@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, text
 
 from memvault.domain.models import MemoryFilter
-from memvault.vault import filters
+from memvault.vault import filters, fts
 from memvault.vault.schema import STATE_DELETED, STATE_LIVE
 
 #: sqlite-vec's largest k.
@@ -162,12 +163,25 @@ def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
 
 def keyword_snippets(conn: Connection, query: str, memory_ids: list[int]) -> dict[int, str]:
     """The snippets :func:`keyword` would give these memories (for hits asked for without them)."""
+    query = unicodedata.normalize("NFC", query)
+    if fts.indexes_for(query).segmented:
+        return fts.snippets_of(conn, query, memory_ids)
     expr = fts_query_within_budget(conn, query) if memory_ids else None
     return {} if expr is None else _snippets(conn, expr, memory_ids)
 
 
 def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
             snippets: bool = True) -> list[KeywordHit]:
+    """BM25 matches of ``query`` that pass ``f``, best first, from the keyword indexes that fit its language
+    (:func:`memvault.vault.fts.indexes_for`); English queries read the stemmed index alone, as before."""
+    query = unicodedata.normalize("NFC", query)  # a decomposed accent would split the word the index keeps whole
+    if fts.indexes_for(query).segmented:
+        return fts.keyword(conn, query, f, k, now, snippets=snippets, english=_keyword_english)
+    return _keyword_english(conn, query, f, k, now, snippets=snippets)
+
+
+def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
+                     snippets: bool = True) -> list[KeywordHit]:
     """BM25 matches of ``query`` that pass ``f``, best first.
 
     FTS5 orders by rank itself only when nothing is joined, and joining the

@@ -17,7 +17,8 @@ def run(capsys, *argv):
 @pytest.mark.parametrize("argv,message", [
     (["eval", "--conversations", "/nonexistent.json"], "no conversation set at /nonexistent.json"),
     (["eval", "--beir", "/nonexistent"], "not a BEIR folder"),
-    (["eval"], "one of the arguments --beir --conversations --extraction is required"),
+    (["eval", "--multilingual", "/nonexistent.json"], "no multilingual set at /nonexistent.json"),
+    (["eval"], "one of the arguments --beir --conversations --multilingual --extraction is required"),
     (["eval", "--beir", "x", "--conversations", "y"], "not allowed with argument"),
 ])
 def test_eval_needs_exactly_one_readable_data_set(capsys, tmp_path, monkeypatch, argv, message):

@@ -1,0 +1,223 @@
+"""Which script and (roughly) which language a text is in, and how to cut it into words for a keyword index.
+
+Pure text rules, no model: the keyword index and the extraction gate need only "is this English?" and
+"which characters form words?", and both must answer in microseconds per memory.
+
+Chinese, Japanese, Thai and the other scripts written without spaces have no word boundaries an index
+tokenizer can see, so their runs are indexed as overlapping pairs of characters (bigrams, as CJK search
+engines do): a two-character word is then one index term, and a longer one a phrase of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+#: Scripts written without spaces between words, by code point range: (first, last, family).
+_UNSPACED: tuple[tuple[int, int, str], ...] = (
+    (0x0E00, 0x0E7F, "thai"), (0x0E80, 0x0EFF, "lao"), (0x1000, 0x109F, "myanmar"), (0x1780, 0x17FF, "khmer"),
+    (0x1100, 0x11FF, "hangul"), (0x3130, 0x318F, "hangul"), (0xAC00, 0xD7AF, "hangul"),
+    (0x3040, 0x309F, "cjk"), (0x30A0, 0x30FF, "cjk"), (0x31F0, 0x31FF, "cjk"), (0x3400, 0x4DBF, "cjk"),
+    (0x4E00, 0x9FFF, "cjk"), (0xF900, 0xFAFF, "cjk"), (0xFF66, 0xFF9F, "cjk"), (0x20000, 0x2FFFF, "cjk"),
+)
+#: Arabic short vowels, shadda, sukun, superscript alef and the tatweel: most Arabic is written without them,
+#: so a word typed bare must find it written vowelled.
+_ARABIC_MARKS = re.compile("[\u0640\u064B-\u065F\u0670\u06D6-\u06ED]")
+
+ENGLISH_STOPWORDS = frozenset(
+    "the a an and or of to in is are was were be been it that this with for on at by from as i you he she we "
+    "they my your his her our their me him us them not do does did have has had will would can could".split())
+#: The commonest function words of the Latin-script languages users most often write in besides English.
+FOREIGN_STOPWORDS: dict[str, frozenset[str]] = {
+    "es": frozenset("el la los las de del que y en un una por con para es está son mi su se lo al como pero más".split()),
+    "de": frozenset("der die das und ist nicht ein eine ich du er sie wir mit auf für von zu den dem des im mein".split()),
+    "fr": frozenset("le la les et est un une des du je tu il elle nous vous avec pour dans pas que qui sur mon".split()),
+    "pt": frozenset("o a os as de do da e é um uma em que não com para por eu meu minha se mais".split()),
+    "it": frozenset("il lo la gli le di e è un una che non per con sono io mio mia del della nel".split()),
+    "nl": frozenset("de het een en is van ik je niet dat met op voor zijn mijn we te".split()),
+}
+#: Letters by script for the language guess of non-Latin text: (first, last, language).
+_SCRIPT_LANGUAGE: tuple[tuple[int, int, str], ...] = (
+    (0x0400, 0x04FF, "ru"), (0x0370, 0x03FF, "el"), (0x0590, 0x05FF, "he"), (0x0600, 0x06FF, "ar"),
+    (0x0750, 0x077F, "ar"), (0x0900, 0x097F, "hi"), (0x0980, 0x09FF, "bn"), (0x0B80, 0x0BFF, "ta"),
+    (0x0E00, 0x0E7F, "th"), (0xAC00, 0xD7AF, "ko"), (0x1100, 0x11FF, "ko"),
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def unspaced_family(ch: str) -> str | None:
+    """The family of scripts written without spaces ``ch`` belongs to (``"cjk"``, ``"thai"``…), or None."""
+    code = ord(ch)
+    if code < 0x0E00:
+        return None
+    for first, last, family in _UNSPACED:
+        if first <= code <= last:
+            return family
+    return None
+
+
+def _is_word_char(ch: str) -> bool:
+    # What FTS5's unicode61 tokenizer keeps with categories 'L* N* Co M*': letters, digits, private use and
+    # the combining marks Devanagari, Thai and Arabic words are written with.
+    cat = unicodedata.category(ch)
+    return cat[0] in "LNM" or cat == "Co"
+
+
+def fold(text: str) -> str:
+    """``text`` as both the index and the query see it: compatibility forms unified (full-width Latin, ligatures),
+    Arabic vowel marks dropped. Case and Latin accents are folded by the index tokenizer itself."""
+    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _clusters(run: str) -> list[str]:
+    """``run`` cut into base characters each with the combining marks that follow it (a Thai vowel sign is
+    part of its consonant, never a unit of its own)."""
+    out: list[str] = []
+    for ch in run:
+        if out and unicodedata.category(ch)[0] == "M":
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def _runs(text: str) -> list[tuple[str, str | None]]:
+    """``text`` split into pieces, each either a run of one unspaced family (with its marks) or other text."""
+    pieces: list[tuple[str, str | None]] = []
+    for ch in text:
+        family = unspaced_family(ch)
+        if family is None and pieces and pieces[-1][1] is not None and unicodedata.category(ch)[0] == "M":
+            family = pieces[-1][1]  # a combining mark stays with the run it follows
+        if pieces and pieces[-1][1] == family:
+            pieces[-1] = (pieces[-1][0] + ch, family)
+        else:
+            pieces.append((ch, family))
+    return pieces
+
+
+def _bigrams(run: str) -> list[str]:
+    units = _clusters(run)
+    return [units[i] + units[i + 1] for i in range(len(units) - 1)]
+
+
+def segment(text: str) -> str:
+    """``text`` as the multilingual keyword index stores it: folded, each unspaced run as its overlapping
+    bigrams followed by its last character alone (so every character starts some term, and a one-character
+    query finds it as a prefix), other text unchanged."""
+    out: list[str] = []
+    for piece, family in _runs(fold(text)):
+        if family is None:
+            out.append(piece)
+        else:
+            out.append(" " + " ".join(_bigrams(piece) + [_clusters(piece)[-1]]) + " ")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One term of a query to the multilingual index: a word or bigram, or (``prefix``) a lone character."""
+
+    text: str
+    prefix: bool = False
+
+
+def query_terms(query: str, limit: int = 64) -> list[QueryTerm]:
+    """The terms a query asks the multilingual index for, in order, each once: words of spaced scripts, the
+    bigrams of unspaced runs (a lone character as a prefix term)."""
+    terms: list[QueryTerm] = []
+    for piece, family in _runs(fold(query)):
+        if family is None:
+            word = ""
+            for ch in piece + " ":
+                if _is_word_char(ch):
+                    word += ch
+                elif word:
+                    terms.append(QueryTerm(word.lower()))
+                    word = ""
+        else:
+            grams = _bigrams(piece)
+            terms += [QueryTerm(g) for g in grams] if grams else [QueryTerm(piece, prefix=True)]
+    return list(dict.fromkeys(terms))[:limit]
+
+
+@dataclass(frozen=True)
+class ScriptProfile:
+    """What letters a text is written in: ``latin`` ASCII or accented Latin letters, ``other`` every other letter."""
+
+    ascii_letters: int
+    latin_letters: int
+    other_letters: int
+    unspaced: bool
+
+    @property
+    def letters(self) -> int:
+        return self.latin_letters + self.other_letters
+
+    @property
+    def latin_only(self) -> bool:
+        return self.other_letters == 0
+
+
+def profile(text: str) -> ScriptProfile:
+    ascii_letters = latin = other = 0
+    unspaced = False
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        if ch.isascii():
+            ascii_letters += 1
+            latin += 1
+        elif "LATIN" in unicodedata.name(ch, ""):
+            latin += 1
+        else:
+            other += 1
+            unspaced = unspaced or unspaced_family(ch) is not None
+    return ScriptProfile(ascii_letters, latin, other, unspaced)
+
+
+def _latin_language(words: list[str]) -> str:
+    english = sum(w in ENGLISH_STOPWORDS for w in words)
+    best, best_count = "en", english
+    for code, stopwords in FOREIGN_STOPWORDS.items():
+        count = sum(w in stopwords for w in words)
+        if count > best_count:
+            best, best_count = code, count
+    return best
+
+
+def guess_language(text: str) -> str:
+    """A cheap guess at ``text``'s language: an ISO 639-1 code, ``"en"`` when nothing speaks against English,
+    ``"und"`` for text in a script this does not name. Scripts decide first (kana means Japanese, Han alone
+    Chinese), then the function words of Latin-script languages; short or ambiguous text counts as English."""
+    p = profile(text)
+    if p.letters == 0:
+        return "en"
+    if p.other_letters > p.latin_letters:
+        counts: dict[str, int] = {}
+        kana = False
+        for ch in text:
+            code = ord(ch)
+            if 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF or 0xFF66 <= code <= 0xFF9F:
+                kana = True
+            if unspaced_family(ch) == "cjk":
+                counts["zh"] = counts.get("zh", 0) + 1
+                continue
+            for first, last, lang in _SCRIPT_LANGUAGE:
+                if first <= code <= last:
+                    counts[lang] = counts.get(lang, 0) + 1
+                    break
+        if not counts:
+            return "und"
+        best = max(counts, key=counts.__getitem__)
+        return "ja" if best == "zh" and kana else best
+    words = [w.casefold() for w in _WORD.findall(text)]
+    language = _latin_language(words)
+    if language == "en" and p.latin_letters - p.ascii_letters > max(2, p.latin_letters // 20):
+        return "und"  # many accented letters and no known function words: a Latin language, not English
+    return language
+
+
+def is_english(text: str) -> bool:
+    """Whether the English pipeline and stemmer fit ``text`` (see :func:`guess_language`)."""
+    return guess_language(text) == "en"

@@ -1,0 +1,30 @@
+"""Which texts the on-device pipeline may read: English only.
+
+The pinned pipeline (``en_core_web_sm``) tags any text it is given, and on Chinese, Arabic or Spanish it
+tags capitalised or unknown words as people and places and parses clauses that are not there. Those
+entities and facts would be invented, so text in another language is not given to it: a memory in that
+language is stored, embedded and found by keyword like any other, with no entities but the names its
+namespace already knows, and results say why (:func:`skip_reason`).
+"""
+
+from __future__ import annotations
+
+from memvault.domain.language import guess_language
+
+#: Languages the on-device pipeline reads (ISO 639-1).
+PIPELINE_LANGUAGES = frozenset({"en"})
+
+
+def reads(text: str) -> bool:
+    """Whether the on-device pipeline may read ``text``."""
+    return guess_language(text) in PIPELINE_LANGUAGES
+
+
+def skip_reason(text: str) -> str | None:
+    """Why the pipeline did not read ``text`` (a sentence to show), or None when it does read it."""
+    language = guess_language(text)
+    if language in PIPELINE_LANGUAGES:
+        return None
+    named = "a language it does not name" if language == "und" else f"'{language}'"
+    return (f"entities and facts were not extracted: the text looks like {named}, and the on-device "
+            "pipeline reads English only; the memory is stored and searchable")

@@ -1,0 +1,188 @@
+"""The multilingual keyword index beside the English one, and keyword search over it.
+
+``memory_fts`` (``porter unicode61``) stems English and serves English queries as before. It fits no
+other language: the stemmer is English, Chinese, Japanese and Thai have no spaces for its tokenizer to
+split at, and unicode61's default word characters leave out combining marks, so Hindi, Thai and vowelled
+Arabic words fall apart at every vowel sign. ``memory_fts_segmented`` holds each memory's text cut by
+:func:`memvault.domain.language.segment` (unspaced runs as overlapping character bigrams), not stemmed,
+with marks kept as word characters and accents folded (``remove_diacritics 2``). Its text is the
+segmented form, not the memory's, so snippets for its hits are cut from the memory's own content here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from memvault.domain.language import QueryTerm, fold, is_english, profile, query_terms, segment
+from memvault.domain.models import MemoryFilter
+from memvault.vault import filters
+
+TABLE = "memory_fts_segmented"
+DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(words, "
+       "tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*''')")
+#: Rows segmented and inserted per statement when an existing vault is indexed.
+BACKFILL_BATCH = 500
+#: Characters of the memory's text shown either side of the first matched term in a snippet.
+SNIPPET_CONTEXT = 60
+
+
+@dataclass(frozen=True)
+class IndexChoice:
+    """Which keyword indexes answer a query: the stemmed English one, the segmented one, or both (fused)."""
+
+    english: bool
+    segmented: bool
+
+
+def indexes_for(query: str) -> IndexChoice:
+    """English queries keep the stemmed index alone (as before), Greek symbols and all; queries with no Latin
+    letters the segmented one alone; Latin text in another language, or mixed scripts, both."""
+    p = profile(query)
+    if p.letters == 0:
+        return IndexChoice(english=True, segmented=False)
+    if p.latin_only:
+        return IndexChoice(english=True, segmented=not is_english(query))
+    if p.latin_letters == 0:
+        return IndexChoice(english=False, segmented=True)
+    # A Greek letter or two in English ("IL-1β", "NF-κB") leaves an English query English.
+    mostly_latin = not p.unspaced and p.other_letters * 4 < p.letters
+    return IndexChoice(english=True, segmented=not (mostly_latin and is_english(query)))
+
+
+def index_rows(raw, rows: Sequence[tuple[int, str]]) -> None:
+    """Index ``(rowid, content)`` pairs on a DB-API connection (the batched write path)."""
+    raw.executemany(f"INSERT INTO {TABLE}(rowid, words) VALUES (?, ?)", [(r, segment(c)) for r, c in rows])
+
+
+def reindex(conn: Connection, rowid: int, content: str) -> None:
+    conn.execute(text(f"UPDATE {TABLE} SET words = :w WHERE rowid = :r"), {"w": segment(content), "r": rowid})
+
+
+def unindex(conn: Connection, rowid: int) -> None:
+    conn.execute(text(f"DELETE FROM {TABLE} WHERE rowid = :r"), {"r": rowid})
+
+
+def create_and_fill(conn: Connection) -> int:
+    """Create the segmented index and index every memory (a migration, or a rebuild after damage)."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {TABLE}"))
+    conn.execute(text(DDL))
+    raw = conn.connection.dbapi_connection
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(text("SELECT id, content FROM memories WHERE id > :last ORDER BY id LIMIT :n"),
+                            {"last": last, "n": BACKFILL_BATCH}).all()
+        if not rows:
+            return done
+        index_rows(raw, [(r.id, r.content) for r in rows])
+        done += len(rows)
+        last = rows[-1].id
+
+
+def _term_expr(term: QueryTerm) -> str:
+    quoted = '"' + term.text.replace('"', '""') + '"'
+    return quoted + "*" if term.prefix else quoted
+
+
+def _expression(terms: Sequence[QueryTerm]) -> str:
+    return " OR ".join(_term_expr(t) for t in terms)
+
+
+def _matches_per_term(conn: Connection, terms: Sequence[QueryTerm]) -> list[int]:
+    counts = ", ".join(f"(SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH :t{i})" for i in range(len(terms)))
+    row = conn.execute(text(f"SELECT {counts}"), {f"t{i}": _term_expr(t) for i, t in enumerate(terms)}).one()
+    return [int(n) for n in row]
+
+
+def query_within_budget(conn: Connection, query: str, budget: int) -> str | None:
+    """The segmented index's expression for ``query``: every term, less the commonest while the matches to
+    score exceed ``budget`` and those nothing contains (as :func:`memvault.vault.search.fts_query_within_budget`)."""
+    terms = query_terms(query)
+    if len(terms) <= 1:
+        return _expression(terms) if terms else None
+    counted = sorted((n, i, t) for i, (t, n) in enumerate(zip(terms, _matches_per_term(conn, terms))) if n > 0)
+    if not counted:
+        return _expression(terms)
+    kept, total = [], 0
+    for n, i, t in counted:
+        if kept and total + n > budget:
+            break
+        kept.append((i, t))
+        total += n
+    return _expression([t for _, t in sorted(kept)])
+
+
+def ranked(conn: Connection, expr: str, f_sql: str, params: dict, k: int) -> list[tuple[int, float]]:
+    """``(memory id, bm25)`` of the segmented index's best ``k`` matches of ``expr`` passing the filter SQL."""
+    rows = conn.execute(text(
+        f"SELECT m.id AS memory_id, bm25({TABLE}) AS rank FROM {TABLE} JOIN memories m ON m.id = {TABLE}.rowid "
+        f"WHERE {TABLE} MATCH :expr AND {f_sql} ORDER BY rank LIMIT :k"), dict(params, expr=expr, k=k)).all()
+    return [(r.memory_id, float(r.rank)) for r in rows]
+
+
+def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *, snippets: bool,
+            english: Callable[..., list]) -> list:
+    """Keyword hits for a query :func:`indexes_for` sends to the segmented index, fused with ``english`` (the
+    stemmed index's search, :func:`memvault.vault.search.keyword`'s English path) when that applies too."""
+    from memvault.vault.search import KEYWORD_SCORED_MAX, KeywordHit  # search imports this module: late
+
+    choice = indexes_for(query)
+    where = filters.full(f, now)
+    expr = query_within_budget(conn, query, KEYWORD_SCORED_MAX)
+    found = dict(ranked(conn, expr, where.sql(), dict(where.params), k)) if expr else {}
+    stemmed = {h.memory_id: h for h in english(conn, query, f, k, now, snippets=snippets)} if choice.english else {}
+    for mid, hit in stemmed.items():  # both indexes score BM25 over the same texts: the better score stands
+        found[mid] = min(found.get(mid, hit.bm25), hit.bm25)
+    best = sorted(found.items(), key=lambda item: (item[1], item[0]))[:k]
+    shown = snippets_of(conn, query, [mid for mid, _ in best if mid not in stemmed]) if snippets else {}
+    return [KeywordHit(mid, bm25, stemmed[mid].snippet if mid in stemmed else shown.get(mid, ""))
+            for mid, bm25 in best]
+
+
+def snippets_of(conn: Connection, query: str, memory_ids: Sequence[int]) -> dict[int, str]:
+    """Snippets in the style of FTS5's ``snippet()`` cut from each memory's own text around the first query
+    term found in it (the segmented index's stored text is bigrams, not fit to show)."""
+    if not memory_ids:
+        return {}
+    rows = conn.execute(text("SELECT m.id, m.content FROM json_each(:keys) j JOIN memories m ON m.id = j.value"),
+                        {"keys": filters.json_ids(list(memory_ids))}).all()
+    words = sorted({t.text for t in query_terms(query)}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+    return {r.id: _snippet(r.content, pattern) for r in rows}
+
+
+def _snippet(content: str, pattern: re.Pattern | None) -> str:
+    """The memory's own text (never its folded form) around the first term found, the term in ``**``."""
+    span = _find(content, pattern)
+    if span is None:
+        cut = 2 * SNIPPET_CONTEXT
+        return content[:cut] + ("…" if len(content) > cut else "")
+    first, last = span
+    start, end = max(0, first - SNIPPET_CONTEXT), min(len(content), last + SNIPPET_CONTEXT)
+    return (("…" if start else "") + content[start:first] + "**" + content[first:last] + "**" + content[last:end]
+            + ("…" if end < len(content) else ""))
+
+
+def _find(content: str, pattern: re.Pattern | None) -> tuple[int, int] | None:
+    """Where in ``content`` the first term of ``pattern`` is, looked for as written and then folded (a query
+    without Arabic vowel marks finds a vowelled word), as positions in ``content`` itself."""
+    if pattern is None:
+        return None
+    hit = pattern.search(content)
+    if hit is not None:
+        return hit.start(), hit.end()
+    folded, origin = [], []
+    for i, ch in enumerate(content):
+        piece = fold(ch)
+        folded.append(piece)
+        origin += [i] * len(piece)
+    hit = pattern.search("".join(folded))
+    if hit is None or hit.end() == hit.start():
+        return None
+    last = origin[hit.end() - 1] + 1
+    while last < len(content) and not fold(content[last]):
+        last += 1  # the marks folding dropped after the term's last letter belong to it
+    return origin[hit.start()], last

@@ -1,0 +1,46 @@
+"""Script and language rules behind the multilingual keyword index and the extraction gate."""
+
+import pytest
+
+from memvault.domain.language import QueryTerm, guess_language, is_english, query_terms, segment
+
+
+def test_unspaced_runs_become_bigrams_and_the_last_character():
+    assert segment("我喜欢咖啡").split() == ["我喜", "喜欢", "欢咖", "咖啡", "啡"]
+    assert segment("iPhone手机 ok").split() == ["iPhone", "手机", "机", "ok"]
+
+
+def test_thai_vowel_and_tone_marks_stay_with_their_consonant():
+    assert segment("แม่").split() == ["แม่", "ม่"]
+    assert all(not t.startswith("\u0e48") for t in segment("กินข้าว").split())
+
+
+def test_arabic_vowel_marks_and_full_width_forms_fold():
+    assert segment("مَدْرَسَة") == "مدرسة"
+    assert segment("ＡＢＣ") == "ABC"
+
+
+def test_query_terms_keep_combining_marks_in_words_and_lone_characters_as_prefixes():
+    assert query_terms("हिंदी भाषा") == [QueryTerm("हिंदी"), QueryTerm("भाषा")]
+    assert query_terms("猫") == [QueryTerm("猫", prefix=True)]
+    assert query_terms("東京 東京") == [QueryTerm("東京")]
+    assert query_terms("Straße") == [QueryTerm("straße")]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("I went to the market with my sister yesterday.", "en"),
+    ("ok", "en"),
+    ("我上周在北京买了一台新电脑", "zh"),
+    ("昨日は東京で友達と寿司を食べました", "ja"),
+    ("오늘 친구와 점심을 먹었어요", "ko"),
+    ("ذهبت إلى المدرسة مع أختي", "ar"),
+    ("Моя сестра работает врачом", "ru"),
+    ("मेरी बहन दिल्ली में डॉक्टर है", "hi"),
+    ("ฉันชอบกินข้าวผัด", "th"),
+    ("Mi canción favorita es de Rosalía y la escucho en el coche", "es"),
+    ("Unser Hund schläft gern neben dem Kühlschrank in der Küche", "de"),
+    ("Je vais au marché avec ma sœur pour acheter des légumes", "fr"),
+])
+def test_language_guess(text, language):
+    assert guess_language(text) == language
+    assert is_english(text) == (language == "en")
