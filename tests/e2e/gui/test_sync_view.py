@@ -99,7 +99,10 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
 
 def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path):
     from memvault.gui.sync_passphrase import SyncPassphraseDialog
-    from memvault.sync.segments import read_key_file
+    import pytest
+
+    from memvault.domain.errors import SyncKeyError
+    from memvault.sync.identity import check_passphrase
 
     services = desktop.services
     target = tmp_path / "synced"
@@ -124,4 +127,7 @@ def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     assert "passphrase was changed" in page.summary.text()
     key_file = next(target.glob("*/key")).read_bytes()
-    assert read_key_file(key_file, "a new one").keys == read_key_file(before, SYNC_PASSPHRASE).keys
+    assert key_file != before
+    check_passphrase(key_file, "a new one")
+    with pytest.raises(SyncKeyError):
+        check_passphrase(key_file, SYNC_PASSPHRASE)
