@@ -206,7 +206,9 @@ def accept(data: bytes, ring: KeyRing, me: str, identity: DeviceIdentity) -> Key
                 raise DamagedData(f"the key file grants generation {generation} in a stanza that does not "
                                   "open: refused") from None
     floor = max(ring.floor, doc["floor"])
-    members = {d: m for d, m in ring.members.items() if d not in removed}
+    # A new floor (a removal or a new passphrase) keeps only the members the file vouches for under it: a device
+    # that joined with the old passphrase, or was trusted before, must be vouched again by someone who holds it.
+    members = {d: m for d, m in ring.members.items() if d not in removed} if floor == ring.floor else {}
     for device, listed in doc["devices"].items():
         if device not in removed and _vouched(ring.group, device, listed, keys, floor):
             members[device] = _member(listed)
