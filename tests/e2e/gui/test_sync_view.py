@@ -38,7 +38,13 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     dialog.folder.setText(str(target))
     qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: "It is empty" in dialog.message.text(), timeout=10_000)
+    dialog.passphrase.setText("short")
+    dialog.confirm.setText("short")
+    assert "Too short" in dialog.hint.text()  # the vault's meter and minimum
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    assert "at least 8 characters" in dialog.message.text() and dialog.isVisible()
     dialog.passphrase.setText(SYNC_PASSPHRASE)
+    assert "●" in dialog.hint.text() and "Too short" not in dialog.hint.text()
     dialog.confirm.setText(SYNC_PASSPHRASE + "typo")
     dialog.buttons.button(QDialogButtonBox.Ok).click()
     assert "differ" in dialog.message.text()
