@@ -175,6 +175,8 @@ class LocalEntry:
     memory_uuid: str
     namespace: str | None
     hlc: str
+    #: The fields an update changed (``None`` for every other kind of entry).
+    fields: tuple[str, ...] | None = None
 
 
 def last_oplog_id(conn: Connection) -> int:
@@ -183,9 +185,9 @@ def last_oplog_id(conn: Connection) -> int:
 
 def local_entries_since(conn: Connection, after_id: int, device_id: str, limit: int) -> list[LocalEntry]:
     rows = _raw(conn).execute(
-        "SELECT id, op, memory_uuid, namespace, hlc FROM oplog WHERE id > ? AND device_id = ? ORDER BY id LIMIT ?",
-        (after_id, device_id, limit)).fetchall()
-    return [LocalEntry(*r) for r in rows]
+        "SELECT id, op, memory_uuid, namespace, hlc, payload FROM oplog WHERE id > ? AND device_id = ? ORDER BY id "
+        "LIMIT ?", (after_id, device_id, limit)).fetchall()
+    return [LocalEntry(*r[:5], tuple(json.loads(r[5])) if r[1] == "update" and r[5] else None) for r in rows]
 
 
 @dataclass(frozen=True)
