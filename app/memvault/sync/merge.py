@@ -234,13 +234,14 @@ def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, sta
         # Born (again): every group the state holds, even hidden, must come out as the row has it.
         op["born"] = [stamp, {k: row[k] for k in BORN}]
         shown = _fields_of(state) if state else {}
-    if shown.get("content") != row["content"]:
+    if shown.get("content") != row["content"] or _edited(changed, "content", (state or {}).get("content")):
         ancestors = [state["content"][0], *(state["content"][2] or [])][:ANCESTORS] if state and "content" in state \
             else []
         op["content"] = [stamp, row["content"], ancestors]
     registers = (state or {}).get("f", {})
     fields = {name: [stamp if "born" in op else at((name,), registers[name][0] if name in registers else None),
-                     row[name]] for name in FIELDS if shown.get(name, _ABSENT) != row[name]}
+                     row[name]] for name in FIELDS
+              if shown.get(name, _ABSENT) != row[name] or _edited(changed, name, registers.get(name))}
     if fields:
         op["f"] = fields
     for group, name in (("trash", "deleted_at"), ("archive", "archived_at")):
@@ -258,6 +259,12 @@ def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, sta
 
 
 _ABSENT = object()
+
+
+def _edited(changed: dict[str, str] | None, name: str, register: list[Any] | None) -> bool:
+    """Whether a local edit of ``name`` came after its register, even one that set the value it already showed
+    (set and set back before syncing: the edit still happened after another device's concurrent one)."""
+    return bool(changed) and name in changed and (register is None or changed[name] > register[0])
 
 
 def _tag_delta(state: State | None, before: set[str], after: set[str], stamp: str) -> dict[str, list[dict[str, str]]]:
