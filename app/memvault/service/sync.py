@@ -24,6 +24,7 @@ from memvault.domain.errors import (
     MemvaultError,
     NotFound,
     SyncError,
+    SyncKeyError,
     SyncNotSetUp,
 )
 from memvault.domain.hlc import HybridClock
@@ -309,10 +310,14 @@ class SyncService:
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
             chosen = scopes.read(conn)
+        try:
+            group, error = KeyRing.decode_local(ring).group, last.get("error")
+        except SyncKeyError as exc:  # set up by an older Memvault: the status says what to do
+            group, error = None, exc.message
         return SyncStatus(
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
-            group=KeyRing.decode_local(ring).group, device_id=self._device_id, last_sync_at=last.get("at"),
-            last_error=last.get("error"), pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
+            group=group, device_id=self._device_id, last_sync_at=last.get("at"),
+            last_error=error, pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
             problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
             skewed_devices=tuple(c.device_id for c in cursors.values() if c.skew_ms > 0), namespaces=_listed(chosen))
 

@@ -37,7 +37,7 @@ from memvault.domain.errors import (
     TruncatedData,
 )
 from memvault.domain.hlc import Hlc, HybridClock
-from memvault.sync import identity, incoming, merge, replica, snapshots
+from memvault.sync import incoming, membership, merge, replica, snapshots
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import (
     SegmentHeader,
@@ -153,37 +153,14 @@ class SyncEngine:
     def key_name(self) -> str:
         return f"{self.group}/key"
 
-    def _adopt(self, ring: KeyRing) -> None:
+    def adopt(self, ring: KeyRing) -> None:
         if ring != self.ring:
             self.ring = ring
             self.ring_changed(ring)
 
     def refresh_keys(self, report: CycleReport) -> None:
-        """Read the key file: adopt what members changed; refuse, report and write back our own accepted one
-        when it is missing, altered, forged or rolled back; list this device again when it is missing there."""
-        try:
-            data = self.target.get(self.key_name())
-        except NotFound:
-            report.problems.append("the key file was missing on the target: this device wrote back the one it had "
-                                   "accepted")
-            self.target.put(self.key_name(), self.ring.doc)
-            return
-        try:
-            ring = identity.accept(data, self.ring, self.device_id, self.me)
-        except DamagedData as exc:
-            report.problems.append(f"refused {self.key_name()}: {exc.message}; this device wrote back the one it "
-                                   "had accepted")
-            log.warning("sync: refused the key file: %s", exc.code)
-            self.target.put(self.key_name(), self.ring.doc)
-            return
-        self._adopt(ring)
-        if ring.floor not in ring.keys:
-            report.problems.append(f"key generation {ring.floor} was not granted to this device: what other devices"
-                                   " write from now on cannot be read here; set the device up again")
-        elif identity.needs_enlisting(ring, self.device_id, self.me):
-            ring, data = identity.enlisted(ring, self.device_id, self.me)
-            self.target.put(self.key_name(), data)
-            self._adopt(ring)
+        """Read the key file and adopt what members changed (see :func:`memvault.sync.membership.refresh`)."""
+        membership.refresh(self, report)
 
     def cycle(self, report: CycleReport, *, allow_mass_delete: bool = False) -> CycleReport:
         self.refresh_keys(report)

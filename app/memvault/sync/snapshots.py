@@ -235,7 +235,7 @@ def rotate(engine: Any, removed_device: str | None, passphrase: str, new: tuple[
         raise SyncError("the key file on the target could not be read: " + "; ".join(report.problems))
     ring, data = identity.rotated(engine.ring, engine.device_id, engine.me, removed=removed_device, passphrase=new)
     engine.target.put(engine.key_name(), data)
-    engine._adopt(ring)
+    engine.adopt(ring)
     if removed_device is not None:
         engine.target.delete(engine.device_name(removed_device))
     write_snapshot(engine)

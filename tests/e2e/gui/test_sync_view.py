@@ -137,3 +137,20 @@ def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path)
     check_passphrase(key_file, "a new one")
     with pytest.raises(SyncKeyError):
         check_passphrase(key_file, SYNC_PASSPHRASE)
+
+
+def test_a_file_refused_by_sync_is_shown_on_the_sync_page(qtbot, desktop, tmp_path):
+    services = desktop.services
+    target = tmp_path / "synced"
+    services.sync.setup(TargetConfig("folder", str(target)), SYNC_PASSPHRASE)
+    key_file = next(target.glob("*/key"))
+    damaged = bytearray(key_file.read_bytes())
+    damaged[len(damaged) // 2] ^= 1
+    key_file.write_bytes(bytes(damaged))
+    assert services.sync.sync_now().problems
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    page.refresh()
+    group = key_file.parent.name
+    qtbot.waitUntil(lambda: f"Problem: refused {group}/key" in page.summary.text(), timeout=10_000)
+    assert "wrote back" in page.summary.text()  # what happens about it
