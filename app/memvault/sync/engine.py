@@ -260,10 +260,14 @@ class SyncEngine:
                                            "removed from the group")
                 continue
             self._pull_device(device, seqs, report, allow_mass_delete)
-        with self.db.write() as conn:
-            store.set_setting(conn, STUCK, json.dumps(report.stuck, sort_keys=True))
-            if rewound:
-                store.delete_settings(conn, replica.REWOUND)
+        stuck = json.dumps(report.stuck, sort_keys=True)
+        with self.db.read() as conn:
+            unchanged = (store.get_setting(conn, STUCK) or "{}") == stuck
+        if rewound or not unchanged:
+            with self.db.write() as conn:
+                store.set_setting(conn, STUCK, stuck)
+                if rewound:
+                    store.delete_settings(conn, replica.REWOUND)
 
     def _cursor(self, device: str) -> tuple[int, list[Any] | None]:
         with self.db.read() as conn:

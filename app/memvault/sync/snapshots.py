@@ -174,18 +174,19 @@ def maintain(engine: Any, device_name: str | None, report: Any) -> None:
         with engine.db.write() as conn:
             store.set_setting(conn, RECORD_AT, str(now))
             store.set_setting(conn, "sync_record", text)
-    blocked = _blocked_readers(engine, report)
+    records = engine.records()
+    blocked = _blocked_readers(engine, records, report)
     if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
             (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):
         write_snapshot(engine)
-    compact(engine)
+    compact(engine, records)
 
 
-def _blocked_readers(engine: Any, report: Any) -> dict[str, int]:
+def _blocked_readers(engine: Any, records: dict[str, dict[str, Any]], report: Any) -> dict[str, int]:
     """Other members that say they cannot get past one of this device's segments (reported here, so that the
     writer knows); ``{reader: seq}``."""
     blocked = {}
-    for device, record in engine.records().items():
+    for device, record in records.items():
         if device == engine.device_id or device in engine.ring.removed or "error" in record:
             continue
         stuck = record.get("stuck", {}).get(engine.device_id)
@@ -196,14 +197,15 @@ def _blocked_readers(engine: Any, report: Any) -> dict[str, int]:
     return blocked
 
 
-def compact(engine: Any) -> int:
+def compact(engine: Any, records: dict[str, dict[str, Any]] | None = None) -> int:
     """Delete this device's segments that every known device has read and a snapshot covers; returns how many."""
     with engine.db.read() as conn:
         covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
     if covered == 0:
         return 0
-    records = engine.records()
-    readers = [r for d, r in records.items() if d != engine.device_id and d not in engine.ring.removed]
+    records = engine.records() if records is None else records
+    # Records of devices that are not members (planted on the target) neither hold nor allow anything.
+    readers = [r for d, r in records.items() if d != engine.device_id and d in engine.ring.members]
     if any("error" in r for r in readers):
         return 0
     read_by_all = min([int(r.get("cursors", {}).get(engine.device_id, 0)) for r in readers] or [covered])
