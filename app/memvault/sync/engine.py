@@ -395,7 +395,7 @@ class SyncEngine:
         report.changes += applied.changes
         report.conflicts += applied.conflicts
 
-    # -- upkeep (app/sync/snapshots.py) ---------------------------------------------------------------------------
+    # -- upkeep (memvault/sync/snapshots.py) ---------------------------------------------------------------------------
 
     def join_from_snapshot(self, report: CycleReport) -> bool:
         with collector_paused():

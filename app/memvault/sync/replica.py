@@ -113,7 +113,7 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         if namespace is None:
             continue  # made and removed again since the last fold: nothing to tell anyone
         if not scope.includes(chosen, namespace):
-            continue  # outside the scope: its state stays as it was until the scope widens (see app/sync/scope.py)
+            continue  # outside the scope: its state stays as it was until the scope widens (see memvault/sync/scope.py)
         wipe = wipes.get(namespace)
         floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
         stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc

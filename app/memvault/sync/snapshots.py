@@ -97,7 +97,7 @@ def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], 
 
 def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str, int]:
     """How far the snapshot lets this device move its cursors: every device's, when the snapshot's scope holds
-    this device's; else only the writer's own (its states hold every op it sent; see app/sync/scope.py)."""
+    this device's; else only the writer's own (its states hold every op it sent; see memvault/sync/scope.py)."""
     covers = {str(d): int(s) for d, s in head["covers"].items()}
     with engine.db.read() as conn:
         mine = scope.read(conn)
