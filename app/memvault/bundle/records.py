@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
 from memvault.domain.hlc import Hlc
@@ -42,6 +43,8 @@ def encode(record: MemoryRecord) -> Iterator[dict[str, Any]]:
     line.update(created_at=record.created_at, updated_at=record.updated_at, expires_at=record.expires_at,
                 deleted_at=record.deleted_at, archived_at=record.archived_at, version=record.version,
                 hlc=record.hlc, origin_device=record.origin_device)
+    if record.memory_type_source is not TypeSource.EXPLICIT:  # left out: explicit (bundles from before it)
+        line["memory_type_source"] = record.memory_type_source.value
     v = record.vectors
     line["vectors"] = None if v is None else {
         "model_id": v.model_id, "dimension": v.dimension, "spans": [list(s) for s in v.spans],
@@ -189,7 +192,8 @@ def _fast_memory(doc: dict[str, Any], history: tuple[HistoryEntry, ...],
             client_id=doc["client_id"], created_at=_float(doc["created_at"]), updated_at=_float(doc["updated_at"]),
             expires_at=_float(doc["expires_at"]), deleted_at=_float(doc["deleted_at"]),
             archived_at=_float(doc["archived_at"]), version=doc["version"], hlc=doc["hlc"],
-            origin_device=doc["origin_device"], history=history, vectors=vectors)
+            origin_device=doc["origin_device"], history=history, vectors=vectors,
+            memory_type_source=TypeSource(doc.get("memory_type_source", "explicit")))
     except ValueError:
         return None
 
@@ -211,6 +215,8 @@ def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry,
         expires_at=f.optional_number("expires_at"), deleted_at=f.optional_number("deleted_at"),
         archived_at=f.optional_number("archived_at"), version=f.integer("version"), hlc=_hlc(f),
         origin_device=f.text("origin_device"), history=history, vectors=vectors,
+        memory_type_source=f.choice(TypeSource, "memory_type_source") if "memory_type_source" in doc
+        else TypeSource.EXPLICIT,
     )
 
 

@@ -13,6 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.models import HistoryEntry
 
@@ -58,6 +59,8 @@ class MemoryRecord:
     origin_device: str
     history: tuple[HistoryEntry, ...] = ()
     vectors: VectorSet | None = None
+    #: Where ``memory_type`` came from (a record without it: the caller named the type).
+    memory_type_source: TypeSource = TypeSource.EXPLICIT
 
 
 class ConflictPolicy(enum.StrEnum):

@@ -31,12 +31,13 @@ import math
 import re
 from typing import Any
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
 from memvault.domain.hlc import Hlc
 
 GROUPS = ("born", "content", "trash", "archive")
-ATTRS = ("memory_type", "importance", "tier", "visibility")
+ATTRS = ("memory_type", "memory_type_source", "importance", "tier", "visibility")
 CONTEXT = ("agent_id", "user_id", "session_id", "project", "expires_at")
 #: The fields with a register each (in ``f``).
 FIELDS = ATTRS + CONTEXT
@@ -293,6 +294,7 @@ def _text(value: Any, optional: bool = True) -> bool:
 _TYPES = frozenset(m.value for m in MemoryType)
 _TIERS = frozenset(t.value for t in Tier)
 _VISIBILITIES = frozenset(v.value for v in Visibility)
+_SOURCES = frozenset(s.value for s in TypeSource)
 
 
 def _check_values(op: dict[str, Any]) -> None:
@@ -301,7 +303,8 @@ def _check_values(op: dict[str, Any]) -> None:
         if not (_text(born["client_id"]) and _number(born["created_at"]) and _text(born["origin_device"], False)):
             raise ValueError
     values = {name: register[1] for name, register in op.get("f", {}).items()}
-    for name, allowed in (("memory_type", _TYPES), ("tier", _TIERS), ("visibility", _VISIBILITIES)):
+    for name, allowed in (("memory_type", _TYPES), ("tier", _TIERS), ("visibility", _VISIBILITIES),
+                          ("memory_type_source", _SOURCES)):
         if name in values and values[name] not in allowed:
             raise ValueError
     if "importance" in values and (not _number(values["importance"]) or not 0 <= values["importance"] <= 1):

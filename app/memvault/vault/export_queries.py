@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from memvault.domain.models import HistoryEntry, Memory
 from memvault.domain.transfer import MemoryRecord, VectorSet
@@ -66,7 +67,7 @@ def export_counts(conn: Connection, namespaces: Sequence[str], *, include_delete
 _EXPORT_COLUMNS = (
     "id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id, "
     "session_id, project, client_id, created_at, updated_at, expires_at, deleted_at, archived_at, version, "
-    "embedding_status, model_id, hlc, origin_device"
+    "embedding_status, model_id, hlc, origin_device, memory_type_source"
 )
 
 
@@ -120,14 +121,14 @@ def _vectors_by_memory(reader: VectorReader, raw: Any, page: list[tuple], dimens
 def _record(row: tuple, history: list[HistoryEntry], vectors: VectorSet | None) -> MemoryRecord:
     (_rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
      session_id, project, client_id, created_at, updated_at, expires_at, deleted_at, archived_at, version,
-     _status, _model, hlc, origin_device) = row
+     _status, _model, hlc, origin_device, type_source) = row
     return MemoryRecord(
         id=uuid, namespace=namespace, content=content, memory_type=MemoryType(memory_type),
         tags=tuple(json.loads(tags)), metadata=json.loads(metadata), importance=importance, tier=Tier(tier),
         visibility=Visibility(visibility), agent_id=agent_id, user_id=user_id, session_id=session_id,
         project=project, client_id=client_id, created_at=created_at, updated_at=updated_at, expires_at=expires_at,
         deleted_at=deleted_at, archived_at=archived_at, version=version, hlc=hlc, origin_device=origin_device,
-        history=tuple(history), vectors=vectors)
+        history=tuple(history), vectors=vectors, memory_type_source=TypeSource(type_source))
 
 
 def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history: bool, include_deleted: bool,

@@ -57,7 +57,8 @@ _STATE_FIELDS = ("namespace", "content", "importance", "agent_id", "user_id", "s
 
 def _state(record: MemoryRecord) -> dict[str, Any]:
     plain = {name: getattr(record, name) for name in _STATE_FIELDS}
-    plain.update(memory_type=record.memory_type.value, tier=record.tier.value, visibility=record.visibility.value)
+    plain.update(memory_type=record.memory_type.value, tier=record.tier.value, visibility=record.visibility.value,
+                 memory_type_source=record.memory_type_source.value)
     return plain
 
 
@@ -81,11 +82,11 @@ def _as_memory(record: MemoryRecord, rowid: int, version: int, status: Embedding
         session_id=record.session_id, project=record.project, client_id=record.client_id,
         created_at=record.created_at, updated_at=record.updated_at, expires_at=record.expires_at,
         deleted_at=record.deleted_at, archived_at=record.archived_at, version=version, embedding_status=status,
-        model_id=model_id)
+        model_id=model_id, memory_type_source=record.memory_type_source)
 
 
-_IMPORT_COLUMNS = (*_STATE_FIELDS, "memory_type", "tier", "visibility", "tags", "metadata", "hlc", "content_hash",
-                   "embedding_status", "model_id")
+_IMPORT_COLUMNS = (*_STATE_FIELDS, "memory_type", "memory_type_source", "tier", "visibility", "tags", "metadata",
+                   "hlc", "content_hash", "embedding_status", "model_id")
 
 
 def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]], *, model_id: str,

@@ -22,7 +22,8 @@ def born(ms: int, device: int = 0, content: str = "c", tags=("t",)) -> dict:
     h = stamp(ms, device)
     return {"ns": "n", "born": [h, {"client_id": None, "created_at": 1.0, "origin_device": DEVICES[device]}],
             "content": [h, content, []],
-            "f": {k: [h, v] for k, v in {"memory_type": "general", "importance": 0.5, "tier": "warm",
+            "f": {k: [h, v] for k, v in {"memory_type": "general", "memory_type_source": "explicit",
+                                          "importance": 0.5, "tier": "warm",
                                           "visibility": "private", "agent_id": None, "user_id": None,
                                           "session_id": None, "project": None, "expires_at": None}.items()},
             "tags": {t: [{DEVICES[device]: h}, {}] for t in tags}, "trash": [h, None], "archive": [h, None]}
