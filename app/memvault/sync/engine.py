@@ -62,6 +62,8 @@ CHAINS = "sync_chains"
 #: ``{device: [seq, why]}``: the segment of each device this device cannot get past (published in its record,
 #: so that the writer learns it and writes a snapshot that covers it).
 STUCK = "sync_stuck"
+#: ``{device: seq}``: the newest segment of each removed device already reported as ignored.
+REMOVED_SEEN = "sync_removed_seen"
 #: Files a reader looks past a refused or missing one for the writer's real next segment.
 LOOK_AHEAD = 3
 #: Ops per segment (a segment also stops growing at about 8 MB of op text).
@@ -255,9 +257,7 @@ class SyncEngine:
             if device == self.device_id:
                 continue
             if device in self.ring.removed:
-                if seqs and seqs[-1] > self._cursor(device)[0]:
-                    report.problems.append(f"ignored {len(seqs)} segment(s) of device {device[:8]}, which was "
-                                           "removed from the group")
+                self._ignore_removed(device, seqs, report)
                 continue
             self._pull_device(device, seqs, report, allow_mass_delete)
         stuck = json.dumps(report.stuck, sort_keys=True)
@@ -268,6 +268,17 @@ class SyncEngine:
                 store.set_setting(conn, STUCK, stuck)
                 if rewound:
                     store.delete_settings(conn, replica.REWOUND)
+
+    def _ignore_removed(self, device: str, seqs: list[int], report: CycleReport) -> None:
+        """A removed device's segments are never applied; new ones are reported once (not on every cycle)."""
+        with self.db.read() as conn:
+            seen = json.loads(store.get_setting(conn, REMOVED_SEEN) or "{}")
+        newest = max(seqs, default=0)
+        if newest > max(seen.get(device, 0), self._cursor(device)[0]):
+            report.problems.append(f"ignored segment(s) up to {newest} of device {device[:8]}, which was removed "
+                                   "from the group (nothing it writes is applied)")
+            with self.db.write() as conn:
+                store.set_setting(conn, REMOVED_SEEN, json.dumps(seen | {device: newest}, sort_keys=True))
 
     def _cursor(self, device: str) -> tuple[int, list[Any] | None]:
         with self.db.read() as conn:

@@ -126,7 +126,7 @@ def read_file(data: bytes, expected: SegmentHeader, keys: dict[int, bytes],
         raise DamagedData("it is longer than its header says (damaged, or appended to)")
     if signer is None:
         raise DamagedData(f"it names device {header.device[:8]}, which is not a member of the group (forged, or "
-                          "written by a removed device)")
+                          "written by a removed device): it is ignored; delete it from the target")
     if not signing.verify(signer, data[:end], data[end:]):
         raise DamagedData(f"its signature is not device {header.device[:8]}'s (forged or altered on the target)")
     key = keys.get(header.key)
