@@ -75,14 +75,13 @@ def _arm(moment: str, at: int) -> None:
 
         replica.skip_applied = skip_applied_then_die
     elif moment == "applied":
-        pull_one = engine.SyncEngine._pull_one
+        apply_ops = engine.SyncEngine.apply_ops
 
-        def pull_one_then_die(self, *args, **kwargs):
-            done = pull_one(self, *args, **kwargs)
+        def apply_ops_then_die(self, *args, **kwargs):
+            apply_ops(self, *args, **kwargs)
             reached()
-            return done
 
-        engine.SyncEngine._pull_one = pull_one_then_die
+        engine.SyncEngine.apply_ops = apply_ops_then_die
     elif moment == "snapshot-written":
         put_new = FolderTarget.put_new
 

@@ -96,6 +96,10 @@ def cmd_now(args: argparse.Namespace) -> int:
     for line in (*result.problems, *result.waiting):
         text += f"\n  {line}"
     out(args, fmt.plain(result), text)
+    if result.problems and getattr(args, "json", False):
+        # The JSON on stdout lists them; a script that only watches stderr and the exit code learns it too.
+        print(f"memvault: sync finished with {len(result.problems)} problem(s): {result.problems[0]}",
+              file=sys.stderr)
     return 1 if result.problems else 0
 
 
@@ -138,9 +142,15 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 def cmd_remove_device(args: argparse.Namespace) -> int:
     passphrase = read_sync_passphrase(args)
+    new = None
+    if args.new_sync_passphrase_file or os.environ.get(NEW_SYNC_PASSPHRASE_ENV):
+        new = read_secret(args.new_sync_passphrase_file, NEW_SYNC_PASSPHRASE_ENV, kind="new sync ",
+                          flag="--new-sync-passphrase-file", confirm=True, prompt="New sync passphrase: ")
     with opened(args) as svc:
-        svc.sync.remove_device(args.device, passphrase)
-    out(args, {"removed": args.device}, f"Removed device {args.device}; the sync key was rotated")
+        svc.sync.remove_device(args.device, passphrase, new)
+    hint = "" if new else "; set a new sync passphrase (`memvault sync passwd`): the removed device knows this one"
+    out(args, {"removed": args.device, "new_passphrase": new is not None},
+        f"Removed device {args.device}; a new sync key went to the remaining devices{hint}")
     return 0
 
 
@@ -219,8 +229,10 @@ def register(command: Command) -> None:
     p = sync_command("remove-device", "stop syncing with a device (rotates the sync key)", cmd_remove_device,
                      secret=True)
     p.add_argument("device", help="the device id (from `sync devices`)")
-    p = sync_command("passwd", "change the sync passphrase (the sync key stays; other devices go on)", cmd_passwd,
-                     secret=True)
+    p.add_argument("--new-sync-passphrase-file", metavar="FILE",
+                   help=f"also set a new sync passphrase, read from FILE (or {NEW_SYNC_PASSPHRASE_ENV})")
+    p = sync_command("passwd", "change the sync passphrase (a new sync key for every device; others go on)",
+                     cmd_passwd, secret=True)
     p.add_argument("--new-sync-passphrase-file", metavar="FILE",
                    help=f"read the new sync passphrase from FILE (else {NEW_SYNC_PASSPHRASE_ENV}, else a prompt)")
     p = sync_command("conflicts", "list versions that lost a concurrent edit", cmd_conflicts)

@@ -16,6 +16,10 @@ A stanza wraps a file key for one public key, as age's X25519 recipient does::
 recipient): it lets a reader skip stanzas for other keys and say "not for
 you" instead of "damaged", at the cost of revealing which known key a file
 is for. Several recipients are several stanzas (the caller's loop).
+
+Bundles and sync use stanzas with distinct HKDF info and wrap contexts
+(:data:`BUNDLE`, :data:`SYNC`), and sync grants go to a device's own sync
+wrapping key, never to the bundle recipient key people hand out.
 """
 
 from __future__ import annotations
@@ -49,6 +53,21 @@ _CHECKSUM_BYTES = 4
 _TEXT_BODY_CHARS = -(-(KEY_BYTES + _CHECKSUM_BYTES) * 8 // 5)
 _HKDF_INFO = b"memvault-x25519-v1"
 _WRAP_CONTEXT = b"x25519-recipient"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The HKDF info and wrap context of one use of recipient stanzas: a stanza made for one protocol does not
+    open in another, even for the same key pair."""
+
+    hkdf_info: bytes
+    wrap_context: bytes
+
+
+#: Bundles (``mvpub1`` keys people hand out): unchanged since the first bundle format.
+BUNDLE = Protocol(_HKDF_INFO, _WRAP_CONTEXT)
+#: Sync key generations granted to a device's own sync wrapping key (never the bundle recipient key).
+SYNC = Protocol(b"memvault-sync-x25519-v1", b"sync-x25519-grant")
 _STANZA_HEAD = 1 + RECIPIENT_ID_BYTES + KEY_BYTES
 STANZA_BYTES = _STANZA_HEAD + aead.OVERHEAD + 32
 
@@ -115,11 +134,12 @@ def recipient_id(public: bytes) -> bytes:
     return hashlib.sha256(b"memvault-recipient-id" + public).digest()[:RECIPIENT_ID_BYTES]
 
 
-def _kek(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
-    return hkdf_sha256(shared, salt=ephemeral_public + recipient_public, info=_HKDF_INFO)
+def _kek(shared: bytes, ephemeral_public: bytes, recipient_public: bytes, protocol: Protocol) -> bytes:
+    return hkdf_sha256(shared, salt=ephemeral_public + recipient_public, info=protocol.hkdf_info)
 
 
-def wrap_for_recipient(file_key: bytes, public_key: bytes, *, rng: Callable[[int], bytes] = os.urandom) -> bytes:
+def wrap_for_recipient(file_key: bytes, public_key: bytes, *, rng: Callable[[int], bytes] = os.urandom,
+                       protocol: Protocol = BUNDLE) -> bytes:
     """A stanza that only the holder of ``public_key``'s private key can open."""
     if len(file_key) != 32:
         raise ValueError("the file key must have 32 bytes")
@@ -133,8 +153,8 @@ def wrap_for_recipient(file_key: bytes, public_key: bytes, *, rng: Callable[[int
         shared = ephemeral.exchange(recipient)
     except ValueError:  # a low-order point: the result would be a key anyone knows
         raise InvalidInput("the recipient key is not usable (a degenerate X25519 point)") from None
-    kek = _kek(shared, ephemeral_public, public_key)
-    wrapped = aead.wrap_key(kek, file_key, context=_WRAP_CONTEXT, aad=ephemeral_public + public_key, rng=rng)
+    kek = _kek(shared, ephemeral_public, public_key, protocol)
+    wrapped = aead.wrap_key(kek, file_key, context=protocol.wrap_context, aad=ephemeral_public + public_key, rng=rng)
     return bytes([STANZA_VERSION]) + recipient_id(public_key) + ephemeral_public + wrapped
 
 
@@ -144,7 +164,7 @@ def stanza_is_for(stanza: bytes, public_key: bytes) -> bool:
                                                                 recipient_id(public_key))
 
 
-def unwrap_with_private(stanza: bytes, private_key: bytes) -> bytes:
+def unwrap_with_private(stanza: bytes, private_key: bytes, *, protocol: Protocol = BUNDLE) -> bytes:
     """The file key in ``stanza``.
 
     Raises:
@@ -165,9 +185,9 @@ def unwrap_with_private(stanza: bytes, private_key: bytes) -> bytes:
             X25519PublicKey.from_public_bytes(ephemeral_public))
     except ValueError:
         raise DecryptionFailed("the recipient stanza is damaged (degenerate ephemeral key)") from None
-    kek = _kek(shared, ephemeral_public, pair.public)
+    kek = _kek(shared, ephemeral_public, pair.public, protocol)
     try:
-        return aead.unwrap_key(kek, stanza[_STANZA_HEAD:], context=_WRAP_CONTEXT,
+        return aead.unwrap_key(kek, stanza[_STANZA_HEAD:], context=protocol.wrap_context,
                                aad=ephemeral_public + pair.public)
     except DecryptionFailed:
         raise DecryptionFailed("the recipient stanza for this key does not authenticate: it is damaged") from None

@@ -134,7 +134,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     # A bundle's vectors name their model themselves (``VectorSet.model_id``).
     _f("model_id", _OPT_TEXT, MEMORY),
     # Last in a bundle's memory line: bundles written before it travelled read as explicit.
-    _f("memory_type_source", _CHOICE, _ALL, choices=TypeSource, bundle=True, bundle_absent=TypeSource.EXPLICIT,
+    _f("memory_type_source", _CHOICE, _ALL, choices=TypeSource, merge=Merge.ATTRS, bundle=True,
+       bundle_absent=TypeSource.EXPLICIT,
        api={"native": "memory_type_source"}),
 )
 

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from memvault.domain.errors import MemvaultError
+from memvault.gui.sync_setup import show_strength
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.unlock import strength
 from memvault.service.container import Services
 
 
@@ -51,8 +53,12 @@ class SyncPassphraseDialog(QDialog):
         form.addRow("Current", self.current)
         form.addRow("New", self.new)
         form.addRow("Repeat", self.repeat)
+        self.hint = QLabel()
+        self.hint.setAccessibleName("New sync passphrase strength")
+        form.addRow("", self.hint)
+        self.new.textChanged.connect(self._on_new_text_changed)
         self.message = QLabel("Your other devices keep syncing without it. A device that joins from now on "
-                              "needs the new sync passphrase.")
+                              "needs the new sync passphrase; the old one opens nothing new.")
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText("Change")
@@ -67,6 +73,9 @@ class SyncPassphraseDialog(QDialog):
         self.message.setText(text)
         self.message.setProperty("error", error)
 
+    def _on_new_text_changed(self, text: str) -> None:
+        show_strength(self.hint, text)
+
     def _on_buttons_accepted(self) -> None:
         old, new = self.current.text(), self.new.text()
         if not old or not new:
@@ -74,6 +83,9 @@ class SyncPassphraseDialog(QDialog):
             return
         if new != self.repeat.text():
             self._say("The two new sync passphrases differ.", error=True)
+            return
+        if strength(new)[0] == 0:
+            self._say(f"{strength(new)[1]} for the new sync passphrase.", error=True)
             return
         self.buttons.setEnabled(False)
         self._say("Changing (deriving keys, reaching the target)…")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from memvault.domain.errors import InvalidInput, MemvaultError
 from memvault.domain.models import Namespace
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.unlock import strength
 from memvault.service.container import Services
 from memvault.gui.wording import plural
 from memvault.service.sync import SyncStatus, TargetConfig
@@ -93,11 +94,15 @@ class SyncSetupDialog(QDialog):
         self.passphrase, self.confirm = _secret(), _secret()
         self.passphrase.setAccessibleName("Sync passphrase")
         self.confirm.setAccessibleName("Repeat the sync passphrase")
+        self.hint = QLabel()
+        self.hint.setAccessibleName("Sync passphrase strength")
+        self.passphrase.textChanged.connect(self._on_passphrase_text_changed)
         self.device_name = QLineEdit()
         self.device_name.setPlaceholderText("e.g. laptop (shown on your other devices)")
         form = QFormLayout()
         form.addRow("Sync passphrase", self.passphrase)
         form.addRow("Repeat", self.confirm)
+        form.addRow("", self.hint)
         form.addRow("This device", self.device_name)
         self.all_namespaces = QCheckBox("All namespaces")
         self.all_namespaces.setChecked(True)
@@ -213,6 +218,9 @@ class SyncSetupDialog(QDialog):
         self.test_button.setEnabled(True)
         self._say(f"The target does not answer: {error}", error=True)
 
+    def _on_passphrase_text_changed(self, text: str) -> None:
+        show_strength(self.hint, text)
+
     def _on_buttons_accepted(self) -> None:
         try:
             config = self.config()
@@ -221,8 +229,8 @@ class SyncSetupDialog(QDialog):
             self._say(str(exc), error=True)
             return
         passphrase = self.passphrase.text()
-        if not passphrase:
-            self._say("Enter the sync passphrase.", error=True)
+        if strength(passphrase)[0] == 0:
+            self._say(f"{strength(passphrase)[1]} for the sync passphrase.", error=True)
             return
         if passphrase != self.confirm.text():
             self._say("The two sync passphrases differ.", error=True)
@@ -241,3 +249,13 @@ class SyncSetupDialog(QDialog):
     def _on_setup_failed(self, error: MemvaultError) -> None:
         self.buttons.setEnabled(True)
         self._say(str(error), error=True)
+
+
+def show_strength(label: QLabel, text: str) -> None:
+    """The vault's passphrase meter, for a sync passphrase (the same minimum applies)."""
+    if not text:
+        label.clear()
+        return
+    score, hint = strength(text)
+    colour = ["#c0392b", "#d35400", "#b7950b", "#27ae60", "#1e8449"][score]
+    label.setText(f"<span style='color:{colour}'>{'●' * score}{'○' * (4 - score)}  {hint}</span>")

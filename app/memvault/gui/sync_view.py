@@ -171,7 +171,9 @@ class SyncView(QWidget):
                       f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
             if status.last_error:
                 lines.append(f"The last sync failed: {status.last_error}")
-            lines += [f"Refused: {p}" for p in status.problems]
+            # Each names the file and the device, and what happens next (see memvault/sync/FORMAT.md).
+            lines += [f"Problem: {p}" for p in status.problems]
+            lines += [f"Waiting: {w}" for w in status.waiting]
             if status.skewed_devices:
                 lines.append(f"{counted(len(status.skewed_devices), 'device')} with a clock far ahead: their times "
                              "are not trusted blindly.")

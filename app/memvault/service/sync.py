@@ -24,6 +24,7 @@ from memvault.domain.errors import (
     MemvaultError,
     NotFound,
     SyncError,
+    SyncKeyError,
     SyncNotSetUp,
 )
 from memvault.domain.hlc import HybridClock
@@ -31,16 +32,12 @@ from memvault.service.events import EventHub
 from memvault.sync import replica
 from memvault.sync import scope as scopes
 from memvault.sync.engine import CycleReport, SyncEngine
-from memvault.sync.segments import (
-    KeyRing,
-    key_file_group,
-    read_key_file,
-    rewrap_key_file,
-    write_key_file,
-)
+from memvault.domain import limits
+from memvault.sync import identity
+from memvault.sync.identity import DeviceIdentity, KeyRing
+from memvault.sync.segments import digest as segment_digest
 from memvault.sync.targets.base import ID
 from memvault.sync.targets.factory import TargetConfig, open_target
-from memvault.vault import identity
 from memvault.vault import memory_queries as repo
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
@@ -48,6 +45,14 @@ from memvault.vault.engine import Database
 log = logging.getLogger(__name__)
 
 _RING, _TARGET, _LAST, _NAME = "sync_ring", "sync_target", "sync_last", "sync_device_name"
+_IDENTITY = "sync_identity"
+
+
+def check_passphrase(passphrase: str, field: str = "sync_passphrase") -> None:
+    """The sync passphrase protects the key file on third-party storage: the vault's minimum applies."""
+    if len(passphrase) < limits.MIN_PASSPHRASE_CHARS:
+        raise InvalidInput(f"the sync passphrase must have at least {limits.MIN_PASSPHRASE_CHARS} characters "
+                           "(the key file on the target is open to offline guessing)", field=field)
 
 
 @dataclass(frozen=True)
@@ -143,13 +148,14 @@ class SyncService:
             raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
         return self._new_engine(open_target(TargetConfig.from_json(json.loads(target))), KeyRing.decode_local(ring))
 
-    def _new_engine(self, target: Any, ring: KeyRing) -> SyncEngine:
+    def _new_engine(self, target: Any, ring: KeyRing, me: DeviceIdentity | None = None) -> SyncEngine:
+        if me is None:
+            text = self._setting(_IDENTITY)
+            if text is None:
+                raise SyncNotSetUp("sync is not set up for this vault: run `memvault sync setup`")
+            me = DeviceIdentity.decode_local(text)
         return SyncEngine(self._db, target, ring, self._device_id, self._models, self._clock, self._wall,
-                          private_key=self._private_key, ring_changed=self._keep_ring)
-
-    def _private_key(self) -> bytes:
-        with self._db.read() as conn:
-            return identity.recipient_private_key(conn)
+                          me=me, ring_changed=self._keep_ring)
 
     def _keep_ring(self, ring: KeyRing) -> None:
         with self._db.write() as conn:
@@ -162,42 +168,56 @@ class SyncService:
         ``namespaces``: sync only these (``None``: the whole vault); see :meth:`set_scope`.
         """
         chosen = scopes.normalize(namespaces)
-        if not passphrase:
-            raise InvalidInput("the sync passphrase is empty", field="sync_passphrase")
+        check_passphrase(passphrase)
         if self.enabled():
             raise SyncError("sync is already set up for this vault; turn it off first (`memvault sync off`)")
         target = open_target(config)
-        groups = sorted({name.split("/")[0] for name in target.list("") if name.endswith("/key")
-                         and ID.match(name.split("/")[0])})
-        if len(groups) > 1:
-            raise SyncError(f"the target holds {len(groups)} sync groups; give each its own folder or prefix")
-        if groups:
-            ring = read_key_file(target.get(f"{groups[0]}/key"), passphrase)
-        else:
-            ring = KeyRing.new(str(uuid.uuid4()))
-            data = write_key_file(ring, passphrase, self._settings.kdf_memory_kib, self._settings.kdf_iterations)
-            if not target.put_new(f"{ring.group}/key", data):
-                ring = read_key_file(target.get(f"{ring.group}/key"), passphrase)
-        if key_file_group(target.get(f"{ring.group}/key")) != ring.group:
-            raise SyncError("the target's key file names another sync group")
-        engine = self._new_engine(target, ring)
+        me = DeviceIdentity.new()
+        ring, joined = self._join_or_create(target, passphrase, me)
+        engine = self._new_engine(target, ring, me)
         own = engine.segments().get(self._device_id, [])
         with self._db.write() as conn:
             store.forget_sync(conn)
             store.delete_settings(conn, "sync_")
+            store.set_setting(conn, _IDENTITY, me.encode_local())
             store.set_setting(conn, _RING, ring.encode_local())
             store.set_setting(conn, _TARGET, json.dumps(config.to_json()))
             store.set_setting(conn, "sync_next_segment", str(max(own, default=0) + 1))
+            if own:  # this device synced here before: its next segment continues its hash chain
+                last = target.get(engine._ops_name(self._device_id, max(own)))
+                store.set_setting(conn, "sync_own_chain", json.dumps([max(own), segment_digest(last)]))
             store.set_setting(conn, "sync_snapshot_at", str(self._wall()))
             store.set_setting(conn, replica.REWOUND, "1")
             scopes.write(conn, chosen)
             if device_name:
                 store.set_setting(conn, _NAME, device_name)
             replica.seed(conn, self._device_id, self._models)
-        if groups:
+        if joined:
             self._run(lambda: engine.join_from_snapshot(CycleReport()))
         self.sync_now()
         return self.status()
+
+    def _join_or_create(self, target: Any, passphrase: str, me: DeviceIdentity) -> tuple[KeyRing, bool]:
+        """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""
+        names = target.list("")
+        groups = sorted({name.split("/")[0] for name in names if ID.match(name.split("/")[0])})
+        keyed = [g for g in groups if f"{g}/key" in names and _format(target.get(f"{g}/key")) == identity.VERSION]
+        if len(keyed) > 1:
+            raise SyncError(f"the target holds {len(keyed)} sync groups; give each its own folder or prefix")
+        orphans = [g for g in groups if f"{g}/key" not in names]
+        if orphans and not keyed:
+            raise SyncError(f"the target holds sync group {orphans[0][:8]} without its key file (deleted on the "
+                            "target?): sync once on a device of that group, which writes it back, then set up here")
+        if keyed:
+            data = target.get(f"{keyed[0]}/key")
+            ring, enlisted = identity.join(data, passphrase, self._device_id, me)
+            target.put(f"{ring.group}/key", enlisted)
+            return ring, True
+        ring, data = identity.create(str(uuid.uuid4()), passphrase, self._settings.kdf_memory_kib,
+                                     self._settings.kdf_iterations, self._device_id, me)
+        if not target.put_new(f"{ring.group}/key", data):
+            raise SyncError("another device started a sync group on this target at the same moment: set up again")
+        return ring, False
 
     def scope(self) -> tuple[str, ...] | None:
         """The namespaces that sync (``None``: all of them)."""
@@ -260,7 +280,7 @@ class SyncService:
 
     def _cycle(self, engine: SyncEngine, report: CycleReport, allow_mass_delete: bool) -> None:
         engine.cycle(report, allow_mass_delete=allow_mass_delete)
-        engine.maintain(self._setting(_NAME))
+        engine.maintain(self._setting(_NAME), report)
 
     def _record(self, report: CycleReport, error: str | None) -> None:
         doc = {"at": self._wall(), "error": error, "problems": report.problems[:20], "waiting": report.waiting[:20]}
@@ -290,10 +310,14 @@ class SyncService:
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
             chosen = scopes.read(conn)
+        try:
+            group, error = KeyRing.decode_local(ring).group, last.get("error")
+        except SyncKeyError as exc:  # set up by an older Memvault: the status says what to do
+            group, error = None, exc.message
         return SyncStatus(
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
-            group=KeyRing.decode_local(ring).group, device_id=self._device_id, last_sync_at=last.get("at"),
-            last_error=last.get("error"), pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
+            group=group, device_id=self._device_id, last_sync_at=last.get("at"),
+            last_error=error, pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
             problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
             skewed_devices=tuple(c.device_id for c in cursors.values() if c.skew_ms > 0), namespaces=_listed(chosen))
 
@@ -314,38 +338,38 @@ class SyncService:
                 cursor.skew_ms if cursor else 0, device in engine.ring.removed))
         return found
 
-    def remove_device(self, device_id: str, passphrase: str) -> None:
-        """Stop trusting ``device_id``: a new sync key generation that only the remaining devices learn."""
+    def remove_device(self, device_id: str, passphrase: str, new_passphrase: str | None = None) -> None:
+        """Stop trusting ``device_id``: a new sync key generation granted only to the remaining devices.
+
+        ``passphrase`` must open the target's key file. The removed device knows it, so a device that joins
+        later needs a new one: ``new_passphrase`` now, or ``change_passphrase`` afterwards.
+        """
         if device_id == self._device_id:
             raise InvalidInput("this is the device you are on; turn sync off here instead")
+        if new_passphrase is not None:
+            check_passphrase(new_passphrase, "new_sync_passphrase")
         engine = self._engine()
         if device_id not in {d.device_id for d in self.devices()}:
             raise NotFound(f"no device {device_id} syncs through this target")
-        self._run(lambda: engine.rotate(device_id, passphrase, self._settings.kdf_memory_kib,
-                                        self._settings.kdf_iterations))
+        new = None if new_passphrase is None else (new_passphrase, self._settings.kdf_memory_kib,
+                                                    self._settings.kdf_iterations)
+        self._run(lambda: engine.rotate(device_id, passphrase, new))
         with self._db.write() as conn:
             store.delete_cursor(conn, device_id)
 
     def change_passphrase(self, old: str, new: str) -> None:
-        """Re-wrap the sync key on the target under ``new`` (the same key: nothing is re-encrypted).
+        """Wrap every sync key generation under ``new`` and start a new generation (granted to every member), so
+        that a copy of the old key file, restored on the target, lets no one in with the old passphrase.
 
-        Devices that already sync keep the key inside their vaults and go on; a device that joins from now on
-        needs ``new``. :class:`SyncKeyError` if ``old`` does not open the target's key file.
+        Nothing already on the target is re-encrypted; devices that sync go on. :class:`SyncKeyError` if ``old``
+        does not open the target's key file.
         """
-        if not new:
-            raise InvalidInput("the new sync passphrase is empty", field="new_sync_passphrase")
+        check_passphrase(new, "new_sync_passphrase")
         if new == old:
             raise InvalidInput("the new sync passphrase is the old one", field="new_sync_passphrase")
         engine = self._engine()
-        name = f"{engine.group}/key"
-
-        def rewrap() -> None:
-            data = rewrap_key_file(engine.target.get(name), old, new, self._settings.kdf_memory_kib,
-                                   self._settings.kdf_iterations)
-            engine.target.put(name, data)
-            read_key_file(engine.target.get(name), new)  # what the target holds now opens with the new one
-
-        self._run(rewrap)
+        self._run(lambda: engine.rotate(None, old, (new, self._settings.kdf_memory_kib,
+                                                     self._settings.kdf_iterations)))
 
     def conflicts(self) -> list[ConflictInfo]:
         with self._db.read() as conn:
@@ -368,6 +392,13 @@ class SyncService:
         """Make a kept version current again (through the memory service's ``restore``), then dismiss."""
         restore(memory_id, version)
         self.dismiss_conflict(memory_id)
+
+
+def _format(data: bytes) -> int | None:
+    try:
+        return int(json.loads(data).get("v"))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _listed(chosen: scopes.Scope) -> tuple[str, ...] | None:

@@ -20,29 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from memvault.crypto.recipients import key_pair_from_private
 from memvault.domain.errors import (
     DamagedData,
     DecryptionFailed,
     MassDeletePaused,
     NotFound,
     SyncError,
-    SyncKeyError,
     SyncTargetError,
     TruncatedData,
 )
 from memvault.domain.hlc import Hlc, HybridClock
-from memvault.sync import incoming, merge, replica, snapshots
+from memvault.sync import incoming, membership, merge, replica, snapshots
+from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import (
-    KeyRing,
     SegmentHeader,
-    granted_keys,
+    digest,
     open_record,
     read_file,
     seal_record,
@@ -56,6 +55,17 @@ log = logging.getLogger(__name__)
 
 PUSHED = "sync_pushed"
 NEXT_SEGMENT = "sync_next_segment"
+#: ``[seq, digest]`` of this device's latest segment: the ``prev`` of its next one.
+OWN_CHAIN = "sync_own_chain"
+#: ``{device: [seq, digest]}``: the latest segment of each device applied here.
+CHAINS = "sync_chains"
+#: ``{device: [seq, why]}``: the segment of each device this device cannot get past (published in its record,
+#: so that the writer learns it and writes a snapshot that covers it).
+STUCK = "sync_stuck"
+#: ``{device: seq}``: the newest segment of each removed device already reported as ignored.
+REMOVED_SEEN = "sync_removed_seen"
+#: Files a reader looks past a refused or missing one for the writer's real next segment.
+LOOK_AHEAD = 3
 #: Ops per segment (a segment also stops growing at about 8 MB of op text).
 SEGMENT_OPS = 5000
 _SEGMENT_BYTES = 8 << 20
@@ -77,6 +87,7 @@ class CycleReport:
     conflicts: int = 0
     problems: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    stuck: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def mass_delete_guard(removed: dict[str, int], live: dict[str, int]) -> None:
@@ -116,16 +127,15 @@ class SyncEngine:
         models: this device's embedding model (shipped vectors are used when they match).
         clock: this device's hybrid logical clock (it follows other devices' stamps within :data:`MAX_SKEW_MS`).
         wall: the wall clock in seconds.
-        private_key: this vault's X25519 private key (opens key generations granted to this device).
-        ring_changed: called with the ring when it gains a key generation (the caller keeps it in the vault).
+        me: this device's sync identity (signs what it writes, opens generations granted to it).
+        ring_changed: called with the ring when it changes (the caller keeps it in the vault).
     """
 
     def __init__(self, db: Database, target: Target, ring: KeyRing, device_id: str, models: replica.Models,
-                 clock: HybridClock, wall: Callable[[], float] = time.time, *,
-                 private_key: Callable[[], bytes] | None = None,
+                 clock: HybridClock, wall: Callable[[], float] = time.time, *, me: DeviceIdentity,
                  ring_changed: Callable[[KeyRing], None] | None = None) -> None:
         self.db = db
-        self._private_key = private_key
+        self.me = me
         self.ring_changed = ring_changed or (lambda _ring: None)
         self.target = target
         self.ring = ring
@@ -138,28 +148,24 @@ class SyncEngine:
     def group(self) -> str:
         return self.ring.group
 
-    @property
-    def public_key(self) -> bytes:
-        if self._private_key is None:
-            return b""
-        return key_pair_from_private(self._private_key()).public
+    @staticmethod
+    def new_report() -> CycleReport:
+        return CycleReport()
 
-    def refresh_keys(self) -> bool:
-        """Learn key generations the key file grants this device (after another device removed one)."""
-        if self._private_key is None:
-            return False
-        try:
-            data = self.target.get(f"{self.group}/key")
-        except NotFound:
-            return False
-        ring = granted_keys(data, self.ring, self.device_id, self._private_key())
-        if ring == self.ring:
-            return False
-        self.ring = ring
-        self.ring_changed(ring)
-        return True
+    def key_name(self) -> str:
+        return f"{self.group}/key"
+
+    def adopt(self, ring: KeyRing) -> None:
+        if ring != self.ring:
+            self.ring = ring
+            self.ring_changed(ring)
+
+    def refresh_keys(self, report: CycleReport) -> None:
+        """Read the key file and adopt what members changed (see :func:`memvault.sync.membership.refresh`)."""
+        membership.refresh(self, report)
 
     def cycle(self, report: CycleReport, *, allow_mass_delete: bool = False) -> CycleReport:
+        self.refresh_keys(report)
         self.push(report)
         with collector_paused():
             self.pull(report, allow_mass_delete=allow_mass_delete)
@@ -174,6 +180,7 @@ class SyncEngine:
             with self.db.read() as conn:
                 pushed = int(store.get_setting(conn, PUSHED) or 0)
                 seq = int(store.get_setting(conn, NEXT_SEGMENT) or 1)
+                prev = json.loads(store.get_setting(conn, OWN_CHAIN) or '[0, ""]')
                 rows = store.outbox_after(conn, pushed, SEGMENT_OPS)
             if not rows:
                 return
@@ -185,21 +192,40 @@ class SyncEngine:
                     break
             rows = rows[:take]
             header = SegmentHeader(self.group, self.device_id, "ops", seq, self.ring.current)
-            data = write_file(header, self.ring.key, {"first": rows[0][0], "last": rows[-1][0], "count": len(rows)},
-                              (text for _, text in rows))
+            data = write_file(header, self.ring.key, {"first": rows[0][0], "last": rows[-1][0], "count": len(rows),
+                                                      "prev": prev}, (text for _, text in rows), self.me.sign_private)
             name = self._ops_name(self.device_id, seq)
             if self.target.put_new(name, data):
                 last = rows[-1][0]
                 report.pushed_ops += len(rows)
                 report.pushed_segments += 1
             else:
+                found = self._own_segment(name, header, report)
+                if found is None:
+                    with self.db.write() as conn:
+                        store.set_setting(conn, NEXT_SEGMENT, str(seq + 1))
+                    continue
                 # Written before a crash that kept us from recording it: it says what it covered.
-                head = next(read_file(self.target.get(name), header, self.ring.keys))
-                last = int(head["last"])
+                last, data = int(found[0]["last"]), found[1]
             with self.db.write() as conn:
                 store.set_setting(conn, PUSHED, str(last))
                 store.set_setting(conn, NEXT_SEGMENT, str(seq + 1))
+                store.set_setting(conn, OWN_CHAIN, json.dumps([seq, digest(data)]))
                 store.outbox_drop_upto(conn, last)
+
+    def _own_segment(self, name: str, header: SegmentHeader,
+                     report: CycleReport) -> tuple[dict[str, Any], bytes] | None:
+        """The head and bytes of a segment already at our next number, when it verifies as this device's own;
+        ``None`` (reported) when something else planted it there: it is left, and the next number is used."""
+        try:
+            data = self.target.get(name)
+            return read_file(data, header, self.ring.keys, self.me.member.sign)[0], data
+        except NotFound:
+            return None
+        except (DamagedData, DecryptionFailed, SyncError) as exc:
+            report.problems.append(f"{name} was not written by this device ({exc.message}): it is left there, "
+                                   "this device writes its changes under the next number and the others skip it")
+            return None
 
     def _ops_name(self, device: str, seq: int) -> str:
         return f"{self.group}/ops/{device}/{seq_name(seq)}"
@@ -218,69 +244,124 @@ class SyncEngine:
 
     def pull(self, report: CycleReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
-            cursors = store.cursors(conn)
             rewound = store.get_setting(conn, replica.REWOUND) is not None
         listed = self.segments()
+        if any(d != self.device_id and d not in self.ring.members and d not in self.ring.removed for d in listed):
+            self.refresh_keys(report)  # a device joined since this device last read the key file
         if rewound:
             # Read from the start (joined, or the scope widened): a device whose segments were all compacted
             # away is known only by its snapshots.
             for device in snapshots.writers(self):
                 listed.setdefault(device, [])
         for device, seqs in sorted(listed.items()):
-            if device == self.device_id or device in self.ring.removed:
-                continue  # a removed device's new segments are not trusted
-            cursor = cursors.get(device)
-            done = cursor.segment if cursor else 0
-            needed = seqs[0] - 1 if seqs else done + 1
-            if needed > done and snapshots.catch_up_from_snapshot(self, device, needed, report):
-                # The segments this device needs were compacted away: that device's snapshot covers them.
-                with self.db.read() as conn:
-                    moved = store.cursors(conn).get(device)
-                done = moved.segment if moved else done
-            for seq in seqs:
-                if seq <= done:
-                    continue
-                if seq != done + 1:
-                    report.waiting.append(f"segment {done + 1} of device {device[:8]} has not arrived yet")
-                    break
-                if not self._pull_one(device, seq, report, allow_mass_delete):
-                    break
-                done = seq
-        if rewound:
+            if device == self.device_id:
+                continue
+            if device in self.ring.removed:
+                self._ignore_removed(device, seqs, report)
+                continue
+            self._pull_device(device, seqs, report, allow_mass_delete)
+        stuck = json.dumps(report.stuck, sort_keys=True)
+        with self.db.read() as conn:
+            unchanged = (store.get_setting(conn, STUCK) or "{}") == stuck
+        if rewound or not unchanged:
             with self.db.write() as conn:
-                store.delete_settings(conn, replica.REWOUND)
+                store.set_setting(conn, STUCK, stuck)
+                if rewound:
+                    store.delete_settings(conn, replica.REWOUND)
 
-    def _pull_one(self, device: str, seq: int, report: CycleReport, allow_mass_delete: bool) -> bool:
+    def _ignore_removed(self, device: str, seqs: list[int], report: CycleReport) -> None:
+        """A removed device's segments are never applied; new ones are reported once (not on every cycle)."""
+        with self.db.read() as conn:
+            seen = json.loads(store.get_setting(conn, REMOVED_SEEN) or "{}")
+        newest = max(seqs, default=0)
+        if newest > max(seen.get(device, 0), self._cursor(device)[0]):
+            report.problems.append(f"ignored segment(s) up to {newest} of device {device[:8]}, which was removed "
+                                   "from the group (nothing it writes is applied)")
+            with self.db.write() as conn:
+                store.set_setting(conn, REMOVED_SEEN, json.dumps(seen | {device: newest}, sort_keys=True))
+
+    def _cursor(self, device: str) -> tuple[int, list[Any] | None]:
+        with self.db.read() as conn:
+            cursor = store.cursors(conn).get(device)
+            link = json.loads(store.get_setting(conn, CHAINS) or "{}").get(device)
+        return (cursor.segment if cursor else 0), link
+
+    def _pull_device(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool) -> None:
+        done, _ = self._cursor(device)
+        needed = seqs[0] - 1 if seqs else done + 1
+        if needed > done:
+            # The segments this device needs were compacted away: that device's snapshot covers them.
+            snapshots.catch_up_from_snapshot(self, device, needed, report)
+        stall = self._pull_chain(device, seqs, report, allow_mass_delete)
+        if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
+            stall = self._pull_chain(device, seqs, report, allow_mass_delete)
+        if stall is not None:
+            seq, why, refused = stall
+            (report.problems if refused else report.waiting).append(why)
+            report.stuck[device] = [seq, why]
+
+    def _pull_chain(self, device: str, seqs: list[int], report: CycleReport,
+                    allow_mass_delete: bool) -> tuple[int, str, bool] | None:
+        """Apply ``device``'s segments that continue its hash chain; the segment it cannot get past, if any:
+        ``(seq, why, refused)``. A file that is not in the chain (planted, forged) is skipped once the device's
+        real next segment, which names its predecessor, is found after it."""
+        done, link = self._cursor(device)
+        bad: list[tuple[int, str, bool]] = []
+        for seq in seqs:
+            if seq <= done:
+                continue
+            name = self._ops_name(device, seq)
+            try:
+                head, ops, data = self._read_ops(device, seq)
+            except TruncatedData as exc:
+                bad.append((seq, f"{name} is incomplete ({exc.message}): still arriving, or cut short on the target",
+                            False))
+            except NotFound:
+                bad.append((seq, f"{name} disappeared while being read", False))
+            except SyncTargetError:
+                raise  # the target failed, not the file: the cycle stops and is retried
+            except (DamagedData, DecryptionFailed, SyncError) as exc:
+                log.warning("sync: refused a segment of device %s: %s", device[:8], exc.code)
+                bad.append((seq, f"refused {name}: {exc.message}", True))
+            else:
+                prev = head.get("prev")
+                if not (isinstance(prev, list) and len(prev) == 2 and isinstance(prev[0], int)):
+                    bad.append((seq, f"refused {name}: it does not name its predecessor", True))
+                elif prev[0] == done and (link is None or link[0] != done or prev[1] == link[1]):
+                    for _, why, _ in bad:
+                        report.problems.append(f"{why} (not in device {device[:8]}'s chain: skipped)")
+                    bad = []
+                    link = [seq, digest(data)]
+                    self.apply_ops(ops, device, seq, report, allow_mass_delete, link=link)
+                    report.applied_segments += 1
+                    done = seq
+                    continue
+                elif prev[0] > done:
+                    missing = self._ops_name(device, done + 1)
+                    why = bad[0][1] if bad else f"{missing} is missing (deleted on the target, or not arrived yet)"
+                    return done + 1, why, bool(bad and bad[0][2])
+                else:
+                    bad.append((seq, f"refused {name}: it does not follow device {device[:8]}'s chain (replayed, "
+                                     "or written by another install under the same id)", True))
+            if len(bad) > LOOK_AHEAD:
+                break
+        if bad:
+            return bad[0]
+        return None
+
+    def _read_ops(self, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
         name = self._ops_name(device, seq)
-        try:
-            lines = list(read_file(self.target.get(name), SegmentHeader(self.group, device, "ops", seq, 0),
-                                   self.ring.keys))
-            head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
-            if head.get("count") != len(ops):
-                raise DamagedData(f"{name} holds {len(ops)} ops but says {head.get('count')}")
-        except TruncatedData:
-            report.waiting.append(f"{name} is incomplete (still arriving?)")
-            return False
-        except NotFound:
-            report.waiting.append(f"{name} disappeared while being read")
-            return False
-        except SyncTargetError:
-            raise  # the target failed, not the file: the cycle stops and is retried
-        except SyncKeyError as exc:
-            if self.refresh_keys():
-                return self._pull_one(device, seq, report, allow_mass_delete)
-            report.problems.append(f"refused {name}: {exc.message}")
-            return False
-        except (DamagedData, DecryptionFailed, SyncError) as exc:
-            report.problems.append(f"refused {name}: {exc.message}")
-            log.warning("sync: refused a segment of device %s: %s", device[:8], exc.code)
-            return False
-        self.apply_ops(ops, device, seq, report, allow_mass_delete)
-        report.applied_segments += 1
-        return True
+        data = self.target.get(name)
+        member = self.ring.members.get(device)
+        lines = read_file(data, SegmentHeader(self.group, device, "ops", seq, 0), self.ring.keys,
+                          member.sign if member else None)
+        head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
+        if head.get("count") != len(ops):
+            raise DamagedData(f"it holds {len(ops)} ops but says {head.get('count')}")
+        return head, ops, data
 
     def apply_ops(self, ops: list[dict[str, Any]], device: str, seq: int, report: CycleReport,
-                  allow_mass_delete: bool, covers: dict[str, int] | None = None) -> None:
+                  allow_mass_delete: bool, covers: dict[str, int] | None = None, link: list[Any] | None = None) -> None:
         """Apply one segment's ops (or a snapshot's states) and move ``device``'s cursor to ``seq``, at once."""
         now = self.wall()
         stamps = [op["h"] if "wipe" in op else merge.latest(op) for op in ops]
@@ -301,6 +382,13 @@ class SyncEngine:
                 applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
                 replica.skip_applied(conn)
                 known = store.cursors(conn)
+                chains = json.loads(store.get_setting(conn, CHAINS) or "{}")
+                for moved in (covers or {}):
+                    if (covers or {})[moved] > (known[moved].segment if moved in known else 0):
+                        chains.pop(moved, None)  # moved by a snapshot: the next segment's hash is not known
+                if link is not None:
+                    chains[device] = link
+                store.set_setting(conn, CHAINS, json.dumps(chains, sort_keys=True))
                 for moved, upto in (covers or {device: seq}).items():
                     if moved == self.device_id:
                         continue
@@ -318,20 +406,20 @@ class SyncEngine:
         report.changes += applied.changes
         report.conflicts += applied.conflicts
 
-    # -- upkeep (app/sync/snapshots.py) ---------------------------------------------------------------------------
+    # -- upkeep (memvault/sync/snapshots.py) ---------------------------------------------------------------------------
 
     def join_from_snapshot(self, report: CycleReport) -> bool:
         with collector_paused():
             return snapshots.join_from_snapshot(self, report)
 
-    def maintain(self, device_name: str | None) -> None:
-        snapshots.maintain(self, device_name)
+    def maintain(self, device_name: str | None, report: CycleReport) -> None:
+        snapshots.maintain(self, device_name, report)
 
     def write_snapshot(self) -> str:
         return snapshots.write_snapshot(self)
 
-    def rotate(self, removed_device: str, passphrase: str, memory_kib: int, iterations: int) -> None:
-        snapshots.rotate(self, removed_device, passphrase, memory_kib, iterations)
+    def rotate(self, removed_device: str | None, passphrase: str, new: tuple[str, int, int] | None) -> None:
+        snapshots.rotate(self, removed_device, passphrase, new)
 
     # -- device records ------------------------------------------------------------------------------------------
 
@@ -339,7 +427,8 @@ class SyncEngine:
         return f"{self.group}/devices/{device}"
 
     def publish_record(self, record: dict[str, Any]) -> None:
-        self.target.put(self.device_name(self.device_id), seal_record(self.ring, self.device_id, record))
+        self.target.put(self.device_name(self.device_id),
+                        seal_record(self.ring, self.device_id, record, self.me.sign_private))
 
     def records(self) -> dict[str, dict[str, Any]]:
         """Every device's record (unreadable ones are reported as such)."""
@@ -351,7 +440,7 @@ class SyncEngine:
                 continue
             try:
                 found[device] = open_record(self.ring, device, self.target.get(name))
-            except (DamagedData, DecryptionFailed, NotFound) as exc:
+            except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
                 found[device] = {"error": exc.message}
         return found
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from memvault.domain.changes import ChangeKind
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
 from memvault.domain.hlc import Hlc
@@ -122,7 +123,7 @@ def _record(uuid: str, fields: dict[str, Any], stamp: Stamp, vectors: VectorSet 
         project=fields["project"], client_id=fields["client_id"], created_at=fields["created_at"],
         updated_at=stamp.at, expires_at=fields["expires_at"], deleted_at=fields["deleted_at"],
         archived_at=fields["archived_at"], version=1, hlc=stamp.hlc, origin_device=fields["origin_device"],
-        vectors=vectors)
+        vectors=vectors, memory_type_source=TypeSource(fields["memory_type_source"]))
 
 
 def _vector_set(payload: dict[str, Any] | None, content_hash: str, models: Models) -> VectorSet | None:
@@ -141,8 +142,8 @@ def _vector_set(payload: dict[str, Any] | None, content_hash: str, models: Model
     return VectorSet(models.model_id, models.dimension, spans, data)
 
 
-_UPDATABLE = ("content", "memory_type", "importance", "tier", "visibility", "agent_id", "user_id", "session_id",
-              "project", "expires_at")
+_UPDATABLE = ("content", "memory_type", "memory_type_source", "importance", "tier", "visibility", "agent_id",
+              "user_id", "session_id", "project", "expires_at")
 
 
 class _Writer:
@@ -281,6 +282,8 @@ def _changes(have: dict[str, Any], desired: dict[str, Any]) -> FieldChanges:
         visibility=Visibility(desired["visibility"]) if have["visibility"] != desired["visibility"] else None,
         agent_id=new("agent_id"), user_id=new("user_id"), session_id=new("session_id"), project=new("project"),
         expires_at=new("expires_at"),
+        memory_type_source=TypeSource(desired["memory_type_source"])
+        if have["memory_type_source"] != desired["memory_type_source"] else None,
     )
 
 

@@ -6,8 +6,9 @@ hybrid-logical-clock stamp of the change that set it:
 - ``born``: ``[hlc, {client_id, created_at, origin_device}]``; the memory exists once born;
 - ``content``: ``[hlc, content, ancestors]`` (the stamps of the contents it was made over, newest
   first, a few of them: two contents are concurrent edits when neither is an ancestor of the other);
-- ``attrs``: ``[hlc, {memory_type, importance, tier, visibility}]``;
-- ``context``: ``[hlc, {agent_id, user_id, session_id, project, expires_at}]``;
+- ``f``: ``{field: [hlc, value]}``, one last-writer-wins register per field (memory_type, importance,
+  tier, visibility, agent_id, user_id, session_id, project, expires_at): an edit of one field never
+  overwrites a concurrent edit of another;
 - ``meta``: ``{key: [hlc, present, value]}``, one last-writer-wins register per key;
 - ``tags``: ``{tag: [adds, removes]}``, each ``{device: hlc}``: an add-wins set (a remove
   cancels only the adds its device had seen, so a concurrent add survives it);
@@ -30,15 +31,19 @@ import math
 import re
 from typing import Any
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
 from memvault.domain.fields import Merge, merge_group
 from memvault.domain.hlc import Hlc
 
-GROUPS = ("born", "content", "attrs", "context", "trash", "archive")
-# The fields of each group come from the field table (``domain/fields.py``).
+GROUPS = ("born", "content", "trash", "archive")
+# The fields of each group come from the field table (``domain/fields.py``); the attrs and context fields
+# have a register each (an edit of one never overwrites a later edit of another).
 ATTRS = merge_group(Merge.ATTRS)
 CONTEXT = merge_group(Merge.CONTEXT)
+#: The fields with a register each (in ``f``).
+FIELDS = ATTRS + CONTEXT
 BORN = merge_group(Merge.BORN)
 _HLC = re.compile(r"^\d{13}-\d{5}-[A-Za-z0-9._:-]{1,80}$")
 _MAX_COUNTER = 99_999
@@ -111,6 +116,11 @@ def join(a: State | None, b: State) -> State:
     gone = _max(a.get("gone"), b.get("gone"))
     if gone is not None:
         out["gone"] = gone
+    fields = dict(a.get("f", {}))
+    for name, register in b.get("f", {}).items():
+        fields[name] = _lww(fields.get(name), register)
+    if fields:
+        out["f"] = fields
     meta = dict(a.get("meta", {}))
     for key, register in b.get("meta", {}).items():
         meta[key] = _lww(meta.get(key), register)
@@ -133,6 +143,7 @@ def clocks(state: State | None) -> list[str]:
     if "gone" in state:
         found.append(state["gone"])
     found += [r[0] for r in state.get("meta", {}).values()]
+    found += [r[0] for r in state.get("f", {}).values()]
     for adds, removes in state.get("tags", {}).values():
         found += list(adds.values()) + list(removes.values())
     return found
@@ -149,6 +160,8 @@ def latest(state: State | None) -> str | None:
         if register is not None and register[0] > best:
             best = register[0]
     for register in state.get("meta", {}).values():
+        best = max(best, register[0])
+    for register in state.get("f", {}).values():
         best = max(best, register[0])
     for adds, removes in state.get("tags", {}).values():
         for stamp in (*adds.values(), *removes.values()):
@@ -178,9 +191,9 @@ def _fields_of(state: State) -> dict[str, Any]:
     fields: dict[str, Any] = {"namespace": state["ns"]}
     if "content" in state:
         fields["content"] = state["content"][1]
-    for group, names in (("born", BORN), ("attrs", ATTRS), ("context", CONTEXT)):
-        if group in state:
-            fields.update({k: state[group][1][k] for k in names})
+    if "born" in state:
+        fields.update({k: state["born"][1][k] for k in BORN})
+    fields.update({k: register[1] for k, register in state.get("f", {}).items()})
     fields["metadata"] = metadata_of(state)
     fields["tags"] = tags_of(state)
     fields["deleted_at"] = state["trash"][1] if "trash" in state else None
@@ -193,18 +206,28 @@ def render(state: State | None, wipe: str | None) -> dict[str, Any] | None:
     if not exists(state, wipe):
         return None
     assert state is not None
-    for group in ("content", "attrs", "context"):
-        if group not in state:
-            raise DamagedData("a sync state holds a memory without its fields")
+    if "content" not in state or len(state.get("f", ())) != len(FIELDS):
+        raise DamagedData("a sync state holds a memory without its fields")
     return _fields_of(state)
 
 
-def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, stamp: str) -> State | None:
+def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, stamp: str,
+          changed: dict[str, str] | None = None) -> State | None:
     """The op that brings ``state`` to what the local ``row`` now holds, stamped ``stamp``; ``None``: no change.
 
     ``stamp`` must sort after every stamp of ``state`` (and its namespace's wipe),
-    because the row shows a local change made over all of them.
+    because the row shows a local change made over all of them. ``changed`` (field name -> stamp of the local
+    edit that last changed it): a register of those fields takes that stamp instead, made after the register it
+    replaces, so that an edit of one field does not carry another field edited earlier past a change another
+    device made in between.
     """
+    device = Hlc.parse(stamp).device_id
+
+    def at(names: tuple[str, ...], replaced: str | None) -> str:
+        found = [changed[n] for n in names if changed and n in changed]
+        chosen = max(found) if found else stamp
+        return successor(replaced, device) if replaced is not None and chosen <= replaced else chosen
+
     shown = render(state, wipe)
     if row is None:
         if shown is None:
@@ -215,13 +238,16 @@ def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, sta
         # Born (again): every group the state holds, even hidden, must come out as the row has it.
         op["born"] = [stamp, {k: row[k] for k in BORN}]
         shown = _fields_of(state) if state else {}
-    if shown.get("content") != row["content"]:
+    if shown.get("content") != row["content"] or _edited(changed, "content", (state or {}).get("content")):
         ancestors = [state["content"][0], *(state["content"][2] or [])][:ANCESTORS] if state and "content" in state \
             else []
         op["content"] = [stamp, row["content"], ancestors]
-    for group, names in (("attrs", ATTRS), ("context", CONTEXT)):
-        if any(shown.get(k, _ABSENT) != row[k] for k in names):
-            op[group] = [stamp, {k: row[k] for k in names}]
+    registers = (state or {}).get("f", {})
+    fields = {name: [stamp if "born" in op else at((name,), registers[name][0] if name in registers else None),
+                     row[name]] for name in FIELDS
+              if shown.get(name, _ABSENT) != row[name] or _edited(changed, name, registers.get(name))}
+    if fields:
+        op["f"] = fields
     for group, name in (("trash", "deleted_at"), ("archive", "archived_at")):
         if shown.get(name, _ABSENT) != row[name]:
             op[group] = [stamp, row[name]]
@@ -237,6 +263,12 @@ def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, sta
 
 
 _ABSENT = object()
+
+
+def _edited(changed: dict[str, str] | None, name: str, register: list[Any] | None) -> bool:
+    """Whether a local edit of ``name`` came after its register, even one that set the value it already showed
+    (set and set back before syncing: the edit still happened after another device's concurrent one)."""
+    return bool(changed) and name in changed and (register is None or changed[name] > register[0])
 
 
 def _tag_delta(state: State | None, before: set[str], after: set[str], stamp: str) -> dict[str, list[dict[str, str]]]:
@@ -265,6 +297,7 @@ def _text(value: Any, optional: bool = True) -> bool:
 _TYPES = frozenset(m.value for m in MemoryType)
 _TIERS = frozenset(t.value for t in Tier)
 _VISIBILITIES = frozenset(v.value for v in Visibility)
+_SOURCES = frozenset(s.value for s in TypeSource)
 
 
 def _check_values(op: dict[str, Any]) -> None:
@@ -272,17 +305,17 @@ def _check_values(op: dict[str, Any]) -> None:
         born = op["born"][1]
         if not (_text(born["client_id"]) and _number(born["created_at"]) and _text(born["origin_device"], False)):
             raise ValueError
-    if "attrs" in op:
-        attrs = op["attrs"][1]
-        if attrs["memory_type"] not in _TYPES or attrs["tier"] not in _TIERS or \
-                attrs["visibility"] not in _VISIBILITIES:
+    values = {name: register[1] for name, register in op.get("f", {}).items()}
+    for name, allowed in (("memory_type", _TYPES), ("tier", _TIERS), ("visibility", _VISIBILITIES),
+                          ("memory_type_source", _SOURCES)):
+        if name in values and values[name] not in allowed:
             raise ValueError
-        if not _number(attrs["importance"]) or not 0 <= attrs["importance"] <= 1:
-            raise ValueError
-    if "context" in op:
-        context = op["context"][1]
-        if not all(_text(context[k]) for k in CONTEXT[:4]) or not _number(context["expires_at"], True):
-            raise ValueError
+    if "importance" in values and (not _number(values["importance"]) or not 0 <= values["importance"] <= 1):
+        raise ValueError
+    if not all(_text(values[k]) for k in CONTEXT[:4] if k in values):
+        raise ValueError
+    if "expires_at" in values and not _number(values["expires_at"], True):
+        raise ValueError
     for group in ("trash", "archive"):
         if group in op and (len(op[group]) != 2 or not _number(op[group][1], True)):
             raise ValueError
@@ -309,9 +342,15 @@ def validate_op(op: Any) -> State:
                 if not isinstance(register, list) or len(register) < 2:
                     raise ValueError
                 check_hlc(register[0])
-        for group, names in (("born", BORN), ("attrs", ATTRS), ("context", CONTEXT)):
-            if group in op and (not isinstance(op[group][1], dict) or set(op[group][1]) != set(names)):
+        if "born" in op and (not isinstance(op["born"][1], dict) or set(op["born"][1]) != set(BORN)):
+            raise ValueError
+        if "f" in op:
+            if not isinstance(op["f"], dict) or not set(op["f"]) <= set(FIELDS):
                 raise ValueError
+            for register in op["f"].values():
+                if not isinstance(register, list) or len(register) != 2:
+                    raise ValueError
+                check_hlc(register[0])
         if "content" in op:
             if len(op["content"]) != 3 or not isinstance(op["content"][1], str) or \
                     not isinstance(op["content"][2], list):

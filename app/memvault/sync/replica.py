@@ -77,44 +77,56 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
             ops.append(_fold_wipe(conn, entry, wipes, device_id))
     touched: dict[str, str] = {}
     vectors_only: set[str] = set()
+    changed: dict[str, dict[str, str] | None] = {}
     for entry in entries:
         if entry.op == "wipe_namespace":
             continue
-        touched[entry.memory_uuid] = max(entry.hlc, touched.get(entry.memory_uuid, ""))
+        uuid = entry.memory_uuid
+        touched[uuid] = max(entry.hlc, touched.get(uuid, ""))
         if entry.op == "vectors":
-            vectors_only.add(entry.memory_uuid)
-    ops += _fold_memories(conn, touched, vectors_only, wipes, chosen, device_id, models)
+            vectors_only.add(uuid)
+        if entry.op in ("create", "import"):
+            changed[uuid] = None  # every field, at the latest stamp
+        elif entry.fields is not None and changed.get(uuid, {}) is not None:
+            # Each field keeps the stamp of the edit that last changed it, so that a later edit of another field
+            # does not carry it past another device's change made in between (see merge.delta).
+            fields = changed.setdefault(uuid, {})
+            assert fields is not None
+            for name in entry.fields:
+                fields[name] = max(entry.hlc, fields.get(name, ""))
+    ops += _fold_memories(conn, touched, vectors_only, wipes, chosen, device_id, models, changed)
     store.outbox_append(conn, ops)
     return len(ops)
 
 
 def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], wipes: dict[str, str],
-                   chosen: scope.Scope, device_id: str, models: Models) -> list[dict[str, Any]]:
+                   chosen: scope.Scope, device_id: str, models: Models,
+                   changed: dict[str, dict[str, str] | None] | None = None) -> list[dict[str, Any]]:
     """Turn the difference between each touched memory's row and its state into an op (joined into the state)."""
     ops: list[dict[str, Any]] = []
     states = store.load_states(conn, list(touched))
     rows = store.rows_for(conn, list(touched))
-    changed: dict[str, dict[str, Any]] = {}
+    joined: dict[str, dict[str, Any]] = {}
     for uuid, entry_hlc in touched.items():
         state, row = states.get(uuid), rows.get(uuid)
         namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
         if namespace is None:
             continue  # made and removed again since the last fold: nothing to tell anyone
         if not scope.includes(chosen, namespace):
-            continue  # outside the scope: its state stays as it was until the scope widens (see app/sync/scope.py)
+            continue  # outside the scope: its state stays as it was until the scope widens (see memvault/sync/scope.py)
         wipe = wipes.get(namespace)
         floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
         stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc
-        op = merge.delta(state, wipe, row.fields if row else None, stamp)
+        op = merge.delta(state, wipe, row.fields if row else None, stamp, (changed or {}).get(uuid))
         if op is not None:
-            changed[uuid] = merge.join(state, op)
+            joined[uuid] = merge.join(state, op)
         if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
             found = store.vectors_of(conn, row)
             if found is not None:
                 op = dict(op or {"ns": namespace}, vectors=_vectors_payload(row, found, models.dimension))
         if op is not None:
             ops.append(dict(op, u=uuid))
-    store.save_states(conn, changed)
+    store.save_states(conn, joined)
     return ops
 
 

@@ -13,14 +13,8 @@ import json
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from memvault.sync import merge, replica, scope
-from memvault.sync.segments import (
-    SegmentHeader,
-    read_file,
-    read_key_file,
-    write_file,
-    write_key_file,
-)
+from memvault.sync import identity, merge, replica, scope
+from memvault.sync.segments import SegmentHeader, read_file, write_file
 from memvault.sync.targets.base import ID, SEQ, seq_name
 from memvault.vault import sync_store as store
 
@@ -58,6 +52,7 @@ def write_snapshot(engine: Any) -> str:
         # Only segments already on the target are covered; the states may hold more, which is harmless.
         covers[engine.device_id] = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
         chosen = scope.read(conn)
+        chain = json.loads(store.get_setting(conn, "sync_own_chain") or '[0, ""]')
         lines = [json.dumps({"wipe": ns, "h": h}) for ns, h in sorted(store.wipes(conn).items())]
         states = list(store.iter_states(conn))
         rows = store.rows_for(conn, [u for u, _ in states])
@@ -72,8 +67,8 @@ def write_snapshot(engine: Any) -> str:
     while True:
         header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
         name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
-        data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers,
-                                                   "scope": scope.encode(chosen)}, lines)
+        data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers, "chain": chain,
+                                                   "scope": scope.encode(chosen)}, lines, engine.me.sign_private)
         if engine.target.put_new(name, data):
             break
         seq += 1  # written before a crash kept us from recording it: this one is newer
@@ -87,8 +82,9 @@ def write_snapshot(engine: Any) -> str:
 
 def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     name = f"{engine.group}/snapshots/{device}/{seq_name(seq)}"
-    lines = list(read_file(engine.target.get(name), SegmentHeader(engine.group, device, "snapshot", seq, 0),
-                           engine.ring.keys))
+    member = engine.ring.members.get(device)
+    lines = read_file(engine.target.get(name), SegmentHeader(engine.group, device, "snapshot", seq, 0),
+                      engine.ring.keys, member.sign if member else None)
     head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
     if head.get("count") != len(ops) or not isinstance(head.get("covers"), dict):
         raise DamagedData(f"{name} does not hold what its head says")
@@ -101,7 +97,7 @@ def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], 
 
 def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str, int]:
     """How far the snapshot lets this device move its cursors: every device's, when the snapshot's scope holds
-    this device's; else only the writer's own (its states hold every op it sent; see app/sync/scope.py)."""
+    this device's; else only the writer's own (its states hold every op it sent; see memvault/sync/scope.py)."""
     covers = {str(d): int(s) for d, s in head["covers"].items()}
     with engine.db.read() as conn:
         mine = scope.read(conn)
@@ -113,7 +109,7 @@ def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str,
 def join_from_snapshot(engine: Any, report: Any) -> bool:
     """Apply the newest snapshot another device wrote (if any); returns whether one was applied."""
     candidates = [(device, seqs[-1]) for device, seqs in _names(engine, "snapshots").items()
-                  if device != engine.device_id and seqs]
+                  if device != engine.device_id and device not in engine.ring.removed and seqs]
     best: tuple[int, str, dict[str, Any], list[dict[str, Any]]] | None = None
     for device, seq in candidates:
         try:
@@ -129,14 +125,22 @@ def join_from_snapshot(engine: Any, report: Any) -> bool:
     _, device, head, ops = best
     covers = _trusted_covers(engine, device, head)
     # A snapshot changes no one's mind about mass deletes: it is the group's state.
-    engine.apply_ops(ops, device, covers.get(device, 0), report, True, covers=covers)
+    engine.apply_ops(ops, device, covers.get(device, 0), report, True, covers=covers, link=_chain(head, covers, device))
     return True
+
+
+def _chain(head: dict[str, Any], covers: dict[str, int], device: str) -> list[Any] | None:
+    """The writer's own chain link at the snapshot, when it matches what the snapshot covers of it."""
+    chain = head.get("chain")
+    if isinstance(chain, list) and len(chain) == 2 and chain[0] == covers.get(device):
+        return chain
+    return None
 
 
 def catch_up_from_snapshot(engine: Any, device: str, needed: int, report: Any) -> bool:
     """Apply ``device``'s newest snapshot if it covers its segments up to ``needed``; returns whether it did."""
     seqs = _names(engine, "snapshots").get(device, [])
-    if not seqs:
+    if not seqs or device in engine.ring.removed:
         return False
     try:
         head, ops = _read_snapshot(engine, device, seqs[-1])
@@ -146,12 +150,13 @@ def catch_up_from_snapshot(engine: Any, device: str, needed: int, report: Any) -
     covers = _trusted_covers(engine, device, head)
     if covers.get(device, 0) < needed:
         return False
-    engine.apply_ops(ops, device, covers[device], report, True, covers=covers)
+    engine.apply_ops(ops, device, covers[device], report, True, covers=covers, link=_chain(head, covers, device))
     return True
 
 
-def maintain(engine: Any, device_name: str | None) -> None:
-    """Publish this device's record when it changed (or every few minutes), snapshot and compact when due."""
+def maintain(engine: Any, device_name: str | None, report: Any) -> None:
+    """Publish this device's record when it changed (or every few minutes), snapshot and compact when due, and
+    write a snapshot at once when another device reports it cannot get past one of this device's segments."""
     with engine.db.read() as conn:
         cursors = {c.device_id: c.segment for c in store.cursors(conn).values()}
         segment = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
@@ -160,30 +165,47 @@ def maintain(engine: Any, device_name: str | None) -> None:
         snapshot_covers = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
         snapshot_at = float(store.get_setting(conn, SNAPSHOT_AT) or 0)
         snapshot = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
-    record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot,
-              "recipient": engine.public_key.hex()}
+        stuck = json.loads(store.get_setting(conn, "sync_stuck") or "{}")
+    record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot, "stuck": stuck}
     now = engine.wall()
     text = json.dumps(record, sort_keys=True)
     if text != last_record or now - record_at > RECORD_SECONDS:
-        engine.refresh_keys()
         engine.publish_record(record | {"seen_at": now})
         with engine.db.write() as conn:
             store.set_setting(conn, RECORD_AT, str(now))
             store.set_setting(conn, "sync_record", text)
-    if segment - snapshot_covers >= SNAPSHOT_SEGMENTS or (segment > snapshot_covers and
-                                                          now - snapshot_at > SNAPSHOT_SECONDS):
+    records = engine.records()
+    blocked = _blocked_readers(engine, records, report)
+    if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
+            (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):
         write_snapshot(engine)
-    compact(engine)
+    compact(engine, records)
 
 
-def compact(engine: Any) -> int:
+def _blocked_readers(engine: Any, records: dict[str, dict[str, Any]], report: Any) -> dict[str, int]:
+    """Other members that say they cannot get past one of this device's segments (reported here, so that the
+    writer knows); ``{reader: seq}``."""
+    blocked = {}
+    for device, record in records.items():
+        if device == engine.device_id or device in engine.ring.removed or "error" in record:
+            continue
+        stuck = record.get("stuck", {}).get(engine.device_id)
+        if isinstance(stuck, list) and len(stuck) == 2 and isinstance(stuck[0], int):
+            blocked[device] = stuck[0]
+            report.problems.append(f"device {device[:8]} cannot read this device's segment {stuck[0]} "
+                                   f"({str(stuck[1])[:200]}); a snapshot that covers it lets it go on")
+    return blocked
+
+
+def compact(engine: Any, records: dict[str, dict[str, Any]] | None = None) -> int:
     """Delete this device's segments that every known device has read and a snapshot covers; returns how many."""
     with engine.db.read() as conn:
         covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
     if covered == 0:
         return 0
-    records = engine.records()
-    readers = [r for d, r in records.items() if d != engine.device_id and d not in engine.ring.removed]
+    records = engine.records() if records is None else records
+    # Records of devices that are not members (planted on the target) neither hold nor allow anything.
+    readers = [r for d, r in records.items() if d != engine.device_id and d in engine.ring.members]
     if any("error" in r for r in readers):
         return 0
     read_by_all = min([int(r.get("cursors", {}).get(engine.device_id, 0)) for r in readers] or [covered])
@@ -201,18 +223,21 @@ def compact(engine: Any) -> int:
     return removed
 
 
-def rotate(engine: Any, removed_device: str, passphrase: str, memory_kib: int, iterations: int) -> None:
-    """A new key generation (the removed device never learns it), a new key file, and a fresh snapshot."""
-    name = f"{engine.group}/key"
-    read_key_file(engine.target.get(name), passphrase)  # the passphrase must be the group's
-    grants = {}
-    for device, record in engine.records().items():
-        if device not in (removed_device, engine.device_id) and device not in engine.ring.removed \
-                and isinstance(record.get("recipient"), str):
-            grants[device] = bytes.fromhex(record["recipient"])
-    engine.ring = engine.ring.rotated(removed_device)
-    engine.target.put(name, write_key_file(engine.ring, passphrase, memory_kib, iterations, grants))
-    engine.ring_changed(engine.ring)
-    engine.target.delete(engine.device_name(removed_device))
-    write_snapshot(engine)
+def rotate(engine: Any, removed_device: str | None, passphrase: str, new: tuple[str, int, int] | None) -> None:
+    """A new key generation that only the remaining members are granted (never ``removed_device``), a new key
+    file signed by this device, and a fresh snapshot under the new generation.
 
+    ``passphrase`` must open the target's key file; ``new`` (passphrase, KDF memory, iterations) re-wraps every
+    generation under a new passphrase, so that whoever knew the old one (a removed device) opens nothing new.
+    """
+    identity.check_passphrase(engine.target.get(engine.key_name()), passphrase)
+    report = engine.new_report()
+    engine.refresh_keys(report)  # every member that joined since this device last looked gets the new generation
+    if report.problems:
+        raise SyncError("the key file on the target could not be read: " + "; ".join(report.problems))
+    ring, data = identity.rotated(engine.ring, engine.device_id, engine.me, removed=removed_device, passphrase=new)
+    engine.target.put(engine.key_name(), data)
+    engine.adopt(ring)
+    if removed_device is not None:
+        engine.target.delete(engine.device_name(removed_device))
+    write_snapshot(engine)

@@ -58,7 +58,8 @@ _STATE_FIELDS = ("namespace", "content", "importance", "agent_id", "user_id", "s
 
 def _state(record: MemoryRecord) -> dict[str, Any]:
     plain = {name: getattr(record, name) for name in _STATE_FIELDS}
-    plain.update(memory_type=record.memory_type.value, tier=record.tier.value, visibility=record.visibility.value)
+    plain.update(memory_type=record.memory_type.value, tier=record.tier.value, visibility=record.visibility.value,
+                 memory_type_source=record.memory_type_source.value)
     return plain
 
 

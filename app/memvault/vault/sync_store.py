@@ -20,7 +20,7 @@ from memvault.vault import filters
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
-                "origin_device, embedding_status, model_id, content_hash, version, hlc")
+                "origin_device, embedding_status, model_id, content_hash, version, hlc, memory_type_source")
 
 
 def _raw(conn: Connection) -> Any:
@@ -171,6 +171,8 @@ class LocalEntry:
     memory_uuid: str
     namespace: str | None
     hlc: str
+    #: The fields an update changed (``None`` for every other kind of entry).
+    fields: tuple[str, ...] | None = None
 
 
 def last_oplog_id(conn: Connection) -> int:
@@ -179,9 +181,9 @@ def last_oplog_id(conn: Connection) -> int:
 
 def local_entries_since(conn: Connection, after_id: int, device_id: str, limit: int) -> list[LocalEntry]:
     rows = _raw(conn).execute(
-        "SELECT id, op, memory_uuid, namespace, hlc FROM oplog WHERE id > ? AND device_id = ? ORDER BY id LIMIT ?",
-        (after_id, device_id, limit)).fetchall()
-    return [LocalEntry(*r) for r in rows]
+        "SELECT id, op, memory_uuid, namespace, hlc, payload FROM oplog WHERE id > ? AND device_id = ? ORDER BY id "
+        "LIMIT ?", (after_id, device_id, limit)).fetchall()
+    return [LocalEntry(*r[:5], tuple(json.loads(r[5])) if r[1] == "update" and r[5] else None) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -201,12 +203,12 @@ class Row:
 def _row(r: tuple) -> Row:
     (rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
      session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, origin_device, status,
-     model_id, digest, version, hlc) = r
+     model_id, digest, version, hlc, type_source) = r
     fields = {"namespace": namespace, "content": content, "memory_type": memory_type, "tags": json.loads(tags),
               "metadata": json.loads(metadata), "importance": importance, "tier": tier, "visibility": visibility,
               "agent_id": agent_id, "user_id": user_id, "session_id": session_id, "project": project,
               "client_id": client_id, "created_at": created_at, "expires_at": expires_at, "deleted_at": deleted_at,
-              "archived_at": archived_at, "origin_device": origin_device}
+              "archived_at": archived_at, "origin_device": origin_device, "memory_type_source": type_source}
     return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
 
 

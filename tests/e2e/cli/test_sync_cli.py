@@ -218,3 +218,19 @@ def test_sync_passwd_with_the_cli(env, capsys, monkeypatch):
                        "--sync-passphrase-file", str(env / "new-sync.pass"))
     assert code == 0, err
     assert [c for _, c, _ in contents(capsys, env, "c")] == ["after the change"]
+
+
+def test_a_removed_device_hears_it_on_stderr_with_json(env, capsys, monkeypatch):
+    folder = str(env / "synced-folder")
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "sync", "setup", "--folder", folder)[0] == 0
+    code, out, _ = run(capsys, env, "b", "sync", "status", "--json")
+    b_id = json.loads(out)["device_id"]
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
+    code, out, err = run(capsys, env, "a", "sync", "remove-device", b_id)
+    assert code == 0, err
+    assert "sync passwd" in out
+    code, out, err = run(capsys, env, "b", "sync", "now", "--json")
+    assert code == 1 and out == "" and err.count("\n") == 1 and "was removed" in err

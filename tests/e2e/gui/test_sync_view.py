@@ -38,7 +38,13 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     dialog.folder.setText(str(target))
     qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: "It is empty" in dialog.message.text(), timeout=10_000)
+    dialog.passphrase.setText("short")
+    dialog.confirm.setText("short")
+    assert "Too short" in dialog.hint.text()  # the vault's meter and minimum
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    assert "at least 8 characters" in dialog.message.text() and dialog.isVisible()
     dialog.passphrase.setText(SYNC_PASSPHRASE)
+    assert "●" in dialog.hint.text() and "Too short" not in dialog.hint.text()
     dialog.confirm.setText(SYNC_PASSPHRASE + "typo")
     dialog.buttons.button(QDialogButtonBox.Ok).click()
     assert "differ" in dialog.message.text()
@@ -99,7 +105,10 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
 
 def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path):
     from memvault.gui.sync_passphrase import SyncPassphraseDialog
-    from memvault.sync.segments import read_key_file
+    import pytest
+
+    from memvault.domain.errors import SyncKeyError
+    from memvault.sync.identity import check_passphrase
 
     services = desktop.services
     target = tmp_path / "synced"
@@ -124,4 +133,24 @@ def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     assert "passphrase was changed" in page.summary.text()
     key_file = next(target.glob("*/key")).read_bytes()
-    assert read_key_file(key_file, "a new one").keys == read_key_file(before, SYNC_PASSPHRASE).keys
+    assert key_file != before
+    check_passphrase(key_file, "a new one")
+    with pytest.raises(SyncKeyError):
+        check_passphrase(key_file, SYNC_PASSPHRASE)
+
+
+def test_a_file_refused_by_sync_is_shown_on_the_sync_page(qtbot, desktop, tmp_path):
+    services = desktop.services
+    target = tmp_path / "synced"
+    services.sync.setup(TargetConfig("folder", str(target)), SYNC_PASSPHRASE)
+    key_file = next(target.glob("*/key"))
+    damaged = bytearray(key_file.read_bytes())
+    damaged[len(damaged) // 2] ^= 1
+    key_file.write_bytes(bytes(damaged))
+    assert services.sync.sync_now().problems
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    page.refresh()
+    group = key_file.parent.name
+    qtbot.waitUntil(lambda: f"Problem: refused {group}/key" in page.summary.text(), timeout=10_000)
+    assert "wrote back" in page.summary.text()  # what happens about it

@@ -42,7 +42,8 @@ def _open(tmp_path, name: str, *, new: bool = False):
 def _child(tmp_path, name: str, moment: str, at: int = 1) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.helpers.sync_child", str(tmp_path / name), _vault_pass(name), moment, str(at),
-         SEGMENT_OPS], cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
+         SEGMENT_OPS], cwd=ROOT, env=dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'app'}"),
+        stdout=subprocess.PIPE,
         stderr=subprocess.PIPE)
 
 
@@ -68,7 +69,8 @@ def _shipped_once(services) -> int:
     ranges = []
     for seq in engine.segments().get(device, []):
         data = engine.target.get(engine._ops_name(device, seq))
-        head = next(read_file(data, SegmentHeader(engine.group, device, "ops", seq, 0), engine.ring.keys))
+        head = read_file(data, SegmentHeader(engine.group, device, "ops", seq, 0), engine.ring.keys,
+                         engine.ring.members[device].sign)[0]
         ranges.append((int(head["first"]), int(head["last"]), int(head["count"])))
     for (_, last, _), (first, _, _) in zip(ranges, ranges[1:]):
         assert first > last, f"two segments hold the same ops: {ranges}"

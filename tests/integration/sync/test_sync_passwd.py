@@ -68,3 +68,14 @@ def test_grants_to_remaining_devices_survive_a_new_passphrase(make_vault, tmp_pa
     # b never saw the rotation: it learns the new generation from its grant, without any passphrase.
     result = b.sync.sync_now()
     assert not result.problems and _contents(b) == ["under the new key generation"]
+
+
+def test_the_sync_passphrase_meets_the_vault_minimum(make_vault, tmp_path):
+    a = make_vault("a")
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    with pytest.raises(InvalidInput, match="at least 8"):
+        a.sync.setup(folder, "7 chars")
+    assert not (tmp_path / "target").exists() or not any((tmp_path / "target").iterdir())
+    a.sync.setup(folder, SYNC_PASSPHRASE)
+    with pytest.raises(InvalidInput, match="at least 8"):
+        a.sync.change_passphrase(SYNC_PASSPHRASE, "short")

@@ -1,5 +1,5 @@
 """The merge rules on their own: join is commutative, associative and idempotent over random ops; what a
-state shows follows last-writer-wins per field group, add-wins tags, tombstones and namespace wipes."""
+state shows follows last-writer-wins per field, add-wins tags, tombstones and namespace wipes."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ def born(ms: int, device: int = 0, content: str = "c", tags=("t",)) -> dict:
     h = stamp(ms, device)
     return {"ns": "n", "born": [h, {"client_id": None, "created_at": 1.0, "origin_device": DEVICES[device]}],
             "content": [h, content, []],
-            "attrs": [h, {"memory_type": "general", "importance": 0.5, "tier": "warm", "visibility": "private"}],
-            "context": [h, {"agent_id": None, "user_id": None, "session_id": None, "project": None,
-                            "expires_at": None}],
+            "f": {k: [h, v] for k, v in {"memory_type": "general", "memory_type_source": "explicit",
+                                          "importance": 0.5, "tier": "warm",
+                                          "visibility": "private", "agent_id": None, "user_id": None,
+                                          "session_id": None, "project": None, "expires_at": None}.items()},
             "tags": {t: [{DEVICES[device]: h}, {}] for t in tags}, "trash": [h, None], "archive": [h, None]}
 
 
@@ -36,6 +37,8 @@ OPS = st.one_of(
     st.builds(lambda h, t, add: {"ns": "n", "tags": {t: [{h[-36:]: h}, {}] if add else [{}, {h[-36:]: h}]}},
               STAMPS, st.sampled_from(["p", "q"]), st.booleans()),
     st.builds(lambda h: {"ns": "n", "gone": h}, STAMPS),
+    st.builds(lambda h, k, v: {"ns": "n", "f": {k: [h, v]}}, STAMPS, st.sampled_from(["importance", "tier"]),
+              st.sampled_from([0.1, 0.9, "hot"])),
     st.builds(lambda h, v: {"ns": "n", "trash": [h, v]}, STAMPS, st.one_of(st.none(), st.floats(1, 2))),
     st.builds(lambda ms, d: born(ms, d), st.integers(0, 50), st.integers(0, 1)),
 )
@@ -66,13 +69,25 @@ def test_latest_is_the_newest_of_all_clocks(ops):
     assert merge.latest(state) == (max(found) if found else None)
 
 
-def test_later_writer_wins_per_field_group():
+def test_later_writer_wins_per_field():
     state = merge.join(born(0), {"ns": "n", "content": [stamp(5, 1), "from b", [stamp(0)]]})
     state = merge.join(state, {"ns": "n", "content": [stamp(3, 0), "from a", [stamp(0)]]})
-    state = merge.join(state, {"ns": "n", "attrs": [stamp(4, 0), {"memory_type": "fact", "importance": 0.9,
-                                                                  "tier": "hot", "visibility": "private"}]})
+    state = merge.join(state, {"ns": "n", "f": {"memory_type": [stamp(4, 0), "fact"]}})
+    state = merge.join(state, {"ns": "n", "f": {"importance": [stamp(2, 1), 0.9]}})  # concurrent, another field
     shown = merge.render(state, None)
-    assert shown["content"] == "from b" and shown["memory_type"] == "fact"
+    assert shown["content"] == "from b" and shown["memory_type"] == "fact" and shown["importance"] == 0.9
+
+
+def test_an_edit_of_one_field_does_not_carry_an_earlier_edit_of_another_past_a_concurrent_one():
+    # Device a sets importance 0.1 (t1), then edits only the content (t3); device b set importance 0.9 at t2.
+    state = born(0)
+    row = dict(merge.render(state, None), importance=0.1, content="edited on a")
+    op = merge.delta(state, None, row, stamp(3), {"importance": stamp(1), "content": stamp(3)})
+    assert op["f"] == {"importance": [stamp(1), 0.1]} and op["content"][0] == stamp(3)
+    from_b = {"ns": "n", "f": {"importance": [stamp(2, 1), 0.9]}}
+    for joined in (merge.join(merge.join(state, op), from_b), merge.join(merge.join(state, from_b), op)):
+        assert merge.render(joined, None)["importance"] == 0.9
+        assert merge.render(joined, None)["content"] == "edited on a"
 
 
 def test_a_concurrent_add_survives_a_remove_that_did_not_see_it():
@@ -103,15 +118,14 @@ def test_delta_of_a_local_change_joins_into_the_rows_fields():
 
 @pytest.mark.parametrize("bad", [
     {"ns": "n", "u": "x", "content": ["not a stamp", "c", []]},
-    {"ns": "n", "u": "x", "attrs": [stamp(0), {"memory_type": "nonsense", "importance": 0.5, "tier": "warm",
-                                               "visibility": "private"}]},
+    {"ns": "n", "u": "x", "f": {"memory_type": [stamp(0), "nonsense"]}},
+    {"ns": "n", "u": "x", "f": {"importance": [stamp(0), 1.5]}},
+    {"ns": "n", "u": "x", "f": {"not_a_field": [stamp(0), 1]}},
     {"ns": "n", "u": "x", "tags": {"t": "not a pair"}},
     {"wipe": "n"},
     ["not", "an", "op"],
-    {"ns": "n", "u": "x", "attrs": [stamp(0), {"memory_type": "general", "importance": 0.5, "tier": "lukewarm",
-                                               "visibility": "private"}]},
-    {"ns": "n", "u": "x", "attrs": [stamp(0), {"memory_type": "general", "importance": 0.5, "tier": "warm",
-                                               "visibility": ["private"]}]},
+    {"ns": "n", "u": "x", "f": {"tier": [stamp(0), "lukewarm"]}},
+    {"ns": "n", "u": "x", "f": {"visibility": [stamp(0), ["private"]]}},
 ])
 def test_ops_of_impossible_shape_are_refused(bad):
     with pytest.raises(DamagedData):

@@ -1,0 +1,44 @@
+"""Keeping this device's view of its group current: the key file on the target, read every cycle.
+
+What members changed (a new member, a removal, a generation granted to this
+device) is adopted; a key file that is missing, altered, forged or rolled back
+is refused and reported, and this device writes back the one it had accepted
+(the highest serial any member holds wins, since every member does the same);
+a device missing from the file (two joined at once) lists itself again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from memvault.domain.errors import DamagedData, NotFound
+from memvault.sync import identity
+
+log = logging.getLogger(__name__)
+
+
+def refresh(engine: Any, report: Any) -> None:
+    try:
+        data = engine.target.get(engine.key_name())
+    except NotFound:
+        report.problems.append("the key file was missing on the target: this device wrote back the one it had "
+                               "accepted")
+        engine.target.put(engine.key_name(), engine.ring.doc)
+        return
+    try:
+        ring = identity.accept(data, engine.ring, engine.device_id, engine.me)
+    except DamagedData as exc:
+        report.problems.append(f"refused {engine.key_name()}: {exc.message}; this device wrote back the one it "
+                               "had accepted")
+        log.warning("sync: refused the key file: %s", exc.code)
+        engine.target.put(engine.key_name(), engine.ring.doc)
+        return
+    engine.adopt(ring)
+    if ring.floor not in ring.keys:
+        report.problems.append(f"key generation {ring.floor} was not granted to this device: what other devices"
+                               " write from now on cannot be read here; set the device up again")
+    elif identity.needs_enlisting(ring, engine.device_id, engine.me):
+        ring, data = identity.enlisted(ring, engine.device_id, engine.me)
+        engine.target.put(engine.key_name(), data)
+        engine.adopt(ring)

@@ -1,0 +1,335 @@
+"""A party that can write the target but does not know the sync passphrase: one test per attack. Each checks
+that the attack is refused and reported, that no key it chose is adopted, that nothing an honest device wrote is
+lost or readable on the target, and that the honest devices still converge."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+
+from memvault.crypto import recipients
+from memvault.domain.errors import DecryptionFailed, SyncError, SyncKeyError
+from memvault.sync.targets.factory import TargetConfig
+from tests.helpers.sync_hostile import SECRET, Storage, assert_converged, contents, problems, rounds, write
+from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
+from tests.integration.sync.conftest import SYNC_PASSPHRASE
+
+NEW = "a brand new sync passphrase"
+# Three vaults per test and a few S3/WebDAV servers: about 40 s in all.
+pytestmark = pytest.mark.slow
+
+
+def _group(make_vault, config):
+    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
+    write(a, f"{SECRET} from a")
+    for s in (a, b, c):
+        s.sync.setup(config, SYNC_PASSPHRASE)
+    rounds(a, b, c, times=1)
+    return a, b, c, Storage(config)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return TargetConfig("folder", str(tmp_path / "target"))
+
+
+@pytest.fixture
+def group(make_vault, folder):
+    return _group(make_vault, folder)
+
+
+def _keys(*devices):
+    return [sorted(d.sync._engine().ring.keys.items()) for d in devices]
+
+
+def _refused_key_file(storage, b, before_keys, needle="refused"):
+    result = b.sync.sync_now()
+    assert any(f"{storage.group}/key" in p and needle in p for p in result.problems), result.problems
+    assert _keys(b) == before_keys
+    return result
+
+
+def test_grant_injection_with_the_public_recipient_key(group):
+    a, b, c, storage = group
+    before = _keys(b)
+    chosen = os.urandom(32)
+    outer, doc = storage.key_doc()
+    # b's bundle recipient key is public (mvpub1…), and its sync wrapping key is in the key file: grant to both.
+    bundle_key = recipients.public_key_from_text(b.bundles.recipient_key())
+    doc["grants"]["99"] = {b.vault.device_id: base64.b64encode(recipients.wrap_for_recipient(
+        chosen, bytes.fromhex(doc["devices"][b.vault.device_id]["wrap"]), protocol=recipients.SYNC)).decode()}
+    doc["grants"]["98"] = {b.vault.device_id: base64.b64encode(
+        recipients.wrap_for_recipient(chosen, bundle_key)).decode()}
+    storage.set_key_doc(outer, doc)
+    _refused_key_file(storage, b, before)
+    assert chosen not in dict(b.sync._engine().ring.keys).values()
+    write(b, f"{SECRET} from b")
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} from a", f"{SECRET} from b"])
+
+
+def test_a_bundle_stanza_does_not_open_as_a_sync_grant():
+    pair = recipients.generate_key_pair()
+    stanza = recipients.wrap_for_recipient(os.urandom(32), pair.public)
+    with pytest.raises(DecryptionFailed):
+        recipients.unwrap_with_private(stanza, pair.private, protocol=recipients.SYNC)
+
+
+def test_an_edited_removed_list(group):
+    a, b, c, storage = group
+    before = _keys(b)
+    outer, doc = storage.key_doc()
+    doc["removed"] = [a.vault.device_id]
+    storage.set_key_doc(outer, doc)
+    _refused_key_file(storage, b, before)
+    write(a, f"{SECRET} after the edit")
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} after the edit", f"{SECRET} from a"])
+    assert a.vault.device_id not in b.sync._engine().ring.removed
+
+
+def test_a_kdf_downgrade(group, make_vault, folder):
+    a, b, c, storage = group
+    before = _keys(b)
+    outer, doc = storage.key_doc()
+    doc["kdf"]["memory_kib"] = 1024 if doc["kdf"]["memory_kib"] != 1024 else 2048
+    doc["kdf"]["iterations"] = 1 if doc["kdf"]["iterations"] != 1 else 2
+    storage.set_key_doc(outer, doc)
+    late = make_vault("late")
+    with pytest.raises(SyncKeyError):  # the parameters are bound to every wrapped generation
+        late.sync.setup(folder, SYNC_PASSPHRASE)
+    _refused_key_file(storage, b, before)  # and b writes back the one it accepted
+    late.sync.setup(folder, SYNC_PASSPHRASE)
+    rounds(a, b, c, late)
+    assert_converged(storage, a, b, c, late, expected=[f"{SECRET} from a"])
+
+
+def _unread_segments(storage, writer, reader, texts):
+    """``writer`` sends one segment per text that ``reader`` has not read yet; their numbers."""
+    numbers = []
+    for text in texts:
+        write(writer, text)
+        writer.sync.sync_now()
+        numbers.append(storage.seqs(writer.vault.device_id)[-1])
+    return numbers
+
+
+def _writer_learns_and_reader_goes_on(storage, a, b, c, expected, reported):
+    first = b.sync.sync_now()
+    assert any(reported in p for p in first.problems + first.waiting), (first.problems, first.waiting)
+    later = rounds(a, b, c)
+    # The writer heard that a reader could not read its file, and wrote a snapshot that covers it.
+    assert any("cannot read this device's segment" in p for p in problems(later))
+    assert_converged(storage, a, b, c, expected=expected)
+    assert not rounds(a, b, c, times=1)[1].problems
+
+
+def test_a_replayed_segment(group):
+    a, b, c, storage = group
+    first, second = _unread_segments(storage, a, b, [f"{SECRET} 1", f"{SECRET} 2"])
+    storage.target.put(storage.ops(a.vault.device_id, second), storage.target.get(storage.ops(a.vault.device_id,
+                                                                                              first)))
+    _writer_learns_and_reader_goes_on(storage, a, b, c, [f"{SECRET} 1", f"{SECRET} 2", f"{SECRET} from a"],
+                                      "another file")
+
+
+def test_a_deleted_segment(group):
+    a, b, c, storage = group
+    first, _ = _unread_segments(storage, a, b, [f"{SECRET} 1", f"{SECRET} 2"])
+    storage.target.delete(storage.ops(a.vault.device_id, first))
+    _writer_learns_and_reader_goes_on(storage, a, b, c, [f"{SECRET} 1", f"{SECRET} 2", f"{SECRET} from a"],
+                                      "missing")
+
+
+def test_a_truncated_segment(group):
+    a, b, c, storage = group
+    first, _ = _unread_segments(storage, a, b, [f"{SECRET} 1", f"{SECRET} 2"])
+    name = storage.ops(a.vault.device_id, first)
+    storage.target.put(name, storage.target.get(name)[:-100])
+    _writer_learns_and_reader_goes_on(storage, a, b, c, [f"{SECRET} 1", f"{SECRET} 2", f"{SECRET} from a"],
+                                      "incomplete")
+
+
+def test_swapped_segments_of_two_devices(group):
+    a, b, c, storage = group
+    (from_a,) = _unread_segments(storage, a, b, [f"{SECRET} a1"])
+    (from_c,) = _unread_segments(storage, c, b, [f"{SECRET} c1"])
+    one, other = storage.ops(a.vault.device_id, from_a), storage.ops(c.vault.device_id, from_c)
+    data_one, data_other = storage.target.get(one), storage.target.get(other)
+    storage.target.put(one, data_other)
+    storage.target.put(other, data_one)
+    first = b.sync.sync_now()
+    assert sum("another file" in p for p in first.problems) == 2
+    rounds(a, b, c, times=4)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} a1", f"{SECRET} c1", f"{SECRET} from a"])
+
+
+def test_rolled_back_segments(group):
+    a, b, c, storage = group
+    first, second = _unread_segments(storage, a, b, [f"{SECRET} 1", f"{SECRET} 2"])
+    for seq in (first, second):  # the target goes back to how it was before both
+        storage.target.delete(storage.ops(a.vault.device_id, seq))
+    assert b.sync.sync_now().problems == ()  # nothing to read: nothing to tell yet
+    write(a, f"{SECRET} 3")
+    a.sync.sync_now()
+    result = b.sync.sync_now()
+    assert any("missing" in p for p in result.waiting + result.problems)
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} 2", f"{SECRET} 3",
+                                                 f"{SECRET} from a"])
+
+
+def test_a_rolled_back_key_file(group, make_vault, folder):
+    a, b, c, storage = group
+    old = storage.key()
+    a.sync.change_passphrase(SYNC_PASSPHRASE, NEW)
+    write(a, f"{SECRET} after the new passphrase")
+    rounds(a, b, c, times=1)
+    before = _keys(b)
+    storage.set_key(old)
+    _refused_key_file(storage, b, before, needle="rolled back")
+    assert storage.key() != old  # b wrote back the file it had accepted
+    storage.set_key(old)
+    late = make_vault("late")
+    late.sync.setup(folder, SYNC_PASSPHRASE)  # the old file opens with the old passphrase...
+    assert f"{SECRET} after the new passphrase" not in contents(late)  # ...but not what came after it
+    write(late, "from a device that joined a rolled-back key file")
+    late.sync.sync_now()
+    _refused_key_file(storage, b, before, needle="no member vouched")
+    result = b.sync.sync_now()
+    assert any("not a member" in p for p in result.problems)
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} after the new passphrase", f"{SECRET} from a"])
+
+
+def test_a_forged_file(group):
+    a, b, c, storage = group
+    storage.target.put(f"{storage.group}/ops/{'0' * 8}-0000-4000-8000-{'0' * 12}/0000000001", os.urandom(900))
+    storage.target.put(storage.ops(a.vault.device_id, storage.seqs(a.vault.device_id)[-1] + 5), os.urandom(900))
+    result = b.sync.sync_now()
+    assert result.problems
+    write(a, f"{SECRET} later")
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} from a", f"{SECRET} later"])
+
+
+def test_one_byte_flipped(group, make_vault, folder):
+    a, b, c, storage = group
+    (seq,) = _unread_segments(storage, a, b, [f"{SECRET} 1"])
+    name = storage.ops(a.vault.device_id, seq)
+    flipped = bytearray(storage.target.get(name))
+    flipped[len(flipped) // 2] ^= 1
+    storage.target.put(name, bytes(flipped))
+    key = bytearray(storage.key())
+    key[len(key) // 3] ^= 1
+    storage.set_key(bytes(key))
+    result = b.sync.sync_now()
+    assert any(name in p for p in result.problems) and any("/key" in p for p in result.problems)
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} from a"])
+    make_vault("late").sync.setup(folder, SYNC_PASSPHRASE)  # the key file was written back whole
+
+
+def test_a_forged_next_sequence_number(group):
+    a, b, c, storage = group
+    b_id = b.vault.device_id
+    write(b, f"{SECRET} from b, not sent yet")
+    nxt = (storage.seqs(b_id) or [0])[-1] + 1
+    storage.target.put(storage.ops(b_id, nxt), storage.target.get(storage.ops(a.vault.device_id,
+                                                                              storage.seqs(a.vault.device_id)[0])))
+    result = b.sync.sync_now()
+    assert any("was not written by this device" in p for p in result.problems)
+    assert result.pushed_ops > 0  # the outbox went out under the next number, not dropped
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} from a", f"{SECRET} from b, not sent yet"])
+
+
+def test_an_old_generation_forgery_by_a_removed_device(group):
+    a, b, c, storage = group
+    c_engine = c.sync._engine()
+    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE, NEW)
+    rounds(a, b)
+    # c still holds generation 1 and its own signing key: it writes in a's name and in its own.
+    from memvault.sync.segments import SegmentHeader, write_file
+    seq = int(a.sync._setting("sync_next_segment"))
+    forged = write_file(SegmentHeader(storage.group, a.vault.device_id, "ops", seq, 1), c_engine.ring.keys[1],
+                        {"first": 1, "last": 1, "count": 0, "prev": [seq - 1, ""]}, [], c_engine.me.sign_private)
+    storage.target.put(storage.ops(a.vault.device_id, seq), forged)
+    write(c, "from the removed device")
+    c_engine.push(c_engine.new_report())
+    result = b.sync.sync_now()
+    assert any("signature is not device" in p for p in result.problems)
+    assert any("which was removed" in p for p in result.problems)
+    write(a, f"{SECRET} after the removal")
+    rounds(a, b)
+    assert_converged(storage, a, b, expected=[f"{SECRET} after the removal", f"{SECRET} from a"])
+    assert 2 not in c_engine.ring.keys
+    assert b.sync.sync_now().problems == ()  # reported once, not on every cycle from now on
+
+
+def test_a_removed_device_rejoining_with_the_passphrase(group, folder):
+    a, b, c, storage = group
+    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
+    write(a, f"{SECRET} after the removal")
+    rounds(a, b)
+    c.sync.off()
+    with pytest.raises(SyncKeyError, match="removed"):
+        c.sync.setup(folder, SYNC_PASSPHRASE)
+    a.sync.change_passphrase(SYNC_PASSPHRASE, NEW)
+    with pytest.raises(SyncKeyError):  # the old passphrase opens nothing of the new file
+        c.sync.setup(folder, SYNC_PASSPHRASE)
+    with pytest.raises(SyncKeyError, match="removed"):  # and with the new one, not under its old id
+        c.sync.setup(folder, NEW)
+    assert f"{SECRET} after the removal" not in contents(c)
+    rounds(a, b)
+    assert_converged(storage, a, b, expected=[f"{SECRET} after the removal", f"{SECRET} from a"])
+
+
+def test_a_deleted_key_file(group, make_vault, folder):
+    a, b, c, storage = group
+    storage.target.delete(f"{storage.group}/key")
+    late = make_vault("late")
+    with pytest.raises(SyncError, match="without its key file"):
+        late.sync.setup(folder, SYNC_PASSPHRASE)  # not a second group in the same folder
+    result = b.sync.sync_now()
+    assert any("key file was missing" in p for p in result.problems)
+    late.sync.setup(folder, SYNC_PASSPHRASE)
+    rounds(a, b, c, late)
+    assert_converged(storage, a, b, c, late, expected=[f"{SECRET} from a"])
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    pytest.importorskip("boto3")
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+def test_grant_injection_through_s3(make_vault, s3_endpoint, tmp_path):
+    bucket = f"hostile-{tmp_path.name.lower().replace('_', '-')[-30:]}"
+    make_bucket(s3_endpoint, bucket)
+    config = TargetConfig("s3", f"s3://{bucket}/memvault", s3_endpoint, dict(S3_CREDENTIALS))
+    a, b, c, storage = _group(make_vault, config)
+    outer, doc = storage.key_doc()
+    doc["grants"]["7"] = {b.vault.device_id: base64.b64encode(recipients.wrap_for_recipient(
+        os.urandom(32), bytes.fromhex(doc["devices"][b.vault.device_id]["wrap"]), protocol=recipients.SYNC)).decode()}
+    storage.set_key_doc(outer, doc)
+    _refused_key_file(storage, b, _keys(b))
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} from a"])
+
+
+def test_a_flipped_byte_through_webdav(make_vault, tmp_path):
+    (tmp_path / "dav").mkdir()
+    with webdav_server(tmp_path / "dav") as url:
+        a, b, c, storage = _group(make_vault, TargetConfig("webdav", url))
+        (seq,) = _unread_segments(storage, a, b, [f"{SECRET} 1"])
+        name = storage.ops(a.vault.device_id, seq)
+        flipped = bytearray(storage.target.get(name))
+        flipped[-10] ^= 1
+        storage.target.put(name, bytes(flipped))
+        assert any(name in p for p in b.sync.sync_now().problems)
+        rounds(a, b, c)
+        assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} from a"])
