@@ -89,12 +89,6 @@ def test_package_imports_only_inward(package):
 
 
 PRIMITIVES = ("cryptography", "hashlib", "hmac", "secrets")
-#: Modules outside crypto/ still touching a primitive, each while another change in flight owns the module.
-#: Nothing may be added here; an entry goes when its module calls crypto/ instead.
-PRIMITIVES_PENDING = {
-    "sync/targets/folder.py": "the sync rework (secrets: temporary file names)",
-    "sync/targets/webdav.py": "the sync rework (secrets: temporary file names)",
-}
 
 
 def _primitive_users() -> dict[str, list[str]]:
@@ -110,7 +104,7 @@ def _primitive_users() -> dict[str, list[str]]:
 
 def test_only_crypto_touches_primitives():
     users = _primitive_users()
-    assert {path: lines for path, lines in users.items() if path not in PRIMITIVES_PENDING} == {}
+    assert users == {}
 
 
 def test_the_primitive_check_sees_hashlib_hmac_and_secrets(tmp_path, monkeypatch):

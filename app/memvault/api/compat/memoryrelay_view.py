@@ -12,7 +12,7 @@ from typing import Any
 from memvault.domain.enums import MemoryType
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import Memory
-from memvault.service import relevance
+from memvault.ranking import good_match
 
 TYPES = ("fact", "event", "insight", "task", "preference", "entity_reference", "system")
 #: Memvault's types outside MemoryRelay's vocabulary, shown as the nearest of the seven.
@@ -47,11 +47,11 @@ def given_type(name: str | None) -> str | None:
 
 def to_scale(similarity: float) -> float:
     """This model's cosine on MemoryRelay's 0..1 scale."""
-    return min(1.0, max(0.0, relevance.to_provider_similarity(similarity, GOOD_MATCH)))
+    return min(1.0, max(0.0, good_match.to_provider_similarity(similarity, GOOD_MATCH)))
 
 
 def from_scale(min_score: float) -> float:
-    return relevance.provider_similarity(min_score, GOOD_MATCH)
+    return good_match.provider_similarity(min_score, GOOD_MATCH)
 
 
 def memory(m: Memory, **extra: Any) -> dict[str, Any]:

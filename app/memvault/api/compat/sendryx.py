@@ -17,7 +17,8 @@ from memvault.domain.enums import SearchMode
 from memvault.domain.enums import Scope
 from memvault.domain.errors import Forbidden, InvalidInput, NotFound
 from memvault.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
-from memvault.service import profile_usage, relevance
+from memvault.ranking import good_match
+from memvault.service import profile_usage
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -62,12 +63,12 @@ def search(key: ReadKey, services: ServicesDep, query: Annotated[str, d.doc_quer
     # Sendryx searches by cosine similarity: semantic mode, threshold and scores on Sendryx's scale.
     result = services.search.search(SearchQuery(
         query, mode=SearchMode.SEMANTIC, limit=limit,
-        min_score=relevance.provider_similarity(threshold, DEFAULT_THRESHOLD),
+        min_score=good_match.provider_similarity(threshold, DEFAULT_THRESHOLD),
         filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
     services.usage.record(key.id, searches=1)
     return {"success": True, "query": query, "count": len(result.hits),
             "results": [{**_memory(h.memory),
-                         "similarity": round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6)}
+                         "similarity": round(good_match.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6)}
                         for h in result.hits]}
 
 

@@ -24,7 +24,7 @@ from memvault.domain.models import (
     MemoryUpdate,
     SearchQuery,
 )
-from memvault.service import relevance
+from memvault.ranking import good_match
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -142,11 +142,11 @@ def _search(body: SearchIn, key: ApiKey, services: Services, types: tuple[Memory
     # StateBase searches by similarity: semantic mode, threshold and scores on StateBase's scale.
     result = services.search.search(SearchQuery(
         body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
-        min_score=relevance.provider_similarity(body.threshold, DEFAULT_THRESHOLD), filter=f))
+        min_score=good_match.provider_similarity(body.threshold, DEFAULT_THRESHOLD), filter=f))
     services.usage.record(key.id, searches=1)
     ids = id_permutation(services)
     return {"query": body.query, "data": [
-        memory_out(h.memory, ids, score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+        memory_out(h.memory, ids, score=round(good_match.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
         for h in result.hits]}
 
 

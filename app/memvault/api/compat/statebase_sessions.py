@@ -22,7 +22,7 @@ from memvault.api.routes import StrictJsonRoute
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import ApiKey, MemoryFilter, SearchQuery
-from memvault.service import relevance
+from memvault.ranking import good_match
 from memvault.service import validation as v
 from memvault.service.container import Services
 from memvault.service.sessions import Session, SessionService, StateVersion, Turn
@@ -155,7 +155,7 @@ def context(session_id: str, body: ContextIn, key: ReadKey, services: ServicesDe
         services.usage.record(key.id, searches=1)
         ids = id_permutation(services)
         memories = [memory_out(h.memory, ids,
-                               score=round(relevance.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+                               score=round(good_match.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
                     for h in result.hits]
     turns = sessions.turns(key.namespace, s.id, limit=body.turn_limit, newest_first=True) if body.turn_limit else []
     return {"session_id": s.id, "state": s.state, "memories": memories,

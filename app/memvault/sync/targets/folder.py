@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 from pathlib import Path
 
+from memvault.crypto.digest import token_hex
 from memvault.domain.errors import NotFound, SyncTargetError
 
 
@@ -62,7 +62,7 @@ class FolderTarget:
 
     def _temp(self, path: Path, data: bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        temp = path.parent / f".{path.name}.{token_hex(6)}.tmp"
         with open(temp, "wb") as fh:
             fh.write(data)
             fh.flush()

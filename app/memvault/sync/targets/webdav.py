@@ -10,9 +10,9 @@ and no reader sees a half-uploaded file under a real name.
 from __future__ import annotations
 
 import io
-import secrets
 from typing import Any
 
+from memvault.crypto.digest import token_hex
 from memvault.domain.errors import NotFound, SyncTargetError
 
 
@@ -82,7 +82,7 @@ class WebDavTarget:
     def _upload_temp(self, name: str, data: bytes) -> str:
         self._mkdirs(name)
         folder, _, base = name.rpartition("/")
-        temp = f"{folder}/.{base}.{secrets.token_hex(6)}.tmp" if folder else f".{base}.tmp"
+        temp = f"{folder}/.{base}.{token_hex(6)}.tmp" if folder else f".{base}.tmp"
         # One PUT with a Content-Length (a streamed, chunked upload is not understood by every server).
         response = self._client.request("PUT", temp, content=data)
         response.raise_for_status()
