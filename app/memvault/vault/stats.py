@@ -53,6 +53,8 @@ def collect(conn: Connection, db_path: Path, now: float, namespace: str | None) 
         params,
     ).all()
     size = sum(p.stat().st_size for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists())
+    stored = conn.execute(text("SELECT count(*) FROM memories")).scalar_one()
+    space = file_space(conn)
     return Stats(
         total=int(row.total or 0),
         by_namespace=_grouped(conn, "namespace", live, params),
@@ -69,6 +71,8 @@ def collect(conn: Connection, db_path: Path, now: float, namespace: str | None) 
         queue_depth=int(queue),
         failed_embeddings=int(failed),
         created_per_day={str(r.d): int(r.n) for r in per_day},
+        bytes_per_memory=size / stored if stored else 0.0,
+        free_bytes=space.free_pages * space.page_size,
     )
 
 
