@@ -47,7 +47,9 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
                                                     for g in report.growth.values())
     r = report.reopen
     assert r["first_search_ms"] > 0 and r["rss_after_search_mb"] > 0 and r["index_restore_s"] >= 0
+    assert report.bytes_per_memory["400"] > 0 and report.space["memory_vectors"] > 0
     text = report.as_text()
+    assert "bytes per memory" in text and "memory_vectors" in text
     assert "with ties" in text and "counting ties within" in text
     assert "into a new vault" in text and "into the 400-memory vault" in text
     assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines
