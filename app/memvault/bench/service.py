@@ -13,7 +13,8 @@ from pathlib import Path
 
 import psutil
 
-from memvault.bench import ingest, workload
+from memvault.bench import busy, ingest, workload
+from memvault.bench.busy import BusyFigures
 from memvault.bench import knn as knn_bench
 from memvault.bench.ground_truth import GroundTruth
 from memvault.config import Settings
@@ -62,6 +63,7 @@ class BenchReport:
     bytes_per_memory: dict[str, float] = field(default_factory=dict)
     #: Bytes per table at the first size, and the free pages as ``"(free)"``.
     space: dict[str, int] = field(default_factory=dict)
+    busy: BusyFigures | None = None
 
     def as_text(self) -> str:
         e, i = self.embedding, self.ingest
@@ -85,6 +87,8 @@ class BenchReport:
         lines.append(f"resident memory (RSS) with {self.n} memories searched: {self.rss_mb:.0f} MB")
         lines += space_lines(self.bytes_per_memory, self.space)
         lines += _knn_lines(self)
+        if self.busy is not None:
+            lines.append(self.busy.as_text())
         return "\n".join(lines)
 
 
@@ -227,7 +231,7 @@ def _ingest_items(rng: random.Random, count: int, seen: set[str] | None = None) 
 
 
 def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 512,
-                  growth_sizes: tuple[int, ...] | None = None, searchable_n: int = 5000,
+                  growth_sizes: tuple[int, ...] | None = None, searchable_n: int = 5000, busy_n: int = 10_000,
                   progress: Callable[[str], None] | None = None) -> BenchReport:
     """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``."""
     say = progress or (lambda _msg: None)
@@ -280,4 +284,8 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
         # The new-vault row's texts (the same seed), so that the two rows differ only in the vault they go into.
         report.searchable_large = ingest.until_searchable(cfg, embedder, _ingest_items(random.Random(17), searchable_n),
                                                           passphrase=PASSPHRASE)
+        if busy_n:
+            say(f"searching while {busy_n:,} more memories are stored, embedded and linked…")
+            report.busy = busy.search_while_busy(cfg, embedder, _ingest_items(random.Random(23), busy_n),
+                                                 passphrase=PASSPHRASE, namespace=NAMESPACE)
     return report
