@@ -151,7 +151,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     loops = Background(health)
     # Searches go first: the loops whose steps take the CPU for long wait for a quiet moment (bounded).
     foreground = Foreground()
-    if hasattr(embedder, "yield_background_to"):  # the test suite's fake embedder has no threads
+    # Looked up on the class: a lazy embedder answers any attribute by loading the model.
+    if getattr(type(embedder), "yield_background_to", None) is not None:  # the tests' fake has no threads
         embedder.yield_background_to(foreground.busy)
     index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working,
                         progress=lambda done, total: health.report_progress("vector-index", done, total))

@@ -128,3 +128,12 @@ def test_background_work_holds_back_while_searches_run_but_not_past_its_bound(sc
     searching.clear()
     started = time.monotonic()
     assert scheduler.submit(lambda: time.monotonic(), background=True).result(10) - started < 0.15
+
+
+def test_a_lazy_embedder_takes_the_search_signal_without_loading_the_model():
+    from memvault.embedding.lazy import LazyEmbedder
+    from memvault.embedding.manifest import load_manifest
+
+    lazy = LazyEmbedder(load_manifest())
+    lazy.yield_background_to(lambda: False)
+    assert not lazy.loaded
