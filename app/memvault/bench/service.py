@@ -13,7 +13,8 @@ from pathlib import Path
 
 import psutil
 
-from memvault.bench import ingest, workload
+from memvault.bench import busy, ingest, workload
+from memvault.bench.busy import BusyFigures
 from memvault.bench import knn as knn_bench
 from memvault.bench.ground_truth import GroundTruth
 from memvault.config import Settings
@@ -58,6 +59,11 @@ class BenchReport:
     growth: dict[int, dict[str, float]] = field(default_factory=dict)
     reopen: dict[str, float] = field(default_factory=dict)
     searchable_large: dict[str, float] = field(default_factory=dict)
+    #: The database file's used bytes over its memories, at each size (with its index snapshot saved).
+    bytes_per_memory: dict[str, float] = field(default_factory=dict)
+    #: Bytes per table at the first size, and the free pages as ``"(free)"``.
+    space: dict[str, int] = field(default_factory=dict)
+    busy: BusyFigures | None = None
 
     def as_text(self) -> str:
         e, i = self.embedding, self.ingest
@@ -79,8 +85,37 @@ class BenchReport:
                          f"{self.recall_at_10[size]:.4f} "
                          f"({self.recall_at_10_ties[size]:.4f} counting ties within {knn_bench.TIE})")
         lines.append(f"resident memory (RSS) with {self.n} memories searched: {self.rss_mb:.0f} MB")
+        lines += space_lines(self.bytes_per_memory, self.space)
         lines += _knn_lines(self)
+        if self.busy is not None:
+            lines.append(self.busy.as_text())
         return "\n".join(lines)
+
+
+def space_lines(per_memory: dict[str, float], space: dict[str, int]) -> list[str]:
+    """The vault's size rows: bytes per memory at each size and, at the first, where they go."""
+    if not per_memory:
+        return []
+    lines = ["vault file, bytes per memory (used pages, index snapshot saved): "
+             + ", ".join(f"{float(size):,.0f} memories {b:,.0f}" for size, b in per_memory.items())]
+    if space:
+        n = float(next(iter(per_memory)))
+        lines.append(f"  per table at {n:,.0f} (indexes and shadow tables with their table): " + ", ".join(
+            f"{name} {b / n:,.0f}" for name, b in space.items() if b / n >= 1))
+    return lines
+
+
+def measure_space(services: Services, size: int, *, breakdown: bool) -> tuple[float, dict[str, int]]:
+    """Bytes per memory of the vault's file once its index snapshot is saved (as a close saves it), and with
+    ``breakdown`` the bytes per table."""
+    services.vector_index.maintain()
+    services.vector_index.snapshot()
+    space = services.stats.file_space()
+    parts: dict[str, int] = {}
+    if breakdown:
+        with tempfile.TemporaryDirectory(prefix="memvault-bench-pages-") as scratch:
+            parts = services.stats.page_breakdown(Path(scratch))
+    return (space.pages - space.free_pages) * space.page_size / size, parts
 
 
 def _knn_lines(report: BenchReport) -> list[str]:
@@ -196,7 +231,7 @@ def _ingest_items(rng: random.Random, count: int, seen: set[str] | None = None) 
 
 
 def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 512,
-                  growth_sizes: tuple[int, ...] | None = None, searchable_n: int = 5000,
+                  growth_sizes: tuple[int, ...] | None = None, searchable_n: int = 5000, busy_n: int = 10_000,
                   progress: Callable[[str], None] | None = None) -> BenchReport:
     """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``."""
     say = progress or (lambda _msg: None)
@@ -225,6 +260,9 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
                 # a bench vault without them measured hybrid without its graph work.
                 say(f"extracting entities up to {size} memories…")
                 services.entities.drain()
+                say(f"measuring the vault's bytes at {size} memories…")
+                report.bytes_per_memory[str(size)], space = measure_space(services, size, breakdown=not report.space)
+                report.space = report.space or space
                 say(f"searching at {size} memories…")
                 report.search[str(size)] = _search_times(services, rng)
                 # Before the recall check, which loads every vector into numpy for ground truth.
@@ -246,4 +284,8 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
         # The new-vault row's texts (the same seed), so that the two rows differ only in the vault they go into.
         report.searchable_large = ingest.until_searchable(cfg, embedder, _ingest_items(random.Random(17), searchable_n),
                                                           passphrase=PASSPHRASE)
+        if busy_n:
+            say(f"searching while {busy_n:,} more memories are stored, embedded and linked…")
+            report.busy = busy.search_while_busy(cfg, embedder, _ingest_items(random.Random(23), busy_n),
+                                                 passphrase=PASSPHRASE, namespace=NAMESPACE)
     return report

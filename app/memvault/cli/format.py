@@ -127,6 +127,7 @@ def stats_text(s: Any) -> str:
         f"in trash {s.deleted}, archived {s.archived})",
         block("namespaces", s.by_namespace), block("types", s.by_type), block("tiers", s.by_tier),
         f"{'oldest':>12}: {when(s.oldest_at)}", f"{'newest':>12}: {when(s.newest_at)}",
-        f"{'storage':>12}: {s.storage_bytes / 1e6:.1f} MB",
+        f"{'storage':>12}: {s.storage_bytes / 1e6:.1f} MB ({s.bytes_per_memory:,.0f} bytes per stored memory, "
+        f"{s.free_bytes / 1e6:.1f} MB free pages)",
         f"{'queue':>12}: {s.queue_depth} waiting, {s.failed_embeddings} failed",
     ])

@@ -366,6 +366,10 @@ class Stats:
     queue_depth: int
     failed_embeddings: int
     created_per_day: dict[str, int]
+    #: The file's bytes over every stored memory (trash and archive included: they take space too).
+    bytes_per_memory: float = 0.0
+    #: Pages freed and not yet handed back to the file system, in bytes.
+    free_bytes: int = 0
 
 
 @dataclass(frozen=True)

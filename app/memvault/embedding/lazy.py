@@ -9,6 +9,7 @@ seconds and a few hundred MB. Commands that only read (``list``, ``get``,
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from memvault.embedding.manifest import Manifest
@@ -33,6 +34,7 @@ class LazyEmbedder:
         self._options = options
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
+        self._foreground_busy: Callable[[], bool] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -47,8 +49,16 @@ class LazyEmbedder:
                     # Imported here: onnxruntime itself takes a noticeable time to import.
                     from memvault.embedding.model import Embedder
 
-                    self._embedder = Embedder(self.manifest, **self._options)
+                    embedder = Embedder(self.manifest, **self._options)
+                    embedder.yield_background_to(self._foreground_busy)
+                    self._embedder = embedder
         return self._embedder
+
+    def yield_background_to(self, busy: Callable[[], bool] | None) -> None:
+        """As :meth:`Embedder.yield_background_to`, without loading the model (kept for when it loads)."""
+        self._foreground_busy = busy
+        if self._embedder is not None:
+            self._embedder.yield_background_to(busy)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes not set in __init__: the embedding methods and batch settings.

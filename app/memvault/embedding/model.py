@@ -295,6 +295,10 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.embed_sequences(self.tokenize(texts), sort=sort)
 
+    def yield_background_to(self, busy: Callable[[], bool] | None) -> None:
+        """Background batches wait (briefly) while ``busy()`` says searches are in flight; ``None``: never."""
+        self._scheduler.foreground_busy = busy
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_texts([text])[0]
 

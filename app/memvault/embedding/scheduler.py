@@ -12,11 +12,17 @@ batches it queued instead of waiting for them.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
+
+
+#: The longest a thread holds back from a background batch while searches run.
+HOLD_MAX_SECONDS = 0.05
+_HOLD_POLL_SECONDS = 0.005
 
 
 class BatchScheduler:
@@ -31,6 +37,10 @@ class BatchScheduler:
         self._workers: list[threading.Thread] = []
         self._idle = 0
         self._closed = False
+        #: Whether searches are in flight: a thread about to take background work waits for them, at most
+        #: :data:`HOLD_MAX_SECONDS`, so that they get the cores (see ``service/foreground.py``).
+        self.foreground_busy: Callable[[], bool] | None = None
+        self._holding = 0
         _stop_at_exit(self)
 
     def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future:
@@ -43,6 +53,8 @@ class BatchScheduler:
             if self._idle:
                 self._idle -= 1  # spoken for: the next call must not count on the same waiting thread
                 self._cond.notify()
+            elif self._holding and not background:
+                self._cond.notify_all()  # a thread holding back from background work takes this at once
             elif len(self._workers) < self._threads:
                 worker = threading.Thread(target=self._work, name=f"{self._name}_{len(self._workers)}", daemon=True)
                 self._workers.append(worker)
@@ -69,10 +81,22 @@ class BatchScheduler:
 
     def _next(self) -> tuple[Future, Callable[[], Any]] | None:
         with self._cond:
+            deadline: float | None = None
             while True:
-                for queue in self._queues:
-                    if queue:
-                        return queue.popleft()
+                if self._queues[0]:
+                    return self._queues[0].popleft()
+                if self._queues[1]:
+                    busy = self.foreground_busy
+                    if busy is None or self._closed or not busy():
+                        return self._queues[1].popleft()
+                    now = time.monotonic()
+                    deadline = now + HOLD_MAX_SECONDS if deadline is None else deadline
+                    if now >= deadline:
+                        return self._queues[1].popleft()
+                    self._holding += 1
+                    self._cond.wait(min(_HOLD_POLL_SECONDS, deadline - now))
+                    self._holding -= 1
+                    continue
                 if self._closed:
                     return None
                 self._idle += 1

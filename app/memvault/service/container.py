@@ -27,6 +27,7 @@ from memvault.service.bundles import BundleService
 from memvault.service.classify import TypeClassificationService
 from memvault.service.compress import ContextCompressor
 from memvault.service.conversations import ConversationService
+from memvault.service.foreground import Foreground, yielding
 from memvault.service.health import HealthMonitor
 from memvault.service.integrity import IntegrityService
 from memvault.service.lifecycle import LifecycleService
@@ -108,6 +109,7 @@ class Services:
     vector_index: VectorIndex
     readable: ReadableTransfer
     backup_schedule: BackupSchedule | None = None
+    foreground: Foreground | None = None
 
     def close(self) -> None:
         """Stop background work, save usage counters and lock the vault."""
@@ -147,11 +149,16 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
+    # Searches go first: the loops whose steps take the CPU for long wait for a quiet moment (bounded).
+    foreground = Foreground()
+    # Looked up on the class: a lazy embedder answers any attribute by loading the model.
+    if getattr(type(embedder), "yield_background_to", None) is not None:  # the tests' fake has no threads
+        embedder.yield_background_to(foreground.busy)
     index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working,
                         progress=lambda done, total: health.report_progress("vector-index", done, total))
     if not db.read_only:
         # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.
-        loops.add("vector-index", index.maintain, wake=index.wake)
+        loops.add("vector-index", yielding(index.maintain, foreground), wake=index.wake)
         # A change made here applies at once, not at the loop's next poll (up to 2 s later): searches then
         # find the index current, rather than replaying the change (or going exact) themselves.
         events.subscribe(lambda _event: index.wake.set())
@@ -160,12 +167,14 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
-            loops.add("entities", entities.step, wake=entities.wake_event)
+            loops.add("entities", yielding(entities.step, foreground), wake=entities.wake_event)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
-        loops.add("extraction", conversations.step, wake=conversations.wake_event,
+        loops.add("extraction", yielding(conversations.step, foreground), wake=conversations.wake_event,
                   setup=conversations.prepare)
+    search = SearchService(db, query_vectors, wall, index, entities=entities)
+    search.search = foreground.serving(search.search)  # type: ignore[method-assign]
     services = Services(
         settings=settings,
         vault=vault,
@@ -173,7 +182,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         events=events,
         memories=MemoryService(db, embedder, clock, events, wake_worker=worker.wake, wall=wall, entities=entities),
         lifecycle=lifecycle,
-        search=SearchService(db, query_vectors, wall, index, entities=entities),
+        search=search,
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
         keys=KeyService(db),
@@ -197,6 +206,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         readable=build_readable(db, clock, events, model_id=embedder.model_id, dimension=embedder.dimension, wall=wall,
                                 wake_worker=worker.wake, extract=conversations.ingest,
                                 count=lambda f: services.memories.count(f)),
+        foreground=foreground,
     )
     if not db.read_only:
         sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,

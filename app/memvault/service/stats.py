@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.models import Namespace, Stats
 from memvault.service import validation as v
@@ -22,6 +24,15 @@ class StatsService:
             v.namespace(namespace)
         with self._db.read() as conn:
             return vstats.collect(conn, self._db.path, self._wall(), namespace)
+
+    def file_space(self) -> vstats.FileSpace:
+        """The database file's pages, used and free (without the write-ahead log)."""
+        with self._db.read() as conn:
+            return vstats.file_space(conn)
+
+    def page_breakdown(self, scratch: Path) -> dict[str, int]:
+        """Bytes per table; writes a plaintext copy into ``scratch`` for the count (bench vaults only)."""
+        return vstats.page_breakdown(self._db, scratch)
 
     def namespaces(self) -> list[Namespace]:
         with self._db.read() as conn:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3
 from sqlalchemy import Connection, Engine, text
@@ -285,6 +286,22 @@ class Database:
                 raise
             finally:
                 self._local.writing = False
+
+    @contextlib.contextmanager
+    def outside_transaction(self) -> Iterator[Any]:
+        """The writer's driver connection with no transaction open, under the write lock: for the few
+        statements SQLite refuses inside one (VACUUM, ATTACH). Nothing else writes meanwhile."""
+        if self._folder_read_only:
+            raise VaultReadOnly(read_only_message(self.path))
+        with self._write_lock:
+            self._check_files()
+            self._refuse_if_damaged()
+            with self._translated():
+                if self._writer is None:
+                    self._reopen_writer()
+                assert self._writer is not None
+                with self._writer.connect() as conn:
+                    yield conn.connection.dbapi_connection
 
     @contextlib.contextmanager
     def read(self, *, discard: bool = False, unreadable_is_damage: bool = False) -> Iterator[Connection]:

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Callable
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from memvault.domain.errors import VaultCorrupt
@@ -379,8 +380,22 @@ def _v16(conn: Connection, dim: int) -> None:
     fts.create_and_fill(conn)
 
 
+
+def _v17(conn: Connection, dim: int) -> None:
+    # The vector log in float16, the precision the index keeps (half of float32; vec0 stays the exact copy).
+    # Its file pages are handed back by the one VACUUM that switches the file to incremental auto-vacuum
+    # (:func:`memvault.vault.compaction.ensure_incremental`, run after the upgrade commits).
+    raw, after = conn.connection.dbapi_connection, 0
+    while rows := raw.execute("SELECT seq, vector FROM knn_log WHERE seq > ? AND length(vector) = ? ORDER BY seq "
+                              "LIMIT 4096", (after, 4 * dim)).fetchall():
+        raw.executemany("UPDATE knn_log SET vector = ? WHERE seq = ?",
+                        [(np.frombuffer(v, dtype=np.float32).astype(np.float16).tobytes(), seq) for seq, v in rows])
+        after = rows[-1][0]
+
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17]
 LATEST = len(MIGRATIONS)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, text
 
 from memvault.domain.models import Stats
+from memvault.vault.engine import Database
 
 
 def _grouped(conn: Connection, column: str, where: str, params: dict) -> dict[str, int]:
@@ -50,6 +53,8 @@ def collect(conn: Connection, db_path: Path, now: float, namespace: str | None) 
         params,
     ).all()
     size = sum(p.stat().st_size for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists())
+    stored = conn.execute(text("SELECT count(*) FROM memories")).scalar_one()
+    space = file_space(conn)
     return Stats(
         total=int(row.total or 0),
         by_namespace=_grouped(conn, "namespace", live, params),
@@ -66,5 +71,65 @@ def collect(conn: Connection, db_path: Path, now: float, namespace: str | None) 
         queue_depth=int(queue),
         failed_embeddings=int(failed),
         created_per_day={str(r.d): int(r.n) for r in per_day},
+        bytes_per_memory=size / stored if stored else 0.0,
+        free_bytes=space.free_pages * space.page_size,
     )
 
+
+
+@dataclass(frozen=True)
+class FileSpace:
+    """The database file's pages: in use and free (a freed page stays in the file until a vacuum)."""
+
+    page_size: int
+    pages: int
+    free_pages: int
+
+
+def file_space(conn: Connection) -> FileSpace:
+    raw = conn.connection.dbapi_connection
+    return FileSpace(*(int(raw.execute(f"PRAGMA {p}").fetchone()[0])
+                       for p in ("page_size", "page_count", "freelist_count")))
+
+
+def _owner(name: str, tables: dict[str, str]) -> str:
+    """The table a b-tree belongs to: an index to its table, a virtual table's shadow tables to it."""
+    table = tables.get(name, name)
+    for virtual in ("memory_vectors", "memory_fts"):
+        if table.startswith(virtual + "_"):
+            return virtual
+    return table
+
+
+def page_breakdown(db: Database, scratch: Path) -> dict[str, int]:
+    """Bytes of pages per table (its indexes and shadow tables included) plus ``"(free)"``.
+
+    SQLCipher is built without the ``dbstat`` table, so the pages are counted in a plaintext copy
+    (``sqlcipher_export``) written into ``scratch``: the bench uses this on its generated vaults only.
+    The copy is packed, so its used pages are the live data without the free ones, which are read from
+    the encrypted file itself.
+    """
+    plain = scratch / "pages.db"
+    quoted = str(plain).replace("'", "''")
+    with db.outside_transaction() as raw:
+        page_size = int(raw.execute("PRAGMA page_size").fetchone()[0])
+        free = int(raw.execute("PRAGMA freelist_count").fetchone()[0])
+        raw.execute(f"ATTACH DATABASE '{quoted}' AS plain KEY ''")
+        try:
+            raw.execute("SELECT sqlcipher_export('plain')")
+        finally:
+            raw.execute("DETACH DATABASE plain")
+    try:
+        copy = sqlite3.connect(plain)
+        try:
+            tables = dict(copy.execute("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')"))
+            out: dict[str, int] = {}
+            for name, pages in copy.execute("SELECT name, count(*) FROM dbstat GROUP BY name"):
+                owner = _owner(str(name), tables)
+                out[owner] = out.get(owner, 0) + int(pages) * page_size
+        finally:
+            copy.close()
+    finally:
+        plain.unlink(missing_ok=True)
+    out["(free)"] = free * page_size
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))

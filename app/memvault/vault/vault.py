@@ -28,6 +28,7 @@ from memvault.domain.errors import (
     VaultMissing,
     VaultReadOnly,
 )
+from memvault.vault import compaction
 from memvault.vault import header as key_header
 from memvault.vault import migrations
 from memvault.vault.engine import Database
@@ -104,6 +105,7 @@ class Vault:
                 migrations.create_schema(conn, dim)
                 for k, v in (("device_id", device_id), ("model_id", model_id), ("embedding_dim", str(dim))):
                     conn.execute(text("INSERT INTO settings(key, value) VALUES (:k, :v)"), {"k": k, "v": v})
+            compaction.ensure_incremental(db)
             key_header.write_header(header_path(home), key_header.wrap(data_key, passphrase, params))
         except BaseException as exc:
             if db is not None:
@@ -179,7 +181,9 @@ class Vault:
                     return dict(conn.execute(text("SELECT key, value FROM settings")).all())
             with db.write() as conn:
                 migrations.upgrade(conn, dim)
-                return dict(conn.execute(text("SELECT key, value FROM settings")).all())
+                stored = dict(conn.execute(text("SELECT key, value FROM settings")).all())
+            compaction.ensure_incremental(db)
+            return stored
         except VaultCorrupt as exc:
             if exc.details.get("sqlite_error"):
                 raise  # a damaged page: the engine's message already says what to do

@@ -17,7 +17,7 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(VectorIndex, "QUERY_CATCH_UP_MAX", 50)
     lines: list[str] = []
     report = run_benchmark(fast_settings(tmp_path / "unused"), n=400, embed_sample=48, growth_sizes=(200, 400),
-                           searchable_n=300, progress=lines.append)
+                           searchable_n=300, busy_n=200, progress=lines.append)
     e = report.embedding
     assert e["raw_session_tps"] > 0 and e["sorted_tps"] > 0 and e["unsorted_tps"] > 0
     assert report.ingest["memories"] == 400 and report.ingest["per_second"] > 0
@@ -47,7 +47,10 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
                                                     for g in report.growth.values())
     r = report.reopen
     assert r["first_search_ms"] > 0 and r["rss_after_search_mb"] > 0 and r["index_restore_s"] >= 0
+    assert report.bytes_per_memory["400"] > 0 and report.space["memory_vectors"] > 0
     text = report.as_text()
+    assert report.busy is not None and set(report.busy.busy) == {"semantic", "hybrid"}
+    assert "search while busy" in text and "bytes per memory" in text and "memory_vectors" in text
     assert "with ties" in text and "counting ties within" in text
     assert "into a new vault" in text and "into the 400-memory vault" in text
     assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines

@@ -26,3 +26,16 @@ def test_stats_count_by_namespace_type_tier_and_lifecycle(services, clock):
     clock.advance(600)
     later = services.stats.stats()
     assert (later.total, later.with_ttl, later.expired) == (2, 0, 2)
+
+
+def test_stats_report_bytes_per_memory_and_free_pages(services):
+    from memvault.cli.format import stats_text
+
+    services.memories.create_batch([MemoryCreate(content=f"note number {i} about storage") for i in range(40)])
+    services.worker.drain()
+    s = services.stats.stats()
+    assert s.bytes_per_memory == s.storage_bytes / 40
+    assert s.free_bytes == 0, "a new vault hands freed pages back"
+    assert f"{s.bytes_per_memory:,.0f} bytes per stored memory" in stats_text(s)
+    space = services.stats.file_space()
+    assert space.pages * space.page_size <= s.storage_bytes

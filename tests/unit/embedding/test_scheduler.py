@@ -107,3 +107,33 @@ def test_shutting_down_at_exit_cancels_queued_calls_and_waits_for_the_running_on
     scheduler.shutdown(cancel_queued=True, wait=True)  # returns once the running call has finished
     assert running.done() and running.result() == "held"
     assert queued.cancelled()
+
+
+def test_background_work_holds_back_while_searches_run_but_not_past_its_bound(scheduler, monkeypatch):
+    import time
+
+    from memvault.embedding import scheduler as sched
+
+    monkeypatch.setattr(sched, "HOLD_MAX_SECONDS", 0.2)
+    searching = threading.Event()
+    searching.set()
+    scheduler.foreground_busy = searching.is_set
+    started = time.monotonic()
+    background = scheduler.submit(lambda: time.monotonic(), background=True)
+    # A caller's batch (the search's own query) is not held: it runs at once, ahead of the held one.
+    caller = scheduler.submit(lambda: time.monotonic())
+    assert caller.result(10) - started < 0.15 and not background.done()
+    ran_at = background.result(10)
+    assert 0.2 <= ran_at - started < 2.0, "held for the bound, then run although searches go on"
+    searching.clear()
+    started = time.monotonic()
+    assert scheduler.submit(lambda: time.monotonic(), background=True).result(10) - started < 0.15
+
+
+def test_a_lazy_embedder_takes_the_search_signal_without_loading_the_model():
+    from memvault.embedding.lazy import LazyEmbedder
+    from memvault.embedding.manifest import load_manifest
+
+    lazy = LazyEmbedder(load_manifest())
+    lazy.yield_background_to(lambda: False)
+    assert not lazy.loaded

@@ -246,7 +246,7 @@ class VectorIndex:
         """Replay ``(applied, head]`` (caller holds the lock), a page of the log at a time;
         consecutive additions to one namespace go in as one batch."""
         while self._applied < head:
-            page = log.changes(conn, self._applied, head)
+            page = log.changes(conn, self._applied, head, self._dim)
             if not page:
                 break
             # Behind vectors already waiting too: a burst's last claim, applied once nothing is being embedded,

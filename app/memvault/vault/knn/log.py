@@ -6,6 +6,9 @@ so the log's last sequence number is a watermark of the committed vector state:
 a process whose index has applied every entry up to it answers as if it had
 read vec0. Snapshots store each namespace's serialized index in parts, with
 the sequence number they include; taking one deletes the log up to it.
+
+The log keeps vectors in float16, the precision the index stores and searches them in (half the bytes of
+vec0's float32; vec0 stays the exact copy). Logs written before that hold float32 and are read by length.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, text
+
+from memvault.vault import compaction
 
 #: Bytes per snapshot row: SQLite caps one value near 1 GB, and smaller parts keep page-cache churn low.
 PART_BYTES = 8 << 20
@@ -32,9 +37,23 @@ class Change:
     vector: np.ndarray | None
 
 
+def half(blob: bytes) -> bytes:
+    """A float32 vector's bytes as the log keeps them (float16)."""
+    return np.frombuffer(blob, dtype=np.float32).astype(np.float16).tobytes()
+
+
+def vector_of(blob: bytes, dim: int) -> np.ndarray:
+    """A logged vector, float16 or (written before the log was halved) float32, as float32."""
+    if len(blob) == 4 * dim:
+        return np.frombuffer(blob, dtype=np.float32)
+    if len(blob) != 2 * dim:
+        raise ValueError(f"a logged vector of {len(blob)} bytes does not have {dim} dimensions")
+    return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+
+
 def log_added(conn: Connection, rows: Iterable[tuple[str, int, bytes]]) -> None:
     """Record vectors stored in vec0: ``(namespace, chunk_id, float32 bytes)``."""
-    params = [{"ns": ns, "c": chunk_id, "v": blob} for ns, chunk_id, blob in rows]
+    params = [{"ns": ns, "c": chunk_id, "v": half(blob)} for ns, chunk_id, blob in rows]
     if params:
         conn.connection.dbapi_connection.executemany(
             "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (:ns, :c, :v)", params)
@@ -51,7 +70,8 @@ def log_changes(conn: Connection, rows: Sequence[tuple[str | None, int, bytes | 
     """Record additions ``(namespace, chunk_id, bytes)`` and removals ``(None, chunk_id, None)`` in this order."""
     if rows:
         conn.connection.dbapi_connection.executemany(
-            "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (?, ?, ?)", rows)
+            "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (?, ?, ?)",
+            [(ns, chunk_id, None if blob is None else half(blob)) for ns, chunk_id, blob in rows])
 
 
 def head(conn: Connection) -> int:
@@ -63,12 +83,12 @@ def head(conn: Connection) -> int:
     return int(row[0] or 0) if row else 0
 
 
-def changes(conn: Connection, after: int, upto: int, limit: int = 4096) -> list[Change]:
-    """The first ``limit`` changes in ``(after, upto]``, oldest first."""
+def changes(conn: Connection, after: int, upto: int, dim: int, limit: int = 4096) -> list[Change]:
+    """The first ``limit`` changes in ``(after, upto]``, oldest first; vectors of ``dim`` dimensions."""
     rows = conn.exec_driver_sql(
         "SELECT seq, namespace, chunk_id, vector FROM knn_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
         (after, upto, limit)).all()
-    return [Change(r[0], r[1], r[2], None if r[3] is None else np.frombuffer(r[3], dtype=np.float32))
+    return [Change(r[0], r[1], r[2], None if r[3] is None else vector_of(r[3], dim))
             for r in rows]
 
 
@@ -116,6 +136,8 @@ def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytear
     raw.executemany("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     [(_SNAPSHOT_SEQ, str(seq)), (_SNAPSHOT_GRAPH, graph)])
     raw.execute("DELETE FROM knn_log WHERE seq <= ?", (seq,))
+    # The log's pages (and any others freed since) leave the file with this commit, not at the next VACUUM.
+    compaction.reclaim(conn)
 
 
 def all_vectors(conn: Connection, batch: int = 4096) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:

@@ -1,0 +1,60 @@
+"""Handing freed pages back to the file system.
+
+SQLite keeps a deleted row's pages in the file as free pages. The big frees are the vector log, which
+every index snapshot empties (a quarter of a 100k vault's pages were free after its build), and purged
+memories. With ``auto_vacuum = INCREMENTAL`` those pages are truncated off the end of the file by
+``PRAGMA incremental_vacuum`` inside the transaction that freed them. The mode can only be switched on
+for a file that has tables by rewriting it once (VACUUM): :func:`ensure_incremental` does that when a
+vault is created or opened the first time by this release.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Connection
+
+from memvault.domain.errors import StorageError, StorageFull, VaultBusy, VaultReadOnly
+from memvault.vault.engine import Database
+
+log = logging.getLogger(__name__)
+
+INCREMENTAL = 2
+
+
+def auto_vacuum(conn: Connection) -> int:
+    """The file's auto-vacuum mode: 0 none, 1 full, 2 incremental (as this connection last read it)."""
+    return int(conn.connection.dbapi_connection.execute("PRAGMA auto_vacuum").fetchone()[0])
+
+
+def ensure_incremental(db: Database) -> bool:
+    """Switch the file to incremental auto-vacuum if it is not yet; returns whether it rewrote the file.
+
+    The VACUUM rewrites every page once (it needs free disk space about the file's size, and takes about
+    as long as reading and writing the file encrypted); it also drops the free pages already there. A
+    failure (disk full, another process writing) leaves the vault as it was, and the next unlock tries
+    again.
+    """
+    try:
+        # The writer's view: a pooled reader keeps the mode it read when it opened.
+        with db.outside_transaction() as raw:
+            if int(raw.execute("PRAGMA auto_vacuum").fetchone()[0]) == INCREMENTAL:
+                return False
+            raw.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            raw.execute("VACUUM")
+            # The rewritten pages are in the write-ahead log until a checkpoint: the file shrinks now.
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except (StorageFull, StorageError, VaultBusy, VaultReadOnly) as exc:
+        log.warning("the vault file was not compacted (tried again at the next unlock): %s", exc.code)
+        return False
+    return True
+
+
+def reclaim(conn: Connection) -> int:
+    """Truncate the file's free pages in this write transaction (when the file is incremental); returns
+    how many pages were free."""
+    raw = conn.connection.dbapi_connection
+    free = int(raw.execute("PRAGMA freelist_count").fetchone()[0])
+    if free:
+        raw.execute("PRAGMA incremental_vacuum").fetchall()
+    return free

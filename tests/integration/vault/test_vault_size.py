@@ -1,0 +1,151 @@
+"""Where a vault's bytes go: the vector log in float16, freed pages handed back to the file system, and an
+older vault (float32 log, no auto-vacuum) shrinking when this release opens it, without re-embedding."""
+
+import random
+
+import numpy as np
+from sqlalchemy import text
+
+from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.service.container import open_vault
+from memvault.vault import compaction, migrations
+from memvault.vault import stats as vstats
+from memvault.vault.knn import IndexState, log
+from tests.helpers import PASSPHRASE
+from tests.helpers.knn import index_keys, stored_chunks
+
+WORDS = [f"w{i}" for i in range(400)]
+
+
+def _fill(services, n: int, seed: int = 1) -> list[tuple[str, str]]:
+    """``n`` stored and embedded memories, as ``(id, content)``."""
+    rng = random.Random(seed)
+    texts = [" ".join(rng.sample(WORDS, 6)) for _ in range(n)]
+    ids = [item.memory_id for at in range(0, n, 100)
+           for item in services.memories.create_batch([MemoryCreate(content=t) for t in texts[at:at + 100]]).items]
+    services.worker.drain()
+    return list(zip(ids, texts, strict=True))
+
+
+def _file_space(services) -> vstats.FileSpace:
+    with services.vault.db.read() as conn:
+        return vstats.file_space(conn)
+
+
+def test_the_log_keeps_vectors_in_float16_and_the_index_reads_them(services, embedder):
+    _fill(services, 20)
+    dim = embedder.dimension
+    with services.vault.db.read() as conn:
+        lengths = {r[0] for r in conn.execute(text("SELECT length(vector) FROM knn_log WHERE vector IS NOT NULL"))}
+        first = conn.execute(text("SELECT chunk_id, vector FROM knn_log ORDER BY seq LIMIT 1")).one()
+        exact = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": first[0]}).scalar()
+    assert lengths == {2 * dim}
+    assert np.array_equal(log.vector_of(first[1], dim), np.frombuffer(exact, np.float32).astype(np.float16))
+    services.vector_index.ensure_open()
+    assert index_keys(services) == stored_chunks(services)
+
+
+def test_a_float32_log_written_before_is_still_replayed(services, settings, embedder):
+    made = _fill(services, 10)
+    services.vector_index.ensure_open()
+    services.vector_index.snapshot()
+    late = services.memories.create(MemoryCreate(content="a late note about w7 w8 w9")).memory
+    services.worker.drain()
+    # What an older release left in the log: the same vectors in float32.
+    with services.vault.db.write() as conn:
+        conn.execute(text("UPDATE knn_log SET vector = (SELECT embedding FROM memory_vectors v "
+                          "WHERE v.rowid = knn_log.chunk_id) WHERE vector IS NOT NULL"))
+        assert conn.execute(text("SELECT count(*) FROM knn_log WHERE length(vector) = :n"),
+                            {"n": 4 * embedder.dimension}).scalar_one() >= 1
+    services.vector_index.CLOSE_MIN_CHANGES = 10**9  # close without a snapshot: the reopen replays the log
+    services.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        assert again.vector_index.ensure_open() is IndexState.READY
+        assert index_keys(again) == stored_chunks(again)
+        hits = again.search.search(SearchQuery("a late note about w7 w8 w9", mode="semantic")).hits
+        assert hits[0].memory.id == late.id
+        assert len(made) == 10
+    finally:
+        again.close()
+
+
+def test_a_new_vault_hands_freed_pages_back_when_a_snapshot_drops_the_log(services):
+    with services.vault.db.write() as conn:
+        assert compaction.auto_vacuum(conn) == compaction.INCREMENTAL
+    _fill(services, 300)
+    services.vector_index.ensure_open()
+    before = _file_space(services)
+    with services.vault.db.read() as conn:
+        log_bytes = conn.execute(text("SELECT sum(length(vector)) FROM knn_log")).scalar_one()
+    assert services.vector_index.snapshot()
+    after = _file_space(services)
+    with services.vault.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM knn_log")).scalar_one() == 0
+        snapshot_bytes = conn.execute(text("SELECT sum(length(bytes)) FROM knn_snapshot")).scalar_one()
+    assert after.free_pages == 0
+    # Without the reclaim the file keeps the log's pages as free ones and grows by the whole snapshot.
+    grown = (after.pages - before.pages) * after.page_size
+    assert grown < snapshot_bytes - 0.8 * log_bytes, (grown, snapshot_bytes, log_bytes)
+
+
+def _make_old(services, settings, embedder) -> tuple[int, int]:
+    """Turn ``services``'s vault into what schema 16 left: float32 log, no auto-vacuum, free pages."""
+    dim = embedder.dimension
+    with services.vault.db.write() as conn:
+        conn.execute(text("UPDATE knn_log SET vector = (SELECT embedding FROM memory_vectors v "
+                          "WHERE v.rowid = knn_log.chunk_id) WHERE vector IS NOT NULL"))
+        conn.execute(text("CREATE TABLE filler (b BLOB)"))
+        conn.execute(text("INSERT INTO filler SELECT randomblob(4000) FROM memory_vectors"))
+    with services.vault.db.outside_transaction() as raw:
+        raw.execute("PRAGMA auto_vacuum = NONE")
+        raw.execute("VACUUM")
+    with services.vault.db.write() as conn:
+        conn.execute(text("DROP TABLE filler"))
+        conn.execute(text("PRAGMA user_version = 16"))
+        f32 = conn.execute(text("SELECT count(*) FROM knn_log WHERE length(vector) = :n"), {"n": 4 * dim}).scalar_one()
+        assert compaction.auto_vacuum(conn) == 0
+    with services.vault.db.outside_transaction() as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    space = _file_space(services)
+    assert f32 > 0 and space.free_pages > 0
+    return f32, (settings.home_path / "vault.db").stat().st_size
+
+
+def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, settings, embedder):
+    made = _fill(services, 200)
+    services.vector_index.CLOSE_MIN_CHANGES = 10**9  # keep the log: the old vault has one to convert
+    f32, old_size = _make_old(services, settings, embedder)
+    with services.vault.db.read() as conn:
+        vectors_before = dict(conn.execute(text("SELECT rowid, embedding FROM memory_vectors")).all())
+    services.close()
+    again = open_vault(settings, PASSPHRASE, embedder, background=False)
+    try:
+        with again.vault.db.read() as conn:
+            assert migrations.current_version(conn) == migrations.LATEST
+            assert compaction.auto_vacuum(conn) == compaction.INCREMENTAL
+            assert conn.execute(text("SELECT count(*) FROM knn_log WHERE length(vector) = :n"),
+                                {"n": 2 * embedder.dimension}).scalar_one() == f32
+            assert conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one() == 0, "nothing re-embedded"
+            assert dict(conn.execute(text("SELECT rowid, embedding FROM memory_vectors")).all()) == vectors_before
+        assert _file_space(again).free_pages == 0
+        new_size = (settings.home_path / "vault.db").stat().st_size
+        assert new_size < old_size * 0.8, (old_size, new_size)
+        assert again.vector_index.ensure_open() is IndexState.READY
+        assert index_keys(again) == stored_chunks(again)
+        probe_id, probe_text = made[5]
+        hits = again.search.search(SearchQuery(probe_text, mode="semantic")).hits
+        assert hits[0].memory.id == probe_id
+    finally:
+        again.close()
+
+
+def test_the_page_breakdown_counts_each_table(services, tmp_path):
+    _fill(services, 100)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    parts = vstats.page_breakdown(services.vault.db, scratch)
+    assert parts["memory_vectors"] > 100 * 4 * 8, "vec0's float32 vectors"
+    assert parts["memories"] > 0 and parts["memory_fts"] > 0 and "(free)" in parts
+    assert "ix_memories_created" not in parts, "indexes count under their table"
+    assert not list(scratch.iterdir()), "the plaintext copy is removed"
