@@ -94,6 +94,7 @@ class DesktopApp(QObject):
         self.folder_watch: FolderSyncWatch | None = None
         self._ever_unlocked = False
         self.quick_capture = QuickCapture(self.runner)
+        self.quick_capture.extraction_skipped.connect(self._on_quick_capture_extraction_skipped)
         self.tray: Tray | None = None
         if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = Tray(app_icon(), self)
@@ -287,6 +288,13 @@ class DesktopApp(QObject):
             self._on_tray_capture_requested()
         else:
             self._on_tray_open_requested()
+
+    def _on_quick_capture_extraction_skipped(self, reason: str) -> None:
+        text = f"Captured. {reason[0].upper()}{reason[1:]}."
+        if self.window is not None:
+            self.window.statusBar().showMessage(text, 15_000)
+        elif self.tray is not None:
+            self.tray.showMessage("Memvault", text, app_icon(), 8000)
 
     def _on_tray_open_requested(self) -> None:
         if self.window is not None:

@@ -306,7 +306,12 @@ class BrowserView(QWidget):
             self.namespace_requested.emit(memory.namespace)  # follow it, rather than stay on a list without it
         self._wanted = memory.id
         verb = "Saved" if result.created else "Already remembered"
-        self.notice.show_notice(f"{verb}{where}: “{preview(memory.content, 48)}”")
+        text = f"{verb}{where}: “{preview(memory.content, 48)}”"
+        if result.extraction_skipped:  # a memory in another language: say why it shows no entities or facts
+            reason = result.extraction_skipped
+            self.notice.show_notice(f"{text}. {reason[0].upper()}{reason[1:]}.", timeout_ms=15_000)
+        else:
+            self.notice.show_notice(text)
 
     def delete_selected(self) -> None:
         memory = self.selected()

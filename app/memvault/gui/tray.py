@@ -26,9 +26,11 @@ class QuickCapture(QWidget):
 
     Signals:
         memory_captured(str): the id of the stored memory.
+        extraction_skipped(str): why the stored memory's entities and facts were not extracted (another language).
     """
 
     memory_captured = Signal(str)
+    extraction_skipped = Signal(str)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window | Qt.WindowStaysOnTopHint)
@@ -88,6 +90,8 @@ class QuickCapture(QWidget):
 
     def _on_saved(self, result) -> None:
         self.memory_captured.emit(result.memory.id)
+        if result.extraction_skipped:
+            self.extraction_skipped.emit(result.extraction_skipped)
         self.text.clear()
         self.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+from memvault.domain.language import fold, query_terms, unspaced_family
 from memvault.vault.search import STOPWORDS
 
 #: Content read per hit for coverage: enough for any claim or chat turn, bounded for 50k-character memories.
@@ -13,18 +14,37 @@ COVERAGE_CHARS = 20_000
 BM25_HALF = 20.0
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+#: Below this code point no script is written without spaces (see :func:`memvault.domain.language.unspaced_family`).
+_FIRST_UNSPACED = "\u0e00"
+
+
+def _unspaced(stem: str) -> bool:
+    return unspaced_family(stem[0]) is not None
 
 
 def content_stems(text: str) -> frozenset[str]:
-    """Stems of the words of ``text`` that carry meaning (no stopwords, no 1-2 letter words)."""
-    return frozenset(w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS)
+    """Stems of the words of ``text`` that carry meaning (no stopwords, no 1-2 letter words), cut as the
+    multilingual keyword index cuts them: a Chinese, Japanese or Thai run gives its character bigrams, each
+    a stem of its own (the run is not one long word)."""
+    if max(text, default="") < _FIRST_UNSPACED:  # the common case, by one regular expression
+        words = _WORD.findall(text.lower())
+    else:
+        words = [t.text for t in query_terms(text, limit=len(text))]
+    return frozenset(w if _unspaced(w) else w[:5] for w in words
+                     if _unspaced(w) or (len(w) > 2 and w not in STOPWORDS))
 
 
 @functools.lru_cache(maxsize=64)
 def _stem_pattern(query_stems: frozenset[str]) -> re.Pattern[str]:
-    # A word has stem s when its first five letters are s: a shorter stem is the whole word.
-    alternatives = sorted((re.escape(s) + (r"\w*" if len(s) == 5 else "") for s in query_stems), key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(alternatives) + r")\b")
+    # A word has stem s when its first five letters are s: a shorter stem is the whole word. A bigram of an
+    # unspaced script sits inside a run of word characters and overlaps its neighbours, so it is looked ahead
+    # for at every character, without word boundaries.
+    spaced = sorted((re.escape(s) + (r"\w*" if len(s) == 5 else "") for s in query_stems if not _unspaced(s)),
+                    key=len, reverse=True)
+    unspaced = sorted((re.escape(s) for s in query_stems if _unspaced(s)), key=len, reverse=True)
+    parts = ([r"(?=(" + "|".join(unspaced) + "))"] if unspaced else []) + \
+        ([r"\b(" + "|".join(spaced) + r")\b"] if spaced else [])
+    return re.compile("|".join(parts))
 
 
 def coverage(query_stems: frozenset[str], text: str) -> float:
@@ -36,7 +56,11 @@ def coverage(query_stems: frozenset[str], text: str) -> float:
     """
     if not query_stems:
         return 0.0
-    found = {m.group(1)[:5] for m in _stem_pattern(query_stems).finditer(text[:COVERAGE_CHARS].lower())}
+    head = text[:COVERAGE_CHARS]
+    if any(_unspaced(s) for s in query_stems):
+        head = fold(head)  # as the query's bigrams were cut from folded text
+    found = {w if _unspaced(w) else w[:5]
+             for m in _stem_pattern(query_stems).finditer(head.lower()) for w in m.groups() if w}
     return len(found & query_stems) / len(query_stems)
 
 

@@ -20,7 +20,10 @@ the same attribute with the same value) is not stored again but reported in
 ``duplicates``. Supersession: a fact that sets a single-valued attribute
 (residence, employer, ...) of a subject to a new value marks the live facts
 that set it before as superseded (``metadata.superseded_by`` = the new fact's
-id); they stay stored and searchable, and are reported in ``superseded``.
+id); they stay stored and searchable, and are reported in ``superseded``. A
+fact never supersedes one whose own time (``created_at``) is later: a fact
+read out of an old imported chat is stored already superseded by the newer
+live fact, and reported in ``superseded`` too.
 Facts about different people never dedupe or supersede each other. Word
 matches are looked for among the :data:`DEDUP_RECENT` newest facts about the
 person's subject (attribute matches among all), so a turn costs the same
@@ -34,6 +37,7 @@ import logging
 import re
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from memvault.domain import limits
@@ -234,6 +238,7 @@ class ConversationService:
         now = self._wall()
         created: list[Memory] = []
         superseded: list[Memory] = []
+        arrived_superseded: list[Memory] = []
         duplicates: list[dict[str, Any]] = []
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, now)
@@ -252,9 +257,16 @@ class ConversationService:
                     duplicates.append({"content": fact.text, "duplicate_of": dup.id,
                                        "message_index": fact.message_index})
                     continue
-                older = [m for m in same if fact.attribute and m.fact.get("attribute") == fact.attribute]
-                memory = writes.create(conn, self._new_memory(fact, request, now, [m.id for m in older], extractor_id,
-                                                              person_id, user_id), stamp)
+                own_time = request["occurred_at"] if request.get("dated_by_conversation") else now
+                rivals = [m for m in same if fact.attribute and m.fact.get("attribute") == fact.attribute]
+                # A fact only replaces what was true before it: one read out of an old chat arrives already
+                # replaced by the newest live fact on its attribute, which stays live.
+                older = [m for m in rivals if m.created_at <= own_time]
+                newer = min((m for m in rivals if m.created_at > own_time), key=lambda m: m.created_at, default=None)
+                new = self._new_memory(fact, request, now, [m.id for m in older], extractor_id, person_id, user_id)
+                if newer is not None:
+                    new = replace(new, metadata={**new.metadata, "superseded_by": newer.id, "superseded_at": now})
+                memory = writes.create(conn, new, stamp)
                 for old in older:
                     current = get_by_rowid(conn, old.rowid)
                     if current is not None:
@@ -262,8 +274,13 @@ class ConversationService:
                             "superseded_by": memory.id, "superseded_at": now}), stamp, change="superseded"))
                     same.remove(old)
                 created.append(memory)
-                same.insert(0, StoredFact(memory.rowid, memory.id, memory.content, memory.metadata["fact"], False))
-            result = self._result(request, facts, created, superseded, duplicates, started, extractor_id)
+                if newer is None:
+                    same.insert(0, StoredFact(memory.rowid, memory.id, memory.content, memory.metadata["fact"], False,
+                                              memory.created_at))
+                else:
+                    arrived_superseded.append(memory)
+            result = self._result(request, facts, created, superseded + arrived_superseded, duplicates, started,
+                                  extractor_id)
             self._store.finish(conn, job.id, result)
         origin = ChangeOrigin(OriginKind(request["origin"]["kind"]), request["origin"].get("key_id"))
         if created:

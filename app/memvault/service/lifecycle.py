@@ -15,6 +15,7 @@ from memvault.service.events import EventHub, event_for
 from memvault.vault import filters
 from memvault.vault import memories as writes
 from memvault.vault import memory_queries as repo
+from memvault.vault import profile_records
 from memvault.vault.engine import Database
 from memvault.vault.memories import Transition
 from memvault.vault.oplog import Stamp
@@ -77,7 +78,7 @@ class LifecycleService:
         self._events.emit(_purged(targets, origin))
 
     def wipe_namespace(self, namespace: str, *, confirm: str, origin: ChangeOrigin = USER) -> int:
-        """Hard-delete every memory of ``namespace``; ``confirm`` must repeat its name."""
+        """Hard-delete every memory and profile record of ``namespace``; ``confirm`` must repeat its name."""
         v.namespace(namespace)
         if confirm != namespace:
             raise InvalidInput("to wipe a namespace, confirm with its exact name", field="confirm")
@@ -87,6 +88,8 @@ class LifecycleService:
             targets = repo.rowids_where(conn, where)
             if targets:
                 writes.wipe_namespace(conn, namespace, targets, self._stamp())
+            # The compat profiles' sessions, agents, ... belong to the namespace too, even one without memories.
+            profile_records.delete_namespace(conn, namespace)
         if targets:
             self._events.emit(ChangeEvent(ChangeKind.WIPED, tuple(u for _, u, _ in targets), (namespace,), origin))
         return len(targets)

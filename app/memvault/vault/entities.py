@@ -290,9 +290,11 @@ def cooccurring(conn: Connection, memory_ids: Sequence[int], exclude: Iterable[i
         return []
     sql, params = filters.in_list("cm", memory_ids)
     skip = set(exclude)
+    # Ties go by the entity's normalised value, not its id: two vaults holding the same memories number
+    # their entities in the order each happened to extract them, and must still agree on the hop.
     rows = conn.execute(text(
-        f"SELECT entity_id, count(*) AS n FROM memory_entities WHERE memory_id IN {sql} "
-        "GROUP BY entity_id ORDER BY n DESC, entity_id LIMIT :lim"),
+        f"SELECT me.entity_id, count(*) AS n FROM memory_entities me JOIN entities e ON e.id = me.entity_id "
+        f"WHERE me.memory_id IN {sql} GROUP BY me.entity_id ORDER BY n DESC, e.value, e.type, me.entity_id LIMIT :lim"),
         dict(params, lim=limit + len(skip))).all()
     return [(r.entity_id, int(r.n)) for r in rows if r.entity_id not in skip][:limit]
 

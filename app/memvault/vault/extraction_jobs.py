@@ -163,6 +163,8 @@ class StoredFact:
     content: str
     fact: dict[str, Any]
     superseded: bool
+    #: The fact's own time (an imported conversation's facts are dated by it).
+    created_at: float = 0.0
 
 
 def facts_about(conn: Connection, namespace: str, person: str, subject: str, *, recent: int,
@@ -176,18 +178,21 @@ def facts_about(conn: Connection, namespace: str, person: str, subject: str, *, 
     where = (f"namespace = :ns AND {FACT_PERSON} = :p AND {FACT_SUBJECT} = :s AND {FACT_SUBJECT} IS NOT NULL")
     params: dict[str, Any] = {"ns": namespace, "p": person, "s": subject, "n": recent}
     rows = list(conn.execute(text(
-        f"SELECT id, uuid, content, metadata, deleted_at FROM memories WHERE {where} ORDER BY id DESC LIMIT :n"),
+        f"SELECT id, uuid, content, metadata, deleted_at, created_at FROM memories WHERE {where} "
+        "ORDER BY id DESC LIMIT :n"),
         params))
     if attributes:
         names = {f"a{i}": a for i, a in enumerate(sorted(attributes))}
         marks = ", ".join(f":{n}" for n in names)
         rows += conn.execute(text(
-            f"SELECT id, uuid, content, metadata, deleted_at FROM memories WHERE {where} AND {FACT_ATTRIBUTE} "
+            f"SELECT id, uuid, content, metadata, deleted_at, created_at FROM memories WHERE {where} "
+            f"AND {FACT_ATTRIBUTE} "
             f"IN ({marks}) AND {FACT_ATTRIBUTE} IS NOT NULL"), {**params, **names}).all()
     found: dict[int, StoredFact] = {}
     for r in rows:
         if r.deleted_at is not None or r.id in found:
             continue
         metadata = json.loads(r.metadata)
-        found[r.id] = StoredFact(r.id, r.uuid, r.content, metadata.get("fact") or {}, "superseded_by" in metadata)
+        found[r.id] = StoredFact(r.id, r.uuid, r.content, metadata.get("fact") or {}, "superseded_by" in metadata,
+                                 float(r.created_at))
     return sorted((f for f in found.values() if not f.superseded), key=lambda f: -f.rowid)

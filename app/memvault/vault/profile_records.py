@@ -73,3 +73,8 @@ def delete(conn: Connection, namespace: str, kind: str, record_id: str) -> int:
 def delete_children(conn: Connection, namespace: str, kind: str, parent: str) -> int:
     return conn.execute(text("DELETE FROM profile_records WHERE namespace = :ns AND kind = :k AND parent = :p"),
                         {"ns": namespace, "k": kind, "p": parent}).rowcount
+
+
+def delete_namespace(conn: Connection, namespace: str) -> int:
+    """Every record of ``namespace``, whatever its kind (a namespace wipe takes them with its memories)."""
+    return conn.execute(text("DELETE FROM profile_records WHERE namespace = :ns"), {"ns": namespace}).rowcount

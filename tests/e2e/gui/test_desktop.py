@@ -162,6 +162,16 @@ def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
     assert not capture.isVisible()
 
 
+def test_quick_capture_in_another_language_says_so_in_the_status_bar(qtbot, desktop):
+    capture = desktop.quick_capture
+    capture.open_for(desktop.services, ["default"])
+    qtbot.keyClicks(capture.text, "Je voudrais acheter une nouvelle voiture pour ma famille")
+    with qtbot.waitSignal(capture.memory_captured, timeout=10_000):
+        qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+    message = desktop.window.statusBar().currentMessage()
+    assert "not extracted" in message and "'fr'" in message
+
+
 def test_memory_posted_over_http_appears_in_the_open_browser(qtbot, desktop):
     _, secret = desktop.services.keys.create("default", "read,write")
     browser = desktop.window.browser

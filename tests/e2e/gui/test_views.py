@@ -185,6 +185,20 @@ def test_history_lines_wrap_and_show_the_whole_text_on_hover(qtbot, desktop):
     assert history.visualItemRect(item).height() >= 3 * line
 
 
+def test_a_new_memory_in_another_language_says_its_entities_were_not_extracted(qtbot, desktop):
+    browser = desktop.window.browser
+    browser.new_memory()
+    browser.new_dialog.form.text.setPlainText("Je voudrais acheter une nouvelle voiture pour ma famille")
+    browser.new_dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "Saved" in browser.notice.message.text(), timeout=10_000)
+    assert "not extracted" in browser.notice.message.text() and "'fr'" in browser.notice.message.text()
+    browser.new_memory()
+    browser.new_dialog.form.text.setPlainText("The user wants to buy a new car for the family")
+    browser.new_dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: "new car" in browser.notice.message.text(), timeout=10_000)
+    assert "not extracted" not in browser.notice.message.text()
+
+
 def test_new_memory_dialog_is_the_capture_form(qtbot, desktop):
     desktop.services.memories.create(MemoryCreate(content="elsewhere", namespace="work"))
     browser = desktop.window.browser

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy import text as sa_text
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.ranking import graph as graph_search
@@ -141,3 +142,19 @@ def test_the_kept_counts_are_read_again_after_their_time(loaded):
         clock[0] += graph_search.COUNTS_TTL_SECONDS
         assert counts.scope_size(conn, f, time.time()) == 3
         assert counts.frequencies(conn, [juniper]) == {juniper: 2}
+
+
+def test_one_hop_orders_tied_entities_by_name_not_by_the_order_they_were_numbered(services):
+    from memvault.domain.entities import EntityMention, EntityType
+    from memvault.vault import entities as repo
+
+    first, second = (services.memories.create(MemoryCreate(content=t)).memory.rowid
+                     for t in ("ok then", "yes indeed"))
+    with services.vault.db.write() as conn:
+        # "zeta" is numbered before "alpha" here; another vault holding the same data may number them the other way.
+        repo.link(conn, first, "default", [EntityMention(EntityType.PERSON, "zeta", 1.0)])
+        repo.link(conn, second, "default", [EntityMention(EntityType.PERSON, "alpha", 1.0)])
+        hop = repo.cooccurring(conn, [first, second], (), 1)
+        ids = dict(conn.execute(sa_text("SELECT value, id FROM entities")).all())
+    assert ids["zeta"] < ids["alpha"]
+    assert hop == [(ids["alpha"], 1)]

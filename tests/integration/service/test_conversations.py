@@ -67,6 +67,30 @@ def test_a_contradicting_fact_supersedes_the_older_one_which_stays(services):
     assert [s["id"] for s in third.result["superseded"]] == [new_id]
 
 
+def test_a_fact_from_an_older_imported_chat_never_supersedes_a_newer_one(services):
+    from dataclasses import replace
+
+    live = services.conversations.ingest(_conversation("I live in Porto now.", cid="live")).result["facts"][0]["id"]
+    # Imported chats are dated by the conversation (WHEN is months before the live fact was stored).
+    old = replace(_conversation("I live in Lisbon.", cid="import-1"), dated_by_conversation=True)
+    job = services.conversations.ingest(old)
+    lisbon = job.result["facts"][0]["id"]
+    assert job.result["superseded"] == [{"id": lisbon, "superseded_by": live}]
+    assert services.memories.get(live).metadata.get("superseded_by") is None
+    assert services.memories.get(lisbon).metadata["superseded_by"] == live
+    assert job.result["facts"][0]["supersedes"] == []
+    # An even older chat is replaced by the live fact too, not by the one imported first.
+    older = replace(_conversation("I live in Madrid.", cid="import-2"), occurred_at=WHEN - 365 * 86400,
+                    dated_by_conversation=True)
+    madrid = services.conversations.ingest(older).result["facts"][0]["id"]
+    assert services.memories.get(madrid).metadata["superseded_by"] == live
+    # A chat dated after the live fact still replaces it.
+    later = replace(_conversation("I live in Berlin.", cid="import-3"), occurred_at=services.memories.get(live)
+                    .created_at + 60, dated_by_conversation=True)
+    berlin = services.conversations.ingest(later).result
+    assert berlin["superseded"] == [{"id": live, "superseded_by": berlin["facts"][0]["id"]}]
+
+
 def test_dedup_is_scoped_to_namespace_and_subject_and_reported(services):
     services.conversations.ingest(_conversation("I am allergic to penicillin. My sister is allergic to cats."))
     again = services.conversations.ingest(_conversation("I'm allergic to penicillin.", cid="conv-2"))

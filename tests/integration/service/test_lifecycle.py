@@ -58,6 +58,22 @@ def test_wipe_needs_the_exact_name_and_touches_only_that_namespace(services):
     assert services.memories.get(keep.id)
 
 
+def test_wipe_takes_the_namespaces_profile_records_and_only_its_own(services):
+    from memvault.service.records import RecordService
+
+    records = RecordService(services.vault.db)
+    services.memories.create(MemoryCreate(content="a note", namespace="scratch"))
+    records.put("scratch", "session", "s1", {"title": "chat"})
+    records.put("scratch", "message", "m1", {"text": "hi"}, parent="s1")
+    records.put("records-only", "agent", "a1", {"name": "bot"})
+    records.put("default", "session", "s1", {"title": "kept"})
+    services.lifecycle.wipe_namespace("scratch", confirm="scratch")
+    services.lifecycle.wipe_namespace("records-only", confirm="records-only")
+    with services.vault.db.read() as conn:
+        left = conn.execute(text("SELECT namespace, kind, id FROM profile_records")).all()
+    assert [tuple(r) for r in left] == [("default", "session", "s1")]
+
+
 def test_ttl_purge_removes_only_expired_and_search_never_shows_them(services, clock):
     doomed = services.memories.create(MemoryCreate(content="temporary note about parking", expires_in_seconds=60)).memory
     lasting = services.memories.create(MemoryCreate(content="permanent note about parking")).memory

@@ -97,3 +97,16 @@ def test_a_question_is_read_from_the_text_alone():
 def test_the_relevance_has_no_speaker_input():
     import inspect
     assert "assistant" not in inspect.signature(fusion.relevance).parameters
+
+
+def test_coverage_cuts_chinese_and_japanese_into_the_keyword_indexs_bigrams():
+    # Split on \w+, the whole query was one "word": any text but the query itself covered nothing of it.
+    query = keyword.content_stems("我喜欢喝咖啡")
+    assert query == {"我喜", "喜欢", "欢喝", "喝咖", "咖啡"}
+    assert keyword.coverage(query, "他每天早上喝咖啡") == pytest.approx(2 / 5)
+    japanese = keyword.content_stems("東京の天気")
+    assert keyword.coverage(japanese, "明日の東京は晴れ") == pytest.approx(1 / 4)
+    mixed = keyword.content_stems("Which café sells 咖啡?")
+    assert mixed == {"café", "sells", "咖啡"}
+    assert keyword.coverage(mixed, "The café sells tea and good咖啡") == 1.0
+    assert keyword.coverage(mixed, "The café sells tea") == pytest.approx(2 / 3)
