@@ -156,8 +156,10 @@ _KIND_TYPES = {
     Kind.TIME: _NUMBER, Kind.OPTIONAL_TIME: _OPTIONAL_NUMBER, Kind.INTEGER: (int,), Kind.TAGS: (list,),
     Kind.METADATA: (dict,),
 }
-_SHAPE = tuple((spec.name, _KIND_TYPES[spec.kind]) for spec in _BUNDLED)
 _MISSING = object()
+# A field a line may leave out (it then reads as its ``bundle_absent``) passes the shape check when missing.
+_SHAPE = tuple((spec.name, _KIND_TYPES[spec.kind] + ((object,) if spec.bundle_absent is not None else ()))
+               for spec in _BUNDLED)
 
 
 def _float(value: Any) -> float | None:

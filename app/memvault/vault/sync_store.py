@@ -208,7 +208,9 @@ def _row(r: tuple) -> Row:
               "metadata": json.loads(metadata), "importance": importance, "tier": tier, "visibility": visibility,
               "agent_id": agent_id, "user_id": user_id, "session_id": session_id, "project": project,
               "client_id": client_id, "created_at": created_at, "expires_at": expires_at, "deleted_at": deleted_at,
-              "archived_at": archived_at, "origin_device": origin_device, "memory_type_source": type_source}
+              "archived_at": archived_at, "origin_device": origin_device,
+              # Rows stored before schema 7 hold NULL there, which has always meant an explicit type.
+              "memory_type_source": type_source or "explicit"}
     return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
 
 

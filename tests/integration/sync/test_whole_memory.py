@@ -36,3 +36,19 @@ def test_the_type_source_arrives_through_a_bundle(make_vault, tmp_path):
     c.bundles.import_bundle(bundle, passphrase="bundle passphrase")
     assert c.memories.get(left.id).memory_type_source is TypeSource.DEFAULT
     assert c.memories.get(named.id).memory_type_source is TypeSource.EXPLICIT
+
+
+def test_a_memory_stored_before_type_sources_were_kept_still_syncs(make_vault, tmp_path):
+    """Rows from before schema 7 hold NULL as their type source (an explicit type); their ops must still be valid."""
+    from sqlalchemy import text
+
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    old = a.memories.create(MemoryCreate(namespace="n", content="stored by an old release", memory_type="fact")).memory
+    with a.vault.db.write() as conn:
+        conn.execute(text("UPDATE memories SET memory_type_source = NULL WHERE uuid = :u"), {"u": old.id})
+    a.sync.setup(folder, SYNC_PASSPHRASE)
+    b.sync.setup(folder, SYNC_PASSPHRASE)
+    assert b.sync.status().problems == ()
+    arrived = b.memories.get(old.id)
+    assert (arrived.content, arrived.memory_type_source) == ("stored by an old release", TypeSource.EXPLICIT)

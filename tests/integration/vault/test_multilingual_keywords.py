@@ -90,8 +90,8 @@ def test_an_existing_vault_gets_the_segmented_index_from_the_migration(services,
     """The migration fills the new index from every memory (a vault from before it had none)."""
     with services.vault.db.write() as conn:
         conn.execute(text(f"DROP TABLE {fts.TABLE}"))
-        conn.execute(text(f"PRAGMA user_version = {migrations.LATEST - 1}"))
-        assert migrations.upgrade(conn, 384) == migrations.LATEST - 1
+        conn.execute(text("PRAGMA user_version = 15"))  # the schema before the segmented index (16)
+        assert migrations.upgrade(conn, 384) == 15
         assert conn.execute(text(f"SELECT count(*) FROM {fts.TABLE}")).scalar_one() == len(MEMORIES)
     result = services.search.search(SearchQuery(query="寿司", mode=SearchMode.KEYWORD))
     assert [h.memory.id for h in result.hits] == [stored["ja"].id]

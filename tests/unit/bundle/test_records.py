@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memvault.bundle import records
+from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
 from memvault.domain.models import HistoryEntry
@@ -111,3 +112,18 @@ def test_missing_field_and_stray_history_lines():
     history = {"type": "history", "memory_id": "someone else", "version": 1}
     with pytest.raises(DamagedData, match="does not name the memory"):
         list(records.decode([_one(), history]))
+
+
+@pytest.mark.parametrize("source", list(TypeSource))
+def test_a_usual_line_takes_the_one_pass_reader_whether_or_not_it_names_its_type_source(source):
+    """An explicit type's line leaves ``memory_type_source`` out; that alone must not send it to the slow reader."""
+    record = MemoryRecord(
+        id="0190a000-0000-7000-8000-000000000001", namespace="work", content="a usual memory",
+        memory_type=MemoryType.FACT, tags=("t",), metadata={}, importance=0.5, tier=Tier.WARM,
+        visibility=Visibility.PRIVATE, agent_id=None, user_id=None, session_id=None, project=None, client_id=None,
+        created_at=1.0, updated_at=2.0, expires_at=None, deleted_at=None, archived_at=None, version=1,
+        hlc="0000000000001-00000-dev", origin_device="dev", memory_type_source=source)
+    line = _through_json(records.encode(record))[0]
+    assert ("memory_type_source" in line) == (source is not TypeSource.EXPLICIT)
+    fast = records._fast_memory(line, (), None)
+    assert fast == record
