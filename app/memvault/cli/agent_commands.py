@@ -11,7 +11,6 @@ from memvault.cli.common import opened, out, read_passphrase, settings_for
 from memvault.cli.parser import Command, add_common, subparser
 from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
-from memvault.service import mcp_config
 from memvault.service import validation as v
 
 
@@ -72,8 +71,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
             recipient = svc.bundles.recipient_key()
             out(args, {"recipient": recipient}, recipient)
         elif args.keys_action == "revoke":
-            key = svc.keys.revoke(args.id)
-            mcp_config.forget_credential(svc.settings.home_path, key.id)  # a client credential stops unwrapping
+            key = svc.keys.revoke(args.id)  # its client credential, if any, goes with it
             out(args, key, f"Revoked key {key.id} ({key.prefix}…)")
         else:
             keys = svc.keys.list()

@@ -365,11 +365,6 @@ class AgentsView(QWidget):
         key = self._key_rows[rows[0].row()]
         if QMessageBox.question(self, "Revoke key", f"Revoke {key.name} ({key.prefix}…)? Agents using it will "
                                 "be refused at once.") == QMessageBox.Yes:
-            home = self._services.settings.home_path
-
-            def revoke() -> ApiKey:
-                revoked = self._services.keys.revoke(key.id)
-                mcp_config.forget_credential(home, key.id)  # a client's credential stops unlocking the vault
-                return revoked
-
-            self._runner.run(revoke, lambda _k: self.refresh(), self._error, owner=self)
+            # The key's client credential, if any, is deleted with it (it stops unlocking the vault).
+            self._runner.run(lambda: self._services.keys.revoke(key.id), lambda _k: self.refresh(), self._error,
+                             owner=self)

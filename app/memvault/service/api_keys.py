@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from memvault.crypto import digest
 from memvault.domain import limits
 from memvault.domain.enums import Scope
 from memvault.domain.errors import InvalidInput, NotFound, Unauthorized
 from memvault.domain.models import ApiKey
+from memvault.service import mcp_config
 from memvault.service import validation as v
 from memvault.vault import api_keys as api_key_rows
 from memvault.vault import memories as repo
@@ -50,8 +52,9 @@ class KeyService:
     with the next request. No cache could know about another process's revoke.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, credentials_home: Path | None = None) -> None:
         self._db = db
+        self._credentials_home = credentials_home
         self._public_id_secret: bytes | None = None
         self._lock = threading.Lock()
 
@@ -95,6 +98,10 @@ class KeyService:
                 raise NotFound(f"no API key with id {key_id}")
             api_key_rows.revoke(conn, key_id, time.time())
             key = _from_row(api_key_rows.by_id(conn, key_id))
+        if self._credentials_home is not None:
+            # A stdio client's credential wraps the data key under this key's secret: revoking the key over
+            # any surface deletes that copy, or the old secret would still open the vault file offline.
+            mcp_config.forget_credential(self._credentials_home, key_id)
         return key
 
     def authenticate(self, secret: str | None) -> ApiKey:

@@ -32,6 +32,7 @@ from memvault.service.health import HealthMonitor
 from memvault.service.integrity import IntegrityService
 from memvault.service.lifecycle import LifecycleService
 from memvault.service.memories import MemoryService
+from memvault.service.profiles import ProfileServices, build_profiles
 from memvault.service.readable_transfer import ReadableTransfer
 from memvault.service.readable_transfer import build as build_readable
 from memvault.service.reembed import ReembedService
@@ -108,6 +109,7 @@ class Services:
     sync: SyncService
     vector_index: VectorIndex
     readable: ReadableTransfer
+    profiles: ProfileServices
     backup_schedule: BackupSchedule | None = None
     foreground: Foreground | None = None
 
@@ -185,7 +187,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         search=search,
         reembed=ReembedService(jobs, embedder, events),
         stats=StatsService(db, wall),
-        keys=KeyService(db),
+        keys=KeyService(db, credentials_home=settings.home_path),
         bundles=BundleService(db, clock, events, settings, model_id=embedder.model_id, dimension=embedder.dimension,
                               wall=wall, wake_worker=worker.wake),
         backups=BackupService(vault),
@@ -206,6 +208,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         readable=build_readable(db, clock, events, model_id=embedder.model_id, dimension=embedder.dimension, wall=wall,
                                 wake_worker=worker.wake, extract=conversations.ingest,
                                 count=lambda f: services.memories.count(f)),
+        profiles=build_profiles(db, entities, wall),
         foreground=foreground,
     )
     if not db.read_only:

@@ -91,8 +91,9 @@ class FolderSyncWatch:
             except MemvaultError as exc:
                 if self._on_error is not None:
                     self._on_error(exc)
-            except Exception:  # noqa: BLE001 - a watcher must not die; the next turn tries again
-                log.warning("the folder sync watch failed a turn", exc_info=False)
+            except Exception as exc:  # noqa: BLE001 - a watcher must not die; the next turn tries again
+                # The type only: an exception's text may quote a file or a memory.
+                log.warning("the folder sync watch failed a turn (%s)", type(exc).__name__)
             turn += 1
 
     def poll(self) -> bool:

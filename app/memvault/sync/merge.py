@@ -34,7 +34,7 @@ from typing import Any
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
-from memvault.domain.fields import Merge, merge_group
+from memvault.domain.fields import BY_NAME, Kind, Merge, merge_group
 from memvault.domain.hlc import Hlc
 
 GROUPS = ("born", "content", "trash", "archive")
@@ -45,6 +45,8 @@ CONTEXT = merge_group(Merge.CONTEXT)
 #: The fields with a register each (in ``f``).
 FIELDS = ATTRS + CONTEXT
 BORN = merge_group(Merge.BORN)
+#: The register fields that hold optional text (checked as such in an incoming op), by kind, not by position.
+_CONTEXT_TEXT = tuple(name for name in CONTEXT if BY_NAME[name].kind is Kind.OPTIONAL_TEXT)
 _HLC = re.compile(r"^\d{13}-\d{5}-[A-Za-z0-9._:-]{1,80}$")
 _MAX_COUNTER = 99_999
 #: Content stamps an edit remembers as made over (telling a concurrent edit from a later one).
@@ -312,7 +314,7 @@ def _check_values(op: dict[str, Any]) -> None:
             raise ValueError
     if "importance" in values and (not _number(values["importance"]) or not 0 <= values["importance"] <= 1):
         raise ValueError
-    if not all(_text(values[k]) for k in CONTEXT[:4] if k in values):
+    if not all(_text(values[k]) for k in _CONTEXT_TEXT if k in values):
         raise ValueError
     if "expires_at" in values and not _number(values["expires_at"], True):
         raise ValueError

@@ -158,3 +158,16 @@ def test_scope_checks_on_create(api, scopes, status):
     _, secret = api.services.keys.create("alpha", scopes)
     with api.client(secret) as c:
         assert c.post("/v1/memories", json={"content": f"scope {scopes}"}).status_code == status
+
+
+def test_a_key_revoked_over_http_takes_its_client_credential_with_it(api, tmp_path):
+    """A stdio client's credential wraps the vault's data key under its key's secret: revoking the key through the
+    API (not only the CLI or the app) must delete that wrapped copy, or the old secret still opens the vault file."""
+    from memvault.service import mcp_config
+
+    key = mcp_config.issue_credential(api.services, "cursor", "default", tmp_path / "cursor.secret")
+    folder = api.services.settings.home_path / mcp_config.CREDENTIALS_FOLDER
+    assert len(list(folder.glob("*.json"))) == 1
+    with api.client(api.admin) as c:
+        assert c.delete(f"/v1/keys/{key.id}").status_code == 204
+    assert list(folder.glob("*.json")) == []

@@ -70,7 +70,7 @@ class LinkIn(Lenient):
 # -- agents ----------------------------------------------------------------------------------------------------
 
 def _agents(services: Services) -> AgentService:
-    return AgentService(services.vault.db)
+    return services.profiles.agents
 
 
 def _agent(services: Services, key: ApiKey, a: Agent) -> dict:
@@ -114,7 +114,7 @@ def delete_agent(agent_id: str, key: WriteKey, services: ServicesDep) -> Respons
 # -- entities --------------------------------------------------------------------------------------------------
 
 def _records(services: Services) -> RecordService:
-    return RecordService(services.vault.db)
+    return services.profiles.records
 
 
 def _extracted(eid: int, etype: str, value: str, count: int) -> dict:
@@ -242,7 +242,7 @@ def neighborhood(entity_id: str, key: ReadKey, services: ServicesDep) -> dict:
 # -- extraction --------------------------------------------------------------------------------------------------
 
 def _requests(services: Services) -> EntityRequests:
-    return EntityRequests(services.vault.db, services.entities)
+    return services.profiles.entity_requests
 
 
 _METHOD = {"extraction_method": "on_device", "extraction_model": "spacy"}

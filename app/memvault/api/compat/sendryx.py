@@ -18,7 +18,6 @@ from memvault.domain.enums import Scope
 from memvault.domain.errors import Forbidden, InvalidInput, NotFound
 from memvault.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, SearchQuery
 from memvault.ranking import good_match
-from memvault.service import profile_usage
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -163,7 +162,7 @@ def usage(key: ReadKey, services: ServicesDep) -> dict:
     rows = services.usage.usage([key.id], days=30)
     s = services.stats.stats(key.namespace)
     # "Content bytes are exact character length": summed over the namespace's memories.
-    total, content_chars = profile_usage.stored(services.vault.db, key.namespace)
+    total, content_chars = services.profiles.stored(key.namespace)
     return {"success": True, "namespace": key.namespace,
             "api_calls": {r.day: r.calls for r in rows},
             "storage": {"memories": total, "content_bytes": content_chars,

@@ -74,7 +74,7 @@ class ForkIn(Lenient):
 
 
 def _sessions(services: Services) -> SessionService:
-    return SessionService(services.vault.db)
+    return services.profiles.sessions
 
 
 def _session(s: Session, key: ApiKey, services: Services) -> dict:
