@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection, text
 
 from memvault.domain.language import QueryTerm, fold, is_english, profile, query_terms, segment
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters
+
+T = TypeVar("T")
 
 TABLE = "memory_fts_segmented"
 DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(words, "
@@ -103,16 +106,23 @@ def query_within_budget(conn: Connection, query: str, budget: int) -> str | None
     terms = query_terms(query)
     if len(terms) <= 1:
         return _expression(terms) if terms else None
-    counted = sorted((n, i, t) for i, (t, n) in enumerate(zip(terms, _matches_per_term(conn, terms))) if n > 0)
+    return _expression(terms_within_budget(terms, _matches_per_term(conn, terms), budget))
+
+
+def terms_within_budget(terms: Sequence[T], matches: Sequence[int], budget: int) -> list[T]:
+    """``terms`` less those nothing contains and, commonest first, those that would take the matches to score
+    past ``budget``; the rarest term found is always kept, and with no term found all of them are (both indexes
+    trim their queries by this one rule)."""
+    counted = sorted((n, i) for i, n in enumerate(matches) if n > 0)
     if not counted:
-        return _expression(terms)
+        return list(terms)
     kept, total = [], 0
-    for n, i, t in counted:
+    for n, i in counted:
         if kept and total + n > budget:
             break
-        kept.append((i, t))
+        kept.append(i)
         total += n
-    return _expression([t for _, t in sorted(kept)])
+    return [terms[i] for i in sorted(kept)]
 
 
 def ranked(conn: Connection, expr: str, f_sql: str, params: dict, k: int) -> list[tuple[int, float]]:

@@ -124,16 +124,7 @@ def fts_query_within_budget(conn: Connection, query: str, budget: int | None = N
     if len(terms) <= 1:
         return _quoted(terms) if terms else None
     budget = KEYWORD_SCORED_MAX if budget is None else budget
-    counted = sorted((n, i, t) for i, (t, n) in enumerate(zip(terms, _matches_per_term(conn, terms))) if n > 0)
-    if not counted:
-        return _quoted(terms)
-    kept, total = [], 0
-    for n, i, t in counted:
-        if kept and total + n > budget:
-            break
-        kept.append((i, t))
-        total += n
-    return _quoted([t for _, t in sorted(kept)])
+    return _quoted(fts.terms_within_budget(terms, _matches_per_term(conn, terms), budget))
 
 
 #: Keyword candidates taken from FTS5's own ranking per wanted hit before the filter is checked.
