@@ -222,6 +222,8 @@ class SyncEngine:
             return read_file(data, header, self.ring.keys, self.me.member.sign)[0], data
         except NotFound:
             return None
+        except SyncTargetError:
+            raise  # the target failed to answer: nothing is known about the file yet, so the cycle stops here
         except (DamagedData, DecryptionFailed, SyncError) as exc:
             report.problems.append(f"{name} was not written by this device ({exc.message}): it is left there, "
                                    "this device writes its changes under the next number and the others skip it")

@@ -186,3 +186,19 @@ def test_replicas_converge_over_a_hundred_schedules():
 def test_replicas_converge_over_thousands_of_schedules():
     # About 20 minutes on 2 cores: outside the default run (pytest -m long -s).
     _run(2000, 30)
+
+
+def test_a_target_failing_while_a_device_rereads_its_own_segment_does_not_fork_its_chain():
+    """A schedule the random runs found: a segment is written but not recorded (crash), and on the next cycle
+    the target fails while the device reads that segment back. A failed read says nothing about the file: the
+    device must not take it as planted and write the same ops again under the next number off the old chain
+    head (the other devices then refused that segment as not following the device's chain)."""
+    state = Replicas()
+    try:
+        state.make(count=3)
+        state.create(content="tea", i=0, ns="alpha", tags=[])
+        state.crash(after=True, fail_at=2, i=0)   # ops/1 written, not recorded
+        state.crash(after=False, fail_at=3, i=0)  # the read of ops/1 fails
+        state.sync(how="cycle", i=1)              # asserts no problem was reported
+    finally:
+        state.teardown()
