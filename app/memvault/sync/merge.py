@@ -241,9 +241,12 @@ def delta(state: State | None, wipe: str | None, row: dict[str, Any] | None, sta
         op["born"] = [stamp, {k: row[k] for k in BORN}]
         shown = _fields_of(state) if state else {}
     if shown.get("content") != row["content"] or _edited(changed, "content", (state or {}).get("content")):
-        ancestors = [state["content"][0], *(state["content"][2] or [])][:ANCESTORS] if state and "content" in state \
-            else []
-        op["content"] = [stamp, row["content"], ancestors]
+        had = state["content"] if state and "content" in state else None
+        ancestors = [had[0], *(had[2] or [])][:ANCESTORS] if had else []
+        # Stamped when the content was edited, not when the op is written: a later edit of another field on
+        # this device must not carry an earlier content past another device's content edit made in between.
+        op["content"] = [stamp if "born" in op else at(("content",), had[0] if had else None), row["content"],
+                         ancestors]
     registers = (state or {}).get("f", {})
     fields = {name: [stamp if "born" in op else at((name,), registers[name][0] if name in registers else None),
                      row[name]] for name in FIELDS

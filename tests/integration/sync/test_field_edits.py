@@ -59,6 +59,7 @@ def _sync_all(devices) -> None:
 @settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(edits=[(0, "importance", 0, "none"), (1, "importance", 2, "none"), (0, "content", 1, "none")])
 @example(edits=[(1, "importance", 0, "none"), (0, "importance", 0, "none"), (0, "importance", 1, "none")])
+@example(edits=[(0, "content", 0, "none"), (1, "content", 1, "none"), (0, "importance", 0, "none")])
 @given(edits=EDITS)
 def test_the_later_edit_of_every_field_survives(devices, edits):
     replicas, clock = devices
