@@ -1,6 +1,6 @@
 """Each deviation a conformance check found against the five API documents, tested from the document's text.
 
-The quoted lines are the documents' own words (../shared/seeds; copied here so the suite runs without them).
+The quoted lines are the documents' own words (the seed documents beside the repository; copied here so that a bare clone runs them too).
 """
 
 from __future__ import annotations
