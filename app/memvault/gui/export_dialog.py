@@ -9,9 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,7 +31,7 @@ from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
 from memvault.gui.transfer_widgets import (
     ProgressRow,
-    StageRelay,
+    TransferDialog,
     documents_folder,
     file_dialog,
 )
@@ -44,7 +42,7 @@ from memvault.gui.wording import plural
 _NAME_ROLE = Qt.UserRole
 
 
-class ExportDialog(QDialog):
+class ExportDialog(TransferDialog):
     """Choose and export namespaces to one ``.mvbundle`` file.
 
     Signals:
@@ -58,19 +56,10 @@ class ExportDialog(QDialog):
 
     def __init__(self, services: Services, runner: TaskRunner, current: str | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(services, runner, parent)
         self.setWindowTitle("Export namespaces")
         self.setMinimumWidth(560)
-        self._services = services
-        self._runner = runner
         self._current = current
-        self._token: CancelToken | None = None
-        self.file_dialog: QFileDialog | None = None
-        self.relay = StageRelay(self)
-        self.relay.progressed.connect(self._on_relay_progressed)
-        # Locking the vault deletes its dialogs: work still running stops with them.
-        self._tokens: list[CancelToken] = []
-        self.destroyed.connect(lambda *_, tokens=self._tokens: [t.cancel() for t in tokens])
 
         self.namespaces = QListWidget()
         self.namespaces.setAccessibleName("Namespaces to export")
@@ -265,17 +254,3 @@ class ExportDialog(QDialog):
         self.progress.stop()
         self._update_buttons()
         show_error(self, exc, "Export namespaces")
-
-    def _on_buttons_rejected(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
-            self.progress.say("Cancelling…")
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        # Escape or the window's close button while exporting: stop the export first, then close.
-        if self._token is not None:
-            self._on_buttons_rejected()
-            return
-        super().reject()

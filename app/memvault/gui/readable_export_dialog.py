@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -34,7 +33,7 @@ from memvault.domain.models import Namespace
 from memvault.gui.icons import icon
 from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
-from memvault.gui.transfer_widgets import ProgressRow, StageRelay, documents_folder, file_dialog
+from memvault.gui.transfer_widgets import ProgressRow, TransferDialog, documents_folder, file_dialog
 from memvault.service.container import Services
 from memvault.service.readable_export import ReadableExportReport, ReadableExportRequest, ReadableFormat
 
@@ -43,7 +42,7 @@ WARNING = ("This copy is NOT encrypted. Anyone who can read the file or folder c
            "and cloud folders, backups and search indexes may keep copies of it.")
 
 
-class ReadableExportDialog(QDialog):
+class ReadableExportDialog(TransferDialog):
     """Choose namespaces, a format and a place; confirm that the copy is unencrypted; export.
 
     Signals:
@@ -57,18 +56,10 @@ class ReadableExportDialog(QDialog):
 
     def __init__(self, services: Services, runner: TaskRunner, current: str | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(services, runner, parent)
         self.setWindowTitle("Export a readable copy")
         self.setMinimumWidth(560)
-        self._services = services
-        self._runner = runner
         self._current = current
-        self._token: CancelToken | None = None
-        self.file_dialog: QFileDialog | None = None
-        self.relay = StageRelay(self)
-        self.relay.progressed.connect(self._on_relay_progressed)
-        self._tokens: list[CancelToken] = []
-        self.destroyed.connect(lambda *_, tokens=self._tokens: [t.cancel() for t in tokens])
 
         self.namespaces = QListWidget()
         self.namespaces.setAccessibleName("Namespaces to export")
@@ -228,16 +219,3 @@ class ReadableExportDialog(QDialog):
         self.progress.stop()
         self._update_buttons()
         show_error(self, exc, "Export a readable copy")
-
-    def _on_buttons_rejected(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
-            self.progress.say("Cancelling…")
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        if self._token is not None:
-            self._on_buttons_rejected()
-            return
-        super().reject()

@@ -8,7 +8,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -24,7 +23,7 @@ from memvault.domain.errors import MemvaultError
 from memvault.gui.icons import icon
 from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
-from memvault.gui.transfer_widgets import ProgressRow, StageRelay, documents_folder
+from memvault.gui.transfer_widgets import ProgressRow, TransferDialog, documents_folder
 from memvault.service.container import Services
 from memvault.service.importers.run import ToolImportReport, ToolImportRequest
 from memvault.service.importers.sources import FOLDERS, OWN_FORMATS, Source
@@ -62,7 +61,7 @@ def summary(report: ToolImportReport) -> str:
     return text
 
 
-class ToolImportDialog(QDialog):
+class ToolImportDialog(TransferDialog):
     """Pick a source and its file or folder, preview, import.
 
     Signals:
@@ -76,18 +75,10 @@ class ToolImportDialog(QDialog):
 
     def __init__(self, services: Services, runner: TaskRunner, current: str | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(services, runner, parent)
         self.setWindowTitle("Import from…")
         self.setMinimumWidth(560)
-        self._services = services
-        self._runner = runner
-        self._token: CancelToken | None = None
         self.preview: ToolImportReport | None = None
-        self.file_dialog: QFileDialog | None = None
-        self.relay = StageRelay(self)
-        self.relay.progressed.connect(self._on_relay_progressed)
-        self._tokens: list[CancelToken] = []
-        self.destroyed.connect(lambda *_, tokens=self._tokens: [t.cancel() for t in tokens])
 
         self.source = QComboBox()
         self.source.setAccessibleName("What to import")
@@ -223,16 +214,3 @@ class ToolImportDialog(QDialog):
         self._update_buttons()
         self.result.setText("Nothing was imported.")
         show_error(self, exc, "Import from…")
-
-    def _on_buttons_rejected(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
-            self.progress.say("Cancelling…")
-            return
-        self.reject()
-
-    def reject(self) -> None:
-        if self._token is not None:
-            self._on_buttons_rejected()
-            return
-        super().reject()

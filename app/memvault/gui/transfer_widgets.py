@@ -4,9 +4,15 @@ brings a service's ``progress(stage, done, total)`` to the GUI thread, and non-b
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from memvault.gui.tasks import CancelToken, TaskRunner
+
+if TYPE_CHECKING:
+    from memvault.service.container import Services
 
 #: The bar counts in thousandths: byte counts of a large bundle do not fit a Qt int.
 _SCALE = 1000
@@ -102,3 +108,37 @@ def file_dialog(parent: QWidget, title: str, name_filter: str, chosen: Callable[
     dialog.fileSelected.connect(chosen)
     dialog.open()
     return dialog
+
+
+class TransferDialog(QDialog):
+    """A dialog that runs one cancellable transfer off the GUI thread (export, readable export, import from…).
+
+    Subclasses define ``progress`` (a :class:`ProgressRow`), ``_on_relay_progressed(stage, done, total)`` and
+    ``_update_buttons()``; they set ``_token`` while their transfer runs and keep it in ``_tokens``.
+    Cancel, Escape or the close button during a transfer stops it first and closes only once it stopped.
+    """
+
+    def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._runner = runner
+        self._token: CancelToken | None = None
+        self.file_dialog: QFileDialog | None = None
+        self.relay = StageRelay(self)
+        self.relay.progressed.connect(self._on_relay_progressed)
+        # Locking the vault deletes its dialogs: work still running stops with them.
+        self._tokens: list[CancelToken] = []
+        self.destroyed.connect(lambda *_, tokens=self._tokens: [t.cancel() for t in tokens])
+
+    def _on_buttons_rejected(self) -> None:
+        if self._token is not None:
+            self._token.cancel()
+            self.progress.say("Cancelling…")
+            return
+        self.reject()
+
+    def reject(self) -> None:
+        if self._token is not None:
+            self._on_buttons_rejected()
+            return
+        super().reject()
