@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -30,6 +28,7 @@ from memvault.gui.icons import icon
 from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
 from memvault.gui.transfer_widgets import (
+    NamespaceChecklist,
     ProgressRow,
     TransferDialog,
     documents_folder,
@@ -37,9 +36,7 @@ from memvault.gui.transfer_widgets import (
 )
 from memvault.service.bundles import SUFFIX, ExportReport, ExportRequest
 from memvault.service.container import Services
-from memvault.gui.wording import plural
 
-_NAME_ROLE = Qt.UserRole
 
 
 class ExportDialog(TransferDialog):
@@ -61,8 +58,7 @@ class ExportDialog(TransferDialog):
         self.setMinimumWidth(560)
         self._current = current
 
-        self.namespaces = QListWidget()
-        self.namespaces.setAccessibleName("Namespaces to export")
+        self.namespaces = NamespaceChecklist()
         self.namespaces.itemChanged.connect(lambda _item: self._update_buttons())
         pick = QGroupBox("Namespaces")
         QVBoxLayout(pick).addWidget(self.namespaces)
@@ -145,24 +141,14 @@ class ExportDialog(TransferDialog):
     # -- choosing ----------------------------------------------------------------------------------------
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
-        self.namespaces.blockSignals(True)
-        for ns in namespaces:
-            item = QListWidgetItem(icon("namespace"), f"{ns.name}  ({plural(ns.memory_count, 'memory')})")
-            item.setData(_NAME_ROLE, ns.name)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if ns.name == self._current or len(namespaces) == 1 else Qt.Unchecked)
-            self.namespaces.addItem(item)
-        self.namespaces.blockSignals(False)
+        self.namespaces.fill(namespaces, self._current)
         self._update_buttons()
 
     def chosen_namespaces(self) -> tuple[str, ...]:
-        return tuple(self.namespaces.item(i).data(_NAME_ROLE) for i in range(self.namespaces.count())
-                     if self.namespaces.item(i).checkState() == Qt.Checked)
+        return self.namespaces.chosen()
 
     def set_checked(self, names: set[str]) -> None:
-        for i in range(self.namespaces.count()):
-            item = self.namespaces.item(i)
-            item.setCheckState(Qt.Checked if item.data(_NAME_ROLE) in names else Qt.Unchecked)
+        self.namespaces.set_checked(names)
 
     def _suggested_name(self) -> str:
         chosen = self.chosen_namespaces()

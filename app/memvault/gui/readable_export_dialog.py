@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -33,11 +31,16 @@ from memvault.domain.models import Namespace
 from memvault.gui.icons import icon
 from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
-from memvault.gui.transfer_widgets import ProgressRow, TransferDialog, documents_folder, file_dialog
+from memvault.gui.transfer_widgets import (
+    NamespaceChecklist,
+    ProgressRow,
+    TransferDialog,
+    documents_folder,
+    file_dialog,
+)
 from memvault.service.container import Services
 from memvault.service.readable_export import ReadableExportReport, ReadableExportRequest, ReadableFormat
 
-_NAME_ROLE = Qt.UserRole
 WARNING = ("This copy is NOT encrypted. Anyone who can read the file or folder can read every memory in it, "
            "and cloud folders, backups and search indexes may keep copies of it.")
 
@@ -61,8 +64,7 @@ class ReadableExportDialog(TransferDialog):
         self.setMinimumWidth(560)
         self._current = current
 
-        self.namespaces = QListWidget()
-        self.namespaces.setAccessibleName("Namespaces to export")
+        self.namespaces = NamespaceChecklist()
         self.namespaces.itemChanged.connect(lambda _item: self._update_buttons())
         pick = QGroupBox("Namespaces")
         QVBoxLayout(pick).addWidget(self.namespaces)
@@ -127,24 +129,14 @@ class ReadableExportDialog(TransferDialog):
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
-        self.namespaces.blockSignals(True)
-        for ns in namespaces:
-            item = QListWidgetItem(icon("namespace"), f"{ns.name}  ({ns.memory_count:,} memories)")
-            item.setData(_NAME_ROLE, ns.name)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if ns.name == self._current or len(namespaces) == 1 else Qt.Unchecked)
-            self.namespaces.addItem(item)
-        self.namespaces.blockSignals(False)
+        self.namespaces.fill(namespaces, self._current)
         self._update_buttons()
 
     def chosen_namespaces(self) -> tuple[str, ...]:
-        return tuple(self.namespaces.item(i).data(_NAME_ROLE) for i in range(self.namespaces.count())
-                     if self.namespaces.item(i).checkState() == Qt.Checked)
+        return self.namespaces.chosen()
 
     def set_checked(self, names: set[str]) -> None:
-        for i in range(self.namespaces.count()):
-            item = self.namespaces.item(i)
-            item.setCheckState(Qt.Checked if item.data(_NAME_ROLE) in names else Qt.Unchecked)
+        self.namespaces.set_checked(names)
 
     def chosen_format(self) -> ReadableFormat:
         return ReadableFormat.JSONL if self.as_jsonl.isChecked() else ReadableFormat.MARKDOWN

@@ -6,10 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QWidget,
+)
 
+from memvault.domain.models import Namespace
+from memvault.gui.icons import icon
 from memvault.gui.tasks import CancelToken, TaskRunner
+from memvault.gui.wording import plural
 
 if TYPE_CHECKING:
     from memvault.service.container import Services
@@ -142,3 +154,33 @@ class TransferDialog(QDialog):
             self._on_buttons_rejected()
             return
         super().reject()
+
+
+class NamespaceChecklist(QListWidget):
+    """The namespaces an export may take, each with its memory count and a check box."""
+
+    _NAME_ROLE = Qt.UserRole
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Namespaces to export")
+
+    def fill(self, namespaces: list[Namespace], current: str | None) -> None:
+        """List ``namespaces``, ticking ``current`` (or the only one), without an ``itemChanged`` per row."""
+        self.blockSignals(True)
+        for ns in namespaces:
+            item = QListWidgetItem(icon("namespace"), f"{ns.name}  ({plural(ns.memory_count, 'memory')})")
+            item.setData(self._NAME_ROLE, ns.name)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if ns.name == current or len(namespaces) == 1 else Qt.Unchecked)
+            self.addItem(item)
+        self.blockSignals(False)
+
+    def chosen(self) -> tuple[str, ...]:
+        return tuple(self.item(i).data(self._NAME_ROLE) for i in range(self.count())
+                     if self.item(i).checkState() == Qt.Checked)
+
+    def set_checked(self, names: set[str]) -> None:
+        for i in range(self.count()):
+            item = self.item(i)
+            item.setCheckState(Qt.Checked if item.data(self._NAME_ROLE) in names else Qt.Unchecked)
