@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, BeforeValidator, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
-from memvault.domain import limits
-from memvault.domain.enums import MemoryType, Scope, Tier, Visibility
+from memvault.domain import fields, limits
+from memvault.domain.enums import MemoryType, Scope
 from memvault.domain.errors import InvalidInput
 
 #: A JSON number for a body field: true and false are not numbers (pydantic would read them as 1 and 0).
@@ -30,6 +30,18 @@ def _whole_number(value: Any) -> Any:
 
 #: A JSON integer for a body field (4.0 included, 4.5, true and "4" refused).
 Int = Annotated[int, Strict(), BeforeValidator(_whole_number)]
+
+
+class RequestBody(BaseModel):
+    """A native request body: a field it does not know is refused, not ignored.
+
+    Ignoring a misspelt or foreign filter (``"filters"``, ``"tag"``) would
+    answer a search over every memory, or store a memory without what the
+    caller meant to give it, with no sign that anything was dropped. The
+    compatibility profiles keep their services' own leniency.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def at_most(max_items: int, field: str, *, error: type[Exception] = InvalidInput) -> BeforeValidator:
@@ -74,10 +86,8 @@ def _early_tags(value: Any) -> Any:
 #: A memory's tags: refused at the first tag past the limit, whatever the list holds after it.
 EARLY_TAGS = BeforeValidator(_early_tags)
 
-#: Text with at least one visible character (the service refuses blank text).
-VISIBLE = r"\S"
-#: Content and queries: visible text without NUL characters.
-CONTENT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+VISIBLE = limits.VISIBLE_PATTERN
+CONTENT_PATTERN = limits.CONTENT_PATTERN
 _TYPES = "|".join(t.value for t in MemoryType)
 #: One memory type, or several joined by commas.
 TYPES_PATTERN = rf"^({_TYPES})(,({_TYPES}))*$"
@@ -93,19 +103,43 @@ def doc_query(**schema: Any) -> Any:
     return Query(json_schema_extra=schema)
 
 
-CONTENT = {"minLength": 1, "maxLength": limits.CONTENT_MAX_CHARS, "pattern": CONTENT_PATTERN}
+def field_schema(spec: fields.FieldSpec) -> dict[str, Any]:
+    """The JSON Schema keywords that say what a caller may give for a memory field (its row in the table)."""
+    kind = spec.kind
+    schema: dict[str, Any] = {}
+    if kind is fields.Kind.CHOICE:
+        assert spec.choices is not None
+        schema["enum"] = [c.value for c in spec.choices]
+    elif kind is fields.Kind.TAGS:
+        schema = {"maxItems": spec.max_length, "items": {"type": "string", "maxLength": limits.TAG_MAX_CHARS,
+                                                         "pattern": r"^\S(.*\S)?$"}}
+    elif kind is fields.Kind.METADATA:
+        schema["maxProperties"] = limits.METADATA_MAX_KEYS
+    elif kind in (fields.Kind.TEXT, fields.Kind.OPTIONAL_TEXT):
+        if kind is fields.Kind.TEXT and spec.max_length is not None:
+            schema["minLength"] = limits.CONTENT_MIN_CHARS
+        if spec.max_length is not None:
+            schema["maxLength"] = spec.max_length
+        if spec.pattern is not None:
+            schema["pattern"] = spec.pattern
+    if spec.bounds is not None:
+        schema["minimum"], schema["maximum"] = spec.bounds
+    return schema
+
+
+_FIELD = fields.BY_NAME
+CONTENT = field_schema(_FIELD["content"])
 QUERY = {"minLength": 1, "maxLength": limits.QUERY_MAX_CHARS, "pattern": CONTENT_PATTERN}
-ID_FIELD = {"maxLength": limits.ID_FIELD_MAX_CHARS, "pattern": VISIBLE}
-NAMESPACE = {"pattern": limits.NAMESPACE_PATTERN}
-TAGS = {"maxItems": limits.TAGS_MAX, "items": {"type": "string", "maxLength": limits.TAG_MAX_CHARS,
-                                                "pattern": r"^\S(.*\S)?$"}}
-METADATA = {"maxProperties": limits.METADATA_MAX_KEYS}
+ID_FIELD = field_schema(_FIELD["agent_id"])
+NAMESPACE = field_schema(_FIELD["namespace"])
+TAGS = field_schema(_FIELD["tags"])
+METADATA = field_schema(_FIELD["metadata"])
 METADATA_FILTER = {"maxProperties": limits.METADATA_FILTER_MAX_KEYS,
                    "propertyNames": {"minLength": 1, "maxLength": limits.METADATA_KEY_MAX_CHARS}}
-UNIT = {"minimum": 0, "maximum": 1}
-MEMORY_TYPE = {"enum": [t.value for t in MemoryType]}
-TIER = {"enum": [t.value for t in Tier]}
-VISIBILITY = {"enum": [v.value for v in Visibility]}
+UNIT = field_schema(_FIELD["importance"])
+MEMORY_TYPE = field_schema(_FIELD["memory_type"])
+TIER = field_schema(_FIELD["tier"])
+VISIBILITY = field_schema(_FIELD["visibility"])
 SCOPES = {"minItems": 1, "items": {"enum": [s.value for s in Scope]}}
 CURSOR = {"maxLength": limits.CURSOR_MAX_CHARS, "pattern": r"^[A-Za-z0-9_\-]+$"}
 

@@ -8,7 +8,8 @@ from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from memvault.api import documented as d
-from memvault.api.documented import Int, Number, doc
+from memvault.api.documented import Int, Number, RequestBody, doc
+from memvault.api.memory_inputs import MemoryCreateIn, MemoryUpdateIn
 from memvault.domain import fields, limits
 from memvault.domain.enums import DEFAULT_SEARCH_MODE, Scope, SearchMode, TagMatch
 from memvault.domain.models import (
@@ -33,18 +34,6 @@ def _digits_only(value: Any) -> Any:
 
 #: SQLite integers are 64-bit; larger ids cannot exist, so they are refused as input.
 IntId = Annotated[int, Path(ge=1, le=2**63 - 1), BeforeValidator(_digits_only)]
-
-
-class RequestBody(BaseModel):
-    """A native request body: a field it does not know is refused, not ignored.
-
-    Ignoring a misspelt or foreign filter (``"filters"``, ``"tag"``) would
-    answer a search over every memory, or store a memory without what the
-    caller meant to give it, with no sign that anything was dropped. The
-    compatibility profiles keep their services' own leniency.
-    """
-
-    model_config = ConfigDict(extra="forbid")
 
 
 def ts(value: float | None) -> int | None:
@@ -154,41 +143,6 @@ def memory_view(key: ApiKey, m: Memory) -> MemoryPublic | MemoryReceipt:
     return MemoryPublic.of(m) if key.allows(Scope.READ) else MemoryReceipt.of(m)
 
 
-class MemoryCreateIn(RequestBody):
-    content: Annotated[str, doc(**d.CONTENT)]
-    namespace: Annotated[str | None, doc(**d.NAMESPACE)] = None
-    agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    user_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    session_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    project: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    project_id: Annotated[str | None, Field(None, description="Alias of project (takes precedence)",
-                                             json_schema_extra=d.ID_FIELD)] = None
-    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
-    tags: Annotated[list[str], d.EARLY_TAGS, doc(**d.TAGS)] = []
-    metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
-                        doc(**d.METADATA)] = None
-    importance: Annotated[Number | None, doc(**d.UNIT)] = None
-    tier: Annotated[str | None, doc(**d.TIER)] = None
-    visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
-    client_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    deduplicate: StrictBool = False
-    dedup_threshold: Annotated[Number, doc(minimum=limits.DEDUP_THRESHOLD_MIN, maximum=1)] = \
-        limits.DEDUP_THRESHOLD_DEFAULT
-    expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
-    auto_extract_entities: StrictBool | None = Field(
-        None, description="Extract entities: true always, false never, null when the content is short enough")
-
-    def to_domain(self, namespace: str) -> MemoryCreate:
-        return MemoryCreate(
-            content=self.content, namespace=namespace, agent_id=self.agent_id, user_id=self.user_id,
-            session_id=self.session_id, project=self.project_id or self.project,
-            memory_type=self.memory_type or None, tags=self.tags, metadata=self.metadata,
-            importance=self.importance, tier=self.tier, visibility=self.visibility or "private",
-            client_id=self.client_id, deduplicate=self.deduplicate, dedup_threshold=self.dedup_threshold,
-            expires_in_seconds=self.expires_in_seconds, auto_extract_entities=self.auto_extract_entities,
-        )
-
-
 class BatchIn(RequestBody):
     memories: Annotated[list[MemoryCreateIn], d.at_most(limits.BATCH_MAX, "memories"),
                         doc(minItems=1, maxItems=limits.BATCH_MAX)]
@@ -230,25 +184,6 @@ class BatchOut(BaseModel):
             timing={"total_ms": round(r.total_ms, 2), "embedding_ms": round(r.embedding_ms, 2),
                     "database_ms": round(r.database_ms, 2), "per_memory_avg_ms": round(r.total_ms / n, 2)},
         )
-
-
-class MemoryUpdateIn(RequestBody):
-    content: Annotated[str | None, doc(**d.CONTENT)] = None
-    memory_type: Annotated[str | None, doc(**d.MEMORY_TYPE)] = None
-    tags: Annotated[list[str] | None, d.EARLY_TAGS, doc(**d.TAGS)] = None
-    metadata: Annotated[dict[str, Any] | None, d.at_most(limits.METADATA_MAX_KEYS, "metadata"),
-                        doc(**d.METADATA)] = None
-    importance: Annotated[Number | None, doc(**d.UNIT)] = None
-    tier: Annotated[str | None, doc(**d.TIER)] = None
-    visibility: Annotated[str | None, doc(**d.VISIBILITY)] = None
-    agent_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    user_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    session_id: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    project: Annotated[str | None, doc(**d.ID_FIELD)] = None
-    expires_in_seconds: Annotated[Int | None, doc(minimum=1, maximum=limits.TTL_MAX_SECONDS)] = None
-
-    def to_domain(self) -> MemoryUpdate:
-        return MemoryUpdate(**self.model_dump())
 
 
 class SearchIn(RequestBody):

@@ -22,6 +22,10 @@ TAGS_MAX = 50
 FILTER_LIST_MAX = 50
 ID_FIELD_MAX_CHARS = 256
 NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+#: Text with at least one visible character (ids, tags: the service refuses blank text).
+VISIBLE_PATTERN = r"\S"
+#: Content and queries: visible text without NUL characters.
+CONTENT_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 DEFAULT_NAMESPACE = "default"
 DEFAULT_IMPORTANCE = 0.5
 BATCH_MAX = 100

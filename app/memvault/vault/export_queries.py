@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from memvault.domain.entities import TypeSource
-from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from memvault.domain import fields
+from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.models import HistoryEntry, Memory
 from memvault.domain.transfer import MemoryRecord, VectorSet
 from memvault.vault import filters
-from memvault.vault.rows import MEMORY_COLUMNS, history_from_row, memory_from_row
+from memvault.vault.rows import MEMORY_COLUMNS, column_reader, history_from_row, memory_from_row
 from memvault.vault.vectors import VectorReader
 
 PAGE = 500
@@ -64,11 +64,12 @@ def export_counts(conn: Connection, namespaces: Sequence[str], *, include_delete
 # Exports read in pages, straight from the driver: at 100k memories the per-statement cost of
 # SQLAlchemy's text() (about 0.1 ms here) would be most of the time. Vectors come from
 # vectors.VectorReader (vec0's chunk blobs, each read once), not from vec0 one rowid at a time.
-_EXPORT_COLUMNS = (
-    "id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id, "
-    "session_id, project, client_id, created_at, updated_at, expires_at, deleted_at, archived_at, version, "
-    "embedding_status, model_id, hlc, origin_device, memory_type_source"
-)
+_BUNDLED = fields.bundled()
+#: The rowid, the columns of every field a bundle carries (table order), then what choosing vectors needs.
+_EXPORT_COLUMNS = ", ".join(["id", *(f.column for f in _BUNDLED if f.column), "embedding_status", "model_id"])
+_STATUS, _MODEL = len(_BUNDLED) + 1, len(_BUNDLED) + 2
+#: Each bundled field's position in an export row, and how its column becomes the field's value.
+_RECORD_READERS = tuple((f.name, i, column_reader(f)) for i, f in enumerate(_BUNDLED, start=1) if f.column)
 
 
 def _raw(conn: Connection) -> Any:
@@ -101,7 +102,8 @@ def _history_by_memory(raw: Any, page: list[tuple], rowids: list[int]) -> dict[i
 def _vectors_by_memory(reader: VectorReader, raw: Any, page: list[tuple], dimension: int) -> dict[int, VectorSet]:
     # Only vectors of the memory's current content: a memory still waiting for its
     # new embedding keeps its old vectors locally, but those describe old content.
-    ready = {row[0]: row[22] for row in page if row[21] == EmbeddingStatus.READY.value and row[22] is not None}
+    ready = {row[0]: row[_MODEL] for row in page
+             if row[_STATUS] == EmbeddingStatus.READY.value and row[_MODEL] is not None}
     if not ready:
         return {}
     ids = list(ready)
@@ -119,17 +121,8 @@ def _vectors_by_memory(reader: VectorReader, raw: Any, page: list[tuple], dimens
 
 
 def _record(row: tuple, history: list[HistoryEntry], vectors: VectorSet | None) -> MemoryRecord:
-    (_rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
-     session_id, project, client_id, created_at, updated_at, expires_at, deleted_at, archived_at, version,
-     _status, _model, hlc, origin_device, type_source) = row
-    return MemoryRecord(
-        id=uuid, namespace=namespace, content=content, memory_type=MemoryType(memory_type),
-        tags=tuple(json.loads(tags)), metadata=json.loads(metadata), importance=importance, tier=Tier(tier),
-        visibility=Visibility(visibility), agent_id=agent_id, user_id=user_id, session_id=session_id,
-        project=project, client_id=client_id, created_at=created_at, updated_at=updated_at, expires_at=expires_at,
-        deleted_at=deleted_at, archived_at=archived_at, version=version, hlc=hlc, origin_device=origin_device,
-        history=tuple(history), vectors=vectors,
-        memory_type_source=TypeSource(type_source or TypeSource.EXPLICIT))
+    values = {name: row[i] if read is None else read(row[i]) for name, i, read in _RECORD_READERS}
+    return MemoryRecord(**values, history=tuple(history), vectors=vectors)
 
 
 def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history: bool, include_deleted: bool,

@@ -3,50 +3,50 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from memvault.domain import fields, limits
 from memvault.domain.entities import TypeSource
-from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from memvault.domain.enums import Visibility
 from memvault.domain.models import HistoryEntry, Memory
 
 #: Stands in for the part of stored metadata nested deeper than the limit (written by versions
 #: before the limit existed): readers and serializers would otherwise fail on it.
 TOO_DEEP = f"(nested more than {limits.METADATA_MAX_DEPTH} levels deep: not shown)"
 
-#: The columns :func:`memory_from_row` reads: those of the fields a :class:`Memory` carries.
-MEMORY_COLUMNS = ", ".join(f"m.{fields.BY_NAME[name].column}" for name in fields.names(fields.MEMORY))
+def column_reader(spec: fields.FieldSpec) -> Callable[[Any], Any] | None:
+    """How a stored column becomes field ``spec``'s value (``None``: the column's value is the field's)."""
+    match spec.kind:
+        case fields.Kind.CHOICE:
+            choices, absent = spec.choices, spec.bundle_absent
+            assert choices is not None
+            if absent is None:
+                return choices
+            # A column added by a migration is NULL in rows written before it: those read as the absent value.
+            return lambda value: choices(absent if value is None else value)
+        case fields.Kind.TAGS:
+            return lambda value: () if value == "[]" else tuple(json.loads(value))
+        case fields.Kind.METADATA:
+            return lambda value: {} if value == "{}" else stored_metadata(value)
+    return None
 
 
-def memory_from_row(row: Any) -> Memory:
-    """A :class:`Memory` from a row selected with :data:`MEMORY_COLUMNS`."""
-    return Memory(
-        id=row.uuid,
-        rowid=row.id,
-        namespace=row.namespace,
-        content=row.content,
-        memory_type=MemoryType(row.memory_type),
-        tags=() if row.tags == "[]" else tuple(json.loads(row.tags)),
-        metadata={} if row.metadata == "{}" else stored_metadata(row.metadata),
-        importance=row.importance,
-        tier=Tier(row.tier),
-        visibility=Visibility(row.visibility),
-        agent_id=row.agent_id,
-        user_id=row.user_id,
-        session_id=row.session_id,
-        project=row.project,
-        client_id=row.client_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        expires_at=row.expires_at,
-        deleted_at=row.deleted_at,
-        archived_at=row.archived_at,
-        version=row.version,
-        embedding_status=EmbeddingStatus(row.embedding_status),
-        model_id=row.model_id,
-        memory_type_source=TypeSource(row.memory_type_source or TypeSource.EXPLICIT),
-    )
+def _readers(model: str) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    return tuple((name, column_reader(fields.BY_NAME[name])) for name in fields.names(model))
+
+
+_MEMORY_READERS = _readers(fields.MEMORY)
+
+#: The columns :func:`memory_from_row` reads: those of the fields a :class:`Memory` carries, in table order.
+MEMORY_COLUMNS = ", ".join(f"m.{fields.BY_NAME[name].column}" for name, _ in _MEMORY_READERS)
+
+
+def memory_from_row(row: Sequence[Any]) -> Memory:
+    """A :class:`Memory` from a row that starts with the columns of :data:`MEMORY_COLUMNS`."""
+    return Memory(**{name: row[i] if read is None else read(row[i])
+                     for i, (name, read) in enumerate(_MEMORY_READERS)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,22 @@ def stored_metadata(raw: str | dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _snapshot_reader(spec: fields.FieldSpec) -> Callable[[Any], Any]:
+    """How a value of a history snapshot (JSON) becomes field ``spec``'s value."""
+    match spec.kind:
+        case fields.Kind.CHOICE:
+            assert spec.choices is not None
+            return spec.choices
+        case fields.Kind.TAGS:
+            return tuple
+        case fields.Kind.METADATA:
+            return stored_metadata
+    return lambda value: value
+
+
+_SNAPSHOT_READERS = tuple((spec.name, _snapshot_reader(spec)) for spec in fields.historic())
+
+
 _SNAPSHOT_ENCODER = json.JSONEncoder(ensure_ascii=False)  # json.dumps(..., ensure_ascii=False) builds one per call
 
 
@@ -127,19 +143,8 @@ def history_from_row(memory_uuid: str, row: Any) -> HistoryEntry:
         snap = json.loads(row.snapshot)
     except RecursionError:
         snap = _snapshot_without_metadata(row.snapshot)
-    return HistoryEntry(
-        memory_id=memory_uuid,
-        version=row.version,
-        change=row.change,
-        changed_at=row.changed_at,
-        content=snap["content"],
-        memory_type=MemoryType(snap["memory_type"]),
-        tags=tuple(snap["tags"]),
-        metadata=stored_metadata(snap["metadata"]),
-        importance=snap["importance"],
-        tier=Tier(snap["tier"]),
-        visibility=Visibility(snap["visibility"]),
-    )
+    return HistoryEntry(memory_id=memory_uuid, version=row.version, change=row.change, changed_at=row.changed_at,
+                        **{name: read(snap[name]) for name, read in _SNAPSHOT_READERS})
 
 
 def _snapshot_without_metadata(raw: str) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-from types import SimpleNamespace
 
 import pytest
 
@@ -91,7 +90,7 @@ def test_a_row_read_back_fills_every_field_of_a_memory():
             value = expected[spec.name]
             columns[spec.column] = json.dumps(list(value) if spec.kind is Kind.TAGS else value) \
                 if spec.kind in (Kind.TAGS, Kind.METADATA) else fields.plain(spec, value)
-    memory = rows.memory_from_row(SimpleNamespace(**columns))
+    memory = rows.memory_from_row(tuple(columns.values()))
     assert {name: getattr(memory, name) for name in expected} == expected
     assert rows.MEMORY_COLUMNS.split(", ") == [f"m.{c}" for c in columns]
 
