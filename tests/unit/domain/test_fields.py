@@ -13,11 +13,12 @@ import json
 
 import pytest
 
-from memvault.api.schemas import HistoryOut, MemoryPublic
+from memvault.api.documented import field_schema as documented_schema
+from memvault.api.schemas import HistoryOut, MemoryCreateIn, MemoryPublic, MemoryUpdateIn
 from memvault.bundle import records
 from memvault.domain import fields
 from memvault.domain.fields import FIELDS, Kind, Merge
-from memvault.domain.models import HistoryEntry, Memory, NewMemory
+from memvault.domain.models import FieldChanges, HistoryEntry, Memory, MemoryCreate, MemoryUpdate, NewMemory
 from memvault.domain.transfer import MemoryRecord
 from memvault.sync import merge
 from memvault.vault import export_queries, rows, schema
@@ -160,3 +161,75 @@ def test_the_table_is_consistent():
         assert not spec.history or spec.bundle, f"{spec.name}: history keeps it, so history lines carry it"
         assert spec.merge is None or spec.bundle, f"{spec.name}: sync carries it but bundles do not"
         assert spec.bundle == (fields.RECORD in spec.models), f"{spec.name}: bundles carry what MemoryRecord holds"
+
+
+#: What the service's inputs carry besides a memory's fields: options of the request.
+INPUT_OPTIONS = {
+    fields.CREATE: {"deduplicate", "dedup_threshold", "auto_extract_entities"},
+    fields.UPDATE: set(),
+}
+
+
+@pytest.mark.parametrize("model, cls", [(fields.CREATE, MemoryCreate), (fields.UPDATE, MemoryUpdate)])
+def test_the_service_inputs_take_exactly_the_fields_a_caller_gives(model, cls):
+    declared = {f.name for f in dataclasses.fields(cls)} - INPUT_OPTIONS[model]
+    assert declared == {spec.given_as for spec in fields.given(model)}
+
+
+def test_a_validated_change_carries_every_field_a_change_can_touch():
+    declared = {f.name for f in dataclasses.fields(FieldChanges)}
+    # Metadata changes key by key, so that sync can merge them key by key.
+    expected = {spec.name for spec in fields.given(fields.CHANGES)} - {"metadata"} | {"metadata_set",
+                                                                                       "metadata_unset"}
+    assert declared == expected
+
+
+@pytest.mark.parametrize("model, body, options", [
+    (fields.CREATE, MemoryCreateIn, {"project_id"} | INPUT_OPTIONS[fields.CREATE]),
+    (fields.UPDATE, MemoryUpdateIn, set()),
+])
+def test_the_native_bodies_take_the_fields_the_table_gives_callers(model, body, options):
+    assert set(body.model_fields) - options == {spec.given_as for spec in fields.given(model)}
+    schema = body.model_json_schema()["properties"]
+    for spec in fields.given(model):
+        documented = {k: v for k, v in schema[spec.given_as].items() if k not in ("anyOf", "default", "title", "type")}
+        assert documented.items() >= documented_schema(spec).items(), spec.name
+
+
+def test_a_body_hands_every_field_it_took_to_the_service():
+    given = {"content": "a text", "memory_type": "fact", "tags": ["alpha"], "metadata": {"k": 1},
+             "importance": 0.25, "tier": "hot", "visibility": "shared", "agent_id": "agent-value",
+             "user_id": "user-value", "session_id": "session-value", "project": "project-value",
+             "client_id": "client-value", "expires_in_seconds": 60}
+    create = MemoryCreateIn(**given).to_domain("ns")
+    assert {name: getattr(create, name) for name in given} == given
+    update = MemoryUpdateIn(**{k: v for k, v in given.items() if k != "client_id"}).to_domain()
+    assert {name: getattr(update, name) for name in given if name != "client_id"} == \
+        {k: v for k, v in given.items() if k != "client_id"}
+
+
+def _profile_views(memory: Memory) -> dict[str, dict[str, object]]:
+    from memvault.api.compat import azen, memoryrelay_view, sendryx, statebase
+    from memvault.api.compat.public_ids import IdPermutation
+    return {"azen": azen._memory(memory), "sendryx": sendryx._memory(memory),
+            "statebase": statebase.memory_out(memory, IdPermutation(b"k" * 32)),
+            "memoryrelay": memoryrelay_view.memory(memory)}
+
+
+def test_each_compatibility_profile_shows_the_fields_the_table_names_for_it():
+    memory = Memory(**values(fields.MEMORY))
+    views = _profile_views(memory)
+    assert set(views) == {p for spec in FIELDS for p in spec.api} - {"native"}
+    for profile, view in views.items():
+        for name, api_name in fields.api_fields(profile).items():
+            assert api_name in view, f"{profile} does not show {name} as {api_name}"
+
+
+def test_a_field_named_for_a_profile_appears_in_its_view_with_its_value(monkeypatch):
+    # The views read the table: naming a field for a profile is all it takes to show it there.
+    spec = fields.BY_NAME["importance"]
+    monkeypatch.setitem(fields.BY_NAME, "importance", dataclasses.replace(spec, api={**spec.api, "sendryx": "weight"}))
+    patched = tuple(fields.BY_NAME[f.name] for f in FIELDS)
+    monkeypatch.setattr(fields, "FIELDS", patched)
+    memory = Memory(**values(fields.MEMORY))
+    assert _profile_views(memory)["sendryx"]["weight"] == memory.importance

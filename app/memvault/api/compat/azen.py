@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from memvault.api import documented as d
 from memvault.api.compat import azen_parts
+from memvault.api.compat.field_view import field_view
 from memvault.api.deps import KeyDep, ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain import limits
@@ -30,8 +31,8 @@ def iso(ts: float) -> str:
 def _memory(m: Memory, parts: list[Memory] | None = None) -> dict[str, Any]:
     """The memory as Azen shows it; a long text's ``parts`` read back as one content."""
     parts = parts or [m]
-    return {"id": m.id, "content": "".join(p.content for p in parts),
-            "metadata": azen_parts.visible_metadata(m) or None, "createdAt": iso(m.created_at),
+    return {**field_view("azen", m, time=iso, content="".join(p.content for p in parts),
+                         metadata=azen_parts.visible_metadata(m) or None),
             "embedded": all(p.embedding_status is EmbeddingStatus.READY for p in parts)}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from memvault.api.compat.field_view import field_view
 from memvault.domain.enums import MemoryType
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import Memory
@@ -57,13 +58,10 @@ def from_scale(min_score: float) -> float:
 def memory(m: Memory, **extra: Any) -> dict[str, Any]:
     """The memory object of the document (Get Memory), plus Memvault's own fields it does not forbid."""
     return {
-        "id": m.id, "object": "memory", "content": m.content,
+        "object": "memory",
         # The document requires agent_id on every memory; one stored without (natively) shows its namespace.
-        "agent_id": m.agent_id or m.namespace, "user_id": m.user_id, "metadata": m.metadata,
+        **field_view("memoryrelay", m, time=int, agent_id=m.agent_id or m.namespace,
+                     memory_type=shown_type(m.memory_type)),
         "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities],
-        "memory_type": shown_type(m.memory_type), "visibility": m.visibility.value, "importance": m.importance,
-        "tier": m.tier.value, "is_duplicate": False, "session_id": m.session_id, "project_id": m.project,
-        "tags": list(m.tags), "embedding_status": m.embedding_status.value,
-        "archived_at": None if m.archived_at is None else int(m.archived_at),
-        "created_at": int(m.created_at), "updated_at": int(m.updated_at), **extra,
+        "is_duplicate": False, **extra,
     }

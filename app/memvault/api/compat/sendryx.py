@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
+from memvault.api.compat.field_view import field_view
 from memvault.api.compat.limits import profile_limit
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
@@ -34,8 +35,7 @@ MAX_ID = 2**53 - 1
 
 
 def _memory(m: Memory) -> dict[str, Any]:
-    return {"id": m.rowid, "content": m.content, "metadata": m.metadata, "created_at": int(m.created_at),
-            "expires_at": None if m.expires_at is None else int(m.expires_at)}
+    return field_view("sendryx", m, time=int)
 
 
 class StoreIn(BaseModel):

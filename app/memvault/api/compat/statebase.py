@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, StrictBool
 
 from memvault.api import documented as d
+from memvault.api.compat.field_view import field_view
 from memvault.api.compat.public_ids import IdPermutation
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.errors import PayloadTooLarge
@@ -69,9 +70,7 @@ def memory_out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
     ready = m.embedding_status is EmbeddingStatus.READY
     pid = public_id(m, ids)
     # The SDK's types require a session id; a memory stored without one (natively) shows "".
-    return {"id": pid, "object": "memory", "session_id": m.session_id or "", "user_id": m.user_id, "content": m.content,
-            "type": m.memory_type.value, "tags": list(m.tags), "metadata": m.metadata,
-            "created_at": iso(m.created_at), "updated_at": iso(m.updated_at),
+    return {"object": "memory", **field_view("statebase", m, time=iso, id=pid, session_id=m.session_id or ""),
             "embedding_id": f"vec_{pid[4:]}" if ready else None, "vector_available": ready, **extra}
 
 
