@@ -91,14 +91,32 @@ def test_package_imports_only_inward(package):
 PRIMITIVES = ("cryptography", "hashlib", "hmac", "secrets")
 
 
+def _randomness(path: Path) -> list[tuple[int, str]]:
+    """Where ``path`` reads the OS's random bytes itself (``os.urandom``, or ``urandom`` imported from os)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "urandom":
+            found.append((node.lineno, "os.urandom"))
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and \
+                any(alias.name == "urandom" for alias in node.names):
+            found.append((node.lineno, "os.urandom"))
+    return found
+
+
+#: Random bytes that are not secrets: a UUIDv7's random bits only keep ids apart (the domain imports nothing).
+RANDOM_NOT_SECRET = {"domain/ids.py"}
+
+
 def _primitive_users() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for p in APP.rglob("*.py"):
         if p.relative_to(APP).parts[0] == "crypto":
             continue
-        for line, name in _imports(p):
-            if name.split(".")[0] in PRIMITIVES:
-                found.setdefault(p.relative_to(APP).as_posix(), []).append(f"{line}: {name}")
+        uses = [(line, name) for line, name in _imports(p) if name.split(".")[0] in PRIMITIVES]
+        if p.relative_to(APP).as_posix() not in RANDOM_NOT_SECRET:
+            uses += _randomness(p)
+        for line, name in sorted(uses):
+            found.setdefault(p.relative_to(APP).as_posix(), []).append(f"{line}: {name}")
     return found
 
 
@@ -107,15 +125,17 @@ def test_only_crypto_touches_primitives():
     assert users == {}
 
 
-def test_the_primitive_check_sees_hashlib_hmac_and_secrets(tmp_path, monkeypatch):
+def test_the_primitive_check_sees_hashlib_hmac_secrets_and_urandom(tmp_path, monkeypatch):
     fake = tmp_path / "app" / "memvault"
     (fake / "vault").mkdir(parents=True)
     (fake / "crypto").mkdir()
-    (fake / "vault" / "bad.py").write_text("import hashlib\nfrom hmac import compare_digest\nimport secrets\n")
-    (fake / "crypto" / "fine.py").write_text("import hashlib\n")
+    (fake / "vault" / "bad.py").write_text("import hashlib\nfrom hmac import compare_digest\nimport secrets\n"
+                                           "import os\nkey = os.urandom(32)\nfrom os import urandom\n")
+    (fake / "crypto" / "fine.py").write_text("import hashlib\nimport os\nkey = os.urandom(32)\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake)
-    assert _primitive_users() == {"vault/bad.py": ["1: hashlib", "2: hmac", "3: secrets"]}
+    assert _primitive_users() == {"vault/bad.py": ["1: hashlib", "2: hmac", "3: secrets", "5: os.urandom",
+                                                   "6: os.urandom"]}
 
 
 def test_the_checker_sees_a_violation(tmp_path, monkeypatch):

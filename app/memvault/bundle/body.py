@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Self
@@ -33,7 +32,7 @@ from memvault.bundle.header import (
 )
 from memvault.bundle.keys import seal_manifest, wrap_for_passphrase
 from memvault.crypto import recipients, stream
-from memvault.crypto.digest import equal, sha256
+from memvault.crypto.digest import equal, random_bytes, sha256
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import DamagedData, DecryptionFailed, InvalidInput, TamperedData, TruncatedData
 
@@ -77,7 +76,7 @@ class BundleWriter:
     kdf: KdfParams | None = None
     recipient_keys: Sequence[bytes] = ()
     segment_size: int = stream.DEFAULT_SEGMENT_SIZE
-    rng: Rng = os.urandom
+    rng: Rng = random_bytes
     lines: dict[str, int] = field(default_factory=dict, init=False)
     _pending: bytearray = field(default_factory=bytearray, init=False)
 

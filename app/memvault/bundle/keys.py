@@ -4,11 +4,11 @@ manifest sealed under a key derived from it."""
 from __future__ import annotations
 
 import json
-import os
 import struct
 
 from memvault.bundle.header import VERSION, BundleHeader, Manifest, PassphraseSlot, Rng
 from memvault.crypto import aead, recipients
+from memvault.crypto.digest import random_bytes
 from memvault.crypto.hkdf import hkdf_sha256
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import (
@@ -32,7 +32,7 @@ def _kdf_binding(params: KdfParams) -> bytes:
 
 
 def wrap_for_passphrase(file_key: bytes, passphrase: str, params: KdfParams, *,
-                        rng: Rng = os.urandom) -> PassphraseSlot:
+                        rng: Rng = random_bytes) -> PassphraseSlot:
     kek = params.derive(passphrase)
     return PassphraseSlot(params, aead.wrap_key(kek, file_key, context=_WRAP_CONTEXT, version=VERSION,
                                                 aad=_kdf_binding(params), rng=rng))
@@ -73,7 +73,7 @@ def _manifest_key(file_key: bytes) -> bytes:
     return hkdf_sha256(file_key, salt=None, info=_MANIFEST_INFO)
 
 
-def seal_manifest(file_key: bytes, manifest: Manifest, *, rng: Rng = os.urandom) -> bytes:
+def seal_manifest(file_key: bytes, manifest: Manifest, *, rng: Rng = random_bytes) -> bytes:
     plain = json.dumps(manifest.to_json(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return aead.seal(_manifest_key(file_key), plain.encode("utf-8"), context=_MANIFEST_CONTEXT, version=VERSION,
                      rng=rng)

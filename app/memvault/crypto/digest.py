@@ -55,6 +55,11 @@ def token_urlsafe(nbytes: int) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def random_bytes(nbytes: int) -> bytes:
+    """``nbytes`` bytes from the operating system's CSPRNG: keys, nonces and salts."""
+    return secrets.token_bytes(nbytes)
+
+
 def token_hex(nbytes: int) -> str:
     """``nbytes`` random bytes in hex."""
     return secrets.token_hex(nbytes)

@@ -22,6 +22,7 @@ from memvault.bundle import format as fmt
 from memvault.bundle import records
 from memvault.config import Settings
 from memvault.crypto import recipients
+from memvault.crypto.digest import random_bytes
 from memvault.crypto.kdf import KdfParams
 from memvault.crypto.stream import DEFAULT_SEGMENT_SIZE
 from memvault.domain import limits
@@ -178,7 +179,7 @@ class BundleService:
         return _Plan(ExportRequest(names, request.passphrase, request.recipients, request.include_history,
                                    request.include_deleted), kdf, keys)
 
-    def _steps(self, sink: BinaryIO, plan: _Plan, *, rng: Callable[[int], bytes] = os.urandom,
+    def _steps(self, sink: BinaryIO, plan: _Plan, *, rng: Callable[[int], bytes] = random_bytes,
                progress: Progress | None = None,
                cancelled: Callable[[], bool] | None = None) -> Iterator[None]:
         """Write the bundle, yielding after each memory; the generator's return value is the report."""
@@ -218,7 +219,7 @@ class BundleService:
                             time.perf_counter() - started)
 
     def export(self, sink: BinaryIO, request: ExportRequest, *, progress: Progress | None = None,
-               cancelled: Callable[[], bool] | None = None, rng: Callable[[int], bytes] = os.urandom) -> ExportReport:
+               cancelled: Callable[[], bool] | None = None, rng: Callable[[int], bytes] = random_bytes) -> ExportReport:
         """Write a bundle of ``request.namespaces`` to ``sink`` in constant memory.
 
         A cancelled export raises nothing and returns a report with ``cancelled``;

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from memvault.crypto import aead, recipients, signing
+from memvault.crypto.digest import random_bytes
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import DamagedData, DecryptionFailed, SyncKeyError
 
@@ -282,7 +282,7 @@ def _signed(doc: dict[str, Any], me: str, identity: DeviceIdentity) -> bytes:
 def create(group: str, passphrase: str, memory_kib: int, iterations: int, me: str,
            identity: DeviceIdentity) -> tuple[KeyRing, bytes]:
     """A new group with this device its only member."""
-    keys = {1: os.urandom(32)}
+    keys = {1: random_bytes(32)}
     kdf, wrapped = _pass_section(group, keys, passphrase, memory_kib, iterations)
     doc = {"group": group, "serial": 1, "floor": 1, "kdf": kdf, "pass": wrapped, "grants": {},
            "devices": {me: _entry(group, me, identity.member, 1, keys[1])}, "removed": []}
@@ -322,7 +322,7 @@ def rotated(ring: KeyRing, me: str, identity: DeviceIdentity, *, removed: str | 
     """
     doc = _next(ring)
     generation = ring.current + 1
-    keys = {**ring.keys, generation: os.urandom(32)}
+    keys = {**ring.keys, generation: random_bytes(32)}
     gone = set(ring.removed) | ({removed} if removed else set())
     members = {d: m for d, m in ring.members.items() if d not in gone}
     members[me] = identity.member

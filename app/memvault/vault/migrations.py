@@ -6,13 +6,13 @@ whole step. Add new steps at the end; never edit a released one.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import Connection, text
 
+from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import VaultCorrupt
 from memvault.vault import fts
 from memvault.vault.schema_v1 import create_version_1 as _v1
@@ -41,7 +41,7 @@ def _v4(conn: Connection, dim: int) -> None:
     # Bundles: every vault gets an X25519 recipient private key (bundles can be encrypted to it
     # instead of a passphrase) and a random vault id that bundles name as their source. Both stay
     # inside the encrypted database; the public key is derived from the private one when needed.
-    for key, value in (("recipient_private_key", os.urandom(32).hex()), ("vault_id", str(uuid.uuid4()))):
+    for key, value in (("recipient_private_key", random_bytes(32).hex()), ("vault_id", str(uuid.uuid4()))):
         conn.execute(text("INSERT OR IGNORE INTO settings(key, value) VALUES (:k, :v)"), {"k": key, "v": value})
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from memvault.config import Settings
+from memvault.crypto.digest import random_bytes
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import (
     StorageError,
@@ -93,7 +94,7 @@ class Vault:
             os.chmod(home, 0o700)
         except OSError as exc:
             raise _os_error(exc, home) from None
-        data_key = os.urandom(32)
+        data_key = random_bytes(32)
         db: Database | None = None
         try:
             # Owner-only from the start; SQLite gives the WAL and shm files the same mode.
