@@ -146,3 +146,31 @@ def test_the_checker_sees_a_violation(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", fake_root)
     monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake_root / "app" / "memvault")
     assert _violations("gui") == ["app/memvault/gui/bad.py:1 imports memvault.vault", "app/memvault/gui/bad.py:2 imports memvault.api"]
+
+
+SURFACES = ("gui", "cli", "api")
+
+
+def _vault_reaches() -> dict[str, list[int]]:
+    """Where a surface reads ``<something>.vault.<attribute>``: the vault object behind the services."""
+    found: dict[str, list[int]] = {}
+    for surface in SURFACES:
+        for p in (APP / surface).rglob("*.py"):
+            for node in ast.walk(ast.parse(p.read_text("utf-8"))):
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) \
+                        and node.value.attr == "vault":
+                    found.setdefault(p.relative_to(APP).as_posix(), []).append(node.lineno)
+    return found
+
+
+def test_surfaces_ask_the_services_not_the_vault_behind_them():
+    assert _vault_reaches() == {}
+
+
+def test_the_vault_reach_check_sees_one(tmp_path, monkeypatch):
+    fake = tmp_path / "app" / "memvault"
+    for surface in SURFACES:
+        (fake / surface).mkdir(parents=True)
+    (fake / "cli" / "bad.py").write_text("def f(services):\n    return services.vault.data_key\n")
+    monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake)
+    assert _vault_reaches() == {"cli/bad.py": [2]}

@@ -91,7 +91,7 @@ def opened(args: argparse.Namespace) -> Iterator:
     services = open_vault(settings, passphrase, lazy_embedder(settings), background=False)
     # A command's first write checks every page (~3 ms a MB): on a damaged vault it writes nothing and
     # points to `memvault check`. The server and the app, which run for long, do not pay for it each time.
-    services.vault.db.verify_before_writing = True
+    services.verify_pages_before_writing()
     try:
         yield services
     finally:

@@ -118,7 +118,7 @@ def _prompted_passphrase() -> str:
 def _store_in_keychain(settings: Settings) -> str:
     services = _verified_services(settings, _prompted_passphrase())
     try:
-        if not keychain.store(settings.home_path, services.vault.data_key):
+        if not services.remember_in_keychain():
             raise e.InvalidInput("the OS keychain refused the key; use --secret-store file")
     finally:
         services.close()

@@ -49,7 +49,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         new = getpass.getpass("New passphrase: ")
         if getpass.getpass("Repeat new passphrase: ") != new:
             raise InvalidInput("the two passphrases differ")
-        services.vault.change_passphrase(old, new, settings)
+        services.change_passphrase(old, new)
     finally:
         services.close()
     print("Passphrase changed")

@@ -177,7 +177,7 @@ class DesktopApp(QObject):
         def create() -> Services:
             services = create_vault(self.settings, passphrase, self._embedder_once())
             if remember:
-                keychain.store(self.settings.home_path, services.vault.data_key)
+                services.remember_in_keychain()
             return services
 
         self.runner.run(create, self._on_services_ready, self._on_unlock_failed)

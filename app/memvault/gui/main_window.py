@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self._services = services
         self._runner = runner
         self._state = state
-        self._vault_id = services.vault.device_id
+        self._vault_id = services.device_id
         saved = state.scope()
         special = {v: k for k, v in _SAVED_SCOPES.items()}
         #: The scope the pages show; a remembered namespace waits for the namespace list to be matched.

@@ -18,6 +18,7 @@ from memvault.domain.clock import Clock, system_clock
 from memvault.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import EmbeddedMemory
+from memvault.service import keychain
 from memvault.service.background import Background, standard_loops
 from memvault.service.entities import EntityService
 from memvault.service.events import EventHub, event_for
@@ -112,6 +113,23 @@ class Services:
     profiles: ProfileServices
     backup_schedule: BackupSchedule | None = None
     foreground: Foreground | None = None
+
+    @property
+    def device_id(self) -> str:
+        """This vault's device id (stable across unlocks; names it to sync peers and in single-instance checks)."""
+        return self.vault.device_id
+
+    def remember_in_keychain(self) -> bool:
+        """Store the vault's key in the OS keychain for unlocking without a passphrase; whether it took it."""
+        return keychain.store(self.settings.home_path, self.vault.data_key)
+
+    def verify_pages_before_writing(self) -> None:
+        """Check every page before the first write (a short-lived command on a damaged vault writes nothing)."""
+        self.vault.db.verify_before_writing = True
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        """Re-wrap the vault's key under ``new`` (``old`` must open it)."""
+        self.vault.change_passphrase(old, new, self.settings)
 
     def close(self) -> None:
         """Stop background work, save usage counters and lock the vault."""
