@@ -179,23 +179,31 @@ def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
     return counts
 
 
-def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float) -> dict[int, tuple[int | None, int | None]]:
-    """``{memory id: (previous turn, next turn)}`` of the session memories among ``memory_ids``.
+def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float,
+                       sessionless_window: float = 0.0) -> dict[int, tuple[int | None, int | None]]:
+    """``{memory id: (previous turn, next turn)}`` of the memories among ``memory_ids`` that are turns.
 
-    A neighbour is the live memory of the same namespace and session just before (after) it, at most
-    ``window`` seconds away: the same rule that chooses the indexing context (:mod:`memvault.vault.jobs`),
-    walked along the (namespace, created_at, id) index. Memories without a session are left out.
+    A turn of a session has as neighbours the live memories of the same namespace and session just before
+    (after) it, at most ``window`` seconds away: the same rule that chooses the indexing context
+    (:mod:`memvault.vault.jobs`), walked along the (namespace, created_at, id) index. A memory without a
+    session but with a user is a turn of that user's one stream: its neighbours are the memories of the same
+    namespace and user without a session at most ``sessionless_window`` seconds away (0: none). Memories
+    with neither are left out.
     """
     if not memory_ids:
         return {}
+    same_stream = ("{a}.session_id IS m.session_id AND (m.session_id IS NOT NULL OR {a}.user_id = m.user_id) "
+                   "AND {a}.deleted_at IS NULL")
+    reach = "(CASE WHEN m.session_id IS NULL THEN :s ELSE :w END)"
     rows = conn.execute(text(
         "SELECT m.id, "
         "(SELECT p.id FROM memories p WHERE p.namespace = m.namespace "
-        " AND p.created_at BETWEEN m.created_at - :w AND m.created_at AND p.id < m.id "
-        " AND p.session_id = m.session_id AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 1), "
+        f" AND p.created_at BETWEEN m.created_at - {reach} AND m.created_at AND p.id < m.id "
+        f" AND {same_stream.format(a='p')} ORDER BY p.created_at DESC, p.id DESC LIMIT 1), "
         "(SELECT n.id FROM memories n WHERE n.namespace = m.namespace "
-        " AND n.created_at BETWEEN m.created_at AND m.created_at + :w AND n.id > m.id "
-        " AND n.session_id = m.session_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id LIMIT 1) "
-        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL"),
-        {"ids": filters.json_ids(memory_ids), "w": window}).all()
+        f" AND n.created_at BETWEEN m.created_at AND m.created_at + {reach} AND n.id > m.id "
+        f" AND {same_stream.format(a='n')} ORDER BY n.created_at, n.id LIMIT 1) "
+        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value "
+        "WHERE m.session_id IS NOT NULL OR (m.user_id IS NOT NULL AND :s > 0)"),
+        {"ids": filters.json_ids(memory_ids), "w": window, "s": sessionless_window}).all()
     return {r[0]: (r[1], r[2]) for r in rows}
