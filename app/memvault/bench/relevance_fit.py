@@ -51,9 +51,8 @@ def inputs_of(breakdown) -> tuple[float, ...] | None:
     if not ranks or min(ranks) > DEPTH:
         return None
     return (breakdown.semantic or 0.0, breakdown.coverage or 0.0, bm25_evidence(breakdown.keyword_bm25),
-            breakdown.graph or 0.0, float(bool(breakdown.question)),
-            max(relevance.GAIN_FLOOR, breakdown.previous_turn_gain or 0.0),
-            max(relevance.GAIN_FLOOR, breakdown.next_turn_gain or 0.0))
+            breakdown.graph or 0.0, float(bool(breakdown.question)), breakdown.previous_turn_gain or 0.0,
+            breakdown.next_turn_gain or 0.0)
 
 
 def fit(candidates: list[Candidate], l2: float = 1e-4, steps: int = 60,

@@ -24,10 +24,9 @@ with the features, each computed at query time by its own module:
   question, so it shares the query's words without answering it;
 - ``previous_gain``, ``next_gain`` (:mod:`memvault.ranking.turn_context`): for
   turns of a conversation, how much closer its neighbouring turns are to the
-  query, each counted down to ``GAIN_FLOOR`` at most; 0 for any other memory.
-  Who said a turn is no input: a rule that the user's words matter more than
-  the assistant's holds for one way of writing a set, not for two people
-  talking or an assistant that states the facts.
+  query; 0 for any other memory. Who said a turn is no input: a rule that the
+  user's words matter more than the assistant's holds for one way of writing a
+  set, not for two people talking or an assistant that states the facts.
 
 Every feature is absolute, not a rank or a per-query normalisation, so the
 score means the same thing from one query to the next: four memories unrelated
@@ -70,17 +69,13 @@ BIAS = -5.920
 W_QUESTION = -4.303
 W_NEXT_GAIN = 2.540
 W_PREVIOUS_GAIN = 2.406
-#: A neighbour's gain counts down to this and no further: a turn next to unrelated memories (one user's
-#: separate notes stored in a row read as a stream) is not pushed far below what its own text earns.
-GAIN_FLOOR = -0.2
 
 
 def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0, *,
               question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
     z = (W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
-         + W_QUESTION * question + W_PREVIOUS_GAIN * max(GAIN_FLOOR, previous_gain)
-         + W_NEXT_GAIN * max(GAIN_FLOOR, next_gain) + BIAS)
+         + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -88,12 +88,6 @@ def test_turn_inputs_move_the_relevance_by_their_weights():
         < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.2)
 
 
-def test_a_neighbours_gain_lowers_the_relevance_down_to_the_floor_and_no_further():
-    floor = fusion.relevance(0.4, 0.5, -8.0, previous_gain=fusion.GAIN_FLOOR, next_gain=fusion.GAIN_FLOOR)
-    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=-0.1) > floor
-    assert fusion.relevance(0.4, 0.5, -8.0, previous_gain=-0.6, next_gain=-0.5) == pytest.approx(floor, abs=1e-12)
-    assert floor < fusion.relevance(0.4, 0.5, -8.0)
-
 
 def test_a_question_is_read_from_the_text_alone():
     asks = turn_context.asks
