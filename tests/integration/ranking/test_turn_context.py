@@ -106,3 +106,16 @@ def test_a_users_memories_without_a_session_are_one_stream_and_other_users_are_n
     # Half an hour later is another exchange; a memory of nobody is no one's turn.
     assert b[last[0]].next_turn_gain is None and b[late[0]].previous_turn_gain is None
     assert b[nobody[0]].previous_turn_gain is None and b[nobody[0]].next_turn_gain is None
+
+
+def test_a_users_stream_neighbours_are_found_by_a_seek_in_their_own_index(services):
+    from sqlalchemy import text
+
+    from memvault.vault.memory_queries import STREAM_NEIGHBOURS_SQL
+    with services.vault.db.read() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + STREAM_NEIGHBOURS_SQL),
+                                                           {"ids": "[1]"}).all())
+    # Not a walk along the namespace's time index past every other user's memories in between.
+    assert "ix_memories_user_stream (namespace=? AND user_id=? AND id<?)" in plan, plan
+    assert "ix_memories_user_stream (namespace=? AND user_id=? AND id>?)" in plan, plan
+    assert "ix_memories_ns_created" not in plan and "SCAN m" not in plan, plan
