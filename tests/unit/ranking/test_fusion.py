@@ -88,7 +88,6 @@ def test_turn_inputs_move_the_relevance_by_their_weights():
         < fusion.relevance(0.4, 0.5, -8.0, next_gain=0.2)
 
 
-
 def test_a_question_is_read_from_the_text_alone():
     asks = turn_context.asks
     assert asks("where exactly does the knee hurt?") and asks('She asked "is it far?"  ')
