@@ -168,7 +168,7 @@ class SearchService:
             # memories (tags, metadata, entities) are read for the page shown, not for all ~100 candidates.
             texts = memory_queries.contents(conn, ids)
             turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
-                conn, self._index, qvec, [m for m, (_t, session) in texts.items() if session is not None],
+                conn, self._index, qvec, list(texts),
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
                                q.limit, q.min_score)

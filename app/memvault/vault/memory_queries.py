@@ -179,12 +179,30 @@ def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
     return counts
 
 
-def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float) -> dict[int, tuple[int | None, int | None]]:
-    """``{memory id: (previous turn, next turn)}`` of the session memories among ``memory_ids``.
+#: A sessionless memory's neighbours in its user's stream and their times (see :func:`_stream_neighbours`).
+STREAM_NEIGHBOURS_SQL = (
+    "SELECT s.id, s.created_at, s.prev, p.created_at, s.next, n.created_at FROM ("
+    " SELECT m.id, m.created_at, "
+    " (SELECT p.id FROM memories p WHERE p.id < m.id "
+    "  AND p.namespace = m.namespace AND p.user_id = m.user_id AND p.session_id IS NULL "
+    "  AND p.deleted_at IS NULL ORDER BY p.id DESC LIMIT 1) AS prev, "
+    " (SELECT n.id FROM memories n WHERE n.id > m.id "
+    "  AND n.namespace = m.namespace AND n.user_id = m.user_id AND n.session_id IS NULL "
+    "  AND n.deleted_at IS NULL ORDER BY n.id LIMIT 1) AS next "
+    " FROM json_each(:ids) j JOIN memories m ON m.id = j.value "
+    " WHERE m.session_id IS NULL AND m.user_id IS NOT NULL) s "
+    "LEFT JOIN memories p ON p.id = s.prev LEFT JOIN memories n ON n.id = s.next")
 
-    A neighbour is the live memory of the same namespace and session just before (after) it, at most
-    ``window`` seconds away: the same rule that chooses the indexing context (:mod:`memvault.vault.jobs`),
-    walked along the (namespace, created_at, id) index. Memories without a session are left out.
+
+def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float,
+                       sessionless_window: float = 0.0) -> dict[int, tuple[int | None, int | None]]:
+    """``{memory id: (previous turn, next turn)}`` of the memories among ``memory_ids`` that are turns.
+
+    A turn of a session has as neighbours the live memories of the same namespace and session just before
+    (after) it, at most ``window`` seconds away: the same rule that chooses the indexing context
+    (:mod:`memvault.vault.jobs`), walked along the (namespace, created_at, id) index. A memory without a
+    session but with a user is a turn of that user's one stream (:func:`_stream_neighbours`). Memories
+    with neither are left out.
     """
     if not memory_ids:
         return {}
@@ -198,4 +216,21 @@ def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
         " AND n.session_id = m.session_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id LIMIT 1) "
         "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL"),
         {"ids": filters.json_ids(memory_ids), "w": window}).all()
-    return {r[0]: (r[1], r[2]) for r in rows}
+    out = {r[0]: (r[1], r[2]) for r in rows}
+    if sessionless_window > 0:
+        out.update(_stream_neighbours(conn, memory_ids, sessionless_window))
+    return out
+
+
+def _stream_neighbours(conn: Connection, memory_ids: Sequence[int], window: float
+                       ) -> dict[int, tuple[int | None, int | None]]:
+    """The neighbours of each sessionless memory of a user among ``memory_ids``: the same namespace and
+    user's sessionless live memories stored just before (after) it, at most ``window`` seconds away.
+
+    Found by id (ids follow the order memories were stored) in ``ix_memories_user_stream``: one seek each,
+    whatever other users stored in between.
+    """
+    rows = conn.execute(text(STREAM_NEIGHBOURS_SQL), {"ids": filters.json_ids(memory_ids)}).all()
+    return {mid: (prev if prev is not None and abs(at - prev_at) <= window else None,
+                  nxt if nxt is not None and abs(next_at - at) <= window else None)
+            for mid, at, prev, prev_at, nxt, next_at in rows}

@@ -229,7 +229,6 @@ def _v16(conn: Connection, dim: int) -> None:
     fts.create_and_fill(conn)
 
 
-
 def _v17(conn: Connection, dim: int) -> None:
     # The vector log in float16, the precision the index keeps (half of float32; vec0 stays the exact copy).
     # Its file pages are handed back by the one VACUUM that switches the file to incremental auto-vacuum
@@ -242,9 +241,14 @@ def _v17(conn: Connection, dim: int) -> None:
         after = rows[-1][0]
 
 
+def _v18(conn: Connection, dim: int) -> None:
+    # Hybrid reads a user's sessionless memories as one stream of turns: neighbours by a seek, not a walk.
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_memories_user_stream ON memories(namespace, user_id, id) "
+                      "WHERE session_id IS NULL AND user_id IS NOT NULL"))
+
 
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18]
 LATEST = len(MIGRATIONS)
 
 

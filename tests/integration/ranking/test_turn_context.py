@@ -86,3 +86,36 @@ def test_a_deleted_turn_is_skipped_for_the_next_live_turn_of_its_session(service
     assert ids[1] not in hits
     assert hits[ids[0]].breakdown.next_turn_gain == pytest.approx(
         hits[ids[2]].breakdown.semantic - hits[ids[0]].breakdown.semantic, abs=1e-5)
+
+
+def test_a_users_memories_without_a_session_are_one_stream_and_other_users_are_not_in_it(services, clock):
+    ids = _store(services, None, TURNS[:2], user_id="maya")
+    other_user = _store(services, None, [("user", "where does the knee hurt")], user_id="ben")
+    in_session = _store(services, "s", [("user", "where does the knee hurt")], user_id="maya")
+    last = _store(services, None, TURNS[2:3], user_id="maya")
+    clock.advance(31 * 60)
+    late = _store(services, None, TURNS[3:], user_id="maya")
+    nobody = _store(services, None, TURNS[:1])
+    hits = _hits(services, "where does the knee hurt")
+    b = {i: hits[i].breakdown for i in ids + other_user + in_session + last + late + nobody}
+    # Ben's turn and the session's turn lie between Maya's turns in time but are not in her stream.
+    assert b[last[0]].previous_turn_gain == pytest.approx(b[ids[1]].semantic - b[last[0]].semantic, abs=1e-5)
+    assert b[ids[1]].next_turn_gain == pytest.approx(b[last[0]].semantic - b[ids[1]].semantic, abs=1e-5)
+    assert b[other_user[0]].previous_turn_gain is None and b[other_user[0]].next_turn_gain is None
+    assert b[in_session[0]].previous_turn_gain is None and b[in_session[0]].next_turn_gain is None
+    # Half an hour later is another exchange; a memory of nobody is no one's turn.
+    assert b[last[0]].next_turn_gain is None and b[late[0]].previous_turn_gain is None
+    assert b[nobody[0]].previous_turn_gain is None and b[nobody[0]].next_turn_gain is None
+
+
+def test_a_users_stream_neighbours_are_found_by_a_seek_in_their_own_index(services):
+    from sqlalchemy import text
+
+    from memvault.vault.memory_queries import STREAM_NEIGHBOURS_SQL
+    with services.vault.db.read() as conn:
+        plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + STREAM_NEIGHBOURS_SQL),
+                                                           {"ids": "[1]"}).all())
+    # Not a walk along the namespace's time index past every other user's memories in between.
+    assert "ix_memories_user_stream (namespace=? AND user_id=? AND id<?)" in plan, plan
+    assert "ix_memories_user_stream (namespace=? AND user_id=? AND id>?)" in plan, plan
+    assert "ix_memories_ns_created" not in plan and "SCAN m" not in plan, plan

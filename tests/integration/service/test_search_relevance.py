@@ -95,3 +95,44 @@ def test_the_readmes_example_is_a_good_match(services):
     services.worker.drain()
     found = services.search.search(SearchQuery("which theme does the user like", mode=SearchMode.HYBRID))
     assert found.hits[0].memory.content == "The user prefers dark mode" and found.good_match is True
+
+
+KNEE = [("user", "bad news, my left knee has started hurting on long runs"),
+        ("assistant", "Sorry to hear that. Where exactly does the knee hurt, and after how far?"),
+        ("user", "outside, after about 12k"),
+        ("assistant", "That sounds like the IT band. Ease off the long runs for a week.")]
+KNEE_QUESTION = "Where on her knee does Maya feel the pain, and after what distance?"
+
+
+def test_a_chat_stored_without_session_ids_is_read_as_one_stream_of_its_users_turns(services, clock):
+    ids = [services.memories.create(MemoryCreate(content=text, user_id="maya", metadata={"speaker": speaker}))
+           .memory.id for speaker, text in KNEE]
+    clock.advance(31 * 60)  # beyond the sessionless window: not a neighbour of the last turn
+    later = services.memories.create(MemoryCreate(content="where exactly is the outside of the knee", user_id="maya"))
+    nobody = services.memories.create(MemoryCreate(content="outside of the knee, about 12k in")).memory.id
+    services.worker.drain()
+    query = SearchQuery(KNEE_QUESTION, mode=SearchMode.HYBRID, limit=10, debug=True)
+    hits = {h.memory.id: h for h in services.search.search(query).hits}
+    answer, echo = ids[2], ids[1]
+    # The short answer gains from the question before it, as it would in a session.
+    assert hits[answer].breakdown.previous_turn_gain > 0 and hits[answer].breakdown.next_turn_gain is not None
+    order = list(hits)
+    assert order.index(answer) < order.index(echo)
+    # Stored half an hour after the chat's last turn: that turn has no next neighbour, and it none before.
+    assert hits[ids[3]].breakdown.next_turn_gain is None
+    assert hits[later.memory.id].breakdown.previous_turn_gain is None
+    # A memory of no user and no session is nobody's turn.
+    assert hits[nobody].breakdown.previous_turn_gain is None and hits[nobody].breakdown.next_turn_gain is None
+
+
+def test_sessionless_turn_context_is_computed_at_query_time_so_a_deleted_neighbour_leaves_no_trace(services):
+    ids = [services.memories.create(MemoryCreate(content=text, user_id="maya")).memory.id for _s, text in KNEE]
+    services.worker.drain()
+    query = SearchQuery(KNEE_QUESTION, mode=SearchMode.HYBRID, limit=10, debug=True)
+    before = {h.memory.id: h.breakdown for h in services.search.search(query).hits}
+    assert before[ids[2]].previous_turn_gain > 0
+    services.lifecycle.delete(ids[1])
+    after = {h.memory.id: h.breakdown for h in services.search.search(query).hits}
+    # Its neighbour is now the first turn, not the deleted question.
+    assert after[ids[2]].previous_turn_gain != before[ids[2]].previous_turn_gain
+    assert ids[1] not in after
