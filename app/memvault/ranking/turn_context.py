@@ -11,9 +11,10 @@ neighbours: its previous and next turn in that session, read at query time
 (stored vectors are each memory's own text's, :mod:`memvault.vault.jobs`). Their similarity to the query minus
 the turn's own is its gain from each side, so an answer ("outside, after about
 12k") rises with the question before it or the reply after it. A user's memory
-stored without a session is a turn of that user's one stream (a chat kept
-without session ids): its neighbours are the user's sessionless memories stored
-just before and after it, minutes apart at most. Memories of no session and no
+stored without a session that says who spoke (``metadata.speaker`` or ``role``)
+is a turn of that user's one stream (a chat kept without session ids): its
+neighbours are the user's sessionless turns stored just before and after it,
+minutes apart at most. A note that names no speaker is judged alone. Memories of no session and no
 user, and neighbours without a vector yet, give no gain. How these inputs
 weigh in the relevance, and what they were measured to buy, is in
 :mod:`memvault.ranking.fusion` and ``docs/benchmarks.md`` ("Ranking").

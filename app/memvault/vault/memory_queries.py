@@ -179,9 +179,15 @@ def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
     return counts
 
 
-#: A sessionless memory's neighbours in its user's stream and their times (see :func:`_stream_neighbours`).
+#: Whether a memory says who spoke (``metadata.speaker``, or ``metadata.role`` as chat imports write it):
+#: what makes a sessionless memory a turn of a chat rather than a note of its own.
+SPOKEN = ("(json_type({m}.metadata, '$.speaker') IS NOT NULL OR json_type({m}.metadata, '$.role') IS NOT NULL)")
+
+#: A sessionless turn's neighbours in its user's stream, their times and whether they are turns too
+#: (see :func:`_stream_neighbours`).
 STREAM_NEIGHBOURS_SQL = (
-    "SELECT s.id, s.created_at, s.prev, p.created_at, s.next, n.created_at FROM ("
+    f"SELECT s.id, s.created_at, s.prev, p.created_at, {SPOKEN.format(m='p')}, "
+    f"s.next, n.created_at, {SPOKEN.format(m='n')} FROM ("
     " SELECT m.id, m.created_at, "
     " (SELECT p.id FROM memories p WHERE p.id < m.id "
     "  AND p.namespace = m.namespace AND p.user_id = m.user_id AND p.session_id IS NULL "
@@ -190,7 +196,7 @@ STREAM_NEIGHBOURS_SQL = (
     "  AND n.namespace = m.namespace AND n.user_id = m.user_id AND n.session_id IS NULL "
     "  AND n.deleted_at IS NULL ORDER BY n.id LIMIT 1) AS next "
     " FROM json_each(:ids) j JOIN memories m ON m.id = j.value "
-    " WHERE m.session_id IS NULL AND m.user_id IS NOT NULL) s "
+    f" WHERE m.session_id IS NULL AND m.user_id IS NOT NULL AND {SPOKEN.format(m='m')}) s "
     "LEFT JOIN memories p ON p.id = s.prev LEFT JOIN memories n ON n.id = s.next")
 
 
@@ -201,8 +207,9 @@ def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
     A turn of a session has as neighbours the live memories of the same namespace and session just before
     (after) it, at most ``window`` seconds away: the same rule that chooses the indexing context
     (:mod:`memvault.vault.jobs`), walked along the (namespace, created_at, id) index. A memory without a
-    session but with a user is a turn of that user's one stream (:func:`_stream_neighbours`). Memories
-    with neither are left out.
+    session but with a user, that says who spoke (``metadata.speaker`` or ``metadata.role``), is a turn of
+    that user's one stream (:func:`_stream_neighbours`); a note of its own (no speaker) is judged alone.
+    Other memories are left out.
     """
     if not memory_ids:
         return {}
@@ -224,13 +231,14 @@ def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
 
 def _stream_neighbours(conn: Connection, memory_ids: Sequence[int], window: float
                        ) -> dict[int, tuple[int | None, int | None]]:
-    """The neighbours of each sessionless memory of a user among ``memory_ids``: the same namespace and
-    user's sessionless live memories stored just before (after) it, at most ``window`` seconds away.
+    """The neighbours of each sessionless turn of a user among ``memory_ids``: the same namespace and
+    user's sessionless live memories stored just before (after) it, if they are turns too and at most
+    ``window`` seconds away.
 
     Found by id (ids follow the order memories were stored) in ``ix_memories_user_stream``: one seek each,
     whatever other users stored in between.
     """
     rows = conn.execute(text(STREAM_NEIGHBOURS_SQL), {"ids": filters.json_ids(memory_ids)}).all()
-    return {mid: (prev if prev is not None and abs(at - prev_at) <= window else None,
-                  nxt if nxt is not None and abs(next_at - at) <= window else None)
-            for mid, at, prev, prev_at, nxt, next_at in rows}
+    return {mid: (prev if prev is not None and prev_spoken and abs(at - prev_at) <= window else None,
+                  nxt if nxt is not None and next_spoken and abs(next_at - at) <= window else None)
+            for mid, at, prev, prev_at, prev_spoken, nxt, next_at, next_spoken in rows}

@@ -126,7 +126,8 @@ def test_a_chat_stored_without_session_ids_is_read_as_one_stream_of_its_users_tu
 
 
 def test_sessionless_turn_context_is_computed_at_query_time_so_a_deleted_neighbour_leaves_no_trace(services):
-    ids = [services.memories.create(MemoryCreate(content=text, user_id="maya")).memory.id for _s, text in KNEE]
+    ids = [services.memories.create(MemoryCreate(content=text, user_id="maya", metadata={"role": speaker}))
+           .memory.id for speaker, text in KNEE]
     services.worker.drain()
     query = SearchQuery(KNEE_QUESTION, mode=SearchMode.HYBRID, limit=10, debug=True)
     before = {h.memory.id: h.breakdown for h in services.search.search(query).hits}
@@ -136,3 +137,12 @@ def test_sessionless_turn_context_is_computed_at_query_time_so_a_deleted_neighbo
     # Its neighbour is now the first turn, not the deleted question.
     assert after[ids[2]].previous_turn_gain != before[ids[2]].previous_turn_gain
     assert ids[1] not in after
+
+
+def test_a_users_notes_that_name_no_speaker_are_judged_alone(services):
+    # Notes an agent stores one after another are not a chat: a neighbour's text must not move their score.
+    ids = [services.memories.create(MemoryCreate(content=text, user_id="maya")).memory.id for _s, text in KNEE]
+    services.worker.drain()
+    hits = {h.memory.id: h.breakdown for h in services.search.search(
+        SearchQuery(KNEE_QUESTION, mode=SearchMode.HYBRID, limit=10, debug=True)).hits}
+    assert all(hits[i].previous_turn_gain is None and hits[i].next_turn_gain is None for i in ids)
