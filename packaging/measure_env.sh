@@ -1,0 +1,49 @@
+#!/bin/sh
+# What `pip install memvault` weighs: a wheel of this checkout (`pip wheel --no-deps .`)
+# installed with its runtime dependencies only (no [test], no [s3]) into a fresh venv, then
+# `du` of the venv and of each installed distribution (its files as RECORD lists them, so a
+# package's vendored `.libs` folder counts with it). pip and setuptools are in every venv that
+# `python3 -m venv` makes; they are listed and counted, and the total without them is printed too.
+#
+#   sh packaging/measure_env.sh [VENV_DIR]      # default: a new directory under /tmp, removed after
+#
+# Set KEEP=1 to keep the venv. Prints the total, the total without pip/setuptools and the top 25.
+set -eu
+repo=$(cd "$(dirname "$0")/.." && pwd)
+python=${PYTHON:-python3}
+venv=${1:-$(mktemp -d /tmp/memvault-measure.XXXXXX)/venv}
+wheels=$(mktemp -d /tmp/memvault-wheel.XXXXXX)
+cleanup() {
+    rm -rf "$wheels"
+    if [ -z "${KEEP:-}" ] && [ -z "${1:-}" ]; then rm -rf "$(dirname "$venv")"; fi
+}
+trap cleanup EXIT
+
+"$python" -m pip wheel -q --no-deps --no-build-isolation -w "$wheels" "$repo" >/dev/null 2>&1 \
+    || "$python" -m pip wheel -q --no-deps -w "$wheels" "$repo"
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install -q "$wheels"/memvault-*.whl
+"$venv/bin/python" - "$venv" <<'EOF'
+import importlib.metadata as md
+import os
+import subprocess
+import sys
+
+venv = sys.argv[1]
+total = int(subprocess.run(["du", "-sb", venv], capture_output=True, text=True, check=True).stdout.split()[0])
+sizes = {}
+for dist in md.distributions():
+    seen = 0
+    for f in dist.files or ():
+        path = f.locate()
+        if os.path.isfile(path) and not os.path.islink(path):
+            seen += os.path.getsize(path)
+    sizes[dist.metadata["Name"]] = seen
+tools = sum(sizes.get(n, 0) for n in ("pip", "setuptools"))
+mb = 1_000_000
+print(f"venv total: {total / mb:,.0f} MB ({total:,} bytes, du -sb; Python {sys.version.split()[0]})")
+print(f"without pip/setuptools (in every venv, not Memvault's): {(total - tools) / mb:,.0f} MB")
+print(f"{len(sizes)} distributions; the largest:")
+for name, n in sorted(sizes.items(), key=lambda kv: -kv[1])[:25]:
+    print(f"  {n / mb:8.1f} MB  {name}")
+EOF
