@@ -19,10 +19,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$python" -m pip wheel -q --no-deps --no-build-isolation -w "$wheels" "$repo" >/dev/null 2>&1 \
-    || "$python" -m pip wheel -q --no-deps -w "$wheels" "$repo"
+log="$wheels/pip.log"
+if ! "$python" -m pip wheel -q --no-deps -w "$wheels" "$repo" >"$log" 2>&1; then cat "$log" >&2; exit 1; fi
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install -q "$wheels"/memvault-*.whl
+if ! "$venv/bin/python" -m pip install -q "$wheels"/memvault-*.whl >"$log" 2>&1; then cat "$log" >&2; exit 1; fi
 "$venv/bin/python" - "$venv" <<'EOF'
 import importlib.metadata as md
 import os
