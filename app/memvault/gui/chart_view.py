@@ -92,7 +92,8 @@ class ChartView(QWidget):
         self.setAccessibleName(name)
         self.setAccessibleDescription(chart.describe())
         self.setToolTip(chart.describe().replace("; ", "\n"))
-        self.setMinimumSize(220, 200)
+        # Small enough that a card's legend beside it always fits: the ring and the bars scale down.
+        self.setMinimumSize(120, 150)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
     def chart(self) -> ChartData:
