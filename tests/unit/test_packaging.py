@@ -73,6 +73,16 @@ def test_the_app_needs_only_pyside6_essentials():
     assert addons <= listed, addons - listed
 
 
+def test_the_spec_ships_every_resource_folder_the_wheel_ships():
+    """The frozen app read its style sheet from a folder the spec did not collect, and would not start."""
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    folders = {pattern.split("/")[0] for pattern in shipped["memvault._resources"]}
+    assert folders >= {"icons", "styles"}
+    spec = (ROOT / "packaging" / "memvault.spec").read_text("utf-8")
+    for folder in folders:
+        assert f'(str(root / "resources" / "{folder}"), "memvault/_resources/{folder}")' in spec, folder
+
+
 def _build_backend():
     spec = importlib.util.spec_from_file_location("memvault_build", ROOT / "packaging" / "memvault_build.py")
     module = importlib.util.module_from_spec(spec)
