@@ -134,3 +134,22 @@ def test_a_dark_palette_gets_the_dark_colours(qtbot):
     view, image = _drawn(qtbot, pie_chart("By type", {"general": 3}), dark=True)
     assert view.colors()[0].name() == DARK_COLORS[0]
     assert _radial_line(view, image, 90.0) == {DARK_COLORS[0]}
+
+
+def test_many_bars_in_a_small_chart_still_paint_each_bar(qtbot):
+    """Sixty namespaces at the minimum size: names that would not fit are left to the description."""
+    counts = {f"namespace-{i:02d}-with-a-long-name": i + 1 for i in range(60)}
+    for horizontal in (True, False):
+        chart = bar_chart("By namespace", counts, horizontal=horizontal)
+        view, image = _drawn(qtbot, chart, width=_minimum_width(qtbot), height=150)
+        [bars] = view.bar_rects()
+        assert len(bars) == 60 and all(r.width() > 0 and r.height() > 0 for r in bars)
+        lengths = [r.width() if horizontal else r.height() for r in bars]
+        assert lengths == sorted(lengths)  # 1..60, in order
+        assert "namespace-59-with-a-long-name 60" in view.accessibleDescription()
+
+
+def _minimum_width(qtbot) -> int:
+    view = ChartView(bar_chart("x", {"a": 1}), "x")
+    qtbot.addWidget(view)
+    return view.minimumWidth()
