@@ -1,9 +1,11 @@
 """The distribution ships every package and the model files, under the name memvault only."""
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +42,45 @@ def test_the_app_imports_neither_onnx_nor_a_weights_carrier():
         for line in path.read_text("utf-8").splitlines():
             words = line.split()
             assert words[:2] not in (["import", "onnx"], ["from", "onnx"]) and not line.startswith("from onnx."), path
+
+
+def _qt_modules(distribution: str) -> set[str]:
+    """The PySide6 modules a wheel installs (``QtCharts`` for ``PySide6/QtCharts.abi3.so``)."""
+    files = importlib.metadata.files(distribution) or []
+    return {f.name.split(".")[0] for f in files if f.parent.name == "PySide6" and f.name.startswith("Qt")
+            and f.suffix in (".so", ".pyd")}
+
+
+def test_the_app_needs_only_pyside6_essentials():
+    """PySide6-Addons (161 MB installed) stays out: the app imports no Qt module outside Essentials."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0].lower() for d in deps}
+    assert "pyside6-essentials" in names and not names & {"pyside6-addons", "pyside6"}
+    essentials = _qt_modules("PySide6_Essentials")
+    assert {"QtCore", "QtGui", "QtWidgets"} <= essentials
+    imported = set()
+    for path in (ROOT / "app" / "memvault").rglob("*.py"):
+        imported |= set(re.findall(r"PySide6\.(Qt\w+)", path.read_text("utf-8")))
+    assert imported and imported <= essentials, imported - essentials
+    # The spec leaves out every Addons module, so a build environment that has them does not ship them.
+    spec = (ROOT / "packaging" / "memvault.spec").read_text("utf-8")
+    listed = set(re.findall(r'"(Qt\w+)"', spec.split("pyside6_addons = [", 1)[1].split("]", 1)[0]))
+    assert "QtCharts" in listed and not listed & essentials
+    try:
+        addons = _qt_modules("PySide6_Addons")
+    except importlib.metadata.PackageNotFoundError:
+        addons = set()
+    assert addons <= listed, addons - listed
+
+
+def test_the_spec_ships_every_resource_folder_the_wheel_ships():
+    """The frozen app read its style sheet from a folder the spec did not collect, and would not start."""
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    folders = {pattern.split("/")[0] for pattern in shipped["memvault._resources"]}
+    assert folders >= {"icons", "styles"}
+    spec = (ROOT / "packaging" / "memvault.spec").read_text("utf-8")
+    for folder in folders:
+        assert f'(str(root / "resources" / "{folder}"), "memvault/_resources/{folder}")' in spec, folder
 
 
 def _build_backend():

@@ -5,19 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from PySide6.QtCharts import (
-    QAbstractBarSeries,
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QHorizontalBarSeries,
-    QPieSeries,
-    QValueAxis,
-)
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -28,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from memvault.domain.models import Stats, UsageDay
-from memvault.gui.chart_scale import nice_ticks, timeline_buckets
+from memvault.gui.chart_scale import timeline_buckets
+from memvault.gui.chart_view import BARS, HORIZONTAL_BARS, PIE, ChartData, ChartView, Series, series_colors
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.gui.wording import size
@@ -36,102 +26,38 @@ from memvault.gui.wording import size
 USAGE_DAYS = 14
 
 
-def _new_chart(title: str) -> QChart:
-    """A chart drawn in the light or dark theme that matches the application palette."""
-    chart = QChart()
-    dark = QGuiApplication.palette().color(QPalette.Window).lightness() < 128
-    # A theme resets colours and fonts, so it comes first.
-    chart.setTheme(QChart.ChartThemeDark if dark else QChart.ChartThemeLight)
-    # No card behind the chart: it sits on the page like the rest of the window.
-    chart.setBackgroundVisible(False)
-    chart.setTitle(title)
-    chart.setAnimationOptions(QChart.NoAnimation)
-    # The legend is drawn beside the chart as a label that wraps (Qt's own legend elides: "general (15…").
-    chart.legend().setVisible(False)
-    return chart
-
-
-def _value_axis(chart: QChart, series: QAbstractBarSeries, categories: list[str], max_value: float) -> None:
-    """Categories along one side; counts along the other at 0, 1, 2 or 5 times a power of ten."""
-    names = QBarCategoryAxis()
-    names.append(categories)
-    ticks = nice_ticks(max_value)
-    counts = QValueAxis()
-    counts.setLabelFormat("%d")
-    counts.setRange(ticks[0], ticks[-1])
-    counts.setTickCount(len(ticks))
-    counts.setMinorTickCount(0)
-    horizontal = isinstance(series, QHorizontalBarSeries)
-    chart.addAxis(names, Qt.AlignLeft if horizontal else Qt.AlignBottom)
-    chart.addAxis(counts, Qt.AlignBottom if horizontal else Qt.AlignLeft)
-    series.attachAxis(names)
-    series.attachAxis(counts)
-
-
-#: Why a chart is empty, kept with it for the card to show in its middle.
-EMPTY_MESSAGE = "memvault_empty_message"
-
-
-def _empty(chart: QChart, message: str) -> QChart:
-    """No axes and no bars for nothing at all: the card shows why instead."""
-    chart.setProperty(EMPTY_MESSAGE, message)
-    return chart
-
-
-def bar_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet", *, horizontal: bool = False) -> QChart:
+def bar_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet", *, horizontal: bool = False,
+              series_name: str = "memories") -> ChartData:
     """Bars of counts; ``horizontal`` for long category names (namespaces), which then read in full."""
-    chart = _new_chart(title)
+    kind = HORIZONTAL_BARS if horizontal else BARS
     if not counts:
-        return _empty(chart, empty)
-    bars = QBarSet("memories")
-    series = QHorizontalBarSeries() if horizontal else QBarSeries()
-    # Horizontal bars list from the bottom up; reverse so they read top-down in the given order.
-    items = list(reversed(counts.items())) if horizontal else list(counts.items())
-    bars.append([float(v) for _, v in items])
-    series.append(bars)
-    chart.addSeries(series)
-    _value_axis(chart, series, [k for k, _ in items], max(counts.values()))
-    return chart
+        return ChartData(title, kind, empty_message=empty)
+    return ChartData(title, kind, tuple(counts), (Series(series_name, tuple(float(v) for v in counts.values())),))
 
 
-def pie_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet") -> QChart:
-    chart = _new_chart(title)
-    if not counts:
-        return _empty(chart, empty)
-    series = QPieSeries()
-    for name, value in counts.items():
-        series.append(name, value)
-    chart.addSeries(series)
-    if series.count() == 1:
-        # One slice is a whole disc: its border would draw a seam from the centre to the edge.
-        only = series.slices()[0]
-        only.setPen(QPen(Qt.NoPen))
-    return chart
+def pie_chart(title: str, counts: dict[str, int], empty: str = "Nothing yet") -> ChartData:
+    shown = {name: value for name, value in counts.items() if value > 0}
+    if not shown:
+        return ChartData(title, PIE, empty_message=empty)
+    return ChartData(title, PIE, tuple(shown), (Series(title, tuple(float(v) for v in shown.values())),))
 
 
-def timeline_chart(per_day: dict[str, int], today: dt.date | None = None) -> QChart:
+def timeline_chart(per_day: dict[str, int], today: dt.date | None = None) -> ChartData:
     """New memories per day, week or month, whichever fits (bars work for a single day too)."""
     unit, buckets = timeline_buckets(per_day, today or dt.date.today())
-    chart = bar_chart(f"New memories per {unit}", buckets, "No memories yet")
-    if chart.series():
-        chart.series()[0].barSets()[0].setLabel("new memories")
-    return chart
+    return bar_chart(f"New memories per {unit}", buckets, "No memories yet", series_name="new memories")
 
 
-def usage_chart(rows: list[UsageDay]) -> QChart:
-    chart = _new_chart("API calls per key per day")
+def usage_chart(rows: list[UsageDay]) -> ChartData:
+    title = "API calls per key per day"
     if not rows:
-        return _empty(chart, f"No API calls in the last {USAGE_DAYS} days")
+        return ChartData(title, BARS, empty_message=f"No API calls in the last {USAGE_DAYS} days")
     days = sorted({r.day for r in rows})
-    series = QBarSeries()
+    series = []
     for key in sorted({r.key_name for r in rows}):
-        bars = QBarSet(key)
         by_day = {r.day: r.calls for r in rows if r.key_name == key}
-        bars.append([float(by_day.get(d, 0)) for d in days])
-        series.append(bars)
-    chart.addSeries(series)
-    _value_axis(chart, series, [d[5:] for d in days], max(r.calls for r in rows))
-    return chart
+        series.append(Series(key, tuple(float(by_day.get(d, 0)) for d in days)))
+    return ChartData(title, BARS, tuple(d[5:] for d in days), tuple(series))
 
 
 def share(fraction: float) -> str:
@@ -139,17 +65,16 @@ def share(fraction: float) -> str:
     return "<1%" if 0 < fraction < 0.005 else f"{fraction:.0%}"
 
 
-def legend_entries(chart: QChart) -> list[tuple[QColor, str]]:
-    """What each colour means: pie slices with their count and share, or bar sets by name."""
-    entries: list[tuple[QColor, str]] = []
-    for series in chart.series():
-        if isinstance(series, QPieSeries):
-            total = series.sum() or 1
-            entries += [(s.color(), f"{s.label()} · {int(s.value()):,} ({share(s.value() / total)})")
-                        for s in series.slices()]
-        elif isinstance(series, QAbstractBarSeries):
-            entries += [(b.color(), b.label()) for b in series.barSets()]
-    return entries
+def legend_entries(chart: ChartData, colors: tuple[QColor, ...]) -> list[tuple[QColor, str]]:
+    """What each colour means: pie slices with their count and share, or bar series by name."""
+    if not chart.series:
+        return []
+    if chart.kind == PIE:
+        values = chart.series[0].values
+        total = sum(values) or 1
+        return [(colors[i % len(colors)], f"{name} · {int(v):,} ({share(v / total)})")
+                for i, (name, v) in enumerate(zip(chart.categories, values))]
+    return [(colors[j % len(colors)], s.name) for j, s in enumerate(chart.series)]
 
 
 def legend_html(entries: list[tuple[QColor, str]]) -> str:
@@ -162,21 +87,18 @@ class ChartCard(QWidget):
     An empty chart shows its title and why it is empty in the middle of the card instead.
     """
 
-    def __init__(self, chart: QChart, name: str, legend: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, chart: ChartData, name: str, legend: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.view = QChartView(chart)
-        self.view.setRenderHint(QPainter.Antialiasing)
-        self.view.setAccessibleName(name)
-        self.view.setMinimumSize(220, 200)
-        self.view.setStyleSheet("background: transparent")
+        self.view = ChartView(chart, name)
         self.legend = QLabel()
         self.legend.setAccessibleName(f"{name} legend")
         self.legend.setTextFormat(Qt.RichText)
-        entries = legend_entries(chart) if legend else []
+        entries = legend_entries(chart, series_colors(self.palette())) if legend else []
         if legend == "below":
             # Bar legends are short names; run them on one line that wraps.
             self.legend.setText(" &nbsp; ".join(legend_html([e]) for e in entries))
             self.legend.setWordWrap(True)
+            self.legend.setAlignment(Qt.AlignCenter)
         else:
             self.legend.setText(legend_html(entries))
         self.legend.setVisible(bool(entries))
@@ -184,20 +106,21 @@ class ChartCard(QWidget):
         self.empty.setAccessibleName(f"{name}: empty")
         self.empty.setAlignment(Qt.AlignCenter)
         self.empty.setWordWrap(True)
-        message = chart.property(EMPTY_MESSAGE)
-        self.empty.setText(f"<b>{html.escape(chart.title())}</b><br>{html.escape(message or '')}")
+        message = chart.empty_message
+        self.empty.setText(f"<b>{html.escape(chart.title)}</b><br>{html.escape(message or '')}")
         self.empty.setVisible(bool(message))
         self.view.setVisible(not message)
         layout = (QVBoxLayout if legend == "below" else QHBoxLayout)(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty, 1)
-        layout.addWidget(self.legend, 0, Qt.AlignCenter if legend == "below" else Qt.AlignVCenter)
+        # Below, the label takes the card's width so it wraps there (centred in it) rather than at its own guess.
+        layout.addWidget(self.legend, 0, Qt.Alignment() if legend == "below" else Qt.AlignVCenter)
         self.setMinimumSize(220, 200)
 
     def message(self) -> str | None:
         """Why the chart is empty, or ``None`` when it has something to show."""
-        return self.view.chart().property(EMPTY_MESSAGE)
+        return self.view.chart().empty_message
 
 
 class StatsView(QWidget):
@@ -223,7 +146,7 @@ class StatsView(QWidget):
         layout.addLayout(top)
         layout.addLayout(self.grid, 1)
         self.cards: list[ChartCard] = []
-        self.charts: list[QChartView] = []
+        self.charts: list[ChartView] = []
 
     def set_namespace(self, namespace: str | None) -> None:
         self._namespace = namespace

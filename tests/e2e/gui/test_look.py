@@ -73,17 +73,6 @@ def test_quiet_list_and_filter_chips(qtbot, desktop):
     assert bar.agent_filter.text() == ""
 
 
-def test_a_single_slice_pie_has_no_seam(qtbot):
-    from PySide6.QtCore import Qt as QtNs
-
-    from memvault.gui.stats_view import pie_chart
-
-    whole = pie_chart("By type", {"general": 3})  # kept: the slices belong to the chart
-    assert whole.series()[0].slices()[0].pen().style() == QtNs.NoPen
-    shared = pie_chart("By type", {"general": 3, "fact": 1})
-    assert shared.series()[0].slices()[0].pen().style() != QtNs.NoPen
-
-
 def test_the_sync_page_shows_where_the_keyboard_is(qtbot, qapp, desktop):
     from memvault.gui.theme import apply_theme
 
