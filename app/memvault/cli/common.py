@@ -78,7 +78,7 @@ def lazy_embedder(settings: Settings) -> LazyEmbedder:
 
 
 @contextlib.contextmanager
-def opened(args: argparse.Namespace) -> Iterator:
+def opened(args: argparse.Namespace, passphrase: str | None = None) -> Iterator:
     """Unlock the vault for one command; the queue is drained by the caller.
 
     The embedder is lazy: a command that never embeds (list, get, stats, keys,
@@ -87,7 +87,7 @@ def opened(args: argparse.Namespace) -> Iterator:
     from memvault.service.container import open_vault
 
     settings = settings_for(args)
-    passphrase = read_passphrase(args)
+    passphrase = passphrase if passphrase is not None else read_passphrase(args)
     services = open_vault(settings, passphrase, lazy_embedder(settings), background=False)
     # A command's first write checks every page (~3 ms a MB): on a damaged vault it writes nothing and
     # points to `memvault check`. The server and the app, which run for long, do not pay for it each time.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memvault.config import Settings
-from memvault.embedding.manifest import load_manifest
+from memvault.embedding.manifest import load_manifest, manifest_named
 from memvault.embedding.model import Embedder
 from memvault.embedding.query_cache import QueryVectorCache
 from memvault.embedding.queue import EmbeddingWorker
@@ -32,6 +32,7 @@ from memvault.service.health import HealthMonitor
 from memvault.service.integrity import IntegrityService
 from memvault.service.lifecycle import LifecycleService
 from memvault.service.memories import MemoryService
+from memvault.service.models import ModelService, embedder_for_model, model_family
 from memvault.service.profiles import ProfileServices, build_profiles
 from memvault.service.readable_transfer import ReadableTransfer
 from memvault.service.readable_transfer import build as build_readable
@@ -110,6 +111,7 @@ class Services:
     vector_index: VectorIndex
     readable: ReadableTransfer
     profiles: ProfileServices
+    models: ModelService | None = None
     backup_schedule: BackupSchedule | None = None
     foreground: Foreground | None = None
 
@@ -132,6 +134,8 @@ class Services:
 
 def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool,
               wall: Clock = system_clock) -> Services:
+    # The vault's own model, whichever the process loaded ahead (a vault records its model).
+    embedder = embedder_for_model(embedder, vault.model_id)
     db = vault.db
     events = EventHub()
     clock = HybridClock(vault.device_id)
@@ -175,8 +179,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     if settings.worker and not db.read_only:
         loops.add("extraction", yielding(conversations.step, foreground), wake=conversations.wake_event,
                   setup=conversations.prepare)
-    search = SearchService(db, query_vectors, wall, index, entities=entities)
+    search = SearchService(db, query_vectors, wall, index, entities=entities, model_family=model_family(embedder))
     search.search = foreground.serving(search.search)  # type: ignore[method-assign]
+    events.subscribe(lambda _event: search.vectors_changed())
     services = Services(
         settings=settings,
         vault=vault,
@@ -209,6 +214,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                                 wake_worker=worker.wake, extract=conversations.ingest,
                                 count=lambda f: services.memories.count(f)),
         profiles=build_profiles(db, entities, wall),
+        models=ModelService(vault, embedder),
         foreground=foreground,
     )
     if not db.read_only:
@@ -225,8 +231,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
 
 
 def create_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True,
-                 wall: Clock = system_clock) -> Services:
-    """Create a new vault at ``settings.home`` and return its services (``wall``: the clock they use)."""
+                 wall: Clock = system_clock, model: str | None = None) -> Services:
+    """Create a new vault at ``settings.home`` and return its services (``wall``: the clock they use).
+
+    ``model``: the bundled embedding model the vault uses (its name; default: ``embedder``'s).
+    """
+    if model is not None:
+        embedder = embedder_for_model(embedder, manifest_named(model).model_id)
     vault = Vault.create(settings.home_path, passphrase, settings, dim=embedder.dimension, model_id=embedder.model_id)
     return _assemble(settings, vault, embedder, background=background, wall=wall)
 
