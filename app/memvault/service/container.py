@@ -74,10 +74,11 @@ def vault_exists(settings: Settings) -> bool:
     return vault_files_exist(settings.home_path)
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    """The process's one embedder; verifies the model files first."""
-    return Embedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
-                    batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
+def load_embedder(settings: Settings, model: str | None = None) -> Embedder:
+    """The process's one embedder (``model``: a bundled model's name; default English); verifies its files first."""
+    return Embedder(manifest_named(model) if model else load_manifest(), threads=settings.embed_threads,
+                    batch_size=settings.embed_batch_size, batch_tokens=settings.embed_batch_tokens,
+                    precision=settings.embed_precision)
 
 
 @dataclass
