@@ -18,6 +18,7 @@ from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryFilter
 from memvault.embedding.lazy import LazyEmbedder
 from memvault.embedding.manifest import load_manifest
+from memvault.embedding.manifest import manifest_named as load_manifest_named
 
 PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
 
@@ -75,6 +76,16 @@ def lazy_embedder(settings: Settings) -> LazyEmbedder:
     """The model as the manifest describes it; its ONNX session loads on the first text to embed."""
     return LazyEmbedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
                         batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
+
+
+def bundled_model(name: str):
+    """The bundled embedding model called ``name``; another name is bad input (exit 2)."""
+    from memvault.domain.errors import ModelError
+
+    try:
+        return load_manifest_named(name)
+    except ModelError as exc:
+        raise InvalidInput(exc.message) from None
 
 
 @contextlib.contextmanager

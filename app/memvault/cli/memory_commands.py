@@ -192,10 +192,9 @@ def cmd_reembed(args: argparse.Namespace) -> int:
     namespace = _namespace_or_none(args.namespace)
     passphrase = None
     if args.model is not None:
-        from memvault.cli.common import read_passphrase
-        from memvault.embedding.manifest import manifest_named
+        from memvault.cli.common import bundled_model, read_passphrase
 
-        manifest_named(args.model)  # an unknown name is refused before the vault is opened
+        bundled_model(args.model)  # an unknown name is refused before the vault is opened
         passphrase = read_passphrase(args)
         # Recorded first, then the vault is reopened with that model: its old vectors are now stale.
         with opened(args, passphrase) as svc:

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from memvault.cli.common import lazy_embedder, out, read_passphrase, settings_for
+from memvault.cli.common import bundled_model, lazy_embedder, out, read_passphrase, settings_for
 from memvault.cli.parser import Command
 from memvault.domain.errors import InvalidInput
 
@@ -29,6 +29,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     from memvault.service.container import create_vault
 
     settings = settings_for(args)
+    if args.model is not None:
+        bundled_model(args.model)  # before the passphrase is asked
     passphrase = read_passphrase(args, confirm=True)
     services = create_vault(settings, passphrase, lazy_embedder(settings), background=False, model=args.model)
     model = services.embedder.model_id
