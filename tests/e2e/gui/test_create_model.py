@@ -1,4 +1,4 @@
-"""The create dialog picks the vault's embedding model (English by default)."""
+"""The create dialog picks the vault's embedding model (English by default); Vault → Search model… switches it."""
 
 from __future__ import annotations
 
@@ -32,3 +32,28 @@ def test_the_create_dialog_picks_the_vaults_model_english_by_default(qtbot, qapp
         assert app.services.vault.model_id == e5 and app.services.embedder.model_id == e5
     finally:
         stop_desktop(qtbot, app)
+
+
+def test_the_vault_menu_switches_the_model_and_reopens_the_vault_with_it(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from memvault.gui.unlock import UnlockDialog
+
+    offered = []
+
+    def choose_the_other(_parent, _title, _label, items, current, _editable):
+        offered.append((items, current))
+        return items[1], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(choose_the_other))
+    menus = [a.menu() for a in desktop.window.menuBar().actions() if a.menu()]
+    assert any(desktop.window.model_action in m.actions() for m in menus)  # Vault → Search model…
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.window.model_action.trigger()
+    items, current = offered[0]
+    assert [i.split(" — ")[0] for i in items] == ["all-MiniLM-L6-v2", "multilingual-e5-small"] and current == 0
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog) and desktop.dialog.isVisible(), timeout=10_000)
+    desktop.dialog.passphrase.setText(PASSPHRASE)
+    desktop.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
+    assert desktop.services.vault.model_id == manifest_named("multilingual-e5-small").model_id
