@@ -141,6 +141,8 @@ class Embedder:
         self.max_tokens = manifest.max_tokens
         self.batch_size = max(1, batch_size)
         self.batch_tokens = max(manifest.max_tokens, batch_tokens)
+        # The weights first: altered ones are refused before the tokenizer is built (1-2 s for a 250k vocabulary).
+        data = safetensors.read_checked(manifest.weights_path, manifest.weights_sha256)
         self._tokenizer = Tokenizer.from_file(str(manifest.tokenizer_path))
         # The shipped tokenizer pads and truncates at 128; we pad per batch and
         # cut windows ourselves at the model's real limit.
@@ -155,7 +157,6 @@ class Embedder:
         self._prefix_ids = {role: self._tokenizer.encode(prefix.rstrip(), add_special_tokens=False).ids
                             if prefix else [] for role, prefix in (("query", manifest.query_prefix),
                                                                   ("document", manifest.document_prefix))}
-        data = safetensors.read_checked(manifest.weights_path, manifest.weights_sha256)
         #: Batches embedded side by side (each run computes on one thread).
         self.threads = _threads(threads)
         # Starts no thread until the first call with several batches.
