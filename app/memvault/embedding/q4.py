@@ -117,9 +117,14 @@ def parse(data: bytes) -> Q4Model:
     return Q4Model(hidden, layers, heads, ff, vocab, max_pos, eps, tensors)
 
 
+def block_scales(blocks: np.ndarray) -> np.ndarray:
+    """The fp32 scale of each Q4_0 block (``[rows, nb, 18]`` → ``[rows, nb]``)."""
+    return blocks[..., :2].copy().view("<f2")[..., 0].astype(np.float32)
+
+
 def split_blocks(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Q4_0 ``[rows, nb, 18]`` as (fp32 scales ``[rows, nb]``, nibbles in weight order ``[rows, nb, 32]``)."""
-    scales = blocks[..., :2].copy().view("<f2")[..., 0].astype(np.float32)
+    scales = block_scales(blocks)
     qs = blocks[..., 2:]
     nibbles = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)
     return scales, nibbles
@@ -171,7 +176,7 @@ def build_q4_graph(model: Q4Model, *, accuracy_level: int = 0) -> BertGraph:
     nodes += [
         pb.node("Cast", ["attention_mask"], ["mask32"], to=pb.INT32),
         pb.node("Gather", [const("word_q", np.ascontiguousarray(word[..., 2:])), "input_ids"], ["wq"], axis=0),
-        pb.node("Gather", [const("word_d", split_blocks(word)[0]), "input_ids"], ["wd"], axis=0),
+        pb.node("Gather", [const("word_d", block_scales(word)), "input_ids"], ["wd"], axis=0),
         pb.node("BitwiseAnd", ["wq", const("low_mask", np.array([0x0F], dtype=np.uint8))], ["w_low"]),
         pb.node("BitShift", ["wq", const("four", np.array([4], dtype=np.uint8))], ["w_high"], direction="RIGHT"),
         pb.node("Concat", ["w_low", "w_high"], ["w_nib"], axis=-1),
