@@ -35,7 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Whatever asks for the real model directly is in the slow tier too.
     for item in items:
-        if "real_embedder" in getattr(item, "fixturenames", ()):
+        if {"real_embedder", "multilingual_embedder"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
     # Minutes-long runs happen only when -m names them: pytest -m long -s
     if not re.search(r"(?<!not )\blong\b", config.getoption("markexpr") or ""):
@@ -49,6 +49,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def real_embedder() -> Embedder:
     """The bundled ONNX model (loaded once per test session)."""
     return load_embedder(load_settings(environ={}))
+
+
+@pytest.fixture(scope="session")
+def multilingual_embedder() -> Embedder:
+    """The bundled multilingual model (multilingual-e5-small), loaded once per test session."""
+    from memvault.embedding.manifest import manifest_named
+
+    return Embedder(manifest_named("multilingual-e5-small"))
 
 
 @pytest.fixture(scope="session")

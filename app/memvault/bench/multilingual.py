@@ -131,8 +131,11 @@ def _aggregate(rows: list[dict], data: MultilingualSet) -> dict:
 
 
 def run_multilingual(settings: Settings, path: Path, *, modes: Iterable[SearchMode] | None = None, embedder=None,
-                     progress: Callable[[str], None] | None = None) -> MultilingualReport:
-    """Store the set's memories in a temporary vault and score each search mode on its questions."""
+                     progress: Callable[[str], None] | None = None, model: str | None = None) -> MultilingualReport:
+    """Store the set's memories in a temporary vault and score each search mode on its questions.
+
+    ``model``: the bundled embedding model the vault uses (default: English, or ``embedder``'s).
+    """
     from memvault.service.container import create_vault, load_embedder
 
     say = progress or (lambda _msg: None)
@@ -140,7 +143,7 @@ def run_multilingual(settings: Settings, path: Path, *, modes: Iterable[SearchMo
     modes = list(modes or SearchMode)
     with tempfile.TemporaryDirectory(prefix="memvault-eval-") as tmp:
         cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
-        services = create_vault(cfg, PASSPHRASE, embedder or load_embedder(cfg), background=False)
+        services = create_vault(cfg, PASSPHRASE, embedder or load_embedder(cfg, model), background=False)
         try:
             started = time.perf_counter()
             say(f"storing and embedding {len(data.topics) * len(data.languages)} memories…")

@@ -29,6 +29,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             readable = run_readable_benchmark(settings_for(args), n=args.n, progress=progress.stage)
         out(args, readable, readable.as_text())
         return 0 if readable.equal else 1
+    if args.embedding and args.model:
+        from memvault.bench.model_speed import run_model_speed
+
+        with progress_for(args) as progress:
+            speed = run_model_speed(settings_for(args), ["all-MiniLM-L6-v2", *args.model], texts=args.texts,
+                                    rounds=args.rounds, progress=progress.stage)
+        out(args, speed, speed.as_text())
+        return 0
     if args.embedding:
         from memvault.bench.embedding import run_embedding_benchmark
 
@@ -86,7 +94,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         elif args.multilingual:
             from memvault.bench.multilingual import run_multilingual
 
-            report = run_multilingual(settings_for(args), Path(args.multilingual), progress=progress.stage)
+            from memvault.service.models import ModelService
+
+            # Every bundled model unless --model names some: the set compares them.
+            models = args.model or [m.name for m in ModelService.available()]
+            reports = [run_multilingual(settings_for(args), Path(args.multilingual), progress=progress.stage, model=m)
+                       for m in models]
+            out(args, reports, "\n\n".join(r.as_text() for r in reports))
+            return 0
         elif args.conversations:
             from memvault.bench.conversations import run_conversations
 
@@ -121,6 +136,9 @@ def register(command: Command) -> None:
                    help="measure the embedder instead: texts/s against a PyTorch fp32 run of the same model, "
                         "cosine to it, and ingest until searchable (needs the bench extra)")
     p.add_argument("--texts", type=int, default=1000, help="with --embedding: bench texts")
+    p.add_argument("--model", metavar="NAME", action="append",
+                   help="with --embedding: time this bundled model beside the English one instead of racing PyTorch "
+                        "(repeatable)")
     p.add_argument("--rounds", type=int, default=3, help="with --embedding: interleaved rounds")
     p.add_argument("--scale", action="store_true",
                    help="measure search at scale instead: end to end and the KNN step on a vault of --n memories "
@@ -143,6 +161,8 @@ def register(command: Command) -> None:
     data.add_argument("--extraction", metavar="FILE",
                       help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
                            "recall, semantic/episodic and category accuracy, turns per second")
+    p.add_argument("--model", metavar="NAME", action="append",
+                   help="with --multilingual: evaluate this bundled model (repeatable; default: every bundled model)")
     p.add_argument("--no-sessions", action="store_true",
                    help="with --conversations: store the turns without session ids")
     p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")

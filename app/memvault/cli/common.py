@@ -18,6 +18,7 @@ from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryFilter
 from memvault.embedding.lazy import LazyEmbedder
 from memvault.embedding.manifest import load_manifest
+from memvault.embedding.manifest import manifest_named as load_manifest_named
 
 PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
 
@@ -77,8 +78,18 @@ def lazy_embedder(settings: Settings) -> LazyEmbedder:
                         batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
 
 
+def bundled_model(name: str):
+    """The bundled embedding model called ``name``; another name is bad input (exit 2)."""
+    from memvault.domain.errors import ModelError
+
+    try:
+        return load_manifest_named(name)
+    except ModelError as exc:
+        raise InvalidInput(exc.message) from None
+
+
 @contextlib.contextmanager
-def opened(args: argparse.Namespace) -> Iterator:
+def opened(args: argparse.Namespace, passphrase: str | None = None) -> Iterator:
     """Unlock the vault for one command; the queue is drained by the caller.
 
     The embedder is lazy: a command that never embeds (list, get, stats, keys,
@@ -87,7 +98,7 @@ def opened(args: argparse.Namespace) -> Iterator:
     from memvault.service.container import open_vault
 
     settings = settings_for(args)
-    passphrase = read_passphrase(args)
+    passphrase = passphrase if passphrase is not None else read_passphrase(args)
     services = open_vault(settings, passphrase, lazy_embedder(settings), background=False)
     # A command's first write checks every page (~3 ms a MB): on a damaged vault it writes nothing and
     # points to `memvault check`. The server and the app, which run for long, do not pay for it each time.

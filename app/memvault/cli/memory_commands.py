@@ -190,8 +190,17 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 def cmd_reembed(args: argparse.Namespace) -> int:
     namespace = _namespace_or_none(args.namespace)
+    passphrase = None
+    if args.model is not None:
+        from memvault.cli.common import bundled_model, read_passphrase
+
+        bundled_model(args.model)  # an unknown name is refused before the vault is opened
+        passphrase = read_passphrase(args)
+        # Recorded first, then the vault is reopened with that model: its old vectors are now stale.
+        with opened(args, passphrase) as svc:
+            svc.models.switch(args.model)
     # Ctrl+C stops between batches' transactions: what was written stays, a rerun continues.
-    with opened(args) as svc, progress_for(args) as progress:
+    with opened(args, passphrase) as svc, progress_for(args) as progress:
         report = svc.reembed.reembed(namespace, everything=args.everything,
                                      progress=lambda done, total: progress.count(done, total, "re-embedding"))
     out(args, report, f"Re-embedded {report.done:,} memories with {svc.reembed.model_id}"
@@ -283,6 +292,9 @@ def register(command: Command) -> None:
     p.add_argument("--namespace", "-n", help="only this namespace (default: every namespace)")
     p.add_argument("--all", action="store_true", dest="everything",
                    help="rebuild every memory's vectors, not only stale or failed ones")
+    p.add_argument("--model", metavar="NAME",
+                   help="switch the vault to this bundled model first (see `memvault models`); "
+                        "memories not re-embedded yet are still found by keyword, and a rerun continues")
 
     p = command("stats", "counts, storage and queue depth", cmd_stats, passphrase=True, json=True)
     p.add_argument("--namespace", "-n", help="only this namespace (default: every namespace)")

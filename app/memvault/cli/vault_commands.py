@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from memvault.cli.common import lazy_embedder, out, read_passphrase, settings_for
+from memvault.cli.common import bundled_model, lazy_embedder, out, read_passphrase, settings_for
 from memvault.cli.parser import Command
 from memvault.domain.errors import InvalidInput
 
@@ -29,10 +29,25 @@ def cmd_init(args: argparse.Namespace) -> int:
     from memvault.service.container import create_vault
 
     settings = settings_for(args)
+    if args.model is not None:
+        bundled_model(args.model)  # before the passphrase is asked
     passphrase = read_passphrase(args, confirm=True)
-    services = create_vault(settings, passphrase, lazy_embedder(settings), background=False)
+    services = create_vault(settings, passphrase, lazy_embedder(settings), background=False, model=args.model)
+    model = services.embedder.model_id
     services.close()
-    out(args, {"vault": str(settings.home_path)}, f"Created a new vault in {settings.home_path}")
+    out(args, {"vault": str(settings.home_path), "model": model},
+        f"Created a new vault in {settings.home_path} (embedding model {model})")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from memvault.cli.common import opened
+
+    with opened(args) as svc:
+        current = svc.embedder.model_id
+        models = [{"name": m.name, "model_id": m.model_id, "summary": m.summary, "current": m.model_id == current}
+                  for m in svc.models.available()]
+    out(args, models, "\n".join(f"{'*' if m['current'] else ' '} {m['name']}: {m['summary']}" for m in models))
     return 0
 
 
@@ -60,7 +75,12 @@ def register(command: Command) -> None:
     """Add this module's subcommands to the parser."""
     command("gui", "open the desktop app (the default)", cmd_gui)
 
-    command("init", "create a new vault (asks for the passphrase twice)", cmd_init, passphrase=True, json=True)
+    p = command("init", "create a new vault (asks for the passphrase twice)", cmd_init, passphrase=True, json=True)
+    p.add_argument("--model", metavar="NAME", help="the embedding model: all-MiniLM-L6-v2 (English, the default) "
+                                                   "or multilingual-e5-small (about 100 languages); see `memvault models`")
+
+    command("models", "the bundled embedding models, and which one this vault uses", cmd_models,
+            passphrase=True, json=True)
 
     command("passwd", "change the vault passphrase (re-wraps the key; the data is not rewritten)", cmd_passwd,
             passphrase=True)

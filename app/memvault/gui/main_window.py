@@ -198,6 +198,8 @@ class MainWindow(QMainWindow):
                                           self.browser.delete_selected)
         self.reembedding = Reembedding(self, self._runner, self._services)
         self.reembed_action = self._action("Re-embed memories…", "reembed", None, self.reembedding.ask)
+        self.model_action = self._action("Search model…", "reembed", None, self.reembedding.choose_model)
+        self.reembedding.model_switched.connect(self.lock_requested.emit)  # reopened with the vault's new model
         self.integrity = IntegrityCheck(self, self._runner, self._services)
         self.check_action = self._action("Check integrity…", "check", None, self.integrity.start)
         self.transfers = TransferCommands(self, self._runner, self._services, lambda: self.scope()[0])
@@ -235,7 +237,7 @@ class MainWindow(QMainWindow):
         memory = self.menuBar().addMenu("&Memory")
         memory.addActions([self.new_action, self.capture_action, self.save_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
-        vault.addActions([self.backup_action, self.reembed_action, self.check_action])
+        vault.addActions([self.backup_action, self.reembed_action, self.model_action, self.check_action])
         vault.addAction(self.settings_action)
         vault.addSeparator()
         vault.addActions([self.lock_action, self.quit_action])

@@ -1,9 +1,9 @@
-"""Vault → Re-embed memories…: the offer after unlock, the menu's choice, and the cancellable run."""
+"""Vault → Re-embed memories… and Search model…: the offer after unlock, the menu's choices, the cancellable run."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
 
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import run_cancellable
@@ -17,12 +17,14 @@ class Reembedding(QObject):
 
     Signals:
         finished(object): a run ended (its :class:`ReembedReport`), cancelled or not.
+        model_switched(): the vault now records another model; it must be reopened to embed with it.
 
     Attributes:
         progress: the progress dialog of the last run (for tests: it appears by itself after 300 ms).
     """
 
     finished = Signal(object)
+    model_switched = Signal()
 
     def __init__(self, window: QMainWindow, runner: TaskRunner, services: Services) -> None:
         super().__init__(window)
@@ -68,3 +70,26 @@ class Reembedding(QObject):
         verb = "Stopped after re-embedding" if report.cancelled else "Re-embedded"
         self._window.statusBar().showMessage(f"{verb} {report.done:,} of {plural(report.total, 'memory')}", 10_000)
         self.finished.emit(report)
+
+    def choose_model(self) -> None:
+        """Vault → Search model…: the bundled models (read off the GUI thread), then the choice."""
+        models = self._services.models
+        self._runner.run(lambda: [(m.name, m.summary, m.model_id) for m in models.available()],
+                         self._on_models_listed, owner=self._window)
+
+    def _on_models_listed(self, listed: list[tuple[str, str, str]]) -> None:
+        current = next((i for i, (_n, _s, model_id) in enumerate(listed)
+                        if model_id == self._services.models.current), 0)
+        labels = [f"{name} — {summary}" for name, summary, _id in listed]
+        label, chosen = QInputDialog.getItem(
+            self._window, "Search model",
+            "The model that finds memories by meaning. After a change the vault locks and opens with the new\n"
+            "model; its memories are then re-embedded in the background (cancel at any time, continue later).\n"
+            "Until then they are still found by their words.", labels, current, False)
+        if not chosen or label not in labels or labels.index(label) == current:
+            return
+        name = listed[labels.index(label)][0]
+        self._runner.run(lambda: self._services.models.switch(name), self._on_model_switch_done, owner=self._window)
+
+    def _on_model_switch_done(self, _manifest) -> None:
+        self.model_switched.emit()

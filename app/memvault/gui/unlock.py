@@ -7,6 +7,7 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -127,7 +128,9 @@ class CreateVaultDialog(_PassphraseDialog):
     follows each edit and disappears once the passphrases are acceptable.
     """
 
-    def __init__(self, vault_path: str, keychain_available: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, vault_path: str, keychain_available: bool, parent: QWidget | None = None,
+                 models: list[tuple[str, str]] | None = None) -> None:
+        """``models``: the bundled embedding models as (name, summary), the default first."""
         super().__init__("Create your Memvault", "Create vault", parent)
         self.intro.setText("Memvault keeps your agents' memories encrypted on this computer. Choose a "
                            "passphrase to protect them.<br>"
@@ -147,10 +150,23 @@ class CreateVaultDialog(_PassphraseDialog):
         self.form.addRow("Repeat", self.confirm)
         self.form.addRow("", self.hint)
         self.form.addRow("", self.auto_unlock)
+        #: Which model finds memories by meaning; the vault keeps it (switch later: ``memvault reembed --model``).
+        self.model = QComboBox()
+        self.model.setAccessibleName("Search model")
+        for name, summary in models or []:
+            self.model.addItem(f"{name} — {summary}" if summary else name, name)
+        self.model.setToolTip("The English model is the fastest and best on English. The multilingual one finds "
+                              "memories in about 100 languages, also across languages.")
+        if self.model.count() > 1:
+            self.form.addRow("Search model", self.model)
         self._attempted = False
         self.passphrase.textChanged.connect(self._on_passphrase_text_changed)
         self.confirm.textChanged.connect(self._on_confirm_text_changed)
         self.buttons.accepted.connect(self._on_buttons_accepted)
+
+    def model_name(self) -> str | None:
+        """The embedding model chosen (``None``: the default)."""
+        return self.model.currentData()
 
     def problem(self) -> str | None:
         """Why the passphrases cannot be used yet, or ``None``."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from memvault.config import Settings
-from memvault.embedding.manifest import load_manifest
+from memvault.embedding.manifest import load_manifest, manifest_named
 from memvault.embedding.model import Embedder
 from memvault.embedding.query_cache import QueryVectorCache
 from memvault.embedding.queue import EmbeddingWorker
@@ -33,6 +33,7 @@ from memvault.service.health import HealthMonitor
 from memvault.service.integrity import IntegrityService
 from memvault.service.lifecycle import LifecycleService
 from memvault.service.memories import MemoryService
+from memvault.service.models import ModelService, embedder_for_model, model_family
 from memvault.service.profiles import ProfileServices, build_profiles
 from memvault.service.readable_transfer import ReadableTransfer
 from memvault.service.readable_transfer import build as build_readable
@@ -74,10 +75,11 @@ def vault_exists(settings: Settings) -> bool:
     return vault_files_exist(settings.home_path)
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    """The process's one embedder; verifies the model files first."""
-    return Embedder(load_manifest(), threads=settings.embed_threads, batch_size=settings.embed_batch_size,
-                    batch_tokens=settings.embed_batch_tokens, precision=settings.embed_precision)
+def load_embedder(settings: Settings, model: str | None = None) -> Embedder:
+    """The process's one embedder (``model``: a bundled model's name; default English); verifies its files first."""
+    return Embedder(manifest_named(model) if model else load_manifest(), threads=settings.embed_threads,
+                    batch_size=settings.embed_batch_size, batch_tokens=settings.embed_batch_tokens,
+                    precision=settings.embed_precision)
 
 
 @dataclass
@@ -111,6 +113,7 @@ class Services:
     vector_index: VectorIndex
     readable: ReadableTransfer
     profiles: ProfileServices
+    models: ModelService | None = None
     backup_schedule: BackupSchedule | None = None
     foreground: Foreground | None = None
 
@@ -150,6 +153,8 @@ class Services:
 
 def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool,
               wall: Clock = system_clock) -> Services:
+    # The vault's own model, whichever the process loaded ahead (a vault records its model).
+    embedder = embedder_for_model(embedder, vault.model_id)
     db = vault.db
     events = EventHub()
     clock = HybridClock(vault.device_id)
@@ -193,8 +198,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     if settings.worker and not db.read_only:
         loops.add("extraction", yielding(conversations.step, foreground), wake=conversations.wake_event,
                   setup=conversations.prepare)
-    search = SearchService(db, query_vectors, wall, index, entities=entities)
+    search = SearchService(db, query_vectors, wall, index, entities=entities, model_family=model_family(embedder))
     search.search = foreground.serving(search.search)  # type: ignore[method-assign]
+    events.subscribe(lambda _event: search.vectors_changed())
     services = Services(
         settings=settings,
         vault=vault,
@@ -227,6 +233,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                                 wake_worker=worker.wake, extract=conversations.ingest,
                                 count=lambda f: services.memories.count(f)),
         profiles=build_profiles(db, entities, wall),
+        models=ModelService(vault, embedder),
         foreground=foreground,
     )
     if not db.read_only:
@@ -243,8 +250,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
 
 
 def create_vault(settings: Settings, passphrase: str, embedder: Embedder, *, background: bool = True,
-                 wall: Clock = system_clock) -> Services:
-    """Create a new vault at ``settings.home`` and return its services (``wall``: the clock they use)."""
+                 wall: Clock = system_clock, model: str | None = None) -> Services:
+    """Create a new vault at ``settings.home`` and return its services (``wall``: the clock they use).
+
+    ``model``: the bundled embedding model the vault uses (its name; default: ``embedder``'s).
+    """
+    if model is not None:
+        embedder = embedder_for_model(embedder, manifest_named(model).model_id)
     vault = Vault.create(settings.home_path, passphrase, settings, dim=embedder.dimension, model_id=embedder.model_id)
     return _assemble(settings, vault, embedder, background=background, wall=wall)
 

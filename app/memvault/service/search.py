@@ -34,7 +34,7 @@ from memvault.ranking import query as query_plan
 from memvault.ranking.good_match import GOOD_MATCH
 from memvault.ranking.similarity import HYBRID_SIMILARITY_CHUNKS, Seen, similarity_of_distance
 from memvault.service import validation as v
-from memvault.vault import memory_queries
+from memvault.vault import memory_queries, vector_models
 from memvault.vault import search as vsearch
 from memvault.vault.engine import Database
 from memvault.vault.knn import VectorIndex, planner
@@ -109,9 +109,11 @@ class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
     def __init__(self, db: Database, embedder: Embedder, wall: Clock = system_clock,
-                 index: VectorIndex | None = None, entities=None) -> None:
+                 index: VectorIndex | None = None, entities=None, model_family: str | None = None) -> None:
         self._db = db
         self._embedder = embedder
+        #: The prefix of the ids of the models whose vectors compare with this embedder's (``vector_models``).
+        self._family = model_family or embedder.model_id
         self._wall = wall
         self._index = index
         #: The entity service (its gazetteers) for hybrid's graph list; without it hybrid fuses two lists.
@@ -119,6 +121,14 @@ class SearchService:
         self._graph_counts = graph_search.GraphCounts()
         #: What share of the index recent filters passed: plans the next search with the same filter.
         self._filter_shares = planner.FilterShares()
+        #: Whether some memories' vectors come from another model (a model switch being re-embedded), known
+        #: after the first search since the last change (``None``: check). Their similarity to this model's
+        #: query vector means nothing, so the semantic list leaves them out; keywords still find them.
+        self._other_models: bool | None = None
+
+    def vectors_changed(self) -> None:
+        """Memories changed: check again, at the next search, whether another model's vectors remain."""
+        self._other_models = None
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -151,6 +161,10 @@ class SearchService:
         with self._db.read() as conn:
             semantic, seen, _plan = self._semantic(conn, qvec, f, depth, now, reach) if qvec is not None \
                 else ([], None, None)
+            if self._other_models is None:
+                self._other_models = vector_models.any_of_other_models(conn, self._family)
+            if self._other_models and seen is not None:
+                semantic = self._this_model_only(conn, semantic, seen)
             keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
                 if mode is SearchMode.KEYWORD else []
             graph = graph_search.GraphList()
@@ -164,6 +178,8 @@ class SearchService:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
+                if self._other_models:
+                    self._this_model_only(conn, [], seen)
             # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole
             # memories (tags, metadata, entities) are read for the page shown, not for all ~100 candidates.
             texts = memory_queries.contents(conn, ids)
@@ -193,6 +209,13 @@ class SearchService:
 
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
         return semantic_candidates(conn, self._index, qvec, f, want, now, self._filter_shares, reach)
+
+    def _this_model_only(self, conn, semantic: list[tuple[int, int, float]], seen: Seen) -> list[tuple[int, int, float]]:
+        """``semantic`` and ``seen`` without the memories whose vectors another model made."""
+        other = vector_models.of_other_models(conn, list({*(s[0] for s in semantic), *seen.best}), self._family)
+        for memory_id in other:
+            seen.best.pop(memory_id, None)
+        return [s for s in semantic if s[0] not in other]
 
     def _others(self, conn, qvec, f: MemoryFilter, ids: list[int], seen: Seen) -> None:
         """Exact similarities of the candidates outside the semantic list, from the index's vectors."""

@@ -62,11 +62,20 @@ def _os_error(exc: OSError, home: Path) -> VaultError:
 class Vault:
     """An unlocked vault. Use :meth:`create` or :meth:`unlock` to get one."""
 
-    def __init__(self, home: Path, db: Database, device_id: str, data_key: bytes) -> None:
+    def __init__(self, home: Path, db: Database, device_id: str, data_key: bytes, model_id: str | None = None) -> None:
         self.home = home
         self._db: Database | None = db
         self.device_id = device_id
         self._data_key: bytes | None = data_key
+        #: The embedding model this vault's vectors are made with (recorded at creation, changed by a switch).
+        self.model_id = model_id
+
+    def set_model_id(self, model_id: str) -> None:
+        """Record that the vault's vectors are to come from ``model_id`` (those made by another go stale)."""
+        with self.db.write() as conn:
+            conn.execute(text("INSERT INTO settings(key, value) VALUES ('model_id', :v) "
+                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value"), {"v": model_id})
+        self.model_id = model_id
 
     @property
     def db(self) -> Database:
@@ -119,7 +128,7 @@ class Vault:
             if isinstance(exc, OSError):
                 raise _os_error(exc, home) from None
             raise
-        return cls(home, db, device_id, data_key)
+        return cls(home, db, device_id, data_key, model_id)
 
     @staticmethod
     def _check_files(home: Path) -> None:
@@ -162,7 +171,7 @@ class Vault:
             raise VaultCorrupt(
                 f"this vault holds {stored['embedding_dim']}-dimensional vectors but the model makes {dim}"
             )
-        return cls(home, db, stored["device_id"], data_key)
+        return cls(home, db, stored["device_id"], data_key, stored.get("model_id"))
 
     @staticmethod
     def _prepare_schema(db: Database, dim: int) -> dict[str, str]:
