@@ -394,8 +394,17 @@ def _v17(conn: Connection, dim: int) -> None:
 
 
 
+def _v18(conn: Connection, dim: int) -> None:
+    # Who made each change that arrived in a namespace shared with other people (person and device, from the
+    # signed segment that carried it): shown in history and the detail pane, and filterable by person.
+    conn.execute(text("CREATE TABLE IF NOT EXISTS share_changes (id INTEGER PRIMARY KEY, memory_uuid TEXT NOT NULL, "
+                      "namespace TEXT NOT NULL, person TEXT NOT NULL, device TEXT NOT NULL, at REAL NOT NULL)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS share_changes_memory ON share_changes(memory_uuid, at)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS share_changes_person ON share_changes(person, memory_uuid)"))
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18]
 LATEST = len(MIGRATIONS)
 
 
