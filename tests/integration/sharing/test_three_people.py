@@ -1,9 +1,5 @@
 """Three people (three vaults, three person keys) share one namespace through a real moto S3 server."""
 
-import pytest as _pytest
-
-pytestmark = _pytest.mark.slow
-
 from __future__ import annotations
 
 import json
@@ -15,6 +11,9 @@ from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
+
+# A real S3 server and a dozen vaults: many seconds.
+pytestmark = pytest.mark.slow
 
 NS = "team"
 
