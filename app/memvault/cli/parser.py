@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         conversation_commands,
         mcp_commands,
         memory_commands,
+        share_commands,
         sync_commands,
         vault_commands,
         version_commands,
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     for module in (vault_commands, memory_commands, conversation_commands, agent_commands, mcp_commands,
-                   bench_commands, check_commands, bundle_commands, sync_commands, version_commands):
+                   bench_commands, check_commands, bundle_commands, sync_commands, share_commands,
+                   version_commands):
         module.register(command)
     return parser
