@@ -7,7 +7,9 @@ import json
 import pytest
 
 from memvault.domain.errors import Forbidden, InvalidInput
-from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.api.schemas import HistoryOut
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
@@ -57,6 +59,14 @@ def test_a_write_members_change_reaches_the_others_with_its_author(team):
         assert by.person == person_id(ben) and by.device == ben.vault.device_id and not by.this_person
         assert contents(reader, changed_by=person_id(ben)) == {"staging db moved to eu-west"}
     assert contents(anna, changed_by=person_id(anna)) == {"the deploy key rotates on mondays"}
+    # In history (the API's field) and in search, by person.
+    history = HistoryOut.of(anna.memories.history(made.id), anna.sharing.changes_of(made.id)).data
+    assert history[-1]["changed_by"] == {"person": person_id(ben), "device": ben.vault.device_id, "name": "ben",
+                                         "this_person": False}
+    for mode in (SearchMode.KEYWORD, SearchMode.HYBRID):
+        hits = anna.search.search(SearchQuery("staging deploy", mode=mode, filter=MemoryFilter(
+            namespace=NS, changed_by=person_id(ben)))).hits
+        assert [h.memory.content for h in hits] == ["staging db moved to eu-west"]
     roles = {m.person: m.role for m in cara.sharing.info(NS).members}
     assert roles == {person_id(anna): "admin", person_id(ben): "write", person_id(cara): "read"}
 
