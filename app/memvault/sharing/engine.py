@@ -238,7 +238,11 @@ class ShareEngine:
         except DamagedData as exc:
             return exc.message, [], data, head
         outside = [op for op in ops if op.get("wipe", op.get("ns")) != roster.namespace]
-        if outside or head.get("count") != len(ops):
+        with self.db.read() as conn:
+            # An op names its memory by id: one that is here in another namespace is not the member's to change.
+            rows = store.rows_for(conn, [op["u"] for op in ops if "u" in op])
+        moved = [u for u, row in rows.items() if row.fields["namespace"] != roster.namespace]
+        if outside or moved or head.get("count") != len(ops):
             return "it changes memories outside the shared namespace", [], data, head
         return None, ops, data, head
 

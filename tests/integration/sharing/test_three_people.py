@@ -13,6 +13,8 @@ from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
+from memvault.sync import merge
+from memvault.vault import sync_store
 
 # A real S3 server and a dozen vaults: many seconds.
 pytestmark = pytest.mark.slow
@@ -183,7 +185,22 @@ def test_bad_input_is_refused(make_person, s3_target):
 
 
 def _setting(services, key):
-    from memvault.vault import sync_store
-
     with services.vault.db.read() as conn:
         return sync_store.get_setting(conn, key)
+
+
+def test_a_write_member_cannot_reach_memories_outside_the_shared_namespace(team):
+    anna, ben, _, _, _ = team
+    private = anna.memories.list(MemoryFilter(namespace="private")).items[0]
+    made = ben.memories.create(MemoryCreate(namespace=NS, content="an honest memory")).memory
+    with ben.vault.db.read() as conn:
+        row = sync_store.rows_for(conn, [made.id])[made.id]
+    forged = dict(merge.delta(None, None, row.fields | {"content": "overwritten by ben"}, ben.sharing._clock.now()),
+                  u=private.id)
+    assert forged["ns"] == NS
+    engine = ben.sharing._engine(ben.sharing._config(NS))
+    engine.push(engine.roster(), [forged], ShareReport())
+    anna.sharing.sync_now()
+    assert anna.memories.get(private.id).content == "anna's own note"
+    assert anna.memories.get(private.id).namespace == "private"
+    assert any("outside the shared namespace" in r for r in anna.sharing.info(NS).refused)
