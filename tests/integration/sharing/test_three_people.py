@@ -204,3 +204,20 @@ def test_a_write_member_cannot_reach_memories_outside_the_shared_namespace(team)
     assert anna.memories.get(private.id).content == "anna's own note"
     assert anna.memories.get(private.id).namespace == "private"
     assert any("outside the shared namespace" in r for r in anna.sharing.info(NS).refused)
+
+
+def test_nothing_on_the_target_is_readable_without_a_member_key(team):
+    import boto3
+
+    anna, ben, _, target, _ = team
+    ben.memories.create(MemoryCreate(namespace=NS, content="staging db moved to eu-west"))
+    sync_all(ben, anna)
+    bucket = target.location.removeprefix("s3://").split("/")[0]
+    client = boto3.client("s3", endpoint_url=target.endpoint, aws_access_key_id="test", aws_secret_access_key="test",
+                          region_name="us-east-1")
+    names = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert any("/roster/" in n for n in names) and any("/ops/" in n for n in names)
+    for name in names:
+        body = client.get_object(Bucket=bucket, Key=name)["Body"].read()
+        for secret in (b"deploy key", b"staging db", b'"team"', b'"ben"', b'"cara"', b"mondays", b'"write"'):
+            assert secret not in body, (name, secret)

@@ -1,0 +1,30 @@
+"""A shared namespace over WebDAV (wsgidav on loopback) and a plain folder: the same files, the same checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.sync.targets.factory import TargetConfig
+from tests.helpers.sync_servers import webdav_server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("kind", ["webdav", "folder"])
+def test_a_write_members_change_reaches_the_other_member(make_person, tmp_path, kind):
+    root = tmp_path / "target"
+    root.mkdir()
+    with webdav_server(root) as url:
+        (root / "shared").mkdir()  # the folder a WebDAV URL names exists (as on a real share)
+        target = TargetConfig("webdav", url + "/shared") if kind == "webdav" else TargetConfig("folder", str(root))
+        anna, ben = make_person("anna"), make_person("ben")
+        anna.memories.create(MemoryCreate(namespace="ops", content="the pager rota is in the wiki"))
+        info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
+        ben.sharing.join(info.invite, target)
+        ben.memories.create(MemoryCreate(namespace="ops", content="ben takes the night shift"))
+        ben.sharing.sync_now()
+        assert anna.sharing.sync_now().applied_segments == 1
+        page = anna.memories.list(MemoryFilter(namespace="ops"))
+        assert {m.content for m in page.items} == {"the pager rota is in the wiki", "ben takes the night shift"}
+        assert any(p.is_file() for p in root.rglob("*"))
