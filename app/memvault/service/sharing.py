@@ -30,7 +30,7 @@ from memvault.domain.errors import Forbidden, InvalidInput, MemvaultError, NotFo
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub
 from memvault.sharing import roster as rosters
-from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, cursors_key, entries_key
+from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import replica
 from memvault.sync import scope as scopes
@@ -346,19 +346,21 @@ class SharingService:
         """Who made each change of a memory that arrived through a shared namespace (and this person's sent ones)."""
         with self._db.read() as conn:
             found = share_store.for_memory(conn, memory_id)
-        return [self._by(a) for a in found]
+        return self._attributed(found)
 
     def last_change_by(self, memory_ids: list[str]) -> dict[str, ChangeBy]:
         with self._db.read() as conn:
             found = share_store.latest_for(conn, memory_ids)
-        return {u: self._by(a) for u, a in found.items()}
+        return dict(zip(found, self._attributed(list(found.values())), strict=True))
 
-    def _by(self, a: share_store.Attribution) -> ChangeBy:
+    def _attributed(self, found: list[share_store.Attribution]) -> list[ChangeBy]:
+        if not found:
+            return []
         names = self._names()
         with self._db.read() as conn:
             mine = store.get_setting(conn, _IDENTITY)
         me = PersonIdentity.decode_local(mine).person_id if mine else None
-        return ChangeBy(a.person, a.device, a.at, names.get(a.person), a.person == me)
+        return [ChangeBy(a.person, a.device, a.at, names.get(a.person), a.person == me) for a in found]
 
     def _names(self) -> dict[str, str]:
         names: dict[str, str] = {}

@@ -96,7 +96,7 @@ class ShareEngine:
             self.target.put_new(prefix + name, entries[name])  # deleted or rolled back on the target
         folded = rosters.fold(entries, self.share, self.anchor, self.me)
         # Only entries that verify are kept (a forged one is refused again each time it is listed, and reported).
-        valid = {d: b for d, b in entries.items() if d in folded.accepted or _signed(b, self.share)}
+        valid = {d: b for d, b in entries.items() if d in folded.accepted or rosters.verifies(b, self.share)}
         if valid != self._entries():
             self._keep_entries(valid)
         if report is not None:
@@ -266,10 +266,3 @@ class ShareEngine:
                 cursors["devices"][device] = person
             store.set_setting(conn, cursors_key(self.share), json.dumps(cursors, sort_keys=True))
 
-
-def _signed(data: bytes, share: str) -> bool:
-    try:
-        rosters._parse(data, share)  # noqa: SLF001 - the same check the fold makes
-    except DamagedData:
-        return False
-    return True

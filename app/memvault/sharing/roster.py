@@ -125,6 +125,15 @@ def entry_digest(data: bytes) -> str:
     return signing.digest(data)
 
 
+def verifies(data: bytes, share: str) -> bool:
+    """Whether ``data`` is an entry of ``share`` whose signature verifies (whoever signed it)."""
+    try:
+        _parse(data, share)
+    except DamagedData:
+        return False
+    return True
+
+
 def _stanzas_for(entry: _Entry, person: str) -> dict[int, bytes]:
     found = {}
     for gen, by in entry.doc["grants"].items():
