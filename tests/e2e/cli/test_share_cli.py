@@ -15,6 +15,9 @@ from memvault.service.container import open_vault
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 
+# Several vaults and a target per test: many seconds.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):

@@ -1,0 +1,43 @@
+"""The detail pane's history names the person (and device) who made a change in a shared namespace."""
+
+from __future__ import annotations
+
+import pytest
+
+from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.gui.memory_model import PAGE_SIZE
+from memvault.service.container import create_vault
+from memvault.sync.targets.factory import TargetConfig
+from tests.helpers import fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+
+# Two vaults and a target on top of the desktop: many seconds.
+pytestmark = pytest.mark.slow
+
+
+def test_history_names_the_person_who_made_a_shared_change(qtbot, desktop, tmp_path):
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    ben = create_vault(fast_settings(tmp_path / "ben", worker=False), "vault passphrase ben", FakeEmbedder(),
+                       background=False)
+    try:
+        anna = desktop.services
+        memory = anna.memories.create(MemoryCreate(content="the release train leaves on friday")).memory
+        info = anna.sharing.share("default", with_key=ben.sharing.my_key(), role="write", target=target, name="ben")
+        ben.sharing.join(info.invite, target)
+        ben.memories.update(memory.id, MemoryUpdate(content="the release train leaves on thursday"))
+        ben.sharing.sync_now()
+        anna.sharing.sync_now()
+        ben_device = ben.vault.device_id
+    finally:
+        ben.close()
+    browser = desktop.window.browser
+    browser.refresh()
+    model = browser.model
+    qtbot.waitUntil(lambda: model.total == 1 and not model.is_loading() and model.rowCount() == min(1, PAGE_SIZE),
+                    timeout=20_000)
+    browser.table.selectRow(0)
+    history = browser.detail.history
+    qtbot.waitUntil(lambda: history.count() == 2, timeout=20_000)
+    newest, first = history.item(0).text(), history.item(1).text()
+    assert f"by ben on device {ben_device[:8]}" in newest and "thursday" in newest
+    assert " by " not in first.splitlines()[0]  # made here
