@@ -228,7 +228,9 @@ class ShareEngine:
         role = roster.role_of(person)
         if role not in ("write", "admin"):
             return f"person {person[:8]} is a {role} member: {len(lines) - 1} change(s) not applied", [], data, head
-        bound = cursors["devices"].get(device)
+        # A device writes for one person: this device is this vault's person's, and a device another person
+        # wrote for first stays theirs (attribution and the stamps inside ops name the device).
+        bound = self.me.person_id if device == self.device_id else cursors["devices"].get(device)
         if head.get("device") != device or (bound is not None and bound != person):
             return f"device {device[:8]} belongs to another person", [], data, None
         if head.get("prev") != [cursors["writers"].get(writer, [0, ""])[0], link]:

@@ -11,7 +11,7 @@ from memvault.api.schemas import HistoryOut
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.sharing import roster as rosters
-from memvault.sharing.engine import ShareReport
+from memvault.sharing.engine import ShareEngine, ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import merge
 from memvault.vault import sync_store
@@ -221,3 +221,21 @@ def test_nothing_on_the_target_is_readable_without_a_member_key(team):
         body = client.get_object(Bucket=bucket, Key=name)["Body"].read()
         for secret in (b"deploy key", b"staging db", b'"team"', b'"ben"', b'"cara"', b"mondays", b'"write"'):
             assert secret not in body, (name, secret)
+
+
+def test_a_member_cannot_write_under_another_persons_device(team):
+    anna, ben, cara, _, _ = team
+    made = ben.memories.create(MemoryCreate(namespace=NS, content="an honest memory")).memory
+    sync_all(ben, anna, cara)
+    with ben.vault.db.read() as conn:
+        row = sync_store.rows_for(conn, [made.id])[made.id]
+    forged = merge.delta(None, None, row.fields | {"content": "made in anna's name"}, ben.sharing._clock.now())
+    honest = ben.sharing._engine(ben.sharing._config(NS))
+    # Ben's person key, anna's device id: anna (this device) and cara (who saw anna write with it) refuse it.
+    posing = ShareEngine(ben.vault.db, honest.target, honest.share, honest.anchor, honest.me, anna.vault.device_id,
+                         honest.models, honest.clock, honest.wall)
+    posing.push(honest.roster(), [dict(forged, u="0190a000-0000-7000-8000-0000000000aa")], ShareReport())
+    for reader in (anna, cara):
+        reader.sharing.sync_now()
+        assert "made in anna's name" not in contents(reader)
+        assert any("belongs to another person" in r for r in reader.sharing.info(NS).refused)
