@@ -28,14 +28,23 @@ def test_history_names_the_person_who_made_a_shared_change(qtbot, desktop, tmp_p
         ben.sharing.sync_now()
         anna.sharing.sync_now()
         ben_device = ben.vault.device_id
+        ben.memories.create(MemoryCreate(content="ben's own note, shared"))
+        ben.sharing.sync_now()
+        anna.sharing.sync_now()
+        anna.memories.create(MemoryCreate(content="anna's note, not yet sent"))
+        ben_id = next(m.person for m in info.members if m.name == "ben")
     finally:
         ben.close()
     browser = desktop.window.browser
     browser.refresh()
     model = browser.model
-    qtbot.waitUntil(lambda: model.total == 1 and not model.is_loading() and model.rowCount() == min(1, PAGE_SIZE),
+    qtbot.waitUntil(lambda: model.total == 3 and not model.is_loading() and model.rowCount() == min(3, PAGE_SIZE),
                     timeout=20_000)
-    browser.table.selectRow(0)
+    browser.filters.person_filter.setText(ben_id)  # the browser's "changed by" filter
+    qtbot.waitUntil(lambda: model.total == 2 and not model.is_loading() and model.rowCount() == 2, timeout=20_000)
+    assert any("changed by" in chip for chip, _ in browser.filters._active())
+    row = next(r for r in range(2) if model.memory_at(r).id == memory.id)
+    browser.table.selectRow(row)
     history = browser.detail.history
     qtbot.waitUntil(lambda: history.count() == 2, timeout=20_000)
     newest, first = history.item(0).text(), history.item(1).text()
