@@ -30,7 +30,7 @@ from memvault.domain.errors import Forbidden, InvalidInput, MemvaultError, NotFo
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub
 from memvault.sharing import roster as rosters
-from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport
+from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, kept_entries
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import replica
 from memvault.sync import scope as scopes
@@ -100,6 +100,7 @@ class SharingService:
         self._settings, self._models, self._wall = settings, models, wall
         self._wake = wake_worker or (lambda: None)
         self._lock = threading.Lock()
+        self._targets: dict[str, Any] = {}
 
     # -- the person identity ---------------------------------------------------------------------------------------
 
@@ -150,7 +151,11 @@ class SharingService:
         return config
 
     def _engine(self, config: dict[str, Any]) -> ShareEngine:
-        target = open_target(TargetConfig.from_json(config["target"]))
+        # A target's client is made once (an S3 client costs tens of milliseconds to build).
+        where = json.dumps(config["target"], sort_keys=True)
+        target = self._targets.get(where)
+        if target is None:
+            target = self._targets[where] = open_target(TargetConfig.from_json(config["target"]))
         return ShareEngine(self._db, target, config["share"], config["anchor"], self._identity(), self._device_id,
                            self._models, self._clock, self._wall)
 
@@ -239,11 +244,13 @@ class SharingService:
 
     def info(self, namespace: str) -> ShareInfo:
         config = self._config(namespace)
-        engine = self._engine(config)
-        roster = rosters.fold(engine._entries(), config["share"], config["anchor"], engine.me)  # noqa: SLF001
+        me_identity = self._identity()
+        with self._db.read() as conn:
+            entries = kept_entries(conn, config["share"])
+        roster = rosters.fold(entries, config["share"], config["anchor"], me_identity)
         with self._db.read() as conn:
             report = json.loads(store.get_setting(conn, _REPORT + config["share"]) or "{}")
-        me = engine.me.person_id
+        me = me_identity.person_id
         members = tuple(MemberInfo(p, m.key.text, m.role, m.added_by, m.name, p == me)
                         for p, m in sorted(roster.members.items()))
         return ShareInfo(namespace, config["share"], f"{INVITE_PREFIX}{config['share']}:{config['anchor']}",

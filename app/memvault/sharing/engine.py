@@ -57,6 +57,12 @@ def entries_key(share: str) -> str:
     return f"share_entries:{share}"
 
 
+def kept_entries(conn: Any, share: str) -> dict[str, bytes]:
+    """The membership entries this vault has read (by digest), kept inside it."""
+    kept = json.loads(store.get_setting(conn, entries_key(share)) or "{}")
+    return {d: base64.b64decode(b) for d, b in kept.items()}
+
+
 def cursors_key(share: str) -> str:
     return f"share_cursors:{share}"
 
@@ -73,8 +79,7 @@ class ShareEngine:
 
     def _entries(self) -> dict[str, bytes]:
         with self.db.read() as conn:
-            kept = json.loads(store.get_setting(conn, entries_key(self.share)) or "{}")
-        return {d: base64.b64decode(b) for d, b in kept.items()}
+            return kept_entries(conn, self.share)
 
     def _keep_entries(self, entries: dict[str, bytes]) -> None:
         with self.db.write() as conn:
