@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from memvault.domain.errors import VaultCorrupt
-from memvault.vault import fts
+from memvault.vault import fts, share_store
 
 _V1 = """
 CREATE TABLE memories (
@@ -393,14 +393,8 @@ def _v17(conn: Connection, dim: int) -> None:
         after = rows[-1][0]
 
 
-
 def _v18(conn: Connection, dim: int) -> None:
-    # Who made each change that arrived in a namespace shared with other people (person and device, from the
-    # signed segment that carried it): shown in history and the detail pane, and filterable by person.
-    conn.execute(text("CREATE TABLE IF NOT EXISTS share_changes (id INTEGER PRIMARY KEY, memory_uuid TEXT NOT NULL, "
-                      "namespace TEXT NOT NULL, person TEXT NOT NULL, device TEXT NOT NULL, at REAL NOT NULL)"))
-    conn.execute(text("CREATE INDEX IF NOT EXISTS share_changes_memory ON share_changes(memory_uuid, at)"))
-    conn.execute(text("CREATE INDEX IF NOT EXISTS share_changes_person ON share_changes(person, memory_uuid)"))
+    share_store.create_table(conn)  # who made each change that arrived in a namespace shared with other people
 
 
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,

@@ -15,6 +15,15 @@ from sqlalchemy import Connection, text
 from memvault.vault import filters
 
 
+def create_table(conn: Connection) -> None:
+    """The table and its indexes (migration 18)."""
+    for sql in ("CREATE TABLE IF NOT EXISTS share_changes (id INTEGER PRIMARY KEY, memory_uuid TEXT NOT NULL, "
+                "namespace TEXT NOT NULL, person TEXT NOT NULL, device TEXT NOT NULL, at REAL NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS share_changes_memory ON share_changes(memory_uuid, at)",
+                "CREATE INDEX IF NOT EXISTS share_changes_person ON share_changes(person, memory_uuid)"):
+        conn.execute(text(sql))
+
+
 @dataclass(frozen=True)
 class Attribution:
     memory_uuid: str
