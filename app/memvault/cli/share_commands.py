@@ -95,7 +95,7 @@ def cmd_share(args: argparse.Namespace) -> int:
         elif action == "share":
             info = sharing.share(words[0], with_key=args.with_key, role=args.role, target=target, name=args.name)
         elif action == "now":
-            result = sharing.sync_now()
+            result = sharing.sync_now(allow_mass_delete=args.allow_mass_delete)
             out(args, result, f"Sent {result.pushed_ops} change(s), applied {result.applied_segments} segment(s)"
                 + "".join(f"\n  refused: {r}" for r in result.refused)
                 + "".join(f"\n  problem: {p}" for p in result.problems))
@@ -153,5 +153,8 @@ def register(command: Command) -> None:
     p.add_argument("--endpoint", metavar="URL", help="with an s3:// target: the storage's endpoint (MinIO, R2)")
     p.add_argument("--export", metavar="FILE", help="with `key`: write this person's key file (for a server)")
     p.add_argument("--import", dest="import_file", metavar="FILE", help="with `key`: use the person key in FILE")
+    p.add_argument("--allow-mass-delete", action="store_true",
+                   help="with `now`: apply a member's changes even when they remove more than 50 memories and 20%% "
+                        "of the shared namespace")
     p.add_argument("--key-passphrase-file", metavar="FILE",
                    help=f"the key file's passphrase from FILE (else {KEY_PASSPHRASE_ENV}, else a prompt)")

@@ -267,12 +267,15 @@ class SharingService:
 
     # -- cycles --------------------------------------------------------------------------------------------------
 
-    def sync_now(self) -> ShareResult:
-        """One cycle of every shared namespace: membership, this vault's changes out, members' changes in."""
-        with self._lock:
-            return self._cycle()
+    def sync_now(self, *, allow_mass_delete: bool = False) -> ShareResult:
+        """One cycle of every shared namespace: membership, this vault's changes out, members' changes in.
 
-    def _cycle(self) -> ShareResult:
+        A member's segment that would remove more than 50 memories and 20% of the namespace waits (reported)
+        unless ``allow_mass_delete``."""
+        with self._lock:
+            return self._cycle(allow_mass_delete)
+
+    def _cycle(self, allow_mass_delete: bool = False) -> ShareResult:
         configs = self._configs()
         total = ShareReport()
         if not configs:
@@ -286,7 +289,7 @@ class SharingService:
             self._push(engines, rosters_now, reports)
             for ns, engine in engines.items():
                 if rosters_now[ns].role_of(engine.me.person_id) is not None:
-                    engine.pull(rosters_now[ns], reports[ns])
+                    engine.pull(rosters_now[ns], reports[ns], allow_mass_delete=allow_mass_delete)
         except MemvaultError as exc:
             for report in reports.values():
                 report.problems.append(exc.message)

@@ -30,6 +30,7 @@ from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, Sync
 from memvault.sharing import roster as rosters
 from memvault.sharing.person import PersonIdentity
 from memvault.sync import incoming, merge, replica
+from memvault.sync.engine import mass_delete_guard
 from memvault.sync.segments import SegmentHeader, digest, read_file, write_file
 from memvault.sync.targets.base import ID, SEQ, Target, seq_name
 from memvault.vault import share_store
@@ -177,12 +178,13 @@ class ShareEngine:
                 found.setdefault(f"{parts[0]}/{parts[1]}", []).append(int(parts[2]))
         return {w: sorted(s) for w, s in found.items()}
 
-    def pull(self, roster: rosters.Roster, report: ShareReport) -> None:
+    def pull(self, roster: rosters.Roster, report: ShareReport, *, allow_mass_delete: bool = False) -> None:
         for writer, seqs in sorted(self.writers().items()):
             if writer != self.writer:
-                self._pull_writer(roster, writer, seqs, report)
+                self._pull_writer(roster, writer, seqs, report, allow_mass_delete)
 
-    def _pull_writer(self, roster: rosters.Roster, writer: str, seqs: list[int], report: ShareReport) -> None:
+    def _pull_writer(self, roster: rosters.Roster, writer: str, seqs: list[int], report: ShareReport,
+                     allow_mass_delete: bool) -> None:
         person, device = writer.split("/")
         for seq in seqs:
             with self.db.read() as conn:
@@ -204,7 +206,15 @@ class ShareEngine:
                 if head is not None:
                     self._advance(writer, seq, data, None, device, person, report)
                 continue
-            self._advance(writer, seq, data, ops, device, person, report)
+            try:
+                self._advance(writer, seq, data, ops, device, person, report,
+                              guard=None if allow_mass_delete else mass_delete_guard)
+            except incoming.MassDelete as exc:
+                removed = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
+                report.problems.append(f"{name} from person {person[:8]} would remove {removed} of the shared "
+                                       "namespace: nothing was applied; if that is intended, run `memvault share now "
+                                       "--allow-mass-delete`")
+                return
 
     def _check(self, roster: rosters.Roster, writer: str, seq: int, link: str,
                cursors: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]], bytes | None, dict | None]:
@@ -254,7 +264,7 @@ class ShareEngine:
         return None, ops, data, head
 
     def _advance(self, writer: str, seq: int, data: bytes, ops: list[dict[str, Any]] | None, device: str, person: str,
-                 report: ShareReport) -> None:
+                 report: ShareReport, guard: Callable[[dict[str, int], dict[str, int]], None] | None = None) -> None:
         now = self.wall()
         with self.db.write() as conn:
             if ops:
@@ -262,7 +272,7 @@ class ShareEngine:
                 if newest:
                     self.clock.observe(newest)
                 replica.catch_up(conn, self.device_id, self.models)
-                applied = incoming.apply(conn, ops, device, self.models, now)
+                applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
                 replica.skip_applied(conn)
                 share_store.record(conn, [(u, ns, person, device, now) for _, u, ns in applied.changes])
                 report.changes += applied.changes

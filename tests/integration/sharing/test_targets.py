@@ -41,3 +41,20 @@ def test_sharing_and_device_sync_do_not_run_in_one_vault(make_person, tmp_path):
     with pytest.raises(SyncError, match="device sync"):
         ben.sharing.share("ops", target=TargetConfig("folder", str(tmp_path / "shared-2")))
     assert ben.sharing.list() == []
+
+
+def test_a_members_wipe_of_the_namespace_waits_until_allowed(make_person, tmp_path):
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    anna, ben = make_person("anna"), make_person("ben")
+    for i in range(60):
+        anna.memories.create(MemoryCreate(namespace="ops", content=f"runbook step {i}"))
+    info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
+    ben.sharing.join(info.invite, target)
+    assert ben.memories.count(MemoryFilter(namespace="ops")) == 60
+    ben.lifecycle.wipe_namespace("ops", confirm="ops")
+    ben.sharing.sync_now()
+    result = anna.sharing.sync_now()
+    assert anna.memories.count(MemoryFilter(namespace="ops")) == 60
+    assert any("would remove 60 of 60 memories" in p and "--allow-mass-delete" in p for p in result.problems)
+    anna.sharing.sync_now(allow_mass_delete=True)
+    assert anna.memories.count(MemoryFilter(namespace="ops")) == 0
