@@ -33,17 +33,13 @@ _AWS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_
 
 
 def target_of(where: str, endpoint: str | None, environ: Mapping[str, str] = os.environ):
-    from memvault.sync.targets.factory import TargetConfig
+    from memvault.service.share_info import target_from_text
 
     if where.startswith("s3://"):
-        if len(where) <= 5:
-            raise InvalidInput("--target s3://bucket or s3://bucket/prefix", field="target")
-        return TargetConfig("s3", where, endpoint, {k: environ[k] for k in _AWS if environ.get(k)})
-    if where.startswith(("http://", "https://")):
-        user = environ.get("MEMVAULT_WEBDAV_USER")
-        creds = {"user": user, "password": environ.get("MEMVAULT_WEBDAV_PASSWORD", "")} if user else {}
-        return TargetConfig("webdav", where, None, creds)
-    return TargetConfig("folder", str(Path(where).expanduser().resolve()))
+        return target_from_text(where, endpoint, {k: environ[k] for k in _AWS if environ.get(k)})
+    user = environ.get("MEMVAULT_WEBDAV_USER")
+    creds = {"user": user, "password": environ.get("MEMVAULT_WEBDAV_PASSWORD", "")} if user else {}
+    return target_from_text(where, endpoint, creds if where.startswith(("http://", "https://")) else None)
 
 
 def _key_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:

@@ -32,7 +32,7 @@ from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
 from memvault.service.container import Services
-from memvault.service.sharing import ChangeBy
+from memvault.service.share_info import ChangeBy
 
 #: Characters of a version's text shown in the history list (the tooltip has all of it).
 HISTORY_PREVIEW_CHARS = 200

@@ -20,7 +20,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from memvault.config import Settings
@@ -29,6 +28,7 @@ from memvault.domain.clock import Clock, system_clock
 from memvault.domain.errors import Forbidden, InvalidInput, MemvaultError, NotFound, SyncError
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub
+from memvault.service.share_info import INVITE_PREFIX, ChangeBy, MemberInfo, ShareInfo, ShareResult, parse_invite
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, kept_entries
 from memvault.sharing.person import PersonIdentity, PersonKey
@@ -44,52 +44,7 @@ log = logging.getLogger(__name__)
 _IDENTITY = "share_identity"
 _SHARE = "share_config:"
 _REPORT = "share_report:"
-INVITE_PREFIX = "mvshare1:"
 _SEGMENT_OPS = 2000
-
-
-@dataclass(frozen=True)
-class MemberInfo:
-    person: str
-    key: str
-    role: str
-    added_by: str
-    name: str | None
-    this_person: bool
-
-
-@dataclass(frozen=True)
-class ShareInfo:
-    namespace: str
-    share_id: str
-    invite: str
-    target: str
-    role: str | None
-    members: tuple[MemberInfo, ...]
-    removed: tuple[str, ...]
-    refused: tuple[str, ...]
-    problems: tuple[str, ...]
-    last_sync_at: float | None
-
-
-@dataclass(frozen=True)
-class ShareResult:
-    pushed_ops: int
-    applied_segments: int
-    changes: int
-    refused: tuple[str, ...]
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ChangeBy:
-    """Who made one change of a memory in a shared namespace."""
-
-    person: str
-    device: str
-    at: float
-    name: str | None
-    this_person: bool
 
 
 class SharingService:
@@ -381,19 +336,6 @@ class SharingService:
 
 def _share_keys(conn: Any) -> list[str]:
     return share_store.setting_keys(conn, _SHARE)
-
-
-def parse_invite(invite: str) -> tuple[str, str]:
-    parts = invite.strip().split(":")
-    if len(parts) != 3 or f"{parts[0]}:" != INVITE_PREFIX or len(parts[2]) != 32:
-        raise InvalidInput("an invitation looks like mvshare1:<share id>:<creator id> (`memvault share list` "
-                           "on an admin's vault prints it)", field="invite")
-    try:
-        uuid.UUID(parts[1])
-        int(parts[2], 16)
-    except ValueError:
-        raise InvalidInput("the invitation is damaged; copy it again", field="invite") from None
-    return parts[1], parts[2]
 
 
 def _find(roster: rosters.Roster, person: str) -> PersonKey:
