@@ -50,3 +50,34 @@ def test_history_names_the_person_who_made_a_shared_change(qtbot, desktop, tmp_p
     newest, first = history.item(0).text(), history.item(1).text()
     assert f"by ben on device {ben_device[:8]}" in newest and "thursday" in newest
     assert " by " not in first.splitlines()[0]  # made here
+
+
+def test_the_share_dialog_copies_my_key_and_shares_with_a_pasted_one(qtbot, desktop, tmp_path):
+    from PySide6.QtGui import QGuiApplication
+
+    from memvault.sharing.person import PersonIdentity
+
+    window = desktop.window
+    window.share_action.trigger()
+    dialog = window.share_dialog
+    qtbot.waitUntil(lambda: dialog.my_key.text().startswith("mvperson1"), timeout=10_000)
+    assert dialog.my_key.text() == desktop.services.sharing.my_key()
+    dialog.copy_key.click()
+    assert QGuiApplication.clipboard().text() == dialog.my_key.text()
+    dialog.namespace.setText("team")
+    dialog.their_key.setText("mvpub1notaperson")
+    with qtbot.waitSignal(dialog.share_button.clicked, timeout=1000):
+        dialog.share_button.click()
+    qtbot.waitUntil(lambda: "mvperson1" in dialog.message.text() and dialog.share_button.isEnabled(), timeout=10_000)
+    assert desktop.services.sharing.list() == []  # refused, nothing shared
+    them = PersonIdentity.new().key
+    dialog.their_key.setText(them.text)
+    dialog.role.setCurrentIndex(1)  # read and write
+    dialog.target.setText(str(tmp_path / "shared"))
+    with qtbot.waitSignal(dialog.shared, timeout=20_000) as shared:
+        dialog.share_button.click()
+    info = shared.args[0]
+    assert dialog.invite.toPlainText() == info.invite and dialog.invite.isVisible()
+    assert {m.person: m.role for m in info.members}[them.person_id] == "write"
+    assert desktop.services.sharing.list()[0].namespace == "team"
+    dialog.close()
