@@ -155,9 +155,11 @@ class ShareEngine:
             data = write_file(header, roster.keys[roster.current],
                               {"count": len(ops), "prev": cursors["chain"], "device": self.device_id},
                               (json.dumps(op, sort_keys=True, ensure_ascii=False) for op in ops), self.me.sign_private)
-            if self.target.put_new(self._ops_name(self.writer, seq), data):
+            name = self._ops_name(self.writer, seq)
+            if self.target.put_new(name, data):
                 break
-            seq += 1  # taken (written before a crash, or planted): the chain's prev keeps readers on our files
+            cursors["chain"] = self._own_link(roster, name, seq, cursors["chain"], report)
+            seq += 1
         now = self.wall()
         with self.db.write() as conn:
             cursors = self._cursors(conn)
@@ -166,6 +168,21 @@ class ShareEngine:
             share_store.record(conn, [(op["u"], roster.namespace or "", self.me.person_id, self.device_id, now)
                                       for op in ops if "u" in op])
         report.pushed_ops += len(ops)
+
+    def _own_link(self, roster: rosters.Roster, name: str, seq: int, chain: list[Any],
+                  report: ShareReport) -> list[Any]:
+        """The chain link after the file already at our next number: its own when this device wrote it (before a
+        crash kept that from being recorded), else the same link (a planted file, which readers refuse)."""
+        try:
+            found = self.target.get(name)
+            read_file(found, SegmentHeader(self.share, self.writer, "ops", seq, 0), roster.keys, self.me.key.sign)
+        except SyncTargetError:
+            raise
+        except (NotFound, DamagedData, DecryptionFailed, SyncError) as exc:
+            report.problems.append(f"{name} was not written by this device ({exc.message}): it is left there and "
+                                   "the next number is used")
+            return chain
+        return [seq, digest(found)]
 
     # -- pull ----------------------------------------------------------------------------------------------------
 

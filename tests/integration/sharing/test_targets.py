@@ -58,3 +58,30 @@ def test_a_members_wipe_of_the_namespace_waits_until_allowed(make_person, tmp_pa
     assert any("would remove 60 of 60 memories" in p and "--allow-mass-delete" in p for p in result.problems)
     anna.sharing.sync_now(allow_mass_delete=True)
     assert anna.memories.count(MemoryFilter(namespace="ops")) == 0
+
+
+def test_a_segment_written_before_a_crash_keeps_the_chain(make_person, tmp_path):
+    from memvault.sharing.engine import cursors_key
+    from memvault.vault import sync_store
+
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    anna, ben = make_person("anna"), make_person("ben")
+    info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
+    ben.sharing.join(info.invite, target)
+    share = info.share_id
+    with ben.vault.db.read() as conn:
+        before = sync_store.get_setting(conn, cursors_key(share))
+    ben.memories.create(MemoryCreate(namespace="ops", content="sent just before the crash"))
+    ben.sharing.sync_now()
+    with ben.vault.db.write() as conn:  # the crash: the segment is on the target, its number not recorded
+        if before is None:
+            sync_store.delete_settings(conn, cursors_key(share))
+        else:
+            sync_store.set_setting(conn, cursors_key(share), before)
+    ben.memories.create(MemoryCreate(namespace="ops", content="sent after the restart"))
+    result = ben.sharing.sync_now()
+    assert result.problems == ()
+    anna.sharing.sync_now()
+    page = anna.memories.list(MemoryFilter(namespace="ops"))
+    assert {m.content for m in page.items} == {"sent just before the crash", "sent after the restart"}
+    assert anna.sharing.info("ops").refused == ()
