@@ -1,4 +1,5 @@
-"""The "Share namespace" dialog: copy my person key, paste theirs, pick a role (``memvault share`` in a window).
+"""The "Share namespace" dialog: copy my person key, paste theirs, pick a role (``memvault share`` in a window),
+or join with an invitation (``memvault share join``).
 
 The first share of a namespace also needs a target (a folder, ``s3://bucket/prefix`` or a WebDAV URL). Reading
 my key (made on first use), sharing and listing reach the vault or the target, so they run on the TaskRunner.
@@ -35,9 +36,11 @@ class ShareDialog(QDialog):
 
     Signals:
         shared(ShareInfo): the person was added (the invitation to send them is shown).
+        joined(ShareInfo): this vault joined a shared namespace.
     """
 
     shared = Signal(object)
+    joined = Signal(object)
 
     def __init__(self, services: Services, runner: TaskRunner, namespace: str | None,
                  parent: QWidget | None = None) -> None:
@@ -74,6 +77,18 @@ class ShareDialog(QDialog):
         for label, widget in (("Namespace", self.namespace), ("Their person key", self.their_key),
                               ("Role", self.role), ("Target", self.target), ("S3 endpoint", self.endpoint)):
             widget.setAccessibleName(label)
+        self.join_invite = QLineEdit()
+        self.join_invite.setPlaceholderText("mvshare1:… (the invitation someone sent you)")
+        self.join_invite.setAccessibleName("Invitation")
+        self.join_target = QLineEdit()
+        self.join_target.setPlaceholderText("the folder, s3://bucket/prefix or WebDAV URL they named")
+        self.join_target.setAccessibleName("Target to join on")
+        self.join_button = QPushButton("Join")
+        self.join_button.clicked.connect(self._on_join_clicked)
+        joining = QFormLayout()
+        joining.addRow("Invitation", self.join_invite)
+        joining.addRow("Where", self.join_target)
+        joining.addRow("", self.join_button)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.invite = QPlainTextEdit()
@@ -87,6 +102,8 @@ class ShareDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(QLabel("Or join a namespace someone shared with you:"))
+        layout.addLayout(joining)
         layout.addWidget(self.message)
         layout.addWidget(self.invite)
         layout.addWidget(self.buttons)
@@ -113,6 +130,24 @@ class ShareDialog(QDialog):
         self.message.setText("Sharing…")
         self._runner.run(share, self._on_shared, self._on_failed, owner=self)
 
+    def _on_join_clicked(self) -> None:
+        sharing = self._services.sharing
+        assert sharing is not None
+        invite, where = self.join_invite.text().strip(), self.join_target.text().strip()
+
+        def join() -> ShareInfo:
+            return sharing.join(invite, target_from_text(where))
+
+        self.join_button.setEnabled(False)
+        self.message.setText("Joining…")
+        self._runner.run(join, self._on_joined, self._on_failed, owner=self)
+
+    def _on_joined(self, info: ShareInfo) -> None:
+        self.join_button.setEnabled(True)
+        self.message.setText(f"You joined {info.namespace!r} ({info.role}); its memories are in the namespace "
+                             "of that name.")
+        self.joined.emit(info)
+
     def _on_shared(self, info: ShareInfo) -> None:
         self.share_button.setEnabled(True)
         self.message.setText(f"{info.namespace!r} is shared with {len(info.members)} people. Send them this "
@@ -124,4 +159,5 @@ class ShareDialog(QDialog):
 
     def _on_failed(self, exc: MemvaultError) -> None:
         self.share_button.setEnabled(True)
+        self.join_button.setEnabled(True)
         self.message.setText(exc.message)

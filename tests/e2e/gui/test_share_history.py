@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.gui.memory_model import PAGE_SIZE
 from memvault.service.container import create_vault
 from memvault.sync.targets.factory import TargetConfig
@@ -80,4 +80,26 @@ def test_the_share_dialog_copies_my_key_and_shares_with_a_pasted_one(qtbot, desk
     assert dialog.invite.toPlainText() == info.invite and dialog.invite.isVisible()
     assert {m.person: m.role for m in info.members}[them.person_id] == "write"
     assert desktop.services.sharing.list()[0].namespace == "team"
+    dialog.close()
+
+
+def test_the_share_dialog_joins_with_an_invitation(qtbot, desktop, tmp_path):
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    anna = create_vault(fast_settings(tmp_path / "anna", worker=False), "vault passphrase anna", FakeEmbedder(),
+                        background=False)
+    try:
+        anna.memories.create(MemoryCreate(namespace="team", content="standup moved to ten"))
+        info = anna.sharing.share("team", with_key=desktop.services.sharing.my_key(), role="read", target=target)
+    finally:
+        anna.close()
+    window = desktop.window
+    window.share_action.trigger()
+    dialog = window.share_dialog
+    dialog.join_invite.setText(info.invite)
+    dialog.join_target.setText(str(tmp_path / "shared"))
+    with qtbot.waitSignal(dialog.joined, timeout=20_000) as joined:
+        dialog.join_button.click()
+    assert joined.args[0].role == "read" and "joined 'team' (read)" in dialog.message.text()
+    assert [m.content for m in desktop.services.memories.list(MemoryFilter(namespace="team")).items] == [
+        "standup moved to ten"]
     dialog.close()
