@@ -99,7 +99,7 @@ def cmd_share(args: argparse.Namespace) -> int:
         else:
             infos = sharing.list()
             if action == "status":
-                text = "\n".join(f"{i.namespace}: last sync {i.last_sync_at or 'never'}"
+                text = "\n".join(f"{i.namespace}: last sync {_when(i.last_sync_at)}"
                                  + "".join(f"\n  refused: {r}" for r in i.refused)
                                  + "".join(f"\n  problem: {p}" for p in i.problems) for i in infos)
             else:
@@ -108,6 +108,12 @@ def cmd_share(args: argparse.Namespace) -> int:
             return 0
     out(args, info, _info_text(info))
     return 0
+
+
+def _when(at: float | None) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M:%S") if at else "never"
 
 
 def apply_headless(sharing: Any, environ: Mapping[str, str] = os.environ) -> str | None:

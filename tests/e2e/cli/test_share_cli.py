@@ -67,6 +67,8 @@ def test_two_people_share_a_namespace_with_the_cli(env, capsys, monkeypatch):
     assert contents(capsys, env, "anna") == ["ben fixed the flaky test", "the build runs at nine"]
     code, out, _ = run(capsys, env, "anna", "share", "list")
     assert "(you)" in out and " ben " in out
+    code, out, _ = run(capsys, env, "anna", "share", "status")
+    assert code == 0 and out.startswith("team: last sync 20")
     ben_id = [m for m in shared["members"] if m["role"] == "write"][0]["person"]
     code, out, err = run(capsys, env, "anna", "share", "remove", "team", ben_id[:8])
     assert code == 0, err
