@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.domain.errors import SyncError
+from memvault.domain.errors import Forbidden, SyncError
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.sync.targets.factory import TargetConfig
 from tests.helpers.sync_servers import webdav_server
@@ -85,3 +85,27 @@ def test_a_segment_written_before_a_crash_keeps_the_chain(make_person, tmp_path)
     page = anna.memories.list(MemoryFilter(namespace="ops"))
     assert {m.content for m in page.items} == {"sent just before the crash", "sent after the restart"}
     assert anna.sharing.info("ops").refused == ()
+
+
+def test_membership_entries_deleted_on_the_target_are_written_back(make_person, tmp_path):
+    root = tmp_path / "shared"
+    target = TargetConfig("folder", str(root))
+    anna, ben, cara = make_person("anna"), make_person("ben"), make_person("cara")
+    info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
+    anna.sharing.share("ops", with_key=cara.sharing.my_key(), role="write")
+    ben.sharing.join(info.invite, target)
+    anna.sharing.remove("ops", cara.sharing.my_key())
+    ben.sharing.sync_now()
+    entries = sorted((root / info.share_id / "roster").iterdir())
+    assert len(entries) == 4  # create, add ben, add cara, remove cara
+    for entry in entries:  # the operator rolls the membership back to nothing
+        entry.unlink()
+    ben.sharing.sync_now()
+    assert len(list((root / info.share_id / "roster").iterdir())) == 4
+    members = {m.key: m.role for m in ben.sharing.info("ops").members}
+    assert members == {anna.sharing.my_key(): "admin", ben.sharing.my_key(): "write"}
+    # Cara, removed, cannot join again from the restored files.
+    with pytest.raises(Forbidden):
+        cara_again = make_person("cara-again")
+        cara_again.sharing.import_key_file(cara.sharing.export_key_file("cara's key file"), "cara's key file")
+        cara_again.sharing.join(info.invite, target)
