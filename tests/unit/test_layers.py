@@ -27,6 +27,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "crypto": ("memvault.vault", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
     "bundle": ("memvault.vault", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
     "sync": ("memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
+    "sharing": ("memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
     "vault": ("memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + QT + HTTP,
     "embedding": ("memvault.vault", "memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
     "ranking": ("memvault.service", "memvault.api", "memvault.gui", "memvault.cli", "memvault.bench", "memvault.sync",
@@ -36,7 +37,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                    "memvault.bundle", "memvault.ranking") + SQL + QT + HTTP,
     "service": ("memvault.api", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT + HTTP,
     "api": ("memvault.vault", "memvault.gui", "memvault.cli", "memvault.bench") + SQL + QT,
-    "gui": ("memvault.vault", "memvault.api", "memvault.cli", "memvault.bench", "memvault.sync", "memvault.embedding")
+    "gui": ("memvault.vault", "memvault.api", "memvault.cli", "memvault.bench", "memvault.sync", "memvault.sharing",
+            "memvault.embedding")
     + SQL + HTTP,
     "cli": ("memvault.vault",) + SQL,
     "bench": ("memvault.vault",) + SQL,

@@ -97,7 +97,7 @@ def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:
         tag_match=body.tag_match, tier=v.choice(Tier, body.tier, "tier") if body.tier else None,
         min_importance=body.min_importance, created_after=body.created_after, created_before=body.created_before,
         metadata=v.metadata_filter(body.metadata_filter), include_archived=body.include_archived,
-        include_confidential=body.include_confidential,
+        include_confidential=body.include_confidential, changed_by=body.changed_by,
     )
 
 
@@ -137,6 +137,8 @@ def list_memories(
         description="A JSON object: metadata keys and the values they must have")] = None,
     include_expired: bool = False, include_deleted: bool = False,
     only_deleted: bool = False, include_archived: bool = False,
+    changed_by: Annotated[str | None, Query(pattern="^[0-9a-f]{32}$", description=(
+        "Only memories this person (a person id) created or changed in a shared namespace"))] = None,
     limit: Annotated[int, d.doc_query(minimum=1)] = 20,
     offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page",
@@ -150,7 +152,7 @@ def list_memories(
         tier=v.choice(Tier, tier, "tier") if tier else None, min_importance=min_importance,
         created_after=created_after, created_before=created_before, metadata=_metadata_param(metadata_filter),
         include_expired=include_expired, include_deleted=include_deleted, only_deleted=only_deleted,
-        include_archived=include_archived)
+        include_archived=include_archived, changed_by=changed_by)
     page = services.memories.list(f, limit=min(limit, 100) if limit > 0 else limit, offset=offset,
                                   cursor=v.cursor(cursor))
     return ListOut(data=[MemoryPublic.of(m) for m in page.items], has_more=page.has_more,
@@ -201,7 +203,8 @@ def unarchive_memory(memory_id: str, key: WriteKey, services: ServicesDep) -> Me
 
 @router.get("/{memory_id}/history", response_model=HistoryOut)
 def history(memory_id: str, key: ReadKey, services: ServicesDep) -> HistoryOut:
-    return HistoryOut.of(services.memories.history(memory_id, _scope(key)))
+    entries = services.memories.history(memory_id, _scope(key))
+    return HistoryOut.of(entries, services.sharing.changes_of(memory_id) if services.sharing else [])
 
 
 @router.post("/{memory_id}/history/{version}/restore", response_model=MemoryPublic | MemoryReceipt)

@@ -211,6 +211,9 @@ class SearchIn(RequestBody):
                                doc(**d.METADATA_FILTER)] = {}
     include_confidential: StrictBool = False
     include_archived: StrictBool = False
+    changed_by: Annotated[str | None, Field(None, description="Only memories this person (a person id from "
+                                            "`memvault share list`) created or changed in a shared namespace",
+                                            pattern="^[0-9a-f]{32}$")] = None
     debug: StrictBool = False
     #: Pack the hits into max_context_tokens (default 1000; the embedding model's tokenizer): best hits first,
     #: redundant sentences removed, each cut to its most relevant sentences, in each hit's ``context``.
@@ -252,11 +255,21 @@ class HistoryOut(BaseModel):
     data: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, entries: list[HistoryEntry]) -> HistoryOut:
+    def of(cls, entries: list[HistoryEntry], changes: list[Any] = ()) -> HistoryOut:
+        """``changes``: who made the changes that arrived through a shared namespace (matched by time); a version
+        without one (``changed_by`` null) was made on this vault."""
+        by_time = {c.at: c for c in changes}
         return cls(data=[{
             "version": h.version, "change": h.change, "changed_at": int(h.changed_at),
+            "changed_by": _changed_by(by_time.get(h.changed_at)),
             **{spec.name: fields.plain(spec, getattr(h, spec.name)) for spec in fields.historic()},
         } for h in entries])
+
+
+def _changed_by(change: Any) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return {"person": change.person, "device": change.device, "name": change.name, "this_person": change.this_person}
 
 
 class KeyCreateIn(RequestBody):

@@ -45,6 +45,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     services = open_vault(settings, read_passphrase(args), load_embedder(settings))
     try:
+        from memvault.cli.share_commands import apply_headless
+
+        if (joined := apply_headless(services.sharing)) is not None:
+            print(f"memvault: member of the shared namespace {joined!r}", file=sys.stderr, flush=True)
         server = ApiServer(services, host=args.host, port=args.port, allow_remote=args.allow_remote)
         if args.allow_remote:
             print(f"memvault: WARNING: listening on {args.host}; anyone who can reach it and holds a key "

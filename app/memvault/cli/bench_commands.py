@@ -60,6 +60,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
             figures = run_sync_benchmark(settings_for(args), n=args.n, progress=progress.stage)
         out(args, figures, figures.as_text())
         return 0
+    if args.share:
+        from memvault.bench.share import run_share_benchmark
+
+        with progress_for(args) as progress:
+            shared = run_share_benchmark(settings_for(args), n=args.n, progress=progress.stage)
+        out(args, shared, shared.as_text())
+        return 0
     if args.gui:
         from memvault.bench.gui import run_gui_benchmark
 
@@ -145,6 +152,9 @@ def register(command: Command) -> None:
                         "imported with generated vectors (only the 100,000 texts they mix are embedded; 1,000,000 takes ~20 min)")
     p.add_argument("--sync", action="store_true",
                    help="measure sync instead: a new device joining --n memories through a folder, idle cycles")
+    p.add_argument("--share", action="store_true",
+                   help="measure a namespace shared between people instead: a new member joining --n memories "
+                        "through a folder, and one member cycle as the roster grows to 1, 5, 10 and 20 members")
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 

@@ -145,4 +145,14 @@ def memory_filter(args: argparse.Namespace, *, search: bool = False) -> MemoryFi
         only_deleted=getattr(args, "trash", False),
         include_archived=args.include_archived,
         include_confidential=args.include_confidential if search else True,
+        changed_by=_person_id(getattr(args, "changed_by", None)),
     )
+
+
+def _person_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise InvalidInput("--changed-by takes a person id (32 hex characters, see `memvault share list --json`)")
+    return text

@@ -76,6 +76,8 @@ def add_filters(p: argparse.ArgumentParser, *, search: bool) -> None:
                    help="only memories created before this time (written as for --created-after)")
     p.add_argument("--metadata", metavar="JSON", help='match metadata fields, e.g. \'{"source": "chat"}\'')
     p.add_argument("--include-archived", action="store_true", help="include archived memories")
+    p.add_argument("--changed-by", metavar="PERSON", help="only memories this person (a person id from `memvault "
+                   "share list --json`) created or changed in a shared namespace")
     if search:
         p.add_argument("--include-confidential", action="store_true",
                        help="include memories whose visibility is confidential")
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         conversation_commands,
         mcp_commands,
         memory_commands,
+        share_commands,
         sync_commands,
         vault_commands,
         version_commands,
@@ -154,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     for module in (vault_commands, memory_commands, conversation_commands, agent_commands, mcp_commands,
-                   bench_commands, check_commands, bundle_commands, sync_commands, version_commands):
+                   bench_commands, check_commands, bundle_commands, sync_commands, share_commands,
+                   version_commands):
         module.register(command)
     return parser

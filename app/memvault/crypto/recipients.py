@@ -68,6 +68,8 @@ class Protocol:
 BUNDLE = Protocol(_HKDF_INFO, _WRAP_CONTEXT)
 #: Sync key generations granted to a device's own sync wrapping key (never the bundle recipient key).
 SYNC = Protocol(b"memvault-sync-x25519-v1", b"sync-x25519-grant")
+#: Shared-namespace key generations granted to a person's share wrapping key (``mvperson1`` keys).
+SHARE = Protocol(b"memvault-share-x25519-v1", b"share-x25519-grant")
 _STANZA_HEAD = 1 + RECIPIENT_ID_BYTES + KEY_BYTES
 STANZA_BYTES = _STANZA_HEAD + aead.OVERHEAD + 32
 

@@ -187,6 +187,9 @@ class MemoryFilter:
     include_confidential: bool = True
     #: Only memories with a version that lost a concurrent edit on sync and is not resolved yet.
     only_conflicts: bool = False
+    #: Only memories that this person (a person id, see :mod:`memvault.sharing.person`) created or changed in a
+    #: namespace shared with other people.
+    changed_by: str | None = None
 
 
 @dataclass(frozen=True)

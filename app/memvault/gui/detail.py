@@ -32,19 +32,24 @@ from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
 from memvault.service.container import Services
+from memvault.service.share_info import ChangeBy
 
 #: Characters of a version's text shown in the history list (the tooltip has all of it).
 HISTORY_PREVIEW_CHARS = 200
 VERSION = int(Qt.ItemDataRole.UserRole.value)
 
 
-def history_label(entry: HistoryEntry) -> str:
-    """Two lines: which version, what happened and when; then the start of its text."""
+def history_label(entry: HistoryEntry, by: ChangeBy | None = None) -> str:
+    """Two lines: which version, what happened, when (and who, for a change another person made in a shared
+    namespace); then the start of its text."""
     when = dt.datetime.fromtimestamp(entry.changed_at).strftime("%Y-%m-%d %H:%M")
     text = " ".join(entry.content.split())
     if len(text) > HISTORY_PREVIEW_CHARS:
         text = text[: HISTORY_PREVIEW_CHARS - 1].rstrip() + "…"
-    return f"v{entry.version} · {entry.change} · {when}\n{text}"
+    who = ""
+    if by is not None:
+        who = f" · by {by.name or by.person[:8]} on device {by.device[:8]}"
+    return f"v{entry.version} · {entry.change} · {when}{who}\n{text}"
 
 
 class DetailPane(QWidget):
@@ -191,8 +196,10 @@ class DetailPane(QWidget):
         self.importance.setValue(memory.importance)
         self.metadata.setPlainText(json.dumps(memory.metadata, indent=2, ensure_ascii=False))
         memory_id = memory.id
-        self._runner.run(lambda: self._services.memories.history(memory_id),
-                         lambda entries: self._on_history_loaded(memory_id, entries), owner=self)
+        sharing = self._services.sharing
+        self._runner.run(lambda: (self._services.memories.history(memory_id),
+                                  sharing.changes_of(memory_id) if sharing is not None else []),
+                         lambda loaded: self._on_history_loaded(memory_id, *loaded), owner=self)
 
     def _show_title(self) -> None:
         memory = self._memory
@@ -269,12 +276,14 @@ class DetailPane(QWidget):
         if memory_id:
             self.memory_requested.emit(memory_id)
 
-    def _on_history_loaded(self, memory_id: str, entries: list[HistoryEntry]) -> None:
+    def _on_history_loaded(self, memory_id: str, entries: list[HistoryEntry],
+                           changes: list[ChangeBy] | tuple[()] = ()) -> None:
         if self._memory is None or self._memory.id != memory_id:
             return
         self.history.clear()
+        by_time = {c.at: c for c in changes if not c.this_person}
         for e in reversed(entries):
-            item = QListWidgetItem(history_label(e))
+            item = QListWidgetItem(history_label(e, by_time.get(e.changed_at)))
             item.setData(VERSION, e.version)
             item.setToolTip(e.content)
             self.history.addItem(item)

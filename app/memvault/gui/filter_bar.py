@@ -72,6 +72,9 @@ class FilterBar(QWidget):
         self.period_filter = QComboBox()
         self.period_filter.addItems(list(PERIODS))
         self.metadata_filter = self._edit("metadata key=value")
+        self.person_filter = self._edit("changed by (person id)")
+        self.person_filter.setToolTip("Only memories this person created or changed in a namespace shared with other "
+                                      "people (their person id, as `memvault share list --json` shows it)")
         # Progressive disclosure: the three filters people use most in one bar, the rest behind
         # "More filters"; whatever narrows the list shows as a chip that clears it.
         self.more_button = QPushButton("More filters")
@@ -86,7 +89,7 @@ class FilterBar(QWidget):
                 ((self.user_filter, "Filter by user"), (self.session_filter, "Filter by session"),
                  (self.project_filter, "Filter by project"), (self.metadata_filter, "Filter by metadata key=value")),
                 ((self.include_archived, "Include archived"), (self.include_expired, "Include expired"),
-                 (self.only_conflicts, "Only conflicts")))
+                 (self.only_conflicts, "Only conflicts"), (self.person_filter, "Filter by person")))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -114,7 +117,7 @@ class FilterBar(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=250)
         self._debounce.timeout.connect(self.filters_changed.emit)
         for edit in (self.tags_filter, self.agent_filter, self.user_filter, self.session_filter,
-                     self.project_filter, self.metadata_filter):
+                     self.project_filter, self.metadata_filter, self.person_filter):
             edit.textChanged.connect(lambda _t: self._debounce.start())
         self.min_importance.valueChanged.connect(lambda _v: self._debounce.start())
         for combo in (self.type_filter, self.tier_filter, self.tag_match, self.period_filter):
@@ -132,7 +135,8 @@ class FilterBar(QWidget):
         if self.tier_filter.currentIndex() > 0:
             found.append((self.tier_filter.currentText(), self.tier_filter))
         for edit, label in ((self.agent_filter, "agent"), (self.user_filter, "user"), (self.session_filter, "session"),
-                            (self.project_filter, "project"), (self.metadata_filter, "metadata")):
+                            (self.project_filter, "project"), (self.metadata_filter, "metadata"),
+                            (self.person_filter, "changed by")):
             if edit.text().strip():
                 found.append((f"{label}: {edit.text().strip()}", edit))
         if self.min_importance.value():
@@ -190,8 +194,14 @@ class FilterBar(QWidget):
             tag_match=self.tag_match.currentData(), tier=None if tier == ANY_TIER else Tier(tier),
             min_importance=self.min_importance.value() or None, include_archived=self.include_archived.isChecked(),
             include_expired=self.include_expired.isChecked(), only_deleted=only_deleted,
-            only_conflicts=self.only_conflicts.isChecked())
+            only_conflicts=self.only_conflicts.isChecked(), changed_by=_person_id(self.person_filter.text()))
 
     def narrows(self) -> bool:
         """Whether any field narrows the list beyond its namespace or the trash."""
         return self.memory_filter(MemoryFilter.namespace, False) != MemoryFilter()
+
+
+def _person_id(text: str) -> str | None:
+    """A whole person id (32 hex characters) filters; anything shorter is still being typed."""
+    value = text.strip().lower()
+    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else None

@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.readable = ReadableCommands(self, self._runner, self._services, lambda: self.scope()[0])
         self.import_from_action = self._action("Import from…", "import", None, self.readable.import_from)
         self.export_readable_action = self._action("Export readable copy…", "export", None, self.readable.export)
+        self.share_action = self._action("Share namespace…", "export", None, self._on_share_triggered)
         self.setAcceptDrops(True)  # a .mvbundle dropped anywhere on the window opens the import preview
         self.lock_action = self._action("Lock", "lock", QKeySequence("Ctrl+L"), self.lock_requested.emit)
         self.quit_action = self._action("Quit", "quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
@@ -234,6 +235,8 @@ class MainWindow(QMainWindow):
         file.addActions([self.export_action, self.import_action])
         file.addSeparator()
         file.addActions([self.import_from_action, self.export_readable_action])
+        file.addSeparator()
+        file.addAction(self.share_action)
         memory = self.menuBar().addMenu("&Memory")
         memory.addActions([self.new_action, self.capture_action, self.save_action, self.delete_action])
         vault = self.menuBar().addMenu("&Vault")
@@ -246,6 +249,12 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addActions([self.find_action, self.palette_action])
         self.menuBar().addMenu("&Help").addActions(self.help_actions)
+
+    def _on_share_triggered(self) -> None:
+        from memvault.gui.share_dialog import ShareDialog
+
+        self.share_dialog = ShareDialog(self._services, self._runner, self.scope()[0], self)
+        self.share_dialog.show()
 
     def _claim_shortcuts(self) -> None:
         """Silence any page's own shortcut for a key this window's actions own.

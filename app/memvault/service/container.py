@@ -40,6 +40,7 @@ from memvault.service.readable_transfer import build as build_readable
 from memvault.service.reembed import ReembedService
 from memvault.service.search import SearchService
 from memvault.service.stats import StatsService
+from memvault.service.sharing import SharingService, share_loop
 from memvault.service.sync import SyncService, sync_loop
 from memvault.sync.replica import Models
 from memvault.service.usage import RateLimiter, UsageService
@@ -116,6 +117,7 @@ class Services:
     models: ModelService | None = None
     backup_schedule: BackupSchedule | None = None
     foreground: Foreground | None = None
+    sharing: SharingService | None = None
 
     @property
     def device_id(self) -> str:
@@ -236,9 +238,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         models=ModelService(vault, embedder),
         foreground=foreground,
     )
+    services.sharing = SharingService(db, vault.device_id, clock, events, settings,
+                                      Models(embedder.model_id, embedder.dimension), wake_worker=worker.wake, wall=wall)
     if not db.read_only:
         sync_loop(loops, services.sync, events, interval=settings.sync_interval_seconds,
                   debounce=settings.sync_debounce_seconds)
+        share_loop(loops, services.sharing, events, interval=settings.sync_interval_seconds,
+                   debounce=settings.sync_debounce_seconds)
     if settings.backup_folder and not db.read_only:
         services.backup_schedule = BackupSchedule(services.backups, Path(settings.backup_folder).expanduser(),
                                                   interval=settings.backup_interval_hours * 3600,

@@ -39,6 +39,7 @@ from memvault.sync.segments import digest as segment_digest
 from memvault.sync.targets.base import ID
 from memvault.sync.targets.factory import TargetConfig, open_target
 from memvault.vault import memory_queries as repo
+from memvault.vault import share_store
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
 
@@ -171,6 +172,11 @@ class SyncService:
         check_passphrase(passphrase)
         if self.enabled():
             raise SyncError("sync is already set up for this vault; turn it off first (`memvault sync off`)")
+        with self._db.read() as conn:
+            if share_store.setting_keys(conn, "share_config:"):
+                raise SyncError("this vault shares namespaces with other people (`memvault share list`), which "
+                                "does not go with device sync: join those namespaces from your other devices "
+                                "instead (`memvault share key --export`, then `share join` there)")
         target = open_target(config)
         me = DeviceIdentity.new()
         ring, joined = self._join_or_create(target, passphrase, me)

@@ -89,6 +89,8 @@ def narrowing(f: MemoryFilter, *, probe: bool = False) -> Where:
             )
         else:
             w.add(f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN {sql})", **names)
+    if f.changed_by is not None:
+        w.add("m.uuid IN (SELECT memory_uuid FROM share_changes WHERE person = :f_person)", f_person=f.changed_by)
     for i, (key, value) in enumerate(sorted(f.metadata.items())):
         pname = f"f_meta{i}"
         if '"' in key:

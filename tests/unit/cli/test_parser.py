@@ -46,7 +46,7 @@ def test_every_argument_has_help_and_shows_its_default(path):
 
 
 SYNC = {("sync", name) for name in ("setup", "now", "status", "devices", "remove-device", "conflicts", "off",
-                                    "scope", "passwd")}
+                                    "scope", "passwd")} | {("share",)}
 
 
 def test_json_and_passphrase_file_only_where_they_do_something():

@@ -151,7 +151,7 @@ def test_the_native_memory_object_shows_the_fields_the_table_names():
 def test_native_history_shows_every_field_history_keeps():
     entry = _record().history[0]
     out = HistoryOut.of([entry]).data[0]
-    assert set(out) == {"version", "change", "changed_at"} | {f.name for f in fields.historic()}
+    assert set(out) == {"version", "change", "changed_at", "changed_by"} | {f.name for f in fields.historic()}
 
 
 def test_the_table_is_consistent():

@@ -118,7 +118,7 @@ def _scan(f: MemoryFilter) -> str:
     every condition is a column of the index by id, a scan of that index reads no row (~6 ms)."""
     owners = sum(getattr(f, c) is not None for c in ("agent_id", "user_id", "session_id", "project"))
     uncovered = (f.tags or f.tier is not None or f.min_importance is not None or f.created_after is not None
-                 or f.created_before is not None or f.metadata or f.only_conflicts)
+                 or f.created_before is not None or f.metadata or f.only_conflicts or f.changed_by is not None)
     return filters.BY_ID if not uncovered and (owners > 1 or (owners and f.memory_types)) else ""
 
 

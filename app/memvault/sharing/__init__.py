@@ -1,0 +1,1 @@
+"""Namespaces shared between people, end to end encrypted on the same targets as sync (see FORMAT.md here)."""

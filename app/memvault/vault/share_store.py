@@ -1,0 +1,68 @@
+"""Attribution of changes in namespaces shared with other people (the ``share_changes`` table, migration 18).
+
+One row per memory changed by an applied segment: which person (their person id) and which of their devices
+made it, and the time it was applied here (the time its history version carries). Local changes have no row:
+they are this vault's person's, on this device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from memvault.vault import filters
+
+
+def create_table(conn: Connection) -> None:
+    """The table and its indexes (migration 18)."""
+    for sql in ("CREATE TABLE IF NOT EXISTS share_changes (id INTEGER PRIMARY KEY, memory_uuid TEXT NOT NULL, "
+                "namespace TEXT NOT NULL, person TEXT NOT NULL, device TEXT NOT NULL, at REAL NOT NULL)",
+                "CREATE INDEX IF NOT EXISTS share_changes_memory ON share_changes(memory_uuid, at)",
+                "CREATE INDEX IF NOT EXISTS share_changes_person ON share_changes(person, memory_uuid)"):
+        conn.execute(text(sql))
+
+
+@dataclass(frozen=True)
+class Attribution:
+    memory_uuid: str
+    person: str
+    device: str
+    at: float
+
+
+def record(conn: Connection, rows: Sequence[tuple[str, str, str, str, float]]) -> None:
+    """Rows of ``(memory_uuid, namespace, person, device, at)``."""
+    if rows:
+        conn.connection.dbapi_connection.executemany(
+            "INSERT INTO share_changes(memory_uuid, namespace, person, device, at) VALUES (?, ?, ?, ?, ?)", list(rows))
+
+
+def for_memory(conn: Connection, memory_uuid: str) -> list[Attribution]:
+    """Every attributed change of one memory, oldest first."""
+    return [Attribution(*r) for r in conn.execute(
+        text("SELECT memory_uuid, person, device, at FROM share_changes WHERE memory_uuid = :u ORDER BY at, id"),
+        {"u": memory_uuid}).all()]
+
+
+def latest_for(conn: Connection, memory_uuids: Sequence[str]) -> dict[str, Attribution]:
+    """The latest attributed change of each memory that has one."""
+    found: dict[str, Attribution] = {}
+    uuids = list(memory_uuids)
+    for start in range(0, len(uuids), 500):
+        sql, params = filters.in_list("u", uuids[start:start + 500])
+        for r in conn.execute(text(f"SELECT memory_uuid, person, device, at FROM share_changes WHERE memory_uuid IN "
+                                   f"{sql} ORDER BY at, id"), params).all():
+            found[r[0]] = Attribution(*r)
+    return found
+
+
+def forget_namespace(conn: Connection, namespace: str) -> None:
+    conn.execute(text("DELETE FROM share_changes WHERE namespace = :n"), {"n": namespace})
+
+
+def setting_keys(conn: Connection, prefix: str) -> list[str]:
+    """The names of the settings that start with ``prefix`` (one per shared namespace)."""
+    return list(conn.execute(text("SELECT key FROM settings WHERE substr(key, 1, :n) = :p ORDER BY key"),
+                             {"n": len(prefix), "p": prefix}).scalars())

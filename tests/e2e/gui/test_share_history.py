@@ -1,0 +1,105 @@
+"""The detail pane's history names the person (and device) who made a change in a shared namespace."""
+
+from __future__ import annotations
+
+import pytest
+
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.gui.memory_model import PAGE_SIZE
+from memvault.service.container import create_vault
+from memvault.sync.targets.factory import TargetConfig
+from tests.helpers import fast_settings
+from tests.helpers.fake_embedder import FakeEmbedder
+
+# Two vaults and a target on top of the desktop: many seconds.
+pytestmark = pytest.mark.slow
+
+
+def test_history_names_the_person_who_made_a_shared_change(qtbot, desktop, tmp_path):
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    ben = create_vault(fast_settings(tmp_path / "ben", worker=False), "vault passphrase ben", FakeEmbedder(),
+                       background=False)
+    try:
+        anna = desktop.services
+        memory = anna.memories.create(MemoryCreate(content="the release train leaves on friday")).memory
+        info = anna.sharing.share("default", with_key=ben.sharing.my_key(), role="write", target=target, name="ben")
+        ben.sharing.join(info.invite, target)
+        ben.memories.update(memory.id, MemoryUpdate(content="the release train leaves on thursday"))
+        ben.sharing.sync_now()
+        anna.sharing.sync_now()
+        ben_device = ben.vault.device_id
+        ben.memories.create(MemoryCreate(content="ben's own note, shared"))
+        ben.sharing.sync_now()
+        anna.sharing.sync_now()
+        anna.memories.create(MemoryCreate(content="anna's note, not yet sent"))
+        ben_id = next(m.person for m in info.members if m.name == "ben")
+    finally:
+        ben.close()
+    browser = desktop.window.browser
+    browser.refresh()
+    model = browser.model
+    qtbot.waitUntil(lambda: model.total == 3 and not model.is_loading() and model.rowCount() == min(3, PAGE_SIZE),
+                    timeout=20_000)
+    browser.filters.person_filter.setText(ben_id)  # the browser's "changed by" filter
+    qtbot.waitUntil(lambda: model.total == 2 and not model.is_loading() and model.rowCount() == 2, timeout=20_000)
+    assert any("changed by" in chip for chip, _ in browser.filters._active())
+    row = next(r for r in range(2) if model.memory_at(r).id == memory.id)
+    browser.table.selectRow(row)
+    history = browser.detail.history
+    qtbot.waitUntil(lambda: history.count() == 2, timeout=20_000)
+    newest, first = history.item(0).text(), history.item(1).text()
+    assert f"by ben on device {ben_device[:8]}" in newest and "thursday" in newest
+    assert " by " not in first.splitlines()[0]  # made here
+
+
+def test_the_share_dialog_copies_my_key_and_shares_with_a_pasted_one(qtbot, desktop, tmp_path):
+    from PySide6.QtGui import QGuiApplication
+
+    from memvault.sharing.person import PersonIdentity
+
+    window = desktop.window
+    window.share_action.trigger()
+    dialog = window.share_dialog
+    qtbot.waitUntil(lambda: dialog.my_key.text().startswith("mvperson1"), timeout=10_000)
+    assert dialog.my_key.text() == desktop.services.sharing.my_key()
+    dialog.copy_key.click()
+    assert QGuiApplication.clipboard().text() == dialog.my_key.text()
+    dialog.namespace.setText("team")
+    dialog.their_key.setText("mvpub1notaperson")
+    with qtbot.waitSignal(dialog.share_button.clicked, timeout=1000):
+        dialog.share_button.click()
+    qtbot.waitUntil(lambda: "mvperson1" in dialog.message.text() and dialog.share_button.isEnabled(), timeout=10_000)
+    assert desktop.services.sharing.list() == []  # refused, nothing shared
+    them = PersonIdentity.new().key
+    dialog.their_key.setText(them.text)
+    dialog.role.setCurrentIndex(1)  # read and write
+    dialog.target.setText(str(tmp_path / "shared"))
+    with qtbot.waitSignal(dialog.shared, timeout=20_000) as shared:
+        dialog.share_button.click()
+    info = shared.args[0]
+    assert dialog.invite.toPlainText() == info.invite and dialog.invite.isVisible()
+    assert {m.person: m.role for m in info.members}[them.person_id] == "write"
+    assert desktop.services.sharing.list()[0].namespace == "team"
+    dialog.close()
+
+
+def test_the_share_dialog_joins_with_an_invitation(qtbot, desktop, tmp_path):
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    anna = create_vault(fast_settings(tmp_path / "anna", worker=False), "vault passphrase anna", FakeEmbedder(),
+                        background=False)
+    try:
+        anna.memories.create(MemoryCreate(namespace="team", content="standup moved to ten"))
+        info = anna.sharing.share("team", with_key=desktop.services.sharing.my_key(), role="read", target=target)
+    finally:
+        anna.close()
+    window = desktop.window
+    window.share_action.trigger()
+    dialog = window.share_dialog
+    dialog.join_invite.setText(info.invite)
+    dialog.join_target.setText(str(tmp_path / "shared"))
+    with qtbot.waitSignal(dialog.joined, timeout=20_000) as joined:
+        dialog.join_button.click()
+    assert joined.args[0].role == "read" and "joined 'team' (read)" in dialog.message.text()
+    assert [m.content for m in desktop.services.memories.list(MemoryFilter(namespace="team")).items] == [
+        "standup moved to ten"]
+    dialog.close()

@@ -1,0 +1,241 @@
+"""Three people (three vaults, three person keys) share one namespace through a real moto S3 server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from memvault.domain.errors import Forbidden, InvalidInput
+from memvault.api.schemas import HistoryOut
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.sharing import roster as rosters
+from memvault.sharing.engine import ShareEngine, ShareReport
+from memvault.sharing.person import PersonIdentity, PersonKey
+from memvault.sync import merge
+from memvault.vault import sync_store
+
+# A real S3 server and a dozen vaults: many seconds.
+pytestmark = pytest.mark.slow
+
+NS = "team"
+
+
+def person_id(services) -> str:
+    return PersonKey.from_text(services.sharing.my_key()).person_id
+
+
+def contents(services, **filters) -> set[str]:
+    page = services.memories.list(MemoryFilter(namespace=NS, **filters), limit=1000)
+    return {m.content for m in page.items}
+
+
+def sync_all(*people) -> None:
+    for services in people * 2:
+        services.sharing.sync_now()
+
+
+@pytest.fixture
+def team(make_person, s3_target):
+    """Anna (admin) shares 'team' with Ben (write) and Cara (read); both joined."""
+    anna, ben, cara = make_person("anna"), make_person("ben"), make_person("cara")
+    anna.memories.create(MemoryCreate(namespace=NS, content="the deploy key rotates on mondays"))
+    anna.memories.create(MemoryCreate(namespace="private", content="anna's own note"))
+    anna.sharing.share(NS, with_key=ben.sharing.my_key(), role="write", target=s3_target, name="ben")
+    info = anna.sharing.share(NS, with_key=cara.sharing.my_key(), role="read", name="cara")
+    ben.sharing.join(info.invite, s3_target)
+    cara.sharing.join(info.invite, s3_target)
+    return anna, ben, cara, s3_target, info.invite
+
+
+def test_a_write_members_change_reaches_the_others_with_its_author(team):
+    anna, ben, cara, _, _ = team
+    assert contents(ben) == contents(cara) == {"the deploy key rotates on mondays"}
+    assert not ben.memories.list(MemoryFilter(namespace="private")).items  # only the shared namespace travels
+    made = ben.memories.create(MemoryCreate(namespace=NS, content="staging db moved to eu-west")).memory
+    sync_all(ben, anna, cara)
+    assert "staging db moved to eu-west" in contents(anna) and "staging db moved to eu-west" in contents(cara)
+    for reader in (anna, cara):
+        (by,) = reader.sharing.changes_of(made.id)
+        assert by.person == person_id(ben) and by.device == ben.vault.device_id and not by.this_person
+        assert contents(reader, changed_by=person_id(ben)) == {"staging db moved to eu-west"}
+    assert contents(anna, changed_by=person_id(anna)) == {"the deploy key rotates on mondays"}
+    # In history (the API's field) and in search, by person.
+    history = HistoryOut.of(anna.memories.history(made.id), anna.sharing.changes_of(made.id)).data
+    assert history[-1]["changed_by"] == {"person": person_id(ben), "device": ben.vault.device_id, "name": "ben",
+                                         "this_person": False}
+    for mode in (SearchMode.KEYWORD, SearchMode.HYBRID):
+        hits = anna.search.search(SearchQuery("staging deploy", mode=mode, filter=MemoryFilter(
+            namespace=NS, changed_by=person_id(ben)))).hits
+        assert [h.memory.content for h in hits] == ["staging db moved to eu-west"]
+    roles = {m.person: m.role for m in cara.sharing.info(NS).members}
+    assert roles == {person_id(anna): "admin", person_id(ben): "write", person_id(cara): "read"}
+
+
+def test_a_read_members_write_is_refused_on_every_reader_and_reported(team):
+    anna, ben, cara, _, _ = team
+    cara.memories.create(MemoryCreate(namespace=NS, content="cara tries to write"))
+    result = cara.sharing.sync_now()
+    assert result.pushed_ops == 0 and any("not sent" in p for p in result.problems)
+    # A modified client sends it anyway: every reader refuses it.
+    config = cara.sharing._config(NS)
+    engine = cara.sharing._engine(config)
+    forged = [{"ns": NS, "u": "0190a000-0000-7000-8000-000000000001", "born": ["0000001000000-00000-x", [None, 1.0, "x"]]}]
+    engine.push(engine.roster(), forged, ShareReport())
+    cara.memories.create(MemoryCreate(namespace=NS, content="cara writes again"))
+    for reader in (anna, ben):
+        reader.sharing.sync_now()
+        assert contents(reader) == {"the deploy key rotates on mondays"}
+        refused = reader.sharing.info(NS).refused
+        assert any(f"person {person_id(cara)[:8]} is a read member" in r for r in refused), refused
+
+
+def test_a_removed_member_cannot_read_what_is_written_after_the_removal(team):
+    anna, ben, cara, target, invite = team
+    anna.sharing.remove(NS, person_id(cara))
+    anna.memories.create(MemoryCreate(namespace=NS, content="new office wifi password"))
+    sync_all(anna, ben, cara)
+    assert "new office wifi password" in contents(ben)
+    assert "new office wifi password" not in contents(cara)
+    info = cara.sharing.info(NS)
+    assert info.role is None and person_id(cara) in info.removed
+    # Not even with the files: every segment written since is under a generation cara was never granted.
+    engine = cara.sharing._engine(cara.sharing._config(NS))
+    roster = engine.roster()
+    assert roster.current not in roster.keys
+    writers = engine.writers()
+    anna_writer = f"{person_id(anna)}/{anna.vault.device_id}"
+    last = engine.target.get(engine._ops_name(anna_writer, writers[anna_writer][-1]))
+    header = json.loads(last[10:10 + int.from_bytes(last[8:10], "big")])
+    assert header["key"] not in roster.keys
+    # What cara already had stays with her (the README says so).
+    assert "the deploy key rotates on mondays" in contents(cara)
+    with pytest.raises(Forbidden):
+        cara.sharing.remove(NS, person_id(anna))
+
+
+def test_a_forged_membership_change_is_refused(team, make_person):
+    anna, ben, cara, _, _ = team
+    mallory = make_person("mallory")
+    engine = cara.sharing._engine(cara.sharing._config(NS))
+    roster = engine.roster()
+    cara_id = PersonIdentity.decode_local(_setting(cara, "share_identity"))
+    # A read member makes herself admin and adds an outsider; an outsider adds himself; a member's entry is altered.
+    engine.publish(rosters.add(roster, cara.sharing._clock.now(), cara_id, PersonKey.from_text(cara.sharing.my_key()),
+                               "admin"))
+    engine.publish(rosters.add(roster, cara.sharing._clock.now(), cara_id,
+                               PersonKey.from_text(mallory.sharing.my_key()), "write"))
+    outsider = PersonIdentity.decode_local(_setting(mallory, "share_identity")) if _setting(mallory, "share_identity") \
+        else None
+    assert outsider is not None
+    engine.publish(rosters.make_entry(engine.share, mallory.sharing._clock.now(), outsider,
+                                      {"op": "add", "person": outsider.key.text, "role": "admin"},
+                                      sealed_gen=roster.current, sealed_key=roster.keys[roster.current]))
+    sync_all(anna, ben)
+    for reader in (anna, ben):
+        info = reader.sharing.info(NS)
+        assert {m.person: m.role for m in info.members} == {person_id(anna): "admin", person_id(ben): "write",
+                                                            person_id(cara): "read"}
+        problems = reader.sharing.sync_now().problems
+        assert sum("refused membership entry" in p for p in problems) == 3, problems
+    with pytest.raises(Forbidden):
+        mallory.sharing.join(anna.sharing.info(NS).invite, team[3])
+
+
+def test_two_admins_changing_membership_concurrently_converge(team, make_person):
+    anna, ben, cara, target, invite = team
+    dave = make_person("dave")
+    anna.sharing.share(NS, with_key=ben.sharing.my_key(), role="admin")
+    ben.sharing.sync_now()
+    # Neither sees the other's change before making its own: anna adds dave, ben removes cara.
+    ben_engine = ben.sharing._engine(ben.sharing._config(NS))
+    anna_engine = anna.sharing._engine(anna.sharing._config(NS))
+    ben_roster, anna_roster = ben_engine.roster(), anna_engine.roster()
+    anna_identity = PersonIdentity.decode_local(_setting(anna, "share_identity"))
+    ben_identity = PersonIdentity.decode_local(_setting(ben, "share_identity"))
+    anna_entry = rosters.add(anna_roster, anna.sharing._clock.now(), anna_identity,
+                             PersonKey.from_text(dave.sharing.my_key()), "write")
+    ben_entry = rosters.remove(ben_roster, ben.sharing._clock.now(), ben_identity,
+                               PersonKey.from_text(cara.sharing.my_key()))
+    anna_engine.publish(anna_entry)
+    ben_engine.publish(ben_entry)
+    dave.sharing.join(invite, target)
+    sync_all(anna, ben, dave, cara)
+    views = [{m.person: m.role for m in p.sharing.info(NS).members} for p in (anna, ben, dave)]
+    assert views[0] == views[1] == views[2] == {person_id(anna): "admin", person_id(ben): "admin",
+                                                person_id(dave): "write"}
+    dave.memories.create(MemoryCreate(namespace=NS, content="dave was here"))
+    ben.memories.create(MemoryCreate(namespace=NS, content="ben after the removal"))
+    sync_all(dave, ben, anna, cara)
+    assert {"dave was here", "ben after the removal"} <= contents(anna)
+    assert {"dave was here", "ben after the removal"} <= contents(ben)
+    assert "ben after the removal" in contents(dave)
+    assert not {"dave was here", "ben after the removal"} & contents(cara)
+
+
+def test_bad_input_is_refused(make_person, s3_target):
+    anna = make_person("anna")
+    with pytest.raises(InvalidInput):
+        anna.sharing.share(NS, with_key="mvpub1" + "a" * 58, role="write", target=s3_target)
+    with pytest.raises(InvalidInput):
+        anna.sharing.share(NS, with_key=anna.sharing.my_key(), role="owner", target=s3_target)
+    with pytest.raises(InvalidInput):
+        anna.sharing.join("mvshare1:nope", s3_target)
+
+
+def _setting(services, key):
+    with services.vault.db.read() as conn:
+        return sync_store.get_setting(conn, key)
+
+
+def test_a_write_member_cannot_reach_memories_outside_the_shared_namespace(team):
+    anna, ben, _, _, _ = team
+    private = anna.memories.list(MemoryFilter(namespace="private")).items[0]
+    made = ben.memories.create(MemoryCreate(namespace=NS, content="an honest memory")).memory
+    with ben.vault.db.read() as conn:
+        row = sync_store.rows_for(conn, [made.id])[made.id]
+    forged = dict(merge.delta(None, None, row.fields | {"content": "overwritten by ben"}, ben.sharing._clock.now()),
+                  u=private.id)
+    assert forged["ns"] == NS
+    engine = ben.sharing._engine(ben.sharing._config(NS))
+    engine.push(engine.roster(), [forged], ShareReport())
+    anna.sharing.sync_now()
+    assert anna.memories.get(private.id).content == "anna's own note"
+    assert anna.memories.get(private.id).namespace == "private"
+    assert any("outside the shared namespace" in r for r in anna.sharing.info(NS).refused)
+
+
+def test_nothing_on_the_target_is_readable_without_a_member_key(team):
+    import boto3
+
+    anna, ben, _, target, _ = team
+    ben.memories.create(MemoryCreate(namespace=NS, content="staging db moved to eu-west"))
+    sync_all(ben, anna)
+    bucket = target.location.removeprefix("s3://").split("/")[0]
+    client = boto3.client("s3", endpoint_url=target.endpoint, aws_access_key_id="test", aws_secret_access_key="test",
+                          region_name="us-east-1")
+    names = [o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert any("/roster/" in n for n in names) and any("/ops/" in n for n in names)
+    for name in names:
+        body = client.get_object(Bucket=bucket, Key=name)["Body"].read()
+        for secret in (b"deploy key", b"staging db", b'"team"', b'"ben"', b'"cara"', b"mondays", b'"write"'):
+            assert secret not in body, (name, secret)
+
+
+def test_a_member_cannot_write_under_another_persons_device(team):
+    anna, ben, cara, _, _ = team
+    made = ben.memories.create(MemoryCreate(namespace=NS, content="an honest memory")).memory
+    sync_all(ben, anna, cara)
+    with ben.vault.db.read() as conn:
+        row = sync_store.rows_for(conn, [made.id])[made.id]
+    forged = merge.delta(None, None, row.fields | {"content": "made in anna's name"}, ben.sharing._clock.now())
+    honest = ben.sharing._engine(ben.sharing._config(NS))
+    # Ben's person key, anna's device id: anna (this device) and cara (who saw anna write with it) refuse it.
+    posing = ShareEngine(ben.vault.db, honest.target, honest.share, honest.anchor, honest.me, anna.vault.device_id,
+                         honest.models, honest.clock, honest.wall)
+    posing.push(honest.roster(), [dict(forged, u="0190a000-0000-7000-8000-0000000000aa")], ShareReport())
+    for reader in (anna, cara):
+        reader.sharing.sync_now()
+        assert "made in anna's name" not in contents(reader)
+        assert any("belongs to another person" in r for r in reader.sharing.info(NS).refused)
