@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from memvault.crypto import aead, recipients, signing
+from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import DamagedData, DecryptionFailed, InvalidInput
 from memvault.sharing.person import PersonIdentity, PersonKey
 
@@ -272,7 +272,7 @@ def _apply(roster: Roster, entry: _Entry, body: dict[str, Any], anchor: str) -> 
 
 def new_generation() -> tuple[int, bytes]:
     """A new generation: a random 48-bit number (the segment header's ``key``) and its 32-byte key."""
-    return int.from_bytes(os.urandom(6), "big") or 1, os.urandom(32)
+    return int.from_bytes(random_bytes(6), "big") or 1, random_bytes(32)
 
 
 def wrap(key: bytes, person: PersonKey) -> str:
