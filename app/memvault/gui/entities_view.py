@@ -122,7 +122,7 @@ class EntitiesView(QWidget):
         self.table.setRowCount(len(page.items))
         select = None
         for row, e in enumerate(page.items):
-            name = QTableWidgetItem(e.value)
+            name = QTableWidgetItem(e.name)
             name.setData(ROLE, e)
             count = QTableWidgetItem()
             count.setData(Qt.DisplayRole, e.memory_count)
@@ -146,7 +146,7 @@ class EntitiesView(QWidget):
         if not rows:
             return
         entity: EntitySummary = self.table.item(rows[0].row(), 0).data(ROLE)
-        self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value})")
+        self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value})")
         self._selected = entity
         self._runner.run(lambda: self._services.entities.summary_memories(entity, limit=100),
                          lambda found: self._on_memories_loaded(entity, found), owner=self)
@@ -163,4 +163,4 @@ class EntitiesView(QWidget):
             item.setToolTip("Double-click to open it in Memories")
             self.memories.addItem(item)
         more = f" (newest {len(memories)} of {total})" if total > len(memories) else ""
-        self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value}){more}")
+        self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value}){more}")

@@ -44,11 +44,11 @@ class EntityChips(QScrollArea):
         if not entities:
             self._layout.addWidget(QLabel("No entities" if memory is not None else ""))
         for e in entities:
-            chip = QPushButton(e.value)
+            chip = QPushButton(e.name)
             chip.setFlat(True)
             chip.setStyleSheet("QPushButton { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 8px; }")
             chip.setToolTip(f"{e.type.value} · confidence {e.confidence:.2f}: show its memories")
-            chip.setAccessibleName(f"Entity {e.value} ({e.type.value})")
+            chip.setAccessibleName(f"Entity {e.name} ({e.type.value})")
             namespace, value = memory.namespace, e.value
             chip.clicked.connect(lambda _checked=False, ns=namespace, val=value: self.entity_clicked.emit(ns, val))
             self._layout.addWidget(chip)
