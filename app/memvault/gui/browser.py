@@ -141,6 +141,8 @@ class BrowserView(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        # The note pane starts wide enough to read a paragraph and its properties beneath (3:2).
+        splitter.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.notice)

@@ -134,7 +134,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.history, 1)
         layout.addWidget(self.restore)
         # Wide enough for a history line to read as a sentence, not a column of words.
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(320)
         for signal in (self.content.textChanged, self.memory_type.currentTextChanged, self.tags.textChanged,
                        self.importance.valueChanged, self.metadata.textChanged):
             signal.connect(self._on_field_edited)

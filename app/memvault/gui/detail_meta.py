@@ -33,7 +33,9 @@ from memvault.gui.widgets import tags_edit, type_combo
 
 #: The grid's unit (px): every gap in the block is one or two of these.
 GRID = 8
-#: Read-only facts in the order shown (two per row).
+#: Width (px) from which the facts sit two a row ("Created 2026-11-25 09:14 · 3 h ago" beside "Updated …").
+TWO_COLUMNS_MIN_WIDTH = 520
+#: Read-only facts in the order shown.
 FACT_LABELS = ("Agent", "Namespace", "Created", "Updated", "Source", "About", "User", "Session")
 
 
@@ -101,7 +103,7 @@ class MetadataBlock(QFrame):
         self.metadata_toggle.toggled.connect(self._on_metadata_toggle_toggled)
         fields = QGridLayout()
         fields.setContentsMargins(0, 0, 0, 0)
-        fields.setHorizontalSpacing(GRID)
+        fields.setHorizontalSpacing(2 * GRID)
         fields.setVerticalSpacing(GRID)
         fields.addWidget(_quiet("Type"), 0, 0)
         fields.addWidget(self.memory_type, 0, 1)
@@ -120,6 +122,8 @@ class MetadataBlock(QFrame):
         #: The read-only value labels by their row's label ("Agent": QLabel), hidden when the memory lacks it.
         self.values: dict[str, QLabel] = {}
         self._names: dict[str, QLabel] = {}
+        self._shown: list[tuple[str, str]] = []
+        self._columns = 0
         for name in FACT_LABELS:
             label, value = _quiet(name), QLabel()
             value.setObjectName("metaValue")
@@ -128,6 +132,12 @@ class MetadataBlock(QFrame):
             value.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
             value.setAccessibleName(name)
             self.values[name], self._names[name] = value, label
+        # One label column for the editors and the facts, as wide as the widest label: values line up.
+        labels = [_quiet(t) for t in ("Type", "Importance", "Tags", *FACT_LABELS)]
+        label_width = max(label.sizeHint().width() for label in labels)
+        for grid in (fields, self.facts):
+            grid.setColumnMinimumWidth(0, label_width)
+        self.facts.setColumnMinimumWidth(2, label_width)
         toggle_row = QHBoxLayout()
         toggle_row.setContentsMargins(0, 0, 0, 0)
         toggle_row.addWidget(self.metadata_toggle)
@@ -146,22 +156,37 @@ class MetadataBlock(QFrame):
 
     def show_memory(self, memory: Memory | None, now: float | None = None) -> None:
         """Fill the read-only facts (the editors are filled by the pane, which tracks their edits)."""
-        shown = facts_of(memory, now) if memory is not None else []
-        for name in FACT_LABELS:  # laid out afresh: the facts a memory has, two a row, with no holes
-            for widget in (self._names[name], self.values[name]):
-                self.facts.removeWidget(widget)
-                widget.setVisible(False)
-        for index, (name, text) in enumerate(shown):
-            value = self.values[name]
-            value.setText(text)
-            value.setToolTip(text)
-            self.facts.addWidget(self._names[name], index // 2, 2 * (index % 2))
-            self.facts.addWidget(value, index // 2, 2 * (index % 2) + 1)
-            self._names[name].setVisible(True)
-            value.setVisible(True)
+        self._shown = facts_of(memory, now) if memory is not None else []
+        for name, text in self._shown:
+            self.values[name].setText(text)
+            self.values[name].setToolTip(text)
+        self._lay_out_facts()
         self.metadata_toggle.setVisible(memory is not None)
         if memory is None:
             self.metadata_toggle.setChecked(False)
+
+    def columns(self) -> int:
+        """Facts a row: two side by side when the pane is wide enough for a date beside a date, else one."""
+        return 2 if self.width() >= TWO_COLUMNS_MIN_WIDTH else 1
+
+    def _lay_out_facts(self) -> None:
+        """The facts the memory has, in order, ``columns()`` a row, with no holes where one is missing."""
+        columns = self._columns = self.columns()
+        for name in FACT_LABELS:
+            for widget in (self._names[name], self.values[name]):
+                self.facts.removeWidget(widget)
+                widget.setVisible(False)
+        for index, (name, _text) in enumerate(self._shown):
+            row, column = divmod(index, columns)
+            self.facts.addWidget(self._names[name], row, 2 * column)
+            self.facts.addWidget(self.values[name], row, 2 * column + 1)
+            self._names[name].setVisible(True)
+            self.values[name].setVisible(True)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.columns() != self._columns:
+            self._lay_out_facts()
 
     def _on_metadata_toggle_toggled(self, shown: bool) -> None:
         self.metadata.setVisible(shown)

@@ -23,10 +23,12 @@ class EntityChips(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Entities")
+        self.setObjectName("entityChips")
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.NoFrame)
         self.setFixedHeight(38)
         self._row = QWidget()
+        self._row.setObjectName("entityRow")
         self._layout = QHBoxLayout(self._row)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
@@ -42,11 +44,12 @@ class EntityChips(QScrollArea):
         self.chips = []
         entities = memory.entities[:MAX_CHIPS] if memory is not None else ()
         if not entities:
-            self._layout.addWidget(QLabel("No entities" if memory is not None else ""))
+            empty = QLabel("No entities" if memory is not None else "")
+            empty.setProperty("secondary", True)
+            self._layout.addWidget(empty)
         for e in entities:
             chip = QPushButton(e.name)
-            chip.setFlat(True)
-            chip.setStyleSheet("QPushButton { border: 1px solid palette(mid); border-radius: 9px; padding: 1px 8px; }")
+            chip.setObjectName("chip")  # memvault.qss: a rounded, tinted pill with a focus ring
             chip.setToolTip(f"{e.type.value} · confidence {e.confidence:.2f}: show its memories")
             chip.setAccessibleName(f"Entity {e.name} ({e.type.value})")
             namespace, value = memory.namespace, e.value

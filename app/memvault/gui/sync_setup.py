@@ -108,6 +108,8 @@ class SyncSetupDialog(QDialog):
         form.addRow("Sync passphrase", self.passphrase)
         form.addRow("Repeat", self.confirm)
         form.addRow("", self.hint)
+        self._hint_row = form.rowCount() - 1
+        form.setRowVisible(self._hint_row, False)  # no blank row before anything is typed
         form.addRow("This device", self.device_name)
         self.all_namespaces = QCheckBox("All namespaces")
         self.all_namespaces.setChecked(True)
@@ -231,6 +233,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_passphrase_text_changed(self, text: str) -> None:
         show_strength(self.hint, text)
+        self.form.setRowVisible(self._hint_row, bool(text))
 
     def _on_buttons_accepted(self) -> None:
         try:

@@ -36,6 +36,8 @@ from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.sync import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
 
+#: The devices table's height at most (about six devices; more scroll).
+DEVICES_MAX_HEIGHT = 220
 #: How often the page (and the status bar) reads the status again while the vault is open.
 STATUS_INTERVAL_MS = 15_000
 
@@ -181,11 +183,18 @@ class SyncView(QWidget):
         on.addWidget(self.summary)
         on.addWidget(self.problems)
         on.addLayout(buttons)
+        # A device is a row: the table is as tall as a few, not the page (the rest is for conflicts, if any).
+        self.devices.setMaximumHeight(DEVICES_MAX_HEIGHT)
+        self.no_conflicts = QLabel("None: nothing was edited on two devices at once.")
+        self.no_conflicts.setProperty("secondary", True)
+        self._conflict_widgets = (self.conflicts, self.keep_button, self.dismiss_button)
         on.addWidget(_section("Devices"))
-        on.addWidget(self.devices, 1)
+        on.addWidget(self.devices)
         on.addWidget(_section("Conflicts: the other side of edits made on two devices at once"))
+        on.addWidget(self.no_conflicts)
         on.addWidget(self.conflicts, 1)
         on.addLayout(conflict_buttons)
+        on.addStretch(0)
         self.start_button = QPushButton(icon("sync_now"), "Set up sync…")
         self.start_button.setAccessibleName("Set up sync")
         self.start_button.setDefault(True)
@@ -195,6 +204,7 @@ class SyncView(QWidget):
         self.states.addWidget(self.off_page)
         self.states.addWidget(running)
         self.running_page = running
+        self._show_conflicts(False)
         self.states.setCurrentWidget(running)  # "Reading the sync status…" until the status says which
         layout = QVBoxLayout(self)
         layout.addWidget(self.states)
@@ -272,7 +282,14 @@ class SyncView(QWidget):
             item = QListWidgetItem(f"[{c.namespace}] kept: {c.kept_content}\nnow: {c.current_content}")
             item.setData(256, c)
             self.conflicts.addItem(item)
+        self._show_conflicts(bool(conflicts))
         self._update_buttons()
+
+    def _show_conflicts(self, present: bool) -> None:
+        """The list and its buttons when there is a conflict; one quiet line when there is none."""
+        for widget in self._conflict_widgets:
+            widget.setVisible(present)
+        self.no_conflicts.setVisible(not present)
 
     def _on_details_failed(self, error: MemvaultError) -> None:
         self.problems.setText("\n".join(filter(None, (self.problems.text() if self.problems.isVisible() else "",
