@@ -33,6 +33,9 @@ from memvault.gui.widgets import tags_edit, type_combo
 
 #: The grid's unit (px): every gap in the block is one or two of these.
 GRID = 8
+#: One step of the type scale (points) between a value and its label; labels stay readable at the floor.
+TYPE_STEP = 1.0
+MIN_POINT_SIZE = 7.5
 #: Width (px) from which the facts sit two a row ("Created 2026-11-25 09:14 · 3 h ago" beside "Updated …").
 TWO_COLUMNS_MIN_WIDTH = 520
 #: Read-only facts in the order shown.
@@ -72,9 +75,13 @@ def facts_of(memory: Memory, now: float | None = None) -> list[tuple[str, str]]:
 
 
 def _quiet(text: str = "") -> QLabel:
+    """A property's name: the secondary colour (memvault.qss) one step down the type scale from the values."""
     label = QLabel(text)
     label.setProperty("secondary", True)
     label.setObjectName("metaLabel")
+    font = label.font()
+    font.setPointSizeF(max(MIN_POINT_SIZE, font.pointSizeF() - TYPE_STEP))
+    label.setFont(font)
     return label
 
 
