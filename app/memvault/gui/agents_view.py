@@ -168,6 +168,7 @@ class AgentsView(QWidget):
         self.copy_url.setAccessibleName("Copy API URL")
         self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
         self.keys = QTableWidget(0, 5)
+        self.keys.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
         self.keys.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.keys.setSelectionBehavior(QAbstractItemView.SelectRows)

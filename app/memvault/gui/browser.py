@@ -76,6 +76,8 @@ class BrowserView(QWidget):
         #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
         self.type_filter = self.filters.type_filter
         self.table = QTableView()
+        # Tab leaves the list (arrows move in it): a keyboard user is not walked through every row.
+        self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("Memories")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

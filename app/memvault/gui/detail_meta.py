@@ -144,7 +144,7 @@ class MetadataBlock(QFrame):
         label_width = max(label.sizeHint().width() for label in labels)
         for grid in (fields, self.facts):
             grid.setColumnMinimumWidth(0, label_width)
-        self.facts.setColumnMinimumWidth(2, label_width)
+        self._label_width = label_width
         toggle_row = QHBoxLayout()
         toggle_row.setContentsMargins(0, 0, 0, 0)
         toggle_row.addWidget(self.metadata_toggle)
@@ -179,6 +179,9 @@ class MetadataBlock(QFrame):
     def _lay_out_facts(self) -> None:
         """The facts the memory has, in order, ``columns()`` a row, with no holes where one is missing."""
         columns = self._columns = self.columns()
+        # One column: the value takes the row (an empty second column would halve it and wrap the dates).
+        self.facts.setColumnStretch(3, 1 if columns == 2 else 0)
+        self.facts.setColumnMinimumWidth(2, self._label_width if columns == 2 else 0)
         for name in FACT_LABELS:
             for widget in (self._names[name], self.values[name]):
                 self.facts.removeWidget(widget)

@@ -59,6 +59,7 @@ class EntitiesView(QWidget):
         self.kind.currentTextChanged.connect(lambda _t: self.refresh())
         self.summary = QLabel()
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setAccessibleName("Entities")
         self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)

@@ -151,6 +151,7 @@ class SyncView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.devices = QTableWidget(0, 4)
+        self.devices.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.devices.setAccessibleName("Devices")
         self.devices.setHorizontalHeaderLabels(["Device", "Last seen", "Segments", "Clock"])
         self.devices.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)

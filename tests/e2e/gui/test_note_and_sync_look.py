@@ -132,3 +132,26 @@ def test_the_sync_set_up_form_is_aligned_and_has_no_gap(qtbot, desktop):
     assert form.isRowVisible(form.getWidgetPosition(dialog.hint)[0])
     # It fits the smallest screen the app supports.
     assert dialog.width() <= 1366 and dialog.height() <= 768 - 64
+
+
+def test_tab_leaves_the_memory_list_and_a_page_shortcut_brings_the_keyboard_along(qtbot, desktop):
+    for i in range(5):
+        desktop.services.memories.create(MemoryCreate(content=f"memory number {i}"))
+    window = desktop.window
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 5, timeout=20_000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    browser.table.setFocus()
+    qtbot.waitUntil(lambda: browser.table.hasFocus(), timeout=5_000)
+    # One Tab leaves the list (arrows move in it): the keyboard is not walked through every row.
+    qtbot.keyClick(browser.table, Qt.Key_Tab)
+    assert QApplication.focusWidget() is not browser.table
+    # The Sync page by shortcut: the keyboard goes along to a visible widget of that page, and back.
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_6, Qt.ControlModifier)
+    assert window.pages.currentWidget() is window.sync
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused.isVisible() and window.sync.isAncestorOf(focused)
+    qtbot.keyClick(focused, Qt.Key_1, Qt.ControlModifier)
+    assert QApplication.focusWidget() is browser.table
