@@ -293,6 +293,7 @@ class BrowserView(QWidget):
             return
         self.new_dialog = dialog = NewMemoryDialog(self._namespace or "default", self)
         dialog.accepted.connect(lambda: self._on_new_dialog_accepted(dialog))
+        dialog.finished.connect(self._on_new_dialog_finished)
         self._runner.run(self._services.stats.namespaces,
                          lambda found: dialog.form.set_namespaces([n.name for n in found]), owner=dialog)
         dialog.open()
@@ -302,6 +303,12 @@ class BrowserView(QWidget):
         if data is not None:
             self._runner.run(lambda: self._services.memories.create(data), self._on_memory_created, self._error,
                              owner=self)
+
+    def _on_new_dialog_finished(self, _result: int) -> None:
+        # The keyboard comes back to the list (where the new memory is selected), as it left from there; without
+        # a window manager nothing would hand the window its focus back.
+        self.window().activateWindow()
+        self.table.setFocus(Qt.OtherFocusReason)
 
     def _on_memory_created(self, result: CreateResult) -> None:
         memory = result.memory

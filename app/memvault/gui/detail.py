@@ -76,7 +76,8 @@ class DetailPane(QWidget):
         self.title.setAccessibleName("Memory title")
         self.content = QPlainTextEdit()
         self.content.setAccessibleName("Memory content")
-        self.content.setObjectName("noteText")  # reads as a note (memvault.qss), fields beneath
+        self.content.setObjectName("noteText")
+        self.content.setTabChangesFocus(True)  # Tab moves on (a tab typed into a memory was a keyboard trap)  # reads as a note (memvault.qss), fields beneath
         self.entities = EntityChips()
         self.entities.entity_clicked.connect(self.entity_clicked)
         # An extracted fact's kind and provenance, and links to the fact that replaced it (or that it replaced).

@@ -155,3 +155,25 @@ def test_tab_leaves_the_memory_list_and_a_page_shortcut_brings_the_keyboard_alon
     assert focused is not None and focused.isVisible() and window.sync.isAncestorOf(focused)
     qtbot.keyClick(focused, Qt.Key_1, Qt.ControlModifier)
     assert QApplication.focusWidget() is browser.table
+
+
+def test_tab_leaves_the_note_text_and_many_chips_wrap_instead_of_clipping(qtbot, desktop):
+    desktop.services.entities.drain()
+    detail = _show(qtbot, desktop, content="Alice Chen, Ravi Patel, Mei Tanaka and Greg Hansen met Dana Kim and "
+                   "Lucas Meyer in Berlin, Lisbon and Kenora with OpenAI and Brightloop Studios")
+    qtbot.waitUntil(lambda: len(detail.entities.chips) >= 6, timeout=10_000)
+    names = [c.text() for c in detail.entities.chips]
+    assert "Alice Chen" in names and "Berlin" in names  # as written
+    chips = detail.entities
+    # At the pane's width they wrap onto more lines, each chip whole inside it.
+    qtbot.waitUntil(lambda: len({c.geometry().top() for c in chips.chips}) > 1, timeout=5_000)
+    assert all(c.geometry().right() < chips.width() for c in chips.chips)
+    assert chips.heightForWidth(300) > chips.heightForWidth(2000)
+    window = desktop.window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    detail.content.setFocus()
+    qtbot.waitUntil(lambda: detail.content.hasFocus(), timeout=5_000)
+    before = detail.content.toPlainText()
+    qtbot.keyClick(detail.content, Qt.Key_Tab)
+    assert not detail.content.hasFocus() and detail.content.toPlainText() == before
