@@ -63,6 +63,8 @@ class EntitiesView(QWidget):
         self.table.setAccessibleName("Entities")
         self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        for column in (1, 2, 3):  # "default, research, work" whole, not "default, ..."
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
