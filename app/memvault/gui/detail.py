@@ -157,6 +157,11 @@ class DetailPane(QWidget):
             self.save_now(quiet=True)
         self._memory = memory
         self.entities.show_memory(memory)
+        # Tab goes from the text through its chips to the properties, in the order they read.
+        previous = self.content
+        for chip in (*self.entities.chips, self.memory_type):
+            QWidget.setTabOrder(previous, chip)
+            previous = chip
         self.meta.show_memory(memory)
         summary = None if memory is None else fact_summary(memory)
         self.fact_info.setText(summary or "")

@@ -177,3 +177,8 @@ def test_tab_leaves_the_note_text_and_many_chips_wrap_instead_of_clipping(qtbot,
     before = detail.content.toPlainText()
     qtbot.keyClick(detail.content, Qt.Key_Tab)
     assert not detail.content.hasFocus() and detail.content.toPlainText() == before
+    # From the text through its chips, in reading order, then to the properties beneath.
+    assert QApplication.focusWidget() is chips.chips[0]
+    for _ in chips.chips:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+    assert QApplication.focusWidget() is detail.memory_type
