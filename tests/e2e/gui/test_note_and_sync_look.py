@@ -182,3 +182,19 @@ def test_tab_leaves_the_note_text_and_many_chips_wrap_instead_of_clipping(qtbot,
     for _ in chips.chips:
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
     assert QApplication.focusWidget() is detail.memory_type
+
+
+def test_a_search_hits_caption_uses_the_themes_secondary_colour(qapp):
+    from memvault.gui.search_view import HitWidget
+    from memvault.gui.theme import apply_theme
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    try:
+        dark = apply_theme(qapp)
+        hit = HitWidget(0.5, "Dana owns billing", "default · fact")
+        caption = hit.findChildren(QLabel)[0]
+        assert f"color:{(DARK if dark else LIGHT)['secondary']}" in caption.text()
+        assert "gray" not in caption.text() and "<small>" not in caption.text()
+    finally:
+        qapp.setPalette(palette)
+        qapp.setStyleSheet(sheet)
