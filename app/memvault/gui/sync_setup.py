@@ -64,7 +64,7 @@ class SyncSetupDialog(QDialog):
         self.kind.addItems(KINDS)
         self.folder = QLineEdit()
         self.folder.setAccessibleName("Folder")
-        self.folder.setPlaceholderText("a folder that Syncthing, Dropbox, a NAS share or iCloud Drive syncs")
+        self.folder.setPlaceholderText("a folder Syncthing, Dropbox or a NAS syncs")  # whole at the dialog's width
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_clicked)
         folder_row = QHBoxLayout()

@@ -130,6 +130,9 @@ def test_the_sync_set_up_form_is_aligned_and_has_no_gap(qtbot, desktop):
     qtbot.waitUntil(lambda: dialog.height() <= folder_height + 1, timeout=5_000)
     dialog.passphrase.setText("short")
     assert form.isRowVisible(form.getWidgetPosition(dialog.hint)[0])
+    # No placeholder is cut off ("a folder that Syncthing, … iCloud …" was).
+    for edit in (dialog.folder, dialog.device_name, dialog.other_namespaces):
+        assert edit.fontMetrics().horizontalAdvance(edit.placeholderText()) <= edit.width() - 16, edit.placeholderText()
     # It fits the smallest screen the app supports.
     assert dialog.width() <= 1366 and dialog.height() <= 768 - 64
 
