@@ -31,6 +31,7 @@ from memvault.bench import workload
 from memvault.config import load_settings
 from memvault.domain.models import MemoryCreate
 from memvault.gui.app import DesktopApp
+from memvault.gui.sync_setup import SyncSetupDialog
 from memvault.gui.theme import apply_theme
 from memvault.gui.window_state import WindowState
 from memvault.sync.targets.factory import TargetConfig
@@ -180,6 +181,8 @@ def main() -> int:
         def on_unlocked() -> None:
             fill(desktop.services)
             w = desktop.window
+            # The whole 1366x768 screen, as a maximised window on the smallest laptop screen the app must fit.
+            w.setGeometry(QGuiApplication.primaryScreen().availableGeometry())
             w.refresh_namespaces()
             later(1200, lambda: (w.browser.refresh(), None))
             later(1200, lambda: w.browser.table.selectRow(0))
@@ -192,6 +195,11 @@ def main() -> int:
             later(1500, lambda: shoot(w, "agents"))
             later(200, lambda: w.pages.setCurrentWidget(w.entities))
             later(2500, lambda: shoot(w, "entities"))
+            later(200, lambda: w.pages.setCurrentWidget(w.sync))
+            later(1500, lambda: shoot(w, "sync-off"))
+            later(200, lambda: w.sync.start_button.click())
+            later(800, lambda: shoot(w.sync.findChild(SyncSetupDialog), "sync-setup"))
+            later(100, lambda: w.sync.findChild(SyncSetupDialog).reject())
             later(200, lambda: set_up_sync(w))
             later(3000, lambda: shoot(w, "sync"))
             later(200, lambda: shoot_transfers(w))

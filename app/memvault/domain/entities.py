@@ -9,7 +9,7 @@ confidence. Extraction (:mod:`memvault.extraction.entities`) produces
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class EntityType(enum.StrEnum):
@@ -34,11 +34,21 @@ class TypeSource(enum.StrEnum):
 
 @dataclass(frozen=True)
 class EntityMention:
-    """One entity a memory mentions: ``value`` is normalised (lower case, no article, no possessive)."""
+    """One entity a memory mentions: ``value`` is normalised (lower case, no article, no possessive).
+
+    ``display`` is the name as the memory writes it ("Alice Chen"), when it does (``None``: the value
+    is all there is); ``value`` stays the key an entity is matched and linked by.
+    """
 
     type: EntityType
     value: str
     confidence: float
+    display: str | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        """What a person reads: the name as written, else the normalised value."""
+        return self.display or self.value
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,11 @@ class Entity:
     type: EntityType
     value: str
     memory_count: int
+    display: str | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.display or self.value
 
 
 @dataclass(frozen=True)
@@ -65,3 +80,9 @@ class EntitySummary:
     memory_count: int
     namespaces: tuple[str, ...]
     entity_ids: tuple[int, ...]
+    #: The name as a memory mentioning it writes it ("Alice Chen"; ``None``: none writes it with capitals).
+    display: str | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.display or self.value

@@ -145,7 +145,7 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         known = gazetteer.known(value)
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
-        elif ent.label_ not in _NAME_LABELS or plausible_name(ent, lexicon, tagged=True):
+        elif ent.label_ not in _NAME_LABELS or plausible_name(ent, lexicon, tagged=True, label=ent.label_):
             add(etype, value, CONFIDENCE_TAGGED)
         elif (concept := lexicon.demoted_concept(ent, idioms)) is not None:
             add_concept(concept)

@@ -40,16 +40,28 @@ unless the namespace's gazetteer already knows the name:
    sofa"), is the concept "juniper", and stays one (the gazetteer links later
    mentions to the known entity, whatever the tagger says then); graph search
    finds it all the same.
+3. weekday and month names are never a person ("Sunday said…", "sundays"),
+   however the tagger labels them; the date rules read them as dates. (A
+   person named April or June is the price.)
+4. a place (GPE, LOC, FAC) written as one lower-case word is not a place unless
+   the gazetteer knows it: the small tagger labels unknown lower-case words
+   after "in" as places ("edits code in neovim"); a place someone writes in
+   lower case is usually one the vault has seen capitalised before.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.matcher import Matcher
 
+#: Weekday and month names (lower case): never a person's name, whatever the tagger says.
+CALENDAR_NAMES = frozenset(n.lower() for n in (*calendar.day_name, *calendar.month_name) if n)
+#: Tagger labels for places.
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 #: Shortest lemma kept as a concept ("gym", "cat" and "vet" are content; two letters rarely are).
 MIN_CONCEPT_CHARS = 3
 
@@ -158,15 +170,28 @@ class Lexicon:
         words = [t for t in tokens if t.is_alpha]
         if len(words) != 1 or not words[0].is_sent_start or not self.common_noun(words[0].text):
             return None
+        if calendar_words(words):
+            return None  # a day's name is a date (the date rules read it), not a recurring concept
         word = words[0]
         return self.concept_lemma(word) if self.content_noun(word, idioms) else None
 
 
-def plausible_name(tokens, lexicon: Lexicon, *, tagged: bool) -> bool:
-    """Whether ``tokens`` (a tagged entity's, or an untagged proper-noun run) may be a name by the name rules."""
+def calendar_words(tokens) -> bool:
+    """Whether ``tokens`` are only weekday and month names ("Sunday", "sundays", "March")."""
+    words = [t.lower_ for t in tokens if t.is_alpha]
+    return bool(words) and all(w in CALENDAR_NAMES or (w.endswith("s") and w[:-1] in CALENDAR_NAMES) for w in words)
+
+
+def plausible_name(tokens, lexicon: Lexicon, *, tagged: bool, label: str = "PERSON") -> bool:
+    """Whether ``tokens`` (a tagged entity's, or an untagged proper-noun run read as a person) may be a name
+    by the name rules; ``label`` is the tagger's (PERSON, ORG, GPE, LOC or FAC)."""
     words = [t for t in tokens if t.is_alpha]
     if not words:
         return False
+    if label == "PERSON" and calendar_words(words):
+        return False  # rule 3
+    if label in _PLACE_LABELS and len(words) == 1 and not any(c.isupper() for c in words[0].text):
+        return False  # rule 4
     if not any(c.isupper() for t in words for c in t.text):
         return all(t.pos_ == "PROPN" and not lexicon.common_noun(t.text) for t in words)
     if len(words) == 1 and words[0].is_sent_start and lexicon.common_noun(words[0].text):

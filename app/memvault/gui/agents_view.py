@@ -41,6 +41,9 @@ from memvault.service.container import Services
 MAX_ACTIVITY = 200
 
 
+#: A key row's height (px) in the keys table, for its minimum height.
+KEY_ROW_HEIGHT = 30
+
 #: Shown where an API key goes until one is created on this page (ASCII: it survives any JSON encoder).
 KEY_PLACEHOLDER = "mv_YOUR_API_KEY"
 #: Tab titles of the stdio clients, in the CLI's order (``memvault mcp config --client ...``).
@@ -168,6 +171,7 @@ class AgentsView(QWidget):
         self.copy_url.setAccessibleName("Copy API URL")
         self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
         self.keys = QTableWidget(0, 5)
+        self.keys.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
         self.keys.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.keys.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -236,6 +240,8 @@ class AgentsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(QLabel("<b>API keys</b> (each bound to one namespace; shown once when created)"))
+        # Three keys in view at 768 px before it scrolls (two and a scroll bar read as a broken table).
+        self.keys.setMinimumHeight(self.keys.horizontalHeader().sizeHint().height() + 3 * KEY_ROW_HEIGHT + 4)
         layout.addWidget(self.keys, 1)
         layout.addLayout(key_buttons)
         idle = QHBoxLayout()
@@ -245,7 +251,7 @@ class AgentsView(QWidget):
         layout.addWidget(QLabel("<b>Connect an MCP client</b> (it gets a key of its own; the vault passphrase "
                                 "is stored nowhere)"))
         layout.addLayout(connect_row)
-        layout.addWidget(self.configs, 3)
+        layout.addWidget(self.configs, 2)
         layout.addWidget(self.config_note)
         layout.addWidget(QLabel("<b>Recent activity</b>"))
         layout.addWidget(self.activity, 1)

@@ -76,6 +76,8 @@ class BrowserView(QWidget):
         #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
         self.type_filter = self.filters.type_filter
         self.table = QTableView()
+        # Tab leaves the list (arrows move in it): a keyboard user is not walked through every row.
+        self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("Memories")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -141,6 +143,8 @@ class BrowserView(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        # The note pane starts wide enough to read a paragraph and its properties beneath (3:2).
+        splitter.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.notice)
@@ -289,6 +293,7 @@ class BrowserView(QWidget):
             return
         self.new_dialog = dialog = NewMemoryDialog(self._namespace or "default", self)
         dialog.accepted.connect(lambda: self._on_new_dialog_accepted(dialog))
+        dialog.finished.connect(self._on_new_dialog_finished)
         self._runner.run(self._services.stats.namespaces,
                          lambda found: dialog.form.set_namespaces([n.name for n in found]), owner=dialog)
         dialog.open()
@@ -298,6 +303,12 @@ class BrowserView(QWidget):
         if data is not None:
             self._runner.run(lambda: self._services.memories.create(data), self._on_memory_created, self._error,
                              owner=self)
+
+    def _on_new_dialog_finished(self, _result: int) -> None:
+        # The keyboard comes back to the list (where the new memory is selected), as it left from there; without
+        # a window manager nothing would hand the window its focus back.
+        self.window().activateWindow()
+        self.table.setFocus(Qt.OtherFocusReason)
 
     def _on_memory_created(self, result: CreateResult) -> None:
         memory = result.memory

@@ -10,8 +10,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -26,11 +24,12 @@ from PySide6.QtWidgets import (
 
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import HistoryEntry, Memory, MemoryUpdate
+from memvault.gui.detail_meta import GRID, MetadataBlock
 from memvault.gui.entity_chips import EntityChips
 from memvault.gui.fact_info import fact_summary, linked_memory
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.widgets import parse_tags, tags_edit, type_combo
+from memvault.gui.widgets import parse_tags
 from memvault.service.container import Services
 from memvault.service.share_info import ChangeBy
 
@@ -82,7 +81,8 @@ class DetailPane(QWidget):
         self.title.setAccessibleName("Memory title")
         self.content = QPlainTextEdit()
         self.content.setAccessibleName("Memory content")
-        self.content.setObjectName("noteText")  # reads as a note (memvault.qss), fields beneath
+        self.content.setObjectName("noteText")
+        self.content.setTabChangesFocus(True)  # Tab moves on (a tab typed into a memory was a keyboard trap)  # reads as a note (memvault.qss), fields beneath
         self.entities = EntityChips()
         self.entities.entity_clicked.connect(self.entity_clicked)
         # An extracted fact's kind and provenance, and links to the fact that replaced it (or that it replaced).
@@ -92,15 +92,10 @@ class DetailPane(QWidget):
         self.fact_info.setTextFormat(Qt.RichText)
         self.fact_info.setTextInteractionFlags(Qt.TextBrowserInteraction)
         self.fact_info.linkActivated.connect(self._on_fact_info_link_activated)
-        self.memory_type = type_combo()
-        self.tags = tags_edit()
-        self.importance = QDoubleSpinBox()
-        self.importance.setRange(0.0, 1.0)
-        self.importance.setSingleStep(0.05)
-        self.importance.setAccessibleName("Importance")
-        self.metadata = QPlainTextEdit()
-        self.metadata.setAccessibleName("Metadata (JSON)")
-        self.metadata.setMaximumHeight(90)
+        # Beneath the text, quiet: the fields a person edits, then who wrote it, where and when.
+        self.meta = MetadataBlock()
+        self.memory_type, self.tags = self.meta.memory_type, self.meta.tags
+        self.importance, self.metadata = self.meta.importance, self.meta.metadata
         self.save = QPushButton(icon("save"), "Save")
         self.save.setAccessibleName("Save memory")
         self.save.setToolTip("Edits save by themselves when you leave the field (or press Ctrl+S)")
@@ -119,26 +114,33 @@ class DetailPane(QWidget):
         self.restore.setAccessibleName("Restore selected version")
         self.restore.setToolTip("Pick an earlier version in the list to bring its text back")
         self.restore.clicked.connect(self._on_restore_clicked)
-        form = QFormLayout()
-        form.addRow("Type", self.memory_type)
-        form.addRow("Tags", self.tags)
-        form.addRow("Importance", self.importance)
-        form.addRow("Metadata", self.metadata)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.save)
+        self.title.setProperty("secondary", True)
+        self.title.setWordWrap(True)
+        header = QHBoxLayout()
+        header.setSpacing(GRID)
+        header.addWidget(self.title, 1)
+        header.addWidget(self.save, 0, Qt.AlignTop)
+        history_title = QLabel("History")
+        history_title.setObjectName("sectionTitle")
+        # Nothing selected: one line saying what to do, not a greyed-out form.
+        self.empty = QLabel("Select a memory to read and edit it here, or press Ctrl+N to write a new one.")
+        self.empty.setProperty("secondary", True)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignCenter)
+        self._body = (self.title, self.save, self.content, self.meta, history_title, self.history, self.restore)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.content, 2)
+        layout.setSpacing(GRID)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(header)
+        layout.addWidget(self.content, 3)
         layout.addWidget(self.entities)
         layout.addWidget(self.fact_info)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(QLabel("History"))
+        layout.addWidget(self.meta)
+        layout.addWidget(history_title)
         layout.addWidget(self.history, 1)
         layout.addWidget(self.restore)
         # Wide enough for a history line to read as a sentence, not a column of words.
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(320)
         for signal in (self.content.textChanged, self.memory_type.currentTextChanged, self.tags.textChanged,
                        self.importance.valueChanged, self.metadata.textChanged):
             signal.connect(self._on_field_edited)
@@ -160,6 +162,12 @@ class DetailPane(QWidget):
             self.save_now(quiet=True)
         self._memory = memory
         self.entities.show_memory(memory)
+        # Tab goes from the text through its chips to the properties, in the order they read.
+        previous = self.content
+        for chip in (*self.entities.chips, self.memory_type):
+            QWidget.setTabOrder(previous, chip)
+            previous = chip
+        self.meta.show_memory(memory)
         summary = None if memory is None else fact_summary(memory)
         self.fact_info.setText(summary or "")
         self.fact_info.setVisible(summary is not None)
@@ -181,6 +189,9 @@ class DetailPane(QWidget):
             w.setEnabled(enabled)
         self.restore.setEnabled(False)
         self.history.clear()
+        self.empty.setVisible(memory is None)
+        for widget in self._body:
+            widget.setVisible(memory is not None)
         if memory is None:
             # Blank, not the last memory's values greyed out.
             self.title.setText("Select a memory")

@@ -59,9 +59,12 @@ class EntitiesView(QWidget):
         self.kind.currentTextChanged.connect(lambda _t: self.refresh())
         self.summary = QLabel()
         self.table = QTableWidget(0, 4)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setAccessibleName("Entities")
         self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        for column in (1, 2, 3):  # "default, research, work" whole, not "default, ..."
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -72,6 +75,7 @@ class EntitiesView(QWidget):
         self.memories.setWordWrap(True)
         self.memories.itemDoubleClicked.connect(lambda item: self.open_requested.emit(item.data(ROLE)))
         self.memories_title = QLabel("Select an entity to see its memories")
+        self.memories_title.setObjectName("sectionTitle")
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))
         top.addWidget(self.kind)
@@ -85,8 +89,9 @@ class EntitiesView(QWidget):
         split = QSplitter()
         split.addWidget(self.table)
         split.addWidget(right)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([640, 420])  # the table's four columns unclipped at 1366 px; the memories beside them
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
@@ -122,7 +127,7 @@ class EntitiesView(QWidget):
         self.table.setRowCount(len(page.items))
         select = None
         for row, e in enumerate(page.items):
-            name = QTableWidgetItem(e.value)
+            name = QTableWidgetItem(e.name)
             name.setData(ROLE, e)
             count = QTableWidgetItem()
             count.setData(Qt.DisplayRole, e.memory_count)
@@ -146,7 +151,7 @@ class EntitiesView(QWidget):
         if not rows:
             return
         entity: EntitySummary = self.table.item(rows[0].row(), 0).data(ROLE)
-        self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value})")
+        self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value})")
         self._selected = entity
         self._runner.run(lambda: self._services.entities.summary_memories(entity, limit=100),
                          lambda found: self._on_memories_loaded(entity, found), owner=self)
@@ -163,4 +168,4 @@ class EntitiesView(QWidget):
             item.setToolTip("Double-click to open it in Memories")
             self.memories.addItem(item)
         more = f" (newest {len(memories)} of {total})" if total > len(memories) else ""
-        self.memories_title.setText(f"Memories mentioning {entity.value} ({entity.type.value}){more}")
+        self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value}){more}")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QStyleOptionViewItem,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -65,6 +67,23 @@ def show_text(parent: QWidget, title: str, text: str) -> QMessageBox:
     return box
 
 
+#: The item role holding a command's shortcut text (drawn apart from its name).
+SHORTCUT = int(Qt.ItemDataRole.UserRole) + 1
+
+
+class ShortcutDelegate(QStyledItemDelegate):
+    """A command's name as usual, its shortcut at the row's right edge in the secondary colour (as menus do)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        shortcut = index.data(SHORTCUT)
+        if shortcut:
+            painter.save()
+            painter.setPen(option.palette.color(QPalette.PlaceholderText))
+            painter.drawText(option.rect.adjusted(0, 0, -12, 0), int(Qt.AlignRight | Qt.AlignVCenter), shortcut)
+            painter.restore()
+
+
 class CommandPalette(QDialog):
     """Type to find any of the window's actions; Enter runs it, Esc closes."""
 
@@ -82,6 +101,7 @@ class CommandPalette(QDialog):
         self.results = QListWidget()
         self.results.setAccessibleName("Commands")
         self.results.itemActivated.connect(self._run)
+        self.results.setItemDelegate(ShortcutDelegate(self.results))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
@@ -103,9 +123,9 @@ class CommandPalette(QDialog):
         for action in self._actions:
             name = action.text().replace("&", "").rstrip("…")
             if action.isEnabled() and all(w in name.lower() for w in words):
-                shortcut = action.shortcut().toString(QKeySequence.NativeText)
-                item = QListWidgetItem(action.icon(), f"{name}    {shortcut}" if shortcut else name)
+                item = QListWidgetItem(action.icon(), name)
                 item.setData(Qt.UserRole, self._actions.index(action))
+                item.setData(SHORTCUT, action.shortcut().toString(QKeySequence.NativeText))
                 self.results.addItem(item)
         self.results.setCurrentRow(0)
 

@@ -129,8 +129,8 @@ class _PaletteIconEngine(QIconEngine):
             return palette.color(QPalette.Disabled, QPalette.WindowText)
         if self._colour is not None:
             return QColor(self._colour)
-        if mode == QIcon.Selected:
-            return palette.color(QPalette.Active, QPalette.HighlightedText)
+        # Selected too: the theme's selection is a tint under the normal text colour (memvault.qss), on which
+        # the palette's highlighted-text white vanished (the rail's current page lost its icon).
         return palette.color(QPalette.Active, QPalette.WindowText)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:

@@ -142,6 +142,7 @@ class ImportDialog(QDialog):
         self.summary.setAccessibleName("Import summary")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setAccessibleName("What the import changes, per namespace")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()

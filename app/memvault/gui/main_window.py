@@ -7,7 +7,7 @@ back the geometry, page and namespace the user left.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -37,6 +38,7 @@ from memvault.gui.bridge import ServiceBridge
 from memvault.gui.browser import BrowserView
 from memvault.gui.bundle_dialogs import TransferCommands
 from memvault.gui.entities_view import EntitiesView
+from memvault.gui.widgets import first_focusable
 from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, shortcuts_text, show_text, window_title
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
@@ -337,6 +339,14 @@ class MainWindow(QMainWindow):
         elif self.pages.currentWidget() is self.entities:
             self.entities.set_namespace(self.scope()[0])
         self._update_actions()
+        # A page chosen by shortcut or the palette hides the widget the keyboard was on: take the keyboard to
+        # the new page's first stop (its list, for Memories), unless it is on the rail, which follows the pages.
+        focused = QApplication.focusWidget()
+        if focused not in (self.rail, self.sidebar):
+            page = self.pages.currentWidget()
+            target = self.browser.table if page is self.browser else first_focusable(page)
+            if target is not None:
+                target.setFocus(Qt.TabFocusReason)
 
     def _on_sync_conflicts_counted(self, count: int) -> None:
         self.pages.setTabText(self.pages.indexOf(self.sync), f"Sync ({count})" if count else "Sync")

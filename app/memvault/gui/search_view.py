@@ -6,8 +6,9 @@ import html
 import re
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -61,7 +62,10 @@ class HitWidget(QWidget):
         if superseded:
             # A fact a newer one contradicted: still found, struck through as in the browser.
             body, caption = f"<s>{body}</s>", caption + " · superseded by a newer fact"
-        text = QLabel(f"{body}<br><small style='color:gray'>{html.escape(caption)}</small>")
+        # The theme's secondary colour (>= 4.5:1 in light and dark; plain gray was 3.9:1 on white), one line
+        # under the snippet at the body size, as the memory list's second line.
+        muted = QApplication.palette().color(QPalette.PlaceholderText).name()
+        text = QLabel(f"{body}<br><span style='color:{muted}'>{html.escape(caption)}</span>")
         text.setWordWrap(True)
         text.setAccessibleName("Snippet")
         layout = QHBoxLayout(self)

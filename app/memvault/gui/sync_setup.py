@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,8 @@ from memvault.gui.wording import plural
 from memvault.service.sync import SyncStatus, TargetConfig
 
 KINDS = ("Folder", "S3-compatible storage", "WebDAV")
+#: Wide enough for the WebDAV placeholder URL; fits a 1366×768 screen with room to spare.
+DIALOG_WIDTH = 600
 
 
 def _secret() -> QLineEdit:
@@ -63,34 +64,39 @@ class SyncSetupDialog(QDialog):
         self.kind.addItems(KINDS)
         self.folder = QLineEdit()
         self.folder.setAccessibleName("Folder")
-        self.folder.setPlaceholderText("a folder that Syncthing, Dropbox, a NAS share or iCloud Drive syncs")
+        self.folder.setPlaceholderText("a folder Syncthing, Dropbox or a NAS syncs")  # whole at the dialog's width
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_clicked)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-        folder_page = QWidget()
-        QFormLayout(folder_page).addRow("Folder", folder_row)
         self.s3_url, self.s3_endpoint = QLineEdit(), QLineEdit()
         self.s3_url.setPlaceholderText("s3://bucket/prefix")
         self.s3_endpoint.setPlaceholderText("empty for AWS; https://… for B2, R2 or MinIO")
         self.s3_key, self.s3_secret = QLineEdit(), _secret()
         self.s3_key.setPlaceholderText("empty: the AWS environment or profile")
-        s3_page = QWidget()
-        s3_form = QFormLayout(s3_page)
-        for label, edit in (("Bucket", self.s3_url), ("Endpoint", self.s3_endpoint),
-                            ("Access key id", self.s3_key), ("Secret key", self.s3_secret)):
-            s3_form.addRow(label, edit)
         self.dav_url, self.dav_user, self.dav_password = QLineEdit(), QLineEdit(), _secret()
         self.dav_url.setPlaceholderText("https://cloud.example.org/remote.php/dav/files/me/memvault")
-        dav_page = QWidget()
-        dav_form = QFormLayout(dav_page)
-        for label, edit in (("URL", self.dav_url), ("User", self.dav_user), ("Password", self.dav_password)):
-            dav_form.addRow(label, edit)
-        self.pages = QStackedWidget()
-        for page in (folder_page, s3_page, dav_page):
-            self.pages.addWidget(page)
-        self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        # One form for every row, so the labels share one column; the rows of the kinds not chosen are hidden
+        # (a stack of pages kept the tallest page's height: a gap under the folder's one row).
+        self.form = form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(8)
+        form.addRow("Sync through", self.kind)
+        #: The form rows of each kind (folder, S3, WebDAV), shown when that kind is chosen.
+        self._kind_rows: list[list[int]] = []
+        for rows in ((("Folder", folder_row),),
+                     (("Bucket", self.s3_url), ("Endpoint", self.s3_endpoint), ("Access key id", self.s3_key),
+                      ("Secret key", self.s3_secret)),
+                     (("URL", self.dav_url), ("User", self.dav_user), ("Password", self.dav_password))):
+            indexes = []
+            for label, field in rows:
+                form.addRow(label, field)
+                indexes.append(form.rowCount() - 1)
+            self._kind_rows.append(indexes)
+        self.kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
         self.passphrase, self.confirm = _secret(), _secret()
         self.passphrase.setAccessibleName("Sync passphrase")
         self.confirm.setAccessibleName("Repeat the sync passphrase")
@@ -99,10 +105,11 @@ class SyncSetupDialog(QDialog):
         self.passphrase.textChanged.connect(self._on_passphrase_text_changed)
         self.device_name = QLineEdit()
         self.device_name.setPlaceholderText("e.g. laptop (shown on your other devices)")
-        form = QFormLayout()
         form.addRow("Sync passphrase", self.passphrase)
         form.addRow("Repeat", self.confirm)
         form.addRow("", self.hint)
+        self._hint_row = form.rowCount() - 1
+        form.setRowVisible(self._hint_row, False)  # no blank row before anything is typed
         form.addRow("This device", self.device_name)
         self.all_namespaces = QCheckBox("All namespaces")
         self.all_namespaces.setChecked(True)
@@ -130,16 +137,22 @@ class SyncSetupDialog(QDialog):
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        kind_row = QFormLayout()
-        kind_row.addRow("Sync through", self.kind)
-        layout.addLayout(kind_row)
-        layout.addWidget(self.pages)
+        layout.setSpacing(16)
         layout.addLayout(form)
         layout.addWidget(scope)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(560, self.sizeHint().height())
+        self._on_kind_current_index_changed(0)
+        self.resize(DIALOG_WIDTH, self.sizeHint().height())
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
+
+    def _on_kind_current_index_changed(self, index: int) -> None:
+        for kind, rows in enumerate(self._kind_rows):
+            for row in rows:
+                self.form.setRowVisible(row, kind == index)
+        # The dialog fits the rows it shows: no gap where another kind's rows were.
+        self.layout().activate()
+        self.resize(self.width(), self.sizeHint().height())
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
         for ns in namespaces:
@@ -220,6 +233,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_passphrase_text_changed(self, text: str) -> None:
         show_strength(self.hint, text)
+        self.form.setRowVisible(self._hint_row, bool(text))
 
     def _on_buttons_accepted(self) -> None:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from memvault.domain.changes import ChangeEvent, ChangeKind
 from memvault.domain.errors import MassDeletePaused, MemvaultError
+from memvault.gui.detail_meta import GRID
 from memvault.gui.icons import icon
 from memvault.gui.sync_passphrase import SyncPassphraseDialog
 from memvault.gui.sync_setup import SyncSetupDialog
@@ -34,6 +36,8 @@ from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.sync import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
 
+#: The devices table's height at most (about six devices; more scroll).
+DEVICES_MAX_HEIGHT = 220
 #: How often the page (and the status bar) reads the status again while the vault is open.
 STATUS_INTERVAL_MS = 15_000
 
@@ -72,6 +76,49 @@ def scope_line(namespaces: tuple[str, ...] | None) -> str:
     return "All namespaces" if namespaces is None else "Namespaces: " + ", ".join(namespaces)
 
 
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+#: What the off page says sync does (the README's "Sync" section, in a sentence each).
+OFF_POINTS = (
+    "Keeps this vault the same on your other devices: a memory written on one appears on the others.",
+    "Goes through a folder (Syncthing, Dropbox, a NAS), S3-compatible storage or WebDAV you already have.",
+    "End-to-end encrypted with a sync passphrase: the storage only ever holds encrypted files.",
+    "Edits made on two devices at once are both kept; you choose which one stays.",
+)
+
+
+def _off_page(start: QPushButton) -> QWidget:
+    """The empty state while sync is off: what sync does, and the one next step."""
+    page = QWidget()
+    page.setObjectName("syncOff")
+    glyph = QLabel()
+    glyph.setPixmap(icon("sync").pixmap(48, 48))
+    title = QLabel("Sync is off")
+    title.setObjectName("emptyTitle")
+    points = QLabel("".join(f"<p style='margin:0 0 8px 0'>• {p}</p>" for p in OFF_POINTS))
+    points.setProperty("secondary", True)
+    points.setWordWrap(True)
+    points.setMaximumWidth(560)
+    column = QVBoxLayout()
+    column.setSpacing(2 * GRID)
+    for widget in (glyph, title, points):
+        column.addWidget(widget, 0, Qt.AlignHCenter if widget is not points else Qt.AlignLeft)
+    column.addWidget(start, 0, Qt.AlignHCenter)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addLayout(column)
+    row.addStretch(1)
+    outer = QVBoxLayout(page)
+    outer.addStretch(1)
+    outer.addLayout(row)
+    outer.addStretch(2)
+    return page
+
+
 class SyncView(QWidget):
     """Set up, run and watch sync.
 
@@ -104,6 +151,7 @@ class SyncView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.devices = QTableWidget(0, 4)
+        self.devices.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.devices.setAccessibleName("Devices")
         self.devices.setHorizontalHeaderLabels(["Device", "Last seen", "Segments", "Clock"])
         self.devices.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
@@ -122,14 +170,45 @@ class SyncView(QWidget):
         conflict_buttons.addWidget(self.keep_button)
         conflict_buttons.addWidget(self.dismiss_button)
         conflict_buttons.addStretch(1)
+        # What sync reported wrong (a failed run, a refused file): apart from the status, so it is seen.
+        self.problems = QLabel()
+        self.problems.setObjectName("problem")
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName("Sync problems")
+        self.problems.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.problems.setVisible(False)
+        running = QWidget()
+        on = QVBoxLayout(running)
+        on.setContentsMargins(0, 0, 0, 0)
+        on.setSpacing(GRID)
+        on.addWidget(self.summary)
+        on.addWidget(self.problems)
+        on.addLayout(buttons)
+        # A device is a row: the table is as tall as a few, not the page (the rest is for conflicts, if any).
+        self.devices.setMaximumHeight(DEVICES_MAX_HEIGHT)
+        self.no_conflicts = QLabel("None: nothing was edited on two devices at once.")
+        self.no_conflicts.setProperty("secondary", True)
+        self._conflict_widgets = (self.conflicts, self.keep_button, self.dismiss_button)
+        on.addWidget(_section("Devices"))
+        on.addWidget(self.devices)
+        on.addWidget(_section("Conflicts: the other side of edits made on two devices at once"))
+        on.addWidget(self.no_conflicts)
+        on.addWidget(self.conflicts, 1)
+        on.addLayout(conflict_buttons)
+        on.addStretch(0)
+        self.start_button = QPushButton(icon("sync_now"), "Set up sync…")
+        self.start_button.setAccessibleName("Set up sync")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self._on_setup_button_clicked)
+        self.off_page = _off_page(self.start_button)
+        self.states = QStackedWidget()
+        self.states.addWidget(self.off_page)
+        self.states.addWidget(running)
+        self.running_page = running
+        self._show_conflicts(False)
+        self.states.setCurrentWidget(running)  # "Reading the sync status…" until the status says which
         layout = QVBoxLayout(self)
-        layout.addWidget(self.summary)
-        layout.addLayout(buttons)
-        layout.addWidget(QLabel("Devices"))
-        layout.addWidget(self.devices, 1)
-        layout.addWidget(QLabel("Conflicts: the other side of edits made on two devices at once"))
-        layout.addWidget(self.conflicts, 1)
-        layout.addLayout(conflict_buttons)
+        layout.addWidget(self.states)
         self._timer = QTimer(self)
         self._timer.setInterval(STATUS_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh)
@@ -160,19 +239,21 @@ class SyncView(QWidget):
         status, now = answer
         self._status = status
         self.status_changed.emit(status_line(status, now))
+        self.states.setCurrentWidget(self.running_page if status.enabled else self.off_page)
         if not status.enabled:
-            self.summary.setText("Sync is off. Set it up to keep this vault the same on your other devices, "
-                                 "end-to-end encrypted, through a folder, S3 or WebDAV storage you already have.")
+            self.summary.setText("Sync is off.")
+            self.problems.setVisible(False)
             self.devices.setRowCount(0)
             self.conflicts.clear()
         else:
             lines = [f"Syncing through {status.target}.", scope_line(status.namespaces),
                      (f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
                       f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
-            if status.last_error:
-                lines.append(f"The last sync failed: {status.last_error}")
+            problems = [f"The last sync failed: {status.last_error}"] if status.last_error else []
             # Each names the file and the device, and what happens next (see memvault/sync/FORMAT.md).
-            lines += [f"Problem: {p}" for p in status.problems]
+            problems += [f"Problem: {p}" for p in status.problems]
+            self.problems.setText("\n".join(problems))
+            self.problems.setVisible(bool(problems))
             lines += [f"Waiting: {w}" for w in status.waiting]
             if status.skewed_devices:
                 lines.append(f"{counted(len(status.skewed_devices), 'device')} with a clock far ahead: their times "
@@ -202,10 +283,19 @@ class SyncView(QWidget):
             item = QListWidgetItem(f"[{c.namespace}] kept: {c.kept_content}\nnow: {c.current_content}")
             item.setData(256, c)
             self.conflicts.addItem(item)
+        self._show_conflicts(bool(conflicts))
         self._update_buttons()
 
+    def _show_conflicts(self, present: bool) -> None:
+        """The list and its buttons when there is a conflict; one quiet line when there is none."""
+        for widget in self._conflict_widgets:
+            widget.setVisible(present)
+        self.no_conflicts.setVisible(not present)
+
     def _on_details_failed(self, error: MemvaultError) -> None:
-        self.summary.setText(f"{self.summary.text()}\nThe target could not be read: {error}")
+        self.problems.setText("\n".join(filter(None, (self.problems.text() if self.problems.isVisible() else "",
+                                                      f"The target could not be read: {error}"))))
+        self.problems.setVisible(True)
 
     def _update_buttons(self) -> None:
         enabled = self._status is not None and self._status.enabled

@@ -17,13 +17,13 @@ LIGHT = {
     "window": "#f7f7f8", "base": "#ffffff", "alternate": "#fafafb", "rail": "#f0f0f2", "text": "#1d1d1f",
     "secondary": "#5f6368", "disabled": "#a0a0a6", "border": "#d2d2d7", "border_soft": "#e4e4e8",
     "button": "#ffffff", "hover": "#e8e8ed", "selected": "#dde7fb", "accent": "#3a63d8", "on_accent": "#ffffff",
-    "focus": "#3a63d8", "focus_text": "#2748a8",
+    "focus": "#3a63d8", "focus_text": "#2748a8", "danger": "#a8261b", "danger_soft": "#fdecea",
 }
 DARK = {
     "window": "#1f1f22", "base": "#17171a", "alternate": "#1c1c1f", "rail": "#232327", "text": "#e8e8ea",
     "secondary": "#a9a9b2", "disabled": "#6b6b73", "border": "#3a3a40", "border_soft": "#2d2d33",
     "button": "#2a2a2f", "hover": "#33333a", "selected": "#2c3b63", "accent": "#5b82f0", "on_accent": "#ffffff",
-    "focus": "#7a9cff", "focus_text": "#a9bfff",
+    "focus": "#7a9cff", "focus_text": "#a9bfff", "danger": "#ff9b91", "danger_soft": "#3a1f1d",
 }
 
 

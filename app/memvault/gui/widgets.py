@@ -56,6 +56,16 @@ def tags_edit(hint: str = "comma-separated") -> QLineEdit:
     return edit
 
 
+def first_focusable(container: QWidget) -> QWidget | None:
+    """The first widget inside ``container`` that Tab would stop on (visible, enabled, takes focus by Tab)."""
+    widget = container.nextInFocusChain()
+    while widget is not container and container.isAncestorOf(widget):
+        if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.TabFocus:
+            return widget
+        widget = widget.nextInFocusChain()
+    return None
+
+
 def parse_tags(text: str) -> list[str]:
     """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
     return [t.strip() for t in text.split(",") if t.strip()]

@@ -105,13 +105,54 @@ def mentions_of(conn: Connection, memory_ids: Sequence[int]) -> dict[int, tuple[
     if not memory_ids:
         return {}
     rows = conn.execute(text(
-        "SELECT me.memory_id, e.type, e.value, me.confidence FROM memory_entities me "
-        "JOIN entities e ON e.id = me.entity_id WHERE me.memory_id IN (SELECT value FROM json_each(:ids)) "
+        f"SELECT me.memory_id, e.type, e.value, me.confidence, {_SURFACE} AS surface FROM memory_entities me "
+        "JOIN entities e ON e.id = me.entity_id JOIN memories m ON m.id = me.memory_id "
+        "WHERE me.memory_id IN (SELECT value FROM json_each(:ids)) "
         "ORDER BY me.memory_id, me.confidence DESC, e.value"), {"ids": filters.json_ids(memory_ids)}).all()
     out: dict[int, list[EntityMention]] = defaultdict(list)
     for r in rows:
-        out[r.memory_id].append(EntityMention(EntityType(r.type), r.value, round(float(r.confidence), 3)))
+        out[r.memory_id].append(EntityMention(EntityType(r.type), r.value, round(float(r.confidence), 3),
+                                              display_name(r.value, r.surface)))
     return {k: tuple(v) for k, v in out.items()}
+
+
+# --- display names ---------------------------------------------------------------------------------------------
+# An entity is keyed by its normalised value ("alice chen"); people read the name as a memory writes it
+# ("Alice Chen"). That name is read from the mentioning memory's text, not stored: it needs no column,
+# follows an edit of the text, and costs one scan of the memories already being read.
+
+#: Types whose names are written with capitals; a concept is a lemma and a date an ISO value, shown as they are.
+NAMED_TYPES = ("person", "organization", "location", "product", "event")
+#: Where ``e.value`` first occurs in ``m.content``, as written (SQLite's lower() folds ASCII only, so the
+#: offsets of the folded text are those of the text); NULL when it does not occur.
+_SURFACE = (f"CASE WHEN e.type IN ({', '.join(repr(t) for t in NAMED_TYPES)}) THEN "
+            "substr(m.content, nullif(instr(lower(m.content), e.value), 0), length(e.value)) END")
+#: Memories read for a listed entity's display name at most (the first that writes it with capitals wins):
+#: bounded, so a name known by an alias in thousands of memories costs no more than one written out.
+DISPLAY_SAMPLE = 16
+
+
+def display_name(value: str, surface: str | None) -> str | None:
+    """``surface`` when it is ``value`` as written with capitals ("Alice Chen" for "alice chen"), else ``None``."""
+    if not surface or surface == value or surface.lower() != value:
+        return None
+    return surface
+
+
+def display_names(conn: Connection, entities: Sequence[tuple[EntityType, Sequence[int], str]]) -> list[str | None]:
+    """The display name of each ``(type, entity ids, value)``, read from a few of the memories mentioning it."""
+    out: list[str | None] = []
+    for etype, ids, value in entities:
+        if etype.value not in NAMED_TYPES:
+            out.append(None)
+            continue
+        sql, params = filters.in_list("dn", list(ids))
+        surfaces = conn.execute(text(
+            f"SELECT {_SURFACE} AS surface FROM memory_entities me JOIN entities e ON e.id = me.entity_id "
+            f"JOIN memories m ON m.id = me.memory_id WHERE me.entity_id IN {sql} LIMIT :dn_lim"),
+            dict(params, dn_lim=DISPLAY_SAMPLE)).scalars()
+        out.append(next((d for s in surfaces if (d := display_name(value, s)) is not None), None))
+    return out
 
 
 # --- the extraction queue ------------------------------------------------------------------------------------
@@ -210,7 +251,9 @@ def list_entities(conn: Connection, namespace: str | None, entity_type: EntityTy
     total = int(conn.execute(text(f"SELECT count(*) FROM ({counted})"), params).scalar_one())
     rows = conn.execute(text(f"{counted} ORDER BY n DESC, e.value LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
-    return [Entity(r.id, r.namespace, EntityType(r.type), r.value, r.n) for r in rows], total
+    names = display_names(conn, [(EntityType(r.type), (r.id,), r.value) for r in rows])
+    return [Entity(r.id, r.namespace, EntityType(r.type), r.value, r.n, name)
+            for r, name in zip(rows, names, strict=True)], total
 
 
 def summarise_entities(conn: Connection, namespace: str | None, entity_type: EntityType | None, now: float, *,
@@ -230,8 +273,10 @@ def summarise_entities(conn: Connection, namespace: str | None, entity_type: Ent
     rows = conn.execute(text(f"{grouped} ORDER BY n DESC, e.value, e.type LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
     # Namespace names hold no commas (letters, digits, '_', '-', '.'), so the default separator is safe.
-    return [EntitySummary(EntityType(r.type), r.value, r.n, tuple(sorted(r.namespaces.split(","))),
-                          tuple(sorted(int(i) for i in r.ids.split(",")))) for r in rows], total
+    ids = [tuple(sorted(int(i) for i in r.ids.split(","))) for r in rows]
+    names = display_names(conn, [(EntityType(r.type), group, r.value) for r, group in zip(rows, ids, strict=True)])
+    return [EntitySummary(EntityType(r.type), r.value, r.n, tuple(sorted(r.namespaces.split(","))), group, name)
+            for r, group, name in zip(rows, ids, names, strict=True)], total
 
 
 def get_entity(conn: Connection, entity_id: int) -> tuple[int, str, str, str] | None:

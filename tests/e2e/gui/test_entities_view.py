@@ -25,14 +25,16 @@ def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
                     and not browser.model.is_loading(), timeout=20_000)
     browser.table.selectRow(_row_of(browser, "Greg took up fishing in Kenora"))
     chips = browser.detail.entities
-    qtbot.waitUntil(lambda: any(c.text() == "kenora" for c in chips.chips), timeout=10_000)
-    chip = next(c for c in chips.chips if c.text() == "kenora")
+    # Names read as the memory writes them ("Kenora"), not as the key they are matched by ("kenora").
+    qtbot.waitUntil(lambda: any(c.text() == "Kenora" for c in chips.chips), timeout=10_000)
+    chip = next(c for c in chips.chips if c.text() == "Kenora")
     qtbot.mouseClick(chip, Qt.LeftButton)
     page = desktop.window.entities
     assert desktop.window.pages.currentWidget() is page
     qtbot.waitUntil(lambda: page.memories.count() == 2, timeout=20_000)
     selected = page.table.selectionModel().selectedRows()
-    assert page.table.item(selected[0].row(), 0).text() == "kenora"
+    assert page.table.item(selected[0].row(), 0).text() == "Kenora"
+    assert page.memories_title.text().startswith("Memories mentioning Kenora")
     assert page.table.item(selected[0].row(), 2).data(Qt.DisplayRole) == 2
     contents = {page.memories.item(i).text() for i in range(page.memories.count())}
     assert contents == {"Greg took up fishing in Kenora", "Karen drove to Kenora for the walleye opener"}
@@ -66,19 +68,19 @@ def test_all_namespaces_show_an_entity_once_with_its_namespaces_and_one_namespac
     page = window.entities
     window.sidebar.setCurrentRow(0)  # all namespaces
     window.pages.setCurrentWidget(page)
-    qtbot.waitUntil(lambda: ("kenora", "location") in _rows(page), timeout=20_000)
+    qtbot.waitUntil(lambda: ("Kenora", "location") in _rows(page), timeout=20_000)
     rows = _rows(page)
-    greg = [r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "greg"]
+    greg = [r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "Greg"]
     # One row for the person and for the noun both namespaces have, counted together, both named.
-    assert len(greg) == 1 and rows[("greg", "person")] == (3, "default, work")
+    assert len(greg) == 1 and rows[("Greg", "person")] == (3, "default, work")
     assert rows[("walleye", "concept")] == (2, "default, work")
     # A noun one memory uses is no recurring concept; a place is listed from one mention.
-    assert not any(value == "sourdough" for value, _ in rows) and rows[("kenora", "location")] == (1, "default")
+    assert not any(value == "sourdough" for value, _ in rows) and rows[("Kenora", "location")] == (1, "default")
     page.table.selectRow(greg[0])
     qtbot.waitUntil(lambda: page.memories.count() == 3, timeout=20_000)
     # The sidebar's namespace narrows the page to that namespace's own rows and counts.
     window.sidebar.setCurrentRow(1)
-    qtbot.waitUntil(lambda: _rows(page).get(("greg", "person")) == (1, "default"), timeout=20_000)
+    qtbot.waitUntil(lambda: _rows(page).get(("Greg", "person")) == (1, "default"), timeout=20_000)
     assert ("walleye", "concept") not in _rows(page)  # one memory of this namespace mentions it
     # A clicked chip's entity is shown even when it is a noun of one memory.
     page.show_entity("work", "sourdough")

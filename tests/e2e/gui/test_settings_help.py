@@ -56,6 +56,10 @@ def test_help_menu_and_command_palette(qtbot, desktop):
     qtbot.waitUntil(lambda: palette.isVisible() and QApplication.focusWidget() is palette.query, timeout=5_000)
     qtbot.keyClicks(palette.query, "stats")
     assert palette.results.count() == 1
+    # The name, and its shortcut apart (drawn at the right edge, in the secondary colour).
+    from memvault.gui.help import SHORTCUT
+
+    assert palette.results.item(0).text() == "Stats" and palette.results.item(0).data(SHORTCUT) == "Ctrl+3"
     qtbot.keyClick(palette.query, Qt.Key_Return)
     assert window.pages.currentWidget() is window.stats and not palette.isVisible()
     qtbot.keyClick(window, Qt.Key_K, Qt.ControlModifier)

@@ -15,7 +15,9 @@ SYNC_PASSPHRASE = "a sync passphrase for the test"
 
 
 def _dialog(qtbot, page) -> SyncSetupDialog:
-    qtbot.mouseClick(page.setup_button, Qt.LeftButton)
+    # Off: the empty state's "Set up sync…"; on: the page's "Change…".
+    qtbot.mouseClick(page.start_button if page.states.currentWidget() is page.off_page else page.setup_button,
+                     Qt.LeftButton)
     qtbot.waitUntil(lambda: any(isinstance(w, SyncSetupDialog) and w.isVisible() for w in page.children()),
                     timeout=5_000)
     return next(w for w in page.children() if isinstance(w, SyncSetupDialog))
@@ -152,5 +154,8 @@ def test_a_file_refused_by_sync_is_shown_on_the_sync_page(qtbot, desktop, tmp_pa
     desktop.window.pages.setCurrentWidget(page)
     page.refresh()
     group = key_file.parent.name
-    qtbot.waitUntil(lambda: f"Problem: refused {group}/key" in page.summary.text(), timeout=10_000)
-    assert "wrote back" in page.summary.text()  # what happens about it
+    # Apart from the status text, in a box of its own that is on screen.
+    qtbot.waitUntil(lambda: f"Problem: refused {group}/key" in page.problems.text(), timeout=10_000)
+    assert "wrote back" in page.problems.text()  # what happens about it
+    assert page.problems.isVisible() and page.problems.objectName() == "problem"
+    assert "Problem:" not in page.summary.text()

@@ -63,7 +63,8 @@ def test_icons_draw_the_glyphs_qtawesome_draws(qapp):
     palette = QGuiApplication.palette()
     colours = dict(color=palette.color(QPalette.Active, QPalette.WindowText),
                    color_disabled=palette.color(QPalette.Disabled, QPalette.WindowText),
-                   color_selected=palette.color(QPalette.Active, QPalette.HighlightedText))
+                   # Selected keeps the text colour: the theme's selection is a light tint, not the highlight.
+                   color_selected=palette.color(QPalette.Active, QPalette.WindowText))
     for name, glyph in GLYPHS.items():
         for mode in (QIcon.Normal, QIcon.Disabled, QIcon.Selected):
             for size in (16, 24):

@@ -231,3 +231,20 @@ def test_an_idle_vault_never_loads_the_pipeline_and_queued_work_loads_it(setting
         assert services.conversations.get(job_id).result["memories_extracted"] == 1
     finally:
         services.close()
+
+
+def test_names_keep_the_case_the_memory_writes_them_in(loaded):
+    first = loaded.memories.create(MemoryCreate(content="Meeting with Alice Chen at OpenAI in San Francisco")).memory
+    second = loaded.memories.create(MemoryCreate(content="alice chen sent the notes")).memory
+    names = {e.value: e.name for e in first.entities}
+    assert names["alice chen"] == "Alice Chen"
+    assert names["san francisco"] == "San Francisco"
+    # A memory that writes the name in lower case shows it as written; the key links both all the same.
+    assert {e.value: e.name for e in second.entities}["alice chen"] == "alice chen"
+    assert loaded.memories.get(first.id).entities[0].display is not None
+    listed = {s.value: s.name for s in loaded.entities.summaries(None).items}
+    assert listed["alice chen"] == "Alice Chen"  # read from a memory that writes it with capitals
+    assert {e.value: e.name for e in loaded.entities.list(None).items}["alice chen"] == "Alice Chen"
+    # Concepts and dates are keys, shown as they are.
+    assert all(s.display is None for s in loaded.entities.summaries(None).items
+               if s.type in (EntityType.CONCEPT, EntityType.DATE))

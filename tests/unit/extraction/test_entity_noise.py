@@ -113,3 +113,26 @@ def test_noise_a_vault_linked_before_the_rules_is_not_linked_again(entities):
 
 def test_a_cut_lemma_falls_back_to_the_word(entities):
     assert ("concept", "diabetes") in _found(entities, "I take metformin for diabetes and check my blood sugar")
+
+
+@pytest.mark.parametrize("text", ["The user edits code in neovim", "I switched to neovim last week"])
+def test_an_unknown_lower_case_word_is_no_place(entities, text):
+    assert not {v for t, v in _found(entities, text) if t == "location"}
+
+
+def test_a_known_lower_case_place_is_still_linked(entities):
+    assert ("location", "berlin") in _found(entities, "moved to berlin in may", [(1, "location", "berlin")])
+    assert ("location", "berlin") in _found(entities, "Met Ravi in Berlin")
+
+
+@pytest.mark.parametrize("word", ["Sunday", "sunday", "Sundays", "March", "Friday"])
+def test_a_weekday_or_month_is_never_a_person(pipeline, word):
+    from memvault.extraction.noise import Lexicon, plausible_name
+
+    nlp = pipeline.get()
+    doc = nlp(f"Ravi and {word} agreed")
+    span = doc[2:3]
+    assert span.text == word
+    lexicon = Lexicon.of(nlp)
+    assert not plausible_name(span, lexicon, tagged=True, label="PERSON")
+    assert plausible_name(doc[0:1], lexicon, tagged=True, label="PERSON")  # the rule, not the sentence

@@ -1,0 +1,206 @@
+"""The quiet block under a memory's text in the detail pane: what it is, who wrote it, when, and its fields.
+
+A note app shows the note first and its properties beneath in smaller, muted
+type; so does this block. Facts about the memory (agent, namespace, times,
+source, the person it is about) are read-only text in two columns; the fields a
+person edits (type, tags, importance) sit above them, and the raw metadata
+JSON is one click (or Space) away instead of a box that is always open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from memvault.domain.models import Memory
+from memvault.gui.memory_list import when
+from memvault.gui.widgets import tags_edit, type_combo
+
+#: The grid's unit (px): every gap in the block is one or two of these.
+GRID = 8
+#: One step of the type scale (points) between a value and its label; labels stay readable at the floor.
+TYPE_STEP = 1.0
+MIN_POINT_SIZE = 7.5
+#: Width (px) from which the facts sit two a row ("Created 2026-11-25 09:14 · 3 h ago" beside "Updated …").
+TWO_COLUMNS_MIN_WIDTH = 520
+#: Read-only facts in the order shown.
+FACT_LABELS = ("Agent", "Namespace", "Created", "Updated", "Source", "About", "User", "Session")
+
+
+def stamp(at: float, now: float | None = None) -> str:
+    """``"2026-11-25 09:14 · 3 h ago"``: the exact time and how long ago, for the block."""
+    return f"{dt.datetime.fromtimestamp(at).strftime('%Y-%m-%d %H:%M')} · {when(at, now)}"
+
+
+def _source(memory: Memory) -> str | None:
+    source = memory.metadata.get("source")
+    if isinstance(source, str) and source.strip():
+        return source.strip()
+    return memory.client_id
+
+
+def _person(memory: Memory) -> str | None:
+    """The person a memory is about, when it says: a ``person`` field, else an extracted fact's ``person``."""
+    person = getattr(memory, "person", None)
+    if not person:
+        fact = memory.metadata.get("fact")
+        person = fact.get("person") if isinstance(fact, dict) else None
+    return person if isinstance(person, str) and person.strip() else None
+
+
+def facts_of(memory: Memory, now: float | None = None) -> list[tuple[str, str]]:
+    """The block's read-only ``(label, value)`` rows for ``memory``; a fact it does not have is left out."""
+    now = time.time() if now is None else now
+    values: dict[str, Any] = {
+        "Agent": memory.agent_id, "Namespace": memory.namespace, "Created": stamp(memory.created_at, now),
+        "Updated": stamp(memory.updated_at, now) if memory.updated_at != memory.created_at else None,
+        "Source": _source(memory), "About": _person(memory), "User": memory.user_id, "Session": memory.session_id,
+    }
+    return [(label, str(values[label])) for label in FACT_LABELS if values[label]]
+
+
+def _quiet(text: str = "") -> QLabel:
+    """A property's name: the secondary colour (memvault.qss) one step down the type scale from the values."""
+    label = QLabel(text)
+    label.setProperty("secondary", True)
+    label.setObjectName("metaLabel")
+    font = label.font()
+    font.setPointSizeF(max(MIN_POINT_SIZE, font.pointSizeF() - TYPE_STEP))
+    label.setFont(font)
+    return label
+
+
+class MetadataBlock(QFrame):
+    """The editable fields and the read-only facts of the memory on show, beneath its text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("metaBlock")
+        self.memory_type = type_combo()
+        self.tags = tags_edit("add tags, comma-separated")
+        self.importance = QDoubleSpinBox()
+        self.importance.setRange(0.0, 1.0)
+        self.importance.setSingleStep(0.05)
+        self.importance.setAccessibleName("Importance")
+        self.metadata = QPlainTextEdit()
+        self.metadata.setAccessibleName("Metadata (JSON)")
+        self.metadata.setTabChangesFocus(True)
+        self.metadata.setMaximumHeight(88)
+        self.metadata.setVisible(False)
+        self.metadata_toggle = QPushButton("Metadata (JSON) ▸")
+        self.metadata_toggle.setObjectName("metaToggle")
+        self.metadata_toggle.setFlat(True)
+        self.metadata_toggle.setCheckable(True)
+        self.metadata_toggle.setAccessibleName("Show the metadata JSON")
+        self.metadata_toggle.toggled.connect(self._on_metadata_toggle_toggled)
+        fields = QGridLayout()
+        fields.setContentsMargins(0, 0, 0, 0)
+        fields.setHorizontalSpacing(2 * GRID)
+        fields.setVerticalSpacing(GRID)
+        fields.addWidget(_quiet("Type"), 0, 0)
+        fields.addWidget(self.memory_type, 0, 1)
+        fields.addWidget(_quiet("Importance"), 0, 2)
+        fields.addWidget(self.importance, 0, 3)
+        fields.addWidget(_quiet("Tags"), 1, 0)
+        fields.addWidget(self.tags, 1, 1, 1, 3)
+        fields.setColumnStretch(1, 1)
+        fields.setColumnStretch(3, 1)
+        self.facts = QGridLayout()
+        self.facts.setContentsMargins(0, 0, 0, 0)
+        self.facts.setHorizontalSpacing(2 * GRID)
+        self.facts.setVerticalSpacing(GRID // 2)
+        self.facts.setColumnStretch(1, 1)
+        self.facts.setColumnStretch(3, 1)
+        #: The read-only value labels by their row's label ("Agent": QLabel), hidden when the memory lacks it.
+        self.values: dict[str, QLabel] = {}
+        self._names: dict[str, QLabel] = {}
+        self._shown: list[tuple[str, str]] = []
+        self._columns = 0
+        for name in FACT_LABELS:
+            label, value = _quiet(name), QLabel()
+            value.setObjectName("metaValue")
+            value.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            value.setWordWrap(True)
+            value.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+            value.setAccessibleName(name)
+            self.values[name], self._names[name] = value, label
+        # One label column for the editors and the facts, as wide as the widest label: values line up.
+        labels = [_quiet(t) for t in ("Type", "Importance", "Tags", *FACT_LABELS)]
+        label_width = max(label.sizeHint().width() for label in labels)
+        for grid in (fields, self.facts):
+            grid.setColumnMinimumWidth(0, label_width)
+        self._label_width = label_width
+        toggle_row = QHBoxLayout()
+        toggle_row.setContentsMargins(0, 0, 0, 0)
+        toggle_row.addWidget(self.metadata_toggle)
+        toggle_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, GRID, 0, 0)
+        layout.setSpacing(GRID)
+        layout.addLayout(fields)
+        layout.addLayout(self.facts)
+        layout.addLayout(toggle_row)
+        layout.addWidget(self.metadata)
+        self.show_memory(None)
+
+    def editors(self) -> tuple[QWidget, ...]:
+        return self.memory_type, self.tags, self.importance, self.metadata
+
+    def show_memory(self, memory: Memory | None, now: float | None = None) -> None:
+        """Fill the read-only facts (the editors are filled by the pane, which tracks their edits)."""
+        self._shown = facts_of(memory, now) if memory is not None else []
+        for name, text in self._shown:
+            self.values[name].setText(text)
+            self.values[name].setToolTip(text)
+        self._lay_out_facts()
+        self.metadata_toggle.setVisible(memory is not None)
+        if memory is None:
+            self.metadata_toggle.setChecked(False)
+
+    def columns(self) -> int:
+        """Facts a row: two side by side when the pane is wide enough for a date beside a date, else one."""
+        return 2 if self.width() >= TWO_COLUMNS_MIN_WIDTH else 1
+
+    def _lay_out_facts(self) -> None:
+        """The facts the memory has, in order, ``columns()`` a row, with no holes where one is missing."""
+        columns = self._columns = self.columns()
+        # One column: the value takes the row (an empty second column would halve it and wrap the dates).
+        self.facts.setColumnStretch(3, 1 if columns == 2 else 0)
+        self.facts.setColumnMinimumWidth(2, self._label_width if columns == 2 else 0)
+        for name in FACT_LABELS:
+            for widget in (self._names[name], self.values[name]):
+                self.facts.removeWidget(widget)
+                widget.setVisible(False)
+        for index, (name, _text) in enumerate(self._shown):
+            row, column = divmod(index, columns)
+            self.facts.addWidget(self._names[name], row, 2 * column)
+            self.facts.addWidget(self.values[name], row, 2 * column + 1)
+            self._names[name].setVisible(True)
+            self.values[name].setVisible(True)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.columns() != self._columns:
+            self._lay_out_facts()
+
+    def _on_metadata_toggle_toggled(self, shown: bool) -> None:
+        self.metadata.setVisible(shown)
+        self.metadata_toggle.setText("Metadata (JSON) ▾" if shown else "Metadata (JSON) ▸")
+        self.metadata_toggle.setAccessibleName("Hide the metadata JSON" if shown else "Show the metadata JSON")
+        if shown:
+            self.metadata.setFocus(Qt.TabFocusReason)

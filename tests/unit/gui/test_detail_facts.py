@@ -1,0 +1,42 @@
+"""What the detail pane's quiet block says about a memory (app/memvault/gui/detail_meta.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from memvault.domain.entities import TypeSource
+from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
+from memvault.domain.models import Memory
+from memvault.gui.detail_meta import facts_of, stamp
+
+NOW = 1_750_000_000.0
+
+
+def _memory(**changes) -> Memory:
+    base = Memory(id="m1", rowid=1, namespace="work", content="x", memory_type=MemoryType.FACT, tags=(),
+                  metadata={}, importance=0.5, tier=Tier.from_importance(0.5), visibility=Visibility.PRIVATE,
+                  agent_id=None, user_id=None, session_id=None, project=None, client_id=None,
+                  created_at=NOW - 7200, updated_at=NOW - 7200, expires_at=None, deleted_at=None, archived_at=None,
+                  version=1, embedding_status=EmbeddingStatus.READY, model_id=None,
+                  memory_type_source=TypeSource.EXPLICIT)
+    return dataclasses.replace(base, **changes)
+
+
+def test_only_what_the_memory_has_is_listed_in_a_fixed_order():
+    assert [label for label, _ in facts_of(_memory(), NOW)] == ["Namespace", "Created"]
+    rows = facts_of(_memory(agent_id="planner", updated_at=NOW - 60, client_id="cursor", user_id="u7",
+                            metadata={"fact": {"person": "Alice Chen"}}), NOW)
+    assert [label for label, _ in rows] == ["Agent", "Namespace", "Created", "Updated", "Source", "About", "User"]
+    values = dict(rows)
+    assert values["Created"].endswith("· 2 h ago") and values["Updated"].endswith("· 1 min ago")
+    assert values["Source"] == "cursor" and values["About"] == "Alice Chen"
+
+
+def test_a_metadata_source_wins_over_the_client_and_blank_ones_are_left_out():
+    assert dict(facts_of(_memory(client_id="cursor", metadata={"source": "chatgpt"}), NOW))["Source"] == "chatgpt"
+    assert "Source" not in dict(facts_of(_memory(metadata={"source": "  "}), NOW))
+    assert "About" not in dict(facts_of(_memory(metadata={"fact": {"person": ""}}), NOW))
+
+
+def test_stamp_has_the_exact_time_and_how_long_ago():
+    assert stamp(NOW - 30, NOW).endswith(" · just now") and len(stamp(NOW, NOW).split(" · ")[0]) == 16
