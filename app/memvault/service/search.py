@@ -28,6 +28,7 @@ from memvault.domain.models import (
     SearchResult,
 )
 from memvault.embedding.model import Embedder
+from memvault.ranking import facts as fact_ranking
 from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
@@ -133,7 +134,7 @@ class SearchService:
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
         planned = query_plan.plan(q.query)
-        depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
+        depth = fact_ranking.depth(q.limit) if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
         # while it waits for that list: two searches never hold both readers while each waits for the
@@ -171,14 +172,15 @@ class SearchService:
                 conn, self._index, qvec, [m for m, (_t, session) in texts.items() if session is not None],
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
-                               q.limit, q.min_score)
+                               fact_ranking.depth(q.limit), q.min_score)
+            page, with_facts = fact_ranking.group(conn, mode, planned.keyword, page, ids, q.limit)
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]
             snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
             shown = set(found).difference(matched)
             spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
-        hits = self._page(q, page, snippets, found, spans)
+        hits = fact_ranking.with_facts(self._page(q, page, snippets, found, spans), with_facts)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
