@@ -28,14 +28,16 @@ The scores are otherwise :mod:`memvault.ranking.fusion`'s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import SearchHit
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
-from memvault.ranking.query import name_words
+from memvault.ranking.query import name_words, plan
 from memvault.vault import fact_links
+from memvault.vault.knn import planner
 
 #: How many candidates are ranked before facts join their turns, per hit asked for: a page of ``limit``
 #: slots stays full when some of the first candidates fold into others.
@@ -61,48 +63,86 @@ def _without_name(text: str, person: str) -> str:
                     .removesuffix("’s") not in names)
 
 
-def name_neutral(mode: SearchMode, keyword_query: str, page: fusion.Page,
-                 facts: dict[int, fact_links.FactCandidate]) -> fusion.Page:
-    """``page`` rescored with each named fact's keyword evidence counted outside its person's name, best first.
+#: ``(query text, memory rowids) -> {rowid: similarity}``, or ``None`` when the index cannot answer.
+Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 
-    Coverage is recomputed on the fact's words without the name; BM25, which cannot be split by word, is scaled
-    by the share of the matched query words that remain.
+
+def similarity_reader(conn, index, embedder, namespace: str | None) -> Similarity:
+    """How :func:`group` reads candidates' similarity to another text of the query (from the index's vectors)."""
+    def read(text: str, rowids: list[int]) -> dict[int, float] | None:
+        found = planner.similarities(conn, index, embedder.embed_query(text), rowids, namespace)
+        return None if found is None else {m: sim for m, (_chunk, sim) in found.items()}
+    return read
+
+
+def _named(query: str, fact: fact_links.FactCandidate) -> str | None:
+    """The query with the fact's person's name read as "the user" (:mod:`memvault.ranking.query`), or
+    ``None`` when the query does not name them."""
+    if not fact.person:
+        return None
+    planned = plan(query, [fact.person])
+    return planned.semantic if planned.user_names else None
+
+
+def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
+                 facts: dict[int, fact_links.FactCandidate], similarity: Similarity | None = None) -> fusion.Page:
+    """``page`` rescored with each named fact's evidence counted outside its person's name, best first.
+
+    Keyword coverage is recomputed on the fact's words without the name; BM25, which cannot be split by word,
+    is scaled by the share of the matched query words that remain. When the query names the fact's person,
+    its similarity is the fact's to the query with that name read as "the user" (``similarity``; kept as it
+    was when the index cannot answer).
     """
-    if mode is SearchMode.SEMANTIC or not any(f.person for f in facts.values()):
+    if not any(f.person for f in facts.values()):
         return page
     stems = content_stems(keyword_query)
+    renamed: dict[str, list[int]] = {}
+    for mid, fact in facts.items():
+        if (text := _named(query, fact)) is not None and mode is not SearchMode.KEYWORD:
+            renamed.setdefault(text, []).append(mid)
+    similar: dict[int, float] = {}
+    for text, mids in renamed.items():
+        similar.update((similarity(text, mids) or {}) if similarity is not None else {})
     out: fusion.Page = []
     for score, mid, b in page:
         fact = facts.get(mid)
-        if fact is None or not fact.person or not stems or b.keyword_bm25 is None:
+        if fact is None or not fact.person:
             out.append((score, mid, b))
             continue
-        matched = coverage(stems, fact.content)
-        kept = coverage(stems, _without_name(fact.content, fact.person))
-        if kept >= matched:
+        sim = similar.get(mid, b.semantic)
+        kept, bm25 = b.coverage, b.keyword_bm25
+        if stems:
+            matched = coverage(stems, fact.content)
+            kept = coverage(stems, _without_name(fact.content, fact.person))
+            if bm25 is not None and matched:
+                bm25 *= kept / matched
+            if kept == matched:
+                kept = b.coverage
+        if (sim, kept, bm25) == (b.semantic, b.coverage, b.keyword_bm25):
             out.append((score, mid, b))
             continue
-        bm25 = b.keyword_bm25 * (kept / matched)
-        if mode is SearchMode.KEYWORD:
-            score = keyword_score(bm25)
-            b = replace(b, keyword_bm25=bm25)
+        if mode is SearchMode.SEMANTIC:
+            score, b = (sim, replace(b, semantic=sim)) if sim is not None else (score, b)
+        elif mode is SearchMode.KEYWORD:
+            score, b = (keyword_score(bm25), replace(b, keyword_bm25=bm25)) if bm25 is not None else (score, b)
         else:
-            score = fusion.relevance(b.semantic, kept, bm25 or None, b.graph or 0.0, question=bool(b.question),
+            score = fusion.relevance(sim, kept or 0.0, bm25 or None, b.graph or 0.0, question=bool(b.question),
                                      previous_gain=b.previous_turn_gain or 0.0, next_gain=b.next_turn_gain or 0.0)
-            b = replace(b, keyword_bm25=bm25, coverage=kept, relevance=score)
+            b = replace(b, semantic=sim, keyword_bm25=bm25, coverage=kept, relevance=score)
         out.append((score, mid, b))
     return sorted(out, key=lambda t: (-t[0], t[1]))
 
 
-def group(conn, mode: SearchMode, keyword_query: str, page: fusion.Page, candidates: set[int] | list[int],
-          limit: int) -> tuple[fusion.Page, dict[int, Grouped]]:
+def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
+          candidates: set[int] | list[int], limit: int,
+          similarity: Similarity | None = None) -> tuple[fusion.Page, dict[int, Grouped]]:
     """``page`` (ranked deeper than ``limit``) with facts' names neutral and each fact folded into its source
     turn's slot when that turn is among ``candidates``, cut to ``limit``; and the facts folded into each
     turn's slot, by the turn's rowid."""
     facts = fact_links.facts_among(conn, [mid for _, mid, _ in page])
     if not facts:
         return page[:limit], {}
-    page = name_neutral(mode, keyword_query, page, facts)
+    page = name_neutral(mode, query, keyword_query, page, facts, similarity)
     scope = set(candidates)
     slots: set[int] = set()
     out: fusion.Page = []

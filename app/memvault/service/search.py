@@ -173,7 +173,9 @@ class SearchService:
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
                                fact_ranking.depth(q.limit), q.min_score)
-            page, with_facts = fact_ranking.group(conn, mode, planned.keyword, page, ids, q.limit)
+            page, with_facts = fact_ranking.group(conn, mode, q.query, planned.keyword, page, ids, q.limit,
+                                                  fact_ranking.similarity_reader(conn, self._index, self._embedder,
+                                                                                 f.namespace))
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]
