@@ -44,6 +44,12 @@ from memvault.vault.knn import planner
 DEPTH_PER_HIT = 3
 
 
+def with_sources(conn, ids: list[int], f, now: float) -> list[int]:
+    """``ids`` and the stored turns of the facts among them that pass the search's filter ``f``: a fact then
+    shares its turn's slot even when the turn itself was not retrieved."""
+    return ids + fact_links.sources_in_scope(conn, ids, f, now)
+
+
 def depth(limit: int) -> int:
     """Candidates to rank for a page of ``limit`` hits."""
     return limit * DEPTH_PER_HIT

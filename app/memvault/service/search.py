@@ -163,6 +163,7 @@ class SearchService:
             keyword = keyword_later.result()
         with self._db.read() as conn:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
+            ids = fact_ranking.with_sources(conn, ids, f, now)
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
             # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from memvault.domain.conversations import Person
+from memvault.domain.models import MemoryFilter
 from memvault.vault import filters
 from memvault.vault.memory_parts import content_hash
 from memvault.vault.migrations import FACT_PERSON, FACT_SUBJECT
@@ -62,6 +63,20 @@ def facts_among(conn: Connection, rowids: Sequence[int]) -> dict[int, FactCandid
         f"LEFT JOIN memories s ON s.uuid = {FACT_SOURCE} AND s.namespace = m.namespace AND s.deleted_at IS NULL "
         "WHERE json_extract(m.metadata, '$.fact') IS NOT NULL"), {"ids": filters.json_ids(rowids)}).all()
     return {r.id: FactCandidate(r.id, r.uuid, r.content, r.person, r.source) for r in rows}
+
+
+def sources_in_scope(conn: Connection, rowids: Sequence[int], f: MemoryFilter, now: float) -> list[int]:
+    """The stored turns the facts among ``rowids`` were read from that pass ``f`` and are not in ``rowids``."""
+    if not rowids:
+        return []
+    where = filters.full(f, now, probe=True)
+    rows = conn.execute(text(
+        "SELECT DISTINCT m.id FROM json_each(:ids) j CROSS JOIN memories c ON c.id = j.value "
+        f"JOIN memories m ON m.uuid = json_extract(c.metadata, '$.fact.provenance.memory_id') "
+        f"WHERE json_extract(c.metadata, '$.fact.provenance.memory_id') IS NOT NULL AND {where.sql()}"),
+        {"ids": filters.json_ids(rowids), **where.params}).all()
+    known = set(rowids)
+    return [r.id for r in rows if r.id not in known]
 
 
 def people(conn: Connection, namespace: str | None = None) -> list[Person]:

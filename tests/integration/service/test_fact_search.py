@@ -114,3 +114,13 @@ def test_the_people_list_counts_each_persons_live_facts(services, clock):
 def test_turns_alone_are_not_people(services):
     services.memories.create(MemoryCreate(content="I live in Lisbon.", namespace="team", user_id="anna"))
     assert services.conversations.people("team") == []
+
+
+def test_a_fact_found_alone_brings_its_turn_when_the_turn_passes_the_filter(services):
+    turns, facts = _store_chat(services)
+    pilot = next(f for f in facts if "Pilot" in f["content"])
+    assert "May 2026" in pilot["content"] and "May" not in TURNS[0]
+    # Only the fact holds the resolved date: the keyword list finds it, not its turn.
+    hits = _search(services, "May 2026", SearchMode.KEYWORD, user_id="noor")
+    assert [(h.memory.id, h.facts) for h in hits] == [(turns[TURNS[0]].id, (pilot["id"],))]
+    assert _search(services, "May 2026", SearchMode.KEYWORD, session_id="elsewhere") == ()
