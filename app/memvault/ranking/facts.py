@@ -8,22 +8,27 @@ search of facts and turns together worse than one of turns alone
 1. **The person's name.** A fact names its person ("Maya Okafor adopted
    Juniper"); turns do not (people say "I"). A question naming that person
    ("Where does Maya work?") then shares its rarest word with every fact and
-   with almost no turn, and the name alone gave any fact keyword coverage and
-   BM25 above the turn that answers. So in hybrid and keyword mode a fact's
+   with almost no turn: the name alone gave any fact keyword coverage and BM25
+   above the turn that answers, and a higher similarity. So a named fact's
    keyword evidence counts only the query words it matches outside its
-   person's name (:func:`name_neutral`), as the query plan does for the user's
-   own name (:mod:`memvault.ranking.query`).
+   person's name, and when the query names that person its similarity is read
+   against the query with the name as "the user", as the query plan reads the
+   user's own name (:func:`name_neutral`, :mod:`memvault.ranking.query`).
 2. **Near-duplicates.** A fact restates part of its turn, so a search finding
    one finds the other, and the pair took two of the first places. A fact whose
    source turn is stored (``metadata.fact.provenance.memory_id``,
-   :mod:`memvault.vault.fact_links`) and is a candidate of the same search (it
-   passed the same filters) is shown as that turn (:func:`group`): one slot, at
-   the better of the two places, the fact's words as the snippet (they say
-   what the turn says about the question, and name the person), the fact ids
-   in the hit's ``facts``. A fact whose turn is not stored or not in scope is a
-   hit of its own (a MemSync-style store keeps no turns).
+   :mod:`memvault.vault.fact_links`) and passes the search's filters (it joins
+   the candidates if it was not retrieved, :func:`with_sources`) is shown as
+   that turn (:func:`group`): one slot, the fact's words as the snippet (they
+   say what the turn says about the question, and name the person), the fact
+   ids in the hit's ``facts``. In hybrid mode the slot's relevance is the
+   turn's with the best of its and its facts' evidence (similarity, coverage,
+   BM25) and the turn's own context (:func:`_joined`); in the other modes the
+   better score of the two. A fact whose turn is not stored or not in scope is
+   a hit of its own (a MemSync-style store keeps no turns).
 
-The scores are otherwise :mod:`memvault.ranking.fusion`'s.
+The scores are otherwise :mod:`memvault.ranking.fusion`'s. What each choice
+bought, on tuning data only: ``docs/benchmarks.md`` ("Facts in retrieval").
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from memvault.domain.enums import SearchMode
-from memvault.domain.models import SearchHit
+from memvault.domain.models import ScoreBreakdown, SearchHit
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
 from memvault.ranking.query import name_words, plan
@@ -139,6 +144,25 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
     return sorted(out, key=lambda t: (-t[0], t[1]))
 
 
+def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links.FactCandidate],
+            score: float) -> float:
+    """A turn's relevance with the evidence of the facts read from it: the best similarity, coverage and BM25
+    of the turn and its facts, and the turn's own context (its neighbours' gains measured from that best
+    similarity). ``score`` (the best member's) when the turn itself was not ranked."""
+    t = ranked.get(turn)
+    if t is None:
+        return score
+    members = [t, *(ranked[f.fact] for f in facts)]
+    sim = max(m.semantic or 0.0 for m in members)
+    lift = sim - (t.semantic or 0.0)
+    return fusion.relevance(
+        sim, max(m.coverage or 0.0 for m in members),
+        min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None), t.graph or 0.0,
+        question=bool(t.question),
+        previous_gain=0.0 if t.previous_turn_gain is None else t.previous_turn_gain - lift,
+        next_gain=0.0 if t.next_turn_gain is None else t.next_turn_gain - lift)
+
+
 def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
           candidates: set[int] | list[int], limit: int,
           similarity: Similarity | None = None) -> tuple[fusion.Page, dict[int, Grouped]]:
@@ -150,7 +174,7 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
         return page[:limit], {}
     page = name_neutral(mode, query, keyword_query, page, facts, similarity)
     scope = set(candidates)
-    slots: set[int] = set()
+    slots: dict[int, int] = {}
     out: fusion.Page = []
     folded: dict[int, list[fact_links.FactCandidate]] = {}
     for score, mid, breakdown in page:
@@ -159,8 +183,12 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
         if fact is not None and slot != mid:
             folded.setdefault(slot, []).append(fact)
         if slot not in slots:
-            slots.add(slot)
+            slots[slot] = len(out)
             out.append((score, slot, breakdown))
+    if mode is SearchMode.HYBRID:
+        ranked = {mid: b for _, mid, b in page}
+        out = sorted(((_joined(ranked, slot, folded[slot], score) if slot in folded else score, slot, b)
+                      for score, slot, b in out), key=lambda t: (-t[0], t[1]))
     out = out[:limit]
     shown = {mid for _, mid, _ in out}
     return out, {turn: Grouped(tuple(f.uuid for f in fs), tuple(f.content for f in fs))

@@ -38,3 +38,16 @@ def test_semantic_mode_unnamed_facts_and_facts_matching_beyond_the_name_are_left
     unnamed = FactCandidate(7, "f-7", "The user adopted a greyhound", None, None)
     assert name_neutral(SearchMode.KEYWORD, "user greyhound", "user greyhound", page, {7: unnamed}) == page
     assert name_neutral(SearchMode.KEYWORD, "greyhound Pilot", "greyhound Pilot", page, {7: FACT}) == page
+
+
+def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_context():
+    from memvault.ranking.facts import _joined
+
+    turn = ScoreBreakdown(semantic=0.3, coverage=0.0, keyword_bm25=None, previous_turn_gain=0.1, next_turn_gain=None)
+    fact = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0)
+    facts = [FactCandidate(7, "f-7", "The user adopted a greyhound", None, 3)]
+    joined = _joined({3: turn, 7: fact}, 3, facts, 0.1)
+    # The previous turn was 0.1 closer than the turn: 0.2 further than the fact's 0.6.
+    assert joined == fusion.relevance(0.6, 0.5, -8.0, previous_gain=-0.2)
+    assert joined > fusion.relevance(0.3, 0.0, None, previous_gain=0.1)
+    assert _joined({7: fact}, 3, facts, 0.42) == 0.42
