@@ -164,11 +164,11 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
 
 
 def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
-          candidates: set[int] | list[int], limit: int,
-          similarity: Similarity | None = None) -> tuple[fusion.Page, dict[int, Grouped]]:
+          candidates: set[int] | list[int], limit: int, similarity: Similarity | None = None,
+          min_score: float = 0.0) -> tuple[fusion.Page, dict[int, Grouped]]:
     """``page`` (ranked deeper than ``limit``) with facts' names neutral and each fact folded into its source
-    turn's slot when that turn is among ``candidates``, cut to ``limit``; and the facts folded into each
-    turn's slot, by the turn's rowid."""
+    turn's slot when that turn is among ``candidates``, cut to ``limit`` slots scoring ``min_score`` or more;
+    and the facts folded into each turn's slot, by the turn's rowid."""
     facts = fact_links.facts_among(conn, [mid for _, mid, _ in page])
     if not facts:
         return page[:limit], {}
@@ -187,9 +187,11 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
             out.append((score, slot, breakdown))
     if mode is SearchMode.HYBRID:
         ranked = {mid: b for _, mid, b in page}
-        out = sorted(((_joined(ranked, slot, folded[slot], score) if slot in folded else score, slot, b)
-                      for score, slot, b in out), key=lambda t: (-t[0], t[1]))
-    out = out[:limit]
+        joined = [(_joined(ranked, slot, folded[slot], score), slot, b) if slot in folded else (score, slot, b)
+                  for score, slot, b in out]
+        out = sorted(((score, slot, replace(b, relevance=score)) for score, slot, b in joined),
+                     key=lambda t: (-t[0], t[1]))
+    out = [t for t in out if t[0] >= min_score][:limit]
     shown = {mid for _, mid, _ in out}
     return out, {turn: Grouped(tuple(f.uuid for f in fs), tuple(f.content for f in fs))
                  for turn, fs in folded.items() if turn in shown}

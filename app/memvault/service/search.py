@@ -176,7 +176,7 @@ class SearchService:
                                fact_ranking.depth(q.limit), q.min_score)
             page, with_facts = fact_ranking.group(conn, mode, q.query, planned.keyword, page, ids, q.limit,
                                                   fact_ranking.similarity_reader(conn, self._index, self._embedder,
-                                                                                 f.namespace))
+                                                                                 f.namespace), q.min_score)
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]

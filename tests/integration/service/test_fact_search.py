@@ -124,3 +124,11 @@ def test_a_fact_found_alone_brings_its_turn_when_the_turn_passes_the_filter(serv
     hits = _search(services, "May 2026", SearchMode.KEYWORD, user_id="noor")
     assert [(h.memory.id, h.facts) for h in hits] == [(turns[TURNS[0]].id, (pilot["id"],))]
     assert _search(services, "May 2026", SearchMode.KEYWORD, session_id="elsewhere") == ()
+
+
+def test_a_named_fact_scored_down_below_min_score_is_left_out(services):
+    _store_chat(services, user_name="Noor Haddad", turn_user="someone-else")
+    # Only "Noor" matches, and only the facts (their turns are out of scope): outside the name, nothing.
+    hits = services.search.search(SearchQuery("Noor", mode=SearchMode.KEYWORD, limit=10, min_score=0.01,
+                                              filter=MemoryFilter(namespace="chat", user_id="noor"))).hits
+    assert hits == ()
