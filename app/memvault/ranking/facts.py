@@ -27,6 +27,11 @@ search of facts and turns together worse than one of turns alone
    better score of the two. A fact whose turn is not stored or not in scope is
    a hit of its own (a MemSync-style store keeps no turns).
 
+3. **Whom a search serves.** A search scoped to one user (``user_id``) reads
+   that user's name, as their facts give it (:func:`served_names`), as "the
+   user" in the query (:mod:`memvault.ranking.query`): turns say "I", and
+   questions name the person ("When did Maya adopt Juniper?").
+
 The scores are otherwise :mod:`memvault.ranking.fusion`'s. What each choice
 bought, on tuning data only: ``docs/benchmarks.md`` ("Facts in retrieval").
 """
@@ -47,6 +52,15 @@ from memvault.vault.knn import planner
 #: How many candidates are ranked before facts join their turns, per hit asked for: a page of ``limit``
 #: slots stays full when some of the first candidates fold into others.
 DEPTH_PER_HIT = 3
+
+
+def served_names(conn, f) -> tuple[str, ...]:
+    """The name of the person a search serves (its ``user_id`` filter), as that person's facts give it: the
+    query plan then reads it as "the user" (:mod:`memvault.ranking.query`)."""
+    if f.namespace is None or not f.user_id:
+        return ()
+    name = fact_links.person_name(conn, f.namespace, f.user_id)
+    return (name,) if name else ()
 
 
 def with_sources(conn, ids: list[int], f, now: float) -> list[int]:

@@ -1,7 +1,7 @@
 """Search by meaning, by keyword, or both fused into one calibrated relevance.
 
 This module retrieves and reads; every ranking decision is in :mod:`memvault.ranking`. The steps, for
-every mode: the query is planned (:mod:`memvault.ranking.query`; no surface gives the user's name yet);
+every mode: the query is planned (:mod:`memvault.ranking.query`, with the served user's name as their facts give it);
 the semantic side embeds the query and takes the nearest chunks (filters inside the KNN), the keyword side asks FTS5
 for BM25 matches, hybrid's graph side the memories sharing the query's entities and dates
 (:mod:`memvault.ranking.graph`); :func:`memvault.ranking.fusion.rank` then scores and orders the
@@ -133,7 +133,8 @@ class SearchService:
         # Search never shows deleted or expired memories, whatever the filter says.
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
-        planned = query_plan.plan(q.query)
+        with self._db.read() as conn:
+            planned = query_plan.plan(q.query, fact_ranking.served_names(conn, f))
         depth = fact_ranking.depth(q.limit) if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader

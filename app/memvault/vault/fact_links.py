@@ -79,6 +79,16 @@ def sources_in_scope(conn: Connection, rowids: Sequence[int], f: MemoryFilter, n
     return [r.id for r in rows if r.id not in known]
 
 
+def person_name(conn: Connection, namespace: str, person_id: str) -> str | None:
+    """The display name given with a fact about ``person_id`` in ``namespace`` (one fact read, through the
+    fact-person index), or ``None``."""
+    row = conn.execute(text(
+        f"SELECT json_extract(metadata, '$.fact.person') AS name FROM memories "
+        f"WHERE namespace = :ns AND {FACT_PERSON} = :p AND {FACT_SUBJECT} IS NOT NULL LIMIT 1"),
+        {"ns": namespace, "p": person_id}).first()
+    return None if row is None or not isinstance(row.name, str) else row.name
+
+
 def people(conn: Connection, namespace: str | None = None) -> list[Person]:
     """The people of ``namespace``'s live facts (every namespace's when ``None``), most facts first.
 

@@ -132,3 +132,21 @@ def test_a_named_fact_scored_down_below_min_score_is_left_out(services):
     hits = services.search.search(SearchQuery("Noor", mode=SearchMode.KEYWORD, limit=10, min_score=0.01,
                                               filter=MemoryFilter(namespace="chat", user_id="noor"))).hits
     assert hits == ()
+
+
+def test_a_search_for_one_user_reads_their_name_from_their_facts(services):
+    from memvault.domain.models import MemoryFilter as F
+    from memvault.ranking.facts import served_names
+
+    _store_chat(services, user_name="Noor Haddad")
+    services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I collect stamps."),), "chat", occurred_at=WHEN, user_id="kim"))
+    with services.vault.db.read() as conn:
+        assert served_names(conn, F(namespace="chat", user_id="noor")) == ("Noor Haddad",)
+        assert served_names(conn, F(namespace="chat", user_id="kim")) == ()  # no name was given
+        assert served_names(conn, F(namespace="chat")) == ()
+        assert served_names(conn, F(namespace="elsewhere", user_id="noor")) == ()
+    # The name is then the user, not a word to match: keyword search leaves it out of the query.
+    hits = _search(services, "Noor Ghent", SearchMode.KEYWORD, user_id="noor")
+    assert [h.memory.content for h in hits] == [TURNS[2]]
+    assert _search(services, "Noor", SearchMode.KEYWORD, user_id="noor")  # the name alone is still searched
