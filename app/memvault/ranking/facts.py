@@ -54,12 +54,13 @@ from memvault.vault.knn import planner
 DEPTH_PER_HIT = 3
 
 
-def served_names(conn, f) -> tuple[str, ...]:
+def served_names(db, f) -> tuple[str, ...]:
     """The name of the person a search serves (its ``user_id`` filter), as that person's facts give it: the
-    query plan then reads it as "the user" (:mod:`memvault.ranking.query`)."""
+    query plan then reads it as "the user" (:mod:`memvault.ranking.query`). Read only for such a search."""
     if f.namespace is None or not f.user_id:
         return ()
-    name = fact_links.person_name(conn, f.namespace, f.user_id)
+    with db.read() as conn:
+        name = fact_links.person_name(conn, f.namespace, f.user_id)
     return (name,) if name else ()
 
 

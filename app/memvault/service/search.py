@@ -133,8 +133,7 @@ class SearchService:
         # Search never shows deleted or expired memories, whatever the filter says.
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
-        with self._db.read() as conn:
-            planned = query_plan.plan(q.query, fact_ranking.served_names(conn, f))
+        planned = query_plan.plan(q.query, fact_ranking.served_names(self._db, f))
         depth = fact_ranking.depth(q.limit) if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader

@@ -141,11 +141,11 @@ def test_a_search_for_one_user_reads_their_name_from_their_facts(services):
     _store_chat(services, user_name="Noor Haddad")
     services.conversations.ingest(ConversationSubmission(
         (ChatMessage("user", "I collect stamps."),), "chat", occurred_at=WHEN, user_id="kim"))
-    with services.vault.db.read() as conn:
-        assert served_names(conn, F(namespace="chat", user_id="noor")) == ("Noor Haddad",)
-        assert served_names(conn, F(namespace="chat", user_id="kim")) == ()  # no name was given
-        assert served_names(conn, F(namespace="chat")) == ()
-        assert served_names(conn, F(namespace="elsewhere", user_id="noor")) == ()
+    db = services.vault.db
+    assert served_names(db, F(namespace="chat", user_id="noor")) == ("Noor Haddad",)
+    assert served_names(db, F(namespace="chat", user_id="kim")) == ()  # no name was given
+    assert served_names(db, F(namespace="chat")) == ()
+    assert served_names(db, F(namespace="elsewhere", user_id="noor")) == ()
     # The name is then the user, not a word to match: keyword search leaves it out of the query.
     hits = _search(services, "Noor Ghent", SearchMode.KEYWORD, user_id="noor")
     assert [h.memory.content for h in hits] == [TURNS[2]]
