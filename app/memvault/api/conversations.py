@@ -1,4 +1,5 @@
-"""Conversation routes: ``POST /v1/conversations`` queues fact extraction, ``GET /v1/extractions/{id}`` reports it.
+"""Conversation routes: ``POST /v1/conversations`` queues fact extraction, ``GET /v1/extractions/{id}`` reports it,
+``GET /v1/people`` lists the people the namespace's facts are about.
 
 The POST answers 202 at once with the job id (``"wait": true`` waits for the
 facts instead and answers 200 with the finished job). A job's result lists the
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StrictBool
 
 from memvault.api import documented as d
@@ -115,3 +116,27 @@ def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesD
 def get_extraction(job_id: str, key: ReadKey, services: ServicesDep) -> ExtractionOut:
     """An extraction job's state and, once done, what it stored."""
     return ExtractionOut.of(services.conversations.get(job_id, namespace=key.namespace))
+
+
+class PersonOut(BaseModel):
+    object: Literal["person"] = "person"
+    namespace: str
+    person_id: str = Field(description="what the facts are kept apart by: the user's user_id, else the speaker's "
+                                       "name; empty for an unnamed user")
+    name: str | None = Field(description="the display name given with the facts, if any")
+    facts: int = Field(description="how many live facts are about this person")
+    last_seen: float = Field(description="when the newest of them was stored (Unix seconds)")
+
+
+class PeopleOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[PersonOut]
+
+
+@router.get("/v1/people", response_model=PeopleOut)
+def list_people(key: ReadKey, services: ServicesDep,
+                namespace: Annotated[str | None, d.doc_query(**d.NAMESPACE)] = None) -> PeopleOut:
+    """The people the key's namespace's extracted facts are about, most facts first."""
+    people = services.conversations.people(namespace_for(key, namespace))
+    return PeopleOut(data=[PersonOut(namespace=p.namespace, person_id=p.person_id, name=p.name, facts=p.facts,
+                                     last_seen=p.last_seen) for p in people])

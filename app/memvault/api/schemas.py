@@ -228,11 +228,14 @@ class SearchHitOut(BaseModel):
     score_breakdown: dict[str, Any] | None = None
     context: str | None = Field(None, description="With compress: the hit's text as packed into the budget")
     context_tokens: int | None = None
+    facts: list[str] | None = Field(None, description="ids of the facts extracted from this memory that matched, "
+                                                      "best first (the snippet is the first one's text)")
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchHitOut:
         return cls(memory=MemoryPublic.of(h.memory), score=h.score, snippet=h.snippet,
-                   score_breakdown=None if h.breakdown is None else h.breakdown.__dict__)
+                   score_breakdown=None if h.breakdown is None else h.breakdown.__dict__,
+                   facts=list(h.facts) if h.facts else None)
 
 
 class SearchOut(BaseModel):

@@ -1,21 +1,24 @@
 """Do extracted facts help retrieval? Turns alone against turns and facts together, on a conversation set.
 
-Run as ``python -m memvault.bench.fact_retrieval FILE`` (the format of
-``tests/data/conversations/``). Every conversation is stored twice in a
-temporary vault: its turns alone in one namespace, and its turns plus the
-facts extracted from each session (sent as a conversation of the user and the
-assistant, with the session's date and the user's id) in another. Each
-question is searched in both among that user's memories; a fact hit counts as
-the turn it was extracted from (its provenance), and a turn found twice counts
-once. Reported: R@5 per half and search mode for both stores.
+Run as ``python -m memvault.bench.fact_retrieval FILE [--half tune] [--no-sessions] [--no-names]`` (the
+format of ``tests/data/conversations/``). Every conversation of the half asked for (both when none) is
+stored twice in a temporary vault: its turns alone in one namespace, and its turns plus the facts extracted
+from each session in another (each session sent as a conversation with its date and the user's id and, unless
+``--no-names``, the user's name; a speaker other than "user"/"assistant" is a named person). Each question is
+searched in both among that user's memories. A hit is the turn it shows: search folds a fact into its
+source turn's slot (:mod:`memvault.ranking.facts`); a fact shown on its own takes a slot and counts as no
+turn ("strict"), or as the turn it was read from ("lenient", the figure measured before facts were folded).
+Reported: R@5 per half and search mode.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
 import sys
 import tempfile
+import types
 from pathlib import Path
 
 from memvault.bench.conversations import (
@@ -31,50 +34,64 @@ from memvault.domain.conversations import ChatMessage, ConversationSubmission
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryFilter, SearchQuery
 
-STORES = ("turns", "turns+facts")
+STORES = ("turns", "turns+facts", "lenient")
 
 
 def _facts_namespace(conversation: Conversation) -> str:
     return f"{conversation.namespace}-facts"
 
 
-def _store(services, conversation: Conversation) -> dict[str, str]:
+def _message(conversation: Conversation, turn) -> ChatMessage:
+    if turn.speaker in ("user", "assistant"):
+        return ChatMessage(turn.speaker, turn.text)
+    # Two people talking: the user's own turns, and the other person's, each named.
+    mine = turn.speaker.lower() == conversation.user_name.split()[0].lower() if conversation.user_name else False
+    return ChatMessage("user" if mine else "assistant", turn.text, name=turn.speaker)
+
+
+def _store(services, conversation: Conversation, *, sessions: bool, names: bool) -> dict[str, str]:
     """Store the conversation in both namespaces; the source turn id of each fact stored, by memory id."""
     sources: dict[str, str] = {}
     for session in conversation.sessions:
-        turns = turn_memories(conversation, session)
+        turns = turn_memories(conversation, session, sessions=sessions)
         services.memories.create_batch(turns)
         services.memories.create_batch([dataclasses.replace(t, namespace=_facts_namespace(conversation))
                                         for t in turns])
         when = session.date if session.date.tzinfo else session.date.replace(tzinfo=dt.UTC)
         job = services.conversations.ingest(ConversationSubmission(
-            tuple(ChatMessage("user" if t.speaker == "user" else "assistant", t.text) for t in session.turns),
+            tuple(_message(conversation, t) for t in session.turns),
             _facts_namespace(conversation), conversation_id=f"{conversation.id}/{session.id}",
-            occurred_at=when.timestamp(), user_id=conversation.user_id, source="bench"))
+            occurred_at=when.timestamp(), user_id=conversation.user_id,
+            user_name=(conversation.user_name or None) if names else None, source="bench"))
         for fact in (job.result or {}).get("facts", []):
             sources[fact["id"]] = session.turns[fact["message_index"]].id
     return sources
 
 
 def _ranked(services, conversation: Conversation, text: str, mode: SearchMode, namespace: str,
-            sources: dict[str, str]) -> list[str]:
+            sources: dict[str, str], lenient: bool) -> list[str]:
     result = services.search.search(SearchQuery(text, mode=mode, limit=LIMIT, filter=MemoryFilter(
         namespace=namespace, user_id=conversation.user_id)))
     prefix = conversation.id + "/"
     ranked: list[str] = []
     for hit in result.hits:
-        turn = sources.get(hit.memory.id) or (hit.memory.client_id or "").removeprefix(prefix)
+        if hit.memory.id in sources:
+            turn = sources[hit.memory.id] if lenient else f"fact:{hit.memory.id}"
+        else:
+            turn = (hit.memory.client_id or "").removeprefix(prefix)
         if turn not in ranked:
             ranked.append(turn)
     return ranked
 
 
-def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode)) -> dict[str, dict[str, dict[str, float]]]:
-    """``{half: {mode: {store: R@5}}}`` and the number of facts stored, for the set at ``path``."""
+def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode), halves: tuple[str, ...] = HALVES, *,
+        sessions: bool = True, names: bool = True) -> dict[str, dict[str, dict[str, float]]]:
+    """``{half: {mode: {store: R@5}}}`` and the number of facts stored, for the set at ``path``; only the
+    conversations of ``halves`` are stored and searched."""
     from memvault.config import Settings
     from memvault.service.container import create_vault, load_embedder
 
-    conversations = load_conversations(path)
+    conversations = [c for c in load_conversations(path) if c.split in halves]
     out: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="memvault-eval-") as tmp:
         cfg = Settings().with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
@@ -82,17 +99,17 @@ def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode)) -> dict[s
         try:
             sources: dict[str, str] = {}
             for conversation in conversations:
-                sources.update(_store(services, conversation))
+                sources.update(_store(services, conversation, sessions=sessions, names=names))
             services.worker.drain()
             services.entities.drain()
-            for half in HALVES:
+            for half in halves:
                 for mode in modes:
                     for store in STORES:
                         recalls = []
                         for c in (c for c in conversations if c.split == half):
                             namespace = c.namespace if store == "turns" else _facts_namespace(c)
                             for q in c.questions:
-                                ranked = _ranked(services, c, q.text, mode, namespace, sources)
+                                ranked = _ranked(services, c, q.text, mode, namespace, sources, store == "lenient")
                                 recalls.append(score(ranked, q.evidence)["recall@5"])
                         if recalls:
                             out.setdefault(half, {}).setdefault(mode.value, {})[store] = sum(recalls) / len(recalls)
@@ -102,9 +119,26 @@ def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode)) -> dict[s
     return out
 
 
-if __name__ == "__main__":
-    figures = run(Path(sys.argv[1]))
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m memvault.bench.fact_retrieval")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--half", choices=HALVES, action="append")
+    parser.add_argument("--no-sessions", action="store_true", help="store the turns without session ids")
+    parser.add_argument("--no-names", action="store_true", help="send no user name with the conversations")
+    parser.add_argument("--no-fold", action="store_true",
+                        help="control: facts never fold into their turns (every fact is a hit of its own)")
+    args = parser.parse_args(argv)
+    if args.no_fold:
+        from memvault.ranking import facts as fact_ranking
+
+        fact_ranking.fact_links = types.SimpleNamespace(facts_among=lambda _conn, _ids: {})
+    figures = run(args.file, halves=tuple(args.half or HALVES), sessions=not args.no_sessions,
+                  names=not args.no_names)
     print(f"facts stored: {int(figures.pop('facts')['stored']['n'])}")
     for half, modes in figures.items():
         for mode, stores in modes.items():
             print(f"{half:8} {mode:9} " + "  ".join(f"{s} R@5 {r:.3f}" for s, r in stores.items()))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -67,6 +67,18 @@ def cmd_ingest_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_people(args: argparse.Namespace) -> int:
+    with opened(args) as svc:
+        people = svc.conversations.people(args.namespace)
+    rows = [{"namespace": p.namespace, "person_id": p.person_id, "name": p.name, "facts": p.facts,
+             "last_seen": p.last_seen} for p in people]
+    lines = [f"{p.namespace:16} {p.name or p.person_id or '(the user, unnamed)':30} {p.facts:6d} facts, last "
+             f"{dt.datetime.fromtimestamp(p.last_seen, dt.UTC):%Y-%m-%d %H:%M} UTC"
+             + (f"  [{p.person_id}]" if p.name and p.person_id != p.name else "") for p in people]
+    out(args, {"people": rows}, "\n".join(lines) or "no facts about anyone yet")
+    return 0
+
+
 def register(command: Command) -> None:
     """Add this module's subcommands to the parser."""
     p = command("ingest-chat", "extract facts about the user from a conversation and store them", cmd_ingest_chat,
@@ -82,3 +94,6 @@ def register(command: Command) -> None:
     p.add_argument("--user-name", metavar="NAME", help="the user's display name: facts name them instead of "
                                                        "'the user' (a message's own \"name\" names its speaker)")
     p.add_argument("--no-wait", action="store_true", help="do not embed the facts now (the app embeds them later)")
+    p = command("people", "the people whose facts a namespace holds (name or id, facts, last seen)", cmd_people,
+                passphrase=True, json=True)
+    p.add_argument("--namespace", "-n", help="only this namespace (default: every namespace)")

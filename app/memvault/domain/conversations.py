@@ -64,3 +64,19 @@ class ExtractionJob:
     finished_at: float | None
     result: dict[str, Any] | None
     error: str | None
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a namespace's facts are about.
+
+    ``person_id`` is what the facts are kept apart by (the user's ``user_id``, else the speaker's name; "" for
+    an unnamed user), ``name`` the display name given with them, if any; ``facts`` counts the live facts,
+    ``last_seen`` is the newest one's time (Unix seconds).
+    """
+
+    namespace: str
+    person_id: str
+    name: str | None
+    facts: int
+    last_seen: float

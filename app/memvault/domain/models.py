@@ -322,6 +322,8 @@ class SearchHit:
     score: float
     snippet: str
     breakdown: ScoreBreakdown | None = None
+    #: Ids of the extracted facts shown with this turn (read from it), best first; the snippet is the first's.
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What the detail pane says about an extracted fact: kind, date, categories, where it came from, what replaced it.
+"""What the detail pane says about an extracted fact: kind, date, categories, whom it is about, where it came
+from, what replaced it.
 
 Facts extracted from conversations carry ``metadata.fact`` (see
 ``app/service/conversations.py``). The summary is rich text for a QLabel; a
@@ -30,7 +31,7 @@ def fact_summary(memory: Memory) -> str | None:
         head.append(escape(str(fact["event_at"])))
     if fact.get("categories"):
         head.append(escape(", ".join(str(c) for c in fact["categories"])))
-    lines = [f"<b>Extracted fact</b> · {' · '.join(head)}"]
+    lines = [f"<b>Extracted fact</b> · {' · '.join(head)}", fact_person(fact)]
     source = fact.get("provenance")
     if isinstance(source, dict):
         span = source.get("span") or [None, None]
@@ -49,6 +50,15 @@ def fact_summary(memory: Memory) -> str | None:
     for older in fact.get("supersedes") or []:
         lines.append(f"Replaces <a href=\"{LINK_PREFIX}{escape(str(older))}\">an older fact</a>")
     return "<br>".join(lines)
+
+
+def fact_person(fact: dict) -> str:
+    """Whom a fact is about: the display name given with it and the id its facts are kept apart by."""
+    name, person_id = fact.get("person"), fact.get("person_id")
+    if not name and not person_id:
+        return "About <b>the user</b> (no name given)"
+    shown = f"<b>{escape(str(name or person_id))}</b>"
+    return f"About {shown}" + (f" ({escape(str(person_id))})" if name and person_id and person_id != name else "")
 
 
 def linked_memory(link: str) -> str | None:

@@ -9,9 +9,10 @@ embeds "the user" in their place and the keyword side leaves them out.
 
 The names are never derived from an id: ``prod-server``, ``team-alpha`` or
 ``john.doe`` are identifiers, and reading their parts as a name turned
-"Which server crashed?" into "Which the user crashed?". No surface passes
-names yet, so every search uses the query as written (measured:
-``docs/benchmarks.md``, "Ranking").
+"Which server crashed?" into "Which the user crashed?". A search scoped to
+one user passes the name that user's extracted facts give
+(:func:`memvault.ranking.facts.served_names`); any other uses the query as
+written (measured: ``docs/benchmarks.md``, "Ranking" and "Facts in retrieval").
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from typing import Any
 from memvault.domain import limits
 from memvault.domain.changes import ChangeKind, ChangeOrigin, OriginKind
 from memvault.domain.clock import Clock, system_clock
-from memvault.domain.conversations import ConversationSubmission, ExtractionJob, JobStatus
+from memvault.domain.conversations import ConversationSubmission, ExtractionJob, JobStatus, Person
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import (
     ExtractionModelError,
@@ -58,6 +58,7 @@ from memvault.extraction import language_gate
 from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message
 from memvault.service import validation as v
 from memvault.service.events import EventHub, event_for
+from memvault.vault import fact_links
 from memvault.vault import memories as writes
 from memvault.vault.engine import Database
 from memvault.vault.extraction_jobs import Claimed, ExtractionJobStore, StoredFact, facts_about
@@ -186,6 +187,11 @@ class ConversationService:
     def depth(self) -> int:
         return self._store.depth()
 
+    def people(self, namespace: str | None = None) -> list[Person]:
+        """The people whose live facts ``namespace`` holds (every namespace's when ``None``), most facts first."""
+        with self._db.read() as conn:
+            return fact_links.people(conn, None if namespace is None else v.namespace(namespace))
+
     # -- the background loop ---------------------------------------------------
 
     def prepare(self) -> None:
@@ -243,6 +249,8 @@ class ConversationService:
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, now)
             known: dict[tuple[str, str], list[StoredFact]] = {}
+            turns = fact_links.stored_turns(conn, job.namespace,
+                                            {request["messages"][f.message_index]["content"] for f in facts})
             for fact in facts:
                 person_id, user_id = _owner(fact, request)
                 key = (person_id, fact.subject)
@@ -263,7 +271,8 @@ class ConversationService:
                 # replaced by the newest live fact on its attribute, which stays live.
                 older = [m for m in rivals if m.created_at <= own_time]
                 newer = min((m for m in rivals if m.created_at > own_time), key=lambda m: m.created_at, default=None)
-                new = self._new_memory(fact, request, now, [m.id for m in older], extractor_id, person_id, user_id)
+                new = self._new_memory(fact, request, now, [m.id for m in older], extractor_id, person_id, user_id,
+                                       turns.get(request["messages"][fact.message_index]["content"]))
                 if newer is not None:
                     new = replace(new, metadata={**new.metadata, "superseded_by": newer.id, "superseded_at": now})
                 memory = writes.create(conn, new, stamp)
@@ -290,7 +299,7 @@ class ConversationService:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
 
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
-                    extractor_id: str, person_id: str, user_id: str | None) -> NewMemory:
+                    extractor_id: str, person_id: str, user_id: str | None, turn: str | None) -> NewMemory:
         details: dict[str, Any] = {
             "kind": fact.kind, "categories": list(fact.categories), "subject": fact.subject,
             "person_id": person_id,
@@ -298,6 +307,9 @@ class ConversationService:
             "provenance": {"conversation_id": request["conversation_id"], "message_index": fact.message_index,
                            "span": [fact.start, fact.end], "quote": fact.quote[:QUOTE_MAX_CHARS]},
         }
+        if turn is not None:
+            # The message is stored as a memory of its own: search shows the fact with it (ranking/facts.py).
+            details["provenance"]["memory_id"] = turn
         if fact.person:
             details["person"] = fact.person
         if fact.event_at:

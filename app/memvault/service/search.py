@@ -1,7 +1,7 @@
 """Search by meaning, by keyword, or both fused into one calibrated relevance.
 
 This module retrieves and reads; every ranking decision is in :mod:`memvault.ranking`. The steps, for
-every mode: the query is planned (:mod:`memvault.ranking.query`; no surface gives the user's name yet);
+every mode: the query is planned (:mod:`memvault.ranking.query`, with the served user's name as their facts give it);
 the semantic side embeds the query and takes the nearest chunks (filters inside the KNN), the keyword side asks FTS5
 for BM25 matches, hybrid's graph side the memories sharing the query's entities and dates
 (:mod:`memvault.ranking.graph`); :func:`memvault.ranking.fusion.rank` then scores and orders the
@@ -28,6 +28,7 @@ from memvault.domain.models import (
     SearchResult,
 )
 from memvault.embedding.model import Embedder
+from memvault.ranking import facts as fact_ranking
 from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
@@ -142,8 +143,8 @@ class SearchService:
         # Search never shows deleted or expired memories, whatever the filter says.
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
-        planned = query_plan.plan(q.query)
-        depth = q.limit if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
+        planned = query_plan.plan(q.query, fact_ranking.served_names(self._db, f))
+        depth = fact_ranking.depth(q.limit) if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
         # while it waits for that list: two searches never hold both readers while each waits for the
@@ -176,6 +177,7 @@ class SearchService:
             keyword = keyword_later.result()
         with self._db.read() as conn:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
+            ids = fact_ranking.with_sources(conn, ids, f, now)
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
                 if self._other_models:
@@ -187,14 +189,17 @@ class SearchService:
                 conn, self._index, qvec, list(texts),
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
-                               q.limit, q.min_score)
+                               fact_ranking.depth(q.limit), q.min_score)
+            page, with_facts = fact_ranking.group(conn, mode, q.query, planned.keyword, page, ids, q.limit,
+                                                  fact_ranking.similarity_reader(conn, self._index, self._embedder,
+                                                                                 f.namespace), q.min_score)
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]
             snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
             shown = set(found).difference(matched)
             spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
-        hits = self._page(q, page, snippets, found, spans)
+        hits = fact_ranking.with_facts(self._page(q, page, snippets, found, spans), with_facts)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 

@@ -58,3 +58,17 @@ def test_each_fact_in_the_result_says_whose_it_is(api):
         r = c.post("/v1/conversations", json={"messages": chat, "user_id": "ines-1", "wait": True})
         assert [(f["person"], f["person_id"]) for f in r.json()["result"]["facts"]] == [
             ("Ines", "ines-1"), ("Bruno", "Bruno")]
+
+
+def test_the_people_route_lists_the_keys_namespace_only(api):
+    _, secret = api.services.keys.create("people-route", "read,write")
+    with api.client(api.beta) as c:
+        assert c.post("/v1/conversations", json=_said_by("carla", "I live in Faro.", "c")).status_code == 200
+    with api.client(secret) as c:
+        for person, text in (("anna", "I live in Lisbon and I work at Siemens."), ("ben", "I live in Porto.")):
+            assert c.post("/v1/conversations", json=_said_by(person, text, person)).status_code == 200
+        r = c.get("/v1/people")
+        assert r.status_code == 200, r.text
+        assert [(p["person_id"], p["facts"]) for p in r.json()["data"]] == [("anna", 2), ("ben", 1)]
+        assert all(p["name"] is None and p["last_seen"] > 0 for p in r.json()["data"])
+        assert c.get("/v1/people", params={"namespace": "someone-else"}).status_code == 403

@@ -63,3 +63,19 @@ def test_ingest_chat_names_its_speakers_and_takes_the_date(env, capsys):
     assert code == 0, err
     assert [f["content"] for f in json.loads(out)["facts"]] == [
         "Lea moved to Lyon in the week of 6 November 2023", "Tariq bought a boat on 13 November 2023"]
+
+
+def test_people_lists_whom_the_facts_are_about(env, capsys):
+    assert main(["init"]) == 0
+    chat = _chat(env, [{"role": "user", "name": "Anna", "content": "I live in Lisbon and I work at Siemens."},
+                       {"role": "assistant", "name": "Ben", "content": "I moved to Porto last year."}])
+    assert run(capsys, "ingest-chat", chat, "--user", "anna-1", "--no-wait")[0] == 0
+    assert run(capsys, "ingest-chat", chat, "--namespace", "other", "--no-wait")[0] == 0
+    code, out, err = run(capsys, "people", "--namespace", "default", "--json")
+    assert code == 0, err
+    assert [(p["person_id"], p["name"], p["facts"]) for p in json.loads(out)["people"]] == [
+        ("anna-1", "Anna", 2), ("Ben", "Ben", 1)]
+    code, out, _ = run(capsys, "people")
+    assert code == 0 and out.count("Anna") == 2 and "[anna-1]" in out and "other" in out
+    code, _, err = run(capsys, "people", "--namespace", "bad namespace!")
+    assert code == 2 and "Traceback" not in err

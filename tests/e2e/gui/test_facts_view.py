@@ -66,3 +66,25 @@ def test_search_shows_a_superseded_fact_struck_through(qtbot, desktop):
     assert isinstance(widget, HitWidget)
     struck = [t for t in texts.values() if "<s>" in t]
     assert len(struck) == 1 and "Lisbon" in struck[0] and "superseded by a newer fact" in struck[0]
+
+
+def test_the_fact_pane_says_whom_each_fact_is_about(qtbot, desktop):
+    services = desktop.services
+    chat = (ChatMessage("user", "I teach chemistry in Faro.", name="Ines"),
+            ChatMessage("assistant", "I repair boats in Sagres.", name="Bruno"))
+    job = services.conversations.ingest(ConversationSubmission(chat, "default", user_id="ines-1"))
+    unnamed = _ingest(services, "I play the cello.", "chat-3")
+    browser = desktop.window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 3, timeout=10_000)
+    rows = {browser.model.memory_at(r).id: r for r in range(3)}
+    ines, bruno = (f["id"] for f in job.result["facts"])
+    shown = {}
+    for memory_id in (ines, bruno, unnamed):
+        browser.table.selectRow(rows[memory_id])
+        qtbot.waitUntil(lambda m=memory_id: browser.detail.memory() is not None and browser.detail.memory().id == m,
+                        timeout=10_000)
+        shown[memory_id] = browser.detail.fact_info.text()
+    assert "About <b>Ines</b> (ines-1)" in shown[ines]
+    assert "About <b>Bruno</b>" in shown[bruno] and "(Bruno)" not in shown[bruno]
+    assert "About <b>the user</b> (no name given)" in shown[unnamed]

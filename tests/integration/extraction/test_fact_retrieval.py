@@ -1,4 +1,4 @@
-"""The facts-and-turns retrieval bench: a fact hit counts as the turn it came from."""
+"""The facts-and-turns retrieval bench: a hit is the turn it shows; a fact alone counts as its turn only when lenient."""
 
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ def test_facts_are_stored_and_scored_as_their_source_turns(tmp_path, real_embedd
     path.write_text(json.dumps(SET), "utf-8")
     figures = run(path, (SearchMode.SEMANTIC,))
     assert figures["facts"]["stored"]["n"] >= 2
-    assert figures["tune"]["semantic"] == {"turns": 1.0, "turns+facts": 1.0}
+    assert figures["tune"]["semantic"] == {"turns": 1.0, "turns+facts": 1.0, "lenient": 1.0}
     assert "heldout" not in figures
 
 
-def test_a_fact_hit_counts_as_its_source_turn_once():
+def test_a_fact_shown_alone_takes_a_slot_and_counts_as_its_turn_only_when_lenient():
     from types import SimpleNamespace as NS
 
     from memvault.bench.fact_retrieval import _ranked
@@ -37,4 +37,6 @@ def test_a_fact_hit_counts_as_its_source_turn_once():
             NS(memory=NS(id="t3", client_id="x1/x1:3"))]
     services = NS(search=NS(search=lambda query: NS(hits=hits)))
     conversation = NS(id="x1", user_id="u")
-    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1:3"}) == ["x1:3", "x1:1"]
+    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1:3"}, True) == ["x1:3", "x1:1"]
+    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1:3"}, False) == [
+        "fact:f1", "x1:1", "x1:3"]

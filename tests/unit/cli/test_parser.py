@@ -54,11 +54,12 @@ def test_json_and_passphrase_file_only_where_they_do_something():
                         ("restore",), ("purge",), ("reembed",), ("stats",), ("serve",), ("mcp",),
                         ("keys", "create"), ("keys", "list"), ("keys", "revoke"), ("mcp", "config"), ("check",),
                         ("keys", "show-recipient"), ("export",), ("import",), ("inspect",), ("backup",),
-                        ("ingest-chat",), ("models",), *SYNC}
+                        ("ingest-chat",), ("models",), ("people",), *SYNC}
     prints_json = {("init",), ("add",), ("edit",), ("get",), ("list",), ("search",), ("delete",), ("restore",), ("purge",),
                    ("reembed",), ("stats",), ("keys", "create"), ("keys", "list"), ("keys", "revoke"),
                    ("bench",), ("eval",), ("check",), ("keys", "show-recipient"), ("export",), ("import",),
-                   ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",), ("version",), ("models",), *SYNC}
+                   ("inspect",), ("backup",), ("restore-backup",), ("ingest-chat",), ("version",), ("models",),
+                   ("people",), *SYNC}
     for path, parser in ALL.items():
         assert ("--passphrase-file" in options(parser)) == (path in reads_passphrase), path
         assert ("--json" in options(parser)) == (path in prints_json), path

@@ -1,0 +1,218 @@
+"""Facts among turns: a fact's name is not evidence, and a fact shares one result slot with its turn.
+
+Extracted facts (``metadata.fact``) are searched with everything else, but two
+things set them apart from the turns they were read from, and each made a
+search of facts and turns together worse than one of turns alone
+(``docs/benchmarks.md``, "Facts in retrieval"):
+
+1. **The person's name.** A fact names its person ("Maya Okafor adopted
+   Juniper"); turns do not (people say "I"). A question naming that person
+   ("Where does Maya work?") then shares its rarest word with every fact and
+   with almost no turn: the name alone gave any fact keyword coverage and BM25
+   above the turn that answers, and a higher similarity. So a named fact's
+   keyword evidence counts only the query words it matches outside its
+   person's name, and when the query names that person its similarity is read
+   against the query with the name as "the user", as the query plan reads the
+   user's own name (:func:`name_neutral`, :mod:`memvault.ranking.query`).
+2. **Near-duplicates.** A fact restates part of its turn, so a search finding
+   one finds the other, and the pair took two of the first places. A fact whose
+   source turn is stored (``metadata.fact.provenance.memory_id``,
+   :mod:`memvault.vault.fact_links`) and passes the search's filters (it joins
+   the candidates if it was not retrieved, :func:`with_sources`) is shown as
+   that turn (:func:`group`): one slot, the fact's words as the snippet (they
+   say what the turn says about the question, and name the person), the fact
+   ids in the hit's ``facts``. In hybrid mode the slot's relevance is the
+   turn's with the best of its and its facts' evidence (similarity, coverage,
+   BM25) and the turn's own context (:func:`_joined`); in the other modes the
+   better score of the two. A fact whose turn is not stored or not in scope is
+   a hit of its own (a MemSync-style store keeps no turns).
+
+3. **Whom a search serves.** A search scoped to one user (``user_id``) reads
+   that user's name, as their facts give it (:func:`served_names`), as "the
+   user" in the query (:mod:`memvault.ranking.query`): turns say "I", and
+   questions name the person ("When did Maya adopt Juniper?").
+
+The scores are otherwise :mod:`memvault.ranking.fusion`'s. What each choice
+bought, on tuning data only: ``docs/benchmarks.md`` ("Facts in retrieval").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import ScoreBreakdown, SearchHit
+from memvault.ranking import fusion
+from memvault.ranking.keyword import content_stems, coverage, keyword_score
+from memvault.ranking.query import name_words, plan
+from memvault.vault import fact_links
+from memvault.vault.knn import planner
+
+#: How many candidates are ranked before facts join their turns, per hit asked for: a page of ``limit``
+#: slots stays full when some of the first candidates fold into others.
+DEPTH_PER_HIT = 3
+
+
+def served_names(db, f) -> tuple[str, ...]:
+    """The name of the person a search serves (its ``user_id`` filter), as that person's facts give it: the
+    query plan then reads it as "the user" (:mod:`memvault.ranking.query`). Read only for such a search."""
+    if f.namespace is None or not f.user_id:
+        return ()
+    with db.read() as conn:
+        name = fact_links.person_name(conn, f.namespace, f.user_id)
+    return (name,) if name else ()
+
+
+def with_sources(conn, ids: list[int], f, now: float) -> list[int]:
+    """``ids`` and the stored turns of the facts among them that pass the search's filter ``f``: a fact then
+    shares its turn's slot even when the turn itself was not retrieved."""
+    return ids + fact_links.sources_in_scope(conn, ids, f, now)
+
+
+def depth(limit: int) -> int:
+    """Candidates to rank for a page of ``limit`` hits."""
+    return limit * DEPTH_PER_HIT
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The facts shown in a turn's slot, best first: their ids and texts."""
+
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]
+
+
+def _without_name(text: str, person: str) -> str:
+    names = set(name_words([person]))
+    return " ".join(w for w in text.split() if w.lower().strip(".,;:!?'’\"").removesuffix("'s")
+                    .removesuffix("’s") not in names)
+
+
+#: ``(query text, memory rowids) -> {rowid: similarity}``, or ``None`` when the index cannot answer.
+Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
+
+
+def similarity_reader(conn, index, embedder, namespace: str | None) -> Similarity:
+    """How :func:`group` reads candidates' similarity to another text of the query (from the index's vectors)."""
+    def read(text: str, rowids: list[int]) -> dict[int, float] | None:
+        found = planner.similarities(conn, index, embedder.embed_query(text), rowids, namespace)
+        return None if found is None else {m: sim for m, (_chunk, sim) in found.items()}
+    return read
+
+
+def _named(query: str, fact: fact_links.FactCandidate) -> str | None:
+    """The query with the fact's person's name read as "the user" (:mod:`memvault.ranking.query`), or
+    ``None`` when the query does not name them."""
+    if not fact.person:
+        return None
+    planned = plan(query, [fact.person])
+    return planned.semantic if planned.user_names else None
+
+
+def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
+                 facts: dict[int, fact_links.FactCandidate], similarity: Similarity | None = None) -> fusion.Page:
+    """``page`` rescored with each named fact's evidence counted outside its person's name, best first.
+
+    Keyword coverage is recomputed on the fact's words without the name; BM25, which cannot be split by word,
+    is scaled by the share of the matched query words that remain. When the query names the fact's person,
+    its similarity is the fact's to the query with that name read as "the user" (``similarity``; kept as it
+    was when the index cannot answer).
+    """
+    if not any(f.person for f in facts.values()):
+        return page
+    stems = content_stems(keyword_query)
+    renamed: dict[str, list[int]] = {}
+    for mid, fact in facts.items():
+        if (text := _named(query, fact)) is not None and mode is not SearchMode.KEYWORD:
+            renamed.setdefault(text, []).append(mid)
+    similar: dict[int, float] = {}
+    for text, mids in renamed.items():
+        similar.update((similarity(text, mids) or {}) if similarity is not None else {})
+    out: fusion.Page = []
+    for score, mid, b in page:
+        fact = facts.get(mid)
+        if fact is None or not fact.person:
+            out.append((score, mid, b))
+            continue
+        sim = similar.get(mid, b.semantic)
+        kept, bm25 = b.coverage, b.keyword_bm25
+        if stems:
+            matched = coverage(stems, fact.content)
+            kept = coverage(stems, _without_name(fact.content, fact.person))
+            if bm25 is not None and matched:
+                bm25 *= kept / matched
+            if kept == matched:
+                kept = b.coverage
+        if (sim, kept, bm25) == (b.semantic, b.coverage, b.keyword_bm25):
+            out.append((score, mid, b))
+            continue
+        if mode is SearchMode.SEMANTIC:
+            score, b = (sim, replace(b, semantic=sim)) if sim is not None else (score, b)
+        elif mode is SearchMode.KEYWORD:
+            score, b = (keyword_score(bm25), replace(b, keyword_bm25=bm25)) if bm25 is not None else (score, b)
+        else:
+            score = fusion.relevance(sim, kept or 0.0, bm25 or None, b.graph or 0.0, question=bool(b.question),
+                                     previous_gain=b.previous_turn_gain or 0.0, next_gain=b.next_turn_gain or 0.0)
+            b = replace(b, semantic=sim, keyword_bm25=bm25, coverage=kept, relevance=score)
+        out.append((score, mid, b))
+    return sorted(out, key=lambda t: (-t[0], t[1]))
+
+
+def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links.FactCandidate],
+            score: float) -> float:
+    """A turn's relevance with the evidence of the facts read from it: the best similarity, coverage and BM25
+    of the turn and its facts, and the turn's own context (its neighbours' gains measured from that best
+    similarity). ``score`` (the best member's) when the turn itself was not ranked."""
+    t = ranked.get(turn)
+    if t is None:
+        return score
+    members = [t, *(ranked[f.fact] for f in facts)]
+    sim = max(m.semantic or 0.0 for m in members)
+    lift = sim - (t.semantic or 0.0)
+    return fusion.relevance(
+        sim, max(m.coverage or 0.0 for m in members),
+        min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None), t.graph or 0.0,
+        question=bool(t.question),
+        previous_gain=0.0 if t.previous_turn_gain is None else t.previous_turn_gain - lift,
+        next_gain=0.0 if t.next_turn_gain is None else t.next_turn_gain - lift)
+
+
+def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
+          candidates: set[int] | list[int], limit: int, similarity: Similarity | None = None,
+          min_score: float = 0.0) -> tuple[fusion.Page, dict[int, Grouped]]:
+    """``page`` (ranked deeper than ``limit``) with facts' names neutral and each fact folded into its source
+    turn's slot when that turn is among ``candidates``, cut to ``limit`` slots scoring ``min_score`` or more;
+    and the facts folded into each turn's slot, by the turn's rowid."""
+    facts = fact_links.facts_among(conn, [mid for _, mid, _ in page])
+    if not facts:
+        return page[:limit], {}
+    page = name_neutral(mode, query, keyword_query, page, facts, similarity)
+    scope = set(candidates)
+    slots: dict[int, int] = {}
+    out: fusion.Page = []
+    folded: dict[int, list[fact_links.FactCandidate]] = {}
+    for score, mid, breakdown in page:
+        fact = facts.get(mid)
+        slot = fact.source if fact is not None and fact.source in scope else mid
+        if fact is not None and slot != mid:
+            folded.setdefault(slot, []).append(fact)
+        if slot not in slots:
+            slots[slot] = len(out)
+            out.append((score, slot, breakdown))
+    if mode is SearchMode.HYBRID:
+        ranked = {mid: b for _, mid, b in page}
+        joined = [(_joined(ranked, slot, folded[slot], score), slot, b) if slot in folded else (score, slot, b)
+                  for score, slot, b in out]
+        out = sorted(((score, slot, replace(b, relevance=score)) for score, slot, b in joined),
+                     key=lambda t: (-t[0], t[1]))
+    out = [t for t in out if t[0] >= min_score][:limit]
+    shown = {mid for _, mid, _ in out}
+    return out, {turn: Grouped(tuple(f.uuid for f in fs), tuple(f.content for f in fs))
+                 for turn, fs in folded.items() if turn in shown}
+
+
+def with_facts(hits: list[SearchHit], grouped: dict[int, Grouped]) -> list[SearchHit]:
+    """Each hit of a turn that has facts folded in, with the best fact as its snippet and their ids."""
+    return [replace(h, snippet=grouped[h.memory.rowid].texts[0], facts=grouped[h.memory.rowid].ids)
+            if h.memory.rowid in grouped else h for h in hits]

@@ -1,0 +1,152 @@
+"""Facts among turns in search (ranking/facts.py) and the namespace's people list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+
+WHEN = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC).timestamp()
+TURNS = ("I adopted a greyhound called Pilot last week.", "That's lovely!",
+         "I work at a bakery in Ghent now.", "Sounds like a fun place to work.")
+
+
+def _store_chat(services, namespace="chat", *, user_id="noor", turn_user="noor", user_name=None, session="s1"):
+    """The turns stored as memories, then the same chat sent for extraction; the turn memories by text."""
+    stored = services.memories.create_batch([MemoryCreate(content=t, namespace=namespace, user_id=turn_user,
+                                                          session_id=session) for t in TURNS])
+    job = services.conversations.ingest(ConversationSubmission(
+        tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(TURNS)), namespace,
+        conversation_id="c1", occurred_at=WHEN, user_id=user_id, user_name=user_name))
+    services.worker.drain()
+    assert job.result["memories_extracted"] == 2, job.result
+    return {t: services.memories.get(i.memory_id) for t, i in zip(TURNS, stored.items, strict=True)}, job.result["facts"]
+
+
+def _search(services, text, mode, **filters):
+    return services.search.search(SearchQuery(text, mode=mode, limit=10,
+                                              filter=MemoryFilter(namespace="chat", **filters))).hits
+
+
+def test_a_fact_records_the_stored_turn_it_was_read_from(services):
+    turns, facts = _store_chat(services)
+    pilot = next(f for f in facts if "Pilot" in f["content"])
+    fact = services.memories.get(pilot["id"]).metadata["fact"]
+    assert fact["provenance"]["memory_id"] == turns[TURNS[0]].id
+    lone = services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I play the cello every Sunday."),), "chat", occurred_at=WHEN))
+    assert "memory_id" not in services.memories.get(lone.result["facts"][0]["id"]).metadata["fact"]["provenance"]
+
+
+@pytest.mark.parametrize("mode", [SearchMode.KEYWORD, SearchMode.HYBRID, SearchMode.SEMANTIC])
+def test_a_fact_and_its_turn_share_one_slot_shown_as_the_turn_with_the_fact(services, mode):
+    turns, facts = _store_chat(services)
+    pilot = next(f for f in facts if "Pilot" in f["content"])
+    hits = _search(services, "greyhound Pilot", mode)
+    shown = [h.memory.id for h in hits]
+    assert pilot["id"] not in shown and shown.count(turns[TURNS[0]].id) == 1
+    turn_hit = next(h for h in hits if h.memory.id == turns[TURNS[0]].id)
+    assert turn_hit.facts == (pilot["id"],) and turn_hit.snippet == pilot["content"]
+    # Semantic and hybrid rank everything in this small namespace: four turns, both facts folded into theirs.
+    assert len(hits) == (1 if mode is SearchMode.KEYWORD else 4)
+
+
+def test_a_fact_whose_turn_is_out_of_scope_is_a_hit_of_its_own(services):
+    _turns, facts = _store_chat(services, turn_user="someone-else")
+    hits = _search(services, "greyhound Pilot", SearchMode.KEYWORD, user_id="noor")
+    assert [h.memory.id for h in hits][:1] == [next(f["id"] for f in facts if "Pilot" in f["content"])]
+    assert all(h.facts == () for h in hits)
+
+
+def test_a_fact_whose_turn_was_deleted_is_a_hit_of_its_own(services):
+    turns, facts = _store_chat(services)
+    services.lifecycle.delete(turns[TURNS[0]].id)
+    hits = _search(services, "greyhound Pilot", SearchMode.KEYWORD)
+    assert hits[0].memory.id == next(f["id"] for f in facts if "Pilot" in f["content"]) and hits[0].facts == ()
+
+
+def test_the_page_stays_full_when_facts_fold_into_turns(services):
+    for i in range(3):
+        _store_chat(services, session=f"s{i}") if i == 0 else services.memories.create_batch(
+            [MemoryCreate(content=f"{t} ({i})", namespace="chat", user_id="noor") for t in TURNS])
+    hits = services.search.search(SearchQuery("greyhound bakery Pilot Ghent", mode=SearchMode.KEYWORD, limit=5,
+                                              filter=MemoryFilter(namespace="chat"))).hits
+    assert len(hits) == 5 and len({h.memory.id for h in hits}) == 5
+
+
+def test_named_facts_fold_into_their_turns_and_the_name_lifts_neither(services):
+    turns, facts = _store_chat(services, user_name="Noor Haddad")
+    assert all(f["content"].startswith("Noor Haddad ") for f in facts)
+    # "Noor" matches both facts, "bakery" only the one about work (the rule itself: tests/unit/ranking/test_facts.py).
+    hits = _search(services, "Noor bakery", SearchMode.HYBRID)
+    assert hits[0].memory.id == turns[TURNS[2]].id and "bakery" in hits[0].snippet
+    pilot_turn = next(h for h in hits if h.memory.id == turns[TURNS[0]].id)
+    assert pilot_turn.score < hits[0].score
+    keyword = _search(services, "Noor bakery", SearchMode.KEYWORD)
+    assert [h.memory.id for h in keyword][:1] == [turns[TURNS[2]].id]
+
+
+def test_the_people_list_counts_each_persons_live_facts(services, clock):
+    chat = (ChatMessage("user", "I live in Lisbon and I work at Siemens.", name="Anna"),
+            ChatMessage("assistant", "I moved to Porto last year.", name="Ben"))
+    services.conversations.ingest(ConversationSubmission(chat, "team", occurred_at=WHEN, user_id="anna-1"))
+    clock.advance(60)
+    later = services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I adopted a kitten."),), "team", occurred_at=WHEN))
+    services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I play chess.", name="Anna"),), "elsewhere", occurred_at=WHEN, user_id="anna-1"))
+    people = services.conversations.people("team")
+    assert [(p.person_id, p.name, p.facts) for p in people] == [("anna-1", "Anna", 2), ("", None, 1),
+                                                                 ("Ben", "Ben", 1)]
+    unnamed = next(p for p in people if p.person_id == "")
+    assert unnamed.last_seen == services.memories.get(later.result["facts"][0]["id"]).created_at
+    services.lifecycle.delete(later.result["facts"][0]["id"])
+    assert [p.person_id for p in services.conversations.people("team")] == ["anna-1", "Ben"]
+    assert {(p.namespace, p.person_id) for p in services.conversations.people()} == {
+        ("team", "anna-1"), ("team", "Ben"), ("elsewhere", "anna-1")}
+    assert services.conversations.people("empty") == []
+
+
+def test_turns_alone_are_not_people(services):
+    services.memories.create(MemoryCreate(content="I live in Lisbon.", namespace="team", user_id="anna"))
+    assert services.conversations.people("team") == []
+
+
+def test_a_fact_found_alone_brings_its_turn_when_the_turn_passes_the_filter(services):
+    turns, facts = _store_chat(services)
+    pilot = next(f for f in facts if "Pilot" in f["content"])
+    assert "May 2026" in pilot["content"] and "May" not in TURNS[0]
+    # Only the fact holds the resolved date: the keyword list finds it, not its turn.
+    hits = _search(services, "May 2026", SearchMode.KEYWORD, user_id="noor")
+    assert [(h.memory.id, h.facts) for h in hits] == [(turns[TURNS[0]].id, (pilot["id"],))]
+    assert _search(services, "May 2026", SearchMode.KEYWORD, session_id="elsewhere") == ()
+
+
+def test_a_named_fact_scored_down_below_min_score_is_left_out(services):
+    _store_chat(services, user_name="Noor Haddad", turn_user="someone-else")
+    # Only "Noor" matches, and only the facts (their turns are out of scope): outside the name, nothing.
+    hits = services.search.search(SearchQuery("Noor", mode=SearchMode.KEYWORD, limit=10, min_score=0.01,
+                                              filter=MemoryFilter(namespace="chat", user_id="noor"))).hits
+    assert hits == ()
+
+
+def test_a_search_for_one_user_reads_their_name_from_their_facts(services):
+    from memvault.domain.models import MemoryFilter as F
+    from memvault.ranking.facts import served_names
+
+    _store_chat(services, user_name="Noor Haddad")
+    services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I collect stamps."),), "chat", occurred_at=WHEN, user_id="kim"))
+    db = services.vault.db
+    assert served_names(db, F(namespace="chat", user_id="noor")) == ("Noor Haddad",)
+    assert served_names(db, F(namespace="chat", user_id="kim")) == ()  # no name was given
+    assert served_names(db, F(namespace="chat")) == ()
+    assert served_names(db, F(namespace="elsewhere", user_id="noor")) == ()
+    # The name is then the user, not a word to match: keyword search leaves it out of the query.
+    hits = _search(services, "Noor Ghent", SearchMode.KEYWORD, user_id="noor")
+    assert [h.memory.content for h in hits] == [TURNS[2]]
+    assert _search(services, "Noor", SearchMode.KEYWORD, user_id="noor")  # the name alone is still searched

@@ -1,0 +1,53 @@
+"""Fact-specific ranking without a vault: a fact's person's name is not keyword evidence."""
+
+from __future__ import annotations
+
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import ScoreBreakdown
+from memvault.ranking import fusion
+from memvault.ranking.facts import name_neutral
+from memvault.ranking.keyword import keyword_score
+from memvault.vault.fact_links import FactCandidate
+
+FACT = FactCandidate(7, "f-7", "Noor Haddad adopted a greyhound called Pilot", "Noor Haddad", None)
+TURN_TEXT = "I work at a bakery in Ghent now"
+
+
+def test_keyword_mode_counts_only_the_words_a_fact_matches_outside_its_name():
+    page = [(keyword_score(-9.0), 7, ScoreBreakdown(keyword_bm25=-9.0, keyword_rank=1)),
+            (keyword_score(-4.0), 3, ScoreBreakdown(keyword_bm25=-4.0, keyword_rank=2))]
+    out = name_neutral(SearchMode.KEYWORD, "Noor bakery", "Noor bakery", page, {7: FACT})
+    assert [mid for _, mid, _ in out] == [3, 7] and out[1][0] == 0.0
+    # Half the words it matched were not the name: half the BM25 stays.
+    half = name_neutral(SearchMode.KEYWORD, "Noor greyhound", "Noor greyhound", page[:1], {7: FACT})
+    assert half[0][2].keyword_bm25 == -4.5 and half[0][0] == keyword_score(-4.5)
+
+
+def test_hybrid_rescores_a_named_fact_with_its_coverage_outside_the_name():
+    fact = ScoreBreakdown(semantic=0.5, keyword_bm25=-9.0, coverage=0.5, relevance=0.3)
+    turn_score = fusion.relevance(0.5, 0.5, -4.0)
+    page = [(fusion.relevance(0.5, 0.5, -9.0), 7, fact), (turn_score, 3, ScoreBreakdown(semantic=0.5))]
+    out = name_neutral(SearchMode.HYBRID, "Noor bakery", "Noor bakery", page, {7: FACT})
+    assert [mid for _, mid, _ in out] == [3, 7]
+    assert out[1][2].coverage == 0.0 and out[1][0] == fusion.relevance(0.5, 0.0, None)
+
+
+def test_semantic_mode_unnamed_facts_and_facts_matching_beyond_the_name_are_left_alone():
+    page = [(0.9, 7, ScoreBreakdown(semantic=0.9, keyword_bm25=-3.0))]
+    assert name_neutral(SearchMode.SEMANTIC, "Noor bakery", "Noor bakery", page, {7: FACT}) == page
+    unnamed = FactCandidate(7, "f-7", "The user adopted a greyhound", None, None)
+    assert name_neutral(SearchMode.KEYWORD, "user greyhound", "user greyhound", page, {7: unnamed}) == page
+    assert name_neutral(SearchMode.KEYWORD, "greyhound Pilot", "greyhound Pilot", page, {7: FACT}) == page
+
+
+def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_context():
+    from memvault.ranking.facts import _joined
+
+    turn = ScoreBreakdown(semantic=0.3, coverage=0.0, keyword_bm25=None, previous_turn_gain=0.1, next_turn_gain=None)
+    fact = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0)
+    facts = [FactCandidate(7, "f-7", "The user adopted a greyhound", None, 3)]
+    joined = _joined({3: turn, 7: fact}, 3, facts, 0.1)
+    # The previous turn was 0.1 closer than the turn: 0.2 further than the fact's 0.6.
+    assert joined == fusion.relevance(0.6, 0.5, -8.0, previous_gain=-0.2)
+    assert joined > fusion.relevance(0.3, 0.0, None, previous_gain=0.1)
+    assert _joined({7: fact}, 3, facts, 0.42) == 0.42
