@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from memvault.domain.errors import VaultCorrupt
-from memvault.vault import fts
+from memvault.vault import compaction, fts
 
 _V1 = """
 CREATE TABLE memories (
@@ -380,7 +380,6 @@ def _v16(conn: Connection, dim: int) -> None:
     fts.create_and_fill(conn)
 
 
-
 def _v17(conn: Connection, dim: int) -> None:
     # The vector log in float16, the precision the index keeps (half of float32; vec0 stays the exact copy).
     # Its file pages are handed back by the one VACUUM that switches the file to incremental auto-vacuum
@@ -393,9 +392,14 @@ def _v17(conn: Connection, dim: int) -> None:
         after = rows[-1][0]
 
 
+def _v18(conn: Connection, dim: int) -> None:
+    # A third of the bytes (issue 46): spent oplog entries and the oplog's unused indexes go, and the segmented
+    # keyword index is refilled without its own copy of the text. Nothing is re-embedded.
+    compaction.shrink_copies(conn)
+
 
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18]
 LATEST = len(MIGRATIONS)
 
 
