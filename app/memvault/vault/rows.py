@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,10 @@ TOO_DEEP = f"(nested more than {limits.METADATA_MAX_DEPTH} levels deep: not show
 
 #: The columns :func:`memory_from_row` reads: those of the fields a :class:`Memory` carries.
 MEMORY_COLUMNS = ", ".join(f"m.{fields.BY_NAME[name].column}" for name in fields.names(fields.MEMORY))
+#: A driver row of :data:`MEMORY_COLUMNS` with its columns by name, as :func:`memory_from_row` reads them: hot
+#: reads (a search's hits) go through the driver, where SQLAlchemy's handling of a statement cost more than
+#: running it.
+MemoryRow = namedtuple("MemoryRow", [fields.BY_NAME[name].column for name in fields.names(fields.MEMORY)])
 
 
 def memory_from_row(row: Any) -> Memory:
