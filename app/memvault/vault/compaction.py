@@ -79,6 +79,10 @@ def shrink_copies(conn: Connection) -> None:
     raw.execute("DROP INDEX IF EXISTS ix_oplog_hlc")
     raw.execute("DROP INDEX IF EXISTS ix_oplog_memory")
     oplog.prune(conn)
-    # The segmented index kept its own copy of each text; it is now contentless (:data:`fts.DDL`).
+    # Both keyword indexes kept their own copy of each text: the English one now reads the memory's
+    # (:data:`fts.ENGLISH_DDL`), the segmented one is contentless (:data:`fts.DDL`).
+    raw.execute("DROP TABLE memory_fts")
+    raw.execute(fts.ENGLISH_DDL)
+    raw.execute("INSERT INTO memory_fts(memory_fts) VALUES ('rebuild')")
     fts.create_and_fill(conn)
     reclaim(conn)

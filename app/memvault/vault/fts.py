@@ -31,6 +31,11 @@ TABLE = "memory_fts_segmented"
 #: nothing. ``contentless_delete`` lets rows be deleted and updated by rowid alone.
 DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(words, content='', contentless_delete=1, "
        "tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*''')")
+#: The stemmed English index reads its text from ``memories.content`` (external content) rather than keep a copy:
+#: a change to a memory's text must reach it before the row changes (FTS5 reads the text it removes from the
+#: row), and a row is removed from it before the memory is (:mod:`memvault.vault.memories`).
+ENGLISH_DDL = ("CREATE VIRTUAL TABLE memory_fts USING fts5(content, content='memories', content_rowid='id', "
+               "tokenize = 'porter unicode61')")
 #: Rows segmented and inserted per statement when an existing vault is indexed.
 BACKFILL_BATCH = 500
 #: Characters of the memory's text shown either side of the first matched term in a snippet.

@@ -98,6 +98,9 @@ def _make_old(services, settings, embedder) -> tuple[int, int]:
     with services.vault.db.write() as conn:
         conn.execute(text("CREATE INDEX ix_oplog_hlc ON oplog(hlc)"))
         conn.execute(text("CREATE INDEX ix_oplog_memory ON oplog(memory_uuid, id)"))
+        conn.execute(text("DROP TABLE memory_fts"))
+        conn.execute(text("CREATE VIRTUAL TABLE memory_fts USING fts5(content, tokenize = 'porter unicode61')"))
+        conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories"))
         conn.execute(text("DROP TABLE memory_fts_segmented"))
         conn.execute(text(OLD_SEGMENTED_DDL))
         fts.index_rows(conn.connection.dbapi_connection,
@@ -146,6 +149,8 @@ def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, setting
             assert conn.execute(text("SELECT count(*) FROM memory_fts_segmented")).scalar_one() == 201
             assert conn.execute(text("SELECT count(*) FROM memory_fts_segmented WHERE words IS NOT NULL")
                                 ).scalar_one() == 0
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'memory_fts%_content'")).all()
+            assert conn.execute(text("SELECT count(*) FROM memory_fts_docsize")).scalar_one() == 201
         assert _file_space(again).free_pages == 0
         new_size = (settings.home_path / "vault.db").stat().st_size
         assert new_size < old_size * 0.8, (old_size, new_size)
@@ -155,6 +160,8 @@ def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, setting
         hits = again.search.search(SearchQuery(probe_text, mode="semantic")).hits
         assert hits[0].memory.id == probe_id
         assert [h.memory.id for h in again.search.search(SearchQuery("北京", mode="keyword")).hits] == [cjk.id]
+        assert again.search.search(SearchQuery(probe_text, mode="keyword")).hits[0].memory.id == probe_id
+        assert again.integrity.check().ok
     finally:
         again.close()
 
@@ -195,7 +202,7 @@ def test_settings_of_a_sync_without_a_cursor_keep_every_entry(services):
     assert _oplog_ids(services) == before
 
 
-def test_the_segmented_keyword_index_keeps_no_copy_of_the_text(services):
+def test_the_keyword_indexes_keep_no_copy_of_the_text(services):
     kept = services.memories.create(MemoryCreate(content="我们明天去北京开会")).memory
     gone = services.memories.create(MemoryCreate(content="上海的天气很好")).memory
     services.memories.update(kept.id, MemoryUpdate(content="我们后天去东京开会"))
@@ -206,6 +213,18 @@ def test_the_segmented_keyword_index_keeps_no_copy_of_the_text(services):
         findings = integrity.Findings()
         integrity.check_rows(conn, findings)
     assert "content=''" in ddl
+    with services.vault.db.read() as conn:
+        english = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'memory_fts'")).scalar_one()
+        copies = conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'memory_fts%_content'")).all()
+    assert "content='memories'" in english and not copies
+    # The English index reads the text it removes from the row: changed and deleted rows leave no words behind.
+    note = services.memories.create(MemoryCreate(content="the quarterly budget review")).memory
+    other = services.memories.create(MemoryCreate(content="the budget for the offsite")).memory
+    services.memories.update(note.id, MemoryUpdate(content="the annual hiring plan"))
+    services.lifecycle.hard_delete(other.id)
+    assert not services.search.search(SearchQuery("budget", mode="keyword")).hits
+    assert [h.memory.id for h in services.search.search(SearchQuery("hiring", mode="keyword")).hits] == [note.id]
+    assert services.integrity.check().ok
     assert [tuple(r) for r in stored] == [(kept.rowid, None)], "rows by rowid only, no text"
     assert findings.fts_missing == [] and findings.fts_orphans == []
     found = [h.memory.id for h in services.search.search(SearchQuery("东京", mode="keyword")).hits]
