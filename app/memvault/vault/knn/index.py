@@ -84,8 +84,10 @@ class VectorIndex:
     READER_CACHE_BYTES_PER_VECTOR = 96
     BUILD_BATCH = 4096
     #: Vectors moved into a graph under one hold of the lock (:meth:`settle`): a search waits for at most one
-    #: slice (~40 ms at 100k vectors), where applying a claim of 1,024 straight into the graph held it ~0.3 s.
-    SETTLE_SLICE = 128
+    #: slice (128 were ~40 ms at 100k vectors on a quiet machine; applying a claim of 1,024 straight into the
+    #: graph held it ~0.3 s). Settling 2,000 into 20k under load 4-5 while searches ran back to back: slices of
+    #: 128 kept searches waiting 94-118 ms at the median, slices of 32 27-67 ms, for the same CPU (1.5-1.7 s).
+    SETTLE_SLICE = 32
     #: When embedding has ended with vectors waiting, the turn that settles them comes this soon after the last
     #: arrived (settling on that turn delayed the last apply's readers, ~50 ms of GIL and CPU at 5,000).
     SETTLE_AFTER_SECONDS = 0.25
