@@ -393,8 +393,8 @@ def _v17(conn: Connection, dim: int) -> None:
 
 
 def _v18(conn: Connection, dim: int) -> None:
-    # A third of the bytes (issue 46): spent oplog entries and the oplog's unused indexes go, and the segmented
-    # keyword index is refilled without its own copy of the text. Nothing is re-embedded.
+    # Issue 46: spent oplog entries and the oplog's unused indexes go, and both keyword indexes are refilled
+    # without their own copies of the text (6,184 -> 4,488 bytes a short memory at 10k). Nothing is re-embedded.
     compaction.shrink_copies(conn)
 
 
