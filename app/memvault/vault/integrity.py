@@ -42,7 +42,6 @@ class Findings:
     fts: list[str] = field(default_factory=list)
     fts_missing: list[int] = field(default_factory=list)
     fts_orphans: list[int] = field(default_factory=list)
-    fts_stale: list[int] = field(default_factory=list)
     missing_vectors: list[int] = field(default_factory=list)
     orphan_chunks: list[int] = field(default_factory=list)
     orphan_vectors: list[int] = field(default_factory=list)
