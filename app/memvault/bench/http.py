@@ -15,8 +15,9 @@ import httpx
 
 from memvault.api.server import ApiServer
 from memvault.config import Settings
-from memvault.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.bench import workload
+from memvault.bench.http_load import LoadFigures, mixed_load
 from memvault.bench.service import machine
 from memvault.service.container import Services, create_vault, load_embedder
 
@@ -33,6 +34,7 @@ class HttpBenchReport:
     service_ingest_per_second: float = 0.0
     http_ingest_per_second: float = 0.0
     search: dict[str, float] = field(default_factory=dict)
+    load: LoadFigures | None = None
 
     @property
     def http_vs_service(self) -> float:
@@ -46,7 +48,7 @@ class HttpBenchReport:
             f"({self.http_vs_service:.0%} of the service rate)",
             f"  search with {self.clients} concurrent clients ({int(s['requests'])} requests, hybrid): "
             f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, {s['per_second']:.0f} requests/s",
-        ])
+        ] + ([self.load.as_text()] if self.load is not None else []))
 
 
 def _items(rng: random.Random, count: int, namespace: str) -> list[dict]:
@@ -109,8 +111,10 @@ def _concurrent_search(url: str, secret: str, clients: int, per_client: int) -> 
 
 
 def run_http_benchmark(settings: Settings, *, memories: int = 2000, clients: int = 8, searches_per_client: int = 50,
+                       load_clients: int = 16, load_seconds: float = 20.0,
                        progress: Callable[[str], None] | None = None) -> HttpBenchReport:
-    """Measure the same batch ingest through the service and through HTTP, then concurrent search."""
+    """Measure the same batch ingest through the service and through HTTP, then concurrent search, then
+    ``load_clients`` clients sending mixed requests for ``load_seconds`` (0: skip that row)."""
     say = progress or (lambda _msg: None)
     rng = random.Random(11)
     with tempfile.TemporaryDirectory(prefix="memvault-httpbench-") as tmp:
@@ -129,6 +133,11 @@ def run_http_benchmark(settings: Settings, *, memories: int = 2000, clients: int
                 report.http_ingest_per_second = _http_ingest(services, c, _items(rng, memories, "http-bench"))
             say(f"searching with {clients} concurrent clients…")
             report.search = _concurrent_search(server.url, secret, clients, searches_per_client)
+            if load_clients and load_seconds > 0:
+                say(f"{load_clients} clients sending mixed requests for {load_seconds:.0f} s…")
+                ids = [m.id for m in services.memories.list(MemoryFilter(namespace="http-bench"), limit=500).items]
+                report.load = mixed_load(server.url, secret, "http-bench", ids, clients=load_clients,
+                                         seconds=load_seconds)
         finally:
             server.stop()
             services.close()

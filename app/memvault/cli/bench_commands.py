@@ -85,7 +85,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     with progress_for(args) as progress:
         report = run_benchmark(settings_for(args), n=args.n, busy_n=args.busy_n, progress=progress.stage)
         http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
-                                                            progress=progress.stage)
+                                                            load_seconds=args.load_seconds, progress=progress.stage)
     text = report.as_text() + ("" if http is None else "\n" + http.as_text())
     out(args, {"service": report, "http": http and {**fmt.plain(http), "http_vs_service": http.http_vs_service}},
          text)
@@ -130,6 +130,8 @@ def register(command: Command) -> None:
     p.add_argument("--n", type=int, default=100_000, help="memories in the large vault")
     p.add_argument("--http-n", type=int, default=2000, help="memories per HTTP ingest run")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP figures")
+    p.add_argument("--load-seconds", type=float, default=20.0,
+                   help="seconds of 16 clients sending mixed requests over HTTP (0: skip that row)")
     p.add_argument("--busy-n", type=int, default=10_000,
                    help="memories stored into the large vault while searches are timed (0: skip that row)")
     p.add_argument("--gui", action="store_true",

@@ -201,11 +201,12 @@ def _problems(found: checks.Findings, skipped: dict[str, str]) -> list[Integrity
         if code == VaultCorrupt.code:
             add(IntegrityProblem(name, f"the {_LABELS.get(name, name)} check stopped at a damaged page; {_BACKUP}",
                                  1, False))
-    fts_rows = len(found.fts_missing) + len(found.fts_orphans) + len(found.fts_stale)
+    fts_rows = len(found.fts_missing) + len(found.fts_orphans)
     if found.fts or fts_rows:
         add(IntegrityProblem("fts", "the full-text (keyword) index disagrees with the memories: "
-                             f"{len(found.fts_missing)} missing, {len(found.fts_orphans)} left over, "
-                             f"{len(found.fts_stale)} out of date; `memvault check --repair` rebuilds it",
+                             f"{len(found.fts_missing)} missing, {len(found.fts_orphans)} left over"
+                             + (", words that no longer match the text" if found.fts else "")
+                             + "; `memvault check --repair` rebuilds it",
                              fts_rows or 1, True, tuple(found.fts)))
     if found.missing_vectors:
         add(IntegrityProblem("vectors", f"{len(found.missing_vectors)} memories marked ready lack vectors (semantic "

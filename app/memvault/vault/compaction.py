@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import Connection
 
 from memvault.domain.errors import StorageError, StorageFull, VaultBusy, VaultReadOnly
+from memvault.vault import fts, oplog
 from memvault.vault.engine import Database
 
 log = logging.getLogger(__name__)
@@ -58,3 +59,30 @@ def reclaim(conn: Connection) -> int:
     if free:
         raw.execute("PRAGMA incremental_vacuum").fetchall()
     return free
+
+
+def compact(conn: Connection) -> int:
+    """Drop the oplog entries nothing will read again (:func:`memvault.vault.oplog.prune`) and truncate the
+    free pages, in this write transaction; returns the pages handed back.
+
+    The background loop's index snapshot runs this: without it every memory kept its whole create entry
+    (a copy of its row, ~1.3 KB with its indexes at 10k short memories) for good.
+    """
+    oplog.prune(conn)
+    return reclaim(conn)
+
+
+def shrink_copies(conn: Connection) -> None:
+    """Migration 20: the copies an older vault kept that this release does not (see docs/benchmarks.md)."""
+    raw = conn.connection.dbapi_connection
+    # Nothing looks entries up by clock or memory: sync reads them by id, once; each index cost every write.
+    raw.execute("DROP INDEX IF EXISTS ix_oplog_hlc")
+    raw.execute("DROP INDEX IF EXISTS ix_oplog_memory")
+    oplog.prune(conn)
+    # Both keyword indexes kept their own copy of each text: the English one now reads the memory's
+    # (:data:`fts.ENGLISH_DDL`), the segmented one is contentless (:data:`fts.DDL`).
+    raw.execute("DROP TABLE memory_fts")
+    raw.execute(fts.ENGLISH_DDL)
+    raw.execute("INSERT INTO memory_fts(memory_fts) VALUES ('rebuild')")
+    fts.create_and_fill(conn)
+    reclaim(conn)

@@ -104,15 +104,16 @@ def mentions_of(conn: Connection, memory_ids: Sequence[int]) -> dict[int, tuple[
     """Each memory's entities, most confident first (memories without any are absent)."""
     if not memory_ids:
         return {}
-    rows = conn.execute(text(
+    # Through the driver: every search's page reads it.
+    rows = conn.connection.dbapi_connection.execute(
         f"SELECT me.memory_id, e.type, e.value, me.confidence, {_SURFACE} AS surface FROM memory_entities me "
         "JOIN entities e ON e.id = me.entity_id JOIN memories m ON m.id = me.memory_id "
-        "WHERE me.memory_id IN (SELECT value FROM json_each(:ids)) "
-        "ORDER BY me.memory_id, me.confidence DESC, e.value"), {"ids": filters.json_ids(memory_ids)}).all()
+        "WHERE me.memory_id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY me.memory_id, me.confidence DESC, e.value", (filters.json_ids(memory_ids),)).fetchall()
     out: dict[int, list[EntityMention]] = defaultdict(list)
-    for r in rows:
-        out[r.memory_id].append(EntityMention(EntityType(r.type), r.value, round(float(r.confidence), 3),
-                                              display_name(r.value, r.surface)))
+    for memory_id, kind, value, confidence, surface in rows:
+        out[memory_id].append(EntityMention(EntityType(kind), value, round(float(confidence), 3),
+                                            display_name(value, surface)))
     return {k: tuple(v) for k, v in out.items()}
 
 

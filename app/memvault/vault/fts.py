@@ -6,7 +6,8 @@ split at, and unicode61's default word characters leave out combining marks, so 
 Arabic words fall apart at every vowel sign. ``memory_fts_segmented`` holds each memory's text cut by
 :func:`memvault.domain.language.segment` (unspaced runs as overlapping character bigrams), not stemmed,
 with marks kept as word characters and accents folded (``remove_diacritics 2``). Its text is the
-segmented form, not the memory's, so snippets for its hits are cut from the memory's own content here.
+segmented form, not the memory's, so snippets for its hits are cut from the memory's own content here, and
+the index keeps no copy of it (contentless).
 """
 
 from __future__ import annotations
@@ -25,8 +26,16 @@ from memvault.vault import filters
 T = TypeVar("T")
 
 TABLE = "memory_fts_segmented"
-DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(words, "
+#: Contentless: the segmented text is derived from the memory's, and only its tokens are ever read (bm25 and
+#: rowids; snippets are cut from the memory's content), so a stored copy of it was ~170 bytes a memory for
+#: nothing. ``contentless_delete`` lets rows be deleted and updated by rowid alone.
+DDL = (f"CREATE VIRTUAL TABLE {TABLE} USING fts5(words, content='', contentless_delete=1, "
        "tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*''')")
+#: The stemmed English index reads its text from ``memories.content`` (external content) rather than keep a copy:
+#: a change to a memory's text must reach it before the row changes (FTS5 reads the text it removes from the
+#: row), and a row is removed from it before the memory is (:mod:`memvault.vault.memories`).
+ENGLISH_DDL = ("CREATE VIRTUAL TABLE memory_fts USING fts5(content, content='memories', content_rowid='id', "
+               "tokenize = 'porter unicode61')")
 #: Rows segmented and inserted per statement when an existing vault is indexed.
 BACKFILL_BATCH = 500
 #: Characters of the memory's text shown either side of the first matched term in a snippet.

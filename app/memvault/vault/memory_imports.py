@@ -180,10 +180,11 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
     else:
         status, vectors_model = EmbeddingStatus.PROCESSING, None
     row = _import_row(record, stamp, status, vectors_model)
+    # Before the row: the keyword index reads the text it replaces from the row (external content).
+    conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"), {"c": record.content, "r": rowid})
     conn.execute(sql_update(memories).where(memories.c.id == rowid).values(
         version=max(replacing.version, record.version) + 1, **row))
     write_tags(conn, rowid, record.tags)
-    conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"), {"c": record.content, "r": rowid})
     keyword_index.reindex(conn, rowid, record.content)
     memory = get_by_rowid(conn, rowid)
     assert memory is not None

@@ -19,6 +19,7 @@ from memvault.domain.models import HistoryEntry, Memory, MemoryFilter
 from memvault.vault import entities, filters
 from memvault.vault.rows import (
     MEMORY_COLUMNS,
+    MemoryRow,
     VECTOR_TARGET_COLUMNS,
     VectorTarget,
     history_from_row,
@@ -56,9 +57,12 @@ def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) 
     if not rowids:
         return {}
     # One JSON parameter: a statement with a bound name per id cost more to build than to run (1,024 ids).
-    rows = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM json_each(:ids) j CROSS JOIN memories m "
-                             "ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
-    found = [memory_from_row(r) for r in rows]
+    # Through the driver: every search reads its page this way, and SQLAlchemy's handling of the statement
+    # cost about as much as the read itself.
+    rows = conn.connection.dbapi_connection.execute(
+        f"SELECT {MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value",
+        (filters.json_ids(rowids),)).fetchall()
+    found = [memory_from_row(MemoryRow._make(r)) for r in rows]
     return {m.rowid: m for m in (_with_entities(conn, found) if entities else found)}
 
 
@@ -77,8 +81,9 @@ def contents(conn: Connection, rowids: Sequence[int]) -> dict[int, tuple[str, st
     page shown)."""
     if not rowids:
         return {}
-    rows = conn.execute(text("SELECT m.id, m.content, m.session_id FROM json_each(:ids) j "
-                             "CROSS JOIN memories m ON m.id = j.value"), {"ids": filters.json_ids(rowids)}).all()
+    rows = conn.connection.dbapi_connection.execute(
+        "SELECT m.id, m.content, m.session_id FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value",
+        (filters.json_ids(rowids),)).fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
 
 

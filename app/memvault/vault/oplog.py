@@ -63,3 +63,32 @@ def append_many(conn: Connection, entries: list[tuple[Stamp, Op, str, str, dict[
         "INSERT INTO oplog(hlc, device_id, op, memory_uuid, created_at, namespace, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(stamp.hlc, stamp.device_id, op.value, uuid, stamp.at, namespace,
           _PAYLOAD_ENCODER.encode(payload)) for stamp, op, uuid, namespace, payload in entries])
+
+
+#: The setting in which sync keeps the last entry it has folded into its outbox
+#: (``memvault.sync.replica.OPLOG_CURSOR``; a test keeps the two names equal).
+SYNC_CURSOR = "sync_oplog_cursor"
+
+
+def prune(conn: Connection) -> int:
+    """Delete the entries that nothing will read again; returns how many.
+
+    Sync is the one reader, and it reads each entry once: it folds this device's entries after its cursor
+    into its outbox (which then holds what is not pushed yet), and setting sync up folds the memory rows
+    themselves, never older entries. So with sync off every entry is spent, and with sync on every entry up
+    to the cursor. The newest entry stays: ``id`` is not AUTOINCREMENT, and a cursor must never find ids
+    below it handed out again. Settings named ``sync_…`` without a cursor (set up by a release that kept
+    none) keep everything.
+    """
+    raw = conn.connection.dbapi_connection
+    newest = raw.execute("SELECT max(id) FROM oplog").fetchone()[0]
+    if newest is None:
+        return 0
+    cursor = raw.execute("SELECT value FROM settings WHERE key = ?", (SYNC_CURSOR,)).fetchone()
+    if cursor is not None:
+        upto = min(int(cursor[0]), newest - 1)
+    elif raw.execute("SELECT 1 FROM settings WHERE key LIKE 'sync\\_%' ESCAPE '\\' LIMIT 1").fetchone() is None:
+        upto = newest - 1
+    else:
+        return 0
+    return raw.execute("DELETE FROM oplog WHERE id <= ?", (upto,)).rowcount

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,9 @@ _MEMORY_READERS = _readers(fields.MEMORY)
 
 #: The columns :func:`memory_from_row` reads: those of the fields a :class:`Memory` carries, in table order.
 MEMORY_COLUMNS = ", ".join(f"m.{fields.BY_NAME[name].column}" for name, _ in _MEMORY_READERS)
+#: A driver row of :data:`MEMORY_COLUMNS` with its columns by name: hot reads (a search's hits) go through the
+#: driver, where SQLAlchemy's handling of a statement cost more than running it.
+MemoryRow = namedtuple("MemoryRow", [fields.BY_NAME[name].column for name, _ in _MEMORY_READERS])
 
 
 def memory_from_row(row: Sequence[Any]) -> Memory:

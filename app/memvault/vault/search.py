@@ -219,7 +219,8 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
 def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:
     if not chunk_ids:
         return {}
-    sql, params = filters.in_list("c", chunk_ids)
-    rows = conn.execute(text(f"SELECT id, start_char, end_char FROM chunks WHERE id IN {sql}"), params).all()
-    return {r.id: (r.start_char, r.end_char) for r in rows}
+    rows = conn.connection.dbapi_connection.execute(
+        "SELECT id, start_char, end_char FROM chunks WHERE id IN (SELECT value FROM json_each(?))",
+        (filters.json_ids(chunk_ids),)).fetchall()
+    return {r[0]: (r[1], r[2]) for r in rows}
 

@@ -1,4 +1,4 @@
-"""Attribution of changes in namespaces shared with other people (the ``share_changes`` table, migration 18).
+"""Attribution of changes in namespaces shared with other people (the ``share_changes`` table, migration 19).
 
 One row per memory changed by an applied segment: which person (their person id) and which of their devices
 made it, and the time it was applied here (the time its history version carries). Local changes have no row:
@@ -16,7 +16,7 @@ from memvault.vault import filters
 
 
 def create_table(conn: Connection) -> None:
-    """The table and its indexes (migration 18)."""
+    """The table and its indexes (migration 19)."""
     for sql in ("CREATE TABLE IF NOT EXISTS share_changes (id INTEGER PRIMARY KEY, memory_uuid TEXT NOT NULL, "
                 "namespace TEXT NOT NULL, person TEXT NOT NULL, device TEXT NOT NULL, at REAL NOT NULL)",
                 "CREATE INDEX IF NOT EXISTS share_changes_memory ON share_changes(memory_uuid, at)",

@@ -226,7 +226,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
     with svc.vault.db.write() as conn:
         conn.execute(text("DROP INDEX ix_memories_live"))
         conn.execute(text("DROP INDEX ix_memories_model"))
-        conn.execute(text("DROP INDEX ix_oplog_memory"))
+        conn.execute(text("CREATE INDEX ix_oplog_hlc ON oplog(hlc)"))  # v1's (v18 drops it and v2's by memory)
         conn.execute(text("ALTER TABLE oplog DROP COLUMN namespace"))
         conn.execute(text("ALTER TABLE oplog DROP COLUMN payload"))
         conn.execute(text("DROP TABLE entity_jobs"))
@@ -258,10 +258,11 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
             tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
         assert "profile_records" in tables, "v13 adds the compatibility profiles' records"
-        assert {"ix_memories_live", "ix_memories_model", "ix_oplog_memory", "ix_memories_fact_subject",
+        assert {"ix_memories_live", "ix_memories_model", "ix_memories_fact_subject",
                 "ix_memories_ns_type", "ix_memories_own_time", "ix_memories_agent_id", "ix_memories_project",
                 "ix_memories_filter_by_id"} <= set(names)
         assert "ix_memories_agent" not in names, "v10 replaces it with one holding the lifecycle state"
+        assert not {"ix_oplog_hlc", "ix_oplog_memory"} & set(names), "v18: nothing looks entries up by either"
         assert "ix_memories_hash" not in names, "v11 drops it: nothing looks memories up by content hash"
         assert again.memories.get(kept.id).content == "written under schema v1"
         assert v1_entries == [("create", None)], "entries written before v3 keep their (empty) payload"

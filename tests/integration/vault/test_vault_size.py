@@ -6,15 +6,17 @@ import random
 import numpy as np
 from sqlalchemy import text
 
-from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
 from memvault.service.container import open_vault
-from memvault.vault import compaction, migrations
+from memvault.vault import compaction, fts, integrity, migrations, oplog
 from memvault.vault import stats as vstats
 from memvault.vault.knn import IndexState, log
 from tests.helpers import PASSPHRASE
 from tests.helpers.knn import index_keys, stored_chunks
 
 WORDS = [f"w{i}" for i in range(400)]
+OLD_SEGMENTED_DDL = ("CREATE VIRTUAL TABLE memory_fts_segmented USING fts5(words, "
+                     "tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*''')")
 
 
 def _fill(services, n: int, seed: int = 1) -> list[tuple[str, str]]:
@@ -90,9 +92,19 @@ def test_a_new_vault_hands_freed_pages_back_when_a_snapshot_drops_the_log(servic
 
 
 def _make_old(services, settings, embedder) -> tuple[int, int]:
-    """Turn ``services``'s vault into what schema 16 left: float32 log, no auto-vacuum, free pages."""
+    """Turn ``services``'s vault into what schema 16 left: float32 log, no auto-vacuum, free pages, the oplog's
+    two indexes and every entry, a segmented keyword index holding its text."""
     dim = embedder.dimension
     with services.vault.db.write() as conn:
+        conn.execute(text("CREATE INDEX ix_oplog_hlc ON oplog(hlc)"))
+        conn.execute(text("CREATE INDEX ix_oplog_memory ON oplog(memory_uuid, id)"))
+        conn.execute(text("DROP TABLE memory_fts"))
+        conn.execute(text("CREATE VIRTUAL TABLE memory_fts USING fts5(content, tokenize = 'porter unicode61')"))
+        conn.execute(text("INSERT INTO memory_fts(rowid, content) SELECT id, content FROM memories"))
+        conn.execute(text("DROP TABLE memory_fts_segmented"))
+        conn.execute(text(OLD_SEGMENTED_DDL))
+        fts.index_rows(conn.connection.dbapi_connection,
+                       conn.execute(text("SELECT id, content FROM memories")).all())
         conn.execute(text("UPDATE knn_log SET vector = (SELECT embedding FROM memory_vectors v "
                           "WHERE v.rowid = knn_log.chunk_id) WHERE vector IS NOT NULL"))
         conn.execute(text("CREATE TABLE filler (b BLOB)"))
@@ -114,10 +126,13 @@ def _make_old(services, settings, embedder) -> tuple[int, int]:
 
 def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, settings, embedder):
     made = _fill(services, 200)
+    cjk = services.memories.create(MemoryCreate(content="我们明天去北京开会")).memory
+    services.worker.drain()
     services.vector_index.CLOSE_MIN_CHANGES = 10**9  # keep the log: the old vault has one to convert
     f32, old_size = _make_old(services, settings, embedder)
     with services.vault.db.read() as conn:
         vectors_before = dict(conn.execute(text("SELECT rowid, embedding FROM memory_vectors")).all())
+        newest_entry = conn.execute(text("SELECT max(id) FROM oplog")).scalar_one()
     services.close()
     again = open_vault(settings, PASSPHRASE, embedder, background=False)
     try:
@@ -128,6 +143,14 @@ def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, setting
                                 {"n": 2 * embedder.dimension}).scalar_one() == f32
             assert conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one() == 0, "nothing re-embedded"
             assert dict(conn.execute(text("SELECT rowid, embedding FROM memory_vectors")).all()) == vectors_before
+            # Migration 20: the spent oplog and its indexes go, the segmented index keeps no text.
+            assert conn.execute(text("SELECT id FROM oplog")).scalars().all() == [newest_entry]
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'ix_oplog%'")).all()
+            assert conn.execute(text("SELECT count(*) FROM memory_fts_segmented")).scalar_one() == 201
+            assert conn.execute(text("SELECT count(*) FROM memory_fts_segmented WHERE words IS NOT NULL")
+                                ).scalar_one() == 0
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'memory_fts%_content'")).all()
+            assert conn.execute(text("SELECT count(*) FROM memory_fts_docsize")).scalar_one() == 201
         assert _file_space(again).free_pages == 0
         new_size = (settings.home_path / "vault.db").stat().st_size
         assert new_size < old_size * 0.8, (old_size, new_size)
@@ -136,6 +159,9 @@ def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, setting
         probe_id, probe_text = made[5]
         hits = again.search.search(SearchQuery(probe_text, mode="semantic")).hits
         assert hits[0].memory.id == probe_id
+        assert [h.memory.id for h in again.search.search(SearchQuery("北京", mode="keyword")).hits] == [cjk.id]
+        assert again.search.search(SearchQuery(probe_text, mode="keyword")).hits[0].memory.id == probe_id
+        assert again.integrity.check().ok
     finally:
         again.close()
 
@@ -149,3 +175,59 @@ def test_the_page_breakdown_counts_each_table(services, tmp_path):
     assert parts["memories"] > 0 and parts["memory_fts"] > 0 and "(free)" in parts
     assert "ix_memories_created" not in parts, "indexes count under their table"
     assert not list(scratch.iterdir()), "the plaintext copy is removed"
+
+
+def _oplog_ids(services) -> list[int]:
+    with services.vault.db.read() as conn:
+        return list(conn.execute(text("SELECT id FROM oplog ORDER BY id")).scalars())
+
+
+def test_a_snapshot_drops_the_oplog_entries_nothing_will_read_while_sync_is_off(services):
+    _fill(services, 50)
+    before = _oplog_ids(services)
+    assert len(before) >= 100, "a create and a vectors entry per memory"
+    services.vector_index.ensure_open()
+    assert services.vector_index.snapshot()
+    assert _oplog_ids(services) == [before[-1]], "the newest stays, so that ids are never handed out again"
+    services.memories.create(MemoryCreate(content="written after the prune"))
+    assert _oplog_ids(services)[-1] > before[-1]
+
+
+def test_settings_of_a_sync_without_a_cursor_keep_every_entry(services):
+    _fill(services, 5)
+    before = _oplog_ids(services)
+    with services.vault.db.write() as conn:
+        conn.execute(text("INSERT INTO settings(key, value) VALUES ('sync_target', '{}')"))
+        assert oplog.prune(conn) == 0
+    assert _oplog_ids(services) == before
+
+
+def test_the_keyword_indexes_keep_no_copy_of_the_text(services):
+    kept = services.memories.create(MemoryCreate(content="我们明天去北京开会")).memory
+    gone = services.memories.create(MemoryCreate(content="上海的天气很好")).memory
+    services.memories.update(kept.id, MemoryUpdate(content="我们后天去东京开会"))
+    services.lifecycle.hard_delete(gone.id)
+    with services.vault.db.read() as conn:
+        ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'memory_fts_segmented'")).scalar_one()
+        stored = conn.execute(text("SELECT rowid, words FROM memory_fts_segmented")).all()
+        findings = integrity.Findings()
+        integrity.check_rows(conn, findings)
+    assert "content=''" in ddl
+    with services.vault.db.read() as conn:
+        english = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'memory_fts'")).scalar_one()
+        copies = conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'memory_fts%_content'")).all()
+    assert "content='memories'" in english and not copies
+    # The English index reads the text it removes from the row: changed and deleted rows leave no words behind.
+    note = services.memories.create(MemoryCreate(content="the quarterly budget review")).memory
+    other = services.memories.create(MemoryCreate(content="the budget for the offsite")).memory
+    services.memories.update(note.id, MemoryUpdate(content="the annual hiring plan"))
+    services.lifecycle.hard_delete(other.id)
+    assert not services.search.search(SearchQuery("budget", mode="keyword")).hits
+    assert [h.memory.id for h in services.search.search(SearchQuery("hiring", mode="keyword")).hits] == [note.id]
+    assert services.integrity.check().ok
+    assert [tuple(r) for r in stored] == [(kept.rowid, None)], "rows by rowid only, no text"
+    assert findings.fts_missing == [] and findings.fts_orphans == []
+    found = [h.memory.id for h in services.search.search(SearchQuery("东京", mode="keyword")).hits]
+    assert found == [kept.id]
+    assert not services.search.search(SearchQuery("北京", mode="keyword")).hits, "the replaced text's words left"
+    assert not services.search.search(SearchQuery("上海", mode="keyword")).hits, "the deleted memory's words left"

@@ -22,11 +22,12 @@ and on two cores that CPU is the embedder's.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import Connection
@@ -83,11 +84,19 @@ class VectorIndex:
     READER_CACHE_BYTES_PER_VECTOR = 96
     BUILD_BATCH = 4096
     #: Vectors moved into a graph under one hold of the lock (:meth:`settle`): a search waits for at most one
-    #: slice (~40 ms at 100k vectors), where applying a claim of 1,024 straight into the graph held it ~0.3 s.
-    SETTLE_SLICE = 128
+    #: slice (128 were ~40 ms at 100k vectors on a quiet machine; applying a claim of 1,024 straight into the
+    #: graph held it ~0.3 s). Settling 2,000 into 20k under load 4-5 while searches ran back to back: slices of
+    #: 128 kept searches waiting 94-118 ms at the median, slices of 32 27-67 ms, for the same CPU (1.5-1.7 s).
+    SETTLE_SLICE = 32
     #: When embedding has ended with vectors waiting, the turn that settles them comes this soon after the last
     #: arrived (settling on that turn delayed the last apply's readers, ~50 ms of GIL and CPU at 5,000).
     SETTLE_AFTER_SECONDS = 0.25
+    #: Between two slices the settling thread lets the queries waiting for the lock go first, waiting at most
+    #: this long for them. Python's lock is not fair: released and taken again at once, it went back to the
+    #: settling thread nearly every time, and a search waited for several slices (20k vectors, 2,000 settled
+    #: under load ~9: 28 searches answered during the settle, the slowest after 2.2 s; letting them go first,
+    #: 91, the slowest after one slice).
+    SETTLE_GIVE_WAY_SECONDS = 0.05
 
     def __init__(self, db: Database, dim: int, *, progress: Progress | None = None, build_threads: int = 0,
                  embedding_busy: Callable[[], bool] | None = None) -> None:
@@ -98,6 +107,8 @@ class VectorIndex:
         self._defer = False  # the loop's last turn found memories being embedded
         self._threads = build_threads
         self._lock = threading.RLock()
+        self._queries_waiting = 0  # queries blocked on the lock (changed under _waiting_guard)
+        self._waiting_guard = threading.Lock()
         self._ann = NamespaceIndexes(dim)
         self._state = IndexState.CLOSED
         self._applied = 0
@@ -123,8 +134,31 @@ class VectorIndex:
         return self._applied
 
     def size(self, namespace: str | None) -> int:
-        with self._lock:
+        with self._query_hold():
             return self._ann.size(namespace)
+
+    @contextlib.contextmanager
+    def _query_hold(self, timeout: float = -1) -> Iterator[bool]:
+        """The lock, taken for a query: counted while it waits, so that :meth:`settle` lets it go first; yields
+        whether it was taken (within ``timeout`` seconds, -1: no bound)."""
+        with self._waiting_guard:
+            self._queries_waiting += 1
+        try:
+            taken = self._lock.acquire(timeout=timeout)
+        finally:
+            with self._waiting_guard:
+                self._queries_waiting -= 1
+        try:
+            yield taken
+        finally:
+            if taken:
+                self._lock.release()
+
+    def _give_way(self) -> None:
+        """Let the queries waiting for the lock take it first (at most :data:`SETTLE_GIVE_WAY_SECONDS`)."""
+        deadline = time.monotonic() + self.SETTLE_GIVE_WAY_SECONDS
+        while self._queries_waiting and time.monotonic() < deadline:
+            time.sleep(0.0005)
 
     # -- opening and rebuilding ------------------------------------------
 
@@ -217,30 +251,32 @@ class VectorIndex:
         if head == self._applied:
             return True
         # A query does not queue behind the background loop's replay of a large backlog: it goes exact.
-        if not self._lock.acquire(timeout=-1 if limit is None else self.QUERY_LOCK_WAIT_SECONDS):
+        with self._query_hold(-1 if limit is None else self.QUERY_LOCK_WAIT_SECONDS) as taken:
+            if not taken:
+                self.wake.set()
+                return False
+            return self._catch_up_held(conn, head, limit)
+
+    def _catch_up_held(self, conn: Connection, head: int, limit: int | None) -> bool:
+        """:meth:`catch_up` once the lock is held."""
+        if self._state is not IndexState.READY:
+            return False
+        if head <= self._applied:
+            return True  # another thread caught up meanwhile (possibly past this transaction's view)
+        if self._applied < log.oldest_kept(conn):
+            # Another process saved a snapshot and dropped the log this index still needs.
+            self._state, self._ann = IndexState.CLOSED, NamespaceIndexes(self._dim)
             self.wake.set()
             return False
-        try:
-            if self._state is not IndexState.READY:
-                return False
-            if head <= self._applied:
-                return True  # another thread caught up meanwhile (possibly past this transaction's view)
-            if self._applied < log.oldest_kept(conn):
-                # Another process saved a snapshot and dropped the log this index still needs.
-                self._state, self._ann = IndexState.CLOSED, NamespaceIndexes(self._dim)
-                self.wake.set()
-                return False
-            if limit is not None and head - self._applied > limit:
-                self.wake.set()
-                return False
-            self._apply(conn, head)
-            if self._ann.pending >= 2 * FRESH_MAX:
-                # No background loop settles them (a process without one) or it lags behind: the brute force
-                # over them must stay cheap.
-                self._ann.settle(threads=self._threads)
-            return True
-        finally:
-            self._lock.release()
+        if limit is not None and head - self._applied > limit:
+            self.wake.set()
+            return False
+        self._apply(conn, head)
+        if self._ann.pending >= 2 * FRESH_MAX:
+            # No background loop settles them (a process without one) or it lags behind: the brute force
+            # over them must stay cheap.
+            self._ann.settle(threads=self._threads)
+        return True
 
     def _apply(self, conn: Connection, head: int) -> None:
         """Replay ``(applied, head]`` (caller holds the lock), a page of the log at a time;
@@ -279,12 +315,12 @@ class VectorIndex:
     # -- answering -------------------------------------------------------
 
     def search(self, namespace: str | None, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
+        with self._query_hold():
             return self._ann.search(namespace, query, count)
 
     def exact(self, namespace: str | None, query: np.ndarray, keys: np.ndarray, count: int
               ) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
+        with self._query_hold():
             return self._ann.exact(namespace, query, keys, count)
 
     # -- snapshots and background work -----------------------------------
@@ -310,6 +346,7 @@ class VectorIndex:
             if not slice_moved:
                 return moved
             moved += slice_moved
+            self._give_way()
 
     def snapshot(self) -> bool:
         """Store the index's bytes in the encrypted database; False when there is nothing to store."""

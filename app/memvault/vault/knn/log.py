@@ -136,8 +136,9 @@ def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytear
     raw.executemany("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     [(_SNAPSHOT_SEQ, str(seq)), (_SNAPSHOT_GRAPH, graph)])
     raw.execute("DELETE FROM knn_log WHERE seq <= ?", (seq,))
-    # The log's pages (and any others freed since) leave the file with this commit, not at the next VACUUM.
-    compaction.reclaim(conn)
+    # The log's pages, the spent oplog's and any others freed since leave the file with this commit, not at the
+    # next VACUUM.
+    compaction.compact(conn)
 
 
 def all_vectors(conn: Connection, batch: int = 4096) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
