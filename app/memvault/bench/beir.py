@@ -78,8 +78,9 @@ def load_beir(folder: Path, split: str) -> tuple[dict[str, str], dict[str, str],
 
 
 def run_beir(settings: Settings, folder: Path, *, split: str = "test", max_queries: int | None = None,
-             progress: Callable[[str], None] | None = None) -> EvalReport:
-    """Ingest ``folder``'s corpus into a temporary vault and score every search mode."""
+             progress: Callable[[str], None] | None = None, model: str | None = None) -> EvalReport:
+    """Ingest ``folder``'s corpus into a temporary vault and score every search mode (``model``: the bundled
+    embedding model the vault uses; default the English one)."""
     from memvault.service.container import create_vault, load_embedder
 
     say = progress or (lambda _msg: None)
@@ -90,7 +91,7 @@ def run_beir(settings: Settings, folder: Path, *, split: str = "test", max_queri
         raise InvalidInput(f"{folder} has no documents or no {split} queries")
     with tempfile.TemporaryDirectory(prefix="memvault-eval-") as tmp:
         cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
-        services = create_vault(cfg, PASSPHRASE, load_embedder(cfg), background=False)
+        services = create_vault(cfg, PASSPHRASE, load_embedder(cfg, model), background=False)
         try:
             started = time.perf_counter()
             ids = list(corpus)

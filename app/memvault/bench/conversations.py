@@ -244,9 +244,10 @@ def _aggregate(rows: list[dict], modes: list[SearchMode]) -> dict[str, dict[str,
 
 
 def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchMode] | None = None,
-                      progress: Callable[[str], None] | None = None, sessions: bool = True) -> ConversationReport:
+                      progress: Callable[[str], None] | None = None, sessions: bool = True,
+                      model: str | None = None) -> ConversationReport:
     """Store ``path``'s conversations in a temporary vault and score each search mode on its questions
-    (``sessions=False``: turns stored without session ids)."""
+    (``sessions=False``: turns stored without session ids; ``model``: the bundled embedding model)."""
     from memvault.service.container import create_vault, load_embedder
 
     say = progress or (lambda _msg: None)
@@ -254,7 +255,7 @@ def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchM
     modes = list(modes or SearchMode)
     with tempfile.TemporaryDirectory(prefix="memvault-eval-") as tmp:
         cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
-        services = create_vault(cfg, PASSPHRASE, load_embedder(cfg), background=False)
+        services = create_vault(cfg, PASSPHRASE, load_embedder(cfg, model), background=False)
         try:
             started = time.perf_counter()
             turns = sum(len(s.turns) for c in conversations for s in c.sessions)

@@ -9,6 +9,7 @@ from memvault.cli import format as fmt
 from memvault.cli.common import out, settings_for
 from memvault.cli.parser import Command
 from memvault.cli.progress import progress_for
+from memvault.domain.errors import InvalidInput
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -92,6 +93,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_model(args: argparse.Namespace) -> str | None:
+    if not args.model:
+        return None
+    if len(args.model) > 1:
+        raise InvalidInput("--model is given once with --beir or --conversations (one vault, one model)")
+    from memvault.service.models import ModelService
+
+    names = [m.name for m in ModelService.available()]
+    if args.model[0] not in names:  # before the set is read and a vault made
+        raise InvalidInput(f"no bundled embedding model is called {args.model[0]!r}; choose one of {', '.join(names)}")
+    return args.model[0]
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     with progress_for(args) as progress:
         if args.extraction:
@@ -114,12 +128,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
             # Per-question rows are for --json readers; the text shows the aggregates.
             report = run_conversations(settings_for(args), Path(args.conversations), progress=progress.stage,
-                                       sessions=not args.no_sessions)
+                                       sessions=not args.no_sessions, model=_one_model(args))
         else:
             from memvault.bench.beir import run_beir
 
             report = run_beir(settings_for(args), Path(args.beir), split=args.split, max_queries=args.max_queries,
-                              progress=progress.stage)
+                              progress=progress.stage, model=_one_model(args))
     out(args, report, report.as_text())
     return 0
 
@@ -174,7 +188,8 @@ def register(command: Command) -> None:
                       help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
                            "recall, semantic/episodic and category accuracy, turns per second")
     p.add_argument("--model", metavar="NAME", action="append",
-                   help="with --multilingual: evaluate this bundled model (repeatable; default: every bundled model)")
+                   help="the bundled embedding model the evaluation's vault uses (default: the English one); with "
+                        "--multilingual repeatable, and every bundled model when not given")
     p.add_argument("--no-sessions", action="store_true",
                    help="with --conversations: store the turns without session ids")
     p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")

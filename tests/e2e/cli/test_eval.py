@@ -20,6 +20,9 @@ def run(capsys, *argv):
     (["eval", "--multilingual", "/nonexistent.json"], "no multilingual set at /nonexistent.json"),
     (["eval"], "one of the arguments --beir --conversations --multilingual --extraction is required"),
     (["eval", "--beir", "x", "--conversations", "y"], "not allowed with argument"),
+    (["eval", "--beir", "x", "--model", "all-MiniLM-L6-v2", "--model", "multilingual-e5-small"],
+     "--model is given once with --beir or --conversations"),
+    (["eval", "--conversations", "x", "--model", "no-such-model"], "no bundled embedding model is called"),
 ])
 def test_eval_needs_exactly_one_readable_data_set(capsys, tmp_path, monkeypatch, argv, message):
     monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
