@@ -22,7 +22,7 @@ from typing import Any
 
 from memvault.domain.errors import DamagedData
 from memvault.domain.hlc import Hlc
-from memvault.sync import merge, scope
+from memvault.sync import merge, scope, skew
 from memvault.vault import sync_store as store
 
 OPLOG_CURSOR = "sync_oplog_cursor"
@@ -107,6 +107,9 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
     states = store.load_states(conn, list(touched))
     rows = store.rows_for(conn, list(touched))
     joined: dict[str, dict[str, Any]] = {}
+    # Ops held here (stamped too far ahead): an edit made here over them is later in real time, so it is stamped
+    # after them and wins once they apply (see memvault/sync/skew.py).
+    held, held_wipes = skew.floors(conn)
     for uuid, entry_hlc in touched.items():
         state, row = states.get(uuid), rows.get(uuid)
         namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
@@ -115,9 +118,12 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         if not scope.includes(chosen, namespace):
             continue  # outside the scope: its state stays as it was until the scope widens (see memvault/sync/scope.py)
         wipe = wipes.get(namespace)
-        floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
+        floor = max([s for s in (merge.latest(state), wipe, held.get(uuid), held_wipes.get(namespace)) if s] or [""])
         stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc
-        op = merge.delta(state, wipe, row.fields if row else None, stamp, (changed or {}).get(uuid))
+        fields = (changed or {}).get(uuid)
+        if fields and (uuid in held or namespace in held_wipes):
+            fields = {name: max(at, stamp) for name, at in fields.items()}
+        op = merge.delta(state, wipe, row.fields if row else None, stamp, fields)
         if op is not None:
             joined[uuid] = merge.join(state, op)
         if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
@@ -136,6 +142,7 @@ def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device
     # Everything the namespace held here is gone, including memories stamped ahead of this clock.
     borns = [s["born"][0] for s in store.load_states(conn, store.uuids_in_namespace(conn, namespace)).values()
              if "born" in s]
+    borns += [op["born"][0] for _, op in skew.held(conn) if op.get("ns") == namespace and "born" in op]
     floor = max(borns + ([wipes[namespace]] if namespace in wipes else []) or [""])
     stamp = max(entry.hlc, merge.successor(floor, device_id)) if floor else entry.hlc
     store.set_wipe(conn, namespace, stamp)

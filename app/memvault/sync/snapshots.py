@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from memvault.sync import identity, merge, replica, scope
+from memvault.sync import identity, merge, replica, scope, skew
 from memvault.sync.segments import SegmentHeader, read_file, write_file
 from memvault.sync.targets.base import ID, SEQ, seq_name
 from memvault.vault import sync_store as store
@@ -168,13 +168,25 @@ def maintain(engine: Any, device_name: str | None, report: Any) -> None:
         stuck = json.loads(store.get_setting(conn, "sync_stuck") or "{}")
     record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot, "stuck": stuck}
     now = engine.wall()
+    raw_ms = int(getattr(engine.wall, "raw", engine.wall)() * 1000)
+    with engine.db.read() as conn:
+        clock = skew.state(conn)
+        # While a clock in the group is known to run ahead, readings go out every cycle (their echoes are how
+        # that device learns it; see memvault/sync/skew.py).
+        urgent = bool(clock.get("ahead") or clock.get("offset")) or store.get_setting(conn, skew.HELD) not in (
+            None, "[]")
+        readings = skew.record_fields(conn, raw_ms)
     text = json.dumps(record, sort_keys=True)
-    if text != last_record or now - record_at > RECORD_SECONDS:
-        engine.publish_record(record | {"seen_at": now})
+    if text != last_record or now - record_at > RECORD_SECONDS or urgent:
+        engine.publish_record(record | readings | {"seen_at": now})
         with engine.db.write() as conn:
             store.set_setting(conn, RECORD_AT, str(now))
             store.set_setting(conn, "sync_record", text)
     records = engine.records()
+    members = {d: r for d, r in records.items() if d in engine.ring.members and d not in engine.ring.removed}
+    with engine.db.write() as conn:
+        clock = skew.observe(conn, engine.device_id, members, raw_ms, int(now * 1000))
+    engine.correct_clock(clock["offset"])
     blocked = _blocked_readers(engine, records, report)
     if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
             (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):
