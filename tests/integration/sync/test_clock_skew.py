@@ -4,6 +4,7 @@ cannot replay to shift its stamps. Real vault files, a folder target, one moved 
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from memvault.sync.skew import MAX_DRIFT_MS
 from memvault.sync.targets.factory import TargetConfig
 from memvault.vault import sync_store as store
 from tests.helpers import fast_settings
+from tests.helpers.cli import run
 from tests.helpers.fake_embedder import FakeEmbedder
 from tests.helpers.sync_hostile import ALL, Storage
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
@@ -100,13 +102,25 @@ def test_a_day_ahead_device_cannot_win_an_edit_made_later_in_real_time(group):
     assert [d.sync.status().held_changes for d in (b, c)] == [0, 0]
 
 
-def test_held_changes_survive_a_restart_and_apply_when_the_clock_reaches_them(group):
+def test_held_changes_survive_a_restart_and_apply_when_the_clock_reaches_them(group, tmp_path, capsys,
+                                                                              monkeypatch):
     real, open_device, _, opened = group
     a, b = open_device("a", ahead=3600), open_device("b")
     a.memories.create(MemoryCreate(namespace="n", content="from an hour ahead"))
     _sync(a, b)
     assert b.sync.status().held_changes == 1
     b.close()
+    # `memvault sync status` names the device, in text and in --json.
+    fake = FakeEmbedder()
+    for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
+        monkeypatch.setattr(where, lambda _settings: fake)
+    (tmp_path / "b.pass").write_text("vault passphrase b\n")
+    common = ["--vault", str(tmp_path / "b"), "sync", "status", "--passphrase-file", str(tmp_path / "b.pass")]
+    code, out, _ = run(capsys, *common)
+    assert code == 0 and f"The clock of device {a.vault.device_id[:8]} runs 60 min ahead" in out and "1 of its" in out
+    code, out, _ = run(capsys, *common, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["skewed_devices"] == [a.vault.device_id] and doc["held_changes"] == 1
     b = open_device("b", new=False)
     assert b.sync.status().held_changes == 1
     assert b.memories.list(ALL, limit=10).items == ()
