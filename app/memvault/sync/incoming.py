@@ -148,6 +148,10 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
         writer.write(uuid, rows.get(uuid), plan[uuid], after.get(uuid), before.get(uuid), contents.get(uuid, []),
                      vectors.get(uuid))
     writer.flush()
+    # Version and change time as the merged states decide them, the same on every device (see merge.version_of).
+    store.set_versions(conn, [(u, version, at) for u in touched if plan[u] is not None
+                              and (version := merge.version_of(after.get(u))) is not None
+                              and (at := merge.updated_of(after.get(u))) is not None])
     return result
 
 
@@ -239,7 +243,10 @@ class _Writer:
         kinds = []
         if any(have[k] != desired[k] for k in (*_UPDATABLE, "metadata")) or set(have["tags"]) != set(desired["tags"]):
             if all(desired[k] is not None for k in _UPDATABLE if have[k] != desired[k]):
-                current = writes.update(self._conn, current, _changes(have, desired), stamp, change="sync")
+                # A change no device counted as a version (what a device inferred, like a type) adds none here.
+                derived = merge.version_of(state) is not None and merge.version_of(state) == merge.version_of(before)
+                current = writes.update(self._conn, current, _changes(have, desired), stamp, change="sync",
+                                        derived=derived)
             else:
                 record = _record(row.uuid, desired | {"client_id": have["client_id"]}, stamp, shipped)
                 current = memory_imports.import_memory(self._conn, record, stamp, model_id=self._models.model_id,

@@ -13,7 +13,8 @@ hybrid-logical-clock stamp of the change that set it:
 - ``tags``: ``{tag: [adds, removes]}``, each ``{device: hlc}``: an add-wins set (a remove
   cancels only the adds its device had seen, so a concurrent add survives it);
 - ``trash`` / ``archive``: ``[hlc, deleted_at | archived_at]``;
-- ``gone``: the stamp of a hard delete.
+- ``gone``: the stamp of a hard delete;
+- ``n``: ``{device: count}``, the versioned changes each device made (the memory's version is their sum).
 
 An op shipped to other devices is a partial state of the same shape (a delta),
 so applying an op is :func:`join`, which is commutative, associative and
@@ -128,6 +129,11 @@ def join(a: State | None, b: State) -> State:
         meta[key] = _lww(meta.get(key), register)
     if meta:
         out["meta"] = meta
+    counts = dict(a.get("n", {}))
+    for device, count in b.get("n", {}).items():
+        counts[device] = max(count, counts.get(device, 0))
+    if counts:
+        out["n"] = counts
     tags = {t: [dict(adds), dict(removes)] for t, (adds, removes) in a.get("tags", {}).items()}
     for tag, (adds, removes) in b.get("tags", {}).items():
         mine = tags.get(tag, [{}, {}])
@@ -169,6 +175,19 @@ def latest(state: State | None) -> str | None:
         for stamp in (*adds.values(), *removes.values()):
             best = max(best, stamp)
     return best or None
+
+
+def version_of(state: State | None) -> int | None:
+    """The memory's version: how many versioned changes every device made to it (``n``, a grow-only counter per
+    device, joined by max), so every device that holds the same state shows the same version."""
+    counts = (state or {}).get("n")
+    return sum(counts.values()) if counts else None
+
+
+def updated_of(state: State | None) -> float | None:
+    """When the memory last changed, by the stamp of its latest change (the same on every device)."""
+    stamp = latest(state)
+    return Hlc.parse(stamp).ms / 1000 if stamp else None
 
 
 def exists(state: State | None, wipe: str | None) -> bool:
@@ -364,6 +383,9 @@ def validate_op(op: Any) -> State:
                 check_hlc(stamp)
         if "gone" in op:
             check_hlc(op["gone"])
+        if "n" in op and not (isinstance(op["n"], dict) and all(
+                isinstance(k, str) and type(v) is int and 0 <= v < 1 << 40 for k, v in op["n"].items())):
+            raise ValueError
         for key, register in op.get("meta", {}).items():
             if not isinstance(key, str) or not isinstance(register, list) or len(register) != 3:
                 raise ValueError

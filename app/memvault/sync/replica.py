@@ -124,6 +124,8 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         if fields and (uuid in held or namespace in held_wipes):
             fields = {name: max(at, stamp) for name, at in fields.items()}
         op = merge.delta(state, wipe, row.fields if row else None, stamp, fields)
+        if row is not None:
+            op = _counted(op, state, row, namespace, device_id)
         if op is not None:
             joined[uuid] = merge.join(state, op)
         if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
@@ -133,7 +135,26 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         if op is not None:
             ops.append(dict(op, u=uuid))
     store.save_states(conn, joined)
+    _settle(conn, joined)
     return ops
+
+
+def _counted(op: dict[str, Any] | None, state: dict[str, Any] | None, row: store.Row, namespace: str,
+             device_id: str) -> dict[str, Any] | None:
+    """``op`` with this device's count of versioned changes to the memory (``n``), when the row's version has
+    moved past what the state shows (local changes since the last fold)."""
+    counts = (state or {}).get("n", {})
+    mine = max(counts.get(device_id, 0), row.version - sum(v for d, v in counts.items() if d != device_id))
+    if mine <= counts.get(device_id, 0):
+        return op
+    return dict(op or {"ns": namespace}, n={device_id: mine})
+
+
+def _settle(conn: Any, states: dict[str, dict[str, Any]]) -> None:
+    """Rows take the version and change time their merge states decide, so they agree on every device."""
+    store.set_versions(conn, [(uuid, version, at) for uuid, state in states.items()
+                              if (version := merge.version_of(state)) is not None
+                              and (at := merge.updated_of(state)) is not None])
 
 
 def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device_id: str) -> dict[str, Any]:
@@ -167,12 +188,14 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
             stamp = _row_stamp(conn, row, wipes.get(row.fields["namespace"]))
             op = merge.delta(None, None, row.fields, stamp)
             assert op is not None
+            op["n"] = {device_id: row.version}
             changed[row.uuid] = merge.join(None, op)
             found = store.vectors_of(conn, row)
             if found is not None:
                 op["vectors"] = _vectors_payload(row, found, models.dimension)
             ops.append(dict(op, u=row.uuid))
         store.save_states(conn, changed)
+        _settle(conn, changed)
         store.outbox_append(conn, ops)
         batch.clear()
         return len(ops)

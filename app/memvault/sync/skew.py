@@ -32,7 +32,8 @@ MAX_DRIFT_MS = 5 * 60 * 1000
 EVIDENCE_MS = 3600 * 1000
 #: ``[[device, op], ...]``: ops held until this clock reaches their stamp minus the drift.
 HELD = "sync_held"
-#: ``{"offset": ms, "raw_at": ms, "peers": {device: {"at": ms, "raw": ms}}, "urgent": bool}``.
+#: ``{"offset": ms, "raw_at": raw ms when the offset was set, "peers": {device: {"at": ms, "raw": ms}},
+#: "ahead": {device: ms}}``.
 CLOCK = "sync_clock"
 
 
@@ -118,18 +119,18 @@ def _ms(value: Any) -> int | None:
     return int(value)
 
 
-def observe(conn: Any, me: str, records: dict[str, dict[str, Any]], raw_ms: int, now_ms: int) -> dict[str, Any]:
+def observe(old: dict[str, Any], me: str, records: dict[str, dict[str, Any]], raw_ms: int,
+            now_ms: int) -> dict[str, Any]:
     """Read the peers' clock readings in their (verified) records and decide this device's offset; returns the
-    new clock state (also stored): ``offset`` (ms this device's clock runs ahead, 0 when within the drift),
-    ``ahead`` (peers whose own reading is further ahead of this clock than the drift)."""
-    old = state(conn)
+    new clock state (to store when it differs from ``old``): ``offset`` (ms this device's clock runs ahead, 0
+    when within the drift), ``ahead`` (peers whose own reading is further ahead of this clock than the drift)."""
     peers: dict[str, dict[str, int]] = dict(old.get("peers", {}))
     bounds, ahead = [], {}
     for device, record in sorted(records.items()):
-        at = _ms(record.get("seen_at"))
+        seen_at = record.get("seen_at")
+        at = _ms(seen_at * 1000) if isinstance(seen_at, (int, float)) and not isinstance(seen_at, bool) else None
         if device == me or "error" in record or at is None:
             continue
-        at *= 1000
         if at < peers.get(device, {}).get("at", -1):
             continue  # older than a record of that device already read: replayed
         raw = _ms(record.get("raw_at"))
@@ -145,13 +146,15 @@ def observe(conn: Any, me: str, records: dict[str, dict[str, Any]], raw_ms: int,
     if bounds:
         # Most peers must agree: one peer whose clock is behind does not drag this device back.
         lead = sorted(bounds, reverse=True)[len(bounds) // 2]
-        offset, raw_at = (lead, raw_ms) if lead > MAX_DRIFT_MS else (0, raw_ms)
+        lead = lead if lead > MAX_DRIFT_MS else 0
+        offset, raw_at = lead, (raw_ms if lead != offset else raw_at)
     elif offset and raw_ms < raw_at - MAX_DRIFT_MS:
         offset = 0  # the clock went back (set right) since the offset was measured
-    new = {"offset": offset, "raw_at": raw_at, "peers": peers, "ahead": ahead}
-    if new != old:
-        store.set_setting(conn, CLOCK, json.dumps(new, sort_keys=True))
-    return new
+    return {"offset": offset, "raw_at": raw_at, "peers": peers, "ahead": ahead}
+
+
+def keep(conn: Any, clock: dict[str, Any]) -> None:
+    store.set_setting(conn, CLOCK, json.dumps(clock, sort_keys=True))
 
 
 def correct(clock: Any, wall: Any, offset_ms: int) -> None:

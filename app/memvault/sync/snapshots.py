@@ -184,9 +184,11 @@ def maintain(engine: Any, device_name: str | None, report: Any) -> None:
             store.set_setting(conn, "sync_record", text)
     records = engine.records()
     members = {d: r for d, r in records.items() if d in engine.ring.members and d not in engine.ring.removed}
-    with engine.db.write() as conn:
-        clock = skew.observe(conn, engine.device_id, members, raw_ms, int(now * 1000))
-    engine.correct_clock(clock["offset"])
+    observed = skew.observe(clock, engine.device_id, members, raw_ms, int(now * 1000))
+    if observed != clock:
+        with engine.db.write() as conn:
+            skew.keep(conn, observed)
+    engine.correct_clock(observed["offset"])
     blocked = _blocked_readers(engine, records, report)
     if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
             (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):

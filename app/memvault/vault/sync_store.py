@@ -214,6 +214,14 @@ def _row(r: tuple) -> Row:
     return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
 
 
+def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> None:
+    """Set ``(uuid, version, updated_at)`` as the merge state decides them (the same on every device); a version
+    never goes down (a device may have kept a conflict version of its own)."""
+    if items:
+        _raw(conn).executemany("UPDATE memories SET version = max(version, ?), updated_at = ? WHERE uuid = ?",
+                               [(version, at, uuid) for uuid, version, at in items])
+
+
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     uuids = list(uuids)

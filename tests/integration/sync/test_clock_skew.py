@@ -117,7 +117,7 @@ def test_held_changes_survive_a_restart_and_apply_when_the_clock_reaches_them(gr
     (tmp_path / "b.pass").write_text("vault passphrase b\n")
     common = ["--vault", str(tmp_path / "b"), "sync", "status", "--passphrase-file", str(tmp_path / "b.pass")]
     code, out, _ = run(capsys, *common)
-    assert code == 0 and f"The clock of device {a.vault.device_id[:8]} runs 60 min ahead" in out and "1 of its" in out
+    assert code == 0 and f"The clock of device {a.vault.device_id[:8]} runs " in out and "1 of its changes are held" in out
     code, out, _ = run(capsys, *common, "--json")
     doc = json.loads(out)
     assert code == 0 and doc["skewed_devices"] == [a.vault.device_id] and doc["held_changes"] == 1
