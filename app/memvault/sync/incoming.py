@@ -122,11 +122,14 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
     after = dict(before)
     vectors: dict[str, dict[str, Any]] = {}
     contents: dict[str, list[list[Any]]] = {}
+    history: dict[str, list[list[Any]]] = {}
     for op in ops:
         if "wipe" in op:
             continue
         uuid = op["u"]
-        delta = {k: v for k, v in op.items() if k not in ("u", "vectors")}
+        delta = {k: v for k, v in op.items() if k not in ("u", "vectors", "hv")}
+        if "hv" in op:
+            history.setdefault(uuid, []).extend(op["hv"])
         if len(delta) > 1:
             after[uuid] = merge.join(after.get(uuid), delta)
         if "content" in op:
@@ -148,8 +151,12 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
         writer.write(uuid, rows.get(uuid), plan[uuid], after.get(uuid), before.get(uuid), contents.get(uuid, []),
                      vectors.get(uuid))
     writer.flush()
+    for uuid, entries in history.items():
+        if plan.get(uuid) is not None:
+            store.take_history(conn, uuid, rows[uuid].version if uuid in rows else 0, entries)
     # Version and change time as the merged states decide them, the same on every device (see merge.version_of).
-    store.set_versions(conn, [(u, version, at) for u in touched if plan[u] is not None
+    # (A memory new here was written with them.)
+    store.set_versions(conn, [(u, version, at) for u in touched if plan[u] is not None and u in rows
                               and (version := merge.version_of(after.get(u))) is not None
                               and (at := merge.updated_of(after.get(u))) is not None])
     return result
@@ -164,15 +171,17 @@ def _removals(rows: dict[str, store.Row], plan: dict[str, dict[str, Any] | None]
     return removed
 
 
-def _record(uuid: str, fields: dict[str, Any], stamp: Stamp, vectors: VectorSet | None) -> MemoryRecord:
+def _record(uuid: str, fields: dict[str, Any], stamp: Stamp, vectors: VectorSet | None,
+            state: dict[str, Any] | None = None) -> MemoryRecord:
     return MemoryRecord(
         id=uuid, namespace=fields["namespace"], content=fields["content"],
         memory_type=MemoryType(fields["memory_type"]), tags=tuple(fields["tags"]), metadata=fields["metadata"],
         importance=fields["importance"], tier=Tier(fields["tier"]), visibility=Visibility(fields["visibility"]),
         agent_id=fields["agent_id"], user_id=fields["user_id"], session_id=fields["session_id"],
         project=fields["project"], client_id=fields["client_id"], created_at=fields["created_at"],
-        updated_at=stamp.at, expires_at=fields["expires_at"], deleted_at=fields["deleted_at"],
-        archived_at=fields["archived_at"], version=1, hlc=stamp.hlc, origin_device=fields["origin_device"],
+        updated_at=merge.updated_of(state) or stamp.at, expires_at=fields["expires_at"],
+        deleted_at=fields["deleted_at"], archived_at=fields["archived_at"], version=merge.version_of(state) or 1,
+        hlc=stamp.hlc, origin_device=fields["origin_device"],
         vectors=vectors, memory_type_source=TypeSource(fields["memory_type_source"]))
 
 
@@ -225,7 +234,7 @@ class _Writer:
         shipped = _vector_set(vectors, digest, self._models)
         if row is None:
             stamp = self._stamp(state)
-            self._new.append((_record(uuid, desired, stamp, shipped), stamp))
+            self._new.append((_record(uuid, desired, stamp, shipped, state), stamp))
             self._result.changes.append((ChangeKind.CREATED, uuid, desired["namespace"]))
             return
         self._update(row, desired, state, before, contents, shipped, digest)

@@ -35,7 +35,7 @@ from typing import Any
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
-from memvault.domain.fields import BY_NAME, Kind, Merge, merge_group
+from memvault.domain.fields import BY_NAME, Kind, Merge, historic, merge_group
 from memvault.domain.hlc import Hlc
 
 GROUPS = ("born", "content", "trash", "archive")
@@ -52,6 +52,9 @@ _HLC = re.compile(r"^\d{13}-\d{5}-[A-Za-z0-9._:-]{1,80}$")
 _MAX_COUNTER = 99_999
 #: Content stamps an edit remembers as made over (telling a concurrent edit from a later one).
 ANCESTORS = 8
+#: History versions an op carries at most (``hv``: the versions the changes it counts made on their device).
+MAX_HISTORY = 200
+_HISTORY_KEYS = frozenset(f.name for f in historic())
 
 State = dict[str, Any]
 
@@ -348,6 +351,27 @@ def _check_values(op: dict[str, Any]) -> None:
             raise TypeError
 
 
+def _check_history(entries: Any) -> None:
+    """``[[version, change, changed_at, snapshot JSON], ...]``, each snapshot a memory's historic fields."""
+    if not isinstance(entries, list) or len(entries) > MAX_HISTORY:
+        raise ValueError
+    for entry in entries:
+        version, change, at, snapshot = entry
+        if type(version) is not int or version < 1 or not isinstance(change, str) or len(change) > 40 \
+                or not _number(at) or not isinstance(snapshot, str):
+            raise ValueError
+        try:
+            fields = json.loads(snapshot)
+        except RecursionError:
+            raise ValueError from None
+        if not isinstance(fields, dict) or not _HISTORY_KEYS <= set(fields) or not isinstance(fields["content"], str) \
+                or fields["memory_type"] not in _TYPES or fields["tier"] not in _TIERS \
+                or fields["visibility"] not in _VISIBILITIES or not _number(fields["importance"]) \
+                or not isinstance(fields["tags"], list) or not all(isinstance(t, str) for t in fields["tags"]) \
+                or not isinstance(fields["metadata"], dict):
+            raise ValueError
+
+
 def validate_op(op: Any) -> State:
     """``op`` as read from a segment, after checking its shape (stamps, types); :class:`DamagedData` otherwise."""
     try:
@@ -383,6 +407,8 @@ def validate_op(op: Any) -> State:
                 check_hlc(stamp)
         if "gone" in op:
             check_hlc(op["gone"])
+        if "hv" in op:
+            _check_history(op["hv"])
         if "n" in op and not (isinstance(op["n"], dict) and all(
                 isinstance(k, str) and type(v) is int and 0 <= v < 1 << 40 for k, v in op["n"].items())):
             raise ValueError

@@ -125,9 +125,9 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
             fields = {name: max(at, stamp) for name, at in fields.items()}
         op = merge.delta(state, wipe, row.fields if row else None, stamp, fields)
         if row is not None:
-            op = _counted(op, state, row, namespace, device_id)
+            op = _counted(conn, op, state, row, namespace, device_id)
         if op is not None:
-            joined[uuid] = merge.join(state, op)
+            joined[uuid] = merge.join(state, {k: v for k, v in op.items() if k != "hv"})
         if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
             found = store.vectors_of(conn, row)
             if found is not None:
@@ -139,7 +139,7 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
     return ops
 
 
-def _counted(op: dict[str, Any] | None, state: dict[str, Any] | None, row: store.Row, namespace: str,
+def _counted(conn: Any, op: dict[str, Any] | None, state: dict[str, Any] | None, row: store.Row, namespace: str,
              device_id: str) -> dict[str, Any] | None:
     """``op`` with this device's count of versioned changes to the memory (``n``), when the row's version has
     moved past what the state shows (local changes since the last fold)."""
@@ -147,7 +147,9 @@ def _counted(op: dict[str, Any] | None, state: dict[str, Any] | None, row: store
     mine = max(counts.get(device_id, 0), row.version - sum(v for d, v in counts.items() if d != device_id))
     if mine <= counts.get(device_id, 0):
         return op
-    return dict(op or {"ns": namespace}, n={device_id: mine})
+    # The history versions those changes made go with them, so that other devices can browse and restore them.
+    made = store.history_rows(conn, row.rowid, row.version - (mine - counts.get(device_id, 0)))
+    return dict(op or {"ns": namespace}, n={device_id: mine}, **({"hv": made[-merge.MAX_HISTORY:]} if made else {}))
 
 
 def _settle(conn: Any, states: dict[str, dict[str, Any]]) -> None:
@@ -193,7 +195,9 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
             found = store.vectors_of(conn, row)
             if found is not None:
                 op["vectors"] = _vectors_payload(row, found, models.dimension)
-            ops.append(dict(op, u=row.uuid))
+            # Edited before sync was set up: its history goes with it (not into the state).
+            made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
+            ops.append(dict(op, u=row.uuid, **({"hv": made} if made else {})))
         store.save_states(conn, changed)
         _settle(conn, changed)
         store.outbox_append(conn, ops)

@@ -107,9 +107,10 @@ def state(conn: Any) -> dict[str, Any]:
     return json.loads(store.get_setting(conn, CLOCK) or "{}")
 
 
-def record_fields(conn: Any, raw_ms: int) -> dict[str, Any]:
-    """What this device's record says about its clock: its raw reading, and the peers' raw readings it last read."""
-    peers = state(conn).get("peers", {})
+def record_fields(clock: dict[str, Any], raw_ms: int) -> dict[str, Any]:
+    """What this device's record says about its clock: its raw reading, and the peers' raw readings it last read
+    (``clock``: this device's clock state)."""
+    peers = clock.get("peers", {})
     return {"raw_at": raw_ms, "echo": {d: p["raw"] for d, p in sorted(peers.items()) if "raw" in p}}
 
 

@@ -166,16 +166,15 @@ def maintain(engine: Any, device_name: str | None, report: Any) -> None:
         snapshot_at = float(store.get_setting(conn, SNAPSHOT_AT) or 0)
         snapshot = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
         stuck = json.loads(store.get_setting(conn, "sync_stuck") or "{}")
+        clock = skew.state(conn)
+        holding = store.get_setting(conn, skew.HELD) not in (None, "[]")
     record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot, "stuck": stuck}
     now = engine.wall()
     raw_ms = int(getattr(engine.wall, "raw", engine.wall)() * 1000)
-    with engine.db.read() as conn:
-        clock = skew.state(conn)
-        # While a clock in the group is known to run ahead, readings go out every cycle (their echoes are how
-        # that device learns it; see memvault/sync/skew.py).
-        urgent = bool(clock.get("ahead") or clock.get("offset")) or store.get_setting(conn, skew.HELD) not in (
-            None, "[]")
-        readings = skew.record_fields(conn, raw_ms)
+    # While a clock in the group is known to run ahead, readings go out every cycle (their echoes are how that
+    # device learns it; see memvault/sync/skew.py).
+    urgent = bool(clock.get("ahead") or clock.get("offset")) or holding
+    readings = skew.record_fields(clock, raw_ms)
     text = json.dumps(record, sort_keys=True)
     if text != last_record or now - record_at > RECORD_SECONDS or urgent:
         engine.publish_record(record | readings | {"seen_at": now})

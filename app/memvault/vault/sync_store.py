@@ -222,6 +222,28 @@ def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> N
                                [(version, at, uuid) for uuid, version, at in items])
 
 
+def history_rows(conn: Connection, rowid: int, after_version: int) -> list[list[Any]]:
+    """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``."""
+    return [list(r) for r in _raw(conn).execute(
+        "SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = ? AND version > ? "
+        "ORDER BY version, id", (rowid, after_version)).fetchall()]
+
+
+def take_history(conn: Connection, uuid: str, after_version: int, entries: Sequence[Sequence[Any]]) -> None:
+    """Another device's history versions of a memory (those after ``after_version``, the version this device
+    had), as it made them, in place of the versions of the same numbers this device wrote while applying them
+    (a conflict version kept here stays)."""
+    entries = [e for e in entries if e[0] > after_version]
+    rowid = conn.execute(text("SELECT id FROM memories WHERE uuid = :u"), {"u": uuid}).scalar_one_or_none()
+    if rowid is None or not entries:
+        return
+    raw = _raw(conn)
+    raw.executemany("DELETE FROM memory_history WHERE memory_id = ? AND version = ? AND conflict = 0 "
+                    "AND change != 'conflict'", [(rowid, e[0]) for e in entries])
+    raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                    "VALUES (?, ?, ?, ?, ?, 0)", [(rowid, v, c, at, snap) for v, c, at, snap in entries])
+
+
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     uuids = list(uuids)

@@ -100,3 +100,33 @@ def test_history_and_version_arrive_intact_through_a_bundle(make_vault, tmp_path
         [(h.version, h.change, h.content) for h in a.memories.history(memory.id)]
     restored = c.memories.restore_version(memory.id, 1)  # a version made on the other vault
     assert (restored.content, restored.version) == ("first words", 4)
+
+
+def test_history_made_on_one_device_can_be_browsed_and_restored_on_another(make_vault, tmp_path):
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    before = a.memories.create(MemoryCreate(namespace="n", content="edited before sync")).memory
+    a.memories.update(before.id, MemoryUpdate(content="edited once before sync"))
+    a.sync.setup(folder, SYNC_PASSPHRASE)
+    b.sync.setup(folder, SYNC_PASSPHRASE)
+    memory = a.memories.create(MemoryCreate(namespace="n", content="one")).memory
+    a.sync.sync_now()
+    b.sync.sync_now()
+    a.memories.update(memory.id, MemoryUpdate(content="two"))
+    a.memories.update(memory.id, MemoryUpdate(content="three", importance=0.9))
+    a.lifecycle.archive(memory.id)
+    a.sync.sync_now()
+    b.sync.sync_now()
+
+    def shown(device, memory_id):
+        return [(h.version, h.change, h.content, h.importance) for h in device.memories.history(memory_id)]
+
+    for memory_id in (before.id, memory.id):
+        assert shown(b, memory_id) == shown(a, memory_id)
+        assert b.memories.get(memory_id).version == a.memories.get(memory_id).version
+    assert [h.content for h in b.memories.history(memory.id)] == ["one", "two", "three", "three"]
+    b.memories.restore_version(memory.id, 2)  # made on a
+    b.sync.sync_now()
+    a.sync.sync_now()
+    assert [d.memories.get(memory.id).content for d in (a, b)] == ["two", "two"]
+    assert shown(a, memory.id) == shown(b, memory.id) and len(shown(a, memory.id)) == 5
