@@ -137,7 +137,6 @@ class SyncEngine:
         self.refresh_keys(report)
         self.push(report)
         with collector_paused():
-            self.release_held(report, allow_mass_delete)
             self.pull(report, allow_mass_delete=allow_mass_delete)
         return report
 
@@ -217,6 +216,9 @@ class SyncEngine:
     def pull(self, report: CycleReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
             rewound = store.get_setting(conn, replica.REWOUND) is not None
+            holding = store.get_setting(conn, skew.HELD) not in (None, "[]")
+        if holding:
+            self.release_held(report, allow_mass_delete)
         listed = self.segments()
         if any(d != self.device_id and d not in self.ring.members and d not in self.ring.removed for d in listed):
             self.refresh_keys(report)  # a device joined since this device last read the key file
@@ -371,9 +373,6 @@ class SyncEngine:
 
     def release_held(self, report: CycleReport, allow_mass_delete: bool) -> None:
         """Apply the held ops this clock has now reached (see :mod:`memvault.sync.skew`)."""
-        with self.db.read() as conn:
-            if store.get_setting(conn, skew.HELD) in (None, "[]"):
-                return
         now = self.wall()
         guard = None if allow_mass_delete else mass_delete_guard
         with self.db.write() as conn:
