@@ -14,7 +14,8 @@ hybrid-logical-clock stamp of the change that set it:
   cancels only the adds its device had seen, so a concurrent add survives it);
 - ``trash`` / ``archive``: ``[hlc, deleted_at | archived_at]``;
 - ``gone``: the stamp of a hard delete;
-- ``n``: ``{device: count}``, the versioned changes each device made (the memory's version is their sum).
+- ``n``: ``{device: count}``, the versioned changes each device made (the memory's version is their sum);
+- ``t``: ``[hlc, updated_at]``, the change time the device of the latest op gave the memory.
 
 An op shipped to other devices is a partial state of the same shape (a delta),
 so applying an op is :func:`join`, which is commutative, associative and
@@ -38,7 +39,7 @@ from memvault.domain.errors import DamagedData
 from memvault.domain.fields import BY_NAME, Kind, Merge, historic, merge_group
 from memvault.domain.hlc import Hlc
 
-GROUPS = ("born", "content", "trash", "archive")
+GROUPS = ("born", "content", "trash", "archive", "t")
 # The fields of each group come from the field table (``domain/fields.py``); the attrs and context fields
 # have a register each (an edit of one never overwrites a later edit of another).
 ATTRS = merge_group(Merge.ATTRS)
@@ -188,7 +189,10 @@ def version_of(state: State | None) -> int | None:
 
 
 def updated_of(state: State | None) -> float | None:
-    """When the memory last changed, by the stamp of its latest change (the same on every device)."""
+    """When the memory last changed (``t``: the change time its device gave the latest op, a register like any
+    other; else by the stamp of its latest change): the same on every device."""
+    if state and "t" in state:
+        return state["t"][1]
     stamp = latest(state)
     return Hlc.parse(stamp).ms / 1000 if stamp else None
 
@@ -346,6 +350,8 @@ def _check_values(op: dict[str, Any]) -> None:
     for group in ("trash", "archive"):
         if group in op and (len(op[group]) != 2 or not _number(op[group][1], True)):
             raise ValueError
+    if "t" in op and (len(op["t"]) != 2 or not _number(op["t"][1])):
+        raise ValueError
     for register in op.get("meta", {}).values():
         if not isinstance(register[1], bool):
             raise TypeError

@@ -126,6 +126,8 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         op = merge.delta(state, wipe, row.fields if row else None, stamp, fields)
         if row is not None:
             op = _counted(conn, op, state, row, namespace, device_id)
+            if op is not None:
+                op["t"] = [stamp, row.updated_at]  # stamped after everything the state holds: it wins
         if op is not None:
             joined[uuid] = merge.join(state, {k: v for k, v in op.items() if k != "hv"})
         if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
@@ -135,7 +137,6 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         if op is not None:
             ops.append(dict(op, u=uuid))
     store.save_states(conn, joined)
-    _settle(conn, joined)
     return ops
 
 
@@ -150,13 +151,6 @@ def _counted(conn: Any, op: dict[str, Any] | None, state: dict[str, Any] | None,
     # The history versions those changes made go with them, so that other devices can browse and restore them.
     made = store.history_rows(conn, row.rowid, row.version - (mine - counts.get(device_id, 0)))
     return dict(op or {"ns": namespace}, n={device_id: mine}, **({"hv": made[-merge.MAX_HISTORY:]} if made else {}))
-
-
-def _settle(conn: Any, states: dict[str, dict[str, Any]]) -> None:
-    """Rows take the version and change time their merge states decide, so they agree on every device."""
-    store.set_versions(conn, [(uuid, version, at) for uuid, state in states.items()
-                              if (version := merge.version_of(state)) is not None
-                              and (at := merge.updated_of(state)) is not None])
 
 
 def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device_id: str) -> dict[str, Any]:
@@ -190,7 +184,7 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
             stamp = _row_stamp(conn, row, wipes.get(row.fields["namespace"]))
             op = merge.delta(None, None, row.fields, stamp)
             assert op is not None
-            op["n"] = {device_id: row.version}
+            op["n"], op["t"] = {device_id: row.version}, [stamp, row.updated_at]
             changed[row.uuid] = merge.join(None, op)
             found = store.vectors_of(conn, row)
             if found is not None:
@@ -199,7 +193,6 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
             made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
             ops.append(dict(op, u=row.uuid, **({"hv": made} if made else {})))
         store.save_states(conn, changed)
-        _settle(conn, changed)
         store.outbox_append(conn, ops)
         batch.clear()
         return len(ops)

@@ -20,7 +20,7 @@ from memvault.vault import filters
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
-                "origin_device, embedding_status, model_id, content_hash, version, hlc, memory_type_source")
+                "origin_device, embedding_status, model_id, content_hash, version, hlc, memory_type_source, updated_at")
 
 
 def _raw(conn: Connection) -> Any:
@@ -198,12 +198,13 @@ class Row:
     content_hash: str
     version: int
     hlc: str
+    updated_at: float = 0.0
 
 
 def _row(r: tuple) -> Row:
     (rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
      session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, origin_device, status,
-     model_id, digest, version, hlc, type_source) = r
+     model_id, digest, version, hlc, type_source, updated_at) = r
     fields = {"namespace": namespace, "content": content, "memory_type": memory_type, "tags": json.loads(tags),
               "metadata": json.loads(metadata), "importance": importance, "tier": tier, "visibility": visibility,
               "agent_id": agent_id, "user_id": user_id, "session_id": session_id, "project": project,
@@ -211,7 +212,7 @@ def _row(r: tuple) -> Row:
               "archived_at": archived_at, "origin_device": origin_device,
               # Rows stored before schema 7 hold NULL there, which has always meant an explicit type.
               "memory_type_source": type_source or "explicit"}
-    return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
+    return Row(rowid, uuid, fields, status, model_id, digest, version, hlc, updated_at)
 
 
 def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> None:
