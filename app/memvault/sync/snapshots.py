@@ -63,6 +63,10 @@ def write_snapshot(engine: Any) -> str:
                 found = store.vectors_of(conn, row)
                 if found is not None:
                     op["vectors"] = replica._vectors_payload(row, found, engine.models.dimension)
+                # A device that joins from this snapshot gets the history too (one version: nothing to add).
+                made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
+                if made:
+                    op["hv"] = made
             lines.append(json.dumps(op, ensure_ascii=False, sort_keys=True))
     while True:
         header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)

@@ -130,3 +130,20 @@ def test_history_made_on_one_device_can_be_browsed_and_restored_on_another(make_
     a.sync.sync_now()
     assert [d.memories.get(memory.id).content for d in (a, b)] == ["two", "two"]
     assert shown(a, memory.id) == shown(b, memory.id) and len(shown(a, memory.id)) == 5
+
+
+def test_a_device_that_joins_from_a_snapshot_gets_the_history_too(make_vault, tmp_path):
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    a = make_vault("a")
+    a.sync.setup(folder, SYNC_PASSPHRASE)
+    memory = a.memories.create(MemoryCreate(namespace="n", content="one")).memory
+    a.memories.update(memory.id, MemoryUpdate(content="two"))
+    a.sync.sync_now()
+    a.sync._engine().write_snapshot()  # covers every segment of a: a joiner reads only the snapshot
+    c = make_vault("c")
+    c.sync.setup(folder, SYNC_PASSPHRASE)
+    assert [(h.version, h.change, h.content) for h in c.memories.history(memory.id)] == \
+        [(h.version, h.change, h.content) for h in a.memories.history(memory.id)] == \
+        [(1, "create", "one"), (2, "update", "two")]
+    assert (c.memories.get(memory.id).version, c.memories.get(memory.id).updated_at) == \
+        (a.memories.get(memory.id).version, a.memories.get(memory.id).updated_at)
