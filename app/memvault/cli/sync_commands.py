@@ -121,7 +121,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status.last_error:
         lines.append(f"Last error: {status.last_error}")
     lines += [f"Problem: {p}" for p in status.problems]
-    lines += [f"Clock of device {d[:8]} is far ahead of this one's" for d in status.skewed_devices]
+    lines += [f"Clock: {note}" for note in status.clock_notes]
     out(args, _status_doc(status), "\n".join(lines))
     return 0
 

@@ -15,3 +15,16 @@ class Clock(Protocol):
 def system_clock() -> float:
     """The real wall clock."""
     return time.time()
+
+
+class CorrectedClock:
+    """A wall clock minus an offset that sync sets when other devices' signed readings show this one runs ahead
+    (see ``memvault/sync/FORMAT.md``, clock skew): times this device writes (``created_at``, ``expires_at``) then
+    follow the group's time, not a clock a day ahead. ``raw`` is the clock as it is."""
+
+    def __init__(self, raw: Clock = system_clock) -> None:
+        self.raw = raw
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return self.raw() - self.offset

@@ -44,11 +44,13 @@ class HybridClock:
         self._lock = threading.Lock()
         self._ms = 0
         self._counter = 0
+        #: How far this device's wall clock is known to run ahead (set by sync; see :meth:`correct`).
+        self.offset_ms = 0
 
     def now(self) -> str:
         """A new stamp, later than every stamp issued or observed before."""
         with self._lock:
-            ms = self._wall_ms()
+            ms = self._wall_ms() - self.offset_ms
             if ms > self._ms:
                 self._ms, self._counter = ms, 0
             else:
@@ -60,3 +62,18 @@ class HybridClock:
         seen = Hlc.parse(stamp)
         with self._lock:
             self._ms, self._counter = max((self._ms, self._counter), (seen.ms, seen.counter))
+
+    def correct(self, offset_ms: int) -> None:
+        """Stamp from now on with the wall clock minus ``offset_ms`` (how far it is known to run ahead).
+
+        Stamps may then go back below ones this device issued before: sync stamps every edit after the
+        state it was made over, so that is safe, and it is what keeps a device that ran a day ahead from
+        stamping a day ahead until real time catches up.
+        """
+        with self._lock:
+            if offset_ms == self.offset_ms:
+                return
+            self.offset_ms = offset_ms
+            back = self._wall_ms() - offset_ms
+            if back < self._ms:
+                self._ms, self._counter = back, 0

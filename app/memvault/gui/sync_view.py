@@ -255,9 +255,7 @@ class SyncView(QWidget):
             self.problems.setText("\n".join(problems))
             self.problems.setVisible(bool(problems))
             lines += [f"Waiting: {w}" for w in status.waiting]
-            if status.skewed_devices:
-                lines.append(f"{counted(len(status.skewed_devices), 'device')} with a clock far ahead: their times "
-                             "are not trusted blindly.")
+            lines += [f"Clock: {note}." for note in status.clock_notes]
             self.summary.setText("\n".join(lines))
             sync = self._services.sync
             self._runner.run(lambda: (sync.devices(), sync.conflicts()), self._on_details_loaded,

@@ -14,7 +14,7 @@ from memvault.embedding.queue import EmbeddingWorker
 from memvault.extraction.entities import EntityExtractor
 from memvault.extraction.nlp import NlpPipeline
 from memvault.domain.changes import SYSTEM, ChangeKind
-from memvault.domain.clock import Clock, system_clock
+from memvault.domain.clock import Clock, CorrectedClock, system_clock
 from memvault.domain.errors import InvalidInput, StorageError, StorageFull, VaultBusy, VaultCorrupt, VaultReadOnly
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import EmbeddedMemory
@@ -159,6 +159,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     embedder = embedder_for_model(embedder, vault.model_id)
     db = vault.db
     events = EventHub()
+    # One corrected wall for every service: sync sets its offset when the device's clock is known to run ahead.
+    wall = wall if isinstance(wall, CorrectedClock) else CorrectedClock(wall)
     clock = HybridClock(vault.device_id)
     jobs = EmbeddingJobStore(db, embedder.model_id, clock, wall)
 

@@ -7,6 +7,7 @@ runs at a time (a lock), from the CLI, the background loop or the GUI.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -29,7 +30,7 @@ from memvault.domain.errors import (
 )
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub
-from memvault.sync import replica
+from memvault.sync import replica, skew
 from memvault.sync import scope as scopes
 from memvault.sync.engine import CycleReport, SyncEngine
 from memvault.domain import limits
@@ -70,6 +71,12 @@ class SyncStatus:
     problems: tuple[str, ...] = ()
     waiting: tuple[str, ...] = ()
     skewed_devices: tuple[str, ...] = ()
+    #: Changes of other devices held until this clock reaches their time (stamped too far ahead).
+    held_changes: int = 0
+    #: How far this device's own clock runs ahead, by its peers' signed readings (its stamps are corrected).
+    clock_ahead_ms: int = 0
+    #: What is known about clocks that run ahead: which device, how far, what happens (one line each).
+    clock_notes: tuple[str, ...] = ()
     #: The namespaces that sync; ``None``: all of them.
     namespaces: tuple[str, ...] | None = None
 
@@ -133,6 +140,12 @@ class SyncService:
         self._wall = wall
         self._lock = threading.Lock()
         self.changed = threading.Event()  # set by local changes: the background loop syncs soon
+        self._restore_clock()
+
+    def _restore_clock(self) -> None:
+        """A device known to run ahead stays corrected across restarts (until its peers' readings say otherwise)."""
+        with contextlib.suppress(MemvaultError):
+            skew.correct(self._clock, self._wall, int(json.loads(self._setting(skew.CLOCK) or "{}").get("offset", 0)))
 
     # -- configuration -------------------------------------------------------------------------------------------
 
@@ -316,6 +329,8 @@ class SyncService:
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
             chosen = scopes.read(conn)
+            held = skew.summary(conn, int(self._wall() * 1000))
+            clock = skew.state(conn)
         try:
             group, error = KeyRing.decode_local(ring).group, last.get("error")
         except SyncKeyError as exc:  # set up by an older Memvault: the status says what to do
@@ -325,7 +340,10 @@ class SyncService:
             group=group, device_id=self._device_id, last_sync_at=last.get("at"),
             last_error=error, pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
             problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
-            skewed_devices=tuple(c.device_id for c in cursors.values() if c.skew_ms > 0), namespaces=_listed(chosen))
+            skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
+            held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
+            clock_notes=skew.notes(held, clock.get("ahead", {}), int(clock.get("offset", 0))),
+            namespaces=_listed(chosen))
 
     def devices(self) -> list[DeviceInfo]:
         engine = self._engine()

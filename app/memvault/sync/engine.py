@@ -18,26 +18,24 @@ applied strictly in order; a missing number (a file not arrived yet) waits.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from memvault.domain.errors import (
     DamagedData,
     DecryptionFailed,
-    MassDeletePaused,
     NotFound,
     SyncError,
     SyncTargetError,
     TruncatedData,
 )
 from memvault.domain.hlc import Hlc, HybridClock
-from memvault.sync import incoming, membership, merge, replica, snapshots
+from memvault.sync import incoming, membership, merge, replica, skew, snapshots
+from memvault.sync.incoming import collector_paused, mass_delete_guard
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import (
     SegmentHeader,
@@ -69,11 +67,8 @@ LOOK_AHEAD = 3
 #: Ops per segment (a segment also stops growing at about 8 MB of op text).
 SEGMENT_OPS = 5000
 _SEGMENT_BYTES = 8 << 20
-#: A clock this far ahead of ours is reported and not followed.
-MAX_SKEW_MS = 5 * 60 * 1000
-#: Mass-delete guard: a batch that removes more than this many memories *and* this share of a namespace pauses.
-MASS_DELETE_MIN = 50
-MASS_DELETE_SHARE = 0.2
+#: A clock this far ahead of ours is not followed: its ops are held (see :mod:`memvault.sync.skew`).
+MAX_SKEW_MS = skew.MAX_DRIFT_MS
 
 
 @dataclass
@@ -88,32 +83,6 @@ class CycleReport:
     problems: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     stuck: dict[str, list[Any]] = field(default_factory=dict)
-
-
-def mass_delete_guard(removed: dict[str, int], live: dict[str, int]) -> None:
-    over = {ns: (n, live.get(ns, 0)) for ns, n in removed.items()
-            if n > MASS_DELETE_MIN and n > MASS_DELETE_SHARE * max(live.get(ns, 0), 1)}
-    if over:
-        raise incoming.MassDelete(over)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while reading and applying files.
-
-    A snapshot or segment becomes hundreds of thousands of small dicts that all
-    stay alive until applied; every collection of the oldest generation walks
-    all of them again, which cost about a fifth of a join's CPU. Those objects
-    form no reference cycles (reference counting frees them), so pausing loses
-    nothing; a pause already in place (nested, or another thread's) is left as it is.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class SyncEngine:
@@ -247,6 +216,9 @@ class SyncEngine:
     def pull(self, report: CycleReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
             rewound = store.get_setting(conn, replica.REWOUND) is not None
+            holding = store.get_setting(conn, skew.HELD) not in (None, "[]")
+        if holding:
+            self.release_held(report, allow_mass_delete)
         listed = self.segments()
         if any(d != self.device_id and d not in self.ring.members and d not in self.ring.removed for d in listed):
             self.refresh_keys(report)  # a device joined since this device last read the key file
@@ -364,49 +336,59 @@ class SyncEngine:
 
     def apply_ops(self, ops: list[dict[str, Any]], device: str, seq: int, report: CycleReport,
                   allow_mass_delete: bool, covers: dict[str, int] | None = None, link: list[Any] | None = None) -> None:
-        """Apply one segment's ops (or a snapshot's states) and move ``device``'s cursor to ``seq``, at once."""
+        """Apply one segment's ops (or a snapshot's states) and move ``device``'s cursor to ``seq``, at once.
+        Ops stamped further ahead of this clock than the drift are held instead (see :mod:`memvault.sync.skew`)."""
         now = self.wall()
-        stamps = [op["h"] if "wipe" in op else merge.latest(op) for op in ops]
-        stamps = [s for s in stamps if s]
-        newest = max(stamps) if stamps else None
-        skew = 0
+        ops, later = skew.split(ops, int(now * 1000))
+        newest = max((s for s in map(skew.stamp_of, ops) if s), default=None)
+        lead = max((skew.lead_of(op, int(now * 1000)) for op in later), default=0)
+        if later:
+            log.warning("sync: device %s stamps changes %.0f s ahead of this clock: held", device[:8], lead / 1000)
         if newest is not None:
-            lead = Hlc.parse(newest).ms - int(now * 1000)
-            if lead > MAX_SKEW_MS:
-                skew = lead
-                log.warning("sync: device %s stamps changes %.0f s ahead of this clock", device[:8], lead / 1000)
-            else:
-                self.clock.observe(newest)
+            self.clock.observe(newest)
         guard = None if allow_mass_delete else mass_delete_guard
-        try:
-            with self.db.write() as conn:
-                replica.catch_up(conn, self.device_id, self.models)
-                applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
-                replica.skip_applied(conn)
-                known = store.cursors(conn)
-                chains = json.loads(store.get_setting(conn, CHAINS) or "{}")
-                for moved in (covers or {}):
-                    if (covers or {})[moved] > (known[moved].segment if moved in known else 0):
-                        chains.pop(moved, None)  # moved by a snapshot: the next segment's hash is not known
-                if link is not None:
-                    chains[device] = link
-                store.set_setting(conn, CHAINS, json.dumps(chains, sort_keys=True))
-                for moved, upto in (covers or {device: seq}).items():
-                    if moved == self.device_id:
-                        continue
-                    previous = known.get(moved)
-                    store.set_cursor(conn, store.Cursor(
-                        moved, max(upto, previous.segment if previous else 0),
-                        max(newest or "", (previous.last_hlc if previous else "") or "") or None, now,
-                        skew if moved == device else (previous.skew_ms if previous else 0)))
-        except incoming.MassDelete as exc:
-            detail = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
-            raise MassDeletePaused(
-                f"changes from device {device[:8]} would remove {detail} of a namespace; nothing was applied. "
-                "If that is intended, sync again allowing mass deletes (--allow-mass-delete)",
-                counts={ns: n for ns, (n, _) in exc.counts.items()}) from None
+        with incoming.mass_delete_explained(device), self.db.write() as conn:
+            replica.catch_up(conn, self.device_id, self.models)
+            applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
+            skew.hold(conn, device, later)
+            replica.skip_applied(conn)
+            known = store.cursors(conn)
+            chains = json.loads(store.get_setting(conn, CHAINS) or "{}")
+            for moved in (covers or {}):
+                if (covers or {})[moved] > (known[moved].segment if moved in known else 0):
+                    chains.pop(moved, None)  # moved by a snapshot: the next segment's hash is not known
+            if link is not None:
+                chains[device] = link
+            store.set_setting(conn, CHAINS, json.dumps(chains, sort_keys=True))
+            for moved, upto in (covers or {device: seq}).items():
+                if moved == self.device_id:
+                    continue
+                previous = known.get(moved)
+                store.set_cursor(conn, store.Cursor(
+                    moved, max(upto, previous.segment if previous else 0),
+                    max(newest or "", (previous.last_hlc if previous else "") or "") or None, now,
+                    lead if moved == device else (previous.skew_ms if previous else 0)))
         report.changes += applied.changes
         report.conflicts += applied.conflicts
+
+    def release_held(self, report: CycleReport, allow_mass_delete: bool) -> None:
+        """Apply the held ops this clock has now reached (see :mod:`memvault.sync.skew`)."""
+        now = self.wall()
+        guard = None if allow_mass_delete else mass_delete_guard
+        with self.db.write() as conn:
+            due = skew.take_due(conn, int(now * 1000))
+            if not due:
+                return
+            replica.catch_up(conn, self.device_id, self.models)
+            for device, ops in sorted(due.items()):
+                with incoming.mass_delete_explained(device):
+                    applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
+                report.changes += applied.changes
+                report.conflicts += applied.conflicts
+            replica.skip_applied(conn)
+        newest = max((s for ops in due.values() for s in map(skew.stamp_of, ops) if s), default=None)
+        if newest is not None:
+            self.clock.observe(newest)
 
     # -- upkeep (memvault/sync/snapshots.py) ---------------------------------------------------------------------------
 
@@ -422,6 +404,10 @@ class SyncEngine:
 
     def rotate(self, removed_device: str | None, passphrase: str, new: tuple[str, int, int] | None) -> None:
         snapshots.rotate(self, removed_device, passphrase, new)
+
+    def correct_clock(self, offset_ms: int) -> None:
+        """Stamp and date from now on as if this device's clock ran ``offset_ms`` less far ahead."""
+        skew.correct(self.clock, self.wall, offset_ms)
 
     # -- device records ------------------------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ so that ``catch_up`` never ships the changes back.
 from __future__ import annotations
 
 import binascii
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +21,7 @@ import numpy as np
 from memvault.domain.changes import ChangeKind
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
-from memvault.domain.errors import DamagedData
+from memvault.domain.errors import DamagedData, MassDeletePaused
 from memvault.domain.hlc import Hlc
 from memvault.domain.models import FieldChanges
 from memvault.domain.transfer import MemoryRecord, VectorSet
@@ -51,6 +53,50 @@ class MassDelete(Exception):
         self.counts = counts
 
 
+#: Mass-delete guard: a batch that removes more than this many memories *and* this share of a namespace pauses.
+MASS_DELETE_MIN = 50
+MASS_DELETE_SHARE = 0.2
+
+
+def mass_delete_guard(removed: dict[str, int], live: dict[str, int]) -> None:
+    over = {ns: (n, live.get(ns, 0)) for ns, n in removed.items()
+            if n > MASS_DELETE_MIN and n > MASS_DELETE_SHARE * max(live.get(ns, 0), 1)}
+    if over:
+        raise MassDelete(over)
+
+
+@contextlib.contextmanager
+def mass_delete_explained(device: str) -> Iterator[None]:
+    """Turn a :class:`MassDelete` of ``device``'s changes into what the user reads (nothing was applied)."""
+    try:
+        yield
+    except MassDelete as exc:
+        detail = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
+        raise MassDeletePaused(
+            f"changes from device {device[:8]} would remove {detail} of a namespace; nothing was applied. "
+            "If that is intended, sync again allowing mass deletes (--allow-mass-delete)",
+            counts={ns: n for ns, (n, _) in exc.counts.items()}) from None
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while reading and applying files.
+
+    A snapshot or segment becomes hundreds of thousands of small dicts that all
+    stay alive until applied; every collection of the oldest generation walks
+    all of them again, which cost about a fifth of a join's CPU. Those objects
+    form no reference cycles (reference counting frees them), so pausing loses
+    nothing; a pause already in place (nested, or another thread's) is left as it is.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now: float, *,
           guard: Callable[[dict[str, int], dict[str, int]], None] | None = None) -> Applied:
     """Join ``ops`` (from device ``source``) into the states and write what changes through the write path.
@@ -76,11 +122,14 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
     after = dict(before)
     vectors: dict[str, dict[str, Any]] = {}
     contents: dict[str, list[list[Any]]] = {}
+    history: dict[str, list[list[Any]]] = {}
     for op in ops:
         if "wipe" in op:
             continue
         uuid = op["u"]
-        delta = {k: v for k, v in op.items() if k not in ("u", "vectors")}
+        delta = {k: v for k, v in op.items() if k not in ("u", "vectors", "hv")}
+        if "hv" in op:
+            history.setdefault(uuid, []).extend(op["hv"])
         if len(delta) > 1:
             after[uuid] = merge.join(after.get(uuid), delta)
         if "content" in op:
@@ -102,6 +151,14 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
         writer.write(uuid, rows.get(uuid), plan[uuid], after.get(uuid), before.get(uuid), contents.get(uuid, []),
                      vectors.get(uuid))
     writer.flush()
+    for uuid, entries in history.items():
+        if plan.get(uuid) is not None:
+            store.take_history(conn, uuid, rows[uuid].version if uuid in rows else 0, entries)
+    # Version and change time as the merged states decide them, the same on every device (see merge.version_of).
+    # (A memory new here was written with them.)
+    store.set_versions(conn, [(u, version, at) for u in touched if plan[u] is not None and u in rows
+                              and (version := merge.version_of(after.get(u))) is not None
+                              and (at := merge.updated_of(after.get(u))) is not None])
     return result
 
 
@@ -114,15 +171,17 @@ def _removals(rows: dict[str, store.Row], plan: dict[str, dict[str, Any] | None]
     return removed
 
 
-def _record(uuid: str, fields: dict[str, Any], stamp: Stamp, vectors: VectorSet | None) -> MemoryRecord:
+def _record(uuid: str, fields: dict[str, Any], stamp: Stamp, vectors: VectorSet | None,
+            state: dict[str, Any] | None = None) -> MemoryRecord:
     return MemoryRecord(
         id=uuid, namespace=fields["namespace"], content=fields["content"],
         memory_type=MemoryType(fields["memory_type"]), tags=tuple(fields["tags"]), metadata=fields["metadata"],
         importance=fields["importance"], tier=Tier(fields["tier"]), visibility=Visibility(fields["visibility"]),
         agent_id=fields["agent_id"], user_id=fields["user_id"], session_id=fields["session_id"],
         project=fields["project"], client_id=fields["client_id"], created_at=fields["created_at"],
-        updated_at=stamp.at, expires_at=fields["expires_at"], deleted_at=fields["deleted_at"],
-        archived_at=fields["archived_at"], version=1, hlc=stamp.hlc, origin_device=fields["origin_device"],
+        updated_at=merge.updated_of(state) or stamp.at, expires_at=fields["expires_at"],
+        deleted_at=fields["deleted_at"], archived_at=fields["archived_at"], version=merge.version_of(state) or 1,
+        hlc=stamp.hlc, origin_device=fields["origin_device"],
         vectors=vectors, memory_type_source=TypeSource(fields["memory_type_source"]))
 
 
@@ -175,7 +234,7 @@ class _Writer:
         shipped = _vector_set(vectors, digest, self._models)
         if row is None:
             stamp = self._stamp(state)
-            self._new.append((_record(uuid, desired, stamp, shipped), stamp))
+            self._new.append((_record(uuid, desired, stamp, shipped, state), stamp))
             self._result.changes.append((ChangeKind.CREATED, uuid, desired["namespace"]))
             return
         self._update(row, desired, state, before, contents, shipped, digest)
@@ -193,7 +252,10 @@ class _Writer:
         kinds = []
         if any(have[k] != desired[k] for k in (*_UPDATABLE, "metadata")) or set(have["tags"]) != set(desired["tags"]):
             if all(desired[k] is not None for k in _UPDATABLE if have[k] != desired[k]):
-                current = writes.update(self._conn, current, _changes(have, desired), stamp, change="sync")
+                # A change no device counted as a version (what a device inferred, like a type) adds none here.
+                derived = merge.version_of(state) is not None and merge.version_of(state) == merge.version_of(before)
+                current = writes.update(self._conn, current, _changes(have, desired), stamp, change="sync",
+                                        derived=derived)
             else:
                 record = _record(row.uuid, desired | {"client_id": have["client_id"]}, stamp, shipped)
                 current = memory_imports.import_memory(self._conn, record, stamp, model_id=self._models.model_id,

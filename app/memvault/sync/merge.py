@@ -13,7 +13,9 @@ hybrid-logical-clock stamp of the change that set it:
 - ``tags``: ``{tag: [adds, removes]}``, each ``{device: hlc}``: an add-wins set (a remove
   cancels only the adds its device had seen, so a concurrent add survives it);
 - ``trash`` / ``archive``: ``[hlc, deleted_at | archived_at]``;
-- ``gone``: the stamp of a hard delete.
+- ``gone``: the stamp of a hard delete;
+- ``n``: ``{device: count}``, the versioned changes each device made (the memory's version is their sum);
+- ``t``: ``[hlc, updated_at]``, the change time the device of the latest op gave the memory.
 
 An op shipped to other devices is a partial state of the same shape (a delta),
 so applying an op is :func:`join`, which is commutative, associative and
@@ -34,10 +36,10 @@ from typing import Any
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import DamagedData
-from memvault.domain.fields import BY_NAME, Kind, Merge, merge_group
+from memvault.domain.fields import BY_NAME, Kind, Merge, historic, merge_group
 from memvault.domain.hlc import Hlc
 
-GROUPS = ("born", "content", "trash", "archive")
+GROUPS = ("born", "content", "trash", "archive", "t")
 # The fields of each group come from the field table (``domain/fields.py``); the attrs and context fields
 # have a register each (an edit of one never overwrites a later edit of another).
 ATTRS = merge_group(Merge.ATTRS)
@@ -51,6 +53,9 @@ _HLC = re.compile(r"^\d{13}-\d{5}-[A-Za-z0-9._:-]{1,80}$")
 _MAX_COUNTER = 99_999
 #: Content stamps an edit remembers as made over (telling a concurrent edit from a later one).
 ANCESTORS = 8
+#: History versions an op carries at most (``hv``: the versions the changes it counts made on their device).
+MAX_HISTORY = 200
+_HISTORY_KEYS = frozenset(f.name for f in historic())
 
 State = dict[str, Any]
 
@@ -128,6 +133,11 @@ def join(a: State | None, b: State) -> State:
         meta[key] = _lww(meta.get(key), register)
     if meta:
         out["meta"] = meta
+    counts = dict(a.get("n", {}))
+    for device, count in b.get("n", {}).items():
+        counts[device] = max(count, counts.get(device, 0))
+    if counts:
+        out["n"] = counts
     tags = {t: [dict(adds), dict(removes)] for t, (adds, removes) in a.get("tags", {}).items()}
     for tag, (adds, removes) in b.get("tags", {}).items():
         mine = tags.get(tag, [{}, {}])
@@ -169,6 +179,22 @@ def latest(state: State | None) -> str | None:
         for stamp in (*adds.values(), *removes.values()):
             best = max(best, stamp)
     return best or None
+
+
+def version_of(state: State | None) -> int | None:
+    """The memory's version: how many versioned changes every device made to it (``n``, a grow-only counter per
+    device, joined by max), so every device that holds the same state shows the same version."""
+    counts = (state or {}).get("n")
+    return sum(counts.values()) if counts else None
+
+
+def updated_of(state: State | None) -> float | None:
+    """When the memory last changed (``t``: the change time its device gave the latest op, a register like any
+    other; else by the stamp of its latest change): the same on every device."""
+    if state and "t" in state:
+        return state["t"][1]
+    stamp = latest(state)
+    return Hlc.parse(stamp).ms / 1000 if stamp else None
 
 
 def exists(state: State | None, wipe: str | None) -> bool:
@@ -324,9 +350,32 @@ def _check_values(op: dict[str, Any]) -> None:
     for group in ("trash", "archive"):
         if group in op and (len(op[group]) != 2 or not _number(op[group][1], True)):
             raise ValueError
+    if "t" in op and (len(op["t"]) != 2 or not _number(op["t"][1])):
+        raise ValueError
     for register in op.get("meta", {}).values():
         if not isinstance(register[1], bool):
             raise TypeError
+
+
+def _check_history(entries: Any) -> None:
+    """``[[version, change, changed_at, snapshot JSON], ...]``, each snapshot a memory's historic fields."""
+    if not isinstance(entries, list) or len(entries) > MAX_HISTORY:
+        raise ValueError
+    for entry in entries:
+        version, change, at, snapshot = entry
+        if type(version) is not int or version < 1 or not isinstance(change, str) or len(change) > 40 \
+                or not _number(at) or not isinstance(snapshot, str):
+            raise ValueError
+        try:
+            fields = json.loads(snapshot)
+        except RecursionError:
+            raise ValueError from None
+        if not isinstance(fields, dict) or not _HISTORY_KEYS <= set(fields) or not isinstance(fields["content"], str) \
+                or fields["memory_type"] not in _TYPES or fields["tier"] not in _TIERS \
+                or fields["visibility"] not in _VISIBILITIES or not _number(fields["importance"]) \
+                or not isinstance(fields["tags"], list) or not all(isinstance(t, str) for t in fields["tags"]) \
+                or not isinstance(fields["metadata"], dict):
+            raise ValueError
 
 
 def validate_op(op: Any) -> State:
@@ -364,6 +413,11 @@ def validate_op(op: Any) -> State:
                 check_hlc(stamp)
         if "gone" in op:
             check_hlc(op["gone"])
+        if "hv" in op:
+            _check_history(op["hv"])
+        if "n" in op and not (isinstance(op["n"], dict) and all(
+                isinstance(k, str) and type(v) is int and 0 <= v < 1 << 40 for k, v in op["n"].items())):
+            raise ValueError
         for key, register in op.get("meta", {}).items():
             if not isinstance(key, str) or not isinstance(register, list) or len(register) != 3:
                 raise ValueError

@@ -22,7 +22,7 @@ from typing import Any
 
 from memvault.domain.errors import DamagedData
 from memvault.domain.hlc import Hlc
-from memvault.sync import merge, scope
+from memvault.sync import merge, scope, skew
 from memvault.vault import sync_store as store
 
 OPLOG_CURSOR = "sync_oplog_cursor"
@@ -107,6 +107,9 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
     states = store.load_states(conn, list(touched))
     rows = store.rows_for(conn, list(touched))
     joined: dict[str, dict[str, Any]] = {}
+    # Ops held here (stamped too far ahead): an edit made here over them is later in real time, so it is stamped
+    # after them and wins once they apply (see memvault/sync/skew.py).
+    held, held_wipes = skew.floors(conn)
     for uuid, entry_hlc in touched.items():
         state, row = states.get(uuid), rows.get(uuid)
         namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
@@ -115,11 +118,18 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         if not scope.includes(chosen, namespace):
             continue  # outside the scope: its state stays as it was until the scope widens (see memvault/sync/scope.py)
         wipe = wipes.get(namespace)
-        floor = max([s for s in (merge.latest(state), wipe) if s] or [""])
+        floor = max([s for s in (merge.latest(state), wipe, held.get(uuid), held_wipes.get(namespace)) if s] or [""])
         stamp = max(entry_hlc, merge.successor(floor, device_id)) if floor else entry_hlc
-        op = merge.delta(state, wipe, row.fields if row else None, stamp, (changed or {}).get(uuid))
+        fields = (changed or {}).get(uuid)
+        if fields and (uuid in held or namespace in held_wipes):
+            fields = {name: max(at, stamp) for name, at in fields.items()}
+        op = merge.delta(state, wipe, row.fields if row else None, stamp, fields)
+        if row is not None:
+            op = _counted(conn, op, state, row, namespace, device_id)
+            if op is not None:
+                op["t"] = [stamp, row.updated_at]  # stamped after everything the state holds: it wins
         if op is not None:
-            joined[uuid] = merge.join(state, op)
+            joined[uuid] = merge.join(state, {k: v for k, v in op.items() if k != "hv"})
         if row is not None and (uuid in vectors_only or (op and ("content" in op or "born" in op))):
             found = store.vectors_of(conn, row)
             if found is not None:
@@ -130,12 +140,26 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
     return ops
 
 
+def _counted(conn: Any, op: dict[str, Any] | None, state: dict[str, Any] | None, row: store.Row, namespace: str,
+             device_id: str) -> dict[str, Any] | None:
+    """``op`` with this device's count of versioned changes to the memory (``n``), when the row's version has
+    moved past what the state shows (local changes since the last fold)."""
+    counts = (state or {}).get("n", {})
+    mine = max(counts.get(device_id, 0), row.version - sum(v for d, v in counts.items() if d != device_id))
+    if mine <= counts.get(device_id, 0):
+        return op
+    # The history versions those changes made go with them, so that other devices can browse and restore them.
+    made = store.history_rows(conn, row.rowid, row.version - (mine - counts.get(device_id, 0)))
+    return dict(op or {"ns": namespace}, n={device_id: mine}, **({"hv": made[-merge.MAX_HISTORY:]} if made else {}))
+
+
 def _fold_wipe(conn: Any, entry: store.LocalEntry, wipes: dict[str, str], device_id: str) -> dict[str, Any]:
     namespace = entry.namespace
     assert namespace is not None
     # Everything the namespace held here is gone, including memories stamped ahead of this clock.
     borns = [s["born"][0] for s in store.load_states(conn, store.uuids_in_namespace(conn, namespace)).values()
              if "born" in s]
+    borns += [op["born"][0] for _, op in skew.held(conn) if op.get("ns") == namespace and "born" in op]
     floor = max(borns + ([wipes[namespace]] if namespace in wipes else []) or [""])
     stamp = max(entry.hlc, merge.successor(floor, device_id)) if floor else entry.hlc
     store.set_wipe(conn, namespace, stamp)
@@ -160,11 +184,14 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
             stamp = _row_stamp(conn, row, wipes.get(row.fields["namespace"]))
             op = merge.delta(None, None, row.fields, stamp)
             assert op is not None
+            op["n"], op["t"] = {device_id: row.version}, [stamp, row.updated_at]
             changed[row.uuid] = merge.join(None, op)
             found = store.vectors_of(conn, row)
             if found is not None:
                 op["vectors"] = _vectors_payload(row, found, models.dimension)
-            ops.append(dict(op, u=row.uuid))
+            # Edited before sync was set up: its history goes with it (not into the state).
+            made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
+            ops.append(dict(op, u=row.uuid, **({"hv": made} if made else {})))
         store.save_states(conn, changed)
         store.outbox_append(conn, ops)
         batch.clear()

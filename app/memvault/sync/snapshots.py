@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from memvault.sync import identity, merge, replica, scope
+from memvault.sync import identity, merge, replica, scope, skew
 from memvault.sync.segments import SegmentHeader, read_file, write_file
 from memvault.sync.targets.base import ID, SEQ, seq_name
 from memvault.vault import sync_store as store
@@ -63,6 +63,10 @@ def write_snapshot(engine: Any) -> str:
                 found = store.vectors_of(conn, row)
                 if found is not None:
                     op["vectors"] = replica._vectors_payload(row, found, engine.models.dimension)
+                # A device that joins from this snapshot gets the history too (one version: nothing to add).
+                made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
+                if made:
+                    op["hv"] = made
             lines.append(json.dumps(op, ensure_ascii=False, sort_keys=True))
     while True:
         header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
@@ -166,15 +170,28 @@ def maintain(engine: Any, device_name: str | None, report: Any) -> None:
         snapshot_at = float(store.get_setting(conn, SNAPSHOT_AT) or 0)
         snapshot = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
         stuck = json.loads(store.get_setting(conn, "sync_stuck") or "{}")
+        clock = skew.state(conn)
+        holding = store.get_setting(conn, skew.HELD) not in (None, "[]")
     record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot, "stuck": stuck}
     now = engine.wall()
+    raw_ms = int(getattr(engine.wall, "raw", engine.wall)() * 1000)
+    # While a clock in the group is known to run ahead, readings go out every cycle (their echoes are how that
+    # device learns it; see memvault/sync/skew.py).
+    urgent = bool(clock.get("ahead") or clock.get("offset")) or holding
+    readings = skew.record_fields(clock, raw_ms)
     text = json.dumps(record, sort_keys=True)
-    if text != last_record or now - record_at > RECORD_SECONDS:
-        engine.publish_record(record | {"seen_at": now})
+    if text != last_record or now - record_at > RECORD_SECONDS or urgent:
+        engine.publish_record(record | readings | {"seen_at": now})
         with engine.db.write() as conn:
             store.set_setting(conn, RECORD_AT, str(now))
             store.set_setting(conn, "sync_record", text)
     records = engine.records()
+    members = {d: r for d, r in records.items() if d in engine.ring.members and d not in engine.ring.removed}
+    observed = skew.observe(clock, engine.device_id, members, raw_ms, int(now * 1000))
+    if observed != clock:
+        with engine.db.write() as conn:
+            skew.keep(conn, observed)
+    engine.correct_clock(observed["offset"])
     blocked = _blocked_readers(engine, records, report)
     if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
             (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):

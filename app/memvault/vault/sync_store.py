@@ -20,7 +20,7 @@ from memvault.vault import filters
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
-                "origin_device, embedding_status, model_id, content_hash, version, hlc, memory_type_source")
+                "origin_device, embedding_status, model_id, content_hash, version, hlc, memory_type_source, updated_at")
 
 
 def _raw(conn: Connection) -> Any:
@@ -198,12 +198,13 @@ class Row:
     content_hash: str
     version: int
     hlc: str
+    updated_at: float = 0.0
 
 
 def _row(r: tuple) -> Row:
     (rowid, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, user_id,
      session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, origin_device, status,
-     model_id, digest, version, hlc, type_source) = r
+     model_id, digest, version, hlc, type_source, updated_at) = r
     fields = {"namespace": namespace, "content": content, "memory_type": memory_type, "tags": json.loads(tags),
               "metadata": json.loads(metadata), "importance": importance, "tier": tier, "visibility": visibility,
               "agent_id": agent_id, "user_id": user_id, "session_id": session_id, "project": project,
@@ -211,7 +212,37 @@ def _row(r: tuple) -> Row:
               "archived_at": archived_at, "origin_device": origin_device,
               # Rows stored before schema 7 hold NULL there, which has always meant an explicit type.
               "memory_type_source": type_source or "explicit"}
-    return Row(rowid, uuid, fields, status, model_id, digest, version, hlc)
+    return Row(rowid, uuid, fields, status, model_id, digest, version, hlc, updated_at)
+
+
+def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> None:
+    """Set ``(uuid, version, updated_at)`` as the merge state decides them (the same on every device); a version
+    never goes down (a device may have kept a conflict version of its own)."""
+    if items:
+        _raw(conn).executemany("UPDATE memories SET version = max(version, ?), updated_at = ? WHERE uuid = ?",
+                               [(version, at, uuid) for uuid, version, at in items])
+
+
+def history_rows(conn: Connection, rowid: int, after_version: int) -> list[list[Any]]:
+    """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``."""
+    return [list(r) for r in _raw(conn).execute(
+        "SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = ? AND version > ? "
+        "ORDER BY version, id", (rowid, after_version)).fetchall()]
+
+
+def take_history(conn: Connection, uuid: str, after_version: int, entries: Sequence[Sequence[Any]]) -> None:
+    """Another device's history versions of a memory (those after ``after_version``, the version this device
+    had), as it made them, in place of the versions of the same numbers this device wrote while applying them
+    (a conflict version kept here stays)."""
+    entries = [e for e in entries if e[0] > after_version]
+    rowid = conn.execute(text("SELECT id FROM memories WHERE uuid = :u"), {"u": uuid}).scalar_one_or_none()
+    if rowid is None or not entries:
+        return
+    raw = _raw(conn)
+    raw.executemany("DELETE FROM memory_history WHERE memory_id = ? AND version = ? AND conflict = 0 "
+                    "AND change != 'conflict'", [(rowid, e[0]) for e in entries])
+    raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                    "VALUES (?, ?, ?, ?, ?, 0)", [(rowid, v, c, at, snap) for v, c, at, snap in entries])
 
 
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:

@@ -159,3 +159,28 @@ def test_a_file_refused_by_sync_is_shown_on_the_sync_page(qtbot, desktop, tmp_pa
     assert "wrote back" in page.problems.text()  # what happens about it
     assert page.problems.isVisible() and page.problems.objectName() == "problem"
     assert "Problem:" not in page.summary.text()
+
+
+def test_the_page_names_a_device_whose_clock_runs_ahead(qtbot, desktop, tmp_path):
+    import time
+
+    from memvault.service.container import create_vault
+    from tests.helpers import fast_settings
+    from tests.helpers.fake_embedder import FakeEmbedder
+
+    page = desktop.window.sync
+    desktop.window.pages.setCurrentWidget(page)
+    folder = TargetConfig("folder", str(tmp_path / "synced"))
+    desktop.services.sync.setup(folder, SYNC_PASSPHRASE)
+    ahead = create_vault(fast_settings(tmp_path / "ahead", worker=False), "vault passphrase ahead", FakeEmbedder(),
+                         background=False, wall=lambda: time.time() + 7200)
+    try:
+        ahead.sync._clock._wall_ms = lambda: int((time.time() + 7200) * 1000)  # its clock runs 2 h ahead
+        ahead.sync.setup(folder, SYNC_PASSPHRASE)
+        ahead.memories.create(MemoryCreate(namespace="n", content="written two hours ahead"))
+        ahead.sync.sync_now()
+    finally:
+        ahead.close()
+    qtbot.mouseClick(page.sync_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "changes are held" in page.summary.text(), timeout=20_000)
+    assert f"The clock of device {ahead.vault.device_id[:8]} runs 2.0 h ahead" in page.summary.text()
