@@ -33,10 +33,17 @@ class Attribution:
 
 
 def record(conn: Connection, rows: Sequence[tuple[str, str, str, str, float]]) -> None:
-    """Rows of ``(memory_uuid, namespace, person, device, at)``."""
+    """Rows of ``(memory_uuid, namespace, person, device, at)``.
+
+    A change is timed as the memory's newest history version says (``at`` only when it has none, e.g. purged):
+    history travels with the change and keeps the time it was made where it was made, so the version and its
+    attribution meet on the same time on every member's vault.
+    """
     if rows:
         conn.connection.dbapi_connection.executemany(
-            "INSERT INTO share_changes(memory_uuid, namespace, person, device, at) VALUES (?, ?, ?, ?, ?)", list(rows))
+            "INSERT INTO share_changes(memory_uuid, namespace, person, device, at) VALUES (?, ?, ?, ?, coalesce("
+            "(SELECT max(h.changed_at) FROM memory_history h JOIN memories m ON m.id = h.memory_id "
+            "WHERE m.uuid = ?), ?))", [(u, ns, person, device, u, at) for u, ns, person, device, at in rows])
 
 
 def for_memory(conn: Connection, memory_uuid: str) -> list[Attribution]:
