@@ -203,7 +203,7 @@ class SyncService:
             store.set_setting(conn, _TARGET, json.dumps(config.to_json()))
             store.set_setting(conn, "sync_next_segment", str(max(own, default=0) + 1))
             if own:  # this device synced here before: its next segment continues its hash chain
-                last = target.get(engine._ops_name(self._device_id, max(own)))
+                last = target.get(engine.ops_name(self._device_id, max(own)))
                 store.set_setting(conn, "sync_own_chain", json.dumps([max(own), segment_digest(last)]))
             store.set_setting(conn, "sync_snapshot_at", str(self._wall()))
             store.set_setting(conn, replica.REWOUND, "1")

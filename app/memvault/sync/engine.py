@@ -22,7 +22,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from memvault.domain.errors import (
@@ -36,6 +35,7 @@ from memvault.domain.errors import (
 from memvault.domain.hlc import Hlc, HybridClock
 from memvault.sync import incoming, membership, merge, replica, skew, snapshots
 from memvault.sync.incoming import collector_paused, mass_delete_guard
+from memvault.sync.parts import CycleReport
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import (
     SegmentHeader,
@@ -69,20 +69,6 @@ SEGMENT_OPS = 5000
 _SEGMENT_BYTES = 8 << 20
 #: A clock this far ahead of ours is not followed: its ops are held (see :mod:`memvault.sync.skew`).
 MAX_SKEW_MS = skew.MAX_DRIFT_MS
-
-
-@dataclass
-class CycleReport:
-    """What one cycle did."""
-
-    pushed_ops: int = 0
-    pushed_segments: int = 0
-    applied_segments: int = 0
-    changes: list[tuple[Any, str, str]] = field(default_factory=list)
-    conflicts: int = 0
-    problems: list[str] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)
-    stuck: dict[str, list[Any]] = field(default_factory=dict)
 
 
 class SyncEngine:
@@ -163,7 +149,7 @@ class SyncEngine:
             header = SegmentHeader(self.group, self.device_id, "ops", seq, self.ring.current)
             data = write_file(header, self.ring.key, {"first": rows[0][0], "last": rows[-1][0], "count": len(rows),
                                                       "prev": prev}, (text for _, text in rows), self.me.sign_private)
-            name = self._ops_name(self.device_id, seq)
+            name = self.ops_name(self.device_id, seq)
             if self.target.put_new(name, data):
                 last = rows[-1][0]
                 report.pushed_ops += len(rows)
@@ -198,7 +184,7 @@ class SyncEngine:
                                    "this device writes its changes under the next number and the others skip it")
             return None
 
-    def _ops_name(self, device: str, seq: int) -> str:
+    def ops_name(self, device: str, seq: int) -> str:
         return f"{self.group}/ops/{device}/{seq_name(seq)}"
 
     # -- pull ----------------------------------------------------------------------------------------------------
@@ -284,7 +270,7 @@ class SyncEngine:
         for seq in seqs:
             if seq <= done:
                 continue
-            name = self._ops_name(device, seq)
+            name = self.ops_name(device, seq)
             try:
                 head, ops, data = self._read_ops(device, seq)
             except TruncatedData as exc:
@@ -311,7 +297,7 @@ class SyncEngine:
                     done = seq
                     continue
                 elif prev[0] > done:
-                    missing = self._ops_name(device, done + 1)
+                    missing = self.ops_name(device, done + 1)
                     why = bad[0][1] if bad else f"{missing} is missing (deleted on the target, or not arrived yet)"
                     return done + 1, why, bool(bad and bad[0][2])
                 else:
@@ -324,7 +310,7 @@ class SyncEngine:
         return None
 
     def _read_ops(self, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
-        name = self._ops_name(device, seq)
+        name = self.ops_name(device, seq)
         data = self.target.get(name)
         member = self.ring.members.get(device)
         lines = read_file(data, SegmentHeader(self.group, device, "ops", seq, 0), self.ring.keys,

@@ -10,15 +10,15 @@ a device missing from the file (two joined at once) lists itself again.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from memvault.domain.errors import DamagedData, NotFound
 from memvault.sync import identity
+from memvault.sync.parts import CycleReport, SyncParts
 
 log = logging.getLogger(__name__)
 
 
-def refresh(engine: Any, report: Any) -> None:
+def refresh(engine: SyncParts, report: CycleReport) -> None:
     try:
         data = engine.target.get(engine.key_name())
     except NotFound:

@@ -14,6 +14,7 @@ from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
 from memvault.sync import identity, merge, replica, scope, skew
+from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, read_file, write_file
 from memvault.sync.targets.base import ID, SEQ, seq_name
 from memvault.vault import sync_store as store
@@ -27,7 +28,7 @@ SNAPSHOT_SECONDS = 24 * 3600
 RECORD_SECONDS = 600
 
 
-def _names(engine: Any, kind: str) -> dict[str, list[int]]:
+def _names(engine: SyncParts, kind: str) -> dict[str, list[int]]:
     prefix = f"{engine.group}/{kind}/"
     found: dict[str, list[int]] = {}
     for name in engine.target.list(prefix):
@@ -37,12 +38,12 @@ def _names(engine: Any, kind: str) -> dict[str, list[int]]:
     return {d: sorted(s) for d, s in found.items()}
 
 
-def writers(engine: Any) -> list[str]:
+def writers(engine: SyncParts) -> list[str]:
     """The devices that have a snapshot on the target."""
     return [device for device, seqs in _names(engine, "snapshots").items() if seqs]
 
 
-def write_snapshot(engine: Any) -> str:
+def write_snapshot(engine: SyncParts) -> str:
     """Write a snapshot of this vault's sync state; returns its name."""
     with engine.db.write() as conn:
         replica.catch_up(conn, engine.device_id, engine.models)
@@ -84,7 +85,7 @@ def write_snapshot(engine: Any) -> str:
     return name
 
 
-def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _read_snapshot(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     name = f"{engine.group}/snapshots/{device}/{seq_name(seq)}"
     member = engine.ring.members.get(device)
     lines = read_file(engine.target.get(name), SegmentHeader(engine.group, device, "snapshot", seq, 0),
@@ -99,7 +100,7 @@ def _read_snapshot(engine: Any, device: str, seq: int) -> tuple[dict[str, Any], 
     return head, ops
 
 
-def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str, int]:
+def _trusted_covers(engine: SyncParts, device: str, head: dict[str, Any]) -> dict[str, int]:
     """How far the snapshot lets this device move its cursors: every device's, when the snapshot's scope holds
     this device's; else only the writer's own (its states hold every op it sent; see memvault/sync/scope.py)."""
     covers = {str(d): int(s) for d, s in head["covers"].items()}
@@ -110,7 +111,7 @@ def _trusted_covers(engine: Any, device: str, head: dict[str, Any]) -> dict[str,
     return {device: covers.get(device, 0)}
 
 
-def join_from_snapshot(engine: Any, report: Any) -> bool:
+def join_from_snapshot(engine: SyncParts, report: CycleReport) -> bool:
     """Apply the newest snapshot another device wrote (if any); returns whether one was applied."""
     candidates = [(device, seqs[-1]) for device, seqs in _names(engine, "snapshots").items()
                   if device != engine.device_id and device not in engine.ring.removed and seqs]
@@ -141,7 +142,7 @@ def _chain(head: dict[str, Any], covers: dict[str, int], device: str) -> list[An
     return None
 
 
-def catch_up_from_snapshot(engine: Any, device: str, needed: int, report: Any) -> bool:
+def catch_up_from_snapshot(engine: SyncParts, device: str, needed: int, report: CycleReport) -> bool:
     """Apply ``device``'s newest snapshot if it covers its segments up to ``needed``; returns whether it did."""
     seqs = _names(engine, "snapshots").get(device, [])
     if not seqs or device in engine.ring.removed:
@@ -158,7 +159,7 @@ def catch_up_from_snapshot(engine: Any, device: str, needed: int, report: Any) -
     return True
 
 
-def maintain(engine: Any, device_name: str | None, report: Any) -> None:
+def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) -> None:
     """Publish this device's record when it changed (or every few minutes), snapshot and compact when due, and
     write a snapshot at once when another device reports it cannot get past one of this device's segments."""
     with engine.db.read() as conn:
@@ -199,7 +200,7 @@ def maintain(engine: Any, device_name: str | None, report: Any) -> None:
     compact(engine, records)
 
 
-def _blocked_readers(engine: Any, records: dict[str, dict[str, Any]], report: Any) -> dict[str, int]:
+def _blocked_readers(engine: SyncParts, records: dict[str, dict[str, Any]], report: CycleReport) -> dict[str, int]:
     """Other members that say they cannot get past one of this device's segments (reported here, so that the
     writer knows); ``{reader: seq}``."""
     blocked = {}
@@ -214,7 +215,7 @@ def _blocked_readers(engine: Any, records: dict[str, dict[str, Any]], report: An
     return blocked
 
 
-def compact(engine: Any, records: dict[str, dict[str, Any]] | None = None) -> int:
+def compact(engine: SyncParts, records: dict[str, dict[str, Any]] | None = None) -> int:
     """Delete this device's segments that every known device has read and a snapshot covers; returns how many."""
     with engine.db.read() as conn:
         covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
@@ -232,7 +233,7 @@ def compact(engine: Any, records: dict[str, dict[str, Any]] | None = None) -> in
     removed = 0
     for seq in engine.segments().get(engine.device_id, []):
         if seq <= upto:
-            engine.target.delete(engine._ops_name(engine.device_id, seq))
+            engine.target.delete(engine.ops_name(engine.device_id, seq))
             removed += 1
     snapshots = _names(engine, "snapshots").get(engine.device_id, [])
     for seq in snapshots[:-1]:
@@ -240,7 +241,7 @@ def compact(engine: Any, records: dict[str, dict[str, Any]] | None = None) -> in
     return removed
 
 
-def rotate(engine: Any, removed_device: str | None, passphrase: str, new: tuple[str, int, int] | None) -> None:
+def rotate(engine: SyncParts, removed_device: str | None, passphrase: str, new: tuple[str, int, int] | None) -> None:
     """A new key generation that only the remaining members are granted (never ``removed_device``), a new key
     file signed by this device, and a fresh snapshot under the new generation.
 

@@ -68,7 +68,7 @@ def _shipped_once(services) -> int:
     device = services.vault.device_id
     ranges = []
     for seq in engine.segments().get(device, []):
-        data = engine.target.get(engine._ops_name(device, seq))
+        data = engine.target.get(engine.ops_name(device, seq))
         head = read_file(data, SegmentHeader(engine.group, device, "ops", seq, 0), engine.ring.keys,
                          engine.ring.members[device].sign)[0]
         ranges.append((int(head["first"]), int(head["last"]), int(head["count"])))
