@@ -54,6 +54,14 @@ from memvault.vault.knn import planner
 DEPTH_PER_HIT = 3
 
 
+def candidates_for(db, f, limit: int) -> int:
+    """Candidates to rank for a page of ``limit`` hits: :func:`depth` where facts may fold into their turns,
+    ``limit`` itself where the search's namespace holds no fact (a semantic search then reads no more rows
+    than it shows)."""
+    with db.read() as conn:
+        return depth(limit) if fact_links.any_facts(conn, f.namespace) else limit
+
+
 def served_names(db, f) -> tuple[str, ...]:
     """The name of the person a search serves (its ``user_id`` filter), as that person's facts give it: the
     query plan then reads it as "the user" (:mod:`memvault.ranking.query`). Read only for such a search."""

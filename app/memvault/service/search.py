@@ -144,7 +144,8 @@ class SearchService:
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
         planned = query_plan.plan(q.query, fact_ranking.served_names(self._db, f))
-        depth = fact_ranking.depth(q.limit) if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
+        ranked = fact_ranking.candidates_for(self._db, f, q.limit)
+        depth = ranked if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
         # while it waits for that list: two searches never hold both readers while each waits for the
@@ -189,7 +190,7 @@ class SearchService:
                 conn, self._index, qvec, list(texts),
                 {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
             page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
-                               fact_ranking.depth(q.limit), q.min_score)
+                               ranked, q.min_score)
             page, with_facts = fact_ranking.group(conn, mode, q.query, planned.keyword, page, ids, q.limit,
                                                   fact_ranking.similarity_reader(conn, self._index, self._embedder,
                                                                                  f.namespace), q.min_score)

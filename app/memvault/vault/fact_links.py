@@ -79,6 +79,13 @@ def sources_in_scope(conn: Connection, rowids: Sequence[int], f: MemoryFilter, n
     return [r.id for r in rows if r.id not in known]
 
 
+def any_facts(conn: Connection, namespace: str | None) -> bool:
+    """Whether ``namespace`` (any, for ``None``) holds an extracted fact: one row of the fact-person index."""
+    where = "namespace = :ns AND " if namespace is not None else ""
+    return conn.execute(text(f"SELECT 1 FROM memories WHERE {where}{FACT_SUBJECT} IS NOT NULL LIMIT 1"),
+                        {"ns": namespace}).first() is not None
+
+
 def person_name(conn: Connection, namespace: str, person_id: str) -> str | None:
     """The display name given with a fact about ``person_id`` in ``namespace`` (one fact read, through the
     fact-person index), or ``None``."""

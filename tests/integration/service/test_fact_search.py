@@ -150,3 +150,17 @@ def test_a_search_for_one_user_reads_their_name_from_their_facts(services):
     hits = _search(services, "Noor Ghent", SearchMode.KEYWORD, user_id="noor")
     assert [h.memory.content for h in hits] == [TURNS[2]]
     assert _search(services, "Noor", SearchMode.KEYWORD, user_id="noor")  # the name alone is still searched
+
+
+def test_semantic_search_reads_deeper_only_where_facts_can_fold_into_their_turns(services):
+    for i in range(40):
+        services.memories.create(MemoryCreate(namespace="notes", content=f"note number {i} about the garden"))
+    services.worker.drain()
+    plain = services.search.search(SearchQuery("garden", mode=SearchMode.SEMANTIC, limit=5,
+                                               filter=MemoryFilter(namespace="notes")))
+    # No fact in the namespace: a page of 5 ranks 5 candidates (the read a semantic search pays for).
+    assert len(plain.hits) == 5 and plain.total_evaluated == 5
+    _store_chat(services, namespace="notes")
+    deeper = services.search.search(SearchQuery("garden", mode=SearchMode.SEMANTIC, limit=5,
+                                                filter=MemoryFilter(namespace="notes")))
+    assert len(deeper.hits) == 5 and deeper.total_evaluated > 5
