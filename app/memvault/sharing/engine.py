@@ -291,7 +291,7 @@ class ShareEngine:
                 replica.catch_up(conn, self.device_id, self.models)
                 applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
                 replica.skip_applied(conn)
-                share_store.record(conn, [(u, ns, person, device, now) for _, u, ns in applied.changes])
+                share_store.record_applied(conn, [(u, ns, person, device, now) for _, u, ns in applied.changes])
                 report.changes += applied.changes
                 report.applied_segments += 1
             cursors = self._cursors(conn)

@@ -33,11 +33,18 @@ class Attribution:
 
 
 def record(conn: Connection, rows: Sequence[tuple[str, str, str, str, float]]) -> None:
-    """Rows of ``(memory_uuid, namespace, person, device, at)``.
+    """Rows of ``(memory_uuid, namespace, person, device, at)``: this vault's own changes as it sends them."""
+    if rows:
+        conn.connection.dbapi_connection.executemany(
+            "INSERT INTO share_changes(memory_uuid, namespace, person, device, at) VALUES (?, ?, ?, ?, ?)", list(rows))
 
-    A change is timed as the memory's newest history version says (``at`` only when it has none, e.g. purged):
-    history travels with the change and keeps the time it was made where it was made, so the version and its
-    attribution meet on the same time on every member's vault.
+
+def record_applied(conn: Connection, rows: Sequence[tuple[str, str, str, str, float]]) -> None:
+    """Rows like :func:`record`'s, for changes that arrived from another member and were just applied.
+
+    Such a change is timed as the memory's newest history version says (``at`` only when it has none, e.g.
+    purged): history travels with the change and keeps the time it was made where it was made, so the version
+    and its attribution meet on the same time.
     """
     if rows:
         conn.connection.dbapi_connection.executemany(
