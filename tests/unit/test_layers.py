@@ -176,3 +176,22 @@ def test_the_vault_reach_check_sees_one(tmp_path, monkeypatch):
     (fake / "cli" / "bad.py").write_text("def f(services):\n    return services.vault.data_key\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["APP"]), "APP", fake)
     assert _vault_reaches() == {"cli/bad.py": [2]}
+
+
+#: Modules split along seams stay readable in one sitting (DESIGN.md, "Style"); past this, split one.
+MODULE_MAX_LINES = 450
+
+
+def _long_modules(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): n for p in root.rglob("*.py")
+            if (n := len(p.read_text("utf-8").splitlines())) > MODULE_MAX_LINES}
+
+
+def test_no_module_is_longer_than_the_ceiling():
+    assert _long_modules(APP) == {}
+
+
+def test_the_length_check_sees_a_long_module(tmp_path):
+    (tmp_path / "long.py").write_text("x = 1\n" * (MODULE_MAX_LINES + 1))
+    (tmp_path / "short.py").write_text("x = 1\n" * MODULE_MAX_LINES)
+    assert _long_modules(tmp_path) == {"long.py": MODULE_MAX_LINES + 1}

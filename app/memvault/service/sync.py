@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from memvault.config import Settings
@@ -30,6 +29,7 @@ from memvault.domain.errors import (
 )
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub
+from memvault.service.sync_info import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
 from memvault.sync import replica, skew
 from memvault.sync import scope as scopes
 from memvault.sync.engine import CycleReport, SyncEngine
@@ -55,62 +55,6 @@ def check_passphrase(passphrase: str, field: str = "sync_passphrase") -> None:
     if len(passphrase) < limits.MIN_PASSPHRASE_CHARS:
         raise InvalidInput(f"the sync passphrase must have at least {limits.MIN_PASSPHRASE_CHARS} characters "
                            "(the key file on the target is open to offline guessing)", field=field)
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    enabled: bool
-    target: str | None = None
-    group: str | None = None
-    device_id: str | None = None
-    last_sync_at: float | None = None
-    last_error: str | None = None
-    pending_ops: int = 0
-    devices_seen: int = 0
-    conflicts: int = 0
-    problems: tuple[str, ...] = ()
-    waiting: tuple[str, ...] = ()
-    skewed_devices: tuple[str, ...] = ()
-    #: Changes of other devices held until this clock reaches their time (stamped too far ahead).
-    held_changes: int = 0
-    #: How far this device's own clock runs ahead, by its peers' signed readings (its stamps are corrected).
-    clock_ahead_ms: int = 0
-    #: What is known about clocks that run ahead: which device, how far, what happens (one line each).
-    clock_notes: tuple[str, ...] = ()
-    #: The namespaces that sync; ``None``: all of them.
-    namespaces: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    pushed_ops: int
-    applied_segments: int
-    changes: int
-    conflicts: int
-    problems: tuple[str, ...]
-    waiting: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    device_id: str
-    name: str | None
-    this_device: bool
-    last_seen: float | None
-    segments: int
-    applied_here: int | None
-    clock_ahead_ms: int = 0
-    removed: bool = False
-
-
-@dataclass(frozen=True)
-class ConflictInfo:
-    memory_id: str
-    namespace: str
-    version: int
-    changed_at: float
-    kept_content: str
-    current_content: str
 
 
 class SyncService:
