@@ -40,14 +40,17 @@ def post_raw(c: httpx.Client, path: str, body: object) -> tuple[httpx.Response, 
 def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
     body = {"content": "tags", "tags": [f"tag-{i}" for i in range(100_000)]}
     r, cpu = post_raw(c, "/v1/memories", body)
-    assert f"at most {limits.TAGS_MAX} tags" in refused_cheaply(r, cpu, 0.3)["message"]
+    # ~0.1 CPU-s on a quiet machine (it was 317 s before the early check). The budget is the file's common
+    # one: the figure is the whole process's CPU, and the in-process server's background threads add to it
+    # on a loaded machine (0.51 CPU-s once at load 10).
+    assert f"at most {limits.TAGS_MAX} tags" in refused_cheaply(r, cpu)["message"]
     created = c.post("/v1/memories", json={"content": "tags", "tags": [f"t{i}" for i in range(60)]})
     assert created.status_code == 400
     m = c.post("/v1/memories", json={"content": "tags", "tags": ["a", "a", " a ", "b"]}).json()
     raw = json.dumps({"tags": [f"t{i}" for i in range(100_000)]}).encode()
     r, cpu = cpu_of(lambda: c.patch(f"/v1/memories/{m['id']}", content=raw,
                                     headers={"content-type": "application/json"}))
-    refused_cheaply(r, cpu, 0.3)
+    refused_cheaply(r, cpu)
     assert c.get(f"/v1/memories/{m['id']}").json()["tags"] == ["a", "b"]
 
 
