@@ -303,6 +303,7 @@ services.close()
 """
 
 
+@pytest.mark.slow  # a subprocess that starts the server
 def test_the_api_server_imports_the_mcp_sdk_only_when_mcp_is_asked_for(tmp_path):
     # The desktop app starts the API server every session; most never serve MCP, and the SDK costs ~25 MB.
     child = subprocess.run([sys.executable, "-c", LAZY_MCP_CHILD, str(tmp_path / "vault")], cwd=ROOT,

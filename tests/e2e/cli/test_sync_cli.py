@@ -103,6 +103,7 @@ def servers(tmp_path_factory):
         yield {"s3": endpoint, "webdav": dav}
 
 
+@pytest.mark.slow  # three vaults through real S3 and WebDAV servers
 @pytest.mark.parametrize("kind", ["s3", "webdav"])
 def test_three_vaults_sync_through_s3_and_webdav_with_the_cli(env, capsys, monkeypatch, servers, kind):
     monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -161,6 +162,7 @@ def test_a_file_refused_by_sync_is_shown_on_the_sync_page(qtbot, desktop, tmp_pa
     assert "Problem:" not in page.summary.text()
 
 
+@pytest.mark.slow  # a second vault and a real sync through a folder: ~14 s
 def test_the_page_names_a_device_whose_clock_runs_ahead(qtbot, desktop, tmp_path):
     import time
 
