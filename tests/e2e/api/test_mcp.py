@@ -129,6 +129,7 @@ def test_http_mcp_needs_a_valid_key_and_scope(api):
     anyio.run(main)
 
 
+@pytest.mark.slow  # a stdio server subprocess
 def test_stdio_with_the_sdk_client(tmp_path, embedder):
     settings = fast_settings(tmp_path / "vault")
     create_vault(settings, PASSPHRASE, embedder, background=False).close()
@@ -154,6 +155,7 @@ def test_stdio_with_the_sdk_client(tmp_path, embedder):
     anyio.run(main)
 
 
+@pytest.mark.slow  # a stdio server subprocess per case
 @pytest.mark.parametrize("passphrase,expected", [
     ("definitely not the passphrase", "wrong passphrase"),
     (None, "no way to unlock"),

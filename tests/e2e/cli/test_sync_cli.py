@@ -133,6 +133,7 @@ def test_three_vaults_sync_through_s3_and_webdav_with_the_cli(env, capsys, monke
         assert b"secret" not in path.read_bytes() and b"AWS_SECRET" not in path.read_bytes()
 
 
+@pytest.mark.slow  # three vaults and a mass delete through the CLI: ~5 s
 def test_mass_delete_needs_the_flag(env, capsys, monkeypatch):
     monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
     folder = str(env / "synced-folder")

@@ -69,6 +69,7 @@ def _dump(services) -> dict:
             for m in services.memories.list(ALL, limit=1000).items}
 
 
+@pytest.mark.slow  # three vaults through each real target (S3 ~5 s)
 def test_three_vaults_converge_through_the_target(make_vault, config):
     a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
     first = a.memories.create(MemoryCreate(namespace="n", content="from a", tags=["x"])).memory
