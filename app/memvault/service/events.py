@@ -13,6 +13,16 @@ from memvault.domain.changes import ChangeEvent, ChangeKind, ChangeOrigin
 from memvault.domain.models import EmbeddedMemory, Memory
 
 
+def events_of_arrivals(changes: Iterable[tuple[ChangeKind, str, str]], origin: ChangeOrigin) -> list[ChangeEvent]:
+    """One event per kind for changes that arrived from elsewhere (sync, a shared namespace): ``(kind, memory
+    id, namespace)`` each, as the incoming side reports them."""
+    by_kind: dict[ChangeKind, list[tuple[str, str]]] = {}
+    for kind, memory_id, namespace in changes:
+        by_kind.setdefault(kind, []).append((memory_id, namespace))
+    return [ChangeEvent(kind, tuple(m for m, _ in items), tuple(sorted({n for _, n in items})), origin)
+            for kind, items in by_kind.items()]
+
+
 def event_for(kind: ChangeKind, memories: Iterable[Memory | EmbeddedMemory], origin: ChangeOrigin) -> ChangeEvent:
     """One event naming ``memories`` by UUID, with the namespaces they live in."""
     items = list(memories)

@@ -27,7 +27,7 @@ from memvault.domain.changes import SYNC, ChangeEvent, ChangeKind
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.errors import Forbidden, InvalidInput, MemvaultError, NotFound, SyncError
 from memvault.domain.hlc import HybridClock
-from memvault.service.events import EventHub
+from memvault.service.events import EventHub, events_of_arrivals
 from memvault.service.share_info import INVITE_PREFIX, ChangeBy, MemberInfo, ShareInfo, ShareResult, parse_invite
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, kept_entries
@@ -298,12 +298,8 @@ class SharingService:
     def _announce(self, report: ShareReport) -> None:
         if any(kind in (ChangeKind.CREATED, ChangeKind.UPDATED) for kind, _, _ in report.changes):
             self._wake()
-        by_kind: dict[ChangeKind, list[tuple[str, str]]] = {}
-        for kind, memory_id, namespace in report.changes:
-            by_kind.setdefault(kind, []).append((memory_id, namespace))
-        for kind, items in by_kind.items():
-            self._events.emit(ChangeEvent(kind, tuple(m for m, _ in items), tuple(sorted({n for _, n in items})),
-                                          SYNC))
+        for event in events_of_arrivals(report.changes, SYNC):
+            self._events.emit(event)
 
     # -- attribution ----------------------------------------------------------------------------------------------
 

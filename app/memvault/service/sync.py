@@ -28,7 +28,7 @@ from memvault.domain.errors import (
     SyncNotSetUp,
 )
 from memvault.domain.hlc import HybridClock
-from memvault.service.events import EventHub
+from memvault.service.events import EventHub, events_of_arrivals
 from memvault.service.sync_info import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
 from memvault.sync import replica, skew
 from memvault.sync import scope as scopes
@@ -254,12 +254,8 @@ class SyncService:
     def _announce(self, report: CycleReport) -> None:
         if any(kind in (ChangeKind.CREATED, ChangeKind.UPDATED) for kind, _, _ in report.changes):
             self._wake()
-        by_kind: dict[ChangeKind, list[tuple[str, str]]] = {}
-        for kind, memory_id, namespace in report.changes:
-            by_kind.setdefault(kind, []).append((memory_id, namespace))
-        for kind, items in by_kind.items():
-            self._events.emit(ChangeEvent(kind, tuple(m for m, _ in items), tuple(sorted({n for _, n in items})),
-                                          SYNC))
+        for event in events_of_arrivals(report.changes, SYNC):
+            self._events.emit(event)
 
     # -- reading -------------------------------------------------------------------------------------------------
 
