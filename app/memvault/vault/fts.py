@@ -134,11 +134,32 @@ def terms_within_budget(terms: Sequence[T], matches: Sequence[int], budget: int)
     return [terms[i] for i in sorted(kept)]
 
 
+def text_order(conn: Connection, ids: list[int]) -> list[int]:
+    """``ids`` ordered by their memories' text, then id: how search orders equal scores (ids follow arrival
+    order, which differs between two vaults holding the same data; UTF-8 byte order is code-point order)."""
+    rows = conn.connection.dbapi_connection.execute(
+        "SELECT id FROM memories WHERE id IN (SELECT value FROM json_each(?)) ORDER BY content, id",
+        (filters.json_ids(ids),)).fetchall()
+    return [r[0] for r in rows]
+
+
+def best_by_text(conn: Connection, ranked_hits: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+    """The first ``k`` of ``(id, bm25)`` pairs sorted by bm25, equal scores at the cut chosen by text (as
+    :func:`text_order`), so which of many equal matches are kept does not follow arrival order."""
+    if len(ranked_hits) <= k or ranked_hits[k - 1][1] != ranked_hits[k][1]:
+        return ranked_hits[:k]
+    edge = ranked_hits[k - 1][1]
+    kept = [hit for hit in ranked_hits[:k] if hit[1] != edge]
+    tied = text_order(conn, [mid for mid, score in ranked_hits if score == edge])
+    return kept + [(mid, edge) for mid in tied[:k - len(kept)]]
+
+
 def ranked(conn: Connection, expr: str, f_sql: str, params: dict, k: int) -> list[tuple[int, float]]:
     """``(memory id, bm25)`` of the segmented index's best ``k`` matches of ``expr`` passing the filter SQL."""
     rows = conn.execute(text(
         f"SELECT m.id AS memory_id, bm25({TABLE}) AS rank FROM {TABLE} JOIN memories m ON m.id = {TABLE}.rowid "
-        f"WHERE {TABLE} MATCH :expr AND {f_sql} ORDER BY rank LIMIT :k"), dict(params, expr=expr, k=k)).all()
+        f"WHERE {TABLE} MATCH :expr AND {f_sql} ORDER BY rank, m.content, m.id LIMIT :k"),
+        dict(params, expr=expr, k=k)).all()
     return [(r.memory_id, float(r.rank)) for r in rows]
 
 
@@ -155,7 +176,7 @@ def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *
     stemmed = {h.memory_id: h for h in english(conn, query, f, k, now, snippets=snippets)} if choice.english else {}
     for mid, hit in stemmed.items():  # both indexes score BM25 over the same texts: the better score stands
         found[mid] = min(found.get(mid, hit.bm25), hit.bm25)
-    best = sorted(found.items(), key=lambda item: (item[1], item[0]))[:k]
+    best = best_by_text(conn, sorted(found.items(), key=lambda item: (item[1], item[0])), k)
     shown = snippets_of(conn, query, [mid for mid, _ in best if mid not in stemmed]) if snippets else {}
     return [KeywordHit(mid, bm25, stemmed[mid].snippet if mid in stemmed else shown.get(mid, ""))
             for mid, bm25 in best]

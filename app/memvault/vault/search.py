@@ -187,9 +187,16 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     if expr is None:
         return []
     pool = k * KEYWORD_OVERFETCH
-    # Equal ranks by rowid, so which of many equal matches make the pool does not depend on the index's layout.
-    top = conn.execute(text("SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr "
-                            "ORDER BY rank, rowid LIMIT :n"), {"expr": expr, "n": pool}).all()
+    top = [(r[0], float(r[1])) for r in conn.execute(text(
+        "SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank, rowid LIMIT :n"),
+        {"expr": expr, "n": pool + 1}).all()]
+    if len(top) > pool and top[pool - 1][1] == top[pool][1]:
+        # Equal ranks across the pool's end: all of them, so the cut below falls by text, not by arrival order.
+        edge = top[pool - 1][1]
+        top = [r for r in top if r[1] != edge] + [(mid, edge) for (mid,) in conn.execute(text(
+            "SELECT rowid FROM memory_fts WHERE memory_fts MATCH :expr AND bm25(memory_fts) = :edge"),
+            {"expr": expr, "edge": edge}).all()]
+    top, complete = fts.best_by_text(conn, top, pool), len(top) <= pool
     # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
     # (each check reads a memory row, and an uncached row costs a page decryption).
     head = k + k // 4 + 4
@@ -197,8 +204,8 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     passing = _passing(conn, [r[0] for r in top[:head]], candidate_filter)
     if len(passing) < k:
         passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
-    if len(passing) >= k or len(top) < pool:
-        best = [(r[0], float(r[1])) for r in top if r[0] in passing][:k]
+    if len(passing) >= k or complete:
+        best = fts.best_by_text(conn, [r for r in top if r[0] in passing], k)
         shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
         return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
     # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).
@@ -209,7 +216,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
             "SELECT m.id AS memory_id, bm25(memory_fts) AS rank, "
             f"{snippet_sql} AS snip "
             "FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid "
-            f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank, m.id LIMIT :k"
+            f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank, m.content, m.id LIMIT :k"
         ),
         dict(search_filter.params, expr=expr, k=k),
     ).all()

@@ -36,3 +36,20 @@ def test_two_vaults_holding_the_same_data_in_another_order_rank_it_alike(two_vau
     pages = [[h.memory.content for h in services.search.search(SearchQuery("kettle", mode=mode, limit=5)).hits]
              for services in two_vaults]
     assert len(pages[0]) == 5 and pages[0] == pages[1]
+
+
+@pytest.mark.parametrize("template,query", [("the kettle note w{:03d}", "kettle"), ("水壶的说明 w{:03d}", "水壶")],
+                         ids=["stemmed-index", "segmented-index"])
+@pytest.mark.parametrize("mode", [SearchMode.KEYWORD, SearchMode.HYBRID])
+def test_equal_matches_beyond_every_pool_rank_alike_in_two_vaults_stored_in_opposite_orders(two_vaults, mode,
+                                                                                          template, query):
+    # 260 distinct texts of equal BM25 (same words but one, same length): more than FTS5's pool and the
+    # keyword list hold, so which of them are kept must not follow arrival order either.
+    texts = [template.format(i) for i in range(260)]
+    for services, order in zip(two_vaults, (texts, texts[::-1]), strict=True):
+        for start in range(0, len(order), 100):
+            services.memories.create_batch([MemoryCreate(content=t) for t in order[start:start + 100]])
+        services.worker.drain()
+    pages = [[h.memory.content for h in services.search.search(SearchQuery(query, mode=mode, limit=5)).hits]
+             for services in two_vaults]
+    assert len(pages[0]) == 5 and pages[0] == pages[1]
