@@ -1,5 +1,5 @@
 """A second embedding model's opinion on hybrid's candidates (``python -m memvault.bench.second_opinion FILE
-[--no-sessions] [--apply OTHER_FILE]``).
+[--no-sessions] [--apply OTHER_FILE [--heldout-look]]``).
 
 Measures, without changing search, whether a second model's cosine (multilingual-e5-small beside the
 vault's English model) would order hybrid's candidates better: every candidate a limit-10 hybrid search
@@ -8,7 +8,9 @@ from the tuning half of ``FILE``, the second model's cosine to the question is a
 (:func:`memvault.bench.relevance_fit.fit`) with and without that input is scored leave one conversation
 out: each conversation ranked by weights fitted on the others. ``--apply OTHER_FILE`` fits on all of
 ``FILE``'s tuning half and scores ``OTHER_FILE``'s tuning conversations with those weights instead (another
-set, out of sample). Held-out conversations are never read. Figures: ``docs/benchmarks.md``.
+set, out of sample). Held-out conversations are never read, except with ``--heldout-look``, which scores
+``OTHER_FILE``'s held-out half instead: for the one recorded look at held-out data, after every choice is
+made. Figures: ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -41,13 +43,13 @@ class Asked:
     second: list[float] = field(default_factory=list)
 
 
-def collect(settings, path: Path, *, sessions: bool) -> list[Asked]:
+def collect(settings, path: Path, *, sessions: bool, split: str = "tune") -> list[Asked]:
     from memvault.bench.conversations import ingest, load_conversations
     from memvault.domain.enums import SearchMode
     from memvault.domain.models import MemoryFilter, SearchQuery
     from memvault.service.container import create_vault, load_embedder
 
-    tune = [c for c in load_conversations(path) if c.split == "tune"]
+    tune = [c for c in load_conversations(path) if c.split == split]
     asked: list[Asked] = []
     with tempfile.TemporaryDirectory(prefix="memvault-second-") as tmp:
         cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
@@ -122,7 +124,7 @@ def leave_one_conversation_out(asked: list[Asked], second: bool) -> dict[str, tu
 
 
 def _line(name: str, figures: dict[str, tuple[float, float, int]]) -> str:
-    return f"{name:34s}" + "  ".join(f"{k} {figures[k][0]:.3f} ({figures[k][1]:.3f})"
+    return f"{name:42s}" + "  ".join(f"{k} {figures[k][0]:.3f} ({figures[k][1]:.3f})"
                                      for k in ("all", *KINDS) if k in figures)
 
 
@@ -136,7 +138,7 @@ def main(argv: list[str]) -> int:
     add_second_opinion(settings, asked)
     print(_line("shipped", per_kind(asked, lambda a: ranked(a, None))))
     if "--apply" in argv:
-        other = collect(settings, paths[1], sessions=sessions)
+        other = collect(settings, paths[1], sessions=sessions, split="heldout" if "--heldout-look" in argv else "tune")
         add_second_opinion(settings, other)
         print(_line("other set, shipped", per_kind(other, lambda a: ranked(a, None))))
         for second in (False, True):

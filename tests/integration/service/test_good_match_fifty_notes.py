@@ -95,7 +95,8 @@ def test_a_correct_first_answer_among_fifty_notes_is_flagged_a_good_match(servic
     assert flagged >= 0.9 * first_right
     # "About the question", not "the answer": some questions about nothing stored reach the flag (5 of 10 at
     # the time of writing, docs/benchmarks.md), but not most of them.
-    unanswerable_flagged = sum(bool(services.search.search(SearchQuery(q, mode=SearchMode.HYBRID, limit=5,
-                                                                       filter=MemoryFilter(user_id=user_id))).good_match)
-                               for q in NOTHING_STORED)
+    unanswerable_flagged = sum(
+        bool(services.search.search(SearchQuery(q, mode=SearchMode.HYBRID, limit=5,
+                                                filter=MemoryFilter(user_id=user_id))).good_match)
+        for q in NOTHING_STORED)
     assert unanswerable_flagged <= len(NOTHING_STORED) // 2
