@@ -247,6 +247,10 @@ class EntityService:
         while True:
             done = self.run_once()
             if not done:
+                # Searches reuse a gazetteer unchecked for GENERATION_TTL; after a drain the next one asks again,
+                # so the names found by a query do not depend on how long the ingest before it took.
+                with self._lock:
+                    self._checked.clear()
                 return total
             total += done
 

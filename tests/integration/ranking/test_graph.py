@@ -158,3 +158,20 @@ def test_one_hop_orders_tied_entities_by_name_not_by_the_order_they_were_numbere
         ids = dict(conn.execute(sa_text("SELECT value, id FROM entities")).all())
     assert ids["zeta"] < ids["alpha"]
     assert hop == [(ids["alpha"], 1)]
+
+
+DEFAULT = MemoryFilter(namespace="default")
+
+
+def test_after_draining_entities_a_search_finds_every_name_stored_a_moment_ago(loaded):
+    # Search reuses a namespace's gazetteer for a while without asking whether it changed, and storing builds
+    # it before the new memory's own names are written. Once the entity queue is drained (the evaluation and
+    # the CLI do this) the next search must see every name, or which names a query finds would depend on how
+    # many seconds the ingest took.
+    stored = _store(loaded, ["Ottoline baked rye bread at the market",
+                             "Bartholomew repaired the boiler in the cellar"])
+    loaded.worker.drain()
+    loaded.entities.drain()
+    for memory, query in zip(stored, ["ottoline", "bartholomew"], strict=True):
+        hit = loaded.search.search(SearchQuery(query, limit=5, debug=True, filter=DEFAULT)).hits[0]
+        assert hit.memory.id == memory.id and hit.breakdown.graph is not None and hit.breakdown.graph > 0
