@@ -191,8 +191,9 @@ def _counts(fact: ScoreBreakdown) -> bool:
 def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links.FactCandidate],
             score: float) -> float:
     """A turn's relevance with the evidence of the facts read from it that count (:func:`_counts`): the best
-    similarity, coverage and BM25 of the turn and those facts, and the turn's own context (its neighbours' gains measured from that best
-    similarity). ``score`` (the best member's) when the turn itself was not ranked."""
+    similarity, coverage and BM25 of the turn and those facts, and the turn's own context (its neighbours'
+    gains measured from that best similarity); the turn's own relevance when none counts. ``score`` (the
+    best member's) when the turn itself was not ranked."""
     t = ranked.get(turn)
     if t is None:
         return score
