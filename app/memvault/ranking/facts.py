@@ -13,7 +13,9 @@ search of facts and turns together worse than one of turns alone
    keyword evidence counts only the query words it matches outside its
    person's name, and when the query names that person its similarity is read
    against the query with the name as "the user", as the query plan reads the
-   user's own name (:func:`name_neutral`, :mod:`memvault.ranking.query`).
+   user's own name (:func:`name_neutral`, :mod:`memvault.ranking.query`). An
+   unnamed user's facts all say "The user": that is their name, and a question
+   saying "the user" matched every one of them.
 2. **Near-duplicates.** A fact restates part of its turn, so a search finding
    one finds the other, and the pair took two of the first places. A fact whose
    source turn is stored (``metadata.fact.provenance.memory_id``,
@@ -23,9 +25,10 @@ search of facts and turns together worse than one of turns alone
    say what the turn says about the question, and name the person), the fact
    ids in the hit's ``facts``. In hybrid mode the slot's relevance is the
    turn's with the best of its and its facts' evidence (similarity, coverage,
-   BM25) and the turn's own context (:func:`_joined`); in the other modes the
-   better score of the two. A fact whose turn is not stored or not in scope is
-   a hit of its own (a MemSync-style store keeps no turns).
+   BM25) and the turn's own context (:func:`_joined`), a fact that is itself
+   almost surely irrelevant (:data:`FACT_EVIDENCE_MIN`) adding nothing; in the
+   other modes the better score of the two. A fact whose turn is not stored or
+   not in scope is a hit of its own (a MemSync-style store keeps no turns).
 
 3. **Whom a search serves.** A search scoped to one user (``user_id``) reads
    that user's name, as their facts give it (:func:`served_names`), as "the
@@ -91,8 +94,22 @@ class Grouped:
     texts: tuple[str, ...]
 
 
-def _without_name(text: str, person: str) -> str:
-    names = set(name_words([person]))
+#: How an unnamed user's fact refers to its person (:mod:`memvault.extraction.rewrite`): "The user ...".
+UNNAMED_REFERENCE = ("user",)
+#: The least relevance (:func:`memvault.ranking.fusion.relevance`, 0..1) at which a fact adds its evidence to
+#: its turn's slot (hybrid). Below it a fact only shuffles turns that match nothing: the best of a turn's and
+#: its facts' similarities runs higher by chance than the turn's alone, so weak facts lifted turns that have
+#: facts above turns that have none (measured: ``docs/benchmarks.md``, "Facts in retrieval").
+FACT_EVIDENCE_MIN = 0.02
+
+
+def _reference(fact: fact_links.FactCandidate) -> tuple[str, ...]:
+    """The words with which ``fact`` refers to its person: their name's, or "user" for an unnamed user."""
+    return name_words([fact.person]) if fact.person else UNNAMED_REFERENCE
+
+
+def _without_name(text: str, words: tuple[str, ...]) -> str:
+    names = set(words)
     return " ".join(w for w in text.split() if w.lower().strip(".,;:!?'’\"").removesuffix("'s")
                     .removesuffix("’s") not in names)
 
@@ -120,15 +137,14 @@ def _named(query: str, fact: fact_links.FactCandidate) -> str | None:
 
 def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
                  facts: dict[int, fact_links.FactCandidate], similarity: Similarity | None = None) -> fusion.Page:
-    """``page`` rescored with each named fact's evidence counted outside its person's name, best first.
+    """``page`` rescored with each fact's evidence counted outside its person's name ("user" for an unnamed
+    user), best first.
 
     Keyword coverage is recomputed on the fact's words without the name; BM25, which cannot be split by word,
     is scaled by the share of the matched query words that remain. When the query names the fact's person,
     its similarity is the fact's to the query with that name read as "the user" (``similarity``; kept as it
     was when the index cannot answer).
     """
-    if not any(f.person for f in facts.values()):
-        return page
     stems = content_stems(keyword_query)
     renamed: dict[str, list[int]] = {}
     for mid, fact in facts.items():
@@ -140,14 +156,14 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
     out: fusion.Page = []
     for score, mid, b in page:
         fact = facts.get(mid)
-        if fact is None or not fact.person:
+        if fact is None:
             out.append((score, mid, b))
             continue
         sim = similar.get(mid, b.semantic)
         kept, bm25 = b.coverage, b.keyword_bm25
         if stems:
             matched = coverage(stems, fact.content)
-            kept = coverage(stems, _without_name(fact.content, fact.person))
+            kept = coverage(stems, _without_name(fact.content, _reference(fact)))
             if bm25 is not None and matched:
                 bm25 *= kept / matched
             if kept == matched:
@@ -167,15 +183,24 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
     return sorted(out, key=lambda t: (-t[0], t[1]))
 
 
+def _counts(fact: ScoreBreakdown) -> bool:
+    """Whether a fact's evidence joins its turn's (:data:`FACT_EVIDENCE_MIN`; a fact not yet scored counts)."""
+    return fact.relevance is None or fact.relevance >= FACT_EVIDENCE_MIN
+
+
 def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links.FactCandidate],
             score: float) -> float:
-    """A turn's relevance with the evidence of the facts read from it: the best similarity, coverage and BM25
-    of the turn and its facts, and the turn's own context (its neighbours' gains measured from that best
-    similarity). ``score`` (the best member's) when the turn itself was not ranked."""
+    """A turn's relevance with the evidence of the facts read from it that count (:func:`_counts`): the best
+    similarity, coverage and BM25 of the turn and those facts, and the turn's own context (its neighbours'
+    gains measured from that best similarity); the turn's own relevance when none counts. ``score`` (the
+    best member's) when the turn itself was not ranked."""
     t = ranked.get(turn)
     if t is None:
         return score
-    members = [t, *(ranked[f.fact] for f in facts)]
+    evidence = [ranked[f.fact] for f in facts if _counts(ranked[f.fact])]
+    if not evidence and t.relevance is not None:
+        return t.relevance
+    members = [t, *evidence]
     sim = max(m.semantic or 0.0 for m in members)
     lift = sim - (t.semantic or 0.0)
     return fusion.relevance(

@@ -189,17 +189,18 @@ def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
 SPOKEN = ("(json_type({m}.metadata, '$.speaker') IS NOT NULL OR json_type({m}.metadata, '$.role') IS NOT NULL)")
 
 #: A sessionless turn's neighbours in its user's stream, their times and whether they are turns too
-#: (see :func:`_stream_neighbours`).
+#: (see :func:`_stream_neighbours`). Facts extracted from the chat are stepped over: they are read from its
+#: turns, not said between them (stored after each chat, they cut its last turn from the next chat's first).
 STREAM_NEIGHBOURS_SQL = (
     f"SELECT s.id, s.created_at, s.prev, p.created_at, {SPOKEN.format(m='p')}, "
     f"s.next, n.created_at, {SPOKEN.format(m='n')} FROM ("
     " SELECT m.id, m.created_at, "
     " (SELECT p.id FROM memories p WHERE p.id < m.id "
     "  AND p.namespace = m.namespace AND p.user_id = m.user_id AND p.session_id IS NULL "
-    "  AND p.deleted_at IS NULL ORDER BY p.id DESC LIMIT 1) AS prev, "
+    "  AND p.deleted_at IS NULL AND json_type(p.metadata, '$.fact') IS NULL ORDER BY p.id DESC LIMIT 1) AS prev, "
     " (SELECT n.id FROM memories n WHERE n.id > m.id "
     "  AND n.namespace = m.namespace AND n.user_id = m.user_id AND n.session_id IS NULL "
-    "  AND n.deleted_at IS NULL ORDER BY n.id LIMIT 1) AS next "
+    "  AND n.deleted_at IS NULL AND json_type(n.metadata, '$.fact') IS NULL ORDER BY n.id LIMIT 1) AS next "
     " FROM json_each(:ids) j JOIN memories m ON m.id = j.value "
     f" WHERE m.session_id IS NULL AND m.user_id IS NOT NULL AND {SPOKEN.format(m='m')}) s "
     "LEFT JOIN memories p ON p.id = s.prev LEFT JOIN memories n ON n.id = s.next")

@@ -119,3 +119,17 @@ def test_a_users_stream_neighbours_are_found_by_a_seek_in_their_own_index(servic
     assert "ix_memories_user_stream (namespace=? AND user_id=? AND id<?)" in plan, plan
     assert "ix_memories_user_stream (namespace=? AND user_id=? AND id>?)" in plan, plan
     assert "ix_memories_ns_created" not in plan and "SCAN m" not in plan, plan
+
+
+def test_facts_stored_between_a_users_sessionless_turns_are_stepped_over(services):
+    # An agent stores a chat's turns, then sends it for extraction: its facts land between this chat's last
+    # turn and the next chat's first. They were read from the turns, not said between them.
+    ids = _store(services, None, TURNS[:2], user_id="maya")
+    fact = services.memories.create(MemoryCreate(content="The user's knee hurts on long runs", user_id="maya",
+                                                 metadata={"fact": {"subject": "user"}})).memory
+    last = _store(services, None, TURNS[2:3], user_id="maya")
+    hits = _hits(services, "where does the knee hurt")
+    b = {i: hits[i].breakdown for i in ids + last}
+    assert b[ids[1]].next_turn_gain == pytest.approx(b[last[0]].semantic - b[ids[1]].semantic, abs=1e-5)
+    assert b[last[0]].previous_turn_gain == pytest.approx(b[ids[1]].semantic - b[last[0]].semantic, abs=1e-5)
+    assert hits[fact.id].breakdown.previous_turn_gain is None

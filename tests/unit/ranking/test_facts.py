@@ -32,12 +32,22 @@ def test_hybrid_rescores_a_named_fact_with_its_coverage_outside_the_name():
     assert out[1][2].coverage == 0.0 and out[1][0] == fusion.relevance(0.5, 0.0, None)
 
 
-def test_semantic_mode_unnamed_facts_and_facts_matching_beyond_the_name_are_left_alone():
+def test_semantic_mode_and_facts_matching_beyond_the_name_are_left_alone():
     page = [(0.9, 7, ScoreBreakdown(semantic=0.9, keyword_bm25=-3.0))]
     assert name_neutral(SearchMode.SEMANTIC, "Noor bakery", "Noor bakery", page, {7: FACT}) == page
     unnamed = FactCandidate(7, "f-7", "The user adopted a greyhound", None, None)
-    assert name_neutral(SearchMode.KEYWORD, "user greyhound", "user greyhound", page, {7: unnamed}) == page
+    assert name_neutral(SearchMode.KEYWORD, "greyhound", "greyhound", page, {7: unnamed}) == page
     assert name_neutral(SearchMode.KEYWORD, "greyhound Pilot", "greyhound Pilot", page, {7: FACT}) == page
+
+
+def test_an_unnamed_facts_the_user_is_its_name_not_keyword_evidence():
+    # Every fact about an unnamed user says "The user": a question saying "the user" matched them all.
+    unnamed = FactCandidate(7, "f-7", "The user can go under an hour if the user is fresh", None, None)
+    page = [(fusion.relevance(0.4, 0.5, -6.0), 7, ScoreBreakdown(semantic=0.4, keyword_bm25=-6.0, coverage=0.5))]
+    out = name_neutral(SearchMode.HYBRID, "the user new job", "the user new job", page, {7: unnamed})
+    assert out[0][2].coverage == 0.0 and out[0][0] == fusion.relevance(0.4, 0.0, None)
+    kw = [(keyword_score(-6.0), 7, ScoreBreakdown(keyword_bm25=-6.0, keyword_rank=1))]
+    assert name_neutral(SearchMode.KEYWORD, "user job", "user job", kw, {7: unnamed})[0][0] == 0.0
 
 
 def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_context():
@@ -51,3 +61,21 @@ def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_con
     assert joined == fusion.relevance(0.6, 0.5, -8.0, previous_gain=-0.2)
     assert joined > fusion.relevance(0.3, 0.0, None, previous_gain=0.1)
     assert _joined({7: fact}, 3, facts, 0.42) == 0.42
+
+
+def test_a_weak_fact_adds_no_evidence_to_its_turn():
+    from memvault.ranking.facts import FACT_EVIDENCE_MIN, _joined
+
+    own = fusion.relevance(0.1, 0.0, None, previous_gain=0.02)
+    turn = ScoreBreakdown(semantic=0.1, coverage=0.0, previous_turn_gain=0.02, relevance=own)
+    weak_score = fusion.relevance(0.2, 0.0, None)
+    assert weak_score < FACT_EVIDENCE_MIN
+    weak = ScoreBreakdown(semantic=0.2, coverage=0.0, relevance=weak_score)
+    facts = [FactCandidate(7, "f-7", "The user likes tea", None, 3)]
+    # The best of two similarities that both match nothing would have lifted the turn above its neighbours.
+    assert _joined({3: turn, 7: weak}, 3, facts, weak_score) == own
+    strong = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0,
+                            relevance=fusion.relevance(0.6, 0.5, -8.0))
+    both = [*facts, FactCandidate(8, "f-8", "The user adopted a greyhound", None, 3)]
+    assert _joined({3: turn, 7: weak, 8: strong}, 3, both, 0.1) == fusion.relevance(0.6, 0.5, -8.0,
+                                                                                      previous_gain=0.02 - (0.6 - 0.1))
