@@ -1,0 +1,43 @@
+"""What keeps the window quick on a large vault: work that scales with the vault is done once, off the GUI thread."""
+
+from __future__ import annotations
+
+import pytest
+
+from memvault.domain.models import MemoryCreate
+from memvault.gui.memory_model import PAGE_SIZE
+from tests.helpers import fast_settings
+
+
+@pytest.fixture
+def desktop_without_worker(request, monkeypatch):
+    """The ``desktop`` fixture without the embedding worker: storing a few hundred memories stays cheap."""
+    from tests.e2e.gui import conftest
+
+    monkeypatch.setattr(conftest, "fast_settings", lambda home, **kw: fast_settings(home, worker=False, **kw))
+    return request.getfixturevalue("desktop")
+
+
+def test_scrolling_to_the_next_page_does_not_count_the_vault_again(qtbot, desktop_without_worker, monkeypatch):
+    desktop = desktop_without_worker
+    n = PAGE_SIZE + 5
+    for start in range(0, n, 100):
+        batch = range(start, min(n, start + 100))
+        desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in batch])
+    model = desktop.window.browser.model
+    desktop.window.browser.refresh()
+    qtbot.waitUntil(lambda: model.total == n and not model.is_loading() and model.rowCount() == PAGE_SIZE,
+                    timeout=20_000)
+    memories = desktop.services.memories
+    real_list, counted = memories.list, []
+
+    def recording_list(f, **kwargs):
+        counted.append(kwargs.get("count_total", True))
+        return real_list(f, **kwargs)
+
+    monkeypatch.setattr(memories, "list", recording_list)
+    assert model.canFetchMore()
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == n, timeout=20_000)
+    assert counted == [False]  # one page read, and the total (already known) not counted again
+    assert model.total == n and not model.canFetchMore()
