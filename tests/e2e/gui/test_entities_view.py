@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import dataclasses
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from memvault.domain.entities import EntityMention, EntityType
 from memvault.domain.models import MemoryCreate
+from memvault.gui.entity_chips import EntityChips
 from memvault.gui.memory_model import PAGE_SIZE
 
 
@@ -86,3 +91,19 @@ def test_all_namespaces_show_an_entity_once_with_its_namespaces_and_one_namespac
     page.show_entity("work", "sourdough")
     qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
     assert _rows(page)[("sourdough", "concept")] == (1, "work")
+
+
+def test_the_last_memorys_chips_are_gone_at_once(qtbot, desktop):
+    # Inside a nested event loop (a modal dialog's) deferred deletes wait; the old chips were drawn under the new.
+    memory = desktop.services.memories.create(MemoryCreate(content="a note")).memory
+    mention = lambda v: EntityMention(EntityType.CONCEPT, v, 0.9)  # noqa: E731
+    chips = EntityChips()
+    qtbot.addWidget(chips)
+    chips.resize(430, 80)
+    chips.show()
+    chips.show_memory(dataclasses.replace(memory, entities=(mention("latency"), mention("rollback"), mention("audit"))))
+    QApplication.processEvents()
+    chips.show_memory(dataclasses.replace(memory, entities=(mention("upgrade"),)))
+    assert not [b.text() for b in chips.findChildren(QPushButton) if b.isVisible()]  # the old ones, hidden
+    QApplication.processEvents()
+    assert [b.text() for b in chips.findChildren(QPushButton) if b.isVisible()] == ["upgrade"]
