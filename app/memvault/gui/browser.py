@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +22,7 @@ from memvault.domain.models import CreateResult, Memory, MemoryFilter
 from memvault.gui.detail import DetailPane
 from memvault.gui.filter_bar import FilterBar
 from memvault.gui.icons import icon
-from memvault.gui.memory_list import make_quiet
+from memvault.gui.memory_list import MemoryListView, make_quiet
 from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
@@ -75,7 +74,7 @@ class BrowserView(QWidget):
         self.filters.filters_changed.connect(self.apply_filters)
         #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
         self.type_filter = self.filters.type_filter
-        self.table = QTableView()
+        self.table = MemoryListView()
         # Tab leaves the list (arrows move in it): a keyboard user is not walked through every row.
         self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("Memories")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from memvault.domain.models import MemoryCreate
 from memvault.gui.memory_model import PAGE_SIZE
@@ -41,3 +42,17 @@ def test_scrolling_to_the_next_page_does_not_count_the_vault_again(qtbot, deskto
     qtbot.waitUntil(lambda: model.rowCount() == n, timeout=20_000)
     assert counted == [False]  # one page read, and the total (already known) not counted again
     assert model.total == n and not model.canFetchMore()
+
+
+def test_end_and_home_go_to_the_last_and_first_memory(qtbot, desktop_without_worker):
+    desktop = desktop_without_worker
+    desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(30)])
+    browser = desktop.window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 30 and not browser.model.is_loading(), timeout=20_000)
+    browser.table.setFocus()
+    qtbot.keyClick(browser.table, Qt.Key_Down)
+    qtbot.keyClick(browser.table, Qt.Key_End)
+    assert browser.table.currentIndex().row() == 29 and browser.selected().content == "note 0"
+    qtbot.keyClick(browser.table, Qt.Key_Home)
+    assert browser.table.currentIndex().row() == 0 and browser.selected().content == "note 29"
