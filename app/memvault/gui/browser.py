@@ -72,7 +72,7 @@ class BrowserView(QWidget):
         self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", message))
         self.filters = FilterBar()
         self.filters.filters_changed.connect(self.apply_filters)
-        #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
+        #: The type filter, which the GUI benchmark (memvault/bench/gui.py) sets.
         self.type_filter = self.filters.type_filter
         self.table = MemoryListView()
         # Tab leaves the list (arrows move in it): a keyboard user is not walked through every row.
