@@ -178,6 +178,8 @@ class BrowserView(QWidget):
         if row >= 0:
             self._select_row(row)
             return
+        # No row may stay highlighted as if it were the memory the pane shows.
+        self.table.clearSelection()
         self._wanted = memory_id
         self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from memvault.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.gui.memory_model import PAGE_SIZE
 from tests.helpers import fast_settings
 
@@ -56,3 +56,22 @@ def test_end_and_home_go_to_the_last_and_first_memory(qtbot, desktop_without_wor
     assert browser.table.currentIndex().row() == 29 and browser.selected().content == "note 0"
     qtbot.keyClick(browser.table, Qt.Key_Home)
     assert browser.table.currentIndex().row() == 0 and browser.selected().content == "note 29"
+
+
+def test_a_memory_opened_beyond_the_loaded_rows_leaves_no_other_row_highlighted(qtbot, desktop_without_worker):
+    desktop = desktop_without_worker
+    n = PAGE_SIZE + 5
+    for start in range(0, n, 100):
+        batch = range(start, min(n, start + 100))
+        desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in batch])
+    browser = desktop.window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == PAGE_SIZE and not browser.model.is_loading(), timeout=20_000)
+    browser.table.selectRow(0)
+    assert browser.selected().content == f"note {n - 1}"
+    oldest = desktop.services.memories.list(MemoryFilter(), limit=1, offset=n - 1).items[0]
+    assert browser.model.row_of(oldest.id) < 0  # beyond the loaded page, as a search hit at 100k is
+    browser.select_memory(oldest.id)
+    qtbot.waitUntil(lambda: browser.detail.memory() is not None and browser.detail.memory().id == oldest.id,
+                    timeout=10_000)
+    assert browser.selected() is None
