@@ -1,6 +1,6 @@
 """``memvault bench --gui``: launch time, memory and filter time of the desktop app.
 
-A vault of N memories is built first (through the service, embedded). A fresh
+A vault of N memories is built first (generated vectors imported, entities extracted). A fresh
 process then starts the app on it, submits the passphrase as soon as the
 dialog appears, and reports the time from launch until the browser's first
 page is on screen, its RSS once start-up work has settled, and how long a
@@ -16,36 +16,88 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:  # the probe's process imports only what the app does, or its RSS would say more
+    import numpy as np
+
+    from memvault.domain.hlc import HybridClock
+    from memvault.domain.transfer import MemoryRecord
+    from memvault.service.container import Services
 
 PASSPHRASE = "memvault-gui-bench-temporary"
 
 
-def build_vault(home: Path, n: int, progress: Callable[[str], None]) -> None:
-    from memvault.config import load_settings
-    from memvault.domain.models import MemoryCreate
+#: Real workload texts embedded for the generated vectors to mix (:func:`memvault.bench.knn.synthetic_vectors`).
+#: The app's list, filters and counts never read a vector's meaning, and the first search's cost is the index's.
+BASE_TEXTS = 2_000
+#: Memories per imported bundle (one import transaction each).
+PER_BUNDLE = 50_000
+
+
+def _records(services: Services, n: int, start: int, vectors: np.ndarray, rng: random.Random,
+             clock: HybridClock) -> Iterator[MemoryRecord]:
     from memvault.bench import workload
+    from memvault.domain.enums import Tier, Visibility
+    from memvault.domain.ids import uuid7
+    from memvault.domain.models import DEFAULT_NAMESPACE
+    from memvault.domain.transfer import MemoryRecord, VectorSet
+
+    model, dim = services.embedder.model_id, services.embedder.dimension
+    now = time.time()
+    for i, vector in enumerate(vectors, start):
+        kind, text = workload.memory_text(rng)
+        content = f"{text} (#{i})"
+        importance = round(rng.random(), 2)
+        yield MemoryRecord(
+            id=uuid7(), namespace=DEFAULT_NAMESPACE, content=content, memory_type=kind,
+            tags=tuple(rng.sample(["work", "todo", "team", "later"], 1)), metadata={}, importance=importance,
+            tier=Tier.from_importance(importance), visibility=Visibility.PRIVATE,
+            agent_id=rng.choice(["assistant", "ops-bot", "calendar"]), user_id=None, session_id=None,
+            project=None, client_id=None, created_at=now - n + i, updated_at=now - n + i, expires_at=None,
+            deleted_at=None, archived_at=None, version=1, hlc=clock.now(), origin_device="bench-gui",
+            vectors=VectorSet(model, dim, ((0, len(content)),), vector.astype("<f4").tobytes()))
+
+
+def build_vault(home: Path, n: int, progress: Callable[[str], None]) -> None:
+    """A vault of ``n`` workload memories in its steady state: indexed, entities extracted.
+
+    Filled the way ``bench --scale`` fills its vault, from bundles of generated memories with vectors
+    mixed from :data:`BASE_TEXTS` real embeddings: embedding 100k texts one batch at a time took longer
+    than everything the bench then measures. Entities are extracted for real, from every memory.
+    """
+    import numpy as np
+
+    from memvault.bench import knn, workload
+    from memvault.bench.bundle import BUNDLE_PASSPHRASE, write_bundle
+    from memvault.config import load_settings
+    from memvault.domain.hlc import HybridClock
+    from memvault.domain.models import DEFAULT_NAMESPACE
     from memvault.service.container import create_vault, load_embedder
 
     settings = load_settings(environ={}, home=str(home))
     services = create_vault(settings, PASSPHRASE, load_embedder(settings), background=False)
     rng = random.Random(3)
     try:
-        for b in range(0, n, 100):
-            items = []
-            for _ in range(min(100, n - b)):
-                kind, text = workload.memory_text(rng)
-                items.append(MemoryCreate(content=text, memory_type=kind, importance=round(rng.random(), 2),
-                                          agent_id=rng.choice(["assistant", "ops-bot", "calendar"]),
-                                          tags=rng.sample(["work", "todo", "team", "later"], 1)))
-            services.memories.create_batch(items)
-            if b % 10_000 == 0:
-                progress(f"stored {b:,} memories…")
-        progress("embedding…")
-        services.worker.drain()
+        progress(f"embedding {min(BASE_TEXTS, n):,} workload texts for the generated vectors to mix…")
+        base = services.embedder.embed_texts([workload.memory_text(rng)[1] for _ in range(min(BASE_TEXTS, n))])
+        gen = np.random.default_rng(3)
+        clock = HybridClock("bench-gui")
+        for start in range(0, n, PER_BUNDLE):
+            count = min(PER_BUNDLE, n - start)
+            progress(f"importing memories {start + 1:,}–{start + count:,} of {n:,}…")
+            path = home / "part.mvbundle"
+            write_bundle(path, services, DEFAULT_NAMESPACE, count,
+                         _records(services, n, start, knn.synthetic_vectors(base, count, gen), rng, clock))
+            services.bundles.import_bundle(path, passphrase=BUNDLE_PASSPHRASE)
+            os.unlink(path)
+        progress("building the vector index…")
+        services.vector_index.maintain()
+        services.vector_index.snapshot()
         # A vault in its steady state: otherwise the app would spend the measurement extracting entities.
         progress("extracting entities…")
         services.entities.drain()

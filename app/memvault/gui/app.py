@@ -213,6 +213,10 @@ class DesktopApp(QObject):
         self.window.settings_requested.connect(self.open_settings)
         self.window.setting_changed.connect(lambda name, value: self.change_settings({name: value}))
         self.window.show()
+        # The keyboard follows the passphrase into the window (no window manager need hand it over).
+        self.window.raise_()
+        self.window.activateWindow()
+        self.window.focus_current_page()
         if self.tray is not None:
             self.tray.set_locked(False)
         check = self._health_check

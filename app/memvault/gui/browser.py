@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +22,7 @@ from memvault.domain.models import CreateResult, Memory, MemoryFilter
 from memvault.gui.detail import DetailPane
 from memvault.gui.filter_bar import FilterBar
 from memvault.gui.icons import icon
-from memvault.gui.memory_list import make_quiet
+from memvault.gui.memory_list import MemoryListView, make_quiet
 from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
@@ -73,9 +72,9 @@ class BrowserView(QWidget):
         self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", message))
         self.filters = FilterBar()
         self.filters.filters_changed.connect(self.apply_filters)
-        #: The type filter, which the GUI benchmark (app/bench/gui.py) sets.
+        #: The type filter, which the GUI benchmark (memvault/bench/gui.py) sets.
         self.type_filter = self.filters.type_filter
-        self.table = QTableView()
+        self.table = MemoryListView()
         # Tab leaves the list (arrows move in it): a keyboard user is not walked through every row.
         self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("Memories")
@@ -179,6 +178,8 @@ class BrowserView(QWidget):
         if row >= 0:
             self._select_row(row)
             return
+        # No row may stay highlighted as if it were the memory the pane shows.
+        self.table.clearSelection()
         self._wanted = memory_id
         self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
 

@@ -129,8 +129,8 @@ class EntitiesView(QWidget):
         for row, e in enumerate(page.items):
             name = QTableWidgetItem(e.name)
             name.setData(ROLE, e)
-            count = QTableWidgetItem()
-            count.setData(Qt.DisplayRole, e.memory_count)
+            count = QTableWidgetItem(f"{e.memory_count:,}")  # grouped like every other count in the window
+            count.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, QTableWidgetItem(e.type.value))
             self.table.setItem(row, 2, count)

@@ -88,6 +88,9 @@ class EntityChips(QWidget):
         while self._layout.count():
             item = self._layout.takeAt(0)
             if item.widget() is not None:
+                # Hidden now, deleted later: inside a nested event loop (a modal dialog's) a deferred delete
+                # waits, and the last memory's chips stayed drawn under the new ones.
+                item.widget().hide()
                 item.widget().deleteLater()
         self.chips = []
         entities = memory.entities[:MAX_CHIPS] if memory is not None else ()

@@ -341,12 +341,15 @@ class MainWindow(QMainWindow):
         self._update_actions()
         # A page chosen by shortcut or the palette hides the widget the keyboard was on: take the keyboard to
         # the new page's first stop (its list, for Memories), unless it is on the rail, which follows the pages.
-        focused = QApplication.focusWidget()
-        if focused not in (self.rail, self.sidebar):
-            page = self.pages.currentWidget()
-            target = self.browser.table if page is self.browser else first_focusable(page)
-            if target is not None:
-                target.setFocus(Qt.TabFocusReason)
+        if QApplication.focusWidget() not in (self.rail, self.sidebar):
+            self.focus_current_page()
+
+    def focus_current_page(self) -> None:
+        """Put the keyboard on the current page's first stop (its list, for Memories)."""
+        page = self.pages.currentWidget()
+        target = self.browser.table if page is self.browser else first_focusable(page)
+        if target is not None:
+            target.setFocus(Qt.TabFocusReason)
 
     def _on_sync_conflicts_counted(self, count: int) -> None:
         self.pages.setTabText(self.pages.indexOf(self.sync), f"Sync ({count})" if count else "Sync")

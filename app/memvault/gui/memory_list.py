@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from memvault.gui.memory_model import MemoryTableModel
 
@@ -80,6 +80,17 @@ class MemoryLineDelegate(QStyledItemDelegate):
         painter.drawText(second, Qt.AlignLeft | Qt.AlignVCenter,
                          option.fontMetrics.elidedText(detail, Qt.ElideRight, rect.width()))
         painter.restore()
+
+
+class MemoryListView(QTableView):
+    """The list's view: a table underneath, but Home and End go to the first and last memory as in a list
+    (a table's go to the first and last column of the row, and the list shows one column)."""
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 (Qt's name)
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        if action in (QAbstractItemView.MoveHome, QAbstractItemView.MoveEnd):
+            modifiers = modifiers | Qt.ControlModifier
+        return super().moveCursor(action, modifiers)
 
 
 def make_quiet(table: QTableView, model: MemoryTableModel) -> None:

@@ -129,7 +129,8 @@ class MemoryTableModel(QAbstractTableModel):
             return
         self._loading = True
         generation, f, cursor = self._generation, self._filter, self._cursor
-        self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE, cursor=cursor),
+        # The total is the count's (``reload``); counting again for every page cost a whole scan per scroll.
+        self._runner.run(lambda: self._services.memories.list(f, limit=PAGE_SIZE, cursor=cursor, count_total=False),
                          lambda page: self._on_next_page(generation, page),
                          lambda exc: self._on_failed(generation, exc.message), owner=self)
 

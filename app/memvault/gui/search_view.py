@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -106,7 +106,8 @@ class SearchView(QWidget):
         self.results = QListWidget()
         self.results.setAccessibleName("Search results")
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.results.itemDoubleClicked.connect(self._on_results_item_double_clicked)
+        # Enter or a double click opens a hit (Qt reports both as activated).
+        self.results.itemActivated.connect(self._on_results_item_activated)
         self.open_button = QPushButton(icon("open"), "Open in browser")
         self.open_button.setAccessibleName("Open in browser")
         self.open_button.clicked.connect(self._on_open_clicked)
@@ -145,6 +146,7 @@ class SearchView(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=300)
         self._debounce.timeout.connect(self.run_search)
         self.query.textChanged.connect(lambda _t: self._debounce.start())
+        self.query.installEventFilter(self)  # Down goes from the query into its hits, as in a launcher
         self.tags.textChanged.connect(lambda _t: self._debounce.start())
         self.mode.currentIndexChanged.connect(lambda _i: self.run_search())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.run_search())
@@ -234,7 +236,16 @@ class SearchView(QWidget):
             self.result_stack.setCurrentWidget(self.results)
             self.status.setText(exc.message)
 
-    def _on_results_item_double_clicked(self, item: QListWidgetItem) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (watched is self.query and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Down
+                and self.result_stack.currentWidget() is self.results and self.results.count()):
+            self.results.setFocus(Qt.TabFocusReason)
+            if self.results.currentRow() < 0:
+                self.results.setCurrentRow(0)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_results_item_activated(self, item: QListWidgetItem) -> None:
         self.open_requested.emit(item.data(256))
 
     def _on_open_clicked(self) -> None:

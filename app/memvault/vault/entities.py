@@ -270,9 +270,13 @@ def summarise_entities(conn: Connection, namespace: str | None, entity_type: Ent
         f"group_concat(DISTINCT e.id) AS ids {_LIVE_MENTIONS} WHERE {where} GROUP BY e.type, e.value "
         "HAVING e.type != 'concept' OR count(m.id) >= :cmin OR e.value = :keep"
     )
-    total = int(conn.execute(text(f"SELECT count(*) FROM ({grouped})"), params).scalar_one())
-    rows = conn.execute(text(f"{grouped} ORDER BY n DESC, e.value, e.type LIMIT :lim OFFSET :off"),
+    # The page and the count of groups from one grouping of every live mention (it is most of the page's cost);
+    # only a page past the end has no row to carry the count, and counts again.
+    rows = conn.execute(text(f"SELECT *, count(*) OVER () AS total FROM ({grouped}) "
+                             "ORDER BY n DESC, value, type LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
+    total = int(rows[0].total) if rows else (
+        int(conn.execute(text(f"SELECT count(*) FROM ({grouped})"), params).scalar_one()) if offset else 0)
     # Namespace names hold no commas (letters, digits, '_', '-', '.'), so the default separator is safe.
     ids = [tuple(sorted(int(i) for i in r.ids.split(","))) for r in rows]
     names = display_names(conn, [(EntityType(r.type), group, r.value) for r, group in zip(rows, ids, strict=True)])

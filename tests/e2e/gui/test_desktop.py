@@ -128,6 +128,24 @@ def test_search_finds_by_meaning_and_opens_in_browser(qtbot, desktop):
     qtbot.waitUntil(lambda: window.browser.detail.content.toPlainText() == "The cat's name is Miso", timeout=10_000)
 
 
+def test_search_by_keyboard_down_from_the_query_and_enter_opens(qtbot, desktop):
+    for text in ("The cat's name is Miso", "Deploys happen on Tuesdays"):
+        desktop.services.memories.create(MemoryCreate(content=text))
+    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    window = desktop.window
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_F, Qt.ControlModifier)
+    search = window.search
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is search.query, timeout=5_000)
+    qtbot.keyClicks(search.query, "Miso")
+    qtbot.waitUntil(lambda: search.results.count() > 0, timeout=20_000)
+    qtbot.keyClick(search.query, Qt.Key_Down)
+    assert QApplication.focusWidget() is search.results and search.results.currentRow() == 0
+    qtbot.keyClick(search.results, Qt.Key_Return)
+    assert window.pages.currentWidget() is window.browser
+    qtbot.waitUntil(lambda: window.browser.detail.content.toPlainText() == "The cat's name is Miso", timeout=10_000)
+
+
 def test_delete_to_trash_and_restore(qtbot, desktop):
     desktop.services.memories.create(MemoryCreate(content="Temporary thought"))
     browser = desktop.window.browser

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import dataclasses
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from memvault.domain.entities import EntityMention, EntityType
 from memvault.domain.models import MemoryCreate
+from memvault.gui.entity_chips import EntityChips
 from memvault.gui.memory_model import PAGE_SIZE
 
 
@@ -35,7 +40,7 @@ def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
     selected = page.table.selectionModel().selectedRows()
     assert page.table.item(selected[0].row(), 0).text() == "Kenora"
     assert page.memories_title.text().startswith("Memories mentioning Kenora")
-    assert page.table.item(selected[0].row(), 2).data(Qt.DisplayRole) == 2
+    assert page.table.item(selected[0].row(), 2).text() == "2"
     contents = {page.memories.item(i).text() for i in range(page.memories.count())}
     assert contents == {"Greg took up fishing in Kenora", "Karen drove to Kenora for the walleye opener"}
     # Only locations: the type filter reloads the list.
@@ -54,7 +59,7 @@ def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
 
 def _rows(page):
     return {(page.table.item(r, 0).text(), page.table.item(r, 1).text()):
-            (page.table.item(r, 2).data(Qt.DisplayRole), page.table.item(r, 3).text())
+            (int(page.table.item(r, 2).text().replace(",", "")), page.table.item(r, 3).text())
             for r in range(page.table.rowCount())}
 
 
@@ -86,3 +91,31 @@ def test_all_namespaces_show_an_entity_once_with_its_namespaces_and_one_namespac
     page.show_entity("work", "sourdough")
     qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
     assert _rows(page)[("sourdough", "concept")] == (1, "work")
+
+
+def test_the_last_memorys_chips_are_gone_at_once(qtbot, desktop):
+    # Inside a nested event loop (a modal dialog's) deferred deletes wait; the old chips were drawn under the new.
+    memory = desktop.services.memories.create(MemoryCreate(content="a note")).memory
+    mention = lambda v: EntityMention(EntityType.CONCEPT, v, 0.9)  # noqa: E731
+    chips = EntityChips()
+    qtbot.addWidget(chips)
+    chips.resize(430, 80)
+    chips.show()
+    chips.show_memory(dataclasses.replace(memory, entities=(mention("latency"), mention("rollback"), mention("audit"))))
+    QApplication.processEvents()
+    chips.show_memory(dataclasses.replace(memory, entities=(mention("upgrade"),)))
+    assert not [b.text() for b in chips.findChildren(QPushButton) if b.isVisible()]  # the old ones, hidden
+    QApplication.processEvents()
+    assert [b.text() for b in chips.findChildren(QPushButton) if b.isVisible()] == ["upgrade"]
+
+
+def test_entity_counts_are_grouped_like_every_other_count(qtbot, desktop):
+    from memvault.domain.entities import EntitySummary
+    from memvault.service.entities import SummaryPage
+
+    page = desktop.window.entities
+    loud = EntitySummary(EntityType.CONCEPT, "team", 22695, ("default",), (1,), "team")
+    page._generation += 1
+    page._on_entities_loaded(page._generation, SummaryPage((loud,), 1))
+    assert page.table.item(0, 2).text() == "22,695"
+    assert page.table.item(0, 2).textAlignment() & Qt.AlignRight

@@ -84,3 +84,10 @@ def test_tab_goes_round_every_page_and_back_to_the_rail(qtbot, desktop):
             visited.append(QApplication.focusWidget())
         assert QApplication.focusWidget() is window.rail, (index, visited[-3:])  # no trap on the way
         assert any(window.pages.currentWidget().isAncestorOf(w) for w in visited), index  # the page is reachable
+
+
+def test_after_the_passphrase_the_keyboard_is_in_the_list(qtbot, desktop):
+    # Enter in the create/unlock dialog hands the keyboard to the window's list, with no window manager to do it.
+    window = desktop.window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=10_000)
+    _focus_is(qtbot, window.browser.table)

@@ -248,3 +248,27 @@ def test_names_keep_the_case_the_memory_writes_them_in(loaded):
     # Concepts and dates are keys, shown as they are.
     assert all(s.display is None for s in loaded.entities.summaries(None).items
                if s.type in (EntityType.CONCEPT, EntityType.DATE))
+
+
+def test_summaries_page_and_total_come_from_one_grouping(loaded):
+    # Grouping every live mention is most of the Entities page's cost: the page and its total share one.
+    from sqlalchemy import Engine, event
+
+    for text in ("Greg caught a walleye in Kenora", "Greg met Aiko in Lisbon", "Aiko flew to Kenora"):
+        loaded.memories.create(MemoryCreate(content=text))
+    groupings = []
+
+    def record(_conn, _cursor, statement, _parameters, _context, _many):
+        groupings.extend([statement] if "GROUP BY e.type, e.value" in statement else [])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = loaded.entities.summaries("default", limit=1)
+        past_the_end = loaded.entities.summaries("default", limit=1, offset=50)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    whole = loaded.entities.summaries("default", limit=50)
+    assert len(page.items) == 1 and page.total == whole.total == len(whole.items) >= 3
+    assert page.items[0] == whole.items[0]
+    assert past_the_end.items == () and past_the_end.total == whole.total
+    assert len(groupings) == 3  # one for the page, two for a page past the end (none of its rows holds the total)

@@ -39,3 +39,35 @@ def test_stats_report_bytes_per_memory_and_free_pages(services):
     assert f"{s.bytes_per_memory:,.0f} bytes per stored memory" in stats_text(s)
     space = services.stats.file_space()
     assert space.pages * space.page_size <= s.storage_bytes
+
+
+def _plans_of_unindexed_counts(services, namespace):
+    """The query plans of the Stats page's per-day and per-tier counts for ``namespace``."""
+    from sqlalchemy import Engine, event, text
+
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        if "GROUP BY d" in statement or "GROUP BY tier" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        services.stats.stats(namespace)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert len(seen) == 2
+    with services.stats._db.read() as conn:
+        return [" ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p).all()) for s, p in seen]
+
+
+def test_stats_of_a_namespace_holding_most_memories_scan_the_table_once(services):
+    # Through the namespace's index, each memory's day and tier cost a row lookup: ~4x a scanned row.
+    services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(12)])
+    services.memories.create(MemoryCreate(content="elsewhere", namespace="small"))
+    for plan in _plans_of_unindexed_counts(services, "default"):
+        assert "SCAN memories" in plan and "INDEX" not in plan, plan
+    for plan in _plans_of_unindexed_counts(services, "small"):  # a small namespace is read through its index
+        assert "USING INDEX" in plan, plan
+    scoped = services.stats.stats("default")
+    assert sum(scoped.by_tier.values()) == 12 and sum(scoped.created_per_day.values()) == 12

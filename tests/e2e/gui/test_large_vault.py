@@ -1,0 +1,77 @@
+"""What keeps the window quick on a large vault: work that scales with the vault is done once, off the GUI thread."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.gui.memory_model import PAGE_SIZE
+from tests.helpers import fast_settings
+
+
+@pytest.fixture
+def desktop_without_worker(request, monkeypatch):
+    """The ``desktop`` fixture without the embedding worker: storing a few hundred memories stays cheap."""
+    from tests.e2e.gui import conftest
+
+    monkeypatch.setattr(conftest, "fast_settings", lambda home, **kw: fast_settings(home, worker=False, **kw))
+    return request.getfixturevalue("desktop")
+
+
+def test_scrolling_to_the_next_page_does_not_count_the_vault_again(qtbot, desktop_without_worker, monkeypatch):
+    desktop = desktop_without_worker
+    n = PAGE_SIZE + 5
+    for start in range(0, n, 100):
+        batch = range(start, min(n, start + 100))
+        desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in batch])
+    model = desktop.window.browser.model
+    desktop.window.browser.refresh()
+    qtbot.waitUntil(lambda: model.total == n and not model.is_loading() and model.rowCount() == PAGE_SIZE,
+                    timeout=20_000)
+    memories = desktop.services.memories
+    real_list, counted = memories.list, []
+
+    def recording_list(f, **kwargs):
+        counted.append(kwargs.get("count_total", True))
+        return real_list(f, **kwargs)
+
+    monkeypatch.setattr(memories, "list", recording_list)
+    assert model.canFetchMore()
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == n, timeout=20_000)
+    assert counted == [False]  # one page read, and the total (already known) not counted again
+    assert model.total == n and not model.canFetchMore()
+
+
+def test_end_and_home_go_to_the_last_and_first_memory(qtbot, desktop_without_worker):
+    desktop = desktop_without_worker
+    desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(30)])
+    browser = desktop.window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 30 and not browser.model.is_loading(), timeout=20_000)
+    browser.table.setFocus()
+    qtbot.keyClick(browser.table, Qt.Key_Down)
+    qtbot.keyClick(browser.table, Qt.Key_End)
+    assert browser.table.currentIndex().row() == 29 and browser.selected().content == "note 0"
+    qtbot.keyClick(browser.table, Qt.Key_Home)
+    assert browser.table.currentIndex().row() == 0 and browser.selected().content == "note 29"
+
+
+def test_a_memory_opened_beyond_the_loaded_rows_leaves_no_other_row_highlighted(qtbot, desktop_without_worker):
+    desktop = desktop_without_worker
+    n = PAGE_SIZE + 5
+    for start in range(0, n, 100):
+        batch = range(start, min(n, start + 100))
+        desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in batch])
+    browser = desktop.window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == PAGE_SIZE and not browser.model.is_loading(), timeout=20_000)
+    browser.table.selectRow(0)
+    assert browser.selected().content == f"note {n - 1}"
+    oldest = desktop.services.memories.list(MemoryFilter(), limit=1, offset=n - 1).items[0]
+    assert browser.model.row_of(oldest.id) < 0  # beyond the loaded page, as a search hit at 100k is
+    browser.select_memory(oldest.id)
+    qtbot.waitUntil(lambda: browser.detail.memory() is not None and browser.detail.memory().id == oldest.id,
+                    timeout=10_000)
+    assert browser.selected() is None
