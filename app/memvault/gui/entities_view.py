@@ -39,7 +39,7 @@ class EntitiesView(QWidget):
     """Entities of the namespace in scope (or of all, grouped by name); selecting one lists its memories.
 
     Signals:
-        open_requested(str): a memory (by id) to open in the browser (double-click in the list).
+        open_requested(str): a memory (by id) to open in the browser (Enter or double-click in the list).
     """
 
     open_requested = Signal(str)
@@ -73,7 +73,8 @@ class EntitiesView(QWidget):
         self.memories = QListWidget()
         self.memories.setAccessibleName("Memories of the entity")
         self.memories.setWordWrap(True)
-        self.memories.itemDoubleClicked.connect(lambda item: self.open_requested.emit(item.data(ROLE)))
+        # Enter or a double click opens the memory (Qt reports both as activated).
+        self.memories.itemActivated.connect(self._on_memories_item_activated)
         self.memories_title = QLabel("Select an entity to see its memories")
         self.memories_title.setObjectName("sectionTitle")
         top = QHBoxLayout()
@@ -95,6 +96,9 @@ class EntitiesView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
+
+    def _on_memories_item_activated(self, item: QListWidgetItem) -> None:
+        self.open_requested.emit(item.data(ROLE))
 
     def set_namespace(self, namespace: str | None) -> None:
         self._namespace = namespace

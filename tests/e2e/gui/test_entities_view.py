@@ -47,11 +47,13 @@ def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
     page.kind.setCurrentText("location")
     qtbot.waitUntil(lambda: page.table.rowCount() >= 1 and all(
         page.table.item(r, 1).text() == "location" for r in range(page.table.rowCount())), timeout=20_000)
-    # Double-clicking a memory opens it in the browser.
+    # Enter on a memory opens it in the browser (keyboard; a double click is the same activation).
     page.kind.setCurrentText("All types")
     page.show_entity("default", "kenora")
     qtbot.waitUntil(lambda: page.memories.count() == 2, timeout=20_000)
-    page.memories.itemDoubleClicked.emit(page.memories.item(0))
+    page.memories.setCurrentRow(0)
+    page.memories.setFocus()
+    qtbot.keyClick(page.memories, Qt.Key_Return)
     assert desktop.window.pages.currentWidget() is browser
     qtbot.waitUntil(lambda: browser.detail.memory() is not None and "Kenora" in browser.detail.memory().content,
                     timeout=20_000)
