@@ -4,7 +4,9 @@
 #                                                                     install-and-start command, and its install-
 #                                                                     and-test command, each word for word
 #   sh packaging/check_bare_debian.sh deb ROOTDIR DEB                 apt-get install ./the.deb, open the app,
-#                                                                     CLI add + search by meaning
+#                                                                     CLI add + search by meaning with each bundled
+#                                                                     model (e5: queries in German and Spanish), then
+#                                                                     unlock the e5 vault in the app and search it
 # ROOTDIR is made with `debootstrap --variant=minbase bookworm ROOTDIR` if absent (keep it outside the
 # repository; use a fresh one for `deb`, so that apt must pull the Qt libraries itself). The app's windows
 # are checked under Xvfb (installed in the root for the check only) with xwininfo; screenshots land in
@@ -50,15 +52,49 @@ elif [ "$mode" = deb ]; then
     echo "== apt-get install ./memvault.deb"
     IN /bin/bash -c 'cd /root && apt-get update -q && apt-get install -y ./memvault.deb' > "$L/deb.log" 2>&1; echo "rc=$?"
     echo "missing libraries of Qt's xcb plugin: $(IN /bin/bash -c 'ldd /opt/memvault/_internal/PySide6/Qt/plugins/platforms/libqxcb.so | grep -c "not found"')"
+    IN du -sb /opt/memvault
     IN memvault version
-    IN apt-get install -y xvfb x11-utils x11-apps netpbm procps > "$L/tools.log" 2>&1
+    IN memvault models
+    IN apt-get install -y xvfb x11-utils x11-apps netpbm procps xdotool > "$L/tools.log" 2>&1
     IN env DISPLAY=:97 memvault gui > "$L/gui.log" 2>&1 &
     screen "Create your Memvault" $! deb.png
+    ok=1
+    echo "== the default model (all-MiniLM-L6-v2): CLI add + search by meaning"
     IN env MEMVAULT_HOME=/root/vault MEMVAULT_PASSPHRASE="correct horse battery staple" /bin/bash -c '
         memvault init && memvault add "The user prefers dark mode in every editor" &&
         memvault add "The quarterly budget meeting moved to Tuesday" && memvault add "Buy oat milk and coffee beans" &&
         memvault search --mode semantic --limit 1 "which colour theme does the user like"' | tee "$L/search.log"
-    grep -q "dark mode" "$L/search.log" && echo "found by meaning" || { echo "NOT FOUND"; exit 1; }
+    grep -q "dark mode" "$L/search.log" && echo "found by meaning" || { echo "NOT FOUND"; ok=0; }
+    echo "== multilingual-e5-small: English memories, a German and a Spanish query"
+    IN env MEMVAULT_HOME=/root/vault-e5 MEMVAULT_PASSPHRASE="correct horse battery staple" /bin/bash -c '
+        memvault init --model multilingual-e5-small && memvault add "The user prefers dark mode in every editor" &&
+        memvault add "The quarterly budget meeting moved to Tuesday" && memvault add "Buy oat milk and coffee beans" &&
+        memvault models &&
+        memvault search --mode semantic --limit 1 "Welches Farbschema mag der Nutzer?" &&
+        memvault search --mode semantic --limit 1 "¿Cuándo es la reunión del presupuesto?"' | tee "$L/search-e5.log"
+    grep -q "dark mode" "$L/search-e5.log" && grep -q "budget meeting" "$L/search-e5.log" \
+        && echo "found by meaning across languages" || { echo "NOT FOUND (e5)"; ok=0; }
+    echo "== the desktop app on the e5 vault: unlock, Ctrl+F, a German query (xdotool types as a person would)"
+    IN /bin/bash -c 'Xvfb :97 -screen 0 1366x768x24 >/dev/null 2>&1 & echo $! > /tmp/xvfb.pid'; sleep 2
+    IN env DISPLAY=:97 MEMVAULT_HOME=/root/vault-e5 memvault gui > "$L/gui-e5.log" 2>&1 &
+    gui=$!
+    win() { for _ in $(seq 1 120); do IN env DISPLAY=:97 xwininfo -root -tree 2>/dev/null | grep -q "$1" && return 0
+                                       kill -0 "$gui" 2>/dev/null || return 1; sleep 2; done; return 1; }
+    X() { IN env DISPLAY=:97 timeout 20 xdotool "$@"; }
+    focus() { X search --name "$1" windowfocus mousemove --window %1 60 60; sleep 1; }  # no window manager here
+    if win "Unlock Memvault"; then
+        echo "window: Unlock Memvault"; sleep 2
+        focus "Unlock Memvault"; X type --delay 20 "correct horse battery staple"; X key Return
+        if win "vault-e5"; then
+            echo "window: the main window (vault-e5)"; sleep 5
+            focus "vault-e5"; X key ctrl+f; sleep 1
+            X type --delay 30 "Welches Farbschema mag der Nutzer"; sleep 8
+        else echo "the main window did not open"; ok=0; fi
+    else echo "the unlock window did not open"; ok=0; fi
+    IN env DISPLAY=:97 /bin/bash -c "xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > /tmp/deb-search-e5.png"
+    echo "screenshot: $R/tmp/deb-search-e5.png"
+    kill "$gui" 2>/dev/null; kill "$(cat "$R/tmp/xvfb.pid")" 2>/dev/null; wait "$gui" 2>/dev/null
+    [ "$ok" = 1 ] || exit 1
 else
     echo "usage: $0 readme|deb ROOTDIR REPO|DEB [BRANCH]" >&2; exit 2
 fi
