@@ -54,7 +54,7 @@ elif [ "$mode" = deb ]; then
     echo "missing libraries of Qt's xcb plugin: $(IN /bin/bash -c 'ldd /opt/memvault/_internal/PySide6/Qt/plugins/platforms/libqxcb.so | grep -c "not found"')"
     IN du -sb /opt/memvault
     IN memvault version
-    IN apt-get install -y xvfb x11-utils x11-apps netpbm procps xdotool > "$L/tools.log" 2>&1
+    IN apt-get install -y xvfb x11-utils x11-apps netpbm procps xdotool tesseract-ocr > "$L/tools.log" 2>&1
     IN env DISPLAY=:97 memvault gui > "$L/gui.log" 2>&1 &
     screen "Create your Memvault" $! deb.png
     ok=1
@@ -87,7 +87,15 @@ elif [ "$mode" = deb ]; then
         if win "vault-e5"; then
             echo "window: the main window (vault-e5)"; sleep 5
             focus "vault-e5"; X key ctrl+f; sleep 1
-            X type --delay 30 "Welches Farbschema mag der Nutzer"; sleep 8
+            X type --delay 30 "Welches Farbschema mag der Nutzer"
+            # The first result row, read back from the screen (tesseract): the English memory it means.
+            for _ in $(seq 1 40); do
+                sleep 3
+                first=$(IN env DISPLAY=:97 /bin/bash -c "xwd -root -silent | xwdtopnm 2>/dev/null | pnmcut -left 380 -top 66 -width 700 -height 18 | pnmscale 3 | pnmtopng > /tmp/row1.png && tesseract /tmp/row1.png - 2>/dev/null")
+                echo "$first" | grep -qi "dark mode" && break
+            done
+            echo "the app's first result: $(echo "$first" | tr -s '\n' ' ')"
+            echo "$first" | grep -qi "dark mode" && echo "found by meaning in the app" || { echo "NOT FOUND in the app"; ok=0; }
         else echo "the main window did not open"; ok=0; fi
     else echo "the unlock window did not open"; ok=0; fi
     IN env DISPLAY=:97 /bin/bash -c "xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > /tmp/deb-search-e5.png"
