@@ -7,6 +7,7 @@
 #                                                                     CLI add + search by meaning with each bundled
 #                                                                     model (e5: queries in German and Spanish), then
 #                                                                     unlock the e5 vault in the app and search it
+# TESTS=0 leaves out readme's test command (the whole suite: minutes of two cores).
 # ROOTDIR is made with `debootstrap --variant=minbase bookworm ROOTDIR` if absent (keep it outside the
 # repository; use a fresh one for `deb`, so that apt must pull the Qt libraries itself). The app's windows
 # are checked under Xvfb (installed in the root for the check only) with xwininfo; screenshots land in
@@ -43,6 +44,7 @@ if [ "$mode" = readme ]; then
     IN env DISPLAY=:97 /bin/bash -c 'cd /root/memvault && python3 -m venv .venv && . .venv/bin/activate && pip install . && memvault' > "$L/cmd2.log" 2>&1 &
     screen "Create your Memvault" $! readme.png
     IN du -sh /root/memvault/.venv
+    [ "${TESTS:-1}" = 0 ] && { echo "TESTS=0: the test command is left out"; exit 0; }
     echo "== README test command (in a second clone, word for word; no display: the tests draw offscreen)"
     rm -rf "$R/root/memvault-tests" && git clone -q --branch "$branch" "$repo" "$R/root/memvault-tests" || exit 1
     IN /bin/bash -c 'cd /root/memvault-tests && python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && python -m pytest -q' > "$L/tests.log" 2>&1
