@@ -40,5 +40,5 @@ Description: local, encrypted, on-device memory for AI agents
 CONTROL
 mkdir -p "$out"
 deb="$out/memvault_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zgzip --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
 echo "$deb"

@@ -19,7 +19,8 @@ IN() { chroot "$R" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bi
        LANG=C.UTF-8 ${EXTRA_CA_DIR:+PIP_CERT=/etc/ssl/certs/ca-certificates.crt} "$@"; }
 [ -d "$R/etc" ] || debootstrap --variant=minbase bookworm "$R" > /dev/null || exit 1
 for m in proc dev dev/pts sys; do mountpoint -q "$R/$m" || mount --bind "/$m" "$R/$m"; done
-trap 'for m in sys dev/pts dev proc; do umount "$R/$m"; done' EXIT
+# A process the app started may hold /dev for a moment after the app ends: try again before giving up.
+trap 'for m in sys dev/pts dev proc; do umount "$R/$m" 2>/dev/null || { sleep 3; umount "$R/$m"; }; done' EXIT
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 
 screen() {  # start Xvfb :97, wait for a window named $1 while $2 runs, screenshot to $3
