@@ -20,6 +20,7 @@ ln -s /opt/memvault/memvault "$stage/usr/bin/memvault"
 install -Dm644 "$root/packaging/memvault.desktop" "$stage/usr/share/applications/memvault.desktop"
 install -Dm644 "$root/resources/icons/memvault.svg" "$stage/usr/share/icons/hicolor/scalable/apps/memvault.svg"
 install -Dm644 "$root/models/all-MiniLM-L6-v2/LICENSE" "$stage/usr/share/doc/memvault/model-LICENSE"
+install -Dm644 "$root/models/multilingual-e5-small/LICENSE" "$stage/usr/share/doc/memvault/multilingual-e5-small-LICENSE"
 size=$(du -sk "$stage" | cut -f1)
 cat > "$stage/DEBIAN/control" <<CONTROL
 Package: memvault
@@ -32,11 +33,12 @@ Section: utils
 Priority: optional
 Description: local, encrypted, on-device memory for AI agents
  Memvault keeps what AI agents remember on your own computer, encrypted
- (SQLCipher) and searchable by meaning with a bundled embedding model
- (all-MiniLM-L6-v2 on ONNX Runtime). Desktop app, command line, local
- HTTP API and MCP server in one program; nothing is downloaded at run time.
+ (SQLCipher) and searchable by meaning with bundled embedding models
+ (all-MiniLM-L6-v2 for English, multilingual-e5-small for about 100
+ languages, on ONNX Runtime). Desktop app, command line, local HTTP API
+ and MCP server in one program; nothing is downloaded at run time.
 CONTROL
 mkdir -p "$out"
 deb="$out/memvault_${version}_${arch}.deb"
-dpkg-deb --root-owner-group -Zgzip --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
 echo "$deb"

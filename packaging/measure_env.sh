@@ -7,6 +7,7 @@
 #
 #   sh packaging/measure_env.sh [VENV_DIR]      # default: a new directory under /tmp, removed after
 #
+# Also checks that a package named `app` imports beside memvault in that venv.
 # Set KEEP=1 to keep the venv. Prints the total, the total without pip/setuptools and the top 25.
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +24,13 @@ log="$wheels/pip.log"
 if ! "$python" -m pip wheel -q --no-deps -w "$wheels" "$repo" >"$log" 2>&1; then cat "$log" >&2; exit 1; fi
 "$python" -m venv "$venv"
 if ! "$venv/bin/python" -m pip install -q "$wheels"/memvault-*.whl >"$log" 2>&1; then cat "$log" >&2; exit 1; fi
+# The wheel installs only `memvault`: another project's top-level `app` package (Flask and FastAPI
+# projects often have one) imports beside it. Checked here, then removed before measuring.
+site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+mkdir "$site/app" && echo "NAME = 'somebody else'" > "$site/app/__init__.py"
+(cd / && "$venv/bin/python" -c "import app, memvault; assert app.NAME == 'somebody else'; print('beside a package named app:', memvault.__file__)" \
+    && "$venv/bin/memvault" --version) || { echo "memvault and a package named app do not coexist" >&2; exit 1; }
+rm -r "$site/app"
 "$venv/bin/python" - "$venv" <<'EOF'
 import importlib.metadata as md
 import os

@@ -122,7 +122,9 @@ def test_the_wheel_installs_beside_a_package_named_app(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert {n.split("/")[0] for n in names} == {"memvault", wheel.name.split("-py3")[0] + ".dist-info"}
-    assert "memvault/_models/all-MiniLM-L6-v2/model.safetensors" in names
+    for model_file in ("all-MiniLM-L6-v2/model.safetensors", "all-MiniLM-L6-v2/tokenizer.json",
+                       "multilingual-e5-small/e5-small-q4.bin", "multilingual-e5-small/tokenizer.json"):
+        assert f"memvault/_models/{model_file}" in names, model_file
 
     site = tmp_path / "site"
     (site / "app").mkdir(parents=True)
