@@ -28,6 +28,7 @@ from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncTargetError, TruncatedData
 from memvault.sharing import roster as rosters
+from memvault.sharing import snapshots
 from memvault.sharing.person import PersonIdentity
 from memvault.sync import incoming, merge, replica
 from memvault.sync.engine import mass_delete_guard
@@ -129,9 +130,13 @@ class ShareEngine:
 
     # -- push ----------------------------------------------------------------------------------------------------
 
-    def _cursors(self, conn: Any) -> dict[str, Any]:
+    def cursors(self, conn: Any) -> dict[str, Any]:
         return json.loads(store.get_setting(conn, cursors_key(self.share)) or
                           '{"next": 1, "chain": [0, ""], "writers": {}, "devices": {}}')
+
+    @property
+    def cursors_name(self) -> str:
+        return cursors_key(self.share)
 
     def _ops_name(self, writer: str, seq: int) -> str:
         return f"{self.share}/ops/{writer}/{seq_name(seq)}"
@@ -148,7 +153,7 @@ class ShareEngine:
             raise SyncError("this shared namespace has no key this device may write under yet (an admin rotates "
                             "it on their next sync); the changes are kept and sent then")
         with self.db.read() as conn:
-            cursors = self._cursors(conn)
+            cursors = self.cursors(conn)
         seq = int(cursors["next"])
         while True:
             header = SegmentHeader(self.share, self.writer, "ops", seq, roster.current)
@@ -162,9 +167,9 @@ class ShareEngine:
             seq += 1
         now = self.wall()
         with self.db.write() as conn:
-            cursors = self._cursors(conn)
+            cursors = self.cursors(conn)
             cursors.update(next=seq + 1, chain=[seq, digest(data)])
-            store.set_setting(conn, cursors_key(self.share), json.dumps(cursors, sort_keys=True))
+            store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
             share_store.record(conn, [(op["u"], roster.namespace or "", self.me.person_id, self.device_id, now)
                                       for op in ops if "u" in op])
         report.pushed_ops += len(ops)
@@ -184,6 +189,15 @@ class ShareEngine:
             return chain
         return [seq, digest(found)]
 
+    # -- snapshots (memvault/sharing/snapshots.py) -------------------------------------------------------------------
+
+    def maintain(self, roster: rosters.Roster) -> str | None:
+        """Write a snapshot when one is due (this member is an admin); returns its name."""
+        return snapshots.write(self, roster) if snapshots.due(self, roster) else None
+
+    def write_snapshot(self, roster: rosters.Roster) -> str:
+        return snapshots.write(self, roster)
+
     # -- pull ----------------------------------------------------------------------------------------------------
 
     def writers(self) -> dict[str, list[int]]:
@@ -196,6 +210,15 @@ class ShareEngine:
         return {w: sorted(s) for w, s in found.items()}
 
     def pull(self, roster: rosters.Roster, report: ShareReport, *, allow_mass_delete: bool = False) -> None:
+        with self.db.read() as conn:
+            first = not self.cursors(conn).get("snapshot_checked")
+        if first and roster.current in roster.keys:
+            # A new member starts from the newest admin snapshot, then reads only the segments after it.
+            snapshots.join(self, roster, report)
+            with self.db.write() as conn:
+                cursors = self.cursors(conn)
+                cursors["snapshot_checked"] = True
+                store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
         for writer, seqs in sorted(self.writers().items()):
             if writer != self.writer:
                 self._pull_writer(roster, writer, seqs, report, allow_mass_delete)
@@ -205,7 +228,7 @@ class ShareEngine:
         person, device = writer.split("/")
         for seq in seqs:
             with self.db.read() as conn:
-                cursors = self._cursors(conn)
+                cursors = self.cursors(conn)
             done, link = cursors["writers"].get(writer, [0, ""])
             if seq <= done:
                 continue
@@ -294,9 +317,9 @@ class ShareEngine:
                 share_store.record_applied(conn, [(u, ns, person, device, now) for _, u, ns in applied.changes])
                 report.changes += applied.changes
                 report.applied_segments += 1
-            cursors = self._cursors(conn)
+            cursors = self.cursors(conn)
             cursors["writers"][writer] = [seq, digest(data)]
             if ops is not None:
                 cursors["devices"][device] = person
-            store.set_setting(conn, cursors_key(self.share), json.dumps(cursors, sort_keys=True))
+            store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
 
