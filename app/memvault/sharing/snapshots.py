@@ -43,6 +43,8 @@ _PERSON = re.compile(r"^[0-9a-f]{32}$")
 #: when the key generation changed since (a removal or rotation), and daily when anything is new.
 SNAPSHOT_SEGMENTS = 50
 SNAPSHOT_SECONDS = 24 * 3600
+#: A reader tries at most this many of one writer's snapshots, newest first.
+LOOK_BACK = 3
 
 
 def _is_writer(text: Any) -> bool:
@@ -178,20 +180,23 @@ def join(engine: ShareEngine, roster: rosters.Roster, report: ShareReport) -> bo
     for writer, seqs in sorted(listed(engine).items()):
         if writer == engine.writer:
             continue
-        path = name(engine.share, writer, seqs[-1])
-        try:
-            head, ops, bys = _read(engine, roster, writer, seqs[-1])
-        except SyncTargetError:
-            raise
-        except NotFound:
-            continue
-        except (DamagedData, DecryptionFailed, SyncError) as exc:
-            report.refused.append(f"refused snapshot {path}: {exc.message}; the segments are read instead")
-            log.warning("share: refused a snapshot of person %s", writer[:8])
-            continue
-        size = sum(link[0] for link in head["covers"].values())
-        if best is None or size > best[0]:
-            best = (size, writer, head, ops, bys)
+        # The newest that verifies: a file planted under a higher number does not hide the admin's real one.
+        for seq in seqs[::-1][:LOOK_BACK]:
+            path = name(engine.share, writer, seq)
+            try:
+                head, ops, bys = _read(engine, roster, writer, seq)
+            except SyncTargetError:
+                raise
+            except NotFound:
+                continue
+            except (DamagedData, DecryptionFailed, SyncError) as exc:
+                report.refused.append(f"refused snapshot {path}: {exc.message}; the segments are read instead")
+                log.warning("share: refused a snapshot of person %s", writer[:8])
+                continue
+            size = sum(link[0] for link in head["covers"].values())
+            if best is None or size > best[0]:
+                best = (size, writer, head, ops, bys)
+            break
     if best is None:
         return False
     _, writer, head, ops, bys = best

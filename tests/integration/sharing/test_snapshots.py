@@ -1,0 +1,210 @@
+"""Snapshots of a shared namespace: a new member starts from an admin's, and a target that forges, replays,
+damages or rolls one back gets it refused and reported while the member still ends up with everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memvault.domain.errors import SyncKeyError
+from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.sharing import roster as rosters
+from memvault.sharing import snapshots
+from memvault.sharing.engine import ShareEngine
+from memvault.sharing.person import PersonIdentity, PersonKey
+from memvault.sync.segments import SegmentHeader, read_file
+from memvault.sync.targets.factory import TargetConfig
+from memvault.vault import sync_store
+
+# Four or five vaults and a dozen cycles each: several seconds.
+pytestmark = pytest.mark.slow
+
+NS = "team"
+
+
+def person_id(services) -> str:
+    return PersonKey.from_text(services.sharing.my_key()).person_id
+
+
+def contents(services) -> set[str]:
+    return {m.content for m in services.memories.list(MemoryFilter(namespace=NS), limit=1000).items}
+
+
+def engine_of(services) -> ShareEngine:
+    return services.sharing._engine(services.sharing._config(NS))
+
+
+def writer_of(services) -> str:
+    return f"{person_id(services)}/{services.vault.device_id}"
+
+
+def snapshot_files(root: Path, services) -> list[Path]:
+    return sorted(root.glob(f"*/snapshots/{writer_of(services)}/*"))
+
+
+def ops_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/ops/*/*/*") if p.is_file())
+
+
+def identity(services) -> PersonIdentity:
+    with services.vault.db.read() as conn:
+        return PersonIdentity.decode_local(sync_store.get_setting(conn, "share_identity"))
+
+
+def embed(services) -> None:
+    while services.worker.run_once():  # as the background worker would have, before the memory is sent
+        pass
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "target"
+    return root, TargetConfig("folder", str(root))
+
+
+@pytest.fixture
+def team(make_person, folder):
+    """Anna (admin) shares 'team' with Ben (write); both wrote; Anna's newest snapshot covers both."""
+    root, target = folder
+    anna, ben = make_person("anna"), make_person("ben")
+    for i in range(3):
+        anna.memories.create(MemoryCreate(namespace=NS, content=f"anna's note {i}"))
+    embed(anna)
+    info = anna.sharing.share(NS, with_key=ben.sharing.my_key(), role="write", target=target, name="ben")
+    assert len(snapshot_files(root, anna)) == 1  # the first cycle of a new namespace writes one
+    ben.sharing.join(info.invite, target)
+    ben.memories.create(MemoryCreate(namespace=NS, content="ben's note"))
+    embed(ben)
+    ben.sharing.sync_now()
+    anna.sharing.sync_now()
+    anna.sharing.write_snapshot(NS)
+    assert len(snapshot_files(root, anna)) == 1  # the older one is deleted once a newer one is there
+    return anna, ben, root, target, info.invite
+
+
+EVERYTHING = {"anna's note 0", "anna's note 1", "anna's note 2", "ben's note"}
+
+
+def test_a_new_member_starts_from_the_admins_snapshot_and_reads_only_what_follows(team, make_person):
+    anna, ben, root, target, invite = team
+    # Every segment the snapshot covers disappears: a member that joins has them only through the snapshot.
+    for path in ops_files(root):
+        path.unlink()
+    ben.memories.create(MemoryCreate(namespace=NS, content="ben after the snapshot"))
+    embed(ben)
+    ben.sharing.sync_now()
+    cara = make_person("cara")
+    anna.sharing.share(NS, with_key=cara.sharing.my_key(), role="read", name="cara")
+    cara.sharing.join(invite, target)
+    assert contents(cara) == EVERYTHING | {"ben after the snapshot"}
+    assert cara.jobs.depth() == 0  # vectors came with the states: nothing to embed again
+    assert not cara.sharing.info(NS).refused
+    # Attribution travels in the snapshot: ben's note is ben's, not the snapshot writer's.
+    bens = [m for m in cara.memories.list(MemoryFilter(namespace=NS)).items if m.content == "ben's note"][0]
+    assert [c.person for c in cara.sharing.changes_of(bens.id)] == [person_id(ben)]
+    # Each writer's chain goes on from the snapshot's links: a later segment of each applies.
+    ben.memories.create(MemoryCreate(namespace=NS, content="ben later"))
+    anna.memories.create(MemoryCreate(namespace=NS, content="anna later"))
+    ben.sharing.sync_now()
+    anna.sharing.sync_now()
+    result = cara.sharing.sync_now()
+    assert result.applied_segments == 2 and not result.refused
+    assert {"ben later", "anna later"} <= contents(cara)
+
+
+def _join_without_snapshot(make_person, anna, target, invite, name: str):
+    late = make_person(name)
+    anna.sharing.share(NS, with_key=late.sharing.my_key(), role="read", name=name)
+    late.sharing.join(invite, target)
+    return late
+
+
+def test_a_snapshot_not_written_by_an_admin_is_refused(team, make_person):
+    anna, ben, root, target, invite = team
+    mallory = make_person("mallory")
+    mallory.sharing.my_key()
+    # Ben (a write member) runs a modified client that believes he is an admin: his snapshot, well formed and
+    # signed by him, carries a memory he never sent.
+    ben.memories.create(MemoryCreate(namespace=NS, content="ben's plant"))
+    ben_engine = engine_of(ben)
+    believed = ben_engine.roster()
+    believed.members[person_id(ben)] = rosters.Member(believed.members[person_id(ben)].key, "admin", "", "")
+    snapshots.write(ben_engine, believed)
+    # Mallory (no member) stole the key generation; her snapshot is signed by her own key.
+    outsider = ShareEngine(mallory.vault.db, ben_engine.target, ben_engine.share, ben_engine.anchor,
+                           identity(mallory), mallory.vault.device_id, ben_engine.models, ben_engine.clock,
+                           ben_engine.wall)
+    stolen = ben_engine.roster()
+    stolen.members[identity(mallory).person_id] = rosters.Member(identity(mallory).key, "admin", "", "")
+    snapshots.write(outsider, stolen)
+    assert len(list(root.glob("*/snapshots/*/*/*"))) == 3
+    cara = _join_without_snapshot(make_person, anna, target, invite, "cara")
+    assert contents(cara) == EVERYTHING  # anna's snapshot and the segments; nothing planted
+    refused = cara.sharing.info(NS).refused
+    assert any(f"person {person_id(ben)[:8]} is a write member: only an admin's snapshot is used" in r
+               for r in refused), refused
+    assert any(f"person {identity(mallory).person_id[:8]} is not a member" in r for r in refused), refused
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "renamed"])
+def test_a_damaged_snapshot_is_refused_and_the_segments_are_read(team, make_person, damage):
+    anna, ben, root, target, invite = team
+    (path,) = snapshot_files(root, anna)
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[:len(data) // 2])
+    elif damage == "flipped":
+        path.write_bytes(data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 1]) + data[len(data) // 2 + 1:])
+    else:  # the admin's file copied under a newer number; the real one, under its own, must still be found
+        path.with_name("0000000099").write_bytes(data)
+        for covered in ops_files(root):
+            covered.unlink()
+    cara = _join_without_snapshot(make_person, anna, target, invite, "cara")
+    assert contents(cara) == EVERYTHING
+    refused = cara.sharing.info(NS).refused
+    assert any("refused snapshot" in r and "segments are read instead" in r for r in refused), refused
+
+
+def test_after_a_removal_the_removed_member_cannot_read_the_new_snapshot_and_an_old_one_is_refused(team, make_person):
+    anna, ben, root, target, invite = team
+    cara = _join_without_snapshot(make_person, anna, target, invite, "cara")
+    (before,) = snapshot_files(root, anna)
+    old_bytes, old_name = before.read_bytes(), before.name
+    anna.sharing.remove(NS, person_id(cara))
+    anna.memories.create(MemoryCreate(namespace=NS, content="the new wifi password"))
+    anna.sharing.sync_now()
+    (after,) = snapshot_files(root, anna)  # a removal changes the key: a new snapshot at once, the old one gone
+    assert after.name != old_name
+    # Cara holds every old generation, not the new one: the new snapshot does not open for her.
+    cara_roster = engine_of(cara).roster()
+    assert person_id(cara) in cara_roster.removed
+    header = SegmentHeader(engine_of(anna).share, writer_of(anna), "snapshot", int(after.name), 0)
+    with pytest.raises(SyncKeyError):
+        read_file(after.read_bytes(), header, cara_roster.keys, PersonKey.from_text(anna.sharing.my_key()).sign)
+    assert b"wifi password" not in after.read_bytes()
+    # The target rolls the snapshot back to the one from before the removal: a new member refuses it and still
+    # gets everything from the segments.
+    after.unlink()
+    before.with_name(old_name).write_bytes(old_bytes)
+    dave = _join_without_snapshot(make_person, anna, target, invite, "dave")
+    assert contents(dave) == EVERYTHING | {"the new wifi password"}
+    refused = dave.sharing.info(NS).refused
+    assert any("earlier key generation" in r for r in refused), refused
+
+
+def test_a_snapshot_rolled_back_within_one_generation_loses_nothing(team, make_person):
+    anna, ben, root, target, invite = team
+    (older,) = snapshot_files(root, anna)
+    older_bytes = older.read_bytes()
+    ben.memories.create(MemoryCreate(namespace=NS, content="ben's second note"))
+    ben.sharing.sync_now()
+    anna.sharing.sync_now()
+    anna.sharing.write_snapshot(NS)
+    (newer,) = snapshot_files(root, anna)
+    newer.unlink()
+    older.write_bytes(older_bytes)
+    cara = _join_without_snapshot(make_person, anna, target, invite, "cara")
+    assert contents(cara) == EVERYTHING | {"ben's second note"}  # the older snapshot, then ben's newer segment
+    with cara.vault.db.read() as conn:
+        assert engine_of(cara).cursors(conn)["writers"][writer_of(ben)][0] == 2
