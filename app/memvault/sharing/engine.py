@@ -211,9 +211,10 @@ class ShareEngine:
 
     def pull(self, roster: rosters.Roster, report: ShareReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
-            first = not self.cursors(conn).get("snapshot_checked")
-        if first and roster.current in roster.keys:
-            # A new member starts from the newest admin snapshot, then reads only the segments after it.
+            cursors = self.cursors(conn)
+        # A device that has read nothing yet (it just joined) starts from the newest admin snapshot, then reads
+        # only the segments after it; one that joined before snapshots existed goes on from its cursors.
+        if not cursors.get("snapshot_checked") and not cursors["writers"] and roster.current in roster.keys:
             snapshots.join(self, roster, report)
             with self.db.write() as conn:
                 cursors = self.cursors(conn)

@@ -3,6 +3,7 @@ damages or rolls one back gets it refused and reported while the member still en
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,32 @@ def test_a_snapshot_rolled_back_within_one_generation_loses_nothing(team, make_p
     assert contents(cara) == EVERYTHING | {"ben's second note"}  # the older snapshot, then ben's newer segment
     with cara.vault.db.read() as conn:
         assert engine_of(cara).cursors(conn)["writers"][writer_of(ben)][0] == 2
+
+
+def test_a_member_that_has_read_segments_does_not_go_back_to_a_snapshot(team):
+    anna, ben, root, _, _ = team
+    # Ben has read anna's segments; as a vault that joined before snapshots existed, it has no mark of a first look.
+    engine = engine_of(ben)
+    with ben.vault.db.write() as conn:
+        cursors = engine.cursors(conn)
+        del cursors["snapshot_checked"]
+        sync_store.set_setting(conn, engine.cursors_name, json.dumps(cursors))
+    (path,) = snapshot_files(root, anna)
+    path.write_bytes(b"not read by a member that is under way")
+    ben.sharing.sync_now()
+    assert not any("snapshot" in r for r in ben.sharing.info(NS).refused)
+
+
+def test_an_admin_writes_a_new_snapshot_when_enough_segments_are_not_covered(team, monkeypatch):
+    anna, ben, root, _, _ = team
+    monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 2)
+    (before,) = snapshot_files(root, anna)
+    ben.memories.create(MemoryCreate(namespace=NS, content="one more"))
+    ben.sharing.sync_now()
+    anna.sharing.sync_now()
+    assert snapshot_files(root, anna) == [before]  # one segment not covered: not yet
+    ben.memories.create(MemoryCreate(namespace=NS, content="and another"))
+    ben.sharing.sync_now()
+    anna.sharing.sync_now()
+    (after,) = snapshot_files(root, anna)
+    assert int(after.name) == int(before.name) + 1
