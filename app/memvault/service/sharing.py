@@ -245,7 +245,7 @@ class SharingService:
             for ns, engine in engines.items():
                 if rosters_now[ns].role_of(engine.me.person_id) is not None:
                     engine.pull(rosters_now[ns], reports[ns], allow_mass_delete=allow_mass_delete)
-                    engine.maintain(rosters_now[ns])
+                    engine.maintain(rosters_now[ns], reports[ns])
         except MemvaultError as exc:
             for report in reports.values():
                 report.problems.append(exc.message)

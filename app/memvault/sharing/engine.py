@@ -191,9 +191,9 @@ class ShareEngine:
 
     # -- snapshots (memvault/sharing/snapshots.py) -------------------------------------------------------------------
 
-    def maintain(self, roster: rosters.Roster) -> str | None:
+    def maintain(self, roster: rosters.Roster, report: ShareReport) -> str | None:
         """Write a snapshot when one is due (this member is an admin); returns its name."""
-        return snapshots.write(self, roster) if snapshots.due(self, roster) else None
+        return snapshots.write(self, roster) if snapshots.due(self, roster, report) else None
 
     def write_snapshot(self, roster: rosters.Roster) -> str:
         return snapshots.write(self, roster)

@@ -71,8 +71,9 @@ def _total(cursors: dict[str, Any]) -> int:
     return sum(int(link[0]) for link in cursors["writers"].values()) + int(cursors["chain"][0])
 
 
-def due(engine: ShareEngine, roster: rosters.Roster) -> bool:
-    """Whether this member (an admin) should write a snapshot now."""
+def due(engine: ShareEngine, roster: rosters.Roster, report: ShareReport) -> bool:
+    """Whether this member (an admin) should write a snapshot now; its newest one missing from the target (deleted
+    or rolled back to an older one) is reported and makes one due."""
     if roster.role_of(engine.me.person_id) != "admin" or roster.tainted or roster.current not in roster.keys:
         return False
     with engine.db.read() as conn:
@@ -80,6 +81,10 @@ def due(engine: ShareEngine, roster: rosters.Roster) -> bool:
     total, last = _total(cursors), cursors.get("snapshot") or {}
     if total == 0:
         return False
+    if last and int(last["seq"]) not in listed(engine).get(engine.writer, []):
+        report.problems.append(f"this device's snapshot {last['seq']} is gone from the target (deleted, or rolled "
+                               "back to an older one): a new one is written")
+        return True
     if last.get("gen") != roster.current:
         return True
     return total - int(last.get("total", 0)) >= SNAPSHOT_SEGMENTS or \

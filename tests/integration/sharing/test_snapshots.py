@@ -114,9 +114,15 @@ def test_a_new_member_starts_from_the_admins_snapshot_and_reads_only_what_follow
     assert {"ben later", "anna later"} <= contents(cara)
 
 
-def _join_without_snapshot(make_person, anna, target, invite, name: str):
+def _invited(make_person, anna, name: str):
+    """A person the admin added (its cycle ran then); they have not joined yet."""
     late = make_person(name)
     anna.sharing.share(NS, with_key=late.sharing.my_key(), role="read", name=name)
+    return late
+
+
+def _join_without_snapshot(make_person, anna, target, invite, name: str):
+    late = _invited(make_person, anna, name)
     late.sharing.join(invite, target)
     return late
 
@@ -186,9 +192,10 @@ def test_after_a_removal_the_removed_member_cannot_read_the_new_snapshot_and_an_
     assert b"wifi password" not in after.read_bytes()
     # The target rolls the snapshot back to the one from before the removal: a new member refuses it and still
     # gets everything from the segments.
+    dave = _invited(make_person, anna, "dave")
     after.unlink()
     before.with_name(old_name).write_bytes(old_bytes)
-    dave = _join_without_snapshot(make_person, anna, target, invite, "dave")
+    dave.sharing.join(invite, target)
     assert contents(dave) == EVERYTHING | {"the new wifi password"}
     refused = dave.sharing.info(NS).refused
     assert any("earlier key generation" in r for r in refused), refused
@@ -203,12 +210,18 @@ def test_a_snapshot_rolled_back_within_one_generation_loses_nothing(team, make_p
     anna.sharing.sync_now()
     anna.sharing.write_snapshot(NS)
     (newer,) = snapshot_files(root, anna)
+    cara = _invited(make_person, anna, "cara")
     newer.unlink()
     older.write_bytes(older_bytes)
-    cara = _join_without_snapshot(make_person, anna, target, invite, "cara")
+    cara.sharing.join(invite, target)
     assert contents(cara) == EVERYTHING | {"ben's second note"}  # the older snapshot, then ben's newer segment
     with cara.vault.db.read() as conn:
         assert engine_of(cara).cursors(conn)["writers"][writer_of(ben)][0] == 2
+    # The admin notices its newest snapshot is gone, says so, and writes a new one (the older one goes).
+    problems = anna.sharing.sync_now().problems
+    assert any("is gone from the target" in p for p in problems), problems
+    (rewritten,) = snapshot_files(root, anna)
+    assert int(rewritten.name) > int(newer.name)
 
 
 def test_a_member_that_has_read_segments_does_not_go_back_to_a_snapshot(team):
