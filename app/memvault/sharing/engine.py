@@ -201,8 +201,12 @@ class ShareEngine:
     # -- pull ----------------------------------------------------------------------------------------------------
 
     def writers(self) -> dict[str, list[int]]:
+        return self.listed("ops")
+
+    def listed(self, kind: str) -> dict[str, list[int]]:
+        """Every writer's file numbers under ``<share>/<kind>/`` (names a member would not write are ignored)."""
         found: dict[str, list[int]] = {}
-        prefix = f"{self.share}/ops/"
+        prefix = f"{self.share}/{kind}/"
         for name in self.target.list(prefix):
             parts = name[len(prefix):].split("/")
             if len(parts) == 3 and _PERSON.match(parts[0]) and ID.match(parts[1]) and SEQ.match(parts[2]):

@@ -29,7 +29,7 @@ from memvault.sharing import roster as rosters
 from memvault.sync import incoming, merge, replica
 from memvault.sync import snapshots as sync_snapshots
 from memvault.sync.segments import SegmentHeader, read_file, write_file
-from memvault.sync.targets.base import ID, SEQ, seq_name
+from memvault.sync.targets.base import ID, seq_name
 from memvault.vault import share_store
 from memvault.vault import sync_store as store
 
@@ -57,14 +57,8 @@ def name(share: str, writer: str, seq: int) -> str:
 
 
 def listed(engine: ShareEngine) -> dict[str, list[int]]:
-    """Every writer's snapshot numbers on the target (names a member would not write are ignored)."""
-    prefix = f"{engine.share}/snapshots/"
-    found: dict[str, list[int]] = {}
-    for path in engine.target.list(prefix):
-        parts = path[len(prefix):].split("/")
-        if len(parts) == 3 and _PERSON.match(parts[0]) and ID.match(parts[1]) and SEQ.match(parts[2]):
-            found.setdefault(f"{parts[0]}/{parts[1]}", []).append(int(parts[2]))
-    return {w: sorted(s) for w, s in found.items()}
+    """Every writer's snapshot numbers on the target."""
+    return engine.listed("snapshots")
 
 
 def _total(cursors: dict[str, Any]) -> int:
