@@ -216,15 +216,23 @@ class ShareEngine:
     def pull(self, roster: rosters.Roster, report: ShareReport, *, allow_mass_delete: bool = False) -> None:
         with self.db.read() as conn:
             cursors = self.cursors(conn)
+        listed = self.writers()
+        done = {w: cursors["writers"].get(w, [0, ""])[0] for w in listed}
+        unread = sum(1 for w, seqs in listed.items() if w != self.writer for seq in seqs if seq > done[w])
+        # A writer whose next segment is not there while later ones are: deleted on the target (or not arrived).
+        gap = any(w != self.writer and min((q for q in seqs if q > done[w]), default=done[w] + 1) > done[w] + 1
+                  for w, seqs in listed.items())
         # A device that has read nothing yet (it just joined) starts from the newest admin snapshot, then reads
-        # only the segments after it; one that joined before snapshots existed goes on from its cursors.
-        if not cursors.get("snapshot_checked") and not cursors["writers"] and roster.current in roster.keys:
-            snapshots.join(self, roster, report)
+        # only the segments after it; so does one that is far behind (away long) or missing a writer's segments,
+        # when a snapshot it has not read yet covers more than it has. One that joined before snapshots existed goes on from its cursors.
+        new = not cursors.get("snapshot_checked") and not cursors["writers"]
+        if roster.current in roster.keys and (new or gap or unread >= snapshots.SNAPSHOT_SEGMENTS):
+            snapshots.join(self, roster, report, guard=None if new or allow_mass_delete else mass_delete_guard)
             with self.db.write() as conn:
                 cursors = self.cursors(conn)
                 cursors["snapshot_checked"] = True
                 store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
-        for writer, seqs in sorted(self.writers().items()):
+        for writer, seqs in sorted(listed.items()):
             if writer != self.writer:
                 self._pull_writer(roster, writer, seqs, report, allow_mass_delete)
 
@@ -241,6 +249,11 @@ class ShareEngine:
             why, ops, data, head = self._check(roster, writer, seq, link, cursors)
             if why == "wait":
                 return  # not readable yet (still arriving, or a key generation not granted to this member)
+            if why == "gap":
+                report.problems.append(f"segments of person {person[:8]} before {name} are missing on the target "
+                                       "(deleted, or not arrived): its later ones wait for them or for a snapshot "
+                                       "of an admin that covers them")
+                return
             if why is not None:
                 report.refused.append(f"refused {name}: {why}")
                 log.warning("share: refused a segment of person %s", person[:8])
@@ -293,7 +306,10 @@ class ShareEngine:
         bound = self.me.person_id if device == self.device_id else cursors["devices"].get(device)
         if head.get("device") != device or (bound is not None and bound != person):
             return f"device {device[:8]} belongs to another person", [], data, None
-        if head.get("prev") != [cursors["writers"].get(writer, [0, ""])[0], link]:
+        done, prev = cursors["writers"].get(writer, [0, ""])[0], head.get("prev")
+        if isinstance(prev, list) and len(prev) == 2 and isinstance(prev[0], int) and prev[0] > done:
+            return "gap", [], None, None  # its predecessors are missing (deleted on the target): a snapshot covers them
+        if prev != [done, link]:
             return "it does not follow this device's chain (replayed, or forged by a member)", [], data, None
         try:
             ops = [merge.validate_op(op) for op in lines[1:]]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncTargetError, SyncKeyError
@@ -45,6 +46,8 @@ SNAPSHOT_SEGMENTS = 50
 SNAPSHOT_SECONDS = 24 * 3600
 #: A reader tries at most this many of one writer's snapshots, newest first.
 LOOK_BACK = 3
+#: Snapshot names a member remembers having read.
+KEEP_READ = 20
 
 
 def _is_writer(text: Any) -> bool:
@@ -171,17 +174,31 @@ def _read(engine: ShareEngine, roster: rosters.Roster, writer: str,
     return head, ops, bys
 
 
-def join(engine: ShareEngine, roster: rosters.Roster, report: ShareReport) -> bool:
-    """Apply the newest usable admin snapshot (the one covering most); returns whether one was applied."""
+def join(engine: ShareEngine, roster: rosters.Roster, report: ShareReport,
+         guard: Callable[[dict[str, int], dict[str, int]], None] | None = None) -> bool:
+    """Apply the newest usable admin snapshot (the one covering most); returns whether one was applied.
+
+    ``guard`` is the mass-delete guard for a member that already holds the namespace (a new one has nothing to
+    lose); when it refuses, nothing is applied and the segments wait as they would."""
     if roster.current is None or roster.current not in roster.keys:
         return False
-    best: tuple[int, str, dict[str, Any], list[dict[str, Any]], dict[str, tuple[str, str]]] | None = None
+    with engine.db.read() as conn:
+        cursors = engine.cursors(conn)
+    # Each snapshot is read at most once by a member (a refused one is reported once, a good one is not read again,
+    # nor anything older of its writer).
+    seen: dict[str, bool] = cursors.get("snapshots_read", {})
+    tried: dict[str, bool] = {}
+    best: tuple[int, str, dict[str, Any], list[dict[str, Any]], dict[str, tuple[str, str]], int] | None = None
     for writer, seqs in sorted(listed(engine).items()):
         if writer == engine.writer:
             continue
         # The newest that verifies: a file planted under a higher number does not hide the admin's real one.
         for seq in seqs[::-1][:LOOK_BACK]:
             path = name(engine.share, writer, seq)
+            if path in seen:
+                if seen[path]:
+                    break
+                continue
             try:
                 head, ops, bys = _read(engine, roster, writer, seq)
             except SyncTargetError:
@@ -191,32 +208,67 @@ def join(engine: ShareEngine, roster: rosters.Roster, report: ShareReport) -> bo
             except (DamagedData, DecryptionFailed, SyncError) as exc:
                 report.refused.append(f"refused snapshot {path}: {exc.message}; the segments are read instead")
                 log.warning("share: refused a snapshot of person %s", writer[:8])
+                tried[path] = False
                 continue
             size = sum(link[0] for link in head["covers"].values())
             if best is None or size > best[0]:
-                best = (size, writer, head, ops, bys)
+                if best is not None:
+                    tried[name(engine.share, best[1], best[5])] = True
+                best = (size, writer, head, ops, bys, seq)
+            else:
+                tried[path] = True
             break
-    if best is None:
-        return False
-    _, writer, head, ops, bys = best
+    useless = best is not None and not any(link[0] > cursors["writers"].get(w, [0, ""])[0]
+                                           for w, link in best[2]["covers"].items() if w != engine.writer)
+    if best is not None and useless:
+        tried[name(engine.share, best[1], best[5])] = True
+    _remember(engine, tried)
+    if best is None or useless:
+        return False  # nothing usable, or nothing this member has not read already
+    _, writer, head, ops, bys, seq = best
     person, device = writer.split("/")
     newest = max((merge.latest(op) or "" for op in ops if "u" in op), default="")
     if newest:
         engine.clock.observe(newest)
     now = engine.wall()
-    with incoming.collector_paused(), engine.db.write() as conn:
-        replica.catch_up(conn, engine.device_id, engine.models)
-        applied = incoming.apply(conn, ops, device, engine.models, now)  # the namespace's state: no mass-delete guard
-        replica.skip_applied(conn)
-        share_store.record_applied(conn, [(u, ns, *bys.get(u, (person, device)), now) for _, u, ns in applied.changes])
-        cursors = engine.cursors(conn)
-        for w, link in head["covers"].items():
-            if w != engine.writer and link[0] > cursors["writers"].get(w, [0, ""])[0]:
-                cursors["writers"][w] = link
-        for d, p in head["devices"].items():
-            if isinstance(d, str) and isinstance(p, str) and d != engine.device_id:
-                cursors["devices"].setdefault(d, p)
-        store.set_setting(conn, engine.cursors_name, json.dumps(cursors, sort_keys=True))
+    try:
+        with incoming.collector_paused(), engine.db.write() as conn:
+            applied = _apply(engine, conn, ops, device, person, head, bys, now, guard)
+    except incoming.MassDelete as exc:
+        removed = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
+        report.problems.append(f"the snapshot of person {person[:8]} would remove {removed} of the shared namespace: "
+                               "nothing was applied; if that is intended, run `memvault share now --allow-mass-delete`")
+        return False
+    _remember(engine, {name(engine.share, writer, seq): True})  # not read again (a refused apply is retried)
     report.changes += applied.changes
     report.applied_segments += 1
     return True
+
+
+def _remember(engine: ShareEngine, tried: dict[str, bool]) -> None:
+    """Keep which snapshots this member has read (``True``: it verified; ``False``: refused)."""
+    if not tried:
+        return
+    with engine.db.write() as conn:
+        cursors = engine.cursors(conn)
+        cursors["snapshots_read"] = dict(list({**cursors.get("snapshots_read", {}), **tried}.items())[-KEEP_READ:])
+        store.set_setting(conn, engine.cursors_name, json.dumps(cursors, sort_keys=True))
+
+
+def _apply(engine: ShareEngine, conn: Any, ops: list[dict[str, Any]], device: str, person: str, head: dict[str, Any],
+           bys: dict[str, tuple[str, str]], now: float,
+           guard: Callable[[dict[str, int], dict[str, int]], None] | None) -> incoming.Applied:
+    """The snapshot's states joined here, and every writer's cursor moved to what it covers, in one transaction."""
+    replica.catch_up(conn, engine.device_id, engine.models)
+    applied = incoming.apply(conn, ops, device, engine.models, now, guard=guard)
+    replica.skip_applied(conn)
+    share_store.record_applied(conn, [(u, ns, *bys.get(u, (person, device)), now) for _, u, ns in applied.changes])
+    cursors = engine.cursors(conn)
+    for w, link in head["covers"].items():
+        if w != engine.writer and link[0] > cursors["writers"].get(w, [0, ""])[0]:
+            cursors["writers"][w] = link
+    for d, p in head["devices"].items():
+        if isinstance(d, str) and isinstance(p, str) and d != engine.device_id:
+            cursors["devices"].setdefault(d, p)
+    store.set_setting(conn, engine.cursors_name, json.dumps(cursors, sort_keys=True))
+    return applied

@@ -251,3 +251,62 @@ def test_an_admin_writes_a_new_snapshot_when_enough_segments_are_not_covered(tea
     anna.sharing.sync_now()
     (after,) = snapshot_files(root, anna)
     assert int(after.name) == int(before.name) + 1
+
+
+def test_a_member_far_behind_catches_up_from_a_newer_snapshot_once(team, make_person, monkeypatch):
+    anna, ben, root, target, invite = team
+    monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 3)
+    # Ben is away while anna writes four segments and snapshots them; those segments then disappear, so ben has
+    # them only through the snapshot.
+    for i in range(4):
+        anna.memories.create(MemoryCreate(namespace=NS, content=f"while ben was away {i}"))
+        anna.sharing.sync_now()
+    anna.sharing.write_snapshot(NS)
+    (snapshot,) = snapshot_files(root, anna)
+    for path in ops_files(root):
+        if writer_of(anna) in str(path) and int(path.name) <= 5:
+            path.unlink()
+    anna.memories.create(MemoryCreate(namespace=NS, content="after the snapshot"))
+    anna.sharing.sync_now()
+    for i in range(3):  # still far behind: three more segments ben has not read
+        anna.memories.create(MemoryCreate(namespace=NS, content=f"later {i}"))
+        anna.sharing.sync_now()
+    result = ben.sharing.sync_now()
+    assert {f"while ben was away {i}" for i in range(4)} | {"after the snapshot"} <= contents(ben)
+    assert {f"later {i}" for i in range(3)} <= contents(ben) and not result.refused
+    # Read once: a planted file beside it is refused once, and the snapshot itself is not read again.
+    snapshot.with_name("0000000098").write_bytes(b"planted")
+    with ben.vault.db.write() as conn:  # as if far behind again
+        engine = engine_of(ben)
+        cursors = engine.cursors(conn)
+        cursors["writers"][writer_of(anna)] = [1, cursors["writers"][writer_of(anna)][1]]
+        sync_store.set_setting(conn, engine.cursors_name, json.dumps(cursors))
+    first = ben.sharing.sync_now().refused
+    second = ben.sharing.sync_now().refused
+    assert sum("0000000098" in r for r in first) == 1 and not any("0000000098" in r for r in second)
+
+
+def test_a_snapshot_that_would_remove_most_of_a_members_namespace_waits_like_a_segment(team, monkeypatch):
+    anna, ben, root, _, _ = team
+    monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 2)
+    made = [anna.memories.create(MemoryCreate(namespace=NS, content=f"bulk {i}")).memory.id for i in range(60)]
+    anna.sharing.sync_now()
+    ben.sharing.sync_now()
+    assert len(contents(ben)) == 64
+    # Ben is away while anna removes the 60 in a few cycles and snapshots that; the segments disappear.
+    for start in range(0, 60, 20):
+        for memory_id in made[start:start + 20]:
+            anna.lifecycle.delete(memory_id)
+        anna.sharing.sync_now()
+    anna.sharing.write_snapshot(NS)
+    for path in ops_files(root):
+        if writer_of(anna) in str(path):
+            path.unlink()
+    anna.memories.create(MemoryCreate(namespace=NS, content="after the removal"))
+    anna.sharing.sync_now()  # a segment ben can only follow from the snapshot
+    problems = ben.sharing.sync_now().problems
+    assert len(contents(ben)) == 64  # nothing removed without the user's word
+    assert any("snapshot of person" in p and "--allow-mass-delete" in p for p in problems), problems
+    assert "after the removal" not in contents(ben)  # it waits for what comes before it
+    ben.sharing.sync_now(allow_mass_delete=True)
+    assert contents(ben) == EVERYTHING | {"after the removal"}
