@@ -15,6 +15,7 @@ removal or rotation is refused: after a rotation nothing the namespace holds is 
 member has), its head and every line are well formed, and every op is in the shared namespace. Anything else
 is refused, reported (``share status``), and the segments are read instead: nothing is lost, because segments
 are never deleted (no compaction), so a snapshot that the target deletes or rolls back only costs reading more.
+A member already under way uses one when it is far behind or a writer's segments went missing (see FORMAT.md).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncTargetError, SyncKeyError
+from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncKeyError, SyncTargetError
 from memvault.sharing import roster as rosters
 from memvault.sync import incoming, merge, replica
 from memvault.sync import snapshots as sync_snapshots
