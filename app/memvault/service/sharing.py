@@ -245,6 +245,7 @@ class SharingService:
             for ns, engine in engines.items():
                 if rosters_now[ns].role_of(engine.me.person_id) is not None:
                     engine.pull(rosters_now[ns], reports[ns], allow_mass_delete=allow_mass_delete)
+                    engine.maintain(rosters_now[ns], reports[ns])
         except MemvaultError as exc:
             for report in reports.values():
                 report.problems.append(exc.message)
@@ -300,6 +301,12 @@ class SharingService:
             self._wake()
         for event in events_of_arrivals(report.changes, SYNC):
             self._events.emit(event)
+
+    def write_snapshot(self, namespace: str) -> str:
+        """Write a snapshot of a shared namespace now (an admin; the cycle writes them when due)."""
+        engine = self._engine(self._config(namespace))
+        with self._lock:
+            return engine.write_snapshot(engine.roster())
 
     # -- attribution ----------------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncTargetError, TruncatedData
 from memvault.sharing import roster as rosters
+from memvault.sharing import snapshots
 from memvault.sharing.person import PersonIdentity
 from memvault.sync import incoming, merge, replica
 from memvault.sync.engine import mass_delete_guard
@@ -129,9 +130,13 @@ class ShareEngine:
 
     # -- push ----------------------------------------------------------------------------------------------------
 
-    def _cursors(self, conn: Any) -> dict[str, Any]:
+    def cursors(self, conn: Any) -> dict[str, Any]:
         return json.loads(store.get_setting(conn, cursors_key(self.share)) or
                           '{"next": 1, "chain": [0, ""], "writers": {}, "devices": {}}')
+
+    @property
+    def cursors_name(self) -> str:
+        return cursors_key(self.share)
 
     def _ops_name(self, writer: str, seq: int) -> str:
         return f"{self.share}/ops/{writer}/{seq_name(seq)}"
@@ -148,7 +153,7 @@ class ShareEngine:
             raise SyncError("this shared namespace has no key this device may write under yet (an admin rotates "
                             "it on their next sync); the changes are kept and sent then")
         with self.db.read() as conn:
-            cursors = self._cursors(conn)
+            cursors = self.cursors(conn)
         seq = int(cursors["next"])
         while True:
             header = SegmentHeader(self.share, self.writer, "ops", seq, roster.current)
@@ -162,9 +167,9 @@ class ShareEngine:
             seq += 1
         now = self.wall()
         with self.db.write() as conn:
-            cursors = self._cursors(conn)
+            cursors = self.cursors(conn)
             cursors.update(next=seq + 1, chain=[seq, digest(data)])
-            store.set_setting(conn, cursors_key(self.share), json.dumps(cursors, sort_keys=True))
+            store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
             share_store.record(conn, [(op["u"], roster.namespace or "", self.me.person_id, self.device_id, now)
                                       for op in ops if "u" in op])
         report.pushed_ops += len(ops)
@@ -184,11 +189,24 @@ class ShareEngine:
             return chain
         return [seq, digest(found)]
 
+    # -- snapshots (memvault/sharing/snapshots.py) -------------------------------------------------------------------
+
+    def maintain(self, roster: rosters.Roster, report: ShareReport) -> str | None:
+        """Write a snapshot when one is due (this member is an admin); returns its name."""
+        return snapshots.write(self, roster) if snapshots.due(self, roster, report) else None
+
+    def write_snapshot(self, roster: rosters.Roster) -> str:
+        return snapshots.write(self, roster)
+
     # -- pull ----------------------------------------------------------------------------------------------------
 
     def writers(self) -> dict[str, list[int]]:
+        return self.listed("ops")
+
+    def listed(self, kind: str) -> dict[str, list[int]]:
+        """Every writer's file numbers under ``<share>/<kind>/`` (names a member would not write are ignored)."""
         found: dict[str, list[int]] = {}
-        prefix = f"{self.share}/ops/"
+        prefix = f"{self.share}/{kind}/"
         for name in self.target.list(prefix):
             parts = name[len(prefix):].split("/")
             if len(parts) == 3 and _PERSON.match(parts[0]) and ID.match(parts[1]) and SEQ.match(parts[2]):
@@ -196,7 +214,25 @@ class ShareEngine:
         return {w: sorted(s) for w, s in found.items()}
 
     def pull(self, roster: rosters.Roster, report: ShareReport, *, allow_mass_delete: bool = False) -> None:
-        for writer, seqs in sorted(self.writers().items()):
+        with self.db.read() as conn:
+            cursors = self.cursors(conn)
+        listed = self.writers()
+        done = {w: cursors["writers"].get(w, [0, ""])[0] for w in listed}
+        unread = sum(1 for w, seqs in listed.items() if w != self.writer for seq in seqs if seq > done[w])
+        # A writer whose next segment is not there while later ones are: deleted on the target (or not arrived).
+        gap = any(w != self.writer and min((q for q in seqs if q > done[w]), default=done[w] + 1) > done[w] + 1
+                  for w, seqs in listed.items())
+        # A device that has read nothing yet (it just joined) starts from the newest admin snapshot, then reads
+        # only the segments after it; so does one that is far behind (away long) or missing a writer's segments,
+        # when a snapshot it has not read yet covers more than it has. One that joined before snapshots existed goes on from its cursors.
+        new = not cursors.get("snapshot_checked") and not cursors["writers"]
+        if roster.current in roster.keys and (new or gap or unread >= snapshots.SNAPSHOT_SEGMENTS):
+            snapshots.join(self, roster, report, guard=None if new or allow_mass_delete else mass_delete_guard)
+            with self.db.write() as conn:
+                cursors = self.cursors(conn)
+                cursors["snapshot_checked"] = True
+                store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
+        for writer, seqs in sorted(listed.items()):
             if writer != self.writer:
                 self._pull_writer(roster, writer, seqs, report, allow_mass_delete)
 
@@ -205,7 +241,7 @@ class ShareEngine:
         person, device = writer.split("/")
         for seq in seqs:
             with self.db.read() as conn:
-                cursors = self._cursors(conn)
+                cursors = self.cursors(conn)
             done, link = cursors["writers"].get(writer, [0, ""])
             if seq <= done:
                 continue
@@ -213,6 +249,11 @@ class ShareEngine:
             why, ops, data, head = self._check(roster, writer, seq, link, cursors)
             if why == "wait":
                 return  # not readable yet (still arriving, or a key generation not granted to this member)
+            if why == "gap":
+                report.problems.append(f"segments of person {person[:8]} before {name} are missing on the target "
+                                       "(deleted, or not arrived): its later ones wait for them or for a snapshot "
+                                       "of an admin that covers them")
+                return
             if why is not None:
                 report.refused.append(f"refused {name}: {why}")
                 log.warning("share: refused a segment of person %s", person[:8])
@@ -265,7 +306,10 @@ class ShareEngine:
         bound = self.me.person_id if device == self.device_id else cursors["devices"].get(device)
         if head.get("device") != device or (bound is not None and bound != person):
             return f"device {device[:8]} belongs to another person", [], data, None
-        if head.get("prev") != [cursors["writers"].get(writer, [0, ""])[0], link]:
+        done, prev = cursors["writers"].get(writer, [0, ""])[0], head.get("prev")
+        if isinstance(prev, list) and len(prev) == 2 and isinstance(prev[0], int) and prev[0] > done:
+            return "gap", [], None, None  # its predecessors are missing (deleted on the target): a snapshot covers them
+        if prev != [done, link]:
             return "it does not follow this device's chain (replayed, or forged by a member)", [], data, None
         try:
             ops = [merge.validate_op(op) for op in lines[1:]]
@@ -294,9 +338,9 @@ class ShareEngine:
                 share_store.record_applied(conn, [(u, ns, person, device, now) for _, u, ns in applied.changes])
                 report.changes += applied.changes
                 report.applied_segments += 1
-            cursors = self._cursors(conn)
+            cursors = self.cursors(conn)
             cursors["writers"][writer] = [seq, digest(data)]
             if ops is not None:
                 cursors["devices"][device] = person
-            store.set_setting(conn, cursors_key(self.share), json.dumps(cursors, sort_keys=True))
+            store.set_setting(conn, self.cursors_name, json.dumps(cursors, sort_keys=True))
 

@@ -54,21 +54,7 @@ def write_snapshot(engine: SyncParts) -> str:
         covers[engine.device_id] = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
         chosen = scope.read(conn)
         chain = json.loads(store.get_setting(conn, "sync_own_chain") or '[0, ""]')
-        lines = [json.dumps({"wipe": ns, "h": h}) for ns, h in sorted(store.wipes(conn).items())]
-        states = list(store.iter_states(conn))
-        rows = store.rows_for(conn, [u for u, _ in states])
-        for uuid, state in states:
-            op = dict(state, u=uuid)
-            row = rows.get(uuid)
-            if row is not None:
-                found = store.vectors_of(conn, row)
-                if found is not None:
-                    op["vectors"] = replica._vectors_payload(row, found, engine.models.dimension)
-                # A device that joins from this snapshot gets the history too (one version: nothing to add).
-                made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
-                if made:
-                    op["hv"] = made
-            lines.append(json.dumps(op, ensure_ascii=False, sort_keys=True))
+        lines = [json.dumps(op, ensure_ascii=False, sort_keys=True) for op in state_ops(conn, engine.models.dimension)]
     while True:
         header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
         name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
@@ -83,6 +69,28 @@ def write_snapshot(engine: SyncParts) -> str:
         store.set_setting(conn, "sync_snapshot_covers", str(covers[engine.device_id]))
         store.set_setting(conn, "sync_snapshot_all", json.dumps(covers, sort_keys=True))
     return name
+
+
+def state_ops(conn: Any, dimension: int, namespace: str | None = None) -> list[dict[str, Any]]:
+    """What a snapshot holds: every namespace wipe and every memory's merge state with its vectors and history
+    (only ``namespace``'s when given; shared namespaces snapshot one namespace each)."""
+    ops: list[dict[str, Any]] = [{"wipe": ns, "h": h} for ns, h in sorted(store.wipes(conn).items())
+                                 if namespace is None or ns == namespace]
+    states = [(u, s) for u, s in store.iter_states(conn) if namespace is None or s.get("ns") == namespace]
+    rows = store.rows_for(conn, [u for u, _ in states])
+    for uuid, state in states:
+        op = dict(state, u=uuid)
+        row = rows.get(uuid)
+        if row is not None:
+            found = store.vectors_of(conn, row)
+            if found is not None:
+                op["vectors"] = replica._vectors_payload(row, found, dimension)
+            # A device that joins from this snapshot gets the history too (one version: nothing to add).
+            made = store.history_rows(conn, row.rowid, 0)[-merge.MAX_HISTORY:] if row.version > 1 else []
+            if made:
+                op["hv"] = made
+        ops.append(op)
+    return ops
 
 
 def _read_snapshot(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -9,12 +9,18 @@ from tests.helpers import fast_settings
 pytestmark = pytest.mark.slow
 
 
-def test_share_benchmark_measures_a_join_and_cycles_as_members_grow(tmp_path):
+def test_share_benchmark_measures_joins_and_cycles_as_members_grow(tmp_path):
     lines: list[str] = []
     report = run_share_benchmark(fast_settings(tmp_path / "unused"), n=200, progress=lines.append)
-    assert report.joined_memories == 200 + CYCLES and report.embedded_again == 0 and report.searchable_hits > 0
-    assert report.join_s > 0 and report.join_cpu_s > 0 and report.first_search_ms > 0 and report.target_mb > 0
+    fifth, tenth = report.joins
+    assert (fifth.members, tenth.members) == (5, 10)
+    # The fifth joins after the admin's cycles alone; the tenth after the five-member cycles too.
+    assert fifth.memories == 200 + CYCLES and tenth.memories == 200 + 2 * CYCLES
+    for join in report.joins:
+        assert join.embedded_again == 0 and join.hits > 0 and join.refused == 0
+        assert join.wall_s > 0 and join.cpu_s > 0 and join.first_search_ms > 0
+    assert report.target_mb > report.snapshot_mb > 0
     assert sorted(report.cycles) == list(MEMBER_COUNTS)
     assert report.cycles[1][1] is None and all(report.cycles[m][1] > 0 for m in MEMBER_COUNTS[1:])
     text = report.as_text()
-    assert "new member joining" in text and "20 members" in text and lines
+    assert "joining at 10 members" in text and "20 members" in text and lines

@@ -23,6 +23,8 @@ def test_a_write_members_change_reaches_the_other_member(make_person, tmp_path, 
         anna.memories.create(MemoryCreate(namespace="ops", content="the pager rota is in the wiki"))
         info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
         ben.sharing.join(info.invite, target)
+        # Anna's first cycle wrote a snapshot there; ben started from it (nothing refused).
+        assert list(root.rglob("snapshots/*/*/0000000001")) and not ben.sharing.info("ops").refused
         ben.memories.create(MemoryCreate(namespace="ops", content="ben takes the night shift"))
         ben.sharing.sync_now()
         assert anna.sharing.sync_now().applied_segments == 1
