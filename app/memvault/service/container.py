@@ -184,7 +184,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     # Looked up on the class: a lazy embedder answers any attribute by loading the model.
     if getattr(type(embedder), "yield_background_to", None) is not None:  # the tests' fake has no threads
         embedder.yield_background_to(foreground.busy)
-    index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working,
+    index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working, searches_busy=foreground.busy,
+                        pause=foreground.wait_quiet,
                         progress=lambda done, total: health.report_progress("vector-index", done, total))
     if not db.read_only:
         # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.
