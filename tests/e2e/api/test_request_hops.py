@@ -21,17 +21,33 @@ def hops(monkeypatch):
     return ran
 
 
-def test_a_read_by_id_crosses_to_the_pool_only_to_authenticate_read_and_check_its_answer(api, hops):
+def test_a_read_by_id_crosses_to_the_pool_only_to_authenticate_and_to_read(api, hops):
     with api.client(api.alpha) as c:
         created = c.post("/v1/memories", json={"content": "the deploy runs on Fridays"})
         assert created.status_code == 201, created.text
         hops.clear()
         got = c.get(f"/v1/memories/{created.json()['id']}")
-    assert got.status_code == 200
-    # The key's lookup (a database read), the route, and FastAPI's check of the route's answer; the services'
-    # lookup and the scope check run on the event loop.
-    assert len(hops) == 3, hops
+    assert got.status_code == 200 and got.json()["content"] == "the deploy runs on Fridays"
+    # The key's lookup and the memory's read (database reads); the services' lookup, the scope check and the
+    # check of the answer against its model run on the event loop.
+    assert len(hops) == 2, hops
     assert "authenticate" in hops[0]
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_search_and_a_page_of_the_list_cross_to_the_pool_twice(api, hops, mode):
+    with api.client(api.alpha) as c:
+        assert c.post("/v1/memories", json={"content": "the billing service deploys on Fridays"}).status_code == 201
+        api.drain()
+        hops.clear()
+        found = c.post("/v1/memories/search", json={"query": "billing deploys", "search_mode": mode})
+        assert found.status_code == 200, found.text
+        assert any("billing" in hit["memory"]["content"] for hit in found.json()["data"])
+        assert len(hops) == 2, hops
+        hops.clear()
+        page = c.get("/v1/memories", params={"limit": 5})
+    assert page.status_code == 200 and page.json()["data"]
+    assert len(hops) == 2, hops
 
 
 def test_a_key_without_the_scope_is_still_refused(api):
