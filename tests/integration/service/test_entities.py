@@ -263,7 +263,8 @@ def test_the_loops_step_looks_at_searches_in_flight_between_parts_of_its_batch(l
     loaded.worker.drain()
     parts: list[int] = []
     real = loaded.entities._extractor.extract
-    monkeypatch.setattr(loaded.entities._extractor, "extract", lambda items, g: parts.append(len(items)) or real(items, g))
+    monkeypatch.setattr(loaded.entities._extractor, "extract",
+                        lambda items, g: parts.append(len(items)) or real(items, g))
     fg = loaded.foreground
     in_search, release = threading.Event(), threading.Event()
     search = threading.Thread(target=fg.serving(lambda: (in_search.set(), release.wait(30))))
@@ -290,6 +291,7 @@ def test_drained_outside_the_loop_a_batch_is_parsed_whole(loaded, monkeypatch):
     loaded.worker.drain()
     parts: list[int] = []
     real = loaded.entities._extractor.extract
-    monkeypatch.setattr(loaded.entities._extractor, "extract", lambda items, g: parts.append(len(items)) or real(items, g))
+    monkeypatch.setattr(loaded.entities._extractor, "extract",
+                        lambda items, g: parts.append(len(items)) or real(items, g))
     loaded.entities.drain()
     assert parts == [entity_service.PAUSE_EVERY + 3]
