@@ -54,3 +54,24 @@ def test_a_key_without_the_scope_is_still_refused(api):
     with api.client(api.alpha_wo) as c:
         refused = c.get("/v1/memories/mem_0000000000000000")
     assert refused.status_code == 403
+
+
+def test_the_servers_connections_send_without_waiting_for_acks(services):
+    """TCP_NODELAY on every accepted connection: an answer is written as its head and then its body, and without
+    it the body waited for the client's delayed ACK of the head (~40 ms a request on Linux, measured from the
+    answer's last write to the client's read)."""
+    import socket
+
+    from memvault.api.server import ApiServer
+
+    server = ApiServer(services, port=0)
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+            client.sendall(b"GET /v1/memories HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert client.recv(65536).startswith(b"HTTP/1.1 401")
+            accepted = [c.transport.get_extra_info("socket") for c in server._server.server_state.connections]
+            assert accepted
+            assert all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in accepted)
+    finally:
+        server.stop()
