@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
@@ -101,9 +102,15 @@ def search_filter(body: SearchIn, namespace: str) -> MemoryFilter:
     )
 
 
+# The hot reads (searches, a read by id, a page of the list) are async routes that run their service call on the
+# thread pool themselves: FastAPI checks a plain route's answer on the pool too, one more hop for every request.
 @router.post("/search", response_model=SearchOut)
-def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
+async def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
     """Search by meaning (semantic), by words (keyword) or both (hybrid: one calibrated 0..1 relevance)."""
+    return await run_in_threadpool(_search, body, key, services)
+
+
+def _search(body: SearchIn, key: ApiKey, services) -> SearchOut:
     f = search_filter(body, namespace_for(key, body.namespace))
     mode = body.mode or body.search_mode
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,
@@ -124,7 +131,7 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchOut:
 
 
 @router.get("", response_model=ListOut)
-def list_memories(
+async def list_memories(
     key: ReadKey, services: ServicesDep,
     namespace: Annotated[str | None, d.doc_query(**d.NAMESPACE)] = None, agent_id: str | None = None,
     user_id: str | None = None, session_id: str | None = None, project: str | None = None,
@@ -153,15 +160,15 @@ def list_memories(
         created_after=created_after, created_before=created_before, metadata=_metadata_param(metadata_filter),
         include_expired=include_expired, include_deleted=include_deleted, only_deleted=only_deleted,
         include_archived=include_archived, changed_by=changed_by)
-    page = services.memories.list(f, limit=min(limit, 100) if limit > 0 else limit, offset=offset,
-                                  cursor=v.cursor(cursor))
+    page = await run_in_threadpool(services.memories.list, f, limit=min(limit, 100) if limit > 0 else limit,
+                                   offset=offset, cursor=v.cursor(cursor))
     return ListOut(data=[MemoryPublic.of(m) for m in page.items], has_more=page.has_more,
                    next_cursor=page.next_cursor, total_count=page.total)
 
 
 @router.get("/{memory_id}", response_model=MemoryPublic)
-def get_memory(memory_id: str, key: ReadKey, services: ServicesDep) -> MemoryPublic:
-    return MemoryPublic.of(services.memories.get(memory_id, _scope(key)))
+async def get_memory(memory_id: str, key: ReadKey, services: ServicesDep) -> MemoryPublic:
+    return MemoryPublic.of(await run_in_threadpool(services.memories.get, memory_id, _scope(key)))
 
 
 @router.patch("/{memory_id}", response_model=MemoryPublic | MemoryReceipt)

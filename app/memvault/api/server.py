@@ -79,8 +79,13 @@ class ApiServer:
         allowed = set(LOOPBACK_NAMES) | ({host} if host not in LOOPBACK_NAMES else set())
         # Bind the address that was checked, not the name again (it could resolve elsewhere the second time).
         address = (resolve(host) or [host])[0]
-        self._sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets whose protocol says TCP, and
+        # the connections accepted here inherit it. Without it each answer (head and body written apart) waited
+        # for the client's delayed ACK: ~40 ms a request on Linux, whatever the request cost.
+        self._sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM,
+                                   socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             self._sock.bind((address, port))
         except OSError as exc:

@@ -7,6 +7,13 @@ threads go straight from one claim's last batch to the next claim's first
 claim). A store or a search that embeds meanwhile must not wait behind that
 queue, only for the batches already running; and a stopping worker cancels the
 batches it queued instead of waiting for them.
+
+While searches are in flight, background batches run on one thread fewer than
+the embedder has (at least one): a search embeds its query on its own thread and
+then reads and ranks, and with every core in a background batch it waited for
+a share of one (each run computes on one thread; see ``model.session_options``).
+The threads left keep taking callers' batches at once, and the background never
+stalls: one thread goes on with it.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ class BatchScheduler:
         #: :data:`HOLD_MAX_SECONDS`, so that they get the cores (see ``service/foreground.py``).
         self.foreground_busy: Callable[[], bool] | None = None
         self._holding = 0
+        self._background_running = 0
         _stop_at_exit(self)
 
     def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future:
@@ -79,22 +87,28 @@ class BatchScheduler:
                 if worker is not threading.current_thread():
                     worker.join()
 
-    def _next(self) -> tuple[Future, Callable[[], Any]] | None:
+    def _next(self) -> tuple[Future, Callable[[], Any], bool] | None:
+        """The next call to run, and whether it is background work; ``None`` once shut down."""
         with self._cond:
             deadline: float | None = None
             while True:
                 if self._queues[0]:
-                    return self._queues[0].popleft()
+                    return (*self._queues[0].popleft(), False)
                 if self._queues[1]:
                     busy = self.foreground_busy
                     if busy is None or self._closed or not busy():
-                        return self._queues[1].popleft()
+                        return self._background()
                     now = time.monotonic()
-                    deadline = now + HOLD_MAX_SECONDS if deadline is None else deadline
-                    if now >= deadline:
-                        return self._queues[1].popleft()
+                    if self._background_running >= self._background_cap():
+                        # Not bounded: the threads already in background batches carry it on meanwhile.
+                        wait = _HOLD_POLL_SECONDS
+                    else:
+                        deadline = now + HOLD_MAX_SECONDS if deadline is None else deadline
+                        if now >= deadline:
+                            return self._background()
+                        wait = min(_HOLD_POLL_SECONDS, deadline - now)
                     self._holding += 1
-                    self._cond.wait(min(_HOLD_POLL_SECONDS, deadline - now))
+                    self._cond.wait(wait)
                     self._holding -= 1
                     continue
                 if self._closed:
@@ -102,10 +116,25 @@ class BatchScheduler:
                 self._idle += 1
                 self._cond.wait()
 
+    def _background_cap(self) -> int:
+        """Threads that may run background batches while searches are in flight."""
+        return max(1, self._threads - 1)
+
+    def _background(self) -> tuple[Future, Callable[[], Any], bool]:
+        self._background_running += 1
+        future, fn = self._queues[1].popleft()
+        return future, fn, True
+
     def _work(self) -> None:
         while (task := self._next()) is not None:
-            _run(*task)
-            task = None  # a finished call's inputs are not kept alive while the thread waits
+            future, fn, background = task
+            _run(future, fn)
+            task = future = fn = None  # a finished call's inputs are not kept alive while the thread waits
+            if background:
+                with self._cond:
+                    self._background_running -= 1
+                    if self._holding:
+                        self._cond.notify_all()  # a thread held back by the cap may take the next batch now
 
 
 def _stop_at_exit(scheduler: BatchScheduler) -> None:

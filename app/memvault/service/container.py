@@ -174,16 +174,18 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     worker = EmbeddingWorker(jobs, embedder, batch_size=settings.worker_batch_size, on_ready=on_ready)
     query_vectors = QueryVectorCache(embedder)
     lifecycle = LifecycleService(db, clock, events, wall)
-    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working)
+    # Searches go first: the loops whose steps take the CPU for long wait for a quiet moment (bounded).
+    foreground = Foreground()
+    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working,
+                             pause=foreground.wait_quiet)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
-    # Searches go first: the loops whose steps take the CPU for long wait for a quiet moment (bounded).
-    foreground = Foreground()
     # Looked up on the class: a lazy embedder answers any attribute by loading the model.
     if getattr(type(embedder), "yield_background_to", None) is not None:  # the tests' fake has no threads
         embedder.yield_background_to(foreground.busy)
-    index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working,
+    index = VectorIndex(db, embedder.dimension, embedding_busy=jobs.working, searches_busy=foreground.busy,
+                        pause=foreground.wait_quiet,
                         progress=lambda done, total: health.report_progress("vector-index", done, total))
     if not db.read_only:
         # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.

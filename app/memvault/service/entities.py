@@ -45,6 +45,9 @@ WORKER_BATCH = 64
 #: between steps only, so a step already running when a burst of stores arrives runs on beside the embedder:
 #: at 64 that was ~0.3 s of a core taken from an ingest into a vault with an import's backlog waiting.
 LOOP_BATCH = 16
+#: Memories the loop parses between two looks at the searches in flight (``pause``): a step is Python holding the
+#: interpreter lock (~3 ms a memory), and a search beside it waits for the lock at each of its many reads.
+PAUSE_EVERY = 4
 #: A job that failed this often is left alone (its memory keeps no entities).
 MAX_ATTEMPTS = 3
 #: Entities a namespace may have for its gazetteer to be rebuilt on the caller's thread (larger: in the background).
@@ -77,9 +80,12 @@ class EntityService:
     """Extraction on store, the backfill worker, and the entity list (one per vault)."""
 
     def __init__(self, db: Database, extractor: EntityExtractor, wall: Clock = system_clock, *,
-                 embedding_busy: Callable[[], bool] | None = None) -> None:
+                 embedding_busy: Callable[[], bool] | None = None,
+                 pause: Callable[[], object] | None = None) -> None:
         self._db = db
         self._embedding_busy = embedding_busy
+        #: Called by the loop's step between parts of its batch: waits (bounded) while searches run.
+        self._pause = pause
         self._extractor = extractor
         self._wall = wall
         self._gazetteers: dict[str | None, tuple[tuple[int, int], Gazetteer]] = {}
@@ -204,7 +210,7 @@ class EntityService:
         jobs = self._claim(LOOP_BATCH, give_way=True)
         if jobs is None:
             return YIELD_SECONDS
-        return 0.0 if self._extract(jobs) else IDLE_SECONDS
+        return 0.0 if self._extract(jobs, pause=self._pause) else IDLE_SECONDS
 
     def run_once(self, limit: int = WORKER_BATCH) -> int:
         """Extract up to ``limit`` queued memories, embedded or not; returns how many jobs were finished."""
@@ -221,20 +227,28 @@ class EntityService:
                 return None
             return repo.claim(conn, limit, MAX_ATTEMPTS)
 
-    def _extract(self, jobs: list[repo.EntityJob]) -> int:
-        """Extract and store ``jobs``' entities; returns how many were finished."""
+    def _extract(self, jobs: list[repo.EntityJob], *, pause: Callable[[], object] | None = None) -> int:
+        """Extract and store ``jobs``' entities; returns how many were finished.
+
+        ``pause``: called between parts of :data:`PAUSE_EVERY` memories (the parts are parsed apart)."""
         if not jobs:
             return 0
         wanted = [j for j in jobs if j.forced or len(j.content) <= AUTO_MAX_CHARS]
         results: dict[int, list[EntityMention] | None] = {j.memory_id: None for j in jobs}
         with self._db.read() as conn:
             gazetteers = {ns: self.gazetteer(conn, ns) for ns in {j.namespace for j in wanted}}
+        parts: list[tuple[Gazetteer, list[repo.EntityJob]]] = []
         for ns, gazetteer in gazetteers.items():
             mine = [j for j in wanted if j.namespace == ns]
+            size = PAUSE_EVERY if pause is not None else len(mine)
+            parts.extend((gazetteer, mine[i:i + size]) for i in range(0, len(mine), size))
+        for n, (gazetteer, part) in enumerate(parts):
+            if n and pause is not None:
+                pause()
             found = self._extractor.extract(
-                [ExtractionInput(j.content, memory_time(stored_metadata(j.metadata), j.created_at)) for j in mine],
+                [ExtractionInput(j.content, memory_time(stored_metadata(j.metadata), j.created_at)) for j in part],
                 gazetteer)
-            results.update({j.memory_id: m for j, m in zip(mine, found, strict=True)})
+            results.update({j.memory_id: m for j, m in zip(part, found, strict=True)})
         with self._db.write() as conn:
             for job in jobs:
                 repo.complete(conn, job, results[job.memory_id])

@@ -272,3 +272,50 @@ def test_summaries_page_and_total_come_from_one_grouping(loaded):
     assert page.items[0] == whole.items[0]
     assert past_the_end.items == () and past_the_end.total == whole.total
     assert len(groupings) == 3  # one for the page, two for a page past the end (none of its rows holds the total)
+
+
+def test_the_loops_step_looks_at_searches_in_flight_between_parts_of_its_batch(loaded, monkeypatch):
+    """A step is Python holding the interpreter lock: a search in flight waits for it at each of its reads, so the
+    step parses a few memories at a time and waits (bounded) for the search between them."""
+    import threading
+
+    from memvault.service import entities as entity_service
+    from memvault.service.foreground import LIMIT_SECONDS
+
+    stored = loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}")
+                                           for i in range(2 * entity_service.PAUSE_EVERY + 1)])
+    loaded.worker.drain()
+    parts: list[int] = []
+    real = loaded.entities._extractor.extract
+    monkeypatch.setattr(loaded.entities._extractor, "extract",
+                        lambda items, g: parts.append(len(items)) or real(items, g))
+    fg = loaded.foreground
+    in_search, release = threading.Event(), threading.Event()
+    search = threading.Thread(target=fg.serving(lambda: (in_search.set(), release.wait(30))))
+    search.start()
+    assert in_search.wait(10)
+    waited_before = fg.waited
+    try:
+        assert loaded.entities.step() == 0.0
+    finally:
+        release.set()
+        search.join(10)
+    assert parts == [entity_service.PAUSE_EVERY, entity_service.PAUSE_EVERY, 1]
+    # Each of the two waits between parts lasted its whole bound: the search was in flight all along.
+    assert fg.waited - waited_before >= 2 * LIMIT_SECONDS
+    assert loaded.entities.queue_depth() == 0
+    assert all((EntityType.LOCATION, "oslo") in _values(loaded.memories.get(item.memory_id)) for item in stored.items)
+
+
+def test_drained_outside_the_loop_a_batch_is_parsed_whole(loaded, monkeypatch):
+    from memvault.service import entities as entity_service
+
+    loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}")
+                                  for i in range(entity_service.PAUSE_EVERY + 3)])
+    loaded.worker.drain()
+    parts: list[int] = []
+    real = loaded.entities._extractor.extract
+    monkeypatch.setattr(loaded.entities._extractor, "extract",
+                        lambda items, g: parts.append(len(items)) or real(items, g))
+    loaded.entities.drain()
+    assert parts == [entity_service.PAUSE_EVERY + 3]

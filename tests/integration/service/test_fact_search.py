@@ -164,3 +164,27 @@ def test_semantic_search_reads_deeper_only_where_facts_can_fold_into_their_turns
     deeper = services.search.search(SearchQuery("garden", mode=SearchMode.SEMANTIC, limit=5,
                                                 filter=MemoryFilter(namespace="notes")))
     assert len(deeper.hits) == 5 and deeper.total_evaluated > 5
+
+
+def test_whether_a_namespace_holds_facts_is_read_once_until_something_changes(services, monkeypatch):
+    """Searches in a row do not read it again (a transaction of its own each time); facts arriving are seen."""
+    from memvault.ranking import facts as fact_ranking
+    from memvault.service import search as search_module
+
+    read: list[int] = []
+    real = fact_ranking.candidates_for
+    monkeypatch.setattr(search_module.fact_ranking, "candidates_for",
+                        lambda db, f, limit: read.append(real(db, f, limit)) or read[-1])
+    services.memories.create_batch([MemoryCreate(content=t, namespace="chat") for t in TURNS])
+    services.worker.drain()
+    for _ in range(3):
+        _search(services, "greyhound Pilot", SearchMode.SEMANTIC)
+    assert read == [10], "read once, and no facts: the page's own ten candidates"
+    job = services.conversations.ingest(ConversationSubmission(
+        tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(TURNS)), "chat",
+        conversation_id="c1", occurred_at=WHEN))
+    services.worker.drain()
+    assert job.result["memories_extracted"] == 2
+    hits = _search(services, "greyhound Pilot", SearchMode.SEMANTIC)
+    assert read[1:] == [fact_ranking.depth(10)], "the facts' arrival is seen by the next search"
+    assert any(h.facts for h in hits)

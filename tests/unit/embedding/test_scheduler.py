@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from memvault.embedding.scheduler import BatchScheduler
+from tests.helpers import wait_for
 
 
 @pytest.fixture
@@ -137,3 +138,57 @@ def test_a_lazy_embedder_takes_the_search_signal_without_loading_the_model():
     lazy = LazyEmbedder(load_manifest())
     lazy.yield_background_to(lambda: False)
     assert not lazy.loaded
+
+
+def test_while_searches_run_background_batches_leave_one_thread_free_and_never_stall(monkeypatch):
+    from memvault.embedding import scheduler as sched
+
+    monkeypatch.setattr(sched, "HOLD_MAX_SECONDS", 0.0)  # the first background batch is not held at all here
+    scheduler = BatchScheduler(2, "test-embedder-cap")
+    searching = threading.Event()
+    searching.set()
+    scheduler.foreground_busy = searching.is_set
+    first, first_gate = _blocked(scheduler, background=True)
+    second_started = threading.Event()
+    second = scheduler.submit(second_started.set, background=True)
+    # The other thread is held back by the cap (not by a bound that runs out): it polls until searches stop.
+    wait_for(lambda: scheduler._holding == 1)
+    assert not second_started.is_set()
+    # A caller's batch (a search's own query) still finds that thread at once, beside the background batch.
+    both = threading.Barrier(2, timeout=10)
+    caller = scheduler.submit(both.wait)
+    both.wait()
+    caller.result(10)
+    assert not second_started.is_set()
+    # Searches go on, but the running background batch ends: the queued one runs (the background never stalls).
+    first_gate.set()
+    assert first.result(10) == "held"
+    second.result(10)
+    # Once searches stop, background batches run side by side on both threads again.
+    searching.clear()
+    side_by_side = threading.Barrier(2, timeout=10)
+    for f in [scheduler.submit(side_by_side.wait, background=True) for _ in range(2)]:
+        f.result(15)
+    scheduler.shutdown()
+
+
+def test_a_held_background_batch_runs_beside_the_first_as_soon_as_searches_stop(monkeypatch):
+    from memvault.embedding import scheduler as sched
+
+    monkeypatch.setattr(sched, "HOLD_MAX_SECONDS", 0.0)
+    scheduler = BatchScheduler(2, "test-embedder-resume")
+    searching = threading.Event()
+    searching.set()
+    scheduler.foreground_busy = searching.is_set
+    first, first_gate = _blocked(scheduler, background=True)
+    second_started = threading.Event()
+    second = scheduler.submit(second_started.set, background=True)
+    wait_for(lambda: scheduler._holding == 1)
+    searching.clear()
+    assert second_started.wait(10), "runs while the first batch still holds its thread"
+    assert not first.done()
+    first_gate.set()
+    first.result(10)
+    second.result(10)
+    scheduler.shutdown()
+

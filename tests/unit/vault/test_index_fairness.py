@@ -62,3 +62,29 @@ def test_settling_goes_on_when_no_search_waits():
     index = _index_with_pending(100, 35)
     index.SETTLE_SLICE = 10
     assert index.settle() == 35 and index.pending == 0
+
+
+def test_while_searches_are_in_flight_a_settle_slices_on_one_thread_and_waits_for_them_between_slices():
+    """A search's embedding and ranking run outside the index's lock, where the lock's giving way cannot see
+    them: the settle asks the searches' own signal instead."""
+    searching = threading.Event()
+    searching.set()
+    pauses: list[int] = []
+    index = _index_with_pending(100, 35)
+    index._searches_busy, index._pause = searching.is_set, lambda: pauses.append(index.pending)
+    index.SETTLE_SLICE = 10
+    index._threads = 0  # every core when nothing else runs
+    threads_used: list[int] = []
+    real_settle = index._ann.settle
+
+    def slice_(limit=None, *, threads=1):
+        threads_used.append(threads)
+        if len(threads_used) == 2:
+            searching.clear()  # the searches end after the second slice: the rest may take every core
+        return real_settle(limit, threads=threads)
+
+    index._ann.settle = slice_
+    assert index.settle() == 35 and index.pending == 0
+    assert threads_used[:2] == [1, 1] and set(threads_used[2:]) == {0}
+    # Between every two slices (and after the last that moved vectors) the settle let the searches go first.
+    assert pauses == [25, 15, 5, 0]

@@ -99,8 +99,14 @@ class VectorIndex:
     SETTLE_GIVE_WAY_SECONDS = 0.05
 
     def __init__(self, db: Database, dim: int, *, progress: Progress | None = None, build_threads: int = 0,
-                 embedding_busy: Callable[[], bool] | None = None) -> None:
+                 embedding_busy: Callable[[], bool] | None = None,
+                 searches_busy: Callable[[], bool] | None = None, pause: Callable[[], object] | None = None) -> None:
         self._db = db
+        #: Whether searches are in flight (a settle's slice then takes one thread, leaving a core to them), and
+        #: what a settle calls between slices to wait (bounded) for them: the searches' embedding and ranking
+        #: run outside the index's lock, where :meth:`_give_way` does not see them.
+        self._searches_busy = searches_busy or (lambda: False)
+        self._pause = pause
         self._dim = dim
         self._progress = progress or (lambda _done, _total: None)
         self._embedding_busy = embedding_busy or (lambda: False)
@@ -339,14 +345,17 @@ class VectorIndex:
         """Move the vectors held outside the graphs into them, :data:`SETTLE_SLICE` at a time; returns how many."""
         moved = 0
         while True:
+            threads = 1 if self._searches_busy() else self._threads
             with self._lock:
                 if self._state is not IndexState.READY:
                     return moved
-                slice_moved = self._ann.settle(self.SETTLE_SLICE, threads=self._threads)
+                slice_moved = self._ann.settle(self.SETTLE_SLICE, threads=threads)
             if not slice_moved:
                 return moved
             moved += slice_moved
             self._give_way()
+            if self._pause is not None:
+                self._pause()
 
     def snapshot(self) -> bool:
         """Store the index's bytes in the encrypted database; False when there is nothing to store."""
