@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from memvault.domain.enums import EmbeddingStatus
 from memvault.vault import filters
@@ -35,6 +35,14 @@ _STATE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 def get_setting(conn: Connection, key: str) -> str | None:
     return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": key}).scalar_one_or_none()
+
+
+def get_settings(conn: Connection, *keys: str) -> dict[str, str | None]:
+    """Several settings in one statement (an idle sync cycle reads a dozen; each statement costs more than its
+    row); a missing one is ``None``."""
+    found = dict(conn.execute(text("SELECT key, value FROM settings WHERE key IN :ks").bindparams(
+        bindparam("ks", expanding=True)), {"ks": list(keys)}).all())
+    return {key: found.get(key) for key in keys}
 
 
 def set_setting(conn: Connection, key: str, value: str) -> None:
@@ -116,6 +124,11 @@ def outbox_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, str]
     """Ops after ``seq`` as ``(seq, JSON text)``."""
     return [tuple(r) for r in _raw(conn).execute("SELECT seq, op FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
                                                  (seq, limit)).fetchall()]
+
+
+def outbox_replace(conn: Connection, ops: Sequence[tuple[int, str]]) -> None:
+    """Rewrite ops not pushed yet (``(seq, JSON text)``)."""
+    _raw(conn).executemany("UPDATE sync_outbox SET op = ? WHERE seq = ?", [(text_, seq) for seq, text_ in ops])
 
 
 def outbox_count_after(conn: Connection, seq: int) -> int:
