@@ -258,6 +258,44 @@ def take_history(conn: Connection, uuid: str, after_version: int, entries: Seque
                     "VALUES (?, ?, ?, ?, ?, 0)", [(rowid, v, c, at, snap) for v, c, at, snap in entries])
 
 
+def history_mark(conn: Connection) -> int:
+    """The newest history row id: what is written after it was written while applying (see converge_history)."""
+    return int(_raw(conn).execute("SELECT coalesce(max(id), 0) FROM memory_history").fetchone()[0])
+
+
+def converge_history(conn: Connection, rowid: int, written_after: int, arrived: Sequence[Sequence[Any]],
+                     loser: str | None = None) -> bool:
+    """Make a memory's history the versions devices made, numbered in the order every device derives.
+
+    The rows written here after ``written_after`` (while applying other devices' ops) go; ``arrived``
+    (``[version, change, changed_at, snapshot]`` as their devices made them) join the rest; the set is
+    numbered 1.. by ``(changed_at, change, snapshot)``, so devices holding the same versions show the same
+    history whatever order they got them in. ``loser``: content that lost a concurrent edit; the newest
+    version holding it is marked as a conflict. Returns False when no version holds it.
+    """
+    raw = _raw(conn)
+    raw.execute("DELETE FROM memory_history WHERE memory_id = ? AND id > ?", (rowid, written_after))
+    held = raw.execute("SELECT version, change, changed_at, snapshot, conflict FROM memory_history "
+                       "WHERE memory_id = ?", (rowid,)).fetchall()
+    flags = {(at, change, snap): conflict for _, change, at, snap, conflict in held}
+    for _, change, at, snap in arrived:
+        flags.setdefault((at, change, snap), 0)
+    ordered = sorted(flags)
+    found = True
+    if loser is not None:
+        holding = [key for key in ordered if json.loads(key[2]).get("content") == loser]
+        if holding:
+            flags[holding[-1]] = 1
+        found = bool(holding)
+    wanted = [(i + 1, *key, flags[key]) for i, key in enumerate(ordered)]
+    if sorted(wanted) != sorted((v, at, change, snap, c) for v, change, at, snap, c in held):
+        raw.execute("DELETE FROM memory_history WHERE memory_id = ?", (rowid,))
+        raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [(rowid, v, change, at, snap, c)
+                                                     for v, at, change, snap, c in wanted])
+    return found
+
+
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:
     found: dict[str, Row] = {}
     uuids = list(uuids)
