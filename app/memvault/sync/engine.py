@@ -33,14 +33,13 @@ from memvault.domain.errors import (
     TruncatedData,
 )
 from memvault.domain.hlc import Hlc, HybridClock
-from memvault.sync import incoming, membership, merge, replica, skew, snapshots
+from memvault.sync import device_records, incoming, membership, merge, own_clock, replica, skew, snapshots
 from memvault.sync.incoming import collector_paused, mass_delete_guard
 from memvault.sync.parts import CycleReport
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import (
     SegmentHeader,
     digest,
-    open_record,
     read_file,
     seal_record,
     write_file,
@@ -72,6 +71,7 @@ MAX_SKEW_MS = skew.MAX_DRIFT_MS
 
 
 class SyncEngine:
+    clocks: own_clock.Clocks | None
     """Sync between one vault and one target.
 
     Args:
@@ -98,6 +98,10 @@ class SyncEngine:
         self.models = models
         self.clock = clock
         self.wall = wall
+        #: How many times :meth:`apply_ops` moved cursors (what was read before may be stale since).
+        self._cursor_moves = 0
+        #: The peers' records and this clock's state as this cycle read them before pushing.
+        self.clocks = None
 
     @property
     def group(self) -> str:
@@ -121,6 +125,8 @@ class SyncEngine:
 
     def cycle(self, report: CycleReport, *, allow_mass_delete: bool = False) -> CycleReport:
         self.refresh_keys(report)
+        # Peers' clock readings first: what this cycle pushes is stamped by what they say of this clock.
+        self.clocks = own_clock.read(self)
         self.push(report)
         with collector_paused():
             self.pull(report, allow_mass_delete=allow_mass_delete)
@@ -129,16 +135,24 @@ class SyncEngine:
     # -- push ----------------------------------------------------------------------------------------------------
 
     def push(self, report: CycleReport) -> None:
-        with self.db.write() as conn:
-            replica.catch_up(conn, self.device_id, self.models)
+        with self.db.read() as conn:
+            # Folding takes a write transaction; an idle cycle has nothing to fold and skips it.
+            unfolded = replica.unfolded(conn)
+            state = None if unfolded else self._outbox(conn)
+        if unfolded:
+            with self.db.write() as conn:
+                replica.catch_up(conn, self.device_id, self.models)
         while True:
-            with self.db.read() as conn:
-                pushed = int(store.get_setting(conn, PUSHED) or 0)
-                seq = int(store.get_setting(conn, NEXT_SEGMENT) or 1)
-                prev = json.loads(store.get_setting(conn, OWN_CHAIN) or '[0, ""]')
-                rows = store.outbox_after(conn, pushed, SEGMENT_OPS)
-            if not rows:
+            if state is None:
+                with self.db.read() as conn:
+                    state = self._outbox(conn)
+            (pushed, seq, prev, rows), state = state, None
+            vetted = own_clock.vet(self, self.clocks, rows) if self.clocks else rows
+            if vetted is None:
+                continue  # stamped back (this clock ran ahead when they were made): read them again
+            if not vetted:
                 return
+            rows = vetted
             size, take = 0, 0
             for _, text in rows:
                 size += len(text)
@@ -167,6 +181,14 @@ class SyncEngine:
                 store.set_setting(conn, NEXT_SEGMENT, str(seq + 1))
                 store.set_setting(conn, OWN_CHAIN, json.dumps([seq, digest(data)]))
                 store.outbox_drop_upto(conn, last)
+
+    @staticmethod
+    def _outbox(conn: Any) -> tuple[int, int, list[Any], list[tuple[int, str]]]:
+        """``(pushed up to, next segment number, own chain link, the next ops to push)``."""
+        found = store.get_settings(conn, PUSHED, NEXT_SEGMENT, OWN_CHAIN)
+        pushed = int(found[PUSHED] or 0)
+        return (pushed, int(found[NEXT_SEGMENT] or 1), json.loads(found[OWN_CHAIN] or '[0, ""]'),
+                store.outbox_after(conn, pushed, SEGMENT_OPS))
 
     def _own_segment(self, name: str, header: SegmentHeader,
                      report: CycleReport) -> tuple[dict[str, Any], bytes] | None:
@@ -200,11 +222,15 @@ class SyncEngine:
         return {device: sorted(seqs) for device, seqs in found.items()}
 
     def pull(self, report: CycleReport, *, allow_mass_delete: bool = False) -> None:
+        # One read for what an idle cycle needs (each statement costs more than what it reads).
         with self.db.read() as conn:
-            rewound = store.get_setting(conn, replica.REWOUND) is not None
-            holding = store.get_setting(conn, skew.HELD) not in (None, "[]")
-        if holding:
+            found = store.get_settings(conn, replica.REWOUND, skew.HELD, STUCK, CHAINS)
+            known = store.cursors(conn)
+        moves = self._cursor_moves
+        rewound = found[replica.REWOUND] is not None
+        if found[skew.HELD] not in (None, "[]"):
             self.release_held(report, allow_mass_delete)
+        chains = json.loads(found[CHAINS] or "{}")
         listed = self.segments()
         if any(d != self.device_id and d not in self.ring.members and d not in self.ring.removed for d in listed):
             self.refresh_keys(report)  # a device joined since this device last read the key file
@@ -219,11 +245,14 @@ class SyncEngine:
             if device in self.ring.removed:
                 self._ignore_removed(device, seqs, report)
                 continue
-            self._pull_device(device, seqs, report, allow_mass_delete)
+            if self._cursor_moves == moves:
+                cursor = known.get(device)
+                start = (cursor.segment if cursor else 0), chains.get(device)
+            else:
+                start = self._cursor(device)  # a snapshot read for another device may have moved this one
+            self._pull_device(device, seqs, report, allow_mass_delete, start)
         stuck = json.dumps(report.stuck, sort_keys=True)
-        with self.db.read() as conn:
-            unchanged = (store.get_setting(conn, STUCK) or "{}") == stuck
-        if rewound or not unchanged:
+        if rewound or (found[STUCK] or "{}") != stuck:
             with self.db.write() as conn:
                 store.set_setting(conn, STUCK, stuck)
                 if rewound:
@@ -246,26 +275,32 @@ class SyncEngine:
             link = json.loads(store.get_setting(conn, CHAINS) or "{}").get(device)
         return (cursor.segment if cursor else 0), link
 
-    def _pull_device(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool) -> None:
-        done, _ = self._cursor(device)
+    def _pull_device(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool,
+                     start: tuple[int, list[Any] | None]) -> None:
+        """``start``: ``(cursor, chain link)`` of ``device`` as read at the start of the pull."""
+        done = start[0]
         needed = seqs[0] - 1 if seqs else done + 1
         if needed > done:
             # The segments this device needs were compacted away: that device's snapshot covers them.
             snapshots.catch_up_from_snapshot(self, device, needed, report)
-        stall = self._pull_chain(device, seqs, report, allow_mass_delete)
+            start = self._cursor(device)
+        if seqs and seqs[-1] <= start[0]:
+            return  # nothing new (an idle cycle)
+        stall = self._pull_chain(device, seqs, report, allow_mass_delete, start)
         if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
-            stall = self._pull_chain(device, seqs, report, allow_mass_delete)
+            stall = self._pull_chain(device, seqs, report, allow_mass_delete, self._cursor(device))
         if stall is not None:
             seq, why, refused = stall
             (report.problems if refused else report.waiting).append(why)
             report.stuck[device] = [seq, why]
 
-    def _pull_chain(self, device: str, seqs: list[int], report: CycleReport,
-                    allow_mass_delete: bool) -> tuple[int, str, bool] | None:
-        """Apply ``device``'s segments that continue its hash chain; the segment it cannot get past, if any:
-        ``(seq, why, refused)``. A file that is not in the chain (planted, forged) is skipped once the device's
-        real next segment, which names its predecessor, is found after it."""
-        done, link = self._cursor(device)
+    def _pull_chain(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool,
+                    start: tuple[int, list[Any] | None]) -> tuple[int, str, bool] | None:
+        """Apply ``device``'s segments that continue its hash chain, from ``start`` (its cursor and chain link);
+        the segment it cannot get past, if any: ``(seq, why, refused)``. A file that is not in the chain
+        (planted, forged) is skipped once the device's real next segment, which names its predecessor, is
+        found after it."""
+        done, link = start
         bad: list[tuple[int, str, bool]] = []
         for seq in seqs:
             if seq <= done:
@@ -354,6 +389,7 @@ class SyncEngine:
                     moved, max(upto, previous.segment if previous else 0),
                     max(newest or "", (previous.last_hlc if previous else "") or "") or None, now,
                     lead if moved == device else (previous.skew_ms if previous else 0)))
+        self._cursor_moves += 1
         report.changes += applied.changes
         report.conflicts += applied.conflicts
 
@@ -406,15 +442,4 @@ class SyncEngine:
 
     def records(self) -> dict[str, dict[str, Any]]:
         """Every device's record (unreadable ones are reported as such)."""
-        prefix = f"{self.group}/devices/"
-        found: dict[str, dict[str, Any]] = {}
-        for name in self.target.list(prefix):
-            device = name[len(prefix):]
-            if not ID.match(device):
-                continue
-            try:
-                found[device] = open_record(self.ring, device, self.target.get(name))
-            except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
-                found[device] = {"error": exc.message}
-        return found
-
+        return device_records.read_all(self.target, self.ring)

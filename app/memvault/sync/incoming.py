@@ -146,20 +146,51 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
         guard(removed, store.live_counts(conn))
     store.save_states(conn, {u: s for u, s in after.items() if s is not before.get(u)})
     result = Applied(removed=removed)
+    mark = store.history_mark(conn)
     writer = _Writer(conn, source, models, now, result)
     for uuid in touched:
         writer.write(uuid, rows.get(uuid), plan[uuid], after.get(uuid), before.get(uuid), contents.get(uuid, []),
                      vectors.get(uuid))
     writer.flush()
-    for uuid, entries in history.items():
-        if plan.get(uuid) is not None:
-            store.take_history(conn, uuid, rows[uuid].version if uuid in rows else 0, entries)
+    _converge_history(conn, touched, rows, plan, after, history, writer.losers, mark, now)
     # Version and change time as the merged states decide them, the same on every device (see merge.version_of).
     # (A memory new here was written with them.)
     store.set_versions(conn, [(u, version, at) for u in touched if plan[u] is not None and u in rows
                               and (version := merge.version_of(after.get(u))) is not None
                               and (at := merge.updated_of(after.get(u))) is not None])
     return result
+
+
+def _converge_history(conn: Any, touched: dict[str, None], rows: dict[str, store.Row],
+                      plan: dict[str, dict[str, Any] | None], after: dict[str, dict[str, Any]],
+                      history: dict[str, list[list[Any]]], losers: dict[str, str], mark: int, now: float) -> None:
+    """History holds the versions devices made (their ops' ``hv``), not what applying wrote here, numbered in one
+    order every device derives (see FORMAT.md, History). States without version counts (written before them)
+    keep what applying wrote, as before."""
+    pending = [u for u in touched if plan[u] is not None
+               and (u in history or u in losers or (u in rows and merge.version_of(after.get(u)) is not None))]
+    if not pending:
+        return
+    ids = store.rows_for(conn, pending)
+    for uuid in pending:
+        row = ids.get(uuid)
+        if row is None:
+            continue
+        counted = merge.version_of(after.get(uuid)) is not None
+        if not counted:
+            if uuid in history:
+                store.take_history(conn, uuid, rows[uuid].version if uuid in rows else 0, history[uuid])
+            if uuid in losers:
+                _keep_loser(conn, row, losers[uuid], now)
+            continue
+        if not store.converge_history(conn, row.rowid, mark, history.get(uuid, []), losers.get(uuid)):
+            _keep_loser(conn, row, losers[uuid], now)
+
+
+def _keep_loser(conn: Any, row: store.Row, content: str, now: float) -> None:
+    current = repo.get_by_rowid(conn, row.rowid)
+    assert current is not None
+    writes.keep_conflict_version(conn, current, content, now)
 
 
 def _removals(rows: dict[str, store.Row], plan: dict[str, dict[str, Any] | None]) -> dict[str, int]:
@@ -215,6 +246,7 @@ class _Writer:
         self._now = now
         self._result = result
         self._new: list[tuple[MemoryRecord, Stamp]] = []
+        self.losers: dict[str, str] = {}
 
     def _stamp(self, state: dict[str, Any] | None, at: float | None = None) -> Stamp:
         return Stamp(merge.latest(state) or str(Hlc(int(self._now * 1000), 0, self._source)), self._source,
@@ -285,7 +317,8 @@ class _Writer:
                 current = stored
                 kinds.append(ChangeKind.EMBEDDED)
         if loser == "remote":
-            writes.keep_conflict_version(self._conn, current, _remote_loser(contents, desired), self._now)
+            # Kept as history by :func:`_converge_history`: the version of the device that made it, marked.
+            self.losers[row.uuid] = _remote_loser(contents, desired)
         if loser:
             self._result.conflicts += 1
         for kind in kinds:

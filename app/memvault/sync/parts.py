@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.replica import Models
 from memvault.sync.targets.base import Target
 from memvault.vault.engine import Database
+
+if TYPE_CHECKING:
+    from memvault.sync.own_clock import Clocks
 
 
 @dataclass
@@ -44,6 +47,8 @@ class SyncParts(Protocol):
     device_id: str
     models: Models
     wall: Callable[[], float]
+    #: What this cycle read of clocks before pushing (``None`` outside a cycle).
+    clocks: Clocks | None
 
     @property
     def group(self) -> str: ...

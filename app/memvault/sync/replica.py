@@ -63,6 +63,11 @@ def catch_up(conn: Any, device_id: str, models: Models) -> int:
     return added
 
 
+def unfolded(conn: Any) -> bool:
+    """Whether the oplog holds entries after the last :func:`catch_up` (to fold, or to skip)."""
+    return int(store.get_setting(conn, OPLOG_CURSOR) or 0) < store.last_oplog_id(conn)
+
+
 def skip_applied(conn: Any) -> None:
     """After :func:`apply` (preceded by :func:`catch_up` in the same transaction): its oplog entries are others'."""
     store.set_setting(conn, OPLOG_CURSOR, str(store.last_oplog_id(conn)))

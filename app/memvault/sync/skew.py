@@ -30,6 +30,13 @@ from memvault.vault import sync_store as store
 MAX_DRIFT_MS = 5 * 60 * 1000
 #: An echo of this device's reading older than this (by its own clock) is no evidence any more.
 EVIDENCE_MS = 3600 * 1000
+#: A local change stamped this far past the newest clock reading of a peer may have been made on a clock that
+#: jumped ahead: it is pushed once a peer has answered a reading made after it. A live peer republishes its
+#: record at least every 10 minutes, on its next cycle (every 5 minutes by default), so a right clock is rarely
+#: further past the readings than that plus the drift; a wrong guess costs one exchange of records.
+QUIET_MS = 2 * 10 * 60 * 1000 + MAX_DRIFT_MS
+#: Cycles a device waits for that answer (after the one that asked) before it pushes anyway (its peers are silent).
+ASK_CYCLES = 3
 #: ``[[device, op], ...]``: ops held until this clock reaches their stamp minus the drift.
 HELD = "sync_held"
 #: ``{"offset": ms, "raw_at": raw ms when the offset was set, "peers": {device: {"at": ms, "raw": ms}},
@@ -109,9 +116,90 @@ def state(conn: Any) -> dict[str, Any]:
 
 def record_fields(clock: dict[str, Any], raw_ms: int) -> dict[str, Any]:
     """What this device's record says about its clock: its raw reading, and the peers' raw readings it last read
-    (``clock``: this device's clock state)."""
+    (``clock``: this device's clock state); ``ask`` while it waits for an answer before pushing."""
     peers = clock.get("peers", {})
-    return {"raw_at": raw_ms, "echo": {d: p["raw"] for d, p in sorted(peers.items()) if "raw" in p}}
+    return {"raw_at": raw_ms, "echo": {d: p["raw"] for d, p in sorted(peers.items()) if "raw" in p}} | (
+        {"ask": True} if clock.get("ask") else {})
+
+
+def asked(records: dict[str, dict[str, Any]], me: str) -> bool:
+    """Whether a peer waits for this device's echo of its reading (then this device publishes every cycle)."""
+    return any(r.get("ask") is True for d, r in records.items() if d != me and "error" not in r)
+
+
+def trust_limit(clock: dict[str, Any]) -> int | None:
+    """The latest stamp (ms) a local change can carry and still be pushed without asking the peers first;
+    ``None``: no peer has a reading (no peer to ask, and none to make a concurrent edit)."""
+    newest = max((p["at"] for p in clock.get("peers", {}).values()), default=None)
+    return None if newest is None else newest + QUIET_MS
+
+
+def first_suspect(rows: list[tuple[int, str]], limit: int) -> int | None:
+    """The index of the first op not pushed yet stamped past ``limit``: it and everything after it wait."""
+    for i, (_, text) in enumerate(rows):
+        stamp = stamp_of(json.loads(text))
+        if stamp and Hlc.parse(stamp).ms > limit:
+            return i
+    return None
+
+
+def newest_echo(records: dict[str, dict[str, Any]], me: str, raw_ms: int) -> int | None:
+    """The newest echo of this device's readings in ``records`` (no later than its clock reads now)."""
+    echoes = [_ms(r["echo"].get(me)) for r in records.values() if isinstance(r.get("echo"), dict)]
+    return max((e for e in echoes if e is not None and e <= raw_ms), default=None)
+
+
+def answered(clock: dict[str, Any], echoes: int | None) -> bool:
+    """Whether a peer echoed a reading this device published since it began to ask (``echoes``: the newest
+    echo of its readings in its peers' records)."""
+    ask = clock.get("ask")
+    return bool(ask) and echoes is not None and echoes >= int(ask["at"])
+
+
+def stamp_map(ops: list[dict[str, Any]], me: str, limit: int, back_ms: int, floor: str) -> dict[str, str]:
+    """Each stamp of this device past ``limit`` in ``ops`` -> that stamp ``back_ms`` earlier, kept in order and
+    after ``floor`` (the newest stamp they must stay after): what these ops would have carried had this device's
+    clock been corrected when they were made."""
+    found: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            if _own_late(value, me, limit):
+                found.add(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                collect(key)
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect(ops)
+    mapping, last = {}, floor
+    for old in sorted(found):
+        stamp = Hlc.parse(old)
+        moved = str(Hlc(stamp.ms - back_ms, stamp.counter, me))
+        last = moved if moved > last else merge.successor(last, me)
+        mapping[old] = last
+    return mapping
+
+
+def replace_stamps(value: Any, mapping: dict[str, str]) -> Any:
+    """``value`` (a JSON tree: an op or a state) with each stamp in ``mapping`` replaced."""
+    if isinstance(value, str):
+        return mapping.get(value, value)
+    if isinstance(value, dict):
+        return {mapping.get(k, k): replace_stamps(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_stamps(v, mapping) for v in value]
+    return value
+
+
+def _own_late(value: str, me: str, limit: int) -> bool:
+    if not value.endswith(me) or len(value) != 20 + len(me) or value[13] != "-" or value[19] != "-":
+        return False
+    head = value[:13]
+    return head.isdigit() and int(head) > limit
 
 
 def _ms(value: Any) -> int | None:
@@ -151,7 +239,8 @@ def observe(old: dict[str, Any], me: str, records: dict[str, dict[str, Any]], ra
         offset, raw_at = lead, (raw_ms if lead != offset else raw_at)
     elif offset and raw_ms < raw_at - MAX_DRIFT_MS:
         offset = 0  # the clock went back (set right) since the offset was measured
-    return {"offset": offset, "raw_at": raw_at, "peers": peers, "ahead": ahead}
+    return {"offset": offset, "raw_at": raw_at, "peers": peers, "ahead": ahead} | (
+        {"ask": old["ask"]} if old.get("ask") else {})
 
 
 def keep(conn: Any, clock: dict[str, Any]) -> None:

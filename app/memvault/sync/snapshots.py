@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from memvault.sync import identity, merge, replica, scope, skew
+from memvault.sync import identity, merge, own_clock, replica, scope, skew
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, read_file, write_file
 from memvault.sync.targets.base import ID, SEQ, seq_name
@@ -172,21 +172,29 @@ def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) ->
     write a snapshot at once when another device reports it cannot get past one of this device's segments."""
     with engine.db.read() as conn:
         cursors = {c.device_id: c.segment for c in store.cursors(conn).values()}
-        segment = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
-        record_at = float(store.get_setting(conn, RECORD_AT) or 0)
-        last_record = store.get_setting(conn, "sync_record")
-        snapshot_covers = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
-        snapshot_at = float(store.get_setting(conn, SNAPSHOT_AT) or 0)
-        snapshot = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
-        stuck = json.loads(store.get_setting(conn, "sync_stuck") or "{}")
-        clock = skew.state(conn)
-        holding = store.get_setting(conn, skew.HELD) not in (None, "[]")
+        found = store.get_settings(conn, "sync_next_segment", RECORD_AT, "sync_record", "sync_snapshot_covers",
+                                   SNAPSHOT_AT, "sync_snapshot_all", "sync_stuck", skew.CLOCK, skew.HELD)
+    segment = int(found["sync_next_segment"] or 1) - 1
+    record_at = float(found[RECORD_AT] or 0)
+    last_record = found["sync_record"]
+    snapshot_covers = int(found["sync_snapshot_covers"] or 0)
+    snapshot_at = float(found[SNAPSHOT_AT] or 0)
+    snapshot = json.loads(found["sync_snapshot_all"] or "{}")
+    stuck = json.loads(found["sync_stuck"] or "{}")
+    clock = json.loads(found[skew.CLOCK] or "{}")
+    holding = found[skew.HELD] not in (None, "[]")
     record = {"name": device_name, "cursors": cursors, "segment": segment, "snapshot": snapshot, "stuck": stuck}
     now = engine.wall()
     raw_ms = int(getattr(engine.wall, "raw", engine.wall)() * 1000)
-    # While a clock in the group is known to run ahead, readings go out every cycle (their echoes are how that
-    # device learns it; see memvault/sync/skew.py).
-    urgent = bool(clock.get("ahead") or clock.get("offset")) or holding
+    if engine.clocks is None:  # upkeep outside a cycle: read the clocks as a cycle does
+        engine.clocks = own_clock.read(engine)
+        with engine.db.read() as conn:
+            clock = skew.state(conn)
+    records = engine.clocks.records
+    # While a clock in the group is known to run ahead, or a device waits for an echo of its reading, readings go
+    # out every cycle (their echoes are how that device learns it; see memvault/sync/own_clock.py).
+    urgent = bool(clock.get("ahead") or clock.get("offset") or clock.get("ask")) or holding or \
+        skew.asked({d: r for d, r in records.items() if d in engine.ring.members}, engine.device_id)
     readings = skew.record_fields(clock, raw_ms)
     text = json.dumps(record, sort_keys=True)
     if text != last_record or now - record_at > RECORD_SECONDS or urgent:
@@ -194,18 +202,13 @@ def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) ->
         with engine.db.write() as conn:
             store.set_setting(conn, RECORD_AT, str(now))
             store.set_setting(conn, "sync_record", text)
-    records = engine.records()
-    members = {d: r for d, r in records.items() if d in engine.ring.members and d not in engine.ring.removed}
-    observed = skew.observe(clock, engine.device_id, members, raw_ms, int(now * 1000))
-    if observed != clock:
-        with engine.db.write() as conn:
-            skew.keep(conn, observed)
-    engine.correct_clock(observed["offset"])
     blocked = _blocked_readers(engine, records, report)
     if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
             (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):
         write_snapshot(engine)
-    compact(engine, records)
+        compact(engine, records)  # the snapshot moved what is covered
+    else:
+        compact(engine, records, snapshot_covers)
 
 
 def _blocked_readers(engine: SyncParts, records: dict[str, dict[str, Any]], report: CycleReport) -> dict[str, int]:
@@ -223,10 +226,12 @@ def _blocked_readers(engine: SyncParts, records: dict[str, dict[str, Any]], repo
     return blocked
 
 
-def compact(engine: SyncParts, records: dict[str, dict[str, Any]] | None = None) -> int:
-    """Delete this device's segments that every known device has read and a snapshot covers; returns how many."""
-    with engine.db.read() as conn:
-        covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
+def compact(engine: SyncParts, records: dict[str, dict[str, Any]] | None = None, covered: int | None = None) -> int:
+    """Delete this device's segments that every known device has read and a snapshot covers (up to ``covered``,
+    when the caller read it already); returns how many."""
+    if covered is None:
+        with engine.db.read() as conn:
+            covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
     if covered == 0:
         return 0
     records = engine.records() if records is None else records

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from memvault.domain.enums import EmbeddingStatus
 from memvault.vault import filters
@@ -35,6 +35,14 @@ _STATE_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 def get_setting(conn: Connection, key: str) -> str | None:
     return conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": key}).scalar_one_or_none()
+
+
+def get_settings(conn: Connection, *keys: str) -> dict[str, str | None]:
+    """Several settings in one statement (an idle sync cycle reads a dozen; each statement costs more than its
+    row); a missing one is ``None``."""
+    found = dict(conn.execute(text("SELECT key, value FROM settings WHERE key IN :ks").bindparams(
+        bindparam("ks", expanding=True)), {"ks": list(keys)}).all())
+    return {key: found.get(key) for key in keys}
 
 
 def set_setting(conn: Connection, key: str, value: str) -> None:
@@ -116,6 +124,11 @@ def outbox_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, str]
     """Ops after ``seq`` as ``(seq, JSON text)``."""
     return [tuple(r) for r in _raw(conn).execute("SELECT seq, op FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
                                                  (seq, limit)).fetchall()]
+
+
+def outbox_replace(conn: Connection, ops: Sequence[tuple[int, str]]) -> None:
+    """Rewrite ops not pushed yet (``(seq, JSON text)``)."""
+    _raw(conn).executemany("UPDATE sync_outbox SET op = ? WHERE seq = ?", [(text_, seq) for seq, text_ in ops])
 
 
 def outbox_count_after(conn: Connection, seq: int) -> int:
@@ -243,6 +256,44 @@ def take_history(conn: Connection, uuid: str, after_version: int, entries: Seque
                     "AND change != 'conflict'", [(rowid, e[0]) for e in entries])
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
                     "VALUES (?, ?, ?, ?, ?, 0)", [(rowid, v, c, at, snap) for v, c, at, snap in entries])
+
+
+def history_mark(conn: Connection) -> int:
+    """The newest history row id: what is written after it was written while applying (see converge_history)."""
+    return int(_raw(conn).execute("SELECT coalesce(max(id), 0) FROM memory_history").fetchone()[0])
+
+
+def converge_history(conn: Connection, rowid: int, written_after: int, arrived: Sequence[Sequence[Any]],
+                     loser: str | None = None) -> bool:
+    """Make a memory's history the versions devices made, numbered in the order every device derives.
+
+    The rows written here after ``written_after`` (while applying other devices' ops) go; ``arrived``
+    (``[version, change, changed_at, snapshot]`` as their devices made them) join the rest; the set is
+    numbered 1.. by ``(changed_at, change, snapshot)``, so devices holding the same versions show the same
+    history whatever order they got them in. ``loser``: content that lost a concurrent edit; the newest
+    version holding it is marked as a conflict. Returns False when no version holds it.
+    """
+    raw = _raw(conn)
+    raw.execute("DELETE FROM memory_history WHERE memory_id = ? AND id > ?", (rowid, written_after))
+    held = raw.execute("SELECT version, change, changed_at, snapshot, conflict FROM memory_history "
+                       "WHERE memory_id = ?", (rowid,)).fetchall()
+    flags = {(at, change, snap): conflict for _, change, at, snap, conflict in held}
+    for _, change, at, snap in arrived:
+        flags.setdefault((at, change, snap), 0)
+    ordered = sorted(flags)
+    found = True
+    if loser is not None:
+        holding = [key for key in ordered if json.loads(key[2]).get("content") == loser]
+        if holding:
+            flags[holding[-1]] = 1
+        found = bool(holding)
+    wanted = [(i + 1, *key, flags[key]) for i, key in enumerate(ordered)]
+    if sorted(wanted) != sorted((v, at, change, snap, c) for v, change, at, snap, c in held):
+        raw.execute("DELETE FROM memory_history WHERE memory_id = ?", (rowid,))
+        raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", [(rowid, v, change, at, snap, c)
+                                                     for v, at, change, snap, c in wanted])
+    return found
 
 
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:

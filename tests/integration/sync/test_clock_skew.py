@@ -77,14 +77,44 @@ def _importance(services, memory_id: str) -> float:
     return services.memories.get(memory_id).importance
 
 
+def _history(services, memory_id: str) -> list[float]:
+    return [h.importance for h in services.memories.history(memory_id)]
+
+
 def test_a_day_ahead_device_cannot_win_an_edit_made_later_in_real_time(group):
     real, open_device, _, _ = group
     a, b, c = open_device("a"), open_device("b"), open_device("c")
     memory = b.memories.create(MemoryCreate(namespace="n", content="shared", importance=0.5)).memory
     _sync(b, a, c)
-    real.ahead["a"] = DAY  # a's clock jumps a day ahead; it edits before any peer has seen a reading of it
+    real.ahead["a"] = DAY  # a's clock jumps a day ahead; it edits offline, before any peer has seen a reading of it
+    a.memories.update(memory.id, MemoryUpdate(importance=0.1))  # stamped a day ahead
+    real.now += 10
+    b.memories.update(memory.id, MemoryUpdate(importance=0.9))  # later in real time, not made over a's edit
+    _sync(a, b)
+    # a's change is stamped past every peer reading: it waits for an echo of a's clock instead of going out.
+    assert a.sync.status().pending_ops == 1 and b.sync.status().held_changes == 0
+    _sync(a, b, c)  # a reads b's echo, learns it runs a day ahead, stamps its change back and pushes it
+    assert a.sync.status().clock_ahead_ms > DAY * 1000 - MAX_DRIFT_MS and a.sync.status().pending_ops == 0
+    _sync(a, b, c)
+    assert [_importance(d, memory.id) for d in (a, b, c)] == [0.9, 0.9, 0.9]  # now, not in a day
+    assert [d.sync.status().held_changes for d in (a, b, c)] == [0, 0, 0]
+    assert 0.1 in _history(a, memory.id)  # a's value is not lost: a version on a
+    real.now += DAY  # nothing was left waiting for a's clock
+    _sync(a, b, c)
+    assert [_importance(d, memory.id) for d in (a, b, c)] == [0.9, 0.9, 0.9]
+
+
+def test_with_silent_peers_a_day_ahead_change_goes_out_held_and_an_edit_over_it_wins(group):
+    real, open_device, _, _ = group
+    a, b, c = open_device("a"), open_device("b"), open_device("c")
+    memory = b.memories.create(MemoryCreate(namespace="n", content="shared", importance=0.5)).memory
+    _sync(b, a, c)
+    real.ahead["a"] = DAY
     a.memories.update(memory.id, MemoryUpdate(importance=0.1))  # stamped a day ahead
     _sync(a)
+    assert a.sync.status().pending_ops == 1  # asks first
+    _sync(a, times=3)  # nobody answers: the peers are silent, so the change goes out as it is
+    assert a.sync.status().pending_ops == 0
     _sync(b)
     status = b.sync.status()
     assert status.held_changes == 1 and a.vault.device_id in status.skewed_devices
@@ -94,8 +124,10 @@ def test_a_day_ahead_device_cannot_win_an_edit_made_later_in_real_time(group):
     real.now += 10
     b.memories.update(memory.id, MemoryUpdate(importance=0.9))  # later in real time, made over the held change
     _sync(b, c, a)
-    assert [_importance(d, memory.id) for d in (a, b)] == [0.9, 0.9]
+    assert _importance(b, memory.id) == 0.9
     assert c.sync.status().held_changes == 2 and _importance(c, memory.id) == 0.5
+    # a has corrected its clock by now: b's edit, stamped after a's change, is a day ahead of it too.
+    assert a.sync.status().clock_ahead_ms > 0 and a.sync.status().held_changes == 1
     real.now += DAY  # the held changes come within the drift of every clock: applied everywhere, same result
     _sync(a, b, c, times=2)
     assert [_importance(d, memory.id) for d in (a, b, c)] == [0.9, 0.9, 0.9]

@@ -96,3 +96,49 @@ def test_well_formed_shipped_history_is_accepted():
                            "importance": 0.5, "tier": "warm", "visibility": "private"})
     op = dict(_born(f"{1_800_000_000_000:013d}-00000-d"), hv=[[1, "create", 1.0, snapshot]])
     assert merge.validate_op(op) is op
+
+
+ME_ID = "0123456789abcdef0123456789abcdef"
+
+
+def _stamp(ms: int, counter: int = 0, device: str = ME_ID) -> str:
+    return f"{ms:013d}-{counter:05d}-{device}"
+
+
+def test_changes_stamped_past_the_newest_peer_reading_wait_and_those_before_do_not():
+    now = 1_800_000_000_000
+    clock = {"peers": {P: {"at": now}, Q: {"at": now - DAY}}}
+    limit = skew.trust_limit(clock)
+    assert limit == now + skew.QUIET_MS and skew.trust_limit({}) is None  # no peer: nothing to ask
+    rows = [(1, json.dumps({"u": "m1", "f": {"importance": [_stamp(now + 1000), 0.5]}})),
+            (2, json.dumps({"u": "m2", "f": {"importance": [_stamp(now + DAY), 0.1]}})),
+            (3, json.dumps({"u": "m1", "f": {"importance": [_stamp(now + 2000), 0.7]}}))]
+    assert skew.first_suspect(rows, limit) == 1
+    assert skew.first_suspect(rows[:1], limit) is None
+
+
+def test_only_an_echo_of_a_reading_made_since_asking_answers():
+    clock = {"ask": {"at": 5_000, "offset": 0, "cycles": 0}}
+    assert not skew.answered(clock, 4_999) and not skew.answered(clock, None) and skew.answered(clock, 5_000)
+    assert not skew.answered({}, 10_000)
+    records = {P: {"echo": {ME: 4_000}}, Q: {"echo": {ME: 6_000}}, "r": {"echo": {ME: 9_000}}}
+    assert skew.newest_echo(records, ME, 8_000) == 6_000  # an echo from this clock's future is no evidence
+
+
+def test_stamping_back_moves_only_this_devices_late_stamps_keeps_their_order_and_stays_after_the_floor():
+    now = 1_800_000_000_000
+    late = [_stamp(now + DAY, 0), _stamp(now + DAY, 1), _stamp(now + DAY + 5)]
+    other = _stamp(now + DAY, 0, "f" * 32)
+    ops = [{"u": "m", "f": {"a": [late[0], 1], "b": [late[2], 2]}, "tags": {"t": [{ME_ID: late[1]}, {}]}},
+           {"u": "n", "f": {"a": [other, 3], "c": [_stamp(now - 10), 4]}}]
+    mapping = skew.stamp_map(ops, ME_ID, now + skew.QUIET_MS, DAY, _stamp(now - 1))
+    assert set(mapping) == set(late)  # not another device's stamp, not one within reach of the readings
+    moved = [mapping[s] for s in late]
+    assert moved == sorted(moved) and moved[0] > _stamp(now - 1) and moved[-1] == _stamp(now + 5)
+    # A floor later than where they would land: they follow it, still in order.
+    floor = _stamp(now + 100)
+    after = [skew.stamp_map(ops, ME_ID, now + skew.QUIET_MS, DAY, floor)[s] for s in late]
+    assert after == sorted(after) and after[0] > floor
+    replaced = skew.replace_stamps(ops, mapping)
+    assert replaced[0]["f"]["a"][0] == mapping[late[0]] and replaced[1]["f"]["a"][0] == other
+    assert replaced[0]["tags"]["t"][0] == {ME_ID: mapping[late[1]]}
