@@ -63,7 +63,7 @@ def export_counts(conn: Connection, namespaces: Sequence[str], *, include_delete
 
 # Exports read in pages, straight from the driver: at 100k memories the per-statement cost of
 # SQLAlchemy's text() (about 0.1 ms here) would be most of the time. Vectors come from
-# vectors.VectorReader (vec0's chunk blobs, each read once), not from vec0 one rowid at a time.
+# vectors.VectorReader (many chunk ids a statement).
 _BUNDLED = fields.bundled()
 #: The rowid, the columns of every field a bundle carries (table order), then what choosing vectors needs.
 _EXPORT_COLUMNS = ", ".join(["id", *(f.column for f in _BUNDLED if f.column), "embedding_status", "model_id"])

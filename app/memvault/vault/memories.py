@@ -231,8 +231,6 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
     assert after is not None
     if not derived:
         add_history(conn, after, change, stamp.at)
-    if {"visibility", "expires_at"} & columns.keys():
-        vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
     oplog.append(conn, stamp, Op.UPDATE, after.id, after.namespace, payload)
     return after
 
@@ -258,9 +256,6 @@ def update_derived_many(conn: Connection, items: Sequence[tuple[Memory, FieldCha
     for names, rows in by_columns.items():
         raw.executemany(f"UPDATE memories SET {', '.join(f'{n} = :{n}' for n in names)} WHERE id = :_id", rows)
     after = get_many(conn, [current.rowid for current, _, _ in changed])
-    for current, payload, _ in changed:
-        if {"visibility", "expires_at"} & payload.keys():
-            vectors.update_vector_flags(conn, current.rowid, vectors.flags_of(after[current.rowid]))
     oplog.append_many(conn, [(stamp, Op.UPDATE, current.id, current.namespace, payload)
                              for current, payload, stamp in changed])
     return [after.get(current.rowid, current) for current, _, _ in items]
@@ -287,7 +282,6 @@ def transition(conn: Connection, current: Memory, move: Transition, stamp: Stamp
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
     add_history(conn, after, label, stamp.at)
-    vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
     oplog.append(conn, stamp, op, after.id, after.namespace, {column: value})
     return after
 
@@ -297,7 +291,7 @@ def hard_delete(conn: Connection, targets: Sequence[tuple[int, str, str]], stamp
 
     ``reason`` (deleted, expired, trash, wiped) goes into each oplog entry.
     History, tags, chunks and jobs go with the row (foreign keys cascade);
-    vec0 and FTS rows are removed by hand because virtual tables do not cascade.
+    vectors go with their chunks, and FTS rows are removed by hand because virtual tables do not cascade.
     """
     vectors.delete_vectors(conn, [rowid for rowid, _, _ in targets])
     linked = entity_links.linked_entities(conn, [rowid for rowid, _, _ in targets])

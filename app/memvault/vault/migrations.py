@@ -15,6 +15,8 @@ from sqlalchemy import Connection, text
 from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import VaultCorrupt
 from memvault.vault import compaction, fts, share_store
+from memvault.vault.knn import layout
+from memvault.vault.knn import log as knn_log
 from memvault.vault.schema_v1 import create_version_1 as _v1
 
 def _v2(conn: Connection, dim: int) -> None:
@@ -257,8 +259,43 @@ def _v20(conn: Connection, dim: int) -> None:
     compaction.shrink_copies(conn)
 
 
+def _v21(conn: Connection, dim: int) -> None:
+    # Issue 46: one stored copy of each vector, in the float16 the index searches. vec0's float32 copy becomes
+    # ``chunk_vectors`` (float16, keyed by chunk id) and the index snapshot keeps only its graph; its vectors
+    # are put back from the table when it is loaded (memvault.vault.knn.layout). Nothing is re-embedded.
+    raw = conn.connection.dbapi_connection
+    raw.execute("CREATE TABLE chunk_vectors (chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, "
+                "vector BLOB NOT NULL)")
+    cursor = raw.execute("SELECT rowid, embedding FROM memory_vectors")
+    while rows := cursor.fetchmany(4096):
+        raw.executemany("INSERT INTO chunk_vectors(chunk_id, vector) SELECT ?, ? WHERE EXISTS "
+                        "(SELECT 1 FROM chunks WHERE id = ?)",
+                        [(c, np.frombuffer(b, dtype=np.float32).astype(np.float16).tobytes(), c) for c, b in rows])
+    raw.execute("DROP TABLE memory_vectors")
+    parts: dict[str, list[tuple[int, bytes]]] = {}
+    for namespace, part, blob in raw.execute("SELECT namespace, part, bytes FROM knn_snapshot ORDER BY namespace, part"):
+        parts.setdefault(namespace, []).append((part, blob))
+    try:
+        graphs = {ns: layout.without_vectors(b"".join(b for _, b in rows)) for ns, rows in parts.items()}
+        for graph in graphs.values():
+            layout.slot_keys(graph)
+    except ValueError:
+        # A snapshot this release cannot read: the first unlock rebuilds the graph from the stored vectors.
+        raw.execute("DELETE FROM knn_snapshot")
+        raw.execute("DELETE FROM settings WHERE key IN ('knn_snapshot_seq', 'knn_snapshot_graph')")
+        return
+    raw.execute("DELETE FROM knn_snapshot")
+    for namespace, graph in graphs.items():
+        raw.executemany("INSERT INTO knn_snapshot(namespace, part, bytes) VALUES (?, ?, ?)",
+                        [(namespace, i, graph[at:at + knn_log.PART_BYTES])
+                         for i, at in enumerate(range(0, len(graph), knn_log.PART_BYTES))])
+    raw.execute("INSERT INTO settings(key, value) VALUES ('knn_snapshot_without_vectors', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    compaction.reclaim(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21]
 LATEST = len(MIGRATIONS)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from memvault.domain.enums import EmbeddingStatus
-from memvault.vault import filters
+from memvault.vault import filters, vectors
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
@@ -289,15 +289,12 @@ def vectors_of(conn: Connection, row: Row) -> tuple[list[tuple[int, int]], bytes
     raw = _raw(conn)
     parts = raw.execute("SELECT id, start_char, end_char FROM chunks WHERE memory_id = ? ORDER BY seq",
                         (row.rowid,)).fetchall()
-    blobs = []
-    for chunk_id, _, _ in parts:
-        found = raw.execute("SELECT embedding FROM memory_vectors WHERE rowid = ?", (chunk_id,)).fetchone()
-        if found is None:
-            return None
-        blobs.append(bytes(found[0]))
     if not parts:
         return None
-    return [(a, b) for _, a, b in parts], b"".join(blobs)
+    found = vectors.read_vectors(raw, [chunk_id for chunk_id, _, _ in parts])
+    if any(chunk_id not in found for chunk_id, _, _ in parts):
+        return None
+    return [(a, b) for _, a, b in parts], b"".join(vectors.float32_bytes(found[chunk_id]) for chunk_id, _, _ in parts)
 
 
 # -- conflicts ----------------------------------------------------------------------------------------------------

@@ -27,8 +27,7 @@ TABLES = {
     "memory_fts": "SELECT rowid, content FROM memory_fts ORDER BY rowid",
     "fts_match": "SELECT rowid FROM memory_fts WHERE memory_fts MATCH 'kyoto' ORDER BY rowid",
     "chunks": "SELECT * FROM chunks ORDER BY id",
-    "memory_vectors": "SELECT rowid, namespace, embedding, state, confidential, expires_at, memory_id "
-                      "FROM memory_vectors ORDER BY rowid",
+    "chunk_vectors": "SELECT * FROM chunk_vectors ORDER BY chunk_id",
     "knn_log": "SELECT * FROM knn_log ORDER BY seq",
     "oplog": "SELECT * FROM oplog ORDER BY id",
     "embedding_jobs": "SELECT * FROM embedding_jobs ORDER BY memory_id",

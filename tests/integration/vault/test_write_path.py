@@ -1,6 +1,6 @@
 """The one write path, checked as a whole: random sequences of service calls on a real vault.
 
-After every step the row, its tags, FTS entry, history, vec0 flags and oplog
+After every step the row, its tags, FTS entry, history, vectors and oplog
 must agree, and replaying the oplog's payloads from nothing must rebuild every
 memory's fields: that is what another device will do with them. Bundles exported
 from the vault and imported again (under every conflict policy, into any
@@ -25,7 +25,6 @@ from memvault.domain.transfer import ConflictPolicy
 from memvault.service.bundle_import import ImportOptions
 from memvault.service.bundles import ExportRequest
 from memvault.service.container import create_vault
-from memvault.vault import vectors
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 from tests.helpers.budget import examples
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -200,14 +199,11 @@ class WritePath(RuleBasedStateMachine):
                 snap = json.loads(last.snapshot)
                 assert last.version == m.version
                 assert (snap["content"], snap["tags"], snap["metadata"]) == (m.content, list(m.tags), m.metadata)
-                flags = vectors.flags_of(m)
                 chunks = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :r"), {"r": m.rowid}).scalars().all()
                 assert (len(chunks) > 0) == (m.embedding_status.value == "ready" or m.model_id is not None)
                 for chunk_id in chunks:
-                    row = conn.execute(text("SELECT namespace, state, confidential, expires_at FROM memory_vectors "
-                                            "WHERE rowid = :r"), {"r": chunk_id}).one()
-                    assert (row.namespace, row.state, bool(row.confidential), row.expires_at) == (
-                        m.namespace, flags.state, flags.confidential, flags.expires_at)
+                    assert conn.execute(text("SELECT length(vector) FROM chunk_vectors WHERE chunk_id = :r"),
+                                        {"r": chunk_id}).scalar_one() == 2 * FakeEmbedder().dimension
                 ops = conn.execute(text("SELECT op, payload, hlc FROM oplog WHERE memory_uuid = :u ORDER BY id"),
                                    {"u": m.id}).all()
                 row_hlc = conn.execute(text("SELECT hlc FROM memories WHERE id = :r"), {"r": m.rowid}).scalar_one()
@@ -230,8 +226,7 @@ class WritePath(RuleBasedStateMachine):
                 assert last.op == "hard_delete" or wiped_after, f"{uuid} vanished without a tombstone"
             orphans = conn.execute(text("SELECT count(*) FROM chunks c LEFT JOIN memories m ON m.id = c.memory_id "
                                         "WHERE m.id IS NULL")).scalar_one()
-            vec_rows = sum(conn.execute(text("SELECT count(*) FROM memory_vectors WHERE namespace = :ns"),
-                                        {"ns": ns}).scalar_one() for ns in NAMESPACES)
+            vec_rows = conn.execute(text("SELECT count(*) FROM chunk_vectors")).scalar_one()
             assert orphans == 0 and vec_rows == conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()
 
 
