@@ -58,7 +58,7 @@ class GroundTruth:
 
     def nearest(self, vector, f: MemoryFilter, k: int, now: float | None = None) -> tuple[list[tuple[int, float]], str]:
         """The KNN step of a search alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first,
-        and the planner's path (``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``).
+        and the planner's path (``exact_stored``, ``exact_eligible``, ``ann``, ``ann_fallback``).
 
         It plans with the search service's own filter shares, as the searches it stands for would.
         """

@@ -1,13 +1,13 @@
-"""Every change to a memory, one function each: the row, its tags, FTS entry, history, vec0 flags,
+"""Every change to a memory, one function each: the row, its tags, FTS entry, history, vectors,
 embedding job and oplog entry are written together, inside the caller's write transaction.
 
 Local edits, the embedding worker, re-embedding, imports and other devices'
 changes all come through here (storing vectors lives in
 :mod:`memvault.vault.memory_vectors`, imports in :mod:`memvault.vault.memory_imports`,
 the rows they share in :mod:`memvault.vault.memory_parts`), so the oplog that sync reads can never
-miss a change and the vector index's flags can never drift from the row.
+miss a change and the vector index can never drift from the stored vectors.
 Callers pass domain values (:class:`NewMemory`, :class:`FieldChanges`) and a
-:class:`~memvault.vault.oplog.Stamp`; SQL encodings (JSON columns, vec0 flags) are
+:class:`~memvault.vault.oplog.Stamp`; SQL encodings (JSON columns) are
 decided here and nowhere else. Reads live in :mod:`memvault.vault.memory_queries`.
 """
 

@@ -264,8 +264,10 @@ def _v21(conn: Connection, dim: int) -> None:
     # ``chunk_vectors`` (float16, keyed by chunk id) and the index snapshot keeps only its graph; its vectors
     # are put back from the table when it is loaded (memvault.vault.knn.layout). Nothing is re-embedded.
     raw = conn.connection.dbapi_connection
-    raw.execute("CREATE TABLE chunk_vectors (chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE, "
-                "vector BLOB NOT NULL)")
+    raw.execute("CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) "
+                "ON DELETE CASCADE, vector BLOB NOT NULL)")
+    if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'memory_vectors'").fetchone():
+        return  # converted already (a schema number set back by hand)
     cursor = raw.execute("SELECT rowid, embedding FROM memory_vectors")
     while rows := cursor.fetchmany(4096):
         raw.executemany("INSERT INTO chunk_vectors(chunk_id, vector) SELECT ?, ? WHERE EXISTS "

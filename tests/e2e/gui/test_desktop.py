@@ -232,7 +232,7 @@ def _leftovers(services, rowids):
                "history": "SELECT count(*) FROM memory_history WHERE memory_id = :r",
                "tags": "SELECT count(*) FROM memory_tags WHERE memory_id = :r",
                "chunks": "SELECT count(*) FROM chunks WHERE memory_id = :r",
-               "vectors": "SELECT count(*) FROM memory_vectors WHERE rowid IN "
+               "vectors": "SELECT count(*) FROM chunk_vectors WHERE chunk_id IN "
                           "(SELECT id FROM chunks WHERE memory_id = :r)"}
     with services.vault.db.read() as conn:
         return {r: {name: conn.execute(text(q), {"r": r}).scalar_one() for name, q in queries.items()} for r in rowids}
