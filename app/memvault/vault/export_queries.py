@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -89,13 +90,15 @@ class _HistoryRow:
 
 
 def _history_by_memory(raw: Any, page: list[tuple], rowids: list[int]) -> dict[int, list[HistoryEntry]]:
-    uuids = {row[0]: row[1] for row in page}
+    rows = {row[0]: row for row in page}
     found: dict[int, list[HistoryEntry]] = {}
     sql = (f"SELECT memory_id, version, change, changed_at, snapshot FROM memory_history "
            f"WHERE memory_id IN {_in(rowids)} ORDER BY memory_id, version, id")
     for memory_id, version, change, changed_at, snapshot in raw.execute(sql, rowids):
-        found.setdefault(memory_id, []).append(history_from_row(uuids[memory_id], _HistoryRow(
-            version, change, changed_at, snapshot)))
+        row = rows[memory_id]
+        # The current version's entry keeps no copy: its fields are the row's, as the record reads them.
+        found.setdefault(memory_id, []).append(history_from_row(row[1], _HistoryRow(
+            version, change, changed_at, snapshot), lambda row=row: SimpleNamespace(**_fields(row))))
     return found
 
 
@@ -120,9 +123,12 @@ def _vectors_by_memory(reader: VectorReader, raw: Any, page: list[tuple], dimens
     return found
 
 
+def _fields(row: tuple) -> dict[str, Any]:
+    return {name: row[i] if read is None else read(row[i]) for name, i, read in _RECORD_READERS}
+
+
 def _record(row: tuple, history: list[HistoryEntry], vectors: VectorSet | None) -> MemoryRecord:
-    values = {name: row[i] if read is None else read(row[i]) for name, i, read in _RECORD_READERS}
-    return MemoryRecord(**values, history=tuple(history), vectors=vectors)
+    return MemoryRecord(**_fields(row), history=tuple(history), vectors=vectors)
 
 
 def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history: bool, include_deleted: bool,

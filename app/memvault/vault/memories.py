@@ -39,7 +39,7 @@ from memvault.vault.memory_parts import (
 from memvault.vault.memory_queries import get_by_rowid, get_many
 from memvault.vault.memory_vectors import store_new_vectors
 from memvault.vault.oplog import Op, Stamp
-from memvault.vault.rows import SNAPSHOT_FIELDS, snapshot_of
+from memvault.vault.rows import CURRENT_SNAPSHOT, SNAPSHOT_FIELDS, snapshot_of
 from memvault.vault.schema import memories, memory_history
 from memvault.vault.vectors import Embedded
 
@@ -161,8 +161,7 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
                              for m in memories_in_order]
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
                     "VALUES (?, 1, 'create', ?, ?, 0)",
-                    [(m.rowid, stamp.at, snapshot_of({k: getattr(m, k) for k in SNAPSHOT_FIELDS}))
-                     for m, (_, stamp, _, _) in zip(memories_in_order, items)])
+                    [(m.rowid, stamp.at, CURRENT_SNAPSHOT) for m, (_, stamp, _, _) in zip(memories_in_order, items)])
     store_new_vectors(conn, [(m, embedded) for m, (_, _, embedded, _) in zip(memories_in_order, items) if embedded])
     raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
                     "VALUES (:m, :h, 0, :now, :now)", jobs)
@@ -230,7 +229,7 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
     if not derived:
-        add_history(conn, after, change, stamp.at)
+        add_history(conn, after, change, stamp.at, before=current)
     oplog.append(conn, stamp, Op.UPDATE, after.id, after.namespace, payload)
     return after
 
@@ -281,7 +280,7 @@ def transition(conn: Connection, current: Memory, move: Transition, stamp: Stamp
         **{column: value}, version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc))
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
-    add_history(conn, after, label, stamp.at)
+    add_history(conn, after, label, stamp.at, before=current)
     oplog.append(conn, stamp, op, after.id, after.namespace, {column: value})
     return after
 

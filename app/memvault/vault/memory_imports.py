@@ -185,7 +185,7 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
     keyword_index.reindex(conn, rowid, record.content)
     memory = get_by_rowid(conn, rowid)
     assert memory is not None
-    add_history(conn, memory, "imported", stamp.at)
+    add_history(conn, memory, "imported", stamp.at, before=replacing)
     if replacing.content != record.content:
         entity_links.unlink(conn, [rowid])
         entity_links.enqueue(conn, [(rowid, row["content_hash"])], stamp.at)

@@ -151,7 +151,7 @@ def history(conn: Connection, m: Memory) -> list[HistoryEntry]:
         text("SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = :m ORDER BY version"),
         {"m": m.rowid},
     ).all()
-    return [history_from_row(m.id, r) for r in rows]
+    return [history_from_row(m.id, r, m) for r in rows]
 
 
 def expired_rowids(conn: Connection, now: float, namespace: str | None = None) -> list[tuple[int, str, str]]:

@@ -6,6 +6,7 @@ whole step. Add new steps at the end; never edit a released one.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 
@@ -14,7 +15,8 @@ from sqlalchemy import Connection, text
 
 from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import VaultCorrupt
-from memvault.vault import compaction, fts, share_store
+from memvault.vault import compaction, fts, memory_queries, share_store
+from memvault.vault import rows as rows_module
 from memvault.vault.knn import layout
 from memvault.vault.knn import log as knn_log
 from memvault.vault.schema_v1 import create_version_1 as _v1
@@ -259,11 +261,27 @@ def _v20(conn: Connection, dim: int) -> None:
     compaction.shrink_copies(conn)
 
 
+def _v21_history(conn: Connection) -> None:
+    # The current version's history entry keeps no copy of the fields the row holds (rows.CURRENT_SNAPSHOT):
+    # an entry is emptied only where its copy says exactly what the row says.
+    raw, after = conn.connection.dbapi_connection, 0
+    while rows := raw.execute(
+            "SELECT h.id, h.memory_id, h.snapshot FROM memories m CROSS JOIN memory_history h ON h.memory_id = m.id "
+            "AND h.version = m.version AND h.conflict = 0 AND h.change != 'conflict' WHERE m.id > ? "
+            "ORDER BY m.id LIMIT 2000", (after,)).fetchall():
+        current = memory_queries.get_many(conn, [r[1] for r in rows], entities=False)
+        raw.executemany("UPDATE memory_history SET snapshot = '' WHERE id = ?", [
+            (entry,) for entry, memory_id, snapshot in rows if snapshot and memory_id in current
+            and json.loads(snapshot) == json.loads(rows_module.resolved_snapshot("", current[memory_id]))])
+        after = rows[-1][1]
+
+
 def _v21(conn: Connection, dim: int) -> None:
     # Issue 46: one stored copy of each vector, in the float16 the index searches. vec0's float32 copy becomes
     # ``chunk_vectors`` (float16, keyed by chunk id) and the index snapshot keeps only its graph; its vectors
     # are put back from the table when it is loaded (memvault.vault.knn.layout). Nothing is re-embedded.
     raw = conn.connection.dbapi_connection
+    _v21_history(conn)
     raw.execute("CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) "
                 "ON DELETE CASCADE, vector BLOB NOT NULL)")
     if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'memory_vectors'").fetchone():

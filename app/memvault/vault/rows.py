@@ -82,6 +82,11 @@ def vector_target_from_row(row: Any) -> VectorTarget:
 
 
 SNAPSHOT_FIELDS = tuple(f.name for f in fields.historic())
+#: A history entry's snapshot while its version is the memory's current one: the memory row holds the fields
+#: (a copy there was ~350 bytes a memory, most memories never being edited). The entry gets its copy when a
+#: later version supersedes it (:func:`memvault.vault.memory_parts.add_history`); readers take the row's
+#: fields meanwhile (:func:`resolved_snapshot`).
+CURRENT_SNAPSHOT = ""
 
 
 def stored_metadata(raw: str | dict[str, Any]) -> dict[str, Any]:
@@ -142,11 +147,23 @@ def snapshot_of(values: dict[str, Any]) -> str:
     return _SNAPSHOT_ENCODER.encode(snap)
 
 
-def history_from_row(memory_uuid: str, row: Any) -> HistoryEntry:
+def resolved_snapshot(snapshot: str, current: Any) -> str:
+    """A stored snapshot, or for the current version's entry (:data:`CURRENT_SNAPSHOT`) the fields of
+    ``current`` (a :class:`Memory`, or anything with its snapshot fields as attributes or a callable giving it)."""
+    if snapshot != CURRENT_SNAPSHOT:
+        return snapshot
+    if callable(current):
+        current = current()
+    return snapshot_of({k: getattr(current, k) for k in SNAPSHOT_FIELDS})
+
+
+def history_from_row(memory_uuid: str, row: Any, current: Any) -> HistoryEntry:
+    """A history entry from its row; ``current``: the memory as it is (see :func:`resolved_snapshot`)."""
+    snapshot = resolved_snapshot(row.snapshot, current)
     try:
-        snap = json.loads(row.snapshot)
+        snap = json.loads(snapshot)
     except RecursionError:
-        snap = _snapshot_without_metadata(row.snapshot)
+        snap = _snapshot_without_metadata(snapshot)
     return HistoryEntry(memory_id=memory_uuid, version=row.version, change=row.change, changed_at=row.changed_at,
                         **{name: read(snap[name]) for name, read in _SNAPSHOT_READERS})
 

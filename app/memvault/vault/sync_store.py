@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from memvault.domain.enums import EmbeddingStatus
-from memvault.vault import filters, vectors
+from memvault.vault import filters, memory_queries, vectors
+from memvault.vault.rows import CURRENT_SNAPSHOT, resolved_snapshot
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
@@ -224,10 +225,14 @@ def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> N
 
 
 def history_rows(conn: Connection, rowid: int, after_version: int) -> list[list[Any]]:
-    """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``."""
-    return [list(r) for r in _raw(conn).execute(
+    """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``
+    (the current version's snapshot read from the memory row: peers and older releases get it whole)."""
+    rows = [list(r) for r in _raw(conn).execute(
         "SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = ? AND version > ? "
         "ORDER BY version, id", (rowid, after_version)).fetchall()]
+    for r in rows:
+        r[3] = resolved_snapshot(r[3], lambda: memory_queries.get_by_rowid(conn, rowid))
+    return rows
 
 
 def take_history(conn: Connection, uuid: str, after_version: int, entries: Sequence[Sequence[Any]]) -> None:
@@ -320,7 +325,7 @@ def conflicts(conn: Connection, limit: int = 500) -> list[ConflictRow]:
         "SELECT m.uuid, m.namespace, h.version, h.changed_at, h.snapshot, m.content FROM memory_history h "
         "JOIN memories m ON m.id = h.memory_id WHERE h.conflict = 1 ORDER BY h.changed_at DESC LIMIT :n"),
         {"n": limit}).all()
-    return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"], r.content)
+    return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"] if r.snapshot != CURRENT_SNAPSHOT else r.content, r.content)
             for r in rows]
 
 

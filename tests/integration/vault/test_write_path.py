@@ -27,6 +27,7 @@ from memvault.service.bundles import ExportRequest
 from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 from tests.helpers.budget import examples
+from memvault.vault.rows import resolved_snapshot
 from tests.helpers.fake_embedder import FakeEmbedder
 
 NAMESPACES = ("alpha", "beta")
@@ -194,9 +195,12 @@ class WritePath(RuleBasedStateMachine):
                                     {"r": m.rowid}).scalar_one() == m.content
                 tags = conn.execute(text("SELECT tag FROM memory_tags WHERE memory_id = :r"), {"r": m.rowid}).scalars()
                 assert set(tags) == set(m.tags)
-                last = conn.execute(text("SELECT version, snapshot FROM memory_history WHERE memory_id = :r "
-                                         "ORDER BY version DESC LIMIT 1"), {"r": m.rowid}).one()
-                snap = json.loads(last.snapshot)
+                entries = conn.execute(text("SELECT version, snapshot FROM memory_history WHERE memory_id = :r "
+                                            "ORDER BY version"), {"r": m.rowid}).all()
+                last = entries[-1]
+                # Only the current version's entry leans on the row (no copy); every superseded one has its own.
+                assert all(e.snapshot for e in entries[:-1]), entries
+                snap = json.loads(resolved_snapshot(last.snapshot, m))
                 assert last.version == m.version
                 assert (snap["content"], snap["tags"], snap["metadata"]) == (m.content, list(m.tags), m.metadata)
                 chunks = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :r"), {"r": m.rowid}).scalars().all()
