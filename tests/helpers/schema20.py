@@ -1,17 +1,19 @@
 """Setting a vault back to schema 20's vector storage: float32 vectors in vec0 and a snapshot with its vectors.
 
-Schema 21 keeps one float16 copy (``chunk_vectors``) and a snapshot of graphs only. Setting back writes what
-schema 20 wrote: each vector widened to float32 in a vec0 row with its lifecycle flags, and the snapshot
-with its vectors put back, so that migration 21 meets exactly what an older release left.
+Schema 21 keeps one float16 copy (``chunk_vectors``), a snapshot of graphs only, and no copy of the current
+version's fields in its history entry. Setting back writes what schema 20 wrote: each vector widened to float32
+in a vec0 row with its lifecycle flags, the snapshot with its vectors put back, and every history entry with its
+copy, so that migration 21 meets exactly what an older release left.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from memvault.vault import vectors
+from memvault.vault import memory_queries, vectors
 from memvault.vault.knn import layout
 from memvault.vault.knn import log as knn_log
+from memvault.vault.rows import resolved_snapshot
 
 NEVER = 2**62
 
@@ -42,6 +44,11 @@ def set_back_to_schema_20(conn: Connection, dim: int) -> int:
         raw.execute("INSERT INTO knn_snapshot(namespace, part, bytes) VALUES (?, 0, ?)", (namespace, bytes(blob)))
     raw.execute("DELETE FROM settings WHERE key = 'knn_snapshot_without_vectors'")
     raw.execute("DROP TABLE chunk_vectors")
+    # Every history entry with its own copy of the fields, the current version's too.
+    current = memory_queries.get_many(conn, [r[0] for r in raw.execute(
+        "SELECT DISTINCT memory_id FROM memory_history WHERE snapshot = ''")], entities=False)
+    raw.executemany("UPDATE memory_history SET snapshot = ? WHERE memory_id = ? AND snapshot = ''",
+                    [(resolved_snapshot("", m), rowid) for rowid, m in current.items()])
     raw.execute("PRAGMA user_version = 20")
     return len(rows)
 
