@@ -45,7 +45,7 @@ class GroundTruth:
     def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float
                       ) -> list[list[tuple[int, float]]]:
         """For each query vector, the nearest memories passing ``f`` with their cosine distance (at least ``k``
-        when that many pass), by brute force over vec0: what the index is measured against."""
+        when that many pass), by brute force over the stored vectors: what the index is measured against."""
         with self._db.read(discard=True) as conn:
             found = knn_many(conn, queries, f, min(MAX_K, k * 4 + 8), now)
         out = []

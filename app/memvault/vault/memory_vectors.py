@@ -1,7 +1,7 @@
 """A memory's vectors: storing the worker's (or another device's) vectors for the content they were made from.
 
 Part of the one write path (:mod:`memvault.vault.memories` re-exports these): each
-store writes the chunks, the vec0 rows, the vector index's change log and an
+store writes the chunks, their float16 vectors, the vector index's change log and an
 oplog entry together, inside the caller's write transaction.
 """
 

@@ -282,6 +282,13 @@ def _v21(conn: Connection, dim: int) -> None:
     # are put back from the table when it is loaded (memvault.vault.knn.layout). Nothing is re-embedded.
     raw = conn.connection.dbapi_connection
     _v21_history(conn)
+    # An owner index (v10) holds only the memories that name that owner: a filter by one (``m.user_id = :x``)
+    # implies the column is not null, so SQLite still uses it, and a memory without a user, session or project
+    # no longer costs ~30 bytes in each of those indexes.
+    for column in OWNER_COLUMNS:
+        conn.execute(text(f"DROP INDEX IF EXISTS ix_memories_{column}"))
+        conn.execute(text(f"CREATE INDEX ix_memories_{column} ON memories(namespace, {column}, deleted_at, "
+                          f"archived_at, visibility, expires_at) WHERE {column} IS NOT NULL"))
     raw.execute("CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) "
                 "ON DELETE CASCADE, vector BLOB NOT NULL)")
     if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'memory_vectors'").fetchone():

@@ -55,7 +55,7 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
 
 @dataclass(frozen=True, slots=True)
 class VectorTarget:
-    """What storing a memory's vectors reads of it: whether it is still the content embedded, the vec0 flags,
+    """What storing a memory's vectors reads of it: whether it is still the content embedded, its namespace,
     and the session its turn's context comes from (a tenth of reading the memory whole)."""
 
     rowid: int

@@ -1,7 +1,7 @@
 """Table definitions used to build queries.
 
 The DDL that creates them lives in :mod:`memvault.vault.schema_v1` and
-:mod:`memvault.vault.migrations`; a test checks that they agree. Virtual tables (vec0, FTS5) are queried with text SQL.
+:mod:`memvault.vault.migrations`; a test checks that they agree. Virtual tables (FTS5) are queried with text SQL.
 """
 
 from __future__ import annotations
