@@ -20,7 +20,7 @@ from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.models import HistoryEntry, Memory
 from memvault.domain.transfer import MemoryRecord, VectorSet
 from memvault.vault import filters
-from memvault.vault.rows import MEMORY_COLUMNS, column_reader, history_from_row, memory_from_row
+from memvault.vault.rows import MEMORY_COLUMNS, column_reader, history_from_row, memory_from_row, with_first_version
 from memvault.vault.vectors import VectorReader
 
 PAGE = 500
@@ -59,6 +59,12 @@ def export_counts(conn: Connection, namespaces: Sequence[str], *, include_delete
         history = dict(conn.execute(text(
             f"SELECT m.namespace, count(*) FROM memory_history h JOIN memories m ON m.id = h.memory_id "
             f"WHERE {where} GROUP BY m.namespace"), params).all())
+        # First versions without an entry of their own (rows.with_first_version).
+        for namespace, derived in conn.execute(text(
+                f"SELECT m.namespace, count(*) FROM memories m WHERE {where} AND NOT EXISTS (SELECT 1 FROM "
+                "memory_history h WHERE h.memory_id = m.id AND h.change != 'conflict') GROUP BY m.namespace"),
+                params).all():
+            history[namespace] = history.get(namespace, 0) + derived
     return [ExportCounts(ns, *memories.get(ns, (0, 0)), history.get(ns, 0)) for ns in namespaces]
 
 
@@ -91,14 +97,19 @@ class _HistoryRow:
 
 def _history_by_memory(raw: Any, page: list[tuple], rowids: list[int]) -> dict[int, list[HistoryEntry]]:
     rows = {row[0]: row for row in page}
-    found: dict[int, list[HistoryEntry]] = {}
+    stored: dict[int, list[_HistoryRow]] = {rowid: [] for rowid in rowids}
     sql = (f"SELECT memory_id, version, change, changed_at, snapshot FROM memory_history "
            f"WHERE memory_id IN {_in(rowids)} ORDER BY memory_id, version, id")
     for memory_id, version, change, changed_at, snapshot in raw.execute(sql, rowids):
+        stored[memory_id].append(_HistoryRow(version, change, changed_at, snapshot))
+    found: dict[int, list[HistoryEntry]] = {}
+    for memory_id, entries in stored.items():
         row = rows[memory_id]
-        # The current version's entry keeps no copy: its fields are the row's, as the record reads them.
-        found.setdefault(memory_id, []).append(history_from_row(row[1], _HistoryRow(
-            version, change, changed_at, snapshot), lambda row=row: SimpleNamespace(**_fields(row))))
+        values = _fields(row)
+        # The current version's entry keeps no copy, and a first version none at all: the row's fields are theirs.
+        current = SimpleNamespace(**values)
+        found[memory_id] = [history_from_row(row[1], e, current)
+                            for e in with_first_version(entries, values["created_at"])]
     return found
 
 

@@ -161,7 +161,9 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
                              for m in memories_in_order]
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
                     "VALUES (?, 1, 'create', ?, ?, 0)",
-                    [(m.rowid, stamp.at, CURRENT_SNAPSHOT) for m, (_, stamp, _, _) in zip(memories_in_order, items)])
+                    # A first version made when the memory says it was created needs no entry (rows.FIRST_CHANGE).
+                    [(m.rowid, stamp.at, CURRENT_SNAPSHOT) for m, (_, stamp, _, _) in zip(memories_in_order, items)
+                     if stamp.at != m.created_at])
     store_new_vectors(conn, [(m, embedded) for m, (_, _, embedded, _) in zip(memories_in_order, items) if embedded])
     raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
                     "VALUES (:m, :h, 0, :now, :now)", jobs)

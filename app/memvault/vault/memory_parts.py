@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, text
 
 from memvault.crypto.digest import sha256_hex
 from memvault.domain.models import Memory
-from memvault.vault.rows import CURRENT_SNAPSHOT, SNAPSHOT_FIELDS, snapshot_of
+from memvault.vault.rows import CURRENT_SNAPSHOT, FIRST_CHANGE, SNAPSHOT_FIELDS, snapshot_of
 from memvault.vault.schema import memory_history
 
 
@@ -49,8 +49,14 @@ def add_history(conn: Connection, m: Memory, change: str, at: float, *, before: 
     """
     raw = conn.connection.dbapi_connection
     if before is not None:
-        raw.execute("UPDATE memory_history SET snapshot = ? WHERE memory_id = ? AND snapshot = ?",
-                    (snapshot_of({k: getattr(before, k) for k in SNAPSHOT_FIELDS}), m.rowid, CURRENT_SNAPSHOT))
+        kept = snapshot_of({k: getattr(before, k) for k in SNAPSHOT_FIELDS})
+        if raw.execute("SELECT 1 FROM memory_history WHERE memory_id = ? AND change != 'conflict' LIMIT 1",
+                       (m.rowid,)).fetchone():
+            raw.execute("UPDATE memory_history SET snapshot = ? WHERE memory_id = ? AND snapshot = ?",
+                        (kept, m.rowid, CURRENT_SNAPSHOT))
+        else:  # the first version had no entry (rows.with_first_version): it gets one now
+            raw.execute("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                        "VALUES (?, 1, ?, ?, ?, 0)", (m.rowid, FIRST_CHANGE, before.created_at, kept))
     conn.execute(insert(memory_history).values(memory_id=m.rowid, version=m.version, change=change, changed_at=at,
                                                snapshot=CURRENT_SNAPSHOT, conflict=0))
 

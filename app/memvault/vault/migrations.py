@@ -262,17 +262,21 @@ def _v20(conn: Connection, dim: int) -> None:
 
 
 def _v21_history(conn: Connection) -> None:
-    # The current version's history entry keeps no copy of the fields the row holds (rows.CURRENT_SNAPSHOT):
-    # an entry is emptied only where its copy says exactly what the row says.
+    # The current version's history entry keeps no copy of the fields the row holds (rows.CURRENT_SNAPSHOT),
+    # and a first version made at the memory's created_at no entry at all (rows.with_first_version): an entry
+    # is emptied or dropped only where its copy says exactly what the row says.
     raw, after = conn.connection.dbapi_connection, 0
     while rows := raw.execute(
-            "SELECT h.id, h.memory_id, h.snapshot FROM memories m CROSS JOIN memory_history h ON h.memory_id = m.id "
+            "SELECT h.id, h.memory_id, h.snapshot, h.version = 1 AND h.change = ? AND h.changed_at = m.created_at "
+            "AND NOT EXISTS (SELECT 1 FROM memory_history o WHERE o.memory_id = m.id AND o.id != h.id "
+            "AND o.change != 'conflict') FROM memories m CROSS JOIN memory_history h ON h.memory_id = m.id "
             "AND h.version = m.version AND h.conflict = 0 AND h.change != 'conflict' WHERE m.id > ? "
-            "ORDER BY m.id LIMIT 2000", (after,)).fetchall():
+            "ORDER BY m.id LIMIT 2000", (rows_module.FIRST_CHANGE, after)).fetchall():
         current = memory_queries.get_many(conn, [r[1] for r in rows], entities=False)
-        raw.executemany("UPDATE memory_history SET snapshot = '' WHERE id = ?", [
-            (entry,) for entry, memory_id, snapshot in rows if snapshot and memory_id in current
-            and json.loads(snapshot) == json.loads(rows_module.resolved_snapshot("", current[memory_id]))])
+        same = [(entry, first) for entry, memory_id, snapshot, first in rows if snapshot and memory_id in current
+                and json.loads(snapshot) == json.loads(rows_module.resolved_snapshot("", current[memory_id]))]
+        raw.executemany("DELETE FROM memory_history WHERE id = ?", [(e,) for e, first in same if first])
+        raw.executemany("UPDATE memory_history SET snapshot = '' WHERE id = ?", [(e,) for e, first in same if not first])
         after = rows[-1][1]
 
 

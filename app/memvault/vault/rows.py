@@ -6,6 +6,7 @@ import json
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from memvault.domain import fields, limits
@@ -85,7 +86,8 @@ SNAPSHOT_FIELDS = tuple(f.name for f in fields.historic())
 #: A history entry's snapshot while its version is the memory's current one: the memory row holds the fields
 #: (a copy there was ~350 bytes a memory, most memories never being edited). The entry gets its copy when a
 #: later version supersedes it (:func:`memvault.vault.memory_parts.add_history`); readers take the row's
-#: fields meanwhile (:func:`resolved_snapshot`).
+#: fields meanwhile (:func:`resolved_snapshot`). A first version made at ``created_at`` has no entry at all
+#: until then (:func:`with_first_version`).
 CURRENT_SNAPSHOT = ""
 
 
@@ -145,6 +147,24 @@ def snapshot_of(values: dict[str, Any]) -> str:
         if isinstance(snap[k], str):
             snap[k] = json.loads(snap[k])
     return _SNAPSHOT_ENCODER.encode(snap)
+
+
+#: A memory's first version has no history entry while nothing superseded it and it was made when the memory says
+#: it was created: :func:`history_entries` derives it from the row (a "create" at ``created_at``).
+FIRST_CHANGE = "create"
+
+
+def first_version_row(created_at: float) -> Any:
+    """The history row a memory without one of its own reads as its first version."""
+    return SimpleNamespace(version=1, change=FIRST_CHANGE, changed_at=created_at, snapshot=CURRENT_SNAPSHOT)
+
+
+def with_first_version(rows: list[Any], created_at: float) -> list[Any]:
+    """A memory's history rows (by version) with its derived first version when none of them is a version of its
+    own (rows of conflicts kept beside it do not count)."""
+    if any(r.change != "conflict" for r in rows):
+        return rows
+    return sorted([first_version_row(created_at), *rows], key=lambda r: r.version)
 
 
 def resolved_snapshot(snapshot: str, current: Any) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from memvault.domain.enums import EmbeddingStatus
 from memvault.vault import filters, memory_queries, vectors
+from memvault.vault import rows as rows_module
 from memvault.vault.rows import CURRENT_SNAPSHOT, resolved_snapshot
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
@@ -227,9 +228,15 @@ def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> N
 def history_rows(conn: Connection, rowid: int, after_version: int) -> list[list[Any]]:
     """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``
     (the current version's snapshot read from the memory row: peers and older releases get it whole)."""
-    rows = [list(r) for r in _raw(conn).execute(
+    raw = _raw(conn)
+    rows = [list(r) for r in raw.execute(
         "SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = ? AND version > ? "
         "ORDER BY version, id", (rowid, after_version)).fetchall()]
+    if after_version < 1 and not raw.execute("SELECT 1 FROM memory_history WHERE memory_id = ? AND change != "
+                                             "'conflict' LIMIT 1", (rowid,)).fetchone():
+        first = rows_module.first_version_row(raw.execute("SELECT created_at FROM memories WHERE id = ?",
+                                                          (rowid,)).fetchone()[0])
+        rows.insert(0, [first.version, first.change, first.changed_at, first.snapshot])
     for r in rows:
         r[3] = resolved_snapshot(r[3], lambda: memory_queries.get_by_rowid(conn, rowid))
     return rows

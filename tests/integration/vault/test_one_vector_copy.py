@@ -78,9 +78,10 @@ def test_a_schema_20_vault_shrinks_searches_identically_and_embeds_nothing(servi
             assert dict(conn.execute(text("SELECT chunk_id, vector FROM chunk_vectors")).all()) == stored
             assert conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one() == 0, "nothing re-embedded"
             new_snapshot = conn.execute(text("SELECT sum(length(bytes)) FROM knn_snapshot")).scalar_one()
-            # Every memory's current version keeps no copy; the edited memory's first version keeps its own.
-            empty = conn.execute(text("SELECT count(*) FROM memory_history WHERE snapshot = ''")).scalar_one()
-            assert empty == 400
+            # An unedited memory's first version keeps no entry; a changed memory's current version keeps no copy
+            # (edited, trashed, archived: each has its first version's entry with a copy, and one without).
+            rows = conn.execute(text("SELECT snapshot = '' FROM memory_history ORDER BY id")).scalars().all()
+            assert sorted(rows) == [0, 0, 0, 1, 1, 1]
         assert new_snapshot < old_snapshot - len(stored) * 2 * embedder.dimension * 0.99
         assert again.vector_index.ensure_open() is IndexState.READY
         assert not built, "the graph is restored from the snapshot, not rebuilt"

@@ -25,9 +25,9 @@ from memvault.domain.transfer import ConflictPolicy
 from memvault.service.bundle_import import ImportOptions
 from memvault.service.bundles import ExportRequest
 from memvault.service.container import create_vault
+from memvault.vault import memory_queries
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 from tests.helpers.budget import examples
-from memvault.vault.rows import resolved_snapshot
 from tests.helpers.fake_embedder import FakeEmbedder
 
 NAMESPACES = ("alpha", "beta")
@@ -197,11 +197,15 @@ class WritePath(RuleBasedStateMachine):
                 assert set(tags) == set(m.tags)
                 entries = conn.execute(text("SELECT version, snapshot FROM memory_history WHERE memory_id = :r "
                                             "ORDER BY version"), {"r": m.rowid}).all()
-                last = entries[-1]
-                # Only the current version's entry leans on the row (no copy); every superseded one has its own.
+                # Only the current version's entry leans on the row (no copy); every superseded one has its own;
+                # an unedited memory's first version has no entry at all.
                 assert all(e.snapshot for e in entries[:-1]), entries
-                snap = json.loads(resolved_snapshot(last.snapshot, m))
-                assert last.version == m.version
+                assert entries or m.version == 1
+                read = memory_queries.history(conn, m)
+                assert read[-1].version == m.version
+                assert all(a.version < b.version for a, b in zip(read, read[1:]))
+                last = read[-1]
+                snap = {"content": last.content, "tags": list(last.tags), "metadata": last.metadata}
                 assert (snap["content"], snap["tags"], snap["metadata"]) == (m.content, list(m.tags), m.metadata)
                 chunks = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :r"), {"r": m.rowid}).scalars().all()
                 assert (len(chunks) > 0) == (m.embedding_status.value == "ready" or m.model_id is not None)
