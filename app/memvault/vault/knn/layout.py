@@ -69,18 +69,22 @@ def with_vectors(stripped: dict[str, bytes | bytearray],
         full[:_MATRIX_HEAD] = blob[:_MATRIX_HEAD]
         full[_MATRIX_HEAD + rows * width:] = memoryview(blob)[_MATRIX_HEAD:]
         if rows:
-            matrix = np.frombuffer(memoryview(full)[_MATRIX_HEAD:_MATRIX_HEAD + rows * width], dtype=np.uint8
-                                   ).reshape(rows, width)
+            # One element a row: numpy then moves each vector as one item (a third of the time of a byte matrix).
+            matrix = np.frombuffer(memoryview(full)[_MATRIX_HEAD:_MATRIX_HEAD + rows * width],
+                                   dtype=np.dtype((np.void, width)))
             order = np.argsort(keys, kind="stable")
             targets.append((keys[order], order, matrix, width))
     for found, vectors in batches:
         found = np.asarray(found, dtype=np.uint64)
-        rows_bytes = np.ascontiguousarray(vectors).view(np.uint8).reshape(len(found), -1)
+        stored = np.ascontiguousarray(vectors)
         for sorted_keys, order, matrix, width in targets:
+            if stored.nbytes != len(found) * width:
+                raise ValueError("a stored vector's size does not match the index")
+            as_rows = stored.view(np.dtype((np.void, width))).reshape(len(found))
             at = np.minimum(np.searchsorted(sorted_keys, found), len(sorted_keys) - 1)
             hit = sorted_keys[at] == found
-            if hit.any():
-                if rows_bytes.shape[1] != width:
-                    raise ValueError("a stored vector's size does not match the index")
-                matrix[order[at[hit]]] = rows_bytes[hit]
+            if hit.all():
+                matrix[order[at]] = as_rows
+            elif hit.any():
+                matrix[order[at[hit]]] = as_rows[hit]
     return out
