@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import VaultCorrupt
-from memvault.vault import compaction, fts, memory_queries, share_store
+from memvault.vault import compaction, fts, share_store
 from memvault.vault import rows as rows_module
 from memvault.vault.knn import layout
 from memvault.vault.knn import log as knn_log
@@ -265,6 +265,8 @@ def _v21_history(conn: Connection) -> None:
     # The current version's history entry keeps no copy of the fields the row holds (rows.CURRENT_SNAPSHOT),
     # and a first version made at the memory's created_at no entry at all (rows.with_first_version): an entry
     # is emptied or dropped only where its copy says exactly what the row says.
+    from memvault.vault import memory_queries  # it imports vault.entities, which imports this module
+
     raw, after = conn.connection.dbapi_connection, 0
     while rows := raw.execute(
             "SELECT h.id, h.memory_id, h.snapshot, h.version = 1 AND h.change = ? AND h.changed_at = m.created_at "
