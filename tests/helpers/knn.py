@@ -7,10 +7,11 @@ from sqlalchemy import text
 
 
 def stored_chunks(services) -> dict[str, set[int]]:
-    """Chunk ids with a vector in vec0, by namespace."""
+    """Chunk ids with a stored vector, by namespace."""
     with services.vault.db.read() as conn:
         out: dict[str, set[int]] = {}
-        for rowid, ns in conn.execute(text("SELECT rowid, namespace FROM memory_vectors")):
+        for rowid, ns in conn.execute(text("SELECT v.chunk_id, m.namespace FROM chunk_vectors v "
+                                           "JOIN chunks c ON c.id = v.chunk_id JOIN memories m ON m.id = c.memory_id")):
             out.setdefault(ns, set()).add(rowid)
     return out
 

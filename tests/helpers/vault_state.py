@@ -20,8 +20,7 @@ _TABLES = {
     "memory_fts": "SELECT rowid, content FROM memory_fts ORDER BY rowid",
     "memory_fts_segmented": "SELECT rowid, words FROM memory_fts_segmented ORDER BY rowid",
     "chunks": "SELECT * FROM chunks ORDER BY id",
-    "memory_vectors": "SELECT rowid, namespace, embedding, state, confidential, expires_at, memory_id "
-                      "FROM memory_vectors ORDER BY rowid",
+    "chunk_vectors": "SELECT * FROM chunk_vectors ORDER BY chunk_id",
     "oplog": "SELECT * FROM oplog ORDER BY id",
     "embedding_jobs": "SELECT * FROM embedding_jobs ORDER BY memory_id",
     "namespaces": "SELECT * FROM namespaces ORDER BY name",

@@ -45,7 +45,7 @@ class GroundTruth:
     def exact_nearest(self, queries: np.ndarray, f: MemoryFilter, k: int, now: float
                       ) -> list[list[tuple[int, float]]]:
         """For each query vector, the nearest memories passing ``f`` with their cosine distance (at least ``k``
-        when that many pass), by brute force over vec0: what the index is measured against."""
+        when that many pass), by brute force over the stored vectors: what the index is measured against."""
         with self._db.read(discard=True) as conn:
             found = knn_many(conn, queries, f, min(MAX_K, k * 4 + 8), now)
         out = []
@@ -58,7 +58,7 @@ class GroundTruth:
 
     def nearest(self, vector, f: MemoryFilter, k: int, now: float | None = None) -> tuple[list[tuple[int, float]], str]:
         """The KNN step of a search alone, for a query vector: ``[(memory rowid, similarity)]`` nearest first,
-        and the planner's path (``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``).
+        and the planner's path (``exact_stored``, ``exact_eligible``, ``ann``, ``ann_fallback``).
 
         It plans with the search service's own filter shares, as the searches it stands for would.
         """

@@ -59,9 +59,9 @@ def question_vectors(embedder) -> np.ndarray:
 
 
 def knn_figures(services: Services, rng: random.Random, namespace: str) -> dict[str, dict[str, float | str]]:
-    """Per filter (none, then each selectivity): the KNN step's p50 and recall@10 against exact search over
-    vec0 over each of the workload's questions once, the planner's paths, and the end-to-end semantic search
-    p50 with that filter."""
+    """Per filter (none, then each selectivity): the KNN step's p50 and recall@10 against exact search over the
+    stored vectors for each of the workload's questions once, the planner's paths, and the end-to-end semantic
+    search p50 with that filter."""
     texts = workload.questions()
     vectors = question_vectors(services.embedder)
     # Other queries first, as a process serving searches has answered: the exact ground truth reads every

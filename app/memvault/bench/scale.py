@@ -13,7 +13,7 @@ embedded (the query-vector cache is emptied before each timed search), the
 planner asks the vault's own HNSW index (restored from its encrypted snapshot
 in a fresh unlock, as the app does), and the hits are read from the encrypted
 database. The KNN step alone and the filtered cases are the main bench's
-(:func:`memvault.bench.knn.knn_figures`), checked against exact search over vec0.
+(:func:`memvault.bench.knn.knn_figures`), checked against exact search over the stored vectors.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class ScaleReport:
              f"p50 {s['p50_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms (embedding the query alone: p50 "
              f"{s['embed_p50_ms']:.1f} ms)"),
             (f"KNN step at {self.n:,} memories (query vector given; {len(workload.questions())} distinct questions, "
-             "p50), recall@10 against exact search over vec0, end-to-end semantic p50 with the same filter "
+             "p50), recall@10 against exact search over the stored vectors, end-to-end semantic p50 with the same filter "
              "(query embedded):"),
         ]
         lines += [knn_bench.case_line(label, c) for label, c in self.knn.items()]

@@ -124,7 +124,7 @@ def _knn_lines(report: BenchReport) -> list[str]:
         lines.append(ingest.describe(report.searchable_large, f"the {report.n:,}-memory vault"))
     for size, cases in report.knn.items():
         lines.append(f"KNN step at {size} memories (query vector given; {len(workload.questions())} distinct "
-                     "questions, p50), recall@10 against exact search over vec0, end-to-end semantic p50 with "
+                     "questions, p50), recall@10 against exact search over the stored vectors, end-to-end semantic p50 with "
                      "the same filter (query embedded):")
         lines += [knn_bench.case_line(label, c) for label, c in cases.items()]
     if report.growth:

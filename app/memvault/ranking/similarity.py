@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Nearest chunks hybrid reads for the similarity of keyword candidates outside the semantic list when the
-#: approximate index cannot answer (loading, rebuilding). Reading exact vectors one by one from vec0 costs
-#: about a millisecond each at 100k memories; from the index (the usual case) microseconds, so there every
+#: approximate index cannot answer (loading, rebuilding). Exact search over the stored vectors reads
+#: every eligible one (tens of milliseconds at 100k memories); from the index (the usual case) microseconds, so there every
 #: similarity is exact.
 HYBRID_SIMILARITY_CHUNKS = 200
 

@@ -3,7 +3,7 @@
 :meth:`IntegrityService.check` returns an :class:`IntegrityReport`: each
 problem says what is wrong, how many things it touches, and whether
 :meth:`IntegrityService.repair` can fix it. Repairs rebuild derived data only
-(the full-text index, vectors, vec0 flags); damaged pages need a backup.
+(the full-text index, vectors); damaged pages need a backup.
 Nothing in a report quotes memory text.
 """
 
@@ -145,7 +145,7 @@ class IntegrityService:
                 lambda: self._write(checks.remove_orphans, found.orphan_chunks, found.orphan_vectors)) is not None:
             done.append(f"removed {len(found.orphan_vectors)} vectors and {len(found.orphan_chunks)} chunks "
                         "that belonged to no memory")
-        waiting = sorted(set(found.missing_vectors) | set(found.unqueued) | set(found.wrong_partition))
+        waiting = sorted(set(found.missing_vectors) | set(found.unqueued))
         if waiting:
             queued = self._attempt(done, "queue memories for embedding",
                                    lambda: self._write(checks.requeue, waiting, self._wall()))
@@ -153,9 +153,6 @@ class IntegrityService:
                 done.append(f"queued {queued} memories for embedding again")
                 if self._wake_worker is not None:
                     self._wake_worker()
-        if found.stale_flags and self._attempt(
-                done, "rewrite vector flags", lambda: self._write(checks.rewrite_flags, found.stale_flags)) is not None:
-            done.append(f"rewrote the vector flags of {len(found.stale_flags)} memories")
         after = self.check()
         return IntegrityReport(ok=after.ok, problems=after.problems, counts=after.counts, skipped=after.skipped,
                                repaired=tuple(done), checked_at=after.checked_at,
@@ -216,14 +213,6 @@ def _problems(found: checks.Findings, skipped: dict[str, str]) -> list[Integrity
     if orphans:
         add(IntegrityProblem("vectors", f"{orphans} vectors or chunks belong to no memory; "
                              "`memvault check --repair` removes them", orphans, True))
-    if found.wrong_partition:
-        add(IntegrityProblem("vectors", f"{len(found.wrong_partition)} memories have vectors filed under another "
-                             "namespace; `memvault check --repair` embeds them again",
-                             len(found.wrong_partition), True))
-    if found.stale_flags:
-        add(IntegrityProblem("vectors", f"{len(found.stale_flags)} memories have vectors whose state, "
-                             "visibility or expiry flags disagree with the memory; `memvault check --repair` "
-                             "rewrites them", len(found.stale_flags), True))
     if found.unqueued:
         add(IntegrityProblem("jobs", f"{len(found.unqueued)} memories wait for an embedding that is not queued; "
                              "`memvault check --repair` queues them", len(found.unqueued), True))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -19,7 +20,7 @@ from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.models import HistoryEntry, Memory
 from memvault.domain.transfer import MemoryRecord, VectorSet
 from memvault.vault import filters
-from memvault.vault.rows import MEMORY_COLUMNS, column_reader, history_from_row, memory_from_row
+from memvault.vault.rows import MEMORY_COLUMNS, column_reader, history_from_row, memory_from_row, with_first_version
 from memvault.vault.vectors import VectorReader
 
 PAGE = 500
@@ -58,12 +59,18 @@ def export_counts(conn: Connection, namespaces: Sequence[str], *, include_delete
         history = dict(conn.execute(text(
             f"SELECT m.namespace, count(*) FROM memory_history h JOIN memories m ON m.id = h.memory_id "
             f"WHERE {where} GROUP BY m.namespace"), params).all())
+        # First versions without an entry of their own (rows.with_first_version).
+        for namespace, derived in conn.execute(text(
+                f"SELECT m.namespace, count(*) FROM memories m WHERE {where} AND NOT EXISTS (SELECT 1 FROM "
+                "memory_history h WHERE h.memory_id = m.id AND h.change != 'conflict') GROUP BY m.namespace"),
+                params).all():
+            history[namespace] = history.get(namespace, 0) + derived
     return [ExportCounts(ns, *memories.get(ns, (0, 0)), history.get(ns, 0)) for ns in namespaces]
 
 
 # Exports read in pages, straight from the driver: at 100k memories the per-statement cost of
 # SQLAlchemy's text() (about 0.1 ms here) would be most of the time. Vectors come from
-# vectors.VectorReader (vec0's chunk blobs, each read once), not from vec0 one rowid at a time.
+# vectors.VectorReader (many chunk ids a statement).
 _BUNDLED = fields.bundled()
 #: The rowid, the columns of every field a bundle carries (table order), then what choosing vectors needs.
 _EXPORT_COLUMNS = ", ".join(["id", *(f.column for f in _BUNDLED if f.column), "embedding_status", "model_id"])
@@ -89,13 +96,20 @@ class _HistoryRow:
 
 
 def _history_by_memory(raw: Any, page: list[tuple], rowids: list[int]) -> dict[int, list[HistoryEntry]]:
-    uuids = {row[0]: row[1] for row in page}
-    found: dict[int, list[HistoryEntry]] = {}
+    rows = {row[0]: row for row in page}
+    stored: dict[int, list[_HistoryRow]] = {rowid: [] for rowid in rowids}
     sql = (f"SELECT memory_id, version, change, changed_at, snapshot FROM memory_history "
            f"WHERE memory_id IN {_in(rowids)} ORDER BY memory_id, version, id")
     for memory_id, version, change, changed_at, snapshot in raw.execute(sql, rowids):
-        found.setdefault(memory_id, []).append(history_from_row(uuids[memory_id], _HistoryRow(
-            version, change, changed_at, snapshot)))
+        stored[memory_id].append(_HistoryRow(version, change, changed_at, snapshot))
+    found: dict[int, list[HistoryEntry]] = {}
+    for memory_id, entries in stored.items():
+        row = rows[memory_id]
+        values = _fields(row)
+        # The current version's entry keeps no copy, and a first version none at all: the row's fields are theirs.
+        current = SimpleNamespace(**values)
+        found[memory_id] = [history_from_row(row[1], e, current)
+                            for e in with_first_version(entries, values["created_at"])]
     return found
 
 
@@ -120,9 +134,12 @@ def _vectors_by_memory(reader: VectorReader, raw: Any, page: list[tuple], dimens
     return found
 
 
+def _fields(row: tuple) -> dict[str, Any]:
+    return {name: row[i] if read is None else read(row[i]) for name, i, read in _RECORD_READERS}
+
+
 def _record(row: tuple, history: list[HistoryEntry], vectors: VectorSet | None) -> MemoryRecord:
-    values = {name: row[i] if read is None else read(row[i]) for name, i, read in _RECORD_READERS}
-    return MemoryRecord(**values, history=tuple(history), vectors=vectors)
+    return MemoryRecord(**_fields(row), history=tuple(history), vectors=vectors)
 
 
 def iter_records(conn: Connection, namespaces: Sequence[str], *, include_history: bool, include_deleted: bool,

@@ -1,7 +1,7 @@
 """SQL conditions for :class:`MemoryFilter`, shared by listing and search.
 
 Conditions are written against ``memories`` aliased as ``m`` so that the
-same filter narrows a list, the FTS5 match and the vec0 KNN candidate set.
+same filter narrows a list, the FTS5 match and the exact KNN's candidate set.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _json_path(key: str) -> str:
 
 
 def narrowing(f: MemoryFilter, *, probe: bool = False) -> Where:
-    """Conditions beyond namespace and lifecycle state (what vec0 cannot hold).
+    """Conditions beyond namespace and lifecycle state (what schema 20's vec0 table could not hold; the planner counts them).
 
     ``probe``: for a statement that checks given memories (a search's candidates) rather than finds
     them. A tag is then tested on each memory's own tags; the list form (``m.id IN (SELECT ...)``)

@@ -3,14 +3,12 @@
 Checks: SQLCipher's page authentication (every page's HMAC), SQLite's own
 b-tree check, the FTS5 index (its ``integrity-check`` command and one row per
 memory with the memory's text), the vectors (every ready memory has a vector
-for each of its chunks, no chunk or vector without a memory, vec0 flags and
-partition that match the memory), and memories waiting for an embedding job
-that does not exist.
+for each of its chunks, no chunk or vector without a memory), and memories
+waiting for an embedding job that does not exist.
 
 Repairs touch only derived data: the FTS index is rebuilt from the memories,
-vectors and chunks without a memory are removed, memories missing vectors
-(or whose vectors sit in another namespace's partition) are queued for
-embedding again, and stale vec0 flags are rewritten. Damaged
+vectors and chunks without a memory are removed, and memories missing vectors
+are queued for embedding again. Damaged
 pages are not repairable here: the answer is a backup.
 """
 
@@ -21,12 +19,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from memvault.domain.enums import EmbeddingStatus, Visibility
+from memvault.domain.enums import EmbeddingStatus
 from memvault.vault import memories as memory_writes
 from memvault.vault import fts as keyword_index
 from memvault.vault import vectors
 from memvault.vault.knn import log as knn_log
-from memvault.vault.memory_queries import get_by_rowid
 
 #: Lines kept from SQLite's own check (it can list every page of a damaged file).
 MAX_DETAILS = 20
@@ -45,21 +42,9 @@ class Findings:
     missing_vectors: list[int] = field(default_factory=list)
     orphan_chunks: list[int] = field(default_factory=list)
     orphan_vectors: list[int] = field(default_factory=list)
-    wrong_partition: list[int] = field(default_factory=list)
-    stale_flags: list[int] = field(default_factory=list)
     unqueued: list[int] = field(default_factory=list)
     #: Checks that could not run, with the domain error code that stopped them.
     failed: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _FlagSource:
-    """The columns :func:`vectors.flags_of` reads, without loading whole memories."""
-
-    deleted_at: float | None
-    archived_at: float | None
-    visibility: Visibility
-    expires_at: float | None
 
 
 def _rows(conn: Connection, sql: str) -> list[str]:
@@ -107,35 +92,21 @@ def check_rows(conn: Connection, found: Findings) -> None:
     # check (:func:`check_fts_index`) finds them as a whole.
 
     chunks = {r.id: r.memory_id for r in conn.execute(text("SELECT id, memory_id FROM chunks"))}
-    vecs = {r.rowid: r for r in conn.execute(text(
-        "SELECT rowid, memory_id, namespace, state, confidential, expires_at FROM memory_vectors"))}
+    vecs = set(conn.execute(text("SELECT chunk_id FROM chunk_vectors")).scalars())
     jobs = set(conn.execute(text("SELECT memory_id FROM embedding_jobs")).scalars())
 
     found.orphan_chunks = sorted(c for c, m in chunks.items() if m not in memories)
-    found.orphan_vectors = sorted(v for v, r in vecs.items() if v not in chunks or chunks[v] != r.memory_id
-                                  or r.memory_id not in memories)
+    found.orphan_vectors = sorted(v for v in vecs if v not in chunks or chunks[v] not in memories)
     chunked: dict[int, list[int]] = {}
     for chunk_id, memory_id in chunks.items():
         chunked.setdefault(memory_id, []).append(chunk_id)
     ready = EmbeddingStatus.READY.value
-    missing, moved, stale = [], [], []
+    missing = []
     for mid, m in memories.items():
         ids = chunked.get(mid, [])
-        if m.embedding_status == ready and (not ids or any(c not in vecs for c in ids)):
-            if mid not in jobs:
-                missing.append(mid)
-            continue
-        present = [vecs[c] for c in ids if c in vecs]
-        if any(v.namespace != m.namespace for v in present):
-            moved.append(mid)
-            continue
-        flags = vectors.flags_of(_FlagSource(m.deleted_at, m.archived_at, Visibility(m.visibility), m.expires_at))
-        want = (flags.state, int(flags.confidential), flags.expires_at)
-        if any((v.state, v.confidential, v.expires_at) != want for v in present):
-            stale.append(mid)
+        if m.embedding_status == ready and (not ids or any(c not in vecs for c in ids)) and mid not in jobs:
+            missing.append(mid)
     found.missing_vectors = sorted(missing)
-    found.wrong_partition = sorted(moved)
-    found.stale_flags = sorted(stale)
     processing = EmbeddingStatus.PROCESSING.value
     found.unqueued = sorted(mid for mid, m in memories.items() if m.embedding_status == processing and mid not in jobs)
     found.counts = {
@@ -168,17 +139,15 @@ def rebuild_fts(conn: Connection) -> int:
 
 
 def remove_orphans(conn: Connection, chunk_ids: list[int], vector_ids: list[int]) -> None:
-    """Delete chunks whose memory is gone, and vectors with no chunk or memory (vec0 by rowid only)."""
-    for rowid in vector_ids:
-        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": rowid})
+    """Delete chunks whose memory is gone, and vectors with no chunk or memory."""
+    vectors.remove_vectors(conn, [*vector_ids, *chunk_ids])
     for chunk_id in chunk_ids:
-        conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id})
         conn.execute(text("DELETE FROM chunks WHERE id = :c"), {"c": chunk_id})
     knn_log.log_removed(conn, [*vector_ids, *chunk_ids])
 
 
 def requeue(conn: Connection, memory_ids: list[int], now: float) -> int:
-    """Queue these memories for embedding again (vectors missing or in the wrong partition); returns how many.
+    """Queue these memories for embedding again (vectors missing); returns how many.
 
     The embedding status and job are this device's processing state, not
     fields of the memory: no oplog entry (as when the worker stores vectors
@@ -193,11 +162,3 @@ def requeue(conn: Connection, memory_ids: list[int], now: float) -> int:
         memory_writes.requeue_embedding(conn, mid, row.content_hash, now)
         queued += 1
     return queued
-
-
-def rewrite_flags(conn: Connection, memory_ids: list[int]) -> None:
-    """Set the vec0 flags of these memories from their rows."""
-    for mid in memory_ids:
-        m = get_by_rowid(conn, mid)
-        if m is not None:
-            vectors.update_vector_flags(conn, mid, vectors.flags_of(m))

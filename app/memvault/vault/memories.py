@@ -1,13 +1,13 @@
-"""Every change to a memory, one function each: the row, its tags, FTS entry, history, vec0 flags,
+"""Every change to a memory, one function each: the row, its tags, FTS entry, history, vectors,
 embedding job and oplog entry are written together, inside the caller's write transaction.
 
 Local edits, the embedding worker, re-embedding, imports and other devices'
 changes all come through here (storing vectors lives in
 :mod:`memvault.vault.memory_vectors`, imports in :mod:`memvault.vault.memory_imports`,
 the rows they share in :mod:`memvault.vault.memory_parts`), so the oplog that sync reads can never
-miss a change and the vector index's flags can never drift from the row.
+miss a change and the vector index can never drift from the stored vectors.
 Callers pass domain values (:class:`NewMemory`, :class:`FieldChanges`) and a
-:class:`~memvault.vault.oplog.Stamp`; SQL encodings (JSON columns, vec0 flags) are
+:class:`~memvault.vault.oplog.Stamp`; SQL encodings (JSON columns) are
 decided here and nowhere else. Reads live in :mod:`memvault.vault.memory_queries`.
 """
 
@@ -39,7 +39,7 @@ from memvault.vault.memory_parts import (
 from memvault.vault.memory_queries import get_by_rowid, get_many
 from memvault.vault.memory_vectors import store_new_vectors
 from memvault.vault.oplog import Op, Stamp
-from memvault.vault.rows import SNAPSHOT_FIELDS, snapshot_of
+from memvault.vault.rows import CURRENT_SNAPSHOT, SNAPSHOT_FIELDS, snapshot_of
 from memvault.vault.schema import memories, memory_history
 from memvault.vault.vectors import Embedded
 
@@ -161,8 +161,9 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
                              for m in memories_in_order]
     raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
                     "VALUES (?, 1, 'create', ?, ?, 0)",
-                    [(m.rowid, stamp.at, snapshot_of({k: getattr(m, k) for k in SNAPSHOT_FIELDS}))
-                     for m, (_, stamp, _, _) in zip(memories_in_order, items)])
+                    # A first version made when the memory says it was created needs no entry (rows.FIRST_CHANGE).
+                    [(m.rowid, stamp.at, CURRENT_SNAPSHOT) for m, (_, stamp, _, _) in zip(memories_in_order, items)
+                     if stamp.at != m.created_at])
     store_new_vectors(conn, [(m, embedded) for m, (_, _, embedded, _) in zip(memories_in_order, items) if embedded])
     raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
                     "VALUES (:m, :h, 0, :now, :now)", jobs)
@@ -230,9 +231,7 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
     if not derived:
-        add_history(conn, after, change, stamp.at)
-    if {"visibility", "expires_at"} & columns.keys():
-        vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
+        add_history(conn, after, change, stamp.at, before=current)
     oplog.append(conn, stamp, Op.UPDATE, after.id, after.namespace, payload)
     return after
 
@@ -258,9 +257,6 @@ def update_derived_many(conn: Connection, items: Sequence[tuple[Memory, FieldCha
     for names, rows in by_columns.items():
         raw.executemany(f"UPDATE memories SET {', '.join(f'{n} = :{n}' for n in names)} WHERE id = :_id", rows)
     after = get_many(conn, [current.rowid for current, _, _ in changed])
-    for current, payload, _ in changed:
-        if {"visibility", "expires_at"} & payload.keys():
-            vectors.update_vector_flags(conn, current.rowid, vectors.flags_of(after[current.rowid]))
     oplog.append_many(conn, [(stamp, Op.UPDATE, current.id, current.namespace, payload)
                              for current, payload, stamp in changed])
     return [after.get(current.rowid, current) for current, _, _ in items]
@@ -286,8 +282,7 @@ def transition(conn: Connection, current: Memory, move: Transition, stamp: Stamp
         **{column: value}, version=current.version + 1, updated_at=stamp.at, hlc=stamp.hlc))
     after = get_by_rowid(conn, current.rowid)
     assert after is not None
-    add_history(conn, after, label, stamp.at)
-    vectors.update_vector_flags(conn, after.rowid, vectors.flags_of(after))
+    add_history(conn, after, label, stamp.at, before=current)
     oplog.append(conn, stamp, op, after.id, after.namespace, {column: value})
     return after
 
@@ -297,7 +292,7 @@ def hard_delete(conn: Connection, targets: Sequence[tuple[int, str, str]], stamp
 
     ``reason`` (deleted, expired, trash, wiped) goes into each oplog entry.
     History, tags, chunks and jobs go with the row (foreign keys cascade);
-    vec0 and FTS rows are removed by hand because virtual tables do not cascade.
+    vectors go with their chunks, and FTS rows are removed by hand because virtual tables do not cascade.
     """
     vectors.delete_vectors(conn, [rowid for rowid, _, _ in targets])
     linked = entity_links.linked_entities(conn, [rowid for rowid, _, _ in targets])

@@ -125,11 +125,9 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
         if embedded is None:
             jobs.append({"m": rowid, "h": rows[-1]["content_hash"], "now": stamp.at})
         else:
-            flags = vectors.flags_of(memory)
             for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
                 chunk_rows.append({"id": next_chunk, "m": rowid, "s": seq, "a": start, "b": end})
-                vec_rows.append({"r": next_chunk, "ns": record.namespace, "e": vec.tobytes(), "st": flags.state,
-                                 "c": int(flags.confidential), "x": flags.expires_at, "m": rowid})
+                vec_rows.append((record.namespace, next_chunk, vectors.stored_bytes(vec)))
                 next_chunk += 1
         ops.append((stamp, Op.IMPORT, record.id, record.namespace,
                     _state_payload(record, stamp, replaced=False, vectors_from=memory.model_id)))
@@ -146,9 +144,8 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
                     "VALUES (:m, :v, :c, :a, :s)", history)
     raw.executemany("INSERT INTO chunks(id, memory_id, seq, start_char, end_char) VALUES (:id, :m, :s, :a, :b)",
                     chunk_rows)
-    raw.executemany("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
-                    "memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)", vec_rows)
-    knn_log.log_added(conn, [(v["ns"], v["r"], v["e"]) for v in vec_rows])
+    vectors.write_vectors(conn, [(c, b) for _, c, b in vec_rows])
+    knn_log.log_added(conn, vec_rows)
     raw.executemany("INSERT INTO embedding_jobs(memory_id, content_hash, attempts, next_attempt_at, created_at) "
                     "VALUES (:m, :h, 0, :now, :now)", jobs)
     entity_links.enqueue(conn, [(j["m"], j["h"]) for j in jobs] + [
@@ -188,17 +185,14 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
     keyword_index.reindex(conn, rowid, record.content)
     memory = get_by_rowid(conn, rowid)
     assert memory is not None
-    add_history(conn, memory, "imported", stamp.at)
+    add_history(conn, memory, "imported", stamp.at, before=replacing)
     if replacing.content != record.content:
         entity_links.unlink(conn, [rowid])
         entity_links.enqueue(conn, [(rowid, row["content_hash"])], stamp.at)
     if embedded is not None:
-        vectors.replace_vectors(conn, memory_id=rowid, namespace=record.namespace, embedded=embedded,
-                                flags=vectors.flags_of(memory))
+        vectors.replace_vectors(conn, memory_id=rowid, namespace=record.namespace, embedded=embedded)
         conn.execute(text("DELETE FROM embedding_jobs WHERE memory_id = :m"), {"m": rowid})
-    elif keep_local_vectors:
-        vectors.update_vector_flags(conn, rowid, vectors.flags_of(memory))
-    else:
+    elif not keep_local_vectors:
         vectors.delete_vectors(conn, [rowid])
         enqueue_embedding(conn, rowid, row["content_hash"], stamp.at)
     oplog.append(conn, stamp, Op.IMPORT, record.id, record.namespace,

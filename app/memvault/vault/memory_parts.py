@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, text
 
 from memvault.crypto.digest import sha256_hex
 from memvault.domain.models import Memory
-from memvault.vault.rows import SNAPSHOT_FIELDS, snapshot_of
+from memvault.vault.rows import CURRENT_SNAPSHOT, FIRST_CHANGE, SNAPSHOT_FIELDS, snapshot_of
 from memvault.vault.schema import memory_history
 
 
@@ -41,10 +41,24 @@ def write_tags(conn: Connection, rowid: int, tags: Sequence[str]) -> None:
                      [{"m": rowid, "t": t} for t in tags])
 
 
-def add_history(conn: Connection, m: Memory, change: str, at: float) -> None:
-    fields = {k: getattr(m, k) for k in SNAPSHOT_FIELDS}
+def add_history(conn: Connection, m: Memory, change: str, at: float, *, before: Memory | None) -> None:
+    """Record ``m``'s new version; ``before``: the memory as it was (``None`` when it is new).
+
+    The current version's entry keeps no copy of the fields (:data:`~memvault.vault.rows.CURRENT_SNAPSHOT`: the
+    row holds them); the version it supersedes gets its copy now, the fields as they were until this change.
+    """
+    raw = conn.connection.dbapi_connection
+    if before is not None:
+        kept = snapshot_of({k: getattr(before, k) for k in SNAPSHOT_FIELDS})
+        if raw.execute("SELECT 1 FROM memory_history WHERE memory_id = ? AND change != 'conflict' LIMIT 1",
+                       (m.rowid,)).fetchone():
+            raw.execute("UPDATE memory_history SET snapshot = ? WHERE memory_id = ? AND snapshot = ?",
+                        (kept, m.rowid, CURRENT_SNAPSHOT))
+        else:  # the first version had no entry (rows.with_first_version): it gets one now
+            raw.execute("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
+                        "VALUES (?, 1, ?, ?, ?, 0)", (m.rowid, FIRST_CHANGE, before.created_at, kept))
     conn.execute(insert(memory_history).values(memory_id=m.rowid, version=m.version, change=change, changed_at=at,
-                                               snapshot=snapshot_of(fields), conflict=0))
+                                               snapshot=CURRENT_SNAPSHOT, conflict=0))
 
 
 def enqueue_embedding(conn: Connection, rowid: int, digest: str, now: float) -> None:

@@ -23,6 +23,7 @@ from memvault.vault.rows import (
     VECTOR_TARGET_COLUMNS,
     VectorTarget,
     history_from_row,
+    with_first_version,
     memory_from_row,
     vector_target_from_row,
 )
@@ -151,7 +152,7 @@ def history(conn: Connection, m: Memory) -> list[HistoryEntry]:
         text("SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = :m ORDER BY version"),
         {"m": m.rowid},
     ).all()
-    return [history_from_row(m.id, r) for r in rows]
+    return [history_from_row(m.id, r, m) for r in with_first_version(list(rows), m.created_at)]
 
 
 def expired_rowids(conn: Connection, now: float, namespace: str | None = None) -> list[tuple[int, str, str]]:

@@ -1,7 +1,7 @@
 """A memory's vectors: storing the worker's (or another device's) vectors for the content they were made from.
 
 Part of the one write path (:mod:`memvault.vault.memories` re-exports these): each
-store writes the chunks, the vec0 rows, the vector index's change log and an
+store writes the chunks, their float16 vectors, the vector index's change log and an
 oplog entry together, inside the caller's write transaction.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from sqlalchemy import Connection, text
 
 from memvault.domain.enums import EmbeddingStatus
@@ -23,23 +22,20 @@ from memvault.vault.vectors import Embedded
 
 
 def store_new_vectors(conn: Connection, items: Sequence[tuple[Memory, Embedded]]) -> None:
-    """Chunks and vec0 rows for memories that have none yet (chunk ids taken as SQLite would, in order)."""
+    """Chunks and vectors for memories that have none yet (chunk ids taken as SQLite would, in order)."""
     if not items:
         return
     next_chunk = conn.execute(text("SELECT coalesce(max(id), 0) FROM chunks")).scalar_one() + 1
     chunk_rows, vec_rows = [], []
     for memory, embedded in items:
-        flags = vectors.flags_of(memory)
         for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
             chunk_rows.append((next_chunk, memory.rowid, seq, start, end))
-            vec_rows.append((next_chunk, memory.namespace, np.ascontiguousarray(vec, dtype=np.float32).tobytes(),
-                             flags.state, int(flags.confidential), flags.expires_at, memory.rowid))
+            vec_rows.append((memory.namespace, next_chunk, vectors.stored_bytes(vec)))
             next_chunk += 1
     raw = conn.connection.dbapi_connection
     raw.executemany("INSERT INTO chunks(id, memory_id, seq, start_char, end_char) VALUES (?, ?, ?, ?, ?)", chunk_rows)
-    raw.executemany("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
-                    "memory_id) VALUES (?, ?, ?, ?, ?, ?, ?)", vec_rows)
-    knn_log.log_added(conn, [(v[1], v[0], v[2]) for v in vec_rows])
+    vectors.write_vectors(conn, [(c, b) for _, c, b in vec_rows])
+    knn_log.log_added(conn, vec_rows)
 
 
 def store_vectors(conn: Connection, memory_id: int, digest: str, embedded: Embedded, stamp: Stamp) -> Memory | None:
@@ -96,8 +92,7 @@ def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedde
     def flush() -> None:
         raw.executemany("INSERT INTO chunks(id, memory_id, seq, start_char, end_char) VALUES (?, ?, ?, ?, ?)",
                         chunk_rows)
-        raw.executemany("INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, expires_at, "
-                        "memory_id) VALUES (?, ?, ?, ?, ?, ?, ?)", vec_rows)
+        vectors.write_vectors(conn, vec_rows)
         chunk_rows.clear()
         vec_rows.clear()
 
@@ -107,18 +102,16 @@ def store_vectors_many(conn: Connection, items: Sequence[tuple[int, str, Embedde
         if gone:
             # Written in the order single stores write: removing the highest chunk ids frees them for reuse.
             flush()
-            raw.executemany("DELETE FROM memory_vectors WHERE rowid = ?", [(c,) for c in gone])
+            vectors.remove_vectors(conn, gone)
             raw.execute("DELETE FROM chunks WHERE memory_id = ?", (current.rowid,))
             logged += [(None, c, None) for c in gone]
             next_chunk = None
         if next_chunk is None:
             next_chunk = raw.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0] + 1
-        flags = vectors.flags_of(current)
         for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
-            blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
+            blob = vectors.stored_bytes(vec)
             chunk_rows.append((next_chunk, current.rowid, seq, start, end))
-            vec_rows.append((next_chunk, current.namespace, blob, flags.state, int(flags.confidential),
-                             flags.expires_at, current.rowid))
+            vec_rows.append((next_chunk, blob))
             logged.append((current.namespace, next_chunk, blob))
             next_chunk += 1
     flush()

@@ -6,6 +6,7 @@ whole step. Add new steps at the end; never edit a released one.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 
@@ -15,6 +16,9 @@ from sqlalchemy import Connection, text
 from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import VaultCorrupt
 from memvault.vault import compaction, fts, share_store
+from memvault.vault import rows as rows_module
+from memvault.vault.knn import layout
+from memvault.vault.knn import log as knn_log
 from memvault.vault.schema_v1 import create_version_1 as _v1
 
 def _v2(conn: Connection, dim: int) -> None:
@@ -257,8 +261,74 @@ def _v20(conn: Connection, dim: int) -> None:
     compaction.shrink_copies(conn)
 
 
+def _v21_history(conn: Connection) -> None:
+    # The current version's history entry keeps no copy of the fields the row holds (rows.CURRENT_SNAPSHOT),
+    # and a first version made at the memory's created_at no entry at all (rows.with_first_version): an entry
+    # is emptied or dropped only where its copy says exactly what the row says.
+    from memvault.vault import memory_queries  # it imports vault.entities, which imports this module
+
+    raw, after = conn.connection.dbapi_connection, 0
+    while rows := raw.execute(
+            "SELECT h.id, h.memory_id, h.snapshot, h.version = 1 AND h.change = ? AND h.changed_at = m.created_at "
+            "AND NOT EXISTS (SELECT 1 FROM memory_history o WHERE o.memory_id = m.id AND o.id != h.id "
+            "AND o.change != 'conflict') FROM memories m CROSS JOIN memory_history h ON h.memory_id = m.id "
+            "AND h.version = m.version AND h.conflict = 0 AND h.change != 'conflict' WHERE m.id > ? "
+            "ORDER BY m.id LIMIT 2000", (rows_module.FIRST_CHANGE, after)).fetchall():
+        current = memory_queries.get_many(conn, [r[1] for r in rows], entities=False)
+        same = [(entry, first) for entry, memory_id, snapshot, first in rows if snapshot and memory_id in current
+                and json.loads(snapshot) == json.loads(rows_module.resolved_snapshot("", current[memory_id]))]
+        raw.executemany("DELETE FROM memory_history WHERE id = ?", [(e,) for e, first in same if first])
+        raw.executemany("UPDATE memory_history SET snapshot = '' WHERE id = ?", [(e,) for e, first in same if not first])
+        after = rows[-1][1]
+
+
+def _v21(conn: Connection, dim: int) -> None:
+    # Issue 46: one stored copy of each vector, in the float16 the index searches. vec0's float32 copy becomes
+    # ``chunk_vectors`` (float16, keyed by chunk id) and the index snapshot keeps only its graph; its vectors
+    # are put back from the table when it is loaded (memvault.vault.knn.layout). Nothing is re-embedded.
+    raw = conn.connection.dbapi_connection
+    _v21_history(conn)
+    # An owner index (v10) holds only the memories that name that owner: a filter by one (``m.user_id = :x``)
+    # implies the column is not null, so SQLite still uses it, and a memory without a user, session or project
+    # no longer costs ~30 bytes in each of those indexes.
+    for column in OWNER_COLUMNS:
+        conn.execute(text(f"DROP INDEX IF EXISTS ix_memories_{column}"))
+        conn.execute(text(f"CREATE INDEX ix_memories_{column} ON memories(namespace, {column}, deleted_at, "
+                          f"archived_at, visibility, expires_at) WHERE {column} IS NOT NULL"))
+    raw.execute("CREATE TABLE IF NOT EXISTS chunk_vectors (chunk_id INTEGER PRIMARY KEY REFERENCES chunks(id) "
+                "ON DELETE CASCADE, vector BLOB NOT NULL)")
+    if not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'memory_vectors'").fetchone():
+        return  # converted already (a schema number set back by hand)
+    cursor = raw.execute("SELECT rowid, embedding FROM memory_vectors")
+    while rows := cursor.fetchmany(4096):
+        raw.executemany("INSERT INTO chunk_vectors(chunk_id, vector) SELECT ?, ? WHERE EXISTS "
+                        "(SELECT 1 FROM chunks WHERE id = ?)",
+                        [(c, np.frombuffer(b, dtype=np.float32).astype(np.float16).tobytes(), c) for c, b in rows])
+    raw.execute("DROP TABLE memory_vectors")
+    parts: dict[str, list[tuple[int, bytes]]] = {}
+    for namespace, part, blob in raw.execute("SELECT namespace, part, bytes FROM knn_snapshot ORDER BY namespace, part"):
+        parts.setdefault(namespace, []).append((part, blob))
+    try:
+        graphs = {ns: layout.without_vectors(b"".join(b for _, b in rows)) for ns, rows in parts.items()}
+        for graph in graphs.values():
+            layout.slot_keys(graph)
+    except ValueError:
+        # A snapshot this release cannot read: the first unlock rebuilds the graph from the stored vectors.
+        raw.execute("DELETE FROM knn_snapshot")
+        raw.execute("DELETE FROM settings WHERE key IN ('knn_snapshot_seq', 'knn_snapshot_graph')")
+        return
+    raw.execute("DELETE FROM knn_snapshot")
+    for namespace, graph in graphs.items():
+        raw.executemany("INSERT INTO knn_snapshot(namespace, part, bytes) VALUES (?, ?, ?)",
+                        [(namespace, i, graph[at:at + knn_log.PART_BYTES])
+                         for i, at in enumerate(range(0, len(graph), knn_log.PART_BYTES))])
+    raw.execute("INSERT INTO settings(key, value) VALUES ('knn_snapshot_without_vectors', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+    compaction.reclaim(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21]
 LATEST = len(MIGRATIONS)
 
 

@@ -6,6 +6,7 @@ import json
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from memvault.domain import fields, limits
@@ -55,7 +56,7 @@ def memory_from_row(row: Sequence[Any]) -> Memory:
 
 @dataclass(frozen=True, slots=True)
 class VectorTarget:
-    """What storing a memory's vectors reads of it: whether it is still the content embedded, the vec0 flags,
+    """What storing a memory's vectors reads of it: whether it is still the content embedded, its namespace,
     and the session its turn's context comes from (a tenth of reading the memory whole)."""
 
     rowid: int
@@ -82,6 +83,12 @@ def vector_target_from_row(row: Any) -> VectorTarget:
 
 
 SNAPSHOT_FIELDS = tuple(f.name for f in fields.historic())
+#: A history entry's snapshot while its version is the memory's current one: the memory row holds the fields
+#: (a copy there was ~350 bytes a memory, most memories never being edited). The entry gets its copy when a
+#: later version supersedes it (:func:`memvault.vault.memory_parts.add_history`); readers take the row's
+#: fields meanwhile (:func:`resolved_snapshot`). A first version made at ``created_at`` has no entry at all
+#: until then (:func:`with_first_version`).
+CURRENT_SNAPSHOT = ""
 
 
 def stored_metadata(raw: str | dict[str, Any]) -> dict[str, Any]:
@@ -142,11 +149,41 @@ def snapshot_of(values: dict[str, Any]) -> str:
     return _SNAPSHOT_ENCODER.encode(snap)
 
 
-def history_from_row(memory_uuid: str, row: Any) -> HistoryEntry:
+#: A memory's first version has no history entry while nothing superseded it and it was made when the memory says
+#: it was created: :func:`history_entries` derives it from the row (a "create" at ``created_at``).
+FIRST_CHANGE = "create"
+
+
+def first_version_row(created_at: float) -> Any:
+    """The history row a memory without one of its own reads as its first version."""
+    return SimpleNamespace(version=1, change=FIRST_CHANGE, changed_at=created_at, snapshot=CURRENT_SNAPSHOT)
+
+
+def with_first_version(rows: list[Any], created_at: float) -> list[Any]:
+    """A memory's history rows (by version) with its derived first version when none of them is a version of its
+    own (rows of conflicts kept beside it do not count)."""
+    if any(r.change != "conflict" for r in rows):
+        return rows
+    return sorted([first_version_row(created_at), *rows], key=lambda r: r.version)
+
+
+def resolved_snapshot(snapshot: str, current: Any) -> str:
+    """A stored snapshot, or for the current version's entry (:data:`CURRENT_SNAPSHOT`) the fields of
+    ``current`` (a :class:`Memory`, or anything with its snapshot fields as attributes or a callable giving it)."""
+    if snapshot != CURRENT_SNAPSHOT:
+        return snapshot
+    if callable(current):
+        current = current()
+    return snapshot_of({k: getattr(current, k) for k in SNAPSHOT_FIELDS})
+
+
+def history_from_row(memory_uuid: str, row: Any, current: Any) -> HistoryEntry:
+    """A history entry from its row; ``current``: the memory as it is (see :func:`resolved_snapshot`)."""
+    snapshot = resolved_snapshot(row.snapshot, current)
     try:
-        snap = json.loads(row.snapshot)
+        snap = json.loads(snapshot)
     except RecursionError:
-        snap = _snapshot_without_metadata(row.snapshot)
+        snap = _snapshot_without_metadata(snapshot)
     return HistoryEntry(memory_id=memory_uuid, version=row.version, change=row.change, changed_at=row.changed_at,
                         **{name: read(snap[name]) for name, read in _SNAPSHOT_READERS})
 

@@ -1,12 +1,12 @@
 """Table definitions used to build queries.
 
 The DDL that creates them lives in :mod:`memvault.vault.schema_v1` and
-:mod:`memvault.vault.migrations`; a test checks that they agree. Virtual tables (vec0, FTS5) are queried with text SQL.
+:mod:`memvault.vault.migrations`; a test checks that they agree. Virtual tables (FTS5) are queried with text SQL.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Integer, LargeBinary, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -69,6 +69,14 @@ chunks = Table(
     Column("seq", Integer, nullable=False),
     Column("start_char", Integer, nullable=False),
     Column("end_char", Integer, nullable=False),
+)
+
+# Each chunk's vector, float16 (memvault.vault.vectors): created by migration v21.
+chunk_vectors = Table(
+    "chunk_vectors",
+    metadata,
+    Column("chunk_id", Integer, ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
 )
 
 # The entity graph (app/vault/entities.py): created by migration v1, indexed and queued by v5.
@@ -198,10 +206,3 @@ sync_cursors = Table(
     Column("seen_at", Float),
     Column("skew_ms", Integer, nullable=False),
 )
-
-#: vec0 metadata ``state`` values.
-STATE_LIVE = 0
-STATE_DELETED = 1
-STATE_ARCHIVED = 2
-#: vec0 cannot hold NULL metadata; "never expires" is this far future.
-NEVER = 2**62

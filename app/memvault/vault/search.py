@@ -1,4 +1,4 @@
-"""The two retrieval primitives: vec0 KNN and FTS5 BM25, each filtered inside the query."""
+"""The two retrieval primitives: exact KNN over the stored vectors and FTS5 BM25, each filtered inside the query."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from memvault.domain.models import MemoryFilter
-from memvault.vault import filters, fts
-from memvault.vault.schema import STATE_DELETED, STATE_LIVE
+from memvault.vault import filters, fts, vectors
 
-#: sqlite-vec's largest k.
+#: The largest k a search asks for.
 MAX_K = 4096
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -32,42 +31,45 @@ class KeywordHit:
     snippet: str
 
 
+def _eligible_vectors(conn: Connection, f: MemoryFilter, now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(chunk ids, memory ids, float32 unit-normalised matrix) of every stored vector that passes ``f``."""
+    where = filters.full(f, now)
+    rows = conn.connection.dbapi_connection.execute(
+        f"SELECT c.id, c.memory_id, v.vector FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id "
+        f"CROSS JOIN chunk_vectors v ON v.chunk_id = c.id WHERE {where.sql()}", where.params).fetchall()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    chunk_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    memory_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=vectors.STORED).reshape(len(rows), -1)
+    matrix = matrix.astype(np.float32)
+    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+    return chunk_ids, memory_ids, matrix
+
+
+def _nearest(chunk_ids: np.ndarray, memory_ids: np.ndarray, matrix: np.ndarray, query: np.ndarray,
+             k: int) -> list[VectorHit]:
+    if len(chunk_ids) == 0:
+        return []
+    q = np.asarray(query, dtype=np.float32).reshape(-1)
+    distances = 1.0 - (matrix @ (q / max(float(np.linalg.norm(q)), 1e-12)))
+    count = min(k, len(chunk_ids))
+    top = np.argpartition(distances, count - 1)[:count] if count < len(chunk_ids) else np.arange(len(chunk_ids))
+    top = top[np.lexsort((chunk_ids[top], distances[top]))]
+    return [VectorHit(int(memory_ids[i]), int(chunk_ids[i]), max(0.0, float(distances[i]))) for i in top]
+
+
 def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[VectorHit]:
-    """The ``k`` nearest chunks that pass ``f``; expired and deleted ones never do."""
-    where = filters.narrowing(f)
-    params: dict = {"q": np.ascontiguousarray(query, dtype=np.float32).tobytes(), "k": min(k, MAX_K), "now": int(now)}
-    conds = ["v.embedding MATCH :q", "k = :k", "v.expires_at > :now"]
-    if f.namespace is not None:
-        conds.append("v.namespace = :ns")
-        params["ns"] = f.namespace
-    if f.include_archived:
-        conds.append(f"v.state != {STATE_DELETED}")
-    else:
-        conds.append(f"v.state = {STATE_LIVE}")
-    if not f.include_confidential:
-        conds.append("v.confidential = 0")
-    if where.clauses:
-        # sqlite-vec consumes a rowid IN (...) constraint during the KNN scan,
-        # so the other filters narrow the candidates instead of the results.
-        conds.append(f"v.rowid IN (SELECT c.id FROM chunks c JOIN memories m ON m.id = c.memory_id WHERE {where.sql()})")
-        params.update(where.params)
-    rows = conn.execute(
-        text(
-            f"SELECT v.rowid AS chunk_id, v.memory_id, v.distance FROM memory_vectors v "
-            f"WHERE {' AND '.join(conds)} ORDER BY v.distance"
-        ),
-        params,
-    ).all()
-    return [VectorHit(r.memory_id, r.chunk_id, float(r.distance)) for r in rows]
+    """The ``k`` nearest chunks that pass ``f`` (expired and deleted ones never do), by brute force over the
+    stored vectors: the answer when the approximate index cannot give one (loading, rebuilding, a backlog),
+    and the ground truth it is measured against."""
+    return _nearest(*_eligible_vectors(conn, f, now), query, min(k, MAX_K))
 
 
 def knn_many(conn: Connection, queries: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[list[VectorHit]]:
-    """:func:`knn` for many queries on one connection whose page cache can hold the whole database, so only the
-    first query decrypts the vectors (at 1M, 1.5 GB for each query otherwise). SQLite fills a cache only with
-    pages it reads, and the caller discards the connection (ground truth, never a search)."""
-    pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
-    conn.exec_driver_sql(f"PRAGMA cache_size = {max(pages, 2000)}")
-    return [knn(conn, q, f, k, now) for q in queries]
+    """:func:`knn` for many queries, reading the eligible vectors once."""
+    eligible = _eligible_vectors(conn, f, now)
+    return [_nearest(*eligible, q, min(k, MAX_K)) for q in queries]
 
 
 #: Words that match nearly every memory: in an OR query they add cost and no ranking signal.

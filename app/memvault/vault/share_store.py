@@ -50,7 +50,8 @@ def record_applied(conn: Connection, rows: Sequence[tuple[str, str, str, str, fl
         conn.connection.dbapi_connection.executemany(
             "INSERT INTO share_changes(memory_uuid, namespace, person, device, at) VALUES (?, ?, ?, ?, coalesce("
             "(SELECT max(h.changed_at) FROM memory_history h JOIN memories m ON m.id = h.memory_id "
-            "WHERE m.uuid = ?), ?))", [(u, ns, person, device, u, at) for u, ns, person, device, at in rows])
+            "WHERE m.uuid = ? AND h.change != 'conflict'), (SELECT created_at FROM memories WHERE uuid = ?), ?))",
+            [(u, ns, person, device, u, u, at) for u, ns, person, device, at in rows])
 
 
 def for_memory(conn: Connection, memory_uuid: str) -> list[Attribution]:

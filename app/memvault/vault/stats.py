@@ -99,7 +99,7 @@ def file_space(conn: Connection) -> FileSpace:
 def _owner(name: str, tables: dict[str, str]) -> str:
     """The table a b-tree belongs to: an index to its table, a virtual table's shadow tables to it."""
     table = tables.get(name, name)
-    for virtual in ("memory_vectors", "memory_fts"):
+    for virtual in ("memory_vectors", "memory_fts"):  # memory_vectors: schemas before 21
         if table.startswith(virtual + "_"):
             return virtual
     return table

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from memvault.domain.enums import EmbeddingStatus
-from memvault.vault import filters
+from memvault.vault import filters, memory_queries, vectors
+from memvault.vault import rows as rows_module
+from memvault.vault.rows import CURRENT_SNAPSHOT, resolved_snapshot
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
                 "user_id, session_id, project, client_id, created_at, expires_at, deleted_at, archived_at, "
@@ -237,10 +239,20 @@ def set_versions(conn: Connection, items: Sequence[tuple[str, int, float]]) -> N
 
 
 def history_rows(conn: Connection, rowid: int, after_version: int) -> list[list[Any]]:
-    """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``."""
-    return [list(r) for r in _raw(conn).execute(
+    """``[version, change, changed_at, snapshot]`` of a memory's history versions after ``after_version``
+    (the current version's snapshot read from the memory row: peers and older releases get it whole)."""
+    raw = _raw(conn)
+    rows = [list(r) for r in raw.execute(
         "SELECT version, change, changed_at, snapshot FROM memory_history WHERE memory_id = ? AND version > ? "
         "ORDER BY version, id", (rowid, after_version)).fetchall()]
+    if after_version < 1 and not raw.execute("SELECT 1 FROM memory_history WHERE memory_id = ? AND change != "
+                                             "'conflict' LIMIT 1", (rowid,)).fetchone():
+        first = rows_module.first_version_row(raw.execute("SELECT created_at FROM memories WHERE id = ?",
+                                                          (rowid,)).fetchone()[0])
+        rows.insert(0, [first.version, first.change, first.changed_at, first.snapshot])
+    for r in rows:
+        r[3] = resolved_snapshot(r[3], lambda: memory_queries.get_by_rowid(conn, rowid))
+    return rows
 
 
 def take_history(conn: Connection, uuid: str, after_version: int, entries: Sequence[Sequence[Any]]) -> None:
@@ -340,15 +352,12 @@ def vectors_of(conn: Connection, row: Row) -> tuple[list[tuple[int, int]], bytes
     raw = _raw(conn)
     parts = raw.execute("SELECT id, start_char, end_char FROM chunks WHERE memory_id = ? ORDER BY seq",
                         (row.rowid,)).fetchall()
-    blobs = []
-    for chunk_id, _, _ in parts:
-        found = raw.execute("SELECT embedding FROM memory_vectors WHERE rowid = ?", (chunk_id,)).fetchone()
-        if found is None:
-            return None
-        blobs.append(bytes(found[0]))
     if not parts:
         return None
-    return [(a, b) for _, a, b in parts], b"".join(blobs)
+    found = vectors.read_vectors(raw, [chunk_id for chunk_id, _, _ in parts])
+    if any(chunk_id not in found for chunk_id, _, _ in parts):
+        return None
+    return [(a, b) for _, a, b in parts], b"".join(vectors.float32_bytes(found[chunk_id]) for chunk_id, _, _ in parts)
 
 
 # -- conflicts ----------------------------------------------------------------------------------------------------
@@ -374,7 +383,7 @@ def conflicts(conn: Connection, limit: int = 500) -> list[ConflictRow]:
         "SELECT m.uuid, m.namespace, h.version, h.changed_at, h.snapshot, m.content FROM memory_history h "
         "JOIN memories m ON m.id = h.memory_id WHERE h.conflict = 1 ORDER BY h.changed_at DESC LIMIT :n"),
         {"n": limit}).all()
-    return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"], r.content)
+    return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"] if r.snapshot != CURRENT_SNAPSHOT else r.content, r.content)
             for r in rows]
 
 

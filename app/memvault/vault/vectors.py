@@ -1,24 +1,28 @@
-"""Chunks and their vectors in the vec0 table.
+"""Chunks and their vectors: the one stored copy of each vector, in float16.
 
-One vector per chunk; the chunk id is the vec0 rowid. The namespace is the
-vec0 partition key, and lifecycle state, visibility and expiry are vec0
-metadata columns so that the KNN step itself leaves out what must not show.
+One vector per chunk, in ``chunk_vectors`` (keyed by the chunk id), in half precision: the precision the
+approximate index stores and searches them in, so the index's snapshot keeps only its graph and takes its
+vectors from here when it is loaded (:mod:`memvault.vault.knn.layout`). Every read of a stored vector goes
+through this module (:func:`read_vectors`, :func:`float32_bytes`, :class:`VectorReader`); payloads that
+leave the vault (bundles, sync, exports) still carry float32 bytes, the same values widened.
+
+Schemas before 21 kept a float32 copy in a vec0 table (``memory_vectors``) with the lifecycle flags as
+metadata columns; filters are now applied on the memory rows (:mod:`memvault.vault.filters`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, text
 
-from memvault.domain.enums import Visibility
-from memvault.domain.models import Memory
 from memvault.vault.filters import json_ids
 from memvault.vault.knn import log as knn_log
-from memvault.vault.rows import VectorTarget
-from memvault.vault.schema import NEVER, STATE_ARCHIVED, STATE_DELETED, STATE_LIVE
+
+#: The stored element type.
+STORED = np.float16
 
 
 @dataclass(frozen=True)
@@ -30,100 +34,89 @@ class Embedded:
     model_id: str
 
 
-@dataclass(frozen=True)
-class VecFlags:
-    """The vec0 metadata columns that let the KNN itself leave out what must not show."""
-
-    state: int
-    confidential: bool
-    expires_at: int
+def stored_bytes(vector: np.ndarray | bytes) -> bytes:
+    """A vector as it is stored (float16); ``bytes`` are float32 (a payload's)."""
+    if isinstance(vector, bytes | bytearray | memoryview):
+        vector = np.frombuffer(vector, dtype=np.float32)
+    return np.ascontiguousarray(vector, dtype=STORED).tobytes()
 
 
-def flags_of(m: Memory | VectorTarget) -> VecFlags:
-    """The one derivation of a memory's vec0 flags from its row."""
-    if m.deleted_at is not None:
-        state = STATE_DELETED
-    elif m.archived_at is not None:
-        state = STATE_ARCHIVED
-    else:
-        state = STATE_LIVE
-    return VecFlags(state, m.visibility is Visibility.CONFIDENTIAL,
-                    NEVER if m.expires_at is None else int(m.expires_at))
+def decoded(blob: bytes) -> np.ndarray:
+    """A stored vector as float32."""
+    return np.frombuffer(blob, dtype=STORED).astype(np.float32)
+
+
+def write_vectors(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None:
+    """Store ``(chunk id, float16 bytes)`` (the caller logs them for the index)."""
+    if rows:
+        conn.connection.dbapi_connection.executemany(
+            "INSERT INTO chunk_vectors(chunk_id, vector) VALUES (?, ?)", rows)
+
+
+def remove_vectors(conn: Connection, chunk_ids: Sequence[int]) -> None:
+    """Remove these chunks' vectors (the caller logs the removal for the index)."""
+    if chunk_ids:
+        conn.connection.dbapi_connection.executemany(
+            "DELETE FROM chunk_vectors WHERE chunk_id = ?", [(c,) for c in chunk_ids])
 
 
 def _chunk_ids(conn: Connection, memory_id: int) -> list[int]:
     return list(conn.execute(text("SELECT id FROM chunks WHERE memory_id = :m"), {"m": memory_id}).scalars())
 
 
-# vec0 is reached by rowid only: any other WHERE on it (a subquery, a join)
-# makes SQLite scan the whole virtual table, which costs ~10 ms per call at 50k.
-
 def delete_vectors(conn: Connection, memory_ids: Sequence[int]) -> None:
     """Remove the chunks and vectors of these memories (and tell the approximate index)."""
     for mid in memory_ids:
         chunk_ids = _chunk_ids(conn, mid)
-        for chunk_id in chunk_ids:
-            conn.execute(text("DELETE FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id})
+        remove_vectors(conn, chunk_ids)
         conn.execute(text("DELETE FROM chunks WHERE memory_id = :m"), {"m": mid})
         knn_log.log_removed(conn, chunk_ids)
 
 
-def replace_vectors(conn: Connection, *, memory_id: int, namespace: str, embedded: Embedded, flags: VecFlags) -> None:
+def replace_vectors(conn: Connection, *, memory_id: int, namespace: str, embedded: Embedded) -> None:
     """Store ``embedded`` as the memory's chunks and vectors, replacing old ones."""
     delete_vectors(conn, [memory_id])
     added = []
     for seq, ((start, end), vec) in enumerate(zip(embedded.spans, embedded.vectors, strict=True)):
-        blob = np.ascontiguousarray(vec, dtype=np.float32).tobytes()
         chunk_id = conn.execute(
             text("INSERT INTO chunks(memory_id, seq, start_char, end_char) VALUES (:m, :s, :a, :b) RETURNING id"),
             {"m": memory_id, "s": seq, "a": start, "b": end},
         ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO memory_vectors(rowid, namespace, embedding, state, confidential, "
-                "expires_at, memory_id) VALUES (:r, :ns, :e, :st, :c, :x, :m)"
-            ),
-            {"r": chunk_id, "ns": namespace, "e": blob,
-             "st": flags.state, "c": int(flags.confidential), "x": flags.expires_at, "m": memory_id},
-        )
-        added.append((namespace, chunk_id, blob))
+        added.append((namespace, chunk_id, stored_bytes(vec)))
+    write_vectors(conn, [(c, b) for _, c, b in added])
     knn_log.log_added(conn, added)
 
 
-def update_vector_flags(conn: Connection, memory_id: int, flags: VecFlags) -> None:
-    """Keep the vec0 metadata columns in step with the memory row."""
-    # One row at a time: with ``rowid IN (subquery)`` SQLite hands vec0 every
-    # column as changed, and vec0 refuses to "change" the partition key.
-    for chunk_id in _chunk_ids(conn, memory_id):
-        conn.execute(
-            text("UPDATE memory_vectors SET state = :st, confidential = :c, expires_at = :x WHERE rowid = :r"),
-            {"st": flags.state, "c": int(flags.confidential), "x": flags.expires_at, "r": chunk_id},
-        )
+def read_vectors(raw, chunk_ids: Sequence[int]) -> dict[int, bytes]:
+    """The stored (float16) bytes of these chunks' vectors (``raw``: a driver connection); missing ones are
+    left out."""
+    found: dict[int, bytes] = {}
+    ids = list(chunk_ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        found.update(raw.execute(f"SELECT chunk_id, vector FROM chunk_vectors WHERE chunk_id IN "
+                                 f"({','.join('?' * len(part))})", part).fetchall())
+    return found
+
+
+def float32_bytes(blob: bytes) -> bytes:
+    """A stored vector as a payload carries it (float32)."""
+    return decoded(blob).tobytes()
 
 
 def first_vector(conn: Connection, memory_id: int) -> np.ndarray | None:
     """The stored vector of a memory's first chunk, or ``None`` if it has none."""
-    chunk_id = conn.execute(
-        text("SELECT id FROM chunks WHERE memory_id = :m ORDER BY seq LIMIT 1"), {"m": memory_id}).scalar()
-    if chunk_id is None:
-        return None
-    blob = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": chunk_id}).scalar()
-    return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+    return first_vectors(conn, [memory_id]).get(memory_id)
 
 
 def first_vectors(conn: Connection, memory_ids: Sequence[int]) -> dict[int, np.ndarray]:
     """:func:`first_vector` of many memories (those without one are left out)."""
     if not memory_ids:
         return {}
-    rows = conn.execute(text("SELECT c.memory_id, c.id FROM json_each(:ids) j CROSS JOIN chunks c "
-                             "ON c.memory_id = j.value WHERE c.seq = 0"), {"ids": json_ids(memory_ids)}).all()
-    raw = conn.connection.dbapi_connection
-    out = {}
-    for memory_id, chunk_id in rows:
-        found = raw.execute("SELECT embedding FROM memory_vectors WHERE rowid = ?", (chunk_id,)).fetchone()
-        if found is not None:
-            out[memory_id] = np.frombuffer(found[0], dtype=np.float32)
-    return out
+    rows = conn.execute(text("SELECT c.memory_id, v.vector FROM json_each(:ids) j CROSS JOIN chunks c "
+                             "ON c.memory_id = j.value CROSS JOIN chunk_vectors v ON v.chunk_id = c.id "
+                             "WHERE c.seq = 0"), {"ids": json_ids(memory_ids)}).all()
+    return {memory_id: decoded(blob) for memory_id, blob in rows}
 
 
 def all_vectors(conn: Connection, namespace: str, *, first_chunk_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -132,84 +125,49 @@ def all_vectors(conn: Connection, namespace: str, *, first_chunk_only: bool = Fa
     With ``first_chunk_only`` each memory contributes the vector of its first
     256 tokens, which is what a truncating embedder would have produced.
     """
-    first = " AND v.rowid IN (SELECT id FROM chunks WHERE seq = 0)" if first_chunk_only else ""
+    first = " AND c.seq = 0" if first_chunk_only else ""
     rows = conn.execute(
-        text(f"SELECT v.memory_id, v.embedding FROM memory_vectors v WHERE v.namespace = :ns AND v.state = :st{first}"),
-        {"ns": namespace, "st": STATE_LIVE},
+        text("SELECT c.memory_id, v.vector FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id "
+             "CROSS JOIN chunk_vectors v ON v.chunk_id = c.id WHERE m.namespace = :ns AND m.deleted_at IS NULL "
+             f"AND m.archived_at IS NULL{first}"),
+        {"ns": namespace},
     ).all()
-    ids = np.array([r.memory_id for r in rows], dtype=np.int64)
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
     if not rows:
         return ids, np.zeros((0, 0), dtype=np.float32)
-    return ids, np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in rows])
+    return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=STORED).reshape(len(rows), -1).astype(np.float32)
+
+
+def scan(raw, batch: int = 4096) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """Every stored vector, in batches of ``(chunk ids, float16 matrix)`` (a snapshot's vectors)."""
+    cursor = raw.execute("SELECT chunk_id, vector FROM chunk_vectors")
+    while rows := cursor.fetchmany(batch):
+        ids = np.fromiter((c for c, _ in rows), dtype=np.int64, count=len(rows))
+        yield ids, np.frombuffer(b"".join(b for _, b in rows), dtype=STORED).reshape(len(rows), -1)
+
+
+def scan_by_namespace(raw, batch: int = 4096) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
+    """Every stored vector, in batches of ``(namespace, chunk ids, float32 matrix)`` (a rebuild's input)."""
+    cursor = raw.execute("SELECT m.namespace, v.chunk_id, v.vector FROM chunk_vectors v "
+                         "JOIN chunks c ON c.id = v.chunk_id JOIN memories m ON m.id = c.memory_id")
+    while rows := cursor.fetchmany(batch):
+        by_ns: dict[str, list] = {}
+        for ns, chunk_id, blob in rows:
+            by_ns.setdefault(ns, []).append((chunk_id, blob))
+        for ns, items in by_ns.items():
+            ids = np.fromiter((c for c, _ in items), dtype=np.int64, count=len(items))
+            yield ns, ids, np.frombuffer(b"".join(b for _, b in items), dtype=STORED).reshape(
+                len(items), -1).astype(np.float32)
 
 
 class VectorReader:
-    """Reads many vectors by chunk id at once, for exports (a read connection's raw driver connection).
+    """Reads many vectors by chunk id at once, as float32 bytes (exports, bundles: a read connection's raw
+    driver connection)."""
 
-    vec0 answers one rowid per statement (``rowid IN (...)`` scans the whole
-    table), and each answer re-reads a 1.5 MB chunk blob to copy 1.5 KB out of
-    it: at 100k memories that was a third of an export. This reader looks the
-    ids up in vec0's own rowid table, reads each chunk blob once (the few most
-    recent are kept: an export walks memories in rowid order, and so chunks
-    mostly in order), and slices the vectors out of it. The layout is sqlite-vec
-    0.1's (``<table>_rowids(rowid, id, chunk_id, chunk_offset)``,
-    ``<table>_vector_chunks00(rowid, vectors)``); if the tables do not look like
-    that, it reads through vec0 one rowid at a time, as before.
-    """
-
-    KEPT_CHUNKS = 8
-
-    def __init__(self, raw, dimension: int, table: str = "memory_vectors") -> None:
+    def __init__(self, raw, dimension: int) -> None:
         self._raw = raw
-        self._bytes = dimension * 4
-        self._table = table
-        self._chunks: dict[int, bytes] = {}
-        columns = [r[1] for r in raw.execute(f"PRAGMA table_info({table}_rowids)")]
-        vectors = [r[1] for r in raw.execute(f"PRAGMA table_info({table}_vector_chunks00)")]
-        self.direct = columns == ["rowid", "id", "chunk_id", "chunk_offset"] and vectors == ["rowid", "vectors"]
+        self._dimension = dimension
 
     def read(self, chunk_ids: Sequence[int]) -> dict[int, bytes]:
         """The vectors (float32 bytes) of the chunks that have one; missing ids are left out."""
-        if not chunk_ids:
-            return {}
-        if not self.direct:
-            return self._one_by_one(chunk_ids)
-        found: dict[int, bytes] = {}
-        missed: list[int] = []
-        for start in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[start:start + 500])
-            sql = (f"SELECT rowid, chunk_id, chunk_offset FROM {self._table}_rowids "
-                   f"WHERE rowid IN ({','.join('?' * len(part))})")
-            for rowid, chunk, offset in self._raw.execute(sql, part):
-                blob = self._chunk(chunk)
-                end = (offset + 1) * self._bytes
-                if blob is None or chunk is None or offset is None or len(blob) < end:
-                    missed.append(rowid)
-                    continue
-                found[rowid] = blob[end - self._bytes:end]
-        if missed:
-            found.update(self._one_by_one(missed))
-        return found
-
-    def _chunk(self, chunk_id: int | None) -> bytes | None:
-        if chunk_id is None:
-            return None
-        blob = self._chunks.get(chunk_id)
-        if blob is None:
-            row = self._raw.execute(f"SELECT vectors FROM {self._table}_vector_chunks00 WHERE rowid = ?",
-                                    (chunk_id,)).fetchone()
-            if row is None:
-                return None
-            blob = bytes(row[0])
-            if len(self._chunks) >= self.KEPT_CHUNKS:
-                self._chunks.pop(next(iter(self._chunks)))
-            self._chunks[chunk_id] = blob
-        return blob
-
-    def _one_by_one(self, chunk_ids: Sequence[int]) -> dict[int, bytes]:
-        found = {}
-        for chunk_id in chunk_ids:
-            row = self._raw.execute(f"SELECT embedding FROM {self._table} WHERE rowid = ?", (chunk_id,)).fetchone()
-            if row is not None:
-                found[chunk_id] = bytes(row[0])
-        return found
+        return {c: float32_bytes(b) for c, b in read_vectors(self._raw, chunk_ids).items()}

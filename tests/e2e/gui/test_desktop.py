@@ -247,10 +247,13 @@ def _leftovers(services, rowids):
 
     queries = {"memories": "SELECT count(*) FROM memories WHERE id = :r",
                "fts": "SELECT count(*) FROM memory_fts WHERE rowid = :r",
-               "history": "SELECT count(*) FROM memory_history WHERE memory_id = :r",
+               # Entries stored, plus the first version an unedited memory derives from its row.
+               "history": "SELECT (SELECT count(*) FROM memory_history WHERE memory_id = :r) + EXISTS (SELECT 1 "
+                          "FROM memories m WHERE m.id = :r AND NOT EXISTS (SELECT 1 FROM memory_history h "
+                          "WHERE h.memory_id = m.id AND h.change != 'conflict'))",
                "tags": "SELECT count(*) FROM memory_tags WHERE memory_id = :r",
                "chunks": "SELECT count(*) FROM chunks WHERE memory_id = :r",
-               "vectors": "SELECT count(*) FROM memory_vectors WHERE rowid IN "
+               "vectors": "SELECT count(*) FROM chunk_vectors WHERE chunk_id IN "
                           "(SELECT id FROM chunks WHERE memory_id = :r)"}
     with services.vault.db.read() as conn:
         return {r: {name: conn.execute(text(q), {"r": r}).scalar_one() for name, q in queries.items()} for r in rowids}

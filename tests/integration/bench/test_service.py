@@ -32,7 +32,7 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     assert set(knn) == {"unfiltered", "1%", "10%", "50%"}
     assert all(c["recall_at_10_ties"] >= 0.99 and c["knn_p50_ms"] > 0 and c["paths"] for c in knn.values())
     # The bench vault's index is built as it would be by the background loop: no search goes around it.
-    assert all("exact_vec0" not in c["paths"] for c in knn.values())
+    assert all("exact_stored" not in c["paths"] for c in knn.values())
     # Until searchable, with the loops running: all stored before all were embedded and indexed, and the
     # entities (queued by the batches, extracted once embedding is done) linked last.
     sr = report.searchable
@@ -47,10 +47,10 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
                                                     for g in report.growth.values())
     r = report.reopen
     assert r["first_search_ms"] > 0 and r["rss_after_search_mb"] > 0 and r["index_restore_s"] >= 0
-    assert report.bytes_per_memory["400"] > 0 and report.space["memory_vectors"] > 0
+    assert report.bytes_per_memory["400"] > 0 and report.space["chunk_vectors"] > 0
     text = report.as_text()
     assert report.busy is not None and set(report.busy.busy) == {"semantic", "hybrid"}
-    assert "search while busy" in text and "bytes per memory" in text and "memory_vectors" in text
+    assert "search while busy" in text and "bytes per memory" in text and "chunk_vectors" in text
     assert "with ties" in text and "counting ties within" in text
     assert "into a new vault" in text and "into the 400-memory vault" in text
     assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines

@@ -14,7 +14,7 @@ from memvault.domain.models import MemoryCreate
 from memvault.vault import memories as writes
 from tests.helpers.vault_state import table_rows
 
-VECTORS = "SELECT rowid, namespace, embedding, state, memory_id FROM memory_vectors ORDER BY rowid"
+VECTORS = "SELECT * FROM chunk_vectors ORDER BY chunk_id"
 
 
 _QUERIES = {"vectors": VECTORS, "chunks": "SELECT * FROM chunks ORDER BY id",
@@ -61,9 +61,10 @@ def test_a_batch_completes_as_its_jobs_one_by_one(two_vaults, fake_embedder):
     # No context is mixed in: a later turn's vector is the plain embedding of its text.
     plain = fake_embedder.embed_documents(["turn 3 of the talk about the knee"])[0].vectors[0]
     with batched.vault.db.read() as conn:
-        stored = conn.execute(text("SELECT v.embedding FROM memory_vectors v JOIN memories m ON m.id = v.memory_id "
+        stored = conn.execute(text("SELECT v.vector FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id "
+                                   "JOIN memories m ON m.id = c.memory_id "
                                    "WHERE m.content = 'turn 3 of the talk about the knee'")).scalar_one()
-    assert np.allclose(np.frombuffer(stored, dtype=np.float32), plain, atol=1e-6)
+    assert np.array_equal(np.frombuffer(stored, dtype=np.float16), plain.astype(np.float16))
 
 
 def test_a_failure_while_completing_writes_nothing(two_vaults, fake_embedder, monkeypatch):

@@ -13,7 +13,8 @@ def _stored(services, memory):
 
 
 def _own(services, text_):
-    return services.embedder.embed_documents([text_])[0].vectors[0]
+    """The text's own vector, as the vault stores it (float16)."""
+    return services.embedder.embed_documents([text_])[0].vectors[0].astype(np.float16).astype(np.float32)
 
 
 def test_a_session_turn_is_stored_with_its_own_vector_whatever_came_before(services):

@@ -43,7 +43,7 @@ def test_hard_delete_removes_everything(services):
     with pytest.raises(NotFound):
         services.memories.get(m.id)
     with services.vault.db.read() as conn:
-        for table in ("memories", "chunks", "memory_history", "memory_tags", "embedding_jobs", "memory_vectors"):
+        for table in ("memories", "chunks", "memory_history", "memory_tags", "embedding_jobs", "chunk_vectors"):
             assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
         assert conn.execute(text("SELECT op FROM oplog ORDER BY id DESC LIMIT 1")).scalar_one() == "hard_delete"
 

@@ -361,10 +361,10 @@ def test_a_large_backlog_goes_exact_until_the_background_catches_up(services, mo
     services.worker.drain()
     q = services.embedder.embed_query("w1 w2 w3")
     with services.vault.db.read() as conn:
-        assert planner.nearest(conn, services.vector_index, q, MemoryFilter(), 5, 0)[1].path == "exact_vec0"
+        assert planner.nearest(conn, services.vector_index, q, MemoryFilter(), 5, 0)[1].path == "exact_stored"
     services.vector_index.maintain()
     with services.vault.db.read() as conn:
-        assert planner.nearest(conn, services.vector_index, q, MemoryFilter(), 5, 0)[1].path != "exact_vec0"
+        assert planner.nearest(conn, services.vector_index, q, MemoryFilter(), 5, 0)[1].path != "exact_stored"
 
 
 def test_a_vault_without_a_snapshot_is_rebuilt_with_progress_while_search_goes_exact(services, settings, embedder):
@@ -382,7 +382,7 @@ def test_a_vault_without_a_snapshot_is_rebuilt_with_progress_while_search_goes_e
         assert again.vector_index.ensure_open() is IndexState.BUILDING
         q = again.embedder.embed_query(_text(rng))
         with again.vault.db.read() as conn:
-            assert planner.nearest(conn, again.vector_index, q, MemoryFilter(), 5, 0)[1].path == "exact_vec0"
+            assert planner.nearest(conn, again.vector_index, q, MemoryFilter(), 5, 0)[1].path == "exact_stored"
         again.vector_index.maintain()
         assert again.vector_index.state is IndexState.READY
         assert reports[0] == (0, 50) and reports[-1] == (50, 50)

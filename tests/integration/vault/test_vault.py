@@ -21,6 +21,7 @@ from memvault.service.container import create_vault, open_vault
 from memvault.vault import migrations, schema
 from memvault.vault.vault import Vault, db_path, header_path
 from tests.helpers import PASSPHRASE, fast_settings
+from tests.helpers.schema20 import set_back_to_schema_20
 
 
 def test_create_then_unlock_with_the_same_passphrase(settings, embedder):
@@ -162,7 +163,7 @@ def test_schema_matches_table_definitions_and_is_versioned(services):
             columns = {c["name"] for c in insp.get_columns(table.name)}
             assert columns == {c.name for c in table.columns}, table.name
         virtual = conn.execute(text("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")).scalars()
-        assert {"memory_vectors", "memory_fts"} <= set(virtual)
+        assert "memory_fts" in set(virtual) and "memory_vectors" not in set(virtual)
         assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
 
 
@@ -224,6 +225,7 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
     svc = create_vault(settings, PASSPHRASE, embedder, background=False)
     kept = svc.memories.create(MemoryCreate(content="written under schema v1")).memory
     with svc.vault.db.write() as conn:
+        set_back_to_schema_20(conn, embedder.dimension)  # v1 stored vectors in vec0
         conn.execute(text("DROP INDEX ix_memories_live"))
         conn.execute(text("DROP INDEX ix_memories_model"))
         conn.execute(text("CREATE INDEX ix_oplog_hlc ON oplog(hlc)"))  # v1's (v18 drops it and v2's by memory)

@@ -13,10 +13,19 @@ from memvault.vault import stats as vstats
 from memvault.vault.knn import IndexState, log
 from tests.helpers import PASSPHRASE
 from tests.helpers.knn import index_keys, stored_chunks
+from tests.helpers.schema20 import set_back_to_schema_20
 
 WORDS = [f"w{i}" for i in range(400)]
 OLD_SEGMENTED_DDL = ("CREATE VIRTUAL TABLE memory_fts_segmented USING fts5(words, "
                      "tokenize = 'unicode61 remove_diacritics 2 categories ''L* N* Co M*''')")
+
+
+def _widen_log(conn) -> None:
+    """What an older release left in the log: the same vectors in float32."""
+    conn.connection.dbapi_connection.executemany(
+        "UPDATE knn_log SET vector = ? WHERE seq = ?",
+        [(np.frombuffer(v, np.float16).astype(np.float32).tobytes(), seq) for seq, v in conn.execute(text(
+            "SELECT seq, vector FROM knn_log WHERE vector IS NOT NULL")).all()])
 
 
 def _fill(services, n: int, seed: int = 1) -> list[tuple[str, str]]:
@@ -40,9 +49,10 @@ def test_the_log_keeps_vectors_in_float16_and_the_index_reads_them(services, emb
     with services.vault.db.read() as conn:
         lengths = {r[0] for r in conn.execute(text("SELECT length(vector) FROM knn_log WHERE vector IS NOT NULL"))}
         first = conn.execute(text("SELECT chunk_id, vector FROM knn_log ORDER BY seq LIMIT 1")).one()
-        exact = conn.execute(text("SELECT embedding FROM memory_vectors WHERE rowid = :r"), {"r": first[0]}).scalar()
+        stored = conn.execute(text("SELECT vector FROM chunk_vectors WHERE chunk_id = :r"), {"r": first[0]}).scalar()
     assert lengths == {2 * dim}
-    assert np.array_equal(log.vector_of(first[1], dim), np.frombuffer(exact, np.float32).astype(np.float16))
+    assert first[1] == stored, "the log carries the stored float16 bytes"
+    assert np.array_equal(log.vector_of(first[1], dim), np.frombuffer(stored, np.float16).astype(np.float32))
     services.vector_index.ensure_open()
     assert index_keys(services) == stored_chunks(services)
 
@@ -55,8 +65,7 @@ def test_a_float32_log_written_before_is_still_replayed(services, settings, embe
     services.worker.drain()
     # What an older release left in the log: the same vectors in float32.
     with services.vault.db.write() as conn:
-        conn.execute(text("UPDATE knn_log SET vector = (SELECT embedding FROM memory_vectors v "
-                          "WHERE v.rowid = knn_log.chunk_id) WHERE vector IS NOT NULL"))
+        _widen_log(conn)
         assert conn.execute(text("SELECT count(*) FROM knn_log WHERE length(vector) = :n"),
                             {"n": 4 * embedder.dimension}).scalar_one() >= 1
     services.vector_index.CLOSE_MIN_CHANGES = 10**9  # close without a snapshot: the reopen replays the log
@@ -96,6 +105,7 @@ def _make_old(services, settings, embedder) -> tuple[int, int]:
     two indexes and every entry, a segmented keyword index holding its text."""
     dim = embedder.dimension
     with services.vault.db.write() as conn:
+        set_back_to_schema_20(conn, dim)
         conn.execute(text("CREATE INDEX ix_oplog_hlc ON oplog(hlc)"))
         conn.execute(text("CREATE INDEX ix_oplog_memory ON oplog(memory_uuid, id)"))
         conn.execute(text("DROP TABLE memory_fts"))
@@ -105,8 +115,7 @@ def _make_old(services, settings, embedder) -> tuple[int, int]:
         conn.execute(text(OLD_SEGMENTED_DDL))
         fts.index_rows(conn.connection.dbapi_connection,
                        conn.execute(text("SELECT id, content FROM memories")).all())
-        conn.execute(text("UPDATE knn_log SET vector = (SELECT embedding FROM memory_vectors v "
-                          "WHERE v.rowid = knn_log.chunk_id) WHERE vector IS NOT NULL"))
+        _widen_log(conn)
         conn.execute(text("CREATE TABLE filler (b BLOB)"))
         conn.execute(text("INSERT INTO filler SELECT randomblob(4000) FROM memory_vectors"))
     with services.vault.db.outside_transaction() as raw:
@@ -142,7 +151,10 @@ def test_an_older_vault_shrinks_on_upgrade_without_reembedding(services, setting
             assert conn.execute(text("SELECT count(*) FROM knn_log WHERE length(vector) = :n"),
                                 {"n": 2 * embedder.dimension}).scalar_one() == f32
             assert conn.execute(text("SELECT count(*) FROM embedding_jobs")).scalar_one() == 0, "nothing re-embedded"
-            assert dict(conn.execute(text("SELECT rowid, embedding FROM memory_vectors")).all()) == vectors_before
+            # Migration 21: one float16 copy of each vector, the float32 one gone.
+            assert dict(conn.execute(text("SELECT chunk_id, vector FROM chunk_vectors")).all()) == {
+                c: np.frombuffer(b, np.float32).astype(np.float16).tobytes() for c, b in vectors_before.items()}
+            assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'memory_vectors%'")).all()
             # Migration 20: the spent oplog and its indexes go, the segmented index keeps no text.
             assert conn.execute(text("SELECT id FROM oplog")).scalars().all() == [newest_entry]
             assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'ix_oplog%'")).all()
@@ -171,7 +183,8 @@ def test_the_page_breakdown_counts_each_table(services, tmp_path):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     parts = vstats.page_breakdown(services.vault.db, scratch)
-    assert parts["memory_vectors"] > 100 * 4 * 8, "vec0's float32 vectors"
+    assert 100 * 2 * 384 < parts["chunk_vectors"] < 100 * 2 * 384 * 1.3, "one float16 copy of each vector"
+    assert "memory_vectors" not in parts
     assert parts["memories"] > 0 and parts["memory_fts"] > 0 and "(free)" in parts
     assert "ix_memories_created" not in parts, "indexes count under their table"
     assert not list(scratch.iterdir()), "the plaintext copy is removed"

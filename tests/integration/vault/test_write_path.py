@@ -1,6 +1,6 @@
 """The one write path, checked as a whole: random sequences of service calls on a real vault.
 
-After every step the row, its tags, FTS entry, history, vec0 flags and oplog
+After every step the row, its tags, FTS entry, history, vectors and oplog
 must agree, and replaying the oplog's payloads from nothing must rebuild every
 memory's fields: that is what another device will do with them. Bundles exported
 from the vault and imported again (under every conflict policy, into any
@@ -25,7 +25,7 @@ from memvault.domain.transfer import ConflictPolicy
 from memvault.service.bundle_import import ImportOptions
 from memvault.service.bundles import ExportRequest
 from memvault.service.container import create_vault
-from memvault.vault import vectors
+from memvault.vault import memory_queries
 from tests.helpers import PASSPHRASE, ManualClock, fast_settings
 from tests.helpers.budget import examples
 from tests.helpers.fake_embedder import FakeEmbedder
@@ -195,19 +195,23 @@ class WritePath(RuleBasedStateMachine):
                                     {"r": m.rowid}).scalar_one() == m.content
                 tags = conn.execute(text("SELECT tag FROM memory_tags WHERE memory_id = :r"), {"r": m.rowid}).scalars()
                 assert set(tags) == set(m.tags)
-                last = conn.execute(text("SELECT version, snapshot FROM memory_history WHERE memory_id = :r "
-                                         "ORDER BY version DESC LIMIT 1"), {"r": m.rowid}).one()
-                snap = json.loads(last.snapshot)
-                assert last.version == m.version
+                entries = conn.execute(text("SELECT version, snapshot FROM memory_history WHERE memory_id = :r "
+                                            "ORDER BY version"), {"r": m.rowid}).all()
+                # Only the current version's entry leans on the row (no copy); every superseded one has its own;
+                # an unedited memory's first version has no entry at all.
+                assert all(e.snapshot for e in entries[:-1]), entries
+                assert entries or m.version == 1
+                read = memory_queries.history(conn, m)
+                assert read[-1].version == m.version
+                assert all(a.version < b.version for a, b in zip(read, read[1:]))
+                last = read[-1]
+                snap = {"content": last.content, "tags": list(last.tags), "metadata": last.metadata}
                 assert (snap["content"], snap["tags"], snap["metadata"]) == (m.content, list(m.tags), m.metadata)
-                flags = vectors.flags_of(m)
                 chunks = conn.execute(text("SELECT id FROM chunks WHERE memory_id = :r"), {"r": m.rowid}).scalars().all()
                 assert (len(chunks) > 0) == (m.embedding_status.value == "ready" or m.model_id is not None)
                 for chunk_id in chunks:
-                    row = conn.execute(text("SELECT namespace, state, confidential, expires_at FROM memory_vectors "
-                                            "WHERE rowid = :r"), {"r": chunk_id}).one()
-                    assert (row.namespace, row.state, bool(row.confidential), row.expires_at) == (
-                        m.namespace, flags.state, flags.confidential, flags.expires_at)
+                    assert conn.execute(text("SELECT length(vector) FROM chunk_vectors WHERE chunk_id = :r"),
+                                        {"r": chunk_id}).scalar_one() == 2 * FakeEmbedder().dimension
                 ops = conn.execute(text("SELECT op, payload, hlc FROM oplog WHERE memory_uuid = :u ORDER BY id"),
                                    {"u": m.id}).all()
                 row_hlc = conn.execute(text("SELECT hlc FROM memories WHERE id = :r"), {"r": m.rowid}).scalar_one()
@@ -230,8 +234,7 @@ class WritePath(RuleBasedStateMachine):
                 assert last.op == "hard_delete" or wiped_after, f"{uuid} vanished without a tombstone"
             orphans = conn.execute(text("SELECT count(*) FROM chunks c LEFT JOIN memories m ON m.id = c.memory_id "
                                         "WHERE m.id IS NULL")).scalar_one()
-            vec_rows = sum(conn.execute(text("SELECT count(*) FROM memory_vectors WHERE namespace = :ns"),
-                                        {"ns": ns}).scalar_one() for ns in NAMESPACES)
+            vec_rows = conn.execute(text("SELECT count(*) FROM chunk_vectors")).scalar_one()
             assert orphans == 0 and vec_rows == conn.execute(text("SELECT count(*) FROM chunks")).scalar_one()
 
 

@@ -1,7 +1,7 @@
 """The approximate vector index and the per-query planner that chooses between it and exact search.
 
-sqlite-vec (``memory_vectors``) stays the source of truth and the exact path;
-this package keeps one in-memory HNSW index per namespace (:mod:`.ann`) in step
+The stored float16 vectors (``chunk_vectors``, :mod:`memvault.vault.vectors`) are the source of truth and
+the exact path; this package keeps one in-memory HNSW index per namespace (:mod:`.ann`) in step
 with it through a change log written by the one write path (:mod:`.log`),
 stores the index's bytes only inside the encrypted database, and answers each
 query by the cheapest path that returns the exact answer's results (:mod:`.planner`).

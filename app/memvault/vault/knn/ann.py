@@ -1,6 +1,6 @@
 """One in-memory HNSW index per namespace (usearch, half-precision vectors, cosine distance).
 
-Keys are chunk ids (vec0 rowids), which are unique across namespaces at any
+Keys are chunk ids, which are unique across namespaces at any
 moment. Nothing here touches SQL or disk: the owner (:mod:`.index`) decides
 what goes in and where the bytes are kept. Callers serialise access with their
 own lock: usearch allows concurrent searches, but not a removal during a search.
@@ -52,7 +52,7 @@ SMALL_GRAPH = 10_000
 #: claims of 1,024 or in a rebuild's batches of 4,096; 181 (this schedule's beam there) recalled
 #: 0.995-0.998, in 0.37 against 0.29 ms. At 50k and 20k, 128 recalled 1.0; documents as queries (1,000
 #: held out) recalled 0.999 at any beam. On the 1M vault of ``bench --scale`` (its own graph, 200 queries,
-#: against exact search over vec0) the KNN step recalled 0.985 / 0.990 / 0.993 / 0.993 at beams of
+#: against exact search over the stored vectors) the KNN step recalled 0.985 / 0.990 / 0.993 / 0.993 at beams of
 #: 256 / 320 / 384 / 448, in ~2.3 ms at 384: past it only half-precision ties are missed.
 EXPANSION_GROWS_FROM = 50_000
 EXPANSION_SEARCH_MAX = 384

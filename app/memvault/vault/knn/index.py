@@ -2,13 +2,13 @@
 
 Lifecycle: :meth:`VectorIndex.ensure_open` restores the snapshot stored in the
 encrypted database and replays the change log after it; with no usable
-snapshot the index is rebuilt from vec0 in the background (:meth:`maintain`,
+snapshot the index is rebuilt from the stored vectors in the background (:meth:`maintain`,
 with progress) while searches go exact. A snapshot of graphs built with an older
 recipe (:data:`~memvault.vault.knn.ann.GRAPH`) answers at once and is rebuilt the
 same way, then replaced. Every query first calls
 :meth:`catch_up` inside its own read transaction: the log's head is the
 watermark of every process's committed vector writes, so an index that has
-applied the log up to it answers as vec0 would; one that cannot catch up
+applied the log up to it answers as the stored vectors would; one that cannot catch up
 cheaply (a large backlog) says so and the query goes exact. Snapshots are
 written after enough changes and on close, never as a file.
 
@@ -33,6 +33,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from memvault.heap import return_freed_memory
+from memvault.vault import vectors
 from memvault.vault.engine import Database
 from memvault.vault.knn import log
 from memvault.vault.knn.ann import FRESH_MAX, GRAPH, LEGACY_GRAPH, NamespaceIndexes
@@ -42,7 +43,7 @@ _log = logging.getLogger(__name__)
 
 class IndexState(enum.Enum):
     CLOSED = "closed"  # not loaded yet (loaded on first need)
-    BUILDING = "building"  # no usable snapshot: being rebuilt from vec0, searches go exact
+    BUILDING = "building"  # no usable snapshot: being rebuilt from the stored vectors, searches go exact
     READY = "ready"
 
 
@@ -223,7 +224,7 @@ class VectorIndex:
             self._lock.release()
 
     def build(self) -> None:
-        """Rebuild every namespace's index from vec0, off the lock: meanwhile searches go exact, or to the
+        """Rebuild every namespace's index from the stored vectors, off the lock: meanwhile searches go exact, or to the
         outdated graph being replaced."""
         ann = NamespaceIndexes(self._dim)
         with self._db.read(discard=True) as conn:
@@ -231,7 +232,8 @@ class VectorIndex:
             total = int(conn.exec_driver_sql("SELECT count(*) FROM chunks").scalar_one())
             done = 0
             self._progress(0, total)
-            for namespace, ids, matrix in log.all_vectors(conn, self.BUILD_BATCH):
+            for namespace, ids, matrix in vectors.scan_by_namespace(conn.connection.dbapi_connection,
+                                                                    self.BUILD_BATCH):
                 ann.add(namespace, ids, matrix, threads=self._threads)
                 done += len(ids)
                 self._progress(min(done, total), total)

@@ -1,14 +1,14 @@
 """The vector change log and the index snapshots: the SQL side of the approximate index.
 
-Every vector added to or removed from vec0 is appended to ``knn_log`` in the
+Every vector stored or removed (``chunk_vectors``) is appended to ``knn_log`` in the
 same transaction (by :mod:`memvault.vault.vectors`, the bulk import and the repair),
 so the log's last sequence number is a watermark of the committed vector state:
 a process whose index has applied every entry up to it answers as if it had
-read vec0. Snapshots store each namespace's serialized index in parts, with
+read the stored vectors. Snapshots store each namespace's serialized index in parts, with
 the sequence number they include; taking one deletes the log up to it.
 
-The log keeps vectors in float16, the precision the index stores and searches them in (half the bytes of
-vec0's float32; vec0 stays the exact copy). Logs written before that hold float32 and are read by length.
+The log keeps vectors in float16, as :mod:`memvault.vault.vectors` stores them and the index searches them.
+Logs written before schema 17 held float32 and are read by length.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
-from memvault.vault import compaction
+from memvault.vault import compaction, vectors
+from memvault.vault.knn import layout
 
 #: Bytes per snapshot row: SQLite caps one value near 1 GB, and smaller parts keep page-cache churn low.
 PART_BYTES = 8 << 20
 _SNAPSHOT_SEQ = "knn_snapshot_seq"
 _SNAPSHOT_GRAPH = "knn_snapshot_graph"
+#: Set when the stored snapshot holds graphs only (:mod:`.layout`): their vectors are the stored ones.
+_SNAPSHOT_STRIPPED = "knn_snapshot_without_vectors"
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,6 @@ class Change:
     vector: np.ndarray | None
 
 
-def half(blob: bytes) -> bytes:
-    """A float32 vector's bytes as the log keeps them (float16)."""
-    return np.frombuffer(blob, dtype=np.float32).astype(np.float16).tobytes()
-
-
 def vector_of(blob: bytes, dim: int) -> np.ndarray:
     """A logged vector, float16 or (written before the log was halved) float32, as float32."""
     if len(blob) == 4 * dim:
@@ -52,26 +50,26 @@ def vector_of(blob: bytes, dim: int) -> np.ndarray:
 
 
 def log_added(conn: Connection, rows: Iterable[tuple[str, int, bytes]]) -> None:
-    """Record vectors stored in vec0: ``(namespace, chunk_id, float32 bytes)``."""
-    params = [{"ns": ns, "c": chunk_id, "v": half(blob)} for ns, chunk_id, blob in rows]
+    """Record vectors stored: ``(namespace, chunk_id, float16 bytes)``."""
+    params = [{"ns": ns, "c": chunk_id, "v": blob} for ns, chunk_id, blob in rows]
     if params:
         conn.connection.dbapi_connection.executemany(
             "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (:ns, :c, :v)", params)
 
 
 def log_removed(conn: Connection, chunk_ids: Sequence[int]) -> None:
-    """Record vectors removed from vec0."""
+    """Record vectors removed."""
     if chunk_ids:
         conn.connection.dbapi_connection.executemany(
             "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (NULL, ?, NULL)", [(c,) for c in chunk_ids])
 
 
 def log_changes(conn: Connection, rows: Sequence[tuple[str | None, int, bytes | None]]) -> None:
-    """Record additions ``(namespace, chunk_id, bytes)`` and removals ``(None, chunk_id, None)`` in this order."""
+    """Record additions ``(namespace, chunk_id, float16 bytes)`` and removals ``(None, chunk_id, None)`` in this order."""
     if rows:
         conn.connection.dbapi_connection.executemany(
             "INSERT INTO knn_log(namespace, chunk_id, vector) VALUES (?, ?, ?)",
-            [(ns, chunk_id, None if blob is None else half(blob)) for ns, chunk_id, blob in rows])
+            list(rows))
 
 
 def head(conn: Connection) -> int:
@@ -109,12 +107,21 @@ def oldest_kept(conn: Connection) -> int:
 
 
 def read_snapshot(conn: Connection) -> dict[str, bytearray]:
-    """Each namespace's serialized index, as stored."""
+    """Each namespace's serialized index, its vectors put back from ``chunk_vectors`` when the snapshot
+    holds graphs only.
+
+    The vectors are those ``conn`` sees, which may be newer than the snapshot: a chunk removed since gets
+    zeros and a chunk id used again its new vector, and the log after the snapshot, replayed next, removes
+    or re-adds both.
+    """
     out: dict[str, bytearray] = {}
     for namespace, blob in conn.exec_driver_sql(
             "SELECT namespace, bytes FROM knn_snapshot ORDER BY namespace, part").all():
         out.setdefault(namespace, bytearray()).extend(blob)
-    return out
+    stripped = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": _SNAPSHOT_STRIPPED}).scalar()
+    if not stripped or not out:
+        return out
+    return layout.with_vectors(out, vectors.scan(conn.connection.dbapi_connection))
 
 
 def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytearray], graph: str) -> None:
@@ -130,24 +137,12 @@ def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytear
     raw = conn.connection.dbapi_connection
     raw.execute("DELETE FROM knn_snapshot")
     for namespace, blob in indexes.items():
-        view = memoryview(blob)
+        view = memoryview(layout.without_vectors(blob))
         raw.executemany("INSERT INTO knn_snapshot(namespace, part, bytes) VALUES (?, ?, ?)",
                         [(namespace, i, view[at:at + PART_BYTES]) for i, at in enumerate(range(0, len(view), PART_BYTES))])
     raw.executemany("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [(_SNAPSHOT_SEQ, str(seq)), (_SNAPSHOT_GRAPH, graph)])
+                    [(_SNAPSHOT_SEQ, str(seq)), (_SNAPSHOT_GRAPH, graph), (_SNAPSHOT_STRIPPED, "1")])
     raw.execute("DELETE FROM knn_log WHERE seq <= ?", (seq,))
     # The log's pages, the spent oplog's and any others freed since leave the file with this commit, not at the
     # next VACUUM.
     compaction.compact(conn)
-
-
-def all_vectors(conn: Connection, batch: int = 4096) -> Iterable[tuple[str, np.ndarray, np.ndarray]]:
-    """Every vector in vec0, in batches of ``(namespace, chunk ids, float32 matrix)`` (a rebuild's input)."""
-    cursor = conn.exec_driver_sql("SELECT namespace, rowid, embedding FROM memory_vectors")
-    while rows := cursor.fetchmany(batch):
-        by_ns: dict[str, list] = {}
-        for ns, chunk_id, blob in rows:
-            by_ns.setdefault(ns, []).append((chunk_id, blob))
-        for ns, items in by_ns.items():
-            ids = np.fromiter((c for c, _ in items), dtype=np.int64, count=len(items))
-            yield ns, ids, np.vstack([np.frombuffer(b, dtype=np.float32) for _, b in items])

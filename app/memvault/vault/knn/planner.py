@@ -1,8 +1,8 @@
 """Per-query choice between the approximate index and exact search; filters always come before ranking.
 
 1. The index must match the query's read transaction (:meth:`VectorIndex.catch_up`);
-   when it cannot (still loading or rebuilding, a large backlog), vec0 answers
-   exactly as it always did.
+   when it cannot (still loading or rebuilding, a large backlog), the stored vectors
+   answer exactly (:func:`memvault.vault.search.knn`).
 2. A small index, or a filter beyond namespace and lifecycle state, is counted first, up to
    :data:`SELECTIVE_CAP` eligible chunks (the count stops there, on the
    covering indexes): a selective filter is answered exactly over its eligible
@@ -62,7 +62,7 @@ KNOWN_MARGIN = 2.0
 
 @dataclass(frozen=True)
 class Plan:
-    """How a query was answered (for tests and the bench): ``exact_vec0``, ``exact_eligible``, ``ann``, ``ann_fallback``."""
+    """How a query was answered (for tests and the bench): ``exact_stored``, ``exact_eligible``, ``ann``, ``ann_fallback``."""
 
     path: str
     eligible: int | None = None
@@ -214,7 +214,7 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
     ``shares``: the shares recent filters passed (read to plan, updated with what this query saw)."""
     k = min(k, vsearch.MAX_K)
     if index is None or not index.catch_up(conn, limit=VectorIndex.QUERY_CATCH_UP_MAX):
-        return vsearch.knn(conn, query, f, k, now), Plan("exact_vec0")
+        return vsearch.knn(conn, query, f, k, now), Plan("exact_stored")
     total = index.size(f.namespace)
     if total == 0:
         return [], Plan("ann", 0)
