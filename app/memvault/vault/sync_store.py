@@ -286,9 +286,20 @@ def converge_history(conn: Connection, rowid: int, written_after: int, arrived: 
     version holding it is marked as a conflict. Returns False when no version holds it.
     """
     raw = _raw(conn)
-    raw.execute("DELETE FROM memory_history WHERE memory_id = ? AND id > ?", (rowid, written_after))
-    held = raw.execute("SELECT version, change, changed_at, snapshot, conflict FROM memory_history "
-                       "WHERE memory_id = ?", (rowid,)).fetchall()
+    # A first version derived from the row (no entry of its own) got one while applying, with the fields as they
+    # were: it is a version this device made, so it stays.
+    raw.execute("DELETE FROM memory_history WHERE memory_id = ? AND id > ? AND NOT (version = 1 AND change = ? "
+                "AND snapshot != ?)", (rowid, written_after, rows_module.FIRST_CHANGE, CURRENT_SNAPSHOT))
+    current = _current_snapshot(conn, rowid)
+    # The current version's entry keeps no copy (rows.CURRENT_SNAPSHOT): compared and ordered by its fields.
+    held = [(v, change, at, snap if snap != CURRENT_SNAPSHOT else current, conflict) for v, change, at, snap, conflict
+            in raw.execute("SELECT version, change, changed_at, snapshot, conflict FROM memory_history "
+                           "WHERE memory_id = ?", (rowid,)).fetchall()]
+    if not any(change != "conflict" for _, change, _, _, _ in held) and not any(
+            change == rows_module.FIRST_CHANGE for _, change, _, _ in arrived):  # unedited here, made here
+        first = rows_module.first_version_row(raw.execute("SELECT created_at FROM memories WHERE id = ?",
+                                                          (rowid,)).fetchone()[0])
+        held.append((1, first.change, first.changed_at, current, 0))
     flags = {(at, change, snap): conflict for _, change, at, snap, conflict in held}
     for _, change, at, snap in arrived:
         flags.setdefault((at, change, snap), 0)
@@ -302,10 +313,16 @@ def converge_history(conn: Connection, rowid: int, written_after: int, arrived: 
     wanted = [(i + 1, *key, flags[key]) for i, key in enumerate(ordered)]
     if sorted(wanted) != sorted((v, at, change, snap, c) for v, change, at, snap, c in held):
         raw.execute("DELETE FROM memory_history WHERE memory_id = ?", (rowid,))
+        last = max((v for v, _, change, _, _ in wanted if change != "conflict"), default=0)
         raw.executemany("INSERT INTO memory_history(memory_id, version, change, changed_at, snapshot, conflict) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", [(rowid, v, change, at, snap, c)
-                                                     for v, at, change, snap, c in wanted])
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(rowid, v, change, at, CURRENT_SNAPSHOT if v == last and snap == current else snap, c)
+                         for v, at, change, snap, c in wanted])
     return found
+
+
+def _current_snapshot(conn: Connection, rowid: int) -> str:
+    return resolved_snapshot(CURRENT_SNAPSHOT, lambda: memory_queries.get_by_rowid(conn, rowid))
 
 
 def rows_for(conn: Connection, uuids: Sequence[str]) -> dict[str, Row]:
