@@ -16,18 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import psutil
-
-if TYPE_CHECKING:  # the probe's process imports only what the app does, or its RSS would say more
-    import numpy as np
-
-    from memvault.domain.hlc import HybridClock
-    from memvault.domain.transfer import MemoryRecord
-    from memvault.service.container import Services
 
 PASSPHRASE = "memvault-gui-bench-temporary"
 
@@ -37,30 +29,9 @@ PASSPHRASE = "memvault-gui-bench-temporary"
 BASE_TEXTS = 2_000
 #: Memories per imported bundle (one import transaction each).
 PER_BUNDLE = 50_000
-
-
-def _records(services: Services, n: int, start: int, vectors: np.ndarray, rng: random.Random,
-             clock: HybridClock) -> Iterator[MemoryRecord]:
-    from memvault.bench import workload
-    from memvault.domain.enums import Tier, Visibility
-    from memvault.domain.ids import uuid7
-    from memvault.domain.models import DEFAULT_NAMESPACE
-    from memvault.domain.transfer import MemoryRecord, VectorSet
-
-    model, dim = services.embedder.model_id, services.embedder.dimension
-    now = time.time()
-    for i, vector in enumerate(vectors, start):
-        kind, text = workload.memory_text(rng)
-        content = f"{text} (#{i})"
-        importance = round(rng.random(), 2)
-        yield MemoryRecord(
-            id=uuid7(), namespace=DEFAULT_NAMESPACE, content=content, memory_type=kind,
-            tags=tuple(rng.sample(["work", "todo", "team", "later"], 1)), metadata={}, importance=importance,
-            tier=Tier.from_importance(importance), visibility=Visibility.PRIVATE,
-            agent_id=rng.choice(["assistant", "ops-bot", "calendar"]), user_id=None, session_id=None,
-            project=None, client_id=None, created_at=now - n + i, updated_at=now - n + i, expires_at=None,
-            deleted_at=None, archived_at=None, version=1, hlc=clock.now(), origin_device="bench-gui",
-            vectors=VectorSet(model, dim, ((0, len(content)),), vector.astype("<f4").tobytes()))
+#: Each memory's one tag and its agent: a few of each, as the list's filters offer them.
+GUI_TAGS = ("work", "todo", "team", "later")
+GUI_AGENTS = ("assistant", "ops-bot", "calendar")
 
 
 def build_vault(home: Path, n: int, progress: Callable[[str], None]) -> None:
@@ -74,6 +45,7 @@ def build_vault(home: Path, n: int, progress: Callable[[str], None]) -> None:
 
     from memvault.bench import knn, workload
     from memvault.bench.bundle import BUNDLE_PASSPHRASE, write_bundle
+    from memvault.bench.scale import generated_records
     from memvault.config import load_settings
     from memvault.domain.hlc import HybridClock
     from memvault.domain.models import DEFAULT_NAMESPACE
@@ -92,7 +64,10 @@ def build_vault(home: Path, n: int, progress: Callable[[str], None]) -> None:
             progress(f"importing memories {start + 1:,}–{start + count:,} of {n:,}…")
             path = home / "part.mvbundle"
             write_bundle(path, services, DEFAULT_NAMESPACE, count,
-                         _records(services, n, start, knn.synthetic_vectors(base, count, gen), rng, clock))
+                         generated_records(services, n, start, knn.synthetic_vectors(base, count, gen), rng, clock,
+                                           namespace=DEFAULT_NAMESPACE, origin="bench-gui",
+                                           tags=lambda r: tuple(r.sample(GUI_TAGS, 1)),
+                                           agent=lambda r: r.choice(GUI_AGENTS)))
             services.bundles.import_bundle(path, passphrase=BUNDLE_PASSPHRASE)
             os.unlink(path)
         progress("building the vector index…")

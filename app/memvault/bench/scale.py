@@ -88,8 +88,14 @@ class ScaleReport:
         return "\n".join(lines)
 
 
-def _records(services: Services, n: int, start: int, vectors: np.ndarray, rng: random.Random,
-             clock: HybridClock) -> Iterator[MemoryRecord]:
+def generated_records(services: Services, n: int, start: int, vectors: np.ndarray, rng: random.Random,
+                      clock: HybridClock, *, namespace: str = NAMESPACE, origin: str = "bench-scale",
+                      tags: Callable[[random.Random], tuple[str, ...]] | None = None,
+                      agent: Callable[[random.Random], str] | None = None) -> Iterator[MemoryRecord]:
+    """Workload memories ``start``.. of ``n`` carrying ``vectors``, for a bundle: created one second apart up to
+    now. ``tags`` and ``agent`` draw each memory's tags and agent from ``rng`` (the bench's own by default)."""
+    tags = tags or (lambda r: tuple(r.sample(TAGS, r.randint(0, 2))))
+    agent = agent or knn_bench.agent_for
     model, dim = services.embedder.model_id, services.embedder.dimension
     now = time.time()
     for i, vector in enumerate(vectors, start):
@@ -97,12 +103,11 @@ def _records(services: Services, n: int, start: int, vectors: np.ndarray, rng: r
         content = f"{text} (#{i})"
         importance = round(rng.random(), 2)
         yield MemoryRecord(
-            id=uuid7(), namespace=NAMESPACE, content=content, memory_type=kind,
-            tags=tuple(rng.sample(TAGS, rng.randint(0, 2))),
+            id=uuid7(), namespace=namespace, content=content, memory_type=kind, tags=tags(rng),
             metadata={}, importance=importance, tier=Tier.from_importance(importance),
-            visibility=Visibility.PRIVATE, agent_id=knn_bench.agent_for(rng), user_id=None, session_id=None,
+            visibility=Visibility.PRIVATE, agent_id=agent(rng), user_id=None, session_id=None,
             project=None, client_id=None, created_at=now - n + i, updated_at=now - n + i, expires_at=None,
-            deleted_at=None, archived_at=None, version=1, hlc=clock.now(), origin_device="bench-scale",
+            deleted_at=None, archived_at=None, version=1, hlc=clock.now(), origin_device=origin,
             vectors=VectorSet(model, dim, ((0, len(content)),), vector.astype("<f4").tobytes()))
 
 
@@ -117,7 +122,7 @@ def _fill(services: Services, n: int, rng: random.Random, folder: Path, say: Cal
         say(f"importing memories {start + 1:,}–{start + count:,} of {n:,}…")
         vectors = knn_bench.synthetic_vectors(base, count, gen)
         path = folder / "part.mvbundle"
-        write_bundle(path, services, NAMESPACE, count, _records(services, n, start, vectors, rng, clock))
+        write_bundle(path, services, NAMESPACE, count, generated_records(services, n, start, vectors, rng, clock))
         services.bundles.import_bundle(path, passphrase=BUNDLE_PASSPHRASE)
         os.unlink(path)
 
