@@ -9,26 +9,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 from memvault.domain.models import MemoryCreate, MemoryUpdate
-from memvault.service.container import create_vault
-from memvault.sync.targets.factory import TargetConfig
-from tests.helpers import fast_settings
 from tests.helpers.budget import examples
-from tests.helpers.fake_embedder import FakeEmbedder
-from tests.integration.sync.conftest import SYNC_PASSPHRASE
-from tests.integration.sync.test_field_edits import EDITS, FIELDS, Clock, _shown, _sync_all
-
-
-@pytest.fixture(scope="module")
-def devices(tmp_path_factory):
-    root = tmp_path_factory.mktemp("history")
-    folder = TargetConfig("folder", str(root / "target"))
-    opened = [create_vault(fast_settings(root / name, worker=False), f"vault passphrase {name}", FakeEmbedder(),
-                           background=False) for name in ("d0", "d1", "d2")]
-    for services in opened:
-        services.sync.setup(folder, SYNC_PASSPHRASE)
-    yield opened, Clock(opened)
-    for services in opened:
-        services.close()
+from tests.integration.sync.test_field_edits import (  # noqa: F401 (devices: the same three devices)
+    EDITS, FIELDS, _shown, _sync_all, devices)
 
 
 def _made(entry):
