@@ -21,7 +21,7 @@ Concepts (a memory's nouns; the Entities page lists those two or more memories s
 5. the noun is not inside one of :data:`IDIOMS`, set phrases whose noun is
    content elsewhere ("of course" but "a cooking course"; "a good sign" but
    "held a sign"; "next step");
-6. the noun is not the first half of a hyphenated word ("kick" of "kick-off").
+6. the noun is not half of a hyphenated word ("kick" of "kick-off", "hands" of "all-hands").
 
 Names (PERSON, ORG and place labels, and untagged proper nouns read as people),
 unless the namespace's gazetteer already knows the name:
@@ -160,6 +160,10 @@ class Lexicon:
         lemma = token.lemma_.lower()
         nxt = token.nbor(1) if token.i + 1 < len(token.doc) else None
         if nxt is not None and not token.whitespace_ and nxt.text == "-":
+            return False
+        prev = token.nbor(-1) if token.i > 0 else None
+        if prev is not None and prev.text == "-" and not prev.whitespace_ and prev.i > 0 \
+                and not token.doc[prev.i - 1].whitespace_:
             return False
         return (len(lemma) >= MIN_CONCEPT_CHARS and lemma.isalpha() and lemma not in self.stop_words
                 and token.lower_ not in self.stop_words and lemma not in NON_CONTENT_NOUNS and token.i not in idioms)

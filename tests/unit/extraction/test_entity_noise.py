@@ -93,6 +93,12 @@ def test_lower_case_names_need_proper_nouns_or_the_gazetteer(entities):
     assert ("concept", "juniper") in _found(entities, "Juniper ate my socks")
 
 
+def test_the_second_half_of_a_hyphenated_word_is_no_concept(entities):
+    # "all-hands" is a meeting, not hands; a spaced dash still separates two words.
+    assert ("concept", "hand") not in _found(entities, "Luis presented the results at the January all-hands.")
+    assert ("concept", "budget") in _found(entities, "the plan - budget first")
+
+
 def test_idioms_keep_their_nouns_out_but_not_elsewhere(entities):
     assert ("concept", "course") not in _found(entities, "Of course I will")
     assert ("concept", "pottery course") in _found(entities, "the pottery course starts in March")
