@@ -90,10 +90,10 @@ def _other_threads_cpu_ticks() -> int:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads per-thread CPU from Linux's /proc")
 def test_an_exact_search_leaves_no_other_thread_of_the_process_working(services):
-    """The exact path ranked 2,000 rows (and more) with a float32 numpy product, which ran on OpenBLAS's worker thread; that
-    thread then spun waiting for more work for ~0.1 s after every such search (4-10 ticks of 10 ms in the window
-    below), and ``bench --sync`` counted it in the idle sync cycles that followed (6.6 ms of process CPU a
-    cycle at 100k for 2.8 ms of wall time)."""
+    """The exact path ranked the 2,000 vectors of "a" with a float32 numpy product, which ran on OpenBLAS's worker
+    thread; that thread then spun waiting for more work for ~0.1 s after every such search (5-16 ticks of 10 ms
+    in the window below), and ``bench --sync`` counted it in the idle sync cycles that followed (6.6 ms of
+    process CPU a cycle at 100k for 2.8 ms of wall time)."""
     _fill(services, 3000)
     query = services.embedder.embed_query("w1 w2 w3 w4")
     with services.vault.db.read() as conn:
