@@ -42,7 +42,8 @@ BY_ID = "INDEXED BY ix_memories_filter_by_id"
 
 def json_ids(ids) -> str:
     """Integer ids as one JSON array parameter, for ``json_each`` (one bound value however many ids)."""
-    return "[" + ",".join(str(int(i)) for i in ids) + "]"
+    # A numpy array as a list first: str(int(x)) per numpy scalar cost 4x as much (100k ids: 50 ms).
+    return "[" + ",".join(map(str, map(int, ids.tolist() if hasattr(ids, "tolist") else ids))) + "]"
 
 
 def _json_path(key: str) -> str:

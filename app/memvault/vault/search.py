@@ -11,6 +11,7 @@ from sqlalchemy import Connection, text
 
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters, fts, vectors
+from memvault.vault.knn.ann import nearest_rows
 
 #: The largest k a search asks for.
 MAX_K = 4096
@@ -31,29 +32,24 @@ class KeywordHit:
     snippet: str
 
 
-def _eligible_vectors(conn: Connection, f: MemoryFilter, now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(chunk ids, memory ids, float32 unit-normalised matrix) of every stored vector that passes ``f``."""
+def _eligible(conn: Connection, f: MemoryFilter, now: float) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk ids ascending, their memory ids) of every chunk whose memory passes ``f`` (two integers a row,
+    on the covering indexes: 0.07 s at 100k)."""
     where = filters.full(f, now)
     rows = conn.connection.dbapi_connection.execute(
-        f"SELECT c.id, c.memory_id, v.vector FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id "
-        f"CROSS JOIN chunk_vectors v ON v.chunk_id = c.id WHERE {where.sql()}", where.params).fetchall()
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        f"SELECT c.id, c.memory_id FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id WHERE {where.sql()}",
+        where.params).fetchall()
     chunk_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     memory_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=vectors.STORED).reshape(len(rows), -1)
-    matrix = matrix.astype(np.float32)
-    matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    return chunk_ids, memory_ids, matrix
+    order = np.argsort(chunk_ids, kind="stable")
+    return chunk_ids[order], memory_ids[order]
 
 
-def _nearest(chunk_ids: np.ndarray, memory_ids: np.ndarray, matrix: np.ndarray, query: np.ndarray,
-             k: int) -> list[VectorHit]:
-    if len(chunk_ids) == 0:
-        return []
-    q = np.asarray(query, dtype=np.float32).reshape(-1)
-    distances = 1.0 - (matrix @ (q / max(float(np.linalg.norm(q)), 1e-12)))
+def _hits(chunk_ids: np.ndarray, memory_ids: np.ndarray, distances: np.ndarray, k: int) -> list[VectorHit]:
+    """The ``k`` nearest of these chunks (``memory_ids``: their memories), by distance, then chunk id."""
     count = min(k, len(chunk_ids))
+    if count == 0:
+        return []
     top = np.argpartition(distances, count - 1)[:count] if count < len(chunk_ids) else np.arange(len(chunk_ids))
     top = top[np.lexsort((chunk_ids[top], distances[top]))]
     return [VectorHit(int(memory_ids[i]), int(chunk_ids[i]), max(0.0, float(distances[i]))) for i in top]
@@ -61,15 +57,45 @@ def _nearest(chunk_ids: np.ndarray, memory_ids: np.ndarray, matrix: np.ndarray, 
 
 def knn(conn: Connection, query: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[VectorHit]:
     """The ``k`` nearest chunks that pass ``f`` (expired and deleted ones never do), by brute force over the
-    stored vectors: the answer when the approximate index cannot give one (loading, rebuilding, a backlog),
-    and the ground truth it is measured against."""
-    return _nearest(*_eligible_vectors(conn, f, now), query, min(k, MAX_K))
+    stored vectors, ranked as the index's own exact search ranks them (half precision): the answer when the
+    index cannot give one (loading, rebuilding, a backlog such as a device's first searches after it joined
+    sync), and for a new memory's duplicate check.
+
+    Each batch of stored vectors is ranked as it is read and only its nearest are kept, in compiled code on
+    this thread. At 100k the whole search took 0.4 CPU-s, where reading every row in one join, widening them
+    to float32 and ranking them with numpy took 1.7.
+    """
+    k = min(k, MAX_K)
+    chunk_ids, memory_ids = _eligible(conn, f, now)
+    kept_ids, kept_dist = [], []
+    for found, matrix in vectors.stored_batches(conn.connection.dbapi_connection, chunk_ids):
+        rows, dist = nearest_rows(matrix, query, k)
+        kept_ids.append(found[rows])
+        kept_dist.append(dist)
+    if not kept_ids:
+        return []
+    found = np.concatenate(kept_ids)
+    return _hits(found, memory_ids[np.searchsorted(chunk_ids, found)], np.concatenate(kept_dist), k)
 
 
 def knn_many(conn: Connection, queries: np.ndarray, f: MemoryFilter, k: int, now: float) -> list[list[VectorHit]]:
-    """:func:`knn` for many queries, reading the eligible vectors once."""
-    eligible = _eligible_vectors(conn, f, now)
-    return [_nearest(*eligible, q, min(k, MAX_K)) for q in queries]
+    """:func:`knn` for many queries (the benches' ground truth), reading the eligible vectors once and ranking
+    them in single precision, many queries to one matrix product (usearch's brute force takes the queries one
+    by one: 77 over 100k vectors, 0.48 s)."""
+    chunk_ids, memory_ids = _eligible(conn, f, now)
+    batches = list(vectors.stored_batches(conn.connection.dbapi_connection, chunk_ids))
+    if not batches:
+        return [[] for _ in queries]
+    found = np.concatenate([ids for ids, _ in batches])
+    owners = memory_ids[np.searchsorted(chunk_ids, found)]
+    matrix = np.concatenate([m for _, m in batches]).astype(np.float32)
+    del batches
+    matrix /= np.maximum(np.sqrt(np.einsum("ij,ij->i", matrix, matrix)), 1e-12)[:, None]
+    out = []
+    for query in queries:
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        out.append(_hits(found, owners, 1.0 - (matrix @ (q / max(float(np.linalg.norm(q)), 1e-12))), min(k, MAX_K)))
+    return out
 
 
 #: Words that match nearly every memory: in an OR query they add cost and no ranking signal.

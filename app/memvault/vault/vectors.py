@@ -12,7 +12,7 @@ metadata columns; filters are now applied on the memory rows (:mod:`memvault.vau
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +97,29 @@ def read_vectors(raw, chunk_ids: Sequence[int]) -> dict[int, bytes]:
         found.update(raw.execute(f"SELECT chunk_id, vector FROM chunk_vectors WHERE chunk_id IN "
                                  f"({','.join('?' * len(part))})", part).fetchall())
     return found
+
+
+#: Chunk ids looked up per statement by :func:`stored_batches`: a batch's vectors (3 MB at 384 dimensions) are
+#: ranked and dropped before the next is read, so that no buffer of every vector is ever allocated: at 100k
+#: first touching one (77 MB) cost 0.2 CPU-s in page faults on the bench's VM.
+MATRIX_BATCH = 4096
+
+
+def stored_batches(raw, chunk_ids: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The stored vectors of ``chunk_ids`` (ascending), in batches of ``(ids found, float16 matrix)``; ids
+    without a vector are left out (``raw``: a driver connection).
+
+    Looked up in id order, the ids as one JSON array a statement: the rows' pages are then read in the table's
+    own order. At 100k vectors of 384 dimensions this read all of them in 0.39 CPU-s, where joining
+    ``chunk_vectors`` to the filter's memories and chunks row by row took 0.87.
+    """
+    ids = np.asarray(chunk_ids, dtype=np.int64)
+    for start in range(0, len(ids), MATRIX_BATCH):
+        rows = raw.execute("SELECT v.chunk_id, v.vector FROM json_each(?) j CROSS JOIN chunk_vectors v "
+                           "ON v.chunk_id = j.value", (json_ids(ids[start:start + MATRIX_BATCH]),)).fetchall()
+        if rows:
+            yield (np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                   np.frombuffer(b"".join(r[1] for r in rows), dtype=STORED).reshape(len(rows), -1))
 
 
 def float32_bytes(blob: bytes) -> bytes:

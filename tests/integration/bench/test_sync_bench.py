@@ -15,5 +15,7 @@ def test_sync_benchmark_measures_a_join_its_cpu_the_first_search_and_idle_cycles
     assert report.joined_memories == 300 and report.embedded_again == 0 and report.searchable_hits > 0
     assert report.join_s > 0 and 0 < report.join_cpu_s and report.first_search_ms > 0
     assert report.idle_cycle_cpu_ms > 0 and report.idle_cycle_wall_ms > 0 and report.target_mb > 0
+    assert report.first_search_cpu_ms > 0 and report.idle_cycle_thread_cpu_ms > 0
     text = report.as_text()
-    assert "CPU" in text and "first search" in text and "idle sync cycle" in text and lines
+    assert "CPU" in text and "first search" in text and "idle sync cycle" in text and "syncing thread" in text
+    assert lines

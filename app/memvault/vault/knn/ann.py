@@ -181,6 +181,23 @@ def _graph_search(idx: Index, query: np.ndarray, count: int) -> tuple[np.ndarray
         idx.expansion_search = beam
 
 
+def nearest_rows(matrix: np.ndarray, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` rows of a half-precision ``matrix`` nearest ``query`` by cosine distance, as ``(row
+    positions, distances)``, nearest first.
+
+    usearch's compiled brute force over the rows as stored (the query rounded to half precision, as the graph
+    search rounds it), on the calling thread: numpy has no fast half-precision arithmetic (widening 100k rows
+    to float32 and normalising them took 0.65 of a 1.7 s exact search, this 0.012 s), and its float32
+    product ran on OpenBLAS's thread, which then spun for a tenth of a second after each search.
+    """
+    count = min(count, len(matrix))
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    m = exact_search(matrix, np.asarray(query, dtype=np.float32).reshape(1, -1), count, MetricKind.Cos,
+                     exact=True, threads=1)
+    return np.asarray(m.keys, dtype=np.int64), np.asarray(m.distances, dtype=np.float32)
+
+
 def _new_index(dim: int) -> Index:
     # Beams are set per add and per restore for the graph's size (expansion_add_for, expansion_for).
     return Index(ndim=dim, metric="cos", dtype="f16", connectivity=CONNECTIVITY,
@@ -320,11 +337,8 @@ class NamespaceIndexes:
         # The rows' bytes joined into one matrix: np.vstack over a thousand small arrays cost 0.28 ms, this 0.04.
         found = np.concatenate(kept_keys)
         matrix = np.frombuffer(b"".join(kept_rows), dtype=np.float16).reshape(len(found), self.dim)
-        # usearch's compiled brute force over the half-precision rows (the query rounded to half precision
-        # as in the graph search), on this thread: numpy has no fast half-precision arithmetic.
-        m = exact_search(matrix, np.asarray(query, dtype=np.float32).reshape(1, -1), min(count, len(found)),
-                         MetricKind.Cos, exact=True, threads=1)
-        return found[np.asarray(m.keys, dtype=np.int64)], np.asarray(m.distances, dtype=np.float32)
+        rows, dist = nearest_rows(matrix, query, count)
+        return found[rows], dist
 
     def _names(self, namespace: str | None) -> list[str]:
         return [namespace] if namespace is not None else list(self.namespaces)
