@@ -1,0 +1,220 @@
+"""Causality between membership entries: the fold's order, and why a removal wins over its target's entries.
+
+Each entry written since format 2 names its ``parents``: the heads of the entries its signer had read (those no
+other entry names). An entry's causal past (its ancestors) is then fixed when it is written: an entry is create-only
+and named by its digest, so a removal's past cannot grow later. A format-1 entry (no parents, written before this)
+is taken to follow every entry before it in the fold, which is the order format 1 folded in.
+
+The rule that uses it: a person's entry that a removal of that person (or a change that takes its admin role)
+did not know of - written at the same time, or after it by someone not added back since - does not count, and
+the removal is judged in its own causal past, so entries the removed person adds around it cannot undo it. A
+person keeps its signing key after a removal, and the stamps it writes are its own choice: without this rule a
+removed admin could stamp an ``add`` of a sock puppet *before* its removal and every member would fold it there.
+
+The fold then goes through the entries with parents before children (and otherwise by ``(at, digest)``):
+
+1. each removal and demotion is judged in its causal past (the fold of its ancestors only);
+2. among those that pass, one is dropped when a counting removal of its signer did not know of it; when
+   removals form a cycle (two admins removing each other at once) the senior admin's counts (:attr:`Member.since`:
+   the creator, then admins in the order they became one);
+3. every other entry counts when its signer may make it at that point of the fold and no counting removal of
+   its signer supersedes it.
+
+Every step depends only on the set of entries, so every member folds the same roster whatever order they came in.
+Ancestor sets are bitmasks (bit ``i`` is the ``i``-th entry of the fold), built once per fold.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Any
+
+from memvault.sharing import rules
+from memvault.sharing.rules import Entry, Roster
+
+
+def order(entries: list[Entry]) -> list[Entry]:
+    """Parents before children, else by ``(at, digest)``; a parent nobody holds is skipped."""
+    by = {e.digest: e for e in entries}
+    waiting = {e.digest: {p for p in e.parents or () if p in by} for e in entries}
+    children: dict[str, list[str]] = {}
+    for digest, parents in waiting.items():
+        for parent in parents:
+            children.setdefault(parent, []).append(digest)
+    ready = [(e.doc["at"], e.digest) for e in entries if not waiting[e.digest]]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        _, digest = heapq.heappop(ready)
+        out.append(by[digest])
+        for child in children.get(digest, ()):
+            waiting[child].discard(digest)
+            if not waiting[child]:
+                heapq.heappush(ready, (by[child].doc["at"], child))
+    return out  # a cycle would need two digests naming each other: none is left behind
+
+
+def ancestors(ordered: list[Entry]) -> list[int]:
+    """Each entry's ancestors as a bitmask over ``ordered`` (a format-1 entry: every entry before it)."""
+    index = {e.digest: i for i, e in enumerate(ordered)}
+    found: list[int] = []
+    for i, entry in enumerate(ordered):
+        if entry.parents is None:
+            found.append((1 << i) - 1)
+            continue
+        mask = 0
+        for parent in entry.parents:
+            j = index.get(parent)
+            if j is not None:
+                mask |= found[j] | (1 << j)
+        found.append(mask)
+    return found
+
+
+def heads(entries: list[Entry]) -> list[str]:
+    named = {p for e in entries for p in e.parents or ()}
+    return sorted(e.digest for e in entries if e.digest not in named)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An entry judged in its own causal past."""
+
+    why: str | None  # refused there, or None
+    revokes: str | None  # the person it removes or takes the admin role from, when it does
+    demotes: bool
+    since: int  # its signer's seniority there
+
+
+class Resolver:
+    def __init__(self, share: str, anchor: str, ordered: list[Entry], bodies: list[dict[str, Any] | None]) -> None:
+        self.share, self.anchor, self.ordered, self.bodies = share, anchor, ordered, bodies
+        self.anc = ancestors(ordered)
+        self.signer = [e.signer.person_id for e in ordered]
+        ops = [(b or {}).get("op") for b in bodies]
+        named = [t.person_id if ops[i] in ("add", "role", "remove") and (t := rules.target(b or {})) else None
+                 for i, b in enumerate(bodies)]
+        admins = {anchor} | {named[i] for i, b in enumerate(bodies) if ops[i] in ("add", "role")
+                             and b and b.get("role") == "admin"}
+        removed = {named[i] for i in range(len(bodies)) if ops[i] == "remove"}
+        # Judged in their causal past: removals, and role changes that may take someone's admin role.
+        self.judged = {i for i, b in enumerate(bodies) if ops[i] == "remove" or (
+            ops[i] in ("add", "role") and b and b.get("role") != "admin" and named[i] in admins)}
+        # Entries that may give a removed or demoted person back what was taken (a re-add).
+        self.restorers: dict[str, list[int]] = {}
+        for i, person in enumerate(named):
+            if ops[i] in ("add", "role") and person in removed | admins:
+                self.restorers.setdefault(person, []).append(i)
+        self._verdicts: dict[int, Verdict] = {}
+        self._runs: dict[int, Roster] = {}
+        self._counting: dict[int, frozenset[int]] = {}
+        # Earliest first, so each one's past is already judged (and the recursion stays shallow).
+        for i in sorted(self.judged | {i for found in self.restorers.values() for i in found}):
+            self.verdict(i)
+
+    def verdict(self, i: int) -> Verdict:
+        found = self._verdicts.get(i)
+        if found is None:
+            past = self.run(self.anc[i])
+            state, body = past.copy(), self.bodies[i] or {}
+            person = rules.target(body)
+            before = state.members.get(person.person_id) if person else None
+            why = rules.apply(state, self.ordered[i], body, self.anchor, i)
+            revokes, demotes = None, False
+            if why is None and person is not None and body.get("op") in ("add", "role", "remove"):
+                demotes = body["op"] != "remove" and before is not None and before.role == "admin" \
+                    and body.get("role") != "admin"
+                revokes = person.person_id if body["op"] == "remove" or demotes else None
+            signer = past.members.get(self.signer[i])
+            found = self._verdicts[i] = Verdict(why, revokes, demotes, signer.since if signer else len(self.ordered))
+        return found
+
+    def superseded(self, i: int, r: int) -> bool:
+        """Whether the counting removal ``r`` of ``i``'s signer overrules ``i``."""
+        if i == r or self.anc[r] >> i & 1:
+            return False  # the removal knew of it
+        if not self.anc[i] >> r & 1:
+            return True  # written at the same time as the removal: the removal wins
+        taken = self.verdict(r)
+        if taken.demotes and (self.bodies[i] or {}).get("op") not in rules.ADMIN_OPS:
+            return False  # a demoted admin is still a member
+        return not any(self.anc[i] >> a & 1 and self.anc[a] >> r & 1 and self.verdict(a).why is None
+                       and (not taken.demotes or (self.bodies[a] or {}).get("role") == "admin")
+                       for a in self.restorers.get(self.signer[i], ()))
+
+    def counting(self, mask: int) -> frozenset[int]:
+        """The removals (and demotions) in ``mask`` that count."""
+        found = self._counting.get(mask)
+        if found is not None:
+            return found
+        candidates = [i for i in sorted(self.judged) if mask >> i & 1 and self.verdict(i).why is None
+                      and self.verdict(i).revokes]
+        beaten = {r: [d for d in candidates if d != r and self.verdict(d).revokes == self.signer[r]
+                      and self.superseded(r, d)] for r in candidates}
+        decided: dict[int, bool] = {}
+        pending = candidates
+        while pending:
+            for r in pending:
+                if any(decided.get(d) for d in beaten[r]):
+                    decided[r] = False
+                elif all(d in decided for d in beaten[r]):
+                    decided[r] = True
+            left = [r for r in pending if r not in decided]
+            if left and len(left) == len(pending):
+                # A cycle (admins removing each other at once): the senior admin's removal counts.
+                cyclic = [r for r in left if _reaches(r, r, beaten, decided)]
+                first = min(cyclic or left, key=lambda r: (self.verdict(r).since, r))
+                decided[first] = True
+                left.remove(first)
+            pending = left
+        found = self._counting[mask] = frozenset(r for r, ok in decided.items() if ok)
+        return found
+
+    def run(self, mask: int, main: bool = False) -> Roster:
+        """The fold of the entries in ``mask`` (a causal past, or every entry when ``main``)."""
+        if not main and mask in self._runs:
+            return self._runs[mask]
+        state = Roster(self.share)
+        counting = self.counting(mask)
+        against: dict[str, list[int]] = {}
+        for r in sorted(counting):
+            against.setdefault(self.verdict(r).revokes or "", []).append(r)
+        for i, entry in enumerate(self.ordered):
+            body = self.bodies[i]
+            if not mask >> i & 1:
+                continue
+            if body is None:
+                state.unreadable += 1
+                continue
+            verdict = self._verdicts.get(i) if i in self.judged else None
+            if verdict is not None and body.get("op") == "remove" and verdict.why is not None:
+                why: str | None = verdict.why
+            elif verdict is not None and verdict.revokes is not None:
+                why = rules.apply(state, entry, body, self.anchor, i, trusted=True) if i in counting else (
+                    "its signer was removed or lost the admin role by an entry it did not know of")
+            else:
+                hit = next((r for r in against.get(self.signer[i], ()) if self.superseded(i, r)), None)
+                why = rules.apply(state, entry, body, self.anchor, i) if hit is None else (
+                    f"its signer was removed or lost the admin role by entry {self.ordered[hit].digest[:12]}, "
+                    + ("which did not know of it" if not self.anc[i] >> hit & 1 else "and was not added back"))
+            if why is None:
+                state.accepted.append(entry.digest)
+            elif main:
+                state.problems.append(f"refused membership entry {entry.digest[:12]} by {self.signer[i][:8]}: {why}")
+        if not main:
+            self._runs[mask] = state
+        return state
+
+
+def _reaches(start: int, goal: int, beaten: dict[int, list[int]], decided: dict[int, bool]) -> bool:
+    """Whether ``goal`` is reached from ``start`` through undecided removals that beat each other."""
+    seen, stack = set(), [d for d in beaten[start] if d not in decided]
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            stack.extend(d for d in beaten[node] if d not in decided)
+    return False
