@@ -3,7 +3,8 @@
 Each entry written since format 2 names its ``parents``: the heads of the entries its signer had read (those no
 other entry names). An entry's causal past (its ancestors) is then fixed when it is written: an entry is create-only
 and named by its digest, so a removal's past cannot grow later. A format-1 entry (no parents, written before this)
-is taken to follow every entry before it in the fold, which is the order format 1 folded in.
+is, for another format-1 entry, before or after it as the fold order puts it (as format 1 folded); a format-2
+entry has in its past only the format-1 entries it names (every head its writer had, so every one it had read).
 
 The rule that uses it: a person's entry that a removal of that person (or a change that takes its admin role)
 did not know of - written at the same time, or after it by someone not added back since - does not count, and
@@ -56,18 +57,17 @@ def order(entries: list[Entry]) -> list[Entry]:
 
 
 def ancestors(ordered: list[Entry]) -> list[int]:
-    """Each entry's ancestors as a bitmask over ``ordered`` (a format-1 entry: every entry before it)."""
+    """Each entry's ancestors as a bitmask over ``ordered``. A format-1 entry has none, and is only itself in the
+    past of an entry that names it (not whatever the stamp order put before it: a removed admin's format-1 entry,
+    stamped before an honest one, must not enter a removal's past through it)."""
     index = {e.digest: i for i, e in enumerate(ordered)}
     found: list[int] = []
-    for i, entry in enumerate(ordered):
-        if entry.parents is None:
-            found.append((1 << i) - 1)
-            continue
+    for entry in ordered:
         mask = 0
-        for parent in entry.parents:
+        for parent in entry.parents or ():
             j = index.get(parent)
             if j is not None:
-                mask |= found[j] | (1 << j)
+                mask |= (found[j] if ordered[j].parents is not None else 0) | (1 << j)
         found.append(mask)
     return found
 
@@ -91,6 +91,7 @@ class Resolver:
     def __init__(self, share: str, anchor: str, ordered: list[Entry], bodies: list[dict[str, Any] | None]) -> None:
         self.share, self.anchor, self.ordered, self.bodies = share, anchor, ordered, bodies
         self.anc = ancestors(ordered)
+        self.old = [e.parents is None for e in ordered]
         self.signer = [e.signer.person_id for e in ordered]
         ops = [(b or {}).get("op") for b in bodies]
         named = [t.person_id if ops[i] in ("add", "role", "remove") and (t := rules.target(b or {})) else None
@@ -116,7 +117,7 @@ class Resolver:
     def verdict(self, i: int) -> Verdict:
         found = self._verdicts.get(i)
         if found is None:
-            past = self.run(self.anc[i])
+            past = self.run((1 << i) - 1 if self.old[i] else self.anc[i])
             state, body = past.copy(), self.bodies[i] or {}
             person = rules.target(body)
             before = state.members.get(person.person_id) if person else None
@@ -130,16 +131,20 @@ class Resolver:
             found = self._verdicts[i] = Verdict(why, revokes, demotes, signer.since if signer else len(self.ordered))
         return found
 
+    def knows(self, a: int, b: int) -> bool:
+        """Whether ``a`` is in ``b``'s past (between format-1 entries: whether the fold puts it before)."""
+        return a < b if self.old[b] and self.old[a] else bool(self.anc[b] >> a & 1)
+
     def superseded(self, i: int, r: int) -> bool:
         """Whether the counting removal ``r`` of ``i``'s signer overrules ``i``."""
-        if i == r or self.anc[r] >> i & 1:
+        if i == r or self.knows(i, r):
             return False  # the removal knew of it
-        if not self.anc[i] >> r & 1:
+        if not self.knows(r, i):
             return True  # written at the same time as the removal: the removal wins
         taken = self.verdict(r)
         if taken.demotes and (self.bodies[i] or {}).get("op") not in rules.ADMIN_OPS:
             return False  # a demoted admin is still a member
-        return not any(self.anc[i] >> a & 1 and self.anc[a] >> r & 1 and self.verdict(a).why is None
+        return not any(self.knows(a, i) and self.knows(r, a) and self.verdict(a).why is None
                        and (not taken.demotes or (self.bodies[a] or {}).get("role") == "admin")
                        for a in self.restorers.get(self.signer[i], ()))
 
@@ -197,7 +202,7 @@ class Resolver:
                 hit = next((r for r in against.get(self.signer[i], ()) if self.superseded(i, r)), None)
                 why = rules.apply(state, entry, body, self.anchor, i) if hit is None else (
                     f"its signer was removed or lost the admin role by entry {self.ordered[hit].digest[:12]}, "
-                    + ("which did not know of it" if not self.anc[i] >> hit & 1 else "and was not added back"))
+                    + ("which did not know of it" if not self.knows(hit, i) else "and was not added back"))
             if why is None:
                 state.accepted.append(entry.digest)
             elif main:
