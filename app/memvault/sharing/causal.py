@@ -1,10 +1,11 @@
 """Causality between membership entries: the fold's order, and why a removal wins over its target's entries.
 
-Each entry written since format 2 names its ``parents``: the heads of the entries its signer had read (those no
-other entry names). An entry's causal past (its ancestors) is then fixed when it is written: an entry is create-only
-and named by its digest, so a removal's past cannot grow later. A format-1 entry (no parents, written before this)
-is, for another format-1 entry, before or after it as the fold order puts it (as format 1 folded); a format-2
-entry has in its past only the format-1 entries it names (every head its writer had, so every one it had read).
+Each entry written since format 2 names its ``parents``: the heads of the entries its signer's fold had
+accepted (those no other accepted entry names). An entry's causal past (its ancestors) is then fixed when it is
+written: an entry is create-only and named by its digest, so a removal's past cannot grow later. A format-1 entry
+(no parents, written before this) is, for another format-1 entry, before or after it as the fold order puts it
+(as format 1 folded); a format-2 entry has in its past only the format-1 entries it names (every head its writer
+had, so every one it had accepted).
 
 The rule that uses it: a person's entry that a removal of that person (or a change that takes its admin role)
 did not know of - written at the same time, or after it by someone not added back since - does not count, and

@@ -170,7 +170,9 @@ def fold(entries: dict[str, bytes], share: str, anchor: str, me: PersonIdentity)
             if isinstance(granted, dict):
                 roster.granted.setdefault(int(gen), set()).update(granted)
         roster.keys.update(offered.get(digest, {}))
-    roster.heads = causal.heads(parsed)
+    # Heads of what this member's fold accepted: a parents list says which roster its writer had (anything signed
+    # but refused, such as entries planted on the target, is not named and cannot bloat it).
+    roster.heads = causal.heads([by[d] for d in roster.accepted])
     return roster
 
 

@@ -39,7 +39,7 @@ class Roster:
     accepted: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unreadable: int = 0
-    #: Entries no other entry names as a parent: the ``parents`` of the next entry this member writes.
+    #: Accepted entries no other accepted entry names as a parent: the ``parents`` of the next entry this member writes.
     heads: list[str] = field(default_factory=list)
 
     @property
@@ -132,9 +132,9 @@ def apply(roster: Roster, entry: Entry, body: dict[str, Any], anchor: str, posit
             return "it would leave the namespace without an admin"
         old = roster.members.get(pid)
         since = old.since if old and old.role == "admin" else position
+        name = body.get("name") or (old.name if old else None)
         roster.members[pid] = Member(person, body["role"], old.added_by if old else signer,
-                                     old.at if old else entry.doc["at"], body.get("name") or (old.name if old else None),
-                                     since)
+                                     old.at if old else entry.doc["at"], name, since)
         roster.removed.pop(pid, None)
         return None
     if op == "remove":

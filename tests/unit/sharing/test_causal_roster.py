@@ -211,7 +211,8 @@ def test_format_1_entries_fold_as_before_until_their_signer_is_removed(people):
     doc = json.loads(made["doc"])
     doc.pop("parents")  # the creation as format 1 wrote it (same signer, same key generation)
     text = json.dumps(doc, sort_keys=True)
-    put(json.dumps({"v": 1, "doc": text, "sig": anna.sign(b"memvault-share-roster\x00" + text.encode()).hex()}).encode())
+    signature = anna.sign(b"memvault-share-roster\x00" + text.encode()).hex()
+    put(json.dumps({"v": 1, "doc": text, "sig": signature}).encode())
     for person, role in ((ben, "admin"), (cara, "write")):
         v = view()
         put(_old_entry(v, clock.now(), anna, {"op": "add", "person": person.key.text, "role": role},
