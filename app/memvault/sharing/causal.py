@@ -108,11 +108,20 @@ class Resolver:
         for i, person in enumerate(named):
             if ops[i] in ("add", "role") and person in removed | admins:
                 self.restorers.setdefault(person, []).append(i)
+        # _tangled[i]: how many of the first i entries do not know every entry before them (concurrency).
+        self._tangled = [0]
+        newer = False
+        for i, entry in enumerate(ordered):
+            knows_all = not newer if entry.parents is None else self.anc[i] == (1 << i) - 1
+            newer = newer or entry.parents is not None
+            self._tangled.append(self._tangled[-1] + (not knows_all))
+        self._checkpoint: tuple[int, Roster, dict[str, list[int]]] | None = None
         self._verdicts: dict[int, Verdict] = {}
         self._runs: dict[int, Roster] = {}
         self._counting: dict[int, frozenset[int]] = {}
-        # Earliest first, so each one's past is already judged (and the recursion stays shallow).
-        for i in sorted(self.judged | {i for found in self.restorers.values() for i in found}):
+        # Earliest first, so each one's past is already judged (and the recursion stays shallow). A re-add is
+        # judged only when an entry after a removal of its signer asks for one.
+        for i in sorted(self.judged):
             self.verdict(i)
 
     def verdict(self, i: int) -> Verdict:
@@ -181,36 +190,56 @@ class Resolver:
         """The fold of the entries in ``mask`` (a causal past, or every entry when ``main``)."""
         if not main and mask in self._runs:
             return self._runs[mask]
-        state = Roster(self.share)
-        counting = self.counting(mask)
-        against: dict[str, list[int]] = {}
-        for r in sorted(counting):
-            against.setdefault(self.verdict(r).revokes or "", []).append(r)
-        for i, entry in enumerate(self.ordered):
-            body = self.bodies[i]
-            if not mask >> i & 1:
-                continue
-            if body is None:
-                state.unreadable += 1
-                continue
-            verdict = self._verdicts.get(i) if i in self.judged else None
-            if verdict is not None and body.get("op") == "remove" and verdict.why is not None:
-                why: str | None = verdict.why
-            elif verdict is not None and verdict.revokes is not None:
-                why = rules.apply(state, entry, body, self.anchor, i, trusted=True) if i in counting else (
-                    "its signer was removed or lost the admin role by an entry it did not know of")
-            else:
-                hit = next((r for r in against.get(self.signer[i], ()) if self.superseded(i, r)), None)
-                why = rules.apply(state, entry, body, self.anchor, i) if hit is None else (
-                    f"its signer was removed or lost the admin role by entry {self.ordered[hit].digest[:12]}, "
-                    + ("which did not know of it" if not self.knows(hit, i) else "and was not added back"))
-            if why is None:
-                state.accepted.append(entry.digest)
-            elif main:
-                state.problems.append(f"refused membership entry {entry.digest[:12]} by {self.signer[i][:8]}: {why}")
+        end = mask.bit_length()
+        prefix = not main and mask == (1 << end) - 1
+        start = self._checkpoint[0] if prefix and self._checkpoint else -1
+        if 0 <= start <= end and self._tangled[end] == self._tangled[start]:
+            # Every entry since the last prefix folded knows every entry before it (no concurrency): none of them
+            # changes how an earlier one folds, so the fold goes on from there.
+            _, kept, kept_against = self._checkpoint  # type: ignore[misc]
+            state, against = kept.copy(), {p: list(rs) for p, rs in kept_against.items()}
+            for i in range(start, end):
+                verdict = self.verdict(i) if i in self.judged else None
+                counts = verdict is not None and verdict.why is None and verdict.revokes is not None
+                self._step(state, i, counts, against, False)
+                if counts:
+                    against.setdefault(verdict.revokes or "", []).append(i)  # type: ignore[union-attr]
+        else:
+            state = Roster(self.share)
+            counting = self.counting(mask)
+            against = {}
+            for r in sorted(counting):
+                against.setdefault(self.verdict(r).revokes or "", []).append(r)
+            for i in range(end):
+                if mask >> i & 1:
+                    self._step(state, i, i in counting, against, main)
+        if prefix:
+            self._checkpoint = (end, state, against)
         if not main:
             self._runs[mask] = state
         return state
+
+    def _step(self, state: Roster, i: int, counts: bool, against: dict[str, list[int]], main: bool) -> None:
+        """Fold entry ``i`` into ``state`` (``counts``: it is a removal that counts)."""
+        entry, body = self.ordered[i], self.bodies[i]
+        if body is None:
+            state.unreadable += 1
+            return
+        verdict = self.verdict(i) if i in self.judged else None
+        if verdict is not None and body.get("op") == "remove" and verdict.why is not None:
+            why: str | None = verdict.why
+        elif verdict is not None and verdict.revokes is not None:
+            why = rules.apply(state, entry, body, self.anchor, i, trusted=True) if counts else (
+                "its signer was removed or lost the admin role by an entry it did not know of")
+        else:
+            hit = next((r for r in against.get(self.signer[i], ()) if self.superseded(i, r)), None)
+            why = rules.apply(state, entry, body, self.anchor, i) if hit is None else (
+                f"its signer was removed or lost the admin role by entry {self.ordered[hit].digest[:12]}, "
+                + ("which did not know of it" if not self.knows(hit, i) else "and was not added back"))
+        if why is None:
+            state.accepted.append(entry.digest)
+        elif main:
+            state.problems.append(f"refused membership entry {entry.digest[:12]} by {self.signer[i][:8]}: {why}")
 
 
 def _reaches(start: int, goal: int, beaten: dict[int, list[int]], decided: dict[int, bool]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from memvault.domain.errors import InvalidInput
@@ -80,9 +81,16 @@ class Entry:
 
 def target(body: dict[str, Any]) -> PersonKey | None:
     """The person an ``add``, ``role`` or ``remove`` names."""
+    person = body.get("person")
+    return _person(person) if isinstance(person, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _person(text: str) -> PersonKey | None:
+    # Cached: a fold judges removals in their own causal past, so it reads the same entry several times.
     try:
-        return PersonKey.from_text(body.get("person", ""))
-    except (InvalidInput, AttributeError, TypeError):
+        return PersonKey.from_text(text)
+    except InvalidInput:
         return None
 
 
@@ -122,15 +130,16 @@ def apply(roster: Roster, entry: Entry, body: dict[str, Any], anchor: str, posit
     if person is None:
         return "it names no person"
     pid = person.person_id
-    admins = [p for p, m in roster.members.items() if m.role == "admin"]
+    old = roster.members.get(pid)
+    last = old is not None and old.role == "admin" and not any(
+        m.role == "admin" for p, m in roster.members.items() if p != pid)
     if op in ("add", "role"):
         if body.get("role") not in ROLES:
             return "it names no role"
-        if op == "role" and pid not in roster.members:
+        if op == "role" and old is None:
             return "it changes the role of someone who is not a member"
-        if body["role"] != "admin" and admins == [pid]:
+        if body["role"] != "admin" and last:
             return "it would leave the namespace without an admin"
-        old = roster.members.get(pid)
         since = old.since if old and old.role == "admin" else position
         name = body.get("name") or (old.name if old else None)
         roster.members[pid] = Member(person, body["role"], old.added_by if old else signer,
@@ -138,9 +147,9 @@ def apply(roster: Roster, entry: Entry, body: dict[str, Any], anchor: str, posit
         roster.removed.pop(pid, None)
         return None
     if op == "remove":
-        if pid not in roster.members:
+        if old is None:
             return "it removes someone who is not a member"
-        if admins == [pid]:
+        if last:
             return "it would remove the last admin"
         if not isinstance(new_gen, int):
             return "it starts no key generation"
