@@ -12,6 +12,7 @@ import random
 
 import pytest
 
+from memvault.sharing import causal
 from memvault.sharing import roster as rosters
 from memvault.sharing.person import PersonIdentity
 
@@ -246,3 +247,53 @@ def test_a_format_2_entry_cannot_be_rewrapped(people):
         assert not rosters.verifies(data, SHARE)
         view = team.view("anna", {**team.entries, rosters.entry_digest(data): data})
         assert any("damaged" in p for p in view.problems)
+
+
+def _random_history(seed: int, people: list[PersonIdentity], steps: int) -> dict[str, bytes]:
+    """Members acting on stale views (what they had read some entries ago), some with backdated stamps."""
+    rng, clock, anna = random.Random(seed), Clock(), people[0]
+    entries = {}
+    made = rosters.create(SHARE, clock.now(), anna, "team")
+    entries[rosters.entry_digest(made)] = made
+    seen = [dict(entries)]
+    for _ in range(steps):
+        had = rng.choice(seen[-4:]) if rng.random() < 0.4 else dict(entries)
+        members = rosters.fold(had, SHARE, anna.person_id, anna).members
+        who = rng.choice([p for p in people if p.person_id in members])
+        view = rosters.fold(had, SHARE, anna.person_id, who)
+        if view.current not in view.keys:
+            continue
+        at = clock.now() if rng.random() < 0.7 else Clock.stamp(clock.ms - rng.randint(1, 200))
+        other, act = rng.choice(people), rng.random()
+        if act < 0.45:
+            entry = rosters.add(view, at, who, other.key, rng.choice(["read", "write", "admin", "admin"]))
+        elif act < 0.7 and other.person_id in view.members:
+            entry = rosters.remove(view, at, who, other.key)
+        elif act < 0.85 or not view.missing():
+            entry = rosters.rotate(view, at, who)
+        else:
+            entry = rosters.grant_missing(view, at, who)
+        entries[rosters.entry_digest(entry)] = entry
+        seen.append(dict(entries))
+    return entries
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_random_histories_fold_the_same_in_any_order(people, seed, monkeypatch):
+    everyone = list(people.values())
+    entries = _random_history(seed, everyone, 30)
+    anchor, names = everyone[0].person_id, list(entries)
+    expected = summary(rosters.fold(entries, SHARE, anchor, everyone[0]))
+    assert any(role == "admin" for role in expected[0].values())
+    for order in (random.Random(k).sample(names, len(names)) for k in range(4)):
+        assert summary(rosters.fold({n: entries[n] for n in order}, SHARE, anchor, everyone[0])) == expected
+    # Going on from a folded prefix (the fold's shortcut) gives what folding every causal past afresh gives.
+    run = causal.Resolver.run
+
+    def afresh(self, mask, main=False):
+        self._checkpoint = None
+        return run(self, mask, main)
+
+    monkeypatch.setattr(causal.Resolver, "run", afresh)
+    assert summary(rosters.fold(entries, SHARE, anchor, everyone[0])) == expected
