@@ -100,9 +100,10 @@ class Resolver:
         admins = {anchor} | {named[i] for i, b in enumerate(bodies) if ops[i] in ("add", "role")
                              and b and b.get("role") == "admin"}
         removed = {named[i] for i in range(len(bodies)) if ops[i] == "remove"}
-        # Judged in their causal past: removals, and role changes that may take someone's admin role.
-        self.judged = {i for i, b in enumerate(bodies) if ops[i] == "remove" or (
-            ops[i] in ("add", "role") and b and b.get("role") != "admin" and named[i] in admins)}
+        # Judged in their causal past: removals, and role changes that may take someone's admin role, signed by
+        # someone who was ever made an admin (a member's junk cannot make the fold judge thousands of pasts).
+        self.judged = {i for i, b in enumerate(bodies) if self.signer[i] in admins and (ops[i] == "remove" or (
+            ops[i] in ("add", "role") and b and b.get("role") != "admin" and named[i] in admins))}
         # Entries that may give a removed or demoted person back what was taken (a re-add).
         self.restorers: dict[str, list[int]] = {}
         for i, person in enumerate(named):
