@@ -123,6 +123,30 @@ def test_a_removed_admin_cannot_undo_its_removal_by_removing_its_remover(people)
         assert sorted(team.view(who).removed) == [team.id("ben")]
 
 
+def test_two_admins_removing_each_other_at_once_agree_on_the_senior_one_everywhere(people):
+    team = Team(people)
+    team.put(rosters.add(team.view("anna"), team.clock.now(), people["anna"], people["dave"].key, "admin"))
+    ben, dave = team.view("ben"), team.view("dave")
+    # Dave (the junior admin) stamps his removal of ben first; ben's of dave comes after it.
+    early, late = team.clock.now(), team.clock.now()
+    team.put(rosters.remove(dave, early, people["dave"], people["ben"].key))
+    team.put(rosters.remove(ben, late, people["ben"], people["dave"].key))
+    for who in ("anna", "ben", "cara", "dave"):
+        assert team.roles(who) == {team.id("anna"): "admin", team.id("ben"): "admin", team.id("cara"): "write"}, who
+        view = team.view(who)
+        assert sorted(view.removed) == [team.id("dave")] and not view.tainted
+
+
+def test_the_last_admin_guard_holds_when_two_admins_step_down_at_once(people):
+    team = Team(people)
+    anna, ben = team.view("anna"), team.view("ben")
+    team.put(rosters.add(anna, team.clock.now(), people["anna"], people["anna"].key, "write"))
+    team.put(rosters.add(ben, team.clock.now(), people["ben"], people["ben"].key, "write"))
+    for who in ("anna", "ben", "cara"):
+        assert team.roles(who) == {team.id("anna"): "write", team.id("ben"): "admin", team.id("cara"): "write"}, who
+        assert any("without an admin" in p for p in team.view(who).problems)
+
+
 def test_a_demoted_admins_backdated_entries_are_refused(people):
     team = Team(people)
     stale = team.view("ben")
