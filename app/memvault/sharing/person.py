@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 from memvault.crypto import aead, recipients, signing
 from memvault.crypto.digest import equal, sha256
@@ -43,7 +44,7 @@ class PersonKey:
     sign: bytes
     wrap: bytes
 
-    @property
+    @cached_property  # a fold asks for it many times per entry
     def person_id(self) -> str:
         return sha256(b"memvault-person-id\x00" + self.sign + self.wrap).hexdigest()[:32]
 
