@@ -1,10 +1,8 @@
 """Exact search over the stored float16 vectors (the path a search takes until the index can answer, e.g. the
 first searches after a device joined sync): read in batches, ranked in compiled code on the calling thread."""
 
-import os
 import random
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from sqlalchemy import text
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.vault import search as vsearch
 from memvault.vault import vectors
+from tests.helpers.threads import PER_THREAD_CPU, other_threads_cpu_ticks
 
 WORDS = [f"w{i}" for i in range(300)]
 
@@ -72,23 +71,7 @@ def test_exact_search_in_batches_finds_the_brute_force_neighbours_of_the_filter_
         assert all(owners[h.chunk_id] == h.memory_id for h in every)
 
 
-def _other_threads_cpu_ticks() -> int:
-    """CPU ticks (user and system) of this process's threads other than the calling one."""
-    total = 0
-    me = str(__import__("threading").get_native_id())
-    for tid in os.listdir("/proc/self/task"):
-        if tid == me:
-            continue
-        try:
-            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
-        except OSError:
-            continue  # ended meanwhile
-        fields = stat[stat.rindex(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
-    return total
-
-
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads per-thread CPU from Linux's /proc")
+@pytest.mark.skipif(not PER_THREAD_CPU, reason="reads per-thread CPU from Linux's /proc")
 def test_an_exact_search_leaves_no_other_thread_of_the_process_working(services):
     """The exact path ranked the 2,000 vectors of "a" with a float32 numpy product, which ran on OpenBLAS's worker
     thread; that thread then spun waiting for more work for ~0.1 s after every such search (5-16 ticks of 10 ms
@@ -98,9 +81,9 @@ def test_an_exact_search_leaves_no_other_thread_of_the_process_working(services)
     query = services.embedder.embed_query("w1 w2 w3 w4")
     with services.vault.db.read() as conn:
         vsearch.knn(conn, query, MemoryFilter(namespace="a"), 10, time.time())  # loads what a first call loads
-        before = _other_threads_cpu_ticks()
+        before = other_threads_cpu_ticks()
         hits = vsearch.knn(conn, query, MemoryFilter(namespace="a"), 10, time.time())
     # Not a wait for anything: the window in which a spinning thread would be seen (the spin lasts ~0.1 s).
     time.sleep(0.3)
     assert len(hits) == 10
-    assert _other_threads_cpu_ticks() - before <= 1
+    assert other_threads_cpu_ticks() - before <= 1

@@ -1,9 +1,13 @@
 """Vectors added beside a namespace's graph (``fresh``) are searched by brute force until settled, and
 answer exactly as they do once in the graph."""
 
+import time
+
 import numpy as np
+import pytest
 
 from memvault.vault.knn import ann
+from tests.helpers.threads import PER_THREAD_CPU, other_threads_cpu_ticks
 
 DIM = 16
 
@@ -88,3 +92,29 @@ def test_a_namespace_with_only_fresh_vectors_answers_and_settles_into_a_new_grap
     assert indexes.serialize() == {}, "not in a graph yet: a snapshot settles first"
     indexes.settle()
     assert len(indexes._by_ns["new"]) == 30
+
+
+def test_fresh_vectors_are_ranked_in_half_precision_as_the_graph_ranks_them_on_the_calling_thread():
+    """The buffer was ranked with a numpy float32 product on OpenBLAS's worker thread, which then spun for ~0.1 s
+    after every search, taking the embedder's core during the bursts that fill the buffer."""
+    if not PER_THREAD_CPU:
+        pytest.skip("reads per-thread CPU from Linux's /proc")
+    rng = np.random.default_rng(5)
+    dim = 384  # the model's: OpenBLAS threads a product only past a size
+    vectors = rng.standard_normal((6000, dim)).astype(np.float16).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    indexes = ann.NamespaceIndexes(dim)
+    indexes.add("ns", np.arange(1, 6001), vectors, fresh=True)
+    query = rng.standard_normal(dim).astype(np.float32)
+    indexes.search("ns", query, 10)  # stacks the buffer once
+    before = other_threads_cpu_ticks()
+    for _ in range(5):
+        keys, distances = indexes.search("ns", query, 10)
+    # Not a wait for anything: the window in which a spinning thread would be seen (the spin lasts ~0.1 s).
+    time.sleep(0.3)
+    assert other_threads_cpu_ticks() - before <= 1
+    q16 = query.astype(np.float16).astype(np.float32)
+    sims = vectors @ q16 / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(q16))
+    want = np.argsort(-sims, kind="stable")[:10] + 1
+    assert set(keys.tolist()) == set(want.tolist())
+    np.testing.assert_allclose(distances, np.sort(1.0 - sims)[:10], atol=2e-3)
