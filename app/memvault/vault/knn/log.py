@@ -106,7 +106,7 @@ def oldest_kept(conn: Connection) -> int:
     return snapshot_seq(conn) or 0
 
 
-def read_snapshot(conn: Connection) -> dict[str, bytearray]:
+def read_snapshot(conn: Connection) -> dict[str, bytearray | np.ndarray]:
     """Each namespace's serialized index, its vectors put back from ``chunk_vectors`` when the snapshot
     holds graphs only.
 
@@ -114,7 +114,7 @@ def read_snapshot(conn: Connection) -> dict[str, bytearray]:
     zeros and a chunk id used again its new vector, and the log after the snapshot, replayed next, removes
     or re-adds both.
     """
-    out: dict[str, bytearray] = {}
+    out: dict[str, bytearray | np.ndarray] = {}
     for namespace, blob in conn.exec_driver_sql(
             "SELECT namespace, bytes FROM knn_snapshot ORDER BY namespace, part").all():
         out.setdefault(namespace, bytearray()).extend(blob)
