@@ -13,6 +13,7 @@ from memvault.service.container import open_vault
 from memvault.vault import migrations, vectors
 from memvault.vault import search as vsearch
 from memvault.vault.knn import IndexState, VectorIndex, layout, planner
+from memvault.vault.knn import log as knn_log
 from tests.helpers import PASSPHRASE
 from tests.helpers.knn import assert_same_answer, index_keys, stored_chunks
 from tests.helpers.schema20 import set_back_to_schema_20, snapshot_is_whole
@@ -133,8 +134,9 @@ def test_the_snapshot_layout_round_trips_with_removed_slots():
     assert set(slots.tolist()) == set(keys[20:].tolist()) | set(keys[:10].tolist()) | {int(layout.FREE_KEY)}
     half = vectors.astype(np.float16)
     order = rng.permutation(500)
-    back = layout.with_vectors({"a": stripped}, [(keys[order[:200]], half[order[:200]]),
-                                                 (keys[order[200:]], half[order[200:]])])["a"]
+    pieces = [("a", stripped[:100]), ("a", stripped[100:1000]), ("a", stripped[1000:])]  # stored in parts
+    back = layout.with_vectors(pieces, {"a": len(stripped)}, [(keys[order[:200]], half[order[:200]]),
+                                                              (keys[order[200:]], half[order[200:]])])["a"]
     restored = Index.restore(back)
     assert len(restored) == 490
     for i in (0, 25, 499):
@@ -194,7 +196,10 @@ def test_a_restored_index_is_the_index_that_was_saved(services, settings, embedd
         assert index.catch_up(conn)
     if not removed_slots:
         index.build()  # from the stored vectors: no slot of a removed chunk
+    monkeypatch.setattr(knn_log, "PART_BYTES", 5000)  # each graph stored in several parts
     assert index.snapshot()
+    with services.vault.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM knn_snapshot WHERE part > 0")).scalar_one() >= 2
     saved = {ns: bytes(blob) for ns, blob in index._ann.serialize().items()}
     assert set(saved) == {"a", "b"}
     free = sum(int((layout.slot_keys(layout.without_vectors(b)) == layout.FREE_KEY).sum()) for b in saved.values())

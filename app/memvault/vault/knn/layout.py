@@ -34,10 +34,13 @@ def without_vectors(blob: bytes | bytearray) -> bytes:
     return bytes(view[:_MATRIX_HEAD]) + bytes(view[_MATRIX_HEAD + rows * width:])
 
 
-def slot_keys(stripped: bytes | bytearray) -> np.ndarray:
+def slot_keys(stripped: bytes | bytearray | np.ndarray) -> np.ndarray:
     """Each slot's key (uint64; :data:`FREE_KEY` for a removed slot), read from the graph of
     :func:`without_vectors`' bytes."""
-    graph = memoryview(stripped)[_MATRIX_HEAD + _DENSE_HEAD:]
+    return _graph_keys(memoryview(stripped)[_MATRIX_HEAD + _DENSE_HEAD:])
+
+
+def _graph_keys(graph: memoryview) -> np.ndarray:
     size, connectivity, base, _, _ = (int(x) for x in np.frombuffer(graph[:_GRAPH_HEAD], dtype=np.uint64))
     levels = np.frombuffer(graph[_GRAPH_HEAD:_GRAPH_HEAD + 2 * size], dtype=np.int16).astype(np.int64)
     node_bytes = 8 + 2 + (4 + 4 * base) + levels * (4 + 4 * connectivity)
@@ -49,34 +52,51 @@ def slot_keys(stripped: bytes | bytearray) -> np.ndarray:
     return keys.view(np.uint64).copy() if size else np.zeros(0, dtype=np.uint64)
 
 
-def with_vectors(stripped: dict[str, bytes | bytearray],
+def with_vectors(parts: Iterable[tuple[str, bytes]], sizes: dict[str, int],
                  batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
     """:func:`without_vectors`' bytes (by namespace) with the vectors of their slots put back, as uint8 arrays.
 
     Args:
+        parts: ``(namespace, bytes)``: each namespace's stripped bytes in order, in any number of pieces (the
+            first at least 8 bytes), each copied into place as it comes.
+        sizes: each namespace's stripped length.
         batches: ``(keys, float16 matrix)`` of stored vectors, read once for every namespace (any order; keys
             in no slot are skipped). A slot whose key none of them holds gets zeros: its chunk was removed
             after the snapshot, and the log the index replays next removes it from the graph.
     """
-    targets = []
     out: dict[str, np.ndarray] = {}
-    for namespace, blob in stripped.items():
-        keys = slot_keys(blob)
-        rows, width = matrix_shape(blob)
+    shapes: dict[str, tuple[int, int]] = {}
+    placed: dict[str, int] = {}
+    for namespace, part in parts:
+        piece = np.frombuffer(part, dtype=np.uint8)
+        if namespace not in out:
+            rows, width = shapes[namespace] = matrix_shape(part)
+            # Not zeroed, and from numpy rather than a bytearray: numpy asks the kernel for huge pages for a buffer
+            # this large, where a bytearray was faulted in a 4 KiB page at a time (at 100k: 115 MB, 28k faults).
+            # The graph's pieces go straight into it, not joined first.
+            full = out[namespace] = np.empty(sizes[namespace] + rows * width, dtype=np.uint8)
+            full[:_MATRIX_HEAD] = piece[:_MATRIX_HEAD]
+            piece, placed[namespace] = piece[_MATRIX_HEAD:], _MATRIX_HEAD + rows * width
+        at = placed[namespace]
+        if at + len(piece) > len(out[namespace]):
+            raise ValueError("the stored index is longer than its parts' sizes say")
+        out[namespace][at:at + len(piece)] = piece
+        placed[namespace] = at + len(piece)
+    targets = []
+    for namespace, full in out.items():
+        rows, width = shapes[namespace]
+        if placed[namespace] != len(full):
+            raise ValueError("the stored index is shorter than its parts' sizes say")
+        keys = _graph_keys(memoryview(full)[_MATRIX_HEAD + rows * width + _DENSE_HEAD:])
         if rows != len(keys):
             raise ValueError("the stored index's vector count does not match its graph")
-        # Not zeroed, and from numpy rather than a bytearray: numpy asks the kernel for huge pages for a buffer
-        # this large, where bytearray(n) zeroed it a 4 KiB page at a time (at 100k: 115 MB, 28k page faults,
-        # 0.04-0.2 CPU-s of kernel time on the bench's VM, the same again as usearch's own copy of it).
-        full = out[namespace] = np.empty(len(blob) + rows * width, dtype=np.uint8)
-        graph = np.frombuffer(blob, dtype=np.uint8)
-        full[:_MATRIX_HEAD] = graph[:_MATRIX_HEAD]
-        full[_MATRIX_HEAD + rows * width:] = graph[_MATRIX_HEAD:]
         if rows:
             # One element a row: numpy then moves each vector as one item (a third of the time of a byte matrix).
             matrix = full[_MATRIX_HEAD:_MATRIX_HEAD + rows * width].view(np.dtype((np.void, width)))
             order = np.argsort(keys, kind="stable")
             targets.append((keys[order], order, matrix, width, np.zeros(rows, dtype=bool)))
+    if not targets:
+        return out  # no vector to put back (a new vault's empty snapshot): the table is not read
     for found, vectors in batches:
         found = np.asarray(found, dtype=np.uint64)
         stored = np.ascontiguousarray(vectors)
