@@ -350,7 +350,7 @@ class NamespaceIndexes:
         return {ns: idx.save() for ns, idx in self._by_ns.items() if len(idx)}
 
     @classmethod
-    def restore(cls, dim: int, blobs: dict[str, bytearray], graph: str = GRAPH) -> NamespaceIndexes:
+    def restore(cls, dim: int, blobs: dict[str, bytearray | np.ndarray], graph: str = GRAPH) -> NamespaceIndexes:
         """Indexes from :meth:`serialize`'s bytes (copied: the caller may free them), built with ``graph``.
 
         Bytes holding no graph (a new vault's empty snapshot) have no recipe to be out of date with: the

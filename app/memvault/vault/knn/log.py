@@ -106,7 +106,7 @@ def oldest_kept(conn: Connection) -> int:
     return snapshot_seq(conn) or 0
 
 
-def read_snapshot(conn: Connection) -> dict[str, bytearray]:
+def read_snapshot(conn: Connection) -> dict[str, bytearray | np.ndarray]:
     """Each namespace's serialized index, its vectors put back from ``chunk_vectors`` when the snapshot
     holds graphs only.
 
@@ -114,14 +114,17 @@ def read_snapshot(conn: Connection) -> dict[str, bytearray]:
     zeros and a chunk id used again its new vector, and the log after the snapshot, replayed next, removes
     or re-adds both.
     """
-    out: dict[str, bytearray] = {}
-    for namespace, blob in conn.exec_driver_sql(
-            "SELECT namespace, bytes FROM knn_snapshot ORDER BY namespace, part").all():
-        out.setdefault(namespace, bytearray()).extend(blob)
+    raw = conn.connection.dbapi_connection
     stripped = conn.execute(text("SELECT value FROM settings WHERE key = :k"), {"k": _SNAPSHOT_STRIPPED}).scalar()
-    if not stripped or not out:
-        return out
-    return layout.with_vectors(out, vectors.scan(conn.connection.dbapi_connection))
+    if stripped:
+        # length() of a blob reads none of its pages: the sizes cost nothing, and each part is copied into place.
+        sizes = dict(raw.execute("SELECT namespace, sum(length(bytes)) FROM knn_snapshot GROUP BY namespace"))
+        parts = raw.execute("SELECT namespace, bytes FROM knn_snapshot ORDER BY namespace, part")
+        return layout.with_vectors(parts, sizes, vectors.scan(raw))
+    out: dict[str, bytearray | np.ndarray] = {}
+    for namespace, blob in raw.execute("SELECT namespace, bytes FROM knn_snapshot ORDER BY namespace, part"):
+        out.setdefault(namespace, bytearray()).extend(blob)
+    return out
 
 
 def write_snapshot(conn: Connection, seq: int, indexes: dict[str, bytes | bytearray], graph: str) -> None:
