@@ -327,8 +327,15 @@ def _v21(conn: Connection, dim: int) -> None:
     compaction.reclaim(conn)
 
 
+def _v22(conn: Connection, dim: int) -> None:
+    # Issue 46: one lifecycle index instead of two, no index by fact subject beside the one by person and subject,
+    # and the creation-time indexes rebuilt ascending (their pages were half empty). Nothing is re-embedded.
+    compaction.slim_memory_indexes(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21,
+                                                       _v22]
 LATEST = len(MIGRATIONS)
 
 
