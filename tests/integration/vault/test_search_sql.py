@@ -73,9 +73,9 @@ def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
     where = filters.full(MemoryFilter(), time.time())
     with services.vault.db.read() as conn:
         found = entities.dated_memories(conn, "2026-02-13T00:00", "2026-02-14T00:00", where, 50, prefix="2026-02-13")
-        plan = " ".join(str(row) for row in conn.execute(text("EXPLAIN QUERY PLAN " + entities.own_time_sql(where.sql())),
-                                                         dict(where.params, d_start="2026-02-13T00:00", d_end="2026-02-14T00:00",
-                                                              d_from=0.0, d_to=1.0, d_lim=50)))
+        params = dict(where.params, d_start="2026-02-13T00:00", d_end="2026-02-14T00:00", d_from=0.0, d_to=1.0, d_lim=50)
+        plan = " ".join(str(row) for row in conn.execute(
+            text("EXPLAIN QUERY PLAN " + entities.own_time_sql(where.sql())), params))
     assert len(found) == 4  # notes 3, 13, 23 and 33
     # Not every memory of the namespace: the stated times from their index, the others by creation time.
     assert "ix_memories_own_time" in plan and "ix_memories_ns_created" in plan and "SCAN" not in plan
@@ -96,13 +96,15 @@ def test_the_own_time_read_in_two_parts_finds_what_the_own_time_expression_does(
     items = [MemoryCreate(content="event", metadata={"event_at": "2026-02-13T16:27"}),
              MemoryCreate(content="session", metadata={"session_date": "2026-02-13T16:28"}),
              MemoryCreate(content="number", metadata={"event_at": 5}),
-             MemoryCreate(content="both", metadata={"event_at": "2030-01-01T00:00", "session_date": "2026-02-13T16:27"})]
+             MemoryCreate(content="both",
+                          metadata={"event_at": "2030-01-01T00:00", "session_date": "2026-02-13T16:27"})]
     items += [MemoryCreate(content=f"plain {i}") for i in range(6)]
     ids = [i.memory_id for i in services.memories.create_batch(items).items]
     offsets = [0.0, 0.0, -0.5, 0.0, -60.0, -0.001, 0.0, 59.9, 60.0, 120.0]
     with services.vault.db.write() as conn:
         for memory_id, offset in zip(ids, offsets, strict=True):
-            conn.execute(text("UPDATE memories SET created_at = :t WHERE uuid = :u"), {"t": minute + offset, "u": memory_id})
+            conn.execute(text("UPDATE memories SET created_at = :t WHERE uuid = :u"),
+                         {"t": minute + offset, "u": memory_id})
     where = filters.full(MemoryFilter(), time.time())
     ranges = [("2026-02-13T16:27", "2026-02-13T16:28"), ("2026-02-13T16:26", "2026-02-13T16:27"),
               ("2026-02-13T16:28", "2026-02-13T16:30"), ("2026-02-13T00:00", "2026-02-14T00:00"),

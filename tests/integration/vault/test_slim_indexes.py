@@ -26,8 +26,9 @@ def _fill(services) -> list[str]:
         if i % 11 == 0:
             metadata = {"fact": {"subject": f"s{i % 3}", "person_id": "p1", "attribute": f"a{i % 4}"}}
         items.append(MemoryCreate(content=" ".join(rng.sample(WORDS, 6)), namespace="a" if i % 5 else "b",
-                                  memory_type=TYPES[i % 4], agent_id=f"agent{i % 3}", tags=rng.sample(["x", "y", "z"], i % 3),
-                                  importance=round(rng.random(), 2), metadata=metadata))
+                                  memory_type=TYPES[i % 4], agent_id=f"agent{i % 3}",
+                                  tags=rng.sample(["x", "y", "z"], i % 3), importance=round(rng.random(), 2),
+                                  metadata=metadata))
     ids = [item.memory_id for at in range(0, len(items), 100)
            for item in services.memories.create_batch(items[at:at + 100]).items]
     services.worker.drain()
@@ -38,7 +39,8 @@ def _fill(services) -> list[str]:
     return ids
 
 
-FILTERS = [MemoryFilter(namespace="a"), MemoryFilter(namespace=None), MemoryFilter(namespace="a", memory_types=(MemoryType.FACT,)),
+FILTERS = [MemoryFilter(namespace="a"), MemoryFilter(namespace=None),
+           MemoryFilter(namespace="a", memory_types=(MemoryType.FACT,)),
            MemoryFilter(namespace="a", memory_types=(MemoryType.TASK, MemoryType.EVENT), tags=("x",)),
            MemoryFilter(namespace="a", agent_id="agent1"), MemoryFilter(namespace="a", tier=Tier.HOT),
            MemoryFilter(namespace="a", only_deleted=True), MemoryFilter(namespace="a", include_archived=True),
@@ -65,7 +67,8 @@ def _answers(services) -> dict:
     out["namespaces"] = services.stats.namespaces()
     with services.vault.db.read() as conn:
         where = filters.full(MemoryFilter(namespace="a"), time.time())
-        out["dated"] = entities.dated_memories(conn, "2026-02-13T00:00", "2026-02-15T00:00", where, 100, prefix="2026-02-13")
+        out["dated"] = entities.dated_memories(conn, "2026-02-13T00:00", "2026-02-15T00:00", where, 100,
+                                               prefix="2026-02-13")
     return out
 
 
@@ -105,7 +108,8 @@ def test_a_schema_21_vault_answers_the_same_from_fewer_pages(services, settings,
 
 def test_a_new_vault_has_the_same_memory_indexes_as_an_upgraded_one(services, settings, embedder):
     with services.vault.db.read() as conn:
-        fresh = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memories'")).all())
+        fresh = dict(conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'memories'")).all())
         with services.vault.db.write() as w:
             set_back_to_schema_21(w)
     services.close()
