@@ -121,3 +121,32 @@ def test_a_new_vault_has_the_same_memory_indexes_as_an_upgraded_one(services, se
         assert upgraded == fresh
     finally:
         again.close()
+
+
+def test_a_type_shown_with_archived_or_trashed_memories_is_counted_by_state_and_seeks_its_type(services):
+    """The lifecycle index has the state before the type: with archived or trashed memories shown, each state is
+    counted on its own (filters.state_parts), the live one by a seek to the type; the totals and eligible chunks
+    are those of the single statement."""
+    from memvault.vault import memory_queries
+    from memvault.vault.knn import planner
+
+    _fill(services)
+    now = time.time()
+    shown = [dict(include_archived=True), dict(include_deleted=True), dict(include_deleted=True, include_archived=True)]
+    with services.vault.db.read() as conn:
+        for extra in shown:
+            f = MemoryFilter(namespace="a", memory_types=(MemoryType.FACT, MemoryType.TASK), **extra)
+            parts = filters.state_parts(f, now)
+            assert len(parts) == (3 if len(extra) == 2 else 2)
+            whole = filters.full(f, now)
+            single = conn.execute(text(f"SELECT count(*) FROM memories m WHERE {whole.sql()}"), whole.params).scalar_one()
+            assert memory_queries.count_matching(conn, f, now) == single > 0
+            assert planner.eligible_memories(conn, f, now, 10_000) == single
+            chunks = set(conn.execute(text(f"SELECT c.id FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id "
+                                           f"WHERE {whole.sql()}"), whole.params).scalars())
+            assert set(planner.eligible(conn, f, now)[0].tolist()) == chunks
+            sql, params = planner.count_sql(f, now)
+            plan = " ".join(str(r) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql), dict(params, cap=10)))
+            assert "ix_memories_live (namespace=? AND deleted_at=? AND archived_at=? AND memory_type=?)" in plan, plan
+        f = MemoryFilter(namespace="a", memory_types=(MemoryType.FACT,))
+        assert filters.state_parts(f, now)[0].sql() == filters.full(f, now).sql(), "nothing to split: one part"
