@@ -86,3 +86,33 @@ def shrink_copies(conn: Connection) -> None:
     raw.execute("INSERT INTO memory_fts(memory_fts) VALUES ('rebuild')")
     fts.create_and_fill(conn)
     reclaim(conn)
+
+
+#: One lifecycle index instead of v2's (namespace, state, type) and v8's (namespace, type, state, visibility): the
+#: state columns first, so a namespace's live memories are one seek and a type filter seeks one column further, and
+#: visibility, so that every count and eligible set reads this index alone.
+LIVE_INDEX = ("CREATE INDEX ix_memories_live ON memories(namespace, deleted_at, archived_at, memory_type, visibility, "
+              "expires_at)")
+#: The creation-time indexes in ascending order: SQLite reads them backwards for newest first as it reads them
+#: forwards. Schema 1 made them descending, so each new (newest) memory landed at the b-tree's left edge, where
+#: every page split leaves two half-full pages; appended at the right edge pages fill up.
+CREATED_INDEXES = ("CREATE INDEX ix_memories_ns_created ON memories(namespace, created_at, id)",
+                   "CREATE INDEX ix_memories_created ON memories(created_at, id)")
+
+
+def slim_memory_indexes(conn: Connection) -> None:
+    """Migration 22: the memory indexes that held the same entries twice or pages half empty (docs/benchmarks.md)."""
+    raw = conn.connection.dbapi_connection
+    # Every query by subject names the person too and reads ix_memories_fact_person (v14), which holds only facts;
+    # this one held an entry for every memory.
+    raw.execute("DROP INDEX IF EXISTS ix_memories_fact_subject")
+    # Both held every memory's namespace, type and lifecycle state. Given up: seeking a type among trashed and
+    # live memories together (a list that includes the trash, never a search) reads the namespace's entries.
+    raw.execute("DROP INDEX IF EXISTS ix_memories_ns_type")
+    raw.execute("DROP INDEX IF EXISTS ix_memories_live")
+    raw.execute(LIVE_INDEX)
+    raw.execute("DROP INDEX IF EXISTS ix_memories_ns_created")
+    raw.execute("DROP INDEX IF EXISTS ix_memories_created")
+    for ddl in CREATED_INDEXES:
+        raw.execute(ddl)
+    reclaim(conn)

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
 from memvault.domain.entities import Entity, EntityMention, EntitySummary, EntityType
 from memvault.vault import filters
-from memvault.vault.migrations import OWN_TIME
+from memvault.vault.migrations import STATED_TIME
 
 #: Entities of a namespace read for its gazetteer at most (the oldest first).
 GAZETTEER_MAX = 500_000
@@ -349,13 +350,32 @@ def cooccurring(conn: Connection, memory_ids: Sequence[int], exclude: Iterable[i
     return [(r.entity_id, int(r.n)) for r in rows if r.entity_id not in skip][:limit]
 
 
+def _epoch(minute: str) -> float:
+    """The Unix time an ISO minute (``2026-02-13T10:00``, UTC as strftime writes it) starts at."""
+    return datetime.strptime(minute, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC).timestamp()
+
+
+def own_time_sql(where: str) -> str:
+    """The memories passing ``where`` whose own time (:data:`memvault.vault.migrations.OWN_TIME`) is in
+    [``:d_start``, ``:d_end``) (ISO minutes; ``:d_from``, ``:d_to`` the same as Unix times), at most ``:d_lim``.
+
+    Two reads, each on its index: the time the metadata states (ix_memories_own_time holds only those), else the
+    creation minute, whose range is the same range of created_at (ix_memories_ns_created). One statement, the
+    LIMIT the compound's; the date's range first, as SQLite seeks the first of two ranges on created_at (a
+    filter's own is often wider)."""
+    return (f"SELECT m.id FROM memories m WHERE {where} AND {STATED_TIME} >= :d_start AND {STATED_TIME} < :d_end "
+            f"AND {STATED_TIME} IS NOT NULL UNION ALL SELECT m.id FROM memories m WHERE m.created_at >= :d_from "
+            f"AND m.created_at < :d_to AND {where} AND {STATED_TIME} IS NULL LIMIT :d_lim")
+
+
 def dated_memories(conn: Connection, start: str, end: str, where: filters.Where, limit: int, *,
                    days: Sequence[str] = (), prefix: str | None = None) -> set[int]:
     """Memories passing ``where`` whose own time is in [``start``, ``end``) (ISO minutes), or that mention a
     date entity among ``days`` or starting with ``prefix``."""
-    own = (f"SELECT m.id FROM memories m WHERE {where.sql()} AND {OWN_TIME} >= :d_start "
-           f"AND {OWN_TIME} < :d_end LIMIT :d_lim")
-    found = set(conn.execute(text(own), dict(where.params, d_start=start, d_end=end, d_lim=limit)).scalars())
+    own = own_time_sql(where.sql())
+    # Through the driver: SQLAlchemy's handling of the statement's parameters cost ~0.09 ms, 4x the two seeks.
+    found = {r[0] for r in conn.connection.dbapi_connection.execute(own, dict(
+        where.params, d_start=start, d_end=end, d_from=_epoch(start), d_to=_epoch(end), d_lim=limit))}
     if days:
         test, params = filters.in_list("d_day", days)
         test = f"e.value IN {test}"

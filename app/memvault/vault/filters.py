@@ -155,3 +155,22 @@ def full(f: MemoryFilter, now: float, *, probe: bool = False) -> Where:
     if f.only_conflicts:
         w.add("m.id IN (SELECT memory_id FROM memory_history WHERE conflict = 1)")
     return w
+
+
+def state_parts(f: MemoryFilter, now: float) -> list[Where]:
+    """:func:`full` as disjoint parts by lifecycle state, when a type filter also shows archived or trashed memories.
+
+    The lifecycle index (schema 22) holds namespace, trashed, archived, then type: a type is one seek among live
+    memories, but among live and archived (or trashed) ones together it is a walk over the namespace's entries (4x
+    at 100k). Each state part is a seek; callers add their counts or join their rows (``UNION ALL``). One part
+    (``full`` itself) otherwise: without a namespace or with an owner there is nothing to seek past.
+    """
+    w = full(f, now)
+    owners = any(getattr(f, c) is not None for c in ("agent_id", "user_id", "session_id", "project"))
+    shown = f.include_deleted or f.include_archived
+    if not f.memory_types or f.namespace is None or owners or f.only_deleted or not shown:
+        return [w]
+    states = [["m.deleted_at IS NULL"]] + ([["m.deleted_at IS NOT NULL"]] if f.include_deleted else [])
+    if f.include_archived:
+        states[0:1] = [states[0] + ["m.archived_at IS NULL"], states[0] + ["m.archived_at IS NOT NULL"]]
+    return [Where(w.clauses + extra, dict(w.params)) for extra in states]

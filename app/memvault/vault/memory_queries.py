@@ -118,8 +118,9 @@ def decode_cursor(cursor: str) -> tuple[float, int]:
 
 def count_matching(conn: Connection, f: MemoryFilter, now: float) -> int:
     """How many memories match ``f``."""
-    where = filters.full(f, now)
-    return int(conn.execute(text(f"SELECT count(*) FROM memories m WHERE {where.sql()}"), where.params).scalar_one())
+    parts = filters.state_parts(f, now)  # one seek per lifecycle state (see there)
+    counts = " + ".join(f"(SELECT count(*) FROM memories m WHERE {w.sql()})" for w in parts)
+    return int(conn.execute(text(f"SELECT {counts}"), parts[0].params).scalar_one())
 
 
 def list_page(

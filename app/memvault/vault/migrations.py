@@ -148,6 +148,12 @@ OWN_TIME = ("CASE WHEN json_type(metadata, '$.event_at') = 'text' THEN json_extr
             "ELSE strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch') END")
 
 
+#: The time a memory's metadata states (its event's, else its conversation's session date), else NULL: the part of
+#: :data:`OWN_TIME` the creation-time index does not order already (schema 22's own-time index holds only it).
+STATED_TIME = ("CASE WHEN json_type(metadata, '$.event_at') = 'text' THEN json_extract(metadata, '$.event_at') "
+               "WHEN json_type(metadata, '$.session_date') = 'text' THEN json_extract(metadata, '$.session_date') END")
+
+
 def _v9(conn: Connection, dim: int) -> None:
     # Without it a date in a query ("deadlines in February") scanned every memory of the namespace:
     # 0.8 s per search at 100k memories.
@@ -327,8 +333,20 @@ def _v21(conn: Connection, dim: int) -> None:
     compaction.reclaim(conn)
 
 
+def _v22(conn: Connection, dim: int) -> None:
+    # Issue 46: one lifecycle index instead of two, no index by fact subject beside the one by person and subject,
+    # and the creation-time indexes rebuilt ascending (their pages were half empty). Nothing is re-embedded.
+    # The own-time index (v9) held the creation minute of every memory whose metadata states no time, in the order
+    # ix_memories_ns_created keeps already: it now holds stated times only (vault.entities.dated_memories).
+    conn.execute(text("DROP INDEX IF EXISTS ix_memories_own_time"))
+    conn.execute(text(f"CREATE INDEX ix_memories_own_time ON memories(namespace, ({STATED_TIME})) "
+                      f"WHERE {STATED_TIME} IS NOT NULL"))
+    compaction.slim_memory_indexes(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21]
+                                                       _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21,
+                                                       _v22]
 LATEST = len(MIGRATIONS)
 
 

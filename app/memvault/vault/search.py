@@ -35,10 +35,10 @@ class KeywordHit:
 def _eligible(conn: Connection, f: MemoryFilter, now: float) -> tuple[np.ndarray, np.ndarray]:
     """(chunk ids ascending, their memory ids) of every chunk whose memory passes ``f`` (two integers a row,
     on the covering indexes: 0.07 s at 100k)."""
-    where = filters.full(f, now)
-    rows = conn.connection.dbapi_connection.execute(
-        f"SELECT c.id, c.memory_id FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id WHERE {where.sql()}",
-        where.params).fetchall()
+    parts = filters.state_parts(f, now)  # one seek per lifecycle state (see there)
+    rows = conn.connection.dbapi_connection.execute(" UNION ALL ".join(
+        f"SELECT c.id, c.memory_id FROM memories m CROSS JOIN chunks c ON c.memory_id = m.id WHERE {w.sql()}"
+        for w in parts), parts[0].params).fetchall()
     chunk_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     memory_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
     order = np.argsort(chunk_ids, kind="stable")

@@ -66,7 +66,6 @@ def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
 
     from memvault.domain.models import MemoryCreate, MemoryFilter
     from memvault.vault import entities, filters
-    from memvault.vault.migrations import OWN_TIME
 
     services.memories.create_batch([MemoryCreate(content=f"note {i}", metadata={"event_at": f"2026-02-1{i % 10}T10:00"})
                                     for i in range(40)])
@@ -74,11 +73,51 @@ def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):
     where = filters.full(MemoryFilter(), time.time())
     with services.vault.db.read() as conn:
         found = entities.dated_memories(conn, "2026-02-13T00:00", "2026-02-14T00:00", where, 50, prefix="2026-02-13")
-        plan = " ".join(str(row) for row in conn.execute(text(
-            f"EXPLAIN QUERY PLAN SELECT m.id FROM memories m WHERE {where.sql()} AND {OWN_TIME} >= :a "
-            f"AND {OWN_TIME} < :b"), dict(where.params, a="2026-02-13T00:00", b="2026-02-14T00:00")))
+        params = dict(where.params, d_start="2026-02-13T00:00", d_end="2026-02-14T00:00", d_from=0.0, d_to=1.0, d_lim=50)
+        plan = " ".join(str(row) for row in conn.execute(
+            text("EXPLAIN QUERY PLAN " + entities.own_time_sql(where.sql())), params))
     assert len(found) == 4  # notes 3, 13, 23 and 33
-    assert "ix_memories_own_time" in plan and "SCAN" not in plan  # not every memory of the namespace
+    # Not every memory of the namespace: the stated times from their index, the others by creation time.
+    assert "ix_memories_own_time" in plan and "ix_memories_ns_created" in plan and "SCAN" not in plan
+
+
+def test_the_own_time_read_in_two_parts_finds_what_the_own_time_expression_does(services):
+    """Schema 22 indexes only stated times and reads the rest by created_at: the same memories as testing
+    :data:`OWN_TIME` on every row, at minute edges, for event times, session dates and times that are no text."""
+    import time
+
+    from sqlalchemy import text
+
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import entities, filters
+    from memvault.vault.migrations import OWN_TIME
+
+    minute = 1_771_000_020.0  # 2026-02-13T16:27 UTC, a minute's first second
+    items = [MemoryCreate(content="event", metadata={"event_at": "2026-02-13T16:27"}),
+             MemoryCreate(content="session", metadata={"session_date": "2026-02-13T16:28"}),
+             MemoryCreate(content="number", metadata={"event_at": 5}),
+             MemoryCreate(content="both",
+                          metadata={"event_at": "2030-01-01T00:00", "session_date": "2026-02-13T16:27"})]
+    items += [MemoryCreate(content=f"plain {i}") for i in range(6)]
+    ids = [i.memory_id for i in services.memories.create_batch(items).items]
+    offsets = [0.0, 0.0, -0.5, 0.0, -60.0, -0.001, 0.0, 59.9, 60.0, 120.0]
+    with services.vault.db.write() as conn:
+        for memory_id, offset in zip(ids, offsets, strict=True):
+            conn.execute(text("UPDATE memories SET created_at = :t WHERE uuid = :u"),
+                         {"t": minute + offset, "u": memory_id})
+    where = filters.full(MemoryFilter(), time.time())
+    ranges = [("2026-02-13T16:27", "2026-02-13T16:28"), ("2026-02-13T16:26", "2026-02-13T16:27"),
+              ("2026-02-13T16:28", "2026-02-13T16:30"), ("2026-02-13T00:00", "2026-02-14T00:00"),
+              ("2029-12-31T00:00", "2030-01-02T00:00"), ("2026-03-01T00:00", "2026-03-02T00:00")]
+    with services.vault.db.read() as conn:
+        for start, end in ranges:
+            expected = set(conn.execute(text(f"SELECT m.id FROM memories m WHERE {where.sql()} AND {OWN_TIME} >= :a "
+                                             f"AND {OWN_TIME} < :b"), dict(where.params, a=start, b=end)).scalars())
+            found = entities.dated_memories(conn, start, end, where, 50, prefix="1999")
+            assert found == expected, (start, end)
+        everything = entities.dated_memories(conn, "2026-02-13T00:00", "2026-02-14T00:00", where, 50, prefix="1999")
+        assert len(everything) == 9 and len(entities.dated_memories(
+            conn, "2026-02-13T00:00", "2026-02-14T00:00", where, 3, prefix="1999")) == 3
 
 
 @pytest.mark.parametrize("column", ["agent_id", "user_id", "session_id", "project"])

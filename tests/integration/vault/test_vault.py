@@ -236,13 +236,15 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
         conn.execute(text("DROP INDEX ix_entities_value"))
         conn.execute(text("ALTER TABLE memories DROP COLUMN memory_type_source"))
         conn.execute(text("DROP TABLE extraction_jobs"))
-        conn.execute(text("DROP INDEX ix_memories_fact_subject"))
+        for index in ("ix_memories_ns_created", "ix_memories_created"):  # v1's were descending (v22 turns them)
+            conn.execute(text(f"DROP INDEX {index}"))
+        conn.execute(text("CREATE INDEX ix_memories_ns_created ON memories(namespace, created_at DESC, id DESC)"))
+        conn.execute(text("CREATE INDEX ix_memories_created ON memories(created_at DESC, id DESC)"))
         for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE memory_history DROP COLUMN conflict"))
         conn.execute(text("DROP TABLE knn_log"))
         conn.execute(text("DROP TABLE knn_snapshot"))
-        conn.execute(text("DROP INDEX ix_memories_ns_type"))
         conn.execute(text("DROP INDEX ix_memories_own_time"))
         for index in ("ix_memories_agent_id", "ix_memories_user_id", "ix_memories_session_id", "ix_memories_project",
                       "ix_memories_filter_by_id"):
@@ -260,9 +262,9 @@ def test_a_version_1_vault_is_upgraded_in_place(settings, embedder):
             v1_entries = conn.execute(text("SELECT op, payload FROM oplog")).all()
             tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
         assert "profile_records" in tables, "v13 adds the compatibility profiles' records"
-        assert {"ix_memories_live", "ix_memories_model", "ix_memories_fact_subject",
-                "ix_memories_ns_type", "ix_memories_own_time", "ix_memories_agent_id", "ix_memories_project",
-                "ix_memories_filter_by_id"} <= set(names)
+        assert {"ix_memories_live", "ix_memories_model", "ix_memories_fact_person", "ix_memories_own_time",
+                "ix_memories_agent_id", "ix_memories_project", "ix_memories_filter_by_id"} <= set(names)
+        assert not {"ix_memories_fact_subject", "ix_memories_ns_type"} & set(names), "v22 drops both (v5's, v8's)"
         assert "ix_memories_agent" not in names, "v10 replaces it with one holding the lifecycle state"
         assert not {"ix_oplog_hlc", "ix_oplog_memory"} & set(names), "v18: nothing looks entries up by either"
         assert "ix_memories_hash" not in names, "v11 drops it: nothing looks memories up by content hash"

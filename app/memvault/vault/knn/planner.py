@@ -123,15 +123,16 @@ def _scan(f: MemoryFilter) -> str:
 
 
 def _eligible_sql(f: MemoryFilter, now: float) -> tuple[str, dict]:
-    where = filters.full(f, now)
-    return (f"SELECT c.id, c.memory_id FROM memories m {_scan(f)} CROSS JOIN chunks c ON c.memory_id = m.id "
-            f"WHERE {where.sql()}"), where.params
+    parts = filters.state_parts(f, now)  # one seek per lifecycle state (see there)
+    return " UNION ALL ".join(f"SELECT c.id, c.memory_id FROM memories m {_scan(f)} CROSS JOIN chunks c "
+                              f"ON c.memory_id = m.id WHERE {w.sql()}" for w in parts), parts[0].params
 
 
 def count_sql(f: MemoryFilter, now: float) -> tuple[str, dict]:
     """The bounded count of :func:`eligible_memories` (``:cap`` left to bind)."""
-    where = filters.full(f, now)
-    return f"SELECT count(*) FROM (SELECT 1 FROM memories m {_scan(f)} WHERE {where.sql()} LIMIT :cap)", where.params
+    parts = filters.state_parts(f, now)
+    rows = " UNION ALL ".join(f"SELECT 1 FROM memories m {_scan(f)} WHERE {w.sql()}" for w in parts)
+    return f"SELECT count(*) FROM ({rows} LIMIT :cap)", parts[0].params
 
 
 def eligible(conn: Connection, f: MemoryFilter, now: float, cap: int | None = None) -> tuple[np.ndarray, np.ndarray]:
