@@ -15,7 +15,6 @@ from tests.helpers.cli import run
 from tests.helpers.storage import PAGE
 
 MARKER = "QQ-DAMAGED-7c1e"
-FLIPPED_PAGE = 51
 
 
 def flip_bit(db, page: int) -> None:
@@ -33,6 +32,9 @@ def files_of(home) -> dict[str, str]:
 
 @pytest.fixture
 def damaged(env, fake_embedder):
+    """A vault with one bit flipped in the root page of the stored vectors: a page that listing and stats never
+    read (they must still answer), that every whole-file check sees, and whose number does not depend on how the
+    schema lays out the memory table's indexes (a fixed page number became one that stats reads when they moved)."""
     home = env / "vault"
     services = create_vault(fast_settings(home), PASSPHRASE, fake_embedder, background=False)
     services.memories.create_batch([MemoryCreate(content=f"{MARKER} note {i} about sailing " * 6, tags=[f"t{i % 7}"])
@@ -40,16 +42,19 @@ def damaged(env, fake_embedder):
     for i in range(300):
         services.memories.create(MemoryCreate(content=f"{MARKER} single {i} about baking " * 6))
     services.worker.drain()
+    with services.vault.db.read() as conn:
+        page = int(conn.exec_driver_sql("SELECT rootpage FROM sqlite_master WHERE name = 'chunk_vectors'").scalar_one())
     services.close()
-    assert db_path(home).stat().st_size > FLIPPED_PAGE * PAGE
-    flip_bit(db_path(home), FLIPPED_PAGE)
-    return home
+    assert db_path(home).stat().st_size > page * PAGE
+    flip_bit(db_path(home), page)
+    return home, page
 
 
 def test_check_and_repair_report_a_damaged_page_without_a_traceback(damaged, capsys):
+    damaged, page = damaged
     before = files_of(damaged)
     code, out, err = run(capsys, "check")
-    assert code == 3 and f"HMAC verification failed for page {FLIPPED_PAGE}" in out, out + err
+    assert code == 3 and f"HMAC verification failed for page {page}" in out, out + err
     assert "PROBLEM (pages)" in out and "backup" in out
     code, out, err = run(capsys, "check", "--repair")
     assert code == 3, out + err
@@ -66,6 +71,7 @@ def test_check_and_repair_report_a_damaged_page_without_a_traceback(damaged, cap
     (("check",), 3),
 ])
 def test_no_command_changes_a_damaged_vault(damaged, capsys, argv, status):
+    damaged, _ = damaged
     before = files_of(damaged)
     code, out, err = run(capsys, *argv)
     assert code == status, (argv, out, err)
