@@ -108,10 +108,10 @@ def test_a_header_asking_for_a_billion_iterations_fails_at_once(settings, vault_
     doc = json.loads(hp.read_text())
     doc["kdf"]["iterations"] = 10**9
     hp.write_text(json.dumps(doc))
-    start = time.perf_counter()
+    start = time.process_time()  # CPU: what a refusal may cost, whatever else the machine runs
     with pytest.raises(VaultCorrupt, match="out of range"):
         _unlock(settings)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_a_vault_with_a_version_1_header_opens_and_gets_a_version_2_header(settings, vault_home):

@@ -131,10 +131,10 @@ def test_impossible_kdf_parameters_fail_fast(tmp_path, version, kdf):
                 d["checksum"] = "sha256:" + hashlib.sha256(
                     header._fields(2, p, base64.b64decode(d["wrapped_key"]["data"]))).hexdigest()
         edit(path, change)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU: what a refusal may cost, whatever else the machine runs
     with pytest.raises(VaultCorrupt, match="out of range.*damaged or was written by something else"):
         header.unlock(path, PASSPHRASE)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_a_newer_header_version_asks_for_a_newer_memvault(written):
