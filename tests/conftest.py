@@ -34,8 +34,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Whatever asks for the real model directly is in the slow tier too.
+    fast_tier = re.search(r"\bnot slow\b", config.getoption("markexpr") or "") is not None
     for item in items:
         if {"real_embedder", "multilingual_embedder"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        elif fast_tier and "seconds" in item.keywords:
+            # Out of the fast tier's two minutes; marked only when deselected, so the whole suite still runs it
+            # with the fake embedder (``slow`` would swap in the real model).
             item.add_marker(pytest.mark.slow)
     # Minutes-long runs happen only when -m names them: pytest -m long -s
     if not re.search(r"(?<!not )\blong\b", config.getoption("markexpr") or ""):

@@ -78,6 +78,7 @@ def test_every_schemathesis_check_passes_long(fuzz_target, tmp_path):
     assert code == 0 and not failures(output), summary[-3000:]
 
 
+@pytest.mark.seconds
 def test_docs_are_served_offline_behind_the_host_check(fuzz_target):
     url, _ = fuzz_target
     page = httpx.get(f"{url}/docs")

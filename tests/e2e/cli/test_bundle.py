@@ -46,6 +46,7 @@ def _ids(capsys, env, vault, *extra):
     return {m["id"]: m for m in json.loads(out)["items"]}
 
 
+@pytest.mark.seconds
 def test_export_import_inspect_between_vaults(env, capsys):
     assert run(capsys, env, "a", "init")[0] == 0
     assert run(capsys, env, "b", "init")[0] == 0

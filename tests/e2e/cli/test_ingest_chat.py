@@ -14,6 +14,7 @@ def _chat(tmp_path, messages, name="chat.json"):
     return str(path)
 
 
+@pytest.mark.seconds
 def test_ingest_chat_stores_facts_and_reports_duplicates(env, capsys):
     assert main(["init"]) == 0
     capsys.readouterr()

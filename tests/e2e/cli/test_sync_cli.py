@@ -48,6 +48,7 @@ def contents(capsys, env, vault):
     return sorted((m["namespace"], m["content"], tuple(sorted(m["tags"]))) for m in json.loads(out)["items"])
 
 
+@pytest.mark.seconds
 def test_three_vaults_sync_through_a_folder_with_the_cli(env, capsys, monkeypatch):
     folder = str(env / "synced-folder")
     for name in "abc":
@@ -158,6 +159,7 @@ def test_mass_delete_needs_the_flag(env, capsys, monkeypatch):
     assert contents(capsys, env, "b") == []
 
 
+@pytest.mark.seconds
 def test_sync_scope_with_the_cli(env, capsys):
     folder = str(env / "synced-folder")
     for name in "ab":
@@ -193,6 +195,7 @@ def test_sync_scope_with_the_cli(env, capsys):
     assert code != 0 and "namespace" in err and "Traceback" not in err
 
 
+@pytest.mark.seconds
 def test_sync_passwd_with_the_cli(env, capsys, monkeypatch):
     folder = str(env / "synced-folder")
     (env / "new-sync.pass").write_text("the new sync passphrase\n")

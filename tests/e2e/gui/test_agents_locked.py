@@ -3,6 +3,7 @@
 import dataclasses
 
 import httpx
+import pytest
 
 from memvault.gui.app import tray_message
 from memvault.gui.unlock import UnlockDialog
@@ -16,6 +17,7 @@ def _mcp(url, body, secret=None):
     return httpx.post(f"{url}/mcp", json=body, headers=headers, timeout=10)
 
 
+@pytest.mark.seconds
 def test_locked_app_keeps_the_port_and_answers_423_then_serves_again_after_unlock(qtbot, desktop):
     _, secret = desktop.services.keys.create("default", "read,write")
     auth = {"Authorization": f"Bearer {secret}"}
@@ -48,6 +50,7 @@ def test_locked_app_keeps_the_port_and_answers_423_then_serves_again_after_unloc
     assert httpx.get(f"{url}/v1/memories", headers=auth).status_code == 200
 
 
+@pytest.mark.seconds
 def test_agent_requests_keep_the_vault_unlocked_when_the_setting_says_so(qtbot, desktop):
     _, secret = desktop.services.keys.create("default", "read")
     desktop.settings = dataclasses.replace(desktop.settings, idle_lock_minutes=0.05, idle_lock_agents="stay_unlocked")

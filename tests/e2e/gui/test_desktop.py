@@ -313,6 +313,7 @@ def test_idle_lock(qtbot, desktop):
     assert desktop.window is None
 
 
+@pytest.mark.seconds
 def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desktop):
     from memvault.gui.filter_bar import metadata_filter
 

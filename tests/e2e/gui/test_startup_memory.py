@@ -6,6 +6,8 @@ import inspect
 import subprocess
 import sys
 
+import pytest
+
 import memvault.config
 import memvault.gui.icons
 from memvault.gui.pyside_sources import uses_pyside
@@ -20,6 +22,7 @@ print("kept sources:", kept)
 """
 
 
+@pytest.mark.seconds
 def test_importing_the_app_keeps_no_module_sources():
     # PySide6 read each imported module's source through linecache: ~32 MB of strings held for nothing.
     child = subprocess.run([sys.executable, "-c", SOURCES_CHILD], cwd=ROOT, capture_output=True, text=True,

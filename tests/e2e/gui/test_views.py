@@ -95,6 +95,7 @@ def test_delete_is_disabled_without_a_selection(qtbot, desktop):
     assert browser.selected() is None and not browser.delete_button.isEnabled()
 
 
+@pytest.mark.seconds
 def test_delete_can_be_undone_from_the_notice_and_with_ctrl_z(qtbot, desktop):
     memory = desktop.services.memories.create(MemoryCreate(content="keep me after all")).memory
     desktop.services.memories.create(MemoryCreate(content="another one"))
@@ -405,6 +406,7 @@ def _settle(qtbot, desktop, ms=1200):
     qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=10_000)
 
 
+@pytest.mark.seconds
 def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, desktop_embedding_by_hand, monkeypatch):
     desktop = desktop_embedding_by_hand
     browser = desktop.window.browser
@@ -427,6 +429,7 @@ def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, desktop_embed
     assert calls == {"list": 1, "count": 1, "namespaces": 2}, calls
 
 
+@pytest.mark.seconds
 def test_an_edit_reloads_the_page_and_keeps_the_count(qtbot, desktop, monkeypatch):
     memory = desktop.services.memories.create(MemoryCreate(content="counted once")).memory
     browser = desktop.window.browser

@@ -88,6 +88,7 @@ print("painted", all(painted), "qtawesome imported", "qtawesome" in sys.modules)
 """
 
 
+@pytest.mark.seconds
 def test_the_app_draws_its_icons_without_importing_qtawesome():
     # Importing qtawesome and its first icon cost the app ~30 MB (Qt star-imports, eleven fonts).
     child = subprocess.run([sys.executable, "-c", ICONS_CHILD], cwd=ROOT, capture_output=True, text=True,
@@ -319,6 +320,7 @@ def test_an_idle_lock_of_a_window_hidden_in_the_tray_pops_up_nothing(qtbot, qapp
         _finish(qtbot, app)
 
 
+@pytest.mark.seconds
 def test_activity_postpones_the_idle_lock_and_a_locked_app_stops_watching_events(qtbot, qapp, tmp_path, embedder):
     app = _created_desktop(qtbot, qapp, embedder, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=1))
     try:
@@ -496,6 +498,7 @@ def test_the_banner_follows_the_health_check(qtbot, qapp, tmp_path, embedder):
 # -- one change, one refresh ------------------------------------------------------------------
 
 
+@pytest.mark.seconds
 def test_one_new_memory_reloads_page_count_and_sidebar_once(qtbot, qapp, tmp_path, embedder, monkeypatch):
     # No background worker: the memory is embedded later, by hand, so "embedded" is a separate event.
     settings = fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0, worker=False)

@@ -124,6 +124,7 @@ def test_a_flipped_bit_anywhere(setup, data):
     _refused(target, root, bytes(damaged))
 
 
+@pytest.mark.seconds
 def test_truncation_at_every_segment_boundary_and_in_the_last_segments(setup):
     _source, target, good, root = setup
     start = _body_start(good)

@@ -73,6 +73,7 @@ def _fill(svc, namespace: str, specs: list[dict]) -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs=st.lists(memory, min_size=1, max_size=5), via_recipient=st.booleans())
+@pytest.mark.seconds
 def test_every_field_history_and_vector_arrives(vaults, specs, via_recipient):
     source, target, root = vaults
     namespace = next(_names)

@@ -8,6 +8,7 @@ import threading
 import time
 from concurrent.futures import Future
 
+import pytest
 from sqlalchemy import text
 
 from memvault.domain.enums import EmbeddingStatus
@@ -244,6 +245,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.seconds
 def test_jobs_pending_at_sigkill_all_complete_after_restart(tmp_path, embedder):
     home = tmp_path / "vault"
     proc = subprocess.run([sys.executable, "-c", CHILD, str(home), PASSPHRASE], cwd=ROOT,

@@ -70,6 +70,7 @@ def test_embedding_loop_survives_a_full_disk_reports_it_and_recovers(services, e
         loops.stop()
 
 
+@pytest.mark.seconds
 def test_backoff_grows_and_new_work_does_not_cut_it_short(services, embedder):
     store = FailingJobStore(services.jobs, ("claim",))
     worker = EmbeddingWorker(store, embedder)
@@ -127,6 +128,7 @@ def _healthz(url):
     return r.status_code, r.json()
 
 
+@pytest.mark.seconds
 def test_full_disk_at_start_degrades_healthz_then_recovers_when_space_is_freed(tmp_path, embedder):
     """Real: a 16 MiB tmpfs. Memories queued, disk filled, vault restarted with its loops and API."""
     with small_disk(tmp_path / "disk") as disk:

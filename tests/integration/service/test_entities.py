@@ -193,6 +193,7 @@ def test_summaries_group_namespaces_and_list_recurring_concepts(loaded):
     assert work[(EntityType.PERSON, "greg")].memory_count == 2 and (EntityType.CONCEPT, "walleye") not in work
 
 
+@pytest.mark.seconds
 def test_an_idle_vault_never_loads_the_pipeline_and_queued_work_loads_it(settings, embedder, monkeypatch):
     from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
     from memvault.extraction.nlp import NlpPipeline

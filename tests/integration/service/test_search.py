@@ -175,6 +175,7 @@ def _far_keyword_only_memory(services):
     return far
 
 
+@pytest.mark.seconds
 def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as_a_bound(services, monkeypatch):
     from memvault.service import search as search_module
     from memvault.vault.knn import VectorIndex
@@ -194,6 +195,7 @@ def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as
     assert hit.score == pytest.approx(_logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25), abs=1e-6)
 
 
+@pytest.mark.seconds
 def test_keyword_candidates_outside_the_semantic_list_get_exact_similarities_from_the_index(services, monkeypatch):
     import numpy as np
 

@@ -172,6 +172,7 @@ def _run(examples: int, steps: int) -> None:
                                                           deadline=None, suppress_health_check=list(HealthCheck)))
 
 
+@pytest.mark.seconds
 def test_replicas_converge():
     _run(8, 20)
 

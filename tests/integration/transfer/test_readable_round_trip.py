@@ -57,6 +57,7 @@ def test_every_memory_field_is_written():
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(specs=st.lists(memory, min_size=1, max_size=5), fmt=st.sampled_from(ReadableFormat))
+@pytest.mark.seconds
 def test_every_field_and_history_arrives(vaults, specs, fmt):
     source, target, root = vaults
     namespace = next(_names)

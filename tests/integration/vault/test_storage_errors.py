@@ -97,6 +97,7 @@ def _memories_root_page(svc) -> int:
         return int(conn.execute(text("SELECT rootpage FROM sqlite_master WHERE name = 'memories'")).scalar_one())
 
 
+@pytest.mark.seconds
 def test_a_damaged_page_is_reported_as_a_damaged_vault_with_what_to_do(settings, embedder):
     svc = create_vault(settings, PASSPHRASE, embedder, background=False)
     for i in range(40):

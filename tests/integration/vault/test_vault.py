@@ -116,6 +116,7 @@ def test_locked_vault_refuses_work(services):
         services.vault.db
 
 
+@pytest.mark.seconds
 def test_plaintext_never_reaches_disk(tmp_path, embedder, caplog, monkeypatch):
     """A unique marker written as memories appears in no file the app wrote."""
     temp_root = tmp_path / "tmp"
@@ -176,6 +177,7 @@ def test_newer_schema_is_refused(settings, embedder):
         open_vault(settings, PASSPHRASE, embedder, background=False)
 
 
+@pytest.mark.seconds
 def test_concurrent_writers_and_readers_never_see_locked_errors(services):
     errors: list[BaseException] = []
     ids: list[str] = []

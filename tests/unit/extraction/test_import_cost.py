@@ -4,13 +4,17 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+@pytest.mark.seconds
 def test_the_service_container_does_not_import_spacy():
     code = "import sys, memvault.service.container, memvault.api.app, memvault.cli.parser; print('spacy' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "False"
 
 
+@pytest.mark.seconds
 def test_loading_the_pipeline_does_not_import_torch_yet_leaves_it_importable(tmp_path):
     # A stand-in torch package that records each attempt to import it. thinc imports torch whenever it is
     # installed (the bench extra), which cost the app ~260 MB; the loader must keep that import from running
