@@ -12,7 +12,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from memvault import __version__
-from memvault.api import admin, bundles, conversations, entities, errors, native, readable
+from memvault.api import admin, admission, bundles, conversations, entities, errors, native, readable
 from memvault.api.compat import (
     azen,
     memoryrelay,
@@ -76,7 +76,8 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     mcp_endpoint = LazyMcp(services)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(app: FastAPI):
+        admission.install(app.state)
         async with mcp_endpoint.running():
             yield
 

@@ -23,10 +23,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from memvault.api import documented as d
+from memvault.api.admission import long_work
 from memvault.api.deps import AdminKey, ExportKey, ImportKey, ServicesDep, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
@@ -123,8 +123,8 @@ async def import_bundle(request: Request, key: ImportKey, services: ServicesDep,
                 spool.write(chunk)  # a page-cache write of one chunk: not worth a thread hop
         if path.stat().st_size == 0:
             raise InvalidInput("the request body is empty: send the bundle's bytes")
-        report = await run_in_threadpool(
-            services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run),
+        report = await long_work(
+            request, services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run),
             passphrase=passphrase)
     finally:
         path.unlink(missing_ok=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, StrictBool
+from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
+from memvault.api.admission import long_work
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
@@ -91,8 +93,8 @@ class ExtractionOut(BaseModel):
 
 @router.post("/v1/conversations", status_code=202, response_model=ConversationQueued | ExtractionOut,
              responses={200: {"model": ExtractionOut, "description": "with wait: the finished job"}})
-def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesDep,
-                        response: Response) -> ConversationQueued | ExtractionOut:
+async def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesDep, request: Request,
+                              response: Response) -> ConversationQueued | ExtractionOut:
     """Queue a conversation for fact extraction; the answer carries the job id to poll."""
     submission = ConversationSubmission(
         messages=tuple(ChatMessage(m.role, m.content, m.name) for m in body.messages),
@@ -101,14 +103,15 @@ def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesD
         source=body.source,
         metadata=body.metadata or {}, origin=origin_of(key))
     if body.wait:
-        job = services.conversations.ingest(submission)
+        # Extraction takes seconds: outside the quick requests' turns (api/admission.py).
+        job = await long_work(request, services.conversations.ingest, submission)
         services.usage.record(key.id, memories_created=(job.result or {}).get("memories_extracted", 0))
         response.status_code = 200
         out = ExtractionOut.of(job)
         if not key.allows(Scope.READ):
             out = out.model_copy(update={"result": receipts.extraction_for_writer(job.result)})
         return out
-    job_id = services.conversations.submit(submission)
+    job_id = await run_in_threadpool(services.conversations.submit, submission)
     return ConversationQueued(job_id=job_id, status="queued", status_url=f"/v1/extractions/{job_id}")
 
 

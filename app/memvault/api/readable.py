@@ -16,9 +16,9 @@ import dataclasses
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
+from memvault.api.admission import long_work
 from memvault.api.deps import AdminKey, ServicesDep, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain.errors import InvalidInput
@@ -61,7 +61,7 @@ async def import_file(source: Source, request: Request, key: AdminKey, services:
     if not data:
         raise InvalidInput("the request body is empty: send the file's bytes")
     name = (filename or f"upload.{source.value}")[:200]
-    report = await run_in_threadpool(
-        services.readable.import_from, Upload(name, data),
+    report = await long_work(
+        request, services.readable.import_from, Upload(name, data),
         ToolImportRequest(source, namespace=into, dry_run=dry_run, with_turns=with_turns, policy=on_conflict))
     return dataclasses.asdict(report)

@@ -99,7 +99,9 @@ class ApiServer:
         self.url = f"http://{shown}:{self.port}"
         self._allowed = allowed
         self.last_request = 0.0
-        self._server = self._uvicorn(create_app(services, allowed_hosts=allowed))
+        #: The app being served (its ``state`` holds the admission limiters once the lifespan has run).
+        self.app = create_app(services, allowed_hosts=allowed)
+        self._server = self._uvicorn(self.app)
         self._thread: threading.Thread | None = None
 
     def _uvicorn(self, app) -> uvicorn.Server:
@@ -141,7 +143,8 @@ class ApiServer:
     def unlock(self, services: Services) -> None:
         """Serve ``services`` again on the same port."""
         self._stop_serving()
-        self._server = self._uvicorn(create_app(services, allowed_hosts=self._allowed))
+        self.app = create_app(services, allowed_hosts=self._allowed)
+        self._server = self._uvicorn(self.app)
         self.start()
 
     def stop(self) -> None:
