@@ -17,7 +17,7 @@ from memvault.api.server import ApiServer
 from memvault.config import Settings
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.bench import workload
-from memvault.bench.http_load import LoadFigures, mixed_load
+from memvault.bench.http_load import LoadFigures, mixed_load_apart
 from memvault.bench.service import machine
 from memvault.service.container import Services, create_vault, load_embedder
 
@@ -136,7 +136,7 @@ def run_http_benchmark(settings: Settings, *, memories: int = 2000, clients: int
             if load_clients and load_seconds > 0:
                 say(f"{load_clients} clients sending mixed requests for {load_seconds:.0f} s…")
                 ids = [m.id for m in services.memories.list(MemoryFilter(namespace="http-bench"), limit=500).items]
-                report.load = mixed_load(server.url, secret, "http-bench", ids, clients=load_clients,
+                report.load = mixed_load_apart(server.url, secret, "http-bench", ids, clients=load_clients,
                                          seconds=load_seconds)
         finally:
             server.stop()
