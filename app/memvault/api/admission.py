@@ -24,12 +24,14 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 import psutil
-from starlette.requests import Request
+from anyio.lowlevel import RunVar
 
 T = TypeVar("T")
 
 #: Long requests running at once (each also holds a database writer or reader while it works).
 LONG_WORK_TOKENS = 8
+#: The long-work limiter of each event loop (anyio's own default limiter is kept the same way).
+_long_work: RunVar[anyio.CapacityLimiter] = RunVar("memvault_long_work")
 
 
 def foreground_tokens(cores: int | None = None) -> int:
@@ -40,14 +42,21 @@ def foreground_tokens(cores: int | None = None) -> int:
 
 
 def install(state) -> None:
-    """Limit the running event loop's worker threads (call inside the app's lifespan) and give ``state`` the
-    long-work limiter."""
+    """Limit the running event loop's worker threads (call inside the app's lifespan); ``state.foreground`` is
+    that limiter, for whoever watches the queue."""
     state.foreground = anyio.to_thread.current_default_thread_limiter()
     state.foreground.total_tokens = foreground_tokens()
-    state.long_work = anyio.CapacityLimiter(LONG_WORK_TOKENS)
 
 
-async def long_work(request: Request, fn: Callable[..., T], *args, **kwargs) -> T:
+def _long_work_limiter() -> anyio.CapacityLimiter:
+    try:
+        return _long_work.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(LONG_WORK_TOKENS)
+        _long_work.set(limiter)
+        return limiter
+
+
+async def long_work(fn: Callable[..., T], *args, **kwargs) -> T:
     """``fn(*args, **kwargs)`` on a worker thread outside the foreground's turns (see the module docstring)."""
-    limiter = getattr(request.app.state, "long_work", None)  # None: an app run without its lifespan (tests)
-    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=limiter)
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_long_work_limiter())

@@ -124,7 +124,7 @@ async def import_bundle(request: Request, key: ImportKey, services: ServicesDep,
         if path.stat().st_size == 0:
             raise InvalidInput("the request body is empty: send the bundle's bytes")
         report = await long_work(
-            request, services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run),
+            services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run),
             passphrase=passphrase)
     finally:
         path.unlink(missing_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
@@ -93,7 +93,7 @@ class ExtractionOut(BaseModel):
 
 @router.post("/v1/conversations", status_code=202, response_model=ConversationQueued | ExtractionOut,
              responses={200: {"model": ExtractionOut, "description": "with wait: the finished job"}})
-async def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesDep, request: Request,
+async def submit_conversation(body: ConversationIn, key: WriteKey, services: ServicesDep,
                               response: Response) -> ConversationQueued | ExtractionOut:
     """Queue a conversation for fact extraction; the answer carries the job id to poll."""
     submission = ConversationSubmission(
@@ -104,7 +104,7 @@ async def submit_conversation(body: ConversationIn, key: WriteKey, services: Ser
         metadata=body.metadata or {}, origin=origin_of(key))
     if body.wait:
         # Extraction takes seconds: outside the quick requests' turns (api/admission.py).
-        job = await long_work(request, services.conversations.ingest, submission)
+        job = await long_work(services.conversations.ingest, submission)
         services.usage.record(key.id, memories_created=(job.result or {}).get("memories_extracted", 0))
         response.status_code = 200
         out = ExtractionOut.of(job)

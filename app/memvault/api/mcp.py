@@ -17,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import AliasChoices, Field
 
+from memvault.api.admission import long_work
 from memvault.api.deps import origin_of
 from memvault.api.documented import at_most
 from memvault.api.schemas import MemoryReceipt
@@ -130,14 +131,15 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
     _withhold_caller_text()
 
-    async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any]) -> Any:
+    async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any], *, long: bool = False) -> Any:
         if services is None:
             raise ToolError(unavailable or "Memvault could not open the vault")
         try:
             key = principal(ctx)
             if not key.allows(scope):
                 raise e.Forbidden(f"this API key lacks the {scope.value!r} scope")
-            return await anyio.to_thread.run_sync(lambda: work(key))
+            # A conversation's extraction takes seconds: outside the quick requests' turns (api/admission.py).
+            return await (long_work(work, key) if long else anyio.to_thread.run_sync(lambda: work(key)))
         except e.MemvaultError as exc:
             # ToolError is the SDK's "anticipated failure": the model reads the message.
             raise ToolError(f"{exc.code}: {exc.message}") from None
@@ -200,7 +202,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)
             return {"job_id": job.id, **{k: result[k] for k in (
                 "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
-        return await run(ctx, Scope.WRITE, work)
+        return await run(ctx, Scope.WRITE, work, long=True)
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
                  "each with a 0-1 relevance score and good_match: false when the hit is only the "

@@ -62,6 +62,6 @@ async def import_file(source: Source, request: Request, key: AdminKey, services:
         raise InvalidInput("the request body is empty: send the file's bytes")
     name = (filename or f"upload.{source.value}")[:200]
     report = await long_work(
-        request, services.readable.import_from, Upload(name, data),
+        services.readable.import_from, Upload(name, data),
         ToolImportRequest(source, namespace=into, dry_run=dry_run, with_turns=with_turns, policy=on_conflict))
     return dataclasses.asdict(report)
