@@ -139,7 +139,9 @@ def test_private_changes_reach_my_devices_and_team_changes_reach_the_team(people
     assert contents(laptop, TEAM) == contents(desktop, TEAM) == contents(quinn, TEAM) == {
         "the release is cut on Fridays", "quinn owns the changelog"}
     assert quinn.memories.count(MemoryFilter(namespace=MINE)) == 0  # nothing private reached the team
-    # On the targets: device sync carried only the private namespace, the team's target only the team's.
+    # On the targets: device sync carried only the private namespace, the team's target only the team's (a
+    # device-sync snapshot too, which holds every merge state the laptop keeps for its devices).
+    laptop.sync._engine().write_snapshot()
     assert namespaces_of(device_sync_ops(laptop)) == {MINE}
     assert namespaces_of(shared_ops(quinn)) == {TEAM}
     assert not any(ns for ns in namespaces_of(device_sync_ops(desktop)) if ns == TEAM)
@@ -152,10 +154,14 @@ def test_each_kind_keeps_its_own_position_across_a_restart(people):
     cycle(laptop, desktop, quinn)
     laptop, desktop = people.restart("laptop"), people.restart("desktop")
     # A private edit and a team edit on the laptop: each kind sends its own one op, and leaves the other's.
+    add(laptop, TEAM, "the staging database moves to eu-west")  # (before the private one in the outbox)
     private = add(laptop, MINE, "call the plumber")
     laptop.memories.update(private, MemoryUpdate(content="call the plumber on Monday"))
-    add(laptop, TEAM, "the staging database moves to eu-west")
+    assert laptop.sync.sync_now().pushed_ops == 1  # the private edit only; the team's waits for its share
     assert laptop.sharing.sync_now().pushed_ops == 1
+    add(laptop, MINE, "book the car service")
+    add(laptop, TEAM, "retro notes go in the team wiki")
+    assert laptop.sharing.sync_now().pushed_ops == 1  # the team edit only; the private one waits for device sync
     assert laptop.sync.status().pending_ops == 1
     assert laptop.sync.sync_now().pushed_ops == 1
     assert laptop.sharing.sync_now().pushed_ops == 0
@@ -163,6 +169,8 @@ def test_each_kind_keeps_its_own_position_across_a_restart(people):
     assert "call the plumber on Monday" in contents(desktop, MINE)
     assert "the staging database moves to eu-west" in contents(desktop, TEAM)
     assert "the staging database moves to eu-west" in contents(quinn, TEAM)
+    assert {"book the car service", "call the plumber on Monday"} <= contents(desktop, MINE)
+    assert "retro notes go in the team wiki" in contents(quinn, TEAM)
     assert quinn.memories.count(MemoryFilter(namespace=MINE)) == 0
     # After restarting the desktop, its cursors in both kinds were kept: nothing is read or applied twice.
     desktop = people.restart("desktop")
@@ -213,3 +221,22 @@ def test_device_sync_ops_for_a_shared_namespace_are_refused_and_reported(people)
     assert "written by a device that is not a member" in contents(quinn, TEAM)
     assert contents(quinn, TEAM) == contents(laptop, TEAM)
     assert "forged" not in contents(quinn, TEAM)
+
+
+def test_turning_device_sync_off_and_on_again_leaves_the_shared_namespace_alone(people):
+    laptop, desktop, quinn = set_up(people)
+    cycle(laptop, desktop, quinn)
+    add(laptop, TEAM, "written just before device sync was turned off")
+    laptop.sync.sync_now()  # folds it (for the share, which has not run since)
+    laptop.sync.off()
+    assert laptop.sharing.sync_now().pushed_ops == 1
+    add(laptop, TEAM, "written just before device sync was set up again")
+    add(laptop, MINE, "written while device sync was off")
+    laptop.sync.setup(people.devices_target, SYNC_PASSPHRASE)
+    assert laptop.sharing.sync_now().pushed_ops == 1
+    cycle(quinn, desktop)
+    assert {"written just before device sync was turned off",
+            "written just before device sync was set up again"} <= contents(quinn, TEAM)
+    assert "written while device sync was off" in contents(desktop, MINE)
+    # (cycle() checked that the desktop's device sync refused nothing: no team op came that way.)
+    assert contents(desktop, TEAM) == contents(quinn, TEAM) == contents(laptop, TEAM)
