@@ -274,7 +274,7 @@ class SyncService:
                                                without=scopes.shared(conn))
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
-            chosen = scopes.read(conn)
+            chosen, shared = scopes.read(conn), scopes.shared(conn)
             held = skew.summary(conn, int(self._wall() * 1000))
             clock = skew.state(conn)
         try:
@@ -289,7 +289,7 @@ class SyncService:
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
             clock_notes=skew.notes(held, clock.get("ahead", {}), int(clock.get("offset", 0))),
-            namespaces=_listed(chosen))
+            namespaces=_listed(chosen), shared_with_people=tuple(sorted(shared)))
 
     def devices(self) -> list[DeviceInfo]:
         engine = self._engine()

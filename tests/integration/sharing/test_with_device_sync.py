@@ -147,6 +147,7 @@ def test_private_changes_reach_my_devices_and_team_changes_reach_the_team(people
     assert not any(ns for ns in namespaces_of(device_sync_ops(desktop)) if ns == TEAM)
     # Nothing is left waiting in either group (each dropped only what it sent).
     assert laptop.sync.status().pending_ops == desktop.sync.status().pending_ops == 0
+    assert laptop.sync.status().shared_with_people == desktop.sync.status().shared_with_people == (TEAM,)
 
 
 def test_each_kind_keeps_its_own_position_across_a_restart(people):
