@@ -222,6 +222,13 @@ def test_device_sync_ops_for_a_shared_namespace_are_refused_and_reported(people)
     assert "written by a device that is not a member" in contents(quinn, TEAM)
     assert contents(quinn, TEAM) == contents(laptop, TEAM)
     assert "forged" not in contents(quinn, TEAM)
+    # Joined later, the namespace left the desktop's device sync at once: its next team edit goes only to the team.
+    add(desktop, TEAM, "written by the desktop as a member device")
+    assert desktop.sync.sync_now().pushed_ops == 0
+    assert not laptop.sync.sync_now().problems
+    assert desktop.sharing.sync_now().pushed_ops == 1
+    laptop.sharing.sync_now()
+    assert "written by the desktop as a member device" in contents(laptop, TEAM)
 
 
 def test_turning_device_sync_off_and_on_again_leaves_the_shared_namespace_alone(people):
