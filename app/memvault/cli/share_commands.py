@@ -72,6 +72,7 @@ def cmd_share(args: argparse.Namespace) -> int:
         raise InvalidInput("joining needs the --target the namespace is shared on", field="target")
     with opened(args) as svc:
         sharing = svc.sharing
+        device_sync = action in ("join", "share") and svc.sync.enabled()
         if action == "key":
             if args.export:
                 Path(args.export).write_bytes(sharing.export_key_file(_key_passphrase(args, confirm=True)))
@@ -106,7 +107,10 @@ def cmd_share(args: argparse.Namespace) -> int:
                 text = "\n".join(_info_text(i) for i in infos)
             out(args, infos, text or "No shared namespaces")
             return 0
-    out(args, info, _info_text(info))
+    # A shared namespace is out of device sync's scope from now on (memvault/sharing/FORMAT.md).
+    out(args, info, _info_text(info) + (f"\nDevice sync leaves {info.namespace} out from now on: join it on each of "
+                                        "your devices (`memvault share key --export`, then `share join` there)"
+                                        if device_sync else ""))
     return 0
 
 

@@ -61,12 +61,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
     with opened(args) as svc:
         status = svc.sync.setup(config, passphrase, device_name=args.name, namespaces=args.namespace)
     out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group; "
-        f"syncing {_scope_text(status.namespaces)}")
+        f"syncing {_scope_text(status.namespaces)}{_shared_text(status.shared_with_people)}")
     return 0
 
 
 def _scope_text(namespaces) -> str:
     return "all namespaces" if namespaces is None else "namespaces " + ", ".join(namespaces)
+
+
+def _shared_text(shared) -> str:
+    return (f" (not {', '.join(shared)}: shared with people, each of your devices joins it with `memvault share join`)"
+            if shared else "")
 
 
 def cmd_scope(args: argparse.Namespace) -> int:
@@ -118,6 +123,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     lines = [f"Target: {status.target}", f"Namespaces: {', '.join(status.namespaces or ('all',))}",
              f"Last sync: {when}", f"Pending changes: {status.pending_ops}",
              f"Devices seen: {status.devices_seen}", f"Conflicts: {status.conflicts}"]
+    if status.shared_with_people:
+        lines.insert(2, f"Not device-synced (shared with people; each device joins as a member): "
+                        f"{', '.join(status.shared_with_people)}")
     if status.last_error:
         lines.append(f"Last error: {status.last_error}")
     lines += [f"Problem: {p}" for p in status.problems]

@@ -127,7 +127,9 @@ class SyncSetupDialog(QDialog):
         self._on_all_namespaces_toggled(True)
         self.message = QLabel(
             "The target only ever holds encrypted files. The sync passphrase is not your vault's: every "
-            "device that joins needs it. If another device already syncs here, enter its sync passphrase.")
+            "device that joins needs it. If another device already syncs here, enter its sync passphrase. "
+            "Namespaces you share with people stay out of device sync: each device joins them itself "
+            "(File → Share namespace…).")
         self.message.setWordWrap(True)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self._on_test_button_clicked)

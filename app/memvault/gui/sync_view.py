@@ -246,7 +246,9 @@ class SyncView(QWidget):
             self.devices.setRowCount(0)
             self.conflicts.clear()
         else:
-            lines = [f"Syncing through {status.target}.", scope_line(status.namespaces),
+            lines = [f"Syncing through {status.target}.", scope_line(status.namespaces)
+                     + (f" (not {', '.join(status.shared_with_people)}: shared with people, each device joins it "
+                        "under File → Share namespace…)" if status.shared_with_people else ""),
                      (f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
                       f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
             problems = [f"The last sync failed: {status.last_error}"] if status.last_error else []

@@ -6,10 +6,11 @@ member checks the membership against), the membership entries read so far and
 the cursors. The vault's person identity is made on first use. One cycle runs
 at a time (a lock), from the CLI, the background loop or the API.
 
-A vault that shares namespaces does not also run device sync (`memvault sync`):
-both carry changes through the same merge states and outbox. Each of a
-person's devices joins a shared namespace as a member device instead (the same
-person key, moved with a key file: ``memvault share key --export``).
+A vault that shares namespaces may also run device sync (`memvault sync`): a
+shared namespace is never in device sync's scope (memvault/sync/scope.py), and
+each reads its own namespaces' ops from the one outbox. Each of a person's
+devices joins a shared namespace as a member device (the same person key, moved
+with a key file: ``memvault share key --export``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from memvault.sharing import roster as rosters
 from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, kept_entries
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import replica
-from memvault.sync import scope as scopes
+from memvault.sync import snapshots as sync_snapshots
 from memvault.sync.targets.factory import TargetConfig, open_target
 from memvault.vault import share_store
 from memvault.vault import sync_store as store
@@ -114,18 +115,24 @@ class SharingService:
         return ShareEngine(self._db, target, config["share"], config["anchor"], self._identity(), self._device_id,
                            self._models, self._clock, self._wall)
 
-    def _refuse_with_device_sync(self) -> None:
-        with self._db.read() as conn:
-            if store.get_setting(conn, "sync_ring") is not None:
-                raise SyncError("this vault syncs with your devices (`memvault sync`); a vault that shares namespaces "
-                                "with people does not also run device sync: turn it off (`memvault sync off`) and "
-                                "join the shared namespace from each device instead")
-
     def _keep(self, config: dict[str, Any]) -> None:
+        # The config is what takes the namespace out of device sync's scope (scope.shared reads it).
         with self._db.write() as conn:
             store.set_setting(conn, _SHARE + config["share"], json.dumps(config, sort_keys=True))
-            shared = {json.loads(store.get_setting(conn, k) or "{}").get("namespace") for k in _share_keys(conn)}
-            scopes.write(conn, frozenset(n for n in shared if n))
+
+    def _adopt(self, namespace: str) -> None:
+        """``namespace`` is shared from now on (its config kept): what this vault holds of it goes to the share.
+
+        Memories with a merge state (synced with this person's devices before) are sent as their states; the
+        others get one. Changes not folded yet are folded first (for their own groups), so that the seed's
+        oplog position skips nothing.
+        """
+        with self._db.write() as conn:
+            ops = sync_snapshots.state_ops(conn, self._models.dimension, namespace)
+            if store.get_setting(conn, replica.OPLOG_CURSOR) is not None:
+                replica.catch_up(conn, self._device_id, self._models)
+            store.outbox_append(conn, ops)
+            replica.seed(conn, self._device_id, self._models, only=lambda ns: ns == namespace)
 
     def share(self, namespace: str, *, with_key: str | None = None, role: str = "read",
               target: TargetConfig | None = None, name: str | None = None) -> ShareInfo:
@@ -138,15 +145,13 @@ class SharingService:
             if config is None:
                 if target is None:
                     raise InvalidInput(f"namespace {namespace!r} is not shared yet: give a target for it", field="target")
-                self._refuse_with_device_sync()
                 me = self._identity()
                 config = {"namespace": namespace, "share": str(uuid.uuid4()), "anchor": me.person_id,
                           "target": target.to_json()}
                 engine = self._engine(config)
                 engine.publish(rosters.create(config["share"], self._clock.now(), me, namespace))
                 self._keep(config)
-                with self._db.write() as conn:
-                    replica.seed(conn, self._device_id, self._models, only=lambda ns: ns == namespace)
+                self._adopt(namespace)
             if person is not None:
                 engine = self._engine(config)
                 roster = engine.roster()
@@ -160,7 +165,6 @@ class SharingService:
         share, anchor = parse_invite(invite)
         if any(c["share"] == share for c in self._configs().values()):
             raise SyncError("this vault already belongs to that shared namespace")
-        self._refuse_with_device_sync()
         config = {"share": share, "anchor": anchor, "target": target.to_json(), "namespace": ""}
         roster = self._engine(config).roster()
         me = self._identity().person_id
@@ -173,8 +177,7 @@ class SharingService:
         with self._lock:
             self._keep(config)
             if roster.role_of(me) in ("write", "admin"):
-                with self._db.write() as conn:
-                    replica.seed(conn, self._device_id, self._models, only=lambda ns: ns == roster.namespace)
+                self._adopt(roster.namespace)
         self.sync_now()
         return self.info(roster.namespace)
 
@@ -264,30 +267,24 @@ class SharingService:
 
     def _push(self, engines: dict[str, ShareEngine], found: dict[str, rosters.Roster],
               reports: dict[str, ShareReport]) -> None:
+        """Send each shared namespace's ops from the outbox; each drops only its own, once sent (device sync's
+        ops wait there for it, and one namespace's failure leaves the others' positions where they got to)."""
         with self._db.write() as conn:
-            scopes.write(conn, frozenset(engines))
             replica.catch_up(conn, self._device_id, self._models)
-        while True:
-            with self._db.read() as conn:
-                rows = store.outbox_after(conn, 0, _SEGMENT_OPS * 5)
-            if not rows:
-                return
-            by_ns: dict[str, list[dict[str, Any]]] = {}
-            for _, text in rows:
-                op = json.loads(text)
-                by_ns.setdefault(op.get("wipe", op.get("ns")), []).append(op)
-            for ns, ops in by_ns.items():
-                if ns not in engines:
-                    continue  # not shared (any more): nothing to send
-                roster, me = found[ns], engines[ns].me.person_id
+        for ns, engine in engines.items():
+            roster, me = found[ns], engine.me.person_id
+            while True:
+                with self._db.read() as conn:
+                    rows = store.outbox_after(conn, 0, _SEGMENT_OPS, only=ns)
+                if not rows:
+                    break
                 if roster.role_of(me) not in ("write", "admin"):
-                    reports[ns].problems.append(f"{len(ops)} change(s) made here were not sent: this person is "
+                    reports[ns].problems.append(f"{len(rows)} change(s) made here were not sent: this person is "
                                                 f"{roster.role_of(me) or 'not a member'} in {ns!r}")
-                    continue
-                for start in range(0, len(ops), _SEGMENT_OPS):
-                    engines[ns].push(roster, ops[start:start + _SEGMENT_OPS], reports[ns])
-            with self._db.write() as conn:
-                store.outbox_drop_upto(conn, rows[-1][0])
+                else:
+                    engine.push(roster, [json.loads(text) for _, text in rows], reports[ns])
+                with self._db.write() as conn:
+                    store.outbox_drop_upto(conn, rows[-1][0], only=ns)
 
     def _record(self, share: str, report: ShareReport) -> None:
         with self._db.write() as conn:

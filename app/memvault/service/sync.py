@@ -40,7 +40,6 @@ from memvault.sync.segments import digest as segment_digest
 from memvault.sync.targets.base import ID
 from memvault.sync.targets.factory import TargetConfig, open_target
 from memvault.vault import memory_queries as repo
-from memvault.vault import share_store
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
 
@@ -129,19 +128,13 @@ class SyncService:
         check_passphrase(passphrase)
         if self.enabled():
             raise SyncError("sync is already set up for this vault; turn it off first (`memvault sync off`)")
-        with self._db.read() as conn:
-            if share_store.setting_keys(conn, "share_config:"):
-                raise SyncError("this vault shares namespaces with other people (`memvault share list`), which "
-                                "does not go with device sync: join those namespaces from your other devices "
-                                "instead (`memvault share key --export`, then `share join` there)")
         target = open_target(config)
         me = DeviceIdentity.new()
         ring, joined = self._join_or_create(target, passphrase, me)
         engine = self._new_engine(target, ring, me)
         own = engine.segments().get(self._device_id, [])
         with self._db.write() as conn:
-            store.forget_sync(conn)
-            store.delete_settings(conn, "sync_")
+            self._forget(conn)
             store.set_setting(conn, _IDENTITY, me.encode_local())
             store.set_setting(conn, _RING, ring.encode_local())
             store.set_setting(conn, _TARGET, json.dumps(config.to_json()))
@@ -154,7 +147,8 @@ class SyncService:
             scopes.write(conn, chosen)
             if device_name:
                 store.set_setting(conn, _NAME, device_name)
-            replica.seed(conn, self._device_id, self._models)
+            # Namespaces shared with people stay out (their members hold them; see memvault/sync/scope.py).
+            replica.seed(conn, self._device_id, self._models, only=scopes.routing(conn).device)
         if joined:
             self._run(lambda: engine.join_from_snapshot(CycleReport()))
         self.sync_now()
@@ -217,8 +211,19 @@ class SyncService:
     def off(self) -> None:
         """Stop syncing: forget the target, its credentials and the sync key (the target is left as it is)."""
         with self._db.write() as conn:
-            store.forget_sync(conn)
-            store.delete_settings(conn, "sync_")
+            self._forget(conn)
+
+    def _forget(self, conn: Any) -> None:
+        """Drop device sync's rows and settings; a shared namespace's states, wipes and unsent ops stay, and so
+        does the oplog position (what is not folded yet is folded first, for the shares)."""
+        shared = scopes.shared(conn)
+        if shared:
+            replica.catch_up(conn, self._device_id, self._models)
+        folded = store.get_setting(conn, replica.OPLOG_CURSOR)
+        store.forget_sync(conn, keep=shared)
+        store.delete_settings(conn, "sync_")
+        if shared and folded is not None:
+            store.set_setting(conn, replica.OPLOG_CURSOR, folded)
 
     # -- cycles --------------------------------------------------------------------------------------------------
 
@@ -265,10 +270,11 @@ class SyncService:
             if ring is None or target is None:
                 return SyncStatus(enabled=False)
             last = json.loads(store.get_setting(conn, _LAST) or "{}")
-            pending = store.outbox_count_after(conn, int(store.get_setting(conn, "sync_pushed") or 0))
+            pending = store.outbox_count_after(conn, int(store.get_setting(conn, "sync_pushed") or 0),
+                                               without=scopes.shared(conn))
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
-            chosen = scopes.read(conn)
+            chosen, shared = scopes.read(conn), scopes.shared(conn)
             held = skew.summary(conn, int(self._wall() * 1000))
             clock = skew.state(conn)
         try:
@@ -283,7 +289,7 @@ class SyncService:
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
             clock_notes=skew.notes(held, clock.get("ahead", {}), int(clock.get("offset", 0))),
-            namespaces=_listed(chosen))
+            namespaces=_listed(chosen), shared_with_people=tuple(sorted(shared)))
 
     def devices(self) -> list[DeviceInfo]:
         engine = self._engine()

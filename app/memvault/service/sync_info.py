@@ -30,6 +30,8 @@ class SyncStatus:
     clock_notes: tuple[str, ...] = ()
     #: The namespaces that sync; ``None``: all of them.
     namespaces: tuple[str, ...] | None = None
+    #: Namespaces shared with people: never device-synced, whatever ``namespaces`` says (each device joins them).
+    shared_with_people: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -333,7 +333,9 @@ class ShareEngine:
                 if newest:
                     self.clock.observe(newest)
                 replica.catch_up(conn, self.device_id, self.models)
-                applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
+                # (_check let only the shared namespace's ops through: they all name it)
+                applied = incoming.apply(conn, ops, device, self.models, now, guard=guard,
+                                         namespace=ops[0].get("wipe", ops[0].get("ns")))
                 replica.skip_applied(conn)
                 share_store.record_applied(conn, [(u, ns, person, device, now) for _, u, ns in applied.changes])
                 report.changes += applied.changes

@@ -261,7 +261,7 @@ def _apply(engine: ShareEngine, conn: Any, ops: list[dict[str, Any]], device: st
            guard: Callable[[dict[str, int], dict[str, int]], None] | None) -> incoming.Applied:
     """The snapshot's states joined here, and every writer's cursor moved to what it covers, in one transaction."""
     replica.catch_up(conn, engine.device_id, engine.models)
-    applied = incoming.apply(conn, ops, device, engine.models, now, guard=guard)
+    applied = incoming.apply(conn, ops, device, engine.models, now, guard=guard, namespace=head["namespace"])
     replica.skip_applied(conn)
     share_store.record_applied(conn, [(u, ns, *bys.get(u, (person, device)), now) for _, u, ns in applied.changes])
     cursors = engine.cursors(conn)

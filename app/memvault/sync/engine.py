@@ -33,7 +33,7 @@ from memvault.domain.errors import (
     TruncatedData,
 )
 from memvault.domain.hlc import Hlc, HybridClock
-from memvault.sync import device_records, incoming, membership, merge, own_clock, replica, skew, snapshots
+from memvault.sync import device_records, incoming, membership, merge, own_clock, replica, scope, skew, snapshots
 from memvault.sync.incoming import collector_paused, mass_delete_guard
 from memvault.sync.parts import CycleReport
 from memvault.sync.identity import DeviceIdentity, KeyRing
@@ -180,7 +180,7 @@ class SyncEngine:
                 store.set_setting(conn, PUSHED, str(last))
                 store.set_setting(conn, NEXT_SEGMENT, str(seq + 1))
                 store.set_setting(conn, OWN_CHAIN, json.dumps([seq, digest(data)]))
-                store.outbox_drop_upto(conn, last)
+                store.outbox_drop_upto(conn, last, without=scope.shared(conn))  # (a share's ops are its own)
 
     @staticmethod
     def _outbox(conn: Any) -> tuple[int, int, list[Any], list[tuple[int, str]]]:
@@ -188,7 +188,7 @@ class SyncEngine:
         found = store.get_settings(conn, PUSHED, NEXT_SEGMENT, OWN_CHAIN)
         pushed = int(found[PUSHED] or 0)
         return (pushed, int(found[NEXT_SEGMENT] or 1), json.loads(found[OWN_CHAIN] or '[0, ""]'),
-                store.outbox_after(conn, pushed, SEGMENT_OPS))
+                store.outbox_after(conn, pushed, SEGMENT_OPS, without=scope.shared(conn)))
 
     def _own_segment(self, name: str, header: SegmentHeader,
                      report: CycleReport) -> tuple[dict[str, Any], bytes] | None:
@@ -360,6 +360,9 @@ class SyncEngine:
         """Apply one segment's ops (or a snapshot's states) and move ``device``'s cursor to ``seq``, at once.
         Ops stamped further ahead of this clock than the drift are held instead (see :mod:`memvault.sync.skew`)."""
         now = self.wall()
+        with self.db.read() as conn:
+            ops, refused = scope.refuse_shared(conn, ops, device)
+        report.problems += [refused] if refused else []
         ops, later = skew.split(ops, int(now * 1000))
         newest = max((s for s in map(skew.stamp_of, ops) if s), default=None)
         lead = max((skew.lead_of(op, int(now * 1000)) for op in later), default=0)

@@ -98,15 +98,20 @@ def collector_paused() -> Iterator[None]:
 
 
 def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now: float, *,
-          guard: Callable[[dict[str, int], dict[str, int]], None] | None = None) -> Applied:
+          guard: Callable[[dict[str, int], dict[str, int]], None] | None = None,
+          namespace: str | None = None) -> Applied:
     """Join ``ops`` (from device ``source``) into the states and write what changes through the write path.
 
     ``guard(removed_per_namespace, live_per_namespace)`` may raise to refuse the batch before anything is written.
-    Ops of namespaces outside this device's scope are skipped (see :mod:`memvault.sync.scope`).
+    ``namespace``: the shared namespace a member's ops are applied to (only its ops are). Without it they are
+    device sync's: ops of namespaces outside its scope are skipped, a shared namespace's too (the engine has
+    refused and reported those already; see :mod:`memvault.sync.scope`).
     """
-    chosen = scope.read(conn)
-    if chosen is not None:
-        ops = [op for op in ops if op.get("wipe", op.get("ns")) in chosen]
+    if namespace is not None:
+        ops = [op for op in ops if op.get("wipe", op.get("ns")) == namespace]
+    else:
+        route = scope.routing(conn)
+        ops = [op for op in ops if route.device(op.get("wipe", op.get("ns")))]
     wipes = store.wipes(conn)
     touched: dict[str, None] = {}
     for op in ops:

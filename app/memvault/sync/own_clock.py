@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from memvault.sync import skew
+from memvault.sync import scope, skew
 from memvault.sync.parts import SyncParts
 from memvault.vault import sync_store as store
 
@@ -85,7 +85,7 @@ def _settle(engine: SyncParts, clocks: Clocks, limit: int, back_ms: int) -> None
     with engine.db.write() as conn:
         if back_ms:
             pushed = int(store.get_setting(conn, "sync_pushed") or 0)
-            rows = store.outbox_after(conn, pushed, 1 << 30)
+            rows = store.outbox_after(conn, pushed, 1 << 30, without=scope.shared(conn))
             ops = [json.loads(text) for _, text in rows]
             seen = [c.last_hlc for c in store.cursors(conn).values() if c.last_hlc]
             mapping = skew.stamp_map([op for op in ops if "wipe" not in op], engine.device_id, limit, back_ms,

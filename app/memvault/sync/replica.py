@@ -76,9 +76,9 @@ def skip_applied(conn: Any) -> None:
 def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Models) -> int:
     ops: list[dict[str, Any]] = []
     wipes = store.wipes(conn)
-    chosen = scope.read(conn)
+    route = scope.routing(conn)
     for entry in entries:
-        if entry.op == "wipe_namespace" and entry.namespace and scope.includes(chosen, entry.namespace):
+        if entry.op == "wipe_namespace" and entry.namespace and route.folds(entry.namespace):
             ops.append(_fold_wipe(conn, entry, wipes, device_id))
     touched: dict[str, str] = {}
     vectors_only: set[str] = set()
@@ -99,13 +99,13 @@ def _fold(conn: Any, entries: list[store.LocalEntry], device_id: str, models: Mo
             assert fields is not None
             for name in entry.fields:
                 fields[name] = max(entry.hlc, fields.get(name, ""))
-    ops += _fold_memories(conn, touched, vectors_only, wipes, chosen, device_id, models, changed)
+    ops += _fold_memories(conn, touched, vectors_only, wipes, route, device_id, models, changed)
     store.outbox_append(conn, ops)
     return len(ops)
 
 
 def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], wipes: dict[str, str],
-                   chosen: scope.Scope, device_id: str, models: Models,
+                   route: scope.Routing, device_id: str, models: Models,
                    changed: dict[str, dict[str, str] | None] | None = None) -> list[dict[str, Any]]:
     """Turn the difference between each touched memory's row and its state into an op (joined into the state)."""
     ops: list[dict[str, Any]] = []
@@ -120,7 +120,7 @@ def _fold_memories(conn: Any, touched: dict[str, str], vectors_only: set[str], w
         namespace = state["ns"] if state else (row.fields["namespace"] if row else None)
         if namespace is None:
             continue  # made and removed again since the last fold: nothing to tell anyone
-        if not scope.includes(chosen, namespace):
+        if not route.folds(namespace):
             continue  # outside the scope: its state stays as it was until the scope widens (see memvault/sync/scope.py)
         wipe = wipes.get(namespace)
         floor = max([s for s in (merge.latest(state), wipe, held.get(uuid), held_wipes.get(namespace)) if s] or [""])
@@ -176,7 +176,7 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
     """Give every memory of the scope (and of ``only``'s namespaces) without a state one (sync just set up, or
     the scope widened); returns the ops added to the outbox."""
     wipes = store.wipes(conn)
-    chosen = scope.read(conn)
+    route = scope.routing(conn)
     added = 0
     batch: list[store.Row] = []
 
@@ -204,7 +204,7 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
 
     for row in list(store.iter_rows(conn)):
         namespace = row.fields["namespace"]
-        if not scope.includes(chosen, namespace) or (only is not None and not only(namespace)):
+        if not route.folds(namespace) or (only is not None and not only(namespace)):
             continue
         batch.append(row)
         if len(batch) >= _BATCH:
@@ -217,10 +217,10 @@ def seed(conn: Any, device_id: str, models: Models, only: Callable[[str], bool] 
 def widen(conn: Any, old: scope.Scope, device_id: str, models: Models) -> int:
     """The scope (already stored) grew from ``old``: send what the added namespaces hold here, and read every
     device from the start again (what was skipped is applied then); returns the ops added to the outbox."""
-    chosen = scope.read(conn)
+    route = scope.routing(conn)
 
-    def added(namespace: str) -> bool:
-        return scope.includes(chosen, namespace) and not scope.includes(old, namespace)
+    def added(namespace: str) -> bool:  # (a shared namespace never joins device sync's scope)
+        return route.device(namespace) and not scope.includes(old, namespace)
 
     # Memories that have a state (they synced before the scope narrowed): the difference since, stamped after it.
     touched: dict[str, str] = {}
@@ -228,7 +228,7 @@ def widen(conn: Any, old: scope.Scope, device_id: str, models: Models) -> int:
         uuids = store.uuids_in_namespace(conn, namespace)
         rows = store.rows_for(conn, uuids)
         touched.update({u: repo_hlc(conn, rows[u]) if u in rows else "" for u in uuids})
-    ops = _fold_memories(conn, touched, set(), store.wipes(conn), chosen, device_id, models)
+    ops = _fold_memories(conn, touched, set(), store.wipes(conn), route, device_id, models)
     store.outbox_append(conn, ops)
     # Memories without one (made here while outside the scope): all of them.
     sent = len(ops) + seed(conn, device_id, models, only=added)

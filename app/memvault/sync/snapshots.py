@@ -52,14 +52,17 @@ def write_snapshot(engine: SyncParts) -> str:
         covers = {c.device_id: c.segment for c in store.cursors(conn).values()}
         # Only segments already on the target are covered; the states may hold more, which is harmless.
         covers[engine.device_id] = int(store.get_setting(conn, "sync_next_segment") or 1) - 1
-        chosen = scope.read(conn)
+        chosen, shared = scope.read(conn), scope.shared(conn)
         chain = json.loads(store.get_setting(conn, "sync_own_chain") or '[0, ""]')
-        lines = [json.dumps(op, ensure_ascii=False, sort_keys=True) for op in state_ops(conn, engine.models.dimension)]
+        # A namespace shared with people is never re-published here (its members hold it; memvault/sharing/FORMAT.md).
+        lines = [json.dumps(op, ensure_ascii=False, sort_keys=True) for op in state_ops(conn, engine.models.dimension)
+                 if op.get("wipe", op.get("ns")) not in shared]
     while True:
         header = SegmentHeader(engine.group, engine.device_id, "snapshot", seq, engine.ring.current)
         name = f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}"
         data = write_file(header, engine.ring.key, {"count": len(lines), "covers": covers, "chain": chain,
-                                                   "scope": scope.encode(chosen)}, lines, engine.me.sign_private)
+                                                   "scope": scope.encode(chosen), "shared": sorted(shared)}, lines,
+                           engine.me.sign_private)
         if engine.target.put_new(name, data):
             break
         seq += 1  # written before a crash kept us from recording it: this one is newer
@@ -103,6 +106,7 @@ def _read_snapshot(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, 
         raise DamagedData(f"{name} does not hold what its head says")
     try:
         head["scope"] = scope.decode(head.get("scope"))
+        head["shared"] = scope.decode(head.get("shared", [])) or frozenset()
     except ValueError:
         raise DamagedData(f"{name} names its namespaces wrongly") from None
     return head, ops
@@ -110,11 +114,12 @@ def _read_snapshot(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, 
 
 def _trusted_covers(engine: SyncParts, device: str, head: dict[str, Any]) -> dict[str, int]:
     """How far the snapshot lets this device move its cursors: every device's, when the snapshot's scope holds
-    this device's; else only the writer's own (its states hold every op it sent; see memvault/sync/scope.py)."""
+    this device's (and it left out only namespaces this device shares too); else only the writer's own (its
+    states hold every op it sent; see memvault/sync/scope.py)."""
     covers = {str(d): int(s) for d, s in head["covers"].items()}
     with engine.db.read() as conn:
-        mine = scope.read(conn)
-    if scope.contains(head["scope"], mine):
+        mine, shared = scope.read(conn), scope.shared(conn)
+    if scope.contains(head["scope"], mine) and head["shared"] <= shared:
         return covers
     return {device: covers.get(device, 0)}
 

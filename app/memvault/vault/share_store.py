@@ -81,3 +81,10 @@ def setting_keys(conn: Connection, prefix: str) -> list[str]:
     """The names of the settings that start with ``prefix`` (one per shared namespace)."""
     return list(conn.execute(text("SELECT key FROM settings WHERE substr(key, 1, :n) = :p ORDER BY key"),
                              {"n": len(prefix), "p": prefix}).scalars())
+
+
+def shared_namespaces(conn: Connection) -> frozenset[str]:
+    """The namespaces of the shares this vault keeps (``share_config:<share>`` settings, sharing's own)."""
+    return frozenset(n for n in conn.execute(text(
+        "SELECT json_extract(value, '$.namespace') FROM settings WHERE substr(key, 1, 13) = 'share_config:'")).scalars()
+        if n)

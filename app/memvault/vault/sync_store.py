@@ -9,7 +9,7 @@ Memories themselves are changed only through :mod:`memvault.vault.memories`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,15 @@ from sqlalchemy import Connection, bindparam, text
 from memvault.domain.enums import EmbeddingStatus
 from memvault.vault import filters, memory_queries, vectors
 from memvault.vault import rows as rows_module
+# The outbox lives in its own module; its functions are read through this one, as before.
+from memvault.vault.sync_outbox import (  # noqa: F401
+    namespace_filter,
+    outbox_after,
+    outbox_append,
+    outbox_count_after,
+    outbox_drop_upto,
+    outbox_replace,
+)
 from memvault.vault.rows import CURRENT_SNAPSHOT, resolved_snapshot
 
 _ROW_COLUMNS = ("id, uuid, namespace, content, memory_type, tags, metadata, importance, tier, visibility, agent_id, "
@@ -56,11 +65,20 @@ def delete_settings(conn: Connection, prefix: str) -> None:
     conn.execute(text("DELETE FROM settings WHERE key LIKE :p"), {"p": prefix + "%"})
 
 
-def forget_sync(conn: Connection) -> None:
-    """Drop every sync table's rows (turning sync off); memories and their history stay."""
-    for table in ("sync_state", "sync_wipes", "sync_outbox", "sync_cursors"):
-        conn.execute(text(f"DELETE FROM {table}"))
-    conn.execute(text("UPDATE memory_history SET conflict = 0 WHERE conflict != 0"))
+def forget_sync(conn: Connection, keep: Collection[str] = ()) -> None:
+    """Drop device sync's rows (turning it off); memories and their history stay.
+
+    ``keep``: the namespaces shared with people, whose merge states, wipes, unsent ops and conflict marks are
+    their shares' and stay."""
+    conn.execute(text("DELETE FROM sync_cursors"))
+    where, params = namespace_filter(None, keep)
+    _raw(conn).execute(f"DELETE FROM sync_outbox WHERE 1{where}", params)
+    names = sorted(keep)
+    outside = f"namespace NOT IN ({','.join('?' * len(names))})" if names else "1"
+    _raw(conn).execute(f"DELETE FROM sync_state WHERE {outside}", names)
+    _raw(conn).execute(f"DELETE FROM sync_wipes WHERE {outside}", names)
+    _raw(conn).execute(f"UPDATE memory_history SET conflict = 0 WHERE conflict != 0 AND memory_id IN "
+                       f"(SELECT id FROM memories WHERE {outside})", names)
 
 
 # -- states -----------------------------------------------------------------------------------------------------
@@ -113,32 +131,6 @@ def wipes(conn: Connection) -> dict[str, str]:
 def set_wipe(conn: Connection, namespace: str, hlc: str) -> None:
     conn.execute(text("INSERT INTO sync_wipes(namespace, hlc) VALUES (:n, :h) ON CONFLICT(namespace) DO UPDATE "
                       "SET hlc = max(hlc, excluded.hlc)"), {"n": namespace, "h": hlc})
-
-
-# -- outbox -----------------------------------------------------------------------------------------------------
-
-def outbox_append(conn: Connection, ops: Sequence[dict[str, Any]]) -> None:
-    _raw(conn).executemany("INSERT INTO sync_outbox(op) VALUES (?)",
-                           [(json.dumps(op, ensure_ascii=False, sort_keys=True),) for op in ops])
-
-
-def outbox_after(conn: Connection, seq: int, limit: int) -> list[tuple[int, str]]:
-    """Ops after ``seq`` as ``(seq, JSON text)``."""
-    return [tuple(r) for r in _raw(conn).execute("SELECT seq, op FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?",
-                                                 (seq, limit)).fetchall()]
-
-
-def outbox_replace(conn: Connection, ops: Sequence[tuple[int, str]]) -> None:
-    """Rewrite ops not pushed yet (``(seq, JSON text)``)."""
-    _raw(conn).executemany("UPDATE sync_outbox SET op = ? WHERE seq = ?", [(text_, seq) for seq, text_ in ops])
-
-
-def outbox_count_after(conn: Connection, seq: int) -> int:
-    return int(conn.execute(text("SELECT count(*) FROM sync_outbox WHERE seq > :s"), {"s": seq}).scalar_one())
-
-
-def outbox_drop_upto(conn: Connection, seq: int) -> None:
-    conn.execute(text("DELETE FROM sync_outbox WHERE seq <= :s"), {"s": seq})
 
 
 # -- cursors ----------------------------------------------------------------------------------------------------

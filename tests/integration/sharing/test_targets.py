@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.domain.errors import Forbidden, SyncError
+from memvault.domain.errors import Forbidden
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.sync.targets.factory import TargetConfig
 from tests.helpers.sync_servers import webdav_server
@@ -31,18 +31,6 @@ def test_a_write_members_change_reaches_the_other_member(make_person, tmp_path, 
         page = anna.memories.list(MemoryFilter(namespace="ops"))
         assert {m.content for m in page.items} == {"the pager rota is in the wiki", "ben takes the night shift"}
         assert any(p.is_file() for p in root.rglob("*"))
-
-
-def test_sharing_and_device_sync_do_not_run_in_one_vault(make_person, tmp_path):
-    anna, ben = make_person("anna"), make_person("ben")
-    anna.sharing.share("ops", target=TargetConfig("folder", str(tmp_path / "shared")))
-    with pytest.raises(SyncError, match="shares namespaces"):
-        anna.sync.setup(TargetConfig("folder", str(tmp_path / "sync")), "a sync passphrase")
-    assert not anna.sync.enabled()
-    ben.sync.setup(TargetConfig("folder", str(tmp_path / "sync")), "a sync passphrase")
-    with pytest.raises(SyncError, match="device sync"):
-        ben.sharing.share("ops", target=TargetConfig("folder", str(tmp_path / "shared-2")))
-    assert ben.sharing.list() == []
 
 
 def test_a_members_wipe_of_the_namespace_waits_until_allowed(make_person, tmp_path):
