@@ -57,12 +57,17 @@ from memvault.vault.knn import planner
 DEPTH_PER_HIT = 3
 
 
-def candidates_for(db, f, limit: int) -> int:
-    """Candidates to rank for a page of ``limit`` hits: :func:`depth` where facts may fold into their turns,
-    ``limit`` itself where the search's namespace holds no fact (a semantic search then reads no more rows
-    than it shows)."""
+def holds_facts(db, f) -> bool:
+    """Whether the search's namespace holds any fact. Where it holds none, a search ranks only the page's own
+    candidates (a semantic search then reads no more rows than it shows) and never looks for facts among
+    them or for their turns."""
     with db.read() as conn:
-        return depth(limit) if fact_links.any_facts(conn, f.namespace) else limit
+        return fact_links.any_facts(conn, f.namespace)
+
+
+def candidates_for(limit: int, facts_held: bool) -> int:
+    """Candidates to rank for a page of ``limit`` hits: :func:`depth` where facts may fold into their turns."""
+    return depth(limit) if facts_held else limit
 
 
 def served_names(db, f) -> tuple[str, ...]:

@@ -42,8 +42,8 @@ from memvault.vault.engine import Database
 from memvault.vault.knn import VectorIndex, planner
 
 SNIPPET_CHARS = 240
-#: Namespace and limit pairs whose candidate count is kept between changes.
-RANKED_KEPT = 256
+#: Namespaces for which whether they hold facts is kept between changes.
+FACTS_HELD_KEPT = 256
 #: Candidates each list gives hybrid at least (``3 x limit`` when that is more).
 HYBRID_DEPTH = 50
 
@@ -129,9 +129,10 @@ class SearchService:
         #: after the first search since the last change (``None``: check). Their similarity to this model's
         #: query vector means nothing, so the semantic list leaves them out; keywords still find them.
         self._other_models: bool | None = None
-        #: Candidates ranked for a page, by namespace and limit (whether the namespace holds facts), known since
-        #: the last change: a read of its own (~0.1 ms of CPU) that most searches in a row need not repeat.
-        self._ranked: dict[tuple[str | None, int], int] = {}
+        #: Whether each namespace holds facts (how deep a page ranks, and whether facts are looked for among its
+        #: candidates), known since the last change: a read of its own (~0.1 ms of CPU) that most searches in a
+        #: row need not repeat.
+        self._facts_held: dict[str | None, bool] = {}
         self._changes = 0
         self._ranked_lock = threading.Lock()
 
@@ -141,18 +142,17 @@ class SearchService:
         self._other_models = None
         with self._ranked_lock:
             self._changes += 1
-            self._ranked = {}
+            self._facts_held = {}
 
-    def _candidates_for(self, f: MemoryFilter, limit: int) -> int:
-        key = (f.namespace, limit)
-        ranked = self._ranked.get(key)
-        if ranked is None:
+    def _holds_facts(self, f: MemoryFilter) -> bool:
+        held = self._facts_held.get(f.namespace)
+        if held is None:
             changes = self._changes
-            ranked = fact_ranking.candidates_for(self._db, f, limit)
+            held = fact_ranking.holds_facts(self._db, f)
             with self._ranked_lock:
-                if changes == self._changes and len(self._ranked) < RANKED_KEPT:  # no change landed meanwhile
-                    self._ranked[key] = ranked
-        return ranked
+                if changes == self._changes and len(self._facts_held) < FACTS_HELD_KEPT:  # no change landed meanwhile
+                    self._facts_held[f.namespace] = held
+        return held
 
     def search(self, q: SearchQuery) -> SearchResult:
         started = time.perf_counter()
@@ -167,7 +167,8 @@ class SearchService:
         f = replace(q.filter, include_deleted=False, only_deleted=False, include_expired=False)
         now = self._wall()
         planned = query_plan.plan(q.query, fact_ranking.served_names(self._db, f))
-        ranked = self._candidates_for(f, q.limit)
+        facts_held = self._holds_facts(f)
+        ranked = fact_ranking.candidates_for(q.limit, facts_held)
         depth = ranked if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
@@ -201,7 +202,8 @@ class SearchService:
             keyword = keyword_later.result()
         with self._db.read() as conn:
             ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
-            ids = fact_ranking.with_sources(conn, ids, f, now)
+            if facts_held:
+                ids = fact_ranking.with_sources(conn, ids, f, now)
             if mode is SearchMode.HYBRID and seen is not None and indexed:
                 self._others(conn, qvec, f, ids, seen)
                 if self._other_models:
@@ -216,7 +218,8 @@ class SearchService:
                                ranked, q.min_score)
             page, with_facts = fact_ranking.group(conn, mode, q.query, planned.keyword, page, ids, q.limit,
                                                   fact_ranking.similarity_reader(conn, self._index, self._embedder,
-                                                                                 f.namespace), q.min_score)
+                                                                                 f.namespace), q.min_score) \
+                if facts_held else (page[:q.limit], {})
             found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
             # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
             matched = [mid for _, mid, b in page if b.keyword_rank is not None]

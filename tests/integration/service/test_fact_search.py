@@ -171,20 +171,39 @@ def test_whether_a_namespace_holds_facts_is_read_once_until_something_changes(se
     from memvault.ranking import facts as fact_ranking
     from memvault.service import search as search_module
 
-    read: list[int] = []
-    real = fact_ranking.candidates_for
-    monkeypatch.setattr(search_module.fact_ranking, "candidates_for",
-                        lambda db, f, limit: read.append(real(db, f, limit)) or read[-1])
+    read: list[bool] = []
+    real = fact_ranking.holds_facts
+    monkeypatch.setattr(search_module.fact_ranking, "holds_facts", lambda db, f: read.append(real(db, f)) or read[-1])
     services.memories.create_batch([MemoryCreate(content=t, namespace="chat") for t in TURNS])
     services.worker.drain()
     for _ in range(3):
         _search(services, "greyhound Pilot", SearchMode.SEMANTIC)
-    assert read == [10], "read once, and no facts: the page's own ten candidates"
+    assert read == [False], "read once, and no facts"
     job = services.conversations.ingest(ConversationSubmission(
         tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(TURNS)), "chat",
         conversation_id="c1", occurred_at=WHEN))
     services.worker.drain()
     assert job.result["memories_extracted"] == 2
     hits = _search(services, "greyhound Pilot", SearchMode.SEMANTIC)
-    assert read[1:] == [fact_ranking.depth(10)], "the facts' arrival is seen by the next search"
+    assert read[1:] == [True], "the facts' arrival is seen by the next search"
+    assert any(h.facts for h in hits)
+
+
+@pytest.mark.parametrize("mode", [SearchMode.SEMANTIC, SearchMode.HYBRID])
+def test_a_namespace_without_facts_is_searched_without_looking_for_any(services, monkeypatch, mode):
+    """No fact stored: no lookup of facts among the candidates nor of their turns (two reads a search)."""
+    from memvault.vault import fact_links
+
+    looked: list[str] = []
+    for name in ("facts_among", "sources_in_scope"):
+        real = getattr(fact_links, name)
+        monkeypatch.setattr(fact_links, name, lambda *a, _real=real, _name=name, **k: looked.append(_name) or _real(*a, **k))
+    services.memories.create_batch([MemoryCreate(content=t, namespace="chat") for t in TURNS])
+    services.worker.drain()
+    assert _search(services, "greyhound Pilot", mode)
+    assert looked == []
+    _store_chat(services, namespace="chat", session="s2")
+    services.worker.drain()
+    hits = _search(services, "greyhound Pilot", mode)
+    assert sorted(set(looked)) == ["facts_among", "sources_in_scope"]
     assert any(h.facts for h in hits)
