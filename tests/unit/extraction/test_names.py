@@ -64,10 +64,10 @@ def test_the_fullest_form_of_one_name_is_kept(extractor):
 
 
 def test_in_a_chat_between_two_people_each_names_the_other(extractor):
-    chat = [_u("I got the job at the library, Jonas!"), _a("Congratulations, Renata! When do you start?", "Jonas")]
+    chat = [_u("My library card finally arrived, Jonas!"), _a("Congratulations, Renata! When do you start?", "Jonas")]
     assert extractor.read_user_name(chat) == "Renata"
     # The other person's name, known from the caller, is never the user's.
-    assert extractor.read_user_name([_u("I got the job."), _a("Well done, Jonas!", "Jonas")]) is None
+    assert extractor.read_user_name([_u("My library card arrived."), _a("Well done, Jonas!", "Jonas")]) is None
 
 
 def test_the_name_read_makes_the_facts_name_the_user(extractor):
