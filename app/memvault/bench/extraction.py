@@ -215,7 +215,7 @@ def evaluate(items: Sequence[Labelled], extractor: FactExtractor, embed: Callabl
     # otherwise compete with the pipeline for the cores while the clock runs.
     for n, c in enumerate(items, 1):
         started = time.perf_counter()
-        extracted.append(extractor.extract(c.messages, c.time))
+        extracted.append(extractor.extract(named_as_served(extractor, c.messages), c.time))
         elapsed = time.perf_counter() - started
         times.append(elapsed)
         halves[c.split].turns += len(c.messages)
@@ -232,6 +232,15 @@ def evaluate(items: Sequence[Labelled], extractor: FactExtractor, embed: Callabl
             all_half.semantic[t] = all_half.semantic.get(t, 0) + n
     halves["all"] = all_half
     return ExtractionReport(len(items), halves, statistics.median(times) * 1000, max(times) * 1000, rows)
+
+
+def named_as_served(extractor: FactExtractor, messages: Sequence[Message]) -> list[Message]:
+    """``messages`` as the conversation service hands them to the extractor: when no user turn is named, the
+    user's turns carry the name the chat gives the user, if it gives one (:mod:`memvault.extraction.names`)."""
+    if any(m.name for m in messages if m.role == "user"):
+        return list(messages)
+    name = extractor.read_user_name(messages)
+    return [Message(m.role, m.content, name if m.role == "user" else m.name) for m in messages]
 
 
 def _half_order(name: str) -> tuple[int, str]:

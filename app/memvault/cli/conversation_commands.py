@@ -59,6 +59,9 @@ def cmd_ingest_chat(args: argparse.Namespace) -> int:
     result = job.result
     lines = [(f"{result['memories_extracted']} facts stored from {len(submission.messages)} messages "
              f"in {result['processing_time_ms']:.0f} ms (job {job.id})")]
+    if result.get("user_name_source") in ("conversation", "person"):
+        where = "the chat" if result["user_name_source"] == "conversation" else "their earlier facts"
+        lines.append(f"  the user is {result['user_name']} (read from {where})")
     lines += [f"  + [{f['kind']}] {f['content']}  ({', '.join(f['categories']) or 'no category'})"
               for f in result["facts"]]
     lines += [f"  = duplicate of {d['duplicate_of']}: {d['content']}" for d in result["duplicates"]]

@@ -2,11 +2,13 @@
 
 A :class:`ConversationSubmission` is what a surface hands the conversation
 service (validated there); an :class:`ExtractionJob` is the durable job's state
-as ``GET /v1/extractions/{id}`` shows it. Names are only ever the ones a caller
-gives (``ChatMessage.name``, ``user_name``), never read out of an id. The job's ``result`` is plain JSON:
+as ``GET /v1/extractions/{id}`` shows it. Names are the ones a caller gives
+(``ChatMessage.name``, ``user_name``), else the user's as the chat's own words give it (or the user's
+earlier facts), never read out of an id. The job's ``result`` is plain JSON:
 ``memories_extracted``, ``categories``, ``facts`` (id, content, kind,
 categories, event_at, message_index, span, person, person_id), ``duplicates`` (content,
-duplicate_of), ``superseded`` (id, superseded_by) and ``processing_time_ms``.
+duplicate_of), ``superseded`` (id, superseded_by), ``user_name`` and ``user_name_source`` ("caller",
+"conversation", "person" or ``None``) and ``processing_time_ms``.
 """
 
 from __future__ import annotations

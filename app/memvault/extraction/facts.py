@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import attributes, clauses, dates, language_gate
+from memvault.extraction import attributes, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import Antecedents, Voice
@@ -179,6 +179,8 @@ class Extractor(Protocol):
 
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]: ...
 
+    def read_user_name(self, messages: Sequence[Message]) -> str | None: ...
+
 
 class FactExtractor:
     """Turns a conversation's user turns into :class:`Fact` values; one per process, thread-safe."""
@@ -218,6 +220,19 @@ class FactExtractor:
                     # A question still introduces people: "What should I get my dad? He is turning 60."
                     antecedents.observe(tuple(sent), voice)
         return facts
+
+    def read_user_name(self, messages: Sequence[Message]) -> str | None:
+        """The user's name as the chat gives it (:mod:`~memvault.extraction.names`), or ``None``; for a chat
+        whose caller named no user. Only turns that may name someone are parsed."""
+        others = [m.name for m in messages if m.name and m.role.lower() not in _SPEAKERS]
+        turns = [(m.role.lower() in _SPEAKERS, m.content) for m in messages
+                 if m.role != "system" and names.may_name(m.content) and language_gate.reads(m.content)]
+        if not turns:
+            return None
+        nlp = self._pipeline.get()
+        with self._lock:
+            docs = list(nlp.pipe(text for _, text in turns))
+        return names.user_name(((by_user, doc) for (by_user, _), doc in zip(turns, docs)), others)
 
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:

@@ -93,6 +93,10 @@ class LlmExtractor:
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         return self.extract_with_id(messages, now)[0]
 
+    def read_user_name(self, messages: Sequence[Message]) -> str | None:
+        """The user's name as the chat gives it: read on the device, whichever extractor gives the facts."""
+        return self._fallback.read_user_name(messages)
+
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
         """The facts and which extractor found them (the endpoint, or the on-device fallback).
 

@@ -11,7 +11,9 @@ provenance (conversation id, message index, character span, quoted words);
 its categories are also its tags.
 
 Each fact is about a person: the user (``user_id``, named by ``user_name`` or
-a name on their turns) or another speaker the caller named (``metadata.fact``
+a name on their turns, else by the name the chat itself gives them; the result's
+``user_name_source`` says which: "caller", "conversation", "person" (the user's
+earlier facts) or none) or another speaker the caller named (``metadata.fact``
 holds ``person``, the display name, and ``person_id``, the key facts are kept
 apart by: the user's ``user_id``, else the name; "" for an unnamed user).
 Dedup is scoped to the namespace, the person and the fact's subject: a fact
@@ -235,7 +237,7 @@ class ConversationService:
 
     def _process(self, job: Claimed) -> None:
         started = time.perf_counter()
-        request = job.request
+        request = self._with_user_name(job.request)
         when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
         user_name = request.get("user_name")
         messages = [Message(m["role"], m["content"], m.get("name") or (user_name if m["role"] == "user" else None))
@@ -298,6 +300,25 @@ class ConversationService:
         if superseded:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
 
+    def _with_user_name(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``request`` with the user's name and where it came from: the caller's (``user_name``, or a name on
+        the user's turns) always; else the name the chat itself gives the user, if it gives exactly one
+        (:mod:`memvault.extraction.names`), so an unnamed user's facts name them as a named user's do; else
+        the name the user's (``user_id``) earlier facts in the namespace give them."""
+        if request.get("user_name") or any(m.get("name") for m in request["messages"] if m["role"] == "user"):
+            return {**request, "user_name_source": "caller"}
+        messages = [Message(m["role"], m["content"], m.get("name")) for m in request["messages"]]
+        name = self._extractor.read_user_name(messages)
+        if name is not None:
+            return {**request, "user_name": name, "user_name_source": "conversation"}
+        if request.get("user_id"):
+            # A chat that does not name its user still names them as their earlier facts do.
+            with self._db.read() as conn:
+                name = fact_links.person_name(conn, request["namespace"], request["user_id"])
+            if name is not None:
+                return {**request, "user_name": name, "user_name_source": "person"}
+        return {**request, "user_name_source": None}
+
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
                     extractor_id: str, person_id: str, user_id: str | None, turn: str | None) -> NewMemory:
         details: dict[str, Any] = {
@@ -343,6 +364,7 @@ class ConversationService:
                               "span": meta["provenance"]["span"], "supersedes": meta.get("supersedes", []),
                               "person": meta.get("person"), "person_id": meta["person_id"]})
         return {"conversation_id": request["conversation_id"], "memories_extracted": len(created),
+                "user_name": request.get("user_name"), "user_name_source": request.get("user_name_source"),
                 "categories": categories, "facts": out_facts, "duplicates": duplicates,
                 "superseded": [{"id": m.id, "superseded_by": m.metadata["superseded_by"]} for m in superseded],
                 "facts_found": len(facts), "extractor": extractor_id,

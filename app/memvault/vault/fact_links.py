@@ -86,13 +86,19 @@ def any_facts(conn: Connection, namespace: str | None) -> bool:
                         {"ns": namespace}).first() is not None
 
 
+#: Facts about a person read for their name: a user's facts from before their name was known (read from a
+#: later chat, :mod:`memvault.extraction.names`) have none, so one fact is not enough; a bounded few are.
+NAME_WINDOW = 64
+
+
 def person_name(conn: Connection, namespace: str, person_id: str) -> str | None:
-    """The display name given with a fact about ``person_id`` in ``namespace`` (one fact read, through the
-    fact-person index), or ``None``."""
+    """The display name given with a fact about ``person_id`` in ``namespace`` (the first named one of at most
+    :data:`NAME_WINDOW` facts read through the fact-person index), or ``None``."""
     row = conn.execute(text(
-        f"SELECT json_extract(metadata, '$.fact.person') AS name FROM memories "
-        f"WHERE namespace = :ns AND {FACT_PERSON} = :p AND {FACT_SUBJECT} IS NOT NULL LIMIT 1"),
-        {"ns": namespace, "p": person_id}).first()
+        "SELECT name FROM (SELECT json_extract(metadata, '$.fact.person') AS name FROM memories "
+        f"WHERE namespace = :ns AND {FACT_PERSON} = :p AND {FACT_SUBJECT} IS NOT NULL LIMIT :n) "
+        "WHERE name IS NOT NULL LIMIT 1"),
+        {"ns": namespace, "p": person_id, "n": NAME_WINDOW}).first()
     return None if row is None or not isinstance(row.name, str) else row.name
 
 

@@ -270,3 +270,32 @@ def test_several_named_people_on_user_turns_are_kept_apart(services):
     assert job.result["superseded"] == []
     assert [m.content for m in stored] == ["Anna lives in Lisbon", "Ben lives in Porto"]
     assert [(m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [("Anna", None), ("Ben", None)]
+
+
+def test_an_unnamed_users_name_is_read_from_the_chat_and_kept_for_their_later_chats(services):
+    def chat(*turns: str, cid: str, **kw) -> ConversationSubmission:
+        messages = tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns))
+        return ConversationSubmission(messages, "default", conversation_id=cid, occurred_at=WHEN, user_id="u-9", **kw)
+
+    first = services.conversations.ingest(chat("I live in Tallinn.", "Tallinn is lovely, Greta!", cid="c-1"))
+    assert (first.result["user_name"], first.result["user_name_source"]) == ("Greta", "conversation")
+    fact = services.memories.get(first.result["facts"][0]["id"])
+    assert fact.content == "Greta lives in Tallinn" and fact.user_id == "u-9"
+    assert [(p.person_id, p.name) for p in services.conversations.people("default")] == [("u-9", "Greta")]
+    # A later chat that names nobody: the person's name, as their facts give it.
+    later = services.conversations.ingest(chat("I work at a bakery.", "Nice.", cid="c-2"))
+    assert (later.result["user_name"], later.result["user_name_source"]) == ("Greta", "person")
+    assert later.result["facts"][0]["content"] == "Greta works at a bakery"
+
+
+def test_a_name_the_caller_gives_always_wins_over_the_chats(services):
+    messages = (ChatMessage("user", "I live in Tallinn."), ChatMessage("assistant", "Tallinn is lovely, Greta!"))
+    given = services.conversations.ingest(ConversationSubmission(messages, "default", occurred_at=WHEN, user_id="u-1",
+                                                                 user_name="Margit"))
+    assert (given.result["user_name"], given.result["user_name_source"]) == ("Margit", "caller")
+    assert given.result["facts"][0]["content"] == "Margit lives in Tallinn"
+    nobody = services.conversations.ingest(ConversationSubmission(
+        (ChatMessage("user", "I live in Tallinn."), ChatMessage("assistant", "Say hi to Greta for me.")), "other",
+        occurred_at=WHEN, user_id="u-2"))
+    assert (nobody.result["user_name"], nobody.result["user_name_source"]) == (None, None)
+    assert nobody.result["facts"][0]["content"] == "The user lives in Tallinn"

@@ -1,0 +1,158 @@
+"""The user's name as the chat itself gives it, when the caller gives none.
+
+Two ways a conversation names its user, both read from the parse, not from any
+wording of a data set:
+
+- **self-introduction** in the user's own turn: the name is what "I" or "my name"
+  is ("I'm Priya", "My name is Priya") or what the user asks to be called
+  ("call me Priya");
+- **a vocative** in the other side's turn (the assistant, or the other person
+  of a two-person chat): the name stands apart from the sentence, so it can only
+  be the person spoken to: between a comma and the sentence's end ("Thanks,
+  Priya!"), first and set off by a comma ("Priya, that is great"), or
+  right after a greeting ("Hi Priya", "Good night, Priya").
+
+A name mentioned anywhere else ("my sister Anna", "say hi to Anna") is somebody
+else's, and so is a name that the user's own turns mention or address, or that
+the other side gives as its own: such a name is struck from the candidates.
+More than one candidate left is ambiguous: no name. A name is a run of
+capitalised proper nouns that the tagger types as a PERSON, or as nothing, an
+organisation or a nationality (the small tagger reads many first names so); a
+name it types as a place or a thing is never taken, but one in a vocative still
+makes the chat ambiguous.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; the pipeline (nlp.py) loads it
+    from spacy.tokens import Doc, Span, Token
+
+#: Words that open a greeting or thanks addressed to someone: "Hi Priya", "Thanks Priya", "Good night, Priya".
+GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "thanks", "thank", "cheers", "bye", "goodbye",
+                       "morning", "afternoon", "evening", "night", "welcome", "congratulations", "congrats",
+                       "sorry", "okay", "ok", "yes", "no", "sure", "well", "oh", "ah", "great", "right"})
+#: Words between a greeting and the name that keep it a greeting: "Thank you, Priya", "Good morning Priya".
+_GREETING_FILLER = frozenset({"you", "good", "so", "much", "again", "there", "back", ",", "!", "very", "a", "lot"})
+#: A turn worth parsing for a name: a capitalised word in one of the positions above, or an introduction. Only
+#: a cost guard (most turns name nobody); the parse decides.
+_MAY_NAME = re.compile(
+    r",\s*[A-Z]|(?:^|[.!?]\s+)[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s*[,!]|(?i:\b(?:i['’]m|i am|name|call me)\b)"
+    r"|(?i:\b(?:" + "|".join(sorted(GREETINGS)) + r")\b)[^.!?]*?\b[A-Z]")
+#: The tagger's types a person's name gets (it often reads first names as organisations or nationalities).
+_PERSON_LIKE = frozenset({"PERSON", "", "ORG", "NORP"})
+_END = frozenset({".", "!", "?", "…", "...", ";", ":"})
+
+
+def may_name(text: str) -> bool:
+    """Whether ``text`` may name someone in a position this module reads (checked before parsing it)."""
+    return _MAY_NAME.search(text) is not None
+
+
+def _names(sent: Span) -> list[tuple[Span, bool]]:
+    """The sentence's names (runs of capitalised proper nouns or PERSON tokens), each with whether it may be a person's: the
+    tagger's PERSON, or a type it gives person names by mistake (none, an organisation or a nationality: the
+    small tagger misses many first names). A name it types as a place or a thing is never taken, though one
+    in a vocative still makes the chat ambiguous."""
+    found: list[tuple[Span, bool]] = []
+    start = None
+    for t in [*sent, None]:
+        name = t is not None and (t.pos_ == "PROPN" or t.ent_type_ == "PERSON") and t.is_alpha and t.text[:1].isupper() \
+            and t.lower_ not in GREETINGS  # the tagger reads a capitalised "Congratulations" as a name too
+        if name and start is None:
+            start = t.i
+        elif not name and start is not None:
+            span = sent.doc[start:t.i if t is not None else sent.end]
+            found.append((span, all(x.ent_type_ in _PERSON_LIKE for x in span)))
+            start = None
+    return found
+
+
+def _prev(sent: Span, span: Span) -> Token | None:
+    return sent.doc[span.start - 1] if span.start > sent.start else None
+
+
+def _next(sent: Span, span: Span) -> Token | None:
+    return sent.doc[span.end] if span.end < sent.end else None
+
+
+def _greeted(sent: Span, span: Span) -> bool:
+    """Whether only a greeting comes before ``span`` in its sentence: "Hi Priya", "Thank you so much, Priya"."""
+    before = [t for t in sent if t.i < span.start]
+    words = [t.lower_ for t in before if t.lower_ not in _GREETING_FILLER]
+    return bool(before) and len(words) == 1 and words[0] in GREETINGS
+
+
+def _sole_subject(span: Span) -> bool:
+    """Whether ``span`` is its verb's subject ("Anna, my sister, is here"); the parser also makes a vocative
+    a subject when the verb has a subject of its own ("Priya, that plan sounds good"), which it then is not."""
+    root = span.root
+    return root.dep_ in ("nsubj", "nsubjpass") and not any(
+        c.dep_ in ("nsubj", "nsubjpass") and c.i != root.i for c in root.head.children)
+
+
+def vocative(sent: Span, span: Span) -> bool:
+    """Whether ``span`` (a name) addresses the listener: set apart from the rest of its sentence. People are
+    addressed by one or two names ("Priya", "Priya Nair"): a longer run is an institution's or a place's."""
+    if len(span) > 2:
+        return False
+    prev, nxt = _prev(sent, span), _next(sent, span)
+    ends = nxt is None or nxt.text in _END or (nxt.text == "," and _greeted(sent, span))
+    if prev is not None and prev.text == "," and ends:
+        # "..., my sister, Anna." and "the Goethe-Institut, Max Mueller Bhavan." are appositions: to a
+        # possessed noun or to another name, something spoken of, not to.
+        # A proper noun opening the sentence is its greeting ("Buongiorno, Priya."), not a name.
+        head = span.root.head
+        named = head.pos_ == "PROPN" and head.i != sent.start
+        return not (span.root.dep_ == "appos" and (named or any(c.dep_ == "poss" for c in head.children)))
+    if prev is None and nxt is not None and nxt.text == "," and not _sole_subject(span) \
+            and any(t.pos_ in ("VERB", "AUX") for t in sent if t.i > nxt.i):
+        return True  # "Priya, that is great": a name alone before a comma, a clause after it
+    return _greeted(sent, span) and (nxt is None or nxt.text in _END or nxt.text == ",")
+
+
+def introduced(span: Span) -> bool:
+    """Whether the speaker gives ``span`` as their own name: "I'm Priya", "my name is Priya", "call me Priya"."""
+    root = span.root
+    head = root.head
+    if root.dep_ == "attr" and head.lemma_ == "be":
+        subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is None:
+            return False
+        if subject.lower_ == "i":
+            return True
+        return subject.lower_ == "name" and any(c.lower_ == "my" for c in subject.children)
+    if head.lemma_ == "call" and root.dep_ in ("oprd", "dobj", "npadvmod", "attr", "xcomp", "ccomp"):
+        return any(c.lower_ == "me" and c.i < root.i for c in head.children)
+    return False
+
+
+def _key(name: str) -> str:
+    return name.split()[0].lower()
+
+
+def user_name(turns: Iterable[tuple[bool, Doc]], others: Sequence[str] = ()) -> str | None:
+    """The user's name from ``turns`` (``(said by the user, parsed turn)`` in order), or ``None`` when the
+    chat names nobody as the user or names more than one; ``others`` are names known to be someone else's."""
+    candidates: dict[str, str] = {}
+    personal: set[str] = set()
+    struck = {_key(n) for n in others if n.strip()}
+    for by_user, doc in turns:
+        for sent in doc.sents:
+            for span, person in _names(sent):
+                key = _key(span.text)
+                mine = introduced(span) if by_user else vocative(sent, span)
+                if mine:
+                    # The fullest form seen: "Priya Nair" over "Priya".
+                    if len(span.text) > len(candidates.get(key, "")):
+                        candidates[key] = span.text
+                    if person:
+                        personal.add(key)
+                elif by_user or introduced(span):
+                    # Said by the user of someone else, or the other side's own name.
+                    struck.add(key)
+    left = [key for key in candidates if key not in struck]
+    return candidates[left[0]] if len(left) == 1 and left[0] in personal else None
