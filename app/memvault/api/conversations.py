@@ -101,7 +101,7 @@ async def submit_conversation(body: ConversationIn, key: WriteKey, services: Ser
         namespace=namespace_for(key, body.namespace), conversation_id=body.conversation_id,
         occurred_at=body.occurred_at, agent_id=body.agent_id, user_id=body.user_id, user_name=body.user_name,
         source=body.source,
-        metadata=body.metadata or {}, origin=origin_of(key))
+        metadata=body.metadata or {}, origin=origin_of(key), reads_namespace=key.allows(Scope.READ))
     if body.wait:
         # Extraction takes seconds: outside the quick requests' turns (api/admission.py).
         job = await long_work(services.conversations.ingest, submission)

@@ -196,7 +196,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                 turns.append(ChatMessage(m["role"], m["content"], m.get("name")))
             job = services.conversations.ingest(ConversationSubmission(
                 tuple(turns), key.namespace, conversation_id=conversation_id, occurred_at=occurred_at,
-                agent_id=agent_id, user_id=user_id, user_name=user_name, source="mcp", origin=origin_of(key)))
+                agent_id=agent_id, user_id=user_id, user_name=user_name, source="mcp", origin=origin_of(key),
+                reads_namespace=key.allows(Scope.READ)))
             if job.result is None:
                 raise e.ExtractionFailed(f"extraction did not finish ({job.status.value})")
             result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)

@@ -54,6 +54,9 @@ class ConversationSubmission:
     origin: ChangeOrigin = USER
     #: The facts' own time is ``occurred_at`` rather than now (an import of a past conversation).
     dated_by_conversation: bool = False
+    #: Whether the submitter may read the namespace: only then may an unnamed user's facts take the name the
+    #: user's earlier facts give (a write-only key must not learn it from its own chat's facts).
+    reads_namespace: bool = True
 
 
 @dataclass(frozen=True)

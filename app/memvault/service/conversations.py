@@ -311,7 +311,7 @@ class ConversationService:
         name = self._extractor.read_user_name(messages)
         if name is not None:
             return {**request, "user_name": name, "user_name_source": "conversation"}
-        if request.get("user_id"):
+        if request.get("user_id") and request.get("reads_namespace", True):
             # A chat that does not name its user still names them as their earlier facts do.
             with self._db.read() as conn:
                 name = fact_links.person_name(conn, request["namespace"], request["user_id"])
@@ -407,4 +407,4 @@ class ConversationService:
                 "user_name": None if s.user_name is None else _name(s.user_name, "user_name", "user_name"),
                 "source": source, "metadata": metadata,
                 "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id},
-                "dated_by_conversation": bool(s.dated_by_conversation)}
+                "dated_by_conversation": bool(s.dated_by_conversation), "reads_namespace": bool(s.reads_namespace)}

@@ -171,3 +171,19 @@ def test_a_key_revoked_over_http_takes_its_client_credential_with_it(api, tmp_pa
     with api.client(api.admin) as c:
         assert c.delete(f"/v1/keys/{key.id}").status_code == 204
     assert list(folder.glob("*.json")) == []
+
+
+def test_write_only_key_is_not_told_a_users_name_from_their_earlier_facts(api):
+    """The name an unnamed user's earlier facts give is read data: a write-only key's chat does not get it."""
+    turns = lambda *texts: [{"role": "user" if i % 2 == 0 else "assistant", "content": t} for i, t in enumerate(texts)]
+    with api.client(api.alpha) as rw, api.client(api.alpha_wo) as wo:
+        named = rw.post("/v1/conversations", json={"messages": turns("I live in Tartu.", "Tartu is lovely, Liisa!"),
+                                                   "user_id": "u-scope", "wait": True})
+        assert named.status_code == 200 and named.json()["result"]["user_name"] == "Liisa", named.text
+        blind = wo.post("/v1/conversations", json={"messages": turns("I work at a library.", "Nice."),
+                                                   "user_id": "u-scope", "wait": True})
+        assert blind.status_code == 200, blind.text
+        assert "Liisa" not in blind.text
+        seen = rw.post("/v1/conversations", json={"messages": turns("I cycle to work.", "Good."),
+                                                  "user_id": "u-scope", "wait": True})
+        assert seen.json()["result"]["user_name_source"] == "person" and "Liisa" in seen.text

@@ -286,6 +286,10 @@ def test_an_unnamed_users_name_is_read_from_the_chat_and_kept_for_their_later_ch
     later = services.conversations.ingest(chat("I work at a bakery.", "Nice.", cid="c-2"))
     assert (later.result["user_name"], later.result["user_name_source"]) == ("Greta", "person")
     assert later.result["facts"][0]["content"] == "Greta works at a bakery"
+    # A submitter that may not read the namespace (a write-only key) is not told the name its facts hold.
+    blind = services.conversations.ingest(chat("I swim on Sundays.", "Good.", cid="c-3", reads_namespace=False))
+    assert (blind.result["user_name"], blind.result["user_name_source"]) == (None, None)
+    assert blind.result["facts"][0]["content"] == "The user swims on Sundays"
 
 
 def test_a_name_the_caller_gives_always_wins_over_the_chats(services):

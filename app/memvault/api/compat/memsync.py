@@ -25,6 +25,7 @@ from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain import limits
 from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
+from memvault.domain.enums import Scope
 from memvault.domain.errors import ExtractionFailed, InvalidInput
 from memvault.domain.models import MemoryFilter, SearchQuery
 
@@ -81,7 +82,8 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
     job = services.conversations.ingest(ConversationSubmission(
         messages=tuple(ChatMessage(m.role, m.content) for m in body.messages), namespace=key.namespace,
         conversation_id=body.thread_id, agent_id=body.agent_id, source=body.source, metadata=body.metadata,
-        occurred_at=_when(body.occurred_at), user_id=body.user_id, origin=origin_of(key)))
+        occurred_at=_when(body.occurred_at), user_id=body.user_id, origin=origin_of(key),
+        reads_namespace=key.allows(Scope.READ)))
     if job.status is not JobStatus.DONE or job.result is None:
         raise ExtractionFailed("memory extraction did not finish; the conversation stays queued and is retried"
                                if job.status is not JobStatus.FAILED else "memory extraction failed")
