@@ -81,16 +81,24 @@ def test_searches_beyond_one_per_core_plus_one_wait_their_turn(served, monkeypat
     assert held.most == tokens
 
 
-def test_conversations_ingested_with_wait_leave_the_turns_to_quick_requests(served, monkeypatch):
+STORED_AT_ONCE = {
+    "native, with wait": ("/v1/conversations", {"wait": True}),
+    "MemSync": ("/compat/memsync/v1/memories", {"agent_id": "a1", "thread_id": "t1"}),
+}
+
+
+@pytest.mark.parametrize("route", STORED_AT_ONCE)
+def test_conversations_stored_at_once_leave_the_turns_to_quick_requests(served, monkeypatch, route):
     server, services, secret = served
     tokens = foreground_tokens()
     held = Held(services.conversations.ingest)
     monkeypatch.setattr(services.conversations, "ingest", held)
     headers = {"Authorization": f"Bearer {secret}"}
-    body = {"messages": [{"role": "user", "content": "I moved to Lisbon in March."}], "wait": True}
+    path, extra = STORED_AT_ONCE[route]
+    body = {"messages": [{"role": "user", "content": "I moved to Lisbon in March."}], **extra}
 
     def ingest() -> httpx.Response:
-        return httpx.post(f"{server.url}/v1/conversations", json=body, headers=headers, timeout=60)
+        return httpx.post(f"{server.url}{path}", json=body, headers=headers, timeout=60)
 
     threads, statuses = _in_threads(tokens + 1, ingest)
     try:

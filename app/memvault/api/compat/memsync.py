@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, StrictFloat, StrictInt, StrictStr
 
 from memvault.api import documented as d
+from memvault.api.admission import long_work
 from memvault.api.compat.limits import profile_limit
 from memvault.api.compat.memsync_profile import profile
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey, origin_of
@@ -76,7 +77,12 @@ class SearchIn(BaseModel):
 
 
 @router.post("/v1/memories")
-def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
+async def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
+    # Extraction and embedding take seconds: outside the quick requests' turns (api/admission.py).
+    return await long_work(_store, body, key, services)
+
+
+def _store(body: StoreIn, key, services) -> dict:
     if not any(m.role == "user" and m.content.strip() for m in body.messages):
         raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
     job = services.conversations.ingest(ConversationSubmission(
