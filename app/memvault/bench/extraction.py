@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from memvault.domain.errors import InvalidInput
-from memvault.extraction.facts import Fact, FactExtractor, Message
+from memvault.extraction.facts import Fact, FactExtractor, Message, TurnDocs
 
 SIMILARITY_THRESHOLD = 0.70
 #: Issue 47's measure: one-to-one matches by cosine similarity alone, at each of these.
@@ -215,7 +215,8 @@ def evaluate(items: Sequence[Labelled], extractor: FactExtractor, embed: Callabl
     # otherwise compete with the pipeline for the cores while the clock runs.
     for n, c in enumerate(items, 1):
         started = time.perf_counter()
-        extracted.append(extractor.extract(named_as_served(extractor, c.messages), c.time))
+        docs = TurnDocs()
+        extracted.append(extractor.extract(named_as_served(extractor, c.messages, docs), c.time, docs))
         elapsed = time.perf_counter() - started
         times.append(elapsed)
         halves[c.split].turns += len(c.messages)
@@ -234,12 +235,14 @@ def evaluate(items: Sequence[Labelled], extractor: FactExtractor, embed: Callabl
     return ExtractionReport(len(items), halves, statistics.median(times) * 1000, max(times) * 1000, rows)
 
 
-def named_as_served(extractor: FactExtractor, messages: Sequence[Message]) -> list[Message]:
+def named_as_served(extractor: FactExtractor, messages: Sequence[Message], docs: TurnDocs | None = None
+                    ) -> list[Message]:
     """``messages`` as the conversation service hands them to the extractor: when no user turn is named, the
-    user's turns carry the name the chat gives the user, if it gives one (:mod:`memvault.extraction.names`)."""
+    user's turns carry the name the chat gives the user, if it gives one (:mod:`memvault.extraction.names`);
+    ``docs`` keeps the turns parsed for it, for extraction (the service shares them so)."""
     if any(m.name for m in messages if m.role == "user"):
         return list(messages)
-    name = extractor.read_user_name(messages)
+    name = extractor.read_user_name(messages, docs)
     return [Message(m.role, m.content, name if m.role == "user" else m.name) for m in messages]
 
 

@@ -171,15 +171,41 @@ def voices(messages: Sequence[Message]) -> dict[int, Voice]:
     return found
 
 
+class TurnDocs:
+    """One conversation's turns, each parsed once whoever asks first: reading the user's name, then extracting.
+
+    A text's parse is the same alone or in any batch (spaCy's CPU pipeline; checked on the tuning sets'
+    694 turns: tags, lemmas, dependencies, entities and sentence starts), so a doc parsed for the name is the
+    doc extraction would parse. Per conversation: one caller's thread, never shared.
+    """
+
+    def __init__(self) -> None:
+        self._docs: dict[str, Doc] = {}
+        #: How many texts the pipeline parsed for this conversation.
+        self.parsed = 0
+
+    def parse(self, pipeline: NlpPipeline, texts: Sequence[str]) -> list[Doc]:
+        """The parses of ``texts``, in order; only the ones not parsed yet go to the pipeline (one batch)."""
+        nlp = pipeline.get()
+        missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
+        if missing:
+            # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
+            with pipeline.parse_lock:
+                self._docs.update(zip(missing, nlp.pipe(missing)))
+            self.parsed += len(missing)
+        return [self._docs[t] for t in texts]
+
+
 class Extractor(Protocol):
     """What the conversation service needs: facts, and the name of what found them (their provenance)."""
 
     @property
     def extractor_id(self) -> str: ...
 
-    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]: ...
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
+                        ) -> tuple[list[Fact], str]: ...
 
-    def read_user_name(self, messages: Sequence[Message]) -> str | None: ...
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None: ...
 
 
 class FactExtractor:
@@ -187,27 +213,25 @@ class FactExtractor:
 
     def __init__(self, pipeline: NlpPipeline) -> None:
         self._pipeline = pipeline
-        # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
-        self._lock = pipeline.parse_lock
 
     @property
     def extractor_id(self) -> str:
         return f"on-device/{self._pipeline.pipeline_id}"
 
-    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
-        return self.extract(messages, now), self.extractor_id
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
+                        ) -> tuple[list[Fact], str]:
+        return self.extract(messages, now, docs), self.extractor_id
 
-    def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
-        """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said."""
-        nlp = self._pipeline.get()
+    def extract(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None) -> list[Fact]:
+        """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said; ``docs`` holds
+        the turns of this conversation already parsed (reading the user's name), and takes the ones parsed here."""
         speaking = voices(messages)
         # Turns the English pipeline does not fit would give invented facts (language_gate): they give none.
         turns = [(i, messages[i].content) for i in sorted(speaking) if language_gate.reads(messages[i].content)]
-        with self._lock:
-            docs = list(nlp.pipe(text for _, text in turns))
+        parsed = (TurnDocs() if docs is None else docs).parse(self._pipeline, [text for _, text in turns])
         antecedents = Antecedents()
         facts: list[Fact] = []
-        for (index, _), doc in zip(turns, docs):
+        for (index, _), doc in zip(turns, parsed):
             voice = speaking[index]
             for sent in doc.sents:
                 found = clauses.split(sent)
@@ -221,18 +245,15 @@ class FactExtractor:
                     antecedents.observe(tuple(sent), voice)
         return facts
 
-    def read_user_name(self, messages: Sequence[Message]) -> str | None:
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None:
         """The user's name as the chat gives it (:mod:`~memvault.extraction.names`), or ``None``; for a chat
-        whose caller named no user. Only turns that may name someone are parsed."""
+        whose caller named no user. Only turns that may name someone are parsed; ``docs`` keeps them for
+        :meth:`extract`, which needs most of them again."""
         others = [m.name for m in messages if m.name and m.role.lower() not in _SPEAKERS]
         turns = [(m.role.lower() in _SPEAKERS, m.content) for m in messages
-                 if m.role != "system" and names.may_name(m.content) and language_gate.reads(m.content)]
-        if not turns:
-            return None
-        nlp = self._pipeline.get()
-        with self._lock:
-            docs = list(nlp.pipe(text for _, text in turns))
-        return names.user_name(((by_user, doc) for (by_user, _), doc in zip(turns, docs)), others)
+                 if m.role != "system" and language_gate.reads(m.content)]
+        cache = TurnDocs() if docs is None else docs
+        return names.read(turns, others, lambda texts: cache.parse(self._pipeline, texts))
 
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from memvault.domain.errors import InvalidInput
 from memvault.extraction.categories import CATEGORIES
-from memvault.extraction.facts import EPISODIC, SEMANTIC, Fact, FactExtractor, Message
+from memvault.extraction.facts import EPISODIC, SEMANTIC, Fact, FactExtractor, Message, TurnDocs
 
 log = logging.getLogger(__name__)
 
@@ -93,24 +93,25 @@ class LlmExtractor:
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         return self.extract_with_id(messages, now)[0]
 
-    def read_user_name(self, messages: Sequence[Message]) -> str | None:
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None:
         """The user's name as the chat gives it: read on the device, whichever extractor gives the facts."""
-        return self._fallback.read_user_name(messages)
+        return self._fallback.read_user_name(messages, docs)
 
-    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime) -> tuple[list[Fact], str]:
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
+                        ) -> tuple[list[Fact], str]:
         """The facts and which extractor found them (the endpoint, or the on-device fallback).
 
         A conversation with named speakers goes to the on-device extractor: the prompt knows only "the user".
         """
         if any(m.name for m in messages):
-            return self._fallback.extract_with_id(messages, now)
+            return self._fallback.extract_with_id(messages, now, docs)
         try:
             facts = self._ask(messages, now)
         except (OSError, ValueError, KeyError, TypeError, IndexError, urllib.error.URLError) as exc:
             log.warning("the extraction endpoint failed (%s); using the on-device extractor", exc.__class__.__name__)
             facts = None
         if facts is None:
-            return self._fallback.extract_with_id(messages, now)
+            return self._fallback.extract_with_id(messages, now, docs)
         return facts, self.extractor_id
 
     def _ask(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact] | None:

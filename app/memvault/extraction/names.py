@@ -25,7 +25,7 @@ makes the chat ambiguous.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; the pipeline (nlp.py) loads it
@@ -37,19 +37,55 @@ GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "thanks", "thank", 
                        "sorry", "okay", "ok", "yes", "no", "sure", "well", "oh", "ah", "great", "right"})
 #: Words between a greeting and the name that keep it a greeting: "Thank you, Priya", "Good morning Priya".
 _GREETING_FILLER = frozenset({"you", "good", "so", "much", "again", "there", "back", ",", "!", "very", "a", "lot"})
-#: A turn worth parsing for a name: a capitalised word in one of the positions above, or an introduction. Only
-#: a cost guard (most turns name nobody); the parse decides.
-_MAY_NAME = re.compile(
-    r",\s*[A-Z]|(?:^|[.!?]\s+)[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?\s*[,!]|(?i:\b(?:i['’]m|i am|name|call me)\b)"
-    r"|(?i:\b(?:" + "|".join(sorted(GREETINGS)) + r")\b)[^.!?]*?\b[A-Z]")
 #: The tagger's types a person's name gets (it often reads first names as organisations or nationalities).
 _PERSON_LIKE = frozenset({"PERSON", "", "ORG", "NORP"})
 _END = frozenset({".", "!", "?", "…", "...", ";", ":"})
 
 
-def may_name(text: str) -> bool:
-    """Whether ``text`` may name someone in a position this module reads (checked before parsing it)."""
-    return _MAY_NAME.search(text) is not None
+#: A run of letters: an alphabetic token starts one and, but for a tokenizer exception ("Im" is "I" and "m",
+#: "Can't" is "Ca" and "n't"), is all of it (see may_name).
+_RUN = re.compile(r"[^\W\d_]+")
+#: What follows the last name of "Priya, that is great" (a name set off by a comma).
+_COMMA_AFTER = re.compile(r"\s*(?:[^\W\d_]+\s*)?,")
+#: The words an introduction needs as whole tokens: "I" ("I'm Priya"), "my name" ("my name is Priya"), "me"
+#: ("call me Priya"); each starts a run of letters (the tokenizer never splits one off a word's end).
+_INTRODUCING = re.compile(r"(?<![^\W\d_])(?:i|my|name|me)", re.IGNORECASE)
+
+
+def _greeted_before(text: str, start: int) -> bool:
+    """Whether the words right before ``start`` may be a greeting and its fillers ("Thank you so much, "):
+    at least one greeting in the run of greeting and filler words that ends there."""
+    rest = text[:start].rstrip()
+    while rest:
+        tail = rest.lower()
+        if any(tail.endswith(g) for g in GREETINGS):
+            return True
+        filler = next((f for f in _GREETING_FILLER if tail.endswith(f)), None)
+        if filler is None:
+            return False
+        rest = rest[:-len(filler)].rstrip()
+    return False
+
+
+def may_name(text: str, by_user: bool) -> bool:
+    """Whether a turn may give the user a name: an introduction when the user says it (``by_user``), a vocative
+    when the other side does; checked before parsing it, so never false when the parse would name someone.
+
+    Each rule needs a name: a capitalised alphabetic token that is no greeting, so a run of letters that
+    starts with a capital (a tokenizer exception only ever splits a word's first token off its end, and never
+    off a greeting: a test checks the pipeline's exceptions). An introduction also needs the token "I", "my"
+    with "name", or "me". A vocative needs the token before the name to be a comma, or a greeting or its
+    filler (with a greeting in the run of them), or the name's last word to be followed by a comma: what
+    follows it otherwise is the end of the sentence, and the parse alone says where that is.
+    """
+    names = [m for m in _RUN.finditer(text) if m.group()[0].isupper() and m.group().lower() not in GREETINGS]
+    if not names:
+        return False
+    if by_user:
+        found = {w.lower() for w in _INTRODUCING.findall(text)}
+        return "i" in found or "me" in found or {"my", "name"} <= found
+    return any(text[:m.start()].rstrip().endswith(",") or _COMMA_AFTER.match(text, m.end()) is not None
+               or _greeted_before(text, m.start()) for m in names)
 
 
 def _names(sent: Span) -> list[tuple[Span, bool]]:
@@ -134,9 +170,8 @@ def _key(name: str) -> str:
     return name.split()[0].lower()
 
 
-def user_name(turns: Iterable[tuple[bool, Doc]], others: Sequence[str] = ()) -> str | None:
-    """The user's name from ``turns`` (``(said by the user, parsed turn)`` in order), or ``None`` when the
-    chat names nobody as the user or names more than one; ``others`` are names known to be someone else's."""
+def _tally(turns: Iterable[tuple[bool, Doc]], others: Sequence[str]) -> tuple[dict[str, str], set[str], set[str]]:
+    """The names ``turns`` give the user (key → fullest form), those of them a person's, and the struck keys."""
     candidates: dict[str, str] = {}
     personal: set[str] = set()
     struck = {_key(n) for n in others if n.strip()}
@@ -154,5 +189,30 @@ def user_name(turns: Iterable[tuple[bool, Doc]], others: Sequence[str] = ()) -> 
                 elif by_user or introduced(span):
                     # Said by the user of someone else, or the other side's own name.
                     struck.add(key)
+    return candidates, personal, struck
+
+
+def user_name(turns: Iterable[tuple[bool, Doc]], others: Sequence[str] = ()) -> str | None:
+    """The user's name from ``turns`` (``(said by the user, parsed turn)`` in order), or ``None`` when the
+    chat names nobody as the user or names more than one; ``others`` are names known to be someone else's."""
+    candidates, personal, struck = _tally(turns, others)
     left = [key for key in candidates if key not in struck]
     return candidates[left[0]] if len(left) == 1 and left[0] in personal else None
+
+
+def read(turns: Sequence[tuple[bool, str]], others: Sequence[str], parse: Callable[[list[str]], list[Doc]]
+         ) -> str | None:
+    """:func:`user_name` of ``turns`` (``(said by the user, text)``), parsing (``parse``) only the turns that can
+    change it: those that may name the user (:func:`may_name`), then, if they name anyone, the other turns that
+    mention a name they give (only those can strike it). The rest would add no candidate and strike none."""
+    first = [i for i, (by_user, text) in enumerate(turns) if may_name(text, by_user)]
+    if not first:
+        return None
+    docs = dict(zip(first, parse([turns[i][1] for i in first])))
+    candidates, _, struck = _tally(((turns[i][0], docs[i]) for i in first), others)
+    left = [key.casefold() for key in candidates if key not in struck]
+    if not left:
+        return None
+    more = [i for i, (_, text) in enumerate(turns) if i not in docs and any(k in text.casefold() for k in left)]
+    docs.update(zip(more, parse([turns[i][1] for i in more])))
+    return user_name(((turns[i][0], docs[i]) for i in sorted(docs)), others)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import threading
 import time
 from dataclasses import replace
@@ -57,8 +56,9 @@ from memvault.domain.hlc import HybridClock
 from memvault.domain.ids import uuid7
 from memvault.domain.models import FieldChanges, Memory, NewMemory
 from memvault.extraction import language_gate
-from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message
+from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message, TurnDocs
 from memvault.service import validation as v
+from memvault.service.fact_sameness import same_fact
 from memvault.service.events import EventHub, event_for
 from memvault.vault import fact_links
 from memvault.vault import memories as writes
@@ -80,25 +80,9 @@ PURGE_EVERY_SECONDS = 3600
 #: The source words kept with a fact (the whole span is named by its character offsets).
 QUOTE_MAX_CHARS = 300
 ROLES = ("user", "assistant", "system")
-#: Word-set overlap at which two facts about the same subject say the same thing.
-DUPLICATE_OVERLAP = 0.8
 #: How many of the newest facts about a person's subject a new fact is compared with word by word.
 DEDUP_RECENT = 256
 NAME_MAX_CHARS = 100
-_FILLER_WORDS = frozenset({"also", "still", "really", "currently", "just", "already", "now", "actually", "the", "a",
-                           "an", "user", "user's"})
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(w for w in re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower()) if w not in _FILLER_WORDS)
-
-
-def _same_fact(fact: Fact, stored: StoredFact) -> bool:
-    meta = stored.fact
-    if fact.attribute and meta.get("attribute") == fact.attribute and meta.get("value") == fact.value:
-        return True
-    a, b = _words(fact.text), _words(stored.content)
-    return bool(a and b) and len(a & b) / len(a | b) >= DUPLICATE_OVERLAP
 
 
 def _owner(fact: Fact, request: dict[str, Any]) -> tuple[str, str | None]:
@@ -237,12 +221,13 @@ class ConversationService:
 
     def _process(self, job: Claimed) -> None:
         started = time.perf_counter()
-        request = self._with_user_name(job.request)
+        docs = TurnDocs()  # reading the user's name parses turns that extraction needs again: each is parsed once
+        request = self._with_user_name(job.request, docs)
         when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
         user_name = request.get("user_name")
         messages = [Message(m["role"], m["content"], m.get("name") or (user_name if m["role"] == "user" else None))
                     for m in request["messages"]]
-        facts, extractor_id = self._extractor.extract_with_id(messages, when)
+        facts, extractor_id = self._extractor.extract_with_id(messages, when, docs)
         now = self._wall()
         created: list[Memory] = []
         superseded: list[Memory] = []
@@ -262,7 +247,7 @@ class ConversationService:
                     known[key] = facts_about(conn, job.namespace, person_id, fact.subject, recent=DEDUP_RECENT,
                                              attributes=attributes)
                 same = known[key]
-                dup = next((m for m in same if _same_fact(fact, m)), None)
+                dup = next((m for m in same if same_fact(fact, m)), None)
                 if dup is not None:
                     duplicates.append({"content": fact.text, "duplicate_of": dup.id,
                                        "message_index": fact.message_index})
@@ -300,7 +285,7 @@ class ConversationService:
         if superseded:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
 
-    def _with_user_name(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _with_user_name(self, request: dict[str, Any], docs: TurnDocs) -> dict[str, Any]:
         """``request`` with the user's name and where it came from: the caller's (``user_name``, or a name on
         the user's turns) always; else the name the chat itself gives the user, if it gives exactly one
         (:mod:`memvault.extraction.names`), so an unnamed user's facts name them as a named user's do; else
@@ -308,7 +293,7 @@ class ConversationService:
         if request.get("user_name") or any(m.get("name") for m in request["messages"] if m["role"] == "user"):
             return {**request, "user_name_source": "caller"}
         messages = [Message(m["role"], m["content"], m.get("name")) for m in request["messages"]]
-        name = self._extractor.read_user_name(messages)
+        name = self._extractor.read_user_name(messages, docs)
         if name is not None:
             return {**request, "user_name": name, "user_name_source": "conversation"}
         if request.get("user_id") and request.get("reads_namespace", True):
