@@ -303,3 +303,21 @@ def test_a_name_the_caller_gives_always_wins_over_the_chats(services):
         occurred_at=WHEN, user_id="u-2"))
     assert (nobody.result["user_name"], nobody.result["user_name_source"]) == (None, None)
     assert nobody.result["facts"][0]["content"] == "The user lives in Tallinn"
+
+
+def test_a_chat_read_for_the_users_name_has_each_turn_parsed_once(services, monkeypatch):
+    pipeline = services.conversations._extractor._pipeline
+    nlp, parsed = pipeline.get(), []
+
+    class Counting:
+        def pipe(self, texts, **kw):
+            texts = list(texts)
+            parsed.extend(texts)
+            return nlp.pipe(texts, **kw)
+
+    monkeypatch.setattr(pipeline, "get", Counting)
+    turns = ("I live in Tallinn and I work at a bakery.", "Tallinn is lovely, Greta!", "I swim on Sundays.", "Nice.")
+    job = services.conversations.ingest(_conversation(*turns))
+    assert job.result["user_name"] == "Greta" and job.result["memories_extracted"] >= 3
+    # The user's turns are parsed for the name and for the facts once; "Nice." names nobody and gives no fact.
+    assert sorted(parsed) == sorted(turns[:3])

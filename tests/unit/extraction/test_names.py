@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 
 from memvault.extraction import names
-from memvault.extraction.facts import Message
+from memvault.extraction.facts import FactExtractor, Message, TurnDocs
 
 NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
 
@@ -20,34 +21,45 @@ def _a(text: str, name: str | None = None) -> Message:
     return Message("assistant", text, name)
 
 
-@pytest.mark.parametrize("chat", [
+INTRODUCTIONS = [
     [_u("Hi there, I'm Renata and I just started a pottery class."), _a("That sounds fun! What are you making?")],
     [_u("My name is Renata. I keep bees on my balcony."), _a("Bees on a balcony, how lovely.")],
     [_u("Please call me Renata. I teach chemistry."), _a("Sure. What grade do you teach?")],
-], ids=["i-am", "my-name-is", "call-me"])
-def test_a_user_introducing_themselves_is_named(extractor, chat):
-    assert extractor.read_user_name(chat) == "Renata"
-
-
-@pytest.mark.parametrize("said", [
+]
+ADDRESSES = [
     "That is great news, Renata! When is the first lesson?",
     "Thank you so much, Renata.",
     "Hi Renata, how did the exam go?",
     "Renata, that plan sounds solid to me.",
     "Sleep well. Good night, Renata.",
-], ids=["end", "thanks", "greeting", "first", "good-night"])
-def test_the_assistant_addressing_the_user_names_them(extractor, said):
-    assert extractor.read_user_name([_u("I passed my driving test yesterday."), _a(said)]) == "Renata"
-
-
-@pytest.mark.parametrize("chat", [
+]
+NOT_THE_USERS = [
     [_u("My brother Tobias is moving in with me."), _a("That will be a change. Is Tobias tidy?")],
     [_u("I had dinner with my cousin, Tobias."), _a("How was dinner with your cousin, Tobias?")],
     [_u("I'm going to ask Tobias for help."), _a("Good idea, he knows the area.")],
     [_u("Thanks, Tobias! I finally fixed the sink."), _a("Glad it worked.")],
     [_u("Hello!"), _a("Hi, I'm Tobias, your assistant. What can I do for you?")],
     [_u("I moved to a new flat."), _a("How exciting! Which part of town?")],
-], ids=["sibling", "apposition", "mentioned", "user-addresses-other", "assistant-own-name", "no-name"])
+]
+OTHERS = [
+    [_u("I adopted a dog."), _a("Wonderful, Renata!"), _u("He is a beagle."), _a("Beagles are sweet, Ilse.")],
+    [_u("I just landed."), _a("Welcome back, Renata Kowalski!"), _u("The flight was long."), _a("Rest up, Renata.")],
+    [_u("My library card finally arrived, Jonas!"), _a("Congratulations, Renata! When do you start?", "Jonas")],
+    [_u("My library card arrived."), _a("Well done, Jonas!", "Jonas")],
+]
+
+
+@pytest.mark.parametrize("chat", INTRODUCTIONS, ids=["i-am", "my-name-is", "call-me"])
+def test_a_user_introducing_themselves_is_named(extractor, chat):
+    assert extractor.read_user_name(chat) == "Renata"
+
+
+@pytest.mark.parametrize("said", ADDRESSES, ids=["end", "thanks", "greeting", "first", "good-night"])
+def test_the_assistant_addressing_the_user_names_them(extractor, said):
+    assert extractor.read_user_name([_u("I passed my driving test yesterday."), _a(said)]) == "Renata"
+
+
+@pytest.mark.parametrize("chat", NOT_THE_USERS, ids=["sibling", "apposition", "mentioned", "user-addresses-other", "assistant-own-name", "no-name"])
 def test_a_name_that_is_not_the_users_is_never_taken(extractor, chat):
     assert extractor.read_user_name(chat) is None
 
@@ -78,5 +90,87 @@ def test_the_name_read_makes_the_facts_name_the_user(extractor):
 
 
 def test_turns_that_name_nobody_in_a_readable_place_are_not_parsed():
-    assert not names.may_name("i passed my driving test yesterday.")
-    assert names.may_name("Well done, Renata.") and names.may_name("I'm Renata.")
+    assert not names.may_name("i passed my driving test yesterday.", True)
+    assert names.may_name("Well done, Renata.", False) and names.may_name("I'm Renata.", True)
+    # A capital alone is no vocative: it must follow a comma or a greeting, or a comma must follow it.
+    assert not names.may_name("Lisbon has great trams. The old town is steep.", False)
+    assert not names.may_name("Great, good luck!", False)  # greetings are never names
+    # Nor is it an introduction without "I", "my name" or "me".
+    assert not names.may_name("Lisbon has great trams.", True)
+    # Capitals outside ASCII are capitals: "Émile" is read where the parse reads it.
+    assert names.may_name("Merci, Émile.", False)
+
+
+def _chats() -> list[list[Message]]:
+    return [*INTRODUCTIONS, *([_u("I passed my driving test yesterday."), _a(said)] for said in ADDRESSES),
+            *NOT_THE_USERS, *OTHERS,
+            [_u("Im Renata, hi."), _a("Nice to meet you.")],
+            [_u("We had dinner."), _a("Thank you so much again, Ilse Maria, for telling me!")],
+            [_u("I live in Lisbon."), _a("Lisbon is lovely, Émile.")]]
+
+
+def test_the_pre_filter_passes_every_turn_the_rules_read_a_name_from(pipeline):
+    """may_name is a necessary condition: every turn the parse gives a name from (the user's introduction, the
+    other side's vocative) passes it, on every chat of this module; and reading with it gives what the rules
+    give over every turn parsed."""
+    nlp = pipeline.get()
+    for chat in _chats():
+        turns = [(m.role == "user", m.content) for m in chat]
+        others = [m.name for m in chat if m.name and m.role != "user"]
+        docs = [nlp(text) for _, text in turns]
+        for (by_user, text), doc in zip(turns, docs):
+            named = any(names.introduced(span) if by_user else names.vocative(sent, span)
+                        for sent in doc.sents for span, _ in names._names(sent))
+            assert names.may_name(text, by_user) or not named, text
+        everything = names.user_name(zip([b for b, _ in turns], docs), others)
+        assert names.read(turns, others, lambda texts: [nlp(t) for t in texts]) == everything, chat
+
+
+def test_the_tokenizer_splits_no_capitalised_word_off_inside_a_word(pipeline):
+    """may_name reads a name as a run of letters that starts with a capital. That holds because the tokenizer
+    splits words only at non-letters, but for its exceptions ("Im" is "I" + "m", "Can't" is "Ca" + "n't"): in
+    each, a capitalised piece starts a run of letters, and one shorter than its run is never cut from a
+    greeting; "i", "my", "name" and "me" are never a later piece."""
+    nlp = pipeline.get()
+    for key, pieces in nlp.tokenizer.rules.items():
+        runs = {m.start(): m.end() for m in names._RUN.finditer(key)}
+        at = 0
+        for n, piece in enumerate(p[65] for p in pieces):  # 65: spaCy's ORTH
+            start = key.find(piece, at)
+            at = start + len(piece)
+            if piece[:1].isupper() and piece.isalpha():
+                assert start in runs, key
+                assert at == runs[start] or key[start:runs[start]].lower() not in names.GREETINGS, key
+            assert n == 0 or piece.lower() not in ("i", "my", "name", "me"), key
+    for text in ("helloWorld", "Hello-World", "ThankYou"):
+        assert [t.text for t in nlp(text) if t.is_alpha] == [m.group() for m in names._RUN.finditer(text)], text
+
+
+class _Counting:
+    """The real pipeline, counting the texts it parses."""
+
+    def __init__(self, pipeline):
+        self._pipeline, self.parse_lock, self.texts = pipeline, pipeline.parse_lock, []
+
+    def get(self):
+        return self
+
+    def pipe(self, texts):
+        texts = list(texts)
+        self.texts += texts
+        return self._pipeline.get().pipe(texts)
+
+
+def test_reading_the_name_and_extracting_parse_each_turn_once(pipeline):
+    counting = _Counting(pipeline)
+    extractor = FactExtractor(counting)
+    chat = [_u("I passed my driving test yesterday."), _a("Congratulations, Renata! How do you feel?"),
+            _u("I'm relieved. I bought a used car last week."), _a("Well done.")]
+    docs = TurnDocs()
+    name = extractor.read_user_name(chat, docs)
+    facts = extractor.extract([Message(m.role, m.content, name if m.role == "user" else None) for m in chat], NOW,
+                              docs)
+    assert name == "Renata" and [f.person for f in facts] == ["Renata"] * len(facts) and facts
+    parsed = Counter(counting.texts)
+    assert parsed == Counter(m.content for m in chat[:3]), parsed  # "Well done." names nobody: never parsed
+    assert docs.parsed == 3
