@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from memvault.bench import busy, ingest, workload
+from memvault.bench import busy, extraction_speed, ingest, workload
 from memvault.bench.busy import BusyFigures
 from memvault.bench import knn as knn_bench
 from memvault.bench.ground_truth import GroundTruth
@@ -64,6 +64,8 @@ class BenchReport:
     #: Bytes per table at the first size, and the free pages as ``"(free)"``.
     space: dict[str, int] = field(default_factory=dict)
     busy: BusyFigures | None = None
+    #: Fact extraction's turns per second, with and without a caller-given name (:mod:`.extraction_speed`).
+    extraction: dict[str, float] = field(default_factory=dict)
 
     def as_text(self) -> str:
         e, i = self.embedding, self.ingest
@@ -89,6 +91,8 @@ class BenchReport:
         lines += _knn_lines(self)
         if self.busy is not None:
             lines.append(self.busy.as_text())
+        if self.extraction:
+            lines.append(extraction_speed.describe(self.extraction))
         return "\n".join(lines)
 
 
@@ -232,8 +236,10 @@ def _ingest_items(rng: random.Random, count: int, seen: set[str] | None = None) 
 
 def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 512,
                   growth_sizes: tuple[int, ...] | None = None, searchable_n: int = 5000, busy_n: int = 10_000,
+                  extraction_n: int = extraction_speed.CONVERSATIONS,
                   progress: Callable[[str], None] | None = None) -> BenchReport:
-    """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``."""
+    """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``; last, fact extraction's
+    speed on ``extraction_n`` generated chats (0: skip that row)."""
     say = progress or (lambda _msg: None)
     rng = random.Random(7)
     checkpoints = sorted({min(10_000, n), n})
@@ -288,4 +294,8 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
             say(f"searching while {busy_n:,} more memories are stored, embedded and linked…")
             report.busy = busy.search_while_busy(cfg, embedder, _ingest_items(random.Random(23), busy_n),
                                                  passphrase=PASSPHRASE, namespace=NAMESPACE)
+    if extraction_n:
+        # Last: a pipeline of its own adds to this process's memory, which the RSS row above reads.
+        say(f"fact extraction on {extraction_n} generated chats, with and without a caller-given name…")
+        report.extraction = extraction_speed.run_extraction_speed(extraction_n)
     return report

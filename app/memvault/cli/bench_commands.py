@@ -84,7 +84,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"{figures['rss_after_search_mb']:.0f} MB"))
         return 0
     with progress_for(args) as progress:
-        report = run_benchmark(settings_for(args), n=args.n, busy_n=args.busy_n, progress=progress.stage)
+        report = run_benchmark(settings_for(args), n=args.n, busy_n=args.busy_n, extraction_n=args.extraction_n,
+                               progress=progress.stage)
         http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
                                                             load_seconds=args.load_seconds, progress=progress.stage)
     text = report.as_text() + ("" if http is None else "\n" + http.as_text())
@@ -148,6 +149,9 @@ def register(command: Command) -> None:
                    help="seconds of 16 clients sending mixed requests over HTTP (0: skip that row)")
     p.add_argument("--busy-n", type=int, default=10_000,
                    help="memories stored into the large vault while searches are timed (0: skip that row)")
+    p.add_argument("--extraction-n", type=int, default=48,
+                   help="generated chats whose fact extraction is timed, with and without a caller-given name "
+                        "(0: skip that row)")
     p.add_argument("--gui", action="store_true",
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
     p.add_argument("--bundle", action="store_true",

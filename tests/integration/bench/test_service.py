@@ -17,7 +17,7 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     monkeypatch.setattr(VectorIndex, "QUERY_CATCH_UP_MAX", 50)
     lines: list[str] = []
     report = run_benchmark(fast_settings(tmp_path / "unused"), n=400, embed_sample=48, growth_sizes=(200, 400),
-                           searchable_n=300, busy_n=200, progress=lines.append)
+                           searchable_n=300, busy_n=200, extraction_n=3, progress=lines.append)
     e = report.embedding
     assert e["raw_session_tps"] > 0 and e["sorted_tps"] > 0 and e["unsorted_tps"] > 0
     assert report.ingest["memories"] == 400 and report.ingest["per_second"] > 0
@@ -53,5 +53,8 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     assert "search while busy" in text and "bytes per memory" in text and "chunk_vectors" in text
     assert "with ties" in text and "counting ties within" in text
     assert "into a new vault" in text and "into the 400-memory vault" in text
+    # Fact extraction's row, last (its pipeline's memory stays out of the RSS row).
+    assert report.extraction["conversations"] == 3 and report.extraction["unnamed_turns_per_s"] > 0
+    assert "fact extraction (3 generated chats" in text and "names read" in text
     assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines
     assert not list(tmp_path.glob("unused*"))
