@@ -45,8 +45,9 @@ _END = frozenset({".", "!", "?", "…", "...", ";", ":"})
 #: A run of letters: an alphabetic token starts one and, but for a tokenizer exception ("Im" is "I" and "m",
 #: "Can't" is "Ca" and "n't"), is all of it (see may_name).
 _RUN = re.compile(r"[^\W\d_]+")
-#: What follows the last name of "Priya, that is great" (a name set off by a comma).
-_COMMA_AFTER = re.compile(r"\s*(?:[^\W\d_]+\s*)?,")
+#: What follows a name's first word in "Priya, that is great" (a name set off by a comma): the comma, or the
+#: name's second word (checked to be capitalised) and the comma.
+_COMMA_AFTER = re.compile(r"\s*(?:([^\W\d_]+)\s*)?,")
 #: The words an introduction needs as whole tokens: "I" ("I'm Priya"), "my name" ("my name is Priya"), "me"
 #: ("call me Priya"); each starts a run of letters (the tokenizer never splits one off a word's end).
 _INTRODUCING = re.compile(r"(?<![^\W\d_])(?:i|my|name|me)", re.IGNORECASE)
@@ -67,6 +68,16 @@ def _greeted_before(text: str, start: int) -> bool:
     return False
 
 
+def _comma_after(text: str, end: int) -> bool:
+    """Whether a comma follows the name whose first word ends at ``end``, at most one more name word between."""
+    found = _COMMA_AFTER.match(text, end)
+    return found is not None and (found.group(1) is None or _capitalised(found.group(1)))
+
+
+def _capitalised(word: str) -> bool:
+    return word[0].isupper() and word.lower() not in GREETINGS
+
+
 def may_name(text: str, by_user: bool) -> bool:
     """Whether a turn may give the user a name: an introduction when the user says it (``by_user``), a vocative
     when the other side does; checked before parsing it, so never false when the parse would name someone.
@@ -78,13 +89,13 @@ def may_name(text: str, by_user: bool) -> bool:
     filler (with a greeting in the run of them), or the name's last word to be followed by a comma: what
     follows it otherwise is the end of the sentence, and the parse alone says where that is.
     """
-    names = [m for m in _RUN.finditer(text) if m.group()[0].isupper() and m.group().lower() not in GREETINGS]
+    names = [m for m in _RUN.finditer(text) if _capitalised(m.group())]
     if not names:
         return False
     if by_user:
         found = {w.lower() for w in _INTRODUCING.findall(text)}
         return "i" in found or "me" in found or {"my", "name"} <= found
-    return any(text[:m.start()].rstrip().endswith(",") or _COMMA_AFTER.match(text, m.end()) is not None
+    return any(text[:m.start()].rstrip().endswith(",") or _comma_after(text, m.end())
                or _greeted_before(text, m.start()) for m in names)
 
 

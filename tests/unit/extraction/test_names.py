@@ -59,7 +59,8 @@ def test_the_assistant_addressing_the_user_names_them(extractor, said):
     assert extractor.read_user_name([_u("I passed my driving test yesterday."), _a(said)]) == "Renata"
 
 
-@pytest.mark.parametrize("chat", NOT_THE_USERS, ids=["sibling", "apposition", "mentioned", "user-addresses-other", "assistant-own-name", "no-name"])
+@pytest.mark.parametrize("chat", NOT_THE_USERS, ids=["sibling", "apposition", "mentioned", "user-addresses-other",
+                                                     "assistant-own-name", "no-name"])
 def test_a_name_that_is_not_the_users_is_never_taken(extractor, chat):
     assert extractor.read_user_name(chat) is None
 
@@ -95,6 +96,7 @@ def test_turns_that_name_nobody_in_a_readable_place_are_not_parsed():
     # A capital alone is no vocative: it must follow a comma or a greeting, or a comma must follow it.
     assert not names.may_name("Lisbon has great trams. The old town is steep.", False)
     assert not names.may_name("Great, good luck!", False)  # greetings are never names
+    assert not names.may_name("Good night, sleep well.", False)  # "Good" before "night,": no comma after a name
     # Nor is it an introduction without "I", "my name" or "me".
     assert not names.may_name("Lisbon has great trams.", True)
     # Capitals outside ASCII are capitals: "Émile" is read where the parse reads it.
