@@ -139,12 +139,17 @@ class _Fresh:
         self._stacked = None
         return np.asarray(keys, dtype=np.int64), vectors
 
-    def search(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``count`` nearest by cosine distance (``query`` rounded to half precision, as the graph rounds it)."""
+    def stacked(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(keys, half-precision rows)`` in arrival order, kept until the rows change."""
         if self._stacked is None:
             keys = np.fromiter(self.rows, dtype=np.int64, count=len(self.rows))
-            self._stacked = keys, np.vstack(list(self.rows.values()))
-        keys, matrix = self._stacked
+            self._stacked = keys, np.vstack(list(self.rows.values())) if self.rows else \
+                np.zeros((0, 0), dtype=np.float16)
+        return self._stacked
+
+    def search(self, query: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``count`` nearest by cosine distance (``query`` rounded to half precision, as the graph rounds it)."""
+        keys, matrix = self.stacked()
         # usearch's half-precision brute force on this thread (8,192 rows: 0.9 ms of CPU on the bench's EPYC), not a
         # numpy float32 product: that ran on OpenBLAS's threads, which spun for ~0.1 s after each search and took
         # the embedder's core during the very bursts that fill this buffer.
@@ -311,29 +316,43 @@ class NamespaceIndexes:
         keys = np.asarray(keys, dtype=np.uint64)
         names = self._names(namespace)
         sources = [self._by_ns[ns] for ns in names if ns in self._by_ns]
-        kept_keys, kept_rows = [], []
+        # Arrays throughout: this runs under the interpreter lock for every search of a small namespace (all
+        # of it is eligible), and per-key Python over its ~2,000 keys was a sixth of a loaded port's lock time.
+        kept_keys: list[np.ndarray] = []
+        kept_rows: list[np.ndarray] = []
+        in_graph = keys
         for fresh in (self._fresh[ns] for ns in names if ns in self._fresh):
-            found_fresh = [k for k in keys.tolist() if k in fresh.rows]
-            kept_keys.append(np.asarray(found_fresh, dtype=np.int64))
-            kept_rows.extend(fresh.rows[k].tobytes() for k in found_fresh)
+            fresh_keys, fresh_rows = fresh.stacked()
+            wanted = np.isin(keys.astype(np.int64), fresh_keys)
+            if wanted.any():
+                found_fresh = keys[wanted].astype(np.int64)
+                order = np.argsort(fresh_keys, kind="stable")
+                kept_keys.append(found_fresh)
+                kept_rows.append(fresh_rows[order[np.searchsorted(fresh_keys, found_fresh, sorter=order)]])
+                in_graph = in_graph[~np.isin(in_graph.astype(np.int64), found_fresh)]  # a fresh key is in no graph
         for idx in sources:
             # A key outside this graph (in another namespace's, or not in a graph yet) comes back as None.
-            present = keys if len(sources) == 1 else keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
+            present = in_graph if len(sources) == 1 else \
+                in_graph[np.asarray(idx.contains(in_graph), dtype=bool).reshape(-1)]
+            if not len(present):
+                continue
             # One array per key (a key removed meanwhile gives None), read as stored, from the compiled index:
             # the public `get` wraps each in a view (1000 keys: 0.53 ms against 0.26), and widening each to
-            # float32 on the way out cost twice the whole gather.
+            # float32 on the way out cost twice the whole gather. Joined into one matrix at once (np.vstack
+            # over a thousand small arrays cost 0.28 ms, this 0.04); a None refuses to join.
             rows = idx._compiled.get_many(present, ScalarKind.F16)
-            if any(v is None for v in rows):
+            try:
+                joined = b"".join(rows)
+            except TypeError:
                 kept = [i for i, v in enumerate(rows) if v is not None]
-                present, rows = present[kept], [rows[i] for i in kept]
+                present, joined = present[kept], b"".join(rows[i] for i in kept)
             if len(present):
                 kept_keys.append(present.astype(np.int64))
-                kept_rows.extend(rows)
-        if not kept_rows:
+                kept_rows.append(np.frombuffer(joined, dtype=np.float16).reshape(len(present), self.dim))
+        if not kept_keys:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # The rows' bytes joined into one matrix: np.vstack over a thousand small arrays cost 0.28 ms, this 0.04.
         found = np.concatenate(kept_keys)
-        matrix = np.frombuffer(b"".join(kept_rows), dtype=np.float16).reshape(len(found), self.dim)
+        matrix = kept_rows[0] if len(kept_rows) == 1 else np.concatenate(kept_rows)
         rows, dist = nearest_rows(matrix, query, count)
         return found[rows], dist
 
