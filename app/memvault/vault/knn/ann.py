@@ -23,6 +23,8 @@ from usearch.compiled import ScalarKind
 from usearch.index import Index, MetricKind
 from usearch.index import search as exact_search
 
+from memvault.vault.knn.dense import DenseRows
+
 #: Graph degree, build-time and search beams. A wider build beam makes a graph whose walks find the true
 #: neighbours with a narrower search beam, and the search is what every query pays: on one saved 1M graph of
 #: generated vectors (50 queries) a build beam of 160 recalled 0.996 at a search beam of 256 in 1.73 ms,
@@ -218,6 +220,7 @@ class NamespaceIndexes:
         self.graph = graph
         self._by_ns: dict[str, Index] = {}
         self._fresh: dict[str, _Fresh] = {}
+        self._dense = DenseRows()
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -265,6 +268,7 @@ class NamespaceIndexes:
         idx = self._by_ns.get(namespace)
         if idx is None:
             idx = self._by_ns[namespace] = _new_index(self.dim)
+        self._dense.forget(namespace)
         idx.expansion_add = expansion_add_for(len(idx), self.graph)
         idx.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=threads)
         idx.expansion_search = expansion_for(len(idx), self.graph)
@@ -274,10 +278,11 @@ class NamespaceIndexes:
         keys = np.asarray(list(keys) if not isinstance(keys, np.ndarray) else keys, dtype=np.uint64)
         if len(keys) == 0:
             return
-        for idx in self._by_ns.values():
+        for ns, idx in self._by_ns.items():
             present = keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
             if len(present):
                 idx.remove(present)
+                self._dense.forget(ns)
         if self._fresh:
             as_ints = keys.astype(np.int64).tolist()
             for fresh in self._fresh.values():
@@ -315,7 +320,7 @@ class NamespaceIndexes:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         keys = np.asarray(keys, dtype=np.uint64)
         names = self._names(namespace)
-        sources = [self._by_ns[ns] for ns in names if ns in self._by_ns]
+        sources = [(ns, self._by_ns[ns]) for ns in names if ns in self._by_ns]
         # Arrays throughout: this runs under the interpreter lock for every search of a small namespace (all
         # of it is eligible), and per-key Python over its ~2,000 keys was a sixth of a loaded port's lock time.
         kept_keys: list[np.ndarray] = []
@@ -330,7 +335,13 @@ class NamespaceIndexes:
                 kept_keys.append(found_fresh)
                 kept_rows.append(fresh_rows[order[np.searchsorted(fresh_keys, found_fresh, sorter=order)]])
                 in_graph = in_graph[~np.isin(in_graph.astype(np.int64), found_fresh)]  # a fresh key is in no graph
-        for idx in sources:
+        for ns, idx in sources:
+            gathered = self._dense.gather(ns, idx, self.dim, in_graph)
+            if gathered is not None:
+                if len(gathered[0]):
+                    kept_keys.append(gathered[0])
+                    kept_rows.append(gathered[1])
+                continue
             # A key outside this graph (in another namespace's, or not in a graph yet) comes back as None.
             present = in_graph if len(sources) == 1 else \
                 in_graph[np.asarray(idx.contains(in_graph), dtype=bool).reshape(-1)]
