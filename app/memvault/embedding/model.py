@@ -316,7 +316,12 @@ class Embedder:
         self._scheduler.foreground_busy = busy
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_texts([text], role="query")[0]
+        """One query's vector, computed on the calling thread: the same tokens and the same ONNX call as
+        ``embed_texts([text], role="query")[0]``, without the batching a lone text does not need (the
+        tokenizer's batch call, the length buckets, the result matrix)."""
+        enc = self._tokenizer.encode(text, add_special_tokens=False)
+        seqs, _spans = self._windows(text, enc, [self._cls, *self._prefix_ids["query"]])
+        return self._run(seqs[:1])[0]
 
     def embed_documents(self, texts: list[str]) -> list[Chunked]:
         """Vectors for whole documents: long ones are split into overlapping chunks."""

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from memvault.domain import limits
@@ -109,6 +109,23 @@ def semantic_candidates(conn, index: VectorIndex | None, qvec, f: MemoryFilter, 
         k = min(k * 4, vsearch.MAX_K)
 
 
+@dataclass
+class _Lists:
+    """One search's candidate lists, read in its first transaction and ranked in the page's."""
+
+    mode: SearchMode
+    words: str  # the planned keyword query
+    qvec: Any
+    f: MemoryFilter
+    now: float
+    semantic: list[tuple[int, int, float]]
+    seen: Seen | None
+    keyword: list[vsearch.KeywordHit]
+    graph: graph_search.GraphList
+    graph_ids: list[int]
+    indexed: bool
+
+
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
@@ -198,37 +215,50 @@ class SearchService:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now, self._graph_counts)
             graph_ids = graph.ranked(depth)
+            lists = _Lists(mode, planned.keyword, qvec, f, now, semantic, seen, keyword, graph, graph_ids, indexed)
+            if keyword_later is None:
+                # Nothing to wait for: the page is read in this same transaction (a second one cost ~0.1 ms of
+                # a ~1 ms semantic search's reads, its pool checkout, BEGIN and COMMIT).
+                page, with_facts, ids, found, snippets, spans = self._read_page(conn, q, lists, facts_held, ranked)
         if keyword_later is not None:
-            keyword = keyword_later.result()
-        with self._db.read() as conn:
-            ids = list(dict.fromkeys([s[0] for s in semantic] + [k.memory_id for k in keyword] + graph_ids))
-            if facts_held:
-                ids = fact_ranking.with_sources(conn, ids, f, now)
-            if mode is SearchMode.HYBRID and seen is not None and indexed:
-                self._others(conn, qvec, f, ids, seen)
-                if self._other_models:
-                    self._this_model_only(conn, [], seen)
-            # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole
-            # memories (tags, metadata, entities) are read for the page shown, not for all ~100 candidates.
-            texts = memory_queries.contents(conn, ids)
-            turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
-                conn, self._index, qvec, list(texts),
-                {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
-            page = fusion.rank(mode, planned.keyword, semantic, seen, keyword, texts, graph, graph_ids, turns,
-                               ranked, q.min_score)
-            page, with_facts = fact_ranking.group(conn, mode, q.query, planned.keyword, page, ids, q.limit,
-                                                  fact_ranking.similarity_reader(conn, self._index, self._embedder,
-                                                                                 f.namespace), q.min_score) \
-                if facts_held else (page[:q.limit], {})
-            found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
-            # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
-            matched = [mid for _, mid, b in page if b.keyword_rank is not None]
-            snippets = vsearch.keyword_snippets(conn, planned.keyword, matched)
-            shown = set(found).difference(matched)
-            spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
+            lists.keyword = keyword_later.result()
+            with self._db.read() as conn:
+                page, with_facts, ids, found, snippets, spans = self._read_page(conn, q, lists, facts_held, ranked)
         hits = fact_ranking.with_facts(self._page(q, page, snippets, found, spans), with_facts)
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= GOOD_MATCH
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
+
+    def _read_page(self, conn, q: SearchQuery, lists: _Lists, facts_held: bool, ranked: int):
+        """Ranks the candidates of ``lists`` and reads the page shown: ``(page, its facts, candidate ids, the page's
+        memories, keyword snippets, chunk spans)``."""
+        mode, f, now, seen = lists.mode, lists.f, lists.now, lists.seen
+        ids = list(dict.fromkeys([s[0] for s in lists.semantic] + [k.memory_id for k in lists.keyword]
+                                 + lists.graph_ids))
+        if facts_held:
+            ids = fact_ranking.with_sources(conn, ids, f, now)
+        if mode is SearchMode.HYBRID and seen is not None and lists.indexed:
+            self._others(conn, lists.qvec, f, ids, seen)
+            if self._other_models:
+                self._this_model_only(conn, [], seen)
+        # Ranking reads only the candidates' texts (hybrid's coverage, every mode's ties) and sessions; whole
+        # memories (tags, metadata, entities) are read for the page shown, not for all ~100 candidates.
+        texts = memory_queries.contents(conn, ids)
+        turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
+            conn, self._index, lists.qvec, list(texts),
+            {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
+        page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
+                           lists.graph_ids, turns, ranked, q.min_score)
+        page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit,
+                                              fact_ranking.similarity_reader(conn, self._index, self._embedder,
+                                                                             f.namespace), q.min_score) \
+            if facts_held else (page[:q.limit], {})
+        found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
+        # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
+        matched = [mid for _, mid, b in page if b.keyword_rank is not None]
+        snippets = vsearch.keyword_snippets(conn, lists.words, matched) if matched else {}
+        shown = set(found).difference(matched)
+        spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
+        return page, with_facts, ids, found, snippets, spans
 
     def _keyword(self, query: str, f: MemoryFilter, depth: int, now: float) -> list[vsearch.KeywordHit]:
         with self._db.read() as conn:

@@ -128,6 +128,15 @@ def test_queries_are_truncated_at_the_model_limit(embedder):
     assert len(seq) == embedder.max_tokens
 
 
+@pytest.mark.slow  # the real model itself is under test
+def test_a_lone_query_gets_exactly_the_vector_the_batched_path_gives(embedder):
+    """``embed_query`` skips the batching, not the model: bit-for-bit the batched path's vector, long queries
+    (cut at the model's limit) included."""
+    for query in ("what does the user prefer for the screen?", "Wo ist mein Reisepass?", "x", "token " * 1000,
+                  "  café ☕ naïve résumé  "):
+        assert np.array_equal(embedder.embed_query(query), embedder.embed_texts([query], role="query")[0])
+
+
 @pytest.fixture
 def model_copy(tmp_path):
     """A copy of the weights package's folder, laid out as the manifest expects."""
