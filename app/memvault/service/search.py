@@ -157,6 +157,7 @@ class SearchService:
         """Memories changed: check again, at the next search, whether another model's vectors remain (and
         whether the namespace holds facts)."""
         self._other_models = None
+        self._filter_shares.changed()
         with self._ranked_lock:
             self._changes += 1
             self._facts_held = {}

@@ -180,3 +180,37 @@ def test_a_filter_past_the_fixed_cap_but_under_the_grown_one_is_answered_exactly
         got, grown = planner.nearest(conn, index, q, f, 5, 0)
     assert fixed.path == "ann" and grown.path == "exact_eligible" and grown.eligible == 30
     assert_same_answer(got, exact)
+
+
+def test_a_filter_near_the_cap_is_counted_once_until_a_memory_changes(services, monkeypatch):
+    services.memories.create_batch([MemoryCreate(content=f"note {i} about topic {i % 7}",
+                                                 agent_id="mid" if i % 3 == 0 else "other") for i in range(90)])
+    services.worker.drain()  # 30 memories of agent "mid": between SELECTIVE_CAP / KNOWN_MARGIN and the cap's margin
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 20)
+    monkeypatch.setattr(planner, "COUNT_SHARE", 0.5)
+    index = services.vector_index
+    index.ensure_open()
+    calls = _counting(monkeypatch, index)
+    shares = planner.FilterShares()
+    f = MemoryFilter(agent_id="mid")
+    q = services.embedder.embed_query("note about topic 3")
+
+    def ask() -> None:
+        with services.vault.db.read() as conn:
+            got, _plan = planner.nearest(conn, index, q, f, 10, 0, shares)
+            assert_same_answer(got, vsearch.knn(conn, q, f, 10, 0))
+
+    for _ in range(3):
+        ask()
+    assert calls["count"] == 1, "a share near the cap is neither broad nor selective enough to skip the count"
+    shares.changed()
+    ask()
+    assert calls["count"] == 2
+
+
+def test_a_stored_memory_makes_the_search_service_count_again(services, monkeypatch):
+    shares = services.search.filter_shares
+    key = ("a filter", 1)
+    assert shares.count(key, lambda: 7) == 7 and shares.count(key, lambda: 8) == 7
+    services.memories.create(MemoryCreate(content="a new note"))
+    assert shares.count(key, lambda: 9) == 9
