@@ -23,7 +23,7 @@ from usearch.compiled import ScalarKind
 from usearch.index import Index, MetricKind
 from usearch.index import search as exact_search
 
-from memvault.vault.knn.dense import DenseRows
+from memvault.vault.knn.dense import DenseRows, pick_rows
 
 #: Graph degree, build-time and search beams. A wider build beam makes a graph whose walks find the true
 #: neighbours with a narrower search beam, and the search is what every query pays: on one saved 1M graph of
@@ -328,12 +328,11 @@ class NamespaceIndexes:
         in_graph = keys
         for fresh in (self._fresh[ns] for ns in names if ns in self._fresh):
             fresh_keys, fresh_rows = fresh.stacked()
-            wanted = np.isin(keys.astype(np.int64), fresh_keys)
-            if wanted.any():
-                found_fresh = keys[wanted].astype(np.int64)
-                order = np.argsort(fresh_keys, kind="stable")
+            found_fresh, rows = pick_rows(fresh_keys, fresh_rows, keys.astype(np.int64),
+                                          np.argsort(fresh_keys, kind="stable"))
+            if len(found_fresh):
                 kept_keys.append(found_fresh)
-                kept_rows.append(fresh_rows[order[np.searchsorted(fresh_keys, found_fresh, sorter=order)]])
+                kept_rows.append(rows)
                 in_graph = in_graph[~np.isin(in_graph.astype(np.int64), found_fresh)]  # a fresh key is in no graph
         for ns, idx in sources:
             gathered = self._dense.gather(ns, idx, self.dim, in_graph)

@@ -28,6 +28,19 @@ MAX_ROWS = 16_384
 BUDGET_BYTES = 64 * 1024 * 1024
 
 
+def pick_rows(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray, sorter: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """``(the keys of ``wanted`` found in ``keys``, in ``wanted``'s order, as int64; their ``rows``)``, where row
+    ``i`` belongs to ``keys[i]``; ``sorter`` orders ``keys`` when they are not sorted (as ``np.searchsorted``)."""
+    wanted = np.asarray(wanted, dtype=keys.dtype)
+    at = np.searchsorted(keys, wanted, sorter=sorter)
+    inside = at < len(keys)
+    at = at[inside] if sorter is None else sorter[at[inside]]
+    found = keys[at] == wanted[inside]
+    inside[inside] = found
+    return wanted[inside].astype(np.int64), rows[at[found]]
+
+
 class DenseRows:
     """Per namespace: ``(keys sorted, rows in that order)`` of its graph, made on demand, dropped on change.
 
@@ -61,10 +74,7 @@ class DenseRows:
         wanted = np.asarray(keys, dtype=np.uint64)
         if len(wanted) == len(sorted_keys) and np.array_equal(wanted, sorted_keys):
             return sorted_keys.astype(np.int64), matrix  # the whole graph, in key order: no gather at all
-        at = np.searchsorted(sorted_keys, wanted)
-        inside = at < len(sorted_keys)
-        inside[inside] = sorted_keys[at[inside]] == wanted[inside]
-        return wanted[inside].astype(np.int64), matrix[at[inside]]
+        return pick_rows(sorted_keys, matrix, wanted)
 
     def _held(self, namespace: str, idx: Index, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
         found = self._by_ns.get(namespace)
