@@ -173,8 +173,9 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float,
     parts: dict[str, dict[int, float]] = {"direct": defaultdict(float), "hop": defaultdict(float),
                                           "dates": defaultdict(float)}
     total = sum(idf.values()) + DATE_WEIGHT * len(dates)
+    links = repo.recent_links(conn, list(idf), where, PER_ENTITY)
     for entity_id, weight in idf.items():
-        for memory_id, confidence in repo.recent_links(conn, entity_id, where, PER_ENTITY):
+        for memory_id, confidence in links[entity_id]:
             parts["direct"][memory_id] += weight * confidence
     if idf:
         direct = parts["direct"]
@@ -201,8 +202,9 @@ def _one_hop(conn, direct: list[int], seen: set[int], where: filters.Where, n: i
     df = counts.frequencies(conn, [e for e, _ in linked])
     weight = {e: HOP_WEIGHT * math.log(n / df[e]) * (together / len(direct))
               for e, together in linked if df.get(e) and df[e] < n}
+    links = repo.recent_links(conn, list(weight), where, PER_HOP_ENTITY)
     for entity_id, w in weight.items():
-        for memory_id, confidence in repo.recent_links(conn, entity_id, where, PER_HOP_ENTITY):
+        for memory_id, confidence in links[entity_id]:
             score[memory_id] += w * confidence
 
 

@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy import text as sa_text
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
@@ -84,14 +83,12 @@ def test_a_tag_filter_is_checked_on_each_linked_memory_not_listed_per_statement(
     loaded.entities.drain()
     statements: list[str] = []
     with loaded.vault.db.read() as conn:
-
-        def listen(_conn, _cursor, statement, *_rest):
-            statements.append(statement)
-
-        event.listen(conn, "before_cursor_execute", listen)
+        # The driver's own trace: the graph's statements go through SQLAlchemy and straight to the driver alike.
+        driver = conn.connection.dbapi_connection
+        driver.set_trace_callback(statements.append)
         g = graph_search.build(conn, loaded.entities.gazetteer(conn, "default"), "what did juniper chew?",
                                MemoryFilter(namespace="default", tags=("dog",)), time.time())
-        event.remove(conn, "before_cursor_execute", listen)
+        driver.set_trace_callback(None)
     assert set(g.evidence) == {tagged.rowid}
     # The list form (every memory with the tag, read again by each of the graph's statements) appears in none.
     assert not any("m.id IN (SELECT memory_id FROM memory_tags" in s for s in statements)
