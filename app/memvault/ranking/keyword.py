@@ -47,6 +47,11 @@ def _stem_pattern(query_stems: frozenset[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+@functools.lru_cache(maxsize=64)
+def _any_unspaced(query_stems: frozenset[str]) -> bool:
+    return any(_unspaced(s) for s in query_stems)
+
+
 def coverage(query_stems: frozenset[str], text: str) -> float:
     """The share of ``query_stems`` found in ``text`` (0 when the query has none).
 
@@ -57,8 +62,11 @@ def coverage(query_stems: frozenset[str], text: str) -> float:
     if not query_stems:
         return 0.0
     head = text[:COVERAGE_CHARS]
-    if any(_unspaced(s) for s in query_stems):
-        head = fold(head)  # as the query's bigrams were cut from folded text
+    if not _any_unspaced(query_stems):
+        # One group, every match a spaced word: its stem is its first five letters.
+        found = {w[:5] for w in _stem_pattern(query_stems).findall(head.lower())}
+        return len(found & query_stems) / len(query_stems)
+    head = fold(head)  # as the query's bigrams were cut from folded text
     found = {w if _unspaced(w) else w[:5]
              for m in _stem_pattern(query_stems).finditer(head.lower()) for w in m.groups() if w}
     return len(found & query_stems) / len(query_stems)

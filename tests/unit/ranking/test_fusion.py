@@ -43,6 +43,18 @@ def test_coverage_counts_the_query_words_found_in_the_text():
     assert keyword.coverage(frozenset(), "anything") == 0.0
 
 
+@pytest.mark.parametrize("query", ["Which car does the user drive?", "deploying Kubernetes clusters in staging",
+                                   "Straße und Café in München", "東京で寿司を食べた car"])
+def test_coverage_is_the_share_of_query_stems_among_the_texts_own_stems(query):
+    # The regular-expression scan (and its one-group fast path for spaced words) against the plain definition.
+    texts = ["The user drives an electric car", "Deployed the Kubernetes cluster to staging yesterday",
+             "Ein Café in der Straße, München", "東京で寿司を食べた。My car was parked", "nothing shared here", ""]
+    stems = keyword.content_stems(query)
+    for text in texts:
+        expected = len(stems & keyword.content_stems(text)) / len(stems)
+        assert keyword.coverage(stems, text) == pytest.approx(expected), text
+
+
 @pytest.mark.parametrize("default", [0.3, 0.7])
 def test_provider_thresholds_map_their_default_to_a_good_match_and_keep_their_order(default):
     assert good_match.provider_similarity(default, default) == pytest.approx(0.455)
