@@ -9,7 +9,6 @@ import base64
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -19,6 +18,7 @@ from memvault.domain.models import HistoryEntry, Memory, MemoryFilter
 from memvault.vault import entities, filters
 from memvault.vault.rows import (
     MEMORY_COLUMNS,
+    ROWID_AT,
     MemoryRow,
     VECTOR_TARGET_COLUMNS,
     VectorTarget,
@@ -29,14 +29,14 @@ from memvault.vault.rows import (
 )
 
 
-def _with_entities(conn: Connection, found: list[Memory]) -> list[Memory]:
-    """``found`` with each memory's entities (one query for all of them)."""
-    linked = entities.mentions_of(conn, [m.rowid for m in found])
-    return [replace(m, entities=linked[m.rowid]) if m.rowid in linked else m for m in found]
+def _with_entities(conn: Connection, rows: Sequence[Any]) -> list[Memory]:
+    """The memories of ``rows`` (of :data:`MEMORY_COLUMNS`), each with its entities (one query for all)."""
+    linked = entities.mentions_of(conn, [r[ROWID_AT] for r in rows])
+    return [memory_from_row(r, linked.get(r[ROWID_AT])) for r in rows]
 
 
 def _one(conn: Connection, row: Any) -> Memory | None:
-    return _with_entities(conn, [memory_from_row(row)])[0] if row else None
+    return _with_entities(conn, [row])[0] if row else None
 
 
 def get_by_uuid(conn: Connection, uuid: str) -> Memory | None:
@@ -63,8 +63,8 @@ def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) 
     rows = conn.connection.dbapi_connection.execute(
         f"SELECT {MEMORY_COLUMNS} FROM json_each(?) j CROSS JOIN memories m ON m.id = j.value",
         (filters.json_ids(rowids),)).fetchall()
-    found = [memory_from_row(MemoryRow._make(r)) for r in rows]
-    return {m.rowid: m for m in (_with_entities(conn, found) if entities else found)}
+    rows = [MemoryRow._make(r) for r in rows]
+    return {m.rowid: m for m in (_with_entities(conn, rows) if entities else map(memory_from_row, rows))}
 
 
 def vector_targets(conn: Connection, rowids: Sequence[int]) -> dict[int, VectorTarget]:
@@ -145,7 +145,7 @@ def list_page(
         ),
         dict(page_where.params, lim=limit, off=offset),
     ).all()
-    return _with_entities(conn, [memory_from_row(r) for r in rows]), total
+    return _with_entities(conn, rows), total
 
 
 def history(conn: Connection, m: Memory) -> list[HistoryEntry]:
