@@ -121,6 +121,7 @@ class _Lists:
     semantic: list[tuple[int, int, float]]
     seen: Seen | None
     keyword: list[vsearch.KeywordHit]
+    keyword_expr: str | None  # what the keyword list searched with: its snippets are cut by the same words
     graph: graph_search.GraphList
     graph_ids: list[int]
     indexed: bool
@@ -209,20 +210,21 @@ class SearchService:
                 self._other_models = vector_models.any_of_other_models(conn, self._family)
             if self._other_models and seen is not None:
                 semantic = self._this_model_only(conn, semantic, seen)
-            keyword = vsearch.keyword(conn, planned.keyword, f, depth, now, snippets=False) \
-                if mode is SearchMode.KEYWORD else []
+            keyword, keyword_expr = self._keyword_in(conn, planned.keyword, f, depth, now) \
+                if mode is SearchMode.KEYWORD else ([], None)
             graph = graph_search.GraphList()
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now, self._graph_counts)
             graph_ids = graph.ranked(depth)
-            lists = _Lists(mode, planned.keyword, qvec, f, now, semantic, seen, keyword, graph, graph_ids, indexed)
+            lists = _Lists(mode, planned.keyword, qvec, f, now, semantic, seen, keyword, keyword_expr, graph,
+                           graph_ids, indexed)
             if keyword_later is None:
                 # Nothing to wait for: the page is read in this same transaction (a second one cost ~0.1 ms of
                 # a ~1 ms semantic search's reads, its pool checkout, BEGIN and COMMIT).
                 page, with_facts, ids, found, snippets, spans = self._read_page(conn, q, lists, facts_held, ranked)
         if keyword_later is not None:
-            lists.keyword = keyword_later.result()
+            lists.keyword, lists.keyword_expr = keyword_later.result()
             with self._db.read() as conn:
                 page, with_facts, ids, found, snippets, spans = self._read_page(conn, q, lists, facts_held, ranked)
         hits = fact_ranking.with_facts(self._page(q, page, snippets, found, spans), with_facts)
@@ -256,14 +258,22 @@ class SearchService:
         found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
         # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
         matched = [mid for _, mid, b in page if b.keyword_rank is not None]
-        snippets = vsearch.keyword_snippets(conn, lists.words, matched) if matched else {}
+        snippets = vsearch.keyword_snippets(conn, lists.words, matched, lists.keyword_expr) if matched else {}
         shown = set(found).difference(matched)
         spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
         return page, with_facts, ids, found, snippets, spans
 
-    def _keyword(self, query: str, f: MemoryFilter, depth: int, now: float) -> list[vsearch.KeywordHit]:
+    def _keyword(self, query: str, f: MemoryFilter, depth: int,
+                 now: float) -> tuple[list[vsearch.KeywordHit], str | None]:
         with self._db.read() as conn:
-            return vsearch.keyword(conn, query, f, depth, now, snippets=False)
+            return self._keyword_in(conn, query, f, depth, now)
+
+    @staticmethod
+    def _keyword_in(conn, query: str, f: MemoryFilter, depth: int,
+                    now: float) -> tuple[list[vsearch.KeywordHit], str | None]:
+        """The keyword list and the expression it searched with."""
+        expr = vsearch.keyword_expression(conn, query)
+        return vsearch.keyword(conn, query, f, depth, now, snippets=False, expr=expr), expr
 
     @property
     def filter_shares(self) -> planner.FilterShares:

@@ -180,27 +180,38 @@ def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
         {"expr": expr, "keys": filters.json_ids(ids)}).all()) if ids else {}
 
 
-def keyword_snippets(conn: Connection, query: str, memory_ids: list[int]) -> dict[int, str]:
-    """The snippets :func:`keyword` would give these memories (for hits asked for without them)."""
+def keyword_expression(conn: Connection, query: str) -> str | None:
+    """The FTS5 expression :func:`keyword` searches the stemmed index with for ``query`` alone (``None`` when
+    it has no word, or goes to the segmented index): counting its words' matches is ~1 ms at 100k, so a
+    search that shows snippets of its keyword hits counts once, for both (see :func:`keyword_snippets`)."""
+    query = unicodedata.normalize("NFC", query)
+    return None if fts.indexes_for(query).segmented else fts_query_within_budget(conn, query)
+
+
+def keyword_snippets(conn: Connection, query: str, memory_ids: list[int], expr: str | None = None) -> dict[int, str]:
+    """The snippets :func:`keyword` would give these memories (for hits asked for without them); ``expr``: the
+    :func:`keyword_expression` the hits were found with, else it is made again."""
     query = unicodedata.normalize("NFC", query)
     if fts.indexes_for(query).segmented:
         return fts.snippets_of(conn, query, memory_ids)
-    expr = fts_query_within_budget(conn, query) if memory_ids else None
+    if expr is None:
+        expr = fts_query_within_budget(conn, query) if memory_ids else None
     return {} if expr is None else _snippets(conn, expr, memory_ids)
 
 
 def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
-            snippets: bool = True) -> list[KeywordHit]:
+            snippets: bool = True, expr: str | None = None) -> list[KeywordHit]:
     """BM25 matches of ``query`` that pass ``f``, best first, from the keyword indexes that fit its language
-    (:func:`memvault.vault.fts.indexes_for`); English queries read the stemmed index alone, as before."""
+    (:func:`memvault.vault.fts.indexes_for`); English queries read the stemmed index alone, as before, with
+    ``expr`` if given (its :func:`keyword_expression`)."""
     query = unicodedata.normalize("NFC", query)  # a decomposed accent would split the word the index keeps whole
     if fts.indexes_for(query).segmented:
         return fts.keyword(conn, query, f, k, now, snippets=snippets, english=_keyword_english)
-    return _keyword_english(conn, query, f, k, now, snippets=snippets)
+    return _keyword_english(conn, query, f, k, now, snippets=snippets, expr=expr)
 
 
 def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
-                     snippets: bool = True) -> list[KeywordHit]:
+                     snippets: bool = True, expr: str | None = None) -> list[KeywordHit]:
     """BM25 matches of ``query`` that pass ``f``, best first.
 
     FTS5 orders by rank itself only when nothing is joined, and joining the
@@ -211,7 +222,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     the query's most common words may be left out (:data:`KEYWORD_SCORED_MAX`). Without ``snippets``
     the hits' snippets are empty: a caller showing a few of many hits asks :func:`keyword_snippets`.
     """
-    expr = fts_query_within_budget(conn, query)
+    expr = fts_query_within_budget(conn, query) if expr is None else expr
     if expr is None:
         return []
     pool = k * KEYWORD_OVERFETCH
