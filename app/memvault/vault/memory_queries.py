@@ -221,7 +221,8 @@ def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
     """
     if not memory_ids:
         return {}
-    rows = conn.execute(text(
+    # Through the driver, as the stream's: hybrid reads both for every search.
+    rows = conn.connection.dbapi_connection.execute(
         "SELECT m.id, "
         "(SELECT p.id FROM memories p WHERE p.namespace = m.namespace "
         " AND p.created_at BETWEEN m.created_at - :w AND m.created_at AND p.id < m.id "
@@ -229,8 +230,8 @@ def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
         "(SELECT n.id FROM memories n WHERE n.namespace = m.namespace "
         " AND n.created_at BETWEEN m.created_at AND m.created_at + :w AND n.id > m.id "
         " AND n.session_id = m.session_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id LIMIT 1) "
-        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL"),
-        {"ids": filters.json_ids(memory_ids), "w": window}).all()
+        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL",
+        {"ids": filters.json_ids(memory_ids), "w": window}).fetchall()
     out = {r[0]: (r[1], r[2]) for r in rows}
     if sessionless_window > 0:
         out.update(_stream_neighbours(conn, memory_ids, sessionless_window))
@@ -246,7 +247,8 @@ def _stream_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
     Found by id (ids follow the order memories were stored) in ``ix_memories_user_stream``: one seek each,
     whatever other users stored in between.
     """
-    rows = conn.execute(text(STREAM_NEIGHBOURS_SQL), {"ids": filters.json_ids(memory_ids)}).all()
+    rows = conn.connection.dbapi_connection.execute(STREAM_NEIGHBOURS_SQL,
+                                                    {"ids": filters.json_ids(memory_ids)}).fetchall()
     return {mid: (prev if prev is not None and prev_spoken and abs(at - prev_at) <= window else None,
                   nxt if nxt is not None and next_spoken and abs(next_at - at) <= window else None)
             for mid, at, prev, prev_at, prev_spoken, nxt, next_at, next_spoken in rows}

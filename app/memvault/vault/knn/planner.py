@@ -306,9 +306,10 @@ def similarities(conn: Connection, index: VectorIndex | None, query: np.ndarray,
         return None
     if not memory_ids:
         return {}
-    owner = dict(conn.execute(text("SELECT c.id, c.memory_id FROM json_each(:ids) j CROSS JOIN chunks c "
-                                   "ON c.memory_id = j.value"),
-                              {"ids": filters.json_ids(memory_ids)}).all())
+    # Through the driver: every hybrid search asks this, and SQLAlchemy's handling cost more than the read.
+    owner = dict(conn.connection.dbapi_connection.execute(
+        "SELECT c.id, c.memory_id FROM json_each(?) j CROSS JOIN chunks c ON c.memory_id = j.value",
+        (filters.json_ids(memory_ids),)).fetchall())
     keys, dist = index.exact(namespace, query, np.fromiter(owner, dtype=np.int64, count=len(owner)), len(owner))
     out: dict[int, tuple[int, float]] = {}
     for key, d in zip(keys.tolist(), dist.tolist()):
