@@ -1,10 +1,12 @@
 """When a new fact says what a stored fact about the same person and subject already says (dedup's test).
 
 Two facts are the same when they set the same attribute to the same value, or when their word sets,
-without filler words ("also", "still", "the user") and the words of their person's name, overlap by at least
-:data:`DUPLICATE_OVERLAP`. Without the name, a fact reads the same whether its user was named when it was
-written, given the name later (:mod:`memvault.service.fact_renames`) or never named: "The user moved to
-Zurich" and "Marta moved to Zurich" are one fact.
+without filler words ("also", "still", "the user"), overlap by at least :data:`DUPLICATE_OVERLAP`. When only
+one of them names its person, or they name them differently, each is read without its own person's name: a
+fact reads the same whether its user was named when it was written, given the name later
+(:mod:`memvault.service.fact_renames`) or never named ("The user moved to Zurich", "Marta moved to Zurich").
+Two facts that give the same name keep it, as before: sameness never weakens when a fact is renamed (a word
+both share can only raise the overlap).
 """
 
 from __future__ import annotations
@@ -36,5 +38,8 @@ def same_fact(fact: Fact, stored: StoredFact) -> bool:
         return True
     # The two facts are one person's (dedup compares no others): each may name them, or not.
     person = meta.get("person") if isinstance(meta.get("person"), str) else None
-    a, b = words(fact.text, fact.person), words(stored.content, person)
+    if fact.person == person:
+        a, b = words(fact.text), words(stored.content)
+    else:
+        a, b = words(fact.text, fact.person), words(stored.content, person)
     return bool(a and b) and len(a & b) / len(a | b) >= DUPLICATE_OVERLAP
