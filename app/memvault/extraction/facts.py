@@ -18,7 +18,7 @@ index in the conversation and the character span of the clause in it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -250,7 +250,8 @@ class Extractor(Protocol):
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
                         ) -> tuple[list[Fact], str]: ...
 
-    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None: ...
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
+                       known_place: Callable[[str], bool] | None = None) -> str | None: ...
 
 
 class FactExtractor:
@@ -293,10 +294,12 @@ class FactExtractor:
                     antecedents.observe(tuple(sent), voice)
         return facts
 
-    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None:
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
+                       known_place: Callable[[str], bool] | None = None) -> str | None:
         """The user's name as the chat gives it (:mod:`~memvault.extraction.names`), or ``None``; for a chat
         whose caller named no user. Only turns that may name someone are parsed; ``docs`` keeps them for
-        :meth:`extract`, which needs most of them again."""
+        :meth:`extract`, which needs most of them again. ``known_place``: whether the namespace knows a name
+        as a place (a name the tagger calls a place is then not taken even where only a name can stand)."""
         others = [m.name for m in messages if m.name and m.role.lower() not in _SPEAKERS]
         turns = [(m.role.lower() in _SPEAKERS, m.content) for m in messages
                  if m.role != "system" and language_gate.reads(m.content)]
@@ -304,7 +307,8 @@ class FactExtractor:
         if docs is not None:
             # Extraction parses the user's turns next: the name's first batch takes them too (one pipeline call).
             cache.expect([text for by_user, text in turns if by_user])
-        return names.read(turns, others, lambda texts: cache.parse(self._pipeline, texts))
+        return names.read(turns, others, lambda texts: cache.parse(self._pipeline, texts),
+                          known_place or (lambda _name: False))
 
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:

@@ -57,6 +57,7 @@ from memvault.domain.ids import uuid7
 from memvault.domain.models import FieldChanges, Memory, NewMemory
 from memvault.extraction import language_gate
 from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message, TurnDocs
+from memvault.extraction.gazetteer import normalise
 from memvault.service import validation as v
 # Re-exported: the API's limits.
 from memvault.service.conversation_requests import MESSAGES_MAX as MESSAGES_MAX
@@ -297,7 +298,7 @@ class ConversationService:
         if request.get("user_name") or any(m.get("name") for m in request["messages"] if m["role"] == "user"):
             return {**request, "user_name_source": "caller"}
         messages = [Message(m["role"], m["content"], m.get("name")) for m in request["messages"]]
-        name = self._extractor.read_user_name(messages, docs)
+        name = self._extractor.read_user_name(messages, docs, self._known_place(request))
         if name is not None:
             return {**request, "user_name": name, "user_name_source": "conversation"}
         if request.get("user_id") and request.get("reads_namespace", True):
@@ -307,6 +308,18 @@ class ConversationService:
             if name is not None:
                 return {**request, "user_name": name, "user_name_source": "person"}
         return {**request, "user_name_source": None}
+
+    def _known_place(self, request: dict[str, Any]) -> Any:
+        """Whether the namespace knows a name as a place (its entities): a name the tagger types as a place is
+        then not read as the user's (:mod:`memvault.extraction.names`). Not for a submitter that may not read
+        the namespace: what is read must not tell it what the namespace holds."""
+        if not request.get("reads_namespace", True):
+            return None
+
+        def known(name: str) -> bool:
+            with self._db.read() as conn:
+                return fact_links.known_place(conn, request["namespace"], normalise(name))
+        return known
 
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
                     extractor_id: str, person_id: str, user_id: str | None, turn: str | None) -> NewMemory:

@@ -165,3 +165,17 @@ def test_any_source_of_the_name_renames(services, source):
     job = services.conversations.ingest(naming)
     assert job.result["user_name_source"] == source and job.result["renamed"] == [old_id]
     assert services.memories.get(old_id).content == f"{name} lives in Bern"
+
+
+def test_the_assistant_congratulating_the_user_by_a_name_the_tagger_calls_a_place_names_them(services):
+    moved = services.conversations.ingest(_chat("I moved to Zurich in March.", cid="c1")).result["facts"][0]["id"]
+    job = services.conversations.ingest(_chat("I got the job I wanted!", "Congratulations, Marta! How is the new job?",
+                                              cid="c2"))
+    assert (job.result["user_name"], job.result["user_name_source"]) == ("Marta", "conversation")
+    assert job.result["renamed"] == [moved] and services.memories.get(moved).content.startswith("Marta moved")
+    # Where the namespace knows "Marta" as a place, the same words name nobody.
+    with services.vault.db.write() as conn:
+        conn.execute(text("INSERT INTO entities(namespace, type, value) VALUES ('atlas', 'location', 'marta')"))
+    there = services.conversations.ingest(_chat("I got the job I wanted!", "Congratulations, Marta! How is the new "
+                                                "job?", cid="c3", namespace="atlas"))
+    assert there.result["user_name"] is None
