@@ -97,6 +97,7 @@ def test_a_fact_edited_by_hand_a_callers_memory_and_another_persons_facts_are_ne
 def test_a_person_with_many_unnamed_facts_is_renamed_a_bounded_batch_at_a_time(services, monkeypatch):
     import memvault.service.fact_renames as renames
 
+    monkeypatch.setattr(renames, "REQUEST_BATCH", 2)
     monkeypatch.setattr(renames, "RENAME_BATCH", 2)
     monkeypatch.setattr(renames, "SCAN_ROWS", 3)
     monkeypatch.setattr(renames, "SCAN_WINDOWS", 2)
