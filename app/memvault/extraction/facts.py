@@ -314,6 +314,8 @@ class FactExtractor:
               voice: Voice) -> Fact | None:
         tense = _tense(clause.root)
         replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
+        if any(t.pos_ == "PROPN" and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
+            return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")
         template = render(clause, antecedents, replacements, voice,
                           past=event is not None and event.start is not None and event.start < now.date())
         text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)

@@ -120,3 +120,11 @@ def test_a_chat_holding_the_placeholder_character_keeps_no_slots_and_reads_the_s
                                     NOW)
     assert [(f.text, f.name_slots) for f in named_facts] == [("Ben lives in Bern", ()),
                                                              ("The user lives in Chur", ((0, 8),))]
+
+
+def test_a_self_introduction_names_the_user_and_is_no_fact(extractor):
+    for name in (None, "Marta"):
+        facts = extractor.extract([Message("user", "Hi, I'm Marta and I work at Siemens.", name)], NOW)
+        assert [f.text for f in facts] == [f"{name or 'The user'} works at Siemens"]
+    [sister] = extractor.extract([Message("user", "My sister is Anna.")], NOW)
+    assert sister.text == "The user's sister is Anna", "only the speaker's own name is an introduction"
