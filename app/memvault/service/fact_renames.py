@@ -119,6 +119,9 @@ class FactRenames:
 
     def step(self) -> bool:
         """One background step: a batch of one named person's pending facts; whether there was one."""
+        with self._db.read() as conn:
+            if store.named_pending(conn) is None:
+                return False  # the idle loop's usual answer, without taking the write lock
         with self._db.write() as conn:
             pending = store.named_pending(conn)
             if pending is None:
