@@ -8,7 +8,8 @@ earlier facts), never read out of an id. The job's ``result`` is plain JSON:
 ``memories_extracted``, ``categories``, ``facts`` (id, content, kind,
 categories, event_at, message_index, span, person, person_id), ``duplicates`` (content,
 duplicate_of), ``superseded`` (id, superseded_by), ``user_name`` and ``user_name_source`` ("caller",
-"conversation", "person" or ``None``) and ``processing_time_ms``.
+"conversation", "person" or ``None``), ``renamed`` (the ids of the user's earlier facts given their name
+by this chat; left out for a submitter that may not read the namespace) and ``processing_time_ms``.
 """
 
 from __future__ import annotations

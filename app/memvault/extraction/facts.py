@@ -18,7 +18,7 @@ index in the conversation and the character span of the clause in it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -69,6 +69,43 @@ class Fact:
     value: str | None = None
     #: Whose fact it is: the display name of the person it is about, ``None`` for an unnamed user.
     person: str | None = None
+    #: Where ``text`` names an unnamed user ("the user", "The user", the "the user" of "the user's"):
+    #: ``(start, end)`` character spans, so the fact can be given the user's name once it is known
+    #: (:func:`named`) and read as it would have been written with it.
+    name_slots: tuple[tuple[int, int], ...] = ()
+
+
+#: Stands for an unnamed user's name while a fact is rendered, so the spans "the user" fills are known
+#: (a private-use character: no letter case, no whitespace, never in a conversation that uses it).
+UNNAMED = "\ue000"
+UNNAMED_TEXT = "the user"
+
+
+def filled(template: str, name: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """``template`` with each :data:`UNNAMED` replaced by ``name``, its first letter capitalised as
+    :func:`~memvault.extraction.rewrite.render` capitalises a fact; and the spans ``name`` took."""
+    pieces: list[str] = []
+    slots: list[tuple[int, int]] = []
+    at = 0
+    for i, part in enumerate(template.split(UNNAMED)):
+        if i:
+            slots.append((at, at + len(name)))
+            pieces.append(name)
+            at += len(name)
+        pieces.append(part)
+        at += len(part)
+    text = "".join(pieces)
+    return (text[:1].upper() + text[1:]), tuple(slots)
+
+
+def named(text: str, slots: Sequence[Sequence[int]], name: str) -> str:
+    """A fact written for an unnamed user (``text``, with its :attr:`Fact.name_slots`) as the extractor
+    would have written it knowing the user's ``name``: the same render, the name in each slot."""
+    template, last = "", 0
+    for start, end in sorted(slots):
+        template += text[last:start] + UNNAMED
+        last = end
+    return filled(template + text[last:], name)[0]
 
 
 def _tense(root: Token) -> Tense:
@@ -213,7 +250,8 @@ class Extractor(Protocol):
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
                         ) -> tuple[list[Fact], str]: ...
 
-    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None: ...
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
+                       known_place: Callable[[str], bool] | None = None) -> str | None: ...
 
 
 class FactExtractor:
@@ -234,6 +272,9 @@ class FactExtractor:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said; ``docs`` holds
         the turns of this conversation already parsed (reading the user's name), and takes the ones parsed here."""
         speaking = voices(messages)
+        if not any(UNNAMED in m.content for m in messages):
+            # An unnamed user is rendered as UNNAMED, then "the user": the fact keeps where its name goes.
+            speaking = {i: Voice(UNNAMED) if v.person is None else v for i, v in speaking.items()}
         # Turns the English pipeline does not fit would give invented facts (language_gate): they give none.
         turns = [(i, messages[i].content) for i in sorted(speaking) if language_gate.reads(messages[i].content)]
         parsed = (TurnDocs() if docs is None else docs).parse(self._pipeline, [text for _, text in turns])
@@ -253,10 +294,12 @@ class FactExtractor:
                     antecedents.observe(tuple(sent), voice)
         return facts
 
-    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None:
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
+                       known_place: Callable[[str], bool] | None = None) -> str | None:
         """The user's name as the chat gives it (:mod:`~memvault.extraction.names`), or ``None``; for a chat
         whose caller named no user. Only turns that may name someone are parsed; ``docs`` keeps them for
-        :meth:`extract`, which needs most of them again."""
+        :meth:`extract`, which needs most of them again. ``known_place``: whether the namespace knows a name
+        as a place (a name the tagger calls a place is then not taken even where only a name can stand)."""
         others = [m.name for m in messages if m.name and m.role.lower() not in _SPEAKERS]
         turns = [(m.role.lower() in _SPEAKERS, m.content) for m in messages
                  if m.role != "system" and language_gate.reads(m.content)]
@@ -264,14 +307,18 @@ class FactExtractor:
         if docs is not None:
             # Extraction parses the user's turns next: the name's first batch takes them too (one pipeline call).
             cache.expect([text for by_user, text in turns if by_user])
-        return names.read(turns, others, lambda texts: cache.parse(self._pipeline, texts))
+        return names.read(turns, others, lambda texts: cache.parse(self._pipeline, texts),
+                          known_place or (lambda _name: False))
 
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:
         tense = _tense(clause.root)
         replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
-        text = render(clause, antecedents, replacements, voice,
-                      past=event is not None and event.start is not None and event.start < now.date())
+        if any(t.pos_ == "PROPN" and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
+            return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")
+        template = render(clause, antecedents, replacements, voice,
+                          past=event is not None and event.start is not None and event.start < now.date())
+        text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)
         if text is None or len(text.split()) < 3 or not worth_storing(clause, replacements):
             return None
         subject, person = _subject_key(clause, antecedents, voice)
@@ -291,7 +338,7 @@ class FactExtractor:
             event_at=event.start.isoformat() if episodic and event.start else None,
             event_precision=event.precision.value if episodic and event.precision else None,
             attribute=attribute.name if attribute else None, value=attribute.value if attribute else None,
-            person=person,
+            person=None if person == UNNAMED else person, name_slots=slots,
         )
 
     @staticmethod

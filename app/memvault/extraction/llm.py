@@ -25,7 +25,7 @@ import logging
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from memvault.domain.errors import InvalidInput
@@ -93,9 +93,10 @@ class LlmExtractor:
     def extract(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact]:
         return self.extract_with_id(messages, now)[0]
 
-    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None) -> str | None:
+    def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
+                       known_place: Callable[[str], bool] | None = None) -> str | None:
         """The user's name as the chat gives it: read on the device, whichever extractor gives the facts."""
-        return self._fallback.read_user_name(messages, docs)
+        return self._fallback.read_user_name(messages, docs, known_place)
 
     def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
                         ) -> tuple[list[Fact], str]:

@@ -18,8 +18,19 @@ the other side gives as its own: such a name is struck from the candidates.
 More than one candidate left is ambiguous: no name. A name is a run of
 capitalised proper nouns that the tagger types as a PERSON, or as nothing, an
 organisation or a nationality (the small tagger reads many first names so); a
-name it types as a place or a thing is never taken, but one in a vocative still
+name it types as a place or a thing is not taken, but one in a vocative still
 makes the chat ambiguous.
+
+Except a place-typed single word that stands where only a name can: right after
+a greeting, thanks or farewell with only punctuation after it ("Congratulations,
+Marta!", "Thanks, Marta."; not after an interjection: "Oh, Paris!"), or set off
+by a comma at the very start or end of the other side's turn with a clause on
+the comma's other side ("Marta, how did it go?", "See you soon, Marta."; not
+"Honestly, Prague."). The small
+tagger types many first names as places there. It is still not taken when the
+namespace knows it as a place (``known_place``: the vault's entities), or when
+the chat speaks of it anywhere but in such a vocative (the user's turns strike
+it; the other side's mention of it elsewhere marks it a place).
 """
 
 from __future__ import annotations
@@ -35,11 +46,17 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; the pipeline (nlp.py) loads 
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "dear", "thanks", "thank", "cheers", "bye", "goodbye",
                        "morning", "afternoon", "evening", "night", "welcome", "congratulations", "congrats",
                        "sorry", "okay", "ok", "yes", "no", "sure", "well", "oh", "ah", "great", "right"})
+#: The greetings that address someone (not interjections like "oh" or "well", which also open "Oh, Paris!").
+ADDRESSES = frozenset({"hi", "hello", "hey", "hiya", "dear", "thanks", "thank", "cheers", "bye", "goodbye",
+                       "morning", "afternoon", "evening", "night", "welcome", "congratulations", "congrats"})
 #: Words between a greeting and the name that keep it a greeting: "Thank you, Priya", "Good morning Priya".
 _GREETING_FILLER = frozenset({"you", "good", "so", "much", "again", "there", "back", ",", "!", "very", "a", "lot"})
 #: The tagger's types a person's name gets (it often reads first names as organisations or nationalities).
 _PERSON_LIKE = frozenset({"PERSON", "", "ORG", "NORP"})
 _END = frozenset({".", "!", "?", "…", "...", ";", ":"})
+#: The tagger's types of a place: a one-word name of one of these is taken only where nothing but a name
+#: can stand (:func:`_only_a_name`).
+_PLACE_LIKE = frozenset({"GPE", "LOC", "FAC"})
 
 
 #: A run of letters: an alphabetic token starts one and, but for a tokenizer exception ("Im" is "I" and "m",
@@ -161,6 +178,30 @@ def vocative(sent: Span, span: Span) -> bool:
     return _greeted(sent, span) and (nxt is None or nxt.text in _END or nxt.text == ",")
 
 
+def _only_a_name(sent: Span, span: Span) -> bool:
+    """Whether ``span`` (one word, a vocative) stands where nothing but a name can: right after a greeting,
+    thanks or farewell (not an interjection: "Oh, Paris!") with only punctuation after it; or set off by a
+    comma at the very start or the very end of its turn, a clause on the comma's other side ("See you soon,
+    Marta." but not "Honestly, Prague.")."""
+    doc = sent.doc
+    nxt, prev = _next(sent, span), _prev(sent, span)
+    before = [t.lower_ for t in sent if t.i < span.start and t.lower_ not in _GREETING_FILLER]
+    if len(before) == 1 and before[0] in ADDRESSES and (nxt is None or nxt.is_punct):
+        return True
+    first = all(t.is_punct or t.is_space for t in doc[:span.start])
+    last = all(t.is_punct or t.is_space for t in doc[span.end:])
+    if first and nxt is not None and nxt.text == ",":
+        return any(t.pos_ in ("VERB", "AUX") for t in sent if t.i > nxt.i)
+    if last and prev is not None and prev.text == ",":
+        return any(t.pos_ in ("VERB", "AUX") for t in sent if t.i < prev.i)
+    return False
+
+
+def _place_addressed(sent: Span, span: Span) -> bool:
+    """A one-word name the tagger types as a place, where only a name can stand (see the module's doc)."""
+    return len(span) == 1 and span[0].ent_type_ in _PLACE_LIKE and _only_a_name(sent, span)
+
+
 def introduced(span: Span) -> bool:
     """Whether the speaker gives ``span`` as their own name: "I'm Priya", "my name is Priya", "call me Priya"."""
     root = span.root
@@ -181,10 +222,17 @@ def _key(name: str) -> str:
     return name.split()[0].lower()
 
 
-def _tally(turns: Iterable[tuple[bool, Doc]], others: Sequence[str]) -> tuple[dict[str, str], set[str], set[str]]:
+def _nowhere(_name: str) -> bool:
+    return False
+
+
+def _tally(turns: Iterable[tuple[bool, Doc]], others: Sequence[str], known_place: Callable[[str], bool] = _nowhere
+           ) -> tuple[dict[str, str], set[str], set[str]]:
     """The names ``turns`` give the user (key → fullest form), those of them a person's, and the struck keys."""
     candidates: dict[str, str] = {}
     personal: set[str] = set()
+    addressed_places: set[str] = set()
+    spoken_of: set[str] = set()
     struck = {_key(n) for n in others if n.strip()}
     for by_user, doc in turns:
         for sent in doc.sents:
@@ -197,22 +245,32 @@ def _tally(turns: Iterable[tuple[bool, Doc]], others: Sequence[str]) -> tuple[di
                         candidates[key] = span.text
                     if person:
                         personal.add(key)
+                    elif not by_user and _place_addressed(sent, span):
+                        addressed_places.add(key)
+                    else:
+                        spoken_of.add(key)
                 elif by_user or introduced(span):
                     # Said by the user of someone else, or the other side's own name.
                     struck.add(key)
+                else:
+                    spoken_of.add(key)
+    # A place-typed name taken only where nothing else can stand, never spoken of otherwise, no known place.
+    personal |= {key for key in addressed_places - spoken_of if not known_place(candidates[key])}
     return candidates, personal, struck
 
 
-def user_name(turns: Iterable[tuple[bool, Doc]], others: Sequence[str] = ()) -> str | None:
+def user_name(turns: Iterable[tuple[bool, Doc]], others: Sequence[str] = (),
+              known_place: Callable[[str], bool] = _nowhere) -> str | None:
     """The user's name from ``turns`` (``(said by the user, parsed turn)`` in order), or ``None`` when the
-    chat names nobody as the user or names more than one; ``others`` are names known to be someone else's."""
-    candidates, personal, struck = _tally(turns, others)
+    chat names nobody as the user or names more than one; ``others`` are names known to be someone else's;
+    ``known_place`` says whether a name is a place the namespace knows."""
+    candidates, personal, struck = _tally(turns, others, known_place)
     left = [key for key in candidates if key not in struck]
     return candidates[left[0]] if len(left) == 1 and left[0] in personal else None
 
 
-def read(turns: Sequence[tuple[bool, str]], others: Sequence[str], parse: Callable[[list[str]], list[Doc]]
-         ) -> str | None:
+def read(turns: Sequence[tuple[bool, str]], others: Sequence[str], parse: Callable[[list[str]], list[Doc]],
+         known_place: Callable[[str], bool] = _nowhere) -> str | None:
     """:func:`user_name` of ``turns`` (``(said by the user, text)``), parsing (``parse``) only the turns that can
     change it: those that may name the user (:func:`may_name`), then, if they name anyone, the other turns that
     mention a name they give (only those can strike it). The rest would add no candidate and strike none."""
@@ -226,4 +284,4 @@ def read(turns: Sequence[tuple[bool, str]], others: Sequence[str], parse: Callab
         return None
     more = [i for i, (_, text) in enumerate(turns) if i not in docs and any(k in text.casefold() for k in left)]
     docs.update(zip(more, parse([turns[i][1] for i in more])))
-    return user_name(((turns[i][0], docs[i]) for i in sorted(docs)), others)
+    return user_name(((turns[i][0], docs[i]) for i in sorted(docs)), others, known_place)

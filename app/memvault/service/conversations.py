@@ -29,7 +29,8 @@ live fact, and reported in ``superseded`` too.
 Facts about different people never dedupe or supersede each other. Word
 matches are looked for among the :data:`DEDUP_RECENT` newest facts about the
 person's subject (attribute matches among all), so a turn costs the same
-however many facts a namespace holds.
+however many facts a namespace holds. A user's facts stored before their name
+was known are given it once it is (:mod:`memvault.service.fact_renames`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ from memvault.domain.conversations import ConversationSubmission, ExtractionJob,
 from memvault.domain.enums import MemoryType, Tier, Visibility
 from memvault.domain.errors import (
     ExtractionModelError,
-    InvalidInput,
     MemvaultError,
     NotFound,
 )
@@ -57,9 +57,15 @@ from memvault.domain.ids import uuid7
 from memvault.domain.models import FieldChanges, Memory, NewMemory
 from memvault.extraction import language_gate
 from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message, TurnDocs
+from memvault.extraction.gazetteer import normalise
 from memvault.service import validation as v
-from memvault.service.fact_sameness import same_fact
+# Re-exported: the API's limits.
+from memvault.service.conversation_requests import MESSAGES_MAX as MESSAGES_MAX
+from memvault.service.conversation_requests import NAME_MAX_CHARS as NAME_MAX_CHARS
+from memvault.service.conversation_requests import validated
 from memvault.service.events import EventHub, event_for
+from memvault.service.fact_renames import FactRenames, unnamed_marker
+from memvault.service.fact_sameness import same_fact
 from memvault.vault import fact_links
 from memvault.vault import memories as writes
 from memvault.vault.engine import Database
@@ -69,20 +75,13 @@ from memvault.vault.oplog import Stamp
 
 log = logging.getLogger(__name__)
 
-MESSAGES_MAX = 500
-#: All messages together, in characters: parsing takes about a second per 50,000.
-CONVERSATION_MAX_CHARS = 500_000
-#: Metadata keys the facts' own fields use; a client's metadata cannot set them.
-RESERVED_METADATA = frozenset({"fact", "conversation_id", "source", "superseded_by", "superseded_at"})
 #: How long a finished job can still be read with GET /v1/extractions/{id}.
 JOB_RETENTION_SECONDS = 30 * 24 * 3600
 PURGE_EVERY_SECONDS = 3600
 #: The source words kept with a fact (the whole span is named by its character offsets).
 QUOTE_MAX_CHARS = 300
-ROLES = ("user", "assistant", "system")
 #: How many of the newest facts about a person's subject a new fact is compared with word by word.
 DEDUP_RECENT = 256
-NAME_MAX_CHARS = 100
 
 
 def _owner(fact: Fact, request: dict[str, Any]) -> tuple[str, str | None]:
@@ -99,14 +98,6 @@ def _memory_type(fact: Fact) -> MemoryType:
     if fact.kind == EPISODIC:
         return MemoryType.EVENT
     return MemoryType.PREFERENCE if fact.categories[:1] == ("preferences",) else MemoryType.FACT
-
-
-def _name(value: Any, what: str, field: str) -> str:
-    """A display name as the caller gave it: one line of text, trimmed."""
-    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX_CHARS or any(
-            ord(c) < 32 for c in value):
-        raise InvalidInput(f"{what} must be one line of 1 to {NAME_MAX_CHARS} characters", field=field)
-    return v.plain_text(value.strip(), field)
 
 
 class ConversationService:
@@ -136,6 +127,7 @@ class ConversationService:
         #: Set when a job is submitted; the background loop sleeps on it.
         self.wake_event = threading.Event()
         self._purged_at: float | None = None
+        self._renames = FactRenames(db, clock, events, self._wake_embedding, wall)
 
     # -- submit and report ----------------------------------------------------
 
@@ -194,6 +186,8 @@ class ConversationService:
         if claimed:
             self._run(claimed[0], raise_errors=False)
             return 0.0
+        if self._renames.step():
+            return 0.0
         now = self._wall()
         if self._purged_at is None or now - self._purged_at >= PURGE_EVERY_SECONDS:
             self._store.purge_finished(now - JOB_RETENTION_SECONDS)
@@ -233,8 +227,12 @@ class ConversationService:
         superseded: list[Memory] = []
         arrived_superseded: list[Memory] = []
         duplicates: list[dict[str, Any]] = []
+        unnamed: list[int] = []
         with self._db.write() as conn:
             stamp = Stamp(self._clock.now(), self._clock.device_id, now)
+            # Before dedup reads them: the user's facts stored unnamed take the name this chat knows.
+            renamed = self._renames.during(conn, job.namespace, request["user_id"], user_name, stamp) \
+                if request.get("user_id") and user_name else []
             known: dict[tuple[str, str], list[StoredFact]] = {}
             turns = fact_links.stored_turns(conn, job.namespace,
                                             {request["messages"][f.message_index]["content"] for f in facts})
@@ -263,6 +261,8 @@ class ConversationService:
                 if newer is not None:
                     new = replace(new, metadata={**new.metadata, "superseded_by": newer.id, "superseded_at": now})
                 memory = writes.create(conn, new, stamp)
+                if "unnamed_user" in memory.metadata["fact"]:
+                    unnamed.append(memory.rowid)
                 for old in older:
                     current = get_by_rowid(conn, old.rowid)
                     if current is not None:
@@ -275,8 +275,12 @@ class ConversationService:
                                               memory.created_at))
                 else:
                     arrived_superseded.append(memory)
+            if unnamed:
+                self._renames.mark(conn, job.namespace, request["user_id"], unnamed)
             result = self._result(request, facts, created, superseded + arrived_superseded, duplicates, started,
                                   extractor_id)
+            if request.get("reads_namespace", True):
+                result["renamed"] = [m.id for m in renamed]
             self._store.finish(conn, job.id, result)
         origin = ChangeOrigin(OriginKind(request["origin"]["kind"]), request["origin"].get("key_id"))
         if created:
@@ -284,6 +288,7 @@ class ConversationService:
             self._events.emit(event_for(ChangeKind.CREATED, created, origin))
         if superseded:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
+        self._renames.after(renamed, origin)
 
     def _with_user_name(self, request: dict[str, Any], docs: TurnDocs) -> dict[str, Any]:
         """``request`` with the user's name and where it came from: the caller's (``user_name``, or a name on
@@ -293,7 +298,7 @@ class ConversationService:
         if request.get("user_name") or any(m.get("name") for m in request["messages"] if m["role"] == "user"):
             return {**request, "user_name_source": "caller"}
         messages = [Message(m["role"], m["content"], m.get("name")) for m in request["messages"]]
-        name = self._extractor.read_user_name(messages, docs)
+        name = self._extractor.read_user_name(messages, docs, self._known_place(request))
         if name is not None:
             return {**request, "user_name": name, "user_name_source": "conversation"}
         if request.get("user_id") and request.get("reads_namespace", True):
@@ -303,6 +308,18 @@ class ConversationService:
             if name is not None:
                 return {**request, "user_name": name, "user_name_source": "person"}
         return {**request, "user_name_source": None}
+
+    def _known_place(self, request: dict[str, Any]) -> Any:
+        """Whether the namespace knows a name as a place (its entities): a name the tagger types as a place is
+        then not read as the user's (:mod:`memvault.extraction.names`). Not for a submitter that may not read
+        the namespace: what is read must not tell it what the namespace holds."""
+        if not request.get("reads_namespace", True):
+            return None
+
+        def known(name: str) -> bool:
+            with self._db.read() as conn:
+                return fact_links.known_place(conn, request["namespace"], normalise(name))
+        return known
 
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
                     extractor_id: str, person_id: str, user_id: str | None, turn: str | None) -> NewMemory:
@@ -318,6 +335,9 @@ class ConversationService:
             details["provenance"]["memory_id"] = turn
         if fact.person:
             details["person"] = fact.person
+        elif user_id is not None and (marker := unnamed_marker(fact)) is not None:
+            # Written for an unnamed user with an id: given their name once it is known (fact_renames).
+            details["unnamed_user"] = marker
         if fact.event_at:
             details.update(event_at=fact.event_at, event_precision=fact.event_precision)
         if fact.attribute:
@@ -359,37 +379,4 @@ class ConversationService:
                 "processing_time_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def _validated(self, s: ConversationSubmission) -> dict[str, Any]:
-        if not 1 <= len(s.messages) <= MESSAGES_MAX:
-            raise InvalidInput(f"a conversation holds 1 to {MESSAGES_MAX} messages (got {len(s.messages)})",
-                               field="messages")
-        messages = []
-        for i, m in enumerate(s.messages):
-            if m.role not in ROLES:
-                raise InvalidInput(f"message {i}: role must be one of {', '.join(ROLES)}", field="messages")
-            if not isinstance(m.content, str) or len(m.content) > limits.CONTENT_MAX_CHARS:
-                raise InvalidInput(f"message {i}: content must be text of at most {limits.CONTENT_MAX_CHARS} "
-                                   "characters", field="messages")
-            message = {"role": m.role, "content": v.plain_text(m.content, "messages")}
-            if m.name is not None:
-                message["name"] = _name(m.name, f"message {i}: name", "messages")
-            messages.append(message)
-        if sum(len(m["content"]) for m in messages) > CONVERSATION_MAX_CHARS:
-            raise InvalidInput(f"a conversation holds at most {CONVERSATION_MAX_CHARS:,} characters", field="messages")
-        if not any(m["role"] == "user" and m["content"].strip() for m in messages):
-            raise InvalidInput("messages must contain at least one non-empty user message", field="messages")
-        metadata = {k: val for k, val in v.metadata(s.metadata).items() if k not in RESERVED_METADATA}
-        if len(metadata) > limits.METADATA_MAX_KEYS - 3:
-            raise InvalidInput(f"metadata may have at most {limits.METADATA_MAX_KEYS - 3} keys here (the facts add "
-                               "conversation_id, source and fact)", field="metadata")
-        occurred = self._wall() if s.occurred_at is None else s.occurred_at
-        if not isinstance(occurred, (int, float)) or not 0 <= occurred < 32503680000:
-            raise InvalidInput("occurred_at must be a Unix time in seconds", field="occurred_at")
-        source = None if s.source is None else v.tags([s.source])[0]
-        return {"namespace": v.namespace(s.namespace), "messages": messages,
-                "conversation_id": v.optional_id(s.conversation_id, "conversation_id") or uuid7(),
-                "occurred_at": float(occurred), "agent_id": v.optional_id(s.agent_id, "agent_id"),
-                "user_id": v.optional_id(s.user_id, "user_id"),
-                "user_name": None if s.user_name is None else _name(s.user_name, "user_name", "user_name"),
-                "source": source, "metadata": metadata,
-                "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id},
-                "dated_by_conversation": bool(s.dated_by_conversation), "reads_namespace": bool(s.reads_namespace)}
+        return validated(s, self._wall)

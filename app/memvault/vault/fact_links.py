@@ -114,3 +114,10 @@ def people(conn: Connection, namespace: str | None = None) -> list[Person]:
         f"FROM memories WHERE {where} GROUP BY namespace, person_id "
         "ORDER BY n DESC, namespace, person_id"), {"ns": namespace}).all()
     return [Person(r.namespace, r.person_id, r.name, int(r.n), float(r.last)) for r in rows]
+
+
+def known_place(conn: Connection, namespace: str, value: str) -> bool:
+    """Whether ``namespace`` holds an entity of type location with the normalised name ``value`` (one read of
+    the entities' (namespace, value) index)."""
+    return conn.execute(text("SELECT 1 FROM entities WHERE namespace = :ns AND value = :v AND type = 'location' "
+                             "LIMIT 1"), {"ns": namespace, "v": value}).first() is not None

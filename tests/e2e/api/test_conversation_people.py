@@ -72,3 +72,24 @@ def test_the_people_route_lists_the_keys_namespace_only(api):
         assert [(p["person_id"], p["facts"]) for p in r.json()["data"]] == [("anna", 2), ("ben", 1)]
         assert all(p["name"] is None and p["last_seen"] > 0 for p in r.json()["data"])
         assert c.get("/v1/people", params={"namespace": "someone-else"}).status_code == 403
+
+
+def test_facts_stored_before_the_users_name_was_known_take_it_over_http(api):
+    def chat(text: str, cid: str, user_id: str = "u1") -> dict:
+        return {"messages": [{"role": "user", "content": text}], "user_id": user_id, "conversation_id": cid,
+                "occurred_at": 1782892800.0, "wait": True}
+
+    with api.client(api.beta) as c:
+        first = c.post("/v1/conversations", json=chat("I moved to Zurich in March.", "r1")).json()["result"]
+        other = c.post("/v1/conversations", json=chat("I live in Basel.", "r2", "u2")).json()["result"]
+        [moved], [basel] = (r["facts"] for r in (first, other))
+        assert moved["content"] == "The user moved to Zurich in March 2026"
+        named = c.post("/v1/conversations", json=chat("Hi, I'm Marta and I work at Siemens.", "r3"))
+        assert named.status_code == 200, named.text
+        result = named.json()["result"]
+        assert (result["user_name"], result["renamed"]) == ("Marta", [moved["id"]])
+        got = c.get(f"/v1/memories/{moved['id']}").json()
+        assert got["content"] == "Marta moved to Zurich in March 2026" and got["metadata"]["fact"]["person"] == "Marta"
+        assert c.get(f"/v1/memories/{basel['id']}").json()["content"] == "The user lives in Basel"
+        found = c.post("/v1/memories/search", json={"query": "Marta", "search_mode": "keyword"}).json()
+        assert moved["id"] in [h["memory"]["id"] for h in found["data"]]

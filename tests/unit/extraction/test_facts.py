@@ -76,3 +76,55 @@ def test_third_person_forms():
 def test_a_comma_splice_is_two_facts_in_order(extractor):
     facts = _facts(extractor, "My sister lives in Basel, she is a nurse.")
     assert [f.text for f in facts] == ["The user's sister lives in Basel", "The user's sister is a nurse"]
+
+
+RENAMED = [
+    "I moved to Zurich in March. My sister lives in Bern and she visits me every month.",
+    "I'm a nurse at the cantonal hospital and I don't drive.",
+    "My boss gave me a raise last week.",
+    "My dog Rex loves my garden. We walk him every morning.",
+]
+
+
+def test_an_unnamed_users_fact_knows_where_the_name_goes_and_reads_as_if_written_with_it(extractor):
+    from memvault.extraction.facts import named
+
+    for text in RENAMED:
+        unnamed = extractor.extract([Message("user", text)], NOW)
+        with_name = extractor.extract([Message("user", text, "Marta")], NOW)
+        assert [(f.start, f.end) for f in unnamed] == [(f.start, f.end) for f in with_name] and unnamed, text
+        for f, g in zip(unnamed, with_name):
+            assert f.person is None and f.name_slots and all(f.text[a:b].lower() == "the user" for a, b in f.name_slots)
+            assert f.text.lower().count("the user") == len(f.name_slots)
+            assert named(f.text, f.name_slots, "Marta") == g.text and g.name_slots == ()
+    [boss] = extractor.extract([Message("user", RENAMED[2])], NOW)
+    assert boss.text.startswith("The user's boss gave the user a raise")
+    assert named(boss.text, boss.name_slots, "Marta Silva").startswith("Marta Silva's boss gave Marta Silva a raise")
+
+
+def test_a_name_given_in_lower_case_is_capitalised_only_where_the_sentence_starts(extractor):
+    from memvault.extraction.facts import named
+
+    [fact] = extractor.extract([Message("user", "My boss gave me a raise last week.")], NOW)
+    [same] = extractor.extract([Message("user", "My boss gave me a raise last week.", "ana")], NOW)
+    assert named(fact.text, fact.name_slots, "ana") == same.text
+    assert same.text.startswith("Ana's boss gave ana a raise")
+
+
+def test_a_chat_holding_the_placeholder_character_keeps_no_slots_and_reads_the_same(extractor):
+    from memvault.extraction.facts import UNNAMED
+
+    [fact] = extractor.extract([Message("user", f"I moved to Zurich in March. {UNNAMED}")], NOW)
+    assert fact.text == "The user moved to Zurich in March 2026" and fact.name_slots == ()
+    named_facts = extractor.extract([Message("user", "I live in Bern.", "Ben"), Message("user", "I live in Chur.")],
+                                    NOW)
+    assert [(f.text, f.name_slots) for f in named_facts] == [("Ben lives in Bern", ()),
+                                                             ("The user lives in Chur", ((0, 8),))]
+
+
+def test_a_self_introduction_names_the_user_and_is_no_fact(extractor):
+    for name in (None, "Marta"):
+        facts = extractor.extract([Message("user", "Hi, I'm Marta and I work at Siemens.", name)], NOW)
+        assert [f.text for f in facts] == [f"{name or 'The user'} works at Siemens"]
+    [sister] = extractor.extract([Message("user", "My sister is Anna.")], NOW)
+    assert sister.text == "The user's sister is Anna", "only the speaker's own name is an introduction"

@@ -108,7 +108,8 @@ def _chats() -> list[list[Message]]:
             *NOT_THE_USERS, *OTHERS,
             [_u("Im Renata, hi."), _a("Nice to meet you.")],
             [_u("We had dinner."), _a("Thank you so much again, Ilse Maria, for telling me!")],
-            [_u("I live in Lisbon."), _a("Lisbon is lovely, Émile.")]]
+            [_u("I live in Lisbon."), _a("Lisbon is lovely, Émile.")],
+            *([_u("I got the job I wanted!"), _a(said)] for said in PLACE_TYPED_ADDRESSES), *PLACES_NOT_NAMES]
 
 
 def test_the_pre_filter_passes_every_turn_the_rules_read_a_name_from(pipeline):
@@ -176,3 +177,41 @@ def test_reading_the_name_and_extracting_parse_each_turn_once(pipeline):
     parsed = Counter(counting.texts)
     assert parsed == Counter(m.content for m in chat[:3]), parsed  # "Well done." names nobody: never parsed
     assert docs.parsed == 3
+
+
+#: The small tagger types "Marta" as a place in each of these (checked below): a name only where nothing else fits.
+PLACE_TYPED_ADDRESSES = [
+    "Congratulations, Marta! How is the new job?",
+    "Thanks for asking, Marta.",
+    "See you soon, Marta.",
+    "Marta, that sounds exhausting.",
+]
+PLACES_NOT_NAMES = [
+    [_u("I just got back from my trip."), _a("Oh, Paris! That sounds wonderful.")],
+    [_u("We loved the old town."), _a("Ah, Lisbon. Such a lovely place.")],
+    [_u("Which city did you like best?"), _a("Honestly, Prague.")],
+    [_u("I just got back from Paris."), _a("Welcome back! Hello, Paris!")],
+    [_u("Any plans?"), _a("Marta is lovely in spring, I hear. Congratulations, Marta!")],
+]
+
+
+@pytest.mark.parametrize("said", PLACE_TYPED_ADDRESSES, ids=["congratulations", "thanks-end", "farewell", "first"])
+def test_a_name_the_tagger_calls_a_place_is_read_where_only_a_name_can_stand(extractor, pipeline, said):
+    doc = pipeline.get()(said)
+    assert [t.ent_type_ for t in doc if t.text == "Marta"] == ["GPE"], "the case this rule is for"
+    chat = [_u("I got the job I wanted!"), _a(said)]
+    assert extractor.read_user_name(chat) == "Marta"
+    # Not when the namespace knows it as a place.
+    assert extractor.read_user_name(chat, known_place=lambda name: name == "Marta") is None
+
+
+@pytest.mark.parametrize("chat", PLACES_NOT_NAMES, ids=["interjection", "ah", "answer", "user-mentions", "spoken-of"])
+def test_a_place_named_in_a_vocative_like_place_is_not_the_users_name(extractor, chat):
+    assert extractor.read_user_name(chat) is None
+
+
+def test_the_user_turns_name_facts_after_a_place_typed_address(extractor):
+    chat = [_u("I got the job I wanted!"), _a("Congratulations, Marta! How is the new job?"), _u("I love my team.")]
+    name = extractor.read_user_name(chat)
+    facts = extractor.extract([Message(m.role, m.content, name if m.role == "user" else None) for m in chat], NOW)
+    assert name == "Marta" and "Marta loves Marta's team" in [f.text for f in facts]
