@@ -55,14 +55,19 @@ def _metadata_param(raw: str | None) -> dict[str, Any]:
 @router.post("", status_code=201, response_model=MemoryCreated | WriteReceiptOut,
              responses={200: {"model": MemoryCreated | WriteReceiptOut,
                               "description": "An existing memory: a repeated client_id or a near-duplicate"}})
-def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
-                  response: Response) -> MemoryCreated | WriteReceiptOut:
+async def create_memory(body: MemoryCreateIn, key: WriteKey, services: ServicesDep,
+                        response: Response) -> MemoryCreated | WriteReceiptOut:
     """Store a memory; it is searchable by keyword at once and by meaning once embedded.
 
     A repeated ``client_id`` or a near-duplicate answers 200 with the existing
     memory; a key without the read scope gets a receipt instead: ``stored`` with
     the new memory's id, or ``already_stored`` without any id.
     """
+    # Async for the reason the hot reads below are: a plain route's answer is checked on the pool, one more hop.
+    return await run_in_threadpool(_create, body, key, services, response)
+
+
+def _create(body: MemoryCreateIn, key: ApiKey, services, response: Response) -> MemoryCreated | WriteReceiptOut:
     result = services.memories.create(body.to_domain(namespace_for(key, body.namespace)), origin=origin_of(key))
     if result.created:
         services.usage.record(key.id, memories_created=1)

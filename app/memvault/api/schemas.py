@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -59,6 +62,29 @@ def _native(spec: fields.FieldSpec, value: Any) -> Any:
     return fields.plain(spec, value)
 
 
+#: Kinds whose values :func:`_native` returns as they are.
+_AS_THEY_ARE = frozenset({fields.Kind.TEXT, fields.Kind.OPTIONAL_TEXT, fields.Kind.NUMBER, fields.Kind.INTEGER,
+                          fields.Kind.METADATA})
+
+
+def _converter(spec: fields.FieldSpec) -> Callable[[Any], Any] | None:
+    """What :func:`_native` does to a value of ``spec`` (``None``: nothing), chosen once per field."""
+    if spec.kind is fields.Kind.TIME:
+        return int
+    if spec.kind is fields.Kind.OPTIONAL_TIME:
+        return ts
+    if spec.kind is fields.Kind.CHOICE:
+        return operator.attrgetter("value")
+    if spec.kind in _AS_THEY_ARE:
+        return None
+    return functools.partial(fields.plain, spec)
+
+
+#: ``(name in the answer, attribute of Memory, converter)`` per native field: every memory a page or a search
+#: answers goes through :meth:`MemoryPublic.of`, and looking each field's rules up per memory cost half its time.
+_NATIVE_PLAN = tuple((spec.api["native"], spec.name, _converter(spec)) for spec in _NATIVE_FIELDS)
+
+
 class MemoryPublic(BaseModel):
     id: str
     object: Literal["memory"] = "memory"
@@ -90,9 +116,11 @@ class MemoryPublic(BaseModel):
     def of(cls, m: Memory) -> MemoryPublic:
         # The fields and their names come from the field table (domain/fields.py); the test there checks
         # that the annotations above name the same fields.
-        return cls(**{spec.api["native"]: _native(spec, getattr(m, spec.name)) for spec in _NATIVE_FIELDS},
-                   entities=[EntityRef(type=e.type.value, value=e.value, confidence=e.confidence)
-                             for e in m.entities])
+        # Validated from one dict (entities too) in pydantic's core: the same model, built in half the time.
+        data = {name: getattr(m, attr) if convert is None else convert(getattr(m, attr))
+                for name, attr, convert in _NATIVE_PLAN}
+        data["entities"] = [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]
+        return cls.model_validate(data)
 
 
 class MemoryCreated(MemoryPublic):

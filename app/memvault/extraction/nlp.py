@@ -126,6 +126,7 @@ class NlpPipeline:
     def __init__(self, manifest: PipelineManifest | None = None) -> None:
         self._manifest = manifest
         self._nlp: Language | None = None
+        self._ops = None
         self._lock = threading.Lock()
         #: Held while parsing: spaCy does not promise that one pipeline may parse on several threads at once,
         #: and fact extraction and entity extraction share it.
@@ -146,9 +147,27 @@ class NlpPipeline:
         return self._nlp is not None
 
     def get(self) -> Language:
-        """The loaded pipeline (verified and loaded on first call)."""
+        """The loaded pipeline (verified and loaded on first call), ready to parse in the caller's context."""
         with self._lock:
             if self._nlp is None:
                 self._nlp = load_pipeline(self._resolved_manifest())
+                backends = sys.modules.get("thinc.backends")  # loaded with spaCy; never imported here (torch)
+                self._ops = backends.get_current_ops() if backends is not None else None
                 settle_long_lived()
-            return self._nlp
+            nlp, ops = self._nlp, self._ops
+        _use_ops(ops)
+        return nlp
+
+
+def _use_ops(ops) -> None:
+    """Hand thinc the backend it chose at load in the calling context, if that context has none yet.
+
+    thinc keeps its backend in a context variable, and every HTTP request runs on a copy of the event loop's
+    context, where it was never set: the parser's first step in each request then chose a backend afresh
+    (registry entry points read, two optional backend packages looked for on disk), ~0.4 ms of a store's
+    CPU. The backend is the one thinc picked at load by the same rule, so the parses are the same (4,774 bench
+    and test-data texts gave byte-identical entities).
+    """
+    backends = sys.modules.get("thinc.backends")
+    if ops is not None and backends is not None and backends.context_ops.get() is None:
+        backends.set_current_ops(ops)

@@ -34,6 +34,16 @@ def test_a_read_by_id_crosses_to_the_pool_only_to_authenticate_and_to_read(api, 
     assert "authenticate" in hops[0]
 
 
+def test_a_store_crosses_to_the_pool_only_to_authenticate_and_to_store(api, hops):
+    with api.client(api.alpha) as c:
+        created = c.post("/v1/memories", json={"content": "the deploy runs on Fridays"})
+    assert created.status_code == 201, created.text
+    assert created.json()["content"] == "the deploy runs on Fridays" and created.json()["created"] is True
+    # The check of the answer against its model runs on the event loop (a plain route checked it on the pool).
+    assert len(hops) == 2, hops
+    assert "authenticate" in hops[0]
+
+
 @pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
 def test_a_search_and_a_page_of_the_list_cross_to_the_pool_twice(api, hops, mode):
     with api.client(api.alpha) as c:

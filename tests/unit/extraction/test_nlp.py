@@ -59,3 +59,26 @@ def test_pipeline_loads_and_finds_entities():
     doc = nlp("My sister Anna moved to Zurich in March to work at Google.")
     labels = {(e.text, e.label_) for e in doc.ents}
     assert ("Zurich", "GPE") in labels and ("Google", "ORG") in labels
+
+
+def test_a_parse_in_a_fresh_context_does_not_pick_thincs_backend_again(pipeline, monkeypatch):
+    """Every HTTP request runs on a copy of the event loop's context; thinc keeps its backend in a context
+    variable, and a context without one chose it again at the parser's first step (entry points read, optional
+    packages looked for on disk: ~0.4 ms of a store)."""
+    import contextvars
+
+    import thinc.backends
+
+    picked = []
+    real = thinc.backends.get_ops
+    monkeypatch.setattr(thinc.backends, "get_ops", lambda *a, **k: picked.append(1) or real(*a, **k))
+
+    def parse() -> list[tuple[str, str]]:
+        doc = pipeline.get()("My sister Anna moved to Zurich in March to work at Google.")
+        return [(e.text, e.label_) for e in doc.ents]
+
+    assert ("Zurich", "GPE") in contextvars.Context().run(parse)
+    assert picked == []
+    # Without the pipeline's help the same parse does pick one (so the test can tell).
+    contextvars.Context().run(lambda: list(pipeline._nlp("Anna moved to Zurich.").ents))
+    assert picked
