@@ -157,6 +157,10 @@ def fts_query_within_budget(conn: Connection, query: str, budget: int | None = N
 
 #: Keyword candidates taken from FTS5's own ranking per wanted hit before the filter is checked.
 KEYWORD_OVERFETCH = 4
+#: How far past the pool (in pools) the first read goes for the tie at its end (docs/benchmarks.md: at 100k,
+#: reading 4 pools costs ~0.8 ms more than one and saved a second ~3.7 ms statement on 99% of the bench's
+#: questions, whose tie at the pool's end was ~320 long).
+KEYWORD_TIE_READ = 4
 
 
 def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> set[int]:
@@ -226,11 +230,15 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     if expr is None:
         return []
     pool = k * KEYWORD_OVERFETCH
+    # Past the pool too: equal ranks across its end are all needed, so the cut below falls by text, not by
+    # arrival order. FTS5 scores every match whatever the limit, so reading further costs little beside a
+    # second statement scoring them all again to find the rest of the tie.
+    reach = pool * KEYWORD_TIE_READ
     top = [(r[0], float(r[1])) for r in conn.execute(text(
         "SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank, rowid LIMIT :n"),
-        {"expr": expr, "n": pool + 1}).all()]
-    if len(top) > pool and top[pool - 1][1] == top[pool][1]:
-        # Equal ranks across the pool's end: all of them, so the cut below falls by text, not by arrival order.
+        {"expr": expr, "n": reach}).all()]
+    if len(top) == reach and top[pool - 1][1] == top[-1][1]:
+        # The tie at the pool's end runs past what was read: the rest of it.
         edge = top[pool - 1][1]
         top = [r for r in top if r[1] != edge] + [(mid, edge) for (mid,) in conn.execute(text(
             "SELECT rowid FROM memory_fts WHERE memory_fts MATCH :expr AND bm25(memory_fts) = :edge"),

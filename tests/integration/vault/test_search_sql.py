@@ -37,6 +37,28 @@ def test_keyword_ranks_fts_first_then_filters_and_falls_back_to_the_filtered_que
     assert answers[1] == answers[4] == answers[1000]
 
 
+def test_keyword_keeps_a_tie_at_the_pools_end_by_text_whether_or_not_the_first_read_holds_it_all(services, monkeypatch):
+    """Thirty equal BM25 scores across the pool's end: the hits are the first by text, whether the first read
+    reached past the whole tie or the rest of it was read by a second statement."""
+    import time
+
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import search
+
+    # One word besides "garden" each: equal lengths, one match each, equal scores. Stored out of text order.
+    words = [f"w{n:02d}" for n in range(30)]
+    created = {services.memories.create(MemoryCreate(content=f"garden {w}")).memory.rowid: f"garden {w}"
+               for w in reversed(words)}
+    by_text = sorted(created, key=created.get)
+    monkeypatch.setattr(search, "KEYWORD_OVERFETCH", 1)
+    answers = {}
+    for tie_read in (1, 4, 100):  # 1 and 4: the tie runs past the read (3 or 12 rows); 100: the read holds it
+        monkeypatch.setattr(search, "KEYWORD_TIE_READ", tie_read)
+        with services.vault.db.read() as conn:
+            answers[tie_read] = [h.memory_id for h in search.keyword(conn, "garden", MemoryFilter(), 3, time.time())]
+    assert answers[1] == answers[4] == answers[100] == by_text[:3]
+
+
 def test_keyword_leaves_out_the_most_common_words_when_their_matches_exceed_the_budget(services, monkeypatch):
     """Over the budget the common word goes (FTS5 would score all its matches); the rare one ranks alone."""
     import time
