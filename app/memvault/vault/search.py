@@ -243,6 +243,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
         top = [r for r in top if r[1] != edge] + [(mid, edge) for (mid,) in conn.execute(text(
             "SELECT rowid FROM memory_fts WHERE memory_fts MATCH :expr AND bm25(memory_fts) = :edge"),
             {"expr": expr, "edge": edge}).all()]
+    ordered = fts.tie_at_cut(top, pool)  # put in text order by the cut below, for the one after the filter
     top, complete = fts.best_by_text(conn, top, pool), len(top) <= pool
     # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
     # (each check reads a memory row, and an uncached row costs a page decryption).
@@ -252,7 +253,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     if len(passing) < k:
         passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
     if len(passing) >= k or complete:
-        best = fts.best_by_text(conn, [r for r in top if r[0] in passing], k)
+        best = fts.best_by_text(conn, [r for r in top if r[0] in passing], k, ordered)
         shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
         return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
     # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).

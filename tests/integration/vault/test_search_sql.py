@@ -59,6 +59,31 @@ def test_keyword_keeps_a_tie_at_the_pools_end_by_text_whether_or_not_the_first_r
     assert answers[1] == answers[4] == answers[100] == by_text[:3]
 
 
+def test_keyword_orders_a_tie_by_text_once_for_both_cuts(services, monkeypatch):
+    """The tie cut at the pool's end is in text order already when the cut after the filter meets it again:
+    not read a second time, and the hits are the same as ordering it again."""
+    import time
+
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import fts, search
+
+    created = {}
+    for n in reversed(range(30)):  # equal scores, stored out of text order; every third by another agent
+        m = services.memories.create(MemoryCreate(content=f"garden w{n:02d}", agent_id="a" if n % 3 else "b"))
+        created[m.memory.rowid] = (m.memory.content, m.memory.agent_id)
+    monkeypatch.setattr(search, "KEYWORD_OVERFETCH", 2)
+    reads = []
+    real = fts.text_order
+    monkeypatch.setattr(fts, "text_order", lambda conn, ids: reads.append(len(ids)) or real(conn, ids))
+    for agent in (None, "a"):
+        reads.clear()
+        with services.vault.db.read() as conn:
+            hits = [h.memory_id for h in search.keyword(conn, "garden", MemoryFilter(agent_id=agent), 4, time.time())]
+        eligible = sorted((mid for mid, (_, who) in created.items() if agent in (None, who)), key=created.get)
+        assert hits == eligible[:4]
+        assert reads == [30]  # the whole tie, once
+
+
 def test_keyword_leaves_out_the_most_common_words_when_their_matches_exceed_the_budget(services, monkeypatch):
     """Over the budget the common word goes (FTS5 would score all its matches); the rare one ranks alone."""
     import time
