@@ -21,7 +21,9 @@ organisation or a nationality (the small tagger reads many first names so); a
 name it types as a place or a thing is not taken, but one in a vocative still
 makes the chat ambiguous.
 
-Except a place-typed single word that stands where only a name can: right after
+Except a place-typed single word that stands where only a name can: what the
+user introduces themselves as ("I'm Marta", "My name is Marta", "Call me
+Marta"), or right after
 a greeting, thanks or farewell with only punctuation after it ("Congratulations,
 Marta!", "Thanks, Marta."; not after an interjection: "Oh, Paris!"), or set off
 by a comma at the very start or end of the other side's turn with a clause on
@@ -197,9 +199,9 @@ def _only_a_name(sent: Span, span: Span) -> bool:
     return False
 
 
-def _place_addressed(sent: Span, span: Span) -> bool:
-    """A one-word name the tagger types as a place, where only a name can stand (see the module's doc)."""
-    return len(span) == 1 and span[0].ent_type_ in _PLACE_LIKE and _only_a_name(sent, span)
+def _place_typed(span: Span) -> bool:
+    """A one-word name the tagger types as a place (taken only where only a name can stand: the module's doc)."""
+    return len(span) == 1 and span[0].ent_type_ in _PLACE_LIKE
 
 
 def introduced(span: Span) -> bool:
@@ -245,8 +247,8 @@ def _tally(turns: Iterable[tuple[bool, Doc]], others: Sequence[str], known_place
                         candidates[key] = span.text
                     if person:
                         personal.add(key)
-                    elif not by_user and _place_addressed(sent, span):
-                        addressed_places.add(key)
+                    elif _place_typed(span) and (by_user or _only_a_name(sent, span)):
+                        addressed_places.add(key)  # an introduction is a place only a name can stand in
                     else:
                         spoken_of.add(key)
                 elif by_user or introduced(span):

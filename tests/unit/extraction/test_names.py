@@ -205,6 +205,21 @@ def test_a_name_the_tagger_calls_a_place_is_read_where_only_a_name_can_stand(ext
     assert extractor.read_user_name(chat, known_place=lambda name: name == "Marta") is None
 
 
+#: Introductions whose name the small tagger types as a place (checked below): "what I am" is a name.
+PLACE_TYPED_INTRODUCTIONS = ["Hi, I'm Marta.", "My name is Marta.", "You can call me Marta."]
+
+
+@pytest.mark.parametrize("said", PLACE_TYPED_INTRODUCTIONS, ids=["i-am", "my-name", "call-me"])
+def test_a_name_the_tagger_calls_a_place_is_read_from_the_users_introduction(extractor, pipeline, said):
+    doc = pipeline.get()(said)
+    assert [t.ent_type_ for t in doc if t.text == "Marta"] == ["GPE"], "the case this rule is for"
+    chat = [_u(said), _a("Nice to meet you! What can I do for you?")]
+    assert extractor.read_user_name(chat) == "Marta"
+    assert extractor.read_user_name(chat, known_place=lambda name: name == "Marta") is None
+    # Spoken of as a place elsewhere in the chat: not taken.
+    assert extractor.read_user_name([*chat, _a("Marta is lovely in spring, I hear.")]) is None
+
+
 @pytest.mark.parametrize("chat", PLACES_NOT_NAMES, ids=["interjection", "ah", "answer", "user-mentions", "spoken-of"])
 def test_a_place_named_in_a_vocative_like_place_is_not_the_users_name(extractor, chat):
     assert extractor.read_user_name(chat) is None
