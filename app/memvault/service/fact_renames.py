@@ -14,6 +14,9 @@ When: a chat whose user (``user_id``) has a name, from any source (the caller, t
 facts), names that person's pending facts in its own write transaction, at most :data:`REQUEST_BATCH` of them
 and :data:`SCAN_WINDOWS` windows of :data:`SCAN_ROWS` rowids read; the extraction loop does the rest when it
 has no job, :data:`RENAME_BATCH` a turn (:mod:`memvault.vault.fact_renames` keeps where each person's are).
+Unnamed facts that arrive by sync or in a bundle wait the same way on the receiving device, and are named in
+the background at once when a fact there already names the person (:func:`memvault.vault.fact_renames.arrived`;
+their slots are checked, since they come from elsewhere).
 A rename is an edit through the one write path, ~1.7 ms CPU each on the shared test machine
 (``docs/benchmarks.md``): a chat pays for at most a few dozen ms of them.
 
@@ -79,7 +82,8 @@ def rename_step(conn: Any, pending: store.Pending, stamp: Stamp, batch: int) -> 
         found = store.unnamed_facts(conn, pending, start, SCAN_ROWS)
         room = batch - len(renamed)
         current = get_many(conn, found[:room], entities=False)
-        renamed += [rename(conn, current[rowid], pending.name, stamp) for rowid in found[:room] if rowid in current]
+        renamed += [rename(conn, current[rowid], pending.name, stamp) for rowid in found[:room]
+                    if rowid in current and store.slots_of(current[rowid]) is not None]
         start = found[room] if len(found) > room else start + SCAN_ROWS
     store.advance(conn, pending, start)
     return renamed

@@ -9,17 +9,22 @@ cannot miss one; a namespace's memories are otherwise never scanned for them.
 
 Finding them reads the memories table by rowid, one window of at most ``rows`` rows at a time (not through
 the person's index, which would read every fact the person has): a step costs the same however many facts
-a person or a vault holds. Facts that arrived by sync or a bundle were stored unnamed on the device that
-wrote them; only that device holds their pending row.
+a person or a vault holds. Facts that arrive by sync or in a bundle still unnamed (the device that wrote
+them did not know the name yet) are marked as they are stored (:func:`arrived`), so a name this vault knows
+or learns reaches them too; their text and slots are checked first, since they come from elsewhere.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
+from memvault.domain.models import Memory
+from memvault.vault.fact_links import person_name
 from memvault.vault.migrations import FACT_PERSON
 
 PREFIX = "unnamed_facts:"
@@ -110,3 +115,54 @@ def unnamed_facts(conn: Connection, p: Pending, start: int, rows: int) -> list[i
     found = conn.execute(text(UNNAMED_FACTS),
                          {"lo": start, "hi": min(start + rows - 1, p.end), "ns": p.namespace, "p": p.person_id})
     return list(found.scalars())
+
+
+#: What fills each name slot of a fact written for an unnamed user (either case: it may start the sentence).
+UNNAMED_WORDS = "the user"
+
+
+def slots_of(memory: Memory) -> list[tuple[int, int]] | None:
+    """The name slots of ``memory`` if it is a fact still as written for an unnamed user: its content is the
+    kept text and every slot is a ``[start, end]`` within it holding "the user", none overlapping (what
+    the extractor writes; a fact that came from elsewhere may hold anything), sorted. ``None`` otherwise."""
+    fact = memory.metadata.get("fact")
+    unnamed = fact.get("unnamed_user") if isinstance(fact, dict) else None
+    if not isinstance(unnamed, dict) or unnamed.get("text") != memory.content:
+        return None
+    raw = unnamed.get("slots")
+    if not isinstance(raw, list) or not raw:
+        return None
+    if not all(isinstance(slot, list) and len(slot) == 2 and all(type(i) is int for i in slot) for slot in raw):
+        return None
+    slots, last = sorted((start, end) for start, end in raw), 0
+    for start, end in slots:
+        if start < last or memory.content[start:end].lower() != UNNAMED_WORDS:
+            return None
+        last = end
+    return slots
+
+
+def person_of(memory: Memory) -> str | None:
+    """Whose fact ``memory`` is, as :data:`FACT_PERSON` reads it (``None``: not a string id)."""
+    fact: Any = memory.metadata.get("fact")
+    person = fact.get("person_id") if isinstance(fact, dict) else None
+    if person is None:
+        return memory.user_id or ""
+    return person if isinstance(person, str) else None
+
+
+def arrived(conn: Connection, stored: Sequence[Memory]) -> None:
+    """Memories just stored from elsewhere (sync, a bundle): those that are an unnamed user's facts wait for
+    the name like the ones this vault's extractor writes, and get it at once (in the background) when a fact
+    here, or among them, already names that person."""
+    waiting: dict[tuple[str, str], list[int]] = {}
+    for memory in stored:
+        person = person_of(memory)
+        if person is not None and slots_of(memory) is not None:
+            waiting.setdefault((memory.namespace, person), []).append(memory.rowid)
+    for (namespace, person), rowids in waiting.items():
+        mark(conn, namespace, person, rowids)
+        name = person_name(conn, namespace, person)
+        p = pending(conn, namespace, person)
+        if name is not None and p is not None:
+            with_name(conn, p, name)

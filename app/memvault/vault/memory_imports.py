@@ -16,6 +16,7 @@ from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.models import Memory
 from memvault.domain.transfer import MemoryRecord
 from memvault.vault import entities as entity_links
+from memvault.vault import fact_renames
 from memvault.vault import fts as keyword_index
 from memvault.vault import oplog, vectors
 from memvault.vault.knn import log as knn_log
@@ -152,6 +153,7 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
         (r["id"], r["content_hash"]) for r in rows if r["embedding_status"] == EmbeddingStatus.READY.value],
         items[0][1].at)
     oplog.append_many(conn, ops)
+    fact_renames.arrived(conn, created)
     return created
 
 
@@ -197,4 +199,5 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
         enqueue_embedding(conn, rowid, row["content_hash"], stamp.at)
     oplog.append(conn, stamp, Op.IMPORT, record.id, record.namespace,
                  _state_payload(record, stamp, replaced=True, vectors_from=embedded.model_id if embedded else None))
+    fact_renames.arrived(conn, [memory])
     return memory

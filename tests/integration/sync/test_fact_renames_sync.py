@@ -1,4 +1,5 @@
-"""A fact given the user's name later reaches the other device like any edit (the rename is an oplog update)."""
+"""A fact given the user's name later reaches the other device like any edit (the rename is an oplog update),
+and an unnamed fact that arrives where the name is known gets it there."""
 
 from __future__ import annotations
 
@@ -31,3 +32,44 @@ def test_a_renamed_fact_syncs_to_the_other_device(make_vault, tmp_path):
     got = d1.memories.get(fact)
     assert got.content == "Marta moved to Zurich in March 2026" and got.metadata["fact"]["person"] == "Marta"
     assert "unnamed_user" not in got.metadata["fact"]
+
+
+def _settle(d) -> None:
+    """The receiving vault's background turns (renames run when no extraction job is due)."""
+    while d.conversations.step() == 0.0:
+        pass
+
+
+def test_an_unnamed_fact_arriving_where_the_name_is_known_is_named_there_and_the_rename_syncs_back(make_vault,
+                                                                                                     tmp_path):
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    d0, d1 = make_vault("d0"), make_vault("d1")
+    d0.sync.setup(folder, SYNC_PASSPHRASE)
+    d1.sync.setup(folder, SYNC_PASSPHRASE)
+    d1.conversations.ingest(_chat("Hi, I'm Marta and I work at Siemens.", "c1"))  # only d1 knows the name
+    fact = d0.conversations.ingest(_chat("I moved to Zurich in March.", "c2")).result["facts"][0]["id"]
+    assert d0.memories.get(fact).content == "The user moved to Zurich in March 2026"
+    for d in (d0, d1):
+        assert not d.sync.sync_now().problems
+    _settle(d1)
+    got = d1.memories.get(fact)
+    assert got.content == "Marta moved to Zurich in March 2026" and got.metadata["fact"]["person"] == "Marta"
+    assert [h.change for h in d1.memories.history(fact)][-1] == "renamed"
+    for d in (d1, d0):
+        assert not d.sync.sync_now().problems
+    assert d0.memories.get(fact).content == "Marta moved to Zurich in March 2026"
+
+
+def test_an_unnamed_fact_that_arrived_is_named_by_a_later_chat_on_the_receiving_device(make_vault, tmp_path):
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    d0, d1 = make_vault("d0"), make_vault("d1")
+    d0.sync.setup(folder, SYNC_PASSPHRASE)
+    d1.sync.setup(folder, SYNC_PASSPHRASE)
+    fact = d0.conversations.ingest(_chat("I moved to Zurich in March.", "c1")).result["facts"][0]["id"]
+    for d in (d0, d1):
+        assert not d.sync.sync_now().problems
+    _settle(d1)
+    assert d1.memories.get(fact).content == "The user moved to Zurich in March 2026", "no name known yet"
+    later = d1.conversations.ingest(_chat("Hi, I'm Marta and I work at Siemens.", "c2"))
+    assert fact in later.result["renamed"]
+    assert d1.memories.get(fact).content == "Marta moved to Zurich in March 2026"
