@@ -33,7 +33,7 @@ from memvault.service.health import HealthMonitor
 from memvault.service.integrity import IntegrityService
 from memvault.service.lifecycle import LifecycleService
 from memvault.service.memories import MemoryService
-from memvault.service.models import ModelService, embedder_for_model, model_family
+from memvault.service.models import ModelService, embedder_for_model, load_ahead, model_family
 from memvault.service.profiles import ProfileServices, build_profiles
 from memvault.service.readable_transfer import ReadableTransfer
 from memvault.service.readable_transfer import build as build_readable
@@ -256,6 +256,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         loops.add("scheduled-backup", services.backup_schedule.step, first_delay=BackupSchedule.FIRST_DELAY_SECONDS)
     if background:
         loops.start()
+        load_ahead(embedder)  # a command (no loops) loads it only if a text needs it
     return services
 
 

@@ -11,12 +11,16 @@ compares vectors of two models, and keywords still find them.
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from memvault.embedding.lazy import LazyEmbedder
 from memvault.embedding.manifest import Manifest, available_models, manifest_named
 from memvault.domain.errors import ModelError
 from memvault.vault.vault import Vault
+
+log = logging.getLogger(__name__)
 
 
 def embedder_for_model(embedder: Any, model_id: str | None) -> Any:
@@ -45,6 +49,25 @@ def embedder_for_model(embedder: Any, model_id: str | None) -> Any:
                             batch_tokens=embedder.batch_tokens,
                             precision=embedder.precision if embedder.precision in Embedder.PRECISIONS else "int8")
     return embedder
+
+
+def load_ahead(embedder: Any) -> threading.Thread | None:
+    """Start loading ``embedder``'s model on a daemon thread if it is not loaded (a vault of another model
+    than the one the process loaded ahead): the app's and the server's first search would otherwise wait
+    for it (~1.3 s for multilingual-e5-small). ``None`` when nothing is to load. A model that fails to load
+    is left for its first use to report."""
+    if not isinstance(embedder, LazyEmbedder) or embedder.loaded:
+        return None
+
+    def load() -> None:
+        try:
+            embedder.load()
+        except Exception as exc:  # noqa: BLE001 - the first text to embed raises it again, to its caller
+            log.info("the vault's model was not loaded ahead: %s", exc.__class__.__name__)
+
+    thread = threading.Thread(target=load, name="memvault-model-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def model_family(embedder: Any) -> str:

@@ -13,7 +13,7 @@ from memvault.embedding.lazy import LazyEmbedder
 from memvault.embedding.manifest import load_manifest, manifest_named
 from memvault.service import reembed
 from memvault.service.container import create_vault, open_vault, vault_exists
-from tests.helpers import PASSPHRASE
+from tests.helpers import PASSPHRASE, wait_for
 from tests.helpers.fake_embedder import _WORD, FakeEmbedder
 
 E5 = "multilingual-e5-small"
@@ -152,5 +152,22 @@ def test_a_question_in_one_language_finds_a_memory_written_in_another(settings, 
             for mode in ("semantic", "hybrid"):
                 hits = services.search.search(SearchQuery(query, mode=mode, limit=1)).hits
                 assert hits and hits[0].memory.content == memories[expected], (query, mode)
+    finally:
+        services.close()
+
+
+def test_a_vault_of_another_model_loads_it_ahead_once_its_loops_run_and_a_command_does_not(settings):
+    """The app and the server (loops running) load the vault's own model while nothing asks yet, so the first
+    search does not wait for it; a command that needs no text embedded never loads it."""
+    create_vault(settings, PASSPHRASE, _lazy_default(), background=False, model=E5).close()
+    services = open_vault(settings, PASSPHRASE, _lazy_default(), background=False)
+    try:
+        assert services.embedder.model_id == manifest_named(E5).model_id and not services.embedder.loaded
+    finally:
+        services.close()
+    services = open_vault(settings, PASSPHRASE, _lazy_default(), background=True)
+    try:
+        wait_for(lambda: services.embedder.loaded, timeout=120)
+        assert services.embedder.embed_query("wo ist der Reisepass").shape == (manifest_named(E5).dimension,)
     finally:
         services.close()
