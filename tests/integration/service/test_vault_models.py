@@ -156,6 +156,7 @@ def test_a_question_in_one_language_finds_a_memory_written_in_another(settings, 
         services.close()
 
 
+@pytest.mark.slow  # loads the real multilingual model
 def test_a_vault_of_another_model_loads_it_ahead_once_its_loops_run_and_a_command_does_not(settings):
     """The app and the server (loops running) load the vault's own model while nothing asks yet, so the first
     search does not wait for it; a command that needs no text embedded never loads it."""
