@@ -82,6 +82,14 @@ def embedder(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
+def queued_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every single store queues its embedding, as a long text's does (for tests of the queue itself)."""
+    from memvault.service import memories
+
+    monkeypatch.setattr(memories, "INLINE_EMBED_MAX_CHARS", 0)
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return fast_settings(tmp_path / "vault")
 

@@ -1,7 +1,8 @@
-"""Memory types the caller left out, classified once the memory's vector is stored.
+"""Memory types the caller left out, classified once the memory's vector is known.
 
-A memory stored without ``memory_type`` is ``general`` with source
-``default``; when the embedding worker stores its vectors, the classifier of
+A memory embedded as it is stored gets its type in the same write (:meth:`TypeClassificationService.guess`).
+One queued for embedding is ``general`` with source
+``default`` until the embedding worker stores its vectors; then the classifier of
 :mod:`memvault.extraction.classify` reads the first chunk's vector and the type is
 set through the one write path, as a derived update made by the system (an
 oplog entry like any change, but no new version: an agent that read version 1
@@ -13,9 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
+
 from memvault.domain.changes import SYSTEM, ChangeKind
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.entities import TypeSource
+from memvault.domain.enums import MemoryType
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import EmbeddedMemory, FieldChanges, Memory
 from memvault.extraction.classify import TypeClassifier
@@ -47,6 +51,14 @@ class TypeClassificationService:
         except (OSError, ValueError, KeyError) as exc:
             log.warning("memory-type classification is off: %s", type(exc).__name__)
             return None
+
+    def guess(self, vector: np.ndarray, model_id: str) -> MemoryType | None:
+        """The type a memory whose first vector (of ``model_id``) is ``vector`` gets; ``None``: no classifier
+        for that model."""
+        classifier = self._classifier
+        if classifier is None or classifier.model_id != model_id:
+            return None
+        return classifier.classify(vector).memory_type
 
     def classify_ready(self, ready: Sequence[EmbeddedMemory]) -> list[Memory]:
         """Classify those of ``ready`` (just embedded) that wait for a type; returns the memories changed."""

@@ -8,11 +8,18 @@ def test_azen(api):
         r = c.post("/compat/azen/api/v1/memory", json={"text": "I love hiking in the mountains on weekends"})
         assert r.status_code == 201
         body = r.json()
-        assert body["status"] == "success" and body["embedding"] == "processing"
+        # A short text is embedded as it is stored; a long one is queued and its embedding runs after.
+        assert body["status"] == "success" and body["embedding"] == "completed"
         assert body["createdAt"].endswith("Z") and len(body["memoryId"]) == 36
+        long_text = "Our trail notes from the Alps, day by day. " * 30
+        queued = c.post("/compat/azen/api/v1/memory", json={"text": long_text}).json()
+        assert queued["embedding"] == "processing"
+        assert c.get(f"/compat/azen/api/v1/memory/{queued['memoryId']}").json()["memory"]["embedded"] is False
         api.drain()
-        got = c.get(f"/compat/azen/api/v1/memory/{body['memoryId']}").json()
-        assert got["memory"]["embedded"] is True and got["memory"]["content"].startswith("I love hiking")
+        for memory_id in (body["memoryId"], queued["memoryId"]):
+            got = c.get(f"/compat/azen/api/v1/memory/{memory_id}").json()
+            assert got["memory"]["embedded"] is True
+        assert got["memory"]["content"] == long_text
         for bad in ({}, {"text": ""}):
             err = c.post("/compat/azen/api/v1/memory", json=bad)
             assert err.status_code == 400 and err.json()["status"] == "invalid_request" and err.json()["code"] == 400

@@ -19,7 +19,7 @@ def test_create_with_every_field_get_and_idempotency(c, api):
     r = c.post("/v1/memories", json=body)
     assert r.status_code == 201
     m = r.json()
-    assert m["object"] == "memory" and m["tier"] == "hot" and m["embedding_status"] == "processing"
+    assert m["object"] == "memory" and m["tier"] == "hot" and m["embedding_status"] == "ready"
     assert {k: m[k] for k in ("agent_id", "user_id", "session_id", "project", "memory_type", "tags")} == {
         "agent_id": "ops-bot", "user_id": "u1", "session_id": "s1", "project": "infra", "memory_type": "policy",
         "tags": ["ops", "deploy"]}

@@ -448,6 +448,7 @@ def test_an_edit_reloads_the_page_and_keeps_the_count(qtbot, desktop, monkeypatc
     assert browser.count.text() == "1 memory in default"
 
 
+@pytest.mark.usefixtures("queued_stores")
 def test_the_detail_pane_says_when_vectors_are_ready(qtbot, desktop_embedding_by_hand):
     desktop = desktop_embedding_by_hand
     desktop.services.memories.create(MemoryCreate(content="waiting for its vector"))

@@ -21,6 +21,8 @@ from memvault.service.health import HealthMonitor
 from memvault.vault.jobs import FAILED_AFTER_ATTEMPTS, MAX_BACKOFF_SECONDS
 from tests.helpers import PASSPHRASE, ROOT, fast_settings, wait_for
 
+pytestmark = pytest.mark.usefixtures("queued_stores")
+
 
 def test_store_returns_processing_and_the_worker_makes_it_ready(services):
     created = services.memories.create(MemoryCreate(content="queued for embedding")).memory

@@ -44,6 +44,7 @@ def _statuses(services):
 
 
 @pytest.mark.parametrize("methods", [("claim",), ("complete",)], ids=["claim-fails", "store-fails"])
+@pytest.mark.usefixtures("queued_stores")
 def test_embedding_loop_survives_a_full_disk_reports_it_and_recovers(services, embedder, methods):
     for i in range(3):
         services.memories.create(MemoryCreate(content=f"waiting for a vector {i}"))

@@ -15,7 +15,26 @@ from memvault.extraction.classify import CLASSIFIER_FILE, TypeClassifier, fit_so
 
 
 @pytest.mark.slow
-def test_an_omitted_type_is_inferred_when_the_vector_is_stored(services, real_embedder):
+def test_an_omitted_type_is_inferred_as_a_short_text_is_stored(services, real_embedder):
+    seen = []
+    services.events.subscribe(seen.append)
+    policy = services.memories.create(MemoryCreate(
+        content="Never share the user's medical information with other agents.")).memory
+    named = services.memories.create(MemoryCreate(content="Never deploy on Fridays.", memory_type="fact")).memory
+    assert (policy.memory_type, policy.memory_type_source) == (MemoryType.POLICY, TypeSource.INFERRED)
+    assert services.memories.get(policy.id).memory_type is MemoryType.POLICY
+    assert (named.memory_type, named.memory_type_source) == (MemoryType.FACT, TypeSource.EXPLICIT)
+    # One write: the create itself carries the type (and the oplog with it), no system update follows.
+    with services.vault.db.read() as conn:
+        ops = conn.execute(text("SELECT op, payload FROM oplog WHERE memory_uuid = :u ORDER BY id"),
+                           {"u": policy.id}).all()
+    assert [o.op for o in ops] == ["create"] and json.loads(ops[0].payload)["memory_type"] == "policy"
+    assert [e.kind.value for e in seen] == ["created", "created"]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("queued_stores")
+def test_an_omitted_type_is_inferred_when_a_queued_vector_is_stored(services, real_embedder):
     seen = []
     services.events.subscribe(seen.append)
     policy = services.memories.create(MemoryCreate(

@@ -122,6 +122,7 @@ def test_changes_are_announced_after_commit(services):
         (ChangeKind.RESTORED, (m.id,), ("ns1",), USER), (ChangeKind.PURGED, (m.id,), ("ns1",), USER)]
 
 
+@pytest.mark.usefixtures("queued_stores")
 def test_changes_say_who_made_them(services, clock):
     seen: list[ChangeEvent] = []
     services.events.subscribe(seen.append)

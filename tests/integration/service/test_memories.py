@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from memvault.domain import limits
 from memvault.domain.enums import EmbeddingStatus, MemoryType, TagMatch, Tier, Visibility
 from memvault.domain.errors import InvalidInput, NotFound
-from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchMode, SearchQuery
+from memvault.embedding.lazy import LazyEmbedder
+from memvault.embedding.manifest import load_manifest
+from memvault.service import memories
+from memvault.service.container import create_vault
+from tests.helpers import PASSPHRASE
 
 
 def test_create_applies_documented_defaults(services):
@@ -19,8 +24,46 @@ def test_create_applies_documented_defaults(services):
     assert result.created and not result.is_duplicate
     assert m.namespace == "default" and m.memory_type is MemoryType.GENERAL
     assert m.importance == 0.5 and m.tier is Tier.WARM and m.visibility is Visibility.PRIVATE
-    assert m.version == 1 and m.embedding_status is EmbeddingStatus.PROCESSING
+    assert m.version == 1 and m.embedding_status is EmbeddingStatus.READY
     assert m.tags == () and m.metadata == {} and m.expires_at is None
+
+
+def test_a_short_text_is_searchable_when_stored_and_a_long_one_is_queued(services):
+    short = services.memories.create(MemoryCreate(content="The spare key is under the blue flowerpot")).memory
+    assert short.embedding_status is EmbeddingStatus.READY and short.model_id == services.embedder.model_id
+    assert services.jobs.depth() == 0
+    hits = services.search.search(SearchQuery("spare key flowerpot", mode=SearchMode.SEMANTIC)).hits
+    assert [h.memory.id for h in hits] == [short.id]
+    long_text = "The garden shed holds the lawn mower. " * 40
+    assert len(long_text) > memories.INLINE_EMBED_MAX_CHARS
+    queued = services.memories.create(MemoryCreate(content=long_text)).memory
+    assert queued.embedding_status is EmbeddingStatus.PROCESSING and services.jobs.depth() == 1
+    services.worker.drain()
+    assert services.memories.get(queued.id).embedding_status is EmbeddingStatus.READY
+
+
+def test_a_store_does_not_wait_for_a_model_still_loading(settings, clock):
+    lazy = LazyEmbedder(load_manifest())
+    svc = create_vault(settings, PASSPHRASE, lazy, background=False, wall=clock)
+    try:
+        m = svc.memories.create(MemoryCreate(content="The boiler is serviced every October")).memory
+        assert m.embedding_status is EmbeddingStatus.PROCESSING and svc.jobs.depth() == 1
+        assert not lazy.loaded, "the store queued its text instead of loading the model"
+    finally:
+        svc.close()
+
+
+def test_a_store_whose_embedding_fails_is_queued_not_lost(services, monkeypatch, caplog):
+    def broken(texts):
+        raise RuntimeError("simulated inference failure")
+
+    monkeypatch.setattr(services.memories._embedder, "embed_documents", broken)
+    m = services.memories.create(MemoryCreate(content="The boiler is serviced every October")).memory
+    assert m.embedding_status is EmbeddingStatus.PROCESSING and services.jobs.depth() == 1
+    assert "RuntimeError" in caplog.text and "boiler" not in caplog.text
+    monkeypatch.undo()
+    services.worker.drain()
+    assert services.memories.get(m.id).embedding_status is EmbeddingStatus.READY
 
 
 @pytest.mark.parametrize("importance,tier", [(0.8, Tier.HOT), (0.95, Tier.HOT), (0.79, Tier.WARM), (0.1, Tier.COLD)])

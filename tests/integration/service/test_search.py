@@ -110,6 +110,7 @@ def test_min_score_and_limit(services, corpus):
         _search(services, "")
 
 
+@pytest.mark.usefixtures("queued_stores")
 def test_memory_waiting_for_its_vector_is_found_by_keyword_and_hybrid(services):
     pending = services.memories.create(MemoryCreate(content="The spare key is under the blue flowerpot")).memory
     assert services.jobs.depth() == 1

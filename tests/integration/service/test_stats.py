@@ -1,6 +1,9 @@
+import pytest
+
 from memvault.domain.models import MemoryCreate
 
 
+@pytest.mark.usefixtures("queued_stores")
 def test_stats_count_by_namespace_type_tier_and_lifecycle(services, clock):
     services.memories.create(MemoryCreate(content="a", memory_type="fact", importance=0.9))
     services.memories.create(MemoryCreate(content="b", memory_type="fact", namespace="work"))
