@@ -2,7 +2,7 @@
 
 import threading
 
-from memvault.service.foreground import GRACE_SECONDS, Foreground, yielding
+from memvault.service.foreground import GRACE_SECONDS, LIMIT_SECONDS, Foreground, yielding
 
 
 def test_a_step_waits_for_the_search_in_flight_to_end():
@@ -19,7 +19,7 @@ def test_a_step_waits_for_the_search_in_flight_to_end():
     t = threading.Thread(target=serving)
     t.start()
     inside.wait(5)
-    step = yielding(lambda: order.append("step") or 1.0, fg)
+    step = yielding(lambda: order.append("step") or 1.0, fg.wait_quiet)
     stepper = threading.Thread(target=step)
     stepper.start()
     stepper.join(0.01)
@@ -43,6 +43,29 @@ def test_a_steady_stream_of_searches_does_not_stall_the_background():
     finally:
         never_ends.set()
         t.join(5)
+
+
+def test_patience_waits_longer_while_searches_go_on_and_starts_again_after_a_pause():
+    fg = Foreground()
+    patience = fg.patience(most=0.2)
+    ends = threading.Event()
+    t = threading.Thread(target=fg.serving(lambda: ends.wait(5)))
+    t.start()
+    try:
+        while not fg.busy():
+            pass
+        waits = []
+        for _ in range(4):
+            bound = patience.limit
+            waits.append((bound, patience()))
+        assert [bound for bound, _ in waits] == [LIMIT_SECONDS, 0.1, 0.2, 0.2], "doubles, up to its most"
+        assert all(waited >= bound for bound, waited in waits), "each ran out: no quiet moment came"
+    finally:
+        ends.set()
+        t.join(5)
+    patience()  # the search ended: quiet comes within the grace period
+    assert patience.limit == LIMIT_SECONDS
+    assert patience() < LIMIT_SECONDS and patience.limit == LIMIT_SECONDS
 
 
 def test_idle_steps_do_not_wait_and_a_just_ended_search_holds_them_briefly():

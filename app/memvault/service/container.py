@@ -176,8 +176,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     lifecycle = LifecycleService(db, clock, events, wall)
     # Searches go first: the loops whose steps take the CPU for long wait for a quiet moment (bounded).
     foreground = Foreground()
-    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working,
-                             pause=foreground.wait_quiet)
+    # Extraction refines, so it waits longer the longer searches go on (the same patience between its parts).
+    entity_wait = foreground.patience()
+    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working, pause=entity_wait)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)
@@ -189,7 +190,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                         progress=lambda done, total: health.report_progress("vector-index", done, total))
     if not db.read_only:
         # Loaded (or rebuilt) by its loop as soon as the vault opens, so the first search finds it ready.
-        loops.add("vector-index", yielding(index.maintain, foreground), wake=index.wake)
+        loops.add("vector-index", yielding(index.maintain, foreground.wait_quiet), wake=index.wake)
         # A change made here applies at once, not at the loop's next poll (up to 2 s later): searches then
         # find the index current, rather than replaying the change (or going exact) themselves.
         events.subscribe(lambda _event: index.wake.set())
@@ -198,11 +199,11 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
-            loops.add("entities", yielding(entities.step, foreground), wake=entities.wake_event)
+            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
-        loops.add("extraction", yielding(conversations.step, foreground), wake=conversations.wake_event,
+        loops.add("extraction", yielding(conversations.step, foreground.patience()), wake=conversations.wake_event,
                   setup=conversations.prepare)
     search = SearchService(db, query_vectors, wall, index, entities=entities, model_family=model_family(embedder))
     search.search = foreground.serving(search.search)  # type: ignore[method-assign]
