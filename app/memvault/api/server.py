@@ -17,6 +17,7 @@ from memvault.api.guards import LOOPBACK_NAMES, HostGuard
 from memvault.api.locked import locked_app
 from memvault.domain.errors import InvalidInput
 from memvault.service.container import Services
+from memvault.service.foreground import Foreground
 
 log = logging.getLogger(__name__)
 # The MCP SDK announces its session manager at INFO on every start; keep the console quiet.
@@ -46,16 +47,44 @@ def is_loopback(host: str) -> bool:
 
 
 class _Activity:
-    """Notes when the last request arrived (the desktop app's idle lock may count agents as activity)."""
+    """Notes when the last request arrived (the desktop app's idle lock may count agents as activity), and
+    counts each request as foreground work until its answer starts.
 
-    def __init__(self, app, server: ApiServer) -> None:
+    Counted from arrival, not only while a thread works on it: under many clients most requests wait for a
+    thread, and background extraction that took the interpreter meanwhile made every one of them wait longer
+    (searches alone left quiet moments whenever only reads and stores were in flight). Counted until the
+    response starts, so an open event stream (MCP) does not hold the background back for its whole life.
+    """
+
+    def __init__(self, app, server: ApiServer, foreground: Foreground | None) -> None:
         self.app = app
         self.server = server
+        self.foreground = foreground
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            self.server.last_request = time.monotonic()
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.server.last_request = time.monotonic()
+        foreground = self.foreground
+        if foreground is None:
+            await self.app(scope, receive, send)
+            return
+        counted = True
+        foreground.begin()
+
+        async def answering(message) -> None:
+            nonlocal counted
+            if counted and message["type"] == "http.response.start":
+                counted = False
+                foreground.end()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, answering)
+        finally:
+            if counted:
+                foreground.end()
 
 
 class ApiServer:
@@ -101,11 +130,11 @@ class ApiServer:
         self.last_request = 0.0
         #: The app being served (its ``state`` holds the admission limiters once the lifespan has run).
         self.app = create_app(services, allowed_hosts=allowed)
-        self._server = self._uvicorn(self.app)
+        self._server = self._uvicorn(self.app, services.foreground)
         self._thread: threading.Thread | None = None
 
-    def _uvicorn(self, app) -> uvicorn.Server:
-        config = uvicorn.Config(_Activity(app, self), log_level="warning",
+    def _uvicorn(self, app, foreground: Foreground | None) -> uvicorn.Server:
+        config = uvicorn.Config(_Activity(app, self, foreground), log_level="warning",
                                 access_log=False, lifespan="on", timeout_graceful_shutdown=5,
                                 http=GuardedH11Protocol, timeout_keep_alive=connections.KEEP_ALIVE_TIMEOUT,
                                 limit_concurrency=connections.MAX_CONNECTIONS + 1,
@@ -137,14 +166,14 @@ class ApiServer:
     def lock(self) -> None:
         """Stop serving the vault and answer every request with "locked" (423) on the same port."""
         self._stop_serving()
-        self._server = self._uvicorn(HostGuard(locked_app, allowed=self._allowed))
+        self._server = self._uvicorn(HostGuard(locked_app, allowed=self._allowed), None)
         self.start()
 
     def unlock(self, services: Services) -> None:
         """Serve ``services`` again on the same port."""
         self._stop_serving()
         self.app = create_app(services, allowed_hosts=self._allowed)
-        self._server = self._uvicorn(self.app)
+        self._server = self._uvicorn(self.app, services.foreground)
         self.start()
 
     def stop(self) -> None:

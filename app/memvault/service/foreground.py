@@ -36,7 +36,7 @@ PATIENT_LIMIT_SECONDS = 0.4
 
 
 class Foreground:
-    """Counts searches in flight; background steps wait for a quiet moment (bounded)."""
+    """Counts searches (and agents' requests) in flight; background steps wait for a quiet moment (bounded)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -51,17 +51,25 @@ class Foreground:
 
         @functools.wraps(fn)
         def counted(*args, **kwargs) -> T:
-            with self._cond:
-                self._serving += 1
+            self.begin()
             try:
                 return fn(*args, **kwargs)
             finally:
-                with self._cond:
-                    self._serving -= 1
-                    self._last_end = self._clock()
-                    self._cond.notify_all()
+                self.end()
 
         return counted
+
+    def begin(self) -> None:
+        """Foreground work started (a search, or a request an agent waits on: see ``api/server.py``)."""
+        with self._cond:
+            self._serving += 1
+
+    def end(self) -> None:
+        """Foreground work that :meth:`begin` counted is over."""
+        with self._cond:
+            self._serving -= 1
+            self._last_end = self._clock()
+            self._cond.notify_all()
 
     def busy(self) -> bool:
         with self._cond:
