@@ -45,27 +45,59 @@ def test_a_steady_stream_of_searches_does_not_stall_the_background():
         t.join(5)
 
 
-def test_patience_waits_longer_while_searches_go_on_and_starts_again_after_a_pause():
-    fg = Foreground()
+def _in_flight(fg: Foreground, n: int) -> tuple[threading.Event, list[threading.Thread]]:
+    """``n`` searches that run until the returned event is set."""
+    ends, inside = threading.Event(), threading.Semaphore(0)
+
+    def search() -> None:
+        inside.release()
+        ends.wait(5)
+
+    threads = [threading.Thread(target=fg.serving(search)) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for _ in range(n):
+        assert inside.acquire(timeout=5), "every search is in flight"
+    return ends, threads
+
+
+def _bounds(patience, rounds: int) -> list[tuple[float, float]]:
+    out = []
+    for _ in range(rounds):
+        bound = patience.limit
+        out.append((bound, patience()))
+    return out
+
+
+def test_patience_waits_longer_while_requests_crowd_the_machine_and_starts_again_after_a_pause():
+    fg = Foreground(cores=1)  # more than two in flight is a crowd
     patience = fg.patience(most=0.2)
-    ends = threading.Event()
-    t = threading.Thread(target=fg.serving(lambda: ends.wait(5)))
-    t.start()
+    ends, threads = _in_flight(fg, 3)
     try:
-        while not fg.busy():
-            pass
-        waits = []
-        for _ in range(4):
-            bound = patience.limit
-            waits.append((bound, patience()))
+        waits = _bounds(patience, 4)
         assert [bound for bound, _ in waits] == [LIMIT_SECONDS, 0.1, 0.2, 0.2], "doubles, up to its most"
         assert all(waited >= bound for bound, waited in waits), "each ran out: no quiet moment came"
     finally:
         ends.set()
-        t.join(5)
-    patience()  # the search ended: quiet comes within the grace period
+        for t in threads:
+            t.join(5)
+    patience()  # the searches ended: quiet comes within the grace period
     assert patience.limit == LIMIT_SECONDS
     assert patience() < LIMIT_SECONDS and patience.limit == LIMIT_SECONDS
+
+
+def test_one_client_searching_back_to_back_is_no_crowd_extraction_keeps_its_share():
+    fg = Foreground(cores=1)
+    patience = fg.patience(most=0.2)
+    ends, threads = _in_flight(fg, 2)
+    try:
+        waits = _bounds(patience, 3)
+        assert [bound for bound, _ in waits] == [LIMIT_SECONDS] * 3
+        assert all(waited >= bound for bound, waited in waits), "it still waited for the search each time"
+    finally:
+        ends.set()
+        for t in threads:
+            t.join(5)
 
 
 def test_idle_steps_do_not_wait_and_a_just_ended_search_holds_them_briefly():

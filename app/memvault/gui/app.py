@@ -201,6 +201,10 @@ class DesktopApp(QObject):
             self.dialog.deleteLater()
             self.dialog = None
         self.services = services
+        # The vault's own model from now on: the one loaded ahead (English) is let go when the vault has another,
+        # and the next unlock finds this one ready. No lock: a load holds it for seconds, and every load that
+        # could hold it ended before this vault opened.
+        self._embedder = services.embedder
         self._ever_unlocked = True
         self._bridge = ServiceBridge(services.events, self)
         self.window = MainWindow(services, self.runner, self._bridge, self.state)

@@ -176,7 +176,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     lifecycle = LifecycleService(db, clock, events, wall)
     # Searches go first: the loops whose steps take the CPU for long wait for a quiet moment (bounded).
     foreground = Foreground()
-    # Extraction refines, so it waits longer the longer searches go on (the same patience between its parts).
+    # Extraction refines, so it waits longer while requests crowd the machine (the same patience between parts).
     entity_wait = foreground.patience()
     entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working, pause=entity_wait)
     usage = UsageService(db)

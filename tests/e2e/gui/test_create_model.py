@@ -30,6 +30,7 @@ def test_the_create_dialog_picks_the_vaults_model_english_by_default(qtbot, qapp
         qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
         e5 = manifest_named("multilingual-e5-small").model_id
         assert app.services.vault.model_id == e5 and app.services.embedder.model_id == e5
+        assert app._embedder is app.services.embedder, "the English model loaded ahead is let go"
     finally:
         stop_desktop(qtbot, app)
 
