@@ -201,10 +201,7 @@ class DesktopApp(QObject):
             self.dialog.deleteLater()
             self.dialog = None
         self.services = services
-        # The vault's own model from now on: the one loaded ahead (English) is let go when the vault has another,
-        # and the next unlock finds this one ready. No lock: a load holds it for seconds, and every load that
-        # could hold it ended before this vault opened.
-        self._embedder = services.embedder
+        self._embedder = services.embedder  # the vault's model from now on; no lock: every load ended before this
         self._ever_unlocked = True
         self._bridge = ServiceBridge(services.events, self)
         self.window = MainWindow(services, self.runner, self._bridge, self.state)
