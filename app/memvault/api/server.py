@@ -62,12 +62,10 @@ class _Activity:
         self.foreground = foreground
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        self.server.last_request = time.monotonic()
         foreground = self.foreground
-        if foreground is None:
+        if scope["type"] == "http":
+            self.server.last_request = time.monotonic()
+        if scope["type"] != "http" or foreground is None:
             await self.app(scope, receive, send)
             return
         counted = True

@@ -78,9 +78,8 @@ class TypeClassificationService:
             for current in still:
                 if current.rowid not in found:
                     continue
-                guess = classifier.classify(found[current.rowid])
                 stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
-                items.append((current, FieldChanges(memory_type=guess.memory_type,
+                items.append((current, FieldChanges(memory_type=self.guess(found[current.rowid], classifier.model_id),
                                                     memory_type_source=TypeSource.INFERRED), stamp))
             # One batched derived update for all (no new versions), as many single updates would leave it.
             changed = writes.update_derived_many(conn, items)
