@@ -108,3 +108,14 @@ def test_idle_steps_do_not_wait_and_a_just_ended_search_holds_them_briefly():
     assert fg.busy()
     now[0] += 2 * GRACE_SECONDS
     assert not fg.busy() and fg.wait_quiet() == 0.0
+
+
+def test_a_crowd_is_more_requests_in_flight_than_twice_the_cores():
+    fg = Foreground(cores=1)
+    for _ in range(2):
+        fg.begin()
+    assert not fg.crowded(), "two on one core: one runs, one waits"
+    fg.begin()
+    assert fg.crowded()
+    fg.end()
+    assert not fg.crowded()

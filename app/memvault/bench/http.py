@@ -35,6 +35,9 @@ class HttpBenchReport:
     http_ingest_per_second: float = 0.0
     search: dict[str, float] = field(default_factory=dict)
     load: LoadFigures | None = None
+    #: Memories whose entities were waiting for the extraction loop when the load began and when it ended: stores
+    #: in a crowd of requests queue theirs, and the row should show the work it left behind.
+    entities_waiting: tuple[int, int] | None = None
 
     @property
     def http_vs_service(self) -> float:
@@ -42,13 +45,19 @@ class HttpBenchReport:
 
     def as_text(self) -> str:
         s = self.search
-        return "\n".join([
+        lines = [
             f"HTTP ({self.memories} memories per run, batches of 100, until searchable):",
             f"  batch ingest: service {self.service_ingest_per_second:.0f}/s, HTTP {self.http_ingest_per_second:.0f}/s "
             f"({self.http_vs_service:.0%} of the service rate)",
             f"  search with {self.clients} concurrent clients ({int(s['requests'])} requests, hybrid): "
             f"p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms, {s['per_second']:.0f} requests/s",
-        ] + ([self.load.as_text()] if self.load is not None else []))
+        ]
+        if self.load is not None:
+            lines.append(self.load.as_text())
+        if self.entities_waiting is not None:
+            lines.append(f"    entity extraction waiting: {self.entities_waiting[0]} memories when the load began, "
+                         f"{self.entities_waiting[1]} when it ended")
+        return "\n".join(lines)
 
 
 def _items(rng: random.Random, count: int, namespace: str) -> list[dict]:
@@ -136,8 +145,10 @@ def run_http_benchmark(settings: Settings, *, memories: int = 2000, clients: int
             if load_clients and load_seconds > 0:
                 say(f"{load_clients} clients sending mixed requests for {load_seconds:.0f} s…")
                 ids = [m.id for m in services.memories.list(MemoryFilter(namespace="http-bench"), limit=500).items]
+                waiting = services.entities.queue_depth()
                 report.load = mixed_load_apart(server.url, secret, "http-bench", ids, clients=load_clients,
-                                         seconds=load_seconds)
+                                               seconds=load_seconds)
+                report.entities_waiting = (waiting, services.entities.queue_depth())
         finally:
             server.stop()
             services.close()

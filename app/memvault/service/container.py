@@ -178,7 +178,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     foreground = Foreground()
     # Extraction refines, so it waits longer while requests crowd the machine (the same patience between parts).
     entity_wait = foreground.patience()
-    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working, pause=entity_wait)
+    entities = EntityService(db, EntityExtractor(_PIPELINE), wall, embedding_busy=jobs.working, pause=entity_wait,
+                             crowded=foreground.crowded)
     usage = UsageService(db)
     health = HealthMonitor(db)
     loops = Background(health)

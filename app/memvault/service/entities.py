@@ -81,9 +81,11 @@ class EntityService:
 
     def __init__(self, db: Database, extractor: EntityExtractor, wall: Clock = system_clock, *,
                  embedding_busy: Callable[[], bool] | None = None,
-                 pause: Callable[[], object] | None = None) -> None:
+                 pause: Callable[[], object] | None = None, crowded: Callable[[], bool] | None = None) -> None:
         self._db = db
         self._embedding_busy = embedding_busy
+        #: Whether requests crowd the machine: a store's entities are then queued rather than parsed in it.
+        self._crowded = crowded
         #: Called by the loop's step between parts of its batch: waits (bounded) while searches run.
         self._pause = pause
         self._extractor = extractor
@@ -146,12 +148,15 @@ class EntityService:
         """What each write does about entities: ``(namespace, content, metadata, created_at, flag)`` per memory.
 
         Extracted mentions when the pipeline is loaded and ``inline``, else a queued job; "skip" when not wanted.
+        In a crowd of requests the job is queued too: parsing in each store made every request behind it wait
+        (the 16-client row, ``docs/benchmarks.md``); the loop extracts it, stepping aside while the crowd lasts.
         """
         wanted = [flag is True or (flag is None and len(content) <= AUTO_MAX_CHARS)
                   for _, content, _, _, flag in items]
         out: list[writes.Entities] = ["skip" if not w else ("force" if it[4] else "queue")
                                       for w, it in zip(wanted, items, strict=True)]
-        if not any(wanted) or not inline or not self._extractor.loaded:
+        crowded = self._crowded is not None and self._crowded()
+        if not any(wanted) or not inline or crowded or not self._extractor.loaded:
             return out
         by_namespace: dict[str, list[int]] = {}
         for i, w in enumerate(wanted):

@@ -19,6 +19,11 @@ and extraction keeps its share (with the longer bound there, an ingest's
 entities took 594 s instead of 152 while the bench searched). The vector
 index's steps stay at 50 ms, since searches do its work themselves while it
 lags.
+
+A store's entities are extracted in its request only while the machine is
+not crowded (:meth:`Foreground.crowded`); in a crowd they are queued for the
+patient loop, since the parse is ~10 ms of a core held under the
+interpreter lock and one shared parser (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -90,6 +95,14 @@ class Foreground:
     def _busy(self) -> bool:
         return self._serving > 0 or self._clock() - self._last_end < GRACE_SECONDS
 
+    def crowded(self) -> bool:
+        """More foreground work in flight than the cores can run: most of it is waiting for the CPU."""
+        with self._cond:
+            return self._crowded()
+
+    def _crowded(self) -> bool:
+        return self._serving > self._crowd
+
     def wait_quiet(self, limit: float = LIMIT_SECONDS) -> float:
         """Wait until no search runs nor just ended, at most ``limit`` seconds; returns the seconds waited."""
         return self._wait(limit)[0]
@@ -102,7 +115,7 @@ class Foreground:
             while self._busy():
                 left = limit - (self._clock() - started)
                 if left <= 0:
-                    crowded = self._serving > self._crowd
+                    crowded = self._crowded()
                     break
                 pending = self._serving > 0
                 self._cond.wait(left if pending else min(left, GRACE_SECONDS))

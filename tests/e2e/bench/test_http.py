@@ -21,3 +21,5 @@ def test_http_benchmark_measures_ingest_and_concurrent_search(tmp_path):
     assert load.errors == 0 and load.requests == sum(int(f["n"]) for f in load.by_kind.values()) > 0
     assert load.overall["p99_ms"] >= load.overall["p95_ms"] >= load.overall["p50_ms"] > 0
     assert "3 concurrent clients, mixed requests" in report.as_text()
+    before, after = report.entities_waiting
+    assert before >= 0 and after >= 0 and f"{before} memories when the load began" in report.as_text()

@@ -77,6 +77,23 @@ def test_before_the_pipeline_loads_entities_are_queued_then_extracted(services, 
     assert services.entities.queue_depth() == 0
 
 
+def test_a_store_in_a_crowd_of_requests_queues_its_entities_for_the_loop(loaded):
+    fg, crowd = loaded.foreground, 0
+    while not fg.crowded() and crowd < 1000:  # agents' requests in flight, more than the cores can run
+        fg.begin()
+        crowd += 1
+    try:
+        m = loaded.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
+    finally:
+        for _ in range(crowd):
+            fg.end()
+    assert m.entities == () and loaded.entities.queue_depth() == 1, "not parsed in the request"
+    assert loaded.entities.step() == 0.0 and loaded.entities.queue_depth() == 0
+    assert (EntityType.LOCATION, "aarhus") in _values(loaded.memories.get(m.id))
+    alone = loaded.memories.create(MemoryCreate(content="Mei moved to Lisbon last spring")).memory
+    assert (EntityType.LOCATION, "lisbon") in _values(alone), "the crowd gone, a store links its own again"
+
+
 def test_a_batch_queues_its_entities_and_the_loop_extracts_them_once_they_are_embedded(loaded):
     from memvault.service.entities import YIELD_SECONDS
 
