@@ -13,7 +13,9 @@ longer (a :class:`Patience`: entity and fact extraction): each wait that finds
 no quiet moment while more requests are in flight than the cores can run
 doubles the next, up to :data:`PATIENT_LIMIT_SECONDS`. Under sixteen clients,
 the 50 ms bound left extraction a fifth of the samples and the clients ~20%
-fewer answers a second (``docs/benchmarks.md``). One client searching back
+fewer answers a second, and a 0.4 s bound still ~10% of the CPU and the p99
+at 200-240 ms: a parse holds the interpreter lock in long stretches, so every
+request thread waits through it (``docs/benchmarks.md``). One client searching back
 to back is not a crowd: a step then delays one search, not a queue of them,
 and extraction keeps its share (with the longer bound there, an ingest's
 entities took 594 s instead of 152 while the bench searched). The vector
@@ -43,8 +45,9 @@ T = TypeVar("T")
 GRACE_SECONDS = 0.02
 #: The longest a step waits for searches to stop, so that background work never stalls under load.
 LIMIT_SECONDS = 0.05
-#: The longest a :class:`Patience` waits once requests have crowded the machine for a while.
-PATIENT_LIMIT_SECONDS = 0.4
+#: The longest a :class:`Patience` waits once requests have crowded the machine for a while: extraction then
+#: parses a few memories every two seconds and catches up once the crowd thins.
+PATIENT_LIMIT_SECONDS = 2.0
 #: More foreground work in flight than this many a core is a crowd: most of it waits for the CPU (an agent's
 #: search counts twice, as a request and as a search).
 CROWDED_PER_CORE = 2
