@@ -12,20 +12,19 @@ That share shrinks while requests crowd the machine, for work that can wait
 longer (a :class:`Patience`: entity and fact extraction): each wait that finds
 no quiet moment while more requests are in flight than the cores can run
 doubles the next, up to :data:`PATIENT_LIMIT_SECONDS`. Under sixteen clients,
-the 50 ms bound left extraction a fifth of the samples and the clients ~20%
-fewer answers a second, and a 0.4 s bound still ~10% of the CPU and the p99
-at 200-240 ms: a parse holds the interpreter lock in long stretches, so every
-request thread waits through it (``docs/benchmarks.md``). One client searching back
-to back is not a crowd: a step then delays one search, not a queue of them,
-and extraction keeps its share (with the longer bound there, an ingest's
-entities took 594 s instead of 152 while the bench searched). The vector
-index's steps stay at 50 ms, since searches do its work themselves while it
-lags.
+the 50 ms bound left extraction a fifth of the samples and a 0.4 s bound a
+tenth of the CPU, more than it looks: a parse holds the interpreter lock in
+long stretches, so every request thread waits through it
+(``docs/benchmarks.md``). One client searching back to back is not a crowd:
+a step then delays one search, not a queue of them, and extraction keeps its
+share (with the longer bound there, an ingest's entities took 594 s instead
+of 152 while the bench searched). The vector index's steps stay at 50 ms,
+since searches do its work themselves while it lags.
 
 A store's entities are extracted in its request only while the machine is
 not crowded (:meth:`Foreground.crowded`); in a crowd they are queued for the
-patient loop, since the parse is ~10 ms of a core held under the
-interpreter lock and one shared parser (``docs/benchmarks.md``).
+patient loop, for the same reason, and since the pipeline parses one text at
+a time for everyone.
 """
 
 from __future__ import annotations
