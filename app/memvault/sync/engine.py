@@ -30,10 +30,9 @@ from memvault.domain.errors import (
     NotFound,
     SyncError,
     SyncTargetError,
-    TruncatedData,
 )
-from memvault.domain.hlc import Hlc, HybridClock
-from memvault.sync import device_records, incoming, membership, merge, own_clock, replica, scope, skew, snapshots
+from memvault.domain.hlc import HybridClock
+from memvault.sync import chains, device_records, incoming, membership, own_clock, replica, scope, skew, snapshots
 from memvault.sync.incoming import collector_paused, mass_delete_guard
 from memvault.sync.parts import CycleReport
 from memvault.sync.identity import DeviceIdentity, KeyRing
@@ -61,8 +60,6 @@ CHAINS = "sync_chains"
 STUCK = "sync_stuck"
 #: ``{device: seq}``: the newest segment of each removed device already reported as ignored.
 REMOVED_SEEN = "sync_removed_seen"
-#: Files a reader looks past a refused or missing one for the writer's real next segment.
-LOOK_AHEAD = 3
 #: Ops per segment (a segment also stops growing at about 8 MB of op text).
 SEGMENT_OPS = 5000
 _SEGMENT_BYTES = 8 << 20
@@ -286,74 +283,13 @@ class SyncEngine:
             start = self._cursor(device)
         if seqs and seqs[-1] <= start[0]:
             return  # nothing new (an idle cycle)
-        stall = self._pull_chain(device, seqs, report, allow_mass_delete, start)
+        stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, start)
         if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
-            stall = self._pull_chain(device, seqs, report, allow_mass_delete, self._cursor(device))
+            stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, self._cursor(device))
         if stall is not None:
             seq, why, refused = stall
             (report.problems if refused else report.waiting).append(why)
             report.stuck[device] = [seq, why]
-
-    def _pull_chain(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool,
-                    start: tuple[int, list[Any] | None]) -> tuple[int, str, bool] | None:
-        """Apply ``device``'s segments that continue its hash chain, from ``start`` (its cursor and chain link);
-        the segment it cannot get past, if any: ``(seq, why, refused)``. A file that is not in the chain
-        (planted, forged) is skipped once the device's real next segment, which names its predecessor, is
-        found after it."""
-        done, link = start
-        bad: list[tuple[int, str, bool]] = []
-        for seq in seqs:
-            if seq <= done:
-                continue
-            name = self.ops_name(device, seq)
-            try:
-                head, ops, data = self._read_ops(device, seq)
-            except TruncatedData as exc:
-                bad.append((seq, f"{name} is incomplete ({exc.message}): still arriving, or cut short on the target",
-                            False))
-            except NotFound:
-                bad.append((seq, f"{name} disappeared while being read", False))
-            except SyncTargetError:
-                raise  # the target failed, not the file: the cycle stops and is retried
-            except (DamagedData, DecryptionFailed, SyncError) as exc:
-                log.warning("sync: refused a segment of device %s: %s", device[:8], exc.code)
-                bad.append((seq, f"refused {name}: {exc.message}", True))
-            else:
-                prev = head.get("prev")
-                if not (isinstance(prev, list) and len(prev) == 2 and isinstance(prev[0], int)):
-                    bad.append((seq, f"refused {name}: it does not name its predecessor", True))
-                elif prev[0] == done and (link is None or link[0] != done or prev[1] == link[1]):
-                    for _, why, _ in bad:
-                        report.problems.append(f"{why} (not in device {device[:8]}'s chain: skipped)")
-                    bad = []
-                    link = [seq, digest(data)]
-                    self.apply_ops(ops, device, seq, report, allow_mass_delete, link=link)
-                    report.applied_segments += 1
-                    done = seq
-                    continue
-                elif prev[0] > done:
-                    missing = self.ops_name(device, done + 1)
-                    why = bad[0][1] if bad else f"{missing} is missing (deleted on the target, or not arrived yet)"
-                    return done + 1, why, bool(bad and bad[0][2])
-                else:
-                    bad.append((seq, f"refused {name}: it does not follow device {device[:8]}'s chain (replayed, "
-                                     "or written by another install under the same id)", True))
-            if len(bad) > LOOK_AHEAD:
-                break
-        if bad:
-            return bad[0]
-        return None
-
-    def _read_ops(self, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
-        name = self.ops_name(device, seq)
-        data = self.target.get(name)
-        member = self.ring.members.get(device)
-        lines = read_file(data, SegmentHeader(self.group, device, "ops", seq, 0), self.ring.keys,
-                          member.sign if member else None)
-        head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
-        if head.get("count") != len(ops):
-            raise DamagedData(f"it holds {len(ops)} ops but says {head.get('count')}")
-        return head, ops, data
 
     def apply_ops(self, ops: list[dict[str, Any]], device: str, seq: int, report: CycleReport,
                   allow_mass_delete: bool, covers: dict[str, int] | None = None, link: list[Any] | None = None) -> None:

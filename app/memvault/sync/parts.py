@@ -1,6 +1,6 @@
 """What the sync engine's helpers use of it: one cycle's report, and the engine seen through its parts.
 
-:mod:`memvault.sync.snapshots` and :mod:`memvault.sync.membership` hold steps of a
+:mod:`memvault.sync.snapshots`, :mod:`memvault.sync.membership` and :mod:`memvault.sync.chains` hold steps of a
 cycle that would make the engine too long to read. They take a :class:`SyncParts`
 (the engine, typed by the attributes and methods those steps use) instead of the
 engine class, which imports them; ``tests/unit/sync/test_parts.py`` checks that the

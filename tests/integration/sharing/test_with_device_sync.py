@@ -16,6 +16,7 @@ import pytest
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.service.container import create_vault, open_vault
+from memvault.sync import chains
 from memvault.sync import snapshots as sync_snapshots
 from memvault.sync.segments import SegmentHeader, digest, read_file, write_file
 from memvault.sync.targets.base import seq_name
@@ -74,7 +75,7 @@ def device_sync_ops(services) -> list[dict]:
     ops = []
     for device, seqs in engine.segments().items():
         for seq in seqs:
-            ops += engine._read_ops(device, seq)[1]
+            ops += chains.read_ops(engine, device, seq)[1]
     for device in sync_snapshots.writers(engine):
         for seq in sync_snapshots._names(engine, "snapshots")[device]:
             ops += sync_snapshots._read_snapshot(engine, device, seq)[1]

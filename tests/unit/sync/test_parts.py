@@ -2,7 +2,7 @@
 
 import inspect
 
-from memvault.sync import membership, snapshots
+from memvault.sync import chains, membership, snapshots
 from memvault.sync.engine import SyncEngine
 from memvault.sync.parts import SyncParts
 
@@ -22,5 +22,5 @@ def test_the_engine_has_every_part_its_helpers_use():
 
 
 def test_the_helpers_name_no_private_part_of_the_engine():
-    for module in (snapshots, membership):
+    for module in (snapshots, membership, chains):
         assert "engine._" not in inspect.getsource(module), module.__name__
