@@ -42,9 +42,11 @@ from memvault.service import validation as v
 from memvault.service.entities import EntityService
 from memvault.service.events import EventHub, event_for
 from memvault.vault import memories as writes
+from memvault.vault import memory_vectors
 from memvault.vault import memory_queries as repo
 from memvault.vault import search as vsearch
 from memvault.vault.engine import Database
+from memvault.vault.memory_parts import content_hash
 from memvault.vault.oplog import Stamp
 from memvault.vault.vectors import Embedded
 
@@ -364,13 +366,17 @@ class MemoryService:
 
     def update(self, memory_id: str, changes: MemoryUpdate, namespace: str | None = None, *,
                origin: ChangeOrigin = USER) -> Memory:
-        """Apply a partial change: content re-embeds, metadata merges, tags replace."""
+        """Apply a partial change: content re-embeds (a short text at once, as a store's), metadata merges,
+        tags replace."""
         now = self._wall()
         fields = self._field_changes(changes, now)
         entities: writes.Entities = "queue"
+        chunked: Chunked | None = None
         if fields.content is not None:
             before = self.get(memory_id, namespace)
             entities = self._entity_plan([_Prepared(replace_fields(before, fields.content), False, 1.0)])[0]
+            if fields.content != before.content:
+                chunked = self._embedded_now(fields.content)
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
@@ -383,6 +389,8 @@ class MemoryService:
                 # Naming the type it has already (a restored version does) does not make a guess a choice.
                 fields = replace(fields, memory_type_source=None)
             updated = writes.update(conn, current, fields, self._stamp(now), entities=entities)
+            if chunked is not None and updated.content == fields.content != current.content:
+                updated = self._vectors_stored(conn, updated, chunked, now)
         if updated is current:
             return current
         if fields.content is not None:
@@ -391,6 +399,19 @@ class MemoryService:
             self._wake()
         self._events.emit(event_for(ChangeKind.UPDATED, [updated], origin))
         return updated
+
+    def _vectors_stored(self, conn: Any, updated: Memory, chunked: Chunked, now: float) -> Memory:
+        """``updated`` with the vectors of its new content, in the edit's transaction: the same entries the queue
+        would write later (the vectors, then the type a memory without one gets from them), without its commits."""
+        ready = memory_vectors.store_vectors(conn, updated.rowid, content_hash(updated.content),
+                                     self._embedded(chunked), self._stamp(now))
+        if ready is None or ready.memory_type_source is not TypeSource.DEFAULT or self._type_of is None:
+            return ready or updated
+        guess = self._type_of(chunked.vectors[0], self._embedder.model_id)
+        if guess is None:
+            return ready
+        typed = FieldChanges(memory_type=guess, memory_type_source=TypeSource.INFERRED)
+        return writes.update_derived_many(conn, [(ready, typed, self._stamp(now))])[0]
 
     def restore_version(self, memory_id: str, version: int, namespace: str | None = None, *,
                         origin: ChangeOrigin = USER) -> Memory:

@@ -60,6 +60,28 @@ def test_an_omitted_type_is_inferred_when_a_queued_vector_is_stored(services, re
     assert changed.memory_type_source is TypeSource.EXPLICIT and changed.version == 2
 
 
+@pytest.mark.slow
+def test_an_omitted_type_is_inferred_when_a_short_edit_is_embedded(services, real_embedder, monkeypatch):
+    from memvault.service import memories
+
+    monkeypatch.setattr(memories, "INLINE_EMBED_MAX_CHARS", 0)
+    waiting = services.memories.create(MemoryCreate(content="Some notes for later.")).memory
+    assert waiting.memory_type_source is TypeSource.DEFAULT and services.jobs.depth() == 1
+    monkeypatch.undo()
+    edited = services.memories.update(waiting.id, MemoryUpdate(
+        content="Never share the user's medical information with other agents."))
+    # As the queue would have done once the vectors were stored: the type is derived, not a version of its own.
+    assert (edited.memory_type, edited.memory_type_source) == (MemoryType.POLICY, TypeSource.INFERRED)
+    assert edited.version == 2 and edited.embedding_status.value == "ready" and services.jobs.depth() == 0
+    with services.vault.db.read() as conn:
+        ops = [r.op for r in conn.execute(text("SELECT op FROM oplog WHERE memory_uuid = :u ORDER BY id"),
+                                          {"u": waiting.id})]
+    assert ops == ["create", "update", "vectors", "update"]
+    explicit = services.memories.update(waiting.id, MemoryUpdate(content="Never deploy on Fridays.",
+                                                                 memory_type="fact"))
+    assert (explicit.memory_type, explicit.memory_type_source) == (MemoryType.FACT, TypeSource.EXPLICIT)
+
+
 def test_vectors_of_another_model_leave_the_type_alone(services):
     m = services.memories.create(MemoryCreate(content="The user prefers dark mode")).memory
     services.worker.drain()

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from sqlalchemy import text
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -40,6 +41,61 @@ def test_a_short_text_is_searchable_when_stored_and_a_long_one_is_queued(service
     assert queued.embedding_status is EmbeddingStatus.PROCESSING and services.jobs.depth() == 1
     services.worker.drain()
     assert services.memories.get(queued.id).embedding_status is EmbeddingStatus.READY
+
+
+def _ops(services, memory_id: str) -> list[str]:
+    with services.vault.db.read() as conn:
+        return [r.op for r in conn.execute(text("SELECT op FROM oplog WHERE memory_uuid = :u ORDER BY id"),
+                                           {"u": memory_id})]
+
+
+def test_a_short_edit_is_searchable_when_made_and_a_long_one_is_queued(services):
+    m = services.memories.create(MemoryCreate(content="The spare key is under the blue flowerpot")).memory
+    edited = services.memories.update(m.id, MemoryUpdate(content="The spare key now hangs in the garage"))
+    assert edited.embedding_status is EmbeddingStatus.READY and edited.version == 2
+    assert services.jobs.depth() == 0
+    # The same entries the queue would have written later: the edit, then its vectors; one transaction.
+    assert _ops(services, m.id) == ["create", "update", "vectors"]
+    hits = services.search.search(SearchQuery("spare key hangs in the garage", mode=SearchMode.SEMANTIC)).hits
+    assert hits and hits[0].memory.id == m.id and hits[0].memory.content.endswith("garage")
+    with services.vault.db.read() as conn:
+        chunks = conn.execute(text("SELECT count(*) FROM chunks WHERE memory_id = :m"), {"m": m.rowid}).scalar()
+    assert chunks == 1, "the old content's vectors were replaced, not kept beside the new"
+    long_text = "The garden shed holds the lawn mower. " * 40
+    queued = services.memories.update(m.id, MemoryUpdate(content=long_text))
+    assert queued.embedding_status is EmbeddingStatus.PROCESSING and services.jobs.depth() == 1
+    services.worker.drain()
+    assert services.memories.get(m.id).embedding_status is EmbeddingStatus.READY
+
+
+def test_an_edit_that_changes_no_text_embeds_nothing(services, monkeypatch):
+    m = services.memories.create(MemoryCreate(content="The boiler is serviced every October")).memory
+    monkeypatch.setattr(services.memories._embedder, "embed_documents", lambda texts: pytest.fail("embedded"))
+    same = services.memories.update(m.id, MemoryUpdate(content=m.content, tags=["home"]))
+    assert same.tags == ("home",) and same.embedding_status is EmbeddingStatus.READY
+    assert _ops(services, m.id) == ["create", "update"]
+
+
+def test_an_edit_whose_embedding_fails_is_queued_not_lost(services, monkeypatch, caplog):
+    m = services.memories.create(MemoryCreate(content="The boiler is serviced every October")).memory
+
+    def broken(texts):
+        raise RuntimeError("simulated inference failure")
+
+    monkeypatch.setattr(services.memories._embedder, "embed_documents", broken)
+    edited = services.memories.update(m.id, MemoryUpdate(content="The boiler is serviced every March"))
+    assert edited.embedding_status is EmbeddingStatus.PROCESSING and services.jobs.depth() == 1
+    assert edited.content.endswith("March") and edited.version == 2
+    assert "RuntimeError" in caplog.text and "boiler" not in caplog.text
+    monkeypatch.undo()
+    services.worker.drain()
+    assert services.memories.get(m.id).embedding_status is EmbeddingStatus.READY
+
+
+def test_an_edit_of_a_missing_memory_writes_nothing(services):
+    with pytest.raises(NotFound):
+        services.memories.update("0190a1b2-0000-7000-8000-000000000000", MemoryUpdate(content="A new text"))
+    assert services.jobs.depth() == 0
 
 
 def test_a_store_does_not_wait_for_a_model_still_loading(settings, clock):
