@@ -110,8 +110,8 @@ def test_overwrite_with_an_older_version_is_a_new_local_change_for_sync(services
     with other.vault.db.read() as conn:
         ops = conn.execute(text("SELECT op, hlc FROM oplog WHERE memory_uuid = :u ORDER BY id"), {"u": m.id}).all()
         row_hlc = conn.execute(text("SELECT hlc FROM memories WHERE uuid = :u"), {"u": m.id}).scalar_one()
-    assert [o.op for o in ops] == ["import", "update", "import"]
-    assert ops[0].hlc < ops[1].hlc < ops[2].hlc == row_hlc  # the overwrite sorts after the edit it replaced
+    assert [o.op for o in ops] == ["import", "update", "vectors", "import"]
+    assert ops[0].hlc < ops[1].hlc < ops[2].hlc < ops[3].hlc == row_hlc  # the overwrite sorts after the edit it replaced
     assert other.memories.get(m.id).version == local.version + 1
 
 
@@ -295,6 +295,7 @@ def test_streamed_chunks_are_the_same_bundle(services, other, tmp_path, monkeypa
     assert records_of(other, "work") == records_of(services, "work")
 
 
+@pytest.mark.usefixtures("queued_stores")
 def test_memories_waiting_for_vectors_travel_without_stale_ones(services, other, tmp_path):
     [m] = _seed(services, n=1)
     services.memories.update(m.id, MemoryUpdate(content="new content, not embedded yet"))
