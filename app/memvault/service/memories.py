@@ -404,7 +404,7 @@ class MemoryService:
         """``updated`` with the vectors of its new content, in the edit's transaction: the same entries the queue
         would write later (the vectors, then the type a memory without one gets from them), without its commits."""
         ready = memory_vectors.store_vectors(conn, updated.rowid, content_hash(updated.content),
-                                     self._embedded(chunked), self._stamp(now))
+                                             self._embedded(chunked), self._stamp(now))
         if ready is None or ready.memory_type_source is not TypeSource.DEFAULT or self._type_of is None:
             return ready or updated
         guess = self._type_of(chunked.vectors[0], self._embedder.model_id)
