@@ -210,11 +210,15 @@ class MemoryService:
             log.warning("embedding a memory as it was stored failed (%s): it is queued", type(exc).__name__)
             return None
 
+    def _type_guess(self, chunked: Chunked | None, source: TypeSource) -> MemoryType | None:
+        """The type a memory's first vector suggests when nobody chose one (``None``: keep what it has)."""
+        if chunked is None or self._type_of is None or source is not TypeSource.DEFAULT:
+            return None
+        return self._type_of(chunked.vectors[0], self._embedder.model_id)
+
     def _typed(self, p: _Prepared, chunked: Chunked | None) -> _Prepared:
         """``p`` with the type its first vector suggests, when the caller left the type out."""
-        if chunked is None or self._type_of is None or p.new.memory_type_source is not TypeSource.DEFAULT:
-            return p
-        guess = self._type_of(chunked.vectors[0], self._embedder.model_id)
+        guess = self._type_guess(chunked, p.new.memory_type_source)
         if guess is None:
             return p
         return replace(p, new=replace(p.new, memory_type=guess, memory_type_source=TypeSource.INFERRED))
@@ -405,9 +409,9 @@ class MemoryService:
         would write later (the vectors, then the type a memory without one gets from them), without its commits."""
         ready = memory_vectors.store_vectors(conn, updated.rowid, content_hash(updated.content),
                                              self._embedded(chunked), self._stamp(now))
-        if ready is None or ready.memory_type_source is not TypeSource.DEFAULT or self._type_of is None:
-            return ready or updated
-        guess = self._type_of(chunked.vectors[0], self._embedder.model_id)
+        if ready is None:
+            return updated
+        guess = self._type_guess(chunked, ready.memory_type_source)
         if guess is None:
             return ready
         typed = FieldChanges(memory_type=guess, memory_type_source=TypeSource.INFERRED)
