@@ -15,23 +15,33 @@ the whole model back within cosine 0.999:
   weight rows multiplied by ``s`` (exact in real arithmetic), which moves the
   outlier channels' range into the weights (rounding ``s`` to a power of two
   cost too much: cosine 0.9989 instead of 0.9992);
-- only the products that tolerate it: the packed Q/K/V projection (smoothed,
-  alpha 0.8), the attention output projection and the feed-forward input
-  (smoothed, alpha 0.5). The feed-forward output takes GELU outputs whose one
-  huge channel no smoothing tames (cosine 0.9985 for that product alone), so it
-  stays fp32.
+- per-token scales only for the products that tolerate them: the packed Q/K/V
+  projection (smoothed, alpha 0.8), the attention output projection and the
+  feed-forward input (smoothed, alpha 0.5). The feed-forward output takes GELU
+  outputs whose one huge channel no smoothing tames (cosine 0.9985 for that
+  product alone with per-token scales), so it is computed blockwise instead
+  (:data:`BLOCKWISE`): ONNX Runtime's ``MatMulNBits`` with 8-bit weights and
+  ``accuracy_level`` 4 quantizes the activations itself, one scale per block of
+  32 input channels, so the outlier costs only its own block's precision.
 
-The vectors stay within cosine 0.999 of the fp32 graph's (0.9991 at worst on
-the 1,000 bench texts, 0.9992 on SciFact), inside the noise the search already
+The vectors stay within cosine 0.999 of the fp32 graph's (at worst 0.99926 on
+1,000 mixed bench texts, 0.99919 on SciFact-mini's corpus, 0.99936 on the bench
+questions as queries), inside the noise the search already
 tolerates, so the model id is unchanged and existing vaults keep their vectors:
 an fp32 and an int8 vector of one text are interchangeable for ranking.
 
-Measured and dropped (1,000 bench texts, ONNX Runtime 1.31, 2-core Xeon with
-AVX512-VNNI and AMX): ``MatMulNBits`` (8-bit weights, ``accuracy_level`` 4)
-does take its int8 path here and is the most accurate (all four products per
-block of 32: cosine 0.9995), but it is barely faster than an fp32 ``MatMul``
-(8.5 against 10.7 ms for 1024 x 1536 @ 1536 x 384) where ``MatMulInteger``
-takes 2.4 ms, so the whole graph ran at 0.6x fp32. Shifting the feed-forward
+The blockwise feed-forward output replaced an fp32 ``MatMul`` (ONNX Runtime
+1.32, the 2-core EPYC Zen 4, one thread, alternating): a 10-token query's run
+1.07-1.26 ms against 1.78-2.29, 600 mixed bench texts 95-107 texts/s against
+88-93; over 1,000 bench texts the mean cosine to fp32 went 0.99964 -> 0.99959, the
+worst stayed 0.99926 (SciFact-mini's worst 0.99931 -> 0.99919). Every
+product blockwise is more accurate still (0.9995) but slower than the
+per-token chain (600 texts: 74-79 texts/s with the attention output and the
+feed-forward input blockwise too): ``MatMulNBits`` is barely faster than an
+fp32 ``MatMul`` on long batches (on a Xeon, ORT 1.31: 8.5 against 10.7 ms for
+1024 x 1536 @ 1536 x 384) where ``MatMulInteger`` takes 2.4 ms; it wins on the
+one product that would otherwise stay fp32. Blocks of 64 or 128 ran no faster
+on a query and cost accuracy (0.99937, 0.99925). Shifting the feed-forward
 output's GELU inputs by 0.17 (they are never below -0.17) and quantizing them
 to uint8 with zero point 0 halves that product's step (cosine 0.9992 alone,
 against 0.9984 symmetric), but with the other three it lands at 0.9982. Half
@@ -39,9 +49,9 @@ the error is the weights': per-column int8 weights alone, activations fp32,
 give 0.9991 for all four products (per block of 32: 0.9998), and a per-column
 clipped scale chosen for least error does not change that.
 
-Also measured and dropped for the feed-forward output, with the faster graph
-of ``app/embedding/graph.py`` (texts/s against the three-product graph, min
-cosine over all four products): int8 as is runs 1.23x but at 0.9974; a
+Also measured and dropped for the feed-forward output, before the blockwise
+product (texts/s against the three-product graph, min cosine over all four
+products): int8 with per-token scales runs 1.23x but at 0.9974; a
 second int8 weight for each column's rounding residue (weights within ~15
 bits) leaves the activations' error, 0.9991 for that product alone; its 16
 largest GELU channels in fp32 beside int8 for the rest, with residue weights
@@ -65,6 +75,14 @@ import numpy as np
 #: Which products are int8, by the name the graph gives each one's input.
 #: "qkv" and "ao" are the attention's, "in" the feed-forward's first.
 QUANTIZED = ("qkv", "ao", "in")
+#: Products computed blockwise by ``MatMulNBits`` (8-bit weights and activations per block of
+#: :data:`BLOCK` along the input channels): the feed-forward output, whose GELU outlier channel
+#: spoils a per-token activation scale but only its own block's here (see the module docstring).
+BLOCKWISE = ("out",)
+BLOCK = 32
+#: ``MatMulNBits``' "accuracy_level" 4: int8 activations (per block) on the integer units. Level 0 would
+#: widen the weights to fp32 and run ~10x slower.
+BLOCKWISE_ACCURACY = 4
 #: SmoothQuant's migration strength per product (absent: not smoothed).
 SMOOTHING_ALPHA = {"qkv": 0.8, "in": 0.5}
 
@@ -104,6 +122,27 @@ CALIBRATION_TEXTS = (
 )
 #: Each calibration text is also run repeated this many times, so long sequences are represented.
 CALIBRATION_REPEATS = (1, 3)
+
+
+@dataclass(frozen=True)
+class BlockWeight:
+    """An int8 weight matrix [in, out] in ``MatMulNBits``' layout: ``values`` ``[out, blocks, BLOCK]`` stored
+    as uint8 with zero point 128, ``scales`` one per output column and block (``[out * blocks]``)."""
+
+    values: np.ndarray
+    scales: np.ndarray
+
+
+def quantize_blocks(weight: np.ndarray, block: int = BLOCK) -> BlockWeight:
+    """Symmetric int8 per output column and block of ``block`` input rows (the last block padded with zeros)."""
+    rows, columns = weight.shape
+    padded = np.zeros((-(-rows // block) * block, columns), dtype=np.float64)
+    padded[:rows] = weight
+    blocks = padded.T.reshape(columns, -1, block)
+    scales = np.abs(blocks).max(axis=2) / 127.0
+    scales = np.where(scales == 0, 1.0, scales)
+    values = (np.clip(np.rint(blocks / scales[..., None]), -127, 127) + 128).astype(np.uint8)
+    return BlockWeight(np.ascontiguousarray(values), scales.astype(np.float32).reshape(-1))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,39 @@ def test_column_quantization_keeps_each_column_within_half_a_step():
     assert np.all(np.abs(q.values * q.scales - weight) <= q.scales / 2 + 1e-7)
 
 
+def test_block_quantization_keeps_each_block_within_half_a_step_and_pads_the_last():
+    rng = np.random.default_rng(3)
+    weight = (rng.normal(size=(40, 6)) * rng.uniform(0.01, 3, size=(40, 1))).astype(np.float32)
+    weight[32:, 2] = 0  # an all-zero block must not divide by zero
+    b = int8.quantize_blocks(weight, block=32)
+    assert b.values.dtype == np.uint8 and b.values.shape == (6, 2, 32) and b.scales.shape == (12,)
+    restored = ((b.values.astype(np.float64) - 128) * b.scales.reshape(6, 2, 1)).reshape(6, 64).T
+    steps = np.repeat(b.scales.reshape(6, 2).T, 32, axis=0)
+    assert np.all(np.abs(restored[:40] - weight) <= steps[:40] / 2 + 1e-7)
+    assert np.all(restored[40:] == 0)
+
+
+def test_onnx_runtime_reads_the_block_layout_as_the_weight_it_came_from():
+    from memvault.embedding import onnx_proto as pb
+
+    rng = np.random.default_rng(4)
+    weight = rng.normal(size=(96, 8)).astype(np.float32)
+    b = int8.quantize_blocks(weight)
+    node = pb.node("MatMulNBits", ["x", "w", "s"], ["y"], domain="com.microsoft", K=96, N=8, bits=8,
+                   block_size=int8.BLOCK, accuracy_level=0)
+    inits = [pb.tensor("w", pb.UINT8, b.values.shape, b.values.ravel().tolist()),
+             pb.tensor("s", pb.FLOAT, b.scales.shape, b.scales.tolist())]
+    graph = pb.graph([node], "one_product", [pb.value_info("x", pb.FLOAT, [3, 96])],
+                     [pb.value_info("y", pb.FLOAT, [3, 8])], inits)
+    model = pb.model(graph, ir_version=8, opsets={"": 17, "com.microsoft": 1}, producer_name="test",
+                     producer_version="1")
+    x = rng.normal(size=(3, 96)).astype(np.float32)
+    got = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    dequantized = ((b.values.astype(np.float64) - 128) * b.scales.reshape(8, 3, 1)).reshape(8, 96).T
+    assert np.allclose(got, x @ dequantized, atol=1e-4)
+    assert np.abs(got - x @ weight).max() < 0.05 * np.abs(x @ weight).max()
+
+
 def test_smoothing_factors_follow_smoothquant_and_cancel_exactly_in_real_arithmetic():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(10, 8))
