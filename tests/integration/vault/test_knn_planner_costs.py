@@ -214,3 +214,27 @@ def test_a_stored_memory_makes_the_search_service_count_again(services, monkeypa
     assert shares.count(key, lambda: 7) == 7 and shares.count(key, lambda: 8) == 7
     services.memories.create(MemoryCreate(content="a new note"))
     assert shares.count(key, lambda: 9) == 9
+
+
+def test_a_widening_round_that_would_fetch_half_the_eligible_chunks_lists_them_instead(services, monkeypatch):
+    # Twelve memories pass the filter and share no word with the query; the 78 that fail are all nearer it.
+    services.memories.create_batch(
+        [MemoryCreate(content=f"database index tuning note {i}", agent_id="db") for i in range(78)]
+        + [MemoryCreate(content=f"garden tomato seedling {i}", agent_id="garden") for i in range(12)])
+    services.worker.drain()
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)  # 12 is past the exact cap: counted, then fetched
+    monkeypatch.setattr(planner, "COUNT_SHARE", 0.25)  # counted up to 23, so 12 is an exact count
+    monkeypatch.setattr(planner, "OVERFETCH", 1.0)
+    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)  # the first round fetches 38 of 90: none of them pass
+    index = services.vector_index
+    index.ensure_open()
+    calls = _counting(monkeypatch, index)
+    f = MemoryFilter(agent_id="garden")
+    q = services.embedder.embed_query("database index tuning")
+    with services.vault.db.read() as conn:
+        got, plan = planner.nearest(conn, index, q, f, 5, 0)
+        exact = vsearch.knn(conn, q, f, 5, 0)
+    # The second round would have fetched every vector; the twelve are listed and searched exactly instead.
+    assert plan.path == "ann_fallback" and plan.eligible == 12
+    assert calls["graph"] == 1 and calls["list"] == 1
+    assert_same_answer(got, exact)
