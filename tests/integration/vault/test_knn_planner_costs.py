@@ -238,3 +238,28 @@ def test_a_widening_round_that_would_fetch_half_the_eligible_chunks_lists_them_i
     assert plan.path == "ann_fallback" and plan.eligible == 12
     assert calls["graph"] == 1 and calls["list"] == 1
     assert_same_answer(got, exact)
+
+
+def test_a_listing_cut_at_the_cap_is_no_estimate_for_going_exact(services, monkeypatch):
+    services.memories.create_batch(
+        [MemoryCreate(content=f"database index tuning note {i}", agent_id="db") for i in range(78)]
+        + [MemoryCreate(content=f"garden tomato seedling {i}", agent_id="garden") for i in range(12)])
+    services.worker.drain()
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)
+    monkeypatch.setattr(planner, "OVERFETCH", 1.0)
+    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)
+    index = services.vector_index
+    index.ensure_open()
+    f = MemoryFilter(agent_id="garden")
+    shares = planner.FilterShares()
+    shares.seen(planner.FilterShares.key(f, 0), 0.01)  # its last queries saw it pass ~1 memory: listed at once
+    calls = _counting(monkeypatch, index)
+    q = services.embedder.embed_query("database index tuning")
+    with services.vault.db.read() as conn:
+        got, plan = planner.nearest(conn, index, q, f, 5, 0, shares)
+        exact = vsearch.knn(conn, q, f, 5, 0)
+    # The listing stopped at 6 (past the cap of 5): "at least 6" and a stale share say nothing of how many pass,
+    # so the graph search widens as before instead of going exact on either.
+    assert calls["list"] == 1 and calls["graph"] == 2
+    assert plan.path == "ann" and plan.eligible == 6
+    assert_same_answer(got, exact)

@@ -60,7 +60,7 @@ ROUNDS = 3
 #: last queries saw it) lists them and searches them exactly instead. Fetching is the dearer way per chunk: a
 #: wide graph search, then every candidate checked against the filter. At 100k with 8,750 eligible chunks (the
 #: bench's fact/task + "work" filter), rounds fetching 4,000-8,750 took 23 ms and wider ones ~100 ms, listing
-#: and searching the 8,750 18 ms; with this rule the search's p95 went 50-104 -> 25-27 ms, p50 unchanged (~18).
+#: and searching the 8,750 18 ms; with this rule the search's p95 went 42-104 -> 25-34 ms, p50 unchanged (~18).
 EXACT_PAST = 0.5
 #: A remembered share that puts the filter this many times past (or under) the exact cap (:func:`selective_cap`)
 #: decides the path without a count; nearer the cap the filter is counted as on its first query.
@@ -258,9 +258,9 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
     key = FilterShares.key(f, now) if shares is not None and narrowed else None
     known = shares.get(key) if key is not None else None
     expected = None if known is None else known * total
-    #: How many chunks pass, as far as known (an exact count, else the share the filter's last queries saw):
-    #: widening past a share of it goes exact (:data:`EXACT_PAST`). A count that reached its bound says only
-    #: "at least", so it is no estimate.
+    # How many pass, as far as known (an exact count, else the share the filter's last queries saw): widening
+    # past a share of it goes exact (EXACT_PAST). A count or listing that reached its bound says only "at
+    # least", so it is no estimate.
     estimate = expected
     if narrowed and expected is not None and expected > cap * KNOWN_MARGIN:
         share = known  # broad, as its last queries saw: neither counted nor listed
@@ -279,12 +279,15 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
                 if key is not None:
                     shares.seen(key, len(ids) / total)
                 return _exact(index, f.namespace, query, ids, owners, k), Plan("exact_eligible", len(ids))
+            at_least = counted is None  # the listing stopped past the cap
             counted = len(ids) if counted is None else counted
+        else:
+            at_least = False
         share = min(1.0, max(counted, 1) / total)
         if counted >= bound:
             share = max(share, BROAD_SHARE_GUESS)
-        else:
-            estimate = counted
+        # A listing cut at the cap also proves the last queries' share stale.
+        estimate = None if at_least else counted if counted < bound else estimate
         eligible_count = counted
     fetch = 0
     for round_ in range(ROUNDS):
