@@ -263,3 +263,33 @@ def test_a_listing_cut_at_the_cap_is_no_estimate_for_going_exact(services, monke
     assert calls["list"] == 1 and calls["graph"] == 2
     assert plan.path == "ann" and plan.eligible == 6
     assert_same_answer(got, exact)
+
+
+@pytest.mark.parametrize("seen, path, graph_searches", [(None, "ann", 2), (3.5 / 90, "ann", 2),
+                                                         (8 / 90, "ann_fallback", 1)],
+                         ids=["no share: no estimate", "a share under the count: stale, no estimate",
+                              "a share past the bound: the estimate"])
+def test_a_count_at_its_bound_is_an_estimate_only_with_a_share_that_agrees(services, monkeypatch, seen, path,
+                                                                           graph_searches):
+    services.memories.create_batch(
+        [MemoryCreate(content=f"database index tuning note {i}", agent_id="db") for i in range(78)]
+        + [MemoryCreate(content=f"garden tomato seedling {i}", agent_id="garden") for i in range(12)])
+    services.worker.drain()
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)
+    monkeypatch.setattr(planner, "COUNT_SHARE", 0.05)  # counted up to 6: "at least 6" of the 12
+    monkeypatch.setattr(planner, "OVERFETCH", 1.0)
+    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)
+    index = services.vector_index
+    index.ensure_open()
+    f = MemoryFilter(agent_id="garden")
+    shares = planner.FilterShares()
+    if seen is not None:
+        shares.seen(planner.FilterShares.key(f, 0), seen)  # under twice the cap: counted all the same
+    calls = _counting(monkeypatch, index)
+    q = services.embedder.embed_query("database index tuning")
+    with services.vault.db.read() as conn:
+        got, plan = planner.nearest(conn, index, q, f, 5, 0, shares)
+        exact = vsearch.knn(conn, q, f, 5, 0)
+    assert calls["count"] == 1 and plan.eligible == (6 if path == "ann" else 12)  # the fallback lists all 12
+    assert plan.path == path and calls["graph"] == graph_searches
+    assert_same_answer(got, exact)

@@ -286,8 +286,10 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
         share = min(1.0, max(counted, 1) / total)
         if counted >= bound:
             share = max(share, BROAD_SHARE_GUESS)
-        # A listing cut at the cap also proves the last queries' share stale.
-        estimate = None if at_least else counted if counted < bound else estimate
+        # A count at its bound keeps the last queries' share only where the two agree; a listing cut at the cap
+        # proves the share stale.
+        estimate = None if at_least else counted if counted < bound \
+            else expected if expected is not None and expected >= counted else None
         eligible_count = counted
     fetch = 0
     for round_ in range(ROUNDS):
