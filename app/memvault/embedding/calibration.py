@@ -1,8 +1,9 @@
 """The int8 graph's calibration data: activation maxima measured once and shipped in ``models/``.
 
-SmoothQuant's factors and the feed-forward output's outlier channels
-(``app/embedding/int8.py``) come from each product's largest input per channel
-on :data:`int8.CALIBRATION_TEXTS`. They depend only on the pinned weights and
+SmoothQuant's factors (``app/embedding/int8.py``) come from each product's
+largest input per channel on :data:`int8.CALIBRATION_TEXTS`. The file holds the
+feed-forward output's maxima too, as every probed product's; its blockwise
+product scales its activations as it runs and does not read them. They depend only on the pinned weights and
 those fixed texts, so they are measured once by the fp32 graph and stored next
 to the manifest (``int8_maxima.json``, pinned by sha256 like the tokenizer);
 measuring them at every start cost ~0.7 s of load time. The file also records
