@@ -216,24 +216,40 @@ def test_a_stored_memory_makes_the_search_service_count_again(services, monkeypa
     assert shares.count(key, lambda: 9) == 9
 
 
-def test_a_widening_round_that_would_fetch_half_the_eligible_chunks_lists_them_instead(services, monkeypatch):
-    # Twelve memories pass the filter and share no word with the query; the 78 that fail are all nearer it.
+#: The far filter's memories: twelve pass it and share no word with the query; the 78 that fail are all nearer it.
+FAR = MemoryFilter(agent_id="garden")
+
+
+def _far_filter_search(services, monkeypatch, *, count_share: float | None = None, seen: float | None = None):
+    """Search for the far filter's 5 nearest with the planner's exact cap at 5 and the first round sized with no
+    margin (it fetches under half the vault: none of them pass): ``(hits, plan, exact hits, calls)``.
+
+    ``count_share``: the planner's count bound as a share of the vault; ``seen``: the share the filter's last
+    queries saw (``None``: no queries)."""
     services.memories.create_batch(
         [MemoryCreate(content=f"database index tuning note {i}", agent_id="db") for i in range(78)]
         + [MemoryCreate(content=f"garden tomato seedling {i}", agent_id="garden") for i in range(12)])
     services.worker.drain()
-    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)  # 12 is past the exact cap: counted, then fetched
-    monkeypatch.setattr(planner, "COUNT_SHARE", 0.25)  # counted up to 23, so 12 is an exact count
+    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)  # 12 is past the exact cap: counted or listed, then fetched
+    if count_share is not None:
+        monkeypatch.setattr(planner, "COUNT_SHARE", count_share)
     monkeypatch.setattr(planner, "OVERFETCH", 1.0)
-    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)  # the first round fetches 38 of 90: none of them pass
+    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)
     index = services.vector_index
     index.ensure_open()
+    shares = planner.FilterShares()
+    if seen is not None:
+        shares.seen(planner.FilterShares.key(FAR, 0), seen)
     calls = _counting(monkeypatch, index)
-    f = MemoryFilter(agent_id="garden")
     q = services.embedder.embed_query("database index tuning")
     with services.vault.db.read() as conn:
-        got, plan = planner.nearest(conn, index, q, f, 5, 0)
-        exact = vsearch.knn(conn, q, f, 5, 0)
+        got, plan = planner.nearest(conn, index, q, FAR, 5, 0, shares)
+        return got, plan, vsearch.knn(conn, q, FAR, 5, 0), calls
+
+
+def test_a_widening_round_that_would_fetch_half_the_eligible_chunks_lists_them_instead(services, monkeypatch):
+    # Counted up to 23, so 12 is an exact count; the first round fetches 38 of 90.
+    got, plan, exact, calls = _far_filter_search(services, monkeypatch, count_share=0.25)
     # The second round would have fetched every vector; the twelve are listed and searched exactly instead.
     assert plan.path == "ann_fallback" and plan.eligible == 12
     assert calls["graph"] == 1 and calls["list"] == 1
@@ -241,23 +257,8 @@ def test_a_widening_round_that_would_fetch_half_the_eligible_chunks_lists_them_i
 
 
 def test_a_listing_cut_at_the_cap_is_no_estimate_for_going_exact(services, monkeypatch):
-    services.memories.create_batch(
-        [MemoryCreate(content=f"database index tuning note {i}", agent_id="db") for i in range(78)]
-        + [MemoryCreate(content=f"garden tomato seedling {i}", agent_id="garden") for i in range(12)])
-    services.worker.drain()
-    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)
-    monkeypatch.setattr(planner, "OVERFETCH", 1.0)
-    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)
-    index = services.vector_index
-    index.ensure_open()
-    f = MemoryFilter(agent_id="garden")
-    shares = planner.FilterShares()
-    shares.seen(planner.FilterShares.key(f, 0), 0.01)  # its last queries saw it pass ~1 memory: listed at once
-    calls = _counting(monkeypatch, index)
-    q = services.embedder.embed_query("database index tuning")
-    with services.vault.db.read() as conn:
-        got, plan = planner.nearest(conn, index, q, f, 5, 0, shares)
-        exact = vsearch.knn(conn, q, f, 5, 0)
+    # Its last queries saw it pass ~1 memory: listed at once.
+    got, plan, exact, calls = _far_filter_search(services, monkeypatch, seen=0.01)
     # The listing stopped at 6 (past the cap of 5): "at least 6" and a stale share say nothing of how many pass,
     # so the graph search widens as before instead of going exact on either.
     assert calls["list"] == 1 and calls["graph"] == 2
@@ -271,25 +272,8 @@ def test_a_listing_cut_at_the_cap_is_no_estimate_for_going_exact(services, monke
                               "a share past the bound: the estimate"])
 def test_a_count_at_its_bound_is_an_estimate_only_with_a_share_that_agrees(services, monkeypatch, seen, path,
                                                                            graph_searches):
-    services.memories.create_batch(
-        [MemoryCreate(content=f"database index tuning note {i}", agent_id="db") for i in range(78)]
-        + [MemoryCreate(content=f"garden tomato seedling {i}", agent_id="garden") for i in range(12)])
-    services.worker.drain()
-    monkeypatch.setattr(planner, "SELECTIVE_CAP", 5)
-    monkeypatch.setattr(planner, "COUNT_SHARE", 0.05)  # counted up to 6: "at least 6" of the 12
-    monkeypatch.setattr(planner, "OVERFETCH", 1.0)
-    monkeypatch.setattr(planner, "OVERFETCH_MIN", 0)
-    index = services.vector_index
-    index.ensure_open()
-    f = MemoryFilter(agent_id="garden")
-    shares = planner.FilterShares()
-    if seen is not None:
-        shares.seen(planner.FilterShares.key(f, 0), seen)  # under twice the cap: counted all the same
-    calls = _counting(monkeypatch, index)
-    q = services.embedder.embed_query("database index tuning")
-    with services.vault.db.read() as conn:
-        got, plan = planner.nearest(conn, index, q, f, 5, 0, shares)
-        exact = vsearch.knn(conn, q, f, 5, 0)
+    # Counted up to 6: "at least 6" of the 12; a share under twice the cap is counted all the same.
+    got, plan, exact, calls = _far_filter_search(services, monkeypatch, count_share=0.05, seen=seen)
     assert calls["count"] == 1 and plan.eligible == (6 if path == "ann" else 12)  # the fallback lists all 12
     assert plan.path == path and calls["graph"] == graph_searches
     assert_same_answer(got, exact)
