@@ -151,16 +151,17 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
 
     def matmul(name: str, inp: str, weight: np.ndarray, out: str) -> None:
         """``out = inp @ weight``, in int8 when ``name``'s kind is quantized."""
-        if name.split("_", 1)[1] in blockwise:
+        kind = name.split("_", 1)[1]
+        if kind in blockwise:
             b = int8.quantize_blocks(weight)
             nodes.append(pb.node("MatMulNBits", [inp, const(f"{name}_bw", b.values), const(f"{name}_bs", b.scales)],
                                  [out], domain="com.microsoft", K=weight.shape[0], N=weight.shape[1], bits=8,
                                  block_size=int8.BLOCK, accuracy_level=int8.BLOCKWISE_ACCURACY, name=name))
             return
-        if name.split("_", 1)[1] not in quantized:
+        if kind not in quantized:
             nodes.append(pb.node("MatMul", [inp, const(f"{name}_w", weight)], [out], name=name))
             return
-        alpha = int8.SMOOTHING_ALPHA.get(name.split("_", 1)[1])
+        alpha = int8.SMOOTHING_ALPHA.get(kind)
         if alpha is not None:
             s = int8.smoothing_factors(maxima[name], weight, alpha)
             nodes.append(pb.node("Mul", [inp, const(f"{name}_unsmooth", 1 / s)], [f"{name}_smooth"]))

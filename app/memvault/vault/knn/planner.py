@@ -273,16 +273,15 @@ def nearest(conn: Connection, index: VectorIndex | None, query: np.ndarray, f: M
         counted = None if expected is not None and expected * KNOWN_MARGIN < cap \
             else eligible_memories(conn, f, now, bound) if shares is None \
             else shares.count((key, bound), lambda: eligible_memories(conn, f, now, bound))
+        at_least = False  # the listing stopped past the cap: how many pass is unknown
         if counted is None or counted <= cap:
             ids, owners = eligible(conn, f, now, cap=cap)
             if len(ids) <= cap:
                 if key is not None:
                     shares.seen(key, len(ids) / total)
                 return _exact(index, f.namespace, query, ids, owners, k), Plan("exact_eligible", len(ids))
-            at_least = counted is None  # the listing stopped past the cap
+            at_least = counted is None
             counted = len(ids) if counted is None else counted
-        else:
-            at_least = False
         share = min(1.0, max(counted, 1) / total)
         if counted >= bound:
             share = max(share, BROAD_SHARE_GUESS)
