@@ -206,12 +206,17 @@ def snippets_of(conn: Connection, query: str, memory_ids: Sequence[int]) -> dict
         return {}
     rows = conn.execute(text("SELECT m.id, m.content FROM json_each(:keys) j JOIN memories m ON m.id = j.value"),
                         {"keys": filters.json_ids(list(memory_ids))}).all()
+    pattern = term_pattern(query)
+    return {r.id: snippet_in(r.content, pattern) for r in rows}
+
+
+def term_pattern(query: str) -> re.Pattern | None:
+    """The query's terms as one case-blind pattern, longest first (``None``: no term)."""
     words = sorted({t.text for t in query_terms(query)}, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
-    return {r.id: _snippet(r.content, pattern) for r in rows}
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
 
 
-def _snippet(content: str, pattern: re.Pattern | None) -> str:
+def snippet_in(content: str, pattern: re.Pattern | None) -> str:
     """The memory's own text (never its folded form) around the first term found, the term in ``**``."""
     span = _find(content, pattern)
     if span is None:
@@ -231,6 +236,8 @@ def _find(content: str, pattern: re.Pattern | None) -> tuple[int, int] | None:
     hit = pattern.search(content)
     if hit is not None:
         return hit.start(), hit.end()
+    if fold(content) == content:
+        return None  # nothing folds: the search below is the one that just missed (and costs ~1 us a character)
     folded, origin = [], []
     for i, ch in enumerate(content):
         piece = fold(ch)

@@ -176,12 +176,25 @@ def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> 
         dict(search_filter.params, keys=filters.json_ids(ids))).scalars())
 
 
-def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
+#: Rows longer than this (characters) have their snippet cut in Python around the first query term found as
+#: written (else their opening), not by FTS5's ``snippet()``: that scores a window at every match against every
+#: other match, so its cost grows with the square of a row's matches (a 45 KB row repeating the query's two
+#: words: 0.25 s of CPU a row; ``highlight()``, which tokenizes the whole row, still 11 ms). At this length
+#: snippet() costs at most ~0.6 ms a row.
+SNIPPET_SCORED_MAX_CHARS = 2_000
+
+
+def _snippets(conn: Connection, expr: str, query: str, ids) -> dict[int, str]:
     # snippet() re-reads and re-tokenizes each row (~90 us): asked only for the rows wanted.
-    return dict(conn.execute(text(
-        "SELECT rowid, snippet(memory_fts, 0, '**', '**', '…', 24) FROM memory_fts "
+    if not ids:
+        return {}
+    rows = conn.execute(text(
+        "SELECT rowid, CASE WHEN length(content) <= :cap THEN snippet(memory_fts, 0, '**', '**', '…', 24) END, "
+        "CASE WHEN length(content) > :cap THEN content END FROM memory_fts "
         "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))"),
-        {"expr": expr, "keys": filters.json_ids(ids)}).all()) if ids else {}
+        {"expr": expr, "keys": filters.json_ids(ids), "cap": SNIPPET_SCORED_MAX_CHARS}).all()
+    pattern = fts.term_pattern(query) if any(r[2] is not None for r in rows) else None
+    return {r[0]: r[1] if r[2] is None else fts.snippet_in(r[2], pattern) for r in rows}
 
 
 def keyword_expression(conn: Connection, query: str) -> str | None:
@@ -200,7 +213,7 @@ def keyword_snippets(conn: Connection, query: str, memory_ids: list[int], expr: 
         return fts.snippets_of(conn, query, memory_ids)
     if expr is None:
         expr = fts_query_within_budget(conn, query) if memory_ids else None
-    return {} if expr is None else _snippets(conn, expr, memory_ids)
+    return {} if expr is None else _snippets(conn, expr, query, memory_ids)
 
 
 def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
@@ -254,21 +267,20 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
         passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
     if len(passing) >= k or complete:
         best = fts.best_by_text(conn, [r for r in top if r[0] in passing], k, ordered)
-        shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
+        shown = _snippets(conn, expr, query, [mid for mid, _ in best]) if snippets else {}
         return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
     # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).
     search_filter = filters.full(f, now)
-    snippet_sql = "snippet(memory_fts, 0, '**', '**', '…', 24)" if snippets else "''"
     rows = conn.execute(
         text(
-            "SELECT m.id AS memory_id, bm25(memory_fts) AS rank, "
-            f"{snippet_sql} AS snip "
+            "SELECT m.id AS memory_id, bm25(memory_fts) AS rank "
             "FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid "
             f"WHERE memory_fts MATCH :expr AND {search_filter.sql()} ORDER BY rank, m.content, m.id LIMIT :k"
         ),
         dict(search_filter.params, expr=expr, k=k),
     ).all()
-    return [KeywordHit(r.memory_id, float(r.rank), r.snip) for r in rows]
+    shown = _snippets(conn, expr, query, [r.memory_id for r in rows]) if snippets else {}
+    return [KeywordHit(r.memory_id, float(r.rank), shown.get(r.memory_id, "")) for r in rows]
 
 
 def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:

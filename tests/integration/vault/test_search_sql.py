@@ -236,3 +236,35 @@ def test_the_entity_loop_claims_its_jobs_in_index_order_not_by_sorting_the_queue
     with services.vault.db.write() as conn:
         claimed = entities.claim(conn, 8, 3)
     assert [job.memory_id for job in claimed] == queued[:8]
+
+
+def test_a_long_rows_snippet_is_cut_around_its_first_match_and_a_short_rows_is_fts5s(services, monkeypatch):
+    """FTS5's snippet() costs the square of a row's matches (0.25 s for a 45 KB row of them): a row past
+    SNIPPET_SCORED_MAX_CHARS gets a snippet cut around its first match instead, on both of keyword's paths."""
+    import time
+
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import search
+
+    filler = "quiet words about nothing in particular. " * 60  # ~2,500 characters before the first match
+    long_text = filler + "the garden gate and the garden shed " * 40
+    long_id = services.memories.create(MemoryCreate(content=long_text, agent_id="a")).memory.rowid
+    short_id = services.memories.create(MemoryCreate(content="garden gate, garden shed, garden hose",
+                                                     agent_id="a")).memory.rowid
+    services.memories.create_batch([MemoryCreate(content=f"garden garden garden {i}", agent_id="b") for i in range(8)])
+    assert len(long_text) > search.SNIPPET_SCORED_MAX_CHARS
+    full, joined = search.filters.full, []
+    monkeypatch.setattr(search.filters, "full", lambda *a, **k: joined.append(not k.get("probe")) or full(*a, **k))
+    for overfetch in (1000, 1):  # 1: FTS5's best two are b's, so the filter is joined in the statement
+        monkeypatch.setattr(search, "KEYWORD_OVERFETCH", overfetch)
+        joined.clear()
+        with services.vault.db.read() as conn:
+            hits = {h.memory_id: h.snippet for h in
+                    search.keyword(conn, "garden", MemoryFilter(agent_id="a"), 2, time.time())}
+            asked = search.keyword_snippets(conn, "garden", [long_id, short_id])
+        assert any(joined) == (overfetch == 1)
+        for shown in (hits, asked):
+            cut = shown[long_id]
+            assert cut.startswith("…") and cut.endswith("…") and cut.count("**garden**") == 1
+            assert len(cut) < 300 and "particular. the **garden** gate" in cut
+            assert shown[short_id].count("**garden**") == 3  # snippet()'s own, every match marked
