@@ -32,3 +32,30 @@ def test_default_home_comes_from_platformdirs():
     import platformdirs
 
     assert load_settings(environ={}).home.startswith(platformdirs.user_data_dir("memvault", appauthor=False))
+
+
+@pytest.mark.parametrize("name,value,problem", [
+    ("MEMVAULT_SYNC_INTERVAL_SECONDS", "0", "between 1 and"),  # 0 made the sync loop spin on a core
+    ("MEMVAULT_PURGE_INTERVAL_SECONDS", "0", "between 1 and"),
+    ("MEMVAULT_BACKUP_INTERVAL_HOURS", "0", "between 1 and"),
+    ("MEMVAULT_API_PORT", "70000", "between 0 and 65535"),
+    ("MEMVAULT_KDF_ITERATIONS", "65", "between 1 and 64"),
+    ("MEMVAULT_BACKUP_FOLDER", "relative/backups", "absolute folder"),
+    ("MEMVAULT_EXTRACTION_LLM_URL", "not a url", "http(s) URL")])
+def test_values_outside_a_settings_declared_range_or_form_are_invalid_input(name, value, problem):
+    with pytest.raises(InvalidInput, match=name) as refused:
+        load_settings(environ={name: value})
+    assert problem in str(refused.value)
+
+
+def test_every_numeric_setting_declares_a_range_its_default_lies_in():
+    from memvault.config import Settings, problem_with
+
+    defaults = Settings(home="/x")
+    for f in setting_fields():
+        value = getattr(defaults, f.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            assert f.metadata.get("range"), f"{f.name} declares no range"
+        assert problem_with(f.name, value) is None, f.name
+    assert problem_with("sync_interval_seconds", 0.5) is not None and problem_with("idle_lock_minutes", 0) is None
+    assert problem_with("backup_folder", "") is None and problem_with("backup_folder", "/srv/backups") is None
