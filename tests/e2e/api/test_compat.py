@@ -179,3 +179,19 @@ def test_statebase(api):
         assert gone.status_code == 404 and gone.json()["error"]["code"] == "memory_not_found"
         assert c.get(f"{base}/not-an-id").status_code == 404
         assert c.post(base, json={"content": "no session"}).json()["error"]["code"] == "invalid_request"
+
+
+def test_azen_forgets_a_deleted_memory_and_checks_the_search_limit_it_was_given(api):
+    """Azen's shape has no deletion field: a deleted memory reads back as not found, not as a live one; and a
+    search limit out of range is reported as the caller wrote it."""
+    with api.client(**{"azen-api-key": api.alpha}) as c:
+        memory_id = c.post("/compat/azen/api/v1/memory", json={"text": "Zebra crossing preference"}).json()["memoryId"]
+        assert c.get(f"/compat/azen/api/v1/memory/{memory_id}").status_code == 200
+        assert c.delete(f"/compat/azen/api/v1/memory/{memory_id}").status_code == 200
+        for gone in (c.get(f"/compat/azen/api/v1/memory/{memory_id}"),
+                     c.delete(f"/compat/azen/api/v1/memory/{memory_id}")):
+            assert gone.status_code == 404 and gone.json()["status"] == "not_found"
+        for limit in (-1, 0, 101, 10**9):
+            err = c.post("/compat/azen/api/v1/memory/search", json={"query": "zebra", "limit": limit})
+            assert err.status_code == 400 and f"got {limit})" in err.json()["message"], err.json()
+        assert c.post("/compat/azen/api/v1/memory/search", json={"query": "zebra", "limit": 100}).status_code == 200

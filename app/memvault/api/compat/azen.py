@@ -63,11 +63,18 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
             "embedding": "completed" if m.embedding_status is EmbeddingStatus.READY else "processing"}
 
 
+def _shown(services, memory_id: str, namespace: str) -> Memory:
+    """The memory ``memory_id`` as Azen knows it: a deleted one, or a later part of a long text, is none."""
+    m = services.memories.get(memory_id, namespace)
+    # Azen's shape has no deletion field, so a deleted memory read back would look alive.
+    if m.deleted_at is not None or azen_parts.first_part(services, m).id != m.id:
+        raise NotFound(f"memory {memory_id} not found")
+    return m
+
+
 @router.get("/memory/{memory_id}")
 def get(memory_id: str, key: ReadKey, services: ServicesDep) -> dict:
-    m = services.memories.get(memory_id, key.namespace)
-    if azen_parts.first_part(services, m).id != m.id:  # a later part is no memory of its own
-        raise NotFound(f"memory {memory_id} not found")
+    m = _shown(services, memory_id, key.namespace)
     return {"status": "success", "memory": _memory(m, azen_parts.parts(services, m))}
 
 
@@ -107,6 +114,7 @@ def list_memories(key: ReadKey, services: ServicesDep,
 
 @router.post("/memory/search")
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
+    v.int_range(body.limit, "limit", 1, limits.SEARCH_LIMIT_MAX)  # the caller's own, before it is doubled below
     # Parts of one long text are one memory: ask for more hits and keep each memory's best.
     result = services.search.search(SearchQuery(body.query, mode=SearchMode.SEMANTIC,
                                                 limit=min(limits.SEARCH_LIMIT_MAX, body.limit * 2),
@@ -125,9 +133,7 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
 
 @router.delete("/memory/{memory_id}")
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
-    m = services.memories.get(memory_id, key.namespace)
-    if azen_parts.first_part(services, m).id != m.id:
-        raise NotFound(f"memory {memory_id} not found")
+    m = _shown(services, memory_id, key.namespace)
     for part in azen_parts.parts(services, m):
         services.lifecycle.delete(part.id, key.namespace, origin=origin_of(key))
     return {"status": "success", "memoryId": memory_id}
