@@ -24,7 +24,7 @@ PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
 
 
 def out(args: argparse.Namespace, obj: object, text: str) -> None:
-    print(fmt.to_json(obj) if getattr(args, "json", False) else text)
+    print(fmt.to_json(obj) if getattr(args, "json", False) else fmt.for_terminal(text))
 
 
 def read_passphrase_file(path: str | Path, kind: str = "") -> str:

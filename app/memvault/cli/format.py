@@ -31,6 +31,20 @@ def to_json(obj: Any) -> str:
     return json.dumps(plain(obj), ensure_ascii=False, indent=2)
 
 
+# Control characters (C0 but newline and tab, DEL, C1) and the bidirectional overrides and isolates: any
+# memory, written by any agent or imported file, reaches the terminal, and these would recolour, move or hide
+# what the user reads (an OSC sequence can even set the window title or the clipboard).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The two sequences the CLI writes itself (:func:`terminal_bold`) pass; nothing else escapes.
+_OWN_BOLD = re.compile("(\x1b\\[1m|\x1b\\[0m)")
+
+
+def for_terminal(text: str) -> str:
+    """``text`` with every character that would steer the terminal shown as its escape (``\\x1b``)."""
+    pieces = _OWN_BOLD.split(text)
+    return "".join(p if i % 2 else _UNSAFE.sub(lambda m: repr(m.group())[1:-1], p) for i, p in enumerate(pieces))
+
+
 def when(ts: float | None) -> str:
     if ts is None:
         return "-"

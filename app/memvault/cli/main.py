@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from memvault.cli.format import for_terminal
 from memvault.cli.parser import build_parser
 from memvault.domain.errors import MemvaultError
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except MemvaultError as exc:
-        print(f"memvault: {exc.message}", file=sys.stderr)
+        print(f"memvault: {for_terminal(exc.message)}", file=sys.stderr)  # messages quote what was given
         return exc.exit_code
     except KeyboardInterrupt:
         print("memvault: interrupted", file=sys.stderr)

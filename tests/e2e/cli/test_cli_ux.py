@@ -109,3 +109,20 @@ def test_progress_is_drawn_on_a_terminal_only(env, capsys, monkeypatch):
     assert code == 0 and "re-embedding" in err and "1 of 1" in err
     code, out, err = run(capsys, "reembed", "--all", "--json")
     assert json.loads(out)["done"] == 1 and "re-embedding" not in err
+
+
+def test_memory_text_cannot_steer_the_terminal(env, capsys, monkeypatch):
+    """Any agent or imported file writes memory text; escape, bell and bidi override characters in it are
+    printed as their escapes by list, get and search, and in error messages that quote what was given."""
+    run(capsys, "init")
+    hostile = "line1\ttab\x07bell\x1b[31mred\x1b]0;title\x07 \u202eevil"
+    code, out, _ = run(capsys, "add", hostile, "--json")
+    assert code == 0
+    memory_id = json.loads(out)["memory"]["id"]
+    for argv in (("list",), ("get", memory_id), ("search", "bell red", "--mode", "keyword")):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and "bell" in out, argv
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, argv
+        assert "\\x1b" in out, argv  # shown, not obeyed
+    code, _, err = run(capsys, "get", "no\x1b[2Jsuch")
+    assert code != 0 and err == "memvault: no memory with id no\\x1b[2Jsuch\n"
