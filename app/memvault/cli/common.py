@@ -116,8 +116,10 @@ def csv_list(value: str | None) -> tuple[str, ...]:
 def json_object(value: str | None, name: str) -> dict | None:
     if value is None:
         return None
+    from memvault.service import validation as v
+
     try:
-        obj = json.loads(value)
+        obj = v.loads_strict(value, field=name)  # as the API reads JSON: depth, NaN and giant numbers refused
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{name} is not valid JSON: {exc.msg}") from None
     if not isinstance(obj, dict):

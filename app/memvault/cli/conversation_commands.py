@@ -19,7 +19,7 @@ from memvault.service import validation as v
 def _read_messages(path: str) -> tuple[ChatMessage, ...]:
     try:
         raw = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
-        doc = json.loads(raw)
+        doc = v.loads_strict(raw, field=path)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -10,7 +10,7 @@ from memvault.cli.common import csv_list, json_object, memory_filter, opened, ou
 from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
 from memvault.domain import limits
-from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Tier, Visibility
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, EmbeddingStatus, MemoryType, SearchMode, Tier, Visibility
 from memvault.domain.errors import InvalidInput, NotFound
 from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
 from memvault.service import validation as v
@@ -131,10 +131,19 @@ def _edited_in_editor(content: str) -> str:
         with open(path, "w", encoding="utf-8") as f:
             f.write(content)
         os.chmod(path, 0o600)
-        if subprocess.call([*shlex.split(editor), path]) != 0:
+        try:
+            status = subprocess.call([*shlex.split(editor), path])
+        except (OSError, ValueError) as exc:  # no such program, not executable, or unbalanced quotes
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise InvalidInput(f"cannot run the editor ({editor}): {reason}; set $VISUAL or $EDITOR to one that "
+                               "exists, or give the new text on the command line; nothing was changed") from None
+        if status != 0:
             raise InvalidInput(f"the editor ({editor}) exited with an error; nothing was changed")
-        with open(path, encoding="utf-8") as f:
-            return f.read()
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+        except UnicodeDecodeError:
+            raise InvalidInput(f"the editor ({editor}) saved text that is not UTF-8; nothing was changed") from None
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -155,6 +164,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
             v.content(content)
         memory = svc.memories.update(args.id, MemoryUpdate(
             content=content, memory_type=args.type, tags=tags, importance=args.importance, metadata=metadata))
+        if memory.embedding_status is not EmbeddingStatus.READY and not args.no_wait:
+            # As add does: nothing else works off the queue when no app or server runs, and until this runs
+            # semantic search reads the old text's vectors.
+            svc.worker.embed_now([memory.rowid])
+            memory = svc.memories.get(memory.id)
     out(args, memory, f"Updated {memory.id} (version {memory.version})")
     return 0
 
@@ -275,6 +289,7 @@ def register(command: Command) -> None:
     p.add_argument("--tags", metavar="A,B", help="comma-separated tags (replace the existing ones)")
     p.add_argument("--importance", type=float, metavar="0..1", help="how much it matters")
     p.add_argument("--metadata", metavar="JSON", help="a JSON object merged into the metadata (null removes a key)")
+    p.add_argument("--no-wait", action="store_true", help="return before a changed text is embedded again")
 
     p = command("delete", "move a memory to the trash", cmd_delete, passphrase=True, json=True)
     p.add_argument("id", help="the memory's id")

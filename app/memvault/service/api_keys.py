@@ -94,7 +94,8 @@ class KeyService:
 
     def revoke(self, key_id: int) -> ApiKey:
         with self._db.write() as conn:
-            if api_key_rows.by_id(conn, key_id) is None:
+            # An id past SQLite's integers names no key (binding it would overflow).
+            if not limits.INT_MIN <= key_id <= limits.INT_MAX or api_key_rows.by_id(conn, key_id) is None:
                 raise NotFound(f"no API key with id {key_id}")
             api_key_rows.revoke(conn, key_id, time.time())
             key = _from_row(api_key_rows.by_id(conn, key_id))

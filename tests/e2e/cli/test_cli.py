@@ -257,3 +257,39 @@ def test_mcp_config_without_a_keychain_gives_the_client_a_credential_not_the_pas
     with pytest.raises(Unauthorized):
         mcp_commands._unlock(stdio, settings)
     assert os.stat(credential).st_mode & 0o077 == 0
+
+
+def test_edit_embeds_the_new_text_before_it_returns_unless_asked_not_to(env, capsys):
+    """With no app or server working off the queue, an edit left "processing" kept the old text's vectors."""
+    run(capsys, "init")
+    _, out, _ = run(capsys, "add", "--json", "The user prefers dark mode")
+    memory_id = json.loads(out)["memory"]["id"]
+    code, out, _ = run(capsys, "edit", "--json", memory_id, "The user repairs vintage motorcycles on Sundays")
+    assert code == 0 and json.loads(out)["embedding_status"] == "ready"
+    code, out, _ = run(capsys, "search", "--json", "--mode", "semantic", "old bikes as a hobby")
+    assert json.loads(out)["hits"][0]["snippet"].startswith("The user repairs vintage motorcycles")
+    code, out, _ = run(capsys, "edit", "--json", "--no-wait", memory_id, "The user keeps bees")
+    assert code == 0 and json.loads(out)["embedding_status"] == "processing"
+
+
+def test_bad_input_the_cli_reads_itself_is_one_line_not_a_traceback(env, capsys, monkeypatch):
+    """Deep JSON in --metadata and in a chat file, an id past SQLite's integers, an editor that does not exist."""
+    run(capsys, "init")
+    deep = '{"a":' + "[" * 5000 + "]" * 5000 + "}"
+    for argv in (("add", "x", "--metadata", deep), ("list", "--metadata", deep), ("search", "x", "--metadata", deep)):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "--metadata is nested more than" in err and "Traceback" not in err, argv
+    chat = env / "deep.json"
+    chat.write_text("[" * 5000 + "]" * 5000)
+    code, _, err = run(capsys, "ingest-chat", str(chat))
+    assert code == 2 and "nested more than" in err
+    code, _, err = run(capsys, "keys", "revoke", "99999999999999999999999")
+    assert code == 1 and err == "memvault: no API key with id 99999999999999999999999\n"
+    _, out, _ = run(capsys, "add", "--json", "--no-wait", "The user drinks tea")
+    memory_id = json.loads(out)["memory"]["id"]
+    monkeypatch.setenv("VISUAL", "/nonexistent/editor")
+    code, _, err = run(capsys, "edit", memory_id)
+    assert code == 2 and err.startswith("memvault: cannot run the editor (/nonexistent/editor): No such file")
+    monkeypatch.setenv("VISUAL", "vim '")
+    assert run(capsys, "edit", memory_id)[0] == 2
+    assert json.loads(run(capsys, "get", "--json", memory_id)[1])["version"] == 1
