@@ -181,7 +181,7 @@ class BrowserView(QWidget):
         # No row may stay highlighted as if it were the memory the pane shows.
         self.table.clearSelection()
         self._wanted = memory_id
-        self._runner.run(lambda: self._services.memories.get(memory_id), self.detail.show_memory, owner=self)
+        self._runner.run(lambda: self._services.memories.get(memory_id), self._show_in_detail, owner=self)
 
     def refresh(self, recount: bool = True) -> None:
         """Reload the page (and the count unless ``recount`` is false), keeping the selected memory selected."""
@@ -224,7 +224,7 @@ class BrowserView(QWidget):
             self._select_row(row)
         elif not explicit:
             # A memory opened from search that is not in this page stays in the detail pane.
-            self.detail.show_memory(self.selected())
+            self._show_in_detail(self.selected())
         self._update_buttons()
 
     def _on_model_counted(self, total: int) -> None:
@@ -250,8 +250,20 @@ class BrowserView(QWidget):
         selected = self._selected_id()
         if selected is not None and (not self._selecting or selected == self._wanted):
             self._wanted = None  # found, or the user chose another memory
-        self.detail.show_memory(self.selected())
+        self._show_in_detail(self.selected())
         self._update_buttons()
+
+    def _show_in_detail(self, memory: Memory | None) -> None:
+        if self.detail.show_memory(memory):
+            return
+        # The pane kept a memory whose edits cannot be saved yet: the list points at it, not at another.
+        self._wanted = None
+        shown = self.detail.memory()
+        row = self.model.row_of(shown.id) if shown is not None else -1
+        if row >= 0:
+            self._select_row(row)
+        else:
+            self.table.clearSelection()
 
     def _on_detail_memory_saved(self, memory: Memory, before: int) -> None:
         self.model.replace_memory(memory)

@@ -75,6 +75,8 @@ class DetailPane(QWidget):
         self._runner = runner
         self._memory: Memory | None = None
         self._loading = False
+        #: Why the edits on show could not be saved (the title says so until they can).
+        self._problem: str | None = None
         #: Whether the fields differ from the memory on show (the title says so).
         self.dirty = False
         self.title = QLabel("Select a memory")
@@ -151,15 +153,20 @@ class DetailPane(QWidget):
         """The memory on show (``None``: nothing selected)."""
         return self._memory
 
-    def show_memory(self, memory: Memory | None) -> None:
+    def show_memory(self, memory: Memory | None) -> bool:
         """Show ``memory`` (``None``: nothing selected); the same version again keeps unsaved edits.
 
-        Edits of the memory shown before are saved first (they are never dropped silently).
+        Edits of the memory shown before are saved first (they are never dropped silently). Edits that
+        cannot be saved (metadata that is not JSON) keep their memory on show instead: ``False``, and the
+        title says what to correct.
         """
         same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
             self._memory.id, self._memory.version, self._memory.deleted_at)
         if not same and self.dirty and (memory is None or self._memory is None or memory.id != self._memory.id):
-            self.save_now(quiet=True)
+            if not self.save_now(quiet=True):
+                # The metadata editor is where the fix goes; a collapsed one would hide the reason.
+                self.meta.metadata_toggle.setChecked(True)
+                return False
         self._memory = memory
         self.entities.show_memory(memory)
         # Tab goes from the text through its chips to the properties, in the order they read.
@@ -173,14 +180,16 @@ class DetailPane(QWidget):
         self.fact_info.setVisible(summary is not None)
         self._show_title()
         if same:
-            return
+            return True
         self._loading = True
         try:
             self._fill(memory)
         finally:
             self._loading = False
         self.dirty = False
+        self._problem = None
         self._show_title()
+        return True
 
     def _fill(self, memory: Memory | None) -> None:
         enabled = memory is not None and memory.deleted_at is None
@@ -218,15 +227,21 @@ class DetailPane(QWidget):
             self.title.setText("Select a memory")
             return
         marker = " · <b>● edited</b> (saves when you leave the field, Ctrl+S now)" if self.dirty else ""
+        problem = "" if self._problem is None else (
+            f"<br><span style='color:#c0392b'>Not saved: {html.escape(self._problem)}. "
+            "Correct it to save this memory and go on to another.</span>")
         self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
-                           + (" · in trash" if memory.deleted_at else "") + marker)
+                           + (" · in trash" if memory.deleted_at else "") + marker + problem)
 
     def _on_field_edited(self, *_args: object) -> None:
         if self._loading or self._memory is None:
             return
-        dirty = self._change() != "unchanged"
-        if dirty != self.dirty:
-            self.dirty = dirty
+        change = self._change()
+        dirty = change != "unchanged"
+        # Once shown, the reason follows the field: it is reworded as the field changes and goes once it can be saved.
+        problem = change if isinstance(change, str) and self._problem is not None else None
+        if (dirty, problem) != (self.dirty, self._problem):
+            self.dirty, self._problem = dirty, problem
             self._show_title()
 
     def _on_app_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
@@ -253,29 +268,31 @@ class DetailPane(QWidget):
         patch = {k: None for k in memory.metadata if k not in metadata} | metadata
         return MemoryUpdate(content=content, memory_type=kind, tags=tags, importance=importance, metadata=patch)
 
-    def save_now(self, *, quiet: bool = False) -> None:
+    def save_now(self, *, quiet: bool = False) -> bool:
         """Save the edits of the memory on show, if any (Ctrl+S, leaving the pane, showing another memory).
 
         ``quiet``: saving on the way elsewhere; metadata that is not a JSON object is left unsaved (the
-        title says why) instead of stopping the user with a dialog.
+        title says why) instead of stopping the user with a dialog. ``False`` when the edits cannot be saved.
         """
         if self._memory is None or self._memory.deleted_at is not None:
-            return
+            return True
         change = self._change()
         if change == "unchanged":
             self.dirty = False
             self._show_title()
-            return
+            return True
         if isinstance(change, str):
             if quiet:
-                self.title.setText(self.title.text() + f"<br><span style='color:#c0392b'>Not saved: {html.escape(change)}</span>")
+                self._problem = change
+                self._show_title()
             else:
                 QMessageBox.warning(self, "Memvault", change)
-            return
+            return False
         self.dirty = False
         memory_id, before = self._memory.id, self._memory.version
         self._runner.run(lambda: self._services.memories.update(memory_id, change),
                          lambda memory: self._on_saved(memory, before), self._on_save_failed, owner=self)
+        return True
 
     def _on_save_failed(self, exc: MemvaultError) -> None:
         self.dirty = True

@@ -73,3 +73,33 @@ def test_a_memory_saved_into_another_namespace_is_followed_there(qtbot, desktop)
     qtbot.waitUntil(lambda: window.sidebar.currentItem() is not None
                     and window.sidebar.currentItem().text().startswith("work"), timeout=20_000)
     assert browser.model.memory_at(0).content == "Sprint review on Thursday"
+
+
+def test_another_row_is_refused_while_the_metadata_is_invalid_so_the_text_edit_is_kept(qtbot, desktop):
+    desktop.window.activateWindow()
+    browser = _two_memories(qtbot, desktop)
+    detail = browser.detail
+    browser.table.selectRow(1)
+    first = browser.selected()
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == first.content)
+    detail.meta.metadata_toggle.setChecked(True)
+    detail.metadata.setPlainText('{"source": chat')
+    _focus(qtbot, detail.content)
+    detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
+    qtbot.keyClicks(detail.content, " (confirmed)")
+    browser.table.selectRow(0)  # the edit cannot be saved: the pane and the list stay on it and say why
+    assert browser.selected().id == first.id and detail.memory().id == first.id
+    assert detail.content.toPlainText() == first.content + " (confirmed)" and detail.dirty
+    assert "Not saved" in detail.title.text() and "not valid JSON" in detail.title.text()
+    browser.show_scope("work")  # another scope does not drop it either
+    qtbot.waitUntil(lambda: not browser.model.is_loading() and browser.model.rowCount() == 0, timeout=20_000)
+    assert detail.memory().id == first.id and detail.content.toPlainText().endswith(" (confirmed)")
+    browser.show_scope("default")
+    qtbot.waitUntil(lambda: browser.selected() is not None and browser.selected().id == first.id, timeout=20_000)
+    detail.metadata.setPlainText('{"source": "chat"}')
+    assert "Not saved" not in detail.title.text()
+    browser.table.selectRow(0 if browser.table.currentIndex().row() == 1 else 1)  # now it saves and moves on
+    qtbot.waitUntil(lambda: desktop.services.memories.get(first.id).version == 2, timeout=20_000)
+    saved = desktop.services.memories.get(first.id)
+    assert saved.content == first.content + " (confirmed)" and saved.metadata == {"source": "chat"}
+    assert detail.memory().id != first.id
