@@ -66,6 +66,7 @@ def cmd_ingest_chat(args: argparse.Namespace) -> int:
               for f in result["facts"]]
     lines += [f"  = duplicate of {d['duplicate_of']}: {d['content']}" for d in result["duplicates"]]
     lines += [f"  ~ {s['id']} superseded by {s['superseded_by']}" for s in result["superseded"]]
+    lines += [f"  ! message {n['message_index'] + 1} gave no facts: {n['reason']}" for n in result["not_read"]]
     out(args, {"job_id": job.id, **result}, "\n".join(lines))
     return 0
 

@@ -20,11 +20,20 @@ def reads(text: str) -> bool:
     return guess_language(text) in PIPELINE_LANGUAGES
 
 
-def skip_reason(text: str) -> str | None:
-    """Why the pipeline did not read ``text`` (a sentence to show), or None when it does read it."""
+#: What became of a text the pipeline did not read, as :func:`skip_reason` ends: a memory stored as sent, a
+#: conversation's message also stored as a memory of its own, and one that was not.
+STORED = "the memory is stored and searchable"
+MESSAGE_STORED = "the message is stored as a memory of its own and searchable"
+MESSAGE_NOT_STORED = ("the message itself is not stored: nothing of it is kept unless it is also sent as a "
+                      "memory of its own")
+
+
+def skip_reason(text: str, kept: str = STORED) -> str | None:
+    """Why the pipeline did not read ``text`` (a sentence to show; ``kept``: what became of the text), or
+    None when it does read it."""
     language = guess_language(text)
     if language in PIPELINE_LANGUAGES:
         return None
     named = "a language it does not name" if language == "und" else f"'{language}'"
     return (f"entities and facts were not extracted: the text looks like {named}, and the on-device "
-            "pipeline reads English only; the memory is stored and searchable")
+            f"pipeline reads English only; {kept}")

@@ -278,7 +278,7 @@ class ConversationService:
             if unnamed:
                 self._renames.mark(conn, job.namespace, request["user_id"], unnamed)
             result = self._result(request, facts, created, superseded + arrived_superseded, duplicates, started,
-                                  extractor_id)
+                                  extractor_id, _not_read(conn, job.namespace, request["messages"]))
             if request.get("reads_namespace", True):
                 result["renamed"] = [m.id for m in renamed]
             self._store.finish(conn, job.id, result)
@@ -356,7 +356,8 @@ class ConversationService:
             expires_at=None, origin_device=self._clock.device_id)
 
     def _result(self, request: dict[str, Any], facts: list[Fact], created: list[Memory], superseded: list[Memory],
-                duplicates: list[dict[str, Any]], started: float, extractor_id: str) -> dict[str, Any]:
+                duplicates: list[dict[str, Any]], started: float, extractor_id: str,
+                not_read: list[dict[str, Any]]) -> dict[str, Any]:
         categories: list[str] = []
         for m in created:
             categories += [c for c in m.tags if c not in categories]
@@ -373,10 +374,21 @@ class ConversationService:
                 "categories": categories, "facts": out_facts, "duplicates": duplicates,
                 "superseded": [{"id": m.id, "superseded_by": m.metadata["superseded_by"]} for m in superseded],
                 "facts_found": len(facts), "extractor": extractor_id,
-                # Turns in a language the on-device pipeline does not read gave no facts: say so, not "none".
-                "not_read": [{"message_index": i, "reason": reason} for i, m in enumerate(request["messages"])
-                             if m["role"] == "user" and (reason := language_gate.skip_reason(m["content"]))],
+                "not_read": not_read,
                 "processing_time_ms": round((time.perf_counter() - started) * 1000, 1)}
 
     def _validated(self, s: ConversationSubmission) -> dict[str, Any]:
         return validated(s, self._wall)
+
+
+def _not_read(conn, namespace: str, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The user's turns in a language the on-device pipeline does not read (they gave no facts: said so, not
+    "none"), each with whether the message is kept anyway, as a memory of its own."""
+    unread = [(i, m["content"]) for i, m in enumerate(messages)
+              if m["role"] == "user" and not language_gate.reads(m["content"])]
+    if not unread:
+        return []
+    stored = fact_links.stored_turns(conn, namespace, {content for _, content in unread})
+    return [{"message_index": i, "stored": content in stored,
+             "reason": language_gate.skip_reason(content, language_gate.MESSAGE_STORED if content in stored
+                                                 else language_gate.MESSAGE_NOT_STORED)} for i, content in unread]

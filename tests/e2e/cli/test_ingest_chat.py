@@ -80,3 +80,14 @@ def test_people_lists_whom_the_facts_are_about(env, capsys):
     assert code == 0 and out.count("Anna") == 2 and "[anna-1]" in out and "other" in out
     code, _, err = run(capsys, "people", "--namespace", "bad namespace!")
     assert code == 2 and "Traceback" not in err
+
+
+def test_ingest_chat_says_which_messages_gave_no_facts_and_that_they_are_not_kept(env, capsys, tmp_path):
+    """A German chat gives no facts on device: the text output says so and why, not just "0 facts"."""
+    run(capsys, "init")
+    chat = tmp_path / "de.json"
+    chat.write_text(json.dumps([{"role": "user", "content": "Ich heiße Jonas und ich wohne seit letztem Jahr in "
+                                                             "Hamburg. Ich bin allergisch gegen Erdnüsse."}]))
+    code, out, _ = run(capsys, "ingest-chat", str(chat))
+    assert code == 0 and out.startswith("0 facts stored from 1 messages")
+    assert "! message 1 gave no facts: " in out and "'de'" in out and "the message itself is not stored" in out

@@ -32,3 +32,16 @@ def test_a_conversation_result_names_the_turns_it_did_not_read(services):
     assert [f["message_index"] for f in job.result["facts"]] == [2]
     assert [t["message_index"] for t in job.result["not_read"]] == [0]
     assert "'es'" in job.result["not_read"][0]["reason"]
+    # Nothing of that message is kept, and the result does not claim otherwise.
+    assert job.result["not_read"][0]["stored"] is False
+    assert "the message itself is not stored" in job.result["not_read"][0]["reason"]
+    assert "is stored and searchable" not in job.result["not_read"][0]["reason"]
+
+
+def test_a_conversation_turn_not_read_but_sent_as_a_memory_too_is_said_to_be_kept(services):
+    spanish = "Me mudé a Zúrich en marzo y trabajo en Siemens como ingeniera."
+    services.memories.create(MemoryCreate(content=spanish))
+    job = services.conversations.ingest(ConversationSubmission((ChatMessage("user", spanish),), "default",
+                                                               conversation_id="c-es-kept", occurred_at=WHEN))
+    (unread,) = job.result["not_read"]
+    assert unread["stored"] is True and "stored as a memory of its own" in unread["reason"]
