@@ -227,6 +227,8 @@ def tags(value: Any) -> tuple[str, ...]:
         if not isinstance(tag, str) or not tag.strip():
             raise InvalidInput("each tag must be a non-empty string", field="tags")
         tag = plain_text(tag.strip(), "tags")
+        if "\x00" in tag:  # refused in content and queries too; a tag travels into exports' front matter
+            raise InvalidInput("tags must not contain NUL characters", field="tags")
         if len(tag) > limits.TAG_MAX_CHARS:
             raise InvalidInput(f"tag {tag[:20]!r}… is longer than {limits.TAG_MAX_CHARS} characters", field="tags")
         seen[tag] = None
@@ -244,6 +246,8 @@ def metadata(value: Any) -> dict[str, Any]:
         raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}", field="metadata")
     if not all(isinstance(k, str) for k in value):
         raise InvalidInput("metadata keys must be strings", field="metadata")
+    if any("\x00" in k for k in value):  # a key is a JSON path to a filter, which SQLite cuts at a NUL
+        raise InvalidInput("metadata keys must not contain NUL characters", field="metadata")
     check_json(value, "metadata", max_depth=limits.METADATA_MAX_DEPTH)
     try:
         encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)

@@ -130,3 +130,10 @@ def test_json_that_passes_the_checks_round_trips(value):
     doc = {"v": value}
     assert v.parse_json(json.dumps(doc)) == doc
     assert stored_metadata(json.dumps(doc)) == doc
+
+
+def test_nul_is_refused_in_tags_and_metadata_keys_as_in_content():
+    for call in (lambda: v.tags(["a\x00"]), lambda: v.metadata({"a\x00": 1}), lambda: v.content("a\x00")):
+        with pytest.raises(InvalidInput, match="NUL"):
+            call()
+    assert v.tags(["a"]) == ("a",) and v.metadata({"a": "b\x00c"}) == {"a": "b\x00c"}  # a value is JSON text
