@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.config import Settings, env_name, parse_setting, setting_fields
+from memvault.config import Settings, env_name, parse_setting, problem_with, setting_fields
 from memvault.domain.errors import InvalidInput
 from memvault.gui.window_state import ui_settings
 
@@ -36,7 +36,7 @@ USER_SETTINGS = {
     "idle_lock_minutes": "Lock after idle minutes (0: never)",
     "idle_lock_agents": "While agents work",
     "api_in_gui": "Run the agent API while unlocked",
-    "api_port": "Agent API port",
+    "api_port": "Agent API port (0: any free port)",
     "sync_interval_seconds": "Seconds between syncs",
     "backup_folder": "Backup folder (empty: no scheduled backups)",
     "backup_interval_hours": "Hours between backups",
@@ -105,6 +105,12 @@ class SettingsDialog(QDialog):
                       "Every setting can also be given as an environment variable (see the README).")
         note.setWordWrap(True)
         note.setObjectName("secondary")
+        # What stops OK, beside the buttons, as the other dialogs show it.
+        self.problem = QLabel()
+        self.problem.setAccessibleName("Settings problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color:#c0392b")
+        self.problem.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
@@ -112,6 +118,7 @@ class SettingsDialog(QDialog):
         layout.setSpacing(16)
         layout.addLayout(form)
         layout.addWidget(note)
+        layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
 
     @staticmethod
@@ -127,14 +134,16 @@ class SettingsDialog(QDialog):
             box = QCheckBox()
             box.setChecked(bool(value))
             return box
+        # The core's declared range: a value it would refuse (a sync interval of 0) cannot be typed.
+        low, high = f.metadata.get("range", (0, 1_000_000))
         if kind == "int":
             spin = QSpinBox()
-            spin.setRange(0, 65535 if name == "api_port" else 1_000_000)
+            spin.setRange(int(low), int(high))
             spin.setValue(int(value))
             return spin
         if kind == "float":
             spin = QDoubleSpinBox()
-            spin.setRange(0, 1_000_000)
+            spin.setRange(float(low), float(high))
             spin.setDecimals(1)
             spin.setValue(float(value))
             return spin
@@ -154,6 +163,15 @@ class SettingsDialog(QDialog):
     def _on_buttons_accepted(self) -> None:
         changed = {name: self.value_of(name) for name, editor in self.editors.items()
                    if editor.isEnabled() and self.value_of(name) != getattr(self._settings, name)}
+        problems = [(name, problem) for name, value in changed.items()
+                    if (problem := problem_with(name, value)) is not None]
+        if problems:
+            # The label without its "(empty: …)" aside names the field the way the form shows it.
+            self.problem.setText("\n".join(f"{USER_SETTINGS[name].split(' (')[0]} {problem}"
+                                           for name, problem in problems))
+            self.problem.setVisible(True)
+            self.editors[problems[0][0]].setFocus()
+            return
         if changed:
             self.settings_changed.emit(changed)
         self.accept()

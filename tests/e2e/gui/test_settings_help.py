@@ -72,3 +72,33 @@ def test_help_menu_and_command_palette(qtbot, desktop):
     for w in QApplication.topLevelWidgets():
         if w.isVisible() and w is not window:
             w.close()
+
+
+def test_settings_refuse_values_the_core_would_refuse_and_say_why_in_the_dialog(qtbot, desktop):
+    desktop.window.settings_action.trigger()
+    dialog = desktop.settings_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    # A number outside the core's declared range cannot be typed (0 seconds between syncs spun a core).
+    for name in ("sync_interval_seconds", "backup_interval_hours", "backup_keep", "extraction_llm_timeout_seconds"):
+        editor = dialog.editors[name]
+        assert editor.minimum() == 1, name
+        editor.setValue(0)
+        assert editor.value() == 1, name
+    assert dialog.editors["sync_interval_seconds"].maximum() == 604800
+    assert dialog.editors["api_port"].maximum() == 65535
+    # Only where 0 means something does the label say what.
+    labels = {name: editor.accessibleName() for name, editor in dialog.editors.items()}
+    assert [name for name, label in labels.items() if "0:" in label] == ["idle_lock_minutes", "api_port"]
+    dialog.editors["backup_folder"].setText("relative/backups")
+    dialog.editors["extraction_llm_url"].setText("not a url")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert dialog.isVisible() and dialog.problem.isVisible()
+    assert "Backup folder must be an absolute folder path" in dialog.problem.text()
+    assert "Fact extraction model URL must be an http(s) URL" in dialog.problem.text()
+    assert desktop.settings.backup_folder == "" and desktop.settings.extraction_llm_url == ""
+    folder = desktop.settings.home_path.parent / "backups"
+    dialog.editors["backup_folder"].setText(str(folder))
+    dialog.editors["extraction_llm_url"].setText("http://127.0.0.1:11434/v1")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert desktop.settings.backup_folder == str(folder)
