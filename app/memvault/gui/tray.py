@@ -42,7 +42,6 @@ class QuickCapture(QWidget):
         self.form = MemoryForm()
         self.text, self.namespace = self.form.text, self.form.namespace
         self.memory_type, self.tags = self.form.memory_type, self.form.tags
-        self.text.setTabChangesFocus(False)
         self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
         self.message.setAccessibleName("Quick capture status")
         save = QPushButton(icon("save"), "Save")

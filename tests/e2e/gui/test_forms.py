@@ -22,3 +22,24 @@ def test_quick_capture_and_new_memory_share_one_form(qtbot):
     assert capture.form.memory_create().memory_type is None
     dialog.form.memory_type.setCurrentText("preference")
     assert dialog.form.memory_create().memory_type == "preference"
+
+
+def test_tab_leaves_the_quick_capture_text_as_it_leaves_the_new_memory_text(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    runner = TaskRunner()
+    capture = QuickCapture(runner)
+    dialog = NewMemoryDialog("work")
+    qtbot.addWidget(capture)
+    qtbot.addWidget(dialog)
+    for window, form in ((capture, capture.form), (dialog, dialog.form)):
+        window.show()
+        window.activateWindow()
+        form.text.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is form.text, timeout=5_000)
+        qtbot.keyClicks(form.text, "Standup moved to 10")
+        qtbot.keyClick(form.text, Qt.Key_Tab)  # a tab typed into the text was a keyboard trap
+        assert form.text.toPlainText() == "Standup moved to 10"
+        qtbot.waitUntil(lambda: form.namespace.hasFocus(), timeout=5_000)
+        window.hide()
