@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from memvault.domain.changes import ChangeOrigin
 from memvault.domain.enums import Scope
-from memvault.domain.errors import Forbidden
+from memvault.domain.errors import Forbidden, InvalidInput
 from memvault.domain.models import ApiKey
 from memvault.service.container import Services
 
@@ -36,6 +36,25 @@ def authenticate(request: Request, services: ServicesDep) -> ApiKey:
     services.rate_limiter.check(key)
     services.usage.record(key.id, calls=1)
     return key
+
+
+async def declared_query_only(request: Request, _key: Annotated[ApiKey, Depends(authenticate)]) -> None:
+    """Refuse a query parameter the route does not declare, as the native bodies refuse unknown fields: a
+    misspelt filter (``?tag=`` for ``?tags=``) would be ignored and the answer hold every memory. After the
+    key (FastAPI reads it once a request): a request without one is a 401 whatever it asks."""
+    route = request.scope.get("route")
+    if route is None or not request.query_params:
+        return
+    declared: set[str] = set()
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        declared.update(p.alias for p in dependant.query_params)
+        pending.extend(dependant.dependencies)
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        raise InvalidInput(f"unknown query parameter {unknown[0]!r}; this route takes: "
+                           f"{', '.join(sorted(declared)) or 'none'}", field=unknown[0])
 
 
 KeyDep = Annotated[ApiKey, Depends(authenticate)]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
-from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
+from memvault.api.deps import ReadKey, ServicesDep, WriteKey, declared_query_only, namespace_for, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import (
     BatchIn,
@@ -34,7 +35,9 @@ from memvault.service import receipts
 from memvault.service import validation as v
 
 router = APIRouter(prefix="/v1/memories", tags=["memories"], route_class=StrictJsonRoute,
-                   responses=d.error_responses(d.NativeError))
+                   responses=d.error_responses(d.NativeError), dependencies=[Depends(declared_query_only)])
+#: The most memories a page of the list holds (the MemoryRelay document: "1-100").
+LIST_PAGE_MAX = 100
 
 
 def _types(single: str | None, many: list[str] | None) -> tuple[MemoryType, ...]:
@@ -151,22 +154,28 @@ async def list_memories(
     only_deleted: bool = False, include_archived: bool = False,
     changed_by: Annotated[str | None, Query(pattern="^[0-9a-f]{32}$", description=(
         "Only memories this person (a person id) created or changed in a shared namespace"))] = None,
-    limit: Annotated[int, d.doc_query(minimum=1)] = 20,
+    limit: Annotated[int, d.doc_query(minimum=1, maximum=LIST_PAGE_MAX)] = 20,
     offset: Annotated[int, d.doc_query(minimum=0, maximum=10**9)] = 0,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page",
                                         json_schema_extra=d.CURSOR)] = None,
 ) -> ListOut:
     """Memories newest first, with every filter; page with offset or the opaque cursor."""
+    # Checked as a body's fields are: a query string reaches here with NaN, infinities and any count of tags.
+    v.int_range(limit, "limit", 1, LIST_PAGE_MAX)
+    for name, value in (("created_after", created_after), ("created_before", created_before)):
+        if value is not None and not math.isfinite(value):
+            raise InvalidInput(f"{name} must be a finite number (Unix seconds)", field=name)
+    if min_importance is not None:
+        v.unit_float(min_importance, "min_importance")
     f = MemoryFilter(
         namespace=namespace_for(key, namespace), agent_id=agent_id, user_id=user_id, session_id=session_id,
         project=project, memory_types=_types(None, memory_type),
-        tags=tuple(t for t in (tags or "").split(",") if t), tag_match=tag_match,
+        tags=v.tags([t for t in (tags or "").split(",") if t.strip()]), tag_match=tag_match,
         tier=v.choice(Tier, tier, "tier") if tier else None, min_importance=min_importance,
         created_after=created_after, created_before=created_before, metadata=_metadata_param(metadata_filter),
         include_expired=include_expired, include_deleted=include_deleted, only_deleted=only_deleted,
         include_archived=include_archived, changed_by=changed_by)
-    page = await run_in_threadpool(services.memories.list, f, limit=min(limit, 100) if limit > 0 else limit,
-                                   offset=offset, cursor=v.cursor(cursor))
+    page = await run_in_threadpool(services.memories.list, f, limit=limit, offset=offset, cursor=v.cursor(cursor))
     return ListOut(data=[MemoryPublic.of(m) for m in page.items], has_more=page.has_more,
                    next_cursor=page.next_cursor, total_count=page.total)
 

@@ -261,3 +261,26 @@ def test_a_half_sent_json_body_does_not_hang_or_500(api):
                   + b"\r\n\r\n" + body)
         answer = s.recv(65536)
     assert answer.startswith(b"HTTP/1.1 4"), answer[:100]
+
+
+# -- the list's query string ------------------------------------------------------------------
+
+@pytest.mark.parametrize("params,says", [
+    ({"tag": "work"}, "unknown query parameter 'tag'"),  # misspelt: it was ignored, and every memory listed
+    ({"agent": "a1"}, "unknown query parameter 'agent'"),
+    ({"limit": "0"}, "between 1 and 100"), ({"limit": "101"}, "between 1 and 100"),
+    ({"limit": "1000000000"}, "between 1 and 100"),
+    ({"created_after": "nan"}, "created_after must be a finite"), ({"created_before": "inf"}, "finite"),
+    ({"min_importance": "nan"}, "min_importance"),
+    ({"tags": ",".join(f"t{i}" for i in range(limits.TAGS_MAX + 10))}, f"at most {limits.TAGS_MAX} tags"),
+])
+def test_the_lists_query_string_is_checked_as_a_body_is(c, params, says):
+    c.post("/v1/memories", json={"content": "a memory to list", "tags": ["work"]})
+    assert says in native_error(c.get("/v1/memories", params=params))["message"]
+
+
+def test_the_list_still_takes_every_declared_filter(c):
+    c.post("/v1/memories", json={"content": "filed under work", "tags": ["work"], "agent_id": "a1"})
+    listed = c.get("/v1/memories", params={"tags": "work", "agent_id": "a1", "limit": 100, "offset": 0,
+                                          "created_after": 0, "min_importance": 0.1, "include_archived": "true"})
+    assert listed.status_code == 200 and [m["content"] for m in listed.json()["data"]] == ["filed under work"]
