@@ -79,7 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 while done := svc.worker.run_once():
                     embedded += done
                     display.count(min(embedded, total), total, "embedding")
-    verb = "would" if report.dry_run else "did"
+    verb = "would do" if report.dry_run else "did"
     text = (f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.memories:,} memories in the bundle: "
             f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped, "
             f"{report.conflicting:,} conflicting (policy {options.policy.value}; the import {verb} this)")
@@ -117,6 +117,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    if Path(args.file).exists():  # as export refuses: a backup taken by mistake must not replace a good one
+        raise InvalidInput(f"{args.file} already exists; choose a new name (nothing is overwritten)")
     with opened(args) as svc:
         info, seconds = svc.backups.backup(Path(args.file))
     out(args, {**fmt.plain(info), "path": str(info.path), "seconds": seconds},

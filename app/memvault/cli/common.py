@@ -29,9 +29,26 @@ def out(args: argparse.Namespace, obj: object, text: str) -> None:
 
 def read_passphrase_file(path: str | Path, kind: str = "") -> str:
     try:
-        return Path(path).read_text("utf-8").rstrip("\r\n")
+        passphrase = Path(path).read_text("utf-8").rstrip("\r\n")
     except OSError as exc:
         raise InvalidInput(f"cannot read the {kind}passphrase file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"the {kind}passphrase file {path} is not UTF-8 text") from None
+    if not passphrase:  # else it reads as a wrong passphrase, and the user looks for the error elsewhere
+        raise InvalidInput(f"the {kind}passphrase file {path} is empty")
+    return passphrase
+
+
+def read_stdin_text() -> str:
+    """Standard input as UTF-8 text (the text stream would turn bad bytes into lone surrogates, refused
+    later as "an unpaired surrogate", which says nothing to someone piping a file)."""
+    raw = getattr(sys.stdin, "buffer", None)
+    if raw is None:  # standard input replaced by a text stream (an embedding host, a test): already text
+        return sys.stdin.read()
+    try:
+        return raw.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"standard input is not UTF-8 text (byte {exc.start} cannot be read)") from None
 
 
 def read_secret(file: str | Path | None, env: str, *, kind: str, flag: str, confirm: bool = False,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
-from memvault.cli.common import opened, out
+from memvault.cli.common import opened, out, read_stdin_text
 from memvault.cli.parser import Command
 from memvault.domain import limits
 from memvault.domain.conversations import ChatMessage, ConversationSubmission
@@ -18,7 +17,7 @@ from memvault.service import validation as v
 
 def _read_messages(path: str) -> tuple[ChatMessage, ...]:
     try:
-        raw = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+        raw = read_stdin_text() if path == "-" else Path(path).read_text("utf-8")
         doc = v.loads_strict(raw, field=path)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None

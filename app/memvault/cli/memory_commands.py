@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from memvault.cli import format as fmt
-from memvault.cli.common import csv_list, json_object, memory_filter, opened, out
+from memvault.cli.common import csv_list, json_object, memory_filter, opened, out, read_stdin_text
 from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
 from memvault.domain import limits
@@ -37,7 +36,7 @@ def _namespace_or_none(value: str | None) -> str | None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    content = sys.stdin.read() if args.content == "-" else args.content
+    content = read_stdin_text() if args.content == "-" else args.content
     data = _checked(MemoryCreate(
         content=content, namespace=args.namespace, agent_id=args.agent, user_id=args.user,
         session_id=args.session, project=args.project, memory_type=args.type, tags=csv_list(args.tags),
@@ -147,7 +146,7 @@ def _edited_in_editor(content: str) -> str:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    content = sys.stdin.read() if args.content == "-" else args.content
+    content = read_stdin_text() if args.content == "-" else args.content
     if content is not None:
         v.content(content)
     tags = None if args.tags is None else v.tags(csv_list(args.tags))
@@ -217,6 +216,8 @@ def cmd_reembed(args: argparse.Namespace) -> int:
     with opened(args, passphrase) as svc, progress_for(args) as progress:
         report = svc.reembed.reembed(namespace, everything=args.everything,
                                      progress=lambda done, total: progress.count(done, total, "re-embedding"))
+        if not report.total:
+            _check_namespace_exists(svc, namespace)
     out(args, report, f"Re-embedded {report.done:,} memories with {svc.reembed.model_id}"
         if report.total else "Every memory's vectors come from the current model; nothing to do")
     return 0

@@ -69,7 +69,8 @@ class ReadableExportReport:
 
 
 UNENCRYPTED_REFUSAL = ("a readable export is not encrypted: anyone who can read the file reads every memory in it; "
-                       "confirm that this is what you want (--unencrypted-ok)")
+                       "confirm that this is what you want (--unencrypted-ok on the command line, "
+                       "unencrypted_ok=true over HTTP)")
 
 
 def _note_name(record: MemoryRecord) -> str:

@@ -66,6 +66,8 @@ def test_export_import_inspect_between_vaults(env, capsys):
 
     code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--dry-run", *secret)
     assert code == 0 and json.loads(out)["new"] == 3 and _ids(capsys, env, "b") == {}
+    code, out, _ = run(capsys, env, "b", "import", str(bundle), "--dry-run", *secret)
+    assert code == 0 and "the import would do this)" in out
     code, out, _ = run(capsys, env, "b", "import", str(bundle), *secret)
     assert code == 0 and "3 new" in out
     a, b = _ids(capsys, env, "a"), _ids(capsys, env, "b")
@@ -125,6 +127,9 @@ def test_backup_and_restore_refuse_to_overwrite_without_yes(env, capsys):
     code, out, _ = run(capsys, env, "a", "backup", "--json", str(backup))
     assert code == 0 and json.loads(out)["database_bytes"] > 0
     run(capsys, env, "a", "add", "after the backup", "--namespace", "n")
+    kept = backup.read_bytes()
+    code, _, err = run(capsys, env, "a", "backup", str(backup))  # as export: a good backup is never replaced
+    assert code == 2 and "already exists" in err and backup.read_bytes() == kept
     code, _, err = run(capsys, env, "a", "restore-backup", str(backup), secret=False)  # stdin is no terminal here
     assert code == 2 and "--yes" in err
     assert len(_ids(capsys, env, "a")) == 2

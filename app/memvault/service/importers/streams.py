@@ -99,6 +99,11 @@ class Upload:
 Input = Path | Upload
 
 
+def where(path: Input) -> str:
+    """How a message names the input: a local file by its whole path, an upload by the name it came with."""
+    return path.name if isinstance(path, Upload) else str(path)
+
+
 def binary(path: Input) -> BinaryIO:
     return io.BytesIO(path.data) if isinstance(path, Upload) else open(path, "rb")  # noqa: SIM115
 
@@ -106,7 +111,7 @@ def binary(path: Input) -> BinaryIO:
 @contextlib.contextmanager
 def open_text(path: Input, member: str | None) -> Iterator[tuple[TextIO, str]]:
     """``path`` as text, or, for a ``.zip`` and a ``member`` name, that file inside it (streamed, not extracted)."""
-    with user_file(path.name, "read"):
+    with user_file(where(path), "read"):
         if member is None or path.suffix.lower() != ".zip":
             with io.TextIOWrapper(binary(path), encoding="utf-8-sig", errors="strict") as fh:
                 yield fh, path.name
@@ -171,7 +176,7 @@ def iter_json_array(path: Input, *, key: str | None = None, member: str | None =
 
 def iter_json_lines(path: Input) -> Iterator[tuple[str, Any]]:
     """Each line of a JSON Lines file as a value, with ``file line N`` (blank lines skipped)."""
-    with user_file(path.name, "read"), binary(path) as fh:
+    with user_file(where(path), "read"), binary(path) as fh:
         for number, raw in enumerate(fh, 1):
             place = f"{path.name} line {number}"
             if not raw.strip():

@@ -30,7 +30,7 @@ from memvault.domain.errors import InvalidInput
 from memvault.service.importers.items import Note, optional_time, text_of, unix_time
 from memvault.service.importers.own import note_files, read_note_text
 from memvault.service.files import user_file
-from memvault.service.importers.streams import Input, Upload, binary, iter_json_array
+from memvault.service.importers.streams import Input, Upload, binary, iter_json_array, where
 from memvault.service.readable_markdown import split_note
 from memvault.vault.foreign_sqlite import read_rows
 
@@ -93,7 +93,7 @@ def _id(value: Any) -> str | None:
 
 
 def read_mem0(path: Input) -> Iterator[tuple[str, Note]]:
-    with user_file(path.name, "read"), binary(path) as fh:
+    with user_file(where(path), "read"), binary(path) as fh:
         head = fh.read(16)
     if head.startswith(b"SQLite format 3"):
         yield from read_mem0_history(path)
