@@ -17,6 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import AliasChoices, Field
 
+from memvault import __version__
 from memvault.api.admission import long_work
 from memvault.api.deps import origin_of
 from memvault.api.documented import at_most
@@ -128,7 +129,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     """
     # log_level: MCPServer calls logging.basicConfig, which would otherwise set
     # the root logger to INFO and let libraries log request URLs.
-    server = MCPServer("memvault", instructions=INSTRUCTIONS, log_level="WARNING")
+    server = MCPServer("memvault", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
     _withhold_caller_text()
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any], *, long: bool = False) -> Any:

@@ -14,6 +14,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+import memvault
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.service.container import create_vault
 from tests.helpers import PASSPHRASE, ROOT, fast_settings
@@ -151,6 +152,7 @@ def test_stdio_with_the_sdk_client(tmp_path, embedder):
                 await anyio.sleep(0.1)
             assert hits[0]["id"] == stored["id"]
             assert set(t.name for t in (await client.list_tools()).tools) == TOOLS
+            assert (client.server_info.name, client.server_info.version) == ("memvault", memvault.__version__)
 
     anyio.run(main)
 
