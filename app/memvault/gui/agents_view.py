@@ -35,6 +35,7 @@ from memvault.domain.errors import MemvaultError
 from memvault.domain.models import ApiKey
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.widgets import problem_label, show_problem
 from memvault.service import keychain, mcp_config
 from memvault.service.container import Services
 
@@ -104,7 +105,13 @@ def unlock_note(context: SnippetContext) -> str:
 
 
 class NewKeyDialog(QDialog):
-    """Namespace, name and scopes for a new key."""
+    """Namespace, name and scopes for a new key; open until the key is made, or :meth:`refuse` says why not.
+
+    Signals:
+        create_requested(str, str, str): OK, with the namespace, name and scopes chosen.
+    """
+
+    create_requested = Signal(str, str, str)
 
     def __init__(self, namespaces: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,10 +129,24 @@ class NewKeyDialog(QDialog):
         form.addRow("Namespace", self.namespace)
         form.addRow("Name", self.name)
         form.addRow("Scopes", self.scopes)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.problem = problem_label("New key problem")
+        form.addRow(self.problem)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+
+    def _on_buttons_accepted(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.Ok)
+        if not ok.isEnabled():
+            return  # already on its way
+        ok.setEnabled(False)
+        self.create_requested.emit(self.namespace.currentText().strip(), self.name.text(), self.scopes.currentText())
+
+    def refuse(self, message: str) -> None:
+        """The key was not made: say why, with what was typed still there to correct."""
+        self.buttons.button(QDialogButtonBox.Ok).setEnabled(True)
+        show_problem(self.problem, message)
 
 
 @dataclass(frozen=True)
@@ -318,12 +339,26 @@ class AgentsView(QWidget):
 
     def _on_create_clicked(self) -> None:
         namespaces = sorted({k.namespace for k in self._key_rows} | {"default"})
-        dialog = NewKeyDialog(namespaces, self)
-        if dialog.exec() != QDialog.Accepted:
-            return
-        namespace, name, scopes = dialog.namespace.currentText().strip(), dialog.name.text(), dialog.scopes.currentText()
-        self._runner.run(lambda: self._services.keys.create(namespace, scopes, name or None),
-                         self._on_key_created, self._error, owner=self)
+        self.new_key_dialog = dialog = NewKeyDialog(namespaces, self)
+        dialog.create_requested.connect(
+            lambda namespace, name, scopes: self._on_new_key_dialog_create_requested(dialog, namespace, name, scopes))
+        dialog.open()
+
+    def _on_new_key_dialog_create_requested(self, dialog: NewKeyDialog, namespace: str, name: str,
+                                            scopes: str) -> None:
+        def refused(exc: MemvaultError) -> None:
+            if dialog.isVisible():
+                dialog.refuse(exc.message)
+            else:
+                self._error(exc)  # cancelled while it was being made
+
+        def made(created: tuple[ApiKey, str]) -> None:
+            if dialog.isVisible():
+                dialog.accept()
+            self._on_key_created(created)
+
+        self._runner.run(lambda: self._services.keys.create(namespace, scopes, name or None), made, refused,
+                         owner=self)
 
     def _on_key_created(self, created: tuple[ApiKey, str]) -> None:
         key, secret = created

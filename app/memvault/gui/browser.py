@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from memvault.domain.changes import ChangeEvent, ChangeKind
 from memvault.domain.errors import MemvaultError
-from memvault.domain.models import CreateResult, Memory, MemoryFilter
+from memvault.domain.models import CreateResult, Memory, MemoryCreate, MemoryFilter
 from memvault.gui.detail import DetailPane
 from memvault.gui.filter_bar import FilterBar
 from memvault.gui.icons import icon
@@ -305,17 +305,28 @@ class BrowserView(QWidget):
         if self._trash:
             return
         self.new_dialog = dialog = NewMemoryDialog(self._namespace or "default", self)
-        dialog.accepted.connect(lambda: self._on_new_dialog_accepted(dialog))
+        dialog.save_requested.connect(lambda data: self._on_new_dialog_save_requested(dialog, data))
         dialog.finished.connect(self._on_new_dialog_finished)
         self._runner.run(self._services.stats.namespaces,
                          lambda found: dialog.form.set_namespaces([n.name for n in found]), owner=dialog)
         dialog.open()
 
-    def _on_new_dialog_accepted(self, dialog: NewMemoryDialog) -> None:
-        data = dialog.form.memory_create()
-        if data is not None:
-            self._runner.run(lambda: self._services.memories.create(data), self._on_memory_created, self._error,
-                             owner=self)
+    def _on_new_dialog_save_requested(self, dialog: NewMemoryDialog, data: MemoryCreate) -> None:
+        # The dialog closes once the memory is stored: a refused one (a bad namespace) is still there to correct.
+        self._runner.run(lambda: self._services.memories.create(data),
+                         lambda result: self._on_new_memory_stored(dialog, result),
+                         lambda exc: self._on_new_memory_refused(dialog, exc), owner=self)
+
+    def _on_new_memory_stored(self, dialog: NewMemoryDialog, result: CreateResult) -> None:
+        if dialog.isVisible():
+            dialog.accept()
+        self._on_memory_created(result)
+
+    def _on_new_memory_refused(self, dialog: NewMemoryDialog, exc: MemvaultError) -> None:
+        if dialog.isVisible():
+            dialog.refuse(exc.message)
+        else:
+            self._error(exc)  # cancelled while it was being stored
 
     def _on_new_dialog_finished(self, _result: int) -> None:
         # The keyboard comes back to the list (where the new memory is selected), as it left from there; without

@@ -119,8 +119,33 @@ class MemoryForm(QWidget):
         self.text.clear()
 
 
+def problem_label(name: str) -> QLabel:
+    """A dialog's red line for what stopped it, hidden until there is something to say."""
+    label = QLabel()
+    label.setAccessibleName(name)
+    label.setWordWrap(True)
+    label.setStyleSheet("color:#c0392b")
+    label.setVisible(False)
+    return label
+
+
+def show_problem(label: QLabel, message: str) -> None:
+    """Put a service's message (written lowercase, for logs and agents) on a :func:`problem_label`."""
+    label.setText(message[:1].upper() + message[1:])
+    label.setVisible(bool(message))
+
+
 class NewMemoryDialog(QDialog):
-    """The "New memory" dialog: a :class:`MemoryForm` with Save and Cancel."""
+    """The "New memory" dialog: a :class:`MemoryForm` with Save and Cancel.
+
+    It stays open until whoever stores the memory calls :meth:`accept`, or :meth:`refuse` with the
+    service's message: a refused memory is still there to correct.
+
+    Signals:
+        save_requested(MemoryCreate): Save (or Ctrl+Enter) with text in the form.
+    """
+
+    save_requested = Signal(object)
 
     def __init__(self, namespace: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,20 +153,31 @@ class NewMemoryDialog(QDialog):
         self.resize(460, 300)
         self.form = MemoryForm()
         self.form.set_namespaces([namespace], namespace)
+        self.problem = problem_label("New memory problem")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Save).setToolTip("Save (Ctrl+Enter)")
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form, 1)
+        layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.form.text.setFocus()
 
     def _on_buttons_accepted(self) -> None:
-        if self.form.memory_create() is not None:
-            self.accept()
-        else:
+        data = self.form.memory_create()
+        if data is None:
             self.form.text.setFocus()
+            return
+        if not self.buttons.button(QDialogButtonBox.Save).isEnabled():
+            return  # already on its way (Ctrl+Enter twice)
+        self.buttons.button(QDialogButtonBox.Save).setEnabled(False)
+        self.save_requested.emit(data)
+
+    def refuse(self, message: str) -> None:
+        """The memory was not stored: say why and let it be corrected."""
+        self.buttons.button(QDialogButtonBox.Save).setEnabled(True)
+        show_problem(self.problem, message)
 
     def keyPressEvent(self, event) -> None:
         # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture.

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
 from memvault.gui.memory_model import PAGE_SIZE
 from memvault.gui.stats_view import (
@@ -212,11 +212,43 @@ def test_new_memory_dialog_is_the_capture_form(qtbot, desktop):
     form.tags.setText("todo, home")
     qtbot.keyClicks(form.text, "Water the plants")
     qtbot.keyClick(form.text, Qt.Key_Return, Qt.ControlModifier)
-    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)  # once the memory is stored
     qtbot.waitUntil(lambda: "Saved in work" in browser.notice.message.text(), timeout=10_000)
     found = desktop.services.memories.list(browser.current_filter().__class__(namespace="work")).items
     made = next(m for m in found if m.content == "Water the plants")
     assert (made.memory_type.value, made.tags) == ("task", ("todo", "home"))
+
+
+def test_new_memory_and_new_key_stay_open_with_the_error_until_the_service_takes_them(qtbot, desktop):
+    browser, agents = desktop.window.browser, desktop.window.agents
+    browser.new_memory()
+    dialog = browser.new_dialog
+    qtbot.keyClicks(dialog.form.text, "Ship the beta on Friday")
+    dialog.form.namespace.setCurrentText("my project!")
+    qtbot.keyClick(dialog.form.text, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10_000)
+    assert dialog.isVisible() and dialog.form.text.toPlainText() == "Ship the beta on Friday"
+    assert dialog.problem.text().startswith("Namespace must be")
+    dialog.form.namespace.setCurrentText("my-project")
+    qtbot.keyClick(dialog.form.text, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert [m.content for m in desktop.services.memories.list(MemoryFilter(namespace="my-project")).items] == [
+        "Ship the beta on Friday"]
+    agents._on_create_clicked()
+    key_dialog = agents.new_key_dialog
+    qtbot.waitUntil(key_dialog.isVisible, timeout=5_000)
+    key_dialog.namespace.setCurrentText("bad name!/x")
+    key_dialog.name.setText("cursor")
+    key_dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: key_dialog.problem.isVisible(), timeout=10_000)
+    assert key_dialog.isVisible() and key_dialog.name.text() == "cursor"
+    assert key_dialog.problem.text().startswith("Namespace must be")
+    key_dialog.namespace.setCurrentText("work")
+    key_dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: not key_dialog.isVisible() and getattr(agents, "revealed", None) is not None,
+                    timeout=10_000)
+    agents.revealed.close()
+    assert [k.name for k in desktop.services.keys.list() if k.namespace == "work"] == ["cursor"]
 
 
 def test_all_namespaces_has_a_namespace_column(qtbot, desktop):
@@ -361,11 +393,9 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     assert http_header(configs["Over HTTP"]) == "Bearer mv_YOUR_API_KEY"
     assert f"{desktop.server.url}/mcp" in configs["Over HTTP"]
     # A key made on the page goes into the snippets, so they can be pasted as they are.
-    from PySide6.QtWidgets import QDialog
-
-    monkeypatch.setattr("memvault.gui.agents_view.NewKeyDialog.exec", lambda self: QDialog.Accepted)
     monkeypatch.setattr("memvault.gui.agents_view.NewKeyDialog.__init__", _key_dialog_for("work"))
     agents._on_create_clicked()
+    agents.new_key_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
     secret = agents.revealed.informativeText()
     configs = _config_tabs(agents)
