@@ -134,8 +134,14 @@ class SyncSetupDialog(QDialog):
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.button(QDialogButtonBox.Ok).setText("Set up")
+        setup = self.buttons.button(QDialogButtonBox.Ok)
+        setup.setText("Set up")
         self.buttons.addButton(self.test_button, QDialogButtonBox.ActionRole)
+        # Enter always sets up: a button that takes the focus (Cancel, once Test connection disabled itself
+        # while testing) would otherwise take Enter with it and throw the form away.
+        setup.setDefault(True)
+        for button in (browse, self.test_button, self.buttons.button(QDialogButtonBox.Cancel)):
+            button.setAutoDefault(False)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -192,3 +192,36 @@ def test_the_page_names_a_device_whose_clock_runs_ahead(qtbot, desktop, tmp_path
     qtbot.mouseClick(page.sync_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: "changes are held" in page.summary.text(), timeout=20_000)
     assert f"The clock of device {ahead.vault.device_id[:8]} runs 2.0 h ahead" in page.summary.text()
+
+
+def test_enter_after_test_connection_still_sets_up_sync(qtbot, desktop, tmp_path):
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    window = desktop.window
+    page = window.sync
+    window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.summary.text().startswith("Sync is off"), timeout=10_000)
+    dialog = _dialog(qtbot, page)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5_000)
+    target = tmp_path / "synced"
+    target.mkdir()
+    dialog.folder.setText(str(target))
+    dialog.passphrase.setText(SYNC_PASSPHRASE)
+    dialog.confirm.setText(SYNC_PASSPHRASE)
+    dialog.device_name.setText("test laptop")
+    dialog.test_button.setFocus()  # as a click or Tab leaves it
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.test_button, timeout=5_000)
+    qtbot.keyClick(dialog.test_button, Qt.Key_Space)
+    qtbot.waitUntil(lambda: "The target answers" in dialog.message.text(), timeout=10_000)
+    # Disabling the test button while it runs hands the focus on: to Cancel where the button box lays out
+    # Test connection, Cancel, Set up (GNOME, openbox). A button that takes the focus must not take Enter with it.
+    cancel = dialog.buttons.button(QDialogButtonBox.Cancel)
+    cancel.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is cancel, timeout=5_000)
+    setup = dialog.buttons.button(QDialogButtonBox.Ok)
+    assert [b for b in dialog.findChildren(QPushButton) if b.isDefault()] == [setup]
+    assert not any(b.autoDefault() for b in dialog.findChildren(QPushButton) if b is not setup)
+    qtbot.keyClick(cancel, Qt.Key_Return)
+    qtbot.waitUntil(lambda: page.summary.text().startswith("Syncing through folder"), timeout=20_000)
+    assert not dialog.isVisible()
