@@ -60,6 +60,9 @@ class Manifest:
     sep_token: str = "[SEP]"
     #: Shown where a model is chosen (``memvault models``, the create dialog).
     summary: str = ""
+    #: ``(slope, intercept)`` putting this model's cosine similarity on the scale ranking was fitted on
+    #: (all-MiniLM-L6-v2's): see :class:`memvault.ranking.similarity.SimilarityScale`.
+    similarity_scale: tuple[float, float] = (1.0, 0.0)
 
 
 def _weights_path(folder: Path, weights: dict) -> Path:
@@ -103,6 +106,8 @@ def load_manifest(name: str = DEFAULT_MODEL, root: Path | None = None, weights_d
             cls_token=doc.get("special_tokens", {}).get("cls", "[CLS]"),
             sep_token=doc.get("special_tokens", {}).get("sep", "[SEP]"),
             summary=doc.get("summary", ""),
+            similarity_scale=(float(doc.get("similarity_scale", {}).get("slope", 1.0)),
+                              float(doc.get("similarity_scale", {}).get("intercept", 0.0))),
         )
     except FileNotFoundError:
         raise ModelError(f"the model manifest {path} is missing") from None

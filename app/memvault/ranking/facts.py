@@ -48,6 +48,7 @@ from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown, SearchHit
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
+from memvault.ranking.similarity import IDENTITY, SimilarityScale
 from memvault.ranking.query import name_words, plan
 from memvault.vault import fact_links
 from memvault.vault.knn import planner
@@ -123,11 +124,12 @@ def _without_name(text: str, words: tuple[str, ...]) -> str:
 Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 
 
-def similarity_reader(conn, index, embedder, namespace: str | None) -> Similarity:
-    """How :func:`group` reads candidates' similarity to another text of the query (from the index's vectors)."""
+def similarity_reader(conn, index, embedder, namespace: str | None, scale: SimilarityScale = IDENTITY) -> Similarity:
+    """How :func:`group` reads candidates' similarity to another text of the query (from the index's vectors,
+    on ranking's ``scale``)."""
     def read(text: str, rowids: list[int]) -> dict[int, float] | None:
         found = planner.similarities(conn, index, embedder.embed_query(text), rowids, namespace)
-        return None if found is None else {m: sim for m, (_chunk, sim) in found.items()}
+        return None if found is None else {m: scale.of_cosine(sim) for m, (_chunk, sim) in found.items()}
     return read
 
 

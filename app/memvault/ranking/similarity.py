@@ -10,6 +10,7 @@ relevance fit assumed; both ways measured in ``docs/benchmarks.md``, "Ranking").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Nearest chunks hybrid reads for the similarity of keyword candidates outside the semantic list when the
 #: approximate index cannot answer (loading, rebuilding). Exact search over the stored vectors reads
@@ -18,9 +19,42 @@ from dataclasses import dataclass, field
 HYBRID_SIMILARITY_CHUNKS = 200
 
 
-def similarity_of_distance(distance: float) -> float:
-    """A chunk's similarity from its cosine distance, never below 0."""
-    return max(0.0, 1.0 - distance)
+@dataclass(frozen=True)
+class SimilarityScale:
+    """A model's cosine similarity put on the scale every ranking weight and threshold was fitted on:
+    all-MiniLM-L6-v2's, where unrelated texts sit near 0.1 and answers near 0.35.
+
+    Other models spread the same pairs differently: multilingual-e5-small puts unrelated texts at 0.76 ± 0.03
+    and answers at 0.81, so its raw cosines made every hit a "good match" and let one shared keyword
+    outrank the answer. Each model's manifest gives ``slope`` and ``intercept``, fitted on pairs of tuning
+    data embedded by both models (``docs/benchmarks.md``); the English model's are the identity.
+    """
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def of_cosine(self, cosine: float) -> float:
+        """The similarity ranking reads, between 0 and 1."""
+        return min(1.0, max(0.0, self.intercept + self.slope * cosine))
+
+    def of_distance(self, distance: float) -> float:
+        """The same from a cosine distance."""
+        return self.of_cosine(1.0 - distance)
+
+    @classmethod
+    def of_model(cls, manifest: Any) -> SimilarityScale:
+        """The scale a model's manifest declares (identity for an embedder without one, as tests' fakes)."""
+        slope, intercept = getattr(manifest, "similarity_scale", (1.0, 0.0))
+        return cls(slope, intercept)
+
+
+#: The English model's scale: its cosine similarity as it is.
+IDENTITY = SimilarityScale()
+
+
+def similarity_of_distance(distance: float, scale: SimilarityScale = IDENTITY) -> float:
+    """A chunk's similarity from its cosine distance, on ranking's scale (``scale``), never below 0."""
+    return scale.of_distance(distance)
 
 
 @dataclass

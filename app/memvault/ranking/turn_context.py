@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from memvault.ranking.similarity import IDENTITY, SimilarityScale
 from memvault.vault import memory_queries
 from memvault.vault.knn import VectorIndex, planner
 
@@ -48,7 +49,8 @@ class TurnContext:
 
 
 def contexts(conn, index: VectorIndex | None, qvec, candidates: list[int],
-             similarity: dict[int, float], namespace: str | None) -> dict[int, TurnContext]:
+             similarity: dict[int, float], namespace: str | None,
+             scale: SimilarityScale = IDENTITY) -> dict[int, TurnContext]:
     """The inputs of each of ``candidates`` that is a turn: of a session, or a user's memory stored without
     one (its neighbours are that user's memories stored just before and after it, at most
     :data:`SESSIONLESS_WINDOW_SECONDS` away: a chat kept without session ids reads as one stream).
@@ -65,7 +67,7 @@ def contexts(conn, index: VectorIndex | None, qvec, candidates: list[int],
     known = dict(similarity)
     if wanted and qvec is not None:
         read = planner.similarities(conn, index, qvec, sorted(wanted), namespace)
-        known.update({m: sim for m, (_chunk, sim) in (read or {}).items()})
+        known.update({m: scale.of_cosine(sim) for m, (_chunk, sim) in (read or {}).items()})
     for m, (previous, following) in neighbours.items():
         own = known.get(m)
         out[m] = TurnContext(

@@ -34,7 +34,7 @@ from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
 from memvault.ranking.good_match import GOOD_MATCH
-from memvault.ranking.similarity import HYBRID_SIMILARITY_CHUNKS, Seen, similarity_of_distance
+from memvault.ranking.similarity import HYBRID_SIMILARITY_CHUNKS, IDENTITY, Seen, SimilarityScale
 from memvault.service import validation as v
 from memvault.vault import memory_queries, vector_models
 from memvault.vault import search as vsearch
@@ -86,7 +86,8 @@ _keyword_pool = ThreadPoolExecutor(max_workers=KEYWORD_WORKERS, thread_name_pref
 
 
 def semantic_candidates(conn, index: VectorIndex | None, qvec, f: MemoryFilter, want: int, now: float,
-                        shares: planner.FilterShares, reach: int = 0) -> tuple[list[tuple[int, int, float]], Seen, Any]:
+                        shares: planner.FilterShares, reach: int = 0, scale: SimilarityScale = IDENTITY
+                        ) -> tuple[list[tuple[int, int, float]], Seen, Any]:
     """The KNN step: best chunk per memory, nearest first, as ``(memory_id, chunk_id, similarity)``, all it
     saw, and the planner's plan.
 
@@ -100,10 +101,10 @@ def semantic_candidates(conn, index: VectorIndex | None, qvec, f: MemoryFilter, 
         best: dict[int, tuple[int, int, float]] = {}
         for r in rows:
             if r.memory_id not in best:
-                best[r.memory_id] = (r.memory_id, r.chunk_id, similarity_of_distance(r.distance))
+                best[r.memory_id] = (r.memory_id, r.chunk_id, scale.of_distance(r.distance))
         # Long memories have several chunks; widen until enough distinct memories.
         if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
-            floor = similarity_of_distance(rows[-1].distance) if rows else 0.0
+            floor = scale.of_distance(rows[-1].distance) if rows else 0.0
             seen = Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
             return list(best.values())[:want], seen, plan
         k = min(k * 4, vsearch.MAX_K)
@@ -134,6 +135,8 @@ class SearchService:
                  index: VectorIndex | None = None, entities=None, model_family: str | None = None) -> None:
         self._db = db
         self._embedder = embedder
+        #: The model's similarity on the scale ranking was fitted on (the English model's: the identity).
+        self._scale = SimilarityScale.of_model(getattr(embedder, "manifest", None))
         #: The prefix of the ids of the models whose vectors compare with this embedder's (``vector_models``).
         self._family = model_family or embedder.model_id
         self._wall = wall
@@ -248,12 +251,13 @@ class SearchService:
         texts = memory_queries.contents(conn, ids)
         turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
             conn, self._index, lists.qvec, list(texts),
-            {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace)
+            {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
                            lists.graph_ids, turns, ranked, q.min_score)
         page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit,
                                               fact_ranking.similarity_reader(conn, self._index, self._embedder,
-                                                                             f.namespace), q.min_score) \
+                                                                             f.namespace, self._scale),
+                                              q.min_score) \
             if facts_held else (page[:q.limit], {})
         found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
         # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
@@ -281,7 +285,7 @@ class SearchService:
         return self._filter_shares
 
     def _semantic(self, conn, qvec, f, want: int, now: float, reach: int = 0):
-        return semantic_candidates(conn, self._index, qvec, f, want, now, self._filter_shares, reach)
+        return semantic_candidates(conn, self._index, qvec, f, want, now, self._filter_shares, reach, self._scale)
 
     def _this_model_only(self, conn, semantic: list[tuple[int, int, float]], seen: Seen) -> list[tuple[int, int, float]]:
         """``semantic`` and ``seen`` without the memories whose vectors another model made."""
@@ -294,7 +298,7 @@ class SearchService:
         """Exact similarities of the candidates outside the semantic list, from the index's vectors."""
         exact = planner.similarities(conn, self._index, qvec, [m for m in ids if m not in seen.best], f.namespace)
         if exact is not None:
-            seen.best.update(exact)
+            seen.best.update({m: (chunk, self._scale.of_cosine(sim)) for m, (chunk, sim) in exact.items()})
             seen.exhaustive = True  # every candidate's vectors were read: one absent has none yet
 
     @staticmethod

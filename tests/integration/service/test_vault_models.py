@@ -156,6 +156,27 @@ def test_a_question_in_one_language_finds_a_memory_written_in_another(settings, 
         services.close()
 
 
+@pytest.mark.slow  # the real multilingual model
+def test_a_multilingual_vaults_scores_are_on_the_scale_ranking_was_fitted_on(settings, multilingual_embedder):
+    """multilingual-e5-small's raw cosines put unrelated texts at ~0.76: every hit was a "good match", and one
+    shared keyword ("user") outranked the answer in hybrid. On the English model's scale neither happens."""
+    from memvault.ranking.good_match import GOOD_MATCH_SIMILARITY
+
+    services = create_vault(settings, PASSPHRASE, multilingual_embedder, background=False)
+    try:
+        memories = ["Der Benutzer trinkt morgens immer eine Tasse grünen Tee.", "The user is allergic to cats.",
+                    "ユーザーは東京の新宿に住んでいます。", "Meine Schwester wohnt seit zwei Jahren in München."]
+        services.memories.create_batch([MemoryCreate(content=m) for m in memories])
+        services.worker.drain()
+        hybrid = services.search.search(SearchQuery("What does the user drink in the morning?", limit=4)).hits
+        assert hybrid[0].memory.content == memories[0]
+        semantic = services.search.search(SearchQuery("Where does my sister live?", mode="semantic", limit=4)).hits
+        assert semantic[0].memory.content == memories[3] and semantic[0].score >= GOOD_MATCH_SIMILARITY
+        assert all(h.score < GOOD_MATCH_SIMILARITY for h in semantic[1:]), [h.score for h in semantic]
+    finally:
+        services.close()
+
+
 @pytest.mark.slow  # loads the real multilingual model
 def test_a_vault_of_another_model_loads_it_ahead_once_its_loops_run_and_a_command_does_not(settings):
     """The app and the server (loops running) load the vault's own model while nothing asks yet, so the first
