@@ -377,7 +377,10 @@ class BrowserView(QWidget):
                              self._error, owner=self)
 
     def _on_memory_restored(self, memory: Memory) -> None:
-        self._wanted = memory.id
+        # Back in a list it is selected in; restored from the trash it leaves the list on show, and the pane
+        # lets it go too (kept as wanted, it stayed there greyed out "in trash").
+        if not self._trash:
+            self._wanted = memory.id
         self.notice.show_notice(f"Restored “{preview(memory.content, 48)}”")
 
     def _on_purge_clicked(self) -> None:

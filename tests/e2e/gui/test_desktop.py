@@ -161,9 +161,12 @@ def test_delete_to_trash_and_restore(qtbot, desktop):
     _wait_total(qtbot, desktop, 1)
     assert browser.restore_button.isVisible() and not browser.delete_button.isVisible()
     browser.table.selectRow(0)
+    qtbot.waitUntil(lambda: browser.detail.memory() is not None and "in trash" in browser.detail.title.text())
     qtbot.mouseClick(browser.restore_button, Qt.LeftButton)
     _wait_total(qtbot, desktop, 0)
     assert desktop.services.memories.list(browser.current_filter().__class__()).total == 1
+    # The restored memory has left the trash: the pane does not keep it greyed out "in trash".
+    qtbot.waitUntil(lambda: browser.detail.memory() is None and browser.detail.empty.isVisible(), timeout=10_000)
 
 
 def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
