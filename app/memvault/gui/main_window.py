@@ -246,7 +246,7 @@ class MainWindow(QMainWindow):
         vault.addAction(self.settings_action)
         vault.addSeparator()
         vault.addActions([self.lock_action, self.quit_action])
-        view = self.menuBar().addMenu("&View")
+        view = self.menuBar().addMenu("Vie&w")
         view.addActions(self.page_actions)
         view.addSeparator()
         view.addActions([self.find_action, self.palette_action])

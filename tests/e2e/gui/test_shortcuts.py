@@ -137,3 +137,10 @@ def test_quick_capture_ctrl_enter_saves_and_esc_cancels(qtbot, desktop):
     assert not capture.isVisible()
     desktop.runner.wait()
     assert desktop.services.stats.stats().total == 1
+
+
+def test_no_two_menus_share_an_access_key(desktop):
+    titles = [a.text() for a in desktop.window.menuBar().actions()]
+    keys = [t[t.index("&") + 1].lower() for t in titles if "&" in t]
+    assert len(keys) == len(titles), titles  # every menu has one, Alt+letter reaches each
+    assert len(set(keys)) == len(keys), titles  # Alt+V opened Vault, then View on the next press
