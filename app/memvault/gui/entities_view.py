@@ -26,13 +26,26 @@ from PySide6.QtWidgets import (
 from memvault.domain.entities import EntitySummary, EntityType
 from memvault.domain.models import Memory
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.wording import plural
 from memvault.service.container import Services
-from memvault.service.entities import SummaryPage
+from memvault.service.entities import RECURRING_MIN, SummaryPage
 
 ALL_TYPES = "All types"
 #: Entities listed at most (the most mentioned first).
 LIST_LIMIT = 500
 ROLE = int(Qt.ItemDataRole.UserRole.value)
+#: An empty list says why: concepts a single memory mentions are linked (chips show them) but not listed.
+CONCEPTS_RECUR = (f"Concepts are listed once {RECURRING_MIN} or more memories mention them; a memory's chips "
+                  "show every concept it mentions.")
+
+
+def empty_text(kind: str) -> str:
+    """The line an empty list shows for the type filter ``kind`` (:data:`ALL_TYPES` or a type's value)."""
+    if kind == EntityType.CONCEPT.value:
+        return f"No concept recurs here yet. {CONCEPTS_RECUR}"
+    if kind == ALL_TYPES:
+        return f"No entities to list here yet. {CONCEPTS_RECUR}"
+    return f"No {kind} is mentioned here yet."
 
 
 class EntitiesView(QWidget):
@@ -70,6 +83,14 @@ class EntitiesView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._on_table_item_selection_changed)
+        # Over the table's viewport, as the memory list's empty state is.
+        self.empty = QLabel()
+        self.empty.setAccessibleName("No entities")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("padding: 24px; background: transparent;")
+        self.empty.hide()
+        QVBoxLayout(self.table.viewport()).addWidget(self.empty)
         self.memories = QListWidget()
         self.memories.setAccessibleName("Memories of the entity")
         self.memories.setWordWrap(True)
@@ -142,7 +163,9 @@ class EntitiesView(QWidget):
             if self._wanted is not None and e.value == self._wanted:
                 select = row
         shown = len(page.items)
-        self.summary.setText(f"{page.total} entities" + (f" (the {shown} most mentioned)" if shown < page.total else ""))
+        self.summary.setText(plural(page.total, "entity") + (f" (the {shown:,} most mentioned)" if shown < page.total else ""))
+        self.empty.setText(empty_text(self.kind.currentText()))
+        self.empty.setVisible(not page.items)
         self.memories.clear()
         self.memories_title.setText("Select an entity to see its memories")
         if select is not None:

@@ -121,3 +121,18 @@ def test_entity_counts_are_grouped_like_every_other_count(qtbot, desktop):
     page._on_entities_loaded(page._generation, SummaryPage((loud,), 1))
     assert page.table.item(0, 2).text() == "22,695"
     assert page.table.item(0, 2).textAlignment() & Qt.AlignRight
+
+
+def test_counts_read_as_words_and_an_empty_type_says_why(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    services.entities.drain()
+    services.memories.create(MemoryCreate(content="Greg took up fishing in Kenora"))
+    page = window.entities
+    window.pages.setCurrentWidget(page)
+    page.kind.setCurrentText("location")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.summary.text() == "1 entity", timeout=20_000)
+    assert not page.empty.isVisible()
+    # A concept one memory mentions is linked but not listed: the empty list says so instead of nothing.
+    page.kind.setCurrentText("concept")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and page.summary.text() == "0 entities", timeout=20_000)
+    assert page.empty.isVisible() and "once 2 or more memories mention them" in page.empty.text()
