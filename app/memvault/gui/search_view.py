@@ -29,6 +29,7 @@ from memvault.gui.fact_info import is_superseded
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
+from memvault.gui.wording import plural
 from memvault.ranking import good_match
 from memvault.service.container import Services
 
@@ -198,7 +199,7 @@ class SearchView(QWidget):
         shown = [self.results.item(i).data(256) for i in range(self.results.count())]
         self._append_hits(self._weak)
         self.show_weak.hide()
-        self.status.setText(f"{len(shown)} good and {len(self._weak)} weaker results")
+        self.status.setText(f"{plural(len(shown), 'good result')} and {plural(len(self._weak), 'weaker one')}")
 
     def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
         self.results.clear()

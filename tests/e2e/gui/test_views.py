@@ -312,6 +312,25 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     assert not search.show_weak.isVisible()
 
 
+def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop, monkeypatch):
+    from memvault.domain.enums import SearchMode
+    from memvault.domain.models import SearchHit, SearchResult
+
+    good, weak = (desktop.services.memories.create(MemoryCreate(content=text)).memory
+                  for text in ("The cat's name is Miso", "Deploys happen on Tuesdays"))
+    result = SearchResult(hits=(SearchHit(good, 0.9, good.content), SearchHit(weak, 0.001, weak.content)),
+                          mode=SearchMode.HYBRID, total_evaluated=2, took_ms=3.0)
+    monkeypatch.setattr(desktop.services.search, "search", lambda _query: result)
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    with qtbot.waitSignal(search.results_shown, timeout=20_000):
+        qtbot.keyClicks(search.query, "cat")
+    assert search.show_weak.text() == "Show 1 weaker match"
+    qtbot.mouseClick(search.show_weak, Qt.LeftButton)
+    assert search.status.text() == "1 good result and 1 weaker one"  # was "1 good and 1 weaker results"
+
+
 # -- stats -------------------------------------------------------------------------
 
 
