@@ -73,7 +73,7 @@ class QuickCapture(QWidget):
         """Show the window for an unlocked vault."""
         self._services = services
         self.form.set_namespaces(namespaces)
-        self.text.clear()
+        self.form.clear_entry()
         self.message.setText("Ctrl+Enter to save · Esc to cancel")
         self.show()
         self.raise_()
@@ -100,7 +100,7 @@ class QuickCapture(QWidget):
     def forget_vault(self) -> None:
         """Called on lock: nothing of the vault stays on screen."""
         self._services = None
-        self.text.clear()
+        self.form.clear_entry()
         self.namespace.clear()
         self.close()
 

@@ -115,8 +115,14 @@ class MemoryForm(QWidget):
                             namespace=self.namespace.currentText().strip() or "default",
                             memory_type=chosen_type(self.memory_type), tags=parse_tags(self.tags.text()))
 
-    def clear_text(self) -> None:
+    def clear_entry(self) -> None:
+        """Empty what belongs to one memory: text, type and tags (left over, they would mark the next one unseen).
+
+        The namespace stays: the next memory often goes where the last one went.
+        """
         self.text.clear()
+        self.memory_type.setCurrentText(AUTOMATIC_TYPE)
+        self.tags.clear()
 
 
 def problem_label(name: str) -> QLabel:

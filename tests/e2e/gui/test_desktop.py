@@ -382,3 +382,20 @@ def test_re_embedding_from_the_menu_can_be_cancelled(qtbot, desktop, monkeypatch
     assert report.cancelled and report.done < report.total == 40
     assert desktop.services.reembed.stale_count() == 40 - report.done
     assert "Stopped after re-embedding" in window.statusBar().currentMessage()
+
+
+def test_quick_capture_opens_without_the_last_captures_tags_and_type(qtbot, desktop):
+    capture = desktop.quick_capture
+    capture.open_for(desktop.services, ["default", "people"])
+    capture.namespace.setCurrentText("people")
+    capture.memory_type.setCurrentText("task")
+    capture.tags.setText("people, comms")
+    qtbot.keyClicks(capture.text, "Email Ravi the roadmap")
+    with qtbot.waitSignal(capture.memory_captured, timeout=10_000):
+        qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+    capture.open_for(desktop.services, ["default", "people"])
+    # Text, type and tags belong to one memory; the namespace is where the next one likely goes too.
+    assert (capture.text.toPlainText(), capture.memory_type.currentText(), capture.tags.text()) == (
+        "", "automatic", "")
+    assert capture.namespace.currentText() == "people"
+    capture.close()
