@@ -274,6 +274,11 @@ def metadata_filter(value: Any, field: str = "metadata_filter") -> dict[str, Any
         if "\x00" in key:
             # A key becomes a JSON path, which SQLite cuts at a NUL.
             raise InvalidInput(f"{field} keys must not contain NUL characters", field=field)
+        item = value[key]
+        if isinstance(item, dict) and any(isinstance(k, str) and k.startswith("$") for k in item):
+            # {"$ne": …} reads as an operator, but would be compared as a literal object and match nothing.
+            raise InvalidInput(f"{field} compares values exactly; operators such as {next(iter(item))!r} are not "
+                               "supported", field=field)
     check_json(value, field, max_depth=limits.METADATA_MAX_DEPTH)
     return {key: _sql_number(item, field) for key, item in value.items()}
 

@@ -137,3 +137,9 @@ def test_nul_is_refused_in_tags_and_metadata_keys_as_in_content():
         with pytest.raises(InvalidInput, match="NUL"):
             call()
     assert v.tags(["a"]) == ("a",) and v.metadata({"a": "b\x00c"}) == {"a": "b\x00c"}  # a value is JSON text
+
+
+def test_a_metadata_filter_refuses_an_operator_it_would_compare_as_a_literal():
+    with pytest.raises(InvalidInput, match=r"operators such as '\$ne' are not supported"):
+        v.metadata_filter({"src": {"$ne": "x"}})
+    assert v.metadata_filter({"src": {"a": 1}, "n": 5}) == {"src": {"a": 1}, "n": 5}  # objects match by equality
