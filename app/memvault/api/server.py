@@ -46,6 +46,15 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
+def check_host(host: str, allow_remote: bool) -> None:
+    """Refuse a host that names no address, or one off this machine unless ``allow_remote``."""
+    if not resolve(host):
+        raise InvalidInput(f"the host {host} names no address (check its spelling, or use 127.0.0.1)")
+    if not is_loopback(host) and not allow_remote:
+        raise InvalidInput(f"binding to {host} exposes your memories to the network; "
+                           "pass --allow-remote if you really mean it")
+
+
 class _Activity:
     """Notes when the last request arrived (the desktop app's idle lock may count agents as activity), and
     counts each request as foreground work until its answer starts.
@@ -100,9 +109,7 @@ class ApiServer:
 
     def __init__(self, services: Services, *, host: str = "127.0.0.1", port: int = 7411,
                  allow_remote: bool = False) -> None:
-        if not is_loopback(host) and not allow_remote:
-            raise InvalidInput(f"binding to {host} exposes your memories to the network; "
-                               "pass --allow-remote if you really mean it")
+        check_host(host, allow_remote)
         allowed = set(LOOPBACK_NAMES) | ({host} if host not in LOOPBACK_NAMES else set())
         # Bind the address that was checked, not the name again (it could resolve elsewhere the second time).
         address = (resolve(host) or [host])[0]

@@ -35,12 +35,10 @@ def _check_port(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from memvault.api.server import ApiServer, is_loopback
+    from memvault.api.server import ApiServer, check_host
     from memvault.service.container import load_embedder, open_vault
 
-    if not is_loopback(args.host) and not args.allow_remote:
-        raise InvalidInput(f"binding to {args.host} exposes your memories to the network; "
-                           "pass --allow-remote if you really mean it")
+    check_host(args.host, args.allow_remote)
     _check_port(args.host, args.port)
     settings = settings_for(args)
     services = open_vault(settings, read_passphrase(args), load_embedder(settings))

@@ -60,3 +60,7 @@ def test_serve_refuses_a_public_host_without_the_flag(tmp_path, monkeypatch, cap
     assert main(["init"]) == 0
     assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
     assert "allow-remote" in capsys.readouterr().err
+    # A name that resolves nowhere is a typo, not a network exposure.
+    assert main(["serve", "--host", "nosuchhost.invalid", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "names no address" in err and "allow-remote" not in err
