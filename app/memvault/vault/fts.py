@@ -228,6 +228,10 @@ def snippet_in(content: str, pattern: re.Pattern | None) -> str:
             + ("…" if end < len(content) else ""))
 
 
+#: How much of a row a snippet looks through with its text folded (a term not found as written).
+FOLDED_FIND_MAX_CHARS = 4_000
+
+
 def _find(content: str, pattern: re.Pattern | None) -> tuple[int, int] | None:
     """Where in ``content`` the first term of ``pattern`` is, looked for as written and then folded (a query
     without Arabic vowel marks finds a vowelled word), as positions in ``content`` itself."""
@@ -237,9 +241,11 @@ def _find(content: str, pattern: re.Pattern | None) -> tuple[int, int] | None:
     if hit is not None:
         return hit.start(), hit.end()
     if fold(content) == content:
-        return None  # nothing folds: the search below is the one that just missed (and costs ~1 us a character)
+        return None  # nothing folds: the search below is the one that just missed
     folded, origin = [], []
-    for i, ch in enumerate(content):
+    # Character by character (~1 us each): within the opening FOLDED_FIND_MAX_CHARS only, so a long row costs a
+    # snippet no more than a short one; past it the snippet shows the row's opening.
+    for i, ch in enumerate(content[:FOLDED_FIND_MAX_CHARS]):
         piece = fold(ch)
         folded.append(piece)
         origin += [i] * len(piece)
