@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -17,6 +17,7 @@ from memvault.domain.errors import MemvaultError, WrongPassphrase
 from memvault.gui.agent_api import AgentApi, RunningServer, ServerFactory
 from memvault.gui.banner import HealthStatus, HealthWatch
 from memvault.gui.bridge import ServiceBridge
+from memvault.gui.locking import IdleLock, close_vault
 from memvault.gui.main_window import MainWindow
 from memvault.gui.paint_watch import PaintWatch
 from memvault.gui.reporting import ErrorReporter
@@ -106,8 +107,8 @@ class DesktopApp(QObject):
             self.tray.messageClicked.connect(self._on_tray_message_clicked)
             self.tray.set_locked(True)
             self.tray.show()
-        self._idle = QTimer(self, singleShot=True)
-        self._idle.timeout.connect(self._on_idle_timeout)
+        self.idle = IdleLock(qapp, self)
+        self.idle.timed_out.connect(self._on_idle_timed_out)
 
     @property
     def server(self) -> RunningServer | None:
@@ -237,7 +238,7 @@ class DesktopApp(QObject):
         # A folder target is watched while the app runs: another device's changes arrive in seconds.
         self.folder_watch = FolderSyncWatch(services.sync)
         self.folder_watch.start()
-        self._restart_idle_timer()
+        self._arm_idle_lock()
         self.unlocked.emit()
 
     def _on_first_page_painted(self, services: Services) -> None:
@@ -340,8 +341,7 @@ class DesktopApp(QObject):
         # A lock the user will come back to keeps the port, answering "locked"; quitting closes it.
         keep_port = then is None and server is not None and hasattr(server, "lock")
         parked: list[RunningServer] = []
-        self._idle.stop()
-        self.qapp.removeEventFilter(self)
+        self.idle.disarm()
         self.quick_capture.forget_vault()
         prompt_on_screen = self.tray is None or (self.window is not None and self.window.isVisible())
         if self.window is not None:
@@ -356,22 +356,6 @@ class DesktopApp(QObject):
         if self.tray is not None:
             self.tray.set_locked(True)
 
-        def close() -> None:
-            if watch is not None:
-                watch.stop()
-            if server is not None:
-                if keep_port:
-                    try:
-                        server.lock()
-                        parked.append(server)
-                    except Exception:  # noqa: BLE001 - the port could not be kept: close it rather than leak it
-                        log.warning("keeping the agent API port open while locked failed")
-                        server.stop()
-                else:
-                    server.stop()
-            if services is not None:
-                services.close()
-
         def on_closed(_result: object = None) -> None:
             if parked:
                 self.api.park(parked[0])
@@ -382,7 +366,8 @@ class DesktopApp(QObject):
             log.warning("closing the vault: %s", exc.code)
             on_closed()
 
-        self.runner.run(close, on_closed, on_close_failed)
+        self.runner.run(lambda: close_vault(services, watch, server, keep_port, parked), on_closed,
+                        on_close_failed)
 
     def _on_locked(self, then: Callable[[], Any] | None, prompt_on_screen: bool) -> None:
         self.locked.emit()
@@ -418,21 +403,17 @@ class DesktopApp(QObject):
         self.settings = self.settings.with_overrides(**changed)
         self.api.use_settings(self.settings)
         if "idle_lock_minutes" in changed:
-            self._idle.stop()
-            self._restart_idle_timer()
+            self.idle.disarm()
+            self._arm_idle_lock()
         if self.window is not None and "idle_lock_agents" in changed:
             combo = self.window.agents.idle_lock_agents
             combo.setCurrentIndex(max(0, combo.findData(changed["idle_lock_agents"])))
 
-    def _restart_idle_timer(self) -> None:
-        minutes = self.settings.idle_lock_minutes
-        if minutes > 0 and self.services is not None:
-            self._idle.start(round(minutes * 60_000))
-            # The filter sees every event of the application (tens of thousands while a window is built):
-            # installed only while an idle lock is armed (installing it again does not add a second one).
-            self.qapp.installEventFilter(self)
+    def _arm_idle_lock(self) -> None:
+        if self.services is not None:
+            self.idle.arm(self.settings.idle_lock_minutes)
 
-    def _on_idle_timeout(self) -> None:
+    def _on_idle_timed_out(self) -> None:
         if self.services is None:
             return
         idle_ms = round(self.settings.idle_lock_minutes * 60_000)
@@ -440,11 +421,6 @@ class DesktopApp(QObject):
         if self.settings.idle_lock_agents == STAY_UNLOCKED and since is not None and since * 1000 < idle_ms:
             # An agent worked within the idle time: wait once more (the lock comes one to two idle times
             # after the agent's last call; a key press here restarts the same wait).
-            self._idle.start()
+            self.idle.wait_again()
             return
         self.lock()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel) and self._idle.isActive():
-            self._idle.start()
-        return False

@@ -56,9 +56,9 @@ def test_agent_requests_keep_the_vault_unlocked_when_the_setting_says_so(qtbot, 
     desktop.settings = dataclasses.replace(desktop.settings, idle_lock_minutes=0.05, idle_lock_agents="stay_unlocked")
     assert httpx.get(f"{desktop.server.url}/v1/memories",
                      headers={"Authorization": f"Bearer {secret}"}).status_code == 200
-    desktop._idle.start(50)  # the window's idle time is up, but an agent called within the last 3 s
+    desktop.idle.timer.start(50)  # the window's idle time is up, but an agent called within the last 3 s
     qtbot.wait(100)
-    assert desktop.services is not None and desktop._idle.isActive()
+    assert desktop.services is not None and desktop.idle.timer.isActive()
     # Without agent calls, the remaining time runs out and the vault locks.
     with qtbot.waitSignal(desktop.locked, timeout=10_000):
         pass

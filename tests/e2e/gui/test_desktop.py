@@ -310,7 +310,7 @@ def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeyp
 
 
 def test_idle_lock(qtbot, desktop):
-    desktop._idle.start(100)
+    desktop.idle.timer.start(100)
     with qtbot.waitSignal(desktop.locked, timeout=10_000):
         pass
     assert desktop.window is None

@@ -25,7 +25,7 @@ def test_settings_dialog_saves_applies_and_is_read_back_at_launch(qtbot, desktop
     qtbot.keyClick(minutes, Qt.Key_Return)  # Enter is OK
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     assert desktop.settings.idle_lock_minutes == 7 and desktop.settings.idle_lock_agents == "stay_unlocked"
-    assert desktop._idle.isActive() and desktop._idle.interval() == 7 * 60_000  # applied at once
+    assert desktop.idle.timer.isActive() and desktop.idle.timer.interval() == 7 * 60_000  # applied at once
     assert desktop.window.agents.idle_lock_agents.currentData() == "stay_unlocked"
     again = apply_saved(fast_settings(desktop.settings.home_path), environ={})
     assert again.idle_lock_minutes == 7 and again.idle_lock_agents == "stay_unlocked"

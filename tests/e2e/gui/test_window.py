@@ -312,7 +312,7 @@ def test_an_idle_lock_of_a_window_hidden_in_the_tray_pops_up_nothing(qtbot, qapp
         assert app.window is not None and not app.window.isVisible()
         assert any("keeps running in the tray" in text for _title, text in with_tray)
         with qtbot.waitSignal(app.locked, timeout=30_000):
-            app._idle.start(50)
+            app.idle.timer.start(50)
         assert isinstance(app.dialog, UnlockDialog) and not app.dialog.isVisible()
         app.tray.open_requested.emit()
         _wait_for_dialog(qtbot, app, UnlockDialog)
@@ -324,8 +324,8 @@ def test_an_idle_lock_of_a_window_hidden_in_the_tray_pops_up_nothing(qtbot, qapp
 def test_activity_postpones_the_idle_lock_and_a_locked_app_stops_watching_events(qtbot, qapp, tmp_path, embedder):
     app = _created_desktop(qtbot, qapp, embedder, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=1))
     try:
-        assert app._idle.isActive() and app._idle.interval() == 60_000
-        app._idle.start(400)  # armed as after unlock, with a shorter wait
+        assert app.idle.timer.isActive() and app.idle.timer.interval() == 60_000
+        app.idle.timer.start(400)  # armed as after unlock, with a shorter wait
         for _ in range(6):  # 0.9 s of typing: each key press starts the wait again
             qtbot.wait(150)
             qtbot.keyClick(app.window, Qt.Key_Shift)
@@ -333,8 +333,8 @@ def test_activity_postpones_the_idle_lock_and_a_locked_app_stops_watching_events
         with qtbot.waitSignal(app.locked, timeout=5_000):
             pass  # no more keys: the lock comes
         filtered = []
-        monkey = app.eventFilter
-        app.eventFilter = lambda watched, event: filtered.append(event) or monkey(watched, event)
+        monkey = app.idle.eventFilter
+        app.idle.eventFilter = lambda watched, event: filtered.append(event) or monkey(watched, event)
         qtbot.keyClick(app.dialog, Qt.Key_Shift)
         assert filtered == []  # the application-wide filter went with the lock
     finally:
