@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from memvault.domain.errors import MemvaultError, WrongPassphrase
 from memvault.gui.agent_api import AgentApi, RunningServer, ServerFactory
 from memvault.gui.banner import HealthStatus, HealthWatch
 from memvault.gui.bridge import ServiceBridge
-from memvault.gui.locking import IdleLock, close_vault
+from memvault.gui.locking import IdleLock, close_vault, remember_unsaved, unsaved_notice
 from memvault.gui.main_window import MainWindow
 from memvault.gui.paint_watch import PaintWatch
 from memvault.gui.reporting import ErrorReporter
@@ -40,8 +39,6 @@ from memvault.service.container import (
 )
 
 __all__ = ["DesktopApp", "ServerFactory", "app_icon", "resources_root", "tray_message"]
-
-log = logging.getLogger(__name__)
 
 
 def resources_root() -> Path:
@@ -95,6 +92,8 @@ class DesktopApp(QObject):
         self._told_about_tray = False
         self.folder_watch: FolderSyncWatch | None = None
         self._ever_unlocked = False
+        #: The memory whose edit the last lock stored (the notice after unlock offers to show it).
+        self._kept_memory: str | None = None
         self.quick_capture = QuickCapture(self.runner)
         self.quick_capture.extraction_skipped.connect(self._on_quick_capture_extraction_skipped)
         self.tray: Tray | None = None
@@ -219,6 +218,9 @@ class DesktopApp(QObject):
         self.window.raise_()
         self.window.activateWindow()
         self.window.focus_current_page()
+        notice = unsaved_notice(self.state, services.device_id)
+        if notice is not None:
+            self.window.browser.show_lasting_notice(notice, self._kept_memory)
         if self.tray is not None:
             self.tray.set_locked(False)
         check = self._health_check
@@ -340,10 +342,11 @@ class DesktopApp(QObject):
         server = self.api.detach()
         # A lock the user will come back to keeps the port, answering "locked"; quitting closes it.
         keep_port = then is None and server is not None and hasattr(server, "lock")
-        parked: list[RunningServer] = []
         self.idle.disarm()
         self.quick_capture.forget_vault()
         prompt_on_screen = self.tray is None or (self.window is not None and self.window.isVisible())
+        # The edit on show is stored without the pane (hidden, it could not say why its metadata was refused).
+        kept = self.window.browser.detail.edit_to_keep() if self.window is not None else None
         if self.window is not None:
             self.window.save_state()
             self.window.hide()
@@ -356,18 +359,16 @@ class DesktopApp(QObject):
         if self.tray is not None:
             self.tray.set_locked(True)
 
-        def on_closed(_result: object = None) -> None:
-            if parked:
-                self.api.park(parked[0])
+        def on_closed(result: tuple[RunningServer | None, str | None]) -> None:
+            parked, not_stored = result
+            if parked is not None:
+                self.api.park(parked)
+            if services is not None:
+                remember_unsaved(self.state, services.device_id, kept, not_stored)
+            self._kept_memory = kept.memory_id if kept is not None else None
             self._on_locked(then, prompt_on_screen)
 
-        def on_close_failed(exc: MemvaultError) -> None:
-            # The vault is locked in memory either way; say what could not be finished.
-            log.warning("closing the vault: %s", exc.code)
-            on_closed()
-
-        self.runner.run(lambda: close_vault(services, watch, server, keep_port, parked), on_closed,
-                        on_close_failed)
+        self.runner.run(lambda: close_vault(services, watch, server, keep_port, kept), on_closed)
 
     def _on_locked(self, then: Callable[[], Any] | None, prompt_on_screen: bool) -> None:
         self.locked.emit()

@@ -65,7 +65,7 @@ class BrowserView(QWidget):
         #: Ids moved to the trash from this view, newest last, for Undo (Ctrl+Z).
         self._undo_stack: list[str] = []
         #: What the notice's Undo button undoes: the last move to the trash, or the last saved edit.
-        self._notice_undo = self.undo_delete
+        self._notice_action = self.undo_delete
         self.model = MemoryTableModel(services, runner, self)
         self.model.loaded.connect(self._on_model_loaded)
         self.model.counted.connect(self._on_model_counted)
@@ -269,10 +269,16 @@ class BrowserView(QWidget):
         self.model.replace_memory(memory)
         text = f"Saved “{preview(memory.content, 48)}” (version {memory.version})"
         if before:
-            self._notice_undo = lambda: self._undo_edit(memory.id, before)
+            self._notice_action = lambda: self._undo_edit(memory.id, before)
             self.notice.show_notice(text, "Undo")
         else:
             self.notice.show_notice(text)
+
+    def show_lasting_notice(self, text: str, memory_id: str | None = None) -> None:
+        """Say ``text`` for a minute (unless dismissed), with Show for ``memory_id``'s memory when there is one."""
+        if memory_id is not None:
+            self._notice_action = lambda: self.select_memory(memory_id)
+        self.notice.show_notice(text, "Show" if memory_id is not None else None, timeout_ms=60_000)
 
     def _undo_edit(self, memory_id: str, version: int) -> None:
         self._runner.run(lambda: self._services.memories.restore_version(memory_id, version),
@@ -356,11 +362,11 @@ class BrowserView(QWidget):
 
     def _on_memory_deleted(self, memory: Memory) -> None:
         self._undo_stack.append(memory.id)
-        self._notice_undo = self.undo_delete
+        self._notice_action = self.undo_delete
         self.notice.show_notice(f"Moved to the trash: “{preview(memory.content, 48)}”", "Undo")
 
     def _on_notice_action_triggered(self) -> None:
-        self._notice_undo()
+        self._notice_action()
 
     def undo_delete(self) -> None:
         """Bring back the memory this view most recently moved to the trash."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +37,17 @@ from memvault.service.share_info import ChangeBy
 #: Characters of a version's text shown in the history list (the tooltip has all of it).
 HISTORY_PREVIEW_CHARS = 200
 VERSION = int(Qt.ItemDataRole.UserRole.value)
+
+
+@dataclass(frozen=True)
+class KeptEdit:
+    """Edits taken from the pane to be stored by whoever closes the vault."""
+
+    memory_id: str
+    #: ``None``: only the metadata was edited.
+    update: MemoryUpdate | None
+    #: Why the metadata edit was left out (``None``: it is in ``update``, or was not edited).
+    metadata_left_out: str | None
 
 
 def history_label(entry: HistoryEntry, by: ChangeBy | None = None) -> str:
@@ -249,24 +261,47 @@ class DetailPane(QWidget):
         if self.dirty and old is not None and self.isAncestorOf(old) and (new is None or not self.isAncestorOf(new)):
             self.save_now(quiet=True)
 
-    def _change(self) -> MemoryUpdate | str:
-        """The update the fields describe; ``"unchanged"``, or a message when the metadata is not a JSON object."""
+    def _change(self, *, leave_bad_metadata: bool = False) -> MemoryUpdate | str:
+        """The update the fields describe; ``"unchanged"``, or a message when the metadata is not a JSON object.
+
+        ``leave_bad_metadata``: such metadata is left as stored instead, and the other fields still make an update.
+        """
         memory = self._memory
-        try:
-            metadata = json.loads(self.metadata.toPlainText() or "{}")
-        except json.JSONDecodeError as exc:
-            return f"The metadata is not valid JSON: {exc.msg} (line {exc.lineno})"
-        if not isinstance(metadata, dict):
-            return "The metadata must be a JSON object, like {\"source\": \"chat\"}"
+        metadata, problem = self._metadata()
+        if problem is not None and not leave_bad_metadata:
+            return problem
         content, tags = self.content.toPlainText(), parse_tags(self.tags.text())
         kind, importance = self.memory_type.currentText(), round(self.importance.value(), 2)
-        if (content, kind, tuple(tags), importance, metadata) == (
+        if (content, kind, tuple(tags), importance, memory.metadata if metadata is None else metadata) == (
                 memory.content, memory.memory_type.value, tuple(memory.tags), round(memory.importance, 2),
                 memory.metadata):
             return "unchanged"
         # Keys removed in the editor are removed from the memory (metadata otherwise merges).
-        patch = {k: None for k in memory.metadata if k not in metadata} | metadata
+        patch = None if metadata is None else {k: None for k in memory.metadata if k not in metadata} | metadata
         return MemoryUpdate(content=content, memory_type=kind, tags=tags, importance=importance, metadata=patch)
+
+    def _metadata(self) -> tuple[dict | None, str | None]:
+        """The metadata box as an object, or ``None`` and why it is not one."""
+        try:
+            metadata = json.loads(self.metadata.toPlainText() or "{}")
+        except json.JSONDecodeError as exc:
+            return None, f"The metadata is not valid JSON: {exc.msg} (line {exc.lineno})"
+        if not isinstance(metadata, dict):
+            return None, "The metadata must be a JSON object, like {\"source\": \"chat\"}"
+        return metadata, None
+
+    def edit_to_keep(self) -> KeptEdit | None:
+        """The edits on show, for storing without this pane (the vault is locking; nothing may hold that up).
+
+        Metadata that is not a JSON object is left out (the stored metadata stays) and the rest is kept. From
+        here on the pane counts its edits as saved.
+        """
+        memory = self._memory
+        if memory is None or memory.deleted_at is not None or not self.dirty:
+            return None
+        change = self._change(leave_bad_metadata=True)
+        self.dirty = False
+        return KeptEdit(memory.id, None if isinstance(change, str) else change, self._metadata()[1])
 
     def save_now(self, *, quiet: bool = False) -> bool:
         """Save the edits of the memory on show, if any (Ctrl+S, leaving the pane, showing another memory).

@@ -7,11 +7,23 @@ import logging
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
+from memvault.domain.errors import MemvaultError
 from memvault.gui.agent_api import RunningServer
+from memvault.gui.detail import KeptEdit
+from memvault.gui.window_state import WindowState, namespace_token
 from memvault.service.container import Services
 from memvault.service.sync_watch import FolderSyncWatch
 
 log = logging.getLogger(__name__)
+
+#: What the next unlock says when a lock could not store all of the edit on show (by the key the settings keep).
+UNSAVED_NOTICES = {
+    "metadata": "When Memvault locked, a memory's metadata was not a JSON object: its text and other fields "
+                "were saved; the metadata edit was not saved.",
+    "edit": "When Memvault locked, the edit of the memory on show could not be saved.",
+}
+#: Hashed with the vault's id: the notice is for the next unlock of this vault, not of another.
+_UNSAVED_TOKEN = "unsaved edit"
 
 
 class IdleLock(QObject):
@@ -52,23 +64,48 @@ class IdleLock(QObject):
 
 
 def close_vault(services: Services | None, watch: FolderSyncWatch | None, server: RunningServer | None,
-                keep_port: bool, parked: list[RunningServer]) -> None:
-    """Stop what a lock stops (on a pool thread): the folder watch, the agent API, then the vault.
+                keep_port: bool, edit: KeptEdit | None = None) -> tuple[RunningServer | None, str | None]:
+    """Store ``edit``, then stop what a lock stops (on a pool thread): the folder watch, the agent API, the vault.
 
-    ``keep_port``: the server is kept answering "locked" on its port, for the unlock to come, and put in
-    ``parked`` (before the vault closes, so a vault that fails to close leaves it kept all the same).
+    ``keep_port``: the server is kept answering "locked" on its port, for the unlock to come. Returns the
+    server kept and why ``edit`` could not be stored (``None``: it was, or there was none).
     """
+    not_stored = None
+    if edit is not None and edit.update is not None and services is not None:
+        try:
+            services.memories.update(edit.memory_id, edit.update)
+        except MemvaultError as exc:
+            log.warning("storing the edit on show before the lock: %s", exc.code)
+            not_stored = exc.message
     if watch is not None:
         watch.stop()
+    parked = None
     if server is not None:
         if keep_port:
             try:
                 server.lock()
-                parked.append(server)
+                parked = server
             except Exception:  # noqa: BLE001 - the port could not be kept: close it rather than leak it
                 log.warning("keeping the agent API port open while locked failed")
                 server.stop()
         else:
             server.stop()
     if services is not None:
-        services.close()
+        try:
+            services.close()
+        except MemvaultError as exc:
+            # The vault is locked in memory either way; the lock goes on.
+            log.warning("closing the vault: %s", exc.code)
+    return parked, not_stored
+
+
+def remember_unsaved(state: WindowState, vault_id: str, edit: KeptEdit | None, not_stored: str | None) -> None:
+    """Keep, for the next unlock (in this run or a later one), that the lock left part of ``edit`` unsaved."""
+    what = "edit" if not_stored else "metadata" if edit is not None and edit.metadata_left_out else None
+    if what is not None:
+        state.note_unsaved_edit(namespace_token(_UNSAVED_TOKEN, vault_id), what)
+
+
+def unsaved_notice(state: WindowState, vault_id: str) -> str | None:
+    """What to tell after this unlock about an edit the last lock could not store (said once)."""
+    return UNSAVED_NOTICES.get(state.take_unsaved_edit(namespace_token(_UNSAVED_TOKEN, vault_id)) or "")

@@ -89,3 +89,18 @@ class WindowState:
         self._settings.setValue("agent_api/replaces", configured)
         self._settings.setValue("agent_api/port", port)
         self._settings.sync()
+
+    def note_unsaved_edit(self, vault: str, what: str) -> None:
+        """Keep for the next unlock of ``vault`` (a token) that an edit was not all saved (``what`` names no data)."""
+        self._settings.setValue("unsaved_edit/vault", vault)
+        self._settings.setValue("unsaved_edit/what", what)
+        self._settings.sync()
+
+    def take_unsaved_edit(self, vault: str) -> str | None:
+        """What :meth:`note_unsaved_edit` kept for ``vault``, once."""
+        if self._settings.value("unsaved_edit/vault") != vault:
+            return None
+        what = self._settings.value("unsaved_edit/what")
+        self._settings.remove("unsaved_edit")
+        self._settings.sync()
+        return what if isinstance(what, str) else None

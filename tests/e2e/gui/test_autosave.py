@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from memvault.domain.models import MemoryCreate
+from memvault.domain.models import MemoryCreate, MemoryUpdate
 
 
 def _two_memories(qtbot, desktop):
@@ -103,3 +103,77 @@ def test_another_row_is_refused_while_the_metadata_is_invalid_so_the_text_edit_i
     saved = desktop.services.memories.get(first.id)
     assert saved.content == first.content + " (confirmed)" and saved.metadata == {"source": "chat"}
     assert detail.memory().id != first.id
+
+
+def _unlock(qtbot, app):
+    from memvault.gui.unlock import UnlockDialog
+    from tests.helpers import PASSPHRASE
+
+    qtbot.waitUntil(lambda: isinstance(app.dialog, UnlockDialog), timeout=10_000)
+    app.dialog.passphrase.setText(PASSPHRASE)
+    app.dialog.buttons.accepted.emit()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+
+
+def _edit_with_bad_metadata(qtbot, desktop):
+    """The second memory on show with its text and tags edited and its metadata box holding no JSON."""
+    made = desktop.services.memories.create(MemoryCreate(content="The user drinks tea", metadata={"src": "app"}))
+    desktop.services.memories.update(made.memory.id, MemoryUpdate(importance=0.7))  # a version of its own
+    desktop.services.memories.create(MemoryCreate(content="The user cycles to work"))
+    browser = desktop.window.browser
+    qtbot.waitUntil(lambda: browser.model.total == 2 and browser.model.rowCount() == 2
+                    and not browser.model.is_loading(), timeout=20_000)
+    detail = browser.detail
+    browser.table.selectRow(next(r for r in range(2) if browser.model.memory_at(r).content.endswith("tea")))
+    first = browser.selected()
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == first.content)
+    detail.meta.metadata_toggle.setChecked(True)
+    detail.metadata.setPlainText('{"source": chat')
+    detail.content.setPlainText(first.content + " (confirmed)")
+    detail.tags.setText("drinks")
+    assert detail.dirty
+    return first
+
+
+def test_a_lock_saves_the_text_of_a_memory_whose_metadata_is_not_json_and_says_the_metadata_was_not(
+        qtbot, desktop):
+    first = _edit_with_bad_metadata(qtbot, desktop)
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()  # as Ctrl+L and the idle lock do: never held up by the metadata
+    _unlock(qtbot, desktop)
+    saved = desktop.services.memories.get(first.id)
+    assert saved.content == first.content + " (confirmed)" and saved.tags == ("drinks",)
+    assert saved.metadata == {"src": "app"} and saved.version == first.version + 1
+    browser = desktop.window.browser
+    qtbot.waitUntil(lambda: browser.notice.isVisible(), timeout=10_000)
+    text = browser.notice.message.text()
+    assert "metadata" in text and "not saved" in text and "text" in text
+    assert browser.notice.action.isVisible() and browser.notice.action.text() == "Show"
+    qtbot.mouseClick(browser.notice.action, Qt.LeftButton)
+    qtbot.waitUntil(lambda: browser.detail.memory() is not None and browser.detail.memory().id == first.id,
+                    timeout=20_000)
+
+
+def test_closing_the_window_saves_the_text_and_the_next_unlock_says_the_metadata_was_not_saved(
+        qtbot, qapp, desktop, embedder, monkeypatch):
+    from memvault.api.server import start_api_server
+    from memvault.gui.app import DesktopApp
+    from tests.e2e.gui.conftest import stop_desktop
+
+    first = _edit_with_bad_metadata(qtbot, desktop)
+    quits = []
+    monkeypatch.setattr(qapp, "quit", lambda: quits.append(True))
+    desktop.window.close()  # without a tray, closing the window quits
+    qtbot.waitUntil(lambda: quits == [True], timeout=30_000)
+    again = DesktopApp(qapp, desktop.settings, server_factory=start_api_server, use_tray=False)
+    again._embedder = embedder
+    again.start()
+    try:
+        _unlock(qtbot, again)
+        saved = again.services.memories.get(first.id)
+        assert saved.content == first.content + " (confirmed)" and saved.metadata == {"src": "app"}
+        notice = again.window.browser.notice
+        qtbot.waitUntil(lambda: notice.isVisible(), timeout=10_000)
+        assert "metadata" in notice.message.text() and "not saved" in notice.message.text()
+    finally:
+        stop_desktop(qtbot, again)
