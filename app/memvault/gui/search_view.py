@@ -131,6 +131,8 @@ class SearchView(QWidget):
         self.result_stack.addWidget(self.empty)
         #: Hits below the good-match threshold, shown only when asked for.
         self._weak: tuple[SearchHit, ...] = ()
+        #: " · hybrid · 12 ms": how the latest search ran, kept in the status whatever it counts.
+        self._how = ""
         top = QHBoxLayout()
         top.addWidget(self.query, 3)
         top.addWidget(self.mode)
@@ -179,6 +181,7 @@ class SearchView(QWidget):
     def _on_search_done(self, generation: int, result: SearchResult) -> None:
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
+        self._how = f" · {result.mode.value} · {result.took_ms:.0f} ms"
         good = tuple(h for h in result.hits if is_good_match(h, result.mode))
         self._weak = tuple(h for h in result.hits if not is_good_match(h, result.mode))
         self.result_stack.setCurrentWidget(self.results if good else self.empty)
@@ -190,8 +193,7 @@ class SearchView(QWidget):
             self.empty.setText(f"No good match for “{query}”.\nNothing stored seems to be about this.")
         self.show_weak.setText(f"Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
         self.show_weak.setVisible(bool(self._weak))
-        self.status.setText(f"{len(good)} result{'' if len(good) == 1 else 's'} · {result.mode.value} · "
-                            f"{result.took_ms:.0f} ms")
+        self.status.setText(plural(len(good), "result") + self._how)
         self.results_shown.emit(len(good))
 
     def _on_show_weak_clicked(self) -> None:
@@ -199,7 +201,8 @@ class SearchView(QWidget):
         shown = [self.results.item(i).data(256) for i in range(self.results.count())]
         self._append_hits(self._weak)
         self.show_weak.hide()
-        self.status.setText(f"{plural(len(shown), 'good result')} and {plural(len(self._weak), 'weaker one')}")
+        self.status.setText(f"{plural(len(shown), 'good result')} and {plural(len(self._weak), 'weaker one')}"
+                            + self._how)
 
     def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
         self.results.clear()

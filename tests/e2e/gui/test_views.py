@@ -328,7 +328,7 @@ def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop,
         qtbot.keyClicks(search.query, "cat")
     assert search.show_weak.text() == "Show 1 weaker match"
     qtbot.mouseClick(search.show_weak, Qt.LeftButton)
-    assert search.status.text() == "1 good result and 1 weaker one"  # was "1 good and 1 weaker results"
+    assert search.status.text() == "1 good result and 1 weaker one · hybrid · 3 ms"  # the mode and time stay
 
 
 # -- stats -------------------------------------------------------------------------
