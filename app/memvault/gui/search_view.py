@@ -48,17 +48,11 @@ def snippet_html(snippet: str) -> str:
 
 
 class HitWidget(QWidget):
-    """One result row: a score bar, the snippet and where the memory lives."""
+    """One result row: a score bar (none for ``score=None``), the snippet and where the memory lives."""
 
-    def __init__(self, score: float, snippet: str, caption: str, parent: QWidget | None = None, *,
+    def __init__(self, score: float | None, snippet: str, caption: str, parent: QWidget | None = None, *,
                  superseded: bool = False) -> None:
         super().__init__(parent)
-        bar = QProgressBar()
-        bar.setRange(0, 100)
-        bar.setValue(round(score * 100))
-        bar.setFormat(f"{score:.2f}")
-        bar.setFixedWidth(90)
-        bar.setAccessibleName("Score")
         body = snippet_html(snippet)
         if superseded:
             # A fact a newer one contradicted: still found, struck through as in the browser.
@@ -71,7 +65,14 @@ class HitWidget(QWidget):
         text.setAccessibleName("Snippet")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.addWidget(bar)
+        if score is not None:
+            bar = QProgressBar()
+            bar.setRange(0, 100)
+            bar.setValue(round(score * 100))
+            bar.setFormat(f"{score:.2f}")
+            bar.setFixedWidth(90)
+            bar.setAccessibleName("Score")
+            layout.addWidget(bar)
         layout.addWidget(text, 1)
 
 
@@ -131,6 +132,8 @@ class SearchView(QWidget):
         self.result_stack.addWidget(self.empty)
         #: Hits below the good-match threshold, shown only when asked for.
         self._weak: tuple[SearchHit, ...] = ()
+        #: The latest search's mode, which decides whether hits show a score.
+        self._mode = DEFAULT_SEARCH_MODE
         #: " · hybrid · 12 ms": how the latest search ran, kept in the status whatever it counts.
         self._how = ""
         top = QHBoxLayout()
@@ -181,7 +184,7 @@ class SearchView(QWidget):
     def _on_search_done(self, generation: int, result: SearchResult) -> None:
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
-        self._how = f" · {result.mode.value} · {result.took_ms:.0f} ms"
+        self._mode, self._how = result.mode, f" · {result.mode.value} · {result.took_ms:.0f} ms"
         good = tuple(h for h in result.hits if is_good_match(h, result.mode))
         self._weak = tuple(h for h in result.hits if not is_good_match(h, result.mode))
         self.result_stack.setCurrentWidget(self.results if good else self.empty)
@@ -215,7 +218,9 @@ class SearchView(QWidget):
             item = QListWidgetItem()
             item.setData(256, m.id)
             self.results.addItem(item)
-            self.results.setItemWidget(item, HitWidget(hit.score, hit.snippet, caption,
+            # A keyword hit's BM25 score says little on its own (about 0 in a small vault): it is a match, unscored.
+            score = None if self._mode is SearchMode.KEYWORD else hit.score
+            self.results.setItemWidget(item, HitWidget(score, hit.snippet, caption,
                                                        superseded=is_superseded(m)))
         self._fit_rows()
 

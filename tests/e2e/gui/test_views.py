@@ -6,7 +6,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
@@ -329,6 +329,35 @@ def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop,
     assert search.show_weak.text() == "Show 1 weaker match"
     qtbot.mouseClick(search.show_weak, Qt.LeftButton)
     assert search.status.text() == "1 good result and 1 weaker one · hybrid · 3 ms"  # the mode and time stay
+
+
+def test_keyword_hits_show_no_relevance_score(qtbot, desktop, monkeypatch):
+    from PySide6.QtWidgets import QProgressBar
+
+    from memvault.domain.enums import SearchMode
+    from memvault.domain.models import SearchHit, SearchResult
+
+    hits = [desktop.services.memories.create(MemoryCreate(content=text)).memory
+            for text in ("Ravi owns billing", "Ravi moved to Lisbon")]
+    # BM25 over two memories scores every hit about 0: a bar reading 0.00 would call an exact match irrelevant.
+    monkeypatch.setattr(desktop.services.search, "search", lambda query: SearchResult(
+        hits=tuple(SearchHit(m, 0.0 if query.mode is SearchMode.KEYWORD else 0.9, m.content) for m in hits),
+        mode=query.mode, total_evaluated=2, took_ms=1.0))
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    search.mode.setCurrentText(SearchMode.KEYWORD.value)
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        qtbot.keyClicks(search.query, "Ravi")
+    assert shown.args == [2]
+    rows = [search.results.itemWidget(search.results.item(i)) for i in range(search.results.count())]
+    assert len(rows) == 2 and all(row.findChildren(QProgressBar) == [] for row in rows)
+    assert all("0.00" not in label.text() for row in rows for label in row.findChildren(QLabel))
+    search.mode.setCurrentText(SearchMode.HYBRID.value)  # other modes keep their bar
+    qtbot.waitUntil(lambda: "hybrid" in search.status.text(), timeout=20_000)
+    bars = [search.results.itemWidget(search.results.item(i)).findChildren(QProgressBar)
+            for i in range(search.results.count())]
+    assert len(bars) == 2 and all(len(b) == 1 for b in bars)
 
 
 # -- stats -------------------------------------------------------------------------
