@@ -306,8 +306,8 @@ class DetailPane(QWidget):
     def save_now(self, *, quiet: bool = False) -> bool:
         """Save the edits of the memory on show, if any (Ctrl+S, leaving the pane, showing another memory).
 
-        ``quiet``: saving on the way elsewhere; metadata that is not a JSON object is left unsaved (the
-        title says why) instead of stopping the user with a dialog. ``False`` when the edits cannot be saved.
+        Metadata that is not a JSON object leaves the edits unsaved and the title says why (``quiet``: saving on
+        the way elsewhere, which leaves the metadata editor as it is). ``False`` when the edits cannot be saved.
         """
         if self._memory is None or self._memory.deleted_at is not None:
             return True
@@ -317,11 +317,11 @@ class DetailPane(QWidget):
             self._show_title()
             return True
         if isinstance(change, str):
-            if quiet:
-                self._problem = change
-                self._show_title()
-            else:
-                QMessageBox.warning(self, "Memvault", change)
+            # Said once, in the pane's own line (a box on top would say it twice); the editor is where the fix goes.
+            self._problem = change
+            self._show_title()
+            if not quiet:
+                self.meta.metadata_toggle.setChecked(True)
             return False
         self.dirty = False
         memory_id, before = self._memory.id, self._memory.version

@@ -93,7 +93,7 @@ def test_add_edit_and_history(qtbot, desktop):
     qtbot.waitUntil(lambda: detail.content.toPlainText() == "The user prefers dark mode", timeout=20_000)
 
 
-def test_invalid_metadata_shows_a_dialog_and_saves_nothing(qtbot, desktop, monkeypatch):
+def test_invalid_metadata_is_said_once_inline_and_saves_nothing(qtbot, desktop, monkeypatch):
     shown = []
     monkeypatch.setattr("memvault.gui.detail.QMessageBox.warning", lambda *a: shown.append(a[2]))
     desktop.services.memories.create(MemoryCreate(content="stable"))
@@ -104,7 +104,9 @@ def test_invalid_metadata_shows_a_dialog_and_saves_nothing(qtbot, desktop, monke
     qtbot.waitUntil(lambda: detail.content.toPlainText() == "stable")
     detail.metadata.setPlainText("{not json")
     qtbot.mouseClick(detail.save, Qt.LeftButton)
-    assert shown and "not valid JSON" in shown[0]
+    assert shown == []  # no box on top of the line that says it
+    assert "Not saved" in detail.title.text() and "not valid JSON" in detail.title.text()
+    assert detail.metadata.isVisible()  # the box to correct is open
     assert desktop.services.memories.list(desktop.window.browser.current_filter()).items[0].version == 1
 
 
