@@ -33,7 +33,6 @@ from memvault.domain.errors import MemvaultError, PassphraseRequired, WrongBundl
 from memvault.domain.models import Namespace
 from memvault.domain.transfer import ConflictPolicy
 from memvault.gui.icons import icon
-from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
 from memvault.gui.transfer_widgets import ProgressRow, StageRelay
 from memvault.service.bundle_import import ImportOptions, ImportReport
@@ -128,7 +127,9 @@ class ImportDialog(QDialog):
         self.into = QComboBox()
         self.into.setEditable(True)
         self.into.setAccessibleName("Import into namespace")
-        self.into.setEnabled(False)
+        # The options wait for a bundle that opens: for a file that cannot be read there is nothing to choose.
+        for widget in (self.policy, self.into_check, self.into):
+            widget.setEnabled(False)
         self.into.lineEdit().editingFinished.connect(self._on_options_changed)
         self.into.activated.connect(lambda _i: self._on_options_changed())
         into = QHBoxLayout()
@@ -186,9 +187,11 @@ class ImportDialog(QDialog):
     def _on_bundle_opened(self, opening: Opening) -> None:
         if opening is Opening.OTHER_RECIPIENTS:
             self._show_opening("Made for other vaults' keys.")
-            self.summary.setText("This bundle was made for other vaults' recipient keys and has no passphrase, so "
+            self._say("This bundle was made for other vaults' recipient keys and has no passphrase, so "
                                  "this vault cannot open it. Ask the sender to export it for this vault's key.")
             return
+        self.policy.setEnabled(True)
+        self.into_check.setEnabled(True)
         if opening is Opening.PASSPHRASE:
             self._ask_passphrase(again=False)
             return
@@ -201,8 +204,12 @@ class ImportDialog(QDialog):
         self.opening.show()
 
     def _on_bundle_unreadable(self, exc: MemvaultError) -> None:
-        self.summary.setText(f"This file cannot be imported: {exc.message}")
-        show_error(self, exc, "Import bundle")
+        self._say(f"This file cannot be imported: {exc.message}", problem=True)
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        """The summary line; a problem in red, as the other dialogs say theirs (once: no box on top)."""
+        self.summary.setText(text)
+        self.summary.setStyleSheet("color:#c0392b" if problem else "")
 
     def _ask_passphrase(self, *, again: bool) -> None:
         self._passphrase = None
@@ -213,7 +220,7 @@ class ImportDialog(QDialog):
             "exported, not this vault's)." if again else
             "This bundle is protected by a passphrase (the one chosen when it was exported, not this vault's).")
         self.passphrase_note.setStyleSheet("color:#c0392b" if again else "")
-        self.summary.setText("Type the bundle's passphrase to see what it holds.")
+        self._say("Type the bundle's passphrase to see what it holds.")
         self.passphrase.clear()
         self.passphrase.setEnabled(True)
         self.open_button.setEnabled(True)
@@ -304,7 +311,7 @@ class ImportDialog(QDialog):
         if report.to_embed:
             text += (f" {report.to_embed:,} {'need' if report.dry_run else 'get'} new vectors from this vault's "
                      "model (another model made the bundle's), in the background.")
-        self.summary.setText(text)
+        self._say(text)
 
     # -- importing ---------------------------------------------------------------------------------------
 
@@ -328,7 +335,7 @@ class ImportDialog(QDialog):
         self._finish()
         self.cancel_button.setEnabled(True)
         if report.cancelled:
-            self.summary.setText("Import cancelled: nothing was written, the vault is as it was.")
+            self._say("Import cancelled: nothing was written, the vault is as it was.")
             self.policy.setEnabled(True)
             self.into_check.setEnabled(True)
             self.into.setEnabled(self.into_check.isChecked())
@@ -347,10 +354,9 @@ class ImportDialog(QDialog):
         if isinstance(exc, (PassphraseRequired, WrongBundlePassphrase)):
             self._ask_passphrase(again=isinstance(exc, WrongBundlePassphrase))
             return
-        self.summary.setText(f"The bundle cannot be imported: {exc.message}")
+        self._say(f"The bundle cannot be imported: {exc.message}", problem=True)
         self.policy.setEnabled(True)
         self.into_check.setEnabled(True)
-        show_error(self, exc, "Import bundle")
 
     def _finish(self) -> None:
         self._token = None

@@ -232,3 +232,27 @@ def test_an_unreadable_file_is_a_dialog_not_a_crash(qtbot, desktop, tmp_path):
     qtbot.waitUntil(lambda: "cannot be imported" in dialog.summary.text(), timeout=20_000)
     assert "no file" in dialog.summary.text() and not crashes
     assert not dialog.import_button.isEnabled()
+
+
+def test_a_file_that_is_not_a_bundle_is_said_once_inline_and_its_options_are_off(qtbot, desktop, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    other = tmp_path / "notes.mvbundle"
+    other.write_text("just some notes, not a bundle")
+    desktop.window.transfers.import_file(str(other))
+    dialog = desktop.window.transfers.import_dialog
+    qtbot.waitUntil(lambda: "cannot be imported" in dialog.summary.text(), timeout=20_000)
+    assert not any(box.isVisible() for box in dialog.findChildren(QMessageBox))  # not a box as well
+    # Nothing to choose for a file that cannot be read: the import's options wait for a bundle.
+    assert not dialog.policy.isEnabled() and not dialog.into_check.isEnabled() and not dialog.into.isEnabled()
+    assert not dialog.import_button.isEnabled()
+
+
+def test_the_options_are_on_once_the_bundle_opens(qtbot, desktop, source, tmp_path):
+    _seed(source, "work", 2)
+    path = tmp_path / "ok.mvbundle"
+    source.bundles.export_to_file(path, ExportRequest(("work",), passphrase=BUNDLE_PASSPHRASE))
+    desktop.window.transfers.import_file(str(path))
+    dialog = desktop.window.transfers.import_dialog
+    qtbot.waitUntil(lambda: dialog.passphrase_row.isVisible(), timeout=20_000)
+    assert dialog.policy.isEnabled() and dialog.into_check.isEnabled()
