@@ -38,6 +38,7 @@ from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import problem_label, show_problem
 from memvault.service import keychain, mcp_config
 from memvault.service.container import Services
+from memvault.gui.wording import sentence
 
 MAX_ACTIVITY = 200
 
@@ -288,7 +289,7 @@ class AgentsView(QWidget):
         if url:
             self.status.setText(f"API server: running at <b>{url}</b> (MCP at {url}/mcp)")
         else:
-            self.status.setText(f"API server: stopped{' — ' + error if error else ''}")
+            self.status.setText("API server: stopped" + (f" — {sentence(error)}" if error else ""))
         self.copy_url.setEnabled(bool(url))
         self._show_configs()
 
@@ -335,7 +336,7 @@ class AgentsView(QWidget):
                 self.keys.setItem(row, col, QTableWidgetItem(value))
 
     def _error(self, exc: MemvaultError) -> None:
-        QMessageBox.warning(self, "Memvault", exc.message)
+        QMessageBox.warning(self, "Memvault", sentence(exc.message))
 
     def _on_create_clicked(self) -> None:
         namespaces = sorted({k.namespace for k in self._key_rows} | {"default"})

@@ -25,6 +25,7 @@ from memvault.gui.preferences import SettingsDialog, save_setting
 from memvault.gui.tray import STAY_UNLOCKED, QuickCapture, Tray, tray_message
 from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
 from memvault.gui.window_state import WindowState
+from memvault.gui.wording import sentence
 from memvault.service import keychain
 from memvault.service.models import ModelService
 from memvault.service.sync_watch import FolderSyncWatch
@@ -169,7 +170,7 @@ class DesktopApp(QObject):
 
     def _on_unlock_failed(self, exc: MemvaultError) -> None:
         if self.dialog is not None:
-            text = "Wrong passphrase. Try again." if isinstance(exc, WrongPassphrase) else exc.message
+            text = "Wrong passphrase. Try again." if isinstance(exc, WrongPassphrase) else sentence(exc.message)
             self.dialog.show_error(text)
 
     def _on_create_submitted(self, passphrase: str) -> None:
@@ -258,7 +259,7 @@ class DesktopApp(QObject):
             self.window.show_api_stopped(reason, offer_other_port=free_port > 0)
         if self.tray is not None:
             hint = " Click here to use another port." if free_port else ""
-            self.tray.showMessage("Memvault: agent API not running", f"The agent API is stopped: {reason}.{hint}",
+            self.tray.showMessage("Memvault: agent API not running", sentence(reason, "The agent API is stopped") + hint,
                                   QSystemTrayIcon.Warning, 10_000)
         if free_port and self.window is not None and self.window.isVisible():
             self.api.offer_other_port(self.window)
@@ -301,7 +302,7 @@ class DesktopApp(QObject):
             self._on_tray_open_requested()
 
     def _on_quick_capture_extraction_skipped(self, reason: str) -> None:
-        text = f"Captured. {reason[0].upper()}{reason[1:]}."
+        text = f"Captured. {sentence(reason)}"
         if self.window is not None:
             self.window.statusBar().showMessage(text, 15_000)
         elif self.tray is not None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.wording import sentence
 
 _STYLE = ("QFrame#healthBanner { background: #fdecea; border: 1px solid #e6a39c; border-radius: 4px; }"
           "QFrame#healthBanner QLabel { color: #611a15; }")
@@ -72,8 +73,7 @@ class HealthStatus(Protocol):
 
 def health_text(status: HealthStatus) -> str:
     """The banner's text: each reason as a sentence."""
-    sentences = [r.message[:1].upper() + r.message[1:] for r in status.reasons if r.message]
-    return " ".join(s if s.endswith(".") else s + "." for s in sentences) or "The vault is not working normally."
+    return " ".join(sentence(r.message) for r in status.reasons if r.message) or "The vault is not working normally."
 
 
 class HealthWatch(QObject):
@@ -114,7 +114,7 @@ class HealthWatch(QObject):
 
     def _on_check_failed(self, exc) -> None:
         self._in_flight = False
-        self._report(False, exc.message)
+        self._report(False, sentence(exc.message))
 
     def _report(self, ok: bool, reason: str) -> None:
         if (ok, reason) != self._last:

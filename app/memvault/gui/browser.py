@@ -27,7 +27,7 @@ from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
 from memvault.service.container import Services
-from memvault.gui.wording import plural
+from memvault.gui.wording import plural, sentence
 
 EMPTY_VAULT = ("<p style='font-size:130%'><b>Nothing remembered yet</b></p>"
                "<p>1. Write a memory: <b>New</b> (Ctrl+N) or Quick capture (Ctrl+Shift+Space).<br>"
@@ -69,7 +69,7 @@ class BrowserView(QWidget):
         self.model = MemoryTableModel(services, runner, self)
         self.model.loaded.connect(self._on_model_loaded)
         self.model.counted.connect(self._on_model_counted)
-        self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", message))
+        self.model.load_failed.connect(lambda message: QMessageBox.warning(self, "Memvault", sentence(message)))
         self.filters = FilterBar()
         self.filters.filters_changed.connect(self.apply_filters)
         #: The type filter, which the GUI benchmark (memvault/bench/gui.py) sets.
@@ -302,7 +302,7 @@ class BrowserView(QWidget):
         self.purge_button.setEnabled(self.model.rowCount() > 0)
 
     def _error(self, exc: MemvaultError) -> None:
-        QMessageBox.warning(self, "Memvault", exc.message)
+        QMessageBox.warning(self, "Memvault", sentence(exc.message))
 
     # -- actions ---------------------------------------------------------------------
 
@@ -349,8 +349,7 @@ class BrowserView(QWidget):
         verb = "Saved" if result.created else "Already remembered"
         text = f"{verb}{where}: “{preview(memory.content, 48)}”"
         if result.extraction_skipped:  # a memory in another language: say why it shows no entities or facts
-            reason = result.extraction_skipped
-            self.notice.show_notice(f"{text}. {reason[0].upper()}{reason[1:]}.", timeout_ms=15_000)
+            self.notice.show_notice(f"{text}. {sentence(result.extraction_skipped)}", timeout_ms=15_000)
         else:
             self.notice.show_notice(text)
 

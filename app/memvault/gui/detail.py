@@ -33,6 +33,7 @@ from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags
 from memvault.service.container import Services
 from memvault.service.share_info import ChangeBy
+from memvault.gui.wording import sentence
 
 #: Characters of a version's text shown in the history list (the tooltip has all of it).
 HISTORY_PREVIEW_CHARS = 200
@@ -360,7 +361,7 @@ class DetailPane(QWidget):
                                 and int(item.data(VERSION)) != memory.version)
 
     def _error(self, exc: MemvaultError) -> None:
-        QMessageBox.warning(self, "Memvault", exc.message)
+        QMessageBox.warning(self, "Memvault", sentence(exc.message))
 
     def _on_save_clicked(self) -> None:
         self.save_now()

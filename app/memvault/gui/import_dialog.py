@@ -38,7 +38,7 @@ from memvault.gui.transfer_widgets import ProgressRow, StageRelay
 from memvault.service.bundle_import import ImportOptions, ImportReport
 from memvault.service.bundles import SUFFIX, Opening
 from memvault.service.container import Services
-from memvault.gui.wording import plural
+from memvault.gui.wording import plural, sentence
 
 POLICIES: tuple[tuple[ConflictPolicy, str], ...] = (
     (ConflictPolicy.NEWER, "Keep whichever version was changed last"),
@@ -204,7 +204,7 @@ class ImportDialog(QDialog):
         self.opening.show()
 
     def _on_bundle_unreadable(self, exc: MemvaultError) -> None:
-        self._say(f"This file cannot be imported: {exc.message}", problem=True)
+        self._say(sentence(exc.message, "This file cannot be imported"), problem=True)
 
     def _say(self, text: str, *, problem: bool = False) -> None:
         """The summary line; a problem in red, as the other dialogs say theirs (once: no box on top)."""
@@ -354,7 +354,7 @@ class ImportDialog(QDialog):
         if isinstance(exc, (PassphraseRequired, WrongBundlePassphrase)):
             self._ask_passphrase(again=isinstance(exc, WrongBundlePassphrase))
             return
-        self._say(f"The bundle cannot be imported: {exc.message}", problem=True)
+        self._say(sentence(exc.message, "The bundle cannot be imported"), problem=True)
         self.policy.setEnabled(True)
         self.into_check.setEnabled(True)
 

@@ -7,12 +7,12 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.integrity import IntegrityReport
-from memvault.gui.wording import plural
+from memvault.gui.wording import plural, sentence
 
 
 def _findings(report: IntegrityReport) -> str:
-    lines = [f"• {p.message}" + (" (repairable)" if p.repairable else "") for p in report.problems]
-    lines += [f"• could not check {name}: {code}" for name, code in report.skipped.items()]
+    lines = [f"• {sentence(p.message + (' (repairable)' if p.repairable else ''))}" for p in report.problems]
+    lines += [f"• {sentence(code, f'Could not check {name}')}" for name, code in report.skipped.items()]
     return "\n".join(lines)
 
 

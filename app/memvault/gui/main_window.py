@@ -51,6 +51,7 @@ from memvault.gui.stats_view import StatsView
 from memvault.gui.sync_view import SyncView
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.window_state import WindowState, fit_to_screen, namespace_token
+from memvault.gui.wording import sentence
 from memvault.service.container import Services
 
 ALL_NAMESPACES = "\x00all"
@@ -406,10 +407,10 @@ class MainWindow(QMainWindow):
         self.agents.set_server(url)
 
     def show_api_stopped(self, reason: str, *, offer_other_port: bool) -> None:
-        self.api_status.setText(f"Agent API stopped: {reason}")
+        self.api_status.setText(sentence(reason, "Agent API stopped"))
         self.api_status.setStyleSheet("color:#c0392b")
         self.api_port_button.setVisible(offer_other_port)
-        self.statusBar().showMessage(f"The agent API could not start: {reason}", 15_000)
+        self.statusBar().showMessage(sentence(reason, "The agent API could not start"), 15_000)
         self.agents.set_server(None, reason)
 
     # -- live updates ----------------------------------------------------------

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from memvault.config import Settings, env_name, parse_setting, problem_with, setting_fields
 from memvault.domain.errors import InvalidInput
 from memvault.gui.window_state import ui_settings
+from memvault.gui.wording import sentence
 
 #: The settings a user would change, in the order the dialog shows them, with their labels.
 USER_SETTINGS = {
@@ -167,7 +168,7 @@ class SettingsDialog(QDialog):
                     if (problem := problem_with(name, value)) is not None]
         if problems:
             # The label without its "(empty: …)" aside names the field the way the form shows it.
-            self.problem.setText("\n".join(f"{USER_SETTINGS[name].split(' (')[0]} {problem}"
+            self.problem.setText("\n".join(sentence(f"{USER_SETTINGS[name].split(' (')[0]} {problem}")
                                            for name, problem in problems))
             self.problem.setVisible(True)
             self.editors[problems[0][0]].setFocus()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from memvault.domain.errors import MemvaultError, StorageError, StorageFull, VaultReadOnly
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.wording import sentence
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,12 @@ def write_problem(exc: MemvaultError) -> str:
         return "The disk holding the vault is full: changes are not saved until space is freed."
     if isinstance(exc, VaultReadOnly):
         return "The vault's folder cannot be written: changes are not saved. Memories can still be read."
-    return f"The vault could not be written: {exc.message}"
+    return sentence(exc.message, "The vault could not be written")
 
 
 def show_error(parent: QWidget | None, exc: MemvaultError, title: str = "Memvault") -> QMessageBox:
     """A warning box with the error's message (never a traceback), window-modal over ``parent``."""
-    box = QMessageBox(QMessageBox.Warning, title, exc.message, QMessageBox.Ok, parent)
+    box = QMessageBox(QMessageBox.Warning, title, sentence(exc.message), QMessageBox.Ok, parent)
     box.setAccessibleName(title)
     box.open()
     return box
@@ -130,9 +131,9 @@ class ErrorReporter(QObject):
         if isinstance(exc, StorageFull):
             return  # its own dialog is already up
         if self.error_box is not None and self.error_box.isVisible():
-            self.error_box.setText(exc.message)
+            self.error_box.setText(sentence(exc.message))
             return
-        self.error_box = QMessageBox(QMessageBox.Warning, "Memvault", exc.message, QMessageBox.Ok,
+        self.error_box = QMessageBox(QMessageBox.Warning, "Memvault", sentence(exc.message), QMessageBox.Ok,
                                      self._parent_widget())
         self.error_box.open()
 

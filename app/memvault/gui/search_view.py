@@ -29,7 +29,7 @@ from memvault.gui.fact_info import is_superseded
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
-from memvault.gui.wording import plural
+from memvault.gui.wording import plural, sentence
 from memvault.ranking import good_match
 from memvault.service.container import Services
 
@@ -243,7 +243,7 @@ class SearchView(QWidget):
         if generation == self._generation:
             self.results.clear()
             self.result_stack.setCurrentWidget(self.results)
-            self.status.setText(exc.message)
+            self.status.setText(sentence(exc.message))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if (watched is self.query and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Down

@@ -27,6 +27,7 @@ from memvault.domain.errors import MemvaultError
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.share_info import ShareInfo, target_from_text
+from memvault.gui.wording import sentence
 
 ROLES = (("read", "Read only"), ("write", "Read and write"), ("admin", "Admin (adds and removes people)"))
 
@@ -160,4 +161,4 @@ class ShareDialog(QDialog):
     def _on_failed(self, exc: MemvaultError) -> None:
         self.share_button.setEnabled(True)
         self.join_button.setEnabled(True)
-        self.message.setText(exc.message)
+        self.message.setText(sentence(exc.message))

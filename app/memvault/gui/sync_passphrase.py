@@ -22,7 +22,9 @@ from memvault.domain.errors import MemvaultError
 from memvault.gui.sync_setup import show_strength
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.unlock import strength
+from memvault.gui.widgets import problem_label
 from memvault.service.container import Services
+from memvault.gui.wording import sentence
 
 
 def _secret(name: str) -> QLineEdit:
@@ -60,6 +62,8 @@ class SyncPassphraseDialog(QDialog):
         self.message = QLabel("Your other devices keep syncing without it. A device that joins from now on "
                               "needs the new sync passphrase; the old one opens nothing new.")
         self.message.setWordWrap(True)
+        # Beneath the paragraph, never instead of it: what is wrong (red, as in the other dialogs) or under way.
+        self.status = problem_label("Sync passphrase status")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText("Change")
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -67,11 +71,13 @@ class SyncPassphraseDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
+        layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setProperty("error", error)
+        self.status.setText(text)
+        self.status.setStyleSheet("color:#c0392b" if error else "")
+        self.status.setVisible(bool(text))
 
     def _on_new_text_changed(self, text: str) -> None:
         show_strength(self.hint, text)
@@ -99,4 +105,4 @@ class SyncPassphraseDialog(QDialog):
 
     def _on_change_failed(self, error: MemvaultError) -> None:
         self.buttons.setEnabled(True)
-        self._say(str(error), error=True)
+        self._say(sentence(error.message), error=True)

@@ -30,8 +30,9 @@ from memvault.domain.errors import InvalidInput, MemvaultError
 from memvault.domain.models import Namespace
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.unlock import strength
+from memvault.gui.widgets import problem_label
 from memvault.service.container import Services
-from memvault.gui.wording import plural
+from memvault.gui.wording import plural, sentence
 from memvault.service.sync import SyncStatus, TargetConfig
 
 KINDS = ("Folder", "S3-compatible storage", "WebDAV")
@@ -131,6 +132,8 @@ class SyncSetupDialog(QDialog):
             "Namespaces you share with people stay out of device sync: each device joins them itself "
             "(File → Share namespace…).")
         self.message.setWordWrap(True)
+        # Beneath the paragraph, never instead of it: what is missing (red, as in the other dialogs) or under way.
+        self.status = problem_label("Sync setup status")
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -149,6 +152,7 @@ class SyncSetupDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(scope)
         layout.addWidget(self.message)
+        layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self._on_kind_current_index_changed(0)
         self.resize(DIALOG_WIDTH, self.sizeHint().height())
@@ -210,8 +214,9 @@ class SyncSetupDialog(QDialog):
         return TargetConfig("webdav", url, None, creds)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setProperty("error", error)
+        self.status.setText(text)
+        self.status.setStyleSheet("color:#c0392b" if error else "")
+        self.status.setVisible(bool(text))
 
     def _on_browse_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder to sync through", self.folder.text())
@@ -222,7 +227,7 @@ class SyncSetupDialog(QDialog):
         try:
             config = self.config()
         except InvalidInput as exc:
-            self._say(str(exc), error=True)
+            self._say(sentence(exc.message), error=True)
             return
         self._say("Testing…")
         self.test_button.setEnabled(False)
@@ -237,7 +242,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_test_failed(self, error: MemvaultError) -> None:
         self.test_button.setEnabled(True)
-        self._say(f"The target does not answer: {error}", error=True)
+        self._say(sentence(error.message, "The target does not answer"), error=True)
 
     def _on_passphrase_text_changed(self, text: str) -> None:
         show_strength(self.hint, text)
@@ -248,7 +253,7 @@ class SyncSetupDialog(QDialog):
             config = self.config()
             namespaces = self.chosen_namespaces()
         except InvalidInput as exc:
-            self._say(str(exc), error=True)
+            self._say(sentence(exc.message), error=True)
             return
         passphrase = self.passphrase.text()
         if strength(passphrase)[0] == 0:
@@ -270,7 +275,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_setup_failed(self, error: MemvaultError) -> None:
         self.buttons.setEnabled(True)
-        self._say(str(error), error=True)
+        self._say(sentence(error.message), error=True)
 
 
 def show_strength(label: QLabel, text: str) -> None:

@@ -35,6 +35,7 @@ from memvault.gui.sync_setup import SyncSetupDialog
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.sync import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
+from memvault.gui.wording import sentence
 
 #: The devices table's height at most (about six devices; more scroll).
 DEVICES_MAX_HEIGHT = 220
@@ -251,12 +252,12 @@ class SyncView(QWidget):
                         "under File → Share namespace…)" if status.shared_with_people else ""),
                      (f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
                       f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
-            problems = [f"The last sync failed: {status.last_error}"] if status.last_error else []
+            problems = [sentence(status.last_error, "The last sync failed")] if status.last_error else []
             # Each names the file and the device, and what happens next (see memvault/sync/FORMAT.md).
-            problems += [f"Problem: {p}" for p in status.problems]
+            problems += [sentence(p, "Problem") for p in status.problems]
             self.problems.setText("\n".join(problems))
             self.problems.setVisible(bool(problems))
-            lines += [f"Waiting: {w}" for w in status.waiting]
+            lines += [sentence(w, "Waiting") for w in status.waiting]
             lines += [f"Clock: {note}." for note in status.clock_notes]
             self.summary.setText("\n".join(lines))
             sync = self._services.sync
@@ -294,7 +295,7 @@ class SyncView(QWidget):
 
     def _on_details_failed(self, error: MemvaultError) -> None:
         self.problems.setText("\n".join(filter(None, (self.problems.text() if self.problems.isVisible() else "",
-                                                      f"The target could not be read: {error}"))))
+                                                      sentence(error.message, "The target could not be read")))))
         self.problems.setVisible(True)
 
     def _update_buttons(self) -> None:
@@ -323,13 +324,14 @@ class SyncView(QWidget):
         if isinstance(error, MassDeletePaused):
             answer = QMessageBox.question(
                 self, "Apply the deletions?",
-                f"{error}\n\nApply them? Choose No to keep the memories here; sync waits until you decide.",
+                f"{sentence(error.message)}\n\nApply them? Choose No to keep the memories here; sync waits until you "
+                "decide.",
                 QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
             if answer == QMessageBox.Yes:
                 self.sync_now(allow_mass_delete=True)
                 return
         else:
-            QMessageBox.warning(self, "Sync failed", str(error))
+            QMessageBox.warning(self, "Sync failed", sentence(error.message))
         self.refresh()
 
     def _on_setup_button_clicked(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from memvault.domain.errors import MemvaultError
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import MemoryForm
+from memvault.gui.wording import sentence
 
 
 class QuickCapture(QWidget):
@@ -95,7 +98,7 @@ class QuickCapture(QWidget):
         self.close()
 
     def _on_failed(self, exc: MemvaultError) -> None:
-        self.message.setText(f"<span style='color:#c0392b'>{exc.message}</span>")
+        self.message.setText(f"<span style='color:#c0392b'>{html.escape(sentence(exc.message))}</span>")
 
     def forget_vault(self) -> None:
         """Called on lock: nothing of the vault stays on screen."""

@@ -29,6 +29,7 @@ from memvault.domain.errors import MemvaultError
 from memvault.domain.models import MemoryCreate
 from memvault.gui.icons import icon
 from memvault.gui.tasks import CancelToken, TaskRunner
+from memvault.gui.wording import sentence
 
 
 def type_combo(first: str | None = None) -> QComboBox:
@@ -137,7 +138,7 @@ def problem_label(name: str) -> QLabel:
 
 def show_problem(label: QLabel, message: str) -> None:
     """Put a service's message (written lowercase, for logs and agents) on a :func:`problem_label`."""
-    label.setText(message[:1].upper() + message[1:])
+    label.setText(sentence(message))
     label.setVisible(bool(message))
 
 
@@ -272,7 +273,7 @@ def run_cancellable(parent: QWidget, runner: TaskRunner, label: str,
 
     def on_error(exc: MemvaultError) -> None:
         dialog.reset()
-        QMessageBox.warning(parent, "Memvault", exc.message)
+        QMessageBox.warning(parent, "Memvault", sentence(exc.message))
 
     runner.run(lambda report: work(report, lambda: token.cancelled), on_done, on_error, on_progress, owner=parent)
     return dialog

@@ -1,4 +1,4 @@
-"""Counts and sizes in words a person would write: "1 memory", "28 KB"."""
+"""Counts, sizes and messages in words a person would write: "1 memory", "28 KB", "Namespace must be …"."""
 
 from __future__ import annotations
 
@@ -19,3 +19,18 @@ def size(num_bytes: float) -> str:
         if value < 999.5 or unit == "GB":
             return f"{value:,.0f} {unit}" if value >= 10 or unit == "KB" else f"{value:,.1f} {unit}"
     raise AssertionError("unreachable")
+
+
+def sentence(message: str, lead: str | None = None) -> str:
+    """A service's message as a sentence for a person: a capital first letter and a full stop.
+
+    Services write for logs and agents ("namespace must be …", no full stop); every error the GUI shows goes
+    through here. ``lead`` goes first, and the message after its colon as written: ``"Lead: message."``.
+    """
+    text = message.strip()
+    if lead is not None:
+        text = f"{lead}: {text}" if text else lead
+    if not text:
+        return ""
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."

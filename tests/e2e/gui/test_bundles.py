@@ -243,6 +243,7 @@ def test_a_file_that_is_not_a_bundle_is_said_once_inline_and_its_options_are_off
     dialog = desktop.window.transfers.import_dialog
     qtbot.waitUntil(lambda: "cannot be imported" in dialog.summary.text(), timeout=20_000)
     assert not any(box.isVisible() for box in dialog.findChildren(QMessageBox))  # not a box as well
+    assert dialog.summary.text().startswith("This file cannot be imported: ") and dialog.summary.text().endswith(".")
     # Nothing to choose for a file that cannot be read: the import's options wait for a bundle.
     assert not dialog.policy.isEnabled() and not dialog.into_check.isEnabled() and not dialog.into.isEnabled()
     assert not dialog.import_button.isEnabled()

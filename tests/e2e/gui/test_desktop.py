@@ -185,6 +185,17 @@ def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
     assert not capture.isVisible()
 
 
+def test_quick_capture_says_a_refused_namespace_as_a_sentence(qtbot, desktop):
+    capture = desktop.quick_capture
+    capture.open_for(desktop.services, ["default"])
+    capture.namespace.setCurrentText("my project!")
+    qtbot.keyClicks(capture.text, "Ship the beta on Friday")
+    qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: "amespace must be" in capture.message.text(), timeout=10_000)
+    assert "Namespace must be" in capture.message.text() and capture.message.text().endswith(".</span>")
+    assert capture.isVisible() and capture.text.toPlainText() == "Ship the beta on Friday"
+
+
 def test_quick_capture_in_another_language_says_so_in_the_status_bar(qtbot, desktop):
     capture = desktop.quick_capture
     capture.open_for(desktop.services, ["default"])

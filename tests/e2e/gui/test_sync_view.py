@@ -33,24 +33,28 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     assert not page.sync_button.isEnabled()
 
     dialog = _dialog(qtbot, page)
-    # Nothing chosen yet: the dialog says what is missing and sets up nothing.
+    explained = dialog.message.text()
+    # Nothing chosen yet: the dialog says what is missing, as a sentence in red beneath the paragraph (which stays).
     dialog.buttons.button(QDialogButtonBox.Ok).click()
-    assert "choose a folder" in dialog.message.text() and dialog.isVisible()
+    assert dialog.status.text() == "Choose a folder to sync through." and dialog.isVisible()
+    assert dialog.status.isVisible() and "#c0392b" in dialog.status.styleSheet()
+    assert dialog.message.text() == explained and "encrypted" in explained
     target = tmp_path / "synced"
     target.mkdir()
     dialog.folder.setText(str(target))
     qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: "It is empty" in dialog.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "It is empty" in dialog.status.text(), timeout=10_000)
+    assert "#c0392b" not in dialog.status.styleSheet()  # news, not a problem
     dialog.passphrase.setText("short")
     dialog.confirm.setText("short")
     assert "Too short" in dialog.hint.text()  # the vault's meter and minimum
     dialog.buttons.button(QDialogButtonBox.Ok).click()
-    assert "at least 8 characters" in dialog.message.text() and dialog.isVisible()
+    assert "at least 8 characters" in dialog.status.text() and dialog.isVisible()
     dialog.passphrase.setText(SYNC_PASSPHRASE)
     assert "●" in dialog.hint.text() and "Too short" not in dialog.hint.text()
     dialog.confirm.setText(SYNC_PASSPHRASE + "typo")
     dialog.buttons.button(QDialogButtonBox.Ok).click()
-    assert "differ" in dialog.message.text()
+    assert "differ" in dialog.status.text()
     dialog.confirm.setText(SYNC_PASSPHRASE)
     dialog.device_name.setText("test laptop")
     dialog.buttons.button(QDialogButtonBox.Ok).click()
@@ -96,7 +100,7 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
     dialog.all_namespaces.setChecked(False)
     assert dialog.namespaces.isEnabled()
     dialog.buttons.button(QDialogButtonBox.Ok).click()
-    assert "choose the namespaces" in dialog.message.text() and dialog.isVisible()
+    assert dialog.status.text() == "Choose the namespaces to sync, or all namespaces." and dialog.isVisible()
     work = next(dialog.namespaces.item(i) for i in range(dialog.namespaces.count())
                 if dialog.namespaces.item(i).data(Qt.UserRole) == "work")
     work.setCheckState(Qt.Checked)
@@ -131,7 +135,9 @@ def test_change_the_sync_passphrase_from_the_sync_page(qtbot, desktop, tmp_path)
     dialog.new.setText("a new one")
     dialog.repeat.setText("a new one")
     dialog.buttons.button(QDialogButtonBox.Ok).click()
-    qtbot.waitUntil(lambda: "does not open" in dialog.message.text(), timeout=20_000)
+    explained = dialog.message.text()
+    qtbot.waitUntil(lambda: "does not open" in dialog.status.text(), timeout=20_000)
+    assert dialog.message.text() == explained and dialog.status.text().endswith(".")
     assert dialog.isVisible()
     dialog.current.setText(SYNC_PASSPHRASE)
     dialog.buttons.button(QDialogButtonBox.Ok).click()
@@ -213,7 +219,7 @@ def test_enter_after_test_connection_still_sets_up_sync(qtbot, desktop, tmp_path
     dialog.test_button.setFocus()  # as a click or Tab leaves it
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.test_button, timeout=5_000)
     qtbot.keyClick(dialog.test_button, Qt.Key_Space)
-    qtbot.waitUntil(lambda: "The target answers" in dialog.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "The target answers" in dialog.status.text(), timeout=10_000)
     # Disabling the test button while it runs hands the focus on: to Cancel where the button box lays out
     # Test connection, Cancel, Set up (GNOME, openbox). A button that takes the focus must not take Enter with it.
     cancel = dialog.buttons.button(QDialogButtonBox.Cancel)

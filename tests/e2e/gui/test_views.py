@@ -228,7 +228,7 @@ def test_new_memory_and_new_key_stay_open_with_the_error_until_the_service_takes
     qtbot.keyClick(dialog.form.text, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: dialog.problem.isVisible(), timeout=10_000)
     assert dialog.isVisible() and dialog.form.text.toPlainText() == "Ship the beta on Friday"
-    assert dialog.problem.text().startswith("Namespace must be")
+    assert dialog.problem.text().startswith("Namespace must be") and dialog.problem.text().endswith(".")
     dialog.form.namespace.setCurrentText("my-project")
     qtbot.keyClick(dialog.form.text, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
@@ -242,7 +242,7 @@ def test_new_memory_and_new_key_stay_open_with_the_error_until_the_service_takes
     key_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: key_dialog.problem.isVisible(), timeout=10_000)
     assert key_dialog.isVisible() and key_dialog.name.text() == "cursor"
-    assert key_dialog.problem.text().startswith("Namespace must be")
+    assert key_dialog.problem.text().startswith("Namespace must be") and key_dialog.problem.text().endswith(".")
     key_dialog.namespace.setCurrentText("work")
     key_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: not key_dialog.isVisible() and getattr(agents, "revealed", None) is not None,

@@ -423,6 +423,8 @@ def test_a_domain_error_without_a_handler_is_shown(qtbot, desktop):
     qtbot.waitUntil(lambda: desktop.reporter.error_box is not None and desktop.reporter.error_box.isVisible(),
                     timeout=10_000)
     assert not desktop.runner.is_busy()
+    text = desktop.reporter.error_box.text()  # the service's message, as a sentence
+    assert text[:1].isupper() and text.endswith(".")
 
 
 def test_a_bug_stops_the_busy_bar_and_shows_one_copyable_report_without_memory_text(qtbot, desktop, capfd):

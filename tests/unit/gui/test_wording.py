@@ -6,7 +6,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from memvault.gui.wording import plural, size
+from memvault.gui.wording import plural, sentence, size
 from memvault.service import keychain
 
 
@@ -22,6 +22,21 @@ def test_plural(count, noun, text):
     (12_300_000, "12 MB"), (999_700, "1.0 MB"), (1_200_000_000, "1.2 GB")])
 def test_size_never_says_zero_megabytes_for_a_small_file(num_bytes, text):
     assert size(num_bytes) == text
+
+
+@pytest.mark.parametrize(("message", "text"), [
+    ("namespace must be 1-64 letters", "Namespace must be 1-64 letters."),
+    ("not a Memvault bundle (a bundle starts with MVBUNDLE)",
+     "Not a Memvault bundle (a bundle starts with MVBUNDLE)."),
+    ("Already a sentence.", "Already a sentence."), ("why?", "Why?"), ("  padded  ", "Padded."), ("", "")])
+def test_a_service_message_is_shown_as_a_sentence(message, text):
+    assert sentence(message) == text
+
+
+def test_a_lead_keeps_the_message_after_its_colon_as_written():
+    assert sentence("no file at /tmp/x", "This file cannot be imported") == \
+        "This file cannot be imported: no file at /tmp/x."
+    assert sentence("", "The bundle cannot be imported") == "The bundle cannot be imported."
 
 
 def test_no_keychain_is_not_reported_as_a_problem(tmp_path, caplog):
