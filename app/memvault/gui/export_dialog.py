@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from memvault.domain.errors import MemvaultError
+from memvault.domain.limits import MIN_PASSPHRASE_CHARS
 from memvault.domain.models import Namespace
 from memvault.gui.icons import icon
 from memvault.gui.reporting import show_error
@@ -179,6 +180,9 @@ class ExportDialog(TransferDialog):
         if self.by_passphrase.isChecked():
             if not self.passphrase.text():
                 return self._refuse("Type a passphrase for the bundle.", self.passphrase)
+            if len(self.passphrase.text()) < MIN_PASSPHRASE_CHARS:
+                return self._refuse(f"Use at least {MIN_PASSPHRASE_CHARS} characters for the bundle passphrase.",
+                                    self.passphrase)
             if self.passphrase.text() != self.repeat.text():
                 return self._refuse("The two passphrases differ.", self.repeat)
             return ExportRequest(namespaces, passphrase=self.passphrase.text(),

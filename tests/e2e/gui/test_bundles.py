@@ -73,6 +73,11 @@ def test_export_then_import_into_a_second_vault_through_the_dialogs(qtbot, deskt
     export = desktop.window.transfers.export_dialog
     qtbot.waitUntil(lambda: export.namespaces.count() >= 3, timeout=20_000)
     export.set_checked({"work", "home"})
+    export.passphrase.setText("short")
+    export.repeat.setText("short")
+    _click(qtbot, export.export_button)  # checked before anything is written, beside the passphrase, not in a box
+    assert export.problem.text() == "Use at least 8 characters for the bundle passphrase."
+    assert export.progress.isHidden() and not bundle.exists()
     export.passphrase.setText(BUNDLE_PASSPHRASE)
     export.repeat.setText("a different one")
     _click(qtbot, export.export_button)
