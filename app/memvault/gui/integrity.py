@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.integrity import IntegrityReport
 from memvault.gui.wording import plural, sentence
+
+
+#: The report's least width (px): its title whole and a finding a line, not a thin column of words.
+MIN_WIDTH = 480
 
 
 def _findings(report: IntegrityReport) -> str:
@@ -59,6 +63,11 @@ class IntegrityCheck:
     def _show(self, icon: QMessageBox.Icon, title: str, text: str, *, later: bool = False) -> QMessageBox:
         self.box = QMessageBox(icon, "Check integrity", title, parent=self._parent)
         self.box.setInformativeText(text)
+        # A message box sizes itself to its text and ignores a minimum width; a spacer across its grid holds it.
+        grid = self.box.layout()
+        if isinstance(grid, QGridLayout):
+            grid.addItem(QSpacerItem(MIN_WIDTH, 0, QSizePolicy.Minimum, QSizePolicy.Minimum), grid.rowCount(), 0,
+                         1, grid.columnCount())
         if not later:
             self.box.addButton(QMessageBox.Close)
             self.box.open()

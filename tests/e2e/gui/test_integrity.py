@@ -35,3 +35,15 @@ def test_an_intact_vault_says_so_and_a_damaged_index_is_repaired_on_request(qtbo
     box = _report_box(qtbot, window, "Repaired")
     assert box.icon() == QMessageBox.Information
     assert services.integrity.check().ok
+
+
+def test_the_report_is_wide_enough_for_its_title_and_a_line_of_text(qtbot, desktop):
+    window = desktop.window
+    desktop.services.memories.create(MemoryCreate(content="the boiler is serviced every October"))
+    window.check_action.trigger()
+    box = _report_box(qtbot, window, "The vault is intact")
+    qtbot.waitUntil(lambda: box.width() > 0, timeout=5_000)
+    # "Check integrity" in the title bar and a sentence a line, not a thin column under an elided title.
+    assert box.width() >= 440, box.width()
+    assert box.width() <= window.screen().availableGeometry().width()
+    box.close()
