@@ -174,6 +174,7 @@ class NewMemoryDialog(QDialog):
     def _on_buttons_accepted(self) -> None:
         data = self.form.memory_create()
         if data is None:
+            show_problem(self.problem, "Write the memory first.")
             self.form.text.setFocus()
             return
         if not self.buttons.button(QDialogButtonBox.Save).isEnabled():

@@ -219,6 +219,17 @@ def test_new_memory_dialog_is_the_capture_form(qtbot, desktop):
     assert (made.memory_type.value, made.tags) == ("task", ("todo", "home"))
 
 
+def test_new_memory_with_no_text_says_to_write_it_first(qtbot, desktop):
+    browser = desktop.window.browser
+    browser.new_memory()
+    dialog = browser.new_dialog
+    qtbot.keyClicks(dialog.form.text, "   ")
+    qtbot.keyClick(dialog.form.text, Qt.Key_Return, Qt.ControlModifier)
+    assert dialog.isVisible() and dialog.problem.isVisible() and dialog.problem.text() == "Write the memory first."
+    dialog.reject()
+    assert desktop.services.stats.stats().total == 0
+
+
 def test_new_memory_and_new_key_stay_open_with_the_error_until_the_service_takes_them(qtbot, desktop):
     browser, agents = desktop.window.browser, desktop.window.agents
     browser.new_memory()
