@@ -192,6 +192,7 @@ class AgentsView(QWidget):
         self.copy_url = QPushButton(icon("copy"), "Copy URL")
         self.copy_url.setAccessibleName("Copy API URL")
         self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
+        self.copy_url.setEnabled(False)  # until the API runs: a stopped server has no URL to copy
         self.keys = QTableWidget(0, 5)
         self.keys.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
@@ -204,9 +205,11 @@ class AgentsView(QWidget):
         create = QPushButton(icon("key"), "New key…")
         create.setAccessibleName("Create API key")
         create.clicked.connect(self._on_create_clicked)
-        revoke = QPushButton(icon("delete"), "Revoke")
+        self.revoke = revoke = QPushButton(icon("delete"), "Revoke")
         revoke.setAccessibleName("Revoke API key")
         revoke.clicked.connect(self._on_revoke_clicked)
+        revoke.setEnabled(False)  # until a key is chosen
+        self.keys.selectionModel().selectionChanged.connect(self._on_keys_selection_changed)
         self.configs = QTabWidget()
         self.configs.setAccessibleName("MCP configurations")
         copy_config = QPushButton(icon("copy"), "Copy")
@@ -334,6 +337,9 @@ class AgentsView(QWidget):
             for col, value in enumerate((k.name, k.namespace, ", ".join(sorted(s.value for s in k.scopes)),
                                          f"{k.prefix}…", used)):
                 self.keys.setItem(row, col, QTableWidgetItem(value))
+
+    def _on_keys_selection_changed(self, *_args: object) -> None:
+        self.revoke.setEnabled(bool(self.keys.selectionModel().selectedRows()))
 
     def _error(self, exc: MemvaultError) -> None:
         QMessageBox.warning(self, "Memvault", sentence(exc.message))

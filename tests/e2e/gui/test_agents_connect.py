@@ -80,3 +80,26 @@ def test_idle_lock_setting_is_on_the_agents_page(qtbot, desktop):
         combo.setCurrentIndex(combo.findData("stay_unlocked"))
         combo.activated.emit(combo.currentIndex())
     assert changed.args == ["idle_lock_agents", "stay_unlocked"]
+
+
+def test_revoke_and_copy_url_are_on_only_when_they_can_work(qtbot, desktop):
+    from memvault.gui.agents_view import AgentsView
+
+    desktop.services.keys.create("default", "read", "cursor")
+    window = desktop.window
+    agents = window.agents
+    window.pages.setCurrentWidget(agents)
+    qtbot.waitUntil(lambda: agents.keys.rowCount() == 1, timeout=10_000)
+    agents.keys.clearSelection()
+    assert not agents.revoke.isEnabled()  # no key chosen: nothing to revoke
+    agents.keys.selectRow(0)
+    assert agents.revoke.isEnabled()
+    agents.keys.clearSelection()
+    assert not agents.revoke.isEnabled()
+    assert agents.copy_url.isEnabled()  # the API runs here
+    window.show_api_stopped("the port is taken", offer_other_port=False)
+    assert not agents.copy_url.isEnabled()
+    fresh = AgentsView(desktop.services, desktop.runner)  # as with MEMVAULT_API_IN_GUI=false: never started
+    qtbot.addWidget(fresh)
+    assert not fresh.copy_url.isEnabled() and not fresh.revoke.isEnabled()
+    desktop.runner.wait()
