@@ -356,6 +356,11 @@ class BrowserView(QWidget):
     def delete_selected(self) -> None:
         memory = self.selected()
         if memory is not None and not self._trash:
+            # The list goes on from where it was (the next memory, or the one before at the end), so Delete
+            # again deletes on and the pane is not left empty.
+            row = self.model.row_of(memory.id)
+            after = self.model.memory_at(row + 1) or self.model.memory_at(row - 1)
+            self._wanted = after.id if after is not None else None
             self._runner.run(lambda: self._services.lifecycle.delete(memory.id), self._on_memory_deleted,
                              self._error, owner=self)
 

@@ -95,6 +95,27 @@ def test_delete_is_disabled_without_a_selection(qtbot, desktop):
     assert browser.selected() is None and not browser.delete_button.isEnabled()
 
 
+def test_delete_selects_the_next_memory_or_the_previous_one_at_the_end(qtbot, desktop):
+    for i in range(3):
+        desktop.services.memories.create(MemoryCreate(content=f"note {i}"))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 3)
+    order = [browser.model.memory_at(r).content for r in range(3)]
+    browser.table.selectRow(1)
+    _focus(qtbot, desktop, browser.table)
+    qtbot.keyClick(browser.table, Qt.Key_Delete)
+    _wait_total(qtbot, desktop, 2)
+    qtbot.waitUntil(lambda: browser.selected() is not None and browser.selected().content == order[2], timeout=10_000)
+    assert browser.detail.memory().content == order[2]
+    qtbot.keyClick(browser.table, Qt.Key_Delete)  # the last row: the one before it is next
+    _wait_total(qtbot, desktop, 1)
+    qtbot.waitUntil(lambda: browser.selected() is not None and browser.selected().content == order[0], timeout=10_000)
+    qtbot.keyClick(browser.table, Qt.Key_Delete)  # repeated Delete goes on until the list is empty
+    _wait_total(qtbot, desktop, 0)
+    assert browser.selected() is None and desktop.services.stats.stats().total == 0
+
+
 @pytest.mark.seconds
 def test_delete_can_be_undone_from_the_notice_and_with_ctrl_z(qtbot, desktop):
     memory = desktop.services.memories.create(MemoryCreate(content="keep me after all")).memory
