@@ -85,3 +85,27 @@ def read_ops(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], 
     if head.get("count") != len(ops):
         raise DamagedData(f"it holds {len(ops)} ops but says {head.get('count')}")
     return head, ops, data
+
+
+def catch_up_own(engine: SyncParts, seqs: list[int], start: tuple[int, list[Any] | None],
+                 report: CycleReport) -> list[Any] | None:
+    """Apply this device's own segments after ``start`` (its chain as this vault knows it), as a reader
+    applies another device's, and return the chain's new head ``[seq, digest]``; ``None`` (reported) when a
+    segment of them cannot be applied.
+
+    They are there when this vault is older than its own published chain: restored from a backup taken while
+    it synced (or a copy of the vault folder). What it wrote after the backup comes back this way, and what it
+    writes now goes out after them instead of being taken for what they hold.
+    """
+    head = start[1] if start[1] and start[1][0] == start[0] else None
+    mine = [seq for seq in seqs if seq > start[0]]
+    stall = pull_chain(engine, engine.device_id, mine, report, False, (start[0], head))
+    if stall is not None:
+        report.problems.append(f"this vault is older than its own changes on the target (restored from a backup?), "
+                               f"and they cannot all be read back: {stall[1]}; its own changes wait, unsent")
+        return None
+    applied = read_ops(engine, engine.device_id, mine[-1])[2] if mine else None
+    report.problems.append(f"this vault was restored from a backup taken while it synced (or a copy of it synced "
+                           f"elsewhere): read back {len(mine)} segment(s) of its own changes made since; what it "
+                           "writes now is sent after them")
+    return [mine[-1], digest(applied)] if applied is not None else None

@@ -171,8 +171,20 @@ class SyncEngine:
                     with self.db.write() as conn:
                         store.set_setting(conn, NEXT_SEGMENT, str(seq + 1))
                     continue
+                head, ops, data = found
+                if not _leftover_of(head, ops, rows):
+                    # Not what this outbox would write: this vault is older than its own chain (a backup
+                    # restored). Its ops are applied, and this outbox goes out after them, nothing dropped.
+                    link = chains.catch_up_own(self, self.segments().get(self.device_id, []), (seq - 1, prev),
+                                               report)
+                    if link is None:
+                        return
+                    with self.db.write() as conn:
+                        store.set_setting(conn, NEXT_SEGMENT, str(link[0] + 1))
+                        store.set_setting(conn, OWN_CHAIN, json.dumps(link))
+                    continue
                 # Written before a crash that kept us from recording it: it says what it covered.
-                last, data = int(found[0]["last"]), found[1]
+                last = int(head["last"])
             with self.db.write() as conn:
                 store.set_setting(conn, PUSHED, str(last))
                 store.set_setting(conn, NEXT_SEGMENT, str(seq + 1))
@@ -188,12 +200,13 @@ class SyncEngine:
                 store.outbox_after(conn, pushed, SEGMENT_OPS, without=scope.shared(conn)))
 
     def _own_segment(self, name: str, header: SegmentHeader,
-                     report: CycleReport) -> tuple[dict[str, Any], bytes] | None:
-        """The head and bytes of a segment already at our next number, when it verifies as this device's own;
-        ``None`` (reported) when something else planted it there: it is left, and the next number is used."""
+                     report: CycleReport) -> tuple[dict[str, Any], list[Any], bytes] | None:
+        """The head, ops and bytes of a segment already at our next number, when it verifies as this device's
+        own; ``None`` (reported) when something else planted it there: it is left, and the next number is used."""
         try:
             data = self.target.get(name)
-            return read_file(data, header, self.ring.keys, self.me.member.sign)[0], data
+            lines = read_file(data, header, self.ring.keys, self.me.member.sign)
+            return lines[0], lines[1:], data
         except NotFound:
             return None
         except SyncTargetError:
@@ -382,3 +395,10 @@ class SyncEngine:
     def records(self) -> dict[str, dict[str, Any]]:
         """Every device's record (unreadable ones are reported as such)."""
         return device_records.read_all(self.target, self.ring)
+
+
+def _leftover_of(head: dict[str, Any], ops: list[Any], rows: list[tuple[int, str]]) -> bool:
+    """Whether a segment of this device's that is already on the target was written from this outbox (a crash
+    came between writing it and recording it): it starts where the outbox does and holds its first ops."""
+    return (head.get("first") == rows[0][0] and len(ops) <= len(rows)
+            and all(op == json.loads(text) for op, (_, text) in zip(ops, rows)))
