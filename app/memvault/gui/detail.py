@@ -37,6 +37,8 @@ from memvault.gui.wording import sentence
 
 #: Characters of a version's text shown in the history list (the tooltip has all of it).
 HISTORY_PREVIEW_CHARS = 200
+#: Versions the history list shows before it scrolls.
+HISTORY_ROWS = 3
 VERSION = int(Qt.ItemDataRole.UserRole.value)
 
 
@@ -147,7 +149,8 @@ class DetailPane(QWidget):
         layout.setSpacing(GRID)
         layout.addWidget(self.empty, 1)
         layout.addLayout(header)
-        layout.addWidget(self.content, 3)
+        # The text and its history share the room the fields leave: the note reads whole, and so do its versions.
+        layout.addWidget(self.content, 1)
         layout.addWidget(self.entities)
         layout.addWidget(self.fact_info)
         layout.addWidget(self.meta)
@@ -345,6 +348,7 @@ class DetailPane(QWidget):
         if self._memory is None or self._memory.id != memory_id:
             return
         self.history.clear()
+        self._fit_history()
         by_time = {c.at: c for c in changes if not c.this_person}
         for e in reversed(entries):
             item = QListWidgetItem(history_label(e, by_time.get(e.changed_at)))
@@ -352,6 +356,15 @@ class DetailPane(QWidget):
             item.setToolTip(e.content)
             self.history.addItem(item)
         self._update_restore()
+
+    def _fit_history(self) -> None:
+        """Room for HISTORY_ROWS versions of two lines before the list scrolls, measured as the style draws them
+        (at 1366x768 it showed one and a half while the text above had room to spare)."""
+        probe = QListWidgetItem("v1\nv1")
+        self.history.addItem(probe)
+        entry = self.history.sizeHintForRow(self.history.row(probe)) + 2 * self.history.spacing()
+        self.history.takeItem(self.history.row(probe))
+        self.history.setMinimumHeight(HISTORY_ROWS * entry + 2 * self.history.frameWidth())
 
     def _update_restore(self) -> None:
         """Only an earlier version can be restored (not the one already current)."""

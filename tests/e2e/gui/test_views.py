@@ -185,6 +185,52 @@ def test_restore_version_only_for_an_earlier_version(qtbot, desktop):
     assert detail.restore.isEnabled()
 
 
+def _history_in_view(qtbot, qapp, desktop, texts, *, metadata_open):
+    """Whether every version of a memory written as ``texts`` is in view in the history at once (themed, as the
+    app is), and the note keeps room for a few lines of its own."""
+    from memvault.gui.theme import apply_theme
+
+    memory = desktop.services.memories.create(MemoryCreate(content=texts[0])).memory
+    for text in texts[1:]:
+        desktop.services.memories.update(memory.id, MemoryUpdate(content=text))
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)  # the padding the app's rows have
+    try:
+        window = desktop.window
+        qtbot.waitExposed(window)
+        browser = window.browser
+        browser.refresh()
+        qtbot.waitUntil(lambda: browser.model.row_of(memory.id) >= 0 and not browser.model.is_loading(),
+                        timeout=20_000)
+        browser.table.selectRow(browser.model.row_of(memory.id))
+        detail = browser.detail
+        detail.meta.metadata_toggle.setChecked(metadata_open)
+        qtbot.waitUntil(lambda: detail.history.count() == len(texts), timeout=10_000)
+        QApplication.processEvents()
+        history = detail.history
+        rects = [history.visualItemRect(history.item(i)) for i in range(len(texts))]
+        assert detail.content.height() >= 3 * detail.content.fontMetrics().lineSpacing()
+        return all(r.bottom() <= history.viewport().height() for r in rects), rects, history.viewport().height()
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
+
+
+def test_history_shows_three_versions_at_1366x768(qtbot, qapp, desktop):
+    # The review's memory: each version's text wraps to a second line in the pane.
+    texts = ("Meeting with Ravi Patel on Thursday at 2pm about the Q3 roadmap",
+             "Meeting with Ravi Patel on Friday at 2pm about the Q3 roadmap",
+             "Meeting with Ravi Patel on Friday at 3pm about the Q3 roadmap")
+    in_view, rects, height = _history_in_view(qtbot, qapp, desktop, texts, metadata_open=False)
+    assert in_view, (rects, height)
+
+
+def test_history_keeps_three_short_versions_in_view_with_the_metadata_box_open(qtbot, qapp, desktop):
+    in_view, rects, height = _history_in_view(qtbot, qapp, desktop, ("tea", "green tea", "green tea, no sugar"),
+                                              metadata_open=True)
+    assert in_view, (rects, height)
+
+
 def test_history_lines_wrap_and_show_the_whole_text_on_hover(qtbot, desktop):
     long_text = ("The user keeps a detailed travel diary with notes about every train, ferry and bus they took "
                  "across Scandinavia in the summer, including delays, ticket prices and the people they met.")
