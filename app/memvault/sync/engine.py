@@ -249,6 +249,8 @@ class SyncEngine:
             # away is known only by its snapshots.
             for device in snapshots.writers(self):
                 listed.setdefault(device, [])
+        for device in json.loads(found[STUCK] or "{}"):
+            listed.setdefault(device, [])  # stuck on one with no segments left: its next snapshot is the way on
         for device, seqs in sorted(listed.items()):
             if device == self.device_id:
                 continue
@@ -295,14 +297,32 @@ class SyncEngine:
             snapshots.catch_up_from_snapshot(self, device, needed, report)
             start = self._cursor(device)
         if seqs and seqs[-1] <= start[0]:
-            return  # nothing new (an idle cycle)
-        stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, start)
-        if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
-            stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, self._cursor(device))
+            stall = self._short_of_record(device, start[0], start[0])  # nothing new here (an idle cycle)
+        else:
+            stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, start)
+            if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
+                stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, self._cursor(device))
+            if stall is None:
+                stall = self._short_of_record(device, start[0], max(seqs, default=0))
         if stall is not None:
             seq, why, refused = stall
             (report.problems if refused else report.waiting).append(why)
             report.stuck[device] = [seq, why]
+
+    def _short_of_record(self, device: str, cursor: int, listed: int) -> tuple[int, str, bool] | None:
+        """A stall when ``device``'s signed record says it wrote segments this device has neither read nor can
+        find (``listed``: its newest on the target): removed or rolled back there (its newest snapshot swapped for
+        an older one once the segments were compacted). Reported as stuck, the writer writes a snapshot again."""
+        record = self.clocks.records.get(device, {}) if self.clocks is not None else {}
+        published = record.get("segment")
+        if not isinstance(published, int) or published <= max(cursor, listed):
+            return None
+        cursor = self._cursor(device)[0]
+        if published <= cursor:
+            return None
+        return cursor + 1, (f"device {device[:8]} says it wrote up to its segment {published}, but the target "
+                            f"holds nothing after {cursor} for this device (removed, or rolled back to an older "
+                            "snapshot, on the target): it is asked for a snapshot"), False
 
     def apply_ops(self, ops: list[dict[str, Any]], device: str, seq: int, report: CycleReport,
                   allow_mass_delete: bool, covers: dict[str, int] | None = None, link: list[Any] | None = None) -> None:

@@ -208,12 +208,28 @@ def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) ->
             store.set_setting(conn, RECORD_AT, str(now))
             store.set_setting(conn, "sync_record", text)
     blocked = _blocked_readers(engine, records, report)
+    if any(seq <= snapshot_covers for seq in blocked.values()) and _own_snapshot_gone(engine, report):
+        snapshot_covers = 0  # what the missing snapshot covered is covered by none: write one now
     if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
             (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):
         write_snapshot(engine)
         compact(engine, records)  # the snapshot moved what is covered
     else:
         compact(engine, records, snapshot_covers)
+
+
+def _own_snapshot_gone(engine: SyncParts, report: CycleReport) -> bool:
+    """Whether this device's newest snapshot is missing from the target, or an older one stands in its place
+    (asked only when a reader is stuck on a segment that snapshot covers); reported."""
+    with engine.db.read() as conn:
+        written = int(store.get_setting(conn, SNAPSHOT_SEQ) or 0)
+    there = _names(engine, "snapshots").get(engine.device_id, [])
+    if written == 0 or (there and there[-1] >= written):
+        return False
+    report.problems.append(f"this device's snapshot {written} is gone from the target"
+                           + (f" (its snapshot {there[-1]} stands in its place: rolled back)" if there else "")
+                           + ": written again, so that the devices that need it can go on")
+    return True
 
 
 def _blocked_readers(engine: SyncParts, records: dict[str, dict[str, Any]], report: CycleReport) -> dict[str, int]:

@@ -171,11 +171,12 @@ def test_rolled_back_segments(group):
     first, second = _unread_segments(storage, a, b, [f"{SECRET} 1", f"{SECRET} 2"])
     for seq in (first, second):  # the target goes back to how it was before both
         storage.target.delete(storage.ops(a.vault.device_id, seq))
-    assert b.sync.sync_now().problems == ()  # nothing to read: nothing to tell yet
+    looked = b.sync.sync_now()
+    assert looked.problems == ()  # nothing to refuse; but a's signed record says it wrote more than is there:
+    assert any("says it wrote up to" in w for w in looked.waiting), looked  # b waits, and asks a for a snapshot
     write(a, f"{SECRET} 3")
     a.sync.sync_now()
-    result = b.sync.sync_now()
-    assert any("missing" in p for p in result.waiting + result.problems)
+    b.sync.sync_now()
     rounds(a, b, c)
     assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} 2", f"{SECRET} 3",
                                                  f"{SECRET} from a"])
@@ -333,3 +334,35 @@ def test_a_flipped_byte_through_webdav(make_vault, tmp_path):
         assert any(name in p for p in b.sync.sync_now().problems)
         rounds(a, b, c)
         assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} from a"])
+
+
+def test_a_rolled_back_snapshot_after_compaction(group, make_vault, folder):
+    """The storage swaps a device's newest snapshot for an older copy once its segments were compacted away: a
+    device that joins then must not settle for the old state. It reads that the writer published more than
+    the target holds, says so, and the writer, told, writes its snapshot again."""
+    from memvault.sync import snapshots
+
+    a, b, c, storage = group
+    engine = a.sync._engine()
+    prefix = f"{storage.group}/snapshots/{a.vault.device_id}/"
+    snapshots.write_snapshot(engine)
+    rounds(a, b, c)
+    old = {name: storage.target.get(name) for name in storage.target.list(prefix)}
+    write(a, f"{SECRET} after the old snapshot")
+    rounds(a, b, c)
+    snapshots.write_snapshot(engine)
+    rounds(a, b, c)
+    snapshots.compact(engine)
+    assert storage.seqs(a.vault.device_id) == []  # every segment of a's is covered and gone
+    for name in storage.target.list(prefix):  # the rollback
+        storage.target.delete(name)
+    for name, data in old.items():
+        storage.target.put(name, data)
+    d = make_vault("d")
+    d.sync.setup(folder, SYNC_PASSPHRASE)
+    first = d.sync.sync_now()
+    assert any(a.vault.device_id[:8] in w and "rolled back" in w for w in first.waiting + first.problems), first
+    told = a.sync.sync_now()
+    assert any("snapshot" in p and "written again" in p for p in told.problems), told.problems
+    rounds(a, b, c, d)
+    assert_converged(storage, a, b, c, d, expected=[f"{SECRET} after the old snapshot", f"{SECRET} from a"])
