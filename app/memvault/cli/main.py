@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -34,3 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("memvault: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`memvault list | head`): nothing is wrong, and nothing more is printed.
+        # Python would still flush stdout at exit and print a traceback: point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it

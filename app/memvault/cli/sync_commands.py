@@ -175,18 +175,29 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kept_version(value: str) -> tuple[str, int]:
+    memory_id, at, version = value.partition("@")
+    if not memory_id or not at or not version.isdigit() or int(version) < 1:
+        raise InvalidInput(f"--keep takes ID@VERSION as `memvault sync conflicts` lists it (got {value!r})")
+    return memory_id, int(version)
+
+
 def cmd_conflicts(args: argparse.Namespace) -> int:
     from memvault.cli import format as fmt
+    kept = _kept_version(args.keep) if args.keep is not None else None
+    done = []
     with opened(args) as svc:
-        if args.keep is not None:
-            memory_id, _, version = args.keep.partition("@")
-            svc.sync.keep_conflict_version(memory_id, int(version), svc.memories.restore_version)
+        if kept is not None:
+            svc.sync.keep_conflict_version(*kept, svc.memories.restore_version)
+            done.append(f"Version {kept[1]} of {kept[0]} is current again")
         if args.dismiss:
             svc.sync.dismiss_conflict(args.dismiss)
+            done.append(f"{args.dismiss}: the current content stays")
         conflicts = svc.sync.conflicts()
-    lines = [f"{c.memory_id}@{c.version} [{c.namespace}] kept: {c.kept_content[:60]!r} / now: "
-             f"{c.current_content[:60]!r}" for c in conflicts]
-    out(args, fmt.plain(conflicts), "\n".join(lines) or "No conflicts")
+    # "lost": the version the merge put aside (kept in the history); "now": what the memory holds.
+    lines = done + [f"{c.memory_id}@{c.version} [{c.namespace}] lost: {c.kept_content[:60]!r} / now: "
+                    f"{c.current_content[:60]!r}" for c in conflicts]
+    out(args, fmt.plain(conflicts), "\n".join(lines) if conflicts else "\n".join(done + ["No conflicts"]))
     return 0
 
 

@@ -359,7 +359,11 @@ class SyncService:
             return store.clear_conflicts(conn, memory_id)
 
     def keep_conflict_version(self, memory_id: str, version: int, restore: Callable[[str, int], Any]) -> None:
-        """Make a kept version current again (through the memory service's ``restore``), then dismiss."""
+        """Make a version a conflict put aside current again (through the memory service's ``restore``), then
+        dismiss; any other version is refused (the history restores those)."""
+        if not any(c.memory_id == memory_id and c.version == version for c in self.conflicts()):
+            raise InvalidInput(f"version {version} of {memory_id} is not a version a conflict put aside "
+                               "(`memvault sync conflicts` lists them; any version comes back from the history)")
         restore(memory_id, version)
         self.dismiss_conflict(memory_id)
 

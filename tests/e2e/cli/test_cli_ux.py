@@ -126,3 +126,22 @@ def test_memory_text_cannot_steer_the_terminal(env, capsys, monkeypatch):
         assert "\\x1b" in out, argv  # shown, not obeyed
     code, _, err = run(capsys, "get", "no\x1b[2Jsuch")
     assert code != 0 and err == "memvault: no memory with id no\\x1b[2Jsuch\n"
+
+
+def test_output_into_a_closed_pipe_ends_quietly(env, capsys):
+    """`memvault list | head -1`: the reader leaves before the output is written. No traceback, the status a
+    shell gives a command that SIGPIPE ended."""
+    import os
+    import subprocess
+    import sys
+
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "one memory to list")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before memvault writes anything
+    try:
+        done = subprocess.run([sys.executable, "-m", "memvault", "list"], stdout=write_end, stderr=subprocess.PIPE,
+                              env=dict(os.environ), timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141 and b"Traceback" not in done.stderr and done.stderr == b"", done.stderr[-500:]

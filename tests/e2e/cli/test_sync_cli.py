@@ -76,6 +76,10 @@ def test_three_vaults_sync_through_a_folder_with_the_cli(env, capsys, monkeypatc
     assert code == 0 and "laptop" in out and "(this device)" in out and len(out.strip().splitlines()) == 3
     code, out, _ = run(capsys, env, "a", "sync", "conflicts")
     assert code == 0 and out.strip() == "No conflicts"
+    for keep, says in (("garbage", "--keep takes ID@VERSION"), ("some-id@", "--keep takes ID@VERSION"),
+                       ("some-id@1", "is not a version a conflict put aside")):
+        code, _, err = run(capsys, env, "a", "sync", "conflicts", "--keep", keep)
+        assert code == 2 and says in err and "Traceback" not in err, err
 
     code, out, _ = run(capsys, env, "c", "sync", "off")
     assert code == 0
