@@ -186,6 +186,21 @@ def last_oplog_id(conn: Connection) -> int:
     return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM oplog")).scalar_one())
 
 
+def local_entries_count(conn: Connection, after_id: int, device_id: str, *, only: Collection[str] | None = None,
+                        without: Collection[str] = ()) -> int:
+    """This device's oplog entries after ``after_id`` (changes not folded into the outbox yet) in the
+    namespaces ``only`` (``None``: any) but not in ``without``."""
+    where, params = "", []
+    if only is not None:
+        where += f" AND namespace IN ({','.join('?' * len(only))})"
+        params += list(only)
+    if without:
+        where += f" AND (namespace IS NULL OR namespace NOT IN ({','.join('?' * len(without))}))"
+        params += list(without)
+    return int(_raw(conn).execute(f"SELECT count(*) FROM oplog WHERE id > ? AND device_id = ?{where}",
+                                  (after_id, device_id, *params)).fetchone()[0])
+
+
 def local_entries_since(conn: Connection, after_id: int, device_id: str, limit: int) -> list[LocalEntry]:
     rows = _raw(conn).execute(
         "SELECT id, op, memory_uuid, namespace, hlc, payload FROM oplog WHERE id > ? AND device_id = ? ORDER BY id "

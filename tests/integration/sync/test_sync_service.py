@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.domain.errors import SyncKeyError, SyncNotSetUp
+from memvault.domain.errors import SyncKeyError, SyncNotSetUp, SyncTargetError
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.sync.targets.factory import TargetConfig
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
@@ -77,3 +77,22 @@ def test_a_wrong_sync_passphrase_is_refused(make_vault, tmp_path):
     assert not b.sync.enabled()
     with pytest.raises(SyncNotSetUp):
         b.sync.sync_now()
+
+
+def test_pending_counts_changes_made_here_that_no_cycle_has_packed_yet(make_vault, tmp_path):
+    """A change made while the target cannot be reached is never packed (the cycle stops before): it still
+    counts as pending, or a user would retire a device believing everything was sent."""
+    import shutil
+
+    folder = tmp_path / "target"
+    a = make_vault("a")
+    a.sync.setup(TargetConfig("folder", str(folder)), SYNC_PASSPHRASE, namespaces=["work"])
+    a.memories.create(MemoryCreate(namespace="work", content="made before any cycle"))
+    a.memories.create(MemoryCreate(namespace="private", content="outside the synced namespaces"))
+    assert a.sync.status().pending_ops == 1
+    shutil.rmtree(folder)
+    folder.write_text("not a folder any more")  # the target is gone
+    a.memories.create(MemoryCreate(namespace="work", content="made while the target is away"))
+    with pytest.raises(SyncTargetError):
+        a.sync.sync_now()
+    assert a.sync.status().pending_ops == 2
