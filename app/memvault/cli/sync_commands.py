@@ -129,6 +129,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status.last_error:
         lines.append(f"Last error: {status.last_error}")
     lines += [f"Problem: {p}" for p in status.problems]
+    lines += [f"Waiting: {w}" for w in status.waiting]
     lines += [f"Clock: {note}" for note in status.clock_notes]
     out(args, _status_doc(status), "\n".join(lines))
     return 0

@@ -243,3 +243,20 @@ def test_a_removed_device_hears_it_on_stderr_with_json(env, capsys, monkeypatch)
     assert "sync passwd" in out
     code, out, err = run(capsys, env, "b", "sync", "now", "--json")
     assert code == 1 and out == "" and err.count("\n") == 1 and "was removed" in err
+
+
+def test_status_lists_what_a_device_waits_for(env, capsys, monkeypatch):
+    """A segment cut short on the target: the reader waits for it, and the text status says so (it was in
+    --json only)."""
+    folder = env / "synced-folder"
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "sync", "setup", "--folder", str(folder))[0] == 0
+    assert run(capsys, env, "a", "add", "--no-wait", "cut short on its way")[0] == 0
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
+    newest = max((p for p in folder.rglob("*") if p.is_file() and "/ops/" in str(p)), key=lambda p: p.stat().st_mtime)
+    newest.write_bytes(newest.read_bytes()[:-50])
+    run(capsys, env, "b", "sync", "now")
+    code, out, _ = run(capsys, env, "b", "sync", "status")
+    assert code == 0 and "Waiting: " in out and "incomplete" in out, out
