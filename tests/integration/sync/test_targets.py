@@ -111,3 +111,23 @@ def test_a_folder_without_hard_links_still_never_overwrites(tmp_path, monkeypatc
     assert target.put_new("g/ops/d/0000000001", b"second") is False
     assert target.get("g/ops/d/0000000001") == b"first"
     assert target.list("g/") == ["g/ops/d/0000000001"]
+
+
+@pytest.mark.parametrize("kind", ["s3", "webdav"])
+def test_a_server_that_does_not_answer_is_said_to_be_unreachable_not_refusing(kind):
+    """Nothing listens on the port: the message says the server cannot be reached (it said "refused")."""
+    import socket
+
+    from memvault.domain.errors import SyncTargetError
+
+    if kind == "s3":
+        pytest.importorskip("boto3")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    config = TargetConfig("s3", "s3://bucket/memvault", url, dict(S3_CREDENTIALS)) if kind == "s3" \
+        else TargetConfig("webdav", f"{url}/dav")
+    with pytest.raises(SyncTargetError) as failed:
+        open_target(config).list("")
+    assert "cannot reach" in failed.value.message and "refused" not in failed.value.message

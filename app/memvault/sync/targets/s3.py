@@ -46,6 +46,11 @@ class S3Target:
         return f"s3://{self.bucket}/{self.prefix}" + (f" via {self.endpoint}" if self.endpoint else "")
 
     def _fail(self, exc: Exception, what: str) -> SyncTargetError:
+        from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+        if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):  # nothing answered: nothing refused
+            return SyncTargetError(f"cannot reach S3 at {self.describe()} to {what} (no connection: is the endpoint "
+                                   "right, and is the network up?)")
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
         return SyncTargetError(f"S3 refused to {what} ({code}) at {self.describe()}")
 

@@ -35,6 +35,11 @@ class WebDavTarget:
         return f"webdav {self.url}"
 
     def _fail(self, exc: Exception, what: str) -> SyncTargetError:
+        import httpx
+
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):  # nothing answered: nothing refused
+            return SyncTargetError(f"cannot reach the WebDAV server at {self.url} to {what} (no connection: is it "
+                                   "running, and is the address right?)")
         return SyncTargetError(f"the WebDAV server refused to {what} ({type(exc).__name__}) at {self.url}")
 
     def _mkdirs(self, name: str) -> None:
