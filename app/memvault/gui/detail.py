@@ -149,13 +149,14 @@ class DetailPane(QWidget):
         layout.setSpacing(GRID)
         layout.addWidget(self.empty, 1)
         layout.addLayout(header)
-        # The text and its history share the room the fields leave: the note reads whole, and so do its versions.
-        layout.addWidget(self.content, 1)
+        # The text and its history share the room the fields leave, the history a little more than half: at
+        # 1366x768 that is three versions whose text wraps to a second line, and the note still reads whole.
+        layout.addWidget(self.content, 4)
         layout.addWidget(self.entities)
         layout.addWidget(self.fact_info)
         layout.addWidget(self.meta)
         layout.addWidget(history_title)
-        layout.addWidget(self.history, 1)
+        layout.addWidget(self.history, 5)
         layout.addWidget(self.restore)
         # Wide enough for a history line to read as a sentence, not a column of words.
         self.setMinimumWidth(320)
