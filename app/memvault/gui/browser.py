@@ -103,6 +103,7 @@ class BrowserView(QWidget):
         QVBoxLayout(self.table.viewport()).addWidget(self.empty)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
+        self.detail.version_restored.connect(self._on_detail_version_restored)
         self.detail.memory_requested.connect(self.select_memory)
         self.notice = NoticeBar()
         self.notice.action_triggered.connect(self._on_notice_action_triggered)
@@ -267,12 +268,14 @@ class BrowserView(QWidget):
 
     def _on_detail_memory_saved(self, memory: Memory, before: int) -> None:
         self.model.replace_memory(memory)
-        text = f"Saved “{preview(memory.content, 48)}” (version {memory.version})"
-        if before:
-            self._notice_action = lambda: self._undo_edit(memory.id, before)
-            self.notice.show_notice(text, "Undo")
-        else:
-            self.notice.show_notice(text)
+        self._notice_action = lambda: self._undo_edit(memory.id, before)
+        self.notice.show_notice(f"Saved “{preview(memory.content, 48)}” (version {memory.version})", "Undo")
+
+    def _on_detail_version_restored(self, memory: Memory, restored: int) -> None:
+        self.model.replace_memory(memory)
+        # The new version is a plain "update" in the history (the service's label): the notice says what it was.
+        self.notice.show_notice(f"Restored version {restored} as version {memory.version}: "
+                                f"“{preview(memory.content, 48)}”")
 
     def show_lasting_notice(self, text: str, memory_id: str | None = None) -> None:
         """Say ``text`` for a minute (unless dismissed), with Show for ``memory_id``'s memory when there is one."""

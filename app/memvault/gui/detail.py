@@ -74,13 +74,15 @@ class DetailPane(QWidget):
     version, so the browser offers Undo (back to the version before).
 
     Signals:
-        memory_saved(object, int): the :class:`Memory` after a save or a version restore, and the version it
-            replaced (0 for a restore, which is its own undo).
+        memory_saved(object, int): the :class:`Memory` after a save, and the version it replaced.
+        version_restored(object, int): the :class:`Memory` after an earlier version was restored (as a new
+            version, which is its own undo), and the version whose text it brought back.
         entity_clicked(str, str): namespace and value of an entity chip that was clicked.
         memory_requested(str): the id of a memory a link in the pane points to (a fact's successor).
     """
 
     memory_saved = Signal(object, int)
+    version_restored = Signal(object, int)
     entity_clicked = Signal(str, str)
     memory_requested = Signal(str)
 
@@ -386,10 +388,10 @@ class DetailPane(QWidget):
             return
         memory_id, version = self._memory.id, int(item.data(VERSION))
         self._runner.run(lambda: self._services.memories.restore_version(memory_id, version),
-                         lambda memory: self._on_saved(memory, 0), self._error, owner=self)
+                         lambda memory: self._on_saved(memory, version, restored=True), self._error, owner=self)
 
-    def _on_saved(self, memory: Memory, before: int) -> None:
+    def _on_saved(self, memory: Memory, version: int, *, restored: bool = False) -> None:
         shown = self._memory
         if shown is not None and shown.id == memory.id and not self.dirty:
             self.show_memory(memory)  # the user is still here and typed nothing since: show the new version
-        self.memory_saved.emit(memory, before)
+        (self.version_restored if restored else self.memory_saved).emit(memory, version)

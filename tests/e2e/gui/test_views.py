@@ -185,6 +185,25 @@ def test_restore_version_only_for_an_earlier_version(qtbot, desktop):
     assert detail.restore.isEnabled()
 
 
+def test_restoring_a_version_says_which_one_it_brought_back(qtbot, desktop):
+    memory = desktop.services.memories.create(MemoryCreate(content="version one")).memory
+    for text in ("version two", "version three"):
+        desktop.services.memories.update(memory.id, MemoryUpdate(content=text))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    detail = browser.detail
+    qtbot.waitUntil(lambda: detail.history.count() == 3, timeout=10_000)
+    detail.history.setCurrentRow(1)  # newest first: version 2
+    qtbot.mouseClick(detail.restore, Qt.LeftButton)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).version == 4, timeout=20_000)
+    qtbot.waitUntil(lambda: browser.notice.isVisible() and "Restored" in browser.notice.message.text(),
+                    timeout=10_000)
+    assert browser.notice.message.text().startswith("Restored version 2 as version 4")
+    assert desktop.services.memories.get(memory.id).content == "version two"
+
+
 def _history_in_view(qtbot, qapp, desktop, texts, *, metadata_open):
     """Whether every version of a memory written as ``texts`` is in view in the history at once (themed, as the
     app is), and the note keeps room for a few lines of its own."""
