@@ -229,7 +229,18 @@ class BrowserView(QWidget):
         self._update_buttons()
 
     def _on_model_counted(self, total: int) -> None:
-        self.count.setText(f"{plural(total, 'memory')} {self._where()}")
+        if not self.filters_active():
+            self.count.setText(f"{plural(total, 'memory')} {self._where()}")
+            return
+        # Filtered, the count alone read like the scope's total ("0 memories in default" of 2): say of how many.
+        f, scope = self.model.filter, MemoryFilter(namespace=self._namespace, only_deleted=self._trash)
+        self._runner.run(lambda: self._services.memories.count(scope),
+                         lambda in_scope: self._on_scope_counted(f, total, in_scope), lambda _exc: None, owner=self)
+
+    def _on_scope_counted(self, f: MemoryFilter, total: int, in_scope: int) -> None:
+        if self.model.filter == f:
+            self.count.setText(f"{total:,} of {plural(in_scope, 'memory')} {self._where()} "
+                               f"{'matches' if total == 1 else 'match'} the filters")
 
     def selected(self) -> Memory | None:
         rows = self.table.selectionModel().selectedRows()

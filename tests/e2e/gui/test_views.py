@@ -348,6 +348,22 @@ def test_new_memory_and_new_key_stay_open_with_the_error_until_the_service_takes
     assert [k.name for k in desktop.services.keys.list() if k.namespace == "work"] == ["cursor"]
 
 
+def test_the_footer_says_how_many_of_the_namespace_match_while_filters_narrow_it(qtbot, desktop):
+    for text in ("The user drinks tea", "The user cycles to work"):
+        desktop.services.memories.create(MemoryCreate(content=text, memory_type="preference"))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 2)
+    assert browser.count.text() == "2 memories in default"
+    browser.type_filter.setCurrentText("fact")
+    # "0 memories in default" read like the namespace's total: the footer says of how many.
+    qtbot.waitUntil(lambda: browser.count.text() == "0 of 2 memories in default match the filters", timeout=10_000)
+    browser.type_filter.setCurrentText("preference")
+    qtbot.waitUntil(lambda: browser.count.text() == "2 of 2 memories in default match the filters", timeout=10_000)
+    browser.type_filter.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: browser.count.text() == "2 memories in default", timeout=10_000)
+
+
 def test_all_namespaces_has_a_namespace_column(qtbot, desktop):
     desktop.services.memories.create(MemoryCreate(content="at home", namespace="default"))
     desktop.services.memories.create(MemoryCreate(content="at work", namespace="work"))
