@@ -21,6 +21,8 @@ from memvault.domain.enums import MemoryType, TagMatch, Tier
 from memvault.domain.models import MemoryFilter
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
 
+#: Pixels a field needs beside its hint: the theme's 8 px padding, a 1 px border and Qt's 2 px margin each side.
+HINT_ROOM = 24
 ANY_TYPE = "any type"
 ANY_TIER = "any tier"
 PERIODS: dict[str, float | None] = {"any time": None, "last 24 hours": 86400, "last 7 days": 7 * 86400,
@@ -177,6 +179,8 @@ class FilterBar(QWidget):
     def _edit(hint: str) -> QLineEdit:
         edit = QLineEdit()
         edit.setPlaceholderText(hint)
+        # As wide as its hint and the theme's padding: a clipped "metadata key=v…" did not say what to type.
+        edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(hint) + HINT_ROOM)
         return edit
 
     def memory_filter(self, namespace: str | None, only_deleted: bool) -> MemoryFilter:

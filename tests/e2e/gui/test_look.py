@@ -105,3 +105,28 @@ def test_the_sync_page_shows_where_the_keyboard_is(qtbot, qapp, desktop):
     finally:
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
+
+
+def test_more_filters_shows_every_hint_whole_at_1366x768(qtbot, qapp, desktop):
+    from PySide6.QtWidgets import QLineEdit
+
+    from memvault.gui.theme import apply_theme
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)  # the padding the app's fields have
+    try:
+        window = desktop.window
+        qtbot.waitExposed(window)
+        bar = window.browser.filters
+        bar.more_button.setChecked(True)
+        qtbot.waitUntil(bar.more.isVisible, timeout=5_000)
+        edits = [e for e in bar.findChildren(QLineEdit) if e.isVisible() and e.placeholderText()]
+        assert len(edits) >= 6
+        # 8 px of padding, a 1 px border and Qt's 2 px margin each side: "metadata key=v…" was clipped.
+        clipped = {e.placeholderText(): e.width() for e in edits
+                   if e.width() < e.fontMetrics().horizontalAdvance(e.placeholderText()) + 22}
+        assert clipped == {}
+        assert window.frameGeometry().width() <= 1366
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
