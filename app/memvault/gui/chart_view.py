@@ -132,10 +132,26 @@ class ChartView(QWidget):
         if self._chart.kind == HORIZONTAL_BARS:
             widest = max((metrics.horizontalAdvance(c) for c in self._chart.categories), default=0)
             left = min(widest + 8, body.width() * 0.45)
-            return body.adjusted(left, 0, -metrics.horizontalAdvance(self._chart.tick_labels()[-1]) / 2,
-                                 -(metrics.height() + 4))
+            # Room on the right for the longest bar's count (it reaches the last tick; its label was left out).
+            right = max(metrics.horizontalAdvance(self._chart.tick_labels()[-1]) / 2, self._value_room(metrics))
+            return body.adjusted(left, 0, -right, -(metrics.height() + 4))
         left = max(metrics.horizontalAdvance(t) for t in self._chart.tick_labels()) + 6
         return body.adjusted(left, metrics.height() / 2, 0, -(metrics.height() + 4))
+
+    def _value_room(self, metrics: QFontMetrics) -> float:
+        """Width past a bar's end its count takes (namespaces: one series of horizontal bars), else 0."""
+        if self._chart.kind != HORIZONTAL_BARS or len(self._chart.series) != 1:
+            return 0.0
+        return max(metrics.horizontalAdvance(f"{v:,.0f}") for v in self._chart.series[0].values) + 8
+
+    def value_labels(self) -> list[tuple[QRectF, str]]:
+        """Namespaces: where each bar's count is written, just past its end (bars too thin to read are skipped)."""
+        metrics = QFontMetrics(self.font())
+        if not self._value_room(metrics):
+            return []
+        return [(QRectF(rect.right() + 4, rect.top(), metrics.horizontalAdvance(label) + 2, rect.height()), label)
+                for rect, label in zip(self.bar_rects()[0], (f"{v:,.0f}" for v in self._chart.series[0].values))
+                if rect.height() >= metrics.height() * 0.8]
 
     def _scale(self, value: float, length: float) -> float:
         return length * value / (self._chart.ticks()[-1] or 1)
@@ -266,20 +282,12 @@ class ChartView(QWidget):
 
     def _paint_bars(self, painter: QPainter, text: QColor) -> None:
         colors = self.colors()
-        metrics = QFontMetrics(self.font())
         painter.setPen(Qt.NoPen)
         for j, row in enumerate(self.bar_rects()):
             painter.setBrush(colors[j % len(colors)])
             for rect in row:
                 painter.drawRect(rect)
-        if self._chart.kind != HORIZONTAL_BARS or len(self._chart.series) != 1:
-            return
-        # Namespaces: the count at the end of each bar, where there is room.
+        # Namespaces: the count at the end of each bar.
         painter.setPen(text)
-        plot = self._plot()
-        for rect, value in zip(self.bar_rects()[0], self._chart.series[0].values):
-            label = f"{value:,.0f}"
-            room = plot.right() - rect.right()
-            if rect.height() >= metrics.height() * 0.8 and room >= metrics.horizontalAdvance(label) + 6:
-                painter.drawText(QRectF(rect.right() + 4, rect.top(), room, rect.height()),
-                                 Qt.AlignLeft | Qt.AlignVCenter, label)
+        for rect, label in self.value_labels():
+            painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter, label)

@@ -153,3 +153,16 @@ def _minimum_width(qtbot) -> int:
     view = ChartView(bar_chart("x", {"a": 1}), "x")
     qtbot.addWidget(view)
     return view.minimumWidth()
+
+
+@pytest.mark.parametrize("counts", [{"default": 3, "work": 1}, {"default": 2, "work": 2}])
+def test_every_namespace_bar_has_its_count_even_the_longest(qtbot, counts):
+    """The longest bar reaches the last tick: its count still gets room beside it, inside the chart."""
+    view, image = _drawn(qtbot, bar_chart("By namespace", counts, horizontal=True), width=300, height=300)
+    labels = view.value_labels()
+    assert [text for _rect, text in labels] == [str(v) for v in counts.values()]
+    for (rect, _text), bar in zip(labels, view.bar_rects()[0]):
+        assert rect.left() >= bar.right() and rect.right() <= view.width()
+        inked = [image.pixelColor(x, y).lightness() < 120 for x in range(int(rect.left()), int(rect.right()))
+                 for y in range(int(rect.top()), int(rect.bottom()))]
+        assert any(inked), (rect, counts)  # the digits are drawn there
