@@ -47,6 +47,7 @@ class QuickCapture(QWidget):
         self.memory_type, self.tags = self.form.memory_type, self.form.tags
         self.message = QLabel("Ctrl+Enter to save · Esc to cancel")
         self.message.setAccessibleName("Quick capture status")
+        self.message.setWordWrap(True)  # a long refusal wraps rather than widen the window to its length
         save = QPushButton(icon("save"), "Save")
         save.setAccessibleName("Save memory")
         save.clicked.connect(self.save)

@@ -188,12 +188,16 @@ def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
 def test_quick_capture_says_a_refused_namespace_as_a_sentence(qtbot, desktop):
     capture = desktop.quick_capture
     capture.open_for(desktop.services, ["default"])
+    qtbot.waitExposed(capture)
+    width = capture.width()
     capture.namespace.setCurrentText("my project!")
     qtbot.keyClicks(capture.text, "Ship the beta on Friday")
     qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
     qtbot.waitUntil(lambda: "amespace must be" in capture.message.text(), timeout=10_000)
     assert "Namespace must be" in capture.message.text() and capture.message.text().endswith(".</span>")
     assert capture.isVisible() and capture.text.toPlainText() == "Ship the beta on Friday"
+    QApplication.processEvents()
+    assert capture.width() == width  # the message wraps; the window does not widen to fit it
 
 
 def test_quick_capture_in_another_language_says_so_in_the_status_bar(qtbot, desktop):
