@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (
 
 from memvault.domain.changes import ChangeEvent, ChangeKind
 from memvault.domain.errors import MemvaultError
-from memvault.domain.models import CreateResult, Memory, MemoryCreate, MemoryFilter
+from memvault.domain.models import CreateResult, Memory, MemoryFilter
 from memvault.gui.detail import DetailPane
 from memvault.gui.filter_bar import FilterBar
 from memvault.gui.icons import icon
 from memvault.gui.memory_list import MemoryListView, make_quiet
 from memvault.gui.memory_model import MemoryTableModel, preview
+from memvault.gui.new_memory import NewMemoryFlow
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.widgets import NewMemoryDialog, NoticeBar, run_cancellable
+from memvault.gui.widgets import NoticeBar, run_cancellable
 from memvault.service.container import Services
 from memvault.gui.wording import plural, sentence
 
@@ -105,6 +106,8 @@ class BrowserView(QWidget):
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
         self.detail.version_restored.connect(self._on_detail_version_restored)
         self.detail.memory_requested.connect(self.select_memory)
+        self.new_flow = NewMemoryFlow(services, runner, self, return_to=self.table)
+        self.new_flow.created.connect(self._on_memory_created)
         self.notice = NoticeBar()
         self.notice.action_triggered.connect(self._on_notice_action_triggered)
         self.count = QLabel()
@@ -324,35 +327,7 @@ class BrowserView(QWidget):
         """Open the New memory dialog (the same form as Quick capture)."""
         if self._trash:
             return
-        self.new_dialog = dialog = NewMemoryDialog(self._namespace or "default", self)
-        dialog.save_requested.connect(lambda data: self._on_new_dialog_save_requested(dialog, data))
-        dialog.finished.connect(self._on_new_dialog_finished)
-        self._runner.run(self._services.stats.namespaces,
-                         lambda found: dialog.form.set_namespaces([n.name for n in found]), owner=dialog)
-        dialog.open()
-
-    def _on_new_dialog_save_requested(self, dialog: NewMemoryDialog, data: MemoryCreate) -> None:
-        # The dialog closes once the memory is stored: a refused one (a bad namespace) is still there to correct.
-        self._runner.run(lambda: self._services.memories.create(data),
-                         lambda result: self._on_new_memory_stored(dialog, result),
-                         lambda exc: self._on_new_memory_refused(dialog, exc), owner=self)
-
-    def _on_new_memory_stored(self, dialog: NewMemoryDialog, result: CreateResult) -> None:
-        if dialog.isVisible():
-            dialog.accept()
-        self._on_memory_created(result)
-
-    def _on_new_memory_refused(self, dialog: NewMemoryDialog, exc: MemvaultError) -> None:
-        if dialog.isVisible():
-            dialog.refuse(exc.message)
-        else:
-            self._error(exc)  # cancelled while it was being stored
-
-    def _on_new_dialog_finished(self, _result: int) -> None:
-        # The keyboard comes back to the list (where the new memory is selected), as it left from there; without
-        # a window manager nothing would hand the window its focus back.
-        self.window().activateWindow()
-        self.table.setFocus(Qt.OtherFocusReason)
+        self.new_dialog = self.new_flow.open(self._namespace or "default")
 
     def _on_memory_created(self, result: CreateResult) -> None:
         memory = result.memory
