@@ -176,15 +176,19 @@ def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> 
         dict(search_filter.params, keys=filters.json_ids(ids))).scalars())
 
 
-#: Rows longer than this (characters) have their snippet cut in Python around the first query term found as
-#: written (else their opening), not by FTS5's ``snippet()``: that scores a window at every match against every
-#: other match, so its cost grows with the square of a row's matches (a 45 KB row repeating the query's two
-#: words: 0.25 s of CPU a row; ``highlight()``, which tokenizes the whole row, still 11 ms). At this length
-#: snippet() costs at most ~0.6 ms a row.
+#: Rows longer than this (characters) have their snippet cut in Python (:func:`cut_snippet`), not by FTS5's
+#: ``snippet()``: that scores a window at every match against every other match, so its cost grows with the
+#: square of a row's matches (a 45 KB row repeating the query's two words: 0.25 s of CPU a row;
+#: ``highlight()``, which tokenizes the whole row, still 11 ms). At this length snippet() costs ~0.6 ms a row.
 SNIPPET_SCORED_MAX_CHARS = 2_000
+#: How much of a window a cut snippet shows after its first match (snippet()'s 24 tokens: ~150 characters).
+SNIPPET_CUT_CHARS = 150
+#: Matches a cut snippet weighs at most (a row of nothing but the query's words has thousands).
+SNIPPET_CUT_MATCHES = 2_000
+_EXPRESSION_WORD = re.compile(r'"((?:[^"]|"")*)"')
 
 
-def _snippets(conn: Connection, expr: str, query: str, ids) -> dict[int, str]:
+def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
     # snippet() re-reads and re-tokenizes each row (~90 us): asked only for the rows wanted.
     if not ids:
         return {}
@@ -193,8 +197,41 @@ def _snippets(conn: Connection, expr: str, query: str, ids) -> dict[int, str]:
         "CASE WHEN length(content) > :cap THEN content END FROM memory_fts "
         "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))"),
         {"expr": expr, "keys": filters.json_ids(ids), "cap": SNIPPET_SCORED_MAX_CHARS}).all()
-    pattern = fts.term_pattern(query) if any(r[2] is not None for r in rows) else None
-    return {r[0]: r[1] if r[2] is None else fts.snippet_in(r[2], pattern) for r in rows}
+    words = [w.replace('""', '"') for w in _EXPRESSION_WORD.findall(expr)]
+    return {r[0]: r[1] if r[2] is None else cut_snippet(r[2], words) for r in rows}
+
+
+def cut_snippet(content: str, words: list[str]) -> str:
+    """A snippet in the style of ``snippet()``: the window of :data:`SNIPPET_CUT_CHARS` that holds the most of
+    ``words`` (the keyword search's own, stopwords already left out), each found at the start of a word (the
+    index's stems: "generator" finds "generators"), marked ``**``; the row's opening when none is found."""
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+                         + r")\w*", re.IGNORECASE) if words else None
+    found = [] if pattern is None else [m for _, m in zip(range(SNIPPET_CUT_MATCHES), pattern.finditer(content))]
+    if not found:
+        return fts.snippet_in(content, None)
+    best, best_terms, last = 0, 0, 0
+    for first, match in enumerate(found):  # two pointers: each match enters and leaves the window once
+        last = max(last, first)
+        while last + 1 < len(found) and found[last + 1].end() <= match.start() + SNIPPET_CUT_CHARS:
+            last += 1
+        terms = len({m.group().lower() for m in found[first:last + 1]})
+        if terms > best_terms:
+            best, best_terms = first, terms
+    start = max(0, found[best].start() - fts.SNIPPET_CONTEXT)
+    if start:
+        space = content.find(" ", start, found[best].start())  # begin at a word, as snippet() does
+        start = start if space < 0 else space + 1
+    end = min(len(content), found[best].start() + SNIPPET_CUT_CHARS)
+    pieces, at = [], start
+    for m in found[best:]:
+        if m.start() >= end:
+            break
+        end = max(end, m.end())  # a match the cut would split is kept whole
+        pieces += [content[at:m.start()], "**", m.group(), "**"]
+        at = m.end()
+    pieces.append(content[at:end])
+    return ("…" if start else "") + "".join(pieces) + ("…" if end < len(content) else "")
 
 
 def keyword_expression(conn: Connection, query: str) -> str | None:
@@ -213,7 +250,7 @@ def keyword_snippets(conn: Connection, query: str, memory_ids: list[int], expr: 
         return fts.snippets_of(conn, query, memory_ids)
     if expr is None:
         expr = fts_query_within_budget(conn, query) if memory_ids else None
-    return {} if expr is None else _snippets(conn, expr, query, memory_ids)
+    return {} if expr is None else _snippets(conn, expr, memory_ids)
 
 
 def keyword(conn: Connection, query: str, f: MemoryFilter, k: int, now: float, *,
@@ -267,7 +304,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
         passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
     if len(passing) >= k or complete:
         best = fts.best_by_text(conn, [r for r in top if r[0] in passing], k, ordered)
-        shown = _snippets(conn, expr, query, [mid for mid, _ in best]) if snippets else {}
+        shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
         return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
     # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).
     search_filter = filters.full(f, now)
@@ -279,7 +316,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
         ),
         dict(search_filter.params, expr=expr, k=k),
     ).all()
-    shown = _snippets(conn, expr, query, [r.memory_id for r in rows]) if snippets else {}
+    shown = _snippets(conn, expr, [r.memory_id for r in rows]) if snippets else {}
     return [KeywordHit(r.memory_id, float(r.rank), shown.get(r.memory_id, "")) for r in rows]
 
 

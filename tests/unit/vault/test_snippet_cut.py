@@ -18,3 +18,13 @@ def test_a_long_row_is_looked_through_folded_only_in_its_opening():
     assert "**" not in late and late.startswith("これは長い文書です") and late.endswith("…")
     # As written, a term is found anywhere, however long the row.
     assert fts.snippet_in(filler + "abc", pattern).endswith("**abc**")
+
+
+def test_a_long_rows_cut_finds_the_keyword_searchs_words_at_word_starts_and_their_densest_window():
+    from memvault.vault.search import cut_snippet
+
+    row = "Section 1 discusses fuel. " * 100 + "The generators' fuel is kept in the shed. " + "Nothing else. " * 100
+    cut = cut_snippet(row, ["is", "generator", "fuel"])
+    assert "d**is**cusses" not in cut  # a word's inside is not a match ("is" in "discusses")
+    assert "The **generators**' **fuel** **is** kept" in cut  # the window with the most of the words
+    assert cut_snippet("no match here " * 300, ["zebra"]).startswith("no match here")  # the opening, cut
