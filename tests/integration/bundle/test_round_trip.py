@@ -31,7 +31,8 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8)
 # Top-level keys without NUL: a key is a filter's JSON path, so NUL is refused there (service/validation.py).
-metadata = st.dictionaries(st.text(st.characters(blacklist_characters="\x00"), max_size=12), json_values, max_size=4)
+metadata = st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12),
+                           json_values, max_size=4)
 tags = st.lists(st.text(st.characters(blacklist_categories=("Cs", "Zs", "Cc")), min_size=1, max_size=12),
                 max_size=4, unique=True)
 memory = st.fixed_dictionaries({
