@@ -128,6 +128,7 @@ def test_memory_text_cannot_steer_the_terminal(env, capsys, monkeypatch):
     assert code != 0 and err == "memvault: no memory with id no\\x1b[2Jsuch\n"
 
 
+@pytest.mark.slow  # a memvault process of its own
 def test_output_into_a_closed_pipe_ends_quietly(env, capsys):
     """`memvault list | head -1`: the reader leaves before the output is written. No traceback, the status a
     shell gives a command that SIGPIPE ended."""
