@@ -270,16 +270,15 @@ class SyncService:
             if ring is None or target is None:
                 return SyncStatus(enabled=False)
             last = json.loads(store.get_setting(conn, _LAST) or "{}")
-            shared = scopes.shared(conn)
+            chosen, shared = scopes.read(conn), scopes.shared(conn)
             # Packed for sending, and made here but not packed yet (a cycle packs them before it sends; when the
             # target was down it stopped before that, and these were all that was unsent).
             pending = store.outbox_count_after(conn, int(store.get_setting(conn, "sync_pushed") or 0),
                                                without=shared) + \
                 store.local_entries_count(conn, int(store.get_setting(conn, replica.OPLOG_CURSOR) or 0),
-                                          self._device_id, only=scopes.read(conn), without=shared)
+                                          self._device_id, only=chosen, without=shared)
             cursors = store.cursors(conn)
             conflicts = len(store.conflicts(conn))
-            chosen, shared = scopes.read(conn), scopes.shared(conn)
             held = skew.summary(conn, int(self._wall() * 1000))
             clock = skew.state(conn)
         try:

@@ -99,13 +99,14 @@ def catch_up_own(engine: SyncParts, seqs: list[int], start: tuple[int, list[Any]
     """
     head = start[1] if start[1] and start[1][0] == start[0] else None
     mine = [seq for seq in seqs if seq > start[0]]
+    if not mine:
+        return None  # the listing does not show the file just read yet: the next cycle tries again
     stall = pull_chain(engine, engine.device_id, mine, report, False, (start[0], head))
     if stall is not None:
         report.problems.append(f"this vault is older than its own changes on the target (restored from a backup?), "
                                f"and they cannot all be read back: {stall[1]}; its own changes wait, unsent")
         return None
-    applied = read_ops(engine, engine.device_id, mine[-1])[2] if mine else None
     report.problems.append(f"this vault was restored from a backup taken while it synced (or a copy of it synced "
                            f"elsewhere): read back {len(mine)} segment(s) of its own changes made since; what it "
                            "writes now is sent after them")
-    return [mine[-1], digest(applied)] if applied is not None else None
+    return [mine[-1], digest(read_ops(engine, engine.device_id, mine[-1])[2])]
