@@ -14,18 +14,23 @@ def _two_memories(qtbot, desktop):
     return desktop.window.browser
 
 
+def _second_row_shown(qtbot, desktop):
+    """Two memories in the browser, the second row selected and shown: ``(browser, detail pane, that memory)``."""
+    desktop.window.activateWindow()
+    browser = _two_memories(qtbot, desktop)
+    browser.table.selectRow(1)
+    first = browser.selected()
+    qtbot.waitUntil(lambda: browser.detail.content.toPlainText() == first.content)
+    return browser, browser.detail, first
+
+
 def _focus(qtbot, widget):
     widget.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=5_000)
 
 
 def test_clicking_another_row_saves_the_edit_and_undo_brings_the_old_text_back(qtbot, desktop):
-    desktop.window.activateWindow()
-    browser = _two_memories(qtbot, desktop)
-    detail = browser.detail
-    browser.table.selectRow(1)
-    first = browser.selected()
-    qtbot.waitUntil(lambda: detail.content.toPlainText() == first.content)
+    browser, detail, first = _second_row_shown(qtbot, desktop)
     _focus(qtbot, detail.content)
     detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
     qtbot.keyClicks(detail.content, " every morning")
@@ -76,12 +81,7 @@ def test_a_memory_saved_into_another_namespace_is_followed_there(qtbot, desktop)
 
 
 def test_another_row_is_refused_while_the_metadata_is_invalid_so_the_text_edit_is_kept(qtbot, desktop):
-    desktop.window.activateWindow()
-    browser = _two_memories(qtbot, desktop)
-    detail = browser.detail
-    browser.table.selectRow(1)
-    first = browser.selected()
-    qtbot.waitUntil(lambda: detail.content.toPlainText() == first.content)
+    browser, detail, first = _second_row_shown(qtbot, desktop)
     detail.meta.metadata_toggle.setChecked(True)
     detail.metadata.setPlainText('{"source": chat')
     _focus(qtbot, detail.content)
