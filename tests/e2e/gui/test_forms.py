@@ -5,12 +5,16 @@ from memvault.gui.tray import QuickCapture
 from memvault.gui.widgets import MemoryForm, NewMemoryDialog
 
 
-def test_quick_capture_and_new_memory_share_one_form(qtbot):
-    runner = TaskRunner()
-    capture = QuickCapture(runner)
-    dialog = NewMemoryDialog("work")
+def _both_forms(qtbot) -> tuple[QuickCapture, NewMemoryDialog]:
+    """Quick capture and the New memory dialog, each with its form."""
+    capture, dialog = QuickCapture(TaskRunner()), NewMemoryDialog("work")
     qtbot.addWidget(capture)
     qtbot.addWidget(dialog)
+    return capture, dialog
+
+
+def test_quick_capture_and_new_memory_share_one_form(qtbot):
+    capture, dialog = _both_forms(qtbot)
     assert isinstance(capture.form, MemoryForm) and isinstance(dialog.form, MemoryForm)
     for form in (capture.form, dialog.form):
         form.set_namespaces(["work", "home"], "work")
@@ -28,11 +32,7 @@ def test_tab_leaves_the_quick_capture_text_as_it_leaves_the_new_memory_text(qtbo
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    runner = TaskRunner()
-    capture = QuickCapture(runner)
-    dialog = NewMemoryDialog("work")
-    qtbot.addWidget(capture)
-    qtbot.addWidget(dialog)
+    capture, dialog = _both_forms(qtbot)
     for window, form in ((capture, capture.form), (dialog, dialog.form)):
         window.show()
         window.activateWindow()
