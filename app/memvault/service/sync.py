@@ -282,13 +282,14 @@ class SyncService:
             held = skew.summary(conn, int(self._wall() * 1000))
             clock = skew.state(conn)
         try:
-            group, error = KeyRing.decode_local(ring).group, last.get("error")
+            decoded = KeyRing.decode_local(ring)
+            group, removed, error = decoded.group, set(decoded.removed), last.get("error")
         except SyncKeyError as exc:  # set up by an older Memvault: the status says what to do
-            group, error = None, exc.message
+            group, removed, error = None, set(), exc.message
         return SyncStatus(
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
             group=group, device_id=self._device_id, last_sync_at=last.get("at"),
-            last_error=error, pending_ops=pending, devices_seen=len(cursors) + 1, conflicts=conflicts,
+            last_error=error, pending_ops=pending, devices_seen=len(set(cursors) - removed) + 1, conflicts=conflicts,
             problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
@@ -327,9 +328,8 @@ class SyncService:
             raise NotFound(f"no device {device_id} syncs through this target")
         new = None if new_passphrase is None else (new_passphrase, self._settings.kdf_memory_kib,
                                                     self._settings.kdf_iterations)
+        # How far this device read the removed one stays: its snapshots say so to the members that read less.
         self._run(lambda: engine.rotate(device_id, passphrase, new))
-        with self._db.write() as conn:
-            store.delete_cursor(conn, device_id)
 
     def change_passphrase(self, old: str, new: str) -> None:
         """Wrap every sync key generation under ``new`` and start a new generation (granted to every member), so

@@ -251,10 +251,13 @@ class SyncEngine:
                 listed.setdefault(device, [])
         for device in json.loads(found[STUCK] or "{}"):
             listed.setdefault(device, [])  # stuck on one with no segments left: its next snapshot is the way on
+        for device in self.ring.removed:
+            listed.setdefault(device, [])  # what a member read of it before its removal may be in a snapshot only
         for device, seqs in sorted(listed.items()):
             if device == self.device_id:
                 continue
             if device in self.ring.removed:
+                snapshots.settle_removed(self, device, report)
                 self._ignore_removed(device, seqs, report)
                 continue
             if self._cursor_moves == moves:

@@ -172,6 +172,59 @@ def catch_up_from_snapshot(engine: SyncParts, device: str, needed: int, report: 
     return True
 
 
+#: ``{removed device: [member, how far its record says its snapshot covers it, that snapshot's number]}``: the
+#: snapshot last tried for what that device wrote before its removal; tried again only when one of these changes.
+REMOVED_TRIED = "sync_removed_tried"
+
+
+def settle_removed(engine: SyncParts, device: str, report: CycleReport) -> None:
+    """Apply what removed ``device`` wrote before its removal that another member read and this device did not.
+
+    Nothing a removed device writes is read from its own files (it may be in a stranger's hands). What the members
+    had read of it before they learned of the removal is group state, held in their snapshots, and each member's
+    signed record says how far its newest snapshot covers every device: the member that covers the most is
+    caught up with, so the group ends level (FORMAT.md, "Device identity and the key file").
+    """
+    records = engine.clocks.records if engine.clocks is not None else engine.records()
+    offers = {member: record["snapshot"][device] for member, record in records.items()
+              if member != engine.device_id and member in engine.ring.members
+              and isinstance(record.get("snapshot"), dict) and isinstance(record["snapshot"].get(device), int)}
+    if not offers:
+        return
+    member = max(sorted(offers), key=offers.__getitem__)
+    with engine.db.read() as conn:
+        cursors = store.cursors(conn)
+        tried = json.loads(store.get_setting(conn, REMOVED_TRIED) or "{}")
+    read = cursors[device].segment if device in cursors else 0
+    if offers[member] <= read:
+        return
+    seqs = _names(engine, "snapshots").get(member, [])
+    attempt = [member, offers[member], seqs[-1] if seqs else 0]
+    if tried.get(device) == attempt:
+        return  # reported when tried: a new snapshot or record is needed to try again
+    with engine.db.write() as conn:
+        store.set_setting(conn, REMOVED_TRIED, json.dumps(tried | {device: attempt}, sort_keys=True))
+    lost = f"what device {device[:8]} wrote before it was removed (up to its segment {offers[member]}) is not here yet"
+    try:
+        if not seqs:
+            raise NotFound(f"device {member[:8]}'s snapshot, which holds it, is missing on the target")
+        head, ops = _read_snapshot(engine, member, seqs[-1])
+    except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
+        report.problems.append(f"{lost}: {exc.message}")
+        return
+    covers = _trusted_covers(engine, member, head)
+    if covers.get(device, 0) <= read:
+        why = "it holds namespaces this device does not sync" if head["covers"].get(device, 0) > read else \
+            "its snapshot on the target is older than its record says (rolled back on the target)"
+        report.problems.append(f"{lost}: device {member[:8]} holds it, but {why}")
+        return
+    own = cursors[member].segment if member in cursors else 0
+    link = _chain(head, covers, member) if covers.get(member, 0) > own else None
+    engine.apply_ops(ops, member, covers.get(member, 0), report, True, covers=covers, link=link)
+    report.problems.append(f"applied what device {device[:8]} wrote before it was removed from the group (up to its "
+                           f"segment {covers[device]}), as device {member[:8]}'s snapshot holds it")
+
+
 def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) -> None:
     """Publish this device's record when it changed (or every few minutes), snapshot and compact when due, and
     write a snapshot at once when another device reports it cannot get past one of this device's segments."""

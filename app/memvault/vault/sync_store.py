@@ -163,10 +163,6 @@ def rewind_cursors(conn: Connection) -> None:
     conn.execute(text("UPDATE sync_cursors SET segment = 0"))
 
 
-def delete_cursor(conn: Connection, device_id: str) -> None:
-    conn.execute(text("DELETE FROM sync_cursors WHERE device_id = :d"), {"d": device_id})
-
-
 # -- the local oplog and memory rows, as sync reads them ------------------------------------------------------------
 
 @dataclass(frozen=True)

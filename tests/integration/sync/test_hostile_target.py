@@ -270,6 +270,29 @@ def test_an_old_generation_forgery_by_a_removed_device(group):
     assert b.sync.sync_now().problems == ()  # reported once, not on every cycle from now on
 
 
+def test_the_snapshot_that_holds_what_a_removed_device_wrote_is_withheld(group):
+    a, b, c, storage = group
+    write(c, f"{SECRET} from c before its removal")
+    c.sync.sync_now()
+    a.sync.sync_now()  # b has not read it
+    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
+    a.sync.sync_now()
+    prefix = f"{storage.group}/snapshots/{a.vault.device_id}/"
+    withheld = {name: storage.target.get(name) for name in storage.target.list(prefix)}
+    for name in withheld:
+        storage.target.delete(name)
+    first, second = b.sync.sync_now(), b.sync.sync_now()
+    assert any("before it was removed" in p and "missing on the target" in p for p in first.problems), first.problems
+    assert not any("before it was removed" in p for p in second.problems)  # reported once, not every cycle
+    assert f"{SECRET} from c before its removal" not in contents(b)
+    for name, data in withheld.items():
+        storage.target.put(name, data)
+    result = b.sync.sync_now()
+    assert any("applied what device" in p for p in result.problems), result.problems
+    rounds(a, b)
+    assert_converged(storage, a, b, expected=[f"{SECRET} from a", f"{SECRET} from c before its removal"])
+
+
 def test_a_removed_device_rejoining_with_the_passphrase(group, folder):
     a, b, c, storage = group
     a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)

@@ -66,6 +66,50 @@ def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
     assert _contents(a) == _contents(b) == ["after the removal"]
 
 
+def test_what_a_removed_device_wrote_before_its_removal_reaches_a_device_that_had_not_read_it(make_vault,
+                                                                                            tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
+    for s in (a, b, c):
+        s.sync.setup(config, SYNC_PASSPHRASE)
+    c.memories.create(MemoryCreate(namespace="n", content="written on c before its removal"))
+    c.sync.sync_now()
+    a.sync.sync_now()  # a has read it; b has not synced since
+    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
+    a.memories.create(MemoryCreate(namespace="n", content="after the removal"))
+    a.sync._engine().write_snapshot()  # a later snapshot of a's: it still says how far a read c
+    a.sync.sync_now()  # and a's record says how far that snapshot covers
+    result = b.sync.sync_now()
+    assert _contents(b) == _contents(a) == ["after the removal", "written on c before its removal"]
+    assert any("before it was removed" in p for p in result.problems), result.problems
+    # What c writes now is not applied anywhere, and reported once.
+    c_engine = c.sync._engine()
+    c.memories.create(MemoryCreate(namespace="n", content="written on c after its removal"))
+    c_engine.push(c_engine.new_report())
+    reported = [b.sync.sync_now().problems, b.sync.sync_now().problems]
+    assert any("which was removed" in p for p in reported[0]) and reported[1] == ()
+    assert _contents(b) == _contents(a) == ["after the removal", "written on c before its removal"]
+
+
+def test_a_member_that_read_more_of_a_removed_device_than_its_remover_brings_the_group_level(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
+    for s in (a, b, c):
+        s.sync.setup(config, SYNC_PASSPHRASE)
+    c.memories.create(MemoryCreate(namespace="n", content="read by a and b"))
+    c.sync.sync_now()
+    a.sync.sync_now()
+    c.memories.create(MemoryCreate(namespace="n", content="read by b only"))
+    c.sync.sync_now()
+    b.sync.sync_now()
+    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
+    b.sync.sync_now()  # learns of the removal, having read more of c than a did
+    b.sync._engine().write_snapshot()
+    b.sync.sync_now()
+    a.sync.sync_now()
+    assert _contents(a) == _contents(b) == ["read by a and b", "read by b only"]
+
+
 def test_a_mass_delete_pauses_until_allowed(make_vault, tmp_path):
     config = TargetConfig("folder", str(tmp_path / "target"))
     a, b = make_vault("a"), make_vault("b")
