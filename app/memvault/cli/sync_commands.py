@@ -60,8 +60,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
     passphrase = read_sync_passphrase(args, confirm=False)
     with opened(args) as svc:
         status = svc.sync.setup(config, passphrase, device_name=args.name, namespaces=args.namespace)
-    out(args, _status_doc(status), f"Sync is on: {status.target}; {status.devices_seen} device(s) in the group; "
-        f"syncing {_scope_text(status.namespaces)}{_shared_text(status.shared_with_people)}")
+    how = ("started a new sync group there (it held none): set up your other devices with the same target and sync "
+           "passphrase" if status.group_started else f"joined its sync group, {status.devices_seen} device(s) so far")
+    out(args, _status_doc(status), f"Sync is on: {status.target}; {how}; syncing {_scope_text(status.namespaces)}"
+        f"{_shared_text(status.shared_with_people)}")
     return 0
 
 

@@ -35,7 +35,7 @@ from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, kep
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import replica
 from memvault.sync import snapshots as sync_snapshots
-from memvault.sync.targets.factory import TargetConfig, open_target
+from memvault.sync.targets.factory import TargetConfig, open_new_target, open_target
 from memvault.vault import share_store
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
@@ -148,6 +148,7 @@ class SharingService:
                 me = self._identity()
                 config = {"namespace": namespace, "share": str(uuid.uuid4()), "anchor": me.person_id,
                           "target": target.to_json()}
+                open_new_target(target)
                 engine = self._engine(config)
                 engine.publish(rosters.create(config["share"], self._clock.now(), me, namespace))
                 self._keep(config)

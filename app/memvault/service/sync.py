@@ -8,6 +8,7 @@ runs at a time (a lock), from the CLI, the background loop or the GUI.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -38,7 +39,7 @@ from memvault.sync import identity
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import digest as segment_digest
 from memvault.sync.targets.base import ID
-from memvault.sync.targets.factory import TargetConfig, open_target
+from memvault.sync.targets.factory import TargetConfig, files_before_setup, open_new_target, open_target
 from memvault.vault import memory_queries as repo
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
@@ -128,7 +129,7 @@ class SyncService:
         check_passphrase(passphrase)
         if self.enabled():
             raise SyncError("sync is already set up for this vault; turn it off first (`memvault sync off`)")
-        target = open_target(config)
+        target = open_new_target(config)
         me = DeviceIdentity.new()
         ring, joined = self._join_or_create(target, passphrase, me)
         engine = self._new_engine(target, ring, me)
@@ -152,7 +153,7 @@ class SyncService:
         if joined:
             self._run(lambda: engine.join_from_snapshot(CycleReport()))
         self.sync_now()
-        return self.status()
+        return dataclasses.replace(self.status(), group_started=not joined)
 
     def _join_or_create(self, target: Any, passphrase: str, me: DeviceIdentity) -> tuple[KeyRing, bool]:
         """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""
@@ -206,7 +207,7 @@ class SyncService:
 
     def test_target(self, config: TargetConfig) -> int:
         """How many files the target holds (0: this device would start the group); a target error if it fails."""
-        return len(open_target(config).list(""))
+        return files_before_setup(config)
 
     def off(self) -> None:
         """Stop syncing: forget the target, its credentials and the sync key (the target is left as it is)."""

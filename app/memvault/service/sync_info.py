@@ -32,6 +32,8 @@ class SyncStatus:
     namespaces: tuple[str, ...] | None = None
     #: Namespaces shared with people: never device-synced, whatever ``namespaces`` says (each device joins them).
     shared_with_people: tuple[str, ...] = ()
+    #: Set by setup only: the target held no sync group, so this device started one (a mistyped path shows here).
+    group_started: bool = False
 
 
 @dataclass(frozen=True)

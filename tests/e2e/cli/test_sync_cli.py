@@ -57,12 +57,12 @@ def test_three_vaults_sync_through_a_folder_with_the_cli(env, capsys, monkeypatc
     code, out, err = run(capsys, env, "a", "sync", "setup", "--folder", folder, "--name", "laptop",
                          "--sync-passphrase-file", str(env / "sync.pass"), "--json")
     assert code == 0, err
-    assert json.loads(out)["enabled"] is True
+    assert json.loads(out)["enabled"] is True and json.loads(out)["group_started"] is True
     monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
     for name in "bc":
         code, out, err = run(capsys, env, name, "sync", "setup", "--folder", folder)
         assert code == 0, err
-        assert out.startswith("Sync is on: folder ")
+        assert out.startswith("Sync is on: folder ") and "joined its sync group" in out, out
     for name in "abc":
         code, out, err = run(capsys, env, name, "sync", "now")
         assert code == 0, err
@@ -100,6 +100,28 @@ def test_a_wrong_sync_passphrase_is_one_line_and_changes_nothing(env, capsys, mo
     assert code == 1 and out == "" and err.count("\n") == 1 and "sync passphrase" in err
     code, out, _ = run(capsys, env, "b", "sync", "status")
     assert out.startswith("Sync is off")
+
+
+def test_a_mistyped_or_vanished_sync_folder_starts_no_group(env, capsys, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    assert run(capsys, env, "a", "init")[0] == 0
+    mistyped = env / "Dropbx" / "memvault"
+    code, out, err = run(capsys, env, "a", "sync", "setup", "--folder", str(mistyped))
+    assert code == 1 and out == "" and err.count("\n") == 1 and "does not exist" in err, err
+    assert not mistyped.parent.exists()
+    assert run(capsys, env, "a", "sync", "status")[1].startswith("Sync is off")
+    folder = env / "Sync" / "memvault"
+    folder.parent.mkdir()
+    code, out, err = run(capsys, env, "a", "sync", "setup", "--folder", str(folder))
+    assert code == 0 and "started a new sync group there" in out, err
+    # The synced folder's drive is unmounted: the next cycle fails and writes nothing in its place.
+    moved = env / "Sync" / "elsewhere"
+    folder.rename(moved)
+    code, out, err = run(capsys, env, "a", "sync", "now")
+    assert code == 1 and "is not there" in err and err.count("\n") == 1, err
+    assert not folder.exists()
+    moved.rename(folder)
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from memvault.domain.errors import NotFound
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
-from memvault.sync.targets.factory import TargetConfig, open_target
+from memvault.sync.targets.factory import TargetConfig, open_new_target, open_target
 from tests.helpers.sync_servers import (
     S3_CREDENTIALS,
     make_bucket,
@@ -50,7 +50,7 @@ def config(request, tmp_path):
 
 
 def test_create_only_writes_never_overwrite(config):
-    target = open_target(config)
+    target = open_new_target(config)
     assert target.put_new("g/ops/d/0000000001", b"first") is True
     assert target.put_new("g/ops/d/0000000001", b"second") is False
     assert target.get("g/ops/d/0000000001") == b"first"
@@ -106,7 +106,7 @@ def test_a_folder_without_hard_links_still_never_overwrites(tmp_path, monkeypatc
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_links)
-    target = open_target(TargetConfig("folder", str(tmp_path / "fat")))
+    target = open_new_target(TargetConfig("folder", str(tmp_path / "fat")))
     assert target.put_new("g/ops/d/0000000001", b"first") is True
     assert target.put_new("g/ops/d/0000000001", b"second") is False
     assert target.get("g/ops/d/0000000001") == b"first"

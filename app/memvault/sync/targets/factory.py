@@ -42,3 +42,21 @@ def open_target(config: TargetConfig) -> Target:
         from memvault.sync.targets.webdav import WebDavTarget
         return WebDavTarget.from_config(config)
     raise InvalidInput(f"unknown sync target kind {config.kind!r} (folder, s3 or webdav)")
+
+
+def open_new_target(config: TargetConfig) -> Target:
+    """A target being set up (a sync group, a shared namespace): a folder is made when only its last part is
+    missing (:meth:`FolderTarget.make_root`); every later use of the target needs it to be there."""
+    target = open_target(config)
+    if isinstance(target, FolderTarget):
+        target.make_root()
+    return target
+
+
+def files_before_setup(config: TargetConfig) -> int:
+    """How many files the target holds (0: setting up here starts the group), reading and creating nothing."""
+    target = open_target(config)
+    if isinstance(target, FolderTarget) and not target.root.is_dir():
+        target.make_root(check_only=True)
+        return 0
+    return len(target.list(""))

@@ -21,10 +21,31 @@ from memvault.domain.errors import NotFound, SyncTargetError
 
 
 class FolderTarget:
-    """A target in the folder ``root`` (created if missing)."""
+    """A target in the folder ``root``, which must exist: a sync folder that went missing (moved, deleted, its drive
+    not mounted) fails every call rather than start an empty tree in its place, where this device would write back
+    the key file alone. Setting up sync makes it (:meth:`make_root`) when only its last part is missing."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).expanduser()
+
+    def make_root(self, *, check_only: bool = False) -> None:
+        """Create the folder when its parent exists; a parent that does not is most likely a mistyped path."""
+        if self.root.is_dir():
+            return
+        if not self.root.parent.is_dir():
+            raise SyncTargetError(f"cannot use {self.root} as the sync folder: {self.root.parent} does not exist "
+                                  "(check the path; Memvault creates only the last folder of it)")
+        if check_only:
+            return
+        try:
+            self.root.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise self._fail(exc, "create the folder") from None
+
+    def _root_present(self) -> None:
+        if not self.root.is_dir():
+            raise SyncTargetError(f"the sync folder {self.root} is not there (moved, deleted, or its drive is not "
+                                  "mounted): nothing was read or written")
 
     def describe(self) -> str:
         return f"folder {self.root}"
@@ -39,6 +60,7 @@ class FolderTarget:
         return SyncTargetError(f"cannot {what} in the sync folder {self.root}: {exc.strerror or exc}")
 
     def list(self, prefix: str) -> list[str]:
+        self._root_present()
         base = self.root / prefix if prefix else self.root
         if not base.is_dir():
             return []
@@ -56,11 +78,13 @@ class FolderTarget:
         try:
             return self._path(name).read_bytes()
         except FileNotFoundError:
+            self._root_present()
             raise NotFound(f"{name} is not in the sync folder") from None
         except OSError as exc:
             raise self._fail(exc, f"read {name}") from None
 
     def _temp(self, path: Path, data: bytes) -> Path:
+        self._root_present()
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.parent / f".{path.name}.{token_hex(6)}.tmp"
         with open(temp, "wb") as fh:
