@@ -144,7 +144,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
     lines = []
     for d in devices:
         seen = time.strftime("%Y-%m-%d %H:%M", time.localtime(d.last_seen)) if d.last_seen else "-"
-        mark = " (this device)" if d.this_device else (" (removed)" if d.removed else "")
+        mark = " (this device)" if d.this_device else " (removed)" if d.removed else \
+            " (not in the key file this device accepted: nothing under this id is applied)" if d.unknown else ""
         skew = f", clock {d.clock_ahead_ms / 1000:.0f} s ahead" if d.clock_ahead_ms else ""
         lines.append(f"{d.device_id}  {d.name or '-'}  last seen {seen}, {d.segments} segment(s){skew}{mark}")
     out(args, fmt.plain(devices), "\n".join(lines))

@@ -275,6 +275,8 @@ class SyncView(QWidget):
                 name += " (this device)"
             if d.removed:
                 name += " (removed)"
+            if d.unknown:
+                name += " (unknown: not applied)"
             clock = f"{d.clock_ahead_ms / 1000:.0f} s ahead" if d.clock_ahead_ms > 0 else "ok"
             for column, value in enumerate((name, ago(d.last_seen, now), str(d.segments), clock)):
                 self.devices.setItem(row, column, QTableWidgetItem(value))

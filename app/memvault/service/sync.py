@@ -311,7 +311,8 @@ class SyncService:
             found.append(DeviceInfo(
                 device, name if device == self._device_id else record.get("name"), device == self._device_id,
                 record.get("seen_at"), len(segments.get(device, [])), cursor.segment if cursor else None,
-                cursor.skew_ms if cursor else 0, device in engine.ring.removed))
+                cursor.skew_ms if cursor else 0, device in engine.ring.removed,
+                device != self._device_id and device not in engine.ring.members and device not in engine.ring.removed))
         return found
 
     def remove_device(self, device_id: str, passphrase: str, new_passphrase: str | None = None) -> None:

@@ -56,6 +56,9 @@ class DeviceInfo:
     applied_here: int | None
     clock_ahead_ms: int = 0
     removed: bool = False
+    #: Neither a member nor removed: files under an id the group's key file does not list (planted, or a device
+    #: whose joining this device has not read yet); nothing it writes is applied.
+    unknown: bool = False
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,8 @@ def test_a_rolled_back_key_file(group, make_vault, folder):
     _refused_key_file(storage, b, before, needle="no member vouched")
     result = b.sync.sync_now()
     assert any("not a member" in p for p in result.problems)
+    listed = {d.device_id: d for d in b.sync.devices()}
+    assert listed[late.vault.device_id].unknown and not listed[a.vault.device_id].unknown
     rounds(a, b, c)
     assert_converged(storage, a, b, c, expected=[f"{SECRET} after the new passphrase", f"{SECRET} from a"])
 
