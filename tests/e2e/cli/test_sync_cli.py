@@ -4,6 +4,7 @@ now, status, devices, conflicts, off, the sync passphrase's sources and one-line
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -102,7 +103,7 @@ def test_a_wrong_sync_passphrase_is_one_line_and_changes_nothing(env, capsys, mo
     assert out.startswith("Sync is off")
 
 
-def test_a_mistyped_or_vanished_sync_folder_starts_no_group(env, capsys, monkeypatch):
+def test_a_mistyped_or_vanished_sync_folder_starts_no_group(env, capsys, monkeypatch, caplog):
     monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
     assert run(capsys, env, "a", "init")[0] == 0
     mistyped = env / "Dropbx" / "memvault"
@@ -122,6 +123,19 @@ def test_a_mistyped_or_vanished_sync_folder_starts_no_group(env, capsys, monkeyp
     assert not folder.exists()
     moved.rename(folder)
     assert run(capsys, env, "a", "sync", "now")[0] == 0
+    # A file planted in this device's name is reported once: in the result, and one line on stderr for scripts.
+    device = json.loads(run(capsys, env, "a", "sync", "status", "--json")[1])["device_id"]
+    group = next(p for p in folder.iterdir() if p.is_dir())
+    (group / "ops" / device).mkdir(parents=True, exist_ok=True)
+    (group / "ops" / device / "0000000009").write_bytes(b"planted" * 100)
+    assert run(capsys, env, "b", "init")[0] == 0
+    assert run(capsys, env, "b", "sync", "setup", "--folder", str(folder))[0] == 0
+    caplog.set_level(logging.WARNING)
+    code, out, err = run(capsys, env, "b", "sync", "now", "--json")
+    assert code == 1 and "0000000009" in " ".join(json.loads(out)["problems"]), out
+    assert err.count("\n") == 1 and err.startswith("memvault: sync finished with"), err
+    # What the console would show of sync's log besides: nothing (pytest holds the root logger's handlers).
+    assert [r.name for r in caplog.records if r.name.startswith("memvault.sync")] == []
 
 
 @pytest.fixture(scope="module")
