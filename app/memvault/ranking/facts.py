@@ -12,8 +12,8 @@ search of facts and turns together worse than one of turns alone
    above the turn that answers, and a higher similarity. So a named fact's
    keyword evidence counts only the query words it matches outside its
    person's name, and when the query names that person its similarity is read
-   against the query with the name as "the user", as the query plan reads the
-   user's own name (:func:`name_neutral`, :mod:`memvault.ranking.query`). An
+   against the query without the name, as the query plan reads the user's own
+   name (:func:`name_neutral`, :mod:`memvault.ranking.query`). An
    unnamed user's facts all say "The user": that is their name, and a question
    saying "the user" matched every one of them.
 2. **Near-duplicates.** A fact restates part of its turn, so a search finding
@@ -31,8 +31,8 @@ search of facts and turns together worse than one of turns alone
    not in scope is a hit of its own (a MemSync-style store keeps no turns).
 
 3. **Whom a search serves.** A search scoped to one user (``user_id``) reads
-   that user's name, as their facts give it (:func:`served_names`), as "the
-   user" in the query (:mod:`memvault.ranking.query`): turns say "I", and
+   that user's name, as their facts give it (:func:`served_names`), and leaves
+   it out of the query (:mod:`memvault.ranking.query`): turns say "I", and
    questions name the person ("When did Maya adopt Juniper?").
 
 The scores are otherwise :mod:`memvault.ranking.fusion`'s. What each choice
@@ -73,7 +73,7 @@ def candidates_for(limit: int, facts_held: bool) -> int:
 
 def served_names(db, f) -> tuple[str, ...]:
     """The name of the person a search serves (its ``user_id`` filter), as that person's facts give it: the
-    query plan then reads it as "the user" (:mod:`memvault.ranking.query`). Read only for such a search."""
+    query plan then leaves it out (:mod:`memvault.ranking.query`). Read only for such a search."""
     if f.namespace is None or not f.user_id:
         return ()
     with db.read() as conn:
@@ -134,7 +134,7 @@ def similarity_reader(conn, index, embedder, namespace: str | None, scale: Simil
 
 
 def _named(query: str, fact: fact_links.FactCandidate) -> str | None:
-    """The query with the fact's person's name read as "the user" (:mod:`memvault.ranking.query`), or
+    """The query without the fact's person's name (:mod:`memvault.ranking.query`), or
     ``None`` when the query does not name them."""
     if not fact.person:
         return None
@@ -149,7 +149,7 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
 
     Keyword coverage is recomputed on the fact's words without the name; BM25, which cannot be split by word,
     is scaled by the share of the matched query words that remain. When the query names the fact's person,
-    its similarity is the fact's to the query with that name read as "the user" (``similarity``; kept as it
+    its similarity is the fact's to the query without that name (``similarity``; kept as it
     was when the index cannot answer).
     """
     stems = content_stems(keyword_query)

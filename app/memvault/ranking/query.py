@@ -4,8 +4,12 @@ Agents ask about the person they serve by name ("What is the name of Maya's
 dog?"). The memories about that person rarely contain the name: the user speaks
 in the first person, and the turns that do name the user are greetings. When
 the caller says what the user is called (``user_names``: a display name or
-aliases), those words are read as references to the user: the semantic side
-embeds "the user" in their place and the keyword side leaves them out.
+aliases), those words are read as references to the user, and both sides leave
+them out: in a search among one person's memories the name tells none of them
+apart. (The semantic side used to embed "the user" in their place; that phrase
+pulled up turns about anyone's "user", is English only, and lost to leaving the
+name out on every tuning configuration: ``docs/benchmarks.md``, "The user's
+name left out of the query".)
 
 The names are never derived from an id: ``prod-server``, ``team-alpha`` or
 ``john.doe`` are identifiers, and reading their parts as a name turned
@@ -56,6 +60,5 @@ def plan(query: str, user_names: Iterable[str] = ()) -> PlannedQuery:
                                 if w.lower() in names))
     if not found:
         return PlannedQuery(query, query)
-    semantic = pattern.sub(lambda m: "the user's" if m.group(1) else "the user", query)
-    keyword = " ".join(pattern.sub(" ", query).split())
-    return PlannedQuery(semantic, keyword or query, found)
+    without = " ".join(pattern.sub(" ", query).split())
+    return PlannedQuery(without or query, without or query, found)
