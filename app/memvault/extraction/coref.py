@@ -4,7 +4,9 @@ The people's own turns introduce people and things ("my aunt", "my nephew
 Karl", "Wiebke", "a parrot", "a canoe"), each owned by whoever said "my"; a later
 "she", "he", "they" or "it" refers to the most recent one that fits (gender
 for kin words, plural for "my parents", a concrete thing for "it"). A pet can
-be "she", "he" or "it". A name given later ("His name is Pip") joins the
+be "she", "he" or "it". A person of no known gender (a name, "my partner")
+once called "he" or "she" is that from then on, so the other pronoun no
+longer reaches them. A name given later ("His name is Pip") joins the
 mention ("the user's parrot Pip"). When two fitting mentions were made within
 the last few clauses the pronoun is ambiguous and stays unresolved (a dog and
 a friend just named are both "he"). Nothing cleverer: a clause whose subject is
@@ -29,6 +31,7 @@ NEUTRAL = frozenset(["partner", "friend", "boss", "manager", "colleague", "cowor
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
 PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish"])
 _POSSESSIVES = frozenset({"my", "our"})
+_GENDERED = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
 _PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
@@ -106,8 +109,23 @@ class Antecedents:
         if name.lower() not in mention.text.lower():
             mention.text = f"{mention.text} {name}"
 
+    def _learn_gender(self, tokens: tuple[Token, ...]) -> None:
+        """A person of no known gender (a name, "my partner") whom this clause calls "he" or "she" is that from
+        now on: the other pronoun no longer reaches them ("Marco ... he's an engineer ... she lives nearby")."""
+        for t in tokens:
+            kind = _GENDERED.get(t.lower_) if t.pos_ == "PRON" else None
+            mention = self.resolve(t.lower_) if kind is not None else None
+            if mention is None or mention.kind != "neutral" or self.mentions.get("neutral") is not mention:
+                continue
+            del self.mentions["neutral"]
+            mention.kind = kind
+            other = self.mentions.get(kind)
+            if other is None or other.order < mention.order:
+                self.mentions[kind] = mention
+
     def observe(self, tokens: tuple[Token, ...], voice: Voice = Voice()) -> None:
         """Record the mentions in a person's clause (after its fact is built, so a clause never refers to itself)."""
+        self._learn_gender(tokens)
         self._clauses += 1
         inside = {t.i for t in tokens}
         for t in tokens:
