@@ -104,13 +104,10 @@ def _comma_spliced(child: Token, head: Token) -> bool:
     if child.dep_ not in ("ccomp", "parataxis") or child.pos_ not in ("VERB", "AUX") or not _has_subject(child):
         return False
     doc = child.doc
-    # The comma may be the clause's own first or last token (the parser hangs it on either side).
     if child.i < head.i:
-        edge = child.right_edge.i
-        after = edge if doc[edge].text in _SPLICES else edge + 1
+        after = child.right_edge.i + 1
         return after < len(doc) and doc[after].text in _SPLICES
-    edge = child.left_edge.i
-    before = edge if doc[edge].text in _SPLICES else edge - 1
+    before = child.left_edge.i - 1
     return before >= 0 and doc[before].text in _SPLICES
 
 
