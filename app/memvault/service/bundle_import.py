@@ -127,6 +127,9 @@ class _Decision:
     record: MemoryRecord
     conflicting: bool
     local: q.Local | None = None
+    #: The vault's memory the bundle's met (its id, or its client id in the same namespace): what the report
+    #: lists, not the fresh id a copy is given.
+    conflict_with: str | None = None
 
 
 def open_bundle(fh: BinaryIO, private_key: bytes, passphrase: str | None) -> tuple[fmt.BundleHeader, bytes]:
@@ -297,17 +300,18 @@ class Importer:
                 return _Decision("new", record, conflicting=False)
             # Same idempotency key, different memory: the vault already holds "this" memory under another id.
             if policy is ConflictPolicy.COPY:
-                return _Decision("new", self._copy(record, owners), conflicting=True)
-            return _Decision("skip", record, conflicting=True)
+                return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=owner)
+            return _Decision("skip", record, conflicting=True, conflict_with=owner)
+        met = local.memory.id
         if local.memory.namespace != record.namespace:
             # Never move a memory between namespaces by import (e.g. --into with ids the vault holds elsewhere).
             if policy is ConflictPolicy.COPY:
-                return _Decision("new", self._copy(record, owners), conflicting=True)
-            return _Decision("skip", record, conflicting=True)
+                return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
+            return _Decision("skip", record, conflicting=True, conflict_with=met)
         if local.hlc == record.hlc or _same_fields(record, local.memory):
             return _Decision("skip", record, conflicting=False, local=local)
         if policy is ConflictPolicy.COPY:
-            return _Decision("new", self._copy(record, owners), conflicting=True)
+            return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
         replace_it = policy is ConflictPolicy.OVERWRITE or (
             policy is ConflictPolicy.NEWER and _later(record.hlc, local.hlc))
         return _Decision("update" if replace_it else "skip", record, conflicting=True, local=local)
@@ -334,7 +338,8 @@ class Importer:
             tally.conflicting += 1
             share[3] += 1
             if len(tally.conflicts) < CONFLICTS_LISTED:
-                tally.conflicts.append(decision.local.memory.id if decision.local else decision.record.id)
+                tally.conflicts.append(decision.conflict_with or (
+                    decision.local.memory.id if decision.local else decision.record.id))
         if decision.action == "skip":
             tally.skipped += 1
             share[2] += 1

@@ -73,6 +73,7 @@ def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tm
         dry = run(policy, dry_run=True)
         assert dry.dry_run and vault_state(other) == before
     assert (dry.new, dry.updated, dry.skipped, dry.conflicting) == (2, 0, 1, 2)  # copy: a and b copied, c same
+    assert sorted(dry.conflicts) == sorted([a.id, b.id])  # what a copy would meet, not ids made up for the run
 
     report = run(ConflictPolicy.SKIP)
     assert (report.new, report.updated, report.skipped, report.conflicting) == (0, 0, 3, 2)
@@ -95,6 +96,7 @@ def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tm
     other.memories.update(c.id, MemoryUpdate(content="c changed at the target"))
     report = run(ConflictPolicy.COPY)
     assert (report.new, report.conflicting) == (1, 1)
+    assert report.conflicts == (c.id,)  # the memory it met, not the copy's fresh id
     copies = [m for m in other.memories.list(MemoryFilter(namespace="work"), limit=50).items
               if m.content == "note 2 about the work project"]
     assert len(copies) == 1 and copies[0].id != c.id and copies[0].client_id is None
