@@ -50,7 +50,8 @@ def _key_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
 
 
 def _info_text(info: Any) -> str:
-    lines = [f"{info.namespace}  (you: {info.role or 'not a member'})  on {info.target}", f"  invite: {info.invite}"]
+    you = info.role or ("removed by an admin" if info.this_person_removed else "not a member")
+    lines = [f"{info.namespace}  (you: {you})  on {info.target}", f"  invite: {info.invite}"]
     for m in info.members:
         label = f" {m.name}" if m.name else ""
         lines.append(f"  {m.person[:8]}{label:12} {m.role:6}{'  (you)' if m.this_person else ''}")

@@ -36,6 +36,8 @@ class ShareInfo:
     refused: tuple[str, ...]
     problems: tuple[str, ...]
     last_sync_at: float | None
+    #: This person is among ``removed`` (an admin took them off the roster).
+    this_person_removed: bool = False
 
 
 @dataclass(frozen=True)

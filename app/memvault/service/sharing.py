@@ -215,7 +215,7 @@ class SharingService:
         return ShareInfo(namespace, config["share"], f"{INVITE_PREFIX}{config['share']}:{config['anchor']}",
                          TargetConfig.from_json(config["target"]).describe(), roster.role_of(me), members,
                          tuple(sorted(roster.removed)), tuple(report.get("refused", [])),
-                         tuple(report.get("problems", [])), report.get("at"))
+                         tuple(report.get("problems", [])), report.get("at"), me in roster.removed)
 
     def is_shared(self, namespace: str) -> bool:
         return namespace in self._configs()
@@ -250,6 +250,11 @@ class SharingService:
                 if rosters_now[ns].role_of(engine.me.person_id) is not None:
                     engine.pull(rosters_now[ns], reports[ns], allow_mass_delete=allow_mass_delete)
                     engine.maintain(rosters_now[ns], reports[ns])
+                elif engine.me.person_id in rosters_now[ns].removed:
+                    reports[ns].problems.append(
+                        f"this person was removed from the shared namespace {ns!r} by an admin: nothing more arrives "
+                        "from its members or goes to them; what it held stays in this vault (not on your other "
+                        "devices)")
         except MemvaultError as exc:
             for report in reports.values():
                 report.problems.append(exc.message)

@@ -99,7 +99,12 @@ def test_a_removed_member_cannot_read_what_is_written_after_the_removal(team):
     assert "new office wifi password" in contents(ben)
     assert "new office wifi password" not in contents(cara)
     info = cara.sharing.info(NS)
-    assert info.role is None and person_id(cara) in info.removed
+    assert info.role is None and person_id(cara) in info.removed and info.this_person_removed
+    assert not ben.sharing.info(NS).this_person_removed
+    # Cara is told, in the cycle's result and in the namespace's status.
+    told = cara.sharing.sync_now().problems
+    assert any("this person was removed from the shared namespace 'team'" in p for p in told), told
+    assert any("was removed" in p for p in cara.sharing.info(NS).problems)
     # Not even with the files: every segment written since is under a generation cara was never granted.
     engine = cara.sharing._engine(cara.sharing._config(NS))
     roster = engine.roster()
