@@ -163,7 +163,9 @@ class EntitiesView(QWidget):
             if self._wanted is not None and e.value == self._wanted:
                 select = row
         shown = len(page.items)
-        self.summary.setText(plural(page.total, "entity") + (f" (the {shown:,} most mentioned)" if shown < page.total else ""))
+        self.summary.setText(plural(page.total, "entity") + (f" (the {shown:,} most mentioned)" if shown < page.total else "")
+                             + (f"; {plural(page.unlisted_concepts, 'concept')} named by one memory only, not listed"
+                                if page.unlisted_concepts else ""))
         self.empty.setText(empty_text(self.kind.currentText()))
         self.empty.setVisible(not page.items)
         self.memories.clear()

@@ -74,6 +74,8 @@ class EntityPage:
 class SummaryPage:
     items: tuple[EntitySummary, ...]
     total: int
+    #: Concepts mentioned by fewer than :data:`RECURRING_MIN` memories: linked, searchable, not listed.
+    unlisted_concepts: int = 0
 
 
 class EntityService:
@@ -307,9 +309,9 @@ class EntityService:
         v.int_range(limit, "limit", 1, 500)
         v.int_range(offset, "offset", 0, 10**9)
         with self._db.read() as conn:
-            items, total = repo.summarise_entities(conn, namespace, etype, self._wall(), limit=limit,
-                                                   offset=offset, concept_min=RECURRING_MIN, keep=keep)
-        return SummaryPage(tuple(items), total)
+            items, total, unlisted = repo.summarise_entities(conn, namespace, etype, self._wall(), limit=limit,
+                                                             offset=offset, concept_min=RECURRING_MIN, keep=keep)
+        return SummaryPage(tuple(items), total, unlisted)
 
     def summary_memories(self, summary: EntitySummary, *, limit: int = 20):
         """The live memories that mention any of a row's entities, newest first, and how many there are."""

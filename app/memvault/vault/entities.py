@@ -260,29 +260,34 @@ def list_entities(conn: Connection, namespace: str | None, entity_type: EntityTy
 
 def summarise_entities(conn: Connection, namespace: str | None, entity_type: EntityType | None, now: float, *,
                        limit: int, offset: int, concept_min: int, keep: str | None = None,
-                       ) -> tuple[list[EntitySummary], int]:
+                       ) -> tuple[list[EntitySummary], int, int]:
     """Entities grouped by type and value across namespaces, with the live memories mentioning them, most
-    mentioned first, and how many groups there are. Concepts need ``concept_min`` memories (``keep``, a
-    value, is listed whatever its count)."""
+    mentioned first; how many groups there are; and how many concepts are left out. Concepts need
+    ``concept_min`` memories (``keep``, a value, is listed whatever its count)."""
     where, params = _entity_conditions(namespace, entity_type, now)
     params.update(cmin=concept_min, keep=keep)
     grouped = (
         "SELECT e.type, e.value, count(m.id) AS n, group_concat(DISTINCT e.namespace) AS namespaces, "
-        f"group_concat(DISTINCT e.id) AS ids {_LIVE_MENTIONS} WHERE {where} GROUP BY e.type, e.value "
-        "HAVING e.type != 'concept' OR count(m.id) >= :cmin OR e.value = :keep"
+        f"group_concat(DISTINCT e.id) AS ids {_LIVE_MENTIONS} WHERE {where} GROUP BY e.type, e.value"
     )
-    # The page and the count of groups from one grouping of every live mention (it is most of the page's cost);
-    # only a page past the end has no row to carry the count, and counts again.
-    rows = conn.execute(text(f"SELECT *, count(*) OVER () AS total FROM ({grouped}) "
+    below = "(g.type = 'concept' AND g.n < :cmin AND g.value IS NOT :keep)"
+    # The page, the count of groups listed and the count left out, from one grouping of every live mention (it
+    # is most of the page's cost); only a page past the end has no row to carry the counts, and counts again.
+    marked = f"SELECT g.*, {below} AS below, sum({below}) OVER () AS hidden FROM ({grouped}) g"
+    rows = conn.execute(text(f"SELECT *, count(*) OVER () AS total FROM ({marked}) WHERE NOT below "
                              "ORDER BY n DESC, value, type LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
-    total = int(rows[0].total) if rows else (
-        int(conn.execute(text(f"SELECT count(*) FROM ({grouped})"), params).scalar_one()) if offset else 0)
+    if rows:
+        total, hidden = int(rows[0].total), int(rows[0].hidden or 0)
+    else:
+        counted = conn.execute(text(f"SELECT count(*) - coalesce(sum({below}), 0) AS total, "
+                                    f"coalesce(sum({below}), 0) AS hidden FROM ({grouped}) g"), params).one()
+        total, hidden = int(counted.total), int(counted.hidden)
     # Namespace names hold no commas (letters, digits, '_', '-', '.'), so the default separator is safe.
     ids = [tuple(sorted(int(i) for i in r.ids.split(","))) for r in rows]
     names = display_names(conn, [(EntityType(r.type), group, r.value) for r, group in zip(rows, ids, strict=True)])
     return [EntitySummary(EntityType(r.type), r.value, r.n, tuple(sorted(r.namespaces.split(","))), group, name)
-            for r, group, name in zip(rows, ids, names, strict=True)], total
+            for r, group, name in zip(rows, ids, names, strict=True)], total, hidden
 
 
 def get_entity(conn: Connection, entity_id: int) -> tuple[int, str, str, str] | None:

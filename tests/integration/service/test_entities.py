@@ -202,8 +202,12 @@ def test_summaries_group_namespaces_and_list_recurring_concepts(loaded):
     assert len(rows[(EntityType.PERSON, "greg")].entity_ids) == 2
     assert rows[(EntityType.CONCEPT, "walleye")].memory_count == 2
     assert (EntityType.CONCEPT, "sourdough") not in rows  # one memory's noun: not (yet) recurring
-    kept = loaded.entities.summaries(None, keep="sourdough").items
-    assert any(s.value == "sourdough" for s in kept)
+    kept = loaded.entities.summaries(None, keep="sourdough")
+    assert any(s.value == "sourdough" for s in kept.items)
+    # What is left out is counted: the one-memory concepts, less the one kept.
+    unlisted = loaded.entities.summaries(None).unlisted_concepts
+    assert unlisted >= 1 and kept.unlisted_concepts == unlisted - 1
+    assert loaded.entities.summaries(None, offset=500).unlisted_concepts == unlisted
     memories, total = loaded.entities.summary_memories(rows[(EntityType.PERSON, "greg")])
     assert total == 3 and {m.namespace for m in memories} == {"default", "work"}
     work = {(s.type, s.value): s for s in loaded.entities.summaries("work").items}
@@ -289,6 +293,7 @@ def test_summaries_page_and_total_come_from_one_grouping(loaded):
     assert len(page.items) == 1 and page.total == whole.total == len(whole.items) >= 3
     assert page.items[0] == whole.items[0]
     assert past_the_end.items == () and past_the_end.total == whole.total
+    assert past_the_end.unlisted_concepts == page.unlisted_concepts == whole.unlisted_concepts
     assert len(groupings) == 3  # one for the page, two for a page past the end (none of its rows holds the total)
 
 
