@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -175,3 +176,18 @@ def _person_id(value: str | None) -> str | None:
     if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
         raise InvalidInput("--changed-by takes a person id (32 hex characters, see `memvault share list --json`)")
     return text
+
+
+@contextlib.contextmanager
+def reported_in_result(*loggers: str) -> Iterator[None]:
+    """While a command whose result lists its problems runs, ``loggers``' warnings stay off the console: they
+    name the same problems, and would say each twice."""
+    quieted = [logging.getLogger(name) for name in loggers]
+    levels = [logger.level for logger in quieted]
+    for logger in quieted:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(quieted, levels):
+            logger.setLevel(level)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from memvault.cli.common import opened, out, read_secret
+from memvault.cli.common import opened, out, read_secret, reported_in_result
 from memvault.cli.parser import Command
 from memvault.domain.errors import InvalidInput
 
@@ -71,7 +72,7 @@ def cmd_share(args: argparse.Namespace) -> int:
     target = target_of(args.target, args.endpoint) if args.target else None
     if action == "join" and target is None:
         raise InvalidInput("joining needs the --target the namespace is shared on", field="target")
-    with opened(args) as svc:
+    with reported_in_result("memvault.sharing", "memvault.sync"), opened(args) as svc:
         sharing = svc.sharing
         device_sync = action in ("join", "share") and svc.sync.enabled()
         if action == "key":
@@ -97,7 +98,10 @@ def cmd_share(args: argparse.Namespace) -> int:
             out(args, result, f"Sent {result.pushed_ops} change(s), applied {result.applied_segments} segment(s)"
                 + "".join(f"\n  refused: {r}" for r in result.refused)
                 + "".join(f"\n  problem: {p}" for p in result.problems))
-            return 0
+            if result.problems and getattr(args, "json", False):
+                print(f"memvault: sharing finished with {len(result.problems)} problem(s): {result.problems[0]}",
+                      file=sys.stderr)
+            return 1 if result.problems else 0  # as `sync now`: a script learns of them from the exit code
         else:
             infos = sharing.list()
             if action == "status":

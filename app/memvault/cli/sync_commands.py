@@ -11,15 +11,13 @@ inside the encrypted vault, never in a plaintext file.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
-import logging
 import os
 import sys
 import time
 from pathlib import Path
 
-from memvault.cli.common import opened, out, read_secret
+from memvault.cli.common import opened, out, read_secret, reported_in_result
 from memvault.cli.parser import Command, add_common
 from memvault.domain.errors import InvalidInput, SyncNotSetUp
 
@@ -60,7 +58,7 @@ def _target(args: argparse.Namespace):
 def cmd_setup(args: argparse.Namespace) -> int:
     config = _target(args)
     passphrase = read_sync_passphrase(args, confirm=False)
-    with _reported_in_result(), opened(args) as svc:
+    with reported_in_result("memvault.sync"), opened(args) as svc:
         status = svc.sync.setup(config, passphrase, device_name=args.name, namespaces=args.namespace)
     how = ("started a new sync group there (it held none): set up your other devices with the same target and sync "
            "passphrase" if status.group_started else f"joined its sync group, {status.devices_seen} device(s) so far")
@@ -93,20 +91,8 @@ def cmd_scope(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _reported_in_result():
-    """Sync's log warnings name what the command's result lists already: on the console they would say it twice."""
-    logger = logging.getLogger("memvault.sync")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def cmd_now(args: argparse.Namespace) -> int:
-    with _reported_in_result(), opened(args) as svc:
+    with reported_in_result("memvault.sync"), opened(args) as svc:
         result = svc.sync.sync_now(allow_mass_delete=args.allow_mass_delete)
         # What arrived without vectors from this model is embedded before the command returns.
         while svc.worker.run_once():

@@ -75,8 +75,10 @@ def test_two_people_share_a_namespace_with_the_cli(env, capsys, monkeypatch):
     assert f"removed: {ben_id[:8]}" in out
     assert run(capsys, env, "anna", "add", "after ben left", "--namespace", "team")[0] == 0
     assert run(capsys, env, "anna", "share", "now")[0] == 0
-    assert run(capsys, env, "ben", "share", "now")[0] == 0
+    code, out, err = run(capsys, env, "ben", "share", "now")
+    assert code == 1 and "was removed from the shared namespace 'team'" in out, out + err
     assert "after ben left" not in contents(capsys, env, "ben")
+    assert "team  (you: removed by an admin)" in run(capsys, env, "ben", "share", "list")[1]
 
 
 def test_a_server_joins_with_a_key_file_from_the_environment(env, capsys, monkeypatch):
