@@ -113,9 +113,9 @@ def _weekday(today: dt.date, weekday: int, tense: Tense, modifier: str) -> dt.da
 def _month_alone(today: dt.date, month: int, tense: Tense) -> ResolvedDate:
     if tense is Tense.PAST:
         return _month(today.year if month <= today.month else today.year - 1, month)
-    if tense is Tense.FUTURE:
-        return _month(today.year if month >= today.month else today.year + 1, month)
-    return _month(today.year, month)
+    # The present says what is coming as often as the future does ("I fly to Lisbon in January", said in
+    # November): the next such month, as for a weekday.
+    return _month(today.year if month >= today.month else today.year + 1, month)
 
 
 def _ago(today: dt.date, amount: int, unit: str) -> ResolvedDate:
@@ -181,7 +181,7 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
         return None
     import dateparser
 
-    prefer = "past" if tense is Tense.PAST else "future" if tense is Tense.FUTURE else "current_period"
+    prefer = "past" if tense is Tense.PAST else "future"
     parsed = dateparser.parse(text, languages=["en"], settings={
         "RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": prefer, "REQUIRE_PARTS": ["day", "month"],
         "RETURN_TIME_AS_PERIOD": False})

@@ -27,6 +27,11 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("two weeks ago", Tense.PAST, dt.date(2026, 4, 27), "the week of 27 April 2026"),
     ("in 2019", Tense.PAST, dt.date(2019, 1, 1), "2019"),
     ("May 20", Tense.FUTURE, dt.date(2026, 5, 20), "20 May 2026"),
+    # The present tells what is coming ("I fly to Lisbon in March", said in May): the next one, not the last.
+    ("March", Tense.PRESENT, dt.date(2027, 3, 1), "March 2027"),
+    ("September", Tense.PRESENT, dt.date(2026, 9, 1), "September 2026"),
+    ("May", Tense.PRESENT, dt.date(2026, 5, 1), "May 2026"),
+    ("2 March", Tense.PRESENT, dt.date(2027, 3, 2), "2 March 2027"),
 ])
 def test_relative_dates_resolve(phrase, tense, start, words):
     resolved = resolve(phrase, NOW, tense)
