@@ -12,6 +12,8 @@ the conversation or the two speakers themselves ("since we last spoke", "we
 make a great team"), and a subject that only points back ("Those moments ...",
 "That was ..."). Leading discourse words ("Yes,", "By the way,", "Honestly")
 are cut off; opinions wrapped in "I think that ..." keep only what is thought.
+A sentence that leaves out its "I", as chat does ("passed the theory exam"),
+is read with it (:func:`dropped_first_person`).
 
 What is worth storing (:func:`worth_storing`) is measured on the tuning set
 (``tests/data/extraction_tune``): a fact needs one word that says something
@@ -192,6 +194,22 @@ def split(sent: Span) -> list[Clause]:
             if clause is not None and is_statement(clause):
                 clauses.append(clause)
     return sorted(clauses, key=lambda c: c.start)  # in the order they were said, for coreference
+
+
+def dropped_first_person(sent: Span, previous: Span | None) -> bool:
+    """Whether ``sent`` leaves out its subject "I", as chat and diaries do ("found a flat in Chorlton", "passed
+    the theory exam"): it opens with a past-tense verb that has no subject, and the sentence before it in the
+    same turn (if any) was not about someone else ("Claire came to the party. met the kids" is Claire's)."""
+    if sent.text.rstrip().endswith("?"):
+        return False
+    root = sent.root
+    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in _DISCOURSE and t.pos_ != "INTJ"]
+    if not words or words[0].i != root.i or root.tag_ != "VBD" or _has_subject(root):
+        return False
+    if previous is None:
+        return True
+    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None)
+    return subject is None or subject.lower_ in FIRST_PERSON
 
 
 def _is_question(sent: Span) -> bool:

@@ -17,6 +17,7 @@ index in the conversation and the character span of the clause in it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
-    from spacy.tokens import Doc, Token
+    from spacy.tokens import Doc, Span, Token
 
 SEMANTIC = "semantic"
 EPISODIC = "episodic"
@@ -208,6 +209,19 @@ def voices(messages: Sequence[Message]) -> dict[int, Voice]:
     return found
 
 
+#: The subject a chat sentence leaves out ("found a flat" → "I found a flat"), written in before it is parsed again.
+_IMPLIED = "I "
+
+
+def _moved(fact: Fact, text: str, offset: int, at: int) -> Fact:
+    """``fact``, read from a sentence parsed again with "I " written in at ``at`` (characters into it), with its
+    span moved back onto the turn's own text (``offset``: where the sentence starts there)."""
+    def back(i: int) -> int:
+        return offset + (i if i <= at else max(at, i - len(_IMPLIED)))
+    start, end = back(fact.start), back(fact.end)
+    return dataclasses.replace(fact, start=start, end=end, quote=text[start:end])
+
+
 class TurnDocs:
     """One conversation's turns, each parsed once whoever asks first: reading the user's name, then extracting.
 
@@ -280,19 +294,40 @@ class FactExtractor:
         parsed = (TurnDocs() if docs is None else docs).parse(self._pipeline, [text for _, text in turns])
         antecedents = Antecedents()
         facts: list[Fact] = []
+        cache = TurnDocs() if docs is None else docs
         for (index, _), doc in zip(turns, parsed):
             voice = speaking[index]
-            for sent in doc.sents:
+            for sent, shift in self._sentences(doc, cache):
                 found = clauses.split(sent)
                 for clause in found:
-                    fact = self._fact(clause, doc, index, now, antecedents, voice)
+                    fact = self._fact(clause, sent.doc, index, now, antecedents, voice)
                     if fact is not None:
-                        facts.append(fact)
+                        facts.append(fact if shift is None else _moved(fact, doc.text, *shift))
                     antecedents.observe(clause.tokens, voice)
                 if not found:
                     # A question still introduces people: "What should I get my dad? He is turning 60."
                     antecedents.observe(tuple(sent), voice)
         return facts
+
+    def _sentences(self, doc: Doc, cache: TurnDocs) -> list[tuple[Span, tuple[int, int] | None]]:
+        """``doc``'s sentences, each with ``None``; a sentence that leaves out its "I"
+        (:func:`~memvault.extraction.clauses.dropped_first_person`) is parsed again with it written in, and comes
+        with where it starts in ``doc`` and how many characters were written in (to map its facts back)."""
+        out: list[tuple[Span, tuple[int, int] | None]] = []
+        previous = None
+        for sent in doc.sents:
+            if clauses.dropped_first_person(sent, previous):
+                start = sent.root.idx
+                text = doc.text[sent.start_char:start] + _IMPLIED + doc.text[start:sent.end_char]
+                [again] = cache.parse(self._pipeline, [text])
+                sents = list(again.sents)
+                if len(sents) == 1 and clauses.Clause((sents[0].root,), sents[0].root).subject() is not None:
+                    out.append((sents[0], (sent.start_char, start - sent.start_char)))
+                    previous = sent
+                    continue
+            out.append((sent, None))
+            previous = sent
+        return out
 
     def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
                        known_place: Callable[[str], bool] | None = None) -> str | None:

@@ -88,6 +88,22 @@ def test_he_or_she_once_said_of_someone_decides_which_pronoun_reaches_them(extra
     assert [f.text for f in facts][1:] == ["Sarah is a pharmacist", "Sarah grows chillies on the balcony"]
 
 
+def test_a_sentence_that_leaves_out_its_i_is_read_with_it_and_quoted_as_written(extractor):
+    text = "big week! found a flat near the canal with a small garden. also started rowing again after my knee healed."
+    facts = _facts(extractor, text)
+    assert [f.text for f in facts] == ["The user found a flat near the canal with a small garden",
+                                       "The user started rowing again after the user's knee healed"]
+    assert [f.quote for f in facts] == ["found a flat near the canal with a small garden",
+                                        "started rowing again after my knee healed"]
+    assert all(text[f.start:f.end] == f.quote for f in facts)
+
+
+def test_a_left_out_subject_after_someone_elses_sentence_is_theirs_not_the_users(extractor):
+    # "Dana came to dinner. met my parents" is Dana meeting them: no fact rather than a wrong one.
+    assert all("user met" not in f.text for f in _facts(extractor, "Dana came to dinner. met my parents at last"))
+    assert _facts(extractor, "booked the ferry?") == [] and _facts(extractor, "ordered one.") == []
+
+
 RENAMED = [
     "I moved to Zurich in March. My sister lives in Bern and she visits me every month.",
     "I'm a nurse at the cantonal hospital and I don't drive.",
