@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+
+import pytest
 
 from memvault.extraction.facts import EPISODIC, SEMANTIC, Message
 from memvault.extraction.rewrite import third_person
@@ -154,3 +157,21 @@ def test_a_self_introduction_names_the_user_and_is_no_fact(extractor):
         assert [f.text for f in facts] == [f"{name or 'The user'} works at Siemens"]
     [sister] = extractor.extract([Message("user", "My sister is Anna.")], NOW)
     assert sister.text == "The user's sister is Anna", "only the speaker's own name is an introduction"
+
+
+@pytest.mark.slow  # two long turns parsed twice each: ~5 s
+def test_a_turn_four_times_as_long_costs_about_four_times_as_much(extractor):
+    # Each clause once read the whole turn (its text, its entities): a 50,000-character message took 41 s.
+    unit = "I moved to Lisbon last May. My sister works at a bakery in Porto. I am 34 years old. "
+
+    def cpu(chars: int) -> float:
+        text = (unit * (chars // len(unit) + 1))[:chars]
+        best = float("inf")
+        for _ in range(2):
+            start = time.process_time()
+            extractor.extract([Message("user", text)], NOW)
+            best = min(best, time.process_time() - start)
+        return best
+
+    small, large = cpu(8_000), cpu(32_000)
+    assert large < 6 * small, (small, large)  # linear: ~4x; a cost per clause that grows with the turn: ~8x
