@@ -21,6 +21,7 @@ from memvault import __version__
 from memvault.api.admission import long_work
 from memvault.api.deps import origin_of
 from memvault.api.documented import at_most
+from memvault.api.mcp_arguments import hold_to_schema
 from memvault.api.schemas import MemoryReceipt
 from memvault.domain import errors as e
 from memvault.domain import limits
@@ -90,6 +91,8 @@ def _memory(m) -> dict[str, Any]:
             "metadata": m.metadata, "importance": m.importance, "namespace": m.namespace,
             "version": m.version, "embedding_status": m.embedding_status.value,
             "created_at": int(m.created_at), "updated_at": int(m.updated_at),
+            # A memory in the trash is still found by id: say so, as REST does.
+            "deleted_at": None if m.deleted_at is None else int(m.deleted_at),
             "memory_type_source": m.memory_type_source.value,
             "entities": [{"type": e.type.value, "value": e.value, "confidence": e.confidence} for e in m.entities]}
 
@@ -300,6 +303,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             return {"id": memory_id, "forgotten": True, "hard": hard}
         return await run(ctx, Scope.WRITE, work)
 
+    hold_to_schema(server)
     return server
 
 

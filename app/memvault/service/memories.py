@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,10 +19,9 @@ from memvault.domain import limits
 from memvault.domain.changes import USER, ChangeKind, ChangeOrigin
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.entities import TypeSource
-from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
-from memvault.domain.errors import ClientIdTaken, InvalidInput, MemvaultError, NotFound
+from memvault.domain.enums import EmbeddingStatus, MemoryType
+from memvault.domain.errors import ClientIdTaken, Conflict, InvalidInput, MemvaultError, NotFound
 from memvault.domain.hlc import HybridClock
-from memvault.domain.ids import uuid7
 from memvault.domain.models import (
     BatchItemResult,
     BatchResult,
@@ -33,13 +32,13 @@ from memvault.domain.models import (
     MemoryCreate,
     MemoryFilter,
     MemoryUpdate,
-    NewMemory,
     Page,
 )
 from memvault.embedding.model import Chunked, Embedder
 from memvault.extraction import language_gate
 from memvault.service import validation as v
 from memvault.service.entities import EntityService
+from memvault.service.memory_requests import Prepared, checked_changes, checked_create, preview, replace_fields
 from memvault.service.events import EventHub, event_for
 from memvault.vault import memories as writes
 from memvault.vault import memory_vectors
@@ -56,14 +55,6 @@ log = logging.getLogger(__name__)
 #: so the memory is searchable when the call returns and takes one commit instead of three (the queue's claim
 #: and completion each make every reader read its pages again: under many clients that is the cost).
 INLINE_EMBED_MAX_CHARS = 1000
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    new: NewMemory
-    deduplicate: bool
-    dedup_threshold: float
-    auto_extract_entities: bool | None = None
 
 
 class MemoryService:
@@ -92,7 +83,7 @@ class MemoryService:
         self._entities = entities
         self._type_of = type_of
 
-    def _entity_plan(self, prepared: list[_Prepared], *, inline: bool = True) -> list[writes.Entities]:
+    def _entity_plan(self, prepared: list[Prepared], *, inline: bool = True) -> list[writes.Entities]:
         items = [(p.new.namespace, p.new.content, p.new.metadata, p.new.created_at, p.auto_extract_entities)
                  for p in prepared]
         if self._entities is None:
@@ -109,37 +100,7 @@ class MemoryService:
 
     # -- create -------------------------------------------------------------
 
-    def _prepare(self, data: MemoryCreate, now: float) -> _Prepared:
-        importance = limits.DEFAULT_IMPORTANCE if data.importance is None else v.unit_float(data.importance, "importance")
-        tier = Tier.from_importance(importance) if data.tier is None else v.choice(Tier, data.tier, "tier")
-        ttl = v.ttl(data.expires_in_seconds)
-        threshold = v.unit_float(data.dedup_threshold, "dedup_threshold", low=limits.DEDUP_THRESHOLD_MIN)
-        new = NewMemory(
-            id=uuid7(),
-            namespace=v.namespace(data.namespace),
-            content=v.content(data.content),
-            memory_type=MemoryType.GENERAL if data.memory_type is None else v.choice(MemoryType, data.memory_type,
-                                                                                      "memory_type"),
-            memory_type_source=TypeSource.DEFAULT if data.memory_type is None else TypeSource.EXPLICIT,
-            tags=v.tags(data.tags),
-            metadata=v.metadata(data.metadata),
-            importance=importance,
-            tier=tier,
-            visibility=v.choice(Visibility, data.visibility, "visibility"),
-            agent_id=v.optional_id(data.agent_id, "agent_id"),
-            user_id=v.optional_id(data.user_id, "user_id"),
-            session_id=v.optional_id(data.session_id, "session_id"),
-            project=v.optional_id(data.project, "project"),
-            client_id=v.optional_id(data.client_id, "client_id"),
-            created_at=now,
-            expires_at=None if ttl is None else now + ttl,
-            origin_device=self._clock.device_id,
-        )
-        if data.auto_extract_entities is not None and not isinstance(data.auto_extract_entities, bool):
-            raise InvalidInput("auto_extract_entities must be true, false or null", field="auto_extract_entities")
-        return _Prepared(new, bool(data.deduplicate), threshold, data.auto_extract_entities)
-
-    def _find_duplicate(self, p: _Prepared, chunked: Chunked, now: float) -> tuple[Memory, float] | None:
+    def _find_duplicate(self, p: Prepared, chunked: Chunked, now: float) -> tuple[Memory, float] | None:
         f = MemoryFilter(namespace=p.new.namespace, include_confidential=True)
         with self._db.read() as conn:
             hits = vsearch.knn(conn, chunked.vectors[0], f, 1, now)
@@ -151,16 +112,23 @@ class MemoryService:
             found = repo.get_by_rowid(conn, hits[0].memory_id)
         return (found, similarity) if found else None
 
-    def _existing(self, p: _Prepared) -> Memory | None:
+    def _existing(self, p: Prepared) -> Memory | None:
+        """The memory stored under ``p``'s client_id; :class:`Conflict` when it is in the trash (answering with a
+        memory nobody sees would drop what this request carries without a word)."""
         if p.new.client_id is None:
             return None
         with self._db.read() as conn:
-            return repo.find_by_client_id(conn, p.new.namespace, p.new.client_id)
+            found = repo.find_by_client_id(conn, p.new.namespace, p.new.client_id)
+        if found is not None and found.deleted_at is not None:
+            # Without the memory's id: a write-only key learns no other writer's ids.
+            raise Conflict(f"client_id {p.new.client_id!r} belongs to a memory in the trash: restore it, or delete it "
+                           "for good, to store under that client_id again")
+        return found
 
     def _embedded(self, chunked: Chunked | None) -> Embedded | None:
         return None if chunked is None else Embedded(chunked.spans, chunked.vectors, self._embedder.model_id)
 
-    def _insert(self, conn: Any, p: _Prepared, chunked: Chunked | None, now: float,
+    def _insert(self, conn: Any, p: Prepared, chunked: Chunked | None, now: float,
                 entities: writes.Entities = "queue") -> Memory:
         return writes.create(conn, p.new, self._stamp(now), embedded=self._embedded(chunked), entities=entities)
 
@@ -172,7 +140,7 @@ class MemoryService:
         through the vector index; a near-duplicate is returned instead.
         """
         now = self._wall()
-        p = self._prepare(data, now)
+        p = checked_create(data, now, self._clock.device_id)
         existing = self._existing(p)
         if existing is not None:
             return CreateResult(existing, created=False)
@@ -216,7 +184,7 @@ class MemoryService:
             return None
         return self._type_of(chunked.vectors[0], self._embedder.model_id)
 
-    def _typed(self, p: _Prepared, chunked: Chunked | None) -> _Prepared:
+    def _typed(self, p: Prepared, chunked: Chunked | None) -> Prepared:
         """``p`` with the type its first vector suggests, when the caller left the type out."""
         guess = self._type_guess(chunked, p.new.memory_type_source)
         if guess is None:
@@ -235,10 +203,10 @@ class MemoryService:
             raise InvalidInput(f"a batch holds 1 to {limits.BATCH_MAX} memories (got {len(items)})", field="memories")
         now = self._wall()
         results: dict[int, BatchItemResult] = {}
-        prepared: dict[int, _Prepared] = {}
+        prepared: dict[int, Prepared] = {}
         for i, item in enumerate(items):
             try:
-                prepared[i] = self._prepare(item, now)
+                prepared[i] = checked_create(item, now, self._clock.device_id)
             except MemvaultError as exc:
                 results[i] = BatchItemResult(i, "error", error=exc.message, error_code=exc.code)
         embed_started = time.perf_counter()
@@ -248,10 +216,14 @@ class MemoryService:
         db_started = time.perf_counter()
         to_insert: list[int] = []
         for i, p in prepared.items():
-            existing = self._existing(p)
+            try:
+                existing = self._existing(p)
+            except Conflict as exc:
+                results[i] = BatchItemResult(i, "error", error=exc.message, error_code=exc.code)
+                continue
             dup = (existing, None) if existing else (self._find_duplicate(p, chunked[i], now) if i in chunked else None)
             if dup is not None:
-                results[i] = BatchItemResult(i, "duplicate", memory_id=dup[0].id, content_preview=_preview(dup[0].content))
+                results[i] = BatchItemResult(i, "duplicate", memory_id=dup[0].id, content_preview=preview(dup[0].content))
             else:
                 to_insert.append(i)
         # A batch is about throughput: its entities are queued for the loop, which extracts them once the
@@ -270,7 +242,7 @@ class MemoryService:
                     if key in first_with or same is not None:
                         earlier = prepared[first_with[key]].new if same is None else same
                         results[i] = BatchItemResult(i, "duplicate", memory_id=earlier.id,
-                                                     content_preview=_preview(earlier.content))
+                                                     content_preview=preview(earlier.content))
                         continue
                     first_with[key] = i
                 fresh.append(i)
@@ -278,7 +250,7 @@ class MemoryService:
             created = writes.create_many(conn, [
                 (prepared[i].new, self._stamp(now), self._embedded(chunked.get(i)), plans[i]) for i in fresh])
         for i, memory in zip(fresh, created, strict=True):
-            results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=_preview(memory.content))
+            results[i] = BatchItemResult(i, "success", memory_id=memory.id, content_preview=preview(memory.content))
         database_ms = (time.perf_counter() - db_started) * 1000
         if created:
             self._entities_queued([plans[i] for i in fresh])
@@ -349,42 +321,25 @@ class MemoryService:
 
     # -- update -------------------------------------------------------------
 
-    def _field_changes(self, changes: MemoryUpdate, now: float) -> FieldChanges:
-        patch = v.metadata(changes.metadata) if changes.metadata is not None else {}
-        ids = {name: v.optional_id(getattr(changes, name), name) if getattr(changes, name) is not None else None
-               for name in ("agent_id", "user_id", "session_id", "project")}
-        return FieldChanges(
-            content=None if changes.content is None else v.content(changes.content),
-            memory_type=None if changes.memory_type is None else v.choice(MemoryType, changes.memory_type,
-                                                                           "memory_type"),
-            memory_type_source=None if changes.memory_type is None else TypeSource.EXPLICIT,
-            tags=None if changes.tags is None else v.tags(changes.tags),
-            metadata_set={k: val for k, val in patch.items() if val is not None},
-            metadata_unset=tuple(k for k, val in patch.items() if val is None),
-            importance=None if changes.importance is None else v.unit_float(changes.importance, "importance"),
-            tier=None if changes.tier is None else v.choice(Tier, changes.tier, "tier"),
-            visibility=None if changes.visibility is None else v.choice(Visibility, changes.visibility, "visibility"),
-            expires_at=None if changes.expires_in_seconds is None else now + v.ttl(changes.expires_in_seconds),
-            **ids,
-        )
-
     def update(self, memory_id: str, changes: MemoryUpdate, namespace: str | None = None, *,
                origin: ChangeOrigin = USER) -> Memory:
         """Apply a partial change: content re-embeds (a short text at once, as a store's), metadata merges,
         tags replace."""
         now = self._wall()
-        fields = self._field_changes(changes, now)
+        fields = checked_changes(changes, now)
         entities: writes.Entities = "queue"
         chunked: Chunked | None = None
         if fields.content is not None:
             before = self.get(memory_id, namespace)
-            entities = self._entity_plan([_Prepared(replace_fields(before, fields.content), False, 1.0)])[0]
+            entities = self._entity_plan([Prepared(replace_fields(before, fields.content), False, 1.0)])[0]
             if fields.content != before.content:
                 chunked = self._embedded_now(fields.content)
         with self._db.write() as conn:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
+            if current.deleted_at is not None and fields != FieldChanges():
+                raise Conflict(f"memory {memory_id} is in the trash: restore it before changing it")
             if fields.metadata_set or fields.metadata_unset:
                 # The merged object must still fit the limits on metadata.
                 v.metadata({k: val for k, val in current.metadata.items() if k not in fields.metadata_unset}
@@ -429,16 +384,3 @@ class MemoryService:
         return self.update(memory_id, MemoryUpdate(
             content=e.content, memory_type=e.memory_type, tags=list(e.tags), metadata=patch,
             importance=e.importance, tier=e.tier, visibility=e.visibility), namespace, origin=origin)
-
-
-def replace_fields(m: Memory, content: str) -> NewMemory:
-    """``m`` as a :class:`NewMemory` with new content (what entity extraction reads of an edit)."""
-    return NewMemory(id=m.id, namespace=m.namespace, content=content, memory_type=m.memory_type, tags=m.tags,
-                     metadata=m.metadata, importance=m.importance, tier=m.tier, visibility=m.visibility,
-                     agent_id=m.agent_id, user_id=m.user_id, session_id=m.session_id, project=m.project,
-                     client_id=m.client_id, created_at=m.created_at, expires_at=m.expires_at, origin_device="")
-
-
-def _preview(text: str, n: int = 80) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-

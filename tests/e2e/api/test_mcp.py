@@ -71,7 +71,12 @@ async def _exercise(client, drain):
     assert updated["version"] == 2
     # `id` is the deprecated name of memory_id; old clients keep working.
     assert _data(await client.call_tool("get_memory", {"id": memory_id}))["version"] == 2
+    assert _data(await client.call_tool("get_memory", {"memory_id": memory_id}))["deleted_at"] is None
     assert _data(await client.call_tool("forget", {"memory_id": memory_id}))["forgotten"] is True
+    # In the trash: found by id, and says so; an edit is refused, as REST refuses it.
+    assert _data(await client.call_tool("get_memory", {"memory_id": memory_id}))["deleted_at"] is not None
+    edited = await client.call_tool("update_memory", {"memory_id": memory_id, "content": "edited in the trash"})
+    assert edited.is_error and "conflict: " in edited.content[0].text and "in the trash" in edited.content[0].text
     missing = await client.call_tool("get_memory", {"memory_id": memory_id + "x"})
     assert missing.is_error and "not_found" in missing.content[0].text
     told = _data(await client.call_tool("remember_conversation", {"conversation_id": "mcp-chat", "messages": [
@@ -113,6 +118,31 @@ def test_a_write_only_key_updates_over_mcp_without_seeing_content(api):
     assert receipt["id"] == memory.id and receipt["version"] == 2
     assert "wo-marker-7f3a" not in json.dumps(receipt) and "content" not in receipt
     assert api.services.memories.get(memory.id).tags == ("kept",)
+
+
+def test_an_argument_a_tool_does_not_take_or_a_bad_value_is_one_line(api):
+    _, secret = api.services.keys.create("mcp-args", "read,write")
+    api.services.memories.create(MemoryCreate(content="The user's dentist is Dr. Okafor", namespace="mcp-args"))
+
+    async def main():
+        async with _http(api, secret) as client:
+            misspelt = await client.call_tool("recall", {"query": "dentist", "tag": ["nomatch"]})
+            assert misspelt.is_error, misspelt.content  # not the unfiltered hits
+            text = misspelt.content[0].text
+            assert text.startswith("invalid_input: recall has no argument 'tag'") and "'tags'" not in text[:45]
+            assert "tags" in text  # what it does take
+            elsewhere = await client.call_tool("remember", {"content": "probe", "namespace": "other"})
+            assert elsewhere.is_error and "'namespace'" in elsewhere.content[0].text
+            bad = await client.call_tool("recall", {"query": "x", "limit": 0})
+            assert bad.is_error and bad.content[0].text == (
+                "invalid_input: limit: Input should be greater than or equal to 1"), bad.content[0].text
+            assert "pydantic" not in bad.content[0].text
+            # The old name of memory_id is still taken.
+            assert not (await client.call_tool("get_memory", {"id": "no-such-id"})).content[0].text.startswith(
+                "invalid_input")
+
+    anyio.run(main)
+    assert api.services.memories.count(MemoryFilter(namespace="mcp-args")) == 1  # nothing stored elsewhere or here
 
 
 def test_http_mcp_needs_a_valid_key_and_scope(api):

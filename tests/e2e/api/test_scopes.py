@@ -29,14 +29,18 @@ def test_write_only_key_gets_ids_and_statuses_never_content(api):
     with api.client(api.alpha) as rw, api.client(api.alpha_wo) as wo:
         original = rw.post("/v1/memories", json={"content": secret_text, "client_id": "wo-1",
                                                  "metadata": {"pin": "2653"}, "visibility": "confidential"}).json()
-        rw.delete(f"/v1/memories/{original['id']}")  # trashed: still must not leak
-        assert wo.get(f"/v1/memories/{original['id']}").status_code == 403
         # An existing client_id: "already stored", without the existing memory's id (another writer's).
         again = wo.post("/v1/memories", json={"content": "anything", "client_id": "wo-1"})
         assert again.status_code == 200
         assert again.json() == {"object": "write_receipt", "status": "already_stored", "created": False,
                                 "namespace": "alpha", "id": None, "embedding_status": None}
         assert original["id"] not in again.text
+        rw.delete(f"/v1/memories/{original['id']}")  # trashed: still must not leak
+        assert wo.get(f"/v1/memories/{original['id']}").status_code == 403
+        # Its client_id then stores nothing, and says so (409), still without its id or content.
+        trashed = wo.post("/v1/memories", json={"content": "anything", "client_id": "wo-1"})
+        assert trashed.status_code == 409 and "in the trash" in trashed.json()["error"]["message"]
+        assert original["id"] not in trashed.text and secret_text not in trashed.text
         # An empty update answers with the memory as it is: ids and statuses only.
         empty = wo.patch(f"/v1/memories/{original['id']}", json={})
         assert empty.status_code == 200 and empty.json()["id"] == original["id"]

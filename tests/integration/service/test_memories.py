@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from memvault.domain import limits
 from memvault.domain.enums import EmbeddingStatus, MemoryType, TagMatch, Tier, Visibility
-from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.errors import Conflict, InvalidInput, NotFound
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchMode, SearchQuery
 from memvault.embedding.lazy import LazyEmbedder
 from memvault.embedding.manifest import load_manifest
@@ -179,6 +179,21 @@ def test_client_id_is_idempotent_within_a_namespace(services):
     other_ns = services.memories.create(MemoryCreate(content="elsewhere", client_id="req-1", namespace="other"))
     assert first.created and not again.created and other_ns.created
     assert again.memory.id == first.memory.id and again.memory.content == "once"
+
+
+def test_a_memory_in_the_trash_neither_answers_for_its_client_id_nor_takes_edits(services):
+    first = services.memories.create(MemoryCreate(content="once", client_id="req-2")).memory
+    services.lifecycle.delete(first.id)
+    with pytest.raises(Conflict, match="in the trash"):
+        services.memories.create(MemoryCreate(content="written again", client_id="req-2"))
+    [item] = services.memories.create_batch([MemoryCreate(content="written again", client_id="req-2")]).items
+    assert item.status == "error" and item.error_code == "conflict"
+    with pytest.raises(Conflict, match="restore it before changing it"):
+        services.memories.update(first.id, MemoryUpdate(content="edited in the trash"))
+    assert services.memories.update(first.id, MemoryUpdate()).content == "once"  # nothing to change: no refusal
+    services.lifecycle.restore(first.id)
+    assert services.memories.create(MemoryCreate(content="again", client_id="req-2")).memory.id == first.id
+    assert services.memories.update(first.id, MemoryUpdate(content="edited")).content == "edited"
 
 
 @pytest.mark.slow  # near-duplicate means near in meaning
