@@ -34,7 +34,7 @@ from memvault.extraction import language_gate
 from memvault.extraction.date_spans import resolve
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
-from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, plausible_name
+from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -142,6 +142,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         value = normalise(ent.text)
         if len(value) < 2 or not any(c.isalpha() for c in value):
             continue
+        if etype is EntityType.PERSON and names_a_place(ent):
+            etype = EntityType.LOCATION
         known = gazetteer.known(value)
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
@@ -156,7 +158,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
-            if plausible_name(run, lexicon, tagged=False):
+            if names_a_place(run):
+                add(EntityType.LOCATION, value, CONFIDENCE_PROPER)
+            elif plausible_name(run, lexicon, tagged=False):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)
             elif (concept := lexicon.demoted_concept(run, idioms)) is not None:
                 add_concept(concept)

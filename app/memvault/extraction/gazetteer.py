@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from memvault.domain.entities import EntityType
+from memvault.extraction.noise import PLACE_SUFFIXES
 
 #: Names shorter than this are not matched (too many accidental hits inside ordinary words and chat).
 MIN_NAME_CHARS = 3
@@ -59,7 +60,8 @@ def _aliases(entities: list[tuple[int, str, str]]) -> dict[str, tuple[int, str, 
         words = entity[2].split()
         if len(words) < 2:
             continue
-        picked = [w for w in (words[0], words[-1]) if len(w) >= MIN_NAME_CHARS]
+        # A street word is no name of anyone's ("elm street", read as a person by an older release, is not "street").
+        picked = [w for w in (words[0], words[-1]) if len(w) >= MIN_NAME_CHARS and w not in PLACE_SUFFIXES]
         parts.append((entity, picked))
         counts.update(set(picked))
     return {w: entity for entity, picked in parts for w in picked if counts[w] == 1}

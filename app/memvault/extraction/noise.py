@@ -62,6 +62,15 @@ if TYPE_CHECKING:
 CALENDAR_NAMES = frozenset(n.lower() for n in (*calendar.day_name, *calendar.month_name) if n)
 #: Tagger labels for places.
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+#: Last words that make a capitalised name a place ("Elm Street", "Kings Road"), not a person, whatever the tagger
+#: or the proper-noun fallback says; none is a common surname.
+PLACE_SUFFIXES = frozenset({"street", "road", "avenue", "lane", "boulevard", "square", "plaza", "terrace",
+                            "crescent", "highway", "station", "airport", "bridge"})
+
+
+def names_a_place(words) -> bool:
+    """Whether a name of two or more words ends in a street or place word ("Elm Street")."""
+    return len(words) > 1 and words[-1].lower_ in PLACE_SUFFIXES
 #: Shortest lemma kept as a concept ("gym", "cat" and "vet" are content; two letters rarely are).
 MIN_CONCEPT_CHARS = 3
 

@@ -142,3 +142,11 @@ def test_a_weekday_or_month_is_never_a_person(pipeline, word):
     lexicon = Lexicon.of(nlp)
     assert not plausible_name(span, lexicon, tagged=True, label="PERSON")
     assert plausible_name(doc[0:1], lexicon, tagged=True, label="PERSON")  # the rule, not the sentence
+
+
+def test_a_name_ending_in_a_street_word_is_a_place_not_a_person(entities):
+    found = _found(entities, "The user's dentist is Dr. Okafor on Elm Street")
+    assert (EntityType.LOCATION, "elm street") in found and (EntityType.PERSON, "elm street") not in found
+    # Nor is "street" the alias of a person an older release made of one: "Oak Street" is not "Elm Street".
+    older = [(7, EntityType.PERSON.value, "elm street")]
+    assert all(value != "elm street" for _, value in _found(entities, "The clinic moved to Oak Street", older))
