@@ -12,7 +12,9 @@ same count the model sees. The packing, best hit first:
 3. first pass: every hit, best first, gets its most relevant sentence while
    the budget lasts; a sentence longer than what is left is cut at a word
    boundary (never inside a word) and marked with "…"; a hit that cannot get
-   even :data:`MIN_PIECE_TOKENS` is dropped;
+   even :data:`MIN_PIECE_TOKENS` (or the whole budget, when that is smaller)
+   is dropped, and so is every hit after it: a weaker hit's short sentence never
+   takes the place of a better hit's;
 4. second pass: hits, best first, get their further sentences in order of
    relevance while they fit.
 
@@ -45,6 +47,9 @@ MAX_CONTEXT_TOKENS_LIMIT = 100_000
 DEFAULT_CONTEXT_TOKENS = 1_000
 GAP = " … "
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
+#: Words whose full stop ends no sentence ("Dr. Okafor", "e.g. tea"); a lone capital is an initial ("J. Smith").
+_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "prof", "st", "mt", "jr", "sr", "vs", "etc", "e.g", "i.e", "approx",
+                            "fig", "dept", "inc", "ltd"})
 
 
 @dataclass
@@ -120,7 +125,19 @@ class TokenCounter:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCES.split(text) if s and s.strip()]
+    out: list[str] = []
+    for part in (p.strip() for p in _SENTENCES.split(text) if p and p.strip()):
+        last = out[-1].rsplit(None, 1)[-1] if out else ""
+        if last.endswith(".") and _abbreviated(last[:-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _abbreviated(word: str) -> bool:
+    """Whether ``word`` (its full stop taken off) is an abbreviation or an initial, not a sentence's end."""
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -133,7 +150,9 @@ class ContextCompressor:
     def __init__(self, counter: TokenCounter | None = None) -> None:
         self.counter = counter or TokenCounter()
 
-    def compress(self, hits: Sequence[SearchHit], query: str, max_context_tokens: int | None) -> Compression:
+    def compress(self, hits: Sequence[SearchHit], query: str, max_context_tokens: int | None, *,
+                 per_hit_tokens: int = 0) -> Compression:
+        """``per_hit_tokens``: what the caller adds to each kept hit's context (a list marker), counted in."""
         budget = DEFAULT_CONTEXT_TOKENS if max_context_tokens is None else max_context_tokens
         if isinstance(budget, bool) or not isinstance(budget, int) or not 1 <= budget <= MAX_CONTEXT_TOKENS_LIMIT:
             raise InvalidInput(f"max_context_tokens must be an integer from 1 to {MAX_CONTEXT_TOKENS_LIMIT}",
@@ -158,19 +177,22 @@ class ContextCompressor:
         left = budget
         kept: dict[int, list[_Sentence]] = {}
         cut: dict[int, bool] = {}
+        floor = min(MIN_PIECE_TOKENS, budget - per_hit_tokens)
         for n, (hit, sentences, _) in enumerate(candidates):  # pass 1: each hit's best sentence
             if not sentences:
                 continue
             best = sentences[0]
-            if best.tokens <= left:
+            room = left - per_hit_tokens
+            if best.tokens <= room:
                 kept[n] = [best]
-                left -= best.tokens
-            elif left >= MIN_PIECE_TOKENS:
-                piece = self.counter.cut(best.text, left)
-                if piece:
-                    short = _Sentence(best.index, piece, self.counter.count(piece), best.score)
-                    kept[n], cut[n] = [short], True
-                    left -= short.tokens
+                left -= best.tokens + per_hit_tokens
+                continue
+            piece = self.counter.cut(best.text, room) if room >= floor and floor > 0 else ""
+            if not piece:
+                break  # no hit after this one, weaker, takes its place
+            short = _Sentence(best.index, piece, self.counter.count(piece), best.score)
+            kept[n], cut[n] = [short], True
+            left -= short.tokens + per_hit_tokens
         for n, (hit, sentences, _) in enumerate(candidates):  # pass 2: further sentences, best hits first
             if n not in kept or cut.get(n):
                 continue
@@ -193,14 +215,16 @@ class ContextCompressor:
             result.sentences_over_budget += len(sentences) - len(mine)
             result.hits.append(CompressedHit(hit.memory.id, context, self.counter.count(context), len(mine),
                                              total, cut.get(n, False)))
-        self._fit(result)
+        self._fit(result, per_hit_tokens)
         return result
 
-    def _fit(self, result: Compression) -> None:
+    def _fit(self, result: Compression, per_hit_tokens: int) -> None:
         """Recount the joined texts (joins can merge tokens) and drop the weakest hits until they fit."""
-        result.tokens_used = sum(h.tokens for h in result.hits)
+        def used() -> int:
+            return sum(h.tokens + per_hit_tokens for h in result.hits)
+        result.tokens_used = used()
         while result.hits and result.tokens_used > result.max_context_tokens:
             gone = result.hits.pop()
             result.dropped_hits.append(gone.memory_id)
             result.sentences_over_budget += gone.sentences_kept
-            result.tokens_used = sum(h.tokens for h in result.hits)
+            result.tokens_used = used()

@@ -61,9 +61,30 @@ def test_a_long_sentence_is_cut_at_a_word_boundary_never_mid_word(compressor):
     assert all(w in ("supercalifragilistic", "extraordinarily") for w in context[:-1].split())
 
 
-def test_tiny_budget_drops_hits_and_says_so(compressor):
-    out = compressor.compress([make_hit("a", "One two three four five six seven eight nine ten eleven.")], "x", 3)
-    assert out.hits == [] and out.dropped_hits == ["a"] and out.tokens_used == 0
+def test_a_budget_smaller_than_a_piece_goes_to_the_best_hit_cut_short(compressor):
+    hits = [make_hit("a", "One two three four five six seven eight nine ten eleven."), make_hit("b", "Tiny.")]
+    out = compressor.compress(hits, "x", 3)
+    assert [h.memory_id for h in out.hits] == ["a"] and out.hits[0].cut and out.tokens_used <= 3
+    assert out.dropped_hits == ["b"]
+
+
+def test_a_weaker_hits_short_sentence_never_takes_a_better_hits_place(compressor):
+    hits = [make_hit("a", "The user's dentist is Dr. Okafor on Oak Street"), make_hit("b", "Dr. Okafor is kind"),
+            make_hit("c", "Another")]
+    out = compressor.compress(hits, "dentist", 5)
+    assert [h.memory_id for h in out.hits] == ["a"] and out.hits[0].context.startswith("The user's")
+    assert out.dropped_hits == ["b", "c"] and out.tokens_used <= 5
+    # Where the better hit fits, the weaker ones follow with what is left.
+    roomy = compressor.compress(hits, "dentist", 40)
+    assert [h.memory_id for h in roomy.hits] == ["a", "b", "c"]
+
+
+def test_what_the_caller_adds_to_each_hit_is_counted_in(compressor):
+    hits = [make_hit(k, "x") for k in "abc"]
+    out = compressor.compress(hits, "x", 5, per_hit_tokens=1)
+    assert out.tokens_used <= 5 and len(out.hits) == 2 and out.dropped_hits == ["c"]
+    lines = "\n".join(f"- {h.context}" for h in out.hits)
+    assert COUNTER.count(lines) <= 5
 
 
 @pytest.mark.parametrize("bad", [0, -5, 100_001, True, 2.5])
@@ -74,3 +95,6 @@ def test_budget_is_validated(compressor, bad):
 
 def test_sentence_split():
     assert split_sentences("One. Two!  Three?\nFour") == ["One.", "Two!", "Three?", "Four"]
+    # An abbreviation's or an initial's full stop ends no sentence.
+    assert split_sentences("My dentist is Dr. Okafor. J. Smith saw her, e.g. on Mon.") == [
+        "My dentist is Dr. Okafor.", "J. Smith saw her, e.g. on Mon."]

@@ -197,7 +197,8 @@ def context(body: ContextIn, key: ReadKey, services: ServicesDep) -> dict:
                                                 filter=_filter(key, body)))
     services.usage.record(key.id, searches=1)
     if body.max_tokens is not None:
-        packed = services.compressor.compress(result.hits, body.query, body.max_tokens)
+        # Each line's "- " marker is a token of the budget too.
+        packed = services.compressor.compress(result.hits, body.query, body.max_tokens, per_hit_tokens=1)
         lines = [c.context for c in packed.hits]
     else:
         lines = [h.memory.content for h in result.hits]
