@@ -120,6 +120,8 @@ async def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> SearchO
 
 def _search(body: SearchIn, key: ApiKey, services) -> SearchOut:
     f = search_filter(body, namespace_for(key, body.namespace))
+    if {"mode", "search_mode"} <= body.model_fields_set and body.mode != body.search_mode:
+        raise InvalidInput("mode and search_mode name the same setting: give one (they differ here)", field="mode")
     mode = body.mode or body.search_mode
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,
                                                 filter=f, debug=body.debug))
@@ -165,8 +167,6 @@ async def list_memories(
     for name, value in (("created_after", created_after), ("created_before", created_before)):
         if value is not None and not math.isfinite(value):
             raise InvalidInput(f"{name} must be a finite number (Unix seconds)", field=name)
-    if min_importance is not None:
-        v.unit_float(min_importance, "min_importance")
     f = MemoryFilter(
         namespace=namespace_for(key, namespace), agent_id=agent_id, user_id=user_id, session_id=session_id,
         project=project, memory_types=_types(None, memory_type),

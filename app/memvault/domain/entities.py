@@ -61,6 +61,9 @@ class Entity:
     value: str
     memory_count: int
     display: str | None = field(default=None, compare=False)
+    #: When the first live memory mentioning it was stored, and the latest such memory changed (Unix seconds).
+    first_mentioned_at: float | None = field(default=None, compare=False)
+    last_mentioned_at: float | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:

@@ -331,6 +331,13 @@ class EntityService:
             raise NotFound(f"no entity with id {entity_id}")
         return found[0], found[1], EntityType(found[2]), found[3]
 
+    def entity(self, entity_id: int, namespace: str | None = None) -> Entity:
+        """One entity with its count of live memories and when they were stored and changed (none: 0, no dates)."""
+        eid, ns, etype, value = self.get(entity_id, namespace)
+        with self._db.read() as conn:
+            found, _ = repo.list_entities(conn, ns, None, self._wall(), limit=1, offset=0, entity_id=eid)
+        return found[0] if found else Entity(eid, ns, etype, value, 0)
+
     def memories(self, entity_id: int, namespace: str | None = None, *, limit: int = 20, offset: int = 0):
         """The live memories that mention an entity, newest first, and how many there are."""
         _, ns, _, _ = self.get(entity_id, namespace)

@@ -301,6 +301,8 @@ def filter_lists(f: Any) -> None:
     if len(f.memory_types) > limits.FILTER_LIST_MAX:
         raise InvalidInput(f"a filter names {len(f.memory_types)} memory types; the limit is "
                            f"{limits.FILTER_LIST_MAX}", field="memory_types")
+    if f.min_importance is not None:
+        unit_float(f.min_importance, "min_importance")  # a search refuses what a list refuses
 
 
 def ttl(value: Any) -> int | None:

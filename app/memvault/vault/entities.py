@@ -244,17 +244,20 @@ def _entity_conditions(namespace: str | None, entity_type: EntityType | None, no
 
 
 def list_entities(conn: Connection, namespace: str | None, entity_type: EntityType | None, now: float, *,
-                  limit: int, offset: int, min_count: int = 1) -> tuple[list[Entity], int]:
-    """Entities with how many live memories mention them, most mentioned first, and how many there are."""
+                  limit: int, offset: int, min_count: int = 1, entity_id: int | None = None) -> tuple[list[Entity], int]:
+    """Entities with how many live memories mention them (and when), most mentioned first, and how many there
+    are; ``entity_id``: that one only."""
     where, params = _entity_conditions(namespace, entity_type, now)
+    if entity_id is not None:
+        where, params["eid"] = f"{where} AND e.id = :eid", entity_id
     params["mc"] = min_count
-    counted = (f"SELECT e.id, e.namespace, e.type, e.value, count(m.id) AS n {_LIVE_MENTIONS} "
-               f"WHERE {where} GROUP BY e.id HAVING count(m.id) >= :mc")
+    counted = (f"SELECT e.id, e.namespace, e.type, e.value, count(m.id) AS n, min(m.created_at) AS first_at, "
+               f"max(m.updated_at) AS last_at {_LIVE_MENTIONS} WHERE {where} GROUP BY e.id HAVING count(m.id) >= :mc")
     total = int(conn.execute(text(f"SELECT count(*) FROM ({counted})"), params).scalar_one())
     rows = conn.execute(text(f"{counted} ORDER BY n DESC, e.value LIMIT :lim OFFSET :off"),
                         dict(params, lim=limit, off=offset)).all()
     names = display_names(conn, [(EntityType(r.type), (r.id,), r.value) for r in rows])
-    return [Entity(r.id, r.namespace, EntityType(r.type), r.value, r.n, name)
+    return [Entity(r.id, r.namespace, EntityType(r.type), r.value, r.n, name, r.first_at, r.last_at)
             for r, name in zip(rows, names, strict=True)], total
 
 

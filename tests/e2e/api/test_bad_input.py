@@ -284,3 +284,20 @@ def test_the_list_still_takes_every_declared_filter(c):
     listed = c.get("/v1/memories", params={"tags": "work", "agent_id": "a1", "limit": 100, "offset": 0,
                                           "created_after": 0, "min_importance": 0.1, "include_archived": "true"})
     assert listed.status_code == 200 and [m["content"] for m in listed.json()["data"]] == ["filed under work"]
+
+
+def test_search_refuses_what_the_list_refuses_and_a_setting_named_twice(c):
+    c.post("/v1/memories", json={"content": "green tea in the morning"})
+    assert "min_importance must be between 0.0 and 1.0" in native_error(
+        c.post("/v1/memories/search", json={"query": "tea", "min_importance": 5}))["message"]
+    assert "give one" in native_error(c.post("/v1/memories/search", json={
+        "query": "tea", "mode": "keyword", "search_mode": "semantic"}))["message"]
+    same = c.post("/v1/memories/search", json={"query": "tea", "mode": "keyword", "search_mode": "keyword"})
+    assert same.status_code == 200 and same.json()["meta"]["mode"] == "keyword"
+
+
+def test_a_profiles_threshold_is_checked_as_the_client_sent_it(api, c):
+    for path in ("/compat/statebase/v1/memory?query=tea&threshold=2", "/compat/sendryx/v1/memory/search?query=tea&threshold=5"):
+        r = c.get(path)
+        assert r.status_code == 400 and "threshold must be between 0.0 and 1.0 (got " in r.text, r.text
+        assert "min_score" not in r.text

@@ -85,6 +85,15 @@ def test_write_only_key_on_statebase_gets_receipts(api):
         assert rw.get(f"{base}/{made.json()['id']}").json()["content"] == "statebase secret 8812"
 
 
+def test_write_only_key_on_sendryx_gets_the_id_only(api):
+    with api.client(api.alpha) as rw, api.client(api.alpha_wo) as wo:
+        made = wo.post("/compat/sendryx/v1/memory", json={"content": "sendryx secret 5521", "metadata": {"k": "v"}})
+        assert made.status_code == 201 and made.json() == {"success": True, "memory": {"id": made.json()["memory"]["id"]}}
+        assert "sendryx secret 5521" not in made.text and "metadata" not in made.text
+        mine = rw.post("/compat/sendryx/v1/memory", json={"content": "read-write sees its memory"}).json()
+        assert mine["memory"]["content"] == "read-write sees its memory"
+
+
 def test_statebase_ids_are_not_sequential_or_guessable(api):
     with api.client(api.alpha) as c:
         base = "/compat/statebase/v1/memory"

@@ -86,6 +86,10 @@ def test_memories(api, client, secret):
         client.memories.search(MemorySearchRequest.model_construct(query="x", limit=101))
 
 
+def _epoch(value) -> int:
+    return value if isinstance(value, int) else int(value.timestamp())
+
+
 def test_agents_entities_extraction(api, client):
     agent = client.agents.create(AgentCreate(name="Planner"))
     assert agent.id in {a.id for a in client.agents.list().data}
@@ -106,7 +110,12 @@ def test_agents_entities_extraction(api, client):
     names = {e.name.lower() for e in listed.data}
     assert "falcon" in names and names & {"greg mahler", "siemens", "munich"}
     extracted = next(e for e in listed.data if e.name.lower() in ("greg mahler", "siemens", "munich"))
-    assert client.entities.get(extracted.id).memory_count >= 1
+    got = client.entities.get(extracted.id)
+    assert got.memory_count >= 1
+    # Dated from the memory that mentions it, not the epoch.
+    stored = api.services.memories.get(memory.id).created_at
+    for e in (extracted, got):
+        assert _epoch(e.created_at) == int(stored) and _epoch(e.updated_at) >= int(stored)
     with pytest.raises(MemoryRelayError) as refused:
         client.entities.delete(extracted.id)
     assert refused.value.status_code == 409

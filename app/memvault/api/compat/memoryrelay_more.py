@@ -21,6 +21,7 @@ from memvault.api.compat.limits import profile_limit
 from memvault.api.compat.memoryrelay import PREFIX
 from memvault.api.deps import ReadKey, ServicesDep, WriteKey
 from memvault.api.routes import StrictJsonRoute
+from memvault.domain.entities import Entity
 from memvault.domain.errors import Conflict, InvalidInput, NotFound
 from memvault.domain.models import ApiKey, MemoryFilter
 from memvault.service import validation as v
@@ -117,10 +118,13 @@ def _records(services: Services) -> RecordService:
     return services.profiles.records
 
 
-def _extracted(eid: int, etype: str, value: str, count: int) -> dict:
-    # Extracted entities keep no dates of their own.
-    return {"id": str(eid), "name": value, "entity_type": etype, "metadata": {"source": "extracted"},
-            "memory_count": count, "relationship_count": count, "created_at": 0, "updated_at": 0}
+def _extracted(e: Entity) -> dict:
+    # An extracted entity keeps no dates of its own: it dates from the memories that mention it (0 when none is
+    # live: the SDK's fields are not optional).
+    first, last = e.first_mentioned_at or 0, e.last_mentioned_at or 0
+    return {"id": str(e.id), "name": e.value, "entity_type": e.type.value, "metadata": {"source": "extracted"},
+            "memory_count": e.memory_count, "relationship_count": e.memory_count,
+            "created_at": int(first), "updated_at": int(last)}
 
 
 def _created(record: dict, links: int) -> dict:
@@ -132,9 +136,7 @@ def _created(record: dict, links: int) -> dict:
 
 def _entity(services: Services, key: ApiKey, entity_id: str) -> dict:
     if entity_id.isascii() and entity_id.isdigit() and len(entity_id) <= 18:
-        eid, _, etype, value = services.entities.get(int(entity_id), key.namespace)
-        _, count = services.entities.memories(eid, key.namespace, limit=1)
-        return _extracted(eid, etype.value, value, count)
+        return _extracted(services.entities.entity(int(entity_id), key.namespace))
     record = _records(services).get(key.namespace, ENTITY, entity_id)
     return _created(record, len(_records(services).children(key.namespace, LINK, entity_id)))
 
@@ -150,7 +152,7 @@ def list_entities(key: ReadKey, services: ServicesDep, agent_id: str | None = No
     created = [_created(r, len(_records(services).children(key.namespace, LINK, r["id"])))
                for r in _records(services).page(key.namespace, ENTITY, limit=500)]
     page = services.entities.list(key.namespace, limit=limit, offset=offset)
-    data = created + [_extracted(e.id, e.type.value, e.value, e.memory_count) for e in page.items]
+    data = created + [_extracted(e) for e in page.items]
     return {"object": "list", "data": data, "total_count": page.total + len(created),
             "has_more": offset + len(page.items) < page.total}
 

@@ -52,7 +52,9 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
                                                    metadata=body.metadata,
                                                    expires_in_seconds=body.expires_in_seconds), origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
-    return {"success": True, "memory": _memory(result.memory)}
+    memory = _memory(result.memory)
+    # A key without the read scope gets the id, never the content it (or another writer) stored.
+    return {"success": True, "memory": memory if key.allows(Scope.READ) else {"id": memory["id"]}}
 
 
 @router.get("/search")
@@ -62,7 +64,7 @@ def search(key: ReadKey, services: ServicesDep, query: Annotated[str, d.doc_quer
     # Sendryx searches by cosine similarity: semantic mode, threshold and scores on Sendryx's scale.
     result = services.search.search(SearchQuery(
         query, mode=SearchMode.SEMANTIC, limit=limit,
-        min_score=good_match.provider_similarity(threshold, DEFAULT_THRESHOLD),
+        min_score=good_match.provider_similarity(v.unit_float(threshold, "threshold"), DEFAULT_THRESHOLD),
         filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
     services.usage.record(key.id, searches=1)
     return {"success": True, "query": query, "count": len(result.hits),

@@ -141,7 +141,8 @@ def _search(body: SearchIn, key: ApiKey, services: Services, types: tuple[Memory
     # StateBase searches by similarity: semantic mode, threshold and scores on StateBase's scale.
     result = services.search.search(SearchQuery(
         body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
-        min_score=good_match.provider_similarity(body.threshold, DEFAULT_THRESHOLD), filter=f))
+        min_score=good_match.provider_similarity(v.unit_float(body.threshold, "threshold"), DEFAULT_THRESHOLD),
+        filter=f))
     services.usage.record(key.id, searches=1)
     ids = id_permutation(services)
     return {"query": body.query, "data": [
