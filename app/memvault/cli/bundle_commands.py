@@ -37,6 +37,9 @@ def _counter(display: ProgressDisplay) -> Callable[[str, int, int], None]:
 def cmd_export(args: argparse.Namespace) -> int:
     from memvault.service.bundles import ExportRequest
 
+    if args.output == "-":
+        raise InvalidInput("an export is written to a file or folder, not to standard output: give -o a name",
+                           field="output")
     if args.format != readable_commands.BUNDLE:
         return readable_commands.cmd_export_readable(args)
     # With recipient keys a passphrase is added only when one is given (file or environment).

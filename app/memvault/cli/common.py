@@ -41,15 +41,21 @@ def read_passphrase_file(path: str | Path, kind: str = "") -> str:
 
 
 def read_stdin_text() -> str:
-    """Standard input as UTF-8 text (the text stream would turn bad bytes into lone surrogates, refused
-    later as "an unpaired surrogate", which says nothing to someone piping a file)."""
+    """Standard input as UTF-8 text, less the one line end that ends it (``echo`` adds one). Read as bytes: the
+    text stream would turn bad bytes into lone surrogates, refused later as "an unpaired surrogate", which says
+    nothing to someone piping a file."""
     raw = getattr(sys.stdin, "buffer", None)
     if raw is None:  # standard input replaced by a text stream (an embedding host, a test): already text
-        return sys.stdin.read()
+        return one_line_end_off(sys.stdin.read())
     try:
-        return raw.read().decode("utf-8")
+        return one_line_end_off(raw.read().decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"standard input is not UTF-8 text (byte {exc.start} cannot be read)") from None
+
+
+def one_line_end_off(text: str) -> str:
+    """``text`` without the one line end (``\n`` or ``\r\n``) a file or a pipe ends with."""
+    return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
 
 
 def read_secret(file: str | Path | None, env: str, *, kind: str, flag: str, confirm: bool = False,

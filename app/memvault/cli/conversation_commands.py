@@ -17,7 +17,8 @@ from memvault.service import validation as v
 
 def _read_messages(path: str) -> tuple[ChatMessage, ...]:
     try:
-        raw = read_stdin_text() if path == "-" else Path(path).read_text("utf-8")
+        # utf-8-sig: a byte-order mark (Windows Notepad writes one) is no part of the JSON.
+        raw = read_stdin_text().lstrip("\ufeff") if path == "-" else Path(path).read_text("utf-8-sig")
         doc = v.loads_strict(raw, field=path)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None

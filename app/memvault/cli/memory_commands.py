@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from memvault.cli import format as fmt
-from memvault.cli.common import csv_list, json_object, memory_filter, opened, out, read_stdin_text
+from memvault.cli.common import csv_list, json_object, memory_filter, one_line_end_off, opened, out, read_stdin_text
 from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
 from memvault.domain import limits
@@ -127,8 +127,10 @@ def _edited_in_editor(content: str) -> str:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.TemporaryDirectory(prefix="memvault-edit-") as folder:
         path = os.path.join(folder, "memory.txt")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(content)
+        # Written with a final newline, as editors keep one (vim adds it on :wq); the one they end with is taken
+        # off again, so saving without a change changes nothing.
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(content if content.endswith("\n") else content + "\n")
         os.chmod(path, 0o600)
         try:
             status = subprocess.call([*shlex.split(editor), path])
@@ -139,8 +141,8 @@ def _edited_in_editor(content: str) -> str:
         if status != 0:
             raise InvalidInput(f"the editor ({editor}) exited with an error; nothing was changed")
         try:
-            with open(path, encoding="utf-8") as f:
-                return f.read()
+            with open(path, encoding="utf-8", newline="") as f:
+                return one_line_end_off(f.read())
         except UnicodeDecodeError:
             raise InvalidInput(f"the editor ({editor}) saved text that is not UTF-8; nothing was changed") from None
 

@@ -66,20 +66,28 @@ def cmd_import_from(args: argparse.Namespace) -> int:
                 display.count(min(embedded, total), total, "embedding")
     lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.records:,} memories in "
              f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
-             + (f" ({report.conflicting:,} differ from the vault's and were left as they are)"
+             + (f" ({report.conflicting:,} differ from the vault's: {_settled[args.on_conflict]})"
                 if report.conflicting else "")]
     if report.empty:
         lines.append(f"{report.empty:,} empty notes left out")
-    if report.conversations:
-        done = "would go" if report.dry_run else "went"
-        lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported) "
-                     f"{done} through fact extraction: {report.facts:,} facts stored")
+    fresh = report.conversations - report.conversations_skipped
+    if report.dry_run and report.conversations:
+        lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported): "
+                     f"{fresh:,} would go through fact extraction")
+    elif report.conversations:
+        lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported): "
+                     f"{fresh:,} went through fact extraction, {report.facts:,} facts stored")
     if embedded:
         lines.append(f"{embedded:,} memories embedded")
     if report.stopped:
         lines.append(f"Not finished: {report.stopped}")
     out(args, {**fmt.plain(report), "embedded": embedded}, "\n".join(lines))
     return 1 if report.stopped else 0
+
+
+#: What an import did with the memories that differ from the vault's, by --on-conflict.
+_settled = {"skip": "the vault's were kept", "newer": "the later version of each was kept",
+            "overwrite": "the file's replaced them", "copy": "the file's were added as copies"}
 
 
 def add_export_options(p: argparse.ArgumentParser) -> None:

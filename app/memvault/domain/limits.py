@@ -35,6 +35,8 @@ LIST_LIMIT_MAX = 1000
 DEDUP_THRESHOLD_DEFAULT = 0.95
 DEDUP_THRESHOLD_MIN = 0.5
 TTL_MAX_SECONDS = 10 * 365 * 24 * 3600
+#: A memory's times are Unix seconds from 1970 (its clocks count from there) to the end of the year 9999.
+TIME_MAX = 253402300799
 DEFAULT_PER_MINUTE = 600
 DEFAULT_PER_HOUR = 10_000
 MIN_PASSPHRASE_CHARS = 8

@@ -31,6 +31,7 @@ from memvault.domain.errors import (
     TamperedData,
     WrongRecipient,
 )
+from memvault.domain.entities import TypeSource
 from memvault.domain.hlc import Hlc, HybridClock
 from memvault.domain.ids import uuid7
 from memvault.domain.transfer import ConflictPolicy, MemoryRecord
@@ -115,6 +116,13 @@ class _Tally:
     #: Per destination namespace: [new, updated, skipped, conflicting].
     per_namespace: dict[str, list[int]] = field(default_factory=dict)
 
+    def repeated(self, record: MemoryRecord) -> None:
+        """A record whose id an earlier one of the same file had: skipped, in a dry run as in the real one (the
+        real run would otherwise apply it over its twin, which a dry run cannot see)."""
+        self.memories += 1
+        self.skipped += 1
+        self.per_namespace.setdefault(record.namespace, [0, 0, 0, 0])[2] += 1
+
     def report(self, *, dry_run: bool, cancelled: bool = False) -> ImportReport:
         by_namespace = tuple(NamespaceImport(ns, *counts) for ns, counts in sorted(self.per_namespace.items()))
         return ImportReport(self.memories, self.new, self.updated, self.skipped, self.conflicting, self.to_embed,
@@ -162,6 +170,10 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
             v.optional_id(getattr(record, name), name)
         if record.version < 1:
             raise InvalidInput("version must be at least 1")
+        for name in ("created_at", "updated_at", "expires_at", "deleted_at", "archived_at"):
+            when = getattr(record, name)
+            if when is not None and not 0 <= when <= limits.TIME_MAX:
+                raise InvalidInput(f"{name} {when!r} is outside the times a vault holds (1970 to 9999)")
     except ValueError:
         raise DamagedData(f"memory {number} of the bundle has an id that is not a UUID") from None
     except InvalidInput as exc:
@@ -257,9 +269,14 @@ class Importer:
         tally = _Tally()
         batch: list[MemoryRecord] = []
         seen: set[Any] = set()
+        ids: set[str] = set()
         tick(0)
         for record in self._records(fh, header, key, options.into):
-            # A repeated id or client id must meet its twin as a memory of the vault: end the batch first.
+            if record.id in ids:
+                tally.repeated(record)
+                continue
+            ids.add(record.id)
+            # A repeated client id must meet its twin as a memory of the vault: end the batch first.
             keys = {record.id} | ({(record.namespace, record.client_id)} if record.client_id else set())
             if len(batch) >= BATCH or keys & seen:
                 self._batch(conn, batch, options.policy, tally, apply)
@@ -313,7 +330,7 @@ class Importer:
         if policy is ConflictPolicy.COPY:
             return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
         replace_it = policy is ConflictPolicy.OVERWRITE or (
-            policy is ConflictPolicy.NEWER and _later(record.hlc, local.hlc))
+            policy is ConflictPolicy.NEWER and _newer(record, local))
         return _Decision("update" if replace_it else "skip", record, conflicting=True, local=local)
 
     def _copy(self, record: MemoryRecord, owners: dict[tuple[str, str], str]) -> MemoryRecord:
@@ -381,8 +398,27 @@ _COMPARED = ("content", "memory_type", "tags", "metadata", "importance", "tier",
 
 
 def _same_fields(record: MemoryRecord, memory: Any) -> bool:
-    """Whether the vault's memory already holds what the record says (whatever their clocks)."""
-    return all(getattr(record, name) == getattr(memory, name) for name in _COMPARED)
+    """Whether the vault's memory already holds what the record says (whatever their clocks). A record that
+    names no type of its own says nothing against the type the vault inferred for it."""
+    return all(getattr(record, name) == getattr(memory, name) for name in _COMPARED
+               if name != "memory_type" or not _type_inferred_here(record, memory))
+
+
+def _type_inferred_here(record: MemoryRecord, memory: Any) -> bool:
+    return record.memory_type_source is TypeSource.DEFAULT and memory.memory_type_source is TypeSource.INFERRED
+
+
+def _newer(record: MemoryRecord, local: q.Local) -> bool:
+    """Whether the record is a later version than the vault's memory. What the vault inferred itself (a type)
+    moves its clock but is no edit (``updated_at`` stays): a record later than the memory's last edit is newer."""
+    if _later(record.hlc, local.hlc):
+        return True
+    try:
+        theirs, ours = Hlc.parse(record.hlc).ms, Hlc.parse(local.hlc).ms
+    except ValueError:
+        return False
+    edited = int(local.memory.updated_at * 1000)
+    return ours > edited and theirs > edited
 
 
 def _later(a: str, b: str) -> bool:

@@ -12,18 +12,19 @@ import errno
 from collections.abc import Iterator
 from pathlib import Path
 
-from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.errors import InvalidInput
 
 
 @contextlib.contextmanager
 def user_file(path: Path | str, verb: str) -> Iterator[None]:
     """Turn an ``OSError`` raised while ``verb``-ing (``"read"``, ``"write"``) the file at ``path`` into
-    :class:`NotFound` or :class:`InvalidInput` naming the file and the OS's reason."""
+    :class:`InvalidInput` naming the file and the OS's reason (a path that names no file is a mistyped one:
+    bad input, as the CLI's exit status 2 says)."""
     try:
         yield
     except FileNotFoundError:
         if verb == "read":
-            raise NotFound(f"there is no file {path}") from None
+            raise InvalidInput(f"there is no file {path}") from None
         raise InvalidInput(f"cannot {verb} {path}: its folder does not exist") from None
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a folder, not a file") from None

@@ -31,6 +31,8 @@ def split_note(text: str, place: str) -> tuple[dict[str, Any], str]:
     """The front matter (empty without one) and the body of a note; ``place`` names the file in errors."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Line ends as a Windows editor or git's autocrlf leaves them are no part of a note's text.
+    text = text.replace("\r\n", "\n")
     first, sep, rest = text.partition("\n")
     if first.rstrip("\r") != _DELIMITER or not sep:
         return {}, text
@@ -51,6 +53,8 @@ def split_note(text: str, place: str) -> tuple[dict[str, Any], str]:
         front = yaml.load(front_text, Loader=yaml.CSafeLoader)
     except RecursionError:
         raise InvalidInput(f"{place}: the front matter is nested too deeply") from None
+    except ValueError as exc:  # a value YAML reads as a date that is none ("2024-13-45")
+        raise InvalidInput(f"{place}: the front matter holds a date that does not exist ({exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 2}" if mark is not None else ""

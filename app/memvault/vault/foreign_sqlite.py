@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.errors import InvalidInput
 
 _MAGIC = b"SQLite format 3\x00"
 _PAGE = 500
@@ -31,7 +31,7 @@ def _connect(source: Path | bytes, name: str) -> sqlite3.Connection:
             with open(source, "rb") as fh:
                 magic = fh.read(len(_MAGIC))
         except FileNotFoundError:
-            raise NotFound(f"there is no file {source}") from None
+            raise InvalidInput(f"there is no file {source}") from None
         except OSError as exc:
             raise InvalidInput(f"cannot read {source}: {exc.strerror or 'the system refused'}") from None
     if magic != _MAGIC:

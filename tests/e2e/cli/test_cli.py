@@ -190,8 +190,18 @@ def test_edit_changes_text_and_fields_and_opens_the_editor_without_text(env, cap
     code, out, _ = run(capsys, "edit", memory_id)
     assert code == 0 and "Updated" in out
     code, out, _ = run(capsys, "get", "--json", memory_id)
-    assert json.loads(out)["content"] == "The user drinks green teawith milk"
+    assert json.loads(out)["content"] == "The user drinks green tea\nwith milk"  # the file ends in a line end
+    # Saved unchanged the way vim's :wq saves (it keeps the final line end): nothing changes.
+    editor.write_text('#!/bin/sh\nc=$(cat "$1"); printf "%s\\n" "$c" > "$1"\n')
+    code, out, _ = run(capsys, "edit", memory_id)
+    assert code == 0 and "is unchanged" in out, out
     assert run(capsys, "edit", "no-such-id", "x")[0] == 1
+    # What `echo` pipes in ends in a line end that is no part of the text.
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Piped text\n")))
+    code, out, _ = run(capsys, "add", "--json", "--no-wait", "-")
+    assert code == 0 and json.loads(out)["memory"]["content"] == "Piped text"
+    code, _, err = run(capsys, "export", "default", "--format", "jsonl", "--unencrypted-ok", "-o", "-")
+    assert code == 2 and "not to standard output" in err and not (tmp_path / "-").exists()
 
 
 def test_unknown_namespace_is_an_error_with_a_hint(env, capsys):
@@ -311,6 +321,6 @@ def test_messages_name_what_is_wrong(env, capsys, monkeypatch, tmp_path):
     assert code == 2 and "standard input is not UTF-8 text" in err
     missing = tmp_path / "nowhere" / "notes.jsonl"
     code, _, err = run(capsys, "import", str(missing), "--from", "jsonl")
-    assert code == 1 and err == f"memvault: there is no file {missing}\n"
+    assert code == 2 and err == f"memvault: there is no file {missing}\n"  # a mistyped path: bad input
     code, _, err = run(capsys, "reembed", "--namespace", "nosuch")
     assert code == 1 and "no namespace named 'nosuch'" in err

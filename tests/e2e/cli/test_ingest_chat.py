@@ -91,3 +91,16 @@ def test_ingest_chat_says_which_messages_gave_no_facts_and_that_they_are_not_kep
     code, out, _ = run(capsys, "ingest-chat", str(chat))
     assert code == 0 and out.startswith("0 facts stored from 1 messages")
     assert "! message 1 gave no facts: " in out and "'de'" in out and "the message itself is not stored" in out
+
+
+def test_a_chat_file_with_a_byte_order_mark_is_read(env, capsys):
+    # Windows Notepad writes one; `import` took it already, ingest-chat called the file "not JSON".
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    path = env / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([{"role": "user", "content": "I work as a nurse in Tromso."}]).encode())
+    code, out, err = run(capsys, "ingest-chat", str(path), "--json")
+    assert code == 0 and out.startswith("{"), (out, err)
+    assert [f["content"] for f in json.loads(out)["facts"]] == ["The user works as a nurse in Tromso"]
+    code, _, err = run(capsys, "ingest-chat", str(env / "missing.json"))
+    assert code == 2 and "missing.json" in err  # as `import` now says of a missing file

@@ -161,11 +161,12 @@ def test_reports_count_per_destination_namespace(services, other, tmp_path):
 def test_files_the_os_refuses_are_bad_input_not_crashes(services, tmp_path):
     _seed(services, n=1)
     missing = tmp_path / "nowhere" / "b.mvbundle"
-    with pytest.raises(NotFound, match="no file"):
+    # A path that names no file is a mistyped one: bad input (the CLI's exit 2), like a folder given for a file.
+    with pytest.raises(InvalidInput, match="no file"):
         services.bundles.how_it_opens(missing)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput, match="no file"):
         services.bundles.import_bundle(missing, passphrase=BUNDLE_PASSPHRASE)
-    with pytest.raises(NotFound):
+    with pytest.raises(InvalidInput, match="no file"):
         services.bundles.inspect(missing, passphrase=BUNDLE_PASSPHRASE)
     with pytest.raises(InvalidInput, match="folder"):
         services.bundles.how_it_opens(tmp_path)

@@ -3,6 +3,7 @@ the vault is left exactly as it was (good records before the bad one included)."
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -110,8 +111,40 @@ def obsidian_not_utf8(services, tmp_path):
     return folder, Source.OBSIDIAN, r"Daily/zz\.md: not UTF-8 text"
 
 
+def mem0_time_beyond_9999(services, tmp_path):
+    # Once stored, every later list and get of the vault failed on it.
+    path = tmp_path / "export.json"
+    path.write_text('{"results":[{"id":"far","memory":"far away","created_at":1e300}]}', "utf-8")
+    return path, Source.MEM0, r"export\.json line 1: created_at .* outside the times a vault holds"
+
+
+def jsonl_time_beyond_9999(services, tmp_path):
+    path = _exported(services, tmp_path, ReadableFormat.JSONL)
+    lines = path.read_text("utf-8").splitlines()
+    doc = json.loads(lines[1])
+    lines[1] = json.dumps(dict(doc, created_at=1e15, updated_at=1e15))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path, Source.JSONL, r"out\.jsonl line 2: created_at .* outside the times a vault holds"
+
+
+def obsidian_before_1970(services, tmp_path):
+    # The real import failed deep inside the clock, after a dry run that said "1 new".
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "moon.md").write_text("---\ncreated: 1969-07-20\nupdated: 1969-07-21\n---\nApollo 11 landed\n", "utf-8")
+    return folder, Source.OBSIDIAN, r"moon\.md: created '1969-07-20' is outside the times a vault holds"
+
+
+def obsidian_impossible_date(services, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "bad.md").write_text("---\ncreated: 2024-13-45\n---\nImpossible date\n", "utf-8")
+    return folder, Source.OBSIDIAN, r"bad\.md: the front matter holds a date that does not exist"
+
+
 CASES = [jsonl_cut, jsonl_wrong_field, markdown_unclosed, chatgpt_cut, claude_cut, claude_not_claude, mem0_cut,
-         mem0_bad_time, mem0_db_cut, mcp_cut, mcp_not_sqlite, basic_memory_bad_yaml, obsidian_not_utf8]
+         mem0_bad_time, mem0_db_cut, mcp_cut, mcp_not_sqlite, basic_memory_bad_yaml, obsidian_not_utf8,
+         mem0_time_beyond_9999, jsonl_time_beyond_9999, obsidian_before_1970, obsidian_impossible_date]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])

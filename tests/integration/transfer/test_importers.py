@@ -235,3 +235,62 @@ def test_conversations_are_extracted_oldest_first_so_the_newer_fact_wins(service
     assert facts["Lisbon"].metadata["superseded_by"] == facts["Porto"].id
     assert "superseded_by" not in facts["Porto"].metadata
     assert facts["Porto"].created_at == utc(2024, 6, 1) and facts["Lisbon"].created_at == utc(2024, 5, 1)
+
+
+def _infer_type(services, memory_id: str, memory_type: MemoryType) -> None:
+    """What the embedding worker does once it has a memory's vector: a type of its own choosing (no version)."""
+    from memvault.domain.entities import TypeSource
+    from memvault.domain.models import FieldChanges
+    from memvault.vault import memories as writes
+    from memvault.vault.oplog import Stamp
+
+    current = services.memories.get(memory_id)
+    clock = services.memories._clock  # the service's own: the stamp sorts after the import's
+    stamp = Stamp(clock.now(), clock.device_id, current.updated_at + 3600)
+    with services.vault.db.write() as conn:
+        writes.update_derived_many(conn, [(current, FieldChanges(memory_type=memory_type,
+                                                                 memory_type_source=TypeSource.INFERRED), stamp)])
+
+
+def test_a_type_the_vault_inferred_is_no_difference_and_a_later_export_still_wins(services, tmp_path):
+    sample = json.loads((SAMPLES / "mem0" / "export.json").read_text("utf-8"))
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(sample), "utf-8")
+    services.readable.import_from(first, ToolImportRequest(Source.MEM0))
+    cello = next(m for m in services.memories.list(MemoryFilter(), limit=10).items if "cello" in m.content)
+    _infer_type(services, cello.id, MemoryType.PREFERENCE)
+    for policy in ("skip", "newer", "overwrite", "copy"):  # the same file again: nothing differs
+        again = services.readable.import_from(first, ToolImportRequest(Source.MEM0, policy=policy))
+        assert (again.new, again.updated, again.conflicting) == (0, 0, 0), policy
+    assert services.memories.get(cello.id).memory_type is MemoryType.PREFERENCE
+    item = next(r for r in sample["results"] if "cello" in r["memory"])
+    item["memory"], item["updated_at"] = "Plays the viola in an amateur orchestra", "2024-10-01T00:00:00Z"
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(sample), "utf-8")
+    report = services.readable.import_from(later, ToolImportRequest(Source.MEM0))  # the default: newer
+    assert report.updated == 1 and services.memories.get(cello.id).content == "Plays the viola in an amateur orchestra"
+
+
+def test_a_repeated_id_is_skipped_in_a_dry_run_as_in_the_import(services, tmp_path):
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps({"results": [
+        {"id": "x1", "memory": "first text", "created_at": "2024-01-01T00:00:00Z"},
+        {"id": "x1", "memory": "second text", "created_at": "2024-01-01T00:00:00Z"}]}), "utf-8")
+    dry = services.readable.import_from(path, ToolImportRequest(Source.MEM0, dry_run=True))
+    done = services.readable.import_from(path, ToolImportRequest(Source.MEM0))
+    assert (dry.new, dry.updated, dry.skipped) == (done.new, done.updated, done.skipped) == (1, 0, 1)
+    assert [m.content for m in services.memories.list(MemoryFilter(), limit=10).items] == ["first text"]
+
+
+def test_times_in_other_units_crlf_notes_and_a_number_as_tags(services, tmp_path):
+    path = tmp_path / "micro.json"
+    path.write_text('{"results":[{"id":"us1","memory":"a microsecond time","created_at":1721464200000000}]}', "utf-8")
+    services.readable.import_from(path, ToolImportRequest(Source.MEM0))
+    [micro] = services.memories.list(MemoryFilter(), limit=10).items
+    assert micro.created_at == utc(2024, 7, 20, 8, 30)  # microseconds, not the year 56521
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "crlf.md").write_bytes(b"---\r\ntags: 2024\r\n---\r\nCRLF note body\r\nsecond line\r\n")
+    services.readable.import_from(notes, ToolImportRequest(Source.OBSIDIAN, namespace="notes"))
+    [note] = services.memories.list(MemoryFilter(namespace="notes"), limit=10).items
+    assert note.content == "CRLF note body\nsecond line" and "2024" in note.tags

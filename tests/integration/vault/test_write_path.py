@@ -105,8 +105,22 @@ class WritePath(RuleBasedStateMachine):
           importance=st.none() | st.floats(0, 1), visibility=st.none() | st.sampled_from(["private", "confidential"]))
     def update(self, data, content, tags, patch, importance, visibility):
         memory_id = data.draw(st.sampled_from(sorted(self.known)))
-        self.svc.memories.update(memory_id, MemoryUpdate(content=content, tags=tags, metadata=patch,
-                                                         importance=importance, visibility=visibility))
+        self._edit(memory_id, lambda: self.svc.memories.update(memory_id, MemoryUpdate(
+            content=content, tags=tags, metadata=patch, importance=importance, visibility=visibility)))
+
+    def _edit(self, memory_id, edit) -> None:
+        """``edit`` of ``memory_id``: refused, with nothing written, while the memory is in the trash."""
+        before = self.svc.memories.get(memory_id)
+        if before.deleted_at is None:
+            edit()
+            return
+        try:
+            edit()
+        except Conflict as exc:
+            assert "in the trash" in exc.message
+            assert self.svc.memories.get(memory_id) == before
+            return
+        assert self.svc.memories.get(memory_id) == before  # nothing to change: taken, and changes nothing
 
     @precondition(lambda self: self.known)
     @rule(data=st.data(), move=st.sampled_from(["delete", "restore", "archive", "unarchive"]))
@@ -130,7 +144,7 @@ class WritePath(RuleBasedStateMachine):
         # Version 1, except for a memory imported without its history: it starts at the version it came with.
         memory_id = data.draw(st.sampled_from(sorted(self.known)))
         oldest = min(h.version for h in self.svc.memories.history(memory_id))
-        self.svc.memories.restore_version(memory_id, oldest)
+        self._edit(memory_id, lambda: self.svc.memories.restore_version(memory_id, oldest))
 
     @precondition(lambda self: self.known)
     @rule(data=st.data(), history=st.booleans(), deleted=st.booleans(), policy=st.sampled_from(ConflictPolicy),
@@ -144,7 +158,8 @@ class WritePath(RuleBasedStateMachine):
         self.svc.bundles.export_to_file(path, ExportRequest(
             (ns,), recipients=(self.svc.bundles.recipient_key(),), include_history=history, include_deleted=deleted))
         if meanwhile == "update":
-            self.svc.memories.update(memory_id, MemoryUpdate(content=data.draw(CONTENT), tags=data.draw(TAGS)))
+            changes = MemoryUpdate(content=data.draw(CONTENT), tags=data.draw(TAGS))
+            self._edit(memory_id, lambda: self.svc.memories.update(memory_id, changes))
         elif meanwhile == "hard_delete":
             self.svc.lifecycle.hard_delete(memory_id)
         elif meanwhile == "delete":

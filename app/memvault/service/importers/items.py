@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from memvault.domain.enums import MemoryType
+from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 
 
@@ -51,13 +52,25 @@ class Conversation:
 
 
 def unix_time(value: Any, place: str, name: str) -> float:
-    """Seconds since 1970 from a number (seconds or milliseconds) or an ISO 8601 text (UTC when it names no zone)."""
+    """Seconds since 1970 from a number (seconds, or milli-, micro- or nanoseconds, told apart by size) or an
+    ISO 8601 text (UTC when it names no zone); :class:`InvalidInput` for a time the vault cannot hold."""
+    when = _seconds(value, place, name)
+    if not 0 <= when <= limits.TIME_MAX:
+        raise InvalidInput(f"{place}: {name} {str(value)[:40]!r} is outside the times a vault holds (1970 to 9999): "
+                           "correct it in the file")
+    return when
+
+
+def _seconds(value: Any, place: str, name: str) -> float:
     if isinstance(value, bool) or value is None:
-        raise InvalidInput(f"{place}: {name} is not a time")
+        raise InvalidInput(f"{place}: {name} is missing" if value is None else f"{place}: {name} is not a time")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value) or value < 0:
+        if not math.isfinite(value):
             raise InvalidInput(f"{place}: {name} is not a time")
-        return float(value) / 1000 if value > 1e11 else float(value)  # milliseconds, as JavaScript tools write
+        for above, per_second in ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3)):  # nano-, micro-, milliseconds
+            if value > above:
+                return float(value) / per_second
+        return float(value)
     if isinstance(value, str):
         text = value.strip().replace(" ", "T", 1)
         try:

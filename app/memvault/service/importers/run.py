@@ -101,6 +101,8 @@ class _Plan:
     conversations_skipped: int = 0
     #: Conversations to extract: (their time, their place in the file, their id).
     todo: list[tuple[float, int, str]] = field(default_factory=list)
+    #: Their ids: a conversation the file holds twice is extracted once.
+    todo_ids: set[str] = field(default_factory=set)
 
 
 def _tags(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -218,8 +220,9 @@ class ToolImporter:
         cid = f"{request.source.value}:{conv.source_id}"
         if self._facts_of(request.namespace or limits.DEFAULT_NAMESPACE, cid):
             plan.conversations_skipped += 1
-        elif any(t.role == "user" for t in conv.turns):
+        elif any(t.role == "user" for t in conv.turns) and cid not in plan.todo_ids:
             plan.todo.append((conv.created_at, plan.items, cid))
+            plan.todo_ids.add(cid)
         if not request.with_turns:
             return
         for index, turn in enumerate(conv.turns):
@@ -241,8 +244,13 @@ class ToolImporter:
         plan = _Plan()
         batch: list[MemoryRecord] = []
         seen: set[Any] = set()
+        ids: set[str] = set()
         tick(0)
         for record in self._records(path, request, plan, tick):
+            if record.id in ids:
+                plan.tally.repeated(record)  # the first of a repeated id is kept, in a dry run as in the real one
+                continue
+            ids.add(record.id)
             keys = {record.id} | ({(record.namespace, record.client_id)} if record.client_id else set())
             if len(batch) >= BATCH or keys & seen:
                 self._importer._batch(conn, batch, request.policy, plan.tally, apply)

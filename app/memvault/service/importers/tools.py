@@ -44,6 +44,8 @@ def _tag_list(value: Any) -> list[str]:
     """Tags from a list or a comma/space separated text, as people and tools write them."""
     if value is None:
         return []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # "tags: 2024" is a year tag: YAML read it as a number
     if isinstance(value, str):
         parts = re.split(r"[,\s]+", value)
     elif isinstance(value, list):
@@ -73,8 +75,10 @@ def mem0_note(doc: Any, place: str) -> Note:
     if not isinstance(doc, dict):
         raise InvalidInput(f"{place}: a memory is not an object")
     source_id = doc.get("id")
-    if not isinstance(source_id, str) or not source_id:
+    if source_id is None or source_id == "":
         raise InvalidInput(f"{place}: the memory has no id")
+    if not isinstance(source_id, str):
+        raise InvalidInput(f"{place}: the memory's id is not text (mem0 ids are)")
     content = text_of(doc.get("memory"), place, "memory")
     created = unix_time(doc.get("created_at"), place, "created_at")
     updated = optional_time(doc.get("updated_at"), place, "updated_at") or created
