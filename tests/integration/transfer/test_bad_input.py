@@ -66,7 +66,7 @@ def claude_cut(services, tmp_path):
 
 def claude_not_claude(services, tmp_path):
     path = shutil.copy(SAMPLES / "chatgpt" / "conversations.json", tmp_path / "conversations.json")
-    return Path(path), Source.CLAUDE, r"conversations\.json line 2: the conversation has no uuid"
+    return Path(path), Source.CLAUDE, r"conversations\.json line 2 \(record 1\): the conversation has no uuid"
 
 
 def mem0_cut(services, tmp_path):
@@ -78,7 +78,7 @@ def mem0_bad_time(services, tmp_path):
     path = tmp_path / "export.json"
     path.write_text((SAMPLES / "mem0" / "export.json").read_text("utf-8").replace(
         '"2024-09-15T18:45:12Z"', '"yesterday"', 1), "utf-8")
-    return path, Source.MEM0, r"export\.json line 24: created_at 'yesterday' is not a date and time"
+    return path, Source.MEM0, r"export\.json line 24 \(record 3\): created_at 'yesterday' is not a date and time"
 
 
 def mem0_db_cut(services, tmp_path):
@@ -115,7 +115,7 @@ def mem0_time_beyond_9999(services, tmp_path):
     # Once stored, every later list and get of the vault failed on it.
     path = tmp_path / "export.json"
     path.write_text('{"results":[{"id":"far","memory":"far away","created_at":1e300}]}', "utf-8")
-    return path, Source.MEM0, r"export\.json line 1: created_at .* outside the times a vault holds"
+    return path, Source.MEM0, r"export\.json line 1 \(record 1\): created_at .* outside the times a vault holds"
 
 
 def jsonl_time_beyond_9999(services, tmp_path):

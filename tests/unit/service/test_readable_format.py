@@ -84,7 +84,7 @@ def test_a_json_array_is_read_a_record_at_a_time_across_chunk_boundaries(monkeyp
     data = json.dumps({"results": docs}, indent=2).encode()
     got = list(iter_json_array(Upload("m.json", data), key="results"))
     assert [d for _, d in got] == docs
-    assert got[1][0] == "m.json line 8"
+    assert got[1][0] == "m.json line 8 (record 2)"
 
 
 def test_a_zip_member_is_read_in_place():
@@ -92,7 +92,7 @@ def test_a_zip_member_is_read_in_place():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("export/conversations.json", json.dumps([{"a": 1}]))
     got = list(iter_json_array(Upload("export.zip", buffer.getvalue()), member="conversations.json"))
-    assert got == [("export.zip:export/conversations.json line 1", {"a": 1})]
+    assert got == [("export.zip:export/conversations.json line 1 (record 1)", {"a": 1})]
     with pytest.raises(InvalidInput, match="holds no conversations.json"):
         list(iter_json_array(Upload("other.zip", _zip_with("notes.txt")), member="conversations.json"))
 

@@ -160,7 +160,7 @@ def iter_json_array(path: Input, *, key: str | None = None, member: str | None =
                 return
             while True:
                 number += 1
-                where = buf.where()
+                where = f"{buf.where()} (record {number})"  # a file on one line has every record on line 1
                 yield where, buf.decode(number)
                 nxt = buf.skip_space()
                 if nxt == ",":
