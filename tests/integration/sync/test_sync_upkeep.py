@@ -23,6 +23,15 @@ def _contents(services):
     return sorted(m.content for m in services.memories.list(ALL, limit=1000).items)
 
 
+def _three_devices(make_vault, tmp_path):
+    """Three vaults syncing through one folder."""
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    devices = make_vault("a"), make_vault("b"), make_vault("c")
+    for s in devices:
+        s.sync.setup(config, SYNC_PASSPHRASE)
+    return devices
+
+
 def test_compacted_segments_are_replaced_by_a_snapshot_for_a_late_device(make_vault, tmp_path, monkeypatch):
     monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 2)
     config = TargetConfig("folder", str(tmp_path / "target"))
@@ -43,10 +52,7 @@ def test_compacted_segments_are_replaced_by_a_snapshot_for_a_late_device(make_va
 
 
 def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
-    config = TargetConfig("folder", str(tmp_path / "target"))
-    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
-    for s in (a, b, c):
-        s.sync.setup(config, SYNC_PASSPHRASE)
+    a, b, c = _three_devices(make_vault, tmp_path)
     a.sync.sync_now()
     b.sync.sync_now()
     a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
@@ -68,10 +74,7 @@ def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
 
 def test_what_a_removed_device_wrote_before_its_removal_reaches_a_device_that_had_not_read_it(make_vault,
                                                                                             tmp_path):
-    config = TargetConfig("folder", str(tmp_path / "target"))
-    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
-    for s in (a, b, c):
-        s.sync.setup(config, SYNC_PASSPHRASE)
+    a, b, c = _three_devices(make_vault, tmp_path)
     c.memories.create(MemoryCreate(namespace="n", content="written on c before its removal"))
     c.sync.sync_now()
     a.sync.sync_now()  # a has read it; b has not synced since
@@ -92,10 +95,7 @@ def test_what_a_removed_device_wrote_before_its_removal_reaches_a_device_that_ha
 
 
 def test_a_member_that_read_more_of_a_removed_device_than_its_remover_brings_the_group_level(make_vault, tmp_path):
-    config = TargetConfig("folder", str(tmp_path / "target"))
-    a, b, c = make_vault("a"), make_vault("b"), make_vault("c")
-    for s in (a, b, c):
-        s.sync.setup(config, SYNC_PASSPHRASE)
+    a, b, c = _three_devices(make_vault, tmp_path)
     c.memories.create(MemoryCreate(namespace="n", content="read by a and b"))
     c.sync.sync_now()
     a.sync.sync_now()
