@@ -229,12 +229,12 @@ _IMPLIED = "I "
 
 
 def _moved(fact: Fact, text: str, offset: int, at: int) -> Fact:
-    """``fact``, read from a sentence parsed again with "I " written in at ``at`` (characters into it), with its
-    span moved back onto the turn's own text (``offset``: where the sentence starts there)."""
+    """``fact``, read from the sentence ``text`` parsed again with "I " written in at ``at`` (characters into it),
+    with its span moved back onto the turn's own text (``offset``: where the sentence starts there)."""
     def back(i: int) -> int:
-        return offset + (i if i <= at else max(at, i - len(_IMPLIED)))
+        return i if i <= at else max(at, i - len(_IMPLIED))
     start, end = back(fact.start), back(fact.end)
-    return dataclasses.replace(fact, start=start, end=end, quote=text[start:end])
+    return dataclasses.replace(fact, start=offset + start, end=offset + end, quote=text[start:end])
 
 
 class TurnDocs:
@@ -317,31 +317,31 @@ class FactExtractor:
                 for clause in found:
                     fact = self._fact(clause, sent.doc, index, now, antecedents, voice)
                     if fact is not None:
-                        facts.append(fact if shift is None else _moved(fact, doc.text, *shift))
+                        facts.append(fact if shift is None else _moved(fact, *shift))
                     antecedents.observe(clause.tokens, voice)
                 if not found:
                     # A question still introduces people: "What should I get my dad? He is turning 60."
                     antecedents.observe(tuple(sent), voice)
         return facts
 
-    def _sentences(self, doc: Doc, cache: TurnDocs) -> list[tuple[Span, tuple[int, int] | None]]:
+    def _sentences(self, doc: Doc, cache: TurnDocs) -> list[tuple[Span, tuple[str, int, int] | None]]:
         """``doc``'s sentences, each with ``None``; a sentence that leaves out its "I"
-        (:func:`~memvault.extraction.clauses.dropped_first_person`) is parsed again with it written in, and comes
-        with where it starts in ``doc`` and how many characters were written in (to map its facts back)."""
-        out: list[tuple[Span, tuple[int, int] | None]] = []
-        previous = None
-        for sent in doc.sents:
-            if clauses.dropped_first_person(sent, previous):
-                start = sent.root.idx
-                text = doc.text[sent.start_char:start] + _IMPLIED + doc.text[start:sent.end_char]
-                [again] = cache.parse(self._pipeline, [text])
-                sents = list(again.sents)
-                if len(sents) == 1 and clauses.Clause((sents[0].root,), sents[0].root).subject() is not None:
-                    out.append((sents[0], (sent.start_char, start - sent.start_char)))
-                    previous = sent
-                    continue
-            out.append((sent, None))
-            previous = sent
+        (:func:`~memvault.extraction.clauses.dropped_first_person`) is parsed again with it written in (all of a
+        turn's in one batch), and comes with its own text, where it starts in ``doc`` and where "I " went in."""
+        sents = list(doc.sents)
+        dropped = [i for i, sent in enumerate(sents) if clauses.dropped_first_person(sent, sents[i - 1] if i else None)]
+        if not dropped:
+            return [(sent, None) for sent in sents]
+        shifts = {i: (sents[i].text, sents[i].start_char, sents[i].root.idx - sents[i].start_char) for i in dropped}
+        again = cache.parse(self._pipeline, [text[:at] + _IMPLIED + text[at:] for text, _, at in shifts.values()])
+        redone = dict(zip(dropped, again, strict=True))
+        out: list[tuple[Span, tuple[str, int, int] | None]] = []
+        for i, sent in enumerate(sents):
+            parsed = list(redone[i].sents) if i in redone else []
+            if len(parsed) == 1 and clauses.Clause((parsed[0].root,), parsed[0].root).subject() is not None:
+                out.append((parsed[0], shifts[i]))
+            else:
+                out.append((sent, None))
         return out
 
     def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
