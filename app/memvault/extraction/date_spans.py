@@ -75,15 +75,16 @@ def _parser_class():
     return DateDataParser
 
 
-def resolve(phrase: str, reference: float) -> DateSpan | None:
-    """``phrase`` as a date seen from ``reference`` (epoch seconds), or ``None`` if it names no point in time."""
+def resolve(phrase: str, reference: float, prefer: str = "past") -> DateSpan | None:
+    """``phrase`` as a date seen from ``reference`` (epoch seconds), or ``None`` if it names no point in time;
+    ``prefer`` ("past" or "future"): which occurrence a date without its year means."""
     phrase = phrase.strip()
     if not phrase or len(phrase) > 60 or not _ANCHOR.search(phrase) or _DURATION.match(phrase):
         return None
     phrase = _LEAD.sub("", phrase) or phrase
     base = datetime.fromtimestamp(reference, UTC).replace(tzinfo=None)
     parser = _parser_class()(languages=["en"], settings={
-        "RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False})
+        "RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False})
     try:
         data = parser.get_date_data(phrase)
     except (ValueError, OverflowError, TypeError):

@@ -135,7 +135,7 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if etype is None:
             continue
         if etype is EntityType.DATE:
-            span = resolve(ent.text, item.reference)
+            span = resolve(ent.text, item.reference, "past" if _said_in_the_past(ent.sent) else "future")
             if span is not None:
                 add(EntityType.DATE, span.value, CONFIDENCE_DATE)
             continue
@@ -173,6 +173,13 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
         add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
+
+
+def _said_in_the_past(sent) -> bool:
+    """Whether a sentence tells of the past ("I moved on March 3"); anything else with a date and no year tells of
+    the next one ("Dentist on March 14", "the deadline is June 30", "I'll visit in October")."""
+    root = sent.root
+    return root.tag_ in ("VBD", "VBN") or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in root.children)
 
 
 def _proper_runs(doc, covered: set[int]) -> list[list]:

@@ -86,15 +86,25 @@ class GraphList:
 
 def query_dates(query: str, now: float) -> list[DateSpan]:
     """Date phrases of ``query`` resolved against ``now`` (a bare year or month name counts)."""
-    spans = []
+    return [span for group in query_date_groups(query, now) for span in group]
+
+
+def query_date_groups(query: str, now: float) -> list[list[DateSpan]]:
+    """Per date phrase of ``query``, the dates it may mean: a date without its year, the last one and the next
+    ("what is on March 14?" may ask of either; memories hold both, see extraction/entities.py)."""
+    groups: list[list[DateSpan]] = []
     for m in _DATE_PHRASE.finditer(query):
         phrase = m.group(0)
         if phrase.lower() in ("may", "march") and not re.search(r"\b(?:in|on|since|during|from)\s", phrase, re.IGNORECASE):
             continue  # the verb "may", "march" as a walk
-        span = resolve(phrase, now)
-        if span is not None:
-            spans.append(span)
-    return spans
+        group: list[DateSpan] = []
+        for prefer in ("past", "future"):
+            span = resolve(phrase, now, prefer)
+            if span is not None and span not in group:
+                group.append(span)
+        if group:
+            groups.append(group)
+    return groups
 
 
 def _scope_size(conn, f: MemoryFilter, now: float) -> int:
@@ -160,8 +170,9 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float,
     counts = counts if counts is not None else _Uncached()
     # Nouns that say nothing (extracted before they were left out, or named by the speakers) are no evidence.
     matches = [m for m in gazetteer.find(query) if m.value not in GENERIC_NOUNS]
-    dates = query_dates(query, now)
-    out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)), dates=tuple(d.value for d in dates))
+    dates = query_date_groups(query, now)
+    out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)),
+                    dates=tuple(d.value for group in dates for d in group))
     if not matches and not dates:
         return out
     # Every statement below checks memories reached through links or dates: a tag is probed on each one.
@@ -181,8 +192,8 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float,
         direct = parts["direct"]
         _one_hop(conn, sorted(sorted(direct, key=lambda m: -direct[m])[:HOP_SOURCES]), set(ids), where, n,
                  parts["hop"], counts)
-    for span in dates:
-        for memory_id in _dated(conn, span, where):
+    for group in dates:  # one date of the query, whichever of its readings a memory holds
+        for memory_id in {m for span in group for m in _dated(conn, span, where)}:
             parts["dates"][memory_id] += DATE_WEIGHT
     if total > 0:
         out.parts = {name: {m: s / total for m, s in part.items() if s > 0} for name, part in parts.items()}

@@ -100,6 +100,11 @@ def test_query_date_phrases():
     values = [d.value for d in graph_search.query_dates("what happened last week, in March 2024 or yesterday?", now)]
     assert values[1:] == ["2024-03", "2024-06-14"] and values[0].startswith("2024-W")
     assert graph_search.query_dates("may I ask what you think?", now) == []
+    # A date without its year may ask of the last one or the next: one date of the query, read both ways.
+    later = time.mktime((2026, 11, 26, 12, 0, 0, 0, 0, 0))
+    [group] = graph_search.query_date_groups("what is on March 14?", later)
+    assert [d.value for d in group] == ["2026-03-14", "2027-03-14"]
+    assert [[d.value for d in g] for g in graph_search.query_date_groups("in March 2024", later)] == [["2024-03"]]
 
 
 def test_a_large_namespaces_gazetteer_is_rebuilt_in_the_background(loaded, monkeypatch):

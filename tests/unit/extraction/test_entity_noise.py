@@ -150,3 +150,16 @@ def test_a_name_ending_in_a_street_word_is_a_place_not_a_person(entities):
     # Nor is "street" the alias of a person an older release made of one: "Oak Street" is not "Elm Street".
     older = [(7, EntityType.PERSON.value, "elm street")]
     assert all(value != "elm street" for _, value in _found(entities, "The clinic moved to Oak Street", older))
+
+
+def test_a_date_without_its_year_is_the_next_one_unless_the_sentence_tells_of_the_past(entities):
+    # Stored on 26 November 2026: an appointment or a deadline with no year is coming, a move has happened.
+    stored = 1795700000.0  # 2026-11-26
+
+    def dates(text: str) -> set[str]:
+        (mentions,) = entities.extract([ExtractionInput(text, stored)], Gazetteer([]))
+        return {m.value for m in mentions if m.type is EntityType.DATE}
+
+    assert dates("Dentist appointment with Dr. Okafor on March 14") == {"2027-03-14"}
+    assert dates("The project deadline is June 30") == {"2027-06-30"}
+    assert dates("I moved to Lisbon on March 3") == {"2026-03-03"}
