@@ -19,12 +19,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QProgressBar,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,10 +45,10 @@ from memvault.gui.readable_menu import ReadableCommands
 from memvault.gui.reembedding import Reembedding
 from memvault.gui.search_view import SearchView
 from memvault.gui.stats_view import StatsView
+from memvault.gui.status_line import StatusLine
 from memvault.gui.sync_view import SyncView
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.window_state import WindowState, fit_to_screen, namespace_token
-from memvault.gui.wording import sentence
 from memvault.service.container import Services
 
 ALL_NAMESPACES = "\x00all"
@@ -133,7 +130,12 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         layout.addLayout(columns, 1)
         self.setCentralWidget(central)
-        self._build_status_bar()
+        self.status_line = StatusLine(self.statusBar())
+        line = self.status_line
+        self.api_status, self.api_port_button = line.api_status, line.api_port_button
+        self.sync_status, self.busy = line.sync_status, line.busy
+        self.api_port_button.clicked.connect(self.api_port_change_requested.emit)
+        self.sync.status_changed.connect(self.sync_status.setText)
         runner.busy_changed.connect(self.busy.setVisible)
         self._build_actions()
         self._claim_shortcuts()
@@ -157,28 +159,6 @@ class MainWindow(QMainWindow):
             self._apply_scope(self._scope_key)
         self.refresh_namespaces()
         self._update_actions()
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.api_status = QLabel()
-        self.api_status.setAccessibleName("Agent API status")
-        self.api_port_button = QPushButton(icon("port"), "Use another port…")
-        self.api_port_button.setAccessibleName("Use another port for the agent API")
-        self.api_port_button.setFlat(True)
-        self.api_port_button.setVisible(False)
-        self.api_port_button.clicked.connect(self.api_port_change_requested.emit)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.setVisible(False)
-        self.busy.setAccessibleName("Working")
-        self.sync_status = QLabel()
-        self.sync_status.setAccessibleName("Sync status")
-        self.sync.status_changed.connect(self.sync_status.setText)
-        bar.addPermanentWidget(self.sync_status)
-        bar.addPermanentWidget(self.api_status)
-        bar.addPermanentWidget(self.api_port_button)
-        bar.addPermanentWidget(self.busy)
 
     def _action(self, text: str, glyph: str | None, shortcut: QKeySequence | QKeySequence.StandardKey | None,
                 slot) -> QAction:
@@ -401,16 +381,11 @@ class MainWindow(QMainWindow):
     # -- the agent API and vault health ------------------------------------------------
 
     def show_api_running(self, url: str) -> None:
-        self.api_status.setText(f"Agent API: {url}")
-        self.api_status.setStyleSheet("")
-        self.api_port_button.setVisible(False)
+        self.status_line.api_running(url)
         self.agents.set_server(url)
 
     def show_api_stopped(self, reason: str, *, offer_other_port: bool) -> None:
-        self.api_status.setText(sentence(reason, "Agent API stopped"))
-        self.api_status.setStyleSheet("color:#c0392b")
-        self.api_port_button.setVisible(offer_other_port)
-        self.statusBar().showMessage(sentence(reason, "The agent API could not start"), 15_000)
+        self.status_line.api_stopped(reason, offer_other_port=offer_other_port)
         self.agents.set_server(None, reason)
 
     # -- live updates ----------------------------------------------------------
