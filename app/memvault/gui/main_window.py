@@ -19,7 +19,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
     QTabWidget,
@@ -40,7 +39,7 @@ from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, short
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
-from memvault.gui.nav_rail import NavRail, sidebar
+from memvault.gui.nav_rail import NamespaceList, NavRail, sidebar
 from memvault.gui.readable_menu import ReadableCommands
 from memvault.gui.reembedding import Reembedding
 from memvault.gui.search_view import SearchView
@@ -93,7 +92,7 @@ class MainWindow(QMainWindow):
         self._scope_key: str = special.get(saved or "default", DEFAULT)
         self._pending_token: str | None = saved if saved and saved not in special else None
         self._applied_scope: str | None = None
-        self.sidebar = QListWidget()
+        self.sidebar = NamespaceList()
         self.sidebar.setAccessibleName("Namespaces")
         self.sidebar.setIconSize(QSize(16, 16))
         self.sidebar.currentItemChanged.connect(self._on_sidebar_current_item_changed)
@@ -198,7 +197,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("Quit", "quit", QKeySequence("Ctrl+Q"), self.quit_requested.emit)
         self.find_action = self._action("Find", "search", QKeySequence.Find, self._on_find_triggered)
         self.page_actions = [
-            self._action(title, glyph, QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.pages.setCurrentIndex(i))
+            self._action(title, glyph, QKeySequence(f"Ctrl+{i + 1}"), lambda i=i: self.show_page(i))
             for i, (title, glyph) in enumerate((("Memories", "memories"), ("Search", "search"),
                                                 ("Stats", "stats"), ("Agents", "agents"),
                                                 ("Entities", "entities"), ("Sync", "sync")))]
@@ -325,10 +324,15 @@ class MainWindow(QMainWindow):
         if QApplication.focusWidget() not in (self.rail, self.sidebar):
             self.focus_current_page()
 
+    def show_page(self, index: int) -> None:
+        """Go to page ``index`` (Ctrl+1…6, the palette); the keyboard goes along, even from the rail."""
+        self.pages.setCurrentIndex(index)
+        self.focus_current_page()
+
     def focus_current_page(self) -> None:
-        """Put the keyboard on the current page's first stop (its list, for Memories)."""
+        """Put the keyboard on the current page's main stop (its list for Memories, the query for Search)."""
         page = self.pages.currentWidget()
-        target = self.browser.table if page is self.browser else first_focusable(page)
+        target = {self.browser: self.browser.table, self.search: self.search.query}.get(page) or first_focusable(page)
         if target is not None:
             target.setFocus(Qt.TabFocusReason)
 

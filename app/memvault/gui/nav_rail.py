@@ -61,6 +61,17 @@ class NavRail(QListWidget):
             self.blockSignals(False)
 
 
+class NamespaceList(QListWidget):
+    """The namespaces under the rail: arrows and clicks choose the scope, typed letters do not.
+
+    A letter typed there (meant for a page the keyboard had not reached) jumped to a namespace starting with it
+    and rescoped every page without a word; the scope is too weighty a choice for type-ahead.
+    """
+
+    def keyboardSearch(self, _search: str) -> None:  # noqa: N802 (Qt's name)
+        pass
+
+
 def sidebar(rail: NavRail, namespaces: QListWidget) -> QWidget:
     """The rail, a quiet heading, and the namespaces, as one column."""
     namespaces.setObjectName("namespaces")

@@ -1,0 +1,54 @@
+"""The rail and the pages by keyboard: focus is visible there, shortcuts take the keyboard to the page."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+
+def _activate(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+
+
+def _press(qtbot, key, modifier=Qt.NoModifier):
+    """A key press as the user makes it: to whichever widget has the keyboard focus."""
+    qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), key, modifier)
+
+
+def test_ctrl_digit_from_the_namespaces_takes_the_keyboard_to_the_page(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    from memvault.domain.models import MemoryCreate
+
+    services.memories.create(MemoryCreate(content="Alice is my boss", namespace="work"))
+    _activate(qtbot, window)
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: any(sidebar.item(i).data(256) == "work" for i in range(sidebar.count())), timeout=10_000)
+    sidebar.setCurrentRow(0)  # All namespaces, chosen in the rail: the keyboard is there now
+    sidebar.setFocus(Qt.MouseFocusReason)
+    qtbot.waitUntil(lambda: sidebar.hasFocus(), timeout=5_000)
+    _press(qtbot, Qt.Key_2, Qt.ControlModifier)
+    assert window.pages.currentWidget() is window.search
+    assert QApplication.focusWidget() is window.search.query
+    qtbot.keyClicks(QApplication.focusWidget(), "who")
+    assert window.search.query.text() == "who"
+    assert window.scope() == (None, False)  # still All namespaces
+    window.rail.setFocus(Qt.MouseFocusReason)
+    qtbot.waitUntil(lambda: window.rail.hasFocus(), timeout=5_000)
+    _press(qtbot, Qt.Key_1, Qt.ControlModifier)
+    assert QApplication.focusWidget() is window.browser.table
+
+
+def test_a_letter_typed_in_the_namespaces_does_not_change_the_scope(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    from memvault.domain.models import MemoryCreate
+
+    services.memories.create(MemoryCreate(content="Alice is my boss", namespace="work"))
+    _activate(qtbot, window)
+    sidebar = window.sidebar
+    qtbot.waitUntil(lambda: any(sidebar.item(i).data(256) == "work" for i in range(sidebar.count())), timeout=10_000)
+    sidebar.setCurrentRow(0)
+    sidebar.setFocus(Qt.MouseFocusReason)
+    qtbot.waitUntil(lambda: sidebar.hasFocus(), timeout=5_000)
+    qtbot.keyClicks(sidebar, "w")
+    assert window.scope() == (None, False)
+    _press(qtbot, Qt.Key_Down)  # arrows still choose, with the ring showing which
+    assert window.scope() != (None, False)
