@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QListWidgetItem, QTabWidget, QVBoxLayout, QWidget
 
 from memvault.gui.icons import icon
+from memvault.gui.theme import DARK, LIGHT, is_dark
 
 _TITLE = int(Qt.ItemDataRole.UserRole.value)
 
@@ -76,9 +77,13 @@ def sidebar(rail: NavRail, namespaces: QListWidget) -> QWidget:
     """The rail, a quiet heading, and the namespaces, as one column."""
     namespaces.setObjectName("namespaces")
     namespaces.setFrameShape(QListWidget.NoFrame)
-    # Lists in the sidebar show focus on their selected row (see memvault.qss), not as a frame around the column.
+    # Lists in the sidebar show focus as a ring on their current row, not as a frame around the column. The style
+    # sheet's ":focus::item:selected" never matched (Qt reads a row's focus as the item's own state), so the rail
+    # showed no focus at all; the padding shrinks by the ring's width so the row keeps its size.
+    focus = (DARK if is_dark(QApplication.palette()) else LIGHT)["focus"]
     for widget in (rail, namespaces):
-        widget.setStyleSheet("QListWidget { border: none; }")
+        widget.setStyleSheet("QListWidget { border: none; } "
+                             f"QListWidget::item:focus {{ border: 2px solid {focus}; padding: 4px 6px; }}")
     column = QWidget()
     column.setObjectName("sidebar")
     column.setAttribute(Qt.WA_StyledBackground, True)

@@ -1,12 +1,43 @@
 """The rail and the pages by keyboard: focus is visible there, shortcuts take the keyboard to the page."""
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
+
+from memvault.gui.theme import LIGHT, apply_theme
 
 
 def _activate(qtbot, window):
     window.activateWindow()
     qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+
+
+def _has_colour(image, rect, colour: str) -> bool:
+    wanted = QColor(colour).rgb()
+    return any(image.pixel(x, y) == wanted for y in range(rect.top(), rect.bottom() + 1)
+               for x in range(rect.left(), rect.right() + 1))
+
+
+def test_focus_in_the_rail_and_the_namespaces_is_drawn(qtbot, qapp, desktop):
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    try:
+        window = desktop.window
+        _activate(qtbot, window)
+        for widget in (window.rail, window.sidebar):
+            qtbot.waitUntil(lambda w=widget: w.count() > 1, timeout=10_000)
+            widget.setFocus(Qt.TabFocusReason)
+            qtbot.waitUntil(lambda w=widget: w.hasFocus(), timeout=5_000)
+            rect = widget.visualItemRect(widget.currentItem())
+            image = widget.viewport().grab().toImage()
+            assert _has_colour(image, rect, LIGHT["focus"]), widget.objectName()
+            window.browser.table.setFocus()
+            qtbot.waitUntil(lambda w=widget: not w.hasFocus(), timeout=5_000)
+            image = widget.viewport().grab().toImage()
+            assert not _has_colour(image, rect, LIGHT["focus"]), widget.objectName()
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
 
 
 def _press(qtbot, key, modifier=Qt.NoModifier):
