@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from memvault.gui.memory_model import MemoryTableModel
@@ -84,7 +84,22 @@ class MemoryLineDelegate(QStyledItemDelegate):
 
 class MemoryListView(QTableView):
     """The list's view: a table underneath, but Home and End go to the first and last memory as in a list
-    (a table's go to the first and last column of the row, and the list shows one column)."""
+    (a table's go to the first and last column of the row, and the list shows one column).
+
+    With nothing selected, the first Up or Down selects the row with the focus frame (the first one, when the
+    keyboard lands on the list) instead of moving past it: the first memory was skipped, and in a one-row list
+    (a trash with one memory) no arrow selected anything.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        model = self.model()
+        if (event.key() in (Qt.Key_Up, Qt.Key_Down) and not event.modifiers() & ~Qt.KeypadModifier
+                and model is not None and model.rowCount() and not self.selectionModel().hasSelection()):
+            current = self.currentIndex()
+            self.selectRow(current.row() if current.isValid() else 0)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 (Qt's name)
                    modifiers: Qt.KeyboardModifier) -> QModelIndex:
