@@ -106,6 +106,7 @@ class BrowserView(QWidget):
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
         self.detail.version_restored.connect(self._on_detail_version_restored)
         self.detail.memory_requested.connect(self.select_memory)
+        self.detail.memory_read.connect(self.model.replace_memory)  # selected again, it keeps its chips
         self.new_flow = NewMemoryFlow(services, runner, self, return_to=self.table)
         self.new_flow.created.connect(self._on_memory_created)
         self.notice = NoticeBar()

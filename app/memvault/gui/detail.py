@@ -27,6 +27,7 @@ from memvault.domain.errors import MemvaultError
 from memvault.domain.models import HistoryEntry, Memory, MemoryUpdate
 from memvault.gui.detail_meta import GRID, MetadataBlock
 from memvault.gui.entity_chips import EntityChips
+from memvault.gui.entity_watch import EntityWatch
 from memvault.gui.fact_info import fact_summary, linked_memory
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
@@ -78,12 +79,14 @@ class DetailPane(QWidget):
         version_restored(object, int): the :class:`Memory` after an earlier version was restored (as a new
             version, which is its own undo), and the version whose text it brought back.
         entity_clicked(str, str): namespace and value of an entity chip that was clicked.
+        memory_read(object): the memory on show, read again with entities extracted after it was shown.
         memory_requested(str): the id of a memory a link in the pane points to (a fact's successor).
     """
 
     memory_saved = Signal(object, int)
     version_restored = Signal(object, int)
     entity_clicked = Signal(str, str)
+    memory_read = Signal(object)
     memory_requested = Signal(str)
 
     def __init__(self, services: Services, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -104,6 +107,8 @@ class DetailPane(QWidget):
         self.content.setTabChangesFocus(True)  # Tab moves on (a tab typed into a memory was a keyboard trap)  # reads as a note (memvault.qss), fields beneath
         self.entities = EntityChips()
         self.entities.entity_clicked.connect(self.entity_clicked)
+        self.entity_watch = EntityWatch(services, runner, self.entities, self)
+        self.entity_watch.memory_read.connect(self._on_entity_watch_memory_read)
         # An extracted fact's kind and provenance, and links to the fact that replaced it (or that it replaced).
         self.fact_info = QLabel()
         self.fact_info.setAccessibleName("Fact provenance")
@@ -188,6 +193,7 @@ class DetailPane(QWidget):
                 return False
         self._memory = memory
         self.entities.show_memory(memory)
+        self.entity_watch.follow(memory)
         # Tab goes from the text through its chips to the properties, in the order they read.
         previous = self.content
         for chip in (*self.entities.chips, self.memory_type):
@@ -209,6 +215,13 @@ class DetailPane(QWidget):
         self._problem = None
         self._show_title()
         return True
+
+    def _on_entity_watch_memory_read(self, memory: Memory) -> None:
+        shown = self._memory
+        # Another version comes with its own change event (and its own reload); this one only adds chips.
+        if shown is not None and (shown.id, shown.version) == (memory.id, memory.version):
+            self.show_memory(memory)
+            self.memory_read.emit(memory)
 
     def _fill(self, memory: Memory | None) -> None:
         enabled = memory is not None and memory.deleted_at is None

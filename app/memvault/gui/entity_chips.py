@@ -9,6 +9,8 @@ from memvault.domain.models import Memory
 
 #: Chips shown at most (the most confident first, as the memory lists them).
 MAX_CHIPS = 12
+NONE = "No entities"
+FINDING = "Finding entities…"
 
 
 class FlowLayout(QLayout):
@@ -82,7 +84,14 @@ class EntityChips(QWidget):
         self.setObjectName("entityChips")
         self._layout = FlowLayout(self)
         self.chips: list[QPushButton] = []
+        #: The line shown instead of chips ("No entities"), while the memory on show has none.
+        self.empty: QLabel | None = None
         self.show_memory(None)
+
+    def show_finding(self, finding: bool) -> None:
+        """Say the memory's entities are still being found (queued for extraction), or that it has none."""
+        if self.empty is not None:
+            self.empty.setText(FINDING if finding else NONE)
 
     def show_memory(self, memory: Memory | None) -> None:
         while self._layout.count():
@@ -93,11 +102,12 @@ class EntityChips(QWidget):
                 item.widget().hide()
                 item.widget().deleteLater()
         self.chips = []
+        self.empty = None
         entities = memory.entities[:MAX_CHIPS] if memory is not None else ()
         if not entities:
-            empty = QLabel("No entities" if memory is not None else "")
-            empty.setProperty("secondary", True)
-            self._layout.addWidget(empty)
+            self.empty = QLabel(NONE if memory is not None else "")
+            self.empty.setProperty("secondary", True)
+            self._layout.addWidget(self.empty)
         for e in entities:
             chip = QPushButton(e.name)
             chip.setObjectName("chip")  # memvault.qss: a rounded, tinted pill with a focus ring
