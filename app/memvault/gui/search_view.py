@@ -94,7 +94,6 @@ class SearchView(QWidget):
         self._namespace: str | None = "default"
         self._generation = 0
         self.query = QLineEdit()
-        self.query.setPlaceholderText("Search by meaning or keywords…")
         self.query.setAccessibleName("Search query")
         self.query.addAction(icon("search"), QLineEdit.LeadingPosition)
         self.query.setClearButtonEnabled(True)
@@ -117,6 +116,11 @@ class SearchView(QWidget):
         self.results.currentItemChanged.connect(lambda current, _p: self.open_button.setEnabled(current is not None))
         self.status = QLabel()
         self.status.setAccessibleName("Search status")
+        # The namespace chosen on the left narrows the search too: said here, or an answer stored in another
+        # namespace read as "nothing stored".
+        self.scope = QLabel()
+        self.scope.setAccessibleName("Search scope")
+        self.scope.setProperty("secondary", True)
         self.empty = QLabel()
         self.empty.setAccessibleName("No results")
         self.empty.setAlignment(Qt.AlignCenter)
@@ -141,6 +145,7 @@ class SearchView(QWidget):
         top.addWidget(self.mode)
         top.addWidget(self.type_filter)
         top.addWidget(self.tags, 1)
+        top.addWidget(self.scope)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.show_weak)
@@ -156,10 +161,17 @@ class SearchView(QWidget):
         self.tags.textChanged.connect(lambda _t: self._debounce.start())
         self.mode.currentIndexChanged.connect(lambda _i: self.run_search())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.set_namespace(self._namespace)
 
     def set_namespace(self, namespace: str | None) -> None:
+        """Search ``namespace`` (``None``: all of them), as the sidebar chose."""
         self._namespace = namespace
+        self.scope.setText(self._where())
+        self.query.setPlaceholderText(f"Search {namespace or 'all namespaces'} by meaning or keywords…")
         self.run_search()
+
+    def _where(self) -> str:
+        return f"in {self._namespace}" if self._namespace else "in all namespaces"
 
     def run_search(self) -> None:
         text = self.query.text().strip()
@@ -190,10 +202,12 @@ class SearchView(QWidget):
         self.result_stack.setCurrentWidget(self.results if good else self.empty)
         self._show_hits(good)
         query = self.query.text().strip()
+        elsewhere = "\nOther namespaces may have it: choose All namespaces on the left to search them too."
         if not result.hits:
-            self.empty.setText(f"Nothing matches “{query}”.")
+            self.empty.setText(f"Nothing {self._where()} matches “{query}”." + (elsewhere if self._namespace else ""))
         elif not good:
-            self.empty.setText(f"No good match for “{query}”.\nNothing stored seems to be about this.")
+            self.empty.setText(f"No good match for “{query}” {self._where()}."
+                               + (elsewhere if self._namespace else "\nNothing stored seems to be about this."))
         self.show_weak.setText(f"Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
         self.show_weak.setVisible(bool(self._weak))
         self.status.setText(plural(len(good), "result") + self._how)

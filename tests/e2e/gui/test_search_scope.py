@@ -1,0 +1,38 @@
+"""The Search page says which namespace it searches, and an empty result points to the others."""
+
+from __future__ import annotations
+
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, SearchHit, SearchResult
+
+
+def _search(qtbot, search, text):
+    search.query.clear()
+    with qtbot.waitSignal(search.results_shown, timeout=20_000):
+        qtbot.keyClicks(search.query, text)
+
+
+def test_search_names_its_scope_and_an_empty_result_points_to_other_namespaces(qtbot, desktop, monkeypatch):
+    weak = desktop.services.memories.create(MemoryCreate(content="Deploys happen on Tuesdays")).memory
+    hits: list[SearchHit] = []
+    monkeypatch.setattr(desktop.services.search, "search", lambda query: SearchResult(
+        hits=tuple(hits), mode=query.mode, total_evaluated=1, took_ms=1.0))
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    search.set_namespace("work")
+    assert search.scope.isVisibleTo(search) and search.scope.text() == "in work"
+    assert "work" in search.query.placeholderText()
+    _search(qtbot, search, "who is my boss")
+    assert search.result_stack.currentWidget() is search.empty
+    text = search.empty.text()
+    assert "in work" in text and "All namespaces" in text and "Nothing stored" not in text
+    hits.append(SearchHit(weak, 0.001, weak.content))  # only a weak match: still "not here", not "nowhere"
+    _search(qtbot, search, "who is my manager")
+    assert text != search.empty.text() and search.empty.text().startswith("No good match")
+    assert "in work" in search.empty.text() and "All namespaces" in search.empty.text()
+    search.set_namespace(None)
+    assert search.scope.text() == "in all namespaces"
+    _search(qtbot, search, "who is my boss")
+    assert "in all namespaces" in search.empty.text() and "choose All namespaces" not in search.empty.text()
+
