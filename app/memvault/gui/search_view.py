@@ -109,8 +109,10 @@ class SearchView(QWidget):
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         # Enter or a double click opens a hit (Qt reports both as activated).
         self.results.itemActivated.connect(self._on_results_item_activated)
-        self.open_button = QPushButton(icon("open"), "Open in browser")
-        self.open_button.setAccessibleName("Open in browser")
+        # It selects the memory in this window's own list ("browser" read as a web browser).
+        self.open_button = QPushButton(icon("open"), "Show in Memories")
+        self.open_button.setAccessibleName("Show in Memories")
+        self.open_button.setToolTip("Select this memory in the Memories list (Enter)")
         self.open_button.clicked.connect(self._on_open_clicked)
         self.open_button.setEnabled(False)
         self.results.currentItemChanged.connect(lambda current, _p: self.open_button.setEnabled(current is not None))

@@ -36,3 +36,7 @@ def test_search_names_its_scope_and_an_empty_result_points_to_other_namespaces(q
     _search(qtbot, search, "who is my boss")
     assert "in all namespaces" in search.empty.text() and "choose All namespaces" not in search.empty.text()
 
+
+def test_the_open_button_says_where_it_shows_the_memory(desktop):
+    button = desktop.window.search.open_button
+    assert button.text() == "Show in Memories" and "browser" not in button.accessibleName()
