@@ -163,6 +163,7 @@ class BrowserView(QWidget):
         """Browse one namespace (``None``: all of them) or the trash."""
         self._namespace, self._trash = namespace, trash
         self._wanted = None
+        self.detail.set_trash(trash)
         self.apply_filters()
 
     def apply_filters(self) -> None:

@@ -41,6 +41,9 @@ HISTORY_PREVIEW_CHARS = 200
 #: Versions the history list shows before it scrolls.
 HISTORY_ROWS = 3
 VERSION = int(Qt.ItemDataRole.UserRole.value)
+#: The line an empty pane shows; in the trash no new memory can be written (Ctrl+N is off there).
+PICK = "Select a memory to read and edit it here, or press Ctrl+N to write a new one."
+PICK_IN_TRASH = "Select a memory in the trash to read it and restore it."
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ class DetailPane(QWidget):
         history_title = QLabel("History")
         history_title.setObjectName("sectionTitle")
         # Nothing selected: one line saying what to do, not a greyed-out form.
-        self.empty = QLabel("Select a memory to read and edit it here, or press Ctrl+N to write a new one.")
+        self.empty = QLabel(PICK)
         self.empty.setProperty("secondary", True)
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignCenter)
@@ -172,6 +175,10 @@ class DetailPane(QWidget):
             signal.connect(self._on_field_edited)
         QApplication.instance().focusChanged.connect(self._on_app_focus_changed)
         self.show_memory(None)
+
+    def set_trash(self, trash: bool) -> None:
+        """Word the empty pane for the trash (``True``) or a namespace."""
+        self.empty.setText(PICK_IN_TRASH if trash else PICK)
 
     def memory(self) -> Memory | None:
         """The memory on show (``None``: nothing selected)."""
