@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QDialog,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -102,6 +103,14 @@ class CommandPalette(QDialog):
         self.results.setAccessibleName("Commands")
         self.results.itemActivated.connect(self._run)
         self.results.setItemDelegate(ShortcutDelegate(self.results))
+        # Over the empty list, as the memory list's empty state is: a blank box said nothing about the typing.
+        self.none = QLabel()
+        self.none.setAccessibleName("No matching command")
+        self.none.setProperty("secondary", True)
+        self.none.setAlignment(Qt.AlignCenter)
+        self.none.setWordWrap(True)
+        self.none.hide()
+        QVBoxLayout(self.results.viewport()).addWidget(self.none)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
@@ -128,6 +137,8 @@ class CommandPalette(QDialog):
                 item.setData(SHORTCUT, action.shortcut().toString(QKeySequence.NativeText))
                 self.results.addItem(item)
         self.results.setCurrentRow(0)
+        self.none.setText(f"No command matches “{text.strip()}”.")
+        self.none.setVisible(self.results.count() == 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Up and Down move through the results while typing goes on in the field.

@@ -1,0 +1,19 @@
+"""The command palette says so when no command matches what was typed."""
+
+from PySide6.QtCore import Qt
+
+
+def test_the_palette_says_no_command_matches(qtbot, desktop):
+    window = desktop.window
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5_000)
+    qtbot.keyClick(window, Qt.Key_K, Qt.ControlModifier)
+    palette = window.command_palette
+    qtbot.waitUntil(lambda: palette.isVisible(), timeout=5_000)
+    assert not palette.none.isVisible()
+    qtbot.keyClicks(palette.query, "zebra")
+    assert palette.results.count() == 0
+    assert palette.none.isVisible() and palette.none.text() == "No command matches “zebra”."
+    palette.query.clear()
+    assert palette.results.count() > 0 and not palette.none.isVisible()
+    palette.close()
