@@ -48,6 +48,22 @@ def empty_text(kind: str) -> str:
     return f"No {kind} is mentioned here yet."
 
 
+def summary_text(page: SummaryPage) -> str:
+    """The footer: how many entities the list shows, and how many concepts it leaves out and why.
+
+    "14 entities; 14 concepts … not listed" read as a contradiction (concepts are entities too): both halves say
+    "listed" now, and "mentioned", as the empty list does.
+    """
+    shown = len(page.items)
+    text = (f"{plural(page.total, 'entity')} listed" if shown >= page.total
+            else f"{shown:,} of {plural(page.total, 'entity')} listed (the most mentioned)")
+    unlisted = page.unlisted_concepts
+    if unlisted:
+        text += (f"; {plural(unlisted, 'concept')} mentioned by only one memory "
+                 f"{plural(unlisted, 'is').split()[1]} not listed")
+    return text
+
+
 class EntitiesView(QWidget):
     """Entities of the namespace in scope (or of all, grouped by name); selecting one lists its memories.
 
@@ -162,10 +178,7 @@ class EntitiesView(QWidget):
             self.table.setItem(row, 3, QTableWidgetItem(", ".join(e.namespaces)))
             if self._wanted is not None and e.value == self._wanted:
                 select = row
-        shown = len(page.items)
-        self.summary.setText(plural(page.total, "entity") + (f" (the {shown:,} most mentioned)" if shown < page.total else "")
-                             + (f"; {plural(page.unlisted_concepts, 'concept')} named by one memory only, not listed"
-                                if page.unlisted_concepts else ""))
+        self.summary.setText(summary_text(page))
         self.empty.setText(empty_text(self.kind.currentText()))
         self.empty.setVisible(not page.items)
         self.memories.clear()

@@ -130,11 +130,12 @@ def test_counts_read_as_words_and_an_empty_type_says_why(qtbot, desktop):
     page = window.entities
     window.pages.setCurrentWidget(page)
     page.kind.setCurrentText("location")
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.summary.text() == "1 entity", timeout=20_000)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.summary.text() == "1 entity listed",
+                    timeout=20_000)
     assert not page.empty.isVisible()
     # A concept one memory mentions is linked but not listed: the empty list says so instead of nothing.
     page.kind.setCurrentText("concept")
     qtbot.waitUntil(lambda: page.table.rowCount() == 0 and page.summary.text().startswith("0 entities"),
                     timeout=20_000)
-    assert "named by one memory only, not listed" in page.summary.text()
+    assert "mentioned by only one memory is not listed" in page.summary.text()
     assert page.empty.isVisible() and "once 2 or more memories mention them" in page.empty.text()
