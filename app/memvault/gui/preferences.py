@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -91,17 +92,31 @@ class SettingsDialog(QDialog):
         environ = os.environ if environ is None else environ
         fields = {f.name: f for f in setting_fields()}
         self.editors: dict[str, QWidget] = {}
+        #: Beside each field the environment sets, why it cannot be changed here.
+        self.env_notes: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setVerticalSpacing(8)
         for name, label in USER_SETTINGS.items():
             editor = self._editor(name, fields[name], getattr(settings, name))
             editor.setAccessibleName(label)
             editor.setToolTip(fields[name].metadata.get("help", ""))
-            if environ.get(env_name(name)):
-                editor.setEnabled(False)
-                editor.setToolTip(f"Set by {env_name(name)} in the environment")
             self.editors[name] = editor
-            form.addRow(label, editor)
+            if not environ.get(env_name(name)):
+                form.addRow(label, editor)
+                continue
+            editor.setEnabled(False)
+            reason = f"Set by {env_name(name)} in the environment"
+            editor.setToolTip(reason)
+            # In words beside the field, not only in a tooltip: Tab skips a disabled field, and the keyboard
+            # never hovers.
+            note = QLabel(reason)
+            note.setProperty("secondary", True)
+            editor.setAccessibleDescription(reason)
+            self.env_notes[name] = note
+            row = QHBoxLayout()
+            row.addWidget(editor, 1)
+            row.addWidget(note)
+            form.addRow(label, row)
         note = QLabel("The idle lock changes at once; the rest applies the next time the vault is unlocked. "
                       "Every setting can also be given as an environment variable (see the README).")
         note.setWordWrap(True)

@@ -35,6 +35,10 @@ def test_settings_dialog_saves_applies_and_is_read_back_at_launch(qtbot, desktop
     shown = SettingsDialog(desktop.settings, environ=env)
     qtbot.addWidget(shown)
     assert not shown.editors["idle_lock_minutes"].isEnabled()
+    # Said in words beside the field, not only in a tooltip a keyboard user never sees.
+    note = shown.env_notes["idle_lock_minutes"]
+    assert note.isVisibleTo(shown) and note.text() == "Set by MEMVAULT_IDLE_LOCK_MINUTES in the environment"
+    assert set(shown.env_notes) == {"idle_lock_minutes"}
 
 
 def test_a_saved_value_that_does_not_parse_is_ignored(tmp_path):
