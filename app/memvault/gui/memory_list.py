@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from memvault.gui.memory_model import MemoryTableModel
@@ -40,6 +40,15 @@ def secondary_line(memory, with_namespace: bool) -> str:
     return "  ·  ".join(parts)
 
 
+def title_line(text: str, bold: QFont, width: int) -> str:
+    """``text`` elided with "…" to ``width`` pixels as drawn in the ``bold`` title font.
+
+    Measured in the regular font, a title that just fit in it overran in the bold one and lost its last letters
+    with no "…" (once the scroll bar took its width).
+    """
+    return QFontMetrics(bold).elidedText(text, Qt.ElideRight, width)
+
+
 class MemoryLineDelegate(QStyledItemDelegate):
     """Paints the first column as two lines; the other columns stay in the model (and for screen readers)."""
 
@@ -69,8 +78,7 @@ class MemoryLineDelegate(QStyledItemDelegate):
         font.setWeight(font.Weight.DemiBold)
         painter.setFont(font)
         painter.setPen(option.palette.color(QPalette.Text))
-        painter.drawText(first, Qt.AlignLeft | Qt.AlignVCenter,
-                         option.fontMetrics.elidedText(text, Qt.ElideRight, rect.width()))
+        painter.drawText(first, Qt.AlignLeft | Qt.AlignVCenter, title_line(text, font, rect.width()))
         font.setWeight(font.Weight.Normal)
         painter.setFont(font)
         muted = option.palette.color(QPalette.PlaceholderText)
