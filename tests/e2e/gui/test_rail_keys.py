@@ -45,14 +45,20 @@ def _press(qtbot, key, modifier=Qt.NoModifier):
     qtbot.keyClick(QApplication.focusWidget() or QApplication.activeWindow(), key, modifier)
 
 
-def test_ctrl_digit_from_the_namespaces_takes_the_keyboard_to_the_page(qtbot, desktop):
-    services, window = desktop.services, desktop.window
+def _with_work_namespace(qtbot, desktop):
+    """The window active, its namespaces list showing "work" (one memory there): the list."""
     from memvault.domain.models import MemoryCreate
 
-    services.memories.create(MemoryCreate(content="Alice is my boss", namespace="work"))
-    _activate(qtbot, window)
-    sidebar = window.sidebar
+    desktop.services.memories.create(MemoryCreate(content="Alice is my boss", namespace="work"))
+    _activate(qtbot, desktop.window)
+    sidebar = desktop.window.sidebar
     qtbot.waitUntil(lambda: any(sidebar.item(i).data(256) == "work" for i in range(sidebar.count())), timeout=10_000)
+    return sidebar
+
+
+def test_ctrl_digit_from_the_namespaces_takes_the_keyboard_to_the_page(qtbot, desktop):
+    window = desktop.window
+    sidebar = _with_work_namespace(qtbot, desktop)
     sidebar.setCurrentRow(0)  # All namespaces, chosen in the rail: the keyboard is there now
     sidebar.setFocus(Qt.MouseFocusReason)
     qtbot.waitUntil(lambda: sidebar.hasFocus(), timeout=5_000)
@@ -69,13 +75,8 @@ def test_ctrl_digit_from_the_namespaces_takes_the_keyboard_to_the_page(qtbot, de
 
 
 def test_a_letter_typed_in_the_namespaces_does_not_change_the_scope(qtbot, desktop):
-    services, window = desktop.services, desktop.window
-    from memvault.domain.models import MemoryCreate
-
-    services.memories.create(MemoryCreate(content="Alice is my boss", namespace="work"))
-    _activate(qtbot, window)
-    sidebar = window.sidebar
-    qtbot.waitUntil(lambda: any(sidebar.item(i).data(256) == "work" for i in range(sidebar.count())), timeout=10_000)
+    window = desktop.window
+    sidebar = _with_work_namespace(qtbot, desktop)
     sidebar.setCurrentRow(0)
     sidebar.setFocus(Qt.MouseFocusReason)
     qtbot.waitUntil(lambda: sidebar.hasFocus(), timeout=5_000)
