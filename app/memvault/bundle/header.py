@@ -24,6 +24,7 @@ from memvault.domain.errors import (
     BundleTooDemanding,
     DamagedData,
     InvalidInput,
+    NotABundle,
     TruncatedData,
     UnsupportedVersion,
 )
@@ -236,8 +237,8 @@ def read_header(source: BinaryIO) -> BundleHeader:
     if len(fixed) < len(MAGIC) or fixed[:len(MAGIC)] != MAGIC:
         if MAGIC.startswith(fixed):
             raise TruncatedData("the bundle is truncated: it ends inside its header")
-        raise DamagedData("this file is not a Memvault bundle (choose one that `memvault export` or Export "
-                          "namespaces wrote)")
+        raise NotABundle("this file is not a Memvault bundle (choose one that `memvault export` or Export "
+                         "namespaces wrote)")
     if len(fixed) < _FIXED.size:
         raise TruncatedData("the bundle is truncated: it ends inside its header")
     _magic, version, length = _FIXED.unpack(fixed)

@@ -172,6 +172,12 @@ class DamagedData(MemvaultError):
     code = "damaged_data"
 
 
+class NotABundle(DamagedData):
+    """A file given as a bundle that is none (another kind of file): the wrong file chosen, bad input."""
+
+    exit_code = 2
+
+
 class BundleTooDemanding(DamagedData):
     """A bundle's header asks for a key derivation no Memvault export writes (refused before running it)."""
 

@@ -118,6 +118,11 @@ def test_damaged_bundle_is_one_line_and_changes_nothing(env, capsys):
         del os.environ["MEMVAULT_BUNDLE_PASSPHRASE"]
     assert code == 1 and len(err.strip().splitlines()) == 1 and "truncated" in err
     assert _ids(capsys, env, "b") == {}
+    # A file that is no bundle at all is the wrong file chosen: bad input (2), as a malformed readable file is.
+    other = env / "notes.json"
+    other.write_text("{}")
+    code, _out, err = run(capsys, env, "b", "import", str(other))
+    assert code == 2 and "not a Memvault bundle" in err and len(err.strip().splitlines()) == 1
 
 
 def test_backup_and_restore_refuse_to_overwrite_without_yes(env, capsys):
