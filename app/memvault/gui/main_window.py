@@ -92,6 +92,8 @@ class MainWindow(QMainWindow):
         self._scope_key: str = special.get(saved or "default", DEFAULT)
         self._pending_token: str | None = saved if saved and saved not in special else None
         self._applied_scope: str | None = None
+        #: Memories per rail key (a namespace, or all of them), as last loaded.
+        self._counts: dict[str, int] = {}
         self.sidebar = NamespaceList()
         self.sidebar.setAccessibleName("Namespaces")
         self.sidebar.setIconSize(QSize(16, 16))
@@ -270,7 +272,7 @@ class MainWindow(QMainWindow):
         self.sidebar.blockSignals(True)
         self.sidebar.clear()
         total = sum(n.memory_count for n in namespaces)
-        self.rail.set_count(0, total)
+        self._counts = {ALL_NAMESPACES: total} | {n.name: n.memory_count for n in namespaces}
         entries = [(ALL_NAMESPACES, f"All namespaces ({total:,})", "all_namespaces")]
         entries += [(n.name, f"{n.name} ({n.memory_count:,})", "namespace") for n in namespaces]
         entries.append((TRASH, "Trash", "trash"))
@@ -289,6 +291,11 @@ class MainWindow(QMainWindow):
         key = self.sidebar.currentItem().data(256)
         if key != self._applied_scope:
             self._apply_scope(key)
+        self._count_scope()
+
+    def _count_scope(self) -> None:
+        """The rail's Memories count is the scope's, as the list below it shows (none for the trash)."""
+        self.rail.set_count(0, self._counts.get(self._scope_key))
 
     def scope(self) -> tuple[str | None, bool]:
         if self._scope_key == TRASH:
@@ -309,6 +316,7 @@ class MainWindow(QMainWindow):
             self.stats.set_namespace(namespace)
         elif self.pages.currentWidget() is self.entities:
             self.entities.set_namespace(namespace)
+        self._count_scope()
         self._update_actions()
 
     def _on_pages_current_changed(self, _index: int) -> None:

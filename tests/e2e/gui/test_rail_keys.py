@@ -84,3 +84,24 @@ def test_a_letter_typed_in_the_namespaces_does_not_change_the_scope(qtbot, deskt
     assert window.scope() == (None, False)
     _press(qtbot, Qt.Key_Down)  # arrows still choose, with the ring showing which
     assert window.scope() != (None, False)
+
+
+def test_the_rails_memories_count_is_the_scopes(qtbot, desktop):
+    from memvault.domain.models import MemoryCreate
+
+    window = desktop.window
+    sidebar = _with_work_namespace(qtbot, desktop)  # one memory in work
+    desktop.services.memories.create(MemoryCreate(content="a second one in work", namespace="work"))
+    desktop.services.memories.create(MemoryCreate(content="one in default"))
+    window.refresh_namespaces()
+    qtbot.waitUntil(lambda: any(sidebar.item(i).text() == "work (2)" for i in range(sidebar.count())), timeout=10_000)
+
+    def shown_for(key):
+        row = next(i for i in range(sidebar.count()) if sidebar.item(i).data(256) == key)
+        sidebar.setCurrentRow(row)
+        return window.rail.item(0).text()
+
+    assert shown_for("work").split() == ["Memories", "2"]  # as the list below shows, not the vault's 3
+    assert shown_for("default").split() == ["Memories", "1"]
+    assert shown_for(sidebar.item(0).data(256)).split() == ["Memories", "3"]  # All namespaces
+    assert shown_for(sidebar.item(sidebar.count() - 1).data(256)) == "Memories"  # the Trash, last: no count
