@@ -85,13 +85,15 @@ DEDUP_RECENT = 256
 
 
 def _owner(fact: Fact, request: dict[str, Any]) -> tuple[str, str | None]:
-    """``(person_id, user_id)`` of a fact: the user's when it is about the user, else the named speaker's."""
+    """``(person_id, user_id)`` of a fact: whom it is about (the user's ``user_id`` when it is about the user,
+    else the named speaker's name), and whose store it is in (the conversation's ``user_id``, whoever it is
+    about: what another person told the user stays in the user's scope, as the turns it came from do)."""
     named = {m["name"] for m in request["messages"] if m["role"] == "user" and m.get("name")}
     # Several named people on user turns: only user_name says which of them user_id is.
     user_names = {request.get("user_name")} | (named if len(named) == 1 else set())
     if fact.person is None or fact.person in user_names:
         return request.get("user_id") or fact.person or "", request.get("user_id")
-    return fact.person, None
+    return fact.person, request.get("user_id")
 
 
 def _memory_type(fact: Fact) -> MemoryType:

@@ -135,6 +135,23 @@ def test_memsync_facts_are_listed_profiled_and_searchable_when_the_store_answers
         assert "nurse" in profile["bio"]["summary"] and profile["categories"]
 
 
+def test_memsync_profile_of_a_user_is_about_that_user_not_whoever_they_talked_with(api):
+    """"Get User Profile: View how memories contribute to the user's profile": a chat between two named people
+    sent for Anna keeps Ben's facts in Anna's store, and her profile leaves them out."""
+    key = _key(api, "ms-pair")
+    with api.client(key) as c:
+        sent = c.post("/v1/conversations", json={
+            "messages": [{"role": "user", "name": "Anna", "content": "I work as a nurse at the city hospital."},
+                         {"role": "assistant", "name": "Ben", "content": "I work as a pilot for Lufthansa."}],
+            "user_id": "anna-7", "conversation_id": "pair", "wait": True})
+        assert sent.status_code == 200, sent.text
+        facts = [api.services.memories.get(f["id"]) for f in sent.json()["result"]["facts"]]
+        assert {(m.metadata["fact"]["person"], m.user_id) for m in facts} == {("Anna", "anna-7"), ("Ben", "anna-7")}
+        profile = c.get("/compat/memsync/v1/profile", params={"user_id": "anna-7"}).json()
+        assert profile["stats"]["total_memories"] == 1
+        assert "nurse" in profile["bio"]["summary"] and "pilot" not in profile["bio"]["summary"]
+
+
 def test_memsync_keeps_the_conversations_date(api):
     """Issue 47 item 6: "Yesterday I adopted a puppy" sent for a 2023 conversation is dated in 2023."""
     with api.client(_key(api, "ms-date")) as c:

@@ -8,9 +8,9 @@ import pytest
 
 from memvault.domain.changes import ChangeKind
 from memvault.domain.conversations import ChatMessage, ConversationSubmission, JobStatus
-from memvault.domain.enums import MemoryType
+from memvault.domain.enums import MemoryType, SearchMode
 from memvault.domain.errors import InvalidInput, NotFound
-from memvault.domain.models import MemoryFilter
+from memvault.domain.models import MemoryFilter, SearchQuery
 
 WHEN = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC).timestamp()
 
@@ -219,8 +219,13 @@ def test_a_conversation_between_two_named_people_gives_each_their_own_facts(serv
     stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
     assert [m.content for m in stored] == ["Anna moved to Porto in March 2026", "Ben works at Bosch",
                                            "Anna and Ben met at a chess club in 2019"]
+    # Each fact is about its speaker, and all of them are in the store of the user the chat was sent for.
     assert [(m.metadata["fact"]["person"], m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [
-        ("Anna", "anna-7", "anna-7"), ("Ben", "Ben", None), ("Anna", "anna-7", "anna-7")]
+        ("Anna", "anna-7", "anna-7"), ("Ben", "Ben", "anna-7"), ("Anna", "anna-7", "anna-7")]
+    # So a search scoped to that user finds what the other person told her, as it finds the turns she kept.
+    found = services.search.search(SearchQuery("Bosch", mode=SearchMode.KEYWORD, limit=5,
+                                               filter=MemoryFilter(namespace="default", user_id="anna-7")))
+    assert [h.memory.content for h in found.hits] == ["Ben works at Bosch"]
 
 
 def test_the_users_name_is_the_one_given_never_one_read_out_of_an_id(services):
@@ -269,7 +274,7 @@ def test_several_named_people_on_user_turns_are_kept_apart(services):
     stored = [services.memories.get(f["id"]) for f in job.result["facts"]]
     assert job.result["superseded"] == []
     assert [m.content for m in stored] == ["Anna lives in Lisbon", "Ben lives in Porto"]
-    assert [(m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [("Anna", None), ("Ben", None)]
+    assert [(m.metadata["fact"]["person_id"], m.user_id) for m in stored] == [("Anna", "anna-7"), ("Ben", "anna-7")]
 
 
 def test_an_unnamed_users_name_is_read_from_the_chat_and_kept_for_their_later_chats(services):

@@ -24,13 +24,20 @@ def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def _about(memory: Memory, user_id: str | None) -> bool:
+    """Whether ``memory`` is a fact for the profile: any fact without a user, else one about that user (the
+    user's store also keeps what other people told them: facts about those people)."""
+    fact = memory.metadata.get("fact")
+    return isinstance(fact, dict) and (user_id is None or fact.get("person_id", user_id) == user_id)
+
+
 def _facts(services: Services, namespace: str, user_id: str | None) -> list[Memory]:
     f = MemoryFilter(namespace=namespace, user_id=user_id)
     out: list[Memory] = []
     cursor = None
     while len(out) < PROFILE_MAX_FACTS:
         page = services.memories.list(f, limit=limits.LIST_LIMIT_MAX, cursor=cursor, count_total=False)
-        out += [m for m in page.items if isinstance(m.metadata.get("fact"), dict)]
+        out += [m for m in page.items if _about(m, user_id)]
         if not page.has_more or page.next_cursor is None:
             break
         cursor = page.next_cursor
