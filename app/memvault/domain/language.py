@@ -27,15 +27,32 @@ _ARABIC_MARKS = re.compile("[\u0640\u064B-\u065F\u0670\u06D6-\u06ED]")
 
 ENGLISH_STOPWORDS = frozenset(
     "the a an and or of to in is are was were be been it that this with for on at by from as i you he she we "
-    "they my your his her our their me him us them not do does did have has had will would can could".split())
-#: The commonest function words of the Latin-script languages users most often write in besides English.
+    "they my your his her our their me him us them not do does did have has had will would can could am "
+    "just about what when where no yes".split())
+#: The commonest function words of the Latin-script languages users most often write in besides English, and
+#: the first-person forms people tell facts in ("soy", "ich bin", "j'habite"): a short sentence has few of the
+#: first kind. Words these share with English ("a", "in", "me") count for both, so they decide nothing alone.
 FOREIGN_STOPWORDS: dict[str, frozenset[str]] = {
-    "es": frozenset("el la los las de del que y en un una por con para es está son mi su se lo al como pero más".split()),
-    "de": frozenset("der die das und ist nicht ein eine ich du er sie wir mit auf für von zu den dem des im mein".split()),
-    "fr": frozenset("le la les et est un une des du je tu il elle nous vous avec pour dans pas que qui sur mon".split()),
-    "pt": frozenset("o a os as de do da e é um uma em que não com para por eu meu minha se mais".split()),
-    "it": frozenset("il lo la gli le di e è un una che non per con sono io mio mia del della nel".split()),
-    "nl": frozenset("de het een en is van ik je niet dat met op voor zijn mijn we te".split()),
+    "es": frozenset("el la los las de del que y en un una por con para es está son mi mis su se lo al como pero "
+                    "más me te nos yo soy estoy tengo trabajo vivo muy ayer hoy mañana hola también porque cuando "
+                    "qué cuándo dónde cómo quién cuál a".split()),
+    "de": frozenset("der die das und ist nicht ein eine einen ich du er sie wir mit auf für von zu den dem des im "
+                    "hallo mein meine bin habe hat heiße heißt wohne arbeite bei nach gestern heute morgen auch aber oder sehr war "
+                    "wie was wo wann wer welche welcher welchen welches unser unsere einer mag in".split()),
+    "fr": frozenset("le la les et est un une des du je j tu il elle nous vous avec pour dans pas que qui sur mon "
+                    "ma mes suis ai au aux hier demain ce cette très mais ou chez depuis habite travaille à "
+                    "aujourd".split()),
+    "pt": frozenset("o a os as de do da e é um uma em que não com para por eu meu minha se mais na sou estou "
+                    "tenho moro trabalho ontem hoje".split()),
+    "it": frozenset("il lo la gli le di e è un una che non per con sono io mio mia del della nel ho ieri oggi "
+                    "domani anche ma molto abito lavoro a in".split()),
+    "nl": frozenset("de het een en is van ik je niet dat met op voor zijn mijn we te in woon ben heb werk "
+                    "gisteren".split()),
+    "sv": frozenset("jag du han hon vi det är och en ett att i på med för inte min mitt bor har var till av "
+                    "jobbar igår".split()),
+    "pl": frozenset("w z na do nie jest to się że jak mój moja mam jestem od po ale mieszkam pracuję "
+                    "wczoraj".split()),
+    "id": frozenset("saya aku di dan yang ini itu tidak dengan untuk ke dari tinggal bekerja kemarin".split()),
 }
 #: Letters by script for the language guess of non-Latin text: (first, last, language).
 _SCRIPT_LANGUAGE: tuple[tuple[int, int, str], ...] = (
@@ -176,14 +193,29 @@ def profile(text: str) -> ScriptProfile:
     return ScriptProfile(ascii_letters, latin, other, unspaced)
 
 
-def _latin_language(words: list[str]) -> str:
-    english = sum(w in ENGLISH_STOPWORDS for w in words)
-    best, best_count = "en", english
+#: English words spelled like another language's function words ("die", "war", "bin"): each counts for both.
+_ENGLISH_HOMOGRAPHS = frozenset("met die war hat bin mag also ma ce son fin".split())
+_FOREIGN_WORDS = frozenset().union(*FOREIGN_STOPWORDS.values())
+#: How much more function-word evidence another language needs than English: English is what the pipeline
+#: reads, and an English turn misread as foreign loses its facts, so short or mixed text stays English.
+FOREIGN_MARGIN = 1.0
+
+
+def _latin_language(words: list[str]) -> tuple[str, int]:
+    """The language ``words`` are in by their function words, and how many English function words they have.
+
+    A word that is a function word of English and of another language ("a", "in", "me") counts half for
+    each; another language wins only by :data:`FOREIGN_MARGIN` over English.
+    """
+    english_words = [w for w in words if w in ENGLISH_STOPWORDS]
+    english = sum(0.5 if w in _FOREIGN_WORDS else 1.0 for w in english_words)
+    best, best_score = "en", 0.0
     for code, stopwords in FOREIGN_STOPWORDS.items():
-        count = sum(w in stopwords for w in words)
-        if count > best_count:
-            best, best_count = code, count
-    return best
+        score = sum(0.5 if w in ENGLISH_STOPWORDS or w in _ENGLISH_HOMOGRAPHS else 1.0 for w in words
+                    if w in stopwords)
+        if score > best_score:
+            best, best_score = code, score
+    return (best if best_score >= english + FOREIGN_MARGIN else "en"), len(english_words)
 
 
 def guess_language(text: str) -> str:
@@ -211,10 +243,13 @@ def guess_language(text: str) -> str:
             return "und"
         best = max(counts, key=counts.__getitem__)
         return "ja" if best == "zh" and kana else best
-    words = [w.casefold() for w in _WORD.findall(text)]
-    language = _latin_language(words)
-    if language == "en" and p.latin_letters - p.ascii_letters > max(2, p.latin_letters // 20):
-        return "und"  # many accented letters and no known function words: a Latin language, not English
+    # Acronyms ("IL-1β", "DE") are no function words.
+    words = [w.casefold() for w in _WORD.findall(text) if len(w) == 1 or not w.isupper()]
+    language, english = _latin_language(words)
+    if language == "en" and english < 2 and p.latin_letters - p.ascii_letters > max(2, p.latin_letters // 20):
+        # Many accented letters and hardly an English function word: a Latin language, not English (names
+        # such as José or Zürich in an English sentence leave it English).
+        return "und"
     return language
 
 

@@ -45,3 +45,19 @@ def test_a_conversation_turn_not_read_but_sent_as_a_memory_too_is_said_to_be_kep
                                                                conversation_id="c-es-kept", occurred_at=WHEN))
     (unread,) = job.result["not_read"]
     assert unread["stored"] is True and "stored as a memory of its own" in unread["reason"]
+
+
+def test_short_first_person_turns_in_other_languages_are_not_read_as_english(services):
+    """Short sentences share "me", "a" and "in" with English: they used to be read as English, giving
+    "El lunes pasado the user mudé a Sevilla", or nothing and no word of it."""
+    said = ["El lunes pasado me mudé a Sevilla.", "Ich wohne in Berlin.", "J'habite à Lyon depuis 2019.",
+            "Meine Tochter heißt Lena.", "I moved to Zurich in March."]
+    job = services.conversations.ingest(ConversationSubmission(
+        tuple(ChatMessage("user", text) for text in said), "default", conversation_id="c-short", occurred_at=WHEN))
+    assert [t["message_index"] for t in job.result["not_read"]] == [0, 1, 2, 3]
+    assert [f["message_index"] for f in job.result["facts"]] == [4]
+    # Stored as a memory, such a sentence gets no entities from the English tagger ("meine tochter", "heißt").
+    stored = services.memories.create(MemoryCreate(content="Meine Tochter heißt Lena."))
+    assert "'de'" in stored.extraction_skipped
+    services.entities.drain()
+    assert services.memories.get(stored.memory.id).entities == ()

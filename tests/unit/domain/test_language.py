@@ -40,6 +40,23 @@ def test_query_terms_keep_combining_marks_in_words_and_lone_characters_as_prefix
     ("Mi canción favorita es de Rosalía y la escucho en el coche", "es"),
     ("Unser Hund schläft gern neben dem Kühlschrank in der Küche", "de"),
     ("Je vais au marché avec ma sœur pour acheter des légumes", "fr"),
+    # Short first-person sentences, where English's "me", "a" and "in" used to tie and win.
+    ("El lunes pasado me mudé a Sevilla.", "es"),
+    ("Soy alérgica a los cacahuetes.", "es"),
+    ("Ich wohne in Berlin.", "de"),
+    ("Meine Tochter heißt Lena.", "de"),
+    ("J'habite à Lyon depuis 2019.", "fr"),
+    ("Hier, j'ai commencé un nouveau travail chez Renault.", "fr"),
+    ("Abito a Milano.", "it"),
+    ("Ik woon in Amsterdam.", "nl"),
+    ("Jag bor i Stockholm.", "sv"),
+    ("Mieszkam w Warszawie od maja.", "pl"),
+    ("Saya tinggal di Jakarta.", "id"),
+    # English with accented names stays English; so do the short replies other languages share words with.
+    ("I had dinner with José and Zoë at the café in Zürich.", "en"),
+    ("My name is Björn Ångström and I work at Ericsson in Göteborg.", "en"),
+    ("Me too", "en"),
+    ("no", "en"),
 ])
 def test_language_guess(text, language):
     assert guess_language(text) == language
