@@ -96,6 +96,18 @@ def recipient_key(key: AdminKey, services: ServicesDep) -> dict:
     return {"recipient": services.bundles.recipient_key()}
 
 
+def _header_text(value: str | None) -> str | None:
+    """A header's value as its sender wrote it: HTTP servers decode header bytes as Latin-1, but a passphrase
+    is sent (and exported, in a JSON body) as UTF-8; bytes that are not UTF-8 stay Latin-1."""
+    if value is None:
+        return None
+    raw = value.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
 def _check_upload_type(request: Request) -> None:
     # No Content-Type is read as octet-stream (RFC 9110 8.3); a form, JSON or text is not a bundle upload.
     declared = request.headers.get("content-type")
@@ -111,7 +123,7 @@ async def import_bundle(request: Request, key: ImportKey, services: ServicesDep,
     nothing)."""
     into = namespace_for(key, into)
     _check_upload_type(request)
-    passphrase = request.headers.get(PASSPHRASE_HEADER)
+    passphrase = _header_text(request.headers.get(PASSPHRASE_HEADER))
     # The body is ciphertext: spooling it to a private temporary file writes nothing readable. It streams
     # there as it arrives (BodyLimit stops it past the route's limit), so a bundle of any allowed size
     # takes no more memory than one chunk.

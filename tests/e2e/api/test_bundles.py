@@ -61,6 +61,20 @@ def test_export_with_a_passphrase_imports_into_another_vault(api, source, second
     assert elsewhere.status_code == 403  # an admin key reaches its own namespace only
 
 
+def test_a_passphrase_in_any_script_opens_over_http_as_it_was_exported(source, second):
+    """The export takes its passphrase in JSON (UTF-8); the import's header is read as the UTF-8 bytes sent."""
+    _services, client = second
+    for passphrase in ("пароль-тайный-2026", "pässwört-ünïcode", "密码是一只黑色的猫"):
+        exported = source.post("/v1/namespaces/beta/export", json={"passphrase": passphrase})
+        assert exported.status_code == 200, exported.text
+        bundle = exported.content
+        r = client.post("/v1/import?dry_run=true", content=bundle,
+                        headers={"X-Bundle-Passphrase": passphrase.encode("utf-8")})
+        assert r.status_code == 200 and r.json()["memories"] == 30, r.text
+    wrong = client.post("/v1/import?dry_run=true", content=bundle, headers={"X-Bundle-Passphrase": "密码是一只白色的猫".encode()})
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "wrong_bundle_passphrase"
+
+
 def test_recipient_exports_need_no_passphrase_and_open_only_there(api, source, second):
     _services, client = second
     key = client.get("/v1/bundles/recipient").json()["recipient"]
