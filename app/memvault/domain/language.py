@@ -33,18 +33,18 @@ ENGLISH_STOPWORDS = frozenset(
 #: the first-person forms people tell facts in ("soy", "ich bin", "j'habite"): a short sentence has few of the
 #: first kind. Words these share with English ("a", "in", "me") count for both, so they decide nothing alone.
 FOREIGN_STOPWORDS: dict[str, frozenset[str]] = {
-    "es": frozenset("el la los las de del que y en un una por con para es está son mi mis su se lo al como pero "
+    "es": frozenset("sí este esta esto ese esa hay fue ser era tiene hace han ha le les sin sobre entre hasta desde donde mucho otro todo todos nuestro ella ellos usted el la los las de del que y en un una por con para es está son mi mis su se lo al como pero "
                     "más me te nos yo soy estoy tengo trabajo vivo muy ayer hoy mañana hola también porque cuando "
                     "qué cuándo dónde cómo quién cuál a".split()),
-    "de": frozenset("der die das und ist nicht ein eine einen ich du er sie wir mit auf für von zu den dem des im "
+    "de": frozenset("seit zur zum warum weil dass wenn noch schon immer nur kein keine mir mich dir uns euch ihr ihm ihn sind sein haben wird werden kann muss aus über unter vor durch gegen ohne vom beim ins jetzt dort der die das und ist nicht ein eine einen ich du er sie wir mit auf für von zu den dem des im "
                     "hallo mein meine bin habe hat heiße heißt wohne arbeite bei nach gestern heute morgen auch aber oder sehr war "
                     "wie was wo wann wer welche welcher welchen welches unser unsere einer mag in".split()),
-    "fr": frozenset("le la les et est un une des du je j tu il elle nous vous avec pour dans pas que qui sur mon "
+    "fr": frozenset("ne ni se sa son ses leur leurs ont avons avez sont était été être avoir fait faire bien aussi comme où quand pourquoi comment en rien tout tous toute nos vos votre notre moi toi lui eux le la les et est un une des du je j tu il elle nous vous avec pour dans pas que qui sur mon "
                     "ma mes suis ai au aux hier demain ce cette très mais ou chez depuis habite travaille à "
                     "aujourd".split()),
-    "pt": frozenset("o a os as de do da e é um uma em que não com para por eu meu minha se mais na sou estou "
+    "pt": frozenset("ele ela eles nós você vocês isso isto este esta esse essa foi ser era tem há fazer muito também quando onde como porque já ainda sempre tudo nosso nossa ao à pelo pela dos das nos nas o a os as de do da e é um uma em que não com para por eu meu minha se mais na sou estou "
                     "tenho moro trabalho ontem hoje".split()),
-    "it": frozenset("il lo la gli le di e è un una che non per con sono io mio mia del della nel ho ieri oggi "
+    "it": frozenset("sì ci si ne mi ti lui lei noi voi loro questo questa quello quella sei siamo hanno ha abbiamo era stato fare fatto più perché quando dove come già ancora sempre tutto tutti nella dello degli delle al alla dal dalla il lo la gli le di e è un una che non per con sono io mio mia del della nel ho ieri oggi "
                     "domani anche ma molto abito lavoro a in".split()),
     "nl": frozenset("de het een en is van ik je niet dat met op voor zijn mijn we te in woon ben heb werk "
                     "gisteren".split()),
@@ -194,10 +194,13 @@ def profile(text: str) -> ScriptProfile:
 
 
 #: English words spelled like another language's function words ("die", "war", "bin"): each counts for both.
-_ENGLISH_HOMOGRAPHS = frozenset("met die war hat bin mag also ma ce son fin".split())
+_ENGLISH_HOMOGRAPHS = frozenset("met die war hat bin mag also ma ce son fin man will um over era".split())
 _FOREIGN_WORDS = frozenset().union(*FOREIGN_STOPWORDS.values())
-#: How much more function-word evidence another language needs than English: English is what the pipeline
-#: reads, and an English turn misread as foreign loses its facts, so short or mixed text stays English.
+#: The lists as text is compared with them: casefolded ("heißt" is "heisst").
+_FOLDED_STOPWORDS = {code: frozenset(w.casefold() for w in words) for code, words in FOREIGN_STOPWORDS.items()}
+#: How much more function-word evidence another language needs than English (and twice English's at least):
+#: English is what the pipeline reads, and an English turn misread as foreign loses its facts, so short text
+#: and English text quoting another language stay English.
 FOREIGN_MARGIN = 1.0
 
 
@@ -205,17 +208,21 @@ def _latin_language(words: list[str]) -> tuple[str, int]:
     """The language ``words`` are in by their function words, and how many English function words they have.
 
     A word that is a function word of English and of another language ("a", "in", "me") counts half for
-    each; another language wins only by :data:`FOREIGN_MARGIN` over English.
+    each; another language needs two of its words and wins only by :data:`FOREIGN_MARGIN` over English and
+    with twice its evidence.
     """
     english_words = [w for w in words if w in ENGLISH_STOPWORDS]
     english = sum(0.5 if w in _FOREIGN_WORDS else 1.0 for w in english_words)
     best, best_score = "en", 0.0
-    for code, stopwords in FOREIGN_STOPWORDS.items():
-        score = sum(0.5 if w in ENGLISH_STOPWORDS or w in _ENGLISH_HOMOGRAPHS else 1.0 for w in words
-                    if w in stopwords)
+    for code, stopwords in _FOLDED_STOPWORDS.items():
+        found = [w for w in words if w in stopwords]
+        # Two words at least; a lone letter ("e", "w") may as well be an initial or a label.
+        score = sum(0.5 if len(w) == 1 or w in ENGLISH_STOPWORDS or w in _ENGLISH_HOMOGRAPHS else 1.0
+                    for w in found) if len(found) >= 2 else 0.0
         if score > best_score:
             best, best_score = code, score
-    return (best if best_score >= english + FOREIGN_MARGIN else "en"), len(english_words)
+    foreign = best_score >= english + FOREIGN_MARGIN and best_score >= 2 * english
+    return (best if foreign else "en"), len(english_words)
 
 
 def guess_language(text: str) -> str:

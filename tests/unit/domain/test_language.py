@@ -57,6 +57,9 @@ def test_query_terms_keep_combining_marks_in_words_and_lone_characters_as_prefix
     ("My name is Björn Ångström and I work at Ericsson in Göteborg.", "en"),
     ("Me too", "en"),
     ("no", "en"),
+    ("A secret after E removal", "en"),
+    ("Ben's team note", "en"),
+    ("w2 flipped", "en"),
 ])
 def test_language_guess(text, language):
     assert guess_language(text) == language
