@@ -253,6 +253,8 @@ class SyncEngine:
             listed.setdefault(device, [])  # stuck on one with no segments left: its next snapshot is the way on
         for device in self.ring.removed:
             listed.setdefault(device, [])  # what a member read of it before its removal may be in a snapshot only
+        for device in self._claiming_more(listed, known):
+            listed.setdefault(device, [])  # every file of it gone from the target: its record still tells
         for device, seqs in sorted(listed.items()):
             if device == self.device_id:
                 continue
@@ -272,6 +274,20 @@ class SyncEngine:
                 store.set_setting(conn, STUCK, stuck)
                 if rewound:
                     store.delete_settings(conn, replica.REWOUND)
+
+    def _claiming_more(self, listed: dict[str, list[int]], known: dict[str, Any]) -> list[str]:
+        """Members with no segment on the target whose signed record says they wrote more than this device read:
+        the storage deleted their folder (or all of it). Pulled like the others, they are caught up from a
+        snapshot or reported (:meth:`_short_of_record`) instead of passed over in silence."""
+        records = self.clocks.records if self.clocks is not None else {}
+        out = []
+        for device in self.ring.members:
+            published = records.get(device, {}).get("segment")
+            cursor = known.get(device)
+            if device != self.device_id and device not in listed and isinstance(published, int) \
+                    and published > (cursor.segment if cursor else 0):
+                out.append(device)
+        return out
 
     def _ignore_removed(self, device: str, seqs: list[int], report: CycleReport) -> None:
         """A removed device's segments are never applied; new ones are reported once (not on every cycle)."""

@@ -391,3 +391,23 @@ def test_a_rolled_back_snapshot_after_compaction(group, make_vault, folder):
     assert any("snapshot" in p and "written again" in p for p in told.problems), told.problems
     rounds(a, b, c, d)
     assert_converged(storage, a, b, c, d, expected=[f"{SECRET} after the old snapshot", f"{SECRET} from a"])
+
+
+def test_a_devices_whole_folder_deleted_before_another_joins(group, make_vault, folder):
+    """The storage deletes every segment and snapshot of a's: a device that joins then must not settle for an
+    empty group. a's signed record says what it wrote; the joiner says so, and a, told, writes a snapshot."""
+    a, b, c, storage = group
+    write(a, f"{SECRET} 1")
+    rounds(a, b, c)
+    for kind in ("ops", "snapshots"):
+        for name in storage.target.list(f"{storage.group}/{kind}/{a.vault.device_id}/"):
+            storage.target.delete(name)
+    assert b.sync.sync_now().problems == ()  # b read it all already: nothing of it is missing there
+    d = make_vault("d")
+    d.sync.setup(folder, SYNC_PASSPHRASE)
+    first = d.sync.sync_now()
+    assert any(a.vault.device_id[:8] in w and "says it wrote up to" in w for w in first.waiting + first.problems), \
+        first
+    a.sync.sync_now()
+    rounds(a, b, c, d)
+    assert_converged(storage, a, b, c, d, expected=[f"{SECRET} 1", f"{SECRET} from a"])
