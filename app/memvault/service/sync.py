@@ -321,13 +321,18 @@ class SyncService:
         ``passphrase`` must open the target's key file. The removed device knows it, so a device that joins
         later needs a new one: ``new_passphrase`` now, or ``change_passphrase`` afterwards.
         """
-        if device_id == self._device_id:
-            raise InvalidInput("this is the device you are on; turn sync off here instead")
         if new_passphrase is not None:
             check_passphrase(new_passphrase, "new_sync_passphrase")
         engine = self._engine()
-        if device_id not in {d.device_id for d in self.devices()}:
-            raise NotFound(f"no device {device_id} syncs through this target")
+        # Messages name a device by its first 8 characters: an unambiguous start of its id is enough.
+        matching = [d.device_id for d in self.devices() if d.device_id.startswith(device_id.strip().lower())] \
+            if device_id.strip() else []
+        if len(matching) != 1:
+            raise NotFound(f"no device {device_id} syncs through this target (`memvault sync devices` lists them)"
+                           if not matching else f"{len(matching)} devices' ids start with {device_id}: give more of it")
+        device_id = matching[0]
+        if device_id == self._device_id:
+            raise InvalidInput("this is the device you are on; turn sync off here instead")
         new = None if new_passphrase is None else (new_passphrase, self._settings.kdf_memory_kib,
                                                     self._settings.kdf_iterations)
         # How far this device read the removed one stays: its snapshots say so to the members that read less.

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from memvault.domain.enums import SearchMode
-from memvault.domain.errors import MassDeletePaused, SyncKeyError
+from memvault.domain.errors import InvalidInput, MassDeletePaused, NotFound, SyncKeyError
 from memvault.domain.hlc import Hlc
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.sync import snapshots
@@ -55,7 +55,11 @@ def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
     a, b, c = _three_devices(make_vault, tmp_path)
     a.sync.sync_now()
     b.sync.sync_now()
-    a.sync.remove_device(c.vault.device_id, SYNC_PASSPHRASE)
+    with pytest.raises(NotFound, match="no device zz"):
+        a.sync.remove_device("zz", SYNC_PASSPHRASE)
+    with pytest.raises(InvalidInput, match="the device you are on"):
+        a.sync.remove_device(a.vault.device_id[:8], SYNC_PASSPHRASE)
+    a.sync.remove_device(c.vault.device_id[:8], SYNC_PASSPHRASE)  # as every message names a device
     assert [d.removed for d in a.sync.devices() if d.device_id == c.vault.device_id] == [True]
     a.memories.create(MemoryCreate(namespace="n", content="after the removal"))
     a.sync.sync_now()
