@@ -126,8 +126,11 @@ class Replicas(RuleBasedStateMachine):
         s = self._pick(i)
         memory_id = self._memory(s, pick)
         if memory_id is not None:
-            s.memories.update(memory_id, MemoryUpdate(content=content, tags=tags, metadata=patch or None,
-                                                      importance=importance))
+            try:
+                s.memories.update(memory_id, MemoryUpdate(content=content, tags=tags, metadata=patch or None,
+                                                          importance=importance))
+            except Conflict:
+                assert s.memories.get(memory_id).deleted_at is not None  # a trashed memory takes no edits
 
     @rule(i=st.integers(0, 3), pick=PICK,
           move=st.sampled_from(["delete", "restore", "archive", "unarchive", "hard_delete"]))
