@@ -134,15 +134,21 @@ class SyncService:
         ring, joined = self._join_or_create(target, passphrase, me)
         engine = self._new_engine(target, ring, me)
         own = engine.segments().get(self._device_id, [])
+        read_by_others = self._read_by_others(engine) if joined else 0
         with self._db.write() as conn:
             self._forget(conn)
             store.set_setting(conn, _IDENTITY, me.encode_local())
             store.set_setting(conn, _RING, ring.encode_local())
             store.set_setting(conn, _TARGET, json.dumps(config.to_json()))
-            store.set_setting(conn, "sync_next_segment", str(max(own, default=0) + 1))
-            if own:  # this device synced here before: its next segment continues its hash chain
+            # Numbers the others have read already would be passed over: go on after them, even when this
+            # device's files are gone from the target (its chain then breaks, which the others report and a
+            # snapshot of this device's mends).
+            store.set_setting(conn, "sync_next_segment", str(max(max(own, default=0), read_by_others) + 1))
+            if own and max(own) >= read_by_others:  # synced here before: the next segment continues its chain
                 last = target.get(engine.ops_name(self._device_id, max(own)))
                 store.set_setting(conn, "sync_own_chain", json.dumps([max(own), segment_digest(last)]))
+            elif read_by_others:
+                store.set_setting(conn, "sync_own_chain", json.dumps([read_by_others, ""]))
             store.set_setting(conn, "sync_snapshot_at", str(self._wall()))
             store.set_setting(conn, replica.REWOUND, "1")
             scopes.write(conn, chosen)
@@ -154,6 +160,16 @@ class SyncService:
             self._run(lambda: engine.join_from_snapshot(CycleReport()))
         self.sync_now()
         return dataclasses.replace(self.status(), group_started=not joined)
+
+    def _read_by_others(self, engine: SyncEngine) -> int:
+        """The furthest segment of this device's that another device's signed record says it has read."""
+        furthest = 0
+        for device, record in engine.records().items():
+            cursors = record.get("cursors")
+            read = cursors.get(self._device_id) if device != self._device_id and isinstance(cursors, dict) else None
+            if isinstance(read, int) and not isinstance(read, bool):
+                furthest = max(furthest, read)
+        return furthest
 
     def _join_or_create(self, target: Any, passphrase: str, me: DeviceIdentity) -> tuple[KeyRing, bool]:
         """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""

@@ -411,3 +411,21 @@ def test_a_devices_whole_folder_deleted_before_another_joins(group, make_vault, 
     a.sync.sync_now()
     rounds(a, b, c, d)
     assert_converged(storage, a, b, c, d, expected=[f"{SECRET} 1", f"{SECRET} from a"])
+
+
+def test_a_device_set_up_again_after_its_files_were_deleted_numbers_on_from_what_the_others_read(group, folder):
+    """Every file of a's is gone; the user turns sync off and on again on a. Its segments must not start again
+    at 1, which the others have read already and would pass over for good."""
+    a, b, c, storage = group
+    for i in range(3):
+        write(a, f"{SECRET} {i}")
+        rounds(a, b, c)
+    for kind in ("ops", "snapshots"):
+        for name in storage.target.list(f"{storage.group}/{kind}/{a.vault.device_id}/"):
+            storage.target.delete(name)
+    a.sync.off()
+    a.sync.setup(folder, SYNC_PASSPHRASE)
+    write(a, f"{SECRET} after setting up again")
+    rounds(a, b, c, times=4)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} {i}" for i in range(3)]
+                     + [f"{SECRET} after setting up again", f"{SECRET} from a"])
