@@ -17,6 +17,7 @@ from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, Sync
 from memvault.sync import merge
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, digest, read_file
+from memvault.sync.targets.base import SEGMENT_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ def pull_chain(engine: SyncParts, device: str, seqs: list[int], report: CycleRep
 
 def read_ops(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
     name = engine.ops_name(device, seq)
-    data = engine.target.get(name)
+    data = engine.target.get(name, SEGMENT_MAX_BYTES)
     member = engine.ring.members.get(device)
     lines = read_file(data, SegmentHeader(engine.group, device, "ops", seq, 0), engine.ring.keys,
                       member.sign if member else None)

@@ -11,7 +11,7 @@ from typing import Any
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
 from memvault.sync.identity import KeyRing
 from memvault.sync.segments import open_record
-from memvault.sync.targets.base import ID, Target
+from memvault.sync.targets.base import ID, SMALL_FILE_MAX_BYTES, Target
 
 #: ``{(group, device): (its record's bytes, what opened them, the record)}``: the last record read of each
 #: device, so that an unchanged one is not verified and decrypted again on every cycle.
@@ -38,7 +38,7 @@ def read_all(target: Target, ring: KeyRing) -> dict[str, dict[str, Any]]:
         if not ID.match(device):
             continue
         try:
-            found[device] = opened(ring, device, target.get(name))
+            found[device] = opened(ring, device, target.get(name, SMALL_FILE_MAX_BYTES))
         except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
             found[device] = {"error": exc.message}
     return found

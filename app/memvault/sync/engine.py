@@ -43,7 +43,7 @@ from memvault.sync.segments import (
     seal_record,
     write_file,
 )
-from memvault.sync.targets.base import ID, SEQ, Target, seq_name
+from memvault.sync.targets.base import ID, SEGMENT_MAX_BYTES, SEQ, Target, seq_name
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
 
@@ -204,7 +204,7 @@ class SyncEngine:
         """The head, ops and bytes of a segment already at our next number, when it verifies as this device's
         own; ``None`` (reported) when something else planted it there: it is left, and the next number is used."""
         try:
-            data = self.target.get(name)
+            data = self.target.get(name, SEGMENT_MAX_BYTES)
             lines = read_file(data, header, self.ring.keys, self.me.member.sign)
             return lines[0], lines[1:], data
         except NotFound:

@@ -14,20 +14,20 @@ import logging
 from memvault.domain.errors import DamagedData, NotFound
 from memvault.sync import identity
 from memvault.sync.parts import CycleReport, SyncParts
+from memvault.sync.targets.base import SMALL_FILE_MAX_BYTES
 
 log = logging.getLogger(__name__)
 
 
 def refresh(engine: SyncParts, report: CycleReport) -> None:
     try:
-        data = engine.target.get(engine.key_name())
+        ring = identity.accept(engine.target.get(engine.key_name(), SMALL_FILE_MAX_BYTES), engine.ring,
+                               engine.device_id, engine.me)
     except NotFound:
         report.problems.append("the key file was missing on the target: this device wrote back the one it had "
                                "accepted")
         engine.target.put(engine.key_name(), engine.ring.doc)
         return
-    try:
-        ring = identity.accept(data, engine.ring, engine.device_id, engine.me)
     except DamagedData as exc:
         report.problems.append(f"refused {engine.key_name()}: {exc.message}; this device wrote back the one it "
                                "had accepted")

@@ -63,8 +63,8 @@ class FlakyTarget:
     def list(self, prefix):
         return self._tick(lambda: self.inner.list(prefix))
 
-    def get(self, name):
-        return self._tick(lambda: self.inner.get(name))
+    def get(self, name, limit=None):
+        return self._tick(lambda: self.inner.get(name, limit))
 
     def put_new(self, name, data):
         return self._tick(lambda: self.inner.put_new(name, data))

@@ -429,3 +429,25 @@ def test_a_device_set_up_again_after_its_files_were_deleted_numbers_on_from_what
     rounds(a, b, c, times=4)
     assert_converged(storage, a, b, c, expected=[f"{SECRET} {i}" for i in range(3)]
                      + [f"{SECRET} after setting up again", f"{SECRET} from a"])
+
+
+def test_files_larger_than_sync_writes_are_refused_unread(group, folder):
+    """A huge file planted at a member's next segment number and over the key file: each is refused by its size
+    (sparse here: a real one would otherwise be read whole into memory on every cycle) and routed around."""
+    from pathlib import Path
+
+    from memvault.sync.targets.base import SEGMENT_MAX_BYTES, SMALL_FILE_MAX_BYTES
+
+    a, b, c, storage = group
+    (seq,) = _unread_segments(storage, a, b, [f"{SECRET} 1"])
+    root = Path(folder.location)
+    for name, size in ((storage.ops(a.vault.device_id, seq), SEGMENT_MAX_BYTES), (f"{storage.group}/key",
+                                                                                   SMALL_FILE_MAX_BYTES)):
+        path = root / name
+        path.unlink()
+        with path.open("wb") as file:
+            file.truncate(size + 1)
+    looked = b.sync.sync_now()
+    assert any("ops" in p and "holds more than" in p for p in looked.problems), looked.problems
+    assert any("/key" in p and "holds more than" in p for p in looked.problems), looked.problems
+    _writer_learns_and_reader_goes_on(storage, a, b, c, [f"{SECRET} 1", f"{SECRET} from a"], "holds more than")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.domain.errors import NotFound
+from memvault.domain.errors import DamagedData, NotFound
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.sync.targets.factory import TargetConfig, open_new_target, open_target
 from tests.helpers.sync_servers import (
@@ -62,6 +62,18 @@ def test_create_only_writes_never_overwrite(config):
     target.delete("g/devices/d")
     with pytest.raises(NotFound):
         target.get("g/devices/d")
+
+
+def test_a_read_stops_at_its_limit(config):
+    """The storage may plant a file of any size where sync reads: past its limit a read is refused, not taken
+    whole into memory."""
+    target = open_new_target(config)
+    target.put("g/key", b"x" * 100_000)
+    assert target.get("g/key", 100_000) == b"x" * 100_000
+    with pytest.raises(DamagedData, match="holds more than 99,999 bytes"):
+        target.get("g/key", 99_999)
+    with pytest.raises(NotFound):
+        target.get("g/nothing", 10)
 
 
 def _dump(services) -> dict:

@@ -13,9 +13,18 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from memvault.domain.errors import DamagedData
+
 #: Names sync writes: sequence numbers are ten digits, device and group ids are UUIDs.
 SEQ = re.compile(r"^\d{10}$")
 ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+#: The most bytes a reader takes of a file of each kind (``limit`` of :meth:`Target.get`): the storage may plant
+#: a file of any size where sync reads, and one larger than sync ever writes there is refused after this many
+#: bytes instead of read whole into memory. A segment holds up to ~8 MiB of ops (``sync.engine``) plus its
+#: last op (a memory of at most a few MiB, with its history); a key file, a device record and a share's
+#: membership entry hold keys, names and counters.
+SEGMENT_MAX_BYTES = 64 << 20
+SMALL_FILE_MAX_BYTES = 1 << 20
 
 
 class Target(Protocol):
@@ -27,8 +36,9 @@ class Target(Protocol):
     def list(self, prefix: str) -> list[str]:
         """Every file name under ``prefix`` (a folder name ending in ``/``), at any depth."""
 
-    def get(self, name: str) -> bytes:
-        """A file's bytes; :class:`NotFound` if it does not exist."""
+    def get(self, name: str, limit: int | None = None) -> bytes:
+        """A file's bytes; :class:`NotFound` if it does not exist, :class:`DamagedData` (:func:`too_large`) if
+        it holds more than ``limit`` bytes (read no further)."""
 
     def put_new(self, name: str, data: bytes) -> bool:
         """Create ``name`` with ``data`` unless it exists; returns whether it was created."""
@@ -42,3 +52,8 @@ class Target(Protocol):
 
 def seq_name(seq: int) -> str:
     return f"{seq:010d}"
+
+
+def too_large(name: str, limit: int) -> DamagedData:
+    return DamagedData(f"{name} holds more than {limit:,} bytes, more than sync ever writes there (planted on the "
+                       "target): not read")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from memvault.domain.errors import InvalidInput, NotFound, SyncTargetError
+from memvault.sync.targets.base import too_large
 
 
 class S3Target:
@@ -64,14 +65,19 @@ class S3Target:
             raise self._fail(exc, "list files") from None
         return sorted(found)
 
-    def get(self, name: str) -> bytes:
+    def get(self, name: str, limit: int | None = None) -> bytes:
         try:
-            return self._client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"].read()
+            body = self._client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"]
+            with body:
+                data = body.read() if limit is None else body.read(limit + 1)
         except Exception as exc:  # noqa: BLE001
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code in ("NoSuchKey", "404"):
                 raise NotFound(f"{name} is not on the target") from None
             raise self._fail(exc, f"read {name}") from None
+        if limit is not None and len(data) > limit:
+            raise too_large(name, limit)
+        return data
 
     def put_new(self, name: str, data: bytes) -> bool:
         try:

@@ -14,6 +14,25 @@ from typing import Any
 
 from memvault.crypto.digest import token_hex
 from memvault.domain.errors import NotFound, SyncTargetError
+from memvault.sync.targets.base import too_large
+
+
+class _TooLarge(Exception):
+    """Raised by :class:`_Capped` to stop a download past its limit."""
+
+
+class _Capped(io.BytesIO):
+    """A download buffer that stops the download once it holds more than ``limit`` bytes."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data) -> int:  # noqa: ANN001 - bytes-like, as io.BytesIO takes
+        written = super().write(data)
+        if self.limit is not None and self.tell() > self.limit:
+            raise _TooLarge
+        return written
 
 
 class WebDavTarget:
@@ -74,10 +93,12 @@ class WebDavTarget:
             raise self._fail(exc, "list files") from None
         return sorted(found)
 
-    def get(self, name: str) -> bytes:
-        buffer = io.BytesIO()
+    def get(self, name: str, limit: int | None = None) -> bytes:
+        buffer = _Capped(limit)
         try:
             self._client.download_fileobj(name, buffer)
+        except _TooLarge:
+            raise too_large(name, limit or 0) from None
         except Exception as exc:  # noqa: BLE001
             if type(exc).__name__ in ("ResourceNotFound",):
                 raise NotFound(f"{name} is not on the target") from None
