@@ -48,11 +48,13 @@ def file_key_from_passphrase(header: BundleHeader, passphrase: str) -> bytes:
     slot = header.passphrase
     if slot is None:
         raise InvalidInput("this bundle was encrypted for recipient keys only; it has no passphrase")
-    try:
-        return aead.unwrap_key(slot.kdf.derive(passphrase), slot.wrapped_key, context=_WRAP_CONTEXT,
-                               version=header.version, aad=_kdf_binding(slot.kdf))
-    except DecryptionFailed:
-        raise WrongBundlePassphrase("wrong passphrase for this bundle") from None
+    for kek in slot.kdf.derive_each(passphrase):
+        try:
+            return aead.unwrap_key(kek, slot.wrapped_key, context=_WRAP_CONTEXT, version=header.version,
+                                   aad=_kdf_binding(slot.kdf))
+        except DecryptionFailed:
+            continue
+    raise WrongBundlePassphrase("wrong passphrase for this bundle")
 
 
 def file_key_from_private_key(header: BundleHeader, private_key: bytes) -> bytes:

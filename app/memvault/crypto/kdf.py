@@ -6,13 +6,19 @@ or hostile. :data:`BOUNDS` limits what a file may ask for: a header claiming
 a billion iterations or terabytes of memory would otherwise hang or kill the
 process that tries to unlock it. Parameters we create ourselves obey the same
 bounds, so everything we write can be read back.
+
+A passphrase is read in Unicode's composed form (NFC): "ä" typed as one character
+or as "a" and a combining mark, as input methods and keyboard layouts differ, is the
+same passphrase. Keys wrapped before that were derived from the text as typed, so an
+unwrap also tries it as typed and decomposed (:meth:`KdfParams.derive_each`).
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -84,8 +90,9 @@ class KdfParams:
     lanes: int = DEFAULT_LANES
 
     def derive(self, passphrase: str | bytes) -> bytes:
-        """The 32-byte key for ``passphrase`` (a str is encoded as UTF-8)."""
-        secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+        """The 32-byte key for ``passphrase`` (a str is composed (NFC) and encoded as UTF-8)."""
+        secret = unicodedata.normalize("NFC", passphrase).encode("utf-8") if isinstance(passphrase, str) \
+            else passphrase
         kdf = Argon2id(
             salt=self.salt,
             length=KEY_BYTES,
@@ -95,6 +102,16 @@ class KdfParams:
         )
         with _ONE_AT_A_TIME:
             return kdf.derive(secret)
+
+    def derive_each(self, passphrase: str) -> Iterator[bytes]:
+        """The keys ``passphrase`` may have been wrapped with, one derivation at a time: composed (as
+        :meth:`derive`), then as typed and decomposed when those differ (written before passphrases were
+        composed). An ASCII passphrase has one."""
+        yield self.derive(passphrase)
+        composed = unicodedata.normalize("NFC", passphrase)
+        for form in dict.fromkeys((passphrase, unicodedata.normalize("NFD", passphrase))):
+            if form != composed:
+                yield self.derive(form.encode("utf-8"))
 
     @classmethod
     def fresh(cls, memory_kib: int, iterations: int, *, lanes: int = DEFAULT_LANES,

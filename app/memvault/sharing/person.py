@@ -137,9 +137,11 @@ class PersonIdentity:
             sealed = base64.b64decode(doc["sealed"])
         except (ValueError, KeyError, TypeError, AttributeError):
             raise DamagedData("not a Memvault person key file (damaged, or something else)") from None
-        try:
-            plain = aead.open_sealed(params.derive(passphrase), sealed, context=_KEY_FILE_CONTEXT,
-                                     version=_KEY_FILE_VERSION, aad=json.dumps(kdf, sort_keys=True).encode())
-        except DecryptionFailed:
-            raise WrongPassphrase("the passphrase does not open this person key file") from None
-        return cls.decode_local(plain.decode())
+        for kek in params.derive_each(passphrase):
+            try:
+                plain = aead.open_sealed(kek, sealed, context=_KEY_FILE_CONTEXT, version=_KEY_FILE_VERSION,
+                                         aad=json.dumps(kdf, sort_keys=True).encode())
+            except DecryptionFailed:
+                continue
+            return cls.decode_local(plain.decode())
+        raise WrongPassphrase("the passphrase does not open this person key file")

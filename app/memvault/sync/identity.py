@@ -227,13 +227,14 @@ def _open_pass(doc: dict[str, Any], passphrase: str) -> dict[int, bytes]:
         wrapped = {int(g): base64.b64decode(w) for g, w in doc["pass"].items()}
     except (ValueError, KeyError, TypeError):
         raise DamagedData("the sync key file on the target is damaged or was written by something else") from None
-    kek = params.derive(passphrase)
-    try:
-        return {g: aead.unwrap_key(kek, w, context=_PASS_CONTEXT, aad=_pass_aad(doc["group"], g, kdf))
-                for g, w in wrapped.items()}
-    except DecryptionFailed:
-        raise SyncKeyError("the sync passphrase does not open this target's sync key (a wrong passphrase, or the "
-                           "key file was altered on the target)") from None
+    for kek in params.derive_each(passphrase):
+        try:
+            return {g: aead.unwrap_key(kek, w, context=_PASS_CONTEXT, aad=_pass_aad(doc["group"], g, kdf))
+                    for g, w in wrapped.items()}
+        except DecryptionFailed:
+            continue
+    raise SyncKeyError("the sync passphrase does not open this target's sync key (a wrong passphrase, or the "
+                       "key file was altered on the target)")
 
 
 def check_passphrase(data: bytes, passphrase: str) -> None:

@@ -178,16 +178,26 @@ def _unwrap(header: KeyHeader, kek: bytes, path: Path) -> bytes:
         raise VaultCorrupt(f"the vault header {path} is damaged: {exc.message}", path=str(path)) from None
 
 
+def _unwrap_any(header: KeyHeader, passphrase: str, path: Path) -> tuple[bytes, bytes]:
+    """``(data key, the key that unwrapped it)`` for ``passphrase`` in any of its Unicode forms
+    (:meth:`KdfParams.derive_each`)."""
+    for kek in header.params.derive_each(passphrase):
+        try:
+            return _unwrap(header, kek, path), kek
+        except WrongPassphrase:
+            continue
+    raise WrongPassphrase("wrong passphrase for this vault")
+
+
 def unwrap(header: KeyHeader, passphrase: str, path: Path) -> bytes:
     """The data key in ``header``; a wrong passphrase is :class:`WrongPassphrase`."""
-    return _unwrap(header, header.params.derive(passphrase), path)
+    return _unwrap_any(header, passphrase, path)[0]
 
 
 def unlock(path: Path, passphrase: str) -> bytes:
     """Read the header at ``path``, unwrap the data key, and bring a version-1 header up to date."""
     header = read_header(path)
-    kek = header.params.derive(passphrase)
-    data_key = _unwrap(header, kek, path)
+    data_key, kek = _unwrap_any(header, passphrase, path)
     if header.version < HEADER_VERSION:
         try:
             write_header(path, _wrap_with_kek(data_key, kek, header.params))

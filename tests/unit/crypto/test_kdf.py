@@ -79,3 +79,12 @@ def test_derivations_on_several_threads_at_once_all_succeed():
     for t in threads:
         t.join()
     assert errors == [] and results == [expected] * 40
+
+
+def test_a_passphrase_is_derived_in_its_composed_form_and_tried_as_typed_too():
+    params = KdfParams.fresh(1024, 1)
+    composed, decomposed = "Mädchen", "Ma\u0308dchen"
+    assert params.derive(decomposed) == params.derive(composed)
+    assert list(params.derive_each(decomposed)) == [params.derive(composed), params.derive(decomposed.encode())]
+    assert list(params.derive_each(composed)) == [params.derive(composed), params.derive(decomposed.encode())]
+    assert list(params.derive_each("ascii only")) == [params.derive("ascii only")]

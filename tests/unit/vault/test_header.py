@@ -194,3 +194,26 @@ def test_a_damaged_version_1_wrapped_key_can_only_be_a_wrong_passphrase(tmp_path
     edit(path, lambda d: d["wrapped_key"].update(data=flip_b64(d["wrapped_key"]["data"], 5)))
     with pytest.raises(WrongPassphrase):
         header.unlock(path, PASSPHRASE)
+
+
+COMPOSED = "Mädchen-пароль-密码-é"  # ä and é as one character each
+DECOMPOSED = "Ma\u0308dchen-пароль-密码-e\u0301"  # the same typed as a letter and a combining mark
+
+
+def test_a_passphrase_opens_the_vault_however_its_accents_were_typed(tmp_path):
+    path, key = tmp_path / "vault.header", os.urandom(32)
+    header.write_header(path, header.wrap(key, DECOMPOSED, KdfParams.fresh(1024, 1)))
+    assert header.unlock(path, COMPOSED) == key
+    assert header.unlock(path, DECOMPOSED) == key
+    with pytest.raises(WrongPassphrase):
+        header.unlock(path, COMPOSED.replace("é", "è"))
+
+
+def test_a_header_wrapped_from_the_text_as_typed_still_opens(tmp_path):
+    """Before passphrases were composed, the key came from the text as typed: a vault made then with a
+    decomposed passphrase opens with it, and with its composed form."""
+    path, key = tmp_path / "vault.header", os.urandom(32)
+    params = KdfParams.fresh(1024, 1)
+    header.write_header(path, header._wrap_with_kek(key, params.derive(DECOMPOSED.encode("utf-8")), params))
+    assert header.unlock(path, DECOMPOSED) == key
+    assert header.unlock(path, COMPOSED) == key
