@@ -21,9 +21,15 @@ _UNSPACED: tuple[tuple[int, int, str], ...] = (
     (0x3040, 0x309F, "cjk"), (0x30A0, 0x30FF, "cjk"), (0x31F0, 0x31FF, "cjk"), (0x3400, 0x4DBF, "cjk"),
     (0x4E00, 0x9FFF, "cjk"), (0xF900, 0xFAFF, "cjk"), (0xFF66, 0xFF9F, "cjk"), (0x20000, 0x2FFFF, "cjk"),
 )
-#: Arabic short vowels, shadda, sukun, superscript alef and the tatweel: most Arabic is written without them,
-#: so a word typed bare must find it written vowelled.
-_ARABIC_MARKS = re.compile("[\u0640\u064B-\u065F\u0670\u06D6-\u06ED]")
+#: Arabic short vowels, shadda, sukun, superscript alef and the tatweel, and Hebrew's vowel points and cantillation
+#: marks: most Arabic and Hebrew is written without them, so a word typed bare must find it written vowelled.
+_ARABIC_MARKS = re.compile("[\u0640\u064B-\u065F\u0670\u06D6-\u06ED\u0591-\u05BD\u05BF\u05C1\u05C2\u05C4"
+                           "\u05C5\u05C7]")
+#: Greek letters with their accents (tonos, dialytika, the polytonic marks), which people often leave out: the
+#: index tokenizer folds accents of Latin letters only.
+_GREEK = re.compile("[\u0370-\u03FF\u1F00-\u1FFF]+")
+#: Russian writes "ё" as "е" more often than not.
+_YO = str.maketrans("ёЁ", "еЕ")
 
 ENGLISH_STOPWORDS = frozenset(
     "the a an and or of to in is are was were be been it that this with for on at by from as i you he she we "
@@ -81,10 +87,17 @@ def _is_word_char(ch: str) -> bool:
     return cat[0] in "LNM" or cat == "Co"
 
 
+def _bare_greek(match: re.Match) -> str:
+    return unicodedata.normalize("NFC", "".join(ch for ch in unicodedata.normalize("NFD", match.group())
+                                                 if unicodedata.category(ch) != "Mn"))
+
+
 def fold(text: str) -> str:
     """``text`` as both the index and the query see it: compatibility forms unified (full-width Latin, ligatures),
-    Arabic vowel marks dropped. Case and Latin accents are folded by the index tokenizer itself."""
-    return _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text))
+    Arabic and Hebrew vowel marks and Greek accents dropped, "ё" read as "е". Case and Latin accents are folded by
+    the index tokenizer itself."""
+    folded = _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", text)).translate(_YO)
+    return _GREEK.sub(_bare_greek, folded)
 
 
 def _clusters(run: str) -> list[str]:

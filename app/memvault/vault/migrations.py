@@ -344,9 +344,15 @@ def _v22(conn: Connection, dim: int) -> None:
     compaction.slim_memory_indexes(conn)
 
 
+def _v23(conn: Connection, dim: int) -> None:
+    # The segmented keyword index folds Greek accents, Hebrew points and "ё" (memvault.domain.language.fold): its
+    # rows are rebuilt from every memory's text so that a bare query finds what was indexed accented. Derived only.
+    fts.create_and_fill(conn)
+
+
 MIGRATIONS: list[Callable[[Connection, int], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
                                                        _v12, _v13, _v14, _v15, _v16, _v17, _v18, _v19, _v20, _v21,
-                                                       _v22]
+                                                       _v22, _v23]
 LATEST = len(MIGRATIONS)
 
 
