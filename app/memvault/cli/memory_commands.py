@@ -100,7 +100,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = svc.search.search(query)
         if not result.hits:
             _check_namespace_exists(svc, query.filter.namespace)
-    out(args, result, fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None))
+        unembedded = svc.reembed.waiting(query.filter.namespace) if query.mode is not SearchMode.KEYWORD else 0
+    text = fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None)
+    if unembedded:
+        text += (f"\nNote: {unembedded:,} memories are not embedded yet (stored with --no-wait), so this search "
+                 "could not compare them by meaning: `memvault reembed` embeds them now (so do the app and "
+                 "`memvault serve`)")
+    out(args, result, text)
     return 0
 
 
@@ -216,7 +222,7 @@ def cmd_reembed(args: argparse.Namespace) -> int:
             svc.models.switch(args.model)
     # Ctrl+C stops between batches' transactions: what was written stays, a rerun continues.
     with opened(args, passphrase) as svc, progress_for(args) as progress:
-        report = svc.reembed.reembed(namespace, everything=args.everything,
+        report = svc.reembed.reembed(namespace, everything=args.everything, waiting=True,
                                      progress=lambda done, total: progress.count(done, total, "re-embedding"))
         if not report.total:
             _check_namespace_exists(svc, namespace)

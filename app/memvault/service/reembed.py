@@ -50,7 +50,11 @@ class ReembedService:
             v.namespace(namespace)
         return self._jobs.count_stale(namespace)
 
-    def reembed(self, namespace: str | None = None, *, everything: bool = False,
+    def waiting(self, namespace: str | None = None) -> int:
+        """How many memories are not embedded yet (semantic search does not find them until they are)."""
+        return self._jobs.count_waiting(namespace)
+
+    def reembed(self, namespace: str | None = None, *, everything: bool = False, waiting: bool = False,
                 progress: Callable[[int, int], None] | None = None,
                 cancelled: Callable[[], bool] | None = None, origin: ChangeOrigin = USER) -> ReembedReport:
         """Embed stale memories (``everything``: all of them) again with the current model.
@@ -58,12 +62,14 @@ class ReembedService:
         Args:
             namespace: only this namespace (``None``: every namespace).
             everything: rebuild every memory's vectors, not only stale ones.
+            waiting: also embed the memories still in the queue (a command that ends before the queue's worker
+                reaches them: ``memvault add --no-wait``).
             progress: called with ``(done, total)`` after each batch.
             cancelled: checked before each batch; when it returns True the run stops.
         """
         if namespace is not None:
             v.namespace(namespace)
-        ids = self._jobs.stale_memory_ids(namespace, everything=everything)
+        ids = self._jobs.stale_memory_ids(namespace, everything=everything, waiting=waiting)
         done = 0
         if progress is not None:
             progress(0, len(ids))

@@ -140,15 +140,28 @@ class EmbeddingJobStore:
                 if attempts >= FAILED_AFTER_ATTEMPTS:
                     memory_writes.mark_embedding_failed(conn, job.memory_id)
 
-    def stale_memory_ids(self, namespace: str | None = None, *, everything: bool = False) -> list[int]:
-        """Memories whose vectors another model made, or that failed to embed (``everything``: all).
+    def stale_memory_ids(self, namespace: str | None = None, *, everything: bool = False,
+                         waiting: bool = False) -> list[int]:
+        """Memories whose vectors another model made, or that failed to embed (``everything``: all;
+        ``waiting``: also those never embedded yet, which a short-lived process leaves in the queue).
 
         Trashed and archived memories count: they can come back, and their
         vectors must then be comparable with the rest.
         """
         where, params = self._stale_where(namespace, everything)
+        if waiting and not everything:
+            where = f"(model_id IS NULL OR {where})"
         with self._db.read() as conn:
             return list(conn.execute(text(f"SELECT id FROM memories WHERE {where} ORDER BY id"), params).scalars())
+
+    def count_waiting(self, namespace: str | None = None) -> int:
+        """Memories never embedded yet (in the queue): semantic search cannot find them until they are."""
+        where, params = "model_id IS NULL AND embedding_status != :failed", {"failed": EmbeddingStatus.FAILED.value}
+        if namespace is not None:
+            where += " AND namespace = :ns"
+            params["ns"] = namespace
+        with self._db.read() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM memories WHERE {where}"), params).scalar_one())
 
     def count_stale(self, namespace: str | None = None) -> int:
         """How many memories :meth:`stale_memory_ids` would return."""

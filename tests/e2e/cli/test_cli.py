@@ -54,6 +54,19 @@ def test_reembed_reports_what_it_did(env, capsys):
     assert code == 2 and err.startswith("memvault: ") and "\n" == err[-1] and err.count("\n") == 1
 
 
+def test_a_memory_stored_without_waiting_is_said_unsearchable_by_meaning_until_reembed(env, capsys):
+    """A command ends before the queue's worker embeds what `add --no-wait` stored: search says so, and
+    `reembed` embeds it (it said "nothing to do")."""
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "My passport is in the desk drawer")
+    code, out, _ = run(capsys, "search", "--mode", "semantic", "where is my passport")
+    assert code == 0 and "0 hit(s)" in out and "1 memories are not embedded yet" in out
+    code, out, _ = run(capsys, "reembed")
+    assert code == 0 and "Re-embedded 1 memories" in out
+    code, out, _ = run(capsys, "search", "--mode", "semantic", "where is my passport")
+    assert "desk drawer" in out and "not embedded yet" not in out
+
+
 def test_stdin_content(env, capsys, monkeypatch):
     import io
 
