@@ -41,14 +41,17 @@ def read_passphrase_file(path: str | Path, kind: str = "") -> str:
 
 
 def read_stdin_text() -> str:
-    """Standard input as UTF-8 text, less the one line end that ends it (``echo`` adds one). Read as bytes: the
-    text stream would turn bad bytes into lone surrogates, refused later as "an unpaired surrogate", which says
-    nothing to someone piping a file."""
+    """Standard input as UTF-8 text, less the one line end that ends it (``echo`` adds one) and a byte order mark
+    that starts it (Windows editors write one). Read as bytes: the text stream would turn bad bytes into lone
+    surrogates, refused later as "an unpaired surrogate", which says nothing to someone piping a file."""
     raw = getattr(sys.stdin, "buffer", None)
     if raw is None:  # standard input replaced by a text stream (an embedding host, a test): already text
         return one_line_end_off(sys.stdin.read())
+    data = raw.read()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidInput("standard input is UTF-16 text: save or convert it as UTF-8")
     try:
-        return one_line_end_off(raw.read().decode("utf-8"))
+        return one_line_end_off(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"standard input is not UTF-8 text (byte {exc.start} cannot be read)") from None
 

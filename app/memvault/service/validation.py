@@ -170,7 +170,8 @@ def content(value: Any, *, field: str = "content", max_chars: int = limits.CONTE
 def namespace(value: Any) -> str:
     if not isinstance(value, str) or not _NAMESPACE.match(value):
         raise InvalidInput(
-            "namespace must be 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit",
+            "namespace must be 1-64 letters a-z or A-Z, digits, '_', '-' or '.', starting with a letter or digit "
+            "(no accented letters or other scripts)",
             field="namespace",
         )
     return value

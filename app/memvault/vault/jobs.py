@@ -148,9 +148,7 @@ class EmbeddingJobStore:
         Trashed and archived memories count: they can come back, and their
         vectors must then be comparable with the rest.
         """
-        where, params = self._stale_where(namespace, everything)
-        if waiting and not everything:
-            where = f"(model_id IS NULL OR {where})"
+        where, params = self._stale_where(namespace, everything, waiting)
         with self._db.read() as conn:
             return list(conn.execute(text(f"SELECT id FROM memories WHERE {where} ORDER BY id"), params).scalars())
 
@@ -169,11 +167,12 @@ class EmbeddingJobStore:
         with self._db.read() as conn:
             return int(conn.execute(text(f"SELECT count(*) FROM memories WHERE {where}"), params).scalar_one())
 
-    def _stale_where(self, namespace: str | None, everything: bool) -> tuple[str, dict]:
+    def _stale_where(self, namespace: str | None, everything: bool, waiting: bool = False) -> tuple[str, dict]:
         # Only columns of ix_memories_model, so this reads that index, not the table.
         where, params = ("1", {}) if everything else (
-            # A memory with no model yet is waiting in the queue, not stale.
-            "((model_id IS NOT NULL AND model_id != :mid) OR embedding_status = :failed)",
+            # A memory with no model yet is waiting in the queue, not stale (unless ``waiting``).
+            "((model_id IS NOT NULL AND model_id != :mid) OR embedding_status = :failed"
+            + (" OR model_id IS NULL)" if waiting else ")"),
             {"mid": self._model_id, "failed": EmbeddingStatus.FAILED.value})
         if namespace is not None:
             where += " AND namespace = :ns"

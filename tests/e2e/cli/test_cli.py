@@ -333,6 +333,12 @@ def test_messages_name_what_is_wrong(env, capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"abc\xff\xfe")))
     code, _, err = run(capsys, "add", "-")
     assert code == 2 and "standard input is not UTF-8 text" in err
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("piped".encode("utf-16"))))
+    code, _, err = run(capsys, "add", "-")
+    assert code == 2 and "standard input is UTF-16 text: save or convert it as UTF-8" in err
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO("\ufeffNotes from Notepad\r\n".encode())))
+    code, out, _ = run(capsys, "add", "--json", "--no-wait", "-")
+    assert code == 0 and json.loads(out)["memory"]["content"] == "Notes from Notepad"  # no byte order mark
     missing = tmp_path / "nowhere" / "notes.jsonl"
     code, _, err = run(capsys, "import", str(missing), "--from", "jsonl")
     assert code == 2 and err == f"memvault: there is no file {missing}\n"  # a mistyped path: bad input

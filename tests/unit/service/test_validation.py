@@ -143,3 +143,9 @@ def test_a_metadata_filter_refuses_an_operator_it_would_compare_as_a_literal():
     with pytest.raises(InvalidInput, match=r"operators such as '\$ne' are not supported"):
         v.metadata_filter({"src": {"$ne": "x"}})
     assert v.metadata_filter({"src": {"a": 1}, "n": 5}) == {"src": {"a": 1}, "n": 5}  # objects match by equality
+
+
+@pytest.mark.parametrize("name", ["persönlich", "日記", "ok name", "-dash-first", ""])
+def test_a_namespace_outside_ascii_letters_is_refused_saying_which_letters(name):
+    with pytest.raises(InvalidInput, match="letters a-z or A-Z.*no accented letters or other scripts"):
+        v.namespace(name)
