@@ -8,10 +8,11 @@ documents the errors it can answer, in its profile's envelope.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
 
 from memvault.domain import fields, limits
 from memvault.domain.enums import MemoryType, Scope
@@ -30,6 +31,25 @@ def _whole_number(value: Any) -> Any:
 
 #: A JSON integer for a body field (4.0 included, 4.5, true and "4" refused).
 Int = Annotated[int, Strict(), BeforeValidator(_whole_number)]
+
+
+def seconds_of(value: Any, field: str) -> Any:
+    """A time given as Unix seconds or an ISO 8601 string (a time without a zone is UTC), as Unix seconds;
+    :class:`InvalidInput` for a string that is neither. Anything else is left for the field's type to refuse."""
+    if not isinstance(value, str):
+        return value
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds", field=field) from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+
+
+def moment(field: str) -> Any:
+    """A body field holding a time: Unix seconds, or an ISO 8601 string (see :func:`seconds_of`)."""
+    return Annotated[float, Strict(), BeforeValidator(lambda value: seconds_of(value, field)),
+                     WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "format": "date-time"}],
+                                     "description": "Unix seconds or an ISO 8601 time"})]
 
 
 class RequestBody(BaseModel):

@@ -36,6 +36,20 @@ def test_wait_answers_with_the_finished_job(api):
         assert r.json()["result"]["facts"][0]["content"] == "The user lives in Oslo"
 
 
+def test_the_conversations_time_may_be_iso_8601_as_in_memsync_and_ingest_chat(api):
+    with api.client(api.alpha) as c:
+        chat = {"messages": [{"role": "user", "content": "Yesterday I adopted a puppy named Rex."}], "wait": True}
+        for pet, when in (("puppy", "2023-05-08T15:00:00Z"), ("kitten", "2023-05-08T17:00:00+02:00"),
+                          ("parrot", "2023-05-08T15:00:00"), ("rabbit", 1683558000)):
+            said = [{"role": "user", "content": f"Yesterday I adopted a {pet} named Rex."}]
+            r = c.post("/v1/conversations", json={**chat, "messages": said, "occurred_at": when})
+            assert r.status_code == 200, (when, r.text)
+            assert r.json()["result"]["facts"][0]["event_at"] == "2023-05-07", when
+        for bad in ("last tuesday", True, [2023]):
+            r = c.post("/v1/conversations", json={**chat, "occurred_at": bad})
+            assert r.status_code in (400, 422) and "occurred_at" in r.text, (bad, r.text)
+
+
 def test_jobs_are_namespaced_and_bad_input_is_a_400(api):
     with api.client(api.alpha) as c:
         job_id = c.post("/v1/conversations", json=CHAT).json()["job_id"]

@@ -12,7 +12,6 @@ no language model; the conversation goes through the same durable queue as
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -59,15 +58,7 @@ class StoreIn(BaseModel):
 
 
 def _when(value: str | float | None) -> float | None:
-    if value is None or isinstance(value, (int, float)):
-        return None if value is None else float(value)
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput("occurred_at must be an ISO 8601 time or Unix seconds", field="occurred_at") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return when.timestamp()
+    return None if value is None else float(d.seconds_of(value, "occurred_at"))
 
 
 class SearchIn(BaseModel):
