@@ -58,6 +58,8 @@ class ExportDialog(TransferDialog):
         self.setWindowTitle("Export namespaces")
         self.setMinimumWidth(560)
         self._current = current
+        #: The file the save dialog last chose: it asked before replacing one that exists; a typed name is not replaced.
+        self._confirmed: str | None = None
 
         self.namespaces = NamespaceChecklist()
         self.namespaces.itemChanged.connect(lambda _item: self._update_buttons())
@@ -160,6 +162,7 @@ class ExportDialog(TransferDialog):
                                        save_as=self._suggested_name())
 
     def _on_file_chosen(self, path: str) -> None:
+        self._confirmed = path  # the save dialog asked before choosing a file that exists
         self.path.setText(path)
         self.export_button.setFocus()  # the next Enter exports
 
@@ -221,8 +224,9 @@ class ExportDialog(TransferDialog):
         self._update_buttons()
         self.progress.start("Preparing the export…")
         bundles, relay = self._services.bundles, self.relay
-        self._runner.run(lambda: bundles.export_to_file(Path(target), request, progress=relay.report,
-                                                        cancelled=lambda: token.cancelled),
+        replace = target == self._confirmed
+        self._runner.run(lambda: bundles.export_to_file(Path(target), request, replace=replace,
+                                                        progress=relay.report, cancelled=lambda: token.cancelled),
                          lambda report: self._on_export_finished(report, target), self._on_export_failed, owner=self)
 
     def _on_relay_progressed(self, stage: str, done: int, total: int) -> None:

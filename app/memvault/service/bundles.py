@@ -234,11 +234,21 @@ class BundleService:
         except Cancelled:
             return ExportReport(tuple(request.namespaces), 0, 0, 0, 0, 0.0, cancelled=True)
 
-    def export_to_file(self, path: Path, request: ExportRequest, *, progress: Progress | None = None,
-                       cancelled: Callable[[], bool] | None = None) -> ExportReport:
-        """Export to ``path`` atomically: the file appears only when the bundle is complete."""
+    def export_to_file(self, path: Path, request: ExportRequest, *, replace: bool = False,
+                       progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> ExportReport:
+        """Export to ``path`` atomically: the file appears only when the bundle is complete.
+
+        An existing file is refused unless ``replace`` (the user confirmed it, as a save dialog asks), and a file in
+        the vault's own folder always is: ``-o vault.db`` would otherwise destroy the vault it exports.
+        """
         path = Path(path)
         self._plan(request)  # refuse bad requests before creating anything
+        home = self._settings.home_path.resolve()
+        if path.resolve() == home or home in path.resolve().parents:
+            raise InvalidInput(f"{path} is in the vault's own folder ({home}): write the bundle somewhere else",
+                               field="output")
+        if path.exists() and not replace:
+            raise InvalidInput(f"{path} already exists; choose a new name (nothing is overwritten)", field="output")
         with user_file(path, "write"):
             return self._export_to_file(path, request, progress, cancelled)
 

@@ -216,6 +216,17 @@ def test_edit_changes_text_and_fields_and_opens_the_editor_without_text(env, cap
     assert code == 0 and json.loads(out)["memory"]["content"] == "Piped text"
     code, _, err = run(capsys, "export", "default", "--format", "jsonl", "--unencrypted-ok", "-o", "-")
     assert code == 2 and "not to standard output" in err and not (tmp_path / "-").exists()
+    # A slip in -o never replaces a file, least of all the vault's own (the bundle export did both).
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    monkeypatch.setenv("MEMVAULT_BUNDLE_PASSPHRASE", "a bundle passphrase")
+    code, _, err = run(capsys, "export", "default", "-o", str(notes))
+    assert code == 2 and "already exists; choose a new name" in err and notes.read_text() == "my notes"
+    home = tmp_path / "vault"
+    header = (home / "vault.header").read_bytes()
+    code, _, err = run(capsys, "export", "default", "-o", str(home / "vault.header"))
+    assert code == 2 and "in the vault's own folder" in err and (home / "vault.header").read_bytes() == header
+    assert run(capsys, "list")[0] == 0
 
 
 def test_unknown_namespace_is_an_error_with_a_hint(env, capsys):

@@ -27,11 +27,11 @@ def test_a_renamed_fact_replaces_the_unnamed_copy_on_import(services, tmp_path):
     try:
         fact = services.conversations.ingest(_chat("I moved to Zurich in March.", "c1")).result["facts"][0]["id"]
         bundle = tmp_path / "home.mvbundle"
-        services.bundles.export_to_file(bundle, ExportRequest(("home",), passphrase="bundle passphrase"))
+        services.bundles.export_to_file(bundle, ExportRequest(("home",), passphrase="bundle passphrase"), replace=True)
         other.bundles.import_bundle(bundle, passphrase="bundle passphrase")
         assert other.memories.get(fact).content == "The user moved to Zurich in March 2026"
         services.conversations.ingest(_chat("Hi, I'm Marta and I work at Siemens.", "c2"))
-        services.bundles.export_to_file(bundle, ExportRequest(("home",), passphrase="bundle passphrase"))
+        services.bundles.export_to_file(bundle, ExportRequest(("home",), passphrase="bundle passphrase"), replace=True)
         report = other.bundles.import_bundle(bundle, ImportOptions(), passphrase="bundle passphrase")
         assert report.updated == 1
         got = other.memories.get(fact)
@@ -59,7 +59,7 @@ def test_unnamed_facts_imported_where_the_name_is_known_are_named_only_when_thei
             metadata={"fact": {"unnamed_user": {"text": "The user likes coffee", "slots": [[0, 8]]}}})).memory.id
         other.conversations.ingest(_chat("Hi, I'm Marta and I work at Siemens.", "c1"))
         bundle = tmp_path / "home.mvbundle"
-        services.bundles.export_to_file(bundle, ExportRequest(("home",), passphrase="bundle passphrase"))
+        services.bundles.export_to_file(bundle, ExportRequest(("home",), passphrase="bundle passphrase"), replace=True)
         other.bundles.import_bundle(bundle, passphrase="bundle passphrase")
         while other.conversations.step() == 0.0:
             pass

@@ -44,7 +44,7 @@ def other(tmp_path):
 
 def _export(svc, path, *namespaces, **options):
     options.setdefault("passphrase", BUNDLE_PASSPHRASE)
-    return svc.bundles.export_to_file(path, ExportRequest(tuple(namespaces), **options))
+    return svc.bundles.export_to_file(path, ExportRequest(tuple(namespaces), **options), replace=True)
 
 
 def _seed(svc, namespace="work", n=3):
@@ -274,6 +274,23 @@ def test_export_refuses_bad_requests_before_writing(services, tmp_path):
         with pytest.raises(error):
             services.bundles.export_to_file(target, request)
     assert list(tmp_path.iterdir()) == [tmp_path / "vault"]
+
+
+def test_export_never_overwrites_without_being_told_and_never_the_vaults_own_files(services, tmp_path):
+    _seed(services, n=3)
+    request = ExportRequest(("work",), passphrase=BUNDLE_PASSPHRASE)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    with pytest.raises(InvalidInput, match="already exists; choose a new name"):
+        services.bundles.export_to_file(notes, request)
+    assert notes.read_text() == "my notes"
+    home = services.settings.home_path
+    header, files = (home / "vault.header").read_bytes(), sorted(p.name for p in home.iterdir())
+    for name in ("vault.header", "vault.db", "new.mvbundle"):
+        with pytest.raises(InvalidInput, match="in the vault's own folder"):
+            services.bundles.export_to_file(home / name, request, replace=True)
+    assert (home / "vault.header").read_bytes() == header and sorted(p.name for p in home.iterdir()) == files
+    assert services.bundles.export_to_file(notes, request, replace=True).memories == 3  # asked and confirmed
 
 
 def test_cancelled_export_leaves_no_file(services, tmp_path, monkeypatch):

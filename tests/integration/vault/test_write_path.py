@@ -156,7 +156,8 @@ class WritePath(RuleBasedStateMachine):
         ns = self.svc.memories.get(memory_id).namespace
         path = self.home / "bundle.mvbundle"
         self.svc.bundles.export_to_file(path, ExportRequest(
-            (ns,), recipients=(self.svc.bundles.recipient_key(),), include_history=history, include_deleted=deleted))
+            (ns,), recipients=(self.svc.bundles.recipient_key(),), include_history=history, include_deleted=deleted),
+            replace=True)
         if meanwhile == "update":
             changes = MemoryUpdate(content=data.draw(CONTENT), tags=data.draw(TAGS))
             self._edit(memory_id, lambda: self.svc.memories.update(memory_id, changes))
