@@ -52,7 +52,8 @@ class Settings:
     )
     embed_precision: str = field(
         default="int8",
-        metadata={"help": "Embedding arithmetic: int8 (faster, within cosine 0.999 of fp32) or fp32."},
+        metadata={"choices": ("int8", "fp32"),
+                  "help": "Embedding arithmetic: int8 (faster, within cosine 0.999 of fp32) or fp32."},
     )
     worker_batch_size: int = field(
         # Each claim is embedded as one length-sorted set, so a larger claim pads less: on 3,000 bench
@@ -126,7 +127,8 @@ class Settings:
     )
     idle_lock_agents: str = field(
         default="answer_locked",
-        metadata={"help": "What agents meet when the desktop app is idle: answer_locked (it locks; the agent API "
+        metadata={"choices": ("answer_locked", "stay_unlocked"),
+                  "help": "What agents meet when the desktop app is idle: answer_locked (it locks; the agent API "
                           "stays on its port and answers 423 Locked, over MCP a tool error saying to unlock Memvault) "
                           "or stay_unlocked (agent requests count as activity, so it stays unlocked while they work)."},
     )
@@ -152,8 +154,11 @@ def env_name(name: str) -> str:
 
 def problem_with(name: str, value: object) -> str | None:
     """What is wrong with ``value`` as the setting ``name`` ("must be …"), or ``None``: its declared range
-    (numbers) or form (an absolute folder, an http(s) URL; empty is always allowed there)."""
+    (numbers), choices (words) or form (an absolute folder, an http(s) URL; empty is always allowed there)."""
     f = {f.name: f for f in setting_fields()}[name]
+    choices = f.metadata.get("choices")
+    if choices is not None and value not in choices:
+        return f"must be one of {', '.join(choices)}"
     bounds = f.metadata.get("range")
     if bounds is not None and isinstance(value, (int, float)) and not bounds[0] <= value <= bounds[1]:
         return f"must be between {bounds[0]} and {bounds[1]}"

@@ -59,3 +59,13 @@ def test_every_numeric_setting_declares_a_range_its_default_lies_in():
         assert problem_with(f.name, value) is None, f.name
     assert problem_with("sync_interval_seconds", 0.5) is not None and problem_with("idle_lock_minutes", 0) is None
     assert problem_with("backup_folder", "") is None and problem_with("backup_folder", "/srv/backups") is None
+
+
+@pytest.mark.parametrize(("name", "value", "choices"), [
+    ("MEMVAULT_IDLE_LOCK_AGENTS", "stay-unlocked", "answer_locked, stay_unlocked"),
+    ("MEMVAULT_EMBED_PRECISION", "fp16", "int8, fp32")])
+def test_a_word_setting_outside_its_choices_is_refused_at_start(name, value, choices):
+    """A typo ("stay-unlocked") silently meant the default; a precision was refused only once the model loaded."""
+    with pytest.raises(InvalidInput, match=f"{name}='{value}': must be one of {choices}"):
+        load_settings(environ={name: value})
+    assert load_settings(environ={name: choices.split(", ")[1]})
