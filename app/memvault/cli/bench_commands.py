@@ -10,12 +10,21 @@ from memvault.cli.common import out, settings_for
 from memvault.cli.parser import Command
 from memvault.cli.progress import progress_for
 from memvault.domain.errors import InvalidInput
+from memvault.service import validation as v
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from memvault.bench.http import run_http_benchmark
     from memvault.bench.service import run_benchmark
 
+    # Counts are checked before anything is built: --n -5 had started a run of the default size.
+    v.int_range(args.n, "--n", 1, 10_000_000)
+    v.int_range(args.http_n, "--http-n", 1, 1_000_000)
+    v.int_range(args.busy_n, "--busy-n", 0, 1_000_000)
+    v.int_range(args.extraction_n, "--extraction-n", 0, 10_000)
+    v.int_range(args.texts, "--texts", 1, 1_000_000)
+    v.int_range(args.rounds, "--rounds", 1, 100)
+    v.unit_float(args.load_seconds, "--load-seconds", high=3600.0)
     if args.bundle:
         from memvault.bench.bundle import run_bundle_benchmark
 

@@ -20,6 +20,7 @@ from memvault.config import Settings
 from memvault.crypto.digest import random_bytes
 from memvault.crypto.kdf import KdfParams
 from memvault.domain.errors import (
+    InvalidInput,
     StorageError,
     StorageFull,
     VaultCorrupt,
@@ -97,6 +98,8 @@ class Vault:
         params = KdfParams.fresh(settings.kdf_memory_kib, settings.kdf_iterations)
         if vault_exists(home):
             raise VaultExists(f"a vault already exists in {home}")
+        if home.exists() and not home.is_dir():
+            raise InvalidInput(f"{home} is a file, not a folder: a vault is a folder (give a new folder's path)")
         created_dir = not home.exists()
         try:
             home.mkdir(parents=True, exist_ok=True)
@@ -133,6 +136,9 @@ class Vault:
     @staticmethod
     def _check_files(home: Path) -> None:
         hp, dp = header_path(home), db_path(home)
+        if home.exists() and not home.is_dir():
+            raise VaultMissing(f"{home} is a file, not a vault's folder: give the vault's folder (--vault or "
+                               "MEMVAULT_HOME)")
         if not hp.exists() and not dp.exists():
             raise VaultMissing(f"no vault in {home}; create one with `memvault init`")
         if not hp.exists():

@@ -50,6 +50,17 @@ def test_missing_vault_is_reported_not_created(tmp_path, embedder):
     assert not (tmp_path / "nothing-here").exists()
 
 
+def test_a_vault_path_that_is_a_file_is_said_to_be_one(tmp_path, embedder):
+    """It said "File exists" (init) and "no vault …; create one with `memvault init`" (every other command)."""
+    afile = tmp_path / "afile"
+    afile.write_text("hi")
+    with pytest.raises(InvalidInput, match="is a file, not a folder"):
+        create_vault(fast_settings(afile), PASSPHRASE, embedder, background=False)
+    with pytest.raises(VaultMissing, match="is a file, not a vault's folder"):
+        open_vault(fast_settings(afile), PASSPHRASE, embedder)
+    assert afile.read_text() == "hi"
+
+
 def test_create_refuses_to_overwrite(settings, embedder):
     create_vault(settings, PASSPHRASE, embedder, background=False).close()
     with pytest.raises(VaultExists):
