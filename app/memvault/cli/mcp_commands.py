@@ -174,6 +174,8 @@ def cmd_mcp_config(args: argparse.Namespace) -> int:
     entry = mcp_config.stdio_entry(mcp_config.current_launcher(), namespace=args.namespace, vault=home,
                                    passphrase_file=path, credential_file=credential_file)
     target = mcp_config.config_path(args.client)
+    if args.install:
+        mcp_config.installable(args.client, target)  # before a key or a secret is made for it
     if credential and args.install:
         services = _verified_services(settings, _prompted_passphrase())
         try:

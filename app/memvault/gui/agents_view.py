@@ -167,6 +167,8 @@ def connect_client(services: Services, client: str, namespace: str) -> Connected
     entry = mcp_config.stdio_entry(mcp_config.current_launcher(), namespace=namespace,
                                    vault=services.settings.home_path.absolute(), passphrase_file=None,
                                    credential_file=credential_file)
+    if client != GENERIC:
+        mcp_config.installable(client, mcp_config.config_path(client))  # before a key is made for it
     key = mcp_config.issue_credential(services, client, namespace, credential_file)
     if client == GENERIC:
         return Connected(client, key, None, mcp_config.snippet("claude-desktop", entry))

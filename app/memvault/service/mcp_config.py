@@ -9,6 +9,7 @@ the vault's passphrase: the OS keychain, or a file only the user can read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -25,7 +26,7 @@ import platformdirs
 
 from memvault.crypto.aead import unwrap_key, wrap_key
 from memvault.crypto.hkdf import hkdf_sha256
-from memvault.domain.errors import DecryptionFailed, InvalidInput, Unauthorized
+from memvault.domain.errors import DecryptionFailed, InvalidInput, NotFound, Unauthorized
 
 CLIENTS = ("claude-desktop", "claude-code", "cursor", "vscode")
 # VS Code keeps its servers under "servers" (in the user profile's mcp.json); the others under "mcpServers".
@@ -153,6 +154,22 @@ class InstallResult:
     replaced: bool
 
 
+def installable(client: str, path: Path) -> dict[str, Any]:
+    """The client's file at ``path`` as JSON (``{}`` when there is none yet); :class:`InvalidInput` when Memvault
+    could not merge its server into it. Checked before anything else is made for the client (a key, a
+    credential), so that a refusal leaves nothing behind."""
+    if not path.exists():
+        return {}
+    try:
+        doc = json.loads(path.read_text("utf-8") or "{}")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{path} is not a JSON file Memvault can merge into ({exc}); nothing was changed") from None
+    servers_key = _SERVERS_KEY.get(client, "mcpServers")
+    if not isinstance(doc, dict) or not isinstance(doc.get(servers_key, {}), dict):
+        raise InvalidInput(f"{path} does not hold a JSON object with a {servers_key} object; nothing was changed")
+    return doc
+
+
 def install(client: str, entry: dict[str, Any], path: Path | None = None) -> InstallResult:
     """Merge ``entry`` as the ``memvault`` server into the client's file, keeping everything else.
 
@@ -161,15 +178,8 @@ def install(client: str, entry: dict[str, Any], path: Path | None = None) -> Ins
     """
     path = path or config_path(client)
     backup = None
-    doc: dict[str, Any] = {}
+    doc = installable(client, path)
     if path.exists():
-        try:
-            doc = json.loads(path.read_text("utf-8") or "{}")
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidInput(f"{path} is not a JSON file Memvault can merge into ({exc}); nothing was changed") from None
-        servers_key = _SERVERS_KEY.get(client, "mcpServers")
-        if not isinstance(doc, dict) or not isinstance(doc.get(servers_key, {}), dict):
-            raise InvalidInput(f"{path} does not hold a JSON object with a {servers_key} object; nothing was changed")
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         backup = path.with_name(f"{path.name}.{stamp}.bak")
         shutil.copy2(path, backup)
@@ -234,13 +244,29 @@ def _write_private(path: Path, data: str) -> None:
 def issue_credential(services: Any, client: str, namespace: str, credential_file: Path) -> Any:
     """A new key for ``client`` in ``namespace``, its secret in ``credential_file``, the wrapped data key in the
     vault folder; returns the key (``services`` is an unlocked vault's). Does I/O and crypto: not on a GUI thread."""
+    folder = services.settings.home_path / CREDENTIALS_FOLDER
+    replaced = _key_of_credential(folder, credential_file)
     key, secret = services.keys.create(namespace, "read,write", f"{client} (MCP over stdio)")
     file_id, kek = _credential_keys(secret)
     wrapped = wrap_key(kek, services.vault.data_key, context=_CREDENTIAL_CONTEXT)
-    folder = services.settings.home_path / CREDENTIALS_FOLDER
     _write_private(folder / f"{file_id}.json", json.dumps({"key_id": key.id, "wrapped": wrapped.hex()}))
     _write_private(credential_file, secret + "\n")
+    if replaced is not None:
+        # Its secret was in the file just overwritten: no client holds it any more, so it opens nothing.
+        with contextlib.suppress(NotFound):
+            services.keys.revoke(replaced)
     return key
+
+
+def _key_of_credential(folder: Path, credential_file: Path) -> int | None:
+    """The id of the key whose credential ``credential_file`` holds now (``None``: none, or not one of this
+    vault's)."""
+    try:
+        file_id, _kek = _credential_keys(credential_file.read_text("utf-8").strip())
+        key_id = json.loads((folder / f"{file_id}.json").read_text("utf-8"))["key_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return key_id if isinstance(key_id, int) and not isinstance(key_id, bool) else None
 
 
 def data_key_from_credential(home: Path, secret: str) -> bytes:

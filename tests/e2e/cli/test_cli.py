@@ -297,6 +297,30 @@ def test_mcp_config_without_a_keychain_gives_the_client_a_credential_not_the_pas
     assert os.stat(credential).st_mode & 0o077 == 0
 
 
+def test_mcp_config_install_makes_nothing_for_a_file_it_cannot_merge_and_one_key_per_client(env, capsys, monkeypatch):
+    """A broken client file was refused "nothing was changed" after a key and a credential were made; installing
+    again left the first key active although its credential was overwritten."""
+    from memvault.service import mcp_config
+
+    monkeypatch.setenv("HOME", str(env / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(env / "home" / ".config"))
+    run(capsys, "init")
+    install = ("mcp", "config", "--client", "cursor", "--namespace", "work", "--install", "--secret-store",
+               "credential")
+    client_file = mcp_config.config_path("cursor")
+    client_file.parent.mkdir(parents=True)
+    client_file.write_text("{broken")
+    code, _, err = run(capsys, *install)
+    assert code == 2 and "nothing was changed" in err
+    assert json.loads(run(capsys, "keys", "list", "--json")[1]) == []
+    assert not mcp_config.default_credential_file("cursor").exists()
+    client_file.write_text("{}")
+    assert run(capsys, *install)[0] == 0
+    assert run(capsys, *install)[0] == 0
+    keys = json.loads(run(capsys, "keys", "list", "--json")[1])
+    assert [k["revoked_at"] is None for k in sorted(keys, key=lambda k: k["id"])] == [False, True], keys
+
+
 def test_edit_embeds_the_new_text_before_it_returns_unless_asked_not_to(env, capsys):
     """With no app or server working off the queue, an edit left "processing" kept the old text's vectors."""
     run(capsys, "init")
