@@ -69,6 +69,14 @@ def cmd_share(args: argparse.Namespace) -> int:
         raise InvalidInput(f"`memvault share {action}` takes no more words")
     if action == "share" and len(words) != 1:
         raise InvalidInput("usage: memvault share NAMESPACE --with KEY --role read|write|admin [--target WHERE]")
+    if action == "share" and not (args.with_key or args.target):
+        import difflib
+
+        # `share lst` is a typo far more often than a namespace named "lst" shared with nobody.
+        close = difflib.get_close_matches(words[0], _WORDS, n=1, cutoff=0.6)
+        if close:
+            raise InvalidInput(f"no share command {words[0]!r}: did you mean `memvault share {close[0]}`? (to share "
+                               f"a namespace named {words[0]!r}, give --with KEY and --target WHERE)")
     target = target_of(args.target, args.endpoint) if args.target else None
     if action == "join" and target is None:
         raise InvalidInput("joining needs the --target the namespace is shared on", field="target")

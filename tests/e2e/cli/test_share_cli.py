@@ -122,3 +122,5 @@ def test_bad_share_input_is_one_line_and_exit_2(env, capsys):
     assert code == 2 and "invitation" in err
     code, out, err = run(capsys, env, "anna", "share", "remove", "nowhere", "abcdefgh")
     assert code == 1 and "not shared" in err
+    code, out, err = run(capsys, env, "anna", "share", "lst")  # it read as a namespace named "lst"
+    assert code == 2 and "did you mean `memvault share list`" in err
