@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from memvault.cli import format as fmt
+from memvault.domain.words import plural
 from memvault.cli import readable_commands
 from memvault.cli.common import opened, out, read_secret, settings_for
 from memvault.cli.parser import Command
@@ -49,8 +50,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with opened(args) as svc, progress_for(args) as display:
         report = svc.bundles.export_to_file(Path(args.output), request, progress=_counter(display))
     out(args, {**fmt.plain(report), "file": str(args.output)},
-        f"Exported {report.memories:,} memories ({report.history:,} history versions, {report.with_vectors:,} with "
-        f"vectors) from {', '.join(report.namespaces)} to {args.output} ({report.bytes / 1e6:.1f} MB, "
+        f"Exported {plural(report.memories, 'memory')} ({plural(report.history, 'history version')}, "
+        f"{report.with_vectors:,} with vectors) from {', '.join(report.namespaces)} to {args.output} ({report.bytes / 1e6:.1f} MB, "
         f"{report.seconds:.1f} s)")
     return 0
 
@@ -83,11 +84,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                     embedded += done
                     display.count(min(embedded, total), total, "embedding")
     verb = "would do" if report.dry_run else "did"
-    text = (f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.memories:,} memories in the bundle: "
+    text = (f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.memories, 'memory')} in the bundle: "
             f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped, "
             f"{report.conflicting:,} conflicting (policy {options.policy.value}; the import {verb} this)")
     if report.to_embed:
-        text += (f"\n{report.to_embed:,} memories {'need' if report.dry_run else 'needed'} new vectors from this "
+        text += (f"\n{plural(report.to_embed, 'memory')} {'need' if report.dry_run else 'needed'} new vectors from this "
                  f"vault's model")
     if report.conflicts:
         text += "\nconflicting ids: " + ", ".join(report.conflicts[:10]) + (" …" if len(report.conflicts) > 10 else "")
@@ -111,7 +112,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
              (f"model {m.model_id} ({m.dimension} dimensions); history "
               f"{'included' if m.include_history else 'left out'}; trash "
               f"{'included' if m.include_deleted else 'left out'}")]
-    lines += [f"  {n.name:24} {n.memories:>8,} memories ({n.deleted:,} in the trash), {n.history:,} history versions"
+    lines += [f"  {n.name:24} {plural(n.memories, 'memory'):>14} ({n.deleted:,} in the trash), "
+              f"{plural(n.history, 'history version')}"
               for n in m.namespaces]
     lines.append(f"{info.bytes / 1e6:.1f} MB; " + ("every segment authenticated and the digest matches"
                                                     if info.verified else "not verified (--no-verify)"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from memvault.cli import format as fmt
+from memvault.domain.words import plural
 from memvault.cli.common import csv_list, json_object, memory_filter, one_line_end_off, opened, out, read_stdin_text
 from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
@@ -103,7 +104,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         unembedded = svc.reembed.waiting(query.filter.namespace) if query.mode is not SearchMode.KEYWORD else 0
     text = fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None)
     if unembedded:
-        text += (f"\nNote: {unembedded:,} memories are not embedded yet (stored with --no-wait), so this search "
+        text += (f"\nNote: {plural(unembedded, 'memory')} {'is' if unembedded == 1 else 'are'} not embedded yet (stored with --no-wait), so this search "
                  "could not compare them by meaning: `memvault reembed` embeds them now (so do the app and "
                  "`memvault serve`)")
     out(args, result, text)
@@ -205,7 +206,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         expired = svc.lifecycle.purge_expired(namespace)
         trashed = svc.lifecycle.empty_trash(namespace) if args.trash else 0
     out(args, {"expired": expired, "trash": trashed},
-        f"Purged {expired} expired memories" + (f" and {trashed} from the trash" if args.trash else ""))
+        f"Purged {plural(expired, 'expired memory')}" + (f" and {trashed} from the trash" if args.trash else ""))
     return 0
 
 
@@ -226,7 +227,7 @@ def cmd_reembed(args: argparse.Namespace) -> int:
                                      progress=lambda done, total: progress.count(done, total, "re-embedding"))
         if not report.total:
             _check_namespace_exists(svc, namespace)
-    out(args, report, f"Re-embedded {report.done:,} memories with {svc.reembed.model_id}"
+    out(args, report, f"Re-embedded {plural(report.done, 'memory')} with {svc.reembed.model_id}"
         if report.total else "Every memory's vectors come from the current model; nothing to do")
     return 0
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from memvault.cli import format as fmt
+from memvault.domain.words import plural
 from memvault.cli.common import opened, out
 from memvault.cli.progress import ProgressDisplay, progress_for
 from memvault.domain.errors import InvalidInput
@@ -42,7 +43,7 @@ def cmd_export_readable(args: argparse.Namespace) -> int:
         report = svc.readable.export(Path(args.output), request, progress=_counter(display))
     what = "file" if args.format == "jsonl" else f"folder ({report.files:,} notes)"
     out(args, fmt.plain(report),
-        f"Exported {report.memories:,} memories ({report.history:,} history versions) from "
+        f"Exported {plural(report.memories, 'memory')} ({plural(report.history, 'history version')}) from "
         f"{', '.join(report.namespaces)} to the {what} {args.output} ({report.bytes / 1e6:.1f} MB, "
         f"{report.seconds:.1f} s). It is NOT encrypted: keep it somewhere safe or delete it when done.")
     return 0
@@ -64,7 +65,7 @@ def cmd_import_from(args: argparse.Namespace) -> int:
             while done := svc.worker.run_once():
                 embedded += done
                 display.count(min(embedded, total), total, "embedding")
-    lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{report.records:,} memories in "
+    lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.records, 'memory')} in "
              f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
              + (f" ({report.conflicting:,} differ from the vault's: {_settled[args.on_conflict]})"
                 if report.conflicting else "")]
@@ -78,7 +79,7 @@ def cmd_import_from(args: argparse.Namespace) -> int:
         lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported): "
                      f"{fresh:,} went through fact extraction, {report.facts:,} facts stored")
     if embedded:
-        lines.append(f"{embedded:,} memories embedded")
+        lines.append(f"{plural(embedded, 'memory')} embedded")
     if report.stopped:
         lines.append(f"Not finished: {report.stopped}")
     out(args, {**fmt.plain(report), "embedded": embedded}, "\n".join(lines))

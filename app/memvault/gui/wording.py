@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-_IRREGULAR = {"memory": "memories", "entity": "entities", "is": "are", "was": "were"}
+from memvault.domain.words import plural
 
-
-def plural(count: int, noun: str) -> str:
-    """``"1 memory"``, ``"1,200 memories"``."""
-    return f"{count:,} {noun if count == 1 else _IRREGULAR.get(noun, noun + 's')}"
+__all__ = ["plural", "size", "sentence"]
 
 
 def size(num_bytes: float) -> str:

@@ -103,7 +103,7 @@ def test_progress_is_drawn_on_a_terminal_only(env, capsys, monkeypatch):
     run(capsys, "init")
     run(capsys, "add", "--no-wait", "The user prefers dark mode")
     code, out, err = run(capsys, "reembed", "--all")
-    assert code == 0 and "Re-embedded 1 memories" in out and "re-embedding" not in err
+    assert code == 0 and "Re-embedded 1 memory" in out and "re-embedding" not in err
     monkeypatch.setattr("memvault.cli.progress.stdout_is_terminal", lambda: True)
     code, out, err = run(capsys, "reembed", "--all")
     assert code == 0 and "re-embedding" in err and "1 of 1" in err
