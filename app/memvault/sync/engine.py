@@ -32,7 +32,9 @@ from memvault.domain.errors import (
     SyncTargetError,
 )
 from memvault.domain.hlc import HybridClock
-from memvault.sync import chains, device_records, incoming, membership, own_clock, replica, scope, skew, snapshots
+from memvault.sync import (
+    chains, device_records, incoming, membership, own_clock, replica, scope, skew, snapshots, strangers,
+)
 from memvault.sync.incoming import collector_paused, mass_delete_guard
 from memvault.sync.parts import CycleReport
 from memvault.sync.identity import DeviceIdentity, KeyRing
@@ -59,7 +61,6 @@ CHAINS = "sync_chains"
 #: so that the writer learns it and writes a snapshot that covers it).
 STUCK = "sync_stuck"
 #: ``{device: seq}``: the newest segment of each removed device already reported as ignored.
-REMOVED_SEEN = "sync_removed_seen"
 #: Ops per segment (a segment also stops growing at about 8 MB of op text).
 SEGMENT_OPS = 5000
 _SEGMENT_BYTES = 8 << 20
@@ -260,7 +261,10 @@ class SyncEngine:
                 continue
             if device in self.ring.removed:
                 snapshots.settle_removed(self, device, report)
-                self._ignore_removed(device, seqs, report)
+                strangers.ignore_removed(self, device, seqs, self._cursor(device)[0], report)
+                continue
+            if device not in self.ring.members:
+                strangers.ignore_unknown(self, device, seqs, report)
                 continue
             if self._cursor_moves == moves:
                 cursor = known.get(device)
@@ -288,17 +292,6 @@ class SyncEngine:
                     and published > (cursor.segment if cursor else 0):
                 out.append(device)
         return out
-
-    def _ignore_removed(self, device: str, seqs: list[int], report: CycleReport) -> None:
-        """A removed device's segments are never applied; new ones are reported once (not on every cycle)."""
-        with self.db.read() as conn:
-            seen = json.loads(store.get_setting(conn, REMOVED_SEEN) or "{}")
-        newest = max(seqs, default=0)
-        if newest > max(seen.get(device, 0), self._cursor(device)[0]):
-            report.problems.append(f"ignored segment(s) up to {newest} of device {device[:8]}, which was removed "
-                                   "from the group (nothing it writes is applied)")
-            with self.db.write() as conn:
-                store.set_setting(conn, REMOVED_SEEN, json.dumps(seen | {device: newest}, sort_keys=True))
 
     def _cursor(self, device: str) -> tuple[int, list[Any] | None]:
         with self.db.read() as conn:

@@ -198,9 +198,9 @@ def test_a_rolled_back_key_file(group, make_vault, folder):
     assert f"{SECRET} after the new passphrase" not in contents(late)  # ...but not what came after it
     write(late, "from a device that joined a rolled-back key file")
     late.sync.sync_now()
-    _refused_key_file(storage, b, before, needle="no member vouched")
+    refused = _refused_key_file(storage, b, before, needle="no member vouched")
     result = b.sync.sync_now()
-    assert any("not a member" in p for p in result.problems)
+    assert any(late.vault.device_id[:8] in p and "in no sync key file" in p for p in refused.problems + result.problems)
     listed = {d.device_id: d for d in b.sync.devices()}
     assert listed[late.vault.device_id].unknown and not listed[a.vault.device_id].unknown
     rounds(a, b, c)
@@ -451,3 +451,21 @@ def test_files_larger_than_sync_writes_are_refused_unread(group, folder):
     assert any("ops" in p and "holds more than" in p for p in looked.problems), looked.problems
     assert any("/key" in p and "holds more than" in p for p in looked.problems), looked.problems
     _writer_learns_and_reader_goes_on(storage, a, b, c, [f"{SECRET} 1", f"{SECRET} from a"], "holds more than")
+
+
+def test_files_under_an_id_in_no_key_file_are_reported_once_and_never_read(group):
+    """Garbage planted under a made-up device id made every cycle fail (exit 1) for good, saying only "refused"."""
+    a, b, c, storage = group
+    stranger = "11111111-2222-4333-8444-555555555555"
+    storage.target.put(storage.ops(stranger, 1), os.urandom(5000))
+    first = b.sync.sync_now()
+    assert [p for p in first.problems if stranger[:8] in p] == [
+        f"ignored {storage.group}/ops/{stranger}/ (segments up to 1): {stranger[:8]} is in no sync key file this "
+        "device accepted, so nothing there is read. Files written by something else, or by a device whose joining "
+        "has not reached this device yet; if they stay, they can be deleted"]
+    assert not [p for p in b.sync.sync_now().problems if stranger[:8] in p]  # once
+    storage.target.put(storage.ops(stranger, 2), os.urandom(5000))
+    assert [p for p in b.sync.sync_now().problems if stranger[:8] in p]  # a new file is news again
+    write(a, f"{SECRET} 1")
+    rounds(a, b, c)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} from a"])
