@@ -125,6 +125,11 @@ class SyncEngine:
         self.refresh_keys(report)
         # Peers' clock readings first: what this cycle pushes is stamped by what they say of this clock.
         self.clocks = own_clock.read(self)
+        for device, record in sorted(self.clocks.records.items()):
+            if "error" in record and device != self.device_id and device not in self.ring.removed:
+                # Without it, how far that device wrote (and its clock) is unknown here: said, not dropped.
+                report.waiting.append(f"{record['error']}: how far that device wrote, and its clock, are not known "
+                                      "here until it writes its record again on its next sync")
         self.push(report)
         with collector_paused():
             self.pull(report, allow_mass_delete=allow_mass_delete)

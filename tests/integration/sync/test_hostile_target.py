@@ -469,3 +469,19 @@ def test_files_under_an_id_in_no_key_file_are_reported_once_and_never_read(group
     write(a, f"{SECRET} 1")
     rounds(a, b, c)
     assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} from a"])
+
+
+def test_a_damaged_device_record_is_said_not_dropped(group):
+    """A flipped byte in a's record, or c's record copied over it: b said nothing, and lost the check of how far a
+    wrote until a published again."""
+    a, b, c, storage = group
+    name = f"{storage.group}/devices/{a.vault.device_id}"
+    for planted in (bytes([storage.target.get(name)[0] ^ 1]) + storage.target.get(name)[1:],
+                    storage.target.get(f"{storage.group}/devices/{c.vault.device_id}")):
+        storage.target.put(name, planted)
+        looked = b.sync.sync_now()
+        assert any(f"record of device {a.vault.device_id[:8]}" in w for w in looked.waiting), looked
+    write(a, f"{SECRET} 1")
+    rounds(a, b, c)
+    assert not any("record of device" in w for w in b.sync.sync_now().waiting)
+    assert_converged(storage, a, b, c, expected=[f"{SECRET} 1", f"{SECRET} from a"])
