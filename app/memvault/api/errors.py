@@ -152,7 +152,10 @@ def _validation_message(exc: RequestValidationError) -> str:
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
         return "the request body is not valid JSON"
     for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        loc = tuple(err.get("loc", ()))
+        # The first part says where the value was (body, query string, path); a field may be named "query" too.
+        where = ".".join(str(p) for p in (loc[1:] if loc[:1] and loc[0] in ("body", "query", "path", "header")
+                                          else loc))
         parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", "invalid"))
     return "; ".join(parts) or "the request is not valid"
 

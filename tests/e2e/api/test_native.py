@@ -41,6 +41,12 @@ def test_bad_input_gets_the_error_envelope(c, body, status):
     assert err["status"] == status and err["code"] in ("invalid_input",) and err["message"]
 
 
+def test_a_missing_field_is_named_even_when_it_is_called_query(c):
+    """The location parts (body, query string) were dropped by name, and so was the search's own field "query"."""
+    assert c.post("/v1/memories/search", json={}).json()["error"]["message"] == "query: Field required"
+    assert c.post("/v1/memories", json={}).json()["error"]["message"] == "content: Field required"
+
+
 def test_malformed_requests_never_500(c):
     for raw, ctype in ((b"{not json", "application/json"), (b"\xff\xfe", "application/json"),
                        (b"[1,2,3]", "application/json"), (b"content=x", "application/x-www-form-urlencoded")):
