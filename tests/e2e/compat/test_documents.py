@@ -152,6 +152,17 @@ def test_memsync_profile_of_a_user_is_about_that_user_not_whoever_they_talked_wi
         assert "nurse" in profile["bio"]["summary"] and "pilot" not in profile["bio"]["summary"]
 
 
+def test_memsync_says_which_turns_it_did_not_read(api):
+    """A turn in another language gave nothing and the answer said only "memories_extracted": 1."""
+    with api.client(_key(api, "ms-lang")) as c:
+        stored = c.post(MS, json={"messages": [
+            {"role": "user", "content": "Ich bin gestern nach Köln umgezogen und arbeite jetzt bei Ford."},
+            {"role": "user", "content": "Yesterday I started working at Telefónica."}],
+            "agent_id": "a", "thread_id": "t-lang"}).json()
+        assert stored["memories_extracted"] == 1
+        assert [(t["message_index"], "'de'" in t["reason"]) for t in stored["not_read"]] == [(0, True)]
+
+
 def test_memsync_keeps_the_conversations_date(api):
     """Issue 47 item 6: "Yesterday I adopted a puppy" sent for a 2023 conversation is dated in 2023."""
     with api.client(_key(api, "ms-date")) as c:

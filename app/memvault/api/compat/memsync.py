@@ -96,7 +96,9 @@ def _store(body: StoreIn, key, services) -> dict:
             "memory_ids": [f["id"] for f in result["facts"]],
             "memories": [{"id": f["id"], "memory": f["content"], "type": f["kind"], "categories": f["categories"],
                           "event_at": f["event_at"]} for f in result["facts"]],
-            "duplicates": result["duplicates"], "superseded": result["superseded"]}
+            "duplicates": result["duplicates"], "superseded": result["superseded"],
+            # Turns the on-device pipeline did not read (another language), and why: nothing of them is kept.
+            "not_read": result.get("not_read", [])}
 
 
 @router.post("/v1/memories/search")
