@@ -8,6 +8,7 @@ subcommands, so there is one command for each direction.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,9 +63,18 @@ def cmd_import_from(args: argparse.Namespace) -> int:
         if not report.dry_run:
             # Searchable before the command ends, as a bundle import is (a readable copy carries no vectors).
             total = svc.jobs.depth()
-            while done := svc.worker.run_once():
-                embedded += done
-                display.count(min(embedded, total), total, "embedding")
+            try:
+                while done := svc.worker.run_once():
+                    embedded += done
+                    display.count(min(embedded, total), total, "embedding")
+            except KeyboardInterrupt:
+                # What was stored stays stored: say so, or "interrupted" reads as if nothing had been imported.
+                left = svc.reembed.waiting()
+                print(f"memvault: the import itself is done ({report.new:,} new, {report.updated:,} updated); "
+                      f"{plural(left, 'memory')} {'is' if left == 1 else 'are'} not embedded yet, so a search by "
+                      "meaning misses them until `memvault reembed` (or the app, or `memvault serve`) embeds them",
+                      file=sys.stderr)
+                raise
     lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.records, 'memory')} in "
              f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
              + (f" ({report.conflicting:,} differ from the vault's: {_settled[args.on_conflict]})"

@@ -47,3 +47,25 @@ def test_import_from_another_tool_and_a_bad_file(env, capsys):  # noqa: F811
     code, out, err = run(capsys, env, "b", "import", str(broken), "--from", "mem0")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "broken.json line" in err
     assert len(_ids(capsys, env, "b")) == 3
+
+
+def test_ctrl_c_while_an_import_embeds_says_the_import_is_done(env, capsys, monkeypatch):  # noqa: F811
+    """It said only "interrupted" after every memory had been stored, as if nothing had been imported."""
+    from memvault.embedding.queue import EmbeddingWorker
+
+    assert run(capsys, env, "a", "init")[0] == 0 and run(capsys, env, "b", "init")[0] == 0
+    for i in range(3):
+        run(capsys, env, "a", "add", "--no-wait", "--namespace", "work", f"note number {i}")
+    source = env / "in.jsonl"
+    assert run(capsys, env, "a", "export", "work", "--format", "jsonl", "-o", str(source), "--unencrypted-ok")[0] == 0
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(EmbeddingWorker, "run_once", interrupted)
+    code, out, err = run(capsys, env, "b", "import", str(source), "--from", "jsonl")
+    assert code == 130 and "the import itself is done (3 new, 0 updated)" in err
+    assert "3 memories are not embedded yet" in err and "memvault reembed" in err
+    monkeypatch.undo()
+    code, out, _ = run(capsys, env, "b", "reembed")
+    assert code == 0 and "Re-embedded 3 memories" in out
