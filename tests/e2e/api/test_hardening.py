@@ -111,9 +111,9 @@ def test_a_nul_in_a_metadata_filter_key_is_a_400_not_a_500(c):
 def test_the_native_api_is_strict_where_it_was_lax(api, c):
     """Item 12: each of these was accepted (or read as something else) before."""
     turn = {"role": "user", "content": "I moved to Porto last spring"}
-    for occurred_at in (True, "10"):
+    for occurred_at in (True, "10"):  # neither a number nor an ISO 8601 time
         r = c.post("/v1/conversations", json={"messages": [turn], "occurred_at": occurred_at})
-        assert r.status_code == 422, (occurred_at, r.text[:200])
+        assert r.status_code in (400, 422) and "occurred_at" in r.text, (occurred_at, r.text[:200])
     r = c.post("/v1/conversations", json={"messages": [{**turn, "speaker": "me"}]})
     assert r.status_code == 422 and "speaker" in r.json()["error"]["message"]
     r = c.post("/v1/conversations", json={"messages": [turn], "agent_id": "a\u0000b"})
