@@ -199,3 +199,34 @@ def test_files_are_applied_with_the_garbage_collector_paused_and_it_runs_again_a
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_one_threads_pause_ending_does_not_resume_the_collector_under_another():
+    """Thread A pauses, thread B pauses, A ends: B's apply ran with the collector back on (seen in a full run)."""
+    import gc
+    import threading
+
+    from memvault.sync.incoming import collector_paused
+
+    a_paused, b_paused, a_done = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def thread_a():
+        with collector_paused():
+            a_paused.set()
+            b_paused.wait(5)
+        a_done.set()
+
+    def thread_b():
+        a_paused.wait(5)
+        with collector_paused():
+            b_paused.set()
+            a_done.wait(5)
+            seen.append(gc.isenabled())
+
+    threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == [False] and gc.isenabled()
