@@ -41,6 +41,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output == "-":
         raise InvalidInput("an export is written to a file or folder, not to standard output: give -o a name",
                            field="output")
+    output = Path(args.output)
+    if not output.absolute().parent.is_dir():  # said before any passphrase is asked for
+        raise InvalidInput(f"cannot write {output}: its folder does not exist", field="output")
     if args.format != readable_commands.BUNDLE:
         return readable_commands.cmd_export_readable(args)
     # With recipient keys a passphrase is added only when one is given (file or environment).
@@ -68,9 +71,11 @@ def _bundle_passphrase_for(args: argparse.Namespace, svc, path: Path) -> str | N
 def cmd_import(args: argparse.Namespace) -> int:
     from memvault.service.bundle_import import ImportOptions
 
+    path = Path(args.file)
+    if not path.exists():  # said before any passphrase is asked for
+        raise InvalidInput(f"there is no file {path}")
     if args.source != readable_commands.BUNDLE:
         return readable_commands.cmd_import_from(args)
-    path = Path(args.file)
     options = ImportOptions(into=args.into, policy=ConflictPolicy(args.on_conflict), dry_run=args.dry_run)
     with opened(args) as svc:
         passphrase = _bundle_passphrase_for(args, svc, path)

@@ -381,3 +381,14 @@ def test_messages_name_what_is_wrong(env, capsys, monkeypatch, tmp_path):
     assert code == 2 and err == f"memvault: there is no file {missing}\n"  # a mistyped path: bad input
     code, _, err = run(capsys, "reembed", "--namespace", "nosuch")
     assert code == 1 and "no namespace named 'nosuch'" in err
+
+
+def test_a_missing_file_or_folder_is_said_before_any_passphrase_is_asked_for(env, capsys, monkeypatch, tmp_path):
+    run(capsys, "init")
+    monkeypatch.delenv("MEMVAULT_PASSPHRASE")  # a prompt would come first (here: "no passphrase")
+    missing = tmp_path / "nowhere.mvbundle"
+    for argv in (("import", str(missing)), ("import", str(missing), "--from", "jsonl")):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and err == f"memvault: there is no file {missing}\n", argv
+    code, _, err = run(capsys, "export", "default", "-o", str(tmp_path / "nodir" / "x.mvbundle"))
+    assert code == 2 and "its folder does not exist" in err
