@@ -304,6 +304,14 @@ def needs_enlisting(ring: KeyRing, me: str, identity: DeviceIdentity) -> bool:
                                         not _vouched(ring.group, me, entry, ring.keys, ring.floor))
 
 
+def held_by_another(ring: KeyRing, me: str, identity: DeviceIdentity) -> bool:
+    """Whether the accepted key file lists this device's id, vouched by a member, with keys that are not this
+    vault's: another vault enlisted under this id (a copy of this vault), not the storage (it cannot vouch)."""
+    entry = _parse(ring.doc)[0]["devices"].get(me)
+    return (entry is not None and ring.floor in ring.keys and _member(entry) != identity.member
+            and _vouched(ring.group, me, entry, ring.keys, ring.floor))
+
+
 def enlisted(ring: KeyRing, me: str, identity: DeviceIdentity) -> tuple[KeyRing, bytes]:
     """The key file with this device listed (vouched under the current generation), signed by it."""
     doc = _next(ring)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from memvault.domain.errors import DamagedData, NotFound
+from memvault.domain.errors import DamagedData, NotFound, SyncError
 from memvault.sync import identity
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.targets.base import SMALL_FILE_MAX_BYTES
@@ -38,6 +38,15 @@ def refresh(engine: SyncParts, report: CycleReport) -> None:
     if ring.floor not in ring.keys:
         report.problems.append(f"key generation {ring.floor} was not granted to this device: what other devices"
                                " write from now on cannot be read here; set the device up again")
+    elif identity.held_by_another(ring, engine.device_id, engine.me):
+        # Enlisting again would take the id back from the other vault, and it back from this one, on every cycle,
+        # while each reads none of the other's changes: stopped and said instead.
+        raise SyncError(
+            f"another vault syncs as this device ({engine.device_id[:8]}): a copy of this vault (restored from "
+            "the same backup, or its folder copied). Two vaults cannot be one device. Keep syncing on one; on the "
+            "other run `memvault sync off` (export what it holds that the first lacks and import it there). A "
+            "second device is a vault of its own (`memvault init`) that joins the sync group. If this vault is "
+            "the only copy (restored in place), run `memvault sync off`, then `memvault sync setup` again")
     elif identity.needs_enlisting(ring, engine.device_id, engine.me):
         ring, data = identity.enlisted(ring, engine.device_id, engine.me)
         engine.target.put(engine.key_name(), data)

@@ -52,3 +52,34 @@ def test_a_vault_restored_from_a_backup_sends_what_it_writes_and_gets_back_what_
         assert "later still" in _contents(desktop)
     finally:
         restored.close()
+
+
+def test_two_vaults_restored_from_one_backup_are_told_they_cannot_be_one_device(make_vault, tmp_path):
+    """Both copies set up sync: they took the device id from each other on every cycle and never read each
+    other's changes, while each sync reported success."""
+    import pytest
+
+    from memvault.domain.errors import SyncError
+
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    laptop = make_vault("laptop")
+    laptop.memories.create(MemoryCreate(namespace="n", content="first note"))
+    backup = tmp_path / "laptop.mvbackup"
+    laptop.backups.backup(backup)
+    restore_backup(backup, tmp_path / "copy")
+    copy = open_vault(fast_settings(tmp_path / "copy", worker=False), "vault passphrase laptop", FakeEmbedder(),
+                      background=False)
+    try:
+        assert copy.vault.device_id == laptop.vault.device_id
+        laptop.sync.setup(folder, SYNC_PASSPHRASE)
+        copy.sync.setup(folder, SYNC_PASSPHRASE)
+        laptop.memories.create(MemoryCreate(namespace="n", content="written on the laptop"))
+        with pytest.raises(SyncError, match="another vault syncs as this device"):
+            laptop.sync.sync_now()
+        # The remedy it gives for the only copy works: set up again, and the copy is told in turn.
+        copy.sync.off()
+        laptop.sync.off()
+        laptop.sync.setup(folder, SYNC_PASSPHRASE)
+        assert "written on the laptop" in _contents(laptop)
+    finally:
+        copy.close()
