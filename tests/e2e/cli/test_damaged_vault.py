@@ -14,6 +14,8 @@ from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.cli import run
 from tests.helpers.storage import PAGE
 
+pytestmark = pytest.mark.seconds  # each builds and damages a vault (~2 s): the whole suite runs them
+
 MARKER = "QQ-DAMAGED-7c1e"
 
 

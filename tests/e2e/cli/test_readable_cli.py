@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.e2e.cli.test_bundle import _ids, env, run  # noqa: F401  (env is the fixture these tests use)
 from tests.integration.transfer.test_importers import SAMPLES
 
@@ -49,6 +51,7 @@ def test_import_from_another_tool_and_a_bad_file(env, capsys):  # noqa: F811
     assert len(_ids(capsys, env, "b")) == 3
 
 
+@pytest.mark.seconds  # two vaults and an export (~2 s)
 def test_ctrl_c_while_an_import_embeds_says_the_import_is_done(env, capsys, monkeypatch):  # noqa: F811
     """It said only "interrupted" after every memory had been stored, as if nothing had been imported."""
     from memvault.embedding.queue import EmbeddingWorker
