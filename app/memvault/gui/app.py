@@ -16,6 +16,7 @@ from memvault.domain.errors import MemvaultError, WrongPassphrase
 from memvault.gui.agent_api import AgentApi, RunningServer, ServerFactory
 from memvault.gui.banner import HealthStatus, HealthWatch
 from memvault.gui.bridge import ServiceBridge
+from memvault.gui.collector import GuiThreadCollector
 from memvault.gui.locking import IdleLock, close_vault, remember_unsaved, unsaved_notice
 from memvault.gui.main_window import MainWindow
 from memvault.gui.paint_watch import PaintWatch
@@ -78,6 +79,7 @@ class DesktopApp(QObject):
         self.settings = settings
         self.state = window_state if window_state is not None else WindowState()
         self.runner = TaskRunner(self)
+        self.collector = GuiThreadCollector(self)
         self.reporter = ErrorReporter(self.runner, lambda: self.window or self.dialog,
                                       lambda: str(settings.home_path), self)
         self.reporter.vault_write_failed.connect(self._on_reporter_vault_write_failed)
@@ -119,6 +121,7 @@ class DesktopApp(QObject):
 
     def start(self) -> None:
         """Probe the vault folder and the keychain off the GUI thread, then ask the user."""
+        self.collector.start()
         home = self.settings.home_path
 
         def probe() -> tuple[bool, bool, bytes | None, list[tuple[str, str]]]:
@@ -387,6 +390,7 @@ class DesktopApp(QObject):
             self.runner.run(parked.stop)
         # Tasks still running (an API server stopping after a lock) finish before the process ends.
         self.runner.wait()
+        self.collector.stop()
         if self.tray is not None:
             self.tray.hide()
         self.qapp.quit()

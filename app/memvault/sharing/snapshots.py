@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncKeyError, SyncTargetError
+from memvault.heap import collections_paused
 from memvault.sharing import roster as rosters
 from memvault.sync import incoming, merge, replica
 from memvault.sync import snapshots as sync_snapshots
@@ -233,7 +234,7 @@ def join(engine: ShareEngine, roster: rosters.Roster, report: ShareReport,
         engine.clock.observe(newest)
     now = engine.wall()
     try:
-        with incoming.collector_paused(), engine.db.write() as conn:
+        with collections_paused(), engine.db.write() as conn:
             applied = _apply(engine, conn, ops, device, person, head, bys, now, guard)
     except incoming.MassDelete as exc:
         removed = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())

@@ -35,7 +35,8 @@ from memvault.domain.hlc import HybridClock
 from memvault.sync import (
     chains, device_records, incoming, membership, own_clock, replica, scope, skew, snapshots, strangers,
 )
-from memvault.sync.incoming import collector_paused, mass_delete_guard
+from memvault.heap import collections_paused
+from memvault.sync.incoming import mass_delete_guard
 from memvault.sync.parts import CycleReport
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import (
@@ -131,7 +132,7 @@ class SyncEngine:
                 report.waiting.append(f"{record['error']}: how far that device wrote, and its clock, are not known "
                                       "here until it writes its record again on its next sync")
         self.push(report)
-        with collector_paused():
+        with collections_paused():
             self.pull(report, allow_mass_delete=allow_mass_delete)
         return report
 
@@ -404,7 +405,7 @@ class SyncEngine:
     # -- upkeep (memvault/sync/snapshots.py) ---------------------------------------------------------------------------
 
     def join_from_snapshot(self, report: CycleReport) -> bool:
-        with collector_paused():
+        with collections_paused():
             return snapshots.join_from_snapshot(self, report)
 
     def maintain(self, device_name: str | None, report: CycleReport) -> None:

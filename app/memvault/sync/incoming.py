@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import binascii
 import contextlib
-import gc
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -77,38 +75,6 @@ def mass_delete_explained(device: str) -> Iterator[None]:
             f"changes from device {device[:8]} would remove {detail} of a namespace; nothing was applied. "
             "If that is intended, sync again allowing mass deletes (--allow-mass-delete)",
             counts={ns: n for ns, (n, _) in exc.counts.items()}) from None
-
-
-_PAUSE_LOCK = threading.Lock()
-_pauses = 0  # pauses running now, in every thread
-_resume = False  # whether the collector ran before the first of them began
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while reading and applying files.
-
-    A snapshot or segment becomes hundreds of thousands of small dicts that all
-    stay alive until applied; every collection of the oldest generation walks
-    all of them again, which cost about a fifth of a join's CPU. Those objects
-    form no reference cycles (reference counting frees them), so pausing loses
-    nothing; a pause already in place (nested, or another thread's) is left as it is. Pauses are counted across
-    threads: the last one to end resumes the collector (if it ran before the first began), so one thread's end
-    never resumes it under another thread that is still applying.
-    """
-    global _pauses, _resume
-    with _PAUSE_LOCK:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
 
 
 def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now: float, *,

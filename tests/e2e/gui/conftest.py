@@ -15,6 +15,7 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QSettings
 
+from memvault import heap
 from memvault.api.server import start_api_server
 from memvault.gui.app import DesktopApp
 from tests.helpers import PASSPHRASE, fast_settings
@@ -26,6 +27,14 @@ def ui_settings_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("qsettings")
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def collection_handed_back():
+    """A DesktopApp a test started hands garbage collection to the GUI thread's timer; the tests after it
+    (which may run no event loop) get the interpreter's own collection back."""
+    yield
+    heap.stop_collecting_on_this_thread()
 
 
 def start_desktop(qtbot, qapp, home, embedder, passphrase=PASSPHRASE):

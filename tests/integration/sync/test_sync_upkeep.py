@@ -169,7 +169,7 @@ def test_files_are_applied_with_the_garbage_collector_paused_and_it_runs_again_a
     import gc
 
     from memvault.sync import incoming
-    from memvault.sync.engine import collector_paused
+    from memvault.heap import collections_paused
 
     seen = []
     apply = incoming.apply
@@ -194,7 +194,7 @@ def test_files_are_applied_with_the_garbage_collector_paused_and_it_runs_again_a
     # A pause already in place (another thread's, or the caller's) is not ended by an inner one.
     gc.disable()
     try:
-        with collector_paused():
+        with collections_paused():
             pass
         assert not gc.isenabled()
     finally:
@@ -206,20 +206,20 @@ def test_one_threads_pause_ending_does_not_resume_the_collector_under_another():
     import gc
     import threading
 
-    from memvault.sync.incoming import collector_paused
+    from memvault.heap import collections_paused
 
     a_paused, b_paused, a_done = threading.Event(), threading.Event(), threading.Event()
     seen = []
 
     def thread_a():
-        with collector_paused():
+        with collections_paused():
             a_paused.set()
             b_paused.wait(5)
         a_done.set()
 
     def thread_b():
         a_paused.wait(5)
-        with collector_paused():
+        with collections_paused():
             b_paused.set()
             a_done.wait(5)
             seen.append(gc.isenabled())
