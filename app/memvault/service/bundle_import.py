@@ -39,6 +39,7 @@ from memvault.service import validation as v
 from memvault.service.events import EventHub
 from memvault.vault import export_queries as q
 from memvault.vault import memory_imports
+from memvault.vault import share_store
 from memvault.vault.engine import Database
 from memvault.vault.oplog import Stamp
 
@@ -295,6 +296,7 @@ class Importer:
         local = q.local_memories(conn, [r.id for r in batch])
         owners = q.client_id_owners(conn, [(r.namespace, r.client_id) for r in batch if r.client_id])
         decisions = [self._decide(r, local.get(r.id), owners, policy) for r in batch]
+        share_store.refuse_read_only(conn, {d.record.namespace for d in decisions if d.action in ("new", "update")})
         for decision in decisions:
             self._count(tally, decision)
         if not apply:

@@ -68,6 +68,7 @@ from memvault.service.fact_renames import FactRenames, unnamed_marker
 from memvault.service.fact_sameness import same_fact
 from memvault.vault import fact_links
 from memvault.vault import memories as writes
+from memvault.vault import share_store
 from memvault.vault.engine import Database
 from memvault.vault.extraction_jobs import Claimed, ExtractionJobStore, StoredFact, facts_about
 from memvault.vault.memory_queries import get_by_rowid
@@ -136,6 +137,8 @@ class ConversationService:
     def submit(self, submission: ConversationSubmission) -> str:
         """Queue ``submission`` for extraction; returns the job id at once."""
         request = self._validated(submission)
+        with self._db.read() as conn:
+            share_store.refuse_read_only(conn, [request["namespace"]])
         job_id = uuid7()
         self._store.enqueue(job_id, request["namespace"], request)
         self.wake_event.set()

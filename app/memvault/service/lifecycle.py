@@ -16,6 +16,7 @@ from memvault.vault import filters
 from memvault.vault import memories as writes
 from memvault.vault import memory_queries as repo
 from memvault.vault import profile_records
+from memvault.vault import share_store
 from memvault.vault.engine import Database
 from memvault.vault.memories import Transition
 from memvault.vault.oplog import Stamp
@@ -48,6 +49,7 @@ class LifecycleService:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
+            share_store.refuse_read_only(conn, [current.namespace])
             after = writes.transition(conn, current, move, self._stamp())
         self._events.emit(event_for(kind, [after], origin))
         return after
@@ -73,6 +75,7 @@ class LifecycleService:
             current = repo.get_by_uuid(conn, memory_id)
             if current is None or (namespace is not None and current.namespace != namespace):
                 raise NotFound(f"no memory with id {memory_id}")
+            share_store.refuse_read_only(conn, [current.namespace])
             targets = [(current.rowid, current.id, current.namespace)]
             writes.hard_delete(conn, targets, self._stamp(), reason="deleted")
         self._events.emit(_purged(targets, origin))
@@ -85,6 +88,7 @@ class LifecycleService:
         where = filters.full(MemoryFilter(namespace=namespace, include_deleted=True, include_archived=True,
                                           include_expired=True), 0)
         with self._db.write() as conn:
+            share_store.refuse_read_only(conn, [namespace])
             targets = repo.rowids_where(conn, where)
             if targets:
                 writes.wipe_namespace(conn, namespace, targets, self._stamp())

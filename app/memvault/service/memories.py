@@ -44,6 +44,7 @@ from memvault.vault import memories as writes
 from memvault.vault import memory_vectors
 from memvault.vault import memory_queries as repo
 from memvault.vault import search as vsearch
+from memvault.vault import share_store
 from memvault.vault.engine import Database
 from memvault.vault.memory_parts import content_hash
 from memvault.vault.oplog import Stamp
@@ -130,6 +131,7 @@ class MemoryService:
 
     def _insert(self, conn: Any, p: Prepared, chunked: Chunked | None, now: float,
                 entities: writes.Entities = "queue") -> Memory:
+        share_store.refuse_read_only(conn, [p.new.namespace])
         return writes.create(conn, p.new, self._stamp(now), embedded=self._embedded(chunked), entities=entities)
 
     def create(self, data: MemoryCreate, *, origin: ChangeOrigin = USER) -> CreateResult:
@@ -230,6 +232,7 @@ class MemoryService:
         # batch is embedded (inline, ~3 ms a memory on two cores would cost more than embedding it).
         plans = dict(zip(to_insert, self._entity_plan([prepared[i] for i in to_insert], inline=False), strict=True))
         with self._db.write() as conn:
+            share_store.refuse_read_only(conn, {prepared[i].new.namespace for i in to_insert})
             fresh: list[int] = []
             first_with: dict[tuple[str, str], int] = {}
             for i in to_insert:
@@ -340,6 +343,7 @@ class MemoryService:
                 raise NotFound(f"no memory with id {memory_id}")
             if current.deleted_at is not None and fields != FieldChanges():
                 raise Conflict(f"memory {memory_id} is in the trash: restore it before changing it")
+            share_store.refuse_read_only(conn, [current.namespace])
             if fields.metadata_set or fields.metadata_unset:
                 # The merged object must still fit the limits on metadata.
                 v.metadata({k: val for k, val in current.metadata.items() if k not in fields.metadata_unset}

@@ -120,6 +120,12 @@ class SharingService:
         with self._db.write() as conn:
             store.set_setting(conn, _SHARE + config["share"], json.dumps(config, sort_keys=True))
 
+    def _remember_role(self, config: dict[str, Any], role: str | None) -> None:
+        """Keep this person's role as the roster now says (local writes to a read-only namespace are refused)."""
+        if config.get("role") != role:
+            config["role"] = role
+            self._keep(config)
+
     def _adopt(self, namespace: str) -> None:
         """``namespace`` is shared from now on (its config kept): what this vault holds of it goes to the share.
 
@@ -175,6 +181,7 @@ class SharingService:
         if roster.namespace in self._configs():
             raise SyncError(f"namespace {roster.namespace!r} is already shared here under another id")
         config["namespace"] = roster.namespace
+        config["role"] = roster.role_of(me)
         with self._lock:
             self._keep(config)
             if roster.role_of(me) in ("write", "admin"):
@@ -245,6 +252,7 @@ class SharingService:
         try:
             for ns, engine in engines.items():
                 rosters_now[ns] = engine.upkeep(engine.roster(reports[ns]))
+                self._remember_role(configs[ns], rosters_now[ns].role_of(engine.me.person_id))
             self._push(engines, rosters_now, reports)
             for ns, engine in engines.items():
                 if rosters_now[ns].role_of(engine.me.person_id) is not None:

@@ -7,11 +7,12 @@ they are this vault's person's, on this device.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from memvault.domain.errors import Forbidden
 from memvault.vault import filters
 
 
@@ -88,3 +89,21 @@ def shared_namespaces(conn: Connection) -> frozenset[str]:
     return frozenset(n for n in conn.execute(text(
         "SELECT json_extract(value, '$.namespace') FROM settings WHERE substr(key, 1, 13) = 'share_config:'")).scalars()
         if n)
+
+
+def refuse_read_only(conn: Connection, namespaces: Iterable[str]) -> None:
+    """Raise :class:`Forbidden` when one of ``namespaces`` is shared with this person read-only.
+
+    The role is the one the last share cycle found in the roster (kept in the share's config): a change made
+    here would only wait in the outbox, never sent, and the vault would differ from every other member's.
+    """
+    wanted = set(namespaces)
+    if not wanted:
+        return
+    read_only = set(conn.execute(text(
+        "SELECT json_extract(value, '$.namespace') FROM settings WHERE substr(key, 1, 13) = 'share_config:' "
+        "AND json_extract(value, '$.role') = 'read'")).scalars())
+    refused = sorted(wanted & read_only)
+    if refused:
+        raise Forbidden(f"namespace {refused[0]!r} is shared with you read-only, so nothing was changed: an admin "
+                        f"of it can give you the write role (memvault share {refused[0]} --with YOUR_KEY --role write)")

@@ -9,7 +9,15 @@ import pytest
 from memvault.domain.errors import Forbidden, InvalidInput
 from memvault.api.schemas import HistoryOut
 from memvault.domain.enums import SearchMode
-from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.domain.conversations import ChatMessage, ConversationSubmission
+from memvault.domain.models import (
+    MemoryCreate,
+    MemoryFilter,
+    MemoryUpdate,
+    SearchQuery,
+)
+from memvault.service.bundle_import import ImportOptions
+from memvault.service.bundles import ExportRequest
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import ShareEngine, ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
@@ -73,17 +81,54 @@ def test_a_write_members_change_reaches_the_others_with_its_author(team):
     assert roles == {person_id(anna): "admin", person_id(ben): "write", person_id(cara): "read"}
 
 
+def test_a_read_member_cannot_change_the_namespace_here_and_nothing_is_kept(team, tmp_path):
+    anna, ben, cara, _, _ = team
+    bundle = tmp_path / "team.mvbundle"
+    anna.memories.create(MemoryCreate(namespace="elsewhere", content="a note from another namespace"))
+    anna.bundles.export_to_file(bundle, ExportRequest(("elsewhere",), passphrase="bundle passphrase"))
+    theirs = next(iter(cara.memories.list(MemoryFilter(namespace=NS)).items))
+    attempts = {
+        "create": lambda: cara.memories.create(MemoryCreate(namespace=NS, content="cara tries to write")),
+        "batch": lambda: cara.memories.create_batch([MemoryCreate(namespace=NS, content="cara tries a batch")]),
+        "update": lambda: cara.memories.update(theirs.id, MemoryUpdate(content="cara rewrites it")),
+        "delete": lambda: cara.lifecycle.delete(theirs.id),
+        "archive": lambda: cara.lifecycle.archive(theirs.id),
+        "hard delete": lambda: cara.lifecycle.hard_delete(theirs.id),
+        "wipe": lambda: cara.lifecycle.wipe_namespace(NS, confirm=NS),
+        "conversation": lambda: cara.conversations.submit(ConversationSubmission(
+            namespace=NS, messages=(ChatMessage("user", "I moved to Lisbon last spring."),))),
+        "import": lambda: cara.bundles.import_bundle(bundle, ImportOptions(into=NS), passphrase="bundle passphrase"),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(Forbidden, match="shared with you read-only") as refused:
+            attempt()
+        assert "--role write" in refused.value.message, name
+    assert contents(cara) == {"the deploy key rotates on mondays"}
+    assert cara.memories.get(theirs.id).deleted_at is None and cara.memories.get(theirs.id).archived_at is None
+    assert cara.conversations.depth() == 0
+    # Her other namespaces stay hers; and once an admin makes her a writer, her next cycle learns it.
+    cara.memories.create(MemoryCreate(namespace="cara-private", content="mine alone"))
+    anna.sharing.share(NS, with_key=cara.sharing.my_key(), role="write")
+    cara.sharing.sync_now()
+    cara.memories.create(MemoryCreate(namespace=NS, content="cara may write now"))
+    sync_all(cara, anna)
+    assert "cara may write now" in contents(anna)
+
+
 def test_a_read_members_write_is_refused_on_every_reader_and_reported(team):
     anna, ben, cara, _, _ = team
+    # A change made before this vault learnt its role (an older version kept none) waits, and is reported.
+    config = cara.sharing._config(NS)
+    cara.sharing._keep({k: v for k, v in config.items() if k != "role"})
     cara.memories.create(MemoryCreate(namespace=NS, content="cara tries to write"))
     result = cara.sharing.sync_now()
     assert result.pushed_ops == 0 and any("not sent" in p for p in result.problems)
+    assert cara.sharing._config(NS)["role"] == "read"
     # A modified client sends it anyway: every reader refuses it.
     config = cara.sharing._config(NS)
     engine = cara.sharing._engine(config)
     forged = [{"ns": NS, "u": "0190a000-0000-7000-8000-000000000001", "born": ["0000001000000-00000-x", [None, 1.0, "x"]]}]
     engine.push(engine.roster(), forged, ShareReport())
-    cara.memories.create(MemoryCreate(namespace=NS, content="cara writes again"))
     for reader in (anna, ben):
         reader.sharing.sync_now()
         assert contents(reader) == {"the deploy key rotates on mondays"}
