@@ -34,6 +34,8 @@ from memvault.vault.memory_parts import (
     enqueue_embedding,
     ensure_namespace,
     json_text,
+    next_memory_rowid,
+    remember_deleted_rowids,
     write_tags,
 )
 from memvault.vault.memory_queries import get_by_rowid, get_many
@@ -110,7 +112,7 @@ def create_many(conn: Connection, items: Sequence[NewItem]) -> list[Memory]:
         first_at.setdefault(new.namespace, stamp.at)
     for namespace, at in first_at.items():  # once per namespace: a batch usually has one
         ensure_namespace(conn, namespace, at)
-    next_rowid = conn.execute(text("SELECT coalesce(max(id), 0) FROM memories")).scalar_one() + 1
+    next_rowid = next_memory_rowid(conn)
     rowids = list(range(next_rowid, next_rowid + len(items)))
     rows, tags, fts, jobs, ops = [], [], [], [], []
     for (new, stamp, embedded, _), rowid in zip(items, rowids):
@@ -294,6 +296,7 @@ def hard_delete(conn: Connection, targets: Sequence[tuple[int, str, str]], stamp
     History, tags, chunks and jobs go with the row (foreign keys cascade);
     vectors go with their chunks, and FTS rows are removed by hand because virtual tables do not cascade.
     """
+    remember_deleted_rowids(conn, [rowid for rowid, _, _ in targets])
     vectors.delete_vectors(conn, [rowid for rowid, _, _ in targets])
     linked = entity_links.linked_entities(conn, [rowid for rowid, _, _ in targets])
     for rowid, uuid, namespace in targets:

@@ -26,6 +26,7 @@ from memvault.vault.memory_parts import (
     enqueue_embedding,
     ensure_namespace,
     json_text,
+    next_memory_rowid,
     write_tags,
 )
 from memvault.vault.memory_queries import get_by_rowid
@@ -105,7 +106,7 @@ def import_memories(conn: Connection, items: Sequence[tuple[MemoryRecord, Stamp]
         return []
     for namespace in sorted({record.namespace for record, _ in items}):
         ensure_namespace(conn, namespace, items[0][1].at)
-    next_rowid = conn.execute(text("SELECT coalesce(max(id), 0) FROM memories")).scalar_one() + 1
+    next_rowid = next_memory_rowid(conn)
     next_chunk = conn.execute(text("SELECT coalesce(max(id), 0) FROM chunks")).scalar_one() + 1
     rows, tags, fts, history, chunk_rows, vec_rows, jobs, ops, created = [], [], [], [], [], [], [], [], []
     for (record, stamp), rowid in zip(items, range(next_rowid, next_rowid + len(items))):

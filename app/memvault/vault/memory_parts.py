@@ -30,6 +30,31 @@ def json_text(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+#: The highest rowid a memory deleted for good had (a ``settings`` row; absent until a delete needs it).
+_DELETED_ROWID_HIGH = "memories_deleted_rowid_high"
+
+
+def next_memory_rowid(conn: Connection) -> int:
+    """The rowid for the next new memory: above every rowid a memory ever had.
+
+    SQLite's own choice (the largest rowid + 1) hands a newest memory deleted for good its rowid to the next
+    one; the StateBase and Sendryx profiles show rowids as ids, so a retried delete removed another memory.
+    """
+    return conn.execute(text(
+        "SELECT max(coalesce((SELECT max(id) FROM memories), 0), "
+        "coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = :k), 0)) + 1"),
+        {"k": _DELETED_ROWID_HIGH}).scalar_one()
+
+
+def remember_deleted_rowids(conn: Connection, rowids: Sequence[int]) -> None:
+    """Keep the highest of ``rowids`` (memories about to be deleted for good) from ever being given again."""
+    if rowids:
+        conn.execute(text(
+            "INSERT INTO settings(key, value) VALUES (:k, :v) ON CONFLICT(key) DO UPDATE "
+            "SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))"),
+            {"k": _DELETED_ROWID_HIGH, "v": str(max(rowids))})
+
+
 def ensure_namespace(conn: Connection, name: str, now: float) -> None:
     conn.execute(text("INSERT OR IGNORE INTO namespaces(name, created_at) VALUES (:n, :t)"), {"n": name, "t": now})
 

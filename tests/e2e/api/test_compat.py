@@ -195,3 +195,27 @@ def test_azen_forgets_a_deleted_memory_and_checks_the_search_limit_it_was_given(
             err = c.post("/compat/azen/api/v1/memory/search", json={"query": "zebra", "limit": limit})
             assert err.status_code == 400 and f"got {limit})" in err.json()["message"], err.json()
         assert c.post("/compat/azen/api/v1/memory/search", json={"query": "zebra", "limit": 100}).status_code == 200
+
+
+def test_an_id_deleted_for_good_is_never_given_to_another_memory(api):
+    """StateBase and Sendryx show rowids (StateBase permuted): the newest memory's, deleted for good, went to
+    the next memory stored, and a retried delete of the first removed the second."""
+    _, secret = api.services.keys.create("ids-ns", "read,write")
+    with api.client(secret) as c:
+        base = "/compat/statebase/v1/memory"
+        first = c.post(base, json={"session_id": "s-x", "content": "temporary scratch note"}).json()["id"]
+        assert c.delete(f"{base}/{first}").json()["deleted"] is True
+        second = c.post(base, json={"session_id": "s-x", "content": "User is allergic to penicillin"}).json()["id"]
+        assert second != first
+        retried = c.delete(f"{base}/{first}")
+        assert retried.status_code == 404 and retried.json()["error"]["code"] == "memory_not_found"
+        assert c.get(f"{base}/{second}").json()["content"] == "User is allergic to penicillin"
+    with api.client(**{"X-API-Key": secret}) as c:
+        base = "/compat/sendryx/v1/memory"
+        first = c.post(base, json={"content": "temporary reminder"}).json()["memory"]["id"]
+        assert c.request("DELETE", base, json={"id": first}).json()["deleted"] == 1
+        second = c.post(base, json={"content": "User is allergic to peanuts"}).json()["memory"]["id"]
+        assert second > first
+        assert c.request("DELETE", base, json={"id": first}).status_code == 404
+        assert {m["content"] for m in c.get(base).json()["memories"]} == {"User is allergic to penicillin",
+                                                                          "User is allergic to peanuts"}
