@@ -1,7 +1,8 @@
 """The one place that turns errors into HTTP responses.
 
 Each compatibility profile has its own envelope; the profile is chosen by the
-request path (``/compat/<profile>/...``), everything else gets the native one.
+request path (``/compat/<profile>/...``); ``/mcp`` answers a JSON-RPC error, and
+everything else gets the native one.
 Anything that is not a known error is a bug: :class:`CatchAll` answers it with
 a 500 in the same envelope and logs the stack without any exception message
 (messages of driver or library errors can carry memory text).
@@ -106,6 +107,15 @@ def _memoryrelay(status: int, code: str, message: str, extra: dict) -> dict:
     return {"detail": message, **_native(status, code, message, extra)}
 
 
+def _json_rpc(status: int, code: str, message: str, extra: dict) -> dict:
+    # An MCP client reads a refused request's body only when it is a JSON-RPC error (the official SDK shows
+    # "Server returned an error response" otherwise); the native envelope's fields travel in ``data``.
+    # The request's id is unknown here (refused before the body was read): null, as JSON-RPC allows.
+    number = -32600 if status in (400, 405, 413, 422) else -32001
+    return {"jsonrpc": "2.0", "id": None,
+            "error": {"code": number, "message": message, "data": {"code": code, "status": status, **extra}}}
+
+
 RENDERERS: dict[str, Callable[[int, str, str, dict], dict]] = {
     "azen": _azen, "sendryx": _sendryx, "memsync": _memsync, "statebase": _statebase, "memoryrelay": _memoryrelay,
 }
@@ -128,7 +138,8 @@ def render(path: str, status: int, code: str, message: str, headers: dict[str, s
     extra = {k: _printable(v) for k, v in extra.items()}
     if status == 400 and profile in INVALID_AS_422:
         status = 422
-    body = RENDERERS.get(profile, _native)(status, code, str(_printable(message)), extra)
+    renderer = _json_rpc if path == "/mcp" or path.startswith("/mcp/") else RENDERERS.get(profile, _native)
+    body = renderer(status, code, str(_printable(message)), extra)
     out = dict(headers or {})
     if "retry_after_seconds" in extra:
         out["Retry-After"] = str(max(1, round(float(extra["retry_after_seconds"]))))

@@ -145,13 +145,25 @@ def test_an_argument_a_tool_does_not_take_or_a_bad_value_is_one_line(api):
     assert api.services.memories.count(MemoryFilter(namespace="mcp-args")) == 1  # nothing stored elsewhere or here
 
 
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups: the SDK client raises from a task group."""
+    inner = getattr(exc, "exceptions", None)
+    return [exc] if inner is None else [leaf for e in inner for leaf in _leaves(e)]
+
+
 def test_http_mcp_needs_a_valid_key_and_scope(api):
     r = httpx2.post(f"{api.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
                     headers={"accept": "application/json, text/event-stream"})
     assert r.status_code == 401
+    assert r.json()["error"]["message"].startswith("an API key is required") and r.json()["error"]["data"]["status"] == 401
     _, read_only = api.services.keys.create("mcp-ro", "read")
 
     async def main():
+        # The official client shows why a key was refused (it reads only a JSON-RPC error from the body).
+        with pytest.raises(BaseException) as refused:
+            async with _http(api, "mv_not_a_key") as client:
+                await client.list_tools()
+        assert any("the API key is not valid" in str(leaf) for leaf in _leaves(refused.value)), refused.value
         async with _http(api, read_only) as client:
             denied = await client.call_tool("remember", {"content": "read-only keys cannot write"})
             assert denied.is_error and "scope" in denied.content[0].text
