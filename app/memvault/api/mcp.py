@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import AliasChoices, Field
 
 from memvault import __version__
@@ -34,6 +34,7 @@ from memvault.domain.models import (
     MemoryUpdate,
     SearchQuery,
 )
+from memvault.domain.words import plural
 from memvault.ranking import good_match
 from memvault.service import receipts
 from memvault.service import validation as v
@@ -84,6 +85,21 @@ def _hit(h, mode: SearchMode) -> dict[str, Any]:
         # An older fact a newer one contradicted: still found, flagged so the model prefers the newer one.
         hit["superseded_by"] = h.memory.metadata["superseded_by"]
     return hit
+
+
+def _nothing_recalled(services: Services, namespace: str, tags: list[str] | None, memory_type: str | None,
+                      min_score: float) -> CallToolResult:
+    """An empty recall, with text that says why (a host that shows only text content saw an empty answer)."""
+    stored = services.memories.count(MemoryFilter(namespace=namespace))
+    if stored == 0:
+        why = f"namespace {namespace!r} holds no memories yet"
+    else:
+        narrowed = [f"tags {', '.join(tags)}" if tags else "", f"type {memory_type}" if memory_type else "",
+                    f"min_score {min_score}" if min_score else ""]
+        why = f"namespace {namespace!r} holds {plural(stored, 'memory')}; none matched" + (
+            f" with {' and '.join(n for n in narrowed if n)}" if any(narrowed) else "")
+    return CallToolResult(content=[TextContent(type="text", text=f"No memories recalled: {why}.")],
+                          structured_content={"result": []})
 
 
 def _memory(m) -> dict[str, Any]:
@@ -210,9 +226,13 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         return await run(ctx, Scope.WRITE, work, long=True)
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
-                 "each with a 0-1 relevance score and good_match: false when the hit is only the "
-                 "closest memory, not one that answers the query. With compress, returns {hits, compression}: "
-                 "the hits cut to their most relevant sentences to fit max_context_tokens, and what was dropped.",
+                 "each with a 0-1 relevance score and good_match. good_match: false means the hit is only the "
+                 "closest memory stored, not about the query; true means it is about the query, which is not "
+                 "always the answer (read the content before relying on it). Relevance is a likelihood and "
+                 f"mostly low: a good match starts at {good_match.GOOD_MATCH} in hybrid mode "
+                 f"({good_match.GOOD_MATCH_SIMILARITY} similarity in semantic mode). With compress, returns "
+                 "{hits, compression}: the hits cut to their most relevant sentences to fit max_context_tokens, "
+                 "and what was dropped.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
     async def recall(
         ctx: Context,
@@ -222,7 +242,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             "hybrid: meaning and keywords together (best in general); semantic: meaning only; "
             "keyword: exact words only (BM25)."))] = DEFAULT_SEARCH_MODE.value,
         memory_type: TypeFilter = None, tags: TagFilter = None,
-        min_score: Annotated[float, Field(ge=0, le=1, description="Leave out matches scoring below this.")] = 0.0,
+        min_score: Annotated[float, Field(ge=0, le=1, description=(
+            "Leave out matches scoring below this (default 0: every hit, each flagged by good_match). Correct "
+            "answers often score well under 0.5, so a high value loses them."))] = 0.0,
         compress: Annotated[bool, Field(description="Pack the hits into max_context_tokens tokens.")] = False,
         max_context_tokens: Annotated[int | None, Field(
             ge=1, le=100_000, description="Token budget for compress (default 1000), counted by the model's "
@@ -234,6 +256,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             result = services.search.search(SearchQuery(query, mode=v.choice(SearchMode, mode, "mode"), limit=limit,
                                                         min_score=min_score, filter=f))
             if not compress:
+                if not result.hits:
+                    return _nothing_recalled(services, key.namespace, tags, memory_type, min_score)
                 return [_hit(h, result.mode) for h in result.hits]
             packed = services.compressor.compress(result.hits, query, max_context_tokens)
             by_id = {h.memory.id: h for h in result.hits}
@@ -298,6 +322,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         def work(key: ApiKey) -> dict[str, Any]:
             if hard:
                 services.lifecycle.hard_delete(memory_id, key.namespace, origin=origin_of(key))
+            elif services.memories.get(memory_id, key.namespace).deleted_at is not None:
+                # A retry after a lost answer: what was asked is done (the tool says it is idempotent).
+                return {"id": memory_id, "forgotten": True, "hard": False, "already_in_trash": True}
             else:
                 services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
             return {"id": memory_id, "forgotten": True, "hard": hard}

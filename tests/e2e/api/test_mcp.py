@@ -62,6 +62,8 @@ async def _exercise(client, drain):
     await drain()
     hits = _data(await client.call_tool("recall", {"query": "what is the name of the user's pet"}))
     assert hits[0]["id"] == memory_id and hits[0]["score"] > 0
+    narrowed = await client.call_tool("recall", {"query": "the user's pet", "tags": ["nope"]})
+    assert _data(narrowed) == [] and "none matched with tags nope." in narrowed.content[0].text
     got = _data(await client.call_tool("get_memory", {"memory_id": memory_id}))
     assert got["content"] == "The user's dog is called Biscuit" and got["tags"] == ["pets"]
     listed = _data(await client.call_tool("list_memories", {"limit": 5}))
@@ -73,6 +75,8 @@ async def _exercise(client, drain):
     assert _data(await client.call_tool("get_memory", {"id": memory_id}))["version"] == 2
     assert _data(await client.call_tool("get_memory", {"memory_id": memory_id}))["deleted_at"] is None
     assert _data(await client.call_tool("forget", {"memory_id": memory_id}))["forgotten"] is True
+    again = _data(await client.call_tool("forget", {"memory_id": memory_id}))  # a retry: done already, not an error
+    assert again["forgotten"] is True and again["already_in_trash"] is True
     # In the trash: found by id, and says so; an edit is refused, as REST refuses it.
     assert _data(await client.call_tool("get_memory", {"memory_id": memory_id}))["deleted_at"] is not None
     edited = await client.call_tool("update_memory", {"memory_id": memory_id, "content": "edited in the trash"})
@@ -167,7 +171,9 @@ def test_http_mcp_needs_a_valid_key_and_scope(api):
         async with _http(api, read_only) as client:
             denied = await client.call_tool("remember", {"content": "read-only keys cannot write"})
             assert denied.is_error and "scope" in denied.content[0].text
-            assert _data(await client.call_tool("recall", {"query": "anything"})) == []
+            nothing = await client.call_tool("recall", {"query": "anything"})
+            assert _data(nothing) == []  # and the text says why: a host that shows only text saw nothing
+            assert nothing.content[0].text == "No memories recalled: namespace 'mcp-ro' holds no memories yet."
 
     anyio.run(main)
 

@@ -82,6 +82,8 @@ def test_memories(api, client, secret):
     client.memories.delete(made.id)
     with pytest.raises(NotFoundError):
         client.memories.get(made.id)
+    with pytest.raises(NotFoundError):  # deleted already: not found, as a read is (not a conflict)
+        client.memories.delete(made.id)
     with pytest.raises(ValidationError):  # the SDK keys its ValidationError on 422
         client.memories.search(MemorySearchRequest.model_construct(query="x", limit=101))
 

@@ -245,6 +245,9 @@ router.add_api_route("/v1/memories/{memory_id}", update, methods=["PATCH", "PUT"
 
 @router.delete("/v1/memories/{memory_id}", status_code=204)
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> Response:
+    if services.memories.get(memory_id, key.namespace).deleted_at is not None:
+        # Deleted already: not found, as a read of it is (the SDK's NotFoundError), not a conflict.
+        raise NotFound(f"memory {memory_id} not found")
     services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
     return Response(status_code=204)
 
