@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 from memvault.service import validation as v
 
@@ -27,7 +28,7 @@ class StrictJsonRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = v.loads_strict(body)
+                self._json = v.loads_strict(body, max_items=limits.JSON_BODY_MAX_ITEMS)
             except InvalidInput as exc:
                 # FastAPI turns any other exception raised while reading the body into a bare 400.
                 raise HTTPException(400, detail=exc.message) from None

@@ -11,6 +11,9 @@ METADATA_FILTER_MAX_KEYS = 50
 METADATA_KEY_MAX_CHARS = 256
 #: Any JSON request body: at most this many levels of nesting (metadata sits two or three levels down).
 JSON_BODY_MAX_DEPTH = 64
+#: ... and no array or object in it holds more items than this (the longest list a route takes is 500
+#: messages). Checked before the fields are: refusing each of a million bad items one by one cost a minute of CPU.
+JSON_BODY_MAX_ITEMS = 10_000
 #: Integers anywhere in a request must fit SQLite's signed 64-bit integers.
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1

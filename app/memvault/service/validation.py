@@ -26,16 +26,29 @@ def plain_text(value: str, field: str) -> str:
     return value
 
 
-def check_json(value: Any, field: str, *, max_depth: int, text: bool = True) -> None:
+def _too_many(where: str, node: dict | list, max_items: int) -> InvalidInput:
+    kind = "an object of" if isinstance(node, dict) else "a list of"
+    return InvalidInput(f"{where} is {kind} {len(node):,} items; at most {max_items:,} are taken", field=where)
+
+
+def _inner(where: str, key: Any, root: str) -> str:
+    """The name of an item inside ``where`` for a message: ``tags``, ``memories[3].tags``."""
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return str(key)[:64] if where == root else f"{where}.{str(key)[:64]}"
+
+
+def check_json(value: Any, field: str, *, max_depth: int, text: bool = True, max_items: int | None = None) -> None:
     """Refuse JSON-like data nested deeper than ``max_depth``, with bad text or numbers SQLite cannot hold.
 
     The walk is iterative, so hostile nesting cannot exhaust the stack here.
     Without ``text`` only the nesting is checked: for data just parsed from
     JSON whose text holds no surrogate escape (see :func:`loads_strict`), where
-    every string is valid and every number finite already.
+    every string is valid and every number finite already. With ``max_items``,
+    no list or object may hold more items than that.
     """
     if not text:
-        _check_depth(value, field, max_depth)
+        _check_depth(value, field, max_depth, max_items)
         return
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -43,6 +56,8 @@ def check_json(value: Any, field: str, *, max_depth: int, text: bool = True) -> 
         if isinstance(node, (dict, list)):
             if depth > max_depth:
                 raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field)
+            if max_items is not None and len(node) > max_items:
+                raise _too_many(field, node, max_items)
             if isinstance(node, dict):
                 for key, item in node.items():
                     if not isinstance(key, str):
@@ -62,18 +77,20 @@ def check_json(value: Any, field: str, *, max_depth: int, text: bool = True) -> 
             raise InvalidInput(f"{field} must contain only JSON values", field=field)
 
 
-def _check_depth(value: Any, field: str, max_depth: int) -> None:
+def _check_depth(value: Any, field: str, max_depth: int, max_items: int | None = None) -> None:
     # Level by level, touching only containers: a body of a million small objects costs ~0.2 CPU-s here.
-    level = [value] if type(value) in _CONTAINERS else []
+    level = [(value, field)] if type(value) in _CONTAINERS else []
     depth = 1
     while level:
         if depth > max_depth:
             raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field)
-        deeper: list[Any] = []
-        for node in level:
-            for item in node.values() if type(node) is dict else node:
+        deeper: list[tuple[Any, str]] = []
+        for node, where in level:
+            if max_items is not None and len(node) > max_items:
+                raise _too_many(where, node, max_items)
+            for key, item in node.items() if type(node) is dict else enumerate(node):
                 if type(item) in _CONTAINERS:
-                    deeper.append(item)
+                    deeper.append((item, _inner(where, key, field)))
         level = deeper
         depth += 1
 
@@ -95,13 +112,14 @@ def _json_constant(name: str) -> Any:
 
 
 def loads_strict(raw: bytes | str, *, field: str = "the request body",
-                 max_depth: int = limits.JSON_BODY_MAX_DEPTH) -> Any:
+                 max_depth: int = limits.JSON_BODY_MAX_DEPTH, max_items: int | None = None) -> Any:
     """Parse JSON that a client sent; :class:`json.JSONDecodeError` for bad syntax, :class:`InvalidInput` else.
 
     Refused: NaN and Infinity, numbers too large for a double, integers of
     thousands of digits, nesting deeper than ``max_depth`` and lone surrogates
-    in any string or key. Integers beyond 64 bits are JSON and pass: each use
-    that binds them to SQL checks its own range.
+    in any string or key, and (with ``max_items``) lists or objects longer than
+    that. Integers beyond 64 bits are JSON and pass: each use that binds them
+    to SQL checks its own range.
     """
     try:
         value = json.loads(raw, parse_float=_json_float, parse_constant=_json_constant)
@@ -118,7 +136,7 @@ def loads_strict(raw: bytes | str, *, field: str = "the request body",
         maybe_surrogate = b"\xed" in raw or _SURROGATE_ESCAPE.search(raw) is not None
     else:  # json.loads reads UTF-16 and UTF-32 bytes too, where a surrogate needs no escape
         maybe_surrogate = json.detect_encoding(raw) != "utf-8" or _SURROGATE_ESCAPE.search(raw) is not None
-    check_json(value, field, max_depth=max_depth, text=maybe_surrogate)
+    check_json(value, field, max_depth=max_depth, text=maybe_surrogate, max_items=max_items)
     return value
 
 
