@@ -16,7 +16,7 @@ from typing import Any
 
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
-from memvault.domain import fields
+from memvault.domain import fields, vector_values
 from memvault.domain.errors import DamagedData
 from memvault.domain.fields import Kind
 from memvault.domain.hlc import Hlc
@@ -129,6 +129,8 @@ def _vectors(f: _Fields) -> VectorSet | None:
         raise f.fail("vectors.data", "is not base64") from None
     if len(data) != len(spans_raw) * dimension * 4:
         raise f.fail("vectors.data", f"holds {len(data)} bytes, not {len(spans_raw)} × {dimension} float32 values")
+    if not vector_values.finite(data):
+        raise f.fail("vectors.data", "holds values that are not numbers (NaN or infinite)")
     return VectorSet(v.text("model_id"), dimension, tuple((a, b) for a, b in spans_raw), data)
 
 

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 from memvault.bundle import format as fmt
 from memvault.bundle import records
 from memvault.crypto.recipients import key_pair_from_private
-from memvault.domain import limits
+from memvault.domain import limits, vector_values
 from memvault.domain.changes import IMPORT, ChangeEvent, ChangeKind, ChangeOrigin
 from memvault.domain.errors import (
     DamagedData,
@@ -179,6 +179,9 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
         raise DamagedData(f"memory {number} of the bundle has an id that is not a UUID") from None
     except InvalidInput as exc:
         raise DamagedData(f"memory {number} of the bundle cannot be stored: {exc.message}") from None
+    if record.vectors is not None and not vector_values.sound(record.vectors.data, record.vectors.dimension):
+        # Not unit length: no model made them. Embedded here instead of ranking by whatever they say.
+        record = replace(record, vectors=None)
     return record
 
 

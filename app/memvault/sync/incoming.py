@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from memvault.domain import vector_values
 from memvault.domain.changes import ChangeKind
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier, Visibility
@@ -214,6 +215,8 @@ def _vector_set(payload: dict[str, Any] | None, content_hash: str, models: Model
         raise DamagedData("a sync op carries unreadable vectors") from None
     if not spans or len(data) != len(spans) * models.dimension * 4:
         raise DamagedData("a sync op carries vectors of the wrong size")
+    if not vector_values.sound(data, models.dimension):
+        return None  # made by no model (a member's crafted op): the memory is embedded here instead
     return VectorSet(models.model_id, models.dimension, spans, data)
 
 

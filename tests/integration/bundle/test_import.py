@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 from sqlalchemy import text
 
 from memvault.domain.changes import ChangeKind, OriginKind
+from memvault.domain.enums import SearchMode
 from memvault.domain.errors import (
+    DamagedData,
     InvalidInput,
     NotFound,
     PassphraseRequired,
     WrongBundlePassphrase,
     WrongRecipient,
 )
-from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from memvault.domain.transfer import ConflictPolicy
 from memvault.service.bundle_import import ImportOptions
 from memvault.service.bundles import ExportRequest, Opening
@@ -325,3 +330,42 @@ def test_memories_waiting_for_vectors_travel_without_stale_ones(services, other,
     assert report.to_embed == 1
     [record] = records_of(other, "work")
     assert record.vectors is None and other.jobs.depth() == 1
+
+
+def _export_with_vectors(svc, path, values, monkeypatch):
+    """A real export whose every vector is replaced by ``values`` (what a crafted bundle could carry)."""
+    from memvault.vault import export_queries
+
+    real = export_queries._vectors_by_memory
+
+    def crafted(*args):
+        found = real(*args)
+        return {m: dataclasses.replace(vs, data=np.full(len(vs.data) // 4, values, dtype="<f4").tobytes())
+                for m, vs in found.items()}
+
+    with monkeypatch.context() as patch:
+        patch.setattr(export_queries, "_vectors_by_memory", crafted)
+        _export(svc, path, "work")
+
+
+def test_vectors_no_model_made_never_rank_an_imported_memory(services, other, tmp_path, monkeypatch):
+    """A NaN vector made its memory the first hit, at relevance 0.95, for every query in the namespace."""
+    _seed(services, n=2)
+    other.memories.create(MemoryCreate(content="the user likes purple kiwis", namespace="work"))
+    other.worker.drain()
+    for value in (float("nan"), float("inf")):
+        bundle = tmp_path / "nan.mvbundle"
+        _export_with_vectors(services, bundle, value, monkeypatch)
+        before = vault_state(other)
+        with pytest.raises(DamagedData, match="not numbers"):
+            other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+        assert vault_state(other) == before
+    # Finite but not unit length: no model made them either; the memories are embedded here instead.
+    bundle = tmp_path / "long.mvbundle"
+    _export_with_vectors(services, bundle, 0.5, monkeypatch)
+    report = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    assert (report.new, report.to_embed) == (2, 2)
+    other.worker.drain()
+    hits = other.search.search(SearchQuery("which fruit does the user like", mode=SearchMode.SEMANTIC,
+                                           filter=MemoryFilter(namespace="work"))).hits
+    assert hits[0].memory.content == "the user likes purple kiwis"

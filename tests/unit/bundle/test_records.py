@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 import struct
 
 import pytest
@@ -32,7 +34,8 @@ tags = st.lists(st.text(min_size=1, max_size=12), max_size=5, unique=True).map(t
 def vector_sets(draw):
     dimension = draw(st.integers(1, 8))
     n = draw(st.integers(1, 3))
-    values = draw(st.lists(st.floats(width=32, allow_nan=False), min_size=n * dimension, max_size=n * dimension))
+    values = draw(st.lists(st.floats(width=32, allow_nan=False, allow_infinity=False), min_size=n * dimension,
+                           max_size=n * dimension))
     spans = tuple(draw(st.tuples(st.integers(0, 100), st.integers(0, 100))) for _ in range(n))
     return VectorSet(draw(st.text(min_size=1, max_size=12)), dimension, spans,
                      struct.pack(f"<{len(values)}f", *values))
@@ -78,7 +81,7 @@ def _one(**changes):
         tags=(), metadata={}, importance=0.5, tier=Tier.WARM, visibility=Visibility.PRIVATE, agent_id=None,
         user_id=None, session_id=None, project=None, client_id=None, created_at=1.0, updated_at=1.0,
         expires_at=None, deleted_at=None, archived_at=None, version=1, hlc="0000000000001-00000-d",
-        origin_device="d", vectors=VectorSet("m", 2, ((0, 1),), b"\x00" * 8))
+        origin_device="d", vectors=VectorSet("m", 2, ((0, 1),), struct.pack("<2f", 0.6, 0.8)))
     line = _through_json(records.encode(record))[0]
     line.update(changes)
     return line
@@ -95,6 +98,10 @@ def _one(**changes):
     ({"vectors": {"model_id": "m", "dimension": 2, "spans": [[0, 1]], "data": "AAAA"}}, "vectors.data holds"),
     ({"vectors": {"model_id": "m", "dimension": 10**6, "spans": [], "data": ""}}, "out of range"),
     ({"vectors": {"model_id": "m", "dimension": 2, "spans": [[0]], "data": ""}}, "pairs"),
+    # A NaN or infinite vector came first for every query (relevance 0.95).
+    *[({"vectors": {"model_id": "m", "dimension": 2, "spans": [[0, 1]],
+                    "data": base64.b64encode(struct.pack("<2f", *values)).decode()}}, "are not numbers")
+      for values in ((math.nan, math.nan), (math.inf, 0.0), (0.0, -math.inf))],
 ])
 def test_malformed_memory_lines_are_named(changes, problem):
     with pytest.raises(DamagedData, match=problem) as err:

@@ -15,8 +15,13 @@ from memvault.sync.replica import Models
 MODELS = Models("model-a", 4)
 
 
+def _unit_rows() -> np.ndarray:
+    rows = np.arange(8, dtype="<f4").reshape(2, 4)
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype("<f4")
+
+
 def payload(data: str | None = None, **overrides) -> dict:
-    vectors = np.arange(8, dtype="<f4").tobytes()
+    vectors = _unit_rows().tobytes()
     return {"model": "model-a", "dim": 4, "hash": "h", "spans": [[0, 3], [3, 6]],
             "data": base64.b64encode(vectors).decode("ascii") if data is None else data} | overrides
 
@@ -24,7 +29,7 @@ def payload(data: str | None = None, **overrides) -> dict:
 def test_well_formed_vectors_of_the_same_model_are_used():
     found = _vector_set(payload(), "h", MODELS)
     assert found is not None and found.spans == ((0, 3), (3, 6))
-    assert np.frombuffer(found.data, dtype="<f4").tolist() == list(range(8))
+    assert np.frombuffer(found.data, dtype="<f4").tolist() == _unit_rows().ravel().tolist()
 
 
 @pytest.mark.parametrize("overrides", [{"model": "model-b"}, {"dim": 8}, {"hash": "other"}])
@@ -47,3 +52,10 @@ def test_damaged_vector_data_is_refused(data):
 def test_vector_data_of_the_wrong_type_is_refused():
     with pytest.raises(DamagedData):
         _vector_set(payload() | {"data": 12}, "h", MODELS)
+
+
+@pytest.mark.parametrize("values", [np.nan, np.inf, 0.0, 3.0])
+def test_vectors_no_model_made_are_left_out_and_the_memory_embedded_here(values):
+    """A member's crafted op with NaN vectors would rank its memory first for every query on every device."""
+    crafted = np.full(8, values, dtype="<f4").tobytes()
+    assert _vector_set(payload(base64.b64encode(crafted).decode("ascii")), "h", MODELS) is None
