@@ -217,7 +217,9 @@ def body_lines(source: BinaryIO, header: BundleHeader, file_key: bytes) -> Itera
             raise DamagedData("the bundle's body does not end with its end line")
         try:
             doc = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except RecursionError:
+            raise DamagedData(f"line {number} of the bundle's body is nested deeper than any bundle line") from None
+        except ValueError:  # not JSON, not UTF-8, or an integer of more digits than Python reads
             raise DamagedData(f"line {number} of the bundle's body is not valid JSON") from None
         kind = doc.get("type") if isinstance(doc, dict) else None
         if kind == END:

@@ -16,7 +16,7 @@ from typing import Any
 
 from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType, Tier, Visibility
-from memvault.domain import fields, vector_values
+from memvault.domain import fields, limits, vector_values
 from memvault.domain.errors import DamagedData
 from memvault.domain.fields import Kind
 from memvault.domain.hlc import Hlc
@@ -75,17 +75,26 @@ class _Fields:
 
     def number(self, name: str) -> float:
         value = self.get(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(name, "is not a number")
-        return float(value)
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise self.fail(name, "is not a number")
+            return float(value)
+        except OverflowError:  # an integer too large for a float
+            raise self.fail(name, "is not a number") from None
 
     def optional_number(self, name: str) -> float | None:
         return None if self.get(name) is None else self.number(name)
 
     def integer(self, name: str) -> int:
         value = self.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(name, "is not a whole number")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limits.INT_MAX:
+            raise self.fail(name, "is not a whole number a vault holds")
+        return value
+
+    def identifier(self, name: str) -> str:
+        value = self.text(name)
+        if len(value) > limits.ID_FIELD_MAX_CHARS:
+            raise self.fail(name, f"is longer than {limits.ID_FIELD_MAX_CHARS} characters")
         return value
 
     def choice(self, enum_type, name: str):
@@ -141,9 +150,15 @@ def _type_source(f: _Fields) -> TypeSource:
     return f.choice(TypeSource, "memory_type_source")
 
 
+#: A stamp is milliseconds, a counter and a device id (``Hlc``): no longer than this.
+_HLC_MAX_CHARS = 40 + limits.ID_FIELD_MAX_CHARS
+
+
 def _hlc(f: _Fields) -> str:
     stamp = f.text("hlc")
     try:
+        if len(stamp) > _HLC_MAX_CHARS:
+            raise ValueError("too long")
         Hlc.parse(stamp)
     except ValueError:
         raise f.fail("hlc", "is not a clock stamp") from None
@@ -167,8 +182,11 @@ _SHAPE = tuple((spec.name, _KIND_TYPES[spec.kind] + ((object,) if spec.bundle_ab
 def _float(value: Any) -> float | None:
     if value is None:
         return None
-    if not math.isfinite(value):
-        raise ValueError("not finite")
+    try:
+        if not math.isfinite(value):
+            raise ValueError("not finite")
+    except OverflowError:  # an integer too large for a float
+        raise ValueError("not finite") from None
     return float(value)
 
 
@@ -180,7 +198,8 @@ def _fast_memory(doc: dict[str, Any], history: tuple[HistoryEntry, ...],
         if type(doc.get(name, _MISSING)) not in kinds:
             return None
     tags = doc["tags"]
-    if doc["version"] < 0 or any(type(t) is not str for t in tags):
+    if not 0 <= doc["version"] <= limits.INT_MAX or any(type(t) is not str for t in tags) or \
+            len(doc["hlc"]) > _HLC_MAX_CHARS or len(doc["origin_device"]) > limits.ID_FIELD_MAX_CHARS:
         return None
     try:
         Hlc.parse(doc["hlc"])
@@ -214,7 +233,7 @@ def decode_memory(doc: dict[str, Any], number: int, history: tuple[HistoryEntry,
         client_id=f.optional_text("client_id"), created_at=f.number("created_at"), updated_at=f.number("updated_at"),
         expires_at=f.optional_number("expires_at"), deleted_at=f.optional_number("deleted_at"),
         archived_at=f.optional_number("archived_at"), version=f.integer("version"), hlc=_hlc(f),
-        origin_device=f.text("origin_device"), history=history, vectors=vectors,
+        origin_device=f.identifier("origin_device"), history=history, vectors=vectors,
         memory_type_source=_type_source(f),
     )
 
@@ -229,7 +248,8 @@ def _fast_history(doc: dict[str, Any], memory_id: str) -> HistoryEntry | None:
         if type(doc.get(name, _MISSING)) not in kinds:
             return None
     tags = doc["tags"]
-    if doc["memory_id"] != memory_id or doc["version"] < 0 or any(type(t) is not str for t in tags):
+    if doc["memory_id"] != memory_id or not 0 <= doc["version"] <= limits.INT_MAX or \
+            any(type(t) is not str for t in tags):
         return None
     try:
         return HistoryEntry(

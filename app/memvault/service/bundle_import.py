@@ -175,6 +175,13 @@ def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord
             when = getattr(record, name)
             if when is not None and not 0 <= when <= limits.TIME_MAX:
                 raise InvalidInput(f"{name} {when!r} is outside the times a vault holds (1970 to 9999)")
+        for entry in record.history:  # earlier versions obey the rules a memory does (they travel on, too)
+            try:
+                v.content(entry.content)
+                v.tags(entry.tags)
+                _metadata(entry.metadata)
+            except InvalidInput as exc:
+                raise InvalidInput(f"its version {entry.version}: {exc.message}") from None
     except ValueError:
         raise DamagedData(f"memory {number} of the bundle has an id that is not a UUID") from None
     except InvalidInput as exc:

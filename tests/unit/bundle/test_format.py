@@ -200,3 +200,15 @@ def test_end_line_counts_and_digest_are_checked(monkeypatch):
 
 _SAMPLE = write([{"type": "memory", "text": "héllo wörld " * 6}, {"type": "history", "v": [1, 2, None]}],
                 segment_size=48)
+
+
+def test_a_line_nested_deeper_than_json_can_be_read_is_damaged_data_not_a_crash(monkeypatch):
+    from memvault.bundle import body
+
+    real = body._line_bytes
+    monkeypatch.setattr(body, "_line_bytes",
+                        lambda obj: b"[" * 10_000 + b"]" * 10_000 + b"\n" if obj.get("deep") else real(obj))
+    data = write([{"type": "memory", "deep": True}])
+    monkeypatch.undo()
+    with pytest.raises(DamagedData, match="line 1 of the bundle's body is nested deeper"):
+        read_all(data)

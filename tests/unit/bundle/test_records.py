@@ -94,6 +94,10 @@ def _one(**changes):
     ({"metadata": []}, "metadata is not an object"),
     ({"importance": "high"}, "importance is not a number"),
     ({"version": -1}, "version is not a whole number"),
+    ({"version": 2**63}, "version is not a whole number a vault holds"),  # was an OverflowError from SQLite
+    ({"importance": 10**400}, "importance is not a number"),  # was an OverflowError, as a traceback
+    ({"origin_device": "d" * 10_000}, "origin_device is longer than 256 characters"),
+    ({"hlc": "0000000000001-00000-" + "d" * 10_000}, "hlc is not a clock stamp"),
     ({"hlc": "yesterday"}, "hlc is not a clock stamp"),
     ({"vectors": {"model_id": "m", "dimension": 2, "spans": [[0, 1]], "data": "AAAA"}}, "vectors.data holds"),
     ({"vectors": {"model_id": "m", "dimension": 10**6, "spans": [], "data": ""}}, "out of range"),
