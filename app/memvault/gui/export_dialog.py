@@ -119,7 +119,6 @@ class ExportDialog(TransferDialog):
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.AcceptRole)
         self.export_button.setIcon(icon("export"))
-        self.export_button.setDefault(True)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self._on_buttons_rejected)
@@ -131,6 +130,7 @@ class ExportDialog(TransferDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
+        self.export_button.setDefault(True)  # once inside the dialog: QDialog then returns to it (unlock.py)
         self._update_buttons()
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
 

@@ -157,7 +157,6 @@ class ImportDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.AcceptRole)
         self.import_button.setIcon(icon("import"))
-        self.import_button.setDefault(True)
         self.import_button.setEnabled(False)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -172,6 +171,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
+        self.import_button.setDefault(True)  # once inside the dialog: QDialog then returns to it (unlock.py)
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
         runner.run(lambda: services.bundles.how_it_opens(Path(path)), self._on_bundle_opened,
                    self._on_bundle_unreadable, owner=self)

@@ -142,7 +142,6 @@ class SyncSetupDialog(QDialog):
         self.buttons.addButton(self.test_button, QDialogButtonBox.ActionRole)
         # Enter always sets up: a button that takes the focus (Cancel, once Test connection disabled itself
         # while testing) would otherwise take Enter with it and throw the form away.
-        setup.setDefault(True)
         for button in (browse, self.test_button, self.buttons.button(QDialogButtonBox.Cancel)):
             button.setAutoDefault(False)
         self.buttons.accepted.connect(self._on_buttons_accepted)
@@ -154,6 +153,7 @@ class SyncSetupDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        setup.setDefault(True)  # once inside the dialog: QDialog then returns to it (unlock.py)
         self._on_kind_current_index_changed(0)
         self.resize(DIALOG_WIDTH, self.sizeHint().height())
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)

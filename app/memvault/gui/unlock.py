@@ -67,8 +67,6 @@ class _PassphraseDialog(QDialog):
         self.busy.setAccessibleName("Working")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText(ok_text)
-        # Enter in a passphrase field presses the OK button, whichever widget had focus before.
-        self.buttons.button(QDialogButtonBox.Ok).setDefault(True)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
@@ -77,6 +75,10 @@ class _PassphraseDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
+        # Enter in a passphrase field presses the OK button, whichever widget had focus before. Only once the
+        # button is inside the dialog does QDialog keep it as the default to return to: made default before,
+        # Cancel stayed the default once Tab had passed over it, and Enter cancelled (and quit the app).
+        self.buttons.button(QDialogButtonBox.Ok).setDefault(True)
 
     def setVisible(self, visible: bool) -> None:
         # Before showing: the buttons come first in the focus chain, and QDialog would pick

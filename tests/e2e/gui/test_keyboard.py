@@ -23,9 +23,13 @@ def test_export_by_keyboard_typed_path_and_enter_after_choose(qtbot, desktop, tm
     export.set_checked({"work"})
     export.passphrase.setText(BUNDLE_PASSPHRASE)
     export.repeat.setText(BUNDLE_PASSPHRASE)
-    # "Save to" takes a typed path; Enter in it exports.
+    # "Save to" takes a typed path; Enter in it exports, also after the focus passed over Cancel (which then
+    # stayed the default button: Enter cancelled).
+    export.cancel_button.setFocus()
+    _focus_is(qtbot, export.cancel_button)
     export.path.setFocus()
     _focus_is(qtbot, export.path)
+    assert export.export_button.isDefault() and not export.cancel_button.isDefault()
     typed = tmp_path / "typed.mvbundle"
     qtbot.keyClicks(export.path, str(typed))
     with qtbot.waitSignal(export.exported, timeout=30_000):

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QSystemTrayIcon
 
 from memvault.domain.errors import NotFound, StorageFull
 from memvault.domain.models import MemoryCreate
@@ -158,6 +158,29 @@ def test_typing_the_passphrase_and_enter_creates_then_unlocks(qtbot, qapp, tmp_p
         assert "vault" in dialog.intro.text() and dialog.intro.isVisible()
         _type_into_focus(qtbot, PASSPHRASE)
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Enter)
+        qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+    finally:
+        _finish(qtbot, app)
+
+
+def test_enter_creates_the_vault_even_after_tab_went_round_past_cancel(qtbot, qapp, tmp_path, embedder):
+    """Cancel stayed the default button once Tab had passed over it: Enter then cancelled and quit the app."""
+    app = _new_desktop(qapp, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0), embedder)
+    app.start()
+    dialog = _wait_for_dialog(qtbot, app, CreateVaultDialog)
+    _type_into_focus(qtbot, PASSPHRASE)
+    dialog.confirm.setText(PASSPHRASE)
+    cancel = dialog.buttons.button(QDialogButtonBox.Cancel)
+    passed_cancel = False
+    for _ in range(20):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        passed_cancel |= QApplication.focusWidget() is cancel
+        if passed_cancel and QApplication.focusWidget() is dialog.passphrase:
+            break
+    assert passed_cancel and QApplication.focusWidget() is dialog.passphrase
+    assert dialog.buttons.button(QDialogButtonBox.Ok).isDefault() and not cancel.isDefault()
+    qtbot.keyClick(dialog.passphrase, Qt.Key_Return)
+    try:
         qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
     finally:
         _finish(qtbot, app)
