@@ -6,11 +6,13 @@ from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -142,9 +144,17 @@ class BrowserView(QWidget):
         left_layout.addWidget(self.filters)
         left_layout.addWidget(self.table)
         left_layout.addLayout(actions)
+        # The pane scrolls rather than grows: with its metadata open and the undo notice showing, its minimum
+        # height made the window 800 px tall on a 768 px screen, the status bar below the edge.
+        detail_scroll = QScrollArea()
+        detail_scroll.setWidget(self.detail)
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.NoFrame)
+        detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        detail_scroll.setMinimumWidth(self.detail.minimumWidth())
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(detail_scroll)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         # The note pane starts wide enough to read a paragraph and its properties beneath (3:2).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFormLayout, QLabel
 
@@ -202,3 +202,31 @@ def test_a_search_hits_caption_uses_the_themes_secondary_colour(qapp):
     finally:
         qapp.setPalette(palette)
         qapp.setStyleSheet(sheet)
+
+
+def _settled() -> None:
+    """Every pending layout request handled (a shown window recomputes its minimum size on them)."""
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, QEvent.LayoutRequest)
+
+
+def test_the_window_never_grows_past_a_1366x768_screen(qtbot, desktop):
+    """Metadata open and the undo notice showing made the window 800 px tall, the status bar off the screen:
+    the note pane's height now scrolls instead of raising the window's minimum."""
+    desktop.services.memories.create(MemoryCreate(content="another note"))
+    detail = _show(qtbot, desktop, content="Alice Chen from Acme met Bob in Berlin. " * 30,
+                   metadata={f"key{i}": "x" * 30 for i in range(20)}, tags=["a", "b"], agent_id="agent")
+    window = desktop.window
+    window.show()
+    detail.meta.metadata_toggle.setChecked(False)
+    _settled()
+    closed, pane_closed = window.minimumSizeHint().height(), detail.minimumSizeHint().height()
+    detail.meta.metadata_toggle.setChecked(True)
+    qtbot.waitUntil(lambda: detail.minimumSizeHint().height() > pane_closed, timeout=5_000)
+    _settled()
+    assert window.minimumSizeHint().height() == closed
+    window.browser.delete_selected()
+    qtbot.waitUntil(lambda: window.browser.notice.isVisible(), timeout=10_000)
+    _settled()
+    assert window.minimumSizeHint().height() <= closed + window.browser.notice.sizeHint().height()
+    assert window.frameGeometry().height() <= window.screen().availableGeometry().height()
