@@ -39,12 +39,30 @@ MIN_POINT_SIZE = 7.5
 #: Width (px) from which the facts sit two a row ("Created 2026-11-25 09:14 · 3 h ago" beside "Updated …").
 TWO_COLUMNS_MIN_WIDTH = 520
 #: Read-only facts in the order shown.
-FACT_LABELS = ("Agent", "Namespace", "Created", "Updated", "Source", "About", "User", "Session")
+FACT_LABELS = ("Agent", "Namespace", "Project", "Created", "Updated", "Expires", "Source", "About", "User",
+               "Session")
 
 
 def stamp(at: float, now: float | None = None) -> str:
     """``"2026-11-25 09:14 · 3 h ago"``: the exact time and how long ago, for the block."""
     return f"{dt.datetime.fromtimestamp(at).strftime('%Y-%m-%d %H:%M')} · {when(at, now)}"
+
+
+def _until(at: float, now: float) -> str:
+    """``"in 3 days"``, ``"in 5 h"``, ``"in 12 min"``, or ``"expired"``: how long a memory has left."""
+    left = at - now
+    if left <= 0:
+        return "expired"
+    if left >= 2 * 86400:
+        return f"in {int(left // 86400)} days"
+    return f"in {int(left // 3600)} h" if left >= 3600 else f"in {max(1, int(left // 60))} min"
+
+
+def _expires(at: float | None, now: float) -> str | None:
+    """When a memory with a time to live is forgotten: the exact time and how long is left."""
+    if at is None:
+        return None
+    return f"{dt.datetime.fromtimestamp(at).strftime('%Y-%m-%d %H:%M')} · {_until(at, now)}"
 
 
 def _source(memory: Memory) -> str | None:
@@ -67,8 +85,10 @@ def facts_of(memory: Memory, now: float | None = None) -> list[tuple[str, str]]:
     """The block's read-only ``(label, value)`` rows for ``memory``; a fact it does not have is left out."""
     now = time.time() if now is None else now
     values: dict[str, Any] = {
-        "Agent": memory.agent_id, "Namespace": memory.namespace, "Created": stamp(memory.created_at, now),
+        "Agent": memory.agent_id, "Namespace": memory.namespace, "Project": memory.project,
+        "Created": stamp(memory.created_at, now),
         "Updated": stamp(memory.updated_at, now) if memory.updated_at != memory.created_at else None,
+        "Expires": _expires(memory.expires_at, now),
         "Source": _source(memory), "About": _person(memory), "User": memory.user_id, "Session": memory.session_id,
     }
     return [(label, str(values[label])) for label in FACT_LABELS if values[label]]

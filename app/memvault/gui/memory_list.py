@@ -28,14 +28,20 @@ def when(timestamp: float, now: float | None = None) -> str:
     return day.strftime("%-d %b" if day.year == dt.date.fromtimestamp(now).year else "%-d %b %Y")
 
 
+def isolated(text: str) -> str:
+    """``text`` as a unit of its own direction (Unicode's first-strong isolate): an Arabic tag in a line of
+    English otherwise pulled its neighbours into its right-to-left run ("#1 · عمل# لغة min ago")."""
+    return f"\u2068{text}\u2069"
+
+
 def secondary_line(memory, with_namespace: bool) -> str:
     parts = [memory.memory_type.value]
     if with_namespace:
         parts.insert(0, memory.namespace)
     if memory.agent_id:
-        parts.append(memory.agent_id)
+        parts.append(isolated(memory.agent_id))
     if memory.tags:
-        parts.append(" ".join(f"#{t}" for t in memory.tags[:3]))
+        parts.append(" ".join(f"#{isolated(t)}" for t in memory.tags[:3]))
     parts.append(when(memory.created_at))
     return "  ·  ".join(parts)
 

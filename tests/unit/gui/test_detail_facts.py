@@ -40,3 +40,14 @@ def test_a_metadata_source_wins_over_the_client_and_blank_ones_are_left_out():
 
 def test_stamp_has_the_exact_time_and_how_long_ago():
     assert stamp(NOW - 30, NOW).endswith(" · just now") and len(stamp(NOW, NOW).split(" · ")[0]) == 16
+
+
+def test_a_memory_that_will_be_forgotten_says_when_and_its_project_shows():
+    """A memory stored to expire in 3 days said nothing about it, and its project showed nowhere."""
+    rows = dict(facts_of(_memory(project="atlas", expires_at=NOW + 3 * 86400 + 60), NOW))
+    assert rows["Project"] == "atlas" and rows["Expires"].endswith(" · in 3 days")
+    assert dict(facts_of(_memory(expires_at=NOW + 5400), NOW))["Expires"].endswith(" · in 1 h")
+    assert dict(facts_of(_memory(expires_at=NOW + 90), NOW))["Expires"].endswith(" · in 1 min")
+    assert dict(facts_of(_memory(expires_at=NOW - 1), NOW))["Expires"].endswith(" · expired")
+    assert [label for label, _ in facts_of(_memory(project="atlas", expires_at=NOW + 60), NOW)] == [
+        "Namespace", "Project", "Created", "Expires"]
