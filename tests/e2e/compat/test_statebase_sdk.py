@@ -41,6 +41,15 @@ def test_every_method(api, sb):
     assert sb.memory.search("screen theme", types="fact", threshold=0.0) == [] or \
         all(h.type == "fact" for h in sb.memory.search("screen theme", types="fact", threshold=0.0))
     assert sb.memory.search("screen theme", tags="ui", threshold=0.0)[0].id == dark.id
+    # A memory added to a session is that session's user's: the document's search by user_id (which the SDK
+    # does not send) finds it; it found none before.
+    _, reader = api.services.keys.create("statebase-sdk", "read")
+    with api.client(reader) as raw:
+        def by_user(user):
+            found = raw.post("/compat/statebase/v1/memory/search",
+                             json={"query": "screen theme", "user_id": user, "threshold": 0.0}).json()["data"]
+            return {h["id"] for h in found}
+        assert by_user("u-42") == {bare.id, dark.id} and by_user("someone-else") == set()
 
     turn = sb.sessions.add_turn(session.id, input="Hi, I want a refund", output="Sure, which order?",
                                 metadata={"lang": "en"}, reasoning="refund intent")

@@ -119,12 +119,24 @@ class SearchIn(BaseModel):
     threshold: Annotated[d.Number, d.doc(**d.UNIT)] = DEFAULT_THRESHOLD
 
 
+def _user_of(services: Services, namespace: str, session_id: str | None) -> str | None:
+    """The user of the session a memory is added to: the SDK's memory.add takes no user, and search by
+    ``user_id`` (the document's filter) found none of a user's memories otherwise."""
+    if not session_id:
+        return None
+    try:
+        return services.profiles.sessions.get(namespace, session_id).user_id
+    except NotFound:  # a memory may name a session this vault never saw (the README's first example does)
+        return None
+
+
 def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
     # Memvault embeds every memory on the device (it costs no API call), so embed=false changes nothing.
+    session_id = v.optional_id(body.session_id, "session_id")
+    user_id = body.user_id if body.user_id is not None else _user_of(services, key.namespace, session_id)
     result = services.memories.create(MemoryCreate(
-        content=_content(body.content), namespace=key.namespace, session_id=v.optional_id(body.session_id,
-                                                                                         "session_id"),
-        user_id=body.user_id, memory_type=body.type or "general", tags=body.tags or [], metadata=body.metadata or {}),
+        content=_content(body.content), namespace=key.namespace, session_id=session_id,
+        user_id=user_id, memory_type=body.type or "general", tags=body.tags or [], metadata=body.metadata or {}),
         origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
     return _written(result.memory, id_permutation(services), key)
