@@ -91,6 +91,10 @@ def cmd_scope(args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``sync now``'s exit status when it finished with changes still waiting.
+WAITING_EXIT = 3
+
+
 def cmd_now(args: argparse.Namespace) -> int:
     with reported_in_result("memvault.sync"), opened(args) as svc:
         result = svc.sync.sync_now(allow_mass_delete=args.allow_mass_delete)
@@ -107,7 +111,9 @@ def cmd_now(args: argparse.Namespace) -> int:
         # The JSON on stdout lists them; a script that only watches stderr and the exit code learns it too.
         print(f"memvault: sync finished with {len(result.problems)} problem(s): {result.problems[0]}",
               file=sys.stderr)
-    return 1 if result.problems else 0
+    # 3: the cycle finished but a device's changes wait (a file missing or still being written): nothing is
+    # lost, and a script learns it from the exit status as a person does from the lines above.
+    return 1 if result.problems else WAITING_EXIT if result.waiting else 0
 
 
 def _status_doc(status) -> dict:
@@ -244,7 +250,7 @@ def register(command: Command) -> None:
     which.add_argument("--all", action="store_true", help="sync every namespace")
     which.add_argument("--namespace", action="append", metavar="NS",
                        help="sync only this namespace (repeat for more); what was skipped arrives when it is added")
-    p = sync_command("now", "sync once now", cmd_now)
+    p = sync_command("now", "sync once now (exit status 3: finished, but a device's changes still wait)", cmd_now)
     p.add_argument("--allow-mass-delete", action="store_true",
                    help="apply incoming changes even when they remove more than 50 memories and 20%% of a namespace")
     sync_command("status", "show the sync status", cmd_status)

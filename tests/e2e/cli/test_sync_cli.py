@@ -296,3 +296,28 @@ def test_status_lists_what_a_device_waits_for(env, capsys, monkeypatch):
     run(capsys, env, "b", "sync", "now")
     code, out, _ = run(capsys, env, "b", "sync", "status")
     assert code == 0 and "Waiting: " in out and "incomplete" in out, out
+
+
+def test_sync_now_exits_3_while_a_devices_changes_wait(env, capsys, monkeypatch):
+    """A segment still being written (or withheld) was reported in words but exited 0: scripts missed it."""
+    folder = env / "synced-folder"
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name in "ab":
+        assert run(capsys, env, name, "sync", "setup", "--folder", str(folder))[0] == 0
+    assert run(capsys, env, "b", "sync", "now")[0] == 0
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    assert run(capsys, env, "a", "add", "sent by a", "--namespace", "notes")[0] == 0
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
+    written = [p for p in folder.rglob("*") if p.is_file() and before.get(p) != p.stat().st_mtime_ns
+               and "/ops/" in p.as_posix()]
+    assert len(written) == 1, written
+    segment, original = written[0], written[0].read_bytes()
+    segment.write_bytes(original[:-7])  # what a folder syncing service shows while the file is still arriving
+    code, out, err = run(capsys, env, "b", "sync", "now")
+    assert code == 3 and "incomplete" in out and "Traceback" not in err, (out, err)
+    segment.write_bytes(original)
+    code, out, err = run(capsys, env, "b", "sync", "now")
+    assert code == 0, (out, err)
+    assert [c for _, c, _ in contents(capsys, env, "b")] == ["sent by a"]
