@@ -32,13 +32,20 @@ PERIODS: dict[str, float | None] = {"any time": None, "last 24 hours": 86400, "l
 def metadata_filter(text: str) -> dict:
     """``key=value`` (value read as JSON when it is JSON, else as text); empty or malformed: no filter."""
     key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
+    if not sep or not key.strip() or not raw.strip():
         return {}
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
         value = raw.strip()
     return {key.strip(): value} if isinstance(value, (str, int, float, bool)) else {}
+
+
+def metadata_problem(text: str) -> str | None:
+    """Why ``text`` filters nothing (it was ignored without a word, while the button counted it), or None."""
+    if not text.strip() or metadata_filter(text):
+        return None
+    return "ignored: write key=value, e.g. source=chat"
 
 
 class FilterBar(QWidget):
@@ -140,7 +147,8 @@ class FilterBar(QWidget):
                             (self.project_filter, "project"), (self.metadata_filter, "metadata"),
                             (self.person_filter, "changed by")):
             if edit.text().strip():
-                found.append((f"{label}: {edit.text().strip()}", edit))
+                problem = metadata_problem(edit.text()) if edit is self.metadata_filter else None
+                found.append((f"{label}: {edit.text().strip()}" + (f" ({problem})" if problem else ""), edit))
         if self.min_importance.value():
             found.append((f"importance ≥ {self.min_importance.value():.2f}", self.min_importance))
         for box in (self.include_archived, self.include_expired, self.only_conflicts):
@@ -155,6 +163,12 @@ class FilterBar(QWidget):
                 widget.deleteLater()
         active = self._active()
         self.more_button.setText(f"More filters ({len(active)})" if active else "More filters")
+        problem = metadata_problem(self.metadata_filter.text())
+        self.metadata_filter.setToolTip(problem.capitalize() if problem else "Filter by metadata key=value")
+        if self.metadata_filter.property("problem") != bool(problem):
+            self.metadata_filter.setProperty("problem", bool(problem))
+            self.metadata_filter.style().unpolish(self.metadata_filter)
+            self.metadata_filter.style().polish(self.metadata_filter)
         if self.more.isVisible():
             return
         for text, widget in active:

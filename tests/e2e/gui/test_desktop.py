@@ -354,7 +354,16 @@ def test_browser_filters_by_user_session_project_period_and_metadata(qtbot, desk
     filters.period_filter.setCurrentText("last 24 hours")
     _wait_total(qtbot, desktop, 2)
     assert metadata_filter("src=chat") == {"src": "chat"} and metadata_filter("ok=true") == {"ok": True}
-    assert metadata_filter("nonsense") == {}
+    assert metadata_filter("nonsense") == {} and metadata_filter("ticket=") == {}
+    # What cannot be read says so (it was ignored in silence while "More filters (1)" counted it).
+    filters.metadata_filter.setText("{not json")
+    qtbot.waitUntil(lambda: filters.metadata_filter.property("problem") is True, timeout=5_000)
+    assert "key=value" in filters.metadata_filter.toolTip()
+    filters.more_button.setChecked(False)
+    qtbot.waitUntil(lambda: filters.chips.count() > 1, timeout=5_000)
+    assert "ignored: write key=value" in filters.chips.itemAt(0).widget().text()
+    filters.metadata_filter.setText("src=chat")
+    qtbot.waitUntil(lambda: filters.metadata_filter.property("problem") is False, timeout=5_000)
 
 
 def _mark_stale(services, memory_ids):
