@@ -9,6 +9,7 @@ ranking/ and extraction/ sit under service/; domain/ imports nothing of Memvault
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -54,9 +55,19 @@ EXCEPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(path: str, _modified_ns: int) -> ast.Module:
+    return ast.parse(Path(path).read_text("utf-8"))
+
+
+def _tree(path: Path) -> ast.Module:
+    """``path`` parsed once per process for all the rules here (each parse of the whole package cost ~2 s)."""
+    return _parsed(str(path), path.stat().st_mtime_ns)
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     """Every module ``path`` imports (absolute names; relative imports resolved against its package)."""
-    tree = ast.parse(path.read_text("utf-8"))
+    tree = _tree(path)
     package = ".".join(path.relative_to(ROOT / "app").with_suffix("").parts[:-1])
     found = []
     for node in ast.walk(tree):
@@ -96,7 +107,7 @@ PRIMITIVES = ("cryptography", "hashlib", "hmac", "secrets")
 def _randomness(path: Path) -> list[tuple[int, str]]:
     """Where ``path`` reads the OS's random bytes itself (``os.urandom``, or ``urandom`` imported from os)."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Attribute) and node.attr == "urandom":
             found.append((node.lineno, "os.urandom"))
         elif isinstance(node, ast.ImportFrom) and node.module == "os" and \
@@ -158,7 +169,7 @@ def _vault_reaches() -> dict[str, list[int]]:
     found: dict[str, list[int]] = {}
     for surface in SURFACES:
         for p in (APP / surface).rglob("*.py"):
-            for node in ast.walk(ast.parse(p.read_text("utf-8"))):
+            for node in ast.walk(_tree(p)):
                 if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) \
                         and node.value.attr == "vault":
                     found.setdefault(p.relative_to(APP).as_posix(), []).append(node.lineno)

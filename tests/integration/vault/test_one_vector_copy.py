@@ -140,7 +140,10 @@ def test_the_snapshot_layout_round_trips_with_removed_slots():
     restored = Index.restore(back)
     assert len(restored) == 490
     for i in (0, 25, 499):
-        assert restored.search(vectors[i], 1).keys[0] == keys[i]
+        # Exact: the vectors came back under their keys. The graph's own search is approximate, and a graph
+        # built by several threads differs from run to run (its first hit missed once in a full run).
+        assert restored.search(vectors[i], 1, exact=True).keys[0] == keys[i]
+        assert keys[i] in restored.search(vectors[i], 10).keys
 
 
 def test_the_exact_path_reads_the_stored_vectors_and_leaves_out_what_must_not_show(services, clock):
