@@ -86,7 +86,10 @@ def collect_only_on_this_thread() -> None:
 
 
 def stop_collecting_on_this_thread() -> None:
-    """Give collection back to the interpreter (as it was before); nothing if this thread does not own it."""
+    """Give collection back to the interpreter (as it was before); nothing if this thread does not own it.
+
+    What is garbage now waits for the interpreter's next collection (a full one here cost ~0.5 s in a large
+    process, once per GUI test)."""
     global _owner, _settle_wanted
     with _LOCK:
         if _owner != threading.get_ident():
@@ -94,7 +97,6 @@ def stop_collecting_on_this_thread() -> None:
         _owner = None
         _settle_wanted = False
         _hand_back()
-    gc.collect()
 
 
 def collect_due() -> None:

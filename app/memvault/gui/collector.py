@@ -28,7 +28,7 @@ class GuiThreadCollector(QObject):
         self._timer.start()
 
     def stop(self) -> None:
-        """Collection goes back to the interpreter (what was garbage is collected now, on this thread)."""
+        """Collection goes back to the interpreter."""
         self._timer.stop()
         heap.stop_collecting_on_this_thread()
 

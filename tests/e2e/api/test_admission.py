@@ -87,6 +87,7 @@ STORED_AT_ONCE = {
 }
 
 
+@pytest.mark.seconds  # up to 4 s a route
 @pytest.mark.parametrize("route", STORED_AT_ONCE)
 def test_conversations_stored_at_once_leave_the_turns_to_quick_requests(served, monkeypatch, route):
     server, services, secret = served

@@ -37,6 +37,7 @@ def post_raw(c: httpx.Client, path: str, body: object) -> tuple[httpx.Response, 
     return cpu_of(lambda: c.post(path, content=raw, headers={"content-type": "application/json"}))
 
 
+@pytest.mark.seconds
 def test_a_hundred_thousand_tags_are_refused_in_milliseconds(c):
     body = {"content": "tags", "tags": [f"tag-{i}" for i in range(100_000)]}
     r, cpu = post_raw(c, "/v1/memories", body)

@@ -10,6 +10,7 @@ history, vec0 flags and oplog must still agree after each step.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.helpers.budget import examples
@@ -24,3 +25,4 @@ class ImportHeavyWritePath(WritePath):
 ImportHeavyWritePath.TestCase.settings = settings(max_examples=examples(40), stateful_step_count=25, deadline=None,
                                                    suppress_health_check=[HealthCheck.too_slow])
 TestImportHeavyWritePath = ImportHeavyWritePath.TestCase
+TestImportHeavyWritePath.pytestmark = [pytest.mark.seconds]  # ~3 s of steps: the whole suite runs it

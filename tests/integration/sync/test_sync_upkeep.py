@@ -114,6 +114,7 @@ def test_a_member_that_read_more_of_a_removed_device_than_its_remover_brings_the
     assert _contents(a) == _contents(b) == ["read by a and b", "read by b only"]
 
 
+@pytest.mark.seconds
 def test_a_mass_delete_pauses_until_allowed(make_vault, tmp_path):
     config = TargetConfig("folder", str(tmp_path / "target"))
     a, b = make_vault("a"), make_vault("b")

@@ -71,6 +71,7 @@ def test_exact_search_in_batches_finds_the_brute_force_neighbours_of_the_filter_
         assert all(owners[h.chunk_id] == h.memory_id for h in every)
 
 
+@pytest.mark.seconds
 @pytest.mark.skipif(not PER_THREAD_CPU, reason="reads per-thread CPU from Linux's /proc")
 def test_an_exact_search_leaves_no_other_thread_of_the_process_working(services):
     """The exact path ranked the 2,000 vectors of "a" with a float32 numpy product, which ran on OpenBLAS's worker

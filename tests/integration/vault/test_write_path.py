@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import text
@@ -257,3 +258,4 @@ class WritePath(RuleBasedStateMachine):
 WritePath.TestCase.settings = settings(max_examples=examples(40), stateful_step_count=20, deadline=None,
                                        suppress_health_check=[HealthCheck.too_slow])
 TestWritePath = WritePath.TestCase
+TestWritePath.pytestmark = [pytest.mark.seconds]  # ~3 s of steps: the whole suite runs it
