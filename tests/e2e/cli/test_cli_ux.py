@@ -111,6 +111,7 @@ def test_progress_is_drawn_on_a_terminal_only(env, capsys, monkeypatch):
     assert json.loads(out)["done"] == 1 and "re-embedding" not in err
 
 
+@pytest.mark.seconds
 def test_memory_text_cannot_steer_the_terminal(env, capsys, monkeypatch):
     """Any agent or imported file writes memory text; escape, bell and bidi override characters in it are
     printed as their escapes by list, get and search, and in error messages that quote what was given."""

@@ -1,5 +1,6 @@
 """Edits stick as in a note app: saved on leaving the field, on another row, on Ctrl+S; each save can be undone."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -154,6 +155,7 @@ def test_a_lock_saves_the_text_of_a_memory_whose_metadata_is_not_json_and_says_t
                     timeout=20_000)
 
 
+@pytest.mark.seconds
 def test_closing_the_window_saves_the_text_and_the_next_unlock_says_the_metadata_was_not_saved(
         qtbot, qapp, desktop, embedder, monkeypatch):
     from memvault.api.server import start_api_server

@@ -62,6 +62,7 @@ def _rows(dialog):
             for r in range(t.rowCount())}
 
 
+@pytest.mark.seconds
 def test_export_then_import_into_a_second_vault_through_the_dialogs(qtbot, desktop, second, tmp_path):
     a, b = desktop.services, second.services
     _seed(a, "work", 4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from memvault.api.server import start_api_server
 from memvault.embedding.lazy import LazyEmbedder
 from memvault.embedding.manifest import load_manifest, manifest_named
@@ -11,6 +13,7 @@ from tests.e2e.gui.conftest import stop_desktop
 from tests.helpers import PASSPHRASE, fast_settings
 
 
+@pytest.mark.seconds
 def test_the_create_dialog_picks_the_vaults_model_english_by_default(qtbot, qapp, tmp_path):
     app = DesktopApp(qapp, fast_settings(tmp_path / "vault", api_port=0, idle_lock_minutes=0),
                      server_factory=start_api_server, use_tray=False)

@@ -3,6 +3,7 @@ change events) and under the browser's "conflicts" filter; keeping one version c
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from memvault.domain.models import MemoryCreate, MemoryUpdate
@@ -14,6 +15,7 @@ from tests.helpers.fake_embedder import FakeEmbedder
 SYNC_PASSPHRASE = "a sync passphrase for the test"
 
 
+@pytest.mark.seconds
 def test_a_conflict_is_counted_on_the_sync_tab_and_filtered_in_the_browser(qtbot, desktop, tmp_path):
     window = desktop.window
     services = desktop.services

@@ -24,6 +24,7 @@ def _dialog(qtbot, page) -> SyncSetupDialog:
     return next(w for w in page.children() if isinstance(w, SyncSetupDialog))
 
 
+@pytest.mark.seconds
 def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, tmp_path):
     window = desktop.window
     page = window.sync
