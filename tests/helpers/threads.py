@@ -22,3 +22,14 @@ def other_threads_cpu_ticks() -> int:
         fields = stat[stat.rindex(")") + 2:].split()
         total += int(fields[11]) + int(fields[12])
     return total
+
+
+class FreedCycle:
+    """A reference cycle that records the thread that freed it (only a garbage collection can)."""
+
+    def __init__(self, freed_on: list[int]) -> None:
+        self.me = self
+        self.freed_on = freed_on
+
+    def __del__(self) -> None:
+        self.freed_on.append(threading.get_ident())

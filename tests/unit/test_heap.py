@@ -7,6 +7,7 @@ import weakref
 from memvault import heap
 from memvault.extraction import nlp
 from memvault.heap import settle_long_lived
+from tests.helpers.threads import FreedCycle
 
 
 class _Node:
@@ -38,17 +39,6 @@ def test_the_nlp_pipeline_settles_the_heap_once_when_it_loads(monkeypatch):
     assert calls == [1]
 
 
-class _Finalized:
-    """A cycle that records which thread freed it."""
-
-    def __init__(self, seen: list[int]) -> None:
-        self.me = self
-        self.seen = seen
-
-    def __del__(self) -> None:
-        self.seen.append(threading.get_ident())
-
-
 _KEPT: list = []
 
 
@@ -70,7 +60,7 @@ def test_with_an_owner_thread_a_workers_allocations_collect_nothing_and_the_owne
     heap.collect_only_on_this_thread()
     try:
         assert not gc.isenabled()
-        _Finalized(seen)  # garbage at once: only a collection frees it
+        FreedCycle(seen)  # garbage at once: only a collection frees it
         _in_worker(_churn)
         assert seen == [], "a worker's allocations ran a collection on the worker"
         heap.collect_due()  # the worker's allocations made a collection due
@@ -85,7 +75,7 @@ def test_collect_due_does_nothing_on_another_thread_or_during_a_pause():
     seen: list[int] = []
     heap.collect_only_on_this_thread()
     try:
-        _Finalized(seen)
+        FreedCycle(seen)
         gc.set_threshold(1, 10, 10)  # due at once
         try:
             _in_worker(heap.collect_due)

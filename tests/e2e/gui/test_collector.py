@@ -13,23 +13,13 @@ import threading
 from memvault.gui.app import DesktopApp
 from tests.e2e.gui.conftest import close_windows
 from tests.helpers import fast_settings
-
-
-class _Cycle:
-    """A reference cycle that records which thread freed it."""
-
-    def __init__(self, freed_on: list[int]) -> None:
-        self.me = self
-        self.freed_on = freed_on
-
-    def __del__(self) -> None:
-        self.freed_on.append(threading.get_ident())
+from tests.helpers.threads import FreedCycle
 
 
 def _drop_a_cycle_and_allocate(freed_on: list[int]) -> list:
     """A cycle left as garbage on this worker, then enough allocations to pass the youngest generation's
     threshold many times (the last ones stay alive)."""
-    _Cycle(freed_on)
+    FreedCycle(freed_on)
     for _ in range(50):
         junk = [[] for _ in range(5_000)]
     return junk
