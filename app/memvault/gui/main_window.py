@@ -361,6 +361,8 @@ class MainWindow(QMainWindow):
 
     def _on_search_open_requested(self, memory_id: str) -> None:
         self.pages.setCurrentWidget(self.browser)
+        # Hiding the search page had handed the keyboard to the rail, where Down changes the page.
+        self.focus_current_page()
         self.browser.select_memory(memory_id)
 
     def _on_new_triggered(self) -> None:

@@ -86,7 +86,11 @@ class QuickCapture(QWidget):
 
     def save(self) -> None:
         data = self.form.memory_create()
-        if self._services is None or data is None:
+        if self._services is None:
+            return
+        if data is None:  # said, as the New memory dialog says it: a save that did nothing looked broken
+            self.message.setText("<span style='color:#c0392b'>Write the memory first.</span>")
+            self.text.setFocus()
             return
         services = self._services
         self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed, owner=self)

@@ -146,6 +146,8 @@ def test_search_by_keyboard_down_from_the_query_and_enter_opens(qtbot, desktop):
     qtbot.keyClick(search.results, Qt.Key_Return)
     assert window.pages.currentWidget() is window.browser
     qtbot.waitUntil(lambda: window.browser.detail.content.toPlainText() == "The cat's name is Miso", timeout=10_000)
+    # The keyboard goes along to the list (it landed on the navigation rail, where Down changed the page).
+    assert QApplication.focusWidget() is window.browser.table
 
 
 def test_delete_to_trash_and_restore(qtbot, desktop):
@@ -174,6 +176,8 @@ def test_delete_to_trash_and_restore(qtbot, desktop):
 def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
     capture = desktop.quick_capture
     capture.open_for(desktop.services, ["default", "work"])
+    qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)  # nothing written yet: said, not silent
+    assert "Write the memory first." in capture.message.text() and capture.isVisible()
     capture.namespace.setCurrentText("work")
     capture.memory_type.setCurrentText("task")
     capture.tags.setText("todo")
