@@ -129,14 +129,19 @@ class CommandPalette(QDialog):
     def _on_query_text_changed(self, text: str) -> None:
         words = text.lower().split()
         self.results.clear()
-        for action in self._actions:
+        matching = [a for a in self._actions
+                    if all(w in a.text().replace("&", "").rstrip("…").lower() for w in words)]
+        # Commands that cannot run now come last, greyed, and say so: left out, typing "trash" with nothing
+        # selected answered that no command matches, as if "Move to trash" did not exist.
+        for action in sorted(matching, key=lambda a: not a.isEnabled()):
             name = action.text().replace("&", "").rstrip("…")
-            if action.isEnabled() and all(w in name.lower() for w in words):
-                item = QListWidgetItem(action.icon(), name)
-                item.setData(Qt.UserRole, self._actions.index(action))
-                item.setData(SHORTCUT, action.shortcut().toString(QKeySequence.NativeText))
-                self.results.addItem(item)
-        self.results.setCurrentRow(0)
+            item = QListWidgetItem(action.icon(), name if action.isEnabled() else f"{name} (not available now)")
+            item.setData(Qt.UserRole, self._actions.index(action))
+            item.setData(SHORTCUT, action.shortcut().toString(QKeySequence.NativeText))
+            if not action.isEnabled():
+                item.setFlags(Qt.NoItemFlags)
+            self.results.addItem(item)
+        self.results.setCurrentRow(0 if any(a.isEnabled() for a in matching) else -1)
         self.none.setText(f"No command matches “{text.strip()}”.")
         self.none.setVisible(self.results.count() == 0)
 
@@ -155,5 +160,7 @@ class CommandPalette(QDialog):
 
     def _run(self, item: QListWidgetItem) -> None:
         action = self._actions[int(item.data(Qt.UserRole))]
+        if not action.isEnabled():
+            return
         self.close()
         action.trigger()
