@@ -33,7 +33,7 @@ from memvault.sharing.person import PersonIdentity
 from memvault.sync import incoming, merge, replica
 from memvault.sync.engine import mass_delete_guard
 from memvault.sync.segments import SegmentHeader, digest, read_file, write_file
-from memvault.sync.targets.base import ID, SEQ, Target, seq_name
+from memvault.sync.targets.base import ID, SEGMENT_MAX_BYTES, SEQ, SMALL_FILE_MAX_BYTES, Target, seq_name
 from memvault.vault import share_store
 from memvault.vault import sync_store as store
 from memvault.vault.engine import Database
@@ -96,8 +96,12 @@ class ShareEngine:
         for name in sorted(listed - set(entries)):
             if _DIGEST.match(name):
                 try:
-                    entries[name] = self.target.get(prefix + name)
+                    entries[name] = self.target.get(prefix + name, SMALL_FILE_MAX_BYTES)
                 except NotFound:
+                    continue
+                except DamagedData as exc:  # planted, larger than any entry: not read into memory
+                    if report is not None:
+                        report.problems.append(exc.message)
                     continue
         for name in sorted(set(entries) - listed):
             self.target.put_new(prefix + name, entries[name])  # deleted or rolled back on the target
@@ -279,9 +283,11 @@ class ShareEngine:
         """``(why refused or "wait" or None, ops, file bytes, head when signed by the writer)``."""
         person, device = writer.split("/")
         try:
-            data = self.target.get(self._ops_name(writer, seq))
+            data = self.target.get(self._ops_name(writer, seq), SEGMENT_MAX_BYTES)
         except NotFound:
             return "wait", [], None, None
+        except DamagedData as exc:  # larger than any segment a member writes: refused unread
+            return exc.message, [], None, None
         signer = roster.known_key(person)
         if signer is None:
             return f"person {person[:8]} is not a member of this shared namespace", [], data, None

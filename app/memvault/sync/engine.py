@@ -64,7 +64,8 @@ STUCK = "sync_stuck"
 #: ``{device: seq}``: the newest segment of each removed device already reported as ignored.
 #: Ops per segment (a segment also stops growing at about 8 MB of op text).
 SEGMENT_OPS = 5000
-_SEGMENT_BYTES = 8 << 20
+#: A segment takes ops until they pass this many bytes (readers refuse a file over SEGMENT_MAX_BYTES).
+SEGMENT_BYTES = 8 << 20
 #: A clock this far ahead of ours is not followed: its ops are held (see :mod:`memvault.sync.skew`).
 MAX_SKEW_MS = skew.MAX_DRIFT_MS
 
@@ -161,7 +162,7 @@ class SyncEngine:
             for _, text in rows:
                 size += len(text)
                 take += 1
-                if size > _SEGMENT_BYTES:
+                if size > SEGMENT_BYTES:
                     break
             rows = rows[:take]
             header = SegmentHeader(self.group, self.device_id, "ops", seq, self.ring.current)

@@ -99,3 +99,49 @@ def test_membership_entries_deleted_on_the_target_are_written_back(make_person, 
         cara_again = make_person("cara-again")
         cara_again.sharing.import_key_file(cara.sharing.export_key_file("cara's key file"), "cara's key file")
         cara_again.sharing.join(info.invite, target)
+
+
+def test_files_planted_larger_than_members_write_are_refused_unread(make_person, tmp_path):
+    """The storage may plant a file of any size where members read: a membership entry or a segment larger than
+    any a member writes is reported and never read into memory (2 GB, sparse on disk)."""
+    import os
+
+    root = tmp_path / "shared"
+    target = TargetConfig("folder", str(root))
+    anna, ben = make_person("anna"), make_person("ben")
+    info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
+    ben.sharing.join(info.invite, target)
+    roster_dir = next(root.rglob("roster"))
+    planted_entry = roster_dir / ("ab" * 32)
+    with open(planted_entry, "wb") as fh:
+        fh.truncate(2 << 30)
+    ben.memories.create(MemoryCreate(namespace="ops", content="sent by ben"))
+    ben.sharing.sync_now()
+    ben_segment = next(p for p in root.rglob("ops/*/*/*") if p.is_file())
+    planted_segment = ben_segment.with_name(f"{int(ben_segment.name) + 1:010d}")
+    with open(planted_segment, "wb") as fh:
+        fh.truncate(2 << 30)
+    result = anna.sharing.sync_now()
+    assert any("holds more than 1,048,576 bytes" in p for p in result.problems), result.problems
+    assert any(planted_segment.name in r and "holds more than 67,108,864 bytes" in r for r in result.refused), \
+        result.refused
+    assert {m.content for m in anna.memories.list(MemoryFilter(namespace="ops")).items} == {"sent by ben"}
+    os.remove(planted_entry)
+    os.remove(planted_segment)
+
+
+def test_a_share_segment_stays_under_the_size_readers_take(make_person, tmp_path):
+    """2,000 long memories went out as one file; now a segment ends once it passes 8 MiB, as device sync's do."""
+    root = tmp_path / "shared"
+    target = TargetConfig("folder", str(root))
+    anna, ben = make_person("anna"), make_person("ben")
+    info = anna.sharing.share("ops", with_key=ben.sharing.my_key(), role="write", target=target)
+    ben.sharing.join(info.invite, target)
+    long_text = "a long runbook line, " * 2_300  # ~48,000 characters
+    ben.memories.create_batch([MemoryCreate(namespace="ops", content=f"{i}: {long_text}") for i in range(100)])
+    ben.memories.create_batch([MemoryCreate(namespace="ops", content=f"{i + 100}: {long_text}") for i in range(100)])
+    ben.sharing.sync_now()
+    segments = [p for p in root.rglob("ops/*/*/*") if p.is_file()]
+    assert len(segments) >= 2 and max(p.stat().st_size for p in segments) < 12 << 20
+    anna.sharing.sync_now()
+    assert anna.memories.count(MemoryFilter(namespace="ops")) == 200
