@@ -19,12 +19,16 @@ def finite(data: bytes) -> bool:
     return len(data) % 4 == 0 and bool(np.isfinite(np.frombuffer(data, dtype="<f4")).all())
 
 
+def sound_rows(rows: np.ndarray) -> np.ndarray:
+    """Per row of ``rows`` (any float type): whether it is finite and of unit length."""
+    wide = rows.astype(np.float64)
+    finite = np.isfinite(wide).all(axis=1)
+    lengths = np.linalg.norm(np.where(np.isfinite(wide), wide, 0.0), axis=1)
+    return finite & (np.abs(lengths - 1.0) <= LENGTH_TOLERANCE)
+
+
 def sound(data: bytes, dimension: int) -> bool:
     """Whether ``data`` (rows of ``dimension`` little-endian float32 values) holds finite, unit-length vectors."""
     if dimension < 1 or len(data) % (4 * dimension):
         return False
-    rows = np.frombuffer(data, dtype="<f4").reshape(-1, dimension)
-    if not np.isfinite(rows).all():
-        return False
-    lengths = np.linalg.norm(rows.astype(np.float64), axis=1)
-    return bool(np.all(np.abs(lengths - 1.0) <= LENGTH_TOLERANCE))
+    return bool(sound_rows(np.frombuffer(data, dtype="<f4").reshape(-1, dimension)).all())

@@ -145,7 +145,7 @@ class IntegrityService:
                 lambda: self._write(checks.remove_orphans, found.orphan_chunks, found.orphan_vectors)) is not None:
             done.append(f"removed {len(found.orphan_vectors)} vectors and {len(found.orphan_chunks)} chunks "
                         "that belonged to no memory")
-        waiting = sorted(set(found.missing_vectors) | set(found.unqueued))
+        waiting = sorted(set(found.missing_vectors) | set(found.unqueued) | set(found.unsound_vectors))
         if waiting:
             queued = self._attempt(done, "queue memories for embedding",
                                    lambda: self._write(checks.requeue, waiting, self._wall()))
@@ -209,6 +209,11 @@ def _problems(found: checks.Findings, skipped: dict[str, str]) -> list[Integrity
         add(IntegrityProblem("vectors", f"{len(found.missing_vectors)} memories marked ready lack vectors (semantic "
                              "search misses them); `memvault check --repair` embeds them again",
                              len(found.missing_vectors), True))
+    if found.unsound_vectors:
+        add(IntegrityProblem("vectors", f"{len(found.unsound_vectors)} memories have vectors no model makes (not "
+                             "finite, or not unit length: such a memory can come first for any query); "
+                             "`memvault check --repair` embeds them again",
+                             len(found.unsound_vectors), True))
     orphans = len(found.orphan_vectors) + len(found.orphan_chunks)
     if orphans:
         add(IntegrityProblem("vectors", f"{orphans} vectors or chunks belong to no memory; "

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from memvault.domain import vector_values
 from memvault.domain.enums import EmbeddingStatus
 from memvault.vault import memories as memory_writes
 from memvault.vault import fts as keyword_index
@@ -40,6 +41,8 @@ class Findings:
     fts_missing: list[int] = field(default_factory=list)
     fts_orphans: list[int] = field(default_factory=list)
     missing_vectors: list[int] = field(default_factory=list)
+    #: Memories with a stored vector no model makes (NaN, infinite, or not unit length).
+    unsound_vectors: list[int] = field(default_factory=list)
     orphan_chunks: list[int] = field(default_factory=list)
     orphan_vectors: list[int] = field(default_factory=list)
     unqueued: list[int] = field(default_factory=list)
@@ -107,6 +110,12 @@ def check_rows(conn: Connection, found: Findings) -> None:
         if m.embedding_status == ready and (not ids or any(c not in vecs for c in ids)) and mid not in jobs:
             missing.append(mid)
     found.missing_vectors = sorted(missing)
+    # Such a vector came first for every query (a crafted bundle's, before imports checked them).
+    bad_chunks: set[int] = set()
+    for ids, matrix in vectors.scan(conn.connection.dbapi_connection):
+        bad_chunks.update(ids[~vector_values.sound_rows(matrix)].tolist())
+    found.unsound_vectors = sorted({chunks[c] for c in bad_chunks if c in chunks and chunks[c] in memories}
+                                   - set(jobs))
     processing = EmbeddingStatus.PROCESSING.value
     found.unqueued = sorted(mid for mid, m in memories.items() if m.embedding_status == processing and mid not in jobs)
     found.counts = {

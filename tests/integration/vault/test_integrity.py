@@ -93,6 +93,29 @@ def test_missing_and_orphaned_vectors_are_found_requeued_and_removed(services):
     assert services.memories.get(made[4].id).embedding_status is EmbeddingStatus.READY
 
 
+def test_vectors_no_model_makes_are_found_and_embedded_again(services):
+    """A NaN vector (a crafted bundle's, before imports checked them) ranked its memory first for any query;
+    `memvault check` said the vault was intact."""
+    import numpy as np
+
+    made = _fill(services)
+    with services.vault.db.write() as conn:
+        chunks = conn.execute(text("SELECT id, length(vector) FROM chunks JOIN chunk_vectors ON chunk_id = id "
+                                   "WHERE memory_id IN (:a, :b)"), {"a": made[5].rowid, "b": made[6].rowid}).all()
+        for (chunk, size), value in zip(chunks, (np.nan, 7.0)):
+            conn.execute(text("UPDATE chunk_vectors SET vector = :v WHERE chunk_id = :c"),
+                         {"v": np.full(size // 2, value, dtype=np.float16).tobytes(), "c": chunk})
+    report = services.integrity.check()
+    [problem] = report.problems
+    assert problem.check == "vectors" and problem.repairable and "2 memories have vectors no model makes" in \
+        problem.message
+    repaired = services.integrity.repair()
+    assert any("queued 2 memories" in line for line in repaired.repaired)
+    services.worker.drain()
+    assert services.integrity.check().ok
+    assert services.memories.get(made[5].id).embedding_status is EmbeddingStatus.READY
+
+
 def test_a_flipped_byte_is_found_and_not_offered_for_repair(settings, embedder):
     svc = create_vault(settings, PASSPHRASE, embedder, background=False)
     made = _fill(svc, 40)
