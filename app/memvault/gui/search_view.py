@@ -180,7 +180,11 @@ class SearchView(QWidget):
         self._generation += 1
         if not text:
             self.results.clear()
-            self.result_stack.setCurrentWidget(self.results)
+            # Before typing, what to type: a blank white box said nothing.
+            self.empty.setText(f"Ask about what is stored {self._where()}, in your own words: “where does my "
+                               "sister live”, “which editor do I use”.\nHybrid finds by meaning and words "
+                               "together; keyword finds exact words only.")
+            self.result_stack.setCurrentWidget(self.empty)
             self.status.setText("")
             self.show_weak.hide()
             return

@@ -23,6 +23,8 @@ def test_search_names_its_scope_and_an_empty_result_points_to_other_namespaces(q
     search.set_namespace("work")
     assert search.scope.isVisibleTo(search) and search.scope.text() == "in work"
     assert "work" in search.query.placeholderText()
+    # Before typing, the page says what to type (a blank box said nothing).
+    assert search.result_stack.currentWidget() is search.empty and search.empty.text().startswith("Ask about what is stored in work")
     _search(qtbot, search, "who is my boss")
     assert search.result_stack.currentWidget() is search.empty
     text = search.empty.text()
