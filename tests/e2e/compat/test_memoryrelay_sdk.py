@@ -23,6 +23,8 @@ from memoryrelay.models import (
     MemoryUpdate,
 )
 
+from memvault.domain.models import MemoryFilter
+
 pytestmark = pytest.mark.slow  # the real model: search and classification by meaning
 
 
@@ -165,3 +167,14 @@ def test_native_root_accepts_put_and_parallel_embeddings(api):
             "jasmine tea")
         assert root.memories.batch_create(BatchMemoryRequest(memories=[
             BatchMemoryItem(content="The user runs on Sundays", agent_id="a1")])).succeeded == 1
+
+
+def test_a_write_only_key_creates_once_through_the_sdk_and_reads_no_content(api):
+    """The receipt lacked the fields the SDK's Memory requires: create() raised a pydantic error after the write
+    succeeded, and a retry wrapper stored the memory again on every attempt."""
+    _, write_only = api.services.keys.create("relay-wo", "write")
+    with MemoryRelay(api_key=write_only, base_url=f"{api.url}/compat/memoryrelay") as client:
+        made = client.memories.create(MemoryCreate(agent_id="wo-agent", content="The user's flight lands at 18:40"))
+    assert made.id and made.content == "" and made.object == "memory_receipt"
+    assert api.services.memories.count(MemoryFilter(namespace="relay-wo")) == 1
+    assert api.services.memories.get(made.id).content == "The user's flight lands at 18:40"

@@ -121,10 +121,15 @@ class MaintenanceIn(Lenient):
 
 
 def _written(key: ApiKey, m: Memory, **extra: Any) -> dict[str, Any]:
-    """The memory for a key that may read it; only its id and statuses for a write-only key."""
+    """The memory for a key that may read it; only its id and statuses for a write-only key.
+
+    The receipt carries the fields the SDK's Memory requires, empty or the key's own (content "", agent_id the
+    namespace): without them the SDK raised after the write had succeeded, and a retry stored it again."""
     if key.allows(Scope.READ):
         return view.memory(m, **extra)
-    return {"id": m.id, "object": "memory_receipt", "embedding_status": m.embedding_status.value, **extra}
+    return {"id": m.id, "object": "memory_receipt", "embedding_status": m.embedding_status.value,
+            "content": "", "agent_id": key.namespace, "created_at": int(m.created_at),
+            "updated_at": int(m.updated_at), **extra}
 
 
 @router.post("/v1/memories", status_code=201)
