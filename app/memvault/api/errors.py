@@ -160,10 +160,16 @@ def render_domain(path: str, exc: e.MemvaultError) -> JSONResponse:
 
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
-    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+    errors = exc.errors()
+    if any(err.get("type") == "json_invalid" for err in errors):
         return "the request body is not valid JSON"
-    for err in exc.errors()[:5]:
+    for err in errors[:5]:
         loc = tuple(err.get("loc", ()))
+        if loc == ("body",):
+            # The whole body: missing, or not an object ("Field required" alone named nothing).
+            parts.append("this route takes a JSON object as its request body" if err.get("type") != "missing"
+                         else "the request body is missing: send a JSON object (Content-Type: application/json)")
+            continue
         # The first part says where the value was (body, query string, path); a field may be named "query" too.
         where = ".".join(str(p) for p in (loc[1:] if loc[:1] and loc[0] in ("body", "query", "path", "header")
                                           else loc))

@@ -56,6 +56,11 @@ def test_malformed_requests_never_500(c):
     r = c.get("/v1/nothing-here")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     assert c.put("/v1/memories").status_code == 405
+    # A body missing or not an object is said so ("Field required" alone named nothing).
+    missing = c.post("/v1/memories")
+    assert missing.status_code == 422 and missing.json()["error"]["message"].startswith("the request body is missing")
+    listed = c.post("/v1/memories", content=b"[1,2,3]", headers={"content-type": "application/json"})
+    assert listed.json()["error"]["message"] == "this route takes a JSON object as its request body"
 
 
 def test_batch_reports_per_item_with_timing(c):
