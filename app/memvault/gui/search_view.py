@@ -272,6 +272,10 @@ class SearchView(QWidget):
             if self.results.currentRow() < 0:
                 self.results.setCurrentRow(0)
             return True
+        if (watched is self.query and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape
+                and self.query.text()):
+            self.query.clear()  # Esc clears the question, as in a browser's or launcher's search field
+            return True
         return super().eventFilter(watched, event)
 
     def _on_results_item_activated(self, item: QListWidgetItem) -> None:

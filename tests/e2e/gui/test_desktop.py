@@ -141,6 +141,10 @@ def test_search_by_keyboard_down_from_the_query_and_enter_opens(qtbot, desktop):
     qtbot.waitUntil(lambda: QApplication.focusWidget() is search.query, timeout=5_000)
     qtbot.keyClicks(search.query, "Miso")
     qtbot.waitUntil(lambda: search.results.count() > 0, timeout=20_000)
+    qtbot.keyClick(search.query, Qt.Key_Escape)  # Esc clears the question
+    assert search.query.text() == "" and QApplication.focusWidget() is search.query
+    qtbot.keyClicks(search.query, "Miso")
+    qtbot.waitUntil(lambda: search.results.count() > 0, timeout=20_000)
     qtbot.keyClick(search.query, Qt.Key_Down)
     assert QApplication.focusWidget() is search.results and search.results.currentRow() == 0
     qtbot.keyClick(search.results, Qt.Key_Return)
