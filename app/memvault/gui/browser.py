@@ -38,7 +38,7 @@ EMPTY_VAULT = ("<p style='font-size:130%'><b>Nothing remembered yet</b></p>"
                "3. Find anything by meaning: <b>Search</b> (Ctrl+F), or any command with Ctrl+K.</p>"
                "<p>Help → Getting started explains more.</p>")
 EMPTY_TRASH = "The trash is empty."
-NO_MATCH = "No memories match these filters."
+NO_MATCH = 'No memories match these filters. <a href="clear">Clear filters</a>'
 
 
 class BrowserView(QWidget):
@@ -103,6 +103,8 @@ class BrowserView(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("font-size: 110%; padding: 24px; background: transparent;")
         self.empty.hide()
+        self.empty.setTextInteractionFlags(Qt.LinksAccessibleByMouse | Qt.LinksAccessibleByKeyboard)
+        self.empty.linkActivated.connect(self._on_empty_link_activated)
         QVBoxLayout(self.table.viewport()).addWidget(self.empty)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
@@ -180,6 +182,9 @@ class BrowserView(QWidget):
         self._reselect = self._selected_id()
         self.model.set_filter(self.current_filter())
         self._update_buttons()
+
+    def _on_empty_link_activated(self, _link: str) -> None:
+        self.filters.clear_all()
 
     def filters_active(self) -> bool:
         """Whether anything beyond the namespace or trash narrows the list."""

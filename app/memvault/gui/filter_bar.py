@@ -214,6 +214,19 @@ class FilterBar(QWidget):
             include_expired=self.include_expired.isChecked(), only_deleted=only_deleted,
             only_conflicts=self.only_conflicts.isChecked(), changed_by=_person_id(self.person_filter.text()))
 
+    def clear_all(self) -> None:
+        """Every field back to "any" (the empty list's "Clear filters"); the list is read again once."""
+        fields = (self.type_filter, self.tier_filter, self.period_filter, self.tags_filter, self.agent_filter,
+                  self.user_filter, self.session_filter, self.project_filter, self.metadata_filter,
+                  self.person_filter, self.min_importance, self.include_archived, self.include_expired,
+                  self.only_conflicts)
+        for widget in fields:
+            widget.blockSignals(True)
+            self._clear(widget)
+            widget.blockSignals(False)
+        self._debounce.stop()
+        self.filters_changed.emit()
+
     def narrows(self) -> bool:
         """Whether any field narrows the list beyond its namespace or the trash."""
         return self.memory_filter(MemoryFilter.namespace, False) != MemoryFilter()

@@ -390,9 +390,12 @@ def test_empty_states_say_what_to_do(qtbot, desktop):
     _wait_total(qtbot, desktop, 1)
     assert not browser.empty.isVisibleTo(browser)
     browser.type_filter.setCurrentText("task")
+    browser.filters.agent_filter.setText("nobody")
     _wait_total(qtbot, desktop, 0)
-    assert browser.empty.text() == NO_MATCH
-    browser.type_filter.setCurrentIndex(0)
+    assert browser.empty.text() == NO_MATCH and "Clear filters" in NO_MATCH
+    browser.empty.linkActivated.emit("clear")  # the link clears every filter at once
+    _wait_total(qtbot, desktop, 1)
+    assert browser.type_filter.currentIndex() == 0 and browser.filters.agent_filter.text() == ""
     _select_sidebar(desktop.window, "Trash")
     _wait_total(qtbot, desktop, 0)
     assert browser.empty.text() == EMPTY_TRASH and not browser.purge_button.isEnabled()
