@@ -35,7 +35,7 @@ from memvault.sharing.engine import KEEP_REPORTED, ShareEngine, ShareReport, kep
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import replica
 from memvault.sync import snapshots as sync_snapshots
-from memvault.sync.engine import SEGMENT_BYTES
+from memvault.sync.engine import within_segment
 from memvault.sync.targets.factory import TargetConfig, open_new_target, open_target
 from memvault.vault import share_store
 from memvault.vault import sync_store as store
@@ -293,7 +293,7 @@ class SharingService:
                     rows = store.outbox_after(conn, 0, _SEGMENT_OPS, only=ns)
                 if not rows:
                     break
-                rows = _within_segment(rows)
+                rows = within_segment(rows)  # 2,000 long memories made one file larger than readers take
                 if roster.role_of(me) not in ("write", "admin"):
                     reports[ns].problems.append(f"{len(rows)} change(s) made here were not sent: this person is "
                                                 f"{roster.role_of(me) or 'not a member'} in {ns!r}")
@@ -348,17 +348,6 @@ class SharingService:
         for info in self.list():
             names.update({m.person: m.name for m in info.members if m.name})
         return names
-
-
-def _within_segment(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The first of ``rows`` up to the one that passes a segment's size, as device sync cuts its segments:
-    2,000 long memories made one file larger than readers take (they refuse one over 64 MiB unread)."""
-    size = 0
-    for i, (_, text) in enumerate(rows):
-        size += len(text)
-        if size > SEGMENT_BYTES:
-            return rows[:i + 1]
-    return rows
 
 
 def _share_keys(conn: Any) -> list[str]:

@@ -66,6 +66,17 @@ STUCK = "sync_stuck"
 SEGMENT_OPS = 5000
 #: A segment takes ops until they pass this many bytes (readers refuse a file over SEGMENT_MAX_BYTES).
 SEGMENT_BYTES = 8 << 20
+
+
+def within_segment(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The first of the outbox ``rows`` (position, op text) up to the one that passes :data:`SEGMENT_BYTES`:
+    what one segment carries, for device sync and for a shared namespace alike."""
+    size = 0
+    for i, (_, text) in enumerate(rows):
+        size += len(text)
+        if size > SEGMENT_BYTES:
+            return rows[:i + 1]
+    return rows
 #: A clock this far ahead of ours is not followed: its ops are held (see :mod:`memvault.sync.skew`).
 MAX_SKEW_MS = skew.MAX_DRIFT_MS
 
@@ -157,14 +168,7 @@ class SyncEngine:
                 continue  # stamped back (this clock ran ahead when they were made): read them again
             if not vetted:
                 return
-            rows = vetted
-            size, take = 0, 0
-            for _, text in rows:
-                size += len(text)
-                take += 1
-                if size > SEGMENT_BYTES:
-                    break
-            rows = rows[:take]
+            rows = within_segment(vetted)
             header = SegmentHeader(self.group, self.device_id, "ops", seq, self.ring.current)
             data = write_file(header, self.ring.key, {"first": rows[0][0], "last": rows[-1][0], "count": len(rows),
                                                       "prev": prev}, (text for _, text in rows), self.me.sign_private)

@@ -84,11 +84,16 @@ def setting_keys(conn: Connection, prefix: str) -> list[str]:
                              {"n": len(prefix), "p": prefix}).scalars())
 
 
+def _namespace_roles(conn: Connection) -> list[tuple[str | None, str | None]]:
+    """``(namespace, this person's role)`` of each share this vault keeps (``share_config:<share>`` settings)."""
+    return [tuple(row) for row in conn.execute(text(
+        "SELECT json_extract(value, '$.namespace'), json_extract(value, '$.role') FROM settings "
+        "WHERE substr(key, 1, 13) = 'share_config:'"))]
+
+
 def shared_namespaces(conn: Connection) -> frozenset[str]:
-    """The namespaces of the shares this vault keeps (``share_config:<share>`` settings, sharing's own)."""
-    return frozenset(n for n in conn.execute(text(
-        "SELECT json_extract(value, '$.namespace') FROM settings WHERE substr(key, 1, 13) = 'share_config:'")).scalars()
-        if n)
+    """The namespaces of the shares this vault keeps (sharing's own settings)."""
+    return frozenset(n for n, _ in _namespace_roles(conn) if n)
 
 
 def refuse_read_only(conn: Connection, namespaces: Iterable[str]) -> None:
@@ -100,9 +105,7 @@ def refuse_read_only(conn: Connection, namespaces: Iterable[str]) -> None:
     wanted = set(namespaces)
     if not wanted:
         return
-    read_only = set(conn.execute(text(
-        "SELECT json_extract(value, '$.namespace') FROM settings WHERE substr(key, 1, 13) = 'share_config:' "
-        "AND json_extract(value, '$.role') = 'read'")).scalars())
+    read_only = {n for n, role in _namespace_roles(conn) if role == "read"}
     refused = sorted(wanted & read_only)
     if refused:
         raise Forbidden(f"namespace {refused[0]!r} is shared with you read-only, so nothing was changed: an admin "
