@@ -11,8 +11,9 @@ quarter of them flagged on the tuning set's small vaults). So
 lowest relevance that still flags nearly every correct first answer while
 questions about nothing stored stay below it. Its precision and recall, per
 set and vault size: ``docs/benchmarks.md`` ("Good match"). Semantic mode's
-cosine similarity keeps the point of a fit on similarity alone (compatibility
-profiles map hosted APIs' thresholds onto it).
+cosine similarity keeps the point of a fit on similarity alone. Compatibility
+profiles map a hosted API's thresholds and scores onto the point of the mode
+they search in, so a client's default threshold keeps what this flag keeps.
 """
 
 from __future__ import annotations
@@ -40,29 +41,41 @@ def is_good_match(score: float, mode: SearchMode) -> bool:
     return True
 
 
-def provider_similarity(threshold: float, provider_default: float) -> float:
-    """A hosted API's cosine threshold on this model's similarity scale.
+def _good_point(mode: SearchMode) -> float:
+    if mode is SearchMode.HYBRID:
+        return GOOD_MATCH
+    if mode is SearchMode.SEMANTIC:
+        return GOOD_MATCH_SIMILARITY
+    raise ValueError(f"{mode.value} scores have no good-match point")
+
+
+def provider_threshold(threshold: float, provider_default: float,
+                       mode: SearchMode = SearchMode.SEMANTIC) -> float:
+    """A hosted API's threshold on this model's scale for ``mode``.
 
     Compatibility profiles follow APIs whose default thresholds were chosen for
     other embedding models (text-embedding-3-small's cosines sit lower than this
     model's, older models' much higher). The mapping is piecewise linear through
-    (0, 0), (provider's default, :data:`GOOD_MATCH_SIMILARITY`) and (1, 1): a
+    (0, 0), (provider's default, the mode's good-match point) and (1, 1): a
     client's default means "a good match" on either side, and a stricter or
     looser threshold stays stricter or looser in proportion.
     """
+    good = _good_point(mode)
     if threshold <= provider_default:
-        return threshold / provider_default * GOOD_MATCH_SIMILARITY
+        return threshold / provider_default * good
     above = (threshold - provider_default) / (1 - provider_default)
-    return GOOD_MATCH_SIMILARITY + above * (1 - GOOD_MATCH_SIMILARITY)
+    return good + above * (1 - good)
 
 
-def to_provider_similarity(similarity: float, provider_default: float) -> float:
-    """The inverse of :func:`provider_similarity`: this model's similarity on the provider's scale.
+def provider_score(score: float, provider_default: float, mode: SearchMode = SearchMode.SEMANTIC) -> float:
+    """The inverse of :func:`provider_threshold`: a score of ``mode`` on the provider's 0..1 scale.
 
     Profiles report scores this way, so a client comparing a score with its
     own threshold decides as the search did.
     """
-    if similarity <= GOOD_MATCH_SIMILARITY:
-        return similarity / GOOD_MATCH_SIMILARITY * provider_default
-    above = (similarity - GOOD_MATCH_SIMILARITY) / (1 - GOOD_MATCH_SIMILARITY)
+    good = _good_point(mode)
+    score = min(1.0, max(0.0, score))
+    if score <= good:
+        return score / good * provider_default
+    above = (score - good) / (1 - good)
     return provider_default + above * (1 - provider_default)

@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from memvault.domain.enums import SearchMode
 from memvault.ranking import fusion, good_match, keyword, turn_context
 
 # The shipped fit, copied: similarity, coverage, BM25 (over BM25 + 20), bias; assistant, previous, next.
@@ -55,19 +56,28 @@ def test_coverage_is_the_share_of_query_stems_among_the_texts_own_stems(query):
         assert keyword.coverage(stems, text) == pytest.approx(expected), text
 
 
+@pytest.mark.parametrize("mode, good", [(SearchMode.SEMANTIC, 0.455), (SearchMode.HYBRID, 0.025)])
 @pytest.mark.parametrize("default", [0.3, 0.7])
-def test_provider_thresholds_map_their_default_to_a_good_match_and_keep_their_order(default):
-    assert good_match.provider_similarity(default, default) == pytest.approx(0.455)
-    assert good_match.provider_similarity(0.0, default) == 0.0
-    assert good_match.provider_similarity(1.0, default) == pytest.approx(1.0)
-    # Half way from the default to 1 lands half way from 0.455 to 1.
-    assert good_match.provider_similarity((default + 1) / 2, default) == pytest.approx(0.7275)
+def test_provider_thresholds_map_their_default_to_a_good_match_and_keep_their_order(default, mode, good):
+    assert good_match.provider_threshold(default, default, mode) == pytest.approx(good)
+    assert good_match.provider_threshold(0.0, default, mode) == 0.0
+    assert good_match.provider_threshold(1.0, default, mode) == pytest.approx(1.0)
+    # Half way from the default to 1 lands half way from the good-match point to 1.
+    assert good_match.provider_threshold((default + 1) / 2, default, mode) == pytest.approx((good + 1) / 2)
     points = [i / 20 for i in range(21)]
-    mapped = [good_match.provider_similarity(t, default) for t in points]
+    mapped = [good_match.provider_threshold(t, default, mode) for t in points]
     assert mapped == sorted(mapped)
     for t in points:
-        assert good_match.to_provider_similarity(good_match.provider_similarity(t, default), default) == \
+        assert good_match.provider_score(good_match.provider_threshold(t, default, mode), default, mode) == \
             pytest.approx(t)
+    # A score is shown at or above the client's threshold exactly when the search kept it.
+    assert good_match.provider_score(good, default, mode) == pytest.approx(default)
+    assert good_match.provider_score(-0.5, default, mode) == 0.0 and good_match.provider_score(2, default, mode) == 1.0
+
+
+def test_keyword_scores_have_no_good_match_point_to_map_onto():
+    with pytest.raises(ValueError, match="keyword"):
+        good_match.provider_threshold(0.7, 0.7, SearchMode.KEYWORD)
 
 
 def test_graph_evidence_does_not_move_the_shipped_score(monkeypatch):

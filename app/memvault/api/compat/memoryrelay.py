@@ -170,19 +170,14 @@ def _filter(key: ApiKey, body: SearchIn | ContextIn) -> MemoryFilter:
                         include_archived=body.include_archived, include_confidential=body.include_confidential)
 
 
-def _scored(mode: SearchMode, score: float) -> float:
-    # Semantic scores are cosines, shown on MemoryRelay's scale; hybrid and keyword scores are already 0..1.
-    return round(view.to_scale(score) if mode is SearchMode.SEMANTIC else min(1.0, max(0.0, score)), 6)
-
-
 @router.post("/v1/memories/search")
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
     mode = body.search_mode
-    min_score = view.from_scale(body.min_score) if mode is SearchMode.SEMANTIC else body.min_score
+    min_score = view.from_scale(body.min_score, mode)
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=min_score,
                                                 filter=_filter(key, body), debug=body.debug))
     services.usage.record(key.id, searches=1)
-    data = [{"memory": view.memory(h.memory), "score": _scored(mode, h.score)} for h in result.hits]
+    data = [{"memory": view.memory(h.memory), "score": round(view.to_scale(h.score, mode), 6)} for h in result.hits]
     meta: dict[str, Any] = {}
     if body.compress:
         packed = services.compressor.compress(result.hits, body.query, body.max_context_tokens)
@@ -198,7 +193,7 @@ def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
 def context(body: ContextIn, key: ReadKey, services: ServicesDep) -> dict:
     """The most relevant memories as one text block for a prompt, within ``max_tokens`` when given."""
     result = services.search.search(SearchQuery(body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
-                                                min_score=view.from_scale(body.threshold),
+                                                min_score=view.from_scale(body.threshold, SearchMode.SEMANTIC),
                                                 filter=_filter(key, body)))
     services.usage.record(key.id, searches=1)
     if body.max_tokens is not None:

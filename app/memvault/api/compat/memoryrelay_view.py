@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from memvault.api.compat.field_view import field_view
-from memvault.domain.enums import MemoryType
+from memvault.domain.enums import MemoryType, SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import Memory
 from memvault.ranking import good_match
@@ -46,13 +46,21 @@ def given_type(name: str | None) -> str | None:
     return name
 
 
-def to_scale(similarity: float) -> float:
-    """This model's cosine on MemoryRelay's 0..1 scale."""
-    return min(1.0, max(0.0, good_match.to_provider_similarity(similarity, GOOD_MATCH)))
+def to_scale(score: float, mode: SearchMode) -> float:
+    """A score of ``mode`` on MemoryRelay's 0..1 scale, where its good match (0.7) is this mode's.
+
+    Keyword hits each contain the words asked for: their 0..1 scores are shown as they are.
+    """
+    if mode is SearchMode.KEYWORD:
+        return min(1.0, max(0.0, score))
+    return good_match.provider_score(score, GOOD_MATCH, mode)
 
 
-def from_scale(min_score: float) -> float:
-    return good_match.provider_similarity(min_score, GOOD_MATCH)
+def from_scale(min_score: float, mode: SearchMode) -> float:
+    """A ``min_score`` on MemoryRelay's scale as this mode's score."""
+    if mode is SearchMode.KEYWORD:
+        return min_score
+    return good_match.provider_threshold(min_score, GOOD_MATCH, mode)
 
 
 def memory(m: Memory, **extra: Any) -> dict[str, Any]:

@@ -61,15 +61,17 @@ def store(body: StoreIn, key: WriteKey, services: ServicesDep) -> dict:
 def search(key: ReadKey, services: ServicesDep, query: Annotated[str, d.doc_query(**d.QUERY)],
            limit: Annotated[int, d.doc_query(minimum=1, maximum=limits.SEARCH_LIMIT_MAX)] = 10,
            threshold: Annotated[float, d.doc_query(**d.UNIT)] = DEFAULT_THRESHOLD) -> dict:
-    # Sendryx searches by cosine similarity: semantic mode, threshold and scores on Sendryx's scale.
+    # Sendryx's threshold is a relevance cut whose default must mean a good match here: hybrid relevance,
+    # as for StateBase (this model's cosines miss half of the right answers to "my ..." questions).
     result = services.search.search(SearchQuery(
-        query, mode=SearchMode.SEMANTIC, limit=limit,
-        min_score=good_match.provider_similarity(v.unit_float(threshold, "threshold"), DEFAULT_THRESHOLD),
+        query, mode=SearchMode.HYBRID, limit=limit,
+        min_score=good_match.provider_threshold(v.unit_float(threshold, "threshold"), DEFAULT_THRESHOLD,
+                                                SearchMode.HYBRID),
         filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
     services.usage.record(key.id, searches=1)
     return {"success": True, "query": query, "count": len(result.hits),
             "results": [{**_memory(h.memory),
-                         "similarity": round(good_match.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6)}
+                         "similarity": round(good_match.provider_score(h.score, DEFAULT_THRESHOLD, SearchMode.HYBRID), 6)}
                         for h in result.hits]}
 
 

@@ -150,15 +150,18 @@ def _search(body: SearchIn, key: ApiKey, services: Services, types: tuple[Memory
     v.int_range(body.limit, "limit", 1, 50)
     f = MemoryFilter(namespace=key.namespace, session_id=body.session_id, user_id=body.user_id,
                      memory_types=types, tags=tuple(body.tags or ()), include_confidential=False)
-    # StateBase searches by similarity: semantic mode, threshold and scores on StateBase's scale.
+    # StateBase's threshold is a relevance cut: its default must mean a good match here, and this model's
+    # cosines for a "my ..." question fall below the similarity point for half of the right answers, where
+    # hybrid relevance flags them (docs/benchmarks.md, "Compatibility thresholds on the relevance scale").
     result = services.search.search(SearchQuery(
-        body.query, mode=SearchMode.SEMANTIC, limit=body.limit,
-        min_score=good_match.provider_similarity(v.unit_float(body.threshold, "threshold"), DEFAULT_THRESHOLD),
+        body.query, mode=SearchMode.HYBRID, limit=body.limit,
+        min_score=good_match.provider_threshold(v.unit_float(body.threshold, "threshold"), DEFAULT_THRESHOLD,
+                                                SearchMode.HYBRID),
         filter=f))
     services.usage.record(key.id, searches=1)
     ids = id_permutation(services)
     return {"query": body.query, "data": [
-        memory_out(h.memory, ids, score=round(good_match.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+        memory_out(h.memory, ids, score=round(good_match.provider_score(h.score, DEFAULT_THRESHOLD, SearchMode.HYBRID), 6))
         for h in result.hits]}
 
 

@@ -149,13 +149,13 @@ def context(session_id: str, body: ContextIn, key: ReadKey, services: ServicesDe
     memories: list[dict] = []
     if body.query and body.memory_limit:
         result = services.search.search(SearchQuery(
-            # The memory_limit most similar: the context call takes no threshold.
-            body.query, mode=SearchMode.SEMANTIC, limit=body.memory_limit,
+            # The memory_limit most relevant, ranked as memory search ranks them; the call takes no threshold.
+            body.query, mode=SearchMode.HYBRID, limit=body.memory_limit,
             filter=MemoryFilter(namespace=key.namespace, include_confidential=False)))
         services.usage.record(key.id, searches=1)
         ids = id_permutation(services)
         memories = [memory_out(h.memory, ids,
-                               score=round(good_match.to_provider_similarity(h.score, DEFAULT_THRESHOLD), 6))
+                               score=round(good_match.provider_score(h.score, DEFAULT_THRESHOLD, SearchMode.HYBRID), 6))
                     for h in result.hits]
     turns = sessions.turns(key.namespace, s.id, limit=body.turn_limit, newest_first=True) if body.turn_limit else []
     return {"session_id": s.id, "state": s.state, "memories": memories,
