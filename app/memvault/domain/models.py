@@ -190,6 +190,8 @@ class MemoryFilter:
     #: Only memories that this person (a person id, see :mod:`memvault.sharing.person`) created or changed in a
     #: namespace shared with other people.
     changed_by: str | None = None
+    #: With ``agent_id``: memories stored with no agent match it too (a profile that shows them under a name).
+    agent_id_or_none: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,11 @@ def narrowing(f: MemoryFilter, *, probe: bool = False) -> Where:
     w = Where()
     for name in ("agent_id", "user_id", "session_id", "project"):
         value = getattr(f, name)
-        if value is not None:
+        if value is None:
+            continue
+        if name == "agent_id" and f.agent_id_or_none:
+            w.add("(m.agent_id = :f_agent_id OR m.agent_id IS NULL)", f_agent_id=value)
+        else:
             w.add(f"m.{name} = :f_{name}", **{f"f_{name}": value})
     if f.memory_types:
         sql, names = in_list("f_type", [t.value for t in f.memory_types])

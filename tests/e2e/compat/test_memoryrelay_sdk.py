@@ -178,3 +178,24 @@ def test_a_write_only_key_creates_once_through_the_sdk_and_reads_no_content(api)
     assert made.id and made.content == "" and made.object == "memory_receipt"
     assert api.services.memories.count(MemoryFilter(namespace="relay-wo")) == 1
     assert api.services.memories.get(made.id).content == "The user's flight lands at 18:40"
+
+
+def test_the_agent_id_shown_for_a_memory_of_no_agent_finds_it_again(api):
+    from memvault.domain.models import MemoryCreate as NativeCreate
+
+    _, secret = api.services.keys.create("relay-agentless", "read,write")
+    # Stored without an agent (as MCP, the CLI and the desktop app store), and one by an agent of the profile.
+    plain = api.services.memories.create(NativeCreate(content="The user prefers dark mode",
+                                                      namespace="relay-agentless"))
+    with MemoryRelay(api_key=secret, base_url=f"{api.url}/compat/memoryrelay") as client, api.client(secret) as raw:
+        bot = client.memories.create(MemoryCreate(content="The user's laptop is a ThinkPad", agent_id="support-bot"))
+        api.drain()
+        shown = client.memories.get(plain.memory.id).agent_id
+        assert shown == "relay-agentless"
+        assert [m.id for m in client.memories.list(agent_id=shown).data] == [plain.memory.id]
+        assert [m.id for m in client.memories.list(agent_id="support-bot").data] == [bot.id]
+        found = client.memories.search(MemorySearchRequest(query="dark mode", agent_id=shown))
+        assert [r.memory.id for r in found.data] == [plain.memory.id]
+        # "" (the SDK sends what it is given) is every agent, as the document's "omit to search all agents".
+        assert len(client.memories.search(MemorySearchRequest(query="dark mode", agent_id="")).data) == 2
+        assert raw.get("/compat/memoryrelay/v1/memories", params={"agent_id": ""}).json()["total_count"] == 2

@@ -52,12 +52,14 @@ FILTER = st.builds(
     metadata=st.dictionaries(st.sampled_from(["k", "q\"uote", "it's"]),
                              st.one_of(st.booleans(), st.none(), st.integers(0, 2), st.sampled_from(["v"])), max_size=1),
     include_expired=st.booleans(), include_deleted=st.booleans(), only_deleted=st.booleans(),
-    include_archived=st.booleans(), include_confidential=st.booleans(),
+    include_archived=st.booleans(), include_confidential=st.booleans(), agent_id_or_none=st.booleans(),
 )
 
 
 def _expected(row: dict, f: MemoryFilter) -> bool:
     for name in ("namespace", "agent_id", "session_id"):
+        if name == "agent_id" and f.agent_id_or_none and row[name] is None:
+            continue
         if getattr(f, name) is not None and row[name] != getattr(f, name):
             return False
     if f.memory_types and row["memory_type"] not in {t.value for t in f.memory_types}:
@@ -104,6 +106,22 @@ def test_filter_sql_selects_exactly_what_the_filter_says(rows, f):
     for where in (filters.full(f, NOW), filters.full(f, NOW, probe=True)):
         got = {r[0] for r in db.execute(f"SELECT m.id FROM memories m WHERE {where.sql()}", where.params)}
         assert got == want
+
+
+def test_an_agent_filter_that_takes_no_agent_too_finds_both_and_no_other_agent():
+    db = sqlite3.connect(":memory:")
+    db.executescript(DDL)
+    db.executemany("INSERT INTO memories (id, namespace, agent_id, visibility) VALUES (?, 'a', ?, 'private')",
+                   [(1, "x"), (2, None), (3, "y")])
+
+    def ids(f: MemoryFilter) -> set[int]:
+        w = filters.full(f, NOW)
+        return {r[0] for r in db.execute(f"SELECT m.id FROM memories m WHERE {w.sql()}", w.params)}
+
+    assert ids(MemoryFilter(namespace="a", agent_id="x")) == {1}
+    assert ids(MemoryFilter(namespace="a", agent_id="x", agent_id_or_none=True)) == {1, 2}
+    # Without an agent named, the flag narrows nothing.
+    assert ids(MemoryFilter(namespace="a", agent_id_or_none=True)) == {1, 2, 3}
 
 
 def test_checking_candidates_tests_each_ones_own_tags_instead_of_listing_every_tagged_memory():

@@ -162,9 +162,10 @@ def create_batch(body: BatchIn, key: WriteKey, services: ServicesDep) -> dict:
 
 
 def _filter(key: ApiKey, body: SearchIn | ContextIn) -> MemoryFilter:
+    agent = view.agent_filter(body.agent_id, key.namespace)
     if isinstance(body, ContextIn):
-        return MemoryFilter(namespace=key.namespace, agent_id=body.agent_id, include_confidential=False)
-    return MemoryFilter(namespace=key.namespace, agent_id=body.agent_id,
+        return MemoryFilter(namespace=key.namespace, **agent, include_confidential=False)
+    return MemoryFilter(namespace=key.namespace, **agent,
                         tier=v.choice(Tier, body.tier, "tier") if body.tier else None,
                         min_importance=body.min_importance, metadata=v.metadata_filter(body.metadata_filter or {}),
                         include_archived=body.include_archived, include_confidential=body.include_confidential)
@@ -219,7 +220,8 @@ def list_memories(key: ReadKey, services: ServicesDep, agent_id: str | None = No
                   limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 20,
                   offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
                   memory_type: str | None = None, cursor: str | None = None) -> dict:
-    f = MemoryFilter(namespace=key.namespace, agent_id=agent_id, memory_types=view.stored_types(memory_type))
+    f = MemoryFilter(namespace=key.namespace, **view.agent_filter(agent_id, key.namespace),
+                     memory_types=view.stored_types(memory_type))
     page = services.memories.list(f, limit=limit, offset=offset, cursor=v.cursor(cursor))
     return {"object": "list", "data": [view.memory(m) for m in page.items], "has_more": page.has_more,
             "next_cursor": page.next_cursor, "total_count": page.total}

@@ -76,7 +76,8 @@ def _agents(services: Services) -> AgentService:
 
 def _agent(services: Services, key: ApiKey, a: Agent) -> dict:
     return {"id": a.id, "name": a.name, "description": a.description, "metadata": a.metadata,
-            "memory_count": services.memories.count(MemoryFilter(namespace=key.namespace, agent_id=a.id)),
+            "memory_count": services.memories.count(
+                MemoryFilter(namespace=key.namespace, **view.agent_filter(a.id, key.namespace))),
             "created_at": int(a.created_at), "updated_at": int(a.updated_at)}
 
 

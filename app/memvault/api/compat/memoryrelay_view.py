@@ -63,6 +63,16 @@ def from_scale(min_score: float, mode: SearchMode) -> float:
     return good_match.provider_threshold(min_score, GOOD_MATCH, mode)
 
 
+def agent_filter(agent_id: str | None, namespace: str) -> dict[str, Any]:
+    """A filter on the ``agent_id`` this view shows: the namespace's name also finds memories of no agent.
+
+    ``""`` (the SDK sends what it is given) means every agent, as omitting it does.
+    """
+    if not agent_id:
+        return {"agent_id": None}
+    return {"agent_id": agent_id, "agent_id_or_none": agent_id == namespace}
+
+
 def memory(m: Memory, **extra: Any) -> dict[str, Any]:
     """The memory object of the document (Get Memory), plus Memvault's own fields it does not forbid."""
     return {
