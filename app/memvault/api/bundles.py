@@ -30,6 +30,7 @@ from memvault.api.admission import long_work
 from memvault.api.deps import AdminKey, ExportKey, ImportKey, ServicesDep, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
+from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 from memvault.domain.transfer import ConflictPolicy
 from memvault.service.bundle_import import ImportOptions
@@ -136,7 +137,8 @@ async def import_bundle(request: Request, key: ImportKey, services: ServicesDep,
         if path.stat().st_size == 0:
             raise InvalidInput("the request body is empty: send the bundle's bytes")
         report = await long_work(
-            services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run),
+            services.bundles.import_bundle, path, ImportOptions(into=into, policy=on_conflict, dry_run=dry_run,
+                                               max_kdf_work_kib=limits.REQUEST_KDF_WORK_KIB),
             passphrase=passphrase)
     finally:
         path.unlink(missing_ok=True)

@@ -14,6 +14,10 @@ JSON_BODY_MAX_DEPTH = 64
 #: ... and no array or object in it holds more items than this (the longest list a route takes is 500
 #: messages). Checked before the fields are: refusing each of a million bad items one by one cost a minute of CPU.
 JSON_BODY_MAX_ITEMS = 10_000
+#: Argon2id work (MiB of memory × passes, in KiB) a bundle's passphrase may ask of one HTTP import: ~0.8 CPU-s
+#: on a 2-core Xeon (docs/benchmarks.md). Exports with the default settings ask 64 MiB × 3; a bundle asking more
+#: (up to what any export writes, 256 MiB × 8) is imported from the CLI or the desktop app.
+REQUEST_KDF_WORK_KIB = 512 * 1024
 #: Integers anywhere in a request must fit SQLite's signed 64-bit integers.
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1

@@ -11,9 +11,7 @@ failure there, or a cancel, rolls the whole import back.
 
 from __future__ import annotations
 
-import json
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,11 +20,9 @@ from typing import Any, BinaryIO
 from memvault.bundle import format as fmt
 from memvault.bundle import records
 from memvault.crypto.recipients import key_pair_from_private
-from memvault.domain import limits, vector_values
 from memvault.domain.changes import IMPORT, ChangeEvent, ChangeKind, ChangeOrigin
 from memvault.domain.errors import (
-    DamagedData,
-    InvalidInput,
+    BundleTooDemanding,
     PassphraseRequired,
     TamperedData,
     WrongRecipient,
@@ -36,6 +32,7 @@ from memvault.domain.hlc import Hlc, HybridClock
 from memvault.domain.ids import uuid7
 from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
+from memvault.service.bundle_records import checked
 from memvault.service.events import EventHub
 from memvault.vault import export_queries as q
 from memvault.vault import memory_imports
@@ -60,6 +57,8 @@ class ImportOptions:
     into: str | None = None
     policy: ConflictPolicy = ConflictPolicy.NEWER
     dry_run: bool = False
+    #: Most Argon2id work (memory KiB × passes) the passphrase may take; ``None``: what any export writes.
+    max_kdf_work_kib: int | None = None
 
 
 @dataclass(frozen=True)
@@ -141,70 +140,25 @@ class _Decision:
     conflict_with: str | None = None
 
 
-def open_bundle(fh: BinaryIO, private_key: bytes, passphrase: str | None) -> tuple[fmt.BundleHeader, bytes]:
-    """Read the header and unwrap the file key: with this vault's key if the bundle is for it, else the passphrase."""
+def open_bundle(fh: BinaryIO, private_key: bytes, passphrase: str | None,
+                max_kdf_work_kib: int | None = None) -> tuple[fmt.BundleHeader, bytes]:
+    """Read the header and unwrap the file key: with this vault's key if the bundle is for it, else the passphrase
+    (refused before deriving anything if that takes more than ``max_kdf_work_kib``)."""
     header = fmt.read_header(fh)
     if header.stanzas and header.is_for(key_pair_from_private(private_key).public):
         return header, fmt.file_key_from_private_key(header, private_key)
     if header.passphrase is not None:
         if passphrase is None:
             raise PassphraseRequired("this bundle is protected by a passphrase; give the bundle's passphrase")
+        kdf = header.passphrase.kdf
+        if max_kdf_work_kib is not None and kdf.memory_kib * kdf.iterations > max_kdf_work_kib:
+            raise BundleTooDemanding(
+                f"this bundle's passphrase takes {kdf.memory_kib // 1024} MiB × {kdf.iterations} passes to check, more "
+                f"than one request may spend ({max_kdf_work_kib // 1024} MiB × passes): import it with "
+                "`memvault import` or the desktop app")
         return header, fmt.file_key_from_passphrase(header, passphrase)
     raise WrongRecipient("this bundle was encrypted for other recipient keys, not this vault's, and has no "
                          "passphrase: ask the sender to export it for this vault's recipient key")
-
-
-def checked(record: MemoryRecord, number: int, into: str | None) -> MemoryRecord:
-    """``record`` moved to ``into`` (if given), after the checks a memory stored here must pass."""
-    try:
-        uuid.UUID(record.id)
-        v.namespace(record.namespace)
-        if into is not None:
-            record = replace(record, namespace=into)
-        v.content(record.content)
-        tags = v.tags(record.tags)
-        if tags != record.tags:
-            raise InvalidInput("tags are not trimmed and unique")
-        _metadata(record.metadata)
-        v.unit_float(record.importance, "importance")
-        for name in ("agent_id", "user_id", "session_id", "project", "client_id"):
-            v.optional_id(getattr(record, name), name)
-        if record.version < 1:
-            raise InvalidInput("version must be at least 1")
-        for name in ("created_at", "updated_at", "expires_at", "deleted_at", "archived_at"):
-            when = getattr(record, name)
-            if when is not None and not 0 <= when <= limits.TIME_MAX:
-                raise InvalidInput(f"{name} {when!r} is outside the times a vault holds (1970 to 9999)")
-        for entry in record.history:  # earlier versions obey the rules a memory does (they travel on, too)
-            try:
-                v.content(entry.content)
-                v.tags(entry.tags)
-                _metadata(entry.metadata)
-            except InvalidInput as exc:
-                raise InvalidInput(f"its version {entry.version}: {exc.message}") from None
-    except ValueError:
-        raise DamagedData(f"memory {number} of the bundle has an id that is not a UUID") from None
-    except InvalidInput as exc:
-        raise DamagedData(f"memory {number} of the bundle cannot be stored: {exc.message}") from None
-    if record.vectors is not None and not vector_values.sound(record.vectors.data, record.vectors.dimension):
-        # Not unit length: no model made them. Embedded here instead of ranking by whatever they say.
-        record = replace(record, vectors=None)
-    return record
-
-
-_METADATA_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)  # one for all memories of a bundle
-
-
-def _metadata(value: dict[str, Any]) -> None:
-    """:func:`validation.metadata`'s rules for a value that is already decoded JSON (one encoding, no copy)."""
-    if len(value) > limits.METADATA_MAX_KEYS:
-        raise InvalidInput(f"metadata has {len(value)} keys; the limit is {limits.METADATA_MAX_KEYS}")
-    try:
-        size = len(_METADATA_ENCODER.encode(value).encode("utf-8"))
-    except ValueError:
-        raise InvalidInput("metadata must contain only JSON values (no NaN or infinities)") from None
-    if size > limits.METADATA_MAX_BYTES:
-        raise InvalidInput(f"metadata is {size} bytes; the limit is {limits.METADATA_MAX_BYTES}")
 
 
 class Importer:
@@ -231,7 +185,7 @@ class Importer:
         size = os.path.getsize(path)
         try:
             with open(path, "rb") as fh:
-                header, key = open_bundle(fh, self._private_key(), passphrase)
+                header, key = open_bundle(fh, self._private_key(), passphrase, options.max_kdf_work_kib)
                 manifest = fmt.open_manifest(header, key)
                 if options.dry_run:
                     with self._db.read() as conn:

@@ -154,3 +154,32 @@ def test_bundle_uploads_over_their_own_limit_are_413_in_the_envelope(tmp_path, f
     finally:
         server.stop()
         services.close()
+
+
+def test_a_bundle_asking_more_key_derivation_than_a_request_may_spend_is_refused_before_deriving(
+        source, second, monkeypatch, tmp_path):
+    from memvault.crypto import kdf as kdf_module
+    from memvault.domain import limits
+    from memvault.domain.errors import WrongBundlePassphrase
+    from memvault.service.bundle_import import ImportOptions
+    from tests.unit.bundle.test_kdf_caps import rewrite_kdf
+
+    services, client = second
+    bundle = source.post("/v1/namespaces/beta/export", json={"passphrase": BUNDLE_PASSPHRASE}).content
+    derived = []
+    monkeypatch.setattr(kdf_module.KdfParams, "derive", lambda self, p: derived.append(self) or b"\0" * 32)
+    # The most any export writes (256 MiB x 8 passes, ~3 CPU-s): a 1 KB upload must not buy that per request.
+    costly = rewrite_kdf(bundle, memory_kib=256 * 1024, iterations=8, lanes=4)
+    r = client.post("/v1/import?dry_run=true", content=costly, headers={"X-Bundle-Passphrase": BUNDLE_PASSPHRASE})
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "bundle_too_demanding"), r.text
+    assert "memvault import" in r.json()["error"]["message"] and derived == []
+    # At the request's budget the passphrase is checked (here against the stubbed derivation: a wrong key).
+    budget = rewrite_kdf(bundle, memory_kib=limits.REQUEST_KDF_WORK_KIB // 4, iterations=4, lanes=4)
+    r = client.post("/v1/import?dry_run=true", content=budget, headers={"X-Bundle-Passphrase": BUNDLE_PASSPHRASE})
+    assert r.json()["error"]["code"] == "wrong_bundle_passphrase" and len(derived) == 1
+    # The CLI and the desktop app, run by the user, open what any export writes.
+    path = tmp_path / "costly.mvbundle"
+    path.write_bytes(costly)
+    with pytest.raises(WrongBundlePassphrase):
+        services.bundles.import_bundle(path, ImportOptions(dry_run=True), passphrase=BUNDLE_PASSPHRASE)
+    assert len(derived) == 2
