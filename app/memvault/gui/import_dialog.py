@@ -311,6 +311,10 @@ class ImportDialog(QDialog):
         if report.to_embed:
             text += (f" {report.to_embed:,} {'need' if report.dry_run else 'get'} new vectors from this vault's "
                      "model (another model made the bundle's), in the background.")
+        if report.stamped_now:
+            text += (f" {plural(report.stamped_now, 'memory')} came stamped more than a day ahead of this device's "
+                     "clock: new ones are stamped now; ones already here are replaced only if you choose "
+                     f"\"{dict(POLICIES)[ConflictPolicy.OVERWRITE]}\".")
         self._say(text)
 
     # -- importing ---------------------------------------------------------------------------------------

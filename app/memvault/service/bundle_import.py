@@ -44,7 +44,8 @@ from memvault.vault.oplog import Stamp
 Progress = Callable[[str, int, int], None]
 #: At most this many conflicting ids are listed in a report (the counts are always complete).
 CONFLICTS_LISTED = 100
-#: A clock stamp further ahead than this is not followed by the local clock (a device with a wrong clock).
+#: A record stamped further ahead of this clock than this is imported as a change made now: kept, a wrong or
+#: hostile clock would win every later edit.
 MAX_CLOCK_LEAD_MS = 24 * 3600 * 1000
 #: Records decided (and written) together: one lookup of ids and one executemany per table per batch.
 BATCH = 250
@@ -81,7 +82,11 @@ class ImportReport:
     that met a different local memory with their id (or their client id),
     whatever the policy then did; ``to_embed``: memories that get their vectors
     from this vault's model because the bundle's were made by another;
-    ``by_namespace``: the same counts per destination namespace (sorted by name).
+    ``by_namespace``: the same counts per destination namespace (sorted by name);
+    ``stamped_now``: memories whose clock stamp was more than a day ahead of this
+    device's (kept, it would beat every later edit, here and on every synced
+    device): a new one is stamped now, and one the vault holds is replaced only
+    by the overwrite policy (its clock cannot say it is newer).
     """
 
     memories: int
@@ -95,6 +100,7 @@ class ImportReport:
     dry_run: bool
     cancelled: bool = False
     by_namespace: tuple[NamespaceImport, ...] = ()
+    stamped_now: int = 0
 
 
 class Cancelled(Exception):
@@ -109,6 +115,8 @@ class _Tally:
     skipped: int = 0
     conflicting: int = 0
     to_embed: int = 0
+    #: Ids of the records stamped more than a day ahead (their stamp replaced by this clock's).
+    ahead: set[str] = field(default_factory=set)
     namespaces: set[str] = field(default_factory=set)
     conflicts: list[str] = field(default_factory=list)
     created_ids: list[str] = field(default_factory=list)
@@ -126,7 +134,8 @@ class _Tally:
     def report(self, *, dry_run: bool, cancelled: bool = False) -> ImportReport:
         by_namespace = tuple(NamespaceImport(ns, *counts) for ns, counts in sorted(self.per_namespace.items()))
         return ImportReport(self.memories, self.new, self.updated, self.skipped, self.conflicting, self.to_embed,
-                            tuple(sorted(self.namespaces)), tuple(self.conflicts), dry_run, cancelled, by_namespace)
+                            tuple(sorted(self.namespaces)), tuple(self.conflicts), dry_run, cancelled, by_namespace,
+                            len(self.ahead))
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,9 @@ class Importer:
                 tally.repeated(record)
                 continue
             ids.add(record.id)
+            if Hlc.parse(record.hlc).ms > self._wall() * 1000 + MAX_CLOCK_LEAD_MS:
+                record = replace(record, hlc=self._clock.now())
+                tally.ahead.add(record.id)
             # A repeated client id must meet its twin as a memory of the vault: end the batch first.
             keys = {record.id} | ({(record.namespace, record.client_id)} if record.client_id else set())
             if len(batch) >= BATCH or keys & seen:
@@ -259,7 +271,8 @@ class Importer:
             return
         local = q.local_memories(conn, [r.id for r in batch])
         owners = q.client_id_owners(conn, [(r.namespace, r.client_id) for r in batch if r.client_id])
-        decisions = [self._decide(r, local.get(r.id), owners, policy) for r in batch]
+        decisions = [self._decide(r, local.get(r.id), owners, policy, clock_trusted=r.id not in tally.ahead)
+                     for r in batch]
         share_store.refuse_read_only(conn, {d.record.namespace for d in decisions if d.action in ("new", "update")})
         for decision in decisions:
             self._count(tally, decision)
@@ -276,7 +289,7 @@ class Importer:
                 tally.updated_ids.append(d.record.id)
 
     def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
-                policy: ConflictPolicy) -> _Decision:
+                policy: ConflictPolicy, *, clock_trusted: bool = True) -> _Decision:
         if local is None:
             owner = owners.get((record.namespace, record.client_id)) if record.client_id else None
             if owner is None:
@@ -296,7 +309,7 @@ class Importer:
         if policy is ConflictPolicy.COPY:
             return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
         replace_it = policy is ConflictPolicy.OVERWRITE or (
-            policy is ConflictPolicy.NEWER and _newer(record, local))
+            policy is ConflictPolicy.NEWER and clock_trusted and _newer(record, local))
         return _Decision("update" if replace_it else "skip", record, conflicting=True, local=local)
 
     def _copy(self, record: MemoryRecord, owners: dict[tuple[str, str], str]) -> MemoryRecord:
@@ -344,9 +357,9 @@ class Importer:
         local = decision.local
         if decision.action == "update" and local is not None and not _later(record.hlc, local.hlc):
             return Stamp(self._clock.now(), self._clock.device_id, now)
-        # Follow the record's clock so that later local edits sort after it, unless it is absurdly ahead.
-        if Hlc.parse(record.hlc).ms <= now * 1000 + MAX_CLOCK_LEAD_MS:
-            self._clock.observe(record.hlc)
+        # Follow the record's clock so that later local edits sort after it (stamps over a day ahead were
+        # replaced by this clock's in _pass).
+        self._clock.observe(record.hlc)
         return Stamp(record.hlc, self._clock.device_id, now)
 
     def _announce(self, tally: _Tally, origin: ChangeOrigin) -> None:

@@ -369,3 +369,34 @@ def test_vectors_no_model_made_never_rank_an_imported_memory(services, other, tm
     hits = other.search.search(SearchQuery("which fruit does the user like", mode=SearchMode.SEMANTIC,
                                            filter=MemoryFilter(namespace="work"))).hits
     assert hits[0].memory.content == "the user likes purple kiwis"
+
+
+def test_a_record_stamped_far_ahead_is_imported_as_a_change_made_now_and_reported(services, other, tmp_path):
+    from memvault.domain.hlc import Hlc
+
+    [m] = _seed(services, n=1)
+    # A hostile or broken exporter stamps its version in the year 2286: kept, it would beat every later edit.
+    ahead = str(Hlc(9_999_999_999_999, 99_999, "f" * 16))
+    with services.vault.db.write() as conn:
+        conn.execute(text("UPDATE memories SET hlc = :h WHERE uuid = :u"), {"h": ahead, "u": m.id})
+    bundle = tmp_path / "ahead.mvbundle"
+    _export(services, bundle, "work")
+    dry = other.bundles.import_bundle(bundle, ImportOptions(dry_run=True), passphrase=BUNDLE_PASSPHRASE)
+    report = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    assert dry.stamped_now == report.stamped_now == 1 and report.new == 1
+    with other.vault.db.read() as conn:
+        stored = conn.execute(text("SELECT hlc FROM memories WHERE uuid = :u"), {"u": m.id}).scalar_one()
+    assert Hlc.parse(stored).ms < 9_999_999_999_999 and Hlc.parse(stored).device_id != "f" * 16
+    # Its clock decides nothing: an edit made here stays through another import of the bundle (its stamp cannot
+    # say it is newer), until the user asks for the bundle's version.
+    edited = other.memories.update(m.id, MemoryUpdate(content="a later local edit"))
+    again = other.bundles.import_bundle(bundle, passphrase=BUNDLE_PASSPHRASE)
+    assert (again.updated, again.skipped, again.conflicting, again.stamped_now) == (0, 1, 1, 1)
+    assert other.memories.get(m.id).content == "a later local edit" and other.memories.get(m.id).version == \
+        edited.version
+    taken = other.bundles.import_bundle(bundle, ImportOptions(policy="overwrite"), passphrase=BUNDLE_PASSPHRASE)
+    assert taken.updated == 1 and other.memories.get(m.id).content == m.content
+    with other.vault.db.read() as conn:
+        stamps = [Hlc.parse(h).ms for (h,) in conn.execute(text("SELECT hlc FROM oplog WHERE memory_uuid = :u"),
+                                                         {"u": m.id}).all()]
+    assert max(stamps) < 9_999_999_999_999
