@@ -96,8 +96,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         text += (f"\n{plural(report.to_embed, 'memory')} {'need' if report.dry_run else 'needed'} new vectors from this "
                  f"vault's model")
     if report.stamped_now:
-        text += (f"\n{plural(report.stamped_now, 'memory')} stamped more than a day ahead of this device's clock: "
-                 "new ones stamped now, ones the vault holds replaced only with --on-conflict overwrite")
+        text += "\n" + fmt.stamped_ahead(report.stamped_now)
     if report.conflicts:
         text += "\nconflicting ids: " + ", ".join(report.conflicts[:10]) + (" …" if len(report.conflicts) > 10 else "")
     out(args, {**fmt.plain(report), "embedded": embedded}, text)

@@ -56,6 +56,12 @@ def one_line(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def stamped_ahead(count: int) -> str:
+    """What an import did with memories stamped more than a day ahead of this device's clock."""
+    return (f"{count:,} {'memory' if count == 1 else 'memories'} stamped more than a day ahead of this device's "
+            "clock: new ones stamped now, ones the vault holds replaced only with --on-conflict overwrite")
+
+
 def memory_detail(m: Any) -> str:
     rows = [
         ("id", m.id), ("namespace", m.namespace), ("type", m.memory_type.value),

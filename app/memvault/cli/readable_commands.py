@@ -81,6 +81,8 @@ def cmd_import_from(args: argparse.Namespace) -> int:
                 if report.conflicting else "")]
     if report.empty:
         lines.append(f"{report.empty:,} empty notes left out")
+    if report.stamped_now:
+        lines.append(fmt.stamped_ahead(report.stamped_now))
     fresh = report.conversations - report.conversations_skipped
     if report.dry_run and report.conversations:
         lines.append(f"{report.conversations:,} conversations ({report.conversations_skipped:,} already imported): "

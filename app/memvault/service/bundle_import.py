@@ -250,9 +250,7 @@ class Importer:
                 tally.repeated(record)
                 continue
             ids.add(record.id)
-            if Hlc.parse(record.hlc).ms > self._wall() * 1000 + MAX_CLOCK_LEAD_MS:
-                record = replace(record, hlc=self._clock.now())
-                tally.ahead.add(record.id)
+            record = self.clock_checked(record, tally)
             # A repeated client id must meet its twin as a memory of the vault: end the batch first.
             keys = {record.id} | ({(record.namespace, record.client_id)} if record.client_id else set())
             if len(batch) >= BATCH or keys & seen:
@@ -264,6 +262,13 @@ class Importer:
         self._batch(conn, batch, options.policy, tally, apply)
         tick(tally.memories)
         return tally
+
+    def clock_checked(self, record: MemoryRecord, tally: _Tally) -> MemoryRecord:
+        """``record``, its stamp replaced by this clock's if it is more than a day ahead (noted in ``tally``)."""
+        if Hlc.parse(record.hlc).ms <= self._wall() * 1000 + MAX_CLOCK_LEAD_MS:
+            return record
+        tally.ahead.add(record.id)
+        return replace(record, hlc=self._clock.now())
 
     def _batch(self, conn: Any, batch: list[MemoryRecord], policy: ConflictPolicy, tally: _Tally,
                apply: bool) -> None:

@@ -72,3 +72,16 @@ def test_ctrl_c_while_an_import_embeds_says_the_import_is_done(env, capsys, monk
     monkeypatch.undo()
     code, out, _ = run(capsys, env, "b", "reembed")
     assert code == 0 and "Re-embedded 3 memories" in out
+
+
+def test_an_import_says_which_memories_came_stamped_far_ahead(env, capsys):  # noqa: F811
+    assert run(capsys, env, "a", "init")[0] == 0 and run(capsys, env, "b", "init")[0] == 0
+    assert run(capsys, env, "a", "add", "--namespace", "work", "a note from a copy")[0] == 0
+    copy = env / "ahead.jsonl"
+    assert run(capsys, env, "a", "export", "work", "--format", "jsonl", "-o", str(copy), "--unencrypted-ok")[0] == 0
+    doc = json.loads(copy.read_text("utf-8"))
+    doc["hlc"] = "9999999999999-00000-" + "f" * 16
+    copy.write_text(json.dumps(doc) + "\n", "utf-8")
+    code, out, err = run(capsys, env, "b", "import", str(copy), "--from", "jsonl")
+    assert code == 0, err
+    assert "1 memory stamped more than a day ahead of this device's clock: new ones stamped now" in out

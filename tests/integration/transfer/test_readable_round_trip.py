@@ -131,3 +131,18 @@ def test_a_note_edited_by_hand_comes_back_as_a_new_version(vaults):
     assert after.content == "words changed in Obsidian" and after.version == 2 and after.created_at == m.created_at
     again = source.readable.import_from(folder, ToolImportRequest(Source.MARKDOWN))
     assert (again.updated, again.skipped) == (0, 1)
+
+
+def test_a_readable_copy_stamped_far_ahead_decides_nothing_and_is_reported(vaults):
+    source, target, root = vaults
+    namespace = next(_names)
+    source.memories.create(MemoryCreate(content="words from a copy", namespace=namespace))
+    path = root / f"{namespace}.jsonl"
+    source.readable.export(path, ReadableExportRequest((namespace,), unencrypted_ok=True))
+    doc = json.loads(path.read_text("utf-8"))
+    doc["hlc"] = "9999999999999-99999-" + "f" * 16  # a hand-edited or hostile copy, stamped in the year 2286
+    path.write_text(json.dumps(doc) + "\n", "utf-8")
+    report = target.readable.import_from(path, ToolImportRequest(Source.JSONL))
+    assert (report.new, report.stamped_now) == (1, 1)
+    [record] = records_of(target, namespace)
+    assert not record.hlc.startswith("9999999999999")

@@ -90,6 +90,8 @@ class ToolImportReport:
     cancelled: bool = False
     #: Set when fact extraction stopped before every conversation was done: why, and that a re-run finishes it.
     stopped: str | None = None
+    #: Memories stamped more than a day ahead of this clock (see :class:`ImportReport`).
+    stamped_now: int = 0
 
 
 @dataclass
@@ -128,11 +130,11 @@ class CopyImporter(Importer):
     vault's but whose fields are not was changed by hand after the export; it becomes a new version."""
 
     def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
-                policy: ConflictPolicy) -> _Decision:
+                policy: ConflictPolicy, *, clock_trusted: bool = True) -> _Decision:
         if (local is not None and local.memory.namespace == record.namespace and local.hlc == record.hlc
                 and not _same_fields(record, local.memory)):
             record = replace(record, hlc=self._clock.now(), updated_at=self._wall())
-        return super()._decide(record, local, owners, policy)
+        return super()._decide(record, local, owners, policy, clock_trusted=clock_trusted)
 
 
 class ToolImporter:
@@ -177,7 +179,7 @@ class ToolImporter:
         counted = todo or plan
         return ToolImportReport(request.source.value, path.name, t.memories, t.new, t.updated, t.skipped,
                                 t.conflicting, plan.empty, counted.conversations, counted.conversations_skipped, facts,
-                                tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped)
+                                tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped, len(t.ahead))
 
     # -- reading and deciding --------------------------------------------------------
 
@@ -251,6 +253,7 @@ class ToolImporter:
                 plan.tally.repeated(record)  # the first of a repeated id is kept, in a dry run as in the real one
                 continue
             ids.add(record.id)
+            record = self._importer.clock_checked(record, plan.tally)
             keys = {record.id} | ({(record.namespace, record.client_id)} if record.client_id else set())
             if len(batch) >= BATCH or keys & seen:
                 self._importer._batch(conn, batch, request.policy, plan.tally, apply)
