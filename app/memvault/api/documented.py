@@ -9,6 +9,7 @@ documents the errors it can answer, in its profile's envelope.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -43,6 +44,23 @@ def seconds_of(value: Any, field: str) -> Any:
     except ValueError:
         raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds", field=field) from None
     return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+
+
+#: A query parameter holding a time (see :func:`query_seconds`).
+MOMENT = {"description": "Unix seconds or an ISO 8601 time (UTC unless it says)", "examples": ["2026-11-20"]}
+
+
+def query_seconds(value: str | None, field: str) -> float | None:
+    """A query parameter's time as Unix seconds: a finite number, or an ISO 8601 time (see :func:`seconds_of`)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return seconds_of(value, field)
+    if not math.isfinite(seconds):
+        raise InvalidInput(f"{field} must be a finite number of Unix seconds or an ISO 8601 time", field=field)
+    return seconds
 
 
 def moment(field: str) -> Any:

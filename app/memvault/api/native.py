@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -149,7 +148,9 @@ async def list_memories(
         "items": {"type": "string", "pattern": d.TYPES_PATTERN}})] = None,
     tags: str | None = None, tag_match: TagMatch = TagMatch.ANY,
     tier: Annotated[str | None, d.doc_query(**d.TIER)] = None,
-    min_importance: float | None = None, created_after: float | None = None, created_before: float | None = None,
+    min_importance: float | None = None,
+    created_after: Annotated[str | None, d.doc_query(**d.MOMENT)] = None,
+    created_before: Annotated[str | None, d.doc_query(**d.MOMENT)] = None,
     metadata_filter: Annotated[str | None, Query(
         description="A JSON object: metadata keys and the values they must have")] = None,
     include_expired: bool = False, include_deleted: bool = False,
@@ -164,15 +165,13 @@ async def list_memories(
     """Memories newest first, with every filter; page with offset or the opaque cursor."""
     # Checked as a body's fields are: a query string reaches here with NaN, infinities and any count of tags.
     v.int_range(limit, "limit", 1, LIST_PAGE_MAX)
-    for name, value in (("created_after", created_after), ("created_before", created_before)):
-        if value is not None and not math.isfinite(value):
-            raise InvalidInput(f"{name} must be a finite number (Unix seconds)", field=name)
+    after, before = d.query_seconds(created_after, "created_after"), d.query_seconds(created_before, "created_before")
     f = MemoryFilter(
         namespace=namespace_for(key, namespace), agent_id=agent_id, user_id=user_id, session_id=session_id,
         project=project, memory_types=_types(None, memory_type),
         tags=v.tags([t for t in (tags or "").split(",") if t.strip()]), tag_match=tag_match,
         tier=v.choice(Tier, tier, "tier") if tier else None, min_importance=min_importance,
-        created_after=created_after, created_before=created_before, metadata=_metadata_param(metadata_filter),
+        created_after=after, created_before=before, metadata=_metadata_param(metadata_filter),
         include_expired=include_expired, include_deleted=include_deleted, only_deleted=only_deleted,
         include_archived=include_archived, changed_by=changed_by)
     page = await run_in_threadpool(services.memories.list, f, limit=limit, offset=offset, cursor=v.cursor(cursor))

@@ -233,8 +233,8 @@ class SearchIn(RequestBody):
     tag_match: TagMatch = TagMatch.ANY
     tier: Annotated[str | None, doc(**d.TIER)] = None
     min_importance: Number | None = None
-    created_after: Number | None = None
-    created_before: Number | None = None
+    created_after: d.moment("created_after") | None = None  # type: ignore[valid-type]
+    created_before: d.moment("created_before") | None = None  # type: ignore[valid-type]
     metadata_filter: Annotated[dict[str, Any], d.at_most(limits.METADATA_FILTER_MAX_KEYS, "metadata_filter"),
                                doc(**d.METADATA_FILTER)] = {}
     include_confidential: StrictBool = False

@@ -286,6 +286,24 @@ def test_the_list_still_takes_every_declared_filter(c):
     assert listed.status_code == 200 and [m["content"] for m in listed.json()["data"]] == ["filed under work"]
 
 
+def test_time_filters_take_iso_8601_as_well_as_unix_seconds_in_the_list_and_in_search(c):
+    c.post("/v1/memories", json={"content": "a note about green tea, filed today"})
+    for after, found in (("2001-01-01", 1), ("2001-01-01T00:00:00Z", 1), ("978307200", 1), ("9999-01-01", 0)):
+        listed = c.get("/v1/memories", params={"created_after": after, "limit": 100})
+        assert listed.status_code == 200 and len(listed.json()["data"]) >= found, listed.text
+        if not found:
+            assert listed.json()["data"] == []
+    body = {"query": "green tea", "mode": "keyword", "created_after": "2001-01-01", "created_before": "9999-01-01"}
+    hits = c.post("/v1/memories/search", json=body)
+    assert hits.status_code == 200 and hits.json()["data"], hits.text
+    assert c.post("/v1/memories/search", json={**body, "created_before": "2001-01-02"}).json()["data"] == []
+    for bad in ("last tuesday", "2026-13-45"):
+        assert "created_after must be an ISO 8601 time or Unix seconds" in native_error(
+            c.get("/v1/memories", params={"created_after": bad}))["message"]
+        assert "created_after must be an ISO 8601 time or Unix seconds" in native_error(
+            c.post("/v1/memories/search", json={"query": "tea", "created_after": bad}))["message"]
+
+
 def test_search_refuses_what_the_list_refuses_and_a_setting_named_twice(c):
     c.post("/v1/memories", json={"content": "green tea in the morning"})
     assert "min_importance must be between 0.0 and 1.0" in native_error(
