@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import HistoryEntry, Memory, MemoryUpdate
 from memvault.gui.detail_meta import GRID, MetadataBlock
@@ -56,6 +57,13 @@ class KeptEdit:
     #: Why the metadata edit was left out (``None``: it is in ``update``, or was not edited).
     metadata_left_out: str | None
 
+
+#: Where a memory is in the embedding queue, in a user's words.
+SEARCHABLE = {
+    EmbeddingStatus.READY: "searchable",
+    EmbeddingStatus.PROCESSING: "being indexed for search",
+    EmbeddingStatus.FAILED: "not searchable by meaning (indexing failed: Vault ▸ Re-embed memories…)",
+}
 
 def history_label(entry: HistoryEntry, by: ChangeBy | None = None) -> str:
     """Two lines: which version, what happened, when (and who, for a change another person made in a shared
@@ -269,7 +277,8 @@ class DetailPane(QWidget):
         problem = "" if self._problem is None else (
             f"<br><span style='color:#c0392b'>Not saved: {html.escape(self._problem)}. "
             "Correct it to save this memory and go on to another.</span>")
-        self.title.setText(f"<b>{memory.namespace}</b> · v{memory.version} · {memory.embedding_status.value}"
+        self.title.setText(f"<b>{memory.namespace}</b> · version {memory.version} · "
+                           f"{SEARCHABLE[memory.embedding_status]}"
                            + (" · in trash" if memory.deleted_at else "") + marker + problem)
 
     def _on_field_edited(self, *_args: object) -> None:

@@ -88,10 +88,11 @@ class EntityChips(QWidget):
         self.empty: QLabel | None = None
         self.show_memory(None)
 
-    def show_finding(self, finding: bool) -> None:
-        """Say the memory's entities are still being found (queued for extraction), or that it has none."""
+    def show_finding(self, finding: bool, why_none: str | None = None) -> None:
+        """Say the memory's entities are still being found (queued for extraction), or that it has none (and why,
+        when it is not only that its text names none)."""
         if self.empty is not None:
-            self.empty.setText(FINDING if finding else NONE)
+            self.empty.setText(FINDING if finding else why_none or NONE)
 
     def show_memory(self, memory: Memory | None) -> None:
         while self._layout.count():

@@ -54,22 +54,25 @@ class EntityWatch(QObject):
         if memory_id is None:
             return
 
-        def read() -> tuple[Memory, bool]:
+        def read() -> tuple[Memory, bool, str | None]:
             entities = services.entities
-            # With extraction off (no pipeline) the queue never empties: nothing more is coming.
-            return services.memories.get(memory_id), entities.unavailable is None and entities.queue_depth() > 0
+            memory = services.memories.get(memory_id)
+            why = entities.why_none(memory.content)
+            # With extraction off (no pipeline) the queue never empties, and a text it does not read gets none:
+            # nothing more is coming.
+            return memory, why is None and entities.queue_depth() > 0, why
 
         self._runner.run(read, lambda found: self._on_memory_checked(memory_id, *found), lambda _exc: None,
                          owner=self)
 
-    def _on_memory_checked(self, memory_id: str, memory: Memory, queued: bool) -> None:
+    def _on_memory_checked(self, memory_id: str, memory: Memory, queued: bool, why: str | None = None) -> None:
         if memory_id != self._memory_id:
             return  # another memory is on show now
         if memory.entities:
             self._memory_id = None
             self.memory_read.emit(memory)
             return
-        self._chips.show_finding(queued)
+        self._chips.show_finding(queued, why)
         if queued:
             self._timer.start()
         else:

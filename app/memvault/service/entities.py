@@ -26,6 +26,7 @@ from memvault.domain.errors import ExtractionModelError, MemvaultError, NotFound
 from memvault.domain.models import MemoryFilter
 from memvault.extraction.date_spans import memory_time
 from memvault.extraction.entities import EntityExtractor, ExtractionInput
+from memvault.extraction import language_gate
 from memvault.extraction.gazetteer import Gazetteer
 from memvault.service import validation as v
 from memvault.service.background import ModelLoad
@@ -278,6 +279,14 @@ class EntityService:
     def queue_depth(self) -> int:
         with self._db.read() as conn:
             return repo.queue_depth(conn)
+
+    def why_none(self, text: str) -> str | None:
+        """Why a memory with this text has no entities when it is not only that it names none, in a user's words."""
+        if self.unavailable is not None:
+            return "Entity extraction is off on this device"
+        if not language_gate.reads(text):
+            return "No entities: they are found in English text only"
+        return None
 
     # -- reading --------------------------------------------------------------------------------------------
 

@@ -43,3 +43,15 @@ def test_a_memory_with_nothing_queued_says_no_entities(qtbot, desktop):
     chips = browser.detail.entities
     qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=10_000)
     assert chips.empty is not None and chips.empty.text() == NONE and not chips.chips
+
+
+def test_a_memory_in_another_language_says_why_it_has_no_entities(qtbot, desktop):
+    services, browser = desktop.services, desktop.window.browser
+    services.memories.create(MemoryCreate(content="Meine Schwester wohnt seit dem Sommer in Hamburg und arbeitet "
+                                                  "dort als Ärztin."))
+    services.entities.drain()
+    qtbot.waitUntil(lambda: browser.model.total == 1 and not browser.model.is_loading(), timeout=20_000)
+    browser.table.selectRow(0)
+    chips = browser.detail.entities
+    qtbot.waitUntil(lambda: chips.empty is not None and "English text only" in chips.empty.text(), timeout=10_000)
+    assert not chips.chips

@@ -649,11 +649,12 @@ def test_the_detail_pane_says_when_vectors_are_ready(qtbot, desktop_embedding_by
     browser = desktop.window.browser
     _wait_total(qtbot, desktop, 1)
     browser.table.selectRow(0)
-    assert "processing" in browser.detail.title.text()
+    assert "being indexed for search" in browser.detail.title.text() and "processing" not in browser.detail.title.text()
     # The window hands every change event to the browser (MainWindow wires the bridge to it).
     desktop._bridge.memories_changed.connect(browser.on_memories_changed)
     desktop.services.worker.drain(20)
-    qtbot.waitUntil(lambda: "ready" in browser.detail.title.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "· searchable" in browser.detail.title.text(), timeout=10_000)
+    assert "version 1" in browser.detail.title.text()
 
 
 def test_view_buttons_have_icons(desktop):
