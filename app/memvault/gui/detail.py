@@ -44,7 +44,8 @@ HISTORY_ROWS = 3
 VERSION = int(Qt.ItemDataRole.UserRole.value)
 #: The line an empty pane shows; in the trash no new memory can be written (Ctrl+N is off there).
 PICK = "Select a memory to read and edit it here, or press Ctrl+N to write a new one."
-PICK_IN_TRASH = "Select a memory in the trash to read it and restore it."
+PICK_IN_TRASH = ("Select a memory in the trash to read it and restore it. Memories stay in the trash until you "
+                 "empty it (or their time to live runs out).")
 
 
 @dataclass(frozen=True)
