@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -94,6 +96,8 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, QWidget] = {}
         #: Beside each field the environment sets, why it cannot be changed here.
         self.env_notes: dict[str, QLabel] = {}
+        #: Beside each folder field, a button that picks the folder.
+        self.browse_buttons: dict[str, QPushButton] = {}
         form = QFormLayout()
         form.setVerticalSpacing(8)
         for name, label in USER_SETTINGS.items():
@@ -102,7 +106,10 @@ class SettingsDialog(QDialog):
             editor.setToolTip(fields[name].metadata.get("help", ""))
             self.editors[name] = editor
             if not environ.get(env_name(name)):
-                form.addRow(label, editor)
+                if fields[name].metadata.get("form") == "absolute path":
+                    form.addRow(label, self._with_browse(name, editor))
+                else:
+                    form.addRow(label, editor)
                 continue
             editor.setEnabled(False)
             reason = f"Set by {env_name(name)} in the environment"
@@ -137,6 +144,23 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
 
+    def _with_browse(self, name: str, editor: QWidget) -> QHBoxLayout:
+        browse = QPushButton("Browse…")
+        browse.setAccessibleName(f"Choose the folder: {USER_SETTINGS[name].split(' (')[0]}")
+        browse.clicked.connect(lambda _checked=False, n=name: self._on_browse_clicked(n))
+        self.browse_buttons[name] = browse
+        row = QHBoxLayout()
+        row.addWidget(editor, 1)
+        row.addWidget(browse)
+        return row
+
+    def _on_browse_clicked(self, name: str) -> None:
+        edit = self.editors[name]
+        assert isinstance(edit, QLineEdit)
+        folder = QFileDialog.getExistingDirectory(self, USER_SETTINGS[name].split(" (")[0], edit.text())
+        if folder:
+            edit.setText(folder)
+
     @staticmethod
     def _editor(name: str, f: dataclasses.Field, value: object) -> QWidget:
         kind = f.type if isinstance(f.type, str) else f.type.__name__
@@ -160,7 +184,8 @@ class SettingsDialog(QDialog):
         if kind == "float":
             spin = QDoubleSpinBox()
             spin.setRange(float(low), float(high))
-            spin.setDecimals(1)
+            # Whole seconds read as such ("300", not "300.0"); a fraction someone set stays visible.
+            spin.setDecimals(0 if float(value).is_integer() else 1)
             spin.setValue(float(value))
             return spin
         edit = QLineEdit(str(value))

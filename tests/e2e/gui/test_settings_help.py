@@ -106,3 +106,20 @@ def test_settings_refuse_values_the_core_would_refuse_and_say_why_in_the_dialog(
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     assert desktop.settings.backup_folder == str(folder)
+
+
+def test_the_backup_folder_is_picked_with_browse_and_seconds_read_whole(qtbot, desktop, monkeypatch, tmp_path):
+    from memvault.gui import preferences
+
+    dialog = SettingsDialog(desktop.settings, environ={})
+    qtbot.addWidget(dialog)
+    asked = []
+    monkeypatch.setattr(preferences.QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start: asked.append((title, start)) or str(tmp_path))
+    browse = dialog.browse_buttons["backup_folder"]
+    assert browse.text() == "Browse…" and set(dialog.browse_buttons) == {"backup_folder"}
+    qtbot.mouseClick(browse, Qt.LeftButton)
+    assert dialog.editors["backup_folder"].text() == str(tmp_path) and asked == [("Backup folder", "")]
+    assert dialog.value_of("backup_folder") == str(tmp_path)
+    # "300", not "300.0": whole seconds read as a number of seconds.
+    assert dialog.editors["sync_interval_seconds"].text() == "300"
