@@ -166,10 +166,13 @@ class StatsView(QWidget):
         if generation != self._generation:
             return  # an older refresh finished after a newer one started
         s, usage = loaded
+        # The file's size is the whole vault's (every namespace, with its write-ahead log): said so, apart from
+        # the counts of the namespace on show.
         self.summary.setText(
-            f"<b>{s.total:,}</b> memories · {s.permanent:,} permanent · {s.with_ttl:,} with TTL · "
-            f"{s.expired:,} expired · {s.deleted:,} in trash · storage {size(s.storage_bytes)} · "
-            f"embedding queue {s.queue_depth:,}" + (f" ({s.failed_embeddings} failed)" if s.failed_embeddings else ""))
+            f"<b>{s.total:,}</b> memories · {s.permanent:,} kept until deleted · {s.with_ttl:,} with a time to live · "
+            f"{s.expired:,} expired · {s.deleted:,} in the trash · {s.queue_depth:,} waiting to be indexed for "
+            "search" + (f" ({s.failed_embeddings:,} failed)" if s.failed_embeddings else "")
+            + f"<br>The whole vault takes {size(s.storage_bytes)} on disk.")
         for card in self.cards:
             self.grid.removeWidget(card)
             card.deleteLater()

@@ -238,6 +238,9 @@ def test_stats_render_with_data(qtbot, desktop):
     qtbot.waitUntil(lambda: "<b>4</b> memories" in window.stats.summary.text(), timeout=20_000)
     desktop.runner.wait()
     assert "<b>4</b> memories" in window.stats.summary.text(), "a stale refresh overwrote the newer one"
+    # Plain words; the file's size is said to be the whole vault's, apart from the counts of what is on show.
+    assert "4 kept until deleted" in window.stats.summary.text() and "TTL" not in window.stats.summary.text()
+    assert "<br>The whole vault takes " in window.stats.summary.text()
     assert len(window.stats.charts) == 5
     by_type = window.stats.charts[1].chart()
     assert dict(zip(by_type.categories, by_type.series[0].values)) == {"fact": 3, "event": 1}
