@@ -154,6 +154,8 @@ class BrowserView(QWidget):
         detail_scroll.setFrameShape(QFrame.NoFrame)
         detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         detail_scroll.setMinimumWidth(self.detail.minimumWidth())
+        # Not a Tab stop of its own (an unnamed stop between Delete and Save): it follows the focused field.
+        detail_scroll.setFocusPolicy(Qt.NoFocus)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(detail_scroll)

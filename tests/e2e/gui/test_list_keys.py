@@ -49,3 +49,17 @@ def test_an_arrow_selects_the_only_memory_of_the_trash(qtbot, desktop):
     assert browser.selected() is not None and browser.restore_button.isEnabled()
     qtbot.waitUntil(lambda: browser.detail.memory() is not None and "in trash" in browser.detail.title.text(),
                     timeout=5_000)
+
+
+def test_tab_goes_from_the_list_buttons_straight_to_the_note_with_no_unnamed_stop(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="A note to reach by Tab"))
+    _wait_total(qtbot, desktop, 1)
+    browser = desktop.window.browser
+    _land_on_the_list(qtbot, desktop)
+    qtbot.keyClick(browser.table, Qt.Key_Down)
+    stops = []
+    for _ in range(4):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        stops.append(QApplication.focusWidget())
+    assert all(w.accessibleName() for w in stops), [type(w).__name__ for w in stops if not w.accessibleName()]
+    assert browser.detail.content in stops
