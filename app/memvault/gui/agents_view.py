@@ -315,6 +315,10 @@ class AgentsView(QWidget):
             box.setAccessibleName(f"{name} configuration")
             self.configs.addTab(box, name)
         self.configs.setCurrentIndex(max(shown, 0))
+        if self.configs.count():
+            # The snippets come in after the page was built, and Tab would reach the activity list below them
+            # first: they go back to their place on screen.
+            QWidget.setTabOrder(self.configs.widget(self.configs.count() - 1), self.activity)
 
     def _on_copy_config_clicked(self) -> None:
         box = self.configs.currentWidget()

@@ -103,3 +103,23 @@ def test_revoke_and_copy_url_are_on_only_when_they_can_work(qtbot, desktop):
     qtbot.addWidget(fresh)
     assert not fresh.copy_url.isEnabled() and not fresh.revoke.isEnabled()
     desktop.runner.wait()
+
+
+def test_tab_reaches_the_configuration_before_the_activity_below_it(qtbot, desktop):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    window = desktop.window
+    agents = window.agents
+    window.pages.setCurrentWidget(agents)
+    qtbot.waitUntil(lambda: agents.configs.count() > 0, timeout=10_000)
+    window.activateWindow()
+    agents.connect_buttons[next(iter(agents.connect_buttons))].setFocus(Qt.TabFocusReason)
+    order = []
+    for _ in range(20):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        order.append(QApplication.focusWidget())
+        if QApplication.focusWidget() is agents.activity:
+            break
+    config = agents.configs.currentWidget()
+    assert config in order and agents.activity in order and order.index(config) < order.index(agents.activity)
