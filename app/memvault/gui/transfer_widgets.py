@@ -160,6 +160,8 @@ class NamespaceChecklist(QListWidget):
     """The namespaces an export may take, each with its memory count and a check box."""
 
     _NAME_ROLE = Qt.UserRole
+    #: Rows shown in full before the list scrolls.
+    VISIBLE_ROWS = 5
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,6 +177,10 @@ class NamespaceChecklist(QListWidget):
             item.setCheckState(Qt.Checked if ns.name == current or len(namespaces) == 1 else Qt.Unchecked)
             self.addItem(item)
         self.blockSignals(False)
+        # Whole rows, up to VISIBLE_ROWS before it scrolls: a half-cut last row read as a broken list.
+        row = self.sizeHintForRow(0) if self.count() else self.fontMetrics().height()
+        shown = min(max(self.count(), 1), self.VISIBLE_ROWS)
+        self.setMinimumHeight(shown * row + 2 * self.frameWidth() + 2 * self.spacing())
 
     def chosen(self) -> tuple[str, ...]:
         return tuple(self.item(i).data(self._NAME_ROLE) for i in range(self.count())

@@ -263,3 +263,17 @@ def test_the_options_are_on_once_the_bundle_opens(qtbot, desktop, source, tmp_pa
     dialog = desktop.window.transfers.import_dialog
     qtbot.waitUntil(lambda: dialog.passphrase_row.isVisible(), timeout=20_000)
     assert dialog.policy.isEnabled() and dialog.into_check.isEnabled()
+
+
+def test_the_export_list_shows_whole_rows_up_to_five(qtbot, desktop):
+    desktop.services.memories.create_batch([MemoryCreate(content=f"a note in {ns}", namespace=ns)
+                                            for ns in ("work", "home", "private", "travel", "health", "books")])
+    desktop.window.export_action.trigger()
+    export = desktop.window.transfers.export_dialog
+    listed = export.namespaces
+    qtbot.waitUntil(lambda: listed.count() >= 6, timeout=20_000)
+    qtbot.waitUntil(listed.isVisible, timeout=5_000)
+    # Five rows in full before it scrolls: two and a half read as a broken list.
+    assert listed.viewport().height() >= 5 * listed.sizeHintForRow(0)
+    assert listed.visualItemRect(listed.item(4)).bottom() < listed.viewport().height()
+    export.reject()
