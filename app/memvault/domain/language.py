@@ -61,6 +61,13 @@ FOREIGN_STOPWORDS: dict[str, frozenset[str]] = {
     "id": frozenset("saya aku di dan yang ini itu tidak dengan untuk ke dari tinggal bekerja kemarin".split()),
 }
 #: Letters by script for the language guess of non-Latin text: (first, last, language).
+#: The languages :func:`guess_language` names, in English, for messages to people.
+LANGUAGE_NAMES = {
+    "en": "English", "de": "German", "es": "Spanish", "fr": "French", "id": "Indonesian", "it": "Italian",
+    "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "sv": "Swedish", "ru": "Russian", "el": "Greek",
+    "he": "Hebrew", "ar": "Arabic", "hi": "Hindi", "bn": "Bengali", "ta": "Tamil", "th": "Thai", "ko": "Korean",
+    "zh": "Chinese", "ja": "Japanese",
+}
 _SCRIPT_LANGUAGE: tuple[tuple[int, int, str], ...] = (
     (0x0400, 0x04FF, "ru"), (0x0370, 0x03FF, "el"), (0x0590, 0x05FF, "he"), (0x0600, 0x06FF, "ar"),
     (0x0750, 0x077F, "ar"), (0x0900, 0x097F, "hi"), (0x0980, 0x09FF, "bn"), (0x0B80, 0x0BFF, "ta"),

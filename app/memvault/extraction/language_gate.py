@@ -9,7 +9,7 @@ namespace already knows, and results say why (:func:`skip_reason`).
 
 from __future__ import annotations
 
-from memvault.domain.language import guess_language
+from memvault.domain.language import LANGUAGE_NAMES, guess_language
 
 #: Languages the on-device pipeline reads (ISO 639-1).
 PIPELINE_LANGUAGES = frozenset({"en"})
@@ -34,6 +34,7 @@ def skip_reason(text: str, kept: str = STORED) -> str | None:
     language = guess_language(text)
     if language in PIPELINE_LANGUAGES:
         return None
-    named = "a language it does not name" if language == "und" else f"'{language}'"
-    return (f"entities and facts were not extracted: the text looks like {named}, and the on-device "
-            f"pipeline reads English only; {kept}")
+    named = ("a language Memvault does not name" if language == "und"
+             else f"{LANGUAGE_NAMES.get(language, language)} ('{language}')")
+    return (f"entities and facts were not extracted: the text looks like {named}, and they are found in "
+            f"English text only; {kept}")

@@ -62,3 +62,13 @@ def test_foreign_turns_give_no_facts_and_english_ones_still_do(extractor, monkey
 def test_skip_reason_names_the_language_only_for_text_not_read():
     assert language_gate.skip_reason("I moved to Zurich in March.") is None
     assert "'zh'" in language_gate.skip_reason("我上周在北京买了一台新电脑")
+
+
+def test_the_reason_names_the_language_in_words_and_by_code():
+    from memvault.domain.language import FOREIGN_STOPWORDS, LANGUAGE_NAMES, _SCRIPT_LANGUAGE
+
+    named = {code for *_, code in _SCRIPT_LANGUAGE} | set(FOREIGN_STOPWORDS) | {"zh", "ja"}
+    assert named <= set(LANGUAGE_NAMES)
+    reason = language_gate.skip_reason("東京で寿司を食べた。")
+    assert "looks like Japanese ('ja')" in reason and "found in English text only" in reason
+    assert "pipeline" not in reason
