@@ -37,6 +37,11 @@ ALL = "any type"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
+#: The search modes in a user's words (the API's names are in each item's tooltip).
+MODE_WORDS = {SearchMode.HYBRID: "Meaning and words", SearchMode.SEMANTIC: "Meaning only",
+              SearchMode.KEYWORD: "Exact words"}
+
+
 def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
     """Whether a hit answers the query, not only comes closest (the service's calibrated thresholds)."""
     return good_match.is_good_match(hit.score, mode)
@@ -99,7 +104,9 @@ class SearchView(QWidget):
         self.query.setClearButtonEnabled(True)
         self.mode = QComboBox()
         # The first item is what the combo starts on: the default mode shared by every surface.
-        self.mode.addItems([DEFAULT_SEARCH_MODE.value] + [m.value for m in SearchMode if m is not DEFAULT_SEARCH_MODE])
+        for m in (DEFAULT_SEARCH_MODE, *(m for m in SearchMode if m is not DEFAULT_SEARCH_MODE)):
+            self.mode.addItem(MODE_WORDS[m], m.value)
+            self.mode.setItemData(self.mode.count() - 1, f"{m.value} in the API and the CLI", Qt.ToolTipRole)
         self.mode.setAccessibleName("Search mode")
         self.type_filter = type_combo(ALL)
         self.tags = tags_edit("tags")
@@ -192,7 +199,7 @@ class SearchView(QWidget):
         f = MemoryFilter(namespace=self._namespace, include_confidential=False,
                          memory_types=() if kind == ALL else (MemoryType(kind),),
                          tags=tuple(parse_tags(self.tags.text())))
-        query = SearchQuery(text, mode=SearchMode(self.mode.currentText()), limit=25, filter=f)
+        query = SearchQuery(text, mode=SearchMode(self.mode.currentData()), limit=25, filter=f)
         generation = self._generation
         self.status.setText("Searching…")
         self._runner.run(lambda: self._services.search.search(query),
@@ -202,7 +209,7 @@ class SearchView(QWidget):
     def _on_search_done(self, generation: int, result: SearchResult) -> None:
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
-        self._mode, self._how = result.mode, f" · {result.mode.value} · {result.took_ms:.0f} ms"
+        self._mode, self._how = result.mode, f" · {MODE_WORDS[result.mode].lower()} · {result.took_ms:.0f} ms"
         good = tuple(h for h in result.hits if is_good_match(h, result.mode))
         self._weak = tuple(h for h in result.hits if not is_good_match(h, result.mode))
         self.result_stack.setCurrentWidget(self.results if good else self.empty)

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
+from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate
 from memvault.gui.memory_model import PAGE_SIZE
 from memvault.gui.unlock import CreateVaultDialog, UnlockDialog, strength
@@ -118,7 +119,7 @@ def test_search_finds_by_meaning_and_opens_in_browser(qtbot, desktop):
     qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
     window = desktop.window
     window.pages.setCurrentWidget(window.search)
-    window.search.mode.setCurrentText("semantic")
+    window.search.mode.setCurrentIndex(window.search.mode.findData(SearchMode.SEMANTIC.value))
     # Above the good-match similarity (0.51), sharing no word with the memory ("which pet..." is 0.36: weak).
     qtbot.keyClicks(window.search.query, "what is my kitten called")
     qtbot.waitUntil(lambda: window.search.results.count() > 0, timeout=20_000)

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
+from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.gui.browser import EMPTY_TRASH, EMPTY_VAULT, NO_MATCH
 from memvault.gui.memory_model import PAGE_SIZE
@@ -412,7 +413,7 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     window = desktop.window
     search = window.search
     window.pages.setCurrentWidget(search)
-    assert search.mode.currentText() == "hybrid"
+    assert search.mode.currentData() == SearchMode.HYBRID.value and search.mode.currentText() == "Meaning and words"
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         qtbot.keyClicks(search.query, "what is the name of my cat")
     assert shown.args == [1] and search.result_stack.currentWidget() is search.results
@@ -444,7 +445,7 @@ def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop,
         qtbot.keyClicks(search.query, "cat")
     assert search.show_weak.text() == "Show 1 weaker match"
     qtbot.mouseClick(search.show_weak, Qt.LeftButton)
-    assert search.status.text() == "1 good result and 1 weaker one · hybrid · 3 ms"  # the mode and time stay
+    assert search.status.text() == "1 good result and 1 weaker one · meaning and words · 3 ms"  # the mode and time stay
 
 
 def test_keyword_hits_show_no_relevance_score(qtbot, desktop, monkeypatch):
@@ -462,15 +463,15 @@ def test_keyword_hits_show_no_relevance_score(qtbot, desktop, monkeypatch):
     window = desktop.window
     search = window.search
     window.pages.setCurrentWidget(search)
-    search.mode.setCurrentText(SearchMode.KEYWORD.value)
+    search.mode.setCurrentIndex(search.mode.findData(SearchMode.KEYWORD.value))
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         qtbot.keyClicks(search.query, "Ravi")
     assert shown.args == [2]
     rows = [search.results.itemWidget(search.results.item(i)) for i in range(search.results.count())]
     assert len(rows) == 2 and all(row.findChildren(QProgressBar) == [] for row in rows)
     assert all("0.00" not in label.text() for row in rows for label in row.findChildren(QLabel))
-    search.mode.setCurrentText(SearchMode.HYBRID.value)  # other modes keep their bar
-    qtbot.waitUntil(lambda: "hybrid" in search.status.text(), timeout=20_000)
+    search.mode.setCurrentIndex(search.mode.findData(SearchMode.HYBRID.value))  # other modes keep their bar
+    qtbot.waitUntil(lambda: "meaning and words" in search.status.text(), timeout=20_000)
     bars = [search.results.itemWidget(search.results.item(i)).findChildren(QProgressBar)
             for i in range(search.results.count())]
     assert len(bars) == 2 and all(len(b) == 1 for b in bars)
