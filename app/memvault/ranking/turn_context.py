@@ -6,7 +6,8 @@ words of a question about it without holding its answer, whoever asked it: the
 user, the assistant, or either of two people talking. It is read from the text
 alone, for every memory (:func:`asks`).
 
-A memory that is a turn of a session (``session_id``) is judged with its
+A turn is a memory that says who spoke (``metadata.speaker`` or ``role``). A
+turn of a session (``session_id``) is judged with its
 neighbours: its previous and next turn in that session, read at query time
 (stored vectors are each memory's own text's, :mod:`memvault.vault.jobs`). Their similarity to the query minus
 the turn's own is its gain from each side, so an answer ("outside, after about
@@ -14,7 +15,8 @@ the turn's own is its gain from each side, so an answer ("outside, after about
 stored without a session that says who spoke (``metadata.speaker`` or ``role``)
 is a turn of that user's one stream (a chat kept without session ids): its
 neighbours are the user's sessionless turns stored just before and after it,
-minutes apart at most. A note that names no speaker is judged alone. Memories of no session and no
+minutes apart at most. A note that names no speaker is judged alone, in a session or not (an agent's
+notes stored in its session one after another are no conversation). Memories of no session and no
 user, and neighbours without a vector yet, give no gain. How these inputs
 weigh in the relevance, and what they were measured to buy, is in
 :mod:`memvault.ranking.fusion` and ``docs/benchmarks.md`` ("Ranking").

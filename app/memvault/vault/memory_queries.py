@@ -208,30 +208,37 @@ STREAM_NEIGHBOURS_SQL = (
     "LEFT JOIN memories p ON p.id = s.prev LEFT JOIN memories n ON n.id = s.next")
 
 
+#: Each turn of a session among ``:ids`` with its session's previous and next turn (see
+#: :func:`session_neighbours`).
+SESSION_NEIGHBOURS_SQL = (
+    "SELECT m.id, "
+    "(SELECT p.id FROM memories p WHERE p.namespace = m.namespace "
+    " AND p.created_at BETWEEN m.created_at - :w AND m.created_at AND p.id < m.id "
+    f" AND p.session_id = m.session_id AND p.deleted_at IS NULL AND {SPOKEN.format(m='p')} "
+    " ORDER BY p.created_at DESC, p.id DESC LIMIT 1), "
+    "(SELECT n.id FROM memories n WHERE n.namespace = m.namespace "
+    " AND n.created_at BETWEEN m.created_at AND m.created_at + :w AND n.id > m.id "
+    f" AND n.session_id = m.session_id AND n.deleted_at IS NULL AND {SPOKEN.format(m='n')} "
+    " ORDER BY n.created_at, n.id LIMIT 1) "
+    f"FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL AND {SPOKEN.format(m='m')}")
+
+
 def session_neighbours(conn: Connection, memory_ids: Sequence[int], window: float,
                        sessionless_window: float = 0.0) -> dict[int, tuple[int | None, int | None]]:
     """``{memory id: (previous turn, next turn)}`` of the memories among ``memory_ids`` that are turns.
 
-    A turn of a session has as neighbours the live memories of the same namespace and session just before
-    (after) it, at most ``window`` seconds away: the same rule that chooses the indexing context
-    (:mod:`memvault.vault.jobs`), walked along the (namespace, created_at, id) index. A memory without a
-    session but with a user, that says who spoke (``metadata.speaker`` or ``metadata.role``), is a turn of
-    that user's one stream (:func:`_stream_neighbours`); a note of its own (no speaker) is judged alone.
-    Other memories are left out.
+    A turn is a memory that says who spoke (``metadata.speaker`` or ``metadata.role``). A turn of a session has
+    as neighbours the turns of the same namespace and session just before (after) it, at most ``window``
+    seconds away, walked along the (namespace, created_at, id) index. A turn without a session but with a
+    user is a turn of that user's one stream (:func:`_stream_neighbours`). A note (no speaker) is judged
+    alone, in a session or not: an agent's notes stored in one session one after another are no
+    conversation, and reading them as one sank the note that answered under its unrelated neighbours.
     """
     if not memory_ids:
         return {}
     # Through the driver, as the stream's: hybrid reads both for every search.
-    rows = conn.connection.dbapi_connection.execute(
-        "SELECT m.id, "
-        "(SELECT p.id FROM memories p WHERE p.namespace = m.namespace "
-        " AND p.created_at BETWEEN m.created_at - :w AND m.created_at AND p.id < m.id "
-        " AND p.session_id = m.session_id AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 1), "
-        "(SELECT n.id FROM memories n WHERE n.namespace = m.namespace "
-        " AND n.created_at BETWEEN m.created_at AND m.created_at + :w AND n.id > m.id "
-        " AND n.session_id = m.session_id AND n.deleted_at IS NULL ORDER BY n.created_at, n.id LIMIT 1) "
-        "FROM json_each(:ids) j JOIN memories m ON m.id = j.value WHERE m.session_id IS NOT NULL",
-        {"ids": filters.json_ids(memory_ids), "w": window}).fetchall()
+    rows = conn.connection.dbapi_connection.execute(SESSION_NEIGHBOURS_SQL,
+                                                    {"ids": filters.json_ids(memory_ids), "w": window}).fetchall()
     out = {r[0]: (r[1], r[2]) for r in rows}
     if sessionless_window > 0:
         out.update(_stream_neighbours(conn, memory_ids, sessionless_window))

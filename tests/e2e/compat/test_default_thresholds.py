@@ -3,7 +3,8 @@ small vault, asked through the official StateBase SDK (its own default threshold
 (default 0.3), find the note that answers them, and questions about nothing stored mostly find nothing.
 
 Before the profiles searched on the relevance scale, half of these questions came back empty through the
-StateBase SDK (the right note's cosine fell below the similarity point that 0.7 mapped onto).
+StateBase SDK (the right note's cosine fell below the similarity point that 0.7 mapped onto); and notes stored
+in one session were ranked as a conversation's turns, their unrelated neighbours sinking the answer.
 """
 
 from __future__ import annotations
@@ -58,9 +59,13 @@ def _store_notes(api, namespace: str) -> dict[str, str]:
 
 
 def test_statebase_sdk_default_threshold_returns_the_answer_to_natural_questions(api):
-    notes = _store_notes(api, "statebase-notes")
-    _, secret = api.services.keys.create("statebase-notes", "read")
+    notes = MEMORIES
+    _, secret = api.services.keys.create("statebase-notes", "read,write")
     with StateBase(api_key=secret, base_url=f"{api.url}/compat/statebase") as sb:
+        # As a StateBase agent stores them: one after another, all in its session (the SDK requires one).
+        for text in MEMORIES.values():
+            sb.memory.add(text, session_id="agent-session")
+        api.drain()
         answered = [q for q, key in QUESTIONS.items()
                     if (hits := sb.memory.search(q)) and hits[0].content == notes[key]]
         assert len(answered) >= 11, sorted(set(QUESTIONS) - set(answered))

@@ -133,3 +133,23 @@ def test_facts_stored_between_a_users_sessionless_turns_are_stepped_over(service
     assert b[ids[1]].next_turn_gain == pytest.approx(b[last[0]].semantic - b[ids[1]].semantic, abs=1e-5)
     assert b[last[0]].previous_turn_gain == pytest.approx(b[ids[1]].semantic - b[last[0]].semantic, abs=1e-5)
     assert hits[fact.id].breakdown.previous_turn_gain is None
+
+
+def test_an_agents_notes_in_one_session_are_judged_alone_and_its_turns_step_over_them(services):
+    # An agent's notes, each stored on its own in the agent's session (StateBase requires one): no speaker.
+    notes = [services.memories.create(MemoryCreate(content=text, session_id="agent-session")).memory.id
+             for text in ("the user has a golden retriever", "the user's partner is named Jordan",
+                          "the user lives in Lisbon")]
+    # A chat in another session, with a note of the agent between its turns.
+    chat = _store(services, "chat-1", TURNS[:2])
+    note = services.memories.create(MemoryCreate(content="the knee note of the agent", session_id="chat-1")).memory.id
+    chat += _store(services, "chat-1", TURNS[2:3])
+    hybrid = _hits(services, "where does the knee hurt")
+    for i in (*notes, note):
+        b = hybrid[i].breakdown
+        assert (b.previous_turn_gain, b.next_turn_gain) == (None, None)
+    # The turn after the note has the question before the note as its previous turn.
+    similarity = {i: h.breakdown.semantic for i, h in _hits(services, "where does the knee hurt",
+                                                             SearchMode.SEMANTIC).items()}
+    assert hybrid[chat[2]].breakdown.previous_turn_gain == pytest.approx(similarity[chat[1]] - similarity[chat[2]],
+                                                                         abs=1e-5)
