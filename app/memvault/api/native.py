@@ -125,7 +125,7 @@ def _search(body: SearchIn, key: ApiKey, services) -> SearchOut:
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,
                                                 filter=f, debug=body.debug))
     services.usage.record(key.id, searches=1)
-    data = [SearchHitOut.of(h) for h in result.hits]
+    data = [SearchHitOut.of(h, result.mode) for h in result.hits]
     meta: dict[str, Any] = {}
     if body.compress:
         packed = services.compressor.compress(result.hits, body.query, body.max_context_tokens)

@@ -26,7 +26,9 @@ from memvault.domain.models import (
     Stats,
     UsageDay,
 )
+from memvault.ranking import good_match
 from memvault.service.receipts import WriteReceipt
+
 
 def _digits_only(value: Any) -> Any:
     # pydantic reads "1.0", "+1" and " 1" as 1: one entity would answer to many spellings of its id.
@@ -252,6 +254,10 @@ class SearchIn(RequestBody):
 class SearchHitOut(BaseModel):
     memory: MemoryPublic
     score: float
+    good_match: bool = Field(description=(
+        f"whether the hit is about the query (hybrid: relevance from {good_match.GOOD_MATCH}; semantic: similarity "
+        f"from {good_match.GOOD_MATCH_SIMILARITY}; keyword: every hit), not only the closest memory; about the "
+        "question, not certainly its answer"))
     snippet: str
     score_breakdown: dict[str, Any] | None = None
     context: str | None = Field(None, description="With compress: the hit's text as packed into the budget")
@@ -260,8 +266,9 @@ class SearchHitOut(BaseModel):
                                                       "best first (the snippet is the first one's text)")
 
     @classmethod
-    def of(cls, h: SearchHit) -> SearchHitOut:
-        return cls(memory=MemoryPublic.of(h.memory), score=h.score, snippet=h.snippet,
+    def of(cls, h: SearchHit, mode: SearchMode) -> SearchHitOut:
+        return cls(memory=MemoryPublic.of(h.memory), score=h.score, good_match=good_match.is_good_match(h.score, mode),
+                   snippet=h.snippet,
                    score_breakdown=None if h.breakdown is None else h.breakdown.__dict__,
                    facts=list(h.facts) if h.facts else None)
 

@@ -92,6 +92,12 @@ def test_search_modes_filters_debug_and_pending_memories(c, api):
     hybrid = c.post("/v1/memories/search", json={"query": "fig plant", "mode": "hybrid", "agent_id": "plants",
                                                  "tags": ["office"], "min_score": 0.1}).json()
     assert [h["memory"]["agent_id"] for h in hybrid["data"]] == ["plants"]
+    # Each hit says whether it is a good match, as MCP's and the CLI's do: REST agents need not know the cut.
+    from memvault.ranking.good_match import GOOD_MATCH, GOOD_MATCH_SIMILARITY
+    assert all(h["good_match"] == (h["score"] >= GOOD_MATCH) for h in sem["data"]) and sem["data"][0]["good_match"]
+    semantic = c.post("/v1/memories/search", json={"query": "houseplant", "mode": "semantic"}).json()["data"]
+    assert all(h["good_match"] == (h["score"] >= GOOD_MATCH_SIMILARITY) for h in semantic)
+    assert all(h["good_match"] for h in kw["data"])
     assert c.post("/v1/memories/search", json={"query": "x", "limit": 500}).status_code == 400
     assert c.post("/v1/memories/search", json={"query": "x", "search_mode": "psychic"}).status_code == 422
 
