@@ -36,13 +36,23 @@ Int = Annotated[int, Strict(), BeforeValidator(_whole_number)]
 
 def seconds_of(value: Any, field: str) -> Any:
     """A time given as Unix seconds or an ISO 8601 string (a time without a zone is UTC), as Unix seconds;
-    :class:`InvalidInput` for a string that is neither. Anything else is left for the field's type to refuse."""
+    :class:`InvalidInput` for a string that is neither. A string is read as ISO 8601 first ("20261127" is that
+    day), then as a number of seconds ("1700000000"), the same in a body and in a query string. Anything else
+    is left for the field's type to refuse."""
     if not isinstance(value, str):
         return value
+    text = value.strip()
     try:
-        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds", field=field) from None
+        try:
+            seconds = float(text)
+        except ValueError:
+            raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds", field=field) from None
+        if not math.isfinite(seconds):
+            raise InvalidInput(f"{field} must be a finite number of Unix seconds or an ISO 8601 time",
+                               field=field) from None
+        return seconds
     return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
@@ -51,16 +61,8 @@ MOMENT = {"description": "Unix seconds or an ISO 8601 time (UTC unless it says)"
 
 
 def query_seconds(value: str | None, field: str) -> float | None:
-    """A query parameter's time as Unix seconds: a finite number, or an ISO 8601 time (see :func:`seconds_of`)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return seconds_of(value, field)
-    if not math.isfinite(seconds):
-        raise InvalidInput(f"{field} must be a finite number of Unix seconds or an ISO 8601 time", field=field)
-    return seconds
+    """A query parameter's time as Unix seconds (see :func:`seconds_of`)."""
+    return None if value is None else seconds_of(value, field)
 
 
 def moment(field: str) -> Any:
