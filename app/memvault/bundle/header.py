@@ -170,6 +170,21 @@ def check_kdf_caps(params: KdfParams) -> KdfParams:
     return params
 
 
+def _refuse_larger_than_caps(p: dict[str, Any]) -> None:
+    """:class:`BundleTooDemanding` when a slot's whole-number parameters ask more than an export writes."""
+    asked = [(name, p.get(name), KDF_CAPS_HIGH[name]) for name in KDF_CAPS_HIGH]
+    if all(isinstance(v, int) and not isinstance(v, bool) for _, v, _ in asked) and any(
+            v > high for _, v, high in asked):
+        raise BundleTooDemanding("this bundle asks for more key-derivation work than Memvault allows ("
+                                 + "; ".join(f"{name} {v} is above {high}" for name, v, high in asked if v > high)
+                                 + ")")
+
+
+#: The largest value of each passphrase parameter an export writes.
+KDF_CAPS_HIGH = {"memory_kib": KDF_CAPS.memory_kib[1], "iterations": KDF_CAPS.iterations[1],
+                 "lanes": KDF_CAPS.lanes[1]}
+
+
 # -- strict readers for untrusted JSON --------------------------------------------------------------
 
 
@@ -270,7 +285,11 @@ def _parse_header(version: int, raw: bytes, prefix: bytes) -> BundleHeader:
             p = doc["passphrase"]
             if p["kdf"] != "argon2id":
                 raise ValueError(f"unknown key derivation {p['kdf']!r}")
-            kdf = KdfParams.from_untrusted(unb64(p["salt"]), p["memory_kib"], p["iterations"], p["lanes"])
+            try:
+                kdf = KdfParams.from_untrusted(unb64(p["salt"]), p["memory_kib"], p["iterations"], p["lanes"])
+            except DamagedData:
+                _refuse_larger_than_caps(p)  # beyond even a vault's bounds: asking too much, said as such
+                raise
             slot = PassphraseSlot(check_kdf_caps(kdf), unb64(p["wrapped_key"]))
         stanzas = tuple(unb64(s) for s in doc["recipients"])
         if slot is None and not stanzas:

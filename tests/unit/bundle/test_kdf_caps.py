@@ -75,3 +75,18 @@ def test_exports_clamp_the_vault_settings_to_what_imports_accept():
     header = fmt.read_header(io.BytesIO(rewrite_kdf(BUNDLE, memory_kib=biggest.memory_kib,
                                                     iterations=biggest.iterations, lanes=biggest.lanes)))
     assert header.passphrase.kdf.memory_kib == biggest.memory_kib
+
+
+@pytest.mark.parametrize("params", [{"memory_kib": 4 * 1024 * 1024, "iterations": 64},
+                                    {"memory_kib": 2**40, "iterations": 1}, {"lanes": 1000}])
+def test_a_header_beyond_even_a_vaults_bounds_is_too_demanding_not_damaged(no_derivation, params):
+    with pytest.raises(BundleTooDemanding, match="more key-derivation work than Memvault allows"):
+        fmt.read_header(io.BytesIO(rewrite_kdf(BUNDLE, **params)))
+    assert no_derivation == []
+
+
+def test_nonsense_parameters_stay_damaged():
+    for params in ({"memory_kib": 0}, {"iterations": "8"}, {"lanes": True}):
+        with pytest.raises(DamagedData) as raised:
+            fmt.read_header(io.BytesIO(rewrite_kdf(BUNDLE, **params)))
+        assert not isinstance(raised.value, BundleTooDemanding)
