@@ -175,7 +175,7 @@ def test_a_write_only_key_creates_once_through_the_sdk_and_reads_no_content(api)
     _, write_only = api.services.keys.create("relay-wo", "write")
     with MemoryRelay(api_key=write_only, base_url=f"{api.url}/compat/memoryrelay") as client:
         made = client.memories.create(MemoryCreate(agent_id="wo-agent", content="The user's flight lands at 18:40"))
-    assert made.id and made.content == "" and made.object == "memory_receipt"
+    assert made.id and made.content == "" and made.object == "memory_receipt" and made.agent_id == "wo-agent"
     assert api.services.memories.count(MemoryFilter(namespace="relay-wo")) == 1
     assert api.services.memories.get(made.id).content == "The user's flight lands at 18:40"
 

@@ -120,15 +120,16 @@ class MaintenanceIn(Lenient):
     action: str = Field(description="demote_cold: memories whose importance puts them in the cold tier move there")
 
 
-def _written(key: ApiKey, m: Memory, **extra: Any) -> dict[str, Any]:
+def _written(key: ApiKey, m: Memory, sent_agent: str | None = None, **extra: Any) -> dict[str, Any]:
     """The memory for a key that may read it; only its id and statuses for a write-only key.
 
-    The receipt carries the fields the SDK's Memory requires, empty or the key's own (content "", agent_id the
-    namespace): without them the SDK raised after the write had succeeded, and a retry stored it again."""
+    The receipt carries the fields the SDK's Memory requires, empty or what the caller itself sent (content "",
+    agent_id the one it gave, else the namespace): without them the SDK raised after the write had succeeded,
+    and a retry stored it again. Never the stored memory's own agent: a duplicate may be another agent's."""
     if key.allows(Scope.READ):
         return view.memory(m, **extra)
     return {"id": m.id, "object": "memory_receipt", "embedding_status": m.embedding_status.value,
-            "content": "", "agent_id": key.namespace, "created_at": int(m.created_at),
+            "content": "", "agent_id": sent_agent or key.namespace, "created_at": int(m.created_at),
             "updated_at": int(m.updated_at), **extra}
 
 
@@ -139,7 +140,7 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep, response: Respo
         services.usage.record(key.id, memories_created=1)
     else:
         response.status_code = 200
-    return _written(key, result.memory, is_duplicate=result.is_duplicate)
+    return _written(key, result.memory, body.agent_id, is_duplicate=result.is_duplicate)
 
 
 @router.post("/v1/memories/batch")
