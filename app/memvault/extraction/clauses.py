@@ -229,6 +229,8 @@ def _unwrap(clause: Clause) -> Clause | None:
     root = clause.root
     subject = clause.subject()
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
+        if any(c.dep_ == "neg" for c in root.children):
+            return None  # "I don't think I'll get another dog": what is thought is denied, so no statement
         inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
         if inner is None:
             return None if root.lemma_ != "feel" else clause

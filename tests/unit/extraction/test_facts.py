@@ -71,6 +71,15 @@ def test_a_thought_keeps_only_what_is_thought(extractor):
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
 
 
+def test_a_denied_thought_states_nothing_it_denies(extractor):
+    # Written for this test: the wrapper's negation belongs to what is thought ("Grace will get another dog"
+    # came from "I don't think I'll get another dog").
+    for text in ("I don't think I'll sell the boat this year.", "I don't believe she works there anymore."):
+        assert _facts(extractor, text) == [], text
+    [fact] = _facts(extractor, "I think I'll sell the boat this year.")
+    assert fact.text == "The user will sell the boat in 2026"
+
+
 def test_third_person_forms():
     assert [third_person(v) for v in ("work", "go", "study", "watch", "play", "have", "fix")] == [
         "works", "goes", "studies", "watches", "plays", "has", "fixes"]
