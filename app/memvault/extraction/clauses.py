@@ -264,6 +264,12 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
     return root.lemma_ == "do" and not about and not any(c.dep_ == "acomp" for c in root.children)
 
 
+def acronym(t: Token) -> bool:
+    """Whether ``t`` is written in capitals in a sentence that is not ("IT support", "the US"): a name, never
+    the pronoun it spells."""
+    return len(t.text) > 1 and t.text.isupper() and not t.sent.text.isupper()
+
+
 def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
     """Whether the clause says something beyond its subject and verb (see the module docstring)."""
     subject = clause.subject()
@@ -276,7 +282,7 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
             continue
         if replacements.get(t.i):
             return True  # a resolved date
-        if t.like_num or t.pos_ in ("PROPN", "NUM"):
+        if t.like_num or t.pos_ in ("PROPN", "NUM") or acronym(t):
             return True
         if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.doc[t.i - 1].whitespace_:
             return True  # a hyphenated word ("me-time", "part-time")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import Clause
+from memvault.extraction.clauses import Clause, acronym
 from memvault.extraction.coref import Antecedents, Mention, Voice, possessive
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -97,7 +97,7 @@ def _expanded(t: Token) -> str:
 
 def subject_mention(clause: Clause, antecedents: Antecedents) -> Mention | None:
     subject = clause.subject()
-    if subject is None or subject.lower_ not in _SUBJECT_PRONOUNS:
+    if subject is None or subject.lower_ not in _SUBJECT_PRONOUNS or acronym(subject):
         return None
     return antecedents.resolve(subject.lower_)
 
@@ -115,7 +115,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     if subject is None or subject.i not in {t.i for t in clause.tokens}:
         return None  # no subject left to name
     own = None
-    if subject.lower_ in _SUBJECT_PRONOUNS:
+    if subject.lower_ in _SUBJECT_PRONOUNS and not acronym(subject):
         own = antecedents.resolve(subject.lower_)
         if own is None:
             return None
@@ -137,7 +137,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
             if not explained:
                 return None
             word = t.text
-        elif word == t.text and t.lower_ in FIRST_PERSON_WORDS and not _hyphenated(t):
+        elif word == t.text and t.lower_ in FIRST_PERSON_WORDS and not _hyphenated(t) and not acronym(t):
             return None  # a first-person word the parse did not call a pronoun
         joined = word + t.whitespace_
         if word and t.text.startswith("'") and word[0] != "'" and pieces and not pieces[-1].endswith(" "):
@@ -165,6 +165,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
               subject: Token | None, own: Mention | None, pronouns: dict[str, str]) -> str | None:
     if t.i in replacements:
         return replacements[t.i] or None
+    if acronym(t):
+        return t.text
     lower = t.lower_
     if lower in pronouns and _hyphenated(t):
         return t.text

@@ -80,6 +80,16 @@ def test_a_denied_thought_states_nothing_it_denies(extractor):
     assert fact.text == "The user will sell the boat in 2026"
 
 
+def test_a_word_in_capitals_is_a_name_not_the_pronoun_it_spells(extractor):
+    # Written for this test: "IT" was read as "it" and resolved to the sister's job, "US" as "us".
+    facts = _facts(extractor, "My sister quit her job last week.", "Oh no.", "I'm still doing IT support at the hospital.")
+    assert facts[-1].text == "The user is still doing IT support at the hospital"
+    assert [f.text for f in _facts(extractor, "I moved to the US in 2019.")] == ["The user moved to the US in 2019"]
+    assert [f.text for f in _facts(extractor, "My brother works in IT.")] == ["The user's brother works in IT"]
+    # The pronoun itself still refers back.
+    assert [f.text for f in _facts(extractor, "We bought a car. It is red.")][-1] == "The user's car is red"
+
+
 def test_third_person_forms():
     assert [third_person(v) for v in ("work", "go", "study", "watch", "play", "have", "fix")] == [
         "works", "goes", "studies", "watches", "plays", "has", "fixes"]
