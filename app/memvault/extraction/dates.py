@@ -128,6 +128,16 @@ def _ago(today: dt.date, amount: int, unit: str) -> ResolvedDate:
     return _year(today.year - amount)
 
 
+def _ahead(today: dt.date, amount: int, unit: str) -> ResolvedDate:
+    if unit.startswith("day"):
+        return _on_day(today + dt.timedelta(days=amount))
+    if unit.startswith("week"):
+        return _week_of(today + dt.timedelta(weeks=amount))
+    if unit.startswith("month"):
+        return _month(*_shift_month(today, amount))
+    return _year(today.year + amount)
+
+
 def _relative(text: str, today: dt.date, tense: Tense) -> ResolvedDate | None:
     words = text.split()
     if text in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "now"):
@@ -158,10 +168,10 @@ def _relative(text: str, today: dt.date, tense: Tense) -> ResolvedDate | None:
         return None
     if len(words) == 3 and words[1] in ("next", "last", "this") and words[2] == "year" and words[0] in MONTHS:
         return _month(today.year + {"next": 1, "last": -1, "this": 0}[words[1]], MONTHS[words[0]])
-    match = re.fullmatch(r"(\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?|years?) ago", text)
+    match = re.fullmatch(r"(\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?|years?) (ago|from now)", text)
     if match:
         amount = int(match[1]) if match[1].isdigit() else _NUMBER_WORDS[match[1]]
-        return _ago(today, amount, match[2])
+        return (_ago if match[3] == "ago" else _ahead)(today, amount, match[2])
     if text in WEEKDAYS:
         return _on_day(_weekday(today, WEEKDAYS[text], tense, ""), weekday=True)
     if text in MONTHS:

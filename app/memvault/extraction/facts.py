@@ -41,6 +41,9 @@ EVENT_VERBS = frozenset(["move", "visit", "go", "travel", "start", "begin", "fin
 _FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
 _SPEAKERS = frozenset({"user", "human"})
 _PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from"})
+#: Adverbs that make a clause's weekdays a weekly habit rather than one day.
+_HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
+                       "regularly", "mostly"})
 
 
 @dataclass(frozen=True)
@@ -138,12 +141,27 @@ def _quote(clause: Clause, doc: Doc) -> str:
     return doc[clause.tokens[0].i:clause.tokens[-1].i + 1].text
 
 
+def _date_core(ent: Span, doc: Doc) -> Span:
+    """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), and with the "ago" or "from
+    now" that follows it ("two weeks" + "from now")."""
+    while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
+            and ent[0].lower_ not in dates.MONTHS:
+        ent = ent[1:]
+    end = ent.end
+    if end < len(doc) and doc[end].lower_ == "ago":
+        return doc[ent.start:end + 1]
+    if end + 1 < len(doc) and doc[end].lower_ == "from" and doc[end + 1].lower_ == "now":
+        return doc[ent.start:end + 2]
+    return ent
+
+
 def _date_phrases(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
                   ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
     """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since")."""
     replacements: dict[int, str] = {}
     event: dates.ResolvedDate | None = None
     recurring = since = False
+    habitual = any(t.lower_ in _HABITUAL for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
         if label not in ("DATE", "TIME"):
             continue
@@ -151,8 +169,15 @@ def _date_phrases(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
             continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
         if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
             ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
+        ent = _date_core(ent, doc)
         before = doc[ent.start - 1] if ent.start > 0 else None
+        if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
+            replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
+            before = doc[before.i - 1]
         preposition = before is not None and (before.pos_ == "ADP" or before.lower_ in _PREPOSITIONS)
+        if habitual and ent.text.lower() in dates.WEEKDAYS:
+            recurring = True  # "I usually run on Tuesday and Thursday evenings": every week, no one date
+            continue
         if before is not None and before.lower_ in ("every", "each"):
             recurring = True  # "every December", "each Sunday"
             continue

@@ -90,6 +90,20 @@ def test_a_word_in_capitals_is_a_name_not_the_pronoun_it_spells(extractor):
     assert [f.text for f in _facts(extractor, "We bought a car. It is red.")][-1] == "The user's car is red"
 
 
+def test_dates_after_the_read_ago_and_from_now_and_a_weekly_habit(extractor):
+    # Written for this test. Saturday 25 April 2026.
+    now = dt.datetime(2026, 4, 25, 9, 30, tzinfo=dt.UTC)
+    [fact] = _facts(extractor, "My aunt is flying in from Lisbon on the Thursday.", now=now)
+    assert fact.text == "The user's aunt is flying in from Lisbon on Thursday 30 April 2026"
+    [fact] = _facts(extractor, "I started at a new firm in Leeds two weeks ago.", now=now)
+    assert fact.text == "The user started at a new firm in Leeds in the week of 6 April 2026"
+    assert fact.event_at == "2026-04-06"
+    [fact] = _facts(extractor, "My cousin is visiting from Oslo two weeks from now.", now=now)
+    assert fact.text.endswith("visiting from Oslo in the week of 4 May 2026") and fact.event_at == "2026-05-04"
+    [fact] = _facts(extractor, "I usually swim on Monday and Wednesday evenings.", now=now)
+    assert fact.text == "The user usually swims on Monday and Wednesday evenings" and fact.event_at is None
+
+
 def test_third_person_forms():
     assert [third_person(v) for v in ("work", "go", "study", "watch", "play", "have", "fix")] == [
         "works", "goes", "studies", "watches", "plays", "has", "fixes"]
