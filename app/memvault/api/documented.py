@@ -35,24 +35,15 @@ Int = Annotated[int, Strict(), BeforeValidator(_whole_number)]
 
 
 def seconds_of(value: Any, field: str) -> Any:
-    """A time given as Unix seconds or an ISO 8601 string (a time without a zone is UTC), as Unix seconds;
-    :class:`InvalidInput` for a string that is neither. A string is read as ISO 8601 first ("20261127" is that
-    day), then as a number of seconds ("1700000000"), the same in a body and in a query string. Anything else
-    is left for the field's type to refuse."""
+    """A body's time given as Unix seconds (a JSON number) or an ISO 8601 string (a time without a zone is UTC),
+    as Unix seconds; :class:`InvalidInput` for a string that is no ISO 8601 time (a number in a string is one
+    the strict native API refuses). Anything else is left for the field's type to refuse."""
     if not isinstance(value, str):
         return value
-    text = value.strip()
     try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        try:
-            seconds = float(text)
-        except ValueError:
-            raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds", field=field) from None
-        if not math.isfinite(seconds):
-            raise InvalidInput(f"{field} must be a finite number of Unix seconds or an ISO 8601 time",
-                               field=field) from None
-        return seconds
+        raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds (a JSON number)", field=field) from None
     return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
@@ -61,8 +52,20 @@ MOMENT = {"description": "Unix seconds or an ISO 8601 time (UTC unless it says)"
 
 
 def query_seconds(value: str | None, field: str) -> float | None:
-    """A query parameter's time as Unix seconds (see :func:`seconds_of`)."""
-    return None if value is None else seconds_of(value, field)
+    """A query parameter's time as Unix seconds: read as ISO 8601 first, as a body's string is ("20261127" is
+    that day), then as a finite number of seconds (a query string has no JSON numbers)."""
+    if value is None:
+        return None
+    try:
+        return seconds_of(value, field)
+    except InvalidInput:
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise InvalidInput(f"{field} must be an ISO 8601 time or Unix seconds", field=field) from None
+    if not math.isfinite(seconds):
+        raise InvalidInput(f"{field} must be a finite number of Unix seconds or an ISO 8601 time", field=field)
+    return seconds
 
 
 def moment(field: str) -> Any:

@@ -117,7 +117,8 @@ def test_an_edited_note_updates_its_memory_on_the_next_import(services, tmp_path
     services.readable.import_from(folder, ToolImportRequest(Source.OBSIDIAN))
     note = folder / "Daily" / "2024-05-06.md"
     note.write_text("The plumber fixed the kitchen tap. #home/repairs\n", "utf-8")
-    later = utc(2030, 1, 1)
+    # Later than its first import, but not a day ahead of this clock (which would decide nothing).
+    later = dt.datetime.now(dt.UTC).timestamp() + 3600
     os.utime(note, (later, later))
     report = services.readable.import_from(folder, ToolImportRequest(Source.OBSIDIAN))
     assert (report.new, report.updated, report.skipped) == (0, 1, 1)
