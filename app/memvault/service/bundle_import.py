@@ -44,8 +44,8 @@ from memvault.vault.oplog import Stamp
 Progress = Callable[[str, int, int], None]
 #: At most this many conflicting ids are listed in a report (the counts are always complete).
 CONFLICTS_LISTED = 100
-#: A record stamped further ahead of this clock than this is imported as a change made now: kept, a wrong or
-#: hostile clock would win every later edit.
+#: A record stamped further ahead of this clock than this decides nothing (:attr:`ImportReport.stamped_now`):
+#: kept, a wrong or hostile clock would win every later edit.
 MAX_CLOCK_LEAD_MS = 24 * 3600 * 1000
 #: Records decided (and written) together: one lookup of ids and one executemany per table per batch.
 BATCH = 250
