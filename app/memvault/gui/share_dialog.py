@@ -111,7 +111,11 @@ class ShareDialog(QDialog):
         self.resize(640, self.sizeHint().height())
         sharing = services.sharing
         assert sharing is not None
-        self._runner.run(sharing.my_key, self.my_key.setText, self._on_failed, owner=self)
+        self._runner.run(sharing.my_key, self._on_my_key_read, self._on_failed, owner=self)
+
+    def _on_my_key_read(self, key: str) -> None:
+        self.my_key.setText(key)
+        self.my_key.setCursorPosition(0)  # its "mvperson1" start in view: setText leaves the end showing
 
     def _on_copy_key_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.my_key.text())

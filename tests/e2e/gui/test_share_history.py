@@ -62,6 +62,7 @@ def test_the_share_dialog_copies_my_key_and_shares_with_a_pasted_one(qtbot, desk
     dialog = window.share_dialog
     qtbot.waitUntil(lambda: dialog.my_key.text().startswith("mvperson1"), timeout=10_000)
     assert dialog.my_key.text() == desktop.services.sharing.my_key()
+    assert dialog.my_key.cursorPosition() == 0  # the key's start in view, not its end
     dialog.copy_key.click()
     assert QGuiApplication.clipboard().text() == dialog.my_key.text()
     dialog.namespace.setText("team")
