@@ -35,6 +35,11 @@ def strength(passphrase: str) -> tuple[int, str]:
     return min(score, 4), hints[min(score, 4)]
 
 
+#: What each dialog's busy bar is doing, by its OK button's text.
+BUSY_WORDS = {"Unlock": "Unlocking: checking the passphrase takes a moment…",
+              "Create vault": "Creating the vault and its keys…"}
+
+
 class _PassphraseDialog(QDialog):
     """Shared layout: the intro (which errors never replace), the passphrase form, an error line,
     a busy bar and OK/Cancel. The passphrase field has the keyboard focus whenever the dialog opens.
@@ -65,6 +70,10 @@ class _PassphraseDialog(QDialog):
         self.busy.setRange(0, 0)
         self.busy.setVisible(False)
         self.busy.setAccessibleName("Working")
+        #: What the busy bar is doing, in words (a bar alone said nothing while the key was derived).
+        self.busy_words = QLabel(BUSY_WORDS.get(ok_text, "Working…"))
+        self.busy_words.setProperty("secondary", True)
+        self.busy_words.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.button(QDialogButtonBox.Ok).setText(ok_text)
         self.buttons.rejected.connect(self.reject)
@@ -73,6 +82,7 @@ class _PassphraseDialog(QDialog):
         layout.addWidget(self.intro)
         layout.addLayout(self.form)
         layout.addWidget(self.message)
+        layout.addWidget(self.busy_words)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
         # Enter in a passphrase field presses the OK button, whichever widget had focus before. Only once the
@@ -89,6 +99,7 @@ class _PassphraseDialog(QDialog):
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
+        self.busy_words.setVisible(busy)
         self.buttons.setEnabled(not busy)
 
     def show_error(self, text: str) -> None:

@@ -51,8 +51,12 @@ def test_create_lock_wrong_then_right_passphrase(qtbot, desktop):
     qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
     desktop.dialog.passphrase.setText("not the passphrase")
     desktop.dialog.buttons.accepted.emit()
+    # While the key is derived the bar says what it waits for; the wrong passphrase puts the words away.
+    assert desktop.dialog.busy_words.isVisibleTo(desktop.dialog)
+    assert desktop.dialog.busy_words.text().startswith("Unlocking")
     qtbot.waitUntil(lambda: "Wrong passphrase" in desktop.dialog.message.text(), timeout=20_000)
     assert desktop.dialog.passphrase.text() == "" and desktop.window is None
+    assert not desktop.dialog.busy_words.isVisibleTo(desktop.dialog)
     desktop.dialog.passphrase.setText(PASSPHRASE)
     desktop.dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
