@@ -322,11 +322,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         def work(key: ApiKey) -> dict[str, Any]:
             if hard:
                 services.lifecycle.hard_delete(memory_id, key.namespace, origin=origin_of(key))
-            elif services.memories.get(memory_id, key.namespace).deleted_at is not None:
+            elif not services.lifecycle.trash(memory_id, key.namespace, origin=origin_of(key)):
                 # A retry after a lost answer: what was asked is done (the tool says it is idempotent).
                 return {"id": memory_id, "forgotten": True, "hard": False, "already_in_trash": True}
-            else:
-                services.lifecycle.delete(memory_id, key.namespace, origin=origin_of(key))
             return {"id": memory_id, "forgotten": True, "hard": hard}
         return await run(ctx, Scope.WRITE, work)
 

@@ -198,11 +198,11 @@ router.add_api_route("/{memory_id}", update_memory, methods=["PUT"], response_mo
 
 @router.delete("/{memory_id}", status_code=204)
 def delete_memory(memory_id: str, key: WriteKey, services: ServicesDep, hard: bool = False) -> Response:
-    """Soft delete (restorable); ``?hard=true`` deletes for good."""
+    """Soft delete (restorable); ``?hard=true`` deletes for good. A retried soft delete is 204 too (idempotent)."""
     if hard:
         services.lifecycle.hard_delete(memory_id, _scope(key), origin=origin_of(key))
     else:
-        services.lifecycle.delete(memory_id, _scope(key), origin=origin_of(key))
+        services.lifecycle.trash(memory_id, _scope(key), origin=origin_of(key))
     return Response(status_code=204)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from memvault.domain.changes import SYSTEM, USER, ChangeEvent, ChangeKind, ChangeOrigin
 from memvault.domain.clock import Clock, system_clock
-from memvault.domain.errors import InvalidInput, NotFound
+from memvault.domain.errors import Conflict, InvalidInput, NotFound
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import Memory, MemoryFilter
 from memvault.service import validation as v
@@ -57,6 +57,19 @@ class LifecycleService:
     def delete(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> Memory:
         """Move a memory to the trash: kept, but out of lists and search."""
         return self._move(memory_id, namespace, Transition.DELETE, ChangeKind.DELETED, origin)
+
+    def trash(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> bool:
+        """:meth:`delete` for a caller that may retry (a lost answer): a memory already in the trash is what
+        was asked for, not a conflict. Whether this call moved it."""
+        try:
+            self.delete(memory_id, namespace, origin=origin)
+            return True
+        except Conflict:
+            with self._db.read() as conn:
+                current = repo.get_by_uuid(conn, memory_id)
+            if current is not None and current.deleted_at is not None:
+                return False
+            raise
 
     def restore(self, memory_id: str, namespace: str | None = None, *, origin: ChangeOrigin = USER) -> Memory:
         """Bring a memory back from the trash."""

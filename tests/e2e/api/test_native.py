@@ -133,6 +133,10 @@ def test_update_history_restore_delete_archive(c):
     assert c.post(f"/v1/memories/{m['id']}/archive").status_code == 409
     assert c.post(f"/v1/memories/{m['id']}/unarchive").status_code == 200
     assert c.delete(f"/v1/memories/{m['id']}").status_code == 204
+    trashed = c.get(f"/v1/memories/{m['id']}").json()
+    # A retried delete (its answer lost) is done, not a conflict, and changes nothing more.
+    assert c.delete(f"/v1/memories/{m['id']}").status_code == 204
+    assert c.get(f"/v1/memories/{m['id']}").json() == trashed
     assert c.get("/v1/memories", params={"only_deleted": True}).json()["total_count"] >= 1
     assert c.post(f"/v1/memories/{m['id']}/restore").json()["deleted_at"] is None
     assert c.delete(f"/v1/memories/{m['id']}", params={"hard": True}).status_code == 204
