@@ -175,17 +175,33 @@ def _without_talk_asides(root: Token, tokens: list[Token]) -> list[Token]:
     return [t for t in tokens if t.i not in drop]
 
 
+def _statement_before_question(sent: Span) -> Span | None:
+    """The statement a question follows in one sentence ("I start at the council next Monday, any tips?"):
+    the words before its last comma when they are a declarative clause with a subject; else ``None``."""
+    commas = [t for t in sent if t.text == ","]
+    if not commas:
+        return None
+    head = sent.doc[sent.start:commas[-1].i]
+    words = [t for t in head if not t.is_punct and not t.is_space]
+    if len(words) < 3 or _is_question(head) or head.root.pos_ not in ("VERB", "AUX"):
+        return None
+    return head if any(c.dep_ in SUBJECTS for c in head.root.children) else None
+
+
 def split(sent: Span) -> list[Clause]:
     """The clauses of ``sent`` worth reading for facts (possibly none)."""
     if _is_question(sent):
-        return []
-    heads = _clause_heads(sent.root)
+        statement = _statement_before_question(sent)
+        if statement is None:
+            return []
+        sent = statement
+    heads = [h for h in _clause_heads(sent.root) if sent.start <= h.i < sent.end]
     clauses = []
     for head in heads:
         others = [h for h in heads if h is not head and h.is_ancestor(head) is False and head.is_ancestor(h)]
         excluded = {t.i for h in others for t in h.subtree}
         excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
-        tokens = [t for t in head.subtree if t.i not in excluded]
+        tokens = [t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end]
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
         tokens = _trim(tokens)

@@ -104,6 +104,18 @@ def test_dates_after_the_read_ago_and_from_now_and_a_weekly_habit(extractor):
     assert fact.text == "The user usually swims on Monday and Wednesday evenings" and fact.event_at is None
 
 
+def test_a_statement_before_a_question_in_one_sentence_is_kept(extractor):
+    # Written for this test: the question mark at the end made the whole sentence a question.
+    now = dt.datetime(2026, 3, 18, 9, 30, tzinfo=dt.UTC)
+    [fact] = _facts(extractor, "I start my new job at the town library next Monday, any tips for a first week?", now=now)
+    assert fact.text == "The user starts the user's new job at the town library on Monday 23 March 2026"
+    [fact] = _facts(extractor, "My brother is getting married in June, what should I wear?", now=now)
+    assert fact.text == "The user's brother is getting married in June 2026"
+    for question in ("Where do you live, and what do you do?", "I was wondering, could you help me?",
+                     "Honestly, do you think I should quit?"):
+        assert _facts(extractor, question) == [], question
+
+
 def test_third_person_forms():
     assert [third_person(v) for v in ("work", "go", "study", "watch", "play", "have", "fix")] == [
         "works", "goes", "studies", "watches", "plays", "has", "fixes"]
