@@ -49,8 +49,7 @@ def _good_point(mode: SearchMode) -> float:
     raise ValueError(f"{mode.value} scores have no good-match point")
 
 
-def provider_threshold(threshold: float, provider_default: float,
-                       mode: SearchMode = SearchMode.SEMANTIC) -> float:
+def provider_threshold(threshold: float, provider_default: float, mode: SearchMode) -> float:
     """A hosted API's threshold on this model's scale for ``mode``.
 
     Compatibility profiles follow APIs whose default thresholds were chosen for
@@ -67,7 +66,7 @@ def provider_threshold(threshold: float, provider_default: float,
     return good + above * (1 - good)
 
 
-def provider_score(score: float, provider_default: float, mode: SearchMode = SearchMode.SEMANTIC) -> float:
+def provider_score(score: float, provider_default: float, mode: SearchMode) -> float:
     """The inverse of :func:`provider_threshold`: a score of ``mode`` on the provider's 0..1 scale.
 
     Profiles report scores this way, so a client comparing a score with its

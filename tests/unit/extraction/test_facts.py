@@ -90,7 +90,7 @@ def test_a_word_in_capitals_is_a_name_not_the_pronoun_it_spells(extractor):
     assert [f.text for f in _facts(extractor, "We bought a car. It is red.")][-1] == "The user's car is red"
 
 
-def test_dates_after_the_read_ago_and_from_now_and_a_weekly_habit(extractor):
+def test_on_the_weekday_ago_from_now_and_a_weekly_habit_read_as_dates(extractor):
     # Written for this test. Saturday 25 April 2026.
     now = dt.datetime(2026, 4, 25, 9, 30, tzinfo=dt.UTC)
     [fact] = _facts(extractor, "My aunt is flying in from Lisbon on the Thursday.", now=now)
