@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HELD_OUT = [ROOT / "tests" / "data" / "retrieval-heldout" / "conversations.json"]
+HELD_OUT = [ROOT / "tests" / "data" / name / "conversations.json" for name in ("retrieval-heldout", "shared-heldout")]
 SEARCHED = [ROOT / "app", ROOT / "tests" / "unit"]
 #: Shortest run of words that counts as quoting (shorter runs are ordinary phrases: "what is the name of").
 MIN_WORDS = 6

@@ -1,11 +1,13 @@
 """Do extracted facts help retrieval? Turns alone against turns and facts together, on a conversation set.
 
-Run as ``python -m memvault.bench.fact_retrieval FILE [--half tune] [--no-sessions] [--no-names]`` (the
-format of ``tests/data/conversations/``). Every conversation of the half asked for (both when none) is
+Run as ``python -m memvault.bench.fact_retrieval FILE [--half tune] [--no-sessions] [--no-names] [--shared]``
+(the format of ``tests/data/conversations/``). Every conversation of the half asked for (both when none) is
 stored twice in a temporary vault: its turns alone in one namespace, and its turns plus the facts extracted
 from each session in another (each session sent as a conversation with its date and the user's id and, unless
 ``--no-names``, the user's name; a speaker other than "user"/"assistant" is a named person). Each question is
-searched in both among that user's memories. A hit is the turn it shows: search folds a fact into its
+searched in both among that user's memories; with ``--shared`` every conversation shares the two namespaces
+and each question is searched in the whole namespace, as an agent serving a household or a team would, so
+it must find its person's answer among everyone's. A hit is the turn it shows: search folds a fact into its
 source turn's slot (:mod:`memvault.ranking.facts`); a fact shown on its own takes a slot and counts as no
 turn ("strict"), or as the turn it was read from ("lenient", the figure measured before facts were folded).
 Reported: R@5 per half and search mode.
@@ -37,8 +39,16 @@ from memvault.domain.models import MemoryFilter, SearchQuery
 STORES = ("turns", "turns+facts", "lenient")
 
 
-def _facts_namespace(conversation: Conversation) -> str:
-    return f"{conversation.namespace}-facts"
+#: The two namespaces every conversation shares with ``--shared``.
+SHARED_NAMESPACE = "shared"
+
+
+def _turns_namespace(conversation: Conversation, shared: bool) -> str:
+    return SHARED_NAMESPACE if shared else conversation.namespace
+
+
+def _facts_namespace(conversation: Conversation, shared: bool = False) -> str:
+    return f"{_turns_namespace(conversation, shared)}-facts"
 
 
 def _message(conversation: Conversation, turn) -> ChatMessage:
@@ -49,34 +59,37 @@ def _message(conversation: Conversation, turn) -> ChatMessage:
     return ChatMessage("user" if mine else "assistant", turn.text, name=turn.speaker)
 
 
-def _store(services, conversation: Conversation, *, sessions: bool, names: bool) -> dict[str, str]:
-    """Store the conversation in both namespaces; the source turn id of each fact stored, by memory id."""
+def _store(services, conversation: Conversation, *, sessions: bool, names: bool,
+           shared: bool = False) -> dict[str, str]:
+    """Store the conversation in both namespaces; the source turn of each fact stored (``conversation/turn``),
+    by memory id."""
     sources: dict[str, str] = {}
     for session in conversation.sessions:
         turns = turn_memories(conversation, session, sessions=sessions)
-        services.memories.create_batch(turns)
-        services.memories.create_batch([dataclasses.replace(t, namespace=_facts_namespace(conversation))
-                                        for t in turns])
+        for namespace in (_turns_namespace(conversation, shared), _facts_namespace(conversation, shared)):
+            services.memories.create_batch([dataclasses.replace(t, namespace=namespace) for t in turns])
         when = session.date if session.date.tzinfo else session.date.replace(tzinfo=dt.UTC)
         job = services.conversations.ingest(ConversationSubmission(
             tuple(_message(conversation, t) for t in session.turns),
-            _facts_namespace(conversation), conversation_id=f"{conversation.id}/{session.id}",
+            _facts_namespace(conversation, shared), conversation_id=f"{conversation.id}/{session.id}",
             occurred_at=when.timestamp(), user_id=conversation.user_id,
             user_name=(conversation.user_name or None) if names else None, source="bench"))
         for fact in (job.result or {}).get("facts", []):
-            sources[fact["id"]] = session.turns[fact["message_index"]].id
+            sources[fact["id"]] = conversation.client_id(session.turns[fact["message_index"]])
     return sources
 
 
 def _ranked(services, conversation: Conversation, text: str, mode: SearchMode, namespace: str,
-            sources: dict[str, str], lenient: bool) -> list[str]:
+            sources: dict[str, str], lenient: bool, *, shared: bool = False) -> list[str]:
+    """The turns shown for ``text``, best first: this conversation's by their id, anything else's by its
+    conversation and id (so it matches no evidence)."""
     result = services.search.search(SearchQuery(text, mode=mode, limit=LIMIT, filter=MemoryFilter(
-        namespace=namespace, user_id=conversation.user_id)))
+        namespace=namespace, user_id=None if shared else conversation.user_id)))
     prefix = conversation.id + "/"
     ranked: list[str] = []
     for hit in result.hits:
         if hit.memory.id in sources:
-            turn = sources[hit.memory.id] if lenient else f"fact:{hit.memory.id}"
+            turn = sources[hit.memory.id].removeprefix(prefix) if lenient else f"fact:{hit.memory.id}"
         else:
             turn = (hit.memory.client_id or "").removeprefix(prefix)
         if turn not in ranked:
@@ -85,9 +98,9 @@ def _ranked(services, conversation: Conversation, text: str, mode: SearchMode, n
 
 
 def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode), halves: tuple[str, ...] = HALVES, *,
-        sessions: bool = True, names: bool = True) -> dict[str, dict[str, dict[str, float]]]:
+        sessions: bool = True, names: bool = True, shared: bool = False) -> dict[str, dict[str, dict[str, float]]]:
     """``{half: {mode: {store: R@5}}}`` and the number of facts stored, for the set at ``path``; only the
-    conversations of ``halves`` are stored and searched."""
+    conversations of ``halves`` are stored and searched (``shared``: all in one namespace, searched whole)."""
     from memvault.config import Settings
     from memvault.service.container import create_vault, load_embedder
 
@@ -99,7 +112,7 @@ def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode), halves: t
         try:
             sources: dict[str, str] = {}
             for conversation in conversations:
-                sources.update(_store(services, conversation, sessions=sessions, names=names))
+                sources.update(_store(services, conversation, sessions=sessions, names=names, shared=shared))
             services.worker.drain()
             services.entities.drain()
             for half in halves:
@@ -107,9 +120,11 @@ def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode), halves: t
                     for store in STORES:
                         recalls = []
                         for c in (c for c in conversations if c.split == half):
-                            namespace = c.namespace if store == "turns" else _facts_namespace(c)
+                            namespace = (_turns_namespace(c, shared) if store == "turns"
+                                         else _facts_namespace(c, shared))
                             for q in c.questions:
-                                ranked = _ranked(services, c, q.text, mode, namespace, sources, store == "lenient")
+                                ranked = _ranked(services, c, q.text, mode, namespace, sources, store == "lenient",
+                                                 shared=shared)
                                 recalls.append(score(ranked, q.evidence)["recall@5"])
                         if recalls:
                             out.setdefault(half, {}).setdefault(mode.value, {})[store] = sum(recalls) / len(recalls)
@@ -125,6 +140,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--half", choices=HALVES, action="append")
     parser.add_argument("--no-sessions", action="store_true", help="store the turns without session ids")
     parser.add_argument("--no-names", action="store_true", help="send no user name with the conversations")
+    parser.add_argument("--shared", action="store_true",
+                        help="every conversation in one namespace, each question searched in all of it")
     parser.add_argument("--no-fold", action="store_true",
                         help="control: facts never fold into their turns (every fact is a hit of its own)")
     args = parser.parse_args(argv)
@@ -133,7 +150,7 @@ def main(argv: list[str]) -> None:
 
         fact_ranking.fact_links = types.SimpleNamespace(facts_among=lambda _conn, _ids: {})
     figures = run(args.file, halves=tuple(args.half or HALVES), sessions=not args.no_sessions,
-                  names=not args.no_names)
+                  names=not args.no_names, shared=args.shared)
     print(f"facts stored: {int(figures.pop('facts')['stored']['n'])}")
     for half, modes in figures.items():
         for mode, stores in modes.items():

@@ -37,6 +37,6 @@ def test_a_fact_shown_alone_takes_a_slot_and_counts_as_its_turn_only_when_lenien
             NS(memory=NS(id="t3", client_id="x1/x1:3"))]
     services = NS(search=NS(search=lambda query: NS(hits=hits)))
     conversation = NS(id="x1", user_id="u")
-    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1:3"}, True) == ["x1:3", "x1:1"]
-    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1:3"}, False) == [
+    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1/x1:3"}, True) == ["x1:3", "x1:1"]
+    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1/x1:3"}, False) == [
         "fact:f1", "x1:1", "x1:3"]
