@@ -40,3 +40,21 @@ def test_a_fact_shown_alone_takes_a_slot_and_counts_as_its_turn_only_when_lenien
     assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1/x1:3"}, True) == ["x1:3", "x1:1"]
     assert _ranked(services, conversation, "q", SearchMode.HYBRID, "ns", {"f1": "x1/x1:3"}, False) == [
         "fact:f1", "x1:1", "x1:3"]
+
+
+def test_shared_searches_the_whole_namespace_and_another_conversations_turns_match_no_evidence():
+    from types import SimpleNamespace as NS
+
+    from memvault.bench.fact_retrieval import _ranked
+
+    asked = []
+    hits = [NS(memory=NS(id="f9", client_id=None)), NS(memory=NS(id="t2", client_id="x2/x1:1")),
+            NS(memory=NS(id="t1", client_id="x1/x1:1"))]
+    services = NS(search=NS(search=lambda query: asked.append(query.filter) or NS(hits=hits)))
+    conversation = NS(id="x1", user_id="noor")
+    # x2's fact and turn share x1's turn ids; only x1's own turn is x1:1.
+    assert _ranked(services, conversation, "q", SearchMode.HYBRID, "shared-facts", {"f9": "x2/x1:3"}, True,
+                   shared=True) == ["x2/x1:3", "x2/x1:1", "x1:1"]
+    assert asked[0].user_id is None and asked[0].namespace == "shared-facts"
+    _ranked(services, conversation, "q", SearchMode.HYBRID, "conv-x1", {}, False)
+    assert asked[1].user_id == "noor"
