@@ -111,6 +111,21 @@ def test_the_people_list_counts_each_persons_live_facts(services, clock):
     assert services.conversations.people("empty") == []
 
 
+@pytest.mark.slow
+def test_in_a_shared_namespace_a_question_naming_someone_finds_their_fact_not_anothers(services):
+    # Two people's chats in one namespace (a household's agent); the question names whom it asks about.
+    for user, name, text in (("noor", "Noor", "My new job at the port authority starts in March, it's a short walk."),
+                             ("ines", "Ines", "I've been hired as head gardener at the botanic garden in Kew.")):
+        services.conversations.ingest(ConversationSubmission(
+            (ChatMessage("user", text), ChatMessage("assistant", "Congratulations!")), "home", occurred_at=WHEN,
+            user_id=user, user_name=name))
+    services.worker.drain()
+    for mode in (SearchMode.HYBRID, SearchMode.SEMANTIC, SearchMode.KEYWORD):
+        hits = services.search.search(SearchQuery("What is Ines's new job?", mode=mode, limit=5,
+                                                  filter=MemoryFilter(namespace="home"))).hits
+        assert hits and hits[0].memory.content.startswith("Ines "), (mode, [h.memory.content for h in hits])
+
+
 def test_turns_alone_are_not_people(services):
     services.memories.create(MemoryCreate(content="I live in Lisbon.", namespace="team", user_id="anna"))
     assert services.conversations.people("team") == []

@@ -79,3 +79,25 @@ def test_a_weak_fact_adds_no_evidence_to_its_turn():
     both = [*facts, FactCandidate(8, "f-8", "The user adopted a greyhound", None, 3)]
     assert _joined({3: turn, 7: weak, 8: strong}, 3, both, 0.1) == fusion.relevance(0.6, 0.5, -8.0,
                                                                                       previous_gain=0.02 - (0.6 - 0.1))
+
+
+def test_a_question_naming_someone_takes_no_evidence_from_other_peoples_facts():
+    facts = {1: FactCandidate(1, "f-1", "Ines Moreau is head gardener at Kew", "Ines Moreau", None),
+             2: FactCandidate(2, "f-2", "Noor's new job at the port authority starts in March", "Noor", None),
+             3: FactCandidate(3, "f-3", "Noor is helping Ines move house", "Noor", None),
+             4: FactCandidate(4, "f-4", "The user's new job is at a bank", None, None)}
+    page = [(0.5, 2, ScoreBreakdown(semantic=0.6, coverage=0.5, relevance=0.5)),
+            (0.3, 1, ScoreBreakdown(semantic=0.5, coverage=0.0, relevance=0.3)),
+            (0.2, 3, ScoreBreakdown(semantic=0.4, coverage=0.0, relevance=0.2)),
+            (0.1, 4, ScoreBreakdown(semantic=0.4, coverage=0.5, relevance=0.1))]
+    out = name_neutral(SearchMode.HYBRID, "What is Ines's new job?", "What is Ines's new job?", page, facts)
+    scores = {mid: (score, b.relevance) for score, mid, b in out}
+    # Noor's job says nothing about Ines; Noor's fact that mentions her, and an unnamed user's, may.
+    assert scores[2] == (0.0, 0.0) and out[-1][1] == 2
+    assert scores[3][0] > 0 and scores[4][0] > 0 and scores[1][0] > 0
+    # A question naming nobody the facts are about leaves every fact its evidence.
+    same = name_neutral(SearchMode.HYBRID, "Who has a new job?", "Who has a new job?", page, facts)
+    assert all(score > 0 for score, _, _ in same)
+    semantic = [(0.6, 2, ScoreBreakdown(semantic=0.6)), (0.5, 1, ScoreBreakdown(semantic=0.5))]
+    assert [mid for _, mid, _ in name_neutral(SearchMode.SEMANTIC, "Ines new job", "Ines new job", semantic,
+                                              facts)] == [1, 2]
