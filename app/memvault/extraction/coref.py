@@ -16,6 +16,7 @@ an unresolved pronoun gives no fact.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,22 @@ class Voice:
     @property
     def possessive(self) -> str:
         return possessive(self.name)
+
+
+#: Words by which a "we" clause takes in the person spoken to: "we both", "together", "each other", "you and me".
+_JOINT_WORDS = frozenset({"together", "both", "each", "you"})
+#: Verbs whose "we" is the two speakers: "we met at uni", "since we last spoke".
+_JOINT_VERBS = frozenset({"meet", "talk", "speak", "chat"})
+
+
+def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
+    """``voice`` for one clause. Between two named people "we" is both of them only where the clause says so
+    (:data:`_JOINT_WORDS`, :data:`_JOINT_VERBS`); elsewhere it is the speaker's household, written as the
+    speaker: told to a neighbour, "our son starts school" is Sofia's son, "we had a huge party" Mei's family's
+    (measured: ``docs/benchmarks.md``, "Stop 64: whose fact a question asks for")."""
+    if voice.we is None or root.lemma_ in _JOINT_VERBS or any(t.lower_ in _JOINT_WORDS for t in tokens):
+        return voice
+    return Voice(voice.person)
 
 
 def possessive(name: str) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import attributes, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import Antecedents, Voice
+from memvault.extraction.coref import Antecedents, Voice, for_clause
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
@@ -391,6 +391,7 @@ class FactExtractor:
         replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
         if any(t.pos_ == "PROPN" and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
             return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")
+        voice = for_clause(voice, clause.tokens, clause.root)
         template = render(clause, antecedents, replacements, voice,
                           past=event is not None and event.start is not None and event.start < now.date())
         text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)

@@ -23,12 +23,23 @@ def test_a_named_user_is_named(extractor):
         ("Kari", "Kari teaches maths in Bergen")]
 
 
-def test_two_named_people_each_get_their_facts_and_we_is_both_of_them(extractor):
-    facts = _said(extractor, Message("user", "We are moving to Graz in June.", "Anna"),
+def test_two_named_people_each_get_their_facts(extractor):
+    facts = _said(extractor, Message("user", "I am moving to Graz in June.", "Anna"),
                   Message("assistant", "My sister is a pilot.", "Ben"),
                   Message("user", "Her plane is huge.", "Anna"))
-    assert facts == [("Anna", "Anna and Ben are moving to Graz in June 2026"), ("Ben", "Ben's sister is a pilot"),
+    assert facts == [("Anna", "Anna is moving to Graz in June 2026"), ("Ben", "Ben's sister is a pilot"),
                      ("Ben", "Ben's sister's plane is huge")]
+
+
+def test_between_two_people_we_is_both_only_where_the_clause_says_so(extractor):
+    # Told to a neighbour, "we" and "our" are the speaker's household, not the listener.
+    facts = _said(extractor,
+                  Message("user", "We are moving to Graz in June. Our son starts school in September.", "Anna"),
+                  Message("assistant", "We met at university in 2015, remember?", "Ben"),
+                  Message("user", "We both love climbing.", "Anna"))
+    assert facts == [("Anna", "Anna is moving to Graz in June 2026"),
+                     ("Anna", "Anna's son starts school in September 2026"),
+                     ("Ben", "Ben and Anna met at university in 2015"), ("Anna", "Anna and Ben both love climbing")]
 
 
 def test_an_unnamed_assistant_is_context_never_a_source_of_facts(extractor):
