@@ -9,6 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+
+# An environment may ask for no bytecode (PYTHONDONTWRITEBYTECODE=1); the suite keeps the test modules pytest
+# rewrites, and the app's compiled modules, in their git-ignored __pycache__ folders anyway. Otherwise every
+# xdist worker rewrites all the test modules again on every run: about 9 of the 14 CPU-s each worker spends
+# collecting (docs/benchmarks.md, "Stop 64: the fast tier").
+sys.dont_write_bytecode = False
 from pathlib import Path
 
 import pytest
