@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import attributes, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import Antecedents, Voice, for_clause
+from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
@@ -217,7 +217,7 @@ def _subject_key(clause: Clause, antecedents: Antecedents, voice: Voice) -> tupl
         return "user", voice.person
     mention = subject_mention(clause, antecedents)
     if mention is not None:
-        return mention.key, mention.owner
+        return mention.key, _whose(mention, voice)
     kin = next((c for c in subject.children if c.dep_ == "compound" and c.pos_ == "NOUN"), None)
     owner = next((c for c in (*subject.children, *(kin.children if kin is not None else ())) if c.dep_ == "poss"),
                  None)
@@ -228,8 +228,14 @@ def _subject_key(clause: Clause, antecedents: Antecedents, voice: Voice) -> tupl
     if owner is not None:
         mention = antecedents.resolve(owner.lower_)  # "Her plane ..." is about whoever "her" is
         if mention is not None:
-            return mention.key, mention.owner
+            return mention.key, _whose(mention, voice)
     return "user", voice.person
+
+
+def _whose(mention: Mention, voice: Voice) -> str | None:
+    """The person a fact about ``mention`` is filed under: whoever's relation it is ("Ben's sister"); a bare
+    name ("Zainab", "Ravi") is no one's, so the fact is the speaker's, whoever named them first."""
+    return mention.owner if mention.key.startswith("user's ") else voice.person
 
 
 def voices(messages: Sequence[Message]) -> dict[int, Voice]:

@@ -51,3 +51,13 @@ def test_voices_pair_only_two_named_people():
     assert (pair[0].name, pair[0].we, pair[1].we) == ("Anna", "Anna and Ben", "Ben and Anna") and 2 not in pair
     alone = voices([Message("user", "a"), Message("assistant", "b")])
     assert list(alone) == [0] and alone[0].name == "the user" and alone[0].we is None
+
+
+def test_a_fact_about_someone_named_bare_is_the_speakers_not_whoever_named_them_first(extractor):
+    facts = _said(extractor, Message("user", "Is Zainab coming to the wedding?", "Ben"),
+                  Message("assistant", "Yes, she is flying in from Dubai on Friday.", "Aisha"),
+                  Message("user", "My sister is a pilot.", "Ben"),
+                  Message("assistant", "Her plane is huge.", "Aisha"))
+    # A relation stays its owner's: Ben's sister's plane is filed under Ben, whoever says it.
+    assert facts == [("Aisha", "Zainab is flying in from Dubai on Friday 15 May 2026"),
+                     ("Ben", "Ben's sister is a pilot"), ("Ben", "Ben's sister's plane is huge")]
