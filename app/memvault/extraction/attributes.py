@@ -21,7 +21,10 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 DIETS = frozenset({"vegetarian", "vegan", "pescatarian", "pescetarian", "carnivore", "flexitarian", "keto"})
 STATUSES = frozenset({"married", "single", "engaged", "divorced", "widowed", "separated"})
-OCCUPATIONS = frozenset(["nurse", "doctor", "engineer", "developer", "analyst", "designer", "lawyer", "accountant", "consultant", "teacher", "programmer", "architect", "researcher", "scientist", "professor", "chef", "waiter", "waitress", "cashier", "pilot", "mechanic", "electrician", "plumber", "farmer", "journalist", "writer", "editor", "student", "manager", "lead", "director", "founder", "freelancer", "physician", "surgeon", "pharmacist", "dentist", "therapist", "psychologist", "officer", "clerk", "librarian", "photographer", "artist", "musician", "carpenter", "salesperson", "secretary", "assistant", "intern", "administrator", "technician", "scientist", "economist", "banker"])
+OCCUPATIONS = frozenset(["nurse", "doctor", "engineer", "developer", "analyst", "designer", "lawyer", "accountant", "consultant", "teacher", "programmer", "architect", "researcher", "scientist", "professor", "chef", "waiter", "waitress", "cashier", "pilot", "mechanic", "electrician", "plumber", "farmer", "journalist", "writer", "editor", "student", "manager", "lead", "director", "founder", "freelancer", "physician", "surgeon", "pharmacist", "dentist", "therapist", "psychologist", "officer", "clerk", "librarian", "photographer", "artist", "musician", "carpenter", "salesperson", "secretary", "assistant", "intern", "administrator", "technician", "economist", "banker", "translator", "interpreter", "planner", "lecturer", "tutor", "paramedic", "firefighter", "midwife", "solicitor", "barrister", "paralegal", "surveyor", "receptionist", "hairdresser", "barista", "bartender", "baker", "butcher", "builder", "gardener", "florist", "tailor", "welder", "caretaker", "cleaner", "courier", "carer", "vet", "veterinarian", "optician", "biologist", "chemist", "physicist", "mathematician", "statistician", "historian", "copywriter", "illustrator", "animator", "actor", "actress", "dancer", "singer", "composer", "producer", "recruiter", "coordinator", "supervisor", "inspector", "auditor", "broker", "trader", "postdoc", "psychiatrist", "radiographer", "physiotherapist", "counsellor", "counselor"])
+#: Verbs that give a role with "as" ("I'm joining a charity as their finance lead", "hired as head gardener");
+#: "work as" takes any role, these only one of :data:`OCCUPATIONS` ("started running as a hobby" is none).
+_ROLE_VERBS = frozenset({"join", "start", "begin", "hire", "employ", "take"})
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,10 @@ def _prep_object(verb: Token, preps: tuple[str, ...]) -> Token | None:
 
 
 def _phrase(t: Token) -> str:
+    # Words after the head only when they are part of its own name ("accountant" in "an accountant at a dental
+    # supply company" is not "accountant supply").
     tokens = [x for x in t.subtree if x.dep_ not in ("det", "poss", "punct", "prep", "relcl", "acl")
-              and (x.i <= t.i or x.dep_ in ("flat", "compound"))]
+              and (x.i <= t.i or x.dep_ in ("flat", "compound") and x.head.i == t.i)]
     return " ".join(x.lower_ for x in tokens).strip()
 
 
@@ -74,6 +79,10 @@ def read(clause: Clause) -> Attribute | None:
         employer = _prep_object(root, ("at", "for"))
         if employer is not None and employer.i in inside and employer.ent_type_ == "ORG":
             return Attribute("employer", _phrase(employer))
+    if lemma in _ROLE_VERBS:
+        role = _prep_object(root, ("as",))
+        if role is not None and role.i in inside and role.lemma_.lower() in OCCUPATIONS:
+            return Attribute("occupation", _phrase(role))
     if lemma == "drive":
         car = next((c for c in root.children if c.dep_ == "dobj"), None)
         if car is not None:
@@ -104,7 +113,7 @@ def _copula(root: Token, inside: set[int]) -> Attribute | None:
         return Attribute("diet", word)
     if word in STATUSES:
         return Attribute("relationship status", word)
-    if complement.like_num or any(c.like_num for c in complement.children if c.dep_ == "nummod") and word in (
+    if complement.like_num and not any(c.dep_ == "det" for c in complement.children) or any(c.like_num for c in complement.children if c.dep_ == "nummod") and word in (
             "years", "year"):
         number = complement.text if complement.like_num else next(c.text for c in complement.children if c.like_num)
         return Attribute("age", number)

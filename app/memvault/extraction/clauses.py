@@ -136,6 +136,8 @@ def _trim(tokens: list[Token]) -> list[Token]:
             start += 1
         elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
             start += 3
+        elif (label := _label_end(tokens, start)) is not None:
+            start = label  # "Update: ...", "Quick one: ...", "Big news: ..."
         elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
               and t.pos_ in ("ADJ", "ADV", "INTJ", "NOUN")):
             start += 2  # "Great, ...", "Perfect, ..."
@@ -154,6 +156,21 @@ def _trim(tokens: list[Token]) -> list[Token]:
         else:
             break
     return tokens[start:end]
+
+
+#: The most words a label before a colon may have ("Update:", "Quick one:", "Big news:").
+_LABEL_WORDS = 3
+
+
+def _label_end(tokens: list[Token], start: int) -> int | None:
+    """Where the words after a short label and its colon begin, if ``tokens`` open with one at ``start``."""
+    for j in range(start + 1, min(start + _LABEL_WORDS + 1, len(tokens))):
+        if tokens[j].text == ":":
+            label = tokens[start:j]
+            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX", "PRON") for t in label):
+                return j + 1
+            return None
+    return None
 
 
 def _without_second_person_asides(root: Token, tokens: list[Token]) -> list[Token]:

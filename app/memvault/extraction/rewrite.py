@@ -180,6 +180,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return _expanded(t)
     if subject is not None and t.i == subject.i and own is not None:
         return own.text
+    if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":
+        return None  # "joining a charity as their finance lead": a role is held at what the clause names
     if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" or lower in _OBJECT_PRONOUNS and t.dep_ != "poss":
         if lower == "it" and t.dep_ in ("nsubj", "nsubjpass", "expl"):
             return t.text

@@ -220,3 +220,22 @@ def test_a_turn_four_times_as_long_costs_about_four_times_as_much(extractor):
 
     small, large = cpu(8_000), cpu(32_000)
     assert large < 6 * small, (small, large)  # linear: ~4x; a cost per clause that grows with the turn: ~8x
+
+
+@pytest.mark.parametrize("said, attribute", [
+    ("I'm a freelance translator.", ("occupation", "freelance translator")),
+    ("I'm joining a climate charity as their finance lead.", ("occupation", "finance lead")),
+    ("I've been hired as head gardener at the botanic garden.", ("occupation", "head gardener")),
+    ("I work as an accountant at a dental supply company.", ("occupation", "accountant")),
+    ("I started running as a hobby last year.", (None, None)),
+    ("Max is the one I trained with.", (None, None)),
+])
+def test_the_single_valued_attribute_a_statement_sets(extractor, said, attribute):
+    facts = _facts(extractor, said)
+    assert [(f.attribute, f.value) for f in facts][:1] == [attribute], [f.text for f in facts]
+
+
+def test_a_label_before_a_colon_is_not_part_of_the_fact(extractor):
+    facts = _facts(extractor, "Update: I moved out of Salford. Quick one: I start at the council on Monday.")
+    assert [f.text for f in facts] == ["The user moved out of Salford",
+                                       "The user starts at the council on Monday 18 May 2026"]
