@@ -136,6 +136,11 @@ def _trim(tokens: list[Token]) -> list[Token]:
             start += 1
         elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
             start += 3
+        elif [x.lower_ for x in tokens[start:start + 2]] == ["guess", "what"]:
+            start += 2
+        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.pos_ == "PROPN"
+              and t.dep_ not in SUBJECTS and t.head.i != t.i and _is_clause_start(tokens, start + 2)):
+            start += 2  # "Sofia, I'm away from Friday": the person spoken to
         elif (label := _label_end(tokens, start)) is not None:
             start = label  # "Update: ...", "Quick one: ...", "Big news: ..."
         elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
@@ -153,9 +158,16 @@ def _trim(tokens: list[Token]) -> list[Token]:
         elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _DISCOURSE or tokens[end - 1].is_space
               or tokens[end - 1].pos_ == "INTJ"):
             end -= 1
+        elif tokens[end - 1].lower_ == "here" and tokens[end - 1].dep_ == "advmod":
+            end -= 1  # "a job at the university here": where the speaker is, which the fact cannot say
         else:
             break
     return tokens[start:end]
+
+
+def _is_clause_start(tokens: list[Token], at: int) -> bool:
+    """Whether a clause with its own subject begins at ``tokens[at]`` (after a name said to someone)."""
+    return at < len(tokens) and (tokens[at].dep_ in SUBJECTS or tokens[at].lower_ in _DISCOURSE)
 
 
 #: The most words a label before a colon may have ("Update:", "Quick one:", "Big news:").
@@ -348,8 +360,9 @@ def is_statement(clause: Clause) -> bool:
     if _small_talk(clause, subject, first_person_subject):
         return False
     if first_person_subject and root.lemma_ in _BARE_META_VERBS and not any(
-            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") for c in root.children):
-        return False
+            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") and c.lower_ not in _VAGUE_OBJECTS
+            for c in root.children):
+        return False  # "I see", "I didn't know that"
     if first_person_subject and root.lemma_ in ("need", "want", "have", "would", "like") and any(
             c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
         return False

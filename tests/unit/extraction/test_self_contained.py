@@ -68,3 +68,17 @@ def test_an_unresolved_pronoun_its_own_subject_explains_is_kept(extractor):
 ])
 def test_self_contained_judges_the_text_alone(text, alone):
     assert self_contained(text) is alone
+
+
+@pytest.mark.parametrize("said, fact", [
+    ("Guess what, I adopted a rescue greyhound.", "Kai adopted a rescue greyhound"),
+    ("Nadia, I'm away from Friday for ten days.", "Kai is away from Friday 15 May 2026 for ten days"),
+    ("My husband got a job at the university here.", "Kai's husband got a job at the university"),
+    ("Big news: I passed my driving test.", "Kai passed Kai's driving test"),
+])
+def test_openers_names_said_to_someone_and_here_are_left_out(extractor, said, fact):
+    assert _texts(extractor, said, name="Kai") == [fact]
+
+
+def test_not_knowing_that_is_no_fact(extractor):
+    assert _texts(extractor, "Oh really? I didn't know that.", name="Kai") == []
