@@ -113,8 +113,8 @@ def _copula(root: Token, inside: set[int]) -> Attribute | None:
         return Attribute("diet", word)
     if word in STATUSES:
         return Attribute("relationship status", word)
-    if complement.like_num and not any(c.dep_ == "det" for c in complement.children) or any(c.like_num for c in complement.children if c.dep_ == "nummod") and word in (
-            "years", "year"):
+    counted = complement.like_num and not any(c.dep_ == "det" for c in complement.children)  # not "the one"
+    if counted or any(c.like_num for c in complement.children if c.dep_ == "nummod") and word in ("years", "year"):
         number = complement.text if complement.like_num else next(c.text for c in complement.children if c.like_num)
         return Attribute("age", number)
     if complement.dep_ == "attr" and complement.lemma_.lower() in OCCUPATIONS:

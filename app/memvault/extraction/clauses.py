@@ -155,6 +155,9 @@ def _trim(tokens: list[Token]) -> list[Token]:
     while end > start:
         if end - start > 3 and [x.lower_ for x in tokens[end - 3:end]] == ["by", "the", "way"]:
             end -= 3
+        elif (tokens[end - 1].lower_ in _DISCOURSE and tokens[end - 1].dep_ in ("pobj", "pcomp") and end - start > 2
+              and tokens[end - 2].i == tokens[end - 1].head.i):
+            end -= 2  # "since then", "until now": the preposition goes with the word it takes
         elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _DISCOURSE or tokens[end - 1].is_space
               or tokens[end - 1].pos_ == "INTJ"):
             end -= 1

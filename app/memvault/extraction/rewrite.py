@@ -90,7 +90,8 @@ def _expanded(t: Token) -> str:
     """A contracted verb written out ("it's" → "it is"), so a replaced subject still reads well."""
     lower = t.lower_
     if lower == "'s":
-        return "has" if t.lemma_ == "have" or t.head.tag_ == "VBN" and t.dep_ == "aux" else "is"
+        been = t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "been"  # "he's been sick"
+        return "has" if t.lemma_ == "have" or been or t.head.tag_ == "VBN" and t.dep_ == "aux" else "is"
     return {"'re": "are", "'ve": "have", "'m": "am", "'ll": "will"}.get(
         lower, "had" if lower == "'d" and t.head.tag_ == "VBN" else "would" if lower == "'d" else t.text)
 

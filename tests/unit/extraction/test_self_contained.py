@@ -82,3 +82,13 @@ def test_openers_names_said_to_someone_and_here_are_left_out(extractor, said, fa
 
 def test_not_knowing_that_is_no_fact(extractor):
     assert _texts(extractor, "Oh really? I didn't know that.", name="Kai") == []
+
+
+def test_a_contracted_has_before_been_is_written_has(extractor):
+    assert _texts(extractor, "My son Arlo took his first steps. He's been sick twice since March.", name="Kai")[-1] == (
+        "Kai's son Arlo has been sick twice since March 2026")
+
+
+def test_since_then_goes_as_a_whole(extractor):
+    assert _texts(extractor, "My son Arlo has been sick twice since then.", name="Kai") == [
+        "Kai's son Arlo has been sick twice"]
