@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterable
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.requests import Request
 from starlette.routing import Route
@@ -23,7 +24,7 @@ from memvault.api.compat import (
     statebase_sessions,
 )
 from memvault.api.deps import api_key_from
-from memvault.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard
+from memvault.api.guards import LOOPBACK_NAMES, BodyLimit, HostGuard, LiteralPaths
 from memvault.api.mcp_endpoint import LazyMcp
 from memvault.domain.errors import MemvaultError
 from memvault.service.container import Services
@@ -88,24 +89,22 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
                          swagger_ui_parameters={"validatorUrl": None})
     app.state.services = services
     errors.install(app)
-    app.include_router(admin.router)
-    app.include_router(bundles.router)
-    app.include_router(readable.router)
-    app.include_router(conversations.router)
-    app.include_router(native.router)
-    app.include_router(entities.router)
-    # The profile's own routes first; the native routes it does not redefine (restore, archive, history) after.
-    app.include_router(memoryrelay.router, include_in_schema=False)
-    app.include_router(memoryrelay_more.router, include_in_schema=False)
-    app.include_router(native.router, prefix="/compat/memoryrelay", include_in_schema=False)
-    for module in (azen, sendryx, memsync, statebase, statebase_sessions):
-        app.include_router(module.router)
+    # (router, prefix, in the OpenAPI document); the MemoryRelay profile's own routes first, then the native
+    # routes it does not redefine (restore, archive, history).
+    included = [(m.router, "", True) for m in (admin, bundles, readable, conversations, native, entities)]
+    included += [(memoryrelay.router, "", False), (memoryrelay_more.router, "", False),
+                 (native.router, "/compat/memoryrelay", False)]
+    included += [(m.router, "", True) for m in (azen, sendryx, memsync, statebase, statebase_sessions)]
+    for router, prefix, documented in included:
+        app.include_router(router, prefix=prefix, include_in_schema=documented)
     # No GET: the server is stateless and sends nothing unasked, so a GET event stream would only
     # hold a connection open for ever. The MCP transport allows 405 for it.
     app.router.routes.append(
         Route("/mcp", endpoint=McpAuth(mcp_endpoint, services),
               methods=["POST", "DELETE"]))
     app.add_middleware(CountErrors, services=services)
+    app.add_middleware(LiteralPaths, routes=[(prefix + route.path, route.methods) for router, prefix, _ in included
+                                             for route in router.routes if isinstance(route, APIRoute)])
     app.add_middleware(BodyLimit, routes={("POST", bundles.IMPORT_PATH): services.bundles.upload_limit_bytes})
     app.add_middleware(HostGuard, allowed=allowed_hosts)
     # Outermost: whatever goes wrong below still gets the JSON envelope, and counts as the key's error.

@@ -1,4 +1,4 @@
-"""ASGI guards in front of every route: Host check and body size cap.
+"""ASGI guards in front of every route: Host check, body size cap, and methods of literal paths.
 
 They are plain ASGI middleware so that they run before any routing or body
 parsing, including for the mounted MCP app.
@@ -100,3 +100,33 @@ class BodyLimit:
             if exc.status_code != 413 or started:
                 raise
             await render(scope["path"], 413, "payload_too_large", message_text)(scope, receive, send)
+
+
+class LiteralPaths:
+    """Answer 405 for a method a literal path does not take, before routing reads it as a parameter.
+
+    ``GET /compat/azen/api/v1/memory/search`` also fits ``GET .../memory/{memory_id}``, which answered "no memory
+    with id search": the client addressed the search route with the wrong method, so it is told which ones it
+    takes. ``routes``: every API route's ``(path, methods)``.
+    """
+
+    def __init__(self, app: ASGIApp, routes: Iterable[tuple[str, Iterable[str]]]) -> None:
+        self.app = app
+        found: dict[str, set[str]] = {}
+        for path, methods in routes:
+            if "{" not in path:
+                found.setdefault(path, set()).update(methods)
+        self._methods = {path: frozenset(methods | ({"HEAD"} if "GET" in methods else set()))
+                         for path, methods in found.items()}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            allowed = self._methods.get(scope["path"])
+            method = scope.get("method", "")
+            if allowed is not None and method not in allowed and method != "OPTIONS":
+                names = ", ".join(sorted(allowed - {"HEAD"}))
+                response = render(scope["path"], 405, "method_not_allowed",
+                                  f"{scope['path']} takes {names}, not {method}", {"Allow": names})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -245,6 +245,11 @@ def test_chunked_body_over_the_limit_is_413(api):
     ("TRACE", "/v1/stats", {"GET"}),
     ("PUT", "/compat/sendryx/v1/memory", {"GET", "POST", "DELETE"}),
     ("POST", "/v1/keys/1", {"DELETE"}),
+    # Literal paths that also fit a route taking an id: the wrong method is no lookup of "search" or "batch".
+    ("GET", "/v1/memories/search", {"POST"}),
+    ("DELETE", "/v1/memories/batch", {"POST"}),
+    ("GET", "/compat/azen/api/v1/memory/search", {"POST"}),
+    ("GET", "/compat/memoryrelay/v1/memories/search", {"POST"}),
 ])
 def test_405_names_the_allowed_methods(c, method, path, allowed):
     r = c.request(method, path)
