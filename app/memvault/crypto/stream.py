@@ -251,6 +251,25 @@ class StreamReader:
         raise TamperedData(f"data follows the final segment ({index}) of the encrypted stream")
 
 
+def verify_first_segment(prefix: bytes, file_key: bytes, *, header: bytes, total: int) -> None:
+    """Authenticate the first segment of a stream of ``total`` bytes from ``prefix``, its first bytes (at least
+    the preamble and that segment): a size stated beside the stream (in ``header``) can then be trusted to be
+    the writer's before the rest is read, since only a holder of ``file_key`` makes a first segment that
+    authenticates under that header. :class:`DecryptionFailed` when it does not; :class:`TruncatedData` when
+    ``prefix`` is too short to hold it."""
+    reader = StreamReader(io.BytesIO(prefix), file_key, header=header)
+    full = reader.segment_size + TAG_BYTES
+    length = min(full, total - PREAMBLE_BYTES)
+    chunk = prefix[PREAMBLE_BYTES:PREAMBLE_BYTES + length]
+    if length < TAG_BYTES or len(chunk) < length:
+        raise TruncatedData("the encrypted stream is truncated inside its first segment")
+    try:
+        reader._aead.decrypt(_nonce(0, total - PREAMBLE_BYTES <= full), chunk, reader._ad)
+    except InvalidTag:
+        raise DecryptionFailed("the first segment of the stream does not authenticate: wrong key or header, "
+                               "or the data is damaged") from None
+
+
 def verify_stream(source: BinaryIO, file_key: bytes, *, header: bytes = b"") -> int:
     """Authenticate a whole stream without keeping its plaintext; returns the plaintext size."""
     return sum(len(part) for part in StreamReader(source, file_key, header=header))

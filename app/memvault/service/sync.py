@@ -38,7 +38,7 @@ from memvault.domain import limits
 from memvault.sync import identity
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import digest as segment_digest
-from memvault.sync.targets.base import ID
+from memvault.sync.targets.base import ID, SEGMENT_MAX_BYTES, SMALL_FILE_MAX_BYTES
 from memvault.sync.targets.factory import TargetConfig, files_before_setup, open_new_target, open_target
 from memvault.vault import memory_queries as repo
 from memvault.vault import sync_store as store
@@ -145,7 +145,7 @@ class SyncService:
             # snapshot of this device's mends).
             store.set_setting(conn, "sync_next_segment", str(max(max(own, default=0), read_by_others) + 1))
             if own and max(own) >= read_by_others:  # synced here before: the next segment continues its chain
-                last = target.get(engine.ops_name(self._device_id, max(own)))
+                last = target.get(engine.ops_name(self._device_id, max(own)), SEGMENT_MAX_BYTES)
                 store.set_setting(conn, "sync_own_chain", json.dumps([max(own), segment_digest(last)]))
             elif read_by_others:
                 store.set_setting(conn, "sync_own_chain", json.dumps([read_by_others, ""]))
@@ -175,7 +175,8 @@ class SyncService:
         """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""
         names = target.list("")
         groups = sorted({name.split("/")[0] for name in names if ID.match(name.split("/")[0])})
-        keyed = [g for g in groups if f"{g}/key" in names and _format(target.get(f"{g}/key")) == identity.VERSION]
+        keyed = [g for g in groups
+                 if f"{g}/key" in names and _format(target.get(f"{g}/key", SMALL_FILE_MAX_BYTES)) == identity.VERSION]
         if len(keyed) > 1:
             raise SyncError(f"the target holds {len(keyed)} sync groups; give each its own folder or prefix")
         orphans = [g for g in groups if f"{g}/key" not in names]
@@ -183,7 +184,7 @@ class SyncService:
             raise SyncError(f"the target holds sync group {orphans[0][:8]} without its key file (deleted on the "
                             "target?): sync once on a device of that group, which writes it back, then set up here")
         if keyed:
-            data = target.get(f"{keyed[0]}/key")
+            data = target.get(f"{keyed[0]}/key", SMALL_FILE_MAX_BYTES)
             ring, enlisted = identity.join(data, passphrase, self._device_id, me)
             target.put(f"{ring.group}/key", enlisted)
             return ring, True

@@ -183,7 +183,7 @@ class ShareEngine:
         """The chain link after the file already at our next number: its own when this device wrote it (before a
         crash kept that from being recorded), else the same link (a planted file, which readers refuse)."""
         try:
-            found = self.target.get(name)
+            found = self.target.get(name, SEGMENT_MAX_BYTES)
             read_file(found, SegmentHeader(self.share, self.writer, "ops", seq, 0), roster.keys, self.me.key.sign)
         except SyncTargetError:
             raise

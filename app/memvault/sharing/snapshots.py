@@ -31,7 +31,7 @@ from memvault.heap import collections_paused
 from memvault.sharing import roster as rosters
 from memvault.sync import incoming, merge, replica
 from memvault.sync import snapshots as sync_snapshots
-from memvault.sync.segments import SegmentHeader, read_file, write_file
+from memvault.sync.segments import SegmentHeader, read_file, sized_by_header, write_file
 from memvault.sync.targets.base import ID, seq_name
 from memvault.vault import share_store
 from memvault.vault import sync_store as store
@@ -139,11 +139,12 @@ def _read(engine: ShareEngine, roster: rosters.Roster, writer: str,
         raise SyncError(f"person {person[:8]} is not a member of this shared namespace")
     if member.role != "admin":
         raise SyncError(f"person {person[:8]} is a {member.role} member: only an admin's snapshot is used")
-    data = engine.target.get(name(engine.share, writer, seq))
     assert roster.current is not None
+    expected = SegmentHeader(engine.share, writer, "snapshot", seq, 0)
+    keys = {roster.current: roster.keys[roster.current]}
     try:
-        lines = read_file(data, SegmentHeader(engine.share, writer, "snapshot", seq, 0),
-                          {roster.current: roster.keys[roster.current]}, member.key.sign)
+        data = engine.target.get(name(engine.share, writer, seq), sized_by_header(expected, keys, member.key.sign))
+        lines = read_file(data, expected, keys, member.key.sign)
     except SyncKeyError:
         raise SyncError("it is under an earlier key generation (written before a member was removed or the key "
                         "rotated)") from None

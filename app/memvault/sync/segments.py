@@ -16,7 +16,9 @@ also checks that the header matches the path it read the file from.
 
 The signature is checked against the member the path names before anything
 is decrypted, so a file no member wrote, or one of a removed device, is refused
-however it was made. A file's digest (of the signed bytes) links it to the
+however it was made. (A snapshot, which no size cap bounds, is read no further
+than its header states, once the stream's first segment authenticates under it:
+:func:`sized_by_header`; that segment's plaintext is not used.) A file's digest (of the signed bytes) links it to the
 writer's next segment (``prev``): the hash chain that tells a reader which
 files are the writer's and whether one is missing. Device records are small
 values sealed with the current sync key and signed the same way. The key file
@@ -34,9 +36,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from memvault.crypto import aead, signing
-from memvault.crypto.stream import StreamReader, StreamWriter, encrypted_size
-from memvault.domain.errors import DamagedData, SyncKeyError, TruncatedData
+from memvault.crypto.stream import (PREAMBLE_BYTES, TAG_BYTES, StreamReader, StreamWriter, encrypted_size,
+                                    verify_first_segment)
+from memvault.domain.errors import DamagedData, DecryptionFailed, SyncKeyError, TruncatedData
 from memvault.sync.identity import KeyRing
+from memvault.sync.targets.base import SizedByHead
 
 MAGIC = b"MVSYNC\x00\x02"
 VERSION = 2
@@ -116,23 +120,14 @@ def read_file(data: bytes, expected: SegmentHeader, keys: dict[int, bytes],
     """
     header, start = read_header(data)
     end = len(data) - signing.SIGNATURE_BYTES
-    if (header.group, header.device, header.kind, header.seq) != (expected.group, expected.device, expected.kind,
-                                                                   expected.seq):
-        raise DamagedData(f"it says it is another file ({header.kind} {header.seq} of device {header.device[:8]}, "
-                          "group " + header.group[:8] + "): moved, renamed or foreign")
+    _check_names(header, expected, signer)
     if end - start < header.size:
         raise TruncatedData(f"it holds {max(end - start, 0)} of its {header.size} bytes")
     if end - start > header.size:
         raise DamagedData("it is longer than its header says (damaged, or appended to)")
-    if signer is None:
-        raise DamagedData(f"it names device {header.device[:8]}, which is not a member of the group (forged, or "
-                          "written by a removed device): it is ignored; delete it from the target")
     if not signing.verify(signer, data[:end], data[end:]):
         raise DamagedData(f"its signature is not device {header.device[:8]}'s (forged or altered on the target)")
-    key = keys.get(header.key)
-    if key is None:
-        raise SyncKeyError(f"it is encrypted with sync key generation {header.key}, which this device does "
-                           "not have: join again with the sync passphrase")
+    key = _key(header, keys)
     plaintext = b"".join(StreamReader(io.BytesIO(data[start:end]), key, header=data[:start]))
     lines = []
     for number, raw in enumerate(plaintext.splitlines()):
@@ -143,6 +138,47 @@ def read_file(data: bytes, expected: SegmentHeader, keys: dict[int, bytes],
     if not lines or not isinstance(lines[0], dict):
         raise DamagedData("it has no head (written by something else)")
     return lines
+
+
+def _check_names(header: SegmentHeader, expected: SegmentHeader, signer: bytes | None) -> None:
+    if (header.group, header.device, header.kind, header.seq) != (expected.group, expected.device, expected.kind,
+                                                                   expected.seq):
+        raise DamagedData(f"it says it is another file ({header.kind} {header.seq} of device {header.device[:8]}, "
+                          "group " + header.group[:8] + "): moved, renamed or foreign")
+    if signer is None:
+        raise DamagedData(f"it names device {header.device[:8]}, which is not a member of the group (forged, or "
+                          "written by a removed device): it is ignored; delete it from the target")
+
+
+def _key(header: SegmentHeader, keys: dict[int, bytes]) -> bytes:
+    key = keys.get(header.key)
+    if key is None:
+        raise SyncKeyError(f"it is encrypted with sync key generation {header.key}, which this device does "
+                           "not have: join again with the sync passphrase")
+    return key
+
+
+#: What a reader takes of a file before it trusts the size the header states: the longest header and the
+#: stream's first segment (its whole first segment at the size sync writes).
+HEAD_BYTES = len(MAGIC) + 2 + MAX_HEADER + PREAMBLE_BYTES + _SEGMENT + TAG_BYTES
+
+
+def sized_by_header(expected: SegmentHeader, keys: dict[int, bytes], signer: bytes | None) -> SizedByHead:
+    """The ``limit`` to read a file of unbounded size (a snapshot) with: no more than its header states, trusted
+    once the stream's first segment authenticates under that header with a key of ``keys``. Whoever lacks the
+    key (the storage) cannot state a size, so a planted or padded file is refused after :data:`HEAD_BYTES`. Only
+    that segment is opened (its plaintext unused) before :func:`read_file` checks the signature."""
+    def size(first: bytes) -> int:
+        header, start = read_header(first)
+        _check_names(header, expected, signer)
+        try:
+            verify_first_segment(first[start:], _key(header, keys), header=first[:start], total=header.size)
+        except DecryptionFailed:
+            raise DamagedData("its first bytes do not authenticate under the sync key, so the size its header "
+                              "states is not the writer's (forged or altered on the target): not read "
+                              "further") from None
+        return start + header.size + signing.SIGNATURE_BYTES
+    return SizedByHead(HEAD_BYTES, size)
 
 
 # -- device records -----------------------------------------------------------------------------------------------

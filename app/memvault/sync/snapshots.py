@@ -15,8 +15,8 @@ from typing import Any
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
 from memvault.sync import identity, merge, own_clock, replica, scope, skew
 from memvault.sync.parts import CycleReport, SyncParts
-from memvault.sync.segments import SegmentHeader, read_file, write_file
-from memvault.sync.targets.base import ID, SEQ, seq_name
+from memvault.sync.segments import SegmentHeader, read_file, sized_by_header, write_file
+from memvault.sync.targets.base import ID, SEQ, SMALL_FILE_MAX_BYTES, seq_name
 from memvault.vault import sync_store as store
 
 SNAPSHOT_SEQ = "sync_snapshot_seq"
@@ -99,8 +99,10 @@ def state_ops(conn: Any, dimension: int, namespace: str | None = None) -> list[d
 def _read_snapshot(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     name = f"{engine.group}/snapshots/{device}/{seq_name(seq)}"
     member = engine.ring.members.get(device)
-    lines = read_file(engine.target.get(name), SegmentHeader(engine.group, device, "snapshot", seq, 0),
-                      engine.ring.keys, member.sign if member else None)
+    expected = SegmentHeader(engine.group, device, "snapshot", seq, 0)
+    signer = member.sign if member else None
+    lines = read_file(engine.target.get(name, sized_by_header(expected, engine.ring.keys, signer)), expected,
+                      engine.ring.keys, signer)
     head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
     if head.get("count") != len(ops) or not isinstance(head.get("covers"), dict):
         raise DamagedData(f"{name} does not hold what its head says")
@@ -272,13 +274,24 @@ def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) ->
 
 
 def _own_snapshot_gone(engine: SyncParts, report: CycleReport) -> bool:
-    """Whether this device's newest snapshot is missing from the target, or an older one stands in its place
-    (asked only when a reader is stuck on a segment that snapshot covers); reported."""
+    """Whether this device's newest snapshot is missing from the target, an older one stands in its place, or
+    it no longer reads as written (padded, altered); asked only when a reader is stuck on a segment that
+    snapshot covers, so the read back is rare. Reported."""
     with engine.db.read() as conn:
         written = int(store.get_setting(conn, SNAPSHOT_SEQ) or 0)
     there = _names(engine, "snapshots").get(engine.device_id, [])
-    if written == 0 or (there and there[-1] >= written):
+    if written == 0:
         return False
+    if there and there[-1] > written:
+        return False
+    if there and there[-1] == written:
+        try:
+            _read_snapshot(engine, engine.device_id, written)
+            return False
+        except (DamagedData, DecryptionFailed, NotFound) as exc:
+            report.problems.append(f"this device's snapshot {written} on the target no longer reads as written "
+                                   f"({exc.message}): written again, so that the devices that need it can go on")
+            return True
     report.problems.append(f"this device's snapshot {written} is gone from the target"
                            + (f" (its snapshot {there[-1]} stands in its place: rolled back)" if there else "")
                            + ": written again, so that the devices that need it can go on")
@@ -335,7 +348,7 @@ def rotate(engine: SyncParts, removed_device: str | None, passphrase: str, new: 
     ``passphrase`` must open the target's key file; ``new`` (passphrase, KDF memory, iterations) re-wraps every
     generation under a new passphrase, so that whoever knew the old one (a removed device) opens nothing new.
     """
-    identity.check_passphrase(engine.target.get(engine.key_name()), passphrase)
+    identity.check_passphrase(engine.target.get(engine.key_name(), SMALL_FILE_MAX_BYTES), passphrase)
     report = engine.new_report()
     engine.refresh_keys(report)  # every member that joined since this device last looked gets the new generation
     if report.problems:

@@ -154,12 +154,15 @@ def test_a_snapshot_not_written_by_an_admin_is_refused(team, make_person):
     assert any(f"person {identity(mallory).person_id[:8]} is not a member" in r for r in refused), refused
 
 
-@pytest.mark.parametrize("damage", ["truncated", "flipped", "renamed"])
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "renamed", "padded"])
 def test_a_damaged_snapshot_is_refused_and_the_segments_are_read(team, make_person, damage):
     anna, ben, root, target, invite = team
     (path,) = snapshot_files(root, anna)
     data = path.read_bytes()
-    if damage == "truncated":
+    if damage == "padded":  # a quarter of a gigabyte (sparse): read no further than the size its header states
+        with path.open("r+b") as file:
+            file.truncate(len(data) + (256 << 20))
+    elif damage == "truncated":
         path.write_bytes(data[:len(data) // 2])
     elif damage == "flipped":
         path.write_bytes(data[:len(data) // 2] + bytes([data[len(data) // 2] ^ 1]) + data[len(data) // 2 + 1:])
@@ -171,6 +174,8 @@ def test_a_damaged_snapshot_is_refused_and_the_segments_are_read(team, make_pers
     assert contents(cara) == EVERYTHING
     refused = cara.sharing.info(NS).refused
     assert any("refused snapshot" in r and "segments are read instead" in r for r in refused), refused
+    if damage == "padded":
+        assert any(f"holds more than the {len(data):,} bytes its header states" in r for r in refused), refused
 
 
 def test_after_a_removal_the_removed_member_cannot_read_the_new_snapshot_and_an_old_one_is_refused(team, make_person):

@@ -393,6 +393,37 @@ def test_a_rolled_back_snapshot_after_compaction(group, make_vault, folder):
     assert_converged(storage, a, b, c, d, expected=[f"{SECRET} after the old snapshot", f"{SECRET} from a"])
 
 
+def test_a_padded_snapshot_is_read_no_further_than_its_header_states(group, make_vault, folder):
+    """A snapshot has no size cap (it holds a whole vault), so the storage pads one with a quarter of a gigabyte
+    (sparse here) after a's segments were compacted away. A joining device reads no further than the size the
+    snapshot's authenticated header states, refuses it and says so; a, told, writes it again."""
+    from pathlib import Path
+
+    from memvault.sync import snapshots
+
+    a, b, c, storage = group
+    write(a, f"{SECRET} in the snapshot")
+    rounds(a, b, c)
+    snapshots.write_snapshot(a.sync._engine())
+    rounds(a, b, c)
+    snapshots.compact(a.sync._engine())
+    assert storage.seqs(a.vault.device_id) == []
+    (name,) = storage.target.list(f"{storage.group}/snapshots/{a.vault.device_id}/")
+    path = Path(folder.location) / name
+    size = path.stat().st_size
+    with path.open("r+b") as file:
+        file.truncate(size + (256 << 20))
+    d = make_vault("d")
+    d.sync.setup(folder, SYNC_PASSPHRASE)
+    first = d.sync.sync_now()
+    assert any(f"holds more than the {size:,} bytes its header states" in p for p in first.problems), first.problems
+    assert f"{SECRET} in the snapshot" not in contents(d)
+    told = a.sync.sync_now()
+    assert any("no longer reads as written" in p and "written again" in p for p in told.problems), told.problems
+    rounds(a, b, c, d)
+    assert_converged(storage, a, b, c, d, expected=[f"{SECRET} from a", f"{SECRET} in the snapshot"])
+
+
 def test_a_devices_whole_folder_deleted_before_another_joins(group, make_vault, folder):
     """The storage deletes every segment and snapshot of a's: a device that joins then must not settle for an
     empty group. a's signed record says what it wrote; the joiner says so, and a, told, writes a snapshot."""
@@ -451,6 +482,30 @@ def test_files_larger_than_sync_writes_are_refused_unread(group, folder):
     assert any("ops" in p and "holds more than" in p for p in looked.problems), looked.problems
     assert any("/key" in p and "holds more than" in p for p in looked.problems), looked.problems
     _writer_learns_and_reader_goes_on(storage, a, b, c, [f"{SECRET} 1", f"{SECRET} from a"], "holds more than")
+
+
+def test_a_huge_key_file_is_refused_unread_by_a_device_setting_up(group, make_vault, folder):
+    """Setting up reads the key file before any cycle does: a planted one of any size is refused by its size there
+    too (setup fails with the reason and nothing is half set up)."""
+    from pathlib import Path
+
+    from memvault.domain.errors import DamagedData
+    from memvault.sync.targets.base import SMALL_FILE_MAX_BYTES
+
+    a, b, c, storage = group
+    path = Path(folder.location) / f"{storage.group}/key"
+    kept = path.read_bytes()
+    path.unlink()
+    with path.open("wb") as file:
+        file.truncate(SMALL_FILE_MAX_BYTES + 1)
+    d = make_vault("d")
+    with pytest.raises(DamagedData, match="holds more than 1,048,576 bytes"):
+        d.sync.setup(folder, SYNC_PASSPHRASE)
+    assert not d.sync.status().enabled
+    path.write_bytes(kept)
+    d.sync.setup(folder, SYNC_PASSPHRASE)
+    rounds(a, b, c, d)
+    assert_converged(storage, a, b, c, d, expected=[f"{SECRET} from a"])
 
 
 def test_files_under_an_id_in_no_key_file_are_reported_once_and_never_read(group):

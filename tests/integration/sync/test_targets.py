@@ -8,6 +8,7 @@ import pytest
 
 from memvault.domain.errors import DamagedData, NotFound
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
+from memvault.sync.targets.base import SizedByHead
 from memvault.sync.targets.factory import TargetConfig, open_new_target, open_target
 from tests.helpers.sync_servers import (
     S3_CREDENTIALS,
@@ -74,6 +75,34 @@ def test_a_read_stops_at_its_limit(config):
         target.get("g/key", 99_999)
     with pytest.raises(NotFound):
         target.get("g/nothing", 10)
+
+
+def test_a_read_sized_by_its_head_stops_at_the_size_the_head_states(config):
+    """A snapshot has no size cap; its header states its size, trusted once the head checks out: a file longer
+    than that is refused, a head that does not check out refuses the file with its own reason, and a file shorter
+    than a head is returned whole (for the reader to judge)."""
+    target = open_new_target(config)
+    seen: list[bytes] = []
+
+    def stated(first: bytes) -> int:
+        seen.append(first)
+        if not first.startswith(b"size="):
+            raise DamagedData("its head does not check out")
+        return int(first[5:11])
+
+    body = b"size=300000" + b"x" * (300_000 - 11)
+    target.put("g/snapshots/d/0000000001", body)
+    assert target.get("g/snapshots/d/0000000001", SizedByHead(1000, stated)) == body
+    assert seen == [body[:1000]]  # asked once, of exactly the head
+    target.put("g/snapshots/d/0000000002", b"size=299999" + b"x" * (300_000 - 11))
+    with pytest.raises(DamagedData, match="holds more than the 299,999 bytes its header states"):
+        target.get("g/snapshots/d/0000000002", SizedByHead(1000, stated))
+    target.put("g/snapshots/d/0000000003", b"planted" * 50_000)
+    with pytest.raises(DamagedData, match="its head does not check out"):
+        target.get("g/snapshots/d/0000000003", SizedByHead(1000, stated))
+    target.put("g/snapshots/d/0000000004", b"short")
+    assert target.get("g/snapshots/d/0000000004", SizedByHead(1000, stated)) == b"short"
+    assert len(seen) == 3
 
 
 def _dump(services) -> dict:

@@ -254,3 +254,35 @@ def test_constant_memory_for_large_streams(tmp_path):
     assert path.stat().st_size == encrypted_size(written, segment)
     # A few segments' worth at most, for 24 MiB of data.
     assert write_peak < 6 * segment and read_peak < 6 * segment, (write_peak, read_peak)
+
+
+@pytest.mark.parametrize("plaintext_bytes", [0, 1, 63, 64, 65, 200])
+def test_the_first_segment_authenticates_from_a_prefix_whatever_the_stream_length(plaintext_bytes):
+    """What a reader checks before it trusts a size stated beside a stream: the first segment, as the last one
+    when the stream holds one segment (exactly one full segment included)."""
+    data = encrypt(os.urandom(plaintext_bytes), 64)
+    prefix = data[:PREAMBLE_BYTES + 64 + TAG_BYTES]
+    stream.verify_first_segment(prefix, KEY, header=HEADER, total=len(data))
+    with pytest.raises(DecryptionFailed):
+        stream.verify_first_segment(prefix, KEY, header=HEADER + b"!", total=len(data))
+    with pytest.raises(DecryptionFailed):
+        stream.verify_first_segment(prefix, bytes(32), header=HEADER, total=len(data))
+
+
+def test_a_stated_size_that_is_not_the_streams_fails_the_first_segment():
+    """A stream of one segment stated longer (or one of several stated as one segment) fails: the last-segment
+    flag is bound into the nonce, so the stated size is checked along with the key and header."""
+    one = encrypt(b"x" * 40, 64)
+    with pytest.raises(DecryptionFailed):
+        stream.verify_first_segment(one, KEY, header=HEADER, total=len(one) + 10_000)
+    several = encrypt(b"x" * 300, 64)
+    with pytest.raises(DecryptionFailed):
+        stream.verify_first_segment(several, KEY, header=HEADER, total=PREAMBLE_BYTES + 64 + TAG_BYTES)
+
+
+def test_a_prefix_too_short_for_the_first_segment_is_truncated():
+    data = encrypt(b"x" * 300, 64)
+    with pytest.raises(TruncatedData):
+        stream.verify_first_segment(data[:PREAMBLE_BYTES + 30], KEY, header=HEADER, total=len(data))
+    with pytest.raises(TruncatedData):
+        stream.verify_first_segment(data[:PREAMBLE_BYTES - 1], KEY, header=HEADER, total=len(data))

@@ -11,6 +11,8 @@ names against strict patterns and ignore everything else.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from memvault.domain.errors import DamagedData
@@ -27,6 +29,21 @@ SEGMENT_MAX_BYTES = 64 << 20
 SMALL_FILE_MAX_BYTES = 1 << 20
 
 
+@dataclass(frozen=True)
+class SizedByHead:
+    """The ``limit`` of a file whose size no format cap can bound (a snapshot holds a whole namespace) but whose
+    first bytes state it: ``head`` bytes are read first, ``size`` returns the whole file's size from them (or
+    raises, refusing the file), and no byte past that size is read. ``size`` trusts a stated size only once it
+    authenticates, so the storage cannot make a reader download more than ``head`` bytes of a file it planted."""
+
+    head: int
+    size: Callable[[bytes], int]
+
+
+#: How much of a file a reader may take: a byte count, a size its head states, or all of it.
+Limit = int | SizedByHead | None
+
+
 class Target(Protocol):
     """Storage that sync writes to and reads from. Every method raises :class:`SyncTargetError` on failure."""
 
@@ -36,9 +53,9 @@ class Target(Protocol):
     def list(self, prefix: str) -> list[str]:
         """Every file name under ``prefix`` (a folder name ending in ``/``), at any depth."""
 
-    def get(self, name: str, limit: int | None = None) -> bytes:
+    def get(self, name: str, limit: Limit = None) -> bytes:
         """A file's bytes; :class:`NotFound` if it does not exist, :class:`DamagedData` (:func:`too_large`) if
-        it holds more than ``limit`` bytes (read no further)."""
+        it holds more than ``limit`` allows (read no further)."""
 
     def put_new(self, name: str, data: bytes) -> bool:
         """Create ``name`` with ``data`` unless it exists; returns whether it was created."""
@@ -54,6 +71,45 @@ def seq_name(seq: int) -> str:
     return f"{seq:010d}"
 
 
-def too_large(name: str, limit: int) -> DamagedData:
+def too_large(name: str, limit: int, stated: bool = False) -> DamagedData:
+    if stated:
+        return DamagedData(f"{name} holds more than the {limit:,} bytes its header states (appended to on the "
+                           "target): not read further")
     return DamagedData(f"{name} holds more than {limit:,} bytes, more than sync ever writes there (planted on the "
                        "target): not read")
+
+
+def read_limited(read: Callable[[int], bytes], name: str, limit: Limit) -> bytes:
+    """A file's bytes through ``read(n)`` (up to ``n`` bytes, fewer only at its end; ``-1``: the rest), taking no
+    more than ``limit`` allows plus one byte to tell a file that holds more."""
+    if limit is None:
+        return read(-1)
+    if isinstance(limit, int):
+        data = read(limit + 1)
+        if len(data) > limit:
+            raise too_large(name, limit)
+        return data
+    first = read(limit.head)
+    if len(first) < limit.head:
+        return first  # the whole file, smaller than a head: the reader checks it like any other
+    size = limit.size(first)
+    data = first + read(max(size - len(first), 0) + 1)
+    if len(data) > size:
+        raise too_large(name, size, stated=True)
+    return data
+
+
+def read_all(read: Callable[[int], bytes]) -> Callable[[int], bytes]:
+    """``read`` made to return ``n`` bytes unless the file ends first (a network body may return short counts)."""
+    def exactly(n: int) -> bytes:
+        if n < 0:
+            return read(-1)
+        parts, missing = [], n
+        while missing:
+            part = read(missing)
+            if not part:
+                break
+            parts.append(part)
+            missing -= len(part)
+        return b"".join(parts)
+    return exactly

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from memvault.crypto.digest import token_hex
 from memvault.domain.errors import NotFound, SyncTargetError
-from memvault.sync.targets.base import too_large
+from memvault.sync.targets.base import Limit, read_all, read_limited
 
 
 class FolderTarget:
@@ -75,18 +75,15 @@ class FolderTarget:
             raise self._fail(exc, "list files") from None
         return sorted(found)
 
-    def get(self, name: str, limit: int | None = None) -> bytes:
+    def get(self, name: str, limit: Limit = None) -> bytes:
         try:
             with self._path(name).open("rb") as file:
-                data = file.read() if limit is None else file.read(limit + 1)
+                return read_limited(read_all(file.read), name, limit)
         except FileNotFoundError:
             self._root_present()
             raise NotFound(f"{name} is not in the sync folder") from None
         except OSError as exc:
             raise self._fail(exc, f"read {name}") from None
-        if limit is not None and len(data) > limit:
-            raise too_large(name, limit)
-        return data
 
     def _temp(self, path: Path, data: bytes) -> Path:
         self._root_present()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from memvault.domain.errors import InvalidInput, NotFound, SyncTargetError
-from memvault.sync.targets.base import too_large
+from memvault.domain.errors import InvalidInput, MemvaultError, NotFound, SyncTargetError
+from memvault.sync.targets.base import Limit, read_all, read_limited
 
 
 class S3Target:
@@ -65,19 +65,18 @@ class S3Target:
             raise self._fail(exc, "list files") from None
         return sorted(found)
 
-    def get(self, name: str, limit: int | None = None) -> bytes:
+    def get(self, name: str, limit: Limit = None) -> bytes:
         try:
             body = self._client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"]
-            with body:
-                data = body.read() if limit is None else body.read(limit + 1)
+            with body:  # closing it unread drops the connection rather than draining what was not asked for
+                return read_limited(read_all(lambda n: body.read() if n < 0 else body.read(n)), name, limit)
+        except MemvaultError:
+            raise  # the file refused by its size or its head
         except Exception as exc:  # noqa: BLE001
             code = getattr(exc, "response", {}).get("Error", {}).get("Code")
             if code in ("NoSuchKey", "404"):
                 raise NotFound(f"{name} is not on the target") from None
             raise self._fail(exc, f"read {name}") from None
-        if limit is not None and len(data) > limit:
-            raise too_large(name, limit)
-        return data
 
     def put_new(self, name: str, data: bytes) -> bool:
         try:

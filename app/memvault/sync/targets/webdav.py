@@ -13,8 +13,8 @@ import io
 from typing import Any
 
 from memvault.crypto.digest import token_hex
-from memvault.domain.errors import NotFound, SyncTargetError
-from memvault.sync.targets.base import too_large
+from memvault.domain.errors import MemvaultError, NotFound, SyncTargetError
+from memvault.sync.targets.base import Limit, SizedByHead, too_large
 
 
 class _TooLarge(Exception):
@@ -22,15 +22,19 @@ class _TooLarge(Exception):
 
 
 class _Capped(io.BytesIO):
-    """A download buffer that stops the download once it holds more than ``limit`` bytes."""
+    """A download buffer that stops the download once it holds more than ``limit`` allows (a size its head
+    states is asked of the head as soon as it has arrived)."""
 
-    def __init__(self, limit: int | None) -> None:
+    def __init__(self, limit: Limit) -> None:
         super().__init__()
-        self.limit = limit
+        self.sized_by = limit if isinstance(limit, SizedByHead) else None
+        self.cap = None if isinstance(limit, SizedByHead) else limit
 
     def write(self, data) -> int:  # noqa: ANN001 - bytes-like, as io.BytesIO takes
         written = super().write(data)
-        if self.limit is not None and self.tell() > self.limit:
+        if self.sized_by is not None and self.cap is None and self.tell() >= self.sized_by.head:
+            self.cap = self.sized_by.size(self.getvalue()[:self.sized_by.head])
+        if self.cap is not None and self.tell() > self.cap:
             raise _TooLarge
         return written
 
@@ -93,12 +97,14 @@ class WebDavTarget:
             raise self._fail(exc, "list files") from None
         return sorted(found)
 
-    def get(self, name: str, limit: int | None = None) -> bytes:
+    def get(self, name: str, limit: Limit = None) -> bytes:
         buffer = _Capped(limit)
         try:
             self._client.download_fileobj(name, buffer)
         except _TooLarge:
-            raise too_large(name, limit or 0) from None
+            raise too_large(name, buffer.cap or 0, stated=buffer.sized_by is not None) from None
+        except MemvaultError:
+            raise  # refused by its head
         except Exception as exc:  # noqa: BLE001
             if type(exc).__name__ in ("ResourceNotFound",):
                 raise NotFound(f"{name} is not on the target") from None
