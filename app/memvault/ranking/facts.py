@@ -52,6 +52,7 @@ from dataclasses import dataclass, replace
 
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown, SearchHit
+from memvault.extraction.attributes import ASKED_AS
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
 from memvault.ranking.similarity import IDENTITY, SimilarityScale
@@ -199,11 +200,14 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
         kept, bm25 = b.coverage, b.keyword_bm25
         if stems:
             matched = coverage(stems, fact.content)
-            kept = coverage(stems, _without_name(fact.content, _reference(fact)))
+            unnamed = _without_name(fact.content, _reference(fact))
+            kept = coverage(stems, unnamed)
             if bm25 is not None and matched:
                 bm25 *= kept / matched
             if kept == matched:
                 kept = b.coverage
+            if fact.attribute in ASKED_AS:
+                kept = max(kept or 0.0, coverage(stems, f"{unnamed} {' '.join(ASKED_AS[fact.attribute])}"))
         if (sim, kept, bm25) == (b.semantic, b.coverage, b.keyword_bm25):
             out.append((score, mid, b))
             continue

@@ -43,14 +43,15 @@ def stored_turns(conn: Connection, namespace: str, messages: Iterable[str]) -> d
 
 @dataclass(frozen=True)
 class FactCandidate:
-    """A fact among a search's candidates: its text, the person it names (if a name was given) and the rowid
-    of the stored, live turn it was read from (if any)."""
+    """A fact among a search's candidates: its text, the person it names (if a name was given), the rowid
+    of the stored, live turn it was read from (if any) and the single-valued attribute it sets (if any)."""
 
     fact: int
     uuid: str
     content: str
     person: str | None
     source: int | None
+    attribute: str | None = None
 
 
 def facts_among(conn: Connection, rowids: Sequence[int]) -> dict[int, FactCandidate]:
@@ -58,11 +59,12 @@ def facts_among(conn: Connection, rowids: Sequence[int]) -> dict[int, FactCandid
     if not rowids:
         return {}
     rows = conn.execute(text(
-        "SELECT m.id, m.uuid, m.content, json_extract(m.metadata, '$.fact.person') AS person, s.id AS source "
+        "SELECT m.id, m.uuid, m.content, json_extract(m.metadata, '$.fact.person') AS person, s.id AS source, "
+        "json_extract(m.metadata, '$.fact.attribute') AS attribute "
         "FROM json_each(:ids) j CROSS JOIN memories m ON m.id = j.value "
         f"LEFT JOIN memories s ON s.uuid = {FACT_SOURCE} AND s.namespace = m.namespace AND s.deleted_at IS NULL "
         "WHERE json_extract(m.metadata, '$.fact') IS NOT NULL"), {"ids": filters.json_ids(rowids)}).all()
-    return {r.id: FactCandidate(r.id, r.uuid, r.content, r.person, r.source) for r in rows}
+    return {r.id: FactCandidate(r.id, r.uuid, r.content, r.person, r.source, r.attribute) for r in rows}
 
 
 def sources_in_scope(conn: Connection, rowids: Sequence[int], f: MemoryFilter, now: float) -> list[int]:

@@ -101,3 +101,19 @@ def test_a_question_naming_someone_takes_no_evidence_from_other_peoples_facts():
     semantic = [(0.6, 2, ScoreBreakdown(semantic=0.6)), (0.5, 1, ScoreBreakdown(semantic=0.5))]
     assert [mid for _, mid, _ in name_neutral(SearchMode.SEMANTIC, "Ines new job", "Ines new job", semantic,
                                               facts)] == [1, 2]
+
+
+def test_a_fact_that_sets_an_attribute_matches_the_words_a_question_asks_it_with():
+    """"What is Hannah's new job?" asks for an occupation; "Hannah is joining a climate charity as finance lead"
+    sets one without saying "job": in hybrid it covers that word, in keyword mode (FTS5's own matches) it does not."""
+    joining = FactCandidate(7, "f-7", "Hannah is joining a climate charity as finance lead", "Hannah", None,
+                            "occupation")
+    page = [(fusion.relevance(0.3, 0.0, None), 7, ScoreBreakdown(semantic=0.3, coverage=0.0))]
+    out = name_neutral(SearchMode.HYBRID, "What is Hannah's new job?", "Hannah new job", page, {7: joining})
+    # One of the three words asked (the name counts as asked and is not matched outside it).
+    assert out[0][2].coverage == 1 / 3 and out[0][0] == fusion.relevance(0.3, 1 / 3, None)
+    plain = FactCandidate(7, "f-7", "Hannah is joining a climate charity", "Hannah", None)
+    assert name_neutral(SearchMode.HYBRID, "What is Hannah's new job?", "Hannah new job", page, {7: plain}) == page
+    where = FactCandidate(7, "f-7", "Tom moved to Leeds", "Tom", None, "residence")
+    out = name_neutral(SearchMode.HYBRID, "Where does Tom live?", "Tom live", page, {7: where})
+    assert out[0][2].coverage == 0.5
