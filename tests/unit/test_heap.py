@@ -4,6 +4,8 @@ import gc
 import threading
 import weakref
 
+import pytest
+
 from memvault import heap
 from memvault.extraction import nlp
 from memvault.heap import settle_long_lived
@@ -93,6 +95,7 @@ def test_collect_due_does_nothing_on_another_thread_or_during_a_pause():
     assert gc.isenabled()
 
 
+@pytest.mark.seconds  # waits for a worker's settling: ~1.8 s
 def test_settling_asked_on_a_worker_is_done_by_the_owner_thread():
     heap.collect_only_on_this_thread()
     before = gc.get_freeze_count()

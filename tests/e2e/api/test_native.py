@@ -155,6 +155,7 @@ def test_stats_namespaces_and_wipe(api):
         assert wiped["deleted"] >= 3 and beta.get("/v1/stats").json()["total"] == 0
 
 
+@pytest.mark.seconds  # builds the whole OpenAPI document: ~2 s
 def test_openapi_is_served(api):
     spec = httpx.get(f"{api.url}/openapi.json").json()
     assert "/v1/memories" in spec["paths"] and "/v1/memories/search" in spec["paths"]

@@ -14,6 +14,7 @@ def extractor() -> FactExtractor:
     return FactExtractor(NlpPipeline())
 
 
+@pytest.mark.seconds  # spaCy over every generated chat: ~1.8 s
 def test_the_generated_chats_address_the_user_in_two_of_three(extractor: FactExtractor):
     chats = extraction_speed.conversations(9)
     read = [extractor.read_user_name(chat) for chat, _, _ in chats]

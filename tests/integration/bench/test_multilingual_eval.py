@@ -31,6 +31,7 @@ def test_a_topic_missing_a_language_is_refused(tmp_path):
         load_set(broken)
 
 
+@pytest.mark.seconds  # indexes the whole multilingual set: ~2 s
 def test_keyword_search_answers_same_language_questions_in_every_script(tmp_path, fake_embedder):
     """Before the segmented index, Chinese and Japanese keyword R@5 on this set was 0.00 and 0.04."""
     report = run_multilingual(fast_settings(tmp_path / "unused"), SET, modes=[SearchMode.KEYWORD],

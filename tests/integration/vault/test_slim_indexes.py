@@ -5,6 +5,8 @@ count, filter and search as before, from fewer pages, and embeds nothing again."
 import random
 import time
 
+import pytest
+
 from sqlalchemy import text
 
 from memvault.domain.enums import MemoryType, Tier
@@ -78,6 +80,7 @@ def _used_pages(services) -> int:
             conn.exec_driver_sql("PRAGMA freelist_count").scalar_one())
 
 
+@pytest.mark.seconds  # builds and migrates a vault: ~2 s
 def test_a_schema_21_vault_answers_the_same_from_fewer_pages(services, settings, embedder):
     _fill(services)
     answers = _answers(services)

@@ -70,7 +70,7 @@ def read_all(data: bytes, *, passphrase: str | None = PASSPHRASE, private: bytes
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(body=lines, segment_size=st.integers(1, 300))
 def test_any_body_round_trips_at_any_segment_size(body, segment_size):
     assert read_all(write(body, segment_size=segment_size)) == body

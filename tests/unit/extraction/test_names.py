@@ -112,6 +112,7 @@ def _chats() -> list[list[Message]]:
             *([_u("I got the job I wanted!"), _a(said)] for said in PLACE_TYPED_ADDRESSES), *PLACES_NOT_NAMES]
 
 
+@pytest.mark.seconds  # spaCy over every labelled turn: ~1.7 s
 def test_the_pre_filter_passes_every_turn_the_rules_read_a_name_from(pipeline):
     """may_name is a necessary condition: every turn the parse gives a name from (the user's introduction, the
     other side's vocative) passes it, on every chat of this module; and reading with it gives what the rules

@@ -183,6 +183,7 @@ def test_a_re_added_admins_later_entries_count_and_its_backdated_ones_still_do_n
     assert dave.current in dave.keys or dave.missing() == [team.id("dave")]
 
 
+@pytest.mark.seconds  # every arrival order of a roster's entries: ~2 s
 def test_entries_in_any_arrival_order_give_the_same_roster(people):
     """Concurrent legitimate changes, a removal, the removed admin's backdated entries, and a re-add."""
     team = Team(people)
