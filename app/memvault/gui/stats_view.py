@@ -6,8 +6,9 @@ import datetime as dt
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -110,6 +111,7 @@ class ChartCard(QWidget):
         self.empty.setText(f"<b>{html.escape(chart.title)}</b><br>{html.escape(message or '')}")
         self.empty.setVisible(bool(message))
         self.view.setVisible(not message)
+        self._beside = legend == "right"
         layout = (QVBoxLayout if legend == "below" else QHBoxLayout)(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
@@ -117,6 +119,20 @@ class ChartCard(QWidget):
         # Below, the label takes the card's width so it wraps there (centred in it) rather than at its own guess.
         layout.addWidget(self.legend, 0, Qt.Alignment() if legend == "below" else Qt.AlignVCenter)
         self.setMinimumSize(220, 200)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        """A legend beside its chart moves under it while the card is too narrow for both: squeezed beside it,
+        the label was cut ("observation · 8 (6" in a window under ~1,100 pixels wide)."""
+        super().resizeEvent(event)
+        if not self._beside or not self.legend.isVisible():
+            return
+        layout = self.layout()
+        assert isinstance(layout, QBoxLayout)
+        fits = event.size().width() >= self.view.minimumWidth() + layout.spacing() + self.legend.sizeHint().width()
+        direction = QBoxLayout.LeftToRight if fits else QBoxLayout.TopToBottom
+        if layout.direction() != direction:
+            layout.setDirection(direction)
+            layout.setAlignment(self.legend, Qt.AlignVCenter if fits else Qt.AlignHCenter)
 
     def message(self) -> str | None:
         """Why the chart is empty, or ``None`` when it has something to show."""

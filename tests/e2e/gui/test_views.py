@@ -509,6 +509,26 @@ def test_legends_show_whole_labels(qtbot, desktop):
     assert card.legend.width() >= card.legend.sizeHint().width()
 
 
+def test_a_legend_beside_its_chart_moves_under_it_in_a_narrow_window_rather_than_being_cut(qtbot, desktop):
+    """Seven types beside their ring needed ~280 pixels; in a window under ~1,100 wide the card had ~240 and
+    the legend was cut mid-label ("observation · 8 (6")."""
+    kinds = ["event", "fact", "insight", "observation", "policy", "preference", "task"]
+    desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}", memory_type=kinds[i % 7])
+                                            for i in range(100)])
+    window = desktop.window
+    window.pages.setCurrentWidget(window.stats)
+    qtbot.waitUntil(lambda: len(window.stats.cards) == 5, timeout=20_000)
+    card = window.stats.cards[1]
+    assert "observation · 14 (14%)" in card.legend.text()
+    for width, beside in ((1366, True), (window.minimumSizeHint().width(), False), (1366, True)):
+        window.resize(width, 740)
+        QApplication.processEvents()
+        assert card.legend.width() >= card.legend.sizeHint().width(), width
+        assert card.legend.geometry().right() <= card.width() and card.legend.geometry().bottom() <= card.height()
+        assert (card.legend.x() >= card.view.geometry().right()) is beside, width
+        assert (card.legend.y() >= card.view.geometry().bottom()) is not beside, width
+
+
 def test_stats_view_draws_a_chart_per_topic_on_an_empty_vault(qtbot, services, qapp):
     from memvault.gui.tasks import TaskRunner
 
