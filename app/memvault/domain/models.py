@@ -372,6 +372,7 @@ class Stats:
     storage_bytes: int
     queue_depth: int
     failed_embeddings: int
+    #: Memories stored per day, by the local date (this machine's time zone) they were stored on.
     created_per_day: dict[str, int]
     #: The file's bytes over every stored memory (trash and archive included: they take space too).
     bytes_per_memory: float = 0.0

@@ -50,9 +50,11 @@ def collect(conn: Connection, db_path: Path, now: float, namespace: str | None) 
     failed = conn.execute(
         text(f"SELECT count(*) FROM memories WHERE {scope} AND embedding_status = 'failed'"), params
     ).scalar_one()
+    # Days as the user lives them (this machine's time zone, as the Stats page's "today" is): by UTC day, a
+    # note made in the evening west of Greenwich counted on tomorrow's bar.
     per_day = conn.execute(
         text(
-            "SELECT date(created_at, 'unixepoch') AS d, count(*) AS n FROM memories "
+            "SELECT date(created_at, 'unixepoch', 'localtime') AS d, count(*) AS n FROM memories "
             f"WHERE {unindexed} GROUP BY d ORDER BY d"
         ),
         params,

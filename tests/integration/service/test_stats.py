@@ -74,3 +74,26 @@ def test_stats_of_a_namespace_holding_most_memories_scan_the_table_once(services
         assert "USING INDEX" in plan, plan
     scoped = services.stats.stats("default")
     assert sum(scoped.by_tier.values()) == 12 and sum(scoped.created_per_day.values()) == 12
+
+
+@pytest.mark.parametrize(("zone", "day"), [("Pacific/Auckland", "2026-01-02"), ("America/Los_Angeles", "2026-01-01"),
+                                          ("UTC", "2026-01-01")])
+def test_memories_are_counted_on_the_local_day_they_were_stored(settings, embedder, monkeypatch, zone, day):
+    """20:00 UTC on 1 January is 09:00 on the 2nd in Auckland and noon on the 1st in Los Angeles: the Stats page's
+    bar for the day (whose "today" is local) is the local one, not the UTC one."""
+    import time
+
+    from memvault.service.container import create_vault
+    from tests.helpers import PASSPHRASE, ManualClock
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        services = create_vault(settings, PASSPHRASE, embedder, background=False,
+                                wall=ManualClock(1767297600.0))  # 2026-01-01T20:00:00Z
+        services.memories.create(MemoryCreate(content="a note made that evening"))
+        assert services.stats.stats().created_per_day == {day: 1}
+        services.close()
+    finally:
+        monkeypatch.undo()
+        time.tzset()
