@@ -126,7 +126,7 @@ def _runs(text: str) -> list[tuple[str, str | None]]:
 
     Found by one regular-expression scan for unspaced letters, so text without any (most of it) costs one scan:
     indexing a long note went character by character, building each piece a character at a time (a 48,000
-    character runbook took 90 ms, quadratic in its length)."""
+    character runbook took 44 ms and a 480,000 character one 9 s: quadratic in its length)."""
     pieces: list[list] = []  # [start, end, family]
     at = 0
     for match in _UNSPACED_LETTERS.finditer(text):

@@ -22,8 +22,6 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 DIETS = frozenset({"vegetarian", "vegan", "pescatarian", "pescetarian", "carnivore", "flexitarian", "keto"})
 STATUSES = frozenset({"married", "single", "engaged", "divorced", "widowed", "separated"})
 OCCUPATIONS = frozenset(["nurse", "doctor", "engineer", "developer", "analyst", "designer", "lawyer", "accountant", "consultant", "teacher", "programmer", "architect", "researcher", "scientist", "professor", "chef", "waiter", "waitress", "cashier", "pilot", "mechanic", "electrician", "plumber", "farmer", "journalist", "writer", "editor", "student", "manager", "lead", "director", "founder", "freelancer", "physician", "surgeon", "pharmacist", "dentist", "therapist", "psychologist", "officer", "clerk", "librarian", "photographer", "artist", "musician", "carpenter", "salesperson", "secretary", "assistant", "intern", "administrator", "technician", "economist", "banker", "translator", "interpreter", "planner", "lecturer", "tutor", "paramedic", "firefighter", "midwife", "solicitor", "barrister", "paralegal", "surveyor", "receptionist", "hairdresser", "barista", "bartender", "baker", "butcher", "builder", "gardener", "florist", "tailor", "welder", "caretaker", "cleaner", "courier", "carer", "vet", "veterinarian", "optician", "biologist", "chemist", "physicist", "mathematician", "statistician", "historian", "copywriter", "illustrator", "animator", "actor", "actress", "dancer", "singer", "composer", "producer", "recruiter", "coordinator", "supervisor", "inspector", "auditor", "broker", "trader", "postdoc", "psychiatrist", "radiographer", "physiotherapist", "counsellor", "counselor"])
-#: Verbs that give a role with "as" ("I'm joining a charity as their finance lead", "hired as head gardener");
-#: "work as" takes any role, these only one of :data:`OCCUPATIONS` ("started running as a hobby" is none).
 #: The words a question asks for each attribute with ("What is Hannah's job?" asks for an occupation, "Where
 #: does Tom live?" for a residence), which the fact that sets it need not say ("Hannah is joining a climate
 #: charity as finance lead"): ranking matches such a fact's words and these (:mod:`memvault.ranking.facts`).
@@ -37,6 +35,8 @@ ASKED_AS: dict[str, tuple[str, ...]] = {
     "relationship status": ("married", "relationship"),
     "name": ("name", "called"),
 }
+#: Verbs that give a role with "as" ("I'm joining a charity as their finance lead", "hired as head gardener");
+#: "work as" takes any role, these only one of :data:`OCCUPATIONS` ("started running as a hobby" is none).
 _ROLE_VERBS = frozenset({"join", "start", "begin", "hire", "employ", "take"})
 
 
