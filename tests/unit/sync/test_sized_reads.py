@@ -13,7 +13,7 @@ import pytest
 from memvault.crypto import signing
 from memvault.domain.errors import DamagedData, SyncKeyError
 from memvault.sync.segments import HEAD_BYTES, MAGIC, SegmentHeader, read_file, sized_by_header, write_file
-from memvault.sync.targets.base import SizedByHead, read_all, read_limited
+from memvault.sync.targets.base import SizedByHead, read_limited
 
 GROUP, DEVICE = "11111111-2222-4333-8444-555555555555", "66666666-7777-4888-9999-aaaaaaaaaaaa"
 KEYS = {3: os.urandom(32)}
@@ -36,17 +36,17 @@ class _Recorder:
     def __init__(self, data: bytes) -> None:
         self.source, self.asked = io.BytesIO(data), []
 
-    def read(self, n: int) -> bytes:
+    def read(self, n: int = -1) -> bytes:
         self.asked.append(n)
         return self.source.read(n)
 
 
-def test_a_capped_read_asks_for_one_byte_more_than_the_cap():
-    recorder = _Recorder(b"x" * 50)
-    assert read_limited(recorder.read, "f", 50) == b"x" * 50
-    assert recorder.asked == [51]
+def test_a_capped_read_takes_one_byte_more_than_the_cap_at_most():
+    assert read_limited(_Recorder(b"x" * 50), "f", 50) == b"x" * 50
+    planted = _Recorder(b"x" * 10_000)
     with pytest.raises(DamagedData, match="holds more than 49 bytes"):
-        read_limited(_Recorder(b"x" * 50).read, "f", 49)
+        read_limited(planted, "f", 49)
+    assert planted.source.tell() == 50
 
 
 def test_a_snapshot_is_read_to_its_stated_size_and_no_further():
@@ -54,9 +54,9 @@ def test_a_snapshot_is_read_to_its_stated_size_and_no_further():
     assert len(data) > 2 * HEAD_BYTES
     recorder = _Recorder(data + b"\0" * 10_000_000)
     with pytest.raises(DamagedData, match=f"holds more than the {len(data):,} bytes its header states"):
-        read_limited(read_all(recorder.read), "snapshot", sized_by_header(_expected(), KEYS, signing.public_key(SIGN)))
+        read_limited(recorder, "snapshot", sized_by_header(_expected(), KEYS, signing.public_key(SIGN)))
     assert sum(recorder.asked) == len(data) + 1  # the head, then the rest and one byte: not the 10 MB planted
-    exact = read_limited(read_all(_Recorder(data).read), "snapshot",
+    exact = read_limited(_Recorder(data), "snapshot",
                          sized_by_header(_expected(), KEYS, signing.public_key(SIGN)))
     assert read_file(exact, _expected(), KEYS, signing.public_key(SIGN))[0] == {"count": 2000}
 
@@ -80,7 +80,7 @@ def test_a_size_the_storage_wrote_into_the_header_is_refused_after_the_head():
     raised = _restated(data, int("9" * len(str(stated))))  # same digits: the header keeps its length
     recorder = _Recorder(raised + b"\0" * 10_000_000)
     with pytest.raises(DamagedData, match="do not authenticate under the sync key"):
-        read_limited(read_all(recorder.read), "snapshot", sized_by_header(_expected(), KEYS, signing.public_key(SIGN)))
+        read_limited(recorder, "snapshot", sized_by_header(_expected(), KEYS, signing.public_key(SIGN)))
     assert recorder.asked == [HEAD_BYTES]
 
 
@@ -107,5 +107,5 @@ def test_a_file_shorter_than_a_head_is_returned_whole_for_the_reader_to_judge():
         asked.append(first)
         return 0
 
-    assert read_limited(read_all(_Recorder(data).read), "snapshot", SizedByHead(HEAD_BYTES, never)) == data
+    assert read_limited(_Recorder(data), "snapshot", SizedByHead(HEAD_BYTES, never)) == data
     assert asked == []

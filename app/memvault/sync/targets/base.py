@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
+from memvault.crypto.stream import read_exact
 from memvault.domain.errors import DamagedData
 
 #: Names sync writes: sequence numbers are ten digits, device and group ids are UUIDs.
@@ -79,37 +80,21 @@ def too_large(name: str, limit: int, stated: bool = False) -> DamagedData:
                        "target): not read")
 
 
-def read_limited(read: Callable[[int], bytes], name: str, limit: Limit) -> bytes:
-    """A file's bytes through ``read(n)`` (up to ``n`` bytes, fewer only at its end; ``-1``: the rest), taking no
-    more than ``limit`` allows plus one byte to tell a file that holds more."""
+def read_limited(source: BinaryIO, name: str, limit: Limit) -> bytes:
+    """A file's bytes from ``source`` (an open file, a download's body), taking no more than ``limit`` allows plus
+    one byte to tell a file that holds more."""
     if limit is None:
-        return read(-1)
+        return source.read()
     if isinstance(limit, int):
-        data = read(limit + 1)
+        data = read_exact(source, limit + 1)
         if len(data) > limit:
             raise too_large(name, limit)
         return data
-    first = read(limit.head)
+    first = read_exact(source, limit.head)
     if len(first) < limit.head:
         return first  # the whole file, smaller than a head: the reader checks it like any other
     size = limit.size(first)
-    data = first + read(max(size - len(first), 0) + 1)
+    data = first + read_exact(source, max(size - len(first), 0) + 1)
     if len(data) > size:
         raise too_large(name, size, stated=True)
     return data
-
-
-def read_all(read: Callable[[int], bytes]) -> Callable[[int], bytes]:
-    """``read`` made to return ``n`` bytes unless the file ends first (a network body may return short counts)."""
-    def exactly(n: int) -> bytes:
-        if n < 0:
-            return read(-1)
-        parts, missing = [], n
-        while missing:
-            part = read(missing)
-            if not part:
-                break
-            parts.append(part)
-            missing -= len(part)
-        return b"".join(parts)
-    return exactly

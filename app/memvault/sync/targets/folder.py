@@ -18,7 +18,7 @@ from pathlib import Path
 
 from memvault.crypto.digest import token_hex
 from memvault.domain.errors import NotFound, SyncTargetError
-from memvault.sync.targets.base import Limit, read_all, read_limited
+from memvault.sync.targets.base import Limit, read_limited
 
 
 class FolderTarget:
@@ -78,7 +78,7 @@ class FolderTarget:
     def get(self, name: str, limit: Limit = None) -> bytes:
         try:
             with self._path(name).open("rb") as file:
-                return read_limited(read_all(file.read), name, limit)
+                return read_limited(file, name, limit)
         except FileNotFoundError:
             self._root_present()
             raise NotFound(f"{name} is not in the sync folder") from None

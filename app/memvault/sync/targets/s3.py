@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from memvault.domain.errors import InvalidInput, MemvaultError, NotFound, SyncTargetError
-from memvault.sync.targets.base import Limit, read_all, read_limited
+from memvault.sync.targets.base import Limit, read_limited
 
 
 class S3Target:
@@ -69,7 +69,7 @@ class S3Target:
         try:
             body = self._client.get_object(Bucket=self.bucket, Key=self.prefix + name)["Body"]
             with body:  # closing it unread drops the connection rather than draining what was not asked for
-                return read_limited(read_all(lambda n: body.read() if n < 0 else body.read(n)), name, limit)
+                return read_limited(body, name, limit)
         except MemvaultError:
             raise  # the file refused by its size or its head
         except Exception as exc:  # noqa: BLE001
