@@ -7,7 +7,7 @@ namespaces' entities of the same name counted together, the namespaces named in 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +34,9 @@ ALL_TYPES = "All types"
 #: Entities listed at most (the most mentioned first).
 LIST_LIMIT = 500
 ROLE = int(Qt.ItemDataRole.UserRole.value)
+#: Pixels an entity's name keeps before the namespaces column gives way (never narrower than its own title).
+NAME_ROOM = 150
+HEADER_PADDING = 12
 #: An empty list says why: concepts a single memory mentions are linked (chips show them) but not listed.
 CONCEPTS_RECUR = (f"Concepts are listed once {RECURRING_MIN} or more memories mention them; a memory's chips "
                   "show every concept it mentions.")
@@ -92,8 +95,13 @@ class EntitiesView(QWidget):
         self.table.setAccessibleName("Entities")
         self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        for column in (1, 2, 3):  # "default, research, work" whole, not "default, ..."
+        for column in (1, 2):
             self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        # The namespaces whole ("default, research, work") while the entity's name keeps room of its own; in a
+        # narrow window they shorten instead of the names ("status…", "discus…"), whole in their tooltip.
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Interactive)
+        self._namespaces_width = 0
+        self.table.viewport().installEventFilter(self)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -149,6 +157,19 @@ class EntitiesView(QWidget):
         self.kind.blockSignals(False)
         self.set_namespace(namespace)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.table.viewport() and event.type() == QEvent.Resize:
+            self._fit_namespaces()
+        return super().eventFilter(watched, event)
+
+    def _fit_namespaces(self) -> None:
+        """The namespaces column as wide as its text, but never taking an entity name's :data:`NAME_ROOM`, nor
+        narrower than its title."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width() - header.sectionSize(1) - header.sectionSize(2) - NAME_ROOM
+        title = header.fontMetrics().horizontalAdvance(self.table.horizontalHeaderItem(3).text()) + 2 * HEADER_PADDING
+        header.resizeSection(3, max(title, min(self._namespaces_width, room)))
+
     def refresh(self) -> None:
         namespace, kind = self._namespace, self.kind.currentText()
         entity_type = None if kind == ALL_TYPES else kind
@@ -175,9 +196,14 @@ class EntitiesView(QWidget):
             self.table.setItem(row, 0, name)
             self.table.setItem(row, 1, QTableWidgetItem(e.type.value))
             self.table.setItem(row, 2, count)
-            self.table.setItem(row, 3, QTableWidgetItem(", ".join(e.namespaces)))
+            namespaces = QTableWidgetItem(", ".join(e.namespaces))
+            namespaces.setToolTip(namespaces.text())
+            self.table.setItem(row, 3, namespaces)
             if self._wanted is not None and e.value == self._wanted:
                 select = row
+        self.table.resizeColumnToContents(3)
+        self._namespaces_width = self.table.horizontalHeader().sectionSize(3)
+        self._fit_namespaces()
         self.summary.setText(summary_text(page))
         self.empty.setText(empty_text(self.kind.currentText()))
         self.empty.setVisible(not page.items)

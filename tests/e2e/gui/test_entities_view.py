@@ -139,3 +139,31 @@ def test_counts_read_as_words_and_an_empty_type_says_why(qtbot, desktop):
                     timeout=20_000)
     assert "mentioned by only one memory is not listed" in page.summary.text()
     assert page.empty.isVisible() and "once 2 or more memories mention them" in page.empty.text()
+
+
+def test_in_a_narrow_window_the_namespaces_shorten_before_the_entity_names_do(qtbot, desktop):
+    """At the window's least width the names were cut to "status…" beside "default, research, work" whole."""
+    from memvault.gui.entities_view import NAME_ROOM
+
+    services, window = desktop.services, desktop.window
+    for namespace in ("default", "research", "work", "personal-finance"):
+        services.memories.create_batch([MemoryCreate(content=f"Status update discussion about latency, week {i}",
+                                                     namespace=namespace) for i in range(3)])
+    services.entities.drain()
+    page = window.entities
+    window.sidebar.setCurrentRow(0)  # all namespaces
+    window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=20_000)
+    header, row = page.table.horizontalHeader(), 0
+    whole = page.table.item(row, 3).text()
+    assert whole == "default, personal-finance, research, work"
+    window.resize(1366, 740)
+    QApplication.processEvents()
+    assert header.sectionSize(3) >= page.table.sizeHintForColumn(3)  # room for both: the namespaces whole
+    window.resize(window.minimumSizeHint().width(), 740)
+    QApplication.processEvents()
+    assert header.sectionSize(0) >= NAME_ROOM and header.sectionSize(3) < page.table.sizeHintForColumn(3)
+    assert page.table.item(row, 3).toolTip() == whole  # what the column cannot show
+    window.resize(1366, 740)
+    QApplication.processEvents()
+    assert header.sectionSize(3) >= page.table.sizeHintForColumn(3)
