@@ -16,6 +16,7 @@ an unresolved pronoun gives no fact.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -71,6 +72,16 @@ def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
     if voice.we is None or root.lemma_ in _JOINT_VERBS or any(t.lower_ in _JOINT_WORDS for t in tokens):
         return voice
     return Voice(voice.person)
+
+
+#: A third person's pronoun: a turn holding one may answer about someone the other side just named.
+THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.IGNORECASE)
+
+
+def naming(text: str) -> str | None:
+    """The last sentence of ``text`` when a word after its first is capitalised (it may name someone), else None."""
+    last = re.split(r"(?<=[.!?])\s+", text.strip())[-1]
+    return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in last.split()[1:]) else None
 
 
 def possessive(name: str) -> str:
@@ -164,6 +175,21 @@ class Antecedents:
                     self._add(Mention(full, full.lower(), "neutral", owner=voice.person))
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
                 self._mention_acquired(t, lemma, voice)
+
+    def observe_names(self, tokens: Sequence[Token], voice: Voice) -> None:
+        """The people the other side just named ("Will Jonah come?"), for the pronouns of ``voice``'s answer ("he
+        wants to, he's a carpenter"); a person already mentioned ("my partner Jonah") becomes the newest again.
+        Only names: nothing else the other side says is this person's."""
+        self._clauses += 1
+        for t in tokens:
+            if t.ent_type_ != "PERSON" or t.pos_ != "PROPN" or t.dep_ == "compound" or not _is_head_of_name(t):
+                continue
+            full = _name_span(t)
+            known = next((m for m in self.mentions.values() if m.text == full or m.text.endswith(f" {full}")), None)
+            if known is not None:
+                self._add(known)
+            elif full != voice.person:
+                self._add(Mention(full, full.lower(), "neutral", owner=voice.person))
 
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import attributes, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause
+from memvault.extraction.coref import THIRD_PERSON, Antecedents, Mention, Voice, for_clause, naming
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
@@ -343,6 +343,9 @@ class FactExtractor:
         cache = TurnDocs() if docs is None else docs
         for (index, _), doc in zip(turns, parsed):
             voice = speaking[index]
+            asked = naming(messages[index - 1].content) if index and index - 1 not in speaking else None
+            if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
+                antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
             for sent, shift in self._sentences(doc, cache):
                 found = clauses.split(sent)
                 for clause in found:

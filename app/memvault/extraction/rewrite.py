@@ -90,7 +90,8 @@ def _expanded(t: Token) -> str:
     """A contracted verb written out ("it's" → "it is"), so a replaced subject still reads well."""
     lower = t.lower_
     if lower == "'s":
-        been = t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "been"  # "he's been sick"
+        after = next((w for w in t.doc[t.i + 1:] if w.pos_ != "ADV"), None)  # "he's (never) been to Europe"
+        been = after is not None and after.lower_ == "been"
         return "has" if t.lemma_ == "have" or been or t.head.tag_ == "VBN" and t.dep_ == "aux" else "is"
     return {"'re": "are", "'ve": "have", "'m": "am", "'ll": "will"}.get(
         lower, "had" if lower == "'d" and t.head.tag_ == "VBN" else "would" if lower == "'d" else t.text)

@@ -61,3 +61,21 @@ def test_a_fact_about_someone_named_bare_is_the_speakers_not_whoever_named_them_
     # A relation stays its owner's: Ben's sister's plane is filed under Ben, whoever says it.
     assert facts == [("Aisha", "Zainab is flying in from Dubai on Friday 15 May 2026"),
                      ("Ben", "Ben's sister is a pilot"), ("Ben", "Ben's sister's plane is huge")]
+
+
+def test_a_pronoun_answering_the_assistants_question_is_the_person_it_named(extractor):
+    # "he" had nothing to point back to: the user named Jonah in an earlier chat, the assistant's question now.
+    assert _said(extractor, Message("assistant", "Lisbon is a long way. Will Jonah come?"),
+                 Message("user", "he wants to, he's never been to Europe. he's a carpenter", "Aiko")) == [
+        ("Aiko", "Jonah has never been to Europe"), ("Aiko", "Jonah is a carpenter")]
+    # The question names Jonah again: he is newer than the sister the user spoke of since.
+    assert _said(extractor, Message("user", "My partner Jonah is coming to Lisbon.", "Aiko"),
+                 Message("assistant", "Lovely! Is Jonah excited?"),
+                 Message("user", "yes, he is a carpenter so he can take time off", "Aiko"))[-1] == (
+        "Aiko", "Aiko's partner Jonah is a carpenter so he can take time off")
+
+
+def test_a_question_naming_no_one_gives_a_pronoun_nothing_to_point_at(extractor):
+    # Nothing capitalised after its first word: not parsed, and "he" stays unresolved (no fact rather than a guess).
+    assert _said(extractor, Message("assistant", "That sounds hard. How is he taking it?"),
+                 Message("user", "he is a carpenter", "Aiko")) == []
