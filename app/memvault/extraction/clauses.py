@@ -182,7 +182,9 @@ def _label_end(tokens: list[Token], start: int) -> int | None:
     for j in range(start + 1, min(start + _LABEL_WORDS + 1, len(tokens))):
         if tokens[j].text == ":":
             label = tokens[start:j]
-            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX", "PRON") for t in label):
+            # One word before the colon is a label whatever the tagger makes of it ("Work: I broke production").
+            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX", "PRON") for t in label) or \
+                    len(label) == 1 and label[0].pos_ != "PRON":
                 return j + 1
             return None
     return None

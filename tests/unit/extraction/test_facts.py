@@ -239,3 +239,6 @@ def test_a_label_before_a_colon_is_not_part_of_the_fact(extractor):
     facts = _facts(extractor, "Update: I moved out of Salford. Quick one: I start at the council on Monday.")
     assert [f.text for f in facts] == ["The user moved out of Salford",
                                        "The user starts at the council on Monday 18 May 2026"]
+    # One word is a label whatever the tagger reads it as ("work" as a verb).
+    assert [f.text for f in _facts(extractor, "also work: I broke production on tuesday")] == [
+        "The user broke production on Tuesday 5 May 2026"]
