@@ -28,7 +28,8 @@ class StrictJsonRequest(Request):
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = v.loads_strict(body, max_items=limits.JSON_BODY_MAX_ITEMS)
+                self._json = v.loads_strict(body, max_items=limits.JSON_BODY_MAX_ITEMS,
+                                             max_values=limits.JSON_BODY_MAX_VALUES)
             except InvalidInput as exc:
                 # FastAPI turns any other exception raised while reading the body into a bare 400.
                 raise HTTPException(400, detail=exc.message) from None

@@ -3,13 +3,14 @@
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 from memvault.service import validation as v
 from memvault.vault.rows import TOO_DEEP, stored_metadata
+from tests.helpers.budget import examples
 
 
 def nested(depth: int, leaf: object = 1) -> object:
@@ -149,3 +150,39 @@ def test_a_metadata_filter_refuses_an_operator_it_would_compare_as_a_literal():
 def test_a_namespace_outside_ascii_letters_is_refused_saying_which_letters(name):
     with pytest.raises(InvalidInput, match="letters a-z or A-Z.*no accented letters or other scripts"):
         v.namespace(name)
+
+
+def values_in(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(values_in(x) for x in value.values())
+    if isinstance(value, list):
+        return 1 + sum(values_in(x) for x in value)
+    return 1
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet=st.sampled_from('a,[]{}"\\:é\n ')),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet=',[{"\\k', max_size=4), inner,
+                                                                max_size=4), max_leaves=30)
+
+
+@settings(max_examples=examples(300))
+@given(JSON_VALUES, st.sampled_from([(", ", ": "), (",", ":")]), st.booleans(), st.sampled_from(["utf-8", "utf-16"]))
+def test_a_body_is_refused_for_its_values_exactly_when_it_holds_more_than_the_limit(value, separators, ascii_only,
+                                                                                     encoding):
+    # Commas, brackets, quotes and backslashes inside strings and keys must not count; strings are values.
+    raw = json.dumps(value, separators=separators, ensure_ascii=ascii_only).encode(encoding)
+    count = values_in(value)
+    assert v.loads_strict(raw, max_values=count) == value
+    if count > 1:
+        with pytest.raises(InvalidInput, match=f"holds more than {count - 1:,} JSON values"):
+            v.loads_strict(raw, max_values=count - 1)
+
+
+def test_a_body_of_millions_of_tiny_values_is_refused_before_it_is_parsed():
+    # Here the parse alone cost 5 CPU-s (24 MiB of empty lists); counting refuses it without building one.
+    raw = b"[" + b"[]," * 4_000_000 + b"[]]"
+    with pytest.raises(InvalidInput, match="holds more than 600,000 JSON values"):
+        v.loads_strict(raw, max_values=600_000)
+    # Four million commas inside one string are one value.
+    assert v.loads_strict(b'["' + b"," * 4_000_000 + b'"]', max_values=600_000) == ["," * 4_000_000]
