@@ -144,11 +144,11 @@ def test_the_mcp_endpoint_counts_a_body_before_the_sdk_parses_it(api):
 
 
 def test_a_body_of_many_commas_inside_its_strings_is_not_refused_for_them(c):
-    # 100 memories of 50,000 characters, mostly commas and brackets: 5 million of them, all inside strings.
+    # 20 memories of 50,000 characters, mostly commas and brackets: 750,000 of them, all inside strings.
     batch = {"memories": [{"content": "a,[{" * 12_500, "tags": [f"t{j}" for j in range(50)],
-                           "metadata": {"n": list(range(1_500))}} for _ in range(limits.BATCH_MAX)]}
+                           "metadata": {"n": list(range(1_500))}} for _ in range(20)]}
     r = c.post("/v1/memories/batch", content=json.dumps(batch).encode(), headers={"content-type": "application/json"})
-    assert r.status_code == 200 and r.json()["succeeded"] == limits.BATCH_MAX, r.text[:300]
+    assert r.status_code == 200 and r.json()["succeeded"] == 20, r.text[:300]
 
 
 def test_an_admin_only_key_manages_but_reads_no_content(api):

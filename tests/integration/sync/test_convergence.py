@@ -181,9 +181,9 @@ def test_replicas_converge():
 
 
 @pytest.mark.slow
-def test_replicas_converge_over_fifty_schedules():
-    # ~30 s on 2 cores (a hundred took a minute of the suite's ten); the long run below takes thousands.
-    _run(50, 30)
+def test_replicas_converge_over_forty_schedules():
+    # ~20 CPU-s (a hundred took a minute of the suite's ten); the long run below takes thousands.
+    _run(40, 30)
 
 
 @pytest.mark.slow
