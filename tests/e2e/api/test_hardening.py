@@ -143,6 +143,16 @@ def test_the_mcp_endpoint_counts_a_body_before_the_sdk_parses_it(api):
         assert listed.status_code == 200 and listed.json()["result"]["tools"]
 
 
+@pytest.mark.seconds
+def test_an_imported_file_of_one_record_of_millions_of_values_is_refused_within_a_second(api):
+    raw = b"[[" + b"[]," * (MIB_24 // 3 - 10) + b"[]]]"  # one "conversation": 11 CPU-s before it was counted
+    with api.client(api.admin) as admin:
+        r, cpu = cpu_of(lambda: admin.post("/v1/imports/chatgpt", content=raw,
+                                           headers={"content-type": "application/octet-stream"}))
+        assert r.status_code == 400 and cpu < 1.0, (r.status_code, cpu, r.text[:200])
+        assert "(record 1) holds more than 1,000,000 JSON values" in r.json()["error"]["message"]
+
+
 def test_a_body_of_many_commas_inside_its_strings_is_not_refused_for_them(c):
     # 20 memories of 50,000 characters, mostly commas and brackets: 750,000 of them, all inside strings.
     batch = {"memories": [{"content": "a,[{" * 12_500, "tags": [f"t{j}" for j in range(50)],

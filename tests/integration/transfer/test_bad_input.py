@@ -3,9 +3,11 @@ the vault is left exactly as it was (good records before the bad one included)."
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.service.importers.run import ToolImportRequest
 from memvault.service.importers.sources import Source
+from memvault.service.importers.streams import Upload
 from memvault.service.readable_export import ReadableExportRequest, ReadableFormat
 from tests.integration.transfer.test_importers import SAMPLES, sqlite_from
 
@@ -159,3 +162,35 @@ def test_refused_with_one_line_and_nothing_written(services, tmp_path, case, dry
     assert "\n" not in text and re.search(message, text), text
     assert services.memories.count(MemoryFilter(namespace=None, include_deleted=True, include_archived=True)) == before
     assert services.memories.count(MemoryFilter(namespace="target", include_deleted=True)) == 0
+
+
+MIB_24 = 24 * 1024 * 1024
+
+
+# Bodies are built in the test, not held by the parametrization for the whole session.
+@pytest.mark.parametrize("source, body", [
+    (Source.CHATGPT, lambda: b"[[" + b"[]," * (MIB_24 // 3) + b"[]]]"),  # 11 CPU-s before the count, 0.3 after
+    (Source.CHATGPT, lambda: b"[[" + b"0," * (MIB_24 // 2) + b"0]]"),
+    (Source.JSONL, lambda: b"[" + b"[]," * (MIB_24 // 3) + b"[]]\n"),
+], ids=["chatgpt empty lists", "chatgpt zeros", "jsonl empty lists"])
+def test_a_record_of_millions_of_tiny_values_is_refused_within_a_second(services, source, body):
+    upload = Upload("x.json", body())
+    started = time.process_time()
+    with pytest.raises(InvalidInput, match=r"x\.json line 1 .*holds more than 1,000,000 JSON values"):
+        services.readable.import_from(upload, ToolImportRequest(source, dry_run=True))
+    assert time.process_time() - started < 1.0
+    assert gc.isenabled()  # the parse pauses the collector, and only for the parse
+
+
+def test_a_conversation_of_many_messages_is_not_refused_for_its_values(services):
+    # 30,000 turns: ~510,000 values in one record, half the limit.
+    mapping = {f"n{i}": {"id": f"n{i}", "parent": f"n{i - 1}" if i else None, "children": [f"n{i + 1}"],
+                         "message": {"id": f"n{i}", "author": {"role": "user" if i % 2 == 0 else "assistant"},
+                                     "create_time": 1_700_000_000 + i, "content": {"content_type": "text",
+                                                                                   "parts": [f"turn {i}, a, b"]}}}
+               for i in range(30_000)}
+    record = {"id": "c1", "title": "long", "create_time": 1_700_000_000, "mapping": mapping,
+              "current_node": "n29999"}
+    report = services.readable.import_from(Upload("x.json", json.dumps([record]).encode()),
+                                           ToolImportRequest(Source.CHATGPT, dry_run=True))
+    assert report.conversations == 1
