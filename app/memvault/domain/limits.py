@@ -14,10 +14,11 @@ JSON_BODY_MAX_DEPTH = 64
 #: ... and no array or object in it holds more items than this (the longest list a route takes is 500
 #: messages). Checked before the fields are: refusing each of a million bad items one by one cost a minute of CPU.
 JSON_BODY_MAX_ITEMS = 10_000
-#: ... and it holds at most this many JSON values in all, counted before it is parsed: parsing costs per value
-#: (24 MiB of ``[[],[],...]`` took 5 CPU-s). The largest body a route takes, 100 memories each with 50 tags
-#: and metadata of 10 KiB (at most ~5,100 values), holds fewer.
-JSON_BODY_MAX_VALUES = 600_000
+#: ... and it holds at most this many JSON values in all, counted before it is parsed: parsing and checking cost
+#: per value (24 MiB of ``[[],[],...]`` took 5 CPU-s; 600,000 values shaped to pass every item limit still cost
+#: 0.7-0.9 CPU-s to refuse). A batch of 100 memories with 2,000 values each in tags and metadata fits; a larger
+#: one is refused with a message to send it in parts.
+JSON_BODY_MAX_VALUES = 200_000
 #: Argon2id work (MiB of memory × passes, in KiB) a bundle's passphrase may ask of one HTTP import: ~0.8 CPU-s
 #: on a 2-core Xeon (docs/benchmarks.md). Exports with the default settings ask 64 MiB × 3; a bundle asking more
 #: (up to what any export writes, 256 MiB × 8) is imported from the CLI or the desktop app.

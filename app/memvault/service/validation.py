@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import enum
+import gc
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, TypeVar
 
 from memvault.domain import limits
@@ -152,6 +153,18 @@ def _refuse_values(field: str, max_values: int, advice: str) -> None:
     raise InvalidInput(f"{field} holds more than {max_values:,} JSON values{advice}", field=field)
 
 
+def parse_paused(parse: Callable[[], Any]) -> Any:
+    """``parse()`` with the cyclic garbage collector paused: parsed JSON holds no cycles, and the collections
+    that a million new containers set off made parsing them six times slower (5.3 against 0.8 CPU-s)."""
+    if not gc.isenabled():
+        return parse()
+    gc.disable()
+    try:
+        return parse()
+    finally:
+        gc.enable()
+
+
 def _json_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -178,7 +191,7 @@ def loads_strict(raw: bytes | str, *, field: str = "the request body",
     if max_values is not None:
         refuse_many_values(raw, field, max_values)
     try:
-        value = json.loads(raw, parse_float=_json_float, parse_constant=_json_constant)
+        value = parse_paused(lambda: json.loads(raw, parse_float=_json_float, parse_constant=_json_constant))
     except RecursionError:
         raise InvalidInput(f"{field} is nested more than {max_depth} levels deep", field=field) from None
     except UnicodeDecodeError:
