@@ -182,6 +182,7 @@ def test_a_record_of_millions_of_tiny_values_is_refused_within_a_second(services
     assert gc.isenabled()  # the parse pauses the collector, and only for the parse
 
 
+@pytest.mark.seconds
 def test_a_conversation_of_many_messages_is_not_refused_for_its_values(services):
     # 30,000 turns: ~510,000 values in one record, half the limit.
     mapping = {f"n{i}": {"id": f"n{i}", "parent": f"n{i - 1}" if i else None, "children": [f"n{i + 1}"],
