@@ -1,9 +1,10 @@
 """The OpenAPI document describes what the server does: schemathesis with every check, and offline docs.
 
 The default run is bounded (the fuzzing phase, one example per operation and
-generation mode: every operation called, ~30 s of CPU on this 2-core machine; the
-fuzzing test in test_fuzz.py sends several hundred more); ``pytest -m long`` runs the long one (100 examples, the coverage and
-stateful phases included: tens of minutes).
+generation mode: every operation called, ~30 s of CPU on this 2-core machine;
+the fuzzing test in test_fuzz.py sends several hundred more); ``pytest -m long``
+runs the long one (100 examples, the coverage and stateful phases included:
+tens of minutes).
 """
 
 import json
