@@ -33,6 +33,7 @@ def c(api):
 
 # -- metadata depth and size ------------------------------------------------------------------
 
+@pytest.mark.seconds  # every write path twice: ~3 s
 @pytest.mark.parametrize("depth", [limits.METADATA_MAX_DEPTH + 1, 300])
 def test_deep_metadata_is_refused_on_every_write_path(c, api, depth):
     deep = nested(depth)

@@ -26,6 +26,7 @@ def test_the_generated_chats_address_the_user_in_two_of_three(extractor: FactExt
     assert extraction_speed.conversations(9) == chats
 
 
+@pytest.mark.seconds  # three alternating rounds of both passes: ~3 s
 def test_the_extraction_row_times_both_passes_and_is_reported(extractor: FactExtractor):
     figures = extraction_speed.run_extraction_speed(6, rounds=2, extractor=extractor)
     chats = extraction_speed.conversations(6)
