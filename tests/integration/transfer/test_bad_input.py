@@ -167,7 +167,8 @@ def test_refused_with_one_line_and_nothing_written(services, tmp_path, case, dry
 MIB_24 = 24 * 1024 * 1024
 
 
-# Bodies are built in the test, not held by the parametrization for the whole session.
+# Bodies are built in the test, not held by the parametrization for the whole session. ~1 s each.
+@pytest.mark.seconds
 @pytest.mark.parametrize("source, body", [
     (Source.CHATGPT, lambda: b"[[" + b"[]," * (MIB_24 // 3) + b"[]]]"),  # 11 CPU-s before the count, 0.3 after
     (Source.CHATGPT, lambda: b"[[" + b"0," * (MIB_24 // 2) + b"0]]"),
