@@ -29,9 +29,15 @@ def api_key_from(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.headers.get("azen-api-key") or None
 
 
+def check_key_first(request: Request) -> None:
+    """The key of a request whose body is still unread (:mod:`memvault.api.routes`), kept for
+    :func:`authenticate`; :class:`Unauthorized` if it has none that is valid."""
+    request.state.key_checked = request.app.state.services.keys.authenticate(api_key_from(request))
+
+
 def authenticate(request: Request, services: ServicesDep) -> ApiKey:
     """Check the key and its rate limit, and count the call."""
-    key = services.keys.authenticate(api_key_from(request))
+    key = getattr(request.state, "key_checked", None) or services.keys.authenticate(api_key_from(request))
     request.state.api_key = key
     services.rate_limiter.check(key)
     services.usage.record(key.id, calls=1)

@@ -4,6 +4,11 @@ FastAPI parses bodies with ``json.loads`` before any validation runs, so NaN,
 Infinity, integers beyond 64 bits, lone surrogates and hostile nesting would
 reach the routes (or crash inside them). Here they become a 400 in the
 profile's envelope before routing continues.
+
+FastAPI also reads a body before it solves the route's dependencies, the key
+among them: a route that takes a key checks it before its body is read, so a
+client without one learns nothing about what the body would have got and costs
+no parse.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from memvault.api import deps
 from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 from memvault.service import validation as v
@@ -41,8 +48,22 @@ class StrictJsonRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        keyed = self.body_field is not None and _takes_key(self.dependant)
 
         async def strict(request: Request) -> Response:
-            return await handler(StrictJsonRequest(request.scope, request.receive))
+            request = StrictJsonRequest(request.scope, request.receive)
+            if keyed:
+                deps.check_key_first(request)
+            return await handler(request)
 
         return strict
+
+
+def _takes_key(dependant: Dependant) -> bool:
+    pending = [dependant]
+    while pending:
+        node = pending.pop()
+        if node.call is deps.authenticate:
+            return True
+        pending.extend(node.dependencies)
+    return False

@@ -126,6 +126,24 @@ def test_a_body_of_millions_of_tiny_values_is_refused_before_it_is_parsed(c, pat
     assert f"holds more than {limits.JSON_BODY_MAX_VALUES:,} JSON values" in r.text
 
 
+@pytest.mark.parametrize("path, envelope", [
+    ("/v1/memories", lambda body: body["error"]["code"] == "unauthorized"),
+    ("/compat/sendryx/v1/memory", lambda body: body["success"] is False),
+    ("/compat/memoryrelay/v1/memories", lambda body: "detail" in body or "error" in body),
+])
+@pytest.mark.parametrize("key", [None, "not-a-key"])
+def test_a_body_without_a_valid_key_is_refused_for_the_key_before_it_is_read(api, path, envelope, key):
+    # Malformed, 9 MB of empty lists (counted and refused, with a key), valid: each is the key's 401 first.
+    bodies = [b'{"content": ', b"[" + b"[]," * 3_000_000 + b"[]]", json.dumps({"content": "x"}).encode()]
+    with api.client(key) as nobody:
+        for raw in bodies:
+            r = nobody.post(path, content=raw, headers={"content-type": "application/json"})
+            assert r.status_code == 401 and envelope(r.json()), (raw[:20], r.status_code, r.text[:200])
+    with api.client(api.alpha) as c:  # with the key, the same bodies are read and judged
+        assert [c.post(path, content=raw, headers={"content-type": "application/json"}).status_code
+                for raw in bodies[:2]] in ([400, 400], [422, 422], [400, 422], [422, 400])
+
+
 @pytest.mark.seconds
 @pytest.mark.parametrize("path", ["/v1/memories", "/v1/memories/search", "/compat/azen/api/v1/memory"])
 def test_a_body_just_under_the_value_limit_that_passes_every_item_limit_is_refused_cheaply(c, path):
