@@ -78,9 +78,13 @@ def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
 THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.IGNORECASE)
 
 
+def last_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+", text.strip())[-1]
+
+
 def naming(text: str) -> str | None:
     """The last sentence of ``text`` when a word after its first is capitalised (it may name someone), else None."""
-    last = re.split(r"(?<=[.!?])\s+", text.strip())[-1]
+    last = last_sentence(text)
     return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in last.split()[1:]) else None
 
 

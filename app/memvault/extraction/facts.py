@@ -23,13 +23,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import attributes, clauses, dates, language_gate, names
+from memvault.extraction import answers, attributes, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import THIRD_PERSON, Antecedents, Mention, Voice, for_clause, naming
+from memvault.extraction.coref import (THIRD_PERSON, Antecedents, Mention, Voice, for_clause, last_sentence,
+                                       naming)
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
+from memvault.extraction.turn_docs import TurnDocs
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span, Token
@@ -259,46 +261,32 @@ def voices(messages: Sequence[Message]) -> dict[int, Voice]:
 _IMPLIED = "I "
 
 
-def _moved(fact: Fact, text: str, offset: int, at: int) -> Fact:
-    """``fact``, read from the sentence ``text`` parsed again with "I " written in at ``at`` (characters into it),
-    with its span moved back onto the turn's own text (``offset``: where the sentence starts there)."""
+def _moved(text: str, offset: int, at: int) -> Callable[[Fact], Fact]:
+    """What puts a fact read from the sentence ``text`` parsed again with "I " written in at ``at`` (characters
+    into it) back onto the turn's own text (``offset``: where the sentence starts there)."""
     def back(i: int) -> int:
         return i if i <= at else max(at, i - len(_IMPLIED))
-    start, end = back(fact.start), back(fact.end)
-    return dataclasses.replace(fact, start=offset + start, end=offset + end, quote=text[start:end])
+
+    def moved(fact: Fact) -> Fact:
+        start, end = back(fact.start), back(fact.end)
+        return dataclasses.replace(fact, start=offset + start, end=offset + end, quote=text[start:end])
+    return moved
 
 
-class TurnDocs:
-    """One conversation's turns, each parsed once whoever asks first: reading the user's name, then extracting.
+def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
+    """What gives a fact read from a restated answer the span and words of the answer as it was said."""
+    return lambda fact: dataclasses.replace(fact, start=start, end=end, quote=doc.text[start:end])
 
-    A text's parse is the same alone or in any batch (spaCy's CPU pipeline; checked on the tuning sets'
-    694 turns: tags, lemmas, dependencies, entities and sentence starts), so a doc parsed for the name is the
-    doc extraction would parse. Per conversation: one caller's thread, never shared.
-    """
 
-    def __init__(self) -> None:
-        self._docs: dict[str, Doc] = {}
-        self._expected: list[str] = []
-        #: How many texts the pipeline parsed for this conversation.
-        self.parsed = 0
-
-    def expect(self, texts: Sequence[str]) -> None:
-        """Texts a later step will ask for: the next parse takes them into its batch (each call to the pipeline
-        costs ~2 ms of its own, a tenth of a short turn's parse)."""
-        self._expected += texts
-
-    def parse(self, pipeline: NlpPipeline, texts: Sequence[str]) -> list[Doc]:
-        """The parses of ``texts``, in order; only the ones not parsed yet go to the pipeline (one batch, with
-        any expected texts)."""
-        nlp = pipeline.get()
-        missing = list(dict.fromkeys(t for t in [*texts, *self._expected] if t not in self._docs))
-        self._expected = []
-        if missing:
-            # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
-            with pipeline.parse_lock:
-                self._docs.update(zip(missing, nlp.pipe(missing)))
-            self.parsed += len(missing)
-        return [self._docs[t] for t in texts]
+def _question_before(messages: Sequence[Message], index: int) -> str | None:
+    """The other side's last sentence just before turn ``index``, when it is a question."""
+    if index == 0:
+        return None
+    before, now = messages[index - 1], messages[index]
+    if before.role == "system" or (before.role, before.name) == (now.role, now.name):
+        return None
+    last = last_sentence(before.content)
+    return last if last.endswith("?") and language_gate.reads(last) else None
 
 
 class Extractor(Protocol):
@@ -346,34 +334,44 @@ class FactExtractor:
             asked = naming(messages[index - 1].content) if index and index - 1 not in speaking else None
             if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
                 antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
-            for sent, shift in self._sentences(doc, cache):
+            for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
                 found = clauses.split(sent)
                 for clause in found:
                     fact = self._fact(clause, sent.doc, index, now, antecedents, voice)
                     if fact is not None:
-                        facts.append(fact if shift is None else _moved(fact, *shift))
+                        facts.append(fact if relocate is None else relocate(fact))
                     antecedents.observe(clause.tokens, voice)
                 if not found:
                     # A question still introduces people: "What should I get my dad? He is turning 60."
                     antecedents.observe(tuple(sent), voice)
         return facts
 
-    def _sentences(self, doc: Doc, cache: TurnDocs) -> list[tuple[Span, tuple[str, int, int] | None]]:
-        """``doc``'s sentences, each with ``None``; a sentence that leaves out its "I"
-        (:func:`~memvault.extraction.clauses.dropped_first_person`) is parsed again with it written in (all of a
-        turn's in one batch), and comes with its own text, where it starts in ``doc`` and where "I " went in."""
+    def _sentences(self, doc: Doc, cache: TurnDocs, question: str | None
+                   ) -> list[tuple[Span, Callable[[Fact], Fact] | None]]:
+        """``doc``'s sentences, each with ``None``, except two kinds parsed again (a turn's in one batch) and given
+        with what moves their facts back onto the turn's text: a sentence that leaves out its "I"
+        (:func:`~memvault.extraction.clauses.dropped_first_person`), with it written in; and a short answer that
+        opens the turn, restated with the ``question`` it answers (:mod:`~memvault.extraction.answers`)."""
         sents = list(doc.sents)
-        dropped = [i for i, sent in enumerate(sents) if clauses.dropped_first_person(sent, sents[i - 1] if i else None)]
-        if not dropped:
+        again: dict[int, tuple[str, Callable[[Fact], Fact]]] = {}
+        for i, sent in enumerate(sents):
+            if clauses.dropped_first_person(sent, sents[i - 1] if i else None):
+                text, at = sent.text, sent.root.idx - sent.start_char
+                again[i] = (text[:at] + _IMPLIED + text[at:], _moved(text, sent.start_char, at))
+        answer = answers.fragment(sents[0]) if question is not None else None
+        if answer is not None and 0 not in again:
+            asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
+            restated = answers.statement(asked, doc.char_span(*answer))
+            if restated is not None:
+                again[0] = (restated, _said_as(doc, *answer))
+        if not again:
             return [(sent, None) for sent in sents]
-        shifts = {i: (sents[i].text, sents[i].start_char, sents[i].root.idx - sents[i].start_char) for i in dropped}
-        again = cache.parse(self._pipeline, [text[:at] + _IMPLIED + text[at:] for text, _, at in shifts.values()])
-        redone = dict(zip(dropped, again, strict=True))
-        out: list[tuple[Span, tuple[str, int, int] | None]] = []
+        redone = dict(zip(again, cache.parse(self._pipeline, [text for text, _ in again.values()]), strict=True))
+        out: list[tuple[Span, Callable[[Fact], Fact] | None]] = []
         for i, sent in enumerate(sents):
             parsed = list(redone[i].sents) if i in redone else []
             if len(parsed) == 1 and clauses.Clause((parsed[0].root,), parsed[0].root).subject() is not None:
-                out.append((parsed[0], shifts[i]))
+                out.append((parsed[0], again[i][1]))
             else:
                 out.append((sent, None))
         return out

@@ -1,0 +1,211 @@
+"""A short answer read with the question it answers: "Where are you from?" "From Cardiff." → "I am from Cardiff".
+
+A person often answers the other side's question with a fragment that states
+nothing alone ("From Cardiff.", "Two.", "At Siemens."). When the other side's
+turn ends with a question to them (a *wh* question whose subject is "you" or
+"your …", nothing negated, no "I" of the asker's in it), the question is turned
+round into the speaker's own first-person statement with the fragment where its
+question word stood; extraction then reads that statement as if they had said
+it. Anything else (yes/no questions, "why", a fragment with a verb of its own, a
+"no") is left as it was: a wrong statement would put words in someone's mouth.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from memvault.extraction.clauses import FIRST_PERSON
+from memvault.extraction.rewrite import third_person
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+#: Longest fragment read as an answer, in words (after leading "oh", "yes", …).
+MAX_ANSWER_WORDS = 6
+_QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "where", "when", "how"})
+#: "How" asks for an amount or a measure only with one of these after it ("how are you" asks nothing to store).
+_HOW_MEASURES = frozenset({"many", "much", "old", "long", "often", "far", "big", "tall"})
+_LEADING = frozenset({"so", "and", "but", "oh", "ok", "okay", "well", "then", "also", "anyway", "hey"})
+_ANSWER_OPENERS = frozenset({"yes", "yeah", "yep", "oh", "well", "um", "uh", "hmm", "haha", "lol", "ah", "honestly",
+                             "mostly", "probably", "just"})
+_NEGATIVE = frozenset({"no", "nope", "not", "never", "nah", "none", "nothing", "nobody", "nowhere"})
+#: Places answered without a preposition ("Where do you live?" "Nearby."): no "in" written before them.
+_PLACE_ADVERBS = frozenset({"home", "here", "there", "abroad", "nearby", "downtown", "upstairs", "downstairs", "away",
+                            "overseas", "locally", "outside", "inside", "everywhere", "somewhere"})
+#: Verbs whose "where" is a destination ("Where did you go?" "Crete." → "to Crete").
+_MOTION_VERBS = frozenset({"go", "move", "travel", "fly", "drive", "come", "head", "return", "relocate", "emigrate",
+                           "run", "walk", "sail", "ride", "commute", "get"})
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "decade"})
+_SECOND_TO_FIRST = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
+_FIRST_PERSON_BE = {"are": "am", "'re": "am", "were": "was", "'s": "is"}
+_IRREGULAR_PAST = {
+    "be": "was", "become": "became", "begin": "began", "bring": "brought", "build": "built", "buy": "bought",
+    "catch": "caught", "choose": "chose", "come": "came", "do": "did", "draw": "drew", "drink": "drank",
+    "drive": "drove", "eat": "ate", "fall": "fell", "feel": "felt", "fight": "fought", "find": "found", "fly": "flew",
+    "forget": "forgot", "get": "got", "give": "gave", "go": "went", "grow": "grew", "have": "had", "hear": "heard",
+    "hold": "held", "keep": "kept", "know": "knew", "learn": "learned", "leave": "left", "lend": "lent", "lose": "lost",
+    "make": "made", "mean": "meant", "meet": "met", "pay": "paid", "ride": "rode", "ring": "rang", "rise": "rose",
+    "run": "ran", "say": "said", "see": "saw", "sell": "sold", "send": "sent", "shoot": "shot", "sing": "sang",
+    "sit": "sat", "sleep": "slept", "speak": "spoke", "spend": "spent", "stand": "stood", "steal": "stole",
+    "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
+    "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote", "study": "studied",
+    "read": "read", "put": "put", "cut": "cut", "hit": "hit", "set": "set", "let": "let", "quit": "quit",
+    "hurt": "hurt", "cost": "cost", "shut": "shut", "split": "split", "spread": "spread",
+}
+_CLAUSE_BREAK = re.compile(r"[,;:.!?\u2014\u2013]| - ")
+#: Entity labels whose words keep their capitals when an answer opens with them ("Tuesday", "Siemens").
+_NAMED = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "DATE",
+                    "LANGUAGE"})
+_CLITIC = re.compile(r" ('s|'re|'m|'ve|'ll|'d)\b")
+
+
+def past(verb: str) -> str:
+    """The simple past of a base form: the common irregular verbs by name, the rest by rule ("move" → "moved")."""
+    lower = verb.lower()
+    if lower in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[lower]
+    if lower.endswith("e"):
+        return verb + "d"
+    if lower.endswith("y") and len(lower) > 1 and lower[-2] not in "aeiou":
+        return verb[:-1] + "ied"
+    return verb + "ed"
+
+
+def fragment(sent: Span) -> tuple[int, int] | None:
+    """The character span (in ``sent.doc``) of the short answer ``sent`` opens with, or ``None`` when ``sent``
+    says something of its own (a verb), says no, or runs longer than :data:`MAX_ANSWER_WORDS`."""
+    tokens = [t for t in sent if not t.is_space]
+    while tokens and (tokens[0].lower_ in _ANSWER_OPENERS or tokens[0].is_punct):
+        tokens = tokens[1:]
+    end = next((i for i, t in enumerate(tokens) if _CLAUSE_BREAK.fullmatch(t.text) and not _listing(t)), len(tokens))
+    if any(t.pos_ in ("VERB", "AUX") for t in tokens[end:]):
+        return None  # "Cardiff, but I live in Bristol now": a clause of its own, which restating would lose
+    words = [t for t in tokens[:end] if not t.is_punct or t.text == ","]
+    while words and words[-1].is_punct:
+        words.pop()
+    if not words or sum(not t.is_punct for t in words) > MAX_ANSWER_WORDS or any(t.lower_ in _NEGATIVE for t in words):
+        return None
+    if any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBG" or t.lower_ in _SECOND_TO_FIRST for t in words):
+        return None
+    return words[0].idx, words[-1].idx + len(words[-1])
+
+
+def _listing(comma: Token) -> bool:
+    """Whether ``comma`` separates the items of one list ("Monday, Wednesday and Friday"), not a fragment from
+    an afterthought ("Leeds, mostly", "Two, a boy and a girl")."""
+    doc = comma.doc
+    if comma.text != "," or comma.i == 0 or comma.i + 1 >= len(doc):
+        return False
+    nominal = {"PROPN": "NOUN"}  # "Tomatoes, beans and courgettes": the capital of the first makes it a name
+    alike = nominal.get(doc[comma.i - 1].pos_, doc[comma.i - 1].pos_) == nominal.get(doc[comma.i + 1].pos_,
+                                                                                    doc[comma.i + 1].pos_)
+    return alike and any(t.lower_ in ("and", "or") for t in doc[comma.i + 1:comma.sent.end])
+
+
+def statement(question: Span, answer: Span) -> str | None:
+    """The speaker's first-person statement that ``answer`` (a :func:`fragment`) makes of ``question`` (the other
+    side's last sentence), or ``None`` when the question is not one this reads."""
+    # "What kind of job would you want: a postdoc, or …?" asks its question before the colon.
+    cut = next((t.i for t in question if t.text in (":", ";", "\u2014")), question.end)
+    words = [t for t in question if t.i < cut and not t.is_punct and not t.is_space]
+    while words and words[0].lower_ in _LEADING:
+        words = words[1:]
+    if not question.text.rstrip().endswith("?") or len(words) < 2 or words[0].lower_ not in _QUESTION_WORDS:
+        return None
+    if any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
+        return None
+    asked = words[0]
+    phrase = _question_phrase(asked, question.root)
+    if phrase is None:
+        return None
+    if asked.lower_ == "how" and (len(phrase) < 2 or phrase[1].lower_ not in _HOW_MEASURES):
+        return None
+    rest = [t for t in words if t.i > phrase[-1].i]
+    subject = next((t for t in rest if t.dep_ in ("nsubj", "nsubjpass") and t.head.i == question.root.i), None)
+    if subject is None:
+        return None
+    subject_words = list(subject.subtree)
+    if subject.lower_ != "you" and subject_words[0].lower_ != "your":
+        return None
+    auxiliaries = [t for t in rest if t.i < subject_words[0].i]
+    after = [t for t in rest if t.i > subject_words[-1].i]
+    me = subject.lower_ == "you"
+    singular = not me and subject.tag_ in ("NN", "NNP")
+    said_past = any(t.lower_ == "did" for t in auxiliaries)
+    said_do = any(t.lower_ in ("do", "does") for t in auxiliaries)
+    out = ["I"] if me else ["my", *(_text(t) for t in subject_words[1:])]
+    for t in auxiliaries:
+        if t.lower_ in ("do", "does", "did"):
+            continue
+        out.append(_FIRST_PERSON_BE.get(t.lower_, t.lower_) if me else ("is" if t.lower_ == "'s" else t.lower_))
+    said = _answer_words(answer, asked, phrase, naming=subject.lemma_ == "name" or question.root.lemma_ == "call")
+    if said is None:
+        return None
+    root = question.root
+    if after and after[-1].dep_ == "prep" and all(c.i < after[-1].i for c in after[-1].children):
+        stranded = after.pop()  # "Where are you from?" "From Cardiff." / "Cardiff."
+        tail, at_end = (said if said[0].split()[0].lower() == stranded.lower_ else [stranded.lower_, *said]), True
+    elif asked.lower_ == "how" and phrase[1].lower_ in ("long", "often") or _duration(phrase):
+        # "How long have you kept bees?" "Six years." → "… kept bees for six years", after everything else.
+        lasting = phrase[1].lower_ != "often" and said[0].split()[0].lower() not in ("for", "since", "about")
+        tail, at_end = (["for", *said] if lasting else said), True
+    elif asked.lower_ == "where":
+        first = answer[0]
+        into = "to" if root.lemma_ in _MOTION_VERBS else "at" if first.ent_type_ == "ORG" else "in"
+        tail, at_end = (said if first.pos_ == "ADP" or first.lower_ in _PLACE_ADVERBS else [into, *said]), False
+    else:
+        tail, at_end = said, asked.lower_ == "when"
+    body: list[str] = []
+    verb = root.i if any(t.i == root.i for t in after) else None
+    for t in after:
+        if t.i == verb:
+            body.append(past(t.lemma_) if said_past else third_person(t.text) if said_do and singular else t.text)
+        else:
+            body.append(_text(t))
+        if not at_end and (t.i == verb or t.dep_ == "prt" and t.head.i == verb) and not _more_particles(t, verb, after):
+            body.extend(tail)  # the answer where the question word stood: right after the verb and its particles
+            at_end = None
+    if at_end is not None:
+        body.extend(tail)
+    said_it = _CLITIC.sub(r"\1", " ".join([*out, *body]))
+    return said_it[:1].upper() + said_it[1:] + "."
+
+
+def _question_phrase(asked: Token, root: Token) -> list[Token] | None:
+    """The question word's phrase ("How many kids", "Which city", "What kind of music"): its subtree, contiguous
+    from the question word on."""
+    top = asked
+    while top.head is not top and top.head is not root and top.head.i > top.i and \
+            top.head.pos_ in ("NOUN", "PROPN", "ADJ", "ADV", "NUM", "DET", "PRON"):
+        top = top.head
+    phrase = list(top.subtree)
+    if phrase[0].i != asked.i or [t.i for t in phrase] != list(range(asked.i, asked.i + len(phrase))):
+        return None
+    return phrase
+
+
+def _answer_words(answer: Span, asked: Token, phrase: list[Token], *, naming: bool) -> list[str] | None:
+    first = answer[0]
+    text = answer.text
+    kept = naming or first.pos_ == "PROPN" or first.text == "I" or first.ent_type_ in _NAMED
+    said = [text if kept else text[:1].lower() + text[1:]]
+    if asked.lower_ == "how" and phrase[1].lower_ in ("many", "much") and len(phrase) > 2:
+        if not first.like_num:
+            return None
+        if len(answer) == 1:
+            said += [_text(t) for t in phrase[2:]]  # "How many kids …?" "Two." → "two kids"
+    return said
+
+
+def _duration(phrase: list[Token]) -> bool:
+    """ "How many years …": an amount of time, said as "for" an amount after the rest."""
+    return len(phrase) > 2 and phrase[1].lower_ == "many" and phrase[2].lemma_ in _TIME_UNITS
+
+
+def _more_particles(t: Token, verb: int, after: list[Token]) -> bool:
+    return any(o.dep_ == "prt" and o.head.i == verb and o.i > t.i for o in after)
+
+
+def _text(t: Token) -> str:
+    return _SECOND_TO_FIRST.get(t.lower_, t.text)

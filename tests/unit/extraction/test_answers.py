@@ -1,0 +1,76 @@
+"""Short answers read with the question before them (issue 47): "Where are you from?" "From Cardiff." is a fact."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from memvault.extraction import answers
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+
+
+def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | None = None):
+    asker, speaker = names or (None, None)
+    return extractor.extract([Message("assistant", question, asker), Message("user", answer, speaker)], NOW)
+
+
+@pytest.mark.parametrize("question, answer, fact", [
+    ("Nice to meet you! Where are you from?", "From Cardiff.", "The user is from Cardiff"),
+    ("Where are you from?", "Cardiff.", "The user is from Cardiff"),
+    ("Where did you grow up?", "Leeds, mostly.", "The user grew up in Leeds"),
+    ("Where do you work?", "Siemens.", "The user works at Siemens"),
+    ("Where did you go on holiday?", "Crete!", "The user went to Crete on holiday"),
+    ("Which city are you moving to?", "Lisbon!", "The user is moving to Lisbon"),
+    ("How many kids do you have?", "Two, a boy and a girl.", "The user has two kids"),
+    ("How long have you kept bees?", "six years. it started with one hive", "The user has kept bees for six years"),
+    ("What instrument do you play?", "The cello.", "The user plays the cello"),
+    ("Who did you go with?", "My sister Ana.", "The user went with the user's sister Ana"),
+    ("Where does your sister work?", "At the harbour.", "The user's sister works at the harbour"),
+    ("What's your routine?", "Weightlifting on Monday, Wednesday and Friday.",
+     "The user's routine is weightlifting on Monday, Wednesday and Friday"),
+])
+def test_a_short_answer_states_what_the_question_asked(extractor, question, answer, fact):
+    found = _facts(extractor, question, answer)
+    assert [f.text for f in found][:1] == [fact]
+    # The fact quotes the answer as it was said, not the sentence it was read as.
+    assert answer.startswith(found[0].quote) and found[0].start == 0 and found[0].end == len(found[0].quote)
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("How are you?", "Good."),                  # asks nothing to keep
+    ("Why did you leave?", "Money."),           # a reason is no statement of its own
+    ("Do you have pets?", "Two cats."),         # yes/no questions are not turned round
+    ("Where are you from?", "No idea."),        # a "no" says nothing
+    ("What do I owe you?", "Ten pounds."),      # the asker's own "I"
+    ("What's a rough budget you have in mind?", "90 pounds."),  # "you" is not what the question is about
+    ("Which area feels weakest?", "taxation. always taxation"),
+])
+def test_other_answers_give_no_fact_of_their_own(extractor, question, answer):
+    assert _facts(extractor, question, answer) == []
+
+
+def test_an_answer_that_goes_on_to_a_clause_of_its_own_is_read_as_said(extractor):
+    # Restating "Cardiff" would have replaced the sentence, and lost where the user lives and works.
+    found = _facts(extractor, "Where are you from?", "Cardiff, but I live in Bristol now and I work in a bakery.")
+    assert [f.text for f in found] == ["The user lives in Bristol", "The user works in a bakery"]
+
+
+def test_between_two_people_the_answer_is_the_answerers(extractor):
+    found = _facts(extractor, "Welcome to Oak Street! Where did you move from?",
+                   "From Cardiff. My husband got a job at the university here.", names=("Jamal", "Sofia"))
+    assert [(f.person, f.text) for f in found][:2] == [
+        ("Sofia", "Sofia moved from Cardiff"), ("Sofia", "Sofia's husband got a job at the university")]
+
+
+def test_a_question_from_the_same_speaker_is_no_question_to_them(extractor):
+    said = [Message("user", "Where am I from?"), Message("user", "Cardiff.")]
+    assert extractor.extract(said, NOW) == []
+
+
+@pytest.mark.parametrize("verb, form", [("grow", "grew"), ("move", "moved"), ("study", "studied"),
+                                        ("play", "played"), ("go", "went"), ("put", "put")])
+def test_past(verb, form):
+    assert answers.past(verb) == form
