@@ -37,6 +37,12 @@ _GENDERED = {"he": "male", "him": "male", "his": "male", "she": "female", "her":
 _PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
+#: Verbs whose subject is a person (or an animal), never a place: what a name does with one of them makes it a
+#: person's name whatever the tagger typed it as.
+_PERSON_VERBS = frozenset({"say", "tell", "ask", "reply", "think", "believe", "want", "wish", "hope", "decide", "agree",
+                           "promise", "cover", "help", "train", "teach", "learn", "study", "marry", "date", "text",
+                           "email", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit", "cook",
+                           "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite"})
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
 
@@ -172,7 +178,7 @@ class Antecedents:
             name = _name_of(t, inside)
             if owner is not None and owner.lower_ in _POSSESSIVES:
                 self._mention_owned(t, lemma, name, voice)
-            elif t.ent_type_ == "PERSON" and t.dep_ not in ("appos",) and _is_head_of_name(t):
+            elif (t.ent_type_ == "PERSON" or _acts_as_person(t)) and t.dep_ not in ("appos",) and _is_head_of_name(t):
                 full = _name_span(t)
                 known = any(m.text.endswith(f" {full}") for m in self.mentions.values())  # "my parrot Pip"
                 if full != voice.person and not known:
@@ -186,7 +192,8 @@ class Antecedents:
         Only names: nothing else the other side says is this person's."""
         self._clauses += 1
         for t in tokens:
-            if t.ent_type_ != "PERSON" or t.pos_ != "PROPN" or t.dep_ == "compound" or not _is_head_of_name(t):
+            if not (t.ent_type_ == "PERSON" or _acts_as_person(t)) or t.pos_ != "PROPN" or t.dep_ == "compound" \
+                    or not _is_head_of_name(t):
                 continue
             full = _name_span(t)
             known = next((m for m in self.mentions.values() if m.text == full or m.text.endswith(f" {full}")), None)
@@ -211,6 +218,13 @@ class Antecedents:
         elif (_concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG")) and \
                 lemma not in NEUTRAL | FEMALE | MALE:
             self._add(Mention(text, f"user's {lemma}", "thing", owner=voice.person))
+
+
+def _acts_as_person(t: Token) -> bool:
+    """A one-word name the small tagger calls a place, or nothing, that does what only a person does ("Giulia can
+    cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping."""
+    return (t.pos_ == "PROPN" and t.ent_type_ in ("GPE", "LOC", "") and t.dep_ == "nsubj"
+            and t.head.lemma_ in _PERSON_VERBS and not any(c.dep_ == "compound" for c in t.children))
 
 
 def _concrete(t: Token, lemma: str) -> bool:

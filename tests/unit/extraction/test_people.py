@@ -79,3 +79,11 @@ def test_a_question_naming_no_one_gives_a_pronoun_nothing_to_point_at(extractor)
     # Nothing capitalised after its first word: not parsed, and "he" stays unresolved (no fact rather than a guess).
     assert _said(extractor, Message("assistant", "That sounds hard. How is he taking it?"),
                  Message("user", "he is a carpenter", "Aiko")) == []
+
+
+def test_a_name_the_tagger_calls_a_place_is_a_person_by_what_it_does(extractor):
+    # The small tagger types "Giulia" as a place; covering for someone makes her a person "she" can point to.
+    assert _said(extractor, Message("user", "Giulia can cover for me. She is the one I trained with.")) == [
+        (None, "Giulia can cover for the user"), (None, "Giulia is the one the user trained with")]
+    # A place doing what places do stays a place: "she" then has nothing to point to, and is not guessed.
+    assert _said(extractor, Message("user", "Lisbon gets really hot in August. She is the one I trained with.")) == []
