@@ -28,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        return args.func(args)
+        code = args.func(args)
+        # What is still buffered is written here, so that a reader who left shows as the BrokenPipeError below
+        # rather than as "Exception ignored" and status 120 when Python flushes stdout at exit (a bare
+        # environment, no TERM: the output stays in the buffer until then).
+        sys.stdout.flush()
+        return code
     except MemvaultError as exc:
         print(f"memvault: {for_terminal(exc.message)}", file=sys.stderr)  # messages quote what was given
         return exc.exit_code
