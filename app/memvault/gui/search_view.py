@@ -221,7 +221,8 @@ class SearchView(QWidget):
         elif not good:
             self.empty.setText(f"No good match for “{query}” {self._where()}."
                                + (elsewhere if self._namespace else "\nNothing stored seems to be about this."))
-        self.show_weak.setText(f"Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
+        # Alt+S from the keyboard: a cross-language match is often weak (a German question, English memories).
+        self.show_weak.setText(f"&Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
         self.show_weak.setVisible(bool(self._weak))
         self.status.setText(plural(len(good), "result") + self._how)
         self.results_shown.emit(len(good))
