@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import FIRST_PERSON
-from memvault.extraction.rewrite import third_person
+from memvault.extraction.rewrite import SAME_IN_PAST, third_person
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -49,10 +49,8 @@ _IRREGULAR_PAST = {
     "run": "ran", "say": "said", "see": "saw", "sell": "sold", "send": "sent", "shoot": "shot", "sing": "sang",
     "sit": "sat", "sleep": "slept", "speak": "spoke", "spend": "spent", "stand": "stood", "steal": "stole",
     "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
-    "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote", "study": "studied",
-    "read": "read", "put": "put", "cut": "cut", "hit": "hit", "set": "set", "let": "let", "quit": "quit",
-    "hurt": "hurt", "cost": "cost", "shut": "shut", "split": "split", "spread": "spread",
-}
+    "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
+} | {verb: verb for verb in SAME_IN_PAST}
 _CLAUSE_BREAK = re.compile(r"[,;:.!?\u2014\u2013]| - ")
 #: Entity labels whose words keep their capitals when an answer opens with them ("Tuesday", "Siemens").
 _NAMED = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "DATE",

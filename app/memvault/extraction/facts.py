@@ -359,9 +359,10 @@ class FactExtractor:
                 text, at = sent.text, sent.root.idx - sent.start_char
                 again[i] = (text[:at] + _IMPLIED + text[at:], _moved(text, sent.start_char, at))
         answer = answers.fragment(sents[0]) if question is not None else None
-        if answer is not None and 0 not in again:
+        said = doc.char_span(*answer) if answer is not None else None
+        if said is not None and 0 not in again:
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
-            restated = answers.statement(asked, doc.char_span(*answer))
+            restated = answers.statement(asked, said)
             if restated is not None:
                 again[0] = (restated, _said_as(doc, *answer))
         if not again:

@@ -29,7 +29,7 @@ _SUBJECT_PRONOUNS = frozenset({"he", "she", "it", "they"})
 _OBJECT_PRONOUNS = frozenset({"him", "her", "them", "it"})
 _POSSESSIVE_PRONOUNS = frozenset({"his", "her", "its", "their"})
 _VOWELS = frozenset("aeiou")
-_SAME_IN_PAST = frozenset({"read", "put", "cut", "hit", "set", "let", "quit", "hurt", "cost", "spread", "shut"})
+SAME_IN_PAST = frozenset({"read", "put", "cut", "hit", "set", "let", "quit", "hurt", "cost", "spread", "shut"})
 
 
 def third_person(verb: str) -> str:
@@ -126,7 +126,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
         return None  # "His name is Pip" about no one known
     verbs = _first_person_verbs(clause, voice)
     if past:
-        verbs = {i for i in verbs if clause.root.doc[i].lower_ not in _SAME_IN_PAST}
+        verbs = {i for i in verbs if clause.root.doc[i].lower_ not in SAME_IN_PAST}
     pronouns = _pronouns(voice)
     # An unresolved pronoun may still be the clause's own third-person subject ("My sister loves her job").
     explained = subject.lower_ not in FIRST_PERSON_WORDS and subject.pos_ in ("NOUN", "PROPN")
