@@ -38,6 +38,9 @@ ASKED_AS: dict[str, tuple[str, ...]] = {
 #: Verbs that give a role with "as" ("I'm joining a charity as their finance lead", "hired as head gardener");
 #: "work as" takes any role, these only one of :data:`OCCUPATIONS` ("started running as a hobby" is none).
 _ROLE_VERBS = frozenset({"join", "start", "begin", "hire", "employ", "take"})
+#: Verbs that begin an employment ("started at Kruh & Co", "joined Siemens"), and what a job is called.
+_JOIN_VERBS = frozenset({"join", "start", "begin"})
+_JOB_WORDS = frozenset({"job", "position", "role", "post", "placement", "internship", "apprenticeship"})
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,15 @@ def _is_present(verb: Token) -> bool:
 def read(clause: Clause) -> Attribute | None:
     """The single-valued attribute ``clause`` sets, if any."""
     root = clause.root
-    if any(c.dep_ == "neg" for c in root.children) or not _is_present(root):
+    if any(c.dep_ == "neg" for c in root.children):
         return None
     inside = {t.i for t in clause.tokens}
+    if root.lemma_ in _JOIN_VERBS:
+        joined = _joined(root, inside)
+        if joined is not None:
+            return joined
+    if not _is_present(root):
+        return None
     lemma = root.lemma_
     if lemma == "live":
         place = _prep_object(root, ("in",))
@@ -107,6 +116,26 @@ def read(clause: Clause) -> Attribute | None:
         if age is not None:
             return Attribute("age", age.text)
     return None
+
+
+def _joined(root: Token, inside: set[int]) -> Attribute | None:
+    """ "I started at Kruh & Co three weeks ago", "joined Siemens", "started a new job at Siemens": an employer
+    from the day it began, so the past tense sets it too (as "moved to" sets a residence); not "used to", not a
+    plan ("will start")."""
+    if {c.lower_ for c in root.children if c.dep_ in ("aux", "auxpass")} & {"used", "would", "'d", "will", "'ll",
+                                                                          "shall"}:
+        return None
+    obj = next((c for c in root.children if c.dep_ == "dobj"), None)
+    candidates = [_prep_object(root, ("at", "with", "for"))]
+    if obj is not None:
+        candidates += [obj] if root.lemma_ == "join" else []
+        candidates += [_prep_object(obj, ("at", "with", "for"))] if obj.lemma_ in _JOB_WORDS else []
+    work = next((c for c in root.children if c.dep_ == "xcomp" and c.lemma_ == "work"), None)  # "began working at"
+    if work is not None:
+        candidates.append(_prep_object(work, ("at", "for")))
+    employer = next((c for c in candidates if c is not None and c.i in inside and (
+        c.ent_type_ == "ORG" or c.pos_ == "PROPN" and not c.ent_type_)), None)  # the small tagger misses "Google"
+    return Attribute("employer", _phrase(employer)) if employer is not None else None
 
 
 def _copula(root: Token, inside: set[int]) -> Attribute | None:

@@ -229,6 +229,12 @@ def test_a_turn_four_times_as_long_costs_about_four_times_as_much(extractor):
     ("I work as an accountant at a dental supply company.", ("occupation", "accountant")),
     ("I started running as a hobby last year.", (None, None)),
     ("Max is the one I trained with.", (None, None)),
+    # An employer from the day it began: the past tense sets it, as "moved to" sets a residence.
+    ("I started at Google three weeks ago.", ("employer", "google")),
+    ("I started a new job at Siemens last week.", ("employer", "siemens")),
+    ("I joined Siemens in March.", ("employer", "siemens")),
+    ("I started at the gym last week.", (None, None)),
+    ("I will start at Google in May.", (None, None)),
 ])
 def test_the_single_valued_attribute_a_statement_sets(extractor, said, attribute):
     facts = _facts(extractor, said)
