@@ -70,6 +70,11 @@ _JOINT_WORDS = frozenset({"together", "both", "each", "you"})
 _JOINT_VERBS = frozenset({"meet", "talk", "speak", "chat"})
 
 
+def gender_of(pronoun: str) -> str | None:
+    """ "male" for he/him/his, "female" for she/her/hers, else ``None``."""
+    return _GENDERED.get(pronoun)
+
+
 def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
     """``voice`` for one clause. Between two named people "we" is both of them only where the clause says so
     (:data:`_JOINT_WORDS`, :data:`_JOINT_VERBS`); elsewhere it is the speaker's household, written as the

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause, acronym
-from memvault.extraction.coref import Antecedents, Mention, Voice, possessive
+from memvault.extraction.coref import Antecedents, Mention, Voice, gender_of, possessive
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -189,7 +189,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return t.text
         mention = antecedents.resolve(lower)
         if own is not None and mention is own:
-            return t.text
+            # "She is bringing him": one person of no known gender fits both pronouns, but they are two people.
+            said, here = gender_of(subject.lower_) if subject is not None else None, gender_of(lower)
+            return _DANGLING if said and here and said != here else t.text
         if mention is None:
             return _DANGLING
         return f"{mention.text}'s" if t.dep_ == "poss" else mention.text

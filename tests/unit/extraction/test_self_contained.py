@@ -92,3 +92,11 @@ def test_a_contracted_has_before_been_is_written_has(extractor):
 def test_since_then_goes_as_a_whole(extractor):
     assert _texts(extractor, "My son Arlo has been sick twice since then.", name="Kai") == [
         "Kai's son Arlo has been sick twice"]
+
+
+def test_she_and_him_in_one_clause_are_two_people(extractor):
+    # A cousin of no known gender fits both "she" and "him"; "him" is someone else, so the clause names no one.
+    texts = _texts(extractor, "My cousin Deepa flies in on Friday and she's bringing him in the cabin.")
+    assert texts == ["The user's cousin Deepa flies in on Friday 15 May 2026"]
+    # One person still owns what their own pronoun names.
+    assert _texts(extractor, "My sister loves her job.") == ["The user's sister loves her job"]
