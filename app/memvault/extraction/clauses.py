@@ -77,6 +77,9 @@ class Clause:
 
     tokens: tuple[Token, ...]
     root: Token
+    #: Who said it, for a statement someone else made ("my sister told me she is pregnant": "my sister"):
+    #: what its pronouns may point to, though no part of the fact.
+    reporter: tuple[Token, ...] = ()
 
     @property
     def start(self) -> int:
@@ -275,9 +278,19 @@ def _is_question(sent: Span) -> bool:
 
 
 def _unwrap(clause: Clause) -> Clause | None:
-    """``I think (that) X`` → ``X``; a wrapper with no statement inside is no clause."""
+    """``I think (that) X`` → ``X``; a wrapper with no statement inside is no clause. What someone else reports
+    about anyone but the speaker is their statement ("my sister told me she is pregnant" → "she is pregnant",
+    said by "my sister"); about the speaker ("mum says I work too much") it is their opinion, and no fact."""
     root = clause.root
     subject = clause.subject()
+    if root.lemma_ in _REPORTING and subject is not None and subject.lower_ not in FIRST_PERSON | SECOND_PERSON \
+            and not any(c.dep_ == "neg" for c in root.children):
+        inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
+        said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
+        if said is None or said.lower_ in FIRST_PERSON | SECOND_PERSON:
+            return clause
+        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head is not inner])
+        return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
         if any(c.dep_ == "neg" for c in root.children):
             return None  # "I don't think I'll get another dog": what is thought is denied, so no statement

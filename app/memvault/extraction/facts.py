@@ -337,6 +337,8 @@ class FactExtractor:
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
                 found = clauses.split(sent)
                 for clause in found:
+                    if clause.reporter:
+                        antecedents.observe(clause.reporter, voice)  # "my sister told me she …": "she" is her
                     fact = self._fact(clause, sent.doc, index, now, antecedents, voice)
                     if fact is not None:
                         facts.append(fact if relocate is None else relocate(fact))

@@ -87,3 +87,12 @@ def test_a_name_the_tagger_calls_a_place_is_a_person_by_what_it_does(extractor):
         (None, "Giulia can cover for the user"), (None, "Giulia is the one the user trained with")]
     # A place doing what places do stays a place: "she" then has nothing to point to, and is not guessed.
     assert _said(extractor, Message("user", "Lisbon gets really hot in August. She is the one I trained with.")) == []
+
+
+def test_what_someone_reports_about_others_is_a_fact_and_about_the_speaker_is_not(extractor):
+    said = [Message("user", "My sister told me she is pregnant. Ferrante & Bassi said Giulia can cover for me in May.",
+                    "Sofia"),
+            Message("user", "Mum says I work too much. My doctor said I should cut down on coffee.", "Sofia"),
+            Message("user", "My husband says no. You said it would rain.", "Sofia")]
+    assert [f.text for f in extractor.extract(said, NOW)] == [
+        "Sofia's sister is pregnant", "Giulia can cover for Sofia in May 2026"]
