@@ -38,7 +38,7 @@ SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "yourselves", "u"
 THIRD_PERSON = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "hers", "theirs"})
 SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
 #: The two people talking: what someone reports about them is no statement of that someone's.
-_SPEAKERS = FIRST_PERSON | SECOND_PERSON
+_SPEAKER_WORDS = FIRST_PERSON | SECOND_PERSON
 _DISCOURSE = frozenset({
     "yes", "no", "yeah", "yep", "nope", "well", "oh", "ok", "okay", "so", "also", "actually", "honestly", "anyway",
     "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
@@ -285,11 +285,11 @@ def _unwrap(clause: Clause) -> Clause | None:
     said by "my sister"); about the speaker ("mum says I work too much") it is their opinion, and no fact."""
     root = clause.root
     subject = clause.subject()
-    if root.lemma_ in _REPORTING and subject is not None and subject.lower_ not in _SPEAKERS \
+    if root.lemma_ in _REPORTING and subject is not None and subject.lower_ not in _SPEAKER_WORDS \
             and not any(c.dep_ == "neg" for c in root.children):
         inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
-        if said is None or said.lower_ in _SPEAKERS:
+        if said is None or said.lower_ in _SPEAKER_WORDS:
             return clause
         tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head is not inner])
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
