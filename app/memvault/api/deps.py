@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from memvault.domain.changes import ChangeOrigin
 from memvault.domain.enums import Scope
@@ -29,19 +30,20 @@ def api_key_from(request: Request) -> str | None:
     return request.headers.get("x-api-key") or request.headers.get("azen-api-key") or None
 
 
-def check_key_first(request: Request) -> None:
-    """The key of a request whose body is still unread (:mod:`memvault.api.routes`), kept for
-    :func:`authenticate`; :class:`Unauthorized` if it has none that is valid."""
-    request.state.key_checked = request.app.state.services.keys.authenticate(api_key_from(request))
-
-
-def authenticate(request: Request, services: ServicesDep) -> ApiKey:
-    """Check the key and its rate limit, and count the call."""
-    key = getattr(request.state, "key_checked", None) or services.keys.authenticate(api_key_from(request))
+def authenticated(request: Request, services: Services) -> ApiKey:
+    """Check the key and its rate limit, and count the call (a read of the key table: run on the thread pool)."""
+    key = services.keys.authenticate(api_key_from(request))
     request.state.api_key = key
     services.rate_limiter.check(key)
     services.usage.record(key.id, calls=1)
     return key
+
+
+async def authenticate(request: Request, services: ServicesDep) -> ApiKey:
+    """The request's key: checked already when the route read a body (:mod:`memvault.api.routes` checks it
+    before the body is read), else checked now, on the thread pool."""
+    key = getattr(request.state, "api_key", None)
+    return key if key is not None else await run_in_threadpool(authenticated, request, services)
 
 
 async def declared_query_only(request: Request, _key: Annotated[ApiKey, Depends(authenticate)]) -> None:

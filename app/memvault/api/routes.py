@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -52,8 +53,8 @@ class StrictJsonRoute(APIRoute):
 
         async def strict(request: Request) -> Response:
             request = StrictJsonRequest(request.scope, request.receive)
-            if keyed:
-                deps.check_key_first(request)
+            if keyed:  # the key dependency then finds it checked: one crossing to the pool either way
+                await run_in_threadpool(deps.authenticated, request, request.app.state.services)
             return await handler(request)
 
         return strict
