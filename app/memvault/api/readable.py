@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from memvault.api import documented as d
 from memvault.api.admission import long_work
-from memvault.api.deps import AdminKey, ServicesDep, namespace_for
+from memvault.api.deps import ExportKey, ImportKey, ServicesDep, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain.errors import InvalidInput
 from memvault.domain.transfer import ConflictPolicy
@@ -39,7 +39,7 @@ _UPLOAD = {"requestBody": {"required": True, "description": "the file's bytes",
 @router.get("/v1/namespaces/{namespace}/export.jsonl", response_class=StreamingResponse,
             responses={200: {"description": "one memory a line, every field (NOT encrypted)",
                              "content": {MEDIA_TYPE: {"schema": {"type": "string"}}}}})
-def export_jsonl(namespace: str, key: AdminKey, services: ServicesDep, unencrypted_ok: bool = False,
+def export_jsonl(namespace: str, key: ExportKey, services: ServicesDep, unencrypted_ok: bool = False,
                  include_history: bool = False, include_deleted: bool = False) -> StreamingResponse:
     """The namespace as JSON Lines, streamed. Plaintext: refused unless ``unencrypted_ok=true``."""
     request = ReadableExportRequest((namespace_for(key, namespace),), ReadableFormat.JSONL,
@@ -51,7 +51,7 @@ def export_jsonl(namespace: str, key: AdminKey, services: ServicesDep, unencrypt
 
 
 @router.post("/v1/imports/{source}", openapi_extra=_UPLOAD)
-async def import_file(source: Source, request: Request, key: AdminKey, services: ServicesDep,
+async def import_file(source: Source, request: Request, key: ImportKey, services: ServicesDep,
                       filename: str | None = None, dry_run: bool = False, with_turns: bool = False,
                       on_conflict: ConflictPolicy = ConflictPolicy.NEWER) -> dict:
     """Import the file in the body into the key's namespace: checked whole first, then all or nothing (chat

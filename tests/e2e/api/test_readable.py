@@ -1,4 +1,4 @@
-"""Readable export and imports over HTTP on a real server: admin scope, consent to plaintext, the key's namespace,
+"""Readable export and imports over HTTP on a real server: admin with read or write (as bundles), consent to plaintext, the key's namespace,
 uploads of other tools' files, one-line 4xx refusals that leave the vault as it was."""
 
 from __future__ import annotations
@@ -30,6 +30,23 @@ def test_jsonl_export_needs_admin_and_consent_and_imports_back_idempotently(api)
         again = client.post("/v1/imports/jsonl", content=r.content, params={"filename": "beta.jsonl"})
         assert again.status_code == 200, again.text
         assert (again.json()["new"], again.json()["skipped"]) == (0, 5)
+
+
+def test_admin_alone_neither_reads_by_export_nor_writes_by_import(api):
+    # "admin alone manages and reads no content": the bundle routes asked for read or write as well, these did not.
+    api.services.memories.create(MemoryCreate(content="a confidential line", namespace="beta"))
+    line = json.dumps({"id": "0" * 32, "content": "imported by an admin key", "namespace": "beta"}).encode()
+    before = _count(api, "beta")
+    for scopes, lacks in (("admin", "read"), ("admin,write", "read")):
+        with api.client(api.services.keys.create("beta", scopes, f"only {scopes}")[1]) as client:
+            r = client.get("/v1/namespaces/beta/export.jsonl", params={"unencrypted_ok": "true"})
+            assert r.status_code == 403 and lacks in r.json()["error"]["message"]
+            assert "confidential" not in r.text
+    for scopes in ("admin", "admin,read"):
+        with api.client(api.services.keys.create("beta", scopes, f"only {scopes}")[1]) as client:
+            r = client.post("/v1/imports/jsonl", content=line, params={"filename": "x.jsonl"})
+            assert r.status_code == 403 and "write" in r.json()["error"]["message"]
+    assert _count(api, "beta") == before
 
 
 def test_uploads_of_other_tools_files_go_into_the_keys_namespace(api, tmp_path):
