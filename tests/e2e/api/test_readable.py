@@ -1,5 +1,6 @@
-"""Readable export and imports over HTTP on a real server: admin with read or write (as bundles), consent to plaintext, the key's namespace,
-uploads of other tools' files, one-line 4xx refusals that leave the vault as it was."""
+"""Readable export and imports over HTTP on a real server: admin with read or write (as bundles), consent
+to plaintext, the key's namespace, uploads of other tools' files, one-line 4xx refusals that leave the vault as it
+was."""
 
 from __future__ import annotations
 
