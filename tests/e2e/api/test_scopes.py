@@ -17,7 +17,7 @@ def assert_no_content(body: object, secret: str) -> None:
     assert secret not in str(body)
     if isinstance(body, dict):
         for k, v in body.items():
-            assert k not in CONTENT_FIELDS or v in (None, [], {}), (k, v)
+            assert k not in CONTENT_FIELDS or v in (None, "", [], {}), (k, v)
             assert_no_content(v, secret)
     elif isinstance(body, list):
         for v in body:
@@ -92,6 +92,48 @@ def test_write_only_key_on_sendryx_gets_the_id_only(api):
         assert "sendryx secret 5521" not in made.text and "metadata" not in made.text
         mine = rw.post("/compat/sendryx/v1/memory", json={"content": "read-write sees its memory"}).json()
         assert mine["memory"]["content"] == "read-write sees its memory"
+
+
+def test_write_only_key_on_memoryrelay_learns_no_duplicates_id_agent_or_times(api):
+    """An outside QA pass: the profile answered a write-only key's near-duplicate with the existing memory's id
+    and creation time, and its batch named a duplicate's id; the native routes say only "already stored"."""
+    secret_text = "The user's locker code is 4471"
+    base = "/compat/memoryrelay/v1/memories"
+    with api.client(api.alpha) as rw, api.client(api.alpha_wo) as wo:
+        original = rw.post(base, json={"content": secret_text, "agent_id": "owner"}).json()
+        api.drain()
+        dup = wo.post(base, json={"content": secret_text, "agent_id": "blind", "deduplicate": True})
+        assert dup.status_code == 200 and dup.json()["is_duplicate"] is True, dup.text
+        assert dup.json()["id"] == "" and original["id"] not in dup.text
+        assert dup.json()["agent_id"] == "blind"
+        assert_no_content(dup.json(), secret_text)
+        batch = wo.post(f"{base}/batch", json={"agent_id": "blind", "memories": [
+            {"content": secret_text, "deduplicate": True}, {"content": "a new relay note"}]})
+        assert batch.status_code == 200, batch.text
+        results = batch.json()["results"]
+        assert [r["status"] for r in results] == ["duplicate", "success"]
+        assert results[0]["memory_id"] is None and results[0]["id"] is None and results[1]["id"]
+        assert original["id"] not in batch.text
+        made = wo.post(base, json={"content": "a blind relay note", "agent_id": "blind"})
+        assert made.status_code == 201 and made.json()["id"] and made.json()["is_duplicate"] is False
+
+
+def test_write_only_key_on_memsync_learns_no_superseded_ids(api):
+    base = "/compat/memsync/v1/memories"
+    with api.client(api.alpha) as rw, api.client(api.alpha_wo) as wo:
+        first = rw.post(base, json={"messages": [{"role": "user", "content": "I live in Rome."}], "agent_id": "a",
+                                    "thread_id": "r1", "user_id": "u77"})
+        assert first.status_code == 200, first.text
+        rome = first.json()["memory_ids"]
+        moved = wo.post(base, json={"messages": [{"role": "user", "content": "I live in Paris now."}],
+                                    "agent_id": "a", "thread_id": "r2", "user_id": "u77"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["superseded"] == [] and moved.json()["memory_ids"]
+        assert not set(rome) & set(re.findall(r"[0-9a-f-]{36}", moved.text))
+        # The same move told to a key that reads names what it replaced.
+        again = rw.post(base, json={"messages": [{"role": "user", "content": "I live in Oslo now."}],
+                                    "agent_id": "a", "thread_id": "r3", "user_id": "u77"})
+        assert again.json()["superseded"]
 
 
 def test_statebase_ids_are_not_sequential_or_guessable(api):

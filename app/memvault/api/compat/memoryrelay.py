@@ -25,7 +25,7 @@ from memvault.domain import limits
 from memvault.domain.enums import EmbeddingStatus, Scope, SearchMode, Tier
 from memvault.domain.errors import InvalidInput, NotFound
 from memvault.domain.models import ApiKey, Memory, MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
-from memvault.service import maintenance
+from memvault.service import maintenance, receipts
 from memvault.service import validation as v
 
 PREFIX = "/compat/memoryrelay"
@@ -120,17 +120,23 @@ class MaintenanceIn(Lenient):
     action: str = Field(description="demote_cold: memories whose importance puts them in the cold tier move there")
 
 
-def _written(key: ApiKey, m: Memory, sent_agent: str | None = None, **extra: Any) -> dict[str, Any]:
+def _written(key: ApiKey, m: Memory, sent_agent: str | None = None, *, is_duplicate: bool = False) -> dict[str, Any]:
     """The memory for a key that may read it; only its id and statuses for a write-only key.
 
     The receipt carries the fields the SDK's Memory requires, empty or what the caller itself sent (content "",
     agent_id the one it gave, else the namespace): without them the SDK raised after the write had succeeded,
-    and a retry stored it again. Never the stored memory's own agent: a duplicate may be another agent's."""
+    and a retry stored it again. Never the stored memory's own agent: a duplicate may be another agent's. A
+    duplicate is someone's memory, not the caller's: its receipt has no id ("") and no times of its own, as the
+    native routes answer ``already_stored`` (:mod:`memvault.service.receipts`)."""
     if key.allows(Scope.READ):
-        return view.memory(m, **extra)
+        return view.memory(m, is_duplicate=is_duplicate)
+    if is_duplicate:
+        now = int(time.time())
+        return {"id": "", "object": "memory_receipt", "status": receipts.ALREADY_STORED, "content": "",
+                "agent_id": sent_agent or key.namespace, "created_at": now, "updated_at": now, "is_duplicate": True}
     return {"id": m.id, "object": "memory_receipt", "embedding_status": m.embedding_status.value,
             "content": "", "agent_id": sent_agent or key.namespace, "created_at": int(m.created_at),
-            "updated_at": int(m.updated_at), **extra}
+            "updated_at": int(m.updated_at), "is_duplicate": False}
 
 
 @router.post("/v1/memories", status_code=201)
@@ -151,6 +157,8 @@ def create_batch(body: BatchIn, key: WriteKey, services: ServicesDep) -> dict:
     services.usage.record(key.id, memories_created=result.succeeded)
     n = max(1, len(result.items))
     previews = key.allows(Scope.READ)
+    if not previews:
+        result = receipts.batch_for_writer(result)  # a duplicate's id is another memory's
     return {"success": result.failed == 0, "total": len(result.items), "succeeded": result.succeeded,
             "failed": result.failed, "skipped": result.skipped,
             # The document names the id memory_id, the SDK reads id: both are given.

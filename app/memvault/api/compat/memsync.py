@@ -28,6 +28,7 @@ from memvault.domain.conversations import ChatMessage, ConversationSubmission, J
 from memvault.domain.enums import Scope
 from memvault.domain.errors import ExtractionFailed, InvalidInput
 from memvault.domain.models import MemoryFilter, SearchQuery
+from memvault.service import receipts
 
 router = APIRouter(prefix="/compat/memsync", tags=["compat: memsync"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.MemsyncError), dependencies=[profile_limit("memsync")])
@@ -84,7 +85,7 @@ def _store(body: StoreIn, key, services) -> dict:
     if job.status is not JobStatus.DONE or job.result is None:
         raise ExtractionFailed("memory extraction did not finish; the conversation stays queued and is retried"
                                if job.status is not JobStatus.FAILED else "memory extraction failed")
-    result = job.result
+    result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)
     services.usage.record(key.id, memories_created=result["memories_extracted"])
     # Searchable when the answer comes: the facts are embedded now, ahead of the queue (a failure leaves
     # them queued for the worker; keyword search finds them meanwhile).
