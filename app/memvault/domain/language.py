@@ -60,6 +60,31 @@ FOREIGN_STOPWORDS: dict[str, frozenset[str]] = {
                     "wczoraj".split()),
     "id": frozenset("saya aku di dan yang ini itu tidak dengan untuk ke dari tinggal bekerja kemarin".split()),
 }
+#: Words of :data:`FOREIGN_STOPWORDS` that carry a fact's meaning, kept as search terms: the lists name a language
+#: by the forms people state facts in ("vivo", "ich wohne", "j'habite", "gestern"), and "¿Dónde vivo?" or "Was mag
+#: ich?" are found by exactly those words.
+_CONTENT_FORMS = frozenset(
+    "trabajo vivo ayer hoy mañana hola wohne arbeite heiße heißt gestern heute morgen hallo mag habite travaille "
+    "hier demain aujourd moro trabalho ontem hoje abito lavoro ieri oggi domani woon werk gisteren bor jobbar igår "
+    "mieszkam pracuję wczoraj tinggal bekerja kemarin".split())
+#: Each language's function words as search terms see them (lower-cased and case-folded): a German question
+#: shares "der", "ist" and "meiner" with most German memories, and counted as words those made unrelated
+#: memories look like answers.
+#: Inflected and question forms of the same function words, which the lists above (made to name a language) leave
+#: out: possessives, articles and demonstratives by case and gender, and the question words.
+_INFLECTED = {
+    "de": "meiner meinem meinen meines deine deiner deinem deinen seine seiner seinem seinen ihre ihrer ihrem "
+          "ihren unserer unserem unseren eurer einem einer eines dieser diese dieses diesem diesen welchem wieso "
+          "weshalb wohin woher man sich am um an als so da denn doch ja nein nichts etwas alle viel viele",
+    "es": "cuáles quién quiénes cuánto cuánta cuántos cuántas mí tú él nuestra nuestros nuestras sus tus mío mía "
+          "aquí allí",
+    "fr": "de quel quelle quels quelles quoi lequel laquelle mes tes ses ton ta cet ces ça",
+    "pt": "qual quais quem quanto quanta meus minhas seu sua seus suas teu tua",
+    "it": "quale quali chi cosa quanto quanta miei mie tuo tua suo sua nostro nostra",
+}
+_FUNCTION_WORDS = {code: frozenset(w for word in (words - _CONTENT_FORMS) | frozenset(_INFLECTED.get(code, "").split())
+                              for w in (word.lower(), word.casefold()))
+                   for code, words in FOREIGN_STOPWORDS.items()}
 #: Letters by script for the language guess of non-Latin text: (first, last, language).
 #: The languages :func:`guess_language` names, in English, for messages to people.
 LANGUAGE_NAMES = {
@@ -300,3 +325,9 @@ def guess_language(text: str) -> str:
 def is_english(text: str) -> bool:
     """Whether the English pipeline and stemmer fit ``text`` (see :func:`guess_language`)."""
     return guess_language(text) == "en"
+
+
+def function_words(text: str) -> frozenset[str]:
+    """The function words of the language ``text`` is guessed to be in, besides English's (which the keyword
+    paths hold themselves), lower-cased and case-folded; empty for English and for languages without a list."""
+    return _FUNCTION_WORDS.get(guess_language(text), frozenset())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from memvault.domain.language import fold, query_terms, unspaced_family
+from memvault.domain.language import fold, function_words, query_terms, unspaced_family
 from memvault.vault.search import STOPWORDS
 
 #: Content read per hit for coverage: enough for any claim or chat turn, bounded for 50k-character memories.
@@ -23,15 +23,16 @@ def _unspaced(stem: str) -> bool:
 
 
 def content_stems(text: str) -> frozenset[str]:
-    """Stems of the words of ``text`` that carry meaning (no stopwords, no 1-2 letter words), cut as the
-    multilingual keyword index cuts them: a Chinese, Japanese or Thai run gives its character bigrams, each
-    a stem of its own (the run is not one long word)."""
+    """Stems of the words of ``text`` that carry meaning (no stopwords of English or of the language ``text`` is
+    in, no 1-2 letter words), cut as the multilingual keyword index cuts them: a Chinese, Japanese or Thai run
+    gives its character bigrams, each a stem of its own (the run is not one long word)."""
     if max(text, default="") < _FIRST_UNSPACED:  # the common case, by one regular expression
         words = _WORD.findall(text.lower())
     else:
         words = [t.text for t in query_terms(text, limit=len(text))]
+    own = function_words(text)
     return frozenset(w if _unspaced(w) else w[:5] for w in words
-                     if _unspaced(w) or (len(w) > 2 and w not in STOPWORDS))
+                     if _unspaced(w) or (len(w) > 2 and w not in STOPWORDS and w not in own))
 
 
 @functools.lru_cache(maxsize=64)

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, text
 
-from memvault.domain.language import QueryTerm, fold, is_english, profile, query_terms, segment
+from memvault.domain.language import QueryTerm, fold, function_words, is_english, profile, query_terms, segment
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters
 
@@ -111,8 +111,11 @@ def _matches_per_term(conn: Connection, terms: Sequence[QueryTerm]) -> list[int]
 
 def query_within_budget(conn: Connection, query: str, budget: int) -> str | None:
     """The segmented index's expression for ``query``: every term, less the commonest while the matches to
-    score exceed ``budget`` and those nothing contains (as :func:`memvault.vault.search.fts_query_within_budget`)."""
+    score exceed ``budget`` and those nothing contains (as :func:`memvault.vault.search.fts_query_within_budget`).
+    The function words of the query's language are left out unless nothing else is left."""
+    own = function_words(query)
     terms = query_terms(query)
+    terms = [t for t in terms if t.text not in own] or terms
     if len(terms) <= 1:
         return _expression(terms) if terms else None
     return _expression(terms_within_budget(terms, _matches_per_term(conn, terms), budget))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
+from memvault.domain.language import function_words
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters, fts, vectors
 from memvault.vault.knn.ann import nearest_rows
@@ -110,9 +111,11 @@ when where which while who whom why will with would you your yours yourself your
 
 
 def _fts_terms(query: str) -> list[str]:
-    """The words of ``query`` an FTS5 expression asks for: stopwords left out unless nothing else is left."""
+    """The words of ``query`` an FTS5 expression asks for: stopwords (English's, and those of the language the
+    query is in) left out unless nothing else is left."""
     tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
-    return [t for t in tokens if t not in STOPWORDS] or tokens
+    own = function_words(query)
+    return [t for t in tokens if t not in STOPWORDS and t not in own] or tokens
 
 
 def _quoted(terms: list[str]) -> str:

@@ -11,6 +11,10 @@ def test_fts_query_quotes_words_and_drops_stopwords():
     assert fts_query('say "hi" AND x*') == '"say" OR "hi" OR "x"'
     assert fts_query("the of and") == '"the" OR "of" OR "and"'
     assert fts_query("?!") is None
+    # The function words of the query's own language too; English words that look like them stay.
+    assert fts_query("Was ist der Beruf meiner Schwester?") == '"beruf" OR "schwester"'
+    assert fts_query("Which war did he die in?") == '"war" OR "die"'
+    assert fts_query("der die das und ist") == '"der" OR "die" OR "das" OR "und" OR "ist"'
 
 
 def test_keyword_ranks_fts_first_then_filters_and_falls_back_to_the_filtered_query(services, monkeypatch):
@@ -104,6 +108,26 @@ def test_keyword_leaves_out_the_most_common_words_when_their_matches_exceed_the_
         over = search.keyword(conn, "garden shed", MemoryFilter(), 50, time.time())
     assert {h.memory_id for h in within} == rare | set(common)
     assert {h.memory_id for h in over} == rare
+
+
+def test_a_german_question_finds_no_memory_by_its_function_words_alone(services):
+    """"der", "ist" and "meiner" matched most German memories: a question about a job found a birthday."""
+    import time
+
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import search
+
+    birthday = services.memories.create(MemoryCreate(content="Der Geburtstag meiner Tochter ist am 14. Juli.",
+                                                     namespace="de")).memory
+    job = services.memories.create(MemoryCreate(content="Meine Schwester arbeitet als Krankenschwester.",
+                                                namespace="de")).memory
+    with services.vault.db.read() as conn:
+        found = search.keyword(conn, "Was ist der Beruf meiner Schwester?", MemoryFilter(namespace="de"), 10,
+                               time.time())
+        alone = search.keyword(conn, "der ist meiner", MemoryFilter(namespace="de"), 10, time.time())
+    assert [h.memory_id for h in found] == [job.rowid]
+    # A query of nothing but function words still searches with them.
+    assert birthday.rowid in {h.memory_id for h in alone}
 
 
 def test_a_date_in_a_query_is_answered_from_the_own_time_index(services):

@@ -97,3 +97,22 @@ _MIXED = "ab c1.,\u0301\u0e01\u0e31\u0e32\u0e81\u1000\u1780\u1100\uac00\u3042\u3
 @given(st.text(alphabet=_MIXED, max_size=16))
 def test_runs_are_found_as_reading_one_character_at_a_time_would(text):
     assert language._runs(text) == _runs_one_character_at_a_time(text)
+
+
+@pytest.mark.parametrize("text, words, kept", [
+    ("Was ist der Beruf meiner Schwester?", {"der", "ist", "meiner", "was"}, {"beruf", "schwester"}),
+    ("¿Cuál es el trabajo de mi hermana?", {"cuál", "el", "de", "mi"}, {"hermana"}),
+    ("Quel est le métier de ma sœur ?", {"quel", "est", "le", "de"}, {"métier", "sœur"}),
+])
+def test_function_words_are_those_of_the_texts_language(text, words, kept):
+    found = language.function_words(text)
+    assert words <= found
+    assert not kept & found
+
+
+def test_function_words_keep_the_forms_facts_are_stated_in_and_leave_english_alone():
+    # "wohne", "trabajo" and "gestern" name a language to the guess, but a question is found by them.
+    assert not {"wohne", "gestern", "mag"} & language.function_words("Wo wohne ich seit gestern, und was mag ich?")
+    assert "trabajo" not in language.function_words("¿Dónde está mi trabajo?")
+    assert language.function_words("Which war did he die in?") == frozenset()
+    assert language.function_words("東京の天気") == frozenset()

@@ -35,6 +35,16 @@ def test_bm25_evidence_and_keyword_score_are_halved_at_their_constants():
     assert keyword.keyword_score(-1.0) == 0.5 and keyword.keyword_score(-3.0) == 0.75
 
 
+def test_the_function_words_of_the_querys_language_are_no_evidence():
+    # Counted as words, "der", "ist" and "meiner" made a German memory about a birthday cover three fifths of a
+    # question about a job.
+    query = keyword.content_stems("Was ist der Beruf meiner Schwester?")
+    assert query == {"beruf", "schwe"}
+    assert keyword.coverage(query, "Der Geburtstag meiner Tochter ist am vierzehnten Juli.") == 0.0
+    assert keyword.coverage(query, "Meine Schwester arbeitet als Krankenschwester.") == pytest.approx(1 / 2)
+    assert keyword.content_stems("Wo wohne ich?") == {"wohne"}
+
+
 def test_coverage_counts_the_query_words_found_in_the_text():
     query = keyword.content_stems("Which car does the user drive?")
     assert query == {"car", "user", "drive"}
