@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -111,6 +112,11 @@ class SearchView(QWidget):
         self.type_filter = type_combo(ALL)
         self.tags = tags_edit("tags")
         self.tags.setAccessibleName("Filter by tags")
+        # Confidential memories stay out of search unless asked for, as in the CLI and the API; a search that
+        # left them out without a word read as "nothing stored".
+        self.confidential = QCheckBox("Confidential")
+        self.confidential.setAccessibleName("Include confidential memories")
+        self.confidential.setToolTip("Search confidential memories too (they are left out unless this is ticked)")
         self.results = QListWidget()
         self.results.setAccessibleName("Search results")
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -154,6 +160,7 @@ class SearchView(QWidget):
         top.addWidget(self.mode)
         top.addWidget(self.type_filter)
         top.addWidget(self.tags, 1)
+        top.addWidget(self.confidential)
         top.addWidget(self.scope)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -170,6 +177,7 @@ class SearchView(QWidget):
         self.tags.textChanged.connect(lambda _t: self._debounce.start())
         self.mode.currentIndexChanged.connect(lambda _i: self.run_search())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.confidential.toggled.connect(lambda _on: self.run_search())
         self.set_namespace(self._namespace)
 
     def set_namespace(self, namespace: str | None) -> None:
@@ -196,7 +204,7 @@ class SearchView(QWidget):
             self.show_weak.hide()
             return
         kind = self.type_filter.currentText()
-        f = MemoryFilter(namespace=self._namespace, include_confidential=False,
+        f = MemoryFilter(namespace=self._namespace, include_confidential=self.confidential.isChecked(),
                          memory_types=() if kind == ALL else (MemoryType(kind),),
                          tags=tuple(parse_tags(self.tags.text())))
         query = SearchQuery(text, mode=SearchMode(self.mode.currentData()), limit=25, filter=f)
@@ -216,11 +224,15 @@ class SearchView(QWidget):
         self._show_hits(good)
         query = self.query.text().strip()
         elsewhere = "\nOther namespaces may have it: choose All namespaces on the left to search them too."
+        hidden = "" if self.confidential.isChecked() else \
+            "\nConfidential memories are left out: tick Confidential to search them too."
         if not result.hits:
-            self.empty.setText(f"Nothing {self._where()} matches “{query}”." + (elsewhere if self._namespace else ""))
+            self.empty.setText(f"Nothing {self._where()} matches “{query}”."
+                               + (elsewhere if self._namespace else "") + hidden)
         elif not good:
             self.empty.setText(f"No good match for “{query}” {self._where()}."
-                               + (elsewhere if self._namespace else "\nNothing stored seems to be about this."))
+                               + (elsewhere if self._namespace else "\nNothing stored seems to be about this.")
+                               + hidden)
         # Alt+S from the keyboard: a cross-language match is often weak (a German question, English memories).
         self.show_weak.setText(f"&Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
         self.show_weak.setVisible(bool(self._weak))

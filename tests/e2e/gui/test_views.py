@@ -433,6 +433,26 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     assert not search.show_weak.isVisible()
 
 
+def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_out(qtbot, desktop):
+    """An outside QA pass: a confidential memory could not be found in the app, and "No good match" sent the
+    user to other namespaces instead."""
+    from memvault.domain.enums import Visibility
+
+    secret = desktop.services.memories.create(MemoryCreate(content="The user is allergic to peanuts",
+                                                           visibility=Visibility.CONFIDENTIAL)).memory
+    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        qtbot.keyClicks(search.query, "peanuts allergy")
+    assert shown.args == [0] and "Confidential memories are left out" in search.empty.text()
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        search.confidential.click()
+    assert shown.args == [1] and search.result_stack.currentWidget() is search.results
+    assert search.results.item(0).data(256) == secret.id
+
+
 def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop, monkeypatch):
     from memvault.domain.enums import SearchMode
     from memvault.domain.models import SearchHit, SearchResult
