@@ -195,6 +195,10 @@ class SessionService:
         return StateVersion(s.id, s.version, s.state, s.created_at, s.updated_at)
 
     def _version(self, conn, namespace: str, s: Session, version: int) -> dict[str, Any]:
+        """The state of ``version``; a negative one counts back from the current (-1: the one before it), as
+        StateBase's SDK documents ``rollback(version=-1)``."""
+        if isinstance(version, int) and version < 0:
+            version = s.version + version
         record = rows.get(conn, namespace, STATE, f"{s.id}:{version}") if isinstance(version, int) else None
         if record is None:
             raise NotFound(f"session {s.id} has no state version {version}")
@@ -206,7 +210,8 @@ class SessionService:
         with self._db.write() as conn:
             s = self._live(conn, namespace, session_id)
             old = self._version(conn, namespace, s, version)
-            s = self._set_state(conn, namespace, s, copy.deepcopy(old), f"rollback to version {version}", now)
+            number = s.version + version if version < 0 else version
+            s = self._set_state(conn, namespace, s, copy.deepcopy(old), f"rollback to version {number}", now)
         return StateVersion(s.id, s.version, s.state, s.created_at, s.updated_at)
 
     def fork(self, namespace: str, session_id: str, version: int | None = None) -> Session:

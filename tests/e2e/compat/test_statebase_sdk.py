@@ -68,9 +68,15 @@ def test_every_method(api, sb):
     assert back.state == first.state and back.version == changed.version + 1
     fork = sb.sessions.fork(session.id, version=changed.version)
     assert fork.id != session.id and fork.state == changed.state
+    # The SDK's README: version=-1 rolls back to the previous version (it was a 404).
+    undone = sb.sessions.rollback(session.id, -1)
+    assert undone.state == changed.state and undone.version == back.version + 1
+    with pytest.raises(httpx.HTTPStatusError) as gone:
+        sb.sessions.rollback(session.id, -undone.version - 1)
+    assert gone.value.response.status_code == 404
 
     ctx = sb.sessions.get_context(session.id, query="screen theme preference", memory_limit=3, turn_limit=1)
-    assert ctx["state"] == back.state and [t["id"] for t in ctx["recent_turns"]] == [tool.id]
+    assert ctx["state"] == undone.state and [t["id"] for t in ctx["recent_turns"]] == [tool.id]
     assert ctx["memories"][0]["id"] == dark.id
 
     sb.sessions.delete(fork.id)
