@@ -27,8 +27,19 @@ def plain(obj: Any) -> Any:
     return obj
 
 
+def takes_any_character(stream: Any) -> bool:
+    """Whether ``stream`` encodes every character (UTF-8 does; an ASCII or Latin-1 locale, a Windows code page
+    do not, and printing a memory in another script there raised UnicodeEncodeError)."""
+    try:
+        "\u2615\U0001f600".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def to_json(obj: Any) -> str:
-    return json.dumps(plain(obj), ensure_ascii=False, indent=2)
+    # Escaped where the output cannot hold every character: still valid JSON, and the same values.
+    return json.dumps(plain(obj), ensure_ascii=not takes_any_character(sys.stdout), indent=2)
 
 
 # Control characters (C0 but newline and tab, DEL, C1) and the bidirectional overrides and isolates: any

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from memvault.cli.format import for_terminal
+from memvault.cli.format import for_terminal, takes_any_character
 from memvault.cli.parser import build_parser
 from memvault.domain.errors import MemvaultError
 
@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     # Configure logging before any library does: warnings only, to stderr, and
     # no library's INFO lines (which may name request URLs) on the console.
     logging.basicConfig(level=logging.WARNING, format="memvault: %(name)s: %(message)s")
+    for stream in (sys.stdout, sys.stderr):
+        if not takes_any_character(stream) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # "?" for what the terminal's encoding lacks, not a traceback
     parser = build_parser()
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():

@@ -152,3 +152,25 @@ def test_output_into_a_closed_pipe_ends_quietly(env, capsys, bare):
     finally:
         os.close(write_end)
     assert done.returncode == 141 and b"Traceback" not in done.stderr and done.stderr == b"", done.stderr[-500:]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_output_in_an_encoding_without_every_character_is_replaced_not_a_traceback(env, capsys, encoding):
+    """An outside QA pass: `PYTHONIOENCODING=ascii memvault list` printed a UnicodeEncodeError traceback."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "café ☕ 😀", "-n", "cli")
+    environment = dict(os.environ, PYTHONIOENCODING=encoding)
+    listed = subprocess.run([sys.executable, "-m", "memvault", "list", "-n", "cli"], env=environment,
+                            capture_output=True, timeout=120)
+    assert listed.returncode == 0 and b"Traceback" not in listed.stderr, listed.stderr[-500:]
+    assert "caf" in listed.stdout.decode(encoding) and "?" in listed.stdout.decode(encoding)
+    as_json = subprocess.run([sys.executable, "-m", "memvault", "list", "-n", "cli", "--json"], env=environment,
+                             capture_output=True, timeout=120)
+    assert as_json.returncode == 0, as_json.stderr[-500:]
+    # Escaped, so the JSON still holds the text as stored.
+    assert "café ☕ 😀" in json.dumps(json.loads(as_json.stdout.decode("ascii")), ensure_ascii=False)
