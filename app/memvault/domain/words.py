@@ -6,5 +6,10 @@ _IRREGULAR = {"memory": "memories", "entity": "entities", "is": "are", "was": "w
 
 
 def plural(count: int, noun: str) -> str:
-    """``"1 memory"``, ``"1,200 memories"``."""
-    return f"{count:,} {noun if count == 1 else _IRREGULAR.get(noun, noun + 's')}"
+    """``"1 memory"``, ``"1,200 memories"``, ``"3 expired memories"`` (the last word of a phrase is counted)."""
+    if count == 1:
+        return f"{count:,} {noun}"
+    head, _, last = noun.rpartition(" ")
+    many = _IRREGULAR.get(last) or (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
+                                    else last + "s")
+    return f"{count:,} {head + ' ' if head else ''}{many}"

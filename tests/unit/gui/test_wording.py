@@ -49,3 +49,13 @@ def test_no_keychain_is_not_reported_as_a_problem(tmp_path, caplog):
         keyring.set_keyring(previous)
     assert "NoKeyringError" not in caplog.text
     assert not caplog.records
+
+
+def test_plural_counts_the_last_word_of_a_phrase():
+    # "Purged 0 expired memorys" (an outside QA pass): only the lone word "memory" was known.
+    from memvault.domain.words import plural
+
+    assert plural(0, "expired memory") == "0 expired memories"
+    assert plural(1, "expired memory") == "1 expired memory"
+    assert plural(2, "entry") == "2 entries" and plural(2, "key") == "2 keys"
+    assert plural(3, "weaker one") == "3 weaker ones" and plural(1_200, "memory") == "1,200 memories"
