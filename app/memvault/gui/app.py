@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from memvault.config import Settings
 from memvault.domain.errors import MemvaultError, WrongPassphrase
@@ -22,6 +22,7 @@ from memvault.gui.main_window import MainWindow
 from memvault.gui.paint_watch import PaintWatch
 from memvault.gui.reporting import ErrorReporter
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.quit_question import quit_question
 from memvault.gui.preferences import SettingsDialog, save_setting
 from memvault.gui.tray import STAY_UNLOCKED, QuickCapture, Tray, tray_message
 from memvault.gui.unlock import CreateVaultDialog, UnlockDialog
@@ -95,6 +96,8 @@ class DesktopApp(QObject):
         self._told_about_tray = False
         self.folder_watch: FolderSyncWatch | None = None
         self._ever_unlocked = False
+        #: "Quit Memvault?" after a dismissed prompt with no tray (see :func:`quit_question`).
+        self.quit_question: QMessageBox | None = None
         #: The memory whose edit the last lock stored (the notice after unlock offers to show it).
         self._kept_memory: str | None = None
         self.quick_capture = QuickCapture(self.runner)
@@ -155,6 +158,8 @@ class DesktopApp(QObject):
             self.dialog.show()
 
     def _ask_passphrase(self, message: str | None = None, *, show: bool = True) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()  # a prompt dismissed before
         self.dialog = UnlockDialog(str(self.settings.home_path))
         self.dialog.submitted.connect(self._on_unlock_submitted)
         self.dialog.rejected.connect(self._on_dialog_rejected)
@@ -195,7 +200,20 @@ class DesktopApp(QObject):
         if self.tray is not None and self._ever_unlocked:
             # Dismissing the prompt after a lock keeps the app locked in the tray; Open asks again.
             return
+        if self._ever_unlocked:
+            # No tray to stay in: dismissing the prompt after a lock (Ctrl+L, an idle lock) quit at once, and
+            # the agent API with it. Asked first; Escape stays.
+            self.quit_question = quit_question(self._on_quit_question_finished)
+            return
         self.quit()
+
+    def _on_quit_question_finished(self, quit_chosen: bool) -> None:
+        self.quit_question.deleteLater()
+        self.quit_question = None
+        if quit_chosen:
+            self.quit()
+        else:
+            self._ask_passphrase()
 
     # -- unlocked ------------------------------------------------------------------
 

@@ -75,7 +75,7 @@ def desktop(qtbot, qapp, tmp_path, embedder):
 def close_windows(app):
     """Nothing of a finished test stays on screen: a leftover modal prompt would swallow the next test's keys."""
     for widget in (app.dialog, app.quick_capture, app.reporter.crash_dialog, app.reporter.storage_full_dialog,
-                   app.reporter.error_box, app.api.offer):
+                   app.reporter.error_box, app.api.offer, app.quit_question):
         if widget is not None and shiboken6.isValid(widget):
             widget.hide()
             widget.deleteLater()

@@ -62,6 +62,29 @@ def test_create_lock_wrong_then_right_passphrase(qtbot, desktop):
     qtbot.waitUntil(lambda: desktop.window is not None, timeout=30_000)
 
 
+def test_dismissing_the_prompt_after_a_lock_without_a_tray_asks_before_quitting(qtbot, desktop, monkeypatch):
+    """An outside QA pass: Ctrl+L then Escape quit the app (and its agent API) at once on a desktop without a
+    system tray."""
+    from PySide6.QtWidgets import QMessageBox
+
+    quits = []
+    monkeypatch.setattr(desktop, "quit", lambda: quits.append(True))
+    desktop.tray = None
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    desktop.dialog.reject()
+    assert quits == [] and isinstance(desktop.quit_question, QMessageBox)
+    assert desktop.quit_question.escapeButton().text() == "&Stay locked"
+    desktop.quit_question.escapeButton().click()  # Escape: stays, and asks for the passphrase again
+    qtbot.waitUntil(lambda: desktop.quit_question is None, timeout=5_000)
+    assert quits == [] and isinstance(desktop.dialog, UnlockDialog) and desktop.dialog.isVisible()
+    desktop.dialog.reject()
+    quit_button = next(b for b in desktop.quit_question.buttons() if b.text() == "&Quit")
+    quit_button.click()
+    qtbot.waitUntil(lambda: quits == [True], timeout=5_000)
+
+
 def test_create_dialog_checks_strength_and_confirmation(qtbot, tmp_path):
     dialog = CreateVaultDialog(str(tmp_path), keychain_available=False)
     qtbot.addWidget(dialog)
