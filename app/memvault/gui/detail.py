@@ -134,7 +134,7 @@ class DetailPane(QWidget):
         self.importance, self.metadata = self.meta.importance, self.meta.metadata
         self.save = QPushButton(icon("save"), "Save")
         self.save.setAccessibleName("Save memory")
-        self.save.setToolTip("Edits save by themselves when you leave the field (or press Ctrl+S)")
+        self.save.setToolTip("Edits save by themselves when you leave this memory or its pane (or press Ctrl+S)")
         self.save.clicked.connect(self._on_save_clicked)
         self.history = QListWidget()
         self.history.setAccessibleName("Version history")
@@ -261,6 +261,7 @@ class DetailPane(QWidget):
         self.content.setPlainText(memory.content)
         self.memory_type.setCurrentText(memory.memory_type.value)
         self.tags.setText(", ".join(memory.tags))
+        self.tags.setCursorPosition(0)  # a long list shows its first tags, not its last
         self.importance.setValue(memory.importance)
         self.metadata.setPlainText(json.dumps(memory.metadata, indent=2, ensure_ascii=False))
         memory_id = memory.id
@@ -274,13 +275,13 @@ class DetailPane(QWidget):
         if memory is None:
             self.title.setText("Select a memory")
             return
-        marker = " · <b>● edited</b> (saves when you leave the field, Ctrl+S now)" if self.dirty else ""
+        marker = " · <b>● edited</b> (saves when you leave this memory, Ctrl+S now)" if self.dirty else ""
         problem = "" if self._problem is None else (
             f"<br><span style='color:#c0392b'>Not saved: {html.escape(self._problem)}. "
             "Correct it to save this memory and go on to another.</span>")
-        self.title.setText(f"<b>{memory.namespace}</b> · version {memory.version} · "
-                           f"{SEARCHABLE[memory.embedding_status]}"
-                           + (" · in trash" if memory.deleted_at else "") + marker + problem)
+        # A memory in the trash is found by no search, whatever its vectors.
+        state = "in trash, not searched" if memory.deleted_at else SEARCHABLE[memory.embedding_status]
+        self.title.setText(f"<b>{memory.namespace}</b> · version {memory.version} · {state}" + marker + problem)
 
     def _on_field_edited(self, *_args: object) -> None:
         if self._loading or self._memory is None:

@@ -198,11 +198,23 @@ def test_delete_to_trash_and_restore(qtbot, desktop):
     assert browser.restore_button.isVisible() and not browser.delete_button.isVisible()
     browser.table.selectRow(0)
     qtbot.waitUntil(lambda: browser.detail.memory() is not None and "in trash" in browser.detail.title.text())
+    assert "searchable" not in browser.detail.title.text()  # it said "searchable · in trash"
     qtbot.mouseClick(browser.restore_button, Qt.LeftButton)
     _wait_total(qtbot, desktop, 0)
     assert desktop.services.memories.list(browser.current_filter().__class__()).total == 1
     # The restored memory has left the trash: the pane does not keep it greyed out "in trash".
     qtbot.waitUntil(lambda: browser.detail.memory() is None and browser.detail.empty.isVisible(), timeout=10_000)
+
+
+def test_a_long_tag_list_shows_its_first_tags(qtbot, desktop):
+    tags = ["distributed-systems", "consensus", "paxos", "raft", "byzantine", "replication", "leases"]
+    desktop.services.memories.create(MemoryCreate(content="Notes on consensus protocols", tags=tags))
+    browser = desktop.window.browser
+    browser.refresh()
+    _wait_total(qtbot, desktop, 1)
+    browser.table.selectRow(0)
+    qtbot.waitUntil(lambda: browser.detail.memory() is not None)
+    assert browser.detail.tags.text().startswith("distributed-systems") and browser.detail.tags.cursorPosition() == 0
 
 
 def test_quick_capture_saves_with_ctrl_enter(qtbot, desktop):
