@@ -197,8 +197,10 @@ class SearchView(QWidget):
             self.results.clear()
             # Before typing, what to type: a blank white box said nothing.
             self.empty.setText(f"Ask about what is stored {self._where()}, in your own words: “where does my "
-                               "sister live”, “which editor do I use”.\nHybrid finds by meaning and words "
-                               "together; keyword finds exact words only.")
+                               "sister live”, “which editor do I use”.\n"
+                               f"{MODE_WORDS[SearchMode.HYBRID]} finds by both together; "
+                               f"{MODE_WORDS[SearchMode.KEYWORD].lower()} finds only what is written as you "
+                               "typed it.")
             self.result_stack.setCurrentWidget(self.empty)
             self.status.setText("")
             self.show_weak.hide()

@@ -25,6 +25,9 @@ def test_search_names_its_scope_and_an_empty_result_points_to_other_namespaces(q
     assert "work" in search.query.placeholderText()
     # Before typing, the page says what to type (a blank box said nothing).
     assert search.result_stack.currentWidget() is search.empty and search.empty.text().startswith("Ask about what is stored in work")
+    # In the words of the mode menu beside it (it said "Hybrid … keyword" under "Meaning and words").
+    assert all(search.mode.itemText(i).lower() in search.empty.text().lower() for i in (0, 2))
+    assert "hybrid" not in search.empty.text().lower()
     _search(qtbot, search, "who is my boss")
     assert search.result_stack.currentWidget() is search.empty
     text = search.empty.text()
