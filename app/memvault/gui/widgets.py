@@ -170,6 +170,14 @@ class NewMemoryDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.form.text.setFocus()
+        # A problem is about the memory as it was when Save was pressed: any edit puts it away ("Write the
+        # memory first." stayed on screen under the text written since).
+        self.form.text.textChanged.connect(self._on_form_edited)
+        self.form.namespace.currentTextChanged.connect(self._on_form_edited)
+        self.form.tags.textChanged.connect(self._on_form_edited)
+
+    def _on_form_edited(self, *_args: object) -> None:
+        show_problem(self.problem, "")
 
     def _on_buttons_accepted(self) -> None:
         data = self.form.memory_create()

@@ -43,3 +43,19 @@ def test_tab_leaves_the_quick_capture_text_as_it_leaves_the_new_memory_text(qtbo
         assert form.text.toPlainText() == "Standup moved to 10"
         qtbot.waitUntil(lambda: form.namespace.hasFocus(), timeout=5_000)
         window.hide()
+
+
+def test_a_new_memory_problem_goes_once_the_memory_is_edited(qtbot):
+    """An outside QA pass: "Write the memory first." stayed on screen under the text written since."""
+    from PySide6.QtCore import Qt
+
+    _capture, dialog = _both_forms(qtbot)
+    dialog.show()
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.LeftButton)
+    assert dialog.problem.isVisibleTo(dialog) and dialog.problem.text() == "Write the memory first."
+    qtbot.keyClicks(dialog.form.text, "The user waters the plants on Sundays")
+    assert not dialog.problem.isVisibleTo(dialog)
+    dialog.refuse("the namespace 'a b' has a space")
+    assert dialog.problem.isVisibleTo(dialog)
+    dialog.form.namespace.setCurrentText("home")
+    assert not dialog.problem.isVisibleTo(dialog)
