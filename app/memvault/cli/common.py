@@ -14,6 +14,7 @@ from pathlib import Path
 
 from memvault.cli import format as fmt
 from memvault.config import Settings, load_settings
+from memvault.domain import limits
 from memvault.domain.enums import MemoryType, TagMatch, Tier
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryFilter
@@ -158,7 +159,9 @@ def memory_filter(args: argparse.Namespace, *, search: bool = False) -> MemoryFi
     """The filter the options describe, checked before any vault is opened."""
     from memvault.service import validation as v
 
-    namespace = None if args.all_namespaces else v.namespace(args.namespace)
+    if args.all_namespaces and args.namespace is not None:
+        raise InvalidInput("--all-namespaces and --namespace ask for different things: give one of them")
+    namespace = None if args.all_namespaces else v.namespace(args.namespace or limits.DEFAULT_NAMESPACE)
     if args.min_importance is not None:
         v.unit_float(args.min_importance, "--min-importance")
     return MemoryFilter(

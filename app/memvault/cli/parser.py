@@ -8,6 +8,7 @@ vault's passphrase (``--passphrase-file``) or print structured output
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 
 from memvault import __version__
@@ -55,8 +56,8 @@ def add_common(p: argparse.ArgumentParser, *, top: bool = False, passphrase: boo
 
 def add_filters(p: argparse.ArgumentParser, *, search: bool) -> None:
     """The memory filters shared by ``list`` and ``search``."""
-    p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE, help="only memories in this namespace")
-    p.add_argument("--all-namespaces", action="store_true", help="every namespace (ignores --namespace)")
+    p.add_argument("--namespace", "-n", help=f"only memories in this namespace (default: {limits.DEFAULT_NAMESPACE})")
+    p.add_argument("--all-namespaces", action="store_true", help="every namespace (not with --namespace)")
     p.add_argument("--agent", metavar="ID", help="only memories stored by this agent_id")
     p.add_argument("--user", metavar="ID", help="only memories about this user_id")
     p.add_argument("--session", metavar="ID", help="only memories of this session_id")
@@ -93,9 +94,13 @@ def moment(value: str) -> float:
 
     text = value.strip()
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):  # "1e400" read as infinity: no time, as the API says of it
+            raise argparse.ArgumentTypeError(f"{value!r} is not a time (try 2026-11-20, yesterday or Unix seconds)")
+        return seconds
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:

@@ -257,9 +257,22 @@ def test_created_after_takes_dates_and_words(env, capsys):
                         ("2999-01-01T10:00+00:00", False), ("1000000000", True)):
         code, out, _ = run(capsys, "list", "--json", "--created-after", when)
         assert code == 0 and (json.loads(out)["total"] == 1) == found, when
-    with pytest.raises(SystemExit) as exit_info:
-        main(["list", "--created-after", "not a time at all"])
-    assert exit_info.value.code == 2 and "is not a time" in capsys.readouterr().err
+    # "1e400" and "nan" parse as floats but are no time (the API refuses them too; the CLI listed nothing).
+    for bad in ("not a time at all", "1e400", "nan", "inf"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["list", "--created-after", bad])
+        assert exit_info.value.code == 2 and "is not a time" in capsys.readouterr().err, bad
+
+
+def test_all_namespaces_and_a_namespace_are_refused_together(env, capsys):
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "in qa", "-n", "qa")
+    run(capsys, "add", "--no-wait", "in default")
+    code, _out, err = run(capsys, "list", "--all-namespaces", "-n", "qa")
+    assert code != 0 and "--all-namespaces and --namespace" in err  # -n was dropped and all were listed
+    assert json.loads(run(capsys, "list", "--json", "--all-namespaces")[1])["total"] == 2
+    assert json.loads(run(capsys, "list", "--json")[1])["total"] == 1  # the default namespace, as before
+    assert json.loads(run(capsys, "search", "--json", "in", "-n", "qa")[1])["hits"]
 
 
 def test_mcp_config_without_a_keychain_gives_the_client_a_credential_not_the_passphrase(env, capsys, monkeypatch):
