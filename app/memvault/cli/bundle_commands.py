@@ -99,6 +99,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         text += "\n" + fmt.stamped_ahead(report.stamped_now)
     if report.conflicts:
         text += "\nconflicting ids: " + ", ".join(report.conflicts[:10]) + (" …" if len(report.conflicts) > 10 else "")
+    if report.held_elsewhere:
+        text += (f"\n{plural(report.held_elsewhere, 'memory')} {'is' if report.held_elsewhere == 1 else 'are'} "
+                 "already in another namespace of this vault, and an import never moves one: "
+                 "--on-conflict copy imports them as new memories")
     out(args, {**fmt.plain(report), "embedded": embedded}, text)
     return 0
 

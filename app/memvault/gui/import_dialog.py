@@ -308,6 +308,10 @@ class ImportDialog(QDialog):
         else:
             text = (f"Imported: of the bundle's {plural(report.memories, 'memory')}, {report.new:,} were added, "
                     f"{report.updated:,} replaced this vault's and {report.skipped:,} were left as they were.")
+        if report.held_elsewhere:
+            text += (f" {plural(report.held_elsewhere, 'memory')} {'is' if report.held_elsewhere == 1 else 'are'} "
+                     "already in another namespace here, and an import never moves one: choose “"
+                     f"{dict(POLICIES)[ConflictPolicy.COPY]}” to add them as new memories.")
         if report.to_embed:
             text += (f" {report.to_embed:,} {'need' if report.dry_run else 'get'} new vectors from this vault's "
                      "model (another model made the bundle's), in the background.")

@@ -101,6 +101,9 @@ class ImportReport:
     cancelled: bool = False
     by_namespace: tuple[NamespaceImport, ...] = ()
     stamped_now: int = 0
+    #: Skipped because the vault holds their id in another namespace (an import never moves a memory; the copy
+    #: policy imports them as new memories).
+    held_elsewhere: int = 0
 
 
 class Cancelled(Exception):
@@ -119,6 +122,7 @@ class _Tally:
     ahead: set[str] = field(default_factory=set)
     namespaces: set[str] = field(default_factory=set)
     conflicts: list[str] = field(default_factory=list)
+    held_elsewhere: int = 0
     created_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
     #: Per destination namespace: [new, updated, skipped, conflicting].
@@ -135,7 +139,7 @@ class _Tally:
         by_namespace = tuple(NamespaceImport(ns, *counts) for ns, counts in sorted(self.per_namespace.items()))
         return ImportReport(self.memories, self.new, self.updated, self.skipped, self.conflicting, self.to_embed,
                             tuple(sorted(self.namespaces)), tuple(self.conflicts), dry_run, cancelled, by_namespace,
-                            len(self.ahead))
+                            len(self.ahead), self.held_elsewhere)
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,8 @@ class _Decision:
     #: The vault's memory the bundle's met (its id, or its client id in the same namespace): what the report
     #: lists, not the fresh id a copy is given.
     conflict_with: str | None = None
+    #: Skipped because its id is a memory of another namespace here.
+    elsewhere: bool = False
 
 
 def open_bundle(fh: BinaryIO, private_key: bytes, passphrase: str | None,
@@ -308,7 +314,7 @@ class Importer:
             # Never move a memory between namespaces by import (e.g. --into with ids the vault holds elsewhere).
             if policy is ConflictPolicy.COPY:
                 return _Decision("new", self._copy(record, owners), conflicting=True, conflict_with=met)
-            return _Decision("skip", record, conflicting=True, conflict_with=met)
+            return _Decision("skip", record, conflicting=True, conflict_with=met, elsewhere=True)
         if local.hlc == record.hlc or _same_fields(record, local.memory):
             return _Decision("skip", record, conflicting=False, local=local)
         if policy is ConflictPolicy.COPY:
@@ -343,6 +349,7 @@ class Importer:
                     decision.local.memory.id if decision.local else decision.record.id))
         if decision.action == "skip":
             tally.skipped += 1
+            tally.held_elsewhere += decision.elsewhere
             share[2] += 1
             return
         tally.namespaces.add(decision.record.namespace)

@@ -76,6 +76,13 @@ def test_export_import_inspect_between_vaults(env, capsys):
         assert {i: m[key] for i, m in a.items()} == {i: m[key] for i, m in b.items()}
     assert {m["embedding_status"] for m in b.values()} == {"ready"}
 
+    # Into another namespace, the ids the vault holds elsewhere are skipped: the text says why and what to do
+    # (it said "3 skipped, 3 conflicting" and nothing else).
+    code, out, _ = run(capsys, env, "b", "import", str(bundle), "--into", "copied", *secret)
+    assert code == 0 and "0 new" in out and "3 memories are already in another namespace" in out
+    assert "--on-conflict copy" in out
+    code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--into", "copied", "--dry-run", *secret)
+    assert json.loads(out)["held_elsewhere"] == 3
     code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--into", "copied", "--on-conflict",
                        "copy", *secret)
     assert code == 0 and json.loads(out)["new"] == 3

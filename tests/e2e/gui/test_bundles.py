@@ -277,3 +277,20 @@ def test_the_export_list_shows_whole_rows_up_to_five(qtbot, desktop):
     assert listed.viewport().height() >= 5 * listed.sizeHintForRow(0)
     assert listed.visualItemRect(listed.item(4)).bottom() < listed.viewport().height()
     export.reject()
+
+
+def test_the_preview_says_why_memories_held_in_another_namespace_are_left_and_what_imports_them(qtbot, desktop):
+    """An outside QA pass: an import --into a new namespace left every memory and said only "conflicting"."""
+    from memvault.domain.transfer import ConflictPolicy
+    from memvault.gui.import_dialog import POLICIES, ImportDialog
+    from memvault.service.bundle_import import ImportReport, NamespaceImport
+
+    dialog = ImportDialog("bundle.mvbundle", desktop.services, desktop.runner)
+    qtbot.addWidget(dialog)
+    report = ImportReport(memories=2, new=0, updated=0, skipped=2, conflicting=2, to_embed=0, namespaces=(),
+                          conflicts=("a", "b"), dry_run=True, by_namespace=(NamespaceImport("copied", 0, 0, 2, 2),),
+                          held_elsewhere=2)
+    dialog._show_report(report)
+    text = dialog.summary.text()
+    assert "2 memories are already in another namespace here" in text
+    assert dict(POLICIES)[ConflictPolicy.COPY] in text
