@@ -19,8 +19,11 @@ from memvault.gui.chart_scale import nice_ticks
 from memvault.gui.theme import is_dark
 
 # Okabe–Ito: told apart with the common colour-vision deficiencies; the dark set is lighter for contrast.
-LIGHT_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c7a00", "#7f7f7f")
-DARK_COLORS = ("#4fa3e0", "#f2b33d", "#2ec99a", "#e39bc4", "#8fd0f5", "#ff8a4c", "#e0d04a", "#b0b0b0")
+# One colour for each memory type at least (the "By type" chart): with eight, two pairs of types shared one.
+LIGHT_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#8c7a00", "#7f7f7f",
+                "#332288", "#882255")
+DARK_COLORS = ("#4fa3e0", "#f2b33d", "#2ec99a", "#e39bc4", "#8fd0f5", "#ff8a4c", "#e0d04a", "#b0b0b0",
+               "#9d8cf0", "#e06c75")
 
 PIE, BARS, HORIZONTAL_BARS = "pie", "bars", "horizontal bars"
 _GAP_DEGREES = 1.5  # the background shows between slices, so no border (and no seam on a whole disc) is drawn

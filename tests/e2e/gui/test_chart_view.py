@@ -166,3 +166,13 @@ def test_every_namespace_bar_has_its_count_even_the_longest(qtbot, counts):
         inked = [image.pixelColor(x, y).lightness() < 120 for x in range(int(rect.left()), int(rect.right()))
                  for y in range(int(rect.top()), int(rect.bottom()))]
         assert any(inked), (rect, counts)  # the digits are drawn there
+
+
+def test_every_memory_type_has_a_colour_of_its_own():
+    """An outside QA pass: the "By type" legend gave entity_reference and system one blue, event and task one
+    orange."""
+    from memvault.domain.enums import MemoryType
+    from memvault.gui import chart_view
+
+    for colors in (chart_view.LIGHT_COLORS, chart_view.DARK_COLORS):
+        assert len({c.lower() for c in colors}) == len(colors) >= len(MemoryType)
