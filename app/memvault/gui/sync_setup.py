@@ -159,6 +159,7 @@ class SyncSetupDialog(QDialog):
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
 
     def _on_kind_current_index_changed(self, index: int) -> None:
+        self._say("")  # a problem with the kind left behind ("Choose a folder…") is not this one's
         for kind, rows in enumerate(self._kind_rows):
             for row in rows:
                 self.form.setRowVisible(row, kind == index)
@@ -199,7 +200,9 @@ class SyncSetupDialog(QDialog):
             return TargetConfig("folder", folder)
         if index == 1:
             url = self.s3_url.text().strip()
-            if not url.startswith("s3://") or len(url) <= 5:
+            if not url or url == "s3://":
+                raise InvalidInput("enter the bucket: s3://bucket or s3://bucket/prefix", field="s3")
+            if not url.startswith("s3://"):
                 raise InvalidInput("the bucket is written s3://bucket or s3://bucket/prefix", field="s3")
             creds = {}
             if self.s3_key.text().strip():
@@ -207,6 +210,8 @@ class SyncSetupDialog(QDialog):
                          "AWS_SECRET_ACCESS_KEY": self.s3_secret.text()}
             return TargetConfig("s3", url, self.s3_endpoint.text().strip() or None, creds)
         url = self.dav_url.text().strip()
+        if not url:
+            raise InvalidInput("enter the WebDAV URL (https://…)", field="webdav")
         if not url.startswith(("http://", "https://")):
             raise InvalidInput("the WebDAV URL starts with https:// (or http:// on your own network)",
                                field="webdav")

@@ -230,3 +230,23 @@ def test_the_window_never_grows_past_a_1366x768_screen(qtbot, desktop):
     _settled()
     assert window.minimumSizeHint().height() <= closed + window.browser.notice.sizeHint().height()
     assert window.frameGeometry().height() <= window.screen().availableGeometry().height()
+
+
+def test_the_sync_set_up_problem_is_the_chosen_kinds_and_says_what_is_missing(qtbot, desktop):
+    """An outside QA pass: "Choose a folder to sync through." stayed after switching to S3, and an empty bucket
+    was told how a bucket is written."""
+    dialog = SyncSetupDialog(desktop.services, desktop.runner, desktop.window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    assert dialog.status.isVisibleTo(dialog) and dialog.status.text() == "Choose a folder to sync through."
+    dialog.kind.setCurrentIndex(1)
+    assert not dialog.status.isVisibleTo(dialog)
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    assert dialog.status.text().startswith("Enter the bucket")
+    dialog.s3_url.setText("my-bucket")
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    assert dialog.status.text().startswith("The bucket is written s3://")
+    dialog.kind.setCurrentIndex(2)
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    assert dialog.status.text().startswith("Enter the WebDAV URL")
