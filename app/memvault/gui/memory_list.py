@@ -79,19 +79,21 @@ class MemoryLineDelegate(QStyledItemDelegate):
         rect = option.rect.adjusted(12, 8, -12, -8)
         line = option.fontMetrics.height()
         painter.save()
-        first = QRect(rect.left(), rect.top(), rect.width(), line)
+        # Each line's box reaches a few pixels below its font's height: an underscore sits at the very bottom of
+        # it, and clipped there "entity_reference" read "entity reference".
+        first = QRect(rect.left(), rect.top(), rect.width(), line + 3)
         font = painter.font()
         font.setWeight(font.Weight.DemiBold)
         painter.setFont(font)
         painter.setPen(option.palette.color(QPalette.Text))
-        painter.drawText(first, Qt.AlignLeft | Qt.AlignVCenter, title_line(text, font, rect.width()))
+        painter.drawText(first, Qt.AlignLeft | Qt.AlignTop, title_line(text, font, rect.width()))
         font.setWeight(font.Weight.Normal)
         painter.setFont(font)
         muted = option.palette.color(QPalette.PlaceholderText)
         painter.setPen(muted)
-        second = QRect(rect.left(), rect.top() + line + 2, rect.width(), line)
+        second = QRect(rect.left(), rect.top() + line + 2, rect.width(), line + 3)
         detail = secondary_line(memory, self._model.columnCount() > 7)
-        painter.drawText(second, Qt.AlignLeft | Qt.AlignVCenter,
+        painter.drawText(second, Qt.AlignLeft | Qt.AlignTop,
                          option.fontMetrics.elidedText(detail, Qt.ElideRight, rect.width()))
         painter.restore()
 
