@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
         for page, title, glyph in entries:
             self.pages.addTab(page, icon(glyph), title)
         self.rail = NavRail(self.pages, [(title, glyph) for _page, title, glyph in entries])
+        # Clicked, a page takes the keyboard (Search its query): typing after a click went to the rail.
+        self.rail.page_clicked.connect(lambda _row: self.focus_current_page())
         self.search.open_requested.connect(self._on_search_open_requested)
         self.entities.open_requested.connect(self._on_search_open_requested)
         self.browser.detail.entity_clicked.connect(self._on_detail_entity_clicked)

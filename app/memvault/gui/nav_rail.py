@@ -16,9 +16,12 @@ class NavRail(QListWidget):
 
     Signals:
         page_chosen(int): the user moved to another page in the rail.
+        page_clicked(int): the user clicked a page's row (the keyboard then goes to the page: arrows keep it
+            on the rail, to move on through the pages).
     """
 
     page_chosen = Signal(int)
+    page_clicked = Signal(int)
 
     def __init__(self, pages: QTabWidget, entries: list[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +44,7 @@ class NavRail(QListWidget):
         self.setFixedHeight(self.sizeHintForRow(0) * self.count() + 2 * self.frameWidth() + 16)
         self.setCurrentRow(pages.currentIndex())
         self.currentRowChanged.connect(self._on_current_row_changed)
+        self.itemClicked.connect(lambda item: self.page_clicked.emit(self.row(item)))
         pages.currentChanged.connect(self._on_pages_current_changed)
 
     def set_count(self, row: int, count: int | None) -> None:

@@ -53,6 +53,21 @@ def test_rail_and_pages_follow_each_other_by_keyboard(qtbot, desktop):
     assert not window.pages.tabBar().isVisible()
 
 
+def test_a_page_clicked_in_the_rail_takes_the_keyboard(qtbot, desktop):
+    """An outside QA pass: after a click on Search, typed words went to the rail, not into the query."""
+    window = desktop.window
+    window.show()
+    window.activateWindow()
+    rail = window.rail
+    rail.setFocus()
+    search_row = rail.visualItemRect(rail.item(window.pages.indexOf(window.search)))
+    qtbot.mouseClick(rail.viewport(), Qt.LeftButton, pos=search_row.center())
+    assert window.pages.currentWidget() is window.search
+    qtbot.waitUntil(lambda: window.search.query.hasFocus(), timeout=5_000)
+    qtbot.keyClicks(window.search.query, "paxos")
+    assert window.search.query.text() == "paxos"
+
+
 def test_quiet_list_and_filter_chips(qtbot, desktop):
     desktop.services.memories.create(MemoryCreate(content="Standup moved to 9:30\nsecond line", agent_id="cal",
                                                   tags=["team"]))
