@@ -48,9 +48,14 @@ def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
     return good_match.is_good_match(hit.score, mode)
 
 
+#: A run of this many characters without a place to break gets one (a zero-width space) every so many: a label
+#: wraps only at breaks, and a 300-character word ran off the row's edge, cut, with no "…".
+_UNBROKEN = re.compile(r"[^\s*]{40}")  # never between the two stars of a match mark
+
+
 def snippet_html(snippet: str) -> str:
-    """Escape a snippet and turn the search's ``**match**`` marks into bold."""
-    return _BOLD.sub(r"<b>\1</b>", html.escape(snippet))
+    """Escape a snippet and turn the search's ``**match**`` marks into bold; long unbroken runs may wrap."""
+    return _BOLD.sub(r"<b>\1</b>", html.escape(_UNBROKEN.sub(lambda m: m.group(0) + "\u200b", snippet)))
 
 
 class HitWidget(QWidget):

@@ -707,3 +707,20 @@ def test_view_buttons_have_icons(desktop):
     for button in (window.browser.new_button, window.browser.delete_button, window.browser.detail.save,
                    window.search.open_button, window.agents.copy_url):
         assert not button.icon().isNull(), button.text()
+
+
+def test_a_long_unbroken_snippet_wraps_inside_its_row(qtbot):
+    """An outside QA pass: a 300-character word ran off the result's edge, cut, with no "…"."""
+    from memvault.gui.search_view import HitWidget, snippet_html
+
+    word = "Supercalifragilistic_" + "A" * 300
+    assert snippet_html(f"**{word}** tail").startswith("<b>Supercalifragilistic_")
+    assert "\u200b" in snippet_html(word) and snippet_html("short words stay as they are") == \
+        "short words stay as they are"
+    widget = HitWidget(0.5, f"**{word}**", "default · observation")
+    qtbot.addWidget(widget)
+    widget.resize(400, 200)
+    widget.show()
+    label = widget.findChild(QLabel)
+    # The widest piece that cannot break is what the label needs at least: under the row's width now.
+    assert label.minimumSizeHint().width() < 400
