@@ -105,3 +105,35 @@ def test_the_rails_memories_count_is_the_scopes(qtbot, desktop):
     assert shown_for("default").split() == ["Memories", "1"]
     assert shown_for(sidebar.item(0).data(256)).split() == ["Memories", "3"]  # All namespaces
     assert shown_for(sidebar.item(sidebar.count() - 1).data(256)) == "Memories"  # the Trash, last: no count
+
+
+def test_focus_on_a_checked_box_is_drawn(qtbot, qapp):
+    """An outside QA pass: a checked box's focus ring had the accent's colour, which fills the box."""
+    from PySide6.QtWidgets import QCheckBox, QLineEdit, QVBoxLayout, QWidget
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    try:
+        window = QWidget()
+        qtbot.addWidget(window)
+        box, other = QCheckBox("Run the agent API while unlocked"), QLineEdit()
+        layout = QVBoxLayout(window)
+        layout.addWidget(box)
+        layout.addWidget(other)
+        window.show()
+        _activate(qtbot, window)
+        from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+        box.setChecked(True)
+        option = QStyleOptionButton()
+        box.initStyleOption(option)
+        indicator = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box)
+        box.setFocus(Qt.TabFocusReason)
+        qtbot.waitUntil(lambda: box.hasFocus(), timeout=5_000)
+        assert _has_colour(box.grab().toImage(), indicator, LIGHT["text"])  # the ring, in the text's colour
+        other.setFocus(Qt.TabFocusReason)
+        qtbot.waitUntil(lambda: not box.hasFocus(), timeout=5_000)
+        assert not _has_colour(box.grab().toImage(), indicator, LIGHT["text"])
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
