@@ -70,3 +70,17 @@ def timeline_buckets(per_day: dict[str, int], today: dt.date, max_bars: int = 16
         if key in out:
             out[key] += n
     return "month", out
+
+
+def whole_percents(values: tuple[float, ...] | list[float]) -> list[int]:
+    """Each value's share of their sum in whole percent, summing to exactly 100 (largest remainders round
+    up): rounded one by one, a pie's shares read 98% or 101% in all, and 12.5% read 12."""
+    total = sum(values)
+    if total <= 0:
+        return [0 for _ in values]
+    exact = [100 * v / total for v in values]
+    whole = [math.floor(e) for e in exact]
+    by_remainder = sorted(range(len(values)), key=lambda i: (whole[i] - exact[i], i))
+    for i in by_remainder[:100 - sum(whole)]:
+        whole[i] += 1
+    return whole

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from memvault.gui.chart_scale import nice_ticks
+from memvault.gui.chart_scale import nice_ticks, whole_percents
 from memvault.gui.theme import is_dark
 
 # Okabe–Ito: told apart with the common colour-vision deficiencies; the dark set is lighter for contrast.
@@ -61,8 +61,7 @@ class ChartData:
             return f"{self.title}: {self.empty_message}"
         if self.kind == PIE:
             values = self.series[0].values
-            total = sum(values) or 1
-            parts = [f"{c} {v:,.0f} ({v / total:.0%})" for c, v in zip(self.categories, values)]
+            parts = [f"{c} {v:,.0f} ({p}%)" for c, v, p in zip(self.categories, values, whole_percents(values))]
         else:
             parts = [f"{c}: " + ", ".join(f"{s.name} {s.values[i]:,.0f}" for s in self.series)
                      if len(self.series) > 1 else f"{c} {self.series[0].values[i]:,.0f}"
@@ -233,8 +232,9 @@ class ChartView(QWidget):
         # Shares on slices wide enough to hold them, in white or black, whichever reads on the colour.
         painter.setFont(self.font())
         metrics = QFontMetrics(self.font())
+        percents = whole_percents(values)
         for i, (start, sweep) in shown:
-            label = f"{abs(sweep) / 360:.0%}"
+            label = f"{percents[i]}%"
             mid = math.radians(start + sweep / 2)
             r = (outer + inner) / 2
             arc = abs(math.radians(sweep)) * r

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from memvault.domain.models import Stats, UsageDay
-from memvault.gui.chart_scale import timeline_buckets
+from memvault.gui.chart_scale import timeline_buckets, whole_percents
 from memvault.gui.chart_view import BARS, HORIZONTAL_BARS, PIE, ChartData, ChartView, Series, series_colors
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
@@ -61,9 +61,9 @@ def usage_chart(rows: list[UsageDay]) -> ChartData:
     return ChartData(title, BARS, tuple(d[5:] for d in days), tuple(series))
 
 
-def share(fraction: float) -> str:
-    """A percentage that never reads 0% for something that is there."""
-    return "<1%" if 0 < fraction < 0.005 else f"{fraction:.0%}"
+def share(value: float, percent: int) -> str:
+    """A share in whole percent (:func:`whole_percents`) that never reads 0% for something that is there."""
+    return "<1%" if value > 0 and percent == 0 else f"{percent}%"
 
 
 def legend_entries(chart: ChartData, colors: tuple[QColor, ...]) -> list[tuple[QColor, str]]:
@@ -72,9 +72,8 @@ def legend_entries(chart: ChartData, colors: tuple[QColor, ...]) -> list[tuple[Q
         return []
     if chart.kind == PIE:
         values = chart.series[0].values
-        total = sum(values) or 1
-        return [(colors[i % len(colors)], f"{name} · {int(v):,} ({share(v / total)})")
-                for i, (name, v) in enumerate(zip(chart.categories, values))]
+        return [(colors[i % len(colors)], f"{name} · {int(v):,} ({share(v, p)})")
+                for i, (name, v, p) in enumerate(zip(chart.categories, values, whole_percents(values)))]
     return [(colors[j % len(colors)], s.name) for j, s in enumerate(chart.series)]
 
 
