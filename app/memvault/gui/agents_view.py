@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import ApiKey
 from memvault.gui.icons import icon
+from memvault.gui.preferences import IDLE_LOCK_AGENTS, USER_SETTINGS
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import problem_label, show_problem
 from memvault.service import keychain, mcp_config
@@ -53,9 +54,6 @@ CLIENT_TITLES = {"claude-desktop": "Claude Desktop", "claude-code": "Claude Code
                  "vscode": "VS Code"}
 #: The snippet a client without a button gets (the common ``mcpServers`` JSON).
 GENERIC = "generic"
-#: ``idle_lock_agents`` choices, as the Agents page and Settings word them.
-IDLE_LOCK_AGENTS = {"answer_locked": "Lock after the idle time; agents are told to unlock Memvault (423 Locked)",
-                    "stay_unlocked": "Agents' requests count as activity: stay unlocked while they work"}
 HTTP_TITLE = "Over HTTP"
 
 
@@ -250,7 +248,7 @@ class AgentsView(QWidget):
             self.connect_buttons[client] = button
         connect_row.setColumnStretch(5, 1)
         self.idle_lock_agents = QComboBox()
-        self.idle_lock_agents.setAccessibleName("When Memvault is idle, agents")
+        self.idle_lock_agents.setAccessibleName(USER_SETTINGS["idle_lock_agents"])
         for value, label in IDLE_LOCK_AGENTS.items():
             self.idle_lock_agents.addItem(label, value)
         self.idle_lock_agents.activated.connect(
@@ -272,7 +270,7 @@ class AgentsView(QWidget):
         layout.addWidget(self.keys, 1)
         layout.addLayout(key_buttons)
         idle = QHBoxLayout()
-        idle.addWidget(QLabel("When Memvault is idle"))
+        idle.addWidget(QLabel(USER_SETTINGS["idle_lock_agents"]))
         idle.addWidget(self.idle_lock_agents, 1)
         layout.addLayout(idle)
         layout.addWidget(QLabel("<b>Connect an MCP client</b> (it gets a key of its own; the vault passphrase "

@@ -49,8 +49,10 @@ USER_SETTINGS = {
     "extraction_llm_model": "Fact extraction model",
     "extraction_llm_timeout_seconds": "Extraction timeout (s)",
 }
-CHOICES = {"idle_lock_agents": {"answer_locked": "Lock anyway; agents are told to unlock Memvault",
-                                "stay_unlocked": "Their requests keep Memvault unlocked"}}
+#: ``idle_lock_agents`` choices, worded once for Settings and the Agents page (they said it two ways).
+IDLE_LOCK_AGENTS = {"answer_locked": "Lock after the idle time; agents are told to unlock Memvault (423 Locked)",
+                    "stay_unlocked": "Agents' requests count as activity: stay unlocked while they work"}
+CHOICES = {"idle_lock_agents": IDLE_LOCK_AGENTS}
 _GROUP = "settings/"
 
 

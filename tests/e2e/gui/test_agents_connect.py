@@ -80,6 +80,15 @@ def test_idle_lock_setting_is_on_the_agents_page(qtbot, desktop):
         combo.setCurrentIndex(combo.findData("stay_unlocked"))
         combo.activated.emit(combo.currentIndex())
     assert changed.args == ["idle_lock_agents", "stay_unlocked"]
+    # The same words as in Settings (they said the same thing two ways).
+    from memvault.gui.preferences import SettingsDialog
+
+    dialog = SettingsDialog(desktop.settings, environ={})
+    qtbot.addWidget(dialog)
+    settings_combo = dialog.editors["idle_lock_agents"]
+    assert [settings_combo.itemText(i) for i in range(settings_combo.count())] == \
+        [combo.itemText(i) for i in range(combo.count())]
+    assert combo.accessibleName() == "While agents work"
 
 
 def test_revoke_and_copy_url_are_on_only_when_they_can_work(qtbot, desktop):
