@@ -389,6 +389,10 @@ class DetailPane(QWidget):
             item.setData(VERSION, e.version)
             item.setToolTip(e.content)
             self.history.addItem(item)
+        # No taller than its versions need: the room left goes to the note (a long note had ~150 px at any window
+        # size while one version sat in a list three times its height).
+        rows = sum(self.history.sizeHintForRow(i) + 2 * self.history.spacing() for i in range(self.history.count()))
+        self.history.setMaximumHeight(max(self.history.minimumHeight(), rows + 2 * self.history.frameWidth()))
         self._update_restore()
 
     def _fit_history(self) -> None:

@@ -137,3 +137,30 @@ def test_focus_on_a_checked_box_is_drawn(qtbot, qapp):
     finally:
         qapp.setStyleSheet(sheet)
         qapp.setPalette(palette)
+
+
+def test_the_notes_scroll_bar_is_drawn_on_the_pane_and_the_history_leaves_it_room(qtbot, qapp, desktop):
+    """An outside QA pass: a long note's scroll bar had a solid black groove, and the note kept ~150 px at any
+    window size while one version sat in a history list three times its height."""
+    from memvault.domain.models import MemoryCreate
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    try:
+        text = " ".join(f"Sentence {i} of a long research note about consensus protocols." for i in range(60))
+        desktop.services.memories.create(MemoryCreate(content=text))
+        browser = desktop.window.browser
+        browser.refresh()
+        qtbot.waitUntil(lambda: browser.model.rowCount() == 1, timeout=10_000)
+        browser.table.selectRow(0)
+        detail = browser.detail
+        qtbot.waitUntil(lambda: detail.history.count() == 1, timeout=10_000)
+        bar = detail.content.verticalScrollBar()
+        qtbot.waitUntil(lambda: bar.isVisible(), timeout=5_000)
+        image = bar.grab().toImage()
+        black = QColor("#000000").rgb()
+        assert not any(image.pixel(x, y) == black for y in range(image.height()) for x in range(image.width()))
+        assert detail.history.maximumHeight() < 2 * detail.history.minimumHeight()
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setPalette(palette)
