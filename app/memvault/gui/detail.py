@@ -41,6 +41,8 @@ from memvault.gui.wording import sentence
 HISTORY_PREVIEW_CHARS = 200
 #: Versions the history list shows before it scrolls.
 HISTORY_ROWS = 3
+#: Qt's QWIDGETSIZE_MAX: no maximum height.
+_UNBOUNDED = 16_777_215
 VERSION = int(Qt.ItemDataRole.UserRole.value)
 #: The line an empty pane shows; in the trash no new memory can be written (Ctrl+N is off there).
 PICK = "Select a memory to read and edit it here, or press Ctrl+N to write a new one."
@@ -389,10 +391,10 @@ class DetailPane(QWidget):
             item.setData(VERSION, e.version)
             item.setToolTip(e.content)
             self.history.addItem(item)
-        # No taller than its versions need: the room left goes to the note (a long note had ~150 px at any window
-        # size while one version sat in a list three times its height).
-        rows = sum(self.history.sizeHintForRow(i) + 2 * self.history.spacing() for i in range(self.history.count()))
-        self.history.setMaximumHeight(max(self.history.minimumHeight(), rows + 2 * self.history.frameWidth()))
+        # One version needs no more than the list's least height: the room left goes to the note (a long note had
+        # ~150 px at any window size while its one version sat in a list three times its height). Several share
+        # the room as before (three wrapped versions in view at 1366x768).
+        self.history.setMaximumHeight(self.history.minimumHeight() if self.history.count() == 1 else _UNBOUNDED)
         self._update_restore()
 
     def _fit_history(self) -> None:
