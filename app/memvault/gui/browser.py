@@ -137,7 +137,13 @@ class BrowserView(QWidget):
         self.undo_shortcut = QShortcut(QKeySequence.Undo, self, activated=self.undo_delete,
                                        context=Qt.WidgetWithChildrenShortcut)
         actions = QHBoxLayout()
+        # A notice takes the count's place in the buttons' row: below the whole pane, its coming and going moved
+        # New, Delete and Restore up and down under the pointer (a click on Restore missed).
+        actions.addWidget(self.notice, 1)
         actions.addWidget(self.count, 1)
+        self.notice.setMaximumHeight(self.new_button.sizeHint().height())
+        self.notice.shown.connect(self.count.hide)
+        self.notice.dismissed.connect(self.count.show)
         for b in (self.new_button, self.delete_button, self.restore_button, self.purge_button):
             actions.addWidget(b)
         left = QWidget()
@@ -165,7 +171,6 @@ class BrowserView(QWidget):
         splitter.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
-        layout.addWidget(self.notice)
         self._update_buttons()
 
     # -- filters and scope --------------------------------------------------------

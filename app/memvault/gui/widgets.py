@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -204,21 +205,29 @@ class NewMemoryDialog(QDialog):
 
 
 class NoticeBar(QFrame):
-    """A transient bar inside a view: a message and, optionally, one action such as Undo.
+    """A transient bar inside a view: a message (cut with "…" to the room it has) and, optionally, one action
+    such as Undo.
 
     Signals:
         action_triggered(): the user pressed the bar's action button.
+        shown(): a notice came up.
+        dismissed(): the notice went (timed out, closed, or its action pressed).
     """
 
     action_triggered = Signal()
+    shown = Signal()
+    dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFrameShape(QFrame.StyledPanel)
+        self.setObjectName("notice")  # the style sheet's tinted, borderless bar
         self.setAccessibleName("Notice")
         self.message = QLabel()
         self.message.setAccessibleName("Notice message")
         self.message.setTextFormat(Qt.PlainText)
+        # It shares a row with buttons: it takes the room they leave, and its text is cut to it (resizeEvent).
+        self.message.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self._text = ""
         self.action = QPushButton()
         self.action.setAccessibleName("Notice action")
         self.action.clicked.connect(self._on_action_clicked)
@@ -228,7 +237,7 @@ class NoticeBar(QFrame):
         close.setToolTip("Dismiss")
         close.clicked.connect(self.dismiss)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 2, 2, 2)
+        layout.setContentsMargins(8, 0, 0, 0)  # as tall as the buttons beside it, no taller
         layout.addWidget(self.message, 1)
         layout.addWidget(self.action)
         layout.addWidget(close)
@@ -237,19 +246,36 @@ class NoticeBar(QFrame):
         self.hide()
 
     def show_notice(self, text: str, action: str | None = None, timeout_ms: int = 8000) -> None:
-        self.message.setText(text)
+        self._text = text
+        self.message.setToolTip(text)
         self.action.setText(action or "")
         self.action.setIcon(icon("undo") if action == "Undo" else QIcon())
         self.action.setVisible(action is not None)
         self.show()
+        self._fit_message()
         self._timer.start(timeout_ms)
+        self.shown.emit()
+
+    def message_text(self) -> str:
+        """The whole message (the label may show it cut)."""
+        return self._text
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        self.message.setText(self.message.fontMetrics().elidedText(self._text, Qt.ElideRight,
+                                                                   max(self.message.width(), 40)))
 
     def has_action(self) -> bool:
         return self.isVisible() and self.action.isVisible()
 
     def dismiss(self) -> None:
         self._timer.stop()
-        self.hide()
+        if self.isVisible():
+            self.hide()
+            self.dismissed.emit()
 
     def _on_action_clicked(self) -> None:
         self.dismiss()

@@ -147,7 +147,7 @@ def test_a_lock_saves_the_text_of_a_memory_whose_metadata_is_not_json_and_says_t
     assert saved.metadata == {"src": "app"} and saved.version == first.version + 1
     browser = desktop.window.browser
     qtbot.waitUntil(lambda: browser.notice.isVisible(), timeout=10_000)
-    text = browser.notice.message.text()
+    text = browser.notice.message_text()
     assert "metadata" in text and "not saved" in text and "text" in text
     assert browser.notice.action.isVisible() and browser.notice.action.text() == "Show"
     qtbot.mouseClick(browser.notice.action, Qt.LeftButton)
@@ -176,6 +176,6 @@ def test_closing_the_window_saves_the_text_and_the_next_unlock_says_the_metadata
         assert saved.content == first.content + " (confirmed)" and saved.metadata == {"src": "app"}
         notice = again.window.browser.notice
         qtbot.waitUntil(lambda: notice.isVisible(), timeout=10_000)
-        assert "metadata" in notice.message.text() and "not saved" in notice.message.text()
+        assert "metadata" in notice.message_text() and "not saved" in notice.message_text()
     finally:
         stop_desktop(qtbot, again)

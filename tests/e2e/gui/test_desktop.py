@@ -367,8 +367,8 @@ def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeyp
     qtbot.mouseClick(dialog.findChild(QPushButton), Qt.LeftButton)
     assert dialog.wasCanceled()
     pressed.set()
-    qtbot.waitUntil(lambda: "for good" in browser.notice.message.text(), timeout=20_000)
-    assert "Deleted 2 memories for good" in browser.notice.message.text()
+    qtbot.waitUntil(lambda: "for good" in browser.notice.message_text(), timeout=20_000)
+    assert "Deleted 2 memories for good" in browser.notice.message_text()
     _wait_total(qtbot, desktop, 8)
     assert services.stats.stats().deleted == 8
     left = _leftovers(services, rowids)
