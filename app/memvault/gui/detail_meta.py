@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFrame,
@@ -176,6 +176,11 @@ class MetadataBlock(QFrame):
         layout.addLayout(self.facts)
         layout.addLayout(toggle_row)
         layout.addWidget(self.metadata)
+        self._memory: Memory | None = None
+        # "3 min ago" goes on counting, as the list's second lines do (it said "1 min ago" beside their "2").
+        self.clock = QTimer(self, interval=30_000)
+        self.clock.timeout.connect(lambda: self.show_memory(self._memory) if self._memory is not None else None)
+        self.clock.start()
         self.show_memory(None)
 
     def editors(self) -> tuple[QWidget, ...]:
@@ -183,6 +188,7 @@ class MetadataBlock(QFrame):
 
     def show_memory(self, memory: Memory | None, now: float | None = None) -> None:
         """Fill the read-only facts (the editors are filled by the pane, which tracks their edits)."""
+        self._memory = memory
         self._shown = facts_of(memory, now) if memory is not None else []
         for name, text in self._shown:
             self.values[name].setText(text)

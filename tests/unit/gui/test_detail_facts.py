@@ -51,3 +51,21 @@ def test_a_memory_that_will_be_forgotten_says_when_and_its_project_shows():
     assert dict(facts_of(_memory(expires_at=NOW - 1), NOW))["Expires"].endswith(" · expired")
     assert [label for label, _ in facts_of(_memory(project="atlas", expires_at=NOW + 60), NOW)] == [
         "Namespace", "Project", "Created", "Expires"]
+
+
+def test_how_long_ago_goes_on_counting_while_a_memory_is_on_show(qtbot, monkeypatch):
+    """An outside QA pass: the pane said "1 min ago" beside the list's "2 min ago" (it was written once)."""
+    import time
+
+    from memvault.gui import memory_list
+    from memvault.gui.detail_meta import MetadataBlock
+
+    block = MetadataBlock()
+    qtbot.addWidget(block)
+    now = time.time()
+    block.show_memory(_memory(created_at=now - 60, updated_at=now - 60))
+    assert block.values["Created"].text().endswith("1 min ago")
+    monkeypatch.setattr(memory_list.time, "time", lambda: now + 240)
+    assert block.clock.isActive()
+    block.clock.timeout.emit()
+    assert block.values["Created"].text().endswith("5 min ago")
