@@ -96,8 +96,8 @@ class DesktopApp(QObject):
         self._told_about_tray = False
         self.folder_watch: FolderSyncWatch | None = None
         self._ever_unlocked = False
-        #: "Quit Memvault?" after a dismissed prompt with no tray (see :func:`quit_question`).
-        self.quit_question: QMessageBox | None = None
+        self._quitting = False
+        self.quit_question: QMessageBox | None = None  # "Quit Memvault?" (a prompt dismissed with no tray)
         #: The memory whose edit the last lock stored (the notice after unlock offers to show it).
         self._kept_memory: str | None = None
         self.quick_capture = QuickCapture(self.runner)
@@ -195,14 +195,13 @@ class DesktopApp(QObject):
         self.runner.run(create, self._on_services_ready, self._on_unlock_failed)
 
     def _on_dialog_rejected(self) -> None:
-        if self.services is not None:
+        if self.services is not None or self._quitting:
             return
         if self.tray is not None and self._ever_unlocked:
             # Dismissing the prompt after a lock keeps the app locked in the tray; Open asks again.
             return
         if self._ever_unlocked:
-            # No tray to stay in: dismissing the prompt after a lock (Ctrl+L, an idle lock) quit at once, and
-            # the agent API with it. Asked first; Escape stays.
+            # No tray to stay in: dismissed after a lock, the prompt quit the app and its agent API. Asked first.
             self.quit_question = quit_question(self._on_quit_question_finished)
             return
         self.quit()
@@ -400,6 +399,7 @@ class DesktopApp(QObject):
             self._ask_passphrase(show=prompt_on_screen)
 
     def quit(self) -> None:
+        self._quitting = True  # the prompt closed on the way out is no "dismissed": nothing is asked then
         if self.services is not None:
             self.lock(then=self.quit)
             return

@@ -85,6 +85,19 @@ def test_dismissing_the_prompt_after_a_lock_without_a_tray_asks_before_quitting(
     qtbot.waitUntil(lambda: quits == [True], timeout=5_000)
 
 
+def test_quitting_while_the_prompt_is_up_asks_nothing(qtbot, desktop, monkeypatch):
+    """Quit (the menu, SIGTERM, the screenshot script) closes the prompt on its way out: that is no dismissal to
+    ask about (the first version of the question above held the app open)."""
+    desktop.tray = None
+    with qtbot.waitSignal(desktop.locked, timeout=30_000):
+        desktop.lock()
+    qtbot.waitUntil(lambda: isinstance(desktop.dialog, UnlockDialog), timeout=10_000)
+    monkeypatch.setattr(desktop.qapp, "quit", lambda: None)  # the test's application goes on
+    desktop.quit()
+    desktop.dialog.reject()
+    assert desktop.quit_question is None
+
+
 def test_create_dialog_checks_strength_and_confirmation(qtbot, tmp_path):
     dialog = CreateVaultDialog(str(tmp_path), keychain_available=False)
     qtbot.addWidget(dialog)
