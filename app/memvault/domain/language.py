@@ -67,9 +67,6 @@ _CONTENT_FORMS = frozenset(
     "trabajo vivo ayer hoy mañana hola wohne arbeite heiße heißt gestern heute morgen hallo mag habite travaille "
     "hier demain aujourd moro trabalho ontem hoje abito lavoro ieri oggi domani woon werk gisteren bor jobbar igår "
     "mieszkam pracuję wczoraj tinggal bekerja kemarin".split())
-#: Each language's function words as search terms see them (lower-cased and case-folded): a German question
-#: shares "der", "ist" and "meiner" with most German memories, and counted as words those made unrelated
-#: memories look like answers.
 #: Inflected and question forms of the same function words, which the lists above (made to name a language) leave
 #: out: possessives, articles and demonstratives by case and gender, and the question words.
 _INFLECTED = {
@@ -82,10 +79,12 @@ _INFLECTED = {
     "pt": "qual quais quem quanto quanta meus minhas seu sua seus suas teu tua",
     "it": "quale quali chi cosa quanto quanta miei mie tuo tua suo sua nostro nostra",
 }
+#: Each language's function words as search terms see them (lower-cased and case-folded): a German question
+#: shares "der", "ist" and "meiner" with most German memories, and counted as words those made unrelated
+#: memories look like answers.
 _FUNCTION_WORDS = {code: frozenset(w for word in (words - _CONTENT_FORMS) | frozenset(_INFLECTED.get(code, "").split())
                               for w in (word.lower(), word.casefold()))
                    for code, words in FOREIGN_STOPWORDS.items()}
-#: Letters by script for the language guess of non-Latin text: (first, last, language).
 #: The languages :func:`guess_language` names, in English, for messages to people.
 LANGUAGE_NAMES = {
     "en": "English", "de": "German", "es": "Spanish", "fr": "French", "id": "Indonesian", "it": "Italian",
@@ -93,6 +92,7 @@ LANGUAGE_NAMES = {
     "he": "Hebrew", "ar": "Arabic", "hi": "Hindi", "bn": "Bengali", "ta": "Tamil", "th": "Thai", "ko": "Korean",
     "zh": "Chinese", "ja": "Japanese",
 }
+#: Letters by script for the language guess of non-Latin text: (first, last, language).
 _SCRIPT_LANGUAGE: tuple[tuple[int, int, str], ...] = (
     (0x0400, 0x04FF, "ru"), (0x0370, 0x03FF, "el"), (0x0590, 0x05FF, "he"), (0x0600, 0x06FF, "ar"),
     (0x0750, 0x077F, "ar"), (0x0900, 0x097F, "hi"), (0x0980, 0x09FF, "bn"), (0x0B80, 0x0BFF, "ta"),
