@@ -116,6 +116,12 @@ def test_write_only_key_on_memoryrelay_learns_no_duplicates_id_agent_or_times(ap
         assert original["id"] not in batch.text
         made = wo.post(base, json={"content": "a blind relay note", "agent_id": "blind"})
         assert made.status_code == 201 and made.json()["id"] and made.json()["is_duplicate"] is False
+        # The asynchronous create likewise.
+        queued = wo.post("/compat/memoryrelay/v2/memories", json={"content": secret_text, "agent_id": "blind",
+                                                                 "deduplicate": True})
+        assert queued.status_code == 202 and queued.json()["id"] == "" and original["id"] not in queued.text
+        fresh = wo.post("/compat/memoryrelay/v2/memories", json={"content": "another blind note", "agent_id": "b"})
+        assert fresh.json()["id"] and fresh.json()["status"] in ("pending", "ready")
 
 
 def test_write_only_key_on_memsync_learns_no_superseded_ids(api):

@@ -281,6 +281,9 @@ def create_async(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
     if result.created:
         services.usage.record(key.id, memories_created=1)
     m = result.memory
+    if not result.created and not key.allows(Scope.READ):
+        # Another memory's id (a duplicate) is not a write-only key's to learn, as on the routes above.
+        return {"id": "", "status": receipts.ALREADY_STORED, "job_id": None, "estimated_completion_seconds": 0}
     status = "ready" if m.embedding_status is EmbeddingStatus.READY else "pending"
     # No job id (the embedding queue is the vault's own) and no estimate: poll the status.
     return {"id": m.id, "status": status, "job_id": None,
