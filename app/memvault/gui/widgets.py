@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
@@ -105,9 +105,12 @@ class MemoryForm(QWidget):
     def set_namespaces(self, namespaces: list[str], current: str | None = None) -> None:
         """Offer ``namespaces``; keep what is typed (or ``current``) as the choice."""
         keep = current or self.namespace.currentText() or "default"
-        self.namespace.clear()
-        self.namespace.addItems(namespaces or ["default"])
-        self.namespace.setCurrentText(keep)
+        # No edit: the choice reads as before once the list is filled (its signals would say it changed on the
+        # way, and a New memory dialog took that for an edit and dropped the refusal it was showing).
+        with QSignalBlocker(self.namespace):
+            self.namespace.clear()
+            self.namespace.addItems(namespaces or ["default"])
+            self.namespace.setCurrentText(keep)
 
     def memory_create(self) -> MemoryCreate | None:
         """The memory the form describes, or ``None`` while the text is empty."""

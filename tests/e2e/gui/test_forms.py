@@ -59,3 +59,16 @@ def test_a_new_memory_problem_goes_once_the_memory_is_edited(qtbot):
     assert dialog.problem.isVisibleTo(dialog)
     dialog.form.namespace.setCurrentText("home")
     assert not dialog.problem.isVisibleTo(dialog)
+
+
+def test_a_refusal_stays_when_the_namespaces_are_loaded_after_it(qtbot):
+    """The namespaces arrive from the vault in the background: filled in after a refusal they re-set the same
+    choice, which read as an edit and took the refusal away."""
+    _capture, dialog = _both_forms(qtbot)
+    dialog.show()
+    dialog.form.text.setPlainText("Ship the beta on Friday")
+    dialog.form.namespace.setCurrentText("my project!")
+    dialog.refuse("the namespace 'my project!' has a space")
+    dialog.form.set_namespaces(["work", "home"])
+    assert dialog.form.namespace.currentText() == "my project!"
+    assert dialog.problem.isVisibleTo(dialog)
