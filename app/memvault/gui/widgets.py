@@ -207,6 +207,32 @@ class NewMemoryDialog(QDialog):
         super().keyPressEvent(event)
 
 
+class _ElidedLabel(QLabel):
+    """One line of plain text cut with "…" to the label's own width, again whenever that changes (the whole text
+    in its tooltip)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTextFormat(Qt.PlainText)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # takes the room it is given, no more
+        self._full = ""
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(self.width(), 40)))
+
+
 class NoticeBar(QFrame):
     """A transient bar inside a view: a message (cut with "…" to the room it has) and, optionally, one action
     such as Undo.
@@ -225,12 +251,9 @@ class NoticeBar(QFrame):
         super().__init__(parent)
         self.setObjectName("notice")  # the style sheet's tinted, borderless bar
         self.setAccessibleName("Notice")
-        self.message = QLabel()
+        # It shares a row with buttons: it takes the room they leave, and its text is cut to it.
+        self.message = _ElidedLabel()
         self.message.setAccessibleName("Notice message")
-        self.message.setTextFormat(Qt.PlainText)
-        # It shares a row with buttons: it takes the room they leave, and its text is cut to it (resizeEvent).
-        self.message.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self._text = ""
         self.action = QPushButton()
         self.action.setAccessibleName("Notice action")
         self.action.clicked.connect(self._on_action_clicked)
@@ -249,27 +272,17 @@ class NoticeBar(QFrame):
         self.hide()
 
     def show_notice(self, text: str, action: str | None = None, timeout_ms: int = 8000) -> None:
-        self._text = text
-        self.message.setToolTip(text)
+        self.message.set_full_text(text)
         self.action.setText(action or "")
         self.action.setIcon(icon("undo") if action == "Undo" else QIcon())
         self.action.setVisible(action is not None)
         self.show()
-        self._fit_message()
         self._timer.start(timeout_ms)
         self.shown.emit()
 
     def message_text(self) -> str:
         """The whole message (the label may show it cut)."""
-        return self._text
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._fit_message()
-
-    def _fit_message(self) -> None:
-        self.message.setText(self.message.fontMetrics().elidedText(self._text, Qt.ElideRight,
-                                                                   max(self.message.width(), 40)))
+        return self.message.full_text()
 
     def has_action(self) -> bool:
         return self.isVisible() and self.action.isVisible()
