@@ -105,6 +105,12 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+#: FastAPI (0.165 and later) traces requests, counts them and logs their failures "including the original input
+#: values" to whatever OpenTelemetry provider the process has, and exports to an endpoint named by the environment
+#: when FASTAPI_OTEL_AUTO_CONFIGURE is set. Memvault promises no telemetry, whatever a user's shell exports.
+NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False, "auto_configure": False}
+
+
 def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NAMES) -> FastAPI:
     """The whole HTTP surface over ``services``."""
     mcp_endpoint = LazyMcp(services)
@@ -119,7 +125,7 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     # like every route they sit behind the Host check. validatorUrl: no badge fetched from outside.
     app = FastAPIOffline(title="Memvault", version=__version__, lifespan=lifespan,
                          description="Local, encrypted, on-device memory for AI agents.",
-                         swagger_ui_parameters={"validatorUrl": None})
+                         swagger_ui_parameters={"validatorUrl": None}, telemetry=NO_TELEMETRY)
     app.state.services = services
     errors.install(app)
     # (router, prefix, in the OpenAPI document); the MemoryRelay profile's own routes first, then the native

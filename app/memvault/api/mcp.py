@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import anyio
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -150,6 +151,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     # the root logger to INFO and let libraries log request URLs.
     server = MCPServer("memvault", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
     _withhold_caller_text()
+    # The SDK wraps every message in an OpenTelemetry span (tool names, and an error's message as its status)
+    # for whatever provider the process has: no telemetry, as for the REST routes (api/app.py).
+    server.middleware[:] = [m for m in server.middleware if not isinstance(m, OpenTelemetryMiddleware)]
 
     async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any], *, long: bool = False) -> Any:
         if services is None:
