@@ -207,7 +207,7 @@ class ConversationReport:
 
     def as_text(self) -> str:
         total = sum(self.questions.values())
-        halves = ", ".join(f"{h} {n}" for h, n in self.questions.items())
+        halves = ", ".join(f"{h} {n}" for h, n in self.questions.items() if n)
         lines = [(f"{self.dataset}: {self.conversations} conversations, {self.turns} turns, {total} questions "
                   f"({halves}); ingested and embedded in {self.ingest_seconds:.0f} s"),
                  f"{'half':8} {'mode':9} {'kind':12} {'n':>4} {'R@5':>6} {'R@10':>6} {'nDCG@10':>8}"]
@@ -245,13 +245,17 @@ def _aggregate(rows: list[dict], modes: list[SearchMode]) -> dict[str, dict[str,
 
 def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchMode] | None = None,
                       progress: Callable[[str], None] | None = None, sessions: bool = True,
-                      model: str | None = None) -> ConversationReport:
+                      model: str | None = None, half: str | None = None) -> ConversationReport:
     """Store ``path``'s conversations in a temporary vault and score each search mode on its questions
-    (``sessions=False``: turns stored without session ids; ``model``: the bundled embedding model)."""
+    (``sessions=False``: turns stored without session ids; ``model``: the bundled embedding model; ``half``: score
+    only that half's questions, over the same vault, so tuning never prints a held-out figure)."""
     from memvault.service.container import create_vault, load_embedder
 
     say = progress or (lambda _msg: None)
     conversations = load_conversations(path)
+    scored = [c for c in conversations if half is None or c.split == half]
+    if not any(c.questions for c in scored):
+        raise InvalidInput(f"{path} holds no questions in the half {half!r}")
     modes = list(modes or SearchMode)
     with tempfile.TemporaryDirectory(prefix="memvault-eval-") as tmp:
         cfg = settings.with_overrides(home=str(Path(tmp) / "vault"), kdf_memory_kib=8192, kdf_iterations=1)
@@ -263,11 +267,11 @@ def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchM
             ingest(services, conversations, sessions=sessions)
             report = ConversationReport(
                 path.name + ("" if sessions else " (no session ids)"), len(conversations), turns,
-                {h: sum(len(c.questions) for c in conversations if c.split == h) for h in HALVES},
+                {h: sum(len(c.questions) for c in scored if c.split == h) for h in HALVES},
                 time.perf_counter() - started)
             for mode in modes:
                 times = []
-                for conversation in conversations:
+                for conversation in scored:
                     for question in conversation.questions:
                         ranked, ms, best = rank(services, conversation, question, mode)
                         times.append(ms)

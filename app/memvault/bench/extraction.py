@@ -271,12 +271,16 @@ def _score(c: Labelled, facts: list[Fact], embed: Callable[[list[str]], np.ndarr
             "extra": [f.text for j, f in enumerate(facts) if j not in matched_x]}
 
 
-def run_extraction_eval(path: Path, progress: Callable[[str], None] | None = None) -> ExtractionReport:
-    """Load the set, the pinned pipeline and the vault's embedding model, and score."""
+def run_extraction_eval(path: Path, progress: Callable[[str], None] | None = None,
+                        half: str | None = None) -> ExtractionReport:
+    """Load the set, the pinned pipeline and the vault's embedding model, and score (only ``half``'s
+    conversations when given: tuning never prints a held-out figure)."""
     from memvault.config import Settings
     from memvault.extraction.nlp import NlpPipeline
     from memvault.service.container import load_embedder
 
-    items = load_set(path)
+    items = [item for item in load_set(path) if half is None or item.split == half]
+    if not items:
+        raise InvalidInput(f"{path} holds no conversations in the half {half!r}")
     embedder = load_embedder(Settings())
     return evaluate(items, FactExtractor(NlpPipeline()), lambda texts: embedder.embed_texts(texts), progress)

@@ -117,11 +117,13 @@ def _one_model(args: argparse.Namespace) -> str | None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.half is not None and not (args.extraction or args.conversations):
+        raise InvalidInput("--half goes with --conversations or --extraction (the sets split in halves)")
     with progress_for(args) as progress:
         if args.extraction:
             from memvault.bench.extraction import run_extraction_eval
 
-            report = run_extraction_eval(Path(args.extraction), progress=progress.stage)
+            report = run_extraction_eval(Path(args.extraction), progress=progress.stage, half=args.half)
         elif args.multilingual:
             from memvault.bench.multilingual import run_multilingual
 
@@ -138,7 +140,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
             # Per-question rows are for --json readers; the text shows the aggregates.
             report = run_conversations(settings_for(args), Path(args.conversations), progress=progress.stage,
-                                       sessions=not args.no_sessions, model=_one_model(args))
+                                       sessions=not args.no_sessions, model=_one_model(args), half=args.half)
         else:
             from memvault.bench.beir import run_beir
 
@@ -203,6 +205,9 @@ def register(command: Command) -> None:
     p.add_argument("--model", metavar="NAME", action="append",
                    help="the bundled embedding model the evaluation's vault uses (default: the English one); with "
                         "--multilingual repeatable, and every bundled model when not given")
+    p.add_argument("--half", metavar="NAME",
+                   help="with --conversations or --extraction: score only this half of the set (tune, heldout); "
+                        "tuning work reads --half tune, so no held-out figure is printed by the way")
     p.add_argument("--no-sessions", action="store_true",
                    help="with --conversations: store the turns without session ids")
     p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")

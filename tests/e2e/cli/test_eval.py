@@ -1,5 +1,7 @@
 """``memvault eval``: which data set it reads, and its errors (one line, right exit code)."""
 
+import json
+
 import pytest
 
 from memvault.cli import main
@@ -28,3 +30,41 @@ def test_eval_needs_exactly_one_readable_data_set(capsys, tmp_path, monkeypatch,
     monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
     code, _, err = run(capsys, *argv)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["eval", "--beir", "x", "--half", "tune"], "--half goes with --conversations or --extraction"),
+    (["eval", "--multilingual", "x", "--half", "tune"], "--half goes with --conversations or --extraction"),
+])
+def test_half_is_refused_with_a_set_that_has_none(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def _two_halves(tmp_path):
+    """An extraction set of one tuning and one held-out conversation."""
+    def chat(cid, split, said, expected):
+        return {"id": cid, "split": split, "time": "2026-05-12T09:30:00+00:00",
+                "messages": [{"role": "user", "content": said}], "expected": [expected]}
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps({"conversations": [
+        chat("c1", "tune", "I live in Porto.", {"fact": "The user lives in Porto", "kind": "semantic",
+                                               "categories": ["location"]}),
+        chat("c2", "heldout", "I work at Siemens.", {"fact": "The user works at Siemens", "kind": "semantic",
+                                                   "categories": ["career"]})]}), "utf-8")
+    return path
+
+
+@pytest.mark.slow  # the spaCy pipeline and the real model
+def test_extraction_eval_scores_only_the_half_asked_for(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    path = _two_halves(tmp_path)
+    code, out, err = run(capsys, "eval", "--extraction", str(path), "--json")
+    assert code == 0, err
+    assert {"tune", "heldout"} <= set(json.loads(out)["halves"])  # the whole set, as before
+    code, out, err = run(capsys, "eval", "--extraction", str(path), "--half", "tune", "--json")
+    assert code == 0, err
+    assert "heldout" not in json.loads(out)["halves"] and json.loads(out)["halves"]["tune"]["extracted"] >= 1
+    code, _, err = run(capsys, "eval", "--extraction", str(path), "--half", "test")
+    assert code == 2 and "holds no conversations in the half 'test'" in err
