@@ -43,7 +43,8 @@ _DISCOURSE = frozenset({
     "yes", "no", "yeah", "yep", "nope", "well", "oh", "ok", "okay", "so", "also", "actually", "honestly", "anyway",
     "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
     "anyways", "alright", "basically", "now", "then", "though", "sorry", "thanks", "hey", "hi", "hello", "sadly",
-    "luckily", "fortunately", "unfortunately", "again",
+    "luckily", "fortunately", "unfortunately", "again", "weirdly", "oddly", "strangely", "funnily", "surprisingly",
+    "thankfully",
 })
 _QUESTION_WORDS = frozenset({"what", "who", "whom", "whose", "which", "where", "when", "why", "how"})
 _INVERTED = frozenset({"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "am",
@@ -214,6 +215,17 @@ def _without_talk_asides(root: Token, tokens: list[Token]) -> list[Token]:
     return [t for t in tokens if t.i not in drop]
 
 
+def _without_subjectless_consequence(tokens: list[Token]) -> list[Token]:
+    """Cut ", so ..." when what follows has no subject ("I'm allergic to cats, so maybe not the cat cafe"): an
+    afterthought that says nothing of anyone. With a subject it is a clause of its own and stays ("..., so I
+    could be near my sister")."""
+    for at in range(1, len(tokens) - 1):
+        if (tokens[at].text == "," and tokens[at + 1].lower_ == "so"
+                and not any(t.dep_ in SUBJECTS for t in tokens[at + 2:])):
+            return tokens[:at]
+    return tokens
+
+
 def _statement_before_question(sent: Span) -> Span | None:
     """The statement a question follows in one sentence ("I start at the council next Monday, any tips?"):
     the words before its last comma when they are a declarative clause with a subject; else ``None``."""
@@ -243,7 +255,7 @@ def split(sent: Span) -> list[Clause]:
         tokens = [t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end]
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
-        tokens = _trim(tokens)
+        tokens = _trim(_without_subjectless_consequence(tokens))
         if tokens:
             clause = _unwrap(Clause(tuple(tokens), head))
             if clause is not None and is_statement(clause):

@@ -100,3 +100,17 @@ def test_she_and_him_in_one_clause_are_two_people(extractor):
     assert texts == ["The user's cousin Deepa flies in on Friday 15 May 2026"]
     # One person still owns what their own pronoun names.
     assert _texts(extractor, "My sister loves her job.") == ["The user's sister loves her job"]
+
+
+@pytest.mark.parametrize("said, fact", [
+    ("I'm allergic to cats now, weirdly, so maybe not the cat cafe this time.", "The user is allergic to cats"),
+    ("I moved to Porto, so no more rain for me.", "The user moved to Porto"),
+    ("I never liked chocolate, oddly.", "The user never liked chocolate"),
+])
+def test_a_subjectless_so_afterthought_and_a_comment_word_are_cut(extractor, said, fact):
+    assert _texts(extractor, said) == [fact]
+
+
+def test_a_so_clause_with_its_own_subject_is_not_an_afterthought(extractor):
+    assert _texts(extractor, "I bought a van, so I can travel more.") == [
+        "The user bought a van, so the user can travel more"]
