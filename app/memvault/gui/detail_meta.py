@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from memvault.domain.models import Memory
-from memvault.gui.memory_list import when
 from memvault.gui.widgets import tags_edit, type_combo
+from memvault.gui.wording import ago
 
 #: The grid's unit (px): every gap in the block is one or two of these.
 GRID = 8
@@ -45,7 +45,7 @@ FACT_LABELS = ("Agent", "Namespace", "Project", "Created", "Updated", "Expires",
 
 def stamp(at: float, now: float | None = None) -> str:
     """``"2026-11-25 09:14 · 3 h ago"``: the exact time and how long ago, for the block."""
-    return f"{dt.datetime.fromtimestamp(at).strftime('%Y-%m-%d %H:%M')} · {when(at, now)}"
+    return f"{dt.datetime.fromtimestamp(at).strftime('%Y-%m-%d %H:%M')} · {ago(at, now)}"
 
 
 def _until(at: float, now: float) -> str:

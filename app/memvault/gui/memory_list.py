@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from memvault.gui.memory_model import MemoryTableModel
-
-
-def when(timestamp: float, now: float | None = None) -> str:
-    """``"just now"``, ``"5 min ago"``, ``"3 h ago"``, ``"yesterday"``, ``"12 Nov"``, ``"12 Nov 2025"``."""
-    now = time.time() if now is None else now
-    seconds = max(0.0, now - timestamp)
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    day = dt.datetime.fromtimestamp(timestamp)
-    if (dt.date.fromtimestamp(now) - day.date()).days == 1:
-        return "yesterday"
-    return day.strftime("%-d %b" if day.year == dt.date.fromtimestamp(now).year else "%-d %b %Y")
+from memvault.gui.wording import ago
 
 
 def isolated(text: str) -> str:
@@ -42,7 +24,7 @@ def secondary_line(memory, with_namespace: bool) -> str:
         parts.append(isolated(memory.agent_id))
     if memory.tags:
         parts.append(" ".join(f"#{isolated(t)}" for t in memory.tags[:3]))
-    parts.append(when(memory.created_at))
+    parts.append(ago(memory.created_at))
     return "  ·  ".join(parts)
 
 

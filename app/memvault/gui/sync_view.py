@@ -6,7 +6,6 @@ shared folder) runs on the TaskRunner; the page only shows answers.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -35,26 +34,12 @@ from memvault.gui.sync_setup import SyncSetupDialog
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.sync import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
-from memvault.gui.wording import sentence
+from memvault.gui.wording import ago, sentence
 
 #: The devices table's height at most (about six devices; more scroll).
 DEVICES_MAX_HEIGHT = 220
 #: How often the page (and the status bar) reads the status again while the vault is open.
 STATUS_INTERVAL_MS = 15_000
-
-
-def ago(at: float | None, now: float) -> str:
-    """'never', 'just now', '4 min ago', '3 h ago' or a date: how long since ``at``."""
-    if at is None:
-        return "never"
-    seconds = max(0.0, now - at)
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
 
 
 def status_line(status: SyncStatus, now: float) -> str:

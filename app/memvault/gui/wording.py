@@ -1,10 +1,34 @@
-"""Counts, sizes and messages in words a person would write: "1 memory", "28 KB", "Namespace must be …"."""
+"""Counts, sizes, times and messages in words a person would write: "1 memory", "28 KB", "5 min ago",
+"Namespace must be …"."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 from memvault.domain.words import plural
 
-__all__ = ["plural", "size", "sentence"]
+__all__ = ["ago", "plural", "size", "sentence"]
+
+
+def ago(at: float | None, now: float | None = None) -> str:
+    """How long since ``at``, one rule on every page (the list, the detail pane, Sync): ``"just now"`` under a
+    minute, ``"5 min ago"`` under an hour, ``"3 h ago"`` under a day; older, the day: ``"yesterday"``,
+    ``"12 Nov"``, ``"12 Nov 2025"`` (the year only when it is not this one); ``"never"`` for no time at all."""
+    if at is None:
+        return "never"
+    now = time.time() if now is None else now
+    seconds = max(0.0, now - at)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    day, today = dt.date.fromtimestamp(at), dt.date.fromtimestamp(now)
+    if (today - day).days == 1:
+        return "yesterday"
+    return f"{day.day} {day:%b}" + ("" if day.year == today.year else f" {day.year}")
 
 
 def size(num_bytes: float) -> str:

@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
 from memvault.domain.models import MemoryCreate
-from memvault.gui.memory_list import secondary_line, when
+from memvault.gui.memory_list import secondary_line
 from memvault.gui.theme import DARK, LIGHT, is_dark, style_sheet
+from memvault.gui.wording import ago
 
 
 def _contrast(a: str, b: str) -> float:
@@ -36,8 +37,8 @@ def test_both_style_sheets_are_complete_and_secondary_text_is_readable():
 
 def test_when_reads_as_a_person_says_it():
     now = time.time()
-    assert when(now - 5, now) == "just now" and when(now - 300, now) == "5 min ago"
-    assert when(now - 3 * 3600, now) == "3 h ago"
+    assert ago(now - 5, now) == "just now" and ago(now - 300, now) == "5 min ago"
+    assert ago(now - 3 * 3600, now) == "3 h ago"
 
 
 def test_rail_and_pages_follow_each_other_by_keyboard(qtbot, desktop):

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from memvault.domain.models import MemoryCreate
 from memvault.gui.sync_setup import SyncSetupDialog
-from memvault.gui.sync_view import ago, counted, scope_line, status_line
+from memvault.gui.sync_view import counted, scope_line, status_line
+from memvault.gui.wording import ago
 from memvault.service.sync import SyncStatus
 from memvault.sync.targets.factory import TargetConfig
 

@@ -57,7 +57,7 @@ def test_how_long_ago_goes_on_counting_while_a_memory_is_on_show(qtbot, monkeypa
     """An outside QA pass: the pane said "1 min ago" beside the list's "2 min ago" (it was written once)."""
     import time
 
-    from memvault.gui import memory_list
+    from memvault.gui import wording
     from memvault.gui.detail_meta import MetadataBlock
 
     block = MetadataBlock()
@@ -65,7 +65,7 @@ def test_how_long_ago_goes_on_counting_while_a_memory_is_on_show(qtbot, monkeypa
     now = time.time()
     block.show_memory(_memory(created_at=now - 60, updated_at=now - 60))
     assert block.values["Created"].text().endswith("1 min ago")
-    monkeypatch.setattr(memory_list.time, "time", lambda: now + 240)
+    monkeypatch.setattr(wording.time, "time", lambda: now + 240)
     assert block.clock.isActive()
     block.clock.timeout.emit()
     assert block.values["Created"].text().endswith("5 min ago")
