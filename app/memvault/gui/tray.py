@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCursor, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,12 +23,51 @@ from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import MemoryForm
 from memvault.gui.wording import sentence
 
+#: How long the note that a capture was stored stays up: long enough to read its few words.
+STORED_NOTE_MS = 3000
+
+
+def _within(area: QRect, size: QSize, centre: QPoint) -> QPoint:
+    """The top-left corner of a ``size`` box centred on ``centre`` and moved, if need be, wholly into ``area``."""
+    box = QRect(QPoint(0, 0), size)
+    box.moveCenter(centre)
+    x = max(area.left(), min(box.left(), area.right() + 1 - box.width()))
+    y = max(area.top(), min(box.top(), area.bottom() + 1 - box.height()))
+    return QPoint(x, y)
+
+
+class StoredNote(QLabel):
+    """A small note, where Quick capture was, that its memory was stored. It goes by itself and never
+    takes the keyboard (the user goes back to what they were typing in before capturing)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        # A tool tip's window: no frame, no taskbar entry, and the window manager neither places nor focuses it.
+        super().__init__(parent, Qt.ToolTip | Qt.FramelessWindowHint | Qt.WindowDoesNotAcceptFocus)
+        self.setObjectName("notice")  # tinted as the list's notices are
+        self.setAccessibleName("Quick capture stored")
+        self.setAttribute(Qt.WA_ShowWithoutActivating)
+        self.setTextFormat(Qt.PlainText)  # a namespace's name is shown as typed
+        self.setStyleSheet("QLabel#notice { padding: 10px 16px; border: 1px solid #27ae60; border-radius: 0; }")
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+
+    def show_over(self, area: QRect, text: str) -> None:
+        """Show ``text`` centred on ``area`` (kept on its screen) for :data:`STORED_NOTE_MS`."""
+        self.setText(text)
+        self.adjustSize()
+        screen = QGuiApplication.screenAt(area.center()) or QGuiApplication.primaryScreen()
+        self.move(_within(screen.availableGeometry(), self.size(), area.center()))
+        self.show()
+        self.raise_()
+        self._timer.start(STORED_NOTE_MS)
+
 
 class QuickCapture(QWidget):
     """A small window: text, namespace, type, tags. Ctrl+Enter saves, Esc cancels.
 
     Signals:
-        memory_captured(str): the id of the stored memory.
+        memory_captured(str): the id of the stored memory (a note says so where the window was).
         extraction_skipped(str): why the stored memory's entities and facts were not extracted (another language).
     """
 
@@ -41,6 +80,7 @@ class QuickCapture(QWidget):
         self.resize(460, 260)
         self._runner = runner
         self._services = None
+        self.stored_note = StoredNote(self)
         # The same form as "New memory"; its fields keep their names here for callers and tests.
         self.form = MemoryForm()
         self.text, self.namespace = self.form.text, self.form.namespace
@@ -79,10 +119,19 @@ class QuickCapture(QWidget):
         self.form.set_namespaces(namespaces)
         self.form.clear_entry()
         self.message.setText("Ctrl+Enter to save · Esc to cancel")
+        self.stored_note.hide()
+        self._place()
         self.show()
         self.raise_()
         self.activateWindow()
         self.text.setFocus()
+
+    def _place(self) -> None:
+        """Centred on the screen the pointer is on, wholly on it: left to the window manager, Openbox put the
+        window in the screen's bottom-left corner."""
+        screen = QGuiApplication.screenAt(QCursor.pos()) or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        self.move(_within(area, self.frameGeometry().size(), area.center()))
 
     def save(self) -> None:
         data = self.form.memory_create()
@@ -96,6 +145,10 @@ class QuickCapture(QWidget):
         self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed, owner=self)
 
     def _on_saved(self, result) -> None:
+        # Said only now that it is stored (the window vanishing on its own told the user nothing); not once
+        # a lock has taken the vault off screen.
+        if self._services is not None:
+            self.stored_note.show_over(self.frameGeometry(), f"Memory stored in {result.memory.namespace}.")
         self.memory_captured.emit(result.memory.id)
         if result.extraction_skipped:
             self.extraction_skipped.emit(result.extraction_skipped)
@@ -104,12 +157,18 @@ class QuickCapture(QWidget):
 
     def _on_failed(self, exc: MemvaultError) -> None:
         self.message.setText(f"<span style='color:#c0392b'>{html.escape(sentence(exc.message))}</span>")
+        if self._services is not None and not self.isVisible():
+            # Closed while it was being stored: the refusal comes back with the text, or it would be lost unseen.
+            self.show()
+            self.raise_()
+            self.activateWindow()
 
     def forget_vault(self) -> None:
         """Called on lock: nothing of the vault stays on screen."""
         self._services = None
         self.form.clear_entry()
         self.namespace.clear()
+        self.stored_note.hide()
         self.close()
 
 
