@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QVBoxLayout,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 from memvault.domain.limits import MIN_PASSPHRASE_CHARS
 
 ERROR_STYLE = "color:#c0392b; font-weight:bold"
+#: The passphrase dialogs' least width (px).
+DIALOG_WIDTH = 440
 
 
 def strength(passphrase: str) -> tuple[int, str]:
@@ -54,7 +57,6 @@ class _PassphraseDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setModal(True)
-        self.setMinimumWidth(440)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.intro.setAccessibleName("About this vault")
@@ -85,6 +87,12 @@ class _PassphraseDialog(QDialog):
         layout.addWidget(self.busy_words)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
+        # The dialog is always as tall as the lines it shows: a resizable one kept the busy lines' height once
+        # an error replaced them (an empty band), and Openbox drew its resize handle, a strip under the buttons
+        # that read as a sliver of the busy bar. The least width goes to the intro, which a fixed size follows.
+        layout.setSizeConstraint(QLayout.SetFixedSize)
+        margins = layout.contentsMargins()
+        self.intro.setMinimumWidth(DIALOG_WIDTH - margins.left() - margins.right())
         # Enter in a passphrase field presses the OK button, whichever widget had focus before. Only once the
         # button is inside the dialog does QDialog keep it as the default to return to: made default before,
         # Cancel stayed the default once Tab had passed over it, and Enter cancelled (and quit the app).
