@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from memvault.gui.detail_meta import GRID, MetadataBlock
 from memvault.gui.entity_chips import EntityChips
 from memvault.gui.entity_watch import EntityWatch
 from memvault.gui.fact_info import fact_summary, linked_memory
+from memvault.gui.history_lines import history_label
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags
@@ -37,8 +37,6 @@ from memvault.service.container import Services
 from memvault.service.share_info import ChangeBy
 from memvault.gui.wording import sentence
 
-#: Characters of a version's text shown in the history list (the tooltip has all of it).
-HISTORY_PREVIEW_CHARS = 200
 #: Versions the history list shows before it scrolls.
 HISTORY_ROWS = 3
 #: Qt's QWIDGETSIZE_MAX: no maximum height.
@@ -67,19 +65,6 @@ SEARCHABLE = {
     EmbeddingStatus.PROCESSING: "being indexed for search",
     EmbeddingStatus.FAILED: "not searchable by meaning (indexing failed: Vault ▸ Re-embed memories…)",
 }
-
-def history_label(entry: HistoryEntry, by: ChangeBy | None = None) -> str:
-    """Two lines: which version, what happened, when (and who, for a change another person made in a shared
-    namespace); then the start of its text."""
-    when = dt.datetime.fromtimestamp(entry.changed_at).strftime("%Y-%m-%d %H:%M")
-    text = " ".join(entry.content.split())
-    if len(text) > HISTORY_PREVIEW_CHARS:
-        text = text[: HISTORY_PREVIEW_CHARS - 1].rstrip() + "…"
-    who = ""
-    if by is not None:
-        who = f" · by {by.name or by.person[:8]} on device {by.device[:8]}"
-    return f"v{entry.version} · {entry.change} · {when}{who}\n{text}"
-
 
 class DetailPane(QWidget):
     """Shows the selected memory with editable fields, saved as note apps save.
@@ -386,8 +371,9 @@ class DetailPane(QWidget):
         self.history.clear()
         self._fit_history()
         by_time = {c.at: c for c in changes if not c.this_person}
-        for e in reversed(entries):
-            item = QListWidgetItem(history_label(e, by_time.get(e.changed_at)))
+        # Each version says what it changed since the one before it (two tag edits read alike).
+        for before, e in reversed(list(zip([None, *entries], entries))):
+            item = QListWidgetItem(history_label(e, by_time.get(e.changed_at), before))
             item.setData(VERSION, e.version)
             item.setToolTip(e.content)
             self.history.addItem(item)
