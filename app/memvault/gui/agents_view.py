@@ -47,6 +47,9 @@ MAX_ACTIVITY = 200
 #: A key row's height (px) in the keys table, for its minimum height.
 KEY_ROW_HEIGHT = 30
 
+#: The keys table's line while the vault has no key (the memory list's empty state says what to do, as this does).
+NO_KEYS = ("No API keys yet. <b>New key…</b> makes one for an agent; a <b>Connect</b> button below makes one "
+           "for a client.")
 #: Shown where an API key goes until one is created on this page (ASCII: it survives any JSON encoder).
 KEY_PLACEHOLDER = "mv_YOUR_API_KEY"
 #: Tab titles of the stdio clients, in the CLI's order (``memvault mcp config --client ...``).
@@ -202,6 +205,15 @@ class AgentsView(QWidget):
         self.keys.horizontalHeader().setStretchLastSection(True)
         self.keys.verticalHeader().setVisible(False)
         self.keys.setAccessibleName("API keys")
+        # Over the table's viewport, as the memory list's and the entities' empty states are; shown once the keys
+        # have been read, so a slow read never says there are none.
+        self.no_keys = QLabel(NO_KEYS)
+        self.no_keys.setAccessibleName("No API keys")
+        self.no_keys.setAlignment(Qt.AlignCenter)
+        self.no_keys.setWordWrap(True)
+        self.no_keys.setStyleSheet("padding: 8px; background: transparent;")
+        self.no_keys.hide()
+        QVBoxLayout(self.keys.viewport()).addWidget(self.no_keys)
         create = QPushButton(icon("key"), "New key…")
         create.setAccessibleName("Create API key")
         create.clicked.connect(self._on_create_clicked)
@@ -336,6 +348,7 @@ class AgentsView(QWidget):
     def _on_keys_loaded(self, keys: list[ApiKey]) -> None:
         self._key_rows = [k for k in keys if k.revoked_at is None]
         self.keys.setRowCount(len(self._key_rows))
+        self.no_keys.setVisible(not self._key_rows)
         for row, k in enumerate(self._key_rows):
             used = dt.datetime.fromtimestamp(k.last_used_at).strftime("%Y-%m-%d %H:%M") if k.last_used_at else "never"
             for col, value in enumerate((k.name, k.namespace, ", ".join(sorted(s.value for s in k.scopes)),
