@@ -13,7 +13,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFrame,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +38,8 @@ GRID = 8
 #: One step of the type scale (points) between a value and its label; labels stay readable at the floor.
 TYPE_STEP = 1.0
 MIN_POINT_SIZE = 7.5
+#: Pixels a QLineEdit keeps between its contents rectangle and its text (Qt's own, not the style's).
+_LINE_EDIT_MARGIN = 2
 #: Width (px) from which the facts sit two a row ("Created 2026-11-25 09:14 · 3 h ago" beside "Updated …").
 TWO_COLUMNS_MIN_WIDTH = 520
 #: Read-only facts in the order shown.
@@ -136,8 +140,14 @@ class MetadataBlock(QFrame):
         fields.addWidget(self.memory_type, 0, 1)
         fields.addWidget(_quiet("Importance"), 0, 2)
         fields.addWidget(self.importance, 0, 3)
-        fields.addWidget(_quiet("Tags"), 1, 0)
-        fields.addWidget(self.tags, 1, 1, 1, 3)
+        # Tags is a row of its own so its field can start before the value column: frameless until hovered, its
+        # text reads as a value and starts where the values beneath it do (its padding put it 11 px further in).
+        self._tags_label = _quiet("Tags")
+        self._tags_row = QHBoxLayout()
+        self._tags_row.setContentsMargins(0, 0, 0, 0)
+        self._tags_row.addWidget(self._tags_label)
+        self._tags_row.addWidget(self.tags, 1)
+        fields.addLayout(self._tags_row, 1, 0, 1, 4)
         fields.setColumnStretch(1, 1)
         fields.setColumnStretch(3, 1)
         self.facts = QGridLayout()
@@ -165,6 +175,7 @@ class MetadataBlock(QFrame):
         for grid in (fields, self.facts):
             grid.setColumnMinimumWidth(0, label_width)
         self._label_width = label_width
+        self._tags_label.setFixedWidth(label_width)
         toggle_row = QHBoxLayout()
         toggle_row.setContentsMargins(0, 0, 0, 0)
         toggle_row.addWidget(self.metadata_toggle)
@@ -218,6 +229,25 @@ class MetadataBlock(QFrame):
             self.facts.addWidget(self.values[name], row, 2 * column + 1)
             self._names[name].setVisible(True)
             self.values[name].setVisible(True)
+
+    def _align_tags(self) -> None:
+        """The tags' text in the value column: the field begins its text's inset (frame, padding, the line edit's
+        own margin, as the style and style sheet draw them) before it."""
+        self.tags.ensurePolished()
+        option = QStyleOptionFrame()
+        self.tags.initStyleOption(option)
+        contents = self.tags.style().subElementRect(QStyle.SE_LineEditContents, option, self.tags)
+        inset = contents.left() + self.tags.textMargins().left() + _LINE_EDIT_MARGIN
+        self._tags_row.setSpacing(max(0, 2 * GRID - inset))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.StyleChange:
+            self._align_tags()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._align_tags()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
