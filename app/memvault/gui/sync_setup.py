@@ -8,6 +8,7 @@ Testing and setting up reach the target, so both run on the TaskRunner.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -36,8 +38,14 @@ from memvault.gui.wording import plural, sentence
 from memvault.service.sync import SyncStatus, TargetConfig
 
 KINDS = ("Folder", "S3-compatible storage", "WebDAV")
-#: Wide enough for the WebDAV placeholder URL; fits a 1366×768 screen with room to spare.
-DIALOG_WIDTH = 600
+#: Wide enough for the WebDAV placeholder URL, and for the paragraph to take three lines. With the spacings
+#: below the dialog stays under 600 px tall in its tallest state (S3, the meter, a problem), on a 768-px screen
+#: whose taskbar hid the buttons of the 673 px it reached.
+DIALOG_WIDTH = 680
+#: Between the form, the namespaces, the paragraph and the buttons; between the form's rows (px).
+SPACING, ROW_SPACING = 10, 6
+#: Four namespaces in view before the list scrolls (px).
+NAMESPACES_HEIGHT = 90
 
 
 def _secret() -> QLineEdit:
@@ -84,7 +92,7 @@ class SyncSetupDialog(QDialog):
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)
         form.setHorizontalSpacing(16)
-        form.setVerticalSpacing(8)
+        form.setVerticalSpacing(ROW_SPACING)
         form.addRow("Sync through", self.kind)
         #: The form rows of each kind (folder, S3, WebDAV), shown when that kind is chosen.
         self._kind_rows: list[list[int]] = []
@@ -117,7 +125,7 @@ class SyncSetupDialog(QDialog):
         self.all_namespaces.toggled.connect(self._on_all_namespaces_toggled)
         self.namespaces = QListWidget()
         self.namespaces.setAccessibleName("Namespaces to sync")
-        self.namespaces.setMaximumHeight(110)
+        self.namespaces.setMaximumHeight(NAMESPACES_HEIGHT)
         self.other_namespaces = QLineEdit()
         self.other_namespaces.setAccessibleName("Other namespaces to sync")
         self.other_namespaces.setPlaceholderText("others, comma-separated (namespaces your other devices have)")
@@ -147,25 +155,37 @@ class SyncSetupDialog(QDialog):
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.setSpacing(16)
+        layout.setSpacing(SPACING)
         layout.addLayout(form)
         layout.addWidget(scope)
         layout.addWidget(self.message)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        # A problem or the news of a test sits beside the buttons, in the room they leave, not on a row of its own.
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
+        # Always as tall as the rows it shows, whatever appears (a kind's rows, the meter, a problem): a resizable
+        # dialog squeezed its fields when a problem appeared, and kept a gap when rows went.
+        layout.setSizeConstraint(QLayout.SetFixedSize)
+        margins = layout.contentsMargins()
+        self.message.setMinimumWidth(DIALOG_WIDTH - margins.left() - margins.right())
         setup.setDefault(True)  # once inside the dialog: QDialog then returns to it (unlock.py)
         self._on_kind_current_index_changed(0)
-        self.resize(DIALOG_WIDTH, self.sizeHint().height())
         runner.run(services.stats.namespaces, self._on_namespaces_loaded, owner=self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # It grows downwards as rows and problems appear: its bottom and buttons stay above the taskbar.
+        if self.isVisible() and self.screen() is not None:
+            area, frame = self.screen().availableGeometry(), self.frameGeometry()
+            if frame.bottom() > area.bottom():
+                self.move(frame.left(), max(area.top(), frame.top() - (frame.bottom() - area.bottom())))
 
     def _on_kind_current_index_changed(self, index: int) -> None:
         self._say("")  # a problem with the kind left behind ("Choose a folder…") is not this one's
         for kind, rows in enumerate(self._kind_rows):
             for row in rows:
                 self.form.setRowVisible(row, kind == index)
-        # The dialog fits the rows it shows: no gap where another kind's rows were.
-        self.layout().activate()
-        self.resize(self.width(), self.sizeHint().height())
 
     def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
         for ns in namespaces:
