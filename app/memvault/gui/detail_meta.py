@@ -13,7 +13,8 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTextBoundaryFinder, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFrame,
@@ -109,6 +110,56 @@ def _quiet(text: str = "") -> QLabel:
     return label
 
 
+def shortened_runs(text: str, metrics: QFontMetrics, width: int) -> str:
+    """``text`` with each run that has no place to wrap and is wider than ``width`` pixels cut to it with "…" in
+    its middle; the rest as it is (a label wraps it at spaces, hyphens and the other places lines may break)."""
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.Line, text)
+    # The finder counts UTF-16 units (an emoji is two): the text is cut in them.
+    units = text.encode("utf-16-le")
+    runs, start = [], 0
+    while (end := finder.toNextBoundary()) != -1:
+        run = units[2 * start:2 * end].decode("utf-16-le")
+        word = run.rstrip()
+        if metrics.horizontalAdvance(word) > width:
+            run = metrics.elidedText(word, Qt.ElideMiddle, width) + run[len(word):]
+        runs.append(run)
+        start = end
+    return "".join(runs)
+
+
+class FactValue(QLabel):
+    """A read-only value of the block: wraps to the lines it needs, and a run too long for a line (a URL, an id
+    with no hyphen) is shortened with "…" to the label's width; the whole value is in its tooltip.
+
+    A label wraps only where a line may break, and such a run was drawn past the pane's edge, cut.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._value = ""
+        self.setObjectName("metaValue")
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.setWordWrap(True)
+        # The grid gives it its width (whatever its text); its height follows from that width (the policy set
+        # here replaces the one word wrap set, which asked for that: a second line was cut off without it).
+        policy = QSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def set_value(self, text: str) -> None:
+        self._value = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = self.contentsRect().width()
+        self.setText(shortened_runs(self._value, self.fontMetrics(), width) if width > 0 else self._value)
+
+
 class MetadataBlock(QFrame):
     """The editable fields and the read-only facts of the memory on show, beneath its text."""
 
@@ -132,14 +183,15 @@ class MetadataBlock(QFrame):
         self.metadata_toggle.setCheckable(True)
         self.metadata_toggle.setAccessibleName("Show the metadata JSON")
         self.metadata_toggle.toggled.connect(self._on_metadata_toggle_toggled)
-        fields = QGridLayout()
+        fields = self._fields = QGridLayout()
         fields.setContentsMargins(0, 0, 0, 0)
         fields.setHorizontalSpacing(2 * GRID)
         fields.setVerticalSpacing(GRID)
         fields.addWidget(_quiet("Type"), 0, 0)
         fields.addWidget(self.memory_type, 0, 1)
-        fields.addWidget(_quiet("Importance"), 0, 2)
-        fields.addWidget(self.importance, 0, 3)
+        self._importance_label = _quiet("Importance")
+        #: Whether Importance sits beside Type (``None``: not laid out yet).
+        self._importance_beside: bool | None = None
         # Tags is a row of its own so its field can start before the value column: frameless until hovered, its
         # text reads as a value and starts where the values beneath it do (its padding put it 11 px further in).
         self._tags_label = _quiet("Tags")
@@ -147,26 +199,20 @@ class MetadataBlock(QFrame):
         self._tags_row.setContentsMargins(0, 0, 0, 0)
         self._tags_row.addWidget(self._tags_label)
         self._tags_row.addWidget(self.tags, 1)
-        fields.addLayout(self._tags_row, 1, 0, 1, 4)
         fields.setColumnStretch(1, 1)
-        fields.setColumnStretch(3, 1)
         self.facts = QGridLayout()
         self.facts.setContentsMargins(0, 0, 0, 0)
         self.facts.setHorizontalSpacing(2 * GRID)
         self.facts.setVerticalSpacing(GRID // 2)
         self.facts.setColumnStretch(1, 1)
         self.facts.setColumnStretch(3, 1)
-        #: The read-only value labels by their row's label ("Agent": QLabel), hidden when the memory lacks it.
-        self.values: dict[str, QLabel] = {}
+        #: The read-only value labels by their row's label ("Agent": FactValue), hidden when the memory lacks it.
+        self.values: dict[str, FactValue] = {}
         self._names: dict[str, QLabel] = {}
         self._shown: list[tuple[str, str]] = []
         self._columns = 0
         for name in FACT_LABELS:
-            label, value = _quiet(name), QLabel()
-            value.setObjectName("metaValue")
-            value.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            value.setWordWrap(True)
-            value.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+            label, value = _quiet(name), FactValue()
             value.setAccessibleName(name)
             self.values[name], self._names[name] = value, label
         # One label column for the editors and the facts, as wide as the widest label: values line up.
@@ -176,6 +222,7 @@ class MetadataBlock(QFrame):
             grid.setColumnMinimumWidth(0, label_width)
         self._label_width = label_width
         self._tags_label.setFixedWidth(label_width)
+        self._lay_out_fields()
         toggle_row = QHBoxLayout()
         toggle_row.setContentsMargins(0, 0, 0, 0)
         toggle_row.addWidget(self.metadata_toggle)
@@ -202,8 +249,7 @@ class MetadataBlock(QFrame):
         self._memory = memory
         self._shown = facts_of(memory, now) if memory is not None else []
         for name, text in self._shown:
-            self.values[name].setText(text)
-            self.values[name].setToolTip(text)
+            self.values[name].set_value(text)
         self._lay_out_facts()
         self.metadata_toggle.setVisible(memory is not None)
         if memory is None:
@@ -230,6 +276,26 @@ class MetadataBlock(QFrame):
             self._names[name].setVisible(True)
             self.values[name].setVisible(True)
 
+    def _importance_fits_beside_type(self) -> bool:
+        """Whether the block is wide enough for Importance beside Type, each at its least width (a type name
+        is never cut); narrower, Importance goes beneath Type."""
+        row = (self._label_width + self.memory_type.minimumSizeHint().width()
+               + self._importance_label.sizeHint().width() + self.importance.minimumSizeHint().width())
+        return self.width() >= row + 3 * self._fields.horizontalSpacing()
+
+    def _lay_out_fields(self) -> None:
+        """Type and Importance in a row when they fit (at the window's least width they needed ~380 px of a
+        pane held to 320, and the type read "prefere"), else one beneath the other; then the tags."""
+        beside = self._importance_beside = self._importance_fits_beside_type()
+        fields = self._fields
+        for item in (self._importance_label, self.importance):
+            fields.removeWidget(item)
+        fields.removeItem(self._tags_row)
+        fields.addWidget(self._importance_label, *((0, 2) if beside else (1, 0)))
+        fields.addWidget(self.importance, *((0, 3) if beside else (1, 1)))
+        fields.addLayout(self._tags_row, 1 if beside else 2, 0, 1, 4 if beside else 2)
+        fields.setColumnStretch(3, 1 if beside else 0)
+
     def _align_tags(self) -> None:
         """The tags' text in the value column: the field begins its text's inset (frame, padding, the line edit's
         own margin, as the style and style sheet draw them) before it."""
@@ -253,6 +319,8 @@ class MetadataBlock(QFrame):
         super().resizeEvent(event)
         if self.columns() != self._columns:
             self._lay_out_facts()
+        if self._importance_fits_beside_type() != self._importance_beside:
+            self._lay_out_fields()
 
     def _on_metadata_toggle_toggled(self, shown: bool) -> None:
         self.metadata.setVisible(shown)
