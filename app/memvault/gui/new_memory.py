@@ -60,6 +60,6 @@ class NewMemoryFlow(QObject):
 
     def _on_refused(self, dialog: NewMemoryDialog, exc: MemvaultError) -> None:
         if dialog.isVisible():
-            dialog.refuse(exc.message)
+            dialog.refuse(exc.message, exc.details.get("field"))
         else:  # cancelled while it was being stored
             QMessageBox.warning(self._parent, "Memvault", sentence(exc.message))

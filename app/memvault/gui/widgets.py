@@ -102,6 +102,10 @@ class MemoryForm(QWidget):
         layout.addWidget(self.text, 1)
         layout.addLayout(form)
 
+    def editor_for(self, name: str | None) -> QWidget:
+        """The widget that takes the memory field ``name`` (a refusal's ``field``); the text for any other."""
+        return {"namespace": self.namespace, "memory_type": self.memory_type, "tags": self.tags}.get(name, self.text)
+
     def set_namespaces(self, namespaces: list[str], current: str | None = None) -> None:
         """Offer ``namespaces``; keep what is typed (or ``current``) as the choice."""
         keep = current or self.namespace.currentText() or "default"
@@ -183,21 +187,41 @@ class NewMemoryDialog(QDialog):
     def _on_form_edited(self, *_args: object) -> None:
         show_problem(self.problem, "")
 
+    def _say(self, message: str, field: str | None = None) -> None:
+        """Show what stopped the memory, with room of its own, and put the keyboard in the field to correct."""
+        text_height = self.form.text.height()
+        show_problem(self.problem, message)
+        if message and self.isVisible():
+            # The dialog grows by what the problem takes (the text lost a line to each line of it), and the room
+            # is kept once given: neither the problem's coming nor its going moves the buttons or the text.
+            self.layout().activate()
+            self.problem.setMinimumHeight(self.problem.height())
+            policy = self.problem.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            self.problem.setSizePolicy(policy)
+            lost = text_height - self.form.text.height()
+            if lost > 0:
+                self.resize(self.width(), self.height() + lost)
+        widget = self.form.editor_for(field)
+        widget.setFocus(Qt.OtherFocusReason)
+        if isinstance(widget, QComboBox) and widget.lineEdit() is not None:
+            widget.lineEdit().selectAll()  # typing replaces what was refused
+
     def _on_buttons_accepted(self) -> None:
         data = self.form.memory_create()
         if data is None:
-            show_problem(self.problem, "Write the memory first.")
-            self.form.text.setFocus()
+            self._say("Write the memory first.")
             return
         if not self.buttons.button(QDialogButtonBox.Save).isEnabled():
             return  # already on its way (Ctrl+Enter twice)
         self.buttons.button(QDialogButtonBox.Save).setEnabled(False)
         self.save_requested.emit(data)
 
-    def refuse(self, message: str) -> None:
-        """The memory was not stored: say why and let it be corrected."""
+    def refuse(self, message: str, field: str | None = None) -> None:
+        """The memory was not stored: say why and let it be corrected (in ``field``, the memory field the
+        refusal names, when it names one; else in the text)."""
         self.buttons.button(QDialogButtonBox.Save).setEnabled(True)
-        show_problem(self.problem, message)
+        self._say(message, field)
 
     def keyPressEvent(self, event) -> None:
         # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture.
