@@ -295,6 +295,9 @@ class MetadataBlock(QFrame):
         fields.addWidget(self.importance, *((0, 3) if beside else (1, 1)))
         fields.addLayout(self._tags_row, 1 if beside else 2, 0, 1, 4 if beside else 2)
         fields.setColumnStretch(3, 1 if beside else 0)
+        # One beneath the other, each keeps its own width: a type name does not need the pane's.
+        for field in (self.memory_type, self.importance):
+            fields.setAlignment(field, Qt.Alignment() if beside else Qt.AlignLeft)
 
     def _align_tags(self) -> None:
         """The tags' text in the value column: the field begins its text's inset (frame, padding, the line edit's
