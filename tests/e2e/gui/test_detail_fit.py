@@ -98,8 +98,11 @@ def test_at_the_windows_least_size_the_pane_lays_out_every_field_within_its_widt
     block = detail.meta
     assert detail.minimumSizeHint().width() <= detail.minimumWidth()
     assert _outside(detail) == [] and _outside(block) == []
+    viewport = detail.parentWidget()
     for field in (block.memory_type, block.importance):
         assert field.width() >= field.minimumSizeHint().width(), field.accessibleName()
+        # One beneath the other they keep their own width: stretched, their arrows ran under the scroll bar.
+        assert field.mapTo(viewport, field.rect().topRight()).x() < viewport.width(), field.accessibleName()
     # Nothing the facts say is cut: a value wraps to the lines it needs, and a run too long for a line is
     # shortened with "…" (the whole value is in its tooltip).
     for name, whole in facts_of(detail.memory()):
