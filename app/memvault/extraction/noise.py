@@ -47,6 +47,11 @@ unless the namespace's gazetteer already knows the name:
    the gazetteer knows it: the small tagger labels unknown lower-case words
    after "in" as places ("edits code in neovim"); a place someone writes in
    lower case is usually one the vault has seen capitalised before.
+5. one capitalised word that modifies a common noun after it, first in its
+   sentence or after a determiner, is not a person ("Atlas migration is
+   blocked", "the Emoji reactions"): it names a product or a project; a
+   person's name in that place takes the possessive ("Priya's migration").
+   The demoted word may still be a concept.
 """
 
 from __future__ import annotations
@@ -195,6 +200,15 @@ def calendar_words(tokens) -> bool:
     return bool(words) and all(w in CALENDAR_NAMES or (w.endswith("s") and w[:-1] in CALENDAR_NAMES) for w in words)
 
 
+def _names_a_kind_of_thing(word) -> bool:
+    """ "Atlas migration is blocked", "the Emoji reactions": one capitalised word before a common noun it
+    modifies, first in its sentence or after a determiner, names a product or a project; a person's name in
+    that place takes the possessive ("Priya's migration")."""
+    if word.dep_ not in ("compound", "amod") or word.head.pos_ != "NOUN" or word.head.i < word.i:
+        return False
+    return word.is_sent_start or (word.i > 0 and word.doc[word.i - 1].pos_ == "DET")
+
+
 def plausible_name(tokens, lexicon: Lexicon, *, tagged: bool, label: str = "PERSON") -> bool:
     """Whether ``tokens`` (a tagged entity's, or an untagged proper-noun run read as a person) may be a name
     by the name rules; ``label`` is the tagger's (PERSON, ORG, GPE, LOC or FAC)."""
@@ -207,6 +221,8 @@ def plausible_name(tokens, lexicon: Lexicon, *, tagged: bool, label: str = "PERS
         return False  # rule 4
     if not any(c.isupper() for t in words for c in t.text):
         return all(t.pos_ == "PROPN" and not lexicon.common_noun(t.text) for t in words)
+    if label == "PERSON" and len(words) == 1 and _names_a_kind_of_thing(words[0]):
+        return False  # rule 5
     if len(words) == 1 and words[0].is_sent_start and lexicon.common_noun(words[0].text):
         # A tagged one keeps the tagger's word for it when the tagger also reads it as a proper noun.
         return tagged and words[0].pos_ == "PROPN"

@@ -83,6 +83,20 @@ def test_a_capitalised_common_noun_starting_a_sentence_is_no_person_but_the_noun
     assert ("person", "greg") in _found(entities, "Greg took up fishing")
 
 
+@pytest.mark.parametrize("text, word", [
+    ("Atlas migration is blocked on the schema review.", "atlas"),
+    ("Emoji reactions are disabled in the team chat.", "emoji"),
+    ("Priya reviewed the Atlas migration.", "atlas"),
+])
+def test_a_word_naming_the_noun_after_it_is_no_person(entities, text, word):
+    assert ("person", word) not in _found(entities, text)
+
+
+def test_a_person_before_a_noun_is_still_a_person(entities):
+    assert ("person", "priya") in _found(entities, "Priya reviewed the Atlas migration.")
+    assert ("person", "maria lopez") in _found(entities, "Maria Lopez joined the platform team.")
+
+
 def test_lower_case_names_need_proper_nouns_or_the_gazetteer(entities):
     assert not any(t == "person" for t, _ in _found(entities, "the kick-off meeting is on Thursday"))
     assert ("concept", "kick") not in _found(entities, "the kick-off meeting is on Thursday")
