@@ -80,6 +80,8 @@ class QuickCapture(QWidget):
         self.resize(460, 260)
         self._runner = runner
         self._services = None
+        #: A store in flight: a second Ctrl+Enter before its answer would store the same memory twice.
+        self._storing = False
         self.stored_note = StoredNote(self)
         # The same form as "New memory"; its fields keep their names here for callers and tests.
         self.form = MemoryForm()
@@ -134,6 +136,8 @@ class QuickCapture(QWidget):
         self.move(_within(area, self.frameGeometry().size(), area.center()))
 
     def save(self) -> None:
+        if self._storing:
+            return
         data = self.form.memory_create()
         if self._services is None:
             return
@@ -142,9 +146,12 @@ class QuickCapture(QWidget):
             self.text.setFocus()
             return
         services = self._services
+        self._storing = True
+        self.message.setText("Saving…")
         self._runner.run(lambda: services.memories.create(data), self._on_saved, self._on_failed, owner=self)
 
     def _on_saved(self, result) -> None:
+        self._storing = False
         # Said only now that it is stored (the window vanishing on its own told the user nothing); not once
         # a lock has taken the vault off screen.
         if self._services is not None:
@@ -156,6 +163,7 @@ class QuickCapture(QWidget):
         self.close()
 
     def _on_failed(self, exc: MemvaultError) -> None:
+        self._storing = False
         self.message.setText(f"<span style='color:#c0392b'>{html.escape(sentence(exc.message))}</span>")
         if self._services is not None and not self.isVisible():
             # Closed while it was being stored: the refusal comes back with the text, or it would be lost unseen.
@@ -166,6 +174,7 @@ class QuickCapture(QWidget):
     def forget_vault(self) -> None:
         """Called on lock: nothing of the vault stays on screen."""
         self._services = None
+        self._storing = False
         self.form.clear_entry()
         self.namespace.clear()
         self.stored_note.hide()

@@ -3,6 +3,8 @@ user looks (Openbox left it in the screen's bottom-left corner)."""
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
@@ -77,3 +79,28 @@ def test_a_lock_takes_the_stored_note_away(qtbot, desktop):
     with qtbot.waitSignal(desktop.locked, timeout=30_000):
         desktop.lock()
     assert not _notes()  # it names a namespace of the vault
+
+
+def test_a_second_ctrl_enter_before_the_answer_stores_nothing_more(qtbot, desktop, monkeypatch):
+    capture = desktop.quick_capture
+    capture.open_for(desktop.services, ["default"])
+    qtbot.keyClicks(capture.text, "Renew the passport before June")
+    release = threading.Event()
+    create = desktop.services.memories.create
+    asked: list[str] = []
+
+    def held(data):  # the store's answer waits until both key presses are in
+        asked.append(data.content)
+        release.wait(10)
+        return create(data)
+
+    monkeypatch.setattr(desktop.services.memories, "create", held)
+    qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+    assert capture.message.text() == "Saving…"
+    qtbot.keyClick(capture.text, Qt.Key_Return, Qt.ControlModifier)
+    with qtbot.waitSignal(capture.memory_captured, timeout=10_000):
+        release.set()
+    # One store asked for (the vault would fold an identical second one into the first, but the window would
+    # say twice that it stored it).
+    assert asked == ["Renew the passport before June"]
+    assert desktop.services.stats.stats().total == 1
