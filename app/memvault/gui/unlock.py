@@ -133,6 +133,7 @@ class UnlockDialog(_PassphraseDialog):
 
     def _on_buttons_accepted(self) -> None:
         if self.passphrase.text():
+            self.clear_error()  # the last attempt's "wrong passphrase" is not this one's answer
             self.set_busy(True)
             self.submitted.emit(self.passphrase.text())
 
