@@ -159,7 +159,8 @@ class BrowserView(QWidget):
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.NoFrame)
         detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        detail_scroll.setMinimumWidth(self.detail.minimumWidth())
+        # With room for its scroll bar: at the window's least size the pane's right edge went under it.
+        detail_scroll.setMinimumWidth(self.detail.minimumWidth() + detail_scroll.verticalScrollBar().sizeHint().width())
         # Not a Tab stop of its own (an unnamed stop between Delete and Save): it follows the focused field.
         detail_scroll.setFocusPolicy(Qt.NoFocus)
         splitter = QSplitter(Qt.Horizontal)

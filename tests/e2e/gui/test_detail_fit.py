@@ -128,9 +128,6 @@ def _widest_line(label) -> float:
     return widest
 
 
-@pytest.mark.xfail(strict=True, reason="browser.py sizes the pane's scroll area to the pane's least width, leaving no "
-                                       "room for its scroll bar: the pane's right 14 px are under it (see the "
-                                       "QA report: detail_scroll.setMinimumWidth needs the bar's width added)")
 def test_at_the_windows_least_size_no_part_of_the_pane_is_under_its_scroll_bar(qtbot, themed, desktop):
     detail = _at_least_size(qtbot, desktop)
     viewport = detail.parentWidget()
