@@ -37,7 +37,8 @@ def fact_summary(memory: Memory) -> str | None:
         span = source.get("span") or [None, None]
         where = f"message {int(source.get('message_index', 0)) + 1}"
         if len(span) == 2 and span[0] is not None:
-            where += f", characters {span[0]}–{span[1]}"
+            # The span is Python's [start, end) from 0; people count from 1, both ends included.
+            where += f", characters {int(span[0]) + 1}–{int(span[1])}"
         lines.append(f"From conversation <i>{escape(str(source.get('conversation_id', '?')))}</i>, {where}")
         quote = str(source.get("quote", ""))
         if quote:

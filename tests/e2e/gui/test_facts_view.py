@@ -28,7 +28,7 @@ def test_a_superseded_fact_is_struck_through_and_links_to_its_successor(qtbot, d
     browser.table.selectRow(rows[old_id])
     info = browser.detail.fact_info
     assert info.isVisibleTo(browser.detail)
-    assert "chat-1" in info.text() and "message 1, characters 7–23" in info.text() and "Superseded" in info.text()
+    assert "chat-1" in info.text() and "message 1, characters 8–23" in info.text() and "Superseded" in info.text()
     assert "“I live in Lisbon”" in info.text()
     info.linkActivated.emit(f"memory:{new_id}")
     qtbot.waitUntil(lambda: browser.detail.memory() is not None and browser.detail.memory().id == new_id,
