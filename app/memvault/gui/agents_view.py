@@ -36,7 +36,7 @@ from memvault.domain.models import ApiKey
 from memvault.gui.icons import icon
 from memvault.gui.preferences import IDLE_LOCK_AGENTS, USER_SETTINGS
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.widgets import problem_label, show_problem
+from memvault.gui.widgets import empty_state_over, problem_label, show_problem
 from memvault.service import keychain, mcp_config
 from memvault.service.container import Services
 from memvault.gui.wording import sentence
@@ -207,13 +207,7 @@ class AgentsView(QWidget):
         self.keys.setAccessibleName("API keys")
         # Over the table's viewport, as the memory list's and the entities' empty states are; shown once the keys
         # have been read, so a slow read never says there are none.
-        self.no_keys = QLabel(NO_KEYS)
-        self.no_keys.setAccessibleName("No API keys")
-        self.no_keys.setAlignment(Qt.AlignCenter)
-        self.no_keys.setWordWrap(True)
-        self.no_keys.setStyleSheet("padding: 8px; background: transparent;")
-        self.no_keys.hide()
-        QVBoxLayout(self.keys.viewport()).addWidget(self.no_keys)
+        self.no_keys = empty_state_over(self.keys, "No API keys", NO_KEYS, style="padding: 8px;")
         create = QPushButton(icon("key"), "New key…")
         create.setAccessibleName("Create API key")
         create.clicked.connect(self._on_create_clicked)

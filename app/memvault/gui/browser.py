@@ -28,7 +28,7 @@ from memvault.gui.memory_list import MemoryListView, make_quiet
 from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.new_memory import NewMemoryFlow
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.widgets import NoticeBar, run_cancellable
+from memvault.gui.widgets import NoticeBar, empty_state_over, run_cancellable
 from memvault.service.container import Services
 from memvault.gui.wording import plural, sentence
 
@@ -97,15 +97,9 @@ class BrowserView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         # Over the table's viewport rather than instead of the table: the empty list still paints
         # (the app starts the agent API after the first page is painted, empty or not).
-        self.empty = QLabel(EMPTY_VAULT)
-        self.empty.setAccessibleName("Empty list")
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("font-size: 110%; padding: 24px; background: transparent;")
-        self.empty.hide()
+        self.empty = empty_state_over(self.table, "Empty list", EMPTY_VAULT, style="font-size: 110%; padding: 24px;")
         self.empty.setTextInteractionFlags(Qt.LinksAccessibleByMouse | Qt.LinksAccessibleByKeyboard)
         self.empty.linkActivated.connect(self._on_empty_link_activated)
-        QVBoxLayout(self.table.viewport()).addWidget(self.empty)
         self.detail = DetailPane(services, runner)
         self.detail.memory_saved.connect(self._on_detail_memory_saved)
         self.detail.version_restored.connect(self._on_detail_version_restored)

@@ -27,6 +27,7 @@ from memvault.domain.entities import EntitySummary, EntityType
 from memvault.domain.models import Memory
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.wording import plural
+from memvault.gui.widgets import empty_state_over
 from memvault.service.container import Services
 from memvault.service.entities import RECURRING_MIN, SummaryPage
 
@@ -108,13 +109,7 @@ class EntitiesView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._on_table_item_selection_changed)
         # Over the table's viewport, as the memory list's empty state is.
-        self.empty = QLabel()
-        self.empty.setAccessibleName("No entities")
-        self.empty.setAlignment(Qt.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("padding: 24px; background: transparent;")
-        self.empty.hide()
-        QVBoxLayout(self.table.viewport()).addWidget(self.empty)
+        self.empty = empty_state_over(self.table, "No entities")
         self.memories = QListWidget()
         self.memories.setAccessibleName("Memories of the entity")
         self.memories.setWordWrap(True)

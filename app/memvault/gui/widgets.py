@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -141,6 +142,19 @@ def problem_label(name: str) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet("color:#c0392b")
     label.setVisible(False)
+    return label
+
+
+def empty_state_over(view: QAbstractScrollArea, name: str, text: str = "", *, style: str = "padding: 24px;") -> QLabel:
+    """A view's line for having nothing to show, over its viewport rather than instead of the view (the empty
+    view still paints), hidden until its owner knows there is nothing."""
+    label = QLabel(text)
+    label.setAccessibleName(name)
+    label.setAlignment(Qt.AlignCenter)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"{style} background: transparent;")
+    label.hide()
+    QVBoxLayout(view.viewport()).addWidget(label)
     return label
 
 

@@ -72,6 +72,19 @@ def desktop(qtbot, qapp, tmp_path, embedder):
     stop_desktop(qtbot, app)
 
 
+@pytest.fixture
+def themed(qapp):
+    """The app's style sheet, as launching applies it (its paddings are what a fit is measured with), given back
+    afterwards."""
+    from memvault.gui.theme import apply_theme
+
+    palette, sheet = qapp.palette(), qapp.styleSheet()
+    apply_theme(qapp)
+    yield
+    qapp.setPalette(palette)
+    qapp.setStyleSheet(sheet)
+
+
 def close_windows(app):
     """Nothing of a finished test stays on screen: a leftover modal prompt would swallow the next test's keys."""
     for widget in (app.dialog, app.quick_capture, app.reporter.crash_dialog, app.reporter.storage_full_dialog,

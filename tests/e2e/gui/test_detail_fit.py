@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QLabel
 
 from memvault.domain.models import MemoryCreate
 from memvault.gui.detail_meta import facts_of
-from memvault.gui.theme import apply_theme
 
-
-@pytest.fixture
-def themed(qapp):
-    """The app's style sheet, as launching applies it (its paddings are what is measured here)."""
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    apply_theme(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setPalette(palette)
 
 
 def _settled() -> None:

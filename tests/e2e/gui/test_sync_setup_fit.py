@@ -6,26 +6,15 @@ behind the taskbar.
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QDialogButtonBox, QLineEdit, QListWidget
 
 from memvault.domain.models import MemoryCreate
 from memvault.gui.sync_setup import SyncSetupDialog
-from memvault.gui.theme import apply_theme
 
 #: The tallest the dialog may be, with its frame: a 768-px screen keeps room for a panel and the title bar.
 TALLEST = 600
 
-
-@pytest.fixture
-def themed(qapp):
-    """The app's style sheet (its fields' padding makes them taller), given back afterwards."""
-    palette, sheet = qapp.palette(), qapp.styleSheet()
-    apply_theme(qapp)
-    yield
-    qapp.setPalette(palette)
-    qapp.setStyleSheet(sheet)
 
 
 def _open(qtbot, desktop) -> SyncSetupDialog:
