@@ -63,8 +63,11 @@ def summary_text(page: SummaryPage) -> str:
             else f"{shown:,} of {plural(page.total, 'entity')} listed (the most mentioned)")
     unlisted = page.unlisted_concepts
     if unlisted:
-        text += (f"; {plural(unlisted, 'concept')} mentioned by only one memory "
-                 f"{plural(unlisted, 'is').split()[1]} not listed")
+        # Said as the rule it is: "mentioned by only one memory are not listed" read as contradicting the people
+        # listed with one memory (names are listed from their first mention, concepts from their second).
+        one = unlisted == 1
+        text += (f"; {plural(unlisted, 'concept')} {'is' if one else 'are'} listed once a second memory mentions "
+                 f"{'it' if one else 'them'}")
     return text
 
 

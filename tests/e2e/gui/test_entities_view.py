@@ -137,7 +137,7 @@ def test_counts_read_as_words_and_an_empty_type_says_why(qtbot, desktop):
     page.kind.setCurrentText("concept")
     qtbot.waitUntil(lambda: page.table.rowCount() == 0 and page.summary.text().startswith("0 entities"),
                     timeout=20_000)
-    assert "mentioned by only one memory is not listed" in page.summary.text()
+    assert "1 concept is listed once a second memory mentions it" in page.summary.text()
     assert page.empty.isVisible() and "once 2 or more memories mention them" in page.empty.text()
 
 

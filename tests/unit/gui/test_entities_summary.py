@@ -9,9 +9,9 @@ def _page(listed: int, total: int, unlisted: int) -> SummaryPage:
 
 
 def test_listed_and_unlisted_concepts_read_as_one_statement():
-    assert summary_text(_page(14, 14, 14)) == ("14 entities listed; 14 concepts mentioned by only one memory "
-                                               "are not listed")
-    assert summary_text(_page(1, 1, 1)) == "1 entity listed; 1 concept mentioned by only one memory is not listed"
+    assert summary_text(_page(14, 14, 14)) == ("14 entities listed; 14 concepts are listed once a second memory "
+                                               "mentions them")
+    assert summary_text(_page(1, 1, 1)) == "1 entity listed; 1 concept is listed once a second memory mentions it"
     assert summary_text(_page(7, 7, 0)) == "7 entities listed"
     assert summary_text(_page(0, 0, 0)) == "0 entities listed"
 
