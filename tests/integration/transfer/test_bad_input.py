@@ -50,6 +50,38 @@ def jsonl_wrong_field(services, tmp_path):
     return path, Source.JSONL, r"out\.jsonl line 2: importance is not a number"
 
 
+def jsonl_repeated_id(services, tmp_path):
+    # A correction added at the end of the file under the first line's id: refused, not settled silently.
+    path = _exported(services, tmp_path, ReadableFormat.JSONL)
+    lines = path.read_text("utf-8").splitlines()
+    first, third = json.loads(lines[0]), json.loads(lines[2])
+    lines[2] = json.dumps(dict(third, id=first["id"], content="the corrected text"))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path, Source.JSONL, r"out\.jsonl line 3: the id \S+ is also out\.jsonl line 1's"
+
+
+def jsonl_shared_client_id(services, tmp_path):
+    path = _exported(services, tmp_path, ReadableFormat.JSONL)
+    docs = [dict(json.loads(line), client_id="cid-1") for line in path.read_text("utf-8").splitlines()]
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), "utf-8")
+    return path, Source.JSONL, r"out\.jsonl line 2: the client_id 'cid-1' is also out\.jsonl line 1's"
+
+
+def jsonl_control_character(services, tmp_path):
+    path = _exported(services, tmp_path, ReadableFormat.JSONL)
+    lines = path.read_text("utf-8").splitlines()
+    lines[1] = lines[1].replace("memory number", "memory\tnumber")  # a raw tab inside a JSON string
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path, Source.JSONL, r"out\.jsonl line 2: not valid JSON \(Invalid control character at column \d+\)$"
+
+
+def markdown_repeated_id(services, tmp_path):
+    folder = _exported(services, tmp_path, ReadableFormat.MARKDOWN)
+    note = sorted(folder.rglob("*.md"))[0]
+    (note.parent / "zz-copy.md").write_text(note.read_text("utf-8").replace("memory number", "edited"), "utf-8")
+    return folder, Source.MARKDOWN, r"src/zz-copy\.md: the id \S+ is also src/.+\.md's"
+
+
 def markdown_unclosed(services, tmp_path):
     folder = _exported(services, tmp_path, ReadableFormat.MARKDOWN)
     note = sorted(folder.rglob("*.md"))[-1]
@@ -145,7 +177,8 @@ def obsidian_impossible_date(services, tmp_path):
     return folder, Source.OBSIDIAN, r"bad\.md: the front matter holds a date that does not exist"
 
 
-CASES = [jsonl_cut, jsonl_wrong_field, markdown_unclosed, chatgpt_cut, claude_cut, claude_not_claude, mem0_cut,
+CASES = [jsonl_cut, jsonl_wrong_field, jsonl_repeated_id, jsonl_shared_client_id, jsonl_control_character,
+         markdown_repeated_id, markdown_unclosed, chatgpt_cut, claude_cut, claude_not_claude, mem0_cut,
          mem0_bad_time, mem0_db_cut, mcp_cut, mcp_not_sqlite, basic_memory_bad_yaml, obsidian_not_utf8,
          mem0_time_beyond_9999, jsonl_time_beyond_9999, obsidian_before_1970, obsidian_impossible_date]
 

@@ -198,4 +198,6 @@ def iter_json_lines(path: Input) -> Iterator[tuple[str, Any]]:
                 raise InvalidInput(f"{place}: nested too deeply") from None
             except json.JSONDecodeError as exc:
                 cut = "" if raw.endswith(b"\n") else "; the file ends in the middle of it"
-                raise InvalidInput(f"{place}: not valid JSON ({exc.msg}){cut}") from None
+                # msg alone can end mid-sentence ("Invalid control character at"): the column completes it.
+                raise InvalidInput(f"{place}: not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
+                                   f"{cut}") from None
