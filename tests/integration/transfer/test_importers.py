@@ -86,6 +86,17 @@ def test_mcp_memory_service_sqlite(services, tmp_path):
     assert ruff.tags == ("decision", "tooling") and ruff.updated_at == utc(2024, 4, 2, 9)
 
 
+def test_a_comma_separated_tag_keeps_its_inner_space(services, tmp_path):
+    schema = (SAMPLES / "mcp-memory-service" / "memories.sql").read_text("utf-8").split("INSERT", 1)[0]
+    sql = tmp_path / "spaced.sql"
+    sql.write_text(schema + "INSERT INTO memories (content_hash, content, tags, created_at) VALUES "
+                   "('h1', 'The deploy checklist lives in the wiki', ',, release process ,ünï,', 1709290800);\n",
+                   "utf-8")
+    db = sqlite_from(sql, tmp_path / "spaced.db")
+    services.readable.import_from(db, ToolImportRequest(Source.MCP_MEMORY_SERVICE, namespace="work"))
+    assert by_content(services, "work")["The deploy checklist lives in the wiki"].tags == ("release process", "ünï")
+
+
 def test_basic_memory_notes(services, tmp_path):
     folder = shutil.copytree(SAMPLES / "basic-memory", tmp_path / "bm")
     report = import_twice(services, folder, Source.BASIC_MEMORY)

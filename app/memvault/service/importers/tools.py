@@ -41,13 +41,14 @@ _RELATION = re.compile(r"^\s*-\s*([\w ]+?)\s*\[\[([^\]]+)\]\]", re.MULTILINE)
 
 
 def _tag_list(value: Any) -> list[str]:
-    """Tags from a list or a comma/space separated text, as people and tools write them."""
+    """Tags from a list or a comma (else space) separated text, as people and tools write them."""
     if value is None:
         return []
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # "tags: 2024" is a year tag: YAML read it as a number
     if isinstance(value, str):
-        parts = re.split(r"[,\s]+", value)
+        # "a, b" or "a b": a text with commas keeps the spaces inside a tag (mcp-memory-service's "spaced tag").
+        parts = value.split(",") if "," in value else value.split()
     elif isinstance(value, list):
         parts = [str(v) for v in value if isinstance(v, (str, int, float))]
     else:
