@@ -31,8 +31,11 @@ def split_note(text: str, place: str) -> tuple[dict[str, Any], str]:
     """The front matter (empty without one) and the body of a note; ``place`` names the file in errors."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    # Line ends as a Windows editor or git's autocrlf leaves them are no part of a note's text.
-    text = text.replace("\r\n", "\n")
+    # Line ends as a Windows editor or git's autocrlf leaves them are no part of a note's text: such a file's
+    # first line ends in CRLF too. A note whose first line ends in LF (as Memvault writes them) is read exactly,
+    # so a memory's own "\r" survives the round trip.
+    if text.partition("\n")[0].endswith("\r"):
+        text = text.replace("\r\n", "\n")
     first, sep, rest = text.partition("\n")
     if first.rstrip("\r") != _DELIMITER or not sep:
         return {}, text

@@ -133,6 +133,27 @@ def test_a_note_edited_by_hand_comes_back_as_a_new_version(vaults):
     assert (again.updated, again.skipped) == (0, 1)
 
 
+def test_a_memorys_own_carriage_returns_survive_markdown_and_a_crlf_file_is_read_as_lines(vaults):
+    source, target, root = vaults
+    namespace = next(_names)
+    texts = {"0\r", "\r\nCRLF line\r\nsecond", "ends in CRLF\r\n"}
+    for text in texts:
+        source.memories.create(MemoryCreate(content=text, namespace=namespace))
+    folder = root / namespace
+    source.readable.export(folder, ReadableExportRequest((namespace,), ReadableFormat.MARKDOWN, unencrypted_ok=True))
+    target.readable.import_from(folder, ToolImportRequest(Source.MARKDOWN))
+    assert {r.content for r in records_of(target, namespace)} == texts
+    # A note a Windows editor saved again (every line ending in CRLF) is still read line by line.
+    other = next(_names)
+    source.memories.create(MemoryCreate(content="first line\nsecond line", namespace=other))
+    saved = root / other
+    source.readable.export(saved, ReadableExportRequest((other,), ReadableFormat.MARKDOWN, unencrypted_ok=True))
+    [note] = (saved / other).glob("*.md")
+    note.write_bytes(note.read_bytes().replace(b"\n", b"\r\n"))
+    target.readable.import_from(saved, ToolImportRequest(Source.MARKDOWN))
+    assert [r.content for r in records_of(target, other)] == ["first line\nsecond line"]
+
+
 def test_a_readable_copy_stamped_far_ahead_decides_nothing_and_is_reported(vaults):
     source, target, root = vaults
     namespace = next(_names)
