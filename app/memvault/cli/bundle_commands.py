@@ -93,7 +93,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped, "
             f"{report.conflicting:,} conflicting (policy {options.policy.value}; the import {verb} this)")
     if report.to_embed:
-        text += (f"\n{plural(report.to_embed, 'memory')} {'need' if report.dry_run else 'needed'} new vectors from this "
+        text += (f"\n{plural(report.to_embed, 'memory')} {('needs' if report.to_embed == 1 else 'need') if report.dry_run else 'needed'} new vectors from this "
                  f"vault's model")
     if report.stamped_now:
         text += "\n" + fmt.stamped_ahead(report.stamped_now)
@@ -116,7 +116,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                                        progress=_counter(display))
     m = info.manifest
     ways = [w for w in ("a passphrase" if info.has_passphrase else "",
-                        f"{info.recipients} recipient key(s)" if info.recipients else "") if w]
+                        plural(info.recipients, "recipient key") if info.recipients else "") if w]
     lines = [(f"bundle format version {info.version}, written {fmt.when(info.created_at)} by vault "
               f"{info.source_vault} (device {info.source_device})"),
              f"opens with: {' and '.join(ways)}{' (this vault is one)' if info.for_this_vault else ''}",

@@ -77,10 +77,11 @@ def cmd_import_from(args: argparse.Namespace) -> int:
                 raise
     lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.records, 'memory')} in "
              f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
-             + (f" ({report.conflicting:,} differ from the vault's: {_settled[args.on_conflict]})"
+             + (f" ({report.conflicting:,} {'differs' if report.conflicting == 1 else 'differ'} from the vault's: "
+                f"{_settled[args.on_conflict]})"
                 if report.conflicting else "")]
     if report.empty:
-        lines.append(f"{report.empty:,} empty notes left out")
+        lines.append(f"{plural(report.empty, 'empty note')} left out")
     if report.stamped_now:
         lines.append(fmt.stamped_ahead(report.stamped_now))
     fresh = report.conversations - report.conversations_skipped

@@ -85,3 +85,14 @@ def test_an_import_says_which_memories_came_stamped_far_ahead(env, capsys):  # n
     code, out, err = run(capsys, env, "b", "import", str(copy), "--from", "jsonl")
     assert code == 0, err
     assert "1 memory stamped more than a day ahead of this device's clock: new ones stamped now" in out
+
+
+def test_one_of_a_kind_reads_in_the_singular(env, capsys, tmp_path):  # noqa: F811
+    assert run(capsys, env, "b", "init")[0] == 0
+    notes = tmp_path / "vault-notes"
+    notes.mkdir()
+    (notes / "kept.md").write_text("The boiler is serviced every October.\n", "utf-8")
+    (notes / "empty.md").write_text("", "utf-8")
+    code, out, err = run(capsys, env, "b", "import", str(notes), "--from", "obsidian")
+    assert code == 0, err
+    assert "1 empty note left out" in out
