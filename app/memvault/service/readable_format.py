@@ -111,12 +111,15 @@ def doc_to_record(doc: Any, where: Where) -> MemoryRecord:
     """A :class:`MemoryRecord` from one exported memory (shape and types checked; limits are the importer's)."""
     if not isinstance(doc, dict):
         raise where.fail("is not a JSON object")
+    # Every missing field at once: a hand-written line otherwise took one attempt per field.
+    missing = [name for name in RECORD_FIELDS if name not in doc and name not in _DEFAULTS]
+    if missing:
+        raise where.fail(f"lacks the field {missing[0]}" if len(missing) == 1
+                         else f"lacks the fields {', '.join(missing)}")
     values: dict[str, Any] = {}
     for name in RECORD_FIELDS:
         if name not in doc:
-            if name in _DEFAULTS:
-                continue
-            raise where.fail(f"lacks the field {name}")
+            continue  # one with a default (checked above)
         values[name] = _check(doc[name], _RECORD_HINTS[name], name, where)
     try:
         Hlc.parse(values["hlc"])

@@ -70,6 +70,15 @@ def test_a_missing_field_is_named():
         doc_to_record(doc, Where("f"))
 
 
+def test_every_missing_field_is_named_at_once():
+    doc = {k: v for k, v in record_to_doc(RECORD, include_history=False).items()
+           if k in ("id", "namespace", "content")}
+    with pytest.raises(InvalidInput) as refused:
+        doc_to_record(doc, Where("f line 1"))
+    message = refused.value.message
+    assert message.startswith("f line 1: lacks the fields memory_type, tags, ") and "hlc" in message
+
+
 def test_notes_without_front_matter_and_with_windows_line_ends():
     assert split_note("just text\n", "a.md") == ({}, "just text\n")
     # Windows line ends are no part of the text (a copy saved by a Windows editor re-imports unchanged).
