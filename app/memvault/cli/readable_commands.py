@@ -82,6 +82,8 @@ def cmd_import_from(args: argparse.Namespace) -> int:
                 if report.conflicting else "")]
     if report.empty:
         lines.append(f"{plural(report.empty, 'empty note')} left out")
+    if report.deleted:
+        lines.append(f"{plural(report.deleted, 'memory')} the source had deleted left out")
     if report.stamped_now:
         lines.append(fmt.stamped_ahead(report.stamped_now))
     fresh = report.conversations - report.conversations_skipped

@@ -24,6 +24,7 @@ from memvault.gui.icons import icon
 from memvault.gui.reporting import show_error
 from memvault.gui.tasks import CancelToken, TaskRunner
 from memvault.gui.transfer_widgets import ProgressRow, TransferDialog, documents_folder
+from memvault.gui.wording import plural
 from memvault.service.container import Services
 from memvault.service.importers.run import ToolImportReport, ToolImportRequest
 from memvault.service.importers.sources import FOLDERS, OWN_FORMATS, Source
@@ -48,7 +49,9 @@ def summary(report: ToolImportReport) -> str:
     text = (f"{report.records:,} memories in {report.file}: {report.new:,} {verb} added, {report.updated:,} "
             f"updated, {report.skipped:,} skipped.")
     if report.empty:
-        text += f" {report.empty:,} empty notes left out."
+        text += f" {plural(report.empty, 'empty note')} left out."
+    if report.deleted:
+        text += f" {plural(report.deleted, 'memory')} the source had deleted left out."
     if report.conversations:
         todo = report.conversations - report.conversations_skipped
         if report.dry_run:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.e2e.cli.test_bundle import _ids, env, run  # noqa: F401  (env is the fixture these tests use)
-from tests.integration.transfer.test_importers import SAMPLES
+from tests.integration.transfer.test_importers import SAMPLES, sqlite_from
 
 
 def test_readable_export_needs_consent_and_round_trips_between_vaults(env, capsys):  # noqa: F811
@@ -96,3 +96,7 @@ def test_one_of_a_kind_reads_in_the_singular(env, capsys, tmp_path):  # noqa: F8
     code, out, err = run(capsys, env, "b", "import", str(notes), "--from", "obsidian")
     assert code == 0, err
     assert "1 empty note left out" in out
+    mcp = sqlite_from(SAMPLES / "mcp-memory-service" / "memories.sql", tmp_path / "mcp.db")  # one row deleted
+    code, out, err = run(capsys, env, "b", "import", str(mcp), "--from", "mcp-memory-service")
+    assert code == 0, err
+    assert "1 memory the source had deleted left out" in out

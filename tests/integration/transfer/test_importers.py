@@ -67,7 +67,7 @@ def test_mem0_export_json(services):
 def test_mem0_history_database_replays_to_each_memorys_last_state(services, tmp_path):
     db = sqlite_from(SAMPLES / "mem0" / "history.sql", tmp_path / "history.db")
     report = import_twice(services, db, Source.MEM0)
-    assert report.new == 2  # the deleted memory stays out
+    assert report.new == 2 and report.deleted == 1  # the deleted memory stays out, and the report says so
     found = by_content(services)
     assert set(found) == {"Lives in Bergen", "Has a dog named Pixel"}
     bergen = found["Lives in Bergen"]
@@ -77,7 +77,7 @@ def test_mem0_history_database_replays_to_each_memorys_last_state(services, tmp_
 def test_mcp_memory_service_sqlite(services, tmp_path):
     db = sqlite_from(SAMPLES / "mcp-memory-service" / "memories.sql", tmp_path / "sqlite_vec.db")
     report = import_twice(services, db, Source.MCP_MEMORY_SERVICE, namespace="work")
-    assert report.new == 2 and report.namespaces == ("work",)
+    assert report.new == 2 and report.namespaces == ("work",) and report.deleted == 1
     found = by_content(services, "work")
     port = found["The staging database runs on port 5433"]
     assert port.created_at == 1709290800.5 and port.tags == ("infra", "postgres")

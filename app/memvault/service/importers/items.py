@@ -19,6 +19,11 @@ from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 
 
+#: What a reader yields for a memory its source had deleted: left out, and counted in the report (a tool's
+#: export may keep deleted rows; an import that drops them without a word reads as losing them).
+DELETED_IN_SOURCE = object()
+
+
 @dataclass(frozen=True)
 class Note:
     """One memory from another tool. ``source_id`` is its id there: re-importing finds the same memory."""

@@ -43,7 +43,7 @@ from memvault.service.bundle_import import (
     _Tally,
     checked,
 )
-from memvault.service.importers.items import Conversation, Note
+from memvault.service.importers.items import DELETED_IN_SOURCE, Conversation, Note
 from memvault.service.importers.sources import OWN_FORMATS, Source, reader_for
 from memvault.service.importers.streams import Input, Upload
 from memvault.vault import export_queries as q
@@ -92,6 +92,8 @@ class ToolImportReport:
     stopped: str | None = None
     #: Memories stamped more than a day ahead of this clock (see :class:`ImportReport`).
     stamped_now: int = 0
+    #: Memories the source had deleted (soft-deleted rows, a DELETE event last), left out.
+    deleted: int = 0
 
 
 @dataclass
@@ -99,6 +101,7 @@ class _Plan:
     tally: _Tally = field(default_factory=_Tally)
     items: int = 0
     empty: int = 0
+    deleted: int = 0
     conversations: int = 0
     conversations_skipped: int = 0
     #: Conversations to extract: (their time, their place in the file, their id).
@@ -179,7 +182,8 @@ class ToolImporter:
         counted = todo or plan
         return ToolImportReport(request.source.value, path.name, t.memories, t.new, t.updated, t.skipped,
                                 t.conflicting, plan.empty, counted.conversations, counted.conversations_skipped, facts,
-                                tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped, len(t.ahead))
+                                tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped, len(t.ahead),
+                                plan.deleted)
 
     # -- reading and deciding --------------------------------------------------------
 
@@ -191,6 +195,9 @@ class ToolImporter:
                 tick(plan.items)
             if item is None:
                 plan.empty += 1
+                continue
+            if item is DELETED_IN_SOURCE:
+                plan.deleted += 1
                 continue
             if isinstance(item, Conversation):
                 plan.conversations += 1

@@ -27,7 +27,7 @@ from typing import Any
 from memvault.domain import limits
 from memvault.domain.enums import MemoryType
 from memvault.domain.errors import InvalidInput
-from memvault.service.importers.items import Note, optional_time, text_of, unix_time
+from memvault.service.importers.items import DELETED_IN_SOURCE, Note, optional_time, text_of, unix_time
 from memvault.service.importers.own import note_files, read_note_text
 from memvault.service.files import user_file
 from memvault.service.importers.streams import Input, Upload, binary, iter_json_array, where
@@ -111,7 +111,7 @@ _HISTORY_COLUMNS = ("id", "memory_id", "old_memory", "new_memory", "event", "cre
                     "actor_id", "role")
 
 
-def read_mem0_history(path: Input) -> Iterator[tuple[str, Note]]:
+def read_mem0_history(path: Input) -> Iterator[tuple[str, Any]]:
     """Each memory's last state, replaying its history rows in order (one memory's rows at a time)."""
     current: dict[str, Any] | None = None
     for number, row in enumerate(read_rows(_sqlite_source(path), path.name, "history", _HISTORY_COLUMNS,
@@ -121,8 +121,7 @@ def read_mem0_history(path: Input) -> Iterator[tuple[str, Note]]:
         if not isinstance(memory_id, str) or not memory_id:
             raise InvalidInput(f"{place}: memory_id is missing")
         if current is not None and current["id"] != memory_id:
-            if not current["deleted"]:
-                yield current["place"], _history_note(current)
+            yield current["place"], DELETED_IN_SOURCE if current["deleted"] else _history_note(current)
             current = None
         event = str(row.get("event") or "").upper()
         when = unix_time(row.get("created_at"), place, "created_at") if row.get("created_at") else None
@@ -139,8 +138,8 @@ def read_mem0_history(path: Input) -> Iterator[tuple[str, Note]]:
         stamped = unix_time(row["updated_at"], place, "updated_at") if row.get("updated_at") else when
         current["updated"] = stamped or current["updated"]
         current["created"] = current["created"] or stamped
-    if current is not None and not current["deleted"]:
-        yield current["place"], _history_note(current)
+    if current is not None:
+        yield current["place"], DELETED_IN_SOURCE if current["deleted"] else _history_note(current)
 
 
 def _history_note(state: dict[str, Any]) -> Note:
@@ -156,10 +155,11 @@ _MCP_COLUMNS = ("id", "content", "content_hash", "tags", "memory_type", "metadat
                 "created_at_iso", "updated_at_iso", "deleted_at")
 
 
-def read_mcp_memory_service(path: Input) -> Iterator[tuple[str, Note]]:
+def read_mcp_memory_service(path: Input) -> Iterator[tuple[str, Any]]:
     for number, row in enumerate(read_rows(_sqlite_source(path), path.name, "memories", _MCP_COLUMNS), 1):
         place = f"{path.name} memories row {number}"
         if row.get("deleted_at"):
+            yield place, DELETED_IN_SOURCE
             continue
         source_id = row.get("content_hash") or str(row.get("id") or "")
         if not source_id:
