@@ -109,7 +109,9 @@ def people(conn: Connection, namespace: str | None = None) -> list[Person]:
 
     Read through the fact-person index (:func:`memvault.vault.migrations._v14`): only extracted facts are in it.
     """
-    where = f"{FACT_SUBJECT} IS NOT NULL AND deleted_at IS NULL" + (" AND namespace = :ns" if namespace else "")
+    # Live: neither deleted nor superseded by a later fact ("moved to Porto" retires "lives in Lisbon").
+    where = (f"{FACT_SUBJECT} IS NOT NULL AND deleted_at IS NULL AND json_extract(metadata, '$.superseded_by') IS NULL"
+             + (" AND namespace = :ns" if namespace else ""))
     rows = conn.execute(text(
         f"SELECT namespace, {FACT_PERSON} AS person_id, count(*) AS n, max(created_at) AS last, "
         "max(json_extract(metadata, '$.fact.person')) AS name "

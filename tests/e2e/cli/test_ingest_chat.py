@@ -82,6 +82,19 @@ def test_people_lists_whom_the_facts_are_about(env, capsys):
     assert code == 2 and "Traceback" not in err
 
 
+def test_people_counts_live_facts_not_the_ones_a_later_fact_superseded(env, capsys):
+    assert main(["init"]) == 0
+    first = _chat(env, [{"role": "user", "name": "Anna", "content": "I live in Lisbon and I work at Siemens."}])
+    assert run(capsys, "ingest-chat", first, "--user", "anna-1", "--no-wait", "--at", "2026-01-10T10:00:00")[0] == 0
+    later = _chat(env, [{"role": "user", "name": "Anna", "content": "I live in Porto now."}])
+    code, out, err = run(capsys, "ingest-chat", later, "--user", "anna-1", "--no-wait", "--at", "2026-03-02T10:00:00",
+                         "--json")
+    assert code == 0 and json.loads(out)["superseded"], err  # Porto retired Lisbon
+    code, out, err = run(capsys, "people", "--namespace", "default", "--json")
+    assert code == 0, err
+    assert [(p["person_id"], p["facts"]) for p in json.loads(out)["people"]] == [("anna-1", 2)]  # Porto, Siemens
+
+
 def test_ingest_chat_says_which_messages_gave_no_facts_and_that_they_are_not_kept(env, capsys, tmp_path):
     """A German chat gives no facts on device: the text output says so and why, not just "0 facts"."""
     run(capsys, "init")
