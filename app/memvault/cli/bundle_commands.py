@@ -163,7 +163,9 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
     kept = f"; the replaced files are in {report.replaced_kept_in}" if report.replaced_kept_in else ""
     plain = {"home": str(report.home), "backup": {**fmt.plain(report.backup), "path": str(report.backup.path)},
              "replaced_kept_in": str(report.replaced_kept_in) if report.replaced_kept_in else None}
-    out(args, plain, f"Restored the backup from {fmt.when(info.created_at)} into {report.home}{kept}")
+    # The backup brings its own key: a vault that had another passphrase opens with the backup's now.
+    out(args, plain, f"Restored the backup from {fmt.when(info.created_at)} into {report.home}{kept}. It opens with "
+                     "the passphrase the vault had when the backup was made.")
     return 0
 
 

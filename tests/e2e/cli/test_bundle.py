@@ -150,6 +150,7 @@ def test_backup_and_restore_refuse_to_overwrite_without_yes(env, capsys):
     assert [m["content"] for m in _ids(capsys, env, "a").values()] == ["in the backup"]
     code, out, _ = run(capsys, env, "fresh", "restore-backup", str(backup), secret=False)
     assert code == 0 and "Restored" in out
+    assert "opens with the passphrase the vault had when the backup was made" in out  # not the replaced vault's
 
 
 @pytest.mark.slow
