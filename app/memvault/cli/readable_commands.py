@@ -42,10 +42,11 @@ def cmd_export_readable(args: argparse.Namespace) -> int:
                                     unencrypted_ok=True)
     with opened(args) as svc, progress_for(args) as display:
         report = svc.readable.export(Path(args.output), request, progress=_counter(display))
-    what = "file" if args.format == "jsonl" else f"folder ({report.files:,} notes)"
+    what = f"the file {args.output}" if args.format == "jsonl" else \
+        f"{plural(report.files, 'note')} in the folder {args.output}"
     out(args, fmt.plain(report),
         f"Exported {plural(report.memories, 'memory')} ({plural(report.history, 'history version')}) from "
-        f"{', '.join(report.namespaces)} to the {what} {args.output} ({report.bytes / 1e6:.1f} MB, "
+        f"{', '.join(report.namespaces)} to {what} ({report.bytes / 1e6:.1f} MB, "
         f"{report.seconds:.1f} s). It is NOT encrypted: keep it somewhere safe or delete it when done.")
     return 0
 

@@ -27,6 +27,7 @@ def test_readable_export_needs_consent_and_round_trips_between_vaults(env, capsy
     code, out, err = run(capsys, env, "a", "export", "work", "--format", "markdown", "-o", str(notes),
                          "--unencrypted-ok")
     assert code == 0 and "NOT encrypted" in out and len(list((notes / "work").glob("*.md"))) == 2
+    assert f"to 2 notes in the folder {notes} (" in out
     code, out, err = run(capsys, env, "b", "import", str(target), "--from", "jsonl", "--dry-run")
     assert code == 0 and out.startswith("Dry run: nothing was written. 2 memories in work.jsonl: 2 new")
     assert _ids(capsys, env, "b") == {}
