@@ -9,13 +9,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
+from memvault.gui import tray
+
 
 def _notes() -> list[QWidget]:
     """The notes on screen that a capture was stored (found as a screen reader finds them, by name)."""
     return [w for w in QApplication.topLevelWidgets() if w.isVisible() and w.accessibleName() == "Quick capture stored"]
 
 
-def test_a_stored_capture_is_confirmed_by_a_note_that_goes_by_itself(qtbot, desktop):
+def test_a_stored_capture_is_confirmed_by_a_note_that_goes_by_itself(qtbot, desktop, monkeypatch):
+    monkeypatch.setattr(tray, "STORED_NOTE_MS", 1500)  # read at show time: the test waits less than 3 s
     capture = desktop.quick_capture
     capture.open_for(desktop.services, ["default", "work"])
     qtbot.waitExposed(capture)
