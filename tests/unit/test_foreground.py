@@ -69,7 +69,7 @@ def _bounds(patience, rounds: int) -> list[tuple[float, float]]:
     return out
 
 
-def test_patience_waits_longer_while_requests_crowd_the_machine_and_starts_again_after_a_pause():
+def test_patience_waits_longer_while_requests_crowd_the_machine_and_comes_down_by_halves_after():
     fg = Foreground(cores=1)  # more than two in flight is a crowd
     patience = fg.patience(most=0.2)
     ends, threads = _in_flight(fg, 3)
@@ -81,9 +81,11 @@ def test_patience_waits_longer_while_requests_crowd_the_machine_and_starts_again
         ends.set()
         for t in threads:
             t.join(5)
-    patience()  # the searches ended: quiet comes within the grace period
-    assert patience.limit == LIMIT_SECONDS
-    assert patience() < LIMIT_SECONDS and patience.limit == LIMIT_SECONDS
+    # The searches ended: quiet comes within the grace period each time, and the bound halves (a lull in a
+    # crowd is not its end), down to the shortest.
+    after = [(patience(), patience.limit) for _ in range(3)]
+    assert [bound for _, bound in after] == [0.1, LIMIT_SECONDS, LIMIT_SECONDS]
+    assert all(waited < LIMIT_SECONDS for waited, _ in after), "quiet came at once: no bound was waited out"
 
 
 def test_one_client_searching_back_to_back_is_no_crowd_extraction_keeps_its_share():

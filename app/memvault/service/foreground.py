@@ -11,7 +11,8 @@ at least a share of the time under a steady stream of queries.
 That share shrinks while requests crowd the machine, for work that can wait
 longer (a :class:`Patience`: entity and fact extraction): each wait that finds
 no quiet moment while more requests are in flight than the cores can run
-doubles the next, up to :data:`PATIENT_LIMIT_SECONDS`. Under sixteen clients,
+doubles the next, up to :data:`PATIENT_LIMIT_SECONDS`, and any other halves it
+(a lull in a crowd is not its end). Under sixteen clients,
 the 50 ms bound left extraction a fifth of the samples and a 0.4 s bound a
 tenth of the CPU, more than it looks: a parse holds the interpreter lock in
 long stretches, so every request thread waits through it
@@ -109,21 +110,21 @@ class Foreground:
         """Wait until no search runs nor just ended, at most ``limit`` seconds; returns the seconds waited."""
         return self._wait(limit)[0]
 
-    def _wait(self, limit: float) -> tuple[float, bool]:
-        """(seconds waited, whether ``limit`` ran out with the machine crowded)."""
+    def _wait(self, limit: float) -> tuple[float, str]:
+        """(seconds waited, how it ended: ``"quiet"`` came, or ``limit`` ran out ``"busy"`` or ``"crowded"``)."""
         started = self._clock()
         with self._cond:
-            crowded = False
+            ended = "quiet"
             while self._busy():
                 left = limit - (self._clock() - started)
                 if left <= 0:
-                    crowded = self._crowded()
+                    ended = "crowded" if self._crowded() else "busy"
                     break
                 pending = self._serving > 0
                 self._cond.wait(left if pending else min(left, GRACE_SECONDS))
             waited = self._clock() - started
             self.waited += waited
-        return waited, crowded
+        return waited, ended
 
     def patience(self, most: float = PATIENT_LIMIT_SECONDS) -> Patience:
         """A wait for quiet, for one loop, that grows while requests crowd the machine (up to ``most``)."""
@@ -132,7 +133,7 @@ class Foreground:
 
 class Patience:
     """One loop's waits for a quiet moment: each that runs out with the machine crowded doubles the next, up
-    to ``most`` seconds; any other starts again from :data:`LIMIT_SECONDS`."""
+    to ``most`` seconds; any other halves it, down to :data:`LIMIT_SECONDS`."""
 
     def __init__(self, foreground: Foreground, most: float) -> None:
         self._foreground = foreground
@@ -142,8 +143,12 @@ class Patience:
 
     def __call__(self) -> float:
         """Wait (bounded) for searches to pause; returns the seconds waited."""
-        waited, crowded = self._foreground._wait(self.limit)
-        self.limit = min(self._most, self.limit * 2) if crowded else LIMIT_SECONDS
+        waited, ended = self._foreground._wait(self.limit)
+        # A lull in a crowd is not its end: the bound comes down by halves, so a crowd with gaps keeps extraction
+        # to a part a second or so (starting again from the shortest bound at each lull let it parse at every one:
+        # a tenth of the server's time under sixteen clients). Idle, no wait reaches its bound, so a long one left
+        # over costs nothing; one client searching back to back never crowds, so its bound stays the shortest.
+        self.limit = min(self._most, self.limit * 2) if ended == "crowded" else max(LIMIT_SECONDS, self.limit / 2)
         return waited
 
 
