@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, insert, text
 
 from memvault.vault import filters
+from memvault.vault.connect import driver_rows
 from memvault.vault.schema import api_keys
 
 KEY_COLUMNS = "id, name, namespace, scopes, prefix, per_minute, per_hour, created_at, last_used_at, revoked_at"
+
+
+class KeyRow(NamedTuple):
+    """A key's row as :data:`KEY_COLUMNS` reads it."""
+
+    id: int
+    name: str
+    namespace: str
+    scopes: str
+    prefix: str
+    per_minute: int | None
+    per_hour: int | None
+    created_at: float
+    last_used_at: float | None
+    revoked_at: float | None
 
 
 def insert_key(conn: Connection, values: dict[str, Any]) -> int:
     return conn.execute(insert(api_keys).values(**values).returning(api_keys.c.id)).scalar_one()
 
 
-def by_hash(conn: Connection, key_hash: str) -> Any:
-    return conn.execute(text(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = :h"), {"h": key_hash}).first()
+def by_hash(conn: Connection, key_hash: str) -> KeyRow | None:
+    # Every request asks: through the driver.
+    found = driver_rows(conn, f"SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = ?", (key_hash,))
+    return KeyRow(*found[0]) if found else None
 
 
 def by_id(conn: Connection, key_id: int) -> Any:

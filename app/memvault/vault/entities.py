@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 
 from memvault.domain.entities import Entity, EntityMention, EntitySummary, EntityType
 from memvault.vault import filters
+from memvault.vault.connect import driver_rows
 from memvault.vault.migrations import STATED_TIME
 
 #: Entities of a namespace read for its gazetteer at most (the oldest first).
@@ -405,5 +406,5 @@ def dated_memories(conn: Connection, start: str, end: str, where: filters.Where,
                  f"CROSS JOIN memories m {filters.BY_ID} ON m.id = me.memory_id "
                  f"WHERE e.type = 'date' AND {test} AND {where.sql()} "
                  "LIMIT :d_lim")
-    found.update(conn.execute(text(mentioned), dict(where.params, **params, d_lim=limit)).scalars())
+    found.update(r[0] for r in driver_rows(conn, mentioned, dict(where.params, **params, d_lim=limit)))
     return found

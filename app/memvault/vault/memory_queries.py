@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import HistoryEntry, Memory, MemoryFilter
 from memvault.vault import entities, filters
+from memvault.vault.connect import driver_rows
 from memvault.vault.rows import (
     MEMORY_COLUMNS,
     ROWID_AT,
@@ -40,13 +41,14 @@ def _one(conn: Connection, row: Any) -> Memory | None:
 
 
 def get_by_uuid(conn: Connection, uuid: str) -> Memory | None:
-    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uuid = :u"), {"u": uuid}).first()
-    return _one(conn, row)
+    # Through the driver, as an agent's read by id is one of its most common requests.
+    found = driver_rows(conn, f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uuid = ?", (uuid,))
+    return _one(conn, MemoryRow._make(found[0])) if found else None
 
 
 def get_by_rowid(conn: Connection, rowid: int) -> Memory | None:
-    row = conn.execute(text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = :r"), {"r": rowid}).first()
-    return _one(conn, row)
+    found = driver_rows(conn, f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = ?", (rowid,))
+    return _one(conn, MemoryRow._make(found[0])) if found else None
 
 
 def get_many(conn: Connection, rowids: Sequence[int], *, entities: bool = True) -> dict[int, Memory]:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 from memvault.domain.language import function_words
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters, fts, vectors
+from memvault.vault.connect import driver_rows
 from memvault.vault.knn.ann import nearest_rows
 
 #: The largest k a search asks for.
@@ -141,7 +142,7 @@ KEYWORD_SCORED_MAX = 5000
 def _matches_per_term(conn: Connection, terms: list[str]) -> list[int]:
     """How many memories match each term (FTS5 counts a doclist without scoring it: ~0.1 ms per word)."""
     counts = ", ".join(f"(SELECT count(*) FROM memory_fts WHERE memory_fts MATCH :t{i})" for i in range(len(terms)))
-    row = conn.execute(text(f"SELECT {counts}"), {f"t{i}": _quoted([t]) for i, t in enumerate(terms)}).one()
+    (row,) = driver_rows(conn, f"SELECT {counts}", {f"t{i}": _quoted([t]) for i, t in enumerate(terms)})
     return [int(n) for n in row]
 
 
@@ -172,11 +173,9 @@ def _passing(conn: Connection, ids: list[int], search_filter: filters.Where) -> 
         return set()
     # CROSS JOIN: one lookup per candidate, not a scan of the namespace's index probing the list; in the
     # index by id that holds the filter's usual columns, not in the rows (content pages: a decryption each).
-    return set(conn.execute(text(
-        f"SELECT m.id FROM json_each(:keys) j CROSS JOIN memories m {filters.BY_ID} "
-        "ON m.id = j.value "
-        f"WHERE {search_filter.sql()}"),
-        dict(search_filter.params, keys=filters.json_ids(ids))).scalars())
+    return {r[0] for r in driver_rows(
+        conn, f"SELECT m.id FROM json_each(:keys) j CROSS JOIN memories m {filters.BY_ID} ON m.id = j.value "
+        f"WHERE {search_filter.sql()}", dict(search_filter.params, keys=filters.json_ids(ids)))}
 
 
 #: Rows longer than this (characters) have their snippet cut in Python (:func:`cut_snippet`), not by FTS5's
@@ -195,11 +194,11 @@ def _snippets(conn: Connection, expr: str, ids) -> dict[int, str]:
     # snippet() re-reads and re-tokenizes each row (~90 us): asked only for the rows wanted.
     if not ids:
         return {}
-    rows = conn.execute(text(
-        "SELECT rowid, CASE WHEN length(content) <= :cap THEN snippet(memory_fts, 0, '**', '**', '…', 24) END, "
+    rows = driver_rows(
+        conn, "SELECT rowid, CASE WHEN length(content) <= :cap THEN snippet(memory_fts, 0, '**', '**', '…', 24) END, "
         "CASE WHEN length(content) > :cap THEN content END FROM memory_fts "
-        "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))"),
-        {"expr": expr, "keys": filters.json_ids(ids), "cap": SNIPPET_SCORED_MAX_CHARS}).all()
+        "WHERE memory_fts MATCH :expr AND rowid IN (SELECT value FROM json_each(:keys))",
+        {"expr": expr, "keys": filters.json_ids(ids), "cap": SNIPPET_SCORED_MAX_CHARS})
     words = [w.replace('""', '"') for w in _EXPRESSION_WORD.findall(expr)]
     return {r[0]: r[1] if r[2] is None else cut_snippet(r[2], words) for r in rows}
 
@@ -287,15 +286,15 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     # arrival order. FTS5 scores every match whatever the limit, so reading further costs little beside a
     # second statement scoring them all again to find the rest of the tie.
     reach = pool * KEYWORD_TIE_READ
-    top = [(r[0], float(r[1])) for r in conn.execute(text(
-        "SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank, rowid LIMIT :n"),
-        {"expr": expr, "n": reach}).all()]
+    top = [(r[0], float(r[1])) for r in driver_rows(
+        conn, "SELECT rowid, rank FROM memory_fts WHERE memory_fts MATCH :expr ORDER BY rank, rowid LIMIT :n",
+        {"expr": expr, "n": reach})]
     if len(top) == reach and top[pool - 1][1] == top[-1][1]:
         # The tie at the pool's end runs past what was read: the rest of it.
         edge = top[pool - 1][1]
-        top = [r for r in top if r[1] != edge] + [(mid, edge) for (mid,) in conn.execute(text(
-            "SELECT rowid FROM memory_fts WHERE memory_fts MATCH :expr AND bm25(memory_fts) = :edge"),
-            {"expr": expr, "edge": edge}).all()]
+        top = [r for r in top if r[1] != edge] + [(mid, edge) for (mid,) in driver_rows(
+            conn, "SELECT rowid FROM memory_fts WHERE memory_fts MATCH :expr AND bm25(memory_fts) = :edge",
+            {"expr": expr, "edge": edge})]
     ordered = fts.tie_at_cut(top, pool)  # put in text order by the cut below, for the one after the filter
     top, complete = fts.best_by_text(conn, top, pool), len(top) <= pool
     # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
