@@ -39,6 +39,7 @@ from memvault.domain.errors import (
 )
 from memvault.vault import process_lock
 from memvault.vault.connect import database_url, make_engine
+from memvault.vault.reader_pool import ReaderPool
 from memvault.vault.file_checks import ProbeDone, files_missing_message, identity, probe_folder
 from memvault.vault.sqlite_errors import (
     CORRUPT,
@@ -86,7 +87,7 @@ class Database:
         self._state_lock = threading.Lock()
         self._failure: WriteFailure | None = None
         self._writer: Engine | None = None
-        self._readers: Engine | None = None
+        self._readers: ReaderPool | None = None
         self._folder_read_only = not folder_writable(path)
         self._next_reopen = 0.0
         self._damaged = False
@@ -120,7 +121,7 @@ class Database:
 
     def _readers_engine(self, *, read_only: bool) -> Engine:
         return make_engine(database_url(self.path, self._key, read_only=read_only), pool_size=self._reader_count,
-                       cache_kib=self._reader_cache_kib, writer=False)
+                           cache_kib=self._reader_cache_kib, writer=False)
 
     def _open_read_write(self) -> None:
         writer = make_engine(database_url(self.path, self._key), pool_size=1, cache_kib=32 * 1024, writer=True)
@@ -129,7 +130,7 @@ class Database:
         except BaseException:
             writer.dispose()
             raise
-        self._writer, self._readers = writer, self._readers_engine(read_only=False)
+        self._writer, self._readers = writer, ReaderPool(self._readers_engine(read_only=False), self._reader_count)
 
     def _open_read_only(self) -> None:
         readers = self._readers_engine(read_only=True)
@@ -138,7 +139,7 @@ class Database:
         except BaseException:
             readers.dispose()
             raise
-        self._readers = readers
+        self._readers = ReaderPool(readers, self._reader_count)
 
     def _check_key(self, engine: Engine) -> None:
         try:
@@ -170,7 +171,7 @@ class Database:
         try:
             with self._translated(), writer.begin() as conn:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
-            readers = self._readers_engine(read_only=False)
+            readers = ReaderPool(self._readers_engine(read_only=False), self._reader_count)
         except BaseException:
             writer.dispose()
             raise
@@ -315,8 +316,8 @@ class Database:
         """
         if self._readers is None:
             raise VaultError("the database is closed")
-        with self._translated(unreadable_is_damage=unreadable_is_damage), \
-                self._transaction(self._readers, discard=discard) as conn:
+        with self._translated(unreadable_is_damage=unreadable_is_damage), self._readers.connection() as held, \
+                self._in_transaction(held, discard=discard) as conn:
             if conn.info.get("cache_kib") != self._reader_cache_kib:
                 conn.connection.dbapi_connection.execute(f"PRAGMA cache_size = -{self._reader_cache_kib}")
                 conn.info["cache_kib"] = self._reader_cache_kib
@@ -327,22 +328,27 @@ class Database:
         configured size); a reader takes the new size at its next read."""
         self._reader_cache_kib = max(self._reader_floor_kib, int(kib))
 
+    @classmethod
+    @contextlib.contextmanager
+    def _transaction(cls, engine: Engine, *, discard: bool = False) -> Iterator[Connection]:
+        with engine.connect() as conn, cls._in_transaction(conn, discard=discard):
+            yield conn
+
     @staticmethod
     @contextlib.contextmanager
-    def _transaction(engine: Engine, *, discard: bool = False) -> Iterator[Connection]:
-        with engine.connect() as conn:
-            try:
-                with conn.begin():
-                    yield conn
-            except (DBAPIError, sqlcipher3.Error) as exc:
-                # After a page fails its HMAC, SQLCipher fails every later read on
-                # that connection: drop it so the pool does not hand it out again.
-                if primary_code(exc) in (CORRUPT, NOTADB):
-                    conn.invalidate()
-                raise
-            finally:
-                if discard and not conn.invalidated:
-                    conn.invalidate()
+    def _in_transaction(conn: Connection, *, discard: bool = False) -> Iterator[Connection]:
+        try:
+            with conn.begin():
+                yield conn
+        except (DBAPIError, sqlcipher3.Error) as exc:
+            # After a page fails its HMAC, SQLCipher fails every later read on
+            # that connection: drop it so the pool does not hand it out again.
+            if primary_code(exc) in (CORRUPT, NOTADB):
+                conn.invalidate()
+            raise
+        finally:
+            if discard and not conn.invalidated:
+                conn.invalidate()
 
     def probe_write(self) -> None:
         """Raise the storage error that stops writes, if any, without changing the vault's files.
