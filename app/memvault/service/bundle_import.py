@@ -34,6 +34,7 @@ from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
 from memvault.service.bundle_records import checked
 from memvault.service.events import EventHub
+from memvault.service.import_links import CopyLinks, relinked
 from memvault.vault import export_queries as q
 from memvault.vault import memory_imports
 from memvault.vault import share_store
@@ -127,6 +128,7 @@ class _Tally:
     updated_ids: list[str] = field(default_factory=list)
     #: Per destination namespace: [new, updated, skipped, conflicting].
     per_namespace: dict[str, list[int]] = field(default_factory=dict)
+    links: CopyLinks = field(default_factory=CopyLinks)
 
     def repeated(self, record: MemoryRecord) -> None:
         """A record whose id an earlier one of the same file had: skipped, in a dry run as in the real one (the
@@ -266,6 +268,7 @@ class Importer:
             batch.append(record)
             seen |= keys
         self._batch(conn, batch, options.policy, tally, apply)
+        self.finish_pass(conn, tally, apply)
         tick(tally.memories)
         return tally
 
@@ -289,15 +292,34 @@ class Importer:
             self._count(tally, decision)
         if not apply:
             return
-        news = [(d.record, self._stamp(d)) for d in decisions if d.action == "new"]
-        memory_imports.import_memories(conn, news, model_id=self._model_id, dimension=self._dimension)
-        tally.created_ids += [record.id for record, _ in news]
+        news = [d for d in decisions if d.action == "new"]
+        if policy is ConflictPolicy.COPY:
+            links = tally.links
+            links.copies.update((r.id, d.record.id) for r, d in zip(batch, decisions, strict=True)
+                                if d.record.id != r.id)
+            links.decided.update(r.id for r in batch)
+            waiting = [links.waits(d.record) for d in news]
+            links.held += [d for d, wait in zip(news, waiting, strict=True) if wait]
+            news = [replace(d, record=relinked(d.record, links.copies))
+                    for d, wait in zip(news, waiting, strict=True) if not wait]
+        self._write_new(conn, news, tally)
         for d in decisions:
             if d.action == "update":
                 assert d.local is not None
                 memory_imports.import_memory(conn, d.record, self._stamp(d), model_id=self._model_id,
                                              dimension=self._dimension, replacing=d.local.memory)
                 tally.updated_ids.append(d.record.id)
+
+    def _write_new(self, conn: Any, news: list[_Decision], tally: _Tally) -> None:
+        stamped = [(d.record, self._stamp(d)) for d in news]
+        memory_imports.import_memories(conn, stamped, model_id=self._model_id, dimension=self._dimension)
+        tally.created_ids += [record.id for record, _ in stamped]
+
+    def finish_pass(self, conn: Any, tally: _Tally, apply: bool) -> None:
+        """After a pass's last batch: the records held back for a link forward, written with their links renamed."""
+        held, tally.links.held = tally.links.held, []
+        if apply and held:
+            self._write_new(conn, [replace(d, record=relinked(d.record, tally.links.copies)) for d in held], tally)
 
     def _decide(self, record: MemoryRecord, local: q.Local | None, owners: dict[tuple[str, str], str],
                 policy: ConflictPolicy, *, clock_trusted: bool = True) -> _Decision:

@@ -268,6 +268,7 @@ class ToolImporter:
             batch.append(record)
             seen |= keys
         self._importer._batch(conn, batch, request.policy, plan.tally, apply)
+        self._importer.finish_pass(conn, plan.tally, apply)
         return plan
 
     # -- conversations ---------------------------------------------------------------
