@@ -70,13 +70,20 @@ _CUES: dict[str, str] = {
 LANGUAGES = frozenset(["spanish", "english", "french", "german", "portuguese", "italian", "japanese", "chinese", "mandarin", "cantonese", "arabic", "russian", "dutch", "korean", "hindi", "swedish", "norwegian", "danish", "polish", "greek", "turkish", "hebrew"])
 _LANGUAGE_CONTEXT = frozenset({"speak", "fluent", "learn", "study", "language", "class", "lesson", "practice"})
 CUES: dict[str, frozenset[str]] = {category: frozenset(words.split()) for category, words in _CUES.items()}
+#: Cues whose verb means something else: "I'm training to be a carpenter" is no journey, "I watch films" owns no
+#: watch, "I passed the exam" holds no pass. Used only as verbs in a fact, they cue nothing.
+NOUN_SENSE = frozenset({"train", "watch", "pass", "suit"})
 #: Entity labels that point at a category on their own.
 ENTITY_CUES: dict[str, str] = {"MONEY": "finance", "GPE": "location", "TIME": "schedule"}
 
 
-def categorize(lemmas: Iterable[str], entity_labels: Iterable[str] = (), *, dated_future: bool = False) -> list[str]:
-    """The categories for a fact's lemmas and entity labels, most cues first (ties in :data:`CATEGORIES` order)."""
-    words = [w.lower() for w in lemmas]
+def categorize(lemmas: Iterable[str], entity_labels: Iterable[str] = (), *, dated_future: bool = False,
+               verbs: Iterable[str] = ()) -> list[str]:
+    """The categories for a fact's lemmas and entity labels, most cues first (ties in :data:`CATEGORIES` order).
+
+    ``verbs``: lemmas the fact uses only as verbs (those of :data:`NOUN_SENSE` then cue nothing)."""
+    verb_only = NOUN_SENSE & {v.lower() for v in verbs}
+    words = [w for w in (w.lower() for w in lemmas) if w not in verb_only]
     scores: Counter[str] = Counter()
     for category, cues in CUES.items():
         scores[category] += sum(1 for w in words if w in cues)

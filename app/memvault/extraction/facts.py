@@ -414,8 +414,10 @@ class FactExtractor:
         labels = [t.ent_type_ for t in clause.tokens if t.ent_iob_ == "B"]
         if recurring:
             labels.append("TIME")
+        verbs = {t.lemma_ for t in clause.tokens if t.pos_ == "VERB"} - {t.lemma_ for t in clause.tokens
+                                                                          if t.pos_ in ("NOUN", "PROPN")}
         categories = categorize(lemmas, labels, dated_future=event is not None and event.start is not None
-                                and event.start >= now.date())
+                                and event.start >= now.date(), verbs=verbs)
         attribute = attributes.read(clause)
         episodic = kind == EPISODIC and event is not None and event.start is not None
         return Fact(

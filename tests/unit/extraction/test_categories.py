@@ -22,3 +22,12 @@ def test_no_cue_no_category_and_never_more_than_the_cap():
     assert categorize(["the", "user", "is", "34"]) == []
     many = categorize(["work", "school", "mom", "partner", "doctor", "guitar", "pizza", "flight", "apartment", "money", "love", "every", "car", "speak"])
     assert len(many) == MAX_CATEGORIES and set(many) <= set(CATEGORIES)
+
+
+def test_a_cue_used_only_as_a_verb_with_another_meaning_cues_nothing():
+    # "I'm training to be a carpenter": no journey; "I watch films": no watch owned.
+    assert "travel" not in categorize(["the", "user", "be", "train", "to", "be", "a", "carpenter"], verbs=["train"])
+    assert "possessions" not in categorize(["the", "user", "watch", "film"], verbs=["watch"])
+    # As nouns they still do, and a verb of the list that is no cue changes nothing.
+    assert categorize(["the", "user", "take", "the", "train", "to", "paris"], verbs=["take"])[0] == "travel"
+    assert "possessions" in categorize(["the", "user", "buy", "a", "watch"], verbs=["buy"])

@@ -26,6 +26,14 @@ def test_first_person_becomes_the_user_with_a_resolved_date(extractor):
     assert (fact.attribute, fact.value, fact.subject) == ("residence", "zurich", "user")
 
 
+def test_a_category_word_used_as_a_verb_of_another_meaning_gives_no_category(extractor):
+    training, films, train = _facts(extractor, "I'm training to be a carpenter. I watch old films every weekend. "
+                                               "I took the train to Paris.")
+    assert training.categories == ("education",), "training is no journey by rail"
+    assert "possessions" not in films.categories, "watching films owns no watch"
+    assert "travel" in train.categories
+
+
 def test_provenance_is_message_index_and_character_span(extractor):
     text = "Thanks! By the way, I work at Bosch as a data analyst."
     [fact] = _facts(extractor, "Hello", "Hi! How can I help?", text)
