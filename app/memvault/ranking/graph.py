@@ -27,6 +27,7 @@ coverage, and one input of :func:`memvault.ranking.fusion.relevance`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -97,14 +98,22 @@ def query_date_groups(query: str, now: float) -> list[list[DateSpan]]:
         phrase = m.group(0)
         if phrase.lower() in ("may", "march") and not re.search(r"\b(?:in|on|since|during|from)\s", phrase, re.IGNORECASE):
             continue  # the verb "may", "march" as a walk
-        group: list[DateSpan] = []
-        for prefer in ("past", "future"):
-            span = resolve(phrase, now, prefer)
-            if span is not None and span not in group:
-                group.append(span)
+        group = _phrase_dates(phrase, int(now // 60))
         if group:
-            groups.append(group)
+            groups.append(list(group))
     return groups
+
+
+@functools.lru_cache(maxsize=512)
+def _phrase_dates(phrase: str, minute: int) -> tuple[DateSpan, ...]:
+    """The dates ``phrase`` may mean, asked in ``minute`` (since the epoch): dateparser takes 0.5-1.5 ms a phrase
+    and each is read both ways, while an agent's questions keep repeating the same few ("last week", "in May")."""
+    group: list[DateSpan] = []
+    for prefer in ("past", "future"):
+        span = resolve(phrase, minute * 60.0, prefer)
+        if span is not None and span not in group:
+            group.append(span)
+    return tuple(group)
 
 
 def _scope_size(conn, f: MemoryFilter, now: float) -> int:

@@ -107,6 +107,20 @@ def test_query_date_phrases():
     assert [[d.value for d in g] for g in graph_search.query_date_groups("in March 2024", later)] == [["2024-03"]]
 
 
+def test_a_date_phrase_asked_again_within_the_minute_is_not_parsed_again(monkeypatch):
+    parsed: list[str] = []
+    real = graph_search.resolve
+    monkeypatch.setattr(graph_search, "resolve", lambda phrase, *a: parsed.append(phrase) or real(phrase, *a))
+    graph_search._phrase_dates.cache_clear()
+    now = time.mktime((2024, 6, 15, 12, 0, 10, 0, 0, 0))
+    first = graph_search.query_dates("what did I plan last week?", now)
+    assert graph_search.query_dates("anything else I noted last week", now + 30) == first
+    assert parsed == ["last week", "last week"], "read once each way, then reused"
+    # The next day, "last week" may be another week: read again.
+    assert graph_search.query_dates("last week", now + 86_400 * 2)[0].value != first[0].value
+    assert len(parsed) == 4
+
+
 def test_a_large_namespaces_gazetteer_is_rebuilt_in_the_background(loaded, monkeypatch):
     from memvault.service import entities as entity_service
     from tests.helpers import wait_for
