@@ -30,7 +30,7 @@ from memvault.gui.new_memory import NewMemoryFlow
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import NoticeBar, empty_state_over, run_cancellable
 from memvault.service.container import Services
-from memvault.gui.wording import plural, sentence
+from memvault.gui.wording import plural, sentence, short
 
 EMPTY_VAULT = ("<p style='font-size:130%'><b>Nothing remembered yet</b></p>"
                "<p>1. Write a memory: <b>New</b> (Ctrl+N) or Quick capture (Ctrl+Shift+Space).<br>"
@@ -227,7 +227,8 @@ class BrowserView(QWidget):
     # -- slots ---------------------------------------------------------------------
 
     def _where(self) -> str:
-        return "in the trash" if self._trash else (f"in {self._namespace}" if self._namespace else "in all namespaces")
+        return "in the trash" if self._trash else (f"in {short(self._namespace)}" if self._namespace
+                                                   else "in all namespaces")
 
     def _on_model_loaded(self) -> None:
         if self.model.total is None:

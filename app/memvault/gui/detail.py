@@ -35,7 +35,7 @@ from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags
 from memvault.service.container import Services
 from memvault.service.share_info import ChangeBy
-from memvault.gui.wording import sentence
+from memvault.gui.wording import sentence, short
 
 #: Versions the history list shows before it scrolls.
 HISTORY_ROWS = 3
@@ -268,7 +268,11 @@ class DetailPane(QWidget):
             "Correct it to save this memory and go on to another.</span>")
         # A memory in the trash is found by no search, whatever its vectors.
         state = "in trash, not searched" if memory.deleted_at else SEARCHABLE[memory.embedding_status]
-        self.title.setText(f"<b>{memory.namespace}</b> · version {memory.version} · {state}" + marker + problem)
+        # A long namespace with no place to wrap was drawn past the pane's edge: its middle gives way (whole in
+        # the tooltip and in the facts below).
+        self.title.setText(f"<b>{html.escape(short(memory.namespace, 24))}</b> · version {memory.version} · {state}"
+                           + marker + problem)
+        self.title.setToolTip(memory.namespace)
 
     def _on_field_edited(self, *_args: object) -> None:
         if self._loading or self._memory is None:

@@ -39,7 +39,7 @@ from memvault.gui.help import GETTING_STARTED, CommandPalette, about_text, short
 from memvault.gui.icons import icon
 from memvault.gui.import_dialog import bundle_path_of
 from memvault.gui.integrity import IntegrityCheck
-from memvault.gui.nav_rail import NamespaceList, NavRail, sidebar
+from memvault.gui.nav_rail import NamespaceList, NavRail, scope_item, sidebar
 from memvault.gui.readable_menu import ReadableCommands
 from memvault.gui.reembedding import Reembedding
 from memvault.gui.search_view import SearchView
@@ -275,13 +275,13 @@ class MainWindow(QMainWindow):
         self.sidebar.clear()
         total = sum(n.memory_count for n in namespaces)
         self._counts = {ALL_NAMESPACES: total} | {n.name: n.memory_count for n in namespaces}
-        entries = [(ALL_NAMESPACES, f"All namespaces ({total:,})", "all_namespaces")]
-        entries += [(n.name, f"{n.name} ({n.memory_count:,})", "namespace") for n in namespaces]
-        entries.append((TRASH, "Trash", "trash"))
+        entries = [(ALL_NAMESPACES, "All namespaces", f"{total:,}", "all_namespaces")]
+        entries += [(n.name, n.name, f"{n.memory_count:,}", "namespace") for n in namespaces]
+        entries.append((TRASH, "Trash", "", "trash"))
         if not any(n.name == DEFAULT for n in namespaces):
-            entries.insert(1, (DEFAULT, "default (0)", "namespace"))
-        for key, label, glyph in entries:
-            item = QListWidgetItem(icon(glyph), label)
+            entries.insert(1, (DEFAULT, DEFAULT, "0", "namespace"))
+        for key, label, count, glyph in entries:
+            item = scope_item(self.sidebar, glyph, label, count)
             item.setData(256, key)
             self.sidebar.addItem(item)
             if key == current:

@@ -77,10 +77,31 @@ class NamespaceList(QListWidget):
         pass
 
 
+#: The sidebar column's width (px).
+SIDEBAR_WIDTH = 220
+#: A namespace row's width (px) besides its text: the icon, the row's padding and a scroll bar.
+_ROW_EXTRA = 56
+
+
+def scope_item(namespaces: QListWidget, glyph: str, name: str, count: str = "") -> QListWidgetItem:
+    """A row of the namespaces list: ``name (count)`` in the width the column gives it. A long name gives way
+    in its middle and the count stays (a 64-character namespace pushed the count out and a scroll bar in);
+    the whole name is in the tooltip."""
+    metrics = namespaces.fontMetrics()
+    tail = f" ({count})" if count else ""
+    room = SIDEBAR_WIDTH - _ROW_EXTRA - metrics.horizontalAdvance(tail)
+    shown = metrics.elidedText(name, Qt.ElideMiddle, room)
+    item = QListWidgetItem(icon(glyph), shown + tail)
+    if shown != name:
+        item.setToolTip(name)
+    return item
+
+
 def sidebar(rail: NavRail, namespaces: QListWidget) -> QWidget:
     """The rail, a quiet heading, and the namespaces, as one column."""
     namespaces.setObjectName("namespaces")
     namespaces.setFrameShape(QListWidget.NoFrame)
+    namespaces.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # rows fit the column (scope_item)
     # Lists in the sidebar show focus as a ring on their current row, not as a frame around the column. The style
     # sheet's ":focus::item:selected" never matched (Qt reads a row's focus as the item's own state), so the rail
     # showed no focus at all; the padding shrinks by the ring's width so the row keeps its size.
@@ -91,7 +112,7 @@ def sidebar(rail: NavRail, namespaces: QListWidget) -> QWidget:
     column = QWidget()
     column.setObjectName("sidebar")
     column.setAttribute(Qt.WA_StyledBackground, True)
-    column.setFixedWidth(220)
+    column.setFixedWidth(SIDEBAR_WIDTH)
     layout = QVBoxLayout(column)
     layout.setContentsMargins(0, 8, 0, 8)
     layout.setSpacing(0)

@@ -8,7 +8,7 @@ import time
 
 from memvault.domain.words import plural
 
-__all__ = ["ago", "plural", "size", "sentence"]
+__all__ = ["ago", "plural", "short", "size", "sentence"]
 
 
 def ago(at: float | None, now: float | None = None) -> str:
@@ -29,6 +29,15 @@ def ago(at: float | None, now: float | None = None) -> str:
     if (today - day).days == 1:
         return "yesterday"
     return f"{day.day} {day:%b}" + ("" if day.year == today.year else f" {day.year}")
+
+
+def short(name: str, most: int = 32) -> str:
+    """``name`` cut to ``most`` characters with "…" in its middle (a namespace may be 64 characters with no
+    space, and its start and end are what tell two apart)."""
+    if len(name) <= most:
+        return name
+    head = most // 2
+    return name[:head] + "…" + name[len(name) - (most - 1 - head):]
 
 
 def size(num_bytes: float) -> str:

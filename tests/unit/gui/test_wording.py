@@ -6,7 +6,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from memvault.gui.wording import plural, sentence, size
+from memvault.gui.wording import plural, sentence, short, size
 from memvault.service import keychain
 
 
@@ -59,3 +59,10 @@ def test_plural_counts_the_last_word_of_a_phrase():
     assert plural(1, "expired memory") == "1 expired memory"
     assert plural(2, "entry") == "2 entries" and plural(2, "key") == "2 keys"
     assert plural(3, "weaker one") == "3 weaker ones" and plural(1_200, "memory") == "1,200 memories"
+
+
+def test_a_long_name_is_shortened_in_its_middle_to_the_length_asked():
+    name = "team-" + "x" * 50 + "-archive"
+    assert short(name) == "team-xxxxxxxxxxx…xxxxxxx-archive" and len(short(name)) == 32
+    assert len(short(name, 24)) == 24 and short(name, 24).startswith("team-") and short(name, 24).endswith("archive")
+    assert short("default") == "default" and short("x" * 32) == "x" * 32
