@@ -110,21 +110,21 @@ class Foreground:
         """Wait until no search runs nor just ended, at most ``limit`` seconds; returns the seconds waited."""
         return self._wait(limit)[0]
 
-    def _wait(self, limit: float) -> tuple[float, str]:
-        """(seconds waited, how it ended: ``"quiet"`` came, or ``limit`` ran out ``"busy"`` or ``"crowded"``)."""
+    def _wait(self, limit: float) -> tuple[float, bool]:
+        """(seconds waited, whether ``limit`` ran out with the machine crowded)."""
         started = self._clock()
         with self._cond:
-            ended = "quiet"
+            crowded = False
             while self._busy():
                 left = limit - (self._clock() - started)
                 if left <= 0:
-                    ended = "crowded" if self._crowded() else "busy"
+                    crowded = self._crowded()
                     break
                 pending = self._serving > 0
                 self._cond.wait(left if pending else min(left, GRACE_SECONDS))
             waited = self._clock() - started
             self.waited += waited
-        return waited, ended
+        return waited, crowded
 
     def patience(self, most: float = PATIENT_LIMIT_SECONDS) -> Patience:
         """A wait for quiet, for one loop, that grows while requests crowd the machine (up to ``most``)."""
@@ -143,12 +143,12 @@ class Patience:
 
     def __call__(self) -> float:
         """Wait (bounded) for searches to pause; returns the seconds waited."""
-        waited, ended = self._foreground._wait(self.limit)
+        waited, crowded = self._foreground._wait(self.limit)
         # A lull in a crowd is not its end: the bound comes down by halves, so a crowd with gaps keeps extraction
         # to a part a second or so (starting again from the shortest bound at each lull let it parse at every one:
         # a tenth of the server's time under sixteen clients). Idle, no wait reaches its bound, so a long one left
         # over costs nothing; one client searching back to back never crowds, so its bound stays the shortest.
-        self.limit = min(self._most, self.limit * 2) if ended == "crowded" else max(LIMIT_SECONDS, self.limit / 2)
+        self.limit = min(self._most, self.limit * 2) if crowded else max(LIMIT_SECONDS, self.limit / 2)
         return waited
 
 
