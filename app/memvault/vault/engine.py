@@ -39,8 +39,8 @@ from memvault.domain.errors import (
 )
 from memvault.vault import process_lock
 from memvault.vault.connect import database_url, make_engine
-from memvault.vault.reader_pool import ReaderPool
 from memvault.vault.file_checks import ProbeDone, files_missing_message, identity, probe_folder
+from memvault.vault.reader_pool import ReaderPool
 from memvault.vault.sqlite_errors import (
     CORRUPT,
     NOTADB,
