@@ -133,6 +133,7 @@ def _primitive_users() -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_only_crypto_touches_primitives():
     users = _primitive_users()
     assert users == {}

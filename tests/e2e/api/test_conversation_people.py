@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def _said_by(person: str, text: str, cid: str) -> dict:
     return {"messages": [{"role": "user", "content": text}], "user_id": person, "conversation_id": cid,
@@ -20,6 +22,7 @@ def test_one_persons_facts_never_supersede_or_dedupe_anothers(api):
             assert "superseded_by" not in c.get(f"/v1/memories/{fact['id']}").json()["metadata"]
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_two_named_people_and_the_date_over_rest_and_mcp(api):
     import anyio
     import httpx2

@@ -93,6 +93,7 @@ async def _exercise(client, drain):
     return memory_id
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_streamable_http_with_the_sdk_client(api):
     _, secret = api.services.keys.create("mcp-http", "read,write")
 
@@ -365,6 +366,7 @@ def test_the_api_server_imports_the_mcp_sdk_only_when_mcp_is_asked_for(tmp_path)
     assert f"tools/list: 200 {sorted(TOOLS)}" in child.stdout
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_concurrent_first_mcp_requests_build_one_server(api, monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 

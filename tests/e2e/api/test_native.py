@@ -47,6 +47,7 @@ def test_a_missing_field_is_named_even_when_it_is_called_query(c):
     assert c.post("/v1/memories", json={}).json()["error"]["message"] == "content: Field required"
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_malformed_requests_never_500(c):
     for raw, ctype in ((b"{not json", "application/json"), (b"\xff\xfe", "application/json"),
                        (b"[1,2,3]", "application/json"), (b"content=x", "application/x-www-form-urlencoded")):

@@ -154,6 +154,7 @@ def test_output_into_a_closed_pipe_ends_quietly(env, capsys, bare):
     assert done.returncode == 141 and b"Traceback" not in done.stderr and done.stderr == b"", done.stderr[-500:]
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
 def test_output_in_an_encoding_without_every_character_is_replaced_not_a_traceback(env, capsys, encoding):
     """An outside QA pass: `PYTHONIOENCODING=ascii memvault list` printed a UnicodeEncodeError traceback."""

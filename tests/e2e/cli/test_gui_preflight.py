@@ -28,6 +28,7 @@ def _memvault(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
                           text=True, timeout=30)
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 @pytest.mark.parametrize("argv", [(), ("gui",)])
 def test_without_a_display(tmp_path, argv):
     proc = _memvault(_env(tmp_path), *argv)
@@ -36,6 +37,7 @@ def test_without_a_display(tmp_path, argv):
     assert "memvault serve" in proc.stderr and "Aborted" not in proc.stderr
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_with_a_display_but_missing_xcb_libraries(tmp_path):
     # A TCP "X server" on 127.0.0.1: display number N means port 6000 + N.
     listener = socket.socket()

@@ -55,6 +55,7 @@ def test_eval_extraction_refuses_a_file_that_is_not_a_set(capsys, tmp_path, monk
     assert code == 2 and "is not an extraction set" in err
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_ingest_chat_names_its_speakers_and_takes_the_date(env, capsys):
     assert main(["init"]) == 0
     capsys.readouterr()

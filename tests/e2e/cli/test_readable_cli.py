@@ -11,6 +11,7 @@ from tests.e2e.cli.test_bundle import _ids, env, run  # noqa: F401  (env is the 
 from tests.integration.transfer.test_importers import SAMPLES, sqlite_from
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_readable_export_needs_consent_and_round_trips_between_vaults(env, capsys):  # noqa: F811
     assert run(capsys, env, "a", "init")[0] == 0
     assert run(capsys, env, "b", "init")[0] == 0

@@ -38,6 +38,7 @@ def test_the_extraction_row_times_both_passes_and_is_reported(extractor: FactExt
     assert "the caller names the user" in line and "the name read from the chat" in line and "names read" in line
 
 
+@pytest.mark.seconds  # ~2 s or more on 2 cores: the whole suite runs it, the fast tier does not
 def test_a_chat_the_caller_names_gives_the_facts_the_read_name_gives(extractor: FactExtractor):
     chat, name, when = extraction_speed.conversations(2)[1]
     named = extractor.extract([Message(m.role, m.content, name if m.role == "user" else None) for m in chat], when)
