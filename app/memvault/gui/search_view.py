@@ -30,7 +30,7 @@ from memvault.gui.fact_info import is_superseded
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
-from memvault.gui.wording import plural, sentence
+from memvault.gui.wording import plural, sentence, short
 from memvault.ranking import good_match
 from memvault.service.container import Services
 
@@ -189,11 +189,13 @@ class SearchView(QWidget):
         """Search ``namespace`` (``None``: all of them), as the sidebar chose."""
         self._namespace = namespace
         self.scope.setText(self._where())
+        self.scope.setToolTip(namespace or "")
         self.query.setPlaceholderText(f"Search {namespace or 'all namespaces'} by meaning or keywords…")
         self.run_search()
 
     def _where(self) -> str:
-        return f"in {self._namespace}" if self._namespace else "in all namespaces"
+        # A 64-character namespace in full widened the filter row past the window.
+        return f"in {short(self._namespace)}" if self._namespace else "in all namespaces"
 
     def run_search(self) -> None:
         text = self.query.text().strip()

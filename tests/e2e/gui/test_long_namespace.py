@@ -36,3 +36,6 @@ def test_a_long_namespace_gives_way_in_its_middle_and_keeps_its_count(qtbot, des
     qtbot.waitUntil(lambda: detail.title.toolTip() == LONG, timeout=20_000)
     assert f"<b>{short(LONG, 24)}</b>" in detail.title.text() and LONG not in detail.title.text()
     assert detail.title.sizeHint().width() <= detail.width()
+    search = window.search
+    qtbot.waitUntil(lambda: search.scope.text() == f"in {short(LONG)}", timeout=20_000)
+    assert search.scope.toolTip() == LONG
