@@ -53,7 +53,8 @@ class ConversationSubmission:
     source: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     origin: ChangeOrigin = USER
-    #: The facts' own time is ``occurred_at`` rather than now (an import of a past conversation).
+    #: The facts' own time is ``occurred_at`` rather than now, however near it is (an import of a past
+    #: conversation). An ``occurred_at`` over an hour back dates them anyway (``conversation_requests``).
     dated_by_conversation: bool = False
     #: Whether the submitter may read the namespace: only then may an unnamed user's facts take the name the
     #: user's earlier facts give (a write-only key must not learn it from its own chat's facts).

@@ -18,6 +18,10 @@ CONVERSATION_MAX_CHARS = 500_000
 RESERVED_METADATA = frozenset({"fact", "conversation_id", "source", "superseded_by", "superseded_at"})
 ROLES = ("user", "assistant", "system")
 NAME_MAX_CHARS = 100
+#: A conversation that took place longer ago than this is dated by its own time, whichever surface sends it: its
+#: facts replace only what was true before it. Nearer than this, a caller's clock a few minutes off must not
+#: reorder a live chat's facts against those stored around it, so they take the time they arrive.
+PAST_CONVERSATION_SECONDS = 3600.0
 
 
 def _name(value: Any, what: str, field: str) -> str:
@@ -52,9 +56,11 @@ def validated(s: ConversationSubmission, wall: Clock) -> dict[str, Any]:
     if len(metadata) > limits.METADATA_MAX_KEYS - 3:
         raise InvalidInput(f"metadata may have at most {limits.METADATA_MAX_KEYS - 3} keys here (the facts add "
                            "conversation_id, source and fact)", field="metadata")
-    occurred = wall() if s.occurred_at is None else s.occurred_at
-    if not isinstance(occurred, (int, float)) or not 0 <= occurred < 32503680000:
+    now = wall()
+    occurred = now if s.occurred_at is None else s.occurred_at
+    if not isinstance(occurred, (int, float)) or isinstance(occurred, bool) or not 0 <= occurred < 32503680000:
         raise InvalidInput("occurred_at must be a Unix time in seconds", field="occurred_at")
+    dated = s.dated_by_conversation or occurred < now - PAST_CONVERSATION_SECONDS
     source = None if s.source is None else v.tags([s.source])[0]
     return {"namespace": v.namespace(s.namespace), "messages": messages,
             "conversation_id": v.optional_id(s.conversation_id, "conversation_id") or uuid7(),
@@ -63,4 +69,4 @@ def validated(s: ConversationSubmission, wall: Clock) -> dict[str, Any]:
             "user_name": None if s.user_name is None else _name(s.user_name, "user_name", "user_name"),
             "source": source, "metadata": metadata,
             "origin": {"kind": s.origin.kind.value, "key_id": s.origin.key_id},
-            "dated_by_conversation": bool(s.dated_by_conversation), "reads_namespace": bool(s.reads_namespace)}
+            "dated_by_conversation": bool(dated), "reads_namespace": bool(s.reads_namespace)}

@@ -24,8 +24,9 @@ the same attribute with the same value) is not stored again but reported in
 that set it before as superseded (``metadata.superseded_by`` = the new fact's
 id); they stay stored and searchable, and are reported in ``superseded``. A
 fact never supersedes one whose own time (``created_at``) is later: a fact
-read out of an old imported chat is stored already superseded by the newer
-live fact, and reported in ``superseded`` too.
+read out of an old chat (imported, or sent with an ``occurred_at`` over an
+hour back) takes the chat's time, is stored already superseded by the newer
+live fact, and is reported in ``superseded`` too.
 Facts about different people never dedupe or supersede each other. Word
 matches are looked for among the :data:`DEDUP_RECENT` newest facts about the
 person's subject (attribute matches among all), so a turn costs the same

@@ -70,7 +70,8 @@ def test_a_contradicting_fact_supersedes_the_older_one_which_stays(services):
 def test_a_fact_from_an_older_imported_chat_never_supersedes_a_newer_one(services):
     from dataclasses import replace
 
-    live = services.conversations.ingest(_conversation("I live in Porto now.", cid="live")).result["facts"][0]["id"]
+    live = services.conversations.ingest(replace(_conversation("I live in Porto now.", cid="live"), occurred_at=None)
+                                         ).result["facts"][0]["id"]
     # Imported chats are dated by the conversation (WHEN is months before the live fact was stored).
     old = replace(_conversation("I live in Lisbon.", cid="import-1"), dated_by_conversation=True)
     job = services.conversations.ingest(old)
@@ -89,6 +90,26 @@ def test_a_fact_from_an_older_imported_chat_never_supersedes_a_newer_one(service
                     .created_at + 60, dated_by_conversation=True)
     berlin = services.conversations.ingest(later).result
     assert berlin["superseded"] == [{"id": live, "superseded_by": berlin["facts"][0]["id"]}]
+
+
+def test_a_chat_sent_with_a_past_date_is_dated_by_it_on_every_surface(services, clock):
+    """Not only imports: an agent sending last year's chat (MemSync's or the native ``occurred_at``, MCP, the CLI's
+    ``--at``) must not replace what the user said since."""
+    from dataclasses import replace
+
+    live = services.conversations.ingest(replace(_conversation("I live in Porto now.", cid="live"), occurred_at=None)
+                                         ).result["facts"][0]["id"]
+    last_year = replace(_conversation("I live in Lisbon.", cid="old"), occurred_at=clock.value - 365 * 86400)
+    job = services.conversations.ingest(last_year)
+    lisbon = job.result["facts"][0]["id"]
+    assert job.result["superseded"] == [{"id": lisbon, "superseded_by": live}]
+    assert services.memories.get(live).metadata.get("superseded_by") is None
+    assert services.memories.get(lisbon).created_at == pytest.approx(last_year.occurred_at)
+    # Minutes back is a caller's clock, not a past chat: the facts take the time they arrive and replace the live one.
+    sent = clock.value
+    recent = services.conversations.ingest(replace(_conversation("I live in Berlin.", cid="now"), occurred_at=sent - 300))
+    berlin = services.memories.get(recent.result["facts"][0]["id"])
+    assert recent.result["superseded"] == [{"id": live, "superseded_by": berlin.id}] and berlin.created_at >= sent
 
 
 def test_dedup_is_scoped_to_namespace_and_subject_and_reported(services):
