@@ -140,6 +140,23 @@ def test_memsync(api):
     assert unauth.status_code == 401 and unauth.json()["error"]["code"] == "AUTHENTICATION_ERROR"
 
 
+def test_memsync_dates_an_old_chat_by_its_occurred_at_so_it_replaces_nothing_said_since(api):
+    _, secret = api.services.keys.create("memsync-dated", "read,write")
+    with api.client(secret) as c:
+        def stored(text: str, thread: str, **when) -> dict:
+            r = c.post("/compat/memsync/v1/memories", json={
+                "messages": [{"role": "user", "content": text}], "agent_id": "companion", "thread_id": thread, **when})
+            assert r.status_code == 200, r.text
+            return r.json()
+
+        porto = stored("I live in Porto now.", "t-now")["memory_ids"][0]
+        lisbon = stored("I live in Lisbon.", "t-2023", occurred_at="2023-05-01T10:00:00Z")
+        assert lisbon["superseded"] == [{"id": lisbon["memory_ids"][0], "superseded_by": porto}]
+        listed = {m["id"]: m for m in c.get("/compat/memsync/v1/memories").json()["memories"]}
+    assert listed[lisbon["memory_ids"][0]]["created_at"] == 1682935200  # 2023-05-01T10:00:00Z
+    assert api.services.memories.get(porto).metadata.get("superseded_by") is None
+
+
 @pytest.mark.slow  # score thresholds are the real model's
 def test_statebase(api):
     _, secret = api.services.keys.create("statebase-ns", "read,write")
