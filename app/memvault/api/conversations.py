@@ -56,7 +56,8 @@ class ConversationIn(RequestBody):
         default=None, description="the thread's id, kept as each fact's provenance (default: a new id)")
     occurred_at: d.moment("occurred_at") | None = Field(  # type: ignore[valid-type]
         default=None, description="when the conversation took place (Unix seconds or ISO 8601); relative dates "
-                                  "such as 'last week' resolve against it (default: now)")
+                                  "such as 'last week' resolve against it (default: now); over an hour back, the "
+                                  "facts are dated by it and replace only what was true before it")
     agent_id: Annotated[str | None, d.no_nul("agent_id"), d.doc(**d.ID_FIELD)] = None
     user_id: Annotated[str | None, d.no_nul("user_id"), d.doc(**d.ID_FIELD)] = None
     user_name: Annotated[str | None, d.no_nul("user_name"), d.doc(maxLength=NAME_MAX_CHARS, pattern=_ONE_LINE_NAME)] = Field(

@@ -207,7 +207,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                                                      "(default: a new id).")] = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
         occurred_at: Annotated[float | None, Field(description=(
-            "When it took place, Unix seconds; 'last week' resolves against it (default: now)."))] = None,
+            "When it took place, Unix seconds; 'last week' resolves against it (default: now). Over an hour back, its "
+            "facts are dated by it and replace only what was true before it."))] = None,
         user_id: Annotated[str | None, Field(description="Whose conversation it is (default: none).")] = None,
         user_name: Annotated[str | None, Field(description=(
             "The user's display name: facts name them instead of 'the user'."))] = None,

@@ -92,7 +92,8 @@ def register(command: Command) -> None:
     p.add_argument("--namespace", "-n", default=limits.DEFAULT_NAMESPACE, help="store the facts in this namespace")
     p.add_argument("--conversation-id", metavar="ID", help="the thread's id, kept as provenance (default: a new id)")
     p.add_argument("--at", metavar="WHEN", help="when the conversation took place, ISO 8601 (default: now); "
-                                                "'last week' resolves against it")
+                                                "'last week' resolves against it; over an hour back, the facts are "
+                                                "dated by it")
     p.add_argument("--agent", metavar="ID", help="agent_id of the stored facts")
     p.add_argument("--user", metavar="ID", help="user_id of the stored facts")
     p.add_argument("--user-name", metavar="NAME", help="the user's display name: facts name them instead of "
