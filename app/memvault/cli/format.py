@@ -134,7 +134,10 @@ def breakdown_text(breakdown: Any) -> str:
 def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
     lines = []
     for i, h in enumerate(result.hits, 1):
-        lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({h.memory.memory_type.value})")
+        # A superseded fact stays searchable (what was true then); the desktop app strikes it through.
+        replaced = h.memory.metadata.get("superseded_by")
+        kind = h.memory.memory_type.value + (f", superseded by {replaced}" if replaced else "")
+        lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({kind})")
         # Markers take no room on screen; a pair cut by the width limit is dropped.
         cut = one_line(h.snippet, 100 + 2 * h.snippet.count("**"))
         lines.append(f"    {highlight(cut, bold).replace('**', '')}")

@@ -27,3 +27,18 @@ def test_a_hybrid_result_without_a_good_match_says_so():
     assert "no good match" in fmt.hits_table(nothing)
     semantic = SimpleNamespace(hits=(), mode=SearchMode.SEMANTIC, took_ms=1.0, good_match=None)
     assert "no good match" not in fmt.hits_table(semantic)
+
+
+def test_a_superseded_fact_says_what_replaced_it():
+    from types import SimpleNamespace
+
+    from memvault.domain.enums import MemoryType, SearchMode
+
+    def hit(mid: str, metadata: dict) -> SimpleNamespace:
+        memory = SimpleNamespace(id=mid, memory_type=MemoryType.FACT, metadata=metadata)
+        return SimpleNamespace(score=0.5, memory=memory, snippet="The user lives in Lisbon", breakdown=None)
+
+    result = SimpleNamespace(hits=(hit("old-1", {"superseded_by": "new-2"}), hit("new-2", {})),
+                             mode=SearchMode.HYBRID, took_ms=1.0, good_match=True)
+    first, _, second, _, _ = fmt.hits_table(result).splitlines()
+    assert first.endswith("old-1  (fact, superseded by new-2)") and second.endswith("new-2  (fact)")
