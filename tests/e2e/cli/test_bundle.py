@@ -25,7 +25,9 @@ def env(tmp_path, monkeypatch, request):
     monkeypatch.delenv("MEMVAULT_HOME", raising=False)
     if not request.node.get_closest_marker("slow"):
         fake = FakeEmbedder()
-        for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
+        # vault_commands first: importing it copies common's name, so patched after common it would keep the fake
+        # as its "original" and get it back at teardown (every later test in the process then used the fake).
+        for where in ("memvault.cli.vault_commands.lazy_embedder", "memvault.cli.common.lazy_embedder"):
             monkeypatch.setattr(where, lambda _settings: fake)
     for name, secret in (("a", A_PASS), ("b", B_PASS), ("bundle", BUNDLE_PASS)):
         (tmp_path / f"{name}.pass").write_text(secret + "\n")

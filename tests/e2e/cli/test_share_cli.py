@@ -25,7 +25,9 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("MEMVAULT_KDF_ITERATIONS", "1")
     monkeypatch.delenv("MEMVAULT_HOME", raising=False)
     fake = FakeEmbedder()
-    for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
+    # vault_commands first: importing it copies common's name, so patched after common it would keep the fake
+    # as its "original" and get it back at teardown (every later test in the process then used the fake).
+    for where in ("memvault.cli.vault_commands.lazy_embedder", "memvault.cli.common.lazy_embedder"):
         monkeypatch.setattr(where, lambda _settings: fake)
     for name in ("anna", "ben", "server"):
         (tmp_path / f"{name}.pass").write_text(f"passphrase of vault {name}\n")

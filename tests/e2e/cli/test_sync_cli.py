@@ -29,7 +29,9 @@ def env(tmp_path, monkeypatch):
     monkeypatch.delenv("MEMVAULT_HOME", raising=False)
     monkeypatch.delenv("MEMVAULT_SYNC_PASSPHRASE", raising=False)
     fake = FakeEmbedder()
-    for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
+    # vault_commands first: importing it copies common's name, so patched after common it would keep the fake
+    # as its "original" and get it back at teardown (every later test in the process then used the fake).
+    for where in ("memvault.cli.vault_commands.lazy_embedder", "memvault.cli.common.lazy_embedder"):
         monkeypatch.setattr(where, lambda _settings: fake)
     for name in "abc":
         (tmp_path / f"{name}.pass").write_text(f"passphrase of vault {name}\n")

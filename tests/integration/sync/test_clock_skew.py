@@ -144,7 +144,9 @@ def test_held_changes_survive_a_restart_and_apply_when_the_clock_reaches_them(gr
     b.close()
     # `memvault sync status` names the device, in text and in --json.
     fake = FakeEmbedder()
-    for where in ("memvault.cli.common.lazy_embedder", "memvault.cli.vault_commands.lazy_embedder"):
+    # vault_commands first: importing it copies common's name, so patched after common it would keep the fake
+    # as its "original" and get it back at teardown (every later test in the process then used the fake).
+    for where in ("memvault.cli.vault_commands.lazy_embedder", "memvault.cli.common.lazy_embedder"):
         monkeypatch.setattr(where, lambda _settings: fake)
     (tmp_path / "b.pass").write_text("vault passphrase b\n")
     common = ["--vault", str(tmp_path / "b"), "sync", "status", "--passphrase-file", str(tmp_path / "b.pass")]
