@@ -12,6 +12,7 @@ from memvault.cli.parser import Command
 from memvault.domain import limits
 from memvault.domain.conversations import ChatMessage, ConversationSubmission
 from memvault.domain.errors import ExtractionFailed, InvalidInput
+from memvault.domain.words import plural
 from memvault.service import validation as v
 
 
@@ -57,8 +58,8 @@ def cmd_ingest_chat(args: argparse.Namespace) -> int:
             # Only these facts: a backlog left by other runs is the background worker's.
             svc.worker.embed_now([svc.memories.get(f["id"]).rowid for f in job.result["facts"]])
     result = job.result
-    lines = [(f"{result['memories_extracted']} facts stored from {len(submission.messages)} messages "
-             f"in {result['processing_time_ms']:.0f} ms (job {job.id})")]
+    lines = [(f"{plural(result['memories_extracted'], 'fact')} stored from "
+              f"{plural(len(submission.messages), 'message')} in {result['processing_time_ms']:.0f} ms (job {job.id})")]
     if result.get("user_name_source") in ("conversation", "person"):
         where = "the chat" if result["user_name_source"] == "conversation" else "their earlier facts"
         lines.append(f"  the user is {result['user_name']} (read from {where})")

@@ -103,7 +103,7 @@ def test_ingest_chat_says_which_messages_gave_no_facts_and_that_they_are_not_kep
     chat.write_text(json.dumps([{"role": "user", "content": "Ich heiße Jonas und ich wohne seit letztem Jahr in "
                                                              "Hamburg. Ich bin allergisch gegen Erdnüsse."}]))
     code, out, _ = run(capsys, "ingest-chat", str(chat))
-    assert code == 0 and out.startswith("0 facts stored from 1 messages")
+    assert code == 0 and out.startswith("0 facts stored from 1 message in ")
     assert "! message 1 gave no facts: " in out and "'de'" in out and "the message itself is not stored" in out
 
 
@@ -118,3 +118,10 @@ def test_a_chat_file_with_a_byte_order_mark_is_read(env, capsys):
     assert [f["content"] for f in json.loads(out)["facts"]] == ["The user works as a nurse in Tromso"]
     code, _, err = run(capsys, "ingest-chat", str(env / "missing.json"))
     assert code == 2 and "missing.json" in err  # as `import` now says of a missing file
+
+
+def test_one_fact_from_one_message_is_counted_in_words(env, capsys):
+    run(capsys, "init")
+    chat = _chat(env, [{"role": "user", "content": "I live in Porto now."}])
+    code, out, _ = run(capsys, "ingest-chat", chat, "--no-wait")
+    assert code == 0 and out.startswith("1 fact stored from 1 message in "), out
