@@ -11,6 +11,8 @@ import re
 import sys
 from typing import Any
 
+from memvault.domain.words import plural
+
 
 def plain(obj: Any) -> Any:
     """A JSON-ready copy of dataclasses, enums and containers."""
@@ -143,7 +145,7 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
         lines.append(f"    {highlight(cut, bold).replace('**', '')}")
         if h.breakdown is not None:
             lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")
-    lines.append(f"{len(result.hits)} hit(s), mode {result.mode.value}, {result.took_ms:.1f} ms")
+    lines.append(f"{plural(len(result.hits), 'hit')}, mode {result.mode.value}, {result.took_ms:.1f} ms")
     if result.good_match is False:
         from memvault.ranking.good_match import GOOD_MATCH
 

@@ -40,5 +40,8 @@ def test_a_superseded_fact_says_what_replaced_it():
 
     result = SimpleNamespace(hits=(hit("old-1", {"superseded_by": "new-2"}), hit("new-2", {})),
                              mode=SearchMode.HYBRID, took_ms=1.0, good_match=True)
-    first, _, second, _, _ = fmt.hits_table(result).splitlines()
+    first, _, second, _, count = fmt.hits_table(result).splitlines()
     assert first.endswith("old-1  (fact, superseded by new-2)") and second.endswith("new-2  (fact)")
+    assert count.startswith("2 hits, mode hybrid")
+    one = SimpleNamespace(hits=(hit("new-2", {}),), mode=SearchMode.HYBRID, took_ms=1.0, good_match=True)
+    assert fmt.hits_table(one).splitlines()[-1].startswith("1 hit, mode hybrid")
