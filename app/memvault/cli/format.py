@@ -11,6 +11,7 @@ import re
 import sys
 from typing import Any
 
+from memvault.domain.models import successor_of
 from memvault.domain.words import plural
 
 
@@ -137,7 +138,7 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
     lines = []
     for i, h in enumerate(result.hits, 1):
         # A superseded fact stays searchable (what was true then); the desktop app strikes it through.
-        replaced = h.memory.metadata.get("superseded_by")
+        replaced = successor_of(h.memory)
         kind = h.memory.memory_type.value + (f", superseded by {replaced}" if replaced else "")
         lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({kind})")
         # Markers take no room on screen; a pair cut by the width limit is dropped.

@@ -51,6 +51,12 @@ class Memory:
     entities: tuple[EntityMention, ...] = ()
 
 
+def successor_of(memory: Memory) -> str | None:
+    """The id of the newer fact that superseded ``memory`` (``metadata.superseded_by``), else ``None``."""
+    successor = memory.metadata.get("superseded_by")
+    return successor if isinstance(successor, str) else None
+
+
 @dataclass(frozen=True, slots=True)
 class EmbeddedMemory:
     """A memory whose vectors were just stored: what the embedding worker's listeners (change events, the type

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from html import escape
 
-from memvault.domain.models import Memory
+from memvault.domain.models import Memory, successor_of
 
 LINK_PREFIX = "memory:"
 QUOTE_PREVIEW_CHARS = 160
 
 
 def is_superseded(memory: Memory) -> bool:
-    return isinstance(memory.metadata.get("superseded_by"), str)
+    return successor_of(memory) is not None
 
 
 def fact_summary(memory: Memory) -> str | None:
@@ -45,8 +45,8 @@ def fact_summary(memory: Memory) -> str | None:
             if len(quote) > QUOTE_PREVIEW_CHARS:
                 quote = quote[: QUOTE_PREVIEW_CHARS - 1] + "…"
             lines.append(f"“{escape(quote)}”")
-    successor = memory.metadata.get("superseded_by")
-    if isinstance(successor, str):
+    successor = successor_of(memory)
+    if successor is not None:
         lines.append(f"<s>Superseded</s> by <a href=\"{LINK_PREFIX}{escape(successor)}\">a newer fact</a>")
     for older in fact.get("supersedes") or []:
         lines.append(f"Replaces <a href=\"{LINK_PREFIX}{escape(str(older))}\">an older fact</a>")
