@@ -7,6 +7,10 @@ in its own language's namespace (same-language), in the pivot language's namespa
 Chinese for memories written in English) and, for pivot-language questions, in every other namespace
 (an English question for memories in Chinese). A question is answered when its topic's memory is among
 the hits: R@1 and R@5 per language, direction and search mode, for the vault's model.
+
+It also measures the good-match flag on the same-language searches, both ways: how many right first
+answers are flagged, and, asking each question again with its memory in the trash (so that nothing
+stored answers it), how many best hits are flagged all the same (a false "good match").
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ from pathlib import Path
 from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
-from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery, SearchResult
+from memvault.ranking.good_match import is_good_match
 
 PASSPHRASE = "memvault-eval-temporary"
 LIMIT = 5
 #: Directions a question is searched in, relative to its language L and the set's pivot language P.
 DIRECTIONS = ("same", "to-pivot", "from-pivot")
+#: Modes whose best hit carries a good-match flag (a keyword hit contains the words asked for).
+FLAGGED_MODES = (SearchMode.HYBRID, SearchMode.SEMANTIC)
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,10 @@ class MultilingualReport:
     ingest_seconds: float
     metrics: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     per_question: list[dict] = field(default_factory=list)
+    #: Per flagged mode: ``answered`` (right first answers, same language: how many, how many flagged) and
+    #: ``absent`` (the question asked with its memory in the trash: per language, how many best hits flagged).
+    good_match: dict[str, dict[str, dict[str, dict[str, int]]]] = field(default_factory=dict)
+    absent: list[dict] = field(default_factory=list)
 
     def as_text(self) -> str:
         lines = [f"{self.dataset}: {self.topics} topics in {len(self.languages)} languages ({', '.join(self.languages)}), "
@@ -109,6 +120,14 @@ class MultilingualReport:
                     m = per_lang.get(lang)
                     cells.append(f"{m['recall@5']:.2f} ({m['recall@1']:.2f})" if m else f"{'-':>11}")
                 lines.append(f"{mode:9} {direction:11} " + " ".join(f"{c:>11}" for c in cells))
+        if self.good_match:
+            lines.append("good match, same language: right first answers flagged; answer in the trash, best hit "
+                         "flagged (a false good match)")
+        for mode, cells in self.good_match.items():
+            answered, absent = cells["answered"]["all"], cells["absent"]
+            per_lang = ", ".join(f"{lang} {absent[lang]['flagged']}" for lang in self.languages if lang in absent)
+            lines.append(f"{mode:9} {answered['flagged']} of {answered['n']}; "
+                         f"{absent['all']['flagged']} of {absent['all']['n']} ({per_lang})")
         return "\n".join(lines)
 
 
@@ -128,6 +147,33 @@ def _aggregate(rows: list[dict], data: MultilingualSet) -> dict:
                 cell["recall@1"] /= cell["n"]
                 cell["recall@5"] /= cell["n"]
     return metrics
+
+
+def _flagged(result: SearchResult, mode: SearchMode) -> bool | None:
+    """Whether the best hit is flagged a good match (``None`` for a mode without the flag)."""
+    if mode not in FLAGGED_MODES:
+        return None
+    return bool(result.hits) and is_good_match(result.hits[0].score, mode)
+
+
+def _good_match(rows: list[dict], absent: list[dict]) -> dict:
+    out: dict = {}
+    for row in rows:
+        if row["flagged"] is None or row["direction"] != "same" or row["rank"] != 1:
+            continue
+        cell = out.setdefault(row["mode"], {"answered": {}, "absent": {}})["answered"].setdefault(
+            "all", {"n": 0, "flagged": 0})
+        cell["n"] += 1
+        cell["flagged"] += row["flagged"]
+    for row in absent:
+        per_lang = out.setdefault(row["mode"], {"answered": {}, "absent": {}})["absent"]
+        for key in (row["language"], "all"):
+            cell = per_lang.setdefault(key, {"n": 0, "flagged": 0})
+            cell["n"] += 1
+            cell["flagged"] += row["flagged"]
+    for cells in out.values():
+        cells["answered"].setdefault("all", {"n": 0, "flagged": 0})
+    return out
 
 
 def run_multilingual(settings: Settings, path: Path, *, modes: Iterable[SearchMode] | None = None, embedder=None,
@@ -161,16 +207,42 @@ def run_multilingual(settings: Settings, path: Path, *, modes: Iterable[SearchMo
             topics = {t.id: t for t in data.topics}
             for mode in modes:
                 for direction, q_lang, m_lang, topic_id in searches(data):
-                    hits = services.search.search(SearchQuery(
+                    result = services.search.search(SearchQuery(
                         topics[topic_id].question[q_lang], mode=mode, limit=LIMIT,
-                        filter=MemoryFilter(namespace=_namespace(m_lang)))).hits
-                    found = [h.memory.id for h in hits]
+                        filter=MemoryFilter(namespace=_namespace(m_lang))))
+                    found = [h.memory.id for h in result.hits]
                     want = ids[(m_lang, topic_id)]
                     report.per_question.append({
                         "topic": topic_id, "mode": mode.value, "direction": direction, "question_language": q_lang,
-                        "memory_language": m_lang, "rank": found.index(want) + 1 if want in found else None})
+                        "memory_language": m_lang, "rank": found.index(want) + 1 if want in found else None,
+                        "flagged": _flagged(result, mode)})
                 say(f"{mode.value}: done")
             report.metrics = _aggregate(report.per_question, data)
+            flagged_modes = [m for m in modes if m in FLAGGED_MODES]
+            if flagged_modes:
+                say("asking each question again with its answer in the trash…")
+                report.absent = _answer_in_trash(services, data, ids, flagged_modes)
+                report.good_match = _good_match(report.per_question, report.absent)
         finally:
             services.close()
     return report
+
+
+def _answer_in_trash(services, data: MultilingualSet, ids: dict[tuple[str, str], str],
+                     modes: list[SearchMode]) -> list[dict]:
+    """Each same-language question asked with its topic's memory in the trash: is the best hit left flagged?"""
+    rows = []
+    for lang in data.languages:
+        for topic in data.topics:
+            memory_id = ids[(lang, topic.id)]
+            services.lifecycle.delete(memory_id)
+            try:
+                for mode in modes:
+                    result = services.search.search(SearchQuery(topic.question[lang], mode=mode, limit=LIMIT,
+                                                                filter=MemoryFilter(namespace=_namespace(lang))))
+                    rows.append({"topic": topic.id, "mode": mode.value, "language": lang,
+                                 "flagged": bool(_flagged(result, mode)),
+                                 "best": result.hits[0].score if result.hits else None})
+            finally:
+                services.lifecycle.restore(memory_id)
+    return rows

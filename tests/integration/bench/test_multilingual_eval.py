@@ -48,3 +48,29 @@ def test_the_eval_measures_each_mode_and_direction_with_the_real_model(tmp_path,
     assert hybrid["same"]["all"]["recall@5"] >= 0.85 and hybrid["same"]["en"]["recall@5"] == 1.0
     assert set(hybrid["to-pivot"]) == REQUIRED - {"en"} | {"all"}
     assert "R@5" in report.as_text()
+
+
+TUNE_SET = ROOT / "tests" / "data" / "multilingual-tune" / "multilingual.json"
+
+
+def test_the_tuning_set_shares_no_text_with_the_set_it_is_checked_on():
+    tune, checked = load_set(TUNE_SET), load_set(SET)
+    assert len(tune.topics) >= 20 and {"en", "de", "es", "fr", "ru", "zh", "ja"} <= set(tune.languages)
+    texts = {text for t in checked.topics for part in (t.memory, t.question) for text in part.values()}
+    assert not [text for t in tune.topics for part in (t.memory, t.question) for text in part.values()
+                if text in texts]
+
+
+@pytest.mark.seconds  # indexes the tuning set twice over: ~3 s
+def test_the_eval_counts_good_matches_with_the_answer_there_and_in_the_trash(tmp_path, fake_embedder):
+    data = load_set(TUNE_SET)
+    report = run_multilingual(fast_settings(tmp_path / "unused"), TUNE_SET, modes=[SearchMode.HYBRID],
+                              embedder=fake_embedder)
+    hybrid = report.good_match["hybrid"]
+    right_first = [q for q in report.per_question if q["direction"] == "same" and q["rank"] == 1]
+    assert hybrid["answered"]["all"] == {"n": len(right_first), "flagged": sum(q["flagged"] for q in right_first)}
+    assert hybrid["absent"]["all"]["n"] == len(data.topics) * len(data.languages)
+    assert {lang: hybrid["absent"][lang]["n"] for lang in data.languages} == dict.fromkeys(data.languages,
+                                                                                           len(data.topics))
+    assert all(row["mode"] == "hybrid" for row in report.absent)
+    assert "answer in the trash" in report.as_text()
