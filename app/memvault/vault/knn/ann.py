@@ -23,6 +23,8 @@ from usearch.compiled import ScalarKind
 from usearch.index import Index, MetricKind
 from usearch.index import search as exact_search
 
+from memvault.vault.knn import layout
+from memvault.vault.knn.centroid import VectorSums
 from memvault.vault.knn.dense import DenseRows, pick_rows
 
 #: Graph degree, build-time and search beams. A wider build beam makes a graph whose walks find the true
@@ -129,10 +131,12 @@ class _Fresh:
         self.rows.update(zip(np.asarray(keys, dtype=np.int64).tolist(), np.asarray(vectors, dtype=np.float16)))
         self._stacked = None
 
-    def discard(self, keys: list[int]) -> None:
-        for key in keys:
-            if self.rows.pop(key, None) is not None:
-                self._stacked = None
+    def discard(self, keys: list[int]) -> list[np.ndarray]:
+        """Drop ``keys`` (absent ones are ignored); the rows dropped."""
+        dropped = [row for row in (self.rows.pop(key, None) for key in keys) if row is not None]
+        if dropped:
+            self._stacked = None
+        return dropped
 
     def take(self, count: int) -> tuple[np.ndarray, np.ndarray]:
         """The ``count`` oldest, as ``(keys, vectors)``, no longer held here."""
@@ -221,6 +225,7 @@ class NamespaceIndexes:
         self._by_ns: dict[str, Index] = {}
         self._fresh: dict[str, _Fresh] = {}
         self._dense = DenseRows()
+        self._sums = VectorSums()
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -247,6 +252,7 @@ class NamespaceIndexes:
         self.remove(keys)
         if fresh:
             self._fresh.setdefault(namespace, _Fresh()).add(keys, vectors)
+            self._sums.add(namespace, vectors)
             return
         self._graph_add(namespace, keys, vectors, threads)
 
@@ -258,6 +264,7 @@ class NamespaceIndexes:
             count = len(fresh) if limit is None else min(len(fresh), limit - moved)
             if count:
                 keys, vectors = fresh.take(count)
+                self._sums.subtract(namespace, vectors)
                 self._graph_add(namespace, keys, vectors, threads)
                 moved += count
             if not fresh:
@@ -270,8 +277,11 @@ class NamespaceIndexes:
             idx = self._by_ns[namespace] = _new_index(self.dim)
         self._dense.forget(namespace)
         idx.expansion_add = expansion_add_for(len(idx), self.graph)
-        idx.add(np.asarray(keys, dtype=np.uint64), np.asarray(vectors, dtype=np.float32), threads=threads)
+        keys = np.asarray(keys, dtype=np.uint64)
+        idx.add(keys, np.asarray(vectors, dtype=np.float32), threads=threads)
         idx.expansion_search = expansion_for(len(idx), self.graph)
+        # As the graph holds them: its rounding to half precision is the one that counts.
+        self._sums.add(namespace, _held_rows(idx, keys, self.dim))
 
     def remove(self, keys: Iterable[int]) -> None:
         """Drop ``keys`` from whichever namespace holds them (absent keys are ignored)."""
@@ -281,12 +291,15 @@ class NamespaceIndexes:
         for ns, idx in self._by_ns.items():
             present = keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
             if len(present):
+                self._sums.subtract(ns, _held_rows(idx, present, self.dim))
                 idx.remove(present)
                 self._dense.forget(ns)
         if self._fresh:
             as_ints = keys.astype(np.int64).tolist()
-            for fresh in self._fresh.values():
-                fresh.discard(as_ints)
+            for ns, fresh in self._fresh.items():
+                dropped = fresh.discard(as_ints)
+                if dropped:
+                    self._sums.subtract(ns, np.vstack(dropped))
 
     def keys(self, namespace: str) -> np.ndarray:
         idx, fresh = self._by_ns.get(namespace), self._fresh.get(namespace)
@@ -366,6 +379,11 @@ class NamespaceIndexes:
         rows, dist = nearest_rows(matrix, query, count)
         return found[rows], dist
 
+    def similarity_sum(self, namespace: str | None, query: np.ndarray) -> tuple[float, int]:
+        """``(the sum of the cosine similarities of ``query`` to every vector of ``namespace`` (``None``: all
+        namespaces), graphs and fresh vectors alike, how many vectors)`` (:mod:`.centroid`)."""
+        return self._sums.similarity_sum(self._names(namespace), query)
+
     def _names(self, namespace: str | None) -> list[str]:
         return [namespace] if namespace is not None else list(self.namespaces)
 
@@ -396,4 +414,14 @@ class NamespaceIndexes:
             idx.expansion_add = expansion_add_for(len(idx), out.graph)
             idx.expansion_search = expansion_for(len(idx), out.graph)
             out._by_ns[ns] = idx
+            # From the bytes, not the graph: reading 100k vectors back one key at a time took half a restore.
+            out._sums.add(ns, layout.live_rows(blob, dim))
         return out
+
+
+def _held_rows(idx: Index, keys: np.ndarray, dim: int) -> np.ndarray:
+    """The half-precision rows ``idx`` holds for ``keys`` (each one present), in their order."""
+    if not len(keys):
+        return np.zeros((0, dim), dtype=np.float16)
+    # The compiled call, as DenseRows does: one bytes object a key, without the public get's views.
+    return np.frombuffer(b"".join(idx._compiled.get_many(keys, ScalarKind.F16)), dtype=np.float16).reshape(-1, dim)

@@ -331,6 +331,12 @@ class VectorIndex:
         with self._query_hold():
             return self._ann.exact(namespace, query, keys, count)
 
+    def similarity_sum(self, namespace: str | None, query: np.ndarray) -> tuple[float, int]:
+        """``(the sum of the cosine similarities of ``query`` to the vectors of ``namespace`` (``None``: all),
+        how many)``; ``(0.0, 0)`` while the index is not ready."""
+        with self._query_hold():
+            return self._ann.similarity_sum(namespace, query) if self._state is IndexState.READY else (0.0, 0)
+
     # -- snapshots and background work -----------------------------------
 
     def lag(self) -> int:

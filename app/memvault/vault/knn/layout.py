@@ -40,6 +40,19 @@ def slot_keys(stripped: bytes | bytearray | np.ndarray) -> np.ndarray:
     return _graph_keys(memoryview(stripped)[_MATRIX_HEAD + _DENSE_HEAD:])
 
 
+def live_rows(blob: bytes | bytearray | np.ndarray, dim: int) -> np.ndarray:
+    """The half-precision vectors of a serialized index's live slots (a removed slot's are left out: a graph
+    saved whole may still hold them), as a view into ``blob`` where it can be one."""
+    rows, width = matrix_shape(blob)
+    if not rows:
+        return np.zeros((0, dim), dtype=np.float16)
+    view = memoryview(blob).cast("B") if not isinstance(blob, np.ndarray) else memoryview(blob.reshape(-1))
+    matrix = np.frombuffer(view[_MATRIX_HEAD:_MATRIX_HEAD + rows * width], dtype=np.float16).reshape(rows, -1)
+    keys = _graph_keys(view[_MATRIX_HEAD + rows * width + _DENSE_HEAD:])
+    live = keys != FREE_KEY
+    return matrix[:, :dim] if live.all() else matrix[live, :dim]
+
+
 def _graph_keys(graph: memoryview) -> np.ndarray:
     size, connectivity, base, _, _ = (int(x) for x in np.frombuffer(graph[:_GRAPH_HEAD], dtype=np.uint64))
     levels = np.frombuffer(graph[_GRAPH_HEAD:_GRAPH_HEAD + 2 * size], dtype=np.int16).astype(np.int64)
