@@ -320,6 +320,9 @@ class ScoreBreakdown:
     next_turn_gain: float | None = None
     relevance: float | None = None
     best_chunk: int | None = None
+    #: Hybrid: how far the query's mean similarity to everything searched stands above where unrelated texts
+    #: sit on the scale, subtracted from ``semantic`` for ``relevance`` (``memvault/ranking/similarity.py``).
+    background: float | None = None
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,8 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
             score, b = (keyword_score(bm25), replace(b, keyword_bm25=bm25)) if bm25 is not None else (score, b)
         else:
             score = fusion.relevance(sim, kept or 0.0, bm25 or None, b.graph or 0.0, question=bool(b.question),
-                                     previous_gain=b.previous_turn_gain or 0.0, next_gain=b.next_turn_gain or 0.0)
+                                     previous_gain=b.previous_turn_gain or 0.0, next_gain=b.next_turn_gain or 0.0,
+                                     background=b.background or 0.0)
             b = replace(b, semantic=sim, keyword_bm25=bm25, coverage=kept, relevance=score)
         out.append((score, mid, b))
     # At equal scores (nothing matched outside the names), the asked person's facts before anyone else's.
@@ -249,7 +250,7 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
         min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None), t.graph or 0.0,
         question=bool(t.question),
         previous_gain=0.0 if t.previous_turn_gain is None else t.previous_turn_gain - lift,
-        next_gain=0.0 if t.next_turn_gain is None else t.next_turn_gain - lift)
+        next_gain=0.0 if t.next_turn_gain is None else t.next_turn_gain - lift, background=t.background or 0.0)
 
 
 def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,

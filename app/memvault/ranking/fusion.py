@@ -3,7 +3,7 @@
 Hybrid search ranks its candidates (the semantic, keyword and graph lists, each
 ``max(3 x limit, 50)`` deep) by
 
-    relevance = 1 / (1 + exp(-(W_SIMILARITY * similarity
+    relevance = 1 / (1 + exp(-(W_SIMILARITY * (similarity - background)
                                + W_COVERAGE * coverage
                                + W_BM25 * bm25 / (bm25 + BM25_HALF)
                                + W_GRAPH * graph
@@ -16,6 +16,10 @@ with the features, each computed at query time by its own module:
 
 - ``similarity`` (:mod:`memvault.ranking.similarity`): cosine similarity of the
   query to the hit's nearest chunk, keyword-only candidates included;
+  ``background`` how far the query's mean similarity to everything searched
+  stands above where unrelated texts sit on the scale
+  (:func:`memvault.ranking.similarity.background_excess`; 0 for most English
+  queries, which the fit saw);
 - ``coverage`` and ``bm25`` (:mod:`memvault.ranking.keyword`): the share of the
   query's content words in the hit, and FTS5's BM25 (0 without a keyword match);
 - ``graph`` (:mod:`memvault.ranking.graph`): the share of the query's entity and
@@ -72,9 +76,10 @@ W_PREVIOUS_GAIN = 2.406
 
 
 def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0, *,
-              question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0) -> float:
+              question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0,
+              background: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
-    z = (W_SIMILARITY * (similarity or 0.0) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
+    z = (W_SIMILARITY * ((similarity or 0.0) - background) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
          + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
@@ -94,14 +99,14 @@ Page = list[tuple[float, int, ScoreBreakdown]]
 
 def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, float]], seen: Seen | None,
          keyword: list, texts: dict[int, tuple[str, str | None]], graph: GraphList, graph_ids: list[int],
-         turns: dict[int, TurnContext], limit: int, min_score: float) -> Page:
+         turns: dict[int, TurnContext], limit: int, min_score: float, background: float = 0.0) -> Page:
     """The page: the best ``limit`` candidates scoring ``min_score`` or more, as ``(score, memory id,
     breakdown)``, best first.
 
     ``semantic`` is ``(memory id, chunk id, similarity)`` nearest first, ``keyword`` FTS5's hits best first
     (``memory_id``, ``bm25``), ``texts`` the candidates' contents and sessions (every mode: ties). Semantic
     mode scores by similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by
-    :func:`relevance`.
+    :func:`relevance` (``background``: the query's, for every candidate).
     """
     sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
     kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
@@ -130,7 +135,8 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
         linked = graph.evidence.get(mid, 0.0)
         turn = turns.get(mid, empty_turn)
         score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, question=question,
-                          previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0)
+                          previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0,
+                          background=background)
         if score >= min_score:
             inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
     inputs.sort(key=lambda t: rank_key(t[0], t[1], texts[t[1]][0]))
@@ -141,5 +147,5 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
             keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
             coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
             question=question or None, previous_turn_gain=turn.previous_gain,
-            next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk)))
+            next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk, background=background)))
     return page

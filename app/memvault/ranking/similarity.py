@@ -51,6 +51,40 @@ class SimilarityScale:
 #: The English model's scale: its cosine similarity as it is.
 IDENTITY = SimilarityScale()
 
+#: Where unrelated texts sit on the scale (see :class:`SimilarityScale`): the background every relevance
+#: weight was fitted against.
+BACKGROUND = 0.1
+#: The nearest chunks left out of a query's background: what may answer it is not its background (one
+#: memory, its fact, a duplicate or two; a page is 5-10 hits).
+BACKGROUND_SKIP = 5
+#: Chunks the background must still count once those are left out: a vault smaller than the two together
+#: is taken to have the fit's background (a background of three memories would be one of them).
+BACKGROUND_MIN_REST = 8
+
+
+def background_excess(similarity_sum: float, count: int, nearest: tuple[float, ...],
+                      scale: SimilarityScale = IDENTITY) -> float:
+    """How far a query's background stands above :data:`BACKGROUND`, on the scale; hybrid subtracts it from
+    each hit's similarity before relevance.
+
+    The background is the query's mean cosine similarity to the ``count`` chunks searched (their sum:
+    ``similarity_sum``), less the ``nearest`` ones' (cosines, nearest first; the first
+    :data:`BACKGROUND_SKIP` are left out).
+
+    A model's scale is fitted on English pairs. multilingual-e5-small puts unrelated texts of one other
+    language closer together (a German question's mean similarity to a German vault: ~0.26 on the scale,
+    against ~0.11 for English), and all-MiniLM-L6-v2 does so for any language it was not trained on
+    (~0.4-0.6), so the best hit for a question nothing answers cleared the good-match point in almost every
+    case. The vault's own memories are that background, measured where the query is asked; a query whose
+    background is no higher than the fit's is left as it is. Measured on tuning data only:
+    ``docs/benchmarks.md``, "Good match outside English".
+    """
+    skipped = nearest[:BACKGROUND_SKIP]
+    rest = count - len(skipped)
+    if rest < BACKGROUND_MIN_REST:
+        return 0.0
+    return max(0.0, scale.of_cosine((similarity_sum - sum(skipped)) / rest) - BACKGROUND)
+
 
 def similarity_of_distance(distance: float, scale: SimilarityScale = IDENTITY) -> float:
     """A chunk's similarity from its cosine distance, on ranking's scale (``scale``), never below 0."""
@@ -64,6 +98,8 @@ class Seen:
     best: dict[int, tuple[int, float]] = field(default_factory=dict)
     exhaustive: bool = True
     floor: float = 0.0
+    #: The cosine similarities of the nearest chunks found (at most :data:`BACKGROUND_SKIP`), nearest first.
+    nearest: tuple[float, ...] = ()
 
     def similarity(self, memory_id: int) -> tuple[int | None, float | None, bool]:
         """``(chunk, similarity, is_upper_bound)`` of a memory outside the semantic list."""

@@ -34,7 +34,14 @@ from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
 from memvault.ranking.good_match import GOOD_MATCH
-from memvault.ranking.similarity import HYBRID_SIMILARITY_CHUNKS, IDENTITY, Seen, SimilarityScale
+from memvault.ranking.similarity import (
+    BACKGROUND_SKIP,
+    HYBRID_SIMILARITY_CHUNKS,
+    IDENTITY,
+    Seen,
+    SimilarityScale,
+    background_excess,
+)
 from memvault.service import validation as v
 from memvault.vault import memory_queries, vector_models
 from memvault.vault import search as vsearch
@@ -105,7 +112,8 @@ def semantic_candidates(conn, index: VectorIndex | None, qvec, f: MemoryFilter, 
         # Long memories have several chunks; widen until enough distinct memories.
         if len(best) >= want or len(rows) < k or k >= vsearch.MAX_K:
             floor = scale.of_distance(rows[-1].distance) if rows else 0.0
-            seen = Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor)
+            seen = Seen({m: (c, sim) for m, c, sim in best.values()}, exhaustive=len(rows) < k, floor=floor,
+                        nearest=tuple(1.0 - r.distance for r in rows[:BACKGROUND_SKIP]))
             return list(best.values())[:want], seen, plan
         k = min(k * 4, vsearch.MAX_K)
 
@@ -126,6 +134,7 @@ class _Lists:
     graph: graph_search.GraphList
     graph_ids: list[int]
     indexed: bool
+    background: float = 0.0  # the query's (ranking.similarity.background_excess), for hybrid's relevance
 
 
 class SearchService:
@@ -221,7 +230,7 @@ class SearchService:
                                            planned.keyword, f, now, self._graph_counts)
             graph_ids = graph.ranked(depth)
             lists = _Lists(mode, planned.keyword, qvec, f, now, semantic, seen, keyword, keyword_expr, graph,
-                           graph_ids, indexed)
+                           graph_ids, indexed, self._background(mode, qvec, f, seen, indexed))
             if keyword_later is None:
                 # Nothing to wait for: the page is read in this same transaction (a second one cost ~0.1 ms of
                 # a ~1 ms semantic search's reads, its pool checkout, BEGIN and COMMIT).
@@ -253,7 +262,7 @@ class SearchService:
             conn, self._index, lists.qvec, list(texts),
             {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
-                           lists.graph_ids, turns, ranked, q.min_score)
+                           lists.graph_ids, turns, ranked, q.min_score, lists.background)
         page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit,
                                               fact_ranking.similarity_reader(conn, self._index, self._embedder,
                                                                              f.namespace, self._scale),
@@ -266,6 +275,15 @@ class SearchService:
         shown = set(found).difference(matched)
         spans = vsearch.chunk_spans(conn, [c for m, (c, _) in (seen or Seen()).best.items() if m in shown])
         return page, with_facts, ids, found, snippets, spans
+
+    def _background(self, mode: SearchMode, qvec, f: MemoryFilter, seen: Seen | None, indexed: bool) -> float:
+        """Hybrid's background for the query (:func:`~memvault.ranking.similarity.background_excess`), over
+        the namespace searched, whatever else the filter narrows (the vault's language, not the filter's).
+        Without the index (restoring after unlock) it is taken to be the fit's."""
+        if mode is not SearchMode.HYBRID or not indexed or qvec is None or seen is None:
+            return 0.0
+        total, count = self._index.similarity_sum(f.namespace, qvec)
+        return background_excess(total, count, seen.nearest, self._scale)
 
     def _keyword(self, query: str, f: MemoryFilter, depth: int,
                  now: float) -> tuple[list[vsearch.KeywordHit], str | None]:

@@ -49,10 +49,11 @@ def test_keyword_search_ranks_by_bm25_and_highlights(services, corpus):
     assert _search(services, "?!", mode=SearchMode.KEYWORD).hits == ()
 
 
-def _logistic_of_shipped_weights(similarity, coverage, bm25):
+def _logistic_of_shipped_weights(similarity, coverage, bm25, background=None):
     # The shipped fit written out (similarity, coverage, BM25 over BM25 + 20, bias), not read from the module;
-    # graph evidence has weight 0 (it only breaks ties) and these memories are no conversation turns.
-    z = 8.792 * (similarity or 0.0) + 2.441 * coverage + 3.131 * (abs(bm25) / (abs(bm25) + 20) if bm25 else 0.0) \
+    # graph evidence has weight 0 (it only breaks ties) and these memories are no conversation turns. The
+    # query's background comes off the similarity.
+    z = 8.792 * ((similarity or 0.0) - (background or 0.0)) + 2.441 * coverage + 3.131 * (abs(bm25) / (abs(bm25) + 20) if bm25 else 0.0) \
         - 5.920
     return 1 / (1 + math.exp(-z))
 
@@ -69,7 +70,7 @@ def test_hybrid_scores_each_hit_by_the_documented_relevance_of_its_evidence(serv
     assert b.semantic == pytest.approx(cosine, abs=1e-5)
     for h in result.hits:
         b = h.breakdown
-        expected = _logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25)
+        expected = _logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25, b.background)
         assert h.score == pytest.approx(expected, abs=1e-6) and b.relevance == pytest.approx(expected)
     assert [h.score for h in result.hits] == sorted((h.score for h in result.hits), reverse=True)
     # A keyword-only candidate still gets its similarity (from its stored vectors), not a missing term.
@@ -193,7 +194,8 @@ def test_a_keyword_only_hit_beyond_the_chunks_read_gets_their_last_similarity_as
     assert b.keyword_rank == 1 and b.semantic_rank is None and b.semantic_upper_bound is True
     nearest = [h.breakdown.semantic for h in result.hits if h.breakdown.semantic_rank is not None]
     assert 0 < b.semantic <= min(nearest)
-    assert hit.score == pytest.approx(_logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25), abs=1e-6)
+    assert hit.score == pytest.approx(_logistic_of_shipped_weights(b.semantic, b.coverage, b.keyword_bm25,
+                                                                   b.background), abs=1e-6)
 
 
 @pytest.mark.seconds

@@ -10,6 +10,7 @@ import pytest
 
 from memvault.domain.enums import SearchMode
 from memvault.ranking import fusion, good_match, keyword, turn_context
+from memvault.ranking.graph import GraphList
 
 # The shipped fit, copied: similarity, coverage, BM25 (over BM25 + 20), bias; assistant, previous, next.
 SIMILARITY, COVERAGE, BM25, BIAS = 8.792, 2.441, 3.131, -5.920
@@ -142,3 +143,18 @@ def test_coverage_cuts_chinese_and_japanese_into_the_keyword_indexs_bigrams():
     assert mixed == {"café", "sells", "咖啡"}
     assert keyword.coverage(mixed, "The café sells tea and good咖啡") == 1.0
     assert keyword.coverage(mixed, "The café sells tea") == pytest.approx(2 / 3)
+
+
+def test_the_querys_background_is_taken_off_each_hits_similarity_and_shown():
+    def z(sim, background=0.0):
+        return SIMILARITY * (sim - background) + BIAS
+
+    assert fusion.relevance(0.5, 0.0, None, background=0.2) == pytest.approx(1 / (1 + math.exp(-z(0.5, 0.2))))
+    assert fusion.relevance(0.5, 0.0, None, background=0.2) == pytest.approx(fusion.relevance(0.3, 0.0, None))
+    texts = {1: ("a note", None), 2: ("another note", None)}
+    page = fusion.rank(SearchMode.HYBRID, "note", [(1, 10, 0.6), (2, 20, 0.4)], None, [], texts,
+                       GraphList(), [], {}, 5, 0.0, background=0.15)
+    assert [mid for _, mid, _ in page] == [1, 2]
+    assert [b.background for _, _, b in page] == [0.15, 0.15]
+    assert page[0][0] == pytest.approx(fusion.relevance(0.6, page[0][2].coverage, None, background=0.15))
+    assert page[0][2].semantic == 0.6  # the similarity shown is the model's, on its scale

@@ -1,0 +1,82 @@
+"""Good match outside English: in a vault written in another language, a question nothing stored answers is not
+flagged a good match, and a right first answer still is (the multilingual model, as such a vault uses).
+
+Before hybrid took a query's background into account, with the answer in the trash the best remaining German or
+Spanish note was flagged a good match for nearly every question (23 of 24 on the tuning set)."""
+
+import pytest
+
+from memvault.domain.enums import SearchMode
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
+from memvault.service.container import create_vault
+
+pytestmark = pytest.mark.slow  # depends on meaning: the real multilingual model
+
+PASSPHRASE = "correct horse battery staple"
+
+# Written for this test (not from any evaluation set): one person's notes and a question about each.
+NOTES = {
+    "de": [
+        ("Meine Schwester Jana arbeitet als Tierärztin in Leipzig.", "Was ist Jana von Beruf?"),
+        ("Der Klempner kommt am Dienstag um neun, um die Spüle zu reparieren.", "Wann kommt der Klempner?"),
+        ("Ich trinke morgens immer einen Pfefferminztee statt Kaffee.", "Was trinke ich am Morgen?"),
+        ("Unser Hund Fips hat Angst vor Staubsaugern.", "Wovor fürchtet sich unser Hund?"),
+        ("Das Auto muss im Mai zur Hauptuntersuchung.", "Wann muss das Auto in die Werkstatt zur Prüfung?"),
+        ("Meine Lieblingsband ist eine kleine Jazzgruppe aus Hamburg.", "Welche Musik höre ich am liebsten?"),
+        ("Im Sommer fahren wir mit dem Zelt an die Ostsee.", "Wo verbringen wir den Sommerurlaub?"),
+        ("Mein Fahrradschloss hat die Zahlenkombination vier-sieben-zwei.", "Wie lautet der Code vom Fahrradschloss?"),
+        ("Ich bin allergisch gegen Katzenhaare.", "Wogegen bin ich allergisch?"),
+        ("Der Geburtstag meines Vaters ist am elften Februar.", "Wann hat mein Vater Geburtstag?"),
+        ("Ich lerne seit Januar Portugiesisch mit einer App.", "Welche Sprache lerne ich gerade?"),
+        ("Die Steuererklärung muss bis Ende Juli abgegeben werden.", "Bis wann ist die Steuererklärung fällig?"),
+        ("Meine Nachbarin Frau Ott gießt die Blumen, wenn wir verreisen.", "Wer kümmert sich um die Pflanzen?"),
+        ("Ich spiele mittwochs Badminton im Verein.", "Welchen Sport treibe ich?"),
+    ],
+    "es": [
+        ("Mi hermano Diego trabaja de cocinero en un restaurante de Sevilla.", "¿En qué trabaja Diego?"),
+        ("El fontanero viene el martes a las nueve para arreglar el fregadero.", "¿Cuándo viene el fontanero?"),
+        ("Por las mañanas siempre tomo una infusión de menta en vez de café.", "¿Qué bebo por la mañana?"),
+        ("Nuestro perro Toby tiene miedo de la aspiradora.", "¿A qué le tiene miedo nuestro perro?"),
+        ("El coche tiene que pasar la inspección técnica en mayo.", "¿Cuándo tiene que pasar el coche la revisión?"),
+        ("Mi grupo favorito es una pequeña banda de jazz de Valencia.", "¿Qué música me gusta más?"),
+        ("En verano vamos de acampada a la costa de Asturias.", "¿Dónde pasamos las vacaciones de verano?"),
+        ("El candado de la bici tiene la combinación cuatro-siete-dos.", "¿Cuál es el código del candado?"),
+        ("Soy alérgica al pelo de gato.", "¿A qué soy alérgica?"),
+        ("El cumpleaños de mi padre es el once de febrero.", "¿Cuándo es el cumpleaños de mi padre?"),
+        ("Desde enero estudio portugués con una aplicación.", "¿Qué idioma estoy aprendiendo?"),
+        ("La declaración de la renta hay que presentarla antes de finales de junio.", "¿Hasta cuándo hay plazo para la renta?"),
+        ("Mi vecina Carmen riega las plantas cuando nos vamos de viaje.", "¿Quién cuida las plantas?"),
+        ("Los miércoles juego al bádminton en un club.", "¿Qué deporte practico?"),
+    ],
+}
+
+
+@pytest.mark.parametrize("language", sorted(NOTES))
+def test_a_question_nothing_answers_is_no_good_match_and_a_right_first_answer_is(settings, multilingual_embedder,
+                                                                                 language):
+    services = create_vault(settings, PASSPHRASE, multilingual_embedder, background=False)
+    try:
+        notes = NOTES[language]
+        ids = [services.memories.create(MemoryCreate(content=note)).memory.id for note, _ in notes]
+        services.worker.drain()
+
+        def best(question):
+            return services.search.search(SearchQuery(question, mode=SearchMode.HYBRID, limit=5,
+                                                      filter=MemoryFilter(namespace="default")))
+
+        right_first = flagged_right = 0
+        for memory_id, (_note, question) in zip(ids, notes, strict=True):
+            result = best(question)
+            if result.hits[0].memory.id == memory_id:
+                right_first += 1
+                flagged_right += bool(result.good_match)
+        flagged_absent = 0
+        for memory_id, (_note, question) in zip(ids, notes, strict=True):
+            services.lifecycle.delete(memory_id)
+            flagged_absent += bool(best(question).good_match)
+            services.lifecycle.restore(memory_id)
+        assert right_first >= 12
+        assert flagged_right >= 0.9 * right_first
+        assert flagged_absent <= len(notes) // 2, f"{flagged_absent} of {len(notes)} flagged with the answer in the trash"
+    finally:
+        services.close()
