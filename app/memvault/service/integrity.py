@@ -97,7 +97,7 @@ class IntegrityService:
         started = time.monotonic()
         found = checks.Findings()
         skipped: dict[str, str] = {}
-        self._step("pages", skipped, lambda: self._read(checks.check_cipher, found))
+        self._step("pages", skipped, lambda: self._pages(found))
         # Past a page that fails its HMAC, SQLCipher fails every read of that
         # connection: SQLite's b-tree check and FTS5's would only echo the damage.
         if not found.damaged_pages:
@@ -159,6 +159,19 @@ class IntegrityService:
                                seconds=time.monotonic() - started)
 
     # -- helpers -------------------------------------------------------
+
+    def _pages(self, found: checks.Findings) -> None:
+        """SQLCipher's page check, without holding up writes unless it finds something.
+
+        The check reads the file itself, past SQLite's pager: a checkpoint that writes pages into the file or
+        shrinks it while the check reads (the background loops commit as they work) fails pages that are sound,
+        and "error reading 4096 bytes from file page 2248" came from a file a compaction had just shortened. So
+        what a first pass finds is read again holding the writer, which every commit and so every checkpoint of
+        this process goes through: damage on disk fails again, a race does not.
+        """
+        self._read(checks.check_cipher, found)
+        if found.damaged_pages:
+            self._write(checks.check_cipher, found)
 
     def _read(self, fn: Callable, *args: object) -> object:
         with self._db.read(discard=True, unreadable_is_damage=True) as conn:

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from memvault.domain.enums import EmbeddingStatus, SearchMode
 from memvault.domain.errors import VaultCorrupt, VaultReadOnly
-from memvault.domain.models import MemoryCreate, SearchQuery
+from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
 from memvault.service.container import create_vault, open_vault
 from memvault.vault.vault import db_path
 from tests.helpers import PASSPHRASE, fast_settings
@@ -160,3 +160,27 @@ def test_read_only_vault_checks_what_it_can_and_refuses_repair(tmp_path, embedde
         finally:
             svc.close()
             remount(disk, "rw")
+
+
+def test_pages_a_race_fails_are_read_again_under_the_writer_and_not_reported(services, monkeypatch):
+    """SQLCipher's page check reads the file itself: a checkpoint that shortens the file while it reads (a
+    background compaction) failed pages past the new end, and the vault was then marked damaged and written no
+    more. What a first pass finds is read again holding the writer; only damage found twice is reported."""
+    from memvault.service import integrity as integrity_service
+
+    made = _fill(services)
+    real = integrity_service.checks.check_cipher
+    passes = []
+
+    def racing(conn, found):
+        passes.append(getattr(services.vault.db._local, "writing", False))  # inside the writer's transaction
+        if len(passes) == 1:
+            found.damaged_pages = ["error reading 4096 bytes from file page 2248 at offset 9203712"]
+            return
+        real(conn, found)
+
+    monkeypatch.setattr(integrity_service.checks, "check_cipher", racing)
+    report = services.integrity.check()
+    assert passes == [False, True] and report.ok, report.problems
+    services.memories.update(made[0].id, MemoryUpdate(content="still writable after the check"))
+    assert services.memories.get(made[0].id).content == "still writable after the check"
