@@ -79,8 +79,8 @@ def relevance(similarity: float | None, cover: float, bm25: float | None, graph:
               question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0,
               background: float = 0.0) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
-    z = (W_SIMILARITY * ((similarity or 0.0) - background) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25) + W_GRAPH * graph
-         + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
+    z = (W_SIMILARITY * ((similarity or 0.0) - background) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25)
+         + W_GRAPH * graph + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -44,7 +44,8 @@ NOTES = {
         ("Soy alérgica al pelo de gato.", "¿A qué soy alérgica?"),
         ("El cumpleaños de mi padre es el once de febrero.", "¿Cuándo es el cumpleaños de mi padre?"),
         ("Desde enero estudio portugués con una aplicación.", "¿Qué idioma estoy aprendiendo?"),
-        ("La declaración de la renta hay que presentarla antes de finales de junio.", "¿Hasta cuándo hay plazo para la renta?"),
+        ("La declaración de la renta hay que presentarla antes de finales de junio.",
+         "¿Hasta cuándo hay plazo para la renta?"),
         ("Mi vecina Carmen riega las plantas cuando nos vamos de viaje.", "¿Quién cuida las plantas?"),
         ("Los miércoles juego al bádminton en un club.", "¿Qué deporte practico?"),
     ],
@@ -77,6 +78,6 @@ def test_a_question_nothing_answers_is_no_good_match_and_a_right_first_answer_is
             services.lifecycle.restore(memory_id)
         assert right_first >= 12
         assert flagged_right >= 0.9 * right_first
-        assert flagged_absent <= len(notes) // 2, f"{flagged_absent} of {len(notes)} flagged with the answer in the trash"
+        assert flagged_absent <= len(notes) // 2, f"{flagged_absent} of {len(notes)} flagged with no answer stored"
     finally:
         services.close()

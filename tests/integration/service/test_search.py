@@ -53,8 +53,8 @@ def _logistic_of_shipped_weights(similarity, coverage, bm25, background=None):
     # The shipped fit written out (similarity, coverage, BM25 over BM25 + 20, bias), not read from the module;
     # graph evidence has weight 0 (it only breaks ties) and these memories are no conversation turns. The
     # query's background comes off the similarity.
-    z = 8.792 * ((similarity or 0.0) - (background or 0.0)) + 2.441 * coverage + 3.131 * (abs(bm25) / (abs(bm25) + 20) if bm25 else 0.0) \
-        - 5.920
+    z = 8.792 * ((similarity or 0.0) - (background or 0.0)) + 2.441 * coverage \
+        + 3.131 * (abs(bm25) / (abs(bm25) + 20) if bm25 else 0.0) - 5.920
     return 1 / (1 + math.exp(-z))
 
 
