@@ -109,13 +109,18 @@ def _matches_per_term(conn: Connection, terms: Sequence[QueryTerm]) -> list[int]
     return [int(n) for n in row]
 
 
+def _searched_terms(query: str) -> list[QueryTerm]:
+    """The query's terms less the function words of its language, unless nothing else is left."""
+    own = function_words(query)
+    terms = query_terms(query)
+    return [t for t in terms if t.text not in own] or terms
+
+
 def query_within_budget(conn: Connection, query: str, budget: int) -> str | None:
     """The segmented index's expression for ``query``: every term, less the commonest while the matches to
     score exceed ``budget`` and those nothing contains (as :func:`memvault.vault.search.fts_query_within_budget`).
     The function words of the query's language are left out unless nothing else is left."""
-    own = function_words(query)
-    terms = query_terms(query)
-    terms = [t for t in terms if t.text not in own] or terms
+    terms = _searched_terms(query)
     if len(terms) <= 1:
         return _expression(terms) if terms else None
     return _expression(terms_within_budget(terms, _matches_per_term(conn, terms), budget))
@@ -214,21 +219,28 @@ def snippets_of(conn: Connection, query: str, memory_ids: Sequence[int]) -> dict
 
 
 def term_pattern(query: str) -> re.Pattern | None:
-    """The query's terms as one case-blind pattern, longest first (``None``: no term)."""
-    words = sorted({t.text for t in query_terms(query)}, key=len, reverse=True)
+    """The terms the query searches with as one case-blind pattern, longest first (``None``: no term): a
+    snippet marks what was searched for, not "Der" of "Wann kommt der Klempner?"."""
+    words = sorted({t.text for t in _searched_terms(query)}, key=len, reverse=True)
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
 
 
 def snippet_in(content: str, pattern: re.Pattern | None) -> str:
-    """The memory's own text (never its folded form) around the first term found, the term in ``**``."""
+    """The memory's own text (never its folded form) around the first term found, each term shown in ``**``."""
     span = _find(content, pattern)
     if span is None:
         cut = 2 * SNIPPET_CONTEXT
         return content[:cut] + ("…" if len(content) > cut else "")
     first, last = span
     start, end = max(0, first - SNIPPET_CONTEXT), min(len(content), last + SNIPPET_CONTEXT)
-    return (("…" if start else "") + content[start:first] + "**" + content[first:last] + "**" + content[last:end]
-            + ("…" if end < len(content) else ""))
+    assert pattern is not None  # a span was found with it
+
+    def marked(part: str) -> str:  # the other terms shown, as FTS5's snippet() marks every one
+        return pattern.sub(lambda m: f"**{m.group(0)}**", part)
+
+    shown = marked(content[start:first]) + "**" + content[first:last] + "**" + marked(content[last:end])
+    # Terms side by side are one marked run (the bigrams of a Thai or Chinese word).
+    return ("…" if start else "") + shown.replace("****", "") + ("…" if end < len(content) else "")
 
 
 #: How much of a row a snippet looks through with its text folded (a term not found as written).

@@ -28,3 +28,12 @@ def test_a_long_rows_cut_finds_the_keyword_searchs_words_at_word_starts_and_thei
     assert "d**is**cusses" not in cut  # a word's inside is not a match ("is" in "discusses")
     assert "The **generators**' **fuel** **is** kept" in cut  # the window with the most of the words
     assert cut_snippet("no match here " * 300, ["zebra"]).startswith("no match here")  # the opening, cut
+
+
+def test_a_snippet_marks_every_word_searched_for_and_no_function_word():
+    """"Wann kommt der Klempner?" marked "**Der** Klempner kommt …": the first term found, a word the search
+    itself leaves out."""
+    pattern = fts.term_pattern("Wann kommt der Klempner?")
+    assert fts.snippet_in("Der Klempner kommt am Dienstag um neun.", pattern) == (
+        "Der **Klempner** **kommt** am Dienstag um neun.")
+    assert fts.snippet_in("Der Termin ist am Dienstag.", fts.term_pattern("der")) == "**Der** Termin ist am Dienstag."
