@@ -25,7 +25,7 @@ from usearch.index import search as exact_search
 
 from memvault.vault.knn import layout
 from memvault.vault.knn.centroid import VectorSums
-from memvault.vault.knn.dense import DenseRows, pick_rows
+from memvault.vault.knn.dense import DenseRows, held_rows, pick_rows
 
 #: Graph degree, build-time and search beams. A wider build beam makes a graph whose walks find the true
 #: neighbours with a narrower search beam, and the search is what every query pays: on one saved 1M graph of
@@ -281,7 +281,7 @@ class NamespaceIndexes:
         idx.add(keys, np.asarray(vectors, dtype=np.float32), threads=threads)
         idx.expansion_search = expansion_for(len(idx), self.graph)
         # As the graph holds them: its rounding to half precision is the one that counts.
-        self._sums.add(namespace, _held_rows(idx, keys, self.dim))
+        self._sums.add(namespace, held_rows(idx, keys, self.dim))
 
     def remove(self, keys: Iterable[int]) -> None:
         """Drop ``keys`` from whichever namespace holds them (absent keys are ignored)."""
@@ -291,7 +291,7 @@ class NamespaceIndexes:
         for ns, idx in self._by_ns.items():
             present = keys[np.asarray(idx.contains(keys), dtype=bool).reshape(-1)]
             if len(present):
-                self._sums.subtract(ns, _held_rows(idx, present, self.dim))
+                self._sums.subtract(ns, held_rows(idx, present, self.dim))
                 idx.remove(present)
                 self._dense.forget(ns)
         if self._fresh:
@@ -418,10 +418,3 @@ class NamespaceIndexes:
             out._sums.add(ns, layout.live_rows(blob, dim))
         return out
 
-
-def _held_rows(idx: Index, keys: np.ndarray, dim: int) -> np.ndarray:
-    """The half-precision rows ``idx`` holds for ``keys`` (each one present), in their order."""
-    if not len(keys):
-        return np.zeros((0, dim), dtype=np.float16)
-    # The compiled call, as DenseRows does: one bytes object a key, without the public get's views.
-    return np.frombuffer(b"".join(idx._compiled.get_many(keys, ScalarKind.F16)), dtype=np.float16).reshape(-1, dim)

@@ -41,6 +41,14 @@ def pick_rows(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray, sorter: np
     return wanted[inside].astype(np.int64), rows[at[found]]
 
 
+def held_rows(idx: Index, keys: np.ndarray, dim: int) -> np.ndarray:
+    """The half-precision rows ``idx`` holds for ``keys`` (each one present), in their order: the compiled call,
+    one bytes object a key, without the public ``get``'s views."""
+    if not len(keys):
+        return np.zeros((0, dim), dtype=np.float16)
+    return np.frombuffer(b"".join(idx._compiled.get_many(keys, ScalarKind.F16)), dtype=np.float16).reshape(-1, dim)
+
+
 class DenseRows:
     """Per namespace: ``(keys sorted, rows in that order)`` of its graph, made on demand, dropped on change.
 
@@ -84,9 +92,7 @@ class DenseRows:
         if len(idx) > self._max_rows or len(idx) * dim * 2 > self._budget:
             return None
         sorted_keys = np.sort(np.asarray(idx.keys, dtype=np.uint64))
-        rows = idx._compiled.get_many(sorted_keys, ScalarKind.F16)
-        matrix = np.frombuffer(b"".join(rows), dtype=np.float16).reshape(len(sorted_keys), dim) \
-            if len(sorted_keys) else np.zeros((0, dim), dtype=np.float16)
+        matrix = held_rows(idx, sorted_keys, dim)
         self._by_ns[namespace] = (sorted_keys, matrix)
         self._bytes += matrix.nbytes
         while self._bytes > self._budget and len(self._by_ns) > 1:
