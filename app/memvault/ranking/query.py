@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from memvault.ranking.weak_words import evidence_text
 from memvault.vault.search import STOPWORDS
 
 #: Name words shorter than this are not matched ("al", "x7").
@@ -40,6 +41,11 @@ class PlannedQuery:
     semantic: str
     keyword: str
     user_names: tuple[str, ...] = ()
+
+    @property
+    def evidence(self) -> str:
+        """The keyword text hybrid searches and scores with (:func:`~memvault.ranking.weak_words.evidence_text`)."""
+        return evidence_text(self.keyword)
 
 
 def name_words(user_names: Iterable[str]) -> tuple[str, ...]:

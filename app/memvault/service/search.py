@@ -205,7 +205,8 @@ class SearchService:
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
         # while it waits for that list: two searches never hold both readers while each waits for the
         # other's keyword list. (The keyword list was always read in a transaction of its own.)
-        keyword_later = _keyword_pool.submit(self._keyword, planned.keyword, f, depth, now) \
+        words = planned.evidence if mode is SearchMode.HYBRID else planned.keyword
+        keyword_later = _keyword_pool.submit(self._keyword, words, f, depth, now) \
             if mode is SearchMode.HYBRID else None
         qvec = self._embedder.embed_query(planned.semantic) if mode is not SearchMode.KEYWORD else None
         if self._index is not None and qvec is not None:
@@ -229,7 +230,7 @@ class SearchService:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now, self._graph_counts)
             graph_ids = graph.ranked(depth)
-            lists = _Lists(mode, planned.keyword, qvec, f, now, semantic, seen, keyword, keyword_expr, graph,
+            lists = _Lists(mode, words, qvec, f, now, semantic, seen, keyword, keyword_expr, graph,
                            graph_ids, indexed, self._background(mode, qvec, f, seen, indexed))
             if keyword_later is None:
                 # Nothing to wait for: the page is read in this same transaction (a second one cost ~0.1 ms of

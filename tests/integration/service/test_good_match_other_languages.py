@@ -2,7 +2,9 @@
 flagged a good match, and a right first answer still is (the multilingual model, as such a vault uses).
 
 Before hybrid took a query's background into account, with the answer in the trash the best remaining German or
-Spanish note was flagged a good match for nearly every question (23 of 24 on the tuning set)."""
+Spanish note was flagged a good match for nearly every question (23 of 24 on the tuning set). Before hybrid's
+keyword side left out Russian's function words and Japanese's kana, 5 of the 14 Russian and 8 of the 14 Japanese
+questions below were (a shared "когда" or "ています" counted as evidence)."""
 
 import pytest
 
@@ -49,6 +51,38 @@ NOTES = {
         ("Mi vecina Carmen riega las plantas cuando nos vamos de viaje.", "¿Quién cuida las plantas?"),
         ("Los miércoles juego al bádminton en un club.", "¿Qué deporte practico?"),
     ],
+    "ru": [
+        ("Моя сестра Ольга работает ветеринаром в Казани.", "Кем работает Ольга?"),
+        ("Сантехник придёт во вторник в девять, чтобы починить раковину.", "Когда придёт сантехник?"),
+        ("По утрам я всегда пью мятный чай вместо кофе.", "Что я пью по утрам?"),
+        ("Наша собака Жучка боится пылесоса.", "Чего боится наша собака?"),
+        ("В мае машину нужно везти на техосмотр.", "Когда машине нужен техосмотр?"),
+        ("Моя любимая группа — небольшой джазовый ансамбль из Самары.", "Какую музыку я люблю больше всего?"),
+        ("Летом мы ездим с палаткой на Байкал.", "Где мы проводим летний отпуск?"),
+        ("Код от велосипедного замка — четыре, семь, два.", "Какой код у замка от велосипеда?"),
+        ("У меня аллергия на кошачью шерсть.", "На что у меня аллергия?"),
+        ("День рождения моего отца — одиннадцатого февраля.", "Когда у моего отца день рождения?"),
+        ("С января я учу португальский по приложению.", "Какой язык я сейчас учу?"),
+        ("Налоговую декларацию нужно подать до конца апреля.", "До какого числа надо подать декларацию?"),
+        ("Соседка Нина поливает цветы, когда мы уезжаем.", "Кто ухаживает за растениями?"),
+        ("По средам я играю в бадминтон в клубе.", "Каким спортом я занимаюсь?"),
+    ],
+    "ja": [
+        ("姉の由美は札幌で獣医として働いています。", "由美の仕事は何ですか？"),
+        ("配管工は火曜日の九時に流し台を直しに来ます。", "配管工はいつ来ますか？"),
+        ("朝はいつもコーヒーの代わりにミントティーを飲みます。", "朝は何を飲んでいますか？"),
+        ("うちの犬のポチは掃除機を怖がります。", "うちの犬は何を怖がっていますか？"),
+        ("車は五月に車検を受けなければなりません。", "車の点検はいつですか？"),
+        ("好きなバンドは福岡の小さなジャズグループです。", "一番好きな音楽は何ですか？"),
+        ("夏はテントを持って北海道へキャンプに行きます。", "夏休みはどこで過ごしますか？"),
+        ("自転車の鍵の番号は四七二です。", "自転車の鍵の暗証番号は？"),
+        ("猫の毛にアレルギーがあります。", "何のアレルギーがありますか？"),
+        ("父の誕生日は二月十一日です。", "父の誕生日はいつですか？"),
+        ("一月からアプリでポルトガル語を勉強しています。", "今何語を勉強していますか？"),
+        ("確定申告は三月中旬までに出さなければなりません。", "確定申告の締め切りはいつですか？"),
+        ("旅行中は隣の佐藤さんが花に水をやってくれます。", "植物の世話は誰がしてくれますか？"),
+        ("毎週水曜日にクラブでバドミントンをしています。", "どんなスポーツをしていますか？"),
+    ],
 }
 
 
@@ -78,6 +112,6 @@ def test_a_question_nothing_answers_is_no_good_match_and_a_right_first_answer_is
             services.lifecycle.restore(memory_id)
         assert right_first >= 12
         assert flagged_right >= 0.9 * right_first
-        assert flagged_absent <= len(notes) // 2, f"{flagged_absent} of {len(notes)} flagged with no answer stored"
+        assert flagged_absent <= len(notes) // 3, f"{flagged_absent} of {len(notes)} flagged with no answer stored"
     finally:
         services.close()
