@@ -99,6 +99,18 @@ def naming(text: str) -> str | None:
     return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in last.split()[1:]) else None
 
 
+def name_given(clause) -> tuple[Token, Token] | None:
+    """The owner and the name of a third person's "His name is Pip" in ``clause`` (``None`` for any other)."""
+    subject = clause.subject()
+    if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
+        return None
+    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    name = next((c for c in clause.root.children if c.dep_ == "attr" and c.pos_ == "PROPN"), None)
+    if owner is None or name is None or owner.lower_ in ("my", "our"):
+        return None
+    return owner, name
+
+
 def possessive(name: str) -> str:
     return f"{name}'s"
 
@@ -114,6 +126,8 @@ class Mention:
     order: int = 0
     owner: str | None = None
     clause: int = 0
+    #: It carries a name ("Zainab", "my nephew Karl", "the user's parrot Pip"): "her name is …" is then not its.
+    named: bool = False
 
 
 @dataclass
@@ -151,6 +165,12 @@ class Antecedents:
         """``mention`` turns out to be called ``name`` ("His name is Pip")."""
         if name.lower() not in mention.text.lower():
             mention.text = f"{mention.text} {name}"
+        mention.named = True
+
+    def introduce(self, name: str, kind: str, voice: Voice) -> None:
+        """Someone new called ``name`` ("I had a date. Her name is Ilse"), of the pronoun's gender (``kind``)."""
+        if name != voice.person:
+            self._add(Mention(name, name.lower(), kind, owner=voice.person, named=True))
 
     def _learn_gender(self, tokens: tuple[Token, ...]) -> None:
         """A person of no known gender (a name, "my partner") whom this clause calls "he" or "she" is that from
@@ -187,7 +207,7 @@ class Antecedents:
                 full = _name_span(t)
                 known = any(m.text.endswith(f" {full}") for m in self.mentions.values())  # "my parrot Pip"
                 if full != voice.person and not known:
-                    self._add(Mention(full, full.lower(), "neutral", owner=voice.person))
+                    self._add(Mention(full, full.lower(), "neutral", owner=voice.person, named=True))
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
                 self._mention_acquired(t, lemma, voice)
 
@@ -205,7 +225,7 @@ class Antecedents:
             if known is not None:
                 self._add(known)
             elif full != voice.person:
-                self._add(Mention(full, full.lower(), "neutral", owner=voice.person))
+                self._add(Mention(full, full.lower(), "neutral", owner=voice.person, named=True))
 
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
@@ -214,7 +234,7 @@ class Antecedents:
                 else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
                 else "thing" if _concrete(t, lemma) else None)
         if kind is not None:
-            self._add(Mention(text, key, kind, owner=voice.person))
+            self._add(Mention(text, key, kind, owner=voice.person, named=name is not None))
 
     def _mention_acquired(self, t: Token, lemma: str, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}"

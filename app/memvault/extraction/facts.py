@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import answers, attributes, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import (THIRD_PERSON, Antecedents, Mention, Voice, for_clause, last_sentence,
-                                       naming)
+from memvault.extraction.coref import (THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of, last_sentence,
+                                       name_given, naming)
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
@@ -402,6 +402,13 @@ class FactExtractor:
         if any(t.pos_ == "PROPN" and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
             return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")
         voice = for_clause(voice, clause.tokens, clause.root)
+        if (given := name_given(clause)) is not None and (gender := gender_of(given[0].lower_)) is not None:
+            mention = antecedents.resolve(given[0].lower_)
+            if mention is None or mention.named:
+                # "I had a date. Her name is Ilse": no one "her" reaches is unnamed, so Ilse is someone new (the
+                # last person named, Tomas, is not renamed "Tomas Ilse"), and "she" is Ilse from now on.
+                antecedents.introduce(given[1].text, gender, voice)
+                return None
         template = render(clause, antecedents, replacements, voice,
                           past=event is not None and event.start is not None and event.start < now.date())
         text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)
@@ -432,13 +439,7 @@ class FactExtractor:
     @staticmethod
     def _learn_name(clause: Clause, antecedents: Antecedents) -> None:
         """ "His name is Pip": the mention "his" points to is called Pip from now on."""
-        subject = clause.subject()
-        if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
-            return
-        owner = next((c for c in subject.children if c.dep_ == "poss"), None)
-        name = next((c for c in clause.root.children if c.dep_ == "attr" and c.pos_ == "PROPN"), None)
-        if owner is None or name is None or owner.lower_ in ("my", "our"):
-            return
-        mention = antecedents.resolve(owner.lower_)
-        if mention is not None:
-            antecedents.name(mention, name.text)
+        given = name_given(clause)
+        mention = antecedents.resolve(given[0].lower_) if given is not None else None
+        if given is not None and mention is not None:
+            antecedents.name(mention, given[1].text)

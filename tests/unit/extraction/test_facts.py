@@ -74,6 +74,16 @@ def test_a_name_joins_its_mention(extractor):
     assert facts[-1].text == "The user's parrot Pip loves grapes"
 
 
+def test_a_name_given_for_someone_new_does_not_rename_a_person_already_named(extractor):
+    # Written for this test: "her" has no one of her own to point to (Tomas is the last person named, of no
+    # known gender), so the name is someone new's, and what "she" does next is hers.
+    facts = _facts(extractor, "Tomas starts at a new school on Monday.", "Exciting!",
+                   "I also had a first date last night. Her name is Ilse, she's a pharmacist in Ghent.")
+    texts = [f.text for f in facts]
+    assert not any("Tomas's name" in t or "Tomas Ilse" in t for t in texts), texts
+    assert "Ilse is a pharmacist in Ghent" in texts
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
