@@ -137,11 +137,22 @@ class Antecedents:
     mentions: dict[str, Mention] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
     _clauses: int = 0
+    #: Every named mention of the conversation by its name, also once a newer one of its kind took its place:
+    #: "Ada" named again is the same sister (and a woman), not someone new of no known gender.
+    _named: dict[str, Mention] = field(default_factory=dict)
 
-    def _add(self, mention: Mention) -> None:
+    def _add(self, mention: Mention, name: str | None = None) -> None:
         mention.order = next(self._counter)
         mention.clause = self._clauses
         self.mentions[mention.kind] = mention
+        if name is not None:
+            self._named[name] = mention
+
+    def _add_name(self, full: str, voice: Voice) -> None:
+        """A person named ``full`` is mentioned: the newest of their kind, known from before or new."""
+        if full != voice.person:
+            self._add(self._named.get(full) or Mention(full, full.lower(), "neutral", owner=voice.person, named=True),
+                      full)
 
     def resolve(self, pronoun: str) -> Mention | None:
         """The mention ``pronoun`` (lower case) refers to, if one fits."""
@@ -166,11 +177,12 @@ class Antecedents:
         if name.lower() not in mention.text.lower():
             mention.text = f"{mention.text} {name}"
         mention.named = True
+        self._named[name] = mention
 
     def introduce(self, name: str, kind: str, voice: Voice) -> None:
         """Someone new called ``name`` ("I had a date. Her name is Ilse"), of the pronoun's gender (``kind``)."""
         if name != voice.person:
-            self._add(Mention(name, name.lower(), kind, owner=voice.person, named=True))
+            self._add(Mention(name, name.lower(), kind, owner=voice.person, named=True), name)
 
     def _learn_gender(self, tokens: tuple[Token, ...]) -> None:
         """A person of no known gender (a name, "my partner") whom this clause calls "he" or "she" is that from
@@ -204,10 +216,7 @@ class Antecedents:
             if owner is not None and owner.lower_ in _POSSESSIVES:
                 self._mention_owned(t, lemma, name, voice)
             elif (t.ent_type_ == "PERSON" or _acts_as_person(t)) and t.dep_ not in ("appos",) and _is_head_of_name(t):
-                full = _name_span(t)
-                known = any(m.text.endswith(f" {full}") for m in self.mentions.values())  # "my parrot Pip"
-                if full != voice.person and not known:
-                    self._add(Mention(full, full.lower(), "neutral", owner=voice.person, named=True))
+                self._add_name(_name_span(t), voice)
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
                 self._mention_acquired(t, lemma, voice)
 
@@ -220,12 +229,7 @@ class Antecedents:
             if not (t.ent_type_ == "PERSON" or _acts_as_person(t)) or t.pos_ != "PROPN" or t.dep_ == "compound" \
                     or not _is_head_of_name(t):
                 continue
-            full = _name_span(t)
-            known = next((m for m in self.mentions.values() if m.text == full or m.text.endswith(f" {full}")), None)
-            if known is not None:
-                self._add(known)
-            elif full != voice.person:
-                self._add(Mention(full, full.lower(), "neutral", owner=voice.person, named=True))
+            self._add_name(_name_span(t), voice)
 
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
@@ -234,7 +238,7 @@ class Antecedents:
                 else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
                 else "thing" if _concrete(t, lemma) else None)
         if kind is not None:
-            self._add(Mention(text, key, kind, owner=voice.person, named=name is not None))
+            self._add(Mention(text, key, kind, owner=voice.person, named=name is not None), name)
 
     def _mention_acquired(self, t: Token, lemma: str, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}"

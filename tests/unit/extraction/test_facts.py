@@ -84,6 +84,14 @@ def test_a_name_given_for_someone_new_does_not_rename_a_person_already_named(ext
     assert "Ilse is a pharmacist in Ghent" in texts
 
 
+def test_a_person_named_again_is_the_one_named_before(extractor):
+    # Written for this test: "Ada" again is the sister (a woman), not someone new of no known gender, though
+    # "my mum" was mentioned since; so "she" is Ada, not the user's mum.
+    facts = _facts(extractor, "My sister Ada lives in Lagos. My mum visits her every winter.", "Lovely.",
+                   "Ada called me yesterday. She is getting married in June.")
+    assert facts[-1].text == "The user's sister Ada is getting married in June 2026"
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
