@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -93,10 +93,14 @@ def last_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s+", text.strip())[-1]
 
 
-def naming(text: str) -> str | None:
-    """The last sentence of ``text`` when a word after its first is capitalised (it may name someone), else None."""
+def naming(text: str, known: Collection[str] = ()) -> str | None:
+    """The last sentence of ``text`` when a word after its first is capitalised (it may name someone), or its first
+    word is a name ``known`` from before ("Claire might enjoy it."), else None (parsing it would cost time)."""
     last = last_sentence(text)
-    return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in last.split()[1:]) else None
+    words = last.split()
+    if words and words[0].strip(",.!?:;") in known:
+        return last
+    return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in words[1:]) else None
 
 
 def name_given(clause) -> tuple[Token, Token] | None:
@@ -140,6 +144,8 @@ class Antecedents:
     #: Every named mention of the conversation by its name, also once a newer one of its kind took its place:
     #: "Ada" named again is the same sister (and a woman), not someone new of no known gender.
     _named: dict[str, Mention] = field(default_factory=dict)
+    #: The people the other side named just before this turn (:meth:`observe_names`).
+    _asked: list[Mention] = field(default_factory=list)
 
     def _add(self, mention: Mention, name: str | None = None) -> None:
         mention.order = next(self._counter)
@@ -148,11 +154,17 @@ class Antecedents:
         if name is not None:
             self._named[name] = mention
 
-    def _add_name(self, full: str, voice: Voice) -> None:
+    def names(self) -> Collection[str]:
+        """The names mentioned so far."""
+        return self._named.keys()
+
+    def _add_name(self, full: str, voice: Voice) -> Mention | None:
         """A person named ``full`` is mentioned: the newest of their kind, known from before or new."""
-        if full != voice.person:
-            self._add(self._named.get(full) or Mention(full, full.lower(), "neutral", owner=voice.person, named=True),
-                      full)
+        if full == voice.person:
+            return None
+        mention = self._named.get(full) or Mention(full, full.lower(), "neutral", owner=voice.person, named=True)
+        self._add(mention, full)
+        return mention
 
     def resolve(self, pronoun: str) -> Mention | None:
         """The mention ``pronoun`` (lower case) refers to, if one fits."""
@@ -164,7 +176,10 @@ class Antecedents:
             return None
         found = [self.mentions[k] for k in kinds if k in self.mentions]
         if pronoun in ("she", "her", "hers"):
-            found = [m for m in found if m.kind != "neutral" or "female" not in self.mentions] or found
+            # A woman mentioned before wins over a name of no known gender, unless the other side has just
+            # named that person ("Claire might enjoy it." "she's already planning a visit").
+            found = [m for m in found if m.kind != "neutral" or "female" not in self.mentions
+                     or (m.clause == self._clauses and any(m is a for a in self._asked))] or found
         if not found:
             return None
         found.sort(key=lambda m: m.order, reverse=True)
@@ -225,11 +240,14 @@ class Antecedents:
         wants to, he's a carpenter"); a person already mentioned ("my partner Jonah") becomes the newest again.
         Only names: nothing else the other side says is this person's."""
         self._clauses += 1
+        self._asked = []
         for t in tokens:
-            if not (t.ent_type_ == "PERSON" or _acts_as_person(t)) or t.pos_ != "PROPN" or t.dep_ == "compound" \
-                    or not _is_head_of_name(t):
+            # A name mentioned before is a person's whatever the tagger calls it this time ("Hanna" an ORG).
+            person = t.ent_type_ == "PERSON" or _acts_as_person(t) or t.text in self._named
+            if not person or t.pos_ != "PROPN" or t.dep_ == "compound" or not _is_head_of_name(t):
                 continue
-            self._add_name(_name_span(t), voice)
+            if (mention := self._add_name(_name_span(t), voice)) is not None:
+                self._asked.append(mention)
 
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")

@@ -331,7 +331,8 @@ class FactExtractor:
         cache = TurnDocs() if docs is None else docs
         for (index, _), doc in zip(turns, parsed):
             voice = speaking[index]
-            asked = naming(messages[index - 1].content) if index and index - 1 not in speaking else None
+            asked = naming(messages[index - 1].content, antecedents.names()) \
+                if index and index - 1 not in speaking else None
             if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
                 antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):

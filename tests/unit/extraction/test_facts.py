@@ -92,6 +92,15 @@ def test_a_person_named_again_is_the_one_named_before(extractor):
     assert facts[-1].text == "The user's sister Ada is getting married in June 2026"
 
 
+def test_she_answering_the_other_side_is_the_person_it_just_named(extractor):
+    # Written for this test: the assistant's "Hanna will love it." names Hanna (its first word; the tagger calls
+    # her an organisation there), so the answer's "she" is Hanna, not Greta, the last woman the user spoke of.
+    facts = _facts(extractor, "My boss Greta wants the report by Friday. She is strict about deadlines.",
+                   "Good luck with it.", "Thanks. I'm also planning a trip with my friend Hanna in June.",
+                   "Hanna will love it.", "She has never been to Norway.")
+    assert facts[-1].text == "The user's friend Hanna has never been to Norway"
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
