@@ -29,6 +29,15 @@ _SUBJECT_PRONOUNS = frozenset({"he", "she", "it", "they"})
 _OBJECT_PRONOUNS = frozenset({"him", "her", "them", "it"})
 _POSSESSIVE_PRONOUNS = frozenset({"his", "her", "its", "their"})
 _VOWELS = frozenset("aeiou")
+#: What an impersonal "it" is ("it's raining", "it's 36 degrees", "it was a long week"): the weather, the
+#: temperature, the time. Such an "it" refers to nothing said before, so the clause states no fact about it.
+_IMPERSONAL_VERBS = frozenset({"rain", "snow", "pour", "drizzle", "hail", "freeze", "thunder"})
+_IMPERSONAL_WORDS = frozenset({"hot", "cold", "warm", "cool", "sunny", "rainy", "snowy", "windy", "humid", "freezing",
+                               "boiling", "chilly", "cloudy", "foggy", "stormy", "dark", "light", "late", "early",
+                               "degree", "o'clock", "midnight", "noon", "time"})
+#: Spans of time an impersonal "it" is ("it was a long week"); with a number they are something's length ("it's
+#: three days in the office": the job's).
+_IMPERSONAL_SPANS = frozenset({"morning", "afternoon", "evening", "night", "day", "week", "weekend", "month", "year"})
 SAME_IN_PAST = frozenset({"read", "put", "cut", "hit", "set", "let", "quit", "hurt", "cost", "spread", "shut"})
 
 
@@ -97,6 +106,16 @@ def _expanded(t: Token) -> str:
         lower, "had" if lower == "'d" and t.head.tag_ == "VBN" else "would" if lower == "'d" else t.text)
 
 
+def impersonal(clause: Clause) -> bool:
+    """Whether the clause's "it" is the weather's, the temperature's or the time's (:data:`_IMPERSONAL_WORDS`)."""
+    root = clause.root
+    if root.lemma_ in _IMPERSONAL_VERBS:
+        return True
+    said = [c for c in root.children if c.dep_ in ("attr", "acomp")] if root.lemma_ == "be" else []
+    return any(c.lemma_.lower() in _IMPERSONAL_WORDS or c.lemma_.lower() in _IMPERSONAL_SPANS and not any(
+        m.dep_ == "nummod" for m in c.children) for c in said)
+
+
 def subject_mention(clause: Clause, antecedents: Antecedents) -> Mention | None:
     subject = clause.subject()
     if subject is None or subject.lower_ not in _SUBJECT_PRONOUNS or acronym(subject):
@@ -117,6 +136,8 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     if subject is None or subject.i not in {t.i for t in clause.tokens}:
         return None  # no subject left to name
     own = None
+    if subject.lower_ == "it" and impersonal(clause):
+        return None
     if subject.lower_ in _SUBJECT_PRONOUNS and not acronym(subject):
         own = antecedents.resolve(subject.lower_)
         if own is None:

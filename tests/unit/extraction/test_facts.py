@@ -101,6 +101,13 @@ def test_she_answering_the_other_side_is_the_person_it_just_named(extractor):
     assert facts[-1].text == "The user's friend Hanna has never been to Norway"
 
 
+def test_an_impersonal_it_is_nothing_said_before(extractor):
+    # Written for this test: the weather's, the temperature's and the time's "it" was read as the bike.
+    facts = _facts(extractor, "I bought a bike last week. It was a bargain.", "Nice!",
+                   "It's 30 degrees today. It was a long week.")
+    assert [f.text for f in facts] == ["The user bought a bike in the week of 4 May 2026", "The user's bike was a bargain"]
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
