@@ -400,7 +400,8 @@ class FactExtractor:
               voice: Voice) -> Fact | None:
         tense = _tense(clause.root)
         replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
-        if any(t.pos_ == "PROPN" and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
+        own = voice.person.split() if voice.person else ()
+        if any((t.pos_ == "PROPN" or t.text in own) and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
             return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")
         voice = for_clause(voice, clause.tokens, clause.root)
         if (given := name_given(clause)) is not None and (gender := gender_of(given[0].lower_)) is not None:

@@ -208,7 +208,8 @@ def introduced(span: Span) -> bool:
     """Whether the speaker gives ``span`` as their own name: "I'm Priya", "my name is Priya", "call me Priya"."""
     root = span.root
     head = root.head
-    if root.dep_ == "attr" and head.lemma_ == "be":
+    # The small parser makes some names after "I'm" an adjective's slot ("I'm Jamal from number 12": acomp).
+    if root.dep_ in ("attr", "acomp") and head.lemma_ == "be":
         subject = next((c for c in head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is None:
             return False

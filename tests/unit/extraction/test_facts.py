@@ -108,6 +108,13 @@ def test_an_impersonal_it_is_nothing_said_before(extractor):
     assert [f.text for f in facts] == ["The user bought a bike in the week of 4 May 2026", "The user's bike was a bargain"]
 
 
+def test_a_named_speaker_introducing_themselves_gives_no_fact_of_it(extractor):
+    # Written for this test: the parser reads "Ilse" here as an adjective's slot, which gave "Ilse is Ilse from
+    # number 4".
+    facts = extractor.extract([Message("user", "Hi! I'm Ilse from number 4. I teach chemistry.", "Ilse")], NOW)
+    assert [f.text for f in facts] == ["Ilse teaches chemistry"]
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
