@@ -24,6 +24,7 @@ person it happens with or resolved date that is not a time word or filler
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -237,6 +238,18 @@ def _statement_before_question(sent: Span) -> Span | None:
     if len(words) < 3 or _is_question(head) or head.root.pos_ not in ("VERB", "AUX"):
         return None
     return head if any(c.dep_ in SUBJECTS for c in head.root.children) else None
+
+
+def unread_before(sent: Span, found: Sequence[Clause]) -> list[tuple[Token, ...]]:
+    """For each of ``found`` (in order), the tokens of ``sent`` before it that no clause of ``found`` holds: a
+    part :func:`split` leaves out still names people ("Leo has changed his mind too, he's going to Edinburgh")."""
+    held = {t.i for c in found for t in (*c.tokens, *c.reporter)}
+    out, cursor = [], sent.start
+    for clause in found:
+        first = clause.tokens[0].i
+        out.append(tuple(t for t in sent.doc[cursor:first] if t.i not in held))
+        cursor = max(cursor, clause.tokens[-1].i + 1)
+    return out
 
 
 def split(sent: Span) -> list[Clause]:

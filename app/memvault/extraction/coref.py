@@ -231,7 +231,11 @@ class Antecedents:
             if owner is not None and owner.lower_ in _POSSESSIVES:
                 self._mention_owned(t, lemma, name, voice)
             elif (t.ent_type_ == "PERSON" or _acts_as_person(t)) and t.dep_ not in ("appos",) and _is_head_of_name(t):
-                self._add_name(_name_span(t), voice)
+                mention = self._add_name(_name_span(t), voice)
+                if mention is not None and mention.kind == "neutral" and (gender := _own_gender(t)) is not None:
+                    mention.kind = gender
+                    del self.mentions["neutral"]
+                    self._add(mention)
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
                 self._mention_acquired(t, lemma, voice)
 
@@ -269,9 +273,19 @@ class Antecedents:
 
 def _acts_as_person(t: Token) -> bool:
     """A one-word name the small tagger calls a place, or nothing, that does what only a person does ("Giulia can
-    cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping."""
-    return (t.pos_ == "PROPN" and t.ent_type_ in ("GPE", "LOC", "") and t.dep_ == "nsubj"
-            and t.head.lemma_ in _PERSON_VERBS and not any(c.dep_ == "compound" for c in t.children))
+    cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping; or, whatever
+    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind")."""
+    if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
+        return False
+    return t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS or _own_gender(t) is not None
+
+
+def _own_gender(t: Token) -> str | None:
+    """The gender of the "his" or "her" a subject's verb does something to ("Leo has changed his mind": male)."""
+    if t.dep_ != "nsubj":
+        return None
+    return next((_GENDERED[g.lower_] for c in t.head.children if c.dep_ in ("dobj", "attr") for g in c.children
+                 if g.dep_ == "poss" and g.lower_ in ("his", "her")), None)
 
 
 def _concrete(t: Token, lemma: str) -> bool:

@@ -337,7 +337,9 @@ class FactExtractor:
                 antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
                 found = clauses.split(sent)
-                for clause in found:
+                for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
+                    if unread:
+                        antecedents.observe(unread, voice)
                     if clause.reporter:
                         antecedents.observe(clause.reporter, voice)  # "my sister told me she …": "she" is her
                     fact = self._fact(clause, sent.doc, index, now, antecedents, voice)

@@ -115,6 +115,14 @@ def test_a_named_speaker_introducing_themselves_gives_no_fact_of_it(extractor):
     assert [f.text for f in facts] == ["Ilse teaches chemistry"]
 
 
+def test_a_name_in_a_part_no_fact_is_read_from_still_names_who_he_is(extractor):
+    # Written for this test: "Leo has changed his mind" is a part no fact is read from, and the tagger calls Leo
+    # an organisation; "he" was the dog.
+    facts = _facts(extractor, "Sadly my old dog Rosie died last week.", "So sorry.",
+                   "Thanks. I might foster cats. Leo has changed his mind too, he's going to Edinburgh now.")
+    assert facts[-1].text == "Leo is going to Edinburgh"
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
