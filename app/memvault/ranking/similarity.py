@@ -57,9 +57,13 @@ BACKGROUND = 0.1
 #: The nearest chunks left out of a query's background: what may answer it is not its background (one
 #: memory, its fact, a duplicate or two; a page is 5-10 hits).
 BACKGROUND_SKIP = 5
-#: Chunks the background must still count once those are left out: a vault smaller than the two together
-#: is taken to have the fit's background (a background of three memories would be one of them).
-BACKGROUND_MIN_REST = 8
+#: In a smaller namespace its nearest third is left out instead (at least one chunk): five of six notes
+#: are no background. With no background there, a question nothing answers in a vault of 6-12 notes outside
+#: English was flagged a good match almost every time (``docs/benchmarks.md``, "Good match in a small vault").
+BACKGROUND_SKIP_SHARE = 3
+#: Chunks the background must still count once those are left out: fewer, and the vault is taken to have
+#: the fit's background (a background of one or two memories would be what they happen to say).
+BACKGROUND_MIN_REST = 3
 
 
 def background_excess(similarity_sum: float, count: int, nearest: tuple[float, ...],
@@ -69,7 +73,7 @@ def background_excess(similarity_sum: float, count: int, nearest: tuple[float, .
 
     The background is the query's mean cosine similarity to the ``count`` chunks searched (their sum:
     ``similarity_sum``), less the ``nearest`` ones' (cosines, nearest first; the first
-    :data:`BACKGROUND_SKIP` are left out).
+    :data:`BACKGROUND_SKIP` are left out, or a small namespace's nearest third).
 
     A model's scale is fitted on English pairs. multilingual-e5-small puts unrelated texts of one other
     language closer together (a German question's mean similarity to a German vault: ~0.26 on the scale,
@@ -79,7 +83,7 @@ def background_excess(similarity_sum: float, count: int, nearest: tuple[float, .
     background is no higher than the fit's is left as it is. Measured on tuning data only:
     ``docs/benchmarks.md``, "Good match outside English".
     """
-    skipped = nearest[:BACKGROUND_SKIP]
+    skipped = nearest[:min(BACKGROUND_SKIP, max(1, count // BACKGROUND_SKIP_SHARE))]
     rest = count - len(skipped)
     if rest < BACKGROUND_MIN_REST:
         return 0.0

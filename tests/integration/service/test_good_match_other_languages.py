@@ -86,12 +86,15 @@ NOTES = {
 }
 
 
+@pytest.mark.parametrize("size", [14, 6])
 @pytest.mark.parametrize("language", sorted(NOTES))
 def test_a_question_nothing_answers_is_no_good_match_and_a_right_first_answer_is(settings, multilingual_embedder,
-                                                                                 language):
+                                                                                 language, size):
+    """``size``: the vault holds that many of the language's notes (a new vault starts small: before a small
+    namespace had a background of its own, 6 notes gave no background at all)."""
     services = create_vault(settings, PASSPHRASE, multilingual_embedder, background=False)
     try:
-        notes = NOTES[language]
+        notes = NOTES[language][:size]
         ids = [services.memories.create(MemoryCreate(content=note)).memory.id for note, _ in notes]
         services.worker.drain()
 
@@ -110,7 +113,7 @@ def test_a_question_nothing_answers_is_no_good_match_and_a_right_first_answer_is
             services.lifecycle.delete(memory_id)
             flagged_absent += bool(best(question).good_match)
             services.lifecycle.restore(memory_id)
-        assert right_first >= 12
+        assert right_first >= len(notes) - 2
         assert flagged_right >= 0.9 * right_first
         assert flagged_absent <= len(notes) // 3, f"{flagged_absent} of {len(notes)} flagged with no answer stored"
     finally:
