@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import answers, attributes, clauses, dates, language_gate, names
+from memvault.extraction import answers, attributes, clause_dates, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import (THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of, last_sentence,
@@ -42,10 +42,6 @@ EPISODIC = "episodic"
 EVENT_VERBS = frozenset(["move", "visit", "go", "travel", "start", "begin", "finish", "complete", "graduate", "marry", "adopt", "buy", "sell", "meet", "get", "run", "attend", "fly", "return", "break", "lose", "win", "join", "quit", "leave", "retire", "hire", "fire", "bear", "celebrate", "book", "schedule", "arrive", "launch", "sign", "pass", "fail", "injure", "sprain", "undergo", "diagnose", "promote", "pay", "order", "turn", "open", "close", "die", "born", "give", "take", "make", "send", "receive", "break", "switch", "drive", "cancel", "host", "throw", "enrol", "enroll", "apply", "accept", "decline", "propose", "divorce", "relocate", "wake", "fall", "crash", "transfer", "publish", "release", "build", "renovate", "sprain", "tear", "fracture", "land", "rent", "plan"])
 _FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
 _SPEAKERS = frozenset({"user", "human"})
-_PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from"})
-#: Adverbs that make a clause's weekdays a weekly habit rather than one day.
-_HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
-                       "regularly", "mostly"})
 
 
 @dataclass(frozen=True)
@@ -127,75 +123,9 @@ def _tense(root: Token) -> Tense:
     return Tense.PRESENT
 
 
-def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]]:
-    """``(label, span)`` of each entity that starts among ``clause``'s tokens, read from the tokens themselves:
-    ``doc.ents`` builds every entity of the whole turn, and one clause at a time made a long turn quadratic."""
-    for t in clause.tokens:
-        if t.ent_iob_ == "B":
-            end = t.i + 1
-            while end < len(doc) and doc[end].ent_iob_ == "I":
-                end += 1
-            yield t.ent_type_, doc[t.i:end]
-
-
 def _quote(clause: Clause, doc: Doc) -> str:
     """The turn's words from the clause's first token to its last (``doc.text`` joins the whole turn)."""
     return doc[clause.tokens[0].i:clause.tokens[-1].i + 1].text
-
-
-def _date_core(ent: Span, doc: Doc) -> Span:
-    """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), and with the "ago" or "from
-    now" that follows it ("two weeks" + "from now")."""
-    while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
-            and ent[0].lower_ not in dates.MONTHS:
-        ent = ent[1:]
-    end = ent.end
-    if end < len(doc) and doc[end].lower_ == "ago":
-        return doc[ent.start:end + 1]
-    if end + 1 < len(doc) and doc[end].lower_ == "from" and doc[end + 1].lower_ == "now":
-        return doc[ent.start:end + 2]
-    return ent
-
-
-def _date_phrases(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
-                  ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
-    """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since")."""
-    replacements: dict[int, str] = {}
-    event: dates.ResolvedDate | None = None
-    recurring = since = False
-    habitual = any(t.lower_ in _HABITUAL for t in clause.tokens)
-    for label, ent in _entities_starting_in(clause, doc):
-        if label not in ("DATE", "TIME"):
-            continue
-        if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
-            continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
-        if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
-            ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
-        ent = _date_core(ent, doc)
-        before = doc[ent.start - 1] if ent.start > 0 else None
-        if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
-            replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
-            before = doc[before.i - 1]
-        preposition = before is not None and (before.pos_ == "ADP" or before.lower_ in _PREPOSITIONS)
-        if habitual and ent.text.lower() in dates.WEEKDAYS:
-            recurring = True  # "I usually run on Tuesday and Thursday evenings": every week, no one date
-            continue
-        if before is not None and before.lower_ in ("every", "each"):
-            recurring = True  # "every December", "each Sunday"
-            continue
-        hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
-        resolved = dates.resolve(ent.text, now, hint)
-        if resolved.recurring:
-            recurring = True
-            continue
-        if resolved.words is None or label == "TIME":
-            continue
-        replacements[ent.start] = dates.phrase_for(resolved, preposition)
-        replacements.update({i: "" for i in range(ent.start + 1, ent.end)})
-        if event is None:
-            event = resolved
-            since = before is not None and before.lower_ == "since"
-    return replacements, event, recurring, since
 
 
 def _kind(clause: Clause, tense: Tense, event: dates.ResolvedDate | None, recurring: bool, since: bool) -> str:
@@ -401,7 +331,7 @@ class FactExtractor:
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:
         tense = _tense(clause.root)
-        replacements, event, recurring, since = _date_phrases(clause, doc, now, tense)
+        replacements, event, recurring, since = clause_dates.read(clause, doc, now, tense)
         own = voice.person.split() if voice.person else ()
         if any((t.pos_ == "PROPN" or t.text in own) and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
             return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")

@@ -123,6 +123,13 @@ def test_a_name_in_a_part_no_fact_is_read_from_still_names_who_he_is(extractor):
     assert facts[-1].text == "Leo is going to Edinburgh"
 
 
+def test_what_was_booked_for_a_date_takes_place_on_the_one_to_come(extractor):
+    # Written for this test: the past tense of "booked" read the date as the last such day or month.
+    physio, trip = _facts(extractor, "I booked a physio for Thursday. I also booked a cabin in Norway for August.")
+    assert physio.text == "The user booked a physio for Thursday 14 May 2026"
+    assert trip.text == "The user also booked a cabin in Norway for August 2026"
+
+
 def test_a_thought_keeps_only_what_is_thought(extractor):
     [fact] = _facts(extractor, "I think I'll move to Berlin next year.")
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC

@@ -1,0 +1,94 @@
+"""The dates of one clause: which words are a date, what day or month they mean, and the words a fact says them in.
+
+"I booked a week in the Dolomites for August", said in May 2025, becomes "… for August 2025"; "every December" is
+a habit, not a date; "a 2015 Toyota Corolla" names a car. The facts keep the clause's other words
+(:mod:`memvault.extraction.facts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from memvault.extraction import dates
+from memvault.extraction.clauses import Clause
+from memvault.extraction.dates import Tense
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Doc, Span
+
+_PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from"})
+#: Adverbs that make a clause's weekdays a weekly habit rather than one day.
+_HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
+                       "regularly", "mostly"})
+#: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
+_ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set"})
+
+
+def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]]:
+    """``(label, span)`` of each entity that starts among ``clause``'s tokens, read from the tokens themselves:
+    ``doc.ents`` builds every entity of the whole turn, and one clause at a time made a long turn quadratic."""
+    for t in clause.tokens:
+        if t.ent_iob_ == "B":
+            end = t.i + 1
+            while end < len(doc) and doc[end].ent_iob_ == "I":
+                end += 1
+            yield t.ent_type_, doc[t.i:end]
+
+
+def _date_core(ent: Span, doc: Doc) -> Span:
+    """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), and with the "ago" or "from
+    now" that follows it ("two weeks" + "from now")."""
+    while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
+            and ent[0].lower_ not in dates.MONTHS:
+        ent = ent[1:]
+    end = ent.end
+    if end < len(doc) and doc[end].lower_ == "ago":
+        return doc[ent.start:end + 1]
+    if end + 1 < len(doc) and doc[end].lower_ == "from" and doc[end + 1].lower_ == "now":
+        return doc[ent.start:end + 2]
+    return ent
+
+
+def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
+         ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
+    """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since")."""
+    replacements: dict[int, str] = {}
+    event: dates.ResolvedDate | None = None
+    recurring = since = False
+    habitual = any(t.lower_ in _HABITUAL for t in clause.tokens)
+    for label, ent in _entities_starting_in(clause, doc):
+        if label not in ("DATE", "TIME"):
+            continue
+        if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
+            continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
+        if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
+            ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
+        ent = _date_core(ent, doc)
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
+            replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
+            before = doc[before.i - 1]
+        preposition = before is not None and (before.pos_ == "ADP" or before.lower_ in _PREPOSITIONS)
+        if habitual and ent.text.lower() in dates.WEEKDAYS:
+            recurring = True  # "I usually run on Tuesday and Thursday evenings": every week, no one date
+            continue
+        if before is not None and before.lower_ in ("every", "each"):
+            recurring = True  # "every December", "each Sunday"
+            continue
+        hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
+        if before is not None and before.lower_ == "for" and clause.root.lemma_ in _ARRANGED:
+            hint = Tense.FUTURE  # "I booked a week in the Dolomites for August": the August to come
+        resolved = dates.resolve(ent.text, now, hint)
+        if resolved.recurring:
+            recurring = True
+            continue
+        if resolved.words is None or label == "TIME":
+            continue
+        replacements[ent.start] = dates.phrase_for(resolved, preposition)
+        replacements.update({i: "" for i in range(ent.start + 1, ent.end)})
+        if event is None:
+            event = resolved
+            since = before is not None and before.lower_ == "since"
+    return replacements, event, recurring, since
