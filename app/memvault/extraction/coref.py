@@ -26,6 +26,8 @@ from memvault.extraction.noise import NON_CONTENT_NOUNS
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
 
+    from memvault.extraction.clauses import Clause
+
 
 FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter"])
 MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])
@@ -103,7 +105,7 @@ def naming(text: str, known: Collection[str] = ()) -> str | None:
     return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in words[1:]) else None
 
 
-def name_given(clause) -> tuple[Token, Token] | None:
+def name_given(clause: Clause) -> tuple[Token, Token] | None:
     """The owner and the name of a third person's "His name is Pip" in ``clause`` (``None`` for any other)."""
     subject = clause.subject()
     if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
@@ -277,7 +279,7 @@ def _acts_as_person(t: Token) -> bool:
     the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind")."""
     if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
         return False
-    return t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS or _own_gender(t) is not None
+    return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or _own_gender(t) is not None
 
 
 def _own_gender(t: Token) -> str | None:

@@ -112,8 +112,8 @@ def impersonal(clause: Clause) -> bool:
     if root.lemma_ in _IMPERSONAL_VERBS:
         return True
     said = [c for c in root.children if c.dep_ in ("attr", "acomp")] if root.lemma_ == "be" else []
-    return any(c.lemma_.lower() in _IMPERSONAL_WORDS or c.lemma_.lower() in _IMPERSONAL_SPANS and not any(
-        m.dep_ == "nummod" for m in c.children) for c in said)
+    return any(c.lemma_.lower() in _IMPERSONAL_WORDS or (c.lemma_.lower() in _IMPERSONAL_SPANS and not any(
+        m.dep_ == "nummod" for m in c.children)) for c in said)
 
 
 def subject_mention(clause: Clause, antecedents: Antecedents) -> Mention | None:

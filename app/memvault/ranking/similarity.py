@@ -57,9 +57,10 @@ BACKGROUND = 0.1
 #: The nearest chunks left out of a query's background: what may answer it is not its background (one
 #: memory, its fact, a duplicate or two; a page is 5-10 hits).
 BACKGROUND_SKIP = 5
-#: In a smaller namespace its nearest third is left out instead (at least one chunk): five of six notes
-#: are no background. With no background there, a question nothing answers in a vault of 6-12 notes outside
-#: English was flagged a good match almost every time (``docs/benchmarks.md``, "Good match in a small vault").
+#: In a smaller namespace its nearest third is left out instead (at least one chunk): of 6 notes, 5 left out
+#: would leave a background of one. With none at all under 13 chunks, a question nothing answers in a vault of
+#: 6-12 notes outside English was flagged a good match almost every time (``docs/benchmarks.md``, "Good match
+#: in a small vault").
 BACKGROUND_SKIP_SHARE = 3
 #: Chunks the background must still count once those are left out: fewer, and the vault is taken to have
 #: the fit's background (a background of one or two memories would be what they happen to say).
