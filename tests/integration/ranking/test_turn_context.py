@@ -44,7 +44,7 @@ def test_each_turn_is_scored_as_a_question_or_not_and_by_its_neighbours_similari
         assert b.question is (True if TURNS[n][1].endswith("?") else None)
         expected = relevance.relevance(b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0,
                                        question=TURNS[n][1].endswith("?"), previous_gain=previous or 0.0,
-                                       next_gain=following or 0.0)
+                                       next_gain=following or 0.0, background=b.background or 0.0)
         assert hybrid[i].score == pytest.approx(expected, abs=1e-6)
     # The answer without the query's words is lifted by the question before it.
     assert hybrid[ids[2]].breakdown.previous_turn_gain > 0
