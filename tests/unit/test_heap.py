@@ -101,7 +101,9 @@ def test_settling_asked_on_a_worker_is_done_by_the_owner_thread():
     before = gc.get_freeze_count()
     try:
         _in_worker(heap.settle_long_lived)
-        assert gc.get_freeze_count() == before, "the worker ran the full collection itself"
+        # A collection run there would freeze what survived it, raising the count; frozen objects other threads
+        # free meanwhile can only lower it (a CI run saw one fewer).
+        assert gc.get_freeze_count() <= before, "the worker ran the full collection itself"
         heap.collect_due()
         assert gc.get_freeze_count() > before
     finally:
