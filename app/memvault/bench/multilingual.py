@@ -8,9 +8,9 @@ Chinese for memories written in English) and, for pivot-language questions, in e
 (an English question for memories in Chinese). A question is answered when its topic's memory is among
 the hits: R@1 and R@5 per language, direction and search mode, for the vault's model.
 
-It also measures the good-match flag on the same-language searches, both ways: how many right first
-answers are flagged, and, asking each question again with its memory in the trash (so that nothing
-stored answers it), how many best hits are flagged all the same (a false "good match").
+It also measures the good-match flag: how many right first answers are flagged, per direction, and, asking
+each same-language question again with its memory in the trash (so that nothing stored answers it), how many
+best hits are flagged all the same (a false "good match").
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class MultilingualReport:
     ingest_seconds: float
     metrics: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
     per_question: list[dict] = field(default_factory=list)
-    #: Per flagged mode: ``answered`` (right first answers, same language: how many, how many flagged) and
+    #: Per flagged mode: ``answered`` (right first answers per direction: how many, how many flagged) and
     #: ``absent`` (the question asked with its memory in the trash: per language, how many best hits flagged).
     good_match: dict[str, dict[str, dict[str, dict[str, int]]]] = field(default_factory=dict)
     absent: list[dict] = field(default_factory=list)
@@ -121,13 +121,13 @@ class MultilingualReport:
                     cells.append(f"{m['recall@5']:.2f} ({m['recall@1']:.2f})" if m else f"{'-':>11}")
                 lines.append(f"{mode:9} {direction:11} " + " ".join(f"{c:>11}" for c in cells))
         if self.good_match:
-            lines.append("good match, same language: right first answers flagged; answer in the trash, best hit "
-                         "flagged (a false good match)")
+            lines.append("good match: right first answers flagged, same language / to-pivot / from-pivot; "
+                         "same-language answer in the trash, best hit flagged (a false good match)")
         for mode, cells in self.good_match.items():
-            answered, absent = cells["answered"]["all"], cells["absent"]
+            answered, absent = cells["answered"], cells["absent"]
             per_lang = ", ".join(f"{lang} {absent[lang]['flagged']}" for lang in self.languages if lang in absent)
-            lines.append(f"{mode:9} {answered['flagged']} of {answered['n']}; "
-                         f"{absent['all']['flagged']} of {absent['all']['n']} ({per_lang})")
+            flagged = " / ".join(f"{answered[d]['flagged']} of {answered[d]['n']}" for d in DIRECTIONS)
+            lines.append(f"{mode:9} {flagged}; {absent['all']['flagged']} of {absent['all']['n']} ({per_lang})")
         return "\n".join(lines)
 
 
@@ -159,10 +159,10 @@ def _flagged(result: SearchResult, mode: SearchMode) -> bool | None:
 def _good_match(rows: list[dict], absent: list[dict]) -> dict:
     out: dict = {}
     for row in rows:
-        if row["flagged"] is None or row["direction"] != "same" or row["rank"] != 1:
+        if row["flagged"] is None or row["rank"] != 1:
             continue
         cell = out.setdefault(row["mode"], {"answered": {}, "absent": {}})["answered"].setdefault(
-            "all", {"n": 0, "flagged": 0})
+            row["direction"], {"n": 0, "flagged": 0})
         cell["n"] += 1
         cell["flagged"] += row["flagged"]
     for row in absent:
@@ -172,7 +172,8 @@ def _good_match(rows: list[dict], absent: list[dict]) -> dict:
             cell["n"] += 1
             cell["flagged"] += row["flagged"]
     for cells in out.values():
-        cells["answered"].setdefault("all", {"n": 0, "flagged": 0})
+        for direction in DIRECTIONS:
+            cells["answered"].setdefault(direction, {"n": 0, "flagged": 0})
     return out
 
 

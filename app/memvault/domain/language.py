@@ -266,12 +266,12 @@ _FOLDED_STOPWORDS = {code: frozenset(w.casefold() for w in words) for code, word
 FOREIGN_MARGIN = 1.0
 
 
-def _latin_language(words: list[str]) -> tuple[str, int]:
+def _latin_language(words: list[str], lenient: bool = False) -> tuple[str, int]:
     """The language ``words`` are in by their function words, and how many English function words they have.
 
     A word that is a function word of English and of another language ("a", "in", "me") counts half for
     each; another language needs two of its words and wins only by :data:`FOREIGN_MARGIN` over English and
-    with twice its evidence.
+    with twice its evidence (``lenient``: one word, and more evidence than English).
     """
     english_words = [w for w in words if w in ENGLISH_STOPWORDS]
     english = sum(0.5 if w in _FOREIGN_WORDS else 1.0 for w in english_words)
@@ -280,17 +280,22 @@ def _latin_language(words: list[str]) -> tuple[str, int]:
         found = [w for w in words if w in stopwords]
         # Two words at least; a lone letter ("e", "w") may as well be an initial or a label.
         score = sum(0.5 if len(w) == 1 or w in ENGLISH_STOPWORDS or w in _ENGLISH_HOMOGRAPHS else 1.0
-                    for w in found) if len(found) >= 2 else 0.0
+                    for w in found) if len(found) >= (1 if lenient else 2) else 0.0
         if score > best_score:
             best, best_score = code, score
-    foreign = best_score >= english + FOREIGN_MARGIN and best_score >= 2 * english
+    if lenient:
+        foreign = best_score > english
+    else:
+        foreign = best_score >= english + FOREIGN_MARGIN and best_score >= 2 * english
     return (best if foreign else "en"), len(english_words)
 
 
-def guess_language(text: str) -> str:
+def guess_language(text: str, lenient: bool = False) -> str:
     """A cheap guess at ``text``'s language: an ISO 639-1 code, ``"en"`` when nothing speaks against English,
     ``"und"`` for text in a script this does not name. Scripts decide first (kana means Japanese, Han alone
-    Chinese), then the function words of Latin-script languages; short or ambiguous text counts as English."""
+    Chinese), then the function words of Latin-script languages; short or ambiguous text counts as English.
+    ``lenient``: another Latin-script language wins with one function word, or with more evidence than English
+    at all (for a short question, where the strict margin leaves most of them English)."""
     p = profile(text)
     if p.letters == 0:
         return "en"
@@ -314,7 +319,7 @@ def guess_language(text: str) -> str:
         return "ja" if best == "zh" and kana else best
     # Acronyms ("IL-1β", "DE") are no function words.
     words = [w.casefold() for w in _WORD.findall(text) if len(w) == 1 or not w.isupper()]
-    language, english = _latin_language(words)
+    language, english = _latin_language(words, lenient)
     if language == "en" and english < 2 and p.latin_letters - p.ascii_letters > max(2, p.latin_letters // 20):
         # Many accented letters and hardly an English function word: a Latin language, not English (names
         # such as José or Zürich in an English sentence leave it English).

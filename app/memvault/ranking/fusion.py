@@ -17,8 +17,9 @@ with the features, each computed at query time by its own module:
 - ``similarity`` (:mod:`memvault.ranking.similarity`): cosine similarity of the
   query to the hit's nearest chunk, keyword-only candidates included;
   ``background`` how far the query's mean similarity to everything searched
-  stands above where unrelated texts sit on the scale
-  (:func:`memvault.ranking.similarity.background_excess`; 0 for most English
+  stands above where unrelated texts sit on the scale, or below it for a
+  query in another language than its nearest memory
+  (:func:`memvault.ranking.similarity.background_for`; 0 for most English
   queries, which the fit saw);
 - ``coverage`` and ``bm25`` (:mod:`memvault.ranking.keyword`): the share of the
   query's content words in the hit, and FTS5's BM25 (0 without a keyword match);

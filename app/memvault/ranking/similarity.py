@@ -67,28 +67,44 @@ BACKGROUND_SKIP_SHARE = 3
 BACKGROUND_MIN_REST = 3
 
 
-def background_excess(similarity_sum: float, count: int, nearest: tuple[float, ...],
-                      scale: SimilarityScale = IDENTITY) -> float:
-    """How far a query's background stands above :data:`BACKGROUND`, on the scale; hybrid subtracts it from
-    each hit's similarity before relevance.
+def background_gap(similarity_sum: float, count: int, nearest: tuple[float, ...],
+                   scale: SimilarityScale = IDENTITY) -> float:
+    """How far a query's background stands above :data:`BACKGROUND` (below it: negative), on the scale.
 
     The background is the query's mean cosine similarity to the ``count`` chunks searched (their sum:
     ``similarity_sum``), less the ``nearest`` ones' (cosines, nearest first; the first
-    :data:`BACKGROUND_SKIP` are left out, or a small namespace's nearest third).
-
-    A model's scale is fitted on English pairs. multilingual-e5-small puts unrelated texts of one other
-    language closer together (a German question's mean similarity to a German vault: ~0.26 on the scale,
-    against ~0.11 for English), and all-MiniLM-L6-v2 does so for any language it was not trained on
-    (~0.4-0.6), so the best hit for a question nothing answers cleared the good-match point in almost every
-    case. The vault's own memories are that background, measured where the query is asked; a query whose
-    background is no higher than the fit's is left as it is. Measured on tuning data only:
-    ``docs/benchmarks.md``, "Good match outside English".
+    :data:`BACKGROUND_SKIP` are left out, or a small namespace's nearest third). 0 (the fit's own) when too
+    few chunks remain. :func:`background_for` says how much of it hybrid takes off each hit's similarity.
     """
     skipped = nearest[:min(BACKGROUND_SKIP, max(1, count // BACKGROUND_SKIP_SHARE))]
     rest = count - len(skipped)
     if rest < BACKGROUND_MIN_REST:
         return 0.0
-    return max(0.0, scale.of_cosine((similarity_sum - sum(skipped)) / rest) - BACKGROUND)
+    # On the scale, so never below 0: the gap below the fit's background is BACKGROUND at most.
+    return scale.of_cosine((similarity_sum - sum(skipped)) / rest) - BACKGROUND
+
+
+def background_for(gap: float, query_language: str, nearest_language: str | None) -> float:
+    """What hybrid subtracts from each hit's similarity before relevance: the query's :func:`background_gap`
+    where it stands above the fit's, and where it stands below only for a query in another language than the
+    memory nearest to it (``query_language``, ``nearest_language``: :func:`memvault.domain.language.guess_language`).
+
+    A model's scale is fitted on English pairs. multilingual-e5-small puts unrelated texts of one other
+    language closer together (a German question's mean similarity to a German vault: ~0.26 on the scale,
+    against ~0.11 for English), and all-MiniLM-L6-v2 does so for any language it was not trained on
+    (~0.4-0.6), so the best hit for a question nothing answers cleared the good-match point in almost every
+    case: the vault's own memories are that background, measured where the query is asked. The other way
+    round, a question asked in one language of memories in another sits below the fit's background (its
+    translation is less similar than a paraphrase in one language would be), and most right first answers
+    across languages fell below the good-match point; its background gap is the languages', and counts too.
+    An English question in an English vault below the fit's background is left as it is: taking that gap as
+    well made questions about nothing stored good matches. Measured on tuning data only:
+    ``docs/benchmarks.md``, "Good match outside English" and "Good match across languages".
+    """
+    if gap >= 0.0:
+        return gap
+    known = query_language != "und" and nearest_language not in (None, "und")
+    return gap if known and nearest_language != query_language else 0.0
 
 
 def similarity_of_distance(distance: float, scale: SimilarityScale = IDENTITY) -> float:

@@ -20,6 +20,7 @@ from typing import Any
 from memvault.domain import limits
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.enums import SearchMode
+from memvault.domain.language import guess_language
 from memvault.domain.models import (
     Memory,
     MemoryFilter,
@@ -40,7 +41,8 @@ from memvault.ranking.similarity import (
     IDENTITY,
     Seen,
     SimilarityScale,
-    background_excess,
+    background_for,
+    background_gap,
 )
 from memvault.service import validation as v
 from memvault.vault import memory_queries, vector_models
@@ -118,6 +120,18 @@ def semantic_candidates(conn, index: VectorIndex | None, qvec, f: MemoryFilter, 
         k = min(k * 4, vsearch.MAX_K)
 
 
+def _background(query: str, lists: "_Lists", texts: dict[int, tuple[str, str | None]]) -> float:
+    """Hybrid's background for ``query`` (:func:`~memvault.ranking.similarity.background_for`): its gap, with
+    the languages of the query and of the memory nearest to it where the gap is below the fit's."""
+    if lists.background_gap >= 0.0 or not lists.semantic:
+        return max(0.0, lists.background_gap)
+    nearest = texts.get(lists.semantic[0][0])  # nearest first: (text, session)
+    # A question is short: "Was trinke ich am Morgen?" has one German function word more than English ones,
+    # which the strict guess reads as English. A memory is read strictly ("Mia is 9" is no Italian).
+    return background_for(lists.background_gap, guess_language(query, lenient=True),
+                          None if nearest is None else guess_language(nearest[0]))
+
+
 @dataclass
 class _Lists:
     """One search's candidate lists, read in its first transaction and ranked in the page's."""
@@ -134,7 +148,7 @@ class _Lists:
     graph: graph_search.GraphList
     graph_ids: list[int]
     indexed: bool
-    background: float = 0.0  # the query's (ranking.similarity.background_excess), for hybrid's relevance
+    background_gap: float = 0.0  # the query's (ranking.similarity.background_gap), for hybrid's relevance
 
 
 class SearchService:
@@ -263,7 +277,7 @@ class SearchService:
             conn, self._index, lists.qvec, list(texts),
             {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
-                           lists.graph_ids, turns, ranked, q.min_score, lists.background)
+                           lists.graph_ids, turns, ranked, q.min_score, _background(q.query, lists, texts))
         page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit,
                                               fact_ranking.similarity_reader(conn, self._index, self._embedder,
                                                                              f.namespace, self._scale),
@@ -278,13 +292,13 @@ class SearchService:
         return page, with_facts, ids, found, snippets, spans
 
     def _background(self, mode: SearchMode, qvec, f: MemoryFilter, seen: Seen | None, indexed: bool) -> float:
-        """Hybrid's background for the query (:func:`~memvault.ranking.similarity.background_excess`), over
+        """Hybrid's background gap for the query (:func:`~memvault.ranking.similarity.background_gap`), over
         the namespace searched, whatever else the filter narrows (the vault's language, not the filter's).
         Without the index (restoring after unlock) it is taken to be the fit's."""
         if mode is not SearchMode.HYBRID or not indexed or qvec is None or seen is None:
             return 0.0
         total, count = self._index.similarity_sum(f.namespace, qvec)
-        return background_excess(total, count, seen.nearest, self._scale)
+        return background_gap(total, count, seen.nearest, self._scale)
 
     def _keyword(self, query: str, f: MemoryFilter, depth: int,
                  now: float) -> tuple[list[vsearch.KeywordHit], str | None]:

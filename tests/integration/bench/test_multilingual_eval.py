@@ -67,8 +67,10 @@ def test_the_eval_counts_good_matches_with_the_answer_there_and_in_the_trash(tmp
     report = run_multilingual(fast_settings(tmp_path / "unused"), TUNE_SET, modes=[SearchMode.HYBRID],
                               embedder=fake_embedder)
     hybrid = report.good_match["hybrid"]
-    right_first = [q for q in report.per_question if q["direction"] == "same" and q["rank"] == 1]
-    assert hybrid["answered"]["all"] == {"n": len(right_first), "flagged": sum(q["flagged"] for q in right_first)}
+    for direction in ("same", "to-pivot", "from-pivot"):
+        right_first = [q for q in report.per_question if q["direction"] == direction and q["rank"] == 1]
+        assert hybrid["answered"][direction] == {"n": len(right_first),
+                                                 "flagged": sum(q["flagged"] for q in right_first)}
     assert hybrid["absent"]["all"]["n"] == len(data.topics) * len(data.languages)
     assert {lang: hybrid["absent"][lang]["n"] for lang in data.languages} == dict.fromkeys(data.languages,
                                                                                            len(data.topics))

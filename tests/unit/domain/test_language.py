@@ -70,6 +70,23 @@ def test_language_guess(text, language):
     assert is_english(text) == (language == "en")
 
 
+@pytest.mark.parametrize(("question", "strict", "lenient"), [
+    # Short questions: one function word more than English's, or a single one, is all they have.
+    ("Was trinke ich am Morgen?", "en", "de"),
+    ("Wovor fürchtet sich unser Hund?", "en", "de"),
+    ("¿Qué deporte practico?", "en", "es"),
+    ("Wo ist mein Reisepass?", "de", "de"),
+    # English questions stay English either way, also with a word another language has ("die", "me").
+    ("What did I drink in the morning?", "en", "en"),
+    ("When did the plant die?", "en", "en"),
+    ("Can you remind me about the dentist?", "en", "en"),
+    ("Моя сестра работает врачом?", "ru", "ru"),
+])
+def test_a_lenient_guess_reads_a_short_question_by_any_function_word_it_has(question, strict, lenient):
+    assert guess_language(question) == strict
+    assert guess_language(question, lenient=True) == lenient
+
+
 def _runs_one_character_at_a_time(text: str) -> list[tuple[str, str | None]]:
     """What :func:`language._runs` means, read one character at a time (its former body, quadratic in a long
     text's length: a 48,000-character note took 90 ms to index)."""
