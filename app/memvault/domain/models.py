@@ -321,7 +321,8 @@ class ScoreBreakdown:
     relevance: float | None = None
     best_chunk: int | None = None
     #: Hybrid: how far the query's mean similarity to everything searched stands above where unrelated texts
-    #: sit on the scale, subtracted from ``semantic`` for ``relevance`` (``memvault/ranking/similarity.py``).
+    #: sit on the scale (negative: below it, for a query in another language than its nearest memory),
+    #: subtracted from ``semantic`` for ``relevance`` (``memvault/ranking/similarity.py``).
     background: float | None = None
 
 
