@@ -15,7 +15,9 @@ search of facts and turns together worse than one of turns alone
    against the query without the name, as the query plan reads the user's own
    name (:func:`name_neutral`, :mod:`memvault.ranking.query`). An
    unnamed user's facts all say "The user": that is their name, and a question
-   saying "the user" matched every one of them.
+   saying "the user" matched every one of them, by its words and by its
+   meaning (a short "The user has a flat" was nearer "Where does the user go
+   climbing?" than the climbing fact).
 2. **Near-duplicates.** A fact restates part of its turn, so a search finding
    one finds the other, and the pair took two of the first places. A fact whose
    source turn is stored (``metadata.fact.provenance.memory_id``,
@@ -47,6 +49,7 @@ bought, on tuning data only: ``docs/benchmarks.md`` ("Facts in retrieval").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -140,11 +143,16 @@ def similarity_reader(conn, index, embedder, namespace: str | None, scale: Simil
     return read
 
 
+#: How a question refers to an unnamed user, whose facts say "The user ...".
+_THE_USER = re.compile(r"\bthe\s+user(?:['’]s)?\b", re.IGNORECASE)
+
+
 def _named(query: str, fact: fact_links.FactCandidate) -> str | None:
-    """The query without the fact's person's name (:mod:`memvault.ranking.query`), or
-    ``None`` when the query does not name them."""
+    """The query without the fact's person's name (:mod:`memvault.ranking.query`; "the user" for an unnamed
+    user's fact), or ``None`` when the query does not name them."""
     if not fact.person:
-        return None
+        without = " ".join(_THE_USER.sub(" ", query).split())
+        return without if without and without != query else None
     planned = plan(query, [fact.person])
     return planned.semantic if planned.user_names else None
 

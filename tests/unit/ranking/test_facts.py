@@ -50,6 +50,31 @@ def test_an_unnamed_facts_the_user_is_its_name_not_keyword_evidence():
     assert name_neutral(SearchMode.KEYWORD, "user job", "user job", kw, {7: unnamed})[0][0] == 0.0
 
 
+def test_an_unnamed_facts_similarity_is_read_against_the_question_without_the_user():
+    # "Where does the user go climbing?" was nearer "The user has a flat" (0.44) than the climbing fact (0.42):
+    # "the user" was most of what the short fact said. Read without it: 0.18 against 0.32.
+    flat = FactCandidate(7, "f-7", "The user has a flat", None, None)
+    climbing = FactCandidate(8, "f-8", "The user started bouldering at Der Kegel", None, None)
+    named = FactCandidate(9, "f-9", "Noor Haddad has a flat", "Noor Haddad", None)
+    page = [(fusion.relevance(0.44, 0.0, None), 7, ScoreBreakdown(semantic=0.44, coverage=0.0)),
+            (fusion.relevance(0.42, 0.0, None), 8, ScoreBreakdown(semantic=0.42, coverage=0.0)),
+            (fusion.relevance(0.3, 0.0, None), 9, ScoreBreakdown(semantic=0.3, coverage=0.0))]
+    asked: list[tuple[str, list[int]]] = []
+
+    def similarity(text, mids):
+        asked.append((text, sorted(mids)))
+        return {7: 0.18, 8: 0.32}
+
+    out = name_neutral(SearchMode.HYBRID, "Where does the user go climbing?", "user go climbing", page,
+                       {7: flat, 8: climbing, 9: named}, similarity)
+    assert asked == [("Where does go climbing?", [7, 8])]  # a named person's fact keeps the question as asked
+    assert [mid for _, mid, _ in out] == [8, 9, 7] and out[0][2].semantic == 0.32
+    # A question that does not say "the user" leaves them as they are.
+    asked.clear()
+    assert name_neutral(SearchMode.HYBRID, "Where do I go climbing?", "go climbing", page, {7: flat, 8: climbing},
+                        similarity) == page and asked == []
+
+
 def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_context():
     from memvault.ranking.facts import _joined
 
