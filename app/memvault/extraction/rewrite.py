@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause, acronym
-from memvault.extraction.coref import Antecedents, Mention, Voice, gender_of, possessive
+from memvault.extraction.coref import FEMALE, MALE, NEUTRAL, PETS, Antecedents, Mention, Voice, gender_of, possessive
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -203,6 +203,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return _expanded(t)
     if subject is not None and t.i == subject.i and own is not None:
         return own.text
+    if _bare_age(t, subject):
+        return f"{t.text} years old"
     if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":
         return None  # "joining a charity as their finance lead": a role is held at what the clause names
     if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" or lower in _OBJECT_PRONOUNS and t.dep_ != "poss":
@@ -217,3 +219,17 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return _DANGLING
         return f"{mention.text}'s" if t.dep_ == "poss" else mention.text
     return t.text
+
+
+#: Subjects whose "is 34" is an age: a person or an animal ("I", "she", "my sister", "Mia", "our dog").
+_AGED_PRONOUNS = frozenset({"i", "he", "she"})
+_AGED_NOUNS = FEMALE | MALE | NEUTRAL | PETS
+
+
+def _bare_age(t: Token, subject: Token | None) -> bool:
+    """A bare number a person or an animal "is" ("I'm 34", "my sister is 12"): their age, said as one. Read
+    alone, "The user is 34" could be anything counted."""
+    if subject is None or t.pos_ != "NUM" or t.dep_ != "attr" or t.head.lemma_ != "be" or subject.head.i != t.head.i:
+        return False
+    return (subject.lower_ in _AGED_PRONOUNS or subject.lemma_.lower() in _AGED_NOUNS
+            or subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", ""))

@@ -312,3 +312,13 @@ def test_a_label_before_a_colon_is_not_part_of_the_fact(extractor):
     # One word is a label whatever the tagger reads it as ("work" as a verb).
     assert [f.text for f in _facts(extractor, "also work: I broke production on tuesday")] == [
         "The user broke production on Tuesday 5 May 2026"]
+
+
+def test_a_bare_number_a_person_is_reads_as_their_age(extractor):
+    # "The user is 34" alone could be anything counted.
+    assert [f.text for f in _facts(extractor, "I'm 34 and I've never been skiing.")] == [
+        "The user is 34 years old", "The user has never been skiing"]
+    assert [f.text for f in _facts(extractor, "My daughter Mia is 9.")] == ["The user's daughter Mia is 9 years old"]
+    # Said with its unit, or of a thing, it stays as written.
+    assert [f.text for f in _facts(extractor, "I am 29 years old.")] == ["The user is 29 years old"]
+    assert [f.text for f in _facts(extractor, "My flat is on floor 3.")] == ["The user's flat is on floor 3"]
