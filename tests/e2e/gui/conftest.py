@@ -46,6 +46,10 @@ def start_desktop(qtbot, qapp, home, embedder, passphrase=PASSPHRASE):
     qtbot.waitUntil(lambda: app.dialog is not None, timeout=10_000)
     app.dialog.passphrase.setText(passphrase)
     app.dialog.confirm.setText(passphrase)
+    # The vault records the embedder's model, so that search reads its similarities on that model's scale.
+    chosen = app.dialog.model.findData(getattr(getattr(embedder, "manifest", None), "name", None))
+    if chosen >= 0:
+        app.dialog.model.setCurrentIndex(chosen)
     app.dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: app.window is not None and app.server is not None, timeout=30_000)
     return app
