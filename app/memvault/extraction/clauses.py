@@ -3,9 +3,11 @@
 A sentence is split at coordinated clauses that have their own subject ("I
 teach maths and my husband repairs clocks" is two clauses). A clause is
 dropped when it asks (a question mark, a question word or an inverted
-auxiliary first), orders (an imperative), greets, thanks or fills ("ok",
-"I see", "I don't know"), talks to or about the assistant ("you"), or names no
-one the conversation can tie to a person. Small talk gives nothing either:
+auxiliary first, or a question someone asked: "she asked if ..."), orders (an
+imperative), greets, thanks or fills ("ok", "I see", "I don't know"), talks to
+or about the assistant ("you"), or names no one the conversation can tie to a
+person: no "I", "my" or pronoun, and no subject that is a person's name (the
+tagger's, or one the chat mentioned: "Luca was born on the 29th"). Small talk gives nothing either:
 how the speaker feels right now with nothing it is about ("I'm doing ok", "I
 feel better"), suggestions ("we could go bowling"), talk about
 the conversation or the two speakers themselves ("since we last spoke", "we
@@ -24,7 +26,7 @@ person it happens with or resolved date that is not a time word or filler
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -252,8 +254,9 @@ def unread_before(sent: Span, found: Sequence[Clause]) -> list[tuple[Token, ...]
     return out
 
 
-def split(sent: Span) -> list[Clause]:
-    """The clauses of ``sent`` worth reading for facts (possibly none)."""
+def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
+    """The clauses of ``sent`` worth reading for facts (possibly none); ``people``: the names of the people the
+    conversation has mentioned so far (:func:`is_statement`)."""
     if _is_question(sent):
         statement = _statement_before_question(sent)
         if statement is None:
@@ -271,9 +274,22 @@ def split(sent: Span) -> list[Clause]:
         tokens = _trim(_without_subjectless_consequence(tokens))
         if tokens:
             clause = _unwrap(Clause(tuple(tokens), head))
-            if clause is not None and is_statement(clause):
+            if clause is not None and is_statement(clause, people):
                 clauses.append(clause)
     return sorted(clauses, key=lambda c: c.start)  # in the order they were said, for coreference
+
+
+def _someone_named(clause: Clause, subject: Token, people: Collection[str]) -> bool:
+    """Whether ``clause``'s subject is a person by name, one the tagger calls a person or the conversation has
+    mentioned ("my son Luca" ... "Luca was born on the 29th of August"): what the people a speaker talks about do
+    is part of the speaker's world, as what "he" does is. Such a clause holds no other third-person pronoun than
+    its subject's own "his" or "her": with no "I" in it, nothing says who "them" or "it" is ("Marco buys them by
+    the crate")."""
+    if subject.pos_ != "PROPN" or not (subject.ent_type_ == "PERSON"
+                                       or subject.text in {w for name in people for w in name.split()}):
+        return False
+    return not any(t.lower_ in THIRD_PERSON and not (t.dep_ == "poss" and t.lower_ in ("his", "her"))
+                   for t in clause.tokens)
 
 
 def dropped_first_person(sent: Span, previous: Span | None) -> bool:
@@ -384,7 +400,7 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
     return False
 
 
-def is_statement(clause: Clause) -> bool:
+def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     """Whether ``clause`` can hold a fact (see the module docstring for what cannot)."""
     root = clause.root
     words = [t for t in clause.tokens if not t.is_punct]
@@ -395,9 +411,11 @@ def is_statement(clause: Clause) -> bool:
     subject = clause.subject()
     if subject is None:
         return False  # an imperative or a fragment ("Not yet", "Twelve people")
+    if root.dep_ == "ccomp" and any(c.dep_ == "mark" and c.lower_ in ("if", "whether") for c in root.children):
+        return False  # what someone asked ("she asked if Claire is going to be her stepmum")
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if not clause.has(FIRST_PERSON) and subject.lower_ not in THIRD_PERSON and (
-            owner is None or owner.lower_ not in THIRD_PERSON):
+            owner is None or owner.lower_ not in THIRD_PERSON) and not _someone_named(clause, subject, people):
         return False
     first_person_subject = subject.lower_ in ("i", "we")
     if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:

@@ -266,7 +266,7 @@ class FactExtractor:
             if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
                 antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
-                found = clauses.split(sent)
+                found = clauses.split(sent, antecedents.names())
                 for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
                     if unread:
                         antecedents.observe(unread, voice)

@@ -322,3 +322,21 @@ def test_a_bare_number_a_person_is_reads_as_their_age(extractor):
     # Said with its unit, or of a thing, it stays as written.
     assert [f.text for f in _facts(extractor, "I am 29 years old.")] == ["The user is 29 years old"]
     assert [f.text for f in _facts(extractor, "My flat is on floor 3.")] == ["The user's flat is on floor 3"]
+
+
+def test_what_a_person_the_chat_named_does_is_a_fact_without_an_i(extractor):
+    # Only clauses with "I", "my" or a pronoun were read: "Luca was born ..." about the user's son gave nothing.
+    assert [f.text for f in _facts(extractor, "My son Luca starts nursery soon.", "Exciting!",
+                                   "Luca was born on the 29th of August.")] == [
+        "The user's son Luca starts nursery soon", "Luca was born on 29 August 2025"]
+    # With no "I" in it, nothing says whom "them" stands for: that clause stays out.
+    assert [f.text for f in _facts(extractor, "My neighbour Mette keeps bees too.", "Nice.",
+                                   "Mette will check them every week. Mette will get two jars of honey.")] == [
+        "The user's neighbour Mette keeps bees too", "Mette will get two jars of honey"]
+
+
+def test_what_someone_asked_is_no_fact(extractor):
+    # "if Claire is going to be her stepmum" is a question Mia asked, not a statement about Claire.
+    assert [f.text for f in _facts(extractor, "My daughter Mia met Claire yesterday.", "How did it go?",
+                                   "Mia is more careful. she asked if Claire is going to be her stepmum")] == [
+        "The user's daughter Mia met Claire on 11 May 2026", "Mia is more careful"]
