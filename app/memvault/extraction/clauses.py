@@ -274,7 +274,8 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         tokens = _trim(_without_subjectless_consequence(tokens))
         if tokens:
             clause = _unwrap(Clause(tuple(tokens), head))
-            if clause is not None and is_statement(clause, people):
+            # A wrapper after its statement ("His colours are purple, I think") unwraps to a clause read already.
+            if clause is not None and is_statement(clause, people) and all(c.root.i != clause.root.i for c in clauses):
                 clauses.append(clause)
     return sorted(clauses, key=lambda c: c.start)  # in the order they were said, for coreference
 

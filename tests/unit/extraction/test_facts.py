@@ -340,3 +340,10 @@ def test_what_someone_asked_is_no_fact(extractor):
     assert [f.text for f in _facts(extractor, "My daughter Mia met Claire yesterday.", "How did it go?",
                                    "Mia is more careful. she asked if Claire is going to be her stepmum")] == [
         "The user's daughter Mia met Claire on 11 May 2026", "Mia is more careful"]
+
+
+def test_a_statement_before_its_i_think_is_one_fact(extractor):
+    # The statement and its wrapper ("I think") each gave the same clause: the fact came out twice.
+    assert [f.text for f in _facts(extractor, "My grandson Leo is starting university.", "Nice.",
+                                   "His colours are purple and white, I think.")] == [
+        "The user's grandson Leo is starting university", "The user's grandson Leo's colours are purple and white"]
