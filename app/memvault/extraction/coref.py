@@ -7,7 +7,9 @@ for kin words, plural for "my parents", a concrete thing for "it"). A pet can
 be "she", "he" or "it". A person of no known gender (a name, "my partner")
 once called "he" or "she" is that from then on, so the other pronoun no
 longer reaches them. A name given later ("His name is Pip") joins the
-mention ("the user's parrot Pip"). When two fitting mentions were made within
+mention ("the user's parrot Pip"). The one thing the other side has just
+spoken of as "the ..." ("Then the scarf needs new colours!") is what an "it" of
+the answer refers to ("I'll start it this weekend"), in that turn only. When two fitting mentions were made within
 the last few clauses the pronoun is ambiguous and stays unresolved (a dog and
 a friend just named are both "he"). Nothing cleverer: a clause whose subject is
 an unresolved pronoun gives no fact.
@@ -95,6 +97,18 @@ def last_sentence(text: str) -> str:
     return re.split(r"(?<=[.!?])\s+", text.strip())[-1]
 
 
+#: "It" or "its": a turn holding one may be about the thing the other side just named.
+THING_PRONOUN = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
+_DEFINITE = re.compile(r"\bthe\s+[a-z]", re.IGNORECASE)
+
+
+def naming_thing(text: str) -> str | None:
+    """The last sentence of ``text`` when it speaks of something definite ("Then the scarf needs new colours!"),
+    else None (parsing it would cost time)."""
+    last = last_sentence(text)
+    return last if _DEFINITE.search(last) else None
+
+
 def naming(text: str, known: Collection[str] = ()) -> str | None:
     """The last sentence of ``text`` when a word after its first is capitalised (it may name someone), or its first
     word is a name ``known`` from before ("Claire might enjoy it."), else None (parsing it would cost time)."""
@@ -148,6 +162,8 @@ class Antecedents:
     _named: dict[str, Mention] = field(default_factory=dict)
     #: The people the other side named just before this turn (:meth:`observe_names`).
     _asked: list[Mention] = field(default_factory=list)
+    #: The thing the other side spoke of just before this turn (:meth:`observe_thing`).
+    _spoken: Mention | None = None
 
     def _add(self, mention: Mention, name: str | None = None) -> None:
         mention.order = next(self._counter)
@@ -255,6 +271,27 @@ class Antecedents:
             if (mention := self._add_name(_name_span(t), voice)) is not None:
                 self._asked.append(mention)
 
+    def observe_thing(self, tokens: Sequence[Token]) -> None:
+        """The one thing the other side just spoke of as "the ..." as subject or object ("Then the scarf needs new
+        colours!"), for the "it" of the answer ("I'll start it this weekend"): it is what both are talking about.
+        Two such things, and neither is taken."""
+        self._clauses += 1
+        things = [t for t in tokens if _concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in _PEOPLE_WORDS
+                  and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
+                  and (t.dep_ in ("nsubj", "nsubjpass") or t.dep_ == "dobj" and _has_subject(t.head))]
+        if len(things) == 1:
+            t = things[0]
+            self._spoken = Mention(f"the {_compound_text(t)}", f"the {t.lemma_.lower()}", "thing")
+            self._add(self._spoken)
+
+    def answered(self) -> None:
+        """The turn after the other side's (:meth:`observe_thing`) is read: what they spoke of was that turn's to
+        refer to, not any later one's ("How heavy is the boat?" "it's a folkboat" ... "Polestar yesterday. it felt
+        solid": that "it" is no boat)."""
+        if self._spoken is not None and self.mentions.get("thing") is self._spoken:
+            del self.mentions["thing"]
+        self._spoken = None
+
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"
@@ -293,6 +330,11 @@ def _own_gender(t: Token) -> str | None:
 def _concrete(t: Token, lemma: str) -> bool:
     """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
     return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
+
+
+def _has_subject(verb: Token) -> bool:
+    """Not an imperative or a gerund ("tell me the direction", "keeping the message the same")."""
+    return any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
 
 
 def _owned_by_user(verb: Token) -> bool:

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import answers, attributes, clause_dates, clauses, dates, language_gate, names
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import (THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of, last_sentence,
-                                       name_given, naming)
+from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
+                                       last_sentence, name_given, naming, naming_thing)
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
@@ -265,6 +265,9 @@ class FactExtractor:
                 if index and index - 1 not in speaking else None
             if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
                 antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
+            spoken = naming_thing(messages[index - 1].content) if index and index - 1 not in speaking else None
+            if spoken and THING_PRONOUN.search(doc.text) and language_gate.reads(spoken):  # "the scarf" … "it"
+                antecedents.observe_thing(tuple(cache.parse(self._pipeline, [spoken])[0]))
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
                 found = clauses.split(sent, antecedents.names())
                 for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
@@ -279,6 +282,7 @@ class FactExtractor:
                 if not found:
                     # A question still introduces people: "What should I get my dad? He is turning 60."
                     antecedents.observe(tuple(sent), voice)
+            antecedents.answered()
         return facts
 
     def _sentences(self, doc: Doc, cache: TurnDocs, question: str | None

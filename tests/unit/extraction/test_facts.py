@@ -347,3 +347,20 @@ def test_a_statement_before_its_i_think_is_one_fact(extractor):
     assert [f.text for f in _facts(extractor, "My grandson Leo is starting university.", "Nice.",
                                    "His colours are purple and white, I think.")] == [
         "The user's grandson Leo is starting university", "The user's grandson Leo's colours are purple and white"]
+
+
+def test_it_after_the_other_side_spoke_of_one_thing_is_that_thing_for_that_turn_only(extractor):
+    # "it" was the dog, the last thing the user had spoken of, not the scarf both were talking about.
+    assert [f.text for f in _facts(extractor, "Sadly my old dog Rosie died last week.", "I'm so sorry.",
+                                   "Leo is going to Edinburgh now instead of Durham.",
+                                   "Then the scarf needs new colours!", "Navy, I believe. I'll start it this weekend.")
+            ][-1] == "The user will start the scarf on the weekend of 16 May 2026"
+    # The next turn's "it" is no longer the boat.
+    assert [f.text for f in _facts(extractor, "We need to tow a small boat trailer sometimes.",
+                                   "How heavy is the boat?", "it's a folkboat on a trailer, around 2 tonnes.",
+                                   "Have you test driven both?", "Polestar yesterday in Aarhus. it felt solid.")] == [
+        "The user needs to tow a small boat trailer sometimes", "The boat is a folkboat on a trailer, around 2 tonnes"]
+    # What the other side asks the user to do names nothing both are talking about.
+    assert [f.text for f in _facts(extractor, "I need to translate a contract clause.",
+                                   "Paste it in and tell me the direction?", "yes, it's a lease for a warehouse.")
+            ] == ["The user needs to translate a contract clause"]
