@@ -174,7 +174,7 @@ def _question_phrase(asked: Token, root: Token) -> list[Token] | None:
     """The question word's phrase ("How many kids", "Which city", "What kind of music"): its subtree, contiguous
     from the question word on."""
     top = asked
-    while top.head is not top and top.head is not root and top.head.i > top.i and \
+    while top.head.i != top.i and top.head.i != root.i and top.head.i > top.i and \
             top.head.pos_ in ("NOUN", "PROPN", "ADJ", "ADV", "NUM", "DET", "PRON"):
         top = top.head
     phrase = list(top.subtree)

@@ -333,7 +333,7 @@ def _unwrap(clause: Clause) -> Clause | None:
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
         if said is None or said.lower_ in _SPEAKER_WORDS:
             return clause
-        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head is not inner])
+        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
         if any(c.dep_ == "neg" for c in root.children):
@@ -341,7 +341,7 @@ def _unwrap(clause: Clause) -> Clause | None:
         inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
         if inner is None:
             return None if root.lemma_ != "feel" else clause
-        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head is not inner])
+        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner) if tokens else None
     return clause
 
