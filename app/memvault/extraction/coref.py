@@ -355,7 +355,9 @@ def _name_of(t: Token, inside: set[int]) -> str | None:
         if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.pos_ == "PROPN" and c.i == t.i + 1:
             return _name_span(c)
     nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
-    if nxt is not None and nxt.i in inside and nxt.pos_ == "PROPN" and nxt.head is t:
+    # The small parser sometimes makes the name a second subject of the verb ("my old dog Rosie died").
+    if nxt is not None and nxt.i in inside and nxt.pos_ == "PROPN" and (
+            nxt.head.i == t.i or nxt.dep_ == t.dep_ == "nsubj" and nxt.head.i == t.head.i):
         return _name_span(nxt)
     return None
 

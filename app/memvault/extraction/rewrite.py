@@ -229,7 +229,8 @@ _AGED_NOUNS = FEMALE | MALE | NEUTRAL | PETS
 def _bare_age(t: Token, subject: Token | None) -> bool:
     """A bare number a person or an animal "is" ("I'm 34", "my sister is 12"): their age, said as one. Read
     alone, "The user is 34" could be anything counted."""
-    if subject is None or t.pos_ != "NUM" or t.dep_ != "attr" or t.head.lemma_ != "be" or subject.head.i != t.head.i:
+    if subject is None or t.pos_ != "NUM" or t.dep_ not in ("attr", "acomp") or t.head.lemma_ != "be" \
+            or subject.head.i != t.head.i:
         return False
     return (subject.lower_ in _AGED_PRONOUNS or subject.lemma_.lower() in _AGED_NOUNS
             or subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", ""))

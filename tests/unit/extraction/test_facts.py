@@ -364,3 +364,11 @@ def test_it_after_the_other_side_spoke_of_one_thing_is_that_thing_for_that_turn_
     assert [f.text for f in _facts(extractor, "I need to translate a contract clause.",
                                    "Paste it in and tell me the direction?", "yes, it's a lease for a warehouse.")
             ] == ["The user needs to translate a contract clause"]
+
+
+def test_a_pet_named_as_a_second_subject_is_one_animal_whose_age_is_said(extractor):
+    # The parser made "Rosie" a second subject of "died": the dog and Rosie were two, and "she" could be either.
+    assert [f.text for f in _facts(extractor, "Sadly my old dog Rosie died last week, she was fourteen.")] == [
+        "The user's old dog Rosie died in the week of 4 May 2026", "The user's old dog Rosie was fourteen years old"]
+    assert [f.text for f in _facts(extractor, "I'm 74, so I suppose that's to be expected!")] == [
+        "The user is 74 years old"]
