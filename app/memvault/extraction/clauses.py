@@ -103,7 +103,8 @@ class Clause:
         return next((c for c in self.root.children if c.dep_ in SUBJECTS), None)
 
 
-def _has_subject(token: Token) -> bool:
+def has_subject(token: Token) -> bool:
+    """Whether ``token`` (a verb) has a subject of its own: no imperative or gerund ("tell me", "keeping it")."""
     return any(c.dep_ in SUBJECTS for c in token.children)
 
 
@@ -112,7 +113,7 @@ _SPLICES = frozenset({",", ";", "-", "—"})
 
 def _comma_spliced(child: Token, head: Token) -> bool:
     """ "My sister lives in Basel, she is a nurse": two sentences joined by a comma, parsed as one inside the other."""
-    if child.dep_ not in ("ccomp", "parataxis") or child.pos_ not in ("VERB", "AUX") or not _has_subject(child):
+    if child.dep_ not in ("ccomp", "parataxis") or child.pos_ not in ("VERB", "AUX") or not has_subject(child):
         return False
     doc = child.doc
     if child.i < head.i:
@@ -127,7 +128,7 @@ def _clause_heads(root: Token) -> list[Token]:
     stack = [root]
     while stack:
         for child in stack.pop().children:
-            if (child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and _has_subject(child)
+            if (child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and has_subject(child)
                     or _comma_spliced(child, child.head)):
                 heads.append(child)
                 stack.append(child)
@@ -301,7 +302,7 @@ def dropped_first_person(sent: Span, previous: Span | None) -> bool:
         return False
     root = sent.root
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in _DISCOURSE and t.pos_ != "INTJ"]
-    if not words or words[0].i != root.i or root.tag_ != "VBD" or _has_subject(root):
+    if not words or words[0].i != root.i or root.tag_ != "VBD" or has_subject(root):
         return False
     if previous is None:
         return True
@@ -329,7 +330,7 @@ def _unwrap(clause: Clause) -> Clause | None:
     subject = clause.subject()
     if root.lemma_ in _REPORTING and subject is not None and subject.lower_ not in _SPEAKER_WORDS \
             and not any(c.dep_ == "neg" for c in root.children):
-        inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
+        inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
         if said is None or said.lower_ in _SPEAKER_WORDS:
             return clause
@@ -338,7 +339,7 @@ def _unwrap(clause: Clause) -> Clause | None:
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
         if any(c.dep_ == "neg" for c in root.children):
             return None  # "I don't think I'll get another dog": what is thought is denied, so no statement
-        inner = next((c for c in root.children if c.dep_ == "ccomp" and _has_subject(c)), None)
+        inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         if inner is None:
             return None if root.lemma_ != "feel" else clause
         tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])

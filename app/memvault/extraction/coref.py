@@ -23,6 +23,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from memvault.extraction.clauses import has_subject
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -278,7 +279,7 @@ class Antecedents:
         self._clauses += 1
         things = [t for t in tokens if _concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in _PEOPLE_WORDS
                   and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
-                  and (t.dep_ in ("nsubj", "nsubjpass") or t.dep_ == "dobj" and _has_subject(t.head))]
+                  and (t.dep_ in ("nsubj", "nsubjpass") or t.dep_ == "dobj" and has_subject(t.head))]
         if len(things) == 1:
             t = things[0]
             self._spoken = Mention(f"the {_compound_text(t)}", f"the {t.lemma_.lower()}", "thing")
@@ -330,11 +331,6 @@ def _own_gender(t: Token) -> str | None:
 def _concrete(t: Token, lemma: str) -> bool:
     """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
     return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
-
-
-def _has_subject(verb: Token) -> bool:
-    """Not an imperative or a gerund ("tell me the direction", "keeping the message the same")."""
-    return any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
 
 
 def _owned_by_user(verb: Token) -> bool:
