@@ -27,7 +27,9 @@ search of facts and turns together worse than one of turns alone
    say what the turn says about the question, and name the person), the fact
    ids in the hit's ``facts``. In hybrid mode the slot's relevance is the
    turn's with the best of its and its facts' evidence (similarity, coverage,
-   BM25) and the turn's own context (:func:`_joined`), a fact that is itself
+   BM25) and the turn's own context (:func:`_joined`; every candidate is
+   ranked, so a turn below the page's cut still lends its context), a turn
+   ending in "?" no question once a fact read from it counts, a fact that is itself
    almost surely irrelevant (:data:`FACT_EVIDENCE_MIN`) adding nothing; in the
    other modes the better score of the two. A fact whose turn is not stored or
    not in scope is a hit of its own (a MemSync-style store keeps no turns).
@@ -95,6 +97,14 @@ def with_sources(conn, ids: list[int], f, now: float) -> list[int]:
     """``ids`` and the stored turns of the facts among them that pass the search's filter ``f``: a fact then
     shares its turn's slot even when the turn itself was not retrieved."""
     return ids + fact_links.sources_in_scope(conn, ids, f, now)
+
+
+def ranked_for(mode: SearchMode, ranked: int, facts_held: bool, candidates: int) -> int:
+    """How many of ``candidates`` fusion ranks with a breakdown, where ``ranked`` would do without facts.
+    Hybrid where facts may fold into their turns ranks all of them: a fact whose turn fell below the cut was
+    scored alone, without the turn's context, so the same slot scored higher on a short page than on a long
+    one, and the page's length decided which turns were shown (``docs/benchmarks.md``, "Stop 75")."""
+    return candidates if facts_held and mode is SearchMode.HYBRID else ranked
 
 
 def depth(limit: int) -> int:
@@ -242,8 +252,8 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
             score: float) -> float:
     """A turn's relevance with the evidence of the facts read from it that count (:func:`_counts`): the best
     similarity, coverage and BM25 of the turn and those facts, and the turn's own context (its neighbours'
-    gains measured from that best similarity); the turn's own relevance when none counts. ``score`` (the
-    best member's) when the turn itself was not ranked."""
+    gains measured from that best similarity), never a question's; the turn's own relevance when none counts.
+    ``score`` (the best member's) when the turn itself was not ranked."""
     t = ranked.get(turn)
     if t is None:
         return score
@@ -256,7 +266,9 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
     return fusion.relevance(
         sim, max(m.coverage or 0.0 for m in members),
         min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None), t.graph or 0.0,
-        question=bool(t.question),
+        # Its facts state what the turn says: "She turns sixty on the 14th of May, right?" ends with "?" but is
+        # no question that only shares the query's words.
+        question=False,
         previous_gain=0.0 if t.previous_turn_gain is None else t.previous_turn_gain - lift,
         next_gain=0.0 if t.next_turn_gain is None else t.next_turn_gain - lift, background=t.background or 0.0)
 

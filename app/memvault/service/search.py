@@ -277,7 +277,8 @@ class SearchService:
             conn, self._index, lists.qvec, list(texts),
             {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
-                           lists.graph_ids, turns, ranked, q.min_score, _background(q.query, lists, texts))
+                           lists.graph_ids, turns, fact_ranking.ranked_for(mode, ranked, facts_held, len(ids)),
+                           q.min_score, _background(q.query, lists, texts))
         page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit,
                                               fact_ranking.similarity_reader(conn, self._index, self._embedder,
                                                                              f.namespace, self._scale),

@@ -222,3 +222,30 @@ def test_a_namespace_without_facts_is_searched_without_looking_for_any(services,
     hits = _search(services, "greyhound Pilot", mode)
     assert sorted(set(looked)) == ["facts_among", "sources_in_scope"]
     assert any(h.facts for h in hits)
+
+
+
+SISTER = ("My sister Anna is visiting next week.", "How nice! How long is she staying?",
+          "Ten days. She's a nurse in Leeds, so she rarely gets time off, did I tell you?",
+          "You did not. That sounds like a demanding job.", "Anna loves hiking, we will go up Ben Nevis.",
+          "Pack warm layers.", "Anna and I used to share a room.", "Siblings!")
+
+
+def test_a_slots_score_does_not_depend_on_how_many_hits_are_asked_for(services):
+    """A fact whose turn ranks below the page's cut is scored with that turn, as when the turn makes the cut.
+    The fact's own score once stood in for its slot there, so the nurse turn (a question on its own: "... did
+    I tell you?") came first on a page of one or two and fourth of four on a page of ten."""
+    stored = services.memories.create_batch([MemoryCreate(content=t, namespace="chat", user_id="noor",
+                                                          session_id="s1") for t in SISTER])
+    services.conversations.ingest(ConversationSubmission(
+        tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(SISTER)), "chat",
+        conversation_id="c1", occurred_at=WHEN, user_id="noor"))
+    services.worker.drain()
+    nurse = stored.items[2].memory_id
+    for query in ("What does Anna do for work?", "Where does Anna work?"):
+        full = [(h.memory.id, h.score, h.facts) for h in _search(services, query, SearchMode.HYBRID)]
+        assert full[0][0] == nurse and full[0][2], full
+        for limit in (1, 2, 3, 5):
+            page = services.search.search(SearchQuery(query, mode=SearchMode.HYBRID, limit=limit,
+                                                      filter=MemoryFilter(namespace="chat"))).hits
+            assert [(h.memory.id, h.score, h.facts) for h in page] == full[:limit], (query, limit)

@@ -88,6 +88,21 @@ def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_con
     assert _joined({7: fact}, 3, facts, 0.42) == 0.42
 
 
+
+def test_a_turn_ending_in_a_question_states_what_a_fact_read_from_it_says():
+    from memvault.ranking.facts import _joined
+
+    # "She turns sixty on the 14th of May, right?": the turn ends with "?", and the fact read from it states.
+    own = fusion.relevance(0.3, 0.0, None, question=True, next_gain=0.1)
+    turn = ScoreBreakdown(semantic=0.3, coverage=0.0, question=True, next_turn_gain=0.1, relevance=own)
+    fact = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0, relevance=fusion.relevance(0.6, 0.5, -8.0))
+    facts = [FactCandidate(7, "f-7", "Mum turns sixty on 14 May 2026", None, 3)]
+    assert _joined({3: turn, 7: fact}, 3, facts, own) == fusion.relevance(0.6, 0.5, -8.0, next_gain=0.1 - 0.3)
+    # A question nothing counting was read from stays one.
+    weak = ScoreBreakdown(semantic=0.1, coverage=0.0, relevance=fusion.relevance(0.1, 0.0, None))
+    assert _joined({3: turn, 7: weak}, 3, facts, own) == own
+
+
 def test_a_weak_fact_adds_no_evidence_to_its_turn():
     from memvault.ranking.facts import FACT_EVIDENCE_MIN, _joined
 
