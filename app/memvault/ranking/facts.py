@@ -197,13 +197,20 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
     """
     stems = content_stems(keyword_query)
     renamed: dict[str, list[int]] = {}
+    # The query without a person's name is the same for each of their facts: planned once per person.
+    named: dict[str | None, str | None] = {}
     for mid, fact in facts.items():
-        if (text := _named(query, fact)) is not None and mode is not SearchMode.KEYWORD:
+        if mode is SearchMode.KEYWORD:
+            break
+        if fact.person not in named:
+            named[fact.person] = _named(query, fact)
+        if (text := named[fact.person]) is not None:
             renamed.setdefault(text, []).append(mid)
     similar: dict[int, float] = {}
     for text, mids in renamed.items():
         similar.update((similarity(text, mids) or {}) if similarity is not None else {})
     others = _others(query, facts)
+    references: dict[str | None, tuple[str, ...]] = {}
     out: fusion.Page = []
     for score, mid, b in page:
         fact = facts.get(mid)
@@ -218,7 +225,8 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
         kept, bm25 = b.coverage, b.keyword_bm25
         if stems:
             matched = coverage(stems, fact.content)
-            unnamed = _without_name(fact.content, _reference(fact))
+            unnamed = _without_name(fact.content, references.get(fact.person) or references.setdefault(
+                fact.person, _reference(fact)))
             kept = coverage(stems, unnamed)
             if bm25 is not None and matched:
                 bm25 *= kept / matched
@@ -299,9 +307,10 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
         ranked = {mid: b for _, mid, b in page}
         joined = [(_joined(ranked, slot, folded[slot], score), slot, b) if slot in folded else (score, slot, b)
                   for score, slot, b in out]
-        out = sorted(((score, slot, replace(b, relevance=score)) for score, slot, b in joined),
-                     key=lambda t: (-t[0], t[1]))
+        out = sorted(joined, key=lambda t: (-t[0], t[1]))
     out = [t for t in out if t[0] >= min_score][:limit]
+    if mode is SearchMode.HYBRID:
+        out = [(score, slot, replace(b, relevance=score)) for score, slot, b in out]
     shown = {mid for _, mid, _ in out}
     return out, {turn: Grouped(tuple(f.uuid for f in fs), tuple(f.content for f in fs))
                  for turn, fs in folded.items() if turn in shown}
