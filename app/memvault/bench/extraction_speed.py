@@ -24,7 +24,7 @@ from memvault.extraction.facts import FactExtractor, Message, TurnDocs
 #: Generated chats by default: ~8 turns each; ~4 s of CPU for both passes and all rounds on a 2-core EPYC.
 CONVERSATIONS = 48
 ROUNDS = 3
-_NAMES = ["Priya", "Jonas", "Amara", "Luis", "Mei", "Kenji", "Sofia", "Olu"]
+NAMES = ["Priya", "Jonas", "Amara", "Luis", "Mei", "Kenji", "Sofia", "Olu"]
 _CITIES = ["Lisbon", "Zurich", "Rotterdam", "Tallinn", "Porto", "Oslo", "Coimbra", "Ghent"]
 _WORK = ["a bakery", "the port authority", "a bookshop", "the city library", "a bike repair shop", "a school"]
 _PETS = ["dog", "cat", "parrot", "rabbit"]
@@ -57,9 +57,9 @@ def conversations(count: int, seed: int = 47) -> list[tuple[list[Message], str, 
     rng = random.Random(seed)
     out = []
     for n in range(count):
-        name = rng.choice(_NAMES)
+        name = rng.choice(NAMES)
         slots = {"city": rng.choice(_CITIES), "work": rng.choice(_WORK), "kin": rng.choice(_KIN),
-                 "other": rng.choice([x for x in _NAMES if x != name]), "pet": rng.choice(_PETS),
+                 "other": rng.choice([x for x in NAMES if x != name]), "pet": rng.choice(_PETS),
                  "pet_name": rng.choice(["Pip", "Luna", "Rex", "Mochi"]), "when": rng.choice(_WHEN), "name": name}
         picks = rng.sample(range(len(_USER)), 4)
         messages: list[Message] = []

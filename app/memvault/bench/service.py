@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psutil
 
-from memvault.bench import busy, extraction_speed, ingest, workload
+from memvault.bench import busy, extraction_speed, fact_search, ingest, workload
 from memvault.bench.busy import BusyFigures
 from memvault.bench import knn as knn_bench
 from memvault.bench.ground_truth import GroundTruth
@@ -66,6 +66,8 @@ class BenchReport:
     busy: BusyFigures | None = None
     #: Fact extraction's turns per second, with and without a caller-given name (:mod:`.extraction_speed`).
     extraction: dict[str, float] = field(default_factory=dict)
+    #: Hybrid search in a namespace of chats with their facts, and the same turns alone (:mod:`.fact_search`).
+    fact_search: dict[str, float] = field(default_factory=dict)
 
     def as_text(self) -> str:
         e, i = self.embedding, self.ingest
@@ -93,6 +95,8 @@ class BenchReport:
             lines.append(self.busy.as_text())
         if self.extraction:
             lines.append(extraction_speed.describe(self.extraction))
+        if self.fact_search:
+            lines.append(fact_search.describe(self.fact_search))
         return "\n".join(lines)
 
 
@@ -236,10 +240,11 @@ def _ingest_items(rng: random.Random, count: int, seen: set[str] | None = None) 
 
 def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 512,
                   growth_sizes: tuple[int, ...] | None = None, searchable_n: int = 5000, busy_n: int = 10_000,
-                  extraction_n: int = extraction_speed.CONVERSATIONS,
+                  extraction_n: int = extraction_speed.CONVERSATIONS, fact_chats: int = fact_search.CHATS,
                   progress: Callable[[str], None] | None = None) -> BenchReport:
     """Build a vault of ``n`` generated memories and measure it at 10k and at ``n``; last, fact extraction's
-    speed on ``extraction_n`` generated chats (0: skip that row)."""
+    speed on ``extraction_n`` generated chats, and hybrid search among ``fact_chats`` chats with their facts
+    (0: skip that row)."""
     say = progress or (lambda _msg: None)
     rng = random.Random(7)
     checkpoints = sorted({min(10_000, n), n})
@@ -298,4 +303,7 @@ def run_benchmark(settings: Settings, *, n: int = 100_000, embed_sample: int = 5
         # Last: a pipeline of its own adds to this process's memory, which the RSS row above reads.
         say(f"fact extraction on {extraction_n} generated chats, with and without a caller-given name…")
         report.extraction = extraction_speed.run_extraction_speed(extraction_n)
+    if fact_chats:
+        say(f"hybrid search among {fact_chats} generated chats with their facts, and without…")
+        report.fact_search = fact_search.run_fact_search(settings, embedder, fact_chats)
     return report

@@ -22,6 +22,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     v.int_range(args.http_n, "--http-n", 1, 1_000_000)
     v.int_range(args.busy_n, "--busy-n", 0, 1_000_000)
     v.int_range(args.extraction_n, "--extraction-n", 0, 10_000)
+    v.int_range(args.fact_chats, "--fact-chats", 0, 100_000)
     v.int_range(args.texts, "--texts", 1, 1_000_000)
     v.int_range(args.rounds, "--rounds", 1, 100)
     v.unit_float(args.load_seconds, "--load-seconds", high=3600.0)
@@ -94,7 +95,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     with progress_for(args) as progress:
         report = run_benchmark(settings_for(args), n=args.n, busy_n=args.busy_n, extraction_n=args.extraction_n,
-                               progress=progress.stage)
+                               fact_chats=args.fact_chats, progress=progress.stage)
         http = None if args.no_http else run_http_benchmark(settings_for(args), memories=args.http_n,
                                                             load_seconds=args.load_seconds, progress=progress.stage)
     text = report.as_text() + ("" if http is None else "\n" + http.as_text())
@@ -163,6 +164,9 @@ def register(command: Command) -> None:
     p.add_argument("--extraction-n", type=int, default=48,
                    help="generated chats whose fact extraction is timed, with and without a caller-given name "
                         "(0: skip that row)")
+    p.add_argument("--fact-chats", type=int, default=200,
+                   help="generated chats stored with their facts, and the same turns without, for timing hybrid "
+                        "search where facts fold into their turns (0: skip that row)")
     p.add_argument("--gui", action="store_true",
                    help="measure the desktop app instead: launch to interactive window, RSS, filter time")
     p.add_argument("--bundle", action="store_true",

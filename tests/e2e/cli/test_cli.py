@@ -88,6 +88,7 @@ def test_stdin_content(env, capsys, monkeypatch):
     (["eval", "--beir", "/nonexistent"], 2, "not a BEIR folder"),
     (["bench", "--n", "-5"], 2, "--n must be between 1"),
     (["bench", "--busy-n", "-1"], 2, "--busy-n must be between 0"),
+    (["bench", "--fact-chats", "-1"], 2, "--fact-chats must be between 0"),
 ])
 def test_errors_are_one_line_with_the_right_exit_code(env, capsys, argv, code, message):
     run(capsys, "init")

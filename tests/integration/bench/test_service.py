@@ -18,7 +18,8 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     lines: list[str] = []
     # The least sizes at which every figure still means something (52 s at 400 memories, 35 s here).
     report = run_benchmark(fast_settings(tmp_path / "unused"), n=300, embed_sample=24, growth_sizes=(150, 300),
-                           searchable_n=100, busy_n=100, extraction_n=2, progress=lines.append)
+                           searchable_n=100, busy_n=100, extraction_n=2, fact_chats=3,
+                           progress=lines.append)
     e = report.embedding
     assert e["raw_session_tps"] > 0 and e["sorted_tps"] > 0 and e["unsorted_tps"] > 0
     assert report.ingest["memories"] == 300 and report.ingest["per_second"] > 0
@@ -57,5 +58,7 @@ def test_benchmark_measures_every_figure(tmp_path, monkeypatch):
     # Fact extraction's row, last (its pipeline's memory stays out of the RSS row).
     assert report.extraction["conversations"] == 2 and report.extraction["unnamed_turns_per_s"] > 0
     assert "fact extraction (2 generated chats" in text and "names read" in text
+    assert report.fact_search["chats"] == 3 and report.fact_search["facts"] > 0
+    assert "hybrid search where facts fold into their turns (3 generated chats" in text
     assert "p50" in text and "recall@10" in text and "KNN step" in text and "fresh process" in text and lines
     assert not list(tmp_path.glob("unused*"))
