@@ -181,8 +181,12 @@ def _others(query: str, facts: dict[int, fact_links.FactCandidate]) -> set[int]:
     asked = {w for person in people for w in plan(query, [person]).user_names}
     if not asked:
         return set()
+    # Any asked name word standing as a word of its own in the fact (what ``_words(...) & asked`` reads), found
+    # by one search instead of splitting every fact into words.
+    mentions = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, sorted(asked))) + r")(?![^\W\d_])",
+                          re.IGNORECASE)
     return {mid for mid, fact in facts.items()
-            if fact.person and not (_words(fact.person) & asked) and not (_words(fact.content) & asked)}
+            if fact.person and not (_words(fact.person) & asked) and not mentions.search(fact.content)}
 
 
 def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
@@ -225,15 +229,18 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
         kept, bm25 = b.coverage, b.keyword_bm25
         if stems:
             matched = coverage(stems, fact.content)
-            unnamed = _without_name(fact.content, references.get(fact.person) or references.setdefault(
-                fact.person, _reference(fact)))
-            kept = coverage(stems, unnamed)
-            if bm25 is not None and matched:
-                bm25 *= kept / matched
-            if kept == matched:
-                kept = b.coverage
-            if fact.attribute in ASKED_AS:
-                kept = max(kept or 0.0, coverage(stems, f"{unnamed} {' '.join(ASKED_AS[fact.attribute])}"))
+            # A fact matching no query word matches none without its name either: only its attribute's words
+            # can add to it.
+            if matched or fact.attribute in ASKED_AS:
+                unnamed = _without_name(fact.content, references.get(fact.person) or references.setdefault(
+                    fact.person, _reference(fact)))
+                kept = coverage(stems, unnamed)
+                if bm25 is not None and matched:
+                    bm25 *= kept / matched
+                if kept == matched:
+                    kept = b.coverage
+                if fact.attribute in ASKED_AS:
+                    kept = max(kept or 0.0, coverage(stems, f"{unnamed} {' '.join(ASKED_AS[fact.attribute])}"))
         if (sim, kept, bm25) == (b.semantic, b.coverage, b.keyword_bm25):
             out.append((score, mid, b))
             continue
