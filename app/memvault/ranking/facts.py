@@ -254,8 +254,9 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
                                      background=b.background or 0.0)
             b = replace(b, semantic=sim, keyword_bm25=bm25, coverage=kept, relevance=score)
         out.append((score, mid, b))
-    # At equal scores (nothing matched outside the names), the asked person's facts before anyone else's.
-    return sorted(out, key=lambda t: (-t[0], t[1] in others, t[1]))
+    # At equal scores (nothing matched outside the names), the asked person's facts before anyone else's; then
+    # the page's own order (a stable sort), which fusion broke by text: never by id, which follows arrival.
+    return sorted(out, key=lambda t: (-t[0], t[1] in others))
 
 
 def _counts(fact: ScoreBreakdown) -> bool:
@@ -314,7 +315,7 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
         ranked = {mid: b for _, mid, b in page}
         joined = [(_joined(ranked, slot, folded[slot], score), slot, b) if slot in folded else (score, slot, b)
                   for score, slot, b in out]
-        out = sorted(joined, key=lambda t: (-t[0], t[1]))
+        out = sorted(joined, key=lambda t: -t[0])  # stable: equal slots keep the page's text order
     out = [t for t in out if t[0] >= min_score][:limit]
     if mode is SearchMode.HYBRID:
         out = [(score, slot, replace(b, relevance=score)) for score, slot, b in out]

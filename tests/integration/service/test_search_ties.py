@@ -53,3 +53,26 @@ def test_equal_matches_beyond_every_pool_rank_alike_in_two_vaults_stored_in_oppo
     pages = [[h.memory.content for h in services.search.search(SearchQuery(query, mode=mode, limit=5)).hits]
              for services in two_vaults]
     assert len(pages[0]) == 5 and pages[0] == pages[1]
+
+
+@pytest.mark.parametrize("mode", [SearchMode.KEYWORD, SearchMode.HYBRID])
+def test_two_vaults_holding_the_same_turns_and_facts_in_another_order_rank_them_alike(two_vaults, mode):
+    """Where facts fold into their turns, the slots' equal scores keep the text order too, not the ids'."""
+    import datetime as dt
+
+    from memvault.domain.conversations import ChatMessage, ConversationSubmission
+    from memvault.domain.models import MemoryFilter
+
+    turns = [f"I bought a kettle called {w.title()}." for w in WORDS]
+    when = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC).timestamp()
+    for services, order in zip(two_vaults, (turns, turns[::-1]), strict=True):
+        services.memories.create_batch([MemoryCreate(content=t, namespace="chat", user_id="noor", session_id="s1")
+                                        for t in order])
+        job = services.conversations.ingest(ConversationSubmission(
+            tuple(ChatMessage("user", t) for t in order), "chat", conversation_id="c1", occurred_at=when,
+            user_id="noor"))
+        assert len(job.result["facts"]) == len(WORDS), job.result
+        services.worker.drain()
+    pages = [[(h.memory.content, h.snippet) for h in services.search.search(SearchQuery(
+        "kettle", mode=mode, limit=5, filter=MemoryFilter(namespace="chat"))).hits] for services in two_vaults]
+    assert len(pages[0]) == 5 and pages[0] == pages[1]
