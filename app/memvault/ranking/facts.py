@@ -203,9 +203,7 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
     renamed: dict[str, list[int]] = {}
     # The query without a person's name is the same for each of their facts: planned once per person.
     named: dict[str | None, str | None] = {}
-    for mid, fact in facts.items():
-        if mode is SearchMode.KEYWORD:
-            break
+    for mid, fact in facts.items() if mode is not SearchMode.KEYWORD else ():
         if fact.person not in named:
             named[fact.person] = _named(query, fact)
         if (text := named[fact.person]) is not None:
@@ -214,7 +212,6 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
     for text, mids in renamed.items():
         similar.update((similarity(text, mids) or {}) if similarity is not None else {})
     others = _others(query, facts)
-    references: dict[str | None, tuple[str, ...]] = {}
     out: fusion.Page = []
     for score, mid, b in page:
         fact = facts.get(mid)
@@ -232,8 +229,7 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
             # A fact matching no query word matches none without its name either: only its attribute's words
             # can add to it.
             if matched or fact.attribute in ASKED_AS:
-                unnamed = _without_name(fact.content, references.get(fact.person) or references.setdefault(
-                    fact.person, _reference(fact)))
+                unnamed = _without_name(fact.content, _reference(fact))
                 kept = coverage(stems, unnamed)
                 if bm25 is not None and matched:
                     bm25 *= kept / matched
