@@ -15,7 +15,7 @@ make a great team"), and a subject that only points back ("Those moments ...",
 "That was ..."). Leading discourse words ("Yes,", "By the way,", "Honestly")
 are cut off; opinions wrapped in "I think that ..." keep only what is thought.
 A sentence that leaves out its "I", as chat does ("passed the theory exam"),
-is read with it (:func:`dropped_first_person`).
+is read with it (:mod:`~memvault.extraction.reparse`).
 
 What is worth storing (:func:`worth_storing`) is measured on the tuning set
 (``tests/data/extraction_tune``): a fact needs one word that says something
@@ -42,7 +42,7 @@ THIRD_PERSON = frozenset({"he", "she", "it", "they", "him", "her", "them", "his"
 SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
 #: The two people talking: what someone reports about them is no statement of that someone's.
 _SPEAKER_WORDS = FIRST_PERSON | SECOND_PERSON
-_DISCOURSE = frozenset({
+DISCOURSE = frozenset({
     "yes", "no", "yeah", "yep", "nope", "well", "oh", "ok", "okay", "so", "also", "actually", "honestly", "anyway",
     "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
     "anyways", "alright", "basically", "now", "then", "though", "sorry", "thanks", "hey", "hi", "hello", "sadly",
@@ -113,14 +113,23 @@ _SPLICES = frozenset({",", ";", "-", "—"})
 
 def _comma_spliced(child: Token, head: Token) -> bool:
     """ "My sister lives in Basel, she is a nurse": two sentences joined by a comma, parsed as one inside the other."""
-    if child.dep_ not in ("ccomp", "parataxis") or child.pos_ not in ("VERB", "AUX") or not has_subject(child):
+    if child.pos_ not in ("VERB", "AUX") or not has_subject(child):
+        return False
+    # A finite clause the parser hung on another as "adverbial" with no word that subordinates it ("when",
+    # "because") is a sentence of its own: "the roses got blackfly, I sprayed them".
+    unbound = child.dep_ == "advcl" and child.tag_ in ("VBD", "VBZ", "VBP") and not any(
+        c.dep_ in ("mark", "advmod") for c in child.children)
+    if child.dep_ not in ("ccomp", "parataxis") and not unbound:
         return False
     doc = child.doc
     if child.i < head.i:
-        after = child.right_edge.i + 1
-        return after < len(doc) and doc[after].text in _SPLICES
-    before = child.left_edge.i - 1
-    return before >= 0 and doc[before].text in _SPLICES
+        last = child.right_edge
+        after = last.i + 1
+        return last.text in _SPLICES or after < len(doc) and doc[after].text in _SPLICES
+    # The parser may hang the comma itself on the second sentence ("..., my shift ends at one").
+    first = child.left_edge
+    before = first.i - 1
+    return first.text in _SPLICES or before >= 0 and doc[before].text in _SPLICES
 
 
 def _clause_heads(root: Token) -> list[Token]:
@@ -137,12 +146,12 @@ def _clause_heads(root: Token) -> list[Token]:
     return heads
 
 
-def _trim(tokens: list[Token]) -> list[Token]:
+def trim(tokens: list[Token]) -> list[Token]:
     """Leading discourse words and punctuation off; trailing punctuation and tags ("though", "lol") off."""
     start = 0
     while start < len(tokens):
         t = tokens[start]
-        if t.is_punct or t.lower_ in _DISCOURSE or t.pos_ == "INTJ" or t.is_space:
+        if t.is_punct or t.lower_ in DISCOURSE or t.pos_ == "INTJ" or t.is_space:
             start += 1
         elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
             start += 3
@@ -165,10 +174,10 @@ def _trim(tokens: list[Token]) -> list[Token]:
     while end > start:
         if end - start > 3 and [x.lower_ for x in tokens[end - 3:end]] == ["by", "the", "way"]:
             end -= 3
-        elif (tokens[end - 1].lower_ in _DISCOURSE and tokens[end - 1].dep_ in ("pobj", "pcomp") and end - start > 2
+        elif (tokens[end - 1].lower_ in DISCOURSE and tokens[end - 1].dep_ in ("pobj", "pcomp") and end - start > 2
               and tokens[end - 2].i == tokens[end - 1].head.i):
             end -= 2  # "since then", "until now": the preposition goes with the word it takes
-        elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in _DISCOURSE or tokens[end - 1].is_space
+        elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in DISCOURSE or tokens[end - 1].is_space
               or tokens[end - 1].pos_ == "INTJ"):
             end -= 1
         elif tokens[end - 1].lower_ == "here" and tokens[end - 1].dep_ == "advmod":
@@ -180,7 +189,7 @@ def _trim(tokens: list[Token]) -> list[Token]:
 
 def _is_clause_start(tokens: list[Token], at: int) -> bool:
     """Whether a clause with its own subject begins at ``tokens[at]`` (after a name said to someone)."""
-    return at < len(tokens) and (tokens[at].dep_ in SUBJECTS or tokens[at].lower_ in _DISCOURSE)
+    return at < len(tokens) and (tokens[at].dep_ in SUBJECTS or tokens[at].lower_ in DISCOURSE)
 
 
 #: The most words a label before a colon may have ("Update:", "Quick one:", "Big news:").
@@ -272,7 +281,7 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         tokens = [t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end]
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
-        tokens = _trim(_without_subjectless_consequence(tokens))
+        tokens = trim(_without_subjectless_consequence(tokens))
         if tokens:
             clause = _unwrap(Clause(tuple(tokens), head))
             # A wrapper after its statement ("His colours are purple, I think") unwraps to a clause read already.
@@ -294,24 +303,8 @@ def _someone_named(clause: Clause, subject: Token, people: Collection[str]) -> b
                    for t in clause.tokens)
 
 
-def dropped_first_person(sent: Span, previous: Span | None) -> bool:
-    """Whether ``sent`` leaves out its subject "I", as chat and diaries do ("found a flat in Chorlton", "passed
-    the theory exam"): it opens with a past-tense verb that has no subject, and the sentence before it in the
-    same turn (if any) was not about someone else ("Claire came to the party. met the kids" is Claire's)."""
-    if sent.text.rstrip().endswith("?"):
-        return False
-    root = sent.root
-    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in _DISCOURSE and t.pos_ != "INTJ"]
-    if not words or words[0].i != root.i or root.tag_ != "VBD" or has_subject(root):
-        return False
-    if previous is None:
-        return True
-    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None)
-    return subject is None or subject.lower_ in FIRST_PERSON
-
-
 def _is_question(sent: Span) -> bool:
-    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in _DISCOURSE]
+    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE]
     if not words:
         return True
     if sent.text.rstrip().endswith("?"):
@@ -334,7 +327,7 @@ def _unwrap(clause: Clause) -> Clause | None:
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
         if said is None or said.lower_ in _SPEAKER_WORDS:
             return clause
-        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
+        tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
         if any(c.dep_ == "neg" for c in root.children):
@@ -342,7 +335,7 @@ def _unwrap(clause: Clause) -> Clause | None:
         inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         if inner is None:
             return None if root.lemma_ != "feel" else clause
-        tokens = _trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
+        tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner) if tokens else None
     return clause
 

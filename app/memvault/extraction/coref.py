@@ -293,6 +293,10 @@ class Antecedents:
             del self.mentions["thing"]
         self._spoken = None
 
+    def forget_things(self) -> None:
+        """No "it" reaches a thing mentioned so far (people and pets stay)."""
+        self.mentions.pop("thing", None)
+
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"

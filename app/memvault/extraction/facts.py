@@ -1,8 +1,8 @@
 """Conversation → facts about its people, on the device, with the pinned spaCy pipeline.
 
 User turns and turns whose speaker the caller named give facts (an unnamed
-assistant's turns are context and never a fact on their own; see
-:func:`voices`). Each such turn is split into sentences and clauses
+assistant's turns are context, except what they tell the user about the user:
+"You have a dentist appointment on Tuesday"; see :mod:`~memvault.extraction.speakers`). Each such turn is split into sentences and clauses
 (:mod:`~memvault.extraction.clauses`), first-person statements become third-person
 facts that name the speaker (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
 conversation (:mod:`~memvault.extraction.coref`) and relative dates resolved
@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import answers, attributes, clause_dates, clauses, dates, language_gate, names
+from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, reparse,
+                                 second_person)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
@@ -31,6 +32,7 @@ from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents,
 from memvault.extraction.dates import Tense
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
+from memvault.extraction.speakers import SPEAKERS, Message, telling, voices
 from memvault.extraction.turn_docs import TurnDocs
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -41,16 +43,6 @@ EPISODIC = "episodic"
 #: Verbs that make a past or future clause an event ("moved", "will start").
 EVENT_VERBS = frozenset(["move", "visit", "go", "travel", "start", "begin", "finish", "complete", "graduate", "marry", "adopt", "buy", "sell", "meet", "get", "run", "attend", "fly", "return", "break", "lose", "win", "join", "quit", "leave", "retire", "hire", "fire", "bear", "celebrate", "book", "schedule", "arrive", "launch", "sign", "pass", "fail", "injure", "sprain", "undergo", "diagnose", "promote", "pay", "order", "turn", "open", "close", "die", "born", "give", "take", "make", "send", "receive", "break", "switch", "drive", "cancel", "host", "throw", "enrol", "enroll", "apply", "accept", "decline", "propose", "divorce", "relocate", "wake", "fall", "crash", "transfer", "publish", "release", "build", "renovate", "sprain", "tear", "fracture", "land", "rent", "plan"])
 _FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
-_SPEAKERS = frozenset({"user", "human"})
-
-
-@dataclass(frozen=True)
-class Message:
-    """One turn; ``name`` is the speaker's display name as the caller gave it (a named turn is a person's)."""
-
-    role: str
-    content: str
-    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,37 +162,22 @@ def _whose(mention: Mention, voice: Voice) -> str | None:
     return mention.owner if mention.key.startswith("user's ") else voice.person
 
 
-def voices(messages: Sequence[Message]) -> dict[int, Voice]:
-    """Who speaks each person's turn: user turns, and any turn whose speaker the caller named.
-
-    "We" is both people when the conversation is between two named people; in a chat with an
-    assistant it is the user (the assistant is no party to the user's life).
-    """
-    names = list(dict.fromkeys(m.name for m in messages if m.name and m.role != "system"))
-    found: dict[int, Voice] = {}
-    for i, m in enumerate(messages):
-        if m.role == "system" or not (m.role.lower() in _SPEAKERS or m.name):
-            continue
-        others = [n for n in names if n != m.name]
-        pair = m.name is not None and len(names) == 2 and len(others) == 1
-        found[i] = Voice(m.name, f"{m.name} and {others[0]}" if pair else None)
-    return found
-
-
 #: The subject a chat sentence leaves out ("found a flat" → "I found a flat"), written in before it is parsed again.
 _IMPLIED = "I "
 
 
-def _moved(text: str, offset: int, at: int) -> Callable[[Fact], Fact]:
-    """What puts a fact read from the sentence ``text`` parsed again with "I " written in at ``at`` (characters
-    into it) back onto the turn's own text (``offset``: where the sentence starts there)."""
-    def back(i: int) -> int:
-        return i if i <= at else max(at, i - len(_IMPLIED))
-
+def _moved(text: str, offset: int, back: Callable[[int], int]) -> Callable[[Fact], Fact]:
+    """What puts a fact read from the sentence ``text`` parsed again as another text back onto the turn's own
+    text (``offset``: where the sentence starts there; ``back``: a character of the other text → of ``text``)."""
     def moved(fact: Fact) -> Fact:
         start, end = back(fact.start), back(fact.end)
         return dataclasses.replace(fact, start=offset + start, end=offset + end, quote=text[start:end])
     return moved
+
+
+def _before_implied(at: int) -> Callable[[int], int]:
+    """A character of a sentence with "I " written in at ``at`` → of the sentence as it was said."""
+    return lambda j: j if j <= at else max(at, j - len(_IMPLIED))
 
 
 def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
@@ -255,12 +232,24 @@ class FactExtractor:
             speaking = {i: Voice(UNNAMED) if v.person is None else v for i, v in speaking.items()}
         # Turns the English pipeline does not fit would give invented facts (language_gate): they give none.
         turns = [(i, messages[i].content) for i in sorted(speaking) if language_gate.reads(messages[i].content)]
-        parsed = (TurnDocs() if docs is None else docs).parse(self._pipeline, [text for _, text in turns])
+        cache = TurnDocs() if docs is None else docs
+        told_by = telling(messages, speaking)
+        if told_by is not None:  # the assistant's sentences that may be about the user join the turns' batch
+            cache.expect([piece for text in told_by[1].values() for _, piece in second_person.candidates(text)])
+        parsed = dict(zip((i for i, _ in turns), cache.parse(self._pipeline, [text for _, text in turns]), strict=True))
+        told = self._told(messages, told_by, cache) if told_by is not None else {}
         antecedents = Antecedents()
         facts: list[Fact] = []
-        cache = TurnDocs() if docs is None else docs
-        for (index, _), doc in zip(turns, parsed):
-            voice = speaking[index]
+        for index in sorted({*parsed, *told}):
+            if index in told:  # an assistant's sentences about the user, restated as the user's (second_person)
+                voice = told[index][0]
+                for sent, relocate in told[index][1]:
+                    # Its "it" is most often what the assistant just said in a sentence not read here ("Your
+                    # insurance renews ... You paid 312 pounds for it"): only what this sentence names counts.
+                    antecedents.forget_things()
+                    self._read(sent, relocate, index, now, antecedents, voice, facts)
+                continue
+            doc, voice = parsed[index], speaking[index]
             asked = naming(messages[index - 1].content, antecedents.names()) \
                 if index and index - 1 not in speaking else None
             if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
@@ -269,34 +258,54 @@ class FactExtractor:
             if spoken and THING_PRONOUN.search(doc.text) and language_gate.reads(spoken):  # "the scarf" … "it"
                 antecedents.observe_thing(tuple(cache.parse(self._pipeline, [spoken])[0]))
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
-                found = clauses.split(sent, antecedents.names())
-                for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
-                    if unread:
-                        antecedents.observe(unread, voice)
-                    if clause.reporter:
-                        antecedents.observe(clause.reporter, voice)  # "my sister told me she …": "she" is her
-                    fact = self._fact(clause, sent.doc, index, now, antecedents, voice)
-                    if fact is not None:
-                        facts.append(fact if relocate is None else relocate(fact))
-                    antecedents.observe(clause.tokens, voice)
-                if not found:
-                    # A question still introduces people: "What should I get my dad? He is turning 60."
-                    antecedents.observe(tuple(sent), voice)
+                self._read(sent, relocate, index, now, antecedents, voice, facts)
             antecedents.answered()
         return facts
 
+    def _read(self, sent: Span, relocate: Callable[[Fact], Fact] | None, index: int, now: dt.datetime,
+              antecedents: Antecedents, voice: Voice, facts: list[Fact]) -> None:
+        """Add the facts of one sentence of turn ``index`` to ``facts``, and what it mentions to ``antecedents``."""
+        found = clauses.split(sent, antecedents.names())
+        for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
+            if unread:
+                antecedents.observe(unread, voice)
+            if clause.reporter:
+                antecedents.observe(clause.reporter, voice)  # "my sister told me she …": "she" is her
+            fact = self._fact(clause, sent.doc, index, now, antecedents, voice)
+            if fact is not None:
+                facts.append(fact if relocate is None else relocate(fact))
+            antecedents.observe(clause.tokens, voice)
+        if not found:
+            # A question still introduces people: "What should I get my dad? He is turning 60."
+            antecedents.observe(tuple(sent), voice)
+
+    def _told(self, messages: Sequence[Message], told_by: tuple[Voice, dict[int, str]], cache: TurnDocs
+              ) -> dict[int, tuple[Voice, list[tuple[Span, Callable[[Fact], Fact]]]]]:
+        """The assistant's sentences about the user (:func:`~memvault.extraction.speakers.telling`), by turn
+        index, restated in the first person to be read in the user's voice, each with what moves its facts back
+        onto the turn."""
+        voice, texts = told_by
+        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch))
+        return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back)) for sent, start, back in sents])
+                for i, sents in restated.items()}
+
     def _sentences(self, doc: Doc, cache: TurnDocs, question: str | None
                    ) -> list[tuple[Span, Callable[[Fact], Fact] | None]]:
-        """``doc``'s sentences, each with ``None``, except two kinds parsed again (a turn's in one batch) and given
-        with what moves their facts back onto the turn's text: a sentence that leaves out its "I"
-        (:func:`~memvault.extraction.clauses.dropped_first_person`), with it written in; and a short answer that
-        opens the turn, restated with the ``question`` it answers (:mod:`~memvault.extraction.answers`)."""
+        """``doc``'s sentences, each with ``None``, except three kinds parsed again (a turn's in one batch) and
+        given with what moves their facts back onto the turn's text: a sentence that leaves out its "I"
+        (:func:`~memvault.extraction.reparse.dropped_first_person`), with it written in; one whose opening "by the
+        way" the parser took for its head (:func:`~memvault.extraction.reparse.misparsed_lead`), without it; and a
+        short answer that opens the turn, restated with the ``question`` it answers
+        (:mod:`~memvault.extraction.answers`)."""
         sents = list(doc.sents)
         again: dict[int, tuple[str, Callable[[Fact], Fact]]] = {}
         for i, sent in enumerate(sents):
-            if clauses.dropped_first_person(sent, sents[i - 1] if i else None):
-                text, at = sent.text, sent.root.idx - sent.start_char
-                again[i] = (text[:at] + _IMPLIED + text[at:], _moved(text, sent.start_char, at))
+            text = sent.text
+            if reparse.dropped_first_person(sent, sents[i - 1] if i else None):
+                at = sent.root.idx - sent.start_char
+                again[i] = (text[:at] + _IMPLIED + text[at:], _moved(text, sent.start_char, _before_implied(at)))
+            elif (at := reparse.misparsed_lead(sent)) is not None:
+                again[i] = (text[at:], _moved(text, sent.start_char, lambda j, at=at: j + at))
         answer = answers.fragment(sents[0]) if question is not None else None
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:
@@ -322,8 +331,8 @@ class FactExtractor:
         whose caller named no user. Only turns that may name someone are parsed; ``docs`` keeps them for
         :meth:`extract`, which needs most of them again. ``known_place``: whether the namespace knows a name
         as a place (a name the tagger calls a place is then not taken even where only a name can stand)."""
-        others = [m.name for m in messages if m.name and m.role.lower() not in _SPEAKERS]
-        turns = [(m.role.lower() in _SPEAKERS, m.content) for m in messages
+        others = [m.name for m in messages if m.name and m.role.lower() not in SPEAKERS]
+        turns = [(m.role.lower() in SPEAKERS, m.content) for m in messages
                  if m.role != "system" and language_gate.reads(m.content)]
         cache = TurnDocs() if docs is None else docs
         if docs is not None:

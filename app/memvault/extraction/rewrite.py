@@ -14,10 +14,12 @@ replaced by their resolved words.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause, acronym
-from memvault.extraction.coref import FEMALE, MALE, NEUTRAL, PETS, Antecedents, Mention, Voice, gender_of, possessive
+from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
+                                       possessive)
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -167,13 +169,15 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
             joined = " " + joined  # "I'm" → "the user is", not "the useris"
         pieces.append(joined)
     text = "".join(pieces).strip()
-    text = " ".join(text.split())
+    # A date written in for a token that ended before a comma keeps its own space ("on 14 February 2026 ,").
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
     if not text:
         return None
     return text[0].upper() + text[1:]
 
 
 _DANGLING = "\0"
+_SPACE_BEFORE_PUNCT = re.compile(r" ([,;:](?:\s|$))")
 
 
 def _hyphenated(t: Token) -> bool:
@@ -207,6 +211,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return f"{t.text} years old"
     if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":
         return None  # "joining a charity as their finance lead": a role is held at what the clause names
+    if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" and _owned_by_subject(t, subject):
+        return t.text  # "My car is booked in for its MOT": the fact names what "its" is
     if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" or lower in _OBJECT_PRONOUNS and t.dep_ != "poss":
         if lower == "it" and t.dep_ in ("nsubj", "nsubjpass", "expl"):
             return t.text
@@ -219,6 +225,26 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return _DANGLING
         return f"{mention.text}'s" if t.dep_ == "poss" else mention.text
     return t.text
+
+
+def _owned_by_subject(t: Token, subject: Token | None) -> bool:
+    """Whether the possessive ``t`` belongs to its clause's own subject, a noun it fits ("my car ... its MOT",
+    "my brother sold his bike", "my parents ... their house"): whoever else was mentioned last, the fact
+    already says who that is."""
+    if subject is None or subject.pos_ not in ("NOUN", "PROPN") or t.i in {s.i for s in subject.subtree}:
+        return False
+    verb = t.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.i != subject.head.i:
+        return False  # another verb's ("Claire is his girlfriend and nobody is replacing her mum")
+    lemma, lower = subject.lemma_.lower(), t.lower_
+    if lower == "its":
+        return subject.pos_ == "NOUN" and subject.tag_ != "NNS" and lemma not in FEMALE | MALE | NEUTRAL | PLURAL
+    if lower == "their":
+        return subject.tag_ in ("NNS", "NNPS") or lemma in PLURAL
+    person = subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", "")
+    return person or lemma in (MALE if lower == "his" else FEMALE) | NEUTRAL | PETS
 
 
 #: Subjects whose "is 34" is an age: a person or an animal ("I", "she", "my sister", "Mia", "our dog").

@@ -1,0 +1,167 @@
+"""What an assistant tells the user about the user: "You have a dentist appointment on Tuesday 18 March",
+"Your home insurance renews on 1 April", "Yes, you cancelled your membership in January".
+
+An assistant that keeps a calendar, bookings or accounts states the user's facts itself; the user only
+asks ("and the hotel?"). Such a sentence is the user's statement in the second person, so it is restated
+in the first person ("I have a dentist appointment ...") and read like one of the user's own. Only a
+plain statement whose subject is "you" or "your ..." counts: advice and predictions (a modal or future
+auxiliary: "You could ask for a trial month", "You'll need proof"), obligations ("you have to", "you need
+to"), questions, and any sentence in which the assistant speaks of itself ("I've noted ...", "we can ...")
+give nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Span, Token
+
+#: A sentence worth parsing: "you"/"your" among its first words (a cheap test before the parser runs).
+_OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+#: Auxiliaries that make a sentence advice, a guess or a promise rather than a state of things.
+_MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
+                     "shall", "ought", "gonna"})
+#: Verbs that with a "to ..." after them say what the user ought to do ("you have to", "you need to").
+_OBLIGING = frozenset({"have", "need", "want", "got"})
+_SWAPPED = {"you": "I", "your": "my", "yours": "mine", "yourself": "myself"}
+_AGREEING = {"'re": "'m", "are": "am", "were": "was"}
+
+
+#: Words a full stop ends without ending the sentence ("Dr. Okafor").
+_ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "jr", "sr", "mt", "no", "vs", "etc", "approx",
+                            "dept", "ave", "rd", "e.g", "i.e"})
+
+
+def candidates(text: str) -> list[tuple[int, str]]:
+    """The sentences of an assistant's ``text`` that may be about the user, each with where it starts."""
+    sentences: list[tuple[int, str]] = []
+    at = 0
+    for piece in _SENTENCE_END.split(text):
+        start = text.index(piece, at)
+        at = start + len(piece)
+        if sentences and sentences[-1][1].rsplit(None, 1)[-1].rstrip(".").lower() in _ABBREVIATIONS:
+            begun = sentences.pop()[0]
+            sentences.append((begun, text[begun:at]))
+        else:
+            sentences.append((start, piece))
+    return [(start, piece) for start, piece in sentences
+            if piece and not piece.rstrip().endswith("?") and _OPENS_WITH_YOU.match(piece)]
+
+
+def _subject(verb: Token) -> Token | None:
+    return next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+
+
+def _the_user(subject: Token | None) -> bool:
+    return subject is not None and (subject.lower_ == "you" or any(
+        c.dep_ == "poss" and c.lower_ == "your" for c in subject.children))
+
+
+def _states(verb: Token) -> bool:
+    """Whether ``verb`` (its subject the user) states how things are: no advice, guess or promise (a modal or
+    future auxiliary), no obligation ("you have to ..."), and no judgement ("you're in a good position", "your
+    thesis is a perfect calling card", "you're clearly still going strong"): what is so now says something only
+    with a name, number or date in what follows the verb ("you're on flight TP1351", "your check-up is on 24
+    June", "you have an appointment with Dr. Okafor")."""
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _MODALS for c in verb.children):
+        return False
+    if verb.lemma_ in _OBLIGING and any(c.dep_ == "xcomp" for c in verb.children):
+        return False
+    if not _present(verb):
+        return True  # what the user did or has done ("you cancelled your membership in January")
+    said = [t for c in verb.children if c.dep_ not in SUBJECTS for t in c.subtree]  # what it is, not who
+    return any(t.pos_ in ("PROPN", "NUM") or t.ent_type_ in ("DATE", "TIME") for t in said)
+
+
+def _present(verb: Token) -> bool:
+    """Whether ``verb`` says how things are now ("you are", "you have", "you're still going", "your car is
+    booked"), not what happened ("you cancelled", "you've paid")."""
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lemma_ == "have" or a.tag_ == "VBD" for a in aux):
+        return False
+    return verb.tag_ in ("VBP", "VBZ") or bool(aux) and verb.tag_ in ("VBG", "VBN")
+
+
+def _about_user(sent: Span) -> Token | None:
+    """The subject "you" (or "your ...") of ``sent``'s first verb about the user, when the sentence is about the
+    user (its head's subject is, or is an empty "there"/"it": "so there are no more payments" parsed as the
+    head), every verb about the user states something (:func:`_states`) and the assistant never speaks of
+    itself; else ``None``."""
+    if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON for t in sent):
+        return None  # a question, or the assistant speaking of itself ("I've noted ...") or of "us"
+    head = _subject(sent.root)
+    if head is None or not (_the_user(head) or head.lower_ in ("there", "it")):
+        return None  # about someone or something else ("Many races let you defer your place")
+    verbs = [t for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t))]
+    if not verbs or not all(_states(v) for v in verbs):
+        return None
+    return _subject(verbs[0])
+
+
+def _first_person(t: Token) -> str:
+    """``t`` as the user would have said it."""
+    word = t.lower_
+    if word == "you":
+        swapped = "I" if t.dep_ in SUBJECTS else "me"
+    elif word in _SWAPPED:
+        swapped = _SWAPPED[word]
+    elif word in _AGREEING and (subject := _subject(t if t.dep_ not in ("aux", "auxpass") else t.head)) is not None \
+            and subject.lower_ == "you":
+        swapped = _AGREEING[word]  # "you're" → "I'm", "you were" → "I was"
+    else:
+        return t.text
+    if swapped != "I" and t.text[:1].isupper():
+        swapped = swapped[:1].upper() + swapped[1:]
+    return swapped
+
+
+def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
+    """``sent`` in the first person, and what takes a character of that text back to ``sent``'s own text; or
+    ``None`` when the sentence is not a plain statement about the user."""
+    if _about_user(sent) is None:
+        return None
+    pieces: list[str] = []
+    starts: list[tuple[int, int, int]] = []  # per token: start in the new text, start in sent, its length there
+    at = 0
+    for t in sent:
+        word = _first_person(t)
+        starts.append((at, t.idx - sent.start_char, len(t.text)))
+        pieces.append(word + t.whitespace_)
+        at += len(word) + len(t.whitespace_)
+
+    def back(j: int) -> int:
+        new, old, length = next((s for s in reversed(starts) if s[0] <= j), starts[0])
+        return old + min(j - new, length)
+
+    return "".join(pieces).rstrip(), back
+
+
+#: A restated sentence, parsed; where it starts in its turn; what takes a character of it back onto the turn.
+Restated = tuple["Span", int, Callable[[int], int]]
+
+
+def told(texts: dict[int, str], parse: Callable[[list[str]], list]) -> dict[int, list[Restated]]:
+    """For each assistant turn of ``texts`` (by index), its sentences about the user restated in the first
+    person, parsed: each with where the sentence starts in the turn and what takes a character of the restated
+    text back onto the sentence. ``parse``: texts → docs (two calls at most, each one batch)."""
+    found = [(index, start, text) for index, turn in texts.items() for start, text in candidates(turn)]
+    if not found:
+        return {}
+    restatements: list[tuple[int, int, str, Callable[[int], int]]] = []
+    for (index, start, _), doc in zip(found, parse([text for _, _, text in found]), strict=True):
+        sents = list(doc.sents)
+        redone = restated(sents[0]) if len(sents) == 1 else None
+        if redone is not None:
+            restatements.append((index, start, *redone))
+    out: dict[int, list[Restated]] = {}
+    for (index, start, _, back), doc in zip(restatements, parse([r[2] for r in restatements]), strict=True):
+        sents = list(doc.sents)
+        if len(sents) == 1:
+            out.setdefault(index, []).append((sents[0], start, back))
+    return out

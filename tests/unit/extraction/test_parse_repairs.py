@@ -1,0 +1,68 @@
+"""Sentences the small parser reads wrong, read right: a comma it hangs on the second of two joined sentences,
+an opening "by the way" it takes for the sentence's head, a possessive that belongs to its own clause's
+subject, and a date written in before a comma."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+
+
+def _texts(extractor, *turns: str) -> list[str]:
+    messages = [Message("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+def test_a_statement_after_a_comma_the_parser_hung_on_it_is_a_fact_of_its_own(extractor):
+    # From retrieval-tune: the parser hangs the comma on "ends", so the comma before it was never seen.
+    texts = _texts(extractor, "yes, but I can only make it after seven, my shift at the bakery ends at half six now")
+    assert texts == ["The user's shift at the bakery ends at half six"]
+
+
+def test_a_comment_the_parser_made_an_adverbial_clause_is_no_part_of_the_fact(extractor):
+    # From the conversations' tuning half: "is insane" hangs on "signed" as an adverbial clause with no
+    # "when" or "because" binding it: a sentence of its own, which says nothing of anyone.
+    texts = _texts(extractor, "so obviously I've now signed up for the Great North Run in September, which is a "
+                              "half marathon, which is insane")
+    assert texts == ["Obviously the user has now signed up for the Great North Run in September 2026"]
+
+
+def test_an_opening_by_the_way_the_parser_took_for_the_head_is_read_without_it(extractor):
+    text = "ugh. by the way my nephew Tariq is moving to Gdansk in July for a welding job"
+    messages = [Message("user", text)]
+    [fact] = extractor.extract(messages, NOW)
+    assert fact.text == "The user's nephew Tariq is moving to Gdansk in July 2026 for a welding job"
+    assert text[fact.start:fact.end] == fact.quote
+    assert fact.quote.startswith("my nephew Tariq")
+
+
+def test_a_reason_left_hanging_after_a_word_keeps_the_reason(extractor):
+    # From the conversations' tuning half: the parser makes "no" the head and the reason hangs off it.
+    texts = _texts(extractor, "Anmeldung yes, on thursday, got a Bürgeramt slot by refreshing the website at 7am. "
+                              "SCHUFA no, because I have no credit history here")
+    assert texts[-1] == "The user has no credit history"
+
+
+def test_a_short_answer_is_still_restated_with_its_question(extractor):
+    messages = [Message("assistant", "Where did you grow up?"), Message("user", "Galway, mostly.")]
+    assert [f.text for f in extractor.extract(messages, NOW)] == ["The user grew up in Galway"]
+
+
+def test_a_possessive_that_fits_its_own_subject_is_the_subjects(extractor):
+    texts = _texts(extractor, "My dad rang yesterday.", "Oh?",
+                   "My brother sold his van to a florist and my boat is booked in for its survey in Cowes.")
+    assert texts[-2:] == ["The user's brother sold his van to a florist",
+                          "The user's boat is booked in for its survey in Cowes"]
+
+
+def test_a_possessive_of_another_verb_is_not_the_subjects(extractor):
+    # "her" is not Lea's: the second clause has a subject of its own ("nobody").
+    texts = _texts(extractor, "My aunt Ruth visited.", "Nice.", "Lea is my cousin and nobody is taking her room.")
+    assert not any("Lea's room" in t for t in texts)
+
+
+def test_a_date_written_in_before_a_comma_leaves_no_space_before_it(extractor):
+    assert _texts(extractor, "I fly to Riga on 3 June, seat 14A") == ["The user flies to Riga on 3 June 2026, seat 14A"]
