@@ -163,8 +163,8 @@ def trim(tokens: list[Token]) -> list[Token]:
         elif (label := _label_end(tokens, start)) is not None:
             start = label  # "Update: ...", "Quick one: ...", "Big news: ..."
         elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
-              and t.pos_ in ("ADJ", "ADV", "INTJ", "NOUN")):
-            start += 2  # "Great, ...", "Perfect, ..."
+              and t.pos_ in ("ADJ", "ADV", "INTJ", "NOUN", "NUM")):
+            start += 2  # "Great, ...", "Perfect, ...", "four, she retired from racing" (an answer said first)
         elif (start + 2 < len(tokens) and tokens[start + 2].text in (",", ".", "!") and t.dep_ not in SUBJECTS
               and t.pos_ in ("ADJ", "VERB") and tokens[start + 1].pos_ in ("ADJ", "ADV", "NOUN")):
             start += 3  # "Sounds good, ...", "Good idea."

@@ -40,6 +40,7 @@ PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot"
 _POSSESSIVES = frozenset({"my", "our"})
 _GENDERED = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
 _PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
 #: Verbs whose subject is a person (or an animal), never a place: what a name does with one of them makes it a
@@ -149,6 +150,11 @@ class Mention:
     clause: int = 0
     #: It carries a name ("Zainab", "my nephew Karl", "the user's parrot Pip"): "her name is …" is then not its.
     named: bool = False
+    #: It was its clause's subject: the "she" of the next clause is most likely this person, even where a woman
+    #: was named before ("my neighbour Ruth will take her, she has a greyhound too").
+    subject: bool = False
+    #: The clause that last called it "he", "she", "her" … (0: none).
+    referred: int = 0
 
 
 @dataclass
@@ -166,9 +172,10 @@ class Antecedents:
     #: The thing the other side spoke of just before this turn (:meth:`observe_thing`).
     _spoken: Mention | None = None
 
-    def _add(self, mention: Mention, name: str | None = None) -> None:
+    def _add(self, mention: Mention, name: str | None = None, subject: bool = False) -> None:
         mention.order = next(self._counter)
         mention.clause = self._clauses
+        mention.subject = subject
         self.mentions[mention.kind] = mention
         if name is not None:
             self._named[name] = mention
@@ -177,12 +184,12 @@ class Antecedents:
         """The names mentioned so far."""
         return self._named.keys()
 
-    def _add_name(self, full: str, voice: Voice) -> Mention | None:
+    def _add_name(self, full: str, voice: Voice, subject: bool = False) -> Mention | None:
         """A person named ``full`` is mentioned: the newest of their kind, known from before or new."""
         if full == voice.person:
             return None
         mention = self._named.get(full) or Mention(full, full.lower(), "neutral", owner=voice.person, named=True)
-        self._add(mention, full)
+        self._add(mention, full, subject)
         return mention
 
     def resolve(self, pronoun: str) -> Mention | None:
@@ -195,10 +202,13 @@ class Antecedents:
             return None
         found = [self.mentions[k] for k in kinds if k in self.mentions]
         if pronoun in ("she", "her", "hers"):
-            # A woman mentioned before wins over a name of no known gender, unless the other side has just
-            # named that person ("Claire might enjoy it." "she's already planning a visit").
-            found = [m for m in found if m.kind != "neutral" or "female" not in self.mentions
-                     or (m.clause == self._clauses and any(m is a for a in self._asked))] or found
+            # A woman mentioned before wins over a name of no known gender, unless the other side has just named
+            # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
+            # clause's subject and the woman no part of it ("my neighbour Ruth will take the dog, she has a
+            # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman).
+            woman = self.mentions.get("female")
+            found = [m for m in found if m.kind != "neutral" or woman is None or m.clause == self._clauses and (
+                any(m is a for a in self._asked) or m.subject and woman.referred != self._clauses)] or found
         if not found:
             return None
         found.sort(key=lambda m: m.order, reverse=True)
@@ -224,6 +234,8 @@ class Antecedents:
         for t in tokens:
             kind = _GENDERED.get(t.lower_) if t.pos_ == "PRON" else None
             mention = self.resolve(t.lower_) if kind is not None else None
+            if mention is not None:
+                mention.referred = self._clauses + 1  # the clause being observed
             if mention is None or mention.kind != "neutral" or self.mentions.get("neutral") is not mention:
                 continue
             del self.mentions["neutral"]
@@ -234,13 +246,24 @@ class Antecedents:
 
     def observe(self, tokens: tuple[Token, ...], voice: Voice = Voice()) -> None:
         """Record the mentions in a person's clause (after its fact is built, so a clause never refers to itself)."""
+        if not any(t.is_alpha for t in tokens):
+            return  # the comma between two clauses is no clause: it must not push the first one's people back
         self._learn_gender(tokens)
         self._clauses += 1
         inside = {t.i for t in tokens}
         for t in tokens:
             if t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.lemma_.lower() in _PEOPLE_WORDS and any(
                     c.dep_ == "poss" and c.lower_ in _POSSESSIVES for c in (*t.children, *t.head.children)):
-                self._mention_owned(t, t.lemma_.lower(), _name_span(t.head), voice)  # "my girlfriend Eva"
+                self._mention_owned(t, t.lemma_.lower(), _name_span(t.head), voice,  # "my girlfriend Eva"
+                                    subject=t.head.dep_ in _SUBJECT_DEPS)
+                continue
+            if t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE and (
+                    t.dep_ != "compound" or t.head.pos_ not in ("NOUN", "PROPN")) and not any(
+                    c.dep_ in ("compound", "poss") for c in t.children):
+                # "Mum", "Dad" said as a name: the speaker's own, and a woman or a man ("Mum wants a lunch ... she")
+                kind = "female" if t.lower_ in FEMALE else "male"
+                self._add(Mention(f"{voice.possessive} {t.lower_}", f"user's {t.lower_}", kind, owner=voice.person),
+                          subject=t.dep_ in _SUBJECT_DEPS)
                 continue
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
                 continue
@@ -248,15 +271,15 @@ class Antecedents:
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
             name = _name_of(t, inside)
             if owner is not None and owner.lower_ in _POSSESSIVES:
-                self._mention_owned(t, lemma, name, voice)
+                self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
             elif (t.ent_type_ == "PERSON" or _acts_as_person(t)) and t.dep_ not in ("appos",) and _is_head_of_name(t):
-                mention = self._add_name(_name_span(t), voice)
+                mention = self._add_name(_name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
                 if mention is not None and mention.kind == "neutral" and (gender := _own_gender(t)) is not None:
                     mention.kind = gender
                     del self.mentions["neutral"]
-                    self._add(mention)
+                    self._add(mention, subject=mention.subject)
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
-                self._mention_acquired(t, lemma, voice)
+                self._mention_acquired(t, lemma, _called(t, inside), voice)
 
     def observe_names(self, tokens: Sequence[Token], voice: Voice) -> None:
         """The people the other side just named ("Will Jonah come?"), for the pronouns of ``voice``'s answer ("he
@@ -297,22 +320,22 @@ class Antecedents:
         """No "it" reaches a thing mentioned so far (people and pets stay)."""
         self.mentions.pop("thing", None)
 
-    def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
+    def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice, subject: bool = False) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"
         kind = ("female" if lemma in FEMALE else "male" if lemma in MALE else "plural" if lemma in PLURAL
                 else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
                 else "thing" if _concrete(t, lemma) else None)
         if kind is not None:
-            self._add(Mention(text, key, kind, owner=voice.person, named=name is not None), name)
+            self._add(Mention(text, key, kind, owner=voice.person, named=name is not None), name, subject)
 
-    def _mention_acquired(self, t: Token, lemma: str, voice: Voice) -> None:
-        text = f"{voice.possessive} {_compound_text(t)}"
+    def _mention_acquired(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
+        text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
         if lemma in PETS:
-            self._add(Mention(text, f"user's {lemma}", "pet", owner=voice.person))
+            self._add(Mention(text, f"user's {lemma}", "pet", owner=voice.person, named=name is not None), name)
         elif (_concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG")) and \
                 lemma not in NEUTRAL | FEMALE | MALE:
-            self._add(Mention(text, f"user's {lemma}", "thing", owner=voice.person))
+            self._add(Mention(text, f"user's {lemma}", "thing", owner=voice.person, named=name is not None), name)
 
 
 def _acts_as_person(t: Token) -> bool:
@@ -359,6 +382,20 @@ def _name_of(t: Token, inside: set[int]) -> str | None:
     if nxt is not None and nxt.i in inside and nxt.pos_ == "PROPN" and (
             nxt.head.i == t.i or nxt.dep_ == t.dep_ == "nsubj" and nxt.head.i == t.head.i):
         return _name_span(nxt)
+    return None
+
+
+def _called(t: Token, inside: set[int]) -> str | None:
+    """The name "called"/"named" gives ``t`` or the noun that restates it after a comma ("we got a cat named
+    Mochi", "I adopted a dog on Saturday, a greyhound called Lupe")."""
+    nouns = [t, *(c for c in t.children if c.dep_ == "appos"),
+             *(s for s in t.head.children if s.dep_ in ("npadvmod", "appos") and s.i > t.i and s.pos_ == "NOUN")]
+    for noun in nouns:
+        for verb in noun.children:
+            if verb.dep_ == "acl" and verb.lemma_ in ("call", "name"):
+                name = next((x for x in verb.children if x.pos_ == "PROPN" and x.i in inside), None)
+                if name is not None:
+                    return _name_span(name)
     return None
 
 

@@ -90,14 +90,14 @@ def _present(verb: Token) -> bool:
 
 def _about_user(sent: Span) -> Token | None:
     """The subject "you" (or "your ...") of ``sent``'s first verb about the user, when the sentence is about the
-    user (its head's subject is, or is an empty "there"/"it": "so there are no more payments" parsed as the
-    head), every verb about the user states something (:func:`_states`) and the assistant never speaks of
-    itself; else ``None``."""
+    user (the subject of its first clause is, whichever verb the parser made its head: "You switched to Harbour
+    Mutual, so the Lumen policy will not renew"), every verb about the user states something (:func:`_states`)
+    and the assistant never speaks of itself; else ``None``."""
     if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON for t in sent):
         return None  # a question, or the assistant speaking of itself ("I've noted ...") or of "us"
-    head = _subject(sent.root)
-    if head is None or not (_the_user(head) or head.lower_ in ("there", "it")):
-        return None  # about someone or something else ("Many races let you defer your place")
+    first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
+    if not _the_user(first):
+        return None  # its first clause is about someone or something else ("Many races let you defer your place")
     verbs = [t for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t))]
     if not verbs or not all(_states(v) for v in verbs):
         return None

@@ -42,7 +42,7 @@ def test_between_two_people_we_is_both_only_where_the_clause_says_so(extractor):
                      ("Ben", "Ben and Anna met at university in 2015"), ("Anna", "Anna and Ben both love climbing")]
 
 
-def test_an_unnamed_assistant_is_context_never_a_source_of_facts(extractor):
+def test_what_an_unnamed_assistant_says_of_itself_is_no_fact(extractor):
     assert _said(extractor, Message("user", "Hello"), Message("assistant", "I live in a data centre.")) == []
 
 

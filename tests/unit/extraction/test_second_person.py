@@ -77,3 +77,10 @@ def test_candidates_keep_a_title_in_the_sentence_and_leave_questions_out():
     assert [piece for _, piece in candidates(text)] == [
         "You have an appointment with Dr. Okafor on Tuesday.", "Your bill is paid."]
     assert all(text[start:start + len(piece)] == piece for start, piece in candidates(text))
+
+
+def test_a_statement_about_the_user_whose_second_clause_the_parser_made_the_head_is_read(extractor):
+    # The parser hangs "You switched ..." on "renew"; the sentence's first clause is still the user's.
+    said = "You switched to Harbour Mutual on 15 April for 468 pounds a year, so the Lumen policy will not renew."
+    [fact] = extractor.extract(_chat("and did I switch the insurance?", said), NOW)
+    assert fact.text == "The user switched to Harbour Mutual on 15 April 2025 for 468 pounds a year"
