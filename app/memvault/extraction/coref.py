@@ -151,7 +151,7 @@ class Mention:
     #: It carries a name ("Zainab", "my nephew Karl", "the user's parrot Pip"): "her name is …" is then not its.
     named: bool = False
     #: It was its clause's subject: the "she" of the next clause is most likely this person, even where a woman
-    #: was named before ("my neighbour Ruth will take her, she has a greyhound too").
+    #: was named before ("my neighbour Ruth will take the dog, she has a greyhound too").
     subject: bool = False
     #: The clause that last called it "he", "she", "her" … (0: none).
     referred: int = 0

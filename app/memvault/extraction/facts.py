@@ -2,7 +2,8 @@
 
 User turns and turns whose speaker the caller named give facts (an unnamed
 assistant's turns are context, except what they tell the user about the user:
-"You have a dentist appointment on Tuesday"; see :mod:`~memvault.extraction.speakers`). Each such turn is split into sentences and clauses
+"You have a dentist appointment on Tuesday"; see :mod:`~memvault.extraction.speakers`).
+Each such turn is split into sentences and clauses
 (:mod:`~memvault.extraction.clauses`), first-person statements become third-person
 facts that name the speaker (:mod:`~memvault.extraction.rewrite`) with pronouns resolved within the
 conversation (:mod:`~memvault.extraction.coref`) and relative dates resolved

@@ -16,7 +16,8 @@ def _texts(extractor, *turns: str) -> list[str]:
 
 
 def test_mum_and_dad_said_as_names_are_the_speakers_and_a_woman_and_a_man(extractor):
-    texts = _texts(extractor, "Did Mum call?", "Yes, this morning.", "Dad fell on the ice, she drove him to the clinic in Wels")
+    texts = _texts(extractor, "Did Mum call?", "Yes, this morning.",
+                   "Dad fell on the ice, she drove him to the clinic in Wels")
     assert texts == ["The user's mum drove the user's dad to the clinic in Wels"]
 
 
