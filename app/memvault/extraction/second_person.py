@@ -88,20 +88,17 @@ def _present(verb: Token) -> bool:
     return verb.tag_ in ("VBP", "VBZ") or bool(aux) and verb.tag_ in ("VBG", "VBN")
 
 
-def _about_user(sent: Span) -> Token | None:
-    """The subject "you" (or "your ...") of ``sent``'s first verb about the user, when the sentence is about the
-    user (the subject of its first clause is, whichever verb the parser made its head: "You switched to Harbour
-    Mutual, so the Lumen policy will not renew"), every verb about the user states something (:func:`_states`)
-    and the assistant never speaks of itself; else ``None``."""
+def _about_user(sent: Span) -> bool:
+    """Whether ``sent`` is a plain statement about the user: the subject of its first clause is "you" or "your
+    ..." (whichever verb the parser made its head: "You switched to Harbour Mutual, so the Lumen policy will not
+    renew"), every verb about the user states something (:func:`_states`), and the assistant never speaks of
+    itself."""
     if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON for t in sent):
-        return None  # a question, or the assistant speaking of itself ("I've noted ...") or of "us"
+        return False  # a question, or the assistant speaking of itself ("I've noted ...") or of "us"
     first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
     if not _the_user(first):
-        return None  # its first clause is about someone or something else ("Many races let you defer your place")
-    verbs = [t for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t))]
-    if not verbs or not all(_states(v) for v in verbs):
-        return None
-    return _subject(verbs[0])
+        return False  # its first clause is about someone or something else ("Many races let you defer your place")
+    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t)))
 
 
 def _first_person(t: Token) -> str:
@@ -124,7 +121,7 @@ def _first_person(t: Token) -> str:
 def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     """``sent`` in the first person, and what takes a character of that text back to ``sent``'s own text; or
     ``None`` when the sentence is not a plain statement about the user."""
-    if _about_user(sent) is None:
+    if not _about_user(sent):
         return None
     pieces: list[str] = []
     starts: list[tuple[int, int, int]] = []  # per token: start in the new text, start in sent, its length there
