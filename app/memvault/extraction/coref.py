@@ -7,7 +7,9 @@ for kin words, plural for "my parents", a concrete thing for "it"). A pet can
 be "she", "he" or "it". A person of no known gender (a name, "my partner")
 once called "he" or "she" is that from then on, so the other pronoun no
 longer reaches them. A name given later ("His name is Pip") joins the
-mention ("the user's parrot Pip"). The one thing the other side has just
+mention ("the user's parrot Pip"). Plural things said as a subject or object ("the
+cherry tomatoes got aphids", "I grow chillies") are what a later "them" is ("I
+sprayed them"); "they" and "their" reach only people. The one thing the other side has just
 spoken of as "the ..." ("Then the scarf needs new colours!") is what an "it" of
 the answer refers to ("I'll start it this weekend"), in that turn only. When two fitting mentions were made within
 the last few clauses the pronoun is ambiguous and stays unresolved (a dog and
@@ -144,7 +146,7 @@ class Mention:
 
     text: str
     key: str
-    kind: str  # female, male, neutral, plural, pet, thing
+    kind: str  # female, male, neutral, plural (people), pet, thing, things (only "them" reaches them)
     order: int = 0
     owner: str | None = None
     clause: int = 0
@@ -196,7 +198,7 @@ class Antecedents:
         """The mention ``pronoun`` (lower case) refers to, if one fits."""
         kinds = {"she": ("female", "neutral", "pet"), "her": ("female", "neutral", "pet"), "hers": ("female",),
                  "he": ("male", "neutral", "pet"), "him": ("male", "neutral", "pet"), "his": ("male", "neutral", "pet"),
-                 "they": ("plural",), "them": ("plural",), "their": ("plural",), "theirs": ("plural",),
+                 "they": ("plural",), "them": ("plural", "things"), "their": ("plural",), "theirs": ("plural",),
                  "it": ("thing", "pet"), "its": ("thing", "pet")}.get(pronoun)
         if kinds is None:
             return None
@@ -280,6 +282,12 @@ class Antecedents:
                     self._add(mention, subject=mention.subject)
             elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
                 self._mention_acquired(t, lemma, _called(t, inside), voice)
+            elif _plural_thing(t, lemma) and t.dep_ in ("nsubj", "nsubjpass", "dobj"):
+                # "the cherry tomatoes got aphids, I sprayed them", "I grow chillies ... I pick them"
+                det = next((c.lower_ for c in t.children if c.dep_ == "det"), None)
+                if det in ("the", "these", "those") or det is None and t.dep_ == "dobj" and _owned_by_user(t.head):
+                    said = ("the " if det else "") + _compound_text(t) + _where(t, inside, voice)
+                    self._add(Mention(said, f"the {lemma}", "things"), subject=t.dep_ in _SUBJECT_DEPS)
 
     def observe_names(self, tokens: Sequence[Token], voice: Voice) -> None:
         """The people the other side just named ("Will Jonah come?"), for the pronouns of ``voice``'s answer ("he
@@ -317,15 +325,18 @@ class Antecedents:
         self._spoken = None
 
     def forget_things(self) -> None:
-        """No "it" reaches a thing mentioned so far (people and pets stay)."""
+        """No "it" or "them" reaches a thing mentioned so far (people and pets stay)."""
         self.mentions.pop("thing", None)
+        self.mentions.pop("things", None)
 
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice, subject: bool = False) -> None:
         text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"
         kind = ("female" if lemma in FEMALE else "male" if lemma in MALE else "plural" if lemma in PLURAL
                 else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
-                else "thing" if _concrete(t, lemma) else None)
+                else "thing" if _concrete(t, lemma) else "things" if _plural_thing(t, lemma) else None)
+        if kind == "things":
+            text += _where(t, {x.i for x in t.sent}, voice)  # "my tomatoes on the balcony ... I water them"
         if kind is not None:
             self._add(Mention(text, key, kind, owner=voice.person, named=name is not None), name, subject)
 
@@ -358,6 +369,23 @@ def _own_gender(t: Token) -> str | None:
 def _concrete(t: Token, lemma: str) -> bool:
     """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
     return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
+
+
+def _plural_thing(t: Token, lemma: str) -> bool:
+    """Plural things "them" can stand for ("the cherry tomatoes", "my roses"), not people or abstract nouns."""
+    return t.pos_ == "NOUN" and t.tag_ == "NNS" and lemma not in NON_CONTENT_NOUNS and lemma not in _PEOPLE_WORDS \
+        and t.lower_ not in PLURAL
+
+
+def _where(t: Token, inside: set[int], voice: Voice) -> str:
+    """Where the things are, as said after them ("the roses in my garden": " in Piotr's garden"), or ""."""
+    for prep in t.children:
+        place = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "NOUN"), None)
+        if prep.dep_ == "prep" and prep.lower_ in ("in", "on", "at") and place is not None and \
+                all(x.i in inside for x in prep.subtree):
+            words = [voice.possessive if x.lower_ in _POSSESSIVES else x.text for x in prep.subtree]
+            return " " + " ".join(words)
+    return ""
 
 
 def _owned_by_user(verb: Token) -> bool:

@@ -39,3 +39,18 @@ def test_a_pet_named_with_called_is_known_by_its_name_and_an_answer_said_first_i
     texts = _texts(extractor, "I adopted a dog on Saturday, a greyhound called Pixie", "How old is she?",
                    "six, she retired from racing in Cork")
     assert texts[-1] == "The user's dog Pixie retired from racing in Cork"
+
+
+def test_them_after_plural_things_is_those_things(extractor):
+    texts = _texts(extractor, "the broad beans by the shed got blackfly, I sprayed them with nettle tea",
+                   "Did it help?", "I grow peppers on my windowsill and I water them every Tuesday")
+    assert texts == ["The user sprayed the broad beans with nettle tea",
+                     "The user grows peppers on the user's windowsill",
+                     "The user waters peppers on the user's windowsill every Tuesday"]
+
+
+def test_plural_things_are_no_they_or_their(extractor):
+    # "they" and "their" here are people not named; the hives of an earlier turn are not who wants or migrates.
+    texts = _texts(extractor, "I keep my hives at the allotment.", "Nice.",
+                   "I have a meeting about their SAP migration, they want it by May")
+    assert not any("hives'" in t or "hives's" in t or t.startswith("The user's hives want") for t in texts)
