@@ -18,12 +18,15 @@ from memvault.extraction.dates import Tense
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span
 
-_PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from"})
+_PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from",
+                           "to"})
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
 _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
                        "regularly", "mostly"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
 _ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set"})
+#: Verbs whose "to <date>" is the new date of what was moved, whatever the verb's own tense.
+_MOVED = frozenset({"move", "postpone", "reschedule", "push", "change", "delay", "bring", "shift"})
 
 
 def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]]:
@@ -80,6 +83,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
         hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
         if before is not None and before.lower_ == "for" and clause.root.lemma_ in _ARRANGED:
             hint = Tense.FUTURE  # "I booked a week in the Dolomites for August": the August to come
+        if before is not None and before.lower_ == "to" and clause.root.lemma_ in _MOVED:
+            hint = Tense.FUTURE  # "the dentist moved the check-up to 30 April": the April to come
         resolved = dates.resolve(ent.text, now, hint)
         if resolved.recurring:
             recurring = True

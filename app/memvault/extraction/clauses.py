@@ -410,7 +410,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
         return False  # what someone asked ("she asked if Claire is going to be her stepmum")
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if not clause.has(FIRST_PERSON) and subject.lower_ not in THIRD_PERSON and (
-            owner is None or owner.lower_ not in THIRD_PERSON) and not _someone_named(clause, subject, people):
+            owner is None or owner.lower_ not in THIRD_PERSON) and not _someone_named(clause, subject, people) and not (
+            owner is not None and _someone_named(clause, owner, people)):  # "Arjun's gala is on Saturday"
         return False
     first_person_subject = subject.lower_ in ("i", "we")
     if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:

@@ -238,7 +238,7 @@ class FactExtractor:
         if told_by is not None:  # the assistant's sentences that may be about the user join the turns' batch
             cache.expect([piece for text in told_by[1].values() for _, piece in second_person.candidates(text)])
         parsed = dict(zip((i for i, _ in turns), cache.parse(self._pipeline, [text for _, text in turns]), strict=True))
-        told = self._told(messages, told_by, cache) if told_by is not None else {}
+        told = self._told(messages, told_by, cache, now.year) if told_by is not None else {}
         antecedents = Antecedents()
         facts: list[Fact] = []
         for index in sorted({*parsed, *told}):
@@ -248,7 +248,7 @@ class FactExtractor:
                     # Its "it" is most often what the assistant just said in a sentence not read here ("Your
                     # insurance renews ... You paid 312 pounds for it"): only what this sentence names counts.
                     antecedents.forget_things()
-                    self._read(sent, relocate, index, now, antecedents, voice, facts)
+                    self._read(sent, relocate, index, now, antecedents, voice, facts, second_person.people(sent))
                 continue
             doc, voice = parsed[index], speaking[index]
             asked = naming(messages[index - 1].content, antecedents.names()) \
@@ -264,9 +264,10 @@ class FactExtractor:
         return facts
 
     def _read(self, sent: Span, relocate: Callable[[Fact], Fact] | None, index: int, now: dt.datetime,
-              antecedents: Antecedents, voice: Voice, facts: list[Fact]) -> None:
-        """Add the facts of one sentence of turn ``index`` to ``facts``, and what it mentions to ``antecedents``."""
-        found = clauses.split(sent, antecedents.names())
+              antecedents: Antecedents, voice: Voice, facts: list[Fact], people: Sequence[str] = ()) -> None:
+        """Add the facts of one sentence of turn ``index`` to ``facts``, and what it mentions to ``antecedents``;
+        ``people``: names the sentence is known to be about besides those mentioned so far."""
+        found = clauses.split(sent, [*antecedents.names(), *people])
         for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
             if unread:
                 antecedents.observe(unread, voice)
@@ -280,13 +281,13 @@ class FactExtractor:
             # A question still introduces people: "What should I get my dad? He is turning 60."
             antecedents.observe(tuple(sent), voice)
 
-    def _told(self, messages: Sequence[Message], told_by: tuple[Voice, dict[int, str]], cache: TurnDocs
+    def _told(self, messages: Sequence[Message], told_by: tuple[Voice, dict[int, str]], cache: TurnDocs, year: int
               ) -> dict[int, tuple[Voice, list[tuple[Span, Callable[[Fact], Fact]]]]]:
         """The assistant's sentences about the user (:func:`~memvault.extraction.speakers.telling`), by turn
         index, restated in the first person to be read in the user's voice, each with what moves its facts back
         onto the turn."""
         voice, texts = told_by
-        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch))
+        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year)
         return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back)) for sent, start, back in sents])
                 for i, sents in restated.items()}
 

@@ -8,6 +8,13 @@ plain statement whose subject is "you" or "your ..." counts: advice and predicti
 auxiliary: "You could ask for a trial month", "You'll need proof"), obligations ("you have to", "you need
 to"), questions, and any sentence in which the assistant speaks of itself ("I've noted ...", "we can ...")
 give nothing.
+
+Such an assistant keeps the user's records, so what it states about the people in them is the user's too
+("Arjun's swimming gala is on Saturday 12 April", "Her dentist moved the check-up to 30 April"): a sentence
+whose subject is a person by name or "he"/"she", or something of theirs, read as said in the user's voice.
+Only dated statements count, no year more than one from the conversation's, and none in a chat where the
+assistant stated nothing of the user's own: history and general knowledge ("Rembrandt painted it in 1642")
+are not a household's facts.
 """
 
 from __future__ import annotations
@@ -24,11 +31,15 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 #: A sentence worth parsing: "you"/"your" among its first words (a cheap test before the parser runs).
 _OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+#: A year as a token says it ("2024", "the 1500s").
+_YEAR = re.compile(r"((?:1[0-9]|2[0-9])[0-9]{2})s?")
+_YOU = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
 #: Auxiliaries that make a sentence advice, a guess or a promise rather than a state of things.
 _MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
                      "shall", "ought", "gonna"})
 #: Verbs that with a "to ..." after them say what the user ought to do ("you have to", "you need to").
 _OBLIGING = frozenset({"have", "need", "want", "got"})
+_PEOPLE_PRONOUNS = frozenset({"he", "she", "his", "her"})
 _SWAPPED = {"you": "I", "your": "my", "yours": "mine", "yourself": "myself"}
 _AGREEING = {"'re": "'m", "are": "am", "were": "was"}
 
@@ -38,8 +49,8 @@ _ABBREVIATIONS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "jr", "sr", "
                             "dept", "ave", "rd", "e.g", "i.e"})
 
 
-def candidates(text: str) -> list[tuple[int, str]]:
-    """The sentences of an assistant's ``text`` that may be about the user, each with where it starts."""
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """``text``'s sentences, each with where it starts; an abbreviation's full stop ends none ("Dr. Okafor")."""
     sentences: list[tuple[int, str]] = []
     at = 0
     for piece in _SENTENCE_END.split(text):
@@ -50,8 +61,18 @@ def candidates(text: str) -> list[tuple[int, str]]:
             sentences.append((begun, text[begun:at]))
         else:
             sentences.append((start, piece))
-    return [(start, piece) for start, piece in sentences
-            if piece and not piece.rstrip().endswith("?") and _OPENS_WITH_YOU.match(piece)]
+    return [(start, piece) for start, piece in sentences if piece and not piece.rstrip().endswith("?")]
+
+
+def candidates(text: str) -> list[tuple[int, str]]:
+    """The sentences of an assistant's ``text`` that may be about the user, each with where it starts."""
+    return [(start, piece) for start, piece in _sentences(text) if _OPENS_WITH_YOU.match(piece)]
+
+
+def _others(text: str) -> list[tuple[int, str]]:
+    """The statements of an assistant's ``text`` with no "you" in them: they may be about someone the user
+    knows ("Maya has a check-up on 23 April", "Her dentist moved it")."""
+    return [(start, piece) for start, piece in _sentences(text) if not _YOU.search(piece)]
 
 
 def _subject(verb: Token) -> Token | None:
@@ -101,6 +122,45 @@ def _about_user(sent: Span) -> bool:
     return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t)))
 
 
+def _someone(subject: Token | None) -> bool:
+    """Whether ``subject`` is a person by name or pronoun, or something of theirs ("Maya", "Arjun's swimming gala",
+    "she", "her dentist")."""
+    if subject is None:
+        return False
+    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    return subject.lower_ in _PEOPLE_PRONOUNS or subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", "") or (
+        owner is not None and (owner.lower_ in _PEOPLE_PRONOUNS or owner.pos_ == "PROPN" and owner.ent_type_ in (
+            "PERSON", "ORG", "")))  # the small tagger calls many a first name an organisation ("Arjun's gala")
+
+
+def people(sent: Span) -> tuple[str, ...]:
+    """The names :func:`_about_someone` took ``sent`` to be about (its clauses' subjects or their owners)."""
+    found: list[str] = []
+    for t in sent:
+        subject = _subject(t) if t.pos_ in ("VERB", "AUX") else None
+        if _someone(subject):
+            owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+            found += [x.text for x in (subject, owner) if x is not None and x.pos_ == "PROPN"]
+    return tuple(found)
+
+
+def _about_someone(sent: Span, year: int) -> bool:
+    """Whether ``sent`` is a plain statement about someone the user knows, dated as a record is: the subject of
+    its first clause is a person by name or "he"/"she", or something of theirs, every verb about a person states
+    something (:func:`_states`), and it says when, with no year more than one from ``year`` (what was so
+    centuries ago, or always, is knowledge, not the household's: "Leonardo painted it in the early 1500s", "He
+    also designed flying machines"); the assistant speaks neither of itself nor to the user."""
+    if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON or t.lower_ in _SWAPPED for t in sent):
+        return False
+    if not any(t.ent_type_ in ("DATE", "TIME") for t in sent) or any(
+            (said := _YEAR.fullmatch(t.text)) and abs(int(said.group(1)) - year) > 1 for t in sent):
+        return False
+    first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
+    if not _someone(first):
+        return False  # a general statement ("For Portugal a passport must be valid ..."), or about a thing
+    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t)))
+
+
 def _first_person(t: Token) -> str:
     """``t`` as the user would have said it."""
     word = t.lower_
@@ -143,10 +203,12 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
 Restated = tuple["Span", int, Callable[[int], int]]
 
 
-def told(texts: dict[int, str], parse: Callable[[list[str]], list]) -> dict[int, list[Restated]]:
+def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int) -> dict[int, list[Restated]]:
     """For each assistant turn of ``texts`` (by index), its sentences about the user restated in the first
     person, parsed: each with where the sentence starts in the turn and what takes a character of the restated
-    text back onto the sentence. ``parse``: texts → docs (two calls at most, each one batch)."""
+    text back onto the sentence. An assistant that states the user's own facts keeps the user's records: its
+    statements about people the user knows are the user's facts too, read as said ("Arjun's swimming gala is on
+    Saturday 12 April", :func:`_about_someone`). ``parse``: texts → docs (three calls at most, each one batch)."""
     found = [(index, start, text) for index, turn in texts.items() for start, text in candidates(turn)]
     if not found:
         return {}
@@ -161,4 +223,14 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list]) -> dict[int,
         sents = list(doc.sents)
         if len(sents) == 1:
             out.setdefault(index, []).append((sents[0], start, back))
-    return out
+    if out:
+        others = [(index, start, text) for index, turn in texts.items() for start, text in _others(turn)]
+        for (index, start, _), doc in zip(others, parse([text for _, _, text in others]), strict=True):
+            sents = list(doc.sents)
+            if len(sents) == 1 and _about_someone(sents[0], year):
+                out.setdefault(index, []).append((sents[0], start, _same))
+    return {index: sorted(sents, key=lambda s: s[1]) for index, sents in out.items()}
+
+
+def _same(j: int) -> int:
+    return j

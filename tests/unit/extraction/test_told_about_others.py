@@ -1,0 +1,45 @@
+"""An assistant that keeps the user's records (it states the user's own facts) also states dated facts about the
+people the user knows; those are the user's facts, read as said. General knowledge is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _texts(extractor, *turns: str, user: str | None = None) -> list[str]:
+    messages = [Message("user", t, user) if i % 2 == 0 else Message("assistant", t) for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+def test_a_record_keeping_assistants_dated_statements_about_others_are_facts(extractor):
+    texts = _texts(extractor, "what's on this week?",
+                   "Your bin collection moved to Thursday 5 February. Oskar's football final is on Saturday "
+                   "7 February at Parkside, kick-off at 10. Irene has a hearing test on 12 February at 11:20.",
+                   "and Irene's test?", "Her audiologist moved the test to 19 February at 9:00, same place.",
+                   user="Dana")
+    assert texts == [
+        "Dana's bin collection moved to 5 February 2026",
+        "Oskar's football final is on 7 February 2026 at Parkside, kick-off at 10",
+        "Irene has a hearing test on 12 February 2026 at 11:20",
+        "Irene's audiologist moved the test to 19 February 2026 at 9:00, same place"]
+
+
+def test_knowledge_and_an_assistant_that_keeps_no_records_give_nothing_about_others(extractor):
+    # No "your ..." fact in the chat: the assistant answers questions, it keeps no one's records.
+    assert _texts(extractor, "when does the Rijksmuseum reopen?",
+                  "Rembrandt's Night Watch gallery reopens on 14 February after the restoration.") == []
+    # A record keeper's history lesson: undated, or dated centuries ago.
+    texts = _texts(extractor, "what's on this week?", "Your dentist check-up is on 4 February at 8:30.",
+                   "who painted the Night Watch?",
+                   "Rembrandt painted it in 1642. He also made about 300 etchings.")
+    assert texts == ["The user's dentist check-up is on 4 February 2026 at 8:30"]
+
+
+def test_a_named_persons_thing_is_a_fact_in_the_users_own_words_too(extractor):
+    texts = _texts(extractor, "My son Arjun swims for Parkside.", "Nice!",
+                   "Arjun's gala is on Saturday at the Leisure Centre.")
+    assert "Arjun's gala is on Saturday 7 February 2026 at the Leisure Centre" in texts
