@@ -296,9 +296,9 @@ def _someone_named(clause: Clause, subject: Token, people: Collection[str]) -> b
     is part of the speaker's world, as what "he" does is. Such a clause holds no other third-person pronoun than
     its subject's own "his" or "her": with no "I" in it, nothing says who "them" or "it" is ("Marco buys them by
     the crate")."""
-    if subject.pos_ != "PROPN" or not (subject.ent_type_ == "PERSON"
-                                       or subject.text in {w for name in people for w in name.split()}):
-        return False
+    known = subject.text[:1].isupper() and subject.text in {w for name in people for w in name.split()}
+    if not known and (subject.pos_ != "PROPN" or subject.ent_type_ != "PERSON"):
+        return False  # (a name the chat mentioned counts however the tagger took it: "Greta works at ...")
     return not any(t.lower_ in THIRD_PERSON and not (t.dep_ == "poss" and t.lower_ in ("his", "her"))
                    for t in clause.tokens)
 

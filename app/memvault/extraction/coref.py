@@ -51,6 +51,8 @@ _PERSON_VERBS = frozenset({"say", "tell", "ask", "reply", "think", "believe", "w
                            "promise", "cover", "help", "train", "teach", "learn", "study", "marry", "date", "text",
                            "email", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit", "cook",
                            "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite"})
+_UNREAL = frozenset({"will", "'ll", "would", "'d", "might", "may", "could", "should", "shall", "must", "not", "n't",
+                     "never", "wo", "ca", "can"})
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
 
@@ -280,12 +282,14 @@ class Antecedents:
                     mention.kind = gender
                     del self.mentions["neutral"]
                     self._add(mention, subject=mention.subject)
-            elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head):
+            elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head) and \
+                    _happened(t.head):
                 self._mention_acquired(t, lemma, _called(t, inside), voice)
             elif _plural_thing(t, lemma) and t.dep_ in ("nsubj", "nsubjpass", "dobj"):
                 # "the cherry tomatoes got aphids, I sprayed them", "I grow chillies ... I pick them"
                 det = next((c.lower_ for c in t.children if c.dep_ == "det"), None)
-                if det in ("the", "these", "those") or det is None and t.dep_ == "dobj" and _owned_by_user(t.head):
+                if det in ("the", "these", "those") or det is None and t.dep_ == "dobj" and _owned_by_user(t.head) \
+                        and _happened(t.head):
                     said = ("the " if det else "") + _compound_text(t) + _where(t, inside, voice)
                     self._add(Mention(said, f"the {lemma}", "things"), subject=t.dep_ in _SUBJECT_DEPS)
 
@@ -388,6 +392,12 @@ def _where(t: Token, inside: set[int], voice: Voice) -> str:
     return ""
 
 
+def _happened(verb: Token) -> bool:
+    """Whether ``verb`` says what is or was, not what may or will be or is not ("I don't think I'll get another
+    dog", "I might foster cats"): what is only thought of is nothing a later pronoun points to."""
+    return not any(c.dep_ in ("aux", "neg") and c.lower_ in _UNREAL for c in verb.children)
+
+
 def _owned_by_user(verb: Token) -> bool:
     subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     return subject is not None and subject.lower_ in ("i", "we")
@@ -406,9 +416,10 @@ def _name_of(t: Token, inside: set[int]) -> str | None:
         if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.pos_ == "PROPN" and c.i == t.i + 1:
             return _name_span(c)
     nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
-    # The small parser sometimes makes the name a second subject of the verb ("my old dog Rosie died").
+    # The small parser sometimes makes the name a second subject of the verb ("my old dog Rosie died"), or a
+    # compound of it ("my daughter Helen rang").
     if nxt is not None and nxt.i in inside and nxt.pos_ == "PROPN" and (
-            nxt.head.i == t.i or nxt.dep_ == t.dep_ == "nsubj" and nxt.head.i == t.head.i):
+            nxt.head.i == t.i or nxt.dep_ in ("nsubj", "compound") and t.dep_ == "nsubj" and nxt.head.i == t.head.i):
         return _name_span(nxt)
     return None
 
@@ -432,5 +443,6 @@ def _is_head_of_name(t: Token) -> bool:
 
 
 def _name_span(t: Token) -> str:
-    tokens = [c for c in t.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"] + [t]
+    tokens = [c for c in t.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"
+              and c.lower_ not in _PEOPLE_WORDS] + [t]  # "my niece Greta": the tagger's PERSON takes in "niece"
     return " ".join(x.text for x in sorted(tokens, key=lambda x: x.i))

@@ -54,3 +54,18 @@ def test_plural_things_are_no_they_or_their(extractor):
     texts = _texts(extractor, "I keep my hives at the allotment.", "Nice.",
                    "I have a meeting about their SAP migration, they want it by May")
     assert not any("hives'" in t or "hives's" in t or t.startswith("The user's hives want") for t in texts)
+
+
+def test_a_name_the_parser_hung_on_the_verb_still_names_the_kin_word(extractor):
+    texts = _texts(extractor, "My niece Greta called yesterday, she's moving to Utrecht in June.", "Exciting!",
+                   "Greta works at a bike shop there.")
+    assert "The user's niece Greta is moving to Utrecht in June 2025" in texts
+    assert "Greta works at a bike shop there" in texts
+
+
+def test_a_pet_only_thought_of_is_no_he_or_she(extractor):
+    # The dog "I'll get" is no dog: Oskar, the last clause's subject, is the only "he" in reach.
+    texts = _texts(extractor, "my cat Pixel died last week, he was sixteen.", "I'm sorry.",
+                   "I don't think I'll get another cat. my nephew Oskar passed his driving test, "
+                   "he's buying a Fiat next month.")
+    assert "The user's nephew Oskar is buying a Fiat in May 2025" in texts
