@@ -65,6 +65,8 @@ def _store(services, conversation: Conversation, *, sessions: bool, names: bool,
     by memory id."""
     sources: dict[str, str] = {}
     for session in conversation.sessions:
+        # Sessions come days apart: the entity loop has read the earlier ones, as it has in a running vault.
+        services.entities.drain()
         turns = turn_memories(conversation, session, sessions=sessions)
         for namespace in (_turns_namespace(conversation, shared), _facts_namespace(conversation, shared)):
             services.memories.create_batch([dataclasses.replace(t, namespace=namespace) for t in turns])

@@ -261,6 +261,13 @@ class Antecedents:
                 self._mention_owned(t, t.lemma_.lower(), _name_span(t.head), voice,  # "my girlfriend Eva"
                                     subject=t.head.dep_ in _SUBJECT_DEPS)
                 continue
+            if t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.text[:1].isupper() and t.lower_ in FEMALE | MALE \
+                    and t.i + 1 == t.head.i:  # "Aunt Ilse", "Uncle Tom": a title the family calls them by
+                kind = "female" if t.lower_ in FEMALE else "male"
+                said = f"{t.text} {_name_span(t.head)}"
+                self._add(Mention(said, said.lower(), kind, owner=voice.person, named=True), _name_span(t.head),
+                          subject=t.head.dep_ in _SUBJECT_DEPS)
+                continue
             if t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE and (
                     t.dep_ != "compound" or t.head.pos_ not in ("NOUN", "PROPN")) and not any(
                     c.dep_ in ("compound", "poss") for c in t.children):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -203,8 +203,8 @@ class Extractor(Protocol):
     @property
     def extractor_id(self) -> str: ...
 
-    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
-                        ) -> tuple[list[Fact], str]: ...
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None,
+                        known: Collection[str] = ()) -> tuple[list[Fact], str]: ...
 
     def read_user_name(self, messages: Sequence[Message], docs: TurnDocs | None = None,
                        known_place: Callable[[str], bool] | None = None) -> str | None: ...
@@ -220,13 +220,16 @@ class FactExtractor:
     def extractor_id(self) -> str:
         return f"on-device/{self._pipeline.pipeline_id}"
 
-    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
-                        ) -> tuple[list[Fact], str]:
-        return self.extract(messages, now, docs), self.extractor_id
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None,
+                        known: Collection[str] = ()) -> tuple[list[Fact], str]:
+        return self.extract(messages, now, docs, known), self.extractor_id
 
-    def extract(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None) -> list[Fact]:
+    def extract(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None,
+                known: Collection[str] = ()) -> list[Fact]:
         """The facts in ``messages`` (said at ``now``, timezone-aware), in the order they were said; ``docs`` holds
-        the turns of this conversation already parsed (reading the user's name), and takes the ones parsed here."""
+        the turns of this conversation already parsed (reading the user's name), and takes the ones parsed here;
+        ``known``: names of people known from before this conversation (its namespace's), as the chat writes
+        them: what they do is a fact however the tagger takes the name."""
         speaking = voices(messages)
         if not any(UNNAMED in m.content for m in messages):
             # An unnamed user is rendered as UNNAMED, then "the user": the fact keeps where its name goes.
@@ -248,7 +251,8 @@ class FactExtractor:
                     # Its "it" is most often what the assistant just said in a sentence not read here ("Your
                     # insurance renews ... You paid 312 pounds for it"): only what this sentence names counts.
                     antecedents.forget_things()
-                    self._read(sent, relocate, index, now, antecedents, voice, facts, second_person.people(sent))
+                    self._read(sent, relocate, index, now, antecedents, voice, facts,
+                               (*known, *second_person.people(sent)))
                 continue
             doc, voice = parsed[index], speaking[index]
             asked = naming(messages[index - 1].content, antecedents.names()) \
@@ -259,7 +263,7 @@ class FactExtractor:
             if spoken and THING_PRONOUN.search(doc.text) and language_gate.reads(spoken):  # "the scarf" … "it"
                 antecedents.observe_thing(tuple(cache.parse(self._pipeline, [spoken])[0]))
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
-                self._read(sent, relocate, index, now, antecedents, voice, facts)
+                self._read(sent, relocate, index, now, antecedents, voice, facts, known)
             antecedents.answered()
         return facts
 

@@ -25,7 +25,7 @@ import logging
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from urllib.parse import urlsplit
 
 from memvault.domain.errors import InvalidInput
@@ -98,21 +98,21 @@ class LlmExtractor:
         """The user's name as the chat gives it: read on the device, whichever extractor gives the facts."""
         return self._fallback.read_user_name(messages, docs, known_place)
 
-    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None
-                        ) -> tuple[list[Fact], str]:
+    def extract_with_id(self, messages: Sequence[Message], now: dt.datetime, docs: TurnDocs | None = None,
+                        known: Collection[str] = ()) -> tuple[list[Fact], str]:
         """The facts and which extractor found them (the endpoint, or the on-device fallback).
 
         A conversation with named speakers goes to the on-device extractor: the prompt knows only "the user".
         """
         if any(m.name for m in messages):
-            return self._fallback.extract_with_id(messages, now, docs)
+            return self._fallback.extract_with_id(messages, now, docs, known)
         try:
             facts = self._ask(messages, now)
         except (OSError, ValueError, KeyError, TypeError, IndexError, urllib.error.URLError) as exc:
             log.warning("the extraction endpoint failed (%s); using the on-device extractor", exc.__class__.__name__)
             facts = None
         if facts is None:
-            return self._fallback.extract_with_id(messages, now, docs)
+            return self._fallback.extract_with_id(messages, now, docs, known)
         return facts, self.extractor_id
 
     def _ask(self, messages: Sequence[Message], now: dt.datetime) -> list[Fact] | None:

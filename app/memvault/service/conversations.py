@@ -58,11 +58,11 @@ from memvault.domain.ids import uuid7
 from memvault.domain.models import FieldChanges, Memory, NewMemory
 from memvault.extraction import language_gate
 from memvault.extraction.facts import EPISODIC, Extractor, Fact, Message, TurnDocs
-from memvault.extraction.gazetteer import normalise
 from memvault.service import validation as v
 # Re-exported: the API's limits.
 from memvault.service.conversation_requests import MESSAGES_MAX as MESSAGES_MAX
 from memvault.service.conversation_requests import NAME_MAX_CHARS as NAME_MAX_CHARS
+from memvault.service.conversation_names import ConversationNames
 from memvault.service.conversation_requests import validated
 from memvault.service.events import EventHub, event_for
 from memvault.service.fact_renames import FactRenames, unnamed_marker
@@ -132,6 +132,7 @@ class ConversationService:
         self.wake_event = threading.Event()
         self._purged_at: float | None = None
         self._renames = FactRenames(db, clock, events, self._wake_embedding, wall)
+        self._names = ConversationNames(db, extractor)
 
     # -- submit and report ----------------------------------------------------
 
@@ -222,12 +223,12 @@ class ConversationService:
     def _process(self, job: Claimed) -> None:
         started = time.perf_counter()
         docs = TurnDocs()  # reading the user's name parses turns that extraction needs again: each is parsed once
-        request = self._with_user_name(job.request, docs)
+        request = self._names.with_user_name(job.request, docs)
         when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
         user_name = request.get("user_name")
         messages = [Message(m["role"], m["content"], m.get("name") or (user_name if m["role"] == "user" else None))
                     for m in request["messages"]]
-        facts, extractor_id = self._extractor.extract_with_id(messages, when, docs)
+        facts, extractor_id = self._extractor.extract_with_id(messages, when, docs, self._names.known_people(request))
         now = self._wall()
         created: list[Memory] = []
         superseded: list[Memory] = []
@@ -295,37 +296,6 @@ class ConversationService:
         if superseded:
             self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
         self._renames.after(renamed, origin)
-
-    def _with_user_name(self, request: dict[str, Any], docs: TurnDocs) -> dict[str, Any]:
-        """``request`` with the user's name and where it came from: the caller's (``user_name``, or a name on
-        the user's turns) always; else the name the chat itself gives the user, if it gives exactly one
-        (:mod:`memvault.extraction.names`), so an unnamed user's facts name them as a named user's do; else
-        the name the user's (``user_id``) earlier facts in the namespace give them."""
-        if request.get("user_name") or any(m.get("name") for m in request["messages"] if m["role"] == "user"):
-            return {**request, "user_name_source": "caller"}
-        messages = [Message(m["role"], m["content"], m.get("name")) for m in request["messages"]]
-        name = self._extractor.read_user_name(messages, docs, self._known_place(request))
-        if name is not None:
-            return {**request, "user_name": name, "user_name_source": "conversation"}
-        if request.get("user_id") and request.get("reads_namespace", True):
-            # A chat that does not name its user still names them as their earlier facts do.
-            with self._db.read() as conn:
-                name = fact_links.person_name(conn, request["namespace"], request["user_id"])
-            if name is not None:
-                return {**request, "user_name": name, "user_name_source": "person"}
-        return {**request, "user_name_source": None}
-
-    def _known_place(self, request: dict[str, Any]) -> Any:
-        """Whether the namespace knows a name as a place (its entities): a name the tagger types as a place is
-        then not read as the user's (:mod:`memvault.extraction.names`). Not for a submitter that may not read
-        the namespace: what is read must not tell it what the namespace holds."""
-        if not request.get("reads_namespace", True):
-            return None
-
-        def known(name: str) -> bool:
-            with self._db.read() as conn:
-                return fact_links.known_place(conn, request["namespace"], normalise(name))
-        return known
 
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],
                     extractor_id: str, person_id: str, user_id: str | None, turn: str | None) -> NewMemory:

@@ -9,8 +9,9 @@ extraction): search shows such a fact with its turn (:mod:`memvault.ranking.fact
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -125,3 +126,15 @@ def known_place(conn: Connection, namespace: str, value: str) -> bool:
     the entities' (namespace, value) index)."""
     return conn.execute(text("SELECT 1 FROM entities WHERE namespace = :ns AND value = :v AND type = 'location' "
                              "LIMIT 1"), {"ns": namespace, "v": value}).first() is not None
+
+
+def known_people(conn: Connection, namespace: str, values: Collection[str]) -> set[str]:
+    """Which of the normalised names ``values`` ``namespace`` holds as entities of type person (one read of the
+    entities' (namespace, value) index per name)."""
+    if not values:
+        return set()
+    marks = ", ".join(f":v{i}" for i in range(len(values)))
+    params: dict[str, Any] = {"ns": namespace, **{f"v{i}": v for i, v in enumerate(values)}}
+    rows = conn.execute(text(f"SELECT DISTINCT value FROM entities WHERE namespace = :ns AND type = 'person' "
+                             f"AND value IN ({marks})"), params)
+    return {r.value for r in rows}
