@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 _PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from",
                            "to"})
+#: Prepositions before "the 14th" that make it a day of the month.
+_DAY_PREPOSITIONS = frozenset({"on", "for", "by", "until", "till", "from", "to", "since", "before", "after"})
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
 _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
                        "regularly", "mostly"})
@@ -54,6 +56,14 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     return ent
 
 
+def _day_of_month(ent: Span, doc: Doc) -> bool:
+    """Whether an ordinal is a day of the month: "on the 14th", "for the 21st" (not "the 3rd time", "came 2nd")."""
+    before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
+    after = doc[ent.end] if ent.end < len(doc) else None
+    return len(ent) == 1 and before is not None and before[1].lower_ == "the" and before[0].lower_ in _DAY_PREPOSITIONS \
+        and (after is None or after.pos_ not in ("NOUN", "PROPN"))
+
+
 def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
          ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
     """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since")."""
@@ -62,7 +72,9 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
     recurring = since = False
     habitual = any(t.lower_ in _HABITUAL for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
-        if label not in ("DATE", "TIME"):
+        if label == "ORDINAL" and not _day_of_month(ent, doc):
+            continue
+        if label not in ("DATE", "TIME", "ORDINAL"):
             continue
         if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
             continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"

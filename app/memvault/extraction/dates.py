@@ -182,7 +182,24 @@ def _relative(text: str, today: dt.date, tense: Tense) -> ResolvedDate | None:
         return _month(int(words[1]), MONTHS[words[0]])
     if text in ("this year",):
         return _year(today.year)
+    if (match := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", text)) and 1 <= int(match[1]) <= 31:
+        return _day_of_month(today, int(match[1]), tense)
     return None
+
+
+def _day_of_month(today: dt.date, day: int, tense: Tense) -> ResolvedDate:
+    """ "the 14th" alone: this month's or the nearest one's, the last for the past, else the next (a present
+    tense says what is arranged as often as the future: "she flies out on the 14th")."""
+    step = -1 if tense is Tense.PAST else 1
+    month = (today.year, today.month)
+    for _ in range(3):  # a 31st skips the shorter months
+        if day <= calendar.monthrange(*month)[1]:
+            d = dt.date(*month, day)
+            if (d <= today) if tense is Tense.PAST else (d >= today):
+                return _on_day(d)
+        year, number = _shift_month(dt.date(*month, 1), step)
+        month = (year, number)
+    return NOT_A_DATE
 
 
 def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:

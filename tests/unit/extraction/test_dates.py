@@ -23,6 +23,11 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("Thursday", Tense.PRESENT, dt.date(2026, 5, 14), "Thursday 14 May 2026"),
     ("Monday", Tense.PAST, dt.date(2026, 5, 11), "Monday 11 May 2026"),
     ("next Monday", Tense.FUTURE, dt.date(2026, 5, 18), "Monday 18 May 2026"),
+    ("the 20th", Tense.PRESENT, dt.date(2026, 5, 20), "20 May 2026"),
+    ("the 3rd", Tense.FUTURE, dt.date(2026, 6, 3), "3 June 2026"),
+    ("the 3rd", Tense.PAST, dt.date(2026, 5, 3), "3 May 2026"),
+    ("the 20th", Tense.PAST, dt.date(2026, 4, 20), "20 April 2026"),
+    ("the 31st", Tense.PAST, dt.date(2026, 3, 31), "31 March 2026"),
     ("June next year", Tense.FUTURE, dt.date(2027, 6, 1), "June 2027"),
     ("two weeks ago", Tense.PAST, dt.date(2026, 4, 27), "the week of 27 April 2026"),
     ("in 2019", Tense.PAST, dt.date(2019, 1, 1), "2019"),
@@ -58,3 +63,12 @@ def test_phrase_keeps_or_adds_its_preposition():
     assert phrase_for(month, preposition_before=True) == "March 2026"
     assert phrase_for(month, preposition_before=False) == "in March 2026"
     assert month.precision is Precision.MONTH
+
+
+def test_an_ordinal_is_a_day_of_the_month_only_after_on_the(extractor):
+    from memvault.extraction.facts import Message
+
+    said = "I fly to Oslo on the 20th, it's the 3rd time I go there. Ana came 2nd in the race on the 3rd."
+    texts = [f.text for f in extractor.extract([Message("user", said)], NOW)]
+    assert texts[0] == "The user flies to Oslo on 20 May 2026"
+    assert not any("3 June" in t or "2 May" in t for t in texts)
