@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import has_subject
-from memvault.extraction.noise import NON_CONTENT_NOUNS
+from memvault.extraction.kin import FEMALE, GENDERED, MALE, NEUTRAL, PEOPLE_WORDS, PETS, PLURAL, POSSESSIVES
+from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
+                                                is_head_of_name, name_of, name_span, own_gender, owned_by_user,
+                                                plural_thing, where)
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -34,25 +37,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
     from memvault.extraction.clauses import Clause
 
 
-FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter"])
-MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])
-NEUTRAL = frozenset(["partner", "friend", "boss", "manager", "colleague", "coworker", "co-worker", "landlord", "landlady", "therapist", "doctor", "physio", "physiotherapist", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", "dentist"])
-PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
-PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish"])
-_POSSESSIVES = frozenset({"my", "our"})
-_GENDERED = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
-_PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
-#: Verbs whose subject is a person (or an animal), never a place: what a name does with one of them makes it a
-#: person's name whatever the tagger typed it as.
-_PERSON_VERBS = frozenset({"say", "tell", "ask", "reply", "think", "believe", "want", "wish", "hope", "decide", "agree",
-                           "promise", "cover", "help", "train", "teach", "learn", "study", "marry", "date", "text",
-                           "email", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit", "cook",
-                           "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite"})
-_UNREAL = frozenset({"will", "'ll", "would", "'d", "might", "may", "could", "should", "shall", "must", "not", "n't",
-                     "never", "wo", "ca", "can"})
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
 
@@ -82,7 +69,7 @@ _JOINT_VERBS = frozenset({"meet", "talk", "speak", "chat"})
 
 def gender_of(pronoun: str) -> str | None:
     """ "male" for he/him/his, "female" for she/her/hers, else ``None``."""
-    return _GENDERED.get(pronoun)
+    return GENDERED.get(pronoun)
 
 
 def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
@@ -236,7 +223,7 @@ class Antecedents:
         """A person of no known gender (a name, "my partner") whom this clause calls "he" or "she" is that from
         now on: the other pronoun no longer reaches them ("Marco ... he's an engineer ... she lives nearby")."""
         for t in tokens:
-            kind = _GENDERED.get(t.lower_) if t.pos_ == "PRON" else None
+            kind = GENDERED.get(t.lower_) if t.pos_ == "PRON" else None
             mention = self.resolve(t.lower_) if kind is not None else None
             if mention is not None:
                 mention.referred = self._clauses + 1  # the clause being observed
@@ -256,16 +243,16 @@ class Antecedents:
         self._clauses += 1
         inside = {t.i for t in tokens}
         for t in tokens:
-            if t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.lemma_.lower() in _PEOPLE_WORDS and any(
-                    c.dep_ == "poss" and c.lower_ in _POSSESSIVES for c in (*t.children, *t.head.children)):
-                self._mention_owned(t, t.lemma_.lower(), _name_span(t.head), voice,  # "my girlfriend Eva"
+            if t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.lemma_.lower() in PEOPLE_WORDS and any(
+                    c.dep_ == "poss" and c.lower_ in POSSESSIVES for c in (*t.children, *t.head.children)):
+                self._mention_owned(t, t.lemma_.lower(), name_span(t.head), voice,  # "my girlfriend Eva"
                                     subject=t.head.dep_ in _SUBJECT_DEPS)
                 continue
             if t.dep_ == "compound" and t.head.pos_ == "PROPN" and t.text[:1].isupper() and t.lower_ in FEMALE | MALE \
                     and t.i + 1 == t.head.i:  # "Aunt Ilse", "Uncle Tom": a title the family calls them by
                 kind = "female" if t.lower_ in FEMALE else "male"
-                said = f"{t.text} {_name_span(t.head)}"
-                self._add(Mention(said, said.lower(), kind, owner=voice.person, named=True), _name_span(t.head),
+                said = f"{t.text} {name_span(t.head)}"
+                self._add(Mention(said, said.lower(), kind, owner=voice.person, named=True), name_span(t.head),
                           subject=t.head.dep_ in _SUBJECT_DEPS)
                 continue
             if t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE and (
@@ -280,24 +267,24 @@ class Antecedents:
                 continue
             owner = next((c for c in t.children if c.dep_ == "poss"), None)
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
-            name = _name_of(t, inside)
-            if owner is not None and owner.lower_ in _POSSESSIVES:
+            name = name_of(t, inside)
+            if owner is not None and owner.lower_ in POSSESSIVES:
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
-            elif (t.ent_type_ == "PERSON" or _acts_as_person(t)) and t.dep_ not in ("appos",) and _is_head_of_name(t):
-                mention = self._add_name(_name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
-                if mention is not None and mention.kind == "neutral" and (gender := _own_gender(t)) is not None:
+            elif (t.ent_type_ == "PERSON" or acts_as_person(t)) and t.dep_ not in ("appos",) and is_head_of_name(t):
+                mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
+                if mention is not None and mention.kind == "neutral" and (gender := own_gender(t)) is not None:
                     mention.kind = gender
                     del self.mentions["neutral"]
                     self._add(mention, subject=mention.subject)
-            elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and _owned_by_user(t.head) and \
-                    _happened(t.head):
-                self._mention_acquired(t, lemma, _called(t, inside), voice)
-            elif _plural_thing(t, lemma) and t.dep_ in ("nsubj", "nsubjpass", "dobj"):
+            elif t.dep_ in ("dobj", "pobj") and t.head.lemma_ in _ACQUIRE and owned_by_user(t.head) and \
+                    happened(t.head):
+                self._mention_acquired(t, lemma, called(t, inside), voice)
+            elif plural_thing(t, lemma) and t.dep_ in ("nsubj", "nsubjpass", "dobj"):
                 # "the cherry tomatoes got aphids, I sprayed them", "I grow chillies ... I pick them"
                 det = next((c.lower_ for c in t.children if c.dep_ == "det"), None)
-                if det in ("the", "these", "those") or det is None and t.dep_ == "dobj" and _owned_by_user(t.head) \
-                        and _happened(t.head):
-                    said = ("the " if det else "") + _compound_text(t) + _where(t, inside, voice)
+                if det in ("the", "these", "those") or det is None and t.dep_ == "dobj" and owned_by_user(t.head) \
+                        and happened(t.head):
+                    said = ("the " if det else "") + compound_text(t) + where(t, inside, voice.possessive)
                     self._add(Mention(said, f"the {lemma}", "things"), subject=t.dep_ in _SUBJECT_DEPS)
 
     def observe_names(self, tokens: Sequence[Token], voice: Voice) -> None:
@@ -308,10 +295,10 @@ class Antecedents:
         self._asked = []
         for t in tokens:
             # A name mentioned before is a person's whatever the tagger calls it this time ("Hanna" an ORG).
-            person = t.ent_type_ == "PERSON" or _acts_as_person(t) or t.text in self._named
-            if not person or t.pos_ != "PROPN" or t.dep_ == "compound" or not _is_head_of_name(t):
+            person = t.ent_type_ == "PERSON" or acts_as_person(t) or t.text in self._named
+            if not person or t.pos_ != "PROPN" or t.dep_ == "compound" or not is_head_of_name(t):
                 continue
-            if (mention := self._add_name(_name_span(t), voice)) is not None:
+            if (mention := self._add_name(name_span(t), voice)) is not None:
                 self._asked.append(mention)
 
     def observe_thing(self, tokens: Sequence[Token]) -> None:
@@ -319,12 +306,12 @@ class Antecedents:
         colours!"), for the "it" of the answer ("I'll start it this weekend"): it is what both are talking about.
         Two such things, and neither is taken."""
         self._clauses += 1
-        things = [t for t in tokens if _concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in _PEOPLE_WORDS
+        things = [t for t in tokens if concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in PEOPLE_WORDS
                   and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)
                   and (t.dep_ in ("nsubj", "nsubjpass") or t.dep_ == "dobj" and has_subject(t.head))]
         if len(things) == 1:
             t = things[0]
-            self._spoken = Mention(f"the {_compound_text(t)}", f"the {t.lemma_.lower()}", "thing")
+            self._spoken = Mention(f"the {compound_text(t)}", f"the {t.lemma_.lower()}", "thing")
             self._add(self._spoken)
 
     def answered(self) -> None:
@@ -341,115 +328,20 @@ class Antecedents:
         self.mentions.pop("things", None)
 
     def _mention_owned(self, t: Token, lemma: str, name: str | None, voice: Voice, subject: bool = False) -> None:
-        text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
+        text = f"{voice.possessive} {compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"
         kind = ("female" if lemma in FEMALE else "male" if lemma in MALE else "plural" if lemma in PLURAL
                 else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
-                else "thing" if _concrete(t, lemma) else "things" if _plural_thing(t, lemma) else None)
+                else "thing" if concrete(t, lemma) else "things" if plural_thing(t, lemma) else None)
         if kind == "things":
-            text += _where(t, {x.i for x in t.sent}, voice)  # "my tomatoes on the balcony ... I water them"
+            text += where(t, {x.i for x in t.sent}, voice.possessive)  # "my tomatoes on the balcony ... I water them"
         if kind is not None:
             self._add(Mention(text, key, kind, owner=voice.person, named=name is not None), name, subject)
 
     def _mention_acquired(self, t: Token, lemma: str, name: str | None, voice: Voice) -> None:
-        text = f"{voice.possessive} {_compound_text(t)}" + (f" {name}" if name else "")
+        text = f"{voice.possessive} {compound_text(t)}" + (f" {name}" if name else "")
         if lemma in PETS:
             self._add(Mention(text, f"user's {lemma}", "pet", owner=voice.person, named=name is not None), name)
-        elif (_concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG")) and \
+        elif (concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG")) and \
                 lemma not in NEUTRAL | FEMALE | MALE:
             self._add(Mention(text, f"user's {lemma}", "thing", owner=voice.person, named=name is not None), name)
-
-
-def _acts_as_person(t: Token) -> bool:
-    """A one-word name the small tagger calls a place, or nothing, that does what only a person does ("Giulia can
-    cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping; or, whatever
-    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind")."""
-    if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
-        return False
-    return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or _own_gender(t) is not None
-
-
-def _own_gender(t: Token) -> str | None:
-    """The gender of the "his" or "her" a subject's verb does something to ("Leo has changed his mind": male)."""
-    if t.dep_ != "nsubj":
-        return None
-    return next((_GENDERED[g.lower_] for c in t.head.children if c.dep_ in ("dobj", "attr") for g in c.children
-                 if g.dep_ == "poss" and g.lower_ in ("his", "her")), None)
-
-
-def _concrete(t: Token, lemma: str) -> bool:
-    """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
-    return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
-
-
-def _plural_thing(t: Token, lemma: str) -> bool:
-    """Plural things "them" can stand for ("the cherry tomatoes", "my roses"), not people or abstract nouns."""
-    return t.pos_ == "NOUN" and t.tag_ == "NNS" and lemma not in NON_CONTENT_NOUNS and lemma not in _PEOPLE_WORDS \
-        and t.lower_ not in PLURAL
-
-
-def _where(t: Token, inside: set[int], voice: Voice) -> str:
-    """Where the things are, as said after them ("the roses in my garden": " in Piotr's garden"), or ""."""
-    for prep in t.children:
-        place = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "NOUN"), None)
-        if prep.dep_ == "prep" and prep.lower_ in ("in", "on", "at") and place is not None and \
-                all(x.i in inside for x in prep.subtree):
-            words = [voice.possessive if x.lower_ in _POSSESSIVES else x.text for x in prep.subtree]
-            return " " + " ".join(words)
-    return ""
-
-
-def _happened(verb: Token) -> bool:
-    """Whether ``verb`` says what is or was, not what may or will be or is not ("I don't think I'll get another
-    dog", "I might foster cats"): what is only thought of is nothing a later pronoun points to."""
-    return not any(c.dep_ in ("aux", "neg") and c.lower_ in _UNREAL for c in verb.children)
-
-
-def _owned_by_user(verb: Token) -> bool:
-    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    return subject is not None and subject.lower_ in ("i", "we")
-
-
-def _compound_text(t: Token) -> str:
-    """The noun with its compounds and adjectives ("vintage road bike", "sea-kayak"), no determiner or owner."""
-    parts = [c for c in t.children if c.dep_ in ("compound", "amod", "nmod") and c.i < t.i]
-    start = min([c.left_edge.i for c in parts] + [t.i])
-    return " ".join(x.text for x in t.doc[start:t.i + 1]).replace(" - ", "-")
-
-
-def _name_of(t: Token, inside: set[int]) -> str | None:
-    """A name right after a kin word ("my nephew Karl", "my aunt Odile")."""
-    for c in t.children:
-        if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.pos_ == "PROPN" and c.i == t.i + 1:
-            return _name_span(c)
-    nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
-    # The small parser sometimes makes the name a second subject of the verb ("my old dog Rosie died"), or a
-    # compound of it ("my daughter Helen rang").
-    if nxt is not None and nxt.i in inside and nxt.pos_ == "PROPN" and (
-            nxt.head.i == t.i or nxt.dep_ in ("nsubj", "compound") and t.dep_ == "nsubj" and nxt.head.i == t.head.i):
-        return _name_span(nxt)
-    return None
-
-
-def _called(t: Token, inside: set[int]) -> str | None:
-    """The name "called"/"named" gives ``t`` or the noun that restates it after a comma ("we got a cat named
-    Mochi", "I adopted a dog on Saturday, a greyhound called Lupe")."""
-    nouns = [t, *(c for c in t.children if c.dep_ == "appos"),
-             *(s for s in t.head.children if s.dep_ in ("npadvmod", "appos") and s.i > t.i and s.pos_ == "NOUN")]
-    for noun in nouns:
-        for verb in noun.children:
-            if verb.dep_ == "acl" and verb.lemma_ in ("call", "name"):
-                name = next((x for x in verb.children if x.pos_ == "PROPN" and x.i in inside), None)
-                if name is not None:
-                    return _name_span(name)
-    return None
-
-
-def _is_head_of_name(t: Token) -> bool:
-    return not (t.head.ent_type_ == "PERSON" and t.head.i != t.i and t.dep_ in ("compound", "flat"))
-
-
-def _name_span(t: Token) -> str:
-    tokens = [c for c in t.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"
-              and c.lower_ not in _PEOPLE_WORDS] + [t]  # "my niece Greta": the tagger's PERSON takes in "niece"
-    return " ".join(x.text for x in sorted(tokens, key=lambda x: x.i))

@@ -1,0 +1,12 @@
+"""The words that say who someone is to a speaker: kin, other people, pets, and the pronouns' genders."""
+
+from __future__ import annotations
+
+FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter"])
+MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])
+NEUTRAL = frozenset(["partner", "friend", "boss", "manager", "colleague", "coworker", "co-worker", "landlord", "landlady", "therapist", "doctor", "physio", "physiotherapist", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", "dentist"])
+PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
+PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish"])
+POSSESSIVES = frozenset({"my", "our"})
+GENDERED = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
+PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS

@@ -1,0 +1,119 @@
+"""What one token says about the mention it makes: a person's name, a pet's, a thing "it" or "them" may be.
+
+The tests :mod:`memvault.extraction.coref` reads a clause's mentions with; each looks at one token and its
+neighbours in the parse.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from memvault.extraction.kin import GENDERED, PEOPLE_WORDS, PLURAL, POSSESSIVES
+from memvault.extraction.noise import NON_CONTENT_NOUNS
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Token
+
+#: Verbs whose subject is a person (or an animal), never a place: what a name does with one of them makes it a
+#: person's name whatever the tagger typed it as.
+_PERSON_VERBS = frozenset({"say", "tell", "ask", "reply", "think", "believe", "want", "wish", "hope", "decide", "agree",
+                           "promise", "cover", "help", "train", "teach", "learn", "study", "marry", "date", "text",
+                           "email", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit", "cook",
+                           "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite"})
+_UNREAL = frozenset({"will", "'ll", "would", "'d", "might", "may", "could", "should", "shall", "must", "not", "n't",
+                     "never", "wo", "ca", "can"})
+
+
+def acts_as_person(t: Token) -> bool:
+    """A one-word name the small tagger calls a place, or nothing, that does what only a person does ("Giulia can
+    cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping; or, whatever
+    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind")."""
+    if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
+        return False
+    return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or own_gender(t) is not None
+
+
+def own_gender(t: Token) -> str | None:
+    """The gender of the "his" or "her" a subject's verb does something to ("Leo has changed his mind": male)."""
+    if t.dep_ != "nsubj":
+        return None
+    return next((GENDERED[g.lower_] for c in t.head.children if c.dep_ in ("dobj", "attr") for g in c.children
+                 if g.dep_ == "poss" and g.lower_ in ("his", "her")), None)
+
+
+def concrete(t: Token, lemma: str) -> bool:
+    """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
+    return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
+
+
+def plural_thing(t: Token, lemma: str) -> bool:
+    """Plural things "them" can stand for ("the cherry tomatoes", "my roses"), not people or abstract nouns."""
+    return t.pos_ == "NOUN" and t.tag_ == "NNS" and lemma not in NON_CONTENT_NOUNS and lemma not in PEOPLE_WORDS \
+        and t.lower_ not in PLURAL
+
+
+def where(t: Token, inside: set[int], possessive: str) -> str:
+    """Where the things are, as said after them ("the roses in my garden": " in Piotr's garden"), or ""."""
+    for prep in t.children:
+        place = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ == "NOUN"), None)
+        if prep.dep_ == "prep" and prep.lower_ in ("in", "on", "at") and place is not None and \
+                all(x.i in inside for x in prep.subtree):
+            words = [possessive if x.lower_ in POSSESSIVES else x.text for x in prep.subtree]
+            return " " + " ".join(words)
+    return ""
+
+
+def happened(verb: Token) -> bool:
+    """Whether ``verb`` says what is or was, not what may or will be or is not ("I don't think I'll get another
+    dog", "I might foster cats"): what is only thought of is nothing a later pronoun points to."""
+    return not any(c.dep_ in ("aux", "neg") and c.lower_ in _UNREAL for c in verb.children)
+
+
+def owned_by_user(verb: Token) -> bool:
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return subject is not None and subject.lower_ in ("i", "we")
+
+
+def compound_text(t: Token) -> str:
+    """The noun with its compounds and adjectives ("vintage road bike", "sea-kayak"), no determiner or owner."""
+    parts = [c for c in t.children if c.dep_ in ("compound", "amod", "nmod") and c.i < t.i]
+    start = min([c.left_edge.i for c in parts] + [t.i])
+    return " ".join(x.text for x in t.doc[start:t.i + 1]).replace(" - ", "-")
+
+
+def name_of(t: Token, inside: set[int]) -> str | None:
+    """A name right after a kin word ("my nephew Karl", "my aunt Odile")."""
+    for c in t.children:
+        if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.pos_ == "PROPN" and c.i == t.i + 1:
+            return name_span(c)
+    nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
+    # The small parser sometimes makes the name a second subject of the verb ("my old dog Rosie died"), or a
+    # compound of it ("my daughter Helen rang").
+    if nxt is not None and nxt.i in inside and nxt.pos_ == "PROPN" and (
+            nxt.head.i == t.i or nxt.dep_ in ("nsubj", "compound") and t.dep_ == "nsubj" and nxt.head.i == t.head.i):
+        return name_span(nxt)
+    return None
+
+
+def called(t: Token, inside: set[int]) -> str | None:
+    """The name "called"/"named" gives ``t`` or the noun that restates it after a comma ("we got a cat named
+    Mochi", "I adopted a dog on Saturday, a greyhound called Lupe")."""
+    nouns = [t, *(c for c in t.children if c.dep_ == "appos"),
+             *(s for s in t.head.children if s.dep_ in ("npadvmod", "appos") and s.i > t.i and s.pos_ == "NOUN")]
+    for noun in nouns:
+        for verb in noun.children:
+            if verb.dep_ == "acl" and verb.lemma_ in ("call", "name"):
+                name = next((x for x in verb.children if x.pos_ == "PROPN" and x.i in inside), None)
+                if name is not None:
+                    return name_span(name)
+    return None
+
+
+def is_head_of_name(t: Token) -> bool:
+    return not (t.head.ent_type_ == "PERSON" and t.head.i != t.i and t.dep_ in ("compound", "flat"))
+
+
+def name_span(t: Token) -> str:
+    tokens = [c for c in t.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"
+              and c.lower_ not in PEOPLE_WORDS] + [t]  # "my niece Greta": the tagger's PERSON takes in "niece"
+    return " ".join(x.text for x in sorted(tokens, key=lambda x: x.i))
