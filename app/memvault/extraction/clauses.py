@@ -60,7 +60,7 @@ _BARE_META_VERBS = frozenset({"see", "know", "understand", "forget", "remember",
 #: A clause that reports what someone said is not a fact about them ("my husband says no").
 _REPORTING = frozenset({"say", "tell", "ask", "reply", "answer"})
 #: Verbs that wrap the real statement ("I think I'll ..."): the statement is kept, the wrapper dropped.
-_WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon", "figure", "mean", "say"})
+_WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon", "figure", "mean", "say", "mention"})
 _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
                                 "glad", "curious", "sorry", "done", "bored", "confused", "kidding", "joking"})
 _VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
@@ -68,6 +68,8 @@ _VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
 _MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
                     "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
                     "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice"})
+#: Verbs of what was said before: "as I mentioned, ..." is talk about the conversation.
+_TOLD_BEFORE = frozenset({"mention", "say", "tell", "explain", "write"})
 _TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 #: Nouns that make a "we" clause about the two speakers themselves ("we make a great team").
@@ -220,10 +222,11 @@ def _without_second_person_asides(root: Token, tokens: list[Token]) -> list[Toke
 
 
 def _without_talk_asides(root: Token, tokens: list[Token]) -> list[Token]:
-    """Drop side clauses about the conversation itself ("since we last spoke, ...")."""
+    """Drop side clauses about the conversation itself ("since we last spoke, ...", "as I said, ...")."""
     drop: set[int] = set()
     for child in root.children:
-        if child.dep_ in ("advcl", "parataxis") and child.lemma_ in _TALK_VERBS:
+        if child.dep_ in ("advcl", "parataxis") and (child.lemma_ in _TALK_VERBS or child.lemma_ in _TOLD_BEFORE and any(
+                c.dep_ == "mark" and c.lower_ == "as" for c in child.children)):  # "as I mentioned, ..."
             drop.update(t.i for t in child.subtree)
     return [t for t in tokens if t.i not in drop]
 

@@ -84,3 +84,11 @@ def test_a_statement_about_the_user_whose_second_clause_the_parser_made_the_head
     said = "You switched to Harbour Mutual on 15 April for 468 pounds a year, so the Lumen policy will not renew."
     [fact] = extractor.extract(_chat("and did I switch the insurance?", said), NOW)
     assert fact.text == "The user switched to Harbour Mutual on 15 April 2025 for 468 pounds a year"
+
+
+def test_what_the_user_mentioned_is_the_fact_not_the_mentioning(extractor):
+    said = "You mentioned last week that your sister lives in Lisbon."
+    assert [f.text for f in extractor.extract(_chat("remind me about the trip", said), NOW)] == [
+        "The user's sister lives in Lisbon"]
+    told = [f.text for f in extractor.extract(_chat("as I said, my brother works at Airbus in Toulouse."), NOW)]
+    assert told == ["The user's brother works at Airbus in Toulouse"]
