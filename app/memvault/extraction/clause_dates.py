@@ -8,6 +8,7 @@ a habit, not a date; "a 2015 Toyota Corolla" names a car. The facts keep the cla
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 _PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from",
                            "to"})
+_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)")
 #: Prepositions before "the 14th" that make it a day of the month.
 _DAY_PREPOSITIONS = frozenset({"on", "for", "by", "until", "till", "from", "to", "since", "before", "after"})
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
@@ -35,6 +37,8 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
     """``(label, span)`` of each entity that starts among ``clause``'s tokens, read from the tokens themselves:
     ``doc.ents`` builds every entity of the whole turn, and one clause at a time made a long turn quadratic."""
     for t in clause.tokens:
+        if t.ent_iob_ == "O" and _ORDINAL.fullmatch(t.text):
+            yield "ORDINAL", doc[t.i:t.i + 1]  # "on the 17th" the tagger left untyped
         if t.ent_iob_ == "B":
             end = t.i + 1
             while end < len(doc) and doc[end].ent_iob_ == "I":
@@ -64,9 +68,10 @@ def _day_of_month(ent: Span, doc: Doc) -> bool:
         and (after is None or after.pos_ not in ("NOUN", "PROPN"))
 
 
-def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
+def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | None = None
          ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
-    """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since")."""
+    """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since");
+    ``month``: the month the talk is about, for "the 14th" said alone."""
     replacements: dict[int, str] = {}
     event: dates.ResolvedDate | None = None
     recurring = since = False
@@ -97,7 +102,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense
             hint = Tense.FUTURE  # "I booked a week in the Dolomites for August": the August to come
         if before is not None and before.lower_ == "to" and clause.root.lemma_ in _MOVED:
             hint = Tense.FUTURE  # "the dentist moved the check-up to 30 April": the April to come
-        resolved = dates.resolve(ent.text, now, hint)
+        resolved = dates.resolve(ent.text, now, hint, month)
         if resolved.recurring:
             recurring = True
             continue

@@ -162,6 +162,9 @@ class Antecedents:
     _asked: list[Mention] = field(default_factory=list)
     #: The thing the other side spoke of just before this turn (:meth:`observe_thing`).
     _spoken: Mention | None = None
+    #: The month the talk is about: the last one named in this turn or the two before ("the summit in October"
+    #: … "I fly out on the 14th"), for a day of the month said alone.
+    month: int | None = None
 
     def _add(self, mention: Mention, name: str | None = None, subject: bool = False) -> None:
         mention.order = next(self._counter)

@@ -138,7 +138,7 @@ def _ahead(today: dt.date, amount: int, unit: str) -> ResolvedDate:
     return _year(today.year + amount)
 
 
-def _relative(text: str, today: dt.date, tense: Tense) -> ResolvedDate | None:
+def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None) -> ResolvedDate | None:
     words = text.split()
     if text in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "now"):
         return _on_day(today) if text != "now" else None
@@ -183,14 +183,32 @@ def _relative(text: str, today: dt.date, tense: Tense) -> ResolvedDate | None:
     if text in ("this year",):
         return _year(today.year)
     if (match := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", text)) and 1 <= int(match[1]) <= 31:
-        return _day_of_month(today, int(match[1]), tense)
+        return _day_of_month(today, int(match[1]), tense, month)
     return None
 
 
-def _day_of_month(today: dt.date, day: int, tense: Tense) -> ResolvedDate:
-    """ "the 14th" alone: this month's or the nearest one's, the last for the past, else the next (a present
-    tense says what is arranged as often as the future: "she flies out on the 14th")."""
+#: A month's name as a conversation says it, capitalised ("in October"; "may" is a verb).
+_MONTH_NAMED = re.compile(r"\b(" + "|".join(name for name in calendar.month_name if name) + r")\b")
+
+
+def month_named(text: str) -> int | None:
+    """The last month ``text`` names ("the Lyon summit in October" → 10), or ``None``."""
+    found = _MONTH_NAMED.findall(text)
+    return MONTHS[found[-1].lower()] if found else None
+
+
+def _day_of_month(today: dt.date, day: int, tense: Tense, in_month: int | None = None) -> ResolvedDate:
+    """ "the 14th" alone: a day of the month the talk is about (``in_month``: "the summit in October" … "I fly
+    out on the 14th"), else of this month or the nearest; the last such day for the past, else the next (a
+    present tense says what is arranged as often as the future: "she flies out on the 14th")."""
     step = -1 if tense is Tense.PAST else 1
+    if in_month is not None:
+        for year in (today.year, today.year + step):
+            if day <= calendar.monthrange(year, in_month)[1]:
+                d = dt.date(year, in_month, day)
+                if (d <= today) if tense is Tense.PAST else (d >= today):
+                    return _on_day(d)
+        return NOT_A_DATE
     month = (today.year, today.month)
     for _ in range(3):  # a 31st skips the shorter months
         if day <= calendar.monthrange(*month)[1]:
@@ -215,8 +233,9 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
     return None if parsed is None else _on_day(parsed.date())
 
 
-def resolve(phrase: str, now: dt.datetime, tense: Tense) -> ResolvedDate:
-    """Read ``phrase`` (a DATE entity's words) against ``now`` for a sentence in ``tense``."""
+def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = None) -> ResolvedDate:
+    """Read ``phrase`` (a DATE entity's words) against ``now`` for a sentence in ``tense``; ``month``: the one the
+    talk is about (:func:`month_named`), for a day of the month said alone."""
     text = " ".join(phrase.lower().replace(",", " ").split())
     text = re.sub(r"^(on|in|at|during|around|by|since|until) ", "", text)
     text = re.sub(r"^the ", "", text)
@@ -225,7 +244,7 @@ def resolve(phrase: str, now: dt.datetime, tense: Tense) -> ResolvedDate:
     if _RECURRING.search(text):
         return RECURRING
     today = now.date()
-    resolved = _relative(text, today, tense)
+    resolved = _relative(text, today, tense, month)
     if resolved is None:
         resolved = _explicit(text, now, tense)
     return resolved or NOT_A_DATE

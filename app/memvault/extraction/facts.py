@@ -245,6 +245,7 @@ class FactExtractor:
         antecedents = Antecedents()
         facts: list[Fact] = []
         for index in sorted({*parsed, *told}):
+            antecedents.month = dates.month_named(" ".join(m.content for m in messages[max(0, index - 2):index + 1]))
             if index in told:  # an assistant's sentences about the user, restated as the user's (second_person)
                 voice = told[index][0]
                 for sent, relocate in told[index][1]:
@@ -350,7 +351,7 @@ class FactExtractor:
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:
         tense = _tense(clause.root)
-        replacements, event, recurring, since = clause_dates.read(clause, doc, now, tense)
+        replacements, event, recurring, since = clause_dates.read(clause, doc, now, tense, antecedents.month)
         own = voice.person.split() if voice.person else ()
         if any((t.pos_ == "PROPN" or t.text in own) and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
             return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")

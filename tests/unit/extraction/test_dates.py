@@ -72,3 +72,16 @@ def test_an_ordinal_is_a_day_of_the_month_only_after_on_the(extractor):
     texts = [f.text for f in extractor.extract([Message("user", said)], NOW)]
     assert texts[0] == "The user flies to Oslo on 20 May 2026"
     assert not any("3 June" in t or "2 May" in t for t in texts)
+
+
+def test_a_day_of_the_month_said_alone_is_in_the_month_the_talk_is_about(extractor):
+    from memvault.extraction.facts import Message
+
+    chat = [Message("assistant", "Are you presenting at the Lyon summit in October?", "Dev"),
+            Message("user", "yes, on the 16th. I fly out on the 14th", "Marta"),
+            Message("assistant", "I'm only doing the workshop on the 17th", "Dev")]
+    texts = [f.text for f in extractor.extract(chat, NOW)]
+    assert texts == ["Marta flies out on 14 October 2026", "Dev is only doing the workshop on 17 October 2026"]
+    # Said in May, the 3rd of last March is this year's; of no month named, this month's or the next.
+    assert resolve("the 3rd", NOW, Tense.PAST, month=3).words == "3 March 2026"
+    assert resolve("the 3rd", NOW, Tense.FUTURE, month=3).words == "3 March 2027"
