@@ -247,13 +247,15 @@ class FactExtractor:
         for index in sorted({*parsed, *told}):
             antecedents.month = dates.month_named(" ".join(m.content for m in messages[max(0, index - 2):index + 1]))
             if index in told:  # an assistant's sentences about the user, restated as the user's (second_person)
-                voice = told[index][0]
-                for sent, relocate in told[index][1]:
-                    # Its "it" is most often what the assistant just said in a sentence not read here ("Your
-                    # insurance renews ... You paid 312 pounds for it"): only what this sentence names counts.
-                    antecedents.forget_things()
+                voice, read_to = told[index][0], None
+                for sent, relocate, start, end in told[index][1]:
+                    # Its "it" is most often what the assistant just said, which only counts if that sentence was
+                    # read here too ("Your insurance renews on 1 April. You paid 312 pounds for it").
+                    if read_to is None or messages[index].content[read_to:start].strip():
+                        antecedents.forget_things()
                     self._read(sent, relocate, index, now, antecedents, voice, facts,
                                (*known, *second_person.people(sent)))
+                    read_to = end
                 continue
             doc, voice = parsed[index], speaking[index]
             asked = naming(messages[index - 1].content, antecedents.names()) \
@@ -287,13 +289,14 @@ class FactExtractor:
             antecedents.observe(tuple(sent), voice)
 
     def _told(self, messages: Sequence[Message], told_by: tuple[Voice, dict[int, str]], cache: TurnDocs, year: int
-              ) -> dict[int, tuple[Voice, list[tuple[Span, Callable[[Fact], Fact]]]]]:
+              ) -> dict[int, tuple[Voice, list[tuple[Span, Callable[[Fact], Fact], int, int]]]]:
         """The assistant's sentences about the user (:func:`~memvault.extraction.speakers.telling`), by turn
         index, restated in the first person to be read in the user's voice, each with what moves its facts back
-        onto the turn."""
+        onto the turn, and where it starts and ends there."""
         voice, texts = told_by
         restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year)
-        return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back)) for sent, start, back in sents])
+        return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back), start, start + length)
+                            for sent, start, back, length in sents])
                 for i, sents in restated.items()}
 
     def _sentences(self, doc: Doc, cache: TurnDocs, question: str | None
@@ -313,6 +316,10 @@ class FactExtractor:
                 again[i] = (text[:at] + _IMPLIED + text[at:], _moved(text, sent.start_char, _before_implied(at)))
             elif (at := reparse.misparsed_lead(sent)) is not None:
                 again[i] = (text[at:], _moved(text, sent.start_char, lambda j, at=at: j + at))
+            elif (verb := reparse.verb_read_as_noun(sent)) is not None:
+                start, end, written = verb
+                again[i] = (text[:start] + written + text[end:],
+                            _moved(text, sent.start_char, reparse.back_from(start, end, written)))
         answer = answers.fragment(sents[0]) if question is not None else None
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:

@@ -1,13 +1,16 @@
 """Sentences the small parser reads wrong unless they are parsed again, written another way.
 
-Chat leaves out the "I" of a sentence ("passed the theory exam": :func:`dropped_first_person`), and an
-opening "by the way" can become the head the whole sentence hangs off (:func:`misparsed_lead`); both read
-right once parsed again with the "I" written in, or without the opening words. The extractor does the
+Chat leaves out the "I" of a sentence ("passed the theory exam": :func:`dropped_first_person`), an
+opening "by the way" can become the head the whole sentence hangs off (:func:`misparsed_lead`), and a verb
+in "-s" after a noun can be read as one more noun ("my home insurance with Brightcover renews on 1 April":
+:func:`verb_read_as_noun`); each reads right once parsed again with the "I" written in, without the opening
+words, or with the verb written "will renew". The extractor does the
 parsing again and moves the facts found back onto the turn as it was said.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import DISCOURSE, FIRST_PERSON, SUBJECTS, has_subject, trim
@@ -43,3 +46,34 @@ def misparsed_lead(sent: Span) -> int | None:
     if kept[0].lower_ == "because" and len(kept) > 1:
         kept = kept[1:]  # "SCHUFA no, because I have no credit history here": the reason is the statement
     return kept[0].idx - sent.start_char
+
+
+def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
+    """Where a verb the parser read as a plural noun stands in ``sent`` (characters into it, start and end) and
+    how to write it so it reads as a verb ("renews" → "will renew"), when ``sent`` has no verb at all: the
+    first plural noun in "-s" that is not its first word, with a preposition, number or date right after it
+    ("the flight lands on Saturday", "the insurance renews on 1 April"). ``None`` for any other sentence."""
+    if sent.text.rstrip().endswith("?") or any(t.pos_ in ("VERB", "AUX") for t in sent):
+        return None
+    words = [t for t in sent if not t.is_punct and not t.is_space]
+    for t, after in zip(words[1:], words[2:], strict=False):
+        if t.pos_ == "NOUN" and t.tag_ == "NNS" and t.is_lower and t.text.endswith("s") and not t.text.endswith(
+                "ss") and not t.ent_type_ and not any(c.dep_ == "nummod" for c in t.children) and (
+                after.pos_ in ("ADP", "NUM") or after.ent_type_ in ("DATE", "TIME")):  # not "5 years old"
+            return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), f"will {_base(t.text)}"
+    return None
+
+
+def _base(verb: str) -> str:
+    """The base form of a third-person "-s" verb ("renews" → "renew", "flies" → "fly", "watches" → "watch")."""
+    if verb.endswith("ies") and len(verb) > 4:
+        return verb[:-3] + "y"
+    if verb.endswith(("ches", "shes", "xes", "sses", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+def back_from(start: int, end: int, written: str) -> Callable[[int], int]:
+    """A character of a sentence with ``written`` in place of its ``start:end`` → of the sentence as said."""
+    grown = len(written) - (end - start)
+    return lambda j: j if j <= start else min(j, start + (end - start)) if j < start + len(written) else j - grown

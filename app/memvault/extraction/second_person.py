@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from memvault.extraction import reparse
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -31,6 +32,8 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 #: A sentence worth parsing: "you"/"your" among its first words (a cheap test before the parser runs).
 _OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+#: Marks a sentence parsed again with a verb written as "will …" (:func:`_one_sentence`).
+_VERB_WRITTEN = "memvault.verb_written"
 #: A year as a token says it ("2024", "the 1500s").
 _YEAR = re.compile(r"((?:1[0-9]|2[0-9])[0-9]{2})s?")
 _YOU = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
@@ -90,7 +93,8 @@ def _states(verb: Token) -> bool:
     thesis is a perfect calling card", "you're clearly still going strong"): what is so now says something only
     with a name, number or date in what follows the verb ("you're on flight TP1351", "your check-up is on 24
     June", "you have an appointment with Dr. Okafor")."""
-    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _MODALS for c in verb.children):
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _MODALS for c in verb.children) and not (
+            verb.doc.user_data.get(_VERB_WRITTEN) and [c.lower_ for c in verb.children if c.dep_ == "aux"] == ["will"]):
         return False
     if verb.lemma_ in _OBLIGING and any(c.dep_ == "xcomp" for c in verb.children):
         return False
@@ -199,8 +203,31 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     return "".join(pieces).rstrip(), back
 
 
-#: A restated sentence, parsed; where it starts in its turn; what takes a character of it back onto the turn.
-Restated = tuple["Span", int, Callable[[int], int]]
+#: A restated sentence, parsed; where it starts in its turn; what takes a character of it back onto the turn;
+#: how long it was as said.
+Restated = tuple["Span", int, Callable[[int], int], int]
+
+
+def _one_sentence(texts: list[str], parse: Callable[[list[str]], list]
+                  ) -> list[tuple[Span | None, Callable[[int], int]]]:
+    """Each of ``texts`` parsed as one sentence (``None``: the parser made more of it), with what takes a
+    character of that sentence back onto the text; one with a verb read as a noun is parsed again with it
+    written as a verb (:func:`~memvault.extraction.reparse.verb_read_as_noun`). Two ``parse`` calls at most."""
+    out: list[tuple[Span | None, Callable[[int], int]]] = []
+    again: dict[int, tuple[str, Callable[[int], int]]] = {}
+    for i, doc in enumerate(parse(texts)):
+        sents = list(doc.sents)
+        out.append((sents[0] if len(sents) == 1 else None, _same))
+        verb = reparse.verb_read_as_noun(sents[0]) if len(sents) == 1 else None
+        if verb is not None:
+            start, end, written = verb
+            again[i] = (texts[i][:start] + written + texts[i][end:], reparse.back_from(start, end, written))
+    for (i, (_, back)), doc in zip(again.items(), parse([text for text, _ in again.values()]), strict=True):
+        sents = list(doc.sents)
+        if len(sents) == 1:
+            doc.user_data[_VERB_WRITTEN] = True  # its "will" is ours, not the assistant's guess (_states)
+            out[i] = (sents[0], back)
+    return out
 
 
 def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int) -> dict[int, list[Restated]]:
@@ -208,27 +235,27 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int) -
     person, parsed: each with where the sentence starts in the turn and what takes a character of the restated
     text back onto the sentence. An assistant that states the user's own facts keeps the user's records: its
     statements about people the user knows are the user's facts too, read as said ("Arjun's swimming gala is on
-    Saturday 12 April", :func:`_about_someone`). ``parse``: texts → docs (three calls at most, each one batch)."""
+    Saturday 12 April", :func:`_about_someone`). ``parse``: texts → docs (five calls at most, each one batch)."""
     found = [(index, start, text) for index, turn in texts.items() for start, text in candidates(turn)]
     if not found:
         return {}
-    restatements: list[tuple[int, int, str, Callable[[int], int]]] = []
-    for (index, start, _), doc in zip(found, parse([text for _, _, text in found]), strict=True):
-        sents = list(doc.sents)
-        redone = restated(sents[0]) if len(sents) == 1 else None
+    restatements: list[tuple[int, int, str, Callable[[int], int], int]] = []
+    for (index, start, said), (sent, fix) in zip(found, _one_sentence([t for _, _, t in found], parse), strict=True):
+        redone = restated(sent) if sent is not None else None
         if redone is not None:
-            restatements.append((index, start, *redone))
+            text, back = redone
+            restatements.append((index, start, text, lambda j, back=back, fix=fix: fix(back(j)), len(said)))
     out: dict[int, list[Restated]] = {}
-    for (index, start, _, back), doc in zip(restatements, parse([r[2] for r in restatements]), strict=True):
+    for (index, start, _, back, length), doc in zip(restatements, parse([r[2] for r in restatements]), strict=True):
         sents = list(doc.sents)
         if len(sents) == 1:
-            out.setdefault(index, []).append((sents[0], start, back))
+            out.setdefault(index, []).append((sents[0], start, back, length))
     if out:
         others = [(index, start, text) for index, turn in texts.items() for start, text in _others(turn)]
-        for (index, start, _), doc in zip(others, parse([text for _, _, text in others]), strict=True):
-            sents = list(doc.sents)
-            if len(sents) == 1 and _about_someone(sents[0], year):
-                out.setdefault(index, []).append((sents[0], start, _same))
+        for (index, start, said), (sent, fix) in zip(others, _one_sentence([t for _, _, t in others], parse),
+                                                     strict=True):
+            if sent is not None and _about_someone(sent, year):
+                out.setdefault(index, []).append((sent, start, fix, len(said)))
     return {index: sorted(sents, key=lambda s: s[1]) for index, sents in out.items()}
 
 

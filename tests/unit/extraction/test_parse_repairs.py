@@ -1,6 +1,7 @@
 """Sentences the small parser reads wrong, read right: a comma it hangs on the second of two joined sentences,
 an opening "by the way" it takes for the sentence's head, a possessive that belongs to its own clause's
-subject, and a date written in before a comma."""
+subject, a date written in before a comma, a verb read as a noun ("… renews on 1 April"), and what an assistant's
+"it" points back to."""
 
 from __future__ import annotations
 
@@ -66,3 +67,24 @@ def test_a_possessive_of_another_verb_is_not_the_subjects(extractor):
 
 def test_a_date_written_in_before_a_comma_leaves_no_space_before_it(extractor):
     assert _texts(extractor, "I fly to Riga on 3 June, seat 14A") == ["The user flies to Riga on 3 June 2026, seat 14A"]
+
+
+def test_a_verb_read_as_a_noun_is_read_as_a_verb(extractor):
+    facts = extractor.extract([Message("user", "Sure, my home insurance with Brightcover renews on 1 April.")], NOW)
+    assert [f.text for f in facts] == ["The user's home insurance with Brightcover will renew on 1 April 2027"]
+    assert facts[0].quote == "my home insurance with Brightcover renews on 1 April"
+    # "5 years old" has no verb in it to find.
+    assert not any("will year" in f.text for f in extractor.extract(
+        [Message("user", "I have a cat too, an orange one, 5 years old.")], NOW))
+
+
+def test_an_assistants_it_is_what_its_sentence_just_before_said_when_that_was_read(extractor):
+    said = "Sure. Your home insurance with Brightcover renews on 1 April. Last year you paid 312 pounds for it."
+    facts = extractor.extract([Message("user", "And the insurance?"), Message("assistant", said)], NOW)
+    assert [f.text for f in facts] == ["The user's home insurance with Brightcover will renew on 1 April 2027",
+                                       "In 2025 the user paid 312 pounds for the user's home insurance"]
+    assert said[facts[1].start:facts[1].end] == "Last year you paid 312 pounds for it"
+    # A sentence between them not read: "it" reaches nothing.
+    said = "Your car insurance renews on 28 April. You could switch. You paid 486 pounds for it last year."
+    facts = extractor.extract([Message("user", "And the insurance?"), Message("assistant", said)], NOW)
+    assert [f.text for f in facts] == ["The user's car insurance renews on 28 April 2027"]
