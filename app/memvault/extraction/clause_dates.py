@@ -64,8 +64,8 @@ def _day_of_month(ent: Span, doc: Doc) -> bool:
     """Whether an ordinal is a day of the month: "on the 14th", "for the 21st" (not "the 3rd time", "came 2nd")."""
     before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
     after = doc[ent.end] if ent.end < len(doc) else None
-    return len(ent) == 1 and before is not None and before[1].lower_ == "the" and before[0].lower_ in _DAY_PREPOSITIONS \
-        and (after is None or after.pos_ not in ("NOUN", "PROPN"))
+    return len(ent) == 1 and before is not None and before[1].lower_ == "the" \
+        and before[0].lower_ in _DAY_PREPOSITIONS and (after is None or after.pos_ not in ("NOUN", "PROPN"))
 
 
 def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | None = None

@@ -225,8 +225,9 @@ def _without_talk_asides(root: Token, tokens: list[Token]) -> list[Token]:
     """Drop side clauses about the conversation itself ("since we last spoke, ...", "as I said, ...")."""
     drop: set[int] = set()
     for child in root.children:
-        if child.dep_ in ("advcl", "parataxis") and (child.lemma_ in _TALK_VERBS or child.lemma_ in _TOLD_BEFORE and any(
-                c.dep_ == "mark" and c.lower_ == "as" for c in child.children)):  # "as I mentioned, ..."
+        told_before = child.lemma_ in _TOLD_BEFORE and any(c.dep_ == "mark" and c.lower_ == "as"
+                                                            for c in child.children)  # "as I mentioned, ..."
+        if child.dep_ in ("advcl", "parataxis") and (child.lemma_ in _TALK_VERBS or told_before):
             drop.update(t.i for t in child.subtree)
     return [t for t in tokens if t.i not in drop]
 
