@@ -8,7 +8,6 @@ a habit, not a date; "a 2015 Toyota Corolla" names a car. The facts keep the cla
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,6 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 _PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from",
                            "to"})
-_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)")
 #: Prepositions before "the 14th" that make it a day of the month.
 _DAY_PREPOSITIONS = frozenset({"on", "for", "by", "until", "till", "from", "to", "since", "before", "after"})
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
@@ -37,7 +35,7 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
     """``(label, span)`` of each entity that starts among ``clause``'s tokens, read from the tokens themselves:
     ``doc.ents`` builds every entity of the whole turn, and one clause at a time made a long turn quadratic."""
     for t in clause.tokens:
-        if t.ent_iob_ == "O" and _ORDINAL.fullmatch(t.text):
+        if t.ent_iob_ == "O" and dates.ORDINAL_DAY.fullmatch(t.text):
             yield "ORDINAL", doc[t.i:t.i + 1]  # "on the 17th" the tagger left untyped
         if t.ent_iob_ == "B":
             end = t.i + 1
@@ -60,7 +58,7 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     return ent
 
 
-def _day_of_month(ent: Span, doc: Doc) -> bool:
+def _names_a_day(ent: Span, doc: Doc) -> bool:
     """Whether an ordinal is a day of the month: "on the 14th", "for the 21st" (not "the 3rd time", "came 2nd")."""
     before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
     after = doc[ent.end] if ent.end < len(doc) else None
@@ -77,7 +75,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     recurring = since = False
     habitual = any(t.lower_ in _HABITUAL for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
-        if label == "ORDINAL" and not _day_of_month(ent, doc):
+        if label == "ORDINAL" and not _names_a_day(ent, doc):
             continue
         if label not in ("DATE", "TIME", "ORDINAL"):
             continue

@@ -182,11 +182,13 @@ def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None)
         return _month(int(words[1]), MONTHS[words[0]])
     if text in ("this year",):
         return _year(today.year)
-    if (match := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", text)) and 1 <= int(match[1]) <= 31:
+    if (match := ORDINAL_DAY.fullmatch(text)) and 1 <= int(match[1]) <= 31:
         return _day_of_month(today, int(match[1]), tense, month)
     return None
 
 
+#: A day of the month as an ordinal ("14th", "1st"), its number the first group.
+ORDINAL_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
 #: A month's name as a conversation says it, capitalised ("in October"; "may" is a verb).
 _MONTH_NAMED = re.compile(r"\b(" + "|".join(name for name in calendar.month_name if name) + r")\b")
 

@@ -17,7 +17,7 @@ from memvault.extraction.gazetteer import normalise
 from memvault.vault import fact_links
 from memvault.vault.engine import Database
 
-#: Words that may be names: capitalised, not only at a sentence's start (a cheap test before the one read).
+#: Words that may be names: capitalised ones, a sentence's first word too (a cheap test before the one read).
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*\w")
 #: At most this many names are looked up per conversation (one indexed read each, in one statement).
 KNOWN_PEOPLE_MAX = 200
