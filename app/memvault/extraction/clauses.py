@@ -67,7 +67,7 @@ _VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
 #: How the speaker feels right now: small talk unless the feeling is about something ("nervous about the exam").
 _MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
                     "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
-                    "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice"})
+                    "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice", "perfect"})
 #: Verbs of what was said before: "as I mentioned, ..." is talk about the conversation.
 _TOLD_BEFORE = frozenset({"mention", "say", "tell", "explain", "write"})
 _TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
@@ -391,8 +391,9 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
             return True
         if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.doc[t.i - 1].whitespace_:
             return True  # a hyphenated word ("me-time", "part-time")
-        if t.dep_ == "pobj" and t.pos_ == "PRON" and t.lower_ not in _VAGUE_OBJECTS:
-            return True  # someone it happens with ("... is coming with me")
+        if t.dep_ == "pobj" and t.pos_ == "PRON" and t.lower_ not in _VAGUE_OBJECTS or t.lower_ in ("him", "her") \
+                and t.dep_ in ("dobj", "dative") and t.tag_ == "PRP":
+            return True  # someone it happens with or to ("... is coming with me", "my neighbour will take her")
         if t.pos_ in ("NOUN", "ADJ", "VERB") and t.lemma_.lower() not in NON_CONTENT_NOUNS and t.is_alpha \
                 and not t.is_stop and t.lower_ not in _MOODS:
             return True

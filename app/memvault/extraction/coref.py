@@ -165,6 +165,9 @@ class Antecedents:
     #: The month the talk is about: the last one named in this turn or the two before ("the summit in October"
     #: … "I fly out on the 14th"), for a day of the month said alone.
     month: int | None = None
+    #: Names of people known from before this conversation (its namespace's): a person however the tagger takes
+    #: them ("Lupe did the stairs alone today!" a week after "a greyhound called Lupe").
+    known: frozenset[str] = frozenset()
 
     def _add(self, mention: Mention, name: str | None = None, subject: bool = False) -> None:
         mention.order = next(self._counter)
@@ -199,10 +202,13 @@ class Antecedents:
             # A woman mentioned before wins over a name of no known gender, unless the other side has just named
             # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
             # clause's subject and the woman no part of it ("my neighbour Ruth will take the dog, she has a
-            # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman).
+            # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman). A woman the other
+            # side asked about is what the answer's "her" is expected to be, which tells nothing of the next "she":
+            # "Will Lupe stay with someone?" "my neighbour Ruth will take her, she has …" is either, so neither.
             woman = self.mentions.get("female")
             found = [m for m in found if m.kind != "neutral" or woman is None or m.clause == self._clauses and (
-                any(m is a for a in self._asked) or m.subject and woman.referred != self._clauses)] or found
+                any(m is a for a in self._asked) or m.subject and (
+                    woman.referred != self._clauses or any(woman is a for a in self._asked)))] or found
         if not found:
             return None
         found.sort(key=lambda m: m.order, reverse=True)
@@ -273,7 +279,8 @@ class Antecedents:
             name = name_of(t, inside)
             if owner is not None and owner.lower_ in POSSESSIVES:
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
-            elif (t.ent_type_ == "PERSON" or acts_as_person(t)) and t.dep_ not in ("appos",) and is_head_of_name(t):
+            elif (t.ent_type_ == "PERSON" or acts_as_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
+                    and t.dep_ not in ("appos",) and is_head_of_name(t):
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
                 if mention is not None and mention.kind == "neutral" and (gender := own_gender(t)) is not None:
                     mention.kind = gender
@@ -298,7 +305,7 @@ class Antecedents:
         self._asked = []
         for t in tokens:
             # A name mentioned before is a person's whatever the tagger calls it this time ("Hanna" an ORG).
-            person = t.ent_type_ == "PERSON" or acts_as_person(t) or t.text in self._named
+            person = t.ent_type_ == "PERSON" or acts_as_person(t) or t.text in self._named or t.text in self.known
             if not person or t.pos_ != "PROPN" or t.dep_ == "compound" or not is_head_of_name(t):
                 continue
             if (mention := self._add_name(name_span(t), voice)) is not None:

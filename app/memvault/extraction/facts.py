@@ -242,7 +242,7 @@ class FactExtractor:
             cache.expect([piece for text in told_by[1].values() for _, piece in second_person.candidates(text)])
         parsed = dict(zip((i for i, _ in turns), cache.parse(self._pipeline, [text for _, text in turns]), strict=True))
         told = self._told(messages, told_by, cache, now.year) if told_by is not None else {}
-        antecedents = Antecedents()
+        antecedents = Antecedents(known=frozenset(known))
         facts: list[Fact] = []
         for index in sorted({*parsed, *told}):
             antecedents.month = dates.month_named(" ".join(m.content for m in messages[max(0, index - 2):index + 1]))

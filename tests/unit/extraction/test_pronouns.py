@@ -69,3 +69,32 @@ def test_a_pet_only_thought_of_is_no_he_or_she(extractor):
                    "I don't think I'll get another cat. my nephew Oskar passed his driving test, "
                    "he's buying a Fiat next month.")
     assert "The user's nephew Oskar is buying a Fiat in May 2025" in texts
+
+
+def _named_texts(extractor, known: tuple[str, ...], *turns: str) -> list[str]:
+    messages = [Message("user", t, name="Tomás") if i % 2 == 0 else Message("assistant", t) for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW, known=known)]
+
+
+def test_a_name_known_from_before_is_she_however_the_tagger_takes_it(extractor):
+    # "Lupe" is tagged as nothing; a week earlier the chat said "a greyhound called Lupe".
+    turns = ("Lupe did the stairs alone today!", "Wonderful. How is she with other dogs?",
+             "fine with big ones, she chases small ones, so she wears a muzzle in the park")
+    assert "Lupe wears a muzzle in the park" in _named_texts(extractor, ("Lupe",), *turns)
+    assert not any("muzzle" in t for t in _named_texts(extractor, (), *turns))
+
+
+def test_the_her_of_an_answer_about_someone_asked_of_is_them_and_says_nothing_of_the_next_she(extractor):
+    texts = _named_texts(extractor, ("Lupe",), "Lupe did the stairs alone today!",
+                         "Lovely! my sister Carla is getting married in Seville, will Lupe stay with someone?",
+                         "my neighbour Ruth will take her, she has a retired greyhound too")
+    assert "Tomás's neighbour Ruth will take Lupe" in texts
+    assert not any("retired greyhound" in t for t in texts)  # Ruth's or Lupe's: either reads
+
+
+def test_a_her_no_one_is_found_for_is_no_object_of_the_subjects_own(extractor):
+    # No one "her" can be: the fact is left out, not written "Ruth is taking her to Kiel"; a possessive "her"
+    # is still the subject's own.
+    texts = _named_texts(extractor, (), "my neighbour Ruth is taking her to Kiel", "Nice.",
+                         "my sister loves her job in Kiel")
+    assert texts == ["Tomás's sister loves her job in Kiel"]
