@@ -30,6 +30,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from memvault.extraction.kin import SERVICE_ROLES
+from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -322,15 +324,16 @@ def _is_question(sent: Span) -> bool:
 def _unwrap(clause: Clause) -> Clause | None:
     """``I think (that) X`` → ``X``; a wrapper with no statement inside is no clause. What someone else reports
     about anyone but the speaker is their statement ("my sister told me she is pregnant" → "she is pregnant",
-    said by "my sister"); about the speaker ("mum says I work too much") it is their opinion, and no fact."""
+    said by "my sister"); about the speaker ("mum says I work too much") it is their opinion, and no fact, unless
+    they say it in a role that serves the speaker (:data:`~memvault.extraction.kin.SERVICE_ROLES`)."""
     root = clause.root
     subject = clause.subject()
     if root.lemma_ in _REPORTING and subject is not None and subject.lower_ not in _SPEAKER_WORDS \
             and not any(c.dep_ == "neg" for c in root.children):
         inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
-        if said is None or said.lower_ in _SPEAKER_WORDS:
-            return clause
+        if said is None or said.lower_ in _SPEAKER_WORDS and subject.lemma_.lower() not in SERVICE_ROLES:
+            return clause  # but what the surgeon says of the speaker is advice: "the surgeon says I can cycle"
         tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
@@ -416,8 +419,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if not clause.has(FIRST_PERSON) and subject.lower_ not in THIRD_PERSON and (
             owner is None or owner.lower_ not in THIRD_PERSON) and not _someone_named(clause, subject, people) and not (
-            owner is not None and _someone_named(clause, owner, people)):  # "Arjun's gala is on Saturday"
-        return False
+            owner is not None and _someone_named(clause, owner, people)) and speakers_role(subject) is None:
+        return False  # no one's: not the speaker's, a person's ("Arjun's gala"), or the speaker's surgeon's
     first_person_subject = subject.lower_ in ("i", "we")
     if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:
         return False

@@ -29,7 +29,7 @@ from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import FEMALE, GENDERED, MALE, NEUTRAL, PEOPLE_WORDS, PETS, PLURAL, POSSESSIVES
 from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
                                                 is_head_of_name, name_of, name_span, own_gender, owned_by_user,
-                                                plural_thing, where)
+                                                plural_thing, speakers_role, where)
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -277,7 +277,7 @@ class Antecedents:
             owner = next((c for c in t.children if c.dep_ == "poss"), None)
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
             name = name_of(t, inside)
-            if owner is not None and owner.lower_ in POSSESSIVES:
+            if owner is not None and owner.lower_ in POSSESSIVES or speakers_role(t) is not None:
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
             elif (t.ent_type_ == "PERSON" or acts_as_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
                     and t.dep_ not in ("appos",) and is_head_of_name(t):

@@ -31,6 +31,7 @@ from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
                                        last_sentence, name_given, naming, naming_thing)
 from memvault.extraction.dates import Tense
+from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import render, subject_mention
 from memvault.extraction.speakers import SPEAKERS, Message, telling, voices
@@ -363,6 +364,8 @@ class FactExtractor:
         if any((t.pos_ == "PROPN" or t.text in own) and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):
             return None  # "I'm Marta": the user's name (names.py), no fact ("Marta is Marta")
         voice = for_clause(voice, clause.tokens, clause.root)
+        if (subject := clause.subject()) is not None and (the := speakers_role(subject)) is not None:
+            replacements = {**replacements, the.i: voice.possessive}  # "the surgeon" → "Selma's surgeon"
         if (given := name_given(clause)) is not None and (gender := gender_of(given[0].lower_)) is not None:
             mention = antecedents.resolve(given[0].lower_)
             if mention is None or mention.named:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+#: People who serve the speaker in a role: "the surgeon", "the plumber" said by someone are theirs, as "my …" is
+#: (:func:`memvault.extraction.mention_tokens.speakers_role`), and a person, never an "it".
+SERVICE_ROLES = frozenset(["surgeon", "nurse", "midwife", "vet", "plumber", "electrician", "mechanic", "engineer", "lawyer", "solicitor", "accountant", "optician", "gp", "pharmacist", "tutor", "nanny", "babysitter", "cleaner", "gardener", "builder", "trainer", "hairdresser", "barber", "supervisor", "adviser", "advisor", "counsellor", "counselor", "psychiatrist", "psychologist", "paediatrician", "pediatrician", "dermatologist", "specialist", "consultant", "technician", "caretaker", "carer", "instructor", "osteopath", "chiropractor", "landlord", "landlady", "therapist", "doctor", "physio", "physiotherapist", "dentist", "boss", "manager"])
 FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter"])
 MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])
-NEUTRAL = frozenset(["partner", "friend", "boss", "manager", "colleague", "coworker", "co-worker", "landlord", "landlady", "therapist", "doctor", "physio", "physiotherapist", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", "dentist"])
+NEUTRAL = frozenset(["partner", "friend", "boss", "manager", "colleague", "coworker", "co-worker", "landlord", "landlady", "therapist", "doctor", "physio", "physiotherapist", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", "dentist", *SERVICE_ROLES])
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
 PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish"])
 POSSESSIVES = frozenset({"my", "our"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memvault.extraction.kin import GENDERED, PEOPLE_WORDS, PLURAL, POSSESSIVES
+from memvault.extraction.kin import GENDERED, PEOPLE_WORDS, PLURAL, POSSESSIVES, SERVICE_ROLES
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -117,3 +117,14 @@ def name_span(t: Token) -> str:
     tokens = [c for c in t.children if c.dep_ == "compound" and c.ent_type_ == "PERSON"
               and c.lower_ not in PEOPLE_WORDS] + [t]  # "my niece Greta": the tagger's PERSON takes in "niece"
     return " ".join(x.text for x in sorted(tokens, key=lambda x: x.i))
+
+
+def speakers_role(t: Token) -> Token | None:
+    """The "the" of a service role said as the speaker's own ("the surgeon says …", "the landlord raised the
+    rent": theirs, as "my surgeon" is), when ``t`` is one; ``None`` for anyone else's ("the hotel manager", "the
+    manager of the hotel", "the bakery's manager")."""
+    if t.pos_ != "NOUN" or t.tag_ == "NNS" or t.lemma_.lower() not in SERVICE_ROLES:
+        return None
+    if any(c.dep_ in ("poss", "compound") or c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
+        return None
+    return next((c for c in t.children if c.dep_ == "det" and c.lower_ == "the"), None)
