@@ -6,8 +6,11 @@ turn ends with a question to them (a *wh* question whose subject is "you" or
 "your …", nothing negated, no "I" of the asker's in it), the question is turned
 round into the speaker's own first-person statement with the fragment where its
 question word stood; extraction then reads that statement as if they had said
-it. Anything else (yes/no questions, "why", a fragment with a verb of its own, a
-"no") is left as it was: a wrong statement would put words in someone's mouth.
+it. A question about what "you" did ("Did you buy shoes yet?") answered "yes"
+with a fragment ("yes, La Sportiva, 89 euros") is said as done, the fragment
+after it ("I bought shoes, La Sportiva"). Anything else (other yes/no questions,
+"why", a fragment with a verb of its own, a "no") is left as it was: a wrong
+statement would put words in someone's mouth.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ _IRREGULAR_PAST = {
     "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
     "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
 } | {verb: verb for verb in SAME_IN_PAST}
+_YES = frozenset({"yes", "yeah", "yep", "yup"})
+#: Words that ask when or whether at all ("Did you buy shoes yet?"), left out of the answer said as done.
+_ASKED_WHEN = frozenset({"yet", "ever", "already"})
 _CLAUSE_BREAK = re.compile(r"[,;:.!?\u2014\u2013]| - ")
 #: Entity labels whose words keep their capitals when an answer opens with them ("Tuesday", "Siemens").
 _NAMED = frozenset({"PERSON", "GPE", "LOC", "ORG", "NORP", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "DATE",
@@ -109,6 +115,8 @@ def statement(question: Span, answer: Span) -> str | None:
     words = [t for t in question if t.i < cut and not t.is_punct and not t.is_space]
     while words and words[0].lower_ in _LEADING:
         words = words[1:]
+    if question.text.rstrip().endswith("?") and len(words) > 2 and words[0].lower_ in ("did", "have"):
+        return _confirmed(words, question.root, answer)
     if not question.text.rstrip().endswith("?") or len(words) < 2 or words[0].lower_ not in _QUESTION_WORDS:
         return None
     if any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
@@ -168,6 +176,21 @@ def statement(question: Span, answer: Span) -> str | None:
         body.extend(tail)
     said_it = _CLITIC.sub(r"\1", " ".join([*out, *body]))
     return said_it[:1].upper() + said_it[1:] + "."
+
+
+def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
+    """ "Did you buy shoes yet?" "Yes, La Sportiva, 89 euros." → "I bought shoes, La Sportiva": a question about
+    what "you" did, answered yes with a fragment, said as done; anything else (a "no", another subject, a
+    negated or first-person question, a verb that is not the question's own) is ``None``."""
+    before = [t for t in answer.doc[answer.sent.start:answer.start] if not t.is_punct]
+    if not before or before[0].lower_ not in _YES or words[1].lower_ != "you" or words[1].head.i != root.i:
+        return None
+    if root.pos_ != "VERB" or words[2].i != root.i or any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
+        return None
+    done = past(root.lemma_) if words[0].lower_ == "did" else f"have {root.text}"
+    rest = [_text(t) for t in words[3:] if not (t.dep_ == "advmod" and t.lower_ in _ASKED_WHEN)]
+    said = _answer_words(answer, words[0], words, naming=False)
+    return _CLITIC.sub(r"\1", " ".join(["I", done, *rest])) + ", " + said[0] + "."
 
 
 def _question_phrase(asked: Token, root: Token) -> list[Token] | None:

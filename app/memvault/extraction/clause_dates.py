@@ -45,11 +45,14 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
 
 
 def _date_core(ent: Span, doc: Doc) -> Span:
-    """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), and with the "ago" or "from
-    now" that follows it ("two weeks" + "from now")."""
+    """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), with the day of the month
+    before it, and with the "ago" or "from now" that follows it ("two weeks" + "from now")."""
     while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
             and ent[0].lower_ not in dates.MONTHS:
         ent = ent[1:]
+    day = doc[ent.start - 1] if ent.start > 0 else None
+    if day is not None and day.text.isdigit() and 1 <= int(day.text) <= 31 and ent[0].lower_ in dates.MONTHS:
+        ent = doc[day.i:ent.end]  # "to 10 February": the tagger may call the day a number of its own
     end = ent.end
     if end < len(doc) and doc[end].lower_ == "ago":
         return doc[ent.start:end + 1]

@@ -30,6 +30,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS, trim
 from memvault.extraction.kin import SERVICE_ROLES
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
@@ -41,16 +42,8 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
 SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "yourselves", "u", "ur"})
 THIRD_PERSON = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "hers", "theirs"})
-SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
 #: The two people talking: what someone reports about them is no statement of that someone's.
 _SPEAKER_WORDS = FIRST_PERSON | SECOND_PERSON
-DISCOURSE = frozenset({
-    "yes", "no", "yeah", "yep", "nope", "well", "oh", "ok", "okay", "so", "also", "actually", "honestly", "anyway",
-    "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
-    "anyways", "alright", "basically", "now", "then", "though", "sorry", "thanks", "hey", "hi", "hello", "sadly",
-    "luckily", "fortunately", "unfortunately", "again", "weirdly", "oddly", "strangely", "funnily", "surprisingly",
-    "thankfully",
-})
 _QUESTION_WORDS = frozenset({"what", "who", "whom", "whose", "which", "where", "when", "why", "how"})
 _INVERTED = frozenset({"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "am",
                        "was", "were", "have", "has", "may", "might", "must"})
@@ -136,6 +129,15 @@ def _comma_spliced(child: Token, head: Token) -> bool:
     return first.text in _SPLICES or before >= 0 and doc[before].text in _SPLICES
 
 
+def _said_before(child: Token, head: Token) -> bool:
+    """ "Friday works, Mira's making maqluba": a clause before a comma that the parser hung on the next one and
+    gave no subject (the tagger took "Friday" for a date) is no part of it."""
+    doc = child.doc
+    after = child.right_edge.i + 1
+    return child.dep_ in ("ccomp", "parataxis") and child.pos_ in ("VERB", "AUX") and child.i < head.i and \
+        not has_subject(child) and after < len(doc) and doc[after].text in _SPLICES
+
+
 def _clause_heads(root: Token) -> list[Token]:
     heads = [root]
     stack = [root]
@@ -148,69 +150,6 @@ def _clause_heads(root: Token) -> list[Token]:
             elif child.dep_ == "conj":
                 stack.append(child)
     return heads
-
-
-def trim(tokens: list[Token]) -> list[Token]:
-    """Leading discourse words and punctuation off; trailing punctuation and tags ("though", "lol") off."""
-    start = 0
-    while start < len(tokens):
-        t = tokens[start]
-        if t.is_punct or t.lower_ in DISCOURSE or t.pos_ == "INTJ" or t.is_space:
-            start += 1
-        elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
-            start += 3
-        elif [x.lower_ for x in tokens[start:start + 2]] == ["guess", "what"]:
-            start += 2
-        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.pos_ == "PROPN"
-              and t.dep_ not in SUBJECTS and t.head.i != t.i and _is_clause_start(tokens, start + 2)):
-            start += 2  # "Sofia, I'm away from Friday": the person spoken to
-        elif (label := _label_end(tokens, start)) is not None:
-            start = label  # "Update: ...", "Quick one: ...", "Big news: ..."
-        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
-              and t.pos_ in ("ADJ", "ADV", "INTJ", "NOUN", "NUM")):
-            start += 2  # "Great, ...", "Perfect, ...", "four, she retired from racing" (an answer said first)
-        elif (start + 2 < len(tokens) and tokens[start + 2].text in (",", ".", "!") and t.dep_ not in SUBJECTS
-              and t.pos_ in ("ADJ", "VERB") and tokens[start + 1].pos_ in ("ADJ", "ADV", "NOUN")):
-            start += 3  # "Sounds good, ...", "Good idea."
-        else:
-            break
-    end = len(tokens)
-    while end > start:
-        if end - start > 3 and [x.lower_ for x in tokens[end - 3:end]] == ["by", "the", "way"]:
-            end -= 3
-        elif (tokens[end - 1].lower_ in DISCOURSE and tokens[end - 1].dep_ in ("pobj", "pcomp") and end - start > 2
-              and tokens[end - 2].i == tokens[end - 1].head.i):
-            end -= 2  # "since then", "until now": the preposition goes with the word it takes
-        elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in DISCOURSE or tokens[end - 1].is_space
-              or tokens[end - 1].pos_ == "INTJ"):
-            end -= 1
-        elif tokens[end - 1].lower_ == "here" and tokens[end - 1].dep_ == "advmod":
-            end -= 1  # "a job at the university here": where the speaker is, which the fact cannot say
-        else:
-            break
-    return tokens[start:end]
-
-
-def _is_clause_start(tokens: list[Token], at: int) -> bool:
-    """Whether a clause with its own subject begins at ``tokens[at]`` (after a name said to someone)."""
-    return at < len(tokens) and (tokens[at].dep_ in SUBJECTS or tokens[at].lower_ in DISCOURSE)
-
-
-#: The most words a label before a colon may have ("Update:", "Quick one:", "Big news:").
-_LABEL_WORDS = 3
-
-
-def _label_end(tokens: list[Token], start: int) -> int | None:
-    """Where the words after a short label and its colon begin, if ``tokens`` open with one at ``start``."""
-    for j in range(start + 1, min(start + _LABEL_WORDS + 1, len(tokens))):
-        if tokens[j].text == ":":
-            label = tokens[start:j]
-            # One word before the colon is a label whatever the tagger makes of it ("Work: I broke production").
-            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX", "PRON") for t in label) or \
-                    len(label) == 1 and label[0].pos_ != "PRON":
-                return j + 1
-            return None
-    return None
 
 
 def _without_second_person_asides(root: Token, tokens: list[Token]) -> list[Token]:
@@ -284,6 +223,7 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         others = [h for h in heads if h is not head and h.is_ancestor(head) is False and head.is_ancestor(h)]
         excluded = {t.i for h in others for t in h.subtree}
         excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
+        excluded |= {t.i for c in head.children if _said_before(c, head) for t in c.subtree}
         tokens = [t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end]
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
@@ -340,8 +280,9 @@ def _unwrap(clause: Clause) -> Clause | None:
         if any(c.dep_ == "neg" for c in root.children):
             return None  # "I don't think I'll get another dog": what is thought is denied, so no statement
         inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
-        if inner is None:
-            return None if root.lemma_ != "feel" else clause
+        if inner is None:  # "I feel …", "I'm thinking of Blockhelden" say something; a bare "I think so" not
+            return clause if root.lemma_ == "feel" or any(c.dep_ == "prep" and c.lower_ in ("of", "about") and any(
+                p.dep_ == "pobj" and p.pos_ == "PROPN" for p in c.children) for c in root.children) else None
         tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner) if tokens else None
     return clause

@@ -83,8 +83,10 @@ def _subject(verb: Token) -> Token | None:
 
 
 def _the_user(subject: Token | None) -> bool:
+    # "your" may hang on a word before the head ("Your dentist check-up": the parser makes "up" the head and
+    # "your" the owner of "dentist").
     return subject is not None and (subject.lower_ == "you" or any(
-        c.dep_ == "poss" and c.lower_ == "your" for c in subject.children))
+        c.dep_ == "poss" and c.lower_ == "your" for c in subject.subtree if c.i < subject.i))
 
 
 def _states(verb: Token) -> bool:
@@ -162,7 +164,13 @@ def _about_someone(sent: Span, year: int) -> bool:
     first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
     if not _someone(first):
         return False  # a general statement ("For Portugal a passport must be valid ..."), or about a thing
-    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t)))
+    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t)) and not _reason(t))
+
+
+def _reason(verb: Token) -> bool:
+    """Whether ``verb`` heads a clause that only gives a reason ("… moved to 10 June because Dr. Sandhu is away"):
+    what it says need not be a record itself."""
+    return verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("because", "since", "as") for c in verb.children)
 
 
 def _first_person(t: Token) -> str:

@@ -39,8 +39,23 @@ def test_a_short_answer_states_what_the_question_asked(extractor, question, answ
     assert answer.startswith(found[0].quote) and found[0].start == 0 and found[0].end == len(found[0].quote)
 
 
+@pytest.mark.parametrize("question, answer, fact", [
+    ("Great! Did you buy shoes yet?", "yes, La Sportiva Tarantulace, 89 euros in the sale",
+     "The user bought shoes, La Sportiva Tarantulace"),
+    ("Have you booked the ferry?", "Yep, the early one from Dover.", "The user has booked the ferry, the early one from Dover"),
+    ("Nice. Which gym are you thinking of?", "Blockhelden in Altona, ten minutes by bike",
+     "The user is thinking of Blockhelden in Altona"),
+])
+def test_a_yes_with_a_fragment_says_it_was_done_and_a_place_thought_of_is_kept(extractor, question, answer, fact):
+    assert [f.text for f in _facts(extractor, question, answer)] == [fact]
+
+
 @pytest.mark.parametrize("question, answer", [
     ("How are you?", "Good."),                  # asks nothing to keep
+    ("Did you buy shoes yet?", "no, the sale ended"),    # a "no"
+    ("Did your sister buy shoes?", "yes, red ones"),     # someone else's doing, answered by the user
+    ("Didn't you sell the car?", "yes, to a neighbour"),  # a negated question: "yes" is ambiguous
+    ("What are you reading?", "I'm thinking of you"),   # no place or name thought of
     ("Why did you leave?", "Money."),           # a reason is no statement of its own
     ("Do you have pets?", "Two cats."),         # yes/no questions are not turned round
     ("Where are you from?", "No idea."),        # a "no" says nothing

@@ -43,3 +43,13 @@ def test_a_named_persons_thing_is_a_fact_in_the_users_own_words_too(extractor):
     texts = _texts(extractor, "My son Arjun swims for Parkside.", "Nice!",
                    "Arjun's gala is on Saturday at the Leisure Centre.")
     assert "Arjun's gala is on Saturday 7 February 2026 at the Leisure Centre" in texts
+
+
+def test_your_on_a_compound_subject_and_a_reason_clause_do_not_hide_a_record(extractor):
+    # "check-up" is three tokens: the parser hangs "Your" on "dentist", not on the subject; "because Dr. Sandhu is
+    # away" only gives a reason and need not be a dated record itself.
+    texts = _texts(extractor, "anything else this week?",
+                   "Your dentist check-up with Dr. Moss is on Friday 6 February at 14:00. Biscuit's booster got "
+                   "moved to 10 February, same time, because Dr. Sandhu is away.", user="Dana")
+    assert texts == ["Dana's dentist check-up with Dr. Moss is on 6 February 2026 at 14:00",
+                     "Biscuit's booster got moved to 10 February 2026, same time, because Dr. Sandhu is away"]

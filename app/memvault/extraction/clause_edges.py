@@ -1,0 +1,108 @@
+"""Where a clause's words begin and end: discourse words, a label, an answer said first and the person spoken to
+come off the front, tags and punctuation off the end (:func:`trim`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Token
+
+SUBJECTS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
+DISCOURSE = frozenset({
+    "yes", "no", "yeah", "yep", "nope", "well", "oh", "ok", "okay", "so", "also", "actually", "honestly", "anyway",
+    "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
+    "anyways", "alright", "basically", "now", "then", "though", "sorry", "thanks", "hey", "hi", "hello", "sadly",
+    "luckily", "fortunately", "unfortunately", "again", "weirdly", "oddly", "strangely", "funnily", "surprisingly",
+    "thankfully",
+})
+
+
+def trim(tokens: list[Token]) -> list[Token]:
+    """Leading discourse words and punctuation off; trailing punctuation and tags ("though", "lol") off."""
+    start = 0
+    while start < len(tokens):
+        t = tokens[start]
+        if t.is_punct or t.lower_ in DISCOURSE or t.pos_ == "INTJ" or t.is_space:
+            start += 1
+        elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
+            start += 3
+        elif [x.lower_ for x in tokens[start:start + 2]] == ["guess", "what"]:
+            start += 2
+        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.pos_ == "PROPN"
+              and t.dep_ not in SUBJECTS and t.head.i != t.i and _is_clause_start(tokens, start + 2)):
+            start += 2  # "Sofia, I'm away from Friday": the person spoken to
+        elif (label := _label_end(tokens, start)) is not None:
+            start = label  # "Update: ...", "Quick one: ...", "Big news: ..."
+        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
+              and t.pos_ in ("ADJ", "ADV", "INTJ", "NOUN", "NUM")):
+            start += 2  # "Great, ...", "Perfect, ...", "four, she retired from racing" (an answer said first)
+        elif (start + 2 < len(tokens) and tokens[start + 2].text in (",", ".", "!") and t.dep_ not in SUBJECTS
+              and t.pos_ in ("ADJ", "VERB") and tokens[start + 1].pos_ in ("ADJ", "ADV", "NOUN")
+              and tokens[start + 1].ent_type_ not in ("DATE", "TIME")):  # not "Last week, …"
+            start += 3  # "Sounds good, ...", "Good idea."
+        elif (opener := _opener_end(tokens, start)) is not None:
+            start = opener  # "bad news here, the landlord …", "not yet, our contract …", "flights booked, I fly …"
+        else:
+            break
+    end = len(tokens)
+    while end > start:
+        if end - start > 3 and [x.lower_ for x in tokens[end - 3:end]] == ["by", "the", "way"]:
+            end -= 3
+        elif (tokens[end - 1].lower_ in DISCOURSE and tokens[end - 1].dep_ in ("pobj", "pcomp") and end - start > 2
+              and tokens[end - 2].i == tokens[end - 1].head.i):
+            end -= 2  # "since then", "until now": the preposition goes with the word it takes
+        elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in DISCOURSE or tokens[end - 1].is_space
+              or tokens[end - 1].pos_ == "INTJ"):
+            end -= 1
+        elif tokens[end - 1].lower_ == "here" and tokens[end - 1].dep_ == "advmod":
+            end -= 1  # "a job at the university here": where the speaker is, which the fact cannot say
+        else:
+            break
+    return tokens[start:end]
+
+
+def _is_clause_start(tokens: list[Token], at: int) -> bool:
+    """Whether a clause with its own subject begins at ``tokens[at]`` (after a name said to someone)."""
+    return at < len(tokens) and (tokens[at].dep_ in SUBJECTS or tokens[at].lower_ in DISCOURSE)
+
+
+#: The most words a label before a colon may have ("Update:", "Quick one:", "Big news:").
+_LABEL_WORDS = 3
+
+
+def _label_end(tokens: list[Token], start: int) -> int | None:
+    """Where the words after a short label and its colon begin, if ``tokens`` open with one at ``start``."""
+    for j in range(start + 1, min(start + _LABEL_WORDS + 1, len(tokens))):
+        if tokens[j].text == ":":
+            label = tokens[start:j]
+            # One word before the colon is a label whatever the tagger makes of it ("Work: I broke production").
+            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX", "PRON") for t in label) or \
+                    len(label) == 1 and label[0].pos_ != "PRON":
+                return j + 1
+            return None
+    return None
+
+
+#: The most words an opener before a comma may have (:func:`_opener_end`).
+_OPENER_WORDS = 4
+
+
+def _opener_end(tokens: list[Token], start: int) -> int | None:
+    """Where the clause begins after a short opener and its comma ("bad news here, …", "not yet, …", "flights
+    booked, …", "fine with big ones, …"): a few words with no subject, name, pronoun, date or time, not a phrase
+    that sets the scene ("On Saturday, …", "After work, …"), followed by a clause with its own subject."""
+    for j in range(start + 1, min(start + _OPENER_WORDS + 1, len(tokens))):
+        if tokens[j].text == ",":
+            opener = tokens[start:j]
+            if opener[0].pos_ in ("ADP", "SCONJ") or any(
+                    t.dep_ in SUBJECTS or t.pos_ in ("PROPN", "PRON", "NUM") or t.ent_type_ in ("DATE", "TIME")
+                    for t in opener):
+                return None
+            return j + 1 if _subject_starts(tokens, j + 1) else None
+    return None
+
+
+def _subject_starts(tokens: list[Token], at: int) -> bool:
+    """Whether ``tokens[at]`` is where a subject begins ("the landlord", "our contract", "I")."""
+    return at < len(tokens) and any(t.dep_ in SUBJECTS and t.left_edge.i == tokens[at].i for t in tokens[at:])

@@ -1,0 +1,35 @@
+"""What comes off the front of a clause: a short opener before a comma ("bad news here, …"), and a clause before a
+comma the parser left without its subject ("Friday works, …"); a date said first stays."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2025, 10, 2, 12, 0, tzinfo=dt.UTC)
+
+
+def _texts(extractor, *turns: str) -> list[str]:
+    messages = [Message("user", t, name="Felix") if i % 2 == 0 else Message("assistant", t, name="Noor")
+                for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+def test_a_short_opener_before_a_comma_is_no_part_of_the_fact(extractor):
+    texts = _texts(extractor, "legend. bad news here, the landlord wants to sell the building", "oh no, really?",
+                   "not yet, our contract runs until March", "ok", "flights booked, I fly out on 2 December for the summit")
+    assert texts == ["Felix's landlord wants to sell the building", "Felix's contract runs until March 2026",
+                     "Felix flies out on 2 December 2025 for the summit"]
+
+
+def test_a_clause_the_parser_left_without_its_subject_is_no_part_of_the_next(extractor):
+    # "Friday" was tagged a date, not the subject of "works": the fact read "On Friday 3 October 2025 works, …".
+    assert _texts(extractor, "Friday works, Mira's making her grandmother's maqluba") == [
+        "Mira is making her grandmother's maqluba"]
+
+
+def test_a_date_or_a_scene_said_first_stays(extractor):
+    texts = _texts(extractor, "Last week, my sister moved to Kiel", "ok", "On Saturday, I went to the market in Altona")
+    assert texts == ["In the week of 22 September 2025, Felix's sister moved to Kiel",
+                     "On Saturday 27 September 2025, Felix went to the market in Altona"]
