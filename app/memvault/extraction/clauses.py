@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS, trim
-from memvault.extraction.kin import SERVICE_ROLES
+from memvault.extraction.kin import ADVISERS
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
@@ -265,14 +265,14 @@ def _unwrap(clause: Clause) -> Clause | None:
     """``I think (that) X`` → ``X``; a wrapper with no statement inside is no clause. What someone else reports
     about anyone but the speaker is their statement ("my sister told me she is pregnant" → "she is pregnant",
     said by "my sister"); about the speaker ("mum says I work too much") it is their opinion, and no fact, unless
-    they say it in a role that serves the speaker (:data:`~memvault.extraction.kin.SERVICE_ROLES`)."""
+    they say it in a role that advises the speaker (:data:`~memvault.extraction.kin.ADVISERS`)."""
     root = clause.root
     subject = clause.subject()
     if root.lemma_ in _REPORTING and subject is not None and subject.lower_ not in _SPEAKER_WORDS \
             and not any(c.dep_ == "neg" for c in root.children):
         inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
-        if said is None or said.lower_ in _SPEAKER_WORDS and subject.lemma_.lower() not in SERVICE_ROLES:
+        if said is None or said.lower_ in _SPEAKER_WORDS and subject.lemma_.lower() not in ADVISERS:
             return clause  # but what the surgeon says of the speaker is advice: "the surgeon says I can cycle"
         tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None

@@ -164,9 +164,6 @@ def _whose(mention: Mention, voice: Voice) -> str | None:
     return mention.owner if mention.key.startswith("user's ") else voice.person
 
 
-#: The subject a chat sentence leaves out ("found a flat" → "I found a flat"), written in before it is parsed again.
-_IMPLIED = "I "
-
 
 def _moved(text: str, offset: int, back: Callable[[int], int]) -> Callable[[Fact], Fact]:
     """What puts a fact read from the sentence ``text`` parsed again as another text back onto the turn's own
@@ -177,9 +174,10 @@ def _moved(text: str, offset: int, back: Callable[[int], int]) -> Callable[[Fact
     return moved
 
 
-def _before_implied(at: int) -> Callable[[int], int]:
-    """A character of a sentence with "I " written in at ``at`` → of the sentence as it was said."""
-    return lambda j: j if j <= at else max(at, j - len(_IMPLIED))
+def _before_implied(at: int, length: int) -> Callable[[int], int]:
+    """A character of a sentence with ``length`` characters ("I ") written in at ``at`` → of the sentence as it
+    was said."""
+    return lambda j: j if j <= at else max(at, j - length)
 
 
 def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
@@ -312,9 +310,13 @@ class FactExtractor:
         again: dict[int, tuple[str, Callable[[Fact], Fact]]] = {}
         for i, sent in enumerate(sents):
             text = sent.text
-            if reparse.dropped_first_person(sent, sents[i - 1] if i else None):
+            implied = reparse.dropped_first_person(sent, sents[i - 1] if i else None)
+            if implied == reparse.PROGRESSIVE and i == 0 and question is not None:
+                pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
+            elif implied is not None:
                 at = sent.root.idx - sent.start_char
-                again[i] = (text[:at] + _IMPLIED + text[at:], _moved(text, sent.start_char, _before_implied(at)))
+                again[i] = (text[:at] + implied + text[at:],
+                            _moved(text, sent.start_char, _before_implied(at, len(implied))))
             elif (at := reparse.misparsed_lead(sent)) is not None:
                 again[i] = (text[at:], _moved(text, sent.start_char, lambda j, at=at: j + at))
             elif (verb := reparse.verb_read_as_noun(sent)) is not None:

@@ -19,20 +19,24 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
     from spacy.tokens import Span
 
 
-def dropped_first_person(sent: Span, previous: Span | None) -> bool:
-    """Whether ``sent`` leaves out its subject "I", as chat and diaries do ("found a flat in Chorlton", "passed
-    the theory exam"): it opens with a past-tense verb that has no subject, and the sentence before it in the
-    same turn (if any) was not about someone else ("Claire came to the party. met the kids" is Claire's)."""
+#: What a sentence that leaves out its "I" is read with, by the tag of the verb it opens with.
+PROGRESSIVE = "I'm "
+_IMPLIED = {"VBD": "I ", "VBG": PROGRESSIVE}
+
+
+def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
+    """The words ``sent`` leaves out before its verb ("I ", "I'm "), as chat and diaries do ("found a flat in
+    Chorlton", "passed the theory exam", "flying Jetstar to Denpasar on 6 April"): it opens with a past-tense verb
+    or an "-ing" with no subject, and the sentence before it in the same turn (if any) was not about someone else
+    ("Claire came to the party. met the kids" is Claire's). ``None`` for any other sentence."""
     if sent.text.rstrip().endswith("?"):
-        return False
+        return None
     root = sent.root
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"]
-    if not words or words[0].i != root.i or root.tag_ != "VBD" or has_subject(root):
-        return False
-    if previous is None:
-        return True
-    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None)
-    return subject is None or subject.lower_ in FIRST_PERSON
+    if not words or words[0].i != root.i or root.tag_ not in _IMPLIED or has_subject(root):
+        return None
+    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
+    return _IMPLIED[root.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
 
 
 def misparsed_lead(sent: Span) -> int | None:

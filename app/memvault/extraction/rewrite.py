@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from memvault.extraction.clauses import Clause, acronym
 from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
                                        possessive)
+from memvault.extraction.kin import PEOPLE_WORDS
+from memvault.extraction.mention_tokens import concrete
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -223,9 +225,16 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             said, here = gender_of(subject.lower_) if subject is not None else None, gender_of(lower)
             return _DANGLING if said and here and said != here else t.text
         if mention is None:
-            return _DANGLING
+            return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
         return f"{mention.text}'s" if t.dep_ == "poss" else mention.text
     return t.text
+
+
+def _named_before(it: Token, clause: Clause) -> bool:
+    """Whether a thing "it" can be is named earlier in its own clause ("I twisted my knee on the boat when we took
+    it out of the water"): the fact then holds what "it" is, however the conversation before it went."""
+    return any(concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in PEOPLE_WORDS and t.i < it.i
+               for t in clause.tokens)
 
 
 def _owned_by_subject(t: Token, subject: Token | None) -> bool:

@@ -88,3 +88,13 @@ def test_an_assistants_it_is_what_its_sentence_just_before_said_when_that_was_re
     said = "Your car insurance renews on 28 April. You could switch. You paid 486 pounds for it last year."
     facts = extractor.extract([Message("user", "And the insurance?"), Message("assistant", said)], NOW)
     assert [f.text for f in facts] == ["The user's car insurance renews on 28 April 2027"]
+
+
+def test_an_ing_sentence_that_leaves_out_its_i_is_read_with_im(extractor):
+    # (An answer said so, "Weightlifting on Monday, …", is still an answer: test_answers.)
+    texts = _texts(extractor, "10 days. flying Jetstar from Melbourne to Denpasar on 6 June", "Lovely.",
+                   "I twisted my knee on the boat when we took it out of the water on Sunday")
+    assert texts == ["The user is flying Jetstar from Melbourne to Denpasar on 6 June 2026",
+                     # "it" is the boat, named in the fact itself: no earlier thing is needed for it
+                     "The user twisted the user's knee on the boat when the user took it out of the water on "
+                     "Sunday 10 May 2026"]

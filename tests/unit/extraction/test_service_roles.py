@@ -34,3 +34,8 @@ def test_what_someone_in_a_role_tells_the_speaker_about_them_is_kept_what_family
     texts = _texts(extractor, "the dentist told me I need two fillings", "Oh no.", "mum says I work too much",
                    "Hm.", "my surgeon said I can cycle to work from July")
     assert texts == ["Selma needs two fillings", "Selma can cycle to work from July 2025"]
+
+
+def test_what_a_teacher_says_of_the_speaker_is_kept(extractor):
+    assert _texts(extractor, "yes! and my German teacher says I'm ready for the B1 exam in September") == [
+        "Selma is ready for the B1 exam in September 2025"]
