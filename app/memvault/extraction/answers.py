@@ -55,6 +55,9 @@ _IRREGULAR_PAST = {
     "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
 } | {verb: verb for verb in SAME_IN_PAST}
 _YES = frozenset({"yes", "yeah", "yep", "yup"})
+#: Questions about what "you" did, do or are doing, by their first word, with the tag their verb has:
+#: "Did you buy shoes?", "Have you booked the ferry?", "Are you taking A2?", "Do you have the logger data?".
+_DONE = {"did": "VB", "have": "VBN", "are": "VBG", "do": "VB"}
 #: Words that ask when or whether at all ("Did you buy shoes yet?"), left out of the answer said as done.
 _ASKED_WHEN = frozenset({"yet", "ever", "already"})
 _CLAUSE_BREAK = re.compile(r"[,;:.!?\u2014\u2013]| - ")
@@ -115,7 +118,7 @@ def statement(question: Span, answer: Span) -> str | None:
     words = [t for t in question if t.i < cut and not t.is_punct and not t.is_space]
     while words and words[0].lower_ in _LEADING:
         words = words[1:]
-    if question.text.rstrip().endswith("?") and len(words) > 2 and words[0].lower_ in ("did", "have"):
+    if question.text.rstrip().endswith("?") and len(words) > 2 and words[0].lower_ in _DONE:
         return _confirmed(words, question.root, answer)
     if not question.text.rstrip().endswith("?") or len(words) < 2 or words[0].lower_ not in _QUESTION_WORDS:
         return None
@@ -180,15 +183,19 @@ def statement(question: Span, answer: Span) -> str | None:
 
 def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
     """ "Did you buy shoes yet?" "Yes, La Sportiva, 89 euros." → "I bought shoes, La Sportiva": a question about
-    what "you" did, answered yes with a fragment, said as done; anything else (a "no", another subject, a
+    what "you" did, do or are doing (:data:`_DONE`), answered yes with a fragment, said as done; anything else (a "no", another subject, a
     negated or first-person question, a verb that is not the question's own) is ``None``."""
     before = [t for t in answer.doc[answer.sent.start:answer.start] if not t.is_punct]
     if not before or before[0].lower_ not in _YES or words[1].lower_ != "you" or words[1].head.i != root.i:
         return None
     if root.pos_ != "VERB" or words[2].i != root.i or any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
         return None
-    done = past(root.lemma_) if words[0].lower_ == "did" else f"have {root.text}"
-    rest = [_text(t) for t in words[3:] if not (t.dep_ == "advmod" and t.lower_ in _ASKED_WHEN)]
+    aux = words[0].lower_
+    if root.tag_ != _DONE[aux]:
+        return None  # "Have you any idea?", "Do you … ?" with a verb the parser did not take as the question's
+    done = past(root.lemma_) if aux == "did" else f"{_FIRST_PERSON_BE.get(aux, aux)} {root.text}" if aux != "do" \
+        else root.text
+    rest = [_text(t) for t in words[3:] if not (t.dep_ == "advmod" and t.lower_ in _ASKED_WHEN or t.lower_ == "any")]
     said = _answer_words(answer, words[0], words, naming=False)
     return _CLITIC.sub(r"\1", " ".join(["I", done, *rest])) + ", " + said[0] + "."
 

@@ -43,6 +43,9 @@ def test_a_short_answer_states_what_the_question_asked(extractor, question, answ
     ("Great! Did you buy shoes yet?", "yes, La Sportiva Tarantulace, 89 euros in the sale",
      "The user bought shoes, La Sportiva Tarantulace"),
     ("Have you booked the ferry?", "Yep, the early one from Dover.", "The user has booked the ferry, the early one from Dover"),
+    ("Pointing is a Berlin tradition. Are you taking A2?", "yes, at the Volkshochschule",
+     "The user is taking A2, at the Volkshochschule"),
+    ("Do you play any sport?", "yes, tennis on Sundays", "The user plays sport, tennis on Sundays"),
     ("Nice. Which gym are you thinking of?", "Blockhelden in Altona, ten minutes by bike",
      "The user is thinking of Blockhelden in Altona"),
 ])

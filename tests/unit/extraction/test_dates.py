@@ -81,7 +81,8 @@ def test_a_day_of_the_month_said_alone_is_in_the_month_the_talk_is_about(extract
             Message("user", "yes, on the 16th. I fly out on the 14th", "Marta"),
             Message("assistant", "I'm only doing the workshop on the 17th", "Dev")]
     texts = [f.text for f in extractor.extract(chat, NOW)]
-    assert texts == ["Marta flies out on 14 October 2026", "Dev is only doing the workshop on 17 October 2026"]
+    assert texts == ["Marta is presenting at the Lyon summit in October 2026, on 16 October 2026",
+                     "Marta flies out on 14 October 2026", "Dev is only doing the workshop on 17 October 2026"]
     # Said in May, the 3rd of last March is this year's; of no month named, this month's or the next.
     assert resolve("the 3rd", NOW, Tense.PAST, month=3).words == "3 March 2026"
     assert resolve("the 3rd", NOW, Tense.FUTURE, month=3).words == "3 March 2027"
