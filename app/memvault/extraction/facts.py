@@ -293,7 +293,8 @@ class FactExtractor:
         index, restated in the first person to be read in the user's voice, each with what moves its facts back
         onto the turn, and where it starts and ends there."""
         voice, texts = told_by
-        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year)
+        asked = {i: q for i in texts if (q := _question_before(messages, i)) is not None}
+        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year, asked)
         return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back), start, start + length)
                             for sent, start, back, length in sents])
                 for i, sents in restated.items()}

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from memvault.extraction import reparse
+from memvault.extraction import record_answers, reparse
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -238,12 +238,15 @@ def _one_sentence(texts: list[str], parse: Callable[[list[str]], list]
     return out
 
 
-def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int) -> dict[int, list[Restated]]:
+def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
+         asked: dict[int, str] | None = None) -> dict[int, list[Restated]]:
     """For each assistant turn of ``texts`` (by index), its sentences about the user restated in the first
     person, parsed: each with where the sentence starts in the turn and what takes a character of the restated
     text back onto the sentence. An assistant that states the user's own facts keeps the user's records: its
     statements about people the user knows are the user's facts too, read as said ("Arjun's swimming gala is on
-    Saturday 12 April", :func:`_about_someone`). ``parse``: texts → docs (five calls at most, each one batch)."""
+    Saturday 12 April", :func:`_about_someone`), and so are its short answers to the user's questions about the
+    user's things (``asked``: the user's question before each turn, by the turn's index;
+    :mod:`~memvault.extraction.record_answers`). ``parse``: texts → docs (seven calls at most, each one batch)."""
     found = [(index, start, text) for index, turn in texts.items() for start, text in candidates(turn)]
     if not found:
         return {}
@@ -264,7 +267,34 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int) -
                                                      strict=True):
             if sent is not None and _about_someone(sent, year):
                 out.setdefault(index, []).append((sent, start, fix, len(said)))
+        for index, restatement in _answers(texts, asked or {}, parse).items():
+            if all(s[1] != restatement[1] for s in out.get(index, [])):  # a sentence read already keeps its reading
+                out.setdefault(index, []).append(restatement)
     return {index: sorted(sents, key=lambda s: s[1]) for index, sents in out.items()}
+
+
+def _answers(texts: dict[int, str], asked: dict[int, str], parse: Callable[[list[str]], list]
+             ) -> dict[int, Restated]:
+    """Each answered turn's first sentence restated with the user's question before it, parsed (two calls)."""
+    found = [(index, *sentences[0]) for index, turn in texts.items()
+             if index in asked and (sentences := _sentences(turn)) and sentences[0][0] == 0]
+    if not found:
+        return {}
+    questions = dict(zip(asked, parse(list(asked.values())), strict=True))
+    restatements = []
+    for (index, start, said), doc in zip(found, parse([said for _, _, said in found]), strict=True):
+        question = list(questions[index].sents)[-1]
+        answer = list(doc.sents)
+        made = record_answers.restated(question, answer[0]) if len(answer) == 1 else None
+        if made is not None:
+            text, at = made
+            restatements.append((index, start, text, lambda j, at=at, n=len(said): max(0, min(n, j - at)), len(said)))
+    out: dict[int, Restated] = {}
+    for (index, start, _, back, length), doc in zip(restatements, parse([r[2] for r in restatements]), strict=True):
+        sents = list(doc.sents)
+        if len(sents) == 1:
+            out[index] = (sents[0], start, back, length)
+    return out
 
 
 def _same(j: int) -> int:

@@ -1,0 +1,111 @@
+"""A record-keeping assistant's short answer to the user's question about the user's own things, as the user's
+statement: "and the hotel?" "Casa Azul in Alfama, four nights from 14 to 18 June." → "My hotel is Casa Azul in
+Alfama, four nights from 14 to 18 June"; "did I add the tram tour?" "Yes, the Tram 28 tour on 15 June at 2 pm."
+→ "My tram tour is the Tram 28 tour on 15 June at 2 pm".
+
+Such an answer states nothing alone: what it is about is in the question ("the hotel"), so a search for "where
+is Sam staying in Lisbon" finds the turn only by its hotel's name. Read together they are one of the user's
+records. Only in a chat where the assistant keeps the user's records (it stated the user's own facts,
+:mod:`~memvault.extraction.second_person`), only for an answer whose first sentence has no clause of its own (no
+subject, no "you", "I" or "we") and starts with a name, a number, a date or a noun phrase, and only for two kinds
+of question: a thing of the user's named alone ("and the hotel?", "what about my car?", "Biscuit's jabs?") and
+"did I add the tram tour?"/"have I paid the invoice?" answered yes (then the thing asked about is what the
+answer says: "My tram tour is the Tram 28 tour on 15 June at 2 pm"). Anything else is left as it was: a wrong statement would put words in the
+user's mouth.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Span, Token
+
+#: Words that open a question about a thing without being part of it ("and the hotel?", "what about my car?").
+_OPENERS = DISCOURSE | {"what", "how", "about", "hm", "hmm", "ok", "great", "right"}
+_YES = frozenset({"yes", "yeah", "yep", "correct"})
+_PEOPLE_WORDS = frozenset({"i", "me", "my", "we", "us", "our", "you", "your"})
+#: The longest answer read, in words: a record's line, not a paragraph.
+MAX_ANSWER_WORDS = 24
+
+
+def restated(question: Span, answer: Span) -> tuple[str, int] | None:
+    """The user's first-person statement that ``answer`` (the assistant's first sentence) makes of ``question``
+    (the user's last sentence before it), and where the answer's own words begin in it; ``None`` when the
+    question is not one this reads or the answer says something of its own."""
+    if not question.text.rstrip().endswith("?"):
+        return None
+    words = [t for t in question if not t.is_punct and not t.is_space]
+    while words and words[0].lower_ in _OPENERS:
+        words = words[1:]
+    if len(words) >= 3 and words[0].lower_ in ("did", "have") and words[1].lower_ == "i":
+        head = _confirmed(words, answer)
+    elif words and _thing(words):
+        head = _named_thing(words)
+    else:
+        return None
+    said = _fragment(answer, yes=words[0].lower_ in ("did", "have"))
+    if head is None or said is None:
+        return None
+    return f"{head} {said}.", len(head) + 1
+
+
+def _thing(words: list[Token]) -> bool:
+    """Whether ``words`` are one noun phrase of the user's or a definite one ("the hotel", "my car", "Biscuit's
+    jabs", "Lily's school trip money"): no verb, a noun at its head, "the", "my" or an owner's name before it."""
+    root = words[-1]
+    if root.pos_ not in ("NOUN", "PROPN") or any(t.pos_ in ("VERB", "AUX") for t in words):
+        return False
+    if any(t.i != root.i and not root.is_ancestor(t) for t in words):
+        return False
+    first = words[0]
+    return first.lower_ in ("the", "my") or first.pos_ == "PROPN" and len(words) > 2 and words[1].tag_ == "POS"
+
+
+def _named_thing(words: list[Token]) -> str:
+    text = " ".join(("My" if i == 0 and t.lower_ in ("the", "my") else t.text) for i, t in enumerate(words))
+    text = text.replace(" 's", "'s").replace(" ’s", "’s")
+    return f"{text} {'are' if words[-1].tag_ in ('NNS', 'NNPS') else 'is'}"
+
+
+def _confirmed(words: list[Token], answer: Span) -> str | None:
+    """ "did I add the tram tour?" answered yes → "My tram tour is": what the user asked about, named as theirs (a
+    statement in the past, "I added …", would date the answer's "15 June" in the past); ``None`` unless the answer
+    opens with a yes and the question's verb takes a thing of its own ("the tram tour", "my passport")."""
+    opener = next((t for t in answer if not t.is_punct), None)
+    root = words[2]
+    if opener is None or opener.lower_ not in _YES or root.pos_ != "VERB" or any(t.dep_ == "neg" for t in words):
+        return None
+    thing = next((c for c in root.children if c.dep_ == "dobj" and c.pos_ == "NOUN"), None)
+    if thing is None:
+        return None
+    phrase = [t for t in thing.subtree]
+    if phrase[0].lower_ not in ("the", "my") or any(t.lower_ in _PEOPLE_WORDS - {"my"} for t in phrase):
+        return None
+    return _named_thing(phrase)
+
+
+def _fragment(answer: Span, *, yes: bool) -> str | None:
+    """The answer's words as said (without its "Yes," when it confirms), or ``None`` when it has a clause of its
+    own, speaks of anyone, or runs long."""
+    tokens = [t for t in answer if not t.is_space]
+    if yes:
+        while tokens and (tokens[0].lower_ in _YES or tokens[0].is_punct):
+            tokens = tokens[1:]
+    while tokens and tokens[-1].is_punct:
+        tokens = tokens[:-1]
+    if not tokens or len([t for t in tokens if not t.is_punct]) > MAX_ANSWER_WORDS:
+        return None
+    if any(t.lower_ in _PEOPLE_WORDS or t.lower_ in ("no", "not", "n't", "never") for t in tokens):
+        return None
+    chunk = next((tokens[:i] for i, t in enumerate(tokens) if t.text in (",", ";", ":")), tokens)
+    inside = {t.i for t in chunk}
+    if any(t.dep_ in SUBJECTS and t.head.pos_ in ("VERB", "AUX") and t.head.i in inside for t in chunk) or any(
+            t.dep_ in SUBJECTS and t.pos_ == "PRON" for t in tokens):
+        return None  # "It passed.", a name read as a verb with a subject: a clause, or a misparse
+    if tokens[0].pos_ not in ("PROPN", "NUM", "NOUN", "DET", "ADJ"):
+        return None
+    said = answer.doc[tokens[0].i:tokens[-1].i + 1].text
+    return said if tokens[0].pos_ in ("PROPN", "NUM") or tokens[0].text == "I" else said[:1].lower() + said[1:]
