@@ -8,6 +8,7 @@ a habit, not a date; "a 2015 Toyota Corolla" names a car. The facts keep the cla
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,9 @@ _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "t
                        "regularly", "mostly"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
 _ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set"})
+#: A time that names its day ("tonight", "this morning", "last night"): said in a chat, the day it was said.
+_DAY_PART = re.compile(r"\b(?:tonight|today|tomorrow|yesterday|(?:this|last) (?:morning|afternoon|evening|night))\b",
+                       re.IGNORECASE)
 #: Verbs whose "to <date>" is the new date of what was moved, whatever the verb's own tense.
 _MOVED = frozenset({"move", "postpone", "reschedule", "push", "change", "delay", "bring", "shift"})
 
@@ -107,8 +111,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if resolved.recurring:
             recurring = True
             continue
-        if resolved.words is None or label == "TIME":
-            continue
+        if resolved.words is None or label == "TIME" and not _DAY_PART.search(ent.text):
+            continue  # "at 8:30", "two hours": a time of day or a length, no date; "tonight" is today's date
         replacements[ent.start] = dates.phrase_for(resolved, preposition)
         replacements.update({i: "" for i in range(ent.start + 1, ent.end)})
         if event is None:

@@ -86,3 +86,16 @@ def test_a_day_of_the_month_said_alone_is_in_the_month_the_talk_is_about(extract
     # Said in May, the 3rd of last March is this year's; of no month named, this month's or the next.
     assert resolve("the 3rd", NOW, Tense.PAST, month=3).words == "3 March 2026"
     assert resolve("the 3rd", NOW, Tense.FUTURE, month=3).words == "3 March 2027"
+
+
+def test_a_time_that_names_its_day_is_that_days_date_and_a_day_number_joins_its_month(extractor):
+    from memvault.extraction.facts import Message
+
+    chat = [Message("user", "I'm celebrating with dumplings tonight. I talked to the landlord this morning"),
+            Message("assistant", "Nice."), Message("user", "my flight lands at 8:30 on Friday"),
+            Message("assistant", "ok"), Message("user", "the dentist moved my check-up to 10 June")]
+    texts = [f.text for f in extractor.extract(chat, NOW)]
+    assert texts == ["The user is celebrating with dumplings on 12 May 2026",
+                     "The user talked to the landlord on 12 May 2026",
+                     "The user's flight will land at 8:30 on Friday 15 May 2026",
+                     "The user's dentist moved the user's check-up to 10 June 2026"]
