@@ -42,7 +42,7 @@ def trim(tokens: list[Token]) -> list[Token]:
               and tokens[start + 1].ent_type_ not in ("DATE", "TIME")):  # not "Last week, …"
             start += 3  # "Sounds good, ...", "Good idea."
         elif (opener := _opener_end(tokens, start)) is not None:
-            start = opener  # "bad news here, the landlord …", "not yet, our contract …", "flights booked, I fly …"
+            start = opener  # "bad news here, the landlord …", "not yet, our contract …", "flights booked, I …"
         else:
             break
     end = len(tokens)
@@ -95,9 +95,10 @@ def _opener_end(tokens: list[Token], start: int) -> int | None:
     for j in range(start + 1, min(start + _OPENER_WORDS + 1, len(tokens))):
         if tokens[j].text == ",":
             opener = tokens[start:j]
+            negated = opener[0].lower_ in ("not", "no")  # "not tonight, I'm …" sets no scene: it declines
             if opener[0].pos_ in ("ADP", "SCONJ") or any(
                     t.dep_ in SUBJECTS or t.pos_ in ("PROPN", "PRON", "NUM") or t.ent_type_ in ("DATE", "TIME")
-                    for t in opener):
+                    and not negated for t in opener):
                 return None
             return j + 1 if _subject_starts(tokens, j + 1) else None
     return None

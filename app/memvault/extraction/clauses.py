@@ -62,7 +62,8 @@ _VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
 #: How the speaker feels right now: small talk unless the feeling is about something ("nervous about the exam").
 _MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
                     "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
-                    "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice", "perfect"})
+                    "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice", "perfect",
+                    "shattered"})
 #: Verbs of what was said before: "as I mentioned, ..." is talk about the conversation.
 _TOLD_BEFORE = frozenset({"mention", "say", "tell", "explain", "write"})
 _TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
@@ -224,7 +225,10 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         excluded = {t.i for h in others for t in h.subtree}
         excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
         excluded |= {t.i for c in head.children if _said_before(c, head) for t in c.subtree}
-        tokens = [t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end]
+        # In the order said: a non-projective parse ("the rent to 900 euros by the way, bad news", "news" hung on
+        # "rent") gives a subtree out of order.
+        tokens = sorted((t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end),
+                        key=lambda t: t.i)
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
         tokens = trim(_without_subjectless_consequence(tokens))
@@ -274,7 +278,8 @@ def _unwrap(clause: Clause) -> Clause | None:
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
         if said is None or said.lower_ in _SPEAKER_WORDS and subject.lemma_.lower() not in ADVISERS:
             return clause  # but what the surgeon says of the speaker is advice: "the surgeon says I can cycle"
-        tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
+        tokens = trim(sorted((t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i),
+                             key=lambda t: t.i))
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
         if any(c.dep_ == "neg" for c in root.children):
@@ -283,7 +288,8 @@ def _unwrap(clause: Clause) -> Clause | None:
         if inner is None:  # "I feel …", "I'm thinking of Blockhelden" say something; a bare "I think so" not
             return clause if root.lemma_ == "feel" or any(c.dep_ == "prep" and c.lower_ in ("of", "about") and any(
                 p.dep_ == "pobj" and p.pos_ == "PROPN" for p in c.children) for c in root.children) else None
-        tokens = trim([t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i])
+        tokens = trim(sorted((t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i),
+                             key=lambda t: t.i))
         return Clause(tuple(tokens), inner) if tokens else None
     return clause
 

@@ -1,17 +1,17 @@
 """A record-keeping assistant's short answer to the user's question about the user's own things, as the user's
 statement: "and the hotel?" "Casa Azul in Alfama, four nights from 14 to 18 June." → "My hotel is Casa Azul in
-Alfama, four nights from 14 to 18 June"; "did I add the tram tour?" "Yes, the Tram 28 tour on 15 June at 2 pm."
-→ "My tram tour is the Tram 28 tour on 15 June at 2 pm".
+Alfama, four nights from 14 to 18 June"; "did I add the tram tour?" "Yes, the Tram 28 tour on 15 June at 2 pm." →
+"My tram tour is the Tram 28 tour on 15 June at 2 pm".
 
-Such an answer states nothing alone: what it is about is in the question ("the hotel"), so a search for "where
-is Sam staying in Lisbon" finds the turn only by its hotel's name. Read together they are one of the user's
-records. Only in a chat where the assistant keeps the user's records (it stated the user's own facts,
+Such an answer states nothing alone: what it is about is in the question ("the hotel"), so a search for "where is
+Sam staying in Lisbon" finds the turn only by its hotel's name. Read together they are one of the user's records.
+Only in a chat where the assistant keeps the user's records (it stated the user's own facts,
 :mod:`~memvault.extraction.second_person`), only for an answer whose first sentence has no clause of its own (no
-subject, no "you", "I" or "we") and starts with a name, a number, a date or a noun phrase, and only for two kinds
-of question: a thing of the user's named alone ("and the hotel?", "what about my car?", "Biscuit's jabs?") and
-"did I add the tram tour?"/"have I paid the invoice?" answered yes (then the thing asked about is what the
-answer says: "My tram tour is the Tram 28 tour on 15 June at 2 pm"). Anything else is left as it was: a wrong statement would put words in the
-user's mouth.
+subject, no "you", "I" or "we") and starts with a name, a number, a date or a noun phrase, and only for two kinds of
+question: a thing of the user's named alone ("and the hotel?", "what about my car?", "Biscuit's jabs?") and "did I
+add the tram tour?"/"have I paid the invoice?" answered yes (then the thing asked about is what the answer says: "My
+tram tour is the Tram 28 tour on 15 June at 2 pm"). Anything else is left as it was: a wrong statement would put
+words in the user's mouth.
 """
 
 from __future__ import annotations

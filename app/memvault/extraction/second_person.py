@@ -170,7 +170,8 @@ def _about_someone(sent: Span, year: int) -> bool:
 def _reason(verb: Token) -> bool:
     """Whether ``verb`` heads a clause that only gives a reason ("… moved to 10 June because Dr. Sandhu is away"):
     what it says need not be a record itself."""
-    return verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("because", "since", "as") for c in verb.children)
+    return verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("because", "since", "as")
+                                        for c in verb.children)
 
 
 def _first_person(t: Token) -> str:

@@ -98,3 +98,10 @@ def test_an_ing_sentence_that_leaves_out_its_i_is_read_with_im(extractor):
                      # "it" is the boat, named in the fact itself: no earlier thing is needed for it
                      "The user twisted the user's knee on the boat when the user took it out of the water on "
                      "Sunday 10 May 2026"]
+
+
+def test_a_clause_keeps_the_order_its_words_were_said_in(extractor):
+    # The parser hung "bad news" on "rent" across "to 900 euros by the way": the subtree came out of order and the
+    # fact read "… raised the rent bad newsto 900 euros".
+    texts = _texts(extractor, "my landlord raised the rent to 900 euros by the way, bad news")
+    assert texts[0].startswith("The user's landlord raised the rent to 900 euros")
