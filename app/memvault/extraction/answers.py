@@ -54,7 +54,8 @@ _IRREGULAR_PAST = {
     "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
     "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
 } | {verb: verb for verb in SAME_IN_PAST}
-_YES = frozenset({"yes", "yeah", "yep", "yup"})
+#: Words that open a yes ("yes, La Sportiva", "Correct, on 15 June").
+YES = frozenset({"yes", "yeah", "yep", "yup", "correct"})
 #: Questions about what "you" did, do or are doing, by their first word, with the tag their verb has:
 #: "Did you buy shoes?", "Have you booked the ferry?", "Are you taking A2?", "Do you have the logger data?".
 _DONE = {"did": "VB", "have": "VBN", "are": "VBG", "do": "VB"}
@@ -187,7 +188,7 @@ def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
     "no", another subject, a
     negated or first-person question, a verb that is not the question's own) is ``None``."""
     before = [t for t in answer.doc[answer.sent.start:answer.start] if not t.is_punct]
-    if not before or before[0].lower_ not in _YES or words[1].lower_ != "you" or words[1].head.i != root.i:
+    if not before or before[0].lower_ not in YES or words[1].lower_ != "you" or words[1].head.i != root.i:
         return None
     if root.pos_ != "VERB" or words[2].i != root.i or any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
         return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from memvault.extraction.answers import YES
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -25,7 +26,6 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 #: Words that open a question about a thing without being part of it ("and the hotel?", "what about my car?").
 _OPENERS = DISCOURSE | {"what", "how", "about", "hm", "hmm", "ok", "great", "right"}
-_YES = frozenset({"yes", "yeah", "yep", "correct"})
 _PEOPLE_WORDS = frozenset({"i", "me", "my", "we", "us", "our", "you", "your"})
 #: The longest answer read, in words: a record's line, not a paragraph.
 MAX_ANSWER_WORDS = 24
@@ -76,7 +76,7 @@ def _confirmed(words: list[Token], answer: Span) -> str | None:
     opens with a yes and the question's verb takes a thing of its own ("the tram tour", "my passport")."""
     opener = next((t for t in answer if not t.is_punct), None)
     root = words[2]
-    if opener is None or opener.lower_ not in _YES or root.pos_ != "VERB" or any(t.dep_ == "neg" for t in words):
+    if opener is None or opener.lower_ not in YES or root.pos_ != "VERB" or any(t.dep_ == "neg" for t in words):
         return None
     thing = next((c for c in root.children if c.dep_ == "dobj" and c.pos_ == "NOUN"), None)
     if thing is None:
@@ -92,7 +92,7 @@ def _fragment(answer: Span, *, yes: bool) -> str | None:
     own, speaks of anyone, or runs long."""
     tokens = [t for t in answer if not t.is_space]
     if yes:
-        while tokens and (tokens[0].lower_ in _YES or tokens[0].is_punct):
+        while tokens and (tokens[0].lower_ in YES or tokens[0].is_punct):
             tokens = tokens[1:]
     while tokens and tokens[-1].is_punct:
         tokens = tokens[:-1]
