@@ -185,8 +185,8 @@ def statement(question: Span, answer: Span) -> str | None:
 def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
     """ "Did you buy shoes yet?" "Yes, La Sportiva, 89 euros." → "I bought shoes, La Sportiva": a question about
     what "you" did, do or are doing (:data:`_DONE`), answered yes with a fragment, said as done; anything else (a
-    "no", another subject, a
-    negated or first-person question, a verb that is not the question's own) is ``None``."""
+    "no", another subject, a negated or first-person question, a verb that is not the question's own) is
+    ``None``."""
     before = [t for t in answer.doc[answer.sent.start:answer.start] if not t.is_punct]
     if not before or before[0].lower_ not in YES or words[1].lower_ != "you" or words[1].head.i != root.i:
         return None

@@ -26,7 +26,7 @@ person it happens with or resolved date that is not a time word or filler
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -130,6 +130,12 @@ def _comma_spliced(child: Token, head: Token) -> bool:
     return first.text in _SPLICES or before >= 0 and doc[before].text in _SPLICES
 
 
+def _in_order(tokens: Iterable[Token]) -> list[Token]:
+    """``tokens`` in the order they were said: a non-projective parse gives a subtree out of order ("the rent to
+    900 euros by the way, bad news", "news" hung on "rent")."""
+    return sorted(tokens, key=lambda t: t.i)
+
+
 def _said_before(child: Token, head: Token) -> bool:
     """ "Friday works, Mira's making maqluba": a clause before a comma that the parser hung on the next one and
     gave no subject (the tagger took "Friday" for a date) is no part of it."""
@@ -225,10 +231,7 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         excluded = {t.i for h in others for t in h.subtree}
         excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
         excluded |= {t.i for c in head.children if _said_before(c, head) for t in c.subtree}
-        # In the order said: a non-projective parse ("the rent to 900 euros by the way, bad news", "news" hung on
-        # "rent") gives a subtree out of order.
-        tokens = sorted((t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end),
-                        key=lambda t: t.i)
+        tokens = _in_order(t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end)
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
         tokens = trim(_without_subjectless_consequence(tokens))
@@ -278,8 +281,7 @@ def _unwrap(clause: Clause) -> Clause | None:
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
         if said is None or said.lower_ in _SPEAKER_WORDS and subject.lemma_.lower() not in ADVISERS:
             return clause  # but what the surgeon says of the speaker is advice: "the surgeon says I can cycle"
-        tokens = trim(sorted((t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i),
-                             key=lambda t: t.i))
+        tokens = trim(_in_order(t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i))
         return Clause(tuple(tokens), inner, tuple(subject.subtree)) if tokens else None
     if root.lemma_ in _WRAPPERS and subject is not None and subject.lower_ in ("i", "we"):
         if any(c.dep_ == "neg" for c in root.children):
@@ -288,8 +290,7 @@ def _unwrap(clause: Clause) -> Clause | None:
         if inner is None:  # "I feel …", "I'm thinking of Blockhelden" say something; a bare "I think so" not
             return clause if root.lemma_ == "feel" or any(c.dep_ == "prep" and c.lower_ in ("of", "about") and any(
                 p.dep_ == "pobj" and p.pos_ == "PROPN" for p in c.children) for c in root.children) else None
-        tokens = trim(sorted((t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i),
-                             key=lambda t: t.i))
+        tokens = trim(_in_order(t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i))
         return Clause(tuple(tokens), inner) if tokens else None
     return clause
 
