@@ -94,6 +94,7 @@ class Database:
         #: Commands set this: their first write checks every page first, so a damaged vault stays as it was.
         self.verify_before_writing = False
         self._pages_verified = False
+        self._identity: tuple[int, int] | None = None  # while opening, nothing can have gone yet
         self._hold = process_lock.SharedHold(path.parent)
         try:
             self._open()
@@ -147,6 +148,10 @@ class Database:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
                 conn.rollback()
         except (DBAPIError, sqlcipher3.Error) as exc:
+            if self.files_missing:
+                # A connection opened after the file went fails to open, or opens the stranger now in its place:
+                # neither is a disk or a damaged page of this vault.
+                raise VaultFilesMissing(files_missing_message(self.path)) from None
             mapped = classify(exc, self.path)
             if self._folder_read_only and not isinstance(mapped, (VaultCorrupt, VaultBusy)):
                 # A read-only folder whose WAL has no -shm beside it cannot be read.
@@ -199,7 +204,7 @@ class Database:
     @property
     def files_missing(self) -> bool:
         """Whether the database file was deleted or replaced since this process opened it."""
-        return identity(self.path) != self._identity
+        return self._identity is not None and identity(self.path) != self._identity
 
     def _check_files(self) -> None:
         if self.files_missing:
@@ -220,6 +225,10 @@ class Database:
         try:
             yield
         except (DBAPIError, sqlcipher3.Error) as exc:
+            if self.files_missing:
+                # A connection opened after the file went fails to open, or opens the stranger now in its place:
+                # neither is a disk or a damaged page of this vault.
+                raise VaultFilesMissing(files_missing_message(self.path)) from None
             mapped = classify(exc, self.path)
             if mapped is None and unreadable_is_damage:
                 # Virtual tables (vec0) report a page that fails its HMAC as a plain SQL error.

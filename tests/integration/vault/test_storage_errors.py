@@ -228,3 +228,38 @@ def test_creating_a_vault_on_a_full_or_read_only_disk_says_so_and_leaves_nothing
                 create_vault(fast_settings(disk / "vault"), PASSPHRASE, embedder, background=False)
         finally:
             remount(disk, "rw")
+
+
+def _fresh_read(database: engine.Database) -> BaseException | None:
+    """A read that needs a connection of its own: the one pooled connection is held meanwhile."""
+    with database.read():
+        try:
+            with database.read() as conn:
+                conn.execute(text("SELECT count(*) FROM t")).scalar_one()
+        except BaseException as exc:  # noqa: BLE001 - returned for the assertion
+            return exc
+    return None
+
+
+@pytest.mark.parametrize("how", ["folder deleted", "file replaced by another"])
+def test_a_connection_opened_after_the_file_went_says_files_missing_not_a_disk_or_damage(tmp_path, how):
+    # Seen in CI: under load the server's background loop held the pooled reader, the request opened a
+    # second one, and the client got storage_error instead of vault_files_missing.
+    home = tmp_path / "home"
+    home.mkdir()
+    database = engine.Database(home / "vault.db", os.urandom(32), readers=2, reader_cache_mib=1)
+    try:
+        with database.write() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        with database.read() as conn:
+            conn.execute(text("SELECT 1"))
+        if how == "folder deleted":
+            shutil.rmtree(home)
+        else:
+            (home / "vault.db").rename(home / "moved-away.db")
+            (home / "vault.db").write_bytes(os.urandom(8192))
+        failure = _fresh_read(database)
+        assert failure is not None and getattr(failure, "code", None) == "vault_files_missing", repr(failure)
+        assert not database.damaged
+    finally:
+        database.dispose()
