@@ -1,9 +1,10 @@
 """Sentences the small parser reads wrong unless they are parsed again, written another way.
 
-Chat leaves out the "I" of a sentence ("passed the theory exam": :func:`dropped_first_person`), an
+Chat leaves out the "I" of a sentence ("passed the theory exam": :func:`dropped_first_person`) and the
+"my" of what the speaker has ("due date is 2 September": :func:`dropped_possessive`), an
 opening "by the way" can become the head the whole sentence hangs off (:func:`misparsed_lead`), and a verb
 in "-s" after a noun can be read as one more noun ("my home insurance with Brightcover renews on 1 April":
-:func:`verb_read_as_noun`); each reads right once parsed again with the "I" written in, without the opening
+:func:`verb_read_as_noun`); each reads right once parsed again with the "I" or "my" written in, without the opening
 words, or with the verb written "will renew". The extractor does the
 parsing again and moves the facts found back onto the turn as it was said.
 """
@@ -37,6 +38,49 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
         return None
     subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
     return _IMPLIED[root.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
+
+
+#: What a person has that chat names without its "my" ("due date is 2 September", "new salary is 92k", "lease starts
+#: June 1", "last shift was yesterday"): said by the speaker, it is theirs. Things anyone may speak of without
+#: owning them ("the weather", "school", "customers") are not here, nor people (:mod:`memvault.extraction.kin`).
+OWNED = frozenset({"appointment", "salary", "rent", "lease", "mortgage", "loan", "shift", "flight", "visa", "passport",
+                   "job", "interview", "exam", "surgery", "operation", "birthday", "wedding", "contract", "deadline",
+                   "training", "race", "presentation", "meeting", "class", "course", "lesson", "application",
+                   "check-up", "checkup", "holiday", "vacation", "trip", "date", "commute", "thesis", "defence",
+                   "defense", "scan", "treatment", "physio", "therapy", "budget", "pension", "bonus", "raise"})
+#: What the rest of such a sentence names for it to state something ("due date is 2 September", not "rent is high").
+_CONCRETE = frozenset({"DATE", "MONEY", "CARDINAL", "QUANTITY", "PERCENT", "GPE", "LOC", "FAC", "ORG", "PERSON"})
+
+
+def dropped_possessive(sent: Span) -> int | None:
+    """Where ``sent`` leaves out the "my" of its subject (characters into it), as chat does ("due date is 2
+    September", "visa appointment at the consulate is on 27 July"): the sentence opens with its subject, a noun
+    for something a person has (:data:`OWNED`) with no determiner, owner or number of its own, and names a date,
+    an amount, a number, a clock time or a name after it. ``None`` for any other sentence ("water hit 22.4 at 8
+    metres", "rent is high", "the lease starts in June", "presentation overran by an hour")."""
+    if sent.text.rstrip().endswith("?"):
+        return None
+    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"]
+    subject = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
+    if subject is not None and subject.dep_ == "csubj":
+        # "start date is 1 October" read as "to start a date": the noun is the verb's object, right after it.
+        subject = next((c for c in subject.children if c.dep_ == "dobj" and c.i == subject.i + 1), None)
+    if not words or subject is None or subject.pos_ != "NOUN" or subject.lemma_.lower() not in OWNED:
+        return None
+    if any(c.dep_ in ("det", "poss", "nummod") or c.pos_ == "PROPN" and c.text[:1].isupper()
+           or c.dep_ == "prep" and c.lower_ == "of"
+           for c in subject.children):
+        return None  # "the lease", "our trip", "two flights", "Lisa's birthday", "the date of the party"
+    opening = min((t.i for t in subject.head.subtree if t.i <= subject.i and t in words), default=None) \
+        if subject.dep_ == "dobj" else min(t.i for t in subject.subtree if t in words)
+    if opening != words[0].i:
+        return None
+    own = {t.i for t in subject.subtree}
+    # A clock time counts ("flight is at 6am"), a length of time does not ("presentation overran by an hour").
+    if not any(t.ent_type_ in _CONCRETE or t.like_num or t.ent_type_ == "TIME" and any(ch.isdigit() for ch in t.text)
+               for t in sent if t.i > subject.i and t.i not in own):
+        return None
+    return words[0].idx - sent.start_char
 
 
 def misparsed_lead(sent: Span) -> int | None:

@@ -105,3 +105,24 @@ def test_a_clause_keeps_the_order_its_words_were_said_in(extractor):
     # fact read "… raised the rent bad newsto 900 euros".
     texts = _texts(extractor, "my landlord raised the rent to 900 euros by the way, bad news")
     assert texts[0].startswith("The user's landlord raised the rent to 900 euros")
+
+
+def test_a_thing_of_the_speakers_named_without_its_my_is_theirs(extractor):
+    # From the conversations' tuning half: chat leaves out the "my" ("due date is 2 September"), and the parser
+    # reads "start date" as "to start a date".
+    text = "yes. due date is 2 September."
+    [fact] = extractor.extract([Message("user", text)], NOW)
+    assert fact.text == "The user's due date is on 2 September 2026"
+    assert text[fact.start:fact.end] == fact.quote and fact.quote.startswith("due date")
+    assert _texts(extractor, "visa appointment at the German consulate is on 27 July", "Good luck!",
+                  "start date is 1 October", "Congratulations!", "new salary is 92k.") == [
+        "The user's visa appointment at the German consulate is on 27 July 2026",
+        "The user's start date is on 1 October 2026", "The user's new salary is 92k"]
+
+
+def test_a_thing_anyone_may_speak_of_or_that_states_nothing_is_not_made_the_speakers(extractor):
+    # Not something a person has, owned already, someone else's, or nothing named after it (a length of time is
+    # no such thing: "it's a bank" after "presentation overran by an hour" was read as the presentation).
+    for text in ("water hit 22.4 at 8 metres", "rent is high", "the lease starts on 1 June",
+                 "client presentation overran by an hour", "Lisa birthday is 3 May"):
+        assert _texts(extractor, text) == [], text
