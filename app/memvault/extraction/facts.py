@@ -319,7 +319,9 @@ class FactExtractor:
                 again[i] = (text[:at] + implied + text[at:],
                             _moved(text, sent.start_char, _before_implied(at, len(implied))))
             elif (at := reparse.dropped_possessive(sent)) is not None:
-                again[i] = (text[:at] + "my " + text[at:], _moved(text, sent.start_char, _before_implied(at, 3)))
+                # "Mum is coming" → "my mum is coming": a family word or a thing, never a name.
+                again[i] = (text[:at] + "my " + text[at].lower() + text[at + 1:],
+                            _moved(text, sent.start_char, _before_implied(at, 3)))
             elif (at := reparse.misparsed_lead(sent)) is not None:
                 again[i] = (text[at:], _moved(text, sent.start_char, lambda j, at=at: j + at))
             elif (verb := reparse.verb_read_as_noun(sent)) is not None:

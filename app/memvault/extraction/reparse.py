@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import DISCOURSE, FIRST_PERSON, SUBJECTS, has_subject, trim
+from memvault.extraction.kin import FEMALE, MALE
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span
@@ -52,14 +53,25 @@ OWNED = frozenset({"appointment", "salary", "rent", "lease", "mortgage", "loan",
 _CONCRETE = frozenset({"DATE", "MONEY", "CARDINAL", "QUANTITY", "PERCENT", "GPE", "LOC", "FAC", "ORG", "PERSON"})
 
 
+#: Family said without "my" ("mum is lobbying for Lagos", "Dad is retiring"): the speaker's own, wherever it stands.
+FAMILY = FEMALE | MALE | {"parents", "grandparents", "in-laws", "kids", "children", "siblings", "twins"}
+
+
 def dropped_possessive(sent: Span) -> int | None:
-    """Where ``sent`` leaves out the "my" of its subject (characters into it), as chat does ("due date is 2
-    September", "visa appointment at the consulate is on 27 July"): the sentence opens with its subject, a noun
+    """Where ``sent`` leaves out the "my" of a subject (characters into it), as chat does ("mum is lobbying for
+    Lagos", "due date is 2 September", "visa appointment at the consulate is on 27 July"): a family word with no
+    determiner or owner of its own (:data:`FAMILY`), anywhere; or the sentence opens with its subject, a noun
     for something a person has (:data:`OWNED`) with no determiner, owner or number of its own, and names a date,
     an amount, a number, a clock time or a name after it. ``None`` for any other sentence ("water hit 22.4 at 8
     metres", "rent is high", "the lease starts in June", "presentation overran by an hour")."""
     if sent.text.rstrip().endswith("?"):
         return None
+    # Not in a clause that only qualifies another ("in Lagos like mum wanted"): that one has no subject to read.
+    family = next((t for t in sent if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in FAMILY
+                   and t.head.dep_ in ("ROOT", "conj", "ccomp") and not any(c.dep_ == "mark" for c in t.head.children)
+                   and not any(c.dep_ in ("det", "poss", "compound", "nummod") for c in t.children)), None)
+    if family is not None:
+        return family.idx - sent.start_char
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"]
     subject = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
     if subject is not None and subject.dep_ == "csubj":

@@ -126,3 +126,16 @@ def test_a_thing_anyone_may_speak_of_or_that_states_nothing_is_not_made_the_spea
     for text in ("water hit 22.4 at 8 metres", "rent is high", "the lease starts on 1 June",
                  "client presentation overran by an hour", "Lisa birthday is 3 May"):
         assert _texts(extractor, text) == [], text
+
+
+def test_family_named_without_its_my_is_the_speakers(extractor):
+    # From the conversations' tuning half: "mum" and "Dad" said bare are the speaker's, wherever they stand.
+    assert _texts(extractor, "not yet, mum is already lobbying for Lagos so grandma can come", "Ha!",
+                  "my parents are thrilled, mum already checked flights from Kansai to Vancouver", "Lovely.",
+                  "Mum is coming on Friday") == [
+        "The user's mum is already lobbying for Lagos so grandma can come", "The user's parents are thrilled",
+        "The user's mum already checked flights from Kansai to Vancouver",
+        "The user's mum is coming on Friday 15 May 2026"]
+    # Someone else's, and a clause that only qualifies another ("in Lagos like mum wanted"), stay as they were.
+    assert _texts(extractor, "Lisa's mum is a nurse") == ["Lisa's mum is a nurse"]
+    assert _texts(extractor, "no thank god, it's the 21st of September, in Lagos like mum wanted.") == []
