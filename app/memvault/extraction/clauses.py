@@ -68,6 +68,8 @@ _MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nerv
 _TOLD_BEFORE = frozenset({"mention", "say", "tell", "explain", "write"})
 _TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+#: Verbs that say a turn in someone's life on their own, with nothing after them ("Dad retired", "we got engaged").
+_LIFE_EVENTS = frozenset({"marry", "engage", "divorce", "graduate", "retire", "resign", "die", "propose", "elope"})
 #: Nouns that make a "we" clause about the two speakers themselves ("we make a great team").
 _US_NOUNS = frozenset({"team", "pair", "duo"})
 _SUGGESTING = frozenset({"should", "could", "might", "must", "shall"})
@@ -98,12 +100,19 @@ class Clause:
         return any(t.lower_ in words for t in self.tokens)
 
     def subject(self) -> Token | None:
-        return next((c for c in self.root.children if c.dep_ in SUBJECTS), None)
+        return subject_of(self.root)
+
+
+def subject_of(verb: Token) -> Token | None:
+    """``verb``'s subject; the small parser sometimes hangs it on the verb's auxiliary instead ("my sister Ada got
+    engaged on new year's eve": "sister" under "got")."""
+    return next((c for c in verb.children if c.dep_ in SUBJECTS), None) or next(
+        (s for a in verb.children if a.dep_ in ("aux", "auxpass") for s in a.children if s.dep_ in SUBJECTS), None)
 
 
 def has_subject(token: Token) -> bool:
     """Whether ``token`` (a verb) has a subject of its own: no imperative or gerund ("tell me", "keeping it")."""
-    return any(c.dep_ in SUBJECTS for c in token.children)
+    return subject_of(token) is not None
 
 
 _SPLICES = frozenset({",", ";", "-", "—"})
@@ -333,6 +342,8 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
     skip.add(clause.root.i)
     if any(t.dep_ == "neg" and t.head.i == clause.root.i for t in clause.tokens):
         return True  # "The user has never been skiing"
+    if clause.root.lemma_ in _LIFE_EVENTS:
+        return True  # "my sister Ada got married": the verb is the news
     for t in clause.tokens:
         if t.i in skip:
             continue

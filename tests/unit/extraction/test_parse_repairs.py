@@ -139,3 +139,15 @@ def test_family_named_without_its_my_is_the_speakers(extractor):
     # Someone else's, and a clause that only qualifies another ("in Lagos like mum wanted"), stay as they were.
     assert _texts(extractor, "Lisa's mum is a nurse") == ["Lisa's mum is a nurse"]
     assert _texts(extractor, "no thank god, it's the 21st of September, in Lagos like mum wanted.") == []
+
+
+def test_a_subject_the_parser_hung_on_the_auxiliary_is_the_verbs(extractor):
+    # From the conversations' tuning half: "sister" hangs on "got", so the clause had no subject and said nothing.
+    assert _texts(extractor, "maybe. other news: my sister Ada got engaged on new year's eve!!") == [
+        "The user's sister Ada got engaged on new year's eve"]
+
+
+def test_a_turn_in_someones_life_is_news_with_nothing_after_the_verb(extractor):
+    assert _texts(extractor, "my sister Ada got married", "Wow!", "Dad retired", "Oh!", "my grandfather died") == [
+        "The user's sister Ada got married", "The user's dad retired", "The user's grandfather died"]
+    assert _texts(extractor, "I went", "Where?", "my sister called") == []  # a verb alone says nothing else
