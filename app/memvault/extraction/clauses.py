@@ -265,6 +265,23 @@ def _someone_named(clause: Clause, subject: Token, people: Collection[str]) -> b
                    for t in clause.tokens)
 
 
+_NOT_EVENTS = frozenset({"PERSON", "GPE", "LOC", "NORP", "DATE", "TIME"})
+#: What a dated thing does: it is on a day, or starts or ends then ("Lisbon gets really hot in August" is no event).
+_SCHEDULED = frozenset({"be", "start", "begin", "end", "finish", "open", "close"})
+
+
+def _named_and_dated(clause: Clause, subject: Token) -> bool:
+    """Whether ``clause`` gives a date to something the speaker names ("Roundhay 10k is 24 March", "Glastonbury is
+    in June"): a date in the speaker's world, whoever it belongs to. Nothing else in it may point elsewhere."""
+    own = {t.i for t in subject.subtree}
+    # The subject's own name, not a place or a person ("Berlin is on the 28th" is a race in Berlin), nor a date.
+    named = any(t.pos_ == "PROPN" and t.text[:1].isupper() and t.ent_type_ not in _NOT_EVENTS
+                for t in (subject, *(c for c in subject.children if c.dep_ == "compound")))
+    return named and clause.root.lemma_ in _SCHEDULED and any(
+        t.ent_type_ == "DATE" and t.i not in own for t in clause.tokens) and not any(
+        t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
+
+
 def _is_question(sent: Span) -> bool:
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE]
     if not words:
@@ -378,7 +395,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if not clause.has(FIRST_PERSON) and subject.lower_ not in THIRD_PERSON and (
             owner is None or owner.lower_ not in THIRD_PERSON) and not _someone_named(clause, subject, people) and not (
-            owner is not None and _someone_named(clause, owner, people)) and speakers_role(subject) is None:
+            owner is not None and _someone_named(clause, owner, people)) and speakers_role(subject) is None \
+            and not _named_and_dated(clause, subject):
         return False  # no one's: not the speaker's, a person's ("Arjun's gala"), or the speaker's surgeon's
     first_person_subject = subject.lower_ in ("i", "we")
     if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:
