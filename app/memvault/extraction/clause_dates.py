@@ -52,7 +52,7 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), with the day of the month
     before it, and with the "ago" or "from now" that follows it ("two weeks" + "from now")."""
     while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
-            and ent[0].lower_ not in dates.MONTHS:
+            and ent[0].lower_ not in dates.MONTHS and dates.holiday(ent.text) is None:
         ent = ent[1:]
     day = doc[ent.start - 1] if ent.start > 0 else None
     if day is not None and day.text.isdigit() and 1 <= int(day.text) <= 31 and ent[0].lower_ in dates.MONTHS:
@@ -84,8 +84,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     for label, ent in _entities_starting_in(clause, doc):
         if label == "ORDINAL" and not _names_a_day(ent, doc):
             continue
-        if label not in ("DATE", "TIME", "ORDINAL"):
-            continue
+        if label not in ("DATE", "TIME", "ORDINAL") and not (label == "EVENT" and dates.holiday(ent.text)):
+            continue  # (the tagger calls "New Year's Day" an event)
         if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
             continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
         if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):

@@ -138,8 +138,35 @@ def _ahead(today: dt.date, amount: int, unit: str) -> ResolvedDate:
     return _year(today.year + amount)
 
 
+#: Holidays on the same day every year, as (month, day), their names without apostrophes.
+HOLIDAYS = {"new years eve": (12, 31, "New Year's Eve"), "new years day": (1, 1, "New Year's Day"),
+            "christmas eve": (12, 24, "Christmas Eve"), "christmas day": (12, 25, "Christmas Day"),
+            "christmas": (12, 25, "Christmas"), "boxing day": (12, 26, "Boxing Day"),
+            "valentines day": (2, 14, "Valentine's Day"), "halloween": (10, 31, "Halloween")}
+
+
+def holiday(text: str) -> tuple[int, int, str] | None:
+    """The (month, day, name) of a holiday named by ``text`` ("Christmas Eve", "new year's eve"), or ``None``."""
+    return HOLIDAYS.get(" ".join(text.lower().replace("'", "").replace("\u2019", "").split()))
+
+
+def _holiday(day: tuple[int, int, str], today: dt.date, tense: Tense, modifier: str) -> ResolvedDate:
+    """This year's or the nearest year's holiday, the last one for the past or "last", else the next; said by its
+    name and year ("Christmas Eve 2023"), which a question names as often as the day."""
+    month, number, name = day
+    this_year = dt.date(today.year, month, number)
+    if modifier == "last" or not modifier and tense is Tense.PAST:
+        d = this_year if this_year <= today else dt.date(today.year - 1, month, number)
+    else:
+        d = this_year if this_year >= today else dt.date(today.year + 1, month, number)
+    return ResolvedDate(d, Precision.DAY, f"{name} {d.year}")
+
+
 def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None) -> ResolvedDate | None:
     words = text.split()
+    if (day := holiday(text)) is not None or words and words[0] in ("last", "next", "this") and (
+            day := holiday(" ".join(words[1:]))) is not None:
+        return _holiday(day, today, tense, words[0] if words[0] in ("last", "next", "this") else "")
     if text in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "now"):
         return _on_day(today) if text != "now" else None
     if text in ("yesterday", "last night", "yesterday morning", "yesterday evening", "yesterday afternoon"):

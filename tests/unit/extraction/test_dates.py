@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from memvault.extraction.dates import Precision, Tense, phrase_for, resolve
+from memvault.extraction.facts import Message
 
 NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
 
@@ -24,6 +25,11 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("Monday", Tense.PAST, dt.date(2026, 5, 11), "Monday 11 May 2026"),
     ("next Monday", Tense.FUTURE, dt.date(2026, 5, 18), "Monday 18 May 2026"),
     ("the 20th", Tense.PRESENT, dt.date(2026, 5, 20), "20 May 2026"),
+    # Holidays on a fixed day: the last one for the past, else the next, said by name.
+    ("Christmas Eve", Tense.PAST, dt.date(2025, 12, 24), "Christmas Eve 2025"),
+    ("Christmas", Tense.FUTURE, dt.date(2026, 12, 25), "Christmas 2026"),
+    ("last Halloween", Tense.PRESENT, dt.date(2025, 10, 31), "Halloween 2025"),
+    ("New Year’s Day", Tense.PAST, dt.date(2026, 1, 1), "New Year's Day 2026"),
     ("the 3rd", Tense.FUTURE, dt.date(2026, 6, 3), "3 June 2026"),
     ("the 3rd", Tense.PAST, dt.date(2026, 5, 3), "3 May 2026"),
     ("the 20th", Tense.PAST, dt.date(2026, 4, 20), "20 April 2026"),
@@ -99,3 +105,10 @@ def test_a_time_that_names_its_day_is_that_days_date_and_a_day_number_joins_its_
                      "The user talked to the landlord on 12 May 2026",
                      "The user's flight will land at 8:30 on Friday 15 May 2026",
                      "The user's dentist moved the user's check-up to 10 June 2026"]
+
+
+def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
+    messages = [Message("user", "we got engaged on Christmas Eve"), Message("assistant", "Congratulations!"),
+                Message("user", "my brother is visiting at Christmas")]
+    assert [f.text for f in extractor.extract(messages, NOW)] == [
+        "The user got engaged on Christmas Eve 2025", "The user's brother is visiting at Christmas 2026"]
