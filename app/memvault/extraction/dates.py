@@ -138,7 +138,7 @@ def _ahead(today: dt.date, amount: int, unit: str) -> ResolvedDate:
     return _year(today.year + amount)
 
 
-#: Holidays on the same day every year, as (month, day), their names without apostrophes.
+#: Holidays on the same day every year: (month, day, name), by their names lowercase without apostrophes.
 HOLIDAYS = {"new years eve": (12, 31, "New Year's Eve"), "new years day": (1, 1, "New Year's Day"),
             "christmas eve": (12, 24, "Christmas Eve"), "christmas day": (12, 25, "Christmas Day"),
             "christmas": (12, 25, "Christmas"), "boxing day": (12, 26, "Boxing Day"),

@@ -148,10 +148,6 @@ class Database:
                 conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar_one()
                 conn.rollback()
         except (DBAPIError, sqlcipher3.Error) as exc:
-            if self.files_missing:
-                # A connection opened after the file went fails to open, or opens the stranger now in its place:
-                # neither is a disk or a damaged page of this vault.
-                raise VaultFilesMissing(files_missing_message(self.path)) from None
             mapped = classify(exc, self.path)
             if self._folder_read_only and not isinstance(mapped, (VaultCorrupt, VaultBusy)):
                 # A read-only folder whose WAL has no -shm beside it cannot be read.
