@@ -103,8 +103,9 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             recurring = True  # "every December", "each Sunday"
             continue
         hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
-        if before is not None and before.lower_ == "for" and clause.root.lemma_ in _ARRANGED:
-            hint = Tense.FUTURE  # "I booked a week in the Dolomites for August": the August to come
+        if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
+                                                              or before.head.lemma_ in _ARRANGED):
+            hint = Tense.FUTURE  # "I booked a week in the Dolomites for August", "we got a cottage booked for …"
         if before is not None and before.lower_ == "to" and clause.root.lemma_ in _MOVED:
             hint = Tense.FUTURE  # "the dentist moved the check-up to 30 April": the April to come
         resolved = dates.resolve(ent.text, now, hint, month)

@@ -174,10 +174,18 @@ def _moved(text: str, offset: int, back: Callable[[int], int]) -> Callable[[Fact
     return moved
 
 
-def _before_implied(at: int, length: int) -> Callable[[int], int]:
-    """A character of a sentence with ``length`` characters ("I ") written in at ``at`` → of the sentence as it
-    was said."""
-    return lambda j: j if j <= at else max(at, j - length)
+def _before_implied(ats: Sequence[int], length: int) -> Callable[[int], int]:
+    """A character of a sentence with ``length`` characters ("I ", "my ") written in at each of ``ats`` (offsets
+    in the sentence as said, ascending) → of the sentence as it was said."""
+    def back(j: int) -> int:
+        for k, at in enumerate(ats):
+            start = at + k * length
+            if j <= start:
+                return j - k * length
+            if j < start + length:
+                return at
+        return j - len(ats) * length
+    return back
 
 
 def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
@@ -317,11 +325,13 @@ class FactExtractor:
             elif implied is not None:
                 at = sent.root.idx - sent.start_char
                 again[i] = (text[:at] + implied + text[at:],
-                            _moved(text, sent.start_char, _before_implied(at, len(implied))))
-            elif (at := reparse.dropped_possessive(sent)) is not None:
+                            _moved(text, sent.start_char, _before_implied((at,), len(implied))))
+            elif ats := reparse.dropped_possessive(sent):
                 # "Mum is coming" → "my mum is coming": a family word or a thing, never a name.
-                again[i] = (text[:at] + "my " + text[at].lower() + text[at + 1:],
-                            _moved(text, sent.start_char, _before_implied(at, 3)))
+                written = text
+                for at in reversed(ats):
+                    written = written[:at] + "my " + written[at].lower() + written[at + 1:]
+                again[i] = (written, _moved(text, sent.start_char, _before_implied(ats, 3)))
             elif (at := reparse.misparsed_lead(sent)) is not None:
                 again[i] = (text[at:], _moved(text, sent.start_char, lambda j, at=at: j + at))
             elif (verb := reparse.verb_read_as_noun(sent)) is not None:
@@ -341,8 +351,9 @@ class FactExtractor:
         out: list[tuple[Span, Callable[[Fact], Fact] | None]] = []
         for i, sent in enumerate(sents):
             parsed = list(redone[i].sents) if i in redone else []
-            if len(parsed) == 1 and clauses.Clause((parsed[0].root,), parsed[0].root).subject() is not None:
-                out.append((parsed[0], again[i][1]))
+            # Written another way, a sentence may parse as two ("… and my dad retired last week so he …").
+            if parsed and clauses.Clause((parsed[0].root,), parsed[0].root).subject() is not None:
+                out.extend((piece, again[i][1]) for piece in parsed)
             else:
                 out.append((sent, None))
         return out

@@ -57,21 +57,21 @@ _CONCRETE = frozenset({"DATE", "MONEY", "CARDINAL", "QUANTITY", "PERCENT", "GPE"
 FAMILY = FEMALE | MALE | {"parents", "grandparents", "in-laws", "kids", "children", "siblings", "twins"}
 
 
-def dropped_possessive(sent: Span) -> int | None:
-    """Where ``sent`` leaves out the "my" of a subject (characters into it), as chat does ("mum is lobbying for
-    Lagos", "due date is 2 September", "visa appointment at the consulate is on 27 July"): a family word with no
-    determiner or owner of its own (:data:`FAMILY`), anywhere; or the sentence opens with its subject, a noun
+def dropped_possessive(sent: Span) -> tuple[int, ...]:
+    """Where ``sent`` leaves out the "my" of a subject (characters into it, ascending), as chat does ("mum is
+    lobbying for Lagos", "due date is 2 September", "visa appointment at the consulate is on 27 July"): each
+    family word with no determiner or owner of its own (:data:`FAMILY`), anywhere; or the sentence opens with its subject, a noun
     for something a person has (:data:`OWNED`) with no determiner, owner or number of its own, and names a date,
-    an amount, a number, a clock time or a name after it. ``None`` for any other sentence ("water hit 22.4 at 8
+    an amount, a number, a clock time or a name after it. Nothing for any other sentence ("water hit 22.4 at 8
     metres", "rent is high", "the lease starts in June", "presentation overran by an hour")."""
     if sent.text.rstrip().endswith("?"):
-        return None
+        return ()
     # Not in a clause that only qualifies another ("in Lagos like mum wanted"): that one has no subject to read.
-    family = next((t for t in sent if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in FAMILY
+    family = tuple(t.idx - sent.start_char for t in sent if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in FAMILY
                    and t.head.dep_ in ("ROOT", "conj", "ccomp") and not any(c.dep_ == "mark" for c in t.head.children)
-                   and not any(c.dep_ in ("det", "poss", "compound", "nummod") for c in t.children)), None)
-    if family is not None:
-        return family.idx - sent.start_char
+                   and not any(c.dep_ in ("det", "poss", "compound", "nummod") for c in t.children))
+    if family:
+        return family
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"]
     subject = next((c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass", "csubj")), None)
     if subject is not None and subject.dep_ == "csubj":
@@ -80,21 +80,21 @@ def dropped_possessive(sent: Span) -> int | None:
     # "Rent's going up in June": a sentence's first word the tagger took for a name for its capital.
     if not words or subject is None or subject.lemma_.lower() not in OWNED or subject.pos_ != "NOUN" and not (
             subject.pos_ == "PROPN" and subject.i == words[0].i):
-        return None
+        return ()
     if any(c.dep_ in ("det", "poss", "nummod") or c.pos_ == "PROPN" and c.text[:1].isupper()
            or c.dep_ == "prep" and c.lower_ == "of"
            for c in subject.children):
-        return None  # "the lease", "our trip", "two flights", "Lisa's birthday", "the date of the party"
+        return ()  # "the lease", "our trip", "two flights", "Lisa's birthday", "the date of the party"
     opening = min((t.i for t in subject.head.subtree if t.i <= subject.i and t in words), default=None) \
         if subject.dep_ == "dobj" else min(t.i for t in subject.subtree if t in words)
     if opening != words[0].i:
-        return None
+        return ()
     own = {t.i for t in subject.subtree}
     # A clock time counts ("flight is at 6am"), a length of time does not ("presentation overran by an hour").
     if not any(t.ent_type_ in _CONCRETE or t.like_num or t.ent_type_ == "TIME" and any(ch.isdigit() for ch in t.text)
                for t in sent if t.i > subject.i and t.i not in own):
-        return None
-    return words[0].idx - sent.start_char
+        return ()
+    return (words[0].idx - sent.start_char,)
 
 
 def misparsed_lead(sent: Span) -> int | None:

@@ -109,6 +109,9 @@ def test_a_time_that_names_its_day_is_that_days_date_and_a_day_number_joins_its_
 
 def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     messages = [Message("user", "we got engaged on Christmas Eve"), Message("assistant", "Congratulations!"),
-                Message("user", "my brother is visiting at Christmas")]
+                Message("user", "my brother is visiting at Christmas"), Message("assistant", "Lovely."),
+                Message("user", "we got a cottage booked for Christmas")]
     assert [f.text for f in extractor.extract(messages, NOW)] == [
-        "The user got engaged on Christmas Eve 2025", "The user's brother is visiting at Christmas 2026"]
+        "The user got engaged on Christmas Eve 2025", "The user's brother is visiting at Christmas 2026",
+        # booked "for" a day is the one to come, also when the booking is a participle ("got … booked")
+        "The user got a cottage booked for Christmas 2026"]

@@ -164,3 +164,12 @@ def test_something_the_speaker_names_with_a_date_is_a_fact_of_their_world(extrac
         "The user is deep in marathon training"]
     assert _texts(extractor, "twice a week, Tuesday and Thursday evenings after work") == []
     assert _texts(extractor, "Rent's going up in June") == ["The user's rent is going up in June 2026"]
+
+
+def test_every_family_word_said_bare_in_a_sentence_is_the_speakers(extractor):
+    # Seen through `memvault ingest-chat`: with "my" written in twice the sentence parses as two, and the second
+    # one holds the fact.
+    text = "mum is already knitting, and Dad retired last week so he has time to help"
+    [fact] = extractor.extract([Message("user", text)], NOW)
+    assert fact.text == "The user's dad retired in the week of 4 May 2026"
+    assert text[fact.start:fact.end] == fact.quote and fact.quote.startswith("Dad retired")
