@@ -60,10 +60,10 @@ FAMILY = FEMALE | MALE | {"parents", "grandparents", "in-laws", "kids", "childre
 def dropped_possessive(sent: Span) -> tuple[int, ...]:
     """Where ``sent`` leaves out the "my" of a subject (characters into it, ascending), as chat does ("mum is
     lobbying for Lagos", "due date is 2 September", "visa appointment at the consulate is on 27 July"): each
-    family word with no determiner or owner of its own (:data:`FAMILY`), anywhere; or the sentence opens with its subject, a noun
-    for something a person has (:data:`OWNED`) with no determiner, owner or number of its own, and names a date,
-    an amount, a number, a clock time or a name after it. Nothing for any other sentence ("water hit 22.4 at 8
-    metres", "rent is high", "the lease starts in June", "presentation overran by an hour")."""
+    family word with no determiner or owner of its own (:data:`FAMILY`), anywhere; or the sentence opens with its
+    subject, a noun for something a person has (:data:`OWNED`) with no determiner, owner or number of its own, and
+    names a date, an amount, a number, a clock time or a name after it. ``()`` for any other sentence ("water hit
+    22.4 at 8 metres", "rent is high", "the lease starts in June", "presentation overran by an hour")."""
     if sent.text.rstrip().endswith("?"):
         return ()
     # Not in a clause that only qualifies another ("in Lagos like mum wanted"): that one has no subject to read.
