@@ -12,6 +12,11 @@ question: a thing of the user's named alone ("and the hotel?", "what about my ca
 add the tram tour?"/"have I paid the invoice?" answered yes (then the thing asked about is what the answer says: "My
 tram tour is the Tram 28 tour on 15 June at 2 pm"). Anything else is left as it was: a wrong statement would put
 words in the user's mouth.
+
+An answer with a clause of its own whose subject stands for the one thing the question named ("did I renew the
+parking permit?" "No, it expires on 31 May."; "Lily's school trip money?" "The Year 4 trip to the Eden Project is 42
+pounds.") says it of that thing: "My parking permit expires on 31 May", "Lily's Year 4 trip to the Eden Project is 42
+pounds" (:func:`referred`). The answer's "it" or "the trip" has no other antecedent in a record's question.
 """
 
 from __future__ import annotations
@@ -109,3 +114,62 @@ def _fragment(answer: Span, *, yes: bool) -> str | None:
         return None
     said = answer.doc[tokens[0].i:tokens[-1].i + 1].text
     return said if tokens[0].pos_ in ("PROPN", "NUM") or tokens[0].text == "I" else said[:1].lower() + said[1:]
+
+
+#: Subjects that stand for the thing a question named ("did I renew the parking permit?" "No, it expires …").
+_STAND_INS = {"it": ("NN", "NNP"), "they": ("NNS", "NNPS")}
+
+
+def referred(question: Span, answer: Span) -> tuple[str, int] | None:
+    """``answer`` (the assistant's first sentence) with its subject written as the user's thing ``question`` (the
+    user's last sentence before it) names, and where the answer's own words begin in it, moved by that (a negative
+    shift when the opener and subject said were longer): "did I renew the parking permit?" "No, it expires on 31
+    May." → "My parking permit expires on 31 May."; "how did the MOT go?" "It passed." → "My MOT passed."; "Lily's
+    school trip money?" "The Year 4 trip to the Eden Project is 42 pounds." → "Lily's Year 4 trip to the Eden
+    Project is 42 pounds." The answer's clause is its own (what :func:`restated` leaves alone); its subject opens
+    it after at most a yes or no, and is "it" ("they" for things) or "the" with a word of the thing's at its head.
+    ``None`` unless the question names exactly one thing as the user's or a definite one."""
+    if not question.text.rstrip().endswith("?"):
+        return None
+    things = [t for t in question if _owned_thing(t)]
+    if len(things) != 1:
+        return None
+    thing = things[0]
+    words = [t for t in answer if not t.is_space]
+    while len(words) > 2 and (words[0].lower_ in YES or words[0].lower_ in ("no", "nope", "done")) \
+            and words[1].text == ",":
+        words = words[2:]
+    subject = next((c for c in answer.root.children if c.dep_ in SUBJECTS), None)
+    if subject is None or not words or next(iter(subject.subtree)).i != words[0].i:
+        return None
+    phrase = [t for t in thing.subtree if t.i <= thing.i and t.dep_ not in ("cc", "punct", "intj")]
+    owner = "my" if phrase[0].lower_ in ("the", "my") else f"{phrase[0].text}'s"
+    after_owner = phrase[1:] if owner == "my" else [t for t in phrase[1:] if t.head.i != phrase[0].i]
+    named = " ".join([owner, thing.doc[after_owner[0].i:thing.i + 1].text]) if after_owner else owner
+    if subject.lower_ in _STAND_INS and thing.tag_ in _STAND_INS[subject.lower_]:
+        head, kept = named, subject.i + 1
+    elif words[0].lower_ == "the" and subject.i == words[1].i and subject.lemma_ == thing.lemma_ and \
+            subject.n_rights == 0:
+        head, kept = named, subject.i + 1  # "the permit" is the question's "parking permit", said in full
+    elif words[0].lower_ == "the" and subject.pos_ in ("NOUN", "PROPN") and \
+            subject.lemma_ in {t.lemma_ for t in phrase if t.pos_ in ("NOUN", "PROPN")}:
+        head, kept = owner, words[0].i + 1
+    else:
+        return None
+    head = head[:1].upper() + head[1:]
+    rest = answer.doc[kept:answer.end]
+    cut = rest.start_char - answer.start_char
+    return f"{head}{answer.doc[kept - 1].whitespace_ or ' '}{rest.text}", len(head) + 1 - cut
+
+
+def _owned_thing(t: Token) -> bool:
+    """Whether ``t`` heads a noun phrase the user asks about as theirs or as a definite thing ("the parking permit",
+    "my car", "Lily's school trip money"), not a person ("the doctor" may be a thing here: the answer's "it"
+    decides)."""
+    if t.pos_ not in ("NOUN", "PROPN") or t.dep_ in ("compound", "poss") or t.ent_type_ in ("PERSON", "DATE", "TIME"):
+        return False
+    first = next((w for w in t.subtree if w.dep_ not in ("cc", "punct", "intj")), t)
+    if first.lower_ in ("the", "my"):
+        return True
+    return first.pos_ == "PROPN" and first.dep_ == "poss" and first.head.i == t.i and \
+        any(c.tag_ == "POS" for c in first.children)

@@ -246,8 +246,9 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
     text back onto the sentence. An assistant that states the user's own facts keeps the user's records: its
     statements about people the user knows are the user's facts too, read as said ("Arjun's swimming gala is on
     Saturday 12 April", :func:`_about_someone`), and so are its short answers to the user's questions about the
-    user's things (``asked``: the user's question before each turn, by the turn's index;
-    :mod:`~memvault.extraction.record_answers`). ``parse``: texts → docs (seven calls at most, each one batch)."""
+    user's things, fragments and clauses about the thing asked (``asked``: the user's question before each turn, by
+    the turn's index; :mod:`~memvault.extraction.record_answers`). ``parse``: texts → docs (seven calls at most, each
+    one batch)."""
     found = [(index, start, text) for index, turn in texts.items() for start, text in candidates(turn)]
     if not found:
         return {}
@@ -287,13 +288,18 @@ def _answers(texts: dict[int, str], asked: dict[int, str], parse: Callable[[list
         question = list(questions[index].sents)[-1]
         answer = list(doc.sents)
         made = record_answers.restated(question, answer[0]) if len(answer) == 1 else None
+        clause = made is None and len(answer) == 1 and (made := record_answers.referred(question, answer[0])) is not None
         if made is not None:
             text, at = made
-            restatements.append((index, start, text, lambda j, at=at, n=len(said): max(0, min(n, j - at)), len(said)))
+            restatements.append((index, start, text, lambda j, at=at, n=len(said): max(0, min(n, j - at)), len(said),
+                                 clause))
     out: dict[int, Restated] = {}
-    for (index, start, _, back, length), doc in zip(restatements, parse([r[2] for r in restatements]), strict=True):
+    for (index, start, _, back, length, clause), doc in zip(restatements, parse([r[2] for r in restatements]),
+                                                            strict=True):
         sents = list(doc.sents)
-        if len(sents) == 1:
+        # An answer's own clause, said of the user's thing, counts only if it states how things are: "My parcel
+        # might come on Monday" is a guess (:func:`_states`).
+        if len(sents) == 1 and (not clause or _states(sents[0].root)):
             out[index] = (sents[0], start, back, length)
     return out
 

@@ -27,9 +27,19 @@ def test_a_short_answer_about_the_users_thing_is_their_record(extractor):
                          "Biscuit's jabs are booster due on 12 June 2025 at Greenway Vets, with Dr. Sandhu"]
 
 
-def test_a_no_a_clause_or_an_assistant_that_keeps_no_records_gives_nothing(extractor):
-    assert _texts(extractor, *STATES_THE_USERS_OWN, "did I renew the parking permit?", "No, the permit runs out on 31 May.",
-                  "how did the MOT go?", "It passed, two new brake pads.")[1:] == []
-    # The same answer in a chat where the assistant stated nothing of the user's own: no one's record.
+def test_an_answers_own_clause_about_the_thing_asked_is_said_of_that_thing(extractor):
+    texts = _texts(extractor, *STATES_THE_USERS_OWN, "did I renew the parking permit?", "No, the permit runs out on 31 May.",
+                   "how did the MOT go?", "It passed, two new brake pads.", "ok. Lily's school trip money?",
+                   "The Year 4 trip to the Eden Project is 42 pounds, payable by 16 May through ParentPay.")
+    assert texts[1:] == ["Sam's parking permit runs out on 31 May 2025", "Sam's MOT passed, two new brake pads",
+                         "Lily's Year 4 trip to the Eden Project is 42 pounds, payable by 16 May 2025 through ParentPay"]
+
+
+def test_a_guess_two_things_asked_or_an_assistant_that_keeps_no_records_gives_nothing(extractor):
+    assert _texts(extractor, *STATES_THE_USERS_OWN, "did the parcel come?", "No, it might come on Monday 12 May.",
+                  "did I book the car and the hotel?", "It is booked for 14 June.",
+                  "and the kids' shoes?", "It is ready on Monday 12 May.")[1:] == []
+    # The same answers in a chat where the assistant stated nothing of the user's own: no one's record.
     assert _texts(extractor, "what's a good hotel in Lisbon?", "Many like Alfama.", "and the hotel?",
-                  "Casa Azul in Alfama, four nights from 14 to 18 June, breakfast included.") == []
+                  "Casa Azul in Alfama, four nights from 14 to 18 June, breakfast included.",
+                  "did I renew the parking permit?", "No, the permit runs out on 31 May.") == []
