@@ -24,8 +24,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, reparse,
-                                 second_person)
+from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names,
+                                 record_answers, reparse, second_person)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
@@ -193,15 +193,17 @@ def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
     return lambda fact: dataclasses.replace(fact, start=start, end=end, quote=doc.text[start:end])
 
 
-def _question_before(messages: Sequence[Message], index: int) -> str | None:
-    """The other side's last sentence just before turn ``index``, when it is a question."""
+def _question_before(messages: Sequence[Message], index: int, unmarked: bool = False) -> str | None:
+    """The other side's last sentence just before turn ``index``, when it is a question (``unmarked``: also one
+    written without its "?" that opens as a question does, :data:`record_answers.UNMARKED_QUESTION`)."""
     if index == 0:
         return None
     before, now = messages[index - 1], messages[index]
     if before.role == "system" or (before.role, before.name) == (now.role, now.name):
         return None
     last = last_sentence(before.content)
-    return last if last.endswith("?") and language_gate.reads(last) else None
+    asked = last.endswith("?") or unmarked and record_answers.UNMARKED_QUESTION.match(last) is not None
+    return last if asked and language_gate.reads(last) else None
 
 
 class Extractor(Protocol):
@@ -301,7 +303,7 @@ class FactExtractor:
         index, restated in the first person to be read in the user's voice, each with what moves its facts back
         onto the turn, and where it starts and ends there."""
         voice, texts = told_by
-        asked = {i: q for i in texts if (q := _question_before(messages, i)) is not None}
+        asked = {i: q for i in texts if (q := _question_before(messages, i, unmarked=True)) is not None}
         restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year, asked)
         return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back), start, start + length)
                             for sent, start, back, length in sents])

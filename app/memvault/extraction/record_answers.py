@@ -21,6 +21,7 @@ pounds" (:func:`referred`). The answer's "it" or "the trip" has no other anteced
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from memvault.extraction.answers import YES
@@ -40,21 +41,71 @@ def restated(question: Span, answer: Span) -> tuple[str, int] | None:
     """The user's first-person statement that ``answer`` (the assistant's first sentence) makes of ``question``
     (the user's last sentence before it), and where the answer's own words begin in it; ``None`` when the
     question is not one this reads or the answer says something of its own."""
-    if not question.text.rstrip().endswith("?"):
+    if not asks(question):
         return None
     words = [t for t in question if not t.is_punct and not t.is_space]
+    what = bool(words) and words[0].lower_ == "what"
     while words and words[0].lower_ in _OPENERS:
         words = words[1:]
     if len(words) >= 3 and words[0].lower_ in ("did", "have") and words[1].lower_ == "i":
         head = _confirmed(words, answer)
     elif words and _thing(words):
         head = _named_thing(words)
+    elif what and (head := _what_is(words)) is not None:
+        pass
     else:
         return None
     said = _fragment(answer, yes=words[0].lower_ in ("did", "have"))
     if head is None or said is None:
         return None
     return f"{head} {said}.", len(head) + 1
+
+
+#: A sentence that opens as a question does, read without its "?" ("what was the rule for the hotel again", "did I
+#: pay the gas bill"); :func:`asks` decides on its parse.
+UNMARKED_QUESTION = re.compile(r"^(?:(?:and|so|ok|okay|oh|hm+|also|right)\W+)*(?:(?:what|when|where|which|who|how)"
+                               r"(?:'s|\s+(?:is|was|are|were|do|does|did)\b)|(?:did|do|does|have|has|is|are|was|were)"
+                               r"\s+(?:i|my)\b)", re.IGNORECASE)
+#: Words after the thing in "what was the cancellation rule for the hotel again", asking nothing of their own.
+_TRAILING = frozenset({"again", "now", "exactly", "then", "though"})
+#: The question's verb, said in the present: "what was the rule again" asks what it is (said in the past, the answer's
+#: "7 June" would be read as last June).
+_BE = {"is": "is", "'s": "is", "was": "is", "are": "are", "were": "are"}
+
+
+def asks(sent: Span) -> bool:
+    """Whether ``sent`` asks a question, with or without its "?" ("what was the cancellation rule for the hotel
+    again"): a question word before a verb, or a sentence that opens with an auxiliary before its subject ("did I
+    renew the permit"; not "Did it!")."""
+    if sent.text.rstrip().endswith("?"):
+        return True
+    words = [t for t in sent if not t.is_punct and not t.is_space]
+    while words and words[0].lower_ in DISCOURSE:
+        words = words[1:]
+    if len(words) < 3:
+        return False
+    first, second = words[0], words[1]
+    return (first.tag_ in ("WP", "WRB", "WDT") and second.pos_ == "AUX"
+            or first.pos_ == "AUX" and first.i == sent.root.i - 2 and second.dep_ in SUBJECTS and second.pos_ == "PRON")
+
+
+def _what_is(words: list[Token]) -> str | None:
+    """ "[what] was the cancellation rule for the hotel again" → "My cancellation rule for the hotel is": a thing of
+    the user's or a definite one asked for what it is, or ``None``."""
+    if words[0].lower_ not in _BE:
+        return None
+    phrase = words[1:]
+    while phrase and phrase[-1].lower_ in _TRAILING:
+        phrase = phrase[:-1]
+    inside = {t.i for t in phrase}
+    heads = [t for t in phrase if t.head.i not in inside]
+    if len(heads) != 1 or heads[0].pos_ != "NOUN" or heads[0].ent_type_ in ("DATE", "TIME") or \
+            [t.i for t in phrase] != list(range(phrase[0].i, phrase[-1].i + 1)):
+        return None
+    if phrase[0].lower_ not in ("the", "my") or any(t.lower_ in _PEOPLE_WORDS - {"my"} for t in phrase):
+        return None
+    text = " ".join(["My", *(t.text for t in phrase[1:])])
+    return f"{text} {_BE[words[0].lower_]}"
 
 
 def _thing(words: list[Token]) -> bool:

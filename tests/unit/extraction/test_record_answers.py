@@ -43,3 +43,18 @@ def test_a_guess_two_things_asked_or_an_assistant_that_keeps_no_records_gives_no
     assert _texts(extractor, "what's a good hotel in Lisbon?", "Many like Alfama.", "and the hotel?",
                   "Casa Azul in Alfama, four nights from 14 to 18 June, breakfast included.",
                   "did I renew the parking permit?", "No, the permit runs out on 31 May.") == []
+
+
+def test_a_question_asking_what_a_thing_is_with_or_without_its_question_mark(extractor):
+    texts = _texts(extractor, *STATES_THE_USERS_OWN, "what was the cancellation rule for the hotel again",
+                   "Free cancellation until 7 June; after that the first night is charged.",
+                   "ok. what's the wifi password at the flat?", "Larch-2291, all lower case.")
+    # Said in the present: the rule is what it is now, and its "7 June" the one to come.
+    assert texts[1:] == ["Sam's cancellation rule for the hotel is free cancellation until 7 June 2025",
+                         "Sam's wifi password at the flat is Larch-2291, all lower case"]
+
+
+def test_a_statement_opening_with_what_or_a_question_about_the_assistant_is_no_record(extractor):
+    assert _texts(extractor, *STATES_THE_USERS_OWN, "what I want is a window seat",
+                  "A window seat on TP1351 costs 15 euros.", "what was your favourite part",
+                  "The Tram 28 tour on 15 June.", "what was the weather like", "Sunny, 24 degrees on 14 June.")[1:] == []
