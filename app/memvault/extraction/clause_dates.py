@@ -73,6 +73,13 @@ def _names_a_day(ent: Span, doc: Doc) -> bool:
         and before[0].lower_ in _DAY_PREPOSITIONS and (after is None or after.pos_ not in ("NOUN", "PROPN"))
 
 
+def _told_by_another(ent: Span, doc: Doc) -> bool:
+    """Whether ``ent`` is a weekday told by another day or event ("the Friday before the wedding", "the Saturday
+    after her exams", "the Monday of the conference week"): not the coming one, and kept as said."""
+    return ent.text.lower() in dates.WEEKDAYS and ent.start > 0 and doc[ent.start - 1].lower_ == "the" \
+        and ent.end < len(doc) and doc[ent.end].lower_ in ("before", "after", "of")
+
+
 def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | None = None
          ) -> tuple[dict[int, str], dates.ResolvedDate | None, bool, bool]:
     """(token replacements, the event date, whether a recurring time was seen, whether the date follows "since");
@@ -91,6 +98,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
             ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
         ent = _date_core(ent, doc)
+        if _told_by_another(ent, doc):
+            continue
         before = doc[ent.start - 1] if ent.start > 0 else None
         if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
             replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."

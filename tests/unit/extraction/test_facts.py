@@ -168,6 +168,15 @@ def test_on_the_weekday_ago_from_now_and_a_weekly_habit_read_as_dates(extractor)
     assert fact.text == "The user usually swims on Monday and Wednesday evenings" and fact.event_at is None
 
 
+def test_a_weekday_told_by_another_day_is_kept_as_said(extractor):
+    # Written for this test. Saturday 25 April 2026: the coming Friday is 1 May, which neither sentence means.
+    now = dt.datetime(2026, 4, 25, 9, 30, tzinfo=dt.UTC)
+    [fact] = _facts(extractor, "We meet on the Friday before the wedding.", now=now)
+    assert fact.text == "The user meets on the Friday before the wedding" and fact.event_at is None
+    [fact] = _facts(extractor, "I arrive on the Monday of the conference week.", now=now)
+    assert fact.text == "The user arrives on the Monday of the conference week" and fact.event_at is None
+
+
 def test_a_statement_before_a_question_in_one_sentence_is_kept(extractor):
     # Written for this test: the question mark at the end made the whole sentence a question.
     now = dt.datetime(2026, 3, 18, 9, 30, tzinfo=dt.UTC)
