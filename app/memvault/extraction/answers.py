@@ -168,12 +168,21 @@ def statement(question: Span, answer: Span) -> str | None:
         tail, at_end = said, asked.lower_ == "when"
     body: list[str] = []
     verb = root.i if any(t.i == root.i for t in after) else None
+    # "What are you working on these days?", "Who are you going with next week?": the question word is the object
+    # of a preposition before the sentence's end (the parser may give it the time after it instead), and the
+    # answer goes right after that preposition ("working on a dashboard … these days").
+    on = next((t.i for t in after if t.dep_ == "prep" and t.head.i == root.i and _only_time_after(t, asked)), None) \
+        if asked.lower_ in ("what", "who", "whom", "which") and at_end is False else None
     for t in after:
         if t.i == verb:
             body.append(past(t.lemma_) if said_past else third_person(t.text) if said_do and singular else t.text)
         else:
             body.append(_text(t))
-        if not at_end and (t.i == verb or t.dep_ == "prt" and t.head.i == verb) and not _more_particles(t, verb, after):
+        if t.i == on:
+            body.extend(tail)
+            at_end = None
+        elif on is None and not at_end and (t.i == verb or t.dep_ == "prt" and t.head.i == verb) \
+                and not _more_particles(t, verb, after):
             body.extend(tail)  # the answer where the question word stood: right after the verb and its particles
             at_end = None
     if at_end is not None:
@@ -231,6 +240,13 @@ def _answer_words(answer: Span, asked: Token, phrase: list[Token], *, naming: bo
 def _duration(phrase: list[Token]) -> bool:
     """ "How many years …": an amount of time, said as "for" an amount after the rest."""
     return len(phrase) > 2 and phrase[1].lower_ == "many" and phrase[2].lemma_ in _TIME_UNITS
+
+
+def _only_time_after(prep: Token, asked: Token) -> bool:
+    """Whether ``prep`` has no object but the question word ``asked`` or a time the parser hung on it ("on these
+    days", "with next week")."""
+    objects = [c for c in prep.children if c.dep_ == "pobj" and c.i != asked.i]
+    return all(c.ent_type_ in ("DATE", "TIME") for c in objects)
 
 
 def _more_particles(t: Token, verb: int, after: list[Token]) -> bool:

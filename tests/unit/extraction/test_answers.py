@@ -31,6 +31,12 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     ("Where does your sister work?", "At the harbour.", "The user's sister works at the harbour"),
     ("What's your routine?", "Weightlifting on Monday, Wednesday and Friday.",
      "The user's routine is weightlifting on Monday, Wednesday and Friday"),
+    # The question word is a preposition's object before the question's end: the answer goes right after it.
+    ("What are you working on these days?", "a dashboard for the sales team",
+     "The user is working on a dashboard for the sales team these days"),
+    ("Who are you going with next week?", "My sister Ana.",
+     "The user is going with the user's sister Ana in the week of 18 May 2026"),
+    ("What are you looking for in a flat?", "A balcony, mostly.", "The user is looking for a balcony in a flat"),
 ])
 def test_a_short_answer_states_what_the_question_asked(extractor, question, answer, fact):
     found = _facts(extractor, question, answer)
