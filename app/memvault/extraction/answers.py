@@ -24,8 +24,9 @@ from memvault.extraction.rewrite import SAME_IN_PAST, third_person
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
-#: Longest fragment read as an answer, in words (after leading "oh", "yes", …).
-MAX_ANSWER_WORDS = 6
+#: Longest fragment read as an answer, in words as written (after leading "oh", "yes", …): a noun phrase with its
+#: place ("the repeat prescriptions flow in the NHS app"), not a sentence; measured on tuning data, docs/benchmarks.md.
+MAX_ANSWER_WORDS = 8
 _QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "where", "when", "how"})
 #: "How" asks for an amount or a measure only with one of these after it ("how are you" asks nothing to store).
 _HOW_MEASURES = frozenset({"many", "much", "old", "long", "often", "far", "big", "tall"})
@@ -92,11 +93,16 @@ def fragment(sent: Span) -> tuple[int, int] | None:
     words = [t for t in tokens[:end] if not t.is_punct or t.text == ","]
     while words and words[-1].is_punct:
         words.pop()
-    if not words or sum(not t.is_punct for t in words) > MAX_ANSWER_WORDS or any(t.lower_ in _NEGATIVE for t in words):
+    if not words or _written_words(words) > MAX_ANSWER_WORDS or any(t.lower_ in _NEGATIVE for t in words):
         return None
     if any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBG" or t.lower_ in _SECOND_TO_FIRST for t in words):
         return None
     return words[0].idx, words[-1].idx + len(words[-1])
+
+
+def _written_words(tokens: list[Token]) -> int:
+    """How many words ``tokens`` are as written: "e-bike" and "Möwe-II" one each, however the tokenizer split them."""
+    return sum(1 for t in tokens if not t.is_punct and (t.i == tokens[0].i or t.doc[t.i - 1].whitespace_))
 
 
 def _listing(comma: Token) -> bool:

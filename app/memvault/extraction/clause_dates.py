@@ -26,6 +26,8 @@ _DAY_PREPOSITIONS = frozenset({"on", "for", "by", "until", "till", "from", "to",
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
 _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
                        "regularly", "mostly"})
+#: Parts of a day said in the plural: after a weekday, a weekly habit ("Tuesday evenings").
+_DAY_PARTS = frozenset({"mornings", "afternoons", "evenings", "nights"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
 _ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set"})
 #: A time that names its day ("tonight", "this morning", "last night"): said in a chat, the day it was said.
@@ -87,7 +89,9 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     replacements: dict[int, str] = {}
     event: dates.ResolvedDate | None = None
     recurring = since = False
-    habitual = any(t.lower_ in _HABITUAL for t in clause.tokens)
+    # "tuesday and thursday evenings": weekdays before a part of the day in the plural are every week's.
+    habitual = any(t.lower_ in _HABITUAL or t.lower_ in _DAY_PARTS and t.i > 0 and doc[t.i - 1].lower_ in dates.WEEKDAYS
+                   for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
         if label == "ORDINAL" and not _names_a_day(ent, doc):
             continue

@@ -37,6 +37,10 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     ("Who are you going with next week?", "My sister Ana.",
      "The user is going with the user's sister Ana in the week of 18 May 2026"),
     ("What are you looking for in a flat?", "A balcony, mostly.", "The user is looking for a balcony in a flat"),
+    # Eight words as written ("e-bike" is one), no verb of their own: still a fragment.
+    ("What are you building?", "a timber frame shed for the garden tools",
+     "The user is building a timber frame shed for the garden tools"),
+    ("What are you building?", "a shed for the e-bike and garden tools", "The user is building a shed for the e-bike and garden tools"),
 ])
 def test_a_short_answer_states_what_the_question_asked(extractor, question, answer, fact):
     found = _facts(extractor, question, answer)
@@ -71,6 +75,7 @@ def test_a_yes_with_a_fragment_says_it_was_done_and_a_place_thought_of_is_kept(e
     ("What do I owe you?", "Ten pounds."),      # the asker's own "I"
     ("What's a rough budget you have in mind?", "90 pounds."),  # "you" is not what the question is about
     ("Which area feels weakest?", "taxation. always taxation"),
+    ("What are you building?", "a shed with a green roof and a small bench for the tools"),  # past eight words
 ])
 def test_other_answers_give_no_fact_of_their_own(extractor, question, answer):
     assert _facts(extractor, question, answer) == []

@@ -168,6 +168,16 @@ def test_on_the_weekday_ago_from_now_and_a_weekly_habit_read_as_dates(extractor)
     assert fact.text == "The user usually swims on Monday and Wednesday evenings" and fact.event_at is None
 
 
+def test_weekdays_before_a_part_of_the_day_in_the_plural_are_a_weekly_habit(extractor):
+    # Written for this test: lowercase, as typed in a chat; each weekday was dated alone ("on Tuesday 19 May 2026
+    # and on Thursday 14 May 2026 evenings").
+    texts = [f.text for f in _facts(extractor, "I have German class at the Volkshochschule, tuesday and thursday "
+                                               "evenings.", "Nice!", "I go climbing at Blockhelden, monday and "
+                                               "wednesday mornings.", now=dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC))]
+    assert texts == ["The user has German class at the Volkshochschule, tuesday and thursday evenings",
+                     "The user goes climbing at Blockhelden, monday and wednesday mornings"]
+
+
 def test_a_weekday_told_by_another_day_is_kept_as_said(extractor):
     # Written for this test. Saturday 25 April 2026: the coming Friday is 1 May, which neither sentence means.
     now = dt.datetime(2026, 4, 25, 9, 30, tzinfo=dt.UTC)
