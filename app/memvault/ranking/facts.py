@@ -61,7 +61,7 @@ from memvault.extraction.attributes import ASKED_AS
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
 from memvault.ranking.similarity import IDENTITY, SimilarityScale
-from memvault.ranking.query import name_words, plan
+from memvault.ranking.query import THE_USER, name_words, plan
 from memvault.vault import fact_links
 from memvault.vault.knn import planner
 
@@ -153,15 +153,11 @@ def similarity_reader(conn, index, embedder, namespace: str | None, scale: Simil
     return read
 
 
-#: How a question refers to an unnamed user, whose facts say "The user ...".
-_THE_USER = re.compile(r"\bthe\s+user(?:['’]s)?\b", re.IGNORECASE)
-
-
 def _named(query: str, fact: fact_links.FactCandidate) -> str | None:
     """The query without the fact's person's name (:mod:`memvault.ranking.query`; "the user" for an unnamed
     user's fact), or ``None`` when the query does not name them."""
     if not fact.person:
-        without = " ".join(_THE_USER.sub(" ", query).split())
+        without = " ".join(THE_USER.sub(" ", query).split())
         return without if without and without != query else None
     planned = plan(query, [fact.person])
     return planned.semantic if planned.user_names else None

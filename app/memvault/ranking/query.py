@@ -17,6 +17,9 @@ The names are never derived from an id: ``prod-server``, ``team-alpha`` or
 one user passes the name that user's extracted facts give
 (:func:`memvault.ranking.facts.served_names`); any other uses the query as
 written (measured: ``docs/benchmarks.md``, "Ranking" and "Facts in retrieval").
+
+A question that gives no name says "the user", as agents' notes and an unnamed user's facts do; hybrid's
+keyword side leaves those words out too (:data:`THE_USER`), and the semantic side reads them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ from memvault.vault.search import STOPWORDS
 MIN_NAME_CHARS = 3
 _PART = re.compile(r"[^\W\d_]+", re.UNICODE)
 _GENERIC = frozenset({"user", "users", "person", "people", "human", "client", "customer"})
+#: How a question refers to the person a vault serves when it gives no name, as agents' notes and an unnamed
+#: user's facts do ("The user prefers dark mode"): no evidence for any memory in hybrid's keyword side. Every note
+#: saying "the user" matched it, and outranked the one fact that answered ("what pet does the user have": "The user
+#: prefers dark mode" above "The user adopted a cat"), whose "the user" is its person's name
+#: (:mod:`memvault.ranking.facts`).
+THE_USER = re.compile(r"\bthe\s+user(?:['’]s)?(?![\w'’])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,10 @@ class PlannedQuery:
 
     @property
     def evidence(self) -> str:
-        """The keyword text hybrid searches and scores with (:func:`~memvault.ranking.weak_words.evidence_text`)."""
-        return evidence_text(self.keyword)
+        """The keyword text hybrid searches and scores with (:func:`~memvault.ranking.weak_words.evidence_text`),
+        without "the user" (:data:`THE_USER`)."""
+        kept = " ".join(THE_USER.sub(" ", self.keyword).split())
+        return evidence_text(kept if _PART.search(kept) else self.keyword)
 
 
 def name_words(user_names: Iterable[str]) -> tuple[str, ...]:

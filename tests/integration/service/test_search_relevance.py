@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+from memvault.domain.conversations import ChatMessage, ConversationSubmission
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.ranking import good_match as relevance
@@ -146,3 +147,25 @@ def test_a_users_notes_that_name_no_speaker_are_judged_alone(services):
     hits = {h.memory.id: h.breakdown for h in services.search.search(
         SearchQuery(KNEE_QUESTION, mode=SearchMode.HYBRID, limit=10, debug=True)).hits}
     assert all(hits[i].previous_turn_gain is None and hits[i].next_turn_gain is None for i in ids)
+
+
+def test_the_user_in_a_question_is_no_evidence_for_notes_that_say_it(services):
+    """An agent's notes say "the user", and so do an unnamed user's facts, whose "the user" is their person's name and
+    counts for nothing: "the user" in the question made every note outrank the facts that answered."""
+    for text in ("The user prefers dark mode", "Bob is the user's manager at Acme, based in Denver.",
+                 "The user's flight to Oslo leaves on 3 December"):
+        services.memories.create(MemoryCreate(content=text, namespace="agent"))
+    services.conversations.ingest(ConversationSubmission((
+        ChatMessage("user", "Big news: we adopted a cat last week, her name is Miso"),
+        ChatMessage("assistant", "Congratulations! How is she settling in?"),
+        ChatMessage("user", "she hides under the sofa all day")), "agent", source="test"))
+    services.worker.drain()
+    result = services.search.search(SearchQuery("what pet does the user have", mode=SearchMode.HYBRID, limit=3,
+                                                filter=MemoryFilter(namespace="agent")))
+    assert "cat" in result.hits[0].snippet and all("cat" in h.snippet for h in result.hits)
+    # The notes' own words still count: "Oslo" finds the flight, and the theme question its note.
+    for question, words in (("when does the user fly to Oslo", "flight to Oslo"), ("which theme does the user like",
+                                                                                   "dark mode")):
+        found = services.search.search(SearchQuery(question, mode=SearchMode.HYBRID, filter=MemoryFilter(
+            namespace="agent")))
+        assert words in found.hits[0].memory.content and found.good_match is True

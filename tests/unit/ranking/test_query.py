@@ -31,3 +31,13 @@ def test_other_names_are_left_alone():
     assert plan("What is Ada's dog called?", ["Maya Okafor"]).keyword == "What is Ada's dog called?"
     # A query that is only the name keeps something to match.
     assert plan("Maya", ["Maya"]).keyword == plan("Maya", ["Maya"]).semantic == "Maya"
+
+
+def test_hybrids_evidence_leaves_out_the_user_as_the_served_persons_reference():
+    assert plan("what pet does the user have").evidence == "what pet does have"
+    assert plan("What is the user's job?").evidence == "What is job?"
+    assert plan("what pet does the user have").semantic == "what pet does the user have"  # the meaning keeps it
+    # Not another user, nor a question that is only the reference.
+    assert plan("which user reported the crash").evidence == "which user reported the crash"
+    assert plan("the users of the app").evidence == "the users of the app"
+    assert plan("the user").evidence == "the user"
