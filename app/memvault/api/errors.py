@@ -158,13 +158,20 @@ def render_domain(path: str, exc: e.MemvaultError) -> JSONResponse:
     return render(path, status_of(exc), exc.code, exc.message, **extra)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def _validation_message(exc: RequestValidationError, content_type: str = "application/json") -> str:
     parts = []
     errors = exc.errors()
     if any(err.get("type") == "json_invalid" for err in errors):
         return "the request body is not valid JSON"
+    media = content_type.split(";")[0].strip().lower()
     for err in errors[:5]:
         loc = tuple(err.get("loc", ()))
+        if loc == ("body",) and err.get("type") != "missing" and media != "application/json" and not media.endswith(
+                "+json"):
+            # The body was never read as JSON: its Content-Type said otherwise (curl -d sends a form's).
+            parts.append("this route takes a JSON object as its request body: send it with Content-Type: "
+                         f"application/json (this request said {media or 'none'})")
+            continue
         if loc == ("body",):
             # The whole body: missing, or not an object ("Field required" alone named nothing).
             parts.append("this route takes a JSON object as its request body" if err.get("type") != "missing"
@@ -241,12 +248,15 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         # The hosted APIs answer a malformed body with 400; the native API keeps FastAPI's 422.
         status = 400 if request.url.path.startswith("/compat/") else 422
-        return render(request.url.path, status, "invalid_input", _validation_message(exc))
+        return render(request.url.path, status, "invalid_input",
+                      _validation_message(exc, request.headers.get("content-type", "")))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404 and message == "Not Found":  # the router's own: no route has this path
+            message = f"no route {request.method} {request.url.path} (the routes are listed at /docs)"
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")

@@ -56,12 +56,19 @@ def test_malformed_requests_never_500(c):
     assert c.get("/v1/memories", params={"cursor": "%%%"}).status_code == 400
     r = c.get("/v1/nothing-here")
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    assert r.json()["error"]["message"] == "no route GET /v1/nothing-here (the routes are listed at /docs)"
     assert c.put("/v1/memories").status_code == 405
     # A body missing or not an object is said so ("Field required" alone named nothing).
     missing = c.post("/v1/memories")
     assert missing.status_code == 422 and missing.json()["error"]["message"].startswith("the request body is missing")
     listed = c.post("/v1/memories", content=b"[1,2,3]", headers={"content-type": "application/json"})
     assert listed.json()["error"]["message"] == "this route takes a JSON object as its request body"
+    # A JSON object sent as something else (curl -d without a header sends a form's type) is told so.
+    for ctype in ("text/plain", "application/x-www-form-urlencoded"):
+        plain = c.post("/v1/memories", content=b'{"content": "x"}', headers={"content-type": ctype})
+        assert plain.status_code == 422 and plain.json()["error"]["message"] == (
+            "this route takes a JSON object as its request body: send it with Content-Type: application/json "
+            f"(this request said {ctype})")
 
 
 def test_batch_reports_per_item_with_timing(c):
