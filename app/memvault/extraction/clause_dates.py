@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from memvault.extraction import dates
-from memvault.extraction.clauses import Clause
+from memvault.extraction.clauses import Clause, subject_of
 from memvault.extraction.dates import Tense
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -26,6 +26,10 @@ _DAY_PREPOSITIONS = frozenset({"on", "for", "by", "until", "till", "from", "to",
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
 _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
                        "regularly", "mostly"})
+_YEAR = re.compile(r"(?:1[0-9]|2[0-9])[0-9]{2}")
+#: What comes back on the same day each year: its day and month said without a year are every year's ("my birthday
+#: is on 3 May" is not the 3 May to come alone).
+_ANNUAL = frozenset({"birthday", "anniversary", "nameday"})
 #: Parts of a day said in the plural: after a weekday, a weekly habit ("Tuesday evenings").
 _DAY_PARTS = frozenset({"mornings", "afternoons", "evenings", "nights"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
@@ -75,6 +79,13 @@ def _names_a_day(ent: Span, doc: Doc) -> bool:
         and before[0].lower_ in _DAY_PREPOSITIONS and (after is None or after.pos_ not in ("NOUN", "PROPN"))
 
 
+def _day_and_month(ent: Span) -> bool:
+    """Whether ``ent`` names a day of a month and no year ("3 May", "May 3rd", "the 3rd of May")."""
+    words = ent.text.lower().replace(",", " ").split()
+    return any(w in dates.MONTHS for w in words) and any(w.rstrip("stndrh").isdigit() and len(w.rstrip("stndrh")) <= 2
+                                                          for w in words) and not any(_YEAR.fullmatch(w) for w in words)
+
+
 def _told_by_another(ent: Span, doc: Doc) -> bool:
     """Whether ``ent`` is a weekday told by another day or event ("the Friday before the wedding", "the Saturday
     after her exams", "the Monday of the conference week"): not the coming one, and kept as said."""
@@ -90,6 +101,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     event: dates.ResolvedDate | None = None
     recurring = since = False
     # "tuesday and thursday evenings": weekdays before a part of the day in the plural are every week's.
+    subject = subject_of(clause.root)
+    annual = subject is not None and subject.lemma_.lower() in _ANNUAL
     habitual = any(t.lower_ in _HABITUAL or t.lower_ in _DAY_PARTS and t.i > 0 and doc[t.i - 1].lower_ in dates.WEEKDAYS
                    for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
@@ -112,8 +125,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if habitual and ent.text.lower() in dates.WEEKDAYS:
             recurring = True  # "I usually run on Tuesday and Thursday evenings": every week, no one date
             continue
-        if before is not None and before.lower_ in ("every", "each"):
-            recurring = True  # "every December", "each Sunday"
+        if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
+            recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue
         hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
         if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED

@@ -178,6 +178,15 @@ def test_weekdays_before_a_part_of_the_day_in_the_plural_are_a_weekly_habit(extr
                      "The user goes climbing at Blockhelden, monday and wednesday mornings"]
 
 
+def test_a_birthday_or_anniversary_said_without_a_year_is_every_years(extractor):
+    now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # 3 May has passed: it was read as 3 May 2027
+    texts = [f.text for f in _facts(extractor, "My birthday is on 3 May.", "Noted!", "Our anniversary is June 12th.",
+                                    "Noted!", "My birthday party is on 3 May.", "Noted!", "My birthday was on 3 May 2025.",
+                                    now=now)]
+    assert texts == ["The user's birthday is on 3 May", "The user's anniversary is June 12th",
+                     "The user's birthday party is on 3 May 2027", "The user's birthday was on 3 May 2025"]
+
+
 def test_a_weekday_told_by_another_day_is_kept_as_said(extractor):
     # Written for this test. Saturday 25 April 2026: the coming Friday is 1 May, which neither sentence means.
     now = dt.datetime(2026, 4, 25, 9, 30, tzinfo=dt.UTC)

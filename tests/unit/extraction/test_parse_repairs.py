@@ -126,7 +126,7 @@ def test_a_thing_anyone_may_speak_of_or_that_states_nothing_is_not_made_the_spea
     for text in ("water hit 22.4 at 8 metres", "rent is high", "the lease starts on 1 June",
                  "client presentation overran by an hour"):
         assert _texts(extractor, text) == [], text
-    assert _texts(extractor, "Lisa birthday is 3 May") == ["Lisa birthday is on 3 May 2027"]  # Lisa's, not theirs
+    assert _texts(extractor, "Lisa birthday is 3 May") == ["Lisa birthday is 3 May"]  # Lisa's, not theirs; every year
 
 
 def test_family_named_without_its_my_is_the_speakers(extractor):
