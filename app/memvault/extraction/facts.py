@@ -353,8 +353,12 @@ class FactExtractor:
         out: list[tuple[Span, Callable[[Fact], Fact] | None]] = []
         for i, sent in enumerate(sents):
             parsed = list(redone[i].sents) if i in redone else []
-            # Written another way, a sentence may parse as two ("… and my dad retired last week so he …").
-            if parsed and clauses.Clause((parsed[0].root,), parsed[0].root).subject() is not None:
+            # Written another way, a sentence may parse as two ("… and my dad retired last week so he …"), and its
+            # statement may be a clause under an imperative ("I hate cilantro, remember that for Friday").
+            root = parsed[0].root if parsed else None
+            if root is not None and (clauses.has_subject(root) or any(
+                    c.dep_ in ("ccomp", "conj") and c.pos_ in ("VERB", "AUX") and clauses.has_subject(c)
+                    for c in root.children)):
                 out.extend((piece, again[i][1]) for piece in parsed)
             else:
                 out.append((sent, None))

@@ -100,8 +100,12 @@ def dropped_possessive(sent: Span) -> tuple[int, ...]:
 def misparsed_lead(sent: Span) -> int | None:
     """Where the words after ``sent``'s opening discourse words begin (characters into it), when the parser made
     one of those words the sentence's head ("by the way my sister is moving to Porto" parsed as "by" and what
-    hangs off it): the rest then reads right only parsed on its own. ``None`` for any other sentence."""
+    hangs off it) or hung a clause on them ("By the way I hate cilantro" read as "the way I hate cilantro"): the
+    rest then reads right only parsed on its own. ``None`` for any other sentence."""
     kept = trim(list(sent))
+    if kept and kept[0].i > sent.start and any(t.dep_ in ("relcl", "acl") and sent.start <= t.head.i < kept[0].i
+                                               for t in kept):
+        return kept[0].idx - sent.start_char  # "By the way I hate cilantro": "I hate …" read as "the way I hate"
     if not kept or sent.root.i >= kept[0].i or kept[0].i == sent.start or not any(
             t.pos_ in ("VERB", "AUX") for t in kept):
         return None  # nothing cut, the head kept, or no verb left to read a statement from ("Leeds, mostly.")

@@ -40,6 +40,14 @@ def test_an_opening_by_the_way_the_parser_took_for_the_head_is_read_without_it(e
     assert fact.quote.startswith("my nephew Tariq")
 
 
+def test_a_statement_the_parser_hung_on_an_opening_by_the_way_is_read_without_it(extractor):
+    # Written for this test: "By the way I hate …" was read as "the way I hate cilantro", and the statement left is
+    # a clause under an imperative ("…, remember that for …").
+    text = "Cool. By the way I hate cilantro, remember that for the dinner on Friday."
+    [fact] = extractor.extract([Message("user", text)], NOW)
+    assert fact.text == "The user hates cilantro" and text[fact.start:fact.end] == fact.quote == "I hate cilantro"
+
+
 def test_a_reason_left_hanging_after_a_word_keeps_the_reason(extractor):
     # From the conversations' tuning half: the parser makes "no" the head and the reason hangs off it.
     texts = _texts(extractor, "Anmeldung yes, on thursday, got a Bürgeramt slot by refreshing the website at 7am. "
