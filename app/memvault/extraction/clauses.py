@@ -352,11 +352,29 @@ def acronym(t: Token) -> bool:
     return len(t.text) > 1 and t.text.isupper() and not t.sent.text.isupper()
 
 
+#: Verbs of being somewhere with others: said alone ("can't come") they name no place, event or day of their own.
+_ATTENDING = frozenset({"come", "go", "join", "attend", "make"})
+
+
+def _absent_from_nothing_named(clause: Clause) -> bool:
+    """Whether ``clause`` only says someone will not be at something it does not name ("I can't come", "Jana
+    won't make it"): a verb of attending with nothing but its subject, auxiliaries, negation and "it" "though"."""
+    root = clause.root
+    if root.lemma_ not in _ATTENDING:
+        return False
+    rest = [c for c in root.children if c.dep_ not in ("nsubj", "aux", "neg", "punct", "intj", "cc")
+            and c.i in {t.i for t in clause.tokens}]
+    return all(c.lower_ in ("it", "though", "either", "anyway", "unfortunately", "sadly") for c in rest) \
+        and any(c.dep_ == "neg" for c in root.children)
+
+
 def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
     """Whether the clause says something beyond its subject and verb (see the module docstring)."""
     subject = clause.subject()
     skip = {t.i for t in subject.subtree} if subject is not None else set()
     skip.add(clause.root.i)
+    if _absent_from_nothing_named(clause):
+        return False  # "Tom can't come", "I won't make it": to what, only the talk around it says
     if any(t.dep_ == "neg" and t.head.i == clause.root.i for t in clause.tokens):
         return True  # "The user has never been skiing"
     if clause.root.lemma_ in _LIFE_EVENTS:

@@ -47,10 +47,17 @@ def test_an_abstract_noun_is_no_antecedent_for_it(extractor):
     "I feel better.",
     "We could go bowling sometime.",
     "I called him yesterday.",       # "him" refers to no one known
+    "Sorry, I can't come.",          # to what, only the talk around it says
+    "Jana won't make it though.",
 ])
 def test_small_talk_and_facts_that_cannot_stand_alone_give_nothing(extractor, turn):
     assert _texts(extractor, turn) == []
     assert _texts(extractor, turn, name="Ines") == []
+
+
+def test_not_coming_to_something_named_is_kept(extractor):
+    assert _texts(extractor, "I won't go to the wedding.", "Oh no.", "My mum can't come on Friday.") == [
+        "The user won't go to the wedding", "The user's mum can't come on Friday 15 May 2026"]
 
 
 def test_an_unresolved_pronoun_its_own_subject_explains_is_kept(extractor):
