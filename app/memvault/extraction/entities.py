@@ -57,10 +57,28 @@ BATCH = 64
 
 @dataclass(frozen=True)
 class ExtractionInput:
-    """One text to read, and the epoch seconds its relative dates are resolved against."""
+    """One text to read, the epoch seconds its relative dates are resolved against, and the names its memory says
+    are people's (:func:`people_named`)."""
 
     text: str
     reference: float
+    people: tuple[str, ...] = ()
+
+
+#: Metadata that names a person: a fact's person, a turn's speaker as the chat importers and the bench write it.
+_SPEAKER_KEYS = ("speaker", "name")
+_ROLES = frozenset({"user", "assistant", "system", "tool", "human", "ai", "bot", "model"})
+
+
+def people_named(metadata: dict | None) -> tuple[str, ...]:
+    """The people ``metadata`` names: a fact's person ("Jordan" is the user, whatever the tagger makes of the word,
+    a country), a turn's named speaker."""
+    meta = metadata or {}
+    fact = meta.get("fact")
+    found = [fact.get("person")] if isinstance(fact, dict) else []
+    found += [meta.get(key) for key in _SPEAKER_KEYS]
+    return tuple(dict.fromkeys(n.strip() for n in found if isinstance(n, str) and n.strip()
+                               and n.strip().lower() not in _ROLES))
 
 
 class EntityExtractor:
@@ -118,6 +136,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         key = (etype, value)
         found[key] = max(found.get(key, 0.0), confidence)
 
+    # Each person named in full and by their first name ("Jordan Lee", "Jordan").
+    people = {normalise(p) for name in item.people for p in (name, name.split()[0])}
+
     def add_concept(value: str) -> None:
         known = gazetteer.known(value)
         add(known[0] if known else EntityType.CONCEPT, known[1] if known else value, CONFIDENCE_NOUN)
@@ -145,7 +166,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if etype is EntityType.PERSON and names_a_place(ent):
             etype = EntityType.LOCATION
         known = gazetteer.known(value)
-        if known is not None:
+        if ent.label_ in _NAME_LABELS and value in people and (known is None or known[0] is not EntityType.PERSON):
+            add(EntityType.PERSON, value, CONFIDENCE_TAGGED)  # the memory says whose it is: no country's "Jordan"
+        elif known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif ent.label_ not in _NAME_LABELS or plausible_name(ent, lexicon, tagged=True, label=ent.label_):
             add(etype, value, CONFIDENCE_TAGGED)

@@ -25,7 +25,7 @@ from memvault.domain.entities import Entity, EntityMention, EntitySummary, Entit
 from memvault.domain.errors import ExtractionModelError, MemvaultError, NotFound
 from memvault.domain.models import MemoryFilter
 from memvault.extraction.date_spans import memory_time
-from memvault.extraction.entities import EntityExtractor, ExtractionInput
+from memvault.extraction.entities import EntityExtractor, ExtractionInput, people_named
 from memvault.extraction import language_gate
 from memvault.extraction.gazetteer import Gazetteer
 from memvault.service import validation as v
@@ -63,6 +63,11 @@ YIELD_SECONDS = 0.25
 #: Memories a concept (a noun) must be mentioned by to be listed: the user's recurring nouns, not every noun
 #: one memory happened to use. Every concept is linked all the same (search and a memory's chips use them).
 RECURRING_MIN = 2
+
+
+def _input(content: str, metadata: dict | None, created_at: float) -> ExtractionInput:
+    """What the extractor reads of one memory: its text, the time it speaks from, the people its metadata names."""
+    return ExtractionInput(content, memory_time(metadata, created_at), people_named(metadata))
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,7 @@ class EntityService:
         for ns, indexes in by_namespace.items():
             try:
                 found = self._extractor.extract(
-                    [ExtractionInput(items[i][1], memory_time(items[i][2], items[i][3])) for i in indexes],
+                    [_input(items[i][1], items[i][2], items[i][3]) for i in indexes],
                     gazetteers[ns])
             except ExtractionModelError:
                 # The pipeline broke after loading: the memory is stored all the same, its entities queued.
@@ -254,8 +259,7 @@ class EntityService:
             if n and pause is not None:
                 pause()
             found = self._extractor.extract(
-                [ExtractionInput(j.content, memory_time(stored_metadata(j.metadata), j.created_at)) for j in part],
-                gazetteer)
+                [_input(j.content, stored_metadata(j.metadata), j.created_at) for j in part], gazetteer)
             results.update({j.memory_id: m for j, m in zip(part, found, strict=True)})
         with self._db.write() as conn:
             for job in jobs:

@@ -5,6 +5,7 @@ import pytest
 from memvault.domain.entities import EntityType
 from memvault.domain.errors import InvalidInput, NotFound
 from memvault.domain.models import MemoryCreate, MemoryUpdate
+from memvault.extraction import entities
 
 
 @pytest.fixture
@@ -30,6 +31,22 @@ def test_store_links_people_places_dates_and_nouns(loaded):
     assert (EntityType.CONCEPT, "designer") in values
     assert all(0 < e.confidence <= 1 for e in m.entities)
     assert loaded.memories.get(m.id).entities == m.entities
+
+
+def test_a_name_the_memory_says_is_a_persons_is_a_person_whatever_the_tagger_says(loaded):
+    # The tagger takes "Jordan" for the country; a fact about Jordan or a turn Jordan spoke says otherwise.
+    plain = loaded.memories.create(MemoryCreate(content="Jordan moved to Leeds in March", namespace="a")).memory
+    assert (EntityType.LOCATION, "jordan") in _values(plain)
+    fact = loaded.memories.create(MemoryCreate(content="Jordan moved to Leeds in March", namespace="b",
+                                               metadata={"fact": {"person": "Jordan Lee"}})).memory
+    turn = loaded.memories.create(MemoryCreate(content="Jordan here, I moved to Leeds in March", namespace="c",
+                                               metadata={"speaker": "Jordan"})).memory
+    for memory in (fact, turn):
+        assert (EntityType.PERSON, "jordan") in _values(memory)
+        assert (EntityType.LOCATION, "jordan") not in _values(memory)
+        assert (EntityType.LOCATION, "leeds") in _values(memory)
+    # A speaker's role is no name.
+    assert entities.people_named({"speaker": "assistant", "fact": {"person": " Ana "}}) == ("Ana",)
 
 
 def test_relative_dates_resolve_against_the_memorys_own_time(loaded):
