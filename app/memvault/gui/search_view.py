@@ -235,7 +235,13 @@ class SearchView(QWidget):
         elsewhere = "\nOther namespaces may have it: choose All namespaces on the left to search them too."
         hidden = "" if self.confidential.isChecked() else \
             "\nConfidential memories are left out: tick Confidential to search them too."
-        if not result.hits:
+        if not result.hits and not result.total_evaluated and result.mode is not SearchMode.KEYWORD:
+            # Meaning weighs every memory in scope: none weighed, none there (an empty vault said "nothing matches").
+            filtered = self.type_filter.currentText() != ALL or bool(parse_tags(self.tags.text()))
+            self.empty.setText((f"No memory {self._where()} has the type or tags chosen." if filtered
+                                else f"Nothing is stored {self._where()} yet.")
+                               + (elsewhere if self._namespace else "") + hidden)
+        elif not result.hits:
             self.empty.setText(f"Nothing {self._where()} matches “{query}”."
                                + (elsewhere if self._namespace else "") + hidden)
         elif not good:

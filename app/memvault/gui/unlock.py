@@ -155,9 +155,8 @@ class CreateVaultDialog(_PassphraseDialog):
         """``models``: the bundled embedding models as (name, summary), the default first."""
         super().__init__("Create your Memvault", "Create vault", parent)
         self.intro.setText("Memvault keeps your agents' memories encrypted on this computer. Choose a "
-                           "passphrase to protect them.<br>"
-                           f"Vault folder: <code>{html.escape(vault_path)}</code><br>"
-                           "<b>There is no way to recover the memories without it.</b>")
+                           "passphrase to protect them: <b>there is no way to recover the memories without "
+                           f"the passphrase.</b><br>Vault folder: <code>{html.escape(vault_path)}</code>")
         self.passphrase.setAccessibleName("New passphrase")
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.Password)
@@ -199,13 +198,18 @@ class CreateVaultDialog(_PassphraseDialog):
         return None
 
     def _on_passphrase_text_changed(self, text: str) -> None:
-        if text:
-            score, hint = strength(text)
-            colour = ["#c0392b", "#d35400", "#b7950b", "#27ae60", "#1e8449"][score]
-            self.hint.setText(f"<span style='color:{colour}'>{'●' * score}{'○' * (4 - score)}  {hint}</span>")
-        else:
-            self.hint.clear()
+        self._show_strength(text)
         self._recheck()
+
+    def _show_strength(self, text: str) -> None:
+        if not text:
+            self.hint.clear()
+            return
+        score, hint = strength(text)
+        if score == 0 and self._attempted:
+            hint = "Too short"  # the error line below says how long (said twice, it read as two errors)
+        colour = ["#c0392b", "#d35400", "#b7950b", "#27ae60", "#1e8449"][score]
+        self.hint.setText(f"<span style='color:{colour}'>{'●' * score}{'○' * (4 - score)}  {hint}</span>")
 
     def _on_confirm_text_changed(self, _text: str) -> None:
         self._recheck()
@@ -221,6 +225,7 @@ class CreateVaultDialog(_PassphraseDialog):
             self.confirm.setFocus()
             return
         self._attempted = True
+        self._show_strength(self.passphrase.text())
         problem = self.problem()
         if problem is not None:
             self.show_error(problem)

@@ -45,3 +45,18 @@ def test_search_names_its_scope_and_an_empty_result_points_to_other_namespaces(q
 def test_the_open_button_says_where_it_shows_the_memory(desktop):
     button = desktop.window.search.open_button
     assert button.text() == "Show in Memories" and "browser" not in button.accessibleName()
+
+
+def test_a_search_of_an_empty_scope_says_nothing_is_stored_there(qtbot, desktop):
+    # The real search on the desktop's empty vault: "nothing matches" read as if the question were wrong.
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    search.set_namespace(None)
+    _search(qtbot, search, "anything at all")
+    assert search.empty.text().startswith("Nothing is stored in all namespaces yet.")
+    desktop.services.memories.create(MemoryCreate(content="Deploys happen on Tuesdays"))
+    desktop.services.worker.drain()
+    search.tags.setText("ops")  # something stored, none with the tag
+    _search(qtbot, search, "anything else")
+    assert search.empty.text().startswith("No memory in all namespaces has the type or tags chosen.")

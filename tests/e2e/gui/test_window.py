@@ -194,12 +194,13 @@ def test_create_dialog_judges_nothing_before_typing_and_keeps_its_intro(qtbot, t
     assert "Too short" not in dialog.hint.text() and dialog.hint.text() == ""
     assert not dialog.message.isVisible()
     intro = dialog.intro.text()
-    assert "my vault" in intro and "no way to recover" in intro
+    assert "my vault" in intro and "no way to recover the memories without the passphrase" in intro
     qtbot.keyClicks(dialog.passphrase, "short")
     assert "Too short" in dialog.hint.text() and not dialog.message.isVisible()  # a hint, not yet an error
     dialog.confirm.setFocus()
     qtbot.keyClick(dialog.confirm, Qt.Key_Return)
     assert dialog.message.isVisible() and "at least" in dialog.message.text()
+    assert "at least" not in dialog.hint.text() and "Too short" in dialog.hint.text()  # said once, not twice
     assert dialog.intro.isVisible() and dialog.intro.text() == intro
     qtbot.keyClicks(dialog.passphrase, " but now long enough")
     assert dialog.message.isVisible() and "differ" in dialog.message.text()
