@@ -18,7 +18,7 @@ from memvault.cli import readable_commands
 from memvault.cli.common import opened, out, read_secret, settings_for
 from memvault.cli.parser import Command
 from memvault.cli.progress import ProgressDisplay, progress_for
-from memvault.domain.errors import InvalidInput
+from memvault.domain.errors import InvalidInput, NotABundle
 from memvault.domain.transfer import ConflictPolicy
 
 BUNDLE_PASSPHRASE_ENV = "MEMVAULT_BUNDLE_PASSPHRASE"
@@ -78,7 +78,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         return readable_commands.cmd_import_from(args)
     options = ImportOptions(into=args.into, policy=ConflictPolicy(args.on_conflict), dry_run=args.dry_run)
     with opened(args) as svc:
-        passphrase = _bundle_passphrase_for(args, svc, path)
+        try:
+            passphrase = _bundle_passphrase_for(args, svc, path)
+        except NotABundle as exc:  # a chat export or another tool's file, given without its --from
+            others = ", ".join(s for s in readable_commands.IMPORT_SOURCES if s != readable_commands.BUNDLE)
+            raise NotABundle(f"{exc.message}; to import another tool's file, say what it is with --from "
+                             f"({others})") from None
         with progress_for(args) as display:
             report = svc.bundles.import_bundle(path, options, passphrase=passphrase, progress=_counter(display))
             embedded = 0

@@ -75,7 +75,8 @@ def read_secret(file: str | Path | None, env: str, *, kind: str, flag: str, conf
     if not ask:
         return None
     if not sys.stdin.isatty():
-        raise InvalidInput(f"no {kind}passphrase: set {env}, pass {flag}, or run in a terminal")
+        empty = f"{env} is set but empty" if env in os.environ else f"no {kind}passphrase"
+        raise InvalidInput(f"{empty}: set {env}, pass {flag}, or run in a terminal")
     first = getpass.getpass(prompt or f"{kind.capitalize() or 'Vault '}passphrase: ")
     if confirm and getpass.getpass(f"Repeat {kind}passphrase: ") != first:
         raise InvalidInput(f"the two {kind}passphrases differ")

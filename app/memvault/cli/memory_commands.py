@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from memvault.cli import format as fmt
 from memvault.domain.words import plural
@@ -131,7 +132,12 @@ def _edited_in_editor(content: str) -> str:
     import subprocess
     import tempfile
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # vi without a terminal only prints its screen codes and fails; a chosen editor may need none ("code --wait").
+        raise InvalidInput("no terminal for an editor: give the new text (memvault edit ID \"text\", or - to read it "
+                           "from standard input), or set $VISUAL or $EDITOR; nothing was changed")
+    editor = editor or "vi"
     with tempfile.TemporaryDirectory(prefix="memvault-edit-") as folder:
         path = os.path.join(folder, "memory.txt")
         # Written with a final newline, as editors keep one (vim adds it on :wq); the one they end with is taken

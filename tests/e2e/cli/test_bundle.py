@@ -132,6 +132,7 @@ def test_damaged_bundle_is_one_line_and_changes_nothing(env, capsys):
     other.write_text("{}")
     code, _out, err = run(capsys, env, "b", "import", str(other))
     assert code == 2 and "not a Memvault bundle" in err and len(err.strip().splitlines()) == 1
+    assert "say what it is with --from (jsonl, markdown, chatgpt" in err  # another tool's file, without --from
 
 
 def test_backup_and_restore_refuse_to_overwrite_without_yes(env, capsys):

@@ -368,6 +368,11 @@ def test_bad_input_the_cli_reads_itself_is_one_line_not_a_traceback(env, capsys,
     assert code == 2 and err.startswith("memvault: cannot run the editor (/nonexistent/editor): No such file")
     monkeypatch.setenv("VISUAL", "vim '")
     assert run(capsys, "edit", memory_id)[0] == 2
+    # No editor chosen and no terminal (here: pytest's): vi is not started to print its screen codes and fail.
+    monkeypatch.delenv("VISUAL")
+    monkeypatch.delenv("EDITOR", raising=False)
+    code, _, err = run(capsys, "edit", memory_id)
+    assert code == 2 and err.startswith("memvault: no terminal for an editor: give the new text")
     assert json.loads(run(capsys, "get", "--json", memory_id)[1])["version"] == 1
 
 
@@ -395,6 +400,9 @@ def test_messages_name_what_is_wrong(env, capsys, monkeypatch, tmp_path):
     assert code == 2 and err == f"memvault: there is no file {missing}\n"  # a mistyped path: bad input
     code, _, err = run(capsys, "reembed", "--namespace", "nosuch")
     assert code == 1 and "no namespace named 'nosuch'" in err
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", "")  # set, but to nothing: not "no passphrase"
+    code, _, err = run(capsys, "list")
+    assert code == 2 and err.startswith("memvault: MEMVAULT_PASSPHRASE is set but empty")
 
 
 def test_a_missing_file_or_folder_is_said_before_any_passphrase_is_asked_for(env, capsys, monkeypatch, tmp_path):
