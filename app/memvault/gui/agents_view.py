@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -42,6 +43,8 @@ from memvault.service.container import Services
 from memvault.gui.wording import sentence
 
 MAX_ACTIVITY = 200
+#: What the activity list says before an agent stores, changes or deletes anything while the app is open.
+NO_ACTIVITY = "Nothing yet: what agents store, change or delete while this window is open shows here."
 
 
 #: A key row's height (px) in the keys table, for its minimum height.
@@ -229,6 +232,10 @@ class AgentsView(QWidget):
         self.config_note.setTextFormat(Qt.RichText)
         self.activity = QListWidget()
         self.activity.setAccessibleName("Recent agent activity")
+        # Until an agent does something, say what will show here (a blank box looked broken beside keys last used).
+        waiting = QListWidgetItem(NO_ACTIVITY)
+        waiting.setFlags(Qt.NoItemFlags)
+        self.activity.addItem(waiting)
         # One button per client does what `memvault mcp config --client … --install` does.
         self.connect_namespace = QComboBox()
         self.connect_namespace.setEditable(True)
@@ -330,6 +337,8 @@ class AgentsView(QWidget):
             QGuiApplication.clipboard().setText(box.toPlainText())
 
     def add_activity(self, kind: str, count: int, namespace: str) -> None:
+        if self.activity.count() == 1 and self.activity.item(0).text() == NO_ACTIVITY:
+            self.activity.clear()
         when = dt.datetime.now().strftime("%H:%M:%S")
         self.activity.insertItem(0, f"{when}  {kind} {count} memor{'y' if count == 1 else 'ies'}"
                                     + (f" in {namespace}" if namespace else ""))

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import MemoryCreate
 from memvault.gui.memory_model import PAGE_SIZE
+from memvault.gui.agents_view import NO_ACTIVITY
 from memvault.gui.unlock import CreateVaultDialog, UnlockDialog, strength
 from tests.helpers import PASSPHRASE
 
@@ -274,12 +275,16 @@ def test_quick_capture_in_another_language_says_so_in_the_status_bar(qtbot, desk
 def test_memory_posted_over_http_appears_in_the_open_browser(qtbot, desktop):
     _, secret = desktop.services.keys.create("default", "read,write")
     browser = desktop.window.browser
+    activity = desktop.window.agents.activity
+    assert [activity.item(i).text() for i in range(activity.count())] == [NO_ACTIVITY]  # not a blank box
     r = httpx.post(f"{desktop.server.url}/v1/memories", json={"content": "Stored by an agent over HTTP"},
                    headers={"Authorization": f"Bearer {secret}"})
     assert r.status_code == 201
     _wait_total(qtbot, desktop, 1)
     assert browser.model.memory_at(0).content == "Stored by an agent over HTTP"
-    assert desktop.window.agents.activity.count() >= 1
+    qtbot.waitUntil(lambda: activity.item(0).text() != NO_ACTIVITY, timeout=10_000)
+    assert NO_ACTIVITY not in [activity.item(i).text() for i in range(activity.count())]
+    assert "1 memory" in activity.item(0).text()
 
 
 def test_stats_render_with_data(qtbot, desktop):
