@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from memvault.domain.entities import EntitySummary, EntityType
 from memvault.domain.models import Memory
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.wording import plural
+from memvault.gui.wording import plural, short
 from memvault.gui.widgets import empty_state_over
 from memvault.service.container import Services
 from memvault.service.entities import RECURRING_MIN, SummaryPage
@@ -116,6 +116,7 @@ class EntitiesView(QWidget):
         self.memories = QListWidget()
         self.memories.setAccessibleName("Memories of the entity")
         self.memories.setWordWrap(True)
+        self.memories.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # wrapped: nothing to scroll to
         # Enter or a double click opens the memory (Qt reports both as activated).
         self.memories.itemActivated.connect(self._on_memories_item_activated)
         self.memories_title = QLabel("Select an entity to see its memories")
@@ -227,8 +228,10 @@ class EntitiesView(QWidget):
             return
         memories, total = found
         self.memories.clear()
+        # From several namespaces, the same words twice are two memories: each says where it is.
+        several = len({m.namespace for m in memories}) > 1
         for m in memories:
-            text = " ".join(m.content.split())
+            text = (f"{short(m.namespace)} · " if several else "") + " ".join(m.content.split())
             item = QListWidgetItem(text if len(text) <= 240 else text[:239] + "…")
             item.setData(ROLE, m.id)
             item.setToolTip("Double-click to open it in Memories")

@@ -85,6 +85,10 @@ def test_all_namespaces_show_an_entity_once_with_its_namespaces_and_one_namespac
     assert not any(value == "sourdough" for value, _ in rows) and rows[("Kenora", "location")] == (1, "default")
     page.table.selectRow(greg[0])
     qtbot.waitUntil(lambda: page.memories.count() == 3, timeout=20_000)
+    # From several namespaces each memory says where it is (alike texts read as duplicates).
+    assert {page.memories.item(i).text() for i in range(3)} == {
+        "default · Greg took up fishing in Kenora and caught a walleye",
+        "work · At the offsite, Greg from accounts caught a walleye", "work · Greg asked about the sourdough at lunch"}
     # The sidebar's namespace narrows the page to that namespace's own rows and counts.
     window.sidebar.setCurrentRow(1)
     qtbot.waitUntil(lambda: _rows(page).get(("Greg", "person")) == (1, "default"), timeout=20_000)
