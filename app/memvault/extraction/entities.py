@@ -26,6 +26,7 @@ chat names first names the small tagger misses) 0.6, a noun 0.5.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -155,10 +156,13 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         etype = _LABELS.get(ent.label_)
         if etype is None:
             continue
-        if etype is EntityType.DATE:
+        if etype is EntityType.DATE or etype is EntityType.EVENT and _only_a_date(ent.text):
+            # The tagger calls some written dates events ("9 November 2026"): a date is a date.
             span = resolve(ent.text, item.reference, "past" if _said_in_the_past(ent.sent) else "future")
             if span is not None:
                 add(EntityType.DATE, span.value, CONFIDENCE_DATE)
+                continue
+        if etype is EntityType.DATE:
             continue
         value = normalise(ent.text)
         if len(value) < 2 or not any(c.isalpha() for c in value):
@@ -196,6 +200,17 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
         add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
+
+
+_DATE_WORDS = frozenset({*(m.lower() for m in calendar.month_name if m), *(m.lower() for m in calendar.month_abbr if m),
+                         *(d.lower() for d in calendar.day_name), "of", "the"})
+
+
+def _only_a_date(text: str) -> bool:
+    """Whether every word of ``text`` is part of writing a date ("9 November 2026"; not "the Olympics 2024")."""
+    words = text.lower().replace(",", " ").split()
+    return any(w[:1].isdigit() for w in words) and all(
+        w in _DATE_WORDS or w.rstrip("stndrh").isdigit() for w in words)
 
 
 def _said_in_the_past(sent) -> bool:

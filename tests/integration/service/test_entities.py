@@ -49,6 +49,15 @@ def test_a_name_the_memory_says_is_a_persons_is_a_person_whatever_the_tagger_say
     assert entities.people_named({"speaker": "assistant", "fact": {"person": " Ana "}}) == ("Ana",)
 
 
+def test_a_written_date_the_tagger_calls_an_event_is_a_date(loaded):
+    moved = loaded.memories.create(MemoryCreate(
+        content="Jordan just moved to Berlin in the week of 9 November 2026 for a new job at Siemens")).memory
+    assert (EntityType.DATE, "2026-11-09") in _values(moved)
+    assert not any(t is EntityType.EVENT for t, _ in _values(moved))
+    games = loaded.memories.create(MemoryCreate(content="We went to the Olympics 2024 in Paris")).memory
+    assert (EntityType.EVENT, "olympics 2024") in _values(games)  # an event with its year stays one
+
+
 def test_relative_dates_resolve_against_the_memorys_own_time(loaded):
     m = loaded.memories.create(MemoryCreate(content="we picked the dog up yesterday",
                                             metadata={"session_date": "2024-01-08T20:14"})).memory
