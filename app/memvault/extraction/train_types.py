@@ -21,7 +21,7 @@ from memvault.domain.enums import MemoryType
 from memvault.embedding.manifest import models_root
 from memvault.extraction.classify import CLASSIFIER_FILE, fit_softmax
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "memory_types" / "memory_types.tsv"
+DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "memory_types" / "memory_types.tsv"
 FOLDS = 5
 
 
