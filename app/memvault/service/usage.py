@@ -70,6 +70,9 @@ class UsageService:
         self._pending: dict[tuple[int, str], dict[str, int]] = {}
         self._last_used: dict[int, float] = {}
         self._lock = threading.Lock()
+        #: Held for a flush's whole swap and write: a read that flushes first waits for a flush in flight (the
+        #: background loop's), which had taken the counters but not yet written them.
+        self._flushing = threading.Lock()
 
     def record(self, key_id: int, **counts: int) -> None:
         """Add to today's counters of ``key_id`` (names from :data:`COUNTERS`)."""
@@ -87,18 +90,19 @@ class UsageService:
         """
         if self._db.read_only:
             return
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            last_used, self._last_used = self._last_used, {}
-        if not pending and not last_used:
-            return
-        try:
-            with self._db.write() as conn:
-                api_key_rows.add_usage(conn, [(k, d, c) for (k, d), c in pending.items()])
-                api_key_rows.touch(conn, last_used)
-        except BaseException:
-            self._restore(pending, last_used)
-            raise
+        with self._flushing:
+            with self._lock:
+                pending, self._pending = self._pending, {}
+                last_used, self._last_used = self._last_used, {}
+            if not pending and not last_used:
+                return
+            try:
+                with self._db.write() as conn:
+                    api_key_rows.add_usage(conn, [(k, d, c) for (k, d), c in pending.items()])
+                    api_key_rows.touch(conn, last_used)
+            except BaseException:
+                self._restore(pending, last_used)
+                raise
 
     def _restore(self, pending: dict[tuple[int, str], dict[str, int]], last_used: dict[int, float]) -> None:
         with self._lock:
