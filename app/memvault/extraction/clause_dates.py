@@ -82,8 +82,9 @@ def _names_a_day(ent: Span, doc: Doc) -> bool:
 def _day_and_month(ent: Span) -> bool:
     """Whether ``ent`` names a day of a month and no year ("3 May", "May 3rd", "the 3rd of May")."""
     words = ent.text.lower().replace(",", " ").split()
-    return any(w in dates.MONTHS for w in words) and any(w.rstrip("stndrh").isdigit() and len(w.rstrip("stndrh")) <= 2
-                                                          for w in words) and not any(_YEAR.fullmatch(w) for w in words)
+    days = [w.rstrip("stndrh") for w in words]
+    return any(w in dates.MONTHS for w in words) and any(d.isdigit() and len(d) <= 2 for d in days) \
+        and not any(_YEAR.fullmatch(w) for w in words)
 
 
 def _told_by_another(ent: Span, doc: Doc) -> bool:
@@ -100,11 +101,11 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     replacements: dict[int, str] = {}
     event: dates.ResolvedDate | None = None
     recurring = since = False
-    # "tuesday and thursday evenings": weekdays before a part of the day in the plural are every week's.
     subject = subject_of(clause.root)
     annual = subject is not None and subject.lemma_.lower() in _ANNUAL
-    habitual = any(t.lower_ in _HABITUAL or t.lower_ in _DAY_PARTS and t.i > 0 and doc[t.i - 1].lower_ in dates.WEEKDAYS
-                   for t in clause.tokens)
+    # "tuesday and thursday evenings": weekdays before a part of the day in the plural are every week's.
+    habitual = any(t.lower_ in _HABITUAL or t.lower_ in _DAY_PARTS and t.i > 0
+                   and doc[t.i - 1].lower_ in dates.WEEKDAYS for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
         if label == "ORDINAL" and not _names_a_day(ent, doc):
             continue

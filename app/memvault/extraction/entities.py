@@ -66,8 +66,9 @@ class ExtractionInput:
     people: tuple[str, ...] = ()
 
 
-#: Metadata that names a person: a fact's person, a turn's speaker as the chat importers and the bench write it.
-_SPEAKER_KEYS = ("speaker", "name")
+#: Metadata that names a person besides a fact's person: a turn's speaker (``speaker``, as conversation sets and
+#: agents write it; a ``name`` may name anything, a product or a place).
+_SPEAKER_KEYS = ("speaker",)
 _ROLES = frozenset({"user", "assistant", "system", "tool", "human", "ai", "bot", "model"})
 
 

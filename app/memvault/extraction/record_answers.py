@@ -167,6 +167,8 @@ def _fragment(answer: Span, *, yes: bool) -> str | None:
     return said if tokens[0].pos_ in ("PROPN", "NUM") or tokens[0].text == "I" else said[:1].lower() + said[1:]
 
 
+#: A clitic after the subject written out, as many characters long: "it's booked" → "My MOT is booked".
+_CLITICS = {"'s": "is", "'re": "are"}
 #: Subjects that stand for the thing a question named ("did I renew the parking permit?" "No, it expires …").
 _STAND_INS = {"it": ("NN", "NNP"), "they": ("NNS", "NNPS")}
 
@@ -180,7 +182,7 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
     Project is 42 pounds." The answer's clause is its own (what :func:`restated` leaves alone); its subject opens
     it after at most a yes or no, and is "it" ("they" for things) or "the" with a word of the thing's at its head.
     ``None`` unless the question names exactly one thing as the user's or a definite one."""
-    if not question.text.rstrip().endswith("?"):
+    if not asks(question):
         return None
     things = [t for t in question if _owned_thing(t)]
     if len(things) != 1:
@@ -210,7 +212,11 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
     head = head[:1].upper() + head[1:]
     rest = answer.doc[kept:answer.end]
     cut = rest.start_char - answer.start_char
-    return f"{head}{answer.doc[kept - 1].whitespace_ or ' '}{rest.text}", len(head) + 1 - cut
+    said = rest.text
+    if len(rest) and rest[0].pos_ == "AUX" and rest[0].lower_.replace("’", "'") in _CLITICS:
+        # "it's booked": written out, as long as the clitic it stands for ("'s" → "is", "'re" → "are").
+        said = _CLITICS[rest[0].lower_.replace("’", "'")] + said[len(rest[0].text):]
+    return f"{head} {said}", len(head) + 1 - cut
 
 
 def _owned_thing(t: Token) -> bool:

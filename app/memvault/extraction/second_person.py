@@ -288,7 +288,9 @@ def _answers(texts: dict[int, str], asked: dict[int, str], parse: Callable[[list
         question = list(questions[index].sents)[-1]
         answer = list(doc.sents)
         made = record_answers.restated(question, answer[0]) if len(answer) == 1 else None
-        clause = made is None and len(answer) == 1 and (made := record_answers.referred(question, answer[0])) is not None
+        clause = made is None and len(answer) == 1
+        if clause:
+            made = record_answers.referred(question, answer[0])  # an answer with a clause of its own
         if made is not None:
             text, at = made
             restatements.append((index, start, text, lambda j, at=at, n=len(said): max(0, min(n, j - at)), len(said),

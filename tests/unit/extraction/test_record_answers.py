@@ -30,9 +30,11 @@ def test_a_short_answer_about_the_users_thing_is_their_record(extractor):
 def test_an_answers_own_clause_about_the_thing_asked_is_said_of_that_thing(extractor):
     texts = _texts(extractor, *STATES_THE_USERS_OWN, "did I renew the parking permit?", "No, the permit runs out on 31 May.",
                    "how did the MOT go?", "It passed, two new brake pads.", "ok. Lily's school trip money?",
-                   "The Year 4 trip to the Eden Project is 42 pounds, payable by 16 May through ParentPay.")
+                   "The Year 4 trip to the Eden Project is 42 pounds, payable by 16 May through ParentPay.",
+                   "did I book the dentist?", "Yes, it's booked for Thursday 29 May at 8:30.")
     assert texts[1:] == ["Sam's parking permit runs out on 31 May 2025", "Sam's MOT passed, two new brake pads",
-                         "Lily's Year 4 trip to the Eden Project is 42 pounds, payable by 16 May 2025 through ParentPay"]
+                         "Lily's Year 4 trip to the Eden Project is 42 pounds, payable by 16 May 2025 through ParentPay",
+                         "Sam's dentist is booked for 29 May 2025 at 8:30"]  # "it's" written out
 
 
 def test_a_guess_two_things_asked_or_an_assistant_that_keeps_no_records_gives_nothing(extractor):
