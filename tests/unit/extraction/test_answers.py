@@ -40,7 +40,8 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     # Eight words as written ("e-bike" is one), no verb of their own: still a fragment.
     ("What are you building?", "a timber frame shed for the garden tools",
      "The user is building a timber frame shed for the garden tools"),
-    ("What are you building?", "a shed for the e-bike and garden tools", "The user is building a shed for the e-bike and garden tools"),
+    ("What are you building?", "a shed for the e-bike and garden tools",
+     "The user is building a shed for the e-bike and garden tools"),
 ])
 def test_a_short_answer_states_what_the_question_asked(extractor, question, answer, fact):
     found = _facts(extractor, question, answer)
