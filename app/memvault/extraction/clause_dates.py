@@ -26,7 +26,6 @@ _DAY_PREPOSITIONS = frozenset({"on", "for", "by", "until", "till", "from", "to",
 #: Adverbs that make a clause's weekdays a weekly habit rather than one day.
 _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "typically", "sometimes",
                        "regularly", "mostly"})
-_YEAR = re.compile(r"(?:1[0-9]|2[0-9])[0-9]{2}")
 #: What comes back on the same day each year: its day and month said without a year are every year's ("my birthday
 #: is on 3 May" is not the 3 May to come alone).
 _ANNUAL = frozenset({"birthday", "anniversary", "nameday"})
@@ -82,9 +81,8 @@ def _names_a_day(ent: Span, doc: Doc) -> bool:
 def _day_and_month(ent: Span) -> bool:
     """Whether ``ent`` names a day of a month and no year ("3 May", "May 3rd", "the 3rd of May")."""
     words = ent.text.lower().replace(",", " ").split()
-    days = [w.rstrip("stndrh") for w in words]
-    return any(w in dates.MONTHS for w in words) and any(d.isdigit() and len(d) <= 2 for d in days) \
-        and not any(_YEAR.fullmatch(w) for w in words)
+    return any(w in dates.MONTHS for w in words) and any(dates.day_number(w) for w in words) \
+        and not any(dates.YEAR.fullmatch(w) for w in words)
 
 
 def _told_by_another(ent: Span, doc: Doc) -> bool:

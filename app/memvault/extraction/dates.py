@@ -216,6 +216,13 @@ def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None)
 
 #: A day of the month as an ordinal ("14th", "1st"), its number the first group.
 ORDINAL_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)")
+#: A year as written in a date ("2026").
+YEAR = re.compile(r"(?:1[0-9]|2[0-9])[0-9]{2}")
+
+
+def day_number(word: str) -> bool:
+    """Whether ``word`` writes a day of a month ("3", "21st")."""
+    return word.isdigit() and len(word) <= 2 or ORDINAL_DAY.fullmatch(word) is not None
 #: A month's name as a conversation says it, capitalised ("in October"; "may" is a verb).
 _MONTH_NAMED = re.compile(r"\b(" + "|".join(name for name in calendar.month_name if name) + r")\b")
 

@@ -26,12 +26,11 @@ chat names first names the small tagger misses) 0.6, a noun 0.5.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from memvault.domain.entities import EntityMention, EntityType
-from memvault.extraction import language_gate
+from memvault.extraction import dates, language_gate
 from memvault.extraction.date_spans import resolve
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
@@ -203,15 +202,12 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
 
 
-_DATE_WORDS = frozenset({*(m.lower() for m in calendar.month_name if m), *(m.lower() for m in calendar.month_abbr if m),
-                         *(d.lower() for d in calendar.day_name), "of", "the"})
-
-
 def _only_a_date(text: str) -> bool:
     """Whether every word of ``text`` is part of writing a date ("9 November 2026"; not "the Olympics 2024")."""
     words = text.lower().replace(",", " ").split()
     return any(w[:1].isdigit() for w in words) and all(
-        w in _DATE_WORDS or w.rstrip("stndrh").isdigit() for w in words)
+        w in dates.MONTHS or w in dates.WEEKDAYS or w in ("of", "the") or dates.day_number(w)
+        or dates.YEAR.fullmatch(w) for w in words)
 
 
 def _said_in_the_past(sent) -> bool:
