@@ -71,6 +71,10 @@ class ServiceBridge(QObject):
             self.views_stale.emit(counts)
             self._throttle.start()
 
+    def is_quiet(self) -> bool:
+        """Whether no refresh is due: the last change's interval has ended with nothing folded into it."""
+        return not self._throttle.isActive()
+
     def close(self) -> None:
         self._unsubscribe()
         self._throttle.stop()

@@ -27,8 +27,9 @@ def test_scrolling_to_the_next_page_does_not_count_the_vault_again(qtbot, deskto
         desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in batch])
     model = desktop.window.browser.model
     desktop.window.browser.refresh()
-    qtbot.waitUntil(lambda: model.total == n and not model.is_loading() and model.rowCount() == PAGE_SIZE,
-                    timeout=20_000)
+    # Storing them announced changes whose throttled refresh would start the list again mid-scroll.
+    qtbot.waitUntil(lambda: desktop._bridge.is_quiet() and not desktop.runner.is_busy() and model.total == n
+                    and not model.is_loading() and model.rowCount() == PAGE_SIZE, timeout=20_000)
     memories = desktop.services.memories
     real_list, counted = memories.list, []
 

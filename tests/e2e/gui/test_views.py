@@ -660,10 +660,9 @@ def _count_calls(monkeypatch, obj, name, calls):
     monkeypatch.setattr(obj, name, counted)
 
 
-def _settle(qtbot, desktop, ms=1200):
-    """Past the window's refresh debounce, with no task still running."""
-    qtbot.wait(ms)
-    qtbot.waitUntil(lambda: not desktop.runner.is_busy(), timeout=10_000)
+def _settle(qtbot, desktop):
+    """Past the bridge's refresh interval, with no task still running."""
+    qtbot.waitUntil(lambda: desktop._bridge.is_quiet() and not desktop.runner.is_busy(), timeout=10_000)
 
 
 @pytest.mark.seconds
