@@ -207,9 +207,9 @@ class BrowserView(QWidget):
         self._runner.run(lambda: self._services.memories.get(memory_id), self._show_in_detail, owner=self)
 
     def refresh(self, recount: bool = True) -> None:
-        """Reload the page (and the count unless ``recount`` is false), keeping the selected memory selected."""
+        """Read the rows again (and the count unless ``recount`` is false), keeping the selected memory selected."""
         self._reselect = self._selected_id()
-        self.model.reload(recount=recount)
+        self.model.reload(recount=recount, keep_read=True)
 
     def on_memories_changed(self, event: ChangeEvent) -> None:
         """Keep the detail pane current when the memory on show gets its vectors (lists do not change)."""

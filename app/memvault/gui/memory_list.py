@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
@@ -87,7 +87,28 @@ class MemoryListView(QTableView):
     With nothing selected, the first Up or Down selects the row with the focus frame (the first one, when the
     keyboard lands on the list) instead of moving past it: the first memory was skipped, and in a one-row list
     (a trash with one memory) no arrow selected anything.
+
+    A reload keeps the memory at the top of the view at the top when the new rows still hold it: a change an
+    agent made sent a user reading far down the list back to its start.
     """
+
+    _top_memory: str | None = None
+
+    def setModel(self, model) -> None:  # noqa: N802 (Qt's name)
+        super().setModel(model)
+        if isinstance(model, MemoryTableModel):
+            model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
+            model.modelReset.connect(self._on_model_reset)
+
+    def _on_model_about_to_be_reset(self) -> None:
+        memory = self.model().memory_at(self.indexAt(QPoint(0, 0)).row())
+        self._top_memory = memory.id if memory is not None else None
+
+    def _on_model_reset(self) -> None:
+        top, self._top_memory = self._top_memory, None
+        row = self.model().row_of(top) if top is not None else -1
+        if row > 0:
+            self.scrollTo(self.model().index(row, 0), QAbstractItemView.PositionAtTop)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         model = self.model()

@@ -7,12 +7,16 @@ import datetime as dt
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QFont
 
+from memvault.domain import limits
 from memvault.domain.models import Memory, MemoryFilter, Page
 from memvault.gui.fact_info import is_superseded
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 
 PAGE_SIZE = 200
+#: A reload after a change reads again the rows the user has scrolled through, up to this many: past it the
+#: list starts again from its first page (each change elsewhere would read thousands of rows again).
+KEPT_ROWS_MAX = 10 * PAGE_SIZE
 COLUMNS = ("Memory", "Type", "Tags", "Tier", "Importance", "Agent", "Created")
 #: Shown after "Memory" when the rows come from more than one namespace.
 NAMESPACE_COLUMNS = ("Memory", "Namespace") + COLUMNS[1:]
@@ -37,6 +41,23 @@ def display_cells(m: Memory, with_namespace: bool = False) -> tuple[str, ...]:
     rest = (m.memory_type.value, ", ".join(m.tags), m.tier.value, f"{m.importance:.2f}",
             m.agent_id or "", dt.datetime.fromtimestamp(m.created_at).strftime("%Y-%m-%d %H:%M"))
     return (preview(m.content),) + ((m.namespace,) if with_namespace else ()) + rest
+
+
+def _first_rows(memories, f: MemoryFilter, wanted: int, through: str | None = None) -> Page:
+    """The newest ``wanted`` memories matching ``f`` (fewer when fewer match), as one page with no total.
+
+    With ``through`` (the last row loaded before) up to a page more is read until that memory is among them:
+    memories stored meanwhile push the rows down, and the last one read before would otherwise drop off.
+    """
+    items: list[Memory] = []
+    cursor, has_more, seen = None, True, through is None
+    while has_more and (len(items) < wanted or (not seen and len(items) < wanted + PAGE_SIZE)):
+        limit = min(limits.LIST_LIMIT_MAX, wanted - len(items)) if len(items) < wanted else PAGE_SIZE // 4
+        page = memories.list(f, limit=limit, cursor=cursor, count_total=False)
+        items.extend(page.items)
+        seen = seen or any(m.id == through for m in page.items)
+        cursor, has_more = page.next_cursor, page.has_more
+    return Page(tuple(items), None, cursor, has_more)
 
 
 class MemoryTableModel(QAbstractTableModel):
@@ -82,13 +103,19 @@ class MemoryTableModel(QAbstractTableModel):
         self._filter = f
         self.reload()
 
-    def reload(self, *, recount: bool = True) -> None:
-        """Read the first page again; with ``recount=False`` (an edit, which moves no count) keep the total."""
+    def reload(self, *, recount: bool = True, keep_read: bool = False) -> None:
+        """Read the first page again; with ``recount=False`` (an edit, which moves no count) keep the total.
+
+        With ``keep_read`` (the vault changed, the filter did not) as many rows are read as are loaded now, up to
+        :data:`KEPT_ROWS_MAX`, so a user scrolled past the first page keeps their place and their selection.
+        """
         self._generation += 1
         generation, f = self._generation, self._filter
+        wanted = min(max(PAGE_SIZE, len(self._rows)), KEPT_ROWS_MAX) if keep_read else PAGE_SIZE
+        through = self._rows[wanted - 1].id if keep_read and len(self._rows) >= wanted else None
         self._loading = True
         memories = self._services.memories
-        self._runner.run(lambda: memories.list(f, limit=PAGE_SIZE, count_total=False),
+        self._runner.run(lambda: _first_rows(memories, f, wanted, through),
                          lambda page: self._on_first_page(generation, page),
                          lambda exc: self._on_failed(generation, exc.message), owner=self)
         if not recount and self.total is not None:

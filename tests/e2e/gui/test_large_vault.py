@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractItemView
 
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.gui.memory_model import PAGE_SIZE
@@ -76,3 +77,47 @@ def test_a_memory_opened_beyond_the_loaded_rows_leaves_no_other_row_highlighted(
     qtbot.waitUntil(lambda: browser.detail.memory() is not None and browser.detail.memory().id == oldest.id,
                     timeout=10_000)
     assert browser.selected() is None
+
+
+def _scrolled_past_the_first_page(qtbot, desktop, n):
+    for start in range(0, n, 100):
+        batch = range(start, min(n, start + 100))
+        desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in batch])
+    browser, model = desktop.window.browser, desktop.window.browser.model
+    browser.refresh()
+    qtbot.waitUntil(lambda: desktop._bridge.is_quiet() and not desktop.runner.is_busy()
+                    and model.rowCount() == PAGE_SIZE and not model.is_loading(), timeout=20_000)
+    model.fetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == n and not model.is_loading(), timeout=20_000)
+    return browser, model
+
+
+def test_a_change_while_scrolled_down_keeps_the_rows_read_and_the_memory_selected(qtbot, desktop_without_worker):
+    desktop = desktop_without_worker
+    n = PAGE_SIZE + 50
+    browser, model = _scrolled_past_the_first_page(qtbot, desktop, n)
+    browser.table.selectRow(n - 10)
+    chosen = browser.selected()
+    assert chosen.content == "note 9"
+    # An agent stores a memory while the user reads far down the list: the list shows it, and stays where it was.
+    desktop.services.memories.create(MemoryCreate(content="stored by an agent meanwhile"))
+    qtbot.waitUntil(lambda: model.rowCount() == n + 1 and desktop._bridge.is_quiet()
+                    and not desktop.runner.is_busy() and not model.is_loading(), timeout=20_000)
+    assert model.memory_at(0).content == "stored by an agent meanwhile"
+    assert browser.selected().id == chosen.id and browser.detail.memory().id == chosen.id
+    row = browser.table.visualRect(model.index(model.row_of(chosen.id), 0))
+    assert browser.table.viewport().rect().contains(row.center())
+
+
+def test_a_change_while_scrolled_down_keeps_the_memory_at_the_top_of_the_list(qtbot, desktop_without_worker):
+    desktop = desktop_without_worker
+    n = PAGE_SIZE + 50
+    browser, model = _scrolled_past_the_first_page(qtbot, desktop, n)
+    table = browser.table
+    table.scrollTo(model.index(PAGE_SIZE - 20, 0), QAbstractItemView.PositionAtTop)
+    top = model.memory_at(table.indexAt(QPoint(0, 0)).row())
+    assert browser.selected() is None and top.content == "note 69"
+    desktop.services.memories.create(MemoryCreate(content="stored by an agent meanwhile"))
+    qtbot.waitUntil(lambda: model.rowCount() == n + 1 and desktop._bridge.is_quiet()
+                    and not desktop.runner.is_busy() and not model.is_loading(), timeout=20_000)
+    assert model.memory_at(table.indexAt(QPoint(0, 0)).row()).id == top.id
