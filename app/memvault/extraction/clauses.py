@@ -429,8 +429,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
             c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
         return False
     if len(words) <= 4 and any(c.dep_ in ("dobj", "attr", "pobj") and c.lower_ in _VAGUE_OBJECTS
-                               for c in root.subtree):
-        return False  # "I love it", "I did that": says nothing without what "it" was
+                               for c in root.subtree) and not any(c.dep_ == "oprd" for c in root.children):
+        return False  # "I love it", "I did that": says nothing without what "it" was ("I named it Bubbles" does)
     if root.lemma_ == "be" and first_person_subject:
         complements = [c for c in root.children if c.dep_ in ("acomp", "attr", "advmod", "prep")]
         content = [t for t in words if t.i != subject.i and t.i != root.i and t.dep_ not in ("neg", "advmod")]

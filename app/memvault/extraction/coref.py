@@ -124,6 +124,43 @@ def name_given(clause: Clause) -> tuple[Token, Token] | None:
     return owner, name
 
 
+#: Verbs that give a name to their object ("we named her Pip", "a lurcher called Juniper").
+NAMING_VERBS = frozenset({"name", "call"})
+#: What a pronoun subject is when the clause names it (:func:`named_by_predicate`).
+_PRONOUN_KINDS = {"she": "female", "he": "male", "it": "thing"}
+
+
+def named_by_predicate(clause: Clause) -> tuple[str, str, frozenset[int]] | None:
+    """The name, the kind and the naming words of a pronoun subject its own predicate names: "she's a three year
+    old lurcher called Juniper" says who "she" is, whatever came before. ``None`` for any other clause."""
+    subject = clause.subject()
+    if subject is None or subject.lower_ not in _PRONOUN_KINDS or clause.root.lemma_ != "be":
+        return None
+    inside = {t.i for t in clause.tokens}
+    for attr in (c for c in clause.root.children if c.dep_ == "attr" and c.pos_ == "NOUN"):
+        for verb in (c for c in attr.children if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS):
+            name = next((c for c in verb.children if c.dep_ == "oprd" and c.pos_ == "PROPN" and c.i in inside), None)
+            if name is not None and name.text[:1].isupper():
+                return name_span(name), _PRONOUN_KINDS[subject.lower_], frozenset(t.i for t in verb.subtree)
+    return None
+
+
+def name_given_to(clause: Clause) -> tuple[Token, str] | None:
+    """The pronoun and the name of "I named it Bubbles", "we call him Bear", "we named her Pip" (where the parse
+    reads "her Pip" as a possession); ``None`` for any other clause."""
+    root = clause.root
+    if root.lemma_ not in NAMING_VERBS:
+        return None
+    name = next((c for c in root.children if c.dep_ == "oprd" and c.text[:1].isupper()), None)
+    pronoun = next((c for c in root.children if c.dep_ == "dobj" and c.lower_ in ("it", "him", "her")), None)
+    if name is None:  # "named her Pip": the name as the object, "her" as its owner
+        name = next((c for c in root.children if c.dep_ == "dobj" and c.pos_ == "PROPN"), None)
+        pronoun = next((c for c in name.children if c.dep_ == "poss" and c.lower_ == "her"), None) if name else None
+    if name is None or pronoun is None or not name.text[:1].isupper():
+        return None
+    return pronoun, name_span(name)
+
+
 def possessive(name: str) -> str:
     return f"{name}'s"
 

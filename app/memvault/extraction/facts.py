@@ -29,7 +29,8 @@ from memvault.extraction import (answers, attributes, clause_dates, clauses, dat
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
-                                       last_sentence, name_given, naming, naming_thing)
+                                       last_sentence, name_given, name_given_to, named_by_predicate,
+                                       naming, naming_thing)
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.nlp import NlpPipeline
@@ -397,6 +398,17 @@ class FactExtractor:
                 # last person named, Tomas, is not renamed "Tomas Ilse"), and "she" is Ilse from now on.
                 antecedents.introduce(given[1].text, gender, voice)
                 return None
+        if (called := named_by_predicate(clause)) is not None:
+            # "she's a lurcher called Juniper": "she" is Juniper from now on (someone new when no "she" was known),
+            # and the fact says so once ("Maya's dog Juniper is a lurcher").
+            name, kind, naming_words = called
+            pronoun = clause.subject().lower_
+            if (mention := antecedents.resolve(pronoun)) is None:
+                antecedents.introduce(name, kind, voice)
+            elif not mention.named:
+                antecedents.name(mention, name)
+            if (mention := antecedents.resolve(pronoun)) is not None and name in mention.text:
+                replacements = {**replacements, **dict.fromkeys(naming_words, "")}
         template = render(clause, antecedents, replacements, voice,
                           past=event is not None and event.start is not None and event.start < now.date())
         text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)
@@ -426,8 +438,10 @@ class FactExtractor:
 
     @staticmethod
     def _learn_name(clause: Clause, antecedents: Antecedents) -> None:
-        """ "His name is Pip": the mention "his" points to is called Pip from now on."""
+        """ "His name is Pip", "we named him Pip": the mention "his" or "him" points to is called Pip from now on."""
         given = name_given(clause)
         mention = antecedents.resolve(given[0].lower_) if given is not None else None
         if given is not None and mention is not None:
             antecedents.name(mention, given[1].text)
+        elif (named := name_given_to(clause)) is not None and (mention := antecedents.resolve(named[0].lower_)):
+            antecedents.name(mention, named[1])

@@ -78,6 +78,9 @@ def compound_text(t: Token) -> str:
     """The noun with its compounds and adjectives ("vintage road bike", "sea-kayak"), no determiner or owner."""
     parts = [c for c in t.children if c.dep_ in ("compound", "amod", "nmod") and c.i < t.i]
     start = min([c.left_edge.i for c in parts] + [t.i])
+    # A compound's own determiner is the noun's, misparsed ("a sourdough starter": "a" hung on "sourdough").
+    while start < t.i and (t.doc[start].pos_ == "DET" or t.doc[start].dep_ == "poss"):
+        start += 1
     return " ".join(x.text for x in t.doc[start:t.i + 1]).replace(" - ", "-")
 
 

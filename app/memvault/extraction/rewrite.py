@@ -18,8 +18,8 @@ import re
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause, acronym
-from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
-                                       possessive)
+from memvault.extraction.coref import (FEMALE, MALE, NAMING_VERBS, NEUTRAL, PETS, PLURAL, Antecedents, Mention,
+                                       Voice, gender_of, possessive)
 from memvault.extraction.kin import PEOPLE_WORDS
 from memvault.extraction.mention_tokens import concrete
 
@@ -105,9 +105,24 @@ def _expanded(t: Token) -> str:
     if lower == "'s":
         after = next((w for w in t.doc[t.i + 1:] if w.pos_ != "ADV"), None)  # "he's (never) been to Europe"
         been = after is not None and after.lower_ == "been"
-        return "has" if t.lemma_ == "have" or been or t.head.tag_ == "VBN" and t.dep_ == "aux" else "is"
+        return "has" if t.lemma_ == "have" or been or t.head.tag_ == "VBN" and (
+            t.dep_ == "aux" or t.dep_ == "auxpass" and _takes_an_object(t.head)) else "is"
     return {"'re": "are", "'ve": "have", "'m": "am", "'ll": "will"}.get(
         lower, "had" if lower == "'d" and t.head.tag_ == "VBN" else "would" if lower == "'d" else t.text)
+
+
+#: Participles a passive "is" takes a noun after ("it's called the Grand", "he's given a bonus each year").
+_PASSIVE_WITH_NOUN = frozenset({"call", "name", "consider", "elect", "give", "offer", "send", "tell", "show", "pay"})
+
+
+def _takes_an_object(participle: Token) -> bool:
+    """Whether a participle the parse read as passive has an object, so its "'s" is "has" ("she's claimed the
+    sofa", "he's broken his leg"), not "is" ("she's married")."""
+    if participle.lemma_ in _PASSIVE_WITH_NOUN:
+        return False
+    after = participle.doc[participle.i + 1] if participle.i + 1 < len(participle.doc) else None
+    return any(c.dep_ == "dobj" for c in participle.children) or after is not None and (
+        after.pos_ == "DET" or after.dep_ == "poss")
 
 
 def impersonal(clause: Clause) -> bool:
@@ -226,8 +241,16 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return _DANGLING if said and here and said != here else t.text
         if mention is None:
             return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
-        return f"{mention.text}'s" if t.dep_ == "poss" else mention.text
+        return f"{mention.text}'s" if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
+
+
+def named_object(her: Token) -> bool:
+    """Whether a "her" the parse took for a possessive is the object of a naming verb ("we named her Pip": "her"
+    is who was named, not the owner of a "Pip")."""
+    name = her.head
+    return her.lower_ == "her" and name.pos_ == "PROPN" and name.dep_ == "dobj" and \
+        name.head.lemma_ in NAMING_VERBS and not any(c.dep_ == "oprd" for c in name.head.children)
 
 
 def _named_before(it: Token, clause: Clause) -> bool:

@@ -98,3 +98,33 @@ def test_a_her_no_one_is_found_for_is_no_object_of_the_subjects_own(extractor):
     texts = _named_texts(extractor, (), "my neighbour Ruth is taking her to Kiel", "Nice.",
                          "my sister loves her job in Kiel")
     assert texts == ["Tomás's sister loves her job in Kiel"]
+
+
+def test_a_pronoun_its_own_clause_names_is_that_name_from_then_on(extractor):
+    # No "he" was known: the clause says who he is, and the next clause's "he" is the same cat.
+    texts = _texts(extractor, "guess who came home with us today", "Tell me!",
+                   "he's a ginger tom called Biscuit, six years old. he already hates the vet")
+    assert texts == ["Biscuit is a ginger tom", "Biscuit already hates the vet"]
+
+
+def test_a_name_given_to_a_known_pet_joins_it_once(extractor):
+    texts = _texts(extractor, "We adopted a rabbit on Sunday.", "Lovely!",
+                   "She's a lop called Clover. she chews every cable")
+    assert texts[1:] == ["The user's rabbit Clover is a lop", "The user's rabbit Clover chews every cable"]
+
+
+def test_it_named_by_a_naming_verb_is_the_thing_and_keeps_its_name(extractor):
+    texts = _texts(extractor, "I bought an old sailing dinghy. I named it Kestrel.", "Nice!",
+                   "it needs a new mainsail before May")
+    assert texts == ["The user bought an old sailing dinghy", "The user named the user's old sailing dinghy Kestrel",
+                     "The user's old sailing dinghy Kestrel needs a new mainsail before May 2025"]
+
+
+def test_her_after_a_naming_verb_is_who_was_named_not_an_owner(extractor):
+    texts = _texts(extractor, "We got a kitten last week. We named her Mochi.")
+    assert texts[-1] == "The user named the user's kitten Mochi"
+
+
+def test_has_written_as_s_is_has_before_an_object(extractor):
+    texts = _texts(extractor, "My brother Tim went skiing.", "How was it?", "he's broken his wrist, he's fine though")
+    assert "The user's brother Tim has broken his wrist" in texts
