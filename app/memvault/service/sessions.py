@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,7 +220,10 @@ class SessionService:
             s = self._live(conn, namespace, session_id)
             state = s.state if version is None else self._version(conn, namespace, s, version)
         metadata = {**(s.metadata or {}), "forked_from": s.id}
-        return self.create(namespace, s.agent_id, user_id=s.user_id, metadata=metadata, initial_state=state)
+        # A fork of a session that expires ends when it does: a copy of a short-lived session was kept for ever.
+        left = None if s.ttl_expires_at is None else max(1, math.ceil(s.ttl_expires_at - self._wall()))
+        return self.create(namespace, s.agent_id, user_id=s.user_id, metadata=metadata, initial_state=state,
+                           ttl_seconds=left)
 
     def add_turn(self, namespace: str, session_id: str, turn_input: dict[str, Any], output: dict[str, Any], *,
                  metadata: dict[str, Any] | None = None, reasoning: str | None = None) -> Turn:

@@ -93,3 +93,14 @@ def test_free_text_fields_are_bounded(services, sessions):
     with pytest.raises(InvalidInput):
         AgentService(services.vault.db).create("ns", "Planner", description="d" * 2001)
     assert sessions.get("ns", s.id).turn_count == 0 and sessions.state("ns", s.id).version == 1
+
+
+def test_a_fork_of_a_session_that_expires_ends_when_it_does(sessions, clock):
+    short = sessions.create("ns", "bot", ttl_seconds=600)
+    clock.advance(100)
+    fork = sessions.fork("ns", short.id)
+    assert abs(fork.ttl_expires_at - short.ttl_expires_at) <= 1  # whole seconds left
+    clock.advance(501)
+    with pytest.raises(SessionNotFound):
+        sessions.get("ns", fork.id)
+    assert sessions.fork("ns", sessions.create("ns", "bot").id).ttl_expires_at is None
