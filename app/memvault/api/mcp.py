@@ -21,7 +21,7 @@ from pydantic import AliasChoices, Field
 from memvault import __version__
 from memvault.api.admission import long_work
 from memvault.api.deps import origin_of
-from memvault.api.documented import at_most
+from memvault.api.documented import at_most, seconds_of
 from memvault.api.mcp_arguments import hold_to_schema
 from memvault.api.schemas import MemoryReceipt
 from memvault.domain import errors as e
@@ -103,6 +103,12 @@ def _nothing_recalled(services: Services, namespace: str, tags: list[str] | None
                           structured_content={"result": []})
 
 
+def _stored_count(out: dict[str, Any]) -> dict[str, int]:
+    """The usage a ``remember`` answer adds: a memory created (a reader's answer says ``created``, a writer's
+    receipt ``stored``)."""
+    return {"memories_created": int(bool(out.get("created")) or out.get("status") == receipts.STORED)}
+
+
 def _memory(m) -> dict[str, Any]:
     return {"id": m.id, "content": m.content, "memory_type": m.memory_type.value, "tags": list(m.tags),
             "metadata": m.metadata, "importance": m.importance, "namespace": m.namespace,
@@ -155,18 +161,27 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
     # for whatever provider the process has: no telemetry, as for the REST routes (api/app.py).
     server.middleware[:] = [m for m in server.middleware if not isinstance(m, OpenTelemetryMiddleware)]
 
-    async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any], *, long: bool = False) -> Any:
+    async def run(ctx: Context, scope: Scope, work: Callable[[ApiKey], Any], *, long: bool = False,
+                  counted: Callable[[Any], dict[str, int]] | None = None) -> Any:
+        """``work`` done as the call's key; ``counted`` gives the usage counters its result adds (a tool's
+        failure is an error of its key, as a REST route's 4xx is)."""
         if services is None:
             raise ToolError(unavailable or "Memvault could not open the vault")
+        key: ApiKey | None = None
         try:
             key = principal(ctx)
             if not key.allows(scope):
                 raise e.Forbidden(f"this API key lacks the {scope.value!r} scope")
             # A conversation's extraction takes seconds: outside the quick requests' turns (api/admission.py).
-            return await (long_work(work, key) if long else anyio.to_thread.run_sync(lambda: work(key)))
+            result = await (long_work(work, key) if long else anyio.to_thread.run_sync(lambda: work(key)))
         except e.MemvaultError as exc:
+            if key is not None and key.id:
+                services.usage.record(key.id, errors=1)
             # ToolError is the SDK's "anticipated failure": the model reads the message.
             raise ToolError(f"{exc.code}: {exc.message}") from None
+        if counted is not None and key.id:  # a stdio client acts as no stored key (id 0): nothing to count
+            services.usage.record(key.id, **counted(result))
+        return result
 
     @server.tool(description="Store a memory (a fact, preference, event, decision...) for later recall. "
                  "Returns its id. It is searchable by keyword at once and by meaning within seconds.",
@@ -189,7 +204,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                 return dataclasses.asdict(receipts.receipt_of(result))
             return {"id": result.memory.id, "created": result.created,
                     "embedding_status": result.memory.embedding_status.value}
-        return await run(ctx, Scope.WRITE, work)
+        return await run(ctx, Scope.WRITE, work, counted=_stored_count)
 
     @server.tool(description="Store a conversation: facts about the user are extracted from the user's turns "
                  "(assistant turns are context; a turn with a speaker name is a person's), classified semantic or "
@@ -206,9 +221,10 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
         conversation_id: Annotated[str | None, Field(description="The thread's id, kept as provenance "
                                                      "(default: a new id).")] = None,
         agent_id: Annotated[str | None, Field(description="Which agent is storing it (default: none).")] = None,
-        occurred_at: Annotated[float | None, Field(description=(
-            "When it took place, Unix seconds; 'last week' resolves against it (default: now). Over an hour back, its "
-            "facts are dated by it and replace only what was true before it."))] = None,
+        occurred_at: Annotated[float | str | None, Field(description=(
+            "When it took place, Unix seconds or an ISO 8601 time (UTC unless it says); 'last week' resolves against "
+            "it (default: now). Over an hour back, its facts are dated by it and replace only what was true before "
+            "it."))] = None,
         user_id: Annotated[str | None, Field(description="Whose conversation it is (default: none).")] = None,
         user_name: Annotated[str | None, Field(description=(
             "The user's display name: facts name them instead of 'the user'."))] = None,
@@ -220,7 +236,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                     raise e.InvalidInput(f"message {i} needs a role and a content string", field="messages")
                 turns.append(ChatMessage(m["role"], m["content"], m.get("name")))
             job = services.conversations.ingest(ConversationSubmission(
-                tuple(turns), key.namespace, conversation_id=conversation_id, occurred_at=occurred_at,
+                tuple(turns), key.namespace, conversation_id=conversation_id,
+                occurred_at=seconds_of(occurred_at, "occurred_at"),
                 agent_id=agent_id, user_id=user_id, user_name=user_name, source="mcp", origin=origin_of(key),
                 reads_namespace=key.allows(Scope.READ)))
             if job.result is None:
@@ -228,7 +245,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)
             return {"job_id": job.id, **{k: result[k] for k in (
                 "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
-        return await run(ctx, Scope.WRITE, work, long=True)
+        return await run(ctx, Scope.WRITE, work, long=True,
+                         counted=lambda out: {"memories_created": out["memories_extracted"]})
 
     @server.tool(description="Search memories by meaning and keywords. Returns the best matches, best first, "
                  "each with a 0-1 relevance score and good_match. good_match: false means the hit is only the "
@@ -268,7 +286,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             by_id = {h.memory.id: h for h in result.hits}
             return {"hits": [_hit(by_id[c.memory_id], result.mode) | {"content": c.context, "tokens": c.tokens}
                              for c in packed.hits], "compression": packed.summary()}
-        return await run(ctx, Scope.READ, work)
+        return await run(ctx, Scope.READ, work, counted=lambda _out: {"searches": 1})
 
     @server.tool(description="List memories, newest first. Pass the returned next_cursor to get more.",
                  annotations=ToolAnnotations(title="List memories", read_only_hint=True, open_world_hint=False))

@@ -4,7 +4,8 @@ The SDK binds the arguments a tool declares and drops the rest, so a misspelt
 filter (``tag`` for ``tags``) answered with unfiltered results, and a mistyped
 value came back as a pydantic dump with a URL in it. Here an argument the tool
 does not declare is refused by name, and a value that fails the tool's schema is
-one line per argument, in the ``invalid_input: ...`` form the tools' own checks use.
+one line per argument, in the ``invalid_input: ...`` form the tools' own checks use; and a tool's own failure
+reads as the tool worded it ("not_found: ..."), without the prefix the SDK puts before it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def hold_to_schema(server: MCPServer) -> None:
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
                 raise ToolError("invalid_input: " + worded(exc.__cause__)) from None
+            if type(exc.__cause__) is ToolError:
+                # A tool's own "not_found: ..." as it worded it, without the SDK's "Error executing tool get_memory:"
+                # before it: every failure a model reads is one line of one form. A crash keeps the SDK's wording.
+                raise ToolError(str(exc.__cause__)) from None
             raise
 
     server.call_tool = call_tool  # type: ignore[method-assign]

@@ -90,6 +90,14 @@ async def _exercise(client, drain):
     assert "career" in told["categories"] and told["facts"][0]["kind"] == "semantic"
     bad = await client.call_tool("remember_conversation", {"messages": [{"role": "assistant", "content": "hi"}]})
     assert bad.is_error and "invalid_input" in bad.content[0].text
+    # Its date as REST takes it, Unix seconds or ISO 8601: "yesterday" is the day before it.
+    dated = _data(await client.call_tool("remember_conversation", {"occurred_at": "2024-03-06T10:00:00Z", "messages": [
+        {"role": "user", "content": "Yesterday I adopted a beagle called Pretzel."}]}))
+    assert dated["facts"][0]["content"] == "On 5 March 2024 the user adopted a beagle called Pretzel", dated
+    undated = await client.call_tool("remember_conversation", {"occurred_at": "last Tuesday", "messages": [
+        {"role": "user", "content": "I sold my car."}]})
+    assert undated.is_error and undated.content[0].text == (
+        "invalid_input: occurred_at must be an ISO 8601 time or Unix seconds (a JSON number)")
     return memory_id
 
 
@@ -142,9 +150,11 @@ def test_an_argument_a_tool_does_not_take_or_a_bad_value_is_one_line(api):
             assert bad.is_error and bad.content[0].text == (
                 "invalid_input: limit: Input should be greater than or equal to 1"), bad.content[0].text
             assert "pydantic" not in bad.content[0].text
-            # The old name of memory_id is still taken.
-            assert not (await client.call_tool("get_memory", {"id": "no-such-id"})).content[0].text.startswith(
-                "invalid_input")
+            # The old name of memory_id is still taken; a tool's own failure is one line of the same form.
+            missing = await client.call_tool("get_memory", {"id": "no-such-id"})
+            assert missing.is_error and missing.content[0].text == "not_found: no memory with id no-such-id"
+            empty = await client.call_tool("recall", {"query": ""})
+            assert empty.is_error and empty.content[0].text == "invalid_input: query must not be empty"
 
     anyio.run(main)
     assert api.services.memories.count(MemoryFilter(namespace="mcp-args")) == 1  # nothing stored elsewhere or here
@@ -460,3 +470,22 @@ def test_mcp_refuses_an_oversized_list_before_reading_its_items(api):
     assert refused.is_error and "limit is 50" in refused.content[0].text
     assert time.process_time() - started < 2.0  # client encoding included
     assert api.services.memories.count(MemoryFilter(namespace="mcp-tags")) == 0
+
+
+def test_mcp_tool_calls_count_in_the_keys_usage_as_rest_calls_do(api):
+    key, secret = api.services.keys.create("mcp-usage", "read,write")
+    wo_key, write_only = api.services.keys.create("mcp-usage", "write")
+
+    async def main():
+        async with _http(api, secret) as client:
+            _data(await client.call_tool("remember", {"content": "The user's locker is number 12"}))
+            _data(await client.call_tool("recall", {"query": "locker"}))
+            assert (await client.call_tool("get_memory", {"memory_id": "no-such-id"})).is_error
+        async with _http(api, write_only) as client:
+            _data(await client.call_tool("remember", {"content": "The user's bike is a blue Brompton"}))
+
+    anyio.run(main)
+    api.services.usage.flush()
+    rows = {r.key_id: r for r in api.services.usage.usage([key.id, wo_key.id])}
+    assert (rows[key.id].memories_created, rows[key.id].searches, rows[key.id].errors) == (1, 1, 1)
+    assert rows[wo_key.id].memories_created == 1
