@@ -260,6 +260,8 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+            if message == "Method Not Allowed" and headers["Allow"]:  # the router's own, as LiteralPaths words it
+                message = f"{request.url.path} takes {headers['Allow']}, not {request.method}"
         return render(request.url.path, exc.status_code, code, message, headers)
 
 

@@ -251,12 +251,15 @@ def test_chunked_body_over_the_limit_is_413(api):
     ("DELETE", "/v1/memories/batch", {"POST"}),
     ("GET", "/compat/azen/api/v1/memory/search", {"POST"}),
     ("GET", "/compat/memoryrelay/v1/memories/search", {"POST"}),
+    ("OPTIONS", "/v1/memories", {"GET", "POST"}),
 ])
 def test_405_names_the_allowed_methods(c, method, path, allowed):
     r = c.request(method, path)
     err = native_error(r, 405) if not path.startswith("/compat/") else r.json()
     assert r.status_code == 405 and err
     assert allowed <= {m.strip() for m in r.headers["allow"].split(",")}
+    if not path.startswith("/compat/"):  # the message says it too, whichever layer refused
+        assert err["message"].startswith(f"{path} takes ") and err["message"].endswith(f", not {method}"), err
 
 
 def test_a_half_sent_json_body_does_not_hang_or_500(api):
