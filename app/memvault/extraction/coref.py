@@ -126,11 +126,11 @@ def name_given(clause: Clause) -> tuple[Token, Token] | None:
 
 #: Verbs that give a name to their object ("we named her Pip", "a lurcher called Juniper").
 NAMING_VERBS = frozenset({"name", "call"})
-#: What a pronoun subject is when the clause names it (:func:`named_by_predicate`).
+#: What a pronoun subject is when the clause names it (:func:`_predicate_name`).
 _PRONOUN_KINDS = {"she": "female", "he": "male", "it": "thing"}
 
 
-def named_by_predicate(clause: Clause) -> tuple[str, str, frozenset[int]] | None:
+def _predicate_name(clause: Clause) -> tuple[str, str, frozenset[int]] | None:
     """The name, the kind and the naming words of a pronoun subject its own predicate names: "she's a three year
     old lurcher called Juniper" says who "she" is, whatever came before. ``None`` for any other clause."""
     subject = clause.subject()
@@ -264,6 +264,22 @@ class Antecedents:
         """Someone new called ``name`` ("I had a date. Her name is Ilse"), of the pronoun's gender (``kind``)."""
         if name != voice.person:
             self._add(Mention(name, name.lower(), kind, owner=voice.person, named=True), name)
+
+    def named_by_predicate(self, clause: Clause, voice: Voice) -> frozenset[int]:
+        """ "she's a lurcher called Juniper": "she" is Juniper from now on (someone new when no "she" was known);
+        the words that name her, which the fact then leaves out as its subject says it ("Maya's dog Juniper is a
+        lurcher"), or none."""
+        called = _predicate_name(clause)
+        if called is None:
+            return frozenset()
+        name, kind, naming_words = called
+        pronoun = clause.subject().lower_
+        if (mention := self.resolve(pronoun)) is None:
+            self.introduce(name, kind, voice)
+        elif not mention.named:
+            self.name(mention, name)
+        mention = self.resolve(pronoun)
+        return naming_words if mention is not None and name in mention.text else frozenset()
 
     def _learn_gender(self, tokens: tuple[Token, ...]) -> None:
         """A person of no known gender (a name, "my partner") whom this clause calls "he" or "she" is that from

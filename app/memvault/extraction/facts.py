@@ -29,8 +29,8 @@ from memvault.extraction import (answers, attributes, clause_dates, clauses, dat
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
-                                       last_sentence, name_given, name_given_to, named_by_predicate,
-                                       naming, naming_thing)
+                                       last_sentence, name_given, name_given_to, naming,
+                                       naming_thing)
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.nlp import NlpPipeline
@@ -398,17 +398,8 @@ class FactExtractor:
                 # last person named, Tomas, is not renamed "Tomas Ilse"), and "she" is Ilse from now on.
                 antecedents.introduce(given[1].text, gender, voice)
                 return None
-        if (called := named_by_predicate(clause)) is not None:
-            # "she's a lurcher called Juniper": "she" is Juniper from now on (someone new when no "she" was known),
-            # and the fact says so once ("Maya's dog Juniper is a lurcher").
-            name, kind, naming_words = called
-            pronoun = clause.subject().lower_
-            if (mention := antecedents.resolve(pronoun)) is None:
-                antecedents.introduce(name, kind, voice)
-            elif not mention.named:
-                antecedents.name(mention, name)
-            if (mention := antecedents.resolve(pronoun)) is not None and name in mention.text:
-                replacements = {**replacements, **dict.fromkeys(naming_words, "")}
+        if said_once := antecedents.named_by_predicate(clause, voice):
+            replacements = {**replacements, **dict.fromkeys(said_once, "")}
         template = render(clause, antecedents, replacements, voice,
                           past=event is not None and event.start is not None and event.start < now.date())
         text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)
