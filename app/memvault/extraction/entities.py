@@ -35,6 +35,7 @@ from memvault.extraction.date_spans import resolve
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
+from memvault.extraction.mention_tokens import acts_as_person
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -185,7 +186,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
-            if names_a_place(run):
+            if len(run) == 1 and acts_as_person(run[0]):
+                add(EntityType.PERSON, value, CONFIDENCE_PROPER)  # "Carol prefers tea": no carol prefers anything
+            elif names_a_place(run):
                 add(EntityType.LOCATION, value, CONFIDENCE_PROPER)
             elif plausible_name(run, lexicon, tagged=False):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)

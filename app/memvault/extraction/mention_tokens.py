@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 _PERSON_VERBS = frozenset({"say", "tell", "ask", "reply", "think", "believe", "want", "wish", "hope", "decide", "agree",
                            "promise", "cover", "help", "train", "teach", "learn", "study", "marry", "date", "text",
                            "email", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit", "cook",
-                           "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite"})
+                           "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite",
+                           "prefer", "love", "hate", "enjoy", "dislike", "adore"})
 _UNREAL = frozenset({"will", "'ll", "would", "'d", "might", "may", "could", "should", "shall", "must", "not", "n't",
                      "never", "wo", "ca", "can"})
 

@@ -83,6 +83,13 @@ def test_a_capitalised_common_noun_starting_a_sentence_is_no_person_but_the_noun
     assert ("person", "greg") in _found(entities, "Greg took up fishing")
 
 
+@pytest.mark.parametrize("text, name", [("Carol prefers tea over coffee", "carol"),
+                                        ("Hope enjoys long walks", "hope")])
+def test_a_word_that_is_also_a_noun_doing_what_only_people_do_is_a_person(entities, text, name):
+    found = _found(entities, text)
+    assert ("person", name) in found and ("concept", name) not in found
+
+
 @pytest.mark.parametrize("text, word", [
     ("Atlas migration is blocked on the schema review.", "atlas"),
     ("Emoji reactions are disabled in the team chat.", "emoji"),
