@@ -23,7 +23,7 @@ from typing import Any
 
 from memvault.cli.common import opened, out, read_secret, reported_in_result
 from memvault.cli.parser import Command
-from memvault.domain.errors import InvalidInput
+from memvault.domain.errors import InvalidInput, JoinWouldShare
 
 KEY_PASSPHRASE_ENV = "MEMVAULT_SHARE_KEY_PASSPHRASE"
 KEY_FILE_ENV = "MEMVAULT_SHARE_KEY_FILE"
@@ -96,7 +96,10 @@ def cmd_share(args: argparse.Namespace) -> int:
             out(args, {"key": key}, key)
             return 0
         if action == "join":
-            info = sharing.join(words[1], target)
+            try:
+                info = sharing.join(words[1], target, share_existing=args.share_existing)
+            except JoinWouldShare as exc:
+                raise JoinWouldShare(f"{exc.message} (--share-existing)") from None
         elif action == "remove":
             info = sharing.remove(words[1], words[2])
         elif action == "share":
@@ -168,6 +171,8 @@ def register(command: Command) -> None:
     p.add_argument("--with", dest="with_key", metavar="KEY", help="the person key (mvperson1…) to share with")
     p.add_argument("--role", choices=("read", "write", "admin"), default="read", help="what that person may do")
     p.add_argument("--name", help="a label for that person in `share list`")
+    p.add_argument("--share-existing", action="store_true",
+                   help="with `join`: share what a namespace of that name already holds here with the members")
     p.add_argument("--target", metavar="WHERE", help="a folder, s3://bucket/prefix or a WebDAV URL")
     p.add_argument("--endpoint", metavar="URL", help="with an s3:// target: the storage's endpoint (MinIO, R2)")
     p.add_argument("--export", metavar="FILE", help="with `key`: write this person's key file (for a server)")

@@ -49,6 +49,13 @@ class ClientIdTaken(Conflict):
     code = "client_id_taken"
 
 
+class JoinWouldShare(Conflict):
+    """Joining a shared namespace would send what a namespace of that name already holds here to its members;
+    it waits for a yes (``share_existing``)."""
+
+    code = "join_would_share"
+
+
 class VaultError(MemvaultError):
     """Base for problems opening or using the vault itself."""
 

@@ -17,13 +17,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from memvault.domain.errors import MemvaultError
+from memvault.domain.errors import JoinWouldShare, MemvaultError
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
 from memvault.service.share_info import ShareInfo, target_from_text
@@ -135,13 +136,13 @@ class ShareDialog(QDialog):
         self.message.setText("Sharing…")
         self._runner.run(share, self._on_shared, self._on_failed, owner=self)
 
-    def _on_join_clicked(self) -> None:
+    def _on_join_clicked(self, _checked: bool = False, *, share_existing: bool = False) -> None:
         sharing = self._services.sharing
         assert sharing is not None
         invite, where = self.join_invite.text().strip(), self.join_target.text().strip()
 
         def join() -> ShareInfo:
-            return sharing.join(invite, target_from_text(where))
+            return sharing.join(invite, target_from_text(where), share_existing=share_existing)
 
         self.join_button.setEnabled(False)
         self.message.setText("Joining…")
@@ -155,8 +156,10 @@ class ShareDialog(QDialog):
 
     def _on_shared(self, info: ShareInfo) -> None:
         self.share_button.setEnabled(True)
-        self.message.setText(f"{info.namespace!r} is shared with {len(info.members)} people. Send them this "
-                             "invitation and the target; they join with `memvault share join`:")
+        others = sum(1 for m in info.members if not m.this_person)
+        self.message.setText(f"{info.namespace!r} is shared with {others} other {'person' if others == 1 else 'people'}."
+                             " Send them this invitation and the target; they join in Memvault's Share dialog (or "
+                             "with `memvault share join`):")
         self.invite.setPlainText(info.invite)
         self.invite.show()
         self.their_key.clear()
@@ -166,3 +169,9 @@ class ShareDialog(QDialog):
         self.share_button.setEnabled(True)
         self.join_button.setEnabled(True)
         self.message.setText(sentence(exc.message))
+        if isinstance(exc, JoinWouldShare):
+            answer = QMessageBox.question(self, "Share what is here?", f"{sentence(exc.message)}\n\nShare them "
+                                          "with everyone in the namespace and join?",
+                                          QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+            if answer == QMessageBox.Yes:
+                self._on_join_clicked(share_existing=True)

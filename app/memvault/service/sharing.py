@@ -26,7 +26,7 @@ from typing import Any
 from memvault.config import Settings
 from memvault.domain.changes import SYNC, ChangeEvent, ChangeKind
 from memvault.domain.clock import Clock, system_clock
-from memvault.domain.errors import Forbidden, InvalidInput, MemvaultError, NotFound, SyncError
+from memvault.domain.errors import Forbidden, InvalidInput, JoinWouldShare, MemvaultError, NotFound, SyncError
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub, events_of_arrivals
 from memvault.service.share_info import INVITE_PREFIX, ChangeBy, MemberInfo, ShareInfo, ShareResult, parse_invite
@@ -168,8 +168,12 @@ class SharingService:
         self.sync_now()
         return self.info(namespace)
 
-    def join(self, invite: str, target: TargetConfig) -> ShareInfo:
-        """Join the shared namespace of ``invite`` (``mvshare1:<share>:<creator>``) on ``target``."""
+    def join(self, invite: str, target: TargetConfig, *, share_existing: bool = False) -> ShareInfo:
+        """Join the shared namespace of ``invite`` (``mvshare1:<share>:<creator>``) on ``target``.
+
+        A namespace of that name holding memories here is refused (:class:`JoinWouldShare`) unless
+        ``share_existing``: joining sends them to every member, and a private namespace that happens to share the
+        name is no one else's."""
         share, anchor = parse_invite(invite)
         if any(c["share"] == share for c in self._configs().values()):
             raise SyncError("this vault already belongs to that shared namespace")
@@ -181,6 +185,12 @@ class SharingService:
                             f"ask an admin to run `memvault share NAMESPACE --with {self.my_key()}`")
         if roster.namespace in self._configs():
             raise SyncError(f"namespace {roster.namespace!r} is already shared here under another id")
+        with self._db.read() as conn:
+            held = share_store.memories_held(conn, roster.namespace)
+        if held and not share_existing:
+            raise JoinWouldShare(f"namespace {roster.namespace!r} already holds {held} memor"
+                                 f"{'y' if held == 1 else 'ies'} on this vault, and joining shares them with everyone "
+                                 "in it: move them to another namespace first, or join sharing them")
         config["namespace"] = roster.namespace
         config["role"] = roster.role_of(me)
         with self._lock:

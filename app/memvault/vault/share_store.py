@@ -110,3 +110,9 @@ def refuse_read_only(conn: Connection, namespaces: Iterable[str]) -> None:
     if refused:
         raise Forbidden(f"namespace {refused[0]!r} is shared with you read-only, so nothing was changed: an admin "
                         f"of it can give you the write role (memvault share {refused[0]} --with YOUR_KEY --role write)")
+
+
+def memories_held(conn: Connection, namespace: str) -> int:
+    """Every memory ``namespace`` holds on this vault, in the trash, archived or expired too."""
+    return int(conn.execute(text("SELECT count(*) FROM memories WHERE namespace = :ns"), {"ns": namespace})
+               .scalar_one())

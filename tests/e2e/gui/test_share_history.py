@@ -79,6 +79,7 @@ def test_the_share_dialog_copies_my_key_and_shares_with_a_pasted_one(qtbot, desk
         dialog.share_button.click()
     info = shared.args[0]
     assert dialog.invite.toPlainText() == info.invite and dialog.invite.isVisible()
+    assert "shared with 1 other person" in dialog.message.text()  # the sharer is no one to send it to
     assert {m.person: m.role for m in info.members}[them.person_id] == "write"
     assert desktop.services.sharing.list()[0].namespace == "team"
     dialog.close()
@@ -103,4 +104,39 @@ def test_the_share_dialog_joins_with_an_invitation(qtbot, desktop, tmp_path):
     assert joined.args[0].role == "read" and "joined 'team' (read)" in dialog.message.text()
     assert [m.content for m in desktop.services.memories.list(MemoryFilter(namespace="team")).items] == [
         "standup moved to ten"]
+    dialog.close()
+
+
+@pytest.mark.parametrize("answer", ["no", "yes"])
+def test_joining_where_a_namespace_of_that_name_holds_memories_asks_first(qtbot, desktop, tmp_path, monkeypatch,
+                                                                          answer):
+    from PySide6.QtWidgets import QMessageBox
+
+    target = TargetConfig("folder", str(tmp_path / "shared"))
+    anna = create_vault(fast_settings(tmp_path / "anna", worker=False), "vault passphrase anna", FakeEmbedder(),
+                        background=False)
+    info = anna.sharing.share("team", with_key=desktop.services.sharing.my_key(), role="write", target=target)
+    desktop.services.memories.create(MemoryCreate(namespace="team", content="my own private team note"))
+    asked = []
+    reply = QMessageBox.Yes if answer == "yes" else QMessageBox.No
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: asked.append(a[2]) or reply))
+    window = desktop.window
+    window.share_action.trigger()
+    dialog = window.share_dialog
+    dialog.join_invite.setText(info.invite)
+    dialog.join_target.setText(str(tmp_path / "shared"))
+    try:
+        if answer == "no":
+            dialog.join_button.click()
+            qtbot.waitUntil(lambda: bool(asked) and dialog.join_button.isEnabled(), timeout=20_000)
+            assert "already holds 1 memory on this vault" in asked[0] and "already holds" in dialog.message.text()
+            assert desktop.services.sharing.list() == []
+        else:
+            with qtbot.waitSignal(dialog.joined, timeout=20_000):
+                dialog.join_button.click()
+            anna.sharing.sync_now()
+            assert "my own private team note" in {m.content for m in anna.memories.list(
+                MemoryFilter(namespace="team")).items}
+    finally:
+        anna.close()
     dialog.close()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from memvault.domain.errors import Forbidden, InvalidInput
+from memvault.domain.errors import Forbidden, InvalidInput, JoinWouldShare
 from memvault.api.schemas import HistoryOut
 from memvault.domain.enums import SearchMode
 from memvault.domain.conversations import ChatMessage, ConversationSubmission
@@ -289,3 +289,25 @@ def test_a_member_cannot_write_under_another_persons_device(team):
         reader.sharing.sync_now()
         assert "made in anna's name" not in contents(reader)
         assert any("belongs to another person" in r for r in reader.sharing.info(NS).refused)
+
+
+def test_joining_never_shares_what_a_namespace_of_the_same_name_holds_here(make_person, s3_target):
+    anna, dana = make_person("anna"), make_person("dana")
+    private = dana.memories.create(MemoryCreate(namespace=NS, content="dana's dentist is on friday")).memory
+    dana.lifecycle.delete(private.id)  # in the trash: still hers, still not to be shared
+    info = anna.sharing.share(NS, with_key=dana.sharing.my_key(), role="write", target=s3_target, name="dana")
+    with pytest.raises(JoinWouldShare, match="already holds 1 memory on this vault"):
+        dana.sharing.join(info.invite, s3_target)
+    assert not dana.sharing.is_shared(NS)
+    anna.sharing.sync_now()
+    assert "dana's dentist is on friday" not in contents(anna, include_deleted=True)
+    # Once nothing of hers is in it, she joins; or, told, she shares what it holds.
+    dana.lifecycle.hard_delete(private.id)
+    assert dana.sharing.join(info.invite, s3_target).namespace == NS
+    assert contents(dana) == set()
+    eve = make_person("eve")
+    eve.memories.create(MemoryCreate(namespace=NS, content="eve's note for the team"))
+    info = anna.sharing.share(NS, with_key=eve.sharing.my_key(), role="write")
+    eve.sharing.join(info.invite, s3_target, share_existing=True)
+    anna.sharing.sync_now()
+    assert "eve's note for the team" in contents(anna)

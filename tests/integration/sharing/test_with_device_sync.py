@@ -217,7 +217,8 @@ def test_device_sync_ops_for_a_shared_namespace_are_refused_and_reported(people)
     # team through the shared namespace (and nothing further is refused).
     quinn.sharing.join(info.invite, people.team_target)
     desktop.sharing.import_key_file(laptop.sharing.export_key_file(KEY_FILE_PASSPHRASE), KEY_FILE_PASSPHRASE)
-    desktop.sharing.join(info.invite, people.team_target)
+    # Its team memories (the laptop's, and the one it wrote) are shared on its word: joining asks for it.
+    desktop.sharing.join(info.invite, people.team_target, share_existing=True)
     laptop.sharing.sync_now()
     quinn.sharing.sync_now()
     assert "written by a device that is not a member" in contents(quinn, TEAM)
