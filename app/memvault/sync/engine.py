@@ -365,7 +365,7 @@ class SyncEngine:
         guard = None if allow_mass_delete else mass_delete_guard
         with incoming.mass_delete_explained(device), self.db.write() as conn:
             replica.catch_up(conn, self.device_id, self.models)
-            applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
+            applied = incoming.apply(conn, ops, device, self.models, now, guard=guard, unseen=report.arrived)
             skew.hold(conn, device, later)
             replica.skip_applied(conn)
             known = store.cursors(conn)
@@ -387,6 +387,7 @@ class SyncEngine:
         self._cursor_moves += 1
         report.changes += applied.changes
         report.conflicts += applied.conflicts
+        report.arrived |= applied.arrived
 
     def release_held(self, report: CycleReport, allow_mass_delete: bool) -> None:
         """Apply the held ops this clock has now reached (see :mod:`memvault.sync.skew`)."""
@@ -399,9 +400,10 @@ class SyncEngine:
             replica.catch_up(conn, self.device_id, self.models)
             for device, ops in sorted(due.items()):
                 with incoming.mass_delete_explained(device):
-                    applied = incoming.apply(conn, ops, device, self.models, now, guard=guard)
+                    applied = incoming.apply(conn, ops, device, self.models, now, guard=guard, unseen=report.arrived)
                 report.changes += applied.changes
                 report.conflicts += applied.conflicts
+                report.arrived |= applied.arrived
             replica.skip_applied(conn)
         newest = max((s for ops in due.values() for s in map(skew.stamp_of, ops) if s), default=None)
         if newest is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,6 +43,8 @@ class Applied:
     changes: list[tuple[ChangeKind, str, str]] = field(default_factory=list)
     conflicts: int = 0
     removed: dict[str, int] = field(default_factory=dict)
+    #: Memories this batch brought here first (no row before it).
+    arrived: set[str] = field(default_factory=set)
 
 
 class MassDelete(Exception):
@@ -71,19 +73,22 @@ def mass_delete_explained(device: str) -> Iterator[None]:
     try:
         yield
     except MassDelete as exc:
-        detail = ", ".join(f"{n} of {live} memories" for n, live in exc.counts.values())
+        detail = "; ".join(f"{n} of the {live} memories in {ns!r}" for ns, (n, live) in sorted(exc.counts.items()))
         raise MassDeletePaused(
-            f"changes from device {device[:8]} would remove {detail} of a namespace; nothing was applied. "
-            "If that is intended, sync again allowing mass deletes (--allow-mass-delete)",
+            f"changes from device {device[:8]} would remove {detail}; nothing was applied. If that is intended, "
+            "allow it: Yes when the app asks, or `memvault sync now --allow-mass-delete`",
             counts={ns: n for ns, (n, _) in exc.counts.items()}) from None
 
 
 def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now: float, *,
           guard: Callable[[dict[str, int], dict[str, int]], None] | None = None,
-          namespace: str | None = None) -> Applied:
+          namespace: str | None = None, unseen: Collection[str] = ()) -> Applied:
     """Join ``ops`` (from device ``source``) into the states and write what changes through the write path.
 
-    ``guard(removed_per_namespace, live_per_namespace)`` may raise to refuse the batch before anything is written.
+    ``guard(removed_per_namespace, live_per_namespace)`` may raise to refuse the batch before anything is written;
+    the removal of a memory in ``unseen`` (one that arrived in the same pull, never shown here before) is no loss
+    it counts: a new device replaying a group's history had 60 memories deleted elsewhere brought back, and was
+    asked whether to remove them.
     ``namespace``: the shared namespace a member's ops are applied to (only its ops are). Without it they are
     device sync's: ops of namespaces outside its scope are skipped, a shared namespace's too (the engine has
     refused and reported those already; see :mod:`memvault.sync.scope`).
@@ -128,10 +133,11 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
         state = after.get(uuid)
         plan[uuid] = merge.render(state, wipes.get(state["ns"])) if state else None
     removed = _removals(rows, plan)
-    if guard is not None and removed:
-        guard(removed, store.live_counts(conn))
+    losses = _removals({u: r for u, r in rows.items() if u not in unseen}, plan) if unseen else removed
+    if guard is not None and losses:
+        guard(losses, store.live_counts(conn))
     store.save_states(conn, {u: s for u, s in after.items() if s is not before.get(u)})
-    result = Applied(removed=removed)
+    result = Applied(removed=removed, arrived={u for u in touched if u not in rows and plan[u] is not None})
     mark = store.history_mark(conn)
     writer = _Writer(conn, source, models, now, result)
     for uuid in touched:

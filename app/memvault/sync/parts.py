@@ -34,6 +34,8 @@ class CycleReport:
     problems: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
     stuck: dict[str, list[Any]] = field(default_factory=dict)
+    #: Memories this cycle's pull brought here first: deleting one of them takes nothing from the user.
+    arrived: set[str] = field(default_factory=set)
 
 
 @runtime_checkable

@@ -128,9 +128,34 @@ def test_a_mass_delete_pauses_until_allowed(make_vault, tmp_path):
     with pytest.raises(MassDeletePaused) as caught:
         b.sync.sync_now()
     assert "--allow-mass-delete" in caught.value.message and len(_contents(b)) == 60
+    assert "60 of the 60 memories in 'bulk'" in caught.value.message
     assert "would remove" in b.sync.status().last_error
     b.sync.sync_now(allow_mass_delete=True)
     assert _contents(b) == []
+
+
+def test_a_new_device_replaying_a_mass_delete_applies_it_without_asking(make_vault, tmp_path):
+    config = TargetConfig("folder", str(tmp_path / "target"))
+    a = make_vault("a")
+    a.sync.setup(config, SYNC_PASSPHRASE)
+    made = [a.memories.create(MemoryCreate(namespace="bulk", content=f"memory {n}")).memory.id for n in range(70)]
+    a.sync.sync_now()
+    for memory_id in made[:60]:
+        a.lifecycle.delete(memory_id)
+    a.sync.sync_now()
+    # The new device never held those 60: nothing of its own is removed, and joining just works.
+    b = make_vault("b")
+    b.sync.setup(config, SYNC_PASSPHRASE)
+    live = MemoryFilter(namespace="bulk")
+    assert b.memories.count(live) == a.memories.count(live) == 10
+    assert b.sync.status().last_error is None
+    # What it holds from then on is guarded as before.
+    for memory_id in made[60:]:
+        a.lifecycle.delete(memory_id)
+    a.memories.create(MemoryCreate(namespace="bulk", content="one left"))
+    a.sync.sync_now()
+    b.sync.sync_now()
+    assert b.memories.count(live) == 1
 
 
 def test_a_clock_far_ahead_is_reported_held_and_not_followed(make_vault, tmp_path):
