@@ -268,7 +268,7 @@ class SyncView(QWidget):
         self.conflicts.clear()
         self.count_conflicts()
         for c in conflicts:
-            item = QListWidgetItem(f"[{c.namespace}] kept: {c.kept_content}\nnow: {c.current_content}")
+            item = QListWidgetItem(f"[{c.namespace}] lost: {c.kept_content}\nnow: {c.current_content}")
             item.setData(256, c)
             self.conflicts.addItem(item)
         self._show_conflicts(bool(conflicts))

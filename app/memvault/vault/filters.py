@@ -157,8 +157,15 @@ def full(f: MemoryFilter, now: float, *, probe: bool = False) -> Where:
     if not f.include_confidential:
         w.add("m.visibility != :f_conf", f_conf=Visibility.CONFIDENTIAL.value)
     if f.only_conflicts:
-        w.add("m.id IN (SELECT memory_id FROM memory_history WHERE conflict = 1)")
+        w.add("EXISTS (SELECT 1 FROM memory_history h WHERE h.memory_id = m.id AND h.conflict = 1 AND "
+              f"{STILL_LOST})")
     return w
+
+
+#: A version a conflict set aside that is the memory's content again (chosen on another device, or here) left
+#: nothing lost: no longer a conflict (it stayed listed on every device but the one that chose). ``h``: the
+#: history row, ``m``: its memory.
+STILL_LOST = "h.snapshot != '' AND json_extract(h.snapshot, '$.content') IS NOT m.content"
 
 
 def state_parts(f: MemoryFilter, now: float) -> list[Where]:

@@ -401,8 +401,8 @@ class ConflictRow:
 def conflicts(conn: Connection, limit: int = 500) -> list[ConflictRow]:
     rows = conn.execute(text(
         "SELECT m.uuid, m.namespace, h.version, h.changed_at, h.snapshot, m.content FROM memory_history h "
-        "JOIN memories m ON m.id = h.memory_id WHERE h.conflict = 1 ORDER BY h.changed_at DESC LIMIT :n"),
-        {"n": limit}).all()
+        f"JOIN memories m ON m.id = h.memory_id WHERE h.conflict = 1 AND {filters.STILL_LOST} "
+        "ORDER BY h.changed_at DESC LIMIT :n"), {"n": limit}).all()
     return [ConflictRow(r.uuid, r.namespace, r.version, r.changed_at, json.loads(r.snapshot)["content"] if r.snapshot != CURRENT_SNAPSHOT else r.content, r.content)
             for r in rows]
 
@@ -411,8 +411,9 @@ def conflicted_memories(conn: Connection) -> int:
     """How many memories outside the trash hold a version marked as a conflict (what the browser's Conflicts
     filter lists)."""
     return int(conn.execute(text(
-        "SELECT count(*) FROM memories m WHERE m.deleted_at IS NULL AND m.id IN "
-        "(SELECT memory_id FROM memory_history WHERE conflict = 1)")).scalar_one())
+        "SELECT count(*) FROM memories m WHERE m.deleted_at IS NULL AND EXISTS "
+        f"(SELECT 1 FROM memory_history h WHERE h.memory_id = m.id AND h.conflict = 1 AND {filters.STILL_LOST})"))
+        .scalar_one())
 
 
 def clear_conflicts(conn: Connection, memory_uuid: str) -> int:

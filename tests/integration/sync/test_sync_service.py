@@ -66,6 +66,9 @@ def test_concurrent_content_edits_keep_the_loser_as_a_conflict(make_vault, tmp_p
     a.sync.sync_now()
     b.sync.sync_now()
     assert b.memories.get(m.id).content == "edited on a"
+    # The choice made on a leaves nothing lost on b either: no longer listed there.
+    assert b.sync.conflicts() == [] and b.sync.conflicted_memories() == 0
+    assert not b.memories.list(MemoryFilter(namespace=None, only_conflicts=True)).items
 
 
 def test_a_wrong_sync_passphrase_is_refused(make_vault, tmp_path):
