@@ -39,14 +39,17 @@ def make_bucket(endpoint: str, bucket: str) -> None:
 
 
 @contextlib.contextmanager
-def webdav_server(root: Path) -> Iterator[str]:
-    """A WebDAV server over ``root`` without authentication; yields its URL."""
+def webdav_server(root: Path, users: dict[str, str] | None = None) -> Iterator[str]:
+    """A WebDAV server over ``root``, without authentication or with HTTP basic for ``users`` (name: password);
+    yields its URL."""
     # cheroot, not wsgiref: wsgiref's HTTP/1.0 handler leaves wsgidav waiting on a PUT body.
     from cheroot import wsgi
     from wsgidav.wsgidav_app import WsgiDAVApp
 
-    app = WsgiDAVApp({"provider_mapping": {"/": str(root)}, "simple_dc": {"user_mapping": {"*": True}},
-                      "verbose": 0, "logging": {"enable": False}, "http_authenticator": {}})
+    mapping = {"*": {name: {"password": password} for name, password in users.items()}} if users else {"*": True}
+    authenticator = {"accept_basic": True, "accept_digest": False, "default_to_digest": False} if users else {}
+    app = WsgiDAVApp({"provider_mapping": {"/": str(root)}, "simple_dc": {"user_mapping": mapping},
+                      "verbose": 0, "logging": {"enable": False}, "http_authenticator": authenticator})
     server = wsgi.Server(("127.0.0.1", free_port()), app)
     server.prepare()
     thread = threading.Thread(target=server.serve, daemon=True)

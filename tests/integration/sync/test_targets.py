@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from memvault.domain.errors import DamagedData, NotFound
+from memvault.domain.errors import DamagedData, NotFound, SyncTargetError
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.sync.targets.base import SizedByHead
 from memvault.sync.targets.factory import TargetConfig, open_new_target, open_target
@@ -172,3 +172,19 @@ def test_a_server_that_does_not_answer_is_said_to_be_unreachable_not_refusing(ki
     with pytest.raises(SyncTargetError) as failed:
         open_target(config).list("")
     assert "cannot reach" in failed.value.message and "refused" not in failed.value.message
+
+
+def test_a_webdav_target_makes_its_last_folder_and_says_what_the_server_refused(tmp_path):
+    root = tmp_path / "dav"
+    root.mkdir()
+    with webdav_server(root, users={"alice": "right horse"}) as url:
+        alice = {"user": "alice", "password": "right horse"}
+        made = open_new_target(TargetConfig("webdav", f"{url}/memvault", credentials=alice))
+        assert (root / "memvault").is_dir() and made.list("") == []
+        with pytest.raises(SyncTargetError, match="a folder of the address is not there"):
+            open_new_target(TargetConfig("webdav", f"{url}/no/such/memvault", credentials=alice))
+        with pytest.raises(SyncTargetError, match="MEMVAULT_WEBDAV_USER"):
+            open_target(TargetConfig("webdav", f"{url}/memvault")).list("")
+        wrong = TargetConfig("webdav", f"{url}/memvault", credentials={"user": "alice", "password": "wrong"})
+        with pytest.raises(SyncTargetError, match="did not accept the user name and password"):
+            open_target(wrong).list("")

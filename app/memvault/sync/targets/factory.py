@@ -9,6 +9,7 @@ from typing import Any
 from memvault.domain.errors import InvalidInput
 from memvault.sync.targets.base import Target
 from memvault.sync.targets.folder import FolderTarget
+from memvault.sync.targets.webdav import WebDavTarget
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,6 @@ def open_target(config: TargetConfig) -> Target:
         from memvault.sync.targets.s3 import S3Target  # boto3 is an optional extra
         return S3Target.from_config(config)
     if config.kind == "webdav":
-        from memvault.sync.targets.webdav import WebDavTarget
         return WebDavTarget.from_config(config)
     raise InvalidInput(f"unknown sync target kind {config.kind!r} (folder, s3 or webdav)")
 
@@ -48,7 +48,7 @@ def open_new_target(config: TargetConfig) -> Target:
     """A target being set up (a sync group, a shared namespace): a folder is made when only its last part is
     missing (:meth:`FolderTarget.make_root`); every later use of the target needs it to be there."""
     target = open_target(config)
-    if isinstance(target, FolderTarget):
+    if isinstance(target, (FolderTarget, WebDavTarget)):
         target.make_root()
     return target
 
@@ -58,5 +58,7 @@ def files_before_setup(config: TargetConfig) -> int:
     target = open_target(config)
     if isinstance(target, FolderTarget) and not target.root.is_dir():
         target.make_root(check_only=True)
+        return 0
+    if isinstance(target, WebDavTarget) and not target.exists_root():
         return 0
     return len(target.list(""))

@@ -42,9 +42,10 @@ class _Capped(io.BytesIO):
 class WebDavTarget:
     """Files under the folder at ``url``."""
 
-    def __init__(self, client: Any, url: str) -> None:
+    def __init__(self, client: Any, url: str, *, has_credentials: bool = False) -> None:
         self._client = client
         self.url = url
+        self._has_credentials = has_credentials
 
     @classmethod
     def from_config(cls, config: Any) -> WebDavTarget:
@@ -52,18 +53,51 @@ class WebDavTarget:
 
         creds = config.credentials
         auth = (creds["user"], creds.get("password", "")) if creds.get("user") else None
-        return cls(Client(config.location, auth=auth, timeout=30), config.location)
+        return cls(Client(config.location, auth=auth, timeout=30), config.location, has_credentials=auth is not None)
 
     def describe(self) -> str:
         return f"webdav {self.url}"
 
     def _fail(self, exc: Exception, what: str) -> SyncTargetError:
         import httpx
+        from webdav4.client import InsufficientStorage, ResourceConflict, ResourceNotFound
 
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):  # nothing answered: nothing refused
             return SyncTargetError(f"cannot reach the WebDAV server at {self.url} to {what} (no connection: is it "
                                    "running, and is the address right?)")
-        return SyncTargetError(f"the WebDAV server refused to {what} ({type(exc).__name__}) at {self.url}")
+        status = getattr(exc, "status_code", None)
+        if status == 401:
+            why = ("it asks for a user name and password, and none were given (MEMVAULT_WEBDAV_USER and "
+                   "MEMVAULT_WEBDAV_PASSWORD)" if not self._has_credentials else
+                   "it did not accept the user name and password (401): check them, or the app password your "
+                   "server asks for")
+        elif status == 403:
+            why = "this user may not do that there (403): check the folder's permissions"
+        elif isinstance(exc, (ResourceNotFound, ResourceConflict)) or status in (404, 409):
+            why = "a folder of the address is not there (check the URL; Memvault creates only its last folder)"
+        elif isinstance(exc, InsufficientStorage) or status == 507:
+            why = "it has no room left (507)"
+        else:
+            why = f"it answered {status}" if status else type(exc).__name__
+        return SyncTargetError(f"the WebDAV server at {self.url} refused to {what}: {why}")
+
+    def exists_root(self) -> bool:
+        """Whether the target's folder is there."""
+        try:
+            return bool(self._client.exists(""))
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, "read its folder") from None
+
+    def make_root(self, *, check_only: bool = False) -> None:
+        """Create the target's folder when only it is missing, as a folder target does (its parent not being there
+        is a mistyped address, and the server refuses the creation)."""
+        try:
+            if self._client.exists(""):
+                return
+            if not check_only:
+                self._client.mkdir("")
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(exc, "create its folder") from None
 
     def _mkdirs(self, name: str) -> None:
         parts = name.split("/")[:-1]
