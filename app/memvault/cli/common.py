@@ -186,8 +186,9 @@ def _person_id(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.strip().lower()
-    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
-        raise InvalidInput("--changed-by takes a person id (32 hex characters, see `memvault share list --json`)")
+    if not 8 <= len(text) <= 32 or any(c not in "0123456789abcdef" for c in text):
+        raise InvalidInput("--changed-by takes a person id, or its first 8 or more characters as `memvault share "
+                           "list` shows them")
     return text
 
 

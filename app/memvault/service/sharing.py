@@ -181,7 +181,7 @@ class SharingService:
         roster = self._engine(config).roster()
         me = self._identity().person_id
         if roster.namespace is None or me not in roster.members:
-            raise Forbidden("this person is not a member of that shared namespace (not invited yet, or removed): "
+            raise Forbidden("you are not a member of that shared namespace (not invited yet, or removed): "
                             f"ask an admin to run `memvault share NAMESPACE --with {self.my_key()}`")
         if roster.namespace in self._configs():
             raise SyncError(f"namespace {roster.namespace!r} is already shared here under another id")
@@ -214,7 +214,7 @@ class SharingService:
     def _require_admin(self, roster: rosters.Roster) -> None:
         role = roster.role_of(self._identity().person_id)
         if role != "admin":
-            raise Forbidden(f"only an admin changes who shares this namespace (this person is {role or 'not a member'})")
+            raise Forbidden(f"only an admin changes who shares this namespace (you are {_role_said(role)})")
 
     def list(self) -> list[ShareInfo]:
         return [self.info(ns) for ns in sorted(self._configs())]
@@ -271,7 +271,7 @@ class SharingService:
                     engine.maintain(rosters_now[ns], reports[ns])
                 elif engine.me.person_id in rosters_now[ns].removed:
                     reports[ns].problems.append(
-                        f"this person was removed from the shared namespace {ns!r} by an admin: nothing more arrives "
+                        f"you were removed from the shared namespace {ns!r} by an admin: nothing more arrives "
                         "from its members or goes to them; what it held stays in this vault (not on your other "
                         "devices)")
         except MemvaultError as exc:
@@ -305,8 +305,8 @@ class SharingService:
                     break
                 rows = within_segment(rows)  # 2,000 long memories made one file larger than readers take
                 if roster.role_of(me) not in ("write", "admin"):
-                    reports[ns].problems.append(f"{len(rows)} change(s) made here were not sent: this person is "
-                                                f"{roster.role_of(me) or 'not a member'} in {ns!r}")
+                    reports[ns].problems.append(f"{len(rows)} change(s) made here were not sent: you are "
+                                                f"{_role_said(roster.role_of(me))} in {ns!r}")
                 else:
                     engine.push(roster, [json.loads(text) for _, text in rows], reports[ns])
                 with self._db.write() as conn:
@@ -364,6 +364,10 @@ def _share_keys(conn: Any) -> list[str]:
     return share_store.setting_keys(conn, _SHARE)
 
 
+def _role_said(role: str | None) -> str:
+    return {"read": "a reader", "write": "a writer", "admin": "an admin"}.get(role or "", "not a member")
+
+
 def _find(roster: rosters.Roster, person: str) -> PersonKey:
     text = person.strip()
     if text.startswith("mvperson1"):
@@ -372,10 +376,12 @@ def _find(roster: rosters.Roster, person: str) -> PersonKey:
             return key
     else:
         matches = [m.key for p, m in roster.members.items() if p.startswith(text.lower()) and len(text) >= 8]
+        # Or the name they were given (`share ... --name ben`), when one member has it.
+        matches = matches or [m.key for m in roster.members.values() if m.name and m.name.lower() == text.lower()]
         if len(matches) == 1:
             return matches[0]
-    raise NotFound(f"{person!r} is not a member of this shared namespace (give their key or at least 8 characters "
-                   "of their person id, see `memvault share list`)")
+    raise NotFound(f"{person!r} is not a member of this shared namespace (give their name, their key or at least 8 "
+                   "characters of their person id, see `memvault share list`)")
 
 
 def share_loop(background: Any, sharing: SharingService, events: EventHub, *, interval: float,

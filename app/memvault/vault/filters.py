@@ -95,7 +95,9 @@ def narrowing(f: MemoryFilter, *, probe: bool = False) -> Where:
         else:
             w.add(f"m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN {sql})", **names)
     if f.changed_by is not None:
-        w.add("m.uuid IN (SELECT memory_uuid FROM share_changes WHERE person = :f_person)", f_person=f.changed_by)
+        # A person id or its start (`share list` shows 8 characters): 32 bits tell a vault's few people apart.
+        w.add("m.uuid IN (SELECT memory_uuid FROM share_changes WHERE substr(person, 1, :f_person_n) = :f_person)",
+              f_person=f.changed_by, f_person_n=len(f.changed_by))
     for i, (key, value) in enumerate(sorted(f.metadata.items())):
         pname = f"f_meta{i}"
         if '"' in key:

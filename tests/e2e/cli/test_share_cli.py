@@ -78,7 +78,7 @@ def test_two_people_share_a_namespace_with_the_cli(env, capsys, monkeypatch):
     assert run(capsys, env, "anna", "add", "after ben left", "--namespace", "team")[0] == 0
     assert run(capsys, env, "anna", "share", "now")[0] == 0
     code, out, err = run(capsys, env, "ben", "share", "now")
-    assert code == 1 and "was removed from the shared namespace 'team'" in out, out + err
+    assert code == 1 and "you were removed from the shared namespace 'team'" in out, out + err
     assert "after ben left" not in contents(capsys, env, "ben")
     assert "team  (you: removed by an admin)" in run(capsys, env, "ben", "share", "list")[1]
 
