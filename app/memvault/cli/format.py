@@ -90,10 +90,14 @@ def memory_detail(m: Any) -> str:
     return f"{head}\n\n{m.content}"
 
 
-def memory_table(items: Any) -> str:
-    lines = [f"{'ID':36}  {'CREATED':16}  {'TYPE':12}  CONTENT"]
+def memory_table(items: Any, *, with_namespace: bool = False) -> str:
+    """One line per memory; ``with_namespace`` (a list across namespaces) adds a column saying whose."""
+    width = max([len("NAMESPACE")] + [len(m.namespace) for m in items]) if with_namespace else 0
+    ns = (lambda text: f"{one_line(text, 24):{min(width, 24)}}  ") if with_namespace else (lambda _text: "")
+    lines = [f"{'ID':36}  {ns('NAMESPACE')}{'CREATED':16}  {'TYPE':12}  CONTENT"]
     for m in items:
-        lines.append(f"{m.id:36}  {when(m.created_at):16}  {m.memory_type.value:12}  {one_line(m.content, 60)}")
+        lines.append(f"{m.id:36}  {ns(m.namespace)}{when(m.created_at):16}  {m.memory_type.value:12}  "
+                     f"{one_line(m.content, 60)}")
     return "\n".join(lines)
 
 

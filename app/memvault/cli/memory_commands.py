@@ -85,7 +85,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         page = svc.memories.list(f, limit=args.limit, offset=args.offset, cursor=args.cursor)
         if not page.total:
             _check_namespace_exists(svc, f.namespace)
-    text = fmt.memory_table(page.items) + f"\n{len(page.items)} of {page.total}"
+    text = fmt.memory_table(page.items, with_namespace=f.namespace is None) + f"\n{len(page.items)} of {page.total}"
     if page.next_cursor:
         text += f"  (next page: --cursor {page.next_cursor})"
     out(args, page, text)

@@ -274,6 +274,10 @@ def test_all_namespaces_and_a_namespace_are_refused_together(env, capsys):
     assert json.loads(run(capsys, "list", "--json", "--all-namespaces")[1])["total"] == 2
     assert json.loads(run(capsys, "list", "--json")[1])["total"] == 1  # the default namespace, as before
     assert json.loads(run(capsys, "search", "--json", "in", "-n", "qa")[1])["hits"]
+    # Listed across namespaces, each line says whose it is; one namespace's list has no such column.
+    header, *rows = run(capsys, "list", "--all-namespaces")[1].splitlines()[:3]
+    assert "NAMESPACE" in header and sorted(r.split()[1] for r in rows) == ["default", "qa"]
+    assert "NAMESPACE" not in run(capsys, "list", "-n", "qa")[1]
 
 
 def test_mcp_config_without_a_keychain_gives_the_client_a_credential_not_the_passphrase(env, capsys, monkeypatch):
