@@ -257,13 +257,21 @@ class SyncSetupDialog(QDialog):
         self._say("Testing…")
         self.test_button.setEnabled(False)
 
-        sync = self._services.sync
-        self._runner.run(lambda: sync.test_target(config), self._on_test_passed, on_error=self._on_test_failed, owner=self)
+        sync, passphrase = self._services.sync, self.passphrase.text()
+        self._runner.run(lambda: sync.test_target(config, passphrase or None),
+                         lambda files: self._on_test_passed(files, bool(passphrase)), on_error=self._on_test_failed,
+                         owner=self)
 
-    def _on_test_passed(self, files: int) -> None:
+    def _on_test_passed(self, files: int, checked_passphrase: bool = False) -> None:
         self.test_button.setEnabled(True)
-        self._say("The target answers." + (f" It holds {files} sync file(s) already: this device will join."
-                                           if files else " It is empty: this device starts the sync group."))
+        if not files:
+            self._say("The target answers. It is empty: this device starts the sync group.")
+        elif checked_passphrase:
+            self._say(f"The target answers. It holds {files} sync file(s), and the passphrase opens their key: this "
+                      "device will join.")
+        else:
+            self._say(f"The target answers. It holds {files} sync file(s) already: this device will join with the "
+                      "group's sync passphrase.")
 
     def _on_test_failed(self, error: MemvaultError) -> None:
         self.test_button.setEnabled(True)

@@ -173,7 +173,21 @@ class SyncService:
 
     def _join_or_create(self, target: Any, passphrase: str, me: DeviceIdentity) -> tuple[KeyRing, bool]:
         """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""
-        names = target.list("")
+        key = self._group_key(target, target.list(""))
+        if key is not None:
+            data = target.get(key, SMALL_FILE_MAX_BYTES)
+            ring, enlisted = identity.join(data, passphrase, self._device_id, me)
+            target.put(f"{ring.group}/key", enlisted)
+            return ring, True
+        ring, data = identity.create(str(uuid.uuid4()), passphrase, self._settings.kdf_memory_kib,
+                                     self._settings.kdf_iterations, self._device_id, me)
+        if not target.put_new(f"{ring.group}/key", data):
+            raise SyncError("another device started a sync group on this target at the same moment: set up again")
+        return ring, False
+
+    @staticmethod
+    def _group_key(target: Any, names: list[str]) -> str | None:
+        """The key file of the one sync group ``target`` holds (``names``: its files), ``None`` when it holds none."""
         groups = sorted({name.split("/")[0] for name in names if ID.match(name.split("/")[0])})
         keyed = [g for g in groups
                  if f"{g}/key" in names and _format(target.get(f"{g}/key", SMALL_FILE_MAX_BYTES)) == identity.VERSION]
@@ -183,16 +197,7 @@ class SyncService:
         if orphans and not keyed:
             raise SyncError(f"the target holds sync group {orphans[0][:8]} without its key file (deleted on the "
                             "target?): sync once on a device of that group, which writes it back, then set up here")
-        if keyed:
-            data = target.get(f"{keyed[0]}/key", SMALL_FILE_MAX_BYTES)
-            ring, enlisted = identity.join(data, passphrase, self._device_id, me)
-            target.put(f"{ring.group}/key", enlisted)
-            return ring, True
-        ring, data = identity.create(str(uuid.uuid4()), passphrase, self._settings.kdf_memory_kib,
-                                     self._settings.kdf_iterations, self._device_id, me)
-        if not target.put_new(f"{ring.group}/key", data):
-            raise SyncError("another device started a sync group on this target at the same moment: set up again")
-        return ring, False
+        return f"{keyed[0]}/key" if keyed else None
 
     def scope(self) -> tuple[str, ...] | None:
         """The namespaces that sync (``None``: all of them)."""
@@ -222,9 +227,17 @@ class SyncService:
         self.changed.set()
         return self.status()
 
-    def test_target(self, config: TargetConfig) -> int:
-        """How many files the target holds (0: this device would start the group); a target error if it fails."""
-        return files_before_setup(config)
+    def test_target(self, config: TargetConfig, passphrase: str | None = None) -> int:
+        """How many files the target holds (0: this device would start the group); a target error if it fails,
+        and :class:`SyncKeyError` when ``passphrase`` does not open the key of the group it holds (the test said
+        "this device will join", and setting up then failed on the passphrase)."""
+        files = files_before_setup(config)
+        if files and passphrase:
+            target = open_target(config)
+            key = self._group_key(target, target.list(""))
+            if key is not None:
+                identity.check_passphrase(target.get(key, SMALL_FILE_MAX_BYTES), passphrase)
+        return files
 
     def off(self) -> None:
         """Stop syncing: forget the target, its credentials and the sync key (the target is left as it is)."""

@@ -99,3 +99,15 @@ def test_pending_counts_changes_made_here_that_no_cycle_has_packed_yet(make_vaul
     with pytest.raises(SyncTargetError):
         a.sync.sync_now()
     assert a.sync.status().pending_ops == 2
+
+
+def test_testing_a_target_that_holds_a_group_checks_the_passphrase_given(make_vault, tmp_path):
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    a, b = make_vault("a"), make_vault("b")
+    assert b.sync.test_target(folder, "anything at all") == 0  # nothing there yet: no key to check
+    a.sync.setup(folder, SYNC_PASSPHRASE)
+    files = b.sync.test_target(folder)
+    assert files > 0 and b.sync.test_target(folder, SYNC_PASSPHRASE) == files
+    with pytest.raises(SyncKeyError, match="does not open this target's sync key"):
+        b.sync.test_target(folder, "not the passphrase")
+    assert not b.sync.enabled()
