@@ -121,6 +121,8 @@ class SyncView(QWidget):
         self._services = services
         self._runner = runner
         self._status: SyncStatus | None = None
+        #: When this device last synced, for its own row of the devices table.
+        self._last_sync_at: float | None = None
         self.summary = QLabel("Reading the sync status…")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Sync status")
@@ -235,8 +237,11 @@ class SyncView(QWidget):
             lines = [f"Syncing through {status.target}.", scope_line(status.namespaces)
                      + (f" (not {', '.join(status.shared_with_people)}: shared with people, each device joins it "
                         "under File → Share namespace…)" if status.shared_with_people else ""),
-                     (f"Last sync: {ago(status.last_sync_at, now)}; {counted(status.pending_ops, 'change')} to send; "
+                     # A failed attempt is one too: "Last sync: just now" above "The last sync failed" read as both.
+                     (f"{'Last attempt' if status.last_error else 'Last sync'}: {ago(status.last_sync_at, now)}; "
+                      f"{counted(status.pending_ops, 'change')} to send; "
                       f"{counted(status.devices_seen, 'device')}; {counted(status.conflicts, 'conflict')}.")]
+            self._last_sync_at = status.last_sync_at
             problems = [sentence(status.last_error, "The last sync failed")] if status.last_error else []
             # Each names the file and the device, and what happens next (see memvault/sync/FORMAT.md).
             problems += [sentence(p, "Problem") for p in status.problems]
@@ -263,7 +268,9 @@ class SyncView(QWidget):
             if d.unknown:
                 name += " (unknown: not applied)"
             clock = f"{d.clock_ahead_ms / 1000:.0f} s ahead" if d.clock_ahead_ms > 0 else "ok"
-            for column, value in enumerate((name, ago(d.last_seen, now), str(d.segments), clock)):
+            # This device is seen when it syncs: its row said "never" beside "Last sync: just now".
+            seen = (d.last_seen or self._last_sync_at) if d.this_device else d.last_seen
+            for column, value in enumerate((name, ago(seen, now), str(d.segments), clock)):
                 self.devices.setItem(row, column, QTableWidgetItem(value))
         self.conflicts.clear()
         self.count_conflicts()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
@@ -26,7 +28,7 @@ def _dialog(qtbot, page) -> SyncSetupDialog:
 
 
 @pytest.mark.seconds
-def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, tmp_path):
+def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, tmp_path, monkeypatch):
     window = desktop.window
     page = window.sync
     window.pages.setCurrentWidget(page)
@@ -69,6 +71,14 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     assert "\nAll namespaces\n" in page.summary.text()
     qtbot.waitUntil(lambda: page.devices.rowCount() == 1, timeout=10_000)
     assert page.devices.item(0, 0).text() == "test laptop (this device)"
+    # A device whose record on the target is not written yet has no "seen" time of its own: it synced just now.
+    real_devices = desktop.services.sync.devices
+    monkeypatch.setattr(desktop.services.sync, "devices",
+                        lambda: [dataclasses.replace(d, last_seen=None) for d in real_devices()])
+    page.refresh()
+    qtbot.waitUntil(lambda: page.devices.rowCount() == 1 and not desktop.runner.is_busy(), timeout=10_000)
+    assert page.devices.item(0, 1).text() == "just now"  # not "never" beside "Last sync: just now"
+    monkeypatch.undo()
 
     desktop.services.memories.create(MemoryCreate(content="synced through the folder"))
     qtbot.mouseClick(page.sync_button, Qt.LeftButton)
