@@ -47,6 +47,15 @@ from memvault.vault.engine import Database
 log = logging.getLogger(__name__)
 
 _RING, _TARGET, _LAST, _NAME = "sync_ring", "sync_target", "sync_last", "sync_device_name"
+#: What a cycle refused (changes to a namespace shared with people: :func:`memvault.sync.scope.refuse_shared`) stays in
+#: the status this long, the last few of it.
+REFUSED_PREFIX = "refused "
+REFUSALS_SHOWN_SECONDS = 7 * 86400
+REFUSALS_SHOWN = 5
+
+
+def _utc(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
 _IDENTITY = "sync_identity"
 
 
@@ -282,9 +291,15 @@ class SyncService:
         engine.maintain(self._setting(_NAME), report)
 
     def _record(self, report: CycleReport, error: str | None) -> None:
-        doc = {"at": self._wall(), "error": error, "problems": report.problems[:20], "waiting": report.waiting[:20]}
+        now = self._wall()
+        doc = {"at": now, "error": error, "problems": report.problems[:20], "waiting": report.waiting[:20]}
         with self._db.write() as conn:
             if store.get_setting(conn, _RING) is not None:
+                # Refused changes stay in the status for a while: the background loop's next cycle (which has
+                # nothing to refuse) cleared them within seconds, and the user never saw what was not applied.
+                kept = json.loads(store.get_setting(conn, _LAST) or "{}").get("refused", [])
+                kept += [[now, p] for p in report.problems if p.startswith(REFUSED_PREFIX)]
+                doc["refused"] = [r for r in kept if r[0] > now - REFUSALS_SHOWN_SECONDS][-REFUSALS_SHOWN:]
                 store.set_setting(conn, _LAST, json.dumps(doc))
 
     def _announce(self, report: CycleReport) -> None:
@@ -321,7 +336,10 @@ class SyncService:
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
             group=group, device_id=self._device_id, last_sync_at=last.get("at"),
             last_error=error, pending_ops=pending, devices_seen=len(set(cursors) - removed) + 1, conflicts=conflicts,
-            problems=tuple(last.get("problems", ())), waiting=tuple(last.get("waiting", ())),
+            problems=tuple(dict.fromkeys([*last.get("problems", ()),
+                                          *(f"{p} (at {_utc(at)})" for at, p in last.get("refused", ())
+                                            if p not in last.get("problems", ()))])),
+            waiting=tuple(last.get("waiting", ())),
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
             clock_notes=skew.notes(held, clock.get("ahead", {}), int(clock.get("offset", 0))),

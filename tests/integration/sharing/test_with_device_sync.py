@@ -196,6 +196,9 @@ def test_device_sync_ops_for_a_shared_namespace_are_refused_and_reported(people)
     assert any("refused 1 change(s)" in p and TEAM in p for p in result.problems)
     assert "written by a device that is not a member" not in contents(laptop, TEAM)
     assert any(TEAM in p for p in laptop.sync.status().problems)
+    # The next cycle has nothing to refuse: what was refused stays in the status, with when.
+    assert not any("refused" in p for p in laptop.sync.sync_now().problems)
+    assert any(p.startswith("refused 1 change(s)") and TEAM in p and " UTC)" in p for p in laptop.sync.status().problems)
     # The storage plants a segment signed with the desktop's keys (the test holds them) that edits the team's
     # memory and moves it to another namespace: neither is applied.
     engine = desktop.sync._engine()
