@@ -30,7 +30,8 @@ from memvault.domain.errors import (
 )
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub, events_of_arrivals
-from memvault.service.sync_info import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
+from memvault.service.sync_info import (ConflictInfo, DeviceInfo, SyncResult, SyncStatus, refusals_kept,
+                                        with_refusals)
 from memvault.sync import replica, skew
 from memvault.sync import scope as scopes
 from memvault.sync.engine import CycleReport, SyncEngine
@@ -38,7 +39,7 @@ from memvault.domain import limits
 from memvault.sync import identity
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import digest as segment_digest
-from memvault.sync.targets.base import ID, SEGMENT_MAX_BYTES, SMALL_FILE_MAX_BYTES
+from memvault.sync.targets.base import SEGMENT_MAX_BYTES, SMALL_FILE_MAX_BYTES
 from memvault.sync.targets.factory import TargetConfig, files_before_setup, open_new_target, open_target
 from memvault.vault import memory_queries as repo
 from memvault.vault import sync_store as store
@@ -47,15 +48,7 @@ from memvault.vault.engine import Database
 log = logging.getLogger(__name__)
 
 _RING, _TARGET, _LAST, _NAME = "sync_ring", "sync_target", "sync_last", "sync_device_name"
-#: What a cycle refused (changes to a namespace shared with people: :func:`memvault.sync.scope.refuse_shared`) stays in
-#: the status this long, the last few of it.
-REFUSED_PREFIX = "refused "
-REFUSALS_SHOWN_SECONDS = 7 * 86400
-REFUSALS_SHOWN = 5
 
-
-def _utc(at: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
 _IDENTITY = "sync_identity"
 
 
@@ -182,7 +175,7 @@ class SyncService:
 
     def _join_or_create(self, target: Any, passphrase: str, me: DeviceIdentity) -> tuple[KeyRing, bool]:
         """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""
-        key = self._group_key(target, target.list(""))
+        key = identity.key_file_of(target, target.list(""))
         if key is not None:
             data = target.get(key, SMALL_FILE_MAX_BYTES)
             ring, enlisted = identity.join(data, passphrase, self._device_id, me)
@@ -193,20 +186,6 @@ class SyncService:
         if not target.put_new(f"{ring.group}/key", data):
             raise SyncError("another device started a sync group on this target at the same moment: set up again")
         return ring, False
-
-    @staticmethod
-    def _group_key(target: Any, names: list[str]) -> str | None:
-        """The key file of the one sync group ``target`` holds (``names``: its files), ``None`` when it holds none."""
-        groups = sorted({name.split("/")[0] for name in names if ID.match(name.split("/")[0])})
-        keyed = [g for g in groups
-                 if f"{g}/key" in names and _format(target.get(f"{g}/key", SMALL_FILE_MAX_BYTES)) == identity.VERSION]
-        if len(keyed) > 1:
-            raise SyncError(f"the target holds {len(keyed)} sync groups; give each its own folder or prefix")
-        orphans = [g for g in groups if f"{g}/key" not in names]
-        if orphans and not keyed:
-            raise SyncError(f"the target holds sync group {orphans[0][:8]} without its key file (deleted on the "
-                            "target?): sync once on a device of that group, which writes it back, then set up here")
-        return f"{keyed[0]}/key" if keyed else None
 
     def scope(self) -> tuple[str, ...] | None:
         """The namespaces that sync (``None``: all of them)."""
@@ -243,7 +222,7 @@ class SyncService:
         files = files_before_setup(config)
         if files and passphrase:
             target = open_target(config)
-            key = self._group_key(target, target.list(""))
+            key = identity.key_file_of(target, target.list(""))
             if key is not None:
                 identity.check_passphrase(target.get(key, SMALL_FILE_MAX_BYTES), passphrase)
         return files
@@ -298,8 +277,7 @@ class SyncService:
                 # Refused changes stay in the status for a while: the background loop's next cycle (which has
                 # nothing to refuse) cleared them within seconds, and the user never saw what was not applied.
                 kept = json.loads(store.get_setting(conn, _LAST) or "{}").get("refused", [])
-                kept += [[now, p] for p in report.problems if p.startswith(REFUSED_PREFIX)]
-                doc["refused"] = [r for r in kept if r[0] > now - REFUSALS_SHOWN_SECONDS][-REFUSALS_SHOWN:]
+                doc["refused"] = refusals_kept(kept, report.problems, now)
                 store.set_setting(conn, _LAST, json.dumps(doc))
 
     def _announce(self, report: CycleReport) -> None:
@@ -336,9 +314,7 @@ class SyncService:
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
             group=group, device_id=self._device_id, last_sync_at=last.get("at"),
             last_error=error, pending_ops=pending, devices_seen=len(set(cursors) - removed) + 1, conflicts=conflicts,
-            problems=tuple(dict.fromkeys([*last.get("problems", ()),
-                                          *(f"{p} (at {_utc(at)})" for at, p in last.get("refused", ())
-                                            if p not in last.get("problems", ()))])),
+            problems=with_refusals(last.get("problems", []), last.get("refused", [])),
             waiting=tuple(last.get("waiting", ())),
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
@@ -425,13 +401,6 @@ class SyncService:
                                "(`memvault sync conflicts` lists them; any version comes back from the history)")
         restore(memory_id, version)
         self.dismiss_conflict(memory_id)
-
-
-def _format(data: bytes) -> int | None:
-    try:
-        return int(json.loads(data).get("v"))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def _listed(chosen: scopes.Scope) -> tuple[str, ...] | None:

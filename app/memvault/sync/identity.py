@@ -32,7 +32,8 @@ from typing import Any
 from memvault.crypto import aead, recipients, signing
 from memvault.crypto.digest import random_bytes
 from memvault.crypto.kdf import KdfParams
-from memvault.domain.errors import DamagedData, DecryptionFailed, SyncKeyError
+from memvault.domain.errors import DamagedData, DecryptionFailed, SyncError, SyncKeyError
+from memvault.sync.targets.base import ID, SMALL_FILE_MAX_BYTES
 
 VERSION = 2
 _PASS_CONTEXT = b"sync-key-v2"
@@ -344,3 +345,24 @@ def rotated(ring: KeyRing, me: str, identity: DeviceIdentity, *, removed: str | 
                devices={d: _entry(ring.group, d, m, generation, keys[generation]) for d, m in members.items()})
     data = _signed(doc, me, identity)
     return KeyRing(ring.group, keys, tuple(sorted(gone)), members, doc["serial"], generation, data), data
+
+
+def key_file_of(target: Any, names: list[str]) -> str | None:
+    """The key file of the one sync group ``target`` holds (``names``: its files), ``None`` when it holds none."""
+    groups = sorted({name.split("/")[0] for name in names if ID.match(name.split("/")[0])})
+    keyed = [g for g in groups
+             if f"{g}/key" in names and _format(target.get(f"{g}/key", SMALL_FILE_MAX_BYTES)) == VERSION]
+    if len(keyed) > 1:
+        raise SyncError(f"the target holds {len(keyed)} sync groups; give each its own folder or prefix")
+    orphans = [g for g in groups if f"{g}/key" not in names]
+    if orphans and not keyed:
+        raise SyncError(f"the target holds sync group {orphans[0][:8]} without its key file (deleted on the "
+                        "target?): sync once on a device of that group, which writes it back, then set up here")
+    return f"{keyed[0]}/key" if keyed else None
+
+
+def _format(data: bytes) -> int | None:
+    try:
+        return int(json.loads(data).get("v"))
+    except (ValueError, TypeError, AttributeError):
+        return None
