@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from memvault.extraction.facts import Message
 
 NOW = dt.datetime(2025, 4, 3, 12, 0, tzinfo=dt.UTC)
@@ -100,29 +102,25 @@ def test_a_her_no_one_is_found_for_is_no_object_of_the_subjects_own(extractor):
     assert texts == ["Tomás's sister loves her job in Kiel"]
 
 
-def test_a_pronoun_its_own_clause_names_is_that_name_from_then_on(extractor):
+@pytest.mark.parametrize("turns, facts", [
     # No "he" was known: the clause says who he is, and the next clause's "he" is the same cat.
-    texts = _texts(extractor, "guess who came home with us today", "Tell me!",
-                   "he's a ginger tom called Biscuit, six years old. he already hates the vet")
-    assert texts == ["Biscuit is a ginger tom", "Biscuit already hates the vet"]
-
-
-def test_a_name_given_to_a_known_pet_joins_it_once(extractor):
-    texts = _texts(extractor, "We adopted a rabbit on Sunday.", "Lovely!",
-                   "She's a lop called Clover. she chews every cable")
-    assert texts[1:] == ["The user's rabbit Clover is a lop", "The user's rabbit Clover chews every cable"]
-
-
-def test_it_named_by_a_naming_verb_is_the_thing_and_keeps_its_name(extractor):
-    texts = _texts(extractor, "I bought an old sailing dinghy. I named it Kestrel.", "Nice!",
-                   "it needs a new mainsail before May")
-    assert texts == ["The user bought an old sailing dinghy", "The user named the user's old sailing dinghy Kestrel",
-                     "The user's old sailing dinghy Kestrel needs a new mainsail before May 2025"]
-
-
-def test_her_after_a_naming_verb_is_who_was_named_not_an_owner(extractor):
-    texts = _texts(extractor, "We got a kitten last week. We named her Mochi.")
-    assert texts[-1] == "The user named the user's kitten Mochi"
+    (("guess who came home with us today", "Tell me!",
+      "he's a ginger tom called Biscuit, six years old. he already hates the vet"),
+     ["Biscuit is a ginger tom", "Biscuit already hates the vet"]),
+    # A pet mentioned before takes the name once, and keeps it.
+    (("We adopted a rabbit on Sunday.", "Lovely!", "She's a lop called Clover. she chews every cable"),
+     ["The user adopted a rabbit on Sunday 30 March 2025", "The user's rabbit Clover is a lop",
+      "The user's rabbit Clover chews every cable"]),
+    # "named it" keeps the clause ("I love it" does not) and names the thing "it" is.
+    (("I bought an old sailing dinghy. I named it Kestrel.", "Nice!", "it needs a new mainsail before May"),
+     ["The user bought an old sailing dinghy", "The user named the user's old sailing dinghy Kestrel",
+      "The user's old sailing dinghy Kestrel needs a new mainsail before May 2025"]),
+    # "her Pip" parsed as a possession: "her" is who was named.
+    (("We got a kitten last week. We named her Mochi.",),
+     ["The user got a kitten in the week of 24 March 2025", "The user named the user's kitten Mochi"]),
+], ids=["pronoun named by its clause", "known pet named", "named it", "named her"])
+def test_a_name_given_in_passing_is_kept_and_joins_what_it_names(extractor, turns, facts):
+    assert _texts(extractor, *turns) == facts
 
 
 def test_has_written_as_s_is_has_before_an_object(extractor):
