@@ -34,7 +34,7 @@ from memvault.domain.transfer import ConflictPolicy, MemoryRecord
 from memvault.service import validation as v
 from memvault.service.bundle_records import checked
 from memvault.service.events import EventHub
-from memvault.service.import_links import CopyLinks, relinked
+from memvault.service.import_links import CopyLinks, earlier_copy, relinked
 from memvault.vault import export_queries as q
 from memvault.vault import memory_imports
 from memvault.vault import share_store
@@ -285,8 +285,15 @@ class Importer:
             return
         local = q.local_memories(conn, [r.id for r in batch])
         owners = q.client_id_owners(conn, [(r.namespace, r.client_id) for r in batch if r.client_id])
+        texts = q.same_texts(conn, [(r.namespace, r.created_at, r.content) for r in batch]) \
+            if policy is ConflictPolicy.COPY else {}
         decisions = [self._decide(r, local.get(r.id), owners, policy, clock_trusted=r.id not in tally.ahead)
                      for r in batch]
+        # A copy this vault made before (the same bundle imported again) is not made twice; links lead to it.
+        decisions = [replace(d, action="skip", conflicting=False, record=replace(d.record, id=earlier))
+                     if d.action == "new" and d.record.id != r.id
+                     and (earlier := earlier_copy(r, texts, d.conflict_with)) else d
+                     for r, d in zip(batch, decisions, strict=True)]
         share_store.refuse_read_only(conn, {d.record.namespace for d in decisions if d.action in ("new", "update")})
         for decision in decisions:
             self._count(tally, decision)

@@ -68,3 +68,12 @@ class CopyLinks:
         with a client id is not: a later record with the same one must meet it in the vault)."""
         return (record.client_id is None and len(self.held) < HELD_MAX
                 and bool(linked_ids(record.metadata) - self.decided))
+
+
+def earlier_copy(record: MemoryRecord, texts: dict[tuple[str, float, str], set[str]], met: str | None) -> str | None:
+    """The id of a copy of ``record`` this vault holds already (the same bundle imported again with the copy policy
+    added every conflicting memory once more): a memory of its namespace with its text and creation time, other
+    than the record itself and the memory it met (``met``); ``texts`` as
+    :func:`memvault.vault.export_queries.same_texts` gives them."""
+    earlier = texts.get((record.namespace, record.created_at, record.content), set()) - {record.id, met}
+    return min(earlier) if earlier else None

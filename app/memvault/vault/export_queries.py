@@ -204,6 +204,24 @@ def client_id_owners(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[
     return found
 
 
+def same_texts(conn: Connection, keys: Sequence[tuple[str, float, str]]) -> dict[tuple[str, float, str], set[str]]:
+    """For ``(namespace, created_at, content)`` triples, the ids of the memories that match one (in any state): an
+    import's copy of a memory keeps its text and creation time, so a copy made before is among them."""
+    found: dict[tuple[str, float, str], set[str]] = {}
+    wanted = set(keys)
+    by_namespace: dict[str, list[float]] = {}
+    for namespace, created_at, _content in wanted:
+        by_namespace.setdefault(namespace, []).append(created_at)
+    for namespace, times in by_namespace.items():
+        sql, params = filters.in_list("t", sorted(set(times)))
+        rows = conn.execute(text(f"SELECT uuid, created_at, content FROM memories WHERE namespace = :ns AND "
+                                 f"created_at IN {sql}"), dict(params, ns=namespace)).all()
+        for r in rows:
+            if (key := (namespace, r.created_at, r.content)) in wanted:
+                found.setdefault(key, set()).add(r.uuid)
+    return found
+
+
 def namespaces_present(conn: Connection, names: Sequence[str]) -> set[str]:
     """Which of ``names`` this vault knows (as a namespace, or by a memory in it)."""
     sql, params = filters.in_list("ns", list(names))

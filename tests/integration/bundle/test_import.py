@@ -105,6 +105,11 @@ def test_policies_decide_what_happens_to_ids_the_vault_holds(services, other, tm
     copies = [m for m in other.memories.list(MemoryFilter(namespace="work"), limit=50).items
               if m.content == "note 2 about the work project"]
     assert len(copies) == 1 and copies[0].id != c.id and copies[0].client_id is None
+    # The same bundle copied in again finds its copy here: nothing is added twice.
+    again = run(ConflictPolicy.COPY)
+    assert (again.new, again.conflicting, again.skipped) == (0, 0, 3)
+    assert [m.content for m in other.memories.list(MemoryFilter(namespace="work"), limit=50).items].count(
+        "note 2 about the work project") == 1
 
 
 def test_overwrite_with_an_older_version_is_a_new_local_change_for_sync(services, other, tmp_path):
