@@ -116,8 +116,14 @@ class SyncSetupDialog(QDialog):
         self.device_name.setPlaceholderText("e.g. laptop (shown on your other devices)")
         form.addRow("Sync passphrase", self.passphrase)
         form.addRow("Repeat", self.confirm)
+        self._repeat_row = form.rowCount() - 1
         form.addRow("", self.hint)
         self._hint_row = form.rowCount() - 1
+        #: Test connection found a group on the target: the passphrase is its, checked there (not chosen here, so
+        #: neither repeated nor rated). Any change of the target undoes it.
+        self._joining = False
+        for field in (self.folder, self.s3_url, self.s3_endpoint, self.dav_url):
+            field.textChanged.connect(self._on_target_text_changed)
         form.setRowVisible(self._hint_row, False)  # no blank row before anything is typed
         form.addRow("This device", self.device_name)
         self.all_namespaces = QCheckBox("All namespaces")
@@ -181,8 +187,18 @@ class SyncSetupDialog(QDialog):
             if frame.bottom() > area.bottom():
                 self.move(frame.left(), max(area.top(), frame.top() - (frame.bottom() - area.bottom())))
 
+    def _set_joining(self, joining: bool) -> None:
+        self._joining = joining
+        self.form.setRowVisible(self._repeat_row, not joining)
+        self.form.setRowVisible(self._hint_row, not joining and bool(self.passphrase.text()))
+
+    def _on_target_text_changed(self, _text: str) -> None:
+        if self._joining:
+            self._set_joining(False)
+
     def _on_kind_current_index_changed(self, index: int) -> None:
         self._say("")  # a problem with the kind left behind ("Choose a folder…") is not this one's
+        self._set_joining(False)
         for kind, rows in enumerate(self._kind_rows):
             for row in rows:
                 self.form.setRowVisible(row, kind == index)
@@ -264,6 +280,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_test_passed(self, files: int, checked_passphrase: bool = False) -> None:
         self.test_button.setEnabled(True)
+        self._set_joining(files > 0)
         if not files:
             self._say("The target answers. It is empty: this device starts the sync group.")
         elif checked_passphrase:
@@ -279,7 +296,7 @@ class SyncSetupDialog(QDialog):
 
     def _on_passphrase_text_changed(self, text: str) -> None:
         show_strength(self.hint, text)
-        self.form.setRowVisible(self._hint_row, bool(text))
+        self.form.setRowVisible(self._hint_row, bool(text) and not self._joining)
 
     def _on_buttons_accepted(self) -> None:
         try:
@@ -289,10 +306,13 @@ class SyncSetupDialog(QDialog):
             self._say(sentence(exc.message), error=True)
             return
         passphrase = self.passphrase.text()
-        if strength(passphrase)[0] == 0:
+        if self._joining and not passphrase:
+            self._say("Give the sync passphrase of the group on the target.", error=True)
+            return
+        if not self._joining and strength(passphrase)[0] == 0:
             self._say(f"{strength(passphrase)[1]} for the sync passphrase.", error=True)
             return
-        if passphrase != self.confirm.text():
+        if not self._joining and passphrase != self.confirm.text():
             self._say("The two sync passphrases differ.", error=True)
             return
         name = self.device_name.text().strip() or None

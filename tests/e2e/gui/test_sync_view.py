@@ -248,3 +248,36 @@ def test_enter_after_test_connection_still_sets_up_sync(qtbot, desktop, tmp_path
     qtbot.keyClick(cancel, Qt.Key_Return)
     qtbot.waitUntil(lambda: page.summary.text().startswith("Syncing through folder"), timeout=20_000)
     assert not dialog.isVisible()
+
+
+def test_joining_a_group_found_by_test_connection_asks_for_its_passphrase_once(qtbot, desktop, tmp_path):
+    from memvault.service.container import create_vault
+    from tests.helpers import fast_settings
+    from tests.helpers.fake_embedder import FakeEmbedder
+
+    target = tmp_path / "synced"
+    laptop = create_vault(fast_settings(tmp_path / "laptop", worker=False), "vault passphrase laptop", FakeEmbedder(),
+                          background=False)
+    try:
+        laptop.sync.setup(TargetConfig("folder", str(target)), SYNC_PASSPHRASE)
+    finally:
+        laptop.close()
+    window = desktop.window
+    page = window.sync
+    window.pages.setCurrentWidget(page)
+    dialog = _dialog(qtbot, page)
+    dialog.folder.setText(str(target))
+    dialog.passphrase.setText(SYNC_PASSPHRASE)
+    assert dialog.form.isRowVisible(dialog._repeat_row)
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "this device will join" in dialog.status.text(), timeout=20_000)
+    # The group's passphrase is checked on the target, not chosen here: no repeat, no strength meter.
+    assert not dialog.form.isRowVisible(dialog._repeat_row) and not dialog.form.isRowVisible(dialog._hint_row)
+    dialog.folder.setText(str(target) + "-elsewhere")  # another target: choosing a passphrase again
+    assert dialog.form.isRowVisible(dialog._repeat_row)
+    dialog.folder.setText(str(target))
+    qtbot.mouseClick(dialog.test_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.form.isRowVisible(dialog._repeat_row), timeout=20_000)
+    dialog.buttons.button(QDialogButtonBox.Ok).click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
+    assert desktop.services.sync.enabled()
