@@ -39,7 +39,7 @@ from memvault.domain import limits
 from memvault.sync import identity
 from memvault.sync.identity import DeviceIdentity, KeyRing
 from memvault.sync.segments import digest as segment_digest
-from memvault.sync.targets.base import SEGMENT_MAX_BYTES, SMALL_FILE_MAX_BYTES
+from memvault.sync.targets.base import SEGMENT_MAX_BYTES
 from memvault.sync.targets.factory import TargetConfig, files_before_setup, open_new_target, open_target
 from memvault.vault import memory_queries as repo
 from memvault.vault import sync_store as store
@@ -48,7 +48,6 @@ from memvault.vault.engine import Database
 log = logging.getLogger(__name__)
 
 _RING, _TARGET, _LAST, _NAME = "sync_ring", "sync_target", "sync_last", "sync_device_name"
-
 _IDENTITY = "sync_identity"
 
 
@@ -175,9 +174,8 @@ class SyncService:
 
     def _join_or_create(self, target: Any, passphrase: str, me: DeviceIdentity) -> tuple[KeyRing, bool]:
         """Join the group on ``target`` (trust starts here, from the passphrase), or start one there."""
-        key = identity.key_file_of(target, target.list(""))
-        if key is not None:
-            data = target.get(key, SMALL_FILE_MAX_BYTES)
+        data = identity.group_key_file(target, target.list(""))
+        if data is not None:
             ring, enlisted = identity.join(data, passphrase, self._device_id, me)
             target.put(f"{ring.group}/key", enlisted)
             return ring, True
@@ -219,13 +217,10 @@ class SyncService:
         """How many files the target holds (0: this device would start the group); a target error if it fails,
         and :class:`SyncKeyError` when ``passphrase`` does not open the key of the group it holds (the test said
         "this device will join", and setting up then failed on the passphrase)."""
-        files = files_before_setup(config)
-        if files and passphrase:
-            target = open_target(config)
-            key = identity.key_file_of(target, target.list(""))
-            if key is not None:
-                identity.check_passphrase(target.get(key, SMALL_FILE_MAX_BYTES), passphrase)
-        return files
+        target, names = files_before_setup(config)
+        if names and passphrase and (key_file := identity.group_key_file(target, names)) is not None:
+            identity.check_passphrase(key_file, passphrase)
+        return len(names)
 
     def off(self) -> None:
         """Stop syncing: forget the target, its credentials and the sync key (the target is left as it is)."""

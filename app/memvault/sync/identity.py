@@ -347,18 +347,19 @@ def rotated(ring: KeyRing, me: str, identity: DeviceIdentity, *, removed: str | 
     return KeyRing(ring.group, keys, tuple(sorted(gone)), members, doc["serial"], generation, data), data
 
 
-def key_file_of(target: Any, names: list[str]) -> str | None:
-    """The key file of the one sync group ``target`` holds (``names``: its files), ``None`` when it holds none."""
+def group_key_file(target: Any, names: list[str]) -> bytes | None:
+    """The key file of the one sync group ``target`` holds (``names``: its files), ``None`` when it holds none;
+    read once (its format is checked on the bytes the caller then uses)."""
     groups = sorted({name.split("/")[0] for name in names if ID.match(name.split("/")[0])})
-    keyed = [g for g in groups
-             if f"{g}/key" in names and _format(target.get(f"{g}/key", SMALL_FILE_MAX_BYTES)) == VERSION]
+    keyed = {g: data for g in groups if f"{g}/key" in names
+             and _format(data := target.get(f"{g}/key", SMALL_FILE_MAX_BYTES)) == VERSION}
     if len(keyed) > 1:
         raise SyncError(f"the target holds {len(keyed)} sync groups; give each its own folder or prefix")
     orphans = [g for g in groups if f"{g}/key" not in names]
     if orphans and not keyed:
         raise SyncError(f"the target holds sync group {orphans[0][:8]} without its key file (deleted on the "
                         "target?): sync once on a device of that group, which writes it back, then set up here")
-    return f"{keyed[0]}/key" if keyed else None
+    return next(iter(keyed.values()), None)
 
 
 def _format(data: bytes) -> int | None:

@@ -53,12 +53,13 @@ def open_new_target(config: TargetConfig) -> Target:
     return target
 
 
-def files_before_setup(config: TargetConfig) -> int:
-    """How many files the target holds (0: setting up here starts the group), reading and creating nothing."""
+def files_before_setup(config: TargetConfig) -> tuple[Target, list[str]]:
+    """The target opened and the files it holds (none: setting up here starts the group), reading and creating
+    nothing."""
     target = open_target(config)
     if isinstance(target, FolderTarget) and not target.root.is_dir():
         target.make_root(check_only=True)
-        return 0
+        return target, []
     if isinstance(target, WebDavTarget) and not target.exists_root():
-        return 0
-    return len(target.list(""))
+        return target, []
+    return target, target.list("")
