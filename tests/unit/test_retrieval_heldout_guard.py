@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = [ROOT / "tests" / "data" / name / "conversations.json" for name in ("retrieval-heldout", "shared-heldout")]
+HELD_OUT_NOTES = ROOT / "tests" / "data" / "notes-heldout" / "notes.json"
 SEARCHED = [ROOT / "app", ROOT / "tests" / "unit"]
 #: Shortest run of words that counts as quoting (shorter runs are ordinary phrases: "what is the name of").
 MIN_WORDS = 6
@@ -22,17 +23,23 @@ def _normal(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def held_out_phrases() -> set[str]:
-    """Every run of :data:`MIN_WORDS` words of each held-out turn, question and answer, normalised."""
-    phrases: set[str] = set()
+def _held_out_texts():
     for path in HELD_OUT:
         data = json.loads(path.read_text(encoding="utf-8"))
         for conversation in data["conversations"]:
-            texts = [t["text"] for s in conversation["sessions"] for t in s["turns"]]
-            texts += [q[k] for q in conversation["questions"] for k in ("question", "answer")]
-            for text in texts:
-                words = _normal(text).split()
-                phrases.update(" ".join(words[i:i + MIN_WORDS]) for i in range(len(words) - MIN_WORDS + 1))
+            yield from (t["text"] for s in conversation["sessions"] for t in s["turns"])
+            yield from (q[k] for q in conversation["questions"] for k in ("question", "answer"))
+    for vault in json.loads(HELD_OUT_NOTES.read_text(encoding="utf-8"))["vaults"]:
+        yield from (n["text"] for n in vault["notes"])
+        yield from (q["question"] for q in vault["questions"])
+
+
+def held_out_phrases() -> set[str]:
+    """Every run of :data:`MIN_WORDS` words of each held-out turn, note, question and answer, normalised."""
+    phrases: set[str] = set()
+    for text in _held_out_texts():
+        words = _normal(text).split()
+        phrases.update(" ".join(words[i:i + MIN_WORDS]) for i in range(len(words) - MIN_WORDS + 1))
     return phrases
 
 
@@ -68,6 +75,7 @@ def test_no_held_out_phrase_appears_in_app_or_unit_tests():
 @pytest.mark.parametrize("text, quoted", [
     ("a rule for 'The Vooruit building, the small hall holds 80 people'", True),
     ("the small hall of a building", False),
+    ("a note saying 'Oskar bikes to work all year, even in the snow'", True),
 ])
 def test_the_guard_catches_a_quote_however_it_is_cased_or_punctuated(text, quoted):
     assert bool(quoting(held_out_phrases(), text)) is quoted

@@ -108,7 +108,7 @@ def _one_model(args: argparse.Namespace) -> str | None:
     if not args.model:
         return None
     if len(args.model) > 1:
-        raise InvalidInput("--model is given once with --beir or --conversations (one vault, one model)")
+        raise InvalidInput("--model is given once with --beir, --conversations or --notes (one vault, one model)")
     from memvault.service.models import ModelService
 
     names = [m.name for m in ModelService.available()]
@@ -118,8 +118,8 @@ def _one_model(args: argparse.Namespace) -> str | None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    if args.half is not None and not (args.extraction or args.conversations):
-        raise InvalidInput("--half goes with --conversations or --extraction (the sets split in halves)")
+    if args.half is not None and not (args.extraction or args.conversations or args.notes):
+        raise InvalidInput("--half goes with --conversations, --notes or --extraction (the sets split in halves)")
     with progress_for(args) as progress:
         if args.extraction:
             from memvault.bench.extraction import run_extraction_eval
@@ -136,6 +136,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
                        for m in models]
             out(args, reports, "\n\n".join(r.as_text() for r in reports))
             return 0
+        elif args.notes:
+            from memvault.bench.notes import run_notes
+
+            report = run_notes(settings_for(args), Path(args.notes), progress=progress.stage, model=_one_model(args),
+                               half=args.half)
         elif args.conversations:
             from memvault.bench.conversations import run_conversations
 
@@ -200,6 +205,9 @@ def register(command: Command) -> None:
     data.add_argument("--conversations", metavar="FILE",
                       help="conversation set (JSON; see tests/data/conversations/README.md): "
                            "R@5, R@10, nDCG@10 per half, mode and question kind")
+    data.add_argument("--notes", metavar="FILE",
+                      help="notes set (JSON; see tests/data/notes-tune/README.md): R@1, R@5 and how far the "
+                           "good-match flag holds (recall, false alarms, precision) per half, mode and kind of vault")
     data.add_argument("--multilingual", metavar="FILE",
                       help="multilingual set (JSON; see tests/data/multilingual/README.md): R@5 and R@1 per "
                            "language and search mode, same-language and across languages")
@@ -210,8 +218,8 @@ def register(command: Command) -> None:
                    help="the bundled embedding model the evaluation's vault uses (default: the English one); with "
                         "--multilingual repeatable, and every bundled model when not given")
     p.add_argument("--half", metavar="NAME",
-                   help="with --conversations or --extraction: score only this half of the set (tune, heldout); "
-                        "tuning work reads --half tune, so no held-out figure is printed by the way")
+                   help="with --conversations, --notes or --extraction: score only this half of the set (tune, "
+                        "heldout); tuning work reads --half tune, so no held-out figure is printed by the way")
     p.add_argument("--no-sessions", action="store_true",
                    help="with --conversations: store the turns without session ids")
     p.add_argument("--split", default="test", help="with --beir: which qrels/<split>.tsv to score against")

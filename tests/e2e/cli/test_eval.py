@@ -20,10 +20,11 @@ def run(capsys, *argv):
     (["eval", "--conversations", "/nonexistent.json"], "no conversation set at /nonexistent.json"),
     (["eval", "--beir", "/nonexistent"], "not a BEIR folder"),
     (["eval", "--multilingual", "/nonexistent.json"], "no multilingual set at /nonexistent.json"),
-    (["eval"], "one of the arguments --beir --conversations --multilingual --extraction is required"),
+    (["eval", "--notes", "/nonexistent.json"], "no notes set at /nonexistent.json"),
+    (["eval"], "one of the arguments --beir --conversations --notes --multilingual --extraction is required"),
     (["eval", "--beir", "x", "--conversations", "y"], "not allowed with argument"),
     (["eval", "--beir", "x", "--model", "all-MiniLM-L6-v2", "--model", "multilingual-e5-small"],
-     "--model is given once with --beir or --conversations"),
+     "--model is given once with --beir, --conversations or --notes"),
     (["eval", "--conversations", "x", "--model", "no-such-model"], "no bundled embedding model is called"),
 ])
 def test_eval_needs_exactly_one_readable_data_set(capsys, tmp_path, monkeypatch, argv, message):
@@ -33,8 +34,8 @@ def test_eval_needs_exactly_one_readable_data_set(capsys, tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["eval", "--beir", "x", "--half", "tune"], "--half goes with --conversations or --extraction"),
-    (["eval", "--multilingual", "x", "--half", "tune"], "--half goes with --conversations or --extraction"),
+    (["eval", "--beir", "x", "--half", "tune"], "--half goes with --conversations, --notes or --extraction"),
+    (["eval", "--multilingual", "x", "--half", "tune"], "--half goes with --conversations, --notes or --extraction"),
 ])
 def test_half_is_refused_with_a_set_that_has_none(capsys, tmp_path, monkeypatch, argv, message):
     monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
@@ -68,3 +69,21 @@ def test_extraction_eval_scores_only_the_half_asked_for(capsys, tmp_path, monkey
     assert "heldout" not in json.loads(out)["halves"] and json.loads(out)["halves"]["tune"]["extracted"] >= 1
     code, _, err = run(capsys, "eval", "--extraction", str(path), "--half", "test")
     assert code == 2 and "holds no conversations in the half 'test'" in err
+
+
+@pytest.mark.slow  # the real model
+def test_notes_eval_scores_only_the_half_asked_for(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    vault = {"id": "v1", "split": "tune", "kind": "first-person",
+             "notes": [{"id": "1", "text": "My dentist is Dr. Lindqvist"}, {"id": "2", "text": "I swim on Saturdays"}],
+             "questions": [{"id": "q1", "question": "Who is my dentist?", "evidence": ["1"]},
+                           {"id": "n1", "question": "What is my passport number?", "evidence": []}]}
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps({"vaults": [vault, {**vault, "id": "v2", "split": "heldout"}]}), "utf-8")
+    code, out, err = run(capsys, "eval", "--notes", str(path), "--half", "tune", "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["figures"]) == {"tune"} and report["vaults"] == 1
+    assert report["figures"]["tune"]["hybrid"]["all"]["r@1"] == 1.0
+    code, _, err = run(capsys, "eval", "--notes", str(path), "--half", "test")
+    assert code == 2 and "no vaults in the half 'test'" in err
