@@ -324,6 +324,10 @@ class ScoreBreakdown:
     #: sit on the scale (negative: below it, for a query in another language than its nearest memory),
     #: subtracted from ``semantic`` for ``relevance`` (``memvault/ranking/similarity.py``).
     background: float | None = None
+    #: Hybrid: the mean similarity of the other keyword hits that contain every query word this one does, where
+    #: there are at least two; as much of it as stands above the background is taken off too
+    #: (``memvault/ranking/peers.py``).
+    peers: float | None = None
 
 
 @dataclass(frozen=True)

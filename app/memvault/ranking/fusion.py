@@ -10,6 +10,7 @@ Hybrid search ranks its candidates (the semantic, keyword and graph lists, each
                                + W_QUESTION * question
                                + W_PREVIOUS_GAIN * previous_gain
                                + W_NEXT_GAIN * next_gain
+                               - W_PEERS * peer_excess
                                + BIAS)))
 
 with the features, each computed at query time by its own module:
@@ -31,7 +32,11 @@ with the features, each computed at query time by its own module:
   turns of a conversation, how much closer its neighbouring turns are to the
   query; 0 for any other memory. Who said a turn is no input: a rule that the
   user's words matter more than the assistant's holds for one way of writing a
-  set, not for two people talking or an assistant that states the facts.
+  set, not for two people talking or an assistant that states the facts;
+- ``peer_excess`` (:mod:`memvault.ranking.peers`, :func:`peer_excess`): for a
+  candidate that shares with the query only the name of a person it asks
+  about, how close the other memories naming that person come to the query,
+  above its background: what the name alone brings.
 
 Every feature is absolute, not a rank or a per-query normalisation, so the
 score means the same thing from one query to the next: four memories unrelated
@@ -60,8 +65,9 @@ import math
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown
 from memvault.ranking.graph import GraphList
-from memvault.ranking.keyword import bm25_evidence, content_stems, coverage, keyword_score
-from memvault.ranking.similarity import Seen
+from memvault.ranking.keyword import bm25_evidence, content_stems, keyword_score, matched_stems
+from memvault.ranking.peers import peer_similarities
+from memvault.ranking.similarity import BACKGROUND, Seen
 from memvault.ranking.turn_context import TurnContext, asks
 
 # Fitted on 127 + 809 questions (74,521 candidates, 1,068 relevant); bias = -10.151 + ln(73,453 / 1,068).
@@ -74,15 +80,26 @@ BIAS = -5.920
 W_QUESTION = -4.303
 W_NEXT_GAIN = 2.540
 W_PREVIOUS_GAIN = 2.406
+# Fitted on the tuning candidates of the conversations, the notes and SciFact's train split, the weights above
+# held and one bias per set (``python -m memvault.bench.relevance_fit``).
+W_PEERS = 4.75
 
 
 def relevance(similarity: float | None, cover: float, bm25: float | None, graph: float = 0.0, *,
               question: bool = False, previous_gain: float = 0.0, next_gain: float = 0.0,
-              background: float = 0.0) -> float:
+              background: float = 0.0, peers: float | None = None) -> float:
     """The calibrated 0..1 relevance of a hit (see the module docstring)."""
     z = (W_SIMILARITY * ((similarity or 0.0) - background) + W_COVERAGE * cover + W_BM25 * bm25_evidence(bm25)
-         + W_GRAPH * graph + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain + BIAS)
+         + W_GRAPH * graph + W_QUESTION * question + W_PREVIOUS_GAIN * previous_gain + W_NEXT_GAIN * next_gain
+         - W_PEERS * peer_excess(peers, background) + BIAS)
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def peer_excess(peers: float | None, background: float) -> float:
+    """How far a candidate's peers' mean similarity (:mod:`memvault.ranking.peers`) stands above the query's
+    background: what sharing those words with the query brings any memory, beyond what the background
+    already took off."""
+    return 0.0 if peers is None else max(0.0, peers - BACKGROUND - background)
 
 
 def rank_key(score: float, memory_id: int, text: str = "") -> tuple:
@@ -125,19 +142,28 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
     empty_turn = TurnContext()
     # Every candidate is scored; the breakdown (a dataclass of fifteen fields) is made for the page only.
     inputs: list[tuple[float, int, tuple]] = []
+    found: dict[int, tuple] = {}
     for mid in dict.fromkeys(list(sem_rank) + list(kw_rank) + graph_ids):
-        if mid not in texts:
-            continue
+        if mid in texts:
+            s = sem_rank.get(mid)
+            # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
+            found[mid] = ((s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False),
+                          matched_stems(stems, texts[mid][0]))
+    matched = {mid: words for mid, (_, words) in found.items()}
+    # Judged against peers: the candidates that share with the query only the names of the people it is about.
+    named = content_stems(" ".join(graph.people)) & stems
+    peers = peer_similarities(matched, {mid: words for mid, words in matched.items() if words and words <= named},
+                              {mid: None if bound else sim for mid, ((_, sim, bound), _) in found.items()},
+                              list(kw_rank))
+    for mid, ((chunk, sim, bound), words) in found.items():
         s, kw = sem_rank.get(mid), kw_rank.get(mid)
-        # A keyword-only candidate has no semantic rank, but a similarity: seen, or bounded.
-        chunk, sim, bound = (s[1], s[2], False) if s else seen.similarity(mid) if seen else (None, None, False)
-        cover = coverage(stems, texts[mid][0])
+        cover = len(words) / len(stems) if stems else 0.0
         question = asks(texts[mid][0])
         linked = graph.evidence.get(mid, 0.0)
         turn = turns.get(mid, empty_turn)
         score = relevance(sim, cover, kw[1].bm25 if kw else None, linked, question=question,
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0,
-                          background=background)
+                          background=background, peers=peers.get(mid))
         if score >= min_score:
             inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
     inputs.sort(key=lambda t: rank_key(t[0], t[1], texts[t[1]][0]))
@@ -148,5 +174,6 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
             keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
             coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
             question=question or None, previous_turn_gain=turn.previous_gain,
-            next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk, background=background)))
+            next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk, background=background,
+            peers=peers.get(mid))))
     return page

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from memvault.domain.entities import EntityType
 from memvault.domain.models import MemoryFilter
 from memvault.extraction.date_spans import DateSpan, resolve
 from memvault.extraction.entities import GENERIC_NOUNS
@@ -77,6 +78,8 @@ class GraphList:
 
     evidence: dict[int, float] = field(default_factory=dict)
     entities: tuple[str, ...] = ()
+    #: The people among ``entities``: whom the query is about (:mod:`memvault.ranking.peers`).
+    people: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     #: The evidence's parts per memory (shared entities, one hop, dates), each over the same total.
     parts: dict[str, dict[int, float]] = field(default_factory=dict)
@@ -181,6 +184,7 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float,
     matches = [m for m in gazetteer.find(query) if m.value not in GENERIC_NOUNS]
     dates = query_date_groups(query, now)
     out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)),
+                    people=tuple(dict.fromkeys(m.value for m in matches if m.type is EntityType.PERSON)),
                     dates=tuple(d.value for group in dates for d in group))
     if not matches and not dates:
         return out

@@ -53,24 +53,26 @@ def _any_unspaced(query_stems: frozenset[str]) -> bool:
     return any(_unspaced(s) for s in query_stems)
 
 
-def coverage(query_stems: frozenset[str], text: str) -> float:
-    """The share of ``query_stems`` found in ``text`` (0 when the query has none).
-
-    The same as intersecting with :func:`content_stems` of ``text``, by one
-    regular-expression scan instead of splitting every word (hybrid computes it
-    for up to a hundred candidates per query).
-    """
+def matched_stems(query_stems: frozenset[str], text: str) -> frozenset[str]:
+    """The ``query_stems`` found in ``text``: the same as intersecting with :func:`content_stems` of ``text``, by
+    one regular-expression scan instead of splitting every word (hybrid reads it for up to a hundred candidates
+    per query)."""
     if not query_stems:
-        return 0.0
+        return frozenset()
     head = text[:COVERAGE_CHARS]
     if not _any_unspaced(query_stems):
         # One group, every match a spaced word: its stem is its first five letters.
-        found = {w[:5] for w in _stem_pattern(query_stems).findall(head.lower())}
-        return len(found & query_stems) / len(query_stems)
+        return frozenset(w[:5] for w in _stem_pattern(query_stems).findall(head.lower())) & query_stems
     head = fold(head)  # as the query's bigrams were cut from folded text
-    found = {w if _unspaced(w) else w[:5]
-             for m in _stem_pattern(query_stems).finditer(head.lower()) for w in m.groups() if w}
-    return len(found & query_stems) / len(query_stems)
+    return frozenset(w if _unspaced(w) else w[:5]
+                     for m in _stem_pattern(query_stems).finditer(head.lower()) for w in m.groups() if w) & query_stems
+
+
+def coverage(query_stems: frozenset[str], text: str) -> float:
+    """The share of ``query_stems`` found in ``text`` (0 when the query has none)."""
+    if not query_stems:
+        return 0.0
+    return len(matched_stems(query_stems, text)) / len(query_stems)
 
 
 def bm25_evidence(bm25: float | None) -> float:
