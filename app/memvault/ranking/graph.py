@@ -78,7 +78,8 @@ class GraphList:
 
     evidence: dict[int, float] = field(default_factory=dict)
     entities: tuple[str, ...] = ()
-    #: The people among ``entities``: whom the query is about (:mod:`memvault.ranking.peers`).
+    #: The people among ``entities``, and the organisations (the small tagger calls many first names one: "Maja",
+    #: "Leo", "Tobias"): whom the query is about (:mod:`memvault.ranking.peers`).
     people: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     #: The evidence's parts per memory (shared entities, one hop, dates), each over the same total.
@@ -86,6 +87,9 @@ class GraphList:
 
     def ranked(self, depth: int) -> list[int]:
         return sorted(self.evidence, key=lambda m: (-self.evidence[m], m))[:depth]
+
+
+_WHO = (EntityType.PERSON, EntityType.ORGANIZATION)
 
 
 def query_dates(query: str, now: float) -> list[DateSpan]:
@@ -184,7 +188,7 @@ def build(conn, gazetteer: Gazetteer, query: str, f: MemoryFilter, now: float,
     matches = [m for m in gazetteer.find(query) if m.value not in GENERIC_NOUNS]
     dates = query_date_groups(query, now)
     out = GraphList(entities=tuple(dict.fromkeys(m.value for m in matches)),
-                    people=tuple(dict.fromkeys(m.value for m in matches if m.type is EntityType.PERSON)),
+                    people=tuple(dict.fromkeys(m.value for m in matches if m.type in _WHO)),
                     dates=tuple(d.value for group in dates for d in group))
     if not matches and not dates:
         return out

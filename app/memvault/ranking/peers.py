@@ -7,14 +7,15 @@ words, and it scored 0.61 where nothing stored answers. The note that answers al
 (the birthday); one that only names her does not stand out from the rest of her notes.
 
 A candidate is judged against peers when every query word it contains is part of the name of a person the
-query names (a known person entity, :class:`memvault.ranking.graph.GraphList`). Its peers are the other
+query names (a known person entity, or an organisation: the small tagger calls many first names one;
+:class:`memvault.ranking.graph.GraphList`). Its peers are the other
 memories of the keyword list that contain those words too; their mean similarity is how close the name
 alone brings a memory, and fusion takes as much of it as stands above the query's background off the
 candidate's relevance (:data:`memvault.ranking.fusion.W_PEERS`). The global background
 (:mod:`memvault.ranking.similarity`) already covers a person every memory names (one person's notes); peers
 cover a person some name (a household's notes, a client named in some of them, two people talking).
 
-Only people: on a topical corpus (SciFact's claims) the memories sharing a query's other entities and terms
+Only people (and organisations): on a topical corpus (SciFact's claims) the memories sharing a query's other entities and terms
 are the relevant cluster, and judging them against each other cost a point of nDCG@10 on its train split;
 people are what a
 personal memory holds many memories about. Only the keyword list gives peers: it is ordered by the shared

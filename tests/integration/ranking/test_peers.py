@@ -55,3 +55,17 @@ def test_the_note_that_answers_is_not_judged_and_comes_first(client_notes):
     assert hits[0].breakdown.peers is None
     asked = _search(client_notes, "What does Sarah think of glossy paper?").hits[0]
     assert asked.memory.content == "Likes muted colours and dislikes glossy paper" and asked.breakdown.peers is None
+
+
+def test_a_first_name_the_tagger_calls_an_organisation_is_judged_too(services):
+    # The small tagger types "Maja" and "Leo" as organisations in these notes (written for this test).
+    for text in ("Maja has swimming lessons on Wednesdays at 5pm", "Maja's teacher this year is Mr. Osei",
+                 "Maja's best friend is Ida, who lives on the same street", "Leo plays the cello before dinner",
+                 "Leo wants a telescope for his birthday", "Anke's car is due for a service in April"):
+        services.memories.create(MemoryCreate(content=text, namespace="home"))
+    services.worker.drain()
+    services.entities.drain()
+    hits = services.search.search(SearchQuery("When is Maja's birthday?", mode=SearchMode.HYBRID, limit=3,
+                                              debug=True, filter=MemoryFilter(namespace="home"))).hits
+    named = [h for h in hits if h.memory.content.startswith("Maja")]
+    assert named and all(h.breakdown.peers is not None for h in named)
