@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
 from memvault.ranking.good_match import is_good_match
 
+T = TypeVar("T")
 PASSPHRASE = "memvault-eval-temporary"
 KINDS = ("single-fact", "multi-hop", "temporal", "open-domain", "adversarial")
 HALVES = ("tune", "heldout")
@@ -113,24 +115,31 @@ def _parse_conversation(raw: dict) -> Conversation:
 
 def load_conversations(path: Path) -> list[Conversation]:
     """The conversations of a set file, checked (:class:`InvalidInput` naming the first problem)."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"no conversation set at {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path} is not a readable JSON file: {exc}") from None
-    conversations = []
-    for i, item in enumerate(raw.get("conversations", []) if isinstance(raw, dict) else []):
-        try:
-            conversations.append(_parse_conversation(item))
-        except (KeyError, TypeError, ValueError) as exc:
-            name = item.get("id", i) if isinstance(item, dict) else i
-            raise InvalidInput(f"{path}: conversation {name} is malformed: {exc}") from None
+    conversations = read_set(path, "conversation", "conversations", "conversation", _parse_conversation)
     if not conversations or not any(c.questions for c in conversations):
         raise InvalidInput(f"{path} has no conversations with questions")
     if len({c.id for c in conversations}) != len(conversations):
         raise InvalidInput(f"{path}: conversation ids repeat")
     return conversations
+
+
+def read_set(path: Path, kind: str, key: str, item: str, parse: Callable[[dict], T]) -> list[T]:
+    """The items under ``key`` of an evaluation set's JSON file, each read by ``parse``; :class:`InvalidInput`
+    says which file (a ``kind`` set) is missing or unreadable, or which ``item`` is malformed."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"no {kind} set at {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{path} is not a readable JSON file: {exc}") from None
+    out = []
+    for i, entry in enumerate(raw.get(key, []) if isinstance(raw, dict) else []):
+        try:
+            out.append(parse(entry))
+        except (KeyError, TypeError, ValueError) as exc:
+            name = entry.get("id", i) if isinstance(entry, dict) else i
+            raise InvalidInput(f"{path}: {item} {name} is malformed: {exc}") from None
+    return out
 
 
 def turn_memories(conversation: Conversation, session: Session, *, sessions: bool = True) -> list[MemoryCreate]:

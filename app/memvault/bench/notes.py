@@ -17,14 +17,13 @@ The file format is described in ``tests/data/notes-tune/README.md``.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from memvault.bench.conversations import HALVES, PASSPHRASE
+from memvault.bench.conversations import HALVES, PASSPHRASE, read_set
 from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
@@ -75,19 +74,7 @@ def _parse_vault(raw: dict) -> NoteVault:
 
 def load_notes(path: Path) -> list[NoteVault]:
     """The vaults of a notes set, checked; :class:`InvalidInput` says what is wrong with the file."""
-    if not path.is_file():
-        raise InvalidInput(f"no notes set at {path}")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path} is not a readable JSON file: {exc}") from None
-    vaults = []
-    for i, item in enumerate(raw.get("vaults", []) if isinstance(raw, dict) else []):
-        try:
-            vaults.append(_parse_vault(item))
-        except (KeyError, TypeError, ValueError) as exc:
-            name = item.get("id", i) if isinstance(item, dict) else i
-            raise InvalidInput(f"{path}: vault {name} is malformed: {exc}") from None
+    vaults = read_set(path, "notes", "vaults", "vault", _parse_vault)
     if not any(v.questions for v in vaults):
         raise InvalidInput(f"{path} has no vaults with questions")
     if len({v.id for v in vaults}) != len(vaults):
