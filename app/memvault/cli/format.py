@@ -105,7 +105,8 @@ _MARKED = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 #: How the breakdown's fields read in a sentence, in the order they are shown.
 _BREAKDOWN_LABELS = {
-    "semantic": "semantic similarity", "background": "query's background taken off", "semantic_rank": "semantic rank",
+    "semantic": "semantic similarity", "background": "query's background taken off",
+    "peers": "similarity of the others naming that person", "semantic_rank": "semantic rank",
     "keyword_bm25": "BM25",
     "keyword_rank": "keyword rank", "coverage": "query words found", "relevance": "relevance",
     "best_chunk": "best chunk",

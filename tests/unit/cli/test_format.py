@@ -18,6 +18,8 @@ def test_a_breakdown_reads_as_one_line():
     assert fmt.breakdown_text(ScoreBreakdown(keyword_bm25=-1.0, keyword_rank=1)) == "BM25 -1.0000 · keyword rank 1"
     assert fmt.breakdown_text(ScoreBreakdown(semantic=0.5, relevance=0.1, background=0.16)) == (
         "semantic similarity 0.5000 · query's background taken off 0.1600 · relevance 0.1000")
+    assert fmt.breakdown_text(ScoreBreakdown(semantic=0.5, relevance=0.1, peers=0.42)) == (
+        "semantic similarity 0.5000 · similarity of the others naming that person 0.4200 · relevance 0.1000")
 
 
 def test_a_hybrid_result_without_a_good_match_says_so():
