@@ -123,21 +123,21 @@ class NotesReport:
         return "\n".join(lines)
 
 
-def _ask(services, vault: NoteVault, text: str, mode: SearchMode, ids: dict[str, str]) -> dict:
+def _ask(services, vault: NoteVault, text: str, mode: SearchMode, notes_of: dict[str, str]) -> dict:
     result = services.search.search(SearchQuery(text, mode=mode, limit=LIMIT,
                                                 filter=MemoryFilter(namespace=vault.namespace)))
-    by_id = {memory_id: note_id for note_id, memory_id in ids.items()}
     best = result.hits[0].score if result.hits else None
-    return {"top": [by_id.get(h.memory.id, "?") for h in result.hits], "best_score": best,
+    return {"top": [notes_of.get(h.memory.id, "?") for h in result.hits], "best_score": best,
             "scores": [round(h.score, 4) for h in result.hits],
             "good_match": best is not None and is_good_match(best, mode)}
 
 
 def _rows(services, vault: NoteVault, ids: dict[str, str], modes: list[SearchMode]) -> list[dict]:
+    notes_of = {memory_id: note_id for note_id, memory_id in ids.items()}
     rows = []
     for question in vault.questions:
         for mode in modes:
-            asked = _ask(services, vault, question.text, mode, ids)
+            asked = _ask(services, vault, question.text, mode, notes_of)
             rows.append({"id": question.id, "half": vault.split, "kind": vault.kind, "mode": mode.value,
                          "answer": question.answer, **asked,
                          "rank1": question.answer is not None and asked["top"][:1] == [question.answer],
@@ -148,7 +148,7 @@ def _rows(services, vault: NoteVault, ids: dict[str, str], modes: list[SearchMod
         try:
             for mode in modes:
                 rows.append({"id": question.id + "/trashed", "half": vault.split, "kind": vault.kind,
-                             "mode": mode.value, "answer": None, **_ask(services, vault, question.text, mode, ids),
+                             "mode": mode.value, "answer": None, **_ask(services, vault, question.text, mode, notes_of),
                              "rank1": False, "r@5": 0.0})
         finally:
             services.lifecycle.restore(ids[question.answer])

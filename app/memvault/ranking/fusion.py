@@ -152,9 +152,9 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
     matched = {mid: words for mid, (_, words) in found.items()}
     # Judged against peers: the candidates that share with the query only the names of the people it is about.
     named = content_stems(" ".join(graph.people)) & stems
-    peers = peer_similarities(matched, {mid: words for mid, words in matched.items() if words and words <= named},
-                              {mid: None if bound else sim for mid, ((_, sim, bound), _) in found.items()},
-                              list(kw_rank))
+    judged = {mid: words for mid, words in matched.items() if words and words <= named} if named else {}
+    peers = peer_similarities(matched, judged, {mid: None if bound else sim for mid, ((_, sim, bound), _)
+                                                in found.items()}, list(kw_rank)) if judged else {}
     for mid, ((chunk, sim, bound), words) in found.items():
         s, kw = sem_rank.get(mid), kw_rank.get(mid)
         cover = len(words) / len(stems) if stems else 0.0
