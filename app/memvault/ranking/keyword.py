@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+
+import snowballstemmer
 
 from memvault.domain.language import fold, function_words, query_terms, unspaced_family
 from memvault.vault.search import STOPWORDS
@@ -22,6 +25,29 @@ def _unspaced(stem: str) -> bool:
     return unspaced_family(stem[0]) is not None
 
 
+#: Snowball's stemmer object keeps its state between calls, so threads searching at once take turns.
+_ENGLISH = snowballstemmer.stemmer("english")
+_ENGLISH_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def word_stem(word: str) -> str:
+    """The stem of one lowercase spaced word: English Snowball's, cut to five letters. The stemmer joins
+    inflections a prefix cannot ("work"/"works", "lives"/"live", "running"/"run": "Where does Priya work?" did
+    not count "Priya works as a designer"), the cut joins derivations it leaves apart ("marriage"/"married").
+    Read for every language written with spaces: in another language it strips an "-s" or "-e" from both
+    sides alike, which loses nothing a five-letter prefix kept."""
+    with _ENGLISH_LOCK:
+        stem = _ENGLISH.stemWord(word)
+    return stem[:5]
+
+
+def _lookup_prefix(stem: str) -> str:
+    # The letters every word with this stem starts with: the stemmer changes only a word's end (a last "y" may
+    # become "i": "happy" is "happi"), so all but a short stem's last letter, and at most four.
+    return stem[:3] if len(stem) <= 4 else stem[:4]
+
+
 def content_stems(text: str) -> frozenset[str]:
     """Stems of the words of ``text`` that carry meaning (no stopwords of English or of the language ``text`` is
     in, no 1-2 letter words), cut as the multilingual keyword index cuts them: a Chinese, Japanese or Thai run
@@ -31,16 +57,16 @@ def content_stems(text: str) -> frozenset[str]:
     else:
         words = [t.text for t in query_terms(text, limit=len(text))]
     own = function_words(text)
-    return frozenset(w if _unspaced(w) else w[:5] for w in words
+    return frozenset(w if _unspaced(w) else word_stem(w) for w in words
                      if _unspaced(w) or (len(w) > 2 and w not in STOPWORDS and w not in own))
 
 
 @functools.lru_cache(maxsize=64)
 def _stem_pattern(query_stems: frozenset[str]) -> re.Pattern[str]:
-    # A word has stem s when its first five letters are s: a shorter stem is the whole word. A bigram of an
-    # unspaced script sits inside a run of word characters and overlaps its neighbours, so it is looked ahead
-    # for at every character, without word boundaries.
-    spaced = sorted((re.escape(s) + (r"\w*" if len(s) == 5 else "") for s in query_stems if not _unspaced(s)),
+    # The words that may have a stem s start with its lookup prefix; their stems are then read (and cached).
+    # A bigram of an unspaced script sits inside a run of word characters and overlaps its neighbours, so it is
+    # looked ahead for at every character, without word boundaries.
+    spaced = sorted({re.escape(_lookup_prefix(s)) + r"\w*" for s in query_stems if not _unspaced(s)},
                     key=len, reverse=True)
     unspaced = sorted((re.escape(s) for s in query_stems if _unspaced(s)), key=len, reverse=True)
     parts = ([r"(?=(" + "|".join(unspaced) + "))"] if unspaced else []) + \
@@ -61,10 +87,10 @@ def matched_stems(query_stems: frozenset[str], text: str) -> frozenset[str]:
         return frozenset()
     head = text[:COVERAGE_CHARS]
     if not _any_unspaced(query_stems):
-        # One group, every match a spaced word: its stem is its first five letters.
-        return frozenset(w[:5] for w in _stem_pattern(query_stems).findall(head.lower())) & query_stems
+        # One group, every match a spaced word that may have one of the stems.
+        return frozenset(map(word_stem, _stem_pattern(query_stems).findall(head.lower()))) & query_stems
     head = fold(head)  # as the query's bigrams were cut from folded text
-    return frozenset(w if _unspaced(w) else w[:5]
+    return frozenset(w if _unspaced(w) else word_stem(w)
                      for m in _stem_pattern(query_stems).finditer(head.lower()) for w in m.groups() if w) & query_stems
 
 

@@ -35,6 +35,7 @@ from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
 from memvault.ranking.good_match import GOOD_MATCH
+from memvault.ranking.keyword import word_stem
 from memvault.ranking.similarity import (
     BACKGROUND_SKIP,
     HYBRID_SIMILARITY_CHUNKS,
@@ -69,8 +70,8 @@ def _crop(text: str, start: int = 0, end: int | None = None) -> str:
 
 
 def _stems(text: str) -> set[str]:
-    # A crude prefix stem is enough to match "kept"/"keeps", "generator"/"generators".
-    return {w[:5] for w in _WORD.findall(text.lower()) if len(w) > 2}
+    # The keyword side's stems: "kept"/"keeps", "generator"/"generators", "work"/"works" meet.
+    return {word_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 2}
 
 
 def snippet_for(content: str, span: tuple[int, int], query: str) -> str:
