@@ -135,7 +135,8 @@ def breakdown_text(breakdown: Any) -> str:
         value = values[name]
         if value is None:
             continue
-        shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+        # A BM25 of -0.00001 (a word every memory holds) read "-0.0000"; rounded first, it is 0.
+        shown = f"{round(value, 4) + 0.0:.4f}" if isinstance(value, float) else str(value)
         parts.append(f"{_BREAKDOWN_LABELS.get(name, name.replace('_', ' '))} {shown}")
     return " · ".join(parts) or "no score components"
 
