@@ -114,6 +114,14 @@ def unspaced_family(ch: str) -> str | None:
     return None
 
 
+def is_fragment(word: str) -> bool:
+    """A one-letter word of a spaced script: what the keyword index keeps of a possessive or a contraction
+    ("Priya's" is "priya" and "s", "don't" "don" and "t", "s’appelle" "s" and "appelle"), or an initial. It is
+    in nearly every memory and asks for nothing: "what is Priya's surname" ranked every note with an "'s"
+    above the notes about Priya."""
+    return len(word) == 1 and word.isalpha() and unspaced_family(word) is None
+
+
 def _is_word_char(ch: str) -> bool:
     # What FTS5's unicode61 tokenizer keeps with categories 'L* N* Co M*': letters, digits, private use and
     # the combining marks Devanagari, Thai and Arabic words are written with.

@@ -19,7 +19,8 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, text
 
-from memvault.domain.language import QueryTerm, fold, function_words, is_english, profile, query_terms, segment
+from memvault.domain.language import (QueryTerm, fold, function_words, is_english, is_fragment, profile, query_terms,
+                                      segment)
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters
 
@@ -110,10 +111,11 @@ def _matches_per_term(conn: Connection, terms: Sequence[QueryTerm]) -> list[int]
 
 
 def _searched_terms(query: str) -> list[QueryTerm]:
-    """The query's terms less the function words of its language, unless nothing else is left."""
+    """The query's terms less the function words of its language and one-letter fragments of a spaced script,
+    unless nothing else is left."""
     own = function_words(query)
     terms = query_terms(query)
-    return [t for t in terms if t.text not in own] or terms
+    return [t for t in terms if t.text not in own and not is_fragment(t.text)] or terms
 
 
 def query_within_budget(conn: Connection, query: str, budget: int) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
-from memvault.domain.language import function_words
+from memvault.domain.language import function_words, is_fragment
 from memvault.domain.models import MemoryFilter
 from memvault.vault import filters, fts, vectors
 from memvault.vault.connect import driver_rows
@@ -113,10 +113,10 @@ when where which while who whom why will with would you your yours yourself your
 
 def _fts_terms(query: str) -> list[str]:
     """The words of ``query`` an FTS5 expression asks for: stopwords (English's, and those of the language the
-    query is in) left out unless nothing else is left."""
+    query is in) and one-letter fragments left out unless nothing else is left."""
     tokens = list(dict.fromkeys(t.lower() for t in _TOKEN.findall(query)))[:64]
     own = function_words(query)
-    return [t for t in tokens if t not in STOPWORDS and t not in own] or tokens
+    return [t for t in tokens if t not in STOPWORDS and t not in own and not is_fragment(t)] or tokens
 
 
 def _quoted(terms: list[str]) -> str:

@@ -8,7 +8,7 @@ from memvault.vault.search import fts_query
 
 def test_fts_query_quotes_words_and_drops_stopwords():
     assert fts_query("What does the user prefer about dark mode?") == '"user" OR "prefer" OR "dark" OR "mode"'
-    assert fts_query('say "hi" AND x*') == '"say" OR "hi" OR "x"'
+    assert fts_query('say "hi" AND xy*') == '"say" OR "hi" OR "xy"'
     assert fts_query("the of and") == '"the" OR "of" OR "and"'
     assert fts_query("?!") is None
     # The function words of the query's own language too; English words that look like them stay.
@@ -293,3 +293,20 @@ def test_a_long_rows_snippet_is_cut_around_its_matches_and_a_short_rows_is_fts5s
             assert shown[long_id].startswith("…particular. quiet words about nothing in particular. the **garden** "
                                              "gate and the **garden** shed") and len(shown[long_id]) < 300
             assert shown[short_id].count("**garden**") == 3  # snippet()'s own, every match marked
+
+
+def test_a_possessives_s_finds_nothing_alone(services):
+    """In a small vault "'s" was as rare as a name: "uncle's" found "Lena's birthday", and the notes about Priya
+    came after every note with an "'s" for "what is Priya's surname"."""
+    import time
+
+    from memvault.domain.models import MemoryCreate, MemoryFilter
+    from memvault.vault import search
+
+    for text in ("Lena's birthday is on July 9th", "The user's favourite band is Radiohead",
+                 "Mon chat s’appelle Félix", "Priya is moving to the Berlin office", "Priya Raman leads the team"):
+        services.memories.create(MemoryCreate(content=text))
+    with services.vault.db.read() as conn:
+        assert search.keyword(conn, "uncle's", MemoryFilter(), 5, time.time()) == []
+        hits = search.keyword(conn, "what is Priya's surname", MemoryFilter(), 5, time.time())
+    assert len(hits) == 2 and all("**Priya**" in h.snippet for h in hits)
