@@ -13,7 +13,7 @@ from memvault.cli.progress import progress_for
 from memvault.domain import limits
 from memvault.domain.enums import DEFAULT_SEARCH_MODE, EmbeddingStatus, MemoryType, SearchMode, Tier, Visibility
 from memvault.domain.errors import InvalidInput, NotFound
-from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
+from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate, SearchQuery
 from memvault.service import validation as v
 
 
@@ -100,16 +100,41 @@ def cmd_search(args: argparse.Namespace) -> int:
                         filter=memory_filter(args, search=True), debug=args.debug)
     with opened(args) as svc:
         result = svc.search.search(query)
+        filtered_out = None
         if not result.hits:
             _check_namespace_exists(svc, query.filter.namespace)
+            filtered_out = _filtered_out(svc, args, query.filter)
         unembedded = svc.reembed.waiting(query.filter.namespace) if query.mode is not SearchMode.KEYWORD else 0
-    text = fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None)
+    text = filtered_out or fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None)
     if unembedded:
         text += (f"\nNote: {plural(unembedded, 'memory')} {'is' if unembedded == 1 else 'are'} not embedded yet (stored with --no-wait), so this search "
                  "could not compare them by meaning: `memvault reembed` embeds them now (so do the app and "
                  "`memvault serve`)")
     out(args, result, text)
     return 0
+
+
+#: The options that narrow a search beyond its namespace (``add_filters``'s, less those that widen it).
+_NARROWING = ("agent", "user", "session", "project", "type", "tags", "tier", "min_importance", "created_after",
+              "created_before", "metadata", "changed_by")
+
+
+def _filtered_out(svc, args: argparse.Namespace, f: MemoryFilter) -> str | None:
+    """Why a search found nothing when its filters leave no memory to search: "no good match" blamed relevance."""
+    given = [f"--{name.replace('_', '-')} {_shown(name, getattr(args, name))}" for name in _NARROWING
+             if getattr(args, name, None) not in (None, [], "")]
+    if not given or svc.memories.count(f):
+        return None
+    where = "the vault" if f.namespace is None else f"namespace {f.namespace!r}"
+    held = svc.memories.count(MemoryFilter(namespace=f.namespace, include_confidential=f.include_confidential))
+    return (f"0 hits: no memory in {where} matches {' and '.join(given)} "
+            f"({plural(held, 'memory')} without {'them' if len(given) > 1 else 'it'})")
+
+
+def _shown(name: str, value) -> str:
+    if name.startswith("created_"):
+        return fmt.when(value)
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _check_namespace_exists(svc, namespace: str | None) -> None:

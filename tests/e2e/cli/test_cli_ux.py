@@ -67,6 +67,21 @@ def test_search_output_is_rendered(env, capsys):
     assert "semantic similarity 0." in out and "BM25" in out
 
 
+def test_a_search_whose_filters_leave_nothing_says_so_not_no_good_match(env, capsys):
+    # It said "0 hits … no good match: no hit reaches a relevance of 0.025", as if the memories were searched.
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "--type", "fact", "Priya works as a product designer")
+    code, out, _ = run(capsys, "search", "Priya", "--mode", "keyword", "--type", "task", "--tags", "x,y")
+    assert code == 0 and "no good match" not in out
+    assert out.strip() == ("0 hits: no memory in namespace 'default' matches --type task and --tags x,y "
+                           "(1 memory without them)")
+    code, out, _ = run(capsys, "search", "Priya", "--mode", "keyword", "--type", "fact")
+    assert code == 0 and "Priya works" in out
+    # Memories the filters keep, and none matching the words: the search's own answer.
+    code, out, _ = run(capsys, "search", "zebra", "--mode", "keyword", "--type", "fact")
+    assert code == 0 and out.startswith("0 hits, mode keyword")
+
+
 def test_passwd_checks_the_current_passphrase_before_asking_for_a_new_one(env, capsys, monkeypatch):
     run(capsys, "init")
     asked = []
