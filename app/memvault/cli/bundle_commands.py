@@ -105,9 +105,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if report.conflicts:
         text += "\nconflicting ids: " + ", ".join(report.conflicts[:10]) + (" …" if len(report.conflicts) > 10 else "")
     if report.held_elsewhere:
-        text += (f"\n{plural(report.held_elsewhere, 'memory')} {'is' if report.held_elsewhere == 1 else 'are'} "
-                 "already in another namespace of this vault, and an import never moves one: "
-                 "--on-conflict copy imports them as new memories")
+        text += "\n" + fmt.held_elsewhere(report.held_elsewhere)
     out(args, {**fmt.plain(report), "embedded": embedded}, text)
     return 0
 

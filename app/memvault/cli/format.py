@@ -113,6 +113,12 @@ _BREAKDOWN_LABELS = {
 }
 
 
+def held_elsewhere(count: int) -> str:
+    """An import's line for memories whose ids the vault holds in another namespace."""
+    return (f"{plural(count, 'memory')} {'is' if count == 1 else 'are'} already in another namespace of this vault, "
+            "and an import never moves one: --on-conflict copy imports them as new memories")
+
+
 def terminal_bold() -> tuple[str, str] | None:
     """ANSI bold on and off when stdout is a terminal that accepts colour, else ``None``."""
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":

@@ -76,11 +76,14 @@ def cmd_import_from(args: argparse.Namespace) -> int:
                       "meaning misses them until `memvault reembed` (or the app, or `memvault serve`) embeds them",
                       file=sys.stderr)
                 raise
+    differing = report.conflicting - report.held_elsewhere
     lines = [f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.records, 'memory')} in "
              f"{report.file}: {report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped"
-             + (f" ({report.conflicting:,} {'differs' if report.conflicting == 1 else 'differ'} from the vault's: "
+             + (f" ({differing:,} {'differs' if differing == 1 else 'differ'} from the vault's: "
                 f"{_settled[args.on_conflict]})"
-                if report.conflicting else "")]
+                if differing else "")]
+    if report.held_elsewhere:
+        lines.append(fmt.held_elsewhere(report.held_elsewhere))
     if report.empty:
         lines.append(f"{plural(report.empty, 'empty note')} left out")
     if report.deleted:

@@ -52,6 +52,9 @@ def summary(report: ToolImportReport) -> str:
         text += f" {plural(report.empty, 'empty note')} left out."
     if report.deleted:
         text += f" {plural(report.deleted, 'memory')} the source had deleted left out."
+    if report.held_elsewhere:
+        text += (f" {plural(report.held_elsewhere, 'memory')} {'is' if report.held_elsewhere == 1 else 'are'} already "
+                 "in another namespace of this vault, and an import never moves one.")
     if report.conversations:
         todo = report.conversations - report.conversations_skipped
         if report.dry_run:

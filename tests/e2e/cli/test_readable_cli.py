@@ -102,3 +102,23 @@ def test_one_of_a_kind_reads_in_the_singular(env, capsys, tmp_path):  # noqa: F8
     code, out, err = run(capsys, env, "b", "import", str(mcp), "--from", "mcp-memory-service")
     assert code == 0, err
     assert "1 memory the source had deleted left out" in out
+
+
+def test_an_import_into_another_namespace_of_the_same_vault_says_why_nothing_came(env, capsys):  # noqa: F811
+    # It said "6 skipped (6 differ from the vault's: the later version of each was kept)": nothing differed, and
+    # --into was not followed, since an import never moves a memory between namespaces.
+    assert run(capsys, env, "a", "init")[0] == 0
+    assert run(capsys, env, "a", "add", "--no-wait", "Lunch with Ravi on Friday")[0] == 0
+    target = env / "default.jsonl"
+    assert run(capsys, env, "a", "export", "default", "--format", "jsonl", "-o", str(target), "--unencrypted-ok")[0] == 0
+    code, out, _ = run(capsys, env, "a", "import", str(target), "--from", "jsonl", "--into", "copy")
+    assert code == 0 and "differ" not in out
+    assert out.strip().splitlines() == [
+        "1 memory in default.jsonl: 0 new, 0 updated, 1 skipped",
+        "1 memory is already in another namespace of this vault, and an import never moves one: "
+        "--on-conflict copy imports them as new memories"]
+    code, out, _ = run(capsys, env, "a", "import", str(target), "--from", "jsonl", "--into", "copy", "--json")
+    assert json.loads(out)["held_elsewhere"] == 1
+    code, out, _ = run(capsys, env, "a", "import", str(target), "--from", "jsonl", "--into", "copy",
+                       "--on-conflict", "copy", "--json")
+    assert code == 0 and json.loads(out)["new"] == 1

@@ -94,6 +94,8 @@ class ToolImportReport:
     stamped_now: int = 0
     #: Memories the source had deleted (soft-deleted rows, a DELETE event last), left out.
     deleted: int = 0
+    #: Of ``conflicting``: memories whose id this vault holds in another namespace (never moved; see ``--into``).
+    held_elsewhere: int = 0
 
 
 @dataclass
@@ -183,7 +185,7 @@ class ToolImporter:
         return ToolImportReport(request.source.value, path.name, t.memories, t.new, t.updated, t.skipped,
                                 t.conflicting, plan.empty, counted.conversations, counted.conversations_skipped, facts,
                                 tuple(sorted(t.namespaces)), request.dry_run, cancelled, stopped, len(t.ahead),
-                                plan.deleted)
+                                plan.deleted, t.held_elsewhere)
 
     # -- reading and deciding --------------------------------------------------------
 
