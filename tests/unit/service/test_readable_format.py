@@ -161,3 +161,11 @@ def test_a_damaged_zip_is_refused_with_one_line():
         list(iter_json_array(Upload("c.zip", bytes(data)), member="conversations.json"))
     with pytest.raises(InvalidInput, match=r"^c\.zip: the zip archive is damaged or cannot be read$"):
         list(iter_json_array(Upload("c.zip", b"PK\x03\x04 not really"), member="conversations.json"))
+
+
+def test_an_emoji_in_the_front_matter_is_written_as_it_is_and_read_back():
+    # libyaml wrote tags: - "\U0001F408" and content-like fields escaped: legible only to a YAML parser.
+    note = render_note({"id": "x", "tags": ["🐈", "ünï"], "title": "Félix 🐈 — s’appelle", "content": "Félix 🐈"})
+    assert "\\U" not in note and "- 🐈" in note and "title: Félix 🐈 — s’appelle" in note
+    assert split_note(note, "x.md") == ({"id": "x", "tags": ["🐈", "ünï"], "title": "Félix 🐈 — s’appelle"},
+                                        "Félix 🐈\n")
