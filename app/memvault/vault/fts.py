@@ -227,6 +227,10 @@ def term_pattern(query: str) -> re.Pattern | None:
     return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
 
 
+#: A rest of the text at most this long after a snippet's cut is shown instead of "…".
+_SHORT_REST = 12
+
+
 def snippet_in(content: str, pattern: re.Pattern | None) -> str:
     """The memory's own text (never its folded form) around the first term found, each term shown in ``**``."""
     span = _find(content, pattern)
@@ -236,6 +240,15 @@ def snippet_in(content: str, pattern: re.Pattern | None) -> str:
     first, last = span
     start, end = max(0, first - SNIPPET_CONTEXT), min(len(content), last + SNIPPET_CONTEXT)
     assert pattern is not None  # a span was found with it
+    # Cut between words where the text has spaces ("in einem kleinen H…" read as a word of its own), and show a
+    # short rest whole: "90 Jahre alt…" hid only the full stop.
+    if start:
+        space = content.find(" ", start, first)
+        start = start if space < 0 else space + 1
+    if len(content) - end <= _SHORT_REST:
+        end = len(content)
+    elif (space := content.rfind(" ", last, end)) >= 0:
+        end = space
 
     def marked(part: str) -> str:  # the other terms shown, as FTS5's snippet() marks every one
         return pattern.sub(lambda m: f"**{m.group(0)}**", part)
