@@ -194,7 +194,7 @@ class DetailPane(QWidget):
                 # The metadata editor is where the fix goes; a collapsed one would hide the reason.
                 self.meta.metadata_toggle.setChecked(True)
                 return False
-        self._memory = memory
+        before, self._memory = self._memory, memory
         self.entities.show_memory(memory)
         self.entity_watch.follow(memory)
         # Tab goes from the text through its chips to the properties, in the order they read.
@@ -211,7 +211,7 @@ class DetailPane(QWidget):
             return True
         self._loading = True
         try:
-            self._fill(memory)
+            self._fill(memory, again=before is not None and memory is not None and before.id == memory.id)
         finally:
             self._loading = False
         self.dirty = False
@@ -226,7 +226,9 @@ class DetailPane(QWidget):
             self.show_memory(memory)
             self.memory_read.emit(memory)
 
-    def _fill(self, memory: Memory | None) -> None:
+    def _fill(self, memory: Memory | None, *, again: bool = False) -> None:
+        """``again``: a new version of the memory on show, whose editors keep the user's place (Ctrl+S put the
+        cursor at the text's start, and what was typed next went there)."""
         enabled = memory is not None and memory.deleted_at is None
         for w in (self.content, self.memory_type, self.tags, self.importance, self.metadata, self.save,
                   self.history):
@@ -245,12 +247,12 @@ class DetailPane(QWidget):
             self.memory_type.setCurrentIndex(-1)
             self.importance.clear()
             return
-        self.content.setPlainText(memory.content)
+        _set_text(self.content, memory.content, keep_place=again)
         self.memory_type.setCurrentText(memory.memory_type.value)
         self.tags.setText(", ".join(memory.tags))
         self.tags.setCursorPosition(0)  # a long list shows its first tags, not its last
         self.importance.setValue(memory.importance)
-        self.metadata.setPlainText(json.dumps(memory.metadata, indent=2, ensure_ascii=False))
+        _set_text(self.metadata, json.dumps(memory.metadata, indent=2, ensure_ascii=False), keep_place=again)
         memory_id = memory.id
         sharing = self._services.sharing
         self._runner.run(lambda: (self._services.memories.history(memory_id),
@@ -422,3 +424,16 @@ class DetailPane(QWidget):
         if shown is not None and shown.id == memory.id and not self.dirty:
             self.show_memory(memory)  # the user is still here and typed nothing since: show the new version
         (self.version_restored if restored else self.memory_saved).emit(memory, version)
+
+
+def _set_text(editor: QPlainTextEdit, text: str, *, keep_place: bool) -> None:
+    """``text`` in ``editor``; with ``keep_place``, the cursor and scroll stay where they were (clamped)."""
+    if keep_place and editor.toPlainText() == text:
+        return
+    position, scrolled = editor.textCursor().position(), editor.verticalScrollBar().value()
+    editor.setPlainText(text)
+    if keep_place:
+        cursor = editor.textCursor()
+        cursor.setPosition(min(position, editor.document().characterCount() - 1))  # UTF-16 units, as Qt's
+        editor.setTextCursor(cursor)
+        editor.verticalScrollBar().setValue(scrolled)

@@ -66,6 +66,34 @@ def test_leaving_the_field_saves_and_ctrl_s_saves_at_once(qtbot, desktop):
     assert QApplication.focusWidget() is detail.content
 
 
+def test_ctrl_s_keeps_the_cursor_where_the_user_types(qtbot, desktop):
+    # After Ctrl+S the saved version was shown anew: the cursor went to the text's start, and "ZZ" typed next
+    # began the note.
+    desktop.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is desktop.window, timeout=5_000)
+    long_text = "\n".join(f"Line {i} of the retrospective 🐈" for i in range(80))
+    desktop.services.memories.create(MemoryCreate(content=long_text))
+    browser = desktop.window.browser
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 1 and not browser.model.is_loading(), timeout=20_000)
+    browser.table.selectRow(0)
+    detail = browser.detail
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == long_text)
+    memory = detail.memory()
+    _focus(qtbot, detail.content)
+    detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
+    qtbot.keyClicks(detail.content, " Added")
+    assert detail.content.verticalScrollBar().value() > 0
+    qtbot.keyClick(detail.content, Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: detail.memory().version == memory.version + 1 and not detail.dirty, timeout=20_000)
+    qtbot.keyClicks(detail.content, "ZZ")
+    assert detail.content.toPlainText() == long_text + " AddedZZ"
+    # Still at the end, in view: not scrolled back to the top.
+    assert detail.content.verticalScrollBar().value() > 0
+    assert detail.content.viewport().rect().contains(detail.content.cursorRect())
+    _focus(qtbot, browser.table)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).content == long_text + " AddedZZ", timeout=20_000)
+
+
 def test_a_memory_saved_into_another_namespace_is_followed_there(qtbot, desktop):
     window = desktop.window
     browser = window.browser
