@@ -89,7 +89,9 @@ class MemoryListView(QTableView):
     (a trash with one memory) no arrow selected anything.
 
     A reload keeps the memory at the top of the view at the top when the new rows still hold it: a change an
-    agent made sent a user reading far down the list back to its start.
+    agent made sent a user reading far down the list back to its start. A user at the very top stays there and
+    sees what arrived (a quick capture's memory was put above the view, and the keyboard then selected it
+    unseen). Home and End select the first and last memory, and every row the keyboard selects is scrolled to.
     """
 
     _top_memory: str | None = None
@@ -102,7 +104,8 @@ class MemoryListView(QTableView):
 
     def _on_model_about_to_be_reset(self) -> None:
         memory = self.model().memory_at(self.indexAt(QPoint(0, 0)).row())
-        self._top_memory = memory.id if memory is not None else None
+        at_start = self.verticalScrollBar().value() == 0
+        self._top_memory = memory.id if memory is not None and not at_start else None
 
     def _on_model_reset(self) -> None:
         top, self._top_memory = self._top_memory, None
@@ -112,12 +115,21 @@ class MemoryListView(QTableView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         model = self.model()
-        if (event.key() in (Qt.Key_Up, Qt.Key_Down) and not event.modifiers() & ~Qt.KeypadModifier
-                and model is not None and model.rowCount() and not self.selectionModel().hasSelection()):
-            current = self.currentIndex()
-            self.selectRow(current.row() if current.isValid() else 0)
-            event.accept()
-            return
+        plain = not event.modifiers() & ~Qt.KeypadModifier
+        if plain and model is not None and model.rowCount():
+            row = None
+            if event.key() == Qt.Key_Home:
+                row = 0  # also when the focus frame is on the first row already: select it
+            elif event.key() == Qt.Key_End:
+                row = model.rowCount() - 1
+            elif event.key() in (Qt.Key_Up, Qt.Key_Down) and not self.selectionModel().hasSelection():
+                current = self.currentIndex()
+                row = current.row() if current.isValid() else 0
+            if row is not None:
+                self.selectRow(row)
+                self.scrollTo(model.index(row, 0))
+                event.accept()
+                return
         super().keyPressEvent(event)
 
     def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 (Qt's name)

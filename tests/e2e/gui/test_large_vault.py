@@ -121,3 +121,31 @@ def test_a_change_while_scrolled_down_keeps_the_memory_at_the_top_of_the_list(qt
     qtbot.waitUntil(lambda: model.rowCount() == n + 1 and desktop._bridge.is_quiet()
                     and not desktop.runner.is_busy() and not model.is_loading(), timeout=20_000)
     assert model.memory_at(table.indexAt(QPoint(0, 0)).row()).id == top.id
+
+
+def test_at_the_top_of_the_list_what_arrives_is_shown_and_the_keyboard_selects_only_what_is_seen(
+        qtbot, desktop_without_worker):
+    # Two quick captures arrived above the view (the list kept its old first memory at the top), Home selected
+    # nothing, and Down then selected a memory out of sight that Delete trashed.
+    desktop = desktop_without_worker
+    desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(40)])
+    browser, model = desktop.window.browser, desktop.window.browser.model
+    table = browser.table
+    browser.refresh()
+    qtbot.waitUntil(lambda: desktop._bridge.is_quiet() and not desktop.runner.is_busy() and model.rowCount() == 40
+                    and not model.is_loading(), timeout=20_000)
+    assert table.verticalScrollBar().value() == 0 and browser.selected() is None
+    for text in ("call the plumber", "buy stamps"):
+        desktop.services.memories.create(MemoryCreate(content=text))
+    qtbot.waitUntil(lambda: model.rowCount() == 42 and desktop._bridge.is_quiet() and not desktop.runner.is_busy()
+                    and not model.is_loading(), timeout=20_000)
+    assert table.verticalScrollBar().value() == 0
+    assert model.memory_at(table.indexAt(QPoint(0, 0)).row()).content == "buy stamps"
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key_Home)
+    assert browser.selected().content == "buy stamps"
+    table.clearSelection()
+    table.scrollToBottom()
+    qtbot.keyClick(table, Qt.Key_Down)  # the first arrow selects the row with the focus frame, and shows it
+    chosen = table.visualRect(model.index(model.row_of(browser.selected().id), 0))
+    assert table.viewport().rect().contains(chosen.center())
