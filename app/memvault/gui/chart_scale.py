@@ -73,14 +73,19 @@ def timeline_buckets(per_day: dict[str, int], today: dt.date, max_bars: int = 16
 
 
 def whole_percents(values: tuple[float, ...] | list[float]) -> list[int]:
-    """Each value's share of their sum in whole percent, summing to exactly 100 (largest remainders round
-    up): rounded one by one, a pie's shares read 98% or 101% in all, and 12.5% read 12."""
+    """Each value's share of their sum in whole percent, summing to 100 (largest remainders round up): rounded
+    one by one, a pie's shares read 98% or 101% in all, and 12.5% read 12. Equal values read equal, though:
+    where the cut falls inside a run of equal values, the run rounds half up alike ("event · 7 (18%)" beside
+    "preference · 7 (17%)" read as an error), and only then may the sum miss 100 by less than the run's length."""
     total = sum(values)
     if total <= 0:
         return [0 for _ in values]
     exact = [100 * v / total for v in values]
     whole = [math.floor(e) for e in exact]
-    by_remainder = sorted(range(len(values)), key=lambda i: (whole[i] - exact[i], i))
-    for i in by_remainder[:100 - sum(whole)]:
-        whole[i] += 1
-    return whole
+    remainder = [round(e - w, 9) for e, w in zip(exact, whole)]
+    by_remainder = sorted(range(len(values)), key=lambda i: (-remainder[i], i))
+    extra = 100 - sum(whole)
+    raised = set(by_remainder[:extra])
+    straddling = {values[i] for i in raised} & {values[i] for i in by_remainder[extra:]}
+    return [w + (r >= 0.5 if v in straddling else i in raised)
+            for i, (v, w, r) in enumerate(zip(values, whole, remainder))]
