@@ -46,10 +46,24 @@ def window_title(home: Path) -> str:
     return f"{display_path(home)} — Memvault"
 
 
+#: Shortcuts of one place rather than of a window action (a QShortcut or a key a widget reads): the table
+#: listed the actions only, and Ctrl+Z and Ctrl+Enter worked unlisted.
+IN_PLACE_SHORTCUTS = (
+    ("Move the selected memory to the trash (in the list)", QKeySequence.Delete),
+    ("Undo the last move to the trash or save (in the list)", QKeySequence.Undo),
+    ("Save, in Quick capture and New memory", "Ctrl+Enter"),  # as those windows write it
+    ("Close Quick capture or a dialog without saving", "Esc"),
+)
+
+
+def _keys(keys: QKeySequence | QKeySequence.StandardKey | str) -> str:
+    return keys if isinstance(keys, str) else QKeySequence(keys).toString(QKeySequence.NativeText)
+
+
 def shortcuts_text(actions: list[QAction]) -> str:
-    rows = "".join(f"<tr><td>{html.escape(a.text().replace('&', '').rstrip('…'))}</td>"
-                   f"<td><b>{html.escape(a.shortcut().toString(QKeySequence.NativeText))}</b></td></tr>"
-                   for a in actions if not a.shortcut().isEmpty())
+    named = [(a.text().replace("&", "").rstrip("…"), a.shortcut()) for a in actions if not a.shortcut().isEmpty()]
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(_keys(keys))}</b></td></tr>"
+                   for name, keys in [*named, *IN_PLACE_SHORTCUTS])
     return f"<h3>Keyboard shortcuts</h3><table cellspacing=6>{rows}</table>"
 
 

@@ -123,3 +123,14 @@ def test_the_backup_folder_is_picked_with_browse_and_seconds_read_whole(qtbot, d
     assert dialog.value_of("backup_folder") == str(tmp_path)
     # "300", not "300.0": whole seconds read as a number of seconds.
     assert dialog.editors["sync_interval_seconds"].text() == "300"
+
+
+def test_the_shortcuts_help_lists_the_keys_of_one_place_too(qtbot, desktop):
+    # Ctrl+Z (undo in the list) and Ctrl+Enter (save a quick capture) worked but were not listed.
+    from PySide6.QtGui import QAction
+
+    from memvault.gui.help import shortcuts_text
+
+    text = shortcuts_text(desktop.window.findChildren(QAction))
+    for keys in ("Ctrl+S", "Ctrl+K", "Ctrl+Z", "Ctrl+Enter", "Del", "Esc"):
+        assert f"<b>{keys}</b>" in text, keys
