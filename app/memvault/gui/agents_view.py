@@ -348,6 +348,11 @@ class AgentsView(QWidget):
     def refresh(self) -> None:
         self._runner.run(self._services.keys.list, self._on_keys_loaded, owner=self)
 
+    def set_namespace(self, namespace: str | None) -> None:
+        """Connect a client to the namespace the window shows (all namespaces or the trash: ``default``); it
+        offered ``default`` with the rail on another."""
+        self.connect_namespace.setCurrentText(namespace or "default")
+
     def _on_keys_loaded(self, keys: list[ApiKey]) -> None:
         self._key_rows = [k for k in keys if k.revoked_at is None]
         self.keys.setRowCount(len(self._key_rows))

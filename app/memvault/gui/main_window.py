@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
         namespace, trash = self.scope()
         self.browser.show_scope(namespace, trash)
         self.search.set_namespace(namespace)
+        self.agents.set_namespace(namespace)
         if self.pages.currentWidget() is self.stats:
             self.stats.set_namespace(namespace)
         elif self.pages.currentWidget() is self.entities:

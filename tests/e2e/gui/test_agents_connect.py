@@ -132,3 +132,19 @@ def test_tab_reaches_the_configuration_before_the_activity_below_it(qtbot, deskt
             break
     config = agents.configs.currentWidget()
     assert config in order and agents.activity in order and order.index(config) < order.index(agents.activity)
+
+
+def test_a_client_is_connected_to_the_namespace_the_window_shows(qtbot, desktop):
+    # With the rail on "personal", "Connect an MCP client" still offered "default".
+    from memvault.domain.models import MemoryCreate
+
+    desktop.services.memories.create(MemoryCreate(content="Sam's bakery is on Naschmarkt", namespace="personal"))
+    window = desktop.window
+    sidebar = window.sidebar
+    window.refresh_namespaces()
+    qtbot.waitUntil(lambda: any(sidebar.item(i).data(256) == "personal" for i in range(sidebar.count())),
+                    timeout=20_000)
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).data(256) == "personal"))
+    assert window.agents.connect_namespace.currentText() == "personal"
+    sidebar.setCurrentRow(0)  # all namespaces: a client reads one, the default
+    assert window.agents.connect_namespace.currentText() == "default"
