@@ -7,7 +7,8 @@ import sys
 
 from memvault.cli import format as fmt
 from memvault.domain.words import plural
-from memvault.cli.common import csv_list, json_object, memory_filter, one_line_end_off, opened, out, read_stdin_text
+from memvault.cli.common import (csv_list, json_object, memory_filter, one_line_end_off, opened, out, read_stdin_text,
+                                 settle_entities)
 from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
 from memvault.domain import limits
@@ -52,6 +53,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         if result.created and not args.no_wait:
             # Only this memory: a backlog left by other runs is the background worker's.
             svc.worker.embed_now([memory.rowid])
+            settle_entities(svc)
             memory = svc.memories.get(memory.id)
     if result.is_duplicate:
         text = f"Not stored: near-duplicate of {result.duplicate_of} (similarity {result.similarity:.3f})"
@@ -99,6 +101,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     query = SearchQuery(args.query, mode=SearchMode(args.mode), limit=args.limit, min_score=args.min_score,
                         filter=memory_filter(args, search=True), debug=args.debug)
     with opened(args) as svc:
+        unread = settle_entities(svc)
         result = svc.search.search(query)
         filtered_out = None
         if not result.hits:
@@ -106,6 +109,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             filtered_out = _filtered_out(svc, args, query.filter)
         unembedded = svc.reembed.waiting(query.filter.namespace) if query.mode is not SearchMode.KEYWORD else 0
     text = filtered_out or fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None)
+    if unread:
+        text += (f"\nNote: {plural(unread, 'memory')} still {'waits' if unread == 1 else 'wait'} for entity "
+                 "extraction, so this search knew fewer names: the app and `memvault serve` extract them, and "
+                 "each search here extracts up to 2,000 first")
     if unembedded:
         text += (f"\nNote: {plural(unembedded, 'memory')} {'is' if unembedded == 1 else 'are'} not embedded yet (stored with --no-wait), so this search "
                  "could not compare them by meaning: `memvault reembed` embeds them now (so do the app and "

@@ -266,12 +266,14 @@ class EntityService:
                 repo.complete(conn, job, results[job.memory_id])
         return len(jobs)
 
-    def drain(self) -> int:
-        """Work the queue until it is empty (the CLI and the evaluation use it; the app has the loop)."""
+    def drain(self, limit: int | None = None) -> int:
+        """Work the queue until it is empty, or ``limit`` jobs are done (the CLI and the evaluation use it; the
+        app has the loop)."""
         self._extractor.warm()
         total = 0
         while True:
-            done = self.run_once()
+            done = self.run_once() if limit is None else self.run_once(min(WORKER_BATCH, limit - total)) \
+                if total < limit else 0
             if not done:
                 # Searches reuse a gazetteer unchecked for GENERATION_TTL; after a drain the next one asks again,
                 # so the names found by a query do not depend on how long the ingest before it took.

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 
 from memvault.cli import common
-from tests.helpers import PASSPHRASE
+from tests.helpers import PASSPHRASE, ROOT
 from tests.helpers.cli import run
 
 
@@ -190,3 +193,46 @@ def test_output_in_an_encoding_without_every_character_is_replaced_not_a_traceba
     assert as_json.returncode == 0, as_json.stderr[-500:]
     # Escaped, so the JSON still holds the text as stored.
     assert "café ☕ 😀" in json.dumps(json.loads(as_json.stdout.decode("ascii")), ensure_ascii=False)
+
+
+def _process(env, *argv: str) -> subprocess.CompletedProcess:
+    """``memvault ARGV…`` in a process of its own, as a user runs it: the pipeline is loaded anew each time (in
+    the test's process it stays loaded, and a store then extracts at once)."""
+    return subprocess.run([sys.executable, "-m", "memvault", *argv], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ), timeout=120)
+
+
+@pytest.mark.seconds  # four processes, each loading the pipeline
+def test_a_vault_only_the_cli_uses_gets_its_entities(env):
+    # Only the app and `memvault serve` extracted entities: a CLI user's vault never had any, and its searches
+    # knew no people (a score 0.80 here read 0.34 in the same vault once a server had run).
+    assert _process(env, "init").returncode == 0
+    added = _process(env, "add", "--json", "Priya Raman leads the design team in Berlin")
+    assert added.returncode == 0, added.stderr
+    assert {(e["type"], e["value"]) for e in json.loads(added.stdout)["memory"]["entities"]} >= {
+        ("person", "priya raman"), ("location", "berlin")}
+    waiting = json.loads(_process(env, "add", "--json", "--no-wait", "Lena works as a nurse in Leeds").stdout)
+    assert waiting["memory"]["entities"] == []
+    searched = _process(env, "search", "Lena", "--mode", "keyword")  # a search extracts what waits first
+    assert searched.returncode == 0 and "Lena works" in searched.stdout and "entity extraction" not in searched.stdout
+    shown = json.loads(_process(env, "get", "--json", waiting["memory"]["id"]).stdout)
+    assert ("person", "lena") in {(e["type"], e["value"]) for e in shown["entities"]}
+
+
+def test_a_search_says_when_entities_still_wait(env, capsys, monkeypatch):
+    from memvault.config import load_settings
+    from memvault.domain.models import MemoryCreate
+    from memvault.service.container import open_vault
+
+    run(capsys, "init")
+    settings = load_settings()
+    svc = open_vault(settings, PASSPHRASE, common.lazy_embedder(settings), background=False)
+    try:  # a batch queues its entities for the background loop, as an import does
+        svc.memories.create_batch([MemoryCreate(content=f"Note {i} about Lena in Leeds") for i in range(3)])
+    finally:
+        svc.close()
+    monkeypatch.setattr(common, "ENTITY_JOBS_PER_COMMAND", 1)
+    code, out, _ = run(capsys, "search", "Lena", "--mode", "keyword")
+    assert code == 0 and "Note: 2 memories still wait for entity extraction" in out
+    code, out, _ = run(capsys, "search", "Lena", "--mode", "keyword")
+    assert code == 0 and "Note: 1 memory still waits for entity extraction" in out
