@@ -269,6 +269,11 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
     return None if parsed is None else _on_day(parsed.date())
 
 
+def recurs(text: str) -> bool:
+    """Whether ``text`` says a time comes round ("every Monday", "on Tuesday evenings", "weekly")."""
+    return _RECURRING.search(text) is not None
+
+
 def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = None) -> ResolvedDate:
     """Read ``phrase`` (a DATE entity's words) against ``now`` for a sentence in ``tense``; ``month``: the one the
     talk is about (:func:`month_named`), for a day of the month said alone."""

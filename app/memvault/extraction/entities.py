@@ -157,6 +157,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         etype = _LABELS.get(ent.label_)
         if etype is None:
             continue
+        if etype is EntityType.DATE and _comes_round(ent):
+            continue
         if etype is EntityType.DATE or etype is EntityType.EVENT and _only_a_date(ent.text):
             # The tagger calls some written dates events ("9 November 2026"): a date is a date.
             span = resolve(ent.text, item.reference, "past" if _said_in_the_past(ent.sent) else "future")
@@ -211,6 +213,16 @@ def _only_a_date(text: str) -> bool:
     return any(w[:1].isdigit() for w in words) and all(
         w in dates.MONTHS or w in dates.WEEKDAYS or w in ("of", "the") or dates.day_number(w)
         or dates.YEAR.fullmatch(w) for w in words)
+
+
+def _comes_round(ent) -> bool:
+    """Whether a DATE is a time that comes round, no one date: "every Monday" ("every" is left outside it), "each
+    Friday", "Mondays", or a weekday in a sentence that says so ("runs on Tuesday and Saturday mornings", "weekly
+    on Thursday"). "The password rotates every Monday" was dated 23 November 2026."""
+    before = ent.doc[ent.start - 1].text if ent.start else ""
+    if dates.recurs(f"{before} {ent.text}"):
+        return True
+    return ent.text.lower() in dates.WEEKDAYS and dates.recurs(ent.sent.text)
 
 
 def _said_in_the_past(sent) -> bool:
