@@ -32,6 +32,10 @@ def _name(value: Any, what: str, field: str) -> str:
     return v.plain_text(value.strip(), field)
 
 
+#: 1 January 3000, 00:00 UTC: no conversation is dated later.
+_YEAR_3000 = 32_503_680_000
+
+
 def validated(s: ConversationSubmission, wall: Clock) -> dict[str, Any]:
     """A submission as the job's request: checked, trimmed, with its defaults (``wall`` for a missing time)."""
     if not 1 <= len(s.messages) <= MESSAGES_MAX:
@@ -58,8 +62,13 @@ def validated(s: ConversationSubmission, wall: Clock) -> dict[str, Any]:
                            "conversation_id, source and fact)", field="metadata")
     now = wall()
     occurred = now if s.occurred_at is None else s.occurred_at
-    if not isinstance(occurred, (int, float)) or isinstance(occurred, bool) or not 0 <= occurred < 32503680000:
+    if not isinstance(occurred, (int, float)) or isinstance(occurred, bool):
         raise InvalidInput("occurred_at must be a Unix time in seconds", field="occurred_at")
+    if not 0 <= occurred < _YEAR_3000:
+        # A time past the year 2999 (ISO 9999-12-31 read) or before 1970 read as if it were no time at all.
+        raise InvalidInput(f"occurred_at is {'before 1970' if occurred < 0 else 'after the year 2999'}: a "
+                           f"conversation's time is a Unix time in seconds from 0 to {_YEAR_3000 - 1:,}",
+                           field="occurred_at")
     dated = s.dated_by_conversation or occurred < now - PAST_CONVERSATION_SECONDS
     source = None if s.source is None else v.tags([s.source])[0]
     return {"namespace": v.namespace(s.namespace), "messages": messages,

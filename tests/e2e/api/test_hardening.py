@@ -235,6 +235,10 @@ def test_the_native_api_is_strict_where_it_was_lax(api, c):
     for occurred_at in (True, "10"):  # neither a number nor an ISO 8601 time
         r = c.post("/v1/conversations", json={"messages": [turn], "occurred_at": occurred_at})
         assert r.status_code in (400, 422) and "occurred_at" in r.text, (occurred_at, r.text[:200])
+    # Out of range, the time was called no Unix time at all.
+    for occurred_at, said in (("9999-12-31T23:59:59Z", "after the year 2999"), (-86400, "before 1970")):
+        r = c.post("/v1/conversations", json={"messages": [turn], "occurred_at": occurred_at})
+        assert r.status_code == 400 and said in r.json()["error"]["message"], r.text[:200]
     r = c.post("/v1/conversations", json={"messages": [{**turn, "speaker": "me"}]})
     assert r.status_code == 422 and "speaker" in r.json()["error"]["message"]
     r = c.post("/v1/conversations", json={"messages": [turn], "agent_id": "a\u0000b"})
