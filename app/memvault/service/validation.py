@@ -296,7 +296,9 @@ def int_range(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInput(f"{field} must be a whole number", field=field)
     if not low <= value <= high:
-        raise InvalidInput(f"{field} must be between {low} and {high} (got {value})", field=field)
+        # 1e300 arrives as a whole number of 301 digits: not echoed whole.
+        got = value if abs(value) < 10**15 else f"a number of {len(str(abs(value)))} digits"
+        raise InvalidInput(f"{field} must be between {low} and {high} (got {got})", field=field)
     return value
 
 

@@ -186,3 +186,12 @@ def test_a_body_of_millions_of_tiny_values_is_refused_before_it_is_parsed():
         v.loads_strict(raw, max_values=600_000)
     # Four million commas inside one string are one value.
     assert v.loads_strict(b'["' + b"," * 4_000_000 + b'"]', max_values=600_000) == ["," * 4_000_000]
+
+
+def test_a_number_out_of_range_is_not_echoed_whole():
+    # {"expires_in_seconds": 1e300} came back with its 301 digits in the message.
+    with pytest.raises(InvalidInput) as caught:
+        v.ttl(int(1e300))
+    assert caught.value.message.endswith("(got a number of 301 digits)") and len(caught.value.message) < 120
+    with pytest.raises(InvalidInput, match=r"\(got 0\)"):
+        v.ttl(0)
