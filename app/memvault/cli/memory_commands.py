@@ -7,8 +7,8 @@ import sys
 
 from memvault.cli import format as fmt
 from memvault.domain.words import plural
-from memvault.cli.common import (csv_list, json_object, memory_filter, one_line_end_off, opened, out, read_stdin_text,
-                                 settle_entities)
+from memvault.cli.common import (ENTITY_JOBS_PER_COMMAND, csv_list, json_object, memory_filter, one_line_end_off,
+                                 opened, out, read_stdin_text, settle_entities)
 from memvault.cli.parser import Command, add_filters
 from memvault.cli.progress import progress_for
 from memvault.domain import limits
@@ -112,7 +112,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if unread:
         text += (f"\nNote: {plural(unread, 'memory')} still {'waits' if unread == 1 else 'wait'} for entity "
                  "extraction, so this search knew fewer names: the app and `memvault serve` extract them, and "
-                 "each search here extracts up to 2,000 first")
+                 f"each search here extracts up to {ENTITY_JOBS_PER_COMMAND:,} first")
     if unembedded:
         text += (f"\nNote: {plural(unembedded, 'memory')} {'is' if unembedded == 1 else 'are'} not embedded yet (stored with --no-wait), so this search "
                  "could not compare them by meaning: `memvault reembed` embeds them now (so do the app and "

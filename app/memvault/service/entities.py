@@ -272,8 +272,8 @@ class EntityService:
         self._extractor.warm()
         total = 0
         while True:
-            done = self.run_once() if limit is None else self.run_once(min(WORKER_BATCH, limit - total)) \
-                if total < limit else 0
+            batch = WORKER_BATCH if limit is None else min(WORKER_BATCH, limit - total)
+            done = self.run_once(batch) if batch > 0 else 0
             if not done:
                 # Searches reuse a gazetteer unchecked for GENERATION_TTL; after a drain the next one asks again,
                 # so the names found by a query do not depend on how long the ingest before it took.
