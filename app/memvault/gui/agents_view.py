@@ -299,6 +299,8 @@ class AgentsView(QWidget):
         self._snippet_context: SnippetContext | None = None
         home = services.settings.home_path
         runner.run(lambda: snippet_context(home), self._on_snippet_context_read, owner=self)
+        # The snippets name the namespace the buttons would connect to (they said "default" whatever it read).
+        self.connect_namespace.currentTextChanged.connect(self._on_connect_namespace_current_text_changed)
 
     def set_server(self, url: str | None, error: str | None = None) -> None:
         self._url = url
@@ -307,6 +309,9 @@ class AgentsView(QWidget):
         else:
             self.status.setText("API server: stopped" + (f" — {sentence(error)}" if error else ""))
         self.copy_url.setEnabled(bool(url))
+        self._show_configs()
+
+    def _on_connect_namespace_current_text_changed(self, _text: str) -> None:
         self._show_configs()
 
     def _on_snippet_context_read(self, context: SnippetContext) -> None:
@@ -319,7 +324,7 @@ class AgentsView(QWidget):
             return  # shown once the launcher and the keychain have been looked at
         shown = self.configs.currentIndex()
         self.configs.clear()
-        namespace, secret = self._new_key or ("default", None)
+        namespace, secret = self._new_key or (self.connect_namespace.currentText().strip() or "default", None)
         for name, text in mcp_configs(self._snippet_context, namespace, self._url, secret).items():
             box = QPlainTextEdit(text)
             box.setReadOnly(True)

@@ -146,5 +146,8 @@ def test_a_client_is_connected_to_the_namespace_the_window_shows(qtbot, desktop)
                     timeout=20_000)
     sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).data(256) == "personal"))
     assert window.agents.connect_namespace.currentText() == "personal"
+    snippets = window.agents.configs
+    qtbot.waitUntil(lambda: snippets.count() > 0, timeout=10_000)
+    assert '"--namespace",\n        "personal"' in snippets.widget(0).toPlainText()  # the snippets say so too
     sidebar.setCurrentRow(0)  # all namespaces: a client reads one, the default
     assert window.agents.connect_namespace.currentText() == "default"
