@@ -74,6 +74,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():  # said before any passphrase is asked for
         raise InvalidInput(f"there is no file {path}")
+    if args.source == readable_commands.BUNDLE and path.is_dir():  # a bundle is one file; a folder holds notes
+        raise InvalidInput(f"{path} is a folder, not a bundle: import a folder of notes with --from markdown "
+                           "(a Memvault Markdown copy), --from obsidian or --from basic-memory")
     if args.source != readable_commands.BUNDLE:
         return readable_commands.cmd_import_from(args)
     options = ImportOptions(into=args.into, policy=ConflictPolicy(args.on_conflict), dry_run=args.dry_run)

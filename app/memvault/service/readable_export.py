@@ -225,7 +225,7 @@ def _write_markdown(path: Path, records: Iterator[MemoryRecord], include_history
 
 
 def _write_note(target: Path, record: MemoryRecord, include_history: bool) -> int:
-    text = render_note(record_to_doc(record, include_history=include_history))
+    text = render_note(record_to_doc(record, include_history=include_history, times_as_text=True))
     data = text.encode("utf-8")
     with open(target, "wb") as out:
         out.write(data)

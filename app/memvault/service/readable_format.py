@@ -9,14 +9,18 @@ an untrusted value names the file and the line or record it came from.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
+import re
 import types
 import typing
 from dataclasses import MISSING, fields
+from decimal import Decimal
 from typing import Any
 
 from memvault.domain.errors import InvalidInput
+from memvault.domain.fields import FIELDS, Kind
 from memvault.domain.hlc import Hlc
 from memvault.domain.models import HistoryEntry
 from memvault.domain.transfer import MemoryRecord
@@ -31,6 +35,45 @@ _RECORD_HINTS = typing.get_type_hints(MemoryRecord)
 _HISTORY_HINTS = typing.get_type_hints(HistoryEntry)
 #: Fields whose absence a reader forgives (they have a default in the dataclass).
 _DEFAULTS = {f.name: f.default for f in fields(MemoryRecord) if f.name in RECORD_FIELDS and f.default is not MISSING}
+#: Times (seconds since the epoch): a memory's own, and when each history entry was made.
+TIME_FIELDS = frozenset({f.name for f in FIELDS if f.kind in (Kind.TIME, Kind.OPTIONAL_TIME)} | {"changed_at"})
+_TIME_TEXT = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,20}))?(Z|[+-]\d\d:\d\d)?")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def time_text(seconds: float) -> str:
+    """``seconds`` as an ISO 8601 UTC time a person reads, with every digit the float has: read back exactly."""
+    exact = Decimal(repr(seconds))  # the shortest decimal that is this float
+    whole = int(exact.to_integral_value(rounding="ROUND_FLOOR"))
+    fraction = format(exact - whole, "f")[2:].rstrip("0")  # "0.0308757" -> "0308757"
+    stamp = (_EPOCH + dt.timedelta(seconds=whole)).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{fraction}Z" if fraction else f"{stamp}Z"
+
+
+def _time_from_text(text: str) -> float | None:
+    """Seconds since the epoch from :func:`time_text`'s form (any zone, or none: UTC); ``None`` if not that form."""
+    match = _TIME_TEXT.fullmatch(text.strip())
+    if match is None:
+        return None
+    stamp, fraction, zone = match.groups()
+    try:
+        when = dt.datetime.fromisoformat(stamp + ("+00:00" if zone in (None, "Z") else zone))
+    except ValueError:
+        return None
+    whole = (when - _EPOCH) // dt.timedelta(seconds=1)
+    return float(Decimal(whole) + Decimal(f"0.{fraction or 0}"))
+
+
+def _time_value(value: Any) -> float | None:
+    """A time written as text or as YAML reads an unquoted one (a date, a date and time), else ``None``."""
+    if isinstance(value, str):
+        return _time_from_text(value)
+    if isinstance(value, dt.datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return when.timestamp()
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp()
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -41,11 +84,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_to_doc(record: MemoryRecord, *, include_history: bool) -> dict[str, Any]:
-    """One memory as a JSON object: every field, and its history when asked."""
-    doc = {name: _plain(getattr(record, name)) for name in RECORD_FIELDS}
+def _written(name: str, value: Any, times_as_text: bool) -> Any:
+    if times_as_text and name in TIME_FIELDS and value is not None:
+        return time_text(value)
+    return _plain(value)
+
+
+def record_to_doc(record: MemoryRecord, *, include_history: bool, times_as_text: bool = False) -> dict[str, Any]:
+    """One memory as a JSON object: every field, and its history when asked.
+
+    ``times_as_text`` writes times as ISO 8601 UTC text (Markdown notes are read by people and by editors that
+    show dates), else as seconds since the epoch (JSON Lines, for programs).
+    """
+    doc = {name: _written(name, getattr(record, name), times_as_text) for name in RECORD_FIELDS}
     if include_history:
-        doc["history"] = [{name: _plain(getattr(h, name)) for name in HISTORY_FIELDS} for h in record.history]
+        doc["history"] = [{name: _written(name, getattr(h, name), times_as_text) for name in HISTORY_FIELDS}
+                          for h in record.history]
     return doc
 
 
@@ -72,6 +126,13 @@ def _check(value: Any, hint: Any, name: str, where: Where) -> Any:
         if not isinstance(value, str):
             raise where.fail(f"{name} is not text")
         return value
+    if hint is float and name.removeprefix("history ") in TIME_FIELDS:
+        when = _time_value(value)
+        if when is not None:
+            return when
+        if isinstance(value, str):
+            raise where.fail(f"{name} {value[:40]!r} is not a date and time (as 2026-11-28T17:57:42Z) nor seconds "
+                             "since 1970")
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise where.fail(f"{name} is not a number")

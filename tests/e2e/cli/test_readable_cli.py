@@ -35,6 +35,10 @@ def test_readable_export_needs_consent_and_round_trips_between_vaults(env, capsy
     code, out, err = run(capsys, env, "b", "import", str(target), "--from", "jsonl", "--json")
     assert code == 0 and json.loads(out)["new"] == 2 and json.loads(out)["embedded"] == 2  # searchable at once
     assert set(_ids(capsys, env, "b")) == set(_ids(capsys, env, "a"))
+    code, out, err = run(capsys, env, "b", "import", str(notes))  # a folder without --from: it says which to give
+    assert code == 2 and err.strip().endswith("is a folder, not a bundle: import a folder of notes with --from "
+                                              "markdown (a Memvault Markdown copy), --from obsidian or --from "
+                                              "basic-memory")
     code, out, err = run(capsys, env, "b", "import", str(notes), "--from", "markdown")
     assert code == 0 and "0 new, 0 updated, 2 skipped" in out
 

@@ -169,3 +169,33 @@ def test_an_emoji_in_the_front_matter_is_written_as_it_is_and_read_back():
     assert "\\U" not in note and "- 🐈" in note and "title: Félix 🐈 — s’appelle" in note
     assert split_note(note, "x.md") == ({"id": "x", "tags": ["🐈", "ünï"], "title": "Félix 🐈 — s’appelle"},
                                         "Félix 🐈\n")
+
+
+def test_notes_write_times_as_dates_a_person_reads_and_read_them_back_to_the_same_float():
+    doc = record_to_doc(RECORD, include_history=True, times_as_text=True)
+    assert (doc["created_at"], doc["updated_at"], doc["deleted_at"], doc["expires_at"]) == (
+        "2024-05-01T10:00:01.123456Z", "2024-05-01T10:00:02.5Z", "2024-05-01T10:01:40Z", None)
+    assert doc["history"][0]["changed_at"] == "2024-05-01T10:00:01.123456Z"
+    text = render_note(doc)
+    assert "created_at: '2024-05-01T10:00:01.123456Z'" in text  # quoted: YAML would cut an unquoted one to µs
+    front, body = split_note(text, "n.md")
+    assert doc_to_record(dict(front, content=exported_body(body)), Where("n.md")) == RECORD
+    # Every digit a float has comes back, not only microseconds (an import matches a memory by its created_at).
+    for seconds in (1795888662.0308757, 0.0, 1.5, 253402300799.999, 1714557601.0000002):
+        changed = dataclasses.replace(RECORD, created_at=seconds)
+        assert doc_to_record(record_to_doc(changed, include_history=True, times_as_text=True),
+                             Where("x")).created_at == seconds
+
+
+def test_a_time_edited_by_hand_in_a_note_is_read_in_any_form_an_editor_leaves():
+    doc = record_to_doc(RECORD, include_history=True, times_as_text=True)
+    written = render_note(doc).replace("created_at: '2024-05-01T10:00:01.123456Z'",
+                                       "created_at: 2024-05-01T12:00:01+02:00")  # unquoted: YAML reads a datetime
+    front, body = split_note(written, "n.md")
+    assert doc_to_record(dict(front, content=exported_body(body)), Where("n.md")).created_at == 1714557601.0
+    assert doc_to_record(doc | {"created_at": "2024-05-01T10:00:01"}, Where("x")).created_at == 1714557601.0
+    assert doc_to_record(doc | {"created_at": 1714557601}, Where("x")).created_at == 1714557601.0  # older copies
+    with pytest.raises(InvalidInput, match=r"^n.md: created_at 'yesterday' is not a date and time \(as 2026"):
+        doc_to_record(doc | {"created_at": "yesterday"}, Where("n.md"))
+    with pytest.raises(InvalidInput, match=r"^n.md: history changed_at '2024-13-01T00:00:00Z' is not a date"):
+        doc_to_record(doc | {"history": [doc["history"][0] | {"changed_at": "2024-13-01T00:00:00Z"}]}, Where("n.md"))
