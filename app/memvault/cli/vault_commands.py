@@ -42,12 +42,21 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from memvault.cli.common import opened
+    from memvault.service.container import vault_exists
+    from memvault.service.models import ModelService
 
-    with opened(args) as svc:
-        current = svc.embedder.model_id
-        models = [{"name": m.name, "model_id": m.model_id, "summary": m.summary, "current": m.model_id == current}
-                  for m in svc.models.available()]
-    out(args, models, "\n".join(f"{'*' if m['current'] else ' '} {m['name']}: {m['summary']}" for m in models))
+    settings = settings_for(args)
+    current = None
+    if vault_exists(settings):  # which one this vault uses is inside it; before `init` there is only the choice
+        with opened(args) as svc:
+            current = svc.embedder.model_id
+    models = [{"name": m.name, "model_id": m.model_id, "summary": m.summary, "current": m.model_id == current}
+              for m in ModelService.available()]
+    text = "\n".join(f"{'*' if m['current'] else ' '} {m['name']}: {m['summary']}" for m in models)
+    if current is None:
+        text += (f"\nNo vault in {settings.home_path} yet: `memvault init --model NAME` creates one with the model "
+                 f"NAME ({models[0]['name']} without --model)")
+    out(args, models, text)
     return 0
 
 

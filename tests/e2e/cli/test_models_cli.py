@@ -35,3 +35,15 @@ def test_english_is_the_default(env, capsys):
     assert run(capsys, "init")[0] == 0
     code, out, _ = run(capsys, "models")
     assert code == 0 and out.splitlines()[0].startswith("* all-MiniLM-L6-v2") and "  multilingual-e5-small" in out
+
+
+def test_before_a_vault_exists_the_models_are_listed_without_a_passphrase(env, capsys, monkeypatch):
+    """It asked for a passphrase to a vault that did not exist, so nobody could see the choice `init` offers."""
+    monkeypatch.delenv("MEMVAULT_PASSPHRASE", raising=False)
+    code, out, err = run(capsys, "models")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("  all-MiniLM-L6-v2: English") and lines[1].startswith("  multilingual-e5-small")
+    assert lines[2].startswith("No vault in ") and "`memvault init --model NAME`" in lines[2]
+    code, out, _ = run(capsys, "models", "--json")
+    assert code == 0 and not any(m["current"] for m in json.loads(out))
