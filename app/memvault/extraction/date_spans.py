@@ -31,6 +31,12 @@ _DURATION = re.compile(r"^(?:about|roughly|around|over|almost|nearly|the\s+)?\s*
 TIME_KEYS = ("event_at", "session_date")
 _PRECISION = {"day": "day", "week": "week", "month": "month", "year": "year"}
 #: Words around a date that dateparser does not read and that do not move it at this precision.
+#: A quarter or a half of a named year ("Q1 2027", "the third quarter of 2026", "H2 2027"): dateparser reads "Q1"
+#: as a day ("2027-02-28") and "H1" as January.
+PART_OF_YEAR = (r"(?:the\s+)?(?:(?P<q>q[1-4])|(?P<h>h[12])|(?P<nth>first|second|third|fourth|last|[1-4](?:st|nd|rd|th))"
+                r"\s+(?P<unit>quarter|half))(?:\s+of)?\s+(?P<year>(?:19|20)\d\d)")
+_PART_OF_YEAR = re.compile(f"^{PART_OF_YEAR}$", re.IGNORECASE)
+_NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _LEAD = re.compile(r"^(?:(?:on|in|at|by|during|from|since|until|early|mid|late|the end of|end of|the beginning of|"
                    r"beginning of|the start of|start of|around|about)[\s-]+)+", re.IGNORECASE)
 
@@ -82,6 +88,9 @@ def resolve(phrase: str, reference: float, prefer: str = "past") -> DateSpan | N
     if not phrase or len(phrase) > 60 or not _ANCHOR.search(phrase) or _DURATION.match(phrase):
         return None
     phrase = _LEAD.sub("", phrase) or phrase
+    part = _PART_OF_YEAR.match(phrase)
+    if part is not None:
+        return _part_of_year(part)
     base = datetime.fromtimestamp(reference, UTC).replace(tzinfo=None)
     parser = _parser_class()(languages=["en"], settings={
         "RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False})
@@ -92,6 +101,24 @@ def resolve(phrase: str, reference: float, prefer: str = "past") -> DateSpan | N
     if data is None or data.date_obj is None:
         return None
     return span_of(data.date_obj, _PRECISION.get(data.period or "day", "day"))
+
+
+def _part_of_year(match: re.Match[str]) -> DateSpan | None:
+    """The months of a quarter or a half: value ``2027-Q1`` or ``2027-H2`` (ISO names neither)."""
+    year = int(match["year"])
+    if match["q"] or match["h"]:
+        letter, number = (match["q"] or match["h"])[0].upper(), int((match["q"] or match["h"])[1])
+    else:
+        letter = "Q" if match["unit"].lower() == "quarter" else "H"
+        nth = match["nth"].lower()
+        number = (4 if letter == "Q" else 2) if nth == "last" else _NTH[nth]
+        if letter == "H" and number > 2:
+            return None
+    months = 3 if letter == "Q" else 6
+    first = 1 + months * (number - 1)
+    start = datetime(year, first, 1, tzinfo=UTC)
+    end = datetime(year + (first + months > 12), (first + months - 1) % 12 + 1, 1, tzinfo=UTC)
+    return DateSpan(f"{year:04d}-{letter}{number}", start.timestamp(), end.timestamp())
 
 
 def span_of(when: datetime, precision: str) -> DateSpan:

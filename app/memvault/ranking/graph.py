@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 
 from memvault.domain.entities import EntityType
 from memvault.domain.models import MemoryFilter
-from memvault.extraction.date_spans import DateSpan, resolve
+from memvault.extraction.date_spans import PART_OF_YEAR, DateSpan, resolve
 from memvault.extraction.entities import GENERIC_NOUNS
 from memvault.extraction.gazetteer import Gazetteer
 from memvault.vault import entities as repo
@@ -66,7 +66,7 @@ DATE_WEIGHT = 1.0
 
 _DATE_PHRASE = re.compile(
     r"\b(?:(?:in|on|during|since|from|last|next|this)\s+)?"
-    r"(?:(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?"
+    r"(?:" + re.sub(r"\?P<\w+>", "?:", PART_OF_YEAR) + r"|(?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?"
     r"(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d|yesterday|today|tomorrow|(?:last|next|this)\s+(?:week|month|year|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|\d+\s+(?:days?|weeks?|months?|years?)\s+ago)\b",
     re.IGNORECASE)
@@ -244,5 +244,10 @@ def _dated(conn, span: DateSpan, where: filters.Where) -> set[int]:
         days = round((span.end - span.start) / 86400)
         values = [datetime.fromtimestamp(span.start + 86400 * i, UTC).strftime("%Y-%m-%d") for i in range(days)]
         return repo.dated_memories(conn, start, end, where, PER_DATE, days=values)
+    if "-Q" in span.value or "-H" in span.value:  # a quarter or a half: its own mentions, and its months'
+        first = datetime.fromtimestamp(span.start, UTC)
+        months = round((span.end - span.start) / (86400 * 30.4))
+        prefix = (span.value, *(f"{first.year:04d}-{first.month + i:02d}" for i in range(months)))
+        return repo.dated_memories(conn, start, end, where, PER_DATE, prefix=prefix)
     # A month or a year: every date inside it starts with its value.
     return repo.dated_memories(conn, start, end, where, PER_DATE, prefix=span.value)

@@ -390,9 +390,9 @@ def own_time_sql(where: str) -> str:
 
 
 def dated_memories(conn: Connection, start: str, end: str, where: filters.Where, limit: int, *,
-                   days: Sequence[str] = (), prefix: str | None = None) -> set[int]:
+                   days: Sequence[str] = (), prefix: str | tuple[str, ...] | None = None) -> set[int]:
     """Memories passing ``where`` whose own time is in [``start``, ``end``) (ISO minutes), or that mention a
-    date entity among ``days`` or starting with ``prefix``."""
+    date entity among ``days`` or starting with ``prefix`` (or one of several)."""
     own = own_time_sql(where.sql())
     # Through the driver: SQLAlchemy's handling of the statement's parameters cost ~0.09 ms, 4x the two seeks.
     found = {r[0] for r in conn.connection.dbapi_connection.execute(own, dict(
@@ -401,7 +401,9 @@ def dated_memories(conn: Connection, start: str, end: str, where: filters.Where,
         test, params = filters.in_list("d_day", days)
         test = f"e.value IN {test}"
     else:
-        test, params = "e.value LIKE :d_prefix", {"d_prefix": (prefix or "") + "%"}
+        starts = (prefix,) if isinstance(prefix, str) or prefix is None else prefix
+        test = "(" + " OR ".join(f"e.value LIKE :d_prefix{i}" for i in range(len(starts))) + ")"
+        params = {f"d_prefix{i}": (value or "") + "%" for i, value in enumerate(starts)}
     mentioned = ("SELECT me.memory_id FROM entities e JOIN memory_entities me ON me.entity_id = e.id "
                  f"CROSS JOIN memories m {filters.BY_ID} ON m.id = me.memory_id "
                  f"WHERE e.type = 'date' AND {test} AND {where.sql()} "

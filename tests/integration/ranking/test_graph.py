@@ -191,3 +191,19 @@ def test_after_draining_entities_a_search_finds_every_name_stored_a_moment_ago(l
     for memory, query in zip(stored, ["ottoline", "bartholomew"], strict=True):
         hit = loaded.search.search(SearchQuery(query, limit=5, debug=True, filter=DEFAULT)).hits[0]
         assert hit.memory.id == memory.id and hit.breakdown.graph is not None and hit.breakdown.graph > 0
+
+
+def test_a_quarter_is_its_three_months_in_memories_and_in_questions(loaded):
+    """dateparser read "Q1 2027" as 28 February 2027 and "H1 2027" as January."""
+    dates = {"session_date": "2026-11-28T10:00"}
+    launch = _store(loaded, ["The launch is planned for Q1 2027"], metadata=dates)[0]
+    beta = _store(loaded, ["The beta ships on 10 February 2027"], metadata=dates)[0]
+    _store(loaded, ["Hiring starts in May 2027", "The offsite was in Q1 2026"], metadata=dates)
+    loaded.entities.drain()
+    assert "2027-Q1" in [e.value for e in loaded.memories.get(launch.id).entities]
+    g = _graph(loaded, "what happens in the first quarter of 2027?")
+    assert g.dates == ("2027-Q1",)
+    assert set(g.parts["dates"]) == {launch.rowid, beta.rowid}
+    now = time.mktime((2026, 11, 28, 12, 0, 0, 0, 0, 0))
+    assert [d.value for d in graph_search.query_dates("anything for H2 2027 or Q4 2026?", now)] == [
+        "2027-H2", "2026-Q4"]
