@@ -148,18 +148,27 @@ def breakdown_text(breakdown: Any) -> str:
 
 
 def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
+    from memvault.domain.enums import SearchMode
+    from memvault.ranking.good_match import is_good_match
+
+    # A score alone does not say which hits are about the question; keyword hits all hold its words.
+    judged = result.mode is not SearchMode.KEYWORD
     lines = []
+    good = 0
     for i, h in enumerate(result.hits, 1):
         # A superseded fact stays searchable (what was true then); the desktop app strikes it through.
         replaced = successor_of(h.memory)
         kind = h.memory.memory_type.value + (f", superseded by {replaced}" if replaced else "")
-        lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({kind})")
+        is_good = judged and is_good_match(h.score, result.mode)
+        good += is_good
+        lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({kind})" + ("  good match" if is_good else ""))
         # Markers take no room on screen; a pair cut by the width limit is dropped.
         cut = one_line(h.snippet, 100 + 2 * h.snippet.count("**"))
         lines.append(f"    {highlight(cut, bold).replace('**', '')}")
         if h.breakdown is not None:
             lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")
-    lines.append(f"{plural(len(result.hits), 'hit')}, mode {result.mode.value}, {result.took_ms:.1f} ms")
+    count = plural(len(result.hits), 'hit') + (f" ({plural(good, 'good match')})" if judged and good else "")
+    lines.append(f"{count}, mode {result.mode.value}, {result.took_ms:.1f} ms")
     if result.good_match is False:
         from memvault.ranking.good_match import GOOD_MATCH
 

@@ -10,6 +10,10 @@ def plural(count: int, noun: str) -> str:
     if count == 1:
         return f"{count:,} {noun}"
     head, _, last = noun.rpartition(" ")
-    many = _IRREGULAR.get(last) or (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
-                                    else last + "s")
+    if last in _IRREGULAR:
+        many = _IRREGULAR[last]
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        many = last[:-1] + "ies"
+    else:
+        many = last + ("es" if last.endswith(("s", "x", "z", "ch", "sh")) else "s")  # "matches", "boxes"
     return f"{count:,} {head + ' ' if head else ''}{many}"

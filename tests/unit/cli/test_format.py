@@ -46,7 +46,30 @@ def test_a_superseded_fact_says_what_replaced_it():
     result = SimpleNamespace(hits=(hit("old-1", {"superseded_by": "new-2"}), hit("new-2", {})),
                              mode=SearchMode.HYBRID, took_ms=1.0, good_match=True)
     first, _, second, _, count = fmt.hits_table(result).splitlines()
-    assert first.endswith("old-1  (fact, superseded by new-2)") and second.endswith("new-2  (fact)")
-    assert count.startswith("2 hits, mode hybrid")
+    assert first.endswith("old-1  (fact, superseded by new-2)  good match") and second.endswith("new-2  (fact)  good match")
+    assert count.startswith("2 hits (2 good matches), mode hybrid")
     one = SimpleNamespace(hits=(hit("new-2", {}),), mode=SearchMode.HYBRID, took_ms=1.0, good_match=True)
-    assert fmt.hits_table(one).splitlines()[-1].startswith("1 hit, mode hybrid")
+    assert fmt.hits_table(one).splitlines()[-1].startswith("1 hit (1 good match), mode hybrid")
+
+
+def test_each_hit_a_good_match_is_marked_and_counted_and_keyword_hits_are_not_judged():
+    """Only "no good match" was said: with hits at 0.144 and 0.007 nothing told which one was about the question."""
+    from types import SimpleNamespace
+
+    from memvault.domain.enums import MemoryType, SearchMode
+
+    def hit(mid: str, score: float) -> SimpleNamespace:
+        memory = SimpleNamespace(id=mid, memory_type=MemoryType.PREFERENCE, metadata={})
+        return SimpleNamespace(score=score, memory=memory, snippet="The user prefers dark mode", breakdown=None)
+
+    hybrid = SimpleNamespace(hits=(hit("a", 0.144), hit("b", 0.007)), mode=SearchMode.HYBRID, took_ms=1.0,
+                             good_match=True)
+    first, _, second, _, count = fmt.hits_table(hybrid).splitlines()
+    assert first.endswith("a  (preference)  good match") and second.endswith("b  (preference)")
+    assert count.startswith("2 hits (1 good match), mode hybrid")
+    semantic = SimpleNamespace(hits=(hit("a", 0.6), hit("b", 0.3)), mode=SearchMode.SEMANTIC, took_ms=1.0,
+                               good_match=True)
+    assert fmt.hits_table(semantic).splitlines()[-1].startswith("2 hits (1 good match), mode semantic")
+    keyword = SimpleNamespace(hits=(hit("a", 3.2),), mode=SearchMode.KEYWORD, took_ms=1.0, good_match=None)
+    first, _, count = fmt.hits_table(keyword).splitlines()
+    assert first.endswith("a  (preference)") and count.startswith("1 hit, mode keyword")

@@ -66,3 +66,4 @@ def test_a_long_name_is_shortened_in_its_middle_to_the_length_asked():
     assert short(name) == "team-xxxxxxxxxxx…xxxxxxx-archive" and len(short(name)) == 32
     assert len(short(name, 24)) == 24 and short(name, 24).startswith("team-") and short(name, 24).endswith("archive")
     assert short("default") == "default" and short("x" * 32) == "x" * 32
+    assert plural(2, "good match") == "2 good matches" and plural(3, "box") == "3 boxes"  # "good matchs" was said
