@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Visibility
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
 from memvault.gui.fact_info import is_superseded
@@ -269,7 +269,8 @@ class SearchView(QWidget):
     def _append_hits(self, hits: tuple[SearchHit, ...]) -> None:
         for hit in hits:
             m = hit.memory
-            caption = f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
+            caption = (f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
+                       + (" · confidential" if m.visibility is Visibility.CONFIDENTIAL else ""))
             item = QListWidgetItem()
             item.setData(256, m.id)
             self.results.addItem(item)

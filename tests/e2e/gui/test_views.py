@@ -472,6 +472,23 @@ def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_o
         search.confidential.click()
     assert shown.args == [1] and search.result_stack.currentWidget() is search.results
     assert search.results.item(0).data(256) == secret.id
+    # Marked as what it is, in the hit and in the list (nothing told a confidential memory from another).
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    caption = " ".join(label.text() for label in search.results.itemWidget(search.results.item(0)).findChildren(QLabel))
+    assert "default · general · confidential" in caption
+    plain = desktop.services.memories.create(MemoryCreate(content="The user likes walnuts")).memory
+    browser = window.browser
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 2, timeout=10_000)
+    rows = {browser.model.memory_at(r).id: browser.model.index(r, 0) for r in range(2)}
+    mark = browser.model.data(rows[secret.id], Qt.ItemDataRole.DecorationRole)
+    assert mark is not None and not mark.isNull()
+    assert "Confidential: searches and agents leave it out" in browser.model.data(rows[secret.id],
+                                                                                   Qt.ItemDataRole.ToolTipRole)
+    assert browser.model.data(rows[plain.id], Qt.ItemDataRole.DecorationRole) is None
+    assert "Confidential" not in browser.model.data(rows[plain.id], Qt.ItemDataRole.ToolTipRole)
 
 
 def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop, monkeypatch):
