@@ -7,6 +7,7 @@ exactly ``---`` after the opening one always closes the front matter.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -16,6 +17,8 @@ from memvault.domain.errors import InvalidInput
 _DELIMITER = "---"
 #: Front matter is a few fields; a longer one is not a note's.
 FRONT_MATTER_MAX_CHARS = 256 * 1024
+#: libyaml's escapes of the line breaks YAML reads besides "\n" and "\r".
+_YAML_BREAKS = re.compile(r"\\[NLP]")
 #: No folding: a long value stays on its line (and a reader never meets a wrapped one).
 _WIDTH = 2**31 - 1
 
@@ -24,9 +27,11 @@ def render_note(doc: dict[str, Any]) -> str:
     """``doc``'s fields other than its content as front matter, then the content (and one closing newline)."""
     front = {k: val for k, val in doc.items() if k != "content"}
     dumped = yaml.dump(front, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=_WIDTH)
-    if "\\U" in dumped:
+    if "\\U" in dumped and not _YAML_BREAKS.search(dumped):
         # libyaml escapes every character past the Basic Multilingual Plane whatever allow_unicode says (an emoji
-        # read "\U0001F408" in a note's tags); the pure-Python emitter writes it as it is, ~10x slower.
+        # read "\U0001F408" in a note's tags); the pure-Python emitter writes it as it is, ~10x slower. Not
+        # when a value holds a line break only YAML knows (NEL, U+2028/9): that emitter writes those raw, and
+        # they are read back as a space; libyaml escapes them ("\N", "\L", "\P").
         dumped = yaml.dump(front, Dumper=yaml.SafeDumper, allow_unicode=True, sort_keys=False, width=_WIDTH)
     return f"{_DELIMITER}\n{dumped}{_DELIMITER}\n{doc['content']}\n"
 

@@ -199,3 +199,15 @@ def test_a_time_edited_by_hand_in_a_note_is_read_in_any_form_an_editor_leaves():
         doc_to_record(doc | {"created_at": "yesterday"}, Where("n.md"))
     with pytest.raises(InvalidInput, match=r"^n.md: history changed_at '2024-13-01T00:00:00Z' is not a date"):
         doc_to_record(doc | {"history": [doc["history"][0] | {"changed_at": "2024-13-01T00:00:00Z"}]}, Where("n.md"))
+
+
+@pytest.mark.parametrize("brk", ["\x85", "\u2028", "\u2029"])
+def test_a_line_break_only_yaml_knows_beside_an_emoji_survives_front_matter(brk):
+    """The emitter that writes emoji as they are wrote NEL raw, and it came back as a space (a history's text)."""
+    old = dataclasses.replace(RECORD.history[0], content=f"*{brk}🐈 cat")
+    record = dataclasses.replace(RECORD, tags=("🐈",), history=(old,))
+    doc = record_to_doc(record, include_history=True, times_as_text=True)
+    front, body = split_note(render_note(doc), "n.md")
+    assert doc_to_record(dict(front, content=exported_body(body)), Where("n.md")) == record
+    plain = dataclasses.replace(record, history=(dataclasses.replace(old, content="🐈 cat"),))
+    assert "- 🐈" in render_note(record_to_doc(plain, include_history=True))  # without one, emoji stay readable
