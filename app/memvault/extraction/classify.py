@@ -1,11 +1,11 @@
 """Memory type from a memory's own embedding: a small softmax classifier trained at build time.
 
-The weights live in ``models/memory_types/classifier.json``, written by
+One classifier per bundled embedding model, in ``models/memory_types/<model name>.json``, written by
 :mod:`memvault.extraction.train_types` from the labelled set in
 ``tests/data/memory_types/memory_types.tsv`` (with its cross-validated
 accuracy, the model that made the training vectors, and the set's sha256).
-They apply only to vectors of that model: a vault embedded by another model
-keeps omitted types as ``general`` (source ``default``).
+Each applies only to vectors of its model: a vault embedded by a model without
+one keeps omitted types as ``general`` (source ``default``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ import numpy as np
 from memvault.domain.enums import MemoryType
 from memvault.embedding.manifest import models_root
 
-CLASSIFIER_FILE = Path("memory_types") / "classifier.json"
+CLASSIFIER_DIR = Path("memory_types")
+
+
+def classifier_file(model_name: str) -> Path:
+    """Where the classifier for vectors of the bundled model ``model_name`` lives, under ``models/``."""
+    return CLASSIFIER_DIR / f"{model_name}.json"
+
 #: Below this probability the classifier's best guess is not trusted: the memory stays ``general``.
 MIN_CONFIDENCE = 0.35
 
@@ -42,8 +48,14 @@ class TypeClassifier:
         self.cv_accuracy = cv_accuracy
 
     @classmethod
-    def load(cls, path: Path | None = None) -> TypeClassifier:
-        doc = json.loads((path or models_root() / CLASSIFIER_FILE).read_text("utf-8"))
+    def load_all(cls, root: Path | None = None) -> dict[str, TypeClassifier]:
+        """Every shipped classifier, by the ``model_id`` whose vectors it reads."""
+        found = [cls.load(path) for path in sorted(((root or models_root()) / CLASSIFIER_DIR).glob("*.json"))]
+        return {c.model_id: c for c in found}
+
+    @classmethod
+    def load(cls, path: Path) -> TypeClassifier:
+        doc = json.loads(path.read_text("utf-8"))
         return cls([MemoryType(t) for t in doc["labels"]], np.array(doc["weights"], dtype=np.float32),
                    np.array(doc["bias"], dtype=np.float32), doc["model_id"], doc.get("cv_accuracy"))
 

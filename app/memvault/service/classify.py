@@ -12,7 +12,7 @@ can still update version 1) with source ``inferred``. A type named by a caller i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -35,51 +35,50 @@ log = logging.getLogger(__name__)
 class TypeClassificationService:
     """Classifies newly embedded memories whose type was omitted."""
 
-    def __init__(self, db: Database, classifier: TypeClassifier | None, clock: HybridClock, events: EventHub,
-                 wall: Clock = system_clock) -> None:
+    def __init__(self, db: Database, classifiers: Mapping[str, TypeClassifier], clock: HybridClock,
+                 events: EventHub, wall: Clock = system_clock) -> None:
         self._db = db
-        self._classifier = classifier
+        #: By the model id whose vectors each reads.
+        self._classifiers = classifiers
         self._clock = clock
         self._events = events
         self._wall = wall
 
     @classmethod
-    def load_classifier(cls) -> TypeClassifier | None:
-        """The shipped classifier, or ``None`` (omitted types then stay ``general``) if its file is unusable."""
+    def load_classifiers(cls) -> dict[str, TypeClassifier]:
+        """The shipped classifiers by model id; none (omitted types then stay ``general``) if a file is unusable."""
         try:
-            return TypeClassifier.load()
+            return TypeClassifier.load_all()
         except (OSError, ValueError, KeyError) as exc:
             log.warning("memory-type classification is off: %s", type(exc).__name__)
-            return None
+            return {}
 
     def guess(self, vector: np.ndarray, model_id: str) -> MemoryType | None:
         """The type a memory whose first vector (of ``model_id``) is ``vector`` gets; ``None``: no classifier
         for that model."""
-        classifier = self._classifier
-        if classifier is None or classifier.model_id != model_id:
+        classifier = self._classifiers.get(model_id)
+        if classifier is None:
             return None
         return classifier.classify(vector).memory_type
 
     def classify_ready(self, ready: Sequence[EmbeddedMemory]) -> list[Memory]:
         """Classify those of ``ready`` (just embedded) that wait for a type; returns the memories changed."""
-        classifier = self._classifier
-        waiting = [m for m in ready if m.memory_type_source is TypeSource.DEFAULT
-                   and classifier is not None and m.model_id == classifier.model_id]
-        if not waiting or classifier is None:
+        waiting = [m for m in ready if m.memory_type_source is TypeSource.DEFAULT and m.model_id in self._classifiers]
+        if not waiting:
             return []
         with self._db.write() as conn:
             currents = memory_queries.get_many(conn, [m.rowid for m in waiting])
             # Typed by someone meanwhile, or re-embedded by another model: nothing to guess.
             still = [currents[m.rowid] for m in waiting if m.rowid in currents
                      and currents[m.rowid].memory_type_source is TypeSource.DEFAULT
-                     and currents[m.rowid].model_id == classifier.model_id]
+                     and currents[m.rowid].model_id == m.model_id]
             found = vectors.first_vectors(conn, [m.rowid for m in still])
             items = []
             for current in still:
                 if current.rowid not in found:
                     continue
                 stamp = Stamp(self._clock.now(), self._clock.device_id, self._wall())
-                items.append((current, FieldChanges(memory_type=self.guess(found[current.rowid], classifier.model_id),
+                items.append((current, FieldChanges(memory_type=self.guess(found[current.rowid], current.model_id),
                                                     memory_type_source=TypeSource.INFERRED), stamp))
             # One batched derived update for all (no new versions), as many single updates would leave it.
             changed = writes.update_derived_many(conn, items)

@@ -164,7 +164,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
     clock = HybridClock(vault.device_id)
     jobs = EmbeddingJobStore(db, embedder.model_id, clock, wall)
 
-    classification = TypeClassificationService(db, TypeClassificationService.load_classifier(), clock, events, wall)
+    classification = TypeClassificationService(db, TypeClassificationService.load_classifiers(), clock, events, wall)
 
     def on_ready(ready: list[EmbeddedMemory]) -> None:
         events.emit(event_for(ChangeKind.EMBEDDED, ready, SYSTEM))

@@ -11,7 +11,7 @@ from memvault.domain.entities import TypeSource
 from memvault.domain.enums import MemoryType
 from memvault.domain.models import MemoryCreate, MemoryUpdate
 from memvault.embedding.manifest import models_root
-from memvault.extraction.classify import CLASSIFIER_FILE, TypeClassifier, fit_softmax
+from memvault.extraction.classify import TypeClassifier, classifier_file, fit_softmax
 
 
 @pytest.mark.slow
@@ -90,15 +90,34 @@ def test_vectors_of_another_model_leave_the_type_alone(services):
     assert (got.memory_type, got.memory_type_source) == (MemoryType.GENERAL, TypeSource.DEFAULT)
 
 
-def test_shipped_classifier_records_its_cross_validated_accuracy():
-    doc = json.loads((models_root() / CLASSIFIER_FILE).read_text("utf-8"))
-    assert doc["examples"] >= 160 and doc["cv_folds"] == 5 and doc["cv_accuracy"] >= 0.6
-    classifier = TypeClassifier.load()
-    assert len(classifier.labels) == 8 and classifier.weights.shape == (8, 384)
-    # Trained on the shipped model's vectors (a new model needs `python -m memvault.extraction.train_types`).
-    from memvault.embedding.manifest import load_manifest
+def test_every_bundled_model_has_a_classifier_recording_its_cross_validated_accuracy():
+    """A vault of the multilingual model kept every omitted type ``general``: its vectors had no classifier."""
+    from memvault.embedding.manifest import available_models
 
-    assert classifier.model_id == load_manifest().model_id
+    classifiers = TypeClassifier.load_all()
+    for manifest in available_models():
+        doc = json.loads((models_root() / classifier_file(manifest.name)).read_text("utf-8"))
+        assert doc["examples"] >= 160 and doc["cv_folds"] == 5 and doc["cv_accuracy"] >= 0.6
+        # Trained on that model's vectors (a new model needs `python -m memvault.extraction.train_types NAME`).
+        classifier = classifiers[manifest.model_id]
+        assert doc["model_id"] == manifest.model_id
+        assert len(classifier.labels) == 8 and classifier.weights.shape == (8, manifest.dimension)
+
+
+@pytest.mark.slow  # the real multilingual model
+def test_a_multilingual_vault_infers_omitted_types(tmp_path, multilingual_embedder):
+    from memvault.service.container import create_vault
+    from tests.helpers import PASSPHRASE, fast_settings
+
+    services = create_vault(fast_settings(tmp_path / "e5"), PASSPHRASE, multilingual_embedder, background=False)
+    try:
+        policy = services.memories.create(MemoryCreate(
+            content="Never share the user's medical information with other agents.")).memory
+        task = services.memories.create(MemoryCreate(content="Remind the user to renew the passport before June.")).memory
+        assert (policy.memory_type, policy.memory_type_source) == (MemoryType.POLICY, TypeSource.INFERRED)
+        assert task.memory_type is MemoryType.TASK and policy.model_id == multilingual_embedder.model_id
+    finally:
+        services.close()
 
 
 def test_softmax_fit_separates_separable_classes():
@@ -108,3 +127,27 @@ def test_softmax_fit_separates_separable_classes():
     y = np.repeat(np.arange(3), 20)
     w, b = fit_softmax(x, y, 3)
     assert ((x @ w.T + b).argmax(axis=1) == y).mean() == 1.0
+
+
+@pytest.mark.slow  # both real models
+def test_a_note_in_another_language_is_typed_rightly_or_left_general_by_the_multilingual_classifier(
+        real_embedder, multilingual_embedder):
+    """The README's check: 16 short notes in four languages, four of each kind (written for it, not trained on)."""
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "memory_types" / "other_languages.tsv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    classifiers = TypeClassifier.load_all()
+
+    def typed(embedder) -> list[MemoryType]:
+        vectors = [c.vectors[0] for c in embedder.embed_documents([r["text"] for r in rows])]
+        return [classifiers[embedder.model_id].classify(v).memory_type for v in vectors]
+
+    def tally(got: list[MemoryType]) -> tuple[int, int]:
+        right = sum(g.value == r["type"] for g, r in zip(got, rows))
+        return right, sum(g is not MemoryType.GENERAL for g in got) - right
+
+    assert tally(typed(multilingual_embedder)) == (5, 0)
+    assert tally(typed(real_embedder)) == (2, 4)
