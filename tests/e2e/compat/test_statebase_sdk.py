@@ -33,6 +33,9 @@ def test_every_method(api, sb):
     # The SDK sends "tags": null and "metadata": null when they are not given, to /v1/memories.
     bare = sb.memory.add("User's company is Acme Corp", session_id=session.id)
     assert bare.type == "fact" and bare.tags == [] and bare.id.startswith("mem_")
+    # Without a session the SDK sends "session_id": null (its parameter is optional): a memory of no session.
+    loose = sb.memory.add("The office closes at 6pm on Fridays")
+    assert loose.session_id == "" and loose.content == "The office closes at 6pm on Fridays"
     dark = sb.memory.add("User prefers dark mode", type="preference", session_id=session.id,
                          tags=["ui"], metadata={"confidence": 0.9})
     api.drain()

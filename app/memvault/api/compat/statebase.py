@@ -92,7 +92,9 @@ _CONTENT = {**d.CONTENT, "maxLength": MAX_CHARS}
 
 
 class CreateIn(BaseModel):
-    session_id: Annotated[str, d.doc(**d.ID_FIELD)]
+    # Required as the document says, but null is taken: the official SDK's memory.add sends "session_id": null
+    # unless given one (its parameter is optional), and its first call then failed with a 400.
+    session_id: Annotated[str | None, d.doc(**d.ID_FIELD)]
     content: Annotated[str, d.doc(**_CONTENT)]
     type: Annotated[str | None, d.doc(**d.MEMORY_TYPE)] = "general"
     # The official SDK sends null for tags and metadata it was not given.
