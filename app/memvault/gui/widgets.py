@@ -327,7 +327,9 @@ class NoticeBar(QFrame):
 
     def dismiss(self) -> None:
         self._timer.stop()
-        if self.isVisible():
+        # Not isVisible(): on a page the user has left it is false, so a notice timing out there stayed, and came
+        # back with its Undo minutes later, still undoing the old change.
+        if not self.isHidden():
             self.hide()
             self.dismissed.emit()
 

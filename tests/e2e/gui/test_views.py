@@ -166,6 +166,22 @@ def test_delete_can_be_undone_from_the_notice_and_with_ctrl_z(qtbot, desktop):
     assert "Restored" in browser.notice.message_text()
 
 
+def test_a_notice_that_times_out_on_a_page_the_user_left_is_gone_on_return(qtbot, desktop):
+    """An outside walkthrough: Undo's notice, left behind by Ctrl+3, was still there minutes later on return, and
+    its Undo still undid the old change."""
+    window = desktop.window
+    browser = window.browser
+    window.pages.setCurrentWidget(browser)
+    with qtbot.waitSignal(browser.notice.shown, timeout=5_000):
+        browser.notice.show_notice("Saved “a note” as version 2", "Undo", timeout_ms=50)
+    window.pages.setCurrentWidget(window.search)
+    assert not browser.notice.isVisible() and not browser.notice.isHidden()  # its page is hidden, not the bar
+    with qtbot.waitSignal(browser.notice.dismissed, timeout=5_000):
+        pass  # the timeout, while the user is on another page
+    window.pages.setCurrentWidget(browser)
+    assert browser.notice.isHidden() and not browser.notice.has_action()
+
+
 def test_ctrl_z_in_the_editor_undoes_typing_not_a_delete(qtbot, desktop):
     memory = desktop.services.memories.create(MemoryCreate(content="gone for now")).memory
     desktop.services.memories.create(MemoryCreate(content="being edited"))
