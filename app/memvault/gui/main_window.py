@@ -309,6 +309,15 @@ class MainWindow(QMainWindow):
         if current is not None:
             self._apply_scope(current.data(256))
 
+    def _select_scope(self, key: str) -> None:
+        """Choose ``key`` in the sidebar (which applies it), or apply it when the list does not hold it yet."""
+        item = next((self.sidebar.item(i) for i in range(self.sidebar.count())
+                     if self.sidebar.item(i).data(256) == key), None)
+        if item is not None:
+            self.sidebar.setCurrentItem(item)
+        else:
+            self._apply_scope(key)
+
     def _apply_scope(self, key: str) -> None:
         self._scope_key = self._applied_scope = key
         namespace, trash = self.scope()
@@ -363,6 +372,10 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_search_open_requested(self, memory_id: str) -> None:
+        if self._scope_key == TRASH:
+            # Search looks through every namespace's live memories then: the list showed "The trash is empty."
+            # beside the memory opened from it.
+            self._select_scope(ALL_NAMESPACES)
         self.pages.setCurrentWidget(self.browser)
         # Hiding the search page had handed the keyboard to the rail, where Down changes the page.
         self.focus_current_page()

@@ -439,6 +439,22 @@ def test_empty_states_say_what_to_do(qtbot, desktop):
     assert browser.empty.text() == EMPTY_TRASH and not browser.purge_button.isEnabled()
 
 
+def test_a_memory_opened_from_search_with_the_trash_chosen_is_shown_among_the_live_ones(qtbot, desktop):
+    """An outside walkthrough: with Trash chosen, Enter on a search hit showed the live memory in the detail pane
+    beside "The trash is empty."."""
+    memory = desktop.services.memories.create(MemoryCreate(content="Alice Chen is the user's manager")).memory
+    window = desktop.window
+    window.refresh_namespaces()
+    qtbot.waitUntil(lambda: window.sidebar.count() >= 3, timeout=10_000)
+    _select_sidebar(window, "Trash")
+    browser = window.browser
+    qtbot.waitUntil(lambda: browser.empty.text() == EMPTY_TRASH, timeout=10_000)
+    window.search.open_requested.emit(memory.id)
+    assert window.scope() == (None, False) and window.sidebar.currentItem().text().startswith("All namespaces")
+    qtbot.waitUntil(lambda: browser.selected() is not None and browser.selected().id == memory.id, timeout=10_000)
+    assert window.pages.currentWidget() is browser and not browser.empty.isVisibleTo(browser)
+
+
 # -- search ------------------------------------------------------------------------
 
 
