@@ -58,3 +58,31 @@ def webdav_server(root: Path, users: dict[str, str] | None = None) -> Iterator[s
         yield f"http://127.0.0.1:{server.bind_addr[1]}"
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[str]:
+    """A server on loopback that takes every connection and never answers (a hung WebDAV or S3 server); yields
+    its URL and how many connections it took so far (``calls()``)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+
+    def take() -> None:
+        while True:
+            try:
+                held.append(listener.accept()[0])
+            except OSError:  # closed at the end of the test
+                return
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", lambda: len(held)
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting in the thread (a close alone does not)
+        listener.close()
+        for connection in held:
+            connection.close()
+        thread.join(5)

@@ -14,6 +14,7 @@ from tests.helpers.sync_servers import (
     S3_CREDENTIALS,
     make_bucket,
     s3_server,
+    silent_server,
     webdav_server,
 )
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
@@ -172,6 +173,29 @@ def test_a_server_that_does_not_answer_is_said_to_be_unreachable_not_refusing(ki
     with pytest.raises(SyncTargetError) as failed:
         open_target(config).list("")
     assert "cannot reach" in failed.value.message and "refused" not in failed.value.message
+
+
+@pytest.mark.parametrize("kind", ["s3", "webdav"])
+def test_a_server_that_takes_the_connection_and_never_answers_is_said_to_be_silent(kind, monkeypatch):
+    """The server hangs (its process stopped): the message said it "refused to read …: ReadTimeout" (S3 failed
+    with an AttributeError instead); it says the server did not answer within the timeout, and what to check."""
+    from memvault.sync.targets import base, s3
+
+    if kind == "s3":
+        pytest.importorskip("boto3")
+    monkeypatch.setattr(base, "ANSWER_SECONDS", 0.5)  # 30 s in use; the wording is the same
+    monkeypatch.setattr(s3, "RETRIES", 1)
+    with silent_server() as (url, calls):
+        config = TargetConfig("s3", "s3://bucket/memvault", url, dict(S3_CREDENTIALS)) if kind == "s3" \
+            else TargetConfig("webdav", f"{url}/dav")
+        with pytest.raises(SyncTargetError) as failed:
+            open_target(config).get("group/key", 1024)
+        tries = calls()
+    message = failed.value.message
+    assert "did not answer within 0.5 seconds when asked to read group/key" in message, message
+    assert "check that the server is running" in message
+    assert "refused" not in message and "Timeout" not in message
+    assert (", asked 2 times" in message) == (kind == "s3") and tries == (2 if kind == "s3" else 1)
 
 
 def test_a_webdav_target_makes_its_last_folder_and_says_what_the_server_refused(tmp_path):

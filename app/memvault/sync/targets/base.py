@@ -28,6 +28,18 @@ ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 #: membership entry hold keys, names and counters.
 SEGMENT_MAX_BYTES = 64 << 20
 SMALL_FILE_MAX_BYTES = 1 << 20
+#: How long a network target may stay silent on one request before sync gives up on it. A request streams:
+#: this bounds a pause between bytes, not a whole upload, so a large snapshot over a slow link still goes.
+ANSWER_SECONDS = 30.0
+
+
+def silent_server(where: str, what: str, seconds: float, tries: int = 1) -> str:
+    """What to say when a server took the connection and then did not answer: it refused nothing."""
+    times = f", asked {tries} times" if tries > 1 else ""
+    unit = "second" if seconds == 1 else "seconds"
+    return (f"{where} did not answer within {seconds:g} {unit} when asked to {what}{times} (it took the connection, "
+            "then sent nothing back): check that the server is running and not stuck or overloaded, and the network "
+            "in between, then sync again")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from memvault.domain.errors import InvalidInput, MemvaultError, NotFound, SyncTargetError
-from memvault.sync.targets.base import Limit, read_limited
+from memvault.sync.targets import base
+from memvault.sync.targets.base import Limit, read_limited, silent_server
+
+#: Retries of a failed request (botocore's legacy mode: tries = 1 + retries).
+RETRIES = 3
 
 
 class S3Target:
@@ -40,19 +44,25 @@ class S3Target:
             aws_session_token=creds.get("AWS_SESSION_TOKEN"), profile_name=creds.get("AWS_PROFILE"),
             region_name=creds.get("AWS_DEFAULT_REGION") or "us-east-1")
         client = session.client("s3", endpoint_url=config.endpoint,
-                                config=Config(retries={"max_attempts": 3}, connect_timeout=10, read_timeout=30))
+                                config=Config(retries={"max_attempts": RETRIES}, connect_timeout=10,
+                                              read_timeout=base.ANSWER_SECONDS))
         return cls(client, bucket, prefix, config.endpoint)
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" + (f" via {self.endpoint}" if self.endpoint else "")
 
     def _fail(self, exc: Exception, what: str) -> SyncTargetError:
-        from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+        from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
         if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):  # nothing answered: nothing refused
             return SyncTargetError(f"cannot reach S3 at {self.describe()} to {what} (no connection: is the endpoint "
                                    "right, and is the network up?)")
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        if isinstance(exc, ReadTimeoutError):
+            config = getattr(getattr(self._client, "meta", None), "config", None)
+            seconds = getattr(config, "read_timeout", None) or base.ANSWER_SECONDS
+            tries = 1 + int((getattr(config, "retries", None) or {}).get("max_attempts", RETRIES))
+            return SyncTargetError(silent_server(f"S3 at {self.describe()}", what, seconds, tries))
+        code = _error_code(exc) or type(exc).__name__
         return SyncTargetError(f"S3 refused to {what} ({code}) at {self.describe()}")
 
     def list(self, prefix: str) -> list[str]:
@@ -73,8 +83,7 @@ class S3Target:
         except MemvaultError:
             raise  # the file refused by its size or its head
         except Exception as exc:  # noqa: BLE001
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code in ("NoSuchKey", "404"):
+            if _error_code(exc) in ("NoSuchKey", "404"):
                 raise NotFound(f"{name} is not on the target") from None
             raise self._fail(exc, f"read {name}") from None
 
@@ -83,8 +92,7 @@ class S3Target:
             self._client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, IfNoneMatch="*")
             return True
         except Exception as exc:  # noqa: BLE001
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            if _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
                 return False
             raise self._fail(exc, f"write {name}") from None
 
@@ -99,3 +107,9 @@ class S3Target:
             self._client.delete_object(Bucket=self.bucket, Key=self.prefix + name)
         except Exception as exc:  # noqa: BLE001
             raise self._fail(exc, f"delete {name}") from None
+
+
+def _error_code(exc: Exception) -> str | None:
+    """The code of the storage's answer; ``None`` when there was no answer (a timeout's ``response`` is ``None``)."""
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None

@@ -14,7 +14,8 @@ from typing import Any
 
 from memvault.crypto.digest import token_hex
 from memvault.domain.errors import MemvaultError, NotFound, SyncTargetError
-from memvault.sync.targets.base import Limit, SizedByHead, too_large
+from memvault.sync.targets import base
+from memvault.sync.targets.base import Limit, SizedByHead, silent_server, too_large
 
 
 class _TooLarge(Exception):
@@ -53,10 +54,16 @@ class WebDavTarget:
 
         creds = config.credentials
         auth = (creds["user"], creds.get("password", "")) if creds.get("user") else None
-        return cls(Client(config.location, auth=auth, timeout=30), config.location, has_credentials=auth is not None)
+        return cls(Client(config.location, auth=auth, timeout=base.ANSWER_SECONDS), config.location,
+                   has_credentials=auth is not None)
 
     def describe(self) -> str:
         return f"webdav {self.url}"
+
+    def _seconds(self) -> float:
+        """The read timeout the client was made with (tests make one with a shorter timeout)."""
+        timeout = getattr(getattr(self._client, "http", None), "timeout", None)
+        return getattr(timeout, "read", None) or base.ANSWER_SECONDS
 
     def _fail(self, exc: Exception, what: str) -> SyncTargetError:
         import httpx
@@ -65,6 +72,8 @@ class WebDavTarget:
         if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):  # nothing answered: nothing refused
             return SyncTargetError(f"cannot reach the WebDAV server at {self.url} to {what} (no connection: is it "
                                    "running, and is the address right?)")
+        if _timed_out(exc):
+            return SyncTargetError(silent_server(f"the WebDAV server at {self.url}", what, self._seconds()))
         status = getattr(exc, "status_code", None)
         if status == 401:
             why = ("it asks for a user name and password, and none were given (MEMVAULT_WEBDAV_USER and "
@@ -107,7 +116,7 @@ class WebDavTarget:
                 if not self._client.exists(folder):
                     self._client.mkdir(folder)
             except Exception as exc:  # noqa: BLE001 - a concurrent mkdir by another device is fine
-                if not self._client.exists(folder):
+                if _timed_out(exc) or not self._client.exists(folder):
                     raise self._fail(exc, f"create {folder}") from None
 
     def list(self, prefix: str) -> list[str]:
@@ -159,16 +168,20 @@ class WebDavTarget:
             temp = self._upload_temp(name, data)
         except Exception as exc:  # noqa: BLE001
             raise self._fail(exc, f"write {name}") from None
+        silent = False
         try:
             self._client.move(temp, name, overwrite=False)
             return True
         except Exception as exc:  # noqa: BLE001
-            if type(exc).__name__ == "ResourceAlreadyExists" or self._client.exists(name):
+            # A silent server is not asked again: each question would be another wait as long, the last one
+            # ending in an error no one wrapped.
+            silent = _timed_out(exc)
+            if not silent and (type(exc).__name__ == "ResourceAlreadyExists" or self._client.exists(name)):
                 return False
             raise self._fail(exc, f"write {name}") from None
         finally:
             try:
-                if self._client.exists(temp):
+                if not silent and self._client.exists(temp):
                     self._client.remove(temp)
             except Exception:  # noqa: BLE001, S110 - a left-over hidden temp file is ignored by every reader
                 pass
@@ -186,3 +199,11 @@ class WebDavTarget:
                 self._client.remove(name)
         except Exception as exc:  # noqa: BLE001
             raise self._fail(exc, f"delete {name}") from None
+
+
+def _timed_out(exc: Exception) -> bool:
+    """Whether the server took the connection and then did not answer in time (a connect timeout is
+    :class:`httpx.ConnectTimeout`, told apart before this is asked)."""
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
