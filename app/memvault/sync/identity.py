@@ -39,6 +39,13 @@ VERSION = 2
 _PASS_CONTEXT = b"sync-key-v2"
 _ENROLL = b"memvault-sync-enroll\x00"
 _SIGNED = b"memvault-sync-keyfile\x00"
+#: The way back for a removed device. Its id is its vault's for good (every change it made is stamped with it), so
+#: only a new vault joins: it receives what the group holds, and a bundle carries what only the old vault holds.
+REJOIN = ("To sync from here again, make a new vault (`memvault init --vault NEW_FOLDER`) and set sync up in it with "
+          "this target (`memvault sync setup --vault NEW_FOLDER …`) and the group's new sync passphrase (set on a "
+          "device that still syncs, with `memvault sync passwd`): it receives what the group holds. What only this "
+          "vault holds goes over in a bundle: `memvault export NS … -o FILE` here, then `memvault import FILE "
+          "--vault NEW_FOLDER`")
 
 
 @dataclass(frozen=True)
@@ -216,7 +223,7 @@ def accept(data: bytes, ring: KeyRing, me: str, identity: DeviceIdentity) -> Key
     members[by] = signer
     if me in removed:
         raise SyncKeyError(f"this device ({me[:8]}) was removed from the sync group by another device: it no "
-                           "longer reads or writes there. Turn sync off here (`memvault sync off`)")
+                           f"longer reads or writes there. Turn sync off here (`memvault sync off`). {REJOIN}")
     return KeyRing(ring.group, keys, tuple(sorted(removed)), members, max(ring.serial, doc["serial"]), floor, data)
 
 
@@ -247,12 +254,13 @@ def join(data: bytes, passphrase: str, me: str, identity: DeviceIdentity) -> tup
     """Join the group of key file ``data``: the ring, and the key file listing this device (to write back)."""
     doc = _parse(data)[0]
     keys = _open_pass(doc, passphrase)
+    # Before the passphrase's age: a removed device that had the new passphrase would still be turned away.
+    if me in doc["removed"]:
+        raise SyncKeyError(f"this device ({me[:8]}) was removed from this sync group and cannot join it again "
+                           f"under the same id. {REJOIN}")
     if doc["floor"] not in keys:
         raise SyncKeyError("this passphrase was replaced after a device was removed from the group: ask a device "
                            "that syncs for the new sync passphrase (`memvault sync passwd` sets one)")
-    if me in doc["removed"]:
-        raise SyncKeyError(f"this device ({me[:8]}) was removed from this sync group and cannot join it again "
-                           "under the same id")
     ring = accept(data, KeyRing(str(doc["group"]), keys, floor=doc["floor"]), me, identity)
     return enlisted(ring, me, identity)
 

@@ -283,6 +283,57 @@ def test_a_removed_device_hears_it_on_stderr_with_json(env, capsys, monkeypatch)
     assert code == 1 and out == "" and err.count("\n") == 1 and "was removed" in err
 
 
+@pytest.mark.seconds
+def test_a_removed_device_is_told_a_way_back_and_the_way_works(env, capsys, monkeypatch):
+    """Setting a removed device up again said only that it "cannot join it again under the same id". The message
+    names a way back (a new vault, the group's new passphrase, a bundle for what only the old vault holds); the
+    commands it names, run as it says, bring the new vault into the group with everything."""
+    folder = str(env / "synced-folder")
+    new_pass = env / "new-sync.pass"
+    new_pass.write_text("the sync passphrase after the removal\n")
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    monkeypatch.setenv("MEMVAULT_BUNDLE_PASSPHRASE", "the bundle's passphrase")
+    for name in "ac":
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "sync", "setup", "--folder", folder)[0] == 0
+    assert run(capsys, env, "c", "add", "written on c before its removal", "--namespace", "notes")[0] == 0
+    for name in "ca":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    c_id = json.loads(run(capsys, env, "c", "sync", "status", "--json")[1])["device_id"]
+    assert run(capsys, env, "a", "sync", "remove-device", c_id)[0] == 0
+    assert run(capsys, env, "a", "add", "written on a after the removal", "--namespace", "notes")[0] == 0
+    assert run(capsys, env, "c", "add", "written on c after its removal", "--namespace", "notes")[0] == 0
+    assert run(capsys, env, "c", "sync", "off")[0] == 0
+    code, _, err = run(capsys, env, "c", "sync", "setup", "--folder", folder)
+    assert code == 1 and err.count("\n") == 1 and f"({c_id[:8]}) was removed" in err, err
+    said = ("`memvault init --vault NEW_FOLDER`", "`memvault sync setup --vault NEW_FOLDER …`", "`memvault sync passwd`",
+            "`memvault export NS … -o FILE`", "`memvault import FILE --vault NEW_FOLDER`")
+    assert all(command in err for command in said), err
+    new_folder, bundle = env / "new-vault", env / "only-here.mvbundle"
+    (env / "new-vault.pass").write_text("passphrase of the new vault\n")
+    vault_pass = ["--passphrase-file", str(env / "new-vault.pass")]
+
+    def memvault(*argv) -> int:
+        code = main(list(argv))
+        _, err = capsys.readouterr()
+        assert code == 0, (argv, err)
+        return code
+
+    memvault("sync", "passwd", "--vault", str(env / "a"), "--passphrase-file", str(env / "a.pass"),
+             "--new-sync-passphrase-file", str(new_pass))
+    memvault("init", "--vault", str(new_folder), *vault_pass)
+    memvault("sync", "setup", "--vault", str(new_folder), "--folder", folder, "--sync-passphrase-file", str(new_pass),
+             *vault_pass)
+    memvault("export", "notes", "-o", str(bundle), "--vault", str(env / "c"), "--passphrase-file", str(env / "c.pass"))
+    memvault("import", str(bundle), "--vault", str(new_folder), *vault_pass)
+    memvault("sync", "now", "--vault", str(new_folder), *vault_pass)
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
+    everything = ["written on a after the removal", "written on c after its removal", "written on c before its removal"]
+    assert [c for _, c, _ in contents(capsys, env, "a")] == everything
+    code, out, _ = run(capsys, env, "new-vault", "list", "--json", "--all-namespaces", "--limit", "100")
+    assert code == 0 and sorted(m["content"] for m in json.loads(out)["items"]) == everything
+
+
 def test_status_lists_what_a_device_waits_for(env, capsys, monkeypatch):
     """A segment cut short on the target: the reader waits for it, and the text status says so (it was in
     --json only)."""
