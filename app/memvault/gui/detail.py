@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.enums import EmbeddingStatus
+from memvault.domain.enums import EmbeddingStatus, Visibility
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import HistoryEntry, Memory, MemoryUpdate
 from memvault.gui.detail_meta import GRID, MetadataBlock
@@ -117,7 +117,7 @@ class DetailPane(QWidget):
         self.fact_info.linkActivated.connect(self._on_fact_info_link_activated)
         # Beneath the text, quiet: the fields a person edits, then who wrote it, where and when.
         self.meta = MetadataBlock()
-        self.memory_type, self.tags = self.meta.memory_type, self.meta.tags
+        self.memory_type, self.tags, self.confidential = self.meta.memory_type, self.meta.tags, self.meta.confidential
         self.importance, self.metadata = self.meta.importance, self.meta.metadata
         self.save = QPushButton(icon("save"), "Save")
         self.save.setAccessibleName("Save memory")
@@ -167,7 +167,7 @@ class DetailPane(QWidget):
         # Wide enough for a history line to read as a sentence, not a column of words.
         self.setMinimumWidth(320)
         for signal in (self.content.textChanged, self.memory_type.currentTextChanged, self.tags.textChanged,
-                       self.importance.valueChanged, self.metadata.textChanged):
+                       self.importance.valueChanged, self.metadata.textChanged, self.confidential.toggled):
             signal.connect(self._on_field_edited)
         QApplication.instance().focusChanged.connect(self._on_app_focus_changed)
         self.show_memory(None)
@@ -230,8 +230,8 @@ class DetailPane(QWidget):
         """``again``: a new version of the memory on show, whose editors keep the user's place (Ctrl+S put the
         cursor at the text's start, and what was typed next went there)."""
         enabled = memory is not None and memory.deleted_at is None
-        for w in (self.content, self.memory_type, self.tags, self.importance, self.metadata, self.save,
-                  self.history):
+        for w in (self.content, self.memory_type, self.tags, self.confidential, self.importance, self.metadata,
+                  self.save, self.history):
             w.setEnabled(enabled)
         self.restore.setEnabled(False)
         self.history.clear()
@@ -244,6 +244,7 @@ class DetailPane(QWidget):
             self.content.setPlainText("")
             self.metadata.setPlainText("")
             self.tags.clear()
+            self.confidential.setChecked(False)
             self.memory_type.setCurrentIndex(-1)
             self.importance.clear()
             return
@@ -252,6 +253,7 @@ class DetailPane(QWidget):
         self.tags.setText(", ".join(memory.tags))
         self.tags.setCursorPosition(0)  # a long list shows its first tags, not its last
         self.importance.setValue(memory.importance)
+        self.confidential.setChecked(memory.visibility is Visibility.CONFIDENTIAL)
         _set_text(self.metadata, json.dumps(memory.metadata, indent=2, ensure_ascii=False), keep_place=again)
         memory_id = memory.id
         sharing = self._services.sharing
@@ -303,13 +305,15 @@ class DetailPane(QWidget):
             return problem
         content, tags = self.content.toPlainText(), parse_tags(self.tags.text())
         kind, importance = self.memory_type.currentText(), round(self.importance.value(), 2)
-        if (content, kind, tuple(tags), importance, memory.metadata if metadata is None else metadata) == (
+        visibility = Visibility.CONFIDENTIAL if self.confidential.isChecked() else Visibility.PRIVATE
+        if (content, kind, tuple(tags), importance, visibility, memory.metadata if metadata is None else metadata) == (
                 memory.content, memory.memory_type.value, tuple(memory.tags), round(memory.importance, 2),
-                memory.metadata):
+                memory.visibility, memory.metadata):
             return "unchanged"
         # Keys removed in the editor are removed from the memory (metadata otherwise merges).
         patch = None if metadata is None else {k: None for k in memory.metadata if k not in metadata} | metadata
-        return MemoryUpdate(content=content, memory_type=kind, tags=tags, importance=importance, metadata=patch)
+        return MemoryUpdate(content=content, memory_type=kind, tags=tags, importance=importance, metadata=patch,
+                            visibility=visibility if visibility is not memory.visibility else None)
 
     def _metadata(self) -> tuple[dict | None, str | None]:
         """The metadata box as an object, or ``None`` and why it is not one."""

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from memvault.domain.models import Memory
-from memvault.gui.widgets import tags_edit, type_combo
+from memvault.gui.widgets import confidential_box, tags_edit, type_combo
 from memvault.gui.wording import ago
 
 #: The grid's unit (px): every gap in the block is one or two of these.
@@ -168,6 +168,7 @@ class MetadataBlock(QFrame):
         self.setObjectName("metaBlock")
         self.memory_type = type_combo()
         self.tags = tags_edit("add tags, comma-separated")
+        self.confidential = confidential_box()
         self.importance = QDoubleSpinBox()
         self.importance.setRange(0.0, 1.0)
         self.importance.setSingleStep(0.05)
@@ -199,6 +200,7 @@ class MetadataBlock(QFrame):
         self._tags_row.setContentsMargins(0, 0, 0, 0)
         self._tags_row.addWidget(self._tags_label)
         self._tags_row.addWidget(self.tags, 1)
+        self._tags_row.addWidget(self.confidential)
         fields.setColumnStretch(1, 1)
         self.facts = QGridLayout()
         self.facts.setContentsMargins(0, 0, 0, 0)
@@ -242,7 +244,7 @@ class MetadataBlock(QFrame):
         self.show_memory(None)
 
     def editors(self) -> tuple[QWidget, ...]:
-        return self.memory_type, self.tags, self.importance, self.metadata
+        return self.memory_type, self.tags, self.confidential, self.importance, self.metadata
 
     def show_memory(self, memory: Memory | None, now: float | None = None) -> None:
         """Fill the read-only facts (the editors are filled by the pane, which tracks their edits)."""

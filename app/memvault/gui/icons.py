@@ -46,7 +46,6 @@ GLYPHS: dict[str, str] = {
     "filter": "fa5s.filter",
     "clear": "fa5s.times",
     "lock": "fa5s.lock",
-    "confidential": "fa5s.user-secret",
     "unlock": "fa5s.lock-open",
     "quit": "fa5s.power-off",
     "open": "fa5s.window-restore",

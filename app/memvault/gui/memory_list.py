@@ -6,6 +6,7 @@ from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
+from memvault.domain.enums import Visibility
 from memvault.gui.memory_model import MemoryTableModel
 from memvault.gui.wording import ago
 
@@ -18,6 +19,8 @@ def isolated(text: str) -> str:
 
 def secondary_line(memory, with_namespace: bool) -> str:
     parts = [memory.memory_type.value]
+    if memory.visibility is Visibility.CONFIDENTIAL:
+        parts.append("confidential")  # left out of searches unless asked for: say so where it is listed
     if with_namespace:
         parts.insert(0, memory.namespace)
     if memory.agent_id:

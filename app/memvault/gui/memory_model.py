@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QFont, QIcon
+from PySide6.QtGui import QFont
 
 from memvault.domain import limits
 from memvault.domain.enums import Visibility
 from memvault.domain.models import Memory, MemoryFilter, Page
 from memvault.gui.fact_info import is_superseded
-from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
+from memvault.gui.widgets import CONFIDENTIAL_MEANS
 from memvault.service.container import Services
 
 PAGE_SIZE = 200
@@ -28,9 +28,6 @@ DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
 TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
 FONT = int(Qt.ItemDataRole.FontRole.value)
-DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
-#: Said in a confidential memory's tooltip, beside the mark its row carries.
-CONFIDENTIAL_NOTE = "Confidential: searches and agents leave it out unless they ask for confidential memories"
 RIGHT_ALIGNED = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
 #: The invisible root: Qt's default parent for a flat table.
 ROOT = QModelIndex()
@@ -94,7 +91,6 @@ class MemoryTableModel(QAbstractTableModel):
         self._generation = 0
         # The namespace column follows the rows on screen, not the newest filter (it changes with the reset).
         self._columns = COLUMNS
-        self._confidential_icon: QIcon | None = None
         #: Memories matching the filter; ``None`` until counted.
         self.total: int | None = None
 
@@ -233,14 +229,8 @@ class MemoryTableModel(QAbstractTableModel):
             if m is None:
                 return None
             return (preview(m.content, 600) + ("\n(superseded by a newer fact)" if is_superseded(m) else "")
-                    + (f"\n{CONFIDENTIAL_NOTE}" if m.visibility is Visibility.CONFIDENTIAL else ""))
-        if role == DECORATION and index.column() == 0:
-            m = self.memory_at(index.row())
-            if m is None or m.visibility is not Visibility.CONFIDENTIAL:
-                return None
-            if self._confidential_icon is None:
-                self._confidential_icon = icon("confidential")
-            return self._confidential_icon
+                    + (f"\n{CONFIDENTIAL_MEANS}" if m.visibility is Visibility.CONFIDENTIAL else ""))
+
         if role == FONT and index.column() == 0:
             m = self.memory_at(index.row())
             if m is not None and is_superseded(m):

@@ -9,6 +9,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.enums import MemoryType
+from memvault.domain.enums import MemoryType, Visibility
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import MemoryCreate
 from memvault.gui.icons import icon
@@ -74,6 +75,18 @@ def parse_tags(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+#: What "confidential" does, said where a memory is made or marked so.
+CONFIDENTIAL_MEANS = "Confidential: searches and agents leave it out unless they ask for confidential memories"
+
+
+def confidential_box() -> QCheckBox:
+    """The box that marks a memory confidential (its visibility)."""
+    box = QCheckBox("Confidential")
+    box.setAccessibleName("Confidential")
+    box.setToolTip(CONFIDENTIAL_MEANS)
+    return box
+
+
 class MemoryForm(QWidget):
     """What a new memory needs from a person: text, namespace, type and tags.
 
@@ -94,10 +107,12 @@ class MemoryForm(QWidget):
         self.memory_type = type_combo(AUTOMATIC_TYPE)
         self.memory_type.setAccessibleName("Memory type")
         self.tags = tags_edit()
+        self.confidential = confidential_box()
         form = QFormLayout()
         form.addRow("Namespace", self.namespace)
         form.addRow("Type", self.memory_type)
         form.addRow("Tags", self.tags)
+        form.addRow("", self.confidential)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.text, 1)
@@ -123,7 +138,8 @@ class MemoryForm(QWidget):
             return None
         return MemoryCreate(content=self.text.toPlainText(),
                             namespace=self.namespace.currentText().strip() or "default",
-                            memory_type=chosen_type(self.memory_type), tags=parse_tags(self.tags.text()))
+                            memory_type=chosen_type(self.memory_type), tags=parse_tags(self.tags.text()),
+                            visibility=Visibility.CONFIDENTIAL if self.confidential.isChecked() else Visibility.PRIVATE)
 
     def clear_entry(self) -> None:
         """Empty what belongs to one memory: text, type and tags (left over, they would mark the next one unseen).
@@ -133,6 +149,7 @@ class MemoryForm(QWidget):
         self.text.clear()
         self.memory_type.setCurrentText(AUTOMATIC_TYPE)
         self.tags.clear()
+        self.confidential.setChecked(False)
 
 
 def problem_label(name: str) -> QLabel:

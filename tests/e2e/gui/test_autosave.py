@@ -207,3 +207,28 @@ def test_closing_the_window_saves_the_text_and_the_next_unlock_says_the_metadata
         assert "metadata" in notice.message_text() and "not saved" in notice.message_text()
     finally:
         stop_desktop(qtbot, again)
+
+
+def test_the_confidential_box_marks_the_memory_on_show_and_undo_unmarks_it(qtbot, desktop):
+    from memvault.domain.enums import Visibility
+
+    browser = _two_memories(qtbot, desktop)
+    detail = browser.detail
+    browser.table.selectRow(0)
+    memory = browser.selected()
+    qtbot.waitUntil(lambda: detail.content.toPlainText() == memory.content)
+    assert not detail.confidential.isChecked() and detail.confidential.isEnabled()
+    detail.confidential.click()
+    assert detail.dirty
+    detail.save_now()
+    qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).visibility is Visibility.CONFIDENTIAL,
+                    timeout=20_000)
+    assert desktop.services.memories.get(memory.id).content == memory.content
+    browser.table.selectRow(1)
+    qtbot.waitUntil(lambda: detail.memory() is not None and detail.memory().id != memory.id, timeout=10_000)
+    assert not detail.confidential.isChecked()  # the next memory shows its own
+    browser.select_memory(memory.id)
+    # The list's row may still be the first version until the change reaches it: the pane follows it there.
+    qtbot.waitUntil(lambda: detail.memory() is not None and detail.memory().id == memory.id
+                    and detail.memory().version == 2, timeout=10_000)
+    assert detail.confidential.isChecked() and not detail.dirty

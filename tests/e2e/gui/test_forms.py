@@ -72,3 +72,18 @@ def test_a_refusal_stays_when_the_namespaces_are_loaded_after_it(qtbot):
     dialog.form.set_namespaces(["work", "home"])
     assert dialog.form.namespace.currentText() == "my project!"
     assert dialog.problem.isVisibleTo(dialog)
+
+
+def test_a_new_memory_can_be_made_confidential_and_the_next_one_is_not(qtbot):
+    """An outside walkthrough: Search said confidential memories were left out, and nothing in the app made one."""
+    from memvault.domain.enums import Visibility
+
+    capture, dialog = _both_forms(qtbot)
+    for form in (capture.form, dialog.form):
+        form.text.setPlainText("The user's bank PIN hint is the cat's birthday")
+        assert form.memory_create().visibility is Visibility.PRIVATE
+        form.confidential.setChecked(True)
+        assert form.memory_create().visibility is Visibility.CONFIDENTIAL
+        assert "leave it out unless they ask" in form.confidential.toolTip()
+        form.clear_entry()
+        assert not form.confidential.isChecked()

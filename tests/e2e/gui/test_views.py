@@ -515,11 +515,12 @@ def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_o
     browser.refresh()
     qtbot.waitUntil(lambda: browser.model.rowCount() == 2, timeout=10_000)
     rows = {browser.model.memory_at(r).id: browser.model.index(r, 0) for r in range(2)}
-    mark = browser.model.data(rows[secret.id], Qt.ItemDataRole.DecorationRole)
-    assert mark is not None and not mark.isNull()
+    from memvault.gui.memory_list import secondary_line
+
+    assert secondary_line(secret, False).startswith("general  ·  confidential  ·  ")
+    assert "confidential" not in secondary_line(plain, False)
     assert "Confidential: searches and agents leave it out" in browser.model.data(rows[secret.id],
                                                                                    Qt.ItemDataRole.ToolTipRole)
-    assert browser.model.data(rows[plain.id], Qt.ItemDataRole.DecorationRole) is None
     assert "Confidential" not in browser.model.data(rows[plain.id], Qt.ItemDataRole.ToolTipRole)
 
 
