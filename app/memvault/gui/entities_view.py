@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from memvault.domain.entities import EntitySummary, EntityType
 from memvault.domain.models import Memory
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.wording import plural, short
+from memvault.gui.wording import in_scope, plural, short
 from memvault.gui.widgets import empty_state_over
 from memvault.service.container import Services
 from memvault.service.entities import RECURRING_MIN, SummaryPage
@@ -52,15 +52,18 @@ def empty_text(kind: str) -> str:
     return f"No {kind} is mentioned here yet."
 
 
-def summary_text(page: SummaryPage) -> str:
+def summary_text(page: SummaryPage, namespace: str | None = None) -> str:
     """The footer: how many entities the list shows, and how many concepts it leaves out and why.
 
     "14 entities; 14 concepts … not listed" read as a contradiction (concepts are entities too): both halves say
     "listed" now, and "mentioned", as the empty list does.
     """
     shown = len(page.items)
-    text = (f"{plural(page.total, 'entity')} listed" if shown >= page.total
-            else f"{shown:,} of {plural(page.total, 'entity')} listed (the most mentioned)")
+    listed = (f"{plural(page.total, 'entity')} listed" if shown >= page.total
+              else f"{shown:,} of {plural(page.total, 'entity')} listed (the most mentioned)")
+    # Which namespace's: the page follows the rail's choice, and said nothing of it ("In work: 19 entities …").
+    where = in_scope(namespace)
+    text = f"{where[0].upper()}{where[1:]}: {listed}"
     unlisted = page.unlisted_concepts
     if unlisted:
         # Said as the rule it is: "mentioned by only one memory are not listed" read as contradicting the people
@@ -203,7 +206,7 @@ class EntitiesView(QWidget):
         self.table.resizeColumnToContents(3)
         self._namespaces_width = self.table.horizontalHeader().sectionSize(3)
         self._fit_namespaces()
-        self.summary.setText(summary_text(page))
+        self.summary.setText(summary_text(page, self._namespace))
         self.empty.setText(empty_text(self.kind.currentText()))
         self.empty.setVisible(not page.items)
         self.memories.clear()

@@ -30,7 +30,7 @@ from memvault.gui.fact_info import is_superseded
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
-from memvault.gui.wording import plural, sentence, short
+from memvault.gui.wording import in_scope, plural, sentence, short
 from memvault.ranking import good_match
 from memvault.service.container import Services
 
@@ -195,7 +195,7 @@ class SearchView(QWidget):
 
     def _where(self) -> str:
         # A 64-character namespace in full widened the filter row past the window.
-        return f"in {short(self._namespace)}" if self._namespace else "in all namespaces"
+        return in_scope(self._namespace)
 
     def run_search(self) -> None:
         text = self.query.text().strip()

@@ -22,7 +22,7 @@ from memvault.gui.chart_scale import timeline_buckets, whole_percents
 from memvault.gui.chart_view import BARS, HORIZONTAL_BARS, PIE, ChartData, ChartView, Series, series_colors
 from memvault.gui.tasks import TaskRunner
 from memvault.service.container import Services
-from memvault.gui.wording import size
+from memvault.gui.wording import in_scope, size
 
 USAGE_DAYS = 14
 
@@ -184,7 +184,7 @@ class StatsView(QWidget):
         # The file's size is the whole vault's (every namespace, with its write-ahead log): said so, apart from
         # the counts of the namespace on show.
         self.summary.setText(
-            f"<b>{s.total:,}</b> memories · {s.permanent:,} kept until deleted · {s.with_ttl:,} with a time to live · "
+            f"<b>{s.total:,}</b> memories {html.escape(in_scope(self._namespace))} · {s.permanent:,} kept until deleted · {s.with_ttl:,} with a time to live · "
             f"{s.expired:,} expired · {s.deleted:,} in the trash · {s.queue_depth:,} waiting to be indexed for "
             "search" + (f" ({s.failed_embeddings:,} failed)" if s.failed_embeddings else "")
             + f"<br>The whole vault takes {size(s.storage_bytes)} on disk.")

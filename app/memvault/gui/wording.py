@@ -64,3 +64,8 @@ def sentence(message: str, lead: str | None = None) -> str:
         return ""
     text = text[:1].upper() + text[1:]
     return text if text[-1] in ".!?…" else text + "."
+
+
+def in_scope(namespace: str | None) -> str:
+    """Where a page looks: "in work", or "in all namespaces" (a long name's middle gives way)."""
+    return f"in {short(namespace)}" if namespace else "in all namespaces"

@@ -295,7 +295,11 @@ def test_stats_render_with_data(qtbot, desktop):
     window.sidebar.setCurrentRow(0)  # all namespaces
     qtbot.waitUntil(lambda: "<b>4</b> memories" in window.stats.summary.text(), timeout=20_000)
     desktop.runner.wait()
-    assert "<b>4</b> memories" in window.stats.summary.text(), "a stale refresh overwrote the newer one"
+    assert "<b>4</b> memories in all namespaces ·" in window.stats.summary.text(), "a stale refresh overwrote it"
+    window.sidebar.setCurrentRow(2)  # one namespace: the page says which (it said nothing of its scope)
+    qtbot.waitUntil(lambda: "memories in w ·" in window.stats.summary.text(), timeout=20_000)
+    window.sidebar.setCurrentRow(0)
+    qtbot.waitUntil(lambda: "<b>4</b> memories in all" in window.stats.summary.text(), timeout=20_000)
     # Plain words; the file's size is said to be the whole vault's, apart from the counts of what is on show.
     assert "4 kept until deleted" in window.stats.summary.text() and "TTL" not in window.stats.summary.text()
     assert "<br>The whole vault takes " in window.stats.summary.text()

@@ -134,12 +134,12 @@ def test_counts_read_as_words_and_an_empty_type_says_why(qtbot, desktop):
     page = window.entities
     window.pages.setCurrentWidget(page)
     page.kind.setCurrentText("location")
-    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.summary.text() == "1 entity listed",
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.summary.text() == "In default: 1 entity listed",
                     timeout=20_000)
     assert not page.empty.isVisible()
     # A concept one memory mentions is linked but not listed: the empty list says so instead of nothing.
     page.kind.setCurrentText("concept")
-    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and page.summary.text().startswith("0 entities"),
+    qtbot.waitUntil(lambda: page.table.rowCount() == 0 and page.summary.text().startswith("In default: 0 entities"),
                     timeout=20_000)
     assert "1 concept is listed once a second memory mentions it" in page.summary.text()
     assert page.empty.isVisible() and "once 2 or more memories mention them" in page.empty.text()
