@@ -62,8 +62,11 @@ def _keys(keys: QKeySequence | QKeySequence.StandardKey | str) -> str:
 
 def shortcuts_text(actions: list[QAction]) -> str:
     named = [(a.text().replace("&", "").rstrip("…"), a.shortcut()) for a in actions if not a.shortcut().isEmpty()]
+    # A key an action already lists is not listed again for its place (Del read twice: the menu's and the list's).
+    taken = {_keys(keys) for _name, keys in named}
+    in_place = [(name, keys) for name, keys in IN_PLACE_SHORTCUTS if _keys(keys) not in taken]
     rows = "".join(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(_keys(keys))}</b></td></tr>"
-                   for name, keys in [*named, *IN_PLACE_SHORTCUTS])
+                   for name, keys in [*named, *in_place])
     return f"<h3>Keyboard shortcuts</h3><table cellspacing=6>{rows}</table>"
 
 
