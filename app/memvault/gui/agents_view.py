@@ -405,8 +405,9 @@ class AgentsView(QWidget):
         box = QMessageBox(self)
         box.setWindowTitle("New API key")
         box.setText(f"Key for <b>{key.namespace}</b>. Copy it now: it is not shown again.")
-        box.setInformativeText(secret)
-        box.setTextInteractionFlags(box.textInteractionFlags())
+        # On one line: plain text broke at the key's "-", and a key selected by hand came in two pieces.
+        box.setInformativeText(f"<nobr><code>{html.escape(secret)}</code></nobr>")
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
         copy = box.addButton("Copy and close", QMessageBox.AcceptRole)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(secret))
         box.open()

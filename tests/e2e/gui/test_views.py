@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from PySide6.QtCore import Qt
@@ -677,7 +678,10 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     agents._on_create_clicked()
     agents.new_key_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
-    secret = agents.revealed.informativeText()
+    # On one line, whole (it wrapped at its "-"), and selectable.
+    shown = agents.revealed.informativeText()
+    secret = re.fullmatch(r"<nobr><code>(mv_[A-Za-z0-9_-]+)</code></nobr>", shown).group(1)
+    assert agents.revealed.textInteractionFlags() & Qt.TextSelectableByMouse
     configs = _config_tabs(agents)
     assert http_header(configs["Over HTTP"]) == f"Bearer {secret}"
     assert '"work"' in configs["Claude Desktop"]
