@@ -149,6 +149,7 @@ class SyncSetupDialog(QDialog):
         # Beneath the paragraph, never instead of it: what is missing (red, as in the other dialogs) or under way.
         self.status = problem_label("Sync setup status")
         self.test_button = QPushButton("Test connection")
+        self._test_had_focus = False
         self.test_button.clicked.connect(self._on_test_button_clicked)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         setup = self.buttons.button(QDialogButtonBox.Ok)
@@ -212,8 +213,9 @@ class SyncSetupDialog(QDialog):
             self.namespaces.addItem(item)
 
     def _on_all_namespaces_toggled(self, checked: bool) -> None:
-        self.namespaces.setEnabled(not checked)
-        self.other_namespaces.setEnabled(not checked)
+        # Hidden, not greyed: "All namespaces" ticked above a list of unticked ones read as a contradiction.
+        self.namespaces.setVisible(not checked)
+        self.other_namespaces.setVisible(not checked)
 
     def chosen_namespaces(self) -> list[str] | None:
         """The namespaces to sync (``None``: all); :class:`InvalidInput` when none is chosen."""
@@ -271,6 +273,8 @@ class SyncSetupDialog(QDialog):
             self._say(sentence(exc.message), error=True)
             return
         self._say("Testing…")
+        # Disabled, it hands the keyboard to Cancel, where Space would throw the form away: it gets it back after.
+        self._test_had_focus = self.test_button.hasFocus()
         self.test_button.setEnabled(False)
 
         sync, passphrase = self._services.sync, self.passphrase.text()
@@ -278,8 +282,13 @@ class SyncSetupDialog(QDialog):
                          lambda files: self._on_test_passed(files, bool(passphrase)), on_error=self._on_test_failed,
                          owner=self)
 
-    def _on_test_passed(self, files: int, checked_passphrase: bool = False) -> None:
+    def _test_ended(self) -> None:
         self.test_button.setEnabled(True)
+        if self._test_had_focus:
+            self.test_button.setFocus(Qt.OtherFocusReason)
+
+    def _on_test_passed(self, files: int, checked_passphrase: bool = False) -> None:
+        self._test_ended()
         self._set_joining(files > 0)
         if not files:
             self._say("The target answers. It is empty: this device starts the sync group.")
@@ -291,7 +300,7 @@ class SyncSetupDialog(QDialog):
                       "group's sync passphrase.")
 
     def _on_test_failed(self, error: MemvaultError) -> None:
-        self.test_button.setEnabled(True)
+        self._test_ended()
         self._say(sentence(error.message, "The target does not answer"), error=True)
 
     def _on_passphrase_text_changed(self, text: str) -> None:

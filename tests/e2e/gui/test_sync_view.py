@@ -106,12 +106,14 @@ def test_the_set_up_dialog_syncs_the_namespaces_checked(qtbot, desktop, tmp_path
     desktop.window.pages.setCurrentWidget(page)
     dialog = _dialog(qtbot, page)
     qtbot.waitUntil(lambda: dialog.namespaces.count() == 2, timeout=10_000)
-    assert dialog.all_namespaces.isChecked() and not dialog.namespaces.isEnabled()
+    # Hidden while "All namespaces" is ticked: unticked namespaces beneath it read as a contradiction.
+    assert dialog.all_namespaces.isChecked() and not dialog.namespaces.isVisibleTo(dialog)
+    assert not dialog.other_namespaces.isVisibleTo(dialog)
     dialog.folder.setText(str(tmp_path / "synced"))
     dialog.passphrase.setText(SYNC_PASSPHRASE)
     dialog.confirm.setText(SYNC_PASSPHRASE)
     dialog.all_namespaces.setChecked(False)
-    assert dialog.namespaces.isEnabled()
+    assert dialog.namespaces.isVisibleTo(dialog) and dialog.other_namespaces.isVisibleTo(dialog)
     dialog.buttons.button(QDialogButtonBox.Ok).click()
     assert dialog.status.text() == "Choose the namespaces to sync, or all namespaces." and dialog.isVisible()
     work = next(dialog.namespaces.item(i) for i in range(dialog.namespaces.count())
@@ -237,6 +239,8 @@ def test_enter_after_test_connection_still_sets_up_sync(qtbot, desktop, tmp_path
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.test_button, timeout=5_000)
     qtbot.keyClick(dialog.test_button, Qt.Key_Space)
     qtbot.waitUntil(lambda: "The target answers" in dialog.status.text(), timeout=10_000)
+    # The keyboard is back on the button it pressed (disabled while testing, it had handed it to Cancel).
+    assert QApplication.focusWidget() is dialog.test_button
     # Disabling the test button while it runs hands the focus on: to Cancel where the button box lays out
     # Test connection, Cancel, Set up (GNOME, openbox). A button that takes the focus must not take Enter with it.
     cancel = dialog.buttons.button(QDialogButtonBox.Cancel)
