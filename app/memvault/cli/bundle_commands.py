@@ -68,6 +68,13 @@ def _bundle_passphrase_for(args: argparse.Namespace, svc, path: Path) -> str | N
     return read_bundle_passphrase(args, confirm=False) if needed else None
 
 
+#: What each policy did with a memory changed on both sides, said in the import's report.
+_SETTLED = {ConflictPolicy.SKIP: "this vault's version was kept",
+            ConflictPolicy.OVERWRITE: "the bundle's version replaced this vault's",
+            ConflictPolicy.NEWER: "the later change was kept",
+            ConflictPolicy.COPY: "the bundle's version came in as a new memory beside this vault's"}
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from memvault.service.bundle_import import ImportOptions
 
@@ -97,9 +104,13 @@ def cmd_import(args: argparse.Namespace) -> int:
                     embedded += done
                     display.count(min(embedded, total), total, "embedding")
     verb = "would do" if report.dry_run else "did"
+    # Conflicts are among the new, updated and skipped, not beside them: "1 new, 8 skipped, 1 conflicting" of 9
+    # memories read as ten.
     text = (f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.memories, 'memory')} in the bundle: "
-            f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped, "
-            f"{report.conflicting:,} conflicting (policy {options.policy.value}; the import {verb} this)")
+            f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped (the import {verb} this)")
+    if report.conflicting:
+        text += (f"\n{plural(report.conflicting, 'memory')} of these {'was' if report.conflicting == 1 else 'were'} "
+                 f"changed both here and in the bundle: {_SETTLED[options.policy]} (policy {options.policy.value})")
     if report.to_embed:
         text += (f"\n{plural(report.to_embed, 'memory')} {('needs' if report.to_embed == 1 else 'need') if report.dry_run else 'needed'} new vectors from this "
                  f"vault's model")
