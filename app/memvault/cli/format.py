@@ -109,8 +109,10 @@ _BREAKDOWN_LABELS = {
     "peers": "similarity of the others naming that person", "semantic_rank": "semantic rank",
     "keyword_bm25": "BM25",
     "keyword_rank": "keyword rank", "coverage": "query words found", "relevance": "relevance",
-    "best_chunk": "best chunk",
 }
+#: Breakdown fields for programs only (``--json``): the nearest chunk's row id told a reader nothing, and the
+#: snippet already shows that passage.
+_NOT_READ = frozenset({"best_chunk"})
 
 
 def held_elsewhere(count: int) -> str:
@@ -139,7 +141,7 @@ def breakdown_text(breakdown: Any) -> str:
     parts = []
     for name in ordered:
         value = values[name]
-        if value is None:
+        if value is None or name in _NOT_READ:
             continue
         # A BM25 of -0.00001 (a word every memory holds) read "-0.0000"; rounded first, it is 0.
         shown = f"{round(value, 4) + 0.0:.4f}" if isinstance(value, float) else str(value)

@@ -14,7 +14,7 @@ def test_a_breakdown_reads_as_one_line():
     text = fmt.breakdown_text(ScoreBreakdown(semantic=0.81234, semantic_rank=1, keyword_bm25=-2.5, keyword_rank=3,
                                              coverage=0.5, relevance=0.9125, best_chunk=0))
     assert text == ("semantic similarity 0.8123 · semantic rank 1 · BM25 -2.5000 · keyword rank 3 · "
-                    "query words found 0.5000 · relevance 0.9125 · best chunk 0")
+                    "query words found 0.5000 · relevance 0.9125")  # the chunk's row id is for --json only
     assert fmt.breakdown_text(ScoreBreakdown(keyword_bm25=-1.0, keyword_rank=1)) == "BM25 -1.0000 · keyword rank 1"
     assert fmt.breakdown_text(ScoreBreakdown(keyword_bm25=-0.000004, keyword_rank=1)) == "BM25 0.0000 · keyword rank 1"
     assert fmt.breakdown_text(ScoreBreakdown(semantic=0.5, relevance=0.1, background=0.16)) == (
