@@ -8,12 +8,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QHBoxLayout,
     QLabel,
-    QListView,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
@@ -29,7 +26,7 @@ from memvault.gui.detail_meta import GRID, MetadataBlock
 from memvault.gui.entity_chips import EntityChips
 from memvault.gui.entity_watch import EntityWatch
 from memvault.gui.fact_info import fact_summary, linked_memory
-from memvault.gui.history_lines import history_label
+from memvault.gui.history_lines import HistoryList, history_label
 from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags
@@ -123,15 +120,7 @@ class DetailPane(QWidget):
         self.save.setAccessibleName("Save memory")
         self.save.setToolTip("Edits save by themselves when you leave this memory or its pane (or press Ctrl+S)")
         self.save.clicked.connect(self._on_save_clicked)
-        self.history = QListWidget()
-        self.history.setAccessibleName("Version history")
-        # Lines wrap to the pane's width instead of running off its edge.
-        self.history.setWordWrap(True)
-        self.history.setResizeMode(QListView.Adjust)
-        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.history.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
-        self.history.setTextElideMode(Qt.ElideNone)
-        self.history.setSpacing(2)
+        self.history = HistoryList()
         self.history.currentItemChanged.connect(lambda _c, _p: self._update_restore())
         self.restore = QPushButton(icon("history"), "Restore this version")
         self.restore.setAccessibleName("Restore selected version")

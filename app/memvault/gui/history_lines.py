@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget
+
 from memvault.domain.fields import FIELDS, Kind
 from memvault.domain.models import HistoryEntry
 from memvault.gui.memory_list import isolated
@@ -62,3 +65,25 @@ def history_label(entry: HistoryEntry, by: ChangeBy | None = None, before: Histo
         who = f" · by {by.name or by.person[:8]} on device {by.device[:8]}"
     change = what_changed(before, entry)
     return f"v{entry.version} · {entry.change}{': ' + change if change else ''} · {when}{who}\n{text}"
+
+
+class HistoryList(QListWidget):
+    """The versions, each line wrapped to the pane's width; it asks for no more height than its minimum.
+
+    A list's default preferred height (~190 px) made the pane ask its scroll area for more than 1366x768 leaves
+    once a second version existed: a scroll bar came, and "Restore this version" went below the window's edge.
+    The room the text leaves still goes to the list (its stretch), so it grows where there is room.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAccessibleName("Version history")
+        self.setWordWrap(True)
+        self.setResizeMode(QListView.Adjust)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+        self.setTextElideMode(Qt.ElideNone)
+        self.setSpacing(2)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(super().sizeHint().width(), self.minimumHeight())

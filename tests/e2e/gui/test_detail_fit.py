@@ -137,3 +137,20 @@ def test_only_a_run_wider_than_the_line_is_shortened_and_an_emoji_stays_whole(qa
     shortened = fitted.split(" ")[2]
     assert "…" in shortened and shortened[0] == "a" and shortened[-1] == "0"
     assert metrics.horizontalAdvance(shortened) <= width
+
+
+def test_at_1366x768_an_edited_memory_shows_restore_without_scrolling(qtbot, themed, desktop):
+    """An outside walkthrough: after the first save the pane grew a scroll bar and "Restore this version" went
+    below the window's edge (the version list asked for ~190 px whatever it held)."""
+    from memvault.domain.models import MemoryUpdate
+
+    desktop.window.resize(1366, 768)
+    detail = _shown(qtbot, desktop, content="The user prefers dark mode in every editor", tags=["ui"])
+    memory = detail.memory()
+    desktop.services.memories.update(memory.id, MemoryUpdate(content="The user prefers dark mode everywhere"))
+    qtbot.waitUntil(lambda: detail.memory().version == 2 and detail.history.count() == 2, timeout=20_000)
+    _settled()
+    viewport = detail.parentWidget()
+    assert detail.height() <= viewport.height()
+    assert detail.restore.mapTo(viewport, detail.restore.rect().bottomLeft()).y() < viewport.height()
+    assert detail.history.height() >= detail.history.minimumHeight()
