@@ -285,7 +285,17 @@ class _ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.ElideRight, max(self.width(), 40)))
+        metrics, width = self.fontMetrics(), max(self.width(), 40)
+        text = self._full
+        opened, closed = text.find("“"), text.rfind("”")
+        if metrics.horizontalAdvance(text) > width and 0 <= opened < closed:
+            # A quoted memory gives way first: cut at the end, "Undone: “…” is as it was" lost what was done.
+            rest = text[:opened + 1] + text[closed:]
+            room = width - metrics.horizontalAdvance(rest)
+            if room > metrics.horizontalAdvance("…") * 4:
+                text = text[:opened + 1] + metrics.elidedText(text[opened + 1:closed], Qt.ElideRight, room) \
+                    + text[closed:]
+        self.setText(metrics.elidedText(text, Qt.ElideRight, width))
 
 
 class NoticeBar(QFrame):

@@ -87,3 +87,22 @@ def test_a_new_memory_can_be_made_confidential_and_the_next_one_is_not(qtbot):
         assert "leave it out unless they ask" in form.confidential.toolTip()
         form.clear_entry()
         assert not form.confidential.isChecked()
+
+
+def test_a_notice_cuts_the_quoted_memory_before_what_was_done_to_it(qtbot):
+    """An outside walkthrough: "Undone: “The user prefers dark mode in every editor and …” is…" lost "as it was",
+    and "Saved …" its version number."""
+    from memvault.gui.widgets import NoticeBar
+
+    bar = NoticeBar()
+    qtbot.addWidget(bar)
+    bar.message.setFixedWidth(320)
+    bar.show_notice("Undone: “" + "The user prefers dark mode in every editor and terminal " * 3 + "” is as it was")
+    shown = bar.message.text()
+    assert shown.startswith("Undone: “The user prefers") and shown.endswith("…” is as it was"), shown
+    assert bar.message.fontMetrics().horizontalAdvance(shown) <= 320
+    bar.message.setFixedWidth(90)  # no room for the quote at all: cut at the end, as any text
+    assert bar.message.text().startswith("Undone: ") and bar.message.text().endswith("…")
+    bar.message.setFixedWidth(320)
+    bar.show_notice("Deleted 2 memories for good")  # nothing quoted and room enough: whole
+    assert bar.message.text() == "Deleted 2 memories for good"
