@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
@@ -219,11 +220,19 @@ class SearchView(QWidget):
         query = SearchQuery(text, mode=SearchMode(self.mode.currentData()), limit=25, filter=f)
         generation = self._generation
         self.status.setText("Searching…")
-        self._runner.run(lambda: self._services.search.search(query),
-                         lambda result: self._on_search_done(generation, result),
+        services = self._services
+
+        def search() -> tuple[SearchResult, int]:
+            result = services.search.search(query)
+            if f.include_confidential or any(is_good_match(h, result.mode) for h in result.hits):
+                return result, 0
+            # Whether leaving confidential memories out could be why nothing good came (said only then).
+            return result, services.memories.count(replace(f, include_confidential=True)) - services.memories.count(f)
+
+        self._runner.run(search, lambda found: self._on_search_done(generation, *found),
                          lambda exc: self._on_search_failed(generation, exc), owner=self)
 
-    def _on_search_done(self, generation: int, result: SearchResult) -> None:
+    def _on_search_done(self, generation: int, result: SearchResult, confidential_left_out: int = 0) -> None:
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
         self._mode, self._how = result.mode, f" · {MODE_WORDS[result.mode].lower()} · {result.took_ms:.0f} ms"
@@ -233,8 +242,9 @@ class SearchView(QWidget):
         self._show_hits(good)
         query = self.query.text().strip()
         elsewhere = "\nOther namespaces may have it: choose All namespaces on the left to search them too."
-        hidden = "" if self.confidential.isChecked() else \
-            "\nConfidential memories are left out: tick Confidential to search them too."
+        hidden = "" if not confidential_left_out else \
+            (f"\n{plural(confidential_left_out, 'confidential memory')} {'is' if confidential_left_out == 1 else 'are'}"
+             " left out: tick Confidential to search them too.")
         if not result.hits and not result.total_evaluated and result.mode is not SearchMode.KEYWORD:
             # Meaning weighs every memory in scope: none weighed, none there (an empty vault said "nothing matches").
             filtered = self.type_filter.currentText() != ALL or bool(parse_tags(self.tags.text()))

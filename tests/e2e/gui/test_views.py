@@ -478,6 +478,8 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     assert shown.args == [0]
     assert search.result_stack.currentWidget() is search.empty
     assert search.empty.text().startswith("No good match") and search.show_weak.isVisible()
+    # No confidential memory is stored: the hint to tick Confidential would send the user nowhere.
+    assert "onfidential" not in search.empty.text()
     window.activateWindow()  # a mnemonic works in the active window
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
     qtbot.keyClick(search.query, Qt.Key_S, Qt.AltModifier)  # from the keyboard, focus still in the query
@@ -500,7 +502,7 @@ def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_o
     window.pages.setCurrentWidget(search)
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         qtbot.keyClicks(search.query, "peanuts allergy")
-    assert shown.args == [0] and "Confidential memories are left out" in search.empty.text()
+    assert shown.args == [0] and "1 confidential memory is left out: tick Confidential" in search.empty.text()
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         search.confidential.click()
     assert shown.args == [1] and search.result_stack.currentWidget() is search.results
