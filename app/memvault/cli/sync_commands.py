@@ -104,7 +104,7 @@ def cmd_now(args: argparse.Namespace) -> int:
     from memvault.cli import format as fmt
     text = (f"Synced: {result.pushed_ops} change(s) sent, {result.applied_segments} segment(s) applied, "
             f"{result.changes} change(s) here, {result.conflicts} conflict(s)")
-    for line in (*result.problems, *result.waiting):
+    for line in (*result.problems, *result.waiting, *result.repaired):
         text += f"\n  {line}"
     out(args, fmt.plain(result), text)
     if result.problems and getattr(args, "json", False):
@@ -112,7 +112,8 @@ def cmd_now(args: argparse.Namespace) -> int:
         print(f"memvault: sync finished with {len(result.problems)} problem(s): {result.problems[0]}",
               file=sys.stderr)
     # 3: the cycle finished but a device's changes wait (a file missing or still being written): nothing is
-    # lost, and a script learns it from the exit status as a person does from the lines above.
+    # lost, and a script learns it from the exit status as a person does from the lines above. What the cycle
+    # repaired is said and leaves nothing to do: 0.
     return 1 if result.problems else WAITING_EXIT if result.waiting else 0
 
 
@@ -138,6 +139,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         lines.append(f"Last error: {status.last_error}")
     lines += [f"Problem: {p}" for p in status.problems]
     lines += [f"Waiting: {w}" for w in status.waiting]
+    lines += [f"Repaired: {r}" for r in status.repaired]
     lines += [f"Clock: {note}" for note in status.clock_notes]
     out(args, _status_doc(status), "\n".join(lines))
     return 0

@@ -30,8 +30,8 @@ from memvault.domain.errors import (
 )
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub, events_of_arrivals
-from memvault.service.sync_info import (ConflictInfo, DeviceInfo, SyncResult, SyncStatus, refusals_kept,
-                                        with_refusals)
+from memvault.service.sync_info import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
+from memvault.service.sync_refusals import Progress, kept, shown
 from memvault.sync import replica, skew
 from memvault.sync import scope as scopes
 from memvault.sync.engine import CycleReport, SyncEngine
@@ -258,7 +258,7 @@ class SyncService:
             self._announce(report)
         self._record(report, None)
         return SyncResult(report.pushed_ops, report.applied_segments, len(report.changes), report.conflicts,
-                          tuple(report.problems), tuple(report.waiting))
+                          tuple(report.problems), tuple(report.waiting), tuple(report.repaired))
 
     def _cycle(self, engine: SyncEngine, report: CycleReport, allow_mass_delete: bool) -> None:
         engine.cycle(report, allow_mass_delete=allow_mass_delete)
@@ -266,13 +266,18 @@ class SyncService:
 
     def _record(self, report: CycleReport, error: str | None) -> None:
         now = self._wall()
-        doc = {"at": now, "error": error, "problems": report.problems[:20], "waiting": report.waiting[:20]}
+        doc = {"at": now, "error": error, "problems": report.problems[:20], "waiting": report.waiting[:20],
+               "repaired": report.repaired[:20]}
         with self._db.write() as conn:
             if store.get_setting(conn, _RING) is not None:
-                # Refused changes stay in the status for a while: the background loop's next cycle (which has
+                # Refusals and repairs stay in the status for a while: the background loop's next cycle (which has
                 # nothing to refuse) cleared them within seconds, and the user never saw what was not applied.
-                kept = json.loads(store.get_setting(conn, _LAST) or "{}").get("refused", [])
-                doc["refused"] = refusals_kept(kept, report.problems, now)
+                last = json.loads(store.get_setting(conn, _LAST) or "{}")
+                # A cycle that failed did not get far enough to tell whether a refusal was got past.
+                progress = None if error else Progress({d: c.segment for d, c in store.cursors(conn).items()},
+                                                       frozenset(report.stuck))
+                doc["refused"], doc["kept_repaired"] = kept(last.get("refused", []), last.get("kept_repaired", []),
+                                                            (report.problems, report.repaired), progress, now)
                 store.set_setting(conn, _LAST, json.dumps(doc))
 
     def _announce(self, report: CycleReport) -> None:
@@ -309,8 +314,7 @@ class SyncService:
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
             group=group, device_id=self._device_id, last_sync_at=last.get("at"),
             last_error=error, pending_ops=pending, devices_seen=len(set(cursors) - removed) + 1, conflicts=conflicts,
-            problems=with_refusals(last.get("problems", []), last.get("refused", [])),
-            waiting=tuple(last.get("waiting", ())),
+            problems=shown(last)[0], waiting=tuple(last.get("waiting", ())), repaired=shown(last)[1],
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),
             clock_notes=skew.notes(held, clock.get("ahead", {}), int(clock.get("offset", 0))),
@@ -324,7 +328,9 @@ class SyncService:
             cursors = store.cursors(conn)
             name = store.get_setting(conn, _NAME)
         found = []
-        for device in sorted(set(records) | set(segments) | {self._device_id} | set(engine.ring.removed)):
+        # The key file's members too: a device whose record and segments the target lost is still one.
+        for device in sorted(set(records) | set(segments) | {self._device_id} | set(engine.ring.members)
+                             | set(engine.ring.removed)):
             record = records.get(device, {})
             cursor = cursors.get(device)
             found.append(DeviceInfo(

@@ -5,8 +5,6 @@ Plain values the surfaces show (CLI, HTTP, the Sync page); :mod:`memvault.servic
 
 from __future__ import annotations
 
-import time
-
 from dataclasses import dataclass
 
 
@@ -23,6 +21,8 @@ class SyncStatus:
     conflicts: int = 0
     problems: tuple[str, ...] = ()
     waiting: tuple[str, ...] = ()
+    #: What the target lost or broke that sync put right (and refusals got past since), each saying so; kept a while.
+    repaired: tuple[str, ...] = ()
     skewed_devices: tuple[str, ...] = ()
     #: Changes of other devices held until this clock reaches their time (stamped too far ahead).
     held_changes: int = 0
@@ -46,6 +46,8 @@ class SyncResult:
     conflicts: int
     problems: tuple[str, ...]
     waiting: tuple[str, ...]
+    #: What the target lost or broke that this cycle put right: said, with nothing left to do.
+    repaired: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,23 +73,3 @@ class ConflictInfo:
     changed_at: float
     kept_content: str
     current_content: str
-
-
-#: What a cycle refused (changes to a namespace shared with people: :func:`memvault.sync.scope.refuse_shared`) stays in
-#: the status this long, the last few of it.
-REFUSED_PREFIX = "refused "
-REFUSALS_SHOWN_SECONDS = 7 * 86400
-REFUSALS_SHOWN = 5
-
-
-def refusals_kept(kept: list[list], problems: list[str], now: float) -> list[list]:
-    """The refusals to show from now on: ``kept`` (``[at, message]``) and the cycle's ``problems`` that are
-    refusals, the last :data:`REFUSALS_SHOWN` of the last :data:`REFUSALS_SHOWN_SECONDS`."""
-    kept = kept + [[now, p] for p in problems if p.startswith(REFUSED_PREFIX)]
-    return [r for r in kept if r[0] > now - REFUSALS_SHOWN_SECONDS][-REFUSALS_SHOWN:]
-
-
-def with_refusals(problems: list[str], refusals: list[list]) -> tuple[str, ...]:
-    """The status's problems: the last cycle's, then the refusals kept, each with when."""
-    return tuple(dict.fromkeys([*problems, *(f"{p} (at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(at))})"
-                                             for at, p in refusals if p not in problems)]))

@@ -33,6 +33,8 @@ class CycleReport:
     conflicts: int = 0
     problems: list[str] = field(default_factory=list)
     waiting: list[str] = field(default_factory=list)
+    #: What the target lost or broke that this cycle already put right (said, but nothing is left to do).
+    repaired: list[str] = field(default_factory=list)
     stuck: dict[str, list[Any]] = field(default_factory=dict)
     #: Memories this cycle's pull brought here first: deleting one of them takes nothing from the user.
     arrived: set[str] = field(default_factory=set)
