@@ -164,7 +164,8 @@ class SharingService:
                 engine = self._engine(config)
                 roster = engine.roster()
                 self._require_admin(roster)
-                engine.publish(rosters.add(roster, self._clock.now(), self._identity(), person, role, name))
+                engine.publish(rosters.add(roster, self._clock.now(), self._identity(), person, role, name,
+                                           writes=engine.links_of(person.person_id)))
         self.sync_now()
         return self.info(namespace)
 
@@ -207,7 +208,10 @@ class SharingService:
             roster = engine.roster()
             self._require_admin(roster)
             found = _find(roster, person)
-            engine.publish(rosters.remove(roster, self._clock.now(), self._identity(), found))
+            # What this device has read of theirs is what everyone, a member who joins later included, still
+            # accepts of them; anything they sign afterwards is refused.
+            engine.publish(rosters.remove(roster, self._clock.now(), self._identity(), found,
+                                          writes=engine.links_of(found.person_id)))
         self.sync_now()
         return self.info(namespace)
 

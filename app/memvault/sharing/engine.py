@@ -9,11 +9,13 @@ Segments are sync's files (:mod:`memvault.sync.segments`: segmented AES-256-GCM
 under a key generation, signed, hash-chained through ``prev``) with the share
 id as group and ``<person>/<device>`` as the writer. A reader applies a
 segment only when it verifies as the person its path names, that person is a
-member with the ``write`` or ``admin`` role in the roster this reader folded,
-the segment continues that device's chain, every op is in the shared
-namespace, and the device is not already bound to another person. Anything
-else is refused, reported in ``share status`` and skipped (never applied), so
-one bad file does not stall the honest stream behind it.
+member with the ``write`` or ``admin`` role in the roster this reader folded
+(or the segment is among those the entry that took that role vouches for,
+:mod:`memvault.sharing.vouched`), the segment continues that device's chain,
+every op is in the shared namespace, and the device is not already bound to
+another person. Anything else is refused, reported in ``share status`` and
+skipped (never applied), so one bad file does not stall the honest stream
+behind it.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncTargetError, TruncatedData
 from memvault.sharing import roster as rosters
-from memvault.sharing import snapshots
+from memvault.sharing import snapshots, vouched
 from memvault.sharing.person import PersonIdentity
+from memvault.sharing.rules import WRITE_ROLES
 from memvault.sync import incoming, merge, replica
 from memvault.sync.engine import mass_delete_guard
 from memvault.sync.segments import SegmentHeader, digest, read_file, write_file
@@ -239,10 +242,17 @@ class ShareEngine:
         for writer, seqs in sorted(listed.items()):
             if writer != self.writer:
                 self._pull_writer(roster, writer, seqs, report, allow_mass_delete)
+        vouched.missing(self, roster, listed, report)
+
+    def links_of(self, person: str) -> dict[str, list[Any]]:
+        """What an entry taking ``person``'s write role vouches for (:mod:`memvault.sharing.vouched`)."""
+        with self.db.read() as conn:
+            return vouched.links_of(self.cursors(conn), person, self.me.person_id, self.device_id)
 
     def _pull_writer(self, roster: rosters.Roster, writer: str, seqs: list[int], report: ShareReport,
                      allow_mass_delete: bool) -> None:
         person, device = writer.split("/")
+        walked = vouched.walk(self, roster, writer, report)
         for seq in seqs:
             with self.db.read() as conn:
                 cursors = self.cursors(conn)
@@ -250,7 +260,7 @@ class ShareEngine:
             if seq <= done:
                 continue
             name = self._ops_name(writer, seq)
-            why, ops, data, head = self._check(roster, writer, seq, link, cursors)
+            why, ops, data, head = self._check(roster, writer, seq, link, cursors, walked)
             if why == "wait":
                 return  # not readable yet (still arriving, or a key generation not granted to this member)
             if why == "gap":
@@ -278,8 +288,8 @@ class ShareEngine:
                                        "--allow-mass-delete`")
                 return
 
-    def _check(self, roster: rosters.Roster, writer: str, seq: int, link: str,
-               cursors: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]], bytes | None, dict | None]:
+    def _check(self, roster: rosters.Roster, writer: str, seq: int, link: str, cursors: dict[str, Any],
+               walked: vouched.Walk | None) -> tuple[str | None, list[dict[str, Any]], bytes | None, dict | None]:
         """``(why refused or "wait" or None, ops, file bytes, head when signed by the writer)``."""
         person, device = writer.split("/")
         try:
@@ -297,16 +307,20 @@ class ShareEngine:
             return "wait", [], None, None
         except SyncTargetError:
             raise
-        except SyncError as exc:  # a key generation this member does not hold
-            return (exc.message, [], data, None) if person in roster.removed else ("wait", [], None, None)
+        except SyncError as exc:  # a key generation this member does not hold (granted later, unless removed)
+            vouched_up_to = vouched.link(roster, writer)
+            if person in roster.removed and (vouched_up_to is None or seq > vouched_up_to[0]):
+                return exc.message, [], data, None
+            return "wait", [], None, None
         except (DamagedData, DecryptionFailed) as exc:
             return exc.message, [], data, None
         head = lines[0]
-        if person in roster.removed:
-            return f"person {person[:8]} was removed from this shared namespace", [], data, head
-        role = roster.role_of(person)
-        if role not in ("write", "admin"):
-            return f"person {person[:8]} is a {role} member: {len(lines) - 1} change(s) not applied", [], data, head
+        if roster.role_of(person) not in WRITE_ROLES:
+            why, moves = vouched.judge(roster, writer, seq, data, len(lines) - 1, walked)
+            if why == "wait":
+                return "wait", [], None, None
+            if why is not None:
+                return why, [], data, head if moves else None
         # A device writes for one person: this device is this vault's person's, and a device another person
         # wrote for first stays theirs (attribution and the stamps inside ops name the device).
         bound = self.me.person_id if device == self.device_id else cursors["devices"].get(device)

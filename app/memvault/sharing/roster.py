@@ -10,7 +10,8 @@ the target cannot undo one by deleting it)::
               "grants": {gen: {person id: X25519 stanza (share protocol) of that generation's key}},
               "sealed": {"gen", "data": AES-GCM under that generation, AD = share/gen/at}}
     sealed = {"op": "create"|"add"|"role"|"remove"|"rotate"|"grant", "person": mvperson1 key, "role",
-              "namespace" (create), "name" (add: a label for the person)}
+              "namespace" (create), "name" (add: a label for the person),
+              "writes" (remove, and a role that takes the write role: {device: [seq, digest]})}
 
 Format 1 (``"v": 1``, no ``parents``) is still read. Every member folds every
 entry it holds in one order, parents before children and otherwise by ``(at,
@@ -43,7 +44,7 @@ from memvault.crypto.digest import random_bytes
 from memvault.domain.errors import DamagedData, DecryptionFailed, InvalidInput
 from memvault.sharing import causal, rules
 from memvault.sharing.person import PersonIdentity, PersonKey
-from memvault.sharing.rules import Entry, Member, Roster  # noqa: F401 (Member: callers use rosters.Member)
+from memvault.sharing.rules import WRITE_ROLES, Entry, Member, Roster  # noqa: F401 (callers use rosters.Member)
 
 
 #: Format 2 adds ``parents`` to the signed document; format 1 (no parents) is still read.
@@ -209,20 +210,27 @@ def create(share: str, at: str, me: PersonIdentity, namespace: str, name: str | 
                       sealed_key=key, grants={gen: {me.person_id: wrap(key, me.key)}}, gen=gen, parents=[])
 
 
-def add(roster: Roster, at: str, me: PersonIdentity, person: PersonKey, role: str, name: str | None = None) -> bytes:
-    """Add ``person`` (or change their role): they receive every generation this member holds."""
+def add(roster: Roster, at: str, me: PersonIdentity, person: PersonKey, role: str, name: str | None = None,
+        writes: dict[str, list[Any]] | None = None) -> bytes:
+    """Add ``person`` (or change their role): they receive every generation this member holds. ``writes``: the
+    chain link of each of their devices this member has read, vouched for when this takes their write role."""
     if role not in ROLES:
         raise InvalidInput(f"a role is one of {', '.join(ROLES)}", field="role")
     op = "role" if person.person_id in roster.members else "add"
     grants = {g: {person.person_id: wrap(k, person)} for g, k in roster.keys.items()}
-    return _entry(roster, at, me, {"op": op, "person": person.text, "role": role, "name": name}, grants)
+    body = {"op": op, "person": person.text, "role": role, "name": name}
+    if op == "role" and role not in WRITE_ROLES and roster.role_of(person.person_id) in WRITE_ROLES:
+        body["writes"] = writes or {}
+    return _entry(roster, at, me, body, grants)
 
 
-def remove(roster: Roster, at: str, me: PersonIdentity, person: PersonKey) -> bytes:
-    """Remove ``person``: a new generation wrapped only to the members that remain."""
+def remove(roster: Roster, at: str, me: PersonIdentity, person: PersonKey,
+           writes: dict[str, list[Any]] | None = None) -> bytes:
+    """Remove ``person``: a new generation wrapped only to the members that remain. ``writes`` (device: chain
+    link of the last segment of theirs this member had read) is what every reader accepts of them afterwards."""
     gen, key = new_generation()
     grants = {gen: {p: wrap(key, m.key) for p, m in roster.members.items() if p != person.person_id}}
-    return _entry(roster, at, me, {"op": "remove", "person": person.text}, grants, gen)
+    return _entry(roster, at, me, {"op": "remove", "person": person.text, "writes": writes or {}}, grants, gen)
 
 
 def rotate(roster: Roster, at: str, me: PersonIdentity) -> bytes:

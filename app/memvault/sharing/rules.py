@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from memvault.domain.errors import InvalidInput
 from memvault.sharing.person import PersonKey
+from memvault.sync.targets.base import ID
 
 ROLES = ("read", "write", "admin")
+WRITE_ROLES = ("write", "admin")
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 #: Changes only an admin may make (``grant`` is any member's).
 ADMIN_OPS = ("create", "add", "role", "remove", "rotate")
 
@@ -24,6 +28,18 @@ class Member:
     #: Seniority: the fold position of the entry that made this member an admin (lower is senior; the creator
     #: first). Only used to break a cycle of concurrent removals (two admins removing each other).
     since: int = 0
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """How far a person who lost the write role (removed, or made a reader) had written, as the entry that took it
+    says: per device, the chain link ``(seq, digest)`` of the last segment its signer had read. A segment's place
+    in its device's hash chain is fixed when it is written, so the ones up to that link existed before the entry
+    did; anything later is not theirs to write. ``writes`` is ``None`` when the entry does not say (an older
+    Memvault wrote it)."""
+
+    role: str  # the role they wrote those segments under
+    writes: dict[str, tuple[int, str]] | None
 
 
 @dataclass
@@ -42,6 +58,8 @@ class Roster:
     unreadable: int = 0
     #: Accepted entries no other accepted entry names as a parent: the ``parents`` of the next entry this member writes.
     heads: list[str] = field(default_factory=list)
+    #: People who lost the write role (removed or made readers) and what they wrote before, by person id.
+    vouched: dict[str, Vouched] = field(default_factory=dict)
 
     @property
     def tainted(self) -> bool:
@@ -67,7 +85,8 @@ class Roster:
         return member.key if member else self.removed.get(person)
 
     def copy(self) -> Roster:
-        return Roster(self.share, self.namespace, dict(self.members), dict(self.removed), self.current)
+        return Roster(self.share, self.namespace, dict(self.members), dict(self.removed), self.current,
+                      vouched=dict(self.vouched))
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,16 @@ def _person(text: str) -> PersonKey | None:
         return PersonKey.from_text(text)
     except InvalidInput:
         return None
+
+
+def writes(body: dict[str, Any]) -> dict[str, tuple[int, str]] | None:
+    """The chain links a ``remove`` or a demoting ``role`` vouches for (malformed ones are left out)."""
+    found = body.get("writes")
+    if not isinstance(found, dict):
+        return None
+    return {d: (link[0], link[1]) for d, link in found.items()
+            if isinstance(d, str) and ID.match(d) and isinstance(link, list) and len(link) == 2
+            and type(link[0]) is int and link[0] > 0 and isinstance(link[1], str) and _DIGEST.match(link[1])}
 
 
 def apply(roster: Roster, entry: Entry, body: dict[str, Any], anchor: str, position: int,
@@ -145,6 +174,10 @@ def apply(roster: Roster, entry: Entry, body: dict[str, Any], anchor: str, posit
         roster.members[pid] = Member(person, body["role"], old.added_by if old else signer,
                                      old.at if old else entry.doc["at"], name, since)
         roster.removed.pop(pid, None)
+        if body["role"] in WRITE_ROLES:
+            roster.vouched.pop(pid, None)  # their whole chain counts again, as it did before
+        elif old is not None and old.role in WRITE_ROLES:
+            roster.vouched[pid] = Vouched(old.role, writes(body))
         return None
     if op == "remove":
         if old is None:
@@ -155,6 +188,9 @@ def apply(roster: Roster, entry: Entry, body: dict[str, Any], anchor: str, posit
             return "it starts no key generation"
         del roster.members[pid]
         roster.removed[pid] = person
+        if old.role in WRITE_ROLES or pid not in roster.vouched:
+            # A reader removed keeps what was vouched when it lost the write role (it wrote nothing since).
+            roster.vouched[pid] = Vouched(old.role, writes(body))
         roster.current = new_gen
         return None
     return f"unknown change {op!r}"
