@@ -66,6 +66,10 @@ def problems(results) -> list[str]:
     return [p for r in results for p in r.problems]
 
 
+def repaired(results) -> list[str]:
+    return [p for r in results for p in r.repaired]
+
+
 def assert_converged(storage: Storage, *devices, expected: list[str]) -> None:
     """Every honest device holds exactly ``expected``; no memory text is readable on the target."""
     for d in devices:

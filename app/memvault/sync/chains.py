@@ -18,6 +18,7 @@ from memvault.sync import merge
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, digest, read_file
 from memvault.sync.targets.base import SEGMENT_MAX_BYTES
+from memvault.vault import sync_store as store
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,25 @@ def pull_chain(engine: SyncParts, device: str, seqs: list[int], report: CycleRep
     if bad:
         return bad[0]
     return None
+
+
+def short_of_record(engine: SyncParts, device: str, listed: int) -> tuple[int, str, bool] | None:
+    """A stall when ``device``'s signed record says it wrote segments this device has neither read nor can find
+    (``listed``: the furthest of the cursor and its newest segment on the target): removed or rolled back there
+    (its newest snapshot swapped for an older one once the segments were compacted). Reported as stuck, the
+    writer writes a snapshot again."""
+    record = engine.clocks.records.get(device, {}) if engine.clocks is not None else {}
+    published = record.get("segment")
+    if not isinstance(published, int) or published <= listed:
+        return None
+    with engine.db.read() as conn:
+        found = store.cursors(conn).get(device)
+    cursor = found.segment if found else 0
+    if published <= cursor:
+        return None
+    return cursor + 1, (f"device {device[:8]} says it wrote up to its segment {published}, but the target holds "
+                        f"nothing after {cursor} for this device (removed, or rolled back to an older snapshot, on "
+                        "the target): it is asked for a snapshot"), False
 
 
 def read_ops(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:

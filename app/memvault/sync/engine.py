@@ -83,6 +83,7 @@ MAX_SKEW_MS = skew.MAX_DRIFT_MS
 
 class SyncEngine:
     clocks: own_clock.Clocks | None
+    listed: dict[str, list[int]] | None
     """Sync between one vault and one target.
 
     Args:
@@ -113,6 +114,8 @@ class SyncEngine:
         self._cursor_moves = 0
         #: The peers' records and this clock's state as this cycle read them before pushing.
         self.clocks = None
+        #: Every device's segment numbers as this cycle's pull listed them (after its push).
+        self.listed = None
 
     @property
     def group(self) -> str:
@@ -254,6 +257,7 @@ class SyncEngine:
             self.release_held(report, allow_mass_delete)
         chains = json.loads(found[CHAINS] or "{}")
         listed = self.segments()
+        self.listed = {device: list(seqs) for device, seqs in listed.items()}
         if any(d != self.device_id and d not in self.ring.members and d not in self.ring.removed for d in listed):
             self.refresh_keys(report)  # a device joined since this device last read the key file
         if rewound:
@@ -291,16 +295,17 @@ class SyncEngine:
                     store.delete_settings(conn, replica.REWOUND)
 
     def _claiming_more(self, listed: dict[str, list[int]], known: dict[str, Any]) -> list[str]:
-        """Members with no segment on the target whose signed record says they wrote more than this device read:
-        the storage deleted their folder (or all of it). Pulled like the others, they are caught up from a
-        snapshot or reported (:meth:`_short_of_record`) instead of passed over in silence."""
+        """Members with no segment on the target that this device has read less of than their own signed record
+        says they wrote, or than another member's snapshot holds: the storage deleted their files (or all of it).
+        Pulled like the others, they are caught up from a snapshot or reported
+        (:func:`memvault.sync.chains.short_of_record`) instead of passed over in silence."""
         records = self.clocks.records if self.clocks is not None else {}
         out = []
         for device in self.ring.members:
-            published = records.get(device, {}).get("segment")
             cursor = known.get(device)
-            if device != self.device_id and device not in listed and isinstance(published, int) \
-                    and published > (cursor.segment if cursor else 0):
+            said = [records.get(device, {}).get("segment"), *snapshots.offers(self, device).values()]
+            if device != self.device_id and device not in listed and \
+                    any(isinstance(s, int) and s > (cursor.segment if cursor else 0) for s in said):
                 out.append(device)
         return out
 
@@ -313,39 +318,26 @@ class SyncEngine:
     def _pull_device(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool,
                      start: tuple[int, list[Any] | None]) -> None:
         """``start``: ``(cursor, chain link)`` of ``device`` as read at the start of the pull."""
-        done = start[0]
-        needed = seqs[0] - 1 if seqs else done + 1
-        if needed > done:
-            # The segments this device needs were compacted away: that device's snapshot covers them.
+        needed = seqs[0] - 1 if seqs else start[0] + 1
+        if needed > start[0]:
+            # The segments this device needs were compacted away (or lost): a snapshot covers them.
             snapshots.catch_up_from_snapshot(self, device, needed, report)
             start = self._cursor(device)
-        if seqs and seqs[-1] <= start[0]:
-            stall = self._short_of_record(device, start[0], start[0])  # nothing new here (an idle cycle)
-        else:
-            stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, start)
-            if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
-                stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, self._cursor(device))
-            if stall is None:
-                stall = self._short_of_record(device, start[0], max(seqs, default=0))
+        stall = self._pull_from(device, seqs, report, allow_mass_delete, start)
+        if stall is not None and snapshots.catch_up_from_snapshot(self, device, stall[0], report):
+            stall = self._pull_from(device, seqs, report, allow_mass_delete, self._cursor(device))
         if stall is not None:
             seq, why, refused = stall
             (report.problems if refused else report.waiting).append(why)
             report.stuck[device] = [seq, why]
 
-    def _short_of_record(self, device: str, cursor: int, listed: int) -> tuple[int, str, bool] | None:
-        """A stall when ``device``'s signed record says it wrote segments this device has neither read nor can
-        find (``listed``: its newest on the target): removed or rolled back there (its newest snapshot swapped for
-        an older one once the segments were compacted). Reported as stuck, the writer writes a snapshot again."""
-        record = self.clocks.records.get(device, {}) if self.clocks is not None else {}
-        published = record.get("segment")
-        if not isinstance(published, int) or published <= max(cursor, listed):
-            return None
-        cursor = self._cursor(device)[0]
-        if published <= cursor:
-            return None
-        return cursor + 1, (f"device {device[:8]} says it wrote up to its segment {published}, but the target "
-                            f"holds nothing after {cursor} for this device (removed, or rolled back to an older "
-                            "snapshot, on the target): it is asked for a snapshot"), False
+    def _pull_from(self, device: str, seqs: list[int], report: CycleReport, allow_mass_delete: bool,
+                   start: tuple[int, list[Any] | None]) -> tuple[int, str, bool] | None:
+        """Apply ``device``'s segments that continue its chain from ``start``; the stall, if any."""
+        if seqs and seqs[-1] <= start[0]:
+            return chains.short_of_record(self, device, start[0])  # nothing new here (an idle cycle)
+        stall = chains.pull_chain(self, device, seqs, report, allow_mass_delete, start)
+        return stall if stall is not None else chains.short_of_record(self, device, max(start[0], max(seqs, default=0)))
 
     def apply_ops(self, ops: list[dict[str, Any]], device: str, seq: int, report: CycleReport,
                   allow_mass_delete: bool, covers: dict[str, int] | None = None, link: list[Any] | None = None) -> None:

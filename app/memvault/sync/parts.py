@@ -53,6 +53,8 @@ class SyncParts(Protocol):
     wall: Callable[[], float]
     #: What this cycle read of clocks before pushing (``None`` outside a cycle).
     clocks: Clocks | None
+    #: Every device's segment numbers as this cycle's pull listed them (``None`` outside a cycle).
+    listed: dict[str, list[int]] | None
 
     @property
     def group(self) -> str: ...

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from memvault.sync import identity, merge, own_clock, replica, scope, skew
+from memvault.sync import identity, merge, own_clock, replica, republish, scope, skew
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, read_file, sized_by_header, write_file
 from memvault.sync.targets.base import ID, SEQ, SMALL_FILE_MAX_BYTES, seq_name
@@ -157,20 +157,61 @@ def _chain(head: dict[str, Any], covers: dict[str, int], device: str) -> list[An
     return None
 
 
+#: ``{"writer device": [that writer's newest snapshot's number, the segment of device needed]}``: a snapshot read
+#: for a device that did not cover what was needed; not read again for it until a newer one is there or more is
+#: needed (a snapshot holds a whole vault).
+CAUGHT_UP_TRIED = "sync_catch_up_tried"
+
+
 def catch_up_from_snapshot(engine: SyncParts, device: str, needed: int, report: CycleReport) -> bool:
-    """Apply ``device``'s newest snapshot if it covers its segments up to ``needed``; returns whether it did."""
-    seqs = _names(engine, "snapshots").get(device, [])
-    if not seqs or device in engine.ring.removed:
+    """Apply ``device``'s newest snapshot if it covers its segments up to ``needed``, else the newest snapshot of the
+    member whose record says it holds ``device`` furthest, if that one does; returns whether one was applied."""
+    return _catch_up(engine, device, device, needed, report) or _catch_up_from_peer(engine, device, needed, report)
+
+
+def _catch_up(engine: SyncParts, writer: str, device: str, needed: int, report: CycleReport) -> bool:
+    seqs = _names(engine, "snapshots").get(writer, [])
+    if not seqs or writer in engine.ring.removed:
         return False
+    key, attempt = f"{writer} {device}", [seqs[-1], needed]
+    with engine.db.read() as conn:
+        tried = json.loads(store.get_setting(conn, CAUGHT_UP_TRIED) or "{}")
+        before = store.cursors(conn).get(writer)
+    if tried.get(key) == attempt:
+        return False  # that snapshot was read for this and did not reach it
     try:
-        head, ops = _read_snapshot(engine, device, seqs[-1])
+        head, ops = _read_snapshot(engine, writer, seqs[-1])
     except (DamagedData, DecryptionFailed, NotFound, SyncError) as exc:
-        report.problems.append(f"refused a snapshot of device {device[:8]}: {exc.message}")
+        report.problems.append(f"refused a snapshot of device {writer[:8]}: {exc.message}")
         return False
-    covers = _trusted_covers(engine, device, head)
+    covers = _trusted_covers(engine, writer, head)
     if covers.get(device, 0) < needed:
+        with engine.db.write() as conn:
+            store.set_setting(conn, CAUGHT_UP_TRIED, json.dumps(tried | {key: attempt}, sort_keys=True))
         return False
-    engine.apply_ops(ops, device, covers[device], report, True, covers=covers, link=_chain(head, covers, device))
+    link = _chain(head, covers, writer) if covers.get(writer, 0) > (before.segment if before else 0) else None
+    engine.apply_ops(ops, writer, covers.get(writer, 0), report, True, covers=covers, link=link)
+    return True
+
+
+def offers(engine: SyncParts, device: str) -> dict[str, int]:
+    """How far each other member's signed record says its newest snapshot covers ``device``."""
+    records = engine.clocks.records if engine.clocks is not None else engine.records()
+    return {member: record["snapshot"][device] for member, record in records.items()
+            if member not in (engine.device_id, device) and member in engine.ring.members
+            and isinstance(record.get("snapshot"), dict) and isinstance(record["snapshot"].get(device), int)}
+
+
+def _catch_up_from_peer(engine: SyncParts, device: str, needed: int, report: CycleReport) -> bool:
+    """The target lost ``device``'s own files (segments and snapshot), and a member that had read them wrote them
+    again in a snapshot of its own (memvault/sync/republish.py): a device already in the group gets them from it,
+    also while ``device`` is offline."""
+    offered = offers(engine, device)
+    member = max(sorted(offered), key=offered.__getitem__) if offered else None
+    if member is None or offered[member] < needed or not _catch_up(engine, member, device, needed, report):
+        return False
+    report.repaired.append(f"read device {device[:8]}'s changes up to its segment {offered[member]} from device "
+                           f"{member[:8]}'s snapshot: the target no longer holds device {device[:8]}'s own files")
     return True
 
 
@@ -187,26 +228,23 @@ def settle_removed(engine: SyncParts, device: str, report: CycleReport) -> None:
     signed record says how far its newest snapshot covers every device: the member that covers the most is
     caught up with, so the group ends level (FORMAT.md, "Device identity and the key file").
     """
-    records = engine.clocks.records if engine.clocks is not None else engine.records()
-    offers = {member: record["snapshot"][device] for member, record in records.items()
-              if member != engine.device_id and member in engine.ring.members
-              and isinstance(record.get("snapshot"), dict) and isinstance(record["snapshot"].get(device), int)}
-    if not offers:
+    offered = offers(engine, device)
+    if not offered:
         return
-    member = max(sorted(offers), key=offers.__getitem__)
+    member = max(sorted(offered), key=offered.__getitem__)
     with engine.db.read() as conn:
         cursors = store.cursors(conn)
         tried = json.loads(store.get_setting(conn, REMOVED_TRIED) or "{}")
     read = cursors[device].segment if device in cursors else 0
-    if offers[member] <= read:
+    if offered[member] <= read:
         return
     seqs = _names(engine, "snapshots").get(member, [])
-    attempt = [member, offers[member], seqs[-1] if seqs else 0]
+    attempt = [member, offered[member], seqs[-1] if seqs else 0]
     if tried.get(device) == attempt:
         return  # reported when tried: a new snapshot or record is needed to try again
     with engine.db.write() as conn:
         store.set_setting(conn, REMOVED_TRIED, json.dumps(tried | {device: attempt}, sort_keys=True))
-    lost = f"what device {device[:8]} wrote before it was removed (up to its segment {offers[member]}) is not here yet"
+    lost = f"what device {device[:8]} wrote before it was removed (up to its segment {offered[member]}) is not here yet"
     try:
         if not seqs:
             raise NotFound(f"device {member[:8]}'s snapshot, which holds it, is missing on the target")
@@ -228,12 +266,13 @@ def settle_removed(engine: SyncParts, device: str, report: CycleReport) -> None:
 
 
 def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) -> None:
-    """Publish this device's record when it changed (or every few minutes), snapshot and compact when due, and
-    write a snapshot at once when another device reports it cannot get past one of this device's segments."""
+    """Publish this device's record when it changed (or every few minutes, or when the target lost it), snapshot
+    and compact when due, and write a snapshot at once when another device reports it cannot get past one of this
+    device's segments, or when the target no longer holds what a device joining now would need of this one's."""
     with engine.db.read() as conn:
         cursors = {c.device_id: c.segment for c in store.cursors(conn).values()}
         found = store.get_settings(conn, "sync_next_segment", RECORD_AT, "sync_record", "sync_snapshot_covers",
-                                   SNAPSHOT_AT, "sync_snapshot_all", "sync_stuck", skew.CLOCK, skew.HELD)
+                                   SNAPSHOT_AT, "sync_snapshot_all", "sync_stuck", skew.CLOCK, skew.HELD, SNAPSHOT_SEQ)
     segment = int(found["sync_next_segment"] or 1) - 1
     record_at = float(found[RECORD_AT] or 0)
     last_record = found["sync_record"]
@@ -256,66 +295,97 @@ def maintain(engine: SyncParts, device_name: str | None, report: CycleReport) ->
     urgent = bool(clock.get("ahead") or clock.get("offset") or clock.get("ask")) or holding or \
         skew.asked({d: r for d, r in records.items() if d in engine.ring.members}, engine.device_id)
     readings = skew.record_fields(clock, raw_ms)
-    text = json.dumps(record, sort_keys=True)
-    if text != last_record or now - record_at > RECORD_SECONDS or urgent:
-        engine.publish_record(record | readings | {"seen_at": now})
-        with engine.db.write() as conn:
-            store.set_setting(conn, RECORD_AT, str(now))
-            store.set_setting(conn, "sync_record", text)
-    blocked = _blocked_readers(engine, records, report)
-    if any(seq <= snapshot_covers for seq in blocked.values()) and _own_snapshot_gone(engine, report):
+    own = records.get(engine.device_id)
+    record_lost = last_record is not None and (own is None or "error" in own)
+    if json.dumps(record, sort_keys=True) != last_record or now - record_at > RECORD_SECONDS or urgent or record_lost:
+        _publish(engine, record, readings | {"seen_at": now})
+        if record_lost:
+            report.repaired.append("this device's record (how far it wrote and read, which the other devices go by) "
+                                   + ("was gone from the target" if own is None else
+                                      f"no longer read as written on the target ({own['error']})") + ": written again")
+    blocked = _blocked_readers(engine, records)
+    gone = _own_snapshot_gone(engine) if any(seq <= snapshot_covers for seq, _ in blocked.values()) else None
+    if gone is not None:
         snapshot_covers = 0  # what the missing snapshot covered is covered by none: write one now
-    if any(seq > snapshot_covers for seq in blocked.values()) or segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
-            (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS):
+    listed, lost = republish.lost(engine, records, cursors | {engine.device_id: segment},
+                                  (int(found[SNAPSHOT_SEQ] or 0), snapshot), lambda: _names(engine, "snapshots"))
+    engine.listed = None  # this cycle's: upkeep run on its own lists again
+    # A reader stuck past all this device wrote gets nothing from another snapshot (its next segment moves it on).
+    due = any(snapshot_covers < seq and snapshot_covers < segment for seq, _ in blocked.values()) or bool(lost) or \
+        segment - snapshot_covers >= SNAPSHOT_SEGMENTS or \
+        (segment > snapshot_covers and now - snapshot_at > SNAPSHOT_SECONDS)
+    if due:
         write_snapshot(engine)
+        with engine.db.read() as conn:
+            record["snapshot"] = json.loads(store.get_setting(conn, "sync_snapshot_all") or "{}")
+        # Said at once, before compacting: the others go by the coverage records state (memvault/sync/republish.py).
+        _publish(engine, record, readings | {"seen_at": now})
         compact(engine, records)  # the snapshot moved what is covered
     else:
-        compact(engine, records, snapshot_covers)
+        compact(engine, records, snapshot_covers, listed)
+    report.repaired += [gone] if gone else []
+    report.repaired += [republish.said(engine.device_id, lost)] if lost else []
+    for reader, (seq, why) in sorted(blocked.items()):
+        cannot = f"device {reader[:8]} cannot read this device's segment {seq} ({why[:200]})"
+        if seq > segment:
+            report.problems.append(f"{cannot}; this device wrote up to its segment {segment}: the next one it writes "
+                                   "lets it go on")
+        elif seq > (segment if due else snapshot_covers):
+            report.problems.append(f"{cannot}; a snapshot that covers it lets it go on")
+        else:
+            report.repaired.append(f"{cannot}: " + ("a snapshot covering it was written now" if due else
+                                                    "this device's snapshot on the target covers it")
+                                   + f"; device {reader[:8]} reads it at its next sync")
 
 
-def _own_snapshot_gone(engine: SyncParts, report: CycleReport) -> bool:
-    """Whether this device's newest snapshot is missing from the target, an older one stands in its place, or
-    it no longer reads as written (padded, altered); asked only when a reader is stuck on a segment that
-    snapshot covers, so the read back is rare. Reported."""
+def _publish(engine: SyncParts, record: dict[str, Any], readings: dict[str, Any]) -> None:
+    """Publish ``record`` with this clock's ``readings``; what changed since is what the next cycle compares."""
+    engine.publish_record(record | readings)
+    with engine.db.write() as conn:
+        store.set_setting(conn, RECORD_AT, str(readings["seen_at"]))
+        store.set_setting(conn, "sync_record", json.dumps(record, sort_keys=True))
+
+
+def _own_snapshot_gone(engine: SyncParts) -> str | None:
+    """What is wrong with this device's newest snapshot on the target: missing, an older one in its place, or no
+    longer reading as written (padded, altered); ``None`` when it is there as written. Asked only when a reader is
+    stuck on a segment that snapshot covers, so the read back is rare."""
     with engine.db.read() as conn:
         written = int(store.get_setting(conn, SNAPSHOT_SEQ) or 0)
     there = _names(engine, "snapshots").get(engine.device_id, [])
     if written == 0:
-        return False
+        return None
     if there and there[-1] > written:
-        return False
+        return None
     if there and there[-1] == written:
         try:
             _read_snapshot(engine, engine.device_id, written)
-            return False
+            return None
         except (DamagedData, DecryptionFailed, NotFound) as exc:
-            report.problems.append(f"this device's snapshot {written} on the target no longer reads as written "
-                                   f"({exc.message}): written again, so that the devices that need it can go on")
-            return True
-    report.problems.append(f"this device's snapshot {written} is gone from the target"
-                           + (f" (its snapshot {there[-1]} stands in its place: rolled back)" if there else "")
-                           + ": written again, so that the devices that need it can go on")
-    return True
+            return (f"this device's snapshot {written} on the target no longer reads as written ({exc.message}): "
+                    "written again, so that the devices that need it can go on")
+    return (f"this device's snapshot {written} is gone from the target"
+            + (f" (its snapshot {there[-1]} stands in its place: rolled back)" if there else "")
+            + ": written again, so that the devices that need it can go on")
 
 
-def _blocked_readers(engine: SyncParts, records: dict[str, dict[str, Any]], report: CycleReport) -> dict[str, int]:
-    """Other members that say they cannot get past one of this device's segments (reported here, so that the
-    writer knows); ``{reader: seq}``."""
+def _blocked_readers(engine: SyncParts, records: dict[str, dict[str, Any]]) -> dict[str, tuple[int, str]]:
+    """Other members that say they cannot get past one of this device's segments: ``{reader: (seq, why)}``."""
     blocked = {}
     for device, record in records.items():
         if device == engine.device_id or device in engine.ring.removed or "error" in record:
             continue
         stuck = record.get("stuck", {}).get(engine.device_id)
         if isinstance(stuck, list) and len(stuck) == 2 and isinstance(stuck[0], int):
-            blocked[device] = stuck[0]
-            report.problems.append(f"device {device[:8]} cannot read this device's segment {stuck[0]} "
-                                   f"({str(stuck[1])[:200]}); a snapshot that covers it lets it go on")
+            blocked[device] = (stuck[0], str(stuck[1]))
     return blocked
 
 
-def compact(engine: SyncParts, records: dict[str, dict[str, Any]] | None = None, covered: int | None = None) -> int:
+def compact(engine: SyncParts, records: dict[str, dict[str, Any]] | None = None, covered: int | None = None,
+            listed: republish.Listing | None = None) -> int:
     """Delete this device's segments that every known device has read and a snapshot covers (up to ``covered``,
-    when the caller read it already); returns how many."""
+    when the caller read it already; ``listed``: the segments and snapshots on the target, when it listed them);
+    returns how many."""
     if covered is None:
         with engine.db.read() as conn:
             covered = int(store.get_setting(conn, "sync_snapshot_covers") or 0)
@@ -331,11 +401,12 @@ def compact(engine: SyncParts, records: dict[str, dict[str, Any]] | None = None,
     in_snapshots = [int(r["snapshot"].get(engine.device_id, 0)) for r in readers if r.get("snapshot")]
     upto = min([read_by_all, covered, *in_snapshots])
     removed = 0
-    for seq in engine.segments().get(engine.device_id, []):
+    segments, snapshots_there = listed if listed is not None else (engine.segments(), _names(engine, "snapshots"))
+    for seq in segments.get(engine.device_id, []):
         if seq <= upto:
             engine.target.delete(engine.ops_name(engine.device_id, seq))
             removed += 1
-    snapshots = _names(engine, "snapshots").get(engine.device_id, [])
+    snapshots = snapshots_there.get(engine.device_id, [])
     for seq in snapshots[:-1]:
         engine.target.delete(f"{engine.group}/snapshots/{engine.device_id}/{seq_name(seq)}")
     return removed

@@ -306,8 +306,8 @@ def test_a_removed_device_is_told_a_way_back_and_the_way_works(env, capsys, monk
     assert run(capsys, env, "c", "sync", "off")[0] == 0
     code, _, err = run(capsys, env, "c", "sync", "setup", "--folder", folder)
     assert code == 1 and err.count("\n") == 1 and f"({c_id[:8]}) was removed" in err, err
-    said = ("`memvault init --vault NEW_FOLDER`", "`memvault sync setup --vault NEW_FOLDER …`", "`memvault sync passwd`",
-            "`memvault export NS … -o FILE`", "`memvault import FILE --vault NEW_FOLDER`")
+    said = ("`memvault init --vault NEW_FOLDER`", "`memvault sync setup --vault NEW_FOLDER …`",
+            "`memvault sync passwd`", "`memvault export NS … -o FILE`", "`memvault import FILE --vault NEW_FOLDER`")
     assert all(command in err for command in said), err
     new_folder, bundle = env / "new-vault", env / "only-here.mvbundle"
     (env / "new-vault.pass").write_text("passphrase of the new vault\n")
@@ -374,3 +374,38 @@ def test_sync_now_exits_3_while_a_devices_changes_wait(env, capsys, monkeypatch)
     code, out, err = run(capsys, env, "b", "sync", "now")
     assert code == 0, (out, err)
     assert [c for _, c, _ in contents(capsys, env, "b")] == ["sent by a"]
+
+
+def test_a_segment_a_reader_refused_is_repaired_in_the_writers_cycle_without_an_error_exit(env, capsys, monkeypatch):
+    """The storage alters a segment: the reader refuses it (exit 1). The writer, told, writes a snapshot that
+    covers it in the same cycle: it said "device X cannot read this device's segment N" and exited 1; it says the
+    snapshot was written now and exits 0. The reader goes on, and its status shows the refusal as resolved (it
+    stayed a "Problem" for a week)."""
+    folder = env / "synced-folder"
+    monkeypatch.setenv("MEMVAULT_SYNC_PASSPHRASE", SYNC_PASS)
+    for name in "ab":
+        assert run(capsys, env, name, "init")[0] == 0
+        assert run(capsys, env, name, "sync", "setup", "--folder", str(folder))[0] == 0
+    assert run(capsys, env, "a", "add", "before", "--namespace", "notes")[0] == 0
+    for name in "ab":
+        assert run(capsys, env, name, "sync", "now")[0] == 0
+    assert run(capsys, env, "a", "add", "in the altered segment", "--namespace", "notes")[0] == 0
+    assert run(capsys, env, "a", "sync", "now")[0] == 0
+    segment = max((p for p in folder.rglob("*") if p.is_file() and "/ops/" in p.as_posix()),
+                  key=lambda p: (p.stat().st_mtime_ns, p.name))
+    altered = bytearray(segment.read_bytes())
+    altered[len(altered) // 2] ^= 1
+    segment.write_bytes(bytes(altered))
+    code, out, _ = run(capsys, env, "b", "sync", "now")
+    assert code == 1 and "refused " in out and segment.name in out, out
+    code, out, err = run(capsys, env, "a", "sync", "now")
+    assert code == 0, (out, err)
+    assert f"cannot read this device's segment {int(segment.name)}" in out, out
+    assert "a snapshot covering it was written now" in out and "reads it at its next sync" in out, out
+    code, out, err = run(capsys, env, "b", "sync", "now")
+    assert code == 0, (out, err)
+    assert [c for _, c, _ in contents(capsys, env, "b")] == ["before", "in the altered segment"]
+    code, out, _ = run(capsys, env, "b", "sync", "status")
+    assert code == 0 and "Problem:" not in out, out
+    assert any(line.startswith("Repaired: refused ") and segment.name in line and "resolved: this device has read"
+               in line for line in out.splitlines()), out

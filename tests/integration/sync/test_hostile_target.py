@@ -12,7 +12,8 @@ import pytest
 from memvault.crypto import recipients
 from memvault.domain.errors import DecryptionFailed, SyncError, SyncKeyError
 from memvault.sync.targets.factory import TargetConfig
-from tests.helpers.sync_hostile import SECRET, Storage, assert_converged, contents, problems, rounds, write
+from tests.helpers.sync_hostile import (SECRET, Storage, assert_converged, contents, problems, repaired, rounds,
+                                       write)
 from tests.helpers.sync_servers import S3_CREDENTIALS, make_bucket, s3_server, webdav_server
 from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
@@ -120,8 +121,10 @@ def _writer_learns_and_reader_goes_on(storage, a, b, c, expected, reported):
     first = b.sync.sync_now()
     assert any(reported in p for p in first.problems + first.waiting), (first.problems, first.waiting)
     later = rounds(a, b, c)
-    # The writer heard that a reader could not read its file, and wrote a snapshot that covers it.
-    assert any("cannot read this device's segment" in p for p in problems(later))
+    # The writer heard that a reader could not read its file, and wrote a snapshot that covers it: said as done.
+    assert any("cannot read this device's segment" in p and "a snapshot covering it was written now" in p
+               for p in repaired(later)), repaired(later)
+    assert not any("cannot read this device's segment" in p for p in problems(later))
     assert_converged(storage, a, b, c, expected=expected)
     assert not rounds(a, b, c, times=1)[1].problems
 
@@ -388,7 +391,7 @@ def test_a_rolled_back_snapshot_after_compaction(group, make_vault, folder):
     first = d.sync.sync_now()
     assert any(a.vault.device_id[:8] in w and "rolled back" in w for w in first.waiting + first.problems), first
     told = a.sync.sync_now()
-    assert any("snapshot" in p and "written again" in p for p in told.problems), told.problems
+    assert any("snapshot" in p and "written again" in p for p in told.repaired), told
     rounds(a, b, c, d)
     assert_converged(storage, a, b, c, d, expected=[f"{SECRET} after the old snapshot", f"{SECRET} from a"])
 
@@ -419,27 +422,33 @@ def test_a_padded_snapshot_is_read_no_further_than_its_header_states(group, make
     assert any(f"holds more than the {size:,} bytes its header states" in p for p in first.problems), first.problems
     assert f"{SECRET} in the snapshot" not in contents(d)
     told = a.sync.sync_now()
-    assert any("no longer reads as written" in p and "written again" in p for p in told.problems), told.problems
+    assert any("no longer reads as written" in p and "written again" in p for p in told.repaired), told
     rounds(a, b, c, d)
     assert_converged(storage, a, b, c, d, expected=[f"{SECRET} from a", f"{SECRET} in the snapshot"])
 
 
 def test_a_devices_whole_folder_deleted_before_another_joins(group, make_vault, folder):
     """The storage deletes every segment and snapshot of a's: a device that joins then must not settle for an
-    empty group. a's signed record says what it wrote; the joiner says so, and a, told, writes a snapshot."""
+    empty group. a's signed record says what it wrote, and the joiner says so; b, which had read it all, puts it
+    back in a snapshot of its own, and the joiner gets it from there while a is offline."""
     a, b, c, storage = group
     write(a, f"{SECRET} 1")
     rounds(a, b, c)
     for kind in ("ops", "snapshots"):
         for name in storage.target.list(f"{storage.group}/{kind}/{a.vault.device_id}/"):
             storage.target.delete(name)
-    assert b.sync.sync_now().problems == ()  # b read it all already: nothing of it is missing there
     d = make_vault("d")
     d.sync.setup(folder, SYNC_PASSPHRASE)
     first = d.sync.sync_now()
     assert any(a.vault.device_id[:8] in w and "says it wrote up to" in w for w in first.waiting + first.problems), \
         first
-    a.sync.sync_now()
+    told = b.sync.sync_now()
+    assert told.problems == ()  # b read it all already: nothing of it is missing there; and it puts it back
+    assert any(f"device {a.vault.device_id[:8]}'s, up to its segment" in r and "written again" in r
+               for r in told.repaired), told
+    caught_up = d.sync.sync_now()  # a has not synced since
+    assert contents(d) == [f"{SECRET} 1", f"{SECRET} from a"], caught_up
+    assert any(f"from device {b.vault.device_id[:8]}'s snapshot" in r for r in caught_up.repaired), caught_up
     rounds(a, b, c, d)
     assert_converged(storage, a, b, c, d, expected=[f"{SECRET} 1", f"{SECRET} from a"])
 
