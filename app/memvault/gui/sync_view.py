@@ -248,6 +248,8 @@ class SyncView(QWidget):
             self.problems.setText("\n".join(problems))
             self.problems.setVisible(bool(problems))
             lines += [sentence(w, "Waiting") for w in status.waiting]
+            # What the target lost or broke and sync put right: news, not a problem (the CLI says it too).
+            lines += [sentence(r, "Repaired") for r in status.repaired]
             lines += [f"Clock: {note}." for note in status.clock_notes]
             self.summary.setText("\n".join(lines))
             sync = self._services.sync

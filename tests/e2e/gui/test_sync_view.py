@@ -183,6 +183,12 @@ def test_a_file_refused_by_sync_is_shown_on_the_sync_page(qtbot, desktop, tmp_pa
     assert "wrote back" in page.problems.text()  # what happens about it
     assert page.problems.isVisible() and page.problems.objectName() == "problem"
     assert "Problem:" not in page.summary.text()
+    # Once got past (the key file written back reads), it is news on the page, not a problem any more.
+    services.sync.sync_now()
+    assert services.sync.status().repaired
+    page.refresh()
+    qtbot.waitUntil(lambda: "Repaired:" in page.summary.text(), timeout=10_000)
+    assert f"refused {group}/key" not in (page.problems.text() if page.problems.isVisible() else "")
 
 
 @pytest.mark.slow  # a second vault and a real sync through a folder: ~14 s
