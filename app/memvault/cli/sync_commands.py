@@ -200,14 +200,19 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     done = []
     with opened(args) as svc:
         if kept is not None:
-            svc.sync.keep_conflict_version(*kept, svc.memories.restore_version)
-            done.append(f"Version {kept[1]} of {kept[0]} is current again")
+            kind = svc.sync.keep_conflict_version(*kept, svc.memories.restore_version)
+            done.append(f"{kept[0]} is back from the trash, with the edit" if kind == "deleted"
+                        else f"Version {kept[1]} of {kept[0]} is current again")
         if args.dismiss:
             svc.sync.dismiss_conflict(args.dismiss)
             done.append(f"{args.dismiss}: the current content stays")
         conflicts = svc.sync.conflicts()
     # "lost": the version the merge put aside (kept in the history); "now": what the memory holds.
-    lines = done + [f"{c.memory_id}@{c.version} [{c.namespace}] lost: {c.kept_content[:60]!r} / now: "
+    lines = done + [f"{c.memory_id}@{c.version} [{c.namespace}] deleted on device {c.deleted_on[:8]} while edited "
+                    f"on device {c.edited_on[:8]}: in the trash with the edit {c.kept_content[:60]!r} (--keep "
+                    f"{c.memory_id}@{c.version} restores it, --dismiss {c.memory_id} leaves it in the trash)"
+                    if c.kind == "deleted" and c.deleted_on and c.edited_on else
+                    f"{c.memory_id}@{c.version} [{c.namespace}] lost: {c.kept_content[:60]!r} / now: "
                     f"{c.current_content[:60]!r}" for c in conflicts]
     out(args, fmt.plain(conflicts), "\n".join(lines) if conflicts else "\n".join(done + ["No conflicts"]))
     return 0
@@ -266,7 +271,11 @@ def register(command: Command) -> None:
                      cmd_passwd, secret=True)
     p.add_argument("--new-sync-passphrase-file", metavar="FILE",
                    help=f"read the new sync passphrase from FILE (else {NEW_SYNC_PASSPHRASE_ENV}, else a prompt)")
-    p = sync_command("conflicts", "list versions that lost a concurrent edit", cmd_conflicts)
-    p.add_argument("--keep", metavar="ID@VERSION", help="make that kept version current again")
-    p.add_argument("--dismiss", metavar="ID", help="keep the current content and stop listing the memory")
+    p = sync_command("conflicts", "list versions that lost a concurrent edit, and memories deleted on one device "
+                     "while edited on another", cmd_conflicts)
+    p.add_argument("--keep", metavar="ID@VERSION",
+                   help="make that kept version current again (a memory deleted while edited: restore it)")
+    p.add_argument("--dismiss", metavar="ID",
+                   help="keep the current content (a memory deleted while edited: leave it in the trash) and stop "
+                        "listing the memory")
     sync_command("off", "turn sync off for this vault (the target is left as it is)", cmd_off)

@@ -30,6 +30,8 @@ from memvault.domain.errors import (
 )
 from memvault.domain.hlc import HybridClock
 from memvault.service.events import EventHub, events_of_arrivals
+from memvault.service import sync_conflicts
+from memvault.service.lifecycle import LifecycleService
 from memvault.service.sync_info import ConflictInfo, DeviceInfo, SyncResult, SyncStatus
 from memvault.service.sync_refusals import Progress, kept, shown
 from memvault.sync import replica, skew
@@ -302,7 +304,7 @@ class SyncService:
                 store.local_entries_count(conn, int(store.get_setting(conn, replica.OPLOG_CURSOR) or 0),
                                           self._device_id, only=chosen, without=shared)
             cursors = store.cursors(conn)
-            conflicts = len(store.conflicts(conn))
+            conflicts = len(sync_conflicts.all_conflicts(conn))
             held = skew.summary(conn, int(self._wall() * 1000))
             clock = skew.state(conn)
         try:
@@ -378,30 +380,38 @@ class SyncService:
                                                      self._settings.kdf_iterations)))
 
     def conflicts(self) -> list[ConflictInfo]:
+        """Versions a concurrent edit put aside, and memories deleted on one device while edited on another."""
         with self._db.read() as conn:
-            rows = store.conflicts(conn)
-        return [ConflictInfo(r.memory_uuid, r.namespace, r.version, r.changed_at, r.content, r.current) for r in rows]
+            return sync_conflicts.all_conflicts(conn)
 
     def conflicted_memories(self) -> int:
         """How many memories have a conflict not resolved yet (the count on the Sync page's tab)."""
         with self._db.read() as conn:
-            return store.conflicted_memories(conn)
+            return store.conflicted_memories(conn) + len(sync_conflicts.deleted_while_edited(conn))
 
     def dismiss_conflict(self, memory_id: str) -> int:
-        """The current content stays; the kept versions are no longer listed as conflicts."""
+        """The current content stays (a memory deleted while edited stays in the trash); no longer listed."""
         with self._db.write() as conn:
             if repo.get_by_uuid(conn, memory_id) is None:
                 raise NotFound(f"no memory with id {memory_id}")
-            return store.clear_conflicts(conn, memory_id)
+            return store.clear_conflicts(conn, memory_id) + sync_conflicts.dismiss_deleted(conn, memory_id)
 
-    def keep_conflict_version(self, memory_id: str, version: int, restore: Callable[[str, int], Any]) -> None:
+    def keep_conflict_version(self, memory_id: str, version: int, restore: Callable[[str, int], Any]) -> str:
         """Make a version a conflict put aside current again (through the memory service's ``restore``), then
-        dismiss; any other version is refused (the history restores those)."""
-        if not any(c.memory_id == memory_id and c.version == version for c in self.conflicts()):
+        dismiss, or bring a memory deleted while edited back from the trash; any other version is refused (the
+        history restores those). Which of the two it was: ``edit`` or ``deleted``."""
+        found = [c for c in self.conflicts() if c.memory_id == memory_id and c.version == version]
+        if not found:
             raise InvalidInput(f"version {version} of {memory_id} is not a version a conflict put aside "
                                "(`memvault sync conflicts` lists them; any version comes back from the history)")
+        if found[0].kind == "deleted":
+            # Deleted on one device while edited on another: keeping the edit is bringing it back from the trash
+            # (a new trash stamp, so the conflict ends on every device once it syncs).
+            LifecycleService(self._db, self._clock, self._events, self._wall).restore(memory_id)
+            return "deleted"
         restore(memory_id, version)
         self.dismiss_conflict(memory_id)
+        return "edit"
 
 
 def _listed(chosen: scopes.Scope) -> tuple[str, ...] | None:

@@ -73,3 +73,8 @@ class ConflictInfo:
     changed_at: float
     kept_content: str
     current_content: str
+    #: ``edit``: two concurrent content edits (``version`` is the one put aside); ``deleted``: deleted on one device
+    #: while edited on another (``version`` is the memory's current one, in the trash with the edit).
+    kind: str = "edit"
+    deleted_on: str | None = None
+    edited_on: str | None = None

@@ -138,6 +138,10 @@ def apply(conn: Any, ops: list[dict[str, Any]], source: str, models: Models, now
         guard(losses, store.live_counts(conn))
     store.save_states(conn, {u: s for u, s in after.items() if s is not before.get(u)})
     result = Applied(removed=removed, arrived={u for u in touched if u not in rows and plan[u] is not None})
+    # An edit that met a delete made without it (either arriving second): the memory stays in the trash with the
+    # edit, and the conflicts list says so until it is restored or dismissed (see merge.deleted_while_edited).
+    result.conflicts += sum(1 for u in touched if plan[u] is not None and merge.deleted_while_edited(after.get(u))
+                            and not merge.deleted_while_edited(before.get(u)))
     mark = store.history_mark(conn)
     writer = _Writer(conn, source, models, now, result)
     for uuid in touched:

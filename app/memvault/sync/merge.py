@@ -205,6 +205,22 @@ def exists(state: State | None, wipe: str | None) -> bool:
     return born > state.get("gone", "") and (wipe is None or born > wipe)
 
 
+def deleted_while_edited(state: State | None) -> tuple[str, str] | None:
+    """``(deleting device, editing device)`` when ``state`` holds a memory in the trash whose content another
+    device edited after the delete's stamp; else ``None``.
+
+    Trash and content are separate registers, so the merge keeps both: the edit, in the trash. A trashed memory
+    cannot be edited (it is restored first, which sets the trash register), so content stamped after the trash
+    by another device was made without knowing of the delete: reported as a conflict, not left to vanish. It is
+    read from the state alone, so every device that holds the same state reports the same conflict.
+    """
+    if not state or "trash" not in state or state["trash"][1] is None or "content" not in state:
+        return None
+    trashed, edited = state["trash"][0], state["content"][0]
+    deleter, editor = Hlc.parse(trashed).device_id, Hlc.parse(edited).device_id
+    return (deleter, editor) if edited > trashed and editor != deleter else None
+
+
 def tags_of(state: State) -> list[str]:
     return sorted(tag for tag, (adds, removes) in state.get("tags", {}).items()
                   if any(stamp > removes.get(device, "") for device, stamp in adds.items()))

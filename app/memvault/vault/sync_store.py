@@ -419,3 +419,26 @@ def conflicted_memories(conn: Connection) -> int:
 def clear_conflicts(conn: Connection, memory_uuid: str) -> int:
     return conn.execute(text("UPDATE memory_history SET conflict = 0 WHERE conflict = 1 AND memory_id = "
                              "(SELECT id FROM memories WHERE uuid = :u)"), {"u": memory_uuid}).rowcount
+
+
+@dataclass(frozen=True)
+class TrashedEdit:
+    memory_uuid: str
+    namespace: str
+    version: int
+    deleted_at: float
+    content: str
+    state: dict[str, Any]
+
+
+def trashed_with_later_content(conn: Connection, uuid: str | None = None, limit: int = 500) -> list[TrashedEdit]:
+    """Memories in the trash (``uuid``: only that one) whose merge state holds content stamped after the trash
+    (stamps sort as text): the candidates for a delete that met a concurrent edit (``merge.deleted_while_edited``
+    decides)."""
+    rows = conn.execute(text(
+        "SELECT m.uuid, m.namespace, m.version, m.deleted_at, m.content, s.state FROM memories m "
+        "JOIN sync_state s ON s.memory_uuid = m.uuid WHERE m.deleted_at IS NOT NULL "
+        "AND json_extract(s.state, '$.content[0]') > json_extract(s.state, '$.trash[0]') "
+        f"{'AND m.uuid = :u ' if uuid is not None else ''}ORDER BY m.deleted_at DESC LIMIT :n"),
+        {"n": limit, "u": uuid}).all()
+    return [TrashedEdit(r.uuid, r.namespace, r.version, r.deleted_at, r.content, json.loads(r.state)) for r in rows]

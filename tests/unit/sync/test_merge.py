@@ -130,3 +130,14 @@ def test_delta_of_a_local_change_joins_into_the_rows_fields():
 def test_ops_of_impossible_shape_are_refused(bad):
     with pytest.raises(DamagedData):
         merge.validate_op(bad)
+
+
+def test_a_delete_met_by_a_later_edit_of_another_device_is_a_conflict():
+    from memvault.sync.merge import deleted_while_edited
+
+    a, b = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002"
+    trashed = {"ns": "n", "trash": [f"0000000000100-00000-{a}", 1.0], "content": [f"0000000000200-00000-{b}", "x", []]}
+    assert deleted_while_edited(trashed) == (a, b)
+    assert deleted_while_edited(dict(trashed, content=[f"0000000000050-00000-{b}", "x", []])) is None  # before it
+    assert deleted_while_edited(dict(trashed, trash=[f"0000000000100-00000-{a}", None])) is None  # restored
+    assert deleted_while_edited(dict(trashed, content=[f"0000000000200-00000-{a}", "x", []])) is None  # its own
