@@ -103,7 +103,7 @@ def cmd_now(args: argparse.Namespace) -> int:
             pass
     from memvault.cli import format as fmt
     text = (f"Synced: {result.pushed_ops} change(s) sent, {result.applied_segments} segment(s) applied, "
-            f"{result.changes} change(s) here, {result.conflicts} conflict(s)")
+            f"{result.changes} memory(ies) changed here, {result.conflicts} conflict(s)")
     for line in (*result.problems, *result.waiting, *result.repaired):
         text += f"\n  {line}"
     out(args, fmt.plain(result), text)

@@ -259,7 +259,9 @@ class SyncService:
         finally:
             self._announce(report)
         self._record(report, None)
-        return SyncResult(report.pushed_ops, report.applied_segments, len(report.changes), report.conflicts,
+        # Memories changed here, not change events: an edit that arrived with its vectors is one memory, not two.
+        return SyncResult(report.pushed_ops, report.applied_segments, len({u for _, u, _ in report.changes}),
+                          report.conflicts,
                           tuple(report.problems), tuple(report.waiting), tuple(report.repaired))
 
     def _cycle(self, engine: SyncEngine, report: CycleReport, allow_mass_delete: bool) -> None:
@@ -310,12 +312,15 @@ class SyncService:
         try:
             decoded = KeyRing.decode_local(ring)
             group, removed, error = decoded.group, set(decoded.removed), last.get("error")
+            # The group's members by the key file this device accepted: a device it never read from (one that
+            # has written nothing yet) is one of them too.
+            members = set(decoded.members) | set(cursors)
         except SyncKeyError as exc:  # set up by an older Memvault: the status says what to do
-            group, removed, error = None, set(), exc.message
+            group, removed, error, members = None, set(), exc.message, set(cursors)
         return SyncStatus(
             enabled=True, target=TargetConfig.from_json(json.loads(target)).describe(),
             group=group, device_id=self._device_id, last_sync_at=last.get("at"),
-            last_error=error, pending_ops=pending, devices_seen=len(set(cursors) - removed) + 1, conflicts=conflicts,
+            last_error=error, pending_ops=pending, devices_seen=len((members | {self._device_id}) - removed), conflicts=conflicts,
             problems=shown(last)[0], waiting=tuple(last.get("waiting", ())), repaired=shown(last)[1],
             skewed_devices=tuple(sorted(set(held) | set(clock.get("ahead", {})))),
             held_changes=sum(n for n, _ in held.values()), clock_ahead_ms=int(clock.get("offset", 0)),

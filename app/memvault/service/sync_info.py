@@ -42,6 +42,7 @@ class SyncStatus:
 class SyncResult:
     pushed_ops: int
     applied_segments: int
+    #: Memories this cycle changed here (one arriving edit that also brought vectors is one).
     changes: int
     conflicts: int
     problems: tuple[str, ...]
