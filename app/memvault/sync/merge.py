@@ -207,13 +207,9 @@ def exists(state: State | None, wipe: str | None) -> bool:
 
 def deleted_while_edited(state: State | None) -> tuple[str, str] | None:
     """``(deleting device, editing device)`` when ``state`` holds a memory in the trash whose content another
-    device edited after the delete's stamp; else ``None``.
-
-    Trash and content are separate registers, so the merge keeps both: the edit, in the trash. A trashed memory
-    cannot be edited (it is restored first, which sets the trash register), so content stamped after the trash
-    by another device was made without knowing of the delete: reported as a conflict, not left to vanish. It is
-    read from the state alone, so every device that holds the same state reports the same conflict.
-    """
+    device stamped after the delete, else ``None``. A trashed memory cannot be edited (it is restored first, which
+    stamps the trash), so that edit did not know of the delete: a conflict, read from the state alone so that
+    every device holding it agrees (see FORMAT.md, Deleted while edited)."""
     if not state or "trash" not in state or state["trash"][1] is None or "content" not in state:
         return None
     trashed, edited = state["trash"][0], state["content"][0]
