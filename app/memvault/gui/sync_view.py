@@ -174,7 +174,8 @@ class SyncView(QWidget):
         on.addLayout(buttons)
         # A device is a row: the table is as tall as a few, not the page (the rest is for conflicts, if any).
         self.devices.setMaximumHeight(DEVICES_MAX_HEIGHT)
-        self.no_conflicts = QLabel("None: nothing was edited on two devices at once, or deleted on one while edited on another.")
+        self.no_conflicts = QLabel("None: nothing was edited on two devices at once, or deleted on one while "
+                                   "edited on another.")
         self.no_conflicts.setProperty("secondary", True)
         self._conflict_widgets = (self.conflicts, self.keep_button, self.dismiss_button)
         on.addWidget(_section("Devices"))
