@@ -10,6 +10,11 @@ measuring them at every start cost ~0.7 s of load time. The file also records
 the weights' sha256 and a digest of the calibration texts, so a file measured
 on other weights or texts is refused instead of silently used.
 
+The file also ships the fp32 graph's vectors of :data:`int8.PROBE_TEXTS`: the
+embedder compares its int8 vectors of them at start, which tells it whether this
+CPU's integer kernel keeps the graph within the gate (:data:`int8.WEIGHT_SIGNS`).
+They are rounded to six decimals (a change of cosine below 1e-7).
+
 Regenerate it after changing the weights, the texts or the probed products::
 
     python -m memvault.embedding.calibration --write
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,25 +35,38 @@ from memvault.domain.errors import ModelError
 from memvault.embedding import int8
 from memvault.embedding.manifest import Manifest, load_manifest, models_root
 
-FORMAT = 1
+FORMAT = 2
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the int8 graph is built and checked with."""
+
+    #: Per probed product, each input channel's largest absolute activation on the calibration texts.
+    maxima: dict[str, np.ndarray]
+    #: The fp32 graph's vectors of :data:`int8.PROBE_TEXTS`, one row each.
+    probes: np.ndarray
 
 
 def texts_digest() -> str:
-    """The sha256 of the calibration texts as they are run (each at every repeat count)."""
-    return sha256_hex(json.dumps(int8.calibration_texts(), ensure_ascii=False).encode("utf-8"))
+    """The sha256 of the calibration and probe texts as they are run (each calibration text at every repeat count)."""
+    texts = {"calibration": int8.calibration_texts(), "probes": list(int8.PROBE_TEXTS)}
+    return sha256_hex(json.dumps(texts, ensure_ascii=False, sort_keys=True).encode("utf-8"))
 
 
-def encode(maxima: dict[str, np.ndarray], weights_sha256: str) -> bytes:
-    """The file's bytes: deterministic JSON, every value the shortest text that reads back as the same float32."""
+def encode(maxima: dict[str, np.ndarray], weights_sha256: str, probes: np.ndarray) -> bytes:
+    """The file's bytes: deterministic JSON, every maximum the shortest text that reads back as the same float32."""
     values = {name: [float(np.format_float_positional(v, unique=True, trim="0"))
                      for v in np.asarray(maxima[name], dtype=np.float32)]
               for name in sorted(maxima)}
-    doc = {"format": FORMAT, "weights_sha256": weights_sha256, "texts_sha256": texts_digest(), "maxima": values}
+    vectors = [[round(float(v), 6) for v in row] for row in np.asarray(probes, dtype=np.float32)]
+    doc = {"format": FORMAT, "weights_sha256": weights_sha256, "texts_sha256": texts_digest(), "maxima": values,
+           "probe_vectors": vectors}
     return (json.dumps(doc, separators=(",", ":"), sort_keys=True) + "\n").encode("ascii")
 
 
-def decode(data: bytes, weights_sha256: str, where: Path) -> dict[str, np.ndarray]:
-    """The maxima in ``data``, if they were measured on these weights and the current calibration texts."""
+def decode(data: bytes, weights_sha256: str, where: Path) -> Calibration:
+    """The calibration in ``data``, if it was measured on these weights and the current texts."""
     try:
         doc = json.loads(data)
         if doc["format"] != FORMAT:
@@ -56,16 +75,19 @@ def decode(data: bytes, weights_sha256: str, where: Path) -> dict[str, np.ndarra
                                                          ("calibration texts", doc["texts_sha256"], texts_digest()))
                  if recorded != current]
         maxima = {name: np.asarray(values, dtype=np.float32) for name, values in doc["maxima"].items()}
+        probes = np.asarray(doc["probe_vectors"], dtype=np.float32)
+        if probes.shape[0] != len(int8.PROBE_TEXTS):
+            raise ValueError(f"{probes.shape[0]} probe vectors for {len(int8.PROBE_TEXTS)} probe texts")
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"the int8 calibration file {where} is damaged: {exc}") from None
     if stale:
         raise ModelError(f"the int8 calibration file {where} was measured on other {' and '.join(stale)}; "
                          "regenerate it with: python -m memvault.embedding.calibration --write")
-    return maxima
+    return Calibration(maxima, probes)
 
 
-def read(manifest: Manifest) -> dict[str, np.ndarray]:
-    """The shipped maxima, checked against the manifest's sha256 on the very bytes parsed."""
+def read(manifest: Manifest) -> Calibration:
+    """The shipped calibration, checked against the manifest's sha256 on the very bytes parsed."""
     path = manifest.int8_maxima_path
     try:
         data = path.read_bytes()
@@ -79,10 +101,11 @@ def read(manifest: Manifest) -> dict[str, np.ndarray]:
 
 
 def write(manifest: Manifest, manifest_path: Path) -> str:
-    """Measure the maxima with the fp32 graph, write the file and pin its sha256 in the manifest; the new digest."""
+    """Measure the maxima and probe vectors with the fp32 graph, write the file and pin its sha256 in the manifest; the new digest."""
     from memvault.embedding.model import Embedder  # the embedder needs this module: import it only here
 
-    data = encode(Embedder(manifest, precision="fp32").activation_maxima(), manifest.weights_sha256)
+    fp32 = Embedder(manifest, precision="fp32")
+    data = encode(fp32.activation_maxima(), manifest.weights_sha256, fp32.embed_texts(list(int8.PROBE_TEXTS)))
     manifest_path.parent.joinpath(manifest.int8_maxima_path.name).write_bytes(data)
     digest = sha256_hex(data)
     text = manifest_path.read_text("utf-8")

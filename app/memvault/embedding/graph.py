@@ -79,7 +79,8 @@ def probe_tensors(layers: int) -> dict[str, str]:
 
 
 def build_bert_graph(weights: dict[str, np.ndarray], *, num_heads: int, epsilon: float = 1e-12,
-                     int8_maxima: dict[str, np.ndarray] | None = None, probes: bool = False) -> BertGraph:
+                     int8_maxima: dict[str, np.ndarray] | None = None, unsigned_weights: bool = False,
+                     probes: bool = False) -> BertGraph:
     """The ONNX model for BERT weights named as Hugging Face's ``BertModel`` names them.
 
     Inputs ``input_ids`` and ``attention_mask`` (int64, [batch, seq], right
@@ -91,17 +92,19 @@ def build_bert_graph(weights: dict[str, np.ndarray], *, num_heads: int, epsilon:
         int8_maxima: per product name (see :func:`probe_tensors`), each input
             channel's largest absolute activation on calibration texts; given,
             the products in :data:`int8.QUANTIZED` are int8.
+        unsigned_weights: store those products' weights as uint8 with zero
+            point 128 (:data:`int8.WEIGHT_SIGNS` says when).
         probes: also output every :func:`probe_tensors` tensor (fp32 graph
             only), for calibration.
     """
     try:
-        return _build(weights, num_heads, epsilon, int8_maxima, probes)
+        return _build(weights, num_heads, epsilon, int8_maxima, unsigned_weights, probes)
     except KeyError as exc:
         raise ModelError(f"the model's weights lack the tensor {exc}") from None
 
 
 def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
-           maxima: dict[str, np.ndarray] | None, probes: bool) -> BertGraph:
+           maxima: dict[str, np.ndarray] | None, unsigned: bool, probes: bool) -> BertGraph:
     layers = _layer_count(w)
     if layers == 0:
         raise ModelError("the model's weights hold no encoder layers")
@@ -166,7 +169,7 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
             s = int8.smoothing_factors(maxima[name], weight, alpha)
             nodes.append(pb.node("Mul", [inp, const(f"{name}_unsmooth", 1 / s)], [f"{name}_smooth"]))
             inp, weight = f"{name}_smooth", weight * s[:, None]
-        q = int8.quantize_columns(weight)
+        q = int8.quantize_columns(weight, unsigned=unsigned)
         t = name
         # Per token: scale = max|x| / 127 over the token's channels, zero point 128.
         # max|x| as max(max x, -min x): two reads instead of writing |x| out first.
@@ -184,7 +187,7 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
             # The column scales are applied inside the GEMM (its B scale); A's
             # per-token scales are not supported there, hence the Mul after.
             pb.node("MatMulIntegerToFloat", [f"{t}_aq", const(f"{t}_wq", q.values), "one",
-                                                      const(f"{t}_ws", q.scales), "zp128"],
+                                                      const(f"{t}_ws", q.scales), "zp128", *(["zp128"] if unsigned else [])],
                              [f"{t}_acc"], domain="com.microsoft"),
             pb.node("Unsqueeze", [f"{t}_scale", "column_axis"], [f"{t}_scale_column"]),
             pb.node("Mul", [f"{t}_acc", f"{t}_scale_column"], [f"{t}_y"]),

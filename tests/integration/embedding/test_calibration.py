@@ -20,18 +20,35 @@ def _maxima():
             "l0_out": np.array([1e-7, 0.1, 25.123456, 3.0], dtype=np.float32)}
 
 
+def _probes():
+    vectors = np.random.default_rng(6).normal(size=(len(int8.PROBE_TEXTS), 8)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def test_encoding_is_deterministic_and_reads_back_the_same_float32_values():
-    maxima = _maxima()
-    data = calibration.encode(maxima, "ab" * 32)
-    assert data == calibration.encode(dict(reversed(list(maxima.items()))), "ab" * 32)
+    maxima, probes = _maxima(), _probes()
+    data = calibration.encode(maxima, "ab" * 32, probes)
+    assert data == calibration.encode(dict(reversed(list(maxima.items()))), "ab" * 32, probes)
     back = calibration.decode(data, "ab" * 32, models_root())
-    assert set(back) == set(maxima)
+    assert set(back.maxima) == set(maxima)
     for name in maxima:
-        assert back[name].dtype == np.float32 and np.array_equal(back[name], maxima[name]), name
+        assert back.maxima[name].dtype == np.float32 and np.array_equal(back.maxima[name], maxima[name]), name
+    assert back.probes.dtype == np.float32 and back.probes.shape == probes.shape
+    assert np.abs(back.probes - probes).max() <= 6e-7  # six decimals, then float32
+
+
+def test_probe_vectors_for_other_probe_texts_are_refused(monkeypatch):
+    data = calibration.encode(_maxima(), "ab" * 32, _probes()[:-1])
+    with pytest.raises(ModelError, match="damaged.*probe vectors"):
+        calibration.decode(data, "ab" * 32, models_root())
+    data = calibration.encode(_maxima(), "ab" * 32, _probes())
+    monkeypatch.setattr(int8, "PROBE_TEXTS", ("another probe",) + int8.PROBE_TEXTS[1:])
+    with pytest.raises(ModelError, match="other calibration texts"):
+        calibration.decode(data, "ab" * 32, models_root())
 
 
 def test_maxima_measured_on_other_weights_or_texts_are_refused(monkeypatch):
-    data = calibration.encode(_maxima(), "ab" * 32)
+    data = calibration.encode(_maxima(), "ab" * 32, _probes())
     with pytest.raises(ModelError, match="other weights.*--write"):
         calibration.decode(data, "cd" * 32, models_root())
     monkeypatch.setattr(int8, "CALIBRATION_TEXTS", int8.CALIBRATION_TEXTS + ("one more text",))
@@ -41,12 +58,14 @@ def test_maxima_measured_on_other_weights_or_texts_are_refused(monkeypatch):
 
 def test_a_damaged_file_is_a_model_error():
     with pytest.raises(ModelError, match="damaged"):
-        calibration.decode(b'{"format": 1}', "ab" * 32, models_root())
+        calibration.decode(b'{"format": 2}', "ab" * 32, models_root())
+    with pytest.raises(ModelError, match="damaged: format 1"):
+        calibration.decode(b'{"format": 1, "maxima": {}}', "ab" * 32, models_root())
 
 
 def test_the_shipped_file_matches_the_manifest_and_an_altered_or_missing_one_is_refused(tmp_path):
     manifest = load_manifest()
-    shipped = calibration.read(manifest)
+    shipped = calibration.read(manifest).maxima
     layers = 6
     assert set(shipped) == {f"l{i}_{k}" for i in range(layers) for k in ("qkv", "ao", "in", "out")}
     altered = tmp_path / "int8_maxima.json"
@@ -78,8 +97,9 @@ def test_write_reproduces_the_shipped_file_from_the_weights_and_pins_it(tmp_path
     assert json.loads((folder / "manifest.json").read_text())["int8_maxima"]["sha256"] == digest
     measured = calibration.decode(written, manifest.weights_sha256, folder)
     shipped = calibration.read(manifest)
-    assert set(measured) == set(shipped)
-    for name in shipped:
+    assert set(measured.maxima) == set(shipped.maxima)
+    for name in shipped.maxima:
         # Bit-identical on the machine that wrote the file; another CPU's GEMM
         # kernels may round the last bit differently.
-        np.testing.assert_allclose(measured[name], shipped[name], rtol=1e-5, err_msg=name)
+        np.testing.assert_allclose(measured.maxima[name], shipped.maxima[name], rtol=1e-5, err_msg=name)
+    np.testing.assert_allclose(measured.probes, shipped.probes, atol=2e-6)
