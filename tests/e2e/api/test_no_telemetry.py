@@ -80,15 +80,17 @@ server = ApiServer(services, port=0)
 server.start()
 headers = {"Authorization": "Bearer " + key, "accept": "application/json, text/event-stream"}
 marker = sys.argv[2]
+# httpx's 5 s default is short for a first request on a loaded 2-core machine (spaCy and the models load then).
+client = httpx.Client(timeout=60)
 answers = [
-    httpx.post(server.url + "/v1/memories", headers=headers, json={"content": marker + " stored"}).status_code,
-    httpx.post(server.url + "/v1/memories/search", headers=headers, json={"query": marker}).status_code,
+    client.post(server.url + "/v1/memories", headers=headers, json={"content": marker + " stored"}).status_code,
+    client.post(server.url + "/v1/memories/search", headers=headers, json={"query": marker}).status_code,
     # refused: FastAPI's logs would carry the input values
-    httpx.post(server.url + "/v1/memories", headers=headers, json={"content": marker, "limit": "x", "importance": 9}).status_code,
-    httpx.get(server.url + "/v1/memories/nothing-" + marker, headers=headers).status_code,
-    httpx.post(server.url + "/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+    client.post(server.url + "/v1/memories", headers=headers, json={"content": marker, "limit": "x", "importance": 9}).status_code,
+    client.get(server.url + "/v1/memories/nothing-" + marker, headers=headers).status_code,
+    client.post(server.url + "/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                "params": {"name": "recall", "arguments": {"query": marker}}}).status_code,
-    httpx.post(server.url + "/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+    client.post(server.url + "/mcp", headers=headers, json={"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                "params": {"name": "get_memory", "arguments": {"memory_id": marker}}}).status_code,
 ]
 server.stop()

@@ -5,28 +5,19 @@ from __future__ import annotations
 import pytest
 
 from memvault.domain.errors import Forbidden
-from memvault.domain.models import MemoryCreate, MemoryFilter
+from memvault.domain.models import MemoryCreate
 from memvault.sharing import roster as rosters
 from memvault.sharing.engine import ShareEngine, ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import merge
 from memvault.vault import sync_store
+from tests.integration.sharing.members import NS, contents, person_id
 
 pytestmark = pytest.mark.slow
-
-NS = "team"
-
-
-def person_id(services) -> str:
-    return PersonKey.from_text(services.sharing.my_key()).person_id
 
 
 def identity(services) -> PersonIdentity:
     return services.sharing._identity()
-
-
-def contents(services) -> set[str]:
-    return {m.content for m in services.memories.list(MemoryFilter(namespace=NS), limit=1000).items}
 
 
 def roles(services) -> dict[str, str]:

@@ -13,29 +13,16 @@ import pytest
 
 from memvault.domain.models import MemoryCreate, MemoryFilter
 from memvault.sharing.engine import ShareReport
-from memvault.sharing.person import PersonKey
 from memvault.sync import merge
 from memvault.sync.segments import SegmentHeader, digest, write_file
 from memvault.sync.targets.factory import TargetConfig
 from memvault.vault import sync_store
 from tests.helpers.sync_servers import webdav_server
+from tests.integration.sharing.members import NS, contents, person_id, writer_of
 
 pytestmark = pytest.mark.slow
 
-NS = "team"
 BOBS = "Bob: staging DB password rotates monthly"
-
-
-def person_id(services) -> str:
-    return PersonKey.from_text(services.sharing.my_key()).person_id
-
-
-def contents(services) -> set[str]:
-    return {m.content for m in services.memories.list(MemoryFilter(namespace=NS), limit=1000).items}
-
-
-def writer_of(services) -> str:
-    return f"{person_id(services)}/{services.vault.device_id}"
 
 
 def flip(path: Path) -> None:
@@ -52,19 +39,28 @@ def webdav(tmp_path):
         yield root / "team", TargetConfig("webdav", url + "/team")
 
 
-@pytest.fixture
-def removed(make_person, webdav):
-    """Admin shares with bob (write) and dana (read); bob writes; the admin removes bob, then the storage flips a
-    byte of the admin's snapshot written for the new key generation."""
-    root, target = webdav
+def _bob_writes_and_dana_reads(make_person, target, admin_first: str | None = None):
+    """The admin shares with bob (write) and dana (read), both join, and bob writes :data:`BOBS` and syncs; the
+    three and the invite."""
     admin, bob, dana = make_person("admin"), make_person("bob"), make_person("dana")
-    admin.memories.create(MemoryCreate(namespace=NS, content="the deploy key rotates on mondays"))
+    if admin_first:
+        admin.memories.create(MemoryCreate(namespace=NS, content=admin_first))
     admin.sharing.share(NS, with_key=bob.sharing.my_key(), role="write", target=target, name="bob")
     info = admin.sharing.share(NS, with_key=dana.sharing.my_key(), role="read", name="dana")
     bob.sharing.join(info.invite, target)
     dana.sharing.join(info.invite, target)
     bob.memories.create(MemoryCreate(namespace=NS, content=BOBS))
     bob.sharing.sync_now()
+    return admin, bob, dana, info.invite
+
+
+@pytest.fixture
+def removed(make_person, webdav):
+    """Admin shares with bob (write) and dana (read); bob writes; the admin removes bob, then the storage flips a
+    byte of the admin's snapshot written for the new key generation."""
+    root, target = webdav
+    admin, bob, dana, invite = _bob_writes_and_dana_reads(make_person, target,
+                                                          admin_first="the deploy key rotates on mondays")
     admin.memories.create(MemoryCreate(namespace=NS, content="the admin's second note"))
     for services in (admin, dana):
         services.sharing.sync_now()
@@ -72,7 +68,7 @@ def removed(make_person, webdav):
     (root,) = root.iterdir()  # the share's random id
     snapshot = sorted(root.glob(f"snapshots/{writer_of(admin)}/*"))[-1]
     flip(snapshot)
-    return admin, bob, dana, root, target, info.invite
+    return admin, bob, dana, root, target, invite
 
 
 def join_late(make_person, admin, target, invite, name="eve"):
@@ -176,13 +172,7 @@ def test_a_removed_read_members_segments_stay_refused(removed, make_person):
 
 def test_a_member_that_reads_the_removal_first_still_applies_the_earlier_writes(make_person, webdav):
     _, target = webdav
-    admin, bob, dana = make_person("admin"), make_person("bob"), make_person("dana")
-    admin.sharing.share(NS, with_key=bob.sharing.my_key(), role="write", target=target, name="bob")
-    info = admin.sharing.share(NS, with_key=dana.sharing.my_key(), role="read", name="dana")
-    bob.sharing.join(info.invite, target)
-    dana.sharing.join(info.invite, target)
-    bob.memories.create(MemoryCreate(namespace=NS, content=BOBS))
-    bob.sharing.sync_now()
+    admin, bob, dana, _ = _bob_writes_and_dana_reads(make_person, target)
     admin.sharing.sync_now()
     admin.sharing.remove(NS, person_id(bob))
     # Dana was away: she folds the removal and then reads bob's segment, in one cycle (no gap, no snapshot read).

@@ -17,27 +17,14 @@ from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync.segments import SegmentHeader, read_file
 from memvault.sync.targets.factory import TargetConfig
 from memvault.vault import sync_store
+from tests.integration.sharing.members import NS, contents, person_id, writer_of
 
 # Four or five vaults and a dozen cycles each: several seconds.
 pytestmark = pytest.mark.slow
 
-NS = "team"
-
-
-def person_id(services) -> str:
-    return PersonKey.from_text(services.sharing.my_key()).person_id
-
-
-def contents(services) -> set[str]:
-    return {m.content for m in services.memories.list(MemoryFilter(namespace=NS), limit=1000).items}
-
 
 def engine_of(services) -> ShareEngine:
     return services.sharing._engine(services.sharing._config(NS))
-
-
-def writer_of(services) -> str:
-    return f"{person_id(services)}/{services.vault.device_id}"
 
 
 def snapshot_files(root: Path, services) -> list[Path]:

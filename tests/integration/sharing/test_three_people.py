@@ -23,20 +23,10 @@ from memvault.sharing.engine import ShareEngine, ShareReport
 from memvault.sharing.person import PersonIdentity, PersonKey
 from memvault.sync import merge
 from memvault.vault import sync_store
+from tests.integration.sharing.members import NS, contents, person_id
 
 # A real S3 server and a dozen vaults: many seconds.
 pytestmark = pytest.mark.slow
-
-NS = "team"
-
-
-def person_id(services) -> str:
-    return PersonKey.from_text(services.sharing.my_key()).person_id
-
-
-def contents(services, **filters) -> set[str]:
-    page = services.memories.list(MemoryFilter(namespace=NS, **filters), limit=1000)
-    return {m.content for m in page.items}
 
 
 def sync_all(*people) -> None:

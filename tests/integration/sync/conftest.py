@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from memvault.service.container import create_vault
+from memvault.sync.targets.factory import TargetConfig
 from tests.helpers import fast_settings
 from tests.helpers.fake_embedder import FakeEmbedder
 
@@ -24,3 +25,17 @@ def make_vault(tmp_path):
     yield make
     for services in opened:
         services.close()
+
+
+@pytest.fixture
+def make_synced(make_vault, tmp_path):
+    """``make_synced("a", "b")``: vaults set up to sync through one folder, in that order."""
+
+    def make(*names: str):
+        folder = TargetConfig("folder", str(tmp_path / "target"))
+        devices = tuple(make_vault(name) for name in names)
+        for device in devices:
+            device.sync.setup(folder, SYNC_PASSPHRASE)
+        return devices
+
+    return make

@@ -6,16 +6,11 @@ from __future__ import annotations
 import pytest
 
 from memvault.domain.models import MemoryCreate, MemoryUpdate
-from memvault.sync.targets.factory import TargetConfig
-from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 
 @pytest.fixture
-def pair(make_vault, tmp_path):
-    a, b = make_vault("a"), make_vault("b")
-    folder = TargetConfig("folder", str(tmp_path / "target"))
-    for device in (a, b):
-        device.sync.setup(folder, SYNC_PASSPHRASE)
+def pair(make_synced):
+    a, b = make_synced("a", "b")
     memory = a.memories.create(MemoryCreate(namespace="notes", content="the plan")).memory
     for device in (a, b, a):
         device.sync.sync_now()

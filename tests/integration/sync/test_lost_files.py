@@ -127,24 +127,20 @@ def test_nothing_is_said_lost_or_written_again_while_the_target_keeps_its_files(
 
 
 @pytest.mark.parametrize("kind", ["snapshots", "ops"])
-def test_a_compacted_devices_snapshot_or_remaining_segments_deleted(make_vault, tmp_path, monkeypatch, kind):
+def test_a_compacted_devices_snapshot_or_remaining_segments_deleted(make_synced, tmp_path, monkeypatch, kind):
     """After compaction a device's changes are in its snapshot and its newest segments: the storage deletes
     either; the device notices on its next cycle (no reader has to be stuck first) and writes a snapshot again."""
     monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 2)
-    config = TargetConfig("folder", str(tmp_path / "target"))
-    a, b = make_vault("a"), make_vault("b")
-    a.sync.setup(config, SYNC_PASSPHRASE)
-    b.sync.setup(config, SYNC_PASSPHRASE)
+    a, b = make_synced("a", "b")
     for n in range(5):
         write(a, f"{SECRET} {n}")
         rounds(a, b)
-    storage = Storage(config)
+    storage = Storage(TargetConfig("folder", str(tmp_path / "target")))  # where make_synced keeps it
     assert storage.seqs(a.vault.device_id)[0] > 1  # compacted: the first ones are only in the snapshot
     for name in storage.target.list(f"{storage.group}/{kind}/{a.vault.device_id}/"):
         storage.target.delete(name)
     told = a.sync.sync_now()
     assert _lost([told], "this device's"), told
-    late = make_vault("late")
-    late.sync.setup(config, SYNC_PASSPHRASE)
+    late, = make_synced("late")
     late.sync.sync_now()
     assert contents(late) == sorted(f"{SECRET} {n}" for n in range(5))

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from memvault.domain.models import MemoryCreate, MemoryUpdate
-from memvault.sync.targets.factory import TargetConfig
-from tests.integration.sync.conftest import SYNC_PASSPHRASE
 
 
-def test_an_edit_that_arrives_with_its_vectors_is_one_memory_changed(make_vault, tmp_path):
-    a, b = make_vault("a"), make_vault("b")
-    folder = TargetConfig("folder", str(tmp_path / "target"))
-    for device in (a, b):
-        device.sync.setup(folder, SYNC_PASSPHRASE)
+def test_an_edit_that_arrives_with_its_vectors_is_one_memory_changed(make_synced):
+    a, b = make_synced("a", "b")
     memory = a.memories.create(MemoryCreate(namespace="notes", content="first")).memory
     for device in (a, b):
         device.sync.sync_now()
@@ -21,10 +16,7 @@ def test_an_edit_that_arrives_with_its_vectors_is_one_memory_changed(make_vault,
     assert (result.applied_segments, result.changes) == (1, 1)
 
 
-def test_devices_seen_counts_a_member_this_device_never_read_from(make_vault, tmp_path):
-    a, b = make_vault("a"), make_vault("b")
-    folder = TargetConfig("folder", str(tmp_path / "target"))
-    for device in (a, b):
-        device.sync.setup(folder, SYNC_PASSPHRASE)
+def test_devices_seen_counts_a_member_this_device_never_read_from(make_synced):
+    a, b = make_synced("a", "b")
     a.sync.sync_now()  # B wrote nothing: A has read no segment of it
     assert a.sync.status().devices_seen == b.sync.status().devices_seen == 2

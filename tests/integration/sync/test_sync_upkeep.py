@@ -23,21 +23,11 @@ def _contents(services):
     return sorted(m.content for m in services.memories.list(ALL, limit=1000).items)
 
 
-def _three_devices(make_vault, tmp_path):
-    """Three vaults syncing through one folder."""
-    config = TargetConfig("folder", str(tmp_path / "target"))
-    devices = make_vault("a"), make_vault("b"), make_vault("c")
-    for s in devices:
-        s.sync.setup(config, SYNC_PASSPHRASE)
-    return devices
 
 
-def test_compacted_segments_are_replaced_by_a_snapshot_for_a_late_device(make_vault, tmp_path, monkeypatch):
+def test_compacted_segments_are_replaced_by_a_snapshot_for_a_late_device(make_synced, tmp_path, monkeypatch):
     monkeypatch.setattr(snapshots, "SNAPSHOT_SEGMENTS", 2)
-    config = TargetConfig("folder", str(tmp_path / "target"))
-    a, b = make_vault("a"), make_vault("b")
-    a.sync.setup(config, SYNC_PASSPHRASE)
-    b.sync.setup(config, SYNC_PASSPHRASE)
+    a, b = make_synced("a", "b")
     for n in range(5):
         a.memories.create(MemoryCreate(namespace="n", content=f"memory {n}"))
         a.sync.sync_now()
@@ -46,13 +36,12 @@ def test_compacted_segments_are_replaced_by_a_snapshot_for_a_late_device(make_va
     own = list((tmp_path / "target").glob(f"*/ops/{a.vault.device_id}/*"))
     assert len(own) < 5  # read by everyone and covered by a snapshot: deleted
     assert list((tmp_path / "target").glob(f"*/snapshots/{a.vault.device_id}/*"))
-    c = make_vault("c")
-    c.sync.setup(config, SYNC_PASSPHRASE)
+    c, = make_synced("c")
     assert _contents(c) == _contents(a) == [f"memory {n}" for n in range(5)]
 
 
-def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
-    a, b, c = _three_devices(make_vault, tmp_path)
+def test_a_removed_device_no_longer_reads_or_writes(make_synced):
+    a, b, c = make_synced("a", "b", "c")
     a.sync.sync_now()
     b.sync.sync_now()
     with pytest.raises(NotFound, match="no device zz"):
@@ -76,9 +65,8 @@ def test_a_removed_device_no_longer_reads_or_writes(make_vault, tmp_path):
     assert _contents(a) == _contents(b) == ["after the removal"]
 
 
-def test_what_a_removed_device_wrote_before_its_removal_reaches_a_device_that_had_not_read_it(make_vault,
-                                                                                            tmp_path):
-    a, b, c = _three_devices(make_vault, tmp_path)
+def test_what_a_removed_device_wrote_before_its_removal_reaches_a_device_that_had_not_read_it(make_synced):
+    a, b, c = make_synced("a", "b", "c")
     c.memories.create(MemoryCreate(namespace="n", content="written on c before its removal"))
     c.sync.sync_now()
     a.sync.sync_now()  # a has read it; b has not synced since
@@ -98,8 +86,8 @@ def test_what_a_removed_device_wrote_before_its_removal_reaches_a_device_that_ha
     assert _contents(b) == _contents(a) == ["after the removal", "written on c before its removal"]
 
 
-def test_a_member_that_read_more_of_a_removed_device_than_its_remover_brings_the_group_level(make_vault, tmp_path):
-    a, b, c = _three_devices(make_vault, tmp_path)
+def test_a_member_that_read_more_of_a_removed_device_than_its_remover_brings_the_group_level(make_synced):
+    a, b, c = make_synced("a", "b", "c")
     c.memories.create(MemoryCreate(namespace="n", content="read by a and b"))
     c.sync.sync_now()
     a.sync.sync_now()

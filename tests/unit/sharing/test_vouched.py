@@ -44,14 +44,19 @@ def test_a_removal_vouches_for_the_links_it_names_under_the_role_they_had(people
     assert view.vouched[ben] == Vouched("write", {DEVICE: (2, "ab" * 32)})  # malformed links are left out
 
 
-def test_a_removal_without_writes_vouches_for_nothing(people):
+def _team_and_old_removal(people):
+    """The team's entries and ben's removal as an older Memvault wrote it: a body without "writes"."""
     clock = Clock()
     team = _team(people, clock)
     roster = _fold(people, *team)
-    # As an older Memvault wrote it: the body has no "writes".
     old = rosters.make_entry(SHARE, clock.now(), people["anna"], {"op": "remove", "person": people["ben"].key.text},
                              sealed_gen=roster.current, sealed_key=roster.keys[roster.current],
                              grants={7: {}}, gen=7, parents=roster.heads)
+    return team, old
+
+
+def test_a_removal_without_writes_vouches_for_nothing(people):
+    team, old = _team_and_old_removal(people)
     view = _fold(people, *team, old)
     assert view.vouched[people["ben"].person_id] == Vouched("write", None)
 
@@ -112,12 +117,7 @@ def test_a_segment_counts_only_on_the_walked_chain_up_to_the_link(people):
 
 
 def test_a_removal_by_an_older_version_says_so(people):
-    clock = Clock()
-    team = _team(people, clock)
-    roster = _fold(people, *team)
-    old = rosters.make_entry(SHARE, clock.now(), people["anna"], {"op": "remove", "person": people["ben"].key.text},
-                             sealed_gen=roster.current, sealed_key=roster.keys[roster.current],
-                             grants={7: {}}, gen=7, parents=roster.heads)
+    team, old = _team_and_old_removal(people)
     view = _fold(people, *team, old)
     why, moves = vouched.judge(view, f"{people['ben'].person_id}/{DEVICE}", 1, b"x" * 80, 3, None)
     assert "older Memvault" in why and "3 change(s) cannot be read here" in why and moves
