@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -38,6 +40,9 @@ EMPTY_VAULT = ("<p style='font-size:130%'><b>Nothing remembered yet</b></p>"
                "3. Find anything by meaning: <b>Search</b> (Ctrl+F), or any command with Ctrl+K.</p>"
                "<p>Help → Getting started explains more.</p>")
 EMPTY_TRASH = "The trash is empty."
+#: A namespace with nothing in it, in a vault that holds memories elsewhere (getting started would mislead).
+EMPTY_NAMESPACE = ("<p style='font-size:130%'><b>Nothing in {name} yet</b></p>"
+                   "<p>Write a memory here with <b>New</b> (Ctrl+N), or choose another namespace on the left.</p>")
 NO_MATCH = 'No memories match these filters. <a href="clear">Clear filters</a>'
 
 
@@ -59,6 +64,7 @@ class BrowserView(QWidget):
         self._services = services
         self._runner = runner
         self._namespace: str | None = "default"
+        self._vault_total = 0
         self._trash = False
         #: The selection before a reload, selected again when the page arrives (once).
         self._reselect: str | None = None
@@ -230,13 +236,29 @@ class BrowserView(QWidget):
         return "in the trash" if self._trash else (f"in {short(self._namespace)}" if self._namespace
                                                    else "in all namespaces")
 
+    def set_vault_total(self, total: int) -> None:
+        """How many live memories the whole vault holds (the sidebar's count): an empty namespace of a vault
+        that has some says so, instead of getting started."""
+        self._vault_total = total
+        if self.model.rowCount() == 0 and not self.model.is_loading():
+            self.empty.setText(self._empty_text())
+
+    def _empty_text(self) -> str:
+        if self._trash:
+            return EMPTY_TRASH
+        if self.filters_active():
+            return NO_MATCH
+        if self._namespace is not None and self._vault_total:
+            return EMPTY_NAMESPACE.format(name=html.escape(short(self._namespace)))
+        return EMPTY_VAULT
+
     def _on_model_loaded(self) -> None:
         if self.model.total is None:
             shown = self.model.rowCount()
             self.count.setText(f"{shown:,}{'+' if self.model.has_more() else ''} memories {self._where()} (counting…)")
         empty = self.model.rowCount() == 0
         if empty:
-            self.empty.setText(EMPTY_TRASH if self._trash else NO_MATCH if self.filters_active() else EMPTY_VAULT)
+            self.empty.setText(self._empty_text())
         self.empty.setVisible(empty)
         reselect, self._reselect = self._reselect, None
         row = self.model.row_of(self._wanted) if self._wanted else -1

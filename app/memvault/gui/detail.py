@@ -93,8 +93,7 @@ class DetailPane(QWidget):
         self._loading = False
         #: Why the edits on show could not be saved (the title says so until they can).
         self._problem: str | None = None
-        #: Whether the fields differ from the memory on show (the title says so).
-        self.dirty = False
+        self._dirty = False
         self.title = QLabel("Select a memory")
         self.title.setAccessibleName("Memory title")
         self.content = QPlainTextEdit()
@@ -120,6 +119,7 @@ class DetailPane(QWidget):
         self.save.setAccessibleName("Save memory")
         self.save.setToolTip("Edits save by themselves when you leave this memory or its pane (or press Ctrl+S)")
         self.save.clicked.connect(self._on_save_clicked)
+        self.save.setEnabled(False)  # until an edit
         self.history = HistoryList()
         self.history.currentItemChanged.connect(lambda _c, _p: self._update_restore())
         self.restore = QPushButton(icon("history"), "Restore this version")
@@ -220,8 +220,9 @@ class DetailPane(QWidget):
         cursor at the text's start, and what was typed next went there)."""
         enabled = memory is not None and memory.deleted_at is None
         for w in (self.content, self.memory_type, self.tags, self.confidential, self.importance, self.metadata,
-                  self.save, self.history):
+                  self.history):
             w.setEnabled(enabled)
+        self.save.setEnabled(enabled and self.dirty)
         self.restore.setEnabled(False)
         self.history.clear()
         self.empty.setVisible(memory is None)
@@ -249,6 +250,17 @@ class DetailPane(QWidget):
         self._runner.run(lambda: (self._services.memories.history(memory_id),
                                   sharing.changes_of(memory_id) if sharing is not None else []),
                          lambda loaded: self._on_history_loaded(memory_id, *loaded), owner=self)
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the fields differ from the memory on show (the title says so, and Save is enabled)."""
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+        memory = self._memory
+        self.save.setEnabled(dirty and memory is not None and memory.deleted_at is None)
 
     def _show_title(self) -> None:
         memory = self._memory

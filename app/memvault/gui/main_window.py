@@ -8,14 +8,7 @@ back the geometry, page and namespace the user left.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -263,9 +256,11 @@ class MainWindow(QMainWindow):
     # -- namespaces ----------------------------------------------------------
 
     def refresh_namespaces(self) -> None:
-        self._runner.run(self._services.stats.namespaces, self._on_namespaces_loaded, owner=self)
+        stats = self._services.stats
+        self._runner.run(lambda: (stats.namespaces(), stats.trash_count()), self._on_namespaces_loaded, owner=self)
 
-    def _on_namespaces_loaded(self, namespaces: list[Namespace]) -> None:
+    def _on_namespaces_loaded(self, loaded: tuple[list[Namespace], int]) -> None:
+        namespaces, in_trash = loaded
         current = self._scope_key
         if self._pending_token is not None:
             current = next((n.name for n in namespaces
@@ -274,10 +269,11 @@ class MainWindow(QMainWindow):
         self.sidebar.blockSignals(True)
         self.sidebar.clear()
         total = sum(n.memory_count for n in namespaces)
-        self._counts = {ALL_NAMESPACES: total} | {n.name: n.memory_count for n in namespaces}
+        self.browser.set_vault_total(total)
+        self._counts = {ALL_NAMESPACES: total} | {n.name: n.memory_count for n in namespaces} | {TRASH: in_trash}
         entries = [(ALL_NAMESPACES, "All namespaces", f"{total:,}", "all_namespaces")]
         entries += [(n.name, n.name, f"{n.memory_count:,}", "namespace") for n in namespaces]
-        entries.append((TRASH, "Trash", "", "trash"))
+        entries.append((TRASH, "Trash", f"{in_trash:,}" if in_trash else "", "trash"))
         if not any(n.name == DEFAULT for n in namespaces):
             entries.insert(1, (DEFAULT, DEFAULT, "0", "namespace"))
         for key, label, count, glyph in entries:
@@ -296,7 +292,7 @@ class MainWindow(QMainWindow):
         self._count_scope()
 
     def _count_scope(self) -> None:
-        """The rail's Memories count is the scope's, as the list below it shows (none for the trash)."""
+        """The rail's Memories count is the scope's, as the list below it shows."""
         self.rail.set_count(0, self._counts.get(self._scope_key))
 
     def scope(self) -> tuple[str | None, bool]:

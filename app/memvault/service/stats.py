@@ -38,3 +38,8 @@ class StatsService:
         with self._db.read() as conn:
             counts = repo.namespace_counts(conn, self._wall())
         return [Namespace(name, n) for name, n in sorted(counts.items())]
+
+    def trash_count(self) -> int:
+        """How many memories the trash holds."""
+        with self._db.read() as conn:
+            return repo.trash_count(conn)

@@ -188,6 +188,11 @@ def namespace_counts(conn: Connection, now: float) -> dict[str, int]:
     return counts
 
 
+def trash_count(conn: Connection) -> int:
+    """How many memories are in the trash (deleted, not yet purged)."""
+    return conn.execute(text("SELECT count(*) FROM memories WHERE deleted_at IS NOT NULL")).scalar_one()
+
+
 #: Whether a memory says who spoke (``metadata.speaker``, or ``metadata.role`` as chat imports write it):
 #: what makes a sessionless memory a turn of a chat rather than a note of its own.
 SPOKEN = ("(json_type({m}.metadata, '$.speaker') IS NOT NULL OR json_type({m}.metadata, '$.role') IS NOT NULL)")

@@ -52,11 +52,14 @@ def test_leaving_the_field_saves_and_ctrl_s_saves_at_once(qtbot, desktop):
     browser.table.selectRow(0)
     memory = browser.selected()
     qtbot.waitUntil(lambda: detail.content.toPlainText() == memory.content)
+    assert not detail.save.isEnabled()  # nothing to save yet (a walkthrough: Save was always enabled)
     _focus(qtbot, detail.tags)
     qtbot.keyClicks(detail.tags, "drinks")
+    assert detail.save.isEnabled()
     _focus(qtbot, browser.table)  # focus leaves the pane
     qtbot.waitUntil(lambda: desktop.services.memories.get(memory.id).tags == ("drinks",), timeout=20_000)
     qtbot.waitUntil(lambda: not detail.dirty and detail.memory().version == 2, timeout=20_000)
+    assert not detail.save.isEnabled()
     # Ctrl+S, typed in the text, saves without leaving it.
     _focus(qtbot, detail.content)
     qtbot.keyClicks(detail.content, "Note: ")

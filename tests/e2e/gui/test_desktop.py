@@ -206,7 +206,7 @@ def test_delete_to_trash_and_restore(qtbot, desktop):
     qtbot.keyClick(browser.table, Qt.Key_Delete)
     _wait_total(qtbot, desktop, 0)
     sidebar = desktop.window.sidebar
-    trash = next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text() == "Trash")
+    trash = next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text().startswith("Trash"))
     sidebar.setCurrentItem(trash)
     _wait_total(qtbot, desktop, 1)
     assert browser.restore_button.isVisible() and not browser.delete_button.isVisible()
@@ -367,7 +367,8 @@ def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeyp
     for item in made.items:
         services.lifecycle.delete(item.memory_id)
     sidebar = desktop.window.sidebar
-    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text() == "Trash"))
+    sidebar.setCurrentItem(next(sidebar.item(i) for i in range(sidebar.count())
+                                if sidebar.item(i).text().startswith("Trash")))
     browser = desktop.window.browser
     _wait_total(qtbot, desktop, 10)
     # Hold the purge after its first batch until Cancel has been pressed, so the test does not race it.

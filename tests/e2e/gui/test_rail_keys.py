@@ -104,7 +104,29 @@ def test_the_rails_memories_count_is_the_scopes(qtbot, desktop):
     assert shown_for("work").split() == ["Memories", "2"]  # as the list below shows, not the vault's 3
     assert shown_for("default").split() == ["Memories", "1"]
     assert shown_for(sidebar.item(0).data(256)).split() == ["Memories", "3"]  # All namespaces
-    assert shown_for(sidebar.item(sidebar.count() - 1).data(256)) == "Memories"  # the Trash, last: no count
+    assert shown_for(sidebar.item(sidebar.count() - 1).data(256)) == "Memories"  # the Trash, last: empty
+    assert sidebar.item(sidebar.count() - 1).text() == "Trash"
+
+
+def test_the_trash_says_how_many_memories_it_holds(qtbot, desktop):
+    """A walkthrough: the sidebar counted every namespace's memories but not the trash's."""
+    from memvault.domain.models import MemoryCreate
+
+    window, services = desktop.window, desktop.services
+    sidebar = _with_work_namespace(qtbot, desktop)
+    made = [services.memories.create(MemoryCreate(content=f"note {n}", namespace="work")).memory for n in range(3)]
+    for memory in made[:2]:
+        services.lifecycle.delete(memory.id)
+
+    def trash_row():
+        return sidebar.item(sidebar.count() - 1)
+
+    qtbot.waitUntil(lambda: trash_row().text() == "Trash (2)", timeout=10_000)  # the deletes refresh the sidebar
+    sidebar.setCurrentItem(trash_row())
+    assert window.rail.item(0).text().split() == ["Memories", "2"]  # as the trash's list shows
+    services.lifecycle.restore(made[0].id)
+    qtbot.waitUntil(lambda: trash_row().text() == "Trash (1)", timeout=10_000)
+    assert any(sidebar.item(i).text() == "work (3)" for i in range(sidebar.count()))  # its first, and two
 
 
 def test_focus_on_a_checked_box_is_drawn(qtbot, qapp):

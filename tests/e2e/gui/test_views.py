@@ -425,6 +425,15 @@ def test_empty_states_say_what_to_do(qtbot, desktop):
     browser = desktop.window.browser
     _wait_total(qtbot, desktop, 0)
     assert browser.empty.isVisibleTo(browser) and browser.empty.text() == EMPTY_VAULT
+    # A walkthrough: an empty namespace of a vault with memories elsewhere offered getting started.
+    desktop.services.memories.create(MemoryCreate(content="kept elsewhere", namespace="work"))
+    qtbot.waitUntil(lambda: "Nothing in default yet" in browser.empty.text(), timeout=10_000)
+    assert "Getting started" not in browser.empty.text() and browser.empty.isVisibleTo(browser)
+    _select_sidebar(desktop.window, "work")
+    _wait_total(qtbot, desktop, 1)
+    _select_sidebar(desktop.window, "default")
+    _wait_total(qtbot, desktop, 0)
+    assert "Nothing in default yet" in browser.empty.text()
     desktop.services.memories.create(MemoryCreate(content="a fact", memory_type="fact"))
     _wait_total(qtbot, desktop, 1)
     assert not browser.empty.isVisibleTo(browser)
