@@ -101,7 +101,8 @@ def read(manifest: Manifest) -> Calibration:
 
 
 def write(manifest: Manifest, manifest_path: Path) -> str:
-    """Measure the maxima and probe vectors with the fp32 graph, write the file and pin its sha256 in the manifest; the new digest."""
+    """Measure the maxima and probe vectors with the fp32 graph, write the file and pin its sha256 in the
+    manifest; the new digest."""
     from memvault.embedding.model import Embedder  # the embedder needs this module: import it only here
 
     fp32 = Embedder(manifest, precision="fp32")

@@ -186,8 +186,8 @@ def _build(w: dict[str, np.ndarray], num_heads: int, epsilon: float,
             pb.node("QuantizeLinear", [f"{t}_a", f"{t}_scale", f"{t}_zp"], [f"{t}_aq"], axis=0),
             # The column scales are applied inside the GEMM (its B scale); A's
             # per-token scales are not supported there, hence the Mul after.
-            pb.node("MatMulIntegerToFloat", [f"{t}_aq", const(f"{t}_wq", q.values), "one",
-                                                      const(f"{t}_ws", q.scales), "zp128", *(["zp128"] if unsigned else [])],
+            pb.node("MatMulIntegerToFloat", [f"{t}_aq", const(f"{t}_wq", q.values), "one", const(f"{t}_ws", q.scales),
+                                             "zp128", *(["zp128"] if unsigned else [])],
                              [f"{t}_acc"], domain="com.microsoft"),
             pb.node("Unsqueeze", [f"{t}_scale", "column_axis"], [f"{t}_scale_column"]),
             pb.node("Mul", [f"{t}_acc", f"{t}_scale_column"], [f"{t}_y"]),

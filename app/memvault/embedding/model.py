@@ -210,8 +210,9 @@ class Embedder:
                           build: dict) -> None:
         """Load the int8 graph whose vectors of the probe texts stay within the gate of the fp32 graph's.
 
-        Weight encodings are tried in the order of :func:`int8.weight_signs_to_try` (why: :data:`int8.WEIGHT_SIGNS`); the one that passed
-        is remembered for the process, whose CPU does not change. Should none pass, the fp32 graph is used.
+        Weight encodings are tried in the order of :func:`int8.weight_signs_to_try` (why: :data:`int8.WEIGHT_SIGNS`);
+        the one that passed is remembered for the process, whose CPU does not change. Should none pass, the fp32
+        graph is used.
         """
         probes = self.tokenize(list(int8.PROBE_TEXTS))
         known = _PASSED_WEIGHT_SIGN.get(self.model_id)
