@@ -76,10 +76,10 @@ def _types(memory_type: str | None) -> tuple[MemoryType, ...]:
     return (v.choice(MemoryType, memory_type, "memory_type"),) if memory_type else ()
 
 
-def _hit(h, mode: SearchMode) -> dict[str, Any]:
+def _hit(h) -> dict[str, Any]:
     # good_match lets an agent tell "the closest memory" from "a memory that answers": a recall
     # always returns its best hits, even when none is about the question.
-    hit = {"id": h.memory.id, "score": round(h.score, 4), "good_match": good_match.is_good_match(h.score, mode),
+    hit = {"id": h.memory.id, "score": round(h.score, 4), "good_match": h.good_match,
            "content": h.memory.content, "memory_type": h.memory.memory_type.value, "tags": list(h.memory.tags),
            "created_at": int(h.memory.created_at)}
     if "superseded_by" in h.memory.metadata:
@@ -253,7 +253,9 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
                  "closest memory stored, not about the query; true means it is about the query, which is not "
                  "always the answer (read the content before relying on it). Relevance is a likelihood and "
                  f"mostly low: a good match starts at {good_match.GOOD_MATCH} in hybrid mode "
-                 f"({good_match.GOOD_MATCH_SIMILARITY} similarity in semantic mode). With compress, returns "
+                 f"({good_match.GOOD_MATCH_SIMILARITY} similarity in semantic mode), and a note (not a turn of "
+                 f"a chat) below {good_match.CLEARLY_GOOD} must also stand out from the hit after it. With "
+                 "compress, returns "
                  "{hits, compression}: the hits cut to their most relevant sentences to fit max_context_tokens, "
                  "and what was dropped.",
                  annotations=ToolAnnotations(title="Recall", read_only_hint=True, open_world_hint=False))
@@ -281,10 +283,10 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             if not compress:
                 if not result.hits:
                     return _nothing_recalled(services, key.namespace, tags, memory_type, min_score)
-                return [_hit(h, result.mode) for h in result.hits]
+                return [_hit(h) for h in result.hits]
             packed = services.compressor.compress(result.hits, query, max_context_tokens)
             by_id = {h.memory.id: h for h in result.hits}
-            return {"hits": [_hit(by_id[c.memory_id], result.mode) | {"content": c.context, "tokens": c.tokens}
+            return {"hits": [_hit(by_id[c.memory_id]) | {"content": c.context, "tokens": c.tokens}
                              for c in packed.hits], "compression": packed.summary()}
         return await run(ctx, Scope.READ, work, counted=lambda _out: {"searches": 1})
 

@@ -256,8 +256,9 @@ class SearchHitOut(BaseModel):
     score: float
     good_match: bool = Field(description=(
         f"whether the hit is about the query (hybrid: relevance from {good_match.GOOD_MATCH}; semantic: similarity "
-        f"from {good_match.GOOD_MATCH_SIMILARITY}; keyword: every hit), not only the closest memory; about the "
-        "question, not certainly its answer"))
+        f"from {good_match.GOOD_MATCH_SIMILARITY}; keyword: every hit; in hybrid a note below "
+        f"{good_match.CLEARLY_GOOD} must also stand out from the hit after it), not only the closest memory; "
+        "about the question, not certainly its answer"))
     snippet: str
     score_breakdown: dict[str, Any] | None = None
     context: str | None = Field(None, description="With compress: the hit's text as packed into the budget")
@@ -267,7 +268,7 @@ class SearchHitOut(BaseModel):
 
     @classmethod
     def of(cls, h: SearchHit, mode: SearchMode) -> SearchHitOut:
-        return cls(memory=MemoryPublic.of(h.memory), score=h.score, good_match=good_match.is_good_match(h.score, mode),
+        return cls(memory=MemoryPublic.of(h.memory), score=h.score, good_match=h.good_match,
                    snippet=h.snippet,
                    score_breakdown=None if h.breakdown is None else h.breakdown.__dict__,
                    facts=list(h.facts) if h.facts else None)

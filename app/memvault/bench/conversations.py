@@ -28,8 +28,7 @@ from memvault.bench.metrics import ndcg_at, recall_at
 from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
-from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from memvault.ranking.good_match import is_good_match
+from memvault.domain.models import MemoryCreate, MemoryFilter, SearchHit, SearchQuery
 
 T = TypeVar("T")
 PASSPHRASE = "memvault-eval-temporary"
@@ -170,14 +169,14 @@ def ingest(services, conversations: Iterable[Conversation], *, sessions: bool = 
 
 
 def rank(services, conversation: Conversation, question: Question,
-         mode: SearchMode) -> tuple[list[str], float, float | None]:
-    """Turn ids of the hits for ``question``, best first, the search time in ms, and the best hit's score."""
+         mode: SearchMode) -> tuple[list[str], float, SearchHit | None]:
+    """Turn ids of the hits for ``question``, best first, the search time in ms, and the best hit."""
     result = services.search.search(SearchQuery(
         question.text, mode=mode, limit=LIMIT,
         filter=MemoryFilter(namespace=conversation.namespace, user_id=conversation.user_id)))
     prefix = conversation.id + "/"
     return ([(h.memory.client_id or "").removeprefix(prefix) for h in result.hits], result.took_ms,
-            result.hits[0].score if result.hits else None)
+            result.hits[0] if result.hits else None)
 
 
 def good_match_figures(rows: list[dict]) -> dict[str, float]:
@@ -284,10 +283,11 @@ def run_conversations(settings: Settings, path: Path, *, modes: Iterable[SearchM
                     for question in conversation.questions:
                         ranked, ms, best = rank(services, conversation, question, mode)
                         times.append(ms)
-                        good = best is not None and is_good_match(best, mode)
+                        good = best is not None and best.good_match
                         report.per_question.append({"id": question.id, "half": conversation.split,
                                                     "kind": question.kind, "mode": mode.value,
-                                                    "top": ranked[:LIMIT], "best_score": best,
+                                                    "top": ranked[:LIMIT],
+                                                    "best_score": best.score if best else None,
                                                     "rank1": bool(ranked) and ranked[0] in question.evidence,
                                                     "good_match": good, **score(ranked, question.evidence)})
                 report.p50_ms[mode.value] = statistics.median(times)

@@ -26,7 +26,6 @@ from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery, SearchResult
-from memvault.ranking.good_match import is_good_match
 
 PASSPHRASE = "memvault-eval-temporary"
 LIMIT = 5
@@ -153,7 +152,7 @@ def _flagged(result: SearchResult, mode: SearchMode) -> bool | None:
     """Whether the best hit is flagged a good match (``None`` for a mode without the flag)."""
     if mode not in FLAGGED_MODES:
         return None
-    return bool(result.hits) and is_good_match(result.hits[0].score, mode)
+    return bool(result.hits) and result.hits[0].good_match
 
 
 def _good_match(rows: list[dict], absent: list[dict]) -> dict:

@@ -28,7 +28,6 @@ from memvault.config import Settings
 from memvault.domain.enums import SearchMode
 from memvault.domain.errors import InvalidInput
 from memvault.domain.models import MemoryCreate, MemoryFilter, SearchQuery
-from memvault.ranking.good_match import is_good_match
 
 #: Hits asked for per question: as many as R@5 reads.
 LIMIT = 5
@@ -129,7 +128,7 @@ def _ask(services, vault: NoteVault, text: str, mode: SearchMode, notes_of: dict
     best = result.hits[0].score if result.hits else None
     return {"top": [notes_of.get(h.memory.id, "?") for h in result.hits], "best_score": best,
             "scores": [round(h.score, 4) for h in result.hits],
-            "good_match": best is not None and is_good_match(best, mode)}
+            "good_match": best is not None and result.hits[0].good_match}
 
 
 def _rows(services, vault: NoteVault, ids: dict[str, str], modes: list[SearchMode]) -> list[dict]:

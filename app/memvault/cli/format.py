@@ -151,7 +151,6 @@ def breakdown_text(breakdown: Any) -> str:
 
 def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
     from memvault.domain.enums import SearchMode
-    from memvault.ranking.good_match import is_good_match
 
     # A score alone does not say which hits are about the question; keyword hits all hold its words.
     judged = result.mode is not SearchMode.KEYWORD
@@ -161,7 +160,7 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
         # A superseded fact stays searchable (what was true then); the desktop app strikes it through.
         replaced = successor_of(h.memory)
         kind = h.memory.memory_type.value + (f", superseded by {replaced}" if replaced else "")
-        is_good = judged and is_good_match(h.score, result.mode)
+        is_good = judged and h.good_match
         good += is_good
         lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({kind})" + ("  good match" if is_good else ""))
         # Markers take no room on screen; a pair cut by the width limit is dropped.
@@ -172,9 +171,10 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
     count = plural(len(result.hits), 'hit') + (f" ({plural(good, 'good match')})" if judged and good else "")
     lines.append(f"{count}, mode {result.mode.value}, {result.took_ms:.1f} ms")
     if result.good_match is False:
-        from memvault.ranking.good_match import GOOD_MATCH
+        from memvault.ranking.good_match import CLEARLY_GOOD, GOOD_MATCH
 
-        lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH}")
+        lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH} (a note below {CLEARLY_GOOD} must "
+                     "also stand out from the hit after it)")
     return "\n".join(lines)
 
 

@@ -340,15 +340,17 @@ class SearchHit:
     breakdown: ScoreBreakdown | None = None
     #: Ids of the extracted facts shown with this turn (read from it), best first; the snippet is the first's.
     facts: tuple[str, ...] = ()
+    #: Whether the hit is about the query, not only the closest memory (:func:`memvault.ranking.good_match.flags`;
+    #: every keyword hit holds the words asked for).
+    good_match: bool = False
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """Hits plus how many candidates were considered.
 
-    ``good_match`` (hybrid mode only, else ``None``) says whether the best hit
-    reaches :data:`memvault.ranking.good_match.GOOD_MATCH`: surfaces show "no good
-    match" when it is false.
+    ``good_match`` (hybrid mode only, else ``None``) is the best hit's
+    :attr:`SearchHit.good_match`: surfaces show "no good match" when it is false.
     """
 
     hits: tuple[SearchHit, ...]

@@ -32,7 +32,6 @@ from memvault.gui.icons import icon
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
 from memvault.gui.wording import in_scope, plural, sentence, short
-from memvault.ranking import good_match
 from memvault.service.container import Services
 
 ALL = "any type"
@@ -42,11 +41,6 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 #: The search modes in a user's words (the API's names are in each item's tooltip).
 MODE_WORDS = {SearchMode.HYBRID: "Meaning and words", SearchMode.SEMANTIC: "Meaning only",
               SearchMode.KEYWORD: "Exact words"}
-
-
-def is_good_match(hit: SearchHit, mode: SearchMode) -> bool:
-    """Whether a hit answers the query, not only comes closest (the service's calibrated thresholds)."""
-    return good_match.is_good_match(hit.score, mode)
 
 
 #: A run of this many characters without a place to break gets one (a zero-width space) every so many: a label
@@ -224,7 +218,7 @@ class SearchView(QWidget):
 
         def search() -> tuple[SearchResult, int]:
             result = services.search.search(query)
-            if f.include_confidential or any(is_good_match(h, result.mode) for h in result.hits):
+            if f.include_confidential or any(h.good_match for h in result.hits):
                 return result, 0
             # Whether leaving confidential memories out could be why nothing good came (said only then).
             return result, services.memories.count(replace(f, include_confidential=True)) - services.memories.count(f)
@@ -236,8 +230,8 @@ class SearchView(QWidget):
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
         self._mode, self._how = result.mode, f" · {MODE_WORDS[result.mode].lower()} · {result.took_ms:.0f} ms"
-        good = tuple(h for h in result.hits if is_good_match(h, result.mode))
-        self._weak = tuple(h for h in result.hits if not is_good_match(h, result.mode))
+        good = tuple(h for h in result.hits if h.good_match)
+        self._weak = tuple(h for h in result.hits if not h.good_match)
         self.result_stack.setCurrentWidget(self.results if good else self.empty)
         self._show_hits(good)
         query = self.query.text().strip()

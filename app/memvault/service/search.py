@@ -34,7 +34,7 @@ from memvault.ranking import facts as fact_ranking
 from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
-from memvault.ranking.good_match import GOOD_MATCH
+from memvault.ranking import good_match
 from memvault.ranking.keyword import word_stem
 from memvault.ranking.similarity import (
     BACKGROUND_SKIP,
@@ -214,7 +214,8 @@ class SearchService:
         now = self._wall()
         planned = query_plan.plan(q.query, fact_ranking.served_names(self._db, f))
         facts_held = self._holds_facts(f)
-        ranked = fact_ranking.candidates_for(q.limit, facts_held)
+        # One hit past the page: a note's good match is judged against the hit after it.
+        ranked = fact_ranking.candidates_for(q.limit, facts_held) + (0 if facts_held else 1)
         depth = ranked if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
@@ -256,7 +257,10 @@ class SearchService:
             with self._db.read() as conn:
                 page, with_facts, ids, found, snippets, spans = self._read_page(conn, q, lists, facts_held, ranked)
         hits = fact_ranking.with_facts(self._page(q, page, snippets, found, spans), with_facts)
-        good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].score >= GOOD_MATCH
+        good_matches = good_match.flags([(h.score, good_match.is_turn(h.memory)) for h in hits], mode, q.limit,
+                                        q.min_score)
+        hits = [replace(h, good_match=good) for h, good in zip(hits, good_matches)]  # the page: not the one past
+        good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].good_match
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)
 
     def _read_page(self, conn, q: SearchQuery, lists: _Lists, facts_held: bool, ranked: int):
@@ -280,11 +284,11 @@ class SearchService:
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
                            lists.graph_ids, turns, fact_ranking.ranked_for(mode, ranked, facts_held, len(ids)),
                            q.min_score, _background(q.query, lists, texts))
-        page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit,
+        page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit + 1,
                                               fact_ranking.similarity_reader(conn, self._index, self._embedder,
                                                                              f.namespace, self._scale),
                                               q.min_score) \
-            if facts_held else (page[:q.limit], {})
+            if facts_held else (page[:q.limit + 1], {})
         found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
         # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
         matched = [mid for _, mid, b in page if b.keyword_rank is not None]

@@ -542,7 +542,8 @@ def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop,
 
     good, weak = (desktop.services.memories.create(MemoryCreate(content=text)).memory
                   for text in ("The cat's name is Miso", "Deploys happen on Tuesdays"))
-    result = SearchResult(hits=(SearchHit(good, 0.9, good.content), SearchHit(weak, 0.001, weak.content)),
+    result = SearchResult(hits=(SearchHit(good, 0.9, good.content, good_match=True),
+                                SearchHit(weak, 0.001, weak.content)),
                           mode=SearchMode.HYBRID, total_evaluated=2, took_ms=3.0)
     monkeypatch.setattr(desktop.services.search, "search", lambda _query: result)
     window = desktop.window
@@ -565,7 +566,8 @@ def test_keyword_hits_show_no_relevance_score(qtbot, desktop, monkeypatch):
             for text in ("Ravi owns billing", "Ravi moved to Lisbon")]
     # BM25 over two memories scores every hit about 0: a bar reading 0.00 would call an exact match irrelevant.
     monkeypatch.setattr(desktop.services.search, "search", lambda query: SearchResult(
-        hits=tuple(SearchHit(m, 0.0 if query.mode is SearchMode.KEYWORD else 0.9, m.content) for m in hits),
+        hits=tuple(SearchHit(m, 0.0 if query.mode is SearchMode.KEYWORD else 0.9, m.content, good_match=True)
+                   for m in hits),
         mode=query.mode, total_evaluated=2, took_ms=1.0))
     window = desktop.window
     search = window.search

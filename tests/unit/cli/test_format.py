@@ -41,7 +41,8 @@ def test_a_superseded_fact_says_what_replaced_it():
 
     def hit(mid: str, metadata: dict) -> SimpleNamespace:
         memory = SimpleNamespace(id=mid, memory_type=MemoryType.FACT, metadata=metadata)
-        return SimpleNamespace(score=0.5, memory=memory, snippet="The user lives in Lisbon", breakdown=None)
+        return SimpleNamespace(score=0.5, memory=memory, snippet="The user lives in Lisbon", breakdown=None,
+                               good_match=True)
 
     result = SimpleNamespace(hits=(hit("old-1", {"superseded_by": "new-2"}), hit("new-2", {})),
                              mode=SearchMode.HYBRID, took_ms=1.0, good_match=True)
@@ -58,18 +59,20 @@ def test_each_hit_a_good_match_is_marked_and_counted_and_keyword_hits_are_not_ju
 
     from memvault.domain.enums import MemoryType, SearchMode
 
-    def hit(mid: str, score: float) -> SimpleNamespace:
+    def hit(mid: str, score: float, good: bool) -> SimpleNamespace:
         memory = SimpleNamespace(id=mid, memory_type=MemoryType.PREFERENCE, metadata={})
-        return SimpleNamespace(score=score, memory=memory, snippet="The user prefers dark mode", breakdown=None)
+        return SimpleNamespace(score=score, memory=memory, snippet="The user prefers dark mode", breakdown=None,
+                               good_match=good)
 
-    hybrid = SimpleNamespace(hits=(hit("a", 0.144), hit("b", 0.007)), mode=SearchMode.HYBRID, took_ms=1.0,
-                             good_match=True)
+    # The mark is the service's flag on each hit (memvault.ranking.good_match.flags), not a threshold here.
+    hybrid = SimpleNamespace(hits=(hit("a", 0.144, True), hit("b", 0.007, False)), mode=SearchMode.HYBRID,
+                             took_ms=1.0, good_match=True)
     first, _, second, _, count = fmt.hits_table(hybrid).splitlines()
     assert first.endswith("a  (preference)  good match") and second.endswith("b  (preference)")
     assert count.startswith("2 hits (1 good match), mode hybrid")
-    semantic = SimpleNamespace(hits=(hit("a", 0.6), hit("b", 0.3)), mode=SearchMode.SEMANTIC, took_ms=1.0,
-                               good_match=True)
+    semantic = SimpleNamespace(hits=(hit("a", 0.6, True), hit("b", 0.3, False)), mode=SearchMode.SEMANTIC,
+                               took_ms=1.0, good_match=True)
     assert fmt.hits_table(semantic).splitlines()[-1].startswith("2 hits (1 good match), mode semantic")
-    keyword = SimpleNamespace(hits=(hit("a", 3.2),), mode=SearchMode.KEYWORD, took_ms=1.0, good_match=None)
+    keyword = SimpleNamespace(hits=(hit("a", 3.2, True),), mode=SearchMode.KEYWORD, took_ms=1.0, good_match=None)
     first, _, count = fmt.hits_table(keyword).splitlines()
     assert first.endswith("a  (preference)") and count.startswith("1 hit, mode keyword")
