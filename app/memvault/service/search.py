@@ -152,6 +152,12 @@ class _Lists:
     background_gap: float = 0.0  # the query's (ranking.similarity.background_gap), for hybrid's relevance
 
 
+
+def _past_page(mode: SearchMode, facts_held: bool) -> int:
+    """Candidates ranked past the page: hybrid's one (:func:`memvault.ranking.good_match.flags`), unless facts already
+    make it rank deeper."""
+    return int(mode is SearchMode.HYBRID and not facts_held)
+
 class SearchService:
     """Runs :class:`SearchQuery` against the vault."""
 
@@ -214,8 +220,8 @@ class SearchService:
         now = self._wall()
         planned = query_plan.plan(q.query, fact_ranking.served_names(self._db, f))
         facts_held = self._holds_facts(f)
-        # One hit past the page: a note's good match is judged against the hit after it.
-        ranked = fact_ranking.candidates_for(q.limit, facts_held) + (0 if facts_held else 1)
+        # Hybrid ranks one hit past the page: a note's good match is judged against the hit after it.
+        ranked = fact_ranking.candidates_for(q.limit, facts_held) + _past_page(mode, facts_held)
         depth = ranked if mode is SearchMode.SEMANTIC else max(q.limit * 3, HYBRID_DEPTH)
         # Hybrid reads its keyword list on the other reader while this thread embeds the query and reads the
         # semantic and graph lists (ONNX Runtime and SQLite release the GIL). This thread holds no reader
@@ -284,11 +290,12 @@ class SearchService:
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
                            lists.graph_ids, turns, fact_ranking.ranked_for(mode, ranked, facts_held, len(ids)),
                            q.min_score, _background(q.query, lists, texts))
-        page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, q.limit + 1,
+        page_size = q.limit + _past_page(mode, False)
+        page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, page_size,
                                               fact_ranking.similarity_reader(conn, self._index, self._embedder,
                                                                              f.namespace, self._scale),
                                               q.min_score) \
-            if facts_held else (page[:q.limit + 1], {})
+            if facts_held else (page[:page_size], {})
         found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
         # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
         matched = [mid for _, mid, b in page if b.keyword_rank is not None]

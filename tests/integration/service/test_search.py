@@ -238,10 +238,10 @@ def test_whole_memories_and_snippets_are_read_for_the_page_only(services, monkey
     assert [h.memory.id for h in page.hits] == [h.memory.id for h in full.hits[:3]]
     assert [h.snippet for h in page.hits] == [h.snippet for h in full.hits[:3]]
     assert all("**garden**" in h.snippet or "**tomatoes**" in h.snippet for h in page.hits)
-    # (hybrid also reads the candidates that are turns of a session, for their inputs: none here), and the hit
-    # past the page, whose score judges the last hit's good match
-    past = full.hits[3].memory.rowid
-    assert [r for r in read if r] == [[h.memory.rowid for h in page.hits] + [past]]
+    # (hybrid also reads the candidates that are turns of a session, for their inputs: none here), and hybrid the
+    # hit past the page, whose score judges the last hit's good match
+    past = [full.hits[3].memory.rowid] if mode is SearchMode.HYBRID else []
+    assert [r for r in read if r] == [[h.memory.rowid for h in page.hits] + past]
     assert len(snipped) == 1 and len(snipped[0]) <= 4
 
 
