@@ -55,6 +55,10 @@ def make_engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> En
         dbapi_conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
         _record.info["cache_kib"] = int(cache_kib)
         if writer:
+            if _empty(url):
+                # A new vault's file: incremental from the start. SQLite takes the mode only before the WAL
+                # switch writes the first page; set later, it costs rewriting the file (compaction's VACUUM).
+                dbapi_conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             dbapi_conn.execute("PRAGMA journal_mode = WAL")
             # FULL syncs the WAL at every commit: a write acknowledged as stored
             # survives power loss and OS crashes, not only a killed process.
@@ -70,6 +74,13 @@ def make_engine(url: URL, *, pool_size: int, cache_kib: int, writer: bool) -> En
         conn.connection.dbapi_connection.execute(begin)
 
     return engine
+
+
+def _empty(url: URL) -> bool:
+    try:
+        return Path(url.database or "").stat().st_size == 0
+    except OSError:
+        return False
 
 
 def driver_rows(conn: Connection, sql: str, params: dict | tuple = ()) -> list[tuple]:

@@ -7,11 +7,11 @@ import numpy as np
 from sqlalchemy import text
 
 from memvault.domain.models import MemoryCreate, MemoryUpdate, SearchQuery
-from memvault.service.container import open_vault
+from memvault.service.container import create_vault, open_vault
 from memvault.vault import compaction, fts, integrity, migrations, oplog
 from memvault.vault import stats as vstats
 from memvault.vault.knn import IndexState, log
-from tests.helpers import PASSPHRASE
+from tests.helpers import PASSPHRASE, fast_settings
 from tests.helpers.knn import index_keys, stored_chunks
 from tests.helpers.schema20 import set_back_to_schema_20
 
@@ -79,6 +79,19 @@ def test_a_float32_log_written_before_is_still_replayed(services, settings, embe
         assert len(made) == 10
     finally:
         again.close()
+
+
+def test_a_new_vault_is_incremental_from_its_first_page_without_rewriting_the_file(tmp_path, monkeypatch, embedder):
+    rewrote = []
+    real = compaction.ensure_incremental
+    monkeypatch.setattr(compaction, "ensure_incremental", lambda db: rewrote.append(real(db)) or rewrote[-1])
+    services = create_vault(fast_settings(tmp_path / "vault"), PASSPHRASE, embedder)
+    try:
+        with services.vault.db.read() as conn:
+            assert compaction.auto_vacuum(conn) == compaction.INCREMENTAL
+    finally:
+        services.close()
+    assert rewrote == [False]  # the check ran, and found nothing to rewrite
 
 
 def test_a_new_vault_hands_freed_pages_back_when_a_snapshot_drops_the_log(services):
