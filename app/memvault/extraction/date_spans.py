@@ -121,6 +121,38 @@ def _part_of_year(match: re.Match[str]) -> DateSpan | None:
     return DateSpan(f"{year:04d}-{letter}{number}", start.timestamp(), end.timestamp())
 
 
+#: What comes round once a year: a date of it said without its year is that day in every year.
+_YEARLY = re.compile(r"\b(?:birthdays?|anniversar(?:y|ies)|name ?days?|every year|each year|once a year|yearly|"
+                     r"annually)\b", re.IGNORECASE)
+_YEAR_SAID = re.compile(r"\b(?:19|20)\d\d\b|'\d\d\b")
+
+
+def comes_round_yearly(sentence: str) -> bool:
+    """Whether ``sentence`` speaks of what comes round once a year ("Noor's birthday is on 9 October")."""
+    return _YEARLY.search(sentence) is not None
+
+
+def yearly(span: DateSpan, phrase: str) -> DateSpan | None:
+    """``span`` as the same day (or month) of every year, when ``phrase`` said no year: value ``--10-09`` or
+    ``--10`` (ISO 8601's date without its year); ``None`` for a year said, a week or a year.
+
+    A birthday said as "9 October" was dated to its next occurrence (2027-10-09), which a question about
+    October 2026 never met."""
+    if _YEAR_SAID.search(phrase) or len(span.value) not in (7, 10) or "W" in span.value:
+        return None
+    return DateSpan(f"--{span.value[5:]}", span.start, span.end)
+
+
+def yearly_values(value: str) -> tuple[str, ...]:
+    """The yearly forms (:func:`yearly`) a question's date ``value`` also meets: a day's ``--MM-DD``, a month's
+    ``--MM`` (as a prefix, its days too); none for a year, a week, a quarter or a half (their months do)."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return (f"--{value[5:]}",)
+    if len(value) == 7 and value[4] == "-" and value[5:].isdigit():
+        return (f"--{value[5:]}",)
+    return ()
+
+
 def span_of(when: datetime, precision: str) -> DateSpan:
     """The span of ``when`` at ``precision`` (day, week, month or year)."""
     if precision == "year":

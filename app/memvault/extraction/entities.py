@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from memvault.domain.entities import EntityMention, EntityType
 from memvault.extraction import dates, language_gate
-from memvault.extraction.date_spans import resolve
+from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
@@ -158,12 +158,15 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if etype is None:
             continue
         if etype is EntityType.DATE and _comes_round(ent):
+            if (month := _month_of_every_year(ent.text)) is not None:
+                add(EntityType.DATE, f"--{month:02d}", CONFIDENCE_DATE)  # "every March": March of any year
             continue
         if etype is EntityType.DATE or etype is EntityType.EVENT and _only_a_date(ent.text):
             # The tagger calls some written dates events ("9 November 2026"): a date is a date.
             span = resolve(ent.text, item.reference, "past" if _said_in_the_past(ent.sent) else "future")
+            every_year = span and comes_round_yearly(ent.sent.text) and yearly(span, ent.text)
             if span is not None:
-                add(EntityType.DATE, span.value, CONFIDENCE_DATE)
+                add(EntityType.DATE, (every_year or span).value, CONFIDENCE_DATE)
                 continue
         if etype is EntityType.DATE:
             continue
@@ -223,6 +226,15 @@ def _comes_round(ent) -> bool:
     if dates.recurs(f"{before} {ent.text}"):
         return True
     return ent.text.lower() in dates.WEEKDAYS and dates.recurs(ent.sent.text)
+
+
+def _month_of_every_year(text: str) -> int | None:
+    """The month a recurring date names when it names no weekday ("each March", not "Mondays in March")."""
+    words = text.lower().replace(",", " ").split()
+    named = [dates.MONTHS[w] for w in words if w in dates.MONTHS]
+    if not named or any(w in dates.WEEKDAYS or w.rstrip("s") in dates.WEEKDAYS for w in words):
+        return None
+    return named[-1]
 
 
 def _said_in_the_past(sent) -> bool:

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 
 from memvault.domain.entities import EntityType
 from memvault.domain.models import MemoryFilter
-from memvault.extraction.date_spans import PART_OF_YEAR, DateSpan, resolve
+from memvault.extraction.date_spans import PART_OF_YEAR, DateSpan, resolve, yearly_values
 from memvault.extraction.entities import GENERIC_NOUNS
 from memvault.extraction.gazetteer import Gazetteer
 from memvault.vault import entities as repo
@@ -243,11 +243,14 @@ def _dated(conn, span: DateSpan, where: filters.Where) -> set[int]:
     if len(span.value) >= 8:  # a day or a week: the days it covers
         days = round((span.end - span.start) / 86400)
         values = [datetime.fromtimestamp(span.start + 86400 * i, UTC).strftime("%Y-%m-%d") for i in range(days)]
+        # And the same days of every year (a birthday said without its year).
+        values += [y for v in values for y in yearly_values(v)]
         return repo.dated_memories(conn, start, end, where, PER_DATE, days=values)
     if "-Q" in span.value or "-H" in span.value:  # a quarter or a half: its own mentions, and its months'
         first = datetime.fromtimestamp(span.start, UTC)
         months = round((span.end - span.start) / (86400 * 30.4))
-        prefix = (span.value, *(f"{first.year:04d}-{first.month + i:02d}" for i in range(months)))
+        inside = tuple(f"{first.year:04d}-{first.month + i:02d}" for i in range(months))
+        prefix = (span.value, *inside, *(y for m in inside for y in yearly_values(m)))
         return repo.dated_memories(conn, start, end, where, PER_DATE, prefix=prefix)
-    # A month or a year: every date inside it starts with its value.
-    return repo.dated_memories(conn, start, end, where, PER_DATE, prefix=span.value)
+    # A month or a year: every date inside it starts with its value (a month's also with its every-year form).
+    return repo.dated_memories(conn, start, end, where, PER_DATE, prefix=(span.value, *yearly_values(span.value)))

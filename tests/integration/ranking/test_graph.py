@@ -207,3 +207,21 @@ def test_a_quarter_is_its_three_months_in_memories_and_in_questions(loaded):
     now = time.mktime((2026, 11, 28, 12, 0, 0, 0, 0, 0))
     assert [d.value for d in graph_search.query_dates("anything for H2 2027 or Q4 2026?", now)] == [
         "2027-H2", "2026-Q4"]
+
+
+def test_a_birthday_said_without_its_year_meets_questions_about_its_day_or_month_in_any_year(loaded):
+    dates = {"session_date": "2026-11-28T10:00"}
+    birthday = _store(loaded, ["Noor's birthday is on 9 October"], metadata=dates)[0]
+    boiler = _store(loaded, ["The boiler is serviced every March"], metadata=dates)[0]
+    moved = _store(loaded, ["We moved to Leeds on 9 October 2024"], metadata=dates)[0]
+    _store(loaded, ["The dentist is on 3 December"], metadata=dates)
+    loaded.entities.drain()
+    assert [e.value for e in loaded.memories.get(birthday.id).entities if e.type.value == "date"] == ["--10-09"]
+    october = _graph(loaded, "whose birthday is in October 2026?")
+    assert october.dates == ("2026-10",)
+    assert birthday.rowid in october.parts["dates"] and moved.rowid not in october.parts["dates"]
+    assert birthday.rowid in _graph(loaded, "what happened on 9 October 2024?").parts["dates"]
+    assert {birthday.rowid, moved.rowid} == set(_graph(loaded, "what happened in October 2024?").parts["dates"])
+    assert set(_graph(loaded, "anything in March 2027?").parts["dates"]) == {boiler.rowid}
+    assert set(_graph(loaded, "anything in the first quarter of 2027?").parts["dates"]) == {boiler.rowid}
+    assert birthday.rowid not in _graph(loaded, "what did we do in 2024?").parts.get("dates", {})

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from memvault.extraction import date_spans
 from memvault.extraction.date_spans import resolve
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC).timestamp()
@@ -34,3 +35,21 @@ def test_a_half_past_the_second_is_no_date_and_other_dates_read_as_before():
     assert resolve("the third half of 2027", NOW) is None
     assert resolve("in March 2024", NOW).value == "2024-03"
     assert resolve("on 4 November", NOW, "past").value == "2026-11-04"
+
+
+def test_a_yearly_date_drops_its_year_unless_one_was_said():
+    on = date_spans.span_of(datetime(2027, 10, 9), "day")
+    assert date_spans.yearly(on, "9 October").value == "--10-09"
+    assert date_spans.yearly(date_spans.span_of(datetime(2027, 10, 9), "month"), "October").value == "--10"
+    assert date_spans.yearly(on, "9 October 2027") is None
+    assert date_spans.yearly(on, "9 Oct '27") is None
+    assert date_spans.yearly(date_spans.span_of(datetime(2027, 10, 9), "week"), "that week") is None
+    assert date_spans.yearly(date_spans.span_of(datetime(2027, 10, 9), "year"), "2027") is None
+
+
+def test_a_questions_day_or_month_also_meets_the_same_day_or_month_of_every_year():
+    assert date_spans.yearly_values("2026-10-09") == ("--10-09",)
+    assert date_spans.yearly_values("2026-10") == ("--10",)
+    assert date_spans.yearly_values("2026") == ()
+    assert date_spans.yearly_values("2026-W41") == ()
+    assert date_spans.yearly_values("2027-Q1") == ()

@@ -34,3 +34,20 @@ def test_a_time_that_comes_round_is_no_date(entities, text):
 def test_a_weekday_said_once_is_a_date(entities):
     assert _dates(entities, "Dinner with Ana on Monday.") == {"2026-11-30"}
     assert _dates(entities, "The dentist moved my check-up to 14 December 2026.") == {"2026-12-14"}
+
+
+@pytest.mark.parametrize(("text", "dated"), [
+    ("Noor's birthday is on 9 October.", {"--10-09"}),
+    ("Our wedding anniversary is on 2 June.", {"--06-02"}),
+    ("The boiler is serviced every March.", {"--03"}),
+    ("I renew the car insurance each year on 14 February.", {"--02-14"}),
+])
+def test_a_date_of_what_comes_round_every_year_is_that_day_in_any_year(entities, text, dated):
+    # "Noor's birthday is on 9 October" was dated 9 October 2027 (the next one): a question about October 2026,
+    # or any October but that one, never met it.
+    assert _dates(entities, text) == dated
+
+
+def test_a_yearly_date_said_with_its_year_keeps_it_and_a_one_off_date_stays_dated(entities):
+    assert _dates(entities, "Her birthday party was on 9 October 2025.") == {"2025-10-09"}
+    assert _dates(entities, "The boiler service is on 9 March.") == {"2027-03-09"}
