@@ -8,6 +8,7 @@ confidence. Extraction (:mod:`memvault.extraction.entities`) produces
 
 from __future__ import annotations
 
+import calendar
 import enum
 from dataclasses import dataclass, field
 
@@ -32,6 +33,18 @@ class TypeSource(enum.StrEnum):
     INFERRED = "inferred"  # the on-device classifier chose it from the memory's embedding
 
 
+def readable_value(entity_type: EntityType, value: str) -> str:
+    """``value`` as a person reads it: a date of every year (``--10-09``, ``--10``) says so ("9 October, every
+    year"); any other value is already readable."""
+    if entity_type is not EntityType.DATE or not value.startswith("--"):
+        return value
+    month, _, day = value[2:].partition("-")
+    if not month.isdigit() or not 1 <= int(month) <= 12 or day and not day.isdigit():
+        return value
+    said = calendar.month_name[int(month)]
+    return f"{int(day)} {said}, every year" if day else f"{said}, every year"
+
+
 @dataclass(frozen=True)
 class EntityMention:
     """One entity a memory mentions: ``value`` is normalised (lower case, no article, no possessive).
@@ -48,7 +61,7 @@ class EntityMention:
     @property
     def name(self) -> str:
         """What a person reads: the name as written, else the normalised value."""
-        return self.display or self.value
+        return self.display or readable_value(self.type, self.value)
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,7 @@ class Entity:
 
     @property
     def name(self) -> str:
-        return self.display or self.value
+        return self.display or readable_value(self.type, self.value)
 
 
 @dataclass(frozen=True)
@@ -88,4 +101,4 @@ class EntitySummary:
 
     @property
     def name(self) -> str:
-        return self.display or self.value
+        return self.display or readable_value(self.type, self.value)
