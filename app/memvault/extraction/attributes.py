@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause
+from memvault.extraction.kin import OCCUPATIONS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
 
 DIETS = frozenset({"vegetarian", "vegan", "pescatarian", "pescetarian", "carnivore", "flexitarian", "keto"})
 STATUSES = frozenset({"married", "single", "engaged", "divorced", "widowed", "separated"})
-OCCUPATIONS = frozenset(["nurse", "doctor", "engineer", "developer", "analyst", "designer", "lawyer", "accountant", "consultant", "teacher", "programmer", "architect", "researcher", "scientist", "professor", "chef", "waiter", "waitress", "cashier", "pilot", "mechanic", "electrician", "plumber", "farmer", "journalist", "writer", "editor", "student", "manager", "lead", "director", "founder", "freelancer", "physician", "surgeon", "pharmacist", "dentist", "therapist", "psychologist", "officer", "clerk", "librarian", "photographer", "artist", "musician", "carpenter", "salesperson", "secretary", "assistant", "intern", "administrator", "technician", "economist", "banker", "translator", "interpreter", "planner", "lecturer", "tutor", "paramedic", "firefighter", "midwife", "solicitor", "barrister", "paralegal", "surveyor", "receptionist", "hairdresser", "barista", "bartender", "baker", "butcher", "builder", "gardener", "florist", "tailor", "welder", "caretaker", "cleaner", "courier", "carer", "vet", "veterinarian", "optician", "biologist", "chemist", "physicist", "mathematician", "statistician", "historian", "copywriter", "illustrator", "animator", "actor", "actress", "dancer", "singer", "composer", "producer", "recruiter", "coordinator", "supervisor", "inspector", "auditor", "broker", "trader", "postdoc", "psychiatrist", "radiographer", "physiotherapist", "counsellor", "counselor"])
 #: The words a question asks for each attribute with ("What is Hannah's job?" asks for an occupation, "Where
 #: does Tom live?" for a residence), which the fact that sets it need not say ("Hannah is joining a climate
 #: charity as finance lead"): ranking matches such a fact's words and these (:mod:`memvault.ranking.facts`).

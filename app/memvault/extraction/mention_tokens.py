@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memvault.extraction.kin import GENDERED, PEOPLE_WORDS, PLURAL, POSSESSIVES, SERVICE_ROLES
+from memvault.extraction.kin import (FEMALE, GENDERED, MALE, OCCUPATIONS, PEOPLE_WORDS, PLURAL, POSSESSIVES,
+                                    SERVICE_ROLES)
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -32,6 +33,24 @@ def acts_as_person(t: Token) -> bool:
     if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
         return False
     return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or own_gender(t) is not None
+
+
+#: What only a person has: "Noor's birthday", "Noor's sister" (not "partner" or "client": companies have those).
+_ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnancy", "childhood"}
+
+
+def shows_a_person(t: Token) -> bool:
+    """A one-word name the small tagger called an organisation or a place whose sentence shows a person: it has
+    what only a person has ("Noor's birthday"), is an occupation ("Noor is a structural engineer"), or does what
+    only a person does (:func:`acts_as_person`)."""
+    if t.pos_ != "PROPN" or any(c.dep_ == "compound" for c in t.children):
+        return False
+    if t.dep_ == "poss" and t.head.lower_ in _ONLY_A_PERSONS:
+        return True
+    if t.dep_ == "nsubj" and t.head.lemma_ == "be" and any(
+            c.dep_ == "attr" and c.lemma_.lower() in OCCUPATIONS for c in t.head.children):
+        return True
+    return acts_as_person(t)
 
 
 def own_gender(t: Token) -> str | None:
