@@ -18,7 +18,7 @@ DISMISSED = "sync_dismissed_deletes"
 def deleted_while_edited(conn: Any) -> list[ConflictInfo]:
     dismissed = json.loads(store.get_setting(conn, DISMISSED) or "{}")
     found = []
-    for row in store.trashed_with_later_content(conn):
+    for row in store.trashed_with_unseen_content(conn):
         devices = merge.deleted_while_edited(row.state)
         if devices is None or dismissed.get(row.memory_uuid) == row.state["content"][0]:
             continue
@@ -38,7 +38,7 @@ def all_conflicts(conn: Any) -> list[ConflictInfo]:
 
 def dismiss_deleted(conn: Any, memory_id: str) -> int:
     """Leave a deleted-while-edited memory in the trash and stop listing it here; how many were dismissed."""
-    rows = store.trashed_with_later_content(conn, memory_id)
+    rows = store.trashed_with_unseen_content(conn, memory_id)
     if not rows:
         return 0
     dismissed = json.loads(store.get_setting(conn, DISMISSED) or "{}")

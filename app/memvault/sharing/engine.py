@@ -33,7 +33,7 @@ from memvault.sharing import roster as rosters
 from memvault.sharing import snapshots, vouched
 from memvault.sharing.person import PersonIdentity
 from memvault.sharing.rules import WRITE_ROLES
-from memvault.sync import incoming, merge, replica
+from memvault.sync import incoming, merge, op_shape, replica
 from memvault.sync.engine import mass_delete_guard
 from memvault.sync.segments import SegmentHeader, digest, read_file, write_file
 from memvault.sync.targets.base import ID, SEGMENT_MAX_BYTES, SEQ, SMALL_FILE_MAX_BYTES, Target, seq_name
@@ -332,7 +332,7 @@ class ShareEngine:
         if prev != [done, link]:
             return "it does not follow this device's chain (replayed, or forged by a member)", [], data, None
         try:
-            ops = [merge.validate_op(op) for op in lines[1:]]
+            ops = [op_shape.validate_op(op) for op in lines[1:]]
         except DamagedData as exc:
             return exc.message, [], data, head
         outside = [op for op in ops if op.get("wipe", op.get("ns")) != roster.namespace]

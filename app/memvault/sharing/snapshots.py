@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncKeyError, SyncTargetError
 from memvault.heap import collections_paused
 from memvault.sharing import roster as rosters
-from memvault.sync import incoming, merge, replica
+from memvault.sync import incoming, merge, op_shape, replica
 from memvault.sync import snapshots as sync_snapshots
 from memvault.sync.segments import SegmentHeader, read_file, sized_by_header, write_file
 from memvault.sync.targets.base import ID, seq_name
@@ -163,7 +163,7 @@ def _read(engine: ShareEngine, roster: rosters.Roster, writer: str,
     ops, bys = [], {}
     for line in body:
         by = line.pop("by", None) if isinstance(line, dict) else None
-        op = merge.validate_op(line)
+        op = op_shape.validate_op(line)
         if op.get("wipe", op.get("ns")) != roster.namespace:
             raise DamagedData("it holds memories outside the shared namespace")
         if isinstance(by, list) and len(by) == 2 and isinstance(by[0], str) and _PERSON.match(by[0]) and \

@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncTargetError, TruncatedData
-from memvault.sync import merge
+from memvault.sync import op_shape
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, digest, read_file
 from memvault.sync.targets.base import SEGMENT_MAX_BYTES
@@ -102,7 +102,7 @@ def read_ops(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, Any], 
     member = engine.ring.members.get(device)
     lines = read_file(data, SegmentHeader(engine.group, device, "ops", seq, 0), engine.ring.keys,
                       member.sign if member else None)
-    head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
+    head, ops = lines[0], [op_shape.validate_op(op) for op in lines[1:]]
     if head.get("count") != len(ops):
         raise DamagedData(f"it holds {len(ops)} ops but says {head.get('count')}")
     return head, ops, data

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError
-from memvault.sync import identity, merge, own_clock, replica, republish, scope, skew
+from memvault.sync import identity, merge, op_shape, own_clock, replica, republish, scope, skew
 from memvault.sync.parts import CycleReport, SyncParts
 from memvault.sync.segments import SegmentHeader, read_file, sized_by_header, write_file
 from memvault.sync.targets.base import ID, SEQ, SMALL_FILE_MAX_BYTES, seq_name
@@ -103,7 +103,7 @@ def _read_snapshot(engine: SyncParts, device: str, seq: int) -> tuple[dict[str, 
     signer = member.sign if member else None
     lines = read_file(engine.target.get(name, sized_by_header(expected, engine.ring.keys, signer)), expected,
                       engine.ring.keys, signer)
-    head, ops = lines[0], [merge.validate_op(op) for op in lines[1:]]
+    head, ops = lines[0], [op_shape.validate_op(op) for op in lines[1:]]
     if head.get("count") != len(ops) or not isinstance(head.get("covers"), dict):
         raise DamagedData(f"{name} does not hold what its head says")
     try:

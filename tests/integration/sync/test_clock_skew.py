@@ -210,3 +210,24 @@ def test_replayed_clock_readings_cannot_shift_a_devices_stamps(group):
     memory = a.memories.create(MemoryCreate(namespace="n", content="stamped now")).memory
     assert abs(Hlc.parse(_stamp(a, memory.id)).ms / 1000 - real.now) < 1
     assert abs(memory.created_at - real.now) < 1
+
+
+def test_an_edit_on_a_clock_behind_that_meets_a_delete_is_a_conflict_on_both_devices(group):
+    """It sorted before the delete, which read as a delete made over it: in the trash, unreported."""
+    real, open_device, _config, _opened = group
+    a, b = open_device("a"), open_device("b", ahead=-120.0)
+    memory = a.memories.create(MemoryCreate(namespace="notes", content="the plan")).memory
+    _sync(a, b, a)
+    real.now += 10
+    a.lifecycle.delete(memory.id)
+    _sync(a)
+    real.now += 10
+    b.memories.update(memory.id, MemoryUpdate(content="the plan (edited on B)"))
+    assert _stamp(b, memory.id) < _stamp(a, memory.id)  # made after the delete, stamped before it
+    _sync(b, a, b)
+    for device in (a, b):
+        kept = device.memories.get(memory.id)
+        assert kept.content == "the plan (edited on B)" and kept.deleted_at is not None
+        [conflict] = device.sync.conflicts()
+        assert (conflict.kind, conflict.memory_id, conflict.kept_content) == \
+            ("deleted", memory.id, "the plan (edited on B)")

@@ -20,7 +20,7 @@ from memvault.domain import fields
 from memvault.domain.fields import FIELDS, Kind, Merge
 from memvault.domain.models import FieldChanges, HistoryEntry, Memory, MemoryCreate, MemoryUpdate, NewMemory
 from memvault.domain.transfer import MemoryRecord
-from memvault.sync import merge
+from memvault.sync import merge, op_shape
 from memvault.vault import export_queries, rows, schema
 
 #: Dataclass fields that are not fields of a memory (what the dataclass carries besides).
@@ -129,7 +129,7 @@ def test_sync_groups_are_the_table_groups_and_an_op_carries_every_synced_field()
     assert merge.BORN == fields.merge_group(Merge.BORN)
     synced = [f for f in FIELDS if f.merge is not None and f.merge is not Merge.KEY]
     row = {f.name: fields.plain(f, sample(f, i)) for i, f in enumerate(FIELDS)}
-    op = merge.validate_op({"u": "id-value", **merge.delta(None, None, row, HLC)})
+    op = op_shape.validate_op({"u": "id-value", **merge.delta(None, None, row, HLC)})
     shown = merge.render(op, None)
     assert shown is not None
     assert {f.name: shown[f.name] for f in synced} == {f.name: row[f.name] for f in synced}

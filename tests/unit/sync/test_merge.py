@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from memvault.domain.errors import DamagedData
-from memvault.sync import merge
+from memvault.sync import merge, op_shape
 from tests.helpers.budget import examples
 
 DEVICES = ["a0000000-0000-4000-8000-000000000001", "b0000000-0000-4000-8000-000000000002"]
@@ -111,7 +111,8 @@ def test_delta_of_a_local_change_joins_into_the_rows_fields():
     state = born(0, tags=("t", "u"))
     row = dict(merge.render(state, None), content="new", tags=["u", "v"], metadata={"k": 1}, deleted_at=3.0)
     op = merge.delta(state, None, row, stamp(1))
-    assert set(op) == {"ns", "content", "tags", "meta", "trash"}
+    assert set(op) == {"ns", "content", "tags", "meta", "trash", "ts"}
+    assert op["ts"] == [op["trash"][0], op["content"][0]]  # deleted over the content it edited first
     assert merge.render(merge.join(state, op), None) == dict(row, tags=["u", "v"])
     assert merge.delta(merge.join(state, op), None, row, stamp(2)) is None
 
@@ -126,10 +127,12 @@ def test_delta_of_a_local_change_joins_into_the_rows_fields():
     ["not", "an", "op"],
     {"ns": "n", "u": "x", "f": {"tier": [stamp(0), "lukewarm"]}},
     {"ns": "n", "u": "x", "f": {"visibility": [stamp(0), ["private"]]}},
+    {"ns": "n", "u": "x", "ts": [stamp(0), "not a stamp"]},
+    {"ns": "n", "u": "x", "ts": [stamp(0), stamp(0), stamp(1)]},
 ])
 def test_ops_of_impossible_shape_are_refused(bad):
     with pytest.raises(DamagedData):
-        merge.validate_op(bad)
+        op_shape.validate_op(bad)
 
 
 def test_a_delete_met_by_a_later_edit_of_another_device_is_a_conflict():
@@ -141,3 +144,32 @@ def test_a_delete_met_by_a_later_edit_of_another_device_is_a_conflict():
     assert deleted_while_edited(dict(trashed, content=[f"0000000000050-00000-{b}", "x", []])) is None  # before it
     assert deleted_while_edited(dict(trashed, trash=[f"0000000000100-00000-{a}", None])) is None  # restored
     assert deleted_while_edited(dict(trashed, content=[f"0000000000200-00000-{a}", "x", []])) is None  # its own
+
+
+def test_a_delete_that_names_the_content_it_saw_catches_an_edit_stamped_before_it():
+    from memvault.sync.merge import deleted_while_edited
+
+    a, b = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002"
+    made = f"0000000000010-00000-{a}"
+    trash = f"0000000000100-00000-{a}"
+    behind = f"0000000000050-00000-{b}"  # B's clock ran behind: its edit sorts before the delete
+    state = {"ns": "n", "trash": [trash, 1.0], "ts": [trash, made], "content": [behind, "x", [made]]}
+    assert deleted_while_edited(state) == (a, b)
+    assert deleted_while_edited(dict(state, ts=[trash, behind])) is None  # the delete was made over that edit
+    # A ``ts`` of an earlier delete (restored and deleted again by a release without it): the stamps decide.
+    assert deleted_while_edited(dict(state, ts=[f"0000000000020-00000-{a}", made])) is None
+    assert deleted_while_edited(dict(state, trash=[trash, None])) is None  # restored
+
+
+def test_a_delete_names_the_content_its_device_had_seen_and_a_restore_names_none():
+    state = born(0)
+    trashed = dict(merge.render(state, None), deleted_at=3.0)
+    op = merge.delta(state, None, trashed, stamp(5))
+    assert op["ts"] == [stamp(5), state["content"][0]]
+    joined = merge.join(state, op)
+    restored = merge.delta(joined, None, dict(trashed, deleted_at=None), stamp(6))
+    assert "ts" not in restored and merge.join(joined, restored)["ts"] == op["ts"]
+    # Joined with another device's later delete, the later delete's ``ts`` goes with its trash register.
+    other = {"ns": "n", "trash": [stamp(7, 1), 4.0], "ts": [stamp(7, 1), stamp(0)]}
+    assert merge.join(joined, other)["ts"] == other["ts"] == merge.join(other, joined)["ts"]
+

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from memvault.domain.errors import DamagedData
-from memvault.sync import merge, skew
+from memvault.sync import merge, op_shape, skew
 
 DAY = 86_400_000
 ME, P, Q = "me", "peer-p", "peer-q"
@@ -88,14 +88,14 @@ def test_version_counts_join_by_max_per_device():
 ])
 def test_malformed_shipped_history_is_refused(history):
     with pytest.raises(DamagedData):
-        merge.validate_op(dict(_born(f"{1_800_000_000_000:013d}-00000-d"), hv=history))
+        op_shape.validate_op(dict(_born(f"{1_800_000_000_000:013d}-00000-d"), hv=history))
 
 
 def test_well_formed_shipped_history_is_accepted():
     snapshot = json.dumps({"content": "x", "memory_type": "general", "tags": ["t"], "metadata": {"k": 1},
                            "importance": 0.5, "tier": "warm", "visibility": "private"})
     op = dict(_born(f"{1_800_000_000_000:013d}-00000-d"), hv=[[1, "create", 1.0, snapshot]])
-    assert merge.validate_op(op) is op
+    assert op_shape.validate_op(op) is op
 
 
 ME_ID = "0123456789abcdef0123456789abcdef"
