@@ -42,6 +42,7 @@ from memvault.service.search import SearchService
 from memvault.service.stats import StatsService
 from memvault.service.sharing import SharingService, share_loop
 from memvault.service.sync import SyncService, sync_loop
+from memvault.ranking import graph as graph_search
 from memvault.sync.replica import Models
 from memvault.service.usage import RateLimiter, UsageService
 from memvault.extraction.facts import Extractor, FactExtractor
@@ -200,7 +201,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
-            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event)
+            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event,
+                      setup=graph_search.warm_dates)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:
