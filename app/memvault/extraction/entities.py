@@ -35,7 +35,7 @@ from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
-from memvault.extraction.mention_tokens import acts_as_person, shows_a_person
+from memvault.extraction.mention_tokens import acts_as_person, names_where_one_goes, shows_a_person
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -177,6 +177,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             etype = EntityType.LOCATION
         elif etype in (EntityType.ORGANIZATION, EntityType.LOCATION) and len(ent) == 1 and shows_a_person(ent[0]):
             etype = EntityType.PERSON  # "Noor's birthday is on 9 October" (the tagger: an organisation)
+        elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
+            etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
         known = gazetteer.known(value)
         if ent.label_ in _NAME_LABELS and value in people and (known is None or known[0] is not EntityType.PERSON):
             add(EntityType.PERSON, value, CONFIDENCE_TAGGED)  # the memory says whose it is: no country's "Jordan"
@@ -195,7 +197,7 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
             if len(run) == 1 and acts_as_person(run[0]):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)  # "Carol prefers tea": no carol prefers anything
-            elif names_a_place(run):
+            elif names_a_place(run) or len(run) == 1 and names_where_one_goes(run[0]):
                 add(EntityType.LOCATION, value, CONFIDENCE_PROPER)
             elif plausible_name(run, lexicon, tagged=False):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)

@@ -53,6 +53,21 @@ def shows_a_person(t: Token) -> bool:
     return acts_as_person(t)
 
 
+#: Verbs of going, living and coming, by the preposition that names a place after them: "moved to Ghent", "lives
+#: in Ghent", "flew back from Porto" (not "talked to Tom", "moved in with Tom", "visited Tom").
+_PLACE_AFTER = {"to": frozenset({"move", "go", "fly", "travel", "relocate", "drive", "return", "commute", "emigrate",
+                                 "head", "cycle"}),
+                "in": frozenset({"live", "stay", "settle", "grow", "bear", "base"}),
+                "from": frozenset({"come", "move", "fly", "return", "drive", "travel", "hail", "emigrate"})}
+
+
+def names_where_one_goes(t: Token) -> bool:
+    """A one-word name that says where someone goes, lives or comes from ("we moved to Ghent"): a place, which
+    the proper-noun fallback read as a first name."""
+    verbs = _PLACE_AFTER.get(t.head.lower_)
+    return t.pos_ == "PROPN" and t.dep_ == "pobj" and verbs is not None and t.head.head.lemma_ in verbs
+
+
 def own_gender(t: Token) -> str | None:
     """The gender of the "his" or "her" a subject's verb does something to ("Leo has changed his mind": male)."""
     if t.dep_ != "nsubj":

@@ -197,3 +197,15 @@ def test_a_one_word_name_the_tagger_calls_an_organisation_is_a_person_when_the_s
 def test_an_organisation_keeps_its_type_beside_what_only_a_person_has(entities):
     assert ("organization", "siemens") in _found(entities, "Siemens's headquarters are in Munich")
     assert ("organization", "siemens") in _found(entities, "Siemens's partner for the rollout is Atos")
+
+
+@pytest.mark.parametrize(("text", "place"), [("Lena and Tom just moved to Ghent last month", "ghent"),
+                                             ("She grew up in Tartu", "tartu")])
+def test_a_one_word_name_of_where_someone_moves_or_lives_is_a_place(entities, text, place):
+    # "Ghent" was a person (the proper-noun fallback), "Tartu" an organisation (the tagger).
+    found = _found(entities, text)
+    assert ("location", place) in found and not {("person", place), ("organization", place)} & found
+
+
+def test_a_person_one_talks_to_or_moves_in_with_is_no_place(entities):
+    assert ("location", "marek") not in _found(entities, "I talked to Marek about the move")
