@@ -24,14 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Visibility
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
 from memvault.gui.fact_info import is_superseded
 from memvault.gui.icons import icon
+from memvault.gui.memory_list import secondary_line
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags, tags_edit, type_combo
-from memvault.gui.wording import in_scope, plural, sentence, short
+from memvault.gui.wording import in_scope, plural, sentence
 from memvault.service.container import Services
 
 ALL = "any type"
@@ -62,7 +63,7 @@ class HitWidget(QWidget):
         body = snippet_html(snippet)
         if superseded:
             # A fact a newer one contradicted: still found, struck through as in the browser.
-            body, caption = f"<s>{body}</s>", caption + " · superseded by a newer fact"
+            body, caption = f"<s>{body}</s>", caption + "  ·  superseded by a newer fact"
         # The theme's secondary colour (>= 4.5:1 in light and dark; plain gray was 3.9:1 on white), one line
         # under the snippet at the body size, as the memory list's second line.
         muted = QApplication.palette().color(QPalette.PlaceholderText).name()
@@ -273,8 +274,9 @@ class SearchView(QWidget):
     def _append_hits(self, hits: tuple[SearchHit, ...]) -> None:
         for hit in hits:
             m = hit.memory
-            caption = (f"{m.namespace} · {m.memory_type.value}" + (f" · {', '.join(m.tags)}" if m.tags else "")
-                       + (" · confidential" if m.visibility is Visibility.CONFIDENTIAL else ""))
+            # The Memories list's line: one wording, and each tag a unit of its own direction (an Arabic tag
+            # otherwise pulled the namespace and type into its right-to-left run).
+            caption = secondary_line(m, with_namespace=True)
             item = QListWidgetItem()
             item.setData(256, m.id)
             self.results.addItem(item)

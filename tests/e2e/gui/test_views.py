@@ -498,6 +498,21 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     assert not search.show_weak.isVisible()
 
 
+def test_a_search_hit_says_what_its_memory_is_as_the_list_does_with_a_right_to_left_tag_kept_apart(qtbot, desktop):
+    desktop.services.memories.create(MemoryCreate(content="The quarterly report is due on Friday",
+                                                  tags=["عمل", "reports"]))
+    qtbot.waitUntil(lambda: desktop.services.jobs.depth() == 0, timeout=30_000)
+    search = desktop.window.search
+    desktop.window.pages.setCurrentWidget(search)
+    with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
+        qtbot.keyClicks(search.query, "quarterly report")
+    assert shown.args == [1]
+    caption = search.results.itemWidget(search.results.item(0)).findChildren(QLabel)[0].text()
+    # Each tag an isolate of its own direction: the Arabic one pulled "default" and "general" into its
+    # right-to-left run ("reports, عمل · general · default").
+    assert "default  ·  general  ·  #\u2068عمل\u2069 #\u2068reports\u2069  ·  just now" in caption
+
+
 def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_out(qtbot, desktop):
     """An outside QA pass: a confidential memory could not be found in the app, and "No good match" sent the
     user to other namespaces instead."""
@@ -521,7 +536,7 @@ def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_o
     from PySide6.QtWidgets import QLabel
 
     caption = " ".join(label.text() for label in search.results.itemWidget(search.results.item(0)).findChildren(QLabel))
-    assert "default · general · confidential" in caption
+    assert "default  ·  general  ·  confidential" in caption
     plain = desktop.services.memories.create(MemoryCreate(content="The user likes walnuts")).memory
     browser = window.browser
     browser.refresh()
