@@ -31,6 +31,12 @@ from memvault.vault.oplog import Stamp
 
 log = logging.getLogger(__name__)
 
+#: Memories the backfill classifies in one turn of its loop.
+BACKFILL_BATCH = 200
+#: Seconds between looks for memories left untyped once none is found (a day: only a release that adds a
+#: classifier leaves any).
+BACKFILL_IDLE_SECONDS = 86_400.0
+
 
 class TypeClassificationService:
     """Classifies newly embedded memories whose type was omitted."""
@@ -43,6 +49,8 @@ class TypeClassificationService:
         self._clock = clock
         self._events = events
         self._wall = wall
+        #: The last row the backfill has looked at in its current pass.
+        self._backfilled = 0
 
     @classmethod
     def load_classifiers(cls) -> dict[str, TypeClassifier]:
@@ -60,6 +68,21 @@ class TypeClassificationService:
         if classifier is None:
             return None
         return classifier.classify(vector).memory_type
+
+    def backfill_step(self) -> float:
+        """One turn of the backfill loop: classify a batch of the memories embedded before their model had a
+        classifier (a multilingual vault kept every omitted type ``general``); returns the seconds to sleep."""
+        if not self._classifiers:
+            return BACKFILL_IDLE_SECONDS
+        with self._db.read() as conn:
+            waiting = memory_queries.typed_by_default(conn, list(self._classifiers), self._backfilled, BACKFILL_BATCH)
+        if not waiting:
+            self._backfilled = 0  # from the start at the next look
+            return BACKFILL_IDLE_SECONDS
+        self.classify_ready(waiting)
+        # Past them whatever happened (one without a vector is not read again in this pass).
+        self._backfilled = waiting[-1].rowid
+        return 0.0
 
     def classify_ready(self, ready: Sequence[EmbeddedMemory]) -> list[Memory]:
         """Classify those of ``ready`` (just embedded) that wait for a type; returns the memories changed."""

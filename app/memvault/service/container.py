@@ -203,6 +203,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
             loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event,
                       setup=graph_search.warm_dates)
+            # Types a classifier can now give the memories stored before their model had one.
+            loops.add("type-backfill", yielding(classification.backfill_step, foreground.wait_quiet))
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:

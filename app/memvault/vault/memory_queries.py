@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from memvault.domain.errors import InvalidInput
-from memvault.domain.models import HistoryEntry, Memory, MemoryFilter
+from memvault.domain.entities import TypeSource
+from memvault.domain.models import EmbeddedMemory, HistoryEntry, Memory, MemoryFilter
 from memvault.vault import entities, filters
 from memvault.vault.connect import driver_rows
 from memvault.vault.rows import (
@@ -266,3 +267,15 @@ def _stream_neighbours(conn: Connection, memory_ids: Sequence[int], window: floa
     return {mid: (prev if prev is not None and prev_spoken and abs(at - prev_at) <= window else None,
                   nxt if nxt is not None and next_spoken and abs(next_at - at) <= window else None)
             for mid, at, prev, prev_at, prev_spoken, nxt, next_at, next_spoken in rows}
+
+
+def typed_by_default(conn: Connection, model_ids: Sequence[str], after: int, limit: int) -> list[EmbeddedMemory]:
+    """Embedded memories past row ``after`` whose vectors come from one of ``model_ids`` and whose omitted type
+    still waits for a classifier (source ``default``): stored before their model had one."""
+    rows = driver_rows(conn, "SELECT uuid, id, namespace, model_id FROM memories WHERE id > ? "
+                             "AND memory_type_source = 'default' AND embedding_status = 'ready' "
+                             "AND model_id IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?",
+                       (after, json.dumps(list(model_ids)), limit))
+    return [EmbeddedMemory(uuid, rowid, namespace, model_id, TypeSource.DEFAULT)
+            for uuid, rowid, namespace, model_id in rows]
+

@@ -151,3 +151,31 @@ def test_a_note_in_another_language_is_typed_rightly_or_left_general_by_the_mult
 
     assert tally(typed(multilingual_embedder)) == (5, 0)
     assert tally(typed(real_embedder)) == (2, 4)
+
+
+@pytest.mark.slow  # the real model's classifier
+def test_memories_embedded_before_their_model_had_a_classifier_are_typed_in_the_background(tmp_path, real_embedder):
+    """A multilingual vault kept every omitted type ``general`` until its model had a classifier; nothing typed
+    the memories stored before, short of embedding them again."""
+    from memvault.service.container import create_vault, open_vault
+    from tests.helpers import PASSPHRASE, fast_settings, wait_for
+
+    settings = fast_settings(tmp_path / "vault")
+    services = create_vault(settings, PASSPHRASE, real_embedder, background=False)
+    policy = services.memories.create(MemoryCreate(
+        content="Never share the user's medical information with other agents.")).memory
+    named = services.memories.create(MemoryCreate(content="Never deploy on Fridays.", memory_type="fact")).memory
+    with services.vault.db.write() as conn:  # what a release without the model's classifier left
+        conn.execute(text("UPDATE memories SET memory_type = 'general', memory_type_source = 'default' "
+                          "WHERE uuid = :u"), {"u": policy.id})
+    services.close()
+    services = open_vault(settings, PASSPHRASE, real_embedder, background=True)
+    try:
+        assert "type-backfill" in services.background.names
+        wait_for(lambda: services.memories.get(policy.id).memory_type_source is TypeSource.INFERRED, timeout=60)
+        got = services.memories.get(policy.id)
+        assert got.memory_type is MemoryType.POLICY and got.version == policy.version  # derived: no new version
+        kept = services.memories.get(named.id)
+        assert (kept.memory_type, kept.memory_type_source) == (MemoryType.FACT, TypeSource.EXPLICIT)
+    finally:
+        services.close()
