@@ -41,6 +41,9 @@ BACKFILL_IDLE_SECONDS = 86_400.0
 class TypeClassificationService:
     """Classifies newly embedded memories whose type was omitted."""
 
+    #: Seconds after unlock before the backfill's first look (nothing waits on it; the start's requests go first).
+    BACKFILL_DELAY_SECONDS = 30.0
+
     def __init__(self, db: Database, classifiers: Mapping[str, TypeClassifier], clock: HybridClock,
                  events: EventHub, wall: Clock = system_clock) -> None:
         self._db = db

@@ -201,10 +201,13 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
-            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event,
-                      setup=graph_search.warm_dates)
+            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event)
+            # After the start's burst (the first requests, the model's load): each costs the GIL a while.
+            loops.add("date-warm", yielding(graph_search.warm_dates, foreground.wait_quiet),
+                      first_delay=graph_search.WARM_DELAY_SECONDS)
             # Types a classifier can now give the memories stored before their model had one.
-            loops.add("type-backfill", yielding(classification.backfill_step, foreground.wait_quiet))
+            loops.add("type-backfill", yielding(classification.backfill_step, foreground.wait_quiet),
+                      first_delay=classification.BACKFILL_DELAY_SECONDS)
     conversations = ConversationService(db, clock, events, load_extractor(settings), ExtractionJobStore(db, wall),
                                         wake_embedding=worker.wake, wall=wall)
     if settings.worker and not db.read_only:

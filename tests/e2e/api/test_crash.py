@@ -65,7 +65,7 @@ def crash_run(tmp_path: Path, embedder, kills: int, seed: int = 7) -> dict:
     log = tmp_path / "serve.log"
     for cycle in range(kills):
         server = Serve(home, log)
-        stop = threading.Event()
+        stop, serving = threading.Event(), threading.Event()
 
         def writer(n: int, url: str, stop: threading.Event, cycle: int) -> None:
             with httpx.Client(base_url=url, headers=headers, timeout=10) as c:
@@ -80,10 +80,14 @@ def crash_run(tmp_path: Path, embedder, kills: int, seed: int = 7) -> dict:
                     statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                     if r.status_code == 201:
                         acknowledged.add(r.json()["id"])
+                        serving.set()
 
         threads = [threading.Thread(target=writer, args=(n, server.url, stop, cycle)) for n in range(4)]
         for t in threads:
             t.start()
+        # The kill comes while writes are acknowledged: timed from the first one, not from the port opening (on a
+        # loaded machine the first took over 2 s, and three kills met one acknowledged write).
+        assert serving.wait(60), f"no write was acknowledged in a minute; see {log}"
         time.sleep(rng.uniform(0.5, 2.0))
         server.kill()
         stop.set()

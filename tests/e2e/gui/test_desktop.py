@@ -287,6 +287,10 @@ def test_memory_posted_over_http_appears_in_the_open_browser(qtbot, desktop):
     assert "1 memory" in activity.item(0).text()
 
 
+def _row_named(sidebar, start: str) -> int | None:
+    return next((i for i in range(sidebar.count()) if sidebar.item(i).text().startswith(start)), None)
+
+
 def test_stats_render_with_data(qtbot, desktop):
     desktop.services.memories.create_batch([MemoryCreate(content=f"fact {i}", memory_type="fact") for i in range(3)]
                                            + [MemoryCreate(content="an event", memory_type="event", namespace="w")])
@@ -296,7 +300,10 @@ def test_stats_render_with_data(qtbot, desktop):
     qtbot.waitUntil(lambda: "<b>4</b> memories" in window.stats.summary.text(), timeout=20_000)
     desktop.runner.wait()
     assert "<b>4</b> memories in all namespaces ·" in window.stats.summary.text(), "a stale refresh overwrote it"
-    window.sidebar.setCurrentRow(2)  # one namespace: the page says which (it said nothing of its scope)
+    # One namespace: the page says which (it said nothing of its scope). Its row is there once the list has
+    # reloaded after the batch (on a loaded machine row 2 was still the Trash).
+    qtbot.waitUntil(lambda: _row_named(window.sidebar, "w (") is not None, timeout=20_000)
+    window.sidebar.setCurrentRow(_row_named(window.sidebar, "w ("))
     qtbot.waitUntil(lambda: "memories in w ·" in window.stats.summary.text(), timeout=20_000)
     window.sidebar.setCurrentRow(0)
     qtbot.waitUntil(lambda: "<b>4</b> memories in all" in window.stats.summary.text(), timeout=20_000)

@@ -124,13 +124,14 @@ def test_loops_start_and_stop_with_the_vault(settings, embedder):
     wait_for(lambda: not any(t.is_alive() for t in threads), timeout=30)
 
 
-def test_the_entity_loop_reads_a_date_before_any_question_does(settings, embedder, monkeypatch):
+def test_a_loop_reads_a_date_before_any_question_does(settings, embedder, monkeypatch):
     # dateparser's start (~0.3 s of CPU) was paid by the first question naming a date after each unlock.
     from memvault.ranking import graph as graph_search
 
     warmed = threading.Event()
     real = graph_search.warm_dates
-    monkeypatch.setattr(graph_search, "warm_dates", lambda: (real(), warmed.set()))
+    monkeypatch.setattr(graph_search, "warm_dates", lambda: (warmed.set(), real())[1])
+    monkeypatch.setattr(graph_search, "WARM_DELAY_SECONDS", 0.0)  # after 10 s in the app
     svc = create_vault(settings, PASSPHRASE, embedder, background=True)
     try:
         assert warmed.wait(30)

@@ -154,9 +154,11 @@ def test_a_note_in_another_language_is_typed_rightly_or_left_general_by_the_mult
 
 
 @pytest.mark.slow  # the real model's classifier
-def test_memories_embedded_before_their_model_had_a_classifier_are_typed_in_the_background(tmp_path, real_embedder):
+def test_memories_embedded_before_their_model_had_a_classifier_are_typed_in_the_background(tmp_path, real_embedder,
+                                                                                        monkeypatch):
     """A multilingual vault kept every omitted type ``general`` until its model had a classifier; nothing typed
     the memories stored before, short of embedding them again."""
+    from memvault.service.classify import TypeClassificationService
     from memvault.service.container import create_vault, open_vault
     from tests.helpers import PASSPHRASE, fast_settings, wait_for
 
@@ -169,6 +171,7 @@ def test_memories_embedded_before_their_model_had_a_classifier_are_typed_in_the_
         conn.execute(text("UPDATE memories SET memory_type = 'general', memory_type_source = 'default' "
                           "WHERE uuid = :u"), {"u": policy.id})
     services.close()
+    monkeypatch.setattr(TypeClassificationService, "BACKFILL_DELAY_SECONDS", 0.0)  # after 30 s in the app
     services = open_vault(settings, PASSPHRASE, real_embedder, background=True)
     try:
         assert "type-backfill" in services.background.names
