@@ -138,19 +138,21 @@ def yearly(span: DateSpan, phrase: str) -> DateSpan | None:
 
     A birthday said as "9 October" was dated to its next occurrence (2027-10-09), which a question about
     October 2026 never met."""
-    if _YEAR_SAID.search(phrase) or len(span.value) not in (7, 10) or "W" in span.value:
+    forms = yearly_values(span.value)
+    if _YEAR_SAID.search(phrase) or not forms:
         return None
-    return DateSpan(f"--{span.value[5:]}", span.start, span.end)
+    return DateSpan(forms[0], span.start, span.end)
+
+
+_DAY_OR_MONTH = re.compile(r"\d{4}-(\d{2}(?:-\d{2})?)")
 
 
 def yearly_values(value: str) -> tuple[str, ...]:
-    """The yearly forms (:func:`yearly`) a question's date ``value`` also meets: a day's ``--MM-DD``, a month's
-    ``--MM`` (as a prefix, its days too); none for a year, a week, a quarter or a half (their months do)."""
-    if len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return (f"--{value[5:]}",)
-    if len(value) == 7 and value[4] == "-" and value[5:].isdigit():
-        return (f"--{value[5:]}",)
-    return ()
+    """The yearly forms (:func:`yearly`) of a day's or a month's value, which a question's date also meets: a
+    day's ``--MM-DD``, a month's ``--MM`` (as a prefix, its days too); none for a year, a week, a quarter or a
+    half (their months do)."""
+    found = _DAY_OR_MONTH.fullmatch(value)
+    return (f"--{found[1]}",) if found else ()
 
 
 def span_of(when: datetime, precision: str) -> DateSpan:

@@ -234,11 +234,9 @@ def _comes_round(ent) -> bool:
 
 def _month_of_every_year(text: str) -> int | None:
     """The month a recurring date names when it names no weekday ("each March", not "Mondays in March")."""
-    words = text.lower().replace(",", " ").split()
-    named = [dates.MONTHS[w] for w in words if w in dates.MONTHS]
-    if not named or any(w in dates.WEEKDAYS or w.rstrip("s") in dates.WEEKDAYS for w in words):
+    if any(w.rstrip("s") in dates.WEEKDAYS for w in text.lower().replace(",", " ").split()):
         return None
-    return named[-1]
+    return dates.month_named(text)
 
 
 def _said_in_the_past(sent) -> bool:
