@@ -59,8 +59,11 @@ def _check_values(op: dict[str, Any]) -> None:
             raise ValueError
     if "t" in op and (len(op["t"]) != 2 or not _number(op["t"][1])):
         raise ValueError
-    if "ts" in op and (len(op["ts"]) != 2 or op["ts"][1] is not None and check_hlc(op["ts"][1]) is None):
-        raise ValueError
+    if "ts" in op:
+        if len(op["ts"]) != 2:
+            raise ValueError
+        if op["ts"][1] is not None:
+            check_hlc(op["ts"][1])
     for register in op.get("meta", {}).values():
         if not isinstance(register[1], bool):
             raise TypeError
