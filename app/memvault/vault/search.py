@@ -296,18 +296,25 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
             conn, "SELECT rowid FROM memory_fts WHERE memory_fts MATCH :expr AND bm25(memory_fts) = :edge",
             {"expr": expr, "edge": edge})]
     ordered = fts.tie_at_cut(top, pool)  # put in text order by the cut below, for the one after the filter
-    top, complete = fts.best_by_text(conn, top, pool), len(top) <= pool
-    # Most candidates usually pass: the first k and a margin are checked, the rest only when too few did
-    # (each check reads a memory row, and an uncached row costs a page decryption).
-    head = k + k // 4 + 4
     candidate_filter = filters.full(f, now, probe=True)
-    passing = _passing(conn, [r[0] for r in top[:head]], candidate_filter)
-    if len(passing) < k:
-        passing |= _passing(conn, [r[0] for r in top[head:]], candidate_filter)
+    above: list[tuple[int, float]] = []
+    if ordered:
+        # k of the matches ranked above the tie at the pool's end may pass: then which of the tie the pool
+        # holds changes nothing, and ordering it by text (a few hundred rows read, ~1-2 ms at 100k) is not needed.
+        edge = top[pool - 1][1]
+        above = top[:next(i for i, r in enumerate(top) if r[1] == edge)]
+        passing = _passing_first(conn, above, k, candidate_filter)
+        if len(passing) >= k:
+            best = fts.best_by_text(conn, [r for r in above if r[0] in passing], k)
+            return _keyword_hits(conn, expr, best, snippets)
+    top, complete = fts.best_by_text(conn, top, pool), len(top) <= pool
+    if ordered:  # every one above the tie was checked: the tie's share of the pool is left
+        passing |= _passing(conn, [r[0] for r in top[len(above):]], candidate_filter)
+    else:
+        passing = _passing_first(conn, top, k, candidate_filter)
     if len(passing) >= k or complete:
         best = fts.best_by_text(conn, [r for r in top if r[0] in passing], k, ordered)
-        shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
-        return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
+        return _keyword_hits(conn, expr, best, snippets)
     # Too few of FTS5's best passed: the filter joined, in its list form (the statement finds, not checks).
     search_filter = filters.full(f, now)
     rows = conn.execute(
@@ -320,6 +327,29 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
     ).all()
     shown = _snippets(conn, expr, [r.memory_id for r in rows]) if snippets else {}
     return [KeywordHit(r.memory_id, float(r.rank), shown.get(r.memory_id, "")) for r in rows]
+
+
+def _passing_first(conn: Connection, ranked_hits: list[tuple[int, float]], k: int,
+                   candidate_filter: filters.Where) -> set[int]:
+    """Which of ``ranked_hits`` (best first) pass ``candidate_filter``, as far as the best ``k`` of them need: the
+    first k and a margin, the rest only when fewer than ``k`` of those did (most candidates usually pass, and each
+    check reads a memory row: an uncached row costs a page decryption). When the k-th that passed is tied with
+    the first one left unchecked, the rest of that tie is checked too: the cut through it falls by text, among all
+    of it (:func:`memvault.vault.fts.best_by_text`), not among those that arrived first."""
+    head = k + k // 4 + 4
+    passing = _passing(conn, [r[0] for r in ranked_hits[:head]], candidate_filter)
+    rest = ranked_hits[head:]
+    if len(passing) >= k:
+        kth = [score for mid, score in ranked_hits[:head] if mid in passing][k - 1]
+        rest = [r for r in rest if r[1] == kth]
+    if rest:
+        passing |= _passing(conn, [r[0] for r in rest], candidate_filter)
+    return passing
+
+
+def _keyword_hits(conn: Connection, expr: str, best: list[tuple[int, float]], snippets: bool) -> list[KeywordHit]:
+    shown = _snippets(conn, expr, [mid for mid, _ in best]) if snippets else {}
+    return [KeywordHit(mid, rank, shown.get(mid, "")) for mid, rank in best]
 
 
 def chunk_spans(conn: Connection, chunk_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -76,3 +76,30 @@ def test_two_vaults_holding_the_same_turns_and_facts_in_another_order_rank_them_
     pages = [[(h.memory.content, h.snippet) for h in services.search.search(SearchQuery(
         "kettle", mode=mode, limit=5, filter=MemoryFilter(namespace="chat"))).hits] for services in two_vaults]
     assert len(pages[0]) == 5 and pages[0] == pages[1]
+
+
+@pytest.mark.parametrize("tagged", [None, "kept"], ids=["unfiltered", "filtered"])
+def test_a_tie_at_the_keyword_pools_end_ranks_alike_in_two_vaults_whether_the_matches_above_it_suffice(
+        two_vaults, tagged):
+    """80 equal matches above a tie of 300 at the end of FTS5's pool (limit 10: a list of 50, a pool of 200).
+    Unfiltered, the 80 fill the list: its cut at 50 falls inside them, past the first 66 whose filter is checked
+    first, and must fall by text among all 80 (it fell among the 66 that arrived first). Filtered so that 5 of
+    them pass, the list goes on into the tie of 300, which must be taken in text order too."""
+    from memvault.domain.models import MemoryFilter
+
+    above = [(f"kettle kettle a{i:03d}", ("kept",) if i % 16 == 0 else ()) for i in range(80)]
+    tie = [(f"kettle note b{i:03d}", ("kept",)) for i in range(300)]
+    items = above + tie
+    for services, order in zip(two_vaults, (items, items[::-1]), strict=True):
+        for start in range(0, len(order), 100):
+            services.memories.create_batch([MemoryCreate(content=t, tags=tags) for t, tags in order[start:start + 100]])
+        services.worker.drain()
+    f = MemoryFilter(tags=(tagged,)) if tagged else MemoryFilter()
+    pages = [[h.memory.content for h in services.search.search(SearchQuery(
+        "kettle", mode=SearchMode.KEYWORD, limit=10, filter=f)).hits] for services in two_vaults]
+    assert pages[0] == pages[1]
+    if tagged:
+        assert pages[0] == [f"kettle kettle a{i:03d}" for i in range(0, 80, 16)] + [f"kettle note b{i:03d}"
+                                                                                   for i in range(5)]
+    else:
+        assert pages[0] == [f"kettle kettle a{i:03d}" for i in range(10)]
