@@ -208,6 +208,11 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             continue
         if not lexicon.content_noun(token, idioms):
             continue
+        if token.text[:1].isupper() and token.lemma_.lower() != token.lower_ and not (
+                lexicon.common_noun(token.text) or lexicon.common_noun(token.lemma_)):
+            # Capitalised, cut by the lemmatizer, and no everyday noun either way: a name the tagger took for a
+            # plural ("Ines seemed frustrated" gave the concept "ine"), not a concept ("Pilates" stays one).
+            continue
         lemma = lexicon.concept_lemma(token)
         modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
         add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)

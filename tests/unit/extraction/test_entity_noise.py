@@ -209,3 +209,14 @@ def test_a_one_word_name_of_where_someone_moves_or_lives_is_a_place(entities, te
 
 def test_a_person_one_talks_to_or_moves_in_with_is_no_place(entities):
     assert ("location", "marek") not in _found(entities, "I talked to Marek about the move")
+
+
+@pytest.mark.parametrize("text,name", [("Ines seemed frustrated with the security audit.", "ine"),
+                                       ("Dolores seemed tired after the flight.", "dolore")])
+def test_a_name_the_tagger_took_for_a_plural_is_no_concept(entities, text, name):
+    # The small tagger reads a sentence's first name ending in -s as a plural noun, and its lemmatizer cuts it.
+    assert ("concept", name) not in _found(entities, text)
+
+
+def test_a_capitalised_word_the_lemmatizer_keeps_is_still_a_concept(entities):
+    assert ("concept", "pilates") in _found(entities, "Pilates helps my back.")
