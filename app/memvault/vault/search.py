@@ -325,8 +325,7 @@ def _keyword_english(conn: Connection, query: str, f: MemoryFilter, k: int, now:
         ),
         dict(search_filter.params, expr=expr, k=k),
     ).all()
-    shown = _snippets(conn, expr, [r.memory_id for r in rows]) if snippets else {}
-    return [KeywordHit(r.memory_id, float(r.rank), shown.get(r.memory_id, "")) for r in rows]
+    return _keyword_hits(conn, expr, [(r.memory_id, float(r.rank)) for r in rows], snippets)
 
 
 def _passing_first(conn: Connection, ranked_hits: list[tuple[int, float]], k: int,
