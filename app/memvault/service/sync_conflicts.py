@@ -1,5 +1,5 @@
 """The conflicts sync lists: concurrent content edits (a version put aside, marked in the history) and a memory
-deleted on one device while edited on another (read from its merge state, see ``merge.deleted_while_edited``)."""
+deleted on one device while edited on another (read from its merge state, see ``merge.edit_that_met_delete``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from memvault.service.sync_info import ConflictInfo
 from memvault.sync import merge
 from memvault.vault import sync_store as store
 
-#: ``{memory id: content stamp}``: deleted-while-edited conflicts dismissed here (the memory stays in the trash).
+#: ``{memory id: the edit's stamp}``: deleted-while-edited conflicts dismissed here (the memory stays in the trash).
 #: Keyed by the edit, so a later edit that meets a delete again is listed again.
 DISMISSED = "sync_dismissed_deletes"
 
@@ -19,10 +19,10 @@ def deleted_while_edited(conn: Any) -> list[ConflictInfo]:
     dismissed = json.loads(store.get_setting(conn, DISMISSED) or "{}")
     found = []
     for row in store.trashed_with_unseen_content(conn):
-        devices = merge.deleted_while_edited(row.state)
-        if devices is None or dismissed.get(row.memory_uuid) == row.state["content"][0]:
+        met = merge.edit_that_met_delete(row.state)
+        if met is None or dismissed.get(row.memory_uuid) == met[2]:
             continue
-        deleter, editor = devices
+        deleter, editor, _edit = met
         found.append(ConflictInfo(
             row.memory_uuid, row.namespace, row.version, row.deleted_at, row.content,
             f"in the trash: deleted on device {deleter[:8]} while edited on device {editor[:8]}", kind="deleted",
@@ -39,9 +39,10 @@ def all_conflicts(conn: Any) -> list[ConflictInfo]:
 def dismiss_deleted(conn: Any, memory_id: str) -> int:
     """Leave a deleted-while-edited memory in the trash and stop listing it here; how many were dismissed."""
     rows = store.trashed_with_unseen_content(conn, memory_id)
-    if not rows:
+    found = merge.edit_that_met_delete(rows[0].state) if rows else None
+    if found is None:
         return 0
     dismissed = json.loads(store.get_setting(conn, DISMISSED) or "{}")
-    dismissed[memory_id] = rows[0].state["content"][0]
+    dismissed[memory_id] = found[2]
     store.set_setting(conn, DISMISSED, json.dumps(dismissed, sort_keys=True))
     return 1

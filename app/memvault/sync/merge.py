@@ -34,6 +34,7 @@ import json
 import re
 from typing import Any
 
+from memvault.domain.entities import TypeSource
 from memvault.domain.errors import DamagedData
 from memvault.domain.fields import Merge, historic, merge_group
 from memvault.domain.hlc import Hlc
@@ -203,22 +204,52 @@ def exists(state: State | None, wipe: str | None) -> bool:
 
 
 def deleted_while_edited(state: State | None) -> tuple[str, str] | None:
-    """``(deleting device, editing device)`` when ``state`` holds a memory in the trash whose content another
-    device stamped after the delete, else ``None``. A trashed memory cannot be edited (it is restored first, which
-    stamps the trash), so that edit did not know of the delete: a conflict, read from the state alone so that
-    every device holding it agrees (see FORMAT.md, Deleted while edited)."""
-    if not state or "trash" not in state or state["trash"][1] is None or "content" not in state:
+    """``(deleting device, editing device)`` when ``state`` holds a memory in the trash that another device edited
+    without knowing of the delete (:func:`edit_that_met_delete`), else ``None``."""
+    found = edit_that_met_delete(state)
+    return None if found is None else (found[0], found[1])
+
+
+def edit_that_met_delete(state: State | None) -> tuple[str, str, str] | None:
+    """``(deleting device, editing device, the edit's stamp)`` when ``state`` holds a memory in the trash whose
+    content, or any field, metadata key or tag, another device stamped after the delete. A trashed memory cannot
+    be edited (it is restored first, which stamps the trash), so that edit did not know of the delete: a conflict,
+    read from the state alone so that every device holding it agrees (see FORMAT.md, Deleted while edited). A
+    content edit is that whichever edit came later; a type the system inferred is no one's edit."""
+    if not state or "trash" not in state or state["trash"][1] is None:
         return None
-    trashed, edited = state["trash"][0], state["content"][0]
-    deleter, editor = Hlc.parse(trashed).device_id, Hlc.parse(edited).device_id
-    if editor == deleter:
+    trashed = state["trash"][0]
+    deleter = Hlc.parse(trashed).device_id
+    if "content" in state:
+        edited = state["content"][0]
+        editor = Hlc.parse(edited).device_id
+        seen = state.get("ts")
+        if seen is not None and seen[0] == trashed:
+            # The delete names the content it was made over: any other was made without knowing of it, even one
+            # stamped before it (an edit on a clock behind, synced after the delete).
+            unseen = edited != seen[1]
+        else:
+            unseen = edited > trashed  # a delete from before ``ts`` existed
+        if unseen and editor != deleter:
+            return deleter, editor, edited
+    later = [stamp for stamp in _edit_stamps(state) if stamp > trashed and Hlc.parse(stamp).device_id != deleter]
+    if not later:
         return None
-    seen = state.get("ts")
-    if seen is not None and seen[0] == trashed:
-        # The delete names the content it was made over: any other was made without knowing of it, even one
-        # stamped before it (an edit on a clock behind, synced after the delete).
-        return (deleter, editor) if edited != seen[1] else None
-    return (deleter, editor) if edited > trashed else None  # a delete from before ``ts`` existed
+    edited = max(later)
+    return deleter, Hlc.parse(edited).device_id, edited
+
+
+def _edit_stamps(state: State) -> list[str]:
+    """The stamps of the field, metadata and tag changes of ``state``, but for a type the system inferred (its
+    source register, stamped with it, says "inferred")."""
+    fields = state.get("f", {})
+    source = fields.get("memory_type_source")
+    inferred = source is not None and source[1] == TypeSource.INFERRED.value
+    stamps = [register[0] for name, register in fields.items()
+              if not (inferred and name in ("memory_type", "memory_type_source") and register[0] == source[0])]
+    stamps += [register[0] for register in state.get("meta", {}).values()]
+    stamps += [stamp for adds, removes in state.get("tags", {}).values() for stamp in (*adds.values(), *removes.values())]
+    return stamps
 
 
 def tags_of(state: State) -> list[str]:

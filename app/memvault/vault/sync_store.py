@@ -432,15 +432,17 @@ class TrashedEdit:
 
 
 def trashed_with_unseen_content(conn: Connection, uuid: str | None = None, limit: int = 500) -> list[TrashedEdit]:
-    """Memories in the trash (``uuid``: only that one) whose merge state holds content the delete was not made over:
-    other than the one its ``ts`` names, or without one, stamped after the trash (stamps sort as text). The
-    candidates for a delete that met a concurrent edit (``merge.deleted_while_edited`` decides)."""
+    """Memories in the trash (``uuid``: only that one) whose merge state holds content the delete was not made over
+    (other than the one its ``ts`` names, or without one, stamped after the trash), or a versioned change stamped
+    after the trash (its ``t``; stamps sort as text). The candidates for a delete that met a concurrent edit
+    (``merge.edit_that_met_delete`` decides)."""
     rows = conn.execute(text(
         "SELECT m.uuid, m.namespace, m.version, m.deleted_at, m.content, s.state FROM memories m "
         "JOIN sync_state s ON s.memory_uuid = m.uuid WHERE m.deleted_at IS NOT NULL "
         "AND (json_extract(s.state, '$.content[0]') > json_extract(s.state, '$.trash[0]') "
         "OR json_extract(s.state, '$.ts[0]') = json_extract(s.state, '$.trash[0]') "
-        "AND json_extract(s.state, '$.content[0]') IS NOT json_extract(s.state, '$.ts[1]')) "
+        "AND json_extract(s.state, '$.content[0]') IS NOT json_extract(s.state, '$.ts[1]') "
+        "OR json_extract(s.state, '$.t[0]') > json_extract(s.state, '$.trash[0]')) "
         f"{'AND m.uuid = :u ' if uuid is not None else ''}ORDER BY m.deleted_at DESC LIMIT :n"),
         {"n": limit, "u": uuid}).all()
     return [TrashedEdit(r.uuid, r.namespace, r.version, r.deleted_at, r.content, json.loads(r.state)) for r in rows]

@@ -72,3 +72,54 @@ def test_a_delete_made_after_reading_the_edit_is_no_conflict(pair):
         device.sync.sync_now()
     assert a.sync.conflicts() == b.sync.conflicts() == []
     assert b.memories.get(memory_id).deleted_at is not None
+
+
+EDITS = {
+    "tags": MemoryUpdate(tags=["urgent"]),
+    "importance": MemoryUpdate(importance=0.9),
+    "metadata": MemoryUpdate(metadata={"room": "B2"}),
+    "type": MemoryUpdate(memory_type="task"),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_field_edit_that_meets_a_delete_is_a_conflict_too(make_synced, edit):
+    """Not only a content edit: tags, importance, metadata or a type set on B while A deleted the memory stay
+    with it in the trash, and both devices list it until it is kept or dismissed."""
+    a, b = make_synced("a", "b")
+    memory_id = a.memories.create(MemoryCreate(namespace="notes", content="the plan")).memory.id
+    for device in (a, b, a):
+        device.sync.sync_now()
+    a.lifecycle.delete(memory_id)
+    b.memories.update(memory_id, EDITS[edit])
+    counted = 0
+    for device in (a, b, a, b):
+        result = device.sync.sync_now()
+        assert not result.problems
+        counted += result.conflicts
+    assert counted == 2  # each device, in the cycle that brought the other side
+    for device in (a, b):
+        [conflict] = device.sync.conflicts()
+        assert (conflict.kind, conflict.memory_id, conflict.deleted_on, conflict.edited_on) == \
+            ("deleted", memory_id, _ids(a), _ids(b))
+        assert device.memories.get(memory_id).deleted_at is not None
+    assert a.sync.dismiss_conflict(memory_id) == 1 and a.sync.conflicts() == []
+    b.sync.keep_conflict_version(memory_id, b.sync.conflicts()[0].version, b.memories.restore_version)
+    for device in (b, a, b):
+        device.sync.sync_now()
+    for device in (a, b):
+        assert device.memories.get(memory_id).deleted_at is None and device.sync.conflicts() == []
+
+
+def test_a_field_edit_the_delete_came_after_is_no_conflict(make_synced):
+    a, b = make_synced("a", "b")
+    memory_id = a.memories.create(MemoryCreate(namespace="notes", content="the plan")).memory.id
+    for device in (a, b, a):
+        device.sync.sync_now()
+    b.memories.update(memory_id, MemoryUpdate(tags=["urgent"]))
+    for device in (b, a):
+        device.sync.sync_now()
+    a.lifecycle.delete(memory_id)  # A saw the tag first
+    for device in (a, b, a):
+        device.sync.sync_now()
+    assert a.sync.conflicts() == b.sync.conflicts() == []

@@ -173,3 +173,35 @@ def test_a_delete_names_the_content_its_device_had_seen_and_a_restore_names_none
     other = {"ns": "n", "trash": [stamp(7, 1), 4.0], "ts": [stamp(7, 1), stamp(0)]}
     assert merge.join(joined, other)["ts"] == other["ts"] == merge.join(other, joined)["ts"]
 
+
+
+def test_a_field_tag_or_metadata_change_of_another_device_after_a_delete_is_a_conflict():
+    from memvault.sync.merge import deleted_while_edited, edit_that_met_delete
+
+    a, b = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002"
+    trash, before, after = (f"0000000000{ms}-00000-" for ms in (100, "050", 150))
+    trashed = {"ns": "n", "trash": [trash + a, 1.0], "content": [f"0000000000010-00000-{a}", "x", []]}
+    later = [
+        {"f": {"importance": [after + b, 0.9]}},
+        {"meta": {"room": [after + b, True, "B2"]}},
+        {"tags": {"urgent": [{b: after + b}, {}]}},
+        {"tags": {"old": [{a: f"0000000000010-00000-{a}"}, {b: after + b}]}},  # a tag removed
+    ]
+    for change in later:
+        state = dict(trashed, **change)
+        assert deleted_while_edited(state) == (a, b)
+        assert edit_that_met_delete(state) == (a, b, after + b)
+    assert deleted_while_edited(dict(trashed, f={"importance": [before + b, 0.9]})) is None  # the delete saw it
+    assert deleted_while_edited(dict(trashed, f={"importance": [after + a, 0.9]})) is None  # its own device
+    assert deleted_while_edited(dict(trashed, f={"importance": [after + b, 0.9]}, trash=[trash + a, None])) is None
+
+
+def test_a_type_the_system_inferred_after_a_delete_is_no_conflict_but_one_a_person_set_is():
+    from memvault.sync.merge import deleted_while_edited
+
+    a, b = "aaaaaaaa-0000-0000-0000-000000000001", "bbbbbbbb-0000-0000-0000-000000000002"
+    after = f"0000000000150-00000-{b}"
+    trashed = {"ns": "n", "trash": [f"0000000000100-00000-{a}", 1.0]}
+    inferred = {"memory_type": [after, "task"], "memory_type_source": [after, "inferred"]}
+    assert deleted_while_edited(dict(trashed, f=inferred)) is None
+    assert deleted_while_edited(dict(trashed, f=dict(inferred, memory_type_source=[after, "explicit"]))) == (a, b)
