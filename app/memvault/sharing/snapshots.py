@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from memvault.crypto.digest import sha256_hex
 from memvault.domain.errors import DamagedData, DecryptionFailed, NotFound, SyncError, SyncKeyError, SyncTargetError
 from memvault.heap import collections_paused
 from memvault.sharing import roster as rosters
@@ -46,6 +47,9 @@ _PERSON = re.compile(r"^[0-9a-f]{32}$")
 #: when the key generation changed since (a removal or rotation), and daily when anything is new.
 SNAPSHOT_SEGMENTS = 50
 SNAPSHOT_SECONDS = 24 * 3600
+#: Seconds between an admin's reads of its newest snapshot back from the target: the target may change it in
+#: place (members then refuse it and read every segment), which its listing alone does not show.
+SNAPSHOT_CHECK_SECONDS = 24 * 3600
 #: A reader tries at most this many of one writer's snapshots, newest first.
 LOOK_BACK = 3
 #: Snapshot names a member remembers having read.
@@ -84,10 +88,32 @@ def due(engine: ShareEngine, roster: rosters.Roster, report: ShareReport) -> boo
         report.problems.append(f"this device's snapshot {last['seq']} is gone from the target (deleted, or rolled "
                                "back to an older one): a new one is written")
         return True
+    if last.get("digest") and engine.wall() - float(last.get("checked", last.get("at", 0))) >= SNAPSHOT_CHECK_SECONDS \
+            and not _intact(engine, last):
+        report.problems.append(f"this device's snapshot {last['seq']} was changed on the target (damaged or "
+                               "replaced): a new one is written")
+        return True
     if last.get("gen") != roster.current:
         return True
     return total - int(last.get("total", 0)) >= SNAPSHOT_SEGMENTS or \
         (total > int(last.get("total", 0)) and engine.wall() - float(last.get("at", 0)) > SNAPSHOT_SECONDS)
+
+
+def _intact(engine: ShareEngine, last: dict[str, Any]) -> bool:
+    """Whether this device's newest snapshot on the target holds the bytes it wrote (read back whole; the time of
+    the check is remembered when it does)."""
+    try:
+        data = engine.target.get(name(engine.share, engine.writer, int(last["seq"])))
+    except (NotFound, SyncTargetError):
+        return True  # gone or unreachable: the listing's check above, or the next cycle, says so
+    if sha256_hex(data) != last["digest"]:
+        return False
+    with engine.db.write() as conn:
+        cursors = engine.cursors(conn)
+        if (cursors.get("snapshot") or {}).get("seq") == last["seq"]:
+            cursors["snapshot"]["checked"] = engine.wall()
+            store.set_setting(conn, engine.cursors_name, json.dumps(cursors, sort_keys=True))
+    return True
 
 
 def write(engine: ShareEngine, roster: rosters.Roster) -> str:
@@ -120,7 +146,8 @@ def write(engine: ShareEngine, roster: rosters.Roster) -> str:
         seq += 1  # written before a crash kept it from being recorded (or planted): this one is newer
     with engine.db.write() as conn:
         cursors = engine.cursors(conn)
-        cursors["snapshot"] = {"seq": seq, "gen": roster.current, "total": _total(cursors), "at": engine.wall()}
+        cursors["snapshot"] = {"seq": seq, "gen": roster.current, "total": _total(cursors), "at": engine.wall(),
+                               "digest": sha256_hex(data)}
         store.set_setting(conn, engine.cursors_name, json.dumps(cursors, sort_keys=True))
     for older in listed(engine).get(engine.writer, []):
         if older < seq:

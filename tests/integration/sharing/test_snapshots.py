@@ -302,3 +302,25 @@ def test_a_snapshot_that_would_remove_most_of_a_members_namespace_waits_like_a_s
     assert "after the removal" not in contents(ben)  # it waits for what comes before it
     ben.sharing.sync_now(allow_mass_delete=True)
     assert contents(ben) == EVERYTHING | {"after the removal"}
+
+
+def test_an_admin_reads_its_snapshot_back_and_writes_a_new_one_when_the_target_changed_it(team, make_person,
+                                                                                          monkeypatch):
+    anna, ben, root, target, invite = team
+    monkeypatch.setattr(snapshots, "SNAPSHOT_CHECK_SECONDS", 0.0)  # the check is daily; here every cycle
+    (written,) = snapshot_files(root, anna)
+    assert not anna.sharing.sync_now().problems  # read back intact: nothing to say, nothing written
+    assert snapshot_files(root, anna) == [written]
+    # The target flips one byte in the middle: same name, same size.
+    data = bytearray(written.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    written.write_bytes(bytes(data))
+    problems = anna.sharing.sync_now().problems
+    assert any("was changed on the target" in p for p in problems), problems
+    (rewritten,) = snapshot_files(root, anna)
+    assert int(rewritten.name) > int(written.name)
+    # A new member starts from the new snapshot: nothing refused.
+    cara = _invited(make_person, anna, "cara")
+    cara.sharing.join(invite, target)
+    assert contents(cara) == EVERYTHING
+    assert not any("snapshot" in r for r in cara.sharing.info(NS).refused), cara.sharing.info(NS).refused
