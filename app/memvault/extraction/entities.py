@@ -35,7 +35,8 @@ from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
-from memvault.extraction.mention_tokens import acts_as_person, names_where_one_goes, shows_a_person
+from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
+                                                shows_a_person)
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -180,6 +181,10 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
             etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
         known = gazetteer.known(value)
+        if etype is EntityType.PERSON and len(ent) == 1 and known is None and value not in people and \
+                names_an_activity(ent[0]):
+            add_concept(value)  # "We practise Zumba" (the tagger: a person)
+            continue
         if ent.label_ in _NAME_LABELS and value in people and (known is None or known[0] is not EntityType.PERSON):
             add(EntityType.PERSON, value, CONFIDENCE_TAGGED)  # the memory says whose it is: no country's "Jordan"
         elif known is not None:
@@ -197,6 +202,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
             if len(run) == 1 and acts_as_person(run[0]):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)  # "Carol prefers tea": no carol prefers anything
+            elif len(run) == 1 and names_an_activity(run[0]):
+                add_concept(value)  # "I started Pilates": what one does, no one
             elif names_a_place(run) or len(run) == 1 and names_where_one_goes(run[0]):
                 add(EntityType.LOCATION, value, CONFIDENCE_PROPER)
             elif plausible_name(run, lexicon, tagged=False):

@@ -26,13 +26,36 @@ _UNREAL = frozenset({"will", "'ll", "would", "'d", "might", "may", "could", "sho
                      "never", "wo", "ca", "can"})
 
 
+#: What only a person (or a pet) feels: "Lucas seemed happy" is someone ("busy", "fine", "quiet" a town may seem).
+_FEELINGS = frozenset({"happy", "sad", "tired", "excited", "nervous", "jealous", "thankful", "grateful", "relieved",
+                       "stressed", "proud", "exhausted", "frustrated", "upset", "angry", "annoyed", "worried", "anxious",
+                       "bored", "scared", "afraid", "lonely", "confused", "disappointed", "delighted", "thrilled",
+                       "furious", "embarrassed", "homesick", "heartbroken"})
+_SEEMING = frozenset({"seem", "look", "feel", "sound", "get", "become", "be", "appear"})
+
+
 def acts_as_person(t: Token) -> bool:
     """A one-word name the small tagger calls a place, or nothing, that does what only a person does ("Giulia can
     cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping; or, whatever
-    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind")."""
+    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind"); or, untagged,
+    one that feels what only a person feels ("Lucas seemed happy")."""
     if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
         return False
+    if t.ent_type_ == "" and t.head.lemma_ in _SEEMING and any(
+            c.dep_ in ("acomp", "oprd") and c.lower_ in _FEELINGS for c in t.head.children):
+        return True
     return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or own_gender(t) is not None
+
+
+#: Verbs whose object is an activity, a game or a language, hardly a person: "I started Pilates", "we play Catan",
+#: "she's learning Rust" (not "teach" or "take": "I teach Lucas", "I'll take Lucas to school").
+_ACTIVITY_VERBS = frozenset({"start", "begin", "play", "practise", "practice", "learn", "quit", "do", "try"})
+
+
+def names_an_activity(t: Token) -> bool:
+    """A one-word name that is what someone starts, plays, practises or learns, whatever the tagger calls it: no
+    person."""
+    return t.pos_ == "PROPN" and t.dep_ == "dobj" and t.head.lemma_ in _ACTIVITY_VERBS
 
 
 #: What only a person has: "Noor's birthday", "Noor's sister" (not "partner" or "client": companies have those).

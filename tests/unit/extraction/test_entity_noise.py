@@ -220,3 +220,22 @@ def test_a_name_the_tagger_took_for_a_plural_is_no_concept(entities, text, name)
 
 def test_a_capitalised_word_the_lemmatizer_keeps_is_still_a_concept(entities):
     assert ("concept", "pilates") in _found(entities, "Pilates helps my back.")
+
+
+@pytest.mark.parametrize("text", ["Lucas seemed happy about the new flat.", "Yesterday Milo looked exhausted."])
+def test_a_name_that_feels_what_only_a_person_feels_is_a_person(entities, text):
+    # Untagged and first in its sentence (or a common noun's spelling), "Lucas" was the concept "lucas".
+    name = text.split()[0].lower() if text[0] != "Y" else "milo"
+    found = _found(entities, text)
+    assert ("person", name) in found and ("concept", name) not in found
+
+
+def test_a_place_that_seems_busy_stays_a_place(entities):
+    assert _found(entities, "Berlin seemed busy.") == {("location", "berlin")}
+
+
+@pytest.mark.parametrize("text,activity", [("I started Pilates last month.", "pilates"),
+                                           ("We practise Zumba on Tuesdays.", "zumba")])
+def test_what_someone_starts_or_practises_is_no_person(entities, text, activity):
+    found = _found(entities, text)
+    assert ("person", activity) not in found and ("concept", activity) in found
