@@ -148,6 +148,9 @@ class SyncView(QWidget):
         self.conflicts = QListWidget()
         self.conflicts.setAccessibleName("Conflicts")
         self.conflicts.setWordWrap(True)
+        # Each conflict takes two lines: shaded apart, where one ends and the next begins shows.
+        self.conflicts.setAlternatingRowColors(True)
+        self.conflicts.setSpacing(2)
         self.conflicts.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.keep_button = QPushButton("Keep this one")
         self.keep_button.setToolTip("Make the version that lost the concurrent edit current again")
@@ -278,7 +281,11 @@ class SyncView(QWidget):
         self.conflicts.clear()
         self.count_conflicts()
         for c in conflicts:
-            item = QListWidgetItem(f"[{c.namespace}] lost: {c.kept_content}\nnow: {c.current_content}")
+            # A memory deleted while edited lost nothing: it is in the trash with the edit ("in the trash: deleted on
+            # device … while edited on device …"); two concurrent edits put one version aside.
+            text = f"[{c.namespace}] {c.kept_content}\n{c.current_content}" if c.kind == "deleted" else \
+                f"[{c.namespace}] lost: {c.kept_content}\nnow: {c.current_content}"
+            item = QListWidgetItem(text)
             item.setData(256, c)
             self.conflicts.addItem(item)
         self._show_conflicts(bool(conflicts))
@@ -301,9 +308,16 @@ class SyncView(QWidget):
         self.off_button.setEnabled(enabled)
         self.passphrase_button.setEnabled(enabled)
         self.setup_button.setText("Change…" if enabled else "Set up…")
-        chosen = self.conflicts.currentItem() is not None
+        item = self.conflicts.currentItem()
+        chosen = item is not None
         self.keep_button.setEnabled(chosen)
         self.dismiss_button.setEnabled(chosen)
+        # A memory deleted while edited elsewhere is restored with the edit, or left in the trash.
+        deleted = chosen and item.data(256).kind == "deleted"
+        self.keep_button.setText("Restore it" if deleted else "Keep this one")
+        self.keep_button.setToolTip("Bring the memory back from the trash, with the edit made on the other device"
+                                    if deleted else "Make the version that lost the concurrent edit current again")
+        self.dismiss_button.setText("Leave it in the trash" if deleted else "Keep the current one")
 
     # -- acting --------------------------------------------------------------------------------------------------
 

@@ -55,3 +55,35 @@ def test_a_conflict_is_counted_on_the_sync_tab_and_filtered_in_the_browser(qtbot
     window.pages.setCurrentWidget(browser)
     browser.apply_filters()
     qtbot.waitUntil(lambda: browser.model.rowCount() == 0, timeout=10_000)
+
+
+@pytest.mark.seconds
+def test_a_memory_deleted_here_while_tagged_elsewhere_is_listed_as_in_the_trash_and_kept_back(qtbot, desktop,
+                                                                                             tmp_path):
+    window = desktop.window
+    services = desktop.services
+    folder = TargetConfig("folder", str(tmp_path / "target"))
+    memory = services.memories.create(MemoryCreate(content="the team offsite plan")).memory
+    services.sync.setup(folder, SYNC_PASSPHRASE)
+    other = create_vault(fast_settings(tmp_path / "other", worker=False), "the other vault", FakeEmbedder(),
+                         background=False)
+    try:
+        other.sync.setup(folder, SYNC_PASSPHRASE)
+        services.lifecycle.delete(memory.id)
+        other.memories.update(memory.id, MemoryUpdate(tags=["offsite"]))
+        other.sync.sync_now()
+        services.sync.sync_now()
+    finally:
+        other.close()
+    page = window.sync
+    window.pages.setCurrentWidget(page)
+    page.refresh()
+    qtbot.waitUntil(lambda: page.conflicts.count() == 1, timeout=10_000)
+    text = page.conflicts.item(0).text()
+    assert text.startswith("[default] the team offsite plan\nin the trash: deleted on device") and "lost:" not in text
+    page.conflicts.setCurrentRow(0)
+    assert (page.keep_button.text(), page.dismiss_button.text()) == ("Restore it", "Leave it in the trash")
+    qtbot.mouseClick(page.keep_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: services.sync.conflicted_memories() == 0 and not services.sync.conflicts(),
+                    timeout=10_000)
+    assert services.memories.get(memory.id).deleted_at is None
