@@ -356,9 +356,11 @@ _, key = services.keys.create("default", "read,write")
 server = ApiServer(services, port=0)
 server.start()
 headers = {"Authorization": f"Bearer " + key, "accept": "application/json, text/event-stream"}
-assert httpx.get(server.url + "/v1/memories", headers=headers).status_code == 200
+# httpx waits 5 s by default; the first MCP request imports the SDK and builds its server, which took longer on
+# a loaded 2-core CI machine (a ReadTimeout, not a failure of what is tested here).
+assert httpx.get(server.url + "/v1/memories", headers=headers, timeout=60).status_code == 200
 print("mcp imported after REST:", "mcp" in sys.modules)
-listed = httpx.post(server.url + "/mcp", headers=headers,
+listed = httpx.post(server.url + "/mcp", headers=headers, timeout=60,
                     json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
 print("tools/list:", listed.status_code, sorted(t["name"] for t in listed.json()["result"]["tools"]))
 server.stop()
