@@ -225,6 +225,14 @@ def unread_before(sent: Span, found: Sequence[Clause]) -> list[tuple[Token, ...]
     return out
 
 
+def unread_after(sent: Span, found: Sequence[Clause]) -> tuple[Token, ...]:
+    """The tokens of ``sent`` after the last of ``found`` that no clause holds: a statement :func:`split` leaves
+    out at the end still names things ("my weekend wasn't great, the Fiesta failed its MOT")."""
+    held = {t.i for c in found for t in (*c.tokens, *c.reporter)}
+    last = max(t.i for c in found for t in c.tokens)
+    return tuple(t for t in sent.doc[last + 1:sent.end] if t.i not in held)
+
+
 def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
     """The clauses of ``sent`` worth reading for facts (possibly none); ``people``: the names of the people the
     conversation has mentioned so far (:func:`is_statement`)."""

@@ -29,7 +29,7 @@ from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import FEMALE, GENDERED, MALE, NEUTRAL, PEOPLE_WORDS, PETS, PLURAL, POSSESSIVES
 from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
                                                 is_head_of_name, name_of, name_span, own_gender, owned_by_user,
-                                                plural_thing, speakers_role, where)
+                                                plural_thing, speakers_role, thing_named_with_the, where)
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -326,6 +326,11 @@ class Antecedents:
                           subject=t.dep_ in _SUBJECT_DEPS)
                 continue
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
+                continue
+            if thing_named_with_the(t, self._named.keys() | self.known):
+                # Something by its name ("the Fiesta failed its MOT"): no person, and what a later "it" may be, so
+                # no thing named before is ("it's worth maybe 600" is not "my weekend").
+                self.forget_things()
                 continue
             owner = next((c for c in t.children if c.dep_ == "poss"), None)
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()

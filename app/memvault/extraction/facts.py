@@ -294,6 +294,8 @@ class FactExtractor:
             if fact is not None:
                 facts.append(fact if relocate is None else relocate(fact))
             antecedents.observe(clause.tokens, voice)
+        if found and (rest := clauses.unread_after(sent, found)):
+            antecedents.observe(rest, voice)
         if not found:
             # A question still introduces people: "What should I get my dad? He is turning 60."
             antecedents.observe(tuple(sent), voice)

@@ -6,6 +6,7 @@ neighbours in the parse.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from memvault.extraction.kin import (FEMALE, GENDERED, MALE, OCCUPATIONS, PEOPLE_WORDS, PLURAL, POSSESSIVES,
@@ -102,6 +103,14 @@ def own_gender(t: Token) -> str | None:
 def concrete(t: Token, lemma: str) -> bool:
     """A singular noun "it" can stand for: not an abstract one ("a chance", "the time", "an idea")."""
     return t.pos_ == "NOUN" and t.tag_ != "NNS" and lemma not in NON_CONTENT_NOUNS
+
+
+def thing_named_with_the(t: Token, people: Collection[str]) -> bool:
+    """A singular name after "the", as the subject or object of its clause, that is no one known: a thing called by
+    its name ("the Fiesta failed its MOT", "we sold the Triumph"), whatever the tagger calls it (its PERSON took
+    "the Fiesta")."""
+    return t.pos_ == "PROPN" and t.tag_ == "NNP" and t.dep_ in ("nsubj", "nsubjpass", "dobj") and any(
+        c.dep_ == "det" and c.lower_ == "the" for c in t.children) and name_span(t) not in people
 
 
 def plural_thing(t: Token, lemma: str) -> bool:

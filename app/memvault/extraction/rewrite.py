@@ -176,8 +176,10 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
         if word is None:
             continue
         if word is _DANGLING:
-            # ... but never the object of its own verb ("Ruth is taking her": her is someone else, not found).
-            if not explained or t.dep_ in ("dobj", "dative") and t.tag_ == "PRP" and t.head.i == clause.root.i:
+            # ... but never the object of its own verb ("Ruth is taking her": her is someone else, not found), nor
+            # a thing no one knows ("A guy from Derby gave Owen 4,200 for it").
+            if not explained or t.dep_ in ("dobj", "dative") and t.tag_ == "PRP" and t.head.i == clause.root.i \
+                    or t.lower_ in ("it", "them"):
                 return None
             word = t.text
         elif word == t.text and t.lower_ in FIRST_PERSON_WORDS and not _hyphenated(t) and not acronym(t):

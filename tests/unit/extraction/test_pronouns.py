@@ -126,3 +126,17 @@ def test_a_name_given_in_passing_is_kept_and_joins_what_it_names(extractor, turn
 def test_has_written_as_s_is_has_before_an_object(extractor):
     texts = _texts(extractor, "My brother Tim went skiing.", "How was it?", "he's broken his wrist, he's fine though")
     assert "The user's brother Tim has broken his wrist" in texts
+
+
+def test_it_after_a_thing_called_by_its_name_is_no_older_thing(extractor):
+    # "the Polo" ends the sentence after the clause a fact is read from, and the tagger calls it a person: "it"
+    # then reached "my holiday" ("The user's holiday is worth about 800").
+    texts = _texts(extractor, "my holiday was rubbish, the Polo broke down on the motorway",
+                   "Oh no, what happened?", "the gearbox went. fixing it costs 1,500 and it's worth about 800")
+    assert not any("holiday is worth" in t or "holiday costs" in t for t in texts), texts
+    assert "The user's holiday was rubbish" in texts
+
+
+def test_an_it_no_one_knows_leaves_no_fact_wherever_it_stands(extractor):
+    texts = _texts(extractor, "A guy from Leeds paid me 300 euros for it last Sunday.")
+    assert not any(" it " in f" {t} " for t in texts), texts
