@@ -78,7 +78,8 @@ def test_good_match_figures_are_the_flags_precision_and_recall_for_the_best_hit(
     assert good_match_figures([]) == {"n": 0, "rank1": 0.0, "precision": 0.0, "recall": 0.0}
 
 
-@pytest.mark.parametrize("name, half", [("retrieval-tune", "tune"), ("retrieval-heldout", "heldout")])
+@pytest.mark.parametrize("name, half", [("retrieval-tune", "tune"), ("retrieval-heldout", "heldout"),
+                                        ("long-tune", "tune"), ("long-heldout", "heldout")])
 def test_the_issue_39_sets_hold_two_named_people_and_an_assistant_that_states_facts(name, half):
     conversations = load_conversations(DATA / name / "conversations.json")
     assert {c.split for c in conversations} == {half}
@@ -90,3 +91,14 @@ def test_the_issue_39_sets_hold_two_named_people_and_an_assistant_that_states_fa
     assistant_evidence = {c.id: [said[c.id][e] == "assistant" for q in c.questions for e in q.evidence]
                           for c in conversations}
     assert any(sum(flags) > len(flags) / 2 for flags in assistant_evidence.values())
+
+
+@pytest.mark.parametrize("name", ["long-tune", "long-heldout"])
+def test_the_long_sets_are_long_and_every_question_has_evidence_to_find(name):
+    # Long enough that turns alone are not at their ceiling (the reason these sets exist); the loader has
+    # already refused evidence that names no turn.
+    conversations = load_conversations(DATA / name / "conversations.json")
+    assert len(conversations) == 4
+    for c in conversations:
+        assert 75 <= sum(len(s.turns) for s in c.sessions) <= 100 and len(c.sessions) >= 5
+        assert 16 <= len(c.questions) <= 20 and all(q.evidence for q in c.questions)
