@@ -68,6 +68,9 @@ def test_search_output_is_rendered(env, capsys):
     assert "**" not in out  # the index's match markers are not printed literally
     assert "how it scored:" in out and "{" not in out and "'semantic'" not in out
     assert "semantic similarity 0." in out and "BM25" in out
+    # Each command loads the model anew: said apart, so the search's own time is the one on its line.
+    assert "Note: loading the embedding model took" in out
+    assert "loading the embedding model" not in run(capsys, "search", "dark mode", "--mode", "keyword")[1]
 
 
 def test_a_search_whose_filters_leave_nothing_says_so_not_no_good_match(env, capsys):
