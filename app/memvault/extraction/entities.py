@@ -36,7 +36,7 @@ from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
 from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
-                                                shows_a_person)
+                                                shows_a_person, thing_named_with_the)
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -181,9 +181,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
             etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
         known = gazetteer.known(value)
-        if etype is EntityType.PERSON and len(ent) == 1 and known is None and value not in people and \
-                names_an_activity(ent[0]):
-            add_concept(value)  # "We practise Zumba" (the tagger: a person)
+        if etype is EntityType.PERSON and len(ent) == 1 and known is None and value not in people and (
+                names_an_activity(ent[0]) or thing_named_with_the(ent[0], ())):
+            add_concept(value)  # "We practise Zumba", "the Fiesta failed its MOT" (the tagger: a person)
             continue
         if ent.label_ in _NAME_LABELS and value in people and (known is None or known[0] is not EntityType.PERSON):
             add(EntityType.PERSON, value, CONFIDENCE_TAGGED)  # the memory says whose it is: no country's "Jordan"

@@ -239,3 +239,9 @@ def test_a_place_that_seems_busy_stays_a_place(entities):
 def test_what_someone_starts_or_practises_is_no_person(entities, text, activity):
     found = _found(entities, text)
     assert ("person", activity) not in found and ("concept", activity) in found
+
+
+def test_a_thing_called_by_its_name_after_the_is_no_person(entities):
+    # The small tagger calls "the Fiesta" a person; a person is not "the Fiesta".
+    found = _found(entities, "Bad news, the Fiesta failed its MOT this morning.")
+    assert ("person", "fiesta") not in found and ("concept", "fiesta") in found
