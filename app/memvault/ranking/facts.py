@@ -257,28 +257,37 @@ def _counts(fact: ScoreBreakdown) -> bool:
 
 
 def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links.FactCandidate],
-            score: float) -> float:
+            score: float, shown: ScoreBreakdown) -> tuple[float, ScoreBreakdown]:
     """A turn's relevance with the evidence of the facts read from it that count (:func:`_counts`): the best
     similarity, coverage and BM25 of the turn and those facts, and the turn's own context (its neighbours'
     gains measured from that best similarity), never a question's; the turn's own relevance when none counts.
-    ``score`` (the best member's) when the turn itself was not ranked."""
+    ``score`` (the best member's) when the turn itself was not ranked. With it, the breakdown that gave it
+    (``shown``, the best member's, when nothing was joined): the inputs a debug search shows are those that
+    made the score, not the fact's alone."""
     t = ranked.get(turn)
     if t is None:
-        return score
+        return score, shown
     evidence = [ranked[f.fact] for f in facts if _counts(ranked[f.fact])]
     if not evidence and t.relevance is not None:
-        return t.relevance
+        return t.relevance, t
     members = [t, *evidence]
-    sim = max(m.semantic or 0.0 for m in members)
+    nearest = max(members, key=lambda m: m.semantic or 0.0)  # the turn on a tie
+    sim = nearest.semantic or 0.0
     lift = sim - (t.semantic or 0.0)
-    return fusion.relevance(
-        sim, max(m.coverage or 0.0 for m in members),
-        min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None), t.graph or 0.0,
+    inputs = replace(
+        t, semantic=sim, semantic_upper_bound=nearest.semantic_upper_bound,
+        coverage=max(m.coverage or 0.0 for m in members),
+        keyword_bm25=min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None),
         # Its facts state what the turn says: "She turns sixty on the 14th of May, right?" ends with "?" but is
         # no question that only shares the query's words.
-        question=False,
-        previous_gain=0.0 if t.previous_turn_gain is None else t.previous_turn_gain - lift,
-        next_gain=0.0 if t.next_turn_gain is None else t.next_turn_gain - lift, background=t.background or 0.0)
+        question=None, peers=None,
+        previous_turn_gain=None if t.previous_turn_gain is None else t.previous_turn_gain - lift,
+        next_turn_gain=None if t.next_turn_gain is None else t.next_turn_gain - lift)
+    joined = fusion.relevance(
+        inputs.semantic, inputs.coverage, inputs.keyword_bm25, t.graph or 0.0, question=False,
+        previous_gain=inputs.previous_turn_gain or 0.0, next_gain=inputs.next_turn_gain or 0.0,
+        background=t.background or 0.0)
+    return joined, replace(inputs, relevance=joined)
 
 
 def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
@@ -305,8 +314,11 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
             out.append((score, slot, breakdown))
     if mode is SearchMode.HYBRID:
         ranked = {mid: b for _, mid, b in page}
-        joined = [(_joined(ranked, slot, folded[slot], score), slot, b) if slot in folded else (score, slot, b)
-                  for score, slot, b in out]
+        joined: fusion.Page = []
+        for score, slot, b in out:
+            if slot in folded:
+                score, b = _joined(ranked, slot, folded[slot], score, b)
+            joined.append((score, slot, b))
         out = sorted(joined, key=lambda t: -t[0])  # stable: equal slots keep the page's text order
     out = [t for t in out if t[0] >= min_score][:limit]
     if mode is SearchMode.HYBRID:

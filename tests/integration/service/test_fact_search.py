@@ -249,3 +249,30 @@ def test_a_slots_score_does_not_depend_on_how_many_hits_are_asked_for(services):
             page = services.search.search(SearchQuery(query, mode=SearchMode.HYBRID, limit=limit,
                                                       filter=MemoryFilter(namespace="chat"))).hits
             assert [(h.memory.id, h.score, h.facts) for h in page] == full[:limit], (query, limit)
+
+
+@pytest.mark.parametrize("query", ["Where does the user work?", "greyhound Pilot"])
+def test_a_debug_search_shows_the_inputs_a_joined_slots_score_came_from(services, query):
+    """A turn with its facts folded in scores on the best evidence of both; its breakdown says so, instead of
+    showing the inputs of whichever member ranked first (a fact, with no turn context)."""
+    from memvault.ranking import fusion
+
+    # Turns that say who spoke: each is judged with its neighbours, which a fact is not.
+    services.memories.create_batch([MemoryCreate(content=t, namespace="chat", user_id="noor", session_id="s1",
+                                                 metadata={"role": "user" if i % 2 == 0 else "assistant"})
+                                    for i, t in enumerate(TURNS)])
+    services.conversations.ingest(ConversationSubmission(
+        tuple(ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(TURNS)), "chat",
+        conversation_id="c1", occurred_at=WHEN, user_id="noor"))
+    services.worker.drain()
+    hits = services.search.search(SearchQuery(query, mode=SearchMode.HYBRID, limit=10, debug=True,
+                                              filter=MemoryFilter(namespace="chat"))).hits
+    joined = [h for h in hits if h.facts]
+    assert joined
+    for h in joined:
+        b = h.breakdown
+        assert h.score == pytest.approx(b.relevance, abs=1e-6)
+        assert b.relevance == pytest.approx(fusion.relevance(
+            b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0, previous_gain=b.previous_turn_gain or 0.0,
+            next_gain=b.next_turn_gain or 0.0, background=b.background or 0.0, peers=b.peers))
+        assert b.previous_turn_gain is not None or b.next_turn_gain is not None  # a turn's context, shown

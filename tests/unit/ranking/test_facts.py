@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown
 from memvault.ranking import fusion
@@ -75,18 +79,45 @@ def test_an_unnamed_facts_similarity_is_read_against_the_question_without_the_us
                         similarity) == page and asked == []
 
 
+def _score(joined):
+    return joined[0]
+
+
 def test_a_turn_joined_by_its_fact_takes_the_best_evidence_and_keeps_its_own_context():
     from memvault.ranking.facts import _joined
 
     turn = ScoreBreakdown(semantic=0.3, coverage=0.0, keyword_bm25=None, previous_turn_gain=0.1, next_turn_gain=None)
     fact = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0)
     facts = [FactCandidate(7, "f-7", "The user adopted a greyhound", None, 3)]
-    joined = _joined({3: turn, 7: fact}, 3, facts, 0.1)
+    joined, shown = _joined({3: turn, 7: fact}, 3, facts, 0.1, fact)
     # The previous turn was 0.1 closer than the turn: 0.2 further than the fact's 0.6.
     assert joined == fusion.relevance(0.6, 0.5, -8.0, previous_gain=-0.2)
     assert joined > fusion.relevance(0.3, 0.0, None, previous_gain=0.1)
-    assert _joined({7: fact}, 3, facts, 0.42) == 0.42
+    assert _joined({7: fact}, 3, facts, 0.42, fact) == (0.42, fact)
 
+
+def test_the_breakdown_of_a_joined_slot_holds_the_inputs_that_gave_its_score():
+    """A debug search shows how each score came about: for a turn joined by its facts, the inputs its relevance
+    was computed from (the best similarity, coverage and BM25, the gains measured from that similarity), not
+    the fact's own, which made another score."""
+    from memvault.ranking.facts import _joined
+
+    turn = ScoreBreakdown(semantic=0.3, semantic_rank=4, coverage=0.25, keyword_bm25=-9.0, keyword_rank=1,
+                          previous_turn_gain=0.1, next_turn_gain=0.05, background=0.01, best_chunk=12)
+    fact = ScoreBreakdown(semantic=0.6, semantic_rank=1, coverage=0.5, keyword_bm25=-8.0, background=0.01,
+                          relevance=fusion.relevance(0.6, 0.5, -8.0, background=0.01))
+    facts = [FactCandidate(7, "f-7", "The user adopted a greyhound", None, 3)]
+    joined, shown = _joined({3: turn, 7: fact}, 3, facts, fact.relevance, fact)
+    assert shown.relevance == joined == fusion.relevance(
+        shown.semantic, shown.coverage, shown.keyword_bm25, previous_gain=shown.previous_turn_gain,
+        next_gain=shown.next_turn_gain, background=shown.background)
+    assert (shown.semantic, shown.coverage, shown.keyword_bm25) == (0.6, 0.5, -9.0)
+    assert shown.previous_turn_gain == pytest.approx(0.1 - 0.3) and shown.next_turn_gain == pytest.approx(0.05 - 0.3)
+    assert (shown.semantic_rank, shown.keyword_rank, shown.best_chunk) == (4, 1, 12)  # the turn's own lists
+    # Nothing counting was joined: the turn's own score and inputs.
+    weak = ScoreBreakdown(semantic=0.05, coverage=0.0, relevance=0.0001)
+    own = replace(turn, relevance=0.2)
+    assert _joined({3: own, 7: weak}, 3, facts, 0.0001, weak) == (0.2, own)
 
 
 def test_a_turn_ending_in_a_question_states_what_a_fact_read_from_it_says():
@@ -97,10 +128,11 @@ def test_a_turn_ending_in_a_question_states_what_a_fact_read_from_it_says():
     turn = ScoreBreakdown(semantic=0.3, coverage=0.0, question=True, next_turn_gain=0.1, relevance=own)
     fact = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0, relevance=fusion.relevance(0.6, 0.5, -8.0))
     facts = [FactCandidate(7, "f-7", "Mum turns sixty on 14 May 2026", None, 3)]
-    assert _joined({3: turn, 7: fact}, 3, facts, own) == fusion.relevance(0.6, 0.5, -8.0, next_gain=0.1 - 0.3)
+    joined, shown = _joined({3: turn, 7: fact}, 3, facts, own, fact)
+    assert joined == fusion.relevance(0.6, 0.5, -8.0, next_gain=0.1 - 0.3) and not shown.question
     # A question nothing counting was read from stays one.
     weak = ScoreBreakdown(semantic=0.1, coverage=0.0, relevance=fusion.relevance(0.1, 0.0, None))
-    assert _joined({3: turn, 7: weak}, 3, facts, own) == own
+    assert _score(_joined({3: turn, 7: weak}, 3, facts, own, weak)) == own
 
 
 def test_a_weak_fact_adds_no_evidence_to_its_turn():
@@ -113,12 +145,12 @@ def test_a_weak_fact_adds_no_evidence_to_its_turn():
     weak = ScoreBreakdown(semantic=0.2, coverage=0.0, relevance=weak_score)
     facts = [FactCandidate(7, "f-7", "The user likes tea", None, 3)]
     # The best of two similarities that both match nothing would have lifted the turn above its neighbours.
-    assert _joined({3: turn, 7: weak}, 3, facts, weak_score) == own
+    assert _score(_joined({3: turn, 7: weak}, 3, facts, weak_score, weak)) == own
     strong = ScoreBreakdown(semantic=0.6, coverage=0.5, keyword_bm25=-8.0,
                             relevance=fusion.relevance(0.6, 0.5, -8.0))
     both = [*facts, FactCandidate(8, "f-8", "The user adopted a greyhound", None, 3)]
-    assert _joined({3: turn, 7: weak, 8: strong}, 3, both, 0.1) == fusion.relevance(0.6, 0.5, -8.0,
-                                                                                      previous_gain=0.02 - (0.6 - 0.1))
+    assert _score(_joined({3: turn, 7: weak, 8: strong}, 3, both, 0.1, strong)) == fusion.relevance(
+        0.6, 0.5, -8.0, previous_gain=0.02 - (0.6 - 0.1))
 
 
 def test_a_question_naming_someone_takes_no_evidence_from_other_peoples_facts():
