@@ -87,3 +87,21 @@ def test_every_method(api, sb):
         sb.sessions.get(fork.id)
     assert missing.value.response.status_code == 404
     assert missing.value.response.json()["error"]["code"] == "session_not_found"
+
+
+def test_a_write_only_key_adds_once_through_the_sdk_and_learns_no_other_memory(api):
+    """The receipt lacked the fields the SDK's MemoryResponse requires: memory.add raised a pydantic error after
+    the write succeeded, and a retry stored it again."""
+    from memvault.domain.models import MemoryFilter
+
+    _, write_only = api.services.keys.create("statebase-wo", "write")
+    _, reader = api.services.keys.create("statebase-wo", "read,write")
+    with StateBase(api_key=write_only, base_url=f"{api.url}/compat/statebase") as client:
+        made = client.memory.add("The user's hotel is the Alfama Inn", type="preference", session_id="trip")
+        bare = client.memory.add("The user's flight lands at 18:40")
+    assert made.id.startswith("mem_") and made.content == "" and made.object == "memory_receipt"
+    assert (made.type, made.session_id) == ("preference", "trip") and made.created_at
+    assert (bare.type, bare.session_id, bare.content) == ("fact", "", "")  # what the SDK itself sent
+    assert api.services.memories.count(MemoryFilter(namespace="statebase-wo")) == 2
+    with api.client(reader) as raw:
+        assert raw.get(f"/compat/statebase/v1/memory/{made.id}").json()["content"] == "The user's hotel is the Alfama Inn"

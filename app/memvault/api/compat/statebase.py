@@ -26,6 +26,7 @@ from memvault.domain.models import (
     SearchQuery,
 )
 from memvault.ranking import good_match
+from memvault.service import receipts
 from memvault.service import validation as v
 from memvault.service.container import Services
 
@@ -74,12 +75,18 @@ def memory_out(m: Memory, ids: IdPermutation, **extra: Any) -> dict[str, Any]:
             "embedding_id": f"vec_{pid[4:]}" if ready else None, "vector_available": ready, **extra}
 
 
-def _written(m: Memory, ids: IdPermutation, key: ApiKey) -> dict[str, Any]:
-    """The memory for a key that may read; its id and statuses only for a write-only key."""
+def _written(m: Memory, ids: IdPermutation, key: ApiKey, *, sent_type: str | None = None,
+             sent_session: str | None = None) -> dict[str, Any]:
+    """The memory for a key that may read; for a write-only key a receipt (:mod:`memvault.service.receipts`).
+
+    The receipt carries the fields the SDK's ``MemoryResponse`` requires, empty or what the caller itself sent:
+    without them ``memory.add`` raised after the write had succeeded, and a retry stored it again. (This profile
+    takes no idempotency key and asks for no dedup check, so its writes are never another memory.)"""
     if key.allows(Scope.READ):
         return memory_out(m, ids)
-    return {"id": public_id(m, ids), "object": "memory_receipt",
-            "vector_available": m.embedding_status is EmbeddingStatus.READY}
+    return {"object": "memory_receipt", "id": public_id(m, ids), "status": receipts.STORED, "content": "",
+            "type": sent_type or "", "session_id": sent_session or "",
+            "vector_available": m.embedding_status is EmbeddingStatus.READY, "created_at": iso(m.created_at)}
 
 
 def _content(text: str) -> str:
@@ -141,7 +148,7 @@ def create(body: CreateIn, key: WriteKey, services: ServicesDep) -> dict:
         user_id=user_id, memory_type=body.type or "general", tags=body.tags or [], metadata=body.metadata or {}),
         origin=origin_of(key))
     services.usage.record(key.id, memories_created=1)
-    return _written(result.memory, id_permutation(services), key)
+    return _written(result.memory, id_permutation(services), key, sent_type=body.type, sent_session=session_id)
 
 
 def search(body: SearchIn, key: ReadKey, services: ServicesDep) -> dict:
@@ -176,7 +183,7 @@ def update(memory_id: str, body: UpdateIn, key: WriteKey, services: ServicesDep)
     change = MemoryUpdate(content=None if body.content is None else _content(body.content),
                           memory_type=body.type, tags=body.tags, metadata=body.metadata)
     changed = services.memories.update(memory.id, change, key.namespace, origin=origin_of(key))
-    return _written(changed, id_permutation(services), key)
+    return _written(changed, id_permutation(services), key, sent_type=body.type)
 
 
 def delete(memory_id: str, key: WriteKey, services: ServicesDep) -> dict:
