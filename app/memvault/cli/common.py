@@ -25,8 +25,10 @@ from memvault.embedding.manifest import manifest_named as load_manifest_named
 PASSPHRASE_ENV = "MEMVAULT_PASSPHRASE"
 
 
-def out(args: argparse.Namespace, obj: object, text: str) -> None:
-    print(fmt.to_json(obj) if getattr(args, "json", False) else fmt.for_terminal(text))
+def out(args: argparse.Namespace, obj: object, text: str, *, own_bold: bool = False) -> None:
+    """``obj`` as JSON with ``--json``, else ``text`` made safe for a terminal (``own_bold``: see
+    :func:`memvault.cli.format.for_terminal`)."""
+    print(fmt.to_json(obj) if getattr(args, "json", False) else fmt.for_terminal(text, own_bold=own_bold))
 
 
 def read_passphrase_file(path: str | Path, kind: str = "") -> str:

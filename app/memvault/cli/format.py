@@ -49,14 +49,22 @@ def to_json(obj: Any) -> str:
 # memory, written by any agent or imported file, reaches the terminal, and these would recolour, move or hide
 # what the user reads (an OSC sequence can even set the window title or the clipboard).
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The two sequences the CLI writes itself (:func:`terminal_bold`) pass; nothing else escapes.
+# The two sequences the CLI writes itself (:func:`terminal_bold`), passed where the text's memories were made
+# safe before the bold was added (:func:`hits_table`).
 _OWN_BOLD = re.compile("(\x1b\\[1m|\x1b\\[0m)")
 
 
-def for_terminal(text: str) -> str:
-    """``text`` with every character that would steer the terminal shown as its escape (``\\x1b``)."""
-    pieces = _OWN_BOLD.split(text)
-    return "".join(p if i % 2 else _UNSAFE.sub(lambda m: repr(m.group())[1:-1], p) for i, p in enumerate(pieces))
+def _escaped(text: str) -> str:
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def for_terminal(text: str, *, own_bold: bool = False) -> str:
+    """``text`` with every character that would steer the terminal shown as its escape (``\\x1b``); with
+    ``own_bold``, but for the CLI's own bold on and off, in text whose memories' words were escaped first (a
+    memory holding those two sequences must not turn the rest of a listing bold or plain)."""
+    if not own_bold:
+        return _escaped(text)
+    return "".join(p if i % 2 else _escaped(p) for i, p in enumerate(_OWN_BOLD.split(text)))
 
 
 def when(ts: float | None) -> str:
@@ -164,7 +172,7 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
         good += is_good
         lines.append(f"{i:>2}. [{h.score:.3f}] {h.memory.id}  ({kind})" + ("  good match" if is_good else ""))
         # Markers take no room on screen; a pair cut by the width limit is dropped.
-        cut = one_line(h.snippet, 100 + 2 * h.snippet.count("**"))
+        cut = for_terminal(one_line(h.snippet, 100 + 2 * h.snippet.count("**")))  # before the CLI's own bold
         lines.append(f"    {highlight(cut, bold).replace('**', '')}")
         if h.breakdown is not None:
             lines.append(f"    how it scored: {breakdown_text(h.breakdown)}")

@@ -122,7 +122,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         text += (f"\nNote: {plural(unembedded, 'memory')} {'is' if unembedded == 1 else 'are'} not embedded yet (stored with --no-wait), so this search "
                  "could not compare them by meaning: `memvault reembed` embeds them now (so do the app and "
                  "`memvault serve`)")
-    out(args, result, text)
+    out(args, result, text, own_bold=filtered_out is None)  # hits_table escaped the memories' words first
     return 0
 
 

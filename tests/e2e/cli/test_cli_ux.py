@@ -150,6 +150,23 @@ def test_memory_text_cannot_steer_the_terminal(env, capsys, monkeypatch):
     assert code != 0 and err == "memvault: no memory with id no\\x1b[2Jsuch\n"
 
 
+@pytest.mark.seconds
+def test_memory_text_cannot_write_the_clis_own_bold(env, capsys, monkeypatch):
+    """Bold on and off are the two sequences the CLI writes itself; a memory holding them printed them raw,
+    turning the rest of a listing bold. On a terminal the search's own bold still marks the matched words."""
+    from memvault.cli import format as fmt
+
+    run(capsys, "init")
+    code, out, _ = run(capsys, "add", "A \x1b[1mloud\x1b[0m kettle note", "--json")
+    memory_id = json.loads(out)["memory"]["id"]
+    for argv in (("list",), ("get", memory_id), ("search", "kettle", "--mode", "keyword")):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and "\x1b" not in out and "\\x1b[1mloud\\x1b[0m" in out, (argv, out)
+    monkeypatch.setattr(fmt, "terminal_bold", lambda: ("\x1b[1m", "\x1b[0m"))
+    code, out, _ = run(capsys, "search", "kettle", "--mode", "keyword")
+    assert "\x1b[1mkettle\x1b[0m" in out and "\\x1b[1mloud" in out and out.count("\x1b[1m") == 1, out
+
+
 @pytest.mark.slow  # a memvault process of its own
 @pytest.mark.parametrize("bare", [False, True], ids=["this environment", "a bare one"])
 def test_output_into_a_closed_pipe_ends_quietly(env, capsys, bare):
