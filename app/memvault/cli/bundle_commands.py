@@ -68,11 +68,13 @@ def _bundle_passphrase_for(args: argparse.Namespace, svc, path: Path) -> str | N
     return read_bundle_passphrase(args, confirm=False) if needed else None
 
 
-#: What each policy did with a memory changed on both sides, said in the import's report.
-_SETTLED = {ConflictPolicy.SKIP: "this vault's version was kept",
-            ConflictPolicy.OVERWRITE: "the bundle's version replaced this vault's",
-            ConflictPolicy.NEWER: "the later change was kept",
-            ConflictPolicy.COPY: "the bundle's version came in as a new memory beside this vault's"}
+#: What each policy did (or, in a dry run, would do) with a memory changed on both sides, said in the report.
+_SETTLED = {ConflictPolicy.SKIP: ("this vault's version was kept", "this vault's version would be kept"),
+            ConflictPolicy.OVERWRITE: ("the bundle's version replaced this vault's",
+                                       "the bundle's version would replace this vault's"),
+            ConflictPolicy.NEWER: ("the later change was kept", "the later change would be kept"),
+            ConflictPolicy.COPY: ("the bundle's version came in as a new memory beside this vault's",
+                                  "the bundle's version would come in as a new memory beside this vault's")}
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -108,9 +110,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     # memories read as ten.
     text = (f"{'Dry run: nothing was written. ' if report.dry_run else ''}{plural(report.memories, 'memory')} in the bundle: "
             f"{report.new:,} new, {report.updated:,} updated, {report.skipped:,} skipped (the import {verb} this)")
-    if report.conflicting:
-        text += (f"\n{plural(report.conflicting, 'memory')} of these {'was' if report.conflicting == 1 else 'were'} "
-                 f"changed both here and in the bundle: {_SETTLED[options.policy]} (policy {options.policy.value})")
+    # Those the vault holds in another namespace are no edit on both sides: they have a line of their own, and no
+    # policy but copy imports them (they read "replaced" under overwrite, and nothing was).
+    differing = report.conflicting - report.held_elsewhere
+    if differing:
+        text += (f"\n{plural(differing, 'memory')} of these {'was' if differing == 1 else 'were'} changed both here "
+                 f"and in the bundle: {_SETTLED[options.policy][report.dry_run]} (policy {options.policy.value})")
     if report.to_embed:
         text += (f"\n{plural(report.to_embed, 'memory')} {('needs' if report.to_embed == 1 else 'need') if report.dry_run else 'needed'} new vectors from this "
                  f"vault's model")

@@ -85,12 +85,19 @@ def test_export_import_inspect_between_vaults(env, capsys):
     assert code == 0 and "3 memories in the bundle: 0 new, 0 updated, 3 skipped (the import did this)" in out
     assert ("1 memory of these was changed both here and in the bundle: the later change was kept (policy newer)"
             in out)
+    code, out, _ = run(capsys, env, "b", "import", str(bundle), "--dry-run", "--on-conflict", "overwrite", *secret)
+    assert "1 memory of these was changed both here and in the bundle: the bundle's version would replace" in out
 
     # Into another namespace, the ids the vault holds elsewhere are skipped: the text says why and what to do
     # (it said "3 skipped, 3 conflicting" and nothing else).
     code, out, _ = run(capsys, env, "b", "import", str(bundle), "--into", "copied", *secret)
     assert code == 0 and "0 new" in out and "3 memories are already in another namespace" in out
     assert "--on-conflict copy" in out
+    # Nothing was changed on both sides, nor replaced (it said "3 ... were changed both here and in the bundle:
+    # the bundle's version replaced this vault's" under overwrite).
+    code, out, _ = run(capsys, env, "b", "import", str(bundle), "--into", "copied", "--on-conflict", "overwrite",
+                       *secret)
+    assert code == 0 and "0 updated" in out and "changed both" not in out and "replaced" not in out
     code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--into", "copied", "--dry-run", *secret)
     assert json.loads(out)["held_elsewhere"] == 3
     code, out, _ = run(capsys, env, "b", "import", "--json", str(bundle), "--into", "copied", "--on-conflict",
