@@ -290,6 +290,49 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
     return joined, replace(inputs, relevance=joined)
 
 
+def successors_first(mode: SearchMode, page: fusion.Page, facts: dict[int, fact_links.FactCandidate]) -> fusion.Page:
+    """``page`` where a fact that superseded another on it takes the older one's evidence when that is better, and
+    ranks above it: "I moved to Porto" answers whatever "I live in Berlin", which it replaced, answered ("where does
+    Maya live" ranked the Berlin fact first, with a similarity four times Porto's). The older fact stays where it
+    was (what was true then); facts fold into their turns after this, with the evidence they took.
+
+    Hybrid's successor is scored on the best similarity, coverage and BM25 of the two, with its own context;
+    the other modes' on the better score."""
+    by_uuid = {fact.uuid: mid for mid, fact in facts.items()}
+    at = {mid: i for i, (_, mid, _) in enumerate(page)}
+    out = list(page)
+    took: dict[int, int] = {}  # a successor that took evidence: how many facts back its chain reaches on the page
+    for i in range(len(out)):  # best first: a successor updated here passes what it took on down a chain
+        older = facts.get(out[i][1])
+        newer = by_uuid.get(older.successor) if older is not None and older.successor else None
+        if newer is None or newer not in at:
+            continue
+        j = at[newer]
+        (score, _, old), (own, _, b) = out[i], out[j]
+        if mode is SearchMode.HYBRID:
+            b = replace(b, semantic=max(b.semantic or 0.0, old.semantic or 0.0),
+                        coverage=max(b.coverage or 0.0, old.coverage or 0.0),
+                        keyword_bm25=min((x for x in (b.keyword_bm25, old.keyword_bm25) if x is not None),
+                                         default=None))
+            taken = fusion.relevance(b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0,
+                                     background=b.background or 0.0, peers=b.peers)
+            b = replace(b, relevance=taken)
+        elif mode is SearchMode.SEMANTIC:
+            taken = max(own, score)
+            b = replace(b, semantic=max(b.semantic or 0.0, old.semantic or 0.0))
+        else:
+            taken = max(own, score)
+            b = replace(b, keyword_bm25=min((x for x in (b.keyword_bm25, old.keyword_bm25) if x is not None),
+                                            default=None))
+        if taken >= own:
+            out[j] = (taken, newer, b)
+            took[newer] = took.get(out[i][1], 0) + 1
+    if not took:
+        return page
+    # An equal score (the older one's evidence, taken whole) ranks the newer fact first, the newest of a chain first.
+    return sorted(out, key=lambda t: (-t[0], -took.get(t[1], 0)))
+
+
 def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
           candidates: set[int] | list[int], limit: int, similarity: Similarity | None = None,
           min_score: float = 0.0) -> tuple[fusion.Page, dict[int, Grouped]]:
@@ -299,7 +342,7 @@ def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.P
     facts = fact_links.facts_among(conn, [mid for _, mid, _ in page])
     if not facts:
         return page[:limit], {}
-    page = name_neutral(mode, query, keyword_query, page, facts, similarity)
+    page = successors_first(mode, name_neutral(mode, query, keyword_query, page, facts, similarity), facts)
     scope = set(candidates)
     slots: dict[int, int] = {}
     out: fusion.Page = []

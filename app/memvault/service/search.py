@@ -28,6 +28,7 @@ from memvault.domain.models import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    successor_of,
 )
 from memvault.embedding.model import Embedder
 from memvault.ranking import facts as fact_ranking
@@ -153,6 +154,28 @@ class _Lists:
 
 
 
+def _good_matches(hits: list[SearchHit], mode: SearchMode, shown: int, floor: float) -> list[bool]:
+    """:func:`memvault.ranking.good_match.flags` of ``hits``, where a fact that a hit above it superseded is no
+    rival that hit must stand out from (it gave the newer fact its evidence, :func:`ranking.facts.successors_first`):
+    it is a good match where that hit is one and its own score reaches the point."""
+    replacing: dict[str, int] = {}
+    kept: list[int] = []
+    for i, h in enumerate(hits):
+        replacing[h.memory.id] = i
+        for fact_id in h.facts or ():
+            replacing[fact_id] = i
+        successor = successor_of(h.memory)
+        if successor is None or successor not in replacing:
+            kept.append(i)
+    flagged = good_match.flags([(hits[i].score, good_match.is_turn(hits[i].memory)) for i in kept], mode,
+                               len([i for i in kept if i < shown]), floor)
+    out = dict(zip(kept, flagged, strict=False))
+    for i in range(min(shown, len(hits))):  # in order: a chain's older facts follow the newer, already flagged
+        if i not in out:
+            out[i] = out[replacing[successor_of(hits[i].memory)]] and good_match.is_good_match(hits[i].score, mode)
+    return [out[i] for i in range(min(shown, len(hits)))]
+
+
 def _past_page(mode: SearchMode, facts_held: bool) -> int:
     """Candidates ranked past the page: hybrid's one (:func:`memvault.ranking.good_match.flags`), unless facts already
     make it rank deeper."""
@@ -263,8 +286,7 @@ class SearchService:
             with self._db.read() as conn:
                 page, with_facts, ids, found, snippets, spans = self._read_page(conn, q, lists, facts_held, ranked)
         hits = fact_ranking.with_facts(self._page(q, page, snippets, found, spans), with_facts)
-        good_matches = good_match.flags([(h.score, good_match.is_turn(h.memory)) for h in hits], mode, q.limit,
-                                        q.min_score)
+        good_matches = _good_matches(hits, mode, q.limit, q.min_score)
         hits = [replace(h, good_match=good) for h, good in zip(hits, good_matches)]  # the page: not the one past
         good = None if mode is not SearchMode.HYBRID else bool(hits) and hits[0].good_match
         return SearchResult(tuple(hits), mode, len(ids), (time.perf_counter() - started) * 1000, good)

@@ -276,3 +276,26 @@ def test_a_debug_search_shows_the_inputs_a_joined_slots_score_came_from(services
             b.semantic, b.coverage, b.keyword_bm25, b.graph or 0.0, previous_gain=b.previous_turn_gain or 0.0,
             next_gain=b.next_turn_gain or 0.0, background=b.background or 0.0, peers=b.peers))
         assert b.previous_turn_gain is not None or b.next_turn_gain is not None  # a turn's context, shown
+
+
+@pytest.mark.parametrize("mode", [SearchMode.HYBRID, SearchMode.SEMANTIC])
+def test_the_fact_that_replaced_others_ranks_above_them(services, clock, mode):
+    """"I live in Berlin" (an older chat, stored already superseded), then Lisbon, then Porto: "where does Maya live"
+    ranked the Berlin fact first, Porto last. Porto answers what the facts it replaced answered."""
+    def said(text, when):
+        job = services.conversations.ingest(ConversationSubmission(
+            (ChatMessage("user", text),), "chat", occurred_at=dt.datetime.fromisoformat(when).timestamp(),
+            user_id="maya", user_name="Maya"))
+        return job.result
+
+    said("I moved to Lisbon last week.", "2026-03-10T12:00:00+00:00")
+    porto = said("I moved to Porto yesterday.", "2026-05-02T12:00:00+00:00")
+    said("I live in Berlin now.", "2025-01-01T12:00:00+00:00")
+    services.worker.drain()
+    porto_id = porto["facts"][0]["id"]
+    hits = _search(services, "where does Maya live", mode)
+    replaced = [h.memory.id for h in hits if h.memory.metadata.get("superseded_by") == porto_id]
+    shown = [h.memory.id for h in hits]
+    assert len(replaced) == 2 and shown.index(porto_id) < min(shown.index(i) for i in replaced), \
+        [(h.score, h.memory.content) for h in hits]
+    assert hits[0].score >= max(h.score for h in hits if h.memory.id in replaced)

@@ -189,3 +189,41 @@ def test_a_fact_that_sets_an_attribute_matches_the_words_a_question_asks_it_with
     where = FactCandidate(7, "f-7", "Tom moved to Leeds", "Tom", None, "residence")
     out = name_neutral(SearchMode.HYBRID, "Where does Tom live?", "Tom live", page, {7: where})
     assert out[0][2].coverage == 0.5
+
+
+def _fact(rowid: int, successor: int | None = None) -> FactCandidate:
+    return FactCandidate(rowid, f"f-{rowid}", f"fact {rowid}", None, None, "residence",
+                         None if successor is None else f"f-{successor}")
+
+
+def test_a_fact_that_superseded_another_takes_its_evidence_and_ranks_above_it():
+    from memvault.ranking.facts import successors_first
+
+    berlin = ScoreBreakdown(semantic=0.23, coverage=0.5, keyword_bm25=-1.0)
+    porto = ScoreBreakdown(semantic=0.05, coverage=0.5)
+    other = ScoreBreakdown(semantic=0.1, coverage=0.0)
+    page = [(fusion.relevance(0.23, 0.5, -1.0), 1, berlin), (fusion.relevance(0.1, 0.0, None), 3, other),
+            (fusion.relevance(0.05, 0.5, None), 2, porto)]
+    out = successors_first(SearchMode.HYBRID, page, {1: _fact(1, successor=2), 2: _fact(2), 3: _fact(3)})
+    assert [mid for _, mid, _ in out] == [2, 1, 3]
+    score, _, shown = out[0]
+    assert score == shown.relevance == fusion.relevance(0.23, 0.5, -1.0)
+    assert (shown.semantic, shown.coverage, shown.keyword_bm25) == (0.23, 0.5, -1.0)
+    # The older fact keeps its own score and place among the rest; a page without such a pair is left alone.
+    assert out[1] == page[0] and successors_first(SearchMode.HYBRID, page, {1: _fact(1), 2: _fact(2)}) == page
+
+
+def test_a_successor_that_scores_better_alone_keeps_its_own_score_and_a_chain_passes_evidence_down():
+    from memvault.ranking.facts import successors_first
+
+    page = [(0.9, 1, ScoreBreakdown(semantic=0.9)), (0.5, 2, ScoreBreakdown(semantic=0.5)),
+            (0.2, 3, ScoreBreakdown(semantic=0.2)), (0.95, 4, ScoreBreakdown(semantic=0.95))]
+    page.sort(key=lambda t: -t[0])
+    # 1 was replaced by 2, and 2 by 3: 3 is the newest and takes 1's similarity; 4 replaced nothing.
+    facts = {1: _fact(1, successor=2), 2: _fact(2, successor=3), 3: _fact(3), 4: _fact(4)}
+    out = successors_first(SearchMode.SEMANTIC, page, facts)
+    assert [(mid, score) for score, mid, _ in out] == [(4, 0.95), (3, 0.9), (2, 0.9), (1, 0.9)]
+    assert out[1][2].semantic == 0.9
+    # Better alone: the newer fact keeps its score; nothing moves.
+    better = [(0.9, 2, ScoreBreakdown(semantic=0.9)), (0.3, 1, ScoreBreakdown(semantic=0.3))]
+    assert successors_first(SearchMode.SEMANTIC, better, {1: _fact(1, successor=2), 2: _fact(2)}) == better
