@@ -208,7 +208,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
 
     @server.tool(description="Store a conversation: facts about the user are extracted from the user's turns "
                  "(assistant turns are context; a turn with a speaker name is a person's), classified semantic or "
-                 "episodic, given categories and stored as memories. Returns the facts stored, duplicates skipped and older facts superseded.",
+                 "episodic, given categories and stored as memories, searchable by meaning when it returns. Returns the "
+                 "facts stored, duplicates skipped and older facts superseded.",
                  annotations=ToolAnnotations(title="Remember conversation", read_only_hint=False,
                                              destructive_hint=False, idempotent_hint=False, open_world_hint=False))
     async def remember_conversation(
@@ -243,6 +244,11 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             if job.result is None:
                 raise e.ExtractionFailed(f"extraction did not finish ({job.status.value})")
             result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)
+            # An agent recalls what it just told: the facts are embedded before the answer, ahead of the queue, as
+            # MemSync's profile does (a recall at once ranked an unrelated note above the new fact).
+            rowids = [services.memories.get(f["id"], key.namespace).rowid for f in result["facts"]]
+            if rowids:
+                services.worker.embed_now(rowids)
             return {"job_id": job.id, **{k: result[k] for k in (
                 "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
         return await run(ctx, Scope.WRITE, work, long=True,

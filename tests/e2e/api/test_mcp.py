@@ -88,6 +88,9 @@ async def _exercise(client, drain):
         {"role": "assistant", "content": "Nice to meet you."}]}))
     assert told["memories_extracted"] == 1 and told["facts"][0]["content"] == "The user works at Globex as a nurse"
     assert "career" in told["categories"] and told["facts"][0]["kind"] == "semantic"
+    # Searchable by meaning when the call returns, as an agent recalls at once (no drain before this).
+    fact = _data(await client.call_tool("get_memory", {"memory_id": told["facts"][0]["id"]}))
+    assert fact["embedding_status"] == "ready", fact
     bad = await client.call_tool("remember_conversation", {"messages": [{"role": "assistant", "content": "hi"}]})
     assert bad.is_error and "invalid_input" in bad.content[0].text
     # Its date as REST takes it, Unix seconds or ISO 8601: "yesterday" is the day before it.
