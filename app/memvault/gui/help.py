@@ -74,8 +74,9 @@ def about_text(home: Path) -> str:
     return (f"<h3>Memvault {html.escape(__version__)}</h3>"
             "<p>Local, encrypted, on-device memory for AI agents.</p>"
             f"<p>This vault: {html.escape(display_path(home))}</p>"
-            "<p>The memories never leave this computer unless you sync or export them, and then only "
-            "encrypted.</p>")
+            "<p>The memories leave this computer only when you sync, share or export them: sync, shares and "
+            "bundles are encrypted; a readable copy (File → Export readable copy…) is plain text, as you "
+            "asked.</p>")
 
 
 def show_text(parent: QWidget, title: str, text: str) -> QMessageBox:

@@ -134,3 +134,11 @@ def test_the_shortcuts_help_lists_the_keys_of_one_place_too(qtbot, desktop):
     text = shortcuts_text(desktop.window.findChildren(QAction))
     for keys in ("Ctrl+S", "Ctrl+K", "Ctrl+Z", "Ctrl+Enter", "Del", "Esc"):
         assert text.count(f"<b>{keys}</b>") == 1, keys  # once each: Del was listed for the menu and the list
+
+
+def test_the_about_box_says_a_readable_copy_leaves_in_plain_text(tmp_path):
+    """It said memories leave the computer "only encrypted", while File → Export readable copy writes plain text."""
+    from memvault.gui.help import about_text
+
+    text = about_text(tmp_path)
+    assert "only encrypted" not in text and "readable copy" in text and "plain text" in text
