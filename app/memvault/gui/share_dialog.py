@@ -7,7 +7,7 @@ my key (made on first use), sharing and listing reach the vault or the target, s
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -113,6 +113,16 @@ class ShareDialog(QDialog):
         sharing = services.sharing
         assert sharing is not None
         self._runner.run(sharing.my_key, self._on_my_key_read, self._on_failed, owner=self)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        # Enter in the join section joins: the dialog's default button (Share) answered it, with an empty namespace.
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.focusWidget() in (self.join_invite,
+                                                                                     self.join_target):
+            if self.join_button.isEnabled():
+                self.join_button.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _on_my_key_read(self, key: str) -> None:
         self.my_key.setText(key)

@@ -28,6 +28,7 @@ from memvault.domain.changes import SYNC, ChangeEvent, ChangeKind
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.errors import Forbidden, InvalidInput, JoinWouldShare, MemvaultError, NotFound, SyncError
 from memvault.domain.hlc import HybridClock
+from memvault.service import validation as v
 from memvault.service.events import EventHub, events_of_arrivals
 from memvault.service.share_info import INVITE_PREFIX, ChangeBy, MemberInfo, ShareInfo, ShareResult, parse_invite
 from memvault.sharing import roster as rosters
@@ -144,6 +145,7 @@ class SharingService:
     def share(self, namespace: str, *, with_key: str | None = None, role: str = "read",
               target: TargetConfig | None = None, name: str | None = None) -> ShareInfo:
         """Share ``namespace`` (on ``target``, the first time) and add the person ``with_key`` with ``role``."""
+        v.namespace(namespace)  # an empty one read "namespace '' is not shared yet: give a target for it"
         if role not in rosters.ROLES:
             raise InvalidInput(f"a role is one of {', '.join(rosters.ROLES)}", field="role")
         person = PersonKey.from_text(with_key) if with_key else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from memvault.domain.models import MemoryCreate, MemoryFilter, MemoryUpdate
 from memvault.gui.memory_model import PAGE_SIZE
@@ -99,8 +100,10 @@ def test_the_share_dialog_joins_with_an_invitation(qtbot, desktop, tmp_path):
     dialog = window.share_dialog
     dialog.join_invite.setText(info.invite)
     dialog.join_target.setText(str(tmp_path / "shared"))
+    # Enter in the join section joins (it ran Share, the default button, with an empty namespace).
+    dialog.join_target.setFocus()
     with qtbot.waitSignal(dialog.joined, timeout=20_000) as joined:
-        dialog.join_button.click()
+        qtbot.keyClick(dialog.join_target, Qt.Key_Return)
     assert joined.args[0].role == "read" and "joined 'team' (read)" in dialog.message.text()
     assert [m.content for m in desktop.services.memories.list(MemoryFilter(namespace="team")).items] == [
         "standup moved to ten"]

@@ -145,3 +145,15 @@ def test_a_share_segment_stays_under_the_size_readers_take(make_person, tmp_path
     assert len(segments) >= 2 and max(p.stat().st_size for p in segments) < 12 << 20
     anna.sharing.sync_now()
     assert anna.memories.count(MemoryFilter(namespace="ops")) == 200
+
+
+def test_sharing_no_namespace_says_so_and_writes_nothing(make_person, tmp_path):
+    """The Share dialog's Enter with its namespace empty read "namespace '' is not shared yet: give a target"."""
+    from memvault.domain.errors import InvalidInput
+
+    anna = make_person("anna")
+    for name in ("", " team"):
+        with pytest.raises(InvalidInput, match="^namespace must be") as refused:
+            anna.sharing.share(name, role="read", target=TargetConfig("folder", str(tmp_path / "t")))
+        assert refused.value.details["field"] == "namespace"
+    assert not (tmp_path / "t").exists()
