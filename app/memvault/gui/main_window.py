@@ -362,9 +362,10 @@ class MainWindow(QMainWindow):
 
     def _on_detail_entity_clicked(self, namespace: str, value: str) -> None:
         self.entities.show_entity(namespace, value)
-        self.pages.blockSignals(True)
+        self.pages.blockSignals(True)  # the page change would scope the Entities page anew, losing the entity
         self.pages.setCurrentWidget(self.entities)
         self.pages.blockSignals(False)
+        self.rail.setCurrentRow(self.pages.indexOf(self.entities))  # which follows the pages' signal otherwise
         self._update_actions()
 
     def _on_search_open_requested(self, memory_id: str) -> None:

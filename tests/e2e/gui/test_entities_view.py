@@ -36,6 +36,8 @@ def test_chips_lead_to_the_entities_page_and_its_memories(qtbot, desktop):
     qtbot.mouseClick(chip, Qt.LeftButton)
     page = desktop.window.entities
     assert desktop.window.pages.currentWidget() is page
+    # The rail shows the page it went to (it kept "Memories" highlighted).
+    assert desktop.window.rail.currentRow() == desktop.window.pages.indexOf(page)
     qtbot.waitUntil(lambda: page.memories.count() == 2, timeout=20_000)
     selected = page.table.selectionModel().selectedRows()
     assert page.table.item(selected[0].row(), 0).text() == "Kenora"
