@@ -317,6 +317,10 @@ class MainWindow(QMainWindow):
     def _apply_scope(self, key: str) -> None:
         self._scope_key = self._applied_scope = key
         namespace, trash = self.scope()
+        if trash and self.pages.currentWidget() in self._scoped_pages():
+            # Only the Memories page shows the trash: Stats and Search went on showing every namespace's live
+            # memories under a highlighted "Trash".
+            self.pages.setCurrentWidget(self.browser)
         self.browser.show_scope(namespace, trash)
         self.search.set_namespace(namespace)
         self.agents.set_namespace(namespace)
@@ -327,7 +331,13 @@ class MainWindow(QMainWindow):
         self._count_scope()
         self._update_actions()
 
+    def _scoped_pages(self) -> tuple[QWidget, ...]:
+        """The pages that show one namespace or all of them, never the trash."""
+        return (self.search, self.stats, self.agents, self.entities)
+
     def _on_pages_current_changed(self, _index: int) -> None:
+        if self._scope_key == TRASH and self.pages.currentWidget() in self._scoped_pages():
+            self._select_scope(ALL_NAMESPACES)  # what such a page shows then, said in the list too
         if self.pages.currentWidget() is self.stats:
             self.stats.set_namespace(self.scope()[0])
         elif self.pages.currentWidget() is self.agents:

@@ -506,3 +506,18 @@ def test_quick_capture_opens_without_the_last_captures_tags_and_type(qtbot, desk
         "", "automatic", "")
     assert capture.namespace.currentText() == "people"
     capture.close()
+
+
+def test_the_trash_is_shown_on_the_memories_page_and_other_pages_say_all_namespaces(qtbot, desktop):
+    """Trash chosen on Stats left Stats showing every namespace's live memories under a highlighted "Trash";
+    Search then said "in all namespaces" with Trash still highlighted."""
+    window = desktop.window
+    sidebar = window.sidebar
+    window.show_page(window.pages.indexOf(window.stats))
+    trash = next(sidebar.item(i) for i in range(sidebar.count()) if sidebar.item(i).text().startswith("Trash"))
+    sidebar.setCurrentItem(trash)
+    assert window.pages.currentWidget() is window.browser and window.scope() == (None, True)
+    assert window.rail.currentRow() == window.pages.indexOf(window.browser)
+    window.show_page(window.pages.indexOf(window.search))
+    assert window.scope() == (None, False)
+    assert sidebar.currentItem().text().startswith("All namespaces")
