@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.changes import ChangeEvent, ChangeKind
+from memvault.domain.changes import ChangeEvent, ChangeKind, OriginKind
 from memvault.domain.models import Namespace
 from memvault.gui.agents_view import AgentsView
 from memvault.gui.banner import HealthBanner
@@ -428,7 +428,8 @@ class MainWindow(QMainWindow):
     # -- live updates ----------------------------------------------------------
 
     def _on_bridge_memories_changed(self, event: ChangeEvent) -> None:
-        if event.kind != ChangeKind.EMBEDDED:
+        # The Agents page lists what agents (API keys) did: the user's own edits here are not theirs.
+        if event.kind != ChangeKind.EMBEDDED and event.origin.kind is OriginKind.AGENT:
             namespace = event.namespaces[0] if len(event.namespaces) == 1 else ""
             self.agents.add_activity(event.kind.value, len(event.memory_ids), namespace)
 
