@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import ApiKey
 from memvault.gui.icons import icon
+from memvault.gui.key_reveal import KeyRevealDialog
 from memvault.gui.preferences import IDLE_LOCK_AGENTS, USER_SETTINGS
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import empty_state_over, problem_label, show_problem
@@ -402,16 +403,8 @@ class AgentsView(QWidget):
         self._new_key = (key.namespace, secret)
         self._show_configs()
         self.refresh()
-        box = QMessageBox(self)
-        box.setWindowTitle("New API key")
-        box.setText(f"Key for <b>{key.namespace}</b>. Copy it now: it is not shown again.")
-        # On one line: plain text broke at the key's "-", and a key selected by hand came in two pieces.
-        box.setInformativeText(f"<nobr><code>{html.escape(secret)}</code></nobr>")
-        box.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
-        copy = box.addButton("Copy and close", QMessageBox.AcceptRole)
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(secret))
-        box.open()
-        self.revealed = box
+        self.revealed = KeyRevealDialog(key.namespace, secret, self)
+        self.revealed.open()
 
     def connect_client(self, client: str) -> None:
         """Set ``client`` up as ``memvault mcp config --install`` would, for the namespace chosen."""

@@ -706,10 +706,15 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     agents._on_create_clicked()
     agents.new_key_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
-    # On one line, whole (it wrapped at its "-"), and selectable.
-    shown = agents.revealed.informativeText()
-    secret = re.fullmatch(r"<nobr><code>(mv_[A-Za-z0-9_-]+)</code></nobr>", shown).group(1)
-    assert agents.revealed.textInteractionFlags() & Qt.TextSelectableByMouse
+    # On one line, whole (a message box wrapped it at its "-"), selectable, and wide enough to show all of it.
+    field = agents.revealed.key
+    secret = re.fullmatch(r"mv_[A-Za-z0-9_-]+", field.text()).group(0)
+    assert field.isReadOnly() and field.minimumWidth() > field.fontMetrics().horizontalAdvance(secret)
+    field.selectAll()
+    assert field.selectedText() == secret
+    agents.revealed.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+    assert QGuiApplication.clipboard().text() == secret and not agents.revealed.isVisible()
     configs = _config_tabs(agents)
     assert http_header(configs["Over HTTP"]) == f"Bearer {secret}"
     assert '"work"' in configs["Claude Desktop"]
