@@ -33,7 +33,7 @@ from memvault.service.receipts import WriteReceipt
 def _digits_only(value: Any) -> Any:
     # pydantic reads "1.0", "+1" and " 1" as 1: one entity would answer to many spellings of its id.
     if isinstance(value, str) and not (value.isascii() and value.isdigit() and value[0] != "0"):
-        raise ValueError("an id is a whole number written in digits, without sign, spaces or leading zeros")
+        raise ValueError("an id is a whole number from 1, written in digits, without sign, spaces or leading zeros")
     return value
 
 

@@ -25,12 +25,14 @@ def _checked(data: MemoryCreate) -> MemoryCreate:
     v.namespace(data.namespace)
     v.tags(data.tags)
     v.metadata(data.metadata)
-    v.ttl(data.expires_in_seconds)
+    # Named as the command line spells them: "expires_in_seconds must be between…" named no flag given.
+    if data.expires_in_seconds is not None:
+        v.int_range(data.expires_in_seconds, "--ttl", 1, limits.TTL_MAX_SECONDS)
     if data.importance is not None:
-        v.unit_float(data.importance, "importance")
-    v.unit_float(data.dedup_threshold, "dedup_threshold", low=limits.DEDUP_THRESHOLD_MIN)
-    for value, name in ((data.agent_id, "agent_id"), (data.user_id, "user_id"), (data.session_id, "session_id"),
-                        (data.project, "project"), (data.client_id, "client_id")):
+        v.unit_float(data.importance, "--importance")
+    v.unit_float(data.dedup_threshold, "--dedup-threshold", low=limits.DEDUP_THRESHOLD_MIN)
+    for value, name in ((data.agent_id, "--agent"), (data.user_id, "--user"), (data.session_id, "--session"),
+                        (data.project, "--project"), (data.client_id, "--client-id")):
         v.optional_id(value, name)
     return data
 

@@ -294,6 +294,9 @@ class MemoryService:
         v.int_range(limit, "limit", 1, limits.LIST_LIMIT_MAX)
         v.int_range(offset, "offset", 0, 10**9)
         cursor = v.cursor(cursor)
+        if cursor is not None and offset:
+            # Both were taken and added up: "--cursor C --offset 2" skipped two more after the page, silently.
+            raise InvalidInput("a page is asked for with an offset or a cursor, not both", field="offset")
         v.filter_lists(f)
         if f.namespace is not None:
             v.namespace(f.namespace)

@@ -29,7 +29,7 @@ def plain_text(value: str, field: str) -> str:
 
 def _too_many(where: str, node: dict | list, max_items: int) -> InvalidInput:
     kind = "an object of" if isinstance(node, dict) else "a list of"
-    return InvalidInput(f"{where} is {kind} {len(node):,} items; at most {max_items:,} are taken", field=where)
+    return InvalidInput(f"{where} is {kind} {len(node):,} items; at most {max_items:,} are accepted", field=where)
 
 
 def _inner(where: str, key: Any, root: str) -> str:

@@ -336,3 +336,11 @@ def test_a_profiles_threshold_is_checked_as_the_client_sent_it(api, c):
         r = c.get(path)
         assert r.status_code == 400 and "threshold must be between 0.0 and 1.0 (got " in r.text, r.text
         assert "min_score" not in r.text
+
+
+@pytest.mark.parametrize("version", ["0", "01", "+1", "1.0"])
+def test_a_version_that_is_no_id_says_what_one_is(c, version):
+    """"0" read "without sign, spaces or leading zeros", which it has none of: versions start at 1."""
+    made = c.post("/v1/memories", json={"content": "versioned"}).json()
+    r = c.post(f"/v1/memories/{made['id']}/history/{version}/restore")
+    assert r.status_code == 422 and "a whole number from 1" in r.text, r.text

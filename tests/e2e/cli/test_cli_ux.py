@@ -256,3 +256,13 @@ def test_a_search_says_when_entities_still_wait(env, capsys, monkeypatch):
     assert code == 0 and "Note: 2 memories still wait for entity extraction" in out
     code, out, _ = run(capsys, "search", "Lena", "--mode", "keyword")
     assert code == 0 and "Note: 1 memory still waits for entity extraction" in out
+
+
+@pytest.mark.parametrize("flags,named", [(("--ttl", "-1"), "--ttl must be between 1 and"),
+                                         (("--dedup-threshold", "0.1"), "--dedup-threshold must be between"),
+                                         (("--importance", "2"), "--importance must be between"),
+                                         (("--user", ""), "--user must be a non-empty string")])
+def test_a_bad_flag_of_add_is_named_as_the_command_line_spells_it(env, capsys, flags, named):
+    """It said "expires_in_seconds must be between …" for --ttl -1: no flag of that name exists."""
+    code, out, err = run(capsys, "add", "a note", *flags)
+    assert code == 2 and err.startswith(f"memvault: {named}") and not out, err

@@ -382,3 +382,13 @@ def test_a_page_without_its_total_and_the_count_on_its_own(services):
     assert services.memories.count(MemoryFilter(memory_types=(MemoryType.TASK,))) == 3
     assert services.memories.count(MemoryFilter()) == 4
     assert services.memories.list(MemoryFilter(), limit=2).total == 4
+
+
+def test_a_page_is_asked_for_by_offset_or_cursor_not_both(services):
+    """Both were taken and added up: a cursor with an offset of 2 skipped two more after the page, silently."""
+    for i in range(4):
+        services.memories.create(MemoryCreate(content=f"note {i}"))
+    first = services.memories.list(MemoryFilter(), limit=2)
+    with pytest.raises(InvalidInput, match="an offset or a cursor, not both"):
+        services.memories.list(MemoryFilter(), limit=2, offset=2, cursor=first.next_cursor)
+    assert len(services.memories.list(MemoryFilter(), limit=2, offset=0, cursor=first.next_cursor).items) == 2
