@@ -198,11 +198,14 @@ class SessionService:
     def _version(self, conn, namespace: str, s: Session, version: int) -> dict[str, Any]:
         """The state of ``version``; a negative one counts back from the current (-1: the one before it), as
         StateBase's SDK documents ``rollback(version=-1)``."""
+        asked = version
         if isinstance(version, int) and version < 0:
             version = s.version + version
         record = rows.get(conn, namespace, STATE, f"{s.id}:{version}") if isinstance(version, int) else None
         if record is None:
-            raise NotFound(f"session {s.id} has no state version {version}")
+            # Said as asked: -5 of a session at version 1 read "no state version -4".
+            back = f" ({-asked} back from version {s.version})" if isinstance(asked, int) and asked < 0 else ""
+            raise NotFound(f"session {s.id} has no state version {asked}{back}")
         return record["body"]["state"]
 
     def rollback(self, namespace: str, session_id: str, version: int) -> StateVersion:

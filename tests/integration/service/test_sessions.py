@@ -23,8 +23,11 @@ def test_state_versions_rollback_and_fork(sessions):
     assert (back.version, back.state) == (3, {"step": 1, "cart": ["a"]})
     fork = sessions.fork("ns", s.id, version=2)
     assert fork.id != s.id and fork.state == {"step": 2, "cart": ["a"]} and fork.metadata["forked_from"] == s.id
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="has no state version 9$"):
         sessions.rollback("ns", s.id, 9)
+    # Counted back, the version is named as asked (-5 of a session at version 1 said "no state version -4").
+    with pytest.raises(NotFound, match=r"has no state version -5 \(5 back from version 3\)$"):
+        sessions.rollback("ns", s.id, -5)
     with pytest.raises(InvalidInput):
         sessions.update_state("ns", s.id, {"blob": "x" * 200_000})
     assert sessions.state("ns", s.id).version == 3  # the refused change left no version
