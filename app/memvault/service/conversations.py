@@ -233,6 +233,7 @@ class ConversationService:
         created: list[Memory] = []
         superseded: list[Memory] = []
         arrived_superseded: list[Memory] = []
+        relinked: list[Memory] = []  # newer facts that now list a fact which arrived already replaced by them
         duplicates: list[dict[str, Any]] = []
         unnamed: list[int] = []
         with self._db.write() as conn:
@@ -268,6 +269,12 @@ class ConversationService:
                 if newer is not None:
                     new = replace(new, metadata={**new.metadata, "superseded_by": newer.id, "superseded_at": now})
                 memory = writes.create(conn, new, stamp)
+                if newer is not None and (current := get_by_rowid(conn, newer.rowid)) is not None:
+                    # Both ways, as for a fact replaced later: the newer one lists what it replaced.
+                    fact_meta = dict(current.metadata.get("fact") or {})
+                    fact_meta["supersedes"] = [*(fact_meta.get("supersedes") or []), memory.id]
+                    relinked.append(writes.update(conn, current, FieldChanges(metadata_set={"fact": fact_meta}),
+                                                  stamp, change="superseded"))
                 if "unnamed_user" in memory.metadata["fact"]:
                     unnamed.append(memory.rowid)
                 for old in older:
@@ -293,8 +300,8 @@ class ConversationService:
         if created:
             self._wake_embedding()
             self._events.emit(event_for(ChangeKind.CREATED, created, origin))
-        if superseded:
-            self._events.emit(event_for(ChangeKind.UPDATED, superseded, origin))
+        if superseded or relinked:
+            self._events.emit(event_for(ChangeKind.UPDATED, superseded + relinked, origin))
         self._renames.after(renamed, origin)
 
     def _new_memory(self, fact: Fact, request: dict[str, Any], now: float, supersedes: list[str],

@@ -85,6 +85,9 @@ def test_a_fact_from_an_older_imported_chat_never_supersedes_a_newer_one(service
                     dated_by_conversation=True)
     madrid = services.conversations.ingest(older).result["facts"][0]["id"]
     assert services.memories.get(madrid).metadata["superseded_by"] == live
+    # Linked both ways, as a fact replaced later is: the live fact lists them (it listed neither).
+    assert services.memories.get(live).metadata["fact"]["supersedes"] == [lisbon, madrid]
+    assert services.memories.get(live).metadata.get("superseded_by") is None
     # A chat dated after the live fact still replaces it.
     later = replace(_conversation("I live in Berlin.", cid="import-3"), occurred_at=services.memories.get(live)
                     .created_at + 60, dated_by_conversation=True)
