@@ -30,6 +30,10 @@ _DURATION = re.compile(r"^(?:about|roughly|around|over|almost|nearly|the\s+)?\s*
 #: Metadata keys that say when a memory happened, most specific first.
 TIME_KEYS = ("event_at", "session_date")
 _PRECISION = {"day": "day", "week": "week", "month": "month", "year": "year"}
+#: A month said with last, next or this ("last November"): dateparser reads none of them.
+_MONTH_AROUND = re.compile(r"^(?P<which>last|next|this)\s+(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                           r"[a-z]*\.?$", re.IGNORECASE)
+_MONTH_NUMBER = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 #: Words around a date that dateparser does not read and that do not move it at this precision.
 #: A quarter or a half of a named year ("Q1 2027", "the third quarter of 2026", "H2 2027"): dateparser reads "Q1"
 #: as a day ("2027-02-28") and "H1" as January.
@@ -92,6 +96,11 @@ def resolve(phrase: str, reference: float, prefer: str = "past") -> DateSpan | N
     if part is not None:
         return _part_of_year(part)
     base = datetime.fromtimestamp(reference, UTC).replace(tzinfo=None)
+    around = _MONTH_AROUND.match(phrase)
+    if around is not None:
+        month, which = _MONTH_NUMBER[around["month"][:3].lower()], around["which"].lower()
+        year = base.year + ((which == "next" and month <= base.month) - (which == "last" and month >= base.month))
+        return span_of(datetime(year, month, 1), "month")
     parser = _parser_class()(languages=["en"], settings={
         "RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False})
     try:
@@ -100,7 +109,13 @@ def resolve(phrase: str, reference: float, prefer: str = "past") -> DateSpan | N
         return None
     if data is None or data.date_obj is None:
         return None
-    return span_of(data.date_obj, _PRECISION.get(data.period or "day", "day"))
+    when = data.date_obj
+    if data.period == "month" and when.month == base.month and when.year == base.year + 1 \
+            and not _YEAR_SAID.search(phrase):
+        # The month it is now is both its past and its future: "support tickets in November", said in November,
+        # was dated to next year's.
+        when = when.replace(year=base.year)
+    return span_of(when, _PRECISION.get(data.period or "day", "day"))
 
 
 def _part_of_year(match: re.Match[str]) -> DateSpan | None:

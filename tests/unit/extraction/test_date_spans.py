@@ -53,3 +53,15 @@ def test_a_questions_day_or_month_also_meets_the_same_day_or_month_of_every_year
     assert date_spans.yearly_values("2026") == ()
     assert date_spans.yearly_values("2026-W41") == ()
     assert date_spans.yearly_values("2027-Q1") == ()
+
+
+@pytest.mark.parametrize("prefer", ["past", "future"])
+@pytest.mark.parametrize("phrase,value", [
+    ("in November", "2026-11"),  # the month it is: it was next year's when the future was preferred
+    ("November", "2026-11"),
+    ("in November 2027", "2027-11"),  # a year said stays said
+    ("last November", "2025-11"), ("next November", "2027-11"), ("this November", "2026-11"),  # all were None
+    ("last March", "2026-03"), ("next March", "2027-03"), ("last Dec.", "2025-12"), ("next December", "2026-12"),
+])
+def test_the_current_month_and_a_month_said_with_last_next_or_this(phrase, value, prefer):
+    assert resolve(phrase, NOW, prefer).value == value
