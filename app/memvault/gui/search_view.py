@@ -123,6 +123,7 @@ class SearchView(QWidget):
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         # Enter or a double click opens a hit (Qt reports both as activated).
         self.results.itemActivated.connect(self._on_results_item_activated)
+        self.results.currentItemChanged.connect(self._on_results_current_item_changed)
         # It selects the memory in this window's own list ("browser" read as a web browser).
         self.open_button = QPushButton(icon("open"), "Show in Memories")
         self.open_button.setAccessibleName("Show in Memories")
@@ -319,6 +320,12 @@ class SearchView(QWidget):
             self.query.clear()  # Esc clears the question, as in a browser's or launcher's search field
             return True
         return super().eventFilter(watched, event)
+
+    def _on_results_current_item_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        # The result "Show in Memories" acts on is marked as chosen: Tab into the list made the first current with
+        # only a focus frame, which went when the keyboard left the list, while the button still acted on it.
+        if current is not None and not current.isSelected():
+            current.setSelected(True)
 
     def _on_results_item_activated(self, item: QListWidgetItem) -> None:
         self.open_requested.emit(item.data(256))

@@ -60,3 +60,25 @@ def test_a_search_of_an_empty_scope_says_nothing_is_stored_there(qtbot, desktop)
     search.tags.setText("ops")  # something stored, none with the tag
     _search(qtbot, search, "anything else")
     assert search.empty.text().startswith("No memory in all namespaces has the type or tags chosen.")
+
+
+def test_the_result_show_in_memories_acts_on_is_marked_chosen(qtbot, desktop, monkeypatch):
+    """Tab into the results made the first one current with only a focus frame, gone once the keyboard left the
+    list, while "Show in Memories" still acted on it: the current result is the selected one."""
+    from PySide6.QtCore import Qt
+
+    memory = desktop.services.memories.create(MemoryCreate(content="Deploys happen on Tuesdays")).memory
+    monkeypatch.setattr(desktop.services.search, "search", lambda query: SearchResult(
+        hits=(SearchHit(memory, 0.9, memory.content, good_match=True),), mode=query.mode, total_evaluated=1,
+        took_ms=1.0))
+    window = desktop.window
+    search = window.search
+    window.pages.setCurrentWidget(search)
+    _search(qtbot, search, "when are deploys")
+    search.results.setFocus(Qt.TabFocusReason)
+    search.results.setCurrentRow(0, search.results.selectionModel().SelectionFlag.NoUpdate)  # as Tab leaves it
+    assert search.results.currentItem() is not None
+    assert search.results.selectedItems() == [search.results.currentItem()]
+    with qtbot.waitSignal(search.open_requested) as opened:
+        search.open_button.click()
+    assert opened.args == [memory.id]
