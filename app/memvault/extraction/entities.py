@@ -206,6 +206,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
                 add_concept(value)  # "I started Pilates": what one does, no one
             elif names_a_place(run) or len(run) == 1 and names_where_one_goes(run[0]):
                 add(EntityType.LOCATION, value, CONFIDENCE_PROPER)
+            elif len(run) == 1 and run[0].text.isupper():
+                add_concept(value)  # an acronym the tagger left untagged ("HNSW", "SLA") names a thing, no one
             elif plausible_name(run, lexicon, tagged=False):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)
             elif (concept := lexicon.demoted_concept(run, idioms)) is not None:

@@ -245,3 +245,10 @@ def test_a_thing_called_by_its_name_after_the_is_no_person(entities):
     # The small tagger calls "the Fiesta" a person; a person is not "the Fiesta".
     found = _found(entities, "Bad news, the Fiesta failed its MOT this morning.")
     assert ("person", "fiesta") not in found and ("concept", "fiesta") in found
+
+
+def test_an_acronym_the_tagger_left_untagged_is_no_person(entities):
+    # "HNSW" (untagged, capitalised) passed as a name: a person.
+    found = _found(entities, "The API returns HNSW results quickly.")
+    assert ("person", "hnsw") not in found and ("concept", "hnsw") in found
+    assert ("person", "priya") in _found(entities, "Priya tuned the HNSW index.")
