@@ -11,6 +11,7 @@ import time
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -123,6 +124,8 @@ class SyncView(QWidget):
         self._status: SyncStatus | None = None
         #: When this device last synced, for its own row of the devices table.
         self._last_sync_at: float | None = None
+        #: Whether "Sync now" had the keyboard when pressed (see :meth:`sync_now`).
+        self._refocus_sync = False
         self.summary = QLabel("Reading the sync status…")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Sync status")
@@ -274,8 +277,10 @@ class SyncView(QWidget):
             if d.unknown:
                 name += " (unknown: not applied)"
             clock = f"{d.clock_ahead_ms / 1000:.0f} s ahead" if d.clock_ahead_ms > 0 else "ok"
-            # This device is seen when it syncs: its row said "never" beside "Last sync: just now".
-            seen = (d.last_seen or self._last_sync_at) if d.this_device else d.last_seen
+            # This device is seen when it syncs: its row said "never", or the time of the last change it wrote
+            # ("7 min ago"), beside "Last sync: just now".
+            seen = max((t for t in (d.last_seen, self._last_sync_at) if t is not None), default=None) \
+                if d.this_device else d.last_seen
             for column, value in enumerate((name, ago(seen, now), str(d.segments), clock)):
                 self.devices.setItem(row, column, QTableWidgetItem(value))
         self.conflicts.clear()
@@ -305,6 +310,10 @@ class SyncView(QWidget):
     def _update_buttons(self) -> None:
         enabled = self._status is not None and self._status.enabled
         self.sync_button.setEnabled(enabled)
+        if enabled and self._refocus_sync:
+            self._refocus_sync = False
+            if self.isAncestorOf(QApplication.focusWidget()):  # never from where the user has gone since
+                self.sync_button.setFocus(Qt.TabFocusReason)
         self.off_button.setEnabled(enabled)
         self.passphrase_button.setEnabled(enabled)
         self.setup_button.setText("Change…" if enabled else "Set up…")
@@ -322,6 +331,8 @@ class SyncView(QWidget):
     # -- acting --------------------------------------------------------------------------------------------------
 
     def sync_now(self, *, allow_mass_delete: bool = False) -> None:
+        # Disabled while it runs, the button hands the keyboard on (to "Change…"): it takes it back when done.
+        self._refocus_sync = self._refocus_sync or self.sync_button.hasFocus()
         self.sync_button.setEnabled(False)
         self.summary.setText("Syncing…")
         sync = self._services.sync

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -78,13 +79,29 @@ def test_set_up_a_folder_then_sync_and_see_it_in_the_status_bar(qtbot, desktop, 
     page.refresh()
     qtbot.waitUntil(lambda: page.devices.rowCount() == 1 and not desktop.runner.is_busy(), timeout=10_000)
     assert page.devices.item(0, 1).text() == "just now"  # not "never" beside "Last sync: just now"
+    # Nor the time of the last change it wrote there, when it synced since ("7 min ago" beside "just now").
+    monkeypatch.setattr(desktop.services.sync, "devices",
+                        lambda: [dataclasses.replace(d, last_seen=time.time() - 420) for d in real_devices()])
+    page.refresh()
+    qtbot.waitUntil(lambda: page.devices.rowCount() == 1 and not desktop.runner.is_busy(), timeout=10_000)
+    assert page.devices.item(0, 1).text() == "just now"
     monkeypatch.undo()
 
     desktop.services.memories.create(MemoryCreate(content="synced through the folder"))
-    qtbot.mouseClick(page.sync_button, Qt.LeftButton)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.pages.setCurrentWidget(page)
+    page.sync_button.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(page.sync_button.hasFocus)
+    qtbot.keyClick(page.sync_button, Qt.Key_Space)  # by keyboard: the keyboard stays on the button
+
     # The status read "just now" already (the set-up's cycle): what says this sync is done is that nothing waits.
     qtbot.waitUntil(lambda: desktop.services.sync.status().pending_ops == 0, timeout=20_000)
     qtbot.waitUntil(lambda: window.sync_status.text() == "Sync: just now", timeout=20_000)
+    qtbot.waitUntil(lambda: page.sync_button.isEnabled() and not desktop.runner.is_busy(), timeout=20_000)
+    from PySide6.QtWidgets import QApplication
+    assert QApplication.focusWidget() is page.sync_button  # it went on to "Change…"
     assert any(target.rglob("*")), "the sync wrote its encrypted files into the folder"
 
 
