@@ -85,7 +85,7 @@ class ReadableExportDialog(TransferDialog):
         self.deleted = QCheckBox("Memories in the Trash")
         self.path = QLineEdit()
         self.path.setAccessibleName("Export destination")
-        self.path.setPlaceholderText("Where to write the copy (a new file, or a new folder for Markdown)")
+        self.path.setPlaceholderText("A new file, or a new folder for Markdown")  # the longer one was cut off
         self.path.textChanged.connect(lambda _text: self._update_buttons())
         self.choose_button = QPushButton("Choose…")
         self.choose_button.setAccessibleName("Choose where to write the copy")

@@ -33,6 +33,9 @@ def test_export_a_readable_copy_only_after_confirming_it_is_unencrypted(qtbot, d
     dialog = desktop.window.readable.export_dialog
     qtbot.waitUntil(lambda: dialog.namespaces.count() >= 1, timeout=20_000)
     dialog.set_checked({"notes"})
+    # The empty field's hint is read whole (it was cut: "…a new folder for Mark…").
+    field = dialog.path
+    assert field.fontMetrics().horizontalAdvance(field.placeholderText()) < field.contentsRect().width() - 8
     target = tmp_path / "notes.jsonl"
     dialog.path.setText(str(target))
     assert not dialog.export_button.isEnabled() and "NOT encrypted" in dialog.warning.text()
