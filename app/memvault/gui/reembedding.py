@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QMainWindow, QMessageBox
 
+from memvault.domain.models import MemoryFilter
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import run_cancellable
 from memvault.service.container import Services
@@ -49,14 +50,27 @@ class Reembedding(QObject):
             self.start(everything=False)
 
     def ask(self) -> None:
-        """The menu's question: stale and failed memories only, or every memory."""
+        """The menu's question: stale and failed memories only, or every memory (counted off the GUI thread first:
+        the question said neither, and "Stale and failed only" with none ended in "Re-embedded 0 of 0 memories")."""
+        services = self._services
+        self._runner.run(lambda: (services.reembed.stale_count(), services.memories.count(MemoryFilter())),
+                         self._on_counted_for_ask, owner=self._window)
+
+    def _on_counted_for_ask(self, counts: tuple[int, int]) -> None:
+        stale, total = counts
+        said = (f"{plural(stale, 'memory')} {'has' if stale == 1 else 'have'} vectors from another model or failed "
+                "to embed" if stale else "Every memory has this model's vectors")
         box = QMessageBox(QMessageBox.Question, "Re-embed memories",
-                          "Embed memories again with the bundled model?", parent=self._window)
-        stale = box.addButton("Stale and failed only", QMessageBox.AcceptRole)
-        every = box.addButton("Every memory", QMessageBox.AcceptRole)
+                          f"Embed memories again with the bundled model? {said}; {plural(total, 'memory')} in all.",
+                          parent=self._window)
+        only_stale = box.addButton(f"Stale and failed only ({stale:,})", QMessageBox.AcceptRole)
+        only_stale.setEnabled(stale > 0)
+        every = box.addButton(f"Every memory ({total:,})", QMessageBox.AcceptRole)
+        every.setEnabled(total > 0)
         box.addButton(QMessageBox.Cancel)
+        self.question = box
         box.exec()
-        if box.clickedButton() in (stale, every):
+        if box.clickedButton() in (only_stale, every):
             self.start(everything=box.clickedButton() is every)
 
     def start(self, *, everything: bool) -> None:

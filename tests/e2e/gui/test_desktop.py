@@ -525,3 +525,27 @@ def test_the_trash_is_shown_on_the_memories_page_and_other_pages_say_all_namespa
     window.show_page(window.pages.indexOf(window.search))
     assert window.scope() == (None, False)
     assert sidebar.currentItem().text().startswith("All namespaces")
+
+
+def test_the_re_embed_question_counts_what_each_choice_covers(qtbot, desktop, monkeypatch):
+    """The menu's question said neither how many memories were stale nor how many in all, and "Stale and failed
+    only" with none stale ended in "Re-embedded 0 of 0 memories"."""
+    from PySide6.QtWidgets import QMessageBox
+
+    made = desktop.services.memories.create_batch([MemoryCreate(content=f"note {i}") for i in range(3)])
+    desktop.services.worker.wait_idle(20)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(
+        (box.text(), {b.text(): b.isEnabled() for b in box.buttons()})) or 0)
+    window = desktop.window
+    window.reembed_action.trigger()
+    qtbot.waitUntil(lambda: len(shown) == 1, timeout=10_000)
+    text, buttons = shown[0]
+    assert "Every memory has this model's vectors; 3 memories in all." in text
+    assert buttons["Stale and failed only (0)"] is False and buttons["Every memory (3)"] is True
+    _mark_stale(desktop.services, [made.items[0].memory_id])
+    window.reembed_action.trigger()
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=10_000)
+    text, buttons = shown[1]
+    assert "1 memory has vectors from another model or failed to embed; 3 memories in all." in text
+    assert buttons["Stale and failed only (1)"] is True
