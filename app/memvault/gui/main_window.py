@@ -309,17 +309,13 @@ class MainWindow(QMainWindow):
         """Choose ``key`` in the sidebar (which applies it), or apply it when the list does not hold it yet."""
         item = next((self.sidebar.item(i) for i in range(self.sidebar.count())
                      if self.sidebar.item(i).data(256) == key), None)
-        if item is not None:
-            self.sidebar.setCurrentItem(item)
-        else:
-            self._apply_scope(key)
+        self.sidebar.setCurrentItem(item) if item is not None else self._apply_scope(key)
 
     def _apply_scope(self, key: str) -> None:
         self._scope_key = self._applied_scope = key
         namespace, trash = self.scope()
         if trash and self.pages.currentWidget() in self._scoped_pages():
-            # Only the Memories page shows the trash: Stats and Search went on showing every namespace's live
-            # memories under a highlighted "Trash".
+            # Only the Memories page shows the trash: Stats went on showing every namespace under "Trash".
             self.pages.setCurrentWidget(self.browser)
         self.browser.show_scope(namespace, trash)
         self.search.set_namespace(namespace)
@@ -331,8 +327,7 @@ class MainWindow(QMainWindow):
         self._count_scope()
         self._update_actions()
 
-    def _scoped_pages(self) -> tuple[QWidget, ...]:
-        """The pages that show one namespace or all of them, never the trash."""
+    def _scoped_pages(self) -> tuple[QWidget, ...]:  # the pages that show one namespace or all, never the trash
         return (self.search, self.stats, self.agents, self.entities)
 
     def _on_pages_current_changed(self, _index: int) -> None:
@@ -379,9 +374,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_search_open_requested(self, memory_id: str) -> None:
-        if self._scope_key == TRASH:
-            # Search looks through every namespace's live memories then: the list showed "The trash is empty."
-            # beside the memory opened from it.
+        if self._scope_key == TRASH:  # a hit is a live memory: "The trash is empty." stood beside it
             self._select_scope(ALL_NAMESPACES)
         self.pages.setCurrentWidget(self.browser)
         # Hiding the search page had handed the keyboard to the rail, where Down changes the page.
