@@ -101,14 +101,14 @@ def mcp_configs(context: SnippetContext, namespace: str, url: str | None, key: s
 def unlock_note(context: SnippetContext) -> str:
     """How a stdio server started by a client unlocks the vault, and what is still to do."""
     # On a line of its own: inside a sentence Qt broke it at "--" whatever the markup ("… --" / "client …").
-    setup = "<br><code>memvault mcp config --client &lt;client&gt; --install</code><br>"
+    setup = "<br><code>memvault mcp config --client &lt;client&gt; --install</code>"
     if context.passphrase_file_state == "keychain":
         how = "The server unlocks with the vault's key in the OS keychain"
     else:
         how = ("No OS keychain here: each client gets a credential of its own (a revocable key for one namespace), "
                "never the vault passphrase")
-    return (f"{how}. The Connect buttons above set the client up and write its config, with a backup; so does, in a "
-            f"terminal, {setup}The HTTP snippets need the app running and an API key.")
+    return (f"{how}. The HTTP snippets need the app running and an API key. The Connect buttons above set the client "
+            f"up and write its config, with a backup, as does this in a terminal:{setup}")
 
 
 class NewKeyDialog(QDialog):

@@ -694,7 +694,7 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     assert stdio["command"].startswith("/") and stdio["args"][stdio["args"].index("--vault") + 1] == home
     assert "never the vault passphrase" in agents.config_note.text()
     # The command is a line of its own: inside the sentence it broke at "--" ("… --" / "client <client> …").
-    assert "<br><code>memvault mcp config --client &lt;client&gt; --install</code><br>" in agents.config_note.text()
+    assert agents.config_note.text().endswith("<br><code>memvault mcp config --client &lt;client&gt; --install</code>")
     assert "--credential-file" in stdio["args"] and "--passphrase-file" not in stdio["args"]
 
     def http_header(text):
