@@ -208,8 +208,8 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
 
     @server.tool(description="Store a conversation: facts about the user are extracted from the user's turns "
                  "(assistant turns are context; a turn with a speaker name is a person's), classified semantic or "
-                 "episodic, given categories and stored as memories, searchable by meaning when it returns. Returns the "
-                 "facts stored, duplicates skipped and older facts superseded.",
+                 "episodic, given categories and stored as memories, searchable by meaning when it returns. Returns "
+                 "the facts stored, duplicates skipped and older facts superseded.",
                  annotations=ToolAnnotations(title="Remember conversation", read_only_hint=False,
                                              destructive_hint=False, idempotent_hint=False, open_world_hint=False))
     async def remember_conversation(
