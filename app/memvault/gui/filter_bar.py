@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -171,12 +171,22 @@ class FilterBar(QWidget):
             self.metadata_filter.style().polish(self.metadata_filter)
         if self.more.isVisible():
             return
+        before = self.more_button
         for text, widget in active:
             chip = QPushButton(f"{text}  ✕")
             chip.setObjectName("chip")
             chip.setAccessibleName(f"Clear filter {text}")
-            chip.clicked.connect(lambda _c=False, w=widget: self._clear(w))
+            chip.clicked.connect(lambda _c=False, w=widget: self._on_chip_clicked(w))
             self.chips.insertWidget(self.chips.count() - 1, chip)
+            # Right after the filters they clear: made later, they came last in the Tab order (after New).
+            QWidget.setTabOrder(before, chip)
+            before = chip
+
+    def _on_chip_clicked(self, widget) -> None:
+        # The chip goes with its filter: the keyboard stays in the filters, where it was (it was left nowhere).
+        if self.focusWidget() is not None and self.focusWidget().objectName() == "chip":
+            self.more_button.setFocus(Qt.TabFocusReason)
+        self._clear(widget)
 
     @staticmethod
     def _clear(widget) -> None:

@@ -549,3 +549,24 @@ def test_the_re_embed_question_counts_what_each_choice_covers(qtbot, desktop, mo
     text, buttons = shown[1]
     assert "1 memory has vectors from another model or failed to embed; 3 memories in all." in text
     assert buttons["Stale and failed only (1)"] is True
+
+
+def test_a_filter_chip_follows_more_filters_in_the_tab_order_and_clearing_it_keeps_the_keyboard(qtbot, desktop):
+    """The chip came after the list and New (made later, it went last in the chain), and Space on it left the
+    keyboard nowhere once the chip was gone."""
+    from PySide6.QtWidgets import QApplication
+
+    window = desktop.window
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    filters = window.browser.filters
+    filters.agent_filter.setText("ops-bot")
+    qtbot.waitUntil(lambda: filters.chips.count() > 1, timeout=5_000)
+    chip = filters.chips.itemAt(0).widget()
+    assert filters.more_button.nextInFocusChain() is chip
+    chip.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(chip.hasFocus)
+    qtbot.keyClick(chip, Qt.Key_Space)
+    qtbot.waitUntil(lambda: filters.chips.count() == 1, timeout=5_000)
+    assert filters.agent_filter.text() == "" and QApplication.focusWidget() is filters.more_button
