@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode
+from memvault.domain.enums import DEFAULT_SEARCH_MODE, MemoryType, SearchMode, Visibility
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import MemoryFilter, SearchHit, SearchQuery, SearchResult
 from memvault.gui.fact_info import is_superseded
@@ -218,17 +218,26 @@ class SearchView(QWidget):
         self.status.setText("Searching…")
         services = self._services
 
-        def search() -> tuple[SearchResult, int]:
+        def search() -> tuple[SearchResult, int, bool]:
             result = services.search.search(query)
-            if f.include_confidential or any(h.good_match for h in result.hits):
-                return result, 0
-            # Whether leaving confidential memories out could be why nothing good came (said only then).
-            return result, services.memories.count(replace(f, include_confidential=True)) - services.memories.count(f)
+            if f.include_confidential:
+                return result, 0, False
+            left_out = services.memories.count(replace(f, include_confidential=True)) - services.memories.count(f)
+            if not left_out or not any(h.good_match for h in result.hits):
+                # Whether leaving confidential memories out could be why nothing good came (said only then).
+                return result, left_out, False
+            # Good hits came: only a confidential memory that would rank above them is worth a word (a 0.71 match
+            # stayed unsaid beside a 0.13 one). One more search, only where confidential memories are in scope.
+            best = services.search.search(replace(query, limit=1, filter=replace(f, include_confidential=True))).hits
+            better = bool(best) and best[0].memory.visibility is Visibility.CONFIDENTIAL \
+                and best[0].score > result.hits[0].score
+            return result, 0, better
 
         self._runner.run(search, lambda found: self._on_search_done(generation, *found),
                          lambda exc: self._on_search_failed(generation, exc), owner=self)
 
-    def _on_search_done(self, generation: int, result: SearchResult, confidential_left_out: int = 0) -> None:
+    def _on_search_done(self, generation: int, result: SearchResult, confidential_left_out: int = 0,
+                        confidential_better: bool = False) -> None:
         if generation != self._generation:
             return  # the user typed on; a newer search is coming
         self._mode, self._how = result.mode, f" · {MODE_WORDS[result.mode].lower()} · {result.took_ms:.0f} ms"
@@ -257,7 +266,8 @@ class SearchView(QWidget):
         # Alt+S from the keyboard: a cross-language match is often weak (a German question, English memories).
         self.show_weak.setText(f"&Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
         self.show_weak.setVisible(bool(self._weak))
-        self.status.setText(plural(len(good), "result") + self._how)
+        self.status.setText(plural(len(good), "result") + self._how + (
+            " · a confidential memory matches better: tick Confidential to see it" if confidential_better else ""))
         self.results_shown.emit(len(good))
 
     def _on_show_weak_clicked(self) -> None:

@@ -82,3 +82,31 @@ def test_the_result_show_in_memories_acts_on_is_marked_chosen(qtbot, desktop, mo
     with qtbot.waitSignal(search.open_requested) as opened:
         search.open_button.click()
     assert opened.args == [memory.id]
+
+
+def test_a_confidential_memory_that_would_rank_first_is_mentioned_beside_good_hits(qtbot, desktop, monkeypatch):
+    """With Confidential unticked, "does the user have food allergies" showed one weak good hit (0.13) and said
+    nothing of the confidential one matching at 0.71."""
+    from memvault.domain.enums import Visibility
+
+    shown = desktop.services.memories.create(MemoryCreate(content="The user avoids spicy food")).memory
+    secret = desktop.services.memories.create(MemoryCreate(content="The user has a severe peanut allergy",
+                                                            visibility=Visibility.CONFIDENTIAL)).memory
+
+    def search(query):
+        hits = [SearchHit(shown, 0.13, shown.content, good_match=True)]
+        if query.filter.include_confidential:
+            hits.insert(0, SearchHit(secret, 0.71, secret.content, good_match=True))
+        return SearchResult(hits=tuple(hits[:query.limit]), mode=query.mode, total_evaluated=2, took_ms=1.0)
+
+    monkeypatch.setattr(desktop.services.search, "search", search)
+    window = desktop.window
+    search_page = window.search
+    window.pages.setCurrentWidget(search_page)
+    search_page.set_namespace(None)
+    _search(qtbot, search_page, "does the user have food allergies")
+    assert "a confidential memory matches better: tick Confidential to see it" in search_page.status.text()
+    assert search_page.results.count() == 1  # still not shown
+    search_page.confidential.setChecked(True)
+    qtbot.waitUntil(lambda: search_page.results.count() == 2, timeout=10_000)
+    assert "confidential memory matches better" not in search_page.status.text()
