@@ -7,19 +7,15 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -35,15 +31,17 @@ from PySide6.QtWidgets import (
 from memvault.domain.errors import MemvaultError
 from memvault.domain.models import ApiKey
 from memvault.gui.icons import icon
-from memvault.gui.key_reveal import KeyRevealDialog
+from memvault.gui.key_dialogs import KeyRevealDialog, NewKeyDialog
 from memvault.gui.preferences import IDLE_LOCK_AGENTS, USER_SETTINGS
 from memvault.gui.tasks import TaskRunner
-from memvault.gui.widgets import empty_state_over, problem_label, show_problem
+from memvault.gui.widgets import empty_state_over
 from memvault.service import keychain, mcp_config
 from memvault.service.container import Services
 from memvault.gui.wording import sentence
 
 MAX_ACTIVITY = 200
+#: How often the shown page reads its keys again (their "Last used"; usage is written every 2 s).
+KEYS_REFRESH_MS = 5_000
 #: What the activity list says before an agent stores, changes or deletes anything while the app is open.
 NO_ACTIVITY = "Nothing yet: what agents store, change or delete while this window is open shows here."
 
@@ -111,51 +109,6 @@ def unlock_note(context: SnippetContext) -> str:
             f"up and write its config, with a backup, as does this in a terminal:{setup}")
 
 
-class NewKeyDialog(QDialog):
-    """Namespace, name and scopes for a new key; open until the key is made, or :meth:`refuse` says why not.
-
-    Signals:
-        create_requested(str, str, str): OK, with the namespace, name and scopes chosen.
-    """
-
-    create_requested = Signal(str, str, str)
-
-    def __init__(self, namespaces: list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New API key")
-        self.namespace = QComboBox()
-        self.namespace.setEditable(True)
-        self.namespace.addItems(namespaces or ["default"])
-        self.namespace.setAccessibleName("Key namespace")
-        self.name = QLineEdit()
-        self.name.setAccessibleName("Key name")
-        self.scopes = QComboBox()
-        self.scopes.addItems(["read,write", "read", "read,write,admin"])
-        self.scopes.setAccessibleName("Key scopes")
-        form = QFormLayout(self)
-        form.addRow("Namespace", self.namespace)
-        form.addRow("Name", self.name)
-        form.addRow("Scopes", self.scopes)
-        self.problem = problem_label("New key problem")
-        form.addRow(self.problem)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
-
-    def _on_buttons_accepted(self) -> None:
-        ok = self.buttons.button(QDialogButtonBox.Ok)
-        if not ok.isEnabled():
-            return  # already on its way
-        ok.setEnabled(False)
-        self.create_requested.emit(self.namespace.currentText().strip(), self.name.text(), self.scopes.currentText())
-
-    def refuse(self, message: str) -> None:
-        """The key was not made: say why, with what was typed still there to correct."""
-        self.buttons.button(QDialogButtonBox.Ok).setEnabled(True)
-        show_problem(self.problem, message)
-
-
 @dataclass(frozen=True)
 class Connected:
     """What connecting a client did: its key, the file changed (with its backup), or the snippet to paste."""
@@ -195,6 +148,9 @@ class AgentsView(QWidget):
         self._services = services
         self._runner = runner
         self._url: str | None = None
+        # The keys' "Last used" moves while agents work: read again while the page is shown ("never" stayed for
+        # minutes beside a key whose memories were listed).
+        self.key_refresh = QTimer(self, interval=KEYS_REFRESH_MS, timeout=self.refresh)
         self.status = QLabel("API server: stopped")
         self.status.setAccessibleName("API server status")
         self.copy_url = QPushButton(icon("copy"), "Copy URL")
@@ -351,6 +307,14 @@ class AgentsView(QWidget):
                                     + (f" in {namespace}" if namespace else ""))
         while self.activity.count() > MAX_ACTIVITY:
             self.activity.takeItem(self.activity.count() - 1)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.key_refresh.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.key_refresh.stop()
+        super().hideEvent(event)
 
     def refresh(self) -> None:
         self._runner.run(self._services.keys.list, self._on_keys_loaded, owner=self)

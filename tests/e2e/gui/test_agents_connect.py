@@ -151,3 +151,23 @@ def test_a_client_is_connected_to_the_namespace_the_window_shows(qtbot, desktop)
     assert '"--namespace",\n        "personal"' in snippets.widget(0).toPlainText()  # the snippets say so too
     sidebar.setCurrentRow(0)  # all namespaces: a client reads one, the default
     assert window.agents.connect_namespace.currentText() == "default"
+
+
+def test_the_keys_last_use_is_read_again_while_the_page_is_shown(qtbot, desktop):
+    """"Last used" said "never" for minutes beside a key whose memories were in the list: the table was read when
+    the page was first shown only."""
+    window = desktop.window
+    agents = window.agents
+    key, _secret = desktop.services.keys.create("default", "read,write", "laptop")
+    agents.key_refresh.setInterval(100)
+    window.show()
+    window.pages.setCurrentWidget(agents)
+    qtbot.waitUntil(lambda: agents.keys.rowCount() == 1 and agents.keys.item(0, 4).text() == "never", timeout=10_000)
+    assert agents.key_refresh.isActive()
+    agents.keys.selectRow(0)
+    desktop.services.usage.record(key.id, calls=1)
+    desktop.services.usage.flush()
+    qtbot.waitUntil(lambda: agents.keys.item(0, 4).text() != "never", timeout=10_000)
+    assert agents.revoke.isEnabled() and agents.keys.selectionModel().selectedRows()  # the choice survives it
+    window.pages.setCurrentWidget(window.browser)
+    assert not agents.key_refresh.isActive()  # only while it is shown

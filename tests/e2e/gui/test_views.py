@@ -704,7 +704,7 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     assert http_header(configs["Over HTTP"]) == "Bearer mv_YOUR_API_KEY"
     assert f"{desktop.server.url}/mcp" in configs["Over HTTP"]
     # A key made on the page goes into the snippets, so they can be pasted as they are.
-    monkeypatch.setattr("memvault.gui.agents_view.NewKeyDialog.__init__", _key_dialog_for("work"))
+    monkeypatch.setattr("memvault.gui.key_dialogs.NewKeyDialog.__init__", _key_dialog_for("work"))
     agents._on_create_clicked()
     agents.new_key_dialog.buttons.accepted.emit()
     qtbot.waitUntil(lambda: getattr(agents, "revealed", None) is not None, timeout=10_000)
@@ -724,7 +724,7 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
 
 
 def _key_dialog_for(namespace):
-    from memvault.gui.agents_view import NewKeyDialog
+    from memvault.gui.key_dialogs import NewKeyDialog
 
     original = NewKeyDialog.__init__
 
