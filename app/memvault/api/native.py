@@ -121,6 +121,10 @@ def _search(body: SearchIn, key: ApiKey, services) -> SearchOut:
     f = search_filter(body, namespace_for(key, body.namespace))
     if {"mode", "search_mode"} <= body.model_fields_set and body.mode != body.search_mode:
         raise InvalidInput("mode and search_mode name the same setting: give one (they differ here)", field="mode")
+    if body.max_context_tokens is not None and not body.compress:
+        # Refused as a field the body does not know is: it budgets the packing compress does, and was ignored.
+        raise InvalidInput("max_context_tokens budgets compress: send it with \"compress\": true",
+                           field="max_context_tokens")
     mode = body.mode or body.search_mode
     result = services.search.search(SearchQuery(body.query, mode=mode, limit=body.limit, min_score=body.min_score,
                                                 filter=f, debug=body.debug))

@@ -344,3 +344,11 @@ def test_a_version_that_is_no_id_says_what_one_is(c, version):
     made = c.post("/v1/memories", json={"content": "versioned"}).json()
     r = c.post(f"/v1/memories/{made['id']}/history/{version}/restore")
     assert r.status_code == 422 and "a whole number from 1" in r.text, r.text
+
+
+def test_a_context_budget_without_compress_is_refused_not_ignored(c):
+    """Native bodies refuse what they would ignore; "max_context_tokens" alone returned the hits whole."""
+    r = c.post("/v1/memories/search", json={"query": "x", "max_context_tokens": 30})
+    assert r.status_code == 400 and "compress" in r.json()["error"]["message"], r.text
+    assert c.post("/v1/memories/search", json={"query": "x", "max_context_tokens": 30, "compress": True}
+                  ).status_code == 200
