@@ -246,9 +246,7 @@ def build_server(services: Services | None, principal: Principal, *, unavailable
             result = job.result if key.allows(Scope.READ) else receipts.extraction_for_writer(job.result)
             # An agent recalls what it just told: the facts are embedded before the answer, ahead of the queue, as
             # MemSync's profile does (a recall at once ranked an unrelated note above the new fact).
-            rowids = [services.memories.get(f["id"], key.namespace).rowid for f in result["facts"]]
-            if rowids:
-                services.worker.embed_now(rowids)
+            services.embed_facts_now(result["facts"], key.namespace)
             return {"job_id": job.id, **{k: result[k] for k in (
                 "memories_extracted", "categories", "facts", "duplicates", "superseded")}}
         return await run(ctx, Scope.WRITE, work, long=True,

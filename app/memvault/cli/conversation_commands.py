@@ -56,7 +56,7 @@ def cmd_ingest_chat(args: argparse.Namespace) -> int:
             raise ExtractionFailed(f"extraction did not finish ({job.status.value}): {job.error or 'unknown'}")
         if job.result["facts"] and not args.no_wait:
             # Only these facts: a backlog left by other runs is the background worker's.
-            svc.worker.embed_now([svc.memories.get(f["id"]).rowid for f in job.result["facts"]])
+            svc.embed_facts_now(job.result["facts"])
     result = job.result
     lines = [(f"{plural(result['memories_extracted'], 'fact')} stored from "
               f"{plural(len(submission.messages), 'message')} in {result['processing_time_ms']:.0f} ms (job {job.id})")]

@@ -133,6 +133,13 @@ class Services:
         """Check every page before the first write (a short-lived command on a damaged vault writes nothing)."""
         self.vault.db.verify_before_writing = True
 
+    def embed_facts_now(self, facts: list[dict], namespace: str | None = None) -> None:
+        """Embed a conversation's new facts (its job result's ``facts``) on this thread, ahead of the queue: a
+        caller that recalls them right after finds them by meaning (a failure leaves them to the worker)."""
+        rowids = [self.memories.get(f["id"], namespace).rowid for f in facts]
+        if rowids:
+            self.worker.embed_now(rowids)
+
     def change_passphrase(self, old: str, new: str) -> None:
         """Re-wrap the vault's key under ``new`` (``old`` must open it)."""
         self.vault.change_passphrase(old, new, self.settings)

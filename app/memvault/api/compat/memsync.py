@@ -89,9 +89,7 @@ def _store(body: StoreIn, key, services) -> dict:
     services.usage.record(key.id, memories_created=result["memories_extracted"])
     # Searchable when the answer comes: the facts are embedded now, ahead of the queue (a failure leaves
     # them queued for the worker; keyword search finds them meanwhile).
-    rowids = [services.memories.get(f["id"], key.namespace).rowid for f in result["facts"]]
-    if rowids:
-        services.worker.embed_now(rowids)
+    services.embed_facts_now(result["facts"], key.namespace)
     return {"success": True, "memories_extracted": result["memories_extracted"],
             "processing_time": f"{result['processing_time_ms'] / 1000:.2f}s", "categories": result["categories"],
             "memory_ids": [f["id"] for f in result["facts"]],
