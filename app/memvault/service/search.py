@@ -274,7 +274,7 @@ class SearchService:
             if mode is SearchMode.HYBRID and self._entities is not None:
                 graph = graph_search.build(conn, self._entities.gazetteer(conn, f.namespace, fresh=False),
                                            planned.keyword, f, now, self._graph_counts)
-            graph_ids = graph.ranked(depth)
+            graph_ids = graph.ranked(depth, lambda ids: memory_queries.contents(conn, ids))
             lists = _Lists(mode, words, qvec, f, now, semantic, seen, keyword, keyword_expr, graph,
                            graph_ids, indexed, self._background(mode, qvec, f, seen, indexed))
             if keyword_later is None:

@@ -225,3 +225,26 @@ def test_a_birthday_said_without_its_year_meets_questions_about_its_day_or_month
     assert set(_graph(loaded, "anything in March 2027?").parts["dates"]) == {boiler.rowid}
     assert set(_graph(loaded, "anything in the first quarter of 2027?").parts["dates"]) == {boiler.rowid}
     assert birthday.rowid not in _graph(loaded, "what did we do in 2024?").parts.get("dates", {})
+
+
+def test_two_vaults_holding_the_same_mentions_in_another_order_keep_the_same_ones(two_vaults):
+    """More equal mentions of one name than the graph list keeps: which are kept must not follow arrival order
+    (their ids), which differs between two vaults holding the same memories."""
+    from memvault.vault import memory_queries
+
+    texts = [f"Juniper napped again, time {i}" for i in range(60)]
+    kept = []
+    for services, order in zip(two_vaults, (texts, texts[::-1]), strict=True):
+        # A name on every memory says nothing: others that do not mention it.
+        services.memories.create_batch([MemoryCreate(content=t) for t in order]
+                                       + [MemoryCreate(content=f"The quarterly report {i} is due") for i in range(5)])
+        services.worker.drain()
+        services.entities.drain()
+        with services.vault.db.read() as conn:
+            g = graph_search.build(conn, services.entities.gazetteer(conn, "default"), "where does juniper sleep?",
+                                   MemoryFilter(namespace="default"), time.time())
+            assert len(set(g.evidence.values())) == 1 and len(g.evidence) == 60  # one tie, over the cut
+            ids = g.ranked(50, lambda ids, conn=conn: memory_queries.contents(conn, ids))
+            kept.append([text for text, _ in memory_queries.contents(conn, ids).values()])
+    assert len(kept[0]) == 50 and sorted(kept[0]) == sorted(kept[1])
+    assert sorted(kept[0]) == sorted(texts)[:50]
