@@ -61,7 +61,7 @@ PER_DATE = 2_000
 #: The longest tie across the list's cut whose texts decide which of it is kept (see :meth:`GraphList.ranked`).
 #: A longer one comes from a name or a date on hundreds of memories, of which only the most recently stored
 #: were read (:data:`PER_ENTITY`, :data:`PER_HOP_ENTITY`): which ones already follows when they were stored,
-#: and reading 300-2,000 texts cost hybrid 2-4 ms a query at 100k (p95 +35 ms).
+#: and reading all their texts cost more than a large vault's search can spare (``docs/benchmarks.md``, stop 90).
 TIE_TEXTS_MAX = 200
 #: Seconds the graph's counts are kept (see :class:`GraphCounts`), and how many entities' counts at most.
 COUNTS_TTL_SECONDS = 30.0
