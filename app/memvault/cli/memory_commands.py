@@ -110,7 +110,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         filtered_out = None
         if not result.hits:
             _check_namespace_exists(svc, query.filter.namespace)
-            filtered_out = _filtered_out(svc, args, query.filter)
+            filtered_out = _filtered_out(svc, args, query.filter) or _empty_namespace(svc, query.filter.namespace)
         unembedded = svc.reembed.waiting(query.filter.namespace) if query.mode is not SearchMode.KEYWORD else 0
     text = filtered_out or fmt.hits_table(result, bold=fmt.terminal_bold() if not args.json else None)
     if unread:
@@ -158,6 +158,19 @@ def _filtered_out(svc, args: argparse.Namespace, f: MemoryFilter) -> str | None:
     held = svc.memories.count(MemoryFilter(namespace=f.namespace, include_confidential=f.include_confidential))
     return (f"0 hits: no memory in {where} matches {' and '.join(given)} "
             f"({plural(held, 'memory')} without {'them' if len(given) > 1 else 'it'})")
+
+
+def _empty_namespace(svc, namespace: str | None) -> str | None:
+    """Why a search of an empty namespace found nothing, where others hold memories: "no good match" blamed
+    relevance, and a new user's memories are often in a namespace an importer or an agent chose."""
+    if namespace is None:
+        return None
+    held = {n.name: n.memory_count for n in svc.stats.namespaces() if n.memory_count}
+    if namespace in held or not held:
+        return None
+    return (f"0 hits: namespace {namespace!r} holds no memories; {plural(sum(held.values()), 'memory')} "
+            f"{'is' if sum(held.values()) == 1 else 'are'} in {', '.join(held)} (search them with "
+            "--all-namespaces, or --namespace NAME)")
 
 
 def _shown(name: str, value) -> str:

@@ -88,6 +88,23 @@ def test_a_search_whose_filters_leave_nothing_says_so_not_no_good_match(env, cap
     assert code == 0 and out.startswith("0 hits, mode keyword")
 
 
+def test_a_search_of_an_empty_namespace_names_where_the_memories_are(env, capsys):
+    # A new user's memories were in the namespace an importer chose; searching the default one said
+    # "0 hits … no good match: no hit reaches a relevance of 0.025", as if something had been searched.
+    run(capsys, "init")
+    run(capsys, "add", "--no-wait", "--namespace", "chats", "Priya works as a product designer")
+    run(capsys, "add", "--no-wait", "--namespace", "notes", "Priya moved to Leeds")
+    code, out, _ = run(capsys, "search", "Priya", "--mode", "keyword")
+    assert code == 0 and "no good match" not in out
+    assert out.strip() == ("0 hits: namespace 'default' holds no memories; 2 memories are in chats, notes "
+                           "(search them with --all-namespaces, or --namespace NAME)")
+    code, out, _ = run(capsys, "search", "Priya", "--mode", "keyword", "--all-namespaces")
+    assert code == 0 and "Priya works" in out and "Priya moved" in out
+    # A namespace that holds memories, none of them matching: the search's own answer.
+    code, out, _ = run(capsys, "search", "zebra", "--mode", "keyword", "--namespace", "chats")
+    assert code == 0 and out.startswith("0 hits, mode keyword")
+
+
 def test_passwd_checks_the_current_passphrase_before_asking_for_a_new_one(env, capsys, monkeypatch):
     run(capsys, "init")
     asked = []
