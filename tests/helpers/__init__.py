@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from memvault import priority
 from memvault.config import Settings, load_settings
 
 PASSPHRASE = "correct horse battery staple"
@@ -44,3 +49,13 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.value += seconds
+
+
+def _threads_can_be_lowered() -> bool:
+    return sys.platform.startswith("linux") and os.getpriority(os.PRIO_PROCESS, os.getpid()) < priority.BACKGROUND_NICE
+
+
+#: For tests of background threads' lowered priority: they need a thread to be told apart from the process.
+lowerable_threads = pytest.mark.skipif(
+    not _threads_can_be_lowered(),
+    reason="a thread has a priority of its own on Linux only, and a process niced to the bottom has none lower")

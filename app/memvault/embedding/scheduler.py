@@ -14,6 +14,15 @@ then reads and ranks, and with every core in a background batch it waited for
 a share of one (each run computes on one thread; see ``model.session_options``).
 The threads left keep taking callers' batches at once, and the background never
 stalls: one thread goes on with it.
+
+Background batches run on threads of their own, which lower their CPU priority
+(:mod:`memvault.priority`): a batch already running when a search starts no
+longer takes a core from it, the kernel hands the core to the search. Callers'
+batches run on threads that keep the process's priority, started only from a
+thread that has it (a thread starts with its creator's priority, and a lowered
+one cannot raise its own again); a caller that runs lowered itself (a
+background loop waiting for its batches) has them run on the background
+threads, which take callers' batches first too.
 """
 
 from __future__ import annotations
@@ -26,23 +35,33 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from memvault import priority
+
 
 #: The longest a thread holds back from a background batch while searches run.
 HOLD_MAX_SECONDS = 0.05
 _HOLD_POLL_SECONDS = 0.005
 
 
+_CALLER, _BACKGROUND = 0, 1
+
+
 class BatchScheduler:
-    """``threads`` daemon threads, started as work arrives, running submitted calls by priority."""
+    """Up to ``threads`` daemon threads for callers' batches and as many for background batches, started as
+    work arrives, running submitted calls by priority."""
 
     def __init__(self, threads: int, name: str) -> None:
         self._threads = max(1, threads)
         self._name = name
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        #: The conditions of the threads waiting for work, per kind: a call wakes one that may take it, and takes
+        #: it off the list, so that the next call does not count on the same thread.
+        self._sleepers: tuple[deque[threading.Condition], deque[threading.Condition]] = (deque(), deque())
+        #: What background threads held back while searches run wait on.
+        self._held = threading.Condition(self._lock)
         # Index 0: callers waiting on the result; 1: background work.
         self._queues: tuple[deque, deque] = (deque(), deque())
-        self._workers: list[threading.Thread] = []
-        self._idle = 0
+        self._workers: tuple[list[threading.Thread], list[threading.Thread]] = ([], [])
         self._closed = False
         #: Whether searches are in flight: a thread about to take background work waits for them, at most
         #: :data:`HOLD_MAX_SECONDS`, so that they get the cores (see ``service/foreground.py``).
@@ -54,47 +73,62 @@ class BatchScheduler:
     def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future:
         """Run ``fn`` on one of the threads; a pending call can be cancelled through its future."""
         future: Future = Future()
-        with self._cond:
+        # Asked outside the lock: two system calls.
+        may_start_caller = not background and not priority.lowered()
+        with self._lock:
             if self._closed:
                 raise RuntimeError("the embedder's threads have been shut down")
-            self._queues[1 if background else 0].append((future, fn))
-            if self._idle:
-                self._idle -= 1  # spoken for: the next call must not count on the same waiting thread
-                self._cond.notify()
+            self._queues[_BACKGROUND if background else _CALLER].append((future, fn))
+            if not background and self._sleepers[_CALLER]:
+                self._sleepers[_CALLER].popleft().notify()
+            elif may_start_caller and len(self._workers[_CALLER]) < self._threads:
+                self._start(_CALLER)
+            elif self._sleepers[_BACKGROUND]:
+                self._sleepers[_BACKGROUND].popleft().notify()  # background threads take callers' batches too
             elif self._holding and not background:
-                self._cond.notify_all()  # a thread holding back from background work takes this at once
-            elif len(self._workers) < self._threads:
-                worker = threading.Thread(target=self._work, name=f"{self._name}_{len(self._workers)}", daemon=True)
-                self._workers.append(worker)
-                worker.start()
+                self._held.notify_all()  # a thread holding back from background work takes it at once
+            elif (background or not may_start_caller) and len(self._workers[_BACKGROUND]) < self._threads:
+                self._start(_BACKGROUND)
         return future
+
+    def _start(self, kind: int) -> None:
+        workers = self._workers[kind]
+        label = "" if kind == _CALLER else "background_"
+        worker = threading.Thread(target=self._work, args=(kind,), name=f"{self._name}_{label}{len(workers)}",
+                                  daemon=True)
+        workers.append(worker)
+        worker.start()
 
     def shutdown(self, *, cancel_queued: bool = False, wait: bool = False) -> None:
         """Let the threads end once the queued calls have run (``cancel_queued``: cancel those instead;
         ``wait``: return when the threads have ended, the calls running now finished)."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             if cancel_queued:
                 for queue in self._queues:
                     for future, _fn in queue:
                         future.cancel()
                     queue.clear()
-            self._idle = 0
-            self._cond.notify_all()
-            workers = list(self._workers)
+            for sleepers in self._sleepers:
+                while sleepers:
+                    sleepers.popleft().notify()
+            self._held.notify_all()
+            workers = [*self._workers[_CALLER], *self._workers[_BACKGROUND]]
         if wait:
             for worker in workers:
                 if worker is not threading.current_thread():
                     worker.join()
 
-    def _next(self) -> tuple[Future, Callable[[], Any], bool] | None:
-        """The next call to run, and whether it is background work; ``None`` once shut down."""
-        with self._cond:
+    def _next(self, kind: int) -> tuple[Future, Callable[[], Any], bool] | None:
+        """The next call for a thread of ``kind`` to run, and whether it is background work; ``None`` once shut
+        down. Callers' threads take callers' batches only."""
+        sleeping = threading.Condition(self._lock)
+        with self._lock:
             deadline: float | None = None
             while True:
-                if self._queues[0]:
-                    return (*self._queues[0].popleft(), False)
-                if self._queues[1]:
+                if self._queues[_CALLER]:
+                    return (*self._queues[_CALLER].popleft(), False)
+                if kind == _BACKGROUND and self._queues[_BACKGROUND]:
                     busy = self.foreground_busy
                     if busy is None or self._closed or not busy():
                         return self._background()
@@ -108,13 +142,15 @@ class BatchScheduler:
                             return self._background()
                         wait = min(_HOLD_POLL_SECONDS, deadline - now)
                     self._holding += 1
-                    self._cond.wait(wait)
+                    self._held.wait(wait)
                     self._holding -= 1
                     continue
                 if self._closed:
                     return None
-                self._idle += 1
-                self._cond.wait()
+                self._sleepers[kind].append(sleeping)
+                sleeping.wait()
+                if sleeping in self._sleepers[kind]:  # woken by no call (a spurious wake-up): not spoken for
+                    self._sleepers[kind].remove(sleeping)
 
     def _background_cap(self) -> int:
         """Threads that may run background batches while searches are in flight."""
@@ -122,19 +158,21 @@ class BatchScheduler:
 
     def _background(self) -> tuple[Future, Callable[[], Any], bool]:
         self._background_running += 1
-        future, fn = self._queues[1].popleft()
+        future, fn = self._queues[_BACKGROUND].popleft()
         return future, fn, True
 
-    def _work(self) -> None:
-        while (task := self._next()) is not None:
+    def _work(self, kind: int) -> None:
+        if kind == _BACKGROUND:
+            priority.lower_this_thread()
+        while (task := self._next(kind)) is not None:
             future, fn, background = task
             _run(future, fn)
             task = future = fn = None  # a finished call's inputs are not kept alive while the thread waits
             if background:
-                with self._cond:
+                with self._lock:
                     self._background_running -= 1
                     if self._holding:
-                        self._cond.notify_all()  # a thread held back by the cap may take the next batch now
+                        self._held.notify_all()  # a thread held back by the cap may take the next batch now
 
 
 def _stop_at_exit(scheduler: BatchScheduler) -> None:

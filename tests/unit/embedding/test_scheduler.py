@@ -4,8 +4,9 @@ import threading
 
 import pytest
 
+from memvault import priority
 from memvault.embedding.scheduler import BatchScheduler
-from tests.helpers import wait_for
+from tests.helpers import lowerable_threads, wait_for
 
 
 @pytest.fixture
@@ -192,3 +193,50 @@ def test_a_held_background_batch_runs_beside_the_first_as_soon_as_searches_stop(
     second.result(10)
     scheduler.shutdown()
 
+
+
+@lowerable_threads
+def test_background_batches_run_on_lowered_threads_and_callers_batches_on_threads_that_are_not():
+    scheduler = BatchScheduler(2, "test-embedder-priority")
+
+    def where():
+        return threading.current_thread().name, priority.lowered()
+
+    background = scheduler.submit(where, background=True).result(10)
+    caller = scheduler.submit(where).result(10)
+    assert background == ("test-embedder-priority_background_0", True)
+    assert caller == ("test-embedder-priority_0", False)
+    scheduler.shutdown()
+
+
+@lowerable_threads
+def test_a_lowered_caller_never_starts_a_callers_thread_its_batches_run_on_background_threads():
+    # A thread starts with its creator's priority: one started by a background loop would serve every later
+    # caller (a search's store, a request) lowered for good.
+    scheduler = BatchScheduler(2, "test-embedder-lowered")
+
+    def from_a_background_loop():
+        priority.lower_this_thread()
+        both = threading.Barrier(2, timeout=10)
+        futures = [scheduler.submit(lambda: (both.wait(), threading.current_thread().name)[1]) for _ in range(2)]
+        return sorted(f.result(15) for f in futures)
+
+    out = []
+    loop = threading.Thread(target=lambda: out.append(from_a_background_loop()))
+    loop.start()
+    loop.join(20)
+    assert out == [["test-embedder-lowered_background_0", "test-embedder-lowered_background_1"]]
+    # A caller at the process's priority then gets a thread of its own, not a lowered one.
+    assert scheduler.submit(lambda: (threading.current_thread().name, priority.lowered())).result(10) == \
+        ("test-embedder-lowered_0", False)
+    scheduler.shutdown()
+
+
+def test_a_caller_waits_for_no_background_batch_even_when_every_background_thread_is_busy():
+    scheduler = BatchScheduler(1, "test-embedder-apart")
+    first, gate = _blocked(scheduler, background=True)
+    assert scheduler.submit(lambda: "caller").result(10) == "caller"
+    assert not first.done()
+    gate.set()
+    assert first.result(10) == "held"
+    scheduler.shutdown()
