@@ -34,6 +34,26 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return 2 * (os.cpu_count() or 1)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _threads_keep_their_priority():
+    """The embedder's background threads run lowered only in the tests of that (``thread_priorities``): the suite
+    runs up to four workers on two cores, and a nice-19 thread one worker waits for gets ~1.5% of a core while the
+    others compute (a claim's overlap, waited for a second, was missed once)."""
+    from memvault import priority
+
+    kept, priority._PER_THREAD = priority._PER_THREAD, False
+    yield
+    priority._PER_THREAD = kept
+
+
+@pytest.fixture
+def thread_priorities(monkeypatch):
+    """Threads lower their priority as they do outside the suite (Linux)."""
+    from memvault import priority
+
+    monkeypatch.setattr(priority, "_PER_THREAD", sys.platform.startswith("linux"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if re.search(r"\bnot slow\b", config.getoption("markexpr") or ""):
         budget.enter_fast_tier()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,10 +53,29 @@ class ManualClock:
 
 
 def _threads_can_be_lowered() -> bool:
-    return sys.platform.startswith("linux") and os.getpriority(os.PRIO_PROCESS, os.getpid()) < priority.BACKGROUND_NICE
+    """Linux, a process not niced to the bottom already, and no sandbox refusing a thread its own nice value."""
+    if not sys.platform.startswith("linux") or os.getpriority(os.PRIO_PROCESS, os.getpid()) >= priority.BACKGROUND_NICE:
+        return False
+    lowered = []
+
+    def probe() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), priority.BACKGROUND_NICE)
+            lowered.append(True)
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return bool(lowered)
 
 
-#: For tests of background threads' lowered priority: they need a thread to be told apart from the process.
-lowerable_threads = pytest.mark.skipif(
-    not _threads_can_be_lowered(),
-    reason="a thread has a priority of its own on Linux only, and a process niced to the bottom has none lower")
+def lowerable_threads(test):
+    """For tests of background threads' lowered priority, which the suite otherwise leaves off (``conftest.py``):
+    on, where a thread can be told apart from the process."""
+    test = pytest.mark.usefixtures("thread_priorities")(test)
+    return pytest.mark.skipif(
+        not _threads_can_be_lowered(),
+        reason="a thread has a priority of its own on Linux only, and a process niced to the bottom has none lower",
+    )(test)

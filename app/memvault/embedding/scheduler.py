@@ -1,28 +1,24 @@
-"""The embedder's threads, and the order in which they take batches: a caller waiting for its vectors first,
-then the background worker's claims, each in the order they came.
+"""The embedder's threads: callers waiting for their vectors on threads of their own, the background worker's
+claims on others, each in the order they came.
 
 The worker keeps its next claim queued behind the one running, so that the
 threads go straight from one claim's last batch to the next claim's first
 (waiting for the next claim to be read and tokenized left a core idle at every
 claim). A store or a search that embeds meanwhile must not wait behind that
-queue, only for the batches already running; and a stopping worker cancels the
-batches it queued instead of waiting for them.
+queue, nor for the batches running; and a stopping worker cancels the batches
+it queued instead of waiting for them.
 
 While searches are in flight, background batches run on one thread fewer than
 the embedder has (at least one): a search embeds its query on its own thread and
 then reads and ranks, and with every core in a background batch it waited for
 a share of one (each run computes on one thread; see ``model.session_options``).
-The threads left keep taking callers' batches at once, and the background never
-stalls: one thread goes on with it.
+The background never stalls: one thread goes on with it.
 
 Background batches run on threads of their own, which lower their CPU priority
 (:mod:`memvault.priority`): a batch already running when a search starts no
-longer takes a core from it, the kernel hands the core to the search. Callers'
-batches run on threads that keep the process's priority, started only from a
-thread that has it (a thread starts with its creator's priority, and a lowered
-one cannot raise its own again); a caller that runs lowered itself (a
-background loop waiting for its batches) has them run on the background
-threads, which take callers' batches first too.
+longer keeps a core from it, the kernel hands the core to the search. Callers'
+batches run on threads that keep the process's priority and take nothing else,
+so a caller never waits behind a background batch, nor runs lowered.
 """
 
 from __future__ import annotations
@@ -43,12 +39,13 @@ HOLD_MAX_SECONDS = 0.05
 _HOLD_POLL_SECONDS = 0.005
 
 
+#: The two kinds of thread, and their queues: each kind takes its own queue's calls only.
 _CALLER, _BACKGROUND = 0, 1
 
 
 class BatchScheduler:
     """Up to ``threads`` daemon threads for callers' batches and as many for background batches, started as
-    work arrives, running submitted calls by priority."""
+    work arrives."""
 
     def __init__(self, threads: int, name: str) -> None:
         self._threads = max(1, threads)
@@ -56,12 +53,11 @@ class BatchScheduler:
         self._lock = threading.Lock()
         #: The conditions of the threads waiting for work, per kind: a call wakes one that may take it, and takes
         #: it off the list, so that the next call does not count on the same thread.
-        self._sleepers: tuple[deque[threading.Condition], deque[threading.Condition]] = (deque(), deque())
+        self._sleepers: tuple[deque[threading.Condition], ...] = (deque(), deque())
         #: What background threads held back while searches run wait on.
         self._held = threading.Condition(self._lock)
-        # Index 0: callers waiting on the result; 1: background work.
         self._queues: tuple[deque, deque] = (deque(), deque())
-        self._workers: tuple[list[threading.Thread], list[threading.Thread]] = ([], [])
+        self._workers: tuple[list[threading.Thread], ...] = ([], [])
         self._closed = False
         #: Whether searches are in flight: a thread about to take background work waits for them, at most
         #: :data:`HOLD_MAX_SECONDS`, so that they get the cores (see ``service/foreground.py``).
@@ -73,22 +69,16 @@ class BatchScheduler:
     def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future:
         """Run ``fn`` on one of the threads; a pending call can be cancelled through its future."""
         future: Future = Future()
-        # Asked outside the lock: two system calls.
-        may_start_caller = not background and not priority.lowered()
+        kind = _BACKGROUND if background else _CALLER
         with self._lock:
             if self._closed:
                 raise RuntimeError("the embedder's threads have been shut down")
-            self._queues[_BACKGROUND if background else _CALLER].append((future, fn))
-            if not background and self._sleepers[_CALLER]:
-                self._sleepers[_CALLER].popleft().notify()
-            elif may_start_caller and len(self._workers[_CALLER]) < self._threads:
-                self._start(_CALLER)
-            elif self._sleepers[_BACKGROUND]:
-                self._sleepers[_BACKGROUND].popleft().notify()  # background threads take callers' batches too
-            elif self._holding and not background:
-                self._held.notify_all()  # a thread holding back from background work takes it at once
-            elif (background or not may_start_caller) and len(self._workers[_BACKGROUND]) < self._threads:
-                self._start(_BACKGROUND)
+            self._queues[kind].append((future, fn))
+            if self._sleepers[kind]:
+                self._sleepers[kind].popleft().notify()
+            elif len(self._workers[kind]) < self._threads:
+                self._start(kind)
+            # Else a thread of that kind takes it when its batch ends (a held one within its poll).
         return future
 
     def _start(self, kind: int) -> None:
@@ -113,7 +103,7 @@ class BatchScheduler:
                 while sleepers:
                     sleepers.popleft().notify()
             self._held.notify_all()
-            workers = [*self._workers[_CALLER], *self._workers[_BACKGROUND]]
+            workers = [w for kind in self._workers for w in kind]
         if wait:
             for worker in workers:
                 if worker is not threading.current_thread():
@@ -121,12 +111,12 @@ class BatchScheduler:
 
     def _next(self, kind: int) -> tuple[Future, Callable[[], Any], bool] | None:
         """The next call for a thread of ``kind`` to run, and whether it is background work; ``None`` once shut
-        down. Callers' threads take callers' batches only."""
+        down."""
         sleeping = threading.Condition(self._lock)
         with self._lock:
             deadline: float | None = None
             while True:
-                if self._queues[_CALLER]:
+                if kind == _CALLER and self._queues[_CALLER]:
                     return (*self._queues[_CALLER].popleft(), False)
                 if kind == _BACKGROUND and self._queues[_BACKGROUND]:
                     busy = self.foreground_busy

@@ -106,7 +106,7 @@ class CountingEmbedder:
         """A claim's write starts: whether the next claim's embedding starts before it ends."""
         with self._cond:
             self.writes += 1
-            return self._cond.wait_for(lambda: self.calls > self.writes, timeout=10)
+            return self._cond.wait_for(lambda: self.calls > self.writes, timeout=1)
 
 
 class WatchedJobStore:

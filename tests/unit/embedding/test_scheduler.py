@@ -1,5 +1,6 @@
 """The embedder's threads: callers that wait go before background work, queued work can be cancelled."""
 
+import os
 import threading
 
 import pytest
@@ -34,9 +35,11 @@ def test_a_caller_that_waits_goes_before_queued_background_work(scheduler):
     ran = []
     first, gate = _blocked(scheduler, background=True)
     later = [scheduler.submit(lambda n=n: ran.append(f"background {n}"), background=True) for n in (1, 2)]
-    waiting = scheduler.submit(lambda: ran.append("caller"))
+    # On a thread of its own: it waits neither for the queued background batches nor for the running one.
+    scheduler.submit(lambda: ran.append("caller")).result(10)
+    assert ran == ["caller"] and not first.done()
     gate.set()
-    for f in [first, waiting, *later]:
+    for f in [first, *later]:
         f.result(10)
     assert first.result() == "held"
     assert ran == ["caller", "background 1", "background 2"]
@@ -200,43 +203,23 @@ def test_background_batches_run_on_lowered_threads_and_callers_batches_on_thread
     scheduler = BatchScheduler(2, "test-embedder-priority")
 
     def where():
-        return threading.current_thread().name, priority.lowered()
+        return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     background = scheduler.submit(where, background=True).result(10)
     caller = scheduler.submit(where).result(10)
-    assert background == ("test-embedder-priority_background_0", True)
-    assert caller == ("test-embedder-priority_0", False)
+    process = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    assert background == ("test-embedder-priority_background_0", priority.BACKGROUND_NICE)
+    assert caller == ("test-embedder-priority_0", process)
     scheduler.shutdown()
 
 
-@lowerable_threads
-def test_a_lowered_caller_never_starts_a_callers_thread_its_batches_run_on_background_threads():
-    # A thread starts with its creator's priority: one started by a background loop would serve every later
-    # caller (a search's store, a request) lowered for good.
-    scheduler = BatchScheduler(2, "test-embedder-lowered")
-
-    def from_a_background_loop():
-        priority.lower_this_thread()
-        both = threading.Barrier(2, timeout=10)
-        futures = [scheduler.submit(lambda: (both.wait(), threading.current_thread().name)[1]) for _ in range(2)]
-        return sorted(f.result(15) for f in futures)
-
-    out = []
-    loop = threading.Thread(target=lambda: out.append(from_a_background_loop()))
-    loop.start()
-    loop.join(20)
-    assert out == [["test-embedder-lowered_background_0", "test-embedder-lowered_background_1"]]
-    # A caller at the process's priority then gets a thread of its own, not a lowered one.
-    assert scheduler.submit(lambda: (threading.current_thread().name, priority.lowered())).result(10) == \
-        ("test-embedder-lowered_0", False)
-    scheduler.shutdown()
-
-
-def test_a_caller_waits_for_no_background_batch_even_when_every_background_thread_is_busy():
-    scheduler = BatchScheduler(1, "test-embedder-apart")
-    first, gate = _blocked(scheduler, background=True)
-    assert scheduler.submit(lambda: "caller").result(10) == "caller"
-    assert not first.done()
+def test_a_callers_batch_never_runs_on_a_background_thread_even_when_one_is_idle():
+    scheduler = BatchScheduler(1, "test-embedder-kinds")
+    scheduler.submit(lambda: None, background=True).result(10)  # a background thread, idle now
+    first, gate = _blocked(scheduler, background=False)
+    second = scheduler.submit(lambda: threading.current_thread().name)
+    assert not second.done(), "it waits for the callers' thread, not for the idle background one"
     gate.set()
     assert first.result(10) == "held"
+    assert second.result(10) == "test-embedder-kinds_0"
     scheduler.shutdown()
