@@ -1,27 +1,27 @@
-"""The embedder's background batches give the cores to the threads a user waits on.
+"""Background threads give the cores to the threads a user waits on.
 
 On two cores a search shares the machine with whatever the background is
-doing. An ingest's embedding batch takes a core for a tenth of a second, and
-the search's own work (its query's ONNX run, the keyword list read on a second
-thread, the reads and the ranking) then waited for a share of what was left:
-``service/foreground.py`` makes the next background step wait for a search,
+doing: an ingest's embedding batch takes a core for a tenth of a second, the
+embedding loop tokenizes the next claim and writes vectors, the index's loop
+adds them, and the search's own work (its query's ONNX run, the keyword list
+read on a second thread, the reads and the ranking) waited for a share of what
+was left. ``service/foreground.py`` makes a background step wait for a search,
 but not a step already running. The kernel can do that part: on Linux each
-thread has a nice value of its own, and the threads that run the embedder's
-background batches raise theirs to :data:`BACKGROUND_NICE`
-(``embedding/scheduler.py``), so the kernel runs a search's threads first and
-those batches on what is left (all of it while nobody searches: an idle
-machine runs nice threads at full speed).
+thread has a nice value of its own, and every background loop's thread and the
+embedder's background batch threads raise theirs to :data:`BACKGROUND_NICE`,
+so the kernel runs a search's threads first and the background on what is left
+(all of it while nobody searches: an idle machine runs nice threads at full
+speed). Lowering the batch threads alone measured no better than lowering
+nothing; the loops' threads are where it counts (``docs/benchmarks.md``,
+"Stop 91").
 
-Only those threads, which hold no lock of Memvault's and spend their time in
-ONNX Runtime with the interpreter lock released. Lowering the loops'
-threads as well (entity and fact extraction, the index's upkeep) measured no
-better and risks the inversion a low-priority thread brings: holding the
-vault's write lock, or the interpreter lock inside a parse, while
-normal-priority threads keep the cores. A thread cannot take a lowered
-priority back without privilege and the threads it starts inherit it, so a
-lowered thread starts none. Elsewhere (macOS, Windows) nothing changes, and the
-bounded waits of ``service/foreground.py`` are all there is. Measured in
-``docs/benchmarks.md``, "Stop 91".
+A thread cannot take a lowered priority back without privilege, and the
+threads it starts inherit it. So only threads that do nothing but background
+work lower themselves, and a thread that serves callers is never started from
+one: the embedder's callers' threads are started by callers, and the tokenizer
+library's pool when an embedder is made (``embedding/tokenizer_threads.py``;
+:func:`lowered` tells). Elsewhere (macOS, Windows) nothing changes, and the
+bounded waits of ``service/foreground.py`` are all there is.
 """
 
 from __future__ import annotations
@@ -52,3 +52,16 @@ def lower_this_thread() -> bool:
         return True
     except OSError:
         return False  # a sandbox that forbids it: the thread runs as it did
+
+
+def lowered() -> bool:
+    """Whether the calling thread runs below the process's own priority (it lowered itself, or was started by a
+    thread that had): the threads it starts would too."""
+    if not _PER_THREAD:
+        return False
+    try:
+        # On Linux the process id names its first thread: the priority the process was started with.
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) > os.getpriority(os.PRIO_PROCESS,
+                                                                                            os.getpid())
+    except OSError:
+        return False

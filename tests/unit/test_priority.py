@@ -27,12 +27,22 @@ def test_a_thread_that_lowers_itself_runs_at_the_background_nice_and_nothing_els
     process = _nice()
 
     def background():
-        before = _nice()
-        return before, priority.lower_this_thread(), _nice()
+        before = (_nice(), priority.lowered())
+        return before, priority.lower_this_thread(), (_nice(), priority.lowered())
 
-    assert _on_a_thread(background) == (process, True, priority.BACKGROUND_NICE)
+    assert _on_a_thread(background) == ((process, False), True, (priority.BACKGROUND_NICE, True))
     assert _nice() == process
     assert _on_a_thread(_nice) == process, "a thread started afterwards by another thread is not lowered"
+
+
+@lowerable_threads
+def test_a_thread_started_from_a_lowered_one_is_lowered_too_and_says_so():
+    def background():
+        priority.lower_this_thread()
+        return _on_a_thread(lambda: (_nice(), priority.lowered()))
+
+    assert _on_a_thread(background) == (priority.BACKGROUND_NICE, True)
+    assert _on_a_thread(priority.lowered) is False
 
 
 def test_where_threads_have_no_priority_of_their_own_nothing_is_lowered(monkeypatch):
@@ -41,6 +51,6 @@ def test_where_threads_have_no_priority_of_their_own_nothing_is_lowered(monkeypa
     def background():
         before = _nice() if sys.platform != "win32" else None
         lowered = priority.lower_this_thread()
-        return lowered, before == (_nice() if sys.platform != "win32" else None)
+        return lowered, priority.lowered(), before == (_nice() if sys.platform != "win32" else None)
 
-    assert _on_a_thread(background) == (False, True)
+    assert _on_a_thread(background) == (False, False, True)

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from memvault.embedding import tokenizer_threads
 from memvault.embedding.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class LazyEmbedder:
         self._embedder: Embedder | None = None
         self._lock = threading.Lock()
         self._foreground_busy: Callable[[], bool] | None = None
+        # Now, on the thread that makes this one: the model may load on a lowered loop's thread.
+        tokenizer_threads.start()
 
     @property
     def loaded(self) -> bool:

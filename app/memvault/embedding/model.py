@@ -29,7 +29,7 @@ import psutil
 from tokenizers import Tokenizer
 
 from memvault.domain.errors import ModelError
-from memvault.embedding import calibration, int8, q4, safetensors, symbols
+from memvault.embedding import calibration, int8, q4, safetensors, symbols, tokenizer_threads
 from memvault.embedding.graph import WEIGHTS_FILE, BertGraph, build_bert_graph, probe_tensors
 from memvault.embedding.manifest import Manifest, verify
 from memvault.embedding.scheduler import BatchScheduler
@@ -158,6 +158,7 @@ class Embedder:
         self.max_tokens = manifest.max_tokens
         self.batch_size = max(1, batch_size)
         self.batch_tokens = max(manifest.max_tokens, batch_tokens)
+        tokenizer_threads.start()
         # The weights first: altered ones are refused before the tokenizer is built (1-2 s for a 250k vocabulary).
         data = safetensors.read_checked(manifest.weights_path, manifest.weights_sha256)
         self._tokenizer = Tokenizer.from_file(str(manifest.tokenizer_path))

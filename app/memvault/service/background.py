@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from memvault import priority
 from memvault.domain.errors import MemvaultError
 from memvault.embedding.queue import EmbeddingWorker
 from memvault.service.health import HealthMonitor, error_kind
@@ -152,6 +153,9 @@ class Background:
                 loop.thread = None
 
     def _run(self, loop: _Loop, stop: threading.Event) -> None:
+        # Every loop's work can wait for a user's: the kernel runs searches and requests first (and the threads a
+        # loop starts inherit the priority: a model's load; see memvault.priority).
+        priority.lower_this_thread()
         try:
             self._turns(loop, stop)
         finally:

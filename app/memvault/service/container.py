@@ -272,8 +272,9 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                                                   keep=settings.backup_keep)
         loops.add("scheduled-backup", services.backup_schedule.step, first_delay=BackupSchedule.FIRST_DELAY_SECONDS)
     if background:
-        loops.start()
+        # Before the loops: a model loaded on a loop's lowered thread would wait for the cores the first search has.
         load_ahead(embedder)  # a command (no loops) loads it only if a text needs it
+        loops.start()
     return services
 
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from memvault import priority
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.entities import Entity, EntityMention, EntitySummary, EntityType
 from memvault.domain.errors import ExtractionModelError, MemvaultError, NotFound
@@ -138,6 +139,7 @@ class EntityService:
         return built
 
     def _rebuild(self, namespace: str | None) -> None:
+        priority.lower_this_thread()  # searches use the gazetteer they have meanwhile: nobody waits for this one
         try:
             with self._db.read() as conn:
                 gen = repo.generation(conn, namespace)

@@ -23,9 +23,9 @@ of 152 while the bench searched). The vector index's steps stay at 50 ms,
 since searches do its work themselves while it lags.
 
 These waits decide when a step starts, not what a step already running takes:
-on Linux the embedder's background batches run at a lower priority than every
-other thread, so that the kernel gives a search the core such a batch holds
-(:mod:`memvault.priority`).
+on Linux every loop's thread and the embedder's background batches run at a
+lower priority than the threads a user waits on, so that the kernel gives a
+search the core such a step holds (:mod:`memvault.priority`).
 
 A store's entities are extracted in its request only while the machine is
 not crowded (:meth:`Foreground.crowded`); in a crowd they are queued for the

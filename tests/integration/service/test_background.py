@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from memvault import priority
 from memvault.api.server import ApiServer
 from memvault.domain.enums import EmbeddingStatus
 from memvault.domain.errors import StorageFull
@@ -15,7 +16,7 @@ from memvault.embedding.queue import EmbeddingWorker
 from memvault.service.background import Background, ModelLoad
 from memvault.service.container import create_vault, open_vault
 from memvault.service.health import HealthMonitor
-from tests.helpers import PASSPHRASE, fast_settings, wait_for
+from tests.helpers import PASSPHRASE, fast_settings, lowerable_threads, wait_for
 from tests.helpers.storage import fill, small_disk
 
 
@@ -122,6 +123,27 @@ def test_loops_start_and_stop_with_the_vault(settings, embedder):
     assert not any(svc.background.is_running(n) for n in names)
     # A loop still loading the NLP pipeline ends as soon as that returns (the lock did not wait for it).
     wait_for(lambda: not any(t.is_alive() for t in threads), timeout=30)
+
+
+@lowerable_threads
+def test_loops_run_below_the_priority_of_the_threads_a_user_waits_on(services):
+    seen = []
+    stepped = threading.Event()
+
+    def step():
+        seen.append(priority.lowered())
+        stepped.set()
+        return 60.0
+
+    loops = Background(HealthMonitor(services.vault.db))
+    loops.add("probe", step)
+    loops.start()
+    try:
+        assert stepped.wait(10)
+    finally:
+        loops.stop()
+    assert seen == [True]
+    assert not priority.lowered(), "the thread that started the loops keeps its priority"
 
 
 def test_a_loop_reads_a_date_before_any_question_does(settings, embedder, monkeypatch):
