@@ -18,7 +18,8 @@ Background batches run on threads of their own, which lower their CPU priority
 (:mod:`memvault.priority`): a batch already running when a search starts no
 longer keeps a core from it, the kernel hands the core to the search. Callers'
 batches run on threads that keep the process's priority and take nothing else,
-so a caller never waits behind a background batch, nor runs lowered.
+so a caller never waits behind a background batch, nor runs lowered; a caller
+that is itself lowered (a loop) has its batches run as background work.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class BatchScheduler:
     def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future:
         """Run ``fn`` on one of the threads; a pending call can be cancelled through its future."""
         future: Future = Future()
-        kind = _BACKGROUND if background else _CALLER
+        # A caller that runs lowered is background work waiting for its vectors (a loop's): its batches run as
+        # background work, and it starts no callers' thread, which would keep its priority for every later caller.
+        kind = _BACKGROUND if background or priority.lowered() else _CALLER
         with self._lock:
             if self._closed:
                 raise RuntimeError("the embedder's threads have been shut down")

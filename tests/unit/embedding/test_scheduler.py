@@ -223,3 +223,23 @@ def test_a_callers_batch_never_runs_on_a_background_thread_even_when_one_is_idle
     assert first.result(10) == "held"
     assert second.result(10) == "test-embedder-kinds_0"
     scheduler.shutdown()
+
+
+@lowerable_threads
+def test_a_lowered_callers_batches_run_as_background_work_and_start_no_callers_thread():
+    # A thread starts with its creator's priority: a callers' thread started by a background loop would serve
+    # every later caller (a store, a request) lowered for good.
+    scheduler = BatchScheduler(2, "test-embedder-lowered")
+
+    def from_a_background_loop():
+        priority.lower_this_thread()
+        return scheduler.submit(lambda: threading.current_thread().name).result(10)
+
+    out = []
+    loop = threading.Thread(target=lambda: out.append(from_a_background_loop()))
+    loop.start()
+    loop.join(20)
+    assert out == ["test-embedder-lowered_background_0"]
+    assert scheduler.submit(lambda: (threading.current_thread().name, priority.lowered())).result(10) == \
+        ("test-embedder-lowered_0", False)
+    scheduler.shutdown()
