@@ -31,7 +31,7 @@ def has_envelope(path: str, body: dict) -> bool:
 
 
 def fuzz(api, examples: int) -> dict:
-    spec = httpx.get(f"{api.url}/openapi.json").json()
+    spec = httpx.get(f"{api.url}/openapi.json", timeout=60).json()
     schema = schemathesis.openapi.from_dict(spec)
     _, secret = api.services.keys.create("default", "read,write,admin", "fuzzer", per_minute=1_000_000,
                                          per_hour=1_000_000)

@@ -165,7 +165,7 @@ def test_stats_namespaces_and_wipe(api):
 
 @pytest.mark.seconds  # builds the whole OpenAPI document: ~2 s
 def test_openapi_is_served(api):
-    spec = httpx.get(f"{api.url}/openapi.json").json()
+    spec = httpx.get(f"{api.url}/openapi.json", timeout=60).json()
     assert "/v1/memories" in spec["paths"] and "/v1/memories/search" in spec["paths"]
 
 
