@@ -208,7 +208,8 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
                        lifecycle=lifecycle, usage=usage, purge_interval_seconds=settings.purge_interval_seconds)
         if settings.worker:
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
-            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event)
+            loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event,
+                      interrupt=entities.interrupt, finish=entities.stopped)
             # After the start's burst (the first requests, the model's load): each costs the GIL a while.
             loops.add("date-warm", yielding(graph_search.warm_dates, foreground.wait_quiet),
                       first_delay=graph_search.WARM_DELAY_SECONDS)

@@ -43,12 +43,14 @@ log = logging.getLogger(__name__)
 AUTO_MAX_CHARS = 4000
 #: Jobs :meth:`EntityService.run_once` (and so :meth:`EntityService.drain`) reads per step.
 WORKER_BATCH = 64
-#: Jobs the background loop extracts per step (~80 ms of a core). It asks whether memories are being embedded
-#: between steps only, so a step already running when a burst of stores arrives runs on beside the embedder:
-#: at 64 that was ~0.3 s of a core taken from an ingest into a vault with an import's backlog waiting.
-LOOP_BATCH = 16
-#: Memories the loop parses between two looks at the searches in flight (``pause``): a step is Python holding the
-#: interpreter lock (~3 ms a memory), and a search beside it waits for the lock at each of its many reads.
+#: Jobs the background loop claims per step (~0.3 s of a core). Each step commits twice (its claim, its results),
+#: and every commit costs the next search in the vault ~8 ms of CPU at 100k (readers decrypt their pages again):
+#: at 16 a step, searches while 2,000 memories' entities were extracted took 42.5-47.6 ms (p50), at 64 37.8-39.9
+#: (``docs/benchmarks.md``, "Stop 92"). A burst of stores still gets the cores within a part (:data:`PAUSE_EVERY`).
+LOOP_BATCH = 64
+#: Memories the loop parses between two looks at the searches in flight (``pause``) and at the embedding queue: a
+#: step is Python holding the interpreter lock (~3 ms a memory), and a search beside it waits for the lock at each
+#: of its many reads.
 PAUSE_EVERY = 4
 #: A job that failed this often is left alone (its memory keeps no entities).
 MAX_ATTEMPTS = 3
@@ -104,6 +106,8 @@ class EntityService:
         self._rebuilding: set[str | None] = set()
         self._checked: dict[str | None, float] = {}
         self.wake_event = threading.Event()
+        #: Set while the loop is asked to stop: its step gives back the parts it has not parsed yet.
+        self._stopping = threading.Event()
         self.unavailable: str | None = None
         self._model = ModelLoad(self.warm_up, self.wake_event)
 
@@ -227,6 +231,14 @@ class EntityService:
             return YIELD_SECONDS
         return 0.0 if self._extract(jobs, pause=self._pause) else IDLE_SECONDS
 
+    def interrupt(self) -> None:
+        """The loop is asked to stop (called on the stopping thread): its step ends after the part it parses."""
+        self._stopping.set()
+
+    def stopped(self) -> None:
+        """The loop has stopped (on its thread, after its last step): a later start extracts whole steps again."""
+        self._stopping.clear()
+
     def run_once(self, limit: int = WORKER_BATCH) -> int:
         """Extract up to ``limit`` queued memories, embedded or not; returns how many jobs were finished."""
         return self._extract(self._claim(limit, give_way=False) or [])
@@ -245,7 +257,10 @@ class EntityService:
     def _extract(self, jobs: list[repo.EntityJob], *, pause: Callable[[], object] | None = None) -> int:
         """Extract and store ``jobs``' entities; returns how many were finished.
 
-        ``pause``: called between parts of :data:`PAUSE_EVERY` memories (the parts are parsed apart)."""
+        ``pause``: called between parts of :data:`PAUSE_EVERY` memories (the parts are parsed apart); if memories
+        are being embedded once it returns, or the loop is stopping, the parts not yet parsed are given back (their
+        attempt uncounted) in the transaction that stores the others: a burst of stores is made searchable first,
+        and a lock does not wait for a step's bounded waits in a crowd."""
         if not jobs:
             return 0
         wanted = [j for j in jobs if j.forced or len(j.content) <= AUTO_MAX_CHARS]
@@ -257,16 +272,23 @@ class EntityService:
             mine = [j for j in wanted if j.namespace == ns]
             size = PAUSE_EVERY if pause is not None else len(mine)
             parts.extend((gazetteer, mine[i:i + size]) for i in range(0, len(mine), size))
+        unread: list[repo.EntityJob] = []
         for n, (gazetteer, part) in enumerate(parts):
             if n and pause is not None:
                 pause()
+                if self._stopping.is_set() or (self._embedding_busy is not None and self._embedding_busy()):
+                    unread = [j for _, rest in parts[n:] for j in rest]
+                    break
             found = self._extractor.extract(
                 [_input(j.content, stored_metadata(j.metadata), j.created_at) for j in part], gazetteer)
             results.update({j.memory_id: m for j, m in zip(part, found, strict=True)})
+        given_back = {j.memory_id for j in unread}
         with self._db.write() as conn:
             for job in jobs:
-                repo.complete(conn, job, results[job.memory_id])
-        return len(jobs)
+                if job.memory_id not in given_back:
+                    repo.complete(conn, job, results[job.memory_id])
+            repo.release(conn, unread)
+        return len(jobs) - len(unread)
 
     def drain(self, limit: int | None = None) -> int:
         """Work the queue until it is empty, or ``limit`` jobs are done (the CLI and the evaluation use it; the

@@ -187,6 +187,15 @@ def claim(conn: Connection, limit: int, max_attempts: int) -> list[EntityJob]:
                       r.created_at) for r in rows]
 
 
+def release(conn: Connection, jobs: Sequence[EntityJob]) -> None:
+    """Give claimed jobs back unread: the attempt :func:`claim` counted is taken back (a job queued again for new
+    content since has its count started afresh, and keeps it)."""
+    for job in jobs:
+        conn.execute(text("UPDATE entity_jobs SET attempts = attempts - 1 "
+                          "WHERE memory_id = :m AND content_hash = :h AND attempts > 0"),
+                     {"m": job.memory_id, "h": job.content_hash})
+
+
 def complete(conn: Connection, job: EntityJob, mentions: Sequence[EntityMention] | None) -> bool:
     """Store a job's result if the memory still has that content (``None``: it needs no entities)."""
     current = conn.execute(text("SELECT content_hash FROM memories WHERE id = :m"), {"m": job.memory_id}).first()

@@ -6,6 +6,7 @@ from memvault.domain.entities import EntityType
 from memvault.domain.errors import InvalidInput, NotFound
 from memvault.domain.models import MemoryCreate, MemoryUpdate
 from memvault.extraction import entities
+from tests.helpers import wait_for
 
 
 @pytest.fixture
@@ -136,18 +137,72 @@ def test_a_batch_queues_its_entities_and_the_loop_extracts_them_once_they_are_em
     assert (EntityType.LOCATION, "lisbon") in _values(loaded.memories.get(ids[1]))
 
 
-def test_the_loop_extracts_a_small_batch_per_step_and_asks_about_embedding_between_steps(loaded):
-    """A step running when a burst of stores arrives is not stopped: a small one costs the embedder little."""
-    from memvault.service.entities import LOOP_BATCH, YIELD_SECONDS
+def _attempts(services) -> int:
+    with services.vault.db.read() as conn:
+        return conn.exec_driver_sql("SELECT coalesce(sum(attempts), 0) FROM entity_jobs").scalar_one()
 
-    assert LOOP_BATCH <= 16  # ~5 ms of a core per memory at 100k: a step stays under ~0.1 s
-    loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}") for i in range(LOOP_BATCH + 5)])
+
+def _parts_seen(services, monkeypatch, first_part_done=lambda: None) -> list[int]:
+    """The sizes of the parts the extractor is handed; ``first_part_done`` runs once the first one is parsed."""
+    parts: list[int] = []
+    real = services.entities._extractor.extract
+
+    def extract(items, gazetteer):
+        found = real(items, gazetteer)
+        parts.append(len(items))
+        if len(parts) == 1:
+            first_part_done()
+        return found
+
+    monkeypatch.setattr(services.entities._extractor, "extract", extract)
+    return parts
+
+
+def test_a_burst_of_stores_during_a_step_ends_it_after_the_part_being_parsed(loaded, monkeypatch):
+    """A step claims many memories (two commits a step, each costing the next search): when stores arrive
+    meanwhile, what it parsed is stored, the rest given back uncounted, and the burst is embedded first."""
+    from memvault.service.entities import LOOP_BATCH, PAUSE_EVERY, YIELD_SECONDS
+
+    assert LOOP_BATCH >= 3 * PAUSE_EVERY
+    first = loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}")
+                                          for i in range(3 * PAUSE_EVERY)])
     loaded.worker.drain()
-    assert loaded.entities.step() == 0.0 and loaded.entities.queue_depth() == 5
-    loaded.memories.create_batch([MemoryCreate(content="Lars keeps bees near Aarhus")])
-    assert loaded.entities.step() == YIELD_SECONDS and loaded.entities.queue_depth() == 6
+    parts = _parts_seen(loaded, monkeypatch, lambda: loaded.memories.create_batch(
+        [MemoryCreate(content="Lars keeps bees near Aarhus")]))
+    assert loaded.entities.step() == 0.0
+    assert parts == [PAUSE_EVERY]
+    assert loaded.entities.queue_depth() == 2 * PAUSE_EVERY + 1 and _attempts(loaded) == 0
+    linked = [(EntityType.LOCATION, "oslo") in _values(loaded.memories.get(item.memory_id)) for item in first.items]
+    assert linked == [True] * PAUSE_EVERY + [False] * (2 * PAUSE_EVERY)
+    assert loaded.entities.step() == YIELD_SECONDS, "the burst is being embedded"
     loaded.worker.drain()
     assert loaded.entities.step() == 0.0 and loaded.entities.queue_depth() == 0
+    assert parts == [PAUSE_EVERY] * 3 + [1]
+
+
+def test_a_stop_during_a_step_waits_for_the_part_being_parsed_not_the_step(loaded, monkeypatch):
+    """In a crowd each part waits up to two seconds for a quiet moment; a lock must not wait for them all."""
+    import threading
+
+    from memvault.service.entities import PAUSE_EVERY
+
+    loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}")
+                                  for i in range(3 * PAUSE_EVERY)])
+    loaded.worker.drain()
+    stopping = threading.Thread(target=loaded.background.stop)
+    parsed = threading.Event()
+    parts = _parts_seen(loaded, monkeypatch, lambda: (stopping.start(), parsed.set(),
+                                                      loaded.entities._stopping.wait(10)))
+    loaded.background.start()
+    assert parsed.wait(30)
+    stopping.join(30)
+    assert not stopping.is_alive()
+    assert parts == [PAUSE_EVERY]
+    assert loaded.entities.queue_depth() == 2 * PAUSE_EVERY and _attempts(loaded) == 0
+    loaded.background.start()  # started again, the loop extracts whole steps
+    wait_for(lambda: loaded.entities.queue_depth() == 0, timeout=30)
+    loaded.background.stop()
+    assert parts[1:] == [PAUSE_EVERY, PAUSE_EVERY]
 
 
 def test_a_batch_stored_just_after_the_loop_looked_is_not_extracted_before_it_is_embedded(loaded, monkeypatch):
