@@ -209,7 +209,7 @@ def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, backgroun
         if settings.worker:
             # Backfills and extracts what was queued (loading the pipeline off every request path once a job waits).
             loops.add("entities", yielding(entities.step, entity_wait), wake=entities.wake_event,
-                      interrupt=entities.interrupt, finish=entities.stopped)
+                      interrupt=entities.interrupt, setup=entities.started)
             # After the start's burst (the first requests, the model's load): each costs the GIL a while.
             loops.add("date-warm", yielding(graph_search.warm_dates, foreground.wait_quiet),
                       first_delay=graph_search.WARM_DELAY_SECONDS)

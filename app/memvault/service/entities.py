@@ -45,7 +45,7 @@ AUTO_MAX_CHARS = 4000
 WORKER_BATCH = 64
 #: Jobs the background loop claims per step (~0.3 s of a core). Each step commits twice (its claim, its results),
 #: and every commit costs the next search in the vault ~8 ms of CPU at 100k (readers decrypt their pages again):
-#: at 16 a step, searches while 2,000 memories' entities were extracted took 42.5-47.6 ms (p50), at 64 37.8-39.9
+#: at 16 a step, searches while 2,000 memories' entities were extracted took 42.5-48.0 ms (p50), at 64 37.6-39.9
 #: (``docs/benchmarks.md``, "Stop 92"). A burst of stores still gets the cores within a part (:data:`PAUSE_EVERY`).
 LOOP_BATCH = 64
 #: Memories the loop parses between two looks at the searches in flight (``pause``) and at the embedding queue: a
@@ -235,8 +235,10 @@ class EntityService:
         """The loop is asked to stop (called on the stopping thread): its step ends after the part it parses."""
         self._stopping.set()
 
-    def stopped(self) -> None:
-        """The loop has stopped (on its thread, after its last step): a later start extracts whole steps again."""
+    def started(self) -> None:
+        """The loop starts (on its thread, before its first step): a stop asked of an earlier run is forgotten.
+
+        Cleared here rather than when a run ends: a stop's interrupt can come after its loop's last step."""
         self._stopping.clear()
 
     def run_once(self, limit: int = WORKER_BATCH) -> int:
@@ -260,35 +262,47 @@ class EntityService:
         ``pause``: called between parts of :data:`PAUSE_EVERY` memories (the parts are parsed apart); if memories
         are being embedded once it returns, or the loop is stopping, the parts not yet parsed are given back (their
         attempt uncounted) in the transaction that stores the others: a burst of stores is made searchable first,
-        and a lock does not wait for a step's bounded waits in a crowd."""
+        and a lock does not wait for a step's bounded waits in a crowd. A part the pipeline fails on keeps its
+        attempt, the parts before it are stored and those after it given back, and the failure is raised."""
         if not jobs:
             return 0
         wanted = [j for j in jobs if j.forced or len(j.content) <= AUTO_MAX_CHARS]
         results: dict[int, list[EntityMention] | None] = {j.memory_id: None for j in jobs}
         with self._db.read() as conn:
-            gazetteers = {ns: self.gazetteer(conn, ns) for ns in {j.namespace for j in wanted}}
+            # The namespaces in the order of their oldest job: what a step gives back is the newest.
+            gazetteers = {ns: self.gazetteer(conn, ns) for ns in dict.fromkeys(j.namespace for j in wanted)}
         parts: list[tuple[Gazetteer, list[repo.EntityJob]]] = []
         for ns, gazetteer in gazetteers.items():
             mine = [j for j in wanted if j.namespace == ns]
             size = PAUSE_EVERY if pause is not None else len(mine)
             parts.extend((gazetteer, mine[i:i + size]) for i in range(0, len(mine), size))
         unread: list[repo.EntityJob] = []
+        failed: list[repo.EntityJob] = []
+        error: Exception | None = None
         for n, (gazetteer, part) in enumerate(parts):
             if n and pause is not None:
-                pause()
+                if not self._stopping.is_set():
+                    pause()
                 if self._stopping.is_set() or (self._embedding_busy is not None and self._embedding_busy()):
                     unread = [j for _, rest in parts[n:] for j in rest]
                     break
-            found = self._extractor.extract(
-                [_input(j.content, stored_metadata(j.metadata), j.created_at) for j in part], gazetteer)
+            try:
+                found = self._extractor.extract(
+                    [_input(j.content, stored_metadata(j.metadata), j.created_at) for j in part], gazetteer)
+            except Exception as exc:  # noqa: BLE001 - raised again once the parts before it are stored
+                # Only this part keeps its attempt: a memory the pipeline cannot read costs the others nothing.
+                failed, unread, error = part, [j for _, rest in parts[n + 1:] for j in rest], exc
+                break
             results.update({j.memory_id: m for j, m in zip(part, found, strict=True)})
-        given_back = {j.memory_id for j in unread}
+        left = {j.memory_id for j in (*unread, *failed)}
         with self._db.write() as conn:
             for job in jobs:
-                if job.memory_id not in given_back:
+                if job.memory_id not in left:
                     repo.complete(conn, job, results[job.memory_id])
             repo.release(conn, unread)
-        return len(jobs) - len(unread)
+        if error is not None:
+            raise error
+        return len(jobs) - len(left)
 
     def drain(self, limit: int | None = None) -> int:
         """Work the queue until it is empty, or ``limit`` jobs are done (the CLI and the evaluation use it; the

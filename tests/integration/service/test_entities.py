@@ -184,11 +184,16 @@ def test_a_stop_during_a_step_waits_for_the_part_being_parsed_not_the_step(loade
     """In a crowd each part waits up to two seconds for a quiet moment; a lock must not wait for them all."""
     import threading
 
+    from memvault.service import entities as entity_service
     from memvault.service.entities import PAUSE_EVERY
 
     loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}")
                                   for i in range(3 * PAUSE_EVERY)])
     loaded.worker.drain()
+    given_back: list[int] = []
+    real_release = entity_service.repo.release
+    monkeypatch.setattr(entity_service.repo, "release",
+                        lambda conn, jobs: (jobs and given_back.append(len(jobs)), real_release(conn, jobs))[1])
     stopping = threading.Thread(target=loaded.background.stop)
     parsed = threading.Event()
     parts = _parts_seen(loaded, monkeypatch, lambda: (stopping.start(), parsed.set(),
@@ -197,12 +202,66 @@ def test_a_stop_during_a_step_waits_for_the_part_being_parsed_not_the_step(loade
     assert parsed.wait(30)
     stopping.join(30)
     assert not stopping.is_alive()
-    assert parts == [PAUSE_EVERY]
+    assert parts == [PAUSE_EVERY] and given_back == [2 * PAUSE_EVERY]
     assert loaded.entities.queue_depth() == 2 * PAUSE_EVERY and _attempts(loaded) == 0
-    loaded.background.start()  # started again, the loop extracts whole steps
+    loaded.entities.interrupt()  # as a stop's interrupt that came after its loop's last step would
+    loaded.background.start()  # started again, the loop extracts whole steps: one, nothing given back
     wait_for(lambda: loaded.entities.queue_depth() == 0, timeout=30)
     loaded.background.stop()
-    assert parts[1:] == [PAUSE_EVERY, PAUSE_EVERY]
+    assert parts[1:] == [PAUSE_EVERY, PAUSE_EVERY] and given_back == [2 * PAUSE_EVERY]
+
+
+def test_a_part_the_pipeline_fails_on_keeps_its_attempt_and_costs_the_others_nothing(loaded, monkeypatch):
+    from memvault.service.entities import PAUSE_EVERY
+
+    stored = loaded.memories.create_batch([MemoryCreate(content=f"Ada visited Oslo on day {i}")
+                                           for i in range(3 * PAUSE_EVERY)])
+    loaded.worker.drain()
+    real = loaded.entities._extractor.extract
+    calls: list[int] = []
+
+    def second_part_fails(items, gazetteer):
+        calls.append(len(items))
+        if len(calls) == 2:
+            raise RuntimeError("the pipeline broke")
+        return real(items, gazetteer)
+
+    monkeypatch.setattr(loaded.entities._extractor, "extract", second_part_fails)
+    with pytest.raises(RuntimeError, match="the pipeline broke"):
+        loaded.entities.step()
+    linked = [(EntityType.LOCATION, "oslo") in _values(loaded.memories.get(item.memory_id)) for item in stored.items]
+    assert linked == [True] * PAUSE_EVERY + [False] * (2 * PAUSE_EVERY)
+    with loaded.vault.db.read() as conn:
+        attempts = conn.exec_driver_sql("SELECT attempts FROM entity_jobs ORDER BY created_at, memory_id").scalars()
+        attempts = list(attempts)
+    assert attempts == [1] * PAUSE_EVERY + [0] * PAUSE_EVERY
+
+
+def test_a_job_given_back_loses_the_attempt_its_claim_counted_and_no_other(loaded):
+    from memvault.vault import entities as repo
+
+    loaded.memories.create_batch([MemoryCreate(content="Ada visited Oslo"), MemoryCreate(content="Lars keeps bees")])
+    loaded.worker.drain()
+
+    def attempts() -> list[tuple[str, int]]:
+        with loaded.vault.db.read() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT content_hash, attempts FROM entity_jobs ORDER BY memory_id").all()]
+
+    with loaded.vault.db.write() as conn:
+        first = repo.claim(conn, 10, 3)
+    # The second memory is queued again (its content changed) while claimed, then claimed again with the first.
+    with loaded.vault.db.write() as conn:
+        repo.enqueue(conn, [(first[1].memory_id, "a newer hash")], now=0.0)
+        repo.claim(conn, 10, 3)
+    assert attempts() == [(first[0].content_hash, 2), ("a newer hash", 1)]
+    with loaded.vault.db.write() as conn:
+        repo.release(conn, first)
+    assert attempts() == [(first[0].content_hash, 1), ("a newer hash", 1)], "the newer job keeps its count"
+    with loaded.vault.db.write() as conn:
+        repo.release(conn, first)
+        repo.release(conn, first)
+    assert attempts() == [(first[0].content_hash, 0), ("a newer hash", 1)], "never below none"
 
 
 def test_a_batch_stored_just_after_the_loop_looked_is_not_extracted_before_it_is_embedded(loaded, monkeypatch):
