@@ -8,7 +8,8 @@ round into the speaker's own first-person statement with the fragment where its
 question word stood; extraction then reads that statement as if they had said
 it. A question about what "you" did ("Did you buy shoes yet?") answered "yes"
 with a fragment ("yes, La Sportiva, 89 euros") is said as done, the fragment
-after it ("I bought shoes, La Sportiva"). Anything else (other yes/no questions,
+after it ("I bought shoes, La Sportiva"), and so is one answered by a yes alone ("Yes!", "Yes, I did." → "I bought
+shoes"). Anything else (other yes/no questions,
 "why", a fragment with a verb of its own, a "no") is left as it was: a wrong
 statement would put words in someone's mouth.
 """
@@ -100,6 +101,26 @@ def fragment(sent: Span) -> tuple[int, int] | None:
     return words[0].idx, words[-1].idx + len(words[-1])
 
 
+#: What may follow a yes that says only yes ("Yes, I did.", "yep, I have"): the question's own auxiliary, echoed.
+_ECHOED = frozenset({"did", "have", "'ve", "am", "'m", "do"})
+
+
+def yes_alone(sent: Span) -> tuple[int, int] | None:
+    """The character span of ``sent`` when it says yes and nothing else ("Yes!", "Yep.", "Yes, I did."), else
+    ``None``: a "did you …?" question it answers is then said as done (:func:`statement`)."""
+    words = [t for t in sent if not t.is_space and not t.is_punct]
+    if not words or words[0].lower_ not in YES:
+        return None
+    rest = [t.lower_ for t in words[1:]]
+    if rest and (len(rest) != 2 or rest[0] != "i" or rest[1] not in _ECHOED):
+        return None
+    return sent.start_char, sent.end_char
+
+
+def _says_only_yes(answer: Span) -> bool:
+    return yes_alone(answer) == (answer.start_char, answer.end_char)
+
+
 def _written_words(tokens: list[Token]) -> int:
     """How many words ``tokens`` are as written: "e-bike" and "Möwe-II" one each, however the tokenizer split them."""
     return sum(1 for t in tokens if not t.is_punct and (t.i == tokens[0].i or t.doc[t.i - 1].whitespace_))
@@ -127,6 +148,8 @@ def statement(question: Span, answer: Span) -> str | None:
         words = words[1:]
     if question.text.rstrip().endswith("?") and len(words) > 2 and words[0].lower_ in _DONE:
         return _confirmed(words, question.root, answer)
+    if _says_only_yes(answer):
+        return None  # a yes answers no "where" or "what"
     if not question.text.rstrip().endswith("?") or len(words) < 2 or words[0].lower_ not in _QUESTION_WORDS:
         return None
     if any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
@@ -202,8 +225,11 @@ def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
     what "you" did, do or are doing (:data:`_DONE`), answered yes with a fragment, said as done; anything else (a
     "no", another subject, a negated or first-person question, a verb that is not the question's own) is
     ``None``."""
+    alone = _says_only_yes(answer)  # "Yes!": said as done, with nothing after it
     before = [t for t in answer.doc[answer.sent.start:answer.start] if not t.is_punct]
-    if not before or before[0].lower_ not in YES or words[1].lower_ != "you" or words[1].head.i != root.i:
+    if not alone and (not before or before[0].lower_ not in YES):
+        return None
+    if words[1].lower_ != "you" or words[1].head.i != root.i:
         return None
     if root.pos_ != "VERB" or words[2].i != root.i or any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
         return None
@@ -213,6 +239,8 @@ def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
     done = past(root.lemma_) if aux == "did" else f"{_FIRST_PERSON_BE.get(aux, aux)} {root.text}" if aux != "do" \
         else root.text
     rest = [_text(t) for t in words[3:] if not (t.dep_ == "advmod" and t.lower_ in _ASKED_WHEN or t.lower_ == "any")]
+    if alone:
+        return _CLITIC.sub(r"\1", " ".join(["I", done, *rest])) + "."
     said = _answer_words(answer, words[0], words, naming=False)
     return _CLITIC.sub(r"\1", " ".join(["I", done, *rest])) + ", " + said[0] + "."
 

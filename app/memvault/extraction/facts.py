@@ -343,7 +343,7 @@ class FactExtractor:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
                             _moved(text, sent.start_char, reparse.back_from(start, end, written)))
-        answer = answers.fragment(sents[0]) if question is not None else None
+        answer = (answers.fragment(sents[0]) or answers.yes_alone(sents[0])) if question is not None else None
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]

@@ -64,6 +64,39 @@ def test_a_yes_with_a_fragment_says_it_was_done_and_a_place_thought_of_is_kept(e
     assert [f.text for f in _facts(extractor, question, answer)] == [fact]
 
 
+@pytest.mark.parametrize("question, answer, fact", [
+    ("Did you end up buying the Trek bike?", "Yes.", "The user ended up buying the Trek bike"),
+    ("Have you booked the ferry?", "yep, I have", "The user has booked the ferry"),
+    ("Did you buy shoes yet?", "Yes, I did.", "The user bought shoes"),
+    ("Pointing is a Berlin tradition. Are you taking A2?", "yes", "The user is taking A2"),
+])
+def test_a_yes_alone_says_it_was_done_and_quotes_the_yes(extractor, question, answer, fact):
+    # The fact quotes the answer as it was said: the yes.
+    assert [(f.text, f.quote, f.start) for f in _facts(extractor, question, answer)] == [(fact, answer, 0)]
+
+
+def test_a_yes_then_more_gives_the_done_and_what_follows_it_reads_the_question(extractor):
+    found = _facts(extractor, "Did you book the flight to Lisbon?", "Yes! It leaves on Friday at 7.")
+    assert [f.text for f in found] == ["The user booked the flight to Lisbon",
+                                       "The user's flight leaves on Friday 15 May 2026 at 7"]
+    # Between two people, the yes is the answerer's.
+    found = _facts(extractor, "did you call the plumber about the leak?", "yeah. he comes Tuesday",
+                   names=("Selma", "Hugo"))
+    assert [(f.person, f.text) for f in found][:1] == [("Hugo", "Hugo called the plumber about the leak")]
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("Where are you from?", "Yes."),            # a yes answers no "where"
+    ("Did your sister buy shoes?", "yes"),      # someone else's doing
+    ("Didn't you sell the car?", "yes"),        # a negated question
+    ("Did you see my message?", "Yes."),        # the asker's own "my"
+    ("Did you sleep well?", "Yes, thanks."),    # more than a yes: small talk, not an echo of the question
+    ("Do you want me to remind you?", "Yes please."),
+])
+def test_a_yes_alone_to_other_questions_gives_nothing(extractor, question, answer):
+    assert _facts(extractor, question, answer) == []
+
+
 @pytest.mark.parametrize("question, answer", [
     ("How are you?", "Good."),                  # asks nothing to keep
     ("Did you buy shoes yet?", "no, the sale ended"),    # a "no"
