@@ -146,8 +146,9 @@ def statement(question: Span, answer: Span) -> str | None:
     words = [t for t in question if t.i < cut and not t.is_punct and not t.is_space]
     while words and words[0].lower_ in _LEADING:
         words = words[1:]
+    words, root = _past_vocative(words, question.root)
     if question.text.rstrip().endswith("?") and len(words) > 2 and words[0].lower_ in _DONE:
-        return _confirmed(words, question.root, answer)
+        return _confirmed(words, root, answer)
     if _says_only_yes(answer):
         return None  # a yes answers no "where" or "what"
     if not question.text.rstrip().endswith("?") or len(words) < 2 or words[0].lower_ not in _QUESTION_WORDS:
@@ -155,13 +156,13 @@ def statement(question: Span, answer: Span) -> str | None:
     if any(t.lower_ in FIRST_PERSON or t.dep_ == "neg" for t in words):
         return None
     asked = words[0]
-    phrase = _question_phrase(asked, question.root)
+    phrase = _question_phrase(asked, root)
     if phrase is None:
         return None
     if asked.lower_ == "how" and (len(phrase) < 2 or phrase[1].lower_ not in _HOW_MEASURES):
         return None
     rest = [t for t in words if t.i > phrase[-1].i]
-    subject = next((t for t in rest if t.dep_ in ("nsubj", "nsubjpass") and t.head.i == question.root.i), None)
+    subject = next((t for t in rest if t.dep_ in ("nsubj", "nsubjpass") and t.head.i == root.i), None)
     if subject is None:
         return None
     subject_words = list(subject.subtree)
@@ -178,10 +179,9 @@ def statement(question: Span, answer: Span) -> str | None:
         if t.lower_ in ("do", "does", "did"):
             continue
         out.append(_FIRST_PERSON_BE.get(t.lower_, t.lower_) if me else ("is" if t.lower_ == "'s" else t.lower_))
-    said = _answer_words(answer, asked, phrase, naming=subject.lemma_ == "name" or question.root.lemma_ == "call")
+    said = _answer_words(answer, asked, phrase, naming=subject.lemma_ == "name" or root.lemma_ == "call")
     if said is None:
         return None
-    root = question.root
     if after and after[-1].dep_ == "prep" and all(c.i < after[-1].i for c in after[-1].children):
         stranded = after.pop()  # "Where are you from?" "From Cardiff." / "Cardiff."
         tail, at_end = (said if said[0].split()[0].lower() == stranded.lower_ else [stranded.lower_, *said]), True
@@ -218,6 +218,22 @@ def statement(question: Span, answer: Span) -> str | None:
         body.extend(tail)
     said_it = _CLITIC.sub(r"\1", " ".join([*out, *body]))
     return said_it[:1].upper() + said_it[1:] + "."
+
+
+def _past_vocative(words: list[Token], root: Token) -> tuple[list[Token], Token]:
+    """``words`` after the name of the person asked, when the question opens with it ("Lena, where do you work?",
+    "hey Lena, did you take the job?": a name then a comma), and the question's own root: the parser makes the
+    name the sentence's root and hangs the question from it."""
+    names = 0
+    while names < len(words) and words[names].pos_ == "PROPN":
+        names += 1
+    doc = words[0].doc if words else None
+    if not (0 < names < len(words) and words[names - 1].i + 1 < len(doc) and doc[words[names - 1].i + 1].text == ","):
+        return words, root
+    rest = words[names:]
+    inside = {t.i for t in rest}
+    top = next((t for t in rest if t.head.i == t.i or t.head.i not in inside), root)
+    return rest, top
 
 
 def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:

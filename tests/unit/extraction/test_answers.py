@@ -85,6 +85,17 @@ def test_a_yes_then_more_gives_the_done_and_what_follows_it_reads_the_question(e
     assert [(f.person, f.text) for f in found][:1] == [("Hugo", "Hugo called the plumber about the leak")]
 
 
+@pytest.mark.parametrize("question, answer, fact", [
+    ("Hey Lena, did you end up taking the job in Graz?", "Yes!", "Lena ended up taking the job in Graz"),
+    ("Lena, where do you work now?", "At Voestalpine.", "Lena works at Voestalpine"),
+    ("Okay Lena Vogel, how many kids do you have?", "Two.", "Lena has two kids"),
+])
+def test_a_question_that_opens_with_the_name_of_the_person_asked_is_read_past_it(extractor, question, answer, fact):
+    # The parser makes the name the sentence's root and hangs the question from it.
+    found = _facts(extractor, question, answer, names=("Tomás", "Lena"))
+    assert [(f.person, f.text) for f in found] == [("Lena", fact)]
+
+
 @pytest.mark.parametrize("question, answer", [
     ("Where are you from?", "Yes."),            # a yes answers no "where"
     ("Did your sister buy shoes?", "yes"),      # someone else's doing
