@@ -224,7 +224,7 @@ class DesktopApp(QObject):
         self.services = services
         self._embedder = services.embedder  # the vault's model from now on; no lock: every load ended before this
         self._ever_unlocked = True
-        self._bridge = ServiceBridge(services.events, self)
+        self._bridge = ServiceBridge(services.events, self, runner=self.runner, changes_made=services.stats.changes_made)
         self.window = MainWindow(services, self.runner, self._bridge, self.state)
         self.window.setWindowIcon(app_icon())
         self.window.lock_requested.connect(self.lock)

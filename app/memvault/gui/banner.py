@@ -106,7 +106,7 @@ class HealthWatch(QObject):
         if self._in_flight:
             return  # a slow check (a busy disk) is not stacked up
         self._in_flight = True
-        self._runner.run(self._check, self._on_checked, self._on_check_failed, owner=self)
+        self._runner.run(self._check, self._on_checked, self._on_check_failed, owner=self, quiet=True)
 
     def _on_checked(self, status: HealthStatus) -> None:
         self._in_flight = False

@@ -135,7 +135,7 @@ class TaskRunner(QObject):
     """Runs callables on a thread pool and reports back on the GUI thread.
 
     Signals:
-        busy_changed(bool): whether any task is running.
+        busy_changed(bool): whether any task is running, background looks (``quiet``) left out.
         error_seen(object): every :class:`MemvaultError` a task raised, before its handler runs
             (the app reports vault-wide trouble, such as a full disk, in one place).
         unhandled_error(object): a :class:`MemvaultError` from a task that has no error handler.
@@ -152,10 +152,13 @@ class TaskRunner(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
         self._running: set[_Signals] = set()
+        #: The running tasks the busy bar shows: not the periodic looks the user did not ask for.
+        self._shown: set[_Signals] = set()
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[MemvaultError], None] | None = None,
-            on_progress: Callable[[int, int], None] | None = None, *, owner: QObject | None = None) -> _Signals:
+            on_progress: Callable[[int, int], None] | None = None, *, owner: QObject | None = None,
+            quiet: bool = False) -> _Signals:
         """Run ``fn`` off the GUI thread; callbacks run on the GUI thread.
 
         With ``on_progress``, ``fn`` receives a ``report(done, total)`` function.
@@ -163,10 +166,13 @@ class TaskRunner(QObject):
         (a result may arrive after the window closed or the vault locked).
         A :class:`MemvaultError` goes to ``on_error`` (without one, to
         ``unhandled_error``); anything else is a bug and goes to ``crashed``.
-        Either way the task counts as finished, so no busy indicator is left on.
+        Either way the task counts as finished, so no busy indicator is left on. A ``quiet`` task (a look the app
+        takes every few seconds) does not show as busy, which would blink the busy bar each time.
         """
         signals = _Signals()
         self._running.add(signals)
+        if not quiet:
+            self._shown.add(signals)
 
         def alive() -> bool:
             return owner is None or shiboken6.isValid(owner)
@@ -199,7 +205,7 @@ class TaskRunner(QObject):
         signals.crashed.connect(on_crashed)
         if on_progress is not None:
             signals.progressed.connect(lambda done, total: on_progress(done, total) if alive() else None)
-        if len(self._running) == 1:
+        if not quiet and len(self._shown) == 1:
             self.busy_changed.emit(True)
         self._pool.start(_Task(fn, signals, on_progress is not None))
         return signals
@@ -210,8 +216,10 @@ class TaskRunner(QObject):
 
     def _finished(self, signals: _Signals) -> None:
         self._running.discard(signals)
-        if not self._running:
-            self.busy_changed.emit(False)
+        if signals in self._shown:
+            self._shown.discard(signals)
+            if not self._shown:
+                self.busy_changed.emit(False)
 
     @Slot()
     def wait(self, msecs: int = 30_000) -> bool:

@@ -8,6 +8,7 @@ from memvault.domain.clock import Clock, system_clock
 from memvault.domain.models import Namespace, Stats
 from memvault.service import validation as v
 from memvault.vault import memory_queries as repo
+from memvault.vault import oplog
 from memvault.vault import stats as vstats
 from memvault.vault.engine import Database
 
@@ -43,3 +44,10 @@ class StatsService:
         """How many memories the trash holds."""
         with self._db.read() as conn:
             return repo.trash_count(conn)
+
+    def changes_made(self) -> int:
+        """A number that grows with every change committed to a memory, by this process or another one that has
+        the vault open (a command, a separate server, an MCP client's ``memvault mcp``): the desktop app looks at
+        it to show what they changed."""
+        with self._db.read() as conn:
+            return oplog.head(conn)

@@ -65,6 +65,12 @@ def append_many(conn: Connection, entries: list[tuple[Stamp, Op, str, str, dict[
           _PAYLOAD_ENCODER.encode(payload)) for stamp, op, uuid, namespace, payload in entries])
 
 
+def head(conn: Connection) -> int:
+    """The newest entry's id (0 before any): it grows with every change committed to a memory, by any process
+    that has the vault open, and never goes back (:func:`prune` keeps the newest entry)."""
+    return conn.connection.dbapi_connection.execute("SELECT coalesce(max(id), 0) FROM oplog").fetchone()[0]
+
+
 #: The setting in which sync keeps the last entry it has folded into its outbox
 #: (``memvault.sync.replica.OPLOG_CURSOR``; a test keeps the two names equal).
 SYNC_CURSOR = "sync_oplog_cursor"
