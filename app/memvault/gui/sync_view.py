@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -214,6 +215,13 @@ class SyncView(QWidget):
         self._update_buttons()
         self.refresh()
         self.count_conflicts()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # The status is read every STATUS_INTERVAL_MS; coming to the page reads it now (a command may have set sync
+        # up or turned it off while the app was open).
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.refresh()
 
     def on_memories_changed(self, event: ChangeEvent) -> None:
         """Count the conflicts again after a change (only updates and removals can make or end one)."""

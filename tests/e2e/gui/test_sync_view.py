@@ -308,3 +308,31 @@ def test_joining_a_group_found_by_test_connection_asks_for_its_passphrase_once(q
     dialog.buttons.button(QDialogButtonBox.Ok).click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20_000)
     assert desktop.services.sync.enabled()
+
+
+@pytest.fixture
+def status_read_hourly(monkeypatch):
+    """The Sync page reads the status once an hour by itself (set before the app starts): only coming to the
+    page can read it sooner."""
+    from memvault.gui import sync_view
+
+    monkeypatch.setattr(sync_view, "STATUS_INTERVAL_MS", 3_600_000)
+
+
+def test_coming_to_the_page_reads_what_a_command_set_up_meanwhile(status_read_hourly, qtbot, desktop, tmp_path,
+                                                                   embedder):
+    from memvault.service.container import open_vault
+    from tests.helpers import PASSPHRASE
+
+    page = desktop.window.sync
+    qtbot.waitUntil(lambda: page.states.currentWidget() is page.off_page, timeout=10_000)
+    desktop.window.pages.setCurrentWidget(desktop.window.browser)
+    # `memvault sync setup` in a terminal: another process, whose change this app hears nothing of.
+    other = open_vault(desktop.settings, PASSPHRASE, embedder, background=False)
+    try:
+        other.sync.setup(TargetConfig("folder", str(tmp_path / "synced")), SYNC_PASSPHRASE)
+    finally:
+        other.close()
+    desktop.window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.states.currentWidget() is page.running_page
+                    and page.summary.text().startswith("Syncing through"), timeout=10_000)
