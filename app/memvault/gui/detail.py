@@ -28,6 +28,7 @@ from memvault.gui.entity_watch import EntityWatch
 from memvault.gui.fact_info import fact_summary, linked_memory
 from memvault.gui.history_lines import HistoryList, history_label
 from memvault.gui.icons import icon
+from memvault.gui.memory_edit import UNCHANGED, Fields, parse_metadata, update_from
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags
 from memvault.service.container import Services
@@ -94,6 +95,8 @@ class DetailPane(QWidget):
         #: Why the edits on show could not be saved (the title says so until they can).
         self._problem: str | None = None
         self._dirty = False
+        #: A newer version of the memory on show that arrived while it had unsaved edits (shown once they are saved).
+        self._newer: Memory | None = None
         self.title = QLabel("Select a memory")
         self.title.setAccessibleName("Memory title")
         self.content = QPlainTextEdit()
@@ -176,6 +179,14 @@ class DetailPane(QWidget):
         cannot be saved (metadata that is not JSON) keep their memory on show instead: ``False``, and the
         title says what to correct.
         """
+        shown = self._memory
+        if (self.dirty and memory is not None and shown is not None and memory.id == shown.id
+                and memory.version > shown.version and memory.deleted_at is None):
+            # Changed elsewhere (an agent, another process) while the user edits it: the edits stay on show, and
+            # saving sends only the fields they changed, over the newer version.
+            self._newer = memory
+            self._show_title()
+            return True
         same = memory is not None and self._memory is not None and (memory.id, memory.version, memory.deleted_at) == (
             self._memory.id, self._memory.version, self._memory.deleted_at)
         if not same and self.dirty and (memory is None or self._memory is None or memory.id != self._memory.id):
@@ -183,7 +194,7 @@ class DetailPane(QWidget):
                 # The metadata editor is where the fix goes; a collapsed one would hide the reason.
                 self.meta.metadata_toggle.setChecked(True)
                 return False
-        before, self._memory = self._memory, memory
+        before, self._memory, self._newer = self._memory, memory, None
         self.entities.show_memory(memory)
         self.entity_watch.follow(memory)
         # Tab goes from the text through its chips to the properties, in the order they read.
@@ -268,6 +279,9 @@ class DetailPane(QWidget):
             self.title.setText("Select a memory")
             return
         marker = " · <b>● edited</b> (saves when you leave this memory, Ctrl+S now)" if self.dirty else ""
+        if self.dirty and self._newer is not None:
+            marker += (f"<br>Changed elsewhere meanwhile (version {self._newer.version}): your edits go over it, "
+                       "its other changes stay.")
         problem = "" if self._problem is None else (
             f"<br><span style='color:#c0392b'>Not saved: {html.escape(self._problem)}. "
             "Correct it to save this memory and go on to another.</span>")
@@ -283,12 +297,14 @@ class DetailPane(QWidget):
         if self._loading or self._memory is None:
             return
         change = self._change()
-        dirty = change != "unchanged"
+        dirty = change != UNCHANGED
         # Once shown, the reason follows the field: it is reworded as the field changes and goes once it can be saved.
         problem = change if isinstance(change, str) and self._problem is not None else None
         if (dirty, problem) != (self.dirty, self._problem):
             self.dirty, self._problem = dirty, problem
             self._show_title()
+        if not dirty and self._newer is not None:
+            self.show_memory(self._newer)  # the edits were taken back: show what is stored now
 
     def _on_app_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         # Leaving the pane (not moving between its own fields) saves, as a note app does.
@@ -296,35 +312,16 @@ class DetailPane(QWidget):
             self.save_now(quiet=True)
 
     def _change(self, *, leave_bad_metadata: bool = False) -> MemoryUpdate | str:
-        """The update the fields describe; ``"unchanged"``, or a message when the metadata is not a JSON object.
-
-        ``leave_bad_metadata``: such metadata is left as stored instead, and the other fields still make an update.
-        """
-        memory = self._memory
-        metadata, problem = self._metadata()
-        if problem is not None and not leave_bad_metadata:
-            return problem
-        content, tags = self.content.toPlainText(), parse_tags(self.tags.text())
-        kind, importance = self.memory_type.currentText(), round(self.importance.value(), 2)
-        visibility = Visibility.CONFIDENTIAL if self.confidential.isChecked() else Visibility.PRIVATE
-        if (content, kind, tuple(tags), importance, visibility, memory.metadata if metadata is None else metadata) == (
-                memory.content, memory.memory_type.value, tuple(memory.tags), round(memory.importance, 2),
-                memory.visibility, memory.metadata):
-            return "unchanged"
-        # Keys removed in the editor are removed from the memory (metadata otherwise merges).
-        patch = None if metadata is None else {k: None for k in memory.metadata if k not in metadata} | metadata
-        return MemoryUpdate(content=content, memory_type=kind, tags=tags, importance=importance, metadata=patch,
-                            visibility=visibility if visibility is not memory.visibility else None)
+        """The update the fields make of the version they were filled from (:func:`memory_edit.update_from`)."""
+        fields = Fields(self.content.toPlainText(), self.memory_type.currentText(), tuple(parse_tags(self.tags.text())),
+                        self.importance.value(),
+                        Visibility.CONFIDENTIAL if self.confidential.isChecked() else Visibility.PRIVATE,
+                        self.metadata.toPlainText())
+        return update_from(self._memory, fields, leave_bad_metadata=leave_bad_metadata)
 
     def _metadata(self) -> tuple[dict | None, str | None]:
         """The metadata box as an object, or ``None`` and why it is not one."""
-        try:
-            metadata = json.loads(self.metadata.toPlainText() or "{}")
-        except json.JSONDecodeError as exc:
-            return None, f"The metadata is not valid JSON: {exc.msg} (line {exc.lineno})"
-        if not isinstance(metadata, dict):
-            return None, "The metadata must be a JSON object, like {\"source\": \"chat\"}"
-        return metadata, None
+        return parse_metadata(self.metadata.toPlainText())
 
     def edit_to_keep(self) -> KeptEdit | None:
         """The edits on show, for storing without this pane (the vault is locking; nothing may hold that up).
@@ -348,7 +345,7 @@ class DetailPane(QWidget):
         if self._memory is None or self._memory.deleted_at is not None:
             return True
         change = self._change()
-        if change == "unchanged":
+        if change == UNCHANGED:
             self.dirty = False
             self._show_title()
             return True
@@ -360,7 +357,8 @@ class DetailPane(QWidget):
                 self.meta.metadata_toggle.setChecked(True)
             return False
         self.dirty = False
-        memory_id, before = self._memory.id, self._memory.version
+        # Undo goes back to the version this save went over: a newer one that arrived while the user typed.
+        memory_id, before = self._memory.id, (self._newer or self._memory).version
         self._runner.run(lambda: self._services.memories.update(memory_id, change),
                          lambda memory: self._on_saved(memory, before), self._on_save_failed, owner=self)
         return True

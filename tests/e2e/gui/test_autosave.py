@@ -235,3 +235,43 @@ def test_the_confidential_box_marks_the_memory_on_show_and_undo_unmarks_it(qtbot
     qtbot.waitUntil(lambda: detail.memory() is not None and detail.memory().id == memory.id
                     and detail.memory().version == 2, timeout=10_000)
     assert detail.confidential.isChecked() and not detail.dirty
+
+
+def test_an_agents_change_while_the_user_types_keeps_the_typing_and_saving_keeps_both(qtbot, desktop):
+    # A walkthrough: an agent's edit to the memory on show reloaded the pane and dropped what the user had typed.
+    browser, detail, first = _second_row_shown(qtbot, desktop)
+    _focus(qtbot, detail.content)
+    detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
+    qtbot.keyClicks(detail.content, " every morning")
+    desktop.services.memories.update(first.id, MemoryUpdate(tags=["by-agent"], metadata={"source": "agent"}))
+    model = browser.model
+    qtbot.waitUntil(lambda: any((m := model.memory_at(r)) is not None and m.id == first.id and m.version == 2
+                                for r in range(model.rowCount())), timeout=20_000)
+    qtbot.waitUntil(lambda: "Changed elsewhere" in detail.title.text(), timeout=10_000)
+    assert detail.content.toPlainText() == first.content + " every morning" and detail.dirty
+    qtbot.keyClick(detail.content, Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(first.id).version == 3, timeout=20_000)
+    stored = desktop.services.memories.get(first.id)
+    # The user's text over the agent's version; the agent's tags and metadata, which the user did not touch, kept.
+    assert (stored.content, stored.tags, stored.metadata) == (first.content + " every morning", ("by-agent",),
+                                                             {"source": "agent"})
+    qtbot.waitUntil(lambda: not detail.dirty and detail.memory().version == 3, timeout=10_000)
+    assert "Changed elsewhere" not in detail.title.text() and detail.tags.text() == "by-agent"
+    # Undo takes back the user's edit only: the version it went over, the agent's, comes back.
+    qtbot.waitUntil(lambda: browser.notice.isVisible() and browser.notice.action.text() == "Undo", timeout=10_000)
+    qtbot.mouseClick(browser.notice.action, Qt.LeftButton)
+    qtbot.waitUntil(lambda: desktop.services.memories.get(first.id).version == 4, timeout=20_000)
+    undone = desktop.services.memories.get(first.id)
+    assert (undone.content, undone.tags, undone.metadata) == (first.content, ("by-agent",), {"source": "agent"})
+
+
+def test_an_agents_change_after_the_user_took_their_typing_back_is_shown(qtbot, desktop):
+    browser, detail, first = _second_row_shown(qtbot, desktop)
+    _focus(qtbot, detail.content)
+    detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
+    qtbot.keyClicks(detail.content, "!")
+    desktop.services.memories.update(first.id, MemoryUpdate(tags=["by-agent"]))
+    qtbot.waitUntil(lambda: "Changed elsewhere" in detail.title.text(), timeout=20_000)
+    qtbot.keyClick(detail.content, Qt.Key_Backspace)  # back to the text as it was: nothing to save
+    qtbot.waitUntil(lambda: detail.memory().version == 2 and detail.tags.text() == "by-agent", timeout=10_000)
+    assert not detail.dirty and detail.content.toPlainText() == first.content
