@@ -28,6 +28,7 @@ from memvault.gui.entity_watch import EntityWatch
 from memvault.gui.fact_info import fact_summary, linked_memory
 from memvault.gui.history_lines import HistoryList, history_label
 from memvault.gui.icons import icon
+from memvault.gui.lost_edit import LostEdit
 from memvault.gui.memory_edit import UNCHANGED, Fields, parse_metadata, update_from
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import parse_tags
@@ -97,6 +98,7 @@ class DetailPane(QWidget):
         self._dirty = False
         #: A newer version of the memory on show that arrived while it had unsaved edits (shown once they are saved).
         self._newer: Memory | None = None
+        self.lost_edit: LostEdit | None = None  # the last edit refused after the pane went on (tests read it)
         self.title = QLabel("Select a memory")
         self.title.setAccessibleName("Memory title")
         self.content = QPlainTextEdit()
@@ -319,10 +321,6 @@ class DetailPane(QWidget):
                         self.metadata.toPlainText())
         return update_from(self._memory, fields, leave_bad_metadata=leave_bad_metadata)
 
-    def _metadata(self) -> tuple[dict | None, str | None]:
-        """The metadata box as an object, or ``None`` and why it is not one."""
-        return parse_metadata(self.metadata.toPlainText())
-
     def edit_to_keep(self) -> KeptEdit | None:
         """The edits on show, for storing without this pane (the vault is locking; nothing may hold that up).
 
@@ -334,7 +332,8 @@ class DetailPane(QWidget):
             return None
         change = self._change(leave_bad_metadata=True)
         self.dirty = False
-        return KeptEdit(memory.id, None if isinstance(change, str) else change, self._metadata()[1])
+        left_out = parse_metadata(self.metadata.toPlainText())[1]
+        return KeptEdit(memory.id, None if isinstance(change, str) else change, left_out)
 
     def save_now(self, *, quiet: bool = False) -> bool:
         """Save the edits of the memory on show, if any (Ctrl+S, leaving the pane, showing another memory).
@@ -360,10 +359,17 @@ class DetailPane(QWidget):
         # Undo goes back to the version this save went over: a newer one that arrived while the user typed.
         memory_id, before = self._memory.id, (self._newer or self._memory).version
         self._runner.run(lambda: self._services.memories.update(memory_id, change),
-                         lambda memory: self._on_saved(memory, before), self._on_save_failed, owner=self)
+                         lambda memory: self._on_saved(memory, before),
+                         lambda exc: self._on_save_failed(exc, memory_id, change), owner=self)
         return True
 
-    def _on_save_failed(self, exc: MemvaultError) -> None:
+    def _on_save_failed(self, exc: MemvaultError, memory_id: str, change: MemoryUpdate) -> None:
+        shown = self._memory
+        if shown is None or shown.id != memory_id:
+            # Saved on the way to another memory: the edit is only in the refused update now (lost_edit.py).
+            self.lost_edit = LostEdit(self, self._runner, self._services, memory_id, change, exc,
+                                      lambda memory: self.memory_saved.emit(memory, memory.version - 1))
+            return
         self.dirty = True
         self._show_title()
         self._error(exc)

@@ -275,3 +275,35 @@ def test_an_agents_change_after_the_user_took_their_typing_back_is_shown(qtbot, 
     qtbot.keyClick(detail.content, Qt.Key_Backspace)  # back to the text as it was: nothing to save
     qtbot.waitUntil(lambda: detail.memory().version == 2 and detail.tags.text() == "by-agent", timeout=10_000)
     assert not detail.dirty and detail.content.toPlainText() == first.content
+
+
+def _trashed_while_typing(qtbot, desktop):
+    browser, detail, first = _second_row_shown(qtbot, desktop)
+    _focus(qtbot, detail.content)
+    detail.content.moveCursor(detail.content.textCursor().MoveOperation.End)
+    qtbot.keyClicks(detail.content, " every morning")
+    desktop.services.lifecycle.delete(first.id)  # an agent moves it to the trash
+    qtbot.waitUntil(lambda: detail.lost_edit is not None and detail.lost_edit.box is not None
+                    and detail.lost_edit.box.isVisible(), timeout=20_000)
+    return browser, detail, first, detail.lost_edit.box
+
+
+def test_a_memory_trashed_by_an_agent_while_the_user_types_is_restored_with_the_edit_if_asked(qtbot, desktop):
+    # A walkthrough: the list's refresh moved the pane on, the save was refused ("in the trash") and the typing
+    # was gone.
+    browser, detail, first, box = _trashed_while_typing(qtbot, desktop)
+    assert "moved to the trash while you edited it" in box.text()
+    assert box.detailedText() == first.content + " every morning"
+    detail.lost_edit.restore_button.click()
+    qtbot.waitUntil(lambda: desktop.services.memories.get(first.id).deleted_at is None
+                    and desktop.services.memories.get(first.id).content == first.content + " every morning",
+                    timeout=20_000)
+
+
+def test_a_memory_left_in_the_trash_keeps_its_text_and_the_typing_is_still_shown_to_copy(qtbot, desktop):
+    browser, detail, first, box = _trashed_while_typing(qtbot, desktop)
+    assert box.detailedText() == first.content + " every morning"
+    box.reject()
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=5_000)
+    stored = desktop.services.memories.get(first.id)
+    assert stored.deleted_at is not None and stored.content == first.content
