@@ -48,10 +48,11 @@ def _threads_keep_their_priority():
 
 @pytest.fixture
 def thread_priorities(monkeypatch):
-    """Threads lower their priority as they do outside the suite (Linux)."""
+    """Threads lower their priority as they do outside the suite with ``MEMVAULT_LOWER_BACKGROUND`` (Linux)."""
     from memvault import priority
 
     monkeypatch.setattr(priority, "_PER_THREAD", sys.platform.startswith("linux"))
+    monkeypatch.setattr(priority, "_LOWER", True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

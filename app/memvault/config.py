@@ -65,6 +65,13 @@ class Settings:
         default=True,
         metadata={"help": "Run the background embedding worker (off only for tests and tools)."},
     )
+    lower_background: bool = field(
+        default=False,
+        metadata={"help": "On Linux, run the background loops (embedding, entities, facts, sync) at the lowest CPU "
+                          "priority (nice 19): searches get the cores first while an ingest is processed, on a machine "
+                          "nothing else keeps busy. Off by default: when other programs load the CPU, a lowered loop "
+                          "holding Python's interpreter lock stalls the whole process (requests waited over a second)."},
+    )
     extraction_llm_url: str = field(
         default="",
         metadata={"form": "http url", "help": "OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1) for fact extraction by a "

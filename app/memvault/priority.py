@@ -15,6 +15,13 @@ speed). Lowering the batch threads alone measured no better than lowering
 nothing; the loops' threads are where it counts (``docs/benchmarks.md``,
 "Stop 91").
 
+Lowering is off unless asked for (``MEMVAULT_LOWER_BACKGROUND``, :func:`lower_background`). A lowered thread
+still takes Python's interpreter lock, and the kernel does not know that the threads a user waits on wait for
+it: when other programs keep the cores busy, a nice-19 thread holding the lock gets ~1% of a core and the whole
+process waits for it (four busy processes on two cores: search requests over a second, a server that did not
+stop in 20 s after SIGTERM; at the process's own priority p99 135-184 ms, ``docs/benchmarks.md``, "Stop 93").
+On a machine nothing else loads it buys searches a few milliseconds while an ingest is processed.
+
 A thread cannot take a lowered priority back without privilege, and the
 threads it starts inherit it. So only threads that do nothing but background
 work lower themselves, and a thread that serves callers is never started from
@@ -36,6 +43,14 @@ import threading
 BACKGROUND_NICE = 19
 
 _PER_THREAD = sys.platform.startswith("linux")
+#: Whether background threads lower themselves at all (:func:`lower_background`).
+_LOWER = False
+
+
+def lower_background() -> None:
+    """From now on, background threads of this process lower themselves (``MEMVAULT_LOWER_BACKGROUND``)."""
+    global _LOWER
+    _LOWER = True
 
 
 def lower_this_thread() -> bool:
@@ -43,7 +58,7 @@ def lower_this_thread() -> bool:
 
     Only on Linux (elsewhere a priority is the whole process's, or set another way), and never above what
     the thread runs at already (a process started with ``nice -n 19`` keeps its 19)."""
-    if not _PER_THREAD:
+    if not (_PER_THREAD and _LOWER):
         return False
     tid = threading.get_native_id()
     try:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from memvault import priority
 from memvault.config import Settings
 from memvault.embedding.manifest import load_manifest, manifest_named
 from memvault.embedding.model import Embedder
@@ -163,6 +164,8 @@ class Services:
 
 def _assemble(settings: Settings, vault: Vault, embedder: Embedder, *, background: bool,
               wall: Clock = system_clock) -> Services:
+    if settings.lower_background:
+        priority.lower_background()  # for the process: its threads cannot take a lowered priority back anyway
     # The vault's own model, whichever the process loaded ahead (a vault records its model).
     embedder = embedder_for_model(embedder, vault.model_id)
     db = vault.db

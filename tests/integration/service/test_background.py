@@ -146,6 +146,42 @@ def test_loops_run_below_the_priority_of_the_threads_a_user_waits_on(services):
     assert not priority.lowered(), "the thread that started the loops keeps its priority"
 
 
+def _loop_lowered(services) -> bool:
+    seen, stepped = [], threading.Event()
+
+    def step():
+        seen.append(priority.lowered())
+        stepped.set()
+        return 60.0
+
+    loops = Background(HealthMonitor(services.vault.db))
+    loops.add("probe", step)
+    loops.start()
+    try:
+        assert stepped.wait(10)
+    finally:
+        loops.stop()
+    return seen[0]
+
+
+@lowerable_threads
+def test_loops_keep_the_process_priority_unless_the_setting_asks_otherwise(tmp_path, embedder, monkeypatch):
+    # Lowered, a loop holding the interpreter lock stalled the whole process while other programs kept the cores
+    # busy (docs/benchmarks.md, "Stop 93"): lowering is asked for, never the default.
+    monkeypatch.setattr(priority, "_LOWER", False)
+    plain = create_vault(fast_settings(tmp_path / "plain"), PASSPHRASE, embedder, background=False)
+    try:
+        assert _loop_lowered(plain) is False
+    finally:
+        plain.close()
+    asked = create_vault(fast_settings(tmp_path / "asked", lower_background=True), PASSPHRASE, embedder,
+                         background=False)
+    try:
+        assert _loop_lowered(asked) is True
+    finally:
+        asked.close()
+
+
 def test_a_loop_reads_a_date_before_any_question_does(settings, embedder, monkeypatch):
     # dateparser's start (~0.3 s of CPU) was paid by the first question naming a date after each unlock.
     from memvault.ranking import graph as graph_search

@@ -14,6 +14,7 @@ import json, os, sys, threading
 from tokenizers import Tokenizer, models
 from memvault import priority
 from memvault.embedding import tokenizer_threads
+priority.lower_background()  # MEMVAULT_LOWER_BACKGROUND
 if sys.argv[1] == "started":
     assert tokenizer_threads.start()
 loop_ids = []
