@@ -81,6 +81,8 @@ class ServiceBridge(QObject):
 
     def _on_changes_made_read(self, count: int) -> None:
         self._looking = False
+        if self._changes_made is None:
+            return  # closed while the look was on its way (the vault locked)
         heard, self._heard = self._heard, False
         if self._seen is None:
             self._seen = count
