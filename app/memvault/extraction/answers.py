@@ -227,8 +227,9 @@ def _past_vocative(words: list[Token], root: Token) -> tuple[list[Token], Token]
     names = 0
     while names < len(words) and words[names].pos_ == "PROPN":
         names += 1
-    doc = words[0].doc if words else None
-    if not (0 < names < len(words) and words[names - 1].i + 1 < len(doc) and doc[words[names - 1].i + 1].text == ","):
+    after_names = words[names - 1].i + 1 if names else None
+    if not (after_names is not None and names < len(words) and after_names < len(root.doc)
+            and root.doc[after_names].text == ","):
         return words, root
     rest = words[names:]
     inside = {t.i for t in rest}
@@ -255,10 +256,10 @@ def _confirmed(words: list[Token], root: Token, answer: Span) -> str | None:
     done = past(root.lemma_) if aux == "did" else f"{_FIRST_PERSON_BE.get(aux, aux)} {root.text}" if aux != "do" \
         else root.text
     rest = [_text(t) for t in words[3:] if not (t.dep_ == "advmod" and t.lower_ in _ASKED_WHEN or t.lower_ == "any")]
+    said_done = _CLITIC.sub(r"\1", " ".join(["I", done, *rest]))
     if alone:
-        return _CLITIC.sub(r"\1", " ".join(["I", done, *rest])) + "."
-    said = _answer_words(answer, words[0], words, naming=False)
-    return _CLITIC.sub(r"\1", " ".join(["I", done, *rest])) + ", " + said[0] + "."
+        return said_done + "."
+    return said_done + ", " + _answer_words(answer, words[0], words, naming=False)[0] + "."
 
 
 def _question_phrase(asked: Token, root: Token) -> list[Token] | None:
