@@ -9,7 +9,8 @@ question word stood; extraction then reads that statement as if they had said
 it. A question about what "you" did ("Did you buy shoes yet?") answered "yes"
 with a fragment ("yes, La Sportiva, 89 euros") is said as done, the fragment
 after it ("I bought shoes, La Sportiva"), and so is one answered by a yes alone ("Yes!", "Yes, I did." → "I bought
-shoes"). Anything else (other yes/no questions,
+shoes"), and so is one answered by a yes and a clause, before the clause ("yes, picked it up on Tuesday" → "I got a
+car. yes, I picked it up on Tuesday"). Anything else (other yes/no questions,
 "why", a fragment with a verb of its own, a "no") is left as it was: a wrong
 statement would put words in someone's mouth.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import FIRST_PERSON
+from memvault.extraction.clauses import FIRST_PERSON, has_subject
 from memvault.extraction.rewrite import SAME_IN_PAST, third_person
 
 if TYPE_CHECKING:
@@ -115,6 +116,25 @@ def yes_alone(sent: Span) -> tuple[int, int] | None:
     if rest and (len(rest) != 2 or rest[0] != "i" or rest[1] not in _ECHOED):
         return None
     return sent.start_char, sent.end_char
+
+
+#: Words by which a clause after a yes refers back to what the question asked of ("yes, sent it on Friday").
+_BACK = frozenset({"it", "them", "one", "that", "those", "there"})
+
+
+def yes_before(sent: Span) -> tuple[int, int] | None:
+    """The character span of the yes that opens ``sent`` when a clause of the speaker's own follows it ("yes, picked
+    it up on Tuesday", "yep, signed the lease for it"): a clause with no subject, or one that refers back; else ``None``.
+    The "did you …?" question it answers is then also said as done, before the clause, whose "it" is then what was
+    done ("I got a car. I picked it up …"). A clause that says it all itself is left to say it."""
+    words = [t for t in sent if not t.is_space and not t.is_punct]
+    if len(words) < 2 or words[0].lower_ not in YES or yes_alone(sent) is not None:
+        return None
+    if not any(t.pos_ in ("VERB", "AUX") for t in words[1:]):
+        return None  # a fragment ("yes, La Sportiva"): :func:`statement` reads the answer whole
+    if has_subject(sent.root) and not any(t.lower_ in _BACK for t in words[1:]):
+        return None  # "Yes, I bought an annual pass last week": it says what was done itself
+    return words[0].idx, words[0].idx + len(words[0])
 
 
 def _says_only_yes(answer: Span) -> bool:

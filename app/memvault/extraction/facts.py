@@ -350,10 +350,15 @@ class FactExtractor:
             restated = answers.statement(asked, said)
             if restated is not None:
                 again[0] = (restated, _said_as(doc, *answer))
+        elif question is not None and answer is None and (yes := answers.yes_before(sents[0])) is not None:
+            asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
+            if (confirmed := answers.statement(asked, doc.char_span(*yes))) is not None:
+                again[-1] = (confirmed, _said_as(doc, sents[0].start_char, sents[0].end_char))  # read before it
         if not again:
             return [(sent, None) for sent in sents]
         redone = dict(zip(again, cache.parse(self._pipeline, [text for text, _ in again.values()]), strict=True))
         out: list[tuple[Span, Callable[[Fact], Fact] | None]] = []
+        out.extend((piece, again[-1][1]) for piece in (redone[-1].sents if -1 in redone else ()))
         for i, sent in enumerate(sents):
             parsed = list(redone[i].sents) if i in redone else []
             # Written another way, a sentence may parse as two ("… and my dad retired last week so he …"), and its

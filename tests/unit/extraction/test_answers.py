@@ -85,6 +85,31 @@ def test_a_yes_then_more_gives_the_done_and_what_follows_it_reads_the_question(e
     assert [(f.person, f.text) for f in found][:1] == [("Hugo", "Hugo called the plumber about the leak")]
 
 
+@pytest.mark.parametrize("question, answer, facts", [
+    ("did you get a car in the end?", "yes, picked it up on Tuesday",
+     ["Nora got a car in the end", "Nora picked Nora's car up on Tuesday 5 May 2026"]),
+    ("Have you found a flat yet?", "yep, signed the lease for it yesterday",
+     ["Nora has found a flat", "Nora signed the lease for Nora's flat on 11 May 2026"]),
+])
+def test_a_yes_then_a_clause_that_leans_on_the_question_says_it_was_done_first(extractor, question, answer, facts):
+    # Said as done before the clause, the question's thing is what the clause's "it" refers to; before, the
+    # clause's "it" pointed nowhere and the answer gave no fact at all.
+    found = _facts(extractor, question, answer, names=("Tobias", "Nora"))
+    assert [f.text for f in found] == facts
+    assert (found[0].quote, found[0].start) == (answer, 0)  # the done quotes the whole answer, yes and all
+
+
+@pytest.mark.parametrize("question, answer, facts", [
+    # The clause says what was done itself: "The user has a ZVV pass" would say it twice.
+    ("Do you have a ZVV pass?", "Yes, I bought an annual pass last week.",
+     ["The user bought an annual pass in the week of 4 May 2026"]),
+    ("Didn't you sell the car?", "yes, sold it to a neighbour", ["The user sold the car to a neighbour"]),  # negated
+    ("Did your sister buy shoes?", "yes, got them in the sale", []),  # someone else's doing
+])
+def test_a_yes_then_a_clause_says_nothing_more_where_the_question_is_not_read(extractor, question, answer, facts):
+    assert [f.text for f in _facts(extractor, question, answer)] == facts
+
+
 @pytest.mark.parametrize("question, answer, fact", [
     ("Hey Lena, did you end up taking the job in Graz?", "Yes!", "Lena ended up taking the job in Graz"),
     ("Lena, where do you work now?", "At Voestalpine.", "Lena works at Voestalpine"),
