@@ -48,7 +48,7 @@ def self_contained(text: str) -> bool:
     """Whether a fact reads on its own, judged from its words alone (issue 47's measure): it does not start
     with a pronoun or a demonstrative ("Those moments ..."), starts with a subject rather than a verb ("Is
     doing fine"), has no first- or second-person word (outside a hyphenated one: "me-time") and no object
-    pronoun that can only point outside it ("... told him", "... about it")."""
+    pronoun or place word that can only point outside it ("... told him", "... about it", "... studying there")."""
     tokens = re.findall(r"[A-Za-z0-9']+(?:-[A-Za-z0-9']+)*", text)
     if not tokens:
         return False
@@ -58,7 +58,9 @@ def self_contained(text: str) -> bool:
         return False
     if any(w in _FIRST_PERSON or w in _SECOND_PERSON for w in words):
         return False
-    return not (any(w in ("him", "them") for w in words) or words[-1] == "it")
+    # "there" after the first word is a place said elsewhere ("Freja is studying medicine there"); at the start it
+    # says something exists ("There is a tailor in Moss Side").
+    return not (any(w in ("him", "them") for w in words) or words[-1] == "it" or "there" in words[1:])
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import re
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import FIRST_PERSON, has_subject
-from memvault.extraction.rewrite import SAME_IN_PAST, third_person
+from memvault.extraction.rewrite import MOTION_VERBS, SAME_IN_PAST, third_person
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -39,9 +39,6 @@ _NEGATIVE = frozenset({"no", "nope", "not", "never", "nah", "none", "nothing", "
 #: Places answered without a preposition ("Where do you live?" "Nearby."): no "in" written before them.
 _PLACE_ADVERBS = frozenset({"home", "here", "there", "abroad", "nearby", "downtown", "upstairs", "downstairs", "away",
                             "overseas", "locally", "outside", "inside", "everywhere", "somewhere"})
-#: Verbs whose "where" is a destination ("Where did you go?" "Crete." → "to Crete").
-_MOTION_VERBS = frozenset({"go", "move", "travel", "fly", "drive", "come", "head", "return", "relocate", "emigrate",
-                           "run", "walk", "sail", "ride", "commute", "get"})
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "decade"})
 _SECOND_TO_FIRST = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
 _FIRST_PERSON_BE = {"are": "am", "'re": "am", "were": "was", "'s": "is"}
@@ -211,7 +208,7 @@ def statement(question: Span, answer: Span) -> str | None:
         tail, at_end = (["for", *said] if lasting else said), True
     elif asked.lower_ == "where":
         first = answer[0]
-        into = "to" if root.lemma_ in _MOTION_VERBS else "at" if first.ent_type_ == "ORG" else "in"
+        into = "to" if root.lemma_ in MOTION_VERBS else "at" if first.ent_type_ == "ORG" else "in"
         tail, at_end = (said if first.pos_ == "ADP" or first.lower_ in _PLACE_ADVERBS else [into, *said]), False
     else:
         tail, at_end = said, asked.lower_ == "when"

@@ -44,6 +44,20 @@ _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "bo
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
 
 
+#: Prepositions whose object, a name, is a place ("from Copenhagen", "in Porto"); "to" only not before a person.
+_PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "near", "around", "to"})
+
+
+def _named_as_place(t: Token, people: Collection[str]) -> bool:
+    """Whether the name ``t`` is a place: tagged one, or said after a place preposition (the small tagger calls
+    "Copenhagen" an organisation and "Porto" a person), and no one known nor a date."""
+    if t.ent_type_ in ("GPE", "LOC", "FAC"):
+        return True
+    if t.dep_ != "pobj" or t.head.lower_ not in _PLACE_PREPOSITIONS or t.ent_type_ in ("DATE", "TIME"):
+        return False
+    return name_span(t) not in people and not (t.head.lower_ == "to" and t.ent_type_ == "PERSON")
+
+
 @dataclass(frozen=True)
 class Voice:
     """Who says a turn: ``person`` is the display name the caller gave (``None``: an unnamed user); ``we``
@@ -205,6 +219,20 @@ class Antecedents:
     #: Names of people known from before this conversation (its namespace's): a person however the tagger takes
     #: them ("Lupe did the stairs alone today!" a week after "a greyhound called Lupe").
     known: frozenset[str] = frozenset()
+    #: The places named in the turns read so far, as ``(turn, clause, name)``: what a "there" may be.
+    _places: list[tuple[int, int, str]] = field(default_factory=list)
+    _turns: int = 0
+
+    def place(self) -> str | None:
+        """The place a "there" refers to ("Freja flew in from Copenhagen. she's studying medicine there"): the last
+        one named in this turn or the one before, unless another was named within :data:`AMBIGUITY_WINDOW`
+        clauses of it."""
+        if not self._places or self._turns - self._places[-1][0] > 1:
+            return None
+        _turn, clause, name = self._places[-1]
+        if any(other != name and clause - at < AMBIGUITY_WINDOW for _t, at, other in self._places[:-1]):
+            return None
+        return name
 
     def _add(self, mention: Mention, name: str | None = None, subject: bool = False) -> None:
         mention.order = next(self._counter)
@@ -327,6 +355,8 @@ class Antecedents:
                 continue
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
                 continue
+            if t.pos_ == "PROPN" and is_head_of_name(t) and _named_as_place(t, self._named.keys() | self.known):
+                self._places.append((self._turns, self._clauses, name_span(t)))  # and a person, if it is one too
             if thing_named_with_the(t, self._named.keys() | self.known):
                 # Something by its name ("the Fiesta failed its MOT"): no person, and what a later "it" may be, so
                 # no thing named before is ("it's worth maybe 600" is not "my weekend").
@@ -389,6 +419,7 @@ class Antecedents:
         if self._spoken is not None and self.mentions.get("thing") is self._spoken:
             del self.mentions["thing"]
         self._spoken = None
+        self._turns += 1
 
     def forget_things(self) -> None:
         """No "it" or "them" reaches a thing mentioned so far (people and pets stay)."""

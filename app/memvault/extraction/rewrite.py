@@ -196,6 +196,10 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     return text[0].upper() + text[1:]
 
 
+#: Verbs whose "where" is a destination ("Where did you go?" "Crete." → "to Crete"; "moved there" → "to Porto").
+MOTION_VERBS = frozenset({"go", "move", "travel", "fly", "drive", "come", "head", "return", "relocate", "emigrate",
+                          "run", "walk", "sail", "ride", "commute", "get"})
+
 _DANGLING = "\0"
 _SPACE_BEFORE_PUNCT = re.compile(r" ([,;:](?:\s|$))")
 
@@ -227,6 +231,11 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return _expanded(t)
     if subject is not None and t.i == subject.i and own is not None:
         return own.text
+    if lower == "there" and t.dep_ == "advmod" and t.head.pos_ in ("VERB", "AUX"):
+        # "she's studying medicine there": where, when the talk just named one place; else left out (a fact that
+        # says "there" points outside itself)
+        place = antecedents.place()
+        return None if place is None else f"{'to' if t.head.lemma_ in MOTION_VERBS else 'in'} {place}"
     if _bare_age(t, subject):
         return f"{t.text} years old"
     if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":

@@ -71,6 +71,8 @@ def test_an_unresolved_pronoun_its_own_subject_explains_is_kept(extractor):
     ("He brought the user so much joy", False),
     ("The user told me about it", False),
     ("Is doing fine", False),
+    ("Freja is studying medicine there", False),
+    ("There is a Nigerian tailor in Moss Side", True),
     ("The user's me-time matters", True),
 ])
 def test_self_contained_judges_the_text_alone(text, alone):
@@ -121,3 +123,20 @@ def test_a_subjectless_so_afterthought_and_a_comment_word_are_cut(extractor, sai
 def test_a_so_clause_with_its_own_subject_is_not_an_afterthought(extractor):
     assert _texts(extractor, "I bought a van, so I can travel more.") == [
         "The user bought a van, so the user can travel more"]
+
+
+@pytest.mark.parametrize("turns, fact", [
+    # "there" is the place the talk just named: in this turn, or the speaker's one before.
+    (("Our daughter Freja is flying in from Copenhagen to join us. She's studying medicine there.",),
+     "Kai's daughter Freja is studying medicine in Copenhagen"),
+    (("I need flights to Lagos for the wedding.", "What dates?", "Ada wants me there four days before the ceremony."),
+     "Ada wants Kai in Lagos four days before the ceremony"),
+    (("I was in Porto in March.", "Nice!", "I'm moving there in June."), "Kai is moving to Porto in June 2026"),
+    # Two places just named, or none: "there" is left out rather than guessed.
+    (("I was in Porto and then in Lisbon. I'm moving there in June.",), "Kai is moving in June 2026"),
+    (("My sister is studying medicine there.",), "Kai's sister is studying medicine"),
+])
+def test_there_is_the_place_just_named_or_left_out(extractor, turns, fact):
+    texts = _texts(extractor, *turns, name="Kai")
+    assert texts[-1] == fact
+    assert all(self_contained(t) for t in texts)
