@@ -34,11 +34,19 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     if sent.text.rstrip().endswith("?"):
         return None
     root = sent.root
-    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"]
+    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"
+             and not _reaction(t)]
     if not words or words[0].i != root.i or root.tag_ not in _IMPLIED or has_subject(root):
         return None
     subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
     return _IMPLIED[root.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
+
+
+def _reaction(t) -> bool:
+    """An adjective alone before a comma that opens the sentence: the speaker's reaction ("great, did 60km to
+    Cromer yesterday", "good, finished the draft"), no part of what they did."""
+    doc = t.doc
+    return t.i == t.sent.start and t.pos_ == "ADJ" and t.i + 1 < len(doc) and doc[t.i + 1].text == ","
 
 
 #: What a person has that chat names without its "my" ("due date is 2 September", "new salary is 92k", "lease starts

@@ -1,7 +1,7 @@
 """Sentences the small parser reads wrong, read right: a comma it hangs on the second of two joined sentences,
 an opening "by the way" it takes for the sentence's head, a possessive that belongs to its own clause's
-subject, a date written in before a comma, a verb read as a noun ("… renews on 1 April"), and what an assistant's
-"it" points back to."""
+subject, a date written in before a comma, a verb read as a noun ("… renews on 1 April"), what an assistant's
+"it" points back to, and a reaction ("great, …") before a sentence that leaves out its "I"."""
 
 from __future__ import annotations
 
@@ -106,6 +106,17 @@ def test_an_ing_sentence_that_leaves_out_its_i_is_read_with_im(extractor):
                      # "it" is the boat, named in the fact itself: no earlier thing is needed for it
                      "The user twisted the user's knee on the boat when the user took it out of the water on "
                      "Sunday 10 May 2026"]
+
+
+def test_a_reaction_before_a_sentence_that_leaves_out_its_i_is_no_part_of_it(extractor):
+    # The parser hangs "great" on the verb, so the sentence no longer opened with its verb and gave no fact.
+    assert _texts(extractor, "great, did 60km to Cromer with the club yesterday") == [
+        "The user did 60km to Cromer with the club on 11 May 2026"]
+    assert _texts(extractor, "good, finished the first draft on Monday") == [
+        "The user finished the first draft on Monday 11 May 2026"]
+    # The fact quotes the turn as said, from the verb on.
+    fact = extractor.extract([Message("user", "great, did 60km to Cromer with the club yesterday")], NOW)[0]
+    assert (fact.quote, fact.start) == ("did 60km to Cromer with the club yesterday", 7)
 
 
 def test_a_clause_keeps_the_order_its_words_were_said_in(extractor):
