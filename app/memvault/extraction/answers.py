@@ -6,7 +6,8 @@ turn ends with a question to them (a *wh* question whose subject is "you" or
 "your …", nothing negated, no "I" of the asker's in it), the question is turned
 round into the speaker's own first-person statement with the fragment where its
 question word stood; extraction then reads that statement as if they had said
-it. A question about what "you" did ("Did you buy shoes yet?") answered "yes"
+it (before the sentence itself, read as said, where a clause of their own follows the fragment: "Cardiff, but I
+live in Bristol now"). A question about what "you" did ("Did you buy shoes yet?") answered "yes"
 with a fragment ("yes, La Sportiva, 89 euros") is said as done, the fragment
 after it ("I bought shoes, La Sportiva"), and so is one answered by a yes alone ("Yes!", "Yes, I did." → "I bought
 shoes"), and so is one answered by a yes and a clause, before the clause ("yes, picked it up on Tuesday" → "I got a
@@ -80,15 +81,17 @@ def past(verb: str) -> str:
     return verb + "ed"
 
 
-def fragment(sent: Span) -> tuple[int, int] | None:
+def fragment(sent: Span, *, before_clause: bool = False) -> tuple[int, int] | None:
     """The character span (in ``sent.doc``) of the short answer ``sent`` opens with, or ``None`` when ``sent``
-    says something of its own (a verb), says no, or runs longer than :data:`MAX_ANSWER_WORDS`."""
+    says something of its own (a verb), says no, or runs longer than :data:`MAX_ANSWER_WORDS`. ``before_clause``:
+    the short answer before a clause of the speaker's own instead ("Cardiff, but I live in Bristol now"), which
+    is then read as said after the answer's statement; ``None`` where no clause follows."""
     tokens = [t for t in sent if not t.is_space]
     while tokens and (tokens[0].lower_ in _ANSWER_OPENERS or tokens[0].is_punct):
         tokens = tokens[1:]
     end = next((i for i, t in enumerate(tokens) if _CLAUSE_BREAK.fullmatch(t.text) and not _listing(t)), len(tokens))
-    if any(t.pos_ in ("VERB", "AUX") for t in tokens[end:]):
-        return None  # "Cardiff, but I live in Bristol now": a clause of its own, which restating would lose
+    if any(t.pos_ in ("VERB", "AUX") for t in tokens[end:]) is not before_clause:
+        return None  # restating the whole sentence would lose its clause, or there is none to keep
     words = [t for t in tokens[:end] if not t.is_punct or t.text == ","]
     while words and words[-1].is_punct:
         words.pop()

@@ -350,10 +350,13 @@ class FactExtractor:
             restated = answers.statement(asked, said)
             if restated is not None:
                 again[0] = (restated, _said_as(doc, *answer))
-        elif question is not None and answer is None and (yes := answers.yes_before(sents[0])) is not None:
+        elif question is not None and answer is None and (
+                (lead := answers.fragment(sents[0], before_clause=True) or answers.yes_before(sents[0])) is not None):
+            # "Cardiff, but I live in Bristol now", "yes, picked it up on Tuesday": the answer's statement, read
+            # before the sentence, which is read as said
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
-            if (confirmed := answers.statement(asked, doc.char_span(*yes))) is not None:
-                again[-1] = (confirmed, _said_as(doc, sents[0].start_char, sents[0].end_char))  # read before it
+            if (restated := answers.statement(asked, doc.char_span(*lead))) is not None:
+                again[-1] = (restated, _said_as(doc, sents[0].start_char, sents[0].end_char))
         if not again:
             return [(sent, None) for sent in sents]
         redone = dict(zip(again, cache.parse(self._pipeline, [text for text, _ in again.values()]), strict=True))

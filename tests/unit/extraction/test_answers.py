@@ -151,10 +151,15 @@ def test_other_answers_give_no_fact_of_their_own(extractor, question, answer):
     assert _facts(extractor, question, answer) == []
 
 
-def test_an_answer_that_goes_on_to_a_clause_of_its_own_is_read_as_said(extractor):
-    # Restating "Cardiff" would have replaced the sentence, and lost where the user lives and works.
+def test_an_answer_that_goes_on_to_a_clause_of_its_own_is_restated_and_then_read_as_said(extractor):
+    # The answer's statement comes first, and the sentence is still read whole: where the user lives and works.
     found = _facts(extractor, "Where are you from?", "Cardiff, but I live in Bristol now and I work in a bakery.")
-    assert [f.text for f in found] == ["The user lives in Bristol", "The user works in a bakery"]
+    assert [f.text for f in found] == ["The user is from Cardiff", "The user lives in Bristol",
+                                       "The user works in a bakery"]
+    # Before, only the clauses gave facts: the answer itself was lost.
+    found = _facts(extractor, "how much is your rent?", "1,450 warm, which hurts, but Mira covers half",
+                   names=("Felix", "Noor"))
+    assert [f.text for f in found][:1] == ["Noor's rent is 1,450 warm"]
 
 
 def test_between_two_people_the_answer_is_the_answerers(extractor):
