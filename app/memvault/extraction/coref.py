@@ -219,20 +219,22 @@ class Antecedents:
     #: Names of people known from before this conversation (its namespace's): a person however the tagger takes
     #: them ("Lupe did the stairs alone today!" a week after "a greyhound called Lupe").
     known: frozenset[str] = frozenset()
-    #: The places named in the turns read so far, as ``(turn, clause, name)``: what a "there" may be.
-    _places: list[tuple[int, int, str]] = field(default_factory=list)
+    #: The places named in the turns read so far, as ``(turn, clause, name, preposition)``: what a "there" may be,
+    #: and how it was said to be there ("at Siemens", else "in").
+    _places: list[tuple[int, int, str, str]] = field(default_factory=list)
     _turns: int = 0
 
-    def place(self) -> str | None:
-        """The place a "there" refers to ("Freja flew in from Copenhagen. she's studying medicine there"): the last
-        one named in this turn or the one before, unless another was named within :data:`AMBIGUITY_WINDOW`
-        clauses of it."""
-        if not self._places or self._turns - self._places[-1][0] > 1:
+    def place(self) -> tuple[str, str] | None:
+        """The place a "there" refers to ("Freja flew in from Copenhagen. she's studying medicine there") and the
+        preposition it takes ("in", or "at" for one said so: "at Siemens"): the last one named in this turn or the
+        two read before it (the speaker's own last, between two people), unless another was named within
+        :data:`AMBIGUITY_WINDOW` clauses of it."""
+        if not self._places or self._turns - self._places[-1][0] > 2:
             return None
-        _turn, clause, name = self._places[-1]
-        if any(other != name and clause - at < AMBIGUITY_WINDOW for _t, at, other in self._places[:-1]):
+        _turn, clause, name, preposition = self._places[-1]
+        if any(other != name and clause - at < AMBIGUITY_WINDOW for _t, at, other, _p in self._places[:-1]):
             return None
-        return name
+        return name, preposition
 
     def _add(self, mention: Mention, name: str | None = None, subject: bool = False) -> None:
         mention.order = next(self._counter)
@@ -356,7 +358,8 @@ class Antecedents:
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
                 continue
             if t.pos_ == "PROPN" and is_head_of_name(t) and _named_as_place(t, self._named.keys() | self.known):
-                self._places.append((self._turns, self._clauses, name_span(t)))  # and a person, if it is one too
+                at = "at" if t.dep_ == "pobj" and t.head.lower_ == "at" else "in"
+                self._places.append((self._turns, self._clauses, name_span(t), at))  # and a person, if it is one too
             if thing_named_with_the(t, self._named.keys() | self.known):
                 # Something by its name ("the Fiesta failed its MOT"): no person, and what a later "it" may be, so
                 # no thing named before is ("it's worth maybe 600" is not "my weekend").

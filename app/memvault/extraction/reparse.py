@@ -18,7 +18,7 @@ from memvault.extraction.clauses import DISCOURSE, FIRST_PERSON, SUBJECTS, has_s
 from memvault.extraction.kin import FEMALE, MALE
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
-    from spacy.tokens import Span
+    from spacy.tokens import Span, Token
 
 
 #: What a sentence that leaves out its "I" is read with, by the tag of the verb it opens with.
@@ -42,7 +42,7 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     return _IMPLIED[root.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
 
 
-def _reaction(t) -> bool:
+def _reaction(t: Token) -> bool:
     """An adjective alone before a comma that opens the sentence: the speaker's reaction ("great, did 60km to
     Cromer yesterday", "good, finished the draft"), no part of what they did."""
     doc = t.doc

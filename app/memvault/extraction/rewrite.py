@@ -235,7 +235,10 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         # "she's studying medicine there": where, when the talk just named one place; else left out (a fact that
         # says "there" points outside itself)
         place = antecedents.place()
-        return None if place is None else f"{'to' if t.head.lemma_ in MOTION_VERBS else 'in'} {place}"
+        # "got there" arrived, "got a job there" did not
+        motion = t.head.lemma_ in MOTION_VERBS and not (t.head.lemma_ == "get" and any(
+            c.dep_ == "dobj" for c in t.head.children))
+        return None if place is None else f"{'to' if motion else place[1]} {place[0]}"
     if _bare_age(t, subject):
         return f"{t.text} years old"
     if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":

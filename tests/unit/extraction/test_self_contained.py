@@ -132,6 +132,7 @@ def test_a_so_clause_with_its_own_subject_is_not_an_afterthought(extractor):
     (("I need flights to Lagos for the wedding.", "What dates?", "Ada wants me there four days before the ceremony."),
      "Ada wants Kai in Lagos four days before the ceremony"),
     (("I was in Porto in March.", "Nice!", "I'm moving there in June."), "Kai is moving to Porto in June 2026"),
+    (("I work at Siemens.", "Nice.", "My sister got a job there in May."), "Kai's sister got a job at Siemens in May 2026"),
     # Two places just named, or none: "there" is left out rather than guessed.
     (("I was in Porto and then in Lisbon. I'm moving there in June.",), "Kai is moving in June 2026"),
     (("My sister is studying medicine there.",), "Kai's sister is studying medicine"),
