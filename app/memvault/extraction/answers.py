@@ -124,9 +124,9 @@ _BACK = frozenset({"it", "them", "one", "that", "those", "there"})
 
 def yes_before(sent: Span) -> tuple[int, int] | None:
     """The character span of the yes that opens ``sent`` when a clause of the speaker's own follows it ("yes, picked
-    it up on Tuesday", "yep, signed the lease for it"): a clause with no subject, or one that refers back; else ``None``.
-    The "did you …?" question it answers is then also said as done, before the clause, whose "it" is then what was
-    done ("I got a car. I picked it up …"). A clause that says it all itself is left to say it."""
+    it up on Tuesday", "yep, signed the lease for it"): a clause with no subject, or one that refers back; else
+    ``None``. The "did you …?" question it answers is then also said as done, before the clause, whose "it" is then
+    what was done ("I got a car. I picked it up …"). A clause that says it all itself is left to say it."""
     words = [t for t in sent if not t.is_space and not t.is_punct]
     if len(words) < 2 or words[0].lower_ not in YES or yes_alone(sent) is not None:
         return None

@@ -11,7 +11,9 @@ mention ("the user's parrot Pip"). Plural things said as a subject or object ("t
 cherry tomatoes got aphids", "I grow chillies") are what a later "them" is ("I
 sprayed them"); "they" and "their" reach only people. The one thing the other side has just
 spoken of as "the ..." ("Then the scarf needs new colours!") is what an "it" of
-the answer refers to ("I'll start it this weekend"), in that turn only. When two fitting mentions were made within
+the answer refers to ("I'll start it this weekend"), in that turn only, and the speaker's own people the other
+side just asked about ("and your sister?") are whom its "she" or "they" means ("she moved to Leeds"); what the
+other side said is read in :mod:`memvault.extraction.other_side`. When two fitting mentions were made within
 the last few clauses the pronoun is ambiguous and stays unresolved (a dog and
 a friend just named are both "he"). Nothing cleverer: a clause whose subject is
 an unresolved pronoun gives no fact.
@@ -20,7 +22,6 @@ an unresolved pronoun gives no fact.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -94,36 +95,6 @@ def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
     if voice.we is None or root.lemma_ in _JOINT_VERBS or any(t.lower_ in _JOINT_WORDS for t in tokens):
         return voice
     return Voice(voice.person)
-
-
-#: A third person's pronoun: a turn holding one may answer about someone the other side just named.
-THIRD_PERSON = re.compile(r"\b(?:he|she|him|her|his|hers)\b", re.IGNORECASE)
-
-
-def last_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+", text.strip())[-1]
-
-
-#: "It" or "its": a turn holding one may be about the thing the other side just named.
-THING_PRONOUN = re.compile(r"\b(?:it|its)\b", re.IGNORECASE)
-_DEFINITE = re.compile(r"\bthe\s+[a-z]", re.IGNORECASE)
-
-
-def naming_thing(text: str) -> str | None:
-    """The last sentence of ``text`` when it speaks of something definite ("Then the scarf needs new colours!"),
-    else None (parsing it would cost time)."""
-    last = last_sentence(text)
-    return last if _DEFINITE.search(last) else None
-
-
-def naming(text: str, known: Collection[str] = ()) -> str | None:
-    """The last sentence of ``text`` when a word after its first is capitalised (it may name someone), or its first
-    word is a name ``known`` from before ("Claire might enjoy it."), else None (parsing it would cost time)."""
-    last = last_sentence(text)
-    words = last.split()
-    if words and words[0].strip(",.!?:;") in known:
-        return last
-    return last if any(w[:1].isupper() and w != "I" and not w.startswith("I'") for w in words[1:]) else None
 
 
 def name_given(clause: Clause) -> tuple[Token, Token] | None:
@@ -401,6 +372,20 @@ class Antecedents:
                 continue
             if (mention := self._add_name(name_span(t), voice)) is not None:
                 self._asked.append(mention)
+
+    def observe_yours(self, tokens: Sequence[Token], voice: Voice) -> None:
+        """The people and pets of ``voice``'s the other side just asked about as "your …" ("and your sister?", "how
+        are your parents?"), for the pronouns of the answer ("she moved to Leeds in March"): theirs, the newest of
+        their kind, as if the answer's first clause had named them. One the question says a name is ("Mochi is your
+        cat?") is that name's, which :meth:`observe_names` gave already."""
+        self._clauses += 1
+        inside = {t.i for t in tokens}
+        for t in tokens:
+            lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
+            named = t.head.lemma_ == "be" and any(c.pos_ == "PROPN" for c in t.head.children if c.i != t.i)
+            if t.pos_ == "NOUN" and lemma in PEOPLE_WORDS | PLURAL and not named and any(
+                    c.dep_ == "poss" and c.lower_ == "your" for c in t.children):
+                self._mention_owned(t, lemma, name_of(t, inside), voice, subject=True)
 
     def observe_thing(self, tokens: Sequence[Token]) -> None:
         """The one thing the other side just spoke of as "the ..." as subject or object ("Then the scarf needs new

@@ -24,13 +24,11 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names,
+from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, other_side,
                                  record_answers, reparse, second_person)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import (THING_PRONOUN, THIRD_PERSON, Antecedents, Mention, Voice, for_clause, gender_of,
-                                       last_sentence, name_given, name_given_to, naming,
-                                       naming_thing)
+from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of, name_given, name_given_to
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.nlp import NlpPipeline
@@ -194,15 +192,16 @@ def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
     return lambda fact: dataclasses.replace(fact, start=start, end=end, quote=doc.text[start:end])
 
 
+def _other_side(before: Message, now: Message) -> bool:
+    return before.role != "system" and (before.role, before.name) != (now.role, now.name)
+
+
 def _question_before(messages: Sequence[Message], index: int, unmarked: bool = False) -> str | None:
     """The other side's last sentence just before turn ``index``, when it is a question (``unmarked``: also one
     written without its "?" that opens as a question does, :data:`record_answers.UNMARKED_QUESTION`)."""
-    if index == 0:
+    if index == 0 or not _other_side(before := messages[index - 1], messages[index]):
         return None
-    before, now = messages[index - 1], messages[index]
-    if before.role == "system" or (before.role, before.name) == (now.role, now.name):
-        return None
-    last = last_sentence(before.content)
+    last = other_side.last_sentence(before.content)
     asked = last.endswith("?") or unmarked and record_answers.UNMARKED_QUESTION.match(last) is not None
     return last if asked and language_gate.reads(last) else None
 
@@ -268,13 +267,10 @@ class FactExtractor:
                     read_to = end
                 continue
             doc, voice = parsed[index], speaking[index]
-            asked = naming(messages[index - 1].content, antecedents.names()) \
-                if index and index - 1 not in speaking else None
-            if asked and THIRD_PERSON.search(doc.text) and language_gate.reads(asked):  # "Will Jonah come?" "he …"
-                antecedents.observe_names(tuple(cache.parse(self._pipeline, [asked])[0]), voice)
-            spoken = naming_thing(messages[index - 1].content) if index and index - 1 not in speaking else None
-            if spoken and THING_PRONOUN.search(doc.text) and language_gate.reads(spoken):  # "the scarf" … "it"
-                antecedents.observe_thing(tuple(cache.parse(self._pipeline, [spoken])[0]))
+            if index and _other_side(messages[index - 1], messages[index]):
+                other_side.read(antecedents, messages[index - 1].content, doc.text, voice,
+                                lambda text: tuple(cache.parse(self._pipeline, [text])[0]),
+                                read_as_turn=index - 1 in speaking)
             for sent, relocate in self._sentences(doc, cache, _question_before(messages, index)):
                 self._read(sent, relocate, index, now, antecedents, voice, facts, known)
             antecedents.answered()

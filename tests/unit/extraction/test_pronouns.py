@@ -140,3 +140,23 @@ def test_it_after_a_thing_called_by_its_name_is_no_older_thing(extractor):
 def test_an_it_no_one_knows_leaves_no_fact_wherever_it_stands(extractor):
     texts = _texts(extractor, "A guy from Leeds paid me 300 euros for it last Sunday.")
     assert not any(" it " in f" {t} " for t in texts), texts
+
+
+@pytest.mark.parametrize("question, answer, facts", [
+    ("and your sister?", "she moved to Leeds in March. her husband found a job there",
+     ["Nora's sister moved to Leeds in March 2025", "Nora's sister's husband found a job in Leeds"]),
+    ("How are your parents?", "they're fine, they finally sold the house in Derby",
+     ["Nora's parents finally sold the house in Derby"]),
+])
+def test_a_pronoun_answering_about_your_people_is_the_answerers(extractor, question, answer, facts):
+    # Before, "she" pointed at no one the answer had named, and the answer gave no fact.
+    found = extractor.extract([Message("assistant", question), Message("user", answer, "Nora")], NOW)
+    assert [f.text for f in found] == facts
+
+
+def test_your_people_the_question_names_are_that_name(extractor):
+    # "Mochi is your cat?": Mochi, whom the question names; not a second cat that makes "she" ambiguous.
+    found = extractor.extract([Message("user", "the landlord is fine with Mochi as long as we pay a pet deposit"),
+                               Message("assistant", "Mochi is your cat?"),
+                               Message("user", "yep, the tabby I adopted two years ago. she'll love the balcony")], NOW)
+    assert [f.text for f in found][-1:] == ["Mochi will love the balcony"]
