@@ -19,6 +19,7 @@ statement would put words in someone's mouth.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import FIRST_PERSON, has_subject
@@ -158,9 +159,10 @@ def _listing(comma: Token) -> bool:
     return alike and any(t.lower_ in ("and", "or") for t in doc[comma.i + 1:comma.sent.end])
 
 
-def statement(question: Span, answer: Span) -> str | None:
+def statement(question: Span, answer: Span, common: Collection[str] = frozenset()) -> str | None:
     """The speaker's first-person statement that ``answer`` (a :func:`fragment`) makes of ``question`` (the other
-    side's last sentence), or ``None`` when the question is not one this reads."""
+    side's last sentence), or ``None`` when the question is not one this reads. ``common``: everyday English nouns;
+    an answer opening with a capitalised word that is none keeps its capital (a name the tagger missed)."""
     # "What kind of job would you want: a postdoc, or …?" asks its question before the colon.
     cut = next((t.i for t in question if t.text in (":", ";", "\u2014")), question.end)
     words = [t for t in question if t.i < cut and not t.is_punct and not t.is_space]
@@ -199,7 +201,8 @@ def statement(question: Span, answer: Span) -> str | None:
         if t.lower_ in ("do", "does", "did"):
             continue
         out.append(_FIRST_PERSON_BE.get(t.lower_, t.lower_) if me else ("is" if t.lower_ == "'s" else t.lower_))
-    said = _answer_words(answer, asked, phrase, naming=subject.lemma_ == "name" or root.lemma_ == "call")
+    said = _answer_words(answer, asked, phrase, naming=subject.lemma_ == "name" or root.lemma_ == "call",
+                         common=common)
     if said is None:
         return None
     if after and after[-1].dep_ == "prep" and all(c.i < after[-1].i for c in after[-1].children):
@@ -295,10 +298,12 @@ def _question_phrase(asked: Token, root: Token) -> list[Token] | None:
     return phrase
 
 
-def _answer_words(answer: Span, asked: Token, phrase: list[Token], *, naming: bool) -> list[str] | None:
+def _answer_words(answer: Span, asked: Token, phrase: list[Token], *, naming: bool,
+                  common: Collection[str] = frozenset()) -> list[str] | None:
     first = answer[0]
     text = answer.text
-    kept = naming or first.pos_ == "PROPN" or first.text == "I" or first.ent_type_ in _NAMED
+    kept = naming or first.pos_ == "PROPN" or first.text == "I" or first.ent_type_ in _NAMED or bool(common) and (
+        first.is_title and first.pos_ == "NOUN" and first.lower_ not in common and first.lemma_.lower() not in common)
     said = [text if kept else text[:1].lower() + text[1:]]
     if asked.lower_ == "how" and phrase[1].lower_ in ("many", "much") and len(phrase) > 2:
         if not first.like_num:

@@ -343,7 +343,7 @@ class FactExtractor:
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
-            restated = answers.statement(asked, said)
+            restated = answers.statement(asked, said, self._pipeline.common_nouns())
             if restated is not None:
                 again[0] = (restated, _said_as(doc, *answer))
         elif question is not None and answer is None and (
@@ -351,7 +351,7 @@ class FactExtractor:
             # "Cardiff, but I live in Bristol now", "yes, picked it up on Tuesday": the answer's statement, read
             # before the sentence, which is read as said
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
-            if (restated := answers.statement(asked, doc.char_span(*lead))) is not None:
+            if (restated := answers.statement(asked, doc.char_span(*lead), self._pipeline.common_nouns())) is not None:
                 again[-1] = (restated, _said_as(doc, sents[0].start_char, sents[0].end_char))
         if not again:
             return [(sent, None) for sent in sents]

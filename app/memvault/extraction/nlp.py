@@ -127,6 +127,7 @@ class NlpPipeline:
         self._manifest = manifest
         self._nlp: Language | None = None
         self._ops = None
+        self._nouns: frozenset[str] | None = None
         self._lock = threading.Lock()
         #: Held while parsing: spaCy does not promise that one pipeline may parse on several threads at once,
         #: and fact extraction and entity extraction share it.
@@ -157,6 +158,16 @@ class NlpPipeline:
             nlp, ops = self._nlp, self._ops
         _use_ops(ops)
         return nlp
+
+    def common_nouns(self) -> frozenset[str]:
+        """The pipeline's English noun index (its lemmatizer's WordNet nouns), loaded with it: whether a word
+        capitalised at the start of a sentence is an everyday noun or a name the tagger missed ("Corvane")."""
+        if self._nouns is None:
+            nlp = self.get()
+            tables = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.pipe_names else None
+            self._nouns = frozenset(tables.get_table("lemma_index").get("noun", ())) \
+                if tables is not None and tables.has_table("lemma_index") else frozenset()
+        return self._nouns
 
 
 def _use_ops(ops) -> None:

@@ -162,6 +162,16 @@ def test_an_answer_that_goes_on_to_a_clause_of_its_own_is_restated_and_then_read
     assert [f.text for f in found][:1] == ["Noor's rent is 1,450 warm"]
 
 
+@pytest.mark.parametrize("question, answer, fact", [
+    ("Where are you working now?", "Corvane, but I still do one shift a month at the hospital",
+     "The user is working in Corvane"),
+    ("What are you working on?", "Dashboards, mostly.", "The user is working on dashboards"),  # an everyday noun
+])
+def test_a_name_the_tagger_missed_at_the_start_of_an_answer_keeps_its_capital(extractor, question, answer, fact):
+    # The small tagger calls "Corvane" a common noun: lower-cased, it read "… is working in corvane".
+    assert [f.text for f in _facts(extractor, question, answer)][:1] == [fact]
+
+
 def test_between_two_people_the_answer_is_the_answerers(extractor):
     found = _facts(extractor, "Welcome to Oak Street! Where did you move from?",
                    "From Cardiff. My husband got a job at the university here.", names=("Jamal", "Sofia"))
