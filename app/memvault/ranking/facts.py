@@ -60,7 +60,7 @@ from memvault.domain.models import ScoreBreakdown, SearchHit
 from memvault.extraction.attributes import ASKED_AS
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
-from memvault.ranking.similarity import IDENTITY, SimilarityScale
+from memvault.ranking.similarity import BACKGROUND_SKIP, IDENTITY, SimilarityScale, background_gap
 from memvault.ranking.query import THE_USER, name_words, plan
 from memvault.vault import fact_links
 from memvault.vault.knn import planner
@@ -142,6 +142,8 @@ def _without_name(text: str, words: tuple[str, ...]) -> str:
 
 #: ``(query text, memory rowids) -> {rowid: similarity}``, or ``None`` when the index cannot answer.
 Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
+#: ``query text -> its background`` (:func:`memvault.ranking.similarity.background_gap`), or ``None``.
+Background = Callable[[str], "float | None"]
 
 
 def similarity_reader(conn, index, embedder, namespace: str | None, scale: SimilarityScale = IDENTITY) -> Similarity:
@@ -150,6 +152,27 @@ def similarity_reader(conn, index, embedder, namespace: str | None, scale: Simil
     def read(text: str, rowids: list[int]) -> dict[int, float] | None:
         found = planner.similarities(conn, index, embedder.embed_query(text), rowids, namespace)
         return None if found is None else {m: scale.of_cosine(sim) for m, (_chunk, sim) in found.items()}
+    return read
+
+
+def background_reader(conn, index, embedder, f, now: float, scale: SimilarityScale = IDENTITY,
+                      known: dict[str, float] | None = None) -> Background:
+    """How :func:`name_neutral` reads the background of the query without a person's name, for the similarity it
+    reads without it: where every memory names that person (a store of one person's facts), the name lifts the
+    query's background as much as it lifts each hit, and the right fact fell below it ("did Nora get a car" against
+    "Nora got a car in the end": 0.42 name-neutral, against a background of 0.51 read with the name). ``known``:
+    backgrounds already read, by query text. Extraction reads English only, so the gap counts from 0."""
+    seen = dict(known or {})
+
+    def read(text: str) -> float | None:
+        if text not in seen:
+            if index is None or not index.ready:
+                return None
+            qvec = embedder.embed_query(text)
+            total, count = index.similarity_sum(f.namespace, qvec)
+            rows, _plan = planner.nearest(conn, index, qvec, f, BACKGROUND_SKIP, now)
+            seen[text] = max(0.0, background_gap(total, count, tuple(1.0 - r.distance for r in rows), scale))
+        return seen[text]
     return read
 
 
@@ -186,14 +209,15 @@ def _others(query: str, facts: dict[int, fact_links.FactCandidate]) -> set[int]:
 
 
 def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
-                 facts: dict[int, fact_links.FactCandidate], similarity: Similarity | None = None) -> fusion.Page:
+                 facts: dict[int, fact_links.FactCandidate], similarity: Similarity | None = None,
+                 background: Background | None = None) -> fusion.Page:
     """``page`` rescored with each fact's evidence counted outside its person's name ("user" for an unnamed
     user), best first.
 
     Keyword coverage is recomputed on the fact's words without the name; BM25, which cannot be split by word,
     is scaled by the share of the matched query words that remain. When the query names the fact's person,
     its similarity is the fact's to the query without that name (``similarity``; kept as it
-    was when the index cannot answer).
+    was when the index cannot answer), over that query's own background (``background``, :func:`background_reader`).
     """
     stems = content_stems(keyword_query)
     renamed: dict[str, list[int]] = {}
@@ -205,8 +229,11 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
         if (text := named[fact.person]) is not None:
             renamed.setdefault(text, []).append(mid)
     similar: dict[int, float] = {}
+    behind: dict[int, float] = {}
     for text, mids in renamed.items():
         similar.update((similarity(text, mids) or {}) if similarity is not None else {})
+        if mode is SearchMode.HYBRID and background is not None and (level := background(text)) is not None:
+            behind.update(dict.fromkeys(mids, level))
     others = _others(query, facts)
     out: fusion.Page = []
     for score, mid, b in page:
@@ -233,7 +260,8 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
                     kept = b.coverage
                 if fact.attribute in ASKED_AS:
                     kept = max(kept or 0.0, coverage(stems, f"{unnamed} {' '.join(ASKED_AS[fact.attribute])}"))
-        if (sim, kept, bm25) == (b.semantic, b.coverage, b.keyword_bm25):
+        level = behind.get(mid, b.background)
+        if (sim, kept, bm25, level) == (b.semantic, b.coverage, b.keyword_bm25, b.background):
             out.append((score, mid, b))
             continue
         if mode is SearchMode.SEMANTIC:
@@ -243,8 +271,8 @@ def name_neutral(mode: SearchMode, query: str, keyword_query: str, page: fusion.
         else:
             score = fusion.relevance(sim, kept or 0.0, bm25 or None, b.graph or 0.0, question=bool(b.question),
                                      previous_gain=b.previous_turn_gain or 0.0, next_gain=b.next_turn_gain or 0.0,
-                                     background=b.background or 0.0)
-            b = replace(b, semantic=sim, keyword_bm25=bm25, coverage=kept, relevance=score)
+                                     background=level or 0.0)
+            b = replace(b, semantic=sim, keyword_bm25=bm25, coverage=kept, relevance=score, background=level)
         out.append((score, mid, b))
     # At equal scores (nothing matched outside the names), the asked person's facts before anyone else's; then
     # the page's own order (a stable sort), which fusion broke by text: never by id, which follows arrival.
@@ -271,11 +299,12 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
     if not evidence and t.relevance is not None:
         return t.relevance, t
     members = [t, *evidence]
-    nearest = max(members, key=lambda m: m.semantic or 0.0)  # the turn on a tie
+    # Each similarity over its own query's background (a fact's may be read without its person's name).
+    nearest = max(members, key=_net)  # the turn on a tie
     sim = nearest.semantic or 0.0
-    lift = sim - (t.semantic or 0.0)
+    lift = _net(nearest) - _net(t)
     inputs = replace(
-        t, semantic=sim, semantic_upper_bound=nearest.semantic_upper_bound,
+        t, semantic=sim, semantic_upper_bound=nearest.semantic_upper_bound, background=nearest.background,
         coverage=max(m.coverage or 0.0 for m in members),
         keyword_bm25=min((m.keyword_bm25 for m in members if m.keyword_bm25 is not None), default=None),
         # Its facts state what the turn says: "She turns sixty on the 14th of May, right?" ends with "?" but is
@@ -286,8 +315,12 @@ def _joined(ranked: dict[int, ScoreBreakdown], turn: int, facts: list[fact_links
     joined = fusion.relevance(
         inputs.semantic, inputs.coverage, inputs.keyword_bm25, t.graph or 0.0, question=False,
         previous_gain=inputs.previous_turn_gain or 0.0, next_gain=inputs.next_turn_gain or 0.0,
-        background=t.background or 0.0)
+        background=nearest.background or 0.0)
     return joined, replace(inputs, relevance=joined)
+
+
+def _net(member: ScoreBreakdown) -> float:
+    return (member.semantic or 0.0) - (member.background or 0.0)
 
 
 def successors_first(mode: SearchMode, page: fusion.Page, facts: dict[int, fact_links.FactCandidate]) -> fusion.Page:
@@ -335,14 +368,14 @@ def successors_first(mode: SearchMode, page: fusion.Page, facts: dict[int, fact_
 
 def group(conn, mode: SearchMode, query: str, keyword_query: str, page: fusion.Page,
           candidates: set[int] | list[int], limit: int, similarity: Similarity | None = None,
-          min_score: float = 0.0) -> tuple[fusion.Page, dict[int, Grouped]]:
+          min_score: float = 0.0, background: Background | None = None) -> tuple[fusion.Page, dict[int, Grouped]]:
     """``page`` (ranked deeper than ``limit``) with facts' names neutral and each fact folded into its source
     turn's slot when that turn is among ``candidates``, cut to ``limit`` slots scoring ``min_score`` or more;
     and the facts folded into each turn's slot, by the turn's rowid."""
     facts = fact_links.facts_among(conn, [mid for _, mid, _ in page])
     if not facts:
         return page[:limit], {}
-    page = successors_first(mode, name_neutral(mode, query, keyword_query, page, facts, similarity), facts)
+    page = successors_first(mode, name_neutral(mode, query, keyword_query, page, facts, similarity, background), facts)
     scope = set(candidates)
     slots: dict[int, int] = {}
     out: fusion.Page = []

@@ -151,6 +151,7 @@ class _Lists:
     graph_ids: list[int]
     indexed: bool
     background_gap: float = 0.0  # the query's (ranking.similarity.background_gap), for hybrid's relevance
+    semantic_query: str = ""  # the text embedded (the query as planned)
 
 
 
@@ -276,7 +277,7 @@ class SearchService:
                                            planned.keyword, f, now, self._graph_counts)
             graph_ids = graph.ranked(depth, lambda ids: memory_queries.contents(conn, ids))
             lists = _Lists(mode, words, qvec, f, now, semantic, seen, keyword, keyword_expr, graph,
-                           graph_ids, indexed, self._background(mode, qvec, f, seen, indexed))
+                           graph_ids, indexed, self._background(mode, qvec, f, seen, indexed), planned.semantic)
             if keyword_later is None:
                 # Nothing to wait for: the page is read in this same transaction (a second one cost ~0.1 ms of
                 # a ~1 ms semantic search's reads, its pool checkout, BEGIN and COMMIT).
@@ -309,14 +310,16 @@ class SearchService:
         turns = {} if mode is not SearchMode.HYBRID else turn_context.contexts(
             conn, self._index, lists.qvec, list(texts),
             {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
+        background = _background(q.query, lists, texts)
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
                            lists.graph_ids, turns, fact_ranking.ranked_for(mode, ranked, facts_held, len(ids)),
-                           q.min_score, _background(q.query, lists, texts))
+                           q.min_score, background)
         page_size = q.limit + _past_page(mode, False)
-        page, with_facts = fact_ranking.group(conn, mode, q.query, lists.words, page, ids, page_size,
-                                              fact_ranking.similarity_reader(conn, self._index, self._embedder,
-                                                                             f.namespace, self._scale),
-                                              q.min_score) \
+        page, with_facts = fact_ranking.group(
+            conn, mode, q.query, lists.words, page, ids, page_size,
+            fact_ranking.similarity_reader(conn, self._index, self._embedder, f.namespace, self._scale), q.min_score,
+            fact_ranking.background_reader(conn, self._index if lists.indexed else None, self._embedder, f, now,
+                                           self._scale, {lists.semantic_query: background})) \
             if facts_held else (page[:page_size], {})
         found = memory_queries.get_many(conn, [mid for _, mid, _ in page])
         # Snippets come from keyword hits, or from the best chunk of a memory without a keyword rank.
