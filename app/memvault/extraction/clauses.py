@@ -431,8 +431,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
         return False
     if first_person_subject and root.lemma_ in _BARE_META_VERBS and not any(
             c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") and c.lower_ not in _VAGUE_OBJECTS
-            for c in root.children):
-        return False  # "I see", "I didn't know that"
+            or c.dep_ in ("advmod", "prt") and any(g.dep_ == "prep" for g in c.children) for c in root.children):
+        return False  # "I see", "I didn't know that"; not "I got back from Lisbon"
     if first_person_subject and root.lemma_ in ("need", "want", "have", "would", "like") and any(
             c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
         return False

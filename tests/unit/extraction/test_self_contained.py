@@ -91,6 +91,16 @@ def test_openers_names_said_to_someone_and_here_are_left_out(extractor, said, fa
 
 def test_not_knowing_that_is_no_fact(extractor):
     assert _texts(extractor, "Oh really? I didn't know that.", name="Kai") == []
+    assert _texts(extractor, "I get it now.", name="Kai") == []
+
+
+@pytest.mark.parametrize("said, fact", [
+    ("I got back from Lisbon yesterday.", "Kai got back from Lisbon on 11 May 2026"),
+    ("I just got back from Lisbon, the conference went really well.", "Kai just got back from Lisbon"),
+])
+def test_getting_back_from_somewhere_is_no_talk_about_the_talk(extractor, said, fact):
+    # "get" with nothing after it is "I get it"; "back from Lisbon" is where the speaker was.
+    assert _texts(extractor, said, name="Kai") == [fact]
 
 
 def test_a_contracted_has_before_been_is_written_has(extractor):
