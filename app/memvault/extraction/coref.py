@@ -374,9 +374,9 @@ class Antecedents:
                 self._asked.append(mention)
 
     def observe_yours(self, tokens: Sequence[Token], voice: Voice) -> None:
-        """The people and pets of ``voice``'s the other side just asked about as "your …" ("and your sister?", "how
-        are your parents?"), for the pronouns of the answer ("she moved to Leeds in March"): theirs, the newest of
-        their kind, as if the answer's first clause had named them. One the question says a name is ("Mochi is your
+        """``voice``'s own people and pets that the other side just asked about as "your …" ("and your sister?",
+        "how are your parents?"), for the pronouns of the answer ("she moved to Leeds in March"): theirs, the newest
+        of their kind, as if the answer's first clause had named them. One the question says a name is ("Mochi is your
         cat?") is that name's, which :meth:`observe_names` gave already."""
         self._clauses += 1
         inside = {t.i for t in tokens}
