@@ -41,6 +41,9 @@ _NEGATIVE = frozenset({"no", "nope", "not", "never", "nah", "none", "nothing", "
 #: Places answered without a preposition ("Where do you live?" "Nearby."): no "in" written before them.
 _PLACE_ADVERBS = frozenset({"home", "here", "there", "abroad", "nearby", "downtown", "upstairs", "downstairs", "away",
                             "overseas", "locally", "outside", "inside", "everywhere", "somewhere"})
+#: Verbs whose "where" is a workplace unless the answer is a place by its tag ("Where do you work?" "Corvane." → "at
+#: Corvane"; "Leeds." → "in Leeds").
+_AT_WORK = frozenset({"work", "intern", "volunteer", "teach", "train"})
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "decade"})
 _SECOND_TO_FIRST = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
 _FIRST_PERSON_BE = {"are": "am", "'re": "am", "were": "was", "'s": "is"}
@@ -214,7 +217,8 @@ def statement(question: Span, answer: Span, common: Collection[str] = frozenset(
         tail, at_end = (["for", *said] if lasting else said), True
     elif asked.lower_ == "where":
         first = answer[0]
-        into = "to" if root.lemma_ in MOTION_VERBS else "at" if first.ent_type_ == "ORG" else "in"
+        at = first.ent_type_ == "ORG" or root.lemma_ in _AT_WORK and first.ent_type_ not in ("GPE", "LOC")
+        into = "to" if root.lemma_ in MOTION_VERBS else "at" if at else "in"
         tail, at_end = (said if first.pos_ == "ADP" or first.lower_ in _PLACE_ADVERBS else [into, *said]), False
     else:
         tail, at_end = said, asked.lower_ == "when"

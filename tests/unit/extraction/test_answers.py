@@ -22,6 +22,7 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     ("Where are you from?", "Cardiff.", "The user is from Cardiff"),
     ("Where did you grow up?", "Leeds, mostly.", "The user grew up in Leeds"),
     ("Where do you work?", "Siemens.", "The user works at Siemens"),
+    ("Where do you work?", "Leeds.", "The user works in Leeds"),  # a place by its tag: "in"
     ("Where did you go on holiday?", "Crete!", "The user went to Crete on holiday"),
     ("Which city are you moving to?", "Lisbon!", "The user is moving to Lisbon"),
     ("How many kids do you have?", "Two, a boy and a girl.", "The user has two kids"),
@@ -164,7 +165,7 @@ def test_an_answer_that_goes_on_to_a_clause_of_its_own_is_restated_and_then_read
 
 @pytest.mark.parametrize("question, answer, fact", [
     ("Where are you working now?", "Corvane, but I still do one shift a month at the hospital",
-     "The user is working in Corvane"),
+     "The user is working at Corvane"),
     ("What are you working on?", "Dashboards, mostly.", "The user is working on dashboards"),  # an everyday noun
 ])
 def test_a_name_the_tagger_missed_at_the_start_of_an_answer_keeps_its_capital(extractor, question, answer, fact):
