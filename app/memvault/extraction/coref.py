@@ -330,7 +330,10 @@ class Antecedents:
                 continue
             if t.pos_ == "PROPN" and is_head_of_name(t) and _named_as_place(t, self._named.keys() | self.known):
                 at = "at" if t.dep_ == "pobj" and t.head.lower_ == "at" else "in"
-                self._places.append((self._turns, self._clauses, name_span(t), at))  # and a person, if it is one too
+                whole = sorted([*(c for c in t.children if c.dep_ == "compound" and c.pos_ == "PROPN"), t],
+                               key=lambda x: x.i)  # "Oakfield Primary"
+                # Read on: the name may be a person's too.
+                self._places.append((self._turns, self._clauses, " ".join(x.text for x in whole), at))
             if thing_named_with_the(t, self._named.keys() | self.known):
                 # Something by its name ("the Fiesta failed its MOT"): no person, and what a later "it" may be, so
                 # no thing named before is ("it's worth maybe 600" is not "my weekend").

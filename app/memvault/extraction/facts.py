@@ -32,7 +32,7 @@ from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, g
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.nlp import NlpPipeline
-from memvault.extraction.rewrite import render, subject_mention
+from memvault.extraction.rewrite import places_for_there, render, subject_mention
 from memvault.extraction.speakers import SPEAKERS, Message, telling, voices
 from memvault.extraction.turn_docs import TurnDocs
 
@@ -406,6 +406,7 @@ class FactExtractor:
                 return None
         if said_once := antecedents.named_by_predicate(clause, voice):
             replacements = {**replacements, **dict.fromkeys(said_once, "")}
+        replacements = {**replacements, **places_for_there(clause, antecedents)}
         template = render(clause, antecedents, replacements, voice,
                           past=event is not None and event.start is not None and event.start < now.date())
         text, slots = (None, ()) if template is None else filled(template, UNNAMED_TEXT)

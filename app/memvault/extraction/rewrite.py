@@ -200,6 +200,21 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
 MOTION_VERBS = frozenset({"go", "move", "travel", "fly", "drive", "come", "head", "return", "relocate", "emigrate",
                           "run", "walk", "sail", "ride", "commute", "get"})
 
+def places_for_there(clause: Clause, antecedents: Antecedents) -> dict[int, str]:
+    """What each "there" of ``clause`` says, by token index: the place the talk just named ("she's studying medicine
+    there" → "in Copenhagen", :meth:`Antecedents.place`), or "" (left out: a fact that says "there" points outside
+    itself), for :func:`render`'s replacements; a "there" that names a place is something the fact says."""
+    out = {}
+    for t in clause.tokens:
+        if t.lower_ == "there" and t.dep_ == "advmod" and t.head.pos_ in ("VERB", "AUX"):
+            place = antecedents.place()
+            # "got there" arrived, "got a job there" did not
+            motion = t.head.lemma_ in MOTION_VERBS and not (t.head.lemma_ == "get" and any(
+                c.dep_ == "dobj" for c in t.head.children))
+            out[t.i] = "" if place is None else f"{'to' if motion else place[1]} {place[0]}"
+    return out
+
+
 _DANGLING = "\0"
 _SPACE_BEFORE_PUNCT = re.compile(r" ([,;:](?:\s|$))")
 
@@ -231,14 +246,6 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return _expanded(t)
     if subject is not None and t.i == subject.i and own is not None:
         return own.text
-    if lower == "there" and t.dep_ == "advmod" and t.head.pos_ in ("VERB", "AUX"):
-        # "she's studying medicine there": where, when the talk just named one place; else left out (a fact that
-        # says "there" points outside itself)
-        place = antecedents.place()
-        # "got there" arrived, "got a job there" did not
-        motion = t.head.lemma_ in MOTION_VERBS and not (t.head.lemma_ == "get" and any(
-            c.dep_ == "dobj" for c in t.head.children))
-        return None if place is None else f"{'to' if motion else place[1]} {place[0]}"
     if _bare_age(t, subject):
         return f"{t.text} years old"
     if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":

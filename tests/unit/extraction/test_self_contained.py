@@ -151,3 +151,12 @@ def test_there_is_the_place_just_named_or_left_out(extractor, turns, fact):
     texts = _texts(extractor, *turns, name="Kai")
     assert texts[-1] == fact
     assert all(self_contained(t) for t in texts)
+
+
+def test_a_there_that_names_the_place_is_something_the_fact_says(extractor):
+    # "was there too" said nothing beyond its subject until "there" was the place: then it is a fact.
+    assert _texts(extractor, "I just got back from Lisbon. My manager Priya was there too.", name="Kai") == [
+        "Kai just got back from Lisbon", "Kai's manager Priya was in Lisbon too"]
+    # A place of more than one word is named whole.
+    assert _texts(extractor, "Our son Mateo starts at Oakfield Primary in September.", "Lovely!",
+                  "My daughter went there too.", name="Kai")[-1] == "Kai's daughter went to Oakfield Primary too"
