@@ -227,10 +227,16 @@ def day_number(word: str) -> bool:
 _MONTH_NAMED = re.compile(r"\b(" + "|".join(name for name in calendar.month_name if name) + r")\b")
 
 
+#: A holiday named in running text ("for Christmas", "on New Year's Eve"): its month is the one the talk is about.
+_HOLIDAY_NAMED = re.compile(r"\b(?:new year['\u2019]?s (?:eve|day)|christmas(?: eve| day)?|boxing day"
+                            r"|valentine['\u2019]?s day|halloween)\b", re.IGNORECASE)
+
+
 def month_named(text: str) -> int | None:
-    """The last month ``text`` names ("the Lyon summit in October" → 10), or ``None``."""
-    found = _MONTH_NAMED.findall(text)
-    return MONTHS[found[-1].lower()] if found else None
+    """The last month ``text`` names ("the Lyon summit in October" → 10; "home for Christmas" → 12), or ``None``."""
+    found = [(m.start(), MONTHS[m.group(1).lower()]) for m in _MONTH_NAMED.finditer(text)]
+    found += [(m.start(), day[0]) for m in _HOLIDAY_NAMED.finditer(text) if (day := holiday(m.group(0)))]
+    return max(found)[1] if found else None
 
 
 def _day_of_month(today: dt.date, day: int, tense: Tense, in_month: int | None = None) -> ResolvedDate:

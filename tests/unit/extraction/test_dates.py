@@ -94,6 +94,13 @@ def test_a_day_of_the_month_said_alone_is_in_the_month_the_talk_is_about(extract
     assert resolve("the 3rd", NOW, Tense.FUTURE, month=3).words == "3 March 2027"
 
 
+def test_a_holiday_named_is_the_month_the_talk_is_about(extractor):
+    # Said in May, "the 22nd" alone would be this month's; home for Christmas, it is December's.
+    said = [Message("user", "I'm going to my parents in Bergen for Christmas, flying on the 22nd", "Kari")]
+    assert [f.text for f in extractor.extract(said, NOW)] == [
+        "Kari is going to Kari's parents in Bergen for Christmas 2026, flying on 22 December 2026"]
+
+
 def test_a_time_that_names_its_day_is_that_days_date_and_a_day_number_joins_its_month(extractor):
     from memvault.extraction.facts import Message
 
