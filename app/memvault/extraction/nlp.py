@@ -163,10 +163,9 @@ class NlpPipeline:
         """The pipeline's English noun index (its lemmatizer's WordNet nouns), loaded with it: whether a word
         capitalised at the start of a sentence is an everyday noun or a name the tagger missed ("Corvane")."""
         if self._nouns is None:
-            nlp = self.get()
-            tables = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.pipe_names else None
-            self._nouns = frozenset(tables.get_table("lemma_index").get("noun", ())) \
-                if tables is not None and tables.has_table("lemma_index") else frozenset()
+            from memvault.extraction.noise import noun_index
+
+            self._nouns = noun_index(self.get())  # built twice at worst by two threads: the same set
         return self._nouns
 
 

@@ -129,6 +129,15 @@ IDIOMS: dict[str, list[list[dict]]] = {
 }
 
 
+def noun_index(nlp) -> frozenset[str]:
+    """The pinned pipeline's English noun index (its lemmatizer's WordNet nouns), empty when it ships none."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    tables = nlp.get_pipe("lemmatizer").lookups
+    return frozenset(tables.get_table("lemma_index").get("noun", ())) if tables.has_table("lemma_index") \
+        else frozenset()
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """What the rules need from the pinned pipeline: its English noun index and stop list, the idiom matcher.
@@ -144,11 +153,7 @@ class Lexicon:
     def of(cls, nlp) -> Lexicon:
         from spacy.matcher import Matcher
 
-        nouns: frozenset[str] = frozenset()
-        if "lemmatizer" in nlp.pipe_names:
-            tables = nlp.get_pipe("lemmatizer").lookups
-            if tables.has_table("lemma_index"):
-                nouns = frozenset(tables.get_table("lemma_index").get("noun", ()))
+        nouns = noun_index(nlp)
         matcher = Matcher(nlp.vocab)
         for name, patterns in IDIOMS.items():
             matcher.add(name, patterns)
