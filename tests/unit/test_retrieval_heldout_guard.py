@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HELD_OUT = [ROOT / "tests" / "data" / name / "conversations.json" for name in ("retrieval-heldout", "shared-heldout", "long-heldout")]
+HELD_OUT = [ROOT / "tests" / "data" / name / "conversations.json"
+            for name in ("retrieval-heldout", "shared-heldout", "long-heldout", "kinds-heldout")]
 HELD_OUT_NOTES = ROOT / "tests" / "data" / "notes-heldout" / "notes.json"
 SEARCHED = [ROOT / "app", ROOT / "tests" / "unit"]
 #: Shortest run of words that counts as quoting (shorter runs are ordinary phrases: "what is the name of").

@@ -79,7 +79,8 @@ def test_good_match_figures_are_the_flags_precision_and_recall_for_the_best_hit(
 
 
 @pytest.mark.parametrize("name, half", [("retrieval-tune", "tune"), ("retrieval-heldout", "heldout"),
-                                        ("long-tune", "tune"), ("long-heldout", "heldout")])
+                                        ("long-tune", "tune"), ("long-heldout", "heldout"),
+                                        ("kinds-tune", "tune"), ("kinds-heldout", "heldout")])
 def test_the_issue_39_sets_hold_two_named_people_and_an_assistant_that_states_facts(name, half):
     conversations = load_conversations(DATA / name / "conversations.json")
     assert {c.split for c in conversations} == {half}
@@ -102,3 +103,14 @@ def test_the_long_sets_are_long_and_every_question_has_evidence_to_find(name):
     for c in conversations:
         assert 75 <= sum(len(s.turns) for s in c.sessions) <= 100 and len(c.sessions) >= 5
         assert 16 <= len(c.questions) <= 20 and all(q.evidence for q in c.questions)
+
+
+@pytest.mark.parametrize("name, half", [("kinds-tune", "tune"), ("kinds-heldout", "heldout")])
+def test_the_kinds_sets_hold_enough_open_domain_and_adversarial_questions_to_compare_modes(name, half):
+    # Five open-domain questions a set (long-tune, long-heldout) let one question's luck decide a mode's lead.
+    conversations = load_conversations(DATA / name / "conversations.json")
+    assert len(conversations) == 3 and {c.split for c in conversations} == {half}
+    kinds = Counter(q.kind for c in conversations for q in c.questions)
+    assert kinds["open-domain"] >= 20 and kinds["adversarial"] >= 18
+    for c in conversations:
+        assert 85 <= sum(len(s.turns) for s in c.sessions) <= 100 and len(c.sessions) == 6
