@@ -17,7 +17,7 @@ from memvault.extraction.clauses import Clause, subject_of
 from memvault.extraction.dates import Tense
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 _PREPOSITIONS = frozenset({"since", "until", "till", "before", "after", "by", "on", "in", "at", "during", "from",
                            "to"})
@@ -38,6 +38,20 @@ _DAY_PART = re.compile(r"\b(?:tonight|today|tomorrow|yesterday|(?:this|last) (?:
                        re.IGNORECASE)
 #: Verbs whose "to <date>" is the new date of what was moved, whatever the verb's own tense.
 _MOVED = frozenset({"move", "postpone", "reschedule", "push", "change", "delay", "bring", "shift"})
+
+
+def _of_thing_arranged(preposition: Token) -> bool:
+    """Whether the date after ``preposition`` is that of a thing booked or moved to rather than of the booking:
+    it hangs on that thing ("booked the 9:15 train on Friday"), or follows where it was moved to ("moved you to
+    the 14:10 flight on 20 February")."""
+    head = preposition.head
+    verb = head if head.pos_ in ("VERB", "AUX") else next((t for t in head.ancestors if t.pos_ in ("VERB", "AUX")),
+                                                           None)
+    if verb is None or verb.lemma_ not in _ARRANGED | _MOVED:
+        return False
+    # Moved to a thing, not to a place: "moved from Leeds to Bristol in January" is a move made in January.
+    return head is not verb or any(c.lower_ in ("to", "for") and c.i < preposition.i and any(
+        o.dep_ == "pobj" and o.pos_ == "NOUN" for o in c.children) for c in verb.children)
 
 
 def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]]:
@@ -133,6 +147,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             hint = Tense.FUTURE  # "I booked a week in the Dolomites for August", "we got a cottage booked for …"
         if before is not None and before.lower_ == "to" and clause.root.lemma_ in _MOVED:
             hint = Tense.FUTURE  # "the dentist moved the check-up to 30 April": the April to come
+        if before is not None and before.pos_ == "ADP" and _of_thing_arranged(before):
+            hint = Tense.FUTURE  # "moved you to the 14:10 flight on 20 February": that flight's date, to come
         resolved = dates.resolve(ent.text, now, hint, month)
         if resolved.recurring:
             recurring = True

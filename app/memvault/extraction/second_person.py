@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from memvault.extraction import record_answers, reparse
+from memvault.extraction import errands, record_answers, reparse
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -68,8 +68,10 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 
 
 def candidates(text: str) -> list[tuple[int, str]]:
-    """The sentences of an assistant's ``text`` that may be about the user, each with where it starts."""
-    return [(start, piece) for start, piece in _sentences(text) if _OPENS_WITH_YOU.match(piece)]
+    """The sentences of an assistant's ``text`` that may be about the user or an errand done for them
+    (:mod:`~memvault.extraction.errands`), each with where it starts."""
+    return [(start, piece) for start, piece in _sentences(text)
+            if _OPENS_WITH_YOU.match(piece) or errands.OPENS_WITH_I.match(piece)]
 
 
 def _others(text: str) -> list[tuple[int, str]]:
@@ -254,7 +256,7 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
         return {}
     restatements: list[tuple[int, int, str, Callable[[int], int], int]] = []
     for (index, start, said), (sent, fix) in zip(found, _one_sentence([t for _, _, t in found], parse), strict=True):
-        redone = restated(sent) if sent is not None else None
+        redone = (restated(sent) or errands.restated(sent)) if sent is not None else None
         if redone is not None:
             text, back = redone
             restatements.append((index, start, text, lambda j, back=back, fix=fix: fix(back(j)), len(said)))

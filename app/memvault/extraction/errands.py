@@ -1,0 +1,93 @@
+"""What an assistant did for the user: "I've booked you an initial assessment with Rhys Carver next Thursday at
+18:00", "I cancelled your hotel booking and moved you to Hotel Kade 9", "I booked Hotel Maasview for 9 to 12 June".
+
+An assistant that runs a user's errands reports them in its own voice, and what it booked, paid, moved or
+cancelled for a single user is that user's record as much as "your dentist appointment is on Tuesday"
+(:mod:`~memvault.extraction.second_person`). Such a report is restated in the user's voice and read like the
+user's own statement: the assistant's "I" is the user, the "you" the errand was done for is left out ("I booked
+you a seat" → "I booked a seat"), "your" is "my". Only a plain report counts: the subject of its first clause is
+"I", its verb an errand (:data:`ERRANDS`) in the past or the present perfect, not negated, with no offer, promise
+or guess ("I'll book", "I can move it", "I'd cancel"), and what was done names something a record keeps besides when (a name,
+a number or an amount): "I've sent the form" or "I registered you tonight" says nothing a later question could
+ask for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from memvault.extraction.clauses import SUBJECTS
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Span, Token
+
+#: Verbs (lemmas) of what an assistant does for a user's calendar, bookings and accounts.
+ERRANDS = frozenset({"book", "reserve", "add", "put", "move", "reschedule", "cancel", "pay", "register", "renew",
+                     "send", "order", "buy", "submit", "file", "arrange", "confirm", "transfer", "switch", "schedule",
+                     "change", "dispute", "claim", "extend", "freeze", "lodge", "enter", "sign", "set", "return"})
+#: A sentence worth parsing: "I" among its first words.
+OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:I|I've|I'd|I'll)\b")
+_MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
+                     "shall", "ought", "gonna"})
+_RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PERSON"})
+_SWAPPED = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
+
+
+def _subject(verb: Token) -> Token | None:
+    return next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+
+
+def _done(verb: Token) -> bool:
+    """Whether ``verb`` reports an errand done: past ("I booked") or present perfect ("I've booked"), not negated,
+    no modal ("I'll book", "I could move it")."""
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in _MODALS for a in aux) or any(c.dep_ == "neg" for c in verb.children):
+        return False
+    return verb.tag_ == "VBD" and not aux or verb.tag_ == "VBN" and any(a.lemma_ == "have" for a in aux)
+
+
+def _errand(sent: Span) -> Token | None:
+    """The verb of ``sent``'s first clause if the sentence reports an errand the assistant did (module docstring)."""
+    if sent.text.rstrip().endswith("?"):
+        return None
+    verb = next((t for t in sent if t.pos_ in ("VERB", "AUX") and _subject(t) is not None), None)
+    if verb is None or _subject(verb).lower_ != "i" or verb.lemma_.lower() not in ERRANDS or not _done(verb):
+        return None
+    said = [t for c in verb.children if c.dep_ not in SUBJECTS for t in c.subtree]
+    # A date alone does not say what was done ("I booked you in for Tuesday", "I registered you tonight").
+    if not any((t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED) and t.ent_type_ not in ("DATE", "TIME")
+               for t in said):
+        return None
+    return verb
+
+
+def _for_whom(t: Token) -> bool:
+    """Whether ``t`` is the "you" an errand was done for ("booked you a seat", "moved you to Hotel Kade 9")."""
+    return t.lower_ == "you" and t.dep_ in ("dative", "dobj") and t.head.lemma_.lower() in ERRANDS
+
+
+def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
+    """``sent`` in the user's voice, and what takes a character of that text back to ``sent``'s own text; or
+    ``None`` when it reports no errand done for the user."""
+    if _errand(sent) is None:
+        return None
+    pieces: list[str] = []
+    starts: list[tuple[int, int, int]] = []  # per token kept: start in the new text, start in sent, its length
+    at = 0
+    for t in sent:
+        if _for_whom(t):
+            continue
+        word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else t.text
+        if word != t.text and t.text[:1].isupper():
+            word = word[:1].upper() + word[1:]
+        starts.append((at, t.idx - sent.start_char, len(t.text)))
+        pieces.append(word + t.whitespace_)
+        at += len(word) + len(t.whitespace_)
+
+    def back(j: int) -> int:
+        new, old, length = next((s for s in reversed(starts) if s[0] <= j), starts[0])
+        return old + min(j - new, length)
+
+    return "".join(pieces).rstrip(), back

@@ -1,0 +1,63 @@
+"""What an assistant did for a single user ("I've booked you …", "I cancelled your …") is the user's record; its
+offers, promises, refusals and reports that name nothing a record keeps are not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _chat(*turns: str, user: str | None = "Noor") -> list[Message]:
+    return [Message("user", t, user) if i % 2 == 0 else Message("assistant", t) for i, t in enumerate(turns)]
+
+
+def test_what_the_assistant_booked_for_the_user_is_the_users_fact_with_its_span(extractor):
+    said = "Done. I've booked you a cooking class with Chef Anand on Friday at 19:00, £40."
+    [fact] = extractor.extract(_chat("can you sort the cooking class?", said), NOW)
+    assert fact.text == "Noor has booked a cooking class with Chef Anand on Friday 6 February 2026 at 19:00, £40"
+    assert fact.person == "Noor" and fact.message_index == 1
+    assert said[fact.start:fact.end] == fact.quote == \
+        "I've booked you a cooking class with Chef Anand on Friday at 19:00, £40"
+
+
+def test_a_booking_without_you_is_the_users_too_and_an_unnamed_user_is_the_user(extractor):
+    facts = extractor.extract(_chat("and the hotel in Porto?",
+                                    "I booked Casa Ribeira by the river for 20 to 23 February, 96 euros a night.",
+                                    user=None), NOW)
+    assert [f.text for f in facts] == ["The user booked Casa Ribeira by the river for 20 to 23 February, "
+                                       "96 euros a night"]
+
+
+def test_the_date_of_what_a_booking_was_moved_to_is_to_come(extractor):
+    # Said in the past tense, but the flight moved to is on the 20 February ahead, not last year's.
+    [fact] = extractor.extract(_chat("my Ryanair flight got delayed again",
+                                     "I cancelled your Ryanair flight and moved you to the 14:10 Aer Lingus "
+                                     "flight on 20 February."), NOW)[-1:]
+    assert fact.text == ("Noor cancelled Noor's Ryanair flight and moved to the 14:10 Aer Lingus flight "
+                         "on 20 February 2026")
+
+
+def test_a_move_to_a_place_keeps_its_date_in_the_past(extractor):
+    [fact] = extractor.extract([Message("user", "I moved from Leeds to Bristol in January.", "Priya")], NOW)
+    assert fact.text == "Priya moved from Leeds to Bristol in January 2026"
+
+
+def test_offers_promises_refusals_questions_and_reports_naming_nothing_give_nothing(extractor):
+    facts = extractor.extract(_chat(
+        "anything else?",
+        "I'll book the table at Mesa for Saturday. I can move the dentist to Monday. I didn't pay the invoice "
+        "from Kerrow Ltd yet. I booked you in for Tuesday. I registered you tonight. I've sent the form. Should "
+        "I book the 9:15 train to Gent? I'd cancel the Lumen policy before it renews."), NOW)
+    assert facts == []
+
+
+def test_between_two_named_people_a_booking_is_the_speakers_own(extractor):
+    messages = [Message("user", "I need a hotel in Porto", "Aiko"),
+                Message("assistant", "I booked Casa Ribeira by the river for 20 to 23 February, 96 euros a night.",
+                        "Bram")]
+    facts = extractor.extract(messages, NOW)
+    assert [(f.person, f.text) for f in facts if f.message_index == 1] == [
+        ("Bram", "Bram booked Casa Ribeira by the river for 20 to 23 February, 96 euros a night")]
