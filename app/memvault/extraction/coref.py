@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import has_subject
-from memvault.extraction.kin import FEMALE, GENDERED, MALE, NEUTRAL, PEOPLE_WORDS, PETS, PLURAL, POSSESSIVES
+from memvault.extraction.kin import (FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS, PLURAL,
+                                     POSSESSIVES)
 from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
                                                 is_head_of_name, name_of, name_span, own_gender, owned_by_user,
                                                 plural_thing, speakers_role, thing_named_with_the, where)
@@ -41,6 +42,8 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
+#: Turns back beyond which a person or pet no longer answers a pronoun (:meth:`Antecedents.resolve`).
+STALE_TURNS = 3
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
 
@@ -168,6 +171,8 @@ class Mention:
     subject: bool = False
     #: The clause that last called it "he", "she", "her" … (0: none).
     referred: int = 0
+    #: The turn it was last named or referred to in.
+    turn: int = 0
 
 
 @dataclass
@@ -210,6 +215,7 @@ class Antecedents:
     def _add(self, mention: Mention, name: str | None = None, subject: bool = False) -> None:
         mention.order = next(self._counter)
         mention.clause = self._clauses
+        mention.turn = self._turns
         mention.subject = subject
         self.mentions[mention.kind] = mention
         if name is not None:
@@ -236,6 +242,10 @@ class Antecedents:
         if kinds is None:
             return None
         found = [self.mentions[k] for k in kinds if k in self.mentions]
+        # A person last spoken of turns ago is no "he" or "she" now: the talk has moved on, most often to someone
+        # the tagger did not take for a name ("uncle rob", "isla's christening"), and a wrong person is worse than
+        # none.
+        found = [m for m in found if m.kind in ("thing", "things", "plural") or self._turns - m.turn <= STALE_TURNS]
         if pronoun in ("she", "her", "hers"):
             # A woman mentioned before wins over a name of no known gender, unless the other side has just named
             # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
@@ -290,6 +300,7 @@ class Antecedents:
             mention = self.resolve(t.lower_) if kind is not None else None
             if mention is not None:
                 mention.referred = self._clauses + 1  # the clause being observed
+                mention.turn = self._turns
             if mention is None or mention.kind != "neutral" or self.mentions.get("neutral") is not mention:
                 continue
             del self.mentions["neutral"]
@@ -421,7 +432,7 @@ class Antecedents:
         text = f"{voice.possessive} {compound_text(t)}" + (f" {name}" if name else "")
         key = f"user's {lemma}"
         kind = ("female" if lemma in FEMALE else "male" if lemma in MALE else "plural" if lemma in PLURAL
-                else "neutral" if lemma in NEUTRAL else "pet" if lemma in PETS
+                else "neutral" if lemma in NEUTRAL | OCCUPATIONS else "pet" if lemma in PETS
                 else "thing" if concrete(t, lemma) else "things" if plural_thing(t, lemma) else None)
         if kind == "things":
             text += where(t, {x.i for x in t.sent}, voice.possessive)  # "my tomatoes on the balcony ... I water them"

@@ -160,3 +160,32 @@ def test_your_people_the_question_names_are_that_name(extractor):
                                Message("assistant", "Mochi is your cat?"),
                                Message("user", "yep, the tabby I adopted two years ago. she'll love the balcony")], NOW)
     assert [f.text for f in found][-1:] == ["Mochi will love the balcony"]
+
+
+def _between(extractor, *turns: str) -> list[str]:
+    """Two named friends, Ana first (dated 2 March 2026)."""
+    messages = [Message("user", t, "Ana" if i % 2 == 0 else "Ben") for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))]
+
+
+def test_a_person_last_spoken_of_turns_ago_is_no_he_now(extractor):
+    # The talk moved on to "tom", whom the tagger takes for no name in lower case; the landlord of five turns
+    # back is not who is moving to Bristol.
+    texts = _between(extractor, "my landlord finally fixed the boiler on Monday", "about time", "how was the gig?",
+                     "loud. the support band was better than the headliners", "ha. how's tom doing",
+                     "still at the bakery. he's thinking about a move to Bristol")
+    assert texts == ["Ana's landlord finally fixed the boiler on Monday 23 February 2026"]
+
+
+def test_a_person_called_he_every_few_turns_stays_he(extractor):
+    texts = _between(extractor, "did you hear from Dad about his birthday?",
+                     "yes, he wants a quiet dinner on the 14th", "fine by me, I'll book the Lantern",
+                     "great, he loves that place", "any news on the flat?", "we signed on Friday!",
+                     "amazing. what should we get him?", "he keeps mentioning a new fishing reel, about 90 pounds")
+    assert texts[-1] == "Ana's dad keeps mentioning a new fishing reel, about 90 pounds"
+
+
+def test_someone_in_an_occupation_is_a_person_not_an_it(extractor):
+    texts = _between(extractor, "how's the band?",
+                     "our producer at work is covering the gigs. he learned the whole set in a week")
+    assert texts == ["Ben's producer at work is covering the gigs", "Ben's producer learned the whole set in a week"]
