@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 #: Longest fragment read as an answer, in words as written (after leading "oh", "yes", …): a noun phrase with its
 #: place ("the repeat prescriptions flow in the NHS app"), not a sentence; measured on tuning data, docs/benchmarks.md.
 MAX_ANSWER_WORDS = 8
+#: Pronouns that open a clause about the short answer before it.
+_TAKING_UP = frozenset({"he", "she", "they", "it"})
 _QUESTION_WORDS = frozenset({"what", "which", "who", "whom", "where", "when", "how"})
 #: "How" asks for an amount or a measure only with one of these after it ("how are you" asks nothing to store).
 _HOW_MEASURES = frozenset({"many", "much", "old", "long", "often", "far", "big", "tall"})
@@ -108,6 +110,14 @@ def fragment(sent: Span, *, before_clause: bool = False) -> tuple[int, int] | No
 
 #: What may follow a yes that says only yes ("Yes, I did.", "yep, I have"): the question's own auxiliary, echoed.
 _ECHOED = frozenset({"did", "have", "'ve", "am", "'m", "do"})
+
+
+def taken_up(sent: Span, lead: tuple[int, int]) -> int | None:
+    """Where the clause after a short answer ``lead`` (a character span of ``sent``) starts when a pronoun opens it
+    and so takes the answer up ("my sister Hanna, she drove"), else ``None``: read with the answer in it, the
+    clause would say its subject twice."""
+    rest = [t for t in sent if t.idx >= lead[1] and not t.is_punct]
+    return rest[0].idx if rest and rest[0].lower_ in _TAKING_UP and len(rest) > 1 else None
 
 
 def yes_alone(sent: Span) -> tuple[int, int] | None:
@@ -227,7 +237,8 @@ def statement(question: Span, answer: Span, common: Collection[str] = frozenset(
     # "What are you working on these days?", "Who are you going with next week?": the question word is the object
     # of a preposition before the sentence's end (the parser may give it the time after it instead), and the
     # answer goes right after that preposition ("working on a dashboard … these days").
-    on = next((t.i for t in after if t.dep_ == "prep" and t.head.i == root.i and _only_time_after(t, asked)), None) \
+    on = next((t.i for t in after if t.dep_ == "prep" and t.head.i == root.i and _only_time_after(t, asked, phrase)),
+              None) \
         if asked.lower_ in ("what", "who", "whom", "which") and at_end is False else None
     for t in after:
         if t.i == verb:
@@ -322,10 +333,11 @@ def _duration(phrase: list[Token]) -> bool:
     return len(phrase) > 2 and phrase[1].lower_ == "many" and phrase[2].lemma_ in _TIME_UNITS
 
 
-def _only_time_after(prep: Token, asked: Token) -> bool:
-    """Whether ``prep`` has no object but the question word ``asked`` or a time the parser hung on it ("on these
-    days", "with next week")."""
-    objects = [c for c in prep.children if c.dep_ == "pobj" and c.i != asked.i]
+def _only_time_after(prep: Token, asked: Token, phrase: list[Token]) -> bool:
+    """Whether ``prep`` has no object but the question word ``asked`` (or its ``phrase``: "which amp did you go
+    for in the end?") or a time the parser hung on it ("on these days", "with next week")."""
+    asking = {asked.i, *(t.i for t in phrase)}
+    objects = [c for c in prep.children if c.dep_ == "pobj" and c.i not in asking]
     return all(c.ent_type_ in ("DATE", "TIME") for c in objects)
 
 

@@ -353,6 +353,10 @@ class FactExtractor:
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
             if (restated := answers.statement(asked, doc.char_span(*lead), self._pipeline.common_nouns())) is not None:
                 again[-1] = (restated, _said_as(doc, sents[0].start_char, sents[0].end_char))
+                if 0 not in again and (rest := answers.taken_up(sents[0], lead)) is not None:
+                    # "my sister Hanna, she drove": the clause is read without the answer its pronoun takes up
+                    again[0] = (doc.text[rest:sents[0].end_char],
+                                _moved(doc.text[rest:], rest, lambda j: j))
         if not again:
             return [(sent, None) for sent in sents]
         redone = dict(zip(again, cache.parse(self._pipeline, [text for text, _ in again.values()]), strict=True))

@@ -38,6 +38,8 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     ("Who are you going with next week?", "My sister Ana.",
      "The user is going with the user's sister Ana in the week of 18 May 2026"),
     ("What are you looking for in a flat?", "A balcony, mostly.", "The user is looking for a balcony in a flat"),
+    # The question's phrase ("which amp") is that preposition's object, not something else it says.
+    ("So which amp did you go for in the end?", "the lighter one.", "The user went for the lighter one in the end"),
     # Eight words as written ("e-bike" is one), no verb of their own: still a fragment.
     ("What are you building?", "a timber frame shed for the garden tools",
      "The user is building a timber frame shed for the garden tools"),
@@ -189,3 +191,10 @@ def test_a_question_from_the_same_speaker_is_no_question_to_them(extractor):
                                         ("play", "played"), ("go", "went"), ("put", "put")])
 def test_past(verb, form):
     assert answers.past(verb) == form
+
+
+def test_a_clause_whose_pronoun_takes_up_the_answer_before_it_does_not_say_it_twice(extractor):
+    # Read with the answer in it, the clause said "Nora's sister Hanna, Nora's sister Hanna drove".
+    texts = [f.text for f in _facts(extractor, "Who did you go to Porto with?",
+                                    "my sister Hanna, she booked the flights in March", names=("Tobias", "Nora"))]
+    assert texts == ["Nora went to Porto with Nora's sister Hanna", "Nora's sister Hanna booked the flights in March 2026"]
