@@ -36,10 +36,15 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     root = sent.root
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"
              and not _reaction(t)]
-    if not words or words[0].i != root.i or root.tag_ not in _IMPLIED or has_subject(root):
-        return None
+    if not words or words[0].i != root.i or root.tag_ not in _IMPLIED or has_subject(root) or \
+            root.lemma_.lower() in WEATHER:
+        return None  # "rained 3 days out of 5": the weather's, not the speaker's
     subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
     return _IMPLIED[root.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
+
+
+#: Verbs whose left-out subject is the weather's "it", never "I".
+WEATHER = frozenset({"rain", "snow", "pour", "drizzle", "hail", "sleet", "thunder", "freeze", "bucket"})
 
 
 def _reaction(t: Token) -> bool:

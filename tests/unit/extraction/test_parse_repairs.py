@@ -119,6 +119,12 @@ def test_a_reaction_before_a_sentence_that_leaves_out_its_i_is_no_part_of_it(ext
     assert (fact.quote, fact.start) == ("did 60km to Cromer with the club yesterday", 7)
 
 
+def test_weather_that_leaves_out_its_it_is_not_the_speakers_doing(extractor):
+    # Read with an "I" written in, this was "The user rained 3 days out of 5 …".
+    assert _texts(extractor, "rained 3 days out of 5 on Skye but the ridge was worth it") == []
+    assert _texts(extractor, "snowed all weekend in Tromsø") == []
+
+
 def test_a_clause_keeps_the_order_its_words_were_said_in(extractor):
     # The parser hung "bad news" on "rent" across "to 900 euros by the way": the subtree came out of order and the
     # fact read "… raised the rent bad newsto 900 euros".
