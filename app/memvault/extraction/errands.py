@@ -9,7 +9,9 @@ you a seat" → "I booked a seat"), "your" is "my". Only a plain report counts: 
 "I", its verb an errand (:data:`ERRANDS`) in the past or the present perfect, not negated, with no offer, promise
 or guess ("I'll book", "I can move it", "I'd cancel"), and what was done names something a record keeps besides when (a name,
 a number or an amount): "I've sent the form" or "I registered you tonight" says nothing a later question could
-ask for.
+ask for. A thing the assistant reports booked ("Trains are booked for 18 July at 10:04", "the ferry to Bryher is
+booked for Tuesday") is the user's too ("my trains are booked …"), its date enough; not a person ("Pippa is booked
+there too") and not someone's ("Pippa's room is booked").
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 ERRANDS = frozenset({"book", "reserve", "add", "put", "move", "reschedule", "cancel", "pay", "register", "renew",
                      "send", "order", "buy", "submit", "file", "arrange", "confirm", "transfer", "switch", "schedule",
                      "change", "dispute", "claim", "extend", "freeze", "lodge", "enter", "sign", "set", "return"})
-#: A sentence worth parsing: "I" among its first words.
-OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:I|I've|I'd|I'll)\b")
+#: A sentence worth parsing: "I" among its first words, or a booking reported done ("Trains are booked: …").
+OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:I|I've|I'd|I'll)\b|\b(?:is|are|'s|'re|has been|have been)\s+"
+                          r"(?:now |all |also )?(?:booked|reserved|confirmed|scheduled|arranged|set|renewed|paid)\b")
 _MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
                      "shall", "ought", "gonna"})
 _RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PERSON"})
@@ -53,14 +56,39 @@ def _errand(sent: Span) -> Token | None:
     if sent.text.rstrip().endswith("?"):
         return None
     verb = next((t for t in sent if t.pos_ in ("VERB", "AUX") and _subject(t) is not None), None)
-    if verb is None or _subject(verb).lower_ != "i" or verb.lemma_.lower() not in ERRANDS or not _done(verb):
+    if verb is None or verb.lemma_.lower() not in ERRANDS or not (_subject(verb).lower_ == "i" and _done(verb)
+                                                                    or _booked(verb)):
         return None
+    if _booked(verb):  # the thing booked is its subject: when it is booked for says enough ("the ferry … for Tuesday")
+        return verb if any(t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED | {"DATE", "TIME"}
+                           for t in sent) else None
     said = [t for c in verb.children if c.dep_ not in SUBJECTS for t in c.subtree]
     # A date alone does not say what was done ("I booked you in for Tuesday", "I registered you tonight").
     if not any((t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED) and t.ent_type_ not in ("DATE", "TIME")
                for t in said):
         return None
     return verb
+
+
+def _booked(verb: Token) -> bool:
+    """Whether ``verb`` says a thing is booked, in the present ("Trains are booked", "the ferry is booked", "delivery
+    is set for 1 May"): a thing, not a person ("Pippa is booked there too"), nobody's named ("Pippa's room is
+    booked"), not negated, no modal."""
+    subject = _subject(verb)
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    return subject.dep_ == "nsubjpass" and subject.pos_ in ("NOUN", "PROPN") and subject.ent_type_ != "PERSON" \
+        and verb.tag_ == "VBN" and not any(a.lower_ in _MODALS or a.tag_ == "VBD" for a in aux) \
+        and not any(c.dep_ == "neg" for c in verb.children) and not any(c.dep_ == "poss" for c in subject.children)
+
+
+def _owned(t: Token, verb: Token) -> str | None:
+    """What a booked thing's first word is said as, owned by the user: "the" → "my", none → "my " before it."""
+    subject = _subject(verb)
+    if subject is None or subject.lower_ == "i" or t.i != subject.left_edge.i:
+        return None
+    if t.pos_ == "DET":
+        return "my" if t.lower_ in ("the", "our") else None
+    return f"my {t.text if t.pos_ == 'PROPN' else t.lower_}"  # "Trains are booked" → "my trains are booked"
 
 
 def _for_whom(t: Token) -> bool:
@@ -71,7 +99,7 @@ def _for_whom(t: Token) -> bool:
 def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     """``sent`` in the user's voice, and what takes a character of that text back to ``sent``'s own text; or
     ``None`` when it reports no errand done for the user."""
-    if _errand(sent) is None:
+    if (verb := _errand(sent)) is None:
         return None
     pieces: list[str] = []
     starts: list[tuple[int, int, int]] = []  # per token kept: start in the new text, start in sent, its length
@@ -79,7 +107,7 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     for t in sent:
         if _for_whom(t):
             continue
-        word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else t.text
+        word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else _owned(t, verb) or t.text
         if word != t.text and t.text[:1].isupper():
             word = word[:1].upper() + word[1:]
         starts.append((at, t.idx - sent.start_char, len(t.text)))

@@ -71,7 +71,7 @@ def candidates(text: str) -> list[tuple[int, str]]:
     """The sentences of an assistant's ``text`` that may be about the user or an errand done for them
     (:mod:`~memvault.extraction.errands`), each with where it starts."""
     return [(start, piece) for start, piece in _sentences(text)
-            if _OPENS_WITH_YOU.match(piece) or errands.OPENS_WITH_I.match(piece)]
+            if _OPENS_WITH_YOU.match(piece) or errands.OPENS_WITH_I.search(piece)]
 
 
 def _others(text: str) -> list[tuple[int, str]]:

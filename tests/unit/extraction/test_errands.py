@@ -61,3 +61,13 @@ def test_between_two_named_people_a_booking_is_the_speakers_own(extractor):
     facts = extractor.extract(messages, NOW)
     assert [(f.person, f.text) for f in facts if f.message_index == 1] == [
         ("Bram", "Bram booked Casa Ribeira by the river for 20 to 23 February, 96 euros a night")]
+
+
+def test_a_thing_reported_booked_is_the_users_and_a_person_or_someone_elses_thing_is_not(extractor):
+    facts = extractor.extract(_chat(
+        "and the ferry?",
+        "The ferry to Bryher is booked for Tuesday 10 February at 10:00. Pippa is booked on it too. Pippa's room "
+        "is booked for the same nights. The table at Mesa isn't booked yet. The hotel might be booked by Friday. "
+        "Trains are booked for 12 February at 16:04, Penzance to Bristol."), NOW)
+    assert [f.text for f in facts] == ["Noor's ferry to Bryher is booked for 10 February 2026 at 10:00",
+                                       "Noor's trains are booked for 12 February 2026 at 16:04, Penzance to Bristol"]
