@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, other_side,
-                                 record_answers, reparse, second_person)
+                                 record_answers, reparse, second_person, truecase)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of, name_given, name_given_to
@@ -117,8 +117,8 @@ def _tense(root: Token) -> Tense:
 
 
 def _quote(clause: Clause, doc: Doc) -> str:
-    """The turn's words from the clause's first token to its last (``doc.text`` joins the whole turn)."""
-    return doc[clause.tokens[0].i:clause.tokens[-1].i + 1].text
+    """The turn's words, as said, from the clause's first token to its last (``doc.text`` joins the whole turn)."""
+    return truecase.as_said(doc[clause.tokens[0].i:clause.tokens[-1].i + 1])
 
 
 def _kind(clause: Clause, tense: Tense, event: dates.ResolvedDate | None, recurring: bool, since: bool) -> str:

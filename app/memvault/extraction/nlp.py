@@ -128,6 +128,7 @@ class NlpPipeline:
         self._nlp: Language | None = None
         self._ops = None
         self._nouns: frozenset[str] | None = None
+        self._words: frozenset[str] | None = None
         self._lock = threading.Lock()
         #: Held while parsing: spaCy does not promise that one pipeline may parse on several threads at once,
         #: and fact extraction and entity extraction share it.
@@ -167,6 +168,15 @@ class NlpPipeline:
 
             self._nouns = noun_index(self.get())  # built twice at worst by two threads: the same set
         return self._nouns
+
+    def known_words(self) -> frozenset[str]:
+        """Every word of the pipeline's English index (its lemmatizer's WordNet nouns, verbs, adjectives and
+        adverbs): a lower-case word not in it may be a name (:mod:`~memvault.extraction.truecase`)."""
+        if self._words is None:
+            from memvault.extraction.noise import word_index
+
+            self._words = word_index(self.get())
+        return self._words
 
 
 def _use_ops(ops) -> None:

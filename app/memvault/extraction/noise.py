@@ -138,6 +138,18 @@ def noun_index(nlp) -> frozenset[str]:
         else frozenset()
 
 
+def word_index(nlp) -> frozenset[str]:
+    """Every word of the pinned pipeline's English index (its lemmatizer's WordNet lemmas of every part of
+    speech), empty when it ships none."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    tables = nlp.get_pipe("lemmatizer").lookups
+    if not tables.has_table("lemma_index"):
+        return frozenset()
+    index = tables.get_table("lemma_index")
+    return frozenset(w for pos in index.keys() for w in index[pos])
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """What the rules need from the pinned pipeline: its English noun index and stop list, the idiom matcher.

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from memvault.extraction.nlp import NlpPipeline
+from memvault.extraction.truecase import SAID, capitalised, names
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -37,8 +38,16 @@ class TurnDocs:
         missing = list(dict.fromkeys(t for t in [*texts, *self._expected] if t not in self._docs))
         self._expected = []
         if missing:
+            words = pipeline.known_words()
             # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
             with pipeline.parse_lock:
-                self._docs.update(zip(missing, nlp.pipe(missing)))
-            self.parsed += len(missing)
+                docs = dict(zip(missing, nlp.pipe(missing)))
+                # Names written in lower case, capitalised and read again (one more batch, only those turns).
+                cased = {text: capitalised(text, at) for text, doc in docs.items() if (at := names(doc, words))}
+                cased = {text: written for text, written in cased.items() if len(written) == len(text)}
+                for text, doc in zip(cased, nlp.pipe(list(cased.values())), strict=True):
+                    doc.user_data[SAID] = text
+                    docs[text] = doc
+            self._docs.update(docs)
+            self.parsed += len(missing) + len(cased)
         return [self._docs[t] for t in texts]

@@ -164,6 +164,9 @@ class _Counting:
         self.texts += texts
         return self._pipeline.get().pipe(texts)
 
+    def known_words(self):
+        return self._pipeline.known_words()
+
 
 def test_reading_the_name_and_extracting_parse_each_turn_once(pipeline):
     counting = _Counting(pipeline)

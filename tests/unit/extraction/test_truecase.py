@@ -1,0 +1,38 @@
+"""Names written in lower case ("dev got the job", "did uncle rob call you") are read as names, and the facts
+still quote the turn as it was said."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message
+from memvault.extraction.truecase import capitalised, names
+
+NOW = dt.datetime(2025, 3, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def _between(*turns: str) -> list[Message]:
+    return [Message("user", t, "Ana" if i % 2 == 0 else "Ben") for i, t in enumerate(turns)]
+
+
+def test_a_name_written_in_lower_case_is_a_persons_and_the_fact_quotes_the_turn_as_said(extractor):
+    messages = _between("what's new?", "dev got the job in zurich, he starts in may")
+    [fact] = extractor.extract(messages, NOW)
+    assert fact.text == "Dev got the job in zurich"
+    assert fact.quote == messages[1].content[fact.start:fact.end] == "dev got the job in zurich"
+
+
+def test_someone_named_after_a_family_title_in_lower_case_is_the_he_after_it(extractor):
+    # Read without the name, "he" was the boss of the sentence before: "Ana's boss is handling the sale".
+    facts = extractor.extract(_between("not yet, my boss would kill me. anyway did uncle rob call you about the house?",
+                                       "yeah, yesterday. he's handling the sale with the agent in Leeds"), NOW)
+    assert not any("boss" in f.text for f in facts)
+
+
+def test_only_unknown_words_where_a_name_stands_in_a_turn_written_in_lower_case(pipeline):
+    nlp, words = pipeline.get(), pipeline.known_words()
+    text = "kirsty saw uncle rob yesterday, lol. the physio says isla's knee is fine"
+    assert capitalised(text, names(nlp(text), words)) == \
+        "Kirsty saw uncle Rob yesterday, lol. the physio says Isla's knee is fine"
+    # A writer who capitalises names names their own: nothing is written in.
+    assert names(nlp("the physio said Maya's knee is fine, kirsty says hi"), words) == []
