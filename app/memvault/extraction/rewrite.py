@@ -191,6 +191,8 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     text = "".join(pieces).strip()
     # A date written in for a token that ended before a comma keeps its own space ("on 14 February 2026 ,").
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]  # a full stop the tokenizer left on the last word ("seats 14A and 14B.")
     if not text:
         return None
     return text[0].upper() + text[1:]

@@ -70,8 +70,9 @@ def names(doc: Doc, words: Collection[str]) -> list[int]:
         after_title = t.i > 0 and doc[t.i - 1].lower_ in TITLES and not (
             t.i > 1 and doc[t.i - 2].lower_ in ("my", "your", "his", "her", "our", "their", "the", "a"))
         with_someone = t.dep_ == "pobj" and t.head.lower_ == "with"
-        if after_title and not t.is_stop and t.pos_ != "ADP" or (t.dep_ in _NAME_ROLES or with_someone) and \
-                _unknown(t, words):
+        if after_title and not t.is_stop and t.pos_ != "ADP":
+            out += [doc[t.i - 1].idx, t.idx]  # the title too: "Uncle Rob" is what the family calls him
+        elif (t.dep_ in _NAME_ROLES or with_someone) and _unknown(t, words):
             out.append(t.idx)
     return out
 

@@ -71,3 +71,10 @@ def test_a_thing_reported_booked_is_the_users_and_a_person_or_someone_elses_thin
         "Trains are booked for 12 February at 16:04, Penzance to Bristol."), NOW)
     assert [f.text for f in facts] == ["Noor's ferry to Bryher is booked for 10 February 2026 at 10:00",
                                        "Noor's trains are booked for 12 February 2026 at 16:04, Penzance to Bristol"]
+
+
+def test_a_full_stop_the_tokenizer_left_on_the_last_word_is_no_part_of_the_fact(extractor):
+    facts = extractor.extract(_chat("and the flights?", "Flights are booked for 19 February at 07:05 from Bristol, "
+                                    "seats 14A and 14B."), NOW)
+    assert [f.text for f in facts] == ["Noor's flights are booked for 19 February 2026 at 07:05 from Bristol, "
+                                       "seats 14A and 14B"]

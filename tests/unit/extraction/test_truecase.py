@@ -33,6 +33,6 @@ def test_only_unknown_words_where_a_name_stands_in_a_turn_written_in_lower_case(
     nlp, words = pipeline.get(), pipeline.known_words()
     text = "kirsty saw uncle rob yesterday, lol. the physio says isla's knee is fine"
     assert capitalised(text, names(nlp(text), words)) == \
-        "Kirsty saw uncle Rob yesterday, lol. the physio says Isla's knee is fine"
+        "Kirsty saw Uncle Rob yesterday, lol. the physio says Isla's knee is fine"
     # A writer who capitalises names names their own: nothing is written in.
     assert names(nlp("the physio said Maya's knee is fine, kirsty says hi"), words) == []
