@@ -7,11 +7,11 @@ cancelled for a single user is that user's record as much as "your dentist appoi
 user's own statement: the assistant's "I" is the user, the "you" the errand was done for is left out ("I booked
 you a seat" → "I booked a seat"), "your" is "my". Only a plain report counts: the subject of its first clause is
 "I", its verb an errand (:data:`ERRANDS`) in the past or the present perfect, not negated, with no offer, promise
-or guess ("I'll book", "I can move it", "I'd cancel"), and what was done names something a record keeps besides when (a name,
-a number or an amount): "I've sent the form" or "I registered you tonight" says nothing a later question could
-ask for. A thing the assistant reports booked ("Trains are booked for 18 July at 10:04", "the ferry to Bryher is
-booked for Tuesday") is the user's too ("my trains are booked …"), its date enough; not a person ("Pippa is booked
-there too") and not someone's ("Pippa's room is booked").
+or guess ("I'll book", "I can move it", "I'd cancel"), and what was done names something a record keeps besides
+when (a name, a number or an amount): "I've sent the form" or "I registered you tonight" says nothing a later
+question could ask for. A thing the assistant reports booked ("Trains are booked for 18 July at 10:04", "the ferry
+to Bryher is booked for Tuesday") is the user's too ("my trains are booked …"), its date enough; not a person
+("Pippa is booked there too") and not someone's ("Pippa's room is booked").
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _errand(sent: Span) -> Token | None:
     if verb is None or verb.lemma_.lower() not in ERRANDS or not (_subject(verb).lower_ == "i" and _done(verb)
                                                                     or _booked(verb)):
         return None
-    if _booked(verb):  # the thing booked is its subject: when it is booked for says enough ("the ferry … for Tuesday")
+    if _booked(verb):  # the thing booked is its subject, so when it is for says enough ("the ferry … for Tuesday")
         return verb if any(t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED | {"DATE", "TIME"}
                            for t in sent) else None
     said = [t for c in verb.children if c.dep_ not in SUBJECTS for t in c.subtree]

@@ -3,12 +3,13 @@
 
 The small English pipeline learned names from edited text: "uncle rob ring you" parses as a noun "ring", "kirsty"
 is an organisation and "dev" a noun, so a later "he" or "she" reaches back to whoever was last named with a capital
-(on a tuning chat written in lower case, about one fact in three named the wrong person). A turn whose writer does
-not capitalise (no word of it has a capital but where a sentence opens) has each lower-case word capitalised that no English word
-list knows (the pipeline's WordNet index, every part of speech, and its stop list; chat's own shorthand such as
-"lol" or "tbh" is no name either) and that stands where a person's name can (a subject, an owner, a name beside
-another, "with …"), and each word after a family title said without "my" ("uncle rob", "aunt lorna"). The turn is
-then parsed again with those capitals; the text keeps its length, so every offset stays the turn's own.
+(on a tuning chat written in lower case, about one fact in three named the wrong person). In a turn whose writer
+does not capitalise (no word of it has a capital but where a sentence opens), each lower-case word is capitalised
+that no English word list knows (the pipeline's WordNet index, every part of speech, and its stop list; chat's own
+shorthand such as "lol" or "tbh" is no name either) and that stands where a person's name can (a subject, an
+owner, a name beside another, "with …"), and so is a name after a family title said without "my", with its title
+("uncle rob" → "Uncle Rob"). The turn is then parsed again with those capitals; the text keeps its length, so every
+offset stays the turn's own, and a fact quotes the turn as said (:func:`as_said`).
 """
 
 from __future__ import annotations

@@ -197,4 +197,5 @@ def test_a_clause_whose_pronoun_takes_up_the_answer_before_it_does_not_say_it_tw
     # Read with the answer in it, the clause said "Nora's sister Hanna, Nora's sister Hanna drove".
     texts = [f.text for f in _facts(extractor, "Who did you go to Porto with?",
                                     "my sister Hanna, she booked the flights in March", names=("Tobias", "Nora"))]
-    assert texts == ["Nora went to Porto with Nora's sister Hanna", "Nora's sister Hanna booked the flights in March 2026"]
+    assert texts == ["Nora went to Porto with Nora's sister Hanna",
+                     "Nora's sister Hanna booked the flights in March 2026"]
