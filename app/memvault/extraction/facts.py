@@ -189,7 +189,7 @@ def _before_implied(ats: Sequence[int], length: int) -> Callable[[int], int]:
 
 def _said_as(doc: Doc, start: int, end: int) -> Callable[[Fact], Fact]:
     """What gives a fact read from a restated answer the span and words of the answer as it was said."""
-    return lambda fact: dataclasses.replace(fact, start=start, end=end, quote=doc.text[start:end])
+    return lambda fact: dataclasses.replace(fact, start=start, end=end, quote=truecase.as_said(doc[:])[start:end])
 
 
 def _other_side(before: Message, now: Message) -> bool:
@@ -319,26 +319,26 @@ class FactExtractor:
         sents = list(doc.sents)
         again: dict[int, tuple[str, Callable[[Fact], Fact]]] = {}
         for i, sent in enumerate(sents):
-            text = sent.text
+            text, quoted = sent.text, truecase.as_said(sent)  # the parser's text; the quote's, as said
             implied = reparse.dropped_first_person(sent, sents[i - 1] if i else None)
             if implied == reparse.PROGRESSIVE and i == 0 and question is not None:
                 pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
             elif implied is not None:
                 at = sent.root.idx - sent.start_char
                 again[i] = (text[:at] + implied + text[at:],
-                            _moved(text, sent.start_char, _before_implied((at,), len(implied))))
+                            _moved(quoted, sent.start_char, _before_implied((at,), len(implied))))
             elif ats := reparse.dropped_possessive(sent):
                 # "Mum is coming" → "my mum is coming": a family word or a thing, never a name.
                 written = text
                 for at in reversed(ats):
                     written = written[:at] + "my " + written[at].lower() + written[at + 1:]
-                again[i] = (written, _moved(text, sent.start_char, _before_implied(ats, 3)))
+                again[i] = (written, _moved(quoted, sent.start_char, _before_implied(ats, 3)))
             elif (at := reparse.misparsed_lead(sent)) is not None:
-                again[i] = (text[at:], _moved(text, sent.start_char, lambda j, at=at: j + at))
+                again[i] = (text[at:], _moved(quoted, sent.start_char, lambda j, at=at: j + at))
             elif (verb := reparse.verb_read_as_noun(sent)) is not None:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
-                            _moved(text, sent.start_char, reparse.back_from(start, end, written)))
+                            _moved(quoted, sent.start_char, reparse.back_from(start, end, written)))
         answer = (answers.fragment(sents[0]) or answers.yes_alone(sents[0])) if question is not None else None
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:
@@ -356,7 +356,7 @@ class FactExtractor:
                 if 0 not in again and (rest := answers.taken_up(sents[0], lead)) is not None:
                     # "my sister Hanna, she drove": the clause is read without the answer its pronoun takes up
                     again[0] = (doc.text[rest:sents[0].end_char],
-                                _moved(doc.text[rest:], rest, lambda j: j))
+                                _moved(truecase.as_said(doc[:])[rest:], rest, lambda j: j))
         if not again:
             return [(sent, None) for sent in sents]
         redone = dict(zip(again, cache.parse(self._pipeline, [text for text, _ in again.values()]), strict=True))

@@ -7,7 +7,7 @@ in the first person ("I have a dentist appointment ...") and read like one of th
 plain statement whose subject is "you" or "your ..." counts: advice and predictions (a modal or future
 auxiliary: "You could ask for a trial month", "You'll need proof"), obligations ("you have to", "you need
 to"), questions, and any sentence in which the assistant speaks of itself ("I've noted ...", "we can ...")
-give nothing.
+give nothing, but an errand it reports done for the user (:mod:`~memvault.extraction.errands`).
 
 Such an assistant keeps the user's records, so what it states about the people in them is the user's too
 ("Arjun's swimming gala is on Saturday 12 April", "Her dentist moved the check-up to 30 April"): a sentence

@@ -36,3 +36,9 @@ def test_only_unknown_words_where_a_name_stands_in_a_turn_written_in_lower_case(
         "Kirsty saw Uncle Rob yesterday, lol. the physio says Isla's knee is fine"
     # A writer who capitalises names names their own: nothing is written in.
     assert names(nlp("the physio said Maya's knee is fine, kirsty says hi"), words) == []
+
+
+def test_every_fact_of_a_turn_with_names_written_in_quotes_the_turn_as_said(extractor):
+    messages = _between("news?", "went climbing with kirsty on saturday, my arms are dead")
+    facts = extractor.extract(messages, NOW)
+    assert facts and all("Kirsty" in f.text and f.quote == messages[1].content[f.start:f.end] for f in facts)
