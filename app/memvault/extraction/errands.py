@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from memvault.extraction import reparse
 from memvault.extraction.clauses import SUBJECTS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -101,21 +102,11 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     ``None`` when it reports no errand done for the user."""
     if (verb := _errand(sent)) is None:
         return None
-    pieces: list[str] = []
-    starts: list[tuple[int, int, int]] = []  # per token kept: start in the new text, start in sent, its length
-    at = 0
-    for t in sent:
+
+    def word_of(t: Token) -> str | None:
         if _for_whom(t):
-            continue
+            return None
         word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else _owned(t, verb) or t.text
-        if word != t.text and t.text[:1].isupper():
-            word = word[:1].upper() + word[1:]
-        starts.append((at, t.idx - sent.start_char, len(t.text)))
-        pieces.append(word + t.whitespace_)
-        at += len(word) + len(t.whitespace_)
+        return word[:1].upper() + word[1:] if word != t.text and t.text[:1].isupper() else word
 
-    def back(j: int) -> int:
-        new, old, length = next((s for s in reversed(starts) if s[0] <= j), starts[0])
-        return old + min(j - new, length)
-
-    return "".join(pieces).rstrip(), back
+    return reparse.reworded(sent, word_of)

@@ -156,3 +156,23 @@ def back_from(start: int, end: int, written: str) -> Callable[[int], int]:
     """A character of a sentence with ``written`` in place of its ``start:end`` → of the sentence as said."""
     grown = len(written) - (end - start)
     return lambda j: j if j <= start else min(j, start + (end - start)) if j < start + len(written) else j - grown
+
+
+def reworded(sent: Span, word_of: Callable[[Token], str | None]) -> tuple[str, Callable[[int], int]]:
+    """``sent`` with each token said as ``word_of`` gives it (``None``: left out), and what takes a character of
+    that text back to ``sent``'s own text."""
+    pieces: list[str] = []
+    starts: list[tuple[int, int, int]] = []  # per token kept: start in the new text, start in sent, its length there
+    at = 0
+    for t in sent:
+        if (word := word_of(t)) is None:
+            continue
+        starts.append((at, t.idx - sent.start_char, len(t.text)))
+        pieces.append(word + t.whitespace_)
+        at += len(word) + len(t.whitespace_)
+
+    def back(j: int) -> int:
+        new, old, length = next((s for s in reversed(starts) if s[0] <= j), starts[0])
+        return old + min(j - new, length)
+
+    return "".join(pieces).rstrip(), back

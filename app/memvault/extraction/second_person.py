@@ -198,20 +198,7 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     ``None`` when the sentence is not a plain statement about the user."""
     if not _about_user(sent):
         return None
-    pieces: list[str] = []
-    starts: list[tuple[int, int, int]] = []  # per token: start in the new text, start in sent, its length there
-    at = 0
-    for t in sent:
-        word = _first_person(t)
-        starts.append((at, t.idx - sent.start_char, len(t.text)))
-        pieces.append(word + t.whitespace_)
-        at += len(word) + len(t.whitespace_)
-
-    def back(j: int) -> int:
-        new, old, length = next((s for s in reversed(starts) if s[0] <= j), starts[0])
-        return old + min(j - new, length)
-
-    return "".join(pieces).rstrip(), back
+    return reparse.reworded(sent, _first_person)
 
 
 #: A restated sentence, parsed; where it starts in its turn; what takes a character of it back onto the turn;
