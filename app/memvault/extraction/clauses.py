@@ -411,8 +411,9 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     words = [t for t in clause.tokens if not t.is_punct]
     if len(words) < 2 or clause.has(SECOND_PERSON):
         return False
-    if root.pos_ not in ("VERB", "AUX"):
-        return False
+    if root.pos_ not in ("VERB", "AUX") or any(t.lower_ == "way" and t.dep_ == "npadvmod" and t.doc[t.i - 1].lower_
+                                               == "no" for t in words):
+        return False  # "no way am I leaving her": a no that said back as a statement reads as a yes
     subject = clause.subject()
     if subject is None:
         return False  # an imperative or a fragment ("Not yet", "Twelve people")

@@ -125,6 +125,14 @@ def test_weather_that_leaves_out_its_it_is_not_the_speakers_doing(extractor):
     assert _texts(extractor, "snowed all weekend in Tromsø") == []
 
 
+def test_an_emphatic_no_way_is_not_said_back_as_a_yes(extractor):
+    # Read as a statement it gave "Way is the user leaving the dog with fresh stitches".
+    assert _texts(extractor, "no way am I leaving the dog with fresh stitches and a cone") == []
+    assert _texts(extractor, "there is no way I make the 17th") == ["There is no way the user makes the 17th"]
+    assert _texts(extractor, "I cycle four miles each way to Hollybank") == [
+        "The user cycles four miles each way to Hollybank"]
+
+
 def test_a_clause_keeps_the_order_its_words_were_said_in(extractor):
     # The parser hung "bad news" on "rent" across "to 900 euros by the way": the subtree came out of order and the
     # fact read "… raised the rent bad newsto 900 euros".
