@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from memvault.extraction import reparse
-from memvault.extraction.clauses import SUBJECTS
+from memvault.extraction.clauses import SUBJECTS, subject_of
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -39,10 +39,6 @@ _RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PE
 _SWAPPED = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
 
 
-def _subject(verb: Token) -> Token | None:
-    return next((c for c in verb.children if c.dep_ in SUBJECTS), None)
-
-
 def _done(verb: Token) -> bool:
     """Whether ``verb`` reports an errand done: past ("I booked") or present perfect ("I've booked"), not negated,
     no modal ("I'll book", "I could move it")."""
@@ -56,8 +52,8 @@ def _errand(sent: Span) -> Token | None:
     """The verb of ``sent``'s first clause if the sentence reports an errand the assistant did (module docstring)."""
     if sent.text.rstrip().endswith("?"):
         return None
-    verb = next((t for t in sent if t.pos_ in ("VERB", "AUX") and _subject(t) is not None), None)
-    if verb is None or verb.lemma_.lower() not in ERRANDS or not (_subject(verb).lower_ == "i" and _done(verb)
+    verb = next((t for t in sent if t.pos_ in ("VERB", "AUX") and subject_of(t) is not None), None)
+    if verb is None or verb.lemma_.lower() not in ERRANDS or not (subject_of(verb).lower_ == "i" and _done(verb)
                                                                     or _booked(verb)):
         return None
     if _booked(verb):  # the thing booked is its subject, so when it is for says enough ("the ferry … for Tuesday")
@@ -75,7 +71,7 @@ def _booked(verb: Token) -> bool:
     """Whether ``verb`` says a thing is booked, in the present ("Trains are booked", "the ferry is booked", "delivery
     is set for 1 May"): a thing, not a person ("Pippa is booked there too"), nobody's named ("Pippa's room is
     booked"), not negated, no modal."""
-    subject = _subject(verb)
+    subject = subject_of(verb)
     aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
     return subject.dep_ == "nsubjpass" and subject.pos_ in ("NOUN", "PROPN") and subject.ent_type_ != "PERSON" \
         and verb.tag_ == "VBN" and not any(a.lower_ in _MODALS or a.tag_ == "VBD" for a in aux) \
@@ -84,7 +80,7 @@ def _booked(verb: Token) -> bool:
 
 def _owned(t: Token, verb: Token) -> str | None:
     """What a booked thing's first word is said as, owned by the user: "the" → "my", none → "my " before it."""
-    subject = _subject(verb)
+    subject = subject_of(verb)
     if subject is None or subject.lower_ == "i" or t.i != subject.left_edge.i:
         return None
     if t.pos_ == "DET":

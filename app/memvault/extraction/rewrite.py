@@ -202,6 +202,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
 MOTION_VERBS = frozenset({"go", "move", "travel", "fly", "drive", "come", "head", "return", "relocate", "emigrate",
                           "run", "walk", "sail", "ride", "commute", "get"})
 
+
 def places_for_there(clause: Clause, antecedents: Antecedents) -> dict[int, str]:
     """What each "there" of ``clause`` says, by token index: the place the talk just named ("she's studying medicine
     there" → "in Copenhagen", :meth:`Antecedents.place`), or "" (left out: a fact that says "there" points outside

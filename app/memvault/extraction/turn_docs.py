@@ -42,10 +42,13 @@ class TurnDocs:
             # spaCy does not promise that one pipeline may parse on several threads at once (entities share it).
             with pipeline.parse_lock:
                 docs = dict(zip(missing, nlp.pipe(missing)))
-                # Names written in lower case, capitalised and read again (one more batch, only those turns).
-                cased = {text: capitalised(text, at) for text, doc in docs.items() if (at := names(doc, words))}
-                cased = {text: written for text, written in cased.items() if len(written) == len(text)}
-                for text, doc in zip(cased, nlp.pipe(list(cased.values())), strict=True):
+            # Names written in lower case, capitalised and read again (one more batch, only those turns).
+            cased = {text: capitalised(text, at) for text, doc in docs.items() if (at := names(doc, words))}
+            cased = {text: written for text, written in cased.items() if len(written) == len(text)}
+            if cased:
+                with pipeline.parse_lock:
+                    again = list(nlp.pipe(list(cased.values())))
+                for text, doc in zip(cased, again, strict=True):
                     doc.user_data[SAID] = text
                     docs[text] = doc
             self._docs.update(docs)
