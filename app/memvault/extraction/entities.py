@@ -34,6 +34,7 @@ from memvault.extraction import dates, language_gate
 from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
+from memvault.extraction.truecase import read_as_said, to_read_again
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
 from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
                                                 shows_a_person, thing_named_with_the)
@@ -113,6 +114,12 @@ class EntityExtractor:
                 if self._lexicon is None:
                     self._lexicon = Lexicon.of(nlp)
                 docs = list(nlp.pipe((i.text for i in readable), batch_size=BATCH))
+            # A chat written in lower case names its people in lower case ("dev got the job", "uncle rob"): the
+            # tagger finds them once their capitals are written in (as extraction reads the same turns).
+            again = to_read_again(docs, self._nlp.known_words())
+            with self._nlp.parse_lock:
+                for k, doc in zip(again, nlp.pipe(list(again.values())), strict=True):
+                    docs[k] = read_as_said(doc, docs[k].text)
                 # The matcher shares the pipeline's vocabulary (its string store grows): run it under the same lock.
                 idioms = [self._lexicon.idiom_tokens(doc) for doc in docs]
             found = {id(item): _mentions(doc, item, gazetteer, self._lexicon, idiom)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from memvault.extraction.kin import (FEMALE, GENDERED, MALE, OCCUPATIONS, PEOPLE_WORDS, PLURAL, POSSESSIVES,
                                     SERVICE_ROLES)
 from memvault.extraction.noise import NON_CONTENT_NOUNS
+from memvault.extraction.truecase import SHORTHAND
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -148,7 +149,9 @@ def compound_text(t: Token) -> str:
     # A compound's own determiner is the noun's, misparsed ("a sourdough starter": "a" hung on "sourdough").
     while start < t.i and (t.doc[start].pos_ == "DET" or t.doc[start].dep_ == "poss"):
         start += 1
-    return " ".join(x.text for x in t.doc[start:t.i + 1]).replace(" - ", "-")
+    # Chat's shorthand after a noun is no part of it, whatever the parser hangs on it ("an offer btw").
+    end = t.i if t.lower_ in SHORTHAND and start < t.i else t.i + 1
+    return " ".join(x.text for x in t.doc[start:end]).replace(" - ", "-")
 
 
 def name_of(t: Token, inside: set[int]) -> str | None:

@@ -7,14 +7,17 @@ is an organisation and "dev" a noun, so a later "he" or "she" reaches back to wh
 does not capitalise (no word of it has a capital but where a sentence opens), each lower-case word is capitalised
 that no English word list knows (the pipeline's WordNet index, every part of speech, and its stop list; chat's own
 shorthand such as "lol" or "tbh" is no name either) and that stands where a person's name can (a subject, an
-owner, a name beside another, "with …"), and so is a name after a family title said without "my", with its title
-("uncle rob" → "Uncle Rob"). The turn is then parsed again with those capitals; the text keeps its length, so every
-offset stays the turn's own, and a fact quotes the turn as said (:func:`as_said`).
+owner, a name beside another, "with …"), with the first name before it ("eleri vaughan": WordNet knows many
+surnames); so is a name after a family title said without "my", with its title ("uncle rob" → "Uncle Rob"), and
+after one said with it when the name does something ("her uncle owen says hi", not "my uncle rang"). The turn is
+then parsed again with those capitals; the text keeps its length, so every offset stays the turn's own, and a fact
+quotes the turn as said (:func:`as_said`). Entities are read from the same capitals
+(:mod:`memvault.extraction.entities`): a lower-case chat's people are people there too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -36,6 +39,8 @@ SHORTHAND = frozenset({"lol", "lmao", "omg", "tbh", "ngl", "imo", "imho", "btw",
 #: Where a person's name stands in a parse of lower-case text (the tagger calls it anything there): someone doing
 #: something, someone's something, someone named beside another; with someone.
 _NAME_ROLES = frozenset({"nsubj", "nsubjpass", "poss", "appos"})
+#: Words before a family title that make it a relation, not part of a name ("my uncle", "the aunt").
+_OWNERS = frozenset({"my", "your", "his", "her", "our", "their", "the", "a"})
 
 
 def writes_lower_case(doc: Doc) -> bool:
@@ -68,14 +73,23 @@ def names(doc: Doc, words: Collection[str]) -> list[int]:
     for t in doc:
         if not (t.is_alpha and t.text.islower()):
             continue
-        after_title = t.i > 0 and doc[t.i - 1].lower_ in TITLES and not (
-            t.i > 1 and doc[t.i - 2].lower_ in ("my", "your", "his", "her", "our", "their", "the", "a"))
+        owned = t.i > 1 and doc[t.i - 2].lower_ in _OWNERS
+        after_title = t.i > 0 and doc[t.i - 1].lower_ in TITLES and not t.is_stop and t.pos_ != "ADP"
         with_someone = t.dep_ == "pobj" and t.head.lower_ == "with"
-        if after_title and not t.is_stop and t.pos_ != "ADP":
+        if after_title and not owned:
             out += [doc[t.i - 1].idx, t.idx]  # the title too: "Uncle Rob" is what the family calls him
-        elif (t.dep_ in _NAME_ROLES or with_someone) and _unknown(t, words):
+        elif after_title and t.pos_ == "PROPN" and (t.dep_ == "poss" or t.i + 1 < len(doc)
+                                                     and doc[t.i + 1].pos_ in ("VERB", "AUX")):
+            # "her uncle owen says hi": her uncle, Owen, doing something ("my uncle rang" is the uncle's doing)
             out.append(t.idx)
-    return out
+        elif t.dep_ in _NAME_ROLES or with_someone:
+            # A first name before a surname is its compound ("eleri vaughan"): the two are one name, known
+            # to a word list or not (WordNet holds many surnames: "vaughan", "owen").
+            given = [c for c in t.children if c.dep_ == "compound" and c.is_alpha and c.text.islower()
+                     and c.i == t.i - 1 and c.pos_ == "PROPN" and t.pos_ == "PROPN"]
+            if _unknown(t, words) or given and _unknown(given[0], words):
+                out += [c.idx for c in given] + [t.idx]
+    return sorted(set(out))
 
 
 def capitalised(text: str, offsets: list[int]) -> str:
@@ -84,6 +98,24 @@ def capitalised(text: str, offsets: list[int]) -> str:
     for at in offsets:
         chars[at] = chars[at].upper()
     return "".join(chars)
+
+
+def to_read_again(docs: Sequence[Doc], words: Collection[str]) -> dict[int, str]:
+    """Which of ``docs`` (parses of turns) to parse again, by position, and the text to parse: the turn with its
+    names' capitals written in (only where that keeps its length, so offsets stay the turn's)."""
+    out = {}
+    for k, doc in enumerate(docs):
+        if at := names(doc, words):
+            written = capitalised(doc.text, at)
+            if len(written) == len(doc.text):
+                out[k] = written
+    return out
+
+
+def read_as_said(doc: Doc, said: str) -> Doc:
+    """``doc``, a parse of ``said`` with capitals written in, marked to quote ``said`` (:func:`as_said`)."""
+    doc.user_data[SAID] = said
+    return doc
 
 
 def as_said(span: Span) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from memvault.extraction.nlp import NlpPipeline
-from memvault.extraction.truecase import SAID, capitalised, names
+from memvault.extraction.truecase import read_as_said, to_read_again
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -43,14 +43,13 @@ class TurnDocs:
             with pipeline.parse_lock:
                 docs = dict(zip(missing, nlp.pipe(missing)))
             # Names written in lower case, capitalised and read again (one more batch, only those turns).
-            cased = {text: capitalised(text, at) for text, doc in docs.items() if (at := names(doc, words))}
-            cased = {text: written for text, written in cased.items() if len(written) == len(text)}
-            if cased:
+            parsed = list(docs.values())
+            again = to_read_again(parsed, words)
+            if again:
                 with pipeline.parse_lock:
-                    again = list(nlp.pipe(list(cased.values())))
-                for text, doc in zip(cased, again, strict=True):
-                    doc.user_data[SAID] = text
-                    docs[text] = doc
+                    recased = list(nlp.pipe(list(again.values())))
+                for k, doc in zip(again, recased, strict=True):
+                    docs[parsed[k].text] = read_as_said(doc, parsed[k].text)
             self._docs.update(docs)
-            self.parsed += len(missing) + len(cased)
+            self.parsed += len(missing) + len(again)
         return [self._docs[t] for t in texts]

@@ -252,3 +252,11 @@ def test_an_acronym_the_tagger_left_untagged_is_no_person(entities):
     found = _found(entities, "The API returns HNSW results quickly.")
     assert ("person", "hnsw") not in found and ("concept", "hnsw") in found
     assert ("person", "priya") in _found(entities, "Priya tuned the HNSW index.")
+
+
+def test_people_of_a_chat_written_in_lower_case_are_people(entities):
+    # Read as written, the small tagger found no one here: "dev" a noun, "uncle rob" a ring, "eleri" nothing.
+    found = _found(entities, "dev got the job in zurich. did uncle rob ring you? eleri vaughan is doing the conveyancing")
+    assert {("person", "dev"), ("person", "uncle rob"), ("person", "eleri vaughan")} <= found
+    # The capitals are the parser's only: a cased chat's entities are as before, and a value is still lower case.
+    assert _found(entities, "Dev got the job in Zurich") >= {("person", "dev")}

@@ -42,3 +42,26 @@ def test_every_fact_of_a_turn_with_names_written_in_quotes_the_turn_as_said(extr
     messages = _between("news?", "went climbing with kirsty on saturday, my arms are dead")
     facts = extractor.extract(messages, NOW)
     assert facts and all("Kirsty" in f.text and f.quote == messages[1].content[f.start:f.end] for f in facts)
+
+
+def test_a_first_name_before_a_surname_any_word_list_knows_is_one_name(pipeline):
+    nlp, words = pipeline.get(), pipeline.known_words()
+    text = "accepted it on friday. eleri vaughan in aberaeron is doing the conveyancing"
+    assert capitalised(text, names(nlp(text), words)) == \
+        "accepted it on friday. Eleri Vaughan in aberaeron is doing the conveyancing"
+
+
+def test_a_name_after_someones_family_title_is_a_name_when_it_does_something(pipeline):
+    nlp, words = pipeline.get(), pipeline.known_words()
+    # "owen" is in WordNet (the poet), but here it is her uncle, saying something.
+    text = "best news. tell her uncle owen says hi"
+    assert capitalised(text, names(nlp(text), words)) == "best news. tell her uncle Owen says hi"
+    # After "my uncle", a verb is what the uncle did: no name.
+    assert names(nlp("my uncle rang yesterday"), words) == []
+
+
+def test_shorthand_after_a_noun_is_no_part_of_the_thing_it_refers_to(extractor):
+    facts = extractor.extract(_between("ha. oh we had an offer btw, 240 from a couple in bristol", "take it. honestly",
+                                       "accepted it on friday"), NOW)
+    assert not any("btw" in f.text and "accepted" in f.text.lower() for f in facts)
+    assert any("accepted" in f.text and "offer" in f.text for f in facts)
