@@ -21,6 +21,10 @@ from typing import Any
 from memvault.domain.changes import USER, ChangeOrigin
 
 
+#: Speakers that name a role, not a person: a turn said by "user" or "assistant" is nobody's by name.
+ROLE_SPEAKERS = frozenset({"user", "assistant", "system", "tool", "human", "ai", "bot", "model"})
+
+
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from memvault.domain.conversations import ROLE_SPEAKERS
 from memvault.domain.entities import EntityMention, EntityType
 from memvault.extraction import dates, language_gate
 from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
@@ -71,7 +72,6 @@ class ExtractionInput:
 #: Metadata that names a person besides a fact's person: a turn's speaker (``speaker``, as conversation sets and
 #: agents write it; a ``name`` may name anything, a product or a place).
 _SPEAKER_KEYS = ("speaker",)
-_ROLES = frozenset({"user", "assistant", "system", "tool", "human", "ai", "bot", "model"})
 
 
 def people_named(metadata: dict | None) -> tuple[str, ...]:
@@ -82,7 +82,7 @@ def people_named(metadata: dict | None) -> tuple[str, ...]:
     found = [fact.get("person")] if isinstance(fact, dict) else []
     found += [meta.get(key) for key in _SPEAKER_KEYS]
     return tuple(dict.fromkeys(n.strip() for n in found if isinstance(n, str) and n.strip()
-                               and n.strip().lower() not in _ROLES))
+                               and n.strip().lower() not in ROLE_SPEAKERS))
 
 
 class EntityExtractor:

@@ -24,6 +24,8 @@ with the features, each computed at query time by its own module:
   queries, which the fit saw);
 - ``coverage`` and ``bm25`` (:mod:`memvault.ranking.keyword`): the share of the
   query's content words in the hit, and FTS5's BM25 (0 without a keyword match);
+  for a turn said by a person the query names, its similarity is read without
+  that name and the name counts among its words (:mod:`memvault.ranking.speakers`);
 - ``graph`` (:mod:`memvault.ranking.graph`): the share of the query's entity and
   date weight the hit carries;
 - ``question`` (:func:`memvault.ranking.turn_context.asks`): the memory is a
@@ -61,13 +63,16 @@ these choices, including the rank fusion (RRF) this replaced, is in
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown
 from memvault.ranking.graph import GraphList
 from memvault.ranking.keyword import bm25_evidence, content_stems, keyword_score, matched_stems
 from memvault.ranking.peers import peer_similarities
+from memvault.ranking import speakers
 from memvault.ranking.similarity import BACKGROUND, Seen
+from memvault.ranking.speakers import SpokenBy
 from memvault.ranking.turn_context import TurnContext, asks
 
 # Fitted on 127 + 809 questions (74,521 candidates, 1,068 relevant); bias = -10.151 + ln(73,453 / 1,068).
@@ -117,14 +122,16 @@ Page = list[tuple[float, int, ScoreBreakdown]]
 
 def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, float]], seen: Seen | None,
          keyword: list, texts: dict[int, tuple[str, str | None]], graph: GraphList, graph_ids: list[int],
-         turns: dict[int, TurnContext], limit: int, min_score: float, background: float = 0.0) -> Page:
+         turns: dict[int, TurnContext], limit: int, min_score: float, background: float = 0.0,
+         spoken: Mapping[int, SpokenBy] | None = None) -> Page:
     """The page: the best ``limit`` candidates scoring ``min_score`` or more, as ``(score, memory id,
     breakdown)``, best first.
 
     ``semantic`` is ``(memory id, chunk id, similarity)`` nearest first, ``keyword`` FTS5's hits best first
     (``memory_id``, ``bm25``), ``texts`` the candidates' contents and sessions (every mode: ties). Semantic
     mode scores by similarity, keyword mode by :func:`memvault.ranking.keyword.keyword_score`, hybrid by
-    :func:`relevance` (``background``: the query's, for every candidate).
+    :func:`relevance` (``background``: the query's, for every candidate; ``spoken``: the candidate turns said
+    by a person the query names, :mod:`memvault.ranking.speakers`).
     """
     sem_rank = {mid: (i + 1, cid, sim) for i, (mid, cid, sim) in enumerate(semantic)}
     kw_rank = {k.memory_id: (i + 1, k) for i, k in enumerate(keyword)}
@@ -155,9 +162,13 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
     judged = {mid: words for mid, words in matched.items() if words and words <= named} if named else {}
     peers = peer_similarities(matched, judged, {mid: None if bound else sim for mid, ((_, sim, bound), _)
                                                 in found.items()}, list(kw_rank)) if judged else {}
+    spoken = spoken or {}
     for mid, ((chunk, sim, bound), words) in found.items():
         s, kw = sem_rank.get(mid), kw_rank.get(mid)
-        cover = len(words) / len(stems) if stems else 0.0
+        said = spoken.get(mid)
+        if said is not None and said.similarity is not None:
+            sim, bound = said.similarity, False
+        cover = speakers.coverage(words, stems, said)
         question = asks(texts[mid][0])
         linked = graph.evidence.get(mid, 0.0)
         turn = turns.get(mid, empty_turn)

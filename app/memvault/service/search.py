@@ -35,6 +35,7 @@ from memvault.ranking import facts as fact_ranking
 from memvault.ranking import fusion, turn_context
 from memvault.ranking import graph as graph_search
 from memvault.ranking import query as query_plan
+from memvault.ranking import speakers as speaker_ranking
 from memvault.ranking import good_match
 from memvault.ranking.keyword import word_stem
 from memvault.ranking.similarity import (
@@ -311,9 +312,12 @@ class SearchService:
             conn, self._index, lists.qvec, list(texts),
             {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
         background = _background(q.query, lists, texts)
+        spoken = {} if mode is not SearchMode.HYBRID else speaker_ranking.named_speakers(
+            lists.semantic_query, memory_queries.speakers(conn, list(texts)),
+            fact_ranking.similarity_reader(conn, self._index, self._embedder, f.namespace, self._scale))
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
                            lists.graph_ids, turns, fact_ranking.ranked_for(mode, ranked, facts_held, len(ids)),
-                           q.min_score, background)
+                           q.min_score, background, spoken)
         page_size = q.limit + _past_page(mode, False)
         page, with_facts = fact_ranking.group(
             conn, mode, q.query, lists.words, page, ids, page_size,

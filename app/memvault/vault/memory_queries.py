@@ -91,6 +91,17 @@ def contents(conn: Connection, rowids: Sequence[int]) -> dict[int, tuple[str, st
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def speakers(conn: Connection, rowids: Sequence[int]) -> dict[int, str]:
+    """The speaker of each of ``rowids`` that is a turn naming who said it (``metadata.speaker``, as written)."""
+    if not rowids:
+        return {}
+    rows = conn.connection.dbapi_connection.execute(
+        "SELECT m.id, json_extract(m.metadata, '$.speaker') FROM json_each(?) j CROSS JOIN memories m "
+        "ON m.id = j.value WHERE json_type(m.metadata, '$.speaker') = 'text'",
+        (filters.json_ids(rowids),)).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
 def find_by_client_id(conn: Connection, namespace: str, client_id: str) -> Memory | None:
     row = conn.execute(
         text(f"SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.namespace = :ns AND m.client_id = :c"),
