@@ -69,10 +69,9 @@ from memvault.domain.enums import SearchMode
 from memvault.domain.models import ScoreBreakdown
 from memvault.ranking.graph import GraphList
 from memvault.ranking.keyword import bm25_evidence, content_stems, keyword_score, matched_stems
-from memvault.ranking.peers import peer_similarities
 from memvault.ranking import speakers
+from memvault.ranking.peers import peer_similarities
 from memvault.ranking.similarity import BACKGROUND, Seen
-from memvault.ranking.speakers import SpokenBy
 from memvault.ranking.turn_context import TurnContext, asks
 
 # Fitted on 127 + 809 questions (74,521 candidates, 1,068 relevant); bias = -10.151 + ln(73,453 / 1,068).
@@ -123,7 +122,7 @@ Page = list[tuple[float, int, ScoreBreakdown]]
 def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, float]], seen: Seen | None,
          keyword: list, texts: dict[int, tuple[str, str | None]], graph: GraphList, graph_ids: list[int],
          turns: dict[int, TurnContext], limit: int, min_score: float, background: float = 0.0,
-         spoken: Mapping[int, SpokenBy] | None = None) -> Page:
+         spoken: Mapping[int, speakers.SpokenBy] | None = None) -> Page:
     """The page: the best ``limit`` candidates scoring ``min_score`` or more, as ``(score, memory id,
     breakdown)``, best first.
 

@@ -11,7 +11,7 @@ it ("tell her uncle owen says hi" ranked above the answer). So, for a turn whose
 - the name's words count as words it holds, in its keyword coverage: it is that person's turn.
 
 BM25 is left as FTS5 gave it (it cannot be told of a word the text lacks), and so is the query's background
-(read again without the name, it moved no tuning figure and cost a scan of the namespace's vectors). Turns of
+(read again without the name, it moved one tuning figure by half a point, for a scan of the namespace's vectors). Turns of
 other speakers, and every other memory, are scored as before: a turn in which someone else names the person
 still matches the name by its words. The user a search serves by ``user_id`` is read out of the query before
 this (:mod:`memvault.ranking.query`), so a turn spoken by "user" needs nothing here.
