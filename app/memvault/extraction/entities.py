@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from memvault.domain.conversations import ROLE_SPEAKERS
 from memvault.domain.entities import EntityMention, EntityType
@@ -35,10 +36,13 @@ from memvault.extraction import dates, language_gate
 from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
 from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
-from memvault.extraction.truecase import read_as_said, to_read_again
+from memvault.extraction.truecase import TITLES, read_as_said, to_read_again
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
 from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
                                                 shows_a_person, thing_named_with_the)
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Span
 
 _LABELS = {
     "PERSON": EntityType.PERSON, "ORG": EntityType.ORGANIZATION, "GPE": EntityType.LOCATION,
@@ -161,7 +165,11 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
     for ent in doc.ents:
         # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
         # fallback below must not read "Spanish" (LANGUAGE) as a person.
+        if ent.label_ == "PERSON":
+            ent = _with_title(ent)
         in_entity.update(range(ent.start, ent.end))
+        if ent.label_ == "PERSON" and all(t.lower_ in TITLES for t in ent):
+            continue  # "Uncle" read apart from the "Rob" after it: a title, no one (that name is the person)
         etype = _LABELS.get(ent.label_)
         if etype is None:
             continue
@@ -233,6 +241,19 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
         add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
+
+
+def _with_title(ent: Span) -> Span:
+    """A person's name with the family or courtesy title written before it ("Uncle Rob", "Dr Okafor"): what they
+    are called, as a chat written in lower case gives it (:mod:`memvault.extraction.truecase`), where the tagger
+    left the title out."""
+    start = ent.start
+    if start > 0 and ent.doc[start - 1].lower_ in TITLES and ent.doc[start - 1].text[:1].isupper() \
+            and ent.doc[start - 1].ent_type_ in ("", "PERSON"):
+        from spacy.tokens import Span  # loaded already: ``ent`` is a parse
+
+        return Span(ent.doc, start - 1, ent.end, label=ent.label_)
+    return ent
 
 
 def _only_a_date(text: str) -> bool:

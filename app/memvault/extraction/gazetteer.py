@@ -5,7 +5,8 @@ Extraction uses it to link a mention to an entity the vault already knows
 named Juniper in an earlier memory); search uses it to find the vault's
 entities in a query. Names are matched case-insensitively on whole words.
 Each entity is known by its value and by aliases: a person's first and last
-name alone (when no other person of the namespace shares it).
+name alone (when no other person of the namespace shares it; a title such as
+"uncle" or "dr" is no alias).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import ahocorasick
 
 from memvault.domain.entities import EntityType
 from memvault.extraction.noise import PLACE_SUFFIXES
+from memvault.extraction.truecase import TITLES
 
 #: Names shorter than this are not matched (too many accidental hits inside ordinary words and chat).
 MIN_NAME_CHARS = 3
@@ -60,8 +62,10 @@ def _aliases(entities: list[tuple[int, str, str]]) -> dict[str, tuple[int, str, 
         words = entity[2].split()
         if len(words) < 2:
             continue
-        # A street word is no name of anyone's ("elm street", read as a person by an older release, is not "street").
-        picked = [w for w in (words[0], words[-1]) if len(w) >= MIN_NAME_CHARS and w not in PLACE_SUFFIXES]
+        # A street word is no name of anyone's ("elm street", read as a person by an older release, is not "street"),
+        # and a title no one's ("uncle rob" is "rob", not every uncle).
+        picked = [w for w in (words[0], words[-1]) if len(w) >= MIN_NAME_CHARS and w not in PLACE_SUFFIXES
+                  and w not in TITLES]
         parts.append((entity, picked))
         counts.update(set(picked))
     return {w: entity for entity, picked in parts for w in picked if counts[w] == 1}

@@ -260,3 +260,18 @@ def test_people_of_a_chat_written_in_lower_case_are_people(entities):
     assert {("person", "dev"), ("person", "uncle rob"), ("person", "eleri vaughan")} <= found
     # The capitals are the parser's only: a cased chat's entities are as before, and a value is still lower case.
     assert _found(entities, "Dev got the job in Zurich") >= {("person", "dev")}
+
+
+@pytest.mark.parametrize("text", ["Did Uncle Rob ring you?", "I saw Uncle Rob yesterday", "did uncle rob ring you?"])
+def test_a_family_title_is_part_of_the_name_it_is_said_with_and_no_one_alone(entities, text):
+    # The tagger read "Uncle" apart from "Rob" (or left it out): two people, "uncle" one of them.
+    people = {v for t, v in _found(entities, text) if t == "person"}
+    assert people == {"uncle rob"}
+
+
+def test_a_title_is_no_alias_of_the_person_it_names():
+    known = Gazetteer([(1, "person", "uncle rob"), (2, "person", "maya okafor")])
+    text = "my uncle rang; rob and maya came"
+    found = {(text[m.start:m.end], m.value) for m in known.find(text)}
+    # "rob" and "maya" are each one known person's; "uncle" is anyone's uncle.
+    assert found == {("rob", "uncle rob"), ("maya", "maya okafor")}
