@@ -28,6 +28,9 @@ from memvault.domain.conversations import ROLE_SPEAKERS
 from memvault.ranking.keyword import content_stems
 from memvault.ranking.query import plan
 
+#: Speakers read without their name per query, each one query embedding more: a question names a few people; a
+#: query listing a hundred speakers' names must not cost a hundred embeddings.
+NAMED_MAX = 4
 #: Reads candidates' similarities to another text of the query (:func:`memvault.ranking.facts.similarity_reader`).
 Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 
@@ -49,10 +52,14 @@ def named_speakers(query: str, speakers: Mapping[int, str], similarity: Similari
         if speaker.strip() and speaker.strip().lower() not in ROLE_SPEAKERS:
             by_speaker.setdefault(speaker.strip(), []).append(memory_id)
     out: dict[int, SpokenBy] = {}
-    for speaker, ids in by_speaker.items():
+    named = 0
+    for speaker, ids in sorted(by_speaker.items()):
         planned = plan(query, [speaker])
         if not planned.user_names or planned.semantic == query:
             continue
+        named += 1
+        if named > NAMED_MAX:
+            break
         read = similarity(planned.semantic, ids) or {}
         name = frozenset(content_stems(" ".join(planned.user_names)))
         out.update((m, SpokenBy(read.get(m), name)) for m in ids)

@@ -39,3 +39,10 @@ def test_the_speakers_name_counts_among_the_words_of_their_turn():
     # A name word the query's content words leave out adds nothing; no content words, no coverage.
     assert speakers.coverage(frozenset(), stems, speakers.SpokenBy(0.5, frozenset({"rob"}))) == 0.0
     assert speakers.coverage(frozenset(), frozenset(), said) == 0.0
+
+
+def test_a_query_naming_many_speakers_reads_only_a_few_without_their_names():
+    calls = []
+    names = [f"Person{chr(65 + i)}x" for i in range(10)]
+    spoken = speakers.named_speakers(" ".join(names), {i: n for i, n in enumerate(names)}, _reader(calls))
+    assert len(calls) == speakers.NAMED_MAX and len(spoken) == speakers.NAMED_MAX
