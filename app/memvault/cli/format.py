@@ -117,6 +117,7 @@ _BREAKDOWN_LABELS = {
     "peers": "similarity of the others naming that person", "semantic_rank": "semantic rank",
     "keyword_bm25": "BM25",
     "keyword_rank": "keyword rank", "coverage": "query words found", "relevance": "relevance",
+    "speaker": "said by the person asked about",
 }
 #: Breakdown fields for programs only (``--json``): the nearest chunk's row id told a reader nothing, and the
 #: snippet already shows that passage.

@@ -328,6 +328,9 @@ class ScoreBreakdown:
     #: there are at least two; as much of it as stands above the background is taken off too
     #: (``memvault/ranking/peers.py``).
     peers: float | None = None
+    #: Hybrid: who said this turn, when the query names them: its ``semantic`` is read against the query without
+    #: the name, and the name counts among the words ``coverage`` found (``memvault/ranking/speakers.py``).
+    speaker: str | None = None
 
 
 @dataclass(frozen=True)

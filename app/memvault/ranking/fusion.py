@@ -175,15 +175,15 @@ def rank(mode: SearchMode, keyword_query: str, semantic: list[tuple[int, int, fl
                           previous_gain=turn.previous_gain or 0.0, next_gain=turn.next_gain or 0.0,
                           background=background, peers=peers.get(mid))
         if score >= min_score:
-            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn)))
+            inputs.append((score, mid, (s, kw, chunk, sim, bound, cover, question, turn, said)))
     inputs.sort(key=lambda t: rank_key(t[0], t[1], texts[t[1]][0]))
     page = []
-    for score, mid, (s, kw, chunk, sim, bound, cover, question, turn) in inputs[:limit]:
+    for score, mid, (s, kw, chunk, sim, bound, cover, question, turn, said) in inputs[:limit]:
         page.append((score, mid, ScoreBreakdown(
             semantic=sim, semantic_rank=s[0] if s else None, semantic_upper_bound=bound or None,
             keyword_bm25=kw[1].bm25 if kw else None, keyword_rank=kw[0] if kw else None,
             coverage=cover, graph=graph.evidence.get(mid), graph_rank=graph_rank.get(mid),
             question=question or None, previous_turn_gain=turn.previous_gain,
             next_turn_gain=turn.next_gain, relevance=score, best_chunk=chunk, background=background,
-            peers=peers.get(mid))))
+            peers=peers.get(mid), speaker=said.speaker if said is not None else None)))
     return page

@@ -39,6 +39,8 @@ Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 class SpokenBy:
     """A candidate turn said by a person the query names."""
 
+    #: Who said it, as its metadata writes them.
+    speaker: str
     #: Its similarity to the query without that person's name (``None``: the index could not answer).
     similarity: float | None
     #: The name's content words in the query (stems, as coverage counts them).
@@ -62,7 +64,7 @@ def named_speakers(query: str, speakers: Mapping[int, str], similarity: Similari
             break
         read = similarity(planned.semantic, ids) or {}
         name = frozenset(content_stems(" ".join(planned.user_names)))
-        out.update((m, SpokenBy(read.get(m), name)) for m in ids)
+        out.update((m, SpokenBy(speaker, read.get(m), name)) for m in ids)
     return out
 
 

@@ -39,6 +39,8 @@ def test_a_question_naming_the_speaker_finds_their_turn_above_one_that_only_says
     sim = {h.memory.id: h.score for h in plain.hits}, {h.memory.id: h.score for h in without.hits}
     assert answer.breakdown.semantic == pytest.approx(sim[1][ids[1]], abs=1e-5) != pytest.approx(sim[0][ids[1]])
     assert answer.breakdown.coverage > 0 and answer.score > named.score
+    # The breakdown says why: who said it, and that the question asks about them; the other turn is Maren's.
+    assert answer.breakdown.speaker == "Owen" and named.breakdown.speaker is None
 
 
 def test_turns_of_roles_and_of_people_the_query_does_not_name_score_as_before(services):

@@ -18,7 +18,7 @@ def test_only_turns_of_a_person_the_query_names_are_read_without_the_name():
     # One read per person named, of that person's turns; roles ("user", "assistant") are nobody's name.
     assert calls == [("What vehicle did get for work?", [1, 4])]
     assert set(spoken) == {1, 4}
-    assert spoken[1].similarity == 0.5 and spoken[4].similarity is None
+    assert spoken[1].similarity == 0.5 and spoken[4].similarity is None and spoken[1].speaker == "Owen"
     assert spoken[1].name == frozenset({"owen"})
     # A query that names no speaker reads nothing.
     assert speakers.named_speakers("Which firm took him on?", {1: "Owen"}, _reader(calls)) == {} and len(calls) == 1
@@ -33,11 +33,11 @@ def test_a_speakers_full_name_and_a_possessive_are_their_name():
 
 def test_the_speakers_name_counts_among_the_words_of_their_turn():
     stems = content_stems("What vehicle did Owen get for work?")
-    said = speakers.SpokenBy(0.5, frozenset({"owen"}))
+    said = speakers.SpokenBy("Owen", 0.5, frozenset({"owen"}))
     assert speakers.coverage(frozenset({"work"}), stems, None) == 1 / len(stems)
     assert speakers.coverage(frozenset({"work"}), stems, said) == 2 / len(stems)
     # A name word the query's content words leave out adds nothing; no content words, no coverage.
-    assert speakers.coverage(frozenset(), stems, speakers.SpokenBy(0.5, frozenset({"rob"}))) == 0.0
+    assert speakers.coverage(frozenset(), stems, speakers.SpokenBy("Rob", 0.5, frozenset({"rob"}))) == 0.0
     assert speakers.coverage(frozenset(), frozenset(), said) == 0.0
 
 
