@@ -193,6 +193,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             etype = EntityType.LOCATION
         elif etype in (EntityType.ORGANIZATION, EntityType.LOCATION) and len(ent) == 1 and shows_a_person(ent[0]):
             etype = EntityType.PERSON  # "Noor's birthday is on 9 October" (the tagger: an organisation)
+        elif etype is EntityType.ORGANIZATION and len(ent) == 2 and ent[0].lower_ in TITLES and ent[1].pos_ == "PROPN":
+            etype = EntityType.PERSON  # "Dr Okafor said the stitches come out on Friday" (the tagger: an organisation)
         elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
             etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
         known = gazetteer.known(value)

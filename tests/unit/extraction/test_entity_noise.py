@@ -275,3 +275,7 @@ def test_a_title_is_no_alias_of_the_person_it_names():
     found = {(text[m.start:m.end], m.value) for m in known.find(text)}
     # "rob" and "maya" are each one known person's; "uncle" is anyone's uncle.
     assert found == {("rob", "uncle rob"), ("maya", "maya okafor")}
+
+
+def test_a_title_and_a_name_the_tagger_calls_an_organisation_are_a_person(entities):
+    assert ("person", "dr okafor") in _found(entities, "Dr Okafor said the stitches come out Friday")
