@@ -60,7 +60,7 @@ from memvault.domain.models import ScoreBreakdown, SearchHit
 from memvault.extraction.attributes import ASKED_AS
 from memvault.ranking import fusion
 from memvault.ranking.keyword import content_stems, coverage, keyword_score
-from memvault.ranking.similarity import BACKGROUND_SKIP, IDENTITY, SimilarityScale, background_gap
+from memvault.ranking.similarity import BACKGROUND_SKIP, IDENTITY, Similarity, SimilarityScale, background_gap
 from memvault.ranking.query import THE_USER, name_words, plan
 from memvault.vault import fact_links
 from memvault.vault.knn import planner
@@ -140,8 +140,6 @@ def _without_name(text: str, words: tuple[str, ...]) -> str:
                     .removesuffix("’s") not in names)
 
 
-#: ``(query text, memory rowids) -> {rowid: similarity}``, or ``None`` when the index cannot answer.
-Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 #: ``query text -> its background`` (:func:`memvault.ranking.similarity.background_gap`), or ``None``.
 Background = Callable[[str], "float | None"]
 

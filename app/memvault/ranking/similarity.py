@@ -9,6 +9,7 @@ relevance fit assumed; both ways measured in ``docs/benchmarks.md``, "Ranking").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,10 @@ from typing import Any
 #: every eligible one (tens of milliseconds at 100k memories); from the index (the usual case) microseconds, so there every
 #: similarity is exact.
 HYBRID_SIMILARITY_CHUNKS = 200
+
+#: ``(query text, memory rowids) -> {rowid: similarity}`` to another text of the query, or ``None`` when the
+#: index cannot answer (:func:`memvault.ranking.facts.similarity_reader`).
+Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,17 @@ Measured on tuning data only (``docs/benchmarks.md``, "Stop 96: a turn is its sp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from memvault.domain.conversations import ROLE_SPEAKERS
 from memvault.ranking.keyword import content_stems
 from memvault.ranking.query import plan
+from memvault.ranking.similarity import Similarity
 
 #: Speakers read without their name per query, each one query embedding more: a question names a few people; a
 #: query listing a hundred speakers' names must not cost a hundred embeddings.
 NAMED_MAX = 4
-#: Reads candidates' similarities to another text of the query (:func:`memvault.ranking.facts.similarity_reader`).
-Similarity = Callable[[str, list[int]], "dict[int, float] | None"]
 
 
 @dataclass(frozen=True)

@@ -312,16 +312,17 @@ class SearchService:
             conn, self._index, lists.qvec, list(texts),
             {m: sim for m, (_c, sim) in (seen.best if seen else {}).items()}, f.namespace, self._scale)
         background = _background(q.query, lists, texts)
+        # Reads similarities to another text of the query (without a speaker's or a fact's person's name).
+        reader = fact_ranking.similarity_reader(conn, self._index, self._embedder, f.namespace, self._scale)
         spoken = {} if mode is not SearchMode.HYBRID else speaker_ranking.named_speakers(
-            lists.semantic_query, memory_queries.speakers(conn, list(texts)),
-            fact_ranking.similarity_reader(conn, self._index, self._embedder, f.namespace, self._scale))
+            lists.semantic_query, memory_queries.speakers(conn, list(texts)), reader)
         page = fusion.rank(mode, lists.words, lists.semantic, seen, lists.keyword, texts, lists.graph,
                            lists.graph_ids, turns, fact_ranking.ranked_for(mode, ranked, facts_held, len(ids)),
                            q.min_score, background, spoken)
         page_size = q.limit + _past_page(mode, False)
         page, with_facts = fact_ranking.group(
             conn, mode, q.query, lists.words, page, ids, page_size,
-            fact_ranking.similarity_reader(conn, self._index, self._embedder, f.namespace, self._scale), q.min_score,
+            reader, q.min_score,
             fact_ranking.background_reader(conn, self._index if lists.indexed else None, self._embedder, f, now,
                                            self._scale, {lists.semantic_query: background})) \
             if facts_held else (page[:page_size], {})
