@@ -16,6 +16,9 @@ import sys
 # xdist worker rewrites all the test modules again on every run: about 9 of the 14 CPU-s each worker spends
 # collecting (docs/benchmarks.md, "Stop 64: the fast tier").
 sys.dont_write_bytecode = False
+# Widget tests need no screen: the README's test command runs on a machine without one (a server, CI), and Qt's
+# default platform there aborts the worker. A platform the caller chose is kept.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from pathlib import Path
 
 import pytest
