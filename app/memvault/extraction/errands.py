@@ -11,7 +11,9 @@ or guess ("I'll book", "I can move it", "I'd cancel"), and what was done names s
 when (a name, a number or an amount): "I've sent the form" or "I registered you tonight" says nothing a later
 question could ask for. A thing the assistant reports booked ("Trains are booked for 18 July at 10:04", "the ferry
 to Bryher is booked for Tuesday") is the user's too ("my trains are booked …"), its date enough; not a person
-("Pippa is booked there too") and not someone's ("Pippa's room is booked").
+("Pippa is booked there too") and not someone's ("Pippa's room is booked"). A report that leaves its "I've" out, as
+a task list does ("Booked with Dr Amara Nwosu for Tuesday 18 February at 8:40", "Bought: a £48 voucher for Clay
+Corner"), is read with it written in (:func:`with_unsaid_i`).
 """
 
 from __future__ import annotations
@@ -33,10 +35,24 @@ ERRANDS = frozenset({"book", "reserve", "add", "put", "move", "reschedule", "can
 #: A sentence worth parsing: "I" among its first words, or a booking reported done ("Trains are booked: …").
 OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:I|I've|I'd|I'll)\b|\b(?:is|are|'s|'re|has been|have been)\s+"
                           r"(?:now |all |also )?(?:booked|reserved|confirmed|scheduled|arranged|set|renewed|paid)\b")
+#: An errand reported without its "I've": a past participle of :data:`ERRANDS` opening the sentence, maybe with a
+#: colon after it ("Booked with …", "Paid: £95 on Friday"), then what a verb takes (not "Booked flights are …").
+_UNSAID_I = re.compile(r"^(\W*)((?i:booked|reserved|paid|bought|ordered|cancell?ed|renewed|registered|submitted|"
+                       r"rescheduled|arranged|lodged|disputed|filed|transferred))(?::[ \t]*|[ \t]+(?=(?i:with|for|in|on|"
+                       r"at|a|an|the|your|you|it|them|both|that|this|and)\b|[0-9£$€A-Z]))")
 _MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
                      "shall", "ought", "gonna"})
 _RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PERSON"})
 _SWAPPED = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
+
+
+def with_unsaid_i(sent: str) -> tuple[str, Callable[[int], int]] | None:
+    """``sent`` with the "I've" an errand report left out written in ("Booked with Dr Nwosu …" → "I've booked with
+    Dr Nwosu …"), and what takes a character of that text back to ``sent``; ``None`` if it opens otherwise."""
+    if (m := _UNSAID_I.match(sent)) is None:
+        return None
+    written = f"{m.group(1)}I've {m.group(2).lower()} "
+    return written + sent[m.end():], reparse.back_from(0, m.end(), written)
 
 
 def _done(verb: Token) -> bool:

@@ -201,7 +201,8 @@ def _question_before(messages: Sequence[Message], index: int, unmarked: bool = F
     written without its "?" that opens as a question does, :data:`record_answers.UNMARKED_QUESTION`)."""
     if index == 0 or not _other_side(before := messages[index - 1], messages[index]):
         return None
-    last = other_side.last_sentence(before.content)
+    sentences = other_side.sentences(before.content)
+    last = record_answers.topic_question(sentences) or sentences[-1]
     asked = last.endswith("?") or unmarked and record_answers.UNMARKED_QUESTION.match(last) is not None
     return last if asked and language_gate.reads(last) else None
 

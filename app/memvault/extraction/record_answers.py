@@ -66,6 +66,24 @@ def restated(question: Span, answer: Span) -> tuple[str, int] | None:
 UNMARKED_QUESTION = re.compile(r"^(?:(?:and|so|ok|okay|oh|hm+|also|right)\W+)*(?:(?:what|when|where|which|who|how)"
                                r"(?:'s|\s+(?:is|was|are|were|do|does|did)\b)|(?:did|do|does|have|has|is|are|was|were)"
                                r"\s+(?:i|my)\b)", re.IGNORECASE)
+#: A sentence that only names a thing ("ok so the tax thing.", "and my passport."), after a few openers; a
+#: trailing "thing"/"stuff" says nothing of what it is.
+_TOPIC = re.compile(r"^(?:(?:and|so|ok|okay|oh|also|right|anyway)\W+)*((?:the|my)\s+(?:[a-z][\w'-]*\s+){0,2}?"
+                    r"[a-z][\w'-]*?)(?:\s+(?:thing|stuff|situation|business))?\W*$", re.IGNORECASE)
+_IT = re.compile(r"\bit\b", re.IGNORECASE)
+
+
+def topic_question(sentences: list[str]) -> str | None:
+    """The last of a turn's ``sentences``, a question about "it", with the thing the sentence before it only named
+    written in: "ok so the tax thing. did it go in?" → "did the tax go in?" (then answered as any question about
+    the user's thing). ``None`` if the turn does not end so."""
+    if len(sentences) < 2 or not sentences[-1].rstrip().endswith("?") or len(_IT.findall(sentences[-1])) != 1:
+        return None
+    if (topic := _TOPIC.match(sentences[-2].strip())) is None:
+        return None
+    return _IT.sub(topic.group(1), sentences[-1], count=1)
+
+
 #: Words after the thing in "what was the cancellation rule for the hotel again", asking nothing of their own.
 _TRAILING = frozenset({"again", "now", "exactly", "then", "though"})
 #: The question's verb, said in the present: "what was the rule again" asks what it is (said in the past, the answer's

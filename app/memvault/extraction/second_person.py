@@ -31,6 +31,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 #: A sentence worth parsing: "you"/"your" among its first words (a cheap test before the parser runs).
 _OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECASE)
+#: A few words before a colon that head a list about the user ("The big ones: your tax return is due …",
+#: "Heads up: you're …"): the parser makes two sentences of it, so the statement is read without them.
+_HEADER = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,3}[\w'’-]+:[ \t]+(?=(?:you|your)\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 #: Marks a sentence parsed again with a verb written as "will …" (:func:`_one_sentence`).
 _VERB_WRITTEN = "memvault.verb_written"
@@ -69,9 +72,22 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 
 def candidates(text: str) -> list[tuple[int, str]]:
     """The sentences of an assistant's ``text`` that may be about the user or an errand done for them
-    (:mod:`~memvault.extraction.errands`), each with where it starts."""
-    return [(start, piece) for start, piece in _sentences(text)
-            if _OPENS_WITH_YOU.match(piece) or errands.OPENS_WITH_I.search(piece)]
+    (:mod:`~memvault.extraction.errands`), each with where it starts, as they are parsed (an errand reported
+    without its "I've" with it written in)."""
+    return [(start, written) for start, _said, written, _back in _candidates(text)]
+
+
+def _candidates(text: str) -> list[tuple[int, str, str, Callable[[int], int]]]:
+    """:func:`candidates`, each also as said and with what takes a character of it as parsed back to that."""
+    found = []
+    for start, piece in _sentences(text):
+        if (header := _HEADER.match(piece)) is not None:  # "The big ones: your tax return is due …"
+            start, piece = start + header.end(), piece[header.end():]
+        if (implied := errands.with_unsaid_i(piece)) is not None:
+            found.append((start, piece, *implied))
+        elif _OPENS_WITH_YOU.match(piece) or errands.OPENS_WITH_I.search(piece):
+            found.append((start, piece, piece, _same))
+    return found
 
 
 def _others(text: str) -> list[tuple[int, str]]:
@@ -238,15 +254,18 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
     user's things, fragments and clauses about the thing asked (``asked``: the user's question before each turn, by
     the turn's index; :mod:`~memvault.extraction.record_answers`). ``parse``: texts → docs (seven calls at most, each
     one batch)."""
-    found = [(index, start, text) for index, turn in texts.items() for start, text in candidates(turn)]
+    found = [(index, start, said, written, unsaid)
+             for index, turn in texts.items() for start, said, written, unsaid in _candidates(turn)]
     if not found:
         return {}
     restatements: list[tuple[int, int, str, Callable[[int], int], int]] = []
-    for (index, start, said), (sent, fix) in zip(found, _one_sentence([t for _, _, t in found], parse), strict=True):
+    for (index, start, said, _, unsaid), (sent, fix) in zip(found, _one_sentence([f[3] for f in found], parse),
+                                                           strict=True):
         redone = (restated(sent) or errands.restated(sent)) if sent is not None else None
         if redone is not None:
             text, back = redone
-            restatements.append((index, start, text, lambda j, back=back, fix=fix: fix(back(j)), len(said)))
+            restatements.append((index, start, text, lambda j, back=back, fix=fix, unsaid=unsaid: unsaid(fix(back(j))),
+                                 len(said)))
     out: dict[int, list[Restated]] = {}
     for (index, start, _, back, length), doc in zip(restatements, parse([r[2] for r in restatements]), strict=True):
         sents = list(doc.sents)

@@ -78,3 +78,21 @@ def test_a_full_stop_the_tokenizer_left_on_the_last_word_is_no_part_of_the_fact(
                                     "seats 14A and 14B."), NOW)
     assert [f.text for f in facts] == ["Noor's flights are booked for 19 February 2026 at 07:05 from Bristol, "
                                        "seats 14A and 14B"]
+
+
+def test_a_report_that_leaves_out_its_i_is_read_with_it_and_its_quote_is_as_said(extractor):
+    said = "Booked with Dr Amara Nwosu at Redland Dental for Tuesday 10 February at 8:40, a check-up."
+    facts = extractor.extract(_chat("can you get me in at the dentist", said, "early but fine",
+                                    "Bought: a £48 voucher for Clay Corner. Booked flights are non-refundable."), NOW)
+    assert [f.text for f in facts] == [
+        "Noor has booked with Dr Amara Nwosu at Redland Dental for 10 February 2026 at 8:40, a check-up",
+        "Noor has bought a £48 voucher for Clay Corner"]
+    assert facts[0].quote == said[:-1] and said[facts[0].start:facts[0].end] == facts[0].quote
+    assert facts[1].quote == "Bought: a £48 voucher for Clay Corner"
+
+
+def test_a_short_header_before_a_colon_does_not_hide_what_follows_about_the_user(extractor):
+    facts = extractor.extract(_chat("what's coming up for me?", "Sure. The big ones: your tax return is due online "
+                                    "by 31 March, and your gym direct debit goes out on 1 March as usual."), NOW)
+    assert [f.text for f in facts] == ["Noor's tax return is due online by 31 March 2026",
+                                       "Noor's gym direct debit goes out on 1 March 2026 as usual"]

@@ -60,3 +60,18 @@ def test_a_statement_opening_with_what_or_a_question_about_the_assistant_is_no_r
     assert _texts(extractor, *STATES_THE_USERS_OWN, "what I want is a window seat",
                   "A window seat on TP1351 costs 15 euros.", "what was your favourite part",
                   "The Tram 28 tour on 15 June.", "what was the weather like", "Sunny, 24 degrees on 14 June.")[1:] == []
+
+
+def test_a_question_about_it_after_a_sentence_naming_a_thing_asks_about_that_thing(extractor):
+    texts = _texts(extractor, *STATES_THE_USERS_OWN, "ok so the tax thing. did it go in?",
+                   "It went in on Monday. The statements only reached me on the 1st.",
+                   "I love the cat. did it eat?", "It ate on Monday.")
+    assert texts[1:] == ["Sam's tax went in on Monday 5 May 2025", "Sam loves the cat"]
+
+
+def test_a_topic_is_only_a_thing_named_alone_before_a_question_about_it():
+    from memvault.extraction.record_answers import topic_question
+    assert topic_question(["and my passport.", "is it still valid?"]) == "is my passport still valid?"
+    assert topic_question(["I love the cat.", "did it eat?"]) is None
+    assert topic_question(["the car", "is it booked and is it paid?"]) is None
+    assert topic_question(["did it go in?"]) is None
