@@ -30,7 +30,8 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS, trim
+from memvault.extraction import questions
+from memvault.extraction.clause_edges import SUBJECTS, trim
 from memvault.extraction.kin import ADVISERS
 from memvault.extraction.mention_tokens import speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
@@ -44,9 +45,6 @@ SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "yourselves", "u"
 THIRD_PERSON = frozenset({"he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "hers", "theirs"})
 #: The two people talking: what someone reports about them is no statement of that someone's.
 _SPEAKER_WORDS = FIRST_PERSON | SECOND_PERSON
-_QUESTION_WORDS = frozenset({"what", "who", "whom", "whose", "which", "where", "when", "why", "how"})
-_INVERTED = frozenset({"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "am",
-                       "was", "were", "have", "has", "may", "might", "must"})
 #: Verbs whose first-person clause is talk about the conversation, not a fact ("I see", "I wonder ...").
 _META_VERBS = frozenset({"agree", "wonder", "mean", "ask", "guess", "say", "appreciate", "bet", "suppose", "tell",
                          "hope", "apologize", "promise"})
@@ -200,19 +198,6 @@ def _without_subjectless_consequence(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
-def _statement_before_question(sent: Span) -> Span | None:
-    """The statement a question follows in one sentence ("I start at the council next Monday, any tips?"):
-    the words before its last comma when they are a declarative clause with a subject; else ``None``."""
-    commas = [t for t in sent if t.text == ","]
-    if not commas:
-        return None
-    head = sent.doc[sent.start:commas[-1].i]
-    words = [t for t in head if not t.is_punct and not t.is_space]
-    if len(words) < 3 or _is_question(head) or head.root.pos_ not in ("VERB", "AUX"):
-        return None
-    return head if any(c.dep_ in SUBJECTS for c in head.root.children) else None
-
-
 def unread_before(sent: Span, found: Sequence[Clause]) -> list[tuple[Token, ...]]:
     """For each of ``found`` (in order), the tokens of ``sent`` before it that no clause of ``found`` holds: a
     part :func:`split` leaves out still names people ("Leo has changed his mind too, he's going to Edinburgh")."""
@@ -236,8 +221,8 @@ def unread_after(sent: Span, found: Sequence[Clause]) -> tuple[Token, ...]:
 def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
     """The clauses of ``sent`` worth reading for facts (possibly none); ``people``: the names of the people the
     conversation has mentioned so far (:func:`is_statement`)."""
-    if _is_question(sent):
-        statement = _statement_before_question(sent)
+    if questions.asks(sent):
+        statement = questions.statement_before(sent)
         if statement is None:
             return []
         sent = statement
@@ -288,18 +273,6 @@ def _named_and_dated(clause: Clause, subject: Token) -> bool:
     return named and clause.root.lemma_ in _SCHEDULED and any(
         t.ent_type_ == "DATE" and t.i not in own for t in clause.tokens) and not any(
         t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
-
-
-def _is_question(sent: Span) -> bool:
-    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE]
-    if not words:
-        return True
-    if sent.text.rstrip().endswith("?"):
-        return True
-    first = words[0].lower_
-    if first in _QUESTION_WORDS and words[0].dep_ not in ("advmod",) or first in _QUESTION_WORDS and len(words) < 4:
-        return True
-    return first in _INVERTED and len(words) > 1 and words[1].dep_ in SUBJECTS
 
 
 def _unwrap(clause: Clause) -> Clause | None:

@@ -37,9 +37,10 @@ OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:I|I've|I'd|I'll)\b|\b(?:is|ar
                           r"(?:now |all |also )?(?:booked|reserved|confirmed|scheduled|arranged|set|renewed|paid)\b")
 #: An errand reported without its "I've": a past participle of :data:`ERRANDS` opening the sentence, maybe with a
 #: colon after it ("Booked with …", "Paid: £95 on Friday"), then what a verb takes (not "Booked flights are …").
-_UNSAID_I = re.compile(r"^(\W*)((?i:booked|reserved|paid|bought|ordered|cancell?ed|renewed|registered|submitted|"
-                       r"rescheduled|arranged|lodged|disputed|filed|transferred))(?::[ \t]*|[ \t]+(?=(?i:with|for|in|on|"
-                       r"at|a|an|the|your|you|it|them|both|that|this|and)\b|[0-9£$€A-Z]))")
+_UNSAID_I = re.compile(r"^(\W*)((?i:booked|reserved|paid|bought|ordered|cancell?ed|renewed|registered|"
+                       r"submitted|rescheduled|arranged|lodged|disputed|filed|transferred))"
+                       r"(?::[ \t]*|[ \t]+(?=(?i:with|for|in|on|at|a|an|the|your|you|it|them|both|that|this|and)\b"
+                       r"|[0-9£$€A-Z]))")
 _MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
                      "shall", "ought", "gonna"})
 _RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PERSON"})

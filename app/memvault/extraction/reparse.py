@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import DISCOURSE, FIRST_PERSON, SUBJECTS, has_subject, trim
+from memvault.extraction.clause_edges import DISCOURSE
+from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS, has_subject, trim
 from memvault.extraction.kin import FEMALE, MALE
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use

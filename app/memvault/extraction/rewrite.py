@@ -237,6 +237,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
     if acronym(t):
         return t.text
     lower = t.lower_
+    if _counted_with_us(t):
+        return "people" if lower == "of" else None
     if lower in pronouns and _hyphenated(t):
         return t.text
     if lower in pronouns and (t.pos_ == "PRON" or lower == "i"):
@@ -267,6 +269,14 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
         return f"{mention.text}'s" if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
+
+
+def _counted_with_us(t: Token) -> bool:
+    """Whether ``t`` is the "of" or the "us" of a count of people the speaker is one of ("only 11 of us", "all four
+    of us"), said as that many people: "us" read as the speaker gave "all four of Maren"."""
+    of = t if t.lower_ == "of" else t.head if t.lower_ == "us" and t.dep_ == "pobj" else None
+    return of is not None and of.lower_ == "of" and of.head.like_num and any(
+        c.lower_ == "us" and c.dep_ == "pobj" for c in of.children)
 
 
 def named_object(her: Token) -> bool:

@@ -1,0 +1,63 @@
+"""Whether a sentence asks, with or without its "?", and the statement a question may follow in one sentence.
+
+A question states no fact (:mod:`~memvault.extraction.clauses`): chat often drops the "?" ("wait isn't that my
+physio day", "the dentist wants me back at some point doesn't it"), and a statement may come before one ("I start
+at the council next Monday, any tips?").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
+
+if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
+    from spacy.tokens import Span
+
+_QUESTION_WORDS = frozenset({"what", "who", "whom", "whose", "which", "where", "when", "why", "how"})
+_INVERTED = frozenset({"can", "could", "would", "will", "should", "shall", "do", "does", "did", "is", "are", "am",
+                       "was", "were", "have", "has", "may", "might", "must"})
+
+#: Words that hold the talk before a question ("wait isn't that …").
+_HOLD_ON = frozenset({"wait", "hang", "hold", "on", "sorry"})
+_NOT = frozenset({"n't", "not", "nt"})
+#: Who a tag question asks about ("… doesn't it", "… wasn't she").
+_TAG_SUBJECTS = frozenset({"it", "he", "she", "they", "i", "we", "you", "there", "that"})
+
+
+def asks(sent: Span) -> bool:
+    """Whether ``sent`` asks, with or without its "?": a question word or an inverted auxiliary first ("wait isn't
+    that my physio day"), or a tag question last ("the dentist wants me back at some point doesn't it")."""
+    words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE]
+    if not words:
+        return True
+    if sent.text.rstrip().endswith("?") or _tagged(sent):
+        return True
+    while len(words) > 1 and words[0].lower_ in _HOLD_ON:
+        words = words[1:]
+    first = words[0].lower_
+    if first in _QUESTION_WORDS and words[0].dep_ not in ("advmod",) or first in _QUESTION_WORDS and len(words) < 4:
+        return True
+    after = words[2] if len(words) > 2 and words[1].lower_ in _NOT else words[1] if len(words) > 1 else None
+    return first in _INVERTED and after is not None and (after.dep_ in SUBJECTS or after.lower_ in _TAG_SUBJECTS)
+
+
+def _tagged(sent: Span) -> bool:
+    """Whether ``sent`` ends in a tag question, a negated auxiliary and a pronoun ("… at some point doesn't it"). The
+    statement before a comma still counts, as before any question (:func:`statement_before`)."""
+    words = [t for t in sent if not t.is_space and t.text not in (".", "!", "…")]
+    return len(words) >= 4 and words[-1].lower_ in _TAG_SUBJECTS and words[-2].lower_ in _NOT and \
+        words[-3].lower_ in _INVERTED
+
+
+def statement_before(sent: Span) -> Span | None:
+    """The statement a question follows in one sentence ("I start at the council next Monday, any tips?"):
+    the words before its last comma when they are a declarative clause with a subject; else ``None``."""
+    commas = [t for t in sent if t.text == ","]
+    if not commas:
+        return None
+    head = sent.doc[sent.start:commas[-1].i]
+    words = [t for t in head if not t.is_punct and not t.is_space]
+    if len(words) < 3 or asks(head) or head.root.pos_ not in ("VERB", "AUX"):
+        return None
+    return head if any(c.dep_ in SUBJECTS for c in head.root.children) else None

@@ -1,0 +1,35 @@
+"""A question written without its "?" states no fact; a count of people the speaker is one of is that many people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2025, 4, 24, 18, 50, tzinfo=dt.UTC)
+
+
+def _texts(extractor, *turns: str) -> list[str]:
+    messages = [Message("user", t, "Maren") if i % 2 == 0 else Message("assistant", t) for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+def test_an_inverted_negated_auxiliary_after_wait_asks(extractor):
+    assert _texts(extractor, "wait isn't that my physio day") == []
+    assert _texts(extractor, "Wait, I moved the dentist to Friday.") == [
+        "Maren moved the dentist to Friday 25 April 2025"]
+
+
+def test_a_tag_question_asks_and_the_statement_before_a_comma_still_counts(extractor):
+    assert _texts(extractor, "good. dentist wants me back for a check at some point doesn't it") == []
+    assert _texts(extractor, "My dentist is Dr Nwosu, isn't it") == ["Maren's dentist is Dr Nwosu"]
+    assert _texts(extractor, "I sold my old Corsa in March and I don't miss it") != []
+
+
+def test_a_count_of_people_the_speaker_is_one_of_is_said_as_that_many_people(extractor):
+    assert _texts(extractor, "started last monday at a tiny studio called Driftwood Owl, only 11 of us.") == [
+        "Maren started on Monday 21 April 2025 at a tiny studio called Driftwood Owl, only 11 people"]
+    assert _texts(extractor, "There were 12 of us at my birthday party in March.") == [
+        "There were 12 people at Maren's birthday party in March 2025"]
+    assert _texts(extractor, "I moved to Leeds with two of my friends.") == [
+        "Maren moved to Leeds with two of Maren's friends"]
