@@ -219,6 +219,8 @@ def places_for_there(clause: Clause, antecedents: Antecedents) -> dict[int, str]
 
 
 _DANGLING = "\0"
+#: Chat shorthand that remarks on the talk wherever it stands ("btw", "tbh", "lol").
+_ASIDES = frozenset({"btw", "fyi", "tbh", "imo", "imho", "ngl", "lol", "lmao", "haha", "hahaha", "hehe"})
 _SPACE_BEFORE_PUNCT = re.compile(r" ([,;:](?:\s|$))")
 
 
@@ -237,6 +239,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
     if acronym(t):
         return t.text
     lower = t.lower_
+    if lower in _ASIDES:
+        return None  # "it's on the market now btw": a remark on the talk, no part of what it says
     if _counted_with_us(t):
         return "people" if lower == "of" else None
     if lower in pronouns and _hyphenated(t):

@@ -1,4 +1,5 @@
-"""A question written without its "?" states no fact; a count of people the speaker is one of is that many people."""
+"""How chat speaks: a question written without its "?" states no fact, a count of people the speaker is one of is
+that many people, and shorthand remarking on the talk ("btw", "tbh") is no part of a fact."""
 
 from __future__ import annotations
 
@@ -33,3 +34,9 @@ def test_a_count_of_people_the_speaker_is_one_of_is_said_as_that_many_people(ext
         "There were 12 people at Maren's birthday party in March 2025"]
     assert _texts(extractor, "I moved to Leeds with two of my friends.") == [
         "Maren moved to Leeds with two of Maren's friends"]
+
+
+def test_shorthand_remarking_on_the_talk_is_left_out_wherever_it_stands(extractor):
+    assert _texts(extractor, "oh we had an offer on the cottage btw, 240 from a couple in Bristol") == [
+        "Maren had an offer on the cottage, 240 from a couple in Bristol"]
+    assert _texts(extractor, "tbh I quit my job at Tesco in March lol") == ["Maren quit Maren's job at Tesco in March 2025"]
