@@ -115,9 +115,13 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     ``None`` when it reports no errand done for the user."""
     if (verb := _errand(sent)) is None:
         return None
+    # What the errand lets the user do ("… posted to you by Friday so you can wrap it") is the assistant's aside:
+    # said of the user, its "it" points back into the sentence and reads as pointing outside the fact.
+    aside = {t.i for clause in sent if clause.dep_ == "advcl" and any(
+        c.lower_ == "you" and c.dep_ in SUBJECTS for c in clause.children) for t in clause.subtree}
 
     def word_of(t: Token) -> str | None:
-        if _for_whom(t):
+        if _for_whom(t) or t.i in aside:
             return None
         word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else _owned(t, verb) or t.text
         return word[:1].upper() + word[1:] if word != t.text and t.text[:1].isupper() else word

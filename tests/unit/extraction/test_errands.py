@@ -96,3 +96,11 @@ def test_a_short_header_before_a_colon_does_not_hide_what_follows_about_the_user
                                     "by 31 March, and your gym direct debit goes out on 1 March as usual."), NOW)
     assert [f.text for f in facts] == ["Noor's tax return is due online by 31 March 2026",
                                        "Noor's gym direct debit goes out on 1 March 2026 as usual"]
+
+
+def test_what_an_errand_lets_the_user_do_is_no_part_of_it(extractor):
+    facts = extractor.extract(_chat("mum's birthday is on the 21st, can you find something",
+                                    "Bought: a £48 voucher for Clay Corner, posted to you by Friday so you can wrap it."),
+                              NOW)
+    assert [f.text for f in facts] == ["Noor has bought a £48 voucher for Clay Corner, posted to Noor by Friday "
+                                       "6 February 2026"]
