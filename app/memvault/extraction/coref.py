@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
-#: Turns back beyond which a person or pet no longer answers a pronoun (:meth:`Antecedents.resolve`).
+#: Turns back beyond which a person, pet or thing no longer answers a pronoun (:meth:`Antecedents.resolve`).
 STALE_TURNS = 3
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
@@ -244,8 +244,9 @@ class Antecedents:
         found = [self.mentions[k] for k in kinds if k in self.mentions]
         # A person last spoken of turns ago is no "he" or "she" now: the talk has moved on, most often to someone
         # the tagger did not take for a name ("uncle rob", "isla's christening"), and a wrong person is worse than
-        # none.
-        found = [m for m in found if m.kind in ("thing", "things", "plural") or self._turns - m.turn <= STALE_TURNS]
+        # none. So with a thing: "I ordered coffee" is no "it" four turns on ("sent it the day before the deadline":
+        # the application; "it's now 14 may": dad's op), where only what is owned or acquired is a thing to refer to.
+        found = [m for m in found if m.kind == "plural" or self._turns - m.turn <= STALE_TURNS]
         if pronoun in ("she", "her", "hers"):
             # A woman mentioned before wins over a name of no known gender, unless the other side has just named
             # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last

@@ -177,6 +177,19 @@ def test_a_person_last_spoken_of_turns_ago_is_no_he_now(extractor):
     assert texts == ["Ana's landlord finally fixed the boiler on Monday 23 February 2026"]
 
 
+def test_a_thing_last_spoken_of_turns_ago_is_no_it_now_and_one_referred_to_stays_it(extractor):
+    texts = _texts(extractor, "back from Porto!! I ordered coffee in Portuguese and understood the waiter",
+                   "That's a great feeling.", "and I finally replaced the bike, 280 quid from a guy in Eaton",
+                   "Nice.", "dad's op got postponed again", "That's frustrating.", "mum is doing all the driving",
+                   "Did you apply to Eastgate?", "yes, sent it the day before the deadline. the interview is on 2 May")
+    assert texts[1:] == ["The user finally replaced the bike, 280 quid from a guy in Eaton",
+                         "The user's mum is doing all the driving", "The user applied to Eastgate"]
+    texts = _texts(extractor, "I opened my beehives for the first inspection yesterday", "How did they do?",
+                   "two of three survived", "Are the two strong?", "the one I call Dronning is very strong",
+                   "Nice.", "I keep them in the garden in Risskov")
+    assert texts[-1] == "The user keeps the user's beehives in the garden in Risskov"
+
+
 def test_a_person_called_he_every_few_turns_stays_he(extractor):
     texts = _between(extractor, "did you hear from Dad about his birthday?",
                      "yes, he wants a quiet dinner on the 14th", "fine by me, I'll book the Lantern",
