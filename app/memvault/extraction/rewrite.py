@@ -91,7 +91,8 @@ def _verb_form(t: Token) -> str | None:
     if lower in _BE_HAVE_DO and t.tag_ in ("VBP", "VBD"):
         return _BE_HAVE_DO[lower]
     if lower in ("'d", "d"):
-        return "had" if t.tag_ == "VBD" or t.head.tag_ == "VBN" else "would"
+        # "'d" before a past form is "had" (the tagger takes "I'd had it" for a past "had"); "would" takes a base form
+        return "had" if t.tag_ == "VBD" or t.head.tag_ in ("VBN", "VBD") else "would"
     if lower in ("'ll", "ll"):
         return "will"
     if t.tag_ == "VBP":
@@ -108,7 +109,7 @@ def _expanded(t: Token) -> str:
         return "has" if t.lemma_ == "have" or been or t.head.tag_ == "VBN" and (
             t.dep_ == "aux" or t.dep_ == "auxpass" and _takes_an_object(t.head)) else "is"
     return {"'re": "are", "'ve": "have", "'m": "am", "'ll": "will"}.get(
-        lower, "had" if lower == "'d" and t.head.tag_ == "VBN" else "would" if lower == "'d" else t.text)
+        lower, "had" if lower == "'d" and t.head.tag_ in ("VBN", "VBD") else "would" if lower == "'d" else t.text)
 
 
 #: Participles a passive "is" takes a noun after ("it's called the Grand", "he's given a bonus each year").

@@ -49,6 +49,13 @@ def test_greetings_questions_filler_and_assistant_turns_give_nothing(extractor):
     assert facts == []
 
 
+def test_an_apostrophe_d_before_a_past_form_is_had(extractor):
+    # The tagger takes the "had" of "I'd had it" for a past tense; "would" takes a base form.
+    texts = [f.text for f in _facts(extractor, "someone nicked my bike from outside work", "Was it locked?",
+                                    "yes, with a cable lock. it was my blue Trek, I'd had it since uni")]
+    assert texts[-1] == "The user had had the user's bike since uni"
+
+
 def test_verbs_agree_with_the_user(extractor):
     texts = [f.text for f in _facts(extractor, "I'm vegetarian. I've never owned a car. I don't eat pork. "
                                                "I study law and I watch films every weekend.")]
