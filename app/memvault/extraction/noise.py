@@ -140,14 +140,16 @@ def noun_index(nlp) -> frozenset[str]:
 
 def word_index(nlp) -> frozenset[str]:
     """Every word of the pinned pipeline's English index (its lemmatizer's WordNet lemmas of every part of
-    speech), empty when it ships none."""
+    speech, and the irregular forms it lists: "got", "went", "children"), empty when it ships none."""
     if "lemmatizer" not in nlp.pipe_names:
         return frozenset()
     tables = nlp.get_pipe("lemmatizer").lookups
     if not tables.has_table("lemma_index"):
         return frozenset()
     index = tables.get_table("lemma_index")
-    return frozenset(w for pos in index.keys() for w in index[pos])
+    irregular = tables.get_table("lemma_exc") if tables.has_table("lemma_exc") else {}
+    return frozenset(w for pos in index.keys() for w in index[pos]) | frozenset(
+        w for pos in irregular.keys() for w in irregular[pos])
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,24 @@ def names(doc: Doc, words: Collection[str]) -> list[int]:
     return sorted(set(out))
 
 
+def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
+    """The character spans in ``doc`` of the known words written in capitals for emphasis ("I GOT THE JOB", "GUESS
+    WHO HAS A DOG"): two or more such words in a row, one of three letters or more. The tagger reads shouted words
+    as names and verbs as nouns ("The user Gots THE JOB"); a word no list knows keeps its capitals ("CFE")."""
+    runs: list[list[Token]] = [[]]
+    for t in doc:
+        if t.is_alpha and t.text.isupper() and len(t.text) >= 2 or t.text == "I" and runs[-1]:
+            runs[-1].append(t)
+        elif runs[-1]:
+            runs.append([])
+    out = []
+    for run in runs:
+        caps = [t for t in run if t.text != "I"]
+        if len(caps) >= 2 and any(len(t.text) >= 3 for t in caps):
+            out += [(t.idx, t.idx + len(t.text)) for t in caps if _known(t.lower_, words) or t.is_stop]
+    return out
+
+
 def capitalised(text: str, offsets: list[int]) -> str:
     """``text`` with the letter at each of ``offsets`` made a capital (the text keeps its length)."""
     chars = list(text)
@@ -102,11 +120,15 @@ def capitalised(text: str, offsets: list[int]) -> str:
 
 def to_read_again(docs: Sequence[Doc], words: Collection[str]) -> dict[int, str]:
     """Which of ``docs`` (parses of turns) to parse again, by position, and the text to parse: the turn with its
-    names' capitals written in (only where that keeps its length, so offsets stay the turn's)."""
+    names' capitals written in and its shouted words in lower case (only where that keeps its length, so offsets
+    stay the turn's)."""
     out = {}
     for k, doc in enumerate(docs):
-        if at := names(doc, words):
+        at, loud = names(doc, words), shouted(doc, words)
+        if at or loud:
             written = capitalised(doc.text, at)
+            for start, end in loud:
+                written = written[:start] + written[start:end].lower() + written[end:]
             if len(written) == len(doc.text):
                 out[k] = written
     return out

@@ -1,5 +1,5 @@
 """How chat speaks: a question written without its "?" states no fact, a count of people the speaker is one of is
-that many people, and shorthand remarking on the talk ("btw", "tbh") is no part of a fact."""
+that many people, shorthand remarking on the talk ("btw", "tbh") is no part of a fact, and shouted words are words."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def test_shorthand_remarking_on_the_talk_is_left_out_wherever_it_stands(extracto
     assert _texts(extractor, "oh we had an offer on the cottage btw, 240 from a couple in Bristol") == [
         "Maren had an offer on the cottage, 240 from a couple in Bristol"]
     assert _texts(extractor, "tbh I quit my job at Tesco in March lol") == ["Maren quit Maren's job at Tesco in March 2025"]
+
+
+def test_words_shouted_in_capitals_are_read_as_words_and_an_unknown_one_keeps_its_capitals(extractor):
+    facts = [f for f in _facts_of(extractor, "I GOT THE JOB!!! starting in September", "Congrats",
+                                  "I PASSED THE CFE")]
+    assert [f.text for f in facts] == ["Maren got the job", "Maren is starting in September 2025",
+                                       "Maren passed the CFE"]
+    assert facts[0].quote == "I GOT THE JOB"
+
+
+def _facts_of(extractor, *turns: str):
+    messages = [Message("user", t, "Maren") if i % 2 == 0 else Message("assistant", t) for i, t in enumerate(turns)]
+    return extractor.extract(messages, NOW)
