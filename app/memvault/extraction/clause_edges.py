@@ -25,10 +25,8 @@ def trim(tokens: list[Token]) -> list[Token]:
         t = tokens[start]
         if t.is_punct or t.lower_ in DISCOURSE or t.pos_ == "INTJ" or t.is_space:
             start += 1
-        elif t.lower_ == "by" and [x.lower_ for x in tokens[start:start + 3]] == ["by", "the", "way"]:
-            start += 3
-        elif [x.lower_ for x in tokens[start:start + 2]] == ["guess", "what"]:
-            start += 2
+        elif (phrase := _phrase_at(tokens, start)) is not None:
+            start += len(phrase)
         elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.pos_ == "PROPN"
               and t.dep_ not in SUBJECTS and t.head.i != t.i and _is_clause_start(tokens, start + 2)):
             start += 2  # "Sofia, I'm away from Friday": the person spoken to
@@ -60,6 +58,16 @@ def trim(tokens: list[Token]) -> list[Token]:
         else:
             break
     return tokens[start:end]
+
+
+#: Phrases that only move the talk along ("in other news dev got the offer"), taken off a clause's front.
+DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "news"), ("on", "another", "note"),
+                     ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"))
+
+
+def _phrase_at(tokens: list[Token], start: int) -> tuple[str, ...] | None:
+    said = tuple(x.lower_ for x in tokens[start:start + 4])
+    return next((p for p in DISCOURSE_PHRASES if said[:len(p)] == p), None)
 
 
 def _is_clause_start(tokens: list[Token], at: int) -> bool:

@@ -246,13 +246,13 @@ class FactExtractor:
             speaking = {i: Voice(UNNAMED) if v.person is None else v for i, v in speaking.items()}
         # Turns the English pipeline does not fit would give invented facts (language_gate): they give none.
         turns = [(i, messages[i].content) for i in sorted(speaking) if language_gate.reads(messages[i].content)]
-        cache = TurnDocs() if docs is None else docs
+        cache = TurnDocs(known) if docs is None else docs
         told_by = telling(messages, speaking)
         if told_by is not None:  # the assistant's sentences that may be about the user join the turns' batch
             cache.expect([piece for text in told_by[1].values() for _, piece in second_person.candidates(text)])
         parsed = dict(zip((i for i, _ in turns), cache.parse(self._pipeline, [text for _, text in turns]), strict=True))
         told = self._told(messages, told_by, cache, now.year) if told_by is not None else {}
-        antecedents = Antecedents(known=frozenset(known))
+        antecedents = Antecedents(known=known)
         facts: list[Fact] = []
         for index in sorted({*parsed, *told}):
             antecedents.month = dates.month_named(" ".join(m.content for m in messages[max(0, index - 2):index + 1]))

@@ -65,8 +65,14 @@ def _unknown(t: Token, words: Collection[str]) -> bool:
         and t.lower_ not in SHORTHAND and len(t.text) >= 3 and not any(c.dep_ in ("det", "poss") for c in t.children)
 
 
-def names(doc: Doc, words: Collection[str]) -> list[int]:
-    """The character offsets in ``doc`` of the lower-case words that are names (module docstring)."""
+#: What a word the chat knows as a name is not where it stands as one ("will", "may" are stop words anyway).
+_NOT_NAMES = frozenset({"VERB", "AUX", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM", "PUNCT"})
+
+
+def names(doc: Doc, words: Collection[str], known: Collection[str] = ()) -> list[int]:
+    """The character offsets in ``doc`` of the lower-case words that are names (module docstring); ``known``: names
+    the conversation or its namespace already gave someone, in lower case ("dev"), a name wherever they stand as
+    one ("in other news dev got the offer", where the parser took "dev" for the object of "in")."""
     if not writes_lower_case(doc):
         return []
     out = []
@@ -76,7 +82,10 @@ def names(doc: Doc, words: Collection[str]) -> list[int]:
         owned = t.i > 1 and doc[t.i - 2].lower_ in _OWNERS
         after_title = t.i > 0 and doc[t.i - 1].lower_ in TITLES and not t.is_stop and t.pos_ != "ADP"
         with_someone = t.dep_ == "pobj" and t.head.lower_ == "with"
-        if after_title and not owned:
+        if t.lower_ in known and not t.is_stop and t.pos_ not in _NOT_NAMES and not (
+                t.i > 0 and doc[t.i - 1].lower_ in _OWNERS):
+            out.append(t.idx)  # "the dev team" is no one's name
+        elif after_title and not owned:
             out += [doc[t.i - 1].idx, t.idx]  # the title too: "Uncle Rob" is what the family calls him
         elif after_title and t.pos_ == "PROPN" and (t.dep_ == "poss" or t.i + 1 < len(doc)
                                                      and doc[t.i + 1].pos_ in ("VERB", "AUX")):
@@ -118,13 +127,25 @@ def capitalised(text: str, offsets: list[int]) -> str:
     return "".join(chars)
 
 
-def to_read_again(docs: Sequence[Doc], words: Collection[str]) -> dict[int, str]:
+def named_in(docs: Sequence[Doc], words: Collection[str], known: Collection[str] = ()) -> frozenset[str]:
+    """The lower-case words :func:`names` takes for names in any of ``docs`` (one conversation's turns), and
+    ``known``: a name one turn shows ("dev is the producer") is a name in the others too ("… news dev got …")."""
+    found = set(known)
+    for doc in docs:
+        for at in names(doc, words, known):
+            word = doc.char_span(at, at + 1, alignment_mode="expand")
+            if word is not None and word[0].lower_ not in TITLES:
+                found.add(word[0].lower_)
+    return frozenset(found)
+
+
+def to_read_again(docs: Sequence[Doc], words: Collection[str], known: Collection[str] = ()) -> dict[int, str]:
     """Which of ``docs`` (parses of turns) to parse again, by position, and the text to parse: the turn with its
     names' capitals written in and its shouted words in lower case (only where that keeps its length, so offsets
-    stay the turn's)."""
+    stay the turn's); ``known``: names in lower case that are names wherever they stand (:func:`names`)."""
     out = {}
     for k, doc in enumerate(docs):
-        at, loud = names(doc, words), shouted(doc, words)
+        at, loud = names(doc, words, known), shouted(doc, words)
         if at or loud:
             written = capitalised(doc.text, at)
             for start, end in loud:

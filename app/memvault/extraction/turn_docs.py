@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from memvault.extraction.nlp import NlpPipeline
-from memvault.extraction.truecase import read_as_said, to_read_again
+from memvault.extraction.truecase import named_in, read_as_said, to_read_again
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -20,9 +20,11 @@ class TurnDocs:
     doc extraction would parse. Per conversation: one caller's thread, never shared.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known: Collection[str] = ()) -> None:
         self._docs: dict[str, Doc] = {}
         self._expected: list[str] = []
+        #: Names written in lower case that this conversation's turns (or its namespace) already gave someone.
+        self._names: frozenset[str] = frozenset(w.lower() for w in known)
         #: How many texts the pipeline parsed for this conversation.
         self.parsed = 0
 
@@ -44,7 +46,8 @@ class TurnDocs:
                 docs = dict(zip(missing, nlp.pipe(missing)))
             # Names written in lower case, capitalised and read again (one more batch, only those turns).
             parsed = list(docs.values())
-            again = to_read_again(parsed, words)
+            self._names = named_in(parsed, words, self._names)
+            again = to_read_again(parsed, words, self._names)
             if again:
                 with pipeline.parse_lock:
                     recased = list(nlp.pipe(list(again.values())))

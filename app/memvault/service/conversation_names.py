@@ -19,8 +19,12 @@ from memvault.vault.engine import Database
 
 #: Words that may be names: capitalised ones, a sentence's first word too (a cheap test before the one read).
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*\w")
+#: Words a chat written in lower case may name someone with ("dev", "fergus"): three letters or more.
+_LOWER_CASE = re.compile(r"\b[a-z][a-z'’-]+[a-z]\b")
+#: Capitals a lower-case turn still has: a sentence's first letter, "I" and its contractions.
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[A-Z]|\bI\b")
 #: At most this many names are looked up per conversation (one indexed read each, in one statement).
-KNOWN_PEOPLE_MAX = 200
+KNOWN_PEOPLE_MAX = 600
 
 
 class ConversationNames:
@@ -51,15 +55,18 @@ class ConversationNames:
 
     def known_people(self, request: dict[str, Any]) -> frozenset[str]:
         """The words of the chat that name a person the namespace already knows (its entities of type person),
-        as the chat writes them."""
+        as the chat writes them; in a turn written in lower case, with their capital ("dev" → "Dev"), as
+        extraction reads such a turn (:mod:`memvault.extraction.truecase`)."""
         if not request.get("reads_namespace", True):
             return frozenset()
         said: dict[str, set[str]] = {}
         for m in request["messages"]:
-            for word in _CAPITALISED.findall(m["content"]):
+            content = m["content"]
+            lower_case = not _CAPITALISED.search(_SENTENCE_START.sub("", content))
+            for word in _CAPITALISED.findall(content) + (_LOWER_CASE.findall(content) if lower_case else []):
                 key = normalise(word)
                 if key and (key in said or len(said) < KNOWN_PEOPLE_MAX):
-                    said.setdefault(key, set()).add(word)
+                    said.setdefault(key, set()).add(word[:1].upper() + word[1:])
         if not said:
             return frozenset()
         with self._db.read() as conn:

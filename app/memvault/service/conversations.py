@@ -222,13 +222,16 @@ class ConversationService:
 
     def _process(self, job: Claimed) -> None:
         started = time.perf_counter()
-        docs = TurnDocs()  # reading the user's name parses turns that extraction needs again: each is parsed once
+        known = self._names.known_people(job.request)
+        # Reading the user's name parses turns that extraction needs again: each is parsed once, with the names
+        # the namespace knows capitalised where a lower-case chat writes them.
+        docs = TurnDocs(known)
         request = self._names.with_user_name(job.request, docs)
         when = dt.datetime.fromtimestamp(request["occurred_at"], dt.UTC)
         user_name = request.get("user_name")
         messages = [Message(m["role"], m["content"], m.get("name") or (user_name if m["role"] == "user" else None))
                     for m in request["messages"]]
-        facts, extractor_id = self._extractor.extract_with_id(messages, when, docs, self._names.known_people(request))
+        facts, extractor_id = self._extractor.extract_with_id(messages, when, docs, known)
         now = self._wall()
         created: list[Memory] = []
         superseded: list[Memory] = []

@@ -31,3 +31,14 @@ def test_a_name_known_from_an_earlier_session_is_someone(services):
     # The same words where no one knows Lupe, and for a submitter that may not read the namespace: no one.
     assert _facts(services.conversations.ingest(_session(said, "elsewhere", LATER, "s3"))) == []
     assert _facts(services.conversations.ingest(_session(said, "home", LATER, "s4", reads=False))) == []
+
+
+def test_a_name_known_from_an_earlier_session_is_someone_in_a_chat_written_in_lower_case(services):
+    services.conversations.ingest(_session("My friend Dev got an interview at Brightwater on Monday", "home", FIRST,
+                                           "s1"))
+    services.entities.drain()
+    # The parser takes a lower-case "dev" here for the object of "in": only a name known from before makes it one.
+    said = "6th to 13th september. and in other news dev got the offer from the zurich place"
+    assert _facts(services.conversations.ingest(_session(said, "home", LATER, "s2"))) == [
+        "Dev got the offer from the zurich place"]
+    assert _facts(services.conversations.ingest(_session(said, "elsewhere", LATER, "s3"))) == []

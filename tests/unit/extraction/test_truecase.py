@@ -38,6 +38,25 @@ def test_only_unknown_words_where_a_name_stands_in_a_turn_written_in_lower_case(
     assert names(nlp("the physio said Maya's knee is fine, kirsty says hi"), words) == []
 
 
+def test_a_name_one_turn_shows_is_a_name_in_the_others_wherever_it_stands(extractor):
+    later = "6th to 13th september. and in other news dev got the offer from the zurich place"
+    # Alone, "dev" there is the object of "in" (no name's place): no one's fact.
+    assert extractor.extract(_between("when's the trip?", later), NOW) == []
+    messages = _between("dev is the producer, he plays bass", "when's the trip?", later)
+    facts = [f for f in extractor.extract(messages, NOW) if f.message_index == 2]
+    assert [f.text for f in facts] == ["Dev got the offer from the zurich place"]
+    assert facts[0].quote == "dev got the offer from the zurich place"  # as said, "in other news" left out
+
+
+def test_a_name_the_namespace_knows_is_a_name_in_a_turn_written_in_lower_case(extractor, pipeline):
+    later = "6th to 13th september. and in other news dev got the offer from the zurich place"
+    facts = extractor.extract(_between("when's the trip?", later), NOW, known=frozenset({"Dev"}))
+    assert [f.text for f in facts] == ["Dev got the offer from the zurich place"]
+    # Where the word is a thing's, not a name's place, it keeps its lower case.
+    nlp, words = pipeline.get(), pipeline.known_words()
+    assert names(nlp("the dev team shipped the patch on friday"), words, {"dev"}) == []
+
+
 def test_every_fact_of_a_turn_with_names_written_in_quotes_the_turn_as_said(extractor):
     messages = _between("news?", "went climbing with kirsty on saturday, my arms are dead")
     facts = extractor.extract(messages, NOW)
