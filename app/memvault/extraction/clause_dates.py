@@ -116,8 +116,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     subject = subject_of(clause.root)
     annual = subject is not None and subject.lemma_.lower() in _ANNUAL
     # "tuesday and thursday evenings": weekdays before a part of the day in the plural are every week's.
-    habitual = any(t.lower_ in _HABITUAL or t.lower_ in _DAY_PARTS and t.i > 0
-                   and doc[t.i - 1].lower_ in dates.WEEKDAYS for t in clause.tokens)
+    habitual = any(t.lower_ in _HABITUAL or t.i > 0 and (t.lower_ in _DAY_PARTS and doc[t.i - 1].lower_ in
+                   dates.WEEKDAYS or t.lower_ == "usual" and doc[t.i - 1].lower_ == "as") for t in clause.tokens)
     for label, ent in _entities_starting_in(clause, doc):
         if label == "ORDINAL" and not _names_a_day(ent, doc):
             continue
@@ -130,14 +130,17 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         ent = _date_core(ent, doc)
         if _told_by_another(ent, doc):
             continue
+        if habitual and (ent.text.lower() in dates.WEEKDAYS or dates.ORDINAL_DAY.fullmatch(
+                ent.text.lower().removeprefix("the "))):
+            # "I usually run on Tuesday and Thursday evenings", "the direct debit goes out on the 1st as usual":
+            # every week's or month's, no one date
+            recurring = True
+            continue
         before = doc[ent.start - 1] if ent.start > 0 else None
         if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
             replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
             before = doc[before.i - 1]
         preposition = before is not None and (before.pos_ == "ADP" or before.lower_ in _PREPOSITIONS)
-        if habitual and ent.text.lower() in dates.WEEKDAYS:
-            recurring = True  # "I usually run on Tuesday and Thursday evenings": every week, no one date
-            continue
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue

@@ -185,6 +185,18 @@ def test_weekdays_before_a_part_of_the_day_in_the_plural_are_a_weekly_habit(extr
                      "The user goes climbing at Blockhelden, monday and wednesday mornings"]
 
 
+def test_a_day_of_the_month_as_usual_is_every_months(extractor):
+    # Written for this test. 12 May 2026: "the 1st" alone would be 1 June 2026.
+    now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+    facts = _facts(extractor, "My gym membership goes out on the 1st as usual.", "Noted!",
+                   "My rent leaves my account on the 28th as always.", "Noted!",
+                   "I was busier than usual on the 3rd.", now=now)
+    assert [(f.text, f.event_at) for f in facts] == [
+        ("The user's gym membership goes out on the 1st as usual", None),
+        ("The user's rent leaves the user's account on the 28th as always", None),
+        ("The user was busier than usual on 3 May 2026", "2026-05-03")]
+
+
 def test_a_birthday_or_anniversary_said_without_a_year_is_every_years(extractor):
     now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # 3 May has passed: it was read as 3 May 2027
     texts = [f.text for f in _facts(extractor, "My birthday is on 3 May.", "Noted!", "Our anniversary is June 12th.",
