@@ -73,6 +73,8 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
             and ent[0].lower_ not in dates.MONTHS and dates.holiday(ent.text) is None:
         ent = ent[1:]
+    if _of_month_after(ent, doc):
+        return doc[ent.start:ent.end + 2]
     day = doc[ent.start - 1] if ent.start > 0 else None
     if day is not None and day.text.isdigit() and 1 <= int(day.text) <= 31 and ent[0].lower_ in dates.MONTHS:
         ent = doc[day.i:ent.end]  # "to 10 February": the tagger may call the day a number of its own
@@ -84,8 +86,18 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     return ent
 
 
+def _of_month_after(ent: Span, doc: Doc) -> bool:
+    """Whether ``ent`` (one token) is a day said with its month after "of" ("the 19th of july"), which the tagger
+    leaves a bare ordinal after a word such as "around"."""
+    return len(ent) == 1 and dates.ORDINAL_DAY.fullmatch(ent.text) is not None and ent.end + 1 < len(doc) \
+        and doc[ent.end].lower_ == "of" and doc[ent.end + 1].lower_ in dates.MONTHS
+
+
 def _names_a_day(ent: Span, doc: Doc) -> bool:
-    """Whether an ordinal is a day of the month: "on the 14th", "for the 21st" (not "the 3rd time", "came 2nd")."""
+    """Whether an ordinal is a day of the month: "on the 14th", "for the 21st", "around the 19th of july" (not
+    "the 3rd time", "came 2nd")."""
+    if _of_month_after(ent, doc):
+        return True
     before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
     after = doc[ent.end] if ent.end < len(doc) else None
     return len(ent) == 1 and before is not None and before[1].lower_ == "the" \

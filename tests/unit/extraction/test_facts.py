@@ -197,6 +197,16 @@ def test_a_day_of_the_month_as_usual_is_every_months(extractor):
         ("The user was busier than usual on 3 May 2026", "2026-05-03")]
 
 
+def test_a_day_said_with_its_month_after_of_is_that_day_whatever_word_comes_before(extractor):
+    # Written for this test, lower case as typed: after "around" the tagger typed no date at all.
+    now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+    facts = _facts(extractor, "we're going to the scillies around the 19th of july", "Lovely!",
+                   "i came 2nd of 40 runners", now=now)
+    assert [(f.text, f.event_at) for f in facts] == [
+        ("The user is going to the scillies around 19 July 2026", "2026-07-19"),
+        ("The user came 2nd of 40 runners", None)]
+
+
 def test_a_birthday_or_anniversary_said_without_a_year_is_every_years(extractor):
     now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # 3 May has passed: it was read as 3 May 2027
     texts = [f.text for f in _facts(extractor, "My birthday is on 3 May.", "Noted!", "Our anniversary is June 12th.",
