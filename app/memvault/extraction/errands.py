@@ -33,7 +33,7 @@ ERRANDS = frozenset({"book", "reserve", "add", "put", "move", "reschedule", "can
                      "send", "order", "buy", "submit", "file", "arrange", "confirm", "transfer", "switch", "schedule",
                      "change", "dispute", "claim", "extend", "freeze", "lodge", "enter", "sign", "set", "return"})
 #: A sentence worth parsing: "I" among its first words, or a booking reported done ("Trains are booked: …").
-OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:I|I've|I'd|I'll)\b|\b(?:is|are|'s|'re|has been|have been)\s+"
+OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,5}?(?:I|I've|I'd|I'll)\b|\b(?:is|are|'s|'re|has been|have been)\s+"
                           r"(?:now |all |also )?(?:booked|reserved|confirmed|scheduled|arranged|set|renewed|paid)\b")
 #: An errand reported without its "I've": a past participle of :data:`ERRANDS` opening the sentence, maybe with a
 #: colon after it ("Booked with …", "Paid: £95 on Friday"), then what a verb takes (not "Booked flights are …").
@@ -41,6 +41,8 @@ _UNSAID_I = re.compile(r"^(\W*)((?i:booked|reserved|paid|bought|ordered|cancell?
                        r"submitted|rescheduled|arranged|lodged|disputed|filed|transferred))"
                        r"(?::[ \t]*|[ \t]+(?=(?i:with|for|in|on|at|a|an|the|your|you|it|them|both|that|this|and)\b"
                        r"|[0-9£$€A-Z]))")
+#: Errand verbs whose past tense is written as their present ("put", "set").
+_PAST_AS_PRESENT = frozenset({"put", "set"})
 _MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "would", "will", "wo", "'ll", "'d",
                      "shall", "ought", "gonna"})
 _RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PERSON"})
@@ -62,7 +64,10 @@ def _done(verb: Token) -> bool:
     aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
     if any(a.lower_ in _MODALS for a in aux) or any(c.dep_ == "neg" for c in verb.children):
         return False
-    return verb.tag_ == "VBD" and not aux or verb.tag_ == "VBN" and any(a.lemma_ == "have" for a in aux)
+    # "I put in a claim this morning": a verb whose past is its present form, tagged as the present, is its past
+    # in a report (an assistant does not report its habits).
+    past = verb.tag_ == "VBD" or verb.tag_ == "VBP" and verb.lower_ in _PAST_AS_PRESENT
+    return past and not aux or verb.tag_ == "VBN" and any(a.lemma_ == "have" for a in aux)
 
 
 def _errand(sent: Span) -> Token | None:
@@ -123,6 +128,8 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     def word_of(t: Token) -> str | None:
         if _for_whom(t) or t.i in aside:
             return None
+        if t.i == verb.i and t.tag_ == "VBP":
+            return f"have {t.text}"  # "I put in a claim" (a past, _done) is read as the past it is: "I have put in …"
         word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else _owned(t, verb) or t.text
         return word[:1].upper() + word[1:] if word != t.text and t.text[:1].isupper() else word
 

@@ -32,8 +32,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 #: A sentence worth parsing: "you"/"your" among its first words (a cheap test before the parser runs).
 _OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECASE)
 #: A few words before a colon that head a list about the user ("The big ones: your tax return is due …",
-#: "Heads up: you're …"): the parser makes two sentences of it, so the statement is read without them.
-_HEADER = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,3}[\w'’-]+:[ \t]+(?=(?:you|your)\b)", re.IGNORECASE)
+#: "Heads up: you're …", "One more thing: for the Forum I booked …"): the parser makes two sentences of it, so
+#: the statement is read without them.
+_HEADER = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,3}[\w'’-]+:[ \t]+(?=(?i:you|your)\b|(?:[\w'’-]+\W+){0,5}?I\b)")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 #: Marks a sentence parsed again with a verb written as "will …" (:func:`_one_sentence`).
 _VERB_WRITTEN = "memvault.verb_written"

@@ -98,6 +98,20 @@ def test_a_short_header_before_a_colon_does_not_hide_what_follows_about_the_user
                                        "Noor's gym direct debit goes out on 1 March 2026 as usual"]
 
 
+def test_a_header_before_a_colon_does_not_hide_an_errand_said_a_few_words_in(extractor):
+    said = "One more thing: for the conference in Leiden I booked Hotel Rapenburg for 9 to 12 March, 140 euros a night."
+    [fact] = extractor.extract(_chat("anything else?", said), NOW)
+    assert fact.text == "For the conference in Leiden Noor booked Hotel Rapenburg for 9 to 12 March, 140 euros a night"
+    assert said[fact.start:fact.end] == fact.quote
+
+
+def test_an_errand_verb_whose_past_is_its_present_form_is_reported_done(extractor):
+    # "put" tagged as the present: neither a report nor read as the user's "puts".
+    facts = extractor.extract(_chat("the train was late again", "I put in a Delay Repay claim for both tickets "
+                                    "this morning."), NOW)
+    assert [f.text for f in facts] == ["Noor has put in a Delay Repay claim for both tickets on 2 February 2026"]
+
+
 def test_what_an_errand_lets_the_user_do_is_no_part_of_it(extractor):
     facts = extractor.extract(_chat("mum's birthday is on the 21st, can you find something",
                                     "Bought: a £48 voucher for Clay Corner, posted to you by Friday so you can wrap it."),
