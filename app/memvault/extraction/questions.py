@@ -39,7 +39,9 @@ def asks(sent: Span) -> bool:
     if first in _QUESTION_WORDS and words[0].dep_ not in ("advmod",) or first in _QUESTION_WORDS and len(words) < 4:
         return True
     after = words[2] if len(words) > 2 and words[1].lower_ in _NOT else words[1] if len(words) > 1 else None
-    return first in _INVERTED and after is not None and (after.dep_ in SUBJECTS or after.lower_ in _TAG_SUBJECTS)
+    # The subject right after the auxiliary, a word or a phrase ("did the dentist send the bill").
+    return first in _INVERTED and after is not None and (after.lower_ in _TAG_SUBJECTS or any(
+        t.dep_ in SUBJECTS and t.left_edge.i == after.i for t in sent))
 
 
 def _tagged(sent: Span) -> bool:

@@ -21,6 +21,12 @@ def test_an_inverted_negated_auxiliary_after_wait_asks(extractor):
         "Maren moved the dentist to Friday 25 April 2025"]
 
 
+def test_an_auxiliary_before_a_subject_of_several_words_asks(extractor):
+    assert _texts(extractor, "did the dentist send the bill") == []
+    assert _texts(extractor, "has my sister booked the table for friday") == []
+    assert _texts(extractor, "The dentist sent the bill on Monday.") == ["Maren's dentist sent the bill on Monday 21 April 2025"]
+
+
 def test_a_tag_question_asks_and_the_statement_before_a_comma_still_counts(extractor):
     assert _texts(extractor, "good. dentist wants me back for a check at some point doesn't it") == []
     assert _texts(extractor, "My dentist is Dr Nwosu, isn't it") == ["Maren's dentist is Dr Nwosu"]
