@@ -65,7 +65,7 @@ def restated(question: Span, answer: Span) -> tuple[str, int] | None:
 #: pay the gas bill"); :func:`asks` decides on its parse.
 UNMARKED_QUESTION = re.compile(r"^(?:(?:and|so|ok|okay|oh|hm+|also|right)\W+)*(?:(?:what|when|where|which|who|how)"
                                r"(?:'s|\s+(?:is|was|are|were|do|does|did)\b)|(?:did|do|does|have|has|is|are|was|were)"
-                               r"\s+(?:i|my)\b)", re.IGNORECASE)
+                               r"\s+(?:i|my|the|that|this)\b)", re.IGNORECASE)
 #: A sentence that only names a thing ("ok so the tax thing.", "and my passport."), after a few openers; a
 #: trailing "thing"/"stuff" says nothing of what it is.
 _TOPIC = re.compile(r"^(?:(?:and|so|ok|okay|oh|also|right|anyway)\W+)*((?:the|my)\s+(?:[a-z][\w'-]*\s+){0,2}?"
@@ -94,7 +94,7 @@ _BE = {"is": "is", "'s": "is", "was": "is", "are": "are", "were": "are"}
 def asks(sent: Span) -> bool:
     """Whether ``sent`` asks a question, with or without its "?" ("what was the cancellation rule for the hotel
     again"): a question word before a verb, or a sentence that opens with an auxiliary before its subject ("did I
-    renew the permit"; not "Did it!")."""
+    renew the permit", "did that fine letter ever show up"; not "Did it!")."""
     if sent.text.rstrip().endswith("?"):
         return True
     words = [t for t in sent if not t.is_punct and not t.is_space]
@@ -103,8 +103,10 @@ def asks(sent: Span) -> bool:
     if len(words) < 3:
         return False
     first, second = words[0], words[1]
+    subject = next((c for c in sent.root.children if c.dep_ in SUBJECTS), None)
     return (first.tag_ in ("WP", "WRB", "WDT") and second.pos_ == "AUX"
-            or first.pos_ == "AUX" and first.i == sent.root.i - 2 and second.dep_ in SUBJECTS and second.pos_ == "PRON")
+            or first.pos_ == "AUX" and first.head.i == sent.root.i and subject is not None
+            and subject.left_edge.i == second.i and subject.right_edge.i < sent.root.i)
 
 
 def _what_is(words: list[Token]) -> str | None:
@@ -214,7 +216,7 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
     if subject is None or not words or next(iter(subject.subtree)).i != words[0].i:
         return None
     phrase = [t for t in thing.subtree if t.i <= thing.i and t.dep_ not in ("cc", "punct", "intj")]
-    owner = "my" if phrase[0].lower_ in ("the", "my") else f"{phrase[0].text}'s"
+    owner = "my" if phrase[0].lower_ in ("the", "my", "that") else f"{phrase[0].text}'s"
     after_owner = phrase[1:] if owner == "my" else [t for t in phrase[1:] if t.head.i != phrase[0].i]
     named = " ".join([owner, thing.doc[after_owner[0].i:thing.i + 1].text]) if after_owner else owner
     if subject.lower_ in _STAND_INS and thing.tag_ in _STAND_INS[subject.lower_]:
@@ -239,12 +241,12 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
 
 def _owned_thing(t: Token) -> bool:
     """Whether ``t`` heads a noun phrase the user asks about as theirs or as a definite thing ("the parking permit",
-    "my car", "Lily's school trip money"), not a person ("the doctor" may be a thing here: the answer's "it"
-    decides)."""
+    "my car", "that fine letter", "Lily's school trip money"), not a person ("the doctor" may be a thing here: the
+    answer's "it" decides)."""
     if t.pos_ not in ("NOUN", "PROPN") or t.dep_ in ("compound", "poss") or t.ent_type_ in ("PERSON", "DATE", "TIME"):
         return False
     first = next((w for w in t.subtree if w.dep_ not in ("cc", "punct", "intj")), t)
-    if first.lower_ in ("the", "my"):
-        return True
+    if first.lower_ in ("the", "my", "that"):
+        return True  # "did that fine letter ever show up": the one the two of them know of
     return first.pos_ == "PROPN" and first.dep_ == "poss" and first.head.i == t.i and \
         any(c.tag_ == "POS" for c in first.children)

@@ -37,6 +37,14 @@ def test_an_answers_own_clause_about_the_thing_asked_is_said_of_that_thing(extra
                          "Sam's dentist is booked for 29 May 2025 at 8:30"]  # "it's" written out
 
 
+def test_a_question_without_its_mark_about_a_thing_both_know_of_is_said_of_that_thing(extractor):
+    texts = _texts(extractor, *STATES_THE_USERS_OWN, "morning. did that fine letter ever show up",
+                   "It arrived on Wednesday, 100 pounds for filing late. I paid it on Friday.",
+                   "has the gym freeze ended", "Yes, it ran out on Saturday.")
+    assert texts[1:] == ["Sam's fine letter arrived on Wednesday 30 April 2025, 100 pounds for filing late",
+                         "Sam's gym freeze ran out on Saturday 3 May 2025"]
+
+
 def test_a_guess_two_things_asked_or_an_assistant_that_keeps_no_records_gives_nothing(extractor):
     assert _texts(extractor, *STATES_THE_USERS_OWN, "did the parcel come?", "No, it might come on Monday 12 May.",
                   "did I book the car and the hotel?", "It is booked for 14 June.",
