@@ -93,6 +93,28 @@ def _of_month_after(ent: Span, doc: Doc) -> bool:
         and doc[ent.end].lower_ == "of" and doc[ent.end + 1].lower_ in dates.MONTHS
 
 
+def _said_in_past_below(ent: Span, root: Token) -> bool:
+    """Whether ``ent`` belongs to a verb in the past below the clause's own ("Brisa still owes invoice 2025-031,
+    which was due on 30 December": the December gone, whatever "owes" says)."""
+    verb = ent.root.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.i == root.i or verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("relcl", "advcl", "ccomp"):
+        return False
+    return verb.tag_ == "VBD" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
+
+
+def _part_of_code(ent: Span, doc: Doc) -> bool:
+    """Whether ``ent`` is joined by a hyphen, with no space, to a number or code after or before it ("2026-004"; not
+    a year's: "2019-2021" is a span of years)."""
+    after = doc[ent.end:ent.end + 2] if ent.end + 1 < len(doc) else None
+    before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
+    return after is not None and after[0].text == "-" and not ent[-1].whitespace_ and not after[0].whitespace_ \
+        and after[1].text[:1].isalnum() and not dates.YEAR.fullmatch(after[1].text) or before is not None \
+        and before[1].text == "-" and not before[0].whitespace_ and not before[1].whitespace_ \
+        and before[0].text[:1].isalnum() and not dates.YEAR.fullmatch(before[0].text)
+
+
 def _names_a_day(ent: Span, doc: Doc) -> bool:
     """Whether an ordinal is a day of the month: "on the 14th", "for the 21st", "around the 19th of july" (not
     "the 3rd time", "came 2nd")."""
@@ -137,6 +159,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             continue  # (the tagger calls "New Year's Day" an event)
         if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
             continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
+        if _part_of_code(ent, doc):
+            continue  # "invoice 2026-004", "ref 2025-031": a number written with a year in it
         if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
             ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
         ent = _date_core(ent, doc)
@@ -156,7 +180,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue
-        hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST else tense
+        hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST or \
+            _said_in_past_below(ent, clause.root) else tense
         if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
                                                               or before.head.lemma_ in _ARRANGED):
             hint = Tense.FUTURE  # "I booked a week in the Dolomites for August", "we got a cottage booked for …"

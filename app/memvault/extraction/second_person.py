@@ -148,12 +148,15 @@ def _about_user(sent: Span) -> bool:
 
 
 def _someone(subject: Token | None) -> bool:
-    """Whether ``subject`` is a person by name or pronoun, or something of theirs ("Maya", "Arjun's swimming gala",
-    "she", "her dentist")."""
+    """Whether ``subject`` is a person or a business by name, a person by pronoun, or something of theirs ("Maya",
+    "Halden Legal", "Arjun's swimming gala", "she", "her dentist"): a record-keeping assistant reports what the
+    user's dentist, insurer or client did as it reports what their family does ("Halden Legal paid invoice
+    2026-004 in full this afternoon")."""
     if subject is None:
         return False
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
-    return subject.lower_ in _PEOPLE_PRONOUNS or subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", "") or (
+    return subject.lower_ in _PEOPLE_PRONOUNS or subject.pos_ == "PROPN" and subject.ent_type_ in (
+        "PERSON", "ORG", "") or (
         owner is not None and (owner.lower_ in _PEOPLE_PRONOUNS or owner.pos_ == "PROPN" and owner.ent_type_ in (
             "PERSON", "ORG", "")))  # the small tagger calls many a first name an organisation ("Arjun's gala")
 
@@ -183,6 +186,9 @@ def _about_someone(sent: Span, year: int) -> bool:
     first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
     if not _someone(first):
         return False  # a general statement ("For Portugal a passport must be valid ..."), or about a thing
+    if first.ent_type_ == "ORG" and (first.head.lemma_ == "do" or sum(
+            c.dep_ in SUBJECTS for c in first.head.children) > 1):
+        return False  # a business does something ("Halden Legal paid …"); "Casa do Largo in Alfama" read as "do"
     return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t)) and not _reason(t))
 
 

@@ -207,6 +207,13 @@ def test_a_day_said_with_its_month_after_of_is_that_day_whatever_word_comes_befo
         ("The user came 2nd of 40 runners", None)]
 
 
+def test_a_date_in_a_clause_said_in_the_past_is_past_whatever_the_sentence_says(extractor):
+    # Written for this test. Thursday 6 February 2025: the coming Monday is the 10th, which "joined" cannot mean.
+    now = dt.datetime(2025, 2, 6, 9, 30, tzinfo=dt.UTC)
+    [fact] = _facts(extractor, "I work at Corvane, which I joined on Monday.", now=now)
+    assert fact.text == "The user works at Corvane, which the user joined on Monday 3 February 2025"
+
+
 def test_a_birthday_or_anniversary_said_without_a_year_is_every_years(extractor):
     now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # 3 May has passed: it was read as 3 May 2027
     texts = [f.text for f in _facts(extractor, "My birthday is on 3 May.", "Noted!", "Our anniversary is June 12th.",

@@ -53,3 +53,16 @@ def test_your_on_a_compound_subject_and_a_reason_clause_do_not_hide_a_record(ext
                    "moved to 10 February, same time, because Dr. Sandhu is away.", user="Dana")
     assert texts == ["Dana's dentist check-up with Dr. Moss is on 6 February 2026 at 14:00",
                      "Biscuit's booster got moved to 10 February 2026, same time, because Dr. Sandhu is away"]
+
+
+def test_what_a_business_did_in_the_users_records_is_a_fact_and_an_invoice_number_no_date(extractor):
+    texts = _texts(extractor, "any news?", "Your car insurance renews on 1 March.", "and the invoices?",
+                   "Halden Legal paid invoice 2026-004 in full this afternoon, £1,840, four days early. Brisa "
+                   "Publishing still owes invoice 2025-031, which was due on 30 December.", user="Ines")
+    assert texts == ["Ines's car insurance renews on 1 March 2026",
+                     "Halden Legal paid invoice 2026-004 in full on 2 February 2026, £1,840, four days early",
+                     "Brisa Publishing still owes invoice 2025-031, which was due on 30 December 2025"]
+    # A name the parser reads as a business doing something it does not ("Casa do Largo", "do" as a verb): nothing.
+    assert _texts(extractor, "any news?", "Your car insurance renews on 1 March.", "and the hotel?",
+                  "Casa do Largo in Alfama, four nights from 14 to 18 June, breakfast included.", user="Ines") == [
+        "Ines's car insurance renews on 1 March 2026"]
