@@ -275,6 +275,10 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
     return None if parsed is None else _on_day(parsed.date())
 
 
+#: "the last week", "the next day", "the first weekend": a part of something said before, no date of its own.
+_PART_OF_SOMETHING = re.compile(r"^the (?:last|next|first|final|following) (?:day|night|week|weekend|month|year)s?$")
+
+
 def recurs(text: str) -> bool:
     """Whether ``text`` says a time comes round ("every Monday", "on Tuesday evenings", "weekly")."""
     return _RECURRING.search(text) is not None
@@ -285,6 +289,8 @@ def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = Non
     talk is about (:func:`month_named`), for a day of the month said alone."""
     text = " ".join(phrase.lower().replace(",", " ").split())
     text = re.sub(r"^(on|in|at|during|around|by|since|until) ", "", text)
+    if _PART_OF_SOMETHING.match(text):
+        return NOT_A_DATE  # "for the last week" of a stay, "the next day" after something: no day of the calendar
     text = re.sub(r"^the ", "", text)
     if not text or _DURATION.match(text):
         return NOT_A_DATE

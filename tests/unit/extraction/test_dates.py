@@ -57,7 +57,8 @@ def test_recurring_times_are_not_events(phrase):
     assert resolved.recurring and not resolved.is_event
 
 
-@pytest.mark.parametrize("phrase", ["four years", "about six months", "ten days", "3 years old", "the evening"])
+@pytest.mark.parametrize("phrase", ["four years", "about six months", "ten days", "3 years old", "the evening",
+                                    "the last week", "the next day", "the first weekend"])
 def test_durations_and_vague_times_are_no_date(phrase):
     assert resolve(phrase, NOW, Tense.PRESENT).start is None
 

@@ -89,6 +89,15 @@ def test_a_name_the_tagger_calls_a_place_is_a_person_by_what_it_does(extractor):
     assert _said(extractor, Message("user", "Lisbon gets really hot in August. She is the one I trained with.")) == []
 
 
+def test_a_name_the_tagger_gives_no_type_and_no_word_list_knows_is_someones(extractor):
+    # The small tagger types neither "Luca" nor "Arlo" here; "Lisbon" and "Biscuit" are words a list knows.
+    assert _said(extractor, Message("user", "Luca was born on the 29th of August, 3.4 kilos.")) == [
+        (None, "Luca was born on 29 August 2025, 3.4 kilos")]
+    assert _said(extractor, Message("user", "Pizza at the club, every kid got a medal. Arlo got player of the year.")) \
+        == [(None, "Arlo got player of the year")]
+    assert _said(extractor, Message("user", "Lisbon gets really hot in August.")) == []
+
+
 def test_what_someone_reports_about_others_is_a_fact_and_about_the_speaker_is_not(extractor):
     said = [Message("user", "My sister told me she is pregnant. Ferrante & Bassi said Giulia can cover for me in May.",
                     "Sofia"),
