@@ -30,7 +30,7 @@ from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
 from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of, name_given, name_given_to
 from memvault.extraction.dates import Tense
-from memvault.extraction.mention_tokens import speakers_role
+from memvault.extraction.mention_tokens import speakers_role, untyped_names
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import places_for_there, render, subject_mention
 from memvault.extraction.speakers import SPEAKERS, Message, telling, voices
@@ -281,7 +281,7 @@ class FactExtractor:
               antecedents: Antecedents, voice: Voice, facts: list[Fact], people: Sequence[str] = ()) -> None:
         """Add the facts of one sentence of turn ``index`` to ``facts``, and what it mentions to ``antecedents``;
         ``people``: names the sentence is known to be about besides those mentioned so far."""
-        found = clauses.split(sent, [*antecedents.names(), *people, *self._untyped_names(sent)])
+        found = clauses.split(sent, [*antecedents.names(), *people, *untyped_names(sent, self._pipeline.known_words())])
         for clause, unread in zip(found, clauses.unread_before(sent, found), strict=True):
             if unread:
                 antecedents.observe(unread, voice)
@@ -296,13 +296,6 @@ class FactExtractor:
         if not found:
             # A question still introduces people: "What should I get my dad? He is turning 60."
             antecedents.observe(tuple(sent), voice)
-
-    def _untyped_names(self, sent: Span) -> list[str]:
-        """Names in ``sent`` the tagger gave no type and no word list knows ("Luca was born on the 29th", "Arlo got
-        player of the year"): someone's, as a name the chat mentioned is ("Lisbon", "the removal van" are not)."""
-        words = self._pipeline.known_words()
-        return [t.text for t in sent if t.pos_ == "PROPN" and t.ent_type_ == "" and t.is_alpha and t.text[:1].isupper()
-                and t.lower_ not in words and not any(c.dep_ == "det" for c in t.children)]
 
     def _told(self, messages: Sequence[Message], told_by: tuple[Voice, dict[int, str]], cache: TurnDocs, year: int
               ) -> dict[int, tuple[Voice, list[tuple[Span, Callable[[Fact], Fact], int, int]]]]:

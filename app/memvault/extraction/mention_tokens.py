@@ -15,7 +15,7 @@ from memvault.extraction.noise import NON_CONTENT_NOUNS
 from memvault.extraction.truecase import SHORTHAND
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
-    from spacy.tokens import Token
+    from spacy.tokens import Span, Token
 
 #: Verbs whose subject is a person (or an animal), never a place: what a name does with one of them makes it a
 #: person's name whatever the tagger typed it as.
@@ -201,3 +201,11 @@ def speakers_role(t: Token) -> Token | None:
     if any(c.dep_ in ("poss", "compound") or c.dep_ == "prep" and c.lower_ == "of" for c in t.children):
         return None
     return next((c for c in t.children if c.dep_ == "det" and c.lower_ == "the"), None)
+
+
+def untyped_names(sent: Span, words: Collection[str]) -> list[str]:
+    """Names in ``sent`` the tagger gave no type and no word list (``words``) knows ("Luca was born on the 29th",
+    "Arlo got player of the year"): someone's, as a name the chat mentioned is ("Lisbon", "the removal van" are
+    not)."""
+    return [t.text for t in sent if t.pos_ == "PROPN" and t.ent_type_ == "" and t.is_alpha and t.text[:1].isupper()
+            and t.lower_ not in words and not any(c.dep_ == "det" for c in t.children)]
