@@ -7,9 +7,11 @@ auxiliary first, or a question someone asked: "she asked if ..."), orders (an
 imperative), greets, thanks or fills ("ok", "I see", "I don't know"), talks to
 or about the assistant ("you"), or names no one the conversation can tie to a
 person: no "I", "my" or pronoun, and no subject that is a person's name (the
-tagger's, or one the chat mentioned: "Luca was born on the 29th"). Small talk gives nothing either:
-how the speaker feels right now with nothing it is about ("I'm doing ok", "I
-feel better"), suggestions ("we could go bowling"), talk about
+tagger's, one the chat mentioned, or one the caller found: "Luca was born on
+the 29th"), unless it says what a thing of the speaker's world did on a day
+("the storm on saturday flooded the cellar"; not the weather). Small talk gives
+nothing either: how the speaker feels right now with nothing it is about ("I'm
+doing ok", "I feel better"), suggestions ("we could go bowling"), talk about
 the conversation or the two speakers themselves ("since we last spoke", "we
 make a great team"), and a subject that only points back ("Those moments ...",
 "That was ..."). Leading discourse words ("Yes,", "By the way,", "Honestly")
@@ -275,6 +277,28 @@ def _named_and_dated(clause: Clause, subject: Token) -> bool:
         t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
 
 
+#: What a day is like, no one's thing: "the weather on Sunday was awful".
+_AMBIENT = NON_CONTENT_NOUNS | {"weather", "traffic", "rain", "news", "sun", "wind", "snow"}
+_DAY_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "monday", "tuesday", "wednesday", "thursday",
+                        "friday", "saturday", "sunday"})
+
+
+def _dated_thing(clause: Clause, subject: Token) -> bool:
+    """Whether ``clause`` says what a thing of the speaker's world did or does on a day ("the storm on saturday
+    flooded the cellar", "the removal van was three hours late on Friday"): "the" thing or a bare noun as subject,
+    a day named in the clause (a weekday, a day of the month, yesterday), nothing pointing elsewhere."""
+    if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(
+            c.dep_ in ("poss", "nummod") for c in subject.children) or any(
+            c.dep_ == "det" and c.lower_ != "the" for c in subject.children):
+        return False  # (the weather, the week: what the day was like, no one's)
+    if clause.root.tag_ == "VBG" and not any(c.dep_ == "aux" for c in clause.root.children) or \
+            subject.left_edge.i != clause.tokens[0].i:
+        return False  # "test driving both on Saturday", "four nights from 14 June, breakfast included": notes
+    day = any(t.ent_type_ == "DATE" and (t.lower_ in _DAY_WORDS or t.like_num or t.text[:-2].isdigit())
+              for t in clause.tokens)
+    return day and not any(t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
+
+
 def _unwrap(clause: Clause) -> Clause | None:
     """``I think (that) X`` → ``X``; a wrapper with no statement inside is no clause. What someone else reports
     about anyone but the speaker is their statement ("my sister told me she is pregnant" → "she is pregnant",
@@ -396,7 +420,7 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     if not clause.has(FIRST_PERSON) and subject.lower_ not in THIRD_PERSON and (
             owner is None or owner.lower_ not in THIRD_PERSON) and not _someone_named(clause, subject, people) and not (
             owner is not None and _someone_named(clause, owner, people)) and speakers_role(subject) is None \
-            and not _named_and_dated(clause, subject):
+            and not _named_and_dated(clause, subject) and not _dated_thing(clause, subject):
         return False  # no one's: not the speaker's, a person's ("Arjun's gala"), or the speaker's surgeon's
     first_person_subject = subject.lower_ in ("i", "we")
     if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:

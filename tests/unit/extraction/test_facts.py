@@ -214,6 +214,15 @@ def test_a_date_in_a_clause_said_in_the_past_is_past_whatever_the_sentence_says(
     assert fact.text == "The user works at Corvane, which the user joined on Monday 3 February 2025"
 
 
+def test_what_a_thing_in_the_speakers_world_did_on_a_day_is_a_fact_and_the_weather_is_not(extractor):
+    # Written for this test, lower case as typed. Tuesday 12 May 2026.
+    now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
+    texts = [f.text for f in _facts(extractor, "disaster weekend. the storm on saturday flooded the cellar", "Oh no!",
+                                    "the weather on sunday was awful", "Sorry!", "the rent is high", "Hm.",
+                                    "the anniversary dinner is on 27 june", now=now)]
+    assert texts == ["The storm on Saturday 9 May 2026 flooded the cellar", "The anniversary dinner is on 27 June 2026"]
+
+
 def test_a_birthday_or_anniversary_said_without_a_year_is_every_years(extractor):
     now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # 3 May has passed: it was read as 3 May 2027
     texts = [f.text for f in _facts(extractor, "My birthday is on 3 May.", "Noted!", "Our anniversary is June 12th.",

@@ -183,7 +183,8 @@ def test_a_thing_last_spoken_of_turns_ago_is_no_it_now_and_one_referred_to_stays
                    "Nice.", "dad's op got postponed again", "That's frustrating.", "mum is doing all the driving",
                    "Did you apply to Eastgate?", "yes, sent it the day before the deadline. the interview is on 2 May")
     assert texts[1:] == ["The user finally replaced the bike, 280 quid from a guy in Eaton",
-                         "The user's mum is doing all the driving", "The user applied to Eastgate"]
+                         "The user's mum is doing all the driving", "The user applied to Eastgate",
+                         "The interview is on 2 May 2025"]
     texts = _texts(extractor, "I opened my beehives for the first inspection yesterday", "How did they do?",
                    "two of three survived", "Are the two strong?", "the one I call Dronning is very strong",
                    "Nice.", "I keep them in the garden in Risskov")
