@@ -22,13 +22,14 @@ def _facts(job) -> list[str]:
 
 
 def test_a_name_known_from_an_earlier_session_is_someone(services):
-    services.conversations.ingest(_session("I adopted a dog on Saturday, a greyhound called Lupe", "home", FIRST,
+    services.conversations.ingest(_session("I adopted a dog on Saturday, a greyhound called Pip", "home", FIRST,
                                            "s1"))
     services.entities.drain()
-    said = "Lupe did the stairs alone today!"
+    said = "Pip did the stairs alone today!"
     assert _facts(services.conversations.ingest(_session(said, "home", LATER, "s2"))) == [
-        "Lupe did the stairs alone on 20 May 2026"]
-    # The same words where no one knows Lupe, and for a submitter that may not read the namespace: no one.
+        "Pip did the stairs alone on 20 May 2026"]
+    # The same words where no one knows Pip (a word the lists know, so no name by itself), and for a submitter
+    # that may not read the namespace: no one.
     assert _facts(services.conversations.ingest(_session(said, "elsewhere", LATER, "s3"))) == []
     assert _facts(services.conversations.ingest(_session(said, "home", LATER, "s4", reads=False))) == []
 
