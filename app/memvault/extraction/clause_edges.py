@@ -104,9 +104,10 @@ def _opener_end(tokens: list[Token], start: int) -> int | None:
         if tokens[j].text == ",":
             opener = tokens[start:j]
             negated = opener[0].lower_ in ("not", "no")  # "not tonight, I'm …" sets no scene: it declines
+            # (a word in lower case the tagger calls a name is none: "good news, my friend got …")
             if opener[0].pos_ in ("ADP", "SCONJ") or any(
-                    t.dep_ in SUBJECTS or t.pos_ in ("PROPN", "PRON", "NUM") or t.ent_type_ in ("DATE", "TIME")
-                    and not negated for t in opener):
+                    t.dep_ in SUBJECTS or t.pos_ in ("PRON", "NUM") or t.pos_ == "PROPN" and not t.text.islower()
+                    or t.ent_type_ in ("DATE", "TIME") and not negated for t in opener):
                 return None
             return j + 1 if _subject_starts(tokens, j + 1) else None
     return None

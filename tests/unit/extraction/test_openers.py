@@ -23,6 +23,12 @@ def test_a_short_opener_before_a_comma_is_no_part_of_the_fact(extractor):
                      "Felix flies out on 2 December 2025 for the summit"]
 
 
+def test_an_opener_whose_first_word_the_tagger_calls_a_name_is_still_an_opener(extractor):
+    # Found sending a chat to the agent port: the tagger read "good" as a name and hung the clause on "news".
+    assert _texts(extractor, "good news, my friend Fergus got an interview at Brightwater on monday") == [
+        "Felix's friend Fergus got an interview at Brightwater on Monday 29 September 2025"]
+
+
 def test_a_clause_the_parser_left_without_its_subject_is_no_part_of_the_next(extractor):
     # "Friday" was tagged a date, not the subject of "works": the fact read "On Friday 3 October 2025 works, …".
     assert _texts(extractor, "Friday works, Mira's making her grandmother's maqluba") == [
