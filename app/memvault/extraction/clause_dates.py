@@ -93,15 +93,21 @@ def _of_month_after(ent: Span, doc: Doc) -> bool:
         and doc[ent.end].lower_ == "of" and doc[ent.end + 1].lower_ in dates.MONTHS
 
 
-def _said_in_past_below(ent: Span, root: Token) -> bool:
-    """Whether ``ent`` belongs to a verb in the past below the clause's own ("Brisa still owes invoice 2025-031,
-    which was due on 30 December": the December gone, whatever "owes" says)."""
+def _tense_below(ent: Span, root: Token) -> Tense | None:
+    """The tense of the verb ``ent`` belongs to when that verb is below the clause's own, ``None`` otherwise: "Brisa
+    still owes invoice 2025-031, which was due on 30 December" (the December gone, whatever "owes" says), "fergus
+    got the job, starts in april" (the April to come, whatever "got" says)."""
     verb = ent.root.head
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
-    if verb.i == root.i or verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("relcl", "advcl", "ccomp"):
-        return False
-    return verb.tag_ == "VBD" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
+    if verb.i == root.i or verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("relcl", "advcl", "ccomp", "conj"):
+        return None
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if verb.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
+        return Tense.PAST
+    if verb.tag_ in ("VBZ", "VBP") or any(a.tag_ == "MD" and a.lower_ in ("will", "'ll") for a in aux):
+        return Tense.PRESENT
+    return None
 
 
 def _part_of_code(ent: Span, doc: Doc) -> bool:
@@ -180,8 +186,9 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue
-        hint = Tense.PAST if (before is not None and before.lower_ == "since") or tense is Tense.PAST or \
-            _said_in_past_below(ent, clause.root) else tense
+        below = _tense_below(ent, clause.root)
+        hint = Tense.PAST if before is not None and before.lower_ == "since" else below if below is not None else \
+            Tense.PAST if tense is Tense.PAST else tense
         if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
                                                               or before.head.lemma_ in _ARRANGED):
             hint = Tense.FUTURE  # "I booked a week in the Dolomites for August", "we got a cottage booked for …"

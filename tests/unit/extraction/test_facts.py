@@ -207,11 +207,14 @@ def test_a_day_said_with_its_month_after_of_is_that_day_whatever_word_comes_befo
         ("The user came 2nd of 40 runners", None)]
 
 
-def test_a_date_in_a_clause_said_in_the_past_is_past_whatever_the_sentence_says(extractor):
+def test_a_date_belongs_to_the_tense_of_the_verb_it_hangs_on(extractor):
     # Written for this test. Thursday 6 February 2025: the coming Monday is the 10th, which "joined" cannot mean.
     now = dt.datetime(2025, 2, 6, 9, 30, tzinfo=dt.UTC)
     [fact] = _facts(extractor, "I work at Corvane, which I joined on Monday.", now=now)
     assert fact.text == "The user works at Corvane, which the user joined on Monday 3 February 2025"
+    # And the other way round: a verb in the present after one in the past says what is to come.
+    [fact] = _facts(extractor, "I got the job at Corvane, start in April.", now=now)
+    assert fact.text == "The user got the job at Corvane, starts in April 2025"
 
 
 def test_what_a_thing_in_the_speakers_world_did_on_a_day_is_a_fact_and_the_weather_is_not(extractor):
