@@ -285,7 +285,7 @@ _DAY_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "monday", "
 
 def _dated_thing(clause: Clause, subject: Token) -> bool:
     """Whether ``clause`` says what a thing of the speaker's world did or does on a day ("the storm on saturday
-    flooded the cellar", "the removal van was three hours late on Friday"): "the" thing or a bare noun as subject,
+    flooded the cellar", "the twins start nursery on Monday"): "the" thing or a bare noun as subject,
     a day named in the clause (a weekday, a day of the month, yesterday), nothing pointing elsewhere."""
     if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(
             c.dep_ in ("poss", "nummod") for c in subject.children) or any(
