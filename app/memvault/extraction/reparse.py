@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction.clause_edges import DISCOURSE
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS, has_subject, trim
-from memvault.extraction.kin import FEMALE, MALE
+from memvault.extraction.kin import FEMALE, MALE, SERVICE_ROLES
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -67,6 +67,9 @@ OWNED = frozenset({"appointment", "salary", "rent", "lease", "mortgage", "loan",
 _CONCRETE = frozenset({"DATE", "MONEY", "CARDINAL", "QUANTITY", "PERCENT", "GPE", "LOC", "FAC", "ORG", "PERSON"})
 
 
+#: Who serves the speaker, named without "my" ("electrician's booked for thursday", "insurer paid £1,850 for the
+#: cellar"): theirs, as "the electrician" is (:func:`~memvault.extraction.mention_tokens.speakers_role`).
+_ROLES = SERVICE_ROLES | {"insurer"}
 #: Family said without "my" ("mum is lobbying for Lagos", "Dad is retiring"): the speaker's own, wherever it stands.
 FAMILY = FEMALE | MALE | {"parents", "grandparents", "in-laws", "kids", "children", "siblings", "twins"}
 
@@ -92,7 +95,7 @@ def dropped_possessive(sent: Span) -> tuple[int, ...]:
         # "start date is 1 October" read as "to start a date": the noun is the verb's object, right after it.
         subject = next((c for c in subject.children if c.dep_ == "dobj" and c.i == subject.i + 1), None)
     # "Rent's going up in June": a sentence's first word the tagger took for a name for its capital.
-    if not words or subject is None or subject.lemma_.lower() not in OWNED or subject.pos_ != "NOUN" and not (
+    if not words or subject is None or subject.lemma_.lower() not in OWNED | _ROLES or subject.pos_ != "NOUN" and not (
             subject.pos_ == "PROPN" and subject.i == words[0].i):
         return ()
     if any(c.dep_ in ("det", "poss", "nummod") or c.pos_ == "PROPN" and c.text[:1].isupper()

@@ -163,6 +163,15 @@ def test_a_thing_anyone_may_speak_of_or_that_states_nothing_is_not_made_the_spea
     assert _texts(extractor, "Lisa birthday is 3 May") == ["Lisa birthday is 3 May"]  # Lisa's, not theirs; every year
 
 
+def test_someone_who_serves_the_speaker_named_without_its_my_is_theirs(extractor):
+    # From kinds-tune, written in lower case: "electrician" and "insurer" bare, with a day or an amount after them.
+    assert _texts(extractor, "electrician's booked for thursday. washing machine's dead too", "Good.",
+                  "insurer paid £1,850 for the cellar, which covered the new washing machine", "Nice.",
+                  "plumber is great") == [
+        "The user's electrician is booked for Thursday 14 May 2026",
+        "The user's insurer paid £1,850 for the cellar, which covered the new washing machine"]
+
+
 def test_family_named_without_its_my_is_the_speakers(extractor):
     # From the conversations' tuning half: "mum" and "Dad" said bare are the speaker's, wherever they stand.
     assert _texts(extractor, "not yet, mum is already lobbying for Lagos so grandma can come", "Ha!",
