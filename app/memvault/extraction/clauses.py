@@ -286,7 +286,8 @@ _DAY_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "monday", "
 def _dated_thing(clause: Clause, subject: Token) -> bool:
     """Whether ``clause`` says what a thing of the speaker's world did or does on a day ("the storm on saturday
     flooded the cellar", "the twins start nursery on Monday"): "the" thing or a bare noun as subject,
-    a day named in the clause (a weekday, a day of the month, yesterday), nothing pointing elsewhere."""
+    a day or week named in the clause (a weekday, a day of the month, yesterday, next week), nothing pointing
+    elsewhere."""
     if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(
             c.dep_ in ("poss", "nummod") for c in subject.children) or any(
             c.dep_ == "det" and c.lower_ != "the" for c in subject.children):
@@ -294,8 +295,8 @@ def _dated_thing(clause: Clause, subject: Token) -> bool:
     if clause.root.tag_ == "VBG" and not any(c.dep_ == "aux" for c in clause.root.children) or \
             subject.left_edge.i != clause.tokens[0].i:
         return False  # "test driving both on Saturday", "four nights from 14 June, breakfast included": notes
-    day = any(t.ent_type_ == "DATE" and (t.lower_ in _DAY_WORDS or t.like_num or t.text[:-2].isdigit())
-              for t in clause.tokens)
+    day = any(t.ent_type_ == "DATE" and (t.lower_ in _DAY_WORDS or t.like_num or t.text[:-2].isdigit() or t.lower_ in (
+        "week", "weekend") and t.i > 0 and t.doc[t.i - 1].lower_ in ("next", "this", "last")) for t in clause.tokens)
     return day and not any(t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
 
 

@@ -222,8 +222,10 @@ def test_what_a_thing_in_the_speakers_world_did_on_a_day_is_a_fact_and_the_weath
     now = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)
     texts = [f.text for f in _facts(extractor, "disaster weekend. the storm on saturday flooded the cellar", "Oh no!",
                                     "the weather on sunday was awful", "Sorry!", "the rent is high", "Hm.",
-                                    "the anniversary dinner is on 27 june", now=now)]
-    assert texts == ["The storm on Saturday 9 May 2026 flooded the cellar", "The anniversary dinner is on 27 June 2026"]
+                                    "the anniversary dinner is on 27 june", "Noted.", "loss adjuster comes next week",
+                                    now=now)]
+    assert texts == ["The storm on Saturday 9 May 2026 flooded the cellar", "The anniversary dinner is on 27 June 2026",
+                     "Loss adjuster comes in the week of 18 May 2026"]
 
 
 def test_a_birthday_or_anniversary_said_without_a_year_is_every_years(extractor):
