@@ -172,6 +172,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     # An unresolved pronoun may still be the clause's own third-person subject ("My sister loves her job").
     explained = subject.lower_ not in FIRST_PERSON_WORDS and subject.pos_ in ("NOUN", "PROPN")
     pieces: list[str] = []
+    last = None  # the index of the last token kept
     for t in clause.tokens:
         word = _word_for(t, clause, antecedents, replacements, verbs, subject, own, pronouns)
         if word is None:
@@ -188,7 +189,11 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
         joined = word + t.whitespace_
         if word and t.text.startswith("'") and word[0] != "'" and pieces and not pieces[-1].endswith(" "):
             joined = " " + joined  # "I'm" → "the user is", not "the useris"
+        elif word and last is not None and t.i > last + 1 and pieces and not pieces[-1].endswith(" ") \
+                and word[0].isalnum():
+            joined = " " + joined  # words left out between: "ailsa, she sings, plays" → "ailsa plays", not "ailsaplays"
         pieces.append(joined)
+        last = t.i
     text = "".join(pieces).strip()
     # A date written in for a token that ended before a comma keeps its own space ("on 14 February 2026 ,").
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))

@@ -172,6 +172,13 @@ def test_someone_who_serves_the_speaker_named_without_its_my_is_theirs(extractor
         "The user's insurer paid £1,850 for the cellar, which covered the new washing machine"]
 
 
+def test_words_left_out_between_two_of_a_clause_leave_a_space(extractor):
+    # "Ada, I think, moved" read "Adamoved": the name's comma went with the aside, and so did its space.
+    assert _texts(extractor, "my sister Ada, I think, moved to Leeds in March", "Oh!",
+                  "my neighbour Tom, she says, plays the cello") == [
+        "The user's sister Ada moved to Leeds in March 2026", "The user's neighbour Tom plays the cello"]
+
+
 def test_family_named_without_its_my_is_the_speakers(extractor):
     # From the conversations' tuning half: "mum" and "Dad" said bare are the speaker's, wherever they stand.
     assert _texts(extractor, "not yet, mum is already lobbying for Lagos so grandma can come", "Ha!",
