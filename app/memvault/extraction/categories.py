@@ -71,8 +71,9 @@ LANGUAGES = frozenset(["spanish", "english", "french", "german", "portuguese", "
 _LANGUAGE_CONTEXT = frozenset({"speak", "fluent", "learn", "study", "language", "class", "lesson", "practice"})
 CUES: dict[str, frozenset[str]] = {category: frozenset(words.split()) for category, words in _CUES.items()}
 #: Cues whose verb means something else: "I'm training to be a carpenter" is no journey, "I watch films" owns no
-#: watch, "I passed the exam" holds no pass. Used only as verbs in a fact, they cue nothing.
-NOUN_SENSE = frozenset({"train", "watch", "pass", "suit"})
+#: watch, "I passed the exam" holds no pass, "the electrician is booked" reads no book. Used only as verbs in a fact,
+#: they cue nothing.
+NOUN_SENSE = frozenset({"train", "watch", "pass", "suit", "book"})
 #: Entity labels that point at a category on their own.
 ENTITY_CUES: dict[str, str] = {"MONEY": "finance", "GPE": "location", "TIME": "schedule"}
 

@@ -28,6 +28,9 @@ def test_a_cue_used_only_as_a_verb_with_another_meaning_cues_nothing():
     # "I'm training to be a carpenter": no journey; "I watch films": no watch owned.
     assert "travel" not in categorize(["the", "user", "be", "train", "to", "be", "a", "carpenter"], verbs=["train"])
     assert "possessions" not in categorize(["the", "user", "watch", "film"], verbs=["watch"])
+    # "The user's electrician is booked for Thursday": no book read.
+    assert "hobbies and interests" not in categorize(["electrician", "be", "book", "for", "thursday"], verbs=["book"])
+    assert "hobbies and interests" in categorize(["the", "user", "read", "a", "book"], verbs=["read"])
     # As nouns they still do, and a verb of the list that is no cue changes nothing.
     assert categorize(["the", "user", "take", "the", "train", "to", "paris"], verbs=["take"])[0] == "travel"
     assert "possessions" in categorize(["the", "user", "buy", "a", "watch"], verbs=["buy"])
