@@ -136,6 +136,16 @@ def run(path: Path, modes: tuple[SearchMode, ...] = tuple(SearchMode), halves: t
     return out
 
 
+def without_folding() -> None:
+    """The ``--no-fold`` control, for the rest of the process: ranking finds no facts among a page's candidates,
+    so none folds into its turn; every other look-up of facts (whose name a search serves, whether a namespace
+    holds any) is the vault's own."""
+    from memvault.ranking import facts as fact_ranking
+    from memvault.vault import fact_links
+
+    fact_ranking.fact_links = types.SimpleNamespace(**{**vars(fact_links), "facts_among": lambda _conn, _ids: {}})
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m memvault.bench.fact_retrieval")
     parser.add_argument("file", type=Path)
@@ -148,9 +158,7 @@ def main(argv: list[str]) -> None:
                         help="control: facts never fold into their turns (every fact is a hit of its own)")
     args = parser.parse_args(argv)
     if args.no_fold:
-        from memvault.ranking import facts as fact_ranking
-
-        fact_ranking.fact_links = types.SimpleNamespace(facts_among=lambda _conn, _ids: {})
+        without_folding()
     figures = run(args.file, halves=tuple(args.half or HALVES), sessions=not args.no_sessions,
                   names=not args.no_names, shared=args.shared)
     print(f"facts stored: {int(figures.pop('facts')['stored']['n'])}")

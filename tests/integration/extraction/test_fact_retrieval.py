@@ -58,3 +58,16 @@ def test_shared_searches_the_whole_namespace_and_another_conversations_turns_mat
     assert asked[0].user_id is None and asked[0].namespace == "shared-facts"
     _ranked(services, conversation, "q", SearchMode.HYBRID, "conv-x1", {}, False)
     assert asked[1].user_id == "noor"
+
+
+def test_the_no_fold_control_finds_no_facts_on_a_page_and_keeps_every_other_look_up(monkeypatch):
+    from memvault.bench.fact_retrieval import without_folding
+    from memvault.ranking import facts as fact_ranking
+    from memvault.vault import fact_links
+
+    monkeypatch.setattr(fact_ranking, "fact_links", fact_links)
+    without_folding()
+    assert fact_ranking.fact_links.facts_among(None, [1, 2]) == {}
+    # The control once replaced the whole module, and the first search scoped to a user failed on this look-up.
+    assert fact_ranking.fact_links.person_name is fact_links.person_name
+    assert fact_ranking.fact_links.any_facts is fact_links.any_facts
