@@ -7,6 +7,7 @@ a habit, not a date; "a 2015 Toyota Corolla" names a car. The facts keep the cla
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -31,13 +32,15 @@ _HABITUAL = frozenset({"usually", "always", "often", "normally", "generally", "t
 _ANNUAL = frozenset({"birthday", "anniversary", "nameday"})
 #: Parts of a day said in the plural: after a weekday, a weekly habit ("Tuesday evenings").
 _DAY_PARTS = frozenset({"mornings", "afternoons", "evenings", "nights"})
+#: Auxiliaries that put a clause in the future.
+_FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
 _ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set"})
 #: A time that names its day ("tonight", "this morning", "last night"): said in a chat, the day it was said.
 _DAY_PART = re.compile(r"\b(?:tonight|today|tomorrow|yesterday|(?:this|last) (?:morning|afternoon|evening|night))\b",
                        re.IGNORECASE)
 #: Verbs whose "to <date>" is the new date of what was moved, whatever the verb's own tense.
-_MOVED = frozenset({"move", "postpone", "reschedule", "push", "change", "delay", "bring", "shift"})
+_MOVED = frozenset({"move", "postpone", "reschedule", "push", "change", "delay", "bring", "shift", "slip"})
 
 
 def _of_thing_arranged(preposition: Token) -> bool:
@@ -60,6 +63,10 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
     for t in clause.tokens:
         if t.ent_iob_ == "O" and dates.ORDINAL_DAY.fullmatch(t.text):
             yield "ORDINAL", doc[t.i:t.i + 1]  # "on the 17th" the tagger left untyped
+        if t.ent_type_ == "CARDINAL" and t.ent_iob_ == "B" and dates.day_number(t.text) and t.i + 1 < len(doc) \
+                and doc[t.i + 1].text in _MONTH_NAMES and doc[t.i + 1].ent_iob_ == "O":
+            yield "DATE", doc[t.i:t.i + 2]  # "setting off 17 May": the tagger called the day a number, the month nothing
+            continue
         if t.ent_iob_ == "B":
             end = t.i + 1
             while end < len(doc) and doc[end].ent_iob_ == "I":
@@ -79,11 +86,19 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     if day is not None and day.text.isdigit() and 1 <= int(day.text) <= 31 and ent[0].lower_ in dates.MONTHS:
         ent = doc[day.i:ent.end]  # "to 10 February": the tagger may call the day a number of its own
     end = ent.end
-    if end < len(doc) and doc[end].lower_ == "ago":
-        return doc[ent.start:end + 1]
+    if end < len(doc) and doc[end].lower_ == "ago" or doc[end - 1].lower_ == "ago":
+        end += doc[end - 1].lower_ != "ago"
+        # "two weeks ago yesterday": one day, counted from the day named after it
+        return doc[ent.start:end + (end < len(doc) and doc[end].lower_ in _DAYS_NAMED)]
     if end + 1 < len(doc) and doc[end].lower_ == "from" and doc[end + 1].lower_ == "now":
         return doc[ent.start:end + 2]
     return ent
+
+
+#: Months as a date writes them, capitalised ("may" in lower case is a verb).
+_MONTH_NAMES = frozenset(name for name in calendar.month_name if name)
+#: Days named by a word, from which "two weeks ago" may count ("two weeks ago yesterday").
+_DAYS_NAMED = frozenset({"yesterday", "today", "tomorrow"})
 
 
 def _of_month_after(ent: Span, doc: Doc) -> bool:
@@ -108,6 +123,20 @@ def _tense_below(ent: Span, root: Token) -> Tense | None:
     if verb.tag_ in ("VBZ", "VBP") or any(a.tag_ == "MD" and a.lower_ in ("will", "'ll") for a in aux):
         return Tense.PRESENT
     return None
+
+
+def tense_of(root: Token) -> Tense:
+    """The tense of the clause whose verb is ``root``: what its dates without a year lean to."""
+    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in _FUTURE_MARKERS for a in aux):
+        return Tense.FUTURE
+    if root.lemma_ == "go" and root.tag_ == "VBG" and any(c.dep_ == "xcomp" for c in root.children):
+        return Tense.FUTURE
+    if root.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
+        return Tense.PAST
+    if root.tag_ == "VBG" and any(a.lemma_ == "be" for a in aux) and not any(a.lower_ == "been" for a in aux):
+        return Tense.FUTURE  # "I'm flying to Lisbon on May 10": a plan, when it carries a date
+    return Tense.PRESENT
 
 
 def _part_of_code(ent: Span, doc: Doc) -> bool:
@@ -158,7 +187,10 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     # "tuesday and thursday evenings": weekdays before a part of the day in the plural are every week's.
     habitual = any(t.lower_ in _HABITUAL or t.i > 0 and (t.lower_ in _DAY_PARTS and doc[t.i - 1].lower_ in
                    dates.WEEKDAYS or t.lower_ == "usual" and doc[t.i - 1].lower_ == "as") for t in clause.tokens)
+    read_to = 0  # the end of the last date read: an entity inside it was read with it ("… ago yesterday")
     for label, ent in _entities_starting_in(clause, doc):
+        if ent.start < read_to:
+            continue
         if label == "ORDINAL" and not _names_a_day(ent, doc):
             continue
         if label not in ("DATE", "TIME", "ORDINAL") and not (label == "EVENT" and dates.holiday(ent.text)):
@@ -192,8 +224,13 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
                                                               or before.head.lemma_ in _ARRANGED):
             hint = Tense.FUTURE  # "I booked a week in the Dolomites for August", "we got a cottage booked for …"
+        if before is not None and before.lower_ == "now" and hint is Tense.PAST:
+            hint = Tense.PRESENT  # "the demo slipped again, now 16 May": where it stands now, not a May gone
         if before is not None and before.lower_ == "to" and clause.root.lemma_ in _MOVED:
             hint = Tense.FUTURE  # "the dentist moved the check-up to 30 April": the April to come
+        if clause.root.lemma_ in _ARRANGED and ent.root.head.tag_ == "VBG" and ent.root.head.dep_ in ("advcl", "acl") \
+                and ent.root.head.head.i == clause.root.i:
+            hint = Tense.FUTURE  # "booked the bike trip, setting off 17 May": when what was booked sets off
         if before is not None and before.pos_ == "ADP" and _of_thing_arranged(before):
             hint = Tense.FUTURE  # "moved you to the 14:10 flight on 20 February": that flight's date, to come
         resolved = dates.resolve(ent.text, now, hint, month)
@@ -204,6 +241,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             continue  # "at 8:30", "two hours": a time of day or a length, no date; "tonight" is today's date
         replacements[ent.start] = dates.phrase_for(resolved, preposition)
         replacements.update({i: "" for i in range(ent.start + 1, ent.end)})
+        read_to = ent.end
         if event is None:
             event = resolved
             since = before is not None and before.lower_ == "since"

@@ -195,9 +195,18 @@ def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None)
         return None
     if len(words) == 3 and words[1] in ("next", "last", "this") and words[2] == "year" and words[0] in MONTHS:
         return _month(today.year + {"next": 1, "last": -1, "this": 0}[words[1]], MONTHS[words[0]])
-    match = re.fullmatch(r"(\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?|years?) (ago|from now)", text)
+    match = re.fullmatch(r"(\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?|years?) (ago|from now)"
+                         r"(?: (yesterday|today|tomorrow))?", text)
     if match:
         amount = int(match[1]) if match[1].isdigit() else _NUMBER_WORDS[match[1]]
+        if match[4] and match[2][0] in "dwm":
+            # "two weeks ago yesterday", "a month ago today": counted from that day, to the day
+            day = today + dt.timedelta(days={"yesterday": -1, "today": 0, "tomorrow": 1}[match[4]])
+            step = -amount if match[3] == "ago" else amount
+            if match[2].startswith("month"):
+                year, month = _shift_month(day, step)
+                return _on_day(dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1])))
+            return _on_day(day + dt.timedelta(days=step * (7 if match[2].startswith("week") else 1)))
         return (_ago if match[3] == "ago" else _ahead)(today, amount, match[2])
     if text in WEEKDAYS:
         return _on_day(_weekday(today, WEEKDAYS[text], tense, ""), weekday=True)
@@ -275,6 +284,8 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
     return None if parsed is None else _on_day(parsed.date())
 
 
+#: A time counted back or on from a day ("a week ago", "a month from now"): its "a week" is no "twice a week".
+_COUNTED = re.compile(r"\b(?:a|an) (?:day|week|month|year) (?:ago|from now)\b")
 #: "the last week", "the next day", "the first weekend": a part of something said before, no date of its own.
 _PART_OF_SOMETHING = re.compile(r"^the (?:last|next|first|final|following) (?:day|night|week|weekend|month|year)s?$")
 
@@ -294,8 +305,8 @@ def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = Non
     text = re.sub(r"^the ", "", text)
     if not text or _DURATION.match(text):
         return NOT_A_DATE
-    if _RECURRING.search(text):
-        return RECURRING
+    if _RECURRING.search(text) and not _COUNTED.search(text):
+        return RECURRING  # "twice a week"; not "a week ago", one day
     today = now.date()
     resolved = _relative(text, today, tense, month)
     if resolved is None:

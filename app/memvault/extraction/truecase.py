@@ -119,6 +119,32 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
     return out
 
 
+#: Months whose lower-case name is also an English word the tagger prefers ("may", "march").
+_MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                          "october", "november", "december"})
+
+
+def months(doc: Doc) -> list[int]:
+    """The character offsets in ``doc`` of month names written in lower case after a day of the month ("now 16 may",
+    "setting off 17 may", "the 3rd of march"): "may" there is no verb, yet read in lower case the date was lost (and
+    with it the words around it). Not before a verb ("the 16 may come")."""
+    out = []
+    for t in doc:
+        if t.lower_ not in _MONTH_WORDS or not t.text.islower() or t.i == 0:
+            continue
+        day = doc[t.i - 2] if doc[t.i - 1].lower_ == "of" and t.i > 1 else doc[t.i - 1]
+        after = doc[t.i + 1] if t.i + 1 < len(doc) else None
+        if _day_number(day.lower_) and (after is None or after.pos_ not in ("VERB", "AUX") or after.lower_ in (
+                "is", "was", "'s")) and not (after is not None and after.lower_ in ("be", "have", "not")):
+            out.append(t.idx)
+    return out
+
+
+def _day_number(word: str) -> bool:
+    digits = word[:-2] if word[-2:] in ("st", "nd", "rd", "th") else word
+    return digits.isdigit() and 1 <= int(digits) <= 31 and len(digits) <= 2
+
+
 def capitalised(text: str, offsets: list[int]) -> str:
     """``text`` with the letter at each of ``offsets`` made a capital (the text keeps its length)."""
     chars = list(text)
@@ -142,10 +168,11 @@ def named_in(docs: Sequence[Doc], words: Collection[str], known: Collection[str]
 def to_read_again(docs: Sequence[Doc], words: Collection[str], known: Collection[str] = ()) -> dict[int, str]:
     """Which of ``docs`` (parses of turns) to parse again, by position, and the text to parse: the turn with its
     names' capitals written in and its shouted words in lower case (only where that keeps its length, so offsets
-    stay the turn's); ``known``: names in lower case that are names wherever they stand (:func:`names`)."""
+    stay the turn's), and its months after a day of the month (:func:`months`); ``known``: names in lower case that
+    are names wherever they stand (:func:`names`)."""
     out = {}
     for k, doc in enumerate(docs):
-        at, loud = names(doc, words, known), shouted(doc, words)
+        at, loud = sorted(set(names(doc, words, known)) | set(months(doc))), shouted(doc, words)
         if at or loud:
             written = capitalised(doc.text, at)
             for start, end in loud:

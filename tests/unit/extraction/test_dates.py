@@ -43,6 +43,14 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("September", Tense.PRESENT, dt.date(2026, 9, 1), "September 2026"),
     ("May", Tense.PRESENT, dt.date(2026, 5, 1), "May 2026"),
     ("2 March", Tense.PRESENT, dt.date(2027, 3, 2), "2 March 2027"),
+    # Counted from a day named after it: to the day ("two weeks ago yesterday" is a Monday two weeks back).
+    ("two weeks ago yesterday", Tense.PAST, dt.date(2026, 4, 27), "27 April 2026"),
+    ("three days ago today", Tense.PAST, dt.date(2026, 5, 9), "9 May 2026"),
+    ("a month ago tomorrow", Tense.PAST, dt.date(2026, 4, 13), "13 April 2026"),
+    # "a week" before "ago" is no "twice a week".
+    ("a week ago", Tense.PAST, dt.date(2026, 5, 4), "the week of 4 May 2026"),
+    ("a month ago", Tense.PAST, dt.date(2026, 4, 1), "April 2026"),
+    ("a year from now", Tense.FUTURE, dt.date(2027, 1, 1), "2027"),
 ])
 def test_relative_dates_resolve(phrase, tense, start, words):
     resolved = resolve(phrase, NOW, tense)
@@ -123,3 +131,17 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
         "The user got engaged on Christmas Eve 2025", "The user's brother is visiting at Christmas 2026",
         # booked "for" a day is the one to come, also when the booking is a participle ("got … booked")
         "The user got a cottage booked for Christmas 2026"]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # Two dates the tagger found ("two weeks ago", "yesterday") are one day, written once.
+    ("sprained my left wrist bouldering two weeks ago yesterday", "The user sprained the user's left wrist "
+                                                                  "bouldering on 27 April 2026"),
+    ("I started at the bakery a week ago", "The user started at the bakery in the week of 4 May 2026"),
+    # Where a thing stands now, and the day of what was booked: not a May gone by.
+    ("the launch slipped again, now 16 May, because of the audit",
+     "The launch slipped again, now on 16 May 2026, because of the audit"),
+    ("I booked the bike trip, setting off 10 May", "The user booked the bike trip, setting off 10 May 2027"),
+])
+def test_a_date_said_with_the_day_it_counts_from_or_where_a_thing_stands_now(extractor, said, expected):
+    assert [f.text for f in extractor.extract([Message("user", said)], NOW)] == [expected]
