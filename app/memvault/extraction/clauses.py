@@ -233,7 +233,9 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
     for head in heads:
         others = [h for h in heads if h is not head and h.is_ancestor(head) is False and head.is_ancestor(h)]
         excluded = {t.i for h in others for t in h.subtree}
-        excluded |= {c.i for c in head.children if c.dep_ == "cc" and others}
+        # The "and" before another clause goes with it; not the one before a verb of this clause's own ("she's
+        # nearly five months and grabs everything", said after "I went to her christening,").
+        excluded |= {c.i for c in head.children if c.dep_ == "cc" and c.i + 1 in excluded}
         excluded |= {t.i for c in head.children if _said_before(c, head) for t in c.subtree}
         tokens = _in_order(t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end)
         tokens = _without_second_person_asides(head, tokens)

@@ -30,8 +30,10 @@ from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import (FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS, PLURAL,
                                      POSSESSIVES)
 from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
-                                                is_head_of_name, name_of, name_span, own_gender, owned_by_user,
-                                                plural_thing, speakers_role, thing_named_with_the, where)
+                                                is_head_of_name, name_of, name_span, names_it, others_thing,
+                                                own_gender, owned_by_user, plural_thing, shows_a_person,
+                                                speakers_role, thing_named_with_the, where)
+from memvault.extraction.naming import predicate_name
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -100,55 +102,6 @@ def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
     return Voice(voice.person)
 
 
-def name_given(clause: Clause) -> tuple[Token, Token] | None:
-    """The owner and the name of a third person's "His name is Pip" in ``clause`` (``None`` for any other)."""
-    subject = clause.subject()
-    if subject is None or subject.lemma_ != "name" or clause.root.lemma_ != "be":
-        return None
-    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
-    name = next((c for c in clause.root.children if c.dep_ == "attr" and c.pos_ == "PROPN"), None)
-    if owner is None or name is None or owner.lower_ in ("my", "our"):
-        return None
-    return owner, name
-
-
-#: Verbs that give a name to their object ("we named her Pip", "a lurcher called Juniper").
-NAMING_VERBS = frozenset({"name", "call"})
-#: What a pronoun subject is when the clause names it (:func:`_predicate_name`).
-_PRONOUN_KINDS = {"she": "female", "he": "male", "it": "thing"}
-
-
-def _predicate_name(clause: Clause) -> tuple[str, str, frozenset[int]] | None:
-    """The name, the kind and the naming words of a pronoun subject its own predicate names: "she's a three year
-    old lurcher called Juniper" says who "she" is, whatever came before. ``None`` for any other clause."""
-    subject = clause.subject()
-    if subject is None or subject.lower_ not in _PRONOUN_KINDS or clause.root.lemma_ != "be":
-        return None
-    inside = {t.i for t in clause.tokens}
-    for attr in (c for c in clause.root.children if c.dep_ == "attr" and c.pos_ == "NOUN"):
-        for verb in (c for c in attr.children if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS):
-            name = next((c for c in verb.children if c.dep_ == "oprd" and c.pos_ == "PROPN" and c.i in inside), None)
-            if name is not None and name.text[:1].isupper():
-                return name_span(name), _PRONOUN_KINDS[subject.lower_], frozenset(t.i for t in verb.subtree)
-    return None
-
-
-def name_given_to(clause: Clause) -> tuple[Token, str] | None:
-    """The pronoun and the name of "I named it Bubbles", "we call him Bear", "we named her Pip" (where the parse
-    reads "her Pip" as a possession); ``None`` for any other clause."""
-    root = clause.root
-    if root.lemma_ not in NAMING_VERBS:
-        return None
-    name = next((c for c in root.children if c.dep_ == "oprd" and c.text[:1].isupper()), None)
-    pronoun = next((c for c in root.children if c.dep_ == "dobj" and c.lower_ in ("it", "him", "her")), None)
-    if name is None:  # "named her Pip": the name as the object, "her" as its owner
-        name = next((c for c in root.children if c.dep_ == "dobj" and c.pos_ == "PROPN"), None)
-        pronoun = next((c for c in name.children if c.dep_ == "poss" and c.lower_ == "her"), None) if name else None
-    if name is None or pronoun is None or not name.text[:1].isupper():
-        return None
-    return pronoun, name_span(name)
-
-
 def possessive(name: str) -> str:
     return f"{name}'s"
 
@@ -173,6 +126,9 @@ class Mention:
     referred: int = 0
     #: The turn it was last named or referred to in.
     turn: int = 0
+    #: Only that turn's "it" may mean it: someone else's thing ("dad's op got postponed … it's now 14 May"); a turn
+    #: later the talk has most often moved on ("Did you apply to Eastgate?" "yes, sent it …").
+    this_turn_only: bool = False
 
 
 @dataclass
@@ -246,7 +202,8 @@ class Antecedents:
         # the tagger did not take for a name ("uncle rob", "isla's christening"), and a wrong person is worse than
         # none. So with a thing: "I ordered coffee" is no "it" four turns on ("sent it the day before the deadline":
         # the application; "it's now 14 may": dad's op), where only what is owned or acquired is a thing to refer to.
-        found = [m for m in found if m.kind == "plural" or self._turns - m.turn <= STALE_TURNS]
+        found = [m for m in found if m.kind == "plural" or self._turns - m.turn <= (
+            0 if m.this_turn_only else STALE_TURNS)]
         if pronoun in ("she", "her", "hers"):
             # A woman mentioned before wins over a name of no known gender, unless the other side has just named
             # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
@@ -281,7 +238,7 @@ class Antecedents:
         """ "she's a lurcher called Juniper": "she" is Juniper from now on (someone new when no "she" was known);
         the words that name her, which the fact then leaves out as its subject says it ("Maya's dog Juniper is a
         lurcher"), or none."""
-        called = _predicate_name(clause)
+        called = predicate_name(clause)
         if called is None:
             return frozenset()
         name, kind, naming_words = called
@@ -356,8 +313,10 @@ class Antecedents:
             name = name_of(t, inside)
             if owner is not None and owner.lower_ in POSSESSIVES or speakers_role(t) is not None:
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
-            elif (t.ent_type_ == "PERSON" or acts_as_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
-                    and t.dep_ not in ("appos",) and is_head_of_name(t):
+            elif (theirs := others_thing(t, voice.possessive, self._named.keys() | self.known)) is not None:
+                self._add(Mention(theirs, theirs.lower(), "thing", this_turn_only=True), subject=True)
+            elif (t.ent_type_ == "PERSON" or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
+                    and t.dep_ not in ("appos",) and is_head_of_name(t) and not names_it(t):
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
                 if mention is not None and mention.kind == "neutral" and (gender := own_gender(t)) is not None:
                     mention.kind = gender

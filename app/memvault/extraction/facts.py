@@ -28,22 +28,22 @@ from memvault.extraction import (answers, attributes, clause_dates, clauses, dat
                                  record_answers, reparse, second_person, truecase)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clauses import Clause, worth_storing
-from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of, name_given, name_given_to
+from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role, untyped_names
+from memvault.extraction.naming import name_given, name_given_to
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import places_for_there, render, subject_mention
 from memvault.extraction.speakers import SPEAKERS, Message, telling, voices
 from memvault.extraction.turn_docs import TurnDocs
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
-    from spacy.tokens import Doc, Span, Token
+    from spacy.tokens import Doc, Span
 
 SEMANTIC = "semantic"
 EPISODIC = "episodic"
 #: Verbs that make a past or future clause an event ("moved", "will start").
 EVENT_VERBS = frozenset(["move", "visit", "go", "travel", "start", "begin", "finish", "complete", "graduate", "marry", "adopt", "buy", "sell", "meet", "get", "run", "attend", "fly", "return", "break", "lose", "win", "join", "quit", "leave", "retire", "hire", "fire", "bear", "celebrate", "book", "schedule", "arrive", "launch", "sign", "pass", "fail", "injure", "sprain", "undergo", "diagnose", "promote", "pay", "order", "turn", "open", "close", "die", "born", "give", "take", "make", "send", "receive", "break", "switch", "drive", "cancel", "host", "throw", "enrol", "enroll", "apply", "accept", "decline", "propose", "divorce", "relocate", "wake", "fall", "crash", "transfer", "publish", "release", "build", "renovate", "sprain", "tear", "fracture", "land", "rent", "plan"])
-_FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
 
 
 @dataclass(frozen=True)
@@ -101,19 +101,6 @@ def named(text: str, slots: Sequence[Sequence[int]], name: str) -> str:
         template += text[last:start] + UNNAMED
         last = end
     return filled(template + text[last:], name)[0]
-
-
-def _tense(root: Token) -> Tense:
-    aux = [c for c in root.children if c.dep_ in ("aux", "auxpass")]
-    if any(a.lower_ in _FUTURE_MARKERS for a in aux):
-        return Tense.FUTURE
-    if root.lemma_ == "go" and root.tag_ == "VBG" and any(c.dep_ == "xcomp" for c in root.children):
-        return Tense.FUTURE
-    if root.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
-        return Tense.PAST
-    if root.tag_ == "VBG" and any(a.lemma_ == "be" for a in aux) and not any(a.lower_ == "been" for a in aux):
-        return Tense.FUTURE  # "I'm flying to Lisbon on May 10": a plan, when it carries a date
-    return Tense.PRESENT
 
 
 def _quote(clause: Clause, doc: Doc) -> str:
@@ -325,7 +312,7 @@ class FactExtractor:
             if implied == reparse.PROGRESSIVE and i == 0 and question is not None:
                 pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
             elif implied is not None:
-                at = sent.root.idx - sent.start_char
+                at = reparse.verb_without_subject(sent).idx - sent.start_char
                 again[i] = (text[:at] + implied + text[at:],
                             _moved(quoted, sent.start_char, _before_implied((at,), len(implied))))
             elif ats := reparse.dropped_possessive(sent):
@@ -394,7 +381,7 @@ class FactExtractor:
 
     def _fact(self, clause: Clause, doc: Doc, index: int, now: dt.datetime, antecedents: Antecedents,
               voice: Voice) -> Fact | None:
-        tense = _tense(clause.root)
+        tense = clause_dates.tense_of(clause.root)
         replacements, event, recurring, since = clause_dates.read(clause, doc, now, tense, antecedents.month)
         own = voice.person.split() if voice.person else ()
         if any((t.pos_ == "PROPN" or t.text in own) and names.introduced(doc[t.i:t.i + 1]) for t in clause.tokens):

@@ -61,7 +61,8 @@ def names_an_activity(t: Token) -> bool:
 
 
 #: What only a person has: "Noor's birthday", "Noor's sister" (not "partner" or "client": companies have those).
-_ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnancy", "childhood"}
+_ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnancy", "childhood", "christening",
+                                   "baptism", "funeral", "graduation"}
 
 
 def shows_a_person(t: Token) -> bool:
@@ -209,3 +210,31 @@ def untyped_names(sent: Span, words: Collection[str]) -> list[str]:
     not)."""
     return [t.text for t in sent if t.pos_ == "PROPN" and t.ent_type_ == "" and t.is_alpha and t.text[:1].isupper()
             and t.lower_ not in words and not any(c.dep_ == "det" for c in t.children)]
+
+
+#: Verbs that give a name to their object ("we named her Pip", "a lurcher called Juniper").
+NAMING_VERBS = frozenset({"name", "call"})
+
+
+def names_it(t: Token) -> bool:
+    """Whether ``t`` is the name a thing is given ("we're calling it Harbour Lights": the EP, whatever the tagger
+    says), no person a later "she" may be."""
+    return t.dep_ == "oprd" and t.head.lemma_ in NAMING_VERBS and any(
+        c.dep_ == "dobj" and c.lower_ == "it" for c in t.head.children)
+
+
+def others_thing(t: Token, possessive: str, people: Collection[str]) -> str | None:
+    """How a fact says a thing of someone's that is a clause's subject ("dad's op got postponed" → "Aisha's dad's op",
+    "Maya's flight was cancelled" → "Maya's flight"), which a later "it" may be ("the surgeon was off sick, it's now
+    14 May"); ``possessive``: the speaker's ("Aisha's"); ``people``: names known as people's. ``None`` for anything
+    else: the speaker's own things, people, pets, and what is owned by no one named."""
+    owner = next((c for c in t.children if c.dep_ == "poss"), None)
+    lemma = t.lemma_.lower()
+    if owner is None or t.pos_ != "NOUN" or t.dep_ not in ("nsubj", "nsubjpass") or lemma in PEOPLE_WORDS \
+            or t.lower_ in PEOPLE_WORDS | PLURAL or lemma in NON_CONTENT_NOUNS:
+        return None
+    if owner.lower_ in PEOPLE_WORDS and not any(c.dep_ in ("det", "poss") for c in owner.children):
+        return f"{possessive} {owner.lower_}'s {compound_text(t)}"  # "dad's op": the speaker's dad's
+    if owner.pos_ == "PROPN" and (owner.ent_type_ == "PERSON" or name_span(owner) in people):
+        return f"{name_span(owner)}'s {compound_text(t)}"
+    return None

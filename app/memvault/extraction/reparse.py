@@ -32,16 +32,32 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     Chorlton", "passed the theory exam", "flying Jetstar to Denpasar on 6 April"): it opens with a past-tense verb
     or an "-ing" with no subject, and the sentence before it in the same turn (if any) was not about someone else
     ("Claire came to the party. met the kids" is Claire's). ``None`` for any other sentence."""
+    verb = verb_without_subject(sent)
+    if verb is None:
+        return None
+    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
+    return _IMPLIED[verb.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
+
+
+def verb_without_subject(sent: Span) -> Token | None:
+    """The verb ``sent`` opens with and leaves its "I" out before (:func:`dropped_first_person`): the sentence's own,
+    or one in the past that the parser hung on the next clause after a comma ("went down to leeds last weekend for
+    isla's christening, she's nearly five months": the trip is the speaker's, and "she" no part of it)."""
     if sent.text.rstrip().endswith("?"):
         return None
     root = sent.root
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"
              and not _reaction(t)]
-    if not words or words[0].i != root.i or root.tag_ not in _IMPLIED or has_subject(root) or \
-            root.lemma_.lower() in WEATHER:
+    if not words:
+        return None
+    verb = words[0]
+    after = verb.right_edge.i + 1
+    spliced = verb.tag_ == "VBD" and verb.dep_ in ("advcl", "ccomp", "parataxis") and verb.head.i == root.i \
+        and root.i > verb.right_edge.i and after < len(verb.doc) and verb.doc[after].text in (",", ";")
+    if verb.i != root.i and not spliced or verb.tag_ not in _IMPLIED or has_subject(verb) or \
+            verb.lemma_.lower() in WEATHER:
         return None  # "rained 3 days out of 5": the weather's, not the speaker's
-    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
-    return _IMPLIED[root.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
+    return verb
 
 
 #: Verbs whose left-out subject is the weather's "it", never "I".

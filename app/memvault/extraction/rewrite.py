@@ -18,10 +18,10 @@ import re
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause, acronym
-from memvault.extraction.coref import (FEMALE, MALE, NAMING_VERBS, NEUTRAL, PETS, PLURAL, Antecedents, Mention,
-                                       Voice, gender_of, possessive)
+from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
+                                       possessive)
 from memvault.extraction.kin import PEOPLE_WORDS
-from memvault.extraction.mention_tokens import concrete
+from memvault.extraction.mention_tokens import NAMING_VERBS, concrete
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -196,7 +196,8 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
         last = t.i
     text = "".join(pieces).strip()
     # A date written in for a token that ended before a comma keeps its own space ("on 14 February 2026 ,").
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(text.split()))
+    # Words left out between two commas leave one ("the demo slipped again, <…>, partly because …").
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _REPEATED_PUNCT.sub(r"\1", " ".join(text.split())))
     if text.endswith(".") and not text.endswith(".."):
         text = text[:-1]  # a full stop the tokenizer left on the last word ("seats 14A and 14B.")
     if not text:
@@ -228,6 +229,7 @@ _DANGLING = "\0"
 #: Chat shorthand that remarks on the talk wherever it stands ("btw", "tbh", "lol").
 _ASIDES = frozenset({"btw", "fyi", "tbh", "imo", "imho", "ngl", "lol", "lmao", "haha", "hahaha", "hehe"})
 _SPACE_BEFORE_PUNCT = re.compile(r" ([,;:](?:\s|$))")
+_REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:])+")
 
 
 def _hyphenated(t: Token) -> bool:

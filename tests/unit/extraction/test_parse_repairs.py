@@ -223,3 +223,15 @@ def test_every_family_word_said_bare_in_a_sentence_is_the_speakers(extractor):
     [fact] = extractor.extract([Message("user", text)], NOW)
     assert fact.text == "The user's dad retired in the week of 4 May 2026"
     assert text[fact.start:fact.end] == fact.quote and fact.quote.startswith("Dad retired")
+
+
+def test_a_past_verb_without_its_i_before_a_comma_the_parser_hung_on_the_next_clause_is_the_speakers(extractor):
+    texts = _texts(extractor, "went climbing with Kirsty on saturday, my arms are dead")
+    # It was one clause, "Went climbing … on Saturday 16 May 2026": no one's, and the Saturday to come (the next
+    # clause's present tense).
+    assert "The user went climbing with Kirsty on Saturday 9 May 2026" in texts
+
+
+def test_the_and_before_a_verb_of_a_clauses_own_stays_when_another_clause_is_split_off(extractor):
+    texts = _texts(extractor, "I went to her christening, my niece Isla is nearly five months and grabs everything")
+    assert "The user's niece Isla is nearly five months and grabs everything" in texts

@@ -203,3 +203,24 @@ def test_someone_in_an_occupation_is_a_person_not_an_it(extractor):
     texts = _between(extractor, "how's the band?",
                      "our producer at work is covering the gigs. he learned the whole set in a week")
     assert texts == ["Ben's producer at work is covering the gigs", "Ben's producer learned the whole set in a week"]
+
+
+def test_a_name_given_to_it_is_no_one_a_later_she_is(extractor):
+    # The tagger calls "Harbour Lights" a person; it is the EP's name, and "she" is the niece whose christening it was.
+    texts = _texts(extractor, "band's recording an EP next weekend, four songs. we're calling it Harbour Lights",
+                   "Sensible. How's the family?",
+                   "went down to leeds last weekend for isla's christening, she's nearly five months and grabs "
+                   "everything")
+    assert "Isla is nearly five months and grabs everything" in texts
+    assert not any("Harbour Lights is" in t for t in texts)
+
+
+def test_someone_elses_thing_is_what_an_it_of_the_same_turn_means_and_no_later_one(extractor):
+    texts = _texts(extractor, "got myself a proper coffee grinder yesterday", "Money well spent.",
+                   "bad news though, dad's op got postponed. the surgeon was off sick, it's now 14 may",
+                   "That's frustrating. Did you end up applying to Eastgate?",
+                   "yes, sent it the day before the deadline")
+    assert "The user's dad's op is now on 14 May 2025" in texts
+    assert not any("coffee" in t and "May" in t for t in texts)
+    # "it" a turn on is the application the question spoke of, not the op
+    assert not any(t.startswith("The user sent") and "op" in t for t in texts)
