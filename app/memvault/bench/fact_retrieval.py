@@ -141,9 +141,9 @@ def without_folding() -> None:
     so none folds into its turn; every other look-up of facts (whose name a search serves, whether a namespace
     holds any) is the vault's own."""
     from memvault.ranking import facts as fact_ranking
-    from memvault.vault import fact_links
 
-    fact_ranking.fact_links = types.SimpleNamespace(**{**vars(fact_links), "facts_among": lambda _conn, _ids: {}})
+    fact_ranking.fact_links = types.SimpleNamespace(**{**vars(fact_ranking.fact_links),
+                                                       "facts_among": lambda _conn, _ids: {}})
 
 
 def main(argv: list[str]) -> None:

@@ -188,6 +188,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     habitual = any(t.lower_ in _HABITUAL or t.i > 0 and (t.lower_ in _DAY_PARTS and doc[t.i - 1].lower_ in
                    dates.WEEKDAYS or t.lower_ == "usual" and doc[t.i - 1].lower_ == "as") for t in clause.tokens)
     read_to = 0  # the end of the last date read: an entity inside it was read with it ("… ago yesterday")
+    arranged = False  # a date of what was booked was read: the dates after it are of that too
     for label, ent in _entities_starting_in(clause, doc):
         if ent.start < read_to:
             continue
@@ -222,8 +223,10 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         hint = Tense.PAST if before is not None and before.lower_ == "since" else below if below is not None else \
             Tense.PAST if tense is Tense.PAST else tense
         if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
-                                                              or before.head.lemma_ in _ARRANGED):
-            hint = Tense.FUTURE  # "I booked a week in the Dolomites for August", "we got a cottage booked for …"
+                                                              or before.head.lemma_ in _ARRANGED) or arranged:
+            # "I booked a week in the Dolomites for August", "we got a cottage booked for …"; and the dates said
+            # after it ("booked the bunkhouse for the Friday and Saturday night, 21st and 22nd")
+            hint, arranged = Tense.FUTURE, below is None
         if before is not None and before.lower_ == "now" and hint is Tense.PAST:
             hint = Tense.PRESENT  # "the demo slipped again, now 16 May": where it stands now, not a May gone
         if before is not None and before.lower_ == "to" and clause.root.lemma_ in _MOVED:

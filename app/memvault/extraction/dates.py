@@ -281,7 +281,22 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
     parsed = dateparser.parse(text, languages=["en"], settings={
         "RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": prefer, "REQUIRE_PARTS": ["day", "month"],
         "RETURN_TIME_AS_PERIOD": False})
-    return None if parsed is None else _on_day(parsed.date())
+    if parsed is None:
+        return None
+    said = next((WEEKDAYS[w] for w in re.findall(r"[a-z]+", text) if w in WEEKDAYS), None)
+    if said is None or YEAR.search(text):
+        return _on_day(parsed.date())
+    # "Wednesday 13 May" names its year too: the one, of this year and the two beside it, in which 13 May is a
+    # Wednesday, whatever the tense leans to ("I booked you a train on Wednesday 13 May" read May of last year).
+    day = parsed.date()
+    for year in sorted((day.year, day.year - 1, day.year + 1), key=lambda y: abs(y - now.year)):
+        try:
+            candidate = day.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        if candidate.weekday() == said:
+            return _on_day(candidate, weekday=True)
+    return _on_day(day)
 
 
 #: A time counted back or on from a day ("a week ago", "a month from now"): its "a week" is no "twice a week".

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction.clause_edges import DISCOURSE
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS, has_subject, trim
-from memvault.extraction.kin import FEMALE, MALE, SERVICE_ROLES
+from memvault.extraction.kin import FEMALE, MALE, NEUTRAL, PETS, SERVICE_ROLES
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -145,6 +145,48 @@ def misparsed_lead(sent: Span) -> int | None:
     if kept[0].lower_ == "because" and len(kept) > 1:
         kept = kept[1:]  # "SCHUFA no, because I have no credit history here": the reason is the statement
     return kept[0].idx - sent.start_char
+
+
+#: Pronouns that take up a noun phrase said before them ("my new bike, it cost 500"), by what that phrase must be.
+_TAKEN_UP = {"it": "thing", "she": "person", "he": "person", "they": "people"}
+_PEOPLE = FEMALE | MALE | NEUTRAL | SERVICE_ROLES
+
+
+def dislocated_subject(sent: Span) -> tuple[int, int] | None:
+    """Where the comma and the pronoun stand (characters into ``sent``, start and end) that take up the noun phrase
+    ``sent`` opens with as its subject ("a proper Kryptonite D-lock, it cost almost a third of what the bike did",
+    "my sister Hanna, she drove us"): the parser hangs the phrase on the verb as anything but a subject, so "it" was
+    read as the last thing named ("the user's coffee cost …") and "she" as whoever was. Without them the phrase is
+    the subject. ``None`` for any other sentence (the phrase must be all that comes before the comma, hold no verb,
+    and be what the pronoun can be: a thing for "it", a person for "she" or "he", people for "they")."""
+    root = sent.root
+    pronoun = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in _TAKEN_UP), None)
+    if pronoun is None or pronoun.i < sent.start + 2 or sent.doc[pronoun.i - 1].text != ",":
+        return None
+    head = next((c for c in root.children if c.i < pronoun.i - 1 and c.dep_ in ("dep", "intj", "npadvmod", "nsubj")
+                 and c.pos_ in ("NOUN", "PROPN")), None)
+    words = [t for t in sent if t.i < pronoun.i - 1 and not t.is_space]
+    if head is None or {t.i for t in head.subtree} != {t.i for t in words} or any(
+            t.pos_ in ("VERB", "AUX") for t in words):
+        return None
+    if _kind(head, pronoun.lower_) != _TAKEN_UP[pronoun.lower_]:
+        return None
+    comma = sent.doc[pronoun.i - 1]
+    return comma.idx - sent.start_char, pronoun.idx + len(pronoun.text) - sent.start_char
+
+
+def _kind(head: Token, pronoun: str) -> str:
+    """What the noun phrase ``head`` heads is for :func:`dislocated_subject`: a pet is whatever ``pronoun`` says ("our
+    dog, she is 12"); a common noun is a person only by what it means (the tagger calls "a Kryptonite D-lock" a
+    person); a name "she" or "he" takes up is a person's whatever the tagger typed it ("Hanna, she …", an ORG)."""
+    lemma = head.lemma_.lower()
+    if lemma in PETS and pronoun != "they":
+        return _TAKEN_UP[pronoun]
+    if head.tag_ in ("NNS", "NNPS"):
+        return "people"
+    named = head.pos_ == "PROPN" and (head.ent_type_ == "PERSON" or pronoun in ("she", "he") and head.ent_type_ not in (
+        "GPE", "LOC", "FAC", "DATE", "TIME"))
+    return "person" if lemma in _PEOPLE or named else "thing"
 
 
 def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:

@@ -51,6 +51,9 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("a week ago", Tense.PAST, dt.date(2026, 5, 4), "the week of 4 May 2026"),
     ("a month ago", Tense.PAST, dt.date(2026, 4, 1), "April 2026"),
     ("a year from now", Tense.FUTURE, dt.date(2027, 1, 1), "2027"),
+    # A weekday said with the date names the year, whatever the tense leans to; the fact says the weekday too.
+    ("Wednesday 13 May", Tense.PAST, dt.date(2026, 5, 13), "Wednesday 13 May 2026"),
+    ("Tuesday 13 May", Tense.FUTURE, dt.date(2025, 5, 13), "Tuesday 13 May 2025"),
 ])
 def test_relative_dates_resolve(phrase, tense, start, words):
     resolved = resolve(phrase, NOW, tense)
@@ -145,3 +148,9 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
 ])
 def test_a_date_said_with_the_day_it_counts_from_or_where_a_thing_stands_now(extractor, said, expected):
     assert [f.text for f in extractor.extract([Message("user", said)], NOW)] == [expected]
+
+
+def test_the_dates_said_after_what_was_booked_for_are_its_dates_too(extractor):
+    said = "yes, I booked the bunkhouse in Llanberis for the Friday and Saturday night, 21st and 22nd"
+    [text] = [f.text for f in extractor.extract([Message("user", said)], NOW)]
+    assert "on 22 May 2026" in text  # was 22 April: "booked" is past (the Friday is not the 21st yet: left alone)

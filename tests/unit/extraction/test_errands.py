@@ -69,7 +69,7 @@ def test_a_thing_reported_booked_is_the_users_and_a_person_or_someone_elses_thin
         "The ferry to Bryher is booked for Tuesday 10 February at 10:00. Pippa is booked on it too. Pippa's room "
         "is booked for the same nights. The table at Mesa isn't booked yet. The hotel might be booked by Friday. "
         "Trains are booked for 12 February at 16:04, Penzance to Bristol."), NOW)
-    assert [f.text for f in facts] == ["Noor's ferry to Bryher is booked for 10 February 2026 at 10:00",
+    assert [f.text for f in facts] == ["Noor's ferry to Bryher is booked for Tuesday 10 February 2026 at 10:00",
                                        "Noor's trains are booked for 12 February 2026 at 16:04, Penzance to Bristol"]
 
 
@@ -85,7 +85,7 @@ def test_a_report_that_leaves_out_its_i_is_read_with_it_and_its_quote_is_as_said
     facts = extractor.extract(_chat("can you get me in at the dentist", said, "early but fine",
                                     "Bought: a £48 voucher for Clay Corner. Booked flights are non-refundable."), NOW)
     assert [f.text for f in facts] == [
-        "Noor has booked with Dr Amara Nwosu at Redland Dental for 10 February 2026 at 8:40, a check-up",
+        "Noor has booked with Dr Amara Nwosu at Redland Dental for Tuesday 10 February 2026 at 8:40, a check-up",
         "Noor has bought a £48 voucher for Clay Corner"]
     assert facts[0].quote == said[:-1] and said[facts[0].start:facts[0].end] == facts[0].quote
     assert facts[1].quote == "Bought: a £48 voucher for Clay Corner"

@@ -235,3 +235,12 @@ def test_a_past_verb_without_its_i_before_a_comma_the_parser_hung_on_the_next_cl
 def test_the_and_before_a_verb_of_a_clauses_own_stays_when_another_clause_is_split_off(extractor):
     texts = _texts(extractor, "I went to her christening, my niece Isla is nearly five months and grabs everything")
     assert "The user's niece Isla is nearly five months and grabs everything" in texts
+
+
+def test_a_noun_phrase_a_pronoun_takes_up_after_a_comma_is_the_subject(extractor):
+    texts = _texts(extractor, "I got myself a proper coffee grinder yesterday", "Money well spent.",
+                   "my new bike, it cost 500 quid", "Nice.", "my sister Hanna, she drove us to the airport",
+                   "Lovely.", "our dog, she is 12 now")
+    # "it" had been the coffee grinder, and "she" no one
+    assert texts[1:] == ["The user's new bike cost 500 quid", "The user's sister Hanna drove the user to the airport",
+                         "The user's dog is 12 years old"]

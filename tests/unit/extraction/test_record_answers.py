@@ -34,7 +34,7 @@ def test_an_answers_own_clause_about_the_thing_asked_is_said_of_that_thing(extra
                    "did I book the dentist?", "Yes, it's booked for Thursday 29 May at 8:30.")
     assert texts[1:] == ["Sam's parking permit runs out on 31 May 2025", "Sam's MOT passed, two new brake pads",
                          "Lily's Year 4 trip to the Eden Project is 42 pounds, payable by 16 May 2025 through ParentPay",
-                         "Sam's dentist is booked for 29 May 2025 at 8:30"]  # "it's" written out
+                         "Sam's dentist is booked for Thursday 29 May 2025 at 8:30"]  # "it's" written out
 
 
 def test_a_question_without_its_mark_about_a_thing_both_know_of_is_said_of_that_thing(extractor):

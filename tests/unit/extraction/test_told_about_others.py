@@ -22,8 +22,8 @@ def test_a_record_keeping_assistants_dated_statements_about_others_are_facts(ext
                    "and Irene's test?", "Her audiologist moved the test to 19 February at 9:00, same place.",
                    user="Dana")
     assert texts == [
-        "Dana's bin collection moved to 5 February 2026",
-        "Oskar's football final is on 7 February 2026 at Parkside, kick-off at 10",
+        "Dana's bin collection moved to Thursday 5 February 2026",
+        "Oskar's football final is on Saturday 7 February 2026 at Parkside, kick-off at 10",
         "Irene has a hearing test on 12 February 2026 at 11:20",
         "Irene's audiologist moved the test to 19 February 2026 at 9:00, same place"]
 
@@ -51,7 +51,7 @@ def test_your_on_a_compound_subject_and_a_reason_clause_do_not_hide_a_record(ext
     texts = _texts(extractor, "anything else this week?",
                    "Your dentist check-up with Dr. Moss is on Friday 6 February at 14:00. Biscuit's booster got "
                    "moved to 10 February, same time, because Dr. Sandhu is away.", user="Dana")
-    assert texts == ["Dana's dentist check-up with Dr. Moss is on 6 February 2026 at 14:00",
+    assert texts == ["Dana's dentist check-up with Dr. Moss is on Friday 6 February 2026 at 14:00",
                      "Biscuit's booster got moved to 10 February 2026, same time, because Dr. Sandhu is away"]
 
 
