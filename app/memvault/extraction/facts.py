@@ -313,7 +313,8 @@ class FactExtractor:
                 pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
             elif implied is not None:
                 at = reparse.verb_without_subject(sent).idx - sent.start_char
-                again[i] = (text[:at] + implied + text[at:],
+                # A verb that opened the sentence loses its capital after "I'm" ("Hoping to submit by …")
+                again[i] = (text[:at] + implied + text[at:at + 1].lower() + text[at + 1:],
                             _moved(quoted, sent.start_char, _before_implied((at,), len(implied))))
             elif ats := reparse.dropped_possessive(sent):
                 # "Mum is coming" → "my mum is coming": a family word or a thing, never a name.

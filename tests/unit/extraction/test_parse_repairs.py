@@ -244,3 +244,8 @@ def test_a_noun_phrase_a_pronoun_takes_up_after_a_comma_is_the_subject(extractor
     # "it" had been the coffee grinder, and "she" no one
     assert texts[1:] == ["The user's new bike cost 500 quid", "The user's sister Hanna drove the user to the airport",
                          "The user's dog is 12 years old"]
+
+
+def test_a_verb_that_opened_a_sentence_without_its_i_loses_its_capital(extractor):
+    texts = _texts(extractor, "I'm in the third year of my PhD at Strathclyde. Hoping to submit by next summer.")
+    assert "The user is hoping to submit by next summer" in texts  # was "The user is Hoping to submit …"
