@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import has_subject
-from memvault.extraction.kin import (FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS, PLURAL,
-                                     POSSESSIVES)
+from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
+                                     PLURAL, POSSESSIVES)
 from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
                                                 is_head_of_name, name_of, name_span, names_it, others_thing,
                                                 own_gender, owned_by_user, plural_thing, shows_a_person,
@@ -189,15 +189,21 @@ class Antecedents:
         self._add(mention, full, subject)
         return mention
 
-    def resolve(self, pronoun: str) -> Mention | None:
-        """The mention ``pronoun`` (lower case) refers to, if one fits."""
+    def resolve(self, pronoun: str, doing: str | None = None) -> Mention | None:
+        """The mention ``pronoun`` (lower case) refers to, if one fits; ``doing``: the lemma of the verb it is the
+        subject of. What only an animal does is the pet's, however long ago it was named, and never a person's a
+        kin word or a role names ("Juniper hates the new flat. she howls when I leave", after "my manager Priti …")."""
+        animal = doing in ANIMAL_VERBS and pronoun in ("she", "he", "it")
+        if animal and "pet" in self.mentions:
+            return self.mentions["pet"]
         kinds = {"she": ("female", "neutral", "pet"), "her": ("female", "neutral", "pet"), "hers": ("female",),
                  "he": ("male", "neutral", "pet"), "him": ("male", "neutral", "pet"), "his": ("male", "neutral", "pet"),
                  "they": ("plural",), "them": ("plural", "things"), "their": ("plural",), "theirs": ("plural",),
                  "it": ("thing", "pet"), "its": ("thing", "pet")}.get(pronoun)
         if kinds is None:
             return None
-        found = [self.mentions[k] for k in kinds if k in self.mentions]
+        found = [self.mentions[k] for k in kinds if k in self.mentions and not (
+            animal and self.mentions[k].key.split()[-1] in FEMALE | MALE | NEUTRAL | OCCUPATIONS)]
         # A person last spoken of turns ago is no "he" or "she" now: the talk has moved on, most often to someone
         # the tagger did not take for a name ("uncle rob", "isla's christening"), and a wrong person is worse than
         # none. So with a thing: "I ordered coffee" is no "it" four turns on ("sent it the day before the deadline":

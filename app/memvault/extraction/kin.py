@@ -11,7 +11,13 @@ FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlf
 MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])
 NEUTRAL = frozenset(["partner", "friend", "colleague", "coworker", "co-worker", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", *SERVICE_ROLES])
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
-PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish"])
+PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish",
+                  # the dogs people keep, said by breed ("a three year old lurcher called Juniper"), and small pets
+                  "lurcher", "greyhound", "whippet", "labrador", "spaniel", "terrier", "collie", "retriever", "poodle",
+                  "beagle", "dachshund", "pug", "husky", "cockapoo", "labradoodle", "tortoise", "budgie", "goldfish",
+                  "ferret", "gerbil", "pony"])
+#: What only an animal does: its "she" or "he" is the pet's (:meth:`memvault.extraction.coref.Antecedents.resolve`).
+ANIMAL_VERBS = frozenset(["bark", "howl", "wag", "purr", "meow", "miaow", "growl", "hiss", "moult"])
 POSSESSIVES = frozenset({"my", "our"})
 GENDERED = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female"}
 PEOPLE_WORDS = FEMALE | MALE | NEUTRAL | PETS

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import Clause
+from memvault.extraction.kin import PETS
 from memvault.extraction.mention_tokens import NAMING_VERBS, name_span
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -41,7 +42,8 @@ def predicate_name(clause: Clause) -> tuple[str, str, frozenset[int]] | None:
         for verb in (c for c in attr.children if c.dep_ == "acl" and c.lemma_ in NAMING_VERBS):
             name = next((c for c in verb.children if c.dep_ == "oprd" and c.pos_ == "PROPN" and c.i in inside), None)
             if name is not None and name.text[:1].isupper():
-                return name_span(name), _PRONOUN_KINDS[subject.lower_], frozenset(t.i for t in verb.subtree)
+                kind = "pet" if attr.lemma_.lower() in PETS else _PRONOUN_KINDS[subject.lower_]  # "she" or "it"
+                return name_span(name), kind, frozenset(t.i for t in verb.subtree)
     return None
 
 

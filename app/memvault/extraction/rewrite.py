@@ -140,7 +140,7 @@ def subject_mention(clause: Clause, antecedents: Antecedents) -> Mention | None:
     subject = clause.subject()
     if subject is None or subject.lower_ not in _SUBJECT_PRONOUNS or acronym(subject):
         return None
-    return antecedents.resolve(subject.lower_)
+    return antecedents.resolve(subject.lower_, clause.root.lemma_)
 
 
 def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str], voice: Voice = Voice(), *,
@@ -159,7 +159,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     if subject.lower_ == "it" and impersonal(clause):
         return None
     if subject.lower_ in _SUBJECT_PRONOUNS and not acronym(subject):
-        own = antecedents.resolve(subject.lower_)
+        own = antecedents.resolve(subject.lower_, clause.root.lemma_)
         if own is None:
             return None
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)

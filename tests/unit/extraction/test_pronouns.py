@@ -224,3 +224,14 @@ def test_someone_elses_thing_is_what_an_it_of_the_same_turn_means_and_no_later_o
     assert not any("coffee" in t and "May" in t for t in texts)
     # "it" a turn on is the application the question spoke of, not the op
     assert not any(t.startswith("The user sent") and "op" in t for t in texts)
+
+
+def test_what_only_an_animal_does_is_the_pets_and_never_a_person_a_role_names(extractor):
+    texts = _texts(extractor, "we picked her up yesterday. she's a three year old lurcher called Juniper",
+                   "Lovely!", "my manager Priti used to be a GP receptionist", "Nice.",
+                   "she howls when I leave for the office")
+    # a lurcher is a dog: its "she" howls, however recently a woman was named
+    assert "Juniper howls when the user leaves for the office" in texts
+    texts = _texts(extractor, "my manager Priti used to be a GP receptionist", "Nice.",
+                   "she howls when I leave for the office")
+    assert not any("howls" in t for t in texts)  # no pet known: no one, not the manager
