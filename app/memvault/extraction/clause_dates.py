@@ -150,6 +150,15 @@ def _part_of_code(ent: Span, doc: Doc) -> bool:
         and before[0].text[:1].isalnum() and not dates.YEAR.fullmatch(before[0].text)
 
 
+def _model_year(ent: Span, doc: Doc) -> bool:
+    """Whether ``ent`` is a year alone set off by commas after the name of a thing ("a red Specialized Allez, 2019,
+    280 quid"): what it was made in, as a listing says it."""
+    before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
+    return len(ent) == 1 and dates.YEAR.fullmatch(ent.text) is not None and before is not None \
+        and before[1].text == "," and before[0].pos_ in ("NOUN", "PROPN") and before[0].ent_type_ not in (
+            "DATE", "GPE", "LOC") and (ent.end == len(doc) or doc[ent.end].text in (",", ".", ";"))
+
+
 def _names_a_day(ent: Span, doc: Doc) -> bool:
     """Whether an ordinal is a day of the month: "on the 14th", "for the 21st", "around the 19th of july" (not
     "the 3rd time", "came 2nd")."""
@@ -163,7 +172,7 @@ def _names_a_day(ent: Span, doc: Doc) -> bool:
 
 def _day_and_month(ent: Span) -> bool:
     """Whether ``ent`` names a day of a month and no year ("3 May", "May 3rd", "the 3rd of May")."""
-    words = ent.text.lower().replace(",", " ").split()
+    words = ent.text.lower().replace(",", " ").replace(".", " ").split()
     return any(w in dates.MONTHS for w in words) and any(dates.day_number(w) for w in words) \
         and not any(dates.YEAR.fullmatch(w) for w in words)
 
@@ -196,10 +205,15 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             continue
         if label not in ("DATE", "TIME", "ORDINAL") and not (label == "EVENT" and dates.holiday(ent.text)):
             continue  # (the tagger calls "New Year's Day" an event)
-        if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN"):
+        cut = next((t.i + 1 for t in ent[:-1] if t.text.endswith(".") and t.lower_.rstrip(".") in dates.MONTHS), None)
+        ent = ent if cut is None else doc[ent.start:cut]  # "22 Feb. 11 kids": the month's full stop ends the date
+        if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN") \
+                and not _day_and_month(ent):
             continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
         if _part_of_code(ent, doc):
             continue  # "invoice 2026-004", "ref 2025-031": a number written with a year in it
+        if _model_year(ent, doc):
+            continue  # "a used Fiat Panda, 2020, red": the car's year, not when it was bought
         if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
             ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
         ent = _date_core(ent, doc)

@@ -121,7 +121,8 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
 
 #: Months whose lower-case name is also an English word the tagger prefers ("may", "march").
 _MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                          "october", "november", "december"})
+                          "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+                          "sept", "oct", "nov", "dec"})
 
 
 def months(doc: Doc) -> list[int]:

@@ -145,6 +145,10 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     ("the launch slipped again, now 16 May, because of the audit",
      "The launch slipped again, now on 16 May 2026, because of the audit"),
     ("I booked the bike trip, setting off 10 May", "The user booked the bike trip, setting off 10 May 2027"),
+    # A year set off by commas after a thing is when it was made, kept as said.
+    ("we bought a used Fiat Panda, 2020, red", "The user bought a used Fiat Panda, 2020, red"),
+    # A month written short in lower case, its full stop ending the date.
+    ("ok my first training is 22 feb. 11 kids", "The user's first training is on 22 February 2027 11 kids"),
 ])
 def test_a_date_said_with_the_day_it_counts_from_or_where_a_thing_stands_now(extractor, said, expected):
     assert [f.text for f in extractor.extract([Message("user", said)], NOW)] == [expected]
