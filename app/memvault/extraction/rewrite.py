@@ -136,6 +136,22 @@ def impersonal(clause: Clause) -> bool:
         m.dep_ == "nummod" for m in c.children)) for c in said)
 
 
+#: Verbs that take two when they have no object: "we met at uni", "we split up", "we've been dating a year".
+_RECIPROCAL = frozenset({"meet", "split", "separate", "date", "divorce"})
+
+
+def takes_two(clause: Clause) -> bool:
+    """Whether ``clause`` says what its "we" did with one another ("we met on Hinge", "we've lived together 4 years",
+    "a joke between us", "we broke up"): with "we" read as the speaker alone (the other is not known) the fact
+    says nothing whole ("Oliver met on Hinge")."""
+    root = clause.root
+    alone = not any(c.dep_ in ("dobj", "dative") or c.dep_ == "prep" and c.lower_ == "with" for c in root.children)
+    return alone and (root.lemma_ in _RECIPROCAL or root.lemma_ == "break" and any(
+        c.dep_ == "prt" and c.lower_ == "up" for c in root.children)) or any(
+        t.lower_ in ("together", "apart") or t.lower_ == "between" and any(c.lower_ == "us" for c in t.children)
+        or t.lower_ == "each" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].lower_ == "other" for t in clause.tokens)
+
+
 def subject_mention(clause: Clause, antecedents: Antecedents) -> Mention | None:
     subject = clause.subject()
     if subject is None or subject.lower_ not in _SUBJECT_PRONOUNS or acronym(subject):
@@ -156,7 +172,8 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
     if subject is None or subject.i not in {t.i for t in clause.tokens}:
         return None  # no subject left to name
     own = None
-    if subject.lower_ == "it" and impersonal(clause):
+    if subject.lower_ == "it" and impersonal(clause) or not voice.we and takes_two(clause) and (
+            subject.lower_ == "we" or any(t.lower_ == "us" for t in clause.tokens)):
         return None
     if subject.lower_ in _SUBJECT_PRONOUNS and not acronym(subject):
         own = antecedents.resolve(subject.lower_, clause.root.lemma_)

@@ -235,3 +235,10 @@ def test_what_only_an_animal_does_is_the_pets_and_never_a_person_a_role_names(ex
     texts = _texts(extractor, "my manager Priti used to be a GP receptionist", "Nice.",
                    "she howls when I leave for the office")
     assert not any("howls" in t for t in texts)  # no pet known: no one, not the manager
+
+
+def test_what_we_did_with_one_another_is_no_fact_where_we_is_the_speaker_alone(extractor):
+    texts = _texts(extractor, "we met on Hinge last year.", "Nice.", "we've lived together 4 years.", "Wow.",
+                   "the prawn thing is a joke between us.", "Ha.", "we met Tom at the pub.")
+    # "The user met on Hinge", "… a joke between the user": one person cannot; the other is not known
+    assert texts == ["The user met Tom at the pub"]
