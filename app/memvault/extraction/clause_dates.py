@@ -229,7 +229,9 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
             replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
             before = doc[before.i - 1]
-        preposition = before is not None and (before.pos_ == "ADP" or before.lower_ in _PREPOSITIONS)
+        # A verb's particle is no preposition: "put the deposit down yesterday" → "down on 1 October"
+        preposition = before is not None and before.dep_ != "prt" and (before.pos_ == "ADP" or before.lower_ in
+                                                                       _PREPOSITIONS)
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue

@@ -326,8 +326,8 @@ class FactExtractor:
                 again[i] = (text[at:], _moved(quoted, sent.start_char, lambda j, at=at: j + at))
             elif (taken := reparse.dislocated_subject(sent)) is not None:
                 # "my new bike, it cost 500": the phrase is the subject, without the comma and the pronoun
-                again[i] = (text[:taken[0]] + text[taken[1]:],
-                            _moved(quoted, sent.start_char, reparse.back_from(*taken, "")))
+                again[i] = (text[:taken[0]] + taken[2] + text[taken[1]:],
+                            _moved(quoted, sent.start_char, reparse.back_from(*taken)))
             elif (verb := reparse.verb_read_as_noun(sent)) is not None:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],

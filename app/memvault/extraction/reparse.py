@@ -152,8 +152,17 @@ _TAKEN_UP = {"it": "thing", "she": "person", "he": "person", "they": "people"}
 _PEOPLE = FEMALE | MALE | NEUTRAL | SERVICE_ROLES
 
 
-def dislocated_subject(sent: Span) -> tuple[int, int] | None:
-    """Where the comma and the pronoun stand (characters into ``sent``, start and end) that take up the noun phrase
+#: Past participles that say a state after "'s" ("she's called Pip", "he's married"), where others say what was
+#: done ("he's moved to Leeds").
+_STATES = frozenset({"call", "name", "base", "marry", "engage", "bear", "locate", "divorce", "scare", "bore", "tire",
+                     "worry", "excite", "interest", "allow", "suppose", "use", "injure", "hurt"})
+#: A contracted verb after the pronoun, written out once the pronoun is gone (by its lemma).
+_CONTRACTED = {"be": "is", "have": "has", "will": "will", "would": "would"}
+
+
+def dislocated_subject(sent: Span) -> tuple[int, int, str] | None:
+    """Where the comma and the pronoun stand (characters into ``sent``, start and end, and what is written there: a
+    contracted verb after the pronoun, written out) that take up the noun phrase
     ``sent`` opens with as its subject ("a proper Kryptonite D-lock, it cost almost a third of what the bike did",
     "my sister Hanna, she drove us"): the parser hangs the phrase on the verb as anything but a subject, so "it" was
     read as the last thing named ("the user's coffee cost …") and "she" as whoever was. Without them the phrase is
@@ -163,16 +172,24 @@ def dislocated_subject(sent: Span) -> tuple[int, int] | None:
     pronoun = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in _TAKEN_UP), None)
     if pronoun is None or pronoun.i < sent.start + 2 or sent.doc[pronoun.i - 1].text != ",":
         return None
-    head = next((c for c in root.children if c.i < pronoun.i - 1 and c.dep_ in ("dep", "intj", "npadvmod", "nsubj")
-                 and c.pos_ in ("NOUN", "PROPN")), None)
+    head = next((c for c in root.children if c.i < pronoun.i - 1 and c.dep_ in ("dep", "intj", "npadvmod", "nsubj",
+                                                                                 "nsubjpass")
+                 and (c.pos_ in ("NOUN", "PROPN") or c.lower_ in _PEOPLE)), None)  # "neighbour" tagged an adjective
     words = [t for t in sent if t.i < pronoun.i - 1 and not t.is_space]
     if head is None or {t.i for t in head.subtree} != {t.i for t in words} or any(
             t.pos_ in ("VERB", "AUX") for t in words):
         return None
     if _kind(head, pronoun.lower_) != _TAKEN_UP[pronoun.lower_]:
         return None
-    comma = sent.doc[pronoun.i - 1]
-    return comma.idx - sent.start_char, pronoun.idx + len(pronoun.text) - sent.start_char
+    comma, end, written = sent.doc[pronoun.i - 1], pronoun, ""
+    after = sent.doc[pronoun.i + 1] if pronoun.i + 1 < sent.end else None
+    if after is not None and after.text.startswith(("'", "\u2019")) and after.lemma_ in _CONTRACTED:
+        # "my neighbour Ruth, she's the one": "Ruth's" would read as Ruth's own; the verb is written out
+        verb = sent.doc[after.i + 1] if after.i + 1 < sent.end else None
+        # "he's moved": has (the parser calls both a passive); "she's called Pip", "he's married": is
+        perfect = verb is not None and verb.tag_ == "VBN" and verb.lemma_ not in _STATES
+        end, written = after, " " + ("has" if perfect else _CONTRACTED[after.lemma_])
+    return comma.idx - sent.start_char, end.idx + len(end.text) - sent.start_char, written
 
 
 def _kind(head: Token, pronoun: str) -> str:

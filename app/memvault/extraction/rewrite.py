@@ -352,7 +352,7 @@ def _bare_age(t: Token, subject: Token | None) -> bool:
     """A bare number a person or an animal "is" ("I'm 34", "my sister is 12"): their age, said as one. Read
     alone, "The user is 34" could be anything counted."""
     if subject is None or t.pos_ != "NUM" or t.dep_ not in ("attr", "acomp") or t.head.lemma_ != "be" \
-            or subject.head.i != t.head.i:
-        return False
+            or subject.head.i != t.head.i or any(c.dep_ in ("det", "relcl") for c in t.children):
+        return False  # "she's the one who told us" is no age
     return (subject.lower_ in _AGED_PRONOUNS or subject.lemma_.lower() in _AGED_NOUNS
             or subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", ""))

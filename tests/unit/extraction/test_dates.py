@@ -144,7 +144,9 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     # Where a thing stands now, and the day of what was booked: not a May gone by.
     ("the launch slipped again, now 16 May, because of the audit",
      "The launch slipped again, now on 16 May 2026, because of the audit"),
-    ("I booked the bike trip, setting off 10 May", "The user booked the bike trip, setting off 10 May 2027"),
+    ("I booked the bike trip, setting off 10 May", "The user booked the bike trip, setting off on 10 May 2027"),
+    # A verb's particle before the date is no preposition.
+    ("I put the kitchen deposit down yesterday", "The user put the kitchen deposit down on 11 May 2026"),
     # A year set off by commas after a thing is when it was made, kept as said.
     ("we bought a used Fiat Panda, 2020, red", "The user bought a used Fiat Panda, 2020, red"),
     # A month written short in lower case, its full stop ending the date.

@@ -249,3 +249,11 @@ def test_a_noun_phrase_a_pronoun_takes_up_after_a_comma_is_the_subject(extractor
 def test_a_verb_that_opened_a_sentence_without_its_i_loses_its_capital(extractor):
     texts = _texts(extractor, "I'm in the third year of my PhD at Strathclyde. Hoping to submit by next summer.")
     assert "The user is hoping to submit by next summer" in texts  # was "The user is Hoping to submit …"
+
+
+def test_a_contracted_verb_after_the_pronoun_taken_up_is_written_out(extractor):
+    texts = _texts(extractor, "my brother Tom, he's moved to Leeds.", "Oh.", "our dog, she's called Pip.", "Aw.",
+                   "my neighbour Ruth, she's the one who told us.")
+    # "Tom's moved" would have read as Tom's own; "'s" is "has" after a deed, "is" before a state
+    assert texts == ["The user's brother Tom has moved to Leeds", "The user's dog is called Pip",
+                     "The user's neighbour Ruth is the one who told the user"]

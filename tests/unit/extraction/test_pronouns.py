@@ -242,3 +242,8 @@ def test_what_we_did_with_one_another_is_no_fact_where_we_is_the_speaker_alone(e
                    "the prawn thing is a joke between us.", "Ha.", "we met Tom at the pub.")
     # "The user met on Hinge", "… a joke between the user": one person cannot; the other is not known
     assert texts == ["The user met Tom at the pub"]
+
+
+def test_the_one_someone_is_is_no_age(extractor):
+    texts = _texts(extractor, "my neighbour Ruth, she's the one who told us.", "Oh.", "my sister is 12.")
+    assert texts == ["The user's neighbour Ruth is the one who told the user", "The user's sister is 12 years old"]
