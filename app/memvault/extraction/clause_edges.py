@@ -85,7 +85,9 @@ def _label_end(tokens: list[Token], start: int) -> int | None:
         if tokens[j].text == ":":
             label = tokens[start:j]
             # One word before the colon is a label whatever the tagger makes of it ("Work: I broke production").
-            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX", "PRON") for t in label) or \
+            # ... and a pronoun in it only after a preposition ("news from me: got a placement")
+            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX") and (t.pos_ != "PRON" or t.dep_ == "pobj")
+                   for t in label) or \
                     len(label) == 1 and label[0].pos_ != "PRON":
                 return j + 1
             return None

@@ -50,6 +50,12 @@ def verb_without_subject(sent: Span) -> Token | None:
              and not _reaction(t)]
     if not words:
         return None
+    colon = next((t for t in sent[:7] if t.text == ":"), None)
+    if colon is not None and not any(t.pos_ in ("VERB", "AUX") for t in words if t.i < colon.i):
+        words = [t for t in words if t.i > colon.i]  # "news from me: got a placement!": a label, then the news
+        if not words or words[0].i != root.i or any(c.dep_ in SUBJECTS and c.i > colon.i for c in root.children):
+            return None
+        return words[0] if words[0].tag_ in _IMPLIED and words[0].lemma_.lower() not in WEATHER else None
     verb = words[0]
     after = verb.right_edge.i + 1
     spliced = verb.tag_ == "VBD" and verb.dep_ in ("advcl", "ccomp", "parataxis") and verb.head.i == root.i \

@@ -257,3 +257,8 @@ def test_a_contracted_verb_after_the_pronoun_taken_up_is_written_out(extractor):
     # "Tom's moved" would have read as Tom's own; "'s" is "has" after a deed, "is" before a state
     assert texts == ["The user's brother Tom has moved to Leeds", "The user's dog is called Pip",
                      "The user's neighbour Ruth is the one who told the user"]
+
+
+def test_a_label_before_a_colon_then_a_sentence_without_its_i(extractor):
+    texts = _texts(extractor, "news from me: got a placement!", "Congrats!", "Update: moved into the new flat on Saturday.")
+    assert texts == ["The user got a placement", "The user moved into the new flat on Saturday 9 May 2026"]
