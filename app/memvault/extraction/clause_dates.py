@@ -239,7 +239,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         hint = Tense.PAST if before is not None and before.lower_ == "since" else below if below is not None else \
             Tense.PAST if tense is Tense.PAST else tense
         if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
-                                                              or before.head.lemma_ in _ARRANGED) or arranged:
+                                                              or before.head.lemma_ in _ARRANGED) \
+                or arranged and below is None:
             # "I booked a week in the Dolomites for August", "we got a cottage booked for …"; and the dates said
             # after it ("booked the bunkhouse for the Friday and Saturday night, 21st and 22nd")
             hint, arranged = Tense.FUTURE, below is None

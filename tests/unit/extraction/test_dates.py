@@ -160,3 +160,7 @@ def test_the_dates_said_after_what_was_booked_for_are_its_dates_too(extractor):
     said = "yes, I booked the bunkhouse in Llanberis for the Friday and Saturday night, 21st and 22nd"
     [text] = [f.text for f in extractor.extract([Message("user", said)], NOW)]
     assert "on 22 May 2026" in text  # was 22 April: "booked" is past (the Friday is not the 21st yet: left alone)
+    # ... but not a date said of another verb after it
+    said = "I booked the flights for June, which I paid for on Monday"
+    assert [f.text for f in extractor.extract([Message("user", said)], NOW)] == [
+        "The user booked the flights for June 2026, which the user paid for on Monday 11 May 2026"]
