@@ -102,6 +102,11 @@ def for_clause(voice: Voice, tokens: Sequence[Token], root: Token) -> Voice:
     return Voice(voice.person)
 
 
+def _before_comma(tokens: Sequence[Token]) -> bool:
+    last = tokens[-1]
+    return last.text == "," or last.i + 1 < len(last.doc) and last.doc[last.i + 1].text == ","
+
+
 def possessive(name: str) -> str:
     return f"{name}'s"
 
@@ -321,6 +326,12 @@ class Antecedents:
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
             elif (theirs := others_thing(t, voice.possessive, self._named.keys() | self.known)) is not None:
                 self._add(Mention(theirs, theirs.lower(), "thing", this_turn_only=True), subject=True)
+            elif t.dep_ == "ROOT" and t.pos_ == "NOUN" and concrete(t, lemma) and lemma not in PEOPLE_WORDS and not any(
+                    x.pos_ in ("VERB", "AUX") and x.dep_ != "punct" for x in tokens) and _before_comma(tokens):
+                # A thing said alone, then a comma and what is said of it ("a proper Kryptonite D-lock for the new
+                # bike, it cost …", which the parser reads as two sentences), whatever the tagger types it; not a
+                # remark on its own ("ok news overload. it's a mast cell tumour")
+                self._add(Mention(f"the {compound_text(t)}", f"the {lemma}", "thing", this_turn_only=True))
             elif (t.ent_type_ == "PERSON" or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
                     and t.dep_ not in ("appos",) and is_head_of_name(t) and not names_it(t):
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)

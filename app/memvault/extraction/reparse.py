@@ -36,7 +36,7 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     if verb is None:
         return None
     subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
-    return _IMPLIED[verb.tag_] if subject is None or subject.lower_ in FIRST_PERSON else None
+    return _IMPLIED.get(verb.tag_, "I ") if subject is None or subject.lower_ in FIRST_PERSON else None
 
 
 def verb_without_subject(sent: Span) -> Token | None:
@@ -60,7 +60,11 @@ def verb_without_subject(sent: Span) -> Token | None:
     after = verb.right_edge.i + 1
     spliced = verb.tag_ == "VBD" and verb.dep_ in ("advcl", "ccomp", "parataxis") and verb.head.i == root.i \
         and root.i > verb.right_edge.i and after < len(verb.doc) and verb.doc[after].text in (",", ";")
-    if verb.i != root.i and not spliced or verb.tag_ not in _IMPLIED or has_subject(verb) or \
+    # The tagger takes a past for a participle where nothing came before it ("sprained my wrist bouldering", after
+    # "rough week."): one with an object and no auxiliary is that past.
+    past = verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children) and any(
+        c.dep_ == "dobj" for c in verb.children)
+    if verb.i != root.i and not spliced or verb.tag_ not in _IMPLIED and not past or has_subject(verb) or \
             verb.lemma_.lower() in WEATHER:
         return None  # "rained 3 days out of 5": the weather's, not the speaker's
     return verb

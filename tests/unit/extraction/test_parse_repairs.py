@@ -262,3 +262,16 @@ def test_a_contracted_verb_after_the_pronoun_taken_up_is_written_out(extractor):
 def test_a_label_before_a_colon_then_a_sentence_without_its_i(extractor):
     texts = _texts(extractor, "news from me: got a placement!", "Congrats!", "Update: moved into the new flat on Saturday.")
     assert texts == ["The user got a placement", "The user moved into the new flat on Saturday 9 May 2026"]
+
+
+def test_a_past_the_tagger_took_for_a_participle_after_a_remark_is_the_speakers(extractor):
+    texts = _texts(extractor, "rough week. sprained my wrist bouldering yesterday.")
+    assert texts == ["The user sprained the user's wrist bouldering on 11 May 2026"]
+
+
+def test_a_thing_said_alone_before_a_comma_is_what_the_next_it_means(extractor):
+    texts = _texts(extractor, "I sprained my wrist bouldering yesterday.", "Ouch.",
+                   "a proper Kryptonite D-lock for the new bike, it cost almost a third of what the bike did lol",
+                   "Worth it.", "ok news overload. it's a mast cell tumour")
+    # the parser reads the thing as a sentence of its own; "it" had been the wrist
+    assert texts[1:] == ["The proper Kryptonite D-lock cost almost a third of what the bike did"]
