@@ -306,6 +306,7 @@ class FactExtractor:
         (:mod:`~memvault.extraction.answers`)."""
         sents = list(doc.sents)
         again: dict[int, tuple[str, Callable[[Fact], Fact]]] = {}
+        phrase_subject: set[int] = set()  # sentences whose subject is a noun phrase a pronoun takes up
         for i, sent in enumerate(sents):
             text, quoted = sent.text, truecase.as_said(sent)  # the parser's text; the quote's, as said
             implied = reparse.dropped_first_person(sent, sents[i - 1] if i else None)
@@ -326,6 +327,7 @@ class FactExtractor:
                 again[i] = (text[at:], _moved(quoted, sent.start_char, lambda j, at=at: j + at))
             elif (taken := reparse.dislocated_subject(sent)) is not None:
                 # "my new bike, it cost 500": the phrase is the subject, without the comma and the pronoun
+                phrase_subject.add(i)
                 again[i] = (text[:taken[0]] + taken[2] + text[taken[1]:],
                             _moved(quoted, sent.start_char, reparse.back_from(*taken)))
             elif (verb := reparse.verb_read_as_noun(sent)) is not None:
@@ -364,7 +366,7 @@ class FactExtractor:
                     c.dep_ in ("ccomp", "conj") and c.pos_ in ("VERB", "AUX") and clauses.has_subject(c)
                     for c in root.children)):
                 out.extend((piece, again[i][1]) for piece in parsed)
-            else:
+            elif i not in phrase_subject:  # as said, its pronoun would be read as whatever came before
                 out.append((sent, None))
         return out
 

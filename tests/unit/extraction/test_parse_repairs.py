@@ -275,3 +275,10 @@ def test_a_thing_said_alone_before_a_comma_is_what_the_next_it_means(extractor):
                    "Worth it.", "ok news overload. it's a mast cell tumour")
     # the parser reads the thing as a sentence of its own; "it" had been the wrist
     assert texts[1:] == ["The proper Kryptonite D-lock cost almost a third of what the bike did"]
+
+
+def test_a_pronoun_that_takes_up_a_noun_phrase_is_never_read_as_something_said_before(extractor):
+    texts = _texts(extractor, "I ordered coffee and asked for the bill", "Nice. Better lock this time?",
+                   "a proper Kryptonite D-lock, it cost almost a third of what the bike did lol")
+    # the parser cannot read the phrase as the subject once the pronoun is gone: no fact, rather than the coffee's
+    assert not any("coffee cost" in t for t in texts)
