@@ -31,14 +31,15 @@ _CUES: dict[str, str] = {
     "family": """mom mum mother dad father parent sister brother son daughter child kid baby wife husband
         grandparent grandparents grandma grandpa grandmother grandfather aunt uncle cousin niece nephew in-law
         in-laws father-in-law mother-in-law family pregnant pregnancy cat dog pet puppy kitten twin sibling
-        stepson stepdaughter toddler""",
+        stepson stepdaughter toddler lurcher greyhound whippet labrador spaniel terrier collie retriever""",
     "relationships": """partner girlfriend boyfriend married marry wedding divorce divorced date dating crush friend
         break engaged fiancé fiancée fiance relationship anniversary husband wife ex single spouse""",
     "health": """health doctor hospital sick ill illness pain injure injury knee back allergic allergy intolerant
         diabetes migraine headache medication medicine prescribe therapy therapist physio physiotherapist
         surgery pregnant sleep insomnia gym exercise yoga weight protein asthma anxiety depression afraid fear
         phobia diagnose diagnosis cancer blood pressure heart vegan vegetarian lactose gluten dentist
-        workout weightlifting cholesterol symptom recover recovery broken fracture eye vision glasses""",
+        workout weightlifting cholesterol symptom recover recovery broken fracture eye vision glasses
+        sprain sprained wrist ankle shoulder elbow hip stitches mri x-ray scan fever flu cough bruise crutches""",
     "hobbies and interests": """hobby play guitar cello piano violin drum orchestra band choir paint painting draw
         drawing read book novel podcast movie film music garden gardening hike hiking ski skiing pottery
         photography game gaming chess collect collection fishing history crime sci-fi fantasy knit knitting

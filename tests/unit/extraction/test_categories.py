@@ -34,3 +34,9 @@ def test_a_cue_used_only_as_a_verb_with_another_meaning_cues_nothing():
     # As nouns they still do, and a verb of the list that is no cue changes nothing.
     assert categorize(["the", "user", "take", "the", "train", "to", "paris"], verbs=["take"])[0] == "travel"
     assert "possessions" in categorize(["the", "user", "buy", "a", "watch"], verbs=["buy"])
+
+
+def test_an_injury_is_health_and_a_dog_said_by_breed_is_family():
+    # "Maeve sprained Maeve's wrist bouldering" had no category at all
+    assert categorize(["maeve", "sprain", "maeve", "'s", "wrist", "bouldering"])[0] == "health"
+    assert "family" in categorize(["maeve", "'s", "lurcher", "howl", "when", "maeve", "leave", "for", "work"])
