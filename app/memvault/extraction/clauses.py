@@ -324,6 +324,8 @@ def _unwrap(clause: Clause) -> Clause | None:
         if inner is None:  # "I feel …", "I'm thinking of Blockhelden" say something; a bare "I think so" not
             return clause if root.lemma_ == "feel" or any(c.dep_ == "prep" and c.lower_ in ("of", "about") and any(
                 p.dep_ == "pobj" and p.pos_ == "PROPN" for p in c.children) for c in root.children) else None
+        if root.tag_ == "VBG" and subject_of(inner) is not None and subject_of(inner).lower_ in ("we", "you"):
+            return None  # "I was thinking we rent a cottage": a proposal, not what was done
         tokens = trim(_in_order(t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i))
         return Clause(tuple(tokens), inner) if tokens else None
     return clause

@@ -59,3 +59,8 @@ def test_words_shouted_in_capitals_are_read_as_words_and_an_unknown_one_keeps_it
 def _facts_of(extractor, *turns: str):
     messages = [Message("user", t, "Maren") if i % 2 == 0 else Message("assistant", t) for i, t in enumerate(turns)]
     return extractor.extract(messages, NOW)
+
+
+def test_what_the_speaker_was_thinking_we_might_do_is_a_proposal_not_a_fact(extractor):
+    assert _texts(extractor, "Yes. I was thinking we rent a cottage in the Lake District for the weekend.") == []
+    assert _texts(extractor, "I was thinking my job is boring.") == ["Maren's job is boring"]
