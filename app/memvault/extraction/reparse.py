@@ -166,8 +166,10 @@ _PEOPLE = FEMALE | MALE | NEUTRAL | SERVICE_ROLES
 #: done ("he's moved to Leeds").
 _STATES = frozenset({"call", "name", "base", "marry", "engage", "bear", "locate", "divorce", "scare", "bore", "tire",
                      "worry", "excite", "interest", "allow", "suppose", "use", "injure", "hurt"})
-#: A contracted verb after the pronoun, written out once the pronoun is gone (by its lemma).
-_CONTRACTED = {"be": "is", "have": "has", "will": "will", "would": "would"}
+#: A contracted verb after the pronoun, written out once the pronoun is gone: as itself, or (a tuple) before a past
+#: participle and otherwise.
+_CONTRACTED: dict[str, str | tuple[str, str]] = {"'s": ("has", "is"), "'re": "are", "'ve": "have", "'ll": "will",
+                                                 "'d": ("had", "would")}
 
 
 def dislocated_subject(sent: Span) -> tuple[int, int, str] | None:
@@ -193,12 +195,13 @@ def dislocated_subject(sent: Span) -> tuple[int, int, str] | None:
         return None
     comma, end, written = sent.doc[pronoun.i - 1], pronoun, ""
     after = sent.doc[pronoun.i + 1] if pronoun.i + 1 < sent.end else None
-    if after is not None and after.text.startswith(("'", "\u2019")) and after.lemma_ in _CONTRACTED:
+    contracted = _CONTRACTED.get(after.lower_.replace("\u2019", "'")) if after is not None else None
+    if contracted is not None:
         # "my neighbour Ruth, she's the one": "Ruth's" would read as Ruth's own; the verb is written out
         verb = sent.doc[after.i + 1] if after.i + 1 < sent.end else None
         # "he's moved": has (the parser calls both a passive); "she's called Pip", "he's married": is
         perfect = verb is not None and verb.tag_ == "VBN" and verb.lemma_ not in _STATES
-        end, written = after, " " + ("has" if perfect else _CONTRACTED[after.lemma_])
+        end, written = after, " " + (contracted if isinstance(contracted, str) else contracted[0 if perfect else 1])
     return comma.idx - sent.start_char, end.idx + len(end.text) - sent.start_char, written
 
 

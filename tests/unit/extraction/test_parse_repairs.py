@@ -253,10 +253,10 @@ def test_a_verb_that_opened_a_sentence_without_its_i_loses_its_capital(extractor
 
 def test_a_contracted_verb_after_the_pronoun_taken_up_is_written_out(extractor):
     texts = _texts(extractor, "my brother Tom, he's moved to Leeds.", "Oh.", "our dog, she's called Pip.", "Aw.",
-                   "my neighbour Ruth, she's the one who told us.")
-    # "Tom's moved" would have read as Tom's own; "'s" is "has" after a deed, "is" before a state
+                   "my neighbour Ruth, she's the one who told us.", "Ah.", "my parents, they're moving to Porto.")
+    # "Tom's moved" would have read as Tom's own; "'s" is "has" after a deed, "is" before a state; "'re" is "are"
     assert texts == ["The user's brother Tom has moved to Leeds", "The user's dog is called Pip",
-                     "The user's neighbour Ruth is the one who told the user"]
+                     "The user's neighbour Ruth is the one who told the user", "The user's parents are moving to Porto"]
 
 
 def test_a_label_before_a_colon_then_a_sentence_without_its_i(extractor):
