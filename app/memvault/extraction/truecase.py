@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
+from memvault.extraction.dates import MONTHS
+
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span, Token
 
@@ -119,10 +121,8 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
     return out
 
 
-#: Months whose lower-case name is also an English word the tagger prefers ("may", "march").
-_MONTH_WORDS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
-                          "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-                          "sept", "oct", "nov", "dec"})
+#: Month names and their short forms as a date writes them after a day ("16 may", "22 feb."; "may" and "march" are words too).
+_MONTH_WORDS = frozenset(MONTHS) | {"sept"}
 
 
 def months(doc: Doc) -> list[int]:
