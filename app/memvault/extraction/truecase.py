@@ -121,7 +121,8 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
     return out
 
 
-#: Month names and their short forms as a date writes them after a day ("16 may", "22 feb."; "may" and "march" are words too).
+#: Month names and their short forms as a date writes them after a day ("16 may", "22 feb."; "may" and "march" are
+#: words too).
 _MONTH_WORDS = frozenset(MONTHS) | {"sept"}
 
 
