@@ -82,6 +82,9 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         ent = ent[1:]
     if _of_month_after(ent, doc):
         return doc[ent.start:ent.end + 2]
+    after = next((t.i for t in ent[1:] if t.lower_ in ("after", "before")), None)
+    if after is not None and (ent[0].lower_ in dates.WEEKDAYS or ent[0].lower_ in _DAYS_NAMED):
+        ent = doc[ent.start:after]  # "on tuesday after three weeks of cold showers": the day, not a sum
     day = doc[ent.start - 1] if ent.start > 0 else None
     if day is not None and day.text.isdigit() and 1 <= int(day.text) <= 31 and ent[0].lower_ in dates.MONTHS:
         ent = doc[day.i:ent.end]  # "to 10 February": the tagger may call the day a number of its own

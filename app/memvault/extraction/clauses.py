@@ -362,8 +362,8 @@ def acronym(t: Token) -> bool:
     return len(t.text) > 1 and t.text.isupper() and not t.sent.text.isupper()
 
 
-#: Verbs of being somewhere with others: said alone ("can't come") they name no place, event or day of their own.
-_ATTENDING = frozenset({"come", "go", "join", "attend", "make"})
+#: Verbs of being somewhere with others, and "wait": said alone ("can't come", "can't wait") they name nothing.
+_ATTENDING = frozenset({"come", "go", "join", "attend", "make", "wait", "complain"})
 
 
 def _absent_from_nothing_named(clause: Clause) -> bool:

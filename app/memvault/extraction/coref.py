@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
                                      PLURAL, POSSESSIVES)
-from memvault.extraction.mention_tokens import (acts_as_person, called, compound_text, concrete, happened,
+from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened,
                                                 is_head_of_name, name_of, name_span, names_it, others_thing,
                                                 own_gender, owned_by_user, plural_thing, shows_a_person,
                                                 speakers_role, thing_named_with_the, where)
@@ -357,8 +357,9 @@ class Antecedents:
         self._clauses += 1
         self._asked = []
         for t in tokens:
-            # A name mentioned before is a person's whatever the tagger calls it this time ("Hanna" an ORG).
-            person = t.ent_type_ == "PERSON" or acts_as_person(t) or t.text in self._named or t.text in self.known
+            # A name mentioned before is a person's whatever the tagger calls it this time ("Hanna" an ORG), and so
+            # is one the question shows a person ("How's Callum's new job going?", Callum an ORG).
+            person = t.ent_type_ == "PERSON" or shows_a_person(t) or t.text in self._named or t.text in self.known
             if not person or t.pos_ != "PROPN" or t.dep_ == "compound" or not is_head_of_name(t):
                 continue
             if (mention := self._add_name(name_span(t), voice)) is not None:

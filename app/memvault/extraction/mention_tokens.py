@@ -60,9 +60,10 @@ def names_an_activity(t: Token) -> bool:
     return t.pos_ == "PROPN" and t.dep_ == "dobj" and t.head.lemma_ in _ACTIVITY_VERBS
 
 
-#: What only a person has: "Noor's birthday", "Noor's sister" (not "partner" or "client": companies have those).
+#: What only a person has: "Noor's birthday", "Noor's sister", "Noor's new job" (not "partner" or "client":
+#: companies have those).
 _ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnancy", "childhood", "christening",
-                                   "baptism", "funeral", "graduation"}
+                                   "baptism", "funeral", "graduation", "job", "boss"}
 
 
 def shows_a_person(t: Token) -> bool:

@@ -268,6 +268,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return None  # "it's on the market now btw": a remark on the talk, no part of what it says
     if _counted_with_us(t):
         return "people" if lower == "of" else None
+    if _for_oneself(t, subject):
+        return None
     if lower in pronouns and _hyphenated(t):
         return t.text
     if lower in pronouns and (t.pos_ == "PRON" or lower == "i"):
@@ -306,6 +308,14 @@ def _counted_with_us(t: Token) -> bool:
     of = t if t.lower_ == "of" else t.head if t.lower_ == "us" and t.dep_ == "pobj" else None
     return of is not None and of.lower_ == "of" and of.head.like_num and any(
         c.lower_ == "us" and c.dep_ == "pobj" for c in of.children)
+
+
+def _for_oneself(t: Token, subject: Token | None) -> bool:
+    """Whether ``t`` is the "us" or "me" the speaker did something for ("I booked us a hotel", "I got us tickets",
+    which the parser may read as "us tickets"): "Maren booked Maren a hotel" says less than "Maren booked a hotel"."""
+    if t.lower_ not in ("us", "me") or subject is None or subject.lower_ not in ("i", "we"):
+        return False
+    return t.dep_ == "dative" or t.dep_ == "compound" and t.head.dep_ == "dobj" and t.head.head.i == t.i - 1
 
 
 def named_object(her: Token) -> bool:

@@ -151,6 +151,9 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     ("we bought a used Fiat Panda, 2020, red", "The user bought a used Fiat Panda, 2020, red"),
     # A month written short in lower case, its full stop ending the date.
     ("ok my first training is 22 feb. 11 kids", "The user's first training is on 22 February 2027 11 kids"),
+    # A weekday the tagger ran into what follows it ("tuesday after three weeks") is the day alone.
+    ("my landlord finally fixed the boiler on tuesday after three weeks of cold showers",
+     "The user's landlord finally fixed the boiler on Tuesday 5 May 2026 after three weeks of cold showers"),
 ])
 def test_a_date_said_with_the_day_it_counts_from_or_where_a_thing_stands_now(extractor, said, expected):
     assert [f.text for f in extractor.extract([Message("user", said)], NOW)] == [expected]

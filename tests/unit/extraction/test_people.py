@@ -75,6 +75,14 @@ def test_a_pronoun_answering_the_assistants_question_is_the_person_it_named(extr
         "Aiko", "Aiko's partner Jonah is a carpenter so he can take time off")
 
 
+def test_a_pronoun_answering_a_question_that_shows_a_person_the_tagger_did_not_see(extractor):
+    # The small tagger calls "Callum" an organisation; a new job is only a person's.
+    assert _said(extractor, Message("user", "I booked a hotel with Callum.", "Aiko"),
+                 Message("assistant", "Nice. How's Callum's new job going?"),
+                 Message("user", "he loves it. his boss is called Ines", "Aiko"))[-1] == (
+        "Aiko", "Callum's boss is called Ines")
+
+
 def test_a_question_naming_no_one_gives_a_pronoun_nothing_to_point_at(extractor):
     # Nothing capitalised after its first word: not parsed, and "he" stays unresolved (no fact rather than a guess).
     assert _said(extractor, Message("assistant", "That sounds hard. How is he taking it?"),

@@ -49,6 +49,7 @@ def test_an_abstract_noun_is_no_antecedent_for_it(extractor):
     "I called him yesterday.",       # "him" refers to no one known
     "Sorry, I can't come.",          # to what, only the talk around it says
     "Jana won't make it though.",
+    "Ha, I can't wait!",             # a mood, of nothing named
 ])
 def test_small_talk_and_facts_that_cannot_stand_alone_give_nothing(extractor, turn):
     assert _texts(extractor, turn) == []
@@ -58,6 +59,13 @@ def test_small_talk_and_facts_that_cannot_stand_alone_give_nothing(extractor, tu
 def test_not_coming_to_something_named_is_kept(extractor):
     assert _texts(extractor, "I won't go to the wedding.", "Oh no.", "My mum can't come on Friday.") == [
         "The user won't go to the wedding", "The user's mum can't come on Friday 15 May 2026"]
+
+
+def test_what_the_speaker_did_for_us_leaves_us_out(extractor):
+    # "us" written as the speaker's name read "The user booked the user a hotel".
+    assert _texts(extractor, "I booked us a hotel in Porto.", "Nice!", "I got us tickets for the Foals gig.",
+                  "Great.", "I can't wait for the gig.") == [
+        "The user booked a hotel in Porto", "The user got tickets for the Foals gig", "The user can't wait for the gig"]
 
 
 def test_an_unresolved_pronoun_its_own_subject_explains_is_kept(extractor):
