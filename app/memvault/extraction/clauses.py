@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from memvault.extraction import questions
 from memvault.extraction.clause_edges import SUBJECTS, trim
 from memvault.extraction.kin import ADVISERS
-from memvault.extraction.mention_tokens import speakers_role
+from memvault.extraction.mention_tokens import shows_a_person, speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -123,9 +123,10 @@ def _comma_spliced(child: Token, head: Token) -> bool:
     if child.pos_ not in ("VERB", "AUX") or not has_subject(child):
         return False
     # A finite clause the parser hung on another as "adverbial" with no word that subordinates it ("when",
-    # "because") is a sentence of its own: "the roses got blackfly, I sprayed them".
-    unbound = child.dep_ == "advcl" and child.tag_ in ("VBD", "VBZ", "VBP") and not any(
-        c.dep_ in ("mark", "advmod") for c in child.children)
+    # "because") is a sentence of its own: "the roses got blackfly, I sprayed them", "mum is moving in, her hip …".
+    auxiliaries = [c for c in child.children if c.dep_ == "aux"]
+    unbound = child.dep_ == "advcl" and any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in (child, *auxiliaries)) \
+        and not any(c.dep_ in ("mark", "advmod") for c in child.children)
     if child.dep_ not in ("ccomp", "parataxis") and not unbound:
         return False
     doc = child.doc
@@ -256,7 +257,7 @@ def _someone_named(clause: Clause, subject: Token, people: Collection[str]) -> b
     its subject's own "his" or "her": with no "I" in it, nothing says who "them" or "it" is ("Marco buys them by
     the crate")."""
     known = subject.text[:1].isupper() and subject.text in {w for name in people for w in name.split()}
-    if not known and (subject.pos_ != "PROPN" or subject.ent_type_ != "PERSON"):
+    if not known and (subject.pos_ != "PROPN" or subject.ent_type_ != "PERSON" and not shows_a_person(subject)):
         return False  # (a name the chat mentioned counts however the tagger took it: "Greta works at ...")
     return not any(t.lower_ in THIRD_PERSON and not (t.dep_ == "poss" and t.lower_ in ("his", "her"))
                    for t in clause.tokens)
@@ -357,8 +358,7 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
 
 
 def acronym(t: Token) -> bool:
-    """Whether ``t`` is written in capitals in a sentence that is not ("IT support", "the US"): a name, never
-    the pronoun it spells."""
+    """Whether ``t`` is in capitals in a sentence that is not ("IT support", "the US"): a name, not a pronoun."""
     return len(t.text) > 1 and t.text.isupper() and not t.sent.text.isupper()
 
 

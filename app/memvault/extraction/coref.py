@@ -215,14 +215,14 @@ class Antecedents:
         # the application; "it's now 14 may": dad's op), where only what is owned or acquired is a thing to refer to.
         found = [m for m in found if m.kind == "plural" or self._turns - m.turn <= (
             0 if m.this_turn_only else STALE_TURNS)]
-        if pronoun in ("she", "her", "hers"):
-            # A woman mentioned before wins over a name of no known gender, unless the other side has just named
-            # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
+        if (gender := gender_of(pronoun)) is not None:
+            # A woman mentioned before (a man, for "he") wins over a name of no known gender, unless the other side
+            # has just named that person ("Claire might enjoy it." "she's already planning a visit"), or was the last
             # clause's subject and the woman no part of it ("my neighbour Ruth will take the dog, she has a
             # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman). A woman the other
             # side asked about is what the answer's "her" is expected to be, which tells nothing of the next "she":
             # "Will Lupe stay with someone?" "my neighbour Ruth will take her, she has …" is either, so neither.
-            woman = self.mentions.get("female")
+            woman = self.mentions.get(gender)
             found = [m for m in found if m.kind != "neutral" or woman is None or m.clause == self._clauses and (
                 any(m is a for a in self._asked) or m.subject and (
                     woman.referred != self._clauses or any(woman is a for a in self._asked)))] or found
@@ -322,8 +322,13 @@ class Antecedents:
             owner = next((c for c in t.children if c.dep_ == "poss"), None)
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
             name = name_of(t, inside)
-            if owner is not None and owner.lower_ in POSSESSIVES or speakers_role(t) is not None:
+            if (owner is not None and owner.lower_ in POSSESSIVES or speakers_role(t) is not None) and not (
+                    t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):  # "our Ben" is Ben, a person
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
+            elif owner is not None and owner.pos_ == "PROPN" and t.pos_ == "NOUN" and lemma in FEMALE | MALE:
+                said = f"{name_span(owner)}'s {t.lower_}" + (f" {name}" if name else "")  # "Helen's mum is moving
+                self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male", owner=voice.person,
+                                  named=name is not None), name, t.dep_ in _SUBJECT_DEPS)  # in, her hip": the mum's
             elif (theirs := others_thing(t, voice.possessive, self._named.keys() | self.known)) is not None:
                 self._add(Mention(theirs, theirs.lower(), "thing", this_turn_only=True), subject=True)
             elif t.dep_ == "ROOT" and t.pos_ == "NOUN" and concrete(t, lemma) and lemma not in PEOPLE_WORDS and not any(

@@ -68,14 +68,15 @@ _ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnanc
 
 def shows_a_person(t: Token) -> bool:
     """A one-word name the small tagger called an organisation or a place whose sentence shows a person: it has
-    what only a person has ("Noor's birthday"), is an occupation ("Noor is a structural engineer"), or does what
-    only a person does (:func:`acts_as_person`)."""
+    what only a person has ("Noor's birthday"), is an occupation ("Noor is a structural engineer"), is asked its
+    age ("How old is Amara now?"), or does what only a person does (:func:`acts_as_person`)."""
     if t.pos_ != "PROPN" or any(c.dep_ == "compound" for c in t.children):
         return False
     if t.dep_ == "poss" and t.head.lower_ in _ONLY_A_PERSONS:
         return True
     if t.dep_ == "nsubj" and t.head.lemma_ == "be" and any(
-            c.dep_ == "attr" and c.lemma_.lower() in OCCUPATIONS for c in t.head.children):
+            c.dep_ == "attr" and c.lemma_.lower() in OCCUPATIONS or c.dep_ == "acomp" and c.lower_ == "old" and any(
+                a.lower_ == "how" for a in c.children) for c in t.head.children):
         return True
     return acts_as_person(t)
 
@@ -234,8 +235,9 @@ def others_thing(t: Token, possessive: str, people: Collection[str]) -> str | No
     if owner is None or t.pos_ != "NOUN" or t.dep_ not in ("nsubj", "nsubjpass") or lemma in PEOPLE_WORDS \
             or t.lower_ in PEOPLE_WORDS | PLURAL or lemma in NON_CONTENT_NOUNS:
         return None
-    if owner.lower_ in PEOPLE_WORDS and not any(c.dep_ in ("det", "poss") for c in owner.children):
-        return f"{possessive} {owner.lower_}'s {compound_text(t)}"  # "dad's op": the speaker's dad's
+    if owner.lower_ in PEOPLE_WORDS and not any(c.dep_ == "det" or c.dep_ == "poss" and c.lower_ not in ("my", "our")
+                                                for c in owner.children):
+        return f"{possessive} {owner.lower_}'s {compound_text(t)}"  # "(my) dad's op": the speaker's dad's
     if owner.pos_ == "PROPN" and (owner.ent_type_ == "PERSON" or name_span(owner) in people):
         return f"{name_span(owner)}'s {compound_text(t)}"
     return None

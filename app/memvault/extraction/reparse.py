@@ -110,8 +110,11 @@ def dropped_possessive(sent: Span) -> tuple[int, ...]:
     if sent.text.rstrip().endswith("?"):
         return ()
     # Not in a clause that only qualifies another ("in Lagos like mum wanted"): that one has no subject to read.
-    family = tuple(t.idx - sent.start_char for t in sent if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in FAMILY
-                   and t.head.dep_ in ("ROOT", "conj", "ccomp") and not any(c.dep_ == "mark" for c in t.head.children)
+    # ... or the owner of one ("mum's birthday is on the 21st").
+    family = tuple(t.idx - sent.start_char for t in sent if t.lower_ in FAMILY and (subject := t if t.dep_ in (
+        "nsubj", "nsubjpass") else t.head if t.dep_ == "poss" and t.head.dep_ in ("nsubj", "nsubjpass") else None)
+                   and subject.head.dep_ in ("ROOT", "conj", "ccomp")
+                   and not any(c.dep_ == "mark" for c in subject.head.children)
                    and not any(c.dep_ in ("det", "poss", "compound", "nummod") for c in t.children))
     if family:
         return family

@@ -116,5 +116,7 @@ def test_what_an_errand_lets_the_user_do_is_no_part_of_it(extractor):
     facts = extractor.extract(_chat("mum's birthday is on the 21st, can you find something",
                                     "Bought: a £48 voucher for Clay Corner, posted to you by Friday so you can wrap it."),
                               NOW)
-    assert [f.text for f in facts] == ["Noor has bought a £48 voucher for Clay Corner, posted to Noor by Friday "
+    # (the request's own fact comes first: "mum's" said without "my" is the user's mum)
+    assert [f.text for f in facts] == ["Noor's mum's birthday is on 21 February 2026",
+                                       "Noor has bought a £48 voucher for Clay Corner, posted to Noor by Friday "
                                        "6 February 2026"]

@@ -187,6 +187,9 @@ def test_family_named_without_its_my_is_the_speakers(extractor):
         "The user's mum is already lobbying for Lagos so grandma can come", "The user's parents are thrilled",
         "The user's mum already checked flights from Kansai to Vancouver",
         "The user's mum is coming on Friday 15 May 2026"]
+    # ... and so is the family word that owns the subject ("mum's birthday" was "Mum's birthday", whose unsaid).
+    assert _texts(extractor, "mum's birthday is on the 21st", "Nice.", "dad's new car is a Skoda") == [
+        "The user's mum's birthday is on 21 May 2026", "The user's dad's new car is a Skoda"]
     # Someone else's, and a clause that only qualifies another ("in Lagos like mum wanted"), stay as they were.
     assert _texts(extractor, "Lisa's mum is a nurse") == ["Lisa's mum is a nurse"]
     assert _texts(extractor, "no thank god, it's the 21st of September, in Lagos like mum wanted.") == []

@@ -83,6 +83,26 @@ def test_a_pronoun_answering_a_question_that_shows_a_person_the_tagger_did_not_s
         "Aiko", "Callum's boss is called Ines")
 
 
+def test_a_person_asked_their_age_is_a_person_whatever_the_tagger_says(extractor):
+    # "Amara" is a place to the small tagger; only a person or a pet is asked how old they are.
+    assert _said(extractor, Message("assistant", "How old is Amara now?", "Tomas"),
+                 Message("user", "She turned two in October.", "Priya")) == [("Priya", "Amara turned two in October 2025")]
+
+
+def test_someone_else_s_kin_is_who_the_pronoun_after_it_means(extractor):
+    # "her" was Helen (or nothing); "He" was Helen, a name of no known gender, when "Helen's brother Sam" was none.
+    assert _said(extractor, Message("user", "Helen's mum is moving in with us in June, her hip's been bad.", "Tomas"),
+                 Message("user", "Helen's brother Sam is a pilot. He lives in Dubai.", "Tomas")) == [
+        ("Tomas", "Helen's mum is moving in with Tomas in June 2026"), ("Tomas", "Helen's mum's hip has been bad"),
+        ("Tomas", "Helen's brother Sam is a pilot"), ("Tomas", "Helen's brother Sam lives in Dubai")]
+
+
+def test_our_child_by_name_is_a_person_for_he(extractor):
+    assert _said(extractor, Message("user", "Our Ben has started secondary school.", "Tomas"),
+                 Message("user", "He quit swimming in the summer, he's into climbing now.", "Tomas"))[1:] == [
+        ("Tomas", "Ben quit swimming in the summer"), ("Tomas", "Ben is into climbing")]
+
+
 def test_a_question_naming_no_one_gives_a_pronoun_nothing_to_point_at(extractor):
     # Nothing capitalised after its first word: not parsed, and "he" stays unresolved (no fact rather than a guess).
     assert _said(extractor, Message("assistant", "That sounds hard. How is he taking it?"),
