@@ -14,7 +14,7 @@ DISCOURSE = frozenset({
     "btw", "haha", "hahaha", "lol", "hmm", "um", "uh", "and", "but", "plus", "sure", "right", "oops", "wow", "ah",
     "anyways", "alright", "basically", "now", "then", "though", "sorry", "thanks", "hey", "hi", "hello", "sadly",
     "luckily", "fortunately", "unfortunately", "again", "weirdly", "oddly", "strangely", "funnily", "surprisingly",
-    "thankfully",
+    "thankfully", "ugh", "argh", "urgh", "meh", "phew", "yay", "woohoo",
 })
 
 

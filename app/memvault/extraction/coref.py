@@ -215,17 +215,20 @@ class Antecedents:
         # the application; "it's now 14 may": dad's op), where only what is owned or acquired is a thing to refer to.
         found = [m for m in found if m.kind == "plural" or self._turns - m.turn <= (
             0 if m.this_turn_only else STALE_TURNS)]
-        if (gender := gender_of(pronoun)) is not None:
-            # A woman mentioned before (a man, for "he") wins over a name of no known gender, unless the other side
-            # has just named that person ("Claire might enjoy it." "she's already planning a visit"), or was the last
+        if pronoun in ("she", "her", "hers"):
+            # A woman mentioned before wins over a name of no known gender, unless the other side has just named
+            # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
             # clause's subject and the woman no part of it ("my neighbour Ruth will take the dog, she has a
             # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman). A woman the other
             # side asked about is what the answer's "her" is expected to be, which tells nothing of the next "she":
             # "Will Lupe stay with someone?" "my neighbour Ruth will take her, she has …" is either, so neither.
-            woman = self.mentions.get(gender)
+            woman = self.mentions.get("female")
             found = [m for m in found if m.kind != "neutral" or woman is None or m.clause == self._clauses and (
                 any(m is a for a in self._asked) or m.subject and (
                     woman.referred != self._clauses or any(woman is a for a in self._asked)))] or found
+        # A name said only as the owner of the one named with it ("Helen's brother Sam ... He") is no rival.
+        found = [m for m in found if not (m.kind == "neutral" and any(
+            o.clause == m.clause and o.text.startswith(f"{m.text}'s ") for o in found))]
         if not found:
             return None
         found.sort(key=lambda m: m.order, reverse=True)

@@ -154,6 +154,8 @@ def compound_text(t: Token) -> str:
         start += 1
     # Chat's shorthand after a noun is no part of it, whatever the parser hangs on it ("an offer btw").
     end = t.i if t.lower_ in SHORTHAND and start < t.i else t.i + 1
+    if "".join(x.text for x in t.doc[end:end + 4]).lower() == "-in-law":
+        end += 4  # "father-in-law" is no father
     return " ".join(x.text for x in t.doc[start:end]).replace(" - ", "-")
 
 

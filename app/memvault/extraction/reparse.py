@@ -88,7 +88,9 @@ OWNED = frozenset({"appointment", "salary", "rent", "lease", "mortgage", "loan",
                    "job", "interview", "exam", "surgery", "operation", "birthday", "wedding", "contract", "deadline",
                    "training", "race", "presentation", "meeting", "class", "course", "lesson", "application",
                    "check-up", "checkup", "holiday", "vacation", "trip", "date", "commute", "thesis", "defence",
-                   "defense", "scan", "treatment", "physio", "therapy", "budget", "pension", "bonus", "raise"})
+                   "defense", "scan", "treatment", "physio", "therapy", "budget", "pension", "bonus", "raise",
+                   # what one owns and gets mended ("car failed its MOT yesterday"), and a body's parts
+                   "car", "bike", "laptop", "phone", "boiler", "knee", "wrist", "ankle", "shoulder", "hip"})
 #: What the rest of such a sentence names for it to state something ("due date is 2 September", not "rent is high").
 _CONCRETE = frozenset({"DATE", "MONEY", "CARDINAL", "QUANTITY", "PERCENT", "GPE", "LOC", "FAC", "ORG", "PERSON"})
 

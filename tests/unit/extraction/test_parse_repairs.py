@@ -190,6 +190,11 @@ def test_family_named_without_its_my_is_the_speakers(extractor):
     # ... and so is the family word that owns the subject ("mum's birthday" was "Mum's birthday", whose unsaid).
     assert _texts(extractor, "mum's birthday is on the 21st", "Nice.", "dad's new car is a Skoda") == [
         "The user's mum's birthday is on 21 May 2026", "The user's dad's new car is a Skoda"]
+    # What one owns and has mended, and a body's parts, said bare after an "ugh"
+    assert _texts(extractor, "ugh, car failed its MOT yesterday. brake discs and a tyre", "Oh no.",
+                  "bike got stolen from outside the station on Monday") == [
+        "The user's car failed its MOT on 11 May 2026", "The user's bike got stolen from outside the station on "
+                                                        "Monday 11 May 2026"]
     # Someone else's, and a clause that only qualifies another ("in Lagos like mum wanted"), stay as they were.
     assert _texts(extractor, "Lisa's mum is a nurse") == ["Lisa's mum is a nurse"]
     assert _texts(extractor, "no thank god, it's the 21st of September, in Lagos like mum wanted.") == []

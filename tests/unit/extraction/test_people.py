@@ -97,6 +97,16 @@ def test_someone_else_s_kin_is_who_the_pronoun_after_it_means(extractor):
         ("Tomas", "Helen's brother Sam is a pilot"), ("Tomas", "Helen's brother Sam lives in Dubai")]
 
 
+def test_an_in_law_is_no_parent_and_a_name_just_given_stays_who_he_is(extractor):
+    assert _said(extractor, Message("user", "my sister-in-law Kate is a nurse. she works in Leeds.", "Lars"))[1] == (
+        "Lars", "Lars's sister-in-law works in Leeds")  # was "Lars's sister"
+    # The man "he" means is the one just named, not the father-in-law of a sentence before, nor "Lars's father"
+    facts = _said(extractor, Message("user", "my father-in-law in Norway keeps bees", "Lars"),
+                  Message("assistant", "Is that Ingrid's father?"),
+                  Message("user", "yes, Knut, in Lillehammer. he has 20 hives", "Lars"))
+    assert facts == [("Lars", "Lars's father-in-law in Norway keeps bees"), ("Lars", "Knut has 20 hives")]
+
+
 def test_our_child_by_name_is_a_person_for_he(extractor):
     assert _said(extractor, Message("user", "Our Ben has started secondary school.", "Tomas"),
                  Message("user", "He quit swimming in the summer, he's into climbing now.", "Tomas"))[1:] == [
