@@ -19,11 +19,7 @@ are cut off; opinions wrapped in "I think that ..." keep only what is thought.
 A sentence that leaves out its "I", as chat does ("passed the theory exam"),
 is read with it (:mod:`~memvault.extraction.reparse`).
 
-What is worth storing (:func:`worth_storing`) is measured on the tuning set
-(``tests/data/extraction_tune``): a fact needs one word that says something
-beyond its subject and verb: a noun, name, number, adjective, hyphenated word,
-person it happens with or resolved date that is not a time word or filler
-("The user explores all the time" says nothing; "The user explores caves" does).
+What is worth storing once a clause is a statement: :mod:`~memvault.extraction.worth`.
 """
 
 from __future__ import annotations
@@ -58,9 +54,9 @@ _REPORTING = frozenset({"say", "tell", "ask", "reply", "answer"})
 _WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon", "figure", "mean", "say", "mention"})
 _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
                                 "glad", "curious", "sorry", "done", "bored", "confused", "kidding", "joking"})
-_VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
+VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
 #: How the speaker feels right now: small talk unless the feeling is about something ("nervous about the exam").
-_MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
+MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
                     "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
                     "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice", "perfect",
                     "shattered"})
@@ -68,8 +64,6 @@ _MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nerv
 _TOLD_BEFORE = frozenset({"mention", "say", "tell", "explain", "write"})
 _TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
-#: Verbs that say a turn in someone's life on their own, with nothing after them ("Dad retired", "we got engaged").
-_LIFE_EVENTS = frozenset({"marry", "engage", "divorce", "graduate", "retire", "resign", "die", "propose", "elope"})
 #: Nouns that make a "we" clause about the two speakers themselves ("we make a great team").
 _US_NOUNS = frozenset({"team", "pair", "duo"})
 _SUGGESTING = frozenset({"should", "could", "might", "must", "shall"})
@@ -349,62 +343,12 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
         return True
     about = [c for c in root.children if c.dep_ in ("dobj", "attr", "prep", "xcomp", "ccomp", "agent", "npadvmod",
                                                     "advcl", "pcomp", "dative")]
-    moods = [c for c in root.children if c.dep_ in ("acomp", "advmod", "oprd") and c.lower_ in _MOODS]
+    moods = [c for c in root.children if c.dep_ in ("acomp", "advmod", "oprd") and c.lower_ in MOODS]
     if root.lemma_ in ("be", "feel", "do", "seem", "get") and moods and not about:
         return True  # "I'm doing ok", "I feel better", "I'm so excited"
     if root.lemma_ in ("be", "feel") and not about and not any(c.dep_ in ("acomp", "attr") for c in root.children):
         return True
     return root.lemma_ == "do" and not about and not any(c.dep_ == "acomp" for c in root.children)
-
-
-def acronym(t: Token) -> bool:
-    """Whether ``t`` is in capitals in a sentence that is not ("IT support", "the US"): a name, not a pronoun."""
-    return len(t.text) > 1 and t.text.isupper() and not t.sent.text.isupper()
-
-
-#: Verbs of being somewhere with others, and "wait": said alone ("can't come", "can't wait") they name nothing.
-_ATTENDING = frozenset({"come", "go", "join", "attend", "make", "wait", "complain"})
-
-
-def _absent_from_nothing_named(clause: Clause) -> bool:
-    """Whether ``clause`` only says someone will not be at something it does not name ("I can't come", "Jana
-    won't make it"): a verb of attending with nothing but its subject, auxiliaries, negation and "it" "though"."""
-    root = clause.root
-    if root.lemma_ not in _ATTENDING:
-        return False
-    rest = [c for c in root.children if c.dep_ not in ("nsubj", "aux", "neg", "punct", "intj", "cc")
-            and c.i in {t.i for t in clause.tokens}]
-    return all(c.lower_ in ("it", "though", "either", "anyway", "unfortunately", "sadly") for c in rest) \
-        and any(c.dep_ == "neg" for c in root.children)
-
-
-def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
-    """Whether the clause says something beyond its subject and verb (see the module docstring)."""
-    subject = clause.subject()
-    skip = {t.i for t in subject.subtree} if subject is not None else set()
-    skip.add(clause.root.i)
-    if _absent_from_nothing_named(clause):
-        return False  # "Tom can't come", "I won't make it": to what, only the talk around it says
-    if any(t.dep_ == "neg" and t.head.i == clause.root.i for t in clause.tokens):
-        return True  # "The user has never been skiing"
-    if clause.root.lemma_ in _LIFE_EVENTS:
-        return True  # "my sister Ada got married": the verb is the news
-    for t in clause.tokens:
-        if t.i in skip:
-            continue
-        if replacements.get(t.i):
-            return True  # a resolved date
-        if t.like_num or t.pos_ in ("PROPN", "NUM") or acronym(t):
-            return True
-        if t.text == "-" and not t.whitespace_ and t.i > 0 and not t.doc[t.i - 1].whitespace_:
-            return True  # a hyphenated word ("me-time", "part-time")
-        if t.dep_ == "pobj" and t.pos_ == "PRON" and t.lower_ not in _VAGUE_OBJECTS or t.lower_ in ("him", "her") \
-                and t.dep_ in ("dobj", "dative") and t.tag_ == "PRP":
-            return True  # someone it happens with or to ("... is coming with me", "my neighbour will take her")
-        if t.pos_ in ("NOUN", "ADJ", "VERB") and t.lemma_.lower() not in NON_CONTENT_NOUNS and t.is_alpha \
-                and not t.is_stop and t.lower_ not in _MOODS:
-            return True
-    return False
 
 
 def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
@@ -433,13 +377,13 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     if _small_talk(clause, subject, first_person_subject):
         return False
     if first_person_subject and root.lemma_ in _BARE_META_VERBS and not any(
-            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") and c.lower_ not in _VAGUE_OBJECTS
+            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") and c.lower_ not in VAGUE_OBJECTS
             or c.dep_ in ("advmod", "prt") and any(g.dep_ == "prep" for g in c.children) for c in root.children):
         return False  # "I see", "I didn't know that"; not "I got back from Lisbon"
     if first_person_subject and root.lemma_ in ("need", "want", "have", "would", "like") and any(
             c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
         return False
-    if len(words) <= 4 and any(c.dep_ in ("dobj", "attr", "pobj") and c.lower_ in _VAGUE_OBJECTS
+    if len(words) <= 4 and any(c.dep_ in ("dobj", "attr", "pobj") and c.lower_ in VAGUE_OBJECTS
                                for c in root.subtree) and not any(c.dep_ == "oprd" for c in root.children):
         return False  # "I love it", "I did that": says nothing without what "it" was ("I named it Bubbles" does)
     if root.lemma_ == "be" and first_person_subject:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, other_side,
                                  record_answers, reparse, second_person, truecase)
 from memvault.extraction.categories import categorize
-from memvault.extraction.clauses import Clause, worth_storing
+from memvault.extraction.clauses import Clause
+from memvault.extraction.worth import worth_storing
 from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role, untyped_names
