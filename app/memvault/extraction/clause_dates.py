@@ -82,6 +82,9 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         ent = ent[1:]
     if _of_month_after(ent, doc):
         return doc[ent.start:ent.end + 2]
+    if len(ent) == 1 and ent[0].lower_ in dates.WEEKDAYS and ent.end + 1 < len(doc) and dates.day_number(
+            doc[ent.end].text) and doc[ent.end + 1].lower_ in dates.MONTHS:
+        return doc[ent.start:ent.end + 2]  # "to Thursday 24 September": the tagger's date ended at the weekday
     after = next((t.i for t in ent[1:] if t.lower_ in ("after", "before")), None)
     if after is not None and (ent[0].lower_ in dates.WEEKDAYS or ent[0].lower_ in _DAYS_NAMED):
         ent = doc[ent.start:after]  # "on tuesday after three weeks of cold showers": the day, not a sum
@@ -116,6 +119,8 @@ def _tense_below(ent: Span, root: Token) -> Tense | None:
     still owes invoice 2025-031, which was due on 30 December" (the December gone, whatever "owes" says), "fergus
     got the job, starts in april" (the April to come, whatever "got" says)."""
     verb = ent.root.head
+    if verb.lower_ == "due" and verb.dep_ == "amod":
+        return Tense.PRESENT  # "switched supplier last week, first bill due 3 October": what is due, said bare
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
     if verb.i == root.i or verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("relcl", "advcl", "ccomp", "conj"):

@@ -50,6 +50,8 @@ _META_VERBS = frozenset({"agree", "wonder", "mean", "ask", "guess", "say", "appr
 _BARE_META_VERBS = frozenset({"see", "know", "understand", "forget", "remember", "get", "think"})
 #: A clause that reports what someone said is not a fact about them ("my husband says no").
 _REPORTING = frozenset({"say", "tell", "ask", "reply", "answer"})
+#: What a speaker asks the other to keep in mind ("remember that …", "note that …"): what follows is the statement.
+_KEEP_IN_MIND = frozenset({"remember", "note", "remind", "record"})
 #: Verbs that wrap the real statement ("I think I'll ..."): the statement is kept, the wrapper dropped.
 _WRAPPERS = frozenset({"think", "guess", "believe", "suppose", "feel", "reckon", "figure", "mean", "say", "mention"})
 _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
@@ -232,7 +234,9 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         # nearly five months and grabs everything", said after "I went to her christening,").
         excluded |= {c.i for c in head.children if c.dep_ == "cc" and c.i + 1 in excluded}
         excluded |= {t.i for c in head.children if _said_before(c, head) for t in c.subtree}
-        tokens = _in_order(t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end)
+        # (not a "that" left before a statement said alone: "and that I switched supplier last week")
+        tokens = _in_order(t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end and not (
+            t.dep_ == "mark" and t.lower_ == "that" and t.head.i == head.i and head.dep_ == "ROOT"))
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
         tokens = trim(_without_subjectless_consequence(tokens))
@@ -323,6 +327,13 @@ def _unwrap(clause: Clause) -> Clause | None:
             return None  # "I was thinking we rent a cottage": a proposal, not what was done
         tokens = trim(_in_order(t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i))
         return Clause(tuple(tokens), inner) if tokens else None
+    if root.lemma_ in _KEEP_IN_MIND and root.tag_ == "VB" and subject is None and not any(
+            c.dep_ == "neg" for c in root.children):
+        # "remember that my GP is Dr Idris", "remind me that the debit moves to the 15th": what the speaker asks
+        # to have kept is what they state
+        inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
+        tokens = trim(_in_order(t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i)) if inner else ()
+        return Clause(tuple(tokens), inner) if tokens else clause
     return clause
 
 

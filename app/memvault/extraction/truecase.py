@@ -124,19 +124,23 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
 #: Month names and their short forms as a date writes them after a day ("16 may", "22 feb."; "may" and "march" are
 #: words too).
 _MONTH_WORDS = frozenset(MONTHS) | {"sept"}
+#: Words a month follows ("expires in march", "since june", "next may"), as a day of the month does.
+_BEFORE_MONTH = frozenset({"in", "by", "until", "till", "since", "from", "before", "after", "early", "late", "mid",
+                           "last", "next", "this", "of"})
 
 
 def months(doc: Doc) -> list[int]:
     """The character offsets in ``doc`` of month names written in lower case after a day of the month ("now 16 may",
-    "setting off 17 may", "the 3rd of march"): "may" there is no verb, yet read in lower case the date was lost (and
-    with it the words around it). Not before a verb ("the 16 may come")."""
+    "setting off 17 may", "the 3rd of march") or a word a month follows ("expires in march"): "may" there is no
+    verb, yet read in lower case the date was lost (and with it the words around it). Not before a verb ("the 16
+    may come", "this may be")."""
     out = []
     for t in doc:
         if t.lower_ not in _MONTH_WORDS or not t.text.islower() or t.i == 0:
             continue
         day = doc[t.i - 2] if doc[t.i - 1].lower_ == "of" and t.i > 1 else doc[t.i - 1]
         after = doc[t.i + 1] if t.i + 1 < len(doc) else None
-        if _day_number(day.lower_) and (after is None or after.pos_ not in ("VERB", "AUX") or after.lower_ in (
+        if (_day_number(day.lower_) or doc[t.i - 1].lower_ in _BEFORE_MONTH) and (after is None or after.pos_ not in ("VERB", "AUX") or after.lower_ in (
                 "is", "was", "'s")) and not (after is not None and after.lower_ in ("be", "have", "not")):
             out.append(t.idx)
     return out

@@ -142,6 +142,18 @@ def test_a_thought_keeps_only_what_is_thought(extractor):
     assert fact.text == "The user will move to Berlin in 2027" and fact.kind == EPISODIC
 
 
+def test_what_the_user_asks_to_have_kept_in_mind_is_what_they_state(extractor):
+    # "remember that …" to a memory assistant gave nothing: an imperative, no subject
+    texts = [f.text for f in _facts(extractor, "remember that my new GP is Dr Farah Idris at Meadowbank Surgery",
+                                    "Noted.", "please note that I'm allergic to wasp stings", "Noted.",
+                                    "and that I switched energy supplier to Octopus last week, first bill due 3 June",
+                                    "Noted.", "remember to call mum on Sunday")]
+    assert texts == ["The user's new GP is Dr Farah Idris at Meadowbank Surgery", "The user is allergic to wasp stings",
+                     # (the leading "that" gone; a date said bare after "due" is to come, whatever "switched" says)
+                     "The user switched energy supplier to Octopus in the week of 4 May 2026, first bill due on "
+                     "3 June 2026"]
+
+
 def test_a_denied_thought_states_nothing_it_denies(extractor):
     # Written for this test: the wrapper's negation belongs to what is thought ("Grace will get another dog"
     # came from "I don't think I'll get another dog").

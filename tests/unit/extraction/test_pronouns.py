@@ -247,3 +247,12 @@ def test_what_we_did_with_one_another_is_no_fact_where_we_is_the_speaker_alone(e
 def test_the_one_someone_is_is_no_age(extractor):
     texts = _texts(extractor, "my neighbour Ruth, she's the one who told us.", "Oh.", "my sister is 12.")
     assert texts == ["The user's neighbour Ruth is the one who told the user", "The user's sister is 12 years old"]
+
+
+def test_it_after_a_thing_its_own_clause_opens_with_is_that_thing(extractor):
+    # "it" was the appointment the assistant had just moved ("renew Maren's dentist appointment")
+    texts = _texts(extractor, "I'm off to the dentist next week",
+                   "Got it. I've also moved your dentist appointment to Thursday 10 April at 10:20 as you asked.",
+                   "perfect. my passport expires in november so I need to renew it before the Lisbon trip")
+    assert texts[-1] == ("The user's passport expires in November 2025 so the user needs to renew it before the "
+                         "Lisbon trip")

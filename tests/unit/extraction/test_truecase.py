@@ -17,9 +17,11 @@ def _between(*turns: str) -> list[Message]:
 
 def test_a_name_written_in_lower_case_is_a_persons_and_the_fact_quotes_the_turn_as_said(extractor):
     messages = _between("what's new?", "dev got the job in zurich, he starts in may")
-    [fact] = extractor.extract(messages, NOW)
+    fact, starts = extractor.extract(messages, NOW)
     assert fact.text == "Dev got the job in zurich"
     assert fact.quote == messages[1].content[fact.start:fact.end] == "dev got the job in zurich"
+    # "may" in lower case after "in" is the month
+    assert starts.text == "Dev starts in May 2025" and starts.quote == "he starts in may"
 
 
 def test_someone_named_after_a_family_title_in_lower_case_is_the_he_after_it(extractor):
