@@ -80,8 +80,8 @@ def _date_core(ent: Span, doc: Doc) -> Span:
     while len(ent) > 1 and ent[0].pos_ == "PROPN" and ent[0].lower_ not in dates.WEEKDAYS \
             and ent[0].lower_ not in dates.MONTHS and dates.holiday(ent.text) is None:
         ent = ent[1:]
-    if _of_month_after(ent, doc):
-        return doc[ent.start:ent.end + 2]
+    if after := _month_after(ent, doc):
+        return doc[ent.start:ent.end + after]
     if len(ent) == 1 and ent[0].lower_ in dates.WEEKDAYS and ent.end + 1 < len(doc) and dates.day_number(
             doc[ent.end].text) and doc[ent.end + 1].lower_ in dates.MONTHS:
         return doc[ent.start:ent.end + 2]  # "to Thursday 24 September": the tagger's date ended at the weekday
@@ -103,15 +103,21 @@ def _date_core(ent: Span, doc: Doc) -> Span:
 
 #: Months as a date writes them, capitalised ("may" in lower case is a verb).
 _MONTH_NAMES = frozenset(name for name in calendar.month_name if name)
+_MONTH_WORDS = frozenset(dates.MONTHS) | {"sept"}
 #: Days named by a word, from which "two weeks ago" may count ("two weeks ago yesterday").
 _DAYS_NAMED = frozenset({"yesterday", "today", "tomorrow"})
 
 
-def _of_month_after(ent: Span, doc: Doc) -> bool:
-    """Whether ``ent`` (one token) is a day said with its month after "of" ("the 19th of july"), which the tagger
-    leaves a bare ordinal after a word such as "around"."""
-    return len(ent) == 1 and dates.ORDINAL_DAY.fullmatch(ent.text) is not None and ent.end + 1 < len(doc) \
-        and doc[ent.end].lower_ == "of" and doc[ent.end + 1].lower_ in dates.MONTHS
+def _month_after(ent: Span, doc: Doc) -> int:
+    """How many words after ``ent`` (one token, an ordinal) say its month: 2 for "of" and the month ("the 19th of
+    july", which the tagger leaves a bare ordinal after a word such as "around"), 1 for the month alone ("on 13th
+    sept", the month untyped), else 0."""
+    if len(ent) != 1 or dates.ORDINAL_DAY.fullmatch(ent.text) is None or ent.end >= len(doc):
+        return 0
+    if doc[ent.end].lower_.rstrip(".") in _MONTH_WORDS:
+        return 1
+    return 2 if ent.end + 1 < len(doc) and doc[ent.end].lower_ == "of" and doc[ent.end + 1].lower_ in dates.MONTHS \
+        else 0
 
 
 def _tense_below(ent: Span, root: Token) -> Tense | None:
@@ -170,7 +176,7 @@ def _model_year(ent: Span, doc: Doc) -> bool:
 def _names_a_day(ent: Span, doc: Doc) -> bool:
     """Whether an ordinal is a day of the month: "on the 14th", "for the 21st", "around the 19th of july" (not
     "the 3rd time", "came 2nd")."""
-    if _of_month_after(ent, doc):
+    if _month_after(ent, doc):
         return True
     before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
     after = doc[ent.end] if ent.end < len(doc) else None

@@ -215,15 +215,17 @@ class Antecedents:
         # the application; "it's now 14 may": dad's op), where only what is owned or acquired is a thing to refer to.
         found = [m for m in found if m.kind == "plural" or self._turns - m.turn <= (
             0 if m.this_turn_only else STALE_TURNS)]
-        if pronoun in ("she", "her", "hers"):
-            # A woman mentioned before wins over a name of no known gender, unless the other side has just named
+        if (gender := gender_of(pronoun)) is not None:
+            # A woman (for "he", a man) mentioned before wins over a name of no known gender, unless this turn said
+            # the name after her ("Is that Ingrid's father?" "yes, Knut. he has 20 hives"), the other side has named
             # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
             # clause's subject and the woman no part of it ("my neighbour Ruth will take the dog, she has a
             # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman). A woman the other
             # side asked about is what the answer's "her" is expected to be, which tells nothing of the next "she":
             # "Will Lupe stay with someone?" "my neighbour Ruth will take her, she has …" is either, so neither.
-            woman = self.mentions.get("female")
-            found = [m for m in found if m.kind != "neutral" or woman is None or m.clause == self._clauses and (
+            woman = self.mentions.get(gender)
+            found = [m for m in found if m.kind != "neutral" or woman is None or m.turn == self._turns and m.named and (
+                m.order > woman.order and woman.turn < self._turns) or m.clause == self._clauses and (
                 any(m is a for a in self._asked) or m.subject and (
                     woman.referred != self._clauses or any(woman is a for a in self._asked)))] or found
         # A name said only as the owner of the one named with it ("Helen's brother Sam ... He") is no rival.

@@ -224,12 +224,24 @@ def _kind(head: Token, pronoun: str) -> str:
     return "person" if lemma in _PEOPLE or named else "thing"
 
 
+#: What a person is, said after their name and "'s" ("Priya's pregnant!", "Dev's engaged").
+_STATES_AFTER_NAME = frozenset({"pregnant", "engaged", "married", "divorced", "retired", "ill", "sick", "unwell",
+                                "vegan", "vegetarian", "unemployed", "redundant", "expecting", "single"})
+
+
 def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     """Where a verb the parser read as a plural noun stands in ``sent`` (characters into it, start and end) and
     how to write it so it reads as a verb ("renews" → "will renew"), when ``sent`` has no verb at all: the
     first plural noun in "-s" that is not its first word, with a preposition, number or date right after it
-    ("the flight lands on Saturday", "the insurance renews on 1 April"). ``None`` for any other sentence."""
-    if sent.text.rstrip().endswith("?") or any(t.pos_ in ("VERB", "AUX") for t in sent):
+    ("the flight lands on Saturday", "the insurance renews on 1 April"); or the "'s" of a state said of a name
+    ("Priya's pregnant!" → "Priya is pregnant!"). ``None`` for any other sentence."""
+    if sent.text.rstrip().endswith("?"):
+        return None
+    for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant"
+        if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.head.pos_ == "PROPN" and t.i + 1 < sent.end \
+                and t.head.head.i == t.i + 1 and t.nbor().lower_ in _STATES_AFTER_NAME:
+            return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
+    if any(t.pos_ in ("VERB", "AUX") for t in sent):
         return None
     words = [t for t in sent if not t.is_punct and not t.is_space]
     for t, after in zip(words[1:], words[2:], strict=False):

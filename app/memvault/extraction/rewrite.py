@@ -292,9 +292,12 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
     if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" or lower in _OBJECT_PRONOUNS and t.dep_ != "poss":
         if lower == "it" and t.dep_ in ("nsubj", "nsubjpass", "expl"):
             return t.text
-        if lower == "it" and any(x.dep_ in ("nsubj", "nsubjpass") and x.i < t.i and x.lemma_.lower() not in
-                                 PEOPLE_WORDS and concrete(x, x.lemma_.lower()) for x in clause.tokens):
-            return t.text  # "my passport expires in march so I need to renew it": the fact says what "it" is
+        if lower == "it" and any(x.dep_ in ("nsubj", "nsubjpass") and x.i < t.i and x.head.i != t.head.i and
+                                 x.lemma_.lower() not in PEOPLE_WORDS and concrete(x, x.lemma_.lower())
+                                 for x in clause.tokens):
+            # "my passport expires in march so I need to renew it": the fact says what "it" is (not a subject of
+            # the same verb: "my contents insurance covers it" is another thing)
+            return t.text
         mention = antecedents.resolve(lower)
         if own is not None and mention is own:
             # "She is bringing him": one person of no known gender fits both pronouns, but they are two people.

@@ -290,3 +290,9 @@ def test_a_pronoun_that_takes_up_a_noun_phrase_is_never_read_as_something_said_b
                    "a proper Kryptonite D-lock, it cost almost a third of what the bike did lol")
     # the parser cannot read the phrase as the subject once the pronoun is gone: no fact, rather than the coffee's
     assert not any("coffee cost" in t for t in texts)
+
+
+def test_a_state_said_after_a_name_and_its_s_is_what_the_person_is(extractor):
+    # "Priya's pregnant!" read as Priya's owning a "pregnant": no fact
+    assert _texts(extractor, "oh I meant to tell you, Lotte's pregnant!", "Wow!", "Dev's engaged!!", "Ha.",
+                  "Lotte's car.") == ["Lotte is pregnant", "Dev is engaged"]

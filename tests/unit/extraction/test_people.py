@@ -107,6 +107,22 @@ def test_an_in_law_is_no_parent_and_a_name_just_given_stays_who_he_is(extractor)
     assert facts == [("Lars", "Lars's father-in-law in Norway keeps bees"), ("Lars", "Knut has 20 hives")]
 
 
+def test_a_name_said_in_this_turn_after_a_woman_of_an_earlier_one_is_who_she_is(extractor):
+    # "she" was the daughter of the turn before ("Kemal's daughter will drive Ela"), not Selin, named just now
+    def last(said: str):
+        return _said(extractor, Message("user", "my daughter Ela plays netball on Wednesdays", "Kemal"),
+                     Message("assistant", "Does the new arrangement work for match days?"),
+                     Message("user", said, "Kemal"))[-1]
+    assert last("Selin and I are fine now, it took a year. she'll drive Ela to matches on her weeks") == (
+        "Kemal", "Selin will drive Ela to matches on her weeks")
+    # said right after Selin, either may be "she": neither is guessed
+    assert "drive" not in last("Selin and I are fine now. she'll drive Ela to matches on her weeks")[1]
+    # ... and a man a kin word names wins over a name of no known gender from a turn before
+    assert _said(extractor, Message("user", "I had lunch with Robin. my dad's knee op got moved again", "Kemal"),
+                 Message("assistant", "How is he coping?"),
+                 Message("user", "grumpy. he's on two sticks now", "Kemal"))[-1] == ("Kemal", "Kemal's dad is on two sticks")
+
+
 def test_our_child_by_name_is_a_person_for_he(extractor):
     assert _said(extractor, Message("user", "Our Ben has started secondary school.", "Tomas"),
                  Message("user", "He quit swimming in the summer, he's into climbing now.", "Tomas"))[1:] == [

@@ -256,3 +256,9 @@ def test_it_after_a_thing_its_own_clause_opens_with_is_that_thing(extractor):
                    "perfect. my passport expires in november so I need to renew it before the Lisbon trip")
     assert texts[-1] == ("The user's passport expires in November 2025 so the user needs to renew it before the "
                          "Lisbon trip")
+
+
+def test_it_the_object_of_a_things_own_verb_is_another_thing(extractor):
+    assert _texts(extractor, "I bought a new bike last week", "Nice.", "my contents insurance covers it up to 500") \
+        == ["The user bought a new bike in the week of 24 March 2025",
+            "The user's contents insurance covers the user's new bike up to 500"]
