@@ -313,7 +313,8 @@ class Antecedents:
                 continue
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
                 continue
-            if t.pos_ == "PROPN" and is_head_of_name(t) and _named_as_place(t, self._named.keys() | self.known):
+            if t.pos_ == "PROPN" and is_head_of_name(t) and _named_as_place(t, self._named.keys() | self.known) \
+                    and not shows_a_person(t):
                 at = "at" if t.dep_ == "pobj" and t.head.lower_ == "at" else "in"
                 whole = sorted([*(c for c in t.children if c.dep_ == "compound" and c.pos_ == "PROPN"), t],
                                key=lambda x: x.i)  # "Oakfield Primary"

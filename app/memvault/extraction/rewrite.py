@@ -231,7 +231,8 @@ MOTION_VERBS = frozenset({"go", "move", "travel", "fly", "drive", "come", "head"
 def places_for_there(clause: Clause, antecedents: Antecedents) -> dict[int, str]:
     """What each "there" of ``clause`` says, by token index: the place the talk just named ("she's studying medicine
     there" → "in Copenhagen", :meth:`Antecedents.place`), or "" (left out: a fact that says "there" points outside
-    itself), for :func:`render`'s replacements; a "there" that names a place is something the fact says."""
+    itself; one that says where someone is cannot stand without it), for :func:`render`'s replacements; a "there"
+    that names a place is something the fact says."""
     out = {}
     for t in clause.tokens:
         if t.lower_ == "there" and t.dep_ == "advmod" and t.head.pos_ in ("VERB", "AUX"):
@@ -239,7 +240,9 @@ def places_for_there(clause: Clause, antecedents: Antecedents) -> dict[int, str]
             # "got there" arrived, "got a job there" did not
             motion = t.head.lemma_ in MOTION_VERBS and not (t.head.lemma_ == "get" and any(
                 c.dep_ == "dobj" for c in t.head.children))
-            out[t.i] = "" if place is None else f"{'to' if motion else place[1]} {place[0]}"
+            # Left out, unless it is where someone is ("he's been there 8 years"): that says nothing without it
+            out[t.i] = (_DANGLING if t.head.lemma_ == "be" else "") if place is None else \
+                f"{'to' if motion else place[1]} {place[0]}"
     return out
 
 

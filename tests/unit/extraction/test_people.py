@@ -123,6 +123,17 @@ def test_a_name_said_in_this_turn_after_a_woman_of_an_earlier_one_is_who_she_is(
                  Message("user", "grumpy. he's on two sticks now", "Kemal"))[-1] == ("Kemal", "Kemal's dad is on two sticks")
 
 
+def test_a_name_said_with_the_team_they_are_from_is_a_person_and_no_place(extractor):
+    # "Marcus" is a place to the small tagger: "he" was the CTO, "there" Marcus ("Dana has been in Marcus 8 years")
+    facts = _said(extractor, Message("user", "rough day. our CTO Dana announced she's leaving in June", "Kemal"),
+                  Message("assistant", "Do you know who's replacing her?"),
+                  Message("user", "not yet, probably Marcus from the platform team. he's been there 8 years", "Kemal"),
+                  Message("assistant", "Is he good?"),
+                  Message("user", "he's great, he taught me Rust", "Kemal"))
+    assert not any("Dana has" in text or "in Marcus" in text for _, text in facts)
+    assert facts[-1] == ("Kemal", "Marcus taught Kemal Rust")
+
+
 def test_our_child_by_name_is_a_person_for_he(extractor):
     assert _said(extractor, Message("user", "Our Ben has started secondary school.", "Tomas"),
                  Message("user", "He quit swimming in the summer, he's into climbing now.", "Tomas"))[1:] == [
