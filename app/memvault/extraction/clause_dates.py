@@ -240,7 +240,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             recurring = True
             continue
         before = doc[ent.start - 1] if ent.start > 0 else None
-        if before is not None and before.lower_ == "the" and before.i > 0 and doc[before.i - 1].pos_ == "ADP":
+        if before is not None and before.lower_ == "the" and before.i > 0 and (
+                doc[before.i - 1].pos_ == "ADP" or doc[before.i - 1].lower_ in _PREPOSITIONS):
             replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
             before = doc[before.i - 1]
         # A verb's particle is no preposition: "put the deposit down yesterday" → "down on 1 October"

@@ -374,6 +374,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     subject = clause.subject()
     if subject is None:
         return False  # an imperative or a fragment ("Not yet", "Twelve people")
+    if subject.i > root.i and root.lemma_ != "be" and subject.pos_ != "PRON":
+        return False  # "…, did my first parkrun last Saturday": the parser's subject after the verb is its object
     if root.dep_ == "ccomp" and any(c.dep_ == "mark" and c.lower_ in ("if", "whether") for c in root.children):
         return False  # what someone asked ("she asked if Claire is going to be her stepmum")
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)

@@ -186,6 +186,11 @@ class Antecedents:
         """The names mentioned so far."""
         return self._named.keys()
 
+    @property
+    def turn(self) -> int:
+        """The turn being read (the count of turns read before it)."""
+        return self._turns
+
     def _add_name(self, full: str, voice: Voice, subject: bool = False) -> Mention | None:
         """A person named ``full`` is mentioned: the newest of their kind, known from before or new."""
         if full == voice.person:

@@ -308,6 +308,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return _DANGLING if said and here and said != here else t.text
         if mention is None:
             return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
+        if lower == "it" and mention.turn < antecedents.turn and any(
+                x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower()) for x in t.sent):
+            return _DANGLING  # "I've given up on the guitar, my fingers couldn't take it": no thing of a turn before
         return f"{mention.text}'s" if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
 

@@ -140,8 +140,9 @@ def months(doc: Doc) -> list[int]:
             continue
         day = doc[t.i - 2] if doc[t.i - 1].lower_ == "of" and t.i > 1 else doc[t.i - 1]
         after = doc[t.i + 1] if t.i + 1 < len(doc) else None
-        if (_day_number(day.lower_) or doc[t.i - 1].lower_ in _BEFORE_MONTH) and (after is None or after.pos_ not in ("VERB", "AUX") or after.lower_ in (
-                "is", "was", "'s")) and not (after is not None and after.lower_ in ("be", "have", "not")):
+        if (_day_number(day.lower_) or doc[t.i - 1].lower_ in _BEFORE_MONTH) and (
+                after is None or after.pos_ not in ("VERB", "AUX") or after.lower_ in ("is", "was", "'s")) \
+                and not (after is not None and after.lower_ in ("be", "have", "not")):
             out.append(t.idx)
     return out
 

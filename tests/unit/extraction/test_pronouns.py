@@ -262,3 +262,10 @@ def test_it_the_object_of_a_things_own_verb_is_another_thing(extractor):
     assert _texts(extractor, "I bought a new bike last week", "Nice.", "my contents insurance covers it up to 500") \
         == ["The user bought a new bike in the week of 24 March 2025",
             "The user's contents insurance covers the user's new bike up to 500"]
+
+
+def test_it_after_a_thing_said_earlier_in_its_sentence_is_no_thing_of_a_turn_before(extractor):
+    # "my fingers couldn't take it" was "… take the user's apartment", the one found two turns before
+    texts = _texts(extractor, "I found an apartment in Ribeira, 380 euros for four nights", "Nice!",
+                   "I've given up on the guitar, my fingers couldn't take it")
+    assert not any("apartment" in t for t in texts[1:])

@@ -61,6 +61,12 @@ def test_not_coming_to_something_named_is_kept(extractor):
         "The user won't go to the wedding", "The user's mum can't come on Friday 15 May 2026"]
 
 
+def test_a_subject_the_parser_found_after_its_verb_gives_nothing(extractor):
+    # "did my first sportive" read with "sportive" as its subject: "Did the user's first sportive on Sunday …"
+    assert _texts(extractor, "I switched to cycling, did my first sportive on Sunday") == [
+        "The user switched to cycling"]
+
+
 def test_what_the_speaker_did_for_us_leaves_us_out(extractor):
     # "us" written as the speaker's name read "The user booked the user a hotel".
     assert _texts(extractor, "I booked us a hotel in Porto.", "Nice!", "I got us tickets for the Foals gig.",
