@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction import questions
 from memvault.extraction.clause_edges import SUBJECTS, trim
+from memvault.extraction.dates import ORDINAL_DAY
 from memvault.extraction.kin import ADVISERS
 from memvault.extraction.mention_tokens import shows_a_person, speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
@@ -289,15 +290,17 @@ def _dated_thing(clause: Clause, subject: Token) -> bool:
     flooded the cellar", "the twins start nursery on Monday"): "the" thing or a bare noun as subject,
     a day or week named in the clause (a weekday, a day of the month, yesterday, next week), nothing pointing
     elsewhere."""
-    if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(
-            c.dep_ in ("poss", "nummod") for c in subject.children) or any(
+    if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and not (
+            c.pos_ == "NOUN" and any(d.lower_ == "the" for d in c.children)) for c in subject.children) or any(
             c.dep_ == "det" and c.lower_ != "the" for c in subject.children):
         return False  # (the weather, the week: what the day was like, no one's)
     if clause.root.tag_ == "VBG" and not any(c.dep_ == "aux" for c in clause.root.children) or \
             subject.left_edge.i != clause.tokens[0].i:
         return False  # "test driving both on Saturday", "four nights from 14 June, breakfast included": notes
     day = any(t.ent_type_ == "DATE" and (t.lower_ in _DAY_WORDS or t.like_num or t.text[:-2].isdigit() or t.lower_ in (
-        "week", "weekend") and t.i > 0 and t.doc[t.i - 1].lower_ in ("next", "this", "last")) for t in clause.tokens)
+        "week", "weekend") and t.i > 0 and t.doc[t.i - 1].lower_ in ("next", "this", "last")) or ORDINAL_DAY.fullmatch(
+        t.text) and t.i > 1 and t.doc[t.i - 1].lower_ == "the" and t.doc[t.i - 2].lower_ in ("on", "by", "for")
+              for t in clause.tokens)  # (a day of the month the tagger left a number: "due on the 30th")
     return day and not any(t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
 
 

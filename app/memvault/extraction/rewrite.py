@@ -199,7 +199,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
             # ... but never the object of its own verb ("Ruth is taking her": her is someone else, not found), nor
             # a thing no one knows ("A guy from Derby gave Owen 4,200 for it").
             if not explained or t.dep_ in ("dobj", "dative") and t.tag_ == "PRP" and t.head.i == clause.root.i \
-                    or t.lower_ in ("it", "them"):
+                    or t.lower_ in ("it", "them", "that", "this"):
                 return None
             word = t.text
         elif word == t.text and t.lower_ in FIRST_PERSON_WORDS and not _hyphenated(t) and not acronym(t):
@@ -270,6 +270,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
     lower = t.lower_
     if lower in _ASIDES:
         return None  # "it's on the market now btw": a remark on the talk, no part of what it says
+    if lower in ("that", "this") and t.dep_ in ("dobj", "pobj") and t.pos_ == "PRON":
+        return _DANGLING  # "I need to shop for that": what, only the talk before says
     if _counted_with_us(t):
         return "people" if lower == "of" else None
     if _for_oneself(t, subject):

@@ -154,6 +154,8 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     # A month in lower case after a word a month follows; a weekday the tagger ended the date at.
     ("my sister is due in may", "The user's sister is due in May 2026"),
     ("I'm doing the Great North Run on 13th sept", "The user is doing the Great North Run on 13 September 2026"),
+    # A thing of a thing said with "the" ("the car's MOT") is the speaker's world's too.
+    ("the car's MOT is due on the 30th", "The car's MOT is due on 30 May 2026"),
     # "till the 10th" was "till the on 10 June"
     ("my brother is in Madrid for work till the 10th", "The user's brother is in Madrid for work till 10 June 2026"),
     ("the clinic moved my appointment to Thursday 21 May at 10:20",

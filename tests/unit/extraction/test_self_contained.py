@@ -50,6 +50,7 @@ def test_an_abstract_noun_is_no_antecedent_for_it(extractor):
     "Sorry, I can't come.",          # to what, only the talk around it says
     "Jana won't make it though.",
     "Ha, I can't wait!",             # a mood, of nothing named
+    "She's vegan so I need to shop for that.",  # what "that" is, only the talk says (and "she" is no one)
 ])
 def test_small_talk_and_facts_that_cannot_stand_alone_give_nothing(extractor, turn):
     assert _texts(extractor, turn) == []
