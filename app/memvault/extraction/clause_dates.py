@@ -35,7 +35,8 @@ _DAY_PARTS = frozenset({"mornings", "afternoons", "evenings", "nights"})
 #: Auxiliaries that put a clause in the future.
 _FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
-_ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set"})
+_ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set", "sign", "register", "enter",
+                       "enrol", "enroll"})
 #: A time that names its day ("tonight", "this morning", "last night"): said in a chat, the day it was said.
 _DAY_PART = re.compile(r"\b(?:tonight|today|tomorrow|yesterday|(?:this|last) (?:morning|afternoon|evening|night))\b",
                        re.IGNORECASE)
@@ -228,8 +229,9 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             continue  # "invoice 2026-004", "ref 2025-031": a number written with a year in it
         if _model_year(ent, doc):
             continue  # "a used Fiat Panda, 2020, red": the car's year, not when it was bought
-        if len(ent) > 1 and ent[0].like_num and ent[1].lower_ in ("next", "last", "this"):
-            ent = ent[1:]  # "He is turning 60 next week": the age is no part of the date
+        lead = next((k for k, x in enumerate(ent) if k and x.lower_ in ("next", "last", "this")), 0)
+        if lead and not any(x.lower_ in dates.MONTHS or x.lower_ in dates.WEEKDAYS for x in ent[:lead]):
+            ent = ent[lead:]  # "turning 60 next week", "upped to 75mcg last month": the amount is no part of the date
         ent = _date_core(ent, doc)
         if _told_by_another(ent, doc):
             continue

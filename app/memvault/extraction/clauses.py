@@ -152,13 +152,19 @@ def _said_before(child: Token, head: Token) -> bool:
         not has_subject(child) and after < len(doc) and doc[after].text in _SPLICES
 
 
+def _under_a_remark(child: Token) -> bool:
+    """ "annoying because I signed up for the swim in June": a clause hung on a remark with no verb of its own."""
+    return child.dep_ == "advcl" and child.pos_ in ("VERB", "AUX") and has_subject(child) and \
+        child.head.dep_ == "ROOT" and child.head.pos_ not in ("VERB", "AUX")
+
+
 def _clause_heads(root: Token) -> list[Token]:
     heads = [root]
     stack = [root]
     while stack:
         for child in stack.pop().children:
             if (child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and has_subject(child)
-                    or _comma_spliced(child, child.head)):
+                    or _comma_spliced(child, child.head) or _under_a_remark(child)):
                 heads.append(child)
                 stack.append(child)
             elif child.dep_ == "conj":
@@ -237,7 +243,8 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         excluded |= {t.i for c in head.children if _said_before(c, head) for t in c.subtree}
         # (not a "that" left before a statement said alone: "and that I switched supplier last week")
         tokens = _in_order(t for t in head.subtree if t.i not in excluded and sent.start <= t.i < sent.end and not (
-            t.dep_ == "mark" and t.lower_ == "that" and t.head.i == head.i and head.dep_ == "ROOT"))
+            t.dep_ == "mark" and t.head.i == head.i and (t.lower_ == "that" and head.dep_ == "ROOT" or _under_a_remark(
+                head))))
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
         tokens = trim(_without_subjectless_consequence(tokens))

@@ -156,6 +156,11 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     ("I'm doing the Great North Run on 13th sept", "The user is doing the Great North Run on 13 September 2026"),
     # A thing of a thing said with "the" ("the car's MOT") is the speaker's world's too.
     ("the car's MOT is due on the 30th", "The car's MOT is due on 30 May 2026"),
+    # What was signed up for takes place on its own date; an amount before "last month" is no part of it.
+    ("annoying because I signed up for the Dart 10k swim in April", "The user signed up for the Dart 10k swim in "
+                                                                     "April 2027"),
+    ("my GP upped my thyroid meds to 75mcg last month", "The user's GP upped the user's thyroid meds to 75mcg in "
+                                                        "April 2026"),
     # "till the 10th" was "till the on 10 June"
     ("my brother is in Madrid for work till the 10th", "The user's brother is in Madrid for work till 10 June 2026"),
     ("the clinic moved my appointment to Thursday 21 May at 10:20",
