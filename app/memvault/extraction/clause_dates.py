@@ -230,7 +230,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if _model_year(ent, doc):
             continue  # "a used Fiat Panda, 2020, red": the car's year, not when it was bought
         lead = next((k for k, x in enumerate(ent) if k and x.lower_ in ("next", "last", "this")), 0)
-        if lead and not any(x.lower_ in dates.MONTHS or x.lower_ in dates.WEEKDAYS for x in ent[:lead]):
+        if lead and not any(x.lower_ in dates.MONTHS or x.lower_ in dates.WEEKDAYS or x.pos_ == "DET"
+                            for x in ent[:lead]):
             ent = ent[lead:]  # "turning 60 next week", "upped to 75mcg last month": the amount is no part of the date
         ent = _date_core(ent, doc)
         if _told_by_another(ent, doc):

@@ -219,8 +219,14 @@ def untyped_names(sent: Span, words: Collection[str]) -> list[str]:
     """Names in ``sent`` the tagger gave no type and no word list (``words``) knows ("Luca was born on the 29th",
     "Arlo got player of the year"): someone's, as a name the chat mentioned is ("Lisbon", "the removal van" are
     not)."""
-    return [t.text for t in sent if t.pos_ == "PROPN" and t.ent_type_ == "" and t.is_alpha and t.text[:1].isupper()
-            and t.lower_ not in words and not any(c.dep_ == "det" for c in t.children)]
+    return [t.text for t in sent if t.pos_ == "PROPN" and (t.ent_type_ == "" or t.ent_type_ == "ORG" and _one_word(t))
+            and t.is_alpha and t.text[:1].isupper() and t.lower_ not in words
+            and not any(c.dep_ == "det" for c in t.children)]
+
+
+def _one_word(t: Token) -> bool:
+    """Whether ``t`` is an entity of one word ("Amira", which the small tagger calls an organisation)."""
+    return t.ent_iob_ == "B" and (t.i + 1 == len(t.doc) or t.doc[t.i + 1].ent_iob_ != "I")
 
 
 #: Verbs that give a name to their object ("we named her Pip", "a lurcher called Juniper").
