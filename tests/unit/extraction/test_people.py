@@ -134,6 +134,12 @@ def test_a_name_said_with_the_team_they_are_from_is_a_person_and_no_place(extrac
     assert facts[-1] == ("Kemal", "Marcus taught Kemal Rust")
 
 
+def test_a_one_word_name_the_tagger_calls_an_organisation_is_someone_a_fact_is_about(extractor):
+    # The small tagger calls "Amira" an organisation: "Amira is painting the nursery" was no one's, so no fact
+    assert _said(extractor, Message("user", "Amira is painting the nursery.", "Yusuf")) == [
+        ("Yusuf", "Amira is painting the nursery")]
+
+
 def test_our_child_by_name_is_a_person_for_he(extractor):
     assert _said(extractor, Message("user", "Our Ben has started secondary school.", "Tomas"),
                  Message("user", "He quit swimming in the summer, he's into climbing now.", "Tomas"))[1:] == [
