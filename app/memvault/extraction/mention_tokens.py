@@ -225,8 +225,9 @@ def untyped_names(sent: Span, words: Collection[str]) -> list[str]:
 
 
 def _one_word(t: Token) -> bool:
-    """Whether ``t`` is an entity of one word ("Amira", which the small tagger calls an organisation)."""
-    return t.ent_iob_ == "B" and (t.i + 1 == len(t.doc) or t.doc[t.i + 1].ent_iob_ != "I")
+    """Whether ``t`` is an entity of one word, not in capitals ("Amira", which the small tagger calls an
+    organisation; not "NOAA")."""
+    return t.ent_iob_ == "B" and (t.i + 1 == len(t.doc) or t.doc[t.i + 1].ent_iob_ != "I") and not t.text.isupper()
 
 
 #: Verbs that give a name to their object ("we named her Pip", "a lurcher called Juniper").
