@@ -270,9 +270,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
     lower = t.lower_
     if lower in _ASIDES:
         return None  # "it's on the market now btw": a remark on the talk, no part of what it says
-    if lower in ("that", "this") and t.pos_ == "PRON" and (t.dep_ == "dobj" or t.dep_ == "pobj" and (
-            t.head.lower_ not in ("before", "after", "since", "until", "till"))):  # ("before this Priya was …": a time)
-        return _DANGLING  # "I need to shop for that": what, only the talk before says
+    if lower in ("that", "this") and t.pos_ == "PRON" and t.dep_ == "pobj" and t.head.lower_ not in (
+            "before", "after", "since", "until", "till"):  # ("before this Priya was …" is a time)
+        return _DANGLING  # "I need to shop for that": what, only the talk before says ("I'll try that on …" stays)
     if _counted_with_us(t):
         return "people" if lower == "of" else None
     if _for_oneself(t, subject):
