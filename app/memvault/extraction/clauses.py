@@ -60,9 +60,9 @@ _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "
 VAGUE_OBJECTS = frozenset({"it", "that", "this", "them", "one", "so"})
 #: How the speaker feels right now: small talk unless the feeling is about something ("nervous about the exam").
 MOODS = frozenset({"happy", "sad", "tired", "better", "worse", "excited", "nervous", "jealous", "busy", "thankful",
-                    "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
-                    "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice", "perfect",
-                    "shattered"})
+                   "grateful", "relieved", "lucky", "stressed", "proud", "ok", "okay", "alright", "good", "fine",
+                   "great", "well", "awesome", "amazing", "exhausted", "sore", "lovely", "nice", "perfect",
+                   "shattered"})
 #: Verbs of what was said before: "as I mentioned, ..." is talk about the conversation.
 _TOLD_BEFORE = frozenset({"mention", "say", "tell", "explain", "write"})
 _TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
@@ -297,8 +297,9 @@ def _dated_thing(clause: Clause, subject: Token) -> bool:
     flooded the cellar", "the twins start nursery on Monday"): "the" thing or a bare noun as subject,
     a day or week named in the clause (a weekday, a day of the month, yesterday, next week), nothing pointing
     elsewhere."""
-    if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and not (
-            c.pos_ == "NOUN" and any(d.lower_ == "the" for d in c.children)) for c in subject.children) or any(
+    # (an owner counts only as a thing said with "the": "the car's MOT is due on the 30th")
+    if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and (
+            c.pos_ != "NOUN" or not any(d.lower_ == "the" for d in c.children)) for c in subject.children) or any(
             c.dep_ == "det" and c.lower_ != "the" for c in subject.children):
         return False  # (the weather, the week: what the day was like, no one's)
     if clause.root.tag_ == "VBG" and not any(c.dep_ == "aux" for c in clause.root.children) or \
