@@ -104,7 +104,6 @@ def _date_core(ent: Span, doc: Doc) -> Span:
 
 #: Months as a date writes them, capitalised ("may" in lower case is a verb).
 _MONTH_NAMES = frozenset(name for name in calendar.month_name if name)
-_MONTH_WORDS = frozenset(dates.MONTHS) | {"sept"}
 #: Days named by a word, from which "two weeks ago" may count ("two weeks ago yesterday").
 _DAYS_NAMED = frozenset({"yesterday", "today", "tomorrow"})
 
@@ -115,7 +114,7 @@ def _month_after(ent: Span, doc: Doc) -> int:
     sept", the month untyped), else 0."""
     if len(ent) != 1 or dates.ORDINAL_DAY.fullmatch(ent.text) is None or ent.end >= len(doc):
         return 0
-    if doc[ent.end].lower_.rstrip(".") in _MONTH_WORDS:
+    if doc[ent.end].lower_.rstrip(".") in dates.MONTH_WORDS:
         return 1
     return 2 if ent.end + 1 < len(doc) and doc[ent.end].lower_ == "of" and doc[ent.end + 1].lower_ in dates.MONTHS \
         else 0

@@ -23,6 +23,8 @@ from enum import Enum
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+#: The words a month is written as in chat: its name, its abbreviation, and "sept".
+MONTH_WORDS = frozenset(MONTHS) | {"sept"}
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3}
 _RECURRING = re.compile(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from memvault.extraction.dates import MONTHS
+from memvault.extraction.dates import MONTH_WORDS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span, Token
@@ -121,9 +121,6 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
     return out
 
 
-#: Month names and their short forms as a date writes them after a day ("16 may", "22 feb."; "may" and "march" are
-#: words too).
-_MONTH_WORDS = frozenset(MONTHS) | {"sept"}
 #: Words a month follows ("expires in march", "since june", "next may"), as a day of the month does.
 _BEFORE_MONTH = frozenset({"in", "by", "until", "till", "since", "from", "before", "after", "early", "late", "mid",
                            "last", "next", "this", "of"})
@@ -136,7 +133,7 @@ def months(doc: Doc) -> list[int]:
     may come", "this may be")."""
     out = []
     for t in doc:
-        if t.lower_ not in _MONTH_WORDS or not t.text.islower() or t.i == 0:
+        if t.lower_ not in MONTH_WORDS or not t.text.islower() or t.i == 0:
             continue
         day = doc[t.i - 2] if doc[t.i - 1].lower_ == "of" and t.i > 1 else doc[t.i - 1]
         after = doc[t.i + 1] if t.i + 1 < len(doc) else None
