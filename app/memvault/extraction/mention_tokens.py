@@ -66,6 +66,9 @@ _ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnanc
                                    "baptism", "funeral", "graduation", "job", "boss"}
 
 
+#: What only a person is: "Priya is pregnant" (a place to the tagger once an "oh and" comes before it).
+PERSON_STATES = frozenset({"pregnant", "engaged", "married", "divorced", "retired", "ill", "unwell", "vegan",
+                           "vegetarian", "unemployed", "redundant", "expecting", "single"})
 #: Where a person is from when they are named by it: "Marcus from the platform team", "Anna from work".
 _GROUPS = frozenset({"team", "department", "office", "work", "school", "class", "club", "gym", "choir", "church", "uni",
                      "college", "hr", "accounts", "finance", "sales", "marketing", "legal"})
@@ -74,16 +77,17 @@ _GROUPS = frozenset({"team", "department", "office", "work", "school", "class", 
 def shows_a_person(t: Token) -> bool:
     """A one-word name the small tagger called an organisation or a place whose sentence shows a person: it has
     what only a person has ("Noor's birthday"), is named by the people they are one of ("Marcus from the platform
-    team"), is an occupation ("Noor is a structural engineer"), is asked their age ("How old is Amara now?"), or
-    does what only a person does (:func:`acts_as_person`)."""
+    team"), is an occupation or a state only a person is in ("Noor is a structural engineer", "Priya is pregnant"),
+    is asked their age ("How old is Amara now?"), or does what only a person does (:func:`acts_as_person`)."""
     if t.pos_ != "PROPN" or any(c.dep_ == "compound" for c in t.children):
         return False
     if t.dep_ == "poss" and t.head.lower_ in _ONLY_A_PERSONS or any(c.dep_ == "prep" and c.lower_ == "from" and any(
             p.dep_ == "pobj" and p.lemma_.lower() in _GROUPS for p in c.children) for c in t.children):
         return True  # (or one of a group of people: "Marcus from the platform team", "Anna from work")
     if t.dep_ == "nsubj" and t.head.lemma_ == "be" and any(
-            c.dep_ == "attr" and c.lemma_.lower() in OCCUPATIONS or c.dep_ == "acomp" and c.lower_ == "old" and any(
-                a.lower_ == "how" for a in c.children) for c in t.head.children):
+            c.dep_ == "attr" and c.lemma_.lower() in OCCUPATIONS or c.dep_ == "acomp" and c.lower_ in PERSON_STATES
+            or c.dep_ == "acomp" and c.lower_ == "old" and any(a.lower_ == "how" for a in c.children)
+            for c in t.head.children):
         return True
     return acts_as_person(t)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from memvault.extraction.clause_edges import DISCOURSE
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS, has_subject, trim
 from memvault.extraction.kin import FEMALE, MALE, NEUTRAL, PETS, SERVICE_ROLES
+from memvault.extraction.mention_tokens import PERSON_STATES
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -224,11 +225,6 @@ def _kind(head: Token, pronoun: str) -> str:
     return "person" if lemma in _PEOPLE or named else "thing"
 
 
-#: What a person is, said after their name and "'s" ("Priya's pregnant!", "Dev's engaged").
-_STATES_AFTER_NAME = frozenset({"pregnant", "engaged", "married", "divorced", "retired", "ill", "sick", "unwell",
-                                "vegan", "vegetarian", "unemployed", "redundant", "expecting", "single"})
-
-
 def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     """Where a verb the parser read as a plural noun stands in ``sent`` (characters into it, start and end) and
     how to write it so it reads as a verb ("renews" → "will renew"), when ``sent`` has no verb at all: the
@@ -239,7 +235,7 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
         return None
     for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant"
         if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.head.pos_ == "PROPN" and t.i + 1 < sent.end \
-                and t.head.head.i == t.i + 1 and t.nbor().lower_ in _STATES_AFTER_NAME:
+                and t.head.head.i == t.i + 1 and t.nbor().lower_ in PERSON_STATES:
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
     if any(t.pos_ in ("VERB", "AUX") for t in sent):
         return None

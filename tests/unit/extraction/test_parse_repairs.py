@@ -296,3 +296,5 @@ def test_a_state_said_after_a_name_and_its_s_is_what_the_person_is(extractor):
     # "Priya's pregnant!" read as Priya's owning a "pregnant": no fact
     assert _texts(extractor, "oh I meant to tell you, Lotte's pregnant!", "Wow!", "Dev's engaged!!", "Ha.",
                   "Lotte's car.") == ["Lotte is pregnant", "Dev is engaged"]
+    # ... whatever the tagger calls the name once an "oh and" comes before it (here a place)
+    assert _texts(extractor, "oh and Priya's pregnant!") == ["Priya is pregnant"]
