@@ -233,9 +233,10 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     ("Priya's pregnant!" → "Priya is pregnant!"). ``None`` for any other sentence."""
     if sent.text.rstrip().endswith("?"):
         return None
-    for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant"
+    for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant" (not "… sister")
         if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.head.pos_ == "PROPN" and t.i + 1 < sent.end \
-                and t.head.head.i == t.i + 1 and t.nbor().lower_ in PERSON_STATES:
+                and t.nbor().lower_ in PERSON_STATES and (
+                    t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN")):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
     if any(t.pos_ in ("VERB", "AUX") for t in sent):
         return None

@@ -298,3 +298,5 @@ def test_a_state_said_after_a_name_and_its_s_is_what_the_person_is(extractor):
                   "Lotte's car.") == ["Lotte is pregnant", "Dev is engaged"]
     # ... whatever the tagger calls the name once an "oh and" comes before it (here a place)
     assert _texts(extractor, "oh and Priya's pregnant!") == ["Priya is pregnant"]
+    assert _texts(extractor, "the trip is booked. oh and Priya's pregnant! due in november") == ["Priya is pregnant"]
+    assert _texts(extractor, "Priya's pregnant sister moved to Leeds.") == ["Priya's pregnant sister moved to Leeds"]
