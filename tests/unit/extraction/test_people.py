@@ -126,7 +126,7 @@ def test_a_name_said_in_this_turn_after_a_woman_of_an_earlier_one_is_who_she_is(
 def test_a_name_said_with_the_team_they_are_from_is_a_person_and_no_place(extractor):
     # "Marcus" is a place to the small tagger: "he" was the CTO, "there" Marcus ("Dana has been in Marcus 8 years")
     facts = _said(extractor, Message("user", "rough day. our CTO Dana announced she's leaving in June", "Kemal"),
-                  Message("assistant", "Do you know who's replacing her?"),
+                  Message("assistant", "Any idea who takes over from her?"),
                   Message("user", "not yet, probably Marcus from the platform team. he's been there 8 years", "Kemal"),
                   Message("assistant", "Is he good?"),
                   Message("user", "he's great, he taught me Rust", "Kemal"))
