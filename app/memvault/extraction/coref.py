@@ -337,9 +337,10 @@ class Antecedents:
                     t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):  # "our Ben" is Ben, a person
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
             elif owner is not None and owner.pos_ == "PROPN" and t.pos_ == "NOUN" and lemma in FEMALE | MALE:
-                said = f"{name_span(owner)}'s {t.lower_}" + (f" {name}" if name else "")  # "Helen's mum is moving
+                # "Helen's mum is moving in, her hip's been bad": the mum's
+                said = f"{possessive(name_span(owner))} {t.lower_}" + (f" {name}" if name else "")
                 self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male", owner=voice.person,
-                                  named=name is not None), name, t.dep_ in _SUBJECT_DEPS)  # in, her hip": the mum's
+                                  named=name is not None), name, t.dep_ in _SUBJECT_DEPS)
             elif (theirs := others_thing(t, voice.possessive, self._named.keys() | self.known)) is not None:
                 self._add(Mention(theirs, theirs.lower(), "thing", this_turn_only=True), subject=True)
             elif t.dep_ == "ROOT" and t.pos_ == "NOUN" and concrete(t, lemma) and lemma not in PEOPLE_WORDS and not any(
