@@ -64,6 +64,17 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
     for t in clause.tokens:
         if t.ent_iob_ == "O" and dates.ORDINAL_DAY.fullmatch(t.text):
             yield "ORDINAL", doc[t.i:t.i + 1]  # "on the 17th" the tagger left untyped
+        if t.ent_type_ not in ("DATE", "PERSON") and t.text[:1].isupper() and t.lower_ in dates.MONTH_WORDS \
+                and t.i > 0 and doc[t.i - 1].lower_ in dates.BEFORE_MONTH and (
+                    t.i + 1 == len(doc) or t.nbor().tag_ != "POS"):  # (not "one of May's friends")
+            yield "DATE", doc[t.i - 1 if doc[t.i - 1].lower_ in ("next", "this", "last") else t.i:t.i + 1]
+            continue  # "moving back to Krakow in Feb": a month the tagger left untyped
+        if dates.short_weekday(t):  # "on Fri", "next tues": the tagger left it untyped or took it for a name
+            yield "DATE", doc[t.i - 1 if doc[t.i - 1].lower_ in ("next", "this", "last") else t.i:t.i + 1]
+            continue  # (what the tagger had is read with it: "thurs morning" a time)
+        if t.ent_type_ not in ("DATE", "EVENT") and (named := _holiday_at(t)) is not None:
+            yield "EVENT", named  # "Gran turns 90 on Boxing Day, we're …": the tagger saw no day in it
+            continue
         if t.ent_type_ == "CARDINAL" and t.ent_iob_ == "B" and dates.day_number(t.text) and t.i + 1 < len(doc) \
                 and doc[t.i + 1].text in _MONTH_NAMES and doc[t.i + 1].ent_iob_ == "O":
             yield "DATE", doc[t.i:t.i + 2]  # "setting off 17 May": the tagger called the day a number, the month nothing
@@ -75,6 +86,17 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
             yield t.ent_type_, doc[t.i:end]
 
 
+def _holiday_at(t: Token) -> Span | None:
+    """The holiday whose name starts at ``t`` ("Boxing Day", "New Year's Eve"), or ``None``."""
+    if t.lower_.replace("'", "") not in _HOLIDAY_FIRST_WORDS:
+        return None
+    return next((t.doc[t.i:end] for end in range(min(t.i + 4, len(t.doc)), t.i, -1)
+                 if dates.holiday(t.doc[t.i:end].text) is not None), None)
+
+
+_HOLIDAY_FIRST_WORDS = frozenset(key.split()[0] for key in dates.HOLIDAYS) | {"valentine"}
+
+
 def _date_core(ent: Span, doc: Doc) -> Span:
     """``ent`` without a name the parser ran into it ("Manchester two weeks ago"), with the day of the month
     before it, and with the "ago" or "from now" that follows it ("two weeks" + "from now")."""
@@ -83,12 +105,22 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         ent = ent[1:]
     if after := _month_after(ent, doc):
         return doc[ent.start:ent.end + after]
+    if (ent[-1].lower_ in dates.WEEKDAYS or ent[-1].lower_ in dates.WEEKDAYS_SHORT) and ent.end < len(doc) \
+            and doc[ent.end].lower_ in dates.DAY_PARTS:
+        # "booked for Thursday morning", "free next thursday afternoon": the part of the day, and the "next" the
+        # tagger left out, are the date's
+        start = ent.start - (ent.start > 0 and doc[ent.start - 1].lower_ in ("next", "this", "last"))
+        return doc[start:ent.end + 1]
     if len(ent) == 1 and ent[0].lower_ in dates.WEEKDAYS and ent.end + 1 < len(doc) and dates.day_number(
             doc[ent.end].text) and doc[ent.end + 1].lower_ in dates.MONTHS:
         return doc[ent.start:ent.end + 2]  # "to Thursday 24 September": the tagger's date ended at the weekday
     after = next((t.i for t in ent[1:] if t.lower_ in ("after", "before")), None)
     if after is not None and (ent[0].lower_ in dates.WEEKDAYS or ent[0].lower_ in _DAYS_NAMED):
         ent = doc[ent.start:after]  # "on tuesday after three weeks of cold showers": the day, not a sum
+    hyphen = ent.start > 1 and doc[ent.start - 1].text == "-"
+    if ent.start > hyphen and doc[ent.start - 1 - hyphen].lower_ in ("early", "mid", "late") \
+            and ent[0].lower_ in dates.MONTHS:
+        ent = doc[ent.start - 1 - hyphen:ent.end]  # "booked for mid-June": the part of the month is the date's
     day = doc[ent.start - 1] if ent.start > 0 else None
     if day is not None and day.text.isdigit() and 1 <= int(day.text) <= 31 and ent[0].lower_ in dates.MONTHS:
         ent = doc[day.i:ent.end]  # "to 10 February": the tagger may call the day a number of its own
@@ -103,7 +135,7 @@ def _date_core(ent: Span, doc: Doc) -> Span:
 
 
 #: Months as a date writes them, capitalised ("may" in lower case is a verb).
-_MONTH_NAMES = frozenset(name for name in calendar.month_name if name)
+_MONTH_NAMES = frozenset(name for name in (*calendar.month_name, *calendar.month_abbr) if name) | {"Sept"}
 #: Days named by a word, from which "two weeks ago" may count ("two weeks ago yesterday").
 _DAYS_NAMED = frozenset({"yesterday", "today", "tomorrow"})
 
@@ -136,6 +168,9 @@ def _tense_below(ent: Span, root: Token) -> Tense | None:
         return Tense.PAST
     if verb.tag_ in ("VBZ", "VBP") or any(a.tag_ == "MD" and a.lower_ in ("will", "'ll") for a in aux):
         return Tense.PRESENT
+    if verb.tag_ == "VB" and not aux and verb.dep_ == "conj" and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return Tense.FUTURE  # "entered the ballot, find out in december": what is still to come, its "will" unsaid
     return None
 
 
@@ -222,7 +257,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         cut = next((t.i + 1 for t in ent[:-1] if t.text.endswith(".") and t.lower_.rstrip(".") in dates.MONTHS), None)
         ent = ent if cut is None else doc[ent.start:cut]  # "22 Feb. 11 kids": the month's full stop ends the date
         if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN") \
-                and not _day_and_month(ent):
+                and not _day_and_month(ent) and ent.root.head.lower_ not in dates.DAY_PARTS:
             continue  # part of a name: "a 2015 Toyota Corolla", "an annual pass"
         if _part_of_code(ent, doc):
             continue  # "invoice 2026-004", "ref 2025-031": a number written with a year in it
@@ -268,9 +303,15 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         if clause.root.lemma_ in _ARRANGED and ent.root.head.tag_ == "VBG" and ent.root.head.dep_ in ("advcl", "acl") \
                 and ent.root.head.head.i == clause.root.i:
             hint = Tense.FUTURE  # "booked the bike trip, setting off 17 May": when what was booked sets off
+        if clause.root.lemma_ in _ARRANGED and ent.root.dep_ in ("appos", "npadvmod") and ent.start > 0 \
+                and doc[ent.start - 1].text == "," and any(c.dep_ == "dobj" and c.i < ent.start for c in (
+                    ent.root.head.head if ent.root.head.dep_ == "dobj" else ent.root.head).children):
+            hint = Tense.FUTURE  # "I finally booked my driving test, 14 jan at 9.40": the test's day
         if before is not None and before.pos_ == "ADP" and _of_thing_arranged(before):
             hint = Tense.FUTURE  # "moved you to the 14:10 flight on 20 February": that flight's date, to come
         resolved = dates.resolve(ent.text, now, hint, month)
+        if event is not None and before is not None and before.lower_ in ("to", "till", "until", "-", "through"):
+            resolved = dates.weekday_after(resolved, event)  # "from Monday to Thursday": the Thursday after it
         if resolved.recurring:
             recurring = True
             continue

@@ -23,7 +23,7 @@ def trim(tokens: list[Token]) -> list[Token]:
     start = 0
     while start < len(tokens):
         t = tokens[start]
-        if t.is_punct or t.lower_ in DISCOURSE or t.pos_ == "INTJ" or t.is_space:
+        if t.is_punct or t.lower_ in DISCOURSE or t.pos_ == "INTJ" and not _named_with_me(tokens, start) or t.is_space:
             start += 1
         elif (phrase := _phrase_at(tokens, start)) is not None:
             start += len(phrase)
@@ -63,6 +63,14 @@ def trim(tokens: list[Token]) -> list[Token]:
 #: Phrases that only move the talk along ("in other news dev got the offer"), taken off a clause's front.
 DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "news"), ("on", "another", "note"),
                      ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"))
+
+
+def _named_with_me(tokens: list[Token], start: int) -> bool:
+    """Whether the word at ``start`` is a name said with the speaker ("Fi and I are getting married", "Fi" read as
+    an interjection): a capitalised word that is no discourse word, before "and I"."""
+    t = tokens[start]
+    return t.is_alpha and t.text[:1].isupper() and t.lower_ not in DISCOURSE and start + 2 < len(tokens) \
+        and tokens[start + 1].lower_ == "and" and tokens[start + 2].lower_ == "i"
 
 
 def _phrase_at(tokens: list[Token], start: int) -> tuple[str, ...] | None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction import questions
 from memvault.extraction.clause_edges import SUBJECTS, trim
-from memvault.extraction.dates import ORDINAL_DAY
+from memvault.extraction.dates import MONTH_WORDS, ORDINAL_DAY, short_weekday
 from memvault.extraction.kin import ADVISERS
 from memvault.extraction.mention_tokens import shows_a_person, speakers_role
 from memvault.extraction.noise import NON_CONTENT_NOUNS
@@ -295,8 +295,8 @@ _DAY_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "monday", "
 def _dated_thing(clause: Clause, subject: Token) -> bool:
     """Whether ``clause`` says what a thing of the speaker's world did or does on a day ("the storm on saturday
     flooded the cellar", "the twins start nursery on Monday"): "the" thing or a bare noun as subject,
-    a day or week named in the clause (a weekday, a day of the month, yesterday, next week), nothing pointing
-    elsewhere."""
+    a day or week named in the clause (a weekday, a day of the month, yesterday, next week) or a month it is due by
+    (:func:`_deadline`), nothing pointing elsewhere."""
     # (an owner counts only as a thing said with "the": "the car's MOT is due on the 30th")
     if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and (
             c.pos_ != "NOUN" or not any(d.lower_ == "the" for d in c.children)) for c in subject.children) or any(
@@ -309,7 +309,17 @@ def _dated_thing(clause: Clause, subject: Token) -> bool:
         "week", "weekend") and t.i > 0 and t.doc[t.i - 1].lower_ in ("next", "this", "last")) or ORDINAL_DAY.fullmatch(
         t.text) and t.i > 1 and t.doc[t.i - 1].lower_ == "the" and t.doc[t.i - 2].lower_ in ("on", "by", "for")
               for t in clause.tokens)  # (a day of the month the tagger left a number: "due on the 30th")
-    return day and not any(t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
+    return (day or any(_deadline(t) or short_weekday(t) for t in clause.tokens)) and not any(
+        t.lower_ in THIRD_PERSON or t.lower_ in _DEMONSTRATIVES for t in clause.tokens)
+
+
+def _deadline(t: Token) -> bool:
+    """Whether ``t`` is a month something is due by ("the car needs a service by the end of March", "before June"):
+    a date for a thing of the speaker's, as a day is; a month alone is not ("the garden is lovely in May")."""
+    if t.ent_type_ != "DATE" or t.lower_ not in MONTH_WORDS:
+        return False
+    preposition = next((a for a in t.ancestors if a.pos_ == "ADP" and a.lower_ != "of"), None)
+    return preposition is not None and preposition.lower_ in ("by", "before", "until", "till")
 
 
 def _unwrap(clause: Clause) -> Clause | None:
@@ -364,7 +374,8 @@ def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> b
     if subject.lower_ == "we" and any(c.lemma_ in _US_NOUNS for c in root.children if c.dep_ in ("dobj", "attr")):
         return True
     about = [c for c in root.children if c.dep_ in ("dobj", "attr", "prep", "xcomp", "ccomp", "agent", "npadvmod",
-                                                    "advcl", "pcomp", "dative")]
+                                                    "advcl", "pcomp", "dative")
+             or c.dep_ == "advmod" and any(g.dep_ in ("prep", "npadvmod") for g in c.children)]  # "away till …"
     moods = [c for c in root.children if c.dep_ in ("acomp", "advmod", "oprd") and c.lower_ in MOODS]
     if root.lemma_ in ("be", "feel", "do", "seem", "get") and moods and not about:
         return True  # "I'm doing ok", "I feel better", "I'm so excited"
@@ -413,6 +424,7 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     if root.lemma_ == "be" and first_person_subject:
         complements = [c for c in root.children if c.dep_ in ("acomp", "attr", "advmod", "prep")]
         content = [t for t in words if t.i != subject.i and t.i != root.i and t.dep_ not in ("neg", "advmod")]
-        if complements and all(c.lower_ in _FILLER_PREDICATES for c in complements) and len(content) <= 2:
-            return False
+        if complements and all(c.lower_ in _FILLER_PREDICATES for c in complements) and len(content) <= 2 \
+                and not any(t.pos_ == "PROPN" or t.ent_type_ == "DATE" for t in content):
+            return False  # "I'm back", "I'm here"; not "I'm back from Spain"
     return True

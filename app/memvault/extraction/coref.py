@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING
 from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
                                      PLURAL, POSSESSIVES)
-from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened,
-                                                is_head_of_name, name_of, name_span, names_it, others_thing,
-                                                own_gender, owned_by_user, plural_thing, shows_a_person,
-                                                speakers_role, thing_named_with_the, where)
+from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened, is_head_of_name, name_of,
+                                                name_span, names_it, names_where_one_goes, others_thing, own_gender,
+                                                owned_by_user, plural_thing, shows_a_person, speakers_role,
+                                                thing_named_with_the, where)
 from memvault.extraction.naming import predicate_name
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -61,7 +61,9 @@ def _named_as_place(t: Token, people: Collection[str]) -> bool:
         return True
     if t.dep_ != "pobj" or t.head.lower_ not in _PLACE_PREPOSITIONS or t.ent_type_ in ("DATE", "TIME"):
         return False
-    return name_span(t) not in people and not (t.head.lower_ == "to" and t.ent_type_ == "PERSON")
+    # "to" a person ("talked to Tom") unless it is where one goes ("we're going to Crete", Crete a PERSON)
+    return name_span(t) not in people and not (t.head.lower_ == "to" and t.ent_type_ == "PERSON"
+                                               and not names_where_one_goes(t))
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,8 @@ class Antecedents:
                 # bike, it cost …", which the parser reads as two sentences), whatever the tagger types it; not a
                 # remark on its own ("ok news overload. it's a mast cell tumour")
                 self._add(Mention(f"the {compound_text(t)}", f"the {lemma}", "thing", this_turn_only=True))
-            elif (t.ent_type_ == "PERSON" or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
+            elif (t.ent_type_ == "PERSON" and not (names_where_one_goes(t) and name_span(t) not in self._named)
+                  or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
                     and t.dep_ not in ("appos",) and is_head_of_name(t) and not names_it(t):
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
                 if mention is not None and mention.kind == "neutral" and (gender := own_gender(t)) is not None:

@@ -19,12 +19,27 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 #: The words a month is written as in chat: its name, its abbreviation, and "sept".
 MONTH_WORDS = frozenset(MONTHS) | {"sept"}
+#: Words a month follows ("expires in march", "since june", "next may"), as a day of the month does.
+BEFORE_MONTH = frozenset({"in", "by", "until", "till", "since", "from", "before", "after", "early", "late", "mid",
+                          "last", "next", "this", "of"})
+#: Weekdays as chat shortens them ("on fri", "till wed"), by the day's name.
+WEEKDAYS_SHORT = {"mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "thu": "thursday",
+                  "thur": "thursday", "thurs": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}
+#: Words a weekday follows ("on fri", "by wed", "next tues"): where a short one is a day, not "sat" or "sun".
+BEFORE_WEEKDAY = frozenset({"on", "by", "till", "until", "from", "since", "before", "after", "to", "for", "next",
+                            "this", "last", "every"})
+#: Parts of a day said after a weekday ("thurs morning").
+DAY_PARTS = frozenset({"morning", "afternoon", "evening", "night", "lunchtime"})
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "couple of": 2, "few": 3}
 _RECURRING = re.compile(
@@ -68,6 +83,15 @@ RECURRING = ResolvedDate(None, None, None, recurring=True)
 
 def _day(d: dt.date) -> str:
     return f"{d.day} {calendar.month_name[d.month]} {d.year}"
+
+
+def weekday_after(end: ResolvedDate, start: ResolvedDate) -> ResolvedDate:
+    """``end``, a weekday said as the end of a span from ``start`` ("from Monday to Thursday"), on or after it: each
+    day read alone, said on a Monday, "Monday" was next week's and "Thursday" this week's."""
+    if end.start is None or start.start is None or end.precision is not Precision.DAY or end.start >= start.start \
+            or not end.words or end.words.split()[0].lower() not in WEEKDAYS:
+        return end
+    return _on_day(end.start + dt.timedelta(days=7 * -(-(start.start - end.start).days // 7)), weekday=True)
 
 
 def _on_day(d: dt.date, weekday: bool = False) -> ResolvedDate:
@@ -144,12 +168,14 @@ def _ahead(today: dt.date, amount: int, unit: str) -> ResolvedDate:
 HOLIDAYS = {"new years eve": (12, 31, "New Year's Eve"), "new years day": (1, 1, "New Year's Day"),
             "christmas eve": (12, 24, "Christmas Eve"), "christmas day": (12, 25, "Christmas Day"),
             "christmas": (12, 25, "Christmas"), "boxing day": (12, 26, "Boxing Day"),
-            "valentines day": (2, 14, "Valentine's Day"), "halloween": (10, 31, "Halloween")}
+            "valentines day": (2, 14, "Valentine's Day"), "halloween": (10, 31, "Halloween"),
+            "st patricks day": (3, 17, "St Patrick's Day"), "bonfire night": (11, 5, "Bonfire Night"),
+            "fourth of july": (7, 4, "the Fourth of July")}
 
 
 def holiday(text: str) -> tuple[int, int, str] | None:
     """The (month, day, name) of a holiday named by ``text`` ("Christmas Eve", "new year's eve"), or ``None``."""
-    return HOLIDAYS.get(" ".join(text.lower().replace("'", "").replace("\u2019", "").split()))
+    return HOLIDAYS.get(" ".join(text.lower().replace("'", "").replace("\u2019", "").replace(".", "").split()))
 
 
 def _holiday(day: tuple[int, int, str], today: dt.date, tense: Tense, modifier: str) -> ResolvedDate:
@@ -315,10 +341,12 @@ def recurs(text: str) -> bool:
 def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = None) -> ResolvedDate:
     """Read ``phrase`` (a DATE entity's words) against ``now`` for a sentence in ``tense``; ``month``: the one the
     talk is about (:func:`month_named`), for a day of the month said alone."""
-    text = " ".join(phrase.lower().replace(",", " ").split())
+    text = " ".join(WEEKDAYS_SHORT.get(w, w) for w in phrase.lower().replace(",", " ").split())
     text = re.sub(r"^(on|in|at|during|around|by|since|until) ", "", text)
     if _PART_OF_SOMETHING.match(text):
         return NOT_A_DATE  # "for the last week" of a stay, "the next day" after something: no day of the calendar
+    if (part := _PART_OF.match(text)) is not None:
+        return _part_of(part, now, tense, month)
     text = re.sub(r"^the ", "", text)
     if not text or _DURATION.match(text):
         return NOT_A_DATE
@@ -328,7 +356,54 @@ def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = Non
     resolved = _relative(text, today, tense, month)
     if resolved is None:
         resolved = _explicit(text, now, tense)
+    if resolved is None and (span := _RANGE.fullmatch(text)) is not None:
+        resolved = _range(span, now, tense, month)
+    if resolved is None and (part := _DAY_PART_AFTER.fullmatch(text)) is not None:
+        day = resolve(part["day"], now, tense, month)
+        if day.start is not None and day.words and day.precision is Precision.DAY \
+                and day.words.split()[0].lower() in WEEKDAYS:
+            weekday, date = day.words.split(" ", 1)
+            resolved = ResolvedDate(day.start, Precision.DAY, f"{weekday} {part['part']} {date}")
     return resolved or NOT_A_DATE
+
+
+#: A part of a month or a week said before it ("the end of March", "the last week of August", "mid-June").
+_PART_OF = re.compile(r"^(?P<part>(?:the )?(?:end|start|beginning|middle|(?:first|second|third|last) week|"
+                      r"(?:first|second) half) of(?: the)?|early|mid|late)(?P<joint>[\s-]+)(?P<rest>.+)$")
+
+
+def _part_of(part: re.Match[str], now: dt.datetime, tense: Tense, month: int | None) -> ResolvedDate:
+    """A part of a month, week or year ("the end of March"): when the whole is, as precise as the whole and said
+    with the part ("the end of March 2027"); not a date when the whole is a day or no date."""
+    whole = resolve(part["rest"], now, tense, month)
+    if whole.start is None or whole.precision is Precision.DAY or not whole.words:
+        return NOT_A_DATE
+    joint = "-" if "-" in part["joint"] else " "
+    return ResolvedDate(whole.start, whole.precision, f"{part['part']}{joint}{whole.words}")
+
+
+#: A weekday and a part of it ("thursday morning"): "Thursday morning 3 December 2026".
+_DAY_PART_AFTER = re.compile(r"(?P<day>.+)\s(?P<part>morning|afternoon|evening|night|lunchtime)")
+#: Two dates said as a span in one phrase ("the 18th to the 2nd", "14 March - 2 April").
+_RANGE = re.compile(r"(?P<first>.+?)\s*(?P<joint>\s(?:to|till|until|through)\s|-|–)\s*(?P<last>.+)")
+
+
+def _range(span: re.Match[str], now: dt.datetime, tense: Tense, month: int | None) -> ResolvedDate:
+    """A span of days ("the 18th to the 2nd", said on 30 November: 18 December 2026 to 2 January 2027), dated
+    by its first day; its last on or after the first (a day of the month alone is next month's then)."""
+    first = resolve(span["first"], now, tense, month)
+    last = resolve(span["last"], now, tense, month)
+    if first.start is None or last.start is None or not first.words or not last.words or first.recurring:
+        return NOT_A_DATE
+    if last.start < first.start and last.precision is Precision.DAY:
+        if (day := ORDINAL_DAY.fullmatch(span["last"].removeprefix("the "))) is not None:
+            year, number = _shift_month(first.start.replace(day=1), 1)
+            if int(day[1]) <= calendar.monthrange(year, number)[1]:
+                last = _on_day(dt.date(year, number, int(day[1])))
+        else:
+            last = weekday_after(last, first)
+    joint = span["joint"].strip() or "-"
+    return ResolvedDate(first.start, first.precision, f"{first.words} {'to' if joint in '-–' else joint} {last.words}")
 
 
 def phrase_for(resolved: ResolvedDate, preposition_before: bool) -> str:
@@ -340,3 +415,11 @@ def phrase_for(resolved: ResolvedDate, preposition_before: bool) -> str:
     if resolved.precision is Precision.DAY or resolved.precision is Precision.WEEK and "weekend" in resolved.words:
         return f"on {resolved.words}"
     return f"in {resolved.words}"
+
+
+def short_weekday(t: Token) -> bool:
+    """Whether ``t`` is a weekday as chat shortens it, after a word a day follows ("on fri", "till Wed", "for thurs
+    morning"): not "sat" or "sun" elsewhere, nor one before a noun ("after sun cream")."""
+    return t.lower_ in WEEKDAYS_SHORT and t.ent_type_ != "DATE" and t.i > 0 \
+        and t.doc[t.i - 1].lower_ in BEFORE_WEEKDAY and (
+            t.i + 1 == len(t.doc) or t.nbor().pos_ != "NOUN" or t.nbor().lower_ in DAY_PARTS)

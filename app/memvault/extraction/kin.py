@@ -7,8 +7,12 @@ from __future__ import annotations
 SERVICE_ROLES = frozenset(["surgeon", "nurse", "midwife", "vet", "plumber", "electrician", "mechanic", "engineer", "lawyer", "solicitor", "accountant", "optician", "gp", "pharmacist", "tutor", "nanny", "babysitter", "cleaner", "gardener", "builder", "trainer", "hairdresser", "barber", "supervisor", "adviser", "advisor", "counsellor", "counselor", "psychiatrist", "psychologist", "paediatrician", "pediatrician", "dermatologist", "specialist", "consultant", "technician", "caretaker", "carer", "instructor", "osteopath", "chiropractor", "landlord", "landlady", "therapist", "doctor", "physio", "physiotherapist", "dentist", "boss", "manager"])
 #: Whose word about the speaker is advice to keep, not an opinion ("my German teacher says I'm ready for B1").
 ADVISERS = SERVICE_ROLES | {"teacher", "coach"}
-FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter"])
-MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson"])
+FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlfriend", "grandma", "grandmother", "aunt", "niece", "fiancée", "mother-in-law", "sister-in-law", "daughter-in-law", "stepmother", "stepdaughter", "granddaughter",
+                    # ... as families call them ("Gran turns 90 on Boxing Day")
+                    "gran", "granny", "nan", "nana", "nanna", "mummy", "mommy", "mam", "auntie", "aunty", "stepmum",
+                    "stepmom", "stepsister", "half-sister"])
+MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson",
+                  "grandad", "granddad", "daddy", "stepdad", "stepbrother", "half-brother"])
 NEUTRAL = frozenset(["partner", "friend", "colleague", "coworker", "co-worker", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", *SERVICE_ROLES])
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
 PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish",

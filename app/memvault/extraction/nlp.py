@@ -115,9 +115,14 @@ def load_pipeline(manifest: PipelineManifest) -> Language:
     verify(manifest)
     try:
         spacy = _import_spacy()
-        return spacy.load(manifest.data_dir)
+        nlp = spacy.load(manifest.data_dir)
     except (OSError, ValueError, ImportError) as exc:
         raise ExtractionModelError(f"the NLP pipeline could not be loaded: {exc}") from None
+    # "Wed" is Wednesday: the pipeline splits it as "We'd" written without its apostrophe, so "on Wed" read as
+    # "on We 'd" ("… coming on Marend"). A lower-case "wed" stays "we'd"; one where a day stands is given its
+    # capital first (:func:`~memvault.extraction.truecase.weekdays`).
+    nlp.tokenizer.rules = {k: v for k, v in nlp.tokenizer.rules.items() if k != "Wed"}
+    return nlp
 
 
 class NlpPipeline:

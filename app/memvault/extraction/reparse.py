@@ -152,11 +152,15 @@ def misparsed_lead(sent: Span) -> int | None:
     hangs off it) or hung a clause on them ("By the way I hate cilantro" read as "the way I hate cilantro"): the
     rest then reads right only parsed on its own. ``None`` for any other sentence."""
     kept = trim(list(sent))
-    if kept and kept[0].i > sent.start and any(t.dep_ in ("relcl", "acl") and sent.start <= t.head.i < kept[0].i
-                                               for t in kept):
-        return kept[0].idx - sent.start_char  # "By the way I hate cilantro": "I hate …" read as "the way I hate"
-    if not kept or sent.root.i >= kept[0].i or kept[0].i == sent.start or not any(
-            t.pos_ in ("VERB", "AUX") for t in kept):
+    cut = sent.doc[sent.start:kept[0].i] if kept else ()
+    interjected = all(t.pos_ in ("INTJ", "CCONJ", "PUNCT") or t.lower_ in DISCOURSE for t in cut)
+    hung = [t for t in kept if sent.start <= t.head.i < kept[0].i and not t.is_punct]
+    # "By the way I hate cilantro": "I hate …" read as "the way I hate"; "oh and Noah's obsessed with dinosaurs":
+    # Noah hung on "oh", and "obsessed" left without a subject
+    misread = cut and (any(t.dep_ in ("relcl", "acl") for t in hung) or interjected and hung and any(
+        t.pos_ in ("VERB", "AUX") for t in kept))
+    if not misread and (not kept or sent.root.i >= kept[0].i or kept[0].i == sent.start or not any(
+            t.pos_ in ("VERB", "AUX") for t in kept)):
         return None  # nothing cut, the head kept, or no verb left to read a statement from ("Leeds, mostly.")
     if kept[0].lower_ == "because" and len(kept) > 1:
         kept = kept[1:]  # "SCHUFA no, because I have no credit history here": the reason is the statement
@@ -229,24 +233,43 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     """Where a verb the parser read as a plural noun stands in ``sent`` (characters into it, start and end) and
     how to write it so it reads as a verb ("renews" → "will renew"), when ``sent`` has no verb at all: the
     first plural noun in "-s" that is not its first word, with a preposition, number or date right after it
-    ("the flight lands on Saturday", "the insurance renews on 1 April"); or the "'s" of a state said of a name
-    ("Priya's pregnant!" → "Priya is pregnant!"). ``None`` for any other sentence."""
+    ("the flight lands on Saturday", "the insurance renews on 1 April"), or one of two subjects of a later verb
+    (:func:`_second_subject`), or in a first part with no verb before a comma (:func:`_verbless_before_comma`); or the "'s" of a state said of a name ("Priya's pregnant!" → "Priya is
+    pregnant!"). ``None`` for any other sentence."""
     if sent.text.rstrip().endswith("?"):
         return None
-    for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant" (not "… sister")
-        if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.head.pos_ == "PROPN" and t.i + 1 < sent.end \
-                and t.nbor().lower_ in PERSON_STATES and (
+    verbless = not any(t.pos_ in ("VERB", "AUX") for t in sent)
+    for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant" (not "… sister"),
+        # and in a sentence with no verb, of any state ("my sister's due on 17 March")
+        if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.i + 1 < sent.end and (
+                t.head.pos_ == "PROPN" and t.nbor().lower_ in PERSON_STATES
+                or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ") and (
                     t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN")):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
-    if any(t.pos_ in ("VERB", "AUX") for t in sent):
-        return None
     words = [t for t in sent if not t.is_punct and not t.is_space]
     for t, after in zip(words[1:], words[2:], strict=False):
         if t.pos_ == "NOUN" and t.tag_ == "NNS" and t.is_lower and t.text.endswith("s") and not t.text.endswith(
                 "ss") and not t.ent_type_ and not any(c.dep_ == "nummod" for c in t.children) and (
-                after.pos_ in ("ADP", "NUM") or after.ent_type_ in ("DATE", "TIME")):  # not "5 years old"
+                after.pos_ in ("ADP", "NUM") or after.ent_type_ in ("DATE", "TIME")) and (  # not "5 years old"
+                verbless or _second_subject(t) or _verbless_before_comma(t)):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), f"will {_base(t.text)}"
     return None
+
+
+def _verbless_before_comma(t: Token) -> bool:
+    """Whether ``t`` stands in a first part of its sentence with no verb, before a comma and a clause with a
+    subject of its own ("car insurance renews on the 9th, it went up to £640": "renews" hung on "went")."""
+    sent = t.sent
+    comma = next((x for x in t.doc[t.i + 1:sent.end] if x.text == ","), None)
+    return comma is not None and not any(x.pos_ in ("VERB", "AUX") for x in t.doc[sent.start:comma.i]) and any(
+        x.dep_ in ("nsubj", "nsubjpass") for x in t.doc[comma.i + 1:sent.end])
+
+
+def _second_subject(t: Token) -> bool:
+    """Whether ``t`` is one of two subjects the parser gave a later verb, the first right after a noun of its
+    own ("Jess's flight lands at 6 so I'm picking her up": "lands" and "I" both subjects of "picking")."""
+    return t.dep_ == "nsubj" and t.i > 0 and t.doc[t.i - 1].pos_ == "NOUN" and t.head.i > t.i and any(
+        c.dep_ in ("nsubj", "nsubjpass") and c.i > t.i for c in t.head.children)
 
 
 def _base(verb: str) -> str:

@@ -74,8 +74,11 @@ def _first_person_verbs(clause: Clause, voice: Voice) -> set[int]:
     shared-subject conjuncts."""
     singular = ("i",) if voice.we else ("i", "we")
     found: set[int] = set()
+    inside = {t.i for t in clause.tokens}
     for t in clause.tokens:
-        if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in singular:
+        if t.dep_ in ("nsubj", "nsubjpass") and t.lower_ in singular and not (
+                t.i - 2 in inside and t.doc[t.i - 1].lower_ == "and" and t.doc[t.i - 2].text[:1].isupper()):
+            # (not "Fi and I are …", "Fi" parsed as an interjection: the verb is both people's)
             verb = t.head
             group = [verb]
             while group:
@@ -287,6 +290,10 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return form if not t.text[0].isupper() else form.capitalize()
     if t.text.startswith("'") and t.pos_ in ("AUX", "VERB"):
         return _expanded(t)
+    if lower in ("'s", "’s") and t.tag_ == "POS" and t.head.dep_ in ("nsubj", "nsubjpass") and t.i + 1 < len(t.doc) \
+            and (t.nbor().lower_ == "been" or t.nbor().tag_ == "VBG"):
+        # "my sister's been promoted", read as her owning "been": the verb's "has" ("is" before "getting")
+        return " has" if t.nbor().lower_ == "been" else " is"
     if subject is not None and t.i == subject.i and own is not None:
         return own.text
     if _bare_age(t, subject):

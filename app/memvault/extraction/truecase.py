@@ -17,10 +17,11 @@ quotes the turn as said (:func:`as_said`). Entities are read from the same capit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from memvault.extraction.dates import MONTH_WORDS
+from memvault.extraction.dates import BEFORE_MONTH, BEFORE_WEEKDAY, DAY_PARTS, HOLIDAYS, MONTH_WORDS, WEEKDAYS_SHORT
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span, Token
@@ -82,7 +83,9 @@ def names(doc: Doc, words: Collection[str], known: Collection[str] = ()) -> list
         if not (t.is_alpha and t.text.islower()):
             continue
         owned = t.i > 1 and doc[t.i - 2].lower_ in _OWNERS
-        after_title = t.i > 0 and doc[t.i - 1].lower_ in TITLES and not t.is_stop and t.pos_ != "ADP"
+        # (not a verb said in a form no name has: "gran turns 90 on boxing day")
+        after_title = t.i > 0 and doc[t.i - 1].lower_ in TITLES and not t.is_stop and t.pos_ != "ADP" and not (
+            t.tag_ in ("VBZ", "VBD", "VBG", "VBN") and _known(t.lower_, words))
         with_someone = t.dep_ == "pobj" and t.head.lower_ == "with"
         if t.lower_ in known and not t.is_stop and t.pos_ not in _NOT_NAMES and not (
                 t.i > 0 and doc[t.i - 1].lower_ in _OWNERS):
@@ -121,11 +124,6 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
     return out
 
 
-#: Words a month follows ("expires in march", "since june", "next may"), as a day of the month does.
-_BEFORE_MONTH = frozenset({"in", "by", "until", "till", "since", "from", "before", "after", "early", "late", "mid",
-                           "last", "next", "this", "of"})
-
-
 def months(doc: Doc) -> list[int]:
     """The character offsets in ``doc`` of month names written in lower case after a day of the month ("now 16 may",
     "setting off 17 may", "the 3rd of march") or a word a month follows ("expires in march"): "may" there is no
@@ -137,11 +135,39 @@ def months(doc: Doc) -> list[int]:
             continue
         day = doc[t.i - 2] if doc[t.i - 1].lower_ == "of" and t.i > 1 else doc[t.i - 1]
         after = doc[t.i + 1] if t.i + 1 < len(doc) else None
-        if (_day_number(day.lower_) or doc[t.i - 1].lower_ in _BEFORE_MONTH) and (
+        if (_day_number(day.lower_) or doc[t.i - 1].lower_ in BEFORE_MONTH) and (
                 after is None or after.pos_ not in ("VERB", "AUX") or after.lower_ in ("is", "was", "'s")) \
                 and not (after is not None and after.lower_ in ("be", "have", "not")):
             out.append(t.idx)
     return out
+
+
+def weekdays(doc: Doc) -> list[int]:
+    """The character offsets in ``doc`` of weekdays shortened in lower case after a word a day follows ("coming on
+    wed", "stuck at work till fri"): capitalised, "wed" is one word, not the "we'd" the tokenizer splits it into
+    (:mod:`~memvault.extraction.nlp`), and read as a day. Not "we'd" in full, nor one before a noun ("after sun
+    cream")."""
+    out = []
+    for t in doc:
+        if t.i == 0 or not t.text.islower() or doc[t.i - 1].lower_ not in BEFORE_WEEKDAY:
+            continue
+        word = t.text + doc[t.i + 1].text if t.lower_ == "we" and t.i + 1 < len(doc) and not t.whitespace_ else t.text
+        if word in WEEKDAYS_SHORT and (t.lower_ == "we" or t.i + 1 == len(doc) or t.nbor().pos_ != "NOUN"
+                                       or t.nbor().lower_ in DAY_PARTS):
+            out.append(t.idx)
+    return out
+
+
+_HOLIDAY_SAID = re.compile(r"\b(?:" + "|".join(
+    key.replace("years", "year['’]?s").replace("valentines", "valentine['’]?s").replace("patricks", "patrick['’]?s")
+    .replace("st ", r"st\.? ") for key in HOLIDAYS) + r")\b")
+
+
+def holidays(doc: Doc) -> list[int]:
+    """The character offsets of each word of a holiday written in lower case ("gran turns 90 on boxing day"): with
+    capitals it is the day it names."""
+    return [m.start() + k for m in _HOLIDAY_SAID.finditer(doc.text) for k, ch in enumerate(m.group())
+            if ch.isalpha() and (k == 0 or m.group()[k - 1] == " ")]
 
 
 def _day_number(word: str) -> bool:
@@ -176,7 +202,8 @@ def to_read_again(docs: Sequence[Doc], words: Collection[str], known: Collection
     are names wherever they stand (:func:`names`)."""
     out = {}
     for k, doc in enumerate(docs):
-        at, loud = sorted(set(names(doc, words, known)) | set(months(doc))), shouted(doc, words)
+        at = sorted(set(names(doc, words, known)) | set(months(doc)) | set(weekdays(doc)) | set(holidays(doc)))
+        loud = shouted(doc, words)
         if at or loud:
             written = capitalised(doc.text, at)
             for start, end in loud:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from spacy.tokens import Token
 
 #: Verbs that say a turn in someone's life on their own, with nothing after them ("Dad retired", "we got engaged").
-_LIFE_EVENTS = frozenset({"marry", "engage", "divorce", "graduate", "retire", "resign", "die", "propose", "elope"})
+#: ... at work, and a loss ("Tom's been promoted", "I got fired", "my car was stolen").
+_LIFE_EVENTS = frozenset({"marry", "engage", "divorce", "graduate", "retire", "resign", "die", "propose", "elope",
+                          "promote", "fire", "sack", "hire", "qualify", "steal", "burgle", "rob"})
 
 
 def acronym(t: Token) -> bool:
@@ -52,7 +54,9 @@ def worth_storing(clause: Clause, replacements: dict[int, str]) -> bool:
         return False  # "Tom can't come", "I won't make it": to what, only the talk around it says
     if any(t.dep_ == "neg" and t.head.i == clause.root.i for t in clause.tokens):
         return True  # "The user has never been skiing"
-    if clause.root.lemma_ in _LIFE_EVENTS:
+    if (clause.root.lemma_ in _LIFE_EVENTS or clause.root.lemma_ == "lay" and any(
+            c.dep_ == "prt" and c.lower_ == "off" for c in clause.root.children)) and not any(
+            c.dep_ == "dobj" for c in clause.root.children):  # not "until we hire someone": what of them
         return True  # "my sister Ada got married": the verb is the news
     for t in clause.tokens:
         if t.i in skip:

@@ -162,7 +162,7 @@ def test_a_holiday_the_tagger_finds_is_the_facts_date(extractor):
     ("my GP upped my thyroid meds to 75mcg last month", "The user's GP upped the user's thyroid meds to 75mcg in "
                                                         "April 2026"),
     # ... but "the" before "last week" is the date's ("the last week of a stay" is no date), as "before this" is a time
-    ("I have Skye booked for the last week of August", "The user has Skye booked for the last week of August"),
+    ("I have Skye booked for the last week of August", "The user has Skye booked for the last week of August 2026"),
     ("Before this I was at a consultancy in Leeds", "Before this the user was at a consultancy in Leeds"),
     # "till the 10th" was "till the on 10 June"
     ("my brother is in Madrid for work till the 10th", "The user's brother is in Madrid for work till 10 June 2026"),

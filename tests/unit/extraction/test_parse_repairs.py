@@ -203,7 +203,7 @@ def test_family_named_without_its_my_is_the_speakers(extractor):
 def test_a_subject_the_parser_hung_on_the_auxiliary_is_the_verbs(extractor):
     # From the conversations' tuning half: "sister" hangs on "got", so the clause had no subject and said nothing.
     assert _texts(extractor, "maybe. other news: my sister Ada got engaged on new year's eve!!") == [
-        "The user's sister Ada got engaged on new year's eve"]
+        "The user's sister Ada got engaged on New Year's Eve 2025"]
 
 
 def test_a_turn_in_someones_life_is_news_with_nothing_after_the_verb(extractor):

@@ -1,0 +1,78 @@
+"""Dates as chat writes them: weekdays shortened ("on wed"), holidays in lower case, a part of a month ("the end of
+March", "mid-June"), two days said as a span ("from the 18th to the 2nd"), a month the tagger left untyped, and
+the day of what was booked said after it. Each sentence was written for these tests (stop 101)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from memvault.extraction.dates import Precision, Tense, resolve
+from memvault.extraction.facts import Message
+
+NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
+
+
+def _texts(extractor, *turns: str) -> list[str]:
+    messages = [Message("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(turns)]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # "wed" was split as "we'd": "coming on the userd"
+    ("the plumber is coming on wed", ["The user's plumber is coming on Wednesday 13 May 2026"]),
+    ("I'm at a conference till Fri, back next tues",
+     ["The user is at a conference till Friday 15 May 2026, back on Tuesday 19 May 2026"]),
+    ("wed love to come", []),  # "we'd" without its apostrophe stays "we'd"
+    # a part of the day after a weekday is the date's: "for Thursday morning" was no date at all
+    ("also the boiler service is booked for thurs morning, British Gas",
+     ["The boiler service is booked for Thursday morning 14 May 2026, British Gas"]),
+    ("I'm free next thursday afternoon", ["The user is free on Thursday afternoon 14 May 2026"]),
+    # a holiday in lower case, and a family word said as a name ("Gran Turns" was capitalised as a title's name)
+    ("Gran turns 90 on boxing day, we're doing a lunch at the Swan",
+     ["The user's gran turns 90 on Boxing Day 2026", "The user is doing a lunch at the Swan"]),
+    ("my sister's due on st patrick's day", ["The user's sister is due on St Patrick's Day 2027"]),
+    # a part of a month, said before it
+    ("the car needs a service by the end of March", ["The car needs a service by the end of March 2027"]),
+    ("flights are booked for mid-June", ["The user's flights are booked for mid-June 2026"]),  # was "mid-in June"
+    # a span: its last day on or after its first
+    ("my mother-in-law is staying from the 18th to the 2nd",
+     ["The user's mother-in-law is staying from 18 May 2026 to 2 June 2026"]),
+    ("I'm in Leeds from Monday to Thursday",  # the Thursday was the one before the Monday
+     ["The user is in Leeds from Monday 18 May 2026 to Thursday 21 May 2026"]),
+    # the day of what was booked, said after a comma; what is still to come, its "will" unsaid
+    ("I finally booked my driving test, 14 jun at 9.40",
+     ["The user finally booked the user's driving test, on 14 June 2026 at 9.40"]),
+    ("I booked the vet, 3 March", ["The user booked the vet, on 3 March 2027"]),
+    ("entered the ballot, find out in december", ["The user entered the ballot, find out in December 2026"]),
+    # a month the tagger left untyped
+    ("btw Kasia's moving back to Krakow in feb", ["Kasia is moving back to Krakow in February 2027"]),
+])
+def test_a_date_as_chat_writes_it_is_read(extractor, said, expected):
+    assert _texts(extractor, said) == expected
+
+
+def test_a_month_alone_dates_no_thing_but_a_deadline_does(extractor):
+    assert _texts(extractor, "the garden looks lovely in May") == []
+    assert _texts(extractor, "the boiler has to be replaced before June") == [
+        "The boiler has to be replaced before June 2026"]
+
+
+@pytest.mark.parametrize(("phrase", "start", "precision", "words"), [
+    ("the end of March", dt.date(2027, 3, 1), Precision.MONTH, "the end of March 2027"),
+    ("early June", dt.date(2026, 6, 1), Precision.MONTH, "early June 2026"),
+    ("the last week of August", dt.date(2026, 8, 1), Precision.MONTH, "the last week of August 2026"),
+    ("the beginning of next month", dt.date(2026, 6, 1), Precision.MONTH, "the beginning of June 2026"),
+    ("the 18th to the 2nd", dt.date(2026, 5, 18), Precision.DAY, "18 May 2026 to 2 June 2026"),
+    ("fri", dt.date(2026, 5, 15), Precision.DAY, "Friday 15 May 2026"),
+    ("2026-04-01", dt.date(2026, 4, 1), Precision.DAY, "1 April 2026"),  # an ISO day is no span
+])
+def test_parts_spans_and_short_weekdays_resolve(phrase, start, precision, words):
+    resolved = resolve(phrase, NOW, Tense.FUTURE)
+    assert (resolved.start, resolved.precision, resolved.words) == (start, precision, words)
+
+
+@pytest.mark.parametrize("phrase", ["the end of the day", "mid-afternoon"])
+def test_a_part_of_no_date_is_no_date(phrase):
+    assert resolve(phrase, NOW, Tense.FUTURE).start is None
