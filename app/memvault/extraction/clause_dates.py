@@ -161,9 +161,14 @@ def _tense_below(ent: Span, root: Token) -> Tense | None:
         return Tense.PRESENT  # "switched supplier last week, first bill due 3 October": what is due, said bare
     while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
         verb = verb.head
+    while verb.tag_ == "VB" and verb.dep_ in ("ccomp", "xcomp") and verb.head.i != root.i and not any(
+            c.dep_ in ("aux", "auxpass") for c in verb.children):
+        verb = verb.head  # "… I'd help him move flat on saturday": the tense is the helping's
     if verb.i == root.i or verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("relcl", "advcl", "ccomp", "conj"):
         return None
     aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in ("would", "'d") and a.tag_ == "MD" for a in aux) and verb.dep_ == "ccomp":
+        return Tense.FUTURE  # "I promised Jonah I'd help him on saturday": the Saturday to come
     if verb.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
         return Tense.PAST
     if verb.tag_ in ("VBZ", "VBP") or any(a.tag_ == "MD" and a.lower_ in ("will", "'ll") for a in aux):

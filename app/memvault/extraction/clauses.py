@@ -298,7 +298,8 @@ def _dated_thing(clause: Clause, subject: Token) -> bool:
     a day or week named in the clause (a weekday, a day of the month, yesterday, next week) or a month it is due by
     (:func:`_deadline`), nothing pointing elsewhere."""
     # (an owner counts only as a thing said with "the": "the car's MOT is due on the 30th")
-    if subject.pos_ != "NOUN" or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and (
+    if subject.pos_ != "NOUN" and not (subject.pos_ == "PROPN" and subject.is_lower) \
+            or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and (
             c.pos_ != "NOUN" or not any(d.lower_ == "the" for d in c.children)) for c in subject.children) or any(
             c.dep_ == "det" and c.lower_ != "the" for c in subject.children):
         return False  # (the weather, the week: what the day was like, no one's)
@@ -358,6 +359,11 @@ def _unwrap(clause: Clause) -> Clause | None:
     return clause
 
 
+def _promised_someone(verb: Token) -> bool:
+    """ "I promised Jonah I'd help him move": a promise to someone by name is a commitment, not talk ("I promise")."""
+    return verb.lemma_ == "promise" and any(c.dep_ in ("dobj", "dative") and c.pos_ == "PROPN" for c in verb.children)
+
+
 def _small_talk(clause: Clause, subject: Token, first_person_subject: bool) -> bool:
     root = clause.root
     if subject.lower_ in _DEMONSTRATIVES or any(c.dep_ == "det" and c.lower_ in _DEMONSTRATIVES
@@ -407,7 +413,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
             and not _named_and_dated(clause, subject) and not _dated_thing(clause, subject):
         return False  # no one's: not the speaker's, a person's ("Arjun's gala"), or the speaker's surgeon's
     first_person_subject = subject.lower_ in ("i", "we")
-    if first_person_subject and root.lemma_ in _META_VERBS or root.lemma_ in _REPORTING:
+    if first_person_subject and root.lemma_ in _META_VERBS and not _promised_someone(root) \
+            or root.lemma_ in _REPORTING:
         return False
     if _small_talk(clause, subject, first_person_subject):
         return False

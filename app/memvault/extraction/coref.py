@@ -394,7 +394,9 @@ class Antecedents:
         inside = {t.i for t in tokens}
         for t in tokens:
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
-            named = t.head.lemma_ == "be" and any(c.pos_ == "PROPN" for c in t.head.children if c.i != t.i)
+            # (not one the question names: "Mochi is your cat?", "Is Jonah your brother?" answered "no, …")
+            named = t.head.lemma_ == "be" and any(c.pos_ == "PROPN" for c in t.head.children if c.i != t.i) or (
+                t.dep_ == "appos" and t.head.pos_ == "PROPN")
             if t.pos_ == "NOUN" and lemma in PEOPLE_WORDS | PLURAL and not named and any(
                     c.dep_ == "poss" and c.lower_ == "your" for c in t.children):
                 self._mention_owned(t, lemma, name_of(t, inside), voice, subject=True)

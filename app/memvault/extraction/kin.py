@@ -13,7 +13,7 @@ FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlf
                     "stepmom", "stepsister", "half-sister"])
 MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson",
                   "grandad", "granddad", "daddy", "stepdad", "stepbrother", "half-brother"])
-NEUTRAL = frozenset(["partner", "friend", "colleague", "coworker", "co-worker", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", *SERVICE_ROLES])
+NEUTRAL = frozenset(["partner", "friend", "mate", "bestie", "pal", "buddy", "colleague", "coworker", "co-worker", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", *SERVICE_ROLES])
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
 PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish",
                   # the dogs people keep, said by breed ("a three year old lurcher called Juniper"), and small pets

@@ -188,8 +188,9 @@ def dislocated_subject(sent: Span) -> tuple[int, int, str] | None:
     ``sent`` opens with as its subject ("a proper Kryptonite D-lock, it cost almost a third of what the bike did",
     "my sister Hanna, she drove us"): the parser hangs the phrase on the verb as anything but a subject, so "it" was
     read as the last thing named ("the user's coffee cost …") and "she" as whoever was. Without them the phrase is
-    the subject. ``None`` for any other sentence (the phrase must be all that comes before the comma, hold no verb,
-    and be what the pronoun can be: a thing for "it", a person for "she" or "he", people for "they")."""
+    the subject. ``None`` for any other sentence (the phrase must be all that comes before the comma, or after a
+    clause of its own and a comma, hold no verb, and be what the pronoun can be: a thing for "it", a person for
+    "she" or "he", people for "they")."""
     root = sent.root
     pronoun = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in _TAKEN_UP), None)
     if pronoun is None or pronoun.i < sent.start + 2 or sent.doc[pronoun.i - 1].text != ",":
@@ -197,7 +198,11 @@ def dislocated_subject(sent: Span) -> tuple[int, int, str] | None:
     head = next((c for c in root.children if c.i < pronoun.i - 1 and c.dep_ in ("dep", "intj", "npadvmod", "nsubj",
                                                                                  "nsubjpass")
                  and (c.pos_ in ("NOUN", "PROPN") or c.lower_ in _PEOPLE)), None)  # "neighbour" tagged an adjective
-    words = [t for t in sent if t.i < pronoun.i - 1 and not t.is_space]
+    # ... or after a clause of its own and a comma: "we've got a 2 year old, Tobi, he starts nursery in january"
+    before = next((t for t in reversed(sent.doc[sent.start:head.i]) if t.text == ","), None) if head else None
+    start = before.i + 1 if before is not None and any(
+        t.pos_ in ("VERB", "AUX") and has_subject(t) for t in sent.doc[sent.start:before.i]) else sent.start
+    words = [t for t in sent if start <= t.i < pronoun.i - 1 and not t.is_space]
     if head is None or {t.i for t in head.subtree} != {t.i for t in words} or any(
             t.pos_ in ("VERB", "AUX") for t in words):
         return None

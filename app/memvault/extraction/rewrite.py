@@ -22,7 +22,7 @@ from memvault.extraction.worth import acronym
 from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
                                        possessive)
 from memvault.extraction.kin import PEOPLE_WORDS
-from memvault.extraction.mention_tokens import NAMING_VERBS, concrete
+from memvault.extraction.mention_tokens import NAMING_VERBS, concrete, is_head_of_name, name_span
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -311,18 +311,36 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             # "my passport expires in march so I need to renew it": the fact says what "it" is (not a subject of
             # the same verb: "my contents insurance covers it" is another thing)
             return t.text
+        if lower in ("him", "his", "her") and (name := _named_earlier_in_clause(t, clause, subject)) is not None:
+            # "I drove Jonah to see his mum", "I told Priya I'd call her": the one person this clause named before
+            return f"{name}'s" if t.dep_ == "poss" and not named_object(t) else name
         mention = antecedents.resolve(lower)
         if own is not None and mention is own:
             # "She is bringing him": one person of no known gender fits both pronouns, but they are two people.
             said, here = gender_of(subject.lower_) if subject is not None else None, gender_of(lower)
             return _DANGLING if said and here and said != here else t.text
-        if mention is None:
+        if mention is None or lower == "it" and mention.turn < antecedents.turn and _named_before(t, clause, True):
+            # (a thing of an earlier turn is no "it" where the clause named one first: "my cousin has a van so we
+            # might just do it ourselves" was "… do Maren's mortgage themselves")
             return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
         if lower == "it" and mention.turn < antecedents.turn and any(
                 x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower()) for x in t.sent):
             return _DANGLING  # "I've given up on the guitar, my fingers couldn't take it": no thing of a turn before
         return f"{mention.text}'s" if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
+
+
+def _named_earlier_in_clause(t: Token, clause: Clause, subject: Token | None) -> str | None:
+    """The name of the one person a clause the speaker is the subject of names before ``t`` ("I gave Jonah his keys
+    back"), or ``None``: none, or two. Another subject may be whose "his" or "her" it is ("she'll drive Ela to
+    matches on her weeks")."""
+    if subject is None or subject.lower_ not in ("i", "we"):
+        return None
+    named = [x for x in clause.tokens if x.i < t.i and x.pos_ == "PROPN" and x.ent_type_ == "PERSON"
+             and x.dep_ in ("dobj", "dative", "pobj", "nsubj") and is_head_of_name(x)]
+    if len(named) != 1:
+        return None
+    return name_span(named[0])
 
 
 def _counted_with_us(t: Token) -> bool:
@@ -349,11 +367,14 @@ def named_object(her: Token) -> bool:
         name.head.lemma_ in NAMING_VERBS and not any(c.dep_ == "oprd" for c in name.head.children)
 
 
-def _named_before(it: Token, clause: Clause) -> bool:
+def _named_before(it: Token, clause: Clause, elsewhere: bool = False) -> bool:
     """Whether a thing "it" can be is named earlier in its own clause ("I twisted my knee on the boat when we took
-    it out of the water"): the fact then holds what "it" is, however the conversation before it went."""
+    it out of the water"): the fact then holds what "it" is, however the conversation before it went.
+    ``elsewhere``: not as the subject of the verb "it" is the object of ("my contents insurance covers it" is
+    another thing)."""
+    own = {x.i for c in it.head.children if c.dep_ in ("nsubj", "nsubjpass") for x in c.subtree} if elsewhere else ()
     return any(concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in PEOPLE_WORDS and t.i < it.i
-               for t in clause.tokens)
+               and t.i not in own for t in clause.tokens)
 
 
 def _owned_by_subject(t: Token, subject: Token | None) -> bool:

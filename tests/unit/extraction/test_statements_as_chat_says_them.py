@@ -48,3 +48,37 @@ def test_a_place_one_goes_to_is_no_she(extractor):
     # The tagger calls Crete a person: "Crete has never been on a plane before".
     assert _texts(extractor, "we're going to Crete for the summer", "Lovely!",
                   "she has never been on a plane before") == ["The user is going to Crete for the summer"]
+
+
+def test_whom_a_pronoun_is_in_a_clause_that_named_them_and_a_promise_made_to_them(extractor):
+    # "his", "him" with no one named before in the talk: the person this clause named ("I gave Jonah his keys back"
+    # said nothing); a promise to someone by name is a commitment, and its "I'd" is the Saturday to come
+    assert _texts(extractor, "I gave Jonah his keys back") == ["The user gave Jonah Jonah's keys back"]
+    assert _texts(extractor, "I promised Jonah I'd help him move flat on saturday") == [
+        "The user promised Jonah the user would help Jonah move flat on Saturday 16 May 2026"]
+    assert _texts(extractor, "I promise I'll try") == []
+
+
+def test_a_kin_word_the_answer_denies_is_no_he(extractor):
+    # "Is Jonah your brother?" "no, my best mate from uni. he's …" was "The user's brother is moving to Brixton".
+    assert _texts(extractor, "Hi", "Is Jonah your brother?", "no, my best mate from uni. he's moving to Brixton") == [
+        "The user's best mate is moving to Brixton"]
+
+
+def test_an_it_after_a_thing_its_clause_named_is_no_thing_of_an_earlier_turn(extractor):
+    texts = _texts(extractor, "mortgage is with Nationwide, 4.1% fixed for 5 years",
+                   "Nice rate. Do you have a moving company yet?",
+                   "not yet, my cousin Euan has a van so we might just do it ourselves")
+    assert texts[-1] == "The user's cousin Euan has a van so the user might just do it themselves"
+
+
+def test_a_thing_the_tagger_took_for_a_name_has_its_day(extractor):
+    # "scan" was a name (NORP) to the tagger, so no thing with a date
+    assert _texts(extractor, "yeah, the scan is on the 18th at the Royal Infirmary") == [
+        "The scan is on 18 May 2026 at the Royal Infirmary"]
+
+
+def test_a_name_said_between_a_clause_and_the_pronoun_that_takes_it_up_is_the_subject(extractor):
+    # "Tobi, he starts nursery": Tobi an organisation to the tagger, and "he" no one
+    assert _texts(extractor, "we've got a 2 year old, Tobi, he starts nursery in january") == [
+        "The user has got a 2 year old", "Tobi starts nursery in January 2027"]
