@@ -86,6 +86,12 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
             yield t.ent_type_, doc[t.i:end]
 
 
+def _dated_word(t: Token) -> bool:
+    """Whether ``t`` can go on a date after a comma: a month, a weekday, a day of the month or a year."""
+    return t.lower_ in dates.MONTHS or t.lower_ in dates.WEEKDAYS or dates.day_number(t.text) \
+        or dates.YEAR.fullmatch(t.text) is not None
+
+
 def _holiday_at(t: Token) -> Span | None:
     """The holiday whose name starts at ``t`` ("Boxing Day", "New Year's Eve"), or ``None``."""
     if t.lower_.replace("'", "") not in _HOLIDAY_FIRST_WORDS:
@@ -111,9 +117,11 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         # tagger left out, are the date's
         start = ent.start - (ent.start > 0 and doc[ent.start - 1].lower_ in ("next", "this", "last"))
         return doc[start:ent.end + 1]
-    if len(ent) == 1 and ent[0].lower_ in dates.WEEKDAYS and ent.end + 1 < len(doc) and dates.day_number(
-            doc[ent.end].text) and doc[ent.end + 1].lower_ in dates.MONTHS:
-        return doc[ent.start:ent.end + 2]  # "to Thursday 24 September": the tagger's date ended at the weekday
+    if len(ent) == 1 and ent[0].lower_ in dates.WEEKDAYS:
+        comma = ent.end < len(doc) and doc[ent.end].text == ","  # "on Friday, 3 March"
+        if ent.end + 1 + comma < len(doc) and dates.day_number(doc[ent.end + comma].text) \
+                and doc[ent.end + 1 + comma].lower_ in dates.MONTHS:
+            return doc[ent.start:ent.end + 2 + comma]  # "to Thursday 24 September": the tagger's date ended at the weekday
     after = next((t.i for t in ent[1:] if t.lower_ in ("after", "before")), None)
     if after is not None and (ent[0].lower_ in dates.WEEKDAYS or ent[0].lower_ in _DAYS_NAMED):
         ent = doc[ent.start:after]  # "on tuesday after three weeks of cold showers": the day, not a sum
@@ -220,8 +228,10 @@ def _names_a_day(ent: Span, doc: Doc) -> bool:
         return True
     before = doc[ent.start - 2:ent.start] if ent.start >= 2 else None
     after = doc[ent.end] if ent.end < len(doc) else None
-    return len(ent) == 1 and before is not None and before[1].lower_ == "the" \
-        and before[0].lower_ in _DAY_PREPOSITIONS and (after is None or after.pos_ not in ("NOUN", "PROPN"))
+    # ... or what something "is" ("it's the 14th not the 12th"), not "the 2nd time", "the 3rd biggest"
+    return len(ent) == 1 and before is not None and before[1].lower_ == "the" and (
+        before[0].lower_ in _DAY_PREPOSITIONS or before[0].lemma_ == "be" and ent.root.dep_ == "attr") and (
+        after is None or after.pos_ not in ("NOUN", "PROPN", "ADJ"))
 
 
 def _day_and_month(ent: Span) -> bool:
@@ -255,11 +265,13 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
     for label, ent in _entities_starting_in(clause, doc):
         if ent.start < read_to:
             continue
-        if label == "ORDINAL" and not _names_a_day(ent, doc):
-            continue
+        if label == "ORDINAL" and (not _names_a_day(ent, doc) or annual and month is None):
+            continue  # (a birthday "on the 14th" of no month the talk is about: the 14th of when)
         if label not in ("DATE", "TIME", "ORDINAL") and not (label == "EVENT" and dates.holiday(ent.text)):
             continue  # (the tagger calls "New Year's Day" an event)
         cut = next((t.i + 1 for t in ent[:-1] if t.text.endswith(".") and t.lower_.rstrip(".") in dates.MONTHS), None)
+        # ... and a comma before what is no part of a date ("since the 1st, day 30 today"; not "Friday, 3 March")
+        cut = cut or next((t.i for t in ent[1:-1] if t.text == "," and not _dated_word(doc[t.i + 1])), None)
         ent = ent if cut is None else doc[ent.start:cut]  # "22 Feb. 11 kids": the month's full stop ends the date
         if ent.root.dep_ in ("nummod", "compound", "amod", "poss") and ent.root.head.pos_ in ("NOUN", "PROPN") \
                 and not _day_and_month(ent) and ent.root.head.lower_ not in dates.DAY_PARTS:
@@ -283,8 +295,10 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             continue
         before = doc[ent.start - 1] if ent.start > 0 else None
         if before is not None and before.lower_ == "the" and before.i > 0 and (
-                doc[before.i - 1].pos_ == "ADP" or doc[before.i - 1].lower_ in _PREPOSITIONS):
-            replacements[before.i] = ""  # "on the Thursday" → "on Thursday 30 April", not "on the on ..."
+                doc[before.i - 1].pos_ == "ADP" or doc[before.i - 1].lower_ in _PREPOSITIONS
+                or label == "ORDINAL" and doc[before.i - 1].lemma_ == "be"):
+            # "on the Thursday" → "on Thursday 30 April", not "on the on ..."; "it's the 14th" → "it's on 14 May"
+            replacements[before.i] = ""
             before = doc[before.i - 1]
         # A verb's particle is no preposition: "put the deposit down yesterday" → "down on 1 October"
         preposition = before is not None and before.dep_ != "prt" and (before.pos_ == "ADP" or before.lower_ in

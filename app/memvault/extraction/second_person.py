@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction import errands, record_answers, reparse
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
+from memvault.extraction.dates import WEEKDAYS, day_number
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -172,9 +173,10 @@ def people(sent: Span) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _about_someone(sent: Span, year: int) -> bool:
+def _about_someone(sent: Span, year: int, things: bool = False) -> bool:
     """Whether ``sent`` is a plain statement about someone the user knows, dated as a record is: the subject of
-    its first clause is a person by name or "he"/"she", or something of theirs, every verb about a person states
+    its first clause is a person by name or "he"/"she", or something of theirs (with ``things``, or "the" thing
+    on a day: :func:`_thing_on_a_day`), every verb about a person states
     something (:func:`_states`), and it says when, with no year more than one from ``year`` (what was so
     centuries ago, or always, is knowledge, not the household's: "Leonardo painted it in the early 1500s", "He
     also designed flying machines"); the assistant speaks neither of itself nor to the user."""
@@ -184,12 +186,24 @@ def _about_someone(sent: Span, year: int) -> bool:
             (said := _YEAR.fullmatch(t.text)) and abs(int(said.group(1)) - year) > 1 for t in sent):
         return False
     first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
-    if not _someone(first):
+    if not _someone(first) and not (things and _thing_on_a_day(first)):
         return False  # a general statement ("For Portugal a passport must be valid ..."), or about a thing
     if first.ent_type_ == "ORG" and (first.head.lemma_ == "do" or sum(
             c.dep_ in SUBJECTS for c in first.head.children) > 1):
         return False  # a business does something ("Halden Legal paid …"); "Casa do Largo in Alfama" read as "do"
     return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t)) and not _reason(t))
+
+
+def _thing_on_a_day(subject: Token | None) -> bool:
+    """Whether ``subject`` is "the" thing its clause gives a day of the month or a weekday ("The old shed goes to
+    the tip on the 20th"): a record of the household's as a person's is, not a date in history or a season."""
+    if subject is None or subject.pos_ != "NOUN" or not any(c.dep_ == "det" and c.lower_ == "the"
+                                                            for c in subject.children):
+        return False
+    if any(c.dep_ in ("aux", "auxpass", "neg") and (c.lower_ in _MODALS or c.dep_ == "neg")
+           for c in subject.head.children):
+        return False  # "The hotel might be booked by Friday", "The table isn't booked yet": no record
+    return any(t.ent_type_ == "DATE" and (t.lower_ in WEEKDAYS or day_number(t.text)) for t in subject.head.subtree)
 
 
 def _reason(verb: Token) -> bool:
@@ -279,14 +293,20 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
         if len(sents) == 1:
             out.setdefault(index, []).append((sents[0], start, back, length))
     if out:
+        things: list[tuple[int, Restated]] = []
         others = [(index, start, text) for index, turn in texts.items() for start, text in _others(turn)]
         for (index, start, said), (sent, fix) in zip(others, _one_sentence([t for _, _, t in others], parse),
                                                      strict=True):
             if sent is not None and _about_someone(sent, year):
                 out.setdefault(index, []).append((sent, start, fix, len(said)))
+            elif sent is not None and _about_someone(sent, year, things=True):
+                things.append((index, (sent, start, fix, len(said))))
         for index, restatement in _answers(texts, asked or {}, parse).items():
             if all(s[1] != restatement[1] for s in out.get(index, [])):  # a sentence read already keeps its reading
                 out.setdefault(index, []).append(restatement)
+        for index, thing in things:  # ... as an answer's or an errand's reading does ("Noor's ferry is booked …")
+            if all(s[1] != thing[1] for s in out.get(index, [])):
+                out.setdefault(index, []).append(thing)
     return {index: sorted(sents, key=lambda s: s[1]) for index, sents in out.items()}
 
 

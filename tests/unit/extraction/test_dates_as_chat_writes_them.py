@@ -46,6 +46,10 @@ def _texts(extractor, *turns: str) -> list[str]:
      ["The user finally booked the user's driving test, on 14 June 2026 at 9.40"]),
     ("I booked the vet, 3 March", ["The user booked the vet, on 3 March 2027"]),
     ("entered the ballot, find out in december", ["The user entered the ballot, find out in December 2026"]),
+    # a comma ends a date before what is no part of one ("since the 1st, day 30" was 30 January), not before a day
+    ("I've been off caffeine since the 1st, day 11 today",
+     ["The user has been off caffeine since 1 May 2026, day 11 today"]),
+    ("the wedding is on Friday, 3 March", ["The wedding is on Friday 3 March 2028"]),  # (3 March 2027 is a Wednesday)
     # a month the tagger left untyped
     ("btw Kasia's moving back to Krakow in feb", ["Kasia is moving back to Krakow in February 2027"]),
 ])
@@ -76,3 +80,9 @@ def test_parts_spans_and_short_weekdays_resolve(phrase, start, precision, words)
 @pytest.mark.parametrize("phrase", ["the end of the day", "mid-afternoon"])
 def test_a_part_of_no_date_is_no_date(phrase):
     assert resolve(phrase, NOW, Tense.FUTURE).start is None
+
+
+def test_a_day_of_the_month_something_is_is_its_date_but_a_birthdays_needs_its_month(extractor):
+    texts = _texts(extractor, "my flight to Lisbon is on the 22nd", "Noted.", "actually sorry it's the 24th not the 22nd")
+    assert texts == ["The user's flight to Lisbon is on 22 May 2026", "The user's flight is on 24 May 2026 not the 22nd"]
+    assert _texts(extractor, "my birthday is the 14th") == ["The user's birthday is the 14th"]

@@ -66,3 +66,12 @@ def test_what_a_business_did_in_the_users_records_is_a_fact_and_an_invoice_numbe
     assert _texts(extractor, "any news?", "Your car insurance renews on 1 March.", "and the hotel?",
                   "Casa do Largo in Alfama, four nights from 14 to 18 June, breakfast included.", user="Ines") == [
         "Ines's car insurance renews on 1 March 2026"]
+
+
+def test_the_households_things_on_a_day_are_facts_of_its_record_too(extractor):
+    # Written for this test (stop 101): "the old shed" was no one, so its day was lost.
+    texts = _texts(extractor, "can you sum up the garden plan?",
+                   "Sure. You're replacing the lawn with wildflower turf in April. The old shed goes to the tip on "
+                   "Friday. The Romans grew roses on 3 May.", user="Dana")
+    assert texts == ["Dana is replacing the lawn with wildflower turf in April 2026",
+                     "The old shed goes to the tip on Friday 6 February 2026"]
