@@ -30,9 +30,10 @@ from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
                                      PLURAL, POSSESSIVES)
 from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened, is_head_of_name, name_of,
-                                                name_span, names_it, names_where_one_goes, others_thing, own_gender,
-                                                owned_by_user, plural_thing, shows_a_person, speakers_role,
-                                                thing_named_with_the, where)
+                                                name_span, named_as_place, named_before_in, names_it,
+                                                names_where_one_goes, others_thing, own_gender, owned_by_user,
+                                                plural_thing, shows_a_person, speakers_role, thing_named_with_the,
+                                                where)
 from memvault.extraction.naming import predicate_name
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -48,22 +49,6 @@ AMBIGUITY_WINDOW = 2
 STALE_TURNS = 3
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
-
-
-#: Prepositions whose object, a name, is a place ("from Copenhagen", "in Porto"); "to" only not before a person.
-_PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "near", "around", "to"})
-
-
-def _named_as_place(t: Token, people: Collection[str]) -> bool:
-    """Whether the name ``t`` is a place: tagged one, or said after a place preposition (the small tagger calls
-    "Copenhagen" an organisation and "Porto" a person), and no one known nor a date."""
-    if t.ent_type_ in ("GPE", "LOC", "FAC"):
-        return True
-    if t.dep_ != "pobj" or t.head.lower_ not in _PLACE_PREPOSITIONS or t.ent_type_ in ("DATE", "TIME"):
-        return False
-    # "to" a person ("talked to Tom") unless it is where one goes ("we're going to Crete", Crete a PERSON)
-    return name_span(t) not in people and not (t.head.lower_ == "to" and t.ent_type_ == "PERSON"
-                                               and not names_where_one_goes(t))
 
 
 @dataclass(frozen=True)
@@ -276,8 +261,11 @@ class Antecedents:
     def _learn_gender(self, tokens: tuple[Token, ...]) -> None:
         """A person of no known gender (a name, "my partner") whom this clause calls "he" or "she" is that from
         now on: the other pronoun no longer reaches them ("Marco ... he's an engineer ... she lives nearby")."""
+        speaker = any(x.dep_ in ("nsubj", "nsubjpass") and x.lower_ in ("i", "we") for x in tokens)
         for t in tokens:
             kind = GENDERED.get(t.lower_) if t.pos_ == "PRON" else None
+            if kind is not None and speaker and named_before_in(t, tokens) is not None:
+                continue  # "I promised Jonah I'd help him": Jonah's, whoever was named before
             mention = self.resolve(t.lower_) if kind is not None else None
             if mention is not None:
                 mention.referred = self._clauses + 1  # the clause being observed
@@ -320,7 +308,7 @@ class Antecedents:
                 continue
             if t.pos_ not in ("NOUN", "PROPN") or t.dep_ == "compound":
                 continue
-            if t.pos_ == "PROPN" and is_head_of_name(t) and _named_as_place(t, self._named.keys() | self.known) \
+            if t.pos_ == "PROPN" and is_head_of_name(t) and named_as_place(t, self._named.keys() | self.known) \
                     and not shows_a_person(t):
                 at = "at" if t.dep_ == "pobj" and t.head.lower_ == "at" else "in"
                 whole = sorted([*(c for c in t.children if c.dep_ == "compound" and c.pos_ == "PROPN"), t],

@@ -6,7 +6,7 @@ neighbours in the parse.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from memvault.extraction.kin import (FEMALE, GENDERED, MALE, OCCUPATIONS, PEOPLE_WORDS, PLURAL, POSSESSIVES,
@@ -261,3 +261,29 @@ def others_thing(t: Token, possessive: str, people: Collection[str]) -> str | No
     if owner.pos_ == "PROPN" and (owner.ent_type_ == "PERSON" or name_span(owner) in people):
         return f"{name_span(owner)}'s {compound_text(t)}"
     return None
+
+
+def named_before_in(t: Token, tokens: Sequence[Token]) -> str | None:
+    """The name of the one person ``tokens`` (a clause) names before the "him", "his" or "her" ``t`` ("I gave Jonah
+    his keys back"), or ``None``: none, or two."""
+    if t.lower_ not in ("him", "his", "her"):
+        return None
+    named = [x for x in tokens if x.i < t.i and x.pos_ == "PROPN" and x.ent_type_ == "PERSON"
+             and x.dep_ in ("dobj", "dative", "pobj", "nsubj") and is_head_of_name(x)]
+    return name_span(named[0]) if len(named) == 1 else None
+
+
+#: Prepositions whose object, a name, is a place ("from Copenhagen", "in Porto"); "to" only not before a person.
+_PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "near", "around", "to"})
+
+
+def named_as_place(t: Token, people: Collection[str]) -> bool:
+    """Whether the name ``t`` is a place: tagged one, or said after a place preposition (the small tagger calls
+    "Copenhagen" an organisation and "Porto" a person), and no one known nor a date."""
+    if t.ent_type_ in ("GPE", "LOC", "FAC"):
+        return True
+    if t.dep_ != "pobj" or t.head.lower_ not in _PLACE_PREPOSITIONS or t.ent_type_ in ("DATE", "TIME"):
+        return False
+    # "to" a person ("talked to Tom") unless it is where one goes ("we're going to Crete", Crete a PERSON)
+    return name_span(t) not in people and not (t.head.lower_ == "to" and t.ent_type_ == "PERSON"
+                                               and not names_where_one_goes(t))

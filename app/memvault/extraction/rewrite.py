@@ -22,7 +22,7 @@ from memvault.extraction.worth import acronym
 from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
                                        possessive)
 from memvault.extraction.kin import PEOPLE_WORDS
-from memvault.extraction.mention_tokens import NAMING_VERBS, concrete, is_head_of_name, name_span
+from memvault.extraction.mention_tokens import NAMING_VERBS, concrete, named_before_in
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
@@ -181,7 +181,7 @@ def render(clause: Clause, antecedents: Antecedents, replacements: dict[int, str
         return None
     if subject.lower_ in _SUBJECT_PRONOUNS and not acronym(subject):
         own = antecedents.resolve(subject.lower_, clause.root.lemma_)
-        if own is None:
+        if own is None or subject.lower_ == "it" and _thing_before_of_another_turn(subject, clause, own, antecedents):
             return None
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     if owner is not None and owner.lower_ in _POSSESSIVE_PRONOUNS and antecedents.resolve(owner.lower_) is None:
@@ -323,8 +323,7 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             # (a thing of an earlier turn is no "it" where the clause named one first: "my cousin has a van so we
             # might just do it ourselves" was "… do Maren's mortgage themselves")
             return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
-        if lower == "it" and mention.turn < antecedents.turn and any(
-                x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower()) for x in t.sent):
+        if lower == "it" and _thing_before_of_another_turn(t, clause, mention, antecedents):
             return _DANGLING  # "I've given up on the guitar, my fingers couldn't take it": no thing of a turn before
         return f"{mention.text}'s" if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
@@ -336,11 +335,7 @@ def _named_earlier_in_clause(t: Token, clause: Clause, subject: Token | None) ->
     matches on her weeks")."""
     if subject is None or subject.lower_ not in ("i", "we"):
         return None
-    named = [x for x in clause.tokens if x.i < t.i and x.pos_ == "PROPN" and x.ent_type_ == "PERSON"
-             and x.dep_ in ("dobj", "dative", "pobj", "nsubj") and is_head_of_name(x)]
-    if len(named) != 1:
-        return None
-    return name_span(named[0])
+    return named_before_in(t, clause.tokens)
 
 
 def _counted_with_us(t: Token) -> bool:
@@ -365,6 +360,14 @@ def named_object(her: Token) -> bool:
     name = her.head
     return her.lower_ == "her" and name.pos_ == "PROPN" and name.dep_ == "dobj" and \
         name.head.lemma_ in NAMING_VERBS and not any(c.dep_ == "oprd" for c in name.head.children)
+
+
+def _thing_before_of_another_turn(it: Token, clause: Clause, mention: Mention, antecedents: Antecedents) -> bool:
+    """Whether the thing of an earlier turn "it" would be is not what it means: its sentence named a thing before
+    its clause ("I've given up on the guitar, my fingers couldn't take it", "car insurance renews on the 9th, it
+    went up to £640", after the passport two turns before)."""
+    return mention.turn < antecedents.turn and any(
+        x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower()) for x in it.sent)
 
 
 def _named_before(it: Token, clause: Clause, elsewhere: bool = False) -> bool:

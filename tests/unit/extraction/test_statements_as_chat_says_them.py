@@ -82,3 +82,16 @@ def test_a_name_said_between_a_clause_and_the_pronoun_that_takes_it_up_is_the_su
     # "Tobi, he starts nursery": Tobi an organisation to the tagger, and "he" no one
     assert _texts(extractor, "we've got a 2 year old, Tobi, he starts nursery in january") == [
         "The user has got a 2 year old", "Tobi starts nursery in January 2027"]
+
+
+def test_a_pronoun_its_clause_binds_teaches_no_gender_to_someone_else(extractor):
+    # "him" in "I promised Jonah I'd help him" made Dmitri, named a turn before, a man: "Dmitri is moving to Brixton"
+    assert _texts(extractor, "the quarterly review with Dmitri is on tuesday at 2", "Got it. Anything personal?",
+                  "I promised Jonah I'd help him move flat on saturday", "Is Jonah your brother?",
+                  "no, my best mate from uni. he's moving to Brixton")[-1] == "The user's best mate is moving to Brixton"
+
+
+def test_it_after_a_thing_its_sentence_named_is_no_thing_of_an_earlier_turn_as_a_subject_either(extractor):
+    texts = _texts(extractor, "my passport runs out in june so I need to renew it asap", "I'd do it this week.",
+                   "right, admin day. car insurance renews on the 9th, it went up to £640")
+    assert texts[-1] == "Car insurance will renew on 9 June 2026" and not any("passport went" in t for t in texts)
