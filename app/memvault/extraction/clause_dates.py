@@ -69,6 +69,9 @@ def _entities_starting_in(clause: Clause, doc: Doc) -> Iterator[tuple[str, Span]
                     t.i + 1 == len(doc) or t.nbor().tag_ != "POS"):  # (not "one of May's friends")
             yield "DATE", doc[t.i - 1 if doc[t.i - 1].lower_ in ("next", "this", "last") else t.i:t.i + 1]
             continue  # "moving back to Krakow in Feb": a month the tagger left untyped
+        if t.lower_ in _DAYS_NAMED and t.ent_type_ not in ("DATE", "TIME"):
+            yield "DATE", doc[t.i:t.i + 1]  # "at Atkins today": the tagger ran the day into a place's name
+            continue
         if dates.short_weekday(t):  # "on Fri", "next tues": the tagger left it untyped or took it for a name
             yield "DATE", doc[t.i - 1 if doc[t.i - 1].lower_ in ("next", "this", "last") else t.i:t.i + 1]
             continue  # (what the tagger had is read with it: "thurs morning" a time)
@@ -302,7 +305,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             before = doc[before.i - 1]
         # A verb's particle is no preposition: "put the deposit down yesterday" → "down on 1 October"
         preposition = before is not None and before.dep_ != "prt" and (before.pos_ == "ADP" or before.lower_ in
-                                                                       _PREPOSITIONS)
+                                                                       _PREPOSITIONS) and not (
+            before.lower_ == "in" and ent.text.lower() in _DAYS_NAMED)  # "handed my notice in today": a particle
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue

@@ -298,7 +298,9 @@ def _dated_thing(clause: Clause, subject: Token) -> bool:
     a day or week named in the clause (a weekday, a day of the month, yesterday, next week) or a month it is due by
     (:func:`_deadline`), nothing pointing elsewhere."""
     # (an owner counts only as a thing said with "the": "the car's MOT is due on the 30th")
-    if subject.pos_ != "NOUN" and not (subject.pos_ == "PROPN" and subject.is_lower) \
+    # (or a name the tagger gave a common noun in lower case, or a bare gerund: "the scan", "viewing is saturday")
+    if subject.pos_ != "NOUN" and not (subject.pos_ == "PROPN" and subject.is_lower) and not (
+            subject.tag_ == "VBG" and not any(c.dep_ in ("dobj", "aux", "nsubj") for c in subject.children)) \
             or subject.lemma_.lower() in _AMBIENT or any(c.dep_ == "nummod" or c.dep_ == "poss" and (
             c.pos_ != "NOUN" or not any(d.lower_ == "the" for d in c.children)) for c in subject.children) or any(
             c.dep_ == "det" and c.lower_ != "the" for c in subject.children):

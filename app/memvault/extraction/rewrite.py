@@ -99,7 +99,7 @@ def _verb_form(t: Token) -> str | None:
         return "had" if t.tag_ == "VBD" or t.head.tag_ in ("VBN", "VBD") else "would"
     if lower in ("'ll", "ll"):
         return "will"
-    if t.tag_ == "VBP":
+    if t.tag_ == "VBP" and lower != "quit":  # (one quits a job once: "i quit the gym" said it is done)
         return third_person(t.text)
     return None
 
@@ -366,8 +366,9 @@ def _thing_before_of_another_turn(it: Token, clause: Clause, mention: Mention, a
     """Whether the thing of an earlier turn "it" would be is not what it means: its sentence named a thing before
     its clause ("I've given up on the guitar, my fingers couldn't take it", "car insurance renews on the 9th, it
     went up to £640", after the passport two turns before)."""
-    return mention.turn < antecedents.turn and any(
-        x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower()) for x in it.sent)
+    return mention.turn < antecedents.turn and any(  # (a person is no thing: "the physio said it's a sprain")
+        x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower())
+        and x.lemma_.lower() not in PEOPLE_WORDS for x in it.sent)
 
 
 def _named_before(it: Token, clause: Clause, elsewhere: bool = False) -> bool:

@@ -48,8 +48,14 @@ def _texts(extractor, *turns: str) -> list[str]:
     ("entered the ballot, find out in december", ["The user entered the ballot, find out in December 2026"]),
     # a comma ends a date before what is no part of one ("since the 1st, day 30" was 30 January), not before a day
     ("I've been off caffeine since the 1st, day 11 today",
-     ["The user has been off caffeine since 1 May 2026, day 11 today"]),
+     ["The user has been off caffeine since 1 May 2026, day 11 on 12 May 2026"]),
     ("the wedding is on Friday, 3 March", ["The wedding is on Friday 3 March 2028"]),  # (3 March 2027 is a Wednesday)
+    # a day the tagger ran into a name ("Atkins today" a building), and an "in" that is a particle before a day
+    ("I handed my notice in at Atkins today and my manager was nice",
+     ["The user handed the user's notice in at Atkins on 12 May 2026"]),
+    ("I handed my notice in today", ["The user handed the user's notice in on 12 May 2026"]),  # was "in 12 May"
+    # a thing named by a bare gerund has its day ("viewing" was a verb to the tagger, so no one's thing)
+    ("viewing is saturday at 11, the one on Elm Road", ["Viewing is on Saturday 16 May 2026 at 11, the one on Elm Road"]),
     # a month the tagger left untyped
     ("btw Kasia's moving back to Krakow in feb", ["Kasia is moving back to Krakow in February 2027"]),
 ])

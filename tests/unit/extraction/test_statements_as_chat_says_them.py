@@ -39,6 +39,8 @@ def _texts(extractor, *turns: str) -> list[str]:
     ("I'm away till the 2nd", ["The user is away till 2 June 2026"]),
     ("I'm back from Spain", ["The user is back from Spain"]),
     ("I'm back", []),
+    # "i quit the gym" read as the present: "The user quits the gym"
+    ("oh and i quit the gym, going to do climbing instead", ["The user quit the gym, going to do climbing instead"]),
 ])
 def test_a_statement_as_chat_says_it_is_read(extractor, said, expected):
     assert _texts(extractor, said) == expected
@@ -95,3 +97,6 @@ def test_it_after_a_thing_its_sentence_named_is_no_thing_of_an_earlier_turn_as_a
     texts = _texts(extractor, "my passport runs out in june so I need to renew it asap", "I'd do it this week.",
                    "right, admin day. car insurance renews on the 9th, it went up to £640")
     assert texts[-1] == "Car insurance will renew on 9 June 2026" and not any("passport went" in t for t in texts)
+    # ... but a person named first is no thing it could be
+    assert _texts(extractor, "my right ankle still hurts after the hike", "did you get it checked?",
+                  "the physio said it's a bad sprain")[-1] == "The user's right ankle is a bad sprain"
