@@ -110,13 +110,17 @@ def _opener_end(tokens: list[Token], start: int) -> int | None:
     """Where the clause begins after a short opener and its comma ("bad news here, …", "not yet, …", "flights
     booked, …", "fine with big ones, …"): a few words with no subject, name, pronoun, date or time, not a phrase
     that sets the scene ("On Saturday, …", "After work, …"), followed by a clause with its own subject."""
-    for j in range(start + 1, min(start + _OPENER_WORDS + 1, len(tokens))):
+    # (a noun phrase "the …" answering the question before may run longer: "the leisure centre on Park Lane, …")
+    words = _OPENER_WORDS + 3 * (tokens[start].lower_ in ("the", "a", "an"))
+    for j in range(start + 1, min(start + words + 1, len(tokens))):
         if tokens[j].text == ",":
             opener = tokens[start:j]
             negated = opener[0].lower_ in ("not", "no")  # "not tonight, I'm …" sets no scene: it declines
             # (a word in lower case the tagger calls a name is none: "good news, my friend got …")
+            # (a name in a place said after a preposition is no one spoken to: "the leisure centre on Park Lane, …")
             if opener[0].pos_ in ("ADP", "SCONJ") or any(
                     t.dep_ in SUBJECTS or t.pos_ in ("PRON", "NUM") or t.pos_ == "PROPN" and not t.text.islower()
+                    and not any(a.pos_ == "ADP" and a.i >= start for a in t.ancestors)
                     or t.ent_type_ in ("DATE", "TIME") and not negated for t in opener):
                 return None
             return j + 1 if _subject_starts(tokens, j + 1) else None

@@ -30,7 +30,7 @@ from memvault.extraction.clauses import has_subject
 from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
                                      PLURAL, POSSESSIVES)
 from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened, is_head_of_name, name_of,
-                                                name_span, named_as_place, named_before_in, names_it,
+                                                name_span, named_as_place, named_before_in, names_a_street, names_it,
                                                 names_where_one_goes, others_thing, own_gender, owned_by_user,
                                                 plural_thing, shows_a_person, speakers_role, thing_named_with_the,
                                                 where)
@@ -339,7 +339,8 @@ class Antecedents:
                 # bike, it cost …", which the parser reads as two sentences), whatever the tagger types it; not a
                 # remark on its own ("ok news overload. it's a mast cell tumour")
                 self._add(Mention(f"the {compound_text(t)}", f"the {lemma}", "thing", this_turn_only=True))
-            elif (t.ent_type_ == "PERSON" and not (names_where_one_goes(t) and name_span(t) not in self._named)
+            elif (t.ent_type_ == "PERSON" and not ((names_where_one_goes(t) or names_a_street(t))
+                                                  and name_span(t) not in self._named)
                   or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
                     and t.dep_ not in ("appos",) and is_head_of_name(t) and not names_it(t):
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)

@@ -277,10 +277,20 @@ def named_before_in(t: Token, tokens: Sequence[Token]) -> str | None:
 _PLACE_PREPOSITIONS = frozenset({"in", "from", "at", "near", "around", "to"})
 
 
+#: The last word of a street's name ("Park Lane", "Elm Road").
+_STREETS = frozenset({"Lane", "Road", "Street", "Avenue", "Close", "Drive", "Crescent", "Terrace", "Gardens", "Square",
+                      "Rd", "St", "Ave", "Boulevard", "Way"})
+
+
+def names_a_street(t: Token) -> bool:
+    """Whether ``t`` ends a street's name ("the leisure centre on Park Lane", which the tagger calls a person)."""
+    return t.text in _STREETS and t.i > 0 and t.nbor(-1).pos_ == "PROPN"
+
+
 def named_as_place(t: Token, people: Collection[str]) -> bool:
     """Whether the name ``t`` is a place: tagged one, or said after a place preposition (the small tagger calls
     "Copenhagen" an organisation and "Porto" a person), and no one known nor a date."""
-    if t.ent_type_ in ("GPE", "LOC", "FAC"):
+    if t.ent_type_ in ("GPE", "LOC", "FAC") or names_a_street(t):
         return True
     if t.dep_ != "pobj" or t.head.lower_ not in _PLACE_PREPOSITIONS or t.ent_type_ in ("DATE", "TIME"):
         return False

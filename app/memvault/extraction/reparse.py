@@ -247,9 +247,10 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant" (not "… sister"),
         # and in a sentence with no verb, of any state ("my sister's due on 17 March")
         if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.i + 1 < sent.end and (
-                t.head.pos_ == "PROPN" and t.nbor().lower_ in PERSON_STATES
+                t.i > 0 and (t.nbor(-1).pos_ == "PROPN" or t.nbor(-1).lemma_.lower() in _PEOPLE) and _state_after(t)
                 or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ") and (
-                    t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN")):
+                    t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN")
+                    or t.nbor(2).lower_ in _DIET_STATES):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
     words = [t for t in sent if not t.is_punct and not t.is_space]
     for t, after in zip(words[1:], words[2:], strict=False):
@@ -268,6 +269,17 @@ def _verbless_before_comma(t: Token) -> bool:
     comma = next((x for x in t.doc[t.i + 1:sent.end] if x.text == ","), None)
     return comma is not None and not any(x.pos_ in ("VERB", "AUX") for x in t.doc[sent.start:comma.i]) and any(
         x.dep_ in ("nsubj", "nsubjpass") for x in t.doc[comma.i + 1:sent.end])
+
+
+_DIET_STATES = frozenset({"free", "intolerant"})
+
+
+def _state_after(s: Token) -> bool:
+    """Whether a state only a person is in follows the "'s" ``s``: "pregnant", or a diet's two words ("Sue's gluten
+    free", "my husband's lactose intolerant")."""
+    after = s.nbor()
+    return after.lower_ in PERSON_STATES or after.i + 1 < len(s.doc) and after.pos_ in ("NOUN", "VERB", "PROPN") \
+        and after.nbor().lower_ in _DIET_STATES
 
 
 def _second_subject(t: Token) -> bool:

@@ -29,6 +29,10 @@ def _texts(extractor, *turns: str) -> list[str]:
     # "'s" read as owning: the sister's "due", her "been"
     ("my sister's due on 17 March", ["The user's sister is due on 17 March 2027"]),
     ("my sister's been promoted", ["The user's sister has been promoted"]),
+    # a diet said in two words after "'s": the person's, not something of theirs
+    ("we've got the Hendersons coming for dinner saturday, Sue's gluten free",
+     ["The user has got the Hendersons coming for dinner on Saturday 16 May 2026", "Sue is gluten free"]),
+    ("my husband's lactose intolerant", ["The user's husband is lactose intolerant"]),
     # news that is its verb
     ("I got fired", ["The user got fired"]),
     ("my bike was stolen", ["The user's bike was stolen"]),
@@ -100,3 +104,10 @@ def test_it_after_a_thing_its_sentence_named_is_no_thing_of_an_earlier_turn_as_a
     # ... but a person named first is no thing it could be
     assert _texts(extractor, "my right ankle still hurts after the hike", "did you get it checked?",
                   "the physio said it's a bad sprain")[-1] == "The user's right ankle is a bad sprain"
+
+
+def test_a_noun_phrase_answering_the_question_before_is_no_part_of_the_next_clause(extractor):
+    # "The leisure centre on Park Lane, the user's daughter is really nervous" was one fact
+    texts = _texts(extractor, "my daughter Isla has her first swimming lesson on saturday at 9", "Exciting! Where?",
+                   "the leisure centre on Park Lane, she has never been in a big pool")
+    assert texts[-1] == "The user's daughter Isla has never been in a big pool"
