@@ -206,6 +206,17 @@ def _thing_on_a_day(subject: Token | None) -> bool:
     return any(t.ent_type_ == "DATE" and (t.lower_ in WEEKDAYS or day_number(t.text)) for t in subject.head.subtree)
 
 
+_DAY_ASKED = re.compile(r"\b(?:today|tomorrow|tonight|(?:(?:this|next)\s+)?(?:week|weekend)|(?:on\s+|this\s+|next\s+)?"
+                        r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
+
+
+def _day_asked(question: str) -> str | None:
+    """The day the user's question asks about ("what have I got on tomorrow?", "anything on Friday?"), as said:
+    an answer that names no day of its own is about that one."""
+    found = _DAY_ASKED.search(question)
+    return None if found is None or found.group().lower() in ("week", "weekend") else found.group()
+
+
 def _reason(verb: Token) -> bool:
     """Whether ``verb`` heads a clause that only gives a reason ("… moved to 10 June because Dr. Sandhu is away"):
     what it says need not be a record itself."""
@@ -285,6 +296,10 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
         redone = (restated(sent) or errands.restated(sent)) if sent is not None else None
         if redone is not None:
             text, back = redone
+            if (day := _day_asked((asked or {}).get(index, ""))) and not any(t.ent_type_ == "DATE" for t in sent):
+                # "what have I got on tomorrow?" "You have a 1:1 with Priya at 10.": that one is tomorrow's (said
+                # first, where it dates the whole sentence, not the last clock time)
+                text, back = f"{day} {text}", lambda j, back=back, lead=len(day) + 1: back(max(0, j - lead))
             restatements.append((index, start, text, lambda j, back=back, fix=fix, unsaid=unsaid: unsaid(fix(back(j))),
                                  len(said)))
     out: dict[int, list[Restated]] = {}

@@ -75,3 +75,15 @@ def test_the_households_things_on_a_day_are_facts_of_its_record_too(extractor):
                    "Friday. The Romans grew roses on 3 May.", user="Dana")
     assert texts == ["Dana is replacing the lawn with wildflower turf in April 2026",
                      "The old shed goes to the tip on Friday 6 February 2026"]
+
+
+def test_an_answer_that_names_no_day_is_about_the_day_the_question_asked(extractor):
+    # Written for this test (stop 101): the appointments had no date at all.
+    facts = extractor.extract([
+        Message("user", "what have I got on tomorrow?", "Dana"),
+        Message("assistant", "You have a 1:1 with Priya at 10 and the dentist at 2:30 on Harley Street."),
+        Message("user", "and on friday?", "Dana"),
+        Message("assistant", "Your car goes in for its MOT on Thursday 5 February, so nothing on Friday.")], NOW)
+    assert [(f.text, f.event_at) for f in facts][:2] == [
+        ("On 3 February 2026 Dana has a 1:1 with Priya at 10 and the dentist at 2:30 on Harley Street", "2026-02-03"),
+        ("Dana's car goes in for its MOT on Thursday 5 February 2026", "2026-02-05")]  # a day said is its own
