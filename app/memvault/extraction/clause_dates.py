@@ -124,7 +124,7 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         comma = ent.end < len(doc) and doc[ent.end].text == ","  # "on Friday, 3 March"
         if ent.end + 1 + comma < len(doc) and dates.day_number(doc[ent.end + comma].text) \
                 and doc[ent.end + 1 + comma].lower_ in dates.MONTHS:
-            return doc[ent.start:ent.end + 2 + comma]  # "to Thursday 24 September": the tagger's date ended at the weekday
+            return doc[ent.start:ent.end + 2 + comma]  # "to Thursday 24 September": the tagger's date ended there
     after = next((t.i for t in ent[1:] if t.lower_ in ("after", "before")), None)
     if after is not None and (ent[0].lower_ in dates.WEEKDAYS or ent[0].lower_ in _DAYS_NAMED):
         ent = doc[ent.start:after]  # "on tuesday after three weeks of cold showers": the day, not a sum

@@ -375,11 +375,13 @@ _PART_OF = re.compile(r"^(?P<part>(?:the )?(?:end|start|beginning|middle|(?:firs
 def _part_of(part: re.Match[str], now: dt.datetime, tense: Tense, month: int | None) -> ResolvedDate:
     """A part of a month, week or year ("the end of March"): when the whole is, as precise as the whole and said
     with the part ("the end of March 2027"); not a date when the whole is a day or no date."""
-    whole = resolve(part["rest"], now, tense, month)
+    rest = part["rest"]  # ("the end of the year": this one)
+    whole = resolve(f"this {rest}" if rest in ("year", "month", "week") else rest, now, tense, month)
     if whole.start is None or whole.precision is Precision.DAY or not whole.words:
         return NOT_A_DATE
     joint = "-" if "-" in part["joint"] else " "
-    return ResolvedDate(whole.start, whole.precision, f"{part['part']}{joint}{whole.words}")
+    said = part["part"].removesuffix(" the")  # "the end of 2026", not "the end of the 2026"
+    return ResolvedDate(whole.start, whole.precision, f"{said}{joint}{whole.words}")
 
 
 #: A weekday and a part of it ("thursday morning"): "Thursday morning 3 December 2026".

@@ -236,11 +236,13 @@ def _kind(head: Token, pronoun: str) -> str:
 
 def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     """Where a verb the parser read as a plural noun stands in ``sent`` (characters into it, start and end) and
-    how to write it so it reads as a verb ("renews" → "will renew"), when ``sent`` has no verb at all: the
-    first plural noun in "-s" that is not its first word, with a preposition, number or date right after it
-    ("the flight lands on Saturday", "the insurance renews on 1 April"), or one of two subjects of a later verb
-    (:func:`_second_subject`), or in a first part with no verb before a comma (:func:`_verbless_before_comma`); or the "'s" of a state said of a name ("Priya's pregnant!" → "Priya is
-    pregnant!"). ``None`` for any other sentence."""
+    how to write it so it reads as a verb ("renews" → "will renew"): the first plural noun in "-s" that is not
+    its first word, with a preposition, number or date right after it ("the flight lands on Saturday", "the
+    insurance renews on 1 April"), when ``sent`` has no verb at all, it is one of two subjects of a later verb
+    (:func:`_second_subject`), or it stands in a first part with no verb before a comma
+    (:func:`_verbless_before_comma`); or the "'s" of a state said of a name ("Priya's pregnant!" → "Priya is
+    pregnant!"), or of any state in a sentence with no verb ("my sister's due on 17 March"). ``None`` for any
+    other sentence."""
     if sent.text.rstrip().endswith("?"):
         return None
     verbless = not any(t.pos_ in ("VERB", "AUX") for t in sent)

@@ -74,6 +74,7 @@ def test_a_month_alone_dates_no_thing_but_a_deadline_does(extractor):
     ("early June", dt.date(2026, 6, 1), Precision.MONTH, "early June 2026"),
     ("the last week of August", dt.date(2026, 8, 1), Precision.MONTH, "the last week of August 2026"),
     ("the beginning of next month", dt.date(2026, 6, 1), Precision.MONTH, "the beginning of June 2026"),
+    ("the end of the year", dt.date(2026, 1, 1), Precision.YEAR, "the end of 2026"),  # this year's
     ("the 18th to the 2nd", dt.date(2026, 5, 18), Precision.DAY, "18 May 2026 to 2 June 2026"),
     ("fri", dt.date(2026, 5, 15), Precision.DAY, "Friday 15 May 2026"),
     ("2026-04-01", dt.date(2026, 4, 1), Precision.DAY, "1 April 2026"),  # an ISO day is no span
