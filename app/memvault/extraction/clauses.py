@@ -345,8 +345,10 @@ def _unwrap(clause: Clause) -> Clause | None:
             return None  # "I don't think I'll get another dog": what is thought is denied, so no statement
         inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         if inner is None:  # "I feel …", "I'm thinking of Blockhelden" say something; a bare "I think so" not
+            # ... as does what the speaker is thinking of doing ("I'm thinking of hiring a junior analyst")
             return clause if root.lemma_ == "feel" or any(c.dep_ == "prep" and c.lower_ in ("of", "about") and any(
-                p.dep_ == "pobj" and p.pos_ == "PROPN" for p in c.children) for c in root.children) else None
+                p.dep_ == "pobj" and p.pos_ == "PROPN" or p.dep_ == "pcomp" and p.tag_ == "VBG" and any(
+                    o.dep_ == "dobj" for o in p.children) for p in c.children) for c in root.children) else None
         if root.tag_ == "VBG" and subject_of(inner) is not None and subject_of(inner).lower_ in ("we", "you"):
             return None  # "I was thinking we rent a cottage": a proposal, not what was done
         tokens = trim(_in_order(t for t in inner.subtree if t.dep_ != "mark" or t.head.i != inner.i))

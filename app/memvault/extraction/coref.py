@@ -95,7 +95,9 @@ def _before_comma(tokens: Sequence[Token]) -> bool:
 
 
 def possessive(name: str) -> str:
-    return f"{name}'s"
+    """ "Maren's", "James's"; a plural said in lower case takes the apostrophe alone ("Maren's kids' dad")."""
+    last = name.rsplit(" ", 1)[-1]
+    return f"{name}'" if last.islower() and last.endswith("s") and not last.endswith("ss") else f"{name}'s"
 
 
 @dataclass

@@ -68,7 +68,8 @@ _ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnanc
 
 #: What only a person is: "Priya is pregnant" (a place to the tagger once an "oh and" comes before it).
 PERSON_STATES = frozenset({"pregnant", "engaged", "married", "divorced", "retired", "ill", "unwell", "vegan",
-                           "vegetarian", "unemployed", "redundant", "expecting", "single"})
+                           "vegetarian", "unemployed", "redundant", "expecting", "single", "allergic", "coeliac",
+                           "celiac", "diabetic", "asthmatic", "epileptic", "pescatarian", "teetotal"})
 #: Where a person is from when they are named by it: "Marcus from the platform team", "Anna from work".
 _GROUPS = frozenset({"team", "department", "office", "work", "school", "class", "club", "gym", "choir", "church", "uni",
                      "college", "hr", "accounts", "finance", "sales", "marketing", "legal"})

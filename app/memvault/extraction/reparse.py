@@ -248,11 +248,14 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     verbless = not any(t.pos_ in ("VERB", "AUX") for t in sent)
     for t in sent:  # ... or the "is" of "Priya's pregnant!", read as Priya's owning a "pregnant" (not "… sister"),
         # and in a sentence with no verb, of any state ("my sister's due on 17 March")
-        if t.tag_ == "POS" and t.lower_ in ("'s", "’s") and t.i + 1 < sent.end and (
-                t.i > 0 and (t.nbor(-1).pos_ == "PROPN" or t.nbor(-1).lemma_.lower() in _PEOPLE) and _state_after(t)
-                or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ") and (
-                    t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN")
-                    or t.nbor(2).lower_ in _DIET_STATES):
+        if t.tag_ != "POS" or t.lower_ not in ("'s", "’s") or t.i + 1 >= sent.end or t.i == 0:
+            continue
+        person = t.nbor(-1).pos_ == "PROPN" or t.nbor(-1).lemma_.lower() in _PEOPLE
+        no_noun_after = t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN") \
+            or t.nbor(2).lower_ in _DIET_STATES
+        if person and t.nbor().pos_ == "ADP" and t.nbor().lower_ != "of" or no_noun_after and (
+                person and _state_after(t) or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ"):
+            # (an "'s" before a preposition owns nothing: "Alfie's in year 2", "Tom's at work till 6")
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
     words = [t for t in sent if not t.is_punct and not t.is_space]
     for t, after in zip(words[1:], words[2:], strict=False):

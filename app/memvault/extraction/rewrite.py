@@ -313,7 +313,7 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return t.text
         if lower in ("him", "his", "her") and (name := _named_earlier_in_clause(t, clause, subject)) is not None:
             # "I drove Jonah to see his mum", "I told Priya I'd call her": the one person this clause named before
-            return f"{name}'s" if t.dep_ == "poss" and not named_object(t) else name
+            return possessive(name) if t.dep_ == "poss" and not named_object(t) else name
         mention = antecedents.resolve(lower)
         if own is not None and mention is own:
             # "She is bringing him": one person of no known gender fits both pronouns, but they are two people.
@@ -325,7 +325,7 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return t.text if lower == "it" and _named_before(t, clause) else _DANGLING
         if lower == "it" and _thing_before_of_another_turn(t, clause, mention, antecedents):
             return _DANGLING  # "I've given up on the guitar, my fingers couldn't take it": no thing of a turn before
-        return f"{mention.text}'s" if t.dep_ == "poss" and not named_object(t) else mention.text
+        return possessive(mention.text) if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
 
 
