@@ -62,7 +62,8 @@ def trim(tokens: list[Token]) -> list[Token]:
 
 #: Phrases that only move the talk along ("in other news dev got the offer"), taken off a clause's front.
 DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "news"), ("on", "another", "note"),
-                     ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"))
+                     ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"),
+                     ("random", "but"))
 
 
 def _named_with_me(tokens: list[Token], start: int) -> bool:

@@ -39,3 +39,10 @@ def test_a_date_or_a_scene_said_first_stays(extractor):
     texts = _texts(extractor, "Last week, my sister moved to Kiel", "ok", "On Saturday, I went to the market in Altona")
     assert texts == ["In the week of 22 September 2025, Felix's sister moved to Kiel",
                      "On Saturday 27 September 2025, Felix went to the market in Altona"]
+
+
+def test_random_but_is_an_opener_and_random_people_are_not(extractor):
+    # Written for stop 101: "Random but Felix's brother-in-law Piotr just got his citizenship, …"
+    assert _texts(extractor, "random but my brother-in-law Piotr just got his citizenship") == [
+        "Felix's brother-in-law Piotr just got his citizenship"]
+    assert _texts(extractor, "Random people keep ringing me") == ["Random people keep ringing Felix"]
