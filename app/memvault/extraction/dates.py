@@ -359,12 +359,18 @@ def resolve(phrase: str, now: dt.datetime, tense: Tense, month: int | None = Non
     if resolved is None and (span := _RANGE.fullmatch(text)) is not None:
         resolved = _range(span, now, tense, month)
     if resolved is None and (part := _DAY_PART_AFTER.fullmatch(text)) is not None:
-        day = resolve(part["day"], now, tense, month)
-        if day.start is not None and day.words and day.precision is Precision.DAY \
-                and day.words.split()[0].lower() in WEEKDAYS:
-            weekday, date = day.words.split(" ", 1)
-            resolved = ResolvedDate(day.start, Precision.DAY, f"{weekday} {part['part']} {date}")
+        resolved = _weekday_part(part, now, tense, month)
     return resolved or NOT_A_DATE
+
+
+def _weekday_part(part: re.Match[str], now: dt.datetime, tense: Tense, month: int | None) -> ResolvedDate | None:
+    """A weekday with a part of it ("next thursday afternoon"): "Thursday afternoon 3 December 2026"."""
+    day = resolve(part["day"], now, tense, month)
+    if day.start is None or not day.words or day.precision is not Precision.DAY \
+            or day.words.split()[0].lower() not in WEEKDAYS:
+        return None
+    weekday, date = day.words.split(" ", 1)
+    return ResolvedDate(day.start, Precision.DAY, f"{weekday} {part['part']} {date}")
 
 
 #: A part of a month or a week said before it ("the end of March", "the last week of August", "mid-June").
@@ -384,8 +390,8 @@ def _part_of(part: re.Match[str], now: dt.datetime, tense: Tense, month: int | N
     return ResolvedDate(whole.start, whole.precision, f"{said}{joint}{whole.words}")
 
 
-#: A weekday and a part of it ("thursday morning"): "Thursday morning 3 December 2026".
-_DAY_PART_AFTER = re.compile(r"(?P<day>.+)\s(?P<part>morning|afternoon|evening|night|lunchtime)")
+#: A weekday and a part of it ("thursday morning").
+_DAY_PART_AFTER = re.compile(r"(?P<day>.+)\s(?P<part>" + "|".join(sorted(DAY_PARTS)) + ")")
 #: Two dates said as a span in one phrase ("the 18th to the 2nd", "14 March - 2 April").
 _RANGE = re.compile(r"(?P<first>.+?)\s*(?P<joint>\s(?:to|till|until|through)\s|-|–)\s*(?P<last>.+)")
 

@@ -312,7 +312,7 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             # the same verb: "my contents insurance covers it" is another thing)
             return t.text
         if lower in ("him", "his", "her") and (name := _named_earlier_in_clause(t, clause, subject)) is not None:
-            # "I drove Jonah to see his mum", "I told Priya I'd call her": the one person this clause named before
+            # "I drove Jonah to see his mum", "I gave Jonah his keys back": the one person this clause named before
             return possessive(name) if t.dep_ == "poss" and not named_object(t) else name
         mention = antecedents.resolve(lower)
         if own is not None and mention is own:

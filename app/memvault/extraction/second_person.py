@@ -207,7 +207,7 @@ def _thing_on_a_day(subject: Token | None) -> bool:
 
 
 _DAY_ASKED = re.compile(r"\b(?:today|tomorrow|tonight|(?:(?:this|next)\s+)?(?:week|weekend)|(?:on\s+|this\s+|next\s+)?"
-                        r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
+                        r"(?:" + "|".join(WEEKDAYS) + r"))\b", re.IGNORECASE)
 
 
 def _day_asked(question: str) -> str | None:
