@@ -32,8 +32,8 @@ from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTR
 from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened, is_head_of_name, name_of,
                                                 name_span, named_as_place, named_before_in, names_a_street, names_it,
                                                 names_where_one_goes, others_thing, own_gender, owned_by_user,
-                                                plural_thing, shows_a_person, speakers_role, thing_named_with_the,
-                                                where)
+                                                pet_named, plural_thing, shows_a_person, speakers_role,
+                                                thing_named_with_the, where)
 from memvault.extraction.naming import predicate_name
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -333,6 +333,10 @@ class Antecedents:
                 said = f"{possessive(name_span(owner))} {t.lower_}" + (f" {name}" if name else "")
                 self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male", owner=voice.person,
                                   named=name is not None), name, t.dep_ in _SUBJECT_DEPS)
+            elif owner is not None and owner.lower_ in ("his", "her") and (pet := pet_named(t, lemma, name)) and (
+                    keeper := self.resolve(owner.lower_)) is not None:  # "mum is bringing her dog Pip": mum's Pip
+                said = f"{possessive(keeper.text)} {pet[0]} {pet[1]}"
+                self._add(Mention(said, said.lower(), "pet", owner=voice.person, named=True), pet[1])
             elif (theirs := others_thing(t, voice.possessive, self._named.keys() | self.known)) is not None:
                 self._add(Mention(theirs, theirs.lower(), "thing", this_turn_only=True), subject=True)
             elif t.dep_ == "ROOT" and t.pos_ == "NOUN" and concrete(t, lemma) and lemma not in PEOPLE_WORDS and not any(

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from memvault.extraction.kin import (FEMALE, GENDERED, MALE, OCCUPATIONS, PEOPLE_WORDS, PLURAL, POSSESSIVES,
-                                    SERVICE_ROLES)
+from memvault.extraction.kin import (FEMALE, GENDERED, MALE, OCCUPATIONS, PEOPLE_WORDS, PETS, PLURAL,
+                                    POSSESSIVES, SERVICE_ROLES)
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 from memvault.extraction.truecase import SHORTHAND
 
@@ -174,8 +174,9 @@ def compound_text(t: Token) -> str:
 def name_of(t: Token, inside: set[int]) -> str | None:
     """A name right after a kin word ("my nephew Karl", "my aunt Odile")."""
     for c in t.children:
-        if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.pos_ == "PROPN" and c.i == t.i + 1:
-            return name_span(c)
+        if c.i in inside and c.dep_ in ("appos", "npadvmod", "dobj", "attr") and c.i == t.i + 1 and (
+                c.pos_ == "PROPN" or c.pos_ == "NOUN" and c.text[:1].isupper() and c.i > c.sent.start):
+            return name_span(c)  # (a name the tagger took for a noun for its capital: "her dog Biscuit")
     nxt = t.doc[t.i + 1] if t.i + 1 < len(t.doc) else None
     # The small parser sometimes makes the name a second subject of the verb ("my old dog Rosie died"), or a
     # compound of it ("my daughter Helen rang").
@@ -298,3 +299,11 @@ def named_as_place(t: Token, people: Collection[str]) -> bool:
     # "to" a person ("talked to Tom") unless it is where one goes ("we're going to Crete", Crete a PERSON)
     return name_span(t) not in people and not (t.head.lower_ == "to" and t.ent_type_ == "PERSON"
                                                and not names_where_one_goes(t))
+
+
+def pet_named(t: Token, lemma: str, name: str | None) -> tuple[str, str] | None:
+    """The pet word and the name of "dog Pip" however the parser headed it (the word, or the name), or ``None``."""
+    if lemma in PETS:
+        return (t.lower_, name) if name else None
+    pet = next((c for c in t.children if c.dep_ == "compound" and c.lemma_.lower() in PETS), None)
+    return (pet.lower_, name_span(t)) if pet is not None and t.pos_ == "PROPN" else None
