@@ -306,7 +306,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         # A verb's particle is no preposition: "put the deposit down yesterday" → "down on 1 October"
         preposition = before is not None and before.dep_ != "prt" and (before.pos_ == "ADP" or before.lower_ in
                                                                        _PREPOSITIONS) and not (
-            before.lower_ == "in" and ent.text.lower() in _DAYS_NAMED)  # "handed my notice in today": a particle
+            before.lower_ == "in" and ent.text.lower() in _DAYS_NAMED) or (  # "handed my notice in today": a particle
+            ent.end < len(doc) and doc[ent.end].lower_ == "off")  # "taken next week off": the time taken, said bare
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue
@@ -330,6 +331,8 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
                 and doc[ent.start - 1].text == "," and any(c.dep_ == "dobj" and c.i < ent.start for c in (
                     ent.root.head.head if ent.root.head.dep_ == "dobj" else ent.root.head).children):
             hint = Tense.FUTURE  # "I finally booked my driving test, 14 jan at 9.40": the test's day
+        if clause.root.lemma_ in _ARRANGED and ent.end < len(doc) and doc[ent.end].lower_ == "off":
+            hint = Tense.FUTURE  # "I booked Friday off": the Friday to come
         if before is not None and before.pos_ == "ADP" and _of_thing_arranged(before):
             hint = Tense.FUTURE  # "moved you to the 14:10 flight on 20 February": that flight's date, to come
         resolved = dates.resolve(ent.text, now, hint, month)

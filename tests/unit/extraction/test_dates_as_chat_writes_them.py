@@ -56,6 +56,9 @@ def _texts(extractor, *turns: str) -> list[str]:
     ("I handed my notice in today", ["The user handed the user's notice in on 12 May 2026"]),  # was "in 12 May"
     # a thing named by a bare gerund has its day ("viewing" was a verb to the tagger, so no one's thing)
     ("viewing is saturday at 11, the one on Elm Road", ["Viewing is on Saturday 16 May 2026 at 11, the one on Elm Road"]),
+    # time taken off is said bare ("taken in the week of … off work"), and a day booked off is the one to come
+    ("I've taken next week off work", ["The user has taken the week of 18 May 2026 off work"]),
+    ("I booked Friday off", ["The user booked Friday 15 May 2026 off"]),
     # a month the tagger left untyped
     ("btw Kasia's moving back to Krakow in feb", ["Kasia is moving back to Krakow in February 2027"]),
 ])
