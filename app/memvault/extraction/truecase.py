@@ -21,7 +21,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from memvault.extraction.dates import BEFORE_MONTH, BEFORE_WEEKDAY, DAY_PARTS, HOLIDAYS, MONTH_WORDS, WEEKDAYS_SHORT
+from memvault.extraction.dates import BEFORE_MONTH, BEFORE_WEEKDAY, HOLIDAYS, MONTH_WORDS, short_weekday
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span, Token
@@ -147,15 +147,8 @@ def weekdays(doc: Doc) -> list[int]:
     wed", "stuck at work till fri"): capitalised, "wed" is one word, not the "we'd" the tokenizer splits it into
     (:mod:`~memvault.extraction.nlp`), and read as a day. Not "we'd" in full, nor one before a noun ("after sun
     cream")."""
-    out = []
-    for t in doc:
-        if t.i == 0 or not t.text.islower() or doc[t.i - 1].lower_ not in BEFORE_WEEKDAY:
-            continue
-        word = t.text + doc[t.i + 1].text if t.lower_ == "we" and t.i + 1 < len(doc) and not t.whitespace_ else t.text
-        if word in WEEKDAYS_SHORT and (t.lower_ == "we" or t.i + 1 == len(doc) or t.nbor().pos_ != "NOUN"
-                                       or t.nbor().lower_ in DAY_PARTS):
-            out.append(t.idx)
-    return out
+    return [t.idx for t in doc if t.text.islower() and (short_weekday(t) or t.text == "we" and t.i > 0 and doc[
+        t.i - 1].lower_ in BEFORE_WEEKDAY and t.i + 1 < len(doc) and not t.whitespace_ and doc[t.i + 1].text == "d")]
 
 
 _HOLIDAY_SAID = re.compile(r"\b(?:" + "|".join(
