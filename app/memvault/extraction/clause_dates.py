@@ -296,8 +296,16 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
             # every week's or month's, no one date
             recurring = True
             continue
+        # "missed the 14 March deadline", "at the 6 May session": a date said of the noun after it keeps its "the"
+        # and takes no "on" of its own
+        head = ent.root.head
+        attributive = ent.root.dep_ in ("compound", "nmod", "amod", "nummod") and head.pos_ == "NOUN" \
+            and head.i >= ent.end and _day_and_month(ent) and not doc[ent.end - 1].text.endswith(".") and all(
+                doc[k].dep_ in ("compound", "amod") and doc[k].head.i == head.i for k in range(ent.end, head.i))
+        if attributive and ent[0].lower_ == "the":
+            ent = ent[1:]
         before = doc[ent.start - 1] if ent.start > 0 else None
-        if before is not None and before.lower_ == "the" and before.i > 0 and (
+        if not attributive and before is not None and before.lower_ == "the" and before.i > 0 and (
                 doc[before.i - 1].pos_ == "ADP" or doc[before.i - 1].lower_ in _PREPOSITIONS
                 or label == "ORDINAL" and doc[before.i - 1].lemma_ == "be"):
             # "on the Thursday" → "on Thursday 30 April", not "on the on ..."; "it's the 14th" → "it's on 14 May"
@@ -307,7 +315,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         preposition = before is not None and before.dep_ != "prt" and (before.pos_ == "ADP" or before.lower_ in
                                                                        _PREPOSITIONS) and not (
             before.lower_ == "in" and ent.text.lower() in _DAYS_NAMED) or (  # "handed my notice in today": a particle
-            ent.end < len(doc) and doc[ent.end].lower_ == "off")  # "taken next week off": the time taken, said bare
+            ent.end < len(doc) and doc[ent.end].lower_ == "off") or attributive  # "taken next week off": said bare
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue

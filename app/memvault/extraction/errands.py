@@ -8,9 +8,10 @@ user's own statement: the assistant's "I" is the user, the "you" the errand was 
 you a seat" → "I booked a seat"), "your" is "my". Only a plain report counts: the subject of its first clause is
 "I", its verb an errand (:data:`ERRANDS`) in the past or the present perfect, not negated, with no offer, promise
 or guess ("I'll book", "I can move it", "I'd cancel"), and what was done names something a record keeps besides
-when (a name, a number or an amount): "I've sent the form" or "I registered you tonight" says nothing a later
-question could ask for. A thing the assistant reports booked ("Trains are booked for 18 July at 10:04", "the ferry
-to Bryher is booked for Tuesday") is the user's too ("my trains are booked …"), its date enough; not a person
+when (a name, a number or an amount), or a thing and when ("I cancelled your spin class on Thursday"): "I've sent
+the form" or "I registered you tonight" says nothing a later question could ask for. A thing the assistant reports
+booked ("Trains are booked for 18 July at 10:04", "the ferry to Bryher is booked for Tuesday") is the user's too
+("my trains are booked …"), its date enough; not a person
 ("Pippa is booked there too") and not someone's ("Pippa's room is booked"). A report that leaves its "I've" out, as
 a task list does ("Booked with Dr Amara Nwosu for Tuesday 18 February at 8:40", "Bought: a £48 voucher for Clay
 Corner"), is read with it written in (:func:`with_unsaid_i`).
@@ -82,9 +83,11 @@ def _errand(sent: Span) -> Token | None:
         return verb if any(t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED | {"DATE", "TIME"}
                            for t in sent) else None
     said = [t for c in verb.children if c.dep_ not in SUBJECTS for t in c.subtree]
-    # A date alone does not say what was done ("I booked you in for Tuesday", "I registered you tonight").
+    # A date alone does not say what was done ("I booked you in for Tuesday", "I registered you tonight"), nor a
+    # thing alone when ("I've sent the form"); the two together do ("I cancelled your spin class on Thursday").
     if not any((t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED) and t.ent_type_ not in ("DATE", "TIME")
-               for t in said):
+               for t in said) and not (any(c.dep_ == "dobj" and c.pos_ == "NOUN" for c in verb.children)
+                                       and any(t.ent_type_ == "DATE" for t in said)):
         return None
     return verb
 

@@ -252,7 +252,7 @@ class FactExtractor:
                     if read_to is None or messages[index].content[read_to:start].strip():
                         antecedents.forget_things()
                     self._read(sent, relocate, index, now, antecedents, voice, facts,
-                               (*known, *second_person.people(sent)))
+                               (*known, *second_person.people(sent, self._pipeline.known_words())))
                     read_to = end
                 continue
             doc, voice = parsed[index], speaking[index]
@@ -292,7 +292,8 @@ class FactExtractor:
         onto the turn, and where it starts and ends there."""
         voice, texts = told_by
         asked = {i: q for i in texts if (q := _question_before(messages, i, unmarked=True)) is not None}
-        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year, asked)
+        restated = second_person.told(texts, lambda batch: cache.parse(self._pipeline, batch), year, asked,
+                                      self._pipeline.known_words())
         return {i: (voice, [(sent, _moved(messages[i].content[start:], start, back), start, start + length)
                             for sent, start, back, length in sents])
                 for i, sents in restated.items()}

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction.answers import YES
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
+from memvault.extraction.worth import acronym
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -219,7 +220,7 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
     owner = "my" if phrase[0].lower_ in ("the", "my", "that") else f"{phrase[0].text}'s"
     after_owner = phrase[1:] if owner == "my" else [t for t in phrase[1:] if t.head.i != phrase[0].i]
     named = " ".join([owner, thing.doc[after_owner[0].i:thing.i + 1].text]) if after_owner else owner
-    if subject.lower_ in _STAND_INS and thing.tag_ in _STAND_INS[subject.lower_]:
+    if subject.lower_ in _STAND_INS and thing.tag_ in _STAND_INS[subject.lower_] and not acronym(subject):
         head, kept = named, subject.i + 1
     elif words[0].lower_ == "the" and subject.i == words[1].i and subject.lemma_ == thing.lemma_ and \
             subject.n_rights == 0:

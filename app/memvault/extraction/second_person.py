@@ -20,12 +20,14 @@ are not a household's facts.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from memvault.extraction import errands, record_answers, reparse
 from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
-from memvault.extraction.dates import WEEKDAYS, day_number
+from memvault.extraction.dates import MONTHS, WEEKDAYS, day_number
+from memvault.extraction.kin import OCCUPATIONS, SERVICE_ROLES
+from memvault.extraction.worth import acronym
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -36,6 +38,8 @@ _OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECAS
 #: "Heads up: you're …", "One more thing: for the Forum I booked …"): the parser makes two sentences of it, so
 #: the statement is read without them.
 _HEADER = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,3}[\w'’-]+:[ \t]+(?=(?i:you|your)\b|(?:[\w'’-]+\W+){0,5}?I\b)")
+#: A few words before a colon heading a statement about someone ("Harbourside just messaged: Rhys is on a course").
+_LEAD = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,5}[\w'’-]+:[ \t]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 #: Marks a sentence parsed again with a verb written as "will …" (:func:`_one_sentence`).
 _VERB_WRITTEN = "memvault.verb_written"
@@ -93,9 +97,15 @@ def _candidates(text: str) -> list[tuple[int, str, str, Callable[[int], int]]]:
 
 
 def _others(text: str) -> list[tuple[int, str]]:
-    """The statements of an assistant's ``text`` with no "you" in them: they may be about someone the user
-    knows ("Maya has a check-up on 23 April", "Her dentist moved it")."""
-    return [(start, piece) for start, piece in _sentences(text) if not _YOU.search(piece)]
+    """The statements of an assistant's ``text``: they may be about someone the user knows ("Maya has a check-up on
+    23 April", "Her dentist moved it"), or what someone did for the user ("Rhys signed you off at the 6 May
+    session"); a few words heading one before a colon are no part of it ("Harbourside just messaged: Rhys …")."""
+    found = []
+    for start, piece in _sentences(text):
+        if (lead := _LEAD.match(piece)) is not None:
+            start, piece = start + lead.end(), piece[lead.end():]
+        found.append((start, piece))
+    return found
 
 
 def _subject(verb: Token) -> Token | None:
@@ -148,13 +158,17 @@ def _about_user(sent: Span) -> bool:
     return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t)))
 
 
-def _someone(subject: Token | None) -> bool:
+def _someone(subject: Token | None, words: Collection[str] = ()) -> bool:
     """Whether ``subject`` is a person or a business by name, a person by pronoun, or something of theirs ("Maya",
     "Halden Legal", "Arjun's swimming gala", "she", "her dentist"): a record-keeping assistant reports what the
     user's dentist, insurer or client did as it reports what their family does ("Halden Legal paid invoice
     2026-004 in full this afternoon")."""
     if subject is None:
         return False
+    if words and subject.is_alpha and (subject.pos_ in ("NOUN", "PROPN") and subject.text[:1].isupper()
+                                       and subject.lower_ not in words and not subject.is_stop or acronym(subject)) \
+            and not any(c.dep_ == "det" for c in subject.children):
+        return True  # a name the tagger took for a noun ("Rhys signed you off"), as no English word is; "HR", "IT"
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     return subject.lower_ in _PEOPLE_PRONOUNS or subject.pos_ == "PROPN" and subject.ent_type_ in (
         "PERSON", "ORG", "") or (
@@ -162,36 +176,59 @@ def _someone(subject: Token | None) -> bool:
             "PERSON", "ORG", "")))  # the small tagger calls many a first name an organisation ("Arjun's gala")
 
 
-def people(sent: Span) -> tuple[str, ...]:
+def people(sent: Span, words: Collection[str] = ()) -> tuple[str, ...]:
     """The names :func:`_about_someone` took ``sent`` to be about (its clauses' subjects or their owners)."""
     found: list[str] = []
     for t in sent:
         subject = _subject(t) if t.pos_ in ("VERB", "AUX") else None
-        if _someone(subject):
+        if _someone(subject, words):
             owner = next((c for c in subject.children if c.dep_ == "poss"), None)
-            found += [x.text for x in (subject, owner) if x is not None and x.pos_ == "PROPN"]
+            found += [x.text for x in (subject, owner) if x is not None and (
+                x.pos_ == "PROPN" or x.lower_ not in words and x.text[:1].isupper() and x.is_alpha)]
     return tuple(found)
 
 
-def _about_someone(sent: Span, year: int, things: bool = False) -> bool:
+def _about_someone(sent: Span, year: int, things: bool = False, toward_user: bool = False,
+                   words: Collection[str] = ()) -> bool:
     """Whether ``sent`` is a plain statement about someone the user knows, dated as a record is: the subject of
     its first clause is a person by name or "he"/"she", or something of theirs (with ``things``, or "the" thing
     on a day: :func:`_thing_on_a_day`), every verb about a person states
     something (:func:`_states`), and it says when, with no year more than one from ``year`` (what was so
     centuries ago, or always, is knowledge, not the household's: "Leonardo painted it in the early 1500s", "He
-    also designed flying machines"); the assistant speaks neither of itself nor to the user."""
-    if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON or t.lower_ in _SWAPPED for t in sent):
+    also designed flying machines"); the assistant speaks neither of itself nor, but with ``toward_user`` (what
+    someone did for the user or to their things: "Rhys signed you off at the 6 May session"), to the user."""
+    if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON or t.lower_ in _SWAPPED and not toward_user
+                                               for t in sent):
         return False
-    if not any(t.ent_type_ in ("DATE", "TIME") for t in sent) or any(
+    if not _dated(sent) or any(
             (said := _YEAR.fullmatch(t.text)) and abs(int(said.group(1)) - year) > 1 for t in sent):
         return False
     first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
-    if not _someone(first) and not (things and _thing_on_a_day(first)):
+    if not _someone(first, words) and not (things and _thing_on_a_day(first)) and not (toward_user and _serving(first)):
         return False  # a general statement ("For Portugal a passport must be valid ..."), or about a thing
     if first.ent_type_ == "ORG" and (first.head.lemma_ == "do" or sum(
             c.dep_ in SUBJECTS for c in first.head.children) > 1):
         return False  # a business does something ("Halden Legal paid …"); "Casa do Largo in Alfama" read as "do"
-    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t)) and not _reason(t))
+    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _someone(_subject(t), words)
+               and not _reason(t))
+
+
+#: Who acts on a user's affairs by what they are ("the vendor accepted your offer", "the bank refunded you £40").
+_SERVING = SERVICE_ROLES | OCCUPATIONS | {"vendor", "seller", "buyer", "agent", "insurer", "bank", "council", "school",
+                                          "airline", "garage", "clinic", "surgery", "hospital", "pharmacy", "agency"}
+
+
+def _serving(subject: Token | None) -> bool:
+    """Whether ``subject`` is "the" one in a role or an institution serving the user (:data:`_SERVING`)."""
+    return subject is not None and subject.pos_ == "NOUN" and subject.lemma_.lower() in _SERVING and all(
+        c.dep_ != "poss" and (c.dep_ != "det" or c.lower_ == "the") for c in subject.children)
+
+
+def _dated(sent: Span) -> bool:
+    """Whether ``sent`` says when: a date or time the tagger found, or a day of a month it missed ("at the 6 May
+    session")."""
+    return any(t.ent_type_ in ("DATE", "TIME") or day_number(t.text) and t.i + 1 < sent.end
+               and t.nbor().lower_ in MONTHS and t.nbor().text[:1].isupper() for t in sent)
 
 
 def _thing_on_a_day(subject: Token | None) -> bool:
@@ -277,15 +314,16 @@ def _one_sentence(texts: list[str], parse: Callable[[list[str]], list]
 
 
 def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
-         asked: dict[int, str] | None = None) -> dict[int, list[Restated]]:
+         asked: dict[int, str] | None = None, words: Collection[str] = ()) -> dict[int, list[Restated]]:
     """For each assistant turn of ``texts`` (by index), its sentences about the user restated in the first
     person, parsed: each with where the sentence starts in the turn and what takes a character of the restated
     text back onto the sentence. An assistant that states the user's own facts keeps the user's records: its
     statements about people the user knows are the user's facts too, read as said ("Arjun's swimming gala is on
     Saturday 12 April", :func:`_about_someone`), and so are its short answers to the user's questions about the
     user's things, fragments and clauses about the thing asked (``asked``: the user's question before each turn, by
-    the turn's index; :mod:`~memvault.extraction.record_answers`). ``parse``: texts → docs (seven calls at most, each
-    one batch)."""
+    the turn's index; :mod:`~memvault.extraction.record_answers`), and what someone did for the user ("Rhys signed you
+    off at the 6 May session"; a capitalised subject no English word of ``words`` is someone's name). ``parse``:
+    texts → docs (eight calls at most, each one batch)."""
     found = [(index, start, said, written, unsaid)
              for index, turn in texts.items() for start, said, written, unsaid in _candidates(turn)]
     if not found:
@@ -310,12 +348,25 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
     if out:
         things: list[tuple[int, Restated]] = []
         others = [(index, start, text) for index, turn in texts.items() for start, text in _others(turn)]
+        toward: list[tuple[int, int, str, Callable[[int], int], int]] = []
         for (index, start, said), (sent, fix) in zip(others, _one_sentence([t for _, _, t in others], parse),
                                                      strict=True):
-            if sent is not None and _about_someone(sent, year):
+            # A sentence read already (a statement about the user, an errand) keeps that reading.
+            if sent is None or any(s[1] < start + len(said) and start < s[1] + s[3] for s in out.get(index, [])):
+                continue
+            if _YOU.search(said):
+                # Someone's doing for the user ("Rhys signed you off …"): read as the user would say it.
+                if _about_someone(sent, year, toward_user=True, words=words):
+                    text, back = reparse.reworded(sent, _first_person)
+                    toward.append((index, start, text, lambda j, back=back, fix=fix: fix(back(j)), len(said)))
+            elif _about_someone(sent, year, words=words):
                 out.setdefault(index, []).append((sent, start, fix, len(said)))
-            elif sent is not None and _about_someone(sent, year, things=True):
+            elif _about_someone(sent, year, things=True, words=words):
                 things.append((index, (sent, start, fix, len(said))))
+        for (index, start, _, back, length), doc in zip(toward, parse([t[2] for t in toward]) if toward else (),
+                                                        strict=True):
+            if len(sents := list(doc.sents)) == 1:
+                out.setdefault(index, []).append((sents[0], start, back, length))
         for index, restatement in _answers(texts, asked or {}, parse).items():
             if all(s[1] != restatement[1] for s in out.get(index, [])):  # a sentence read already keeps its reading
                 out.setdefault(index, []).append(restatement)

@@ -96,3 +96,13 @@ def test_a_day_of_the_month_something_is_is_its_date_but_a_birthdays_needs_its_m
     texts = _texts(extractor, "my flight to Lisbon is on the 22nd", "Noted.", "actually sorry it's the 24th not the 22nd")
     assert texts == ["The user's flight to Lisbon is on 22 May 2026", "The user's flight is on 24 May 2026 not the 22nd"]
     assert _texts(extractor, "my birthday is the 14th") == ["The user's birthday is the 14th"]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # a date said of the noun after it keeps its "the" and takes no "on": "missed the on 14 March 2026 deadline"
+    ("I missed the 14 March deadline for the grant", ["The user missed the 14 March 2026 deadline for the grant"]),
+    ("Rhys signed me off at the 6 May session", ["Rhys signed the user off at the 6 May 2026 session"]),
+    ("I'm going to the 21 June party at Tom's", ["The user is going to the 21 June 2026 party at Tom's"]),
+])
+def test_a_date_said_of_a_noun_keeps_its_the(extractor, said, expected):
+    assert _texts(extractor, said) == expected

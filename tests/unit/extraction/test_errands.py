@@ -120,3 +120,11 @@ def test_what_an_errand_lets_the_user_do_is_no_part_of_it(extractor):
     assert [f.text for f in facts] == ["Noor's mum's birthday is on 21 February 2026",
                                        "Noor has bought a £48 voucher for Clay Corner, posted to Noor by Friday "
                                        "6 February 2026"]
+
+
+def test_a_thing_done_on_a_day_is_an_errand_but_a_thing_alone_or_a_day_alone_is_not(extractor):
+    said = "Done, I cancelled your spin class on Thursday 5 February."
+    [fact] = extractor.extract(_chat("can you cancel the gym class on thursday", said), NOW)
+    assert fact.text == "Noor cancelled Noor's spin class on Thursday 5 February 2026"
+    assert said[fact.start:fact.end] == fact.quote == "I cancelled your spin class on Thursday 5 February."[:-1]
+    assert extractor.extract(_chat("and the form?", "I've sent the form. I registered you on Monday."), NOW) == []

@@ -87,3 +87,52 @@ def test_an_answer_that_names_no_day_is_about_the_day_the_question_asked(extract
     assert [(f.text, f.event_at) for f in facts][:2] == [
         ("On 3 February 2026 Dana has a 1:1 with Priya at 10 and the dentist at 2:30 on Harley Street", "2026-02-03"),
         ("Dana's car goes in for its MOT on Thursday 5 February 2026", "2026-02-05")]  # a day said is its own
+
+
+def test_what_someone_did_for_the_user_in_an_assistants_records_is_the_users_fact(extractor):
+    # The subject is someone else; "you" and "your" are the user, said in the user's voice.
+    texts = _texts(extractor, "any news?",
+                   "Your passport renewal is on 9 February at 10:00. Dr Patel referred you to a dermatologist on "
+                   "Friday. Kestrel sent you the new contract on 30 January.", "and the knee?",
+                   "Rhys signed you off at the session on 28 January. Harbourside just messaged: Rhys is away on "
+                   "12 February, so Tomasz moved your follow-up to 13 February at 18:00.", user="Dana")
+    assert texts == [
+        "Dana's passport renewal is on 9 February 2026 at 10:00",
+        "Dr Patel referred Dana to a dermatologist on Friday 30 January 2026",
+        "Kestrel sent Dana the new contract on 30 January 2026",
+        "Rhys signed Dana off at the session on 28 January 2026",
+        "Rhys is away on 12 February 2026",
+        "Tomasz moved Dana's follow-up to 13 February 2026 at 18:00"]
+
+
+def test_someones_advice_a_guess_or_an_undated_deed_toward_the_user_is_no_record(extractor):
+    texts = _texts(extractor, "any news?", "Your passport renewal is on 9 February at 10:00.", "and the knee?",
+                   "Rhys thinks you should rest it until March. Harbourside might move you to Thursday. Tomasz "
+                   "says hi to you. Rhys signed you off.", user="Dana")
+    assert texts == ["Dana's passport renewal is on 9 February 2026 at 10:00"]
+    # An assistant that keeps no records (no "your ..." fact of its own): what it says someone did is no fact.
+    assert _texts(extractor, "who discovered penicillin?",
+                  "Alexander Fleming gave you penicillin, in a way: he found it on 28 September 1928.") == []
+
+
+def test_someone_in_a_role_or_by_initials_acting_for_the_user_is_a_record(extractor):
+    texts = _texts(extractor, "any news?",
+                   "Your MOT is booked for 9 February at 8:30. The vendor accepted your offer of £312,000 on Friday. "
+                   "HR approved your leave on 29 January. The school wrote to you about the trip: Noor's coach "
+                   "leaves on 12 February at 7:00.", user="Dana")
+    assert texts == [
+        "Dana's MOT is booked for 9 February 2026 at 8:30",
+        "The vendor accepted Dana's offer of £312,000 on Friday 30 January 2026",
+        "HR approved Dana's leave on 29 January 2026",
+        "The school wrote to Dana about the trip: Noor's coach leaves on 12 February 2026 at 7:00"]
+    # An everyday word heading a sentence is no one's name: "That" did nothing for anyone.
+    assert _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30. That's a good way to end "
+                  "January, and you're ahead on 3 February.", user="Dana") == [
+        "Dana's MOT is booked for 9 February 2026 at 8:30"]
+
+
+def test_it_in_capitals_is_the_department_not_the_thing_asked_about(extractor):
+    texts = _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "did the laptop get sorted",
+                   "IT replaced the battery on Wednesday.", user="Dana")
+    assert texts == ["Dana's MOT is booked for 9 February 2026 at 8:30",
+                     "IT replaced the battery on Wednesday 28 January 2026"]
