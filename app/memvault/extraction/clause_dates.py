@@ -36,7 +36,7 @@ _DAY_PARTS = frozenset({"mornings", "afternoons", "evenings", "nights"})
 _FUTURE_MARKERS = frozenset({"will", "'ll", "shall", "gonna"})
 #: Verbs whose "for <date>" is when what was arranged takes place, whatever the verb's own tense.
 _ARRANGED = frozenset({"book", "reserve", "schedule", "plan", "arrange", "order", "set", "sign", "register", "enter",
-                       "enrol", "enroll"})
+                       "enrol", "enroll", "confirm"})
 #: A time that names its day ("tonight", "this morning", "last night"): said in a chat, the day it was said.
 _DAY_PART = re.compile(r"\b(?:tonight|today|tomorrow|yesterday|(?:this|last) (?:morning|afternoon|evening|night))\b",
                        re.IGNORECASE)
@@ -322,11 +322,12 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         below = _tense_below(ent, clause.root)
         hint = Tense.PAST if before is not None and before.lower_ == "since" else below if below is not None else \
             Tense.PAST if tense is Tense.PAST else tense
-        if before is not None and before.lower_ == "for" and (clause.root.lemma_ in _ARRANGED
-                                                              or before.head.lemma_ in _ARRANGED) \
+        if before is not None and before.lower_ in ("for", "from") and (clause.root.lemma_ in _ARRANGED
+                                                                       or before.head.lemma_ in _ARRANGED) \
                 or arranged and below is None:
-            # "I booked a week in the Dolomites for August", "we got a cottage booked for …"; and the dates said
-            # after it ("booked the bunkhouse for the Friday and Saturday night, 21st and 22nd")
+            # "I booked a week in the Dolomites for August", "we got a cottage booked for …", "confirmed a carer
+            # from 4 July"; and the dates said after it ("booked the bunkhouse for the Friday and Saturday night,
+            # 21st and 22nd")
             hint, arranged = Tense.FUTURE, below is None
         if before is not None and before.lower_ == "now" and hint is Tense.PAST:
             hint = Tense.PRESENT  # "the demo slipped again, now 16 May": where it stands now, not a May gone

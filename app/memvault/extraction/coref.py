@@ -43,6 +43,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+#: Family words a person is called by, as a name is: said bare, the speaker's own ("what's happening with dad").
+_CALLED = frozenset({"mum", "mom", "mam", "mummy", "mommy", "dad", "daddy", "gran", "granny", "nan", "nana", "nanna",
+                     "grandma", "grandpa", "grandad", "granddad"})
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
 #: Turns back beyond which a person, pet or thing no longer answers a pronoun (:meth:`Antecedents.resolve`).
@@ -269,8 +272,9 @@ class Antecedents:
             if kind is not None and speaker and named_before_in(t, tokens) is not None:
                 continue  # "I promised Jonah I'd help him": Jonah's, whoever was named before
             mention = self.resolve(t.lower_) if kind is not None else None
-            if mention is not None:
-                mention.referred = self._clauses + 1  # the clause being observed
+            if mention is not None:  # (the owner of someone named is not who the clause is about: "her cousin Jade")
+                mention.referred = mention.referred if t.dep_ == "poss" and t.head.lemma_ in PEOPLE_WORDS else \
+                    self._clauses + 1  # the clause being observed
                 mention.turn = self._turns
             if mention is None or mention.kind != "neutral" or self.mentions.get("neutral") is not mention:
                 continue
@@ -300,10 +304,11 @@ class Antecedents:
                 self._add(Mention(said, said.lower(), kind, owner=voice.person, named=True), name_span(t.head),
                           subject=t.head.dep_ in _SUBJECT_DEPS)
                 continue
-            if t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE and (
+            if (t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE or t.pos_ == "NOUN" and t.lower_ in _CALLED) and (
                     t.dep_ != "compound" or t.head.pos_ not in ("NOUN", "PROPN")) and not any(
-                    c.dep_ in ("compound", "poss") for c in t.children):
-                # "Mum", "Dad" said as a name: the speaker's own, and a woman or a man ("Mum wants a lunch ... she")
+                    c.dep_ in ("compound", "poss", "det") for c in t.children):
+                # "Mum", "Dad" said as a name, in lower case too ("what's happening with dad"): the speaker's own,
+                # and a woman or a man ("Mum wants a lunch ... she")
                 kind = "female" if t.lower_ in FEMALE else "male"
                 self._add(Mention(f"{voice.possessive} {t.lower_}", f"user's {t.lower_}", kind, owner=voice.person),
                           subject=t.dep_ in _SUBJECT_DEPS)
@@ -328,11 +333,13 @@ class Antecedents:
             if (owner is not None and owner.lower_ in POSSESSIVES or speakers_role(t) is not None) and not (
                     t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):  # "our Ben" is Ben, a person
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
-            elif owner is not None and owner.pos_ == "PROPN" and t.pos_ == "NOUN" and lemma in FEMALE | MALE:
-                # "Helen's mum is moving in, her hip's been bad": the mum's
-                said = f"{possessive(name_span(owner))} {t.lower_}" + (f" {name}" if name else "")
-                self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male", owner=voice.person,
-                                  named=name is not None), name, t.dep_ in _SUBJECT_DEPS)
+            elif owner is not None and t.pos_ == "NOUN" and (lemma in FEMALE | MALE or name and lemma in NEUTRAL) and (
+                    whose := name_span(owner) if owner.pos_ == "PROPN" else name and owner.lower_ in ("his", "her") and (
+                        keeper := self.resolve(owner.lower_)) is not None and keeper.text):
+                # "Helen's mum is moving in, her hip's been bad": the mum's; "her cousin Jade did. she's engaged"
+                said = f"{possessive(whose)} {t.lower_}" + (f" {name}" if name else "")
+                self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male" if lemma in MALE else
+                                  "neutral", owner=voice.person, named=name is not None), name, t.dep_ in _SUBJECT_DEPS)
             elif owner is not None and owner.lower_ in ("his", "her") and (pet := pet_named(t, lemma, name)) and (
                     keeper := self.resolve(owner.lower_)) is not None:  # "mum is bringing her dog Pip": mum's Pip
                 said = f"{possessive(keeper.text)} {pet[0]} {pet[1]}"

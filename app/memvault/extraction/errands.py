@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 #: Verbs (lemmas) of what an assistant does for a user's calendar, bookings and accounts.
 ERRANDS = frozenset({"book", "reserve", "add", "put", "move", "reschedule", "cancel", "pay", "register", "renew",
                      "send", "order", "buy", "submit", "file", "arrange", "confirm", "transfer", "switch", "schedule",
-                     "change", "dispute", "claim", "extend", "freeze", "lodge", "enter", "sign", "set", "return"})
+                     "change", "dispute", "claim", "extend", "freeze", "lodge", "enter", "sign", "set", "return",
+                     "accept", "hold", "request", "apply"})
 #: A sentence worth parsing: "I" among its first words, or a booking reported done ("Trains are booked: …").
 OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,5}?(?:I|I've|I'd|I'll)\b|\b(?:is|are|'s|'re|has been|have been)\s+"
                           r"(?:now |all |also )?(?:booked|reserved|confirmed|scheduled|arranged|set|renewed|paid)\b")

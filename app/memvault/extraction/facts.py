@@ -332,7 +332,7 @@ class FactExtractor:
                 phrase_subject.add(i)
                 again[i] = (text[:taken[0]] + taken[2] + text[taken[1]:],
                             _moved(quoted, sent.start_char, reparse.back_from(*taken)))
-            elif (verb := reparse.verb_read_as_noun(sent)) is not None:
+            elif (verb := reparse.verb_read_as_noun(sent) or reparse.guessed_who(sent)) is not None:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
                             _moved(quoted, sent.start_char, reparse.back_from(start, end, written)))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction.answers import YES
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
+from memvault.extraction.kin import FEMALE, MALE
 from memvault.extraction.worth import acronym
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -65,7 +66,7 @@ def restated(question: Span, answer: Span) -> tuple[str, int] | None:
 #: A sentence that opens as a question does, read without its "?" ("what was the rule for the hotel again", "did I
 #: pay the gas bill"); :func:`asks` decides on its parse.
 UNMARKED_QUESTION = re.compile(r"^(?:(?:and|so|ok|okay|oh|hm+|also|right)\W+)*(?:(?:what|when|where|which|who|how)"
-                               r"(?:'s|\s+(?:is|was|are|were|do|does|did)\b)|(?:did|do|does|have|has|is|are|was|were)"
+                               r"(?:'s|\s+(?:is|was|are|were|do|does|did|about)\b)|(?:did|do|does|have|has|is|are|was|were)"
                                r"\s+(?:i|my|the|that|this)\b)", re.IGNORECASE)
 #: A sentence that only names a thing ("ok so the tax thing.", "and my passport."), after a few openers; a
 #: trailing "thing"/"stuff" says nothing of what it is.
@@ -94,8 +95,8 @@ _BE = {"is": "is", "'s": "is", "was": "is", "are": "are", "were": "are"}
 
 def asks(sent: Span) -> bool:
     """Whether ``sent`` asks a question, with or without its "?" ("what was the cancellation rule for the hotel
-    again"): a question word before a verb, or a sentence that opens with an auxiliary before its subject ("did I
-    renew the permit", "did that fine letter ever show up"; not "Did it!")."""
+    again", "what about mum's birthday"): a question word before a verb or "about", or a sentence that opens with an
+    auxiliary before its subject ("did I renew the permit", "did that fine letter ever show up"; not "Did it!")."""
     if sent.text.rstrip().endswith("?"):
         return True
     words = [t for t in sent if not t.is_punct and not t.is_space]
@@ -105,7 +106,7 @@ def asks(sent: Span) -> bool:
         return False
     first, second = words[0], words[1]
     subject = next((c for c in sent.root.children if c.dep_ in SUBJECTS), None)
-    return (first.tag_ in ("WP", "WRB", "WDT") and second.pos_ == "AUX"
+    return (first.tag_ in ("WP", "WRB", "WDT") and (second.pos_ == "AUX" or second.lower_ == "about")
             or first.pos_ == "AUX" and first.head.i == sent.root.i and subject is not None
             and subject.left_edge.i == second.i and subject.right_edge.i < sent.root.i)
 
@@ -219,6 +220,8 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
     phrase = [t for t in thing.subtree if t.i <= thing.i and t.dep_ not in ("cc", "punct", "intj")]
     owner = "my" if phrase[0].lower_ in ("the", "my", "that") else f"{phrase[0].text}'s"
     after_owner = phrase[1:] if owner == "my" else [t for t in phrase[1:] if t.head.i != phrase[0].i]
+    if phrase[0].lower_ in FEMALE | MALE:
+        owner = f"my {phrase[0].lower_}'s"  # "mum's birthday": the speaker's mum
     named = " ".join([owner, thing.doc[after_owner[0].i:thing.i + 1].text]) if after_owner else owner
     if subject.lower_ in _STAND_INS and thing.tag_ in _STAND_INS[subject.lower_] and not acronym(subject):
         head, kept = named, subject.i + 1
@@ -249,5 +252,6 @@ def _owned_thing(t: Token) -> bool:
     first = next((w for w in t.subtree if w.dep_ not in ("cc", "punct", "intj")), t)
     if first.lower_ in ("the", "my", "that"):
         return True  # "did that fine letter ever show up": the one the two of them know of
-    return first.pos_ == "PROPN" and first.dep_ == "poss" and first.head.i == t.i and \
-        any(c.tag_ == "POS" for c in first.children)
+    # "Lily's school trip money", "mum's birthday" (a family word said as a name is the speaker's own)
+    return (first.pos_ == "PROPN" or first.lower_ in FEMALE | MALE) and first.dep_ == "poss" and \
+        first.head.i == t.i and any(c.tag_ == "POS" for c in first.children)

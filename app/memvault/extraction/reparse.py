@@ -253,9 +253,15 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
         person = t.nbor(-1).pos_ == "PROPN" or t.nbor(-1).lemma_.lower() in _PEOPLE
         no_noun_after = t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN") \
             or t.nbor(2).lower_ in _DIET_STATES
-        if person and t.nbor().pos_ == "ADP" and t.nbor().lower_ != "of" or no_noun_after and (
+        if person and (t.nbor().pos_ == "ADP" and t.nbor().lower_ != "of" or t.nbor().tag_ == "VBG" and t.nbor(
+                ).dep_ not in ("amod", "compound", "ROOT")) or no_noun_after and (
                 person and _state_after(t) or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ"):
-            # (an "'s" before a preposition owns nothing: "Alfie's in year 2", "Tom's at work till 6")
+            # (an "'s" before a preposition owns nothing: "Alfie's in year 2", "Tom's at work till 6"; nor one
+            # before a verb in "-ing" the parser hung elsewhere: "mum's coming to stay next weekend, she …")
+            owner = t.nbor(-1)
+            if owner.lower_ in FAMILY and not any(c.dep_ in ("det", "poss") for c in owner.children):
+                # ... and a family word before it said without its "my" is the speaker's ("mum's coming …")
+                return owner.idx - sent.start_char, t.idx - sent.start_char + len(t.text), f"my {owner.lower_} is"
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), " is"
     words = [t for t in sent if not t.is_punct and not t.is_space]
     for t, after in zip(words[1:], words[2:], strict=False):
@@ -327,3 +333,24 @@ def reworded(sent: Span, word_of: Callable[[Token], str | None]) -> tuple[str, C
         return old + min(j - new, length)
 
     return "".join(pieces).rstrip(), back
+
+
+#: A verb after "who" as it agrees with "I" ("guess who's …" → "I'm …").
+_AGREES_WITH_I = {"'s": "'m", "’s": "'m", "is": "am", "has": "have"}
+
+
+def guessed_who(sent: Span) -> tuple[int, int, str] | None:
+    """Where ``sent`` opens with chat's "guess who …" (after discourse words), characters into it, and how to write it
+    so the speaker says it ("guess who got the flat in Hackney!!" → "I got the flat …", "guess who's an auntie
+    again" → "I'm an auntie again"): the one to guess is the speaker, unless the speaker is in what they did.
+    ``None`` for any other sentence."""
+    words = trim(list(sent))
+    if len(words) < 3 or words[0].lower_ != "guess" or words[1].lower_ != "who" or words[1].dep_ not in (
+            "nsubj", "nsubjpass") or words[1].head.pos_ not in ("VERB", "AUX") or any(
+            t.lower_ in FIRST_PERSON for t in words[2:]):
+        return None  # (nor one the speaker is with: "guess who came home with us today")
+    verb = words[2]
+    agreed = _AGREES_WITH_I.get(verb.lower_)
+    end = verb if agreed is not None else words[1]
+    written = "I" + ("" if agreed is None else agreed if agreed.startswith("'") else f" {agreed}")
+    return words[0].idx - sent.start_char, end.idx - sent.start_char + len(end.text), written

@@ -39,7 +39,7 @@ _OPENS_WITH_YOU = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:you|your)\b", re.IGNORECAS
 #: the statement is read without them.
 _HEADER = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,3}[\w'’-]+:[ \t]+(?=(?i:you|your)\b|(?:[\w'’-]+\W+){0,5}?I\b)")
 #: A few words before a colon heading a statement about someone ("Harbourside just messaged: Rhys is on a course").
-_LEAD = re.compile(r"^\W*(?:[\w'’-]+[ \t]+){0,5}[\w'’-]+:[ \t]+")
+_LEAD = re.compile(r"^\W*(?:[\w'’-]+,?[ \t]+){0,5}[\w'’-]+:[ \t]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 #: Marks a sentence parsed again with a verb written as "will …" (:func:`_one_sentence`).
 _VERB_WRITTEN = "memvault.verb_written"
@@ -234,8 +234,9 @@ def _dated(sent: Span) -> bool:
 def _thing_on_a_day(subject: Token | None) -> bool:
     """Whether ``subject`` is "the" thing its clause gives a day of the month or a weekday ("The old shed goes to
     the tip on the 20th"): a record of the household's as a person's is, not a date in history or a season."""
+    # ("the" may hang on a word before the head: "the summer fair", "summer" read as a date of its own)
     if subject is None or subject.pos_ != "NOUN" or not any(c.dep_ == "det" and c.lower_ == "the"
-                                                            for c in subject.children):
+                                                            for c in subject.subtree if c.i < subject.i):
         return False
     if any(c.dep_ in ("aux", "auxpass", "neg") and (c.lower_ in _MODALS or c.dep_ == "neg")
            for c in subject.head.children):
@@ -337,6 +338,8 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
             if (day := _day_asked((asked or {}).get(index, ""))) and not any(t.ent_type_ == "DATE" for t in sent):
                 # "what have I got on tomorrow?" "You have a 1:1 with Priya at 10.": that one is tomorrow's (said
                 # first, where it dates the whole sentence, not the last clock time)
+                if sent[0].pos_ != "PROPN" and sent[0].text != "I":
+                    text = text[:1].lower() + text[1:]  # "At 10 you have …" goes on after the day: "tomorrow at 10 …"
                 text, back = f"{day} {text}", lambda j, back=back, lead=len(day) + 1: back(max(0, j - lead))
             restatements.append((index, start, text, lambda j, back=back, fix=fix, unsaid=unsaid: unsaid(fix(back(j))),
                                  len(said)))

@@ -112,14 +112,15 @@ def shouted(doc: Doc, words: Collection[str]) -> list[tuple[int, int]]:
     as names and verbs as nouns ("The user Gots THE JOB"); a word no list knows keeps its capitals ("CFE")."""
     runs: list[list[Token]] = [[]]
     for t in doc:
-        if t.is_alpha and t.text.isupper() and len(t.text) >= 2 or t.text == "I" and runs[-1]:
+        if t.is_alpha and t.text.isupper() and len(t.text) >= 2 or t.text in ("I", "A") and runs[-1]:
             runs[-1].append(t)
         elif runs[-1]:
             runs.append([])
     out = []
     for run in runs:
         caps = [t for t in run if t.text != "I"]
-        if len(caps) >= 2 and any(len(t.text) >= 3 for t in caps):
+        # ("A" only goes with a shouted run, it makes none: "HAS A DOG", not "A BBC crew")
+        if len([t for t in caps if t.text != "A"]) >= 2 and any(len(t.text) >= 3 for t in caps):
             out += [(t.idx, t.idx + len(t.text)) for t in caps if _known(t.lower_, words) or t.is_stop]
     return out
 

@@ -54,6 +54,11 @@ def test_words_shouted_in_capitals_are_read_as_words_and_an_unknown_one_keeps_it
     assert [f.text for f in facts] == ["Maren got the job", "Maren is starting in September 2025",
                                        "Maren passed the CFE"]
     assert facts[0].quote == "I GOT THE JOB"
+    # A shouted "A" goes with the words around it ("DOG" alone was left a name), and the one to guess is the speaker.
+    facts = _facts_of(extractor, "GUESS WHO HAS A DOG", "No way!", "we picked her up yesterday. she's a lurcher")
+    assert [f.text for f in facts] == ["Maren has a dog", "Maren picked Maren's dog up on 23 April 2025",
+                                       "Maren's dog is a lurcher"]
+    assert facts[0].quote == "GUESS WHO HAS A DOG"
 
 
 def _facts_of(extractor, *turns: str):

@@ -128,3 +128,10 @@ def test_a_thing_done_on_a_day_is_an_errand_but_a_thing_alone_or_a_day_alone_is_
     assert fact.text == "Noor cancelled Noor's spin class on Thursday 5 February 2026"
     assert said[fact.start:fact.end] == fact.quote == "I cancelled your spin class on Thursday 5 February."[:-1]
     assert extractor.extract(_chat("and the form?", "I've sent the form. I registered you on Monday."), NOW) == []
+
+
+def test_a_quote_accepted_and_a_deposit_paid_is_an_errand(extractor):
+    facts = extractor.extract(_chat("ok accept it", "Done. I've accepted Kasper's quote and paid the £500 deposit "
+                                    "by bank transfer this morning."), NOW)
+    assert [f.text for f in facts] == ["Noor has accepted Kasper's quote and paid the £500 deposit by bank transfer "
+                                       "on 2 February 2026"]

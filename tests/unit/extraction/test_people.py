@@ -176,3 +176,13 @@ def test_what_someone_reports_about_others_is_a_fact_and_about_the_speaker_is_no
             Message("user", "My husband says no. You said it would rain.", "Sofia")]
     assert [f.text for f in extractor.extract(said, NOW)] == [
         "Sofia's sister is pregnant", "Giulia can cover for Sofia in May 2026"]
+
+
+def test_someone_named_as_her_kin_is_who_the_next_she_is(extractor):
+    # "her" only says whose cousin Jade is: the clause is about Jade, and so is the "she" after it.
+    said = _said(extractor, Message("user", "how was the wedding", "Amy"),
+                 Message("assistant", "gorgeous. Ellie cried through the whole speech", "Beth"),
+                 Message("user", "did you end up catching the bouquet", "Amy"),
+                 Message("assistant", "nope, her cousin Jade did. she's engaged now apparently", "Beth"))
+    assert said == [("Beth", "Ellie cried through the whole speech"),
+                    ("Beth", "Ellie's cousin Jade is engaged now apparently")]

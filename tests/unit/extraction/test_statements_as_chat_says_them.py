@@ -131,3 +131,32 @@ def test_someone_elses_pet_by_name_is_who_later_sentences_are_about(extractor):
     texts = _texts(extractor, "my mum is coming for the weekend, she's bringing her dog Biscuit", "Lovely!",
                    "Biscuit is a nightmare with the cat though", "Oh dear.", "it barks at everything")
     assert texts[-2:] == ["Biscuit is a nightmare with the cat", "The user's mum's dog Biscuit barks at everything"]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # "coming" hung on the clause after the comma: one clause with a "she" of no one, and no fact at all
+    ("mum's coming to stay next weekend, she wants to see the new flat",
+     ["The user's mum is coming to stay on the weekend of 23 May 2026", "The user's mum wants to see the new flat"]),
+    ("dad's in hospital again", ["The user's dad is in hospital"]),  # ("again" trimmed, as every clause's)
+    ("Tom's running club meets on Tuesdays", ["Tom's running club meets on Tuesdays"]),  # a club, Tom's
+])
+def test_an_s_before_a_verb_in_ing_is_is_and_a_family_word_before_it_the_speakers(extractor, said, expected):
+    assert _texts(extractor, said) == expected
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("guess who got the flat in Hackney!!", ["The user got the flat in Hackney"]),
+    ("ok guess who's an auntie again", ["The user is an auntie"]),
+    ("Guess who has a new job", ["The user has a new job"]),
+    ("guess who I saw at the station", []),  # the one to guess is someone else
+    ("guess who came home with us today", []),  # ... someone the speaker was with
+])
+def test_the_one_to_guess_is_the_speaker(extractor, said, expected):
+    assert _texts(extractor, said) == expected
+
+
+def test_a_fact_read_from_guess_who_quotes_the_turn_as_said(extractor):
+    said = "guess who got the flat in Hackney!!"
+    [fact] = extractor.extract([Message("user", said, "Priya")], NOW)
+    assert fact.text == "Priya got the flat in Hackney"
+    assert said[fact.start:fact.end] == fact.quote and "flat in Hackney" in fact.quote

@@ -136,3 +136,27 @@ def test_it_in_capitals_is_the_department_not_the_thing_asked_about(extractor):
                    "IT replaced the battery on Wednesday.", user="Dana")
     assert texts == ["Dana's MOT is booked for 9 February 2026 at 8:30",
                      "IT replaced the battery on Wednesday 28 January 2026"]
+
+
+def test_a_parent_asked_about_bare_is_the_users_and_what_the_answer_says_of_them_is_theirs(extractor):
+    texts = _texts(extractor, "anything this week?", "Your dentist check-up is on 4 February at 8:30.",
+                   "what's happening with dad",
+                   "His hip replacement at St James's is on Thursday 5 March. Bluebird Care confirmed a carer for "
+                   "two weeks from 7 March, £22 an hour.", "what about mum's birthday", "It's on 19 June.",
+                   user="Dana")
+    assert texts == ["Dana's dentist check-up is on 4 February 2026 at 8:30",
+                     "Dana's dad's hip replacement at St James's is on Thursday 5 March 2026",
+                     "Bluebird Care confirmed a carer for two weeks from 7 March 2026, £22 an hour",
+                     "Dana's mum's birthday is on 19 June"]
+
+
+def test_what_the_user_has_on_the_day_asked_goes_on_after_that_day(extractor):
+    texts = _texts(extractor, "what do I have on tomorrow", "At 9:30 you have the physio with Amir at Cityfit.",
+                   user="Dana")
+    assert texts == ["On 3 February 2026 at 9:30 Dana has the physio with Amir at Cityfit"]
+
+
+def test_a_few_words_heading_a_record_before_a_colon_are_no_part_of_it(extractor):
+    texts = _texts(extractor, "anything today?", "Your bin day moved to Thursday 5 February. Also, Sophie's school "
+                   "sent a letter: the summer fair is on Saturday 13 June.", user="Dana")
+    assert texts == ["Dana's bin day moved to Thursday 5 February 2026", "The summer fair is on Saturday 13 June 2026"]
