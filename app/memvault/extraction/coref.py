@@ -334,8 +334,8 @@ class Antecedents:
                     t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):  # "our Ben" is Ben, a person
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
             elif owner is not None and t.pos_ == "NOUN" and (lemma in FEMALE | MALE or name and lemma in NEUTRAL) and (
-                    whose := name_span(owner) if owner.pos_ == "PROPN" else name and owner.lower_ in ("his", "her") and (
-                        keeper := self.resolve(owner.lower_)) is not None and keeper.text):
+                    whose := name_span(owner) if owner.pos_ == "PROPN" else name and owner.lower_ in ("his", "her")
+                    and (keeper := self.resolve(owner.lower_)) is not None and keeper.text):
                 # "Helen's mum is moving in, her hip's been bad": the mum's; "her cousin Jade did. she's engaged"
                 said = f"{possessive(whose)} {t.lower_}" + (f" {name}" if name else "")
                 self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male" if lemma in MALE else

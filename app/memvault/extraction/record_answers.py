@@ -66,7 +66,8 @@ def restated(question: Span, answer: Span) -> tuple[str, int] | None:
 #: A sentence that opens as a question does, read without its "?" ("what was the rule for the hotel again", "did I
 #: pay the gas bill"); :func:`asks` decides on its parse.
 UNMARKED_QUESTION = re.compile(r"^(?:(?:and|so|ok|okay|oh|hm+|also|right)\W+)*(?:(?:what|when|where|which|who|how)"
-                               r"(?:'s|\s+(?:is|was|are|were|do|does|did|about)\b)|(?:did|do|does|have|has|is|are|was|were)"
+                               r"(?:'s|\s+(?:is|was|are|were|do|does|did|about)\b)"
+                               r"|(?:did|do|does|have|has|is|are|was|were)"
                                r"\s+(?:i|my|the|that|this)\b)", re.IGNORECASE)
 #: A sentence that only names a thing ("ok so the tax thing.", "and my passport."), after a few openers; a
 #: trailing "thing"/"stuff" says nothing of what it is.

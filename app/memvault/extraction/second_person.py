@@ -339,7 +339,7 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
                 # "what have I got on tomorrow?" "You have a 1:1 with Priya at 10.": that one is tomorrow's (said
                 # first, where it dates the whole sentence, not the last clock time)
                 if sent[0].pos_ != "PROPN" and sent[0].text != "I":
-                    text = text[:1].lower() + text[1:]  # "At 10 you have …" goes on after the day: "tomorrow at 10 …"
+                    text = text[:1].lower() + text[1:]  # "At 10 you have …" after the day: "tomorrow at 10 …"
                 text, back = f"{day} {text}", lambda j, back=back, lead=len(day) + 1: back(max(0, j - lead))
             restatements.append((index, start, text, lambda j, back=back, fix=fix, unsaid=unsaid: unsaid(fix(back(j))),
                                  len(said)))
