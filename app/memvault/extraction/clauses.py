@@ -153,9 +153,11 @@ def _said_before(child: Token, head: Token) -> bool:
 
 
 def _under_a_remark(child: Token) -> bool:
-    """ "annoying because I signed up for the swim in June": a clause hung on a remark with no verb of its own."""
+    """ "annoying because I signed up for the swim in June": a clause hung on a remark with no verb of its own; not a
+    condition, which states nothing ("my achilles flares up if I do hills", "flares" read as a noun)."""
     return child.dep_ == "advcl" and child.pos_ in ("VERB", "AUX") and has_subject(child) and \
-        child.head.dep_ == "ROOT" and child.head.pos_ not in ("VERB", "AUX")
+        child.head.dep_ == "ROOT" and child.head.pos_ not in ("VERB", "AUX") and not any(
+            c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in child.children)
 
 
 def _clause_heads(root: Token) -> list[Token]:

@@ -238,7 +238,8 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     """Where a verb the parser read as a plural noun stands in ``sent`` (characters into it, start and end) and
     how to write it so it reads as a verb ("renews" → "will renew"): the first plural noun in "-s" that is not
     its first word, with a preposition, number or date right after it ("the flight lands on Saturday", "the
-    insurance renews on 1 April"), when ``sent`` has no verb at all, it is one of two subjects of a later verb
+    insurance renews on 1 April"), when ``sent`` has no verb at all, it is the sentence's head ("my achilles flares
+    up if I do hills"), it is one of two subjects of a later verb
     (:func:`_second_subject`), or it stands in a first part with no verb before a comma
     (:func:`_verbless_before_comma`); or the "'s" of a state said of a name ("Priya's pregnant!" → "Priya is
     pregnant!"), or of any state in a sentence with no verb ("my sister's due on 17 March"). ``None`` for any
@@ -268,7 +269,7 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
         if t.pos_ == "NOUN" and t.tag_ == "NNS" and t.is_lower and t.text.endswith("s") and not t.text.endswith(
                 "ss") and not t.ent_type_ and not any(c.dep_ == "nummod" for c in t.children) and (
                 after.pos_ in ("ADP", "NUM") or after.ent_type_ in ("DATE", "TIME")) and (  # not "5 years old"
-                verbless or _second_subject(t) or _verbless_before_comma(t)):
+                verbless or t.dep_ == "ROOT" or _second_subject(t) or _verbless_before_comma(t)):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), f"will {_base(t.text)}"
     return None
 

@@ -160,3 +160,9 @@ def test_a_fact_read_from_guess_who_quotes_the_turn_as_said(extractor):
     [fact] = extractor.extract([Message("user", said, "Priya")], NOW)
     assert fact.text == "Priya got the flat in Hackney"
     assert said[fact.start:fact.end] == fact.quote and "flat in Hackney" in fact.quote
+
+
+def test_a_verb_read_as_the_sentences_noun_head_is_a_verb_and_its_condition_no_fact_of_its_own(extractor):
+    # "flares" read as a noun heading the sentence: "if I do hills" was read alone, "The user does hills"
+    assert _texts(extractor, "my left achilles flares up if I do hills") == [
+        "The user's left achilles will flare up if the user does hills"]
