@@ -22,11 +22,13 @@ pounds" (:func:`referred`). The answer's "it" or "the trip" has no other anteced
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from memvault.extraction.answers import YES
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
 from memvault.extraction.kin import FEMALE, MALE
+from memvault.extraction.reparse import reworded
 from memvault.extraction.worth import acronym
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -218,12 +220,7 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
     subject = next((c for c in answer.root.children if c.dep_ in SUBJECTS), None)
     if subject is None or not words or next(iter(subject.subtree)).i != words[0].i:
         return None
-    phrase = [t for t in thing.subtree if t.i <= thing.i and t.dep_ not in ("cc", "punct", "intj")]
-    owner = "my" if phrase[0].lower_ in ("the", "my", "that") else f"{phrase[0].text}'s"
-    after_owner = phrase[1:] if owner == "my" else [t for t in phrase[1:] if t.head.i != phrase[0].i]
-    if phrase[0].lower_ in FEMALE | MALE:
-        owner = f"my {phrase[0].lower_}'s"  # "mum's birthday": the speaker's mum
-    named = " ".join([owner, thing.doc[after_owner[0].i:thing.i + 1].text]) if after_owner else owner
+    phrase, owner, named = _named(thing)
     if subject.lower_ in _STAND_INS and thing.tag_ in _STAND_INS[subject.lower_] and not acronym(subject):
         head, kept = named, subject.i + 1
     elif words[0].lower_ == "the" and subject.i == words[1].i and subject.lemma_ == thing.lemma_ and \
@@ -242,6 +239,34 @@ def referred(question: Span, answer: Span) -> tuple[str, int] | None:
         # "it's booked": written out, as long as the clitic it stands for ("'s" → "is", "'re" → "are").
         said = _CLITICS[rest[0].lower_.replace("’", "'")] + said[len(rest[0].text):]
     return f"{head} {said}", len(head) + 1 - cut
+
+
+def referred_object(question: Span, answer: Span) -> tuple[str, Callable[[int], int]] | None:
+    """``answer`` with the "it" its verb is done to written as the user's thing ``question`` names, and what takes a
+    character of that text back to ``answer``'s: "and my prescription?" "Dr Osei renewed it on Tuesday." → "Dr Osei
+    renewed my prescription on Tuesday."; someone else did it, by name or role. ``None`` unless the question names
+    exactly one thing, and as the user's own ("my …", "mum's …")."""
+    things = [t for t in question if _owned_thing(t)] if asks(question) else []
+    subject = next((c for c in answer.root.children if c.dep_ in SUBJECTS), None)
+    it = next((c for c in answer.root.children if c.dep_ == "dobj" and c.lower_ == "it" and not acronym(c)), None)
+    if len(things) != 1 or things[0].tag_ not in _STAND_INS["it"] or it is None or subject is None \
+            or subject.pos_ not in ("NOUN", "PROPN"):
+        return None
+    phrase, owner, named = _named(things[0])
+    if phrase[0].lower_ not in ("my", "our") and not owner.startswith("my "):
+        return None  # what the Night Watch is, anyone may ask: only the user's own thing is theirs to have done
+    return reworded(answer, lambda t: named if t.i == it.i else t.text)
+
+
+def _named(thing: Token) -> tuple[list[Token], str, str]:
+    """The user's ``thing`` as a question names it: its words up to it, its owner as the answer says it ("my",
+    "Lily's", "my mum's"), and the whole ("my parking permit")."""
+    phrase = [t for t in thing.subtree if t.i <= thing.i and t.dep_ not in ("cc", "punct", "intj")]
+    owner = "my" if phrase[0].lower_ in ("the", "my", "that") else f"{phrase[0].text}'s"
+    after_owner = phrase[1:] if owner == "my" else [t for t in phrase[1:] if t.head.i != phrase[0].i]
+    if phrase[0].lower_ in FEMALE | MALE:
+        owner = f"my {phrase[0].lower_}'s"  # "mum's birthday": the speaker's mum
+    return phrase, owner, " ".join([owner, thing.doc[after_owner[0].i:thing.i + 1].text]) if after_owner else owner
 
 
 def _owned_thing(t: Token) -> bool:

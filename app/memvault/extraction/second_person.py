@@ -99,11 +99,12 @@ def _candidates(text: str) -> list[tuple[int, str, str, Callable[[int], int]]]:
 def _others(text: str) -> list[tuple[int, str]]:
     """The statements of an assistant's ``text``: they may be about someone the user knows ("Maya has a check-up on
     23 April", "Her dentist moved it"), or what someone did for the user ("Rhys signed you off at the 6 May
-    session"); a few words heading one before a colon are no part of it ("Harbourside just messaged: Rhys …")."""
+    session"); a few words heading one before a colon are no part of it ("Harbourside just messaged: Rhys …"), but
+    the sentence is also given whole, after it."""
     found = []
     for start, piece in _sentences(text):
-        if (lead := _LEAD.match(piece)) is not None:
-            start, piece = start + lead.end(), piece[lead.end():]
+        if (lead := _LEAD.match(piece)) is not None:  # ... and as said, for when the rest alone says nothing
+            found.append((start + lead.end(), piece[lead.end():]))
         found.append((start, piece))
     return found
 
@@ -352,20 +353,30 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
         things: list[tuple[int, Restated]] = []
         others = [(index, start, text) for index, turn in texts.items() for start, text in _others(turn)]
         toward: list[tuple[int, int, str, Callable[[int], int], int]] = []
+        taken: dict[int, list[tuple[int, int]]] = {}  # what this loop read, by turn: (start, length)
         for (index, start, said), (sent, fix) in zip(others, _one_sentence([t for _, _, t in others], parse),
                                                      strict=True):
-            # A sentence read already (a statement about the user, an errand) keeps that reading.
-            if sent is None or any(s[1] < start + len(said) and start < s[1] + s[3] for s in out.get(index, [])):
+            # A sentence read already (a statement about the user, an errand) keeps that reading; an answer's "it"
+            # is the thing asked about (:func:`_answers`).
+            read = [(s[1], s[3]) for s in out.get(index, [])] + taken.get(index, [])
+            if sent is None or any(at < start + len(said) and start < at + n for at, n in read) or (
+                    start == 0 and index in (asked or {}) and any(c.dep_ == "dobj" and c.lower_ == "it"
+                                                                 for c in sent.root.children)):
                 continue
             if _YOU.search(said):
                 # Someone's doing for the user ("Rhys signed you off …"): read as the user would say it.
                 if _about_someone(sent, year, toward_user=True, words=words):
                     text, back = reparse.reworded(sent, _first_person)
                     toward.append((index, start, text, lambda j, back=back, fix=fix: fix(back(j)), len(said)))
+                else:
+                    continue
             elif _about_someone(sent, year, words=words):
                 out.setdefault(index, []).append((sent, start, fix, len(said)))
             elif _about_someone(sent, year, things=True, words=words):
                 things.append((index, (sent, start, fix, len(said))))
+            else:
+                continue
+            taken.setdefault(index, []).append((start, len(said)))
         for (index, start, _, back, length), doc in zip(toward, parse([t[2] for t in toward]) if toward else (),
                                                         strict=True):
             if len(sents := list(doc.sents)) == 1:
@@ -393,12 +404,12 @@ def _answers(texts: dict[int, str], asked: dict[int, str], parse: Callable[[list
         answer = list(doc.sents)
         made = record_answers.restated(question, answer[0]) if len(answer) == 1 else None
         clause = made is None and len(answer) == 1
-        if clause:
-            made = record_answers.referred(question, answer[0])  # an answer with a clause of its own
+        if clause:  # an answer with a clause of its own, its subject or its object the thing asked about
+            made = record_answers.referred(question, answer[0]) or record_answers.referred_object(question, answer[0])
         if made is not None:
             text, at = made
-            restatements.append((index, start, text, lambda j, at=at, n=len(said): max(0, min(n, j - at)), len(said),
-                                 clause))
+            back = at if callable(at) else lambda j, at=at, n=len(said): max(0, min(n, j - at))
+            restatements.append((index, start, text, back, len(said), clause))
     out: dict[int, Restated] = {}
     for (index, start, _, back, length, clause), doc in zip(restatements, parse([r[2] for r in restatements]),
                                                             strict=True):

@@ -160,3 +160,13 @@ def test_a_few_words_heading_a_record_before_a_colon_are_no_part_of_it(extractor
     texts = _texts(extractor, "anything today?", "Your bin day moved to Thursday 5 February. Also, Sophie's school "
                    "sent a letter: the summer fair is on Saturday 13 June.", user="Dana")
     assert texts == ["Dana's bin day moved to Thursday 5 February 2026", "The summer fair is on Saturday 13 June 2026"]
+
+
+def test_the_it_someone_did_something_to_in_an_answer_is_the_thing_asked_about(extractor):
+    texts = _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "and my prescription?",
+                   "Dr Osei renewed it on Friday; it's ready to collect from tomorrow.", user="Dana")
+    assert texts == ["Dana's MOT is booked for 9 February 2026 at 8:30",
+                     "Dr Osei renewed Dana's prescription on Friday 30 January 2026"]
+    # Not when the question names no one thing of the user's: "it" is then nobody knows what.
+    assert _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "and the rest?",
+                  "Dr Osei renewed it on Friday.", user="Dana") == ["Dana's MOT is booked for 9 February 2026 at 8:30"]
