@@ -204,7 +204,8 @@ def statement(question: Span, answer: Span, common: Collection[str] = frozenset(
     if subject.lower_ != "you" and subject_words[0].lower_ != "your":
         return None
     auxiliaries = [t for t in rest if t.i < subject_words[0].i]
-    after = [t for t in rest if t.i > subject_words[-1].i]
+    # ("What's your budget again?": "again" asks to be reminded, it is no part of the answer)
+    after = [t for t in rest if t.i > subject_words[-1].i and t.lower_ != "again"]
     me = subject.lower_ == "you"
     singular = not me and subject.tag_ in ("NN", "NNP")
     said_past = any(t.lower_ == "did" for t in auxiliaries)

@@ -262,13 +262,20 @@ def _someone_named(clause: Clause, subject: Token, people: Collection[str]) -> b
     """Whether ``clause``'s subject is a person by name, one the tagger calls a person or the conversation has
     mentioned ("my son Luca" ... "Luca was born on the 29th of August"): what the people a speaker talks about do
     is part of the speaker's world, as what "he" does is. Such a clause holds no other third-person pronoun than
-    its subject's own "his" or "her": with no "I" in it, nothing says who "them" or "it" is ("Marco buys them by
-    the crate")."""
+    its subject's own "his" or "her", or "he"/"she" said again (:func:`_subject_again`): with no "I" in it, nothing
+    says who "them" or "it" is ("Marco buys them by the crate")."""
     known = subject.text[:1].isupper() and subject.text in {w for name in people for w in name.split()}
     if not known and (subject.pos_ != "PROPN" or subject.ent_type_ != "PERSON" and not shows_a_person(subject)):
         return False  # (a name the chat mentioned counts however the tagger took it: "Greta works at ...")
-    return not any(t.lower_ in THIRD_PERSON and not (t.dep_ == "poss" and t.lower_ in ("his", "her"))
-                   for t in clause.tokens)
+    return not any(t.lower_ in THIRD_PERSON and not (t.dep_ == "poss" and t.lower_ in ("his", "her") or _subject_again(
+        t, subject)) for t in clause.tokens)
+
+
+def _subject_again(t: Token, subject: Token) -> bool:
+    """Whether ``t`` is "he" or "she" heading a clause hung on ``subject``'s own verb ("Ollie has chickenpox so he's
+    off school"): the one named, said again."""
+    return t.lower_ in ("he", "she") and t.dep_ in ("nsubj", "nsubjpass") and t.head.dep_ in ("advcl", "conj") \
+        and t.head.head.i == subject.head.i
 
 
 _NOT_EVENTS = frozenset({"PERSON", "GPE", "LOC", "NORP", "DATE", "TIME"})

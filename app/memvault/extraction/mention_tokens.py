@@ -79,7 +79,8 @@ def shows_a_person(t: Token) -> bool:
     """A one-word name the small tagger called an organisation or a place whose sentence shows a person: it has
     what only a person has ("Noor's birthday"), is named by the people they are one of ("Marcus from the platform
     team"), is an occupation or a state only a person is in ("Noor is a structural engineer", "Priya is pregnant"),
-    is asked their age ("How old is Amara now?"), or does what only a person does (:func:`acts_as_person`)."""
+    is asked their age ("How old is Amara now?") or how they are ("How's Ruby?", a name the tagger left untyped), or
+    does what only a person does (:func:`acts_as_person`)."""
     if t.pos_ != "PROPN" or any(c.dep_ == "compound" for c in t.children):
         return False
     if t.dep_ == "poss" and t.head.lower_ in _ONLY_A_PERSONS or any(c.dep_ == "prep" and c.lower_ == "from" and any(
@@ -90,6 +91,8 @@ def shows_a_person(t: Token) -> bool:
             or c.dep_ == "acomp" and c.lower_ == "old" and any(a.lower_ == "how" for a in c.children)
             for c in t.head.children):
         return True
+    if t.dep_ == "nsubj" and t.ent_type_ == "" and any(c.lower_ == "how" for c in t.head.children):
+        return True  # "How's Ruby?", "How is Ruby doing?": asked after as a person is (a place is typed: "Paris")
     return acts_as_person(t)
 
 

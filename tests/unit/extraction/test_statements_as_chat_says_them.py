@@ -166,3 +166,17 @@ def test_a_verb_read_as_the_sentences_noun_head_is_a_verb_and_its_condition_no_f
     # "flares" read as a noun heading the sentence: "if I do hills" was read alone, "The user does hills"
     assert _texts(extractor, "my left achilles flares up if I do hills") == [
         "The user's left achilles will flare up if the user does hills"]
+
+
+def test_a_named_child_said_again_as_he_and_one_asked_after_by_name_are_who_the_pronouns_are(extractor):
+    texts = _texts(extractor, "the kids are driving me mad. Ollie has chickenpox so he's off school all week",
+                   "Poor thing. How's Ruby?", "she's fine so far. she's got her swimming gala on saturday",
+                   "Good luck to her!", "her coach thinks she could win the 50m backstroke")
+    assert texts == ["The kids are driving the user mad", "Ollie has chickenpox so he is off school all week",
+                     "Ruby has got her swimming gala on Saturday 16 May 2026",
+                     "Ruby's coach thinks she could win the 50m backstroke"]
+
+
+def test_the_again_of_a_question_asking_to_be_reminded_is_no_part_of_the_answer(extractor):
+    assert _texts(extractor, "we need to decide on a house", "Tricky. What's your budget again?", "350 max") == [
+        "The user needs to decide on a house", "The user's budget is 350 max"]
