@@ -23,7 +23,7 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clauses import FIRST_PERSON, has_subject
-from memvault.extraction.rewrite import MOTION_VERBS, SAME_IN_PAST, third_person
+from memvault.extraction.rewrite import IRREGULAR_PAST, MOTION_VERBS, SAME_IN_PAST, third_person
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -49,18 +49,7 @@ _AT_WORK = frozenset({"work", "intern", "volunteer", "teach", "train"})
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "decade"})
 _SECOND_TO_FIRST = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
 _FIRST_PERSON_BE = {"are": "am", "'re": "am", "were": "was", "'s": "is"}
-_IRREGULAR_PAST = {
-    "be": "was", "become": "became", "begin": "began", "bring": "brought", "build": "built", "buy": "bought",
-    "catch": "caught", "choose": "chose", "come": "came", "do": "did", "draw": "drew", "drink": "drank",
-    "drive": "drove", "eat": "ate", "fall": "fell", "feel": "felt", "fight": "fought", "find": "found", "fly": "flew",
-    "forget": "forgot", "get": "got", "give": "gave", "go": "went", "grow": "grew", "have": "had", "hear": "heard",
-    "hold": "held", "keep": "kept", "know": "knew", "learn": "learned", "leave": "left", "lend": "lent", "lose": "lost",
-    "make": "made", "mean": "meant", "meet": "met", "pay": "paid", "ride": "rode", "ring": "rang", "rise": "rose",
-    "run": "ran", "say": "said", "see": "saw", "sell": "sold", "send": "sent", "shoot": "shot", "sing": "sang",
-    "sit": "sat", "sleep": "slept", "speak": "spoke", "spend": "spent", "stand": "stood", "steal": "stole",
-    "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
-    "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
-} | {verb: verb for verb in SAME_IN_PAST}
+_IRREGULAR_PAST = IRREGULAR_PAST | {verb: verb for verb in SAME_IN_PAST}
 #: Words that open a yes ("yes, La Sportiva", "Correct, on 15 June").
 YES = frozenset({"yes", "yeah", "yep", "yup", "correct"})
 #: Questions about what "you" did, do or are doing, by their first word, with the tag their verb has:

@@ -90,6 +90,22 @@ def _first_person_verbs(clause: Clause, voice: Voice) -> set[int]:
     return found
 
 
+#: The past of verbs that do not add "-ed", by their base form.
+IRREGULAR_PAST = {
+    "be": "was", "become": "became", "begin": "began", "bring": "brought", "build": "built", "buy": "bought",
+    "catch": "caught", "choose": "chose", "come": "came", "do": "did", "draw": "drew", "drink": "drank",
+    "drive": "drove", "eat": "ate", "fall": "fell", "feel": "felt", "fight": "fought", "find": "found", "fly": "flew",
+    "forget": "forgot", "get": "got", "give": "gave", "go": "went", "grow": "grew", "have": "had", "hear": "heard",
+    "hold": "held", "keep": "kept", "know": "knew", "learn": "learned", "leave": "left", "lend": "lent", "lose": "lost",
+    "make": "made", "mean": "meant", "meet": "met", "pay": "paid", "ride": "rode", "ring": "rang", "rise": "rose",
+    "run": "ran", "say": "said", "see": "saw", "sell": "sold", "send": "sent", "shoot": "shot", "sing": "sang",
+    "sit": "sat", "sleep": "slept", "speak": "spoke", "spend": "spent", "stand": "stood", "steal": "stole",
+    "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
+    "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
+}
+_PASTS = frozenset(IRREGULAR_PAST.values())
+
+
 def _verb_form(t: Token) -> str | None:
     lower = t.lower_
     if lower in _BE_HAVE_DO and t.tag_ in ("VBP", "VBD"):
@@ -99,7 +115,9 @@ def _verb_form(t: Token) -> str | None:
         return "had" if t.tag_ == "VBD" or t.head.tag_ in ("VBN", "VBD") else "would"
     if lower in ("'ll", "ll"):
         return "will"
-    if t.tag_ == "VBP" and lower != "quit":  # (one quits a job once: "i quit the gym" said it is done)
+    # (one quits a job once: "i quit the gym" said it is done; a past the tagger read as a present stays one: "I
+    # forgot to tell the dentist")
+    if t.tag_ == "VBP" and lower != "quit" and lower not in _PASTS:
         return third_person(t.text)
     return None
 

@@ -180,3 +180,9 @@ def test_a_named_child_said_again_as_he_and_one_asked_after_by_name_are_who_the_
 def test_the_again_of_a_question_asking_to_be_reminded_is_no_part_of_the_answer(extractor):
     assert _texts(extractor, "we need to decide on a house", "Tricky. What's your budget again?", "350 max") == [
         "The user needs to decide on a house", "The user's budget is 350 max"]
+
+
+def test_a_past_the_tagger_read_as_a_present_stays_a_past(extractor):
+    # "forgot" tagged as a present: "forgots"
+    assert _texts(extractor, "I'm allergic to latex, I forgot to tell the new dentist") == [
+        "The user is allergic to latex", "The user forgot to tell the new dentist"]
