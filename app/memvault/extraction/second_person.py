@@ -196,8 +196,9 @@ def _about_someone(sent: Span, year: int, things: bool = False, toward_user: boo
     on a day: :func:`_thing_on_a_day`), every verb about a person states
     something (:func:`_states`), and it says when, with no year more than one from ``year`` (what was so
     centuries ago, or always, is knowledge, not the household's: "Leonardo painted it in the early 1500s", "He
-    also designed flying machines"); the assistant speaks neither of itself nor, but with ``toward_user`` (what
-    someone did for the user or to their things: "Rhys signed you off at the 6 May session"), to the user."""
+    also designed flying machines"); the assistant speaks neither of itself nor to the user, but with
+    ``toward_user``: what someone did for the user or to their things ("Rhys signed you off at the 6 May session"),
+    where that someone may also be one in a role (:func:`_serving`)."""
     if sent.text.rstrip().endswith("?") or any(t.lower_ in FIRST_PERSON or t.lower_ in _SWAPPED and not toward_user
                                                for t in sent):
         return False
