@@ -22,7 +22,7 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import FIRST_PERSON, has_subject
+from memvault.extraction.clause import FIRST_PERSON, has_subject
 from memvault.extraction.rewrite import IRREGULAR_PAST, MOTION_VERBS, SAME_IN_PAST, third_person
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import Clause
+from memvault.extraction.clause import Clause
 from memvault.extraction.kin import OCCUPATIONS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use

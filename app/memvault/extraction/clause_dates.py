@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from memvault.extraction import dates
-from memvault.extraction.clauses import Clause, subject_of
+from memvault.extraction.clause import Clause, subject_of
 from memvault.extraction.dates import Tense
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use

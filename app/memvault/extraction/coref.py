@@ -26,7 +26,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import has_subject
+from memvault.extraction.clause import has_subject
 from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
                                      PLURAL, POSSESSIVES)
 from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened, is_head_of_name, name_of,
@@ -39,7 +39,7 @@ from memvault.extraction.naming import predicate_name
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
 
-    from memvault.extraction.clauses import Clause
+    from memvault.extraction.clause import Clause
 
 
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})

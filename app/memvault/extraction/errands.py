@@ -24,7 +24,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from memvault.extraction import reparse
-from memvault.extraction.clauses import SUBJECTS, subject_of
+from memvault.extraction.clause import subject_of
+from memvault.extraction.clause_edges import SUBJECTS
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token

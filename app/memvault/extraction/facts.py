@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, other_side,
                                  record_answers, reparse, second_person, truecase)
 from memvault.extraction.categories import categorize
-from memvault.extraction.clauses import Clause
+from memvault.extraction.clause import Clause, has_subject
 from memvault.extraction.worth import worth_storing
 from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of
 from memvault.extraction.dates import Tense
@@ -364,8 +364,8 @@ class FactExtractor:
             # Written another way, a sentence may parse as two ("… and my dad retired last week so he …"), and its
             # statement may be a clause under an imperative ("I hate cilantro, remember that for Friday").
             root = parsed[0].root if parsed else None
-            if root is not None and (clauses.has_subject(root) or any(
-                    c.dep_ in ("ccomp", "conj") and c.pos_ in ("VERB", "AUX") and clauses.has_subject(c)
+            if root is not None and (has_subject(root) or any(
+                    c.dep_ in ("ccomp", "conj") and c.pos_ in ("VERB", "AUX") and has_subject(c)
                     for c in root.children)):
                 out.extend((piece, again[i][1]) for piece in parsed)
             elif i not in phrase_subject:  # as said, its pronoun would be read as whatever came before

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import Clause
+from memvault.extraction.clause import Clause
 from memvault.extraction.kin import PETS
 from memvault.extraction.mention_tokens import NAMING_VERBS, name_span
 

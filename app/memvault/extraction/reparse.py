@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clause_edges import DISCOURSE
-from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS, has_subject, trim
+from memvault.extraction.clause import FIRST_PERSON, has_subject
+from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS, trim
 from memvault.extraction.kin import FEMALE, MALE, NEUTRAL, PETS, SERVICE_ROLES
 from memvault.extraction.mention_tokens import PERSON_STATES
 

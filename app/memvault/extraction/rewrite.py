@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import Clause
+from memvault.extraction.clause import Clause
 from memvault.extraction.worth import acronym
 from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
                                        possessive)

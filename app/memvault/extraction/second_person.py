@@ -24,7 +24,8 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
 from memvault.extraction import errands, record_answers, reparse
-from memvault.extraction.clauses import FIRST_PERSON, SUBJECTS
+from memvault.extraction.clause import FIRST_PERSON
+from memvault.extraction.clause_edges import SUBJECTS
 from memvault.extraction.dates import MONTHS, WEEKDAYS, day_number
 from memvault.extraction.kin import OCCUPATIONS, SERVICE_ROLES
 from memvault.extraction.worth import acronym

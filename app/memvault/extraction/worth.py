@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memvault.extraction.clauses import MOODS, VAGUE_OBJECTS, Clause
+from memvault.extraction.clause import MOODS, VAGUE_OBJECTS, Clause
 from memvault.extraction.noise import NON_CONTENT_NOUNS
 
 if TYPE_CHECKING:
