@@ -29,7 +29,7 @@ from memvault.extraction import (answers, attributes, clause_dates, clauses, dat
 from memvault.extraction.categories import categorize
 from memvault.extraction.clause import Clause, has_subject
 from memvault.extraction.worth import worth_storing
-from memvault.extraction.coref import Antecedents, Mention, Voice, for_clause, gender_of
+from memvault.extraction.coref import Antecedents, Mention
 from memvault.extraction.dates import Tense
 from memvault.extraction.mention_tokens import speakers_role, untyped_names
 from memvault.extraction.naming import name_given, name_given_to
@@ -37,6 +37,7 @@ from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.rewrite import places_for_there, render, subject_mention
 from memvault.extraction.speakers import SPEAKERS, Message, telling, voices
 from memvault.extraction.turn_docs import TurnDocs
+from memvault.extraction.voice import Voice, for_clause, gender_of
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Doc, Span

@@ -17,7 +17,8 @@ from memvault.extraction import language_gate
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token
 
-    from memvault.extraction.coref import Antecedents, Voice
+    from memvault.extraction.coref import Antecedents
+    from memvault.extraction.voice import Voice
 
 
 #: A third person's pronoun: a turn holding one may answer about someone the other side just named.

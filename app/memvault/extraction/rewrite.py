@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction.clause import Clause
 from memvault.extraction.worth import acronym
-from memvault.extraction.coref import (FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention, Voice, gender_of,
-                                       possessive)
+from memvault.extraction.coref import FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention
 from memvault.extraction.kin import PEOPLE_WORDS
 from memvault.extraction.mention_tokens import NAMING_VERBS, concrete, named_before_in
+from memvault.extraction.voice import Voice, gender_of, possessive
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Token

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from memvault.extraction import language_gate
-from memvault.extraction.coref import Voice
+from memvault.extraction.voice import Voice
 
 #: Roles whose turns are the user's.
 SPEAKERS = frozenset({"user", "human"})
