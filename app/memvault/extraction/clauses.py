@@ -165,7 +165,9 @@ def unread_after(sent: Span, found: Sequence[Clause]) -> tuple[Token, ...]:
 def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
     """The clauses of ``sent`` worth reading for facts (possibly none); ``people``: the names of the people the
     conversation has mentioned so far (:func:`is_statement`)."""
-    if questions.asks(sent):
+    if (kept := questions.kept_in_mind(sent)) is not None:
+        sent = kept  # "can you remember that my locker code is 4471": asked as a question or not
+    elif questions.asks(sent):
         statement = questions.statement_before(sent)
         if statement is None:
             return []
@@ -186,6 +188,9 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
         tokens = trim(_without_subjectless_consequence(tokens))
+        while tokens and tokens[-1].i + 1 < sent.end and tokens[-1].like_num and sent.doc[tokens[-1].i + 1].like_num \
+                and tokens[-1].i + 1 not in excluded:
+            tokens.append(sent.doc[tokens[-1].i + 1])  # "07700 900123": a number said in groups, hung elsewhere
         if tokens:
             clause = _unwrap(Clause(tuple(tokens), head))
             # A wrapper after its statement ("His colours are purple, I think") unwraps to a clause read already.

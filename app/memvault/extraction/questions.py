@@ -63,3 +63,25 @@ def statement_before(sent: Span) -> Span | None:
     if len(words) < 3 or asks(head) or head.root.pos_ not in ("VERB", "AUX"):
         return None
     return head if any(c.dep_ in SUBJECTS for c in head.root.children) else None
+
+
+#: What the other side may be asked to keep ("can you remember that …", "could you note that …").
+_KEEP = frozenset({"remember", "note", "record", "save"})
+
+
+def kept_in_mind(sent: Span) -> Span | None:
+    """What a question asks the other side to keep ("can you remember that my locker code is 4471?", "could you
+    note that the boiler service is on 12 March"): the statement it asks to have kept, which the speaker makes by
+    asking; ``None`` for any other question."""
+    root = sent.root
+    if root.lemma_ not in _KEEP or not any(c.dep_ == "nsubj" and c.lower_ == "you" for c in root.children) or not any(
+            c.dep_ == "aux" and c.lower_ in ("can", "could", "will", "would") for c in root.children):
+        return None
+    inner = next((c for c in root.children if c.dep_ == "ccomp" and any(x.dep_ in SUBJECTS for x in c.children)), None)
+    if inner is None:
+        return None
+    words = [t for t in inner.subtree if not (t.dep_ == "mark" and t.head.i == inner.i)]
+    end = words[-1].i + 1
+    while end < sent.end and sent.doc[end].like_num:
+        end += 1  # "… number is 07700 900123": the parser hung the number's second group on the question
+    return sent.doc[words[0].i:end]

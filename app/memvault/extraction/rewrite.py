@@ -128,6 +128,8 @@ def _expanded(t: Token) -> str:
     if lower == "'s":
         after = next((w for w in t.doc[t.i + 1:] if w.pos_ != "ADV"), None)  # "he's (never) been to Europe"
         been = after is not None and after.lower_ == "been"
+        if after is not None and after.lower_ == "being":
+            return "is"  # "my flat's being rewired"
         return "has" if t.lemma_ == "have" or been or t.head.tag_ == "VBN" and (
             t.dep_ == "aux" or t.dep_ == "auxpass" and _takes_an_object(t.head)) else "is"
     return {"'re": "are", "'ve": "have", "'m": "am", "'ll": "will"}.get(

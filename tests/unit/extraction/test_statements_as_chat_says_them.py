@@ -186,3 +186,20 @@ def test_a_past_the_tagger_read_as_a_present_stays_a_past(extractor):
     # "forgot" tagged as a present: "forgots"
     assert _texts(extractor, "I'm allergic to latex, I forgot to tell the new dentist") == [
         "The user is allergic to latex", "The user forgot to tell the new dentist"]
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    # asked as a question, or as a request without its "?": what the speaker asks to have kept is what they state
+    ("quick one, can you remember that my sister's new number is 07700 900123",
+     ["The user's sister's new number is 07700 900123"]),  # (the number's second group was hung elsewhere)
+    ("could you note that the boiler service is on 20 May?", ["The boiler service is on 20 May 2026"]),
+    ("can you remember my locker code is 4471", ["The user's locker code is 4471"]),
+    ("can you remember what I said about the boiler?", []),
+])
+def test_what_the_assistant_is_asked_to_keep_is_the_speakers_statement(extractor, said, expected):
+    assert _texts(extractor, said) == expected
+
+
+def test_an_s_before_being_is_is(extractor):
+    assert _texts(extractor, "my flat's being rewired on monday") == [
+        "The user's flat is being rewired on Monday 18 May 2026"]  # was "has being rewired"
