@@ -187,7 +187,14 @@ def _tense_below(ent: Span, root: Token) -> Tense | None:
     if verb.tag_ == "VB" and not aux and verb.dep_ == "conj" and not any(
             c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
         return Tense.FUTURE  # "entered the ballot, find out in december": what is still to come, its "will" unsaid
+    if verb.tag_ == "VBG" and not aux and verb.lemma_ in _SETTING_OUT and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        return Tense.FUTURE  # "found a flat in Ancoats, moving on the 2nd": the move to come, said bare
     return None
+
+
+#: Verbs of a start, said bare in "-ing" after what made it possible ("got the job, starting in april").
+_SETTING_OUT = frozenset({"move", "start", "begin", "relocate"})
 
 
 def tense_of(root: Token) -> Tense:
@@ -197,6 +204,8 @@ def tense_of(root: Token) -> Tense:
         return Tense.FUTURE
     if root.lemma_ == "go" and root.tag_ == "VBG" and any(c.dep_ == "xcomp" for c in root.children):
         return Tense.FUTURE
+    if root.lower_ == "got" and root.i > 0 and root.doc[root.i - 1].lower_ in ("'s", "’s", "'ve", "’ve"):
+        return Tense.PRESENT  # "Leo's got a dentist appointment on thursday": has, the Thursday to come
     if root.tag_ == "VBD" or any(a.tag_ == "VBD" for a in aux):
         return Tense.PAST
     if root.tag_ == "VBG" and any(a.lemma_ == "be" for a in aux) and not any(a.lower_ == "been" for a in aux):

@@ -261,11 +261,12 @@ class Antecedents:
                 self._add(Mention(said, said.lower(), kind, owner=voice.person, named=True), name_span(t.head),
                           subject=t.head.dep_ in _SUBJECT_DEPS)
                 continue
-            if (t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE or t.pos_ == "NOUN" and t.lower_ in _CALLED) and (
+            if (t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE or t.lower_ in _CALLED and (
+                    t.pos_ == "NOUN" or t.dep_ in _SUBJECT_DEPS | {"dobj", "pobj"})) and (
                     t.dep_ != "compound" or t.head.pos_ not in ("NOUN", "PROPN")) and not any(
                     c.dep_ in ("compound", "poss", "det") for c in t.children):
-                # "Mum", "Dad" said as a name, in lower case too ("what's happening with dad"): the speaker's own,
-                # and a woman or a man ("Mum wants a lunch ... she")
+                # "Mum", "Dad" said as a name, in lower case too ("what's happening with dad", "I'll pick up nan",
+                # "nan" read as an adverb): the speaker's own, and a woman or a man ("Mum wants a lunch ... she")
                 kind = "female" if t.lower_ in FEMALE else "male"
                 self._add(Mention(f"{voice.possessive} {t.lower_}", f"user's {t.lower_}", kind, owner=voice.person),
                           subject=t.dep_ in _SUBJECT_DEPS)

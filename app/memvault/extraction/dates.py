@@ -269,9 +269,16 @@ _HOLIDAY_NAMED = re.compile(r"\b(?:new year['\u2019]?s (?:eve|day)|christmas(?: 
                             r"|valentine['\u2019]?s day|halloween)\b", re.IGNORECASE)
 
 
+#: A month in lower case after a word a month follows ("starting in january"; "may" alone is a verb).
+_MONTH_SAID_LOWER = re.compile(r"\b(?:" + "|".join(sorted(BEFORE_MONTH)) + r")\s+(" + "|".join(
+    name.lower() for name in calendar.month_name if name) + r")\b")
+
+
 def month_named(text: str) -> int | None:
-    """The last month ``text`` names ("the Lyon summit in October" → 10; "home for Christmas" → 12), or ``None``."""
+    """The last month ``text`` names ("the Lyon summit in October" → 10; "home for Christmas" → 12; "starting in
+    january" → 1), or ``None``."""
     found = [(m.start(), MONTHS[m.group(1).lower()]) for m in _MONTH_NAMED.finditer(text)]
+    found += [(m.start(1), MONTHS[m.group(1)]) for m in _MONTH_SAID_LOWER.finditer(text)]
     found += [(m.start(), day[0]) for m in _HOLIDAY_NAMED.finditer(text) if (day := holiday(m.group(0)))]
     return max(found)[1] if found else None
 

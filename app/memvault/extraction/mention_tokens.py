@@ -39,14 +39,23 @@ _SEEMING = frozenset({"seem", "look", "feel", "sound", "get", "become", "be", "a
 def acts_as_person(t: Token) -> bool:
     """A one-word name the small tagger calls a place, or nothing, that does what only a person does ("Giulia can
     cover for me", "Aiko said …"): the subject of a verb of speaking, thinking, wanting or helping; or, whatever
-    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind"); or, untagged,
-    one that feels what only a person feels ("Lucas seemed happy")."""
+    the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind") or having what
+    only a person has on a day ("Leo's got a dentist appointment"); or, untagged, one that feels what only a person
+    feels ("Lucas seemed happy")."""
     if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
         return False
     if t.ent_type_ == "" and t.head.lemma_ in _SEEMING and any(
             c.dep_ in ("acomp", "oprd") and c.lower_ in _FEELINGS for c in t.head.children):
         return True
+    if t.head.lemma_ in ("have", "get") and t.ent_type_ != "PERSON" and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in _A_PERSONS_DAY for c in t.head.children):
+        return True  # "Leo's got a dentist appointment on thursday", Leo an organisation to the tagger
     return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or own_gender(t) is not None
+
+
+#: What a person has on a day, as no firm or place does ("has her piano exam", "got a dentist appointment").
+_A_PERSONS_DAY = frozenset({"appointment", "exam", "lesson", "check-up", "checkup", "interview", "operation",
+                            "birthday", "haircut", "jab", "vaccination"})
 
 
 #: Verbs whose object is an activity, a game or a language, hardly a person: "I started Pilates", "we play Catan",

@@ -106,3 +106,11 @@ def test_a_day_of_the_month_something_is_is_its_date_but_a_birthdays_needs_its_m
 ])
 def test_a_date_said_of_a_noun_keeps_its_the(extractor, said, expected):
     assert _texts(extractor, said) == expected
+
+
+def test_a_month_said_in_lower_case_is_the_one_the_talk_is_about_and_a_move_said_bare_is_to_come(extractor):
+    # "the 2nd" of the month the talk named in lower case, and ahead: was the 2nd of this month, gone
+    assert _texts(extractor, "I've got a new job!! starting at the bbc in september", "Congrats!",
+                  "found a flat in Ancoats, moving on the 2nd") == [
+        "The user has got a new job", "The user is starting at the bbc in September 2026",
+        "The user found a flat in Ancoats, moving on 2 September 2026"]

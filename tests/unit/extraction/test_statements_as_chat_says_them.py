@@ -203,3 +203,17 @@ def test_what_the_assistant_is_asked_to_keep_is_the_speakers_statement(extractor
 def test_an_s_before_being_is_is(extractor):
     assert _texts(extractor, "my flat's being rewired on monday") == [
         "The user's flat is being rewired on Monday 18 May 2026"]  # was "has being rewired"
+
+
+def test_a_grandparent_said_bare_is_who_the_next_she_is_whatever_the_tagger_reads_the_word_as(extractor):
+    # "nan" read as an adverb: the "she" after it was nobody, or the last woman named
+    assert _texts(extractor, "my sister Ruth is doing the flowers", "Lovely.",
+                  "I'll pick up nan on the way. she's not allowed to drive since the cataract op") == [
+        "The user's sister Ruth is doing the flowers", "The user's nan is not allowed to drive since the cataract op"]
+
+
+def test_a_name_with_a_persons_appointment_is_a_person_and_its_got_is_has(extractor):
+    # "Leo" an organisation to the tagger: nothing; then "'s got" read as a past: the Thursday gone
+    assert _texts(extractor, "Mia has her piano exam on the 14th at 10:30, and Leo's got a dentist appointment on "
+                  "thursday after school") == ["Mia has her piano exam on 14 May 2026 at 10:30",
+                                               "Leo's got a dentist appointment on Thursday 14 May 2026 after school"]
