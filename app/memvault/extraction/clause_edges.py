@@ -27,9 +27,9 @@ def trim(tokens: list[Token]) -> list[Token]:
             start += 1
         elif (phrase := _phrase_at(tokens, start)) is not None:
             start += len(phrase)
-        elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.pos_ == "PROPN"
-              and t.dep_ not in SUBJECTS and t.head.i != t.i and _is_clause_start(tokens, start + 2)):
-            start += 2  # "Sofia, I'm away from Friday": the person spoken to
+        elif (name := _name_before_comma(tokens, start)) and _is_clause_start(tokens, start + name + 1):
+            start += name + 1  # "Sofia, I'm away from Friday": the person spoken to (or "Lou Pritchard, we paid …",
+            # the name an answer gave)
         elif (label := _label_end(tokens, start)) is not None:
             start = label  # "Update: ...", "Quick one: ...", "Big news: ..."
         elif (start + 1 < len(tokens) and tokens[start + 1].text == "," and t.dep_ not in SUBJECTS
@@ -64,6 +64,15 @@ def trim(tokens: list[Token]) -> list[Token]:
 DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "news"), ("on", "another", "note"),
                      ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"),
                      ("random", "but"))
+
+
+def _name_before_comma(tokens: list[Token], start: int) -> int:
+    """How many words a name said first runs to before a comma, none of them the sentence's subject or head."""
+    end = start
+    while end < len(tokens) and tokens[end].pos_ == "PROPN" and tokens[end].dep_ not in SUBJECTS \
+            and tokens[end].head.i != tokens[end].i:
+        end += 1
+    return end - start if end > start and end < len(tokens) and tokens[end].text == "," else 0
 
 
 def _named_with_me(tokens: list[Token], start: int) -> bool:

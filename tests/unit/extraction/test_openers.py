@@ -46,3 +46,10 @@ def test_random_but_is_an_opener_and_random_people_are_not(extractor):
     assert _texts(extractor, "random but my brother-in-law Piotr just got his citizenship") == [
         "Felix's brother-in-law Piotr just got his citizenship"]
     assert _texts(extractor, "Random people keep ringing me") == ["Random people keep ringing Felix"]
+
+
+def test_a_name_of_two_words_an_answer_gave_before_a_comma_is_no_part_of_the_clause(extractor):
+    texts = _texts(extractor, "we're getting married in september", "Have you sorted a photographer?",
+                   "yes, Lou Pritchard, we paid the deposit last week")
+    assert texts == ["Felix is getting married in September 2026", "Felix has sorted a photographer, Lou Pritchard",
+                     "Felix paid the deposit in the week of 22 September 2025"]  # was "Lou Pritchard, Felix paid …"
