@@ -49,7 +49,7 @@ def test_random_but_is_an_opener_and_random_people_are_not(extractor):
 
 
 def test_a_name_of_two_words_an_answer_gave_before_a_comma_is_no_part_of_the_clause(extractor):
-    texts = _texts(extractor, "we're getting married in september", "Have you sorted a photographer?",
+    texts = _texts(extractor, "I've booked the venue for the wedding", "Have you sorted a photographer?",
                    "yes, Lou Pritchard, we paid the deposit last week")
-    assert texts == ["Felix is getting married in September 2026", "Felix has sorted a photographer, Lou Pritchard",
+    assert texts == ["Felix has booked the venue for the wedding", "Felix has sorted a photographer, Lou Pritchard",
                      "Felix paid the deposit in the week of 22 September 2025"]  # was "Lou Pritchard, Felix paid …"
