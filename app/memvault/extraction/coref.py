@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from memvault.extraction.clause import has_subject
-from memvault.extraction.kin import (ANIMAL_VERBS, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS, PEOPLE_WORDS, PETS,
-                                     PLURAL, POSSESSIVES)
+from memvault.extraction.kin import (ANIMAL_VERBS, CALLED, FEMALE, GENDERED, MALE, NEUTRAL, OCCUPATIONS,
+                                     PEOPLE_WORDS, PETS, PLURAL, POSSESSIVES)
 from memvault.extraction.mention_tokens import (called, compound_text, concrete, happened, is_head_of_name, name_of,
                                                 name_span, named_as_place, named_before_in, names_a_street, names_it,
                                                 names_where_one_goes, others_thing, own_gender, owned_by_user,
@@ -44,9 +44,6 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 
 
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
-#: Family words a person is called by, as a name is: said bare, the speaker's own ("what's happening with dad").
-_CALLED = frozenset({"mum", "mom", "mam", "mummy", "mommy", "dad", "daddy", "gran", "granny", "nan", "nana", "nanna",
-                     "grandma", "grandpa", "grandad", "granddad"})
 #: Clauses back within which a second fitting mention makes a pronoun ambiguous.
 AMBIGUITY_WINDOW = 2
 #: Turns back beyond which a person, pet or thing no longer answers a pronoun (:meth:`Antecedents.resolve`).
@@ -261,7 +258,7 @@ class Antecedents:
                 self._add(Mention(said, said.lower(), kind, owner=voice.person, named=True), name_span(t.head),
                           subject=t.head.dep_ in _SUBJECT_DEPS)
                 continue
-            if (t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE or t.lower_ in _CALLED and (
+            if (t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE or t.lower_ in CALLED and (
                     t.pos_ == "NOUN" or t.dep_ in _SUBJECT_DEPS | {"dobj", "pobj"})) and (
                     t.dep_ != "compound" or t.head.pos_ not in ("NOUN", "PROPN")) and not any(
                     c.dep_ in ("compound", "poss", "det") for c in t.children):

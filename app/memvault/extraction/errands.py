@@ -87,11 +87,11 @@ def _errand(sent: Span) -> Token | None:
     said = [t for c in verb.children if c.dep_ not in SUBJECTS for t in c.subtree]
     # A date alone does not say what was done ("I booked you in for Tuesday", "I registered you tonight"), nor a
     # thing alone when ("I've sent the form"); the two together do ("I cancelled your spin class on Thursday").
-    if not any((t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED) and t.ent_type_ not in ("DATE", "TIME")
-               for t in said) and not (any(c.dep_ == "dobj" and c.pos_ == "NOUN" for c in verb.children)
-                                       and any(t.ent_type_ == "DATE" for t in said)):
-        return None
-    return verb
+    named = any((t.pos_ in ("PROPN", "NUM") or t.ent_type_ in _RECORDED) and t.ent_type_ not in ("DATE", "TIME")
+                for t in said)
+    thing_on_a_day = any(c.dep_ == "dobj" and c.pos_ == "NOUN" for c in verb.children) and any(
+        t.ent_type_ == "DATE" for t in said)
+    return verb if named or thing_on_a_day else None
 
 
 def _booked(verb: Token) -> bool:

@@ -13,6 +13,9 @@ FEMALE = frozenset(["mom", "mum", "mother", "sister", "daughter", "wife", "girlf
                     "stepmom", "stepsister", "half-sister"])
 MALE = frozenset(["dad", "father", "brother", "son", "husband", "boyfriend", "grandpa", "grandfather", "uncle", "nephew", "fiancé", "fiance", "father-in-law", "brother-in-law", "son-in-law", "stepfather", "stepson", "grandson",
                   "grandad", "granddad", "daddy", "stepdad", "stepbrother", "half-brother"])
+#: Family words a person is called by, as a name is: said bare, the speaker's own ("what's happening with dad").
+CALLED = frozenset({"mum", "mom", "mam", "mummy", "mommy", "dad", "daddy", "gran", "granny", "nan", "nana", "nanna",
+                    "grandma", "grandpa", "grandad", "granddad"})
 NEUTRAL = frozenset(["partner", "friend", "mate", "bestie", "pal", "buddy", "colleague", "coworker", "co-worker", "neighbor", "neighbour", "roommate", "flatmate", "cousin", "kid", "child", "baby", "teacher", "coach", "spouse", "mentor", "client", *SERVICE_ROLES])
 PLURAL = frozenset(["parents", "grandparents", "in-laws", "kids", "children", "friends", "siblings", "cousins", "twins", "neighbors", "neighbours", "colleagues", "coworkers", "roommates", "family"])
 PETS = frozenset(["cat", "dog", "puppy", "kitten", "rabbit", "hamster", "parrot", "horse", "bird", "pet", "fish",

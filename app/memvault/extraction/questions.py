@@ -65,7 +65,9 @@ def statement_before(sent: Span) -> Span | None:
     return head if any(c.dep_ in SUBJECTS for c in head.root.children) else None
 
 
-#: What the other side may be asked to keep ("can you remember that …", "could you note that …").
+#: What the other side may be asked to keep ("can you remember that …", "could you note that …"). Not "remind",
+#: which the imperative of clauses' ``_KEEP_IN_MIND`` takes ("remind me that the debit moves"): asked, it asks
+#: ("can you remind me when Sam's flight is").
 _KEEP = frozenset({"remember", "note", "record", "save"})
 
 
