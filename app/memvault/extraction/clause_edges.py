@@ -50,8 +50,10 @@ def trim(tokens: list[Token]) -> list[Token]:
         elif (tokens[end - 1].lower_ in DISCOURSE and tokens[end - 1].dep_ in ("pobj", "pcomp") and end - start > 2
               and tokens[end - 2].i == tokens[end - 1].head.i):
             end -= 2  # "since then", "until now": the preposition goes with the word it takes
-        elif (tokens[end - 1].is_punct or tokens[end - 1].lower_ in DISCOURSE or tokens[end - 1].is_space
-              or tokens[end - 1].pos_ == "INTJ"):
+        elif (tokens[end - 1].is_punct or tokens[end - 1].is_space or tokens[end - 1].pos_ == "INTJ"
+              or tokens[end - 1].lower_ in DISCOURSE and not (
+                  tokens[end - 1].lower_ in ("ok", "okay", "alright") and tokens[end - 1].dep_ in ("acomp", "attr"))):
+            # (not what a verb says a thing is: "if the survey is ok")
             end -= 1
         elif tokens[end - 1].lower_ == "here" and tokens[end - 1].dep_ == "advmod":
             end -= 1  # "a job at the university here": where the speaker is, which the fact cannot say
@@ -63,7 +65,9 @@ def trim(tokens: list[Token]) -> list[Token]:
 #: Phrases that only move the talk along ("in other news dev got the offer"), taken off a clause's front.
 DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "news"), ("on", "another", "note"),
                      ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"),
-                     ("random", "but"))
+                     ("random", "but"), ("on", "the", "plus", "side"), ("on", "the", "bright", "side"),
+                     ("on", "the", "upside"), ("on", "the", "downside"), ("on", "the", "other", "hand"),
+                     ("long", "story", "short"), ("to", "cut", "a", "long", "story", "short"), ("all", "in", "all"))
 
 
 def _name_before_comma(tokens: list[Token], start: int) -> int:

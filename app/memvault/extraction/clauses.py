@@ -96,13 +96,20 @@ def _under_a_remark(child: Token) -> bool:
             c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in child.children)
 
 
+def _before_subjectless(child: Token) -> bool:
+    """ "Jamie's vegetarian so somewhere with a kitchen would help": a clause with its own subject that the parser hung
+    as the object of a later verb with none ("help"), which it cannot be; it is said first, and stands alone."""
+    return child.dep_ == "ccomp" and child.pos_ in ("VERB", "AUX") and child.i < child.head.i and has_subject(
+        child) and child.head.pos_ in ("VERB", "AUX") and not has_subject(child.head)
+
+
 def _clause_heads(root: Token) -> list[Token]:
     heads = [root]
     stack = [root]
     while stack:
         for child in stack.pop().children:
             if (child.dep_ == "conj" and child.pos_ in ("VERB", "AUX") and has_subject(child)
-                    or _comma_spliced(child, child.head) or _under_a_remark(child)):
+                    or _comma_spliced(child, child.head) or _under_a_remark(child) or _before_subjectless(child)):
                 heads.append(child)
                 stack.append(child)
             elif child.dep_ == "conj":
@@ -187,6 +194,8 @@ def split(sent: Span, people: Collection[str] = ()) -> list[Clause]:
                 head))))
         tokens = _without_second_person_asides(head, tokens)
         tokens = _without_talk_asides(head, tokens)
+        if _before_subjectless(head):  # the words from its "so" on are the later verb's ("so somewhere … would help")
+            tokens = [t for t in tokens if not any(x.lower_ == "so" and head.i < x.i <= t.i for x in tokens)]
         tokens = trim(_without_subjectless_consequence(tokens))
         while tokens and tokens[-1].i + 1 < sent.end and tokens[-1].like_num and sent.doc[tokens[-1].i + 1].like_num \
                 and tokens[-1].i + 1 not in excluded:

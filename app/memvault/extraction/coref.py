@@ -57,6 +57,15 @@ def _before_comma(tokens: Sequence[Token]) -> bool:
     return last.text == "," or last.i + 1 < len(last.doc) and last.doc[last.i + 1].text == ","
 
 
+#: Pronouns that own the word after them as often as they stand alone: "getting her dad" is parsed as "her" and
+#: "dad" both objects, but the dad is hers.
+_OWNING = frozenset({"her", "his", "their", "your", "its"})
+
+
+def _owned_before(t: Token) -> bool:
+    return t.i > 0 and t.doc[t.i - 1].lower_ in _OWNING
+
+
 @dataclass
 class Mention:
     """Something pronouns can point back to: how a fact says it, the subject key it files under (relative to
@@ -171,13 +180,14 @@ class Antecedents:
             # the name after her ("Is that Ingrid's father?" "yes, Knut. he has 20 hives"), the other side has named
             # that person ("Claire might enjoy it." "she's already planning a visit"), or that person was the last
             # clause's subject and the woman no part of it ("my neighbour Ruth will take the dog, she has a
-            # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman). A woman the other
+            # greyhound too"; but "Noah asked her to look at it, she's a vet" is still the woman, and so is "the
+            # occupational therapist is coming on the 9th. she refuses to consider a care home"). A woman the other
             # side asked about is what the answer's "her" is expected to be, which tells nothing of the next "she":
             # "Will Lupe stay with someone?" "my neighbour Ruth will take her, she has …" is either, so neither.
             woman = self.mentions.get(gender)
             found = [m for m in found if m.kind != "neutral" or woman is None or m.turn == self._turns and m.named and (
                 m.order > woman.order and woman.turn < self._turns) or m.clause == self._clauses and (
-                any(m is a for a in self._asked) or m.subject and (
+                any(m is a for a in self._asked) or m.subject and m.named and (
                     woman.referred != self._clauses or any(woman is a for a in self._asked)))] or found
         # A name said only as the owner of the one named with it ("Helen's brother Sam ... He") is no rival.
         found = [m for m in found if not (m.kind == "neutral" and any(
@@ -238,8 +248,10 @@ class Antecedents:
             if other is None or other.order < mention.order:
                 self.mentions[kind] = mention
 
-    def observe(self, tokens: tuple[Token, ...], voice: Voice = Voice()) -> None:
-        """Record the mentions in a person's clause (after its fact is built, so a clause never refers to itself)."""
+    def observe(self, tokens: tuple[Token, ...], voice: Voice = Voice(), asked: bool = False) -> None:
+        """Record the mentions in a person's clause (after its fact is built, so a clause never refers to itself);
+        ``asked``: the clause is a question, whose "the vet" is the one asked about ("how did the vet go with
+        Mochi"), no more the asker's than the other's (a "my …" is still the asker's)."""
         if not any(t.is_alpha for t in tokens):
             return  # the comma between two clauses is no clause: it must not push the first one's people back
         self._learn_gender(tokens)
@@ -261,7 +273,7 @@ class Antecedents:
             if (t.pos_ == "PROPN" and t.lower_ in FEMALE | MALE or t.lower_ in CALLED and (
                     t.pos_ == "NOUN" or t.dep_ in _SUBJECT_DEPS | {"dobj", "pobj"})) and (
                     t.dep_ != "compound" or t.head.pos_ not in ("NOUN", "PROPN")) and not any(
-                    c.dep_ in ("compound", "poss", "det") for c in t.children):
+                    c.dep_ in ("compound", "poss", "det") for c in t.children) and not _owned_before(t):
                 # "Mum", "Dad" said as a name, in lower case too ("what's happening with dad", "I'll pick up nan",
                 # "nan" read as an adverb): the speaker's own, and a woman or a man ("Mum wants a lunch ... she")
                 kind = "female" if t.lower_ in FEMALE else "male"
@@ -285,13 +297,16 @@ class Antecedents:
             owner = next((c for c in t.children if c.dep_ == "poss"), None)
             lemma = t.lower_ if t.lower_ in PLURAL else t.lemma_.lower()
             name = name_of(t, inside)
-            if (owner is not None and owner.lower_ in POSSESSIVES or speakers_role(t) is not None) and not (
-                    t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):  # "our Ben" is Ben, a person
+            owned = owner is not None and owner.lower_ in POSSESSIVES or not asked and speakers_role(t) is not None
+            if owned and not (t.pos_ == "PROPN" and t.ent_type_ == "PERSON"):  # "our Ben" is Ben, a person
                 self._mention_owned(t, lemma, name, voice, subject=t.dep_ in _SUBJECT_DEPS)
-            elif owner is not None and t.pos_ == "NOUN" and (lemma in FEMALE | MALE or name and lemma in NEUTRAL) and (
-                    whose := name_span(owner) if owner.pos_ == "PROPN" else name and owner.lower_ in ("his", "her")
-                    and (keeper := self.resolve(owner.lower_)) is not None and keeper.text):
-                # "Helen's mum is moving in, her hip's been bad": the mum's; "her cousin Jade did. she's engaged"
+            elif owner is not None and t.pos_ == "NOUN" and t.dep_ != "attr" and (
+                    lemma in FEMALE | MALE or name and lemma in NEUTRAL) and (
+                    whose := name_span(owner) if owner.pos_ == "PROPN" else owner.lower_ in ("his", "her")
+                    and (keeper := self.resolve(owner.lower_)) is not None and (name or keeper.named) and keeper.text):
+                # "Helen's mum is moving in, her hip's been bad": the mum's; "her cousin Jade did. she's engaged";
+                # "her dad turns 70 … he likes fishing", "her" a named person; not what someone is said to be ("if
+                # Claire is going to be her stepmum"): no one new
                 said = f"{possessive(whose)} {t.lower_}" + (f" {name}" if name else "")
                 self._add(Mention(said, said.lower(), "female" if lemma in FEMALE else "male" if lemma in MALE else
                                   "neutral", owner=voice.person, named=name is not None), name, t.dep_ in _SUBJECT_DEPS)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, other_side,
-                                 record_answers, reparse, second_person, truecase)
+                                 questions, record_answers, reparse, second_person, truecase)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clause import Clause, has_subject
 from memvault.extraction.worth import worth_storing
@@ -284,7 +284,7 @@ class FactExtractor:
             antecedents.observe(rest, voice)
         if not found:
             # A question still introduces people: "What should I get my dad? He is turning 60."
-            antecedents.observe(tuple(sent), voice)
+            antecedents.observe(tuple(sent), voice, asked=questions.asks(sent))
 
     def _told(self, messages: Sequence[Message], told_by: tuple[Voice, dict[int, str]], cache: TurnDocs, year: int
               ) -> dict[int, tuple[Voice, list[tuple[Span, Callable[[Fact], Fact], int, int]]]]:
@@ -333,7 +333,8 @@ class FactExtractor:
                 phrase_subject.add(i)
                 again[i] = (text[:taken[0]] + taken[2] + text[taken[1]:],
                             _moved(quoted, sent.start_char, reparse.back_from(*taken)))
-            elif (verb := reparse.verb_read_as_noun(sent) or reparse.guessed_who(sent)) is not None:
+            elif (verb := reparse.verb_read_as_noun(sent) or reparse.guessed_who(sent)
+                  or reparse.reduced_relative(sent)) is not None:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
                             _moved(quoted, sent.start_char, reparse.back_from(start, end, written)))

@@ -38,9 +38,18 @@ def asks(sent: Span) -> bool:
     first = words[0].lower_
     if first in _QUESTION_WORDS and words[0].dep_ not in ("advmod",) or first in _QUESTION_WORDS and len(words) < 4:
         return True
+    if first in _QUESTION_WORDS and len(words) > 2 and _inverted(sent, words[1:]):
+        return True  # "how did the vet go with Mochi", not "when I moved to Leeds I …"
+    if first == "how" and len(words) > 3 and words[1].pos_ in ("ADJ", "ADV") and _inverted(sent, words[2:]):
+        return True  # "how old is she now", "how long is the flight", not "how lucky I was"
+    return _inverted(sent, words)
+
+
+def _inverted(sent: Span, words: list) -> bool:
+    """Whether ``words`` open with an auxiliary and then its subject, a word or a phrase ("did the dentist send the
+    bill", "isn't that my physio day")."""
     after = words[2] if len(words) > 2 and words[1].lower_ in _NOT else words[1] if len(words) > 1 else None
-    # The subject right after the auxiliary, a word or a phrase ("did the dentist send the bill").
-    return first in _INVERTED and after is not None and (after.lower_ in _TAG_SUBJECTS or any(
+    return words[0].lower_ in _INVERTED and after is not None and (after.lower_ in _TAG_SUBJECTS or any(
         t.dep_ in SUBJECTS and t.left_edge.i == after.i for t in sent))
 
 

@@ -297,7 +297,7 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             "before", "after", "since", "until", "till"):  # ("before this Priya was …" is a time)
         return _DANGLING  # "I need to shop for that": what, only the talk before says ("I'll try that on …" stays)
     if _counted_with_us(t):
-        return "people" if lower == "of" else None
+        return "two" if lower == "both" else "people" if lower == "of" else None
     if _for_oneself(t, subject):
         return None
     if lower in pronouns and _hyphenated(t):
@@ -361,8 +361,10 @@ def _named_earlier_in_clause(t: Token, clause: Clause, subject: Token | None) ->
 def _counted_with_us(t: Token) -> bool:
     """Whether ``t`` is the "of" or the "us" of a count of people the speaker is one of ("only 11 of us", "all four
     of us"), said as that many people: "us" read as the speaker gave "all four of Maren"."""
-    of = t if t.lower_ == "of" else t.head if t.lower_ == "us" and t.dep_ == "pobj" else None
-    return of is not None and of.lower_ == "of" and of.head.like_num and any(
+    of = t if t.lower_ == "of" else t.head if t.lower_ == "us" and t.dep_ == "pobj" else next(
+        (c for c in t.children if c.lower_ == "of"), None) if t.lower_ == "both" else None
+    # ... and "both of us", which is two ("a budget of 1500 for both of us": "for two people")
+    return of is not None and of.lower_ == "of" and (of.head.like_num or of.head.lower_ == "both") and any(
         c.lower_ == "us" and c.dep_ == "pobj" for c in of.children)
 
 

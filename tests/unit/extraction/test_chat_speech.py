@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from memvault.extraction.facts import Message
 
 NOW = dt.datetime(2025, 4, 24, 18, 50, tzinfo=dt.UTC)
@@ -69,3 +71,9 @@ def _facts_of(extractor, *turns: str):
 def test_what_the_speaker_was_thinking_we_might_do_is_a_proposal_not_a_fact(extractor):
     assert _texts(extractor, "Yes. I was thinking we rent a cottage in the Lake District for the weekend.") == []
     assert _texts(extractor, "I was thinking my job is boring.") == ["Maren's job is boring"]
+
+
+@pytest.mark.parametrize("question", ["how did the vet go with Mochi", "how old is she now",
+                                      "how long is the flight to Lima"])
+def test_a_question_word_and_an_inverted_verb_ask_without_a_question_mark(extractor, question):
+    assert _texts(extractor, question) == []

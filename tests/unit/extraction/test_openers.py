@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from memvault.extraction.facts import Message
 
 NOW = dt.datetime(2025, 10, 2, 12, 0, tzinfo=dt.UTC)
@@ -53,3 +55,13 @@ def test_a_name_of_two_words_an_answer_gave_before_a_comma_is_no_part_of_the_cla
                    "yes, Lou Pritchard, we paid the deposit last week")
     assert texts == ["Felix has booked the venue for the wedding", "Felix has sorted a photographer, Lou Pritchard",
                      "Felix paid the deposit in the week of 22 September 2025"]  # was "Lou Pritchard, Felix paid …"
+
+
+@pytest.mark.parametrize("opening", ["on the plus side", "on the bright side", "long story short,", "all in all"])
+def test_a_phrase_that_turns_the_talk_is_no_part_of_the_fact(extractor, opening):
+    assert _texts(extractor, f"{opening} I got the part in the play") == ["Felix got the part in the play"]
+
+
+def test_ok_that_a_verb_says_something_is_stays(extractor):
+    assert _texts(extractor, "completion is 3 November if the survey is ok") == [
+        "Completion is on 3 November 2025 if the survey is ok"]

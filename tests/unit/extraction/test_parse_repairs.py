@@ -300,3 +300,26 @@ def test_a_state_said_after_a_name_and_its_s_is_what_the_person_is(extractor):
     assert _texts(extractor, "oh and Priya's pregnant!") == ["Priya is pregnant"]
     assert _texts(extractor, "the trip is booked. oh and Priya's pregnant! due in november") == ["Priya is pregnant"]
     assert _texts(extractor, "Priya's pregnant sister moved to Leeds.") == ["Priya's pregnant sister moved to Leeds"]
+
+
+def test_a_thing_and_the_clause_after_it_without_that_is_the_statement_it_makes(extractor):
+    # Read as a verb with two subjects ("an oil radiator" and "my brother"), this gave "An oil radiator the user's
+    # brother lent the user"; read right (a phrase and its clause) it gave nothing.
+    assert _texts(extractor, "the boiler packed in again", "Do you have any heating in the meantime?",
+                  "an oil radiator my brother lent me")[-1:] == ["The user's brother lent the user an oil radiator"]
+    assert _texts(extractor, "the cake Ana made for my birthday") == ["Ana made the cake for the user's birthday"]
+    assert _texts(extractor, "a tent we borrowed off my uncle") == ["The user borrowed a tent off the user's uncle"]
+
+
+def test_a_phrase_and_a_clause_that_are_not_a_thing_and_what_was_done_to_it_are_left_as_they_were(extractor):
+    # a person and their name; a comma between; a clause whose verb has an object of its own
+    assert _texts(extractor, "my cousin Deepa flies to Berlin on 20 October for a conference") == [
+        "The user's cousin Deepa flies to Berlin on 20 October 2026 for a conference"]
+    assert _texts(extractor, "the wrist's loads better, Physio signed me off on tuesday") == [
+        "The wrist's loads better, Physio signed the user off on Tuesday 5 May 2026"]
+
+
+def test_a_statement_the_parser_hung_on_a_later_verb_without_a_subject_stands_alone(extractor):
+    # "Jamie's vegetarian so somewhere with a kitchen would help": "is" hung as the object of "help".
+    assert _texts(extractor, "we want a week in the Algarve", "Any must-haves?", "a pool. and Jamie's vegetarian so "
+                  "somewhere with a kitchen would help")[-1:] == ["Jamie is vegetarian"]

@@ -269,3 +269,44 @@ def test_it_after_a_thing_said_earlier_in_its_sentence_is_no_thing_of_a_turn_bef
     texts = _texts(extractor, "I found an apartment in Ribeira, 380 euros for four nights", "Nice!",
                    "I've given up on the guitar, my fingers couldn't take it")
     assert not any("apartment" in t for t in texts[1:])
+
+
+def _named(extractor, *turns: tuple[str, str]) -> list[str]:
+    first = turns[0][0]
+    messages = [Message("user" if who == first else "assistant", text, who) for who, text in turns]
+    return [f.text for f in extractor.extract(messages, NOW)]
+
+
+def test_her_dad_named_through_a_named_woman_is_who_he_is_next(extractor):
+    texts = _named(extractor, ("Tom", "Agnieszka starts her new job at the hospice on Monday."),
+                   ("Bea", "Are you still going to Gdansk in August?"),
+                   ("Tom", "Yes. Her dad turns 70 while we are there."),
+                   ("Bea", "What are you getting her dad?"),
+                   ("Tom", "No idea. He likes fishing and cheap crime novels."))
+    assert texts[-1] == "Agnieszka's dad likes fishing and cheap crime novels"
+
+
+def test_a_parent_word_after_her_is_hers_even_where_the_parser_reads_her_as_an_object(extractor):
+    # "getting her dad" parses as "her" and "dad" both objects; the bare "dad" was taken for the speaker's.
+    texts = _named(extractor, ("Tom", "What are you getting her dad?"),
+                   ("Bea", "No idea. He likes fishing and cheap crime novels."))
+    assert texts == []
+
+
+def test_what_someone_is_said_to_be_brings_no_one_new_for_the_next_her(extractor):
+    texts = _texts(extractor, "Claire came to the party. Mia is more careful. She asked if Claire is going to be her "
+                   "stepmum.", "How did you answer?", "I said Claire is my girlfriend and nobody is replacing her mum.")
+    assert not any("stepmum's" in text for text in texts)
+
+
+def test_a_role_just_named_is_no_she_where_a_woman_was_the_talk(extractor):
+    texts = _texts(extractor, "My mum had a fall in February and she lives alone in Harrogate.", "I'm sorry.",
+                   "The occupational therapist is coming on the 9th to assess the house. She refuses to consider a "
+                   "care home.")
+    assert texts[-1] == "The user's mum refuses to consider a care home"
+
+
+def test_the_vet_in_a_question_is_not_the_askers(extractor):
+    texts = _named(extractor, ("Sanna", "how did the vet go with Mochi"),
+                   ("Priya", "not great, she has kidney disease. stage 2"))
+    assert texts == []

@@ -175,3 +175,8 @@ def test_a_there_that_names_the_place_is_something_the_fact_says(extractor):
     # A place of more than one word is named whole.
     assert _texts(extractor, "Our son Mateo starts at Oakfield Primary in September.", "Lovely!",
                   "My daughter went there too.", name="Kai")[-1] == "Kai's daughter went to Oakfield Primary too"
+
+
+def test_both_of_us_is_two_people(extractor):
+    assert _texts(extractor, "budget is about 1500 for both of us not including flights") == [
+        "The user's budget is about 1500 for two people not including flights"]

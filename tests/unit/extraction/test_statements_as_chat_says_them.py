@@ -217,3 +217,9 @@ def test_a_name_with_a_persons_appointment_is_a_person_and_its_got_is_has(extrac
     assert _texts(extractor, "Mia has her piano exam on the 14th at 10:30, and Leo's got a dentist appointment on "
                   "thursday after school") == ["Mia has her piano exam on 14 May 2026 at 10:30",
                                                "Leo's got a dentist appointment on Thursday 14 May 2026 after school"]
+
+
+def test_rehearsals_on_days_of_the_week_are_the_speakers(extractor):
+    assert _texts(extractor, "I got the part in the play!", "Congratulations! When are the rehearsals?",
+                  "rehearsals are mondays and thursdays") == ["The user got the part in the play",
+                                                               "The user's rehearsals are mondays and thursdays"]
