@@ -109,6 +109,17 @@ def taken_up(sent: Span, lead: tuple[int, int]) -> int | None:
     return rest[0].idx if rest and rest[0].lower_ in _TAKING_UP and len(rest) > 1 else None
 
 
+def after(sent: Span, lead: tuple[int, int]) -> int | None:
+    """Where the clause after a short answer ``lead`` starts when the answer only says when ("the 13th, I've got the
+    board meeting on the 12th"): read with the clause, it would date it twice. ``None`` for any other answer (read
+    whole, "the kelp symposium in Lisbon, I submitted an abstract" still says to what)."""
+    said = [t for t in sent if lead[0] <= t.idx < lead[1]]
+    rest = [t for t in sent if t.idx >= lead[1] and not t.is_punct]
+    if not rest or not all(t.ent_type_ in ("DATE", "TIME", "ORDINAL") or t.lower_ == "the" for t in said):
+        return None
+    return rest[0].idx
+
+
 def yes_alone(sent: Span) -> tuple[int, int] | None:
     """The character span of ``sent`` when it says yes and nothing else ("Yes!", "Yep.", "Yes, I did."), else
     ``None``: a "did you …?" question it answers is then said as done (:func:`statement`)."""

@@ -142,7 +142,19 @@ def _date_core(ent: Span, doc: Doc) -> Span:
         return doc[ent.start:end + (end < len(doc) and doc[end].lower_ in _DAYS_NAMED)]
     if end + 1 < len(doc) and doc[end].lower_ == "from" and doc[end + 1].lower_ == "now":
         return doc[ent.start:end + 2]
+    if end + 1 < len(doc) and doc[end].lower_ in ("next", "last") and doc[end + 1].lower_ == "year" and any(
+            t.lower_ in dates.MONTHS for t in ent):
+        return doc[ent.start:end + 2]  # "March 31st next year": the tagger's two dates are one
     return ent
+
+
+def _taken_off(ent: Span, doc: Doc) -> bool:
+    """Whether ``ent`` is a time taken off, the "off" after it or after the dates joined to it ("took monday and
+    tuesday off")."""
+    k = ent.end
+    while k < len(doc) and (doc[k].lower_ in ("and", "or", ",") or doc[k].ent_type_ == "DATE"):
+        k += 1
+    return k < len(doc) and doc[k].lower_ == "off"
 
 
 #: Months as a date writes them, capitalised ("may" in lower case is a verb).
@@ -324,7 +336,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
         preposition = before is not None and before.dep_ != "prt" and (before.pos_ == "ADP" or before.lower_ in
                                                                        _PREPOSITIONS) and not (
             before.lower_ == "in" and ent.text.lower() in _DAYS_NAMED) or (  # "handed my notice in today": a particle
-            ent.end < len(doc) and doc[ent.end].lower_ == "off") or attributive  # "taken next week off": said bare
+            _taken_off(ent, doc)) or attributive  # "taken next week off", "took monday and tuesday off": said bare
         if before is not None and before.lower_ in ("every", "each") or annual and _day_and_month(ent):
             recurring = True  # "every December", "each Sunday"; "my birthday is on 3 May", every year
             continue
@@ -349,7 +361,7 @@ def read(clause: Clause, doc: Doc, now: dt.datetime, tense: Tense, month: int | 
                 and doc[ent.start - 1].text == "," and any(c.dep_ == "dobj" and c.i < ent.start for c in (
                     ent.root.head.head if ent.root.head.dep_ == "dobj" else ent.root.head).children):
             hint = Tense.FUTURE  # "I finally booked my driving test, 14 jan at 9.40": the test's day
-        if clause.root.lemma_ in _ARRANGED and ent.end < len(doc) and doc[ent.end].lower_ == "off":
+        if clause.root.lemma_ in _ARRANGED and _taken_off(ent, doc):
             hint = Tense.FUTURE  # "I booked Friday off": the Friday to come
         if before is not None and before.pos_ == "ADP" and _of_thing_arranged(before):
             hint = Tense.FUTURE  # "moved you to the 14:10 flight on 20 February": that flight's date, to come

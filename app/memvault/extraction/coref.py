@@ -48,6 +48,8 @@ _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 AMBIGUITY_WINDOW = 2
 #: Turns back beyond which a person, pet or thing no longer answers a pronoun (:meth:`Antecedents.resolve`).
 STALE_TURNS = 3
+#: Of :data:`_ACQUIRE`, what is done to a thing that a bare name may be ("bought a Polestar", "ordered Netflix").
+_BOUGHT = frozenset({"buy", "order", "rent", "book", "build", "sell", "own", "receive"})
 _ACQUIRE = frozenset({"buy", "get", "adopt", "order", "have", "own", "rent", "book", "find", "receive", "build",
                       "make", "start", "sell", "lose", "take", "drive", "ride"})
 
@@ -415,6 +417,8 @@ class Antecedents:
         text = f"{voice.possessive} {compound_text(t)}" + (f" {name}" if name else "")
         if lemma in PETS:
             self._add(Mention(text, f"user's {lemma}", "pet", owner=voice.person, named=name is not None), name)
-        elif (concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG")) and \
+        elif (concrete(t, lemma) or t.pos_ == "PROPN" and t.ent_type_ in ("", "PRODUCT", "ORG") and (
+                t.head.lemma_ in _BOUGHT or any(c.dep_ == "det" for c in t.children))) and \
                 lemma not in NEUTRAL | FEMALE | MALE:
+            # (a bare name one lost, took or drove is a person's: "we lost Sophie to Google last month")
             self._add(Mention(text, f"user's {lemma}", "thing", owner=voice.person, named=name is not None), name)

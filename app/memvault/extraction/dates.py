@@ -223,6 +223,10 @@ def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None)
         return None
     if len(words) == 3 and words[1] in ("next", "last", "this") and words[2] == "year" and words[0] in MONTHS:
         return _month(today.year + {"next": 1, "last": -1, "this": 0}[words[1]], MONTHS[words[0]])
+    if len(words) == 4 and words[2:] in (["next", "year"], ["last", "year"]) and (  # "31 March next year"
+            day := _day_and_month(words[0], words[1]) or _day_and_month(words[1], words[0])) is not None:
+        year = today.year + (1 if words[2] == "next" else -1)
+        return _on_day(dt.date(year, day[1], day[0])) if day[0] <= calendar.monthrange(year, day[1])[1] else None
     match = re.fullmatch(r"(\d+|" + "|".join(_NUMBER_WORDS) + r") (days?|weeks?|months?|years?) (ago|from now)"
                          r"(?: (yesterday|today|tomorrow))?", text)
     if match:
@@ -249,6 +253,12 @@ def _relative(text: str, today: dt.date, tense: Tense, month: int | None = None)
     if (match := ORDINAL_DAY.fullmatch(text)) and 1 <= int(match[1]) <= 31:
         return _day_of_month(today, int(match[1]), tense, month)
     return None
+
+
+def _day_and_month(day: str, month: str) -> tuple[int, int] | None:
+    """``day`` and ``month`` as numbers when they write a day of a month ("31", "21st"; "march"), else ``None``."""
+    number = int(day) if day.isdigit() else int(ORDINAL_DAY.fullmatch(day)[1]) if day_number(day) else 0
+    return (number, MONTHS[month]) if month in MONTHS and 1 <= number <= 31 else None
 
 
 #: A day of the month as an ordinal ("14th", "1st"), its number the first group.

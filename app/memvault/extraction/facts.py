@@ -187,12 +187,12 @@ def _other_side(before: Message, now: Message) -> bool:
 
 def _question_before(messages: Sequence[Message], index: int, unmarked: bool = False) -> str | None:
     """The other side's last sentence just before turn ``index``, when it is a question (``unmarked``: also one
-    written without its "?" that opens as a question does, :data:`record_answers.UNMARKED_QUESTION`)."""
+    written without its "?", :func:`record_answers.unmarked_question`)."""
     if index == 0 or not _other_side(before := messages[index - 1], messages[index]):
         return None
     sentences = other_side.sentences(before.content)
     last = record_answers.topic_question(sentences) or sentences[-1]
-    asked = last.endswith("?") or unmarked and record_answers.UNMARKED_QUESTION.match(last) is not None
+    asked = last.endswith("?") or unmarked and record_answers.unmarked_question(last)
     return last if asked and language_gate.reads(last) else None
 
 
@@ -313,7 +313,7 @@ class FactExtractor:
         for i, sent in enumerate(sents):
             text, quoted = sent.text, truecase.as_said(sent)  # the parser's text; the quote's, as said
             implied = reparse.dropped_first_person(sent, sents[i - 1] if i else None)
-            if implied == reparse.PROGRESSIVE and i == 0 and question is not None:
+            if implied == reparse.PROGRESSIVE and i == 0 and question is not None and sent[0].lower_ not in answers.YES:
                 pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
             elif implied is not None:
                 at = reparse.verb_without_subject(sent).idx - sent.start_char
@@ -338,7 +338,8 @@ class FactExtractor:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
                             _moved(quoted, sent.start_char, reparse.back_from(start, end, written)))
-        answer = (answers.fragment(sents[0]) or answers.yes_alone(sents[0])) if question is not None else None
+        yes = answers.yes_before(sents[0]) if question is not None else None  # "yes, flying out …": no "-ing" answer
+        answer = (answers.fragment(sents[0]) or answers.yes_alone(sents[0])) if question and not yes else None
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
@@ -346,16 +347,17 @@ class FactExtractor:
             if restated is not None:
                 again[0] = (restated, _said_as(doc, *answer))
         elif question is not None and answer is None and (
-                (lead := answers.fragment(sents[0], before_clause=True) or answers.yes_before(sents[0])) is not None):
-            # "Cardiff, but I live in Bristol now", "yes, picked it up on Tuesday": the answer's statement, read
-            # before the sentence, which is read as said
+                (lead := yes or answers.fragment(sents[0], before_clause=True)) is not None):
+            # "Cardiff, but I live in Bristol now", "yes, picked it up on Tuesday": the answer's statement, then rest
             asked = list(cache.parse(self._pipeline, [question])[0].sents)[-1]
             if (restated := answers.statement(asked, doc.char_span(*lead), self._pipeline.common_nouns())) is not None:
                 again[-1] = (restated, _said_as(doc, sents[0].start_char, sents[0].end_char))
-                if 0 not in again and (rest := answers.taken_up(sents[0], lead)) is not None:
-                    # "my sister Hanna, she drove": the clause is read without the answer its pronoun takes up
-                    again[0] = (doc.text[rest:sents[0].end_char],
-                                _moved(truecase.as_said(doc[:])[rest:], rest, lambda j: j))
+            # "my sister Hanna, she drove": the clause is read without the answer its pronoun takes up; "the 13th, I've
+            # got the board meeting on the 12th" (to "you?"): nor with an answer no statement was made of
+            rest = answers.taken_up(sents[0], lead) if restated else answers.after(sents[0], lead)
+            if 0 not in again and rest is not None:
+                again[0] = (doc.text[rest:sents[0].end_char],
+                            _moved(truecase.as_said(doc[:])[rest:], rest, lambda j: j))
         if not again:
             return [(sent, None) for sent in sents]
         redone = dict(zip(again, cache.parse(self._pipeline, [text for text, _ in again.values()]), strict=True))

@@ -42,7 +42,12 @@ def acts_as_person(t: Token) -> bool:
     the tagger calls it, a subject doing something to "his" or "her" own ("Leo has changed his mind") or having what
     only a person has on a day ("Leo's got a dentist appointment"); or, untagged, one that feels what only a person
     feels ("Lucas seemed happy")."""
-    if t.pos_ != "PROPN" or t.dep_ != "nsubj" or any(c.dep_ == "compound" for c in t.children):
+    if t.pos_ != "PROPN" or t.dep_ not in ("nsubj", "nsubjpass") or any(c.dep_ == "compound" for c in t.children):
+        return False
+    if any(w.lemma_.lower() in _ILLNESSES or w.dep_ == "pobj" and w.lower_ in _WHERE_A_CHILD_GOES
+           for w in t.head.subtree if w.i > t.i):
+        return True  # "Leo's been off nursery all week with a chest infection" (Leo "Leo's", a business)
+    if t.dep_ != "nsubj":
         return False
     if t.ent_type_ == "" and t.head.lemma_ in _SEEMING and any(
             c.dep_ in ("acomp", "oprd") and c.lower_ in _FEELINGS for c in t.head.children):
@@ -51,6 +56,12 @@ def acts_as_person(t: Token) -> bool:
             c.dep_ == "dobj" and c.lemma_.lower() in _A_PERSONS_DAY for c in t.head.children):
         return True  # "Leo's got a dentist appointment on thursday", Leo an organisation to the tagger
     return (t.ent_type_ in ("GPE", "LOC", "") and t.head.lemma_ in _PERSON_VERBS) or own_gender(t) is not None
+
+
+#: What only a living being catches, and where only a person goes by the day.
+_ILLNESSES = frozenset({"infection", "flu", "fever", "cough", "chickenpox", "measles", "tonsillitis", "covid",
+                        "virus", "sickness", "migraine", "concussion", "rash", "bronchitis", "pneumonia"})
+_WHERE_A_CHILD_GOES = frozenset({"nursery", "school", "preschool", "kindergarten", "daycare", "creche", "playgroup"})
 
 
 #: What a person has on a day, as no firm or place does ("has her piano exam", "got a dentist appointment").
@@ -72,7 +83,8 @@ def names_an_activity(t: Token) -> bool:
 #: What only a person has: "Noor's birthday", "Noor's sister", "Noor's new job" (not "partner" or "client":
 #: companies have those).
 _ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnancy", "childhood", "christening",
-                                   "baptism", "funeral", "graduation", "job", "boss"}
+                                   "baptism", "funeral", "graduation", "job", "boss", "engagement", "retirement",
+                                   "promotion", "divorce", "post"}  # (a "post" of someone's, in chat: what they wrote)
 
 
 #: What only a person is: "Priya is pregnant" (a place to the tagger once an "oh and" comes before it).

@@ -31,7 +31,7 @@ def asks(sent: Span) -> bool:
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE]
     if not words:
         return True
-    if sent.text.rstrip().endswith("?") or _tagged(sent):
+    if sent.text.rstrip().endswith("?") or _tagged(sent) or _asked_after_comma(sent):
         return True
     while len(words) > 1 and words[0].lower_ in _HOLD_ON:
         words = words[1:]
@@ -43,6 +43,17 @@ def asks(sent: Span) -> bool:
     if first == "how" and len(words) > 3 and words[1].pos_ in ("ADJ", "ADV") and _inverted(sent, words[2:]):
         return True  # "how old is she now", "how long is the flight", not "how lucky I was"
     return _inverted(sent, words)
+
+
+def _asked_after_comma(sent: Span) -> bool:
+    """Whether what follows ``sent``'s last comma asks, its auxiliary before its subject ("my sister's wedding, did
+    the hotel confirm"): the words before it name what is asked about, or state what :func:`statement_before`
+    keeps."""
+    comma = next((t for t in reversed(sent) if t.text == ","), None)
+    tail = [t for t in sent if comma is not None and t.i > comma.i and not t.is_punct and not t.is_space]
+    if len(tail) < 3 or any(c.dep_ in SUBJECTS and c.i < comma.i for c in (*tail[0].children, *tail[0].head.children)):
+        return False  # "stuart, my supervisor, has me chasing cables": the verb's subject is before the comma
+    return _inverted(sent, tail) or tail[0].lower_ in _QUESTION_WORDS and _inverted(sent, tail[1:])
 
 
 def _inverted(sent: Span, words: list) -> bool:

@@ -78,6 +78,18 @@ _TOPIC = re.compile(r"^(?:(?:and|so|ok|okay|oh|also|right|anyway)\W+)*((?:the|my
 _IT = re.compile(r"\bit\b", re.IGNORECASE)
 
 
+def unmarked_question(sentence: str) -> bool:
+    """Whether ``sentence``, written without a "?", asks: it opens as a question does (:data:`UNMARKED_QUESTION`) or
+    only names the user's thing (:func:`names_only`)."""
+    return UNMARKED_QUESTION.match(sentence) is not None or names_only(sentence)
+
+
+def names_only(sentence: str) -> bool:
+    """Whether ``sentence`` only names one of the user's things, after an "and" or "so" ("and my prescription"):
+    said to an assistant that keeps the user's records, it asks about that thing as "and my prescription?" does."""
+    return (topic := _TOPIC.match(sentence.strip())) is not None and topic.start(1) > 0
+
+
 def topic_question(sentences: list[str]) -> str | None:
     """The last of a turn's ``sentences``, a question about "it", with the thing the sentence before it only named
     written in: "ok so the tax thing. did it go in?" → "did the tax go in?" (then answered as any question about
@@ -98,9 +110,10 @@ _BE = {"is": "is", "'s": "is", "was": "is", "are": "are", "were": "are"}
 
 def asks(sent: Span) -> bool:
     """Whether ``sent`` asks a question, with or without its "?" ("what was the cancellation rule for the hotel
-    again", "what about mum's birthday"): a question word before a verb or "about", or a sentence that opens with an
-    auxiliary before its subject ("did I renew the permit", "did that fine letter ever show up"; not "Did it!")."""
-    if sent.text.rstrip().endswith("?"):
+    again", "what about mum's birthday"): a question word before a verb or "about", a sentence that opens with an
+    auxiliary before its subject ("did I renew the permit", "did that fine letter ever show up"; not "Did it!"), or
+    one that only names the user's thing after an "and" (:func:`names_only`)."""
+    if sent.text.rstrip().endswith("?") or names_only(sent.text):
         return True
     words = [t for t in sent if not t.is_punct and not t.is_space]
     while words and words[0].lower_ in DISCOURSE:

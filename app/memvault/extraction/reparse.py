@@ -38,6 +38,8 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     if verb is None:
         return None
     subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
+    if verb.tag_ == "VBZ":  # "she's quitting the agency. starts in january": hers, as no "I" says "starts"
+        return f"{subject.lower_} " if subject is not None and subject.lower_ in ("he", "she") else None
     return _IMPLIED.get(verb.tag_, "I ") if subject is None or subject.lower_ in FIRST_PERSON else None
 
 
@@ -66,12 +68,14 @@ def verb_without_subject(sent: Span) -> Token | None:
     # "rough week."): one with an object and no auxiliary is that past.
     past = verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children) and any(
         c.dep_ == "dobj" for c in verb.children)
-    if verb.i != root.i and not spliced or verb.tag_ not in _IMPLIED and not past or has_subject(verb) or \
-            verb.lemma_.lower() in WEATHER:
-        return None  # "rained 3 days out of 5": the weather's, not the speaker's
+    if verb.i != root.i and not spliced or verb.tag_ not in _IMPLIED and verb.tag_ != "VBZ" and not past or \
+            has_subject(verb) or verb.lemma_.lower() in WEATHER or verb.tag_ == "VBZ" and verb.lemma_ in _REMARKS:
+        return None  # "rained 3 days out of 5": the weather's, not the speaker's; "sounds good": a remark
     return verb
 
 
+#: Verbs whose left-out subject in the third person is the talk's "it" ("sounds good", "depends on the weather").
+_REMARKS = frozenset({"sound", "look", "seem", "depend", "make", "mean", "matter", "happen", "help"})
 #: Verbs whose left-out subject is the weather's "it", never "I".
 WEATHER = frozenset({"rain", "snow", "pour", "drizzle", "hail", "sleet", "thunder", "freeze", "bucket"})
 

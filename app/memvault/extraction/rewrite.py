@@ -322,6 +322,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return None  # "joining a charity as their finance lead": a role is held at what the clause names
     if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" and _owned_by_subject(t, subject):
         return t.text  # "My car is booked in for its MOT": the fact names what "its" is
+    if lower in ("he", "she", "they") and t.dep_ in ("nsubj", "nsubjpass") and subject is not None and \
+            subject.lower_ in FIRST_PERSON_WORDS:  # "I'm working from home till he's better": someone else
+        return (mention := antecedents.resolve(lower)) and mention.text or _DANGLING
     if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" or lower in _OBJECT_PRONOUNS and t.dep_ != "poss":
         if lower == "it" and t.dep_ in ("nsubj", "nsubjpass", "expl"):
             return t.text
@@ -331,6 +334,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             # "my passport expires in march so I need to renew it": the fact says what "it" is (not a subject of
             # the same verb: "my contents insurance covers it" is another thing)
             return t.text
+        if lower in ("his", "her") and t.dep_ == "poss" and _kin_subject_owns(t, subject, clause):
+            return f"{pronouns['my']} {subject.lower_}'s"  # "my mum's letting me borrow her Polo": mum's Polo
         if lower in ("him", "his", "her") and (name := _named_earlier_in_clause(t, clause, subject)) is not None:
             # "I drove Jonah to see his mum", "I gave Jonah his keys back": the one person this clause named before
             return possessive(name) if t.dep_ == "poss" and not named_object(t) else name
@@ -347,6 +352,14 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return _DANGLING  # "I've given up on the guitar, my fingers couldn't take it": no thing of a turn before
         return possessive(mention.text) if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
+
+
+def _kin_subject_owns(t: Token, subject: Token | None, clause: Clause) -> bool:
+    """Whether the "her" or "his" ``t`` is the clause's subject's, "my" and a kin word of its gender, where no other
+    person stands between them ("my mum met Sara and her husband" is Sara's)."""
+    return subject is not None and subject.lower_ in (FEMALE if t.lower_ == "her" else MALE) and any(
+        c.dep_ == "poss" and c.lower_ in ("my", "our") for c in subject.children) and not any(
+        subject.i < x.i < t.i and (x.ent_type_ == "PERSON" or x.lemma_.lower() in PEOPLE_WORDS) for x in clause.tokens)
 
 
 def _named_earlier_in_clause(t: Token, clause: Clause, subject: Token | None) -> str | None:
@@ -395,9 +408,8 @@ def _thing_before_of_another_turn(it: Token, clause: Clause, mention: Mention, a
 
 def _named_before(it: Token, clause: Clause, elsewhere: bool = False) -> bool:
     """Whether a thing "it" can be is named earlier in its own clause ("I twisted my knee on the boat when we took
-    it out of the water"): the fact then holds what "it" is, however the conversation before it went.
-    ``elsewhere``: not as the subject of the verb "it" is the object of ("my contents insurance covers it" is
-    another thing)."""
+    it out of the water"): the fact then holds what "it" is. ``elsewhere``: not as the subject of the verb "it" is
+    the object of ("my contents insurance covers it" is another thing)."""
     own = {x.i for c in it.head.children if c.dep_ in ("nsubj", "nsubjpass") for x in c.subtree} if elsewhere else ()
     return any(concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in PEOPLE_WORDS and t.i < it.i
                and t.i not in own for t in clause.tokens)

@@ -383,9 +383,10 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
                                                         strict=True):
             if len(sents := list(doc.sents)) == 1:
                 out.setdefault(index, []).append((sents[0], start, back, length))
-        for index, restatement in _answers(texts, asked or {}, parse).items():
-            if all(s[1] != restatement[1] for s in out.get(index, [])):  # a sentence read already keeps its reading
-                out.setdefault(index, []).append(restatement)
+        for index, restatements in _answers(texts, asked or {}, parse).items():
+            for restatement in restatements:  # a sentence read already keeps its reading
+                if all(s[1] != restatement[1] for s in out.get(index, [])):
+                    out.setdefault(index, []).append(restatement)
         for index, thing in things:  # ... as an answer's or an errand's reading does ("Noor's ferry is booked …")
             if all(s[1] != thing[1] for s in out.get(index, [])):
                 out.setdefault(index, []).append(thing)
@@ -393,10 +394,14 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
 
 
 def _answers(texts: dict[int, str], asked: dict[int, str], parse: Callable[[list[str]], list]
-             ) -> dict[int, Restated]:
-    """Each answered turn's first sentence restated with the user's question before it, parsed (two calls)."""
+             ) -> dict[int, list[Restated]]:
+    """Each answered turn's first sentence restated with the user's question before it, and each later one whose
+    subject is "it" or "they", the thing asked about still ("The surgery approved it this morning. It's ready to
+    collect from Boots after 2pm."), parsed (two calls)."""
     found = [(index, *sentences[0]) for index, turn in texts.items()
              if index in asked and (sentences := _sentences(turn)) and sentences[0][0] == 0]
+    found += [(index, start, said) for index, *_ in found for start, said in _sentences(texts[index])[1:]
+              if _TAKEN_UP.match(said)]
     if not found:
         return {}
     questions = dict(zip(asked, parse(list(asked.values())), strict=True))
@@ -404,23 +409,28 @@ def _answers(texts: dict[int, str], asked: dict[int, str], parse: Callable[[list
     for (index, start, said), doc in zip(found, parse([said for _, _, said in found]), strict=True):
         question = list(questions[index].sents)[-1]
         answer = list(doc.sents)
-        made = record_answers.restated(question, answer[0]) if len(answer) == 1 else None
+        made = record_answers.restated(question, answer[0]) if len(answer) == 1 and start == 0 else None
         clause = made is None and len(answer) == 1
         if clause:  # an answer with a clause of its own, its subject or its object the thing asked about
-            made = record_answers.referred(question, answer[0]) or record_answers.referred_object(question, answer[0])
+            made = record_answers.referred(question, answer[0]) or (
+                record_answers.referred_object(question, answer[0]) if start == 0 else None)
         if made is not None:
             text, at = made
             back = at if callable(at) else lambda j, at=at, n=len(said): max(0, min(n, j - at))
             restatements.append((index, start, text, back, len(said), clause))
-    out: dict[int, Restated] = {}
+    out: dict[int, list[Restated]] = {}
     for (index, start, _, back, length, clause), doc in zip(restatements, parse([r[2] for r in restatements]),
                                                             strict=True):
         sents = list(doc.sents)
         # An answer's own clause, said of the user's thing, counts only if it states how things are: "My parcel
         # might come on Monday" is a guess (:func:`_states`).
         if len(sents) == 1 and (not clause or _states(sents[0].root)):
-            out[index] = (sents[0], start, back, length)
+            out.setdefault(index, []).append((sents[0], start, back, length))
     return out
+
+
+#: A later sentence of an answer that opens with the pronoun standing for the thing asked about.
+_TAKEN_UP = re.compile(r"^\W*(?:It|it|They|they)\b")
 
 
 def _same(j: int) -> int:

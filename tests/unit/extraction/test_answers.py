@@ -199,3 +199,16 @@ def test_a_clause_whose_pronoun_takes_up_the_answer_before_it_does_not_say_it_tw
                                     "my sister Hanna, she booked the flights in March", names=("Tobias", "Nora"))]
     assert texts == ["Nora went to Porto with Nora's sister Hanna",
                      "Nora's sister Hanna booked the flights in March 2026"]
+
+
+def test_an_answer_no_statement_was_made_of_is_no_part_of_the_clause_after_it(extractor):
+    # "you?" asks nothing a statement can be made of; "the 13th" was read as the clause's date.
+    facts = _facts(extractor, "Flying out on the 12th. You?", "the 13th, I've got the board meeting on the 12th",
+                   names=("Chris", "Amara"))
+    assert [f.text for f in facts][-1:] == ["Amara has got the board meeting on 12 May 2026"]
+
+
+def test_yes_then_what_the_speaker_is_doing_is_both(extractor):
+    facts = _facts(extractor, "Are you coming to the offsite in Lisbon?", "yes, flying out on the 20th with Dev")
+    assert [f.text for f in facts] == ["The user is coming to the offsite in Lisbon",
+                                       "The user is flying out on 20 May 2026 with Dev"]

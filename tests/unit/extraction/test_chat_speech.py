@@ -74,6 +74,16 @@ def test_what_the_speaker_was_thinking_we_might_do_is_a_proposal_not_a_fact(extr
 
 
 @pytest.mark.parametrize("question", ["how did the vet go with Mochi", "how old is she now",
-                                      "how long is the flight to Lima"])
+                                      "how long is the flight to Lima",
+                                      "also my sister's wedding, did the hotel confirm"])
 def test_a_question_word_and_an_inverted_verb_ask_without_a_question_mark(extractor, question):
     assert _texts(extractor, question) == []
+
+
+def test_a_statement_before_a_question_after_its_comma_is_kept(extractor):
+    assert _texts(extractor, "my sister moved to Porto, where is she living now") == ["Maren's sister moved to Porto"]
+
+
+def test_a_verb_after_a_comma_whose_subject_came_before_it_asks_nothing(extractor):
+    assert _texts(extractor, "stuart, my supervisor, has me chasing cables in a flat in partick") == [
+        "Stuart, Maren's supervisor, has Maren chasing cables in a flat in partick"]

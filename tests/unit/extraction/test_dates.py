@@ -35,6 +35,8 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     ("the 20th", Tense.PAST, dt.date(2026, 4, 20), "20 April 2026"),
     ("the 31st", Tense.PAST, dt.date(2026, 3, 31), "31 March 2026"),
     ("June next year", Tense.FUTURE, dt.date(2027, 6, 1), "June 2027"),
+    ("31 March next year", Tense.PRESENT, dt.date(2027, 3, 31), "31 March 2027"),
+    ("May 2nd last year", Tense.PAST, dt.date(2025, 5, 2), "2 May 2025"),
     ("two weeks ago", Tense.PAST, dt.date(2026, 4, 27), "the week of 27 April 2026"),
     ("in 2019", Tense.PAST, dt.date(2019, 1, 1), "2019"),
     ("May 20", Tense.FUTURE, dt.date(2026, 5, 20), "20 May 2026"),

@@ -114,3 +114,15 @@ def test_a_month_said_in_lower_case_is_the_one_the_talk_is_about_and_a_move_said
                   "found a flat in Ancoats, moving on the 2nd") == [
         "The user has got a new job", "The user is starting at the bbc in September 2026",
         "The user found a flat in Ancoats, moving on 2 September 2026"]
+
+
+def test_a_day_of_a_month_then_next_year_is_next_years(extractor):
+    # The tagger makes two dates of "July 31st next year"; the first alone was this year's.
+    assert _texts(extractor, "my contract ends July 31st next year") == ["The user's contract ends on 31 July 2027"]
+
+
+def test_days_taken_off_together_are_said_bare(extractor):
+    assert _texts(extractor, "Sam took thursday and friday off") == [
+        "Sam took Thursday 7 May 2026 and Friday 8 May 2026 off"]
+    assert _texts(extractor, "I booked thursday and friday off") == [
+        "The user booked Thursday 14 May 2026 and Friday 15 May 2026 off"]

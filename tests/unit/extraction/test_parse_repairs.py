@@ -323,3 +323,12 @@ def test_a_statement_the_parser_hung_on_a_later_verb_without_a_subject_stands_al
     # "Jamie's vegetarian so somewhere with a kitchen would help": "is" hung as the object of "help".
     assert _texts(extractor, "we want a week in the Algarve", "Any must-haves?", "a pool. and Jamie's vegetarian so "
                   "somewhere with a kitchen would help")[-1:] == ["Jamie is vegetarian"]
+
+
+def test_a_verb_in_s_that_leaves_its_subject_out_is_the_last_sentences_she(extractor):
+    # "Nadia's post" also shows Nadia a person (the tagger calls her a place).
+    assert _texts(extractor, "omg did you see Nadia's post", "No, what?",
+                  "she's quitting the agency to go freelance. starts in january") == [
+        "Nadia is quitting the agency to go freelance", "Nadia starts in January 2027"]
+    assert _texts(extractor, "my sister Ana is in Faro. she got the job at the hospice. sounds good")[-1] == \
+        "The user's sister Ana got the job at the hospice"

@@ -310,3 +310,29 @@ def test_the_vet_in_a_question_is_not_the_askers(extractor):
     texts = _named(extractor, ("Sanna", "how did the vet go with Mochi"),
                    ("Priya", "not great, she has kidney disease. stage 2"))
     assert texts == []
+
+
+def test_a_her_inside_what_my_mum_lets_me_do_is_mums(extractor):
+    # "her" hangs on "borrow", whose subject is "me"; the newest woman before was the sister.
+    texts = _texts(extractor, "My sister is doing the watering.", "Ha.", "mum's letting me borrow her Polo till I "
+                   "save up")
+    assert texts[-1] == "The user's mum is letting the user borrow the user's mum's Polo till the user saves up"
+    assert _texts(extractor, "My sister is in Leeds.", "Nice.", "My mum met Sara and her husband in Leeds.")[-1] == \
+        "The user's mum met Sara and her husband in Leeds"
+
+
+def test_a_name_one_lost_is_a_person_and_no_it(extractor):
+    texts = _texts(extractor, "We lost Sophie to Google last month.", "Is her role open?",
+                   "Posting goes live on Monday. I'll send it to my cousin, he's been looking since his contract "
+                   "ended.")
+    assert not any("Sophie" in text and "cousin" in text for text in texts)
+
+
+def test_a_he_under_the_speakers_own_clause_is_who_it_refers_to(extractor):
+    # "Leo's" is a business to the tagger; off nursery with an infection, Leo is a child.
+    texts = _texts(extractor, "Leo's been off nursery all week with a chest infection. he's on antibiotics",
+                   "Poor thing.", "my manager's been decent about it, I'm working from home till he's better")
+    assert texts[0] == "Leo has been off nursery all week with a chest infection"
+    assert texts[-1] == "The user is working from home till Leo is better"
+    # ... and none where no one fits: the fact would point outside itself
+    assert _texts(extractor, "I'm working from home till he's better") == []

@@ -166,7 +166,21 @@ def test_the_it_someone_did_something_to_in_an_answer_is_the_thing_asked_about(e
     texts = _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "and my prescription?",
                    "Dr Osei renewed it on Friday; it's ready to collect from tomorrow.", user="Dana")
     assert texts == ["Dana's MOT is booked for 9 February 2026 at 8:30",
-                     "Dr Osei renewed Dana's prescription on Friday 30 January 2026"]
+                     "Dr Osei renewed Dana's prescription on Friday 30 January 2026",
+                     "Dana's prescription is ready to collect from 3 February 2026"]
     # Not when the question names no one thing of the user's: "it" is then nobody knows what.
     assert _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "and the rest?",
                   "Dr Osei renewed it on Friday.", user="Dana") == ["Dana's MOT is booked for 9 February 2026 at 8:30"]
+
+
+def test_a_later_it_of_an_answer_is_still_the_thing_asked_about(extractor):
+    # "and my prescription" has no "?", and the answer's second sentence was no one's.
+    texts = _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "and my prescription",
+                   "The surgery approved it this morning. It's ready to collect from Boots on Gloucester Road after "
+                   "2pm.", user="Dana")
+    assert texts[1:] == ["The surgery approved Dana's prescription on 2 February 2026",
+                         "Dana's prescription is ready to collect from Boots on Gloucester Road after 2pm"]
+    # Only "it" opening the sentence: "The new one is in the post" is no one's.
+    assert _texts(extractor, "any news?", "Your MOT is booked for 9 February at 8:30.", "what about my parking "
+                  "permit?", "The council renewed it yesterday. The new one is in the post.", user="Dana")[1:] == [
+        "The council renewed Dana's parking permit on 1 February 2026"]
