@@ -109,6 +109,16 @@ def taken_up(sent: Span, lead: tuple[int, int]) -> int | None:
     return rest[0].idx if rest and rest[0].lower_ in _TAKING_UP and len(rest) > 1 else None
 
 
+_YOU = re.compile(r"\byou\b", re.IGNORECASE)
+
+
+def in_ing(sent: Span, question: str | None) -> bool:
+    """Whether ``sent``, a verb in "-ing" with no subject, answers ``question`` ("What's your routine?"
+    "Weightlifting on Monday"), rather than saying what the speaker is doing: not after a yes to a question about
+    them ("Are you coming?" "yes, flying out on the 12th"), which is both."""
+    return question is not None and not (sent[0].lower_ in YES and _YOU.search(question) is not None)
+
+
 def after(sent: Span, lead: tuple[int, int]) -> int | None:
     """Where the clause after a short answer ``lead`` starts when the answer only says when ("the 13th, I've got the
     board meeting on the 12th"): read with the clause, it would date it twice. ``None`` for any other answer (read

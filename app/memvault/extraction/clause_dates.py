@@ -187,6 +187,9 @@ def _tense_below(ent: Span, root: Token) -> Tense | None:
     while verb.tag_ == "VB" and verb.dep_ in ("ccomp", "xcomp") and verb.head.i != root.i and not any(
             c.dep_ in ("aux", "auxpass") for c in verb.children):
         verb = verb.head  # "… I'd help him move flat on saturday": the tense is the helping's
+    if verb.tag_ == "VBN" and verb.dep_ == "acl" and verb.i != root.i and not any(
+            c.dep_ in ("aux", "auxpass") for c in verb.children):
+        return Tense.PAST  # "deposit of £1,200 paid on 3 November": what was done to it, whatever "is" says
     if verb.i == root.i or verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in ("relcl", "advcl", "ccomp", "conj"):
         return None
     aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]

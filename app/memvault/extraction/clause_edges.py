@@ -130,10 +130,12 @@ def _opener_end(tokens: list[Token], start: int) -> int | None:
         if tokens[j].text == ",":
             opener = tokens[start:j]
             negated = opener[0].lower_ in ("not", "no")  # "not tonight, I'm …" sets no scene: it declines
+            told = opener[0].tag_ == "VB" and opener[0].pos_ == "VERB"  # "tell her, she'll want to …": an imperative
             # (a word in lower case the tagger calls a name is none: "good news, my friend got …")
             # (a name in a place said after a preposition is no one spoken to: "the leisure centre on Park Lane, …")
             if opener[0].pos_ in ("ADP", "SCONJ") or any(
-                    t.dep_ in SUBJECTS or t.pos_ in ("PRON", "NUM") or t.pos_ == "PROPN" and not t.text.islower()
+                    t.dep_ in SUBJECTS or t.pos_ == "NUM" or t.pos_ == "PRON" and not (told and t.dep_ in (
+                        "dobj", "dative")) or t.pos_ == "PROPN" and not t.text.islower()
                     and not any(a.pos_ == "ADP" and a.i >= start for a in t.ancestors)
                     or t.ent_type_ in ("DATE", "TIME") and not negated for t in opener):
                 return None

@@ -32,7 +32,7 @@ from memvault.extraction import questions
 from memvault.extraction.clause import FIRST_PERSON, SECOND_PERSON, Clause, has_subject, subject_of
 from memvault.extraction.clause_edges import SUBJECTS, trim
 from memvault.extraction.kin import ADVISERS
-from memvault.extraction.statements import REPORTING, TALK_VERBS, is_statement
+from memvault.extraction.statements import REPORTING, TALK_VERBS, asked_for, is_statement
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
     from spacy.tokens import Span, Token
@@ -216,7 +216,7 @@ def _unwrap(clause: Clause) -> Clause | None:
     root = clause.root
     subject = clause.subject()
     if root.lemma_ in REPORTING and subject is not None and subject.lower_ not in _SPEAKER_WORDS \
-            and not any(c.dep_ == "neg" for c in root.children):
+            and not any(c.dep_ == "neg" for c in root.children) and not asked_for(root):
         inner = next((c for c in root.children if c.dep_ == "ccomp" and has_subject(c)), None)
         said = next((c for c in inner.children if c.dep_ in SUBJECTS), None) if inner is not None else None
         if said is None or said.lower_ in _SPEAKER_WORDS and subject.lemma_.lower() not in ADVISERS:

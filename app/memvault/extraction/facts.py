@@ -313,7 +313,7 @@ class FactExtractor:
         for i, sent in enumerate(sents):
             text, quoted = sent.text, truecase.as_said(sent)  # the parser's text; the quote's, as said
             implied = reparse.dropped_first_person(sent, sents[i - 1] if i else None)
-            if implied == reparse.PROGRESSIVE and i == 0 and question is not None and sent[0].lower_ not in answers.YES:
+            if implied == reparse.PROGRESSIVE and i == 0 and answers.in_ing(sent, question):
                 pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
             elif implied is not None:
                 at = reparse.verb_without_subject(sent).idx - sent.start_char
@@ -338,7 +338,7 @@ class FactExtractor:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
                             _moved(quoted, sent.start_char, reparse.back_from(start, end, written)))
-        yes = answers.yes_before(sents[0]) if question is not None else None  # "yes, flying out …": no "-ing" answer
+        yes = answers.yes_before(sents[0]) if question is not None else None
         answer = (answers.fragment(sents[0]) or answers.yes_alone(sents[0])) if question and not yes else None
         said = doc.char_span(*answer) if answer is not None else None
         if said is not None and 0 not in again:

@@ -37,7 +37,8 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     verb = verb_without_subject(sent)
     if verb is None:
         return None
-    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS), None) if previous is not None else None
+    subject = next((c for c in previous.root.children if c.dep_ in SUBJECTS and c.ent_type_ != "DATE"), None) \
+        if previous is not None else None
     if verb.tag_ == "VBZ":  # "she's quitting the agency. starts in january": hers, as no "I" says "starts"
         return f"{subject.lower_} " if subject is not None and subject.lower_ in ("he", "she") else None
     return _IMPLIED.get(verb.tag_, "I ") if subject is None or subject.lower_ in FIRST_PERSON else None
@@ -52,6 +53,8 @@ def verb_without_subject(sent: Span) -> Token | None:
     root = sent.root
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"
              and not _reaction(t)]
+    while len(words) > 1 and words[0].ent_type_ == "DATE" and words[0].i < root.i:
+        words = words[1:]  # "tuesday had the leaving chat with Marcus": a diary's day, then the speaker's verb
     if not words:
         return None
     colon = next((t for t in sent[:7] if t.text == ":"), None)
@@ -68,8 +71,11 @@ def verb_without_subject(sent: Span) -> Token | None:
     # "rough week."): one with an object and no auxiliary is that past.
     past = verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children) and any(
         c.dep_ == "dobj" for c in verb.children)
+    dated = any(c.dep_ in SUBJECTS for c in verb.children) and all(  # the parser's "subject" a day ("tuesday had")
+        c.ent_type_ == "DATE" and c.i < verb.i for c in verb.children if c.dep_ in SUBJECTS)
     if verb.i != root.i and not spliced or verb.tag_ not in _IMPLIED and verb.tag_ != "VBZ" and not past or \
-            has_subject(verb) or verb.lemma_.lower() in WEATHER or verb.tag_ == "VBZ" and verb.lemma_ in _REMARKS:
+            has_subject(verb) and not dated or verb.lemma_.lower() in WEATHER or verb.tag_ == "VBZ" and \
+            verb.lemma_ in _REMARKS:
         return None  # "rained 3 days out of 5": the weather's, not the speaker's; "sounds good": a remark
     return verb
 

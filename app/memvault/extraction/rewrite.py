@@ -39,7 +39,7 @@ _VOWELS = frozenset("aeiou")
 _IMPERSONAL_VERBS = frozenset({"rain", "snow", "pour", "drizzle", "hail", "freeze", "thunder"})
 _IMPERSONAL_WORDS = frozenset({"hot", "cold", "warm", "cool", "sunny", "rainy", "snowy", "windy", "humid", "freezing",
                                "boiling", "chilly", "cloudy", "foggy", "stormy", "dark", "light", "late", "early",
-                               "degree", "o'clock", "midnight", "noon", "time"})
+                               "degree", "o'clock", "midnight", "noon", "time", "girl", "boy"})  # (a baby's sex)
 #: Spans of time an impersonal "it" is ("it was a long week"); with a number they are something's length ("it's
 #: three days in the office": the job's).
 _IMPERSONAL_SPANS = frozenset({"morning", "afternoon", "evening", "night", "day", "week", "weekend", "month", "year"})
@@ -142,12 +142,12 @@ _PASSIVE_WITH_NOUN = frozenset({"call", "name", "consider", "elect", "give", "of
 
 def _takes_an_object(participle: Token) -> bool:
     """Whether a participle the parse read as passive has an object, so its "'s" is "has" ("she's claimed the
-    sofa", "he's broken his leg"), not "is" ("she's married")."""
+    sofa", "he's broken his leg", "he's asked for a transfer"), not "is" ("she's married")."""
     if participle.lemma_ in _PASSIVE_WITH_NOUN:
         return False
     after = participle.doc[participle.i + 1] if participle.i + 1 < len(participle.doc) else None
     return any(c.dep_ == "dobj" for c in participle.children) or after is not None and (
-        after.pos_ == "DET" or after.dep_ == "poss")
+        after.pos_ == "DET" or after.dep_ == "poss" or participle.lemma_ in ("ask", "apply") and after.lower_ == "for")
 
 
 def impersonal(clause: Clause) -> bool:

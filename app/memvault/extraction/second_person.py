@@ -147,7 +147,19 @@ def _present(verb: Token) -> bool:
     return verb.tag_ in ("VBP", "VBZ") or bool(aux) and verb.tag_ in ("VBG", "VBN")
 
 
-def _about_user(sent: Span) -> bool:
+def _advice_joined(sent: Span) -> set[int]:
+    """The words of the clauses joined to ``sent``'s first with "and" or "but" that advise the user rather than
+    state ("Your photographer is Ines Duarte, and you still need to choose a florist"), with their "and" and comma:
+    the statement before them is read without them."""
+    cut: set[int] = set()
+    for verb in sent:
+        if verb.dep_ == "conj" and verb.pos_ in ("VERB", "AUX") and _the_user(_subject(verb)) and not _states(verb):
+            cut |= {t.i for t in verb.subtree} | {c.i for c in verb.head.children if c.dep_ in ("cc", "punct")
+                                                  and c.i < verb.left_edge.i}
+    return cut
+
+
+def _about_user(sent: Span, cut: Collection[int] = ()) -> bool:
     """Whether ``sent`` is a plain statement about the user: the subject of its first clause is "you" or "your
     ..." (whichever verb the parser made its head: "You switched to Harbour Mutual, so the Lumen policy will not
     renew"), every verb about the user states something (:func:`_states`), and the assistant never speaks of
@@ -157,7 +169,7 @@ def _about_user(sent: Span) -> bool:
     first = next((s for t in sent if t.pos_ in ("VERB", "AUX") and (s := _subject(t)) is not None), None)
     if not _the_user(first):
         return False  # its first clause is about someone or something else ("Many races let you defer your place")
-    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t)))
+    return all(_states(t) for t in sent if t.pos_ in ("VERB", "AUX") and _the_user(_subject(t)) and t.i not in cut)
 
 
 def _someone(subject: Token | None, words: Collection[str] = ()) -> bool:
@@ -285,9 +297,10 @@ def _first_person(t: Token) -> str:
 def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
     """``sent`` in the first person, and what takes a character of that text back to ``sent``'s own text; or
     ``None`` when the sentence is not a plain statement about the user."""
-    if not _about_user(sent):
+    cut: Collection[int] = ()
+    if not _about_user(sent) and not ((cut := _advice_joined(sent)) and _about_user(sent, cut)):
         return None
-    return reparse.reworded(sent, _first_person)
+    return reparse.reworded(sent, lambda t: None if t.i in cut else _first_person(t))
 
 
 #: A restated sentence, parsed; where it starts in its turn; what takes a character of it back onto the turn;

@@ -27,6 +27,13 @@ _META_VERBS = frozenset({"agree", "wonder", "mean", "ask", "guess", "say", "appr
 _BARE_META_VERBS = frozenset({"see", "know", "understand", "forget", "remember", "get", "think"})
 #: A clause that reports what someone said is not a fact about them ("my husband says no").
 REPORTING = frozenset({"say", "tell", "ask", "reply", "answer"})
+
+
+def asked_for(verb: Token) -> bool:
+    """Whether ``verb`` asks for something or asks someone out ("he's asked for a transfer to the Edinburgh
+    office", "Sam asked her out"): a request made, no report of what was said."""
+    return verb.lemma_ == "ask" and any(c.dep_ == "prep" and c.lower_ == "for" or c.dep_ == "prt" and c.lower_ == "out"
+                                        for c in verb.children)
 _FILLER_PREDICATES = frozenset({"good", "fine", "okay", "ok", "well", "great", "sure", "back", "here", "ready",
                                 "glad", "curious", "sorry", "done", "bored", "confused", "kidding", "joking"})
 TALK_VERBS = frozenset({"speak", "talk", "chat", "catch", "text", "message", "call"})
@@ -168,8 +175,8 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
             and not _named_and_dated(clause, subject) and not _dated_thing(clause, subject):
         return False  # no one's: not the speaker's, a person's ("Arjun's gala"), or the speaker's surgeon's
     first_person_subject = subject.lower_ in ("i", "we")
-    if first_person_subject and root.lemma_ in _META_VERBS and not _promised_someone(root) \
-            or root.lemma_ in REPORTING:
+    if (first_person_subject and root.lemma_ in _META_VERBS and not _promised_someone(root)
+            or root.lemma_ in REPORTING) and not asked_for(root):
         return False
     if _small_talk(clause, subject, first_person_subject):
         return False

@@ -212,3 +212,8 @@ def test_yes_then_what_the_speaker_is_doing_is_both(extractor):
     facts = _facts(extractor, "Are you coming to the offsite in Lisbon?", "yes, flying out on the 20th with Dev")
     assert [f.text for f in facts] == ["The user is coming to the offsite in Lisbon",
                                        "The user is flying out on 20 May 2026 with Dev"]
+
+
+def test_a_yes_then_an_ing_about_what_was_asked_of_someone_else_is_not_the_speakers(extractor):
+    facts = _facts(extractor, "Did he mention the rent increase?", "yep, going up to 1,150 from march")
+    assert not any(f.text.startswith("The user is going up") for f in facts)

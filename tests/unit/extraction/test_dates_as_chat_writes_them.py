@@ -126,3 +126,8 @@ def test_days_taken_off_together_are_said_bare(extractor):
         "Sam took Thursday 7 May 2026 and Friday 8 May 2026 off"]
     assert _texts(extractor, "I booked thursday and friday off") == [
         "The user booked Thursday 14 May 2026 and Friday 15 May 2026 off"]
+
+
+def test_a_date_of_what_was_done_to_a_thing_is_past_whatever_the_clause_says(extractor):
+    assert _texts(extractor, "the caterer is Fig & Thistle, deposit of £1,200 paid on 3 April") == [
+        "The caterer is Fig & Thistle, deposit of £1,200 paid on 3 April 2026"]

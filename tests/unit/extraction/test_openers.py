@@ -65,3 +65,8 @@ def test_a_phrase_that_turns_the_talk_is_no_part_of_the_fact(extractor, opening)
 def test_ok_that_a_verb_says_something_is_stays(extractor):
     assert _texts(extractor, "completion is 3 November if the survey is ok") == [
         "Completion is on 3 November 2025 if the survey is ok"]
+
+
+def test_an_imperative_to_the_other_before_a_comma_is_no_part_of_the_fact(extractor):
+    assert _texts(extractor, "tell her, my mum will want to bring the photo albums") == [
+        "Felix's mum will want to bring the photo albums"]

@@ -332,3 +332,15 @@ def test_a_verb_in_s_that_leaves_its_subject_out_is_the_last_sentences_she(extra
         "Nadia is quitting the agency to go freelance", "Nadia starts in January 2027"]
     assert _texts(extractor, "my sister Ana is in Faro. she got the job at the hospice. sounds good")[-1] == \
         "The user's sister Ana got the job at the hospice"
+
+
+def test_a_diarys_day_before_a_verb_without_its_i_is_the_speakers(extractor):
+    # The parser made "tuesday" the subject of "had"; the next sentence then looked like someone else's.
+    assert _texts(extractor, "week recap. tuesday had the leaving chat with Marcus. last week went to Leeds for "
+                  "a wedding") == ["On Tuesday 5 May 2026 the user had the leaving chat with Marcus",
+                                   "In the week of 4 May 2026 the user went to Leeds for a wedding"]
+
+
+def test_its_a_girl_is_no_thing_said_before(extractor):
+    texts = _texts(extractor, "I handed in my notice on monday. wednesday was my sister's scan, it's a girl!!")
+    assert not any("girl" in text for text in texts)

@@ -92,3 +92,9 @@ def test_what_the_user_mentioned_is_the_fact_not_the_mentioning(extractor):
         "The user's sister lives in Lisbon"]
     told = [f.text for f in extractor.extract(_chat("as I said, my brother works at Airbus in Toulouse."), NOW)]
     assert told == ["The user's brother works at Airbus in Toulouse"]
+
+
+def test_advice_joined_to_a_statement_about_the_user_leaves_the_statement(extractor):
+    facts = extractor.extract(_chat("what have we sorted for the wedding?", "Your photographer is Ines Duarte, and "
+                                    "you still need to choose a florist.", user="Dana"), NOW)
+    assert [f.text for f in facts] == ["Dana's photographer is Ines Duarte"]
