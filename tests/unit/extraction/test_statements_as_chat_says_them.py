@@ -226,7 +226,8 @@ def test_rehearsals_on_days_of_the_week_are_the_speakers(extractor):
 
 
 def test_asking_for_something_is_a_request_made_not_a_report(extractor):
-    assert _texts(extractor, "I asked for a raise last week") == ["The user asked for a raise in the week of 4 May 2026"]
+    assert _texts(extractor, "I asked for a raise last week") == [
+        "The user asked for a raise in the week of 4 May 2026"]
     texts = _texts(extractor, "Marco's coming with me, he's asked for a transfer to the Edinburgh office")
     assert texts == ["Marco is coming with the user", "Marco has asked for a transfer to the Edinburgh office"]
     # ... and he is a man from then on: the next "she" is not Marco
