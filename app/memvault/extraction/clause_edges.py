@@ -108,8 +108,9 @@ def _label_end(tokens: list[Token], start: int) -> int | None:
             label = tokens[start:j]
             # One word before the colon is a label whatever the tagger makes of it ("Work: I broke production").
             # ... and a pronoun in it only after a preposition ("news from me: got a placement")
-            if all(t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX") and (t.pos_ != "PRON" or t.dep_ == "pobj")
-                   for t in label) or \
+            # ... and a verb only as its first word, in its base form ("note for later: switched energy to …")
+            if all((t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX") or t.i == tokens[start].i and t.tag_ == "VB")
+                   and (t.pos_ != "PRON" or t.dep_ == "pobj") for t in label) or \
                     len(label) == 1 and label[0].pos_ != "PRON":
                 return j + 1
             return None
@@ -139,7 +140,9 @@ def _opener_end(tokens: list[Token], start: int) -> int | None:
                     and not any(a.pos_ == "ADP" and a.i >= start for a in t.ancestors)
                     or t.ent_type_ in ("DATE", "TIME") and not negated for t in opener):
                 return None
-            return j + 1 if _subject_starts(tokens, j + 1) else None
+            # (or another opener after it: "really well, lots of questions, someone from NIVA asked …")
+            return j + 1 if _subject_starts(tokens, j + 1) else _opener_end(tokens, j + 1) if j + 1 < len(
+                tokens) else None
     return None
 
 

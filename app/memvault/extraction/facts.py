@@ -316,7 +316,7 @@ class FactExtractor:
             if implied == reparse.PROGRESSIVE and i == 0 and answers.in_ing(sent, question):
                 pass  # "What's your routine?" "Weightlifting on Monday": an answer (below), not "I'm weightlifting"
             elif implied is not None:
-                at = reparse.verb_without_subject(sent).idx - sent.start_char
+                at = reparse.implied_at(sent).idx - sent.start_char
                 # A verb that opened the sentence loses its capital after "I'm" ("Hoping to submit by …")
                 again[i] = (text[:at] + implied + text[at:at + 1].lower() + text[at + 1:],
                             _moved(quoted, sent.start_char, _before_implied((at,), len(implied))))

@@ -84,7 +84,8 @@ def names_an_activity(t: Token) -> bool:
 #: companies have those).
 _ONLY_A_PERSONS = FEMALE | MALE | {"birthday", "birthdays", "wedding", "pregnancy", "childhood", "christening",
                                    "baptism", "funeral", "graduation", "job", "boss", "engagement", "retirement",
-                                   "promotion", "divorce", "post"}  # (a "post" of someone's, in chat: what they wrote)
+                                   "promotion", "divorce", "post",  # (a "post" of someone's, in chat: what they wrote)
+                                   "bloods", "jabs", "vaccinations", "operation", "diagnosis"}  # (or a pet's)
 
 
 #: What only a person is: "Priya is pregnant" (a place to the tagger once an "oh and" comes before it).

@@ -44,6 +44,16 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
     return _IMPLIED.get(verb.tag_, "I ") if subject is None or subject.lower_ in FIRST_PERSON else None
 
 
+def implied_at(sent: Span) -> Token:
+    """Where the left-out subject goes in a sentence :func:`verb_without_subject` finds a verb in: before that verb,
+    or before the adverbs said just before it ("finally booked Japan" → "I finally booked Japan")."""
+    at = verb_without_subject(sent)
+    while at.i > sent.start and at.nbor(-1).tag_ == "RB" and at.nbor(-1).head.i == at.i and \
+            at.nbor(-1).lower_ not in DISCOURSE:
+        at = at.nbor(-1)
+    return at
+
+
 def verb_without_subject(sent: Span) -> Token | None:
     """The verb ``sent`` opens with and leaves its "I" out before (:func:`dropped_first_person`): the sentence's own,
     or one in the past that the parser hung on the next clause after a comma ("went down to leeds last weekend for
@@ -53,12 +63,14 @@ def verb_without_subject(sent: Span) -> Token | None:
     root = sent.root
     words = [t for t in sent if not t.is_punct and not t.is_space and t.lower_ not in DISCOURSE and t.pos_ != "INTJ"
              and not _reaction(t)]
-    while len(words) > 1 and words[0].ent_type_ == "DATE" and words[0].i < root.i:
-        words = words[1:]  # "tuesday had the leaving chat with Marcus": a diary's day, then the speaker's verb
+    while len(words) > 1 and (words[0].ent_type_ == "DATE" or words[0].tag_ == "RB" and words[0].head.i == root.i
+                              and words[0].lower_ not in ("not", "never")) and words[0].i < root.i:
+        words = words[1:]  # "tuesday had the leaving chat with Marcus", "finally booked Japan!!": the speaker's verb
     if not words:
         return None
     colon = next((t for t in sent[:7] if t.text == ":"), None)
-    if colon is not None and not any(t.pos_ in ("VERB", "AUX") for t in words if t.i < colon.i):
+    if colon is not None and (root.i > colon.i or not any(t.pos_ in ("VERB", "AUX") for t in words if t.i < colon.i)):
+        # ("note for later: switched energy to Octopus": a label with a verb, the sentence's head after it)
         words = [t for t in words if t.i > colon.i]  # "news from me: got a placement!": a label, then the news
         if not words or words[0].i != root.i or any(c.dep_ in SUBJECTS and c.i > colon.i for c in root.children):
             return None
@@ -101,7 +113,7 @@ OWNED = frozenset({"appointment", "salary", "rent", "lease", "mortgage", "loan",
                    "training", "race", "presentation", "meeting", "class", "course", "lesson", "rehearsal",
                    "application", "check-up", "checkup", "holiday", "vacation", "trip", "date", "commute", "thesis",
                    "defence", "defense", "scan", "treatment", "physio", "therapy", "budget", "pension", "bonus",
-                   "raise",
+                   "raise", "goal",
                    # what one owns and gets mended ("car failed its MOT yesterday"), and a body's parts
                    "car", "bike", "laptop", "phone", "boiler", "knee", "wrist", "ankle", "shoulder", "hip"})
 #: What the rest of such a sentence names for it to state something ("due date is 2 September", not "rent is high").
@@ -281,7 +293,8 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
     for t, after in zip(words[1:], words[2:], strict=False):
         if t.pos_ == "NOUN" and t.tag_ == "NNS" and t.is_lower and t.text.endswith("s") and not t.text.endswith(
                 "ss") and not t.ent_type_ and not any(c.dep_ == "nummod" for c in t.children) and (
-                after.pos_ in ("ADP", "NUM") or after.ent_type_ in ("DATE", "TIME")) and (  # not "5 years old"
+                after.pos_ in ("ADP", "NUM") and after.lower_ != "of" or after.ent_type_ in ("DATE", "TIME")) and (
+                # (not "5 years old", nor an amount: "lots of questions")
                 verbless or t.dep_ == "ROOT" or _second_subject(t) or _verbless_before_comma(t)):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), f"will {_base(t.text)}"
     return None

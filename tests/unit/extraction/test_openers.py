@@ -70,3 +70,14 @@ def test_ok_that_a_verb_says_something_is_stays(extractor):
 def test_an_imperative_to_the_other_before_a_comma_is_no_part_of_the_fact(extractor):
     assert _texts(extractor, "tell her, my mum will want to bring the photo albums") == [
         "Felix's mum will want to bring the photo albums"]
+
+
+def test_two_openers_before_the_clause_are_no_part_of_it(extractor):
+    # "lots" was also read as a verb ("will lot of questions") for the "of" after it
+    assert _texts(extractor, "pretty good, lots of questions, a woman from the Met Office asked for my slides") == [
+        "A woman from the Met Office asked for Felix's slides"]
+
+
+def test_a_label_opened_by_note_is_no_part_of_the_fact(extractor):
+    assert _texts(extractor, "note for later: switched energy to Octopus, 3 year fix at 24p/kWh, starts 1 November") \
+        == ["Felix switched energy to Octopus, 3 year fix at 24p/kWh, starts on 1 November 2025"]

@@ -344,3 +344,8 @@ def test_a_diarys_day_before_a_verb_without_its_i_is_the_speakers(extractor):
 def test_its_a_girl_is_no_thing_said_before(extractor):
     texts = _texts(extractor, "I handed in my notice on monday. wednesday was my sister's scan, it's a girl!!")
     assert not any("girl" in text for text in texts)
+
+
+def test_an_adverb_before_a_verb_without_its_i_keeps_its_place(extractor):
+    assert _texts(extractor, "finally booked Japan!!") == ["The user finally booked Japan"]
+    assert _texts(extractor, "just got back from the gym in Leeds") == ["The user just got back from the gym in Leeds"]

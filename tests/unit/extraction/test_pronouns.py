@@ -336,3 +336,9 @@ def test_a_he_under_the_speakers_own_clause_is_who_it_refers_to(extractor):
     assert texts[-1] == "The user is working from home till Leo is better"
     # ... and none where no one fits: the fact would point outside itself
     assert _texts(extractor, "I'm working from home till he's better") == []
+
+
+def test_a_name_whose_bloods_the_vet_called_about_is_the_next_she(extractor):
+    texts = _texts(extractor, "the vet called about Biscuit's bloods", "What did they find?",
+                   "thyroid's overactive. she's starting on tablets tomorrow, half a tablet twice a day")
+    assert texts[-1] == "Biscuit is starting on tablets on 4 April 2025, half a tablet twice a day"

@@ -234,3 +234,8 @@ def test_asking_for_something_is_a_request_made_not_a_report(extractor):
     assert _texts(extractor, "Marco's coming with me, he's asked for a transfer to the Edinburgh office",
                   "And the cat?", "she hates the carrier though")[2:] == []
     assert _texts(extractor, "my boss asked if I could work saturday") == []
+
+
+def test_a_savings_goal_said_without_my_is_the_speakers(extractor):
+    assert _texts(extractor, "savings goal this year is 6k for the new roof") == [
+        "The user's savings goal in 2026 is 6k for the new roof"]
