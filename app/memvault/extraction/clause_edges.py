@@ -109,7 +109,8 @@ def _label_end(tokens: list[Token], start: int) -> int | None:
             # One word before the colon is a label whatever the tagger makes of it ("Work: I broke production").
             # ... and a pronoun in it only after a preposition ("news from me: got a placement")
             # ... and a verb only as its first word, in its base form ("note for later: switched energy to …")
-            if all((t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX") or t.i == tokens[start].i and t.tag_ == "VB")
+            first = tokens[start].i
+            if all((t.dep_ not in SUBJECTS and t.pos_ not in ("VERB", "AUX") or t.i == first and t.tag_ == "VB")
                    and (t.pos_ != "PRON" or t.dep_ == "pobj") for t in label) or \
                     len(label) == 1 and label[0].pos_ != "PRON":
                 return j + 1
