@@ -181,9 +181,9 @@ def is_statement(clause: Clause, people: Collection[str] = ()) -> bool:
     if _small_talk(clause, subject, first_person_subject):
         return False
     if first_person_subject and root.lemma_ in _BARE_META_VERBS and not any(
-            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp") and c.lower_ not in VAGUE_OBJECTS
+            c.dep_ in ("dobj", "ccomp", "xcomp", "prep", "attr", "acomp", "advcl") and c.lower_ not in VAGUE_OBJECTS
             or c.dep_ in ("advmod", "prt") and any(g.dep_ == "prep" for g in c.children) for c in root.children):
-        return False  # "I see", "I didn't know that"; not "I got back from Lisbon"
+        return False  # "I see", "I didn't know that"; not "I got back from Lisbon", "we've got about 30k saved"
     if first_person_subject and root.lemma_ in ("need", "want", "have", "would", "like") and any(
             c.dep_ in ("dobj", "attr") and c.lemma_ in _REQUEST_OBJECTS for c in root.children):
         return False

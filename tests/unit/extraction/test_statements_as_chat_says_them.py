@@ -239,3 +239,9 @@ def test_asking_for_something_is_a_request_made_not_a_report(extractor):
 def test_a_savings_goal_said_without_my_is_the_speakers(extractor):
     assert _texts(extractor, "savings goal this year is 6k for the new roof") == [
         "The user's savings goal in 2026 is 6k for the new roof"]
+
+
+def test_what_the_speaker_has_got_put_by_is_no_i_get_it(extractor):
+    # "got" with an amount the parser hung on "saved" looked like "I get it"
+    assert _texts(extractor, "we've got about 30k saved and my parents said they'd help with the deposit") == [
+        "The user has got about 30k saved", "The user's parents would help with the deposit"]
