@@ -88,6 +88,8 @@ class Mention:
     referred: int = 0
     #: The turn it was last named or referred to in.
     turn: int = 0
+    #: Named in the other side's question ("do you need me to pick up Amir from school?"): the answer's "he".
+    asked: bool = False
     #: Only that turn's "it" may mean it: someone else's thing ("dad's op got postponed … it's now 14 May"); a turn
     #: later the talk has most often moved on ("Did you apply to Eastgate?" "yes, sent it …").
     this_turn_only: bool = False
@@ -188,7 +190,8 @@ class Antecedents:
             # "Will Lupe stay with someone?" "my neighbour Ruth will take her, she has …" is either, so neither.
             woman = self.mentions.get(gender)
             found = [m for m in found if m.kind != "neutral" or woman is None or m.turn == self._turns and m.named and (
-                m.order > woman.order and woman.turn < self._turns) or m.clause == self._clauses and (
+                m.order > woman.order and woman.turn < self._turns) or m.asked and m.turn == self._turns - 1 and (
+                m.order > woman.order) or m.clause == self._clauses and (
                 any(m is a for a in self._asked) or m.subject and m.named and (
                     woman.referred != self._clauses or any(woman is a for a in self._asked)))] or found
         # A name said only as the owner of the one named with it ("Helen's brother Sam ... He") is no rival.
@@ -329,6 +332,8 @@ class Antecedents:
                   or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
                     and t.dep_ not in ("appos",) and is_head_of_name(t) and not names_it(t):
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
+                if mention is not None:
+                    mention.asked = asked
                 if mention is not None and mention.kind == "neutral" and (gender := own_gender(t)) is not None:
                     mention.kind = gender
                     del self.mentions["neutral"]

@@ -39,3 +39,8 @@ def test_what_someone_in_a_role_tells_the_speaker_about_them_is_kept_what_family
 def test_what_a_teacher_says_of_the_speaker_is_kept(extractor):
     assert _texts(extractor, "yes! and my German teacher says I'm ready for the B1 exam in September") == [
         "Selma is ready for the B1 exam in September 2025"]
+
+
+def test_the_buyer_of_the_speakers_sale_is_theirs(extractor):
+    assert _texts(extractor, "bad news, the buyer pulled out of the flat sale") == [
+        "Selma's buyer pulled out of the flat sale"]
