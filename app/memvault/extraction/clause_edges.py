@@ -67,7 +67,8 @@ DISCOURSE_PHRASES = (("by", "the", "way"), ("guess", "what"), ("in", "other", "n
                      ("on", "a", "different", "note"), ("to", "be", "honest"), ("in", "any", "case"),
                      ("random", "but"), ("on", "the", "plus", "side"), ("on", "the", "bright", "side"),
                      ("on", "the", "upside"), ("on", "the", "downside"), ("on", "the", "other", "hand"),
-                     ("long", "story", "short"), ("to", "cut", "a", "long", "story", "short"), ("all", "in", "all"))
+                     ("long", "story", "short"), ("to", "cut", "a", "long", "story", "short"), ("all", "in", "all"),
+                     ("quick", "one"))
 
 
 def _name_before_comma(tokens: list[Token], start: int) -> int:

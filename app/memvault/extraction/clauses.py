@@ -84,7 +84,10 @@ def _said_before(child: Token, head: Token) -> bool:
     gave no subject (the tagger took "Friday" for a date) is no part of it."""
     doc = child.doc
     after = child.right_edge.i + 1
-    return child.dep_ in ("ccomp", "parataxis") and child.pos_ in ("VERB", "AUX") and child.i < head.i and \
+    # ... nor is a request before it ("tell him to come to parkrun on saturday, we go every week"), hung as a clause
+    # of circumstance
+    told = child.dep_ == "advcl" and child.tag_ == "VB" and not any(c.dep_ == "mark" for c in child.children)
+    return (child.dep_ in ("ccomp", "parataxis") or told) and child.pos_ in ("VERB", "AUX") and child.i < head.i and \
         not has_subject(child) and after < len(doc) and doc[after].text in _SPLICES
 
 

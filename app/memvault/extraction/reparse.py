@@ -41,7 +41,10 @@ def dropped_first_person(sent: Span, previous: Span | None) -> str | None:
         if previous is not None else None
     if verb.tag_ == "VBZ":  # "she's quitting the agency. starts in january": hers, as no "I" says "starts"
         return f"{subject.lower_} " if subject is not None and subject.lower_ in ("he", "she") else None
-    return _IMPLIED.get(verb.tag_, "I ") if subject is None or subject.lower_ in FIRST_PERSON else None
+    # (a thing's sentence before it is no one else's: "training's going ok, did 16k on sunday")
+    someone = subject is not None and (subject.lower_ in ("he", "she", "they") or subject.pos_ == "PROPN"
+                                       or subject.lemma_.lower() in _PEOPLE | FAMILY)
+    return _IMPLIED.get(verb.tag_, "I ") if not someone else None
 
 
 def implied_at(sent: Span) -> Token:
@@ -280,10 +283,11 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
         no_noun_after = t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN") \
             or t.nbor(2).lower_ in _DIET_STATES
         if person and (t.nbor().pos_ == "ADP" and t.nbor().lower_ != "of" or t.nbor().tag_ == "VBG" and t.nbor(
-                ).dep_ not in ("amod", "compound", "ROOT")) or no_noun_after and (
-                person and _state_after(t) or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ"):
-            # (an "'s" before a preposition owns nothing: "Alfie's in year 2", "Tom's at work till 6"; nor one
-            # before a verb in "-ing" the parser hung elsewhere: "mum's coming to stay next weekend, she …")
+                ).dep_ not in ("amod", "compound", "ROOT") or t.nbor().lower_ in ("the", "a", "an")) or (
+                no_noun_after and (
+                person and _state_after(t) or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ")):
+            # (an "'s" before a preposition or an article owns nothing: "Alfie's in year 2", "Sophie's the bride"; nor
+            # one before a verb in "-ing" the parser hung elsewhere: "mum's coming to stay next weekend, she …")
             owner = t.nbor(-1)
             if owner.lower_ in FAMILY and not any(c.dep_ in ("det", "poss") for c in owner.children):
                 # ... and a family word before it said without its "my" is the speaker's ("mum's coming …")

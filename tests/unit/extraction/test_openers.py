@@ -57,7 +57,8 @@ def test_a_name_of_two_words_an_answer_gave_before_a_comma_is_no_part_of_the_cla
                      "Felix paid the deposit in the week of 22 September 2025"]  # was "Lou Pritchard, Felix paid …"
 
 
-@pytest.mark.parametrize("opening", ["on the plus side", "on the bright side", "long story short,", "all in all"])
+@pytest.mark.parametrize("opening", ["on the plus side", "on the bright side", "long story short,", "all in all",
+                                     "quick one,"])
 def test_a_phrase_that_turns_the_talk_is_no_part_of_the_fact(extractor, opening):
     assert _texts(extractor, f"{opening} I got the part in the play") == ["Felix got the part in the play"]
 

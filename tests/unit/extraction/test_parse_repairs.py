@@ -349,3 +349,17 @@ def test_its_a_girl_is_no_thing_said_before(extractor):
 def test_an_adverb_before_a_verb_without_its_i_keeps_its_place(extractor):
     assert _texts(extractor, "finally booked Japan!!") == ["The user finally booked Japan"]
     assert _texts(extractor, "just got back from the gym in Leeds") == ["The user just got back from the gym in Leeds"]
+
+
+def test_an_s_before_an_article_is_is(extractor):
+    assert _texts(extractor, "Sophie's the bride, she wants something low key")[:1] == ["Sophie is the bride"]
+
+
+def test_a_request_before_a_comma_is_no_part_of_the_statement_after_it(extractor):
+    assert _texts(extractor, "tell him to come to parkrun on saturday, I go every week at Hackney Marshes") == [
+        "The user goes every week at Hackney Marshes"]
+
+
+def test_a_things_sentence_before_one_without_its_i_is_no_one_elses(extractor):
+    assert _texts(extractor, "the boiler is fixed at last. paid the engineer 180 on friday") == [
+        "The user paid the engineer 180 on Friday 8 May 2026"]
