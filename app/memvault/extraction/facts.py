@@ -24,8 +24,8 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from memvault.extraction import (answers, attributes, clause_dates, clauses, dates, language_gate, names, other_side,
-                                 questions, record_answers, reparse, second_person, truecase)
+from memvault.extraction import (answers, attributes, chat_forms, clause_dates, clauses, dates, language_gate, names,
+                                 other_side, questions, record_answers, reparse, second_person, truecase)
 from memvault.extraction.categories import categorize
 from memvault.extraction.clause import Clause, has_subject
 from memvault.extraction.worth import worth_storing
@@ -320,7 +320,7 @@ class FactExtractor:
                 # A verb that opened the sentence loses its capital after "I'm" ("Hoping to submit by …")
                 again[i] = (text[:at] + implied + text[at:at + 1].lower() + text[at + 1:],
                             _moved(quoted, sent.start_char, _before_implied((at,), len(implied))))
-            elif ats := reparse.dropped_possessive(sent):
+            elif ats := reparse.dropped_possessive(sent, sents[i - 1] if i else None):
                 # "Mum is coming" → "my mum is coming": a family word or a thing, never a name.
                 written = text
                 for at in reversed(ats):
@@ -333,8 +333,8 @@ class FactExtractor:
                 phrase_subject.add(i)
                 again[i] = (text[:taken[0]] + taken[2] + text[taken[1]:],
                             _moved(quoted, sent.start_char, reparse.back_from(*taken)))
-            elif (verb := reparse.verb_read_as_noun(sent) or reparse.guessed_who(sent)
-                  or reparse.reduced_relative(sent)) is not None:
+            elif (verb := reparse.verb_read_as_noun(sent) or chat_forms.guessed_who(sent)
+                  or chat_forms.reduced_relative(sent)) is not None:
                 start, end, written = verb
                 again[i] = (text[:start] + written + text[end:],
                             _moved(quoted, sent.start_char, reparse.back_from(start, end, written)))

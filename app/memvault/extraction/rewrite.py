@@ -412,7 +412,7 @@ def _named_before(it: Token, clause: Clause, elsewhere: bool = False) -> bool:
     the object of ("my contents insurance covers it" is another thing)."""
     own = {x.i for c in it.head.children if c.dep_ in ("nsubj", "nsubjpass") for x in c.subtree} if elsewhere else ()
     return any(concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in PEOPLE_WORDS and t.i < it.i
-               and t.i not in own for t in clause.tokens)
+               and t.i not in own and t.ent_type_ not in ("DATE", "TIME") for t in clause.tokens)  # not "the weekend"
 
 
 def _owned_by_subject(t: Token, subject: Token | None) -> bool:

@@ -180,3 +180,7 @@ def test_a_there_that_names_the_place_is_something_the_fact_says(extractor):
 def test_both_of_us_is_two_people(extractor):
     assert _texts(extractor, "budget is about 1500 for both of us not including flights") == [
         "The user's budget is about 1500 for two people not including flights"]
+
+
+def test_a_day_named_before_it_is_not_what_it_is(extractor):
+    assert _texts(extractor, "it's due monday. I've blocked out the weekend for it") == []

@@ -245,3 +245,11 @@ def test_what_the_speaker_has_got_put_by_is_no_i_get_it(extractor):
     # "got" with an amount the parser hung on "saved" looked like "I get it"
     assert _texts(extractor, "we've got about 30k saved and my parents said they'd help with the deposit") == [
         "The user has got about 30k saved", "The user's parents would help with the deposit"]
+
+
+def test_a_thing_said_without_my_after_a_sentence_about_someone_else_is_not_the_speakers(extractor):
+    texts = _texts(extractor, "my son Arlo has been picked for the county under 12s!", "Which sport?",
+                   "football, he plays left back. training is sunday mornings in Taunton")
+    assert not any(text.startswith("The user's training") for text in texts)
+    assert _texts(extractor, "training is sunday mornings in Taunton") == [
+        "The user's training is sunday mornings in Taunton"]
