@@ -227,8 +227,9 @@ def statement(question: Span, answer: Span, common: Collection[str] = frozenset(
         out.append(_FIRST_PERSON_BE.get(t.lower_, t.lower_) if me else ("is" if t.lower_ == "'s" else t.lower_))
     said = _answer_words(answer, asked, phrase, naming=subject.lemma_ == "name" or root.lemma_ == "call",
                          common=common)
-    if said is None:
-        return None
+    if said is None or asked.lower_ == "when" and answer[0].pos_ == "NOUN" and answer[0].ent_type_ not in (
+            "DATE", "TIME"):
+        return None  # "When can you start?" "keys on saturday": what happens then, not when the asked thing does
     if after and after[-1].dep_ == "prep" and all(c.i < after[-1].i for c in after[-1].children):
         stranded = after.pop()  # "Where are you from?" "From Cardiff." / "Cardiff."
         tail, at_end = (said if said[0].split()[0].lower() == stranded.lower_ else [stranded.lower_, *said]), True
@@ -245,6 +246,9 @@ def statement(question: Span, answer: Span, common: Collection[str] = frozenset(
         tail, at_end = said, asked.lower_ == "when"
     body: list[str] = []
     verb = root.i if any(t.i == root.i for t in after) else None
+    # "What are you planning to grow?": the question word is the object of the verb after "to", where it goes
+    slot = asked.head.i if asked.dep_ == "dobj" and asked.head.dep_ == "xcomp" and any(
+        t.i == asked.head.i for t in after) else verb
     # "What are you working on these days?", "Who are you going with next week?": the question word is the object
     # of a preposition before the sentence's end (the parser may give it the time after it instead), and the
     # answer goes right after that preposition ("working on a dashboard … these days").
@@ -259,8 +263,8 @@ def statement(question: Span, answer: Span, common: Collection[str] = frozenset(
         if t.i == on:
             body.extend(tail)
             at_end = None
-        elif on is None and not at_end and (t.i == verb or t.dep_ == "prt" and t.head.i == verb) \
-                and not _more_particles(t, verb, after):
+        elif on is None and not at_end and (t.i == slot or t.dep_ == "prt" and t.head.i == slot) \
+                and not _more_particles(t, slot, after):
             body.extend(tail)  # the answer where the question word stood: right after the verb and its particles
             at_end = None
     if at_end is not None:

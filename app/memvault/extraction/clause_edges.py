@@ -99,7 +99,7 @@ def _is_clause_start(tokens: list[Token], at: int) -> bool:
 
 
 #: The most words a label before a colon may have ("Update:", "Quick one:", "Big news:").
-_LABEL_WORDS = 3
+_LABEL_WORDS = 4
 
 
 def _label_end(tokens: list[Token], start: int) -> int | None:

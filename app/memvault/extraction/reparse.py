@@ -293,8 +293,9 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
         person = t.nbor(-1).pos_ == "PROPN" or t.nbor(-1).lemma_.lower() in _PEOPLE
         no_noun_after = t.i + 2 >= sent.end or t.nbor(2).pos_ not in ("NOUN", "PROPN") \
             or t.nbor(2).lower_ in _DIET_STATES
-        if person and (t.nbor().pos_ == "ADP" and t.nbor().lower_ != "of" or t.nbor().tag_ == "VBG" and t.nbor(
-                ).dep_ not in ("amod", "compound", "ROOT") or t.nbor().lower_ in ("the", "a", "an")) or (
+        if person and (t.nbor().pos_ == "ADP" and t.nbor().lower_ != "of" or t.nbor().tag_ == "VBG" and (t.nbor(
+                ).dep_ not in ("amod", "compound", "ROOT") or _goes_on(t.nbor())) or t.nbor().lower_ in (
+                "the", "a", "an")) or (
                 no_noun_after and (
                 person and _state_after(t) or verbless and t.head.dep_ == "ROOT" and t.nbor().pos_ == "ADJ")):
             # (an "'s" before a preposition or an article owns nothing: "Alfie's in year 2", "Sophie's the bride"; nor
@@ -313,6 +314,15 @@ def verb_read_as_noun(sent: Span) -> tuple[int, int, str] | None:
                 verbless or t.dep_ == "ROOT" or _second_subject(t) or _verbless_before_comma(t)):
             return t.idx - sent.start_char, t.idx - sent.start_char + len(t.text), f"will {_base(t.text)}"
     return None
+
+
+def _goes_on(verb: Token) -> bool:
+    """Whether the "-ing" ``verb`` the parser made its sentence's head after a name's "'s" goes on as a verb does,
+    to where or for how long ("no, Beth's staying in Bristol for uni"), not a name's pastime said alone; the name
+    opens the sentence (in "Friday works, Mira's making maqluba" the parser reads the rest around it)."""
+    name = verb.nbor(-2)
+    said_first = all(w.is_punct or w.lower_ in DISCOURSE or w.pos_ == "INTJ" for w in verb.doc[verb.sent.start:name.i])
+    return verb.dep_ == "ROOT" and said_first and any(c.dep_ in ("prep", "dobj", "prt") for c in verb.children)
 
 
 def _verbless_before_comma(t: Token) -> bool:

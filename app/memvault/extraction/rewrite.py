@@ -136,16 +136,17 @@ def _expanded(t: Token) -> str:
         lower, "had" if lower == "'d" and t.head.tag_ in ("VBN", "VBD") else "would" if lower == "'d" else t.text)
 
 
-#: Participles a passive "is" takes a noun after ("it's called the Grand", "he's given a bonus each year").
+#: Participles a passive "is" takes a noun after ("it's called the Grand", "he's given a bonus each year")
 _PASSIVE_WITH_NOUN = frozenset({"call", "name", "consider", "elect", "give", "offer", "send", "tell", "show", "pay"})
 
 
 def _takes_an_object(participle: Token) -> bool:
     """Whether a participle the parse read as passive has an object, so its "'s" is "has" ("she's claimed the
     sofa", "he's broken his leg", "he's asked for a transfer"), not "is" ("she's married")."""
-    if participle.lemma_ in _PASSIVE_WITH_NOUN:
-        return False
-    after = participle.doc[participle.i + 1] if participle.i + 1 < len(participle.doc) else None
+    after, then = (participle.doc[participle.i + k] if participle.i + k < len(participle.doc) else None for k in (1, 2))
+    if participle.lemma_ in _PASSIVE_WITH_NOUN:  # ... but "he's given me a rhubarb crown": to someone, something
+        return after is not None and after.lower_ in ("me", "us", "him", "her", "them") and then is not None and \
+            then.pos_ == "DET"
     return any(c.dep_ == "dobj" for c in participle.children) or after is not None and (
         after.pos_ == "DET" or after.dep_ == "poss" or participle.lemma_ in ("ask", "apply") and after.lower_ == "for")
 
@@ -398,9 +399,8 @@ def named_object(her: Token) -> bool:
 
 
 def _thing_before_of_another_turn(it: Token, clause: Clause, mention: Mention, antecedents: Antecedents) -> bool:
-    """Whether the thing of an earlier turn "it" would be is not what it means: its sentence named a thing before
-    its clause ("I've given up on the guitar, my fingers couldn't take it", "car insurance renews on the 9th, it
-    went up to £640", after the passport two turns before)."""
+    """Whether the thing of an earlier turn "it" would be is not what it means: its sentence named a thing before its
+    clause ("I've given up on the guitar, my fingers couldn't take it", "car insurance renews on the 9th, it …")."""
     return mention.turn < antecedents.turn and any(  # (a person is no thing: "the physio said it's a sprain")
         x.i < clause.tokens[0].i and x.pos_ == "NOUN" and concrete(x, x.lemma_.lower())
         and x.lemma_.lower() not in PEOPLE_WORDS for x in it.sent)

@@ -217,3 +217,12 @@ def test_yes_then_what_the_speaker_is_doing_is_both(extractor):
 def test_a_yes_then_an_ing_about_what_was_asked_of_someone_else_is_not_the_speakers(extractor):
     facts = _facts(extractor, "Did he mention the rent increase?", "yep, going up to 1,150 from march")
     assert not any(f.text.startswith("The user is going up") for f in facts)
+
+
+def test_what_asked_after_to_goes_after_that_verb(extractor):
+    facts = _facts(extractor, "What are you planning to grow?", "potatoes and runner beans")
+    assert [f.text for f in facts] == ["The user is planning to grow potatoes and runner beans"]
+
+
+def test_a_when_answered_with_a_thing_is_no_date_of_what_was_asked(extractor):
+    assert [f.text for f in _facts(extractor, "When can you start?", "keys on saturday")] == []

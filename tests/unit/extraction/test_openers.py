@@ -82,3 +82,8 @@ def test_two_openers_before_the_clause_are_no_part_of_it(extractor):
 def test_a_label_opened_by_note_is_no_part_of_the_fact(extractor):
     assert _texts(extractor, "note for later: switched energy to Octopus, 3 year fix at 24p/kWh, starts 1 November") \
         == ["Felix switched energy to Octopus, 3 year fix at 24p/kWh, starts on 1 November 2025"]
+
+
+def test_a_label_of_four_words_before_a_colon_is_no_part_of_the_fact(extractor):
+    assert _texts(extractor, "update on the allotment: the council finally gave me plot 22") == [
+        "The council finally gave Felix plot 22"]

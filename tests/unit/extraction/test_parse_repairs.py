@@ -363,3 +363,14 @@ def test_a_request_before_a_comma_is_no_part_of_the_statement_after_it(extractor
 def test_a_things_sentence_before_one_without_its_i_is_no_one_elses(extractor):
     assert _texts(extractor, "the boiler is fixed at last. paid the engineer 180 on friday") == [
         "The user paid the engineer 180 on Friday 8 May 2026"]
+
+
+def test_given_me_something_is_has_given(extractor):
+    assert _texts(extractor, "my neighbour Bill has the plot next door, he's already given me a rhubarb crown") == [
+        "The user's neighbour Bill has the plot next door", "The user's neighbour Bill has already given the user a "
+        "rhubarb crown"]
+
+
+def test_a_name_s_then_a_verb_going_on_somewhere_is_is(extractor):
+    assert _texts(extractor, "Grace got the flat in Roath.", "Is her sister moving in with her?",
+                  "no, Beth's staying in Bristol for uni")[-1:] == ["Beth is staying in Bristol for uni"]
