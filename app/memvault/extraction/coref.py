@@ -330,7 +330,9 @@ class Antecedents:
             elif (t.ent_type_ == "PERSON" and not ((names_where_one_goes(t) or names_a_street(t))
                                                   and name_span(t) not in self._named)
                   or shows_a_person(t) or t.pos_ == "PROPN" and name_span(t) in self.known) \
-                    and t.dep_ not in ("appos",) and is_head_of_name(t) and not names_it(t):
+                    and (t.dep_ != "appos" or t.head.tag_ == "NNS") and is_head_of_name(t) and not names_it(t):
+                # (a name in apposition is the one named before, but one of many is someone: "the people, especially
+                # Marjorie, she's 84")
                 mention = self._add_name(name_span(t), voice, subject=t.dep_ in _SUBJECT_DEPS)
                 if mention is not None:
                     mention.asked = asked

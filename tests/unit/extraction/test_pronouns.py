@@ -355,3 +355,8 @@ def test_a_name_the_other_side_asked_about_is_the_answers_he_over_an_older_man(e
                  "do you need me to pick up Amir from school this week?",
                  "that would be amazing, tuesday and wednesday. he finishes at 3:15")
     assert texts[-1] == "Amir finishes at 3:15"
+
+
+def test_one_named_of_many_is_the_next_she(extractor):
+    assert _texts(extractor, "I'll miss the people, especially Marjorie, she's 84 and still hits the top notes") == [
+        "The user will miss the people, especially Marjorie", "Marjorie is 84 years old and still hits the top notes"]
