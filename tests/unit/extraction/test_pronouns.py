@@ -344,16 +344,10 @@ def test_a_name_whose_bloods_the_vet_called_about_is_the_next_she(extractor):
     assert texts[-1] == "Biscuit is starting on tablets on 4 April 2025, half a tablet twice a day"
 
 
-def _two(extractor, *turns: str) -> list[str]:
-    messages = [Message("user" if i % 2 == 0 else "assistant", t, "Karim" if i % 2 == 0 else "Zara")
-                for i, t in enumerate(turns)]
-    return [f.text for f in extractor.extract(messages, NOW)]
-
-
 def test_a_name_the_other_side_asked_about_is_the_answers_he_over_an_older_man(extractor):
-    texts = _two(extractor, "they're keeping my dad in till thursday. he's on blood thinners",
-                 "do you need me to pick up Amir from school this week?",
-                 "that would be amazing, tuesday and wednesday. he finishes at 3:15")
+    texts = _named(extractor, ("Karim", "they're keeping my dad in till thursday. he's on blood thinners"),
+                   ("Zara", "do you need me to pick up Amir from school this week?"),
+                   ("Karim", "that would be amazing, tuesday and wednesday. he finishes at 3:15"))
     assert texts[-1] == "Amir finishes at 3:15"
 
 
