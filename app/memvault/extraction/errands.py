@@ -40,7 +40,7 @@ OPENS_WITH_I = re.compile(r"^\W*(?:\w+\W+){0,5}?(?:I|I've|I'd|I'll)\b|\b(?:is|ar
                           r"(?:now |all |also )?(?:booked|reserved|confirmed|scheduled|arranged|set|renewed|paid)\b")
 #: An errand reported without its "I've": a past participle of :data:`ERRANDS` opening the sentence, maybe with a
 #: colon after it ("Booked with …", "Paid: £95 on Friday"), then what a verb takes (not "Booked flights are …").
-_UNSAID_I = re.compile(r"^(\W*)((?i:booked|reserved|paid|bought|ordered|cancell?ed|renewed|registered|"
+_UNSAID_I = re.compile(r"^(\W*)((?i:booked|reserved|paid|bought|ordered|cancell?ed|renewed|registered|moved|"
                        r"submitted|rescheduled|arranged|lodged|disputed|filed|transferred))"
                        r"(?::[ \t]*|[ \t]+(?=(?i:with|for|in|on|at|a|an|the|your|you|it|them|both|that|this|and)\b"
                        r"|[0-9£$€A-Z]))")
@@ -50,6 +50,19 @@ _MODALS = frozenset({"could", "can", "ca", "should", "might", "may", "must", "wo
                      "shall", "ought", "gonna"})
 _RECORDED = frozenset({"MONEY", "CARDINAL", "QUANTITY", "GPE", "ORG", "FAC", "PERSON"})
 _SWAPPED = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
+
+
+#: A request to do an errand to one of the user's things ("can you book my boiler service", "could you renew my
+#: parking permit?"): the verb, and the thing as the user named it.
+_REQUEST = re.compile(r"^(?:\W*(?:and|also|ok|so)\W+)?(?:can|could|would|will) you (?:please )?(\w+) "
+                      r"(my(?: [\w'-]+){1,3}?)(?=\W*$|\s+(?:for|on|at|to|with|in|from|by|before|please|asap)\b)",
+                      re.IGNORECASE)
+
+
+def requested(sentence: str | None) -> tuple[str, str] | None:
+    """The errand and the user's thing ``sentence`` asks the assistant to do it to, or ``None``."""
+    found = _REQUEST.match(sentence.strip()) if sentence else None
+    return (found.group(1).lower(), found.group(2)) if found else None
 
 
 def with_unsaid_i(sent: str) -> tuple[str, Callable[[int], int]] | None:
@@ -73,8 +86,9 @@ def _done(verb: Token) -> bool:
     return past and not aux or verb.tag_ == "VBN" and any(a.lemma_ == "have" for a in aux)
 
 
-def _errand(sent: Span) -> Token | None:
-    """The verb of ``sent``'s first clause if the sentence reports an errand the assistant did (module docstring)."""
+def _errand(sent: Span, requested: bool = False) -> Token | None:
+    """The verb of ``sent``'s first clause if the sentence reports an errand the assistant did (module docstring);
+    ``requested``: one the user asked for, whose thing is then named, so a date alone says enough."""
     if sent.text.rstrip().endswith("?"):
         return None
     verb = next((t for t in sent if t.pos_ in ("VERB", "AUX") and subject_of(t) is not None), None)
@@ -91,7 +105,8 @@ def _errand(sent: Span) -> Token | None:
                 for t in said)
     thing_on_a_day = any(c.dep_ == "dobj" and c.pos_ == "NOUN" for c in verb.children) and any(
         t.ent_type_ == "DATE" for t in said)
-    return verb if named or thing_on_a_day else None
+    return verb if named or thing_on_a_day or requested and any(t.ent_type_ in ("DATE", "TIME") for t in said) \
+        else None
 
 
 def _booked(verb: Token) -> bool:
@@ -120,11 +135,17 @@ def _for_whom(t: Token) -> bool:
     return t.lower_ == "you" and t.dep_ in ("dative", "dobj") and t.head.lemma_.lower() in ERRANDS
 
 
-def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
+def restated(sent: Span, request: tuple[str, str] | None = None) -> tuple[str, Callable[[int], int]] | None:
     """``sent`` in the user's voice, and what takes a character of that text back to ``sent``'s own text; or
-    ``None`` when it reports no errand done for the user."""
-    if (verb := _errand(sent)) is None:
+    ``None`` when it reports no errand done for the user. ``request``: the errand the user asked for and the thing
+    (:func:`requested`), which a report of that errand with no object of its own is about ("can you book my boiler
+    service" "Booked with Hughes Heating for Thursday 19 March" → "I've booked my boiler service with …")."""
+    if (verb := _errand(sent, request is not None)) is None:
         return None
+    asked_for = request is not None and request[0] == verb.lemma_.lower()
+    it = next((c for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"), None) if asked_for else None
+    thing = request[1] if asked_for and it is None and not any(c.dep_ in ("dobj", "dative") for c in verb.children) \
+        else None
     # What the errand lets the user do ("… posted to you by Friday so you can wrap it") is the assistant's aside:
     # said of the user, its "it" points back into the sentence and reads as pointing outside the fact.
     aside = {t.i for clause in sent if clause.dep_ == "advcl" and any(
@@ -135,6 +156,10 @@ def restated(sent: Span) -> tuple[str, Callable[[int], int]] | None:
             return None
         if t.i == verb.i and t.tag_ == "VBP":
             return f"have {t.text}"  # "I put in a claim" (a past, _done) is read as the past it is: "I have put in …"
+        if t.i == verb.i and thing is not None:
+            return f"{t.text} {thing}"
+        if it is not None and t.i == it.i:
+            return request[1]  # "could you renew my parking permit?" "Done, I renewed it this morning"
         word = _SWAPPED.get(t.lower_, t.text) if t.lower_ in _SWAPPED else _owned(t, verb) or t.text
         return word[:1].upper() + word[1:] if word != t.text and t.text[:1].isupper() else word
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from memvault.extraction.answers import YES
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
+from memvault.extraction.errands import requested
 from memvault.extraction.kin import FEMALE, MALE
 from memvault.extraction.reparse import reworded
 from memvault.extraction.worth import acronym
@@ -79,9 +80,9 @@ _IT = re.compile(r"\bit\b", re.IGNORECASE)
 
 
 def unmarked_question(sentence: str) -> bool:
-    """Whether ``sentence``, written without a "?", asks: it opens as a question does (:data:`UNMARKED_QUESTION`) or
-    only names the user's thing (:func:`names_only`)."""
-    return UNMARKED_QUESTION.match(sentence) is not None or names_only(sentence)
+    """Whether ``sentence``, written without a "?", asks: it opens as a question does (:data:`UNMARKED_QUESTION`),
+    only names the user's thing (:func:`names_only`), or asks for an errand to one (``errands.requested``)."""
+    return UNMARKED_QUESTION.match(sentence) is not None or names_only(sentence) or requested(sentence) is not None
 
 
 def names_only(sentence: str) -> bool:

@@ -240,8 +240,7 @@ def _serving(subject: Token | None) -> bool:
 
 
 def _dated(sent: Span) -> bool:
-    """Whether ``sent`` says when: a date or time the tagger found, or a day of a month it missed ("at the 6 May
-    session")."""
+    """Whether ``sent`` says when: a date or time the tagger found, or a day of a month it missed ("6 May session")."""
     return any(t.ent_type_ in ("DATE", "TIME") or day_number(t.text) and t.i + 1 < sent.end
                and t.nbor().lower_ in MONTHS and t.nbor().text[:1].isupper() for t in sent)
 
@@ -348,7 +347,8 @@ def told(texts: dict[int, str], parse: Callable[[list[str]], list], year: int,
     restatements: list[tuple[int, int, str, Callable[[int], int], int]] = []
     for (index, start, said, _, unsaid), (sent, fix) in zip(found, _one_sentence([f[3] for f in found], parse),
                                                            strict=True):
-        redone = (restated(sent) or errands.restated(sent)) if sent is not None else None
+        request = errands.requested((asked or {}).get(index)) if start == 0 else None  # "can you book my …?"
+        redone = (restated(sent) or errands.restated(sent, request)) if sent is not None else None
         if redone is not None:
             text, back = redone
             if (day := _day_asked((asked or {}).get(index, ""))) and not any(t.ent_type_ == "DATE" for t in sent):

@@ -135,3 +135,16 @@ def test_a_quote_accepted_and_a_deposit_paid_is_an_errand(extractor):
                                     "by bank transfer this morning."), NOW)
     assert [f.text for f in facts] == ["Noor has accepted Kasper's quote and paid the £500 deposit by bank transfer "
                                        "on 2 February 2026"]
+
+
+def test_an_errand_the_user_asked_for_is_done_to_the_thing_they_named(extractor):
+    facts = extractor.extract(_chat("can you book my boiler service", "Booked with Hughes Heating for Thursday 19 "
+                                    "February between 8 and 12.", "could you renew my parking permit?",
+                                    "Done, I renewed it this morning.", "can you cancel my gym membership please",
+                                    "I've cancelled it from 1 March."), NOW)
+    assert [f.text for f in facts] == [
+        "Noor has booked Noor's boiler service with Hughes Heating for Thursday 19 February 2026 between 8 and 12",
+        "Noor renewed Noor's parking permit on 2 February 2026", "Noor has cancelled Noor's gym membership from 1 "
+        "March 2026"]
+    # ... only that errand: what the request named is no object of another
+    assert extractor.extract(_chat("can you book my boiler service", "I cancelled it this morning."), NOW) == []
