@@ -136,7 +136,7 @@ def _expanded(t: Token) -> str:
         lower, "had" if lower == "'d" and t.head.tag_ in ("VBN", "VBD") else "would" if lower == "'d" else t.text)
 
 
-#: Participles a passive "is" takes a noun after ("it's called the Grand", "he's given a bonus each year")
+#: Participles a passive "is" takes a noun after ("it's called the Grand", "he's given a bonus each year").
 _PASSIVE_WITH_NOUN = frozenset({"call", "name", "consider", "elect", "give", "offer", "send", "tell", "show", "pay"})
 
 
