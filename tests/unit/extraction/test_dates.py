@@ -56,6 +56,8 @@ NOW = dt.datetime(2026, 5, 12, 9, 30, tzinfo=dt.UTC)  # a Tuesday
     # A weekday said with the date names the year, whatever the tense leans to; the fact says the weekday too.
     ("Wednesday 13 May", Tense.PAST, dt.date(2026, 5, 13), "Wednesday 13 May 2026"),
     ("Tuesday 13 May", Tense.FUTURE, dt.date(2025, 5, 13), "Tuesday 13 May 2025"),
+    # Next year's, though the past tense leaned to last year's (where 13 May is a Tuesday).
+    ("Thursday 13 May", Tense.PAST, dt.date(2027, 5, 13), "Thursday 13 May 2027"),
 ])
 def test_relative_dates_resolve(phrase, tense, start, words):
     resolved = resolve(phrase, NOW, tense)
