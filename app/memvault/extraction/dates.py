@@ -331,10 +331,10 @@ def _explicit(text: str, now: dt.datetime, tense: Tense) -> ResolvedDate | None:
     said = next((WEEKDAYS[w] for w in re.findall(r"[a-z]+", text) if w in WEEKDAYS), None)
     if said is None or YEAR.search(text):
         return _on_day(parsed.date())
-    # "Wednesday 13 May" names its year too: the one, of this year and the two beside it (and the tense's), in which
+    # "Wednesday 13 May" names its year too: the one, of this year, the tense's and the years beside them, in which
     # 13 May is a Wednesday, whatever the tense leans to ("I booked you a train on Wednesday 13 May" read last year's).
     day = parsed.date()
-    for year in sorted({day.year, now.year - 1, now.year, now.year + 1}, key=lambda y: (abs(y - now.year), y)):
+    for year in sorted({y + d for y in (day.year, now.year) for d in (-1, 0, 1)}, key=lambda y: abs(y - now.year)):
         try:
             candidate = day.replace(year=year)
         except ValueError:  # 29 February
