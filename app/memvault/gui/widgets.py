@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QCheckBox,
@@ -209,6 +209,9 @@ class NewMemoryDialog(QDialog):
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self.form.text.setFocus()
+        # From any field: the editable namespace box, reached by Tab, took a Ctrl+Enter before the dialog saw it.
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, activated=self._on_buttons_accepted)
         # A problem is about the memory as it was when Save was pressed: any edit puts it away ("Write the
         # memory first." stayed on screen under the text written since).
         self.form.text.textChanged.connect(self._on_form_edited)

@@ -106,3 +106,27 @@ def test_a_notice_cuts_the_quoted_memory_before_what_was_done_to_it(qtbot):
     bar.message.setFixedWidth(320)
     bar.show_notice("Deleted 2 memories for good")  # nothing quoted and room enough: whole
     assert bar.message.text() == "Deleted 2 memories for good"
+
+
+
+def test_ctrl_enter_saves_the_new_memory_from_every_field(qtbot):
+    """An outside walkthrough: Ctrl+Enter in the New memory dialog's namespace field, reached by Tab, did nothing
+    (the editable box took the key), though it saved from the text and the tags."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    _capture, dialog = _both_forms(qtbot)
+    dialog.form.set_namespaces(["work", "home"], "work")
+    saved: list[str] = []
+    dialog.save_requested.connect(lambda data: saved.append(data.namespace))
+    dialog.show()
+    dialog.activateWindow()
+    dialog.form.text.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.form.text, timeout=5_000)
+    qtbot.keyClicks(dialog.form.text, "The user waters the plants on Sundays")
+    for field in ("namespace", "type", "tags"):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).setEnabled(True)  # as a refusal leaves it
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Return, Qt.ControlModifier)
+        assert len(saved) == ("namespace", "type", "tags").index(field) + 1, field
+    assert saved == ["work"] * 3  # the key added no namespace
