@@ -53,10 +53,11 @@ _SWAPPED = {"you": "me", "your": "my", "yours": "mine", "yourself": "myself"}
 
 
 #: A request to do an errand to one of the user's things ("can you book my boiler service", "could you renew my
-#: parking permit?"): the verb, and the thing as the user named it.
-_REQUEST = re.compile(r"^(?:\W*(?:and|also|ok|so)\W+)?(?:can|could|would|will) you (?:please )?(\w+) "
-                      r"(my(?: [\w'-]+){1,3}?)(?=\W*$|\s+(?:for|on|at|to|with|in|from|by|before|please|asap)\b)",
-                      re.IGNORECASE)
+#: parking permit?"), or a question whether it was done ("did you pay the gas bill", "have you renewed my permit"):
+#: the verb, and the thing as the user named it.
+_REQUEST = re.compile(r"^(?:\W*(?:and|also|ok|so)\W+)?(?:(?:can|could|would|will) you (?:please )?|(?:did|have) you "
+                      r"(?:already |ever )?)(\w+) ((?:my|the)(?: [\w'-]+){1,3}?)"
+                      r"(?=\W*$|\s+(?:for|on|at|to|with|in|from|by|before|please|asap|yet)\b)", re.IGNORECASE)
 
 
 def requested(sentence: str | None) -> tuple[str, str] | None:
@@ -142,7 +143,7 @@ def restated(sent: Span, request: tuple[str, str] | None = None) -> tuple[str, C
     service" "Booked with Hughes Heating for Thursday 19 March" → "I've booked my boiler service with …")."""
     if (verb := _errand(sent, request is not None)) is None:
         return None
-    asked_for = request is not None and request[0] == verb.lemma_.lower()
+    asked_for = request is not None and request[0] in (verb.lemma_.lower(), verb.lower_)  # "have you paid"
     it = next((c for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"), None) if asked_for else None
     thing = request[1] if asked_for and it is None and not any(c.dep_ in ("dobj", "dative") for c in verb.children) \
         else None

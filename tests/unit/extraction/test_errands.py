@@ -148,3 +148,14 @@ def test_an_errand_the_user_asked_for_is_done_to_the_thing_they_named(extractor)
         "March 2026"]
     # ... only that errand: what the request named is no object of another
     assert extractor.extract(_chat("can you book my boiler service", "I cancelled it this morning."), NOW) == []
+
+
+def test_an_errand_the_user_asked_about_is_done_to_the_thing_they_named(extractor):
+    facts = extractor.extract(_chat("thanks. did you pay the gas bill", "I paid it yesterday, 84 pounds.",
+                                    "have you renewed my parking permit yet?", "Yes, I renewed it on Friday, £120 for "
+                                    "the year."), NOW)
+    assert [f.text for f in facts] == [
+        "Noor paid the gas bill on 1 February 2026, 84 pounds",
+        "Noor renewed Noor's parking permit on Friday 30 January 2026, £120 for the year"]
+    # ... and not when the answer did something else, or says it has not
+    assert extractor.extract(_chat("did you pay the gas bill", "I sent it to Tom, 84 pounds."), NOW) == []
