@@ -43,9 +43,9 @@ MIN_POINT_SIZE = 7.5
 _LINE_EDIT_MARGIN = 2
 #: Width (px) from which the facts sit two a row ("Created 2026-11-25 09:14 · 3 h ago" beside "Updated …").
 TWO_COLUMNS_MIN_WIDTH = 520
-#: Read-only facts in the order shown.
-FACT_LABELS = ("Agent", "Namespace", "Project", "Created", "Updated", "Expires", "Source", "About", "User",
-               "Session")
+#: Read-only facts in the order shown. Whom an extracted fact is about is said once, in its summary above
+#: (:mod:`memvault.gui.fact_info`): an "About" row here said it a second time.
+FACT_LABELS = ("Agent", "Namespace", "Project", "Created", "Updated", "Expires", "Source", "User", "Session")
 
 
 def stamp(at: float, now: float | None = None) -> str:
@@ -77,15 +77,6 @@ def _source(memory: Memory) -> str | None:
     return memory.client_id
 
 
-def _person(memory: Memory) -> str | None:
-    """The person a memory is about, when it says: a ``person`` field, else an extracted fact's ``person``."""
-    person = getattr(memory, "person", None)
-    if not person:
-        fact = memory.metadata.get("fact")
-        person = fact.get("person") if isinstance(fact, dict) else None
-    return person if isinstance(person, str) and person.strip() else None
-
-
 def facts_of(memory: Memory, now: float | None = None) -> list[tuple[str, str]]:
     """The block's read-only ``(label, value)`` rows for ``memory``; a fact it does not have is left out."""
     now = time.time() if now is None else now
@@ -94,7 +85,7 @@ def facts_of(memory: Memory, now: float | None = None) -> list[tuple[str, str]]:
         "Created": stamp(memory.created_at, now),
         "Updated": stamp(memory.updated_at, now) if memory.updated_at != memory.created_at else None,
         "Expires": _expires(memory.expires_at, now),
-        "Source": _source(memory), "About": _person(memory), "User": memory.user_id, "Session": memory.session_id,
+        "Source": _source(memory), "User": memory.user_id, "Session": memory.session_id,
     }
     return [(label, str(values[label])) for label in FACT_LABELS if values[label]]
 
