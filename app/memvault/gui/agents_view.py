@@ -42,6 +42,7 @@ from memvault.gui.wording import sentence
 MAX_ACTIVITY = 200
 #: How often the shown page reads its keys again (their "Last used"; usage is written every 2 s).
 KEYS_REFRESH_MS = 5_000
+LAST_USED_FORMAT = "%Y-%m-%d %H:%M"
 #: What the activity list says before an agent stores, changes or deletes anything while the app is open.
 NO_ACTIVITY = "Nothing yet: what agents store, change or delete while this window is open shows here."
 
@@ -299,12 +300,18 @@ class AgentsView(QWidget):
         if box is not None:
             QGuiApplication.clipboard().setText(box.toPlainText())
 
-    def add_activity(self, kind: str, count: int, namespace: str) -> None:
+    def add_activity(self, kind: str, count: int, namespace: str, key_id: int | None = None) -> None:
+        """List what an agent did, by its key's name when the table knows it; that key was used just now (its
+        "Last used" said "never" until the next read of the table, beside the line saying what it did)."""
         if self.activity.count() == 1 and self.activity.item(0).text() == NO_ACTIVITY:
             self.activity.clear()
-        when = dt.datetime.now().strftime("%H:%M:%S")
-        self.activity.insertItem(0, f"{when}  {kind} {count} memor{'y' if count == 1 else 'ies'}"
-                                    + (f" in {namespace}" if namespace else ""))
+        now = dt.datetime.now()
+        row = next((i for i, k in enumerate(self._key_rows) if k.id == key_id), None) if key_id is not None else None
+        who = f"{self._key_rows[row].name}: " if row is not None else ""
+        what = f"{kind} {count} memor{'y' if count == 1 else 'ies'}" + (f" in {namespace}" if namespace else "")
+        self.activity.insertItem(0, f"{now.strftime('%H:%M:%S')}  {who}{what}")
+        if row is not None:
+            self.keys.setItem(row, 4, QTableWidgetItem(now.strftime(LAST_USED_FORMAT)))
         while self.activity.count() > MAX_ACTIVITY:
             self.activity.takeItem(self.activity.count() - 1)
 
@@ -329,7 +336,7 @@ class AgentsView(QWidget):
         self.keys.setRowCount(len(self._key_rows))
         self.no_keys.setVisible(not self._key_rows)
         for row, k in enumerate(self._key_rows):
-            used = dt.datetime.fromtimestamp(k.last_used_at).strftime("%Y-%m-%d %H:%M") if k.last_used_at else "never"
+            used = dt.datetime.fromtimestamp(k.last_used_at).strftime(LAST_USED_FORMAT) if k.last_used_at else "never"
             for col, value in enumerate((k.name, k.namespace, ", ".join(sorted(s.value for s in k.scopes)),
                                          f"{k.prefix}…", used)):
                 self.keys.setItem(row, col, QTableWidgetItem(value))

@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
         # The Agents page lists what agents (API keys) did: the user's own edits here are not theirs.
         if event.kind != ChangeKind.EMBEDDED and event.origin.kind is OriginKind.AGENT:
             namespace = event.namespaces[0] if len(event.namespaces) == 1 else ""
-            self.agents.add_activity(event.kind.value, len(event.memory_ids), namespace)
+            self.agents.add_activity(event.kind.value, len(event.memory_ids), namespace, event.origin.key_id)
 
     def _on_bridge_views_stale(self, counts_moved: bool) -> None:
         # An edit moves no count: the page is read again, the total kept.
