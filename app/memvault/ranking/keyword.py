@@ -9,6 +9,7 @@ import threading
 import snowballstemmer
 
 from memvault.domain.language import fold, function_words, query_terms, unspaced_family
+from memvault.ranking.irregular import BASE_OF
 from memvault.vault.search import STOPWORDS
 
 #: Content read per hit for coverage: enough for any claim or chat turn, bounded for 50k-character memories.
@@ -34,12 +35,35 @@ _ENGLISH_LOCK = threading.Lock()
 def word_stem(word: str) -> str:
     """The stem of one lowercase spaced word: English Snowball's, cut to five letters. The stemmer joins
     inflections a prefix cannot ("work"/"works", "lives"/"live", "running"/"run": "Where does Priya work?" did
-    not count "Priya works as a designer"), the cut joins derivations it leaves apart ("marriage"/"married").
+    not count "Priya works as a designer"), the cut joins derivations it leaves apart ("marriage"/"married"). An
+    irregular past is read as its verb first ("bought" as "buy", :mod:`memvault.ranking.irregular`).
     Read for every language written with spaces: in another language it strips an "-s" or "-e" from both
-    sides alike, which loses nothing a five-letter prefix kept."""
+    sides alike, which loses nothing a five-letter prefix kept.
+
+    One derivation the cut misses is joined by hand: a person named by "-ist" after a four-letter stem
+    ("bassist", "cyclist", "tourist") is that stem, as "guitarist" already meets "guitar" by its first five
+    letters ("the group Maeve plays bass for" and "a three piece that lost their bassist"). A shorter root is
+    left alone: "assist" is no "ass"."""
     with _ENGLISH_LOCK:
-        stem = _ENGLISH.stemWord(word)
+        stem = _ENGLISH.stemWord(BASE_OF.get(word, word))
+    if len(stem) == _AGENT_ROOT + 3 and stem.endswith("ist"):
+        return stem[:_AGENT_ROOT]
     return stem[:5]
+
+
+#: The root length at which an "-ist" noun meets its root (:func:`word_stem`); a longer one already meets it by the
+#: five-letter cut.
+_AGENT_ROOT = 4
+
+
+@functools.cache
+def _forms_by_stem() -> dict[str, tuple[str, ...]]:
+    """The irregular past forms (:data:`~memvault.ranking.irregular.BASE_OF`) by their base's stem: they share no
+    prefix with it, so the scan for a query's stems looks for them by name ("bought" for "buy")."""
+    out: dict[str, tuple[str, ...]] = {}
+    for form, base in BASE_OF.items():
+        out[word_stem(base)] = (*out.get(word_stem(base), ()), form)
+    return out
 
 
 def _lookup_prefix(stem: str) -> str:
@@ -66,8 +90,8 @@ def _stem_pattern(query_stems: frozenset[str]) -> re.Pattern[str]:
     # The words that may have a stem s start with its lookup prefix; their stems are then read (and cached).
     # A bigram of an unspaced script sits inside a run of word characters and overlaps its neighbours, so it is
     # looked ahead for at every character, without word boundaries.
-    spaced = sorted({re.escape(_lookup_prefix(s)) + r"\w*" for s in query_stems if not _unspaced(s)},
-                    key=len, reverse=True)
+    spaced = sorted({re.escape(_lookup_prefix(s)) + r"\w*" for s in query_stems if not _unspaced(s)}
+                    | {form for s in query_stems for form in _forms_by_stem().get(s, ())}, key=len, reverse=True)
     unspaced = sorted((re.escape(s) for s in query_stems if _unspaced(s)), key=len, reverse=True)
     parts = ([r"(?=(" + "|".join(unspaced) + "))"] if unspaced else []) + \
         ([r"\b(" + "|".join(spaced) + r")\b"] if spaced else [])
