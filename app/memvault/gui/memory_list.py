@@ -27,7 +27,8 @@ def secondary_line(memory, with_namespace: bool) -> str:
         parts.append(isolated(memory.agent_id))
     if memory.tags:
         parts.append(" ".join(f"#{isolated(t)}" for t in memory.tags[:3]))
-    parts.append(ago(memory.created_at))
+    # In the trash, when it went there: an outside walkthrough read "2 min ago" beside a memory made last week.
+    parts.append(f"deleted {ago(memory.deleted_at)}" if memory.deleted_at else ago(memory.created_at))
     return "  ·  ".join(parts)
 
 

@@ -41,3 +41,10 @@ def test_the_list_the_detail_pane_and_the_sync_page_say_the_same_time_alike():
     assert status_line(SyncStatus(enabled=True, last_sync_at=two_weeks), time.time()) == f"Sync: {said}"
     # The helper is the one, not two copies kept alike.
     assert not hasattr(memory_list, "when") and sync_view.ago is ago
+
+
+def test_a_memory_in_the_trash_says_when_it_was_deleted():
+    week, minutes = time.time() - 8 * 86400, time.time() - 300
+    trashed = dataclasses.replace(_memory(), created_at=week, deleted_at=minutes)
+    assert secondary_line(trashed, False).endswith(f"deleted {ago(minutes)}")
+    assert ago(week) not in secondary_line(trashed, False)
