@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -33,6 +32,7 @@ from memvault.domain.models import ApiKey
 from memvault.gui.icons import icon
 from memvault.gui.key_dialogs import KeyRevealDialog, NewKeyDialog
 from memvault.gui.preferences import IDLE_LOCK_AGENTS, USER_SETTINGS
+from memvault.gui.row_table import RowTable
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.widgets import empty_state_over
 from memvault.service import keychain, mcp_config
@@ -158,7 +158,7 @@ class AgentsView(QWidget):
         self.copy_url.setAccessibleName("Copy API URL")
         self.copy_url.clicked.connect(lambda: QGuiApplication.clipboard().setText(self._url or ""))
         self.copy_url.setEnabled(False)  # until the API runs: a stopped server has no URL to copy
-        self.keys = QTableWidget(0, 5)
+        self.keys = RowTable(0, 5)
         self.keys.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.keys.setHorizontalHeaderLabels(["Name", "Namespace", "Scopes", "Key", "Last used"])
         self.keys.setEditTriggers(QAbstractItemView.NoEditTriggers)

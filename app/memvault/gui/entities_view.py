@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from memvault.domain.entities import EntitySummary, EntityType
 from memvault.domain.models import Memory
+from memvault.gui.row_table import RowTable
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.wording import in_scope, plural, short
 from memvault.gui.widgets import empty_state_over
@@ -97,7 +97,7 @@ class EntitiesView(QWidget):
         self.kind.addItems([ALL_TYPES, *(t.value for t in EntityType)])
         self.kind.currentTextChanged.connect(lambda _t: self.refresh())
         self.summary = QLabel()
-        self.table = QTableWidget(0, 4)
+        self.table = RowTable(0, 4)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setAccessibleName("Entities")
         self.table.setHorizontalHeaderLabels(["Entity", "Type", "Memories", "Namespaces"])
