@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from memvault.domain.irregular_verbs import SIMPLE_PAST
 from memvault.extraction.clause import Clause
 from memvault.extraction.worth import acronym
 from memvault.extraction.coref import FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention
@@ -91,18 +92,7 @@ def _first_person_verbs(clause: Clause, voice: Voice) -> set[int]:
 
 
 #: The past of verbs that do not add "-ed", by their base form.
-IRREGULAR_PAST = {
-    "be": "was", "become": "became", "begin": "began", "bring": "brought", "build": "built", "buy": "bought",
-    "catch": "caught", "choose": "chose", "come": "came", "do": "did", "draw": "drew", "drink": "drank",
-    "drive": "drove", "eat": "ate", "fall": "fell", "feel": "felt", "fight": "fought", "find": "found", "fly": "flew",
-    "forget": "forgot", "get": "got", "give": "gave", "go": "went", "grow": "grew", "have": "had", "hear": "heard",
-    "hold": "held", "keep": "kept", "know": "knew", "learn": "learned", "leave": "left", "lend": "lent", "lose": "lost",
-    "make": "made", "mean": "meant", "meet": "met", "pay": "paid", "ride": "rode", "ring": "rang", "rise": "rose",
-    "run": "ran", "say": "said", "see": "saw", "sell": "sold", "send": "sent", "shoot": "shot", "sing": "sang",
-    "sit": "sat", "sleep": "slept", "speak": "spoke", "spend": "spent", "stand": "stood", "steal": "stole",
-    "swim": "swam", "take": "took", "teach": "taught", "tell": "told", "think": "thought", "throw": "threw",
-    "understand": "understood", "wake": "woke", "wear": "wore", "win": "won", "write": "wrote",
-}
+IRREGULAR_PAST = SIMPLE_PAST
 _PASTS = frozenset(IRREGULAR_PAST.values())
 
 

@@ -9,7 +9,7 @@ import threading
 import snowballstemmer
 
 from memvault.domain.language import fold, function_words, query_terms, unspaced_family
-from memvault.ranking.irregular import BASE_OF
+from memvault.domain.irregular_verbs import BASE_OF_PAST
 from memvault.vault.search import STOPWORDS
 
 #: Content read per hit for coverage: enough for any claim or chat turn, bounded for 50k-character memories.
@@ -36,13 +36,13 @@ def word_stem(word: str) -> str:
     """The stem of one lowercase spaced word: English Snowball's, cut to five letters. The stemmer joins
     inflections a prefix cannot ("work"/"works", "lives"/"live", "running"/"run": "Where does Priya work?" did
     not count "Priya works as a designer"), the cut joins derivations it leaves apart ("marriage"/"married"). An
-    irregular past is read as its verb first ("bought" as "buy", :mod:`memvault.ranking.irregular`).
+    irregular past is read as its verb first ("bought" as "buy", :data:`BASE_OF`).
     Read for every language written with spaces: in another language it strips an "-s" or "-e" from both
     sides alike, which loses nothing a five-letter prefix kept.
 
     One derivation the cut misses is joined by hand: a person named by "-ist" after a four-letter stem
     ("bassist", "cyclist", "tourist") is that stem, as "guitarist" already meets "guitar" by its first five
-    letters ("the group Maeve plays bass for" and "a three piece that lost their bassist"). A shorter root is
+    letters ("who plays bass in the band" and "they lost their bassist"). A shorter root is
     left alone: "assist" is no "ass"."""
     with _ENGLISH_LOCK:
         stem = _ENGLISH.stemWord(BASE_OF.get(word, word))
@@ -51,6 +51,9 @@ def word_stem(word: str) -> str:
     return stem[:5]
 
 
+#: Irregular past forms read as their verb (:mod:`memvault.domain.irregular_verbs`), but not those of "be", "do",
+#: "have" and "say", which say nothing of their own, or "rose", as often a flower or a name as the past of "rise".
+BASE_OF = {form: base for form, base in BASE_OF_PAST.items() if base not in ("be", "do", "have", "say", "rise")}
 #: The root length at which an "-ist" noun meets its root (:func:`word_stem`); a longer one already meets it by the
 #: five-letter cut.
 _AGENT_ROOT = 4
