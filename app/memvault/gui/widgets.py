@@ -258,7 +258,8 @@ class NewMemoryDialog(QDialog):
         self._say(message, field)
 
     def keyPressEvent(self, event) -> None:
-        # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture.
+        # Enter alone is a newline in the text; Ctrl+Enter saves, as in Quick capture (the text takes the key before
+        # the shortcut above sees it, and does nothing with it).
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier:
             self._on_buttons_accepted()
             return
