@@ -253,6 +253,8 @@ class AgentsView(QWidget):
         layout.addWidget(QLabel("<b>Recent activity</b>"))
         layout.addWidget(self.activity, 1)
         self._key_rows: list[ApiKey] = []
+        #: When this window saw each key used (:meth:`add_activity`), by key id.
+        self._used_at: dict[int, float] = {}
         #: The namespace and secret of a key created on this page, filled into the snippets.
         self._new_key: tuple[str, str] | None = None
         self._snippet_context: SnippetContext | None = None
@@ -301,19 +303,24 @@ class AgentsView(QWidget):
             QGuiApplication.clipboard().setText(box.toPlainText())
 
     def add_activity(self, kind: str, count: int, namespace: str, key_id: int | None = None) -> None:
-        """List what an agent did, by its key's name when the table knows it; that key was used just now (its
-        "Last used" said "never" until the next read of the table, beside the line saying what it did)."""
+        """List what an agent did, by its key's name, and show that key used just now (its "Last used" said "never"
+        beside the line saying what it did, until the next read of the table). A key the table has not read yet
+        (the page not shown since the app started, a key made in a terminal) is read, and named once it is."""
         if self.activity.count() == 1 and self.activity.item(0).text() == NO_ACTIVITY:
             self.activity.clear()
         now = dt.datetime.now()
-        row = next((i for i, k in enumerate(self._key_rows) if k.id == key_id), None) if key_id is not None else None
-        who = f"{self._key_rows[row].name}: " if row is not None else ""
         what = f"{kind} {count} memor{'y' if count == 1 else 'ies'}" + (f" in {namespace}" if namespace else "")
-        self.activity.insertItem(0, f"{now.strftime('%H:%M:%S')}  {who}{what}")
-        if row is not None:
-            self.keys.setItem(row, 4, QTableWidgetItem(now.strftime(LAST_USED_FORMAT)))
+        line = QListWidgetItem(f"{now.strftime('%H:%M:%S')}  {what}")
+        line.setData(Qt.UserRole, (key_id, line.text()))
+        self.activity.insertItem(0, line)
         while self.activity.count() > MAX_ACTIVITY:
             self.activity.takeItem(self.activity.count() - 1)
+        if key_id is not None:
+            self._used_at[key_id] = now.timestamp()
+            if any(k.id == key_id for k in self._key_rows):
+                self._show_keys()
+            else:
+                self.refresh()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -333,13 +340,26 @@ class AgentsView(QWidget):
 
     def _on_keys_loaded(self, keys: list[ApiKey]) -> None:
         self._key_rows = [k for k in keys if k.revoked_at is None]
+        self._show_keys()
+
+    def _show_keys(self) -> None:
+        """The keys' rows, each last used when the vault or this window's activity last saw it (the vault's counters
+        are written every few seconds), and the activity lines named by their key."""
         self.keys.setRowCount(len(self._key_rows))
         self.no_keys.setVisible(not self._key_rows)
+        names = {k.id: k.name for k in self._key_rows}
         for row, k in enumerate(self._key_rows):
-            used = dt.datetime.fromtimestamp(k.last_used_at).strftime(LAST_USED_FORMAT) if k.last_used_at else "never"
+            at = max(k.last_used_at or 0.0, self._used_at.get(k.id, 0.0))
+            used = dt.datetime.fromtimestamp(at).strftime(LAST_USED_FORMAT) if at else "never"
             for col, value in enumerate((k.name, k.namespace, ", ".join(sorted(s.value for s in k.scopes)),
                                          f"{k.prefix}…", used)):
                 self.keys.setItem(row, col, QTableWidgetItem(value))
+        for i in range(self.activity.count()):
+            line = self.activity.item(i)
+            key_id, text = line.data(Qt.UserRole) or (None, line.text())
+            if key_id in names:
+                when, what = text.split("  ", 1)
+                line.setText(f"{when}  {names[key_id]}: {what}")
 
     def _on_keys_selection_changed(self, *_args: object) -> None:
         self.revoke.setEnabled(bool(self.keys.selectionModel().selectedRows()))
