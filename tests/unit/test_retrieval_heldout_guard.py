@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = [ROOT / "tests" / "data" / name / "conversations.json"
             for name in ("retrieval-heldout", "shared-heldout", "long-heldout", "kinds-heldout")]
 HELD_OUT_NOTES = ROOT / "tests" / "data" / "notes-heldout" / "notes.json"
+HELD_OUT_ENTITIES = ROOT / "tests" / "data" / "entity-types" / "heldout.json"
 SEARCHED = [ROOT / "app", ROOT / "tests" / "unit"]
 #: Shortest run of words that counts as quoting (shorter runs are ordinary phrases: "what is the name of").
 MIN_WORDS = 6
@@ -33,6 +34,7 @@ def _held_out_texts():
     for vault in json.loads(HELD_OUT_NOTES.read_text(encoding="utf-8"))["vaults"]:
         yield from (n["text"] for n in vault["notes"])
         yield from (q["question"] for q in vault["questions"])
+    yield from (row["text"] for row in json.loads(HELD_OUT_ENTITIES.read_text(encoding="utf-8"))["sentences"])
 
 
 def held_out_phrases() -> set[str]:

@@ -121,7 +121,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.half is not None and not (args.extraction or args.conversations or args.notes):
         raise InvalidInput("--half goes with --conversations, --notes or --extraction (the sets split in halves)")
     with progress_for(args) as progress:
-        if args.extraction:
+        if args.entities:
+            from memvault.bench.entity_types import run_entity_types
+
+            progress.stage("reading the sentences")
+            report = run_entity_types(Path(args.entities))
+        elif args.extraction:
             from memvault.bench.extraction import run_extraction_eval
 
             report = run_extraction_eval(Path(args.extraction), progress=progress.stage, half=args.half)
@@ -198,8 +203,8 @@ def register(command: Command) -> None:
     p.add_argument("--keep", metavar="DIR",
                    help="with --gui: build the benchmark vault in DIR once and reuse it on later runs")
 
-    p = command("eval", "measure retrieval quality (BEIR set, conversation set) or fact extraction", cmd_eval,
-                json=True)
+    p = command("eval", "measure retrieval quality (BEIR set, conversation set), fact extraction or entity types",
+                cmd_eval, json=True)
     data = p.add_mutually_exclusive_group(required=True)
     data.add_argument("--beir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
     data.add_argument("--conversations", metavar="FILE",
@@ -214,6 +219,9 @@ def register(command: Command) -> None:
     data.add_argument("--extraction", metavar="FILE",
                       help="labelled extraction set (JSON; see tests/data/extraction/README.md): precision, "
                            "recall, semantic/episodic and category accuracy, turns per second")
+    data.add_argument("--entities", metavar="FILE",
+                      help="labelled entity-type set (JSON; see tests/data/entity-types/README.md): precision, "
+                           "recall and which type each expected name was found as")
     p.add_argument("--model", metavar="NAME", action="append",
                    help="the bundled embedding model the evaluation's vault uses (default: the English one); with "
                         "--multilingual repeatable, and every bundled model when not given")

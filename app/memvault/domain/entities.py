@@ -17,6 +17,7 @@ class EntityType(enum.StrEnum):
     """What an entity is (spaCy's labels folded into these, plus the user's own recurring nouns)."""
 
     PERSON = "person"
+    ANIMAL = "animal"  # a named pet or other animal: "he" and "she" can mean it, but it is no one to ask
     ORGANIZATION = "organization"
     LOCATION = "location"
     DATE = "date"

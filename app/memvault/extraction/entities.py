@@ -38,6 +38,7 @@ from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.truecase import TITLES, read_as_said, to_read_again
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
+from memvault.extraction.name_kinds import kind_of_name
 from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
                                                 shows_a_person, thing_named_with_the)
 
@@ -171,6 +172,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if ent.label_ == "PERSON" and all(t.lower_ in TITLES for t in ent):
             continue  # "Uncle" read apart from the "Rob" after it: a title, no one (that name is the person)
         etype = _LABELS.get(ent.label_)
+        if etype is None and ent.label_ == "NORP" and kind_of_name(ent) is EntityType.PRODUCT:
+            etype = EntityType.PRODUCT  # "I switched to Obsidian" (the tagger: a nationality)
         if etype is None:
             continue
         if etype is EntityType.DATE and _comes_round(ent):
@@ -189,8 +192,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         value = normalise(ent.text)
         if len(value) < 2 or not any(c.isalpha() for c in value):
             continue
-        if etype is EntityType.PERSON and names_a_place(ent):
-            etype = EntityType.LOCATION
+        if etype is EntityType.PERSON and (names_a_place(ent) or len(ent) == 1 and names_where_one_goes(ent[0])):
+            etype = EntityType.LOCATION  # "Elm Street", "we spent a week on Skye" (the tagger: a person)
         elif etype in (EntityType.ORGANIZATION, EntityType.LOCATION) and len(ent) == 1 and shows_a_person(ent[0]):
             etype = EntityType.PERSON  # "Noor's birthday is on 9 October" (the tagger: an organisation)
         elif etype is EntityType.ORGANIZATION and len(ent) == 2 and ent[0].lower_ in TITLES and ent[1].pos_ == "PROPN":
@@ -198,6 +201,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
             etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
         known = gazetteer.known(value)
+        if known is None and value not in people and (kind := kind_of_name(ent)) is not None:
+            add(kind, value, CONFIDENCE_TAGGED)  # "our dog Max", "the call is on Zoom" (the tagger: people)
+            continue
         if etype is EntityType.PERSON and len(ent) == 1 and known is None and value not in people and (
                 names_an_activity(ent[0]) or thing_named_with_the(ent[0], ())):
             add_concept(value)  # "We practise Zumba", "the Fiesta failed its MOT" (the tagger: a person)
@@ -217,7 +223,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif len(value) >= 3 and value.replace(" ", "").isalpha():
-            if len(run) == 1 and acts_as_person(run[0]):
+            if value not in people and (kind := kind_of_name(doc[run[0].i:run[-1].i + 1])) is not None:
+                add(kind, value, CONFIDENCE_PROPER)  # "my cat Pepper", "I use Notion" (untagged)
+            elif len(run) == 1 and acts_as_person(run[0]):
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)  # "Carol prefers tea": no carol prefers anything
             elif len(run) == 1 and names_an_activity(run[0]):
                 add_concept(value)  # "I started Pilates": what one does, no one

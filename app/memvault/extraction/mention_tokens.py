@@ -21,9 +21,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) l
 #: person's name whatever the tagger typed it as.
 _PERSON_VERBS = frozenset({"say", "tell", "ask", "reply", "think", "believe", "want", "wish", "hope", "decide", "agree",
                            "promise", "cover", "help", "train", "teach", "learn", "study", "marry", "date", "text",
-                           "email", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit", "cook",
-                           "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest", "invite",
-                           "prefer", "love", "hate", "enjoy", "dislike", "adore"})
+                           "email", "message", "call", "phone", "laugh", "cry", "smile", "sing", "dance", "babysit",
+                           "cook", "graduate", "retire", "resign", "apologise", "apologize", "recommend", "suggest",
+                           "invite", "prefer", "love", "hate", "enjoy", "dislike", "adore"})
 _UNREAL = frozenset({"will", "'ll", "would", "'d", "might", "may", "could", "should", "shall", "must", "not", "n't",
                      "never", "wo", "ca", "can"})
 
@@ -119,10 +119,11 @@ def shows_a_person(t: Token) -> bool:
 
 
 #: Verbs of going, living and coming, by the preposition that names a place after them: "moved to Ghent", "lives
-#: in Ghent", "flew back from Porto" (not "talked to Tom", "moved in with Tom", "visited Tom").
+#: in Ghent", "lives on Crete", "flew back from Porto" (not "talked to Tom", "moved in with Tom", "visited Tom").
 _PLACE_AFTER = {"to": frozenset({"move", "go", "fly", "travel", "relocate", "drive", "return", "commute", "emigrate",
                                  "head", "cycle"}),
                 "in": frozenset({"live", "stay", "settle", "grow", "bear", "base"}),
+                "on": frozenset({"live", "stay", "spend", "holiday", "camp"}),  # an island: "a week on Skye"
                 "from": frozenset({"come", "move", "fly", "return", "drive", "travel", "hail", "emigrate"})}
 
 

@@ -112,7 +112,8 @@ class GraphList:
         return above + tie[:depth - len(above)]
 
 
-_WHO = (EntityType.PERSON, EntityType.ORGANIZATION)
+#: Whom a question can be about by name: a person, a firm, a pet ("When is Biscuit's booster due?").
+_WHO = (EntityType.PERSON, EntityType.ANIMAL, EntityType.ORGANIZATION)
 
 
 def query_dates(query: str, now: float) -> list[DateSpan]:

@@ -125,7 +125,7 @@ def mentions_of(conn: Connection, memory_ids: Sequence[int]) -> dict[int, tuple[
 # follows an edit of the text, and costs one scan of the memories already being read.
 
 #: Types whose names are written with capitals; a concept is a lemma and a date an ISO value, shown as they are.
-NAMED_TYPES = ("person", "organization", "location", "product", "event")
+NAMED_TYPES = tuple(t.value for t in EntityType if t not in (EntityType.DATE, EntityType.CONCEPT))
 #: Where ``e.value`` first occurs in ``m.content``, as written (SQLite's lower() folds ASCII only, so the
 #: offsets of the folded text are those of the text); NULL when it does not occur.
 _SURFACE = (f"CASE WHEN e.type IN ({', '.join(repr(t) for t in NAMED_TYPES)}) THEN "

@@ -133,12 +133,13 @@ def known_place(conn: Connection, namespace: str, value: str) -> bool:
 
 
 def known_people(conn: Connection, namespace: str, values: Collection[str]) -> set[str]:
-    """Which of the normalised names ``values`` ``namespace`` holds as entities of type person (one read of the
-    entities' (namespace, value) index per name)."""
+    """Which of the normalised names ``values`` ``namespace`` holds as entities of type person or animal (a named
+    pet is someone "he" or "she" may be, as a person is; one read of the entities' (namespace, value) index per
+    name)."""
     if not values:
         return set()
     marks = ", ".join(f":v{i}" for i in range(len(values)))
     params: dict[str, Any] = {"ns": namespace, **{f"v{i}": v for i, v in enumerate(values)}}
-    rows = conn.execute(text(f"SELECT DISTINCT value FROM entities WHERE namespace = :ns AND type = 'person' "
-                             f"AND value IN ({marks})"), params)
+    rows = conn.execute(text(f"SELECT DISTINCT value FROM entities WHERE namespace = :ns "
+                             f"AND type IN ('person', 'animal') AND value IN ({marks})"), params)
     return {r.value for r in rows}

@@ -21,7 +21,9 @@ def run(capsys, *argv):
     (["eval", "--beir", "/nonexistent"], "not a BEIR folder"),
     (["eval", "--multilingual", "/nonexistent.json"], "no multilingual set at /nonexistent.json"),
     (["eval", "--notes", "/nonexistent.json"], "no notes set at /nonexistent.json"),
-    (["eval"], "one of the arguments --beir --conversations --notes --multilingual --extraction is required"),
+    (["eval"], "one of the arguments --beir --conversations --notes --multilingual --extraction --entities is "
+               "required"),
+    (["eval", "--entities", "/nonexistent.json"], "/nonexistent.json is not an entity-type set"),
     (["eval", "--beir", "x", "--conversations", "y"], "not allowed with argument"),
     (["eval", "--beir", "x", "--model", "all-MiniLM-L6-v2", "--model", "multilingual-e5-small"],
      "--model is given once with --beir, --conversations or --notes"),
@@ -69,6 +71,20 @@ def test_extraction_eval_scores_only_the_half_asked_for(capsys, tmp_path, monkey
     assert "heldout" not in json.loads(out)["halves"] and json.loads(out)["halves"]["tune"]["extracted"] >= 1
     code, _, err = run(capsys, "eval", "--extraction", str(path), "--half", "test")
     assert code == 2 and "holds no conversations in the half 'test'" in err
+
+
+def test_entities_eval_scores_the_names_of_a_set(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("MEMVAULT_HOME", str(tmp_path / "vault"))
+    path = tmp_path / "types.json"
+    path.write_text(json.dumps({"sentences": [
+        {"text": "We adopted a greyhound called Juniper.", "expected": [["animal", "juniper"]]},
+        {"text": "Our standup is on Zoom now.", "expected": [["product", "zoom"]]}]}), "utf-8")
+    code, out, err = run(capsys, "eval", "--entities", str(path), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["sentences"] == 2 and report["expected"] == 2 and report["recalled"] == 2
+    code, out, _ = run(capsys, "eval", "--entities", str(path))
+    assert code == 0 and "precision 1.000  recall 1.000" in out
 
 
 @pytest.mark.slow  # the real model
