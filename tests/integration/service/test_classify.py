@@ -33,12 +33,16 @@ def test_an_omitted_type_is_inferred_as_a_short_text_is_stored(services, real_em
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("content", ["Dinner with Emma tomorrow at 7pm", "Dentist appointment on Thursday at 10:30",
-                                     "Mum's birthday party is on Sunday"])
-def test_an_appointment_noted_ahead_is_an_event(services, real_embedder, content):
-    # Seen in a walkthrough of the app: such a note stayed "general" (no training example was ahead of its day).
+@pytest.mark.parametrize("content, memory_type", [
+    ("Dinner with Emma tomorrow at 7pm", MemoryType.EVENT),
+    ("Dentist appointment on Thursday at 10:30", MemoryType.EVENT), ("Mum's birthday party is on Sunday", MemoryType.EVENT),
+    ("Emma is vegetarian", MemoryType.FACT), ("My car is a blue Honda Jazz", MemoryType.FACT),
+])
+def test_a_short_note_of_an_appointment_or_a_fact_is_typed(services, real_embedder, content, memory_type):
+    # Seen in a walkthrough of the app: such notes stayed "general" (the training set's events had all happened,
+    # and its facts were long sentences).
     memory = services.memories.create(MemoryCreate(content=content)).memory
-    assert (memory.memory_type, memory.memory_type_source) == (MemoryType.EVENT, TypeSource.INFERRED)
+    assert (memory.memory_type, memory.memory_type_source) == (memory_type, TypeSource.INFERRED)
 
 
 @pytest.mark.slow
@@ -158,10 +162,11 @@ def test_a_note_in_another_language_is_typed_rightly_or_left_general_by_the_mult
         right = sum(g.value == r["type"] for g, r in zip(got, rows))
         return right, sum(g is not MemoryType.GENERAL for g in got) - right
 
-    # (5, 0) until twelve upcoming appointments joined the English events: a birth with its date ("Ma fille est
-    # née le 3 mai 2019") is now an event, as the training set types one, and one fact fell under the confidence.
+    # (5, 0) and (2, 4) until upcoming appointments and short facts joined the English set: a birth with its date
+    # ("Ma fille est née le 3 mai 2019") is now an event, as the training set types one; the confidences here sit
+    # around the 0.35 cut, so each retraining moves a note or two either way.
     assert tally(typed(multilingual_embedder)) == (4, 1)
-    assert tally(typed(real_embedder)) == (2, 4)
+    assert tally(typed(real_embedder)) == (4, 5)
 
 
 @pytest.mark.slow  # the real model's classifier
