@@ -38,7 +38,7 @@ from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.truecase import TITLES, read_as_said, to_read_again
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
-from memvault.extraction.name_kinds import kind_of_name
+from memvault.extraction.name_kinds import kind_of_name, with_model
 from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
                                                 shows_a_person, thing_named_with_the)
 
@@ -163,11 +163,15 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             continue  # linked before the noise rules existed: not evidence of anything now
         add(m.type, m.value, CONFIDENCE_ALIAS if m.alias else CONFIDENCE_KNOWN)
     in_entity = set()
-    for ent in doc.ents:
+    for ent in _split_animals(doc.ents):
         # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
         # fallback below must not read "Spanish" (LANGUAGE) as a person.
+        if len(ent) > 1 and ent[0].is_sent_start and ent[0].pos_ == "VERB" and ent[0].tag_ in ("VBD", "VB", "VBN"):
+            ent = _without_first(ent)  # "Took Biscuit to the vet": a chat's verb, capitalised first
         if ent.label_ == "PERSON":
             ent = _with_title(ent)
+        elif ent.label_ == "ORG":
+            ent = with_model(ent)  # "a blue Honda Jazz": one product, not the firm "Honda" and a "Jazz"
         in_entity.update(range(ent.start, ent.end))
         if ent.label_ == "PERSON" and all(t.lower_ in TITLES for t in ent):
             continue  # "Uncle" read apart from the "Rob" after it: a title, no one (that name is the person)
@@ -253,6 +257,28 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
 
 
+def _split_animals(ents) -> list:
+    """The tagger's entities, with two animals' names it took for one split ("two cats, Miso and Tofu"): a firm's
+    "Marks and Spencer" stays whole, as nothing says it is animals."""
+    from spacy.tokens import Span  # loaded already: ``ents`` are a parse's
+
+    out = []
+    for ent in ents:
+        cut = next((t.i for t in ent if t.lower_ in ("and", "&") and ent.start < t.i < ent.end - 1), None)
+        first = Span(ent.doc, ent.start, cut, label=ent.label_) if cut is not None else None
+        if first is not None and kind_of_name(first) is EntityType.ANIMAL:
+            out += [first, Span(ent.doc, cut + 1, ent.end, label=ent.label_)]
+        else:
+            out.append(ent)
+    return out
+
+
+def _without_first(ent: Span) -> Span:
+    from spacy.tokens import Span  # loaded already: ``ent`` is a parse
+
+    return Span(ent.doc, ent.start + 1, ent.end, label=ent.label_)
+
+
 def _with_title(ent: Span) -> Span:
     """A person's name with the family or courtesy title written before it ("Uncle Rob", "Dr Okafor"): what they
     are called, as a chat written in lower case gives it (:mod:`memvault.extraction.truecase`), where the tagger
@@ -307,7 +333,8 @@ def _proper_runs(doc, covered: set[int]) -> list[list]:
                 and token.text.isalpha() and len(token.text) > 1 and not token.is_stop):
             current.append(token)
             continue
-        if current and not (len(current) == 1 and current[0].is_sent_start and current[0].dep_ not in ("nsubj",)):
-            runs.append(current)
+        if current and not (len(current) == 1 and current[0].is_sent_start and current[0].dep_ not in ("nsubj",)
+                            and kind_of_name(doc[current[0].i:current[0].i + 1]) is None):
+            runs.append(current)  # ("Mabel the tortoise woke up": the parser hung the name on the verb)
         current = []
     return runs

@@ -1,8 +1,9 @@
 """Names a sentence shows to be an animal's or a product's (app/memvault/extraction/name_kinds.py).
 
 The pinned tagger typed the pets and apps of a walkthrough as people and places ("a rescue dog called Biscuit":
-an organisation; "the call is on Zoom": a person). The tuning set (tests/data/entity-types/tune.json) measured
-precision 0.453 and recall 0.357 on its names before the rules.
+an organisation; "the call is on Zoom": a person). The tuning sets (tests/data/entity-types/tune.json, and
+tune2.json written by someone else in other constructions) measured precision 0.453 / 0.319 and recall 0.357 /
+0.247 on their names before the rules.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from memvault.extraction.entities import EntityExtractor, ExtractionInput
 from memvault.extraction.gazetteer import Gazetteer
 
 TUNE = Path(__file__).parents[2] / "data" / "entity-types" / "tune.json"
+TUNE_2 = Path(__file__).parents[2] / "data" / "entity-types" / "tune2.json"
 REFERENCE = 1_700_000_000.0
 
 
@@ -31,12 +33,16 @@ def _named(entities: EntityExtractor, text: str, known: list[tuple[int, str, str
     return {(m.type.value, m.value) for m in mentions if m.type not in (EntityType.CONCEPT, EntityType.DATE)}
 
 
-def test_the_tuning_set_holds_its_figures(pipeline):
+def test_the_tuning_sets_hold_their_figures(pipeline):
     report = run_entity_types(TUNE)
     assert len(load_set(TUNE)) == report.sentences == 42
-    # Measured 0.909 / 0.857 (0.453 / 0.357 before the rules): a little under, well above.
-    assert report.precision >= 0.88 and report.recall >= 0.83, report.as_text()
-    assert report.by_type["animal"]["animal"] >= 13 and report.by_type["product"]["product"] >= 14
+    # Measured 0.944 / 0.875 (0.453 / 0.357 before the rules): a little under, well above.
+    assert report.precision >= 0.92 and report.recall >= 0.85, report.as_text()
+    assert report.by_type["animal"]["animal"] >= 13 and report.by_type["product"]["product"] >= 15
+    second = run_entity_types(TUNE_2)
+    assert second.sentences == 70
+    # Measured 0.693 / 0.612 (0.319 / 0.247 before).
+    assert second.precision >= 0.67 and second.recall >= 0.59, second.as_text()
 
 
 @pytest.mark.parametrize("text, name", [
@@ -45,6 +51,12 @@ def test_the_tuning_set_holds_its_figures(pipeline):
     ("We brought home a puppy called Otis on Sunday.", "otis"),
     ("Mr Whiskers the cat sleeps on the radiator.", "mr whiskers"),
     ("I took Otis to the groomers this morning.", "otis"),
+    ("Took Otis to the groomers, he hated it.", "otis"),  # the chat's capitalised verb is no part of the name
+    ("Rufus's lead snapped on our walk", "rufus"),
+    ("Oscar is getting neutered next month", "oscar"),
+    ("Mabel the tortoise woke up early this year", "mabel"),  # (the parser: the name a modifier of the verb)
+    ("We have two cats, Miso and Tofu.", "tofu"),  # (the tagger: one name, "Miso and Tofu")
+    ("Our dogs Bruno and Nell love the beach.", "nell"),
 ])
 def test_a_name_the_sentence_gives_an_animal_is_an_animal(entities, text, name):
     assert ("animal", name) in _named(entities, text)
@@ -56,6 +68,10 @@ def test_a_name_the_sentence_gives_an_animal_is_an_animal(entities, text, name):
     ("We did the quiz over Discord with the uni lot.", "discord"),
     ("My Garmin battery died halfway round.", "garmin"),
     ("I cancelled Audible last month.", "audible"),
+    ("Photoshop crashed and I lost two hours of edits", "photoshop"),
+    ("is YouTube Premium worth it", "youtube premium"),
+    ("My car is a blue Honda Jazz", "honda jazz"),  # a maker and its model: one product, not the firm
+    ("we watched Oppenheimer at the cinema", "oppenheimer"),
 ])
 def test_a_name_used_as_an_app_or_bought_as_a_device_is_a_product(entities, text, name):
     assert ("product", name) in _named(entities, text)
@@ -67,9 +83,16 @@ def test_a_name_used_as_an_app_or_bought_as_a_device_is_a_product(entities, text
     ("The interview is at Deloitte on Friday.", {("organization", "deloitte")}),
     ("Kemi messaged me about the party.", {("person", "kemi")}),  # (the tagger: a place)
     ("I gave the dog Tom's leftovers.", {("person", "tom")}),  # an animal word before someone's name
+    ("my landlord Tunde Okafor still hasn't fixed the boiler", {("person", "tunde okafor")}),
+    ("training for the Berlin Marathon this spring", {("event", "berlin marathon")}),
 ])
 def test_people_places_and_firms_keep_their_types(entities, text, expected):
     assert _named(entities, text) == expected
+
+
+def test_a_breed_said_with_its_animal_names_no_animal(entities):
+    found = _named(entities, "We bought a Shetland pony for the kids")
+    assert not {(t, v) for t, v in found if t in ("animal", "person")}
 
 
 def test_a_pet_named_before_is_an_animal_wherever_the_namespace_mentions_it(entities):
