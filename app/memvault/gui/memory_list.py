@@ -26,7 +26,9 @@ def secondary_line(memory, with_namespace: bool) -> str:
     if memory.agent_id:
         parts.append(isolated(memory.agent_id))
     if memory.tags:
-        parts.append(" ".join(f"#{isolated(t)}" for t in memory.tags[:3]))
+        # Commas between tags: a facts' category of three words ("#hobbies and interests #food") read as one tag and
+        # two words.
+        parts.append(", ".join(f"#{isolated(t)}" for t in memory.tags[:3]))
     # In the trash, when it went there: an outside walkthrough read "2 min ago" beside a memory made last week.
     parts.append(f"deleted {ago(memory.deleted_at)}" if memory.deleted_at else ago(memory.created_at))
     return "  ·  ".join(parts)
