@@ -190,10 +190,8 @@ def _question_before(messages: Sequence[Message], index: int, unmarked: bool = F
     written without its "?", :func:`record_answers.unmarked_question`)."""
     if index == 0 or not _other_side(before := messages[index - 1], messages[index]):
         return None
-    sentences = other_side.sentences(before.content)
-    last = record_answers.topic_question(sentences) or sentences[-1]
-    asked = last.endswith("?") or unmarked and record_answers.unmarked_question(last)
-    return last if asked and language_gate.reads(last) else None
+    asked = record_answers.question_of(other_side.sentences(before.content), unmarked)
+    return asked if asked is not None and language_gate.reads(asked) else None
 
 
 class Extractor(Protocol):

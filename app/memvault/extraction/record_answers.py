@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from memvault.extraction.answers import YES
+from memvault.extraction.answers import YES, past
 from memvault.extraction.clause_edges import DISCOURSE, SUBJECTS
 from memvault.extraction.errands import requested
 from memvault.extraction.kin import FEMALE, MALE
@@ -54,6 +54,9 @@ def restated(question: Span, answer: Span) -> tuple[str, int] | None:
         words = words[1:]
     if len(words) >= 3 and words[0].lower_ in ("did", "have") and words[1].lower_ == "i":
         head = _confirmed(words, answer)
+    elif (chosen := _chosen(words)) is not None:
+        # Said in the past, a date in the answer would be read as past ("delivered on 2 June": last June).
+        head = None if any(t.ent_type_ == "DATE" for t in answer) else chosen
     elif words and _thing(words):
         head = _named_thing(words)
     elif what and (head := _what_is(words)) is not None:
@@ -77,6 +80,16 @@ UNMARKED_QUESTION = re.compile(r"^(?:(?:and|so|ok|okay|oh|hm+|also|right)\W+)*(?
 _TOPIC = re.compile(r"^(?:(?:and|so|ok|okay|oh|also|right|anyway)\W+)*((?:the|my)\s+(?:[a-z][\w'-]*\s+){0,2}?"
                     r"[a-z][\w'-]*?)(?:\s+(?:thing|stuff|situation|business))?\W*$", re.IGNORECASE)
 _IT = re.compile(r"\bit\b", re.IGNORECASE)
+
+
+def question_of(sentences: list[str], unmarked: bool = False) -> str | None:
+    """The question a turn's ``sentences`` end with (``unmarked``: also one written without its "?"), or the one
+    before a last sentence of remark ("remind me which one we went for? dev keeps calling it the hyundai": what an
+    answer after it answers), or ``None``."""
+    last = topic_question(sentences) or sentences[-1]
+    if last.endswith("?") or unmarked and unmarked_question(last):
+        return last
+    return sentences[-2] if len(sentences) >= 2 and sentences[-2].endswith("?") else None
 
 
 def unmarked_question(sentence: str) -> bool:
@@ -126,6 +139,33 @@ def asks(sent: Span) -> bool:
     return (first.tag_ in ("WP", "WRB", "WDT") and (second.pos_ == "AUX" or second.lower_ == "about")
             or first.pos_ == "AUX" and first.head.i == sent.root.i and subject is not None
             and subject.left_edge.i == second.i and subject.right_edge.i < sent.root.i)
+
+
+#: What asks the assistant to say a thing again: "remind me which one we went for", "tell me what I ordered".
+_REMINDING = frozenset({"remind", "tell"})
+#: Prepositions a question leaves at its end ("which one we went for"): the answer goes after them.
+_STRANDED = frozenset({"for", "with", "to", "from", "on", "in", "at"})
+
+
+def _chosen(words: list[Token]) -> str | None:
+    """ "[remind me] which one we went for" → "We went for", "what did I order?" → "I ordered": a question about
+    what the user (or the user and someone, "we") chose, ordered or did, the answer the thing asked for; ``None``
+    for any other question, or one whose verb has more after it than a preposition left at its end (where the
+    answer would go is not sure)."""
+    if len(words) >= 2 and words[0].lower_ in _REMINDING and words[1].lower_ == "me":
+        words = words[2:]
+    if len(words) < 3 or words[0].lower_ not in ("which", "what"):
+        return None
+    rest = words[2:] if words[1].pos_ == "NOUN" or words[1].lower_ == "one" else words[1:]
+    if len(rest) >= 3 and rest[0].lower_ == "did" and rest[1].lower_ in ("i", "we") and rest[2].tag_ == "VB":
+        subject, verb, after = rest[1], past(rest[2].text), rest[3:]  # "what did I order?"
+    elif len(rest) >= 2 and rest[0].lower_ in ("i", "we") and rest[1].tag_ == "VBD":
+        subject, verb, after = rest[0], rest[1].text, rest[2:]  # "which one we went for"
+    else:
+        return None
+    if len(after) > 1 or after and after[0].lower_ not in _STRANDED:
+        return None
+    return " ".join(["I" if subject.lower_ == "i" else "We", verb, *(t.lower_ for t in after)])
 
 
 def _what_is(words: list[Token]) -> str | None:
@@ -193,7 +233,8 @@ def _fragment(answer: Span, *, yes: bool) -> str | None:
         tokens = tokens[:-1]
     if not tokens or len([t for t in tokens if not t.is_punct]) > MAX_ANSWER_WORDS:
         return None
-    if any(t.lower_ in _PEOPLE_WORDS or t.lower_ in ("no", "not", "n't", "never") for t in tokens):
+    if any(t.lower_ in _PEOPLE_WORDS or t.lower_ in ("no", "not", "n't", "never", "nothing", "none", "nobody")
+           for t in tokens):
         return None
     chunk = next((tokens[:i] for i, t in enumerate(tokens) if t.text in (",", ";", ":")), tokens)
     inside = {t.i for t in chunk}

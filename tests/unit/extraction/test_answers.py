@@ -226,3 +226,10 @@ def test_what_asked_after_to_goes_after_that_verb(extractor):
 
 def test_a_when_answered_with_a_thing_is_no_date_of_what_was_asked(extractor):
     assert [f.text for f in _facts(extractor, "When can you start?", "keys on saturday")] == []
+
+
+def test_a_question_with_a_remark_after_it_is_still_the_one_answered(extractor):
+    # The other side's turn ends with a remark, not its question: the answer's "she" is still who it asked about.
+    facts = _facts(extractor, "Have you cleared it with Noor? Trips abroad with the kids need both parents' consent.",
+                   "yes she signed the letter, it's during my week", names=(None, "Claire"))
+    assert [f.text for f in facts] == ["Noor signed the letter"]

@@ -83,3 +83,18 @@ def test_a_topic_is_only_a_thing_named_alone_before_a_question_about_it():
     assert topic_question(["I love the cat.", "did it eat?"]) is None
     assert topic_question(["the car", "is it booked and is it paid?"]) is None
     assert topic_question(["did it go in?"]) is None
+
+
+def test_what_the_user_chose_or_ordered_is_said_with_the_answer(extractor):
+    texts = _texts(extractor, *STATES_THE_USERS_OWN, "which paint did we pick?",
+                   "Farrow & Ball's Skimming Stone, two coats.",
+                   "remind me which one we went for? the kids keep calling it the blue one",
+                   "The Ercol Marino sofa in slate, 1,450 pounds.")
+    assert texts[1:] == ["Sam picked Farrow & Ball's Skimming Stone, two coats",
+                         "Sam went for the Ercol Marino sofa in slate, 1,450 pounds"]
+
+
+def test_a_choice_answered_with_nothing_with_a_date_or_with_more_after_its_verb_gives_nothing(extractor):
+    assert _texts(extractor, *STATES_THE_USERS_OWN, "what did I miss?", "Nothing much, just the rota change.",
+                  "which one did I like best?", "The blue Ercol sofa from Heal's.",
+                  "which sofa did we go for?", "The Marino, delivered on 2 June.")[1:] == []  # (said in the past)
