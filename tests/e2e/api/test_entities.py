@@ -42,6 +42,17 @@ def test_memories_carry_entities_and_the_list_counts_them(c, api):
     assert c.get("/v1/entities", params={"namespace": "beta"}).status_code == 403
 
 
+def test_a_pet_and_an_app_are_listed_by_their_types(c, api):
+    pet, app = (c.post("/v1/memories", json={"content": text}) for text in (
+        "We adopted a rescue dog called Biscuit", "Our weekly standup is on Zoom now"))
+    assert pet.status_code == app.status_code == 201
+    wait_for(lambda: api.services.entities.queue_depth() == 0, timeout=90)
+    assert ("animal", "biscuit") in _entities_of(c, pet.json()["id"])
+    assert ("product", "zoom") in _entities_of(c, app.json()["id"])
+    animals = c.get("/v1/entities", params={"type": "animal"}).json()["data"]
+    assert [e["value"] for e in animals] == ["biscuit"]
+
+
 def test_auto_extract_entities_false_and_explicit_type(c, api):
     r = c.post("/v1/memories", json={"content": "Priya moved to Berlin", "auto_extract_entities": False,
                                      "memory_type": "event"})
