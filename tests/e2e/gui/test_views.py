@@ -510,7 +510,7 @@ def test_a_search_hit_says_what_its_memory_is_as_the_list_does_with_a_right_to_l
     caption = search.results.itemWidget(search.results.item(0)).findChildren(QLabel)[0].text()
     # Each tag an isolate of its own direction: the Arabic one pulled "default" and "general" into its
     # right-to-left run ("reports, عمل · general · default").
-    assert "default  ·  general  ·  #\u2068عمل\u2069 #\u2068reports\u2069  ·  just now" in caption
+    assert "default  ·  general  ·  #\u2068عمل\u2069, #\u2068reports\u2069  ·  just now" in caption
 
 
 def test_confidential_memories_are_searched_when_asked_for_and_said_to_be_left_out(qtbot, desktop):
