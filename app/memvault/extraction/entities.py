@@ -204,7 +204,7 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             etype = EntityType.PERSON  # "Dr Okafor said the stitches come out on Friday" (the tagger: an organisation)
         elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
             etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
-        known = gazetteer.known(value)
+        known = gazetteer.known_name(value, etype)
         if known is None and value not in people and (kind := kind_of_name(ent)) is not None:
             add(kind, value, CONFIDENCE_TAGGED)  # "our dog Max", "the call is on Zoom" (the tagger: people)
             continue
@@ -223,7 +223,7 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
     for run in _proper_runs(doc, in_entity):
         # Proper nouns the small tagger left untagged are mostly first names in chat ("Aiko", "Lars").
         value = normalise(" ".join(t.text for t in run))
-        known = gazetteer.known(value)
+        known = gazetteer.known_name(value)
         if known is not None:
             add(known[0], known[1], CONFIDENCE_KNOWN if known[1] == value else CONFIDENCE_ALIAS)
         elif len(value) >= 3 and value.replace(" ", "").isalpha():

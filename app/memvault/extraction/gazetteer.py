@@ -6,7 +6,10 @@ named Juniper in an earlier memory); search uses it to find the vault's
 entities in a query. Names are matched case-insensitively on whole words.
 Each entity is known by its value and by aliases: a person's first and last
 name alone (when no other person of the namespace shares it; a title such as
-"uncle" or "dr" is no alias).
+"uncle" or "dr" is no alias). A firm's name said without what it does or is
+("Northwind" for "Northwind Logistics", and the other way round) is the same
+firm, but only where a name is read as one (:meth:`Gazetteer.known_name`), never
+found in running text: "shell" is a word before it is "Shell Energy".
 """
 
 from __future__ import annotations
@@ -71,6 +74,36 @@ def _aliases(entities: list[tuple[int, str, str]]) -> dict[str, tuple[int, str, 
     return {w: entity for entity, picked in parts for w in picked if counts[w] == 1}
 
 
+#: Words a firm's full name adds to what it is called: "Northwind Logistics", "Brightloop Ltd".
+FIRM_WORDS = frozenset({"ltd", "limited", "inc", "llc", "plc", "gmbh", "ag", "co", "corp", "corporation", "company",
+                        "group", "holdings", "logistics", "consulting", "consultancy", "solutions", "systems",
+                        "technologies", "tech", "labs", "studio", "studios", "partners", "associates", "media",
+                        "software", "analytics", "ventures", "capital", "insurance", "energy", "foods", "airways",
+                        "airlines", "telecom", "digital", "health", "pharma", "engineering", "construction"})
+
+
+def firm_short_name(value: str) -> str | None:
+    """What a firm is called without the words its full name adds ("northwind logistics" → "northwind"), or
+    ``None`` when nothing is left out or nothing would remain."""
+    words = value.split()
+    cut = len(words)
+    while cut > 1 and words[cut - 1] in FIRM_WORDS:
+        cut -= 1
+    short = " ".join(words[:cut])
+    return short if cut < len(words) and len(short) >= MIN_NAME_CHARS else None
+
+
+def _firms(entities: list[tuple[int, str, str]]) -> dict[str, tuple[int, str, str]]:
+    """Organisations by their short names, where one firm alone has that short name."""
+    counts: Counter[str] = Counter()
+    found: dict[str, tuple[int, str, str]] = {}
+    for entity in entities:
+        if entity[1] == EntityType.ORGANIZATION.value and (short := firm_short_name(entity[2])) is not None:
+            counts[short] += 1
+            found[short] = entity
+    return {short: entity for short, entity in found.items() if counts[short] == 1}
+
+
 class Gazetteer:
     """Finds a namespace's entities in text; built once from ``(id, type, value)`` rows, then read-only."""
 
@@ -86,6 +119,7 @@ class Gazetteer:
             if alias not in self._names:
                 self._names[alias] = (eid, EntityType(etype), value)
                 self._automaton.add_word(alias, (eid, etype, value, True, len(alias)))
+        self._firms = {short: (eid, EntityType(etype), value) for short, (eid, etype, value) in _firms(entities).items()}
         self.size = len(self._automaton)
         if self.size:
             self._automaton.make_automaton()
@@ -94,6 +128,18 @@ class Gazetteer:
         """The entity a normalised name or alias stands for, as ``(type, value)``."""
         hit = self._names.get(name)
         return None if hit is None else (hit[1], hit[2])
+
+    def known_name(self, name: str, entity_type: EntityType | None = None) -> tuple[EntityType, str] | None:
+        """:meth:`known`, and for a name read as an organisation's (``entity_type``; any, when ``None``) the firm it
+        is the short or the full name of: "Northwind" when "Northwind Logistics" is known, "Northwind Logistics"
+        when only "Northwind" is."""
+        if (hit := self.known(name)) is not None or entity_type not in (None, EntityType.ORGANIZATION):
+            return hit
+        firm = self._firms.get(name)
+        if firm is None and (short := firm_short_name(name)) is not None:
+            known = self._names.get(short)
+            firm = known if known is not None and known[1] is EntityType.ORGANIZATION else None
+        return None if firm is None else (firm[1], firm[2])
 
     def find(self, text: str) -> list[Match]:
         """Whole-word matches in ``text``, longest first where they overlap."""

@@ -279,3 +279,22 @@ def test_a_title_is_no_alias_of_the_person_it_names():
 
 def test_a_title_and_a_name_the_tagger_calls_an_organisation_are_a_person(entities):
     assert ("person", "dr okafor") in _found(entities, "Dr Okafor said the stitches come out Friday")
+
+
+def test_a_firm_said_without_what_it_does_is_the_same_firm(entities):
+    # Seen in a walkthrough: "Northwind" and "Northwind Logistics" listed as two organisations.
+    full = [(1, "organization", "northwind logistics")]
+    assert _found(entities, "I had a meeting at Northwind about the contract", full) >= {
+        ("organization", "northwind logistics")}
+    assert ("organization", "northwind") in _found(entities, "Northwind Logistics moved offices",
+                                                   [(1, "organization", "northwind")])
+
+
+def test_a_firms_short_name_is_never_found_in_running_text():
+    # "shell" is a word before it is "Shell Energy"; two firms sharing a short name ("acme") give it to neither.
+    known = Gazetteer([(1, "organization", "shell energy"), (2, "organization", "acme ltd"),
+                       (3, "organization", "acme logistics")])
+    assert known.find("a sea shell on the beach") == []
+    assert known.known_name("shell", EntityType.ORGANIZATION) == (EntityType.ORGANIZATION, "shell energy")
+    assert known.known_name("shell", EntityType.PERSON) is None and known.known("shell") is None
+    assert known.known_name("acme") is None
