@@ -88,8 +88,9 @@ def kind_of_name(name: Span) -> EntityType | None:
 
 
 #: Where a person who answers for a firm is from: "Grace from the bank", "Jordan from Vodafone".
-_WORKPLACES = frozenset({"bank", "council", "surgery", "practice", "hospital", "agency", "company", "firm", "insurer",
-                    "insurance", "garage", "estate", "lettings", "nursery", "school", "university", "uni", "office"})
+_WORKPLACES = frozenset({"bank", "council", "surgery", "practice", "hospital", "agency", "company", "firm",
+                         "insurer", "insurance", "garage", "estate", "lettings", "nursery", "school", "university",
+                         "uni", "office"})
 
 
 def _named_as_person(t: Token) -> bool:
