@@ -185,8 +185,12 @@ class EntitiesView(QWidget):
     def _on_entities_loaded(self, generation: int, page: SummaryPage) -> None:
         if generation != self._generation:
             return
-        # A new list selects afresh (selecting the row that was selected before would not say so).
+        # A new list selects afresh (selecting the row that was selected before would not say so). Quiet while it is
+        # rebuilt: resizing the table selected its first row while that row still held the old list's entity, whose
+        # memories then showed beside the new list (seen by keyboard through the type filter).
+        self.table.blockSignals(True)
         self.table.clearSelection()
+        self.table.setCurrentItem(None)
         self._selected = None
         self.table.setRowCount(len(page.items))
         select = None
@@ -203,6 +207,8 @@ class EntitiesView(QWidget):
             self.table.setItem(row, 3, namespaces)
             if self._wanted is not None and e.value == self._wanted:
                 select = row
+        self.table.clearSelection()
+        self.table.blockSignals(False)
         self.table.resizeColumnToContents(3)
         self._namespaces_width = self.table.horizontalHeader().sectionSize(3)
         self._fit_namespaces()
