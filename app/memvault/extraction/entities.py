@@ -164,6 +164,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         add(m.type, m.value, CONFIDENCE_ALIAS if m.alias else CONFIDENCE_KNOWN)
     in_entity = set()
     for ent in _split_animals(doc.ents):
+        if ent.start in in_entity:
+            continue  # the model of a maker read before it ("Honda Civic", :func:`with_model`)
         # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
         # fallback below must not read "Spanish" (LANGUAGE) as a person.
         if len(ent) > 1 and ent[0].is_sent_start and ent[0].pos_ == "VERB" and ent[0].tag_ in ("VBD", "VB", "VBN"):
@@ -243,6 +245,9 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
                 add_concept(concept)
     for token in doc:
         if token.pos_ != "NOUN" or token.i in in_entity or token.dep_ == "compound":
+            continue
+        if token.text[:1].isupper() and (firm := gazetteer.known_name(token.lower_, EntityType.ORGANIZATION)):
+            add(firm[0], firm[1], CONFIDENCE_ALIAS)  # "Northwind is switching to a four-day week" (a noun to the tagger)
             continue
         if not lexicon.content_noun(token, idioms):
             continue

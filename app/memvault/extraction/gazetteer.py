@@ -79,7 +79,9 @@ FIRM_WORDS = frozenset({"ltd", "limited", "inc", "llc", "plc", "gmbh", "ag", "co
                         "group", "holdings", "logistics", "consulting", "consultancy", "solutions", "systems",
                         "technologies", "tech", "labs", "studio", "studios", "partners", "associates", "media",
                         "software", "analytics", "ventures", "capital", "insurance", "energy", "foods", "airways",
-                        "airlines", "telecom", "digital", "health", "pharma", "engineering", "construction"})
+                        "airlines", "telecom", "digital", "health", "pharma", "engineering", "construction",
+                        "incorporated", "traders", "trading", "enterprises", "industries", "international", "services",
+                        "brothers", "bros"})
 
 
 def firm_short_name(value: str) -> str | None:

@@ -60,11 +60,15 @@ _USED = frozenset({"use", "install", "uninstall", "download", "cancel", "subscri
 #: Verbs after which "to"/"from" name an app or a service ("switched from Evernote to Obsidian", "signed up to
 #: Strava", "subscribed to Netflix"): one does not switch or subscribe to a town.
 _JOINED = frozenset({"switch", "subscribe", "sign", "migrate", "upgrade", "unsubscribe"})
-#: What happens "on" or "over" an app or a service: talking, watching, learning ("I message the landlord on
-#: WhatsApp", "we watched it on Apple TV", "I practise on Duolingo").
-_DONE_ON = frozenset({"message", "text", "texte", "chat", "call", "ring", "talk", "speak", "video", "watch", "stream",
-                      "listen", "post", "send", "share", "practise", "practice", "learn", "play", "sell", "order",
-                      "tweet", "dm", "facetime", "book", "find", "read", "see", "buy", "pay", "shop"})
+#: What happens "on" or "over" an app or a service: talking, posting, practising ("I message the landlord on
+#: WhatsApp", "I practise on Duolingo"); not watching, buying or booking, done on islands too ("we watched the sunset
+#: on Santorini", "we booked a villa on Crete").
+_DONE_ON = frozenset({"message", "text", "texte", "chat", "call", "ring", "talk", "speak", "video", "stream",
+                      "listen", "post", "send", "share", "practise", "practice", "order", "tweet", "dm", "facetime",
+                      "pay"})
+#: What one does "on" an app and never on an island, whatever the tagger makes of the name ("I listen to music on
+#: Spotify": a place to it; not "watch": "we watched the sunset on Santorini").
+_SAID_ON = frozenset({"listen", "message", "text", "texte", "chat", "post", "tweet", "dm", "stream", "facetime"})
 #: Gatherings held on an app ("the weekly call is on Zoom", "our standup moved to Zoom").
 _MEETINGS = frozenset({"call", "meeting", "standup", "stand-up", "catch-up", "catchup", "chat", "class", "lesson",
                        "session", "quiz", "interview", "webinar", "workshop", "sync", "retro", "check-in"})
@@ -105,12 +109,12 @@ def _named_as_person(t: Token) -> bool:
 
 def with_model(maker: Span) -> Span:
     """A maker's name with the model's name written after it ("a blue Honda Jazz", "I drive a Volkswagen Golf"),
-    as one product's name, when the tagger typed the maker alone (an organisation) and the sentence shows the two
-    words a product; else ``maker`` as it is."""
+    as one product's name, when the tagger typed the maker alone (an organisation) and the model as nothing or a
+    product, and the sentence shows the two words a product; else ``maker`` as it is."""
     doc, end = maker.doc, maker.end
     model = doc[end] if end < len(doc) else None
-    if len(maker) != 1 or model is None or model.pos_ != "PROPN" or model.ent_type_ or maker[0].head.i != model.i \
-            or maker[0].dep_ != "compound":
+    if len(maker) != 1 or model is None or model.pos_ != "PROPN" or model.ent_type_ not in ("", "PRODUCT") \
+            or model.ent_iob_ == "I" or maker[0].head.i != model.i or maker[0].dep_ != "compound":
         return maker
     from spacy.tokens import Span  # loaded already: ``maker`` is a parse
 
@@ -191,7 +195,7 @@ def _named_as_product(t: Token) -> bool:
     prep, verb = t.head, _verb_of(t.head)
     if prep.lower_ in ("to", "from") and verb.lemma_ in _JOINED:
         return True
-    if t.ent_type_ in ("GPE", "FAC"):
+    if t.ent_type_ in ("GPE", "FAC") and not (prep.lower_ == "on" and verb.lemma_.lower() in _SAID_ON):
         return False  # "flew via Dubai", "played on Centre Court": a place the tagger knows
     if prep.lower_ == "via" or prep.lower_ == "over" and t.ent_type_ != "LOC":
         return True  # "via PayPal", "we did the quiz over Discord" ("flew over Snowdonia": a place)

@@ -288,6 +288,9 @@ def test_a_firm_said_without_what_it_does_is_the_same_firm(entities):
         ("organization", "northwind logistics")}
     assert ("organization", "northwind") in _found(entities, "Northwind Logistics moved offices",
                                                    [(1, "organization", "northwind")])
+    # A sentence's first word, read as a noun: still the firm, not the concept "northwind".
+    found = _found(entities, "Northwind is switching to a four-day week", [(1, "organization", "northwind traders inc")])
+    assert ("organization", "northwind traders inc") in found and ("concept", "northwind") not in found
 
 
 def test_a_firms_short_name_is_never_found_in_running_text():
