@@ -7,7 +7,7 @@ namespaces' entities of the same name counted together, the namespaces named in 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from memvault.domain.entities import EntitySummary, EntityType
 from memvault.domain.models import Memory
+from memvault.gui.entity_watch import RECHECK_MS
 from memvault.gui.row_table import RowTable
 from memvault.gui.tasks import TaskRunner
 from memvault.gui.wording import in_scope, plural, short
@@ -92,6 +93,11 @@ class EntitiesView(QWidget):
         #: Bumped by every reload: only the latest one's answer is shown (an older one may arrive after it).
         self._generation = 0
         self._selected: EntitySummary | None = None
+        # Entities are linked by the vault's own loop after memories are stored, and no change event says when:
+        # while some are still queued, the page reads the list again now and then (it showed 20 entities where
+        # the vault had 24, until something else reloaded it).
+        self._recheck = QTimer(self, singleShot=True, interval=RECHECK_MS)
+        self._recheck.timeout.connect(self._on_recheck_timeout)
         self.kind = QComboBox()
         self.kind.setAccessibleName("Entity type")
         self.kind.addItems([ALL_TYPES, *(t.value for t in EntityType)])
@@ -178,13 +184,30 @@ class EntitiesView(QWidget):
         wanted = self._wanted
         self._generation += 1
         generation = self._generation
-        self._runner.run(lambda: self._services.entities.summaries(namespace, entity_type, limit=LIST_LIMIT,
-                                                                  keep=wanted),
-                         lambda page: self._on_entities_loaded(generation, page), owner=self)
+        entities = self._services.entities
 
-    def _on_entities_loaded(self, generation: int, page: SummaryPage) -> None:
+        def read() -> tuple[SummaryPage, bool]:
+            page = entities.summaries(namespace, entity_type, limit=LIST_LIMIT, keep=wanted)
+            # (With extraction off the queue never empties: nothing more is coming.)
+            return page, entities.unavailable is None and entities.queue_depth() > 0
+
+        self._runner.run(read, lambda found: self._on_entities_loaded(generation, *found), owner=self)
+
+    def reload(self) -> None:
+        """Read the list again, the entity on show kept on show (the vault changed under it)."""
+        if self._selected is not None and self._wanted is None:
+            self._wanted = self._selected.value
+        self.refresh()
+
+    def _on_recheck_timeout(self) -> None:
+        if self.isVisible():
+            self.reload()
+
+    def _on_entities_loaded(self, generation: int, page: SummaryPage, queued: bool = False) -> None:
         if generation != self._generation:
             return
+        if queued:
+            self._recheck.start()
         # A new list selects afresh (selecting the row that was selected before would not say so). Quiet while it is
         # rebuilt: resizing the table selected its first row while that row still held the old list's entity, whose
         # memories then showed beside the new list (seen by keyboard through the type filter).

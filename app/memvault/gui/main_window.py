@@ -433,6 +433,8 @@ class MainWindow(QMainWindow):
             self.refresh_namespaces()
         if self.pages.currentWidget() is self.stats:
             self.stats.refresh()
+        elif self.pages.currentWidget() is self.entities:
+            self.entities.reload()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if bundle_path_of(event.mimeData()) is not None:

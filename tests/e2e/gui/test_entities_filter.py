@@ -1,6 +1,9 @@
-"""The Entities page's type filter: the memories beside the list are the highlighted entity's, or none."""
+"""The Entities page keeps up: its type filter shows the chosen entity's memories or none, and entities linked
+while it is shown join its list."""
 
 from __future__ import annotations
+
+import threading
 
 from PySide6.QtCore import Qt
 
@@ -39,3 +42,30 @@ def test_changing_the_type_shows_no_other_entitys_memories(qtbot, desktop):
     name = page.table.item(0, 0).text()
     qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
     assert page.memories_title.text().startswith(f"Memories mentioning {name} (location)")
+
+
+def test_entities_linked_while_the_page_is_shown_join_the_list(qtbot, desktop, monkeypatch):
+    # A walkthrough opened the app on the Entities page while a chat's entities were still queued: it listed 20
+    # entities where the vault had 24, until something else reloaded it.
+    services = desktop.services
+    entities = services.entities
+    services.entities.drain()
+    services.memories.create(MemoryCreate(content="My cat Pepper hates the hoover"))
+    monkeypatch.setattr(entities, "_crowded", lambda: True)  # queued rather than parsed in the store
+    gate = threading.Event()
+    extract = entities._extractor.extract
+    monkeypatch.setattr(entities._extractor, "extract", lambda *args, **kw: (gate.wait(30), extract(*args, **kw))[1])
+    services.memories.create(MemoryCreate(content="Bob Martinez lives in Lisbon and plays the cello."))
+    assert entities.queue_depth() == 1
+    window = desktop.window
+    page = window.entities
+    window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() >= 1, timeout=20_000)
+    names = lambda: {page.table.item(r, 0).text() for r in range(page.table.rowCount())}  # noqa: E731
+    assert "Lisbon" not in names()
+    page.table.selectRow(next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "Pepper"))
+    qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
+    gate.set()
+    # Nothing done: the page reads the list again while extraction is queued, the entity on show kept on show.
+    qtbot.waitUntil(lambda: "Lisbon" in names(), timeout=30_000)
+    assert _selected(page) == "Pepper" and page.memories_title.text().startswith("Memories mentioning Pepper")
