@@ -1,4 +1,5 @@
-"""The main window: namespaces and Trash on the left, the four pages on the right.
+"""The main window: namespaces and Trash on the left, the pages (Memories, Search, Stats, Agents, Entities, Sync) on
+the right.
 
 The window owns every keyboard shortcut of the pages (one owner per key, so Qt
 never sees two bindings and ignores both), sizes itself to the screen and puts
@@ -9,15 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QListWidgetItem,
-    QMainWindow,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QListWidgetItem, QMainWindow, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from memvault.domain.changes import ChangeEvent, ChangeKind, OriginKind
 from memvault.domain.models import Namespace
