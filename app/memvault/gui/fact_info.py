@@ -54,12 +54,14 @@ def fact_summary(memory: Memory) -> str | None:
 
 
 def fact_person(fact: dict) -> str:
-    """Whom a fact is about: the display name given with it and the id its facts are kept apart by."""
+    """Whose fact it is: the display name given with it and the id its facts are kept apart by. Not "About …": a
+    walkthrough read "Pepper sheds a lot in spring" as "About the user", the fact being about the user's cat."""
     name, person_id = fact.get("person"), fact.get("person_id")
     if not name and not person_id:
-        return "About <b>the user</b> (no name given)"
+        return "One of <b>the user</b>’s facts (no name given)"
     shown = f"<b>{escape(str(name or person_id))}</b>"
-    return f"About {shown}" + (f" ({escape(str(person_id))})" if name and person_id and person_id != name else "")
+    return f"One of {shown}’s facts" + (f" ({escape(str(person_id))})" if name and person_id and person_id != name
+                                         else "")
 
 
 def linked_memory(link: str) -> str | None:

@@ -68,7 +68,7 @@ def test_search_shows_a_superseded_fact_struck_through(qtbot, desktop):
     assert len(struck) == 1 and "Lisbon" in struck[0] and "superseded by a newer fact" in struck[0]
 
 
-def test_the_fact_pane_says_whom_each_fact_is_about(qtbot, desktop):
+def test_the_fact_pane_says_whose_each_fact_is(qtbot, desktop):
     services = desktop.services
     chat = (ChatMessage("user", "I teach chemistry in Faro.", name="Ines"),
             ChatMessage("assistant", "I repair boats in Sagres.", name="Bruno"))
@@ -85,6 +85,6 @@ def test_the_fact_pane_says_whom_each_fact_is_about(qtbot, desktop):
         qtbot.waitUntil(lambda m=memory_id: browser.detail.memory() is not None and browser.detail.memory().id == m,
                         timeout=10_000)
         shown[memory_id] = browser.detail.fact_info.text()
-    assert "About <b>Ines</b> (ines-1)" in shown[ines]
-    assert "About <b>Bruno</b>" in shown[bruno] and "(Bruno)" not in shown[bruno]
-    assert "About <b>the user</b> (no name given)" in shown[unnamed]
+    assert "One of <b>Ines</b>’s facts (ines-1)" in shown[ines]
+    assert "One of <b>Bruno</b>’s facts" in shown[bruno] and "(Bruno)" not in shown[bruno]
+    assert "One of <b>the user</b>’s facts (no name given)" in shown[unnamed]
