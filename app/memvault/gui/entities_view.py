@@ -157,8 +157,9 @@ class EntitiesView(QWidget):
         self._namespace = namespace
         self.refresh()
 
-    def show_entity(self, namespace: str, value: str) -> None:
-        """Show ``namespace``'s entities with ``value`` selected (a chip was clicked)."""
+    def show_entity(self, namespace: str | None, value: str) -> None:
+        """Show ``namespace``'s entities (every namespace's: ``None``) with ``value`` selected (a chip was
+        clicked)."""
         self._wanted = value
         self.kind.blockSignals(True)
         self.kind.setCurrentText(ALL_TYPES)

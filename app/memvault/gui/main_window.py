@@ -360,7 +360,11 @@ class MainWindow(QMainWindow):
         self.refresh_namespaces()  # selects it in the list (a new namespace appears there first)
 
     def _on_detail_entity_clicked(self, namespace: str, value: str) -> None:
-        self.entities.show_entity(namespace, value)
+        # In the scope the sidebar shows (it said "All namespaces" over "In default: …"); from the trash, which the
+        # Entities page does not show, in the memory's namespace, chosen in the sidebar too.
+        if self._scope_key == TRASH:
+            self._select_scope(namespace)
+        self.entities.show_entity(self.scope()[0], value)
         self.pages.blockSignals(True)  # the page change would scope the Entities page anew, losing the entity
         self.pages.setCurrentWidget(self.entities)
         self.pages.blockSignals(False)

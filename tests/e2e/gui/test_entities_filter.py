@@ -69,3 +69,26 @@ def test_entities_linked_while_the_page_is_shown_join_the_list(qtbot, desktop, m
     # Nothing done: the page reads the list again while extraction is queued, the entity on show kept on show.
     qtbot.waitUntil(lambda: "Lisbon" in names(), timeout=30_000)
     assert _selected(page) == "Pepper" and page.memories_title.text().startswith("Memories mentioning Pepper")
+
+
+def test_a_chip_shows_its_entity_in_the_scope_the_sidebar_shows(qtbot, desktop):
+    # A walkthrough clicked a chip under "All namespaces": the page said "In default: …" with the sidebar unchanged.
+    from memvault.gui.main_window import ALL_NAMESPACES
+
+    services = desktop.services
+    services.entities.drain()
+    for namespace in ("default", "work"):
+        services.memories.create(MemoryCreate(content="Karen drove to Kenora for the walleye opener",
+                                              namespace=namespace))
+    window = desktop.window
+    window._select_scope(ALL_NAMESPACES)
+    browser = window.browser
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 2 and not browser.model.is_loading(), timeout=20_000)
+    browser.table.selectRow(0)
+    chips = browser.detail.entities
+    qtbot.waitUntil(lambda: any(c.text() == "Kenora" for c in chips.chips), timeout=10_000)
+    qtbot.mouseClick(next(c for c in chips.chips if c.text() == "Kenora"), Qt.LeftButton)
+    page = window.entities
+    qtbot.waitUntil(lambda: page.memories.count() == 2, timeout=20_000)  # both namespaces' memories
+    assert _selected(page) == "Kenora" and page.summary.text().startswith("In all namespaces")
+    assert window.scope() == (None, False)
