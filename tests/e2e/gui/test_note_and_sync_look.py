@@ -41,7 +41,7 @@ def test_the_detail_pane_reads_as_a_note_with_quiet_properties_beneath(qtbot, qa
     shown = {name: label.text() for name, label in block.values.items() if label.isVisibleTo(block)}
     assert shown["Agent"] == "planner" and shown["Namespace"] == "default" and shown["Source"] == "chat"
     assert "just now" in shown["Created"] and "About" not in shown
-    assert detail.fact_info.text().count("About") == 1 and "Alice Chen" in detail.fact_info.text()  # said once
+    assert detail.fact_info.text().count("Alice Chen") == 1 and "’s facts" in detail.fact_info.text()  # said once
     assert "Updated" not in shown and "User" not in shown  # what the memory does not have is left out
     # Beneath the text, in one label column with the editors.
     assert block.geometry().top() >= detail.content.geometry().bottom()
