@@ -38,7 +38,7 @@ from memvault.extraction.gazetteer import Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.truecase import TITLES, read_as_said, to_read_again
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
-from memvault.extraction.name_kinds import kind_of_name, with_model
+from memvault.extraction.name_kinds import kind_of_name, labelled_span, with_model
 from memvault.extraction.mention_tokens import (acts_as_person, names_an_activity, names_where_one_goes,
                                                 shows_a_person, thing_named_with_the)
 
@@ -169,7 +169,7 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
         # fallback below must not read "Spanish" (LANGUAGE) as a person.
         if len(ent) > 1 and ent[0].is_sent_start and ent[0].pos_ == "VERB" and ent[0].tag_ in ("VBD", "VB", "VBN"):
-            ent = _without_first(ent)  # "Took Biscuit to the vet": a chat's verb, capitalised first
+            ent = labelled_span(ent, ent.start + 1, ent.end)  # "Took Biscuit to the vet": a chat's capitalised verb
         if ent.label_ == "PERSON":
             ent = _with_title(ent)
         elif ent.label_ == "ORG":
@@ -265,23 +265,15 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
 def _split_animals(ents) -> list:
     """The tagger's entities, with two animals' names it took for one split ("two cats, Miso and Tofu"): a firm's
     "Marks and Spencer" stays whole, as nothing says it is animals."""
-    from spacy.tokens import Span  # loaded already: ``ents`` are a parse's
-
     out = []
     for ent in ents:
         cut = next((t.i for t in ent if t.lower_ in ("and", "&") and ent.start < t.i < ent.end - 1), None)
-        first = Span(ent.doc, ent.start, cut, label=ent.label_) if cut is not None else None
+        first = labelled_span(ent, ent.start, cut) if cut is not None else None
         if first is not None and kind_of_name(first) is EntityType.ANIMAL:
-            out += [first, Span(ent.doc, cut + 1, ent.end, label=ent.label_)]
+            out += [first, labelled_span(ent, cut + 1, ent.end)]
         else:
             out.append(ent)
     return out
-
-
-def _without_first(ent: Span) -> Span:
-    from spacy.tokens import Span  # loaded already: ``ent`` is a parse
-
-    return Span(ent.doc, ent.start + 1, ent.end, label=ent.label_)
 
 
 def _with_title(ent: Span) -> Span:
@@ -291,9 +283,7 @@ def _with_title(ent: Span) -> Span:
     start = ent.start
     if start > 0 and ent.doc[start - 1].lower_ in TITLES and ent.doc[start - 1].text[:1].isupper() \
             and ent.doc[start - 1].ent_type_ in ("", "PERSON"):
-        from spacy.tokens import Span  # loaded already: ``ent`` is a parse
-
-        return Span(ent.doc, start - 1, ent.end, label=ent.label_)
+        return labelled_span(ent, start - 1, ent.end)
     return ent
 
 

@@ -107,6 +107,14 @@ def _named_as_person(t: Token) -> bool:
         for c in t.children)
 
 
+def labelled_span(ent: Span, start: int, end: int, label: str | None = None) -> Span:
+    """Tokens ``start``..``end`` of ``ent``'s parse as an entity labelled ``label`` (``ent``'s own by default): the
+    tagger's span moved or cut by a rule."""
+    from spacy.tokens import Span  # loaded already: ``ent`` is a parse
+
+    return Span(ent.doc, start, end, label=label or ent.label_)
+
+
 def with_model(maker: Span) -> Span:
     """A maker's name with the model's name written after it ("a blue Honda Jazz", "I drive a Volkswagen Golf"),
     as one product's name, when the tagger typed the maker alone (an organisation) and the model as nothing or a
@@ -116,9 +124,7 @@ def with_model(maker: Span) -> Span:
     if len(maker) != 1 or model is None or model.pos_ != "PROPN" or model.ent_type_ not in ("", "PRODUCT") \
             or model.ent_iob_ == "I" or maker[0].head.i != model.i or maker[0].dep_ != "compound":
         return maker
-    from spacy.tokens import Span  # loaded already: ``maker`` is a parse
-
-    both = Span(doc, maker.start, end + 1, label="PRODUCT")
+    both = labelled_span(maker, maker.start, end + 1, "PRODUCT")
     return both if kind_of_name(both) is EntityType.PRODUCT else maker
 
 
