@@ -81,6 +81,8 @@ def _require(*scopes: Scope):
 ReadKey = Annotated[ApiKey, Depends(_require(Scope.READ))]
 WriteKey = Annotated[ApiKey, Depends(_require(Scope.WRITE))]
 AdminKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN))]
+#: Changing what a read answers (an entity's type) answers with it, so it needs read as well as write.
+ReadWriteKey = Annotated[ApiKey, Depends(_require(Scope.READ, Scope.WRITE))]
 #: Exporting hands out the namespace's content, so it needs read as well as admin.
 ExportKey = Annotated[ApiKey, Depends(_require(Scope.ADMIN, Scope.READ))]
 #: Importing writes memories, so it needs write as well as admin.

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from memvault.api import documented as d
-from memvault.api.deps import ReadKey, ServicesDep, namespace_for
+from memvault.api.deps import ReadKey, ReadWriteKey, ServicesDep, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import IntId, MemoryPublic
-from memvault.domain.entities import EntityType
+from memvault.domain.entities import SETTABLE_TYPES, Entity, EntityType
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], route_class=StrictJsonRoute,
                    responses=d.error_responses(d.NativeError))
@@ -33,6 +33,14 @@ class EntityListOut(BaseModel):
     has_more: bool
 
 
+SETTABLE = [t.value for t in SETTABLE_TYPES]
+
+
+class EntityUpdate(d.RequestBody):
+    type: Annotated[str, Field(description="What the entity is: " + ", ".join(SETTABLE),
+                               json_schema_extra={"enum": SETTABLE})]
+
+
 class EntityMemoriesOut(BaseModel):
     object: Literal["list"] = "list"
     entity: dict[str, Any]
@@ -41,11 +49,15 @@ class EntityMemoriesOut(BaseModel):
     has_more: bool
 
 
+def _entity_out(e: Entity) -> EntityOut:
+    return EntityOut(id=e.id, namespace=e.namespace, type=e.type.value, value=e.value, memory_count=e.memory_count)
+
+
 @router.get("", response_model=EntityListOut)
 def list_entities(
     key: ReadKey, services: ServicesDep,
     namespace: Annotated[str | None, d.doc_query(**d.NAMESPACE)] = None,
-    type: Annotated[str | None, Query(description="person, organization, location, date, product, event or concept",
+    type: Annotated[str | None, Query(description=", ".join(t.value for t in EntityType),
                                       json_schema_extra={"enum": [t.value for t in EntityType]})] = None,
     min_count: Annotated[int, Query(ge=1, le=10**9, description="Only entities this many live memories mention")] = 1,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -54,8 +66,7 @@ def list_entities(
     """The key's namespace's entities, most mentioned first, with how many live memories mention each."""
     page = services.entities.list(namespace_for(key, namespace), type, limit=limit, offset=offset,
                                   min_count=min_count)
-    return EntityListOut(data=[EntityOut(id=e.id, namespace=e.namespace, type=e.type.value, value=e.value,
-                                         memory_count=e.memory_count) for e in page.items],
+    return EntityListOut(data=[_entity_out(e) for e in page.items],
                          total_count=page.total, has_more=offset + len(page.items) < page.total)
 
 
@@ -69,3 +80,12 @@ def entity_memories(entity_id: IntId, key: ReadKey, services: ServicesDep,
     return EntityMemoriesOut(entity={"id": eid, "namespace": namespace, "type": etype.value, "value": value},
                              data=[MemoryPublic.of(m) for m in memories], total_count=total,
                              has_more=offset + len(memories) < total)
+
+
+@router.patch("/{entity_id}", response_model=EntityOut)
+def update_entity(entity_id: IntId, body: EntityUpdate, key: ReadWriteKey, services: ServicesDep) -> EntityOut:
+    """Say what an entity is, where the on-device tagger guessed wrong (a pet typed an organisation): later
+    mentions of the name keep the type given. Entities are derived on each device: the type is this vault's."""
+    services.entities.retype([entity_id], body.type, key.namespace)
+    e = services.entities.entity(entity_id, key.namespace)
+    return _entity_out(e)

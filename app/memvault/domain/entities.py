@@ -26,6 +26,10 @@ class EntityType(enum.StrEnum):
     CONCEPT = "concept"
 
 
+#: The types a person may give an entity: a date entity is a day read from the text, never a name's type.
+SETTABLE_TYPES = tuple(t for t in EntityType if t is not EntityType.DATE)
+
+
 class TypeSource(enum.StrEnum):
     """Where a memory's ``memory_type`` came from."""
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from memvault.domain.entities import EntitySummary, EntityType
+from memvault.domain.entities import SETTABLE_TYPES, EntitySummary, EntityType
+from memvault.domain.errors import MemvaultError
 from memvault.domain.models import Memory
 from memvault.gui.entity_watch import RECHECK_MS
 from memvault.gui.row_table import RowTable
@@ -130,6 +131,20 @@ class EntitiesView(QWidget):
         self.memories.itemActivated.connect(self._on_memories_item_activated)
         self.memories_title = QLabel("Select an entity to see its memories")
         self.memories_title.setObjectName("sectionTitle")
+        # The tagger's first guess at a name is what the namespace keeps (a known name keeps its type): a dog it
+        # took for an organisation stayed one, and only the person reading the list can say otherwise.
+        self.type_choice = QComboBox()
+        self.type_choice.setAccessibleName("Type of the entity")
+        self.type_choice.addItems([t.value for t in SETTABLE_TYPES])
+        self.type_choice.setToolTip("What the selected entity is; its later mentions keep the type you choose")
+        self.type_choice.setEnabled(False)
+        self.type_choice.activated.connect(self._on_type_choice_activated)
+        self.type_label = QLabel("Type")
+        self.type_label.setBuddy(self.type_choice)
+        type_row = QHBoxLayout()
+        type_row.addWidget(self.type_label)
+        type_row.addWidget(self.type_choice)
+        type_row.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))
         top.addWidget(self.kind)
@@ -139,6 +154,7 @@ class EntitiesView(QWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.memories_title)
+        right_layout.addLayout(type_row)
         right_layout.addWidget(self.memories, 1)
         split = QSplitter()
         split.addWidget(self.table)
@@ -241,6 +257,7 @@ class EntitiesView(QWidget):
         self.empty.setVisible(not page.items)
         self.memories.clear()
         self.memories_title.setText("Select an entity to see its memories")
+        self._show_type(None)
         if select is not None:
             self.table.selectRow(select)
             self.table.scrollToItem(self.table.item(select, 0))
@@ -253,6 +270,7 @@ class EntitiesView(QWidget):
         entity: EntitySummary = self.table.item(rows[0].row(), 0).data(ROLE)
         self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value})")
         self._selected = entity
+        self._show_type(entity)
         self._runner.run(lambda: self._services.entities.summary_memories(entity, limit=100),
                          lambda found: self._on_memories_loaded(entity, found), owner=self)
 
@@ -271,3 +289,29 @@ class EntitiesView(QWidget):
             self.memories.addItem(item)
         more = f" (newest {len(memories)} of {total})" if total > len(memories) else ""
         self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value}){more}")
+
+    def _show_type(self, entity: EntitySummary | None) -> None:
+        """The type chooser on ``entity``'s type (a date's is not a person's to change; nothing selected: off)."""
+        settable = entity is not None and entity.type in SETTABLE_TYPES
+        self.type_label.setText(f"Type of {entity.name}" if entity is not None else "Type")
+        if settable:
+            self.type_choice.setCurrentIndex(SETTABLE_TYPES.index(entity.type))
+        self.type_choice.setEnabled(settable)
+
+    def _on_type_choice_activated(self, index: int) -> None:
+        entity = self._selected
+        chosen = SETTABLE_TYPES[index]
+        if entity is None or chosen is entity.type:
+            return
+        entities = self._services.entities
+        self._runner.run(lambda: entities.retype(entity.entity_ids, chosen),
+                         lambda _done: self._on_entity_retyped(entity), self._on_retype_failed, owner=self)
+
+    def _on_retype_failed(self, exc: MemvaultError) -> None:
+        # Refused (the vault locked meanwhile): the chooser goes back to what is stored, and the app says why.
+        self._show_type(self._selected)
+        self._runner.unhandled_error.emit(exc)
+
+    def _on_entity_retyped(self, entity: EntitySummary) -> None:
+        self._wanted = entity.value
+        self.refresh()

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from memvault import priority
 from memvault.domain.clock import Clock, system_clock
-from memvault.domain.entities import Entity, EntityMention, EntitySummary, EntityType
-from memvault.domain.errors import ExtractionModelError, MemvaultError, NotFound
+from memvault.domain.entities import SETTABLE_TYPES, Entity, EntityMention, EntitySummary, EntityType
+from memvault.domain.errors import ExtractionModelError, InvalidInput, MemvaultError, NotFound
 from memvault.domain.models import MemoryFilter
 from memvault.extraction.date_spans import memory_time
 from memvault.extraction.entities import EntityExtractor, ExtractionInput, people_named
@@ -390,6 +390,33 @@ class EntityService:
         with self._db.read() as conn:
             found, _ = repo.list_entities(conn, ns, None, self._wall(), limit=1, offset=0, entity_id=eid)
         return found[0] if found else Entity(eid, ns, etype, value, 0)
+
+    # -- a person's correction -----------------------------------------------------------------------------
+
+    def retype(self, entity_ids: Sequence[int], entity_type: str | EntityType, namespace: str | None = None) -> None:
+        """Say what entities are ("Biscuit" is an animal, not an organisation): the tagger's first guess is
+        what a namespace keeps for a name otherwise (a known name keeps its type), so a wrong one only a person
+        can mend. ``namespace``: each entity must be that namespace's (an agent's key sees its own).
+
+        Entities are derived on each device, as vectors are: a type set here is this device's.
+        """
+        etype = v.choice(EntityType, entity_type, "type")
+        if etype not in SETTABLE_TYPES:
+            raise InvalidInput(f"type cannot be {etype.value}: a date entity is read from the text's dates",
+                               field="type")
+        if not entity_ids:
+            raise InvalidInput("no entity to change", field="entity_id")
+        with self._db.write() as conn:
+            for eid in entity_ids:
+                found = repo.get_entity(conn, eid)
+                if found is None or (namespace is not None and found[1] != namespace):
+                    raise NotFound(f"no entity with id {eid}")
+                if found[2] == EntityType.DATE.value:
+                    raise InvalidInput("a date entity keeps its type: it is a day, not a name", field="type")
+            namespaces = repo.retype(conn, entity_ids, etype)
+        with self._lock:  # the count and top id of a namespace's entities did not change: its gazetteer would stay
+            for ns in (*namespaces, None):
+                self._gazetteers.pop(ns, None)
 
     def memories(self, entity_id: int, namespace: str | None = None, *, limit: int = 20, offset: int = 0):
         """The live memories that mention an entity, newest first, and how many there are."""

@@ -309,6 +309,17 @@ def get_entity(conn: Connection, entity_id: int) -> tuple[int, str, str, str] | 
     return None if row is None else (row.id, row.namespace, row.type, row.value)
 
 
+def retype(conn: Connection, entity_ids: Sequence[int], entity_type: EntityType) -> list[str]:
+    """Give ``entity_ids`` the type a person said they are; returns the namespaces they belong to.
+
+    The row keeps its id and links: a name is one entity of its namespace whatever its type
+    (:func:`_entity_ids`), so later mentions link to it and the gazetteer hands the type on.
+    """
+    sql, params = filters.in_list("e", entity_ids)
+    conn.execute(text(f"UPDATE entities SET type = :t WHERE id IN {sql}"), dict(params, t=entity_type.value))
+    return list(conn.execute(text(f"SELECT DISTINCT namespace FROM entities WHERE id IN {sql} ORDER BY namespace"),
+                             params).scalars())
+
 
 
 def memories_of(conn: Connection, entity_ids: Sequence[int], where: filters.Where,

@@ -81,3 +81,41 @@ def test_search_compresses_to_a_token_budget(c, api):
     plain = c.post("/v1/memories/search", json={"query": "juniper"}).json()
     assert "compression" not in plain["meta"] and plain["data"][0]["context"] is None
     assert c.post("/v1/memories/search", json={**body, "max_context_tokens": 0}).status_code in (400, 422)
+
+
+def test_a_person_can_say_what_an_entity_is_and_later_mentions_keep_it(c, api):
+    first = c.post("/v1/memories", json={"content": "Mochi threw up on the rug"}).json()
+    wait_for(lambda: api.services.entities.queue_depth() == 0, timeout=90)
+    # The pinned tagger takes the cat for a person; only the reader knows better.
+    assert ("person", "mochi") in _entities_of(c, first["id"])
+    mochi = next(e for e in c.get("/v1/entities").json()["data"] if e["value"] == "mochi")
+    r = c.patch(f"/v1/entities/{mochi['id']}", json={"type": "animal"})
+    assert r.status_code == 200, r.text
+    assert r.json() == dict(mochi, type="animal")
+    later = c.post("/v1/memories", json={"content": "Mochi hid under the bed all afternoon"}).json()
+    wait_for(lambda: api.services.entities.queue_depth() == 0, timeout=90)
+    assert ("animal", "mochi") in _entities_of(c, later["id"])
+    animals = c.get("/v1/entities", params={"type": "animal"}).json()["data"]
+    assert [(e["value"], e["memory_count"]) for e in animals if e["value"] == "mochi"] == [("mochi", 2)]
+    assert all(e["value"] != "mochi" for e in c.get("/v1/entities", params={"type": "person"}).json()["data"])
+
+
+def test_changing_an_entity_type_refuses_what_it_cannot_be(c, api):
+    made = c.post("/v1/memories", json={"content": "Greg met Karen in Kenora on 3 May 2024"}).json()
+    wait_for(lambda: api.services.entities.queue_depth() == 0, timeout=90)
+    listed = {e["value"]: e for e in c.get("/v1/entities").json()["data"]}
+    kenora, day = listed["kenora"], next(e for e in listed.values() if e["type"] == "date")
+    for body in ({"type": "date"}, {"type": "planet"}, {"type": "animal", "also": 1}, {}):
+        r = c.patch(f"/v1/entities/{kenora['id']}", json=body)
+        assert r.status_code in (400, 422) and r.json()["error"]["code"], (body, r.text)
+    r = c.patch(f"/v1/entities/{day['id']}", json={"type": "event"})
+    assert r.status_code == 400 and "date" in r.json()["error"]["message"]
+    assert c.patch("/v1/entities/999999", json={"type": "animal"}).status_code == 404
+    with api.client(api.beta) as beta:  # another namespace's entity is not there for its key
+        assert beta.patch(f"/v1/entities/{kenora['id']}", json={"type": "animal"}).status_code == 404
+    for key in (api.alpha_ro, api.alpha_wo):
+        with api.client(key) as limited:
+            assert limited.patch(f"/v1/entities/{kenora['id']}", json={"type": "animal"}).status_code == 403
+    unchanged = {e["value"]: e["type"] for e in c.get("/v1/entities").json()["data"]}
+    assert unchanged["kenora"] == "location" and unchanged[day["value"]] == "date"
+    assert {t for t, _ in _entities_of(c, made["id"])} >= {"location", "date"}

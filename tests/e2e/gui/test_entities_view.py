@@ -173,3 +173,45 @@ def test_in_a_narrow_window_the_namespaces_shorten_before_the_entity_names_do(qt
     window.resize(1366, 740)
     QApplication.processEvents()
     assert header.sectionSize(3) >= page.table.sizeHintForColumn(3)
+
+
+def test_a_wrong_type_is_mended_from_the_page_by_keyboard_in_every_namespace(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    services.entities.drain()
+    for namespace in ("default", "home"):
+        services.memories.create(MemoryCreate(content="Mochi threw up on the rug", namespace=namespace))
+    page = window.entities
+    window.sidebar.setCurrentRow(0)  # all namespaces: the row stands for both namespaces' Mochi
+    window.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: ("Mochi", "person") in _rows(page), timeout=20_000)
+    assert not page.type_choice.isEnabled()  # nothing selected yet
+    page.show_entity(None, "mochi")
+    qtbot.waitUntil(lambda: page.type_choice.isEnabled() and page.type_label.text() == "Type of Mochi",
+                    timeout=20_000)
+    assert page.type_choice.currentText() == "person"
+    page.type_choice.setFocus()
+    # Down from "person" is "animal" (the types in their declared order); a closed combo box takes arrow keys.
+    qtbot.keyClick(page.type_choice, Qt.Key_Down)
+    qtbot.waitUntil(lambda: ("Mochi", "animal") in _rows(page), timeout=20_000)
+    assert ("Mochi", "person") not in _rows(page)
+    assert _rows(page)[("Mochi", "animal")] == (2, "default, home")
+    # The entity stays on show with its new type, and a later mention keeps it.
+    qtbot.waitUntil(lambda: page.memories_title.text().startswith("Memories mentioning Mochi (animal)"),
+                    timeout=20_000)
+    assert page.type_choice.currentText() == "animal"
+    stored = services.memories.create(MemoryCreate(content="Mochi hid under the bed all afternoon", namespace="home"))
+    services.entities.drain()
+    assert (EntityType.ANIMAL, "mochi") in {(e.type, e.value) for e in services.memories.get(stored.memory.id).entities}
+
+
+def test_a_date_keeps_its_type(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    services.entities.drain()
+    services.memories.create(MemoryCreate(content="The lease ends on 3 May 2027"))
+    page = window.entities
+    window.pages.setCurrentWidget(page)
+    page.kind.setCurrentText("date")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1, timeout=20_000)
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
+    assert not page.type_choice.isEnabled()
