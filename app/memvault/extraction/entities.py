@@ -168,8 +168,10 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             continue  # the model of a maker read before it ("Honda Civic", :func:`with_model`)
         # Left-out labels (languages, nationalities, amounts) still cover their words: the proper-noun
         # fallback below must not read "Spanish" (LANGUAGE) as a person.
-        if len(ent) > 1 and ent[0].is_sent_start and ent[0].pos_ == "VERB" and ent[0].tag_ in ("VBD", "VB", "VBN"):
-            ent = labelled_span(ent, ent.start + 1, ent.end)  # "Took Biscuit to the vet": a chat's capitalised verb
+        if len(ent) > 1 and ent[0].is_sent_start and (ent[0].pos_ == "VERB" and ent[0].tag_ in ("VBD", "VB", "VBN")
+                                                      or lexicon.regular_past(ent[0].text)):
+            # "Took Biscuit to the vet", "Walked Luna": a chat's capitalised verb (the tagger: a name's first word)
+            ent = labelled_span(ent, ent.start + 1, ent.end)
         if ent.label_ == "PERSON":
             ent = _with_title(ent)
         elif ent.label_ == "ORG":

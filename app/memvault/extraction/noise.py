@@ -138,6 +138,27 @@ def noun_index(nlp) -> frozenset[str]:
         else frozenset()
 
 
+def _index(nlp, pos: str) -> frozenset[str]:
+    """The pinned pipeline's WordNet lemmas of one part of speech, empty when it ships none."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    tables = nlp.get_pipe("lemmatizer").lookups
+    return frozenset(tables.get_table("lemma_index").get(pos, ())) if tables.has_table("lemma_index") \
+        else frozenset()
+
+
+def _regular_verbs(nlp) -> frozenset[str]:
+    """WordNet's verbs whose past is not one the lemmatizer lists as irregular ("say": "said", so "Sayed" is a
+    name, not a past)."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    tables = nlp.get_pipe("lemmatizer").lookups
+    irregular = tables.get_table("lemma_exc").get("verb", {}) if tables.has_table("lemma_exc") else {}
+    # The table also lists doubled pasts ("stopped": "stop"): only a form that is not its verb plus letters is irregular.
+    return _index(nlp, "verb") - {lemma for form, lemmas in irregular.items() for lemma in lemmas
+                                  if not form.startswith(lemma)}
+
+
 def word_index(nlp) -> frozenset[str]:
     """Every word of the pinned pipeline's English index (its lemmatizer's WordNet lemmas of every part of
     speech, and the irregular forms it lists: "got", "went", "children"), empty when it ships none."""
@@ -162,6 +183,7 @@ class Lexicon:
     nouns: frozenset[str]
     stop_words: frozenset[str]
     matcher: Matcher
+    verbs: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, nlp) -> Lexicon:
@@ -171,7 +193,7 @@ class Lexicon:
         matcher = Matcher(nlp.vocab)
         for name, patterns in IDIOMS.items():
             matcher.add(name, patterns)
-        return cls(nouns, frozenset(nlp.Defaults.stop_words), matcher)
+        return cls(nouns, frozenset(nlp.Defaults.stop_words), matcher, _regular_verbs(nlp))
 
     def idiom_tokens(self, doc) -> set[int]:
         """Indexes of the tokens inside a set phrase of :data:`IDIOMS`."""
@@ -186,6 +208,21 @@ class Lexicon:
     def common_noun(self, word: str) -> bool:
         """Whether ``word`` (any case) is an everyday English noun."""
         return word.lower() in self.nouns
+
+    def regular_past(self, word: str) -> bool:
+        """Whether ``word`` is a regular verb's past ("Walked", "Texted", "Stopped"), where a chat starts a
+        sentence with it and the tagger reads it as the first word of the name after it ("Walked Luna").
+        A verb whose past doubles its last letter must show it doubled: "Jared" is no "jar" + "ed"."""
+        word = word.lower()
+        if len(word) < 5 or not word.endswith("ed"):
+            return False
+        stem = word[:-2]
+        if stem[-1] == stem[-2] and stem[:-1] in self.verbs:
+            return True  # "stopped", "jammed"
+        if stem + "e" in self.verbs and not stem.endswith("e"):
+            return True  # "loved", "texted" is no "texte"
+        doubles = len(stem) >= 3 and stem[-1] not in "aeiouwxy" and stem[-2] in "aeiou" and stem[-3] not in "aeiou"
+        return stem in self.verbs and not doubles
 
 
     def content_noun(self, token, idioms: set[int]) -> bool:

@@ -63,6 +63,27 @@ def test_a_name_the_sentence_gives_an_animal_is_an_animal(entities, text, name):
 
 
 @pytest.mark.parametrize("text, name", [
+    ("Walked Luna in the park before work", "luna"),  # (the tagger: one name, "Walked Luna", a proper noun)
+    ("Called Priya about the flat", "priya"),
+    ("Messaged Tom about the party", "tom"),
+    ("Jared Kushner spoke at the dinner", "jared kushner"),  # "jar" doubles its "r": no past
+    ("Alfred Wainwright walked every fell", "alfred wainwright"),
+])
+def test_a_chats_capitalised_past_is_no_part_of_the_name_after_it(entities, text, name):
+    named = _named(entities, text)
+    assert {v for _, v in named} & {name, *(f"{w} {name}" for w in ("walked", "called", "messaged"))} == {name}
+
+
+def test_a_regular_past_is_told_from_a_name_ending_in_ed(pipeline):
+    from memvault.extraction.noise import Lexicon
+
+    lexicon = Lexicon.of(pipeline.get())
+    assert all(lexicon.regular_past(w) for w in ("Walked", "Booked", "Stopped", "Loved", "Emailed"))
+    # A name, or a verb whose past is another word ("say": "said") or doubles its last letter ("jar": "jarred").
+    assert not any(lexicon.regular_past(w) for w in ("Fred", "Ted", "Jared", "Ahmed", "Sayed", "Mildred", "Ed"))
+
+
+@pytest.mark.parametrize("text, name", [
     ("I've started using Todoist for the shopping list.", "todoist"),
     ("Dad bought a Roomba and the cat is terrified of it.", "roomba"),
     ("We did the quiz over Discord with the uni lot.", "discord"),
