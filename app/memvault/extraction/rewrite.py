@@ -1,7 +1,7 @@
 """First person to third person: the words of a person's clause as a fact that names them.
 
 "I" becomes the speaker's name ("Anna", or "the user" for an unnamed user),
-"my" "Anna's", and the verbs that agree with it move to the third person
+"my" "Anna's" ("their" after the "I" it already named), and the verbs that agree with it move to the third person
 singular ("I'm" → "Anna is", "I've" → "Anna has", "I work" → "Anna works",
 "I don't" → "Anna doesn't"). "We" is both people of a two-person conversation
 ("Anna and Ben", verbs unchanged), else the speaker. Resolved pronouns become
@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 from memvault.domain.irregular_verbs import SIMPLE_PAST
 from memvault.extraction.clause import Clause
 from memvault.extraction.worth import acronym
-from memvault.extraction.coref import FEMALE, MALE, NEUTRAL, PETS, PLURAL, Antecedents, Mention
+from memvault.extraction.coref import FEMALE, MALE, NEUTRAL, PETS, Antecedents, Mention
 from memvault.extraction.kin import PEOPLE_WORDS
-from memvault.extraction.mention_tokens import NAMING_VERBS, concrete, named_before_in
+from memvault.extraction.mention_tokens import NAMING_VERBS, concrete
+from memvault.extraction.owners import (kin_subject_owns, named_earlier_in_clause, own_after_subject,
+                                        owned_by_subject)
 from memvault.extraction.voice import Voice, gender_of, possessive
 
 if TYPE_CHECKING:  # spaCy takes seconds to import; only the pipeline (nlp.py) loads it, on first use
@@ -263,6 +265,8 @@ def places_for_there(clause: Clause, antecedents: Antecedents) -> dict[int, str]
 _DANGLING = "\0"
 #: Chat shorthand that remarks on the talk wherever it stands ("btw", "tbh", "lol").
 _ASIDES = frozenset({"btw", "fyi", "tbh", "imo", "imho", "ngl", "lol", "lmao", "haha", "hahaha", "hehe"})
+#: Words that set what a clause says beside something said before it, which a fact read alone does not have.
+_BESIDES = frozenset({"also", "too", "either"})
 _SPACE_BEFORE_PUNCT = re.compile(r" ([,;:](?:\s|$))")
 _REPEATED_PUNCT = re.compile(r"([,;:])(?:\s*[,;:])+")
 
@@ -284,6 +288,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
     lower = t.lower_
     if lower in _ASIDES:
         return None  # "it's on the market now btw": a remark on the talk, no part of what it says
+    if lower in _BESIDES and t.dep_ == "advmod" and t.head.pos_ in ("VERB", "AUX") and (
+            lower == "also" or t.i > t.head.i):
+        return None  # "I also switched to Firefox", "she has a greyhound too": beside what the talk said before
     if lower in ("that", "this") and t.pos_ == "PRON" and t.dep_ == "pobj" and t.head.lower_ not in (
             "before", "after", "since", "until", "till"):  # ("before this Priya was …" is a time)
         return _DANGLING  # "I need to shop for that": what, only the talk before says ("I'll try that on …" stays)
@@ -293,6 +300,8 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return None
     if lower in pronouns and _hyphenated(t):
         return t.text
+    if own_after_subject(t, subject, clause):
+        return "their"  # "I handed my notice in": "Maya handed their notice in", as a careful reader writes it
     if lower in pronouns and (t.pos_ == "PRON" or lower == "i"):
         return pronouns[lower]
     if t.i in verbs:
@@ -311,7 +320,7 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
         return f"{t.text} years old"
     if lower in ("their", "its") and t.dep_ == "poss" and t.head.dep_ == "pobj" and t.head.head.lower_ == "as":
         return None  # "joining a charity as their finance lead": a role is held at what the clause names
-    if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" and _owned_by_subject(t, subject):
+    if lower in _POSSESSIVE_PRONOUNS and t.dep_ == "poss" and owned_by_subject(t, subject):
         return t.text  # "My car is booked in for its MOT": the fact names what "its" is
     if lower in ("he", "she", "they") and t.dep_ in ("nsubj", "nsubjpass") and subject is not None and \
             subject.lower_ in FIRST_PERSON_WORDS:  # "I'm working from home till he's better": someone else
@@ -325,9 +334,9 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             # "my passport expires in march so I need to renew it": the fact says what "it" is (not a subject of
             # the same verb: "my contents insurance covers it" is another thing)
             return t.text
-        if lower in ("his", "her") and t.dep_ == "poss" and _kin_subject_owns(t, subject, clause):
+        if lower in ("his", "her") and t.dep_ == "poss" and kin_subject_owns(t, subject, clause):
             return f"{pronouns['my']} {subject.lower_}'s"  # "my mum's letting me borrow her Polo": mum's Polo
-        if lower in ("him", "his", "her") and (name := _named_earlier_in_clause(t, clause, subject)) is not None:
+        if lower in ("him", "his", "her") and (name := named_earlier_in_clause(t, clause, subject)) is not None:
             # "I drove Jonah to see his mum", "I gave Jonah his keys back": the one person this clause named before
             return possessive(name) if t.dep_ == "poss" and not named_object(t) else name
         mention = antecedents.resolve(lower)
@@ -343,23 +352,6 @@ def _word_for(t: Token, clause: Clause, antecedents: Antecedents, replacements: 
             return _DANGLING  # "I've given up on the guitar, my fingers couldn't take it": no thing of a turn before
         return possessive(mention.text) if t.dep_ == "poss" and not named_object(t) else mention.text
     return t.text
-
-
-def _kin_subject_owns(t: Token, subject: Token | None, clause: Clause) -> bool:
-    """Whether the "her" or "his" ``t`` is the clause's subject's, "my" and a kin word of its gender, where no other
-    person stands between them ("my mum met Sara and her husband" is Sara's)."""
-    return subject is not None and subject.lower_ in (FEMALE if t.lower_ == "her" else MALE) and any(
-        c.dep_ == "poss" and c.lower_ in ("my", "our") for c in subject.children) and not any(
-        subject.i < x.i < t.i and (x.ent_type_ == "PERSON" or x.lemma_.lower() in PEOPLE_WORDS) for x in clause.tokens)
-
-
-def _named_earlier_in_clause(t: Token, clause: Clause, subject: Token | None) -> str | None:
-    """The name of the one person a clause the speaker is the subject of names before ``t`` ("I gave Jonah his keys
-    back"), or ``None``: none, or two. Another subject may be whose "his" or "her" it is ("she'll drive Ela to
-    matches on her weeks")."""
-    if subject is None or subject.lower_ not in ("i", "we"):
-        return None
-    return named_before_in(t, clause.tokens)
 
 
 def _counted_with_us(t: Token) -> bool:
@@ -403,26 +395,6 @@ def _named_before(it: Token, clause: Clause, elsewhere: bool = False) -> bool:
     own = {x.i for c in it.head.children if c.dep_ in ("nsubj", "nsubjpass") for x in c.subtree} if elsewhere else ()
     return any(concrete(t, t.lemma_.lower()) and t.lemma_.lower() not in PEOPLE_WORDS and t.i < it.i
                and t.i not in own and t.ent_type_ not in ("DATE", "TIME") for t in clause.tokens)  # not "the weekend"
-
-
-def _owned_by_subject(t: Token, subject: Token | None) -> bool:
-    """Whether the possessive ``t`` belongs to its clause's own subject, a noun it fits ("my car ... its MOT",
-    "my brother sold his bike", "my parents ... their house"): whoever else was mentioned last, the fact
-    already says who that is."""
-    if subject is None or subject.pos_ not in ("NOUN", "PROPN") or t.i in {s.i for s in subject.subtree}:
-        return False
-    verb = t.head
-    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
-        verb = verb.head
-    if verb.i != subject.head.i:
-        return False  # another verb's ("Claire is his girlfriend and nobody is replacing her mum")
-    lemma, lower = subject.lemma_.lower(), t.lower_
-    if lower == "its":
-        return subject.pos_ == "NOUN" and subject.tag_ != "NNS" and lemma not in FEMALE | MALE | NEUTRAL | PLURAL
-    if lower == "their":
-        return subject.tag_ in ("NNS", "NNPS") or lemma in PLURAL
-    person = subject.pos_ == "PROPN" and subject.ent_type_ in ("PERSON", "")
-    return person or lemma in (MALE if lower == "his" else FEMALE) | NEUTRAL | PETS
 
 
 #: Subjects whose "is 34" is an age: a person or an animal ("I", "she", "my sister", "Mia", "our dog").

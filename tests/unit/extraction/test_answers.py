@@ -28,7 +28,7 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     ("How many kids do you have?", "Two, a boy and a girl.", "The user has two kids"),
     ("How long have you kept bees?", "six years. it started with one hive", "The user has kept bees for six years"),
     ("What instrument do you play?", "The cello.", "The user plays the cello"),
-    ("Who did you go with?", "My sister Ana.", "The user went with the user's sister Ana"),
+    ("Who did you go with?", "My sister Ana.", "The user went with their sister Ana"),
     ("Where does your sister work?", "At the harbour.", "The user's sister works at the harbour"),
     ("What's your routine?", "Weightlifting on Monday, Wednesday and Friday.",
      "The user's routine is weightlifting on Monday, Wednesday and Friday"),
@@ -36,7 +36,7 @@ def _facts(extractor, question: str, answer: str, *, names: tuple[str, str] | No
     ("What are you working on these days?", "a dashboard for the sales team",
      "The user is working on a dashboard for the sales team these days"),
     ("Who are you going with next week?", "My sister Ana.",
-     "The user is going with the user's sister Ana in the week of 18 May 2026"),
+     "The user is going with their sister Ana in the week of 18 May 2026"),
     ("What are you looking for in a flat?", "A balcony, mostly.", "The user is looking for a balcony in a flat"),
     # The question's phrase ("which amp") is that preposition's object, not something else it says.
     ("So which amp did you go for in the end?", "the lighter one.", "The user went for the lighter one in the end"),

@@ -43,7 +43,7 @@ def _texts(extractor, *turns: str) -> list[str]:
      ["The user is in Leeds from Monday 18 May 2026 to Thursday 21 May 2026"]),
     # the day of what was booked, said after a comma; what is still to come, its "will" unsaid
     ("I finally booked my driving test, 14 jun at 9.40",
-     ["The user finally booked the user's driving test, on 14 June 2026 at 9.40"]),
+     ["The user finally booked their driving test, on 14 June 2026 at 9.40"]),
     ("I booked the vet, 3 March", ["The user booked the vet, on 3 March 2027"]),
     ("entered the ballot, find out in december", ["The user entered the ballot, find out in December 2026"]),
     # a comma ends a date before what is no part of one ("since the 1st, day 30" was 30 January), not before a day
@@ -52,8 +52,8 @@ def _texts(extractor, *turns: str) -> list[str]:
     ("the wedding is on Friday, 3 March", ["The wedding is on Friday 3 March 2028"]),  # (3 March 2027 is a Wednesday)
     # a day the tagger ran into a name ("Atkins today" a building), and an "in" that is a particle before a day
     ("I handed my notice in at Atkins today and my manager was nice",
-     ["The user handed the user's notice in at Atkins on 12 May 2026"]),
-    ("I handed my notice in today", ["The user handed the user's notice in on 12 May 2026"]),  # was "in 12 May"
+     ["The user handed their notice in at Atkins on 12 May 2026"]),
+    ("I handed my notice in today", ["The user handed their notice in on 12 May 2026"]),  # was "in 12 May"
     # a thing named by a bare gerund has its day ("viewing" was a verb to the tagger, so no one's thing)
     ("viewing is saturday at 11, the one on Elm Road", ["Viewing is on Saturday 16 May 2026 at 11, the one on Elm Road"]),
     # time taken off is said bare ("taken in the week of … off work"), and a day booked off is the one to come

@@ -36,7 +36,7 @@ def test_the_date_of_what_a_booking_was_moved_to_is_to_come(extractor):
     [fact] = extractor.extract(_chat("my Ryanair flight got delayed again",
                                      "I cancelled your Ryanair flight and moved you to the 14:10 Aer Lingus "
                                      "flight on 20 February."), NOW)[-1:]
-    assert fact.text == ("Noor cancelled Noor's Ryanair flight and moved to the 14:10 Aer Lingus flight "
+    assert fact.text == ("Noor cancelled their Ryanair flight and moved to the 14:10 Aer Lingus flight "
                          "on 20 February 2026")
 
 
@@ -125,7 +125,7 @@ def test_what_an_errand_lets_the_user_do_is_no_part_of_it(extractor):
 def test_a_thing_done_on_a_day_is_an_errand_but_a_thing_alone_or_a_day_alone_is_not(extractor):
     said = "Done, I cancelled your spin class on Thursday 5 February."
     [fact] = extractor.extract(_chat("can you cancel the gym class on thursday", said), NOW)
-    assert fact.text == "Noor cancelled Noor's spin class on Thursday 5 February 2026"
+    assert fact.text == "Noor cancelled their spin class on Thursday 5 February 2026"
     assert said[fact.start:fact.end] == fact.quote == "I cancelled your spin class on Thursday 5 February."[:-1]
     assert extractor.extract(_chat("and the form?", "I've sent the form. I registered you on Monday."), NOW) == []
 
@@ -143,8 +143,8 @@ def test_an_errand_the_user_asked_for_is_done_to_the_thing_they_named(extractor)
                                     "Done, I renewed it this morning.", "can you cancel my gym membership please",
                                     "I've cancelled it from 1 March."), NOW)
     assert [f.text for f in facts] == [
-        "Noor has booked Noor's boiler service with Hughes Heating for Thursday 19 February 2026 between 8 and 12",
-        "Noor renewed Noor's parking permit on 2 February 2026", "Noor has cancelled Noor's gym membership from 1 "
+        "Noor has booked their boiler service with Hughes Heating for Thursday 19 February 2026 between 8 and 12",
+        "Noor renewed their parking permit on 2 February 2026", "Noor has cancelled their gym membership from 1 "
         "March 2026"]
     # ... only that errand: what the request named is no object of another
     assert extractor.extract(_chat("can you book my boiler service", "I cancelled it this morning."), NOW) == []
@@ -156,6 +156,6 @@ def test_an_errand_the_user_asked_about_is_done_to_the_thing_they_named(extracto
                                     "the year."), NOW)
     assert [f.text for f in facts] == [
         "Noor paid the gas bill on 1 February 2026, 84 pounds",
-        "Noor renewed Noor's parking permit on Friday 30 January 2026, £120 for the year"]
+        "Noor renewed their parking permit on Friday 30 January 2026, £120 for the year"]
     # ... and not when the answer did something else, or says it has not
     assert extractor.extract(_chat("did you pay the gas bill", "I sent it to Tom, 84 pounds."), NOW) == []

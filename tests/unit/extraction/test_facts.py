@@ -134,7 +134,7 @@ def test_what_was_booked_for_a_date_takes_place_on_the_one_to_come(extractor):
     # Written for this test: the past tense of "booked" read the date as the last such day or month.
     physio, trip = _facts(extractor, "I booked a physio for Thursday. I also booked a cabin in Norway for August.")
     assert physio.text == "The user booked a physio for Thursday 14 May 2026"
-    assert trip.text == "The user also booked a cabin in Norway for August 2026"
+    assert trip.text == "The user booked a cabin in Norway for August 2026"
 
 
 def test_a_thought_keeps_only_what_is_thought(extractor):
@@ -262,7 +262,7 @@ def test_a_statement_before_a_question_in_one_sentence_is_kept(extractor):
     # Written for this test: the question mark at the end made the whole sentence a question.
     now = dt.datetime(2026, 3, 18, 9, 30, tzinfo=dt.UTC)
     [fact] = _facts(extractor, "I start my new job at the town library next Monday, any tips for a first week?", now=now)
-    assert fact.text == "The user starts the user's new job at the town library on Monday 23 March 2026"
+    assert fact.text == "The user starts their new job at the town library on Monday 23 March 2026"
     [fact] = _facts(extractor, "My brother is getting married in June, what should I wear?", now=now)
     assert fact.text == "The user's brother is getting married in June 2026"
     for question in ("Where do you live, and what do you do?", "I was wondering, could you help me?",
@@ -294,7 +294,7 @@ def test_a_sentence_that_leaves_out_its_i_is_read_with_it_and_quoted_as_written(
     text = "big week! found a flat near the canal with a small garden. also started rowing again after my knee healed."
     facts = _facts(extractor, text)
     assert [f.text for f in facts] == ["The user found a flat near the canal with a small garden",
-                                       "The user started rowing again after the user's knee healed"]
+                                       "The user started rowing again after their knee healed"]
     assert [f.quote for f in facts] == ["found a flat near the canal with a small garden",
                                         "started rowing again after my knee healed"]
     assert all(text[f.start:f.end] == f.quote for f in facts)
@@ -422,7 +422,7 @@ def test_what_a_person_the_chat_named_does_is_a_fact_without_an_i(extractor):
     # With no "I" in it, nothing says whom "them" stands for: that clause stays out.
     assert [f.text for f in _facts(extractor, "My neighbour Mette keeps bees too.", "Nice.",
                                    "Mette will check them every week. Mette will get two jars of honey.")] == [
-        "The user's neighbour Mette keeps bees too", "Mette will get two jars of honey"]
+        "The user's neighbour Mette keeps bees", "Mette will get two jars of honey"]
 
 
 def test_what_someone_asked_is_no_fact(extractor):

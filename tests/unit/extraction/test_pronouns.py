@@ -47,7 +47,7 @@ def test_them_after_plural_things_is_those_things(extractor):
     texts = _texts(extractor, "the broad beans by the shed got blackfly, I sprayed them with nettle tea",
                    "Did it help?", "I grow peppers on my windowsill and I water them every Tuesday")
     assert texts == ["The user sprayed the broad beans with nettle tea",
-                     "The user grows peppers on the user's windowsill",
+                     "The user grows peppers on their windowsill",
                      "The user waters peppers on the user's windowsill every Tuesday"]
 
 

@@ -20,7 +20,7 @@ def _texts(extractor, *turns: str, name: str | None = None) -> list[str]:
 
 def test_talk_about_the_conversation_is_cut_from_the_fact(extractor):
     assert _texts(extractor, "Since we last talked, I repainted my kitchen.") == [
-        "The user repainted the user's kitchen"]
+        "The user repainted their kitchen"]
 
 
 def test_a_hyphenated_word_keeps_its_pronoun(extractor):
@@ -98,7 +98,7 @@ def test_self_contained_judges_the_text_alone(text, alone):
     ("Guess what, I adopted a rescue greyhound.", "Kai adopted a rescue greyhound"),
     ("Nadia, I'm away from Friday for ten days.", "Kai is away from Friday 15 May 2026 for ten days"),
     ("My husband got a job at the university here.", "Kai's husband got a job at the university"),
-    ("Big news: I passed my driving test.", "Kai passed Kai's driving test"),
+    ("Big news: I passed my driving test.", "Kai passed their driving test"),
 ])
 def test_openers_names_said_to_someone_and_here_are_left_out(extractor, said, fact):
     assert _texts(extractor, said, name="Kai") == [fact]
@@ -171,10 +171,10 @@ def test_there_is_the_place_just_named_or_left_out(extractor, turns, fact):
 def test_a_there_that_names_the_place_is_something_the_fact_says(extractor):
     # "was there too" said nothing beyond its subject until "there" was the place: then it is a fact.
     assert _texts(extractor, "I just got back from Lisbon. My manager Priya was there too.", name="Kai") == [
-        "Kai just got back from Lisbon", "Kai's manager Priya was in Lisbon too"]
+        "Kai just got back from Lisbon", "Kai's manager Priya was in Lisbon"]
     # A place of more than one word is named whole.
     assert _texts(extractor, "Our son Mateo starts at Oakfield Primary in September.", "Lovely!",
-                  "My daughter went there too.", name="Kai")[-1] == "Kai's daughter went to Oakfield Primary too"
+                  "My daughter went there too.", name="Kai")[-1] == "Kai's daughter went to Oakfield Primary"
 
 
 def test_both_of_us_is_two_people(extractor):

@@ -49,7 +49,7 @@ def _texts(extractor, *turns: str) -> list[str]:
     ("I'm back", []),
     # what the speaker is thinking of doing is a plan, not a thought with nothing in it
     ("I'm also thinking of hiring a junior analyst in the spring",
-     ["The user is also thinking of hiring a junior analyst in the spring"]),
+     ["The user is thinking of hiring a junior analyst in the spring"]),
     ("I was thinking about it", []),
     # "i quit the gym" read as the present: "The user quits the gym"
     ("oh and i quit the gym, going to do climbing instead", ["The user quit the gym, going to do climbing instead"]),
