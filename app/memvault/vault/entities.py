@@ -203,6 +203,8 @@ def complete(conn: Connection, job: EntityJob, mentions: Sequence[EntityMention]
         return False
     if mentions is not None:
         link(conn, job.memory_id, job.namespace, mentions)
+    else:
+        unlink(conn, [job.memory_id])  # the links of its earlier content, kept until now (an update keeps them)
     conn.execute(text("DELETE FROM entity_jobs WHERE memory_id = :m AND content_hash = :h"),
                  {"m": job.memory_id, "h": job.content_hash})
     return True

@@ -221,7 +221,10 @@ def update(conn: Connection, current: Memory, changes: FieldChanges, stamp: Stam
         conn.execute(text("UPDATE memory_fts SET content = :c WHERE rowid = :r"),
                      {"c": columns["content"], "r": current.rowid})
         keyword_index.reindex(conn, current.rowid, columns["content"])
-        entity_links.unlink(conn, [current.rowid])
+        if entities == "skip":
+            entity_links.unlink(conn, [current.rowid])
+        # Otherwise the old links stay until the new ones replace them (now, or when the queued job is done): an
+        # entity both texts mention keeps its id and the type a person gave it, where unlinking first pruned it.
         _entities(conn, current.rowid, current.namespace, columns["content_hash"], entities, stamp.at)
     if "tags" in columns:
         write_tags(conn, current.rowid, payload["tags"]["all"])

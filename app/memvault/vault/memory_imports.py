@@ -189,8 +189,7 @@ def import_memory(conn: Connection, record: MemoryRecord, stamp: Stamp, *, model
     memory = get_by_rowid(conn, rowid)
     assert memory is not None
     add_history(conn, memory, "imported", stamp.at, before=replacing)
-    if replacing.content != record.content:
-        entity_links.unlink(conn, [rowid])
+    if replacing.content != record.content:  # (its links stay until the job replaces them: ids and types kept)
         entity_links.enqueue(conn, [(rowid, row["content_hash"])], stamp.at)
     if embedded is not None:
         vectors.replace_vectors(conn, memory_id=rowid, namespace=record.namespace, embedded=embedded)

@@ -301,6 +301,52 @@ def test_edit_replaces_links_and_hard_delete_prunes_entities(loaded):
     assert loaded.entities.list("default").total == 0
 
 
+def _entity(services, value, namespace="default"):
+    return next(e for e in services.entities.list(namespace).items if e.value == value)
+
+
+def test_an_edit_keeps_the_id_and_the_type_a_person_gave_an_entity_both_texts_mention(services, monkeypatch):
+    from memvault.extraction.nlp import NlpPipeline
+
+    services.entities.drain()
+    m = services.memories.create(MemoryCreate(content="Mochi threw up on the rug in Leeds")).memory
+    mochi = _entity(services, "mochi")
+    assert mochi.type is EntityType.PERSON  # the pinned tagger's guess
+    services.entities.retype([mochi.id], "animal")
+    # Linked in the edit's own transaction (the pipeline is loaded) ...
+    services.memories.update(m.id, MemoryUpdate(content="Mochi hid under the bed in Leeds"))
+    assert (_entity(services, "mochi").id, _entity(services, "mochi").type) == (mochi.id, EntityType.ANIMAL)
+    # ... or queued for the loop: the old links serve until the new ones replace them.
+    with monkeypatch.context() as patch:
+        patch.setattr(NlpPipeline, "loaded", property(lambda _self: False))
+        services.memories.update(m.id, MemoryUpdate(content="Mochi slept all day in York"))
+    assert services.entities.queue_depth() == 1 and _entity(services, "mochi").id == mochi.id
+    assert services.entities.drain() == 1
+    after = services.memories.get(m.id)
+    assert {(e.type, e.value) for e in after.entities} >= {(EntityType.ANIMAL, "mochi"),
+                                                           (EntityType.LOCATION, "york")}
+    assert "leeds" not in {e.value for e in after.entities}
+    assert "leeds" not in {e.value for e in services.entities.list("default").items}  # pruned once replaced
+    assert _entity(services, "mochi").id == mochi.id
+    # Content that gets no entities any more (too long to be read unasked) drops them at once.
+    services.memories.update(m.id, MemoryUpdate(content="Mochi slept again. " + "It rained all day. " * 250))
+    assert services.memories.get(m.id).entities == () and services.entities.list("default").total == 0
+
+
+def test_a_job_that_finds_no_entities_for_new_content_drops_the_old_links(loaded):
+    from memvault.vault import entities as repo
+
+    m = loaded.memories.create(MemoryCreate(content="Lars keeps bees near Aarhus")).memory
+    assert loaded.entities.list("default").total > 0
+    # A bundle replaced its text with one too long to be read unasked: the loop's job finds it needs none.
+    with loaded.vault.db.write() as conn:
+        rowid = conn.exec_driver_sql("SELECT id, content_hash FROM memories").one()
+        repo.enqueue(conn, [(rowid.id, rowid.content_hash)], 0.0)
+        (job,) = repo.claim(conn, 1, 3)
+        assert repo.complete(conn, job, None)
+    assert loaded.memories.get(m.id).entities == () and loaded.entities.list("default").total == 0
+
+
 def test_list_counts_live_memories_and_filters_by_type(loaded):
     for text in ("Aiko presented in Lisbon", "Aiko flew back from Lisbon", "Aiko climbed a V5"):
         loaded.memories.create(MemoryCreate(content=text, namespace="research"))
