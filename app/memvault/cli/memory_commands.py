@@ -199,7 +199,7 @@ def _edited_in_editor(content: str) -> str:
     import subprocess
     import tempfile
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or None  # set but empty: none chosen
     if editor is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # vi without a terminal only prints its screen codes and fails; a chosen editor may need none ("code --wait").
         raise InvalidInput("no terminal for an editor: give the new text (memvault edit ID \"text\", or - to read it "

@@ -377,6 +377,11 @@ def test_bad_input_the_cli_reads_itself_is_one_line_not_a_traceback(env, capsys,
     monkeypatch.delenv("EDITOR", raising=False)
     code, _, err = run(capsys, "edit", memory_id)
     assert code == 2 and err.startswith("memvault: no terminal for an editor: give the new text")
+    # Set but empty is no choice either (`EDITOR= VISUAL= memvault edit ID` from a script started vi and hung).
+    monkeypatch.setenv("VISUAL", "")
+    monkeypatch.setenv("EDITOR", "")
+    code, _, err = run(capsys, "edit", memory_id)
+    assert code == 2 and err.startswith("memvault: no terminal for an editor: give the new text")
     assert json.loads(run(capsys, "get", "--json", memory_id)[1])["version"] == 1
 
 
