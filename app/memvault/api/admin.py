@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 from fastapi.responses import JSONResponse
 
 from memvault import __version__
@@ -14,6 +14,7 @@ from memvault.api.deps import (
     KeyDep,
     ReadKey,
     ServicesDep,
+    declared_query_only,
     namespace_for,
     origin_of,
 )
@@ -30,10 +31,13 @@ from memvault.domain.enums import Scope
 from memvault.domain.errors import Forbidden, NotFound
 from memvault.service import validation as v
 
-router = APIRouter(tags=["vault"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
+router = APIRouter(tags=["vault"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError),
+                   dependencies=[Depends(declared_query_only)])
+#: The health check takes no key (a supervisor asks it), so it is no route of the keyed router above.
+health = APIRouter(tags=["vault"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
 
 
-@router.get("/healthz", responses={503: {"description": "degraded: the vault cannot write or a background loop "
+@health.get("/healthz", responses={503: {"description": "degraded: the vault cannot write or a background loop "
                                                      "is failing; `reasons` says which and since when"}})
 def healthz(services: ServicesDep) -> JSONResponse:
     """Health without a key: 200 ``ok``, or 503 ``degraded`` with reasons (codes, since, error kinds; no contents)."""

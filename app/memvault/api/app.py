@@ -130,7 +130,8 @@ def create_app(services: Services, *, allowed_hosts: Iterable[str] = LOOPBACK_NA
     errors.install(app)
     # (router, prefix, in the OpenAPI document); the MemoryRelay profile's own routes first, then the native
     # routes it does not redefine (restore, archive, history).
-    included = [(m.router, "", True) for m in (admin, bundles, readable, conversations, native, entities)]
+    included = [(admin.health, "", True)] + [(m.router, "", True) for m in (admin, bundles, readable, conversations,
+                                                                           native, entities)]
     included += [(memoryrelay.router, "", False), (memoryrelay_more.router, "", False),
                  (native.router, "/compat/memoryrelay", False)]
     included += [(m.router, "", True) for m in (azen, sendryx, memsync, statebase, statebase_sessions)]

@@ -20,14 +20,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 from starlette.exceptions import HTTPException
 
 from memvault.api import documented as d
 from memvault.api.admission import long_work
-from memvault.api.deps import AdminKey, ExportKey, ImportKey, ServicesDep, namespace_for
+from memvault.api.deps import AdminKey, ExportKey, ImportKey, ServicesDep, declared_query_only, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
 from memvault.domain import limits
@@ -36,7 +36,8 @@ from memvault.domain.transfer import ConflictPolicy
 from memvault.service.bundle_import import ImportOptions
 from memvault.service.bundles import ExportRequest
 
-router = APIRouter(tags=["bundles"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
+router = APIRouter(tags=["bundles"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError),
+                   dependencies=[Depends(declared_query_only)])
 PASSPHRASE_HEADER = "X-Bundle-Passphrase"
 #: The upload route: its body limit is the setting api_bundle_upload_max_mib, not the 24 MiB of other routes.
 IMPORT_PATH = "/v1/import"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from memvault.api import documented as d
 from memvault.api.admission import long_work
-from memvault.api.deps import ReadKey, ServicesDep, WriteKey, namespace_for, origin_of
+from memvault.api.deps import ReadKey, ServicesDep, WriteKey, declared_query_only, namespace_for, origin_of
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import RequestBody
 from memvault.domain import limits
@@ -29,7 +29,8 @@ from memvault.service.conversations import MESSAGES_MAX, NAME_MAX_CHARS
 #: A display name: one line (no control character) that is not blank.
 _ONE_LINE_NAME = r"^[^\u0000-\u001f]*[^\s\u0000-\u001f][^\u0000-\u001f]*$"
 
-router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError))
+router = APIRouter(tags=["conversations"], route_class=StrictJsonRoute, responses=d.error_responses(d.NativeError),
+                   dependencies=[Depends(declared_query_only)])
 
 
 #: Facts come from user turns: a conversation without a non-empty one is refused (400), as the schema says.

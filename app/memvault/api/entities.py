@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from memvault.api import documented as d
-from memvault.api.deps import ReadKey, ReadWriteKey, ServicesDep, namespace_for
+from memvault.api.deps import ReadKey, ReadWriteKey, ServicesDep, declared_query_only, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.api.schemas import IntId, MemoryPublic
 from memvault.domain.entities import SETTABLE_TYPES, Entity, EntityType
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], route_class=StrictJsonRoute,
-                   responses=d.error_responses(d.NativeError))
+                   responses=d.error_responses(d.NativeError), dependencies=[Depends(declared_query_only)])
 
 
 class EntityOut(BaseModel):
@@ -62,6 +62,8 @@ def list_entities(
     min_count: Annotated[int, Query(ge=1, le=10**9, description="Only entities this many live memories mention")] = 1,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    agent_id: Annotated[str | None, Query(description="Accepted and not applied (MemoryRelay's SDK sends it): "
+                                                      "entities belong to the namespace, not to one agent")] = None,
 ) -> EntityListOut:
     """The key's namespace's entities, most mentioned first, with how many live memories mention each."""
     page = services.entities.list(namespace_for(key, namespace), type, limit=limit, offset=offset,

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from memvault.api import documented as d
 from memvault.api.admission import long_work
-from memvault.api.deps import ExportKey, ImportKey, ServicesDep, namespace_for
+from memvault.api.deps import ExportKey, ImportKey, ServicesDep, declared_query_only, namespace_for
 from memvault.api.routes import StrictJsonRoute
 from memvault.domain.errors import InvalidInput
 from memvault.domain.transfer import ConflictPolicy
@@ -29,7 +29,7 @@ from memvault.service.importers.streams import Upload
 from memvault.service.readable_export import ReadableExportRequest, ReadableFormat
 
 router = APIRouter(tags=["readable copies and imports"], route_class=StrictJsonRoute,
-                   responses=d.error_responses(d.NativeError))
+                   responses=d.error_responses(d.NativeError), dependencies=[Depends(declared_query_only)])
 MEDIA_TYPE = "application/x-ndjson"
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _UPLOAD = {"requestBody": {"required": True, "description": "the file's bytes",

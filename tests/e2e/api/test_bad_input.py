@@ -288,6 +288,18 @@ def test_the_lists_query_string_is_checked_as_a_body_is(c, params, says):
     assert says in native_error(c.get("/v1/memories", params=params))["message"]
 
 
+@pytest.mark.parametrize("path", ["/v1/entities", "/v1/people", "/v1/stats", "/v1/usage", "/v1/namespaces",
+                                  "/v1/namespaces/alpha/export.jsonl"])
+def test_every_native_route_refuses_a_query_parameter_it_does_not_declare(c, path):
+    assert native_error(c.get(path, params={"tag": "x"}))["message"].startswith("unknown query parameter 'tag'")
+
+
+def test_the_health_check_asks_no_key_and_the_entity_list_takes_what_memoryrelays_sdk_sends(api, c):
+    with httpx.Client(base_url=api.url) as anonymous:
+        assert anonymous.get("/healthz").status_code == 200
+    assert c.get("/v1/entities", params={"agent_id": "a1", "limit": 5}).status_code == 200
+
+
 def test_the_list_still_takes_every_declared_filter(c):
     c.post("/v1/memories", json={"content": "filed under work", "tags": ["work"], "agent_id": "a1"})
     listed = c.get("/v1/memories", params={"tags": "work", "agent_id": "a1", "limit": 100, "offset": 0,
