@@ -180,10 +180,17 @@ def hits_table(result: Any, bold: tuple[str, str] | None = None) -> str:
     count = plural(len(result.hits), 'hit') + (f" ({plural(good, 'good match')})" if judged and good else "")
     lines.append(f"{count}, mode {result.mode.value}, {result.took_ms:.1f} ms")
     if result.good_match is False:
-        from memvault.ranking.good_match import CLEARLY_GOOD, GOOD_MATCH
+        from memvault.ranking.good_match import CLEARLY_GOOD, GOOD_MATCH, GOOD_MATCH_SIMILARITY, is_good_match
 
-        lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH} (a note below {CLEARLY_GOOD} must "
-                     "also stand out from the hit after it)")
+        best = result.hits[0].score if result.hits else 0.0
+        # Said as the rule that applied: "no hit reaches 0.025" beside hits at 0.119 read as false.
+        if result.mode is SearchMode.SEMANTIC:
+            lines.append(f"no good match: no hit reaches a similarity of {GOOD_MATCH_SIMILARITY}")
+        elif is_good_match(best, result.mode):
+            lines.append(f"no good match: the best hit is a note below {CLEARLY_GOOD} that does not stand out from "
+                         "the hit after it")
+        else:
+            lines.append(f"no good match: no hit reaches a relevance of {GOOD_MATCH}")
     return "\n".join(lines)
 
 

@@ -34,6 +34,26 @@ def test_a_hybrid_result_without_a_good_match_says_so():
     assert "no good match" not in fmt.hits_table(semantic)
 
 
+def test_no_good_match_says_the_rule_that_applied():
+    """ "no hit reaches a relevance of 0.025" was printed beside two notes at 0.119 and 0.088."""
+    from types import SimpleNamespace
+
+    from memvault.domain.enums import MemoryType, SearchMode
+
+    def hit(score: float) -> SimpleNamespace:
+        memory = SimpleNamespace(id=f"m{score}", memory_type=MemoryType.FACT, metadata={})
+        return SimpleNamespace(score=score, memory=memory, snippet="a note", breakdown=None, good_match=False)
+
+    def said(mode: SearchMode, *scores: float) -> str:
+        return fmt.hits_table(SimpleNamespace(hits=tuple(hit(s) for s in scores), mode=mode, took_ms=1.0,
+                                              good_match=False)).splitlines()[-1]
+
+    assert said(SearchMode.HYBRID, 0.119, 0.088) == (
+        "no good match: the best hit is a note below 0.2 that does not stand out from the hit after it")
+    assert said(SearchMode.HYBRID, 0.01) == "no good match: no hit reaches a relevance of 0.025"
+    assert said(SearchMode.SEMANTIC, 0.31) == "no good match: no hit reaches a similarity of 0.455"
+
+
 def test_a_superseded_fact_says_what_replaced_it():
     from types import SimpleNamespace
 
