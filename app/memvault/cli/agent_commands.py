@@ -12,6 +12,7 @@ from memvault.cli.parser import Command, add_common, subparser
 from memvault.domain import limits
 from memvault.domain.errors import InvalidInput
 from memvault.service import validation as v
+from memvault.service.api_keys import parse_scopes
 
 
 def _check_port(host: str, port: int) -> None:
@@ -60,8 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    if args.keys_action == "create":
+    if args.keys_action == "create":  # refused before the passphrase is asked for (or found wrong)
         v.namespace(args.namespace)
+        parse_scopes(args.scopes)
     with opened(args) as svc:
         if args.keys_action == "create":
             key, secret = svc.keys.create(args.namespace, args.scopes, args.name,

@@ -32,6 +32,11 @@ def test_keys_create_list_revoke_and_serve(tmp_path, monkeypatch, capsys):
     assert "agents" in listing and secret not in listing
     assert main(["keys", "create", "--namespace", "agents", "--scopes", "root"]) == 2
     assert "scopes must be one of" in capsys.readouterr().err
+    # Said before the vault is opened: a wrong passphrase beside it said only that.
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", "not the passphrase")
+    assert main(["keys", "create", "--namespace", "agents", "--scopes", "read,bogus"]) == 2
+    assert "scopes must be one of" in capsys.readouterr().err
+    monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
 
     proc = subprocess.Popen([sys.executable, "-m", "memvault", "serve", "--port", "0"], cwd=ROOT,
                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
