@@ -111,6 +111,9 @@ def _verb_form(t: Token) -> str | None:
     # forgot to tell the dentist")
     if t.tag_ == "VBP" and lower != "quit" and lower not in _PASTS:
         return third_person(t.text)
+    if t.tag_ == "VB" and lower != "be" and not any(c.dep_ in ("aux", "auxpass") for c in t.children) and any(
+            c.dep_ == "nsubj" for c in t.children):
+        return third_person(t.text)  # "I no longer drink coffee": a present the tagger read as a base form
     return None
 
 

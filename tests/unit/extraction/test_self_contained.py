@@ -184,3 +184,12 @@ def test_both_of_us_is_two_people(extractor):
 
 def test_a_day_named_before_it_is_not_what_it_is(extractor):
     assert _texts(extractor, "it's due monday. I've blocked out the weekend for it") == []
+
+
+@pytest.mark.parametrize("said, fact", [
+    ("I no longer drink coffee at all.", "The user no longer drinks coffee at all"),  # (the tagger: a base form)
+    ("I no longer go to the gym.", "The user no longer goes to the gym"),
+    ("I will call the dentist on Friday.", "The user will call the dentist on Friday 15 May 2026"),
+])
+def test_a_present_after_no_longer_agrees_with_its_person(extractor, said, fact):
+    assert _texts(extractor, said) == [fact]
