@@ -34,7 +34,7 @@ from memvault.domain.conversations import ROLE_SPEAKERS
 from memvault.domain.entities import EntityMention, EntityType
 from memvault.extraction import dates, language_gate
 from memvault.extraction.date_spans import comes_round_yearly, resolve, yearly
-from memvault.extraction.gazetteer import Gazetteer, normalise
+from memvault.extraction.gazetteer import LEGAL_FORMS, Gazetteer, normalise
 from memvault.extraction.nlp import NlpPipeline
 from memvault.extraction.truecase import TITLES, read_as_said, to_read_again
 from memvault.extraction.noise import NON_CONTENT_NOUNS, Lexicon, names_a_place, plausible_name
@@ -208,6 +208,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             etype = EntityType.PERSON  # "Dr Okafor said the stitches come out on Friday" (the tagger: an organisation)
         elif etype is EntityType.ORGANIZATION and len(ent) == 1 and names_where_one_goes(ent[0]):
             etype = EntityType.LOCATION  # "she grew up in Tartu" (the tagger: an organisation)
+        elif etype is not EntityType.ORGANIZATION and len(ent) > 1 and ent[-1].lower_.rstrip(".") in LEGAL_FORMS:
+            etype = EntityType.ORGANIZATION  # "works at Nordlicht GmbH" (the tagger: a place)
         known = gazetteer.known_name(value, etype)
         if known is None and value not in people and (kind := kind_of_name(ent)) is not None:
             add(kind, value, CONFIDENCE_TAGGED)  # "our dog Max", "the call is on Zoom" (the tagger: people)
@@ -237,6 +239,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
                 add(EntityType.PERSON, value, CONFIDENCE_PROPER)  # "Carol prefers tea": no carol prefers anything
             elif len(run) == 1 and names_an_activity(run[0]):
                 add_concept(value)  # "I started Pilates": what one does, no one
+            elif len(run) > 1 and run[-1].lower_ in LEGAL_FORMS:
+                add(EntityType.ORGANIZATION, value, CONFIDENCE_PROPER)  # "works for Halden Legal LLP" (untagged)
             elif names_a_place(run) or len(run) == 1 and names_where_one_goes(run[0]):
                 add(EntityType.LOCATION, value, CONFIDENCE_PROPER)
             elif len(run) == 1 and run[0].text.isupper():

@@ -81,7 +81,10 @@ FIRM_WORDS = frozenset({"ltd", "limited", "inc", "llc", "plc", "gmbh", "ag", "co
                         "software", "analytics", "ventures", "capital", "insurance", "energy", "foods", "airways",
                         "airlines", "telecom", "digital", "health", "pharma", "engineering", "construction",
                         "incorporated", "traders", "trading", "enterprises", "industries", "international", "services",
-                        "brothers", "bros"})
+                        "brothers", "bros", "llp", "pty", "bv", "sarl", "srl", "kg"})
+#: The words of FIRM_WORDS that only a firm's name ends in: its legal form ("Nordlicht GmbH" is no place).
+LEGAL_FORMS = frozenset({"ltd", "limited", "inc", "llc", "llp", "plc", "gmbh", "ag", "kg", "corp", "corporation",
+                         "incorporated", "pty", "bv", "sarl", "srl"})
 
 
 def firm_short_name(value: str) -> str | None:

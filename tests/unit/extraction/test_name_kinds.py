@@ -63,6 +63,15 @@ def test_a_name_the_sentence_gives_an_animal_is_an_animal(entities, text, name):
 
 
 @pytest.mark.parametrize("text, name", [
+    ("The user works at Nordlicht GmbH in Berlin", "nordlicht gmbh"),  # (the tagger: a place)
+    ("She works for Halden Legal LLP", "halden legal llp"),  # (untagged)
+    ("I joined Brightloop Ltd in March", "brightloop ltd"),
+])
+def test_a_name_ending_in_a_legal_form_is_a_firm(entities, text, name):
+    assert ("organization", name) in _named(entities, text)
+
+
+@pytest.mark.parametrize("text, name", [
     ("Walked Luna in the park before work", "luna"),  # (the tagger: one name, "Walked Luna", a proper noun)
     ("Called Priya about the flat", "priya"),
     ("Messaged Tom about the party", "tom"),
