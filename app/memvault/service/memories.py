@@ -19,7 +19,7 @@ from memvault.domain import limits
 from memvault.domain.changes import USER, ChangeKind, ChangeOrigin
 from memvault.domain.clock import Clock, system_clock
 from memvault.domain.entities import TypeSource
-from memvault.domain.enums import EmbeddingStatus, MemoryType
+from memvault.domain.enums import EmbeddingStatus, MemoryType, Tier
 from memvault.domain.errors import ClientIdTaken, Conflict, InvalidInput, MemvaultError, NotFound
 from memvault.domain.hlc import HybridClock
 from memvault.domain.models import (
@@ -354,6 +354,11 @@ class MemoryService:
             if fields.memory_type is current.memory_type:
                 # Naming the type it has already (a restored version does) does not make a guess a choice.
                 fields = replace(fields, memory_type_source=None)
+            if fields.importance is not None and fields.tier is None \
+                    and current.tier is Tier.from_importance(current.importance):
+                # A tier that only followed the importance follows it still (an edit to 0.9 left "warm"); one
+                # set apart from it (promoted, demoted) stays.
+                fields = replace(fields, tier=Tier.from_importance(fields.importance))
             updated = writes.update(conn, current, fields, self._stamp(now), entities=entities)
             if chunked is not None and updated.content == fields.content != current.content:
                 updated = self._vectors_stored(conn, updated, chunked, now)

@@ -129,6 +129,17 @@ def test_tier_follows_importance_unless_given(services, importance, tier):
     assert given_tier.tier is Tier.COLD
 
 
+def test_an_edited_importance_moves_a_tier_that_followed_it_and_keeps_one_set_apart(services):
+    followed = services.memories.create(MemoryCreate(content="x", importance=0.5)).memory
+    assert services.memories.update(followed.id, MemoryUpdate(importance=0.9)).tier is Tier.HOT
+    assert services.memories.update(followed.id, MemoryUpdate(importance=0.1)).tier is Tier.COLD
+    # Both given: the tier asked for.
+    assert services.memories.update(followed.id, MemoryUpdate(importance=0.9, tier="warm")).tier is Tier.WARM
+    # A tier set apart from the importance (demoted by hand) stays when only the importance changes.
+    kept = services.memories.create(MemoryCreate(content="y", importance=0.9, tier="cold")).memory
+    assert services.memories.update(kept.id, MemoryUpdate(importance=0.95)).tier is Tier.COLD
+
+
 def test_all_fields_round_trip(services):
     m = services.memories.create(MemoryCreate(
         content="Deploy on Fridays is forbidden", namespace="work", agent_id="agent-1", user_id="u-9",
