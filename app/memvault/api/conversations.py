@@ -80,6 +80,7 @@ class ExtractionOut(BaseModel):
     """An extraction job; ``result`` is set once it is done."""
 
     id: str
+    job_id: str = Field(description="the same as id: the name the queued answer (202) and MCP give it")
     status: Literal["queued", "running", "done", "failed"]
     attempts: int
     created_at: float
@@ -89,7 +90,7 @@ class ExtractionOut(BaseModel):
 
     @classmethod
     def of(cls, job: ExtractionJob) -> ExtractionOut:
-        return cls(id=job.id, status=job.status.value, attempts=job.attempts, created_at=job.created_at,
+        return cls(id=job.id, job_id=job.id, status=job.status.value, attempts=job.attempts, created_at=job.created_at,
                    finished_at=job.finished_at, error=job.error, result=job.result)
 
 

@@ -18,6 +18,7 @@ def test_a_conversation_is_queued_at_once_and_reported_when_done(api):
         assert queued["status"] == "queued" and queued["status_url"] == f"/v1/extractions/{queued['job_id']}"
         wait_for(lambda: c.get(queued["status_url"]).json()["status"] == "done")
         job = c.get(queued["status_url"]).json()
+        assert job["id"] == job["job_id"] == queued["job_id"]  # one name for it in every answer
         facts = job["result"]["facts"]
         assert [f["content"] for f in facts] == ["The user's daughter Emma starts school in September 2026",
                                                  "The user's daughter Emma loves horses"]
@@ -32,7 +33,7 @@ def test_wait_answers_with_the_finished_job(api):
     with api.client(api.alpha) as c:
         r = c.post("/v1/conversations", json={**CHAT, "wait": True, "conversation_id": "thread-10",
                                               "messages": [{"role": "user", "content": "I live in Oslo."}]})
-        assert r.status_code == 200 and r.json()["status"] == "done"
+        assert r.status_code == 200 and r.json()["status"] == "done" and r.json()["job_id"] == r.json()["id"]
         assert r.json()["result"]["facts"][0]["content"] == "The user lives in Oslo"
 
 
