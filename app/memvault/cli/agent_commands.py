@@ -79,9 +79,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
             out(args, key, f"Revoked key {key.id} ({key.prefix}…)")
         else:
             keys = svc.keys.list()
-            out(args, keys, "\n".join(
-                f"{k.id:>4}  {k.prefix}…  {k.namespace:16} {','.join(sorted(s.value for s in k.scopes)):18} "
-                f"{k.name}{'  (revoked)' if k.revoked_at else ''}" for k in keys) or "No keys yet.")
+            width = max((len(k.prefix) + 1 for k in keys), default=4)
+            rows = [f"{'ID':>4}  {'KEY':{width}}  {'NAMESPACE':16} {'SCOPES':18} NAME"] + [
+                f"{k.id:>4}  {k.prefix + '…':{width}}  {k.namespace:16} "
+                f"{','.join(sorted(s.value for s in k.scopes)):18} {k.name}{'  (revoked)' if k.revoked_at else ''}" for k in keys]
+            out(args, keys, "\n".join(rows) if keys else "No keys yet.")
     return 0
 
 

@@ -23,8 +23,10 @@ def _read_messages(path: str) -> tuple[ChatMessage, ...]:
         doc = v.loads_strict(raw, field=path)
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path} is not JSON: {exc.__class__.__name__}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not JSON: it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:  # where, as an editor shows it
+        raise InvalidInput(f"{path} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if isinstance(doc, dict) and "messages" in doc:
         doc = doc["messages"]
     if not isinstance(doc, list) or not all(

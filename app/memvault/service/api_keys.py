@@ -108,7 +108,8 @@ class KeyService:
     def authenticate(self, secret: str | None) -> ApiKey:
         """The live key for ``secret``; :class:`Unauthorized` if missing, unknown or revoked."""
         if not secret:
-            raise Unauthorized("an API key is required (Authorization: Bearer, X-API-Key or azen-api-key)")
+            raise Unauthorized("an API key is required in a header (Authorization: Bearer, X-API-Key or azen-api-key); "
+                               "a key in the query string is not read, where logs would keep it")
         with self._db.read() as conn:
             row = api_key_rows.by_hash(conn, _hash(secret))
         if row is None or row.revoked_at is not None:

@@ -227,7 +227,8 @@ def cursor(value: Any) -> str | None:
     """
     if value is None:
         return None
-    refused = InvalidInput("the cursor is not one this server issued", field="cursor")
+    refused = InvalidInput("the cursor is not one this vault gave out: pass the next_cursor of the page before",
+                           field="cursor")
     if not isinstance(value, str) or len(value) > limits.CURSOR_MAX_CHARS or not _CURSOR.match(value):
         raise refused
     try:

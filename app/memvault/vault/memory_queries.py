@@ -117,7 +117,7 @@ def encode_cursor(m: Memory) -> str:
 
 def decode_cursor(cursor: str) -> tuple[float, int]:
     """``(created_at, rowid)`` from a cursor :func:`encode_cursor` made; anything else is :class:`InvalidInput`."""
-    refused = InvalidInput("the cursor is not one this server issued")
+    refused = InvalidInput("the cursor is not one this vault gave out: pass the next_cursor of the page before")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, rowid = json.loads(base64.urlsafe_b64decode(padded.encode()))

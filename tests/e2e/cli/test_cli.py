@@ -308,6 +308,8 @@ def test_mcp_config_without_a_keychain_gives_the_client_a_credential_not_the_pas
                                                 passphrase_file=None), settings)
     monkeypatch.setenv("MEMVAULT_PASSPHRASE", PASSPHRASE)
     key_id = json.loads(run(capsys, "keys", "list", "--json")[1])[0]["id"]
+    header, row = run(capsys, "keys", "list")[1].splitlines()  # a table with its column names
+    assert header.split() == ["ID", "KEY", "NAMESPACE", "SCOPES", "NAME"] and row.split()[0] == str(key_id)
     assert run(capsys, "keys", "revoke", str(key_id))[0] == 0
     monkeypatch.delenv("MEMVAULT_PASSPHRASE")
     with pytest.raises(Unauthorized):

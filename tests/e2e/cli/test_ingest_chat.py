@@ -35,7 +35,8 @@ def test_ingest_chat_stores_facts_and_reports_duplicates(env, capsys):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "is not JSON"),
+    ("{not json", "is not JSON: Expecting property name enclosed in double quotes at line 1, column 2"),
+    ('[\n  {"role": "user", "content": "hi"},\n]', "is not JSON: Expecting value at line 3, column 1"),
     ('{"role": "user"}', "must hold a JSON list of messages"),
     ('[{"role": "assistant", "content": "hello"}]', "at least one non-empty user message"),
 ])
