@@ -22,7 +22,8 @@ def reads(text: str) -> bool:
 
 #: What became of a text the pipeline did not read, as :func:`skip_reason` ends: a memory stored as sent, a
 #: conversation's message also stored as a memory of its own, and one that was not.
-STORED = "the memory is stored and searchable"
+STORED = ("the memory is stored and found by its words, by meaning too where the vault's model reads its language "
+          "(`memvault models` says which)")
 MESSAGE_STORED = "the message is stored as a memory of its own and searchable"
 MESSAGE_NOT_STORED = ("the message itself is not stored: nothing of it is kept unless it is also sent as a "
                       "memory of its own")

@@ -49,5 +49,7 @@ def test_add_says_when_extraction_skipped_the_language(env, capsys):
     assert run(capsys, "init")[0] == 0
     code, out, _ = run(capsys, "add", "Unser Hund schläft gern neben dem Kühlschrank in der Küche")
     assert code == 0 and "Note: entities and facts were not extracted" in out and "'de'" in out
+    # Not "searchable" alone: the default English model finds it by its words, not by its meaning.
+    assert "found by its words, by meaning too where the vault's model reads its language" in out
     code, out, _ = run(capsys, "add", "Our dog likes to sleep next to the fridge")
     assert code == 0 and "Note:" not in out
