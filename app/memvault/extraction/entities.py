@@ -255,6 +255,10 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
         if token.text[:1].isupper() and (firm := gazetteer.known_name(token.lower_, EntityType.ORGANIZATION)):
             add(firm[0], firm[1], CONFIDENCE_ALIAS)  # "Northwind is switching to a four-day week" (a noun to the tagger)
             continue
+        if token.text[:1].isupper() and token.dep_ == "nsubj" and kind_of_name(token.doc[token.i:token.i + 1]) \
+                is EntityType.ANIMAL:
+            add(EntityType.ANIMAL, normalise(token.text), CONFIDENCE_PROPER)  # "Pepper is our rabbit" (a noun to it)
+            continue
         if not lexicon.content_noun(token, idioms):
             continue
         if token.text[:1].isupper() and token.lemma_.lower() != token.lower_ and not (

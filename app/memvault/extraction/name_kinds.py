@@ -163,6 +163,10 @@ def _named_as_animal(t: Token) -> bool:
         if any(c.dep_ == "dobj" and c.i != t.i and (_animal_word(c) or c.pos_ == "PRON") for c in verb.children) \
                 and any(_animal_word(w) for w in t.sent if w.i < t.i):
             return True  # "we got a kitten and called him Rolo"
+    if t.dep_ == "nsubj" and t.head.lemma_ == "be" and any(
+            c.dep_ == "attr" and _animal_word(c) and not any(d.dep_ == "prep" for d in c.children)
+            for c in t.head.children):
+        return True  # "Biscuit is the user's dog", "Pepper is our rabbit" (not "Sam is a dog person": see below)
     if t.dep_ in ("nsubj", "nsubjpass"):
         verbs = [t.head, *(c for c in t.head.children if c.dep_ in ("xcomp", "acomp", "ccomp"))]
         if any(v.lemma_.lower() in _ANIMAL_DOINGS for v in verbs):

@@ -57,6 +57,9 @@ def test_the_tuning_sets_hold_their_figures(pipeline):
     ("Mabel the tortoise woke up early this year", "mabel"),  # (the parser: the name a modifier of the verb)
     ("We have two cats, Miso and Tofu.", "tofu"),  # (the tagger: one name, "Miso and Tofu")
     ("Our dogs Bruno and Nell love the beach.", "nell"),
+    ("Biscuit is the user's dog, a three-year-old beagle", "biscuit"),  # what it is, said with "is"
+    ("Pepper is our rabbit", "pepper"),  # (the parser: a common noun)
+    ("Luna is a golden retriever", "luna"),  # (the tagger: a person)
 ])
 def test_a_name_the_sentence_gives_an_animal_is_an_animal(entities, text, name):
     assert ("animal", name) in _named(entities, text)
@@ -69,6 +72,11 @@ def test_a_name_the_sentence_gives_an_animal_is_an_animal(entities, text, name):
 ])
 def test_a_name_ending_in_a_legal_form_is_a_firm(entities, text, name):
     assert ("organization", name) in _named(entities, text)
+
+
+@pytest.mark.parametrize("text", ["Sam is a dog person", "Tom is a real pig at dinner"])
+def test_a_person_said_to_be_like_an_animal_is_no_animal(entities, text):
+    assert not any(t == "animal" for t, _ in _named(entities, text))
 
 
 @pytest.mark.parametrize("text, name", [
