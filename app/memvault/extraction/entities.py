@@ -267,7 +267,8 @@ def _mentions(doc, item: ExtractionInput, gazetteer: Gazetteer, lexicon: Lexicon
             # plural ("Ines seemed frustrated" gave the concept "ine"), not a concept ("Pilates" stays one).
             continue
         lemma = lexicon.concept_lemma(token)
-        modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1]
+        modifiers = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i == token.i - 1
+                     and not (c.lower_ == "user" and token.dep_ == "ROOT")]  # "The user bikes to work": no "user bike"
         add_concept(f"{modifiers[0].lemma_.lower()} {lemma}" if modifiers and modifiers[0].lemma_.isalpha() else lemma)
     return [EntityMention(t, v, c) for (t, v), c in found.items()]
 

@@ -301,3 +301,9 @@ def test_a_firms_short_name_is_never_found_in_running_text():
     assert known.known_name("shell", EntityType.ORGANIZATION) == (EntityType.ORGANIZATION, "shell energy")
     assert known.known_name("shell", EntityType.PERSON) is None and known.known("shell") is None
     assert known.known_name("acme") is None
+
+
+def test_the_user_of_an_agents_note_is_no_part_of_a_concept(entities):
+    # The parser reads "bikes" as a noun the user modifies; a user group is still one.
+    assert ("concept", "user bike") not in _found(entities, "The user bikes to work")
+    assert ("concept", "user group") in _found(entities, "That is a real user group")
