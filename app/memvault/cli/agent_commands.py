@@ -82,7 +82,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
             width = max((len(k.prefix) + 1 for k in keys), default=4)
             rows = [f"{'ID':>4}  {'KEY':{width}}  {'NAMESPACE':16} {'SCOPES':18} NAME"] + [
                 f"{k.id:>4}  {k.prefix + '…':{width}}  {k.namespace:16} "
-                f"{','.join(sorted(s.value for s in k.scopes)):18} {k.name}{'  (revoked)' if k.revoked_at else ''}" for k in keys]
+                f"{','.join(sorted(s.value for s in k.scopes)):18} {k.name}{'  (revoked)' if k.revoked_at else ''}"
+                for k in keys]
             out(args, keys, "\n".join(rows) if keys else "No keys yet.")
     return 0
 
