@@ -352,7 +352,7 @@ def test_update_reembeds_bumps_version_merges_metadata_replaces_tags(services):
         content="v2 text", tags=["c"], metadata={"drop": None, "new": "yes"}, importance=0.85))
     assert u.version == 2 and u.content == "v2 text" and u.tags == ("c",)
     assert u.metadata == {"keep": 1, "new": "yes"}
-    assert u.tier is Tier.WARM, "an explicit tier is kept; importance alone does not move it"
+    assert u.tier is Tier.HOT, "a tier that only followed the importance follows it (one set apart stays: below)"
     assert u.embedding_status is EmbeddingStatus.READY and services.jobs.depth() == 0  # a short text: at once
     history = services.memories.history(m.memory.id)
     assert [(h.version, h.change, h.content) for h in history] == [(1, "create", "v1 text"), (2, "update", "v2 text")]
