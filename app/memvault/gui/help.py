@@ -53,6 +53,7 @@ IN_PLACE_SHORTCUTS = (
     ("Undo the last move to the trash or save (in the list)", QKeySequence.Undo),
     ("Save, in Quick capture and New memory", "Ctrl+Enter"),  # as those windows write it
     ("Close Quick capture or a dialog without saving", "Esc"),
+    ("Show or hide the weaker matches (in Search)", "Alt+S"),
 )
 
 

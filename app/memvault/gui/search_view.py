@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtGui import QKeySequence, QPalette, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -148,11 +148,17 @@ class SearchView(QWidget):
         self.show_weak.setFlat(True)
         self.show_weak.hide()
         self.show_weak.clicked.connect(self._on_show_weak_clicked)
+        # One key both ways, whatever the label says (a mnemonic follows the label's letter: "&Hide" took Alt+H, and
+        # Alt+S typed an "s" into the query, which searched again).
+        self.show_weak.setToolTip("Alt+S")
+        weak_key = QShortcut(QKeySequence("Alt+S"), self, context=Qt.WidgetWithChildrenShortcut)
+        weak_key.activated.connect(self._on_weak_shortcut_activated)
         self.result_stack = QStackedWidget()
         self.result_stack.addWidget(self.results)
         self.result_stack.addWidget(self.empty)
         #: Hits below the good-match threshold, shown only when asked for.
         self._weak: tuple[SearchHit, ...] = ()
+        self._weak_shown = False
         #: The latest search's mode, which decides whether hits show a score.
         self._mode = DEFAULT_SEARCH_MODE
         #: " · hybrid · 12 ms": how the latest search ran, kept in the status whatever it counts.
@@ -264,19 +270,36 @@ class SearchView(QWidget):
                                + (elsewhere if self._namespace else "\nNothing stored seems to be about this.")
                                + hidden)
         # Alt+S from the keyboard: a cross-language match is often weak (a German question, English memories).
-        self.show_weak.setText(f"&Show {len(self._weak)} weaker match{'' if len(self._weak) == 1 else 'es'}")
+        self._weak_shown = False
+        self.show_weak.setText(self._weak_label())
         self.show_weak.setVisible(bool(self._weak))
         self.status.setText(plural(len(good), "result") + self._how + (
             " · a confidential memory matches better: tick Confidential to see it" if confidential_better else ""))
         self.results_shown.emit(len(good))
 
     def _on_show_weak_clicked(self) -> None:
-        self.result_stack.setCurrentWidget(self.results)
-        shown = [self.results.item(i).data(256) for i in range(self.results.count())]
-        self._append_hits(self._weak)
-        self.show_weak.hide()
-        self.status.setText(f"{plural(len(shown), 'good result')} and {plural(len(self._weak), 'weaker one')}"
-                            + self._how)
+        weak = len(self._weak)
+        good = self.results.count() - (weak if self._weak_shown else 0)
+        self._weak_shown = not self._weak_shown
+        if self._weak_shown:
+            self.result_stack.setCurrentWidget(self.results)
+            self._append_hits(self._weak)
+            self.status.setText(f"{plural(good, 'good result')} and {plural(weak, 'weaker one')}" + self._how)
+        else:
+            for _ in range(weak):
+                self.results.takeItem(self.results.count() - 1)
+            self.result_stack.setCurrentWidget(self.results if good else self.empty)
+            self.status.setText(plural(good, "result") + self._how)
+        # The button stays, to hide them again: with it gone, Alt+S went to the query and typed an "s" into it.
+        self.show_weak.setText(self._weak_label())
+
+    def _weak_label(self) -> str:
+        n = len(self._weak)
+        return f"{'Hide' if self._weak_shown else 'Show'} {n} weaker match{'' if n == 1 else 'es'}"
+
+    def _on_weak_shortcut_activated(self) -> None:
+        if self.show_weak.isVisible():
+            self.show_weak.animateClick()
 
     def _show_hits(self, hits: tuple[SearchHit, ...]) -> None:
         self.results.clear()

@@ -480,7 +480,7 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         qtbot.keyClicks(search.query, "what is the name of my cat")
     assert shown.args == [1] and search.result_stack.currentWidget() is search.results
-    assert search.show_weak.isVisible() and search.show_weak.text() == "&Show 2 weaker matches"
+    assert search.show_weak.isVisible() and search.show_weak.text() == "Show 2 weaker matches"
     search.query.clear()
     with qtbot.waitSignal(search.results_shown, timeout=20_000) as shown:
         qtbot.keyClicks(search.query, "favourite mountain hiking boots")
@@ -492,10 +492,15 @@ def test_search_says_no_good_match_and_can_show_the_closest(qtbot, desktop):
     window.activateWindow()  # a mnemonic works in the active window
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
     qtbot.keyClick(search.query, Qt.Key_S, Qt.AltModifier)  # from the keyboard, focus still in the query
-    # A mnemonic presses the button as a click would look (Qt's animateClick): clicked ~100 ms later.
+    # The key presses the button as a click would look (Qt's animateClick): clicked ~100 ms later.
     qtbot.waitUntil(lambda: search.result_stack.currentWidget() is search.results, timeout=5_000)
     assert search.results.count() == 3
-    assert not search.show_weak.isVisible()
+    # The button stays, to hide them again (gone, a second Alt+S typed an "s" into the query and searched again).
+    assert search.show_weak.isVisible() and search.show_weak.text() == "Hide 3 weaker matches"
+    qtbot.keyClick(search.query, Qt.Key_S, Qt.AltModifier)
+    qtbot.waitUntil(lambda: search.result_stack.currentWidget() is search.empty, timeout=5_000)
+    assert search.results.count() == 0 and search.query.text() == "favourite mountain hiking boots"
+    assert search.show_weak.text() == "Show 3 weaker matches"
 
 
 def test_a_search_hit_says_what_its_memory_is_as_the_list_does_with_a_right_to_left_tag_kept_apart(qtbot, desktop):
@@ -566,9 +571,11 @@ def test_the_status_after_showing_weaker_matches_counts_in_words(qtbot, desktop,
     window.pages.setCurrentWidget(search)
     with qtbot.waitSignal(search.results_shown, timeout=20_000):
         qtbot.keyClicks(search.query, "cat")
-    assert search.show_weak.text() == "&Show 1 weaker match"
+    assert search.show_weak.text() == "Show 1 weaker match"
     qtbot.mouseClick(search.show_weak, Qt.LeftButton)
     assert search.status.text() == "1 good result and 1 weaker one · meaning and words · 3 ms"  # the mode and time stay
+    qtbot.mouseClick(search.show_weak, Qt.LeftButton)  # and hidden again
+    assert search.results.count() == 1 and search.status.text() == "1 result · meaning and words · 3 ms"
 
 
 def test_keyword_hits_show_no_relevance_score(qtbot, desktop, monkeypatch):
