@@ -8,6 +8,7 @@ namespaces' entities of the same name counted together, the namespaces named in 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
+    QPushButton,
     QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
@@ -132,13 +135,21 @@ class EntitiesView(QWidget):
         self.memories_title = QLabel("Select an entity to see its memories")
         self.memories_title.setObjectName("sectionTitle")
         # The tagger's first guess at a name is what the namespace keeps (a known name keeps its type): a dog it
-        # took for an organisation stayed one, and only the person reading the list can say otherwise.
-        self.type_choice = QComboBox()
+        # took for an organisation stayed one, and only the person reading the list can say otherwise. A menu, not a
+        # combo box: a closed combo box took an arrow key or a letter as the choice, and saved it at once.
+        self.type_menu = QMenu(self)
+        self._type_actions = QActionGroup(self)
+        for t in SETTABLE_TYPES:
+            action = self.type_menu.addAction(t.value)
+            action.setCheckable(True)
+            action.setData(t.value)
+            self._type_actions.addAction(action)
+        self._type_actions.triggered.connect(self._on_type_actions_triggered)
+        self.type_choice = QPushButton("—")
         self.type_choice.setAccessibleName("Type of the entity")
-        self.type_choice.addItems([t.value for t in SETTABLE_TYPES])
-        self.type_choice.setToolTip("What the selected entity is; its later mentions keep the type you choose")
+        self.type_choice.setMenu(self.type_menu)
+        self.type_choice.setToolTip("Change what the selected entity is; its later mentions keep the type you choose")
         self.type_choice.setEnabled(False)
-        self.type_choice.activated.connect(self._on_type_choice_activated)
         self.type_label = QLabel("Type")
         self.type_label.setBuddy(self.type_choice)
         type_row = QHBoxLayout()
@@ -291,27 +302,34 @@ class EntitiesView(QWidget):
         self.memories_title.setText(f"Memories mentioning {entity.name} ({entity.type.value}){more}")
 
     def _show_type(self, entity: EntitySummary | None) -> None:
-        """The type chooser on ``entity``'s type (a date's is not a person's to change; nothing selected: off)."""
+        """The type chooser on ``entity``'s type (a date's is not a person's to change; nothing selected: off and
+        blank, where a greyed type read as the last entity's)."""
         settable = entity is not None and entity.type in SETTABLE_TYPES
         self.type_label.setText(f"Type of {entity.name}" if entity is not None else "Type")
-        if settable:
-            self.type_choice.setCurrentIndex(SETTABLE_TYPES.index(entity.type))
+        self.type_choice.setText(entity.type.value if entity is not None else "—")
+        for action in self._type_actions.actions():
+            action.setChecked(entity is not None and action.data() == entity.type.value)
         self.type_choice.setEnabled(settable)
 
-    def _on_type_choice_activated(self, index: int) -> None:
+    def _on_type_actions_triggered(self, action: QAction) -> None:
         entity = self._selected
-        chosen = SETTABLE_TYPES[index]
+        chosen = EntityType(action.data())
         if entity is None or chosen is entity.type:
             return
         entities = self._services.entities
         self._runner.run(lambda: entities.retype(entity.entity_ids, chosen),
-                         lambda _done: self._on_entity_retyped(entity), self._on_retype_failed, owner=self)
+                         lambda _done: self._on_entity_retyped(entity, chosen), self._on_retype_failed, owner=self)
 
     def _on_retype_failed(self, exc: MemvaultError) -> None:
         # Refused (the vault locked meanwhile): the chooser goes back to what is stored, and the app says why.
         self._show_type(self._selected)
         self._runner.unhandled_error.emit(exc)
 
-    def _on_entity_retyped(self, entity: EntitySummary) -> None:
+    def _on_entity_retyped(self, entity: EntitySummary, chosen: EntityType) -> None:
+        if self.kind.currentText() not in (ALL_TYPES, chosen.value):
+            # Listed under its new type, it would leave a list of the old one, and the pane empty with no word why.
+            self.kind.blockSignals(True)
+            self.kind.setCurrentText(chosen.value)
+            self.kind.blockSignals(False)
         self._wanted = entity.value
         self.refresh()

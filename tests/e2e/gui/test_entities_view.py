@@ -188,17 +188,22 @@ def test_a_wrong_type_is_mended_from_the_page_by_keyboard_in_every_namespace(qtb
     page.show_entity(None, "mochi")
     qtbot.waitUntil(lambda: page.type_choice.isEnabled() and page.type_label.text() == "Type of Mochi",
                     timeout=20_000)
-    assert page.type_choice.currentText() == "person"
+    assert page.type_choice.text() == "person" and page.type_choice.menu() is page.type_menu
+    checked = [a.text() for a in page.type_menu.actions() if a.isChecked()]
+    assert checked == ["person"] and "date" not in [a.text() for a in page.type_menu.actions()]
+    # A menu: browsing it changes nothing (a combo box saved an arrow key's choice at once); choosing does.
     page.type_choice.setFocus()
-    # Down from "person" is "animal" (the types in their declared order); a closed combo box takes arrow keys.
     qtbot.keyClick(page.type_choice, Qt.Key_Down)
+    qtbot.keyClick(page.type_choice, Qt.Key_A)
+    assert ("Mochi", "person") in _rows(page) and page.type_choice.text() == "person"
+    next(a for a in page.type_menu.actions() if a.text() == "animal").trigger()
     qtbot.waitUntil(lambda: ("Mochi", "animal") in _rows(page), timeout=20_000)
     assert ("Mochi", "person") not in _rows(page)
     assert _rows(page)[("Mochi", "animal")] == (2, "default, home")
     # The entity stays on show with its new type, and a later mention keeps it.
     qtbot.waitUntil(lambda: page.memories_title.text().startswith("Memories mentioning Mochi (animal)"),
                     timeout=20_000)
-    assert page.type_choice.currentText() == "animal"
+    assert page.type_choice.text() == "animal"
     stored = services.memories.create(MemoryCreate(content="Mochi hid under the bed all afternoon", namespace="home"))
     services.entities.drain()
     assert (EntityType.ANIMAL, "mochi") in {(e.type, e.value) for e in services.memories.get(stored.memory.id).entities}
@@ -215,3 +220,22 @@ def test_a_date_keeps_its_type(qtbot, desktop):
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.memories.count() == 1, timeout=20_000)
     assert not page.type_choice.isEnabled()
+
+
+def test_a_retyped_entity_stays_on_show_under_a_type_filter_and_nothing_selected_shows_no_type(qtbot, desktop):
+    services, window = desktop.services, desktop.window
+    services.entities.drain()
+    services.memories.create(MemoryCreate(content="Mochi threw up on the rug"))
+    page = window.entities
+    window.pages.setCurrentWidget(page)
+    page.kind.setCurrentText("person")
+    qtbot.waitUntil(lambda: ("Mochi", "person") in _rows(page), timeout=20_000)
+    assert page.type_choice.text() == "—" and not page.type_choice.isEnabled()  # no other entity's type, greyed
+    page.table.selectRow(next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text() == "Mochi"))
+    qtbot.waitUntil(lambda: page.type_choice.isEnabled(), timeout=20_000)
+    next(a for a in page.type_menu.actions() if a.text() == "animal").trigger()
+    # The filter follows it: under "person" it left the list and the pane went blank with no word why.
+    qtbot.waitUntil(lambda: page.kind.currentText() == "animal" and ("Mochi", "animal") in _rows(page),
+                    timeout=20_000)
+    qtbot.waitUntil(lambda: page.memories_title.text().startswith("Memories mentioning Mochi (animal)"),
+                    timeout=20_000)
