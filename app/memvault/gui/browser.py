@@ -30,6 +30,7 @@ from memvault.gui.memory_list import MemoryListView, make_quiet
 from memvault.gui.memory_model import MemoryTableModel, preview
 from memvault.gui.new_memory import NewMemoryFlow
 from memvault.gui.tasks import TaskRunner
+from memvault.gui import widgets
 from memvault.gui.widgets import NoticeBar, empty_state_over, run_cancellable
 from memvault.service.container import Services
 from memvault.gui.wording import plural, sentence, short
@@ -425,8 +426,10 @@ class BrowserView(QWidget):
         self.notice.show_notice(f"Restored “{preview(memory.content, 48)}”")
 
     def _on_purge_clicked(self) -> None:
-        answer = QMessageBox.question(self, "Empty trash", "Delete every memory in the trash for good?")
-        if answer != QMessageBox.Yes:
+        count = self.model.total
+        what = "every memory" if count is None else f"the {plural(count, 'memory')}"
+        if not widgets.confirm_for_good(self, "Empty trash", f"Delete {what} in the trash for good?",
+                                        "&Delete for good"):
             return
         namespace = self._namespace
         self.purge_progress = run_cancellable(

@@ -399,3 +399,16 @@ def run_cancellable(parent: QWidget, runner: TaskRunner, label: str,
 
     runner.run(lambda report: work(report, lambda: token.cancelled), on_done, on_error, on_progress, owner=parent)
     return dialog
+
+
+def confirm_for_good(parent: QWidget, title: str, question: str, action: str) -> bool:
+    """Ask before what cannot be undone: ``action`` ("&Delete for good") against Cancel, which Enter and Escape
+    choose (a Yes by default emptied a trash with one keypress and said neither how much nor that it was final)."""
+    box = QMessageBox(QMessageBox.Warning, title, question, parent=parent)
+    box.setInformativeText("This cannot be undone.")
+    go = box.addButton(action, QMessageBox.DestructiveRole)
+    cancel = box.addButton(QMessageBox.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is go

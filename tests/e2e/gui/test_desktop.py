@@ -368,10 +368,29 @@ def _leftovers(services, rowids):
         return {r: {name: conn.execute(text(q), {"r": r}).scalar_one() for name, q in queries.items()} for r in rowids}
 
 
+def test_a_question_before_what_cannot_be_undone_defaults_to_cancel(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from memvault.gui.widgets import confirm_for_good
+
+    seen = {}
+
+    def shown(box):  # the box as a user meets it: Enter and Escape both cancel
+        seen.update(default=box.defaultButton().text(), escape=box.escapeButton().text(), text=box.text(),
+                    more=box.informativeText(), buttons=[b.text() for b in box.buttons()])
+        return QMessageBox.Cancel
+
+    monkeypatch.setattr(QMessageBox, "exec", shown)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert confirm_for_good(parent, "Empty trash", "Delete the 3 memories in the trash for good?",
+                            "&Delete for good") is False
+    assert seen["default"] == seen["escape"] == "Cancel" and "&Delete for good" in seen["buttons"]
+    assert seen["more"] == "This cannot be undone." and "3 memories" in seen["text"]
+
+
 def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeypatch):
     import threading
-
-    from PySide6.QtWidgets import QMessageBox
 
     from memvault.service import lifecycle
 
@@ -398,8 +417,13 @@ def test_empty_trash_shows_progress_and_can_be_cancelled(qtbot, desktop, monkeyp
         return empty_trash(namespace, older_than_seconds, progress=report, cancelled=cancelled)
 
     monkeypatch.setattr(services.lifecycle, "empty_trash", held)
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
+    from memvault.gui import widgets
+
+    asked = []
+    monkeypatch.setattr(widgets, "confirm_for_good", lambda _parent, *question: asked.append(question) or True)
     qtbot.mouseClick(browser.purge_button, Qt.LeftButton)
+    # How much, and that it is final (the dialog adds "This cannot be undone." and makes Cancel the default).
+    assert asked == [("Empty trash", "Delete the 10 memories in the trash for good?", "&Delete for good")]
     dialog = browser.purge_progress
     qtbot.waitUntil(lambda: dialog.value() == 2 and dialog.maximum() == 10, timeout=20_000)
     dialog.show()  # it would appear by itself after 300 ms
