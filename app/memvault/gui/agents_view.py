@@ -256,7 +256,7 @@ class AgentsView(QWidget):
         #: When this window saw each key used (:meth:`add_activity`), by key id.
         self._used_at: dict[int, float] = {}
         #: The namespace and secret of a key created on this page, filled into the snippets.
-        self._new_key: tuple[str, str] | None = None
+        self._new_key: tuple[str, str | None] | None = None
         self._snippet_context: SnippetContext | None = None
         home = services.settings.home_path
         runner.run(lambda: snippet_context(home), self._on_snippet_context_read, owner=self)
@@ -328,6 +328,10 @@ class AgentsView(QWidget):
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.key_refresh.stop()
+        if self._new_key is not None and self._new_key[1] is not None:
+            # Shown once: the snippets hold a new key while its page is on show, not after (they kept it for good).
+            self._new_key = (self._new_key[0], None)
+            self._show_configs()
         super().hideEvent(event)
 
     def refresh(self) -> None:

@@ -30,7 +30,9 @@ class KeyRevealDialog(QDialog):
     def __init__(self, namespace: str, secret: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New API key")
-        self.note = QLabel(f"Key for <b>{html.escape(namespace)}</b>. Copy it now: it is not shown again.")
+        self.note = QLabel(f"Key for <b>{html.escape(namespace)}</b>. Copy it now: the Agents page's HTTP snippets hold "
+                           "it until you leave the page, and then it is not shown again.")
+        self.note.setWordWrap(True)
         self.key = QLineEdit(secret)
         self.key.setReadOnly(True)
         self.key.setAccessibleName("New API key")

@@ -728,6 +728,13 @@ def test_mcp_snippets_are_the_clis_and_take_a_new_key(qtbot, desktop, monkeypatc
     assert http_header(configs["Over HTTP"]) == f"Bearer {secret}"
     assert '"work"' in configs["Claude Desktop"]
     agents.revealed.close()
+    # Shown once: leaving the page takes the key out of the snippets (they held it for as long as the app ran).
+    window = desktop.window
+    window.pages.setCurrentWidget(agents)
+    qtbot.waitUntil(agents.isVisible, timeout=5_000)
+    window.pages.setCurrentWidget(window.browser)
+    assert http_header(_config_tabs(agents)["Over HTTP"]) == "Bearer mv_YOUR_API_KEY"
+    assert '"work"' in _config_tabs(agents)["Claude Desktop"]
 
 
 def _key_dialog_for(namespace):
